@@ -1,0 +1,244 @@
+"""The command line: parse arguments, wire the layers, start one of them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from console import __version__
+from console.demo.faults import Fault
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.ssh import SshPool
+from console.engine.walk import RunRequest, check_request, walk
+from console.journal.describe import console_line
+from console.journal.export.markdown import render_markdown
+from console.journal.recorder import Recorder, current_actor
+from console.journal.redact import Redactor
+from console.journal.store import JOURNAL_NAME, JournalError, read_journal
+from console.model.clock import SystemClock
+from console.model.settings import ConfigError, Settings, load_settings
+from console.model.triggers import TriggerKind
+from console.paths import demo_config, find_config, incidents_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input: printed as one clear line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="rollback-console", description="Roll a bad delivery back, and keep the record."
+    )
+    parser.add_argument("--version", action="version", version=f"rollback-console {__version__}")
+    parser.add_argument("--config", metavar="DIR", help="configuration directory")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
+
+    demo = sub.add_parser("demo", help="start the embedded demo fleet and open the console on it")
+    _add_inject(demo)
+
+    run = sub.add_parser("run", help="run the procedure headless")
+    run.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
+    run.add_argument("--systems", required=True, help="comma-separated systems")
+    run.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
+    run.add_argument("--strategy", required=True)
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument("--trigger", required=True, choices=[k.value for k in TriggerKind])
+    run.add_argument("--reason", default="")
+    run.add_argument("--title", default="")
+    run.add_argument("--yes", action="store_true", help="confirm manual steps")
+    run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
+    run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
+    _add_inject(run)
+
+    export = sub.add_parser("export", help="write the rollback document from a journal")
+    export.add_argument("journal", metavar="JOURNAL")
+    export.add_argument("--format", choices=["markdown"], default="markdown")
+    export.add_argument("-o", "--output", metavar="FILE")
+    export.add_argument("--starred-only", action="store_true")
+
+    check = sub.add_parser("check-config", help="validate a configuration directory")
+    check.add_argument("directory", nargs="?", metavar="DIR")
+    return parser
+
+
+def _add_inject(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inject", action="append", default=[], metavar="KIND:HOST", help="demo fault injection"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        handler = {
+            None: cmd_tui,
+            "demo": cmd_demo,
+            "run": cmd_run,
+            "export": cmd_export,
+            "check-config": cmd_check_config,
+        }[args.command]
+        return handler(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except (JournalError, ProcedureError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def load(args: argparse.Namespace, demo: bool = False) -> Settings:
+    return load_settings(demo_config() if demo else find_config(args.config))
+
+
+def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault]:
+    if texts and not demo:
+        raise UsageError("--inject only works on the demo fleet (add --demo)")
+    try:
+        return [Fault.parse(t, settings.inventory.host_names) for t in texts]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def journal_dir(path: str | None, demo: bool, incident_id: str) -> Path:
+    if not path:
+        return incidents_dir(demo) / incident_id
+    target = Path(path)
+    if target.suffix == ".jsonl" or target.is_file():
+        if target.name != JOURNAL_NAME:
+            raise UsageError(f"--journal {path}: a journal file must be named {JOURNAL_NAME}")
+        return target.parent
+    return target
+
+
+def open_recorder(settings: Settings, directory: Path) -> Recorder:
+    redact = settings.console.redact
+    return Recorder.open(
+        directory,
+        SystemClock(),
+        current_actor(),
+        Redactor(redact.values, redact.patterns, redact.env),
+    )
+
+
+def split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    directory = Path(args.directory) if args.directory else find_config(args.config)
+    settings = load_settings(directory)
+    hosts = len(settings.inventory.host_names)
+    print(
+        f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
+        f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps"
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    path = Path(args.journal)
+    if path.is_dir():
+        path = path / JOURNAL_NAME
+    read = read_journal(path)
+    if read.torn:
+        print(
+            f"warning: {path}:{read.torn.line}: torn last line ignored ({read.torn.size} bytes)",
+            file=sys.stderr,
+        )
+    text = render_markdown(read.events, starred_only=args.starred_only)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    params = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        params[name] = value
+    request = RunRequest(
+        systems=split(args.systems),
+        hosts=split(args.hosts),
+        strategy=args.strategy,
+        params=params,
+        trigger=TriggerKind(args.trigger),
+        reason=args.reason,
+        yes=args.yes,
+        title=args.title,
+    )
+    check_request(settings, request)
+    return asyncio.run(_run(settings, request, faults, args))
+
+
+async def _run(settings: Settings, request: RunRequest, faults: list[Fault], args) -> int:
+    fleet = DemoFleet(settings, faults) if args.demo else None
+    if fleet:
+        settings = await fleet.start()
+    try:
+        incident_id = new_incident_id(SystemClock().now())
+        # Validate fully before the journal exists: nothing half-checked is recorded.
+        check_request(settings, request)
+        pool = SshPool(settings.inventory.ssh)
+        recorder = open_recorder(settings, journal_dir(args.journal, args.demo, incident_id))
+        conductor = Conductor(settings, recorder, pool)
+        if not args.quiet:
+            recorder.subscribe(lambda e: print(console_line(e), flush=True))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(
+                signum,
+                lambda s=signum: asyncio.ensure_future(
+                    conductor.abort(f"interrupted by {signal.Signals(s).name}")
+                ),
+            )
+        try:
+            ok = await walk(conductor, request, incident_id)
+        finally:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
+            await conductor.shutdown()
+            recorder.close()
+        verdict = "rolled back and verified" if ok else "FAILED"
+        print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
+        return EXIT_OK if ok else EXIT_FAILED
+    finally:
+        if fleet:
+            await fleet.stop()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_demo_tui
+
+    settings = load(args, demo=True)
+    faults = parse_faults(args.inject, settings, demo=True)
+    return run_demo_tui(settings, faults)
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_tui
+
+    return run_tui(load(args))

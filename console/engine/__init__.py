@@ -1,0 +1,1 @@
+"""Execution: SSH connections, fan-out across hosts, and the procedure conductor."""

@@ -1,0 +1,345 @@
+"""The procedure driver: the one API both the TUI and headless runs use."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+
+from console.engine.notify import run_local
+from console.engine.runner import HostOutcome, Runner
+from console.engine.ssh import SshPool, Target, targets_for
+from console.journal.recorder import Recorder
+from console.model.events import Kind
+from console.model.procedure import FormField, Step, StepKind
+from console.model.settings import Settings
+from console.model.state import HostStatus, StepStatus
+from console.model.strategies import Strategy
+from console.model.templates import ParameterError, check_value, render
+from console.model.triggers import TriggerKind
+
+
+class ProcedureError(Exception):
+    """An action the procedure does not allow now; the message says why."""
+
+
+def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
+    declared = {p.name: p for p in strategy.params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise ProcedureError(f"strategy {strategy.name!r} has no parameter {unknown[0]!r}")
+    values = {}
+    for p in strategy.params:
+        value = given.get(p.name, p.default)
+        if value is None:
+            if p.required:
+                raise ProcedureError(f"parameter {p.name!r} of {strategy.name!r} is required")
+            continue
+        try:
+            values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern)
+        except ParameterError as exc:
+            raise ProcedureError(str(exc)) from None
+    return values
+
+
+def new_incident_id(when) -> str:
+    return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+
+class Conductor:
+    """Walks the checklist: every action it takes is recorded before it happens."""
+
+    def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
+        self.settings = settings
+        self.recorder = recorder
+        self.pool = pool
+        self.runner = Runner(pool, recorder)
+        self.order = [s.id for s in settings.procedure.steps]
+        self._running: set[str] = set()
+
+    @property
+    def state(self):
+        return self.recorder.state
+
+    # -- opening the incident -------------------------------------------------
+
+    def open_incident(self, title: str, incident_id: str, drill: bool = False) -> None:
+        self.recorder.record(
+            Kind.INCIDENT_OPENED,
+            incident_id=incident_id,
+            title=title,
+            drill=drill,
+            procedure=self.settings.procedure.name,
+            steps=[
+                {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
+                for p in self.settings.procedure.phases
+                for s in p.steps
+            ],
+        )
+
+    def declare_trigger(
+        self, kind: TriggerKind, reason: str, evidence: list[dict] | None = None
+    ) -> None:
+        reason = reason.strip()
+        if not kind.automatic and not reason:
+            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
+        self.recorder.record(
+            Kind.TRIGGER_DECLARED,
+            kind=kind.value,
+            label=kind.label,
+            automatic=kind.automatic,
+            reason=reason,
+            evidence=evidence or [],
+        )
+
+    def select(self, systems: list[str], hosts: list[str] | None = None) -> None:
+        """Choose the affected systems, or single hosts within them."""
+        inventory = self.settings.inventory
+        for name in systems:
+            try:
+                inventory.system(name)
+            except KeyError:
+                raise ProcedureError(f"unknown system {name!r}") from None
+        chosen = hosts or [h.name for s in systems for h in inventory.system(s).hosts]
+        mapping = {}
+        for host in chosen:
+            try:
+                mapping[host] = inventory.system_of(host).name
+            except KeyError:
+                raise ProcedureError(f"unknown host {host!r}") from None
+        if not mapping:
+            raise ProcedureError("no hosts selected")
+        picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
+        self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping)
+
+    def choose_strategy(self, name: str, params: dict[str, str] | None = None) -> None:
+        """Pick the strategy the restore step runs; its parameters are checked now."""
+        try:
+            strategy = self.settings.strategy(name)
+        except StopIteration:
+            raise ProcedureError(f"unknown strategy {name!r}") from None
+        outside = [
+            s
+            for s in self.state.systems
+            if name not in self.settings.inventory.system(s).strategies
+        ]
+        if outside:
+            raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
+        values = check_params(strategy, params or {})
+        self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values)
+
+    # -- walking the checklist ------------------------------------------------
+
+    def step(self, step_id: str) -> Step:
+        return self.settings.procedure.step(step_id)
+
+    def current(self) -> Step | None:
+        step_id = self.state.current_step(self.order)
+        return self.step(step_id) if step_id else None
+
+    def _step_data(self, step: Step) -> dict:
+        return {"title": step.title, "phase": self.settings.procedure.phase_of(step.id).value}
+
+    def confirm(self, step_id: str, note: str = "") -> None:
+        step = self.step(step_id)
+        if step.kind is not StepKind.MANUAL:
+            raise ProcedureError(f"step {step.title!r} is not a manual step")
+        self.recorder.record(Kind.STEP_CONFIRMED, step=step_id, note=note, **self._step_data(step))
+
+    def skip(self, step_id: str, reason: str) -> None:
+        if not reason.strip():
+            raise ProcedureError("skipping a step needs a reason")
+        if step_id in self._running:
+            raise ProcedureError("the step is running; abort it first")
+        step = self.step(step_id)
+        self.recorder.record(
+            Kind.STEP_SKIPPED, step=step_id, reason=reason.strip(), **self._step_data(step)
+        )
+
+    def note(self, text: str, step_id: str | None = None) -> None:
+        if text.strip():
+            self.recorder.record(Kind.NOTE_ADDED, step=step_id, text=text.strip())
+
+    def star(self, seq: int, starred: bool = True) -> None:
+        self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred)
+
+    def set_field(self, field: FormField, value: str, step_id: str | None = None) -> None:
+        self.recorder.record(Kind.FIELD_SET, step=step_id, field=field.value, value=value.strip())
+
+    def complete_form(self, step_id: str, values: dict[FormField, str]) -> None:
+        step = self.step(step_id)
+        for field in step.fields:
+            if field in values:
+                self.set_field(field, values[field], step_id)
+        filled = sum(1 for f in step.fields if self.state.fields.get(f.value))
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step_id,
+            status=StepStatus.DONE.value,
+            summary=f"{filled} of {len(step.fields)} field(s) filled",
+            **self._step_data(step),
+        )
+
+    async def run_step(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
+        """Run a command, strategy or notify step; True when it succeeded everywhere."""
+        step = self.step(step_id)
+        if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY):
+            raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
+        if step_id in self._running:
+            raise ProcedureError(f"step {step.title!r} is already running")
+        if not self.state.hosts:
+            raise ProcedureError("pick the affected systems first")
+        self._running.add(step_id)
+        try:
+            if step.kind is StepKind.NOTIFY:
+                return await self._notify(step)
+            stages_for, targets, timeout = self._plan(step, only_hosts)
+            attempt = 1 + max(
+                (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
+            )
+            self.recorder.record(
+                Kind.STEP_STARTED,
+                step=step_id,
+                hosts=[t.name for t in targets],
+                attempt=attempt,
+                **self._step_data(step),
+            )
+            outcomes = await self.runner.run(
+                step_id, targets, stages_for, attempt=attempt, timeout=timeout
+            )
+            return self._finish(step, outcomes)
+        finally:
+            self._running.discard(step_id)
+
+    def _plan(
+        self, step: Step, only_hosts: list[str] | None
+    ) -> tuple[Callable, list[Target], float | None]:
+        hosts = [h for h in self.state.hosts if not only_hosts or h in only_hosts]
+        if step.kind is StepKind.COMMAND:
+            template = step.command or ""
+            targets = targets_for(self.settings.inventory, hosts)
+            return (lambda t: [("run", self._render(template, t, {}))]), targets, None
+        name = step.strategy or self.state.strategy
+        if not name:
+            raise ProcedureError("choose a strategy before running the restore step")
+        strategy = self.settings.strategy(name)
+        applies = [
+            h
+            for h in hosts
+            if name in self.settings.inventory.system(self.state.hosts[h]).strategies
+        ]
+        if not applies:
+            raise ProcedureError(f"strategy {name!r} applies to none of the selected hosts")
+        params = (
+            dict(self.state.params) if name == self.state.strategy else check_params(strategy, {})
+        )
+        stages = strategy.commands.stages()
+        targets = targets_for(self.settings.inventory, applies)
+        # Render for every host before anything is sent: a bad value stops the step here.
+        rendered = {
+            t.name: [(s, self._render(tpl, t, params)) for s, tpl in stages] for t in targets
+        }
+        return (lambda t: rendered[t.name]), targets, strategy.timeout
+
+    def _render(self, template: str, target: Target, params: dict[str, str]) -> str:
+        values = {
+            **params,
+            "host": target.name,
+            "system": target.system,
+            "incident": self.state.incident_id or "",
+        }
+        try:
+            return render(template, values)
+        except ParameterError as exc:
+            raise ProcedureError(str(exc)) from None
+
+    def _finish(self, step: Step, outcomes: dict[str, HostOutcome]) -> bool:
+        counts: dict[str, int] = {}
+        for outcome in outcomes.values():
+            counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
+        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step.id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary=summary,
+            **self._step_data(step),
+        )
+        return ok
+
+    async def _notify(self, step: Step) -> bool:
+        self.recorder.record(
+            Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **self._step_data(step)
+        )
+        summary = self.status_summary()
+        values = {
+            "incident": self.state.incident_id or "",
+            "phase": self.settings.procedure.phase_of(step.id).value,
+            "summary": summary,
+        }
+        command = render(step.command or "", values)
+        self.recorder.record(
+            Kind.COMMAND_INTENT,
+            step=step.id,
+            host="jump-host",
+            command=command,
+            stage="notify",
+            attempt=1,
+        )
+        result = await run_local(command, self.settings.inventory.ssh.command_timeout)
+        if result.lines:
+            self.recorder.record(
+                Kind.COMMAND_OUTPUT,
+                step=step.id,
+                host="jump-host",
+                stream="stdout",
+                lines=result.lines,
+            )
+        self.recorder.record(
+            Kind.COMMAND_RESULT,
+            step=step.id,
+            host="jump-host",
+            stage="notify",
+            final=True,
+            **result.as_data(),
+        )
+        ok = result.failure is None
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step.id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary="notified" if ok else (result.detail or "notification failed"),
+            **self._step_data(step),
+        )
+        return ok
+
+    def status_summary(self) -> str:
+        """One line for people: trigger, systems and how each host stands."""
+        counts: dict[str, int] = {}
+        for host in self.state.hosts:
+            run = self.state.latest_run(host)
+            status = run.status.value if run else "pending"
+            counts[status] = counts.get(status, 0) + 1
+        hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        trigger = self.state.trigger.label if self.state.trigger else "no trigger"
+        systems = ", ".join(self.state.systems)
+        return f"{self.state.incident_id}: {trigger}; systems {systems}; hosts {hosts}"
+
+    def failed_hosts(self, step_id: str) -> list[str]:
+        """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
+        runs = self.state.step(step_id).hosts
+        return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
+
+    async def abort(self, reason: str) -> None:
+        if not reason.strip():
+            raise ProcedureError("an abort needs a reason")
+        self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self._running))
+        await self.runner.abort(reason.strip())
+
+    def close(self, outcome: str) -> None:
+        self.recorder.record(Kind.INCIDENT_CLOSED, outcome=outcome)
+
+    async def shutdown(self) -> None:
+        await self.pool.close()
+        await asyncio.sleep(0)

@@ -1,0 +1,50 @@
+"""Notification commands that run on the jump host itself."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+from console.model.state import FailureClass
+
+
+@dataclass
+class LocalResult:
+    exit_status: int | None = None
+    failure: FailureClass | None = None
+    detail: str | None = None
+    lines: list[str] = field(default_factory=list)
+
+    def as_data(self) -> dict:
+        data: dict = {"exit_status": self.exit_status}
+        if self.failure:
+            data["failure"] = self.failure.value
+            data["detail"] = self.detail
+        return data
+
+
+async def run_local(command: str, timeout: float) -> LocalResult:
+    """Run `command` with /bin/sh on this machine, bounded by `timeout`."""
+    process = await asyncio.create_subprocess_shell(
+        command,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        return LocalResult(failure=FailureClass.TIMEOUT, detail=f"no exit within {timeout:g} s")
+    lines = out.decode("utf-8", "replace").splitlines()
+    if process.returncode:
+        return LocalResult(
+            exit_status=process.returncode,
+            failure=FailureClass.NONZERO_EXIT,
+            detail=f"exit status {process.returncode}",
+            lines=lines,
+        )
+    return LocalResult(exit_status=0, lines=lines)

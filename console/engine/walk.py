@@ -1,0 +1,84 @@
+"""The headless walk: the whole procedure without a person at the keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from console.engine.conductor import Conductor, ProcedureError, check_params
+from console.model.procedure import FormField, Phase, StepKind
+from console.model.settings import Settings
+from console.model.triggers import TriggerKind
+
+RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY)
+
+
+@dataclass
+class RunRequest:
+    """What `rollback-console run` was asked to do."""
+
+    systems: list[str]
+    strategy: str
+    trigger: TriggerKind
+    reason: str
+    hosts: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+    yes: bool = False
+    title: str = ""
+
+
+def check_request(settings: Settings, request: RunRequest) -> None:
+    """Refuse, before anything is recorded, what the walk could not finish."""
+    manual = [s for s in settings.procedure.steps if s.kind is StepKind.MANUAL]
+    if manual and not request.yes:
+        raise ProcedureError(
+            f"the procedure has {len(manual)} manual step(s) ({manual[0].title!r}, ...); "
+            "pass --yes to confirm them"
+        )
+    if not request.trigger.automatic and not request.reason.strip():
+        raise ProcedureError(f"--reason is required for a manual trigger ({request.trigger.label})")
+    inventory = settings.inventory
+    for system in request.systems:
+        try:
+            strategies = inventory.system(system).strategies
+        except KeyError:
+            known = ", ".join(s.name for s in inventory.systems)
+            raise ProcedureError(f"unknown system {system!r} (known: {known})") from None
+        if request.strategy not in strategies:
+            raise ProcedureError(
+                f"strategy {request.strategy!r} does not apply to system {system!r}"
+            )
+    try:
+        check_params(settings.strategy(request.strategy), request.params)
+    except StopIteration:
+        known = ", ".join(s.name for s in settings.strategies)
+        raise ProcedureError(f"unknown strategy {request.strategy!r} (known: {known})") from None
+
+
+async def walk(
+    conductor: Conductor, request: RunRequest, incident_id: str, drill: bool = False
+) -> bool:
+    """Open the incident and walk immediate actions and execution; True if all succeeded."""
+    title = request.title or f"{request.trigger.label} on {', '.join(request.systems)}"
+    conductor.open_incident(title, incident_id, drill=drill)
+    conductor.declare_trigger(request.trigger, request.reason)
+    conductor.select(request.systems, request.hosts or None)
+    conductor.choose_strategy(request.strategy, request.params)
+    procedure = conductor.settings.procedure
+    ok = True
+    for step in procedure.steps:
+        if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
+            break
+        if step.kind is StepKind.MANUAL:
+            conductor.confirm(step.id, note="confirmed by --yes")
+        elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
+            ok = False
+            break
+    if ok and not conductor.runner.aborted:
+        reason_steps = [
+            s for s in procedure.steps if s.kind is StepKind.FORM and FormField.REASON in s.fields
+        ]
+        for step in reason_steps:
+            conductor.complete_form(step.id, {FormField.REASON: request.reason})
+    ok = ok and not conductor.runner.aborted
+    conductor.close("rolled back" if ok else ("aborted" if conductor.runner.aborted else "failed"))
+    return ok

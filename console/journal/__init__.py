@@ -1,0 +1,1 @@
+"""The event store: append with fsync, read back, record, export."""

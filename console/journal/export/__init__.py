@@ -1,0 +1,1 @@
+"""Exporters: the rollback document, rendered from events only."""

@@ -1,0 +1,38 @@
+"""Secrets never reach the journal: configured values and patterns are masked."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from typing import Any
+
+MASK = "«redacted»"
+
+
+class Redactor:
+    """Masks secret values, regex matches and named environment variables' values."""
+
+    def __init__(
+        self, values: Iterable[str] = (), patterns: Iterable[str] = (), env: Iterable[str] = ()
+    ):
+        secrets = [v for v in values if v]
+        secrets += [os.environ[name] for name in env if os.environ.get(name)]
+        alternatives = [re.escape(v) for v in sorted(set(secrets), key=len, reverse=True)]
+        alternatives += [f"(?:{p})" for p in patterns]
+        self._regex = re.compile("|".join(alternatives)) if alternatives else None
+
+    def text(self, value: str) -> str:
+        return self._regex.sub(MASK, value) if self._regex else value
+
+    def data(self, value: Any) -> Any:
+        """Redact every string inside nested dicts and lists."""
+        if self._regex is None:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.data(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(v) for v in value]
+        return value

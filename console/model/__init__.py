@@ -1,0 +1,1 @@
+"""Pure data: configuration, events and the incident state folded from them."""

@@ -1,0 +1,11 @@
+"""The strict pydantic base every configuration and event model shares."""
+
+from pydantic import BaseModel, ConfigDict
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors, and a parsed value never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

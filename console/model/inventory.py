@@ -1,0 +1,88 @@
+"""The fleet: SSH defaults, systems, hosts and tags."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from console.model.base import NAME_PATTERN, Strict
+
+
+class SshDefaults(Strict):
+    """How to reach hosts unless a host or ~/.ssh/config says otherwise."""
+
+    user: str | None = None
+    port: int = Field(default=22, ge=1, le=65535)
+    identity_files: list[str] = []
+    known_hosts: str | None = None
+    jump_host: str | None = None
+    use_ssh_config: bool = True
+    connect_timeout: float = Field(default=10.0, gt=0)
+    login_timeout: float = Field(default=15.0, gt=0)
+    command_timeout: float = Field(default=300.0, gt=0)
+    keepalive_interval: float = Field(default=15.0, ge=0)
+    max_handshakes: int = Field(default=10, ge=1, le=1024)
+    max_commands: int = Field(default=64, ge=1, le=4096)
+
+
+class Host(Strict):
+    """One machine; `address` is its HostName, the name is what people say."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    address: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    user: str | None = None
+    tags: list[str] = []
+
+
+class System(Strict):
+    """A named group of hosts that is rolled back together."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    hosts: list[Host] = Field(min_length=1)
+    tags: list[str] = []
+    strategies: list[str] = []
+    rto_minutes: float | None = Field(default=None, gt=0)
+
+
+class Inventory(Strict):
+    """Every system the console may touch."""
+
+    ssh: SshDefaults = SshDefaults()
+    systems: list[System] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Inventory:
+        seen_systems: set[str] = set()
+        seen_hosts: dict[str, str] = {}
+        for system in self.systems:
+            if system.name in seen_systems:
+                raise ValueError(f"system {system.name!r} is declared twice")
+            seen_systems.add(system.name)
+            for host in system.hosts:
+                if host.name in seen_hosts:
+                    raise ValueError(
+                        f"host {host.name!r} is in both {seen_hosts[host.name]!r}"
+                        f" and {system.name!r}"
+                    )
+                seen_hosts[host.name] = system.name
+        return self
+
+    def system(self, name: str) -> System:
+        for system in self.systems:
+            if system.name == name:
+                return system
+        raise KeyError(name)
+
+    def system_of(self, host_name: str) -> System:
+        for system in self.systems:
+            if any(h.name == host_name for h in system.hosts):
+                return system
+        raise KeyError(host_name)
+
+    def host(self, name: str) -> Host:
+        return next(h for h in self.system_of(name).hosts if h.name == name)
+
+    @property
+    def host_names(self) -> list[str]:
+        return [h.name for s in self.systems for h in s.hosts]

@@ -1,0 +1,106 @@
+"""The checklist: three phases of steps, as the procedure document orders them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from console.model.base import Strict
+
+
+class Phase(StrEnum):
+    IMMEDIATE = "immediate"
+    EXECUTION = "execution"
+    POST = "post"
+
+    @property
+    def title(self) -> str:
+        return PHASE_TITLES[self]
+
+
+PHASE_TITLES = {
+    Phase.IMMEDIATE: "Immediate actions",
+    Phase.EXECUTION: "Rollback execution",
+    Phase.POST: "Post-rollback activities",
+}
+
+
+class StepKind(StrEnum):
+    MANUAL = "manual"
+    COMMAND = "command"
+    STRATEGY = "strategy"
+    PROBE = "probe"
+    NOTIFY = "notify"
+    FORM = "form"
+
+
+class FormField(StrEnum):
+    """The document fields that post-rollback steps fill in."""
+
+    REASON = "reason"
+    ROOT_CAUSE = "root_cause"
+    REMEDIATION = "remediation"
+    PROCEDURE_UPDATES = "procedure_updates"
+    RETRY_SCHEDULE = "retry_schedule"
+    LESSONS = "lessons"
+
+    @property
+    def title(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Step(Strict):
+    """One checklist item. Which keys apply depends on `kind`."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    title: str = Field(min_length=1)
+    kind: StepKind
+    description: str = ""
+    command: str | None = None
+    strategy: str | None = None
+    fields: list[FormField] = []
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Step:
+        if self.kind in (StepKind.COMMAND, StepKind.NOTIFY) and not self.command:
+            raise ValueError(f"a {self.kind} step needs a command")
+        if self.kind is StepKind.FORM and not self.fields:
+            raise ValueError("a form step needs fields")
+        if self.kind is not StepKind.STRATEGY and self.strategy:
+            raise ValueError("only a strategy step names a strategy")
+        return self
+
+
+class PhaseSteps(Strict):
+    phase: Phase
+    steps: list[Step] = Field(min_length=1)
+
+
+class Procedure(Strict):
+    """The guided checklist, phase by phase."""
+
+    name: str = "Rollback procedure"
+    phases: list[PhaseSteps] = Field(min_length=3, max_length=3)
+
+    @model_validator(mode="after")
+    def _ordered_and_unique(self) -> Procedure:
+        order = [p.phase for p in self.phases]
+        if order != list(Phase):
+            raise ValueError(f"phases must be {', '.join(Phase)} in that order")
+        ids = [s.id for p in self.phases for s in p.steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"step id(s) used twice: {', '.join(dupes)}")
+        return self
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for p in self.phases for s in p.steps]
+
+    def step(self, step_id: str) -> Step:
+        return next(s for s in self.steps if s.id == step_id)
+
+    def phase_of(self, step_id: str) -> Phase:
+        return next(p.phase for p in self.phases if any(s.id == step_id for s in p.steps))

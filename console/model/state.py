@@ -1,0 +1,369 @@
+"""Incident state, and the fold that is its only way to change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from console.model.events import Event, Kind
+
+
+class HostStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    ABORTED = "aborted"
+    NOT_STARTED = "not started"
+
+    @property
+    def symbol(self) -> str:
+        return HOST_SYMBOLS[self]
+
+
+HOST_SYMBOLS = {
+    HostStatus.PENDING: "·",
+    HostStatus.RUNNING: "▶",
+    HostStatus.SUCCEEDED: "✔",
+    HostStatus.FAILED: "✘",
+    HostStatus.UNKNOWN: "?",
+    HostStatus.ABORTED: "■",
+    HostStatus.NOT_STARTED: "○",
+}
+
+
+class FailureClass(StrEnum):
+    """Why a host failed; each class is distinct in events, UI and export."""
+
+    UNREACHABLE = "unreachable"
+    REFUSED = "connection refused"
+    AUTH = "authentication failed"
+    HOSTKEY_UNKNOWN = "host key unknown"
+    HOSTKEY_MISMATCH = "host key mismatch"
+    TIMEOUT = "timeout"
+    CONNECTION_LOST = "connection lost mid-command"
+    NONZERO_EXIT = "non-zero exit"
+    SIGNAL = "killed by signal"
+    REJECTED = "parameter rejected"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def symbol(self) -> str:
+        return STEP_SYMBOLS[self]
+
+    @property
+    def finished(self) -> bool:
+        return self in (StepStatus.DONE, StepStatus.SKIPPED)
+
+
+STEP_SYMBOLS = {
+    StepStatus.PENDING: "☐",
+    StepStatus.RUNNING: "▶",
+    StepStatus.DONE: "☑",
+    StepStatus.FAILED: "✘",
+    StepStatus.SKIPPED: "⤼",
+}
+
+
+@dataclass
+class HostRun:
+    """What one host did in one step: the last stage's outcome counts."""
+
+    host: str
+    system: str | None
+    status: HostStatus = HostStatus.PENDING
+    stage: str | None = None
+    command: str | None = None
+    attempt: int = 0
+    exit_status: int | None = None
+    signal: str | None = None
+    failure: FailureClass | None = None
+    detail: str | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    lines: int = 0
+    last_line: str = ""
+
+
+@dataclass
+class StepState:
+    id: str
+    status: StepStatus = StepStatus.PENDING
+    started: datetime | None = None
+    finished: datetime | None = None
+    summary: str = ""
+    skip_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    hosts: dict[str, HostRun] = field(default_factory=dict)
+
+
+@dataclass
+class Trigger:
+    kind: str
+    label: str
+    automatic: bool
+    reason: str
+    declared_by: str
+    declared_at: datetime
+    evidence: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class IncidentState:
+    """Everything known about one incident, derived from its events only."""
+
+    incident_id: str | None = None
+    title: str = ""
+    drill: bool = False
+    opened_at: datetime | None = None
+    opened_by: str | None = None
+    closed_at: datetime | None = None
+    outcome: str | None = None
+    trigger: Trigger | None = None
+    systems: list[str] = field(default_factory=list)
+    hosts: dict[str, str] = field(default_factory=dict)
+    strategy: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    steps: dict[str, StepState] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    stars: set[int] = field(default_factory=set)
+    halts: list[dict] = field(default_factory=list)
+    aborts: list[dict] = field(default_factory=list)
+    exports: list[dict] = field(default_factory=list)
+    last_seq: int = -1
+    last_ts: datetime | None = None
+
+    def step(self, step_id: str) -> StepState:
+        return self.steps.setdefault(step_id, StepState(step_id))
+
+    def current_step(self, order: Iterable[str]) -> str | None:
+        """The first step of `order` that is neither done nor skipped."""
+        return next((s for s in order if not self.step(s).status.finished), None)
+
+    def host_runs(self, host: str) -> list[tuple[str, HostRun]]:
+        return [(sid, st.hosts[host]) for sid, st in self.steps.items() if host in st.hosts]
+
+    def latest_run(self, host: str) -> HostRun | None:
+        runs = self.host_runs(host)
+        return runs[-1][1] if runs else None
+
+    @property
+    def unknown_hosts(self) -> list[tuple[str, str]]:
+        return [
+            (sid, h)
+            for sid, st in self.steps.items()
+            for h, run in st.hosts.items()
+            if run.status is HostStatus.UNKNOWN
+        ]
+
+    def apply(self, event: Event) -> IncidentState:
+        """Fold one event in; unknown kinds (from newer versions) are ignored."""
+        handler = _HANDLERS.get(event.kind)
+        if handler:
+            handler(self, event)
+        self.last_seq = event.seq
+        self.last_ts = event.ts
+        return self
+
+    def settle(self) -> IncidentState:
+        """For a reader that is not the writer: an intent with no outcome is unknown."""
+        for st in self.steps.values():
+            for run in st.hosts.values():
+                if run.status is HostStatus.RUNNING:
+                    run.status = HostStatus.UNKNOWN
+                    run.detail = "verify before retrying: the outcome was never recorded"
+        return self
+
+
+def fold(events: Iterable[Event]) -> IncidentState:
+    """state = reduce(apply, events, empty)."""
+    state = IncidentState()
+    for event in events:
+        state.apply(event)
+    return state
+
+
+def _host_run(state: IncidentState, event: Event) -> HostRun:
+    st = state.step(event.where.step or "adhoc")
+    host = event.where.host or "?"
+    if host not in st.hosts:
+        st.hosts[host] = HostRun(host=host, system=event.where.system)
+    return st.hosts[host]
+
+
+def _opened(s: IncidentState, e: Event) -> None:
+    s.incident_id = e.data.get("incident_id")
+    s.title = e.data.get("title", "")
+    s.drill = bool(e.data.get("drill", False))
+    s.opened_at = e.ts
+    s.opened_by = e.who.user
+
+
+def _resumed(s: IncidentState, e: Event) -> None:
+    s.settle()
+    s.closed_at = None
+    s.outcome = None
+
+
+def _closed(s: IncidentState, e: Event) -> None:
+    s.closed_at = e.ts
+    s.outcome = e.data.get("outcome")
+
+
+def _trigger(s: IncidentState, e: Event) -> None:
+    s.trigger = Trigger(
+        kind=e.data["kind"],
+        label=e.data.get("label", e.data["kind"]),
+        automatic=bool(e.data.get("automatic", False)),
+        reason=e.data.get("reason", ""),
+        declared_by=e.who.user,
+        declared_at=e.ts,
+        evidence=list(e.data.get("evidence", [])),
+    )
+
+
+def _selected(s: IncidentState, e: Event) -> None:
+    s.systems = list(e.data.get("systems", []))
+    s.hosts = dict(e.data.get("hosts", {}))
+
+
+def _strategy(s: IncidentState, e: Event) -> None:
+    s.strategy = e.data.get("strategy")
+    s.params = dict(e.data.get("params", {}))
+
+
+def _step_started(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.RUNNING
+    st.started = st.started or e.ts
+    st.finished = None
+
+
+def _step_confirmed(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.DONE
+    st.started = st.started or e.ts
+    st.finished = e.ts
+    st.summary = "confirmed by " + e.who.user
+
+
+def _step_completed(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus(e.data.get("status", "done"))
+    st.finished = e.ts
+    st.summary = e.data.get("summary", "")
+
+
+def _step_skipped(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.SKIPPED
+    st.finished = e.ts
+    st.skip_reason = e.data.get("reason", "")
+
+
+def _intent(s: IncidentState, e: Event) -> None:
+    run = _host_run(s, e)
+    run.status = HostStatus.RUNNING
+    run.stage = e.data.get("stage")
+    run.command = e.data.get("command")
+    attempt = int(e.data.get("attempt", 1))
+    if attempt != run.attempt or run.started is None:
+        run.started = e.ts
+    run.attempt = attempt
+    run.exit_status = run.signal = run.failure = run.detail = None
+    run.finished = None
+
+
+def _output(s: IncidentState, e: Event) -> None:
+    run = _host_run(s, e)
+    lines = e.data.get("lines", [])
+    run.lines += len(lines)
+    if lines:
+        run.last_line = lines[-1]
+
+
+def _result(s: IncidentState, e: Event) -> None:
+    run = _host_run(s, e)
+    failure = e.data.get("failure")
+    run.exit_status = e.data.get("exit_status")
+    run.signal = e.data.get("signal")
+    run.failure = FailureClass(failure) if failure else None
+    run.detail = e.data.get("detail")
+    run.finished = e.ts
+    if e.data.get("aborted"):
+        run.status = HostStatus.ABORTED
+    elif failure:
+        run.status = HostStatus.FAILED
+    elif e.data.get("final", True):
+        run.status = HostStatus.SUCCEEDED
+
+
+def _not_started(s: IncidentState, e: Event) -> None:
+    run = _host_run(s, e)
+    run.status = HostStatus.NOT_STARTED
+    run.detail = e.data.get("reason")
+
+
+def _halted(s: IncidentState, e: Event) -> None:
+    s.halts.append({"step": e.where.step, **e.data})
+
+
+def _aborted(s: IncidentState, e: Event) -> None:
+    s.aborts.append({"step": e.where.step, "by": e.who.user, **e.data})
+
+
+def _field(s: IncidentState, e: Event) -> None:
+    s.fields[e.data["field"]] = e.data.get("value", "")
+
+
+def _note(s: IncidentState, e: Event) -> None:
+    s.notes.append((e.seq, e.data.get("text", "")))
+    if e.where.step:
+        s.step(e.where.step).notes.append(e.data.get("text", ""))
+
+
+def _star(s: IncidentState, e: Event) -> None:
+    target = int(e.data["seq"])
+    if e.data.get("starred", True):
+        s.stars.add(target)
+    else:
+        s.stars.discard(target)
+
+
+def _export(s: IncidentState, e: Event) -> None:
+    s.exports.append(dict(e.data))
+
+
+_HANDLERS = {
+    Kind.INCIDENT_OPENED: _opened,
+    Kind.INCIDENT_RESUMED: _resumed,
+    Kind.INCIDENT_CLOSED: _closed,
+    Kind.TRIGGER_DECLARED: _trigger,
+    Kind.SYSTEMS_SELECTED: _selected,
+    Kind.STRATEGY_CHOSEN: _strategy,
+    Kind.STEP_STARTED: _step_started,
+    Kind.STEP_CONFIRMED: _step_confirmed,
+    Kind.STEP_COMPLETED: _step_completed,
+    Kind.STEP_SKIPPED: _step_skipped,
+    Kind.COMMAND_INTENT: _intent,
+    Kind.COMMAND_OUTPUT: _output,
+    Kind.COMMAND_RESULT: _result,
+    Kind.HOST_NOT_STARTED: _not_started,
+    Kind.RUN_HALTED: _halted,
+    Kind.RUN_ABORTED: _aborted,
+    Kind.FIELD_SET: _field,
+    Kind.NOTE_ADDED: _note,
+    Kind.EVENT_STARRED: _star,
+    Kind.EXPORT_WRITTEN: _export,
+}

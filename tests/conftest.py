@@ -1,0 +1,83 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+try:
+    from tests import sshd as _sshd
+except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
+    import sshd as _sshd  # type: ignore[no-redef]
+
+
+# --- real OpenSSH sshd on loopback -------------------------------------------
+
+
+def _require_sshd() -> None:
+    if _sshd.sshd_available():
+        return
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{_sshd.SSHD} is missing on CI (install openssh-server)", pytrace=False)
+    pytest.skip(f"{_sshd.SSHD} is not installed")
+
+
+@pytest.fixture(autouse=True)
+def _sshd_marker_gate(request: pytest.FixtureRequest) -> None:
+    """Skip (or fail on CI) tests marked ``pytest.mark.sshd`` when sshd is missing."""
+    if request.node.get_closest_marker("sshd") is not None:
+        _require_sshd()
+
+
+@pytest.fixture(scope="session")
+def sshd_account() -> _sshd.Account:
+    """The dedicated login account (``rbtest`` as root, else the current user)."""
+    _require_sshd()
+    return _sshd.ensure_test_account()
+
+
+@dataclass
+class SshdFixture:
+    """What ``sshd_server`` yields."""
+
+    server: _sshd.SshdServer
+    client_key: Path
+    client_public_key: str
+    known_hosts: Path
+    account: _sshd.Account
+    workdir: Path
+    _sandboxes: list[Path] = field(default_factory=list, repr=False)
+
+    def sandbox(self, name: str = "sandbox") -> Path:
+        """A fresh dir in the account's home, owned by it, removed at teardown."""
+        path = _sshd.account_dir(self.account, name)
+        self._sandboxes.append(path)
+        return path
+
+
+@pytest.fixture
+def sshd_server(tmp_path: Path, sshd_account: _sshd.Account) -> Iterator[SshdFixture]:
+    """One running sshd trusting a fresh client key, plus a matching known_hosts."""
+    workdir = tmp_path / "sshd"
+    workdir.mkdir()
+    client_key, client_public_key = _sshd.make_client_key(workdir)
+    server = _sshd.start_sshd(workdir, sshd_account, authorized_keys=[client_public_key])
+    fixture = SshdFixture(
+        server=server,
+        client_key=client_key,
+        client_public_key=client_public_key,
+        known_hosts=_sshd.write_known_hosts(workdir / "known_hosts", [server]),
+        account=sshd_account,
+        workdir=workdir,
+    )
+    try:
+        yield fixture
+    finally:
+        server.stop()
+        for path in fixture._sandboxes:
+            shutil.rmtree(path, ignore_errors=True)
