@@ -12,6 +12,7 @@ from console import __version__
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
 from console.journal.describe import console_line
@@ -20,6 +21,7 @@ from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalError, read_journal
 from console.model.clock import SystemClock
+from console.model.events import Kind
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
 from console.paths import demo_config, find_config, incidents_dir
@@ -61,6 +63,14 @@ def build_parser() -> Parser:
     run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
     _add_inject(run)
 
+    exec_ = sub.add_parser("exec", help="run one command across hosts, journalled like a step")
+    exec_.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
+    exec_.add_argument("--systems", required=True, help="comma-separated systems")
+    exec_.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
+    exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
+    exec_.add_argument("command_text", metavar="COMMAND")
+    _add_inject(exec_)
+
     export = sub.add_parser("export", help="write the rollback document from a journal")
     export.add_argument("journal", metavar="JOURNAL")
     export.add_argument("--format", choices=["markdown"], default="markdown")
@@ -85,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             None: cmd_tui,
             "demo": cmd_demo,
             "run": cmd_run,
+            "exec": cmd_exec,
             "export": cmd_export,
             "check-config": cmd_check_config,
         }[args.command]
@@ -228,6 +239,69 @@ async def _run(settings: Settings, request: RunRequest, faults: list[Fault], arg
     finally:
         if fleet:
             await fleet.stop()
+
+
+def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:
+    """The hosts of `systems`, narrowed to `hosts` if given; unknown names are usage errors."""
+    inventory = settings.inventory
+    names: list[str] = []
+    for system in systems:
+        try:
+            names += [h.name for h in inventory.system(system).hosts]
+        except KeyError:
+            known = ", ".join(s.name for s in inventory.systems)
+            raise UsageError(f"--systems: unknown system {system!r} (known: {known})") from None
+    outside = [h for h in hosts if h not in names]
+    if outside:
+        raise UsageError(f"--hosts: {', '.join(outside)} not in systems {', '.join(systems)}")
+    return [h for h in names if not hosts or h in hosts]
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    systems = split(args.systems)
+    hosts = resolve_hosts(settings, systems, split(args.hosts))
+    if not args.command_text.strip():
+        raise UsageError("COMMAND is empty")
+    return asyncio.run(_exec(settings, faults, args, systems, hosts))
+
+
+async def _exec(settings, faults, args, systems: list[str], hosts: list[str]) -> int:
+    fleet = DemoFleet(settings, faults) if args.demo else None
+    if fleet:
+        settings = await fleet.start()
+    try:
+        engine = Engine(settings, incidents_dir(args.demo))
+        if args.journal:
+            conductor = engine.open_existing(Path(args.journal))
+        else:
+            conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
+        conductor.recorder.subscribe(_print_exec_event)
+        try:
+            ok = await conductor.run_adhoc(args.command_text, hosts)
+            if not args.journal:
+                conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
+        finally:
+            await engine.close()
+            conductor.recorder.close()
+        return EXIT_OK if ok else EXIT_FAILED
+    finally:
+        if fleet:
+            await fleet.stop()
+
+
+def _print_exec_event(event) -> None:
+    if event.kind == Kind.COMMAND_OUTPUT:
+        stream = sys.stderr if event.data.get("stream") == "stderr" else sys.stdout
+        host = event.where.host
+        stream.write("".join(f"{host}: {line}\n" for line in event.data.get("lines", [])))
+        stream.flush()
+    elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
+        d = event.data
+        print(
+            f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}", file=sys.stderr
+        )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -42,6 +42,13 @@ def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
     return values
 
 
+def _count_summary(outcomes: dict[str, HostOutcome]) -> str:
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+
 def new_incident_id(when) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
@@ -76,6 +83,16 @@ class Conductor:
                 for s in p.steps
             ],
         )
+
+    def resume(self) -> None:
+        """Record that this console took the incident over again after a stop."""
+        in_flight = [
+            {"step": step_id, "host": host}
+            for step_id, st in self.state.steps.items()
+            for host, run in st.hosts.items()
+            if run.status is HostStatus.RUNNING
+        ]
+        self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
 
     def declare_trigger(
         self, kind: TriggerKind, reason: str, evidence: list[dict] | None = None
@@ -211,6 +228,32 @@ class Conductor:
         finally:
             self._running.discard(step_id)
 
+    async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
+        """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""
+        if not command.strip():
+            raise ProcedureError("the ad-hoc command is empty")
+        known = set(self.settings.inventory.host_names)
+        chosen = [h for h in hosts if h in known]
+        if not chosen or len(chosen) != len(hosts):
+            missing = ", ".join(sorted(set(hosts) - known)) or "none given"
+            raise ProcedureError(f"unknown host(s): {missing}")
+        step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
+        data = {"title": f"Ad-hoc: {command.strip().splitlines()[0][:60]}", "phase": "adhoc"}
+        targets = targets_for(self.settings.inventory, chosen)
+        self.recorder.record(
+            Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
+        )
+        outcomes = await self.runner.run(step_id, targets, lambda t: [("run", command)])
+        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step_id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary=_count_summary(outcomes),
+            **data,
+        )
+        return ok
+
     def _plan(
         self, step: Step, only_hosts: list[str] | None
     ) -> tuple[Callable, list[Target], float | None]:
@@ -254,11 +297,8 @@ class Conductor:
             raise ProcedureError(str(exc)) from None
 
     def _finish(self, step: Step, outcomes: dict[str, HostOutcome]) -> bool:
-        counts: dict[str, int] = {}
-        for outcome in outcomes.values():
-            counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
         ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        summary = _count_summary(outcomes)
         self.recorder.record(
             Kind.STEP_COMPLETED,
             step=step.id,
@@ -336,6 +376,17 @@ class Conductor:
             raise ProcedureError("an abort needs a reason")
         self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self._running))
         await self.runner.abort(reason.strip())
+
+    @property
+    def running(self) -> frozenset[str]:
+        """Ids of the steps running right now."""
+        return frozenset(self._running)
+
+    def record_export(self, path: str, format: str, starred_only: bool = False) -> None:
+        """Record that the rollback document was written to `path`."""
+        self.recorder.record(
+            Kind.EXPORT_WRITTEN, path=path, format=format, starred_only=starred_only
+        )
 
     def close(self, outcome: str) -> None:
         self.recorder.record(Kind.INCIDENT_CLOSED, outcome=outcome)
