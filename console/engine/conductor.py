@@ -15,7 +15,7 @@ from console.model.procedure import FormField, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.strategies import Strategy
-from console.model.templates import ParameterError, check_value, render
+from console.model.templates import ParameterError, check_value, in_workdir, render
 from console.model.triggers import TriggerKind
 
 
@@ -243,7 +243,9 @@ class Conductor:
         self.recorder.record(
             Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
         )
-        outcomes = await self.runner.run(step_id, targets, lambda t: [("run", command)])
+        outcomes = await self.runner.run(
+            step_id, targets, lambda t: [("run", in_workdir(command, t.workdir))]
+        )
         ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
         self.recorder.record(
             Kind.STEP_COMPLETED,
@@ -292,7 +294,7 @@ class Conductor:
             "incident": self.state.incident_id or "",
         }
         try:
-            return render(template, values)
+            return in_workdir(render(template, values), target.workdir)
         except ParameterError as exc:
             raise ProcedureError(str(exc)) from None
 

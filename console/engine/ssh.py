@@ -22,6 +22,7 @@ class Target:
     address: str
     port: int | None
     user: str | None
+    workdir: str | None = None
 
 
 def targets_for(inventory: Inventory, hosts: list[str]) -> list[Target]:
@@ -36,6 +37,7 @@ def targets_for(inventory: Inventory, hosts: list[str]) -> list[Target]:
                 address=host.address or host.name,
                 port=host.port or (inventory.ssh.port if inventory.ssh.port != 22 else None),
                 user=host.user or inventory.ssh.user,
+                workdir=host.workdir or system.workdir,
             )
         )
     return out

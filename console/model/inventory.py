@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 
 from console.model.base import NAME_PATTERN, Strict
+from console.model.probes import Probe
 
 
 class SshDefaults(Strict):
@@ -31,6 +32,7 @@ class Host(Strict):
     address: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     user: str | None = None
+    workdir: str | None = None
     tags: list[str] = []
 
 
@@ -40,9 +42,23 @@ class System(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     hosts: list[Host] = Field(min_length=1)
+    workdir: str | None = None
     tags: list[str] = []
     strategies: list[str] = []
     rto_minutes: float | None = Field(default=None, gt=0)
+    probes: list[Probe] = []
+
+    @field_validator("probes")
+    @classmethod
+    def _unique_probes(cls, probes: list[Probe]) -> list[Probe]:
+        names = [p.name for p in probes]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"probe name(s) used twice: {', '.join(dupes)}")
+        return probes
+
+    def probe(self, name: str) -> Probe:
+        return next(p for p in self.probes if p.name == name)
 
 
 class Inventory(Strict):
@@ -51,11 +67,12 @@ class Inventory(Strict):
     ssh: SshDefaults = SshDefaults()
     systems: list[System] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Inventory:
+    @field_validator("systems")
+    @classmethod
+    def _unique_names(cls, systems: list[System]) -> list[System]:
         seen_systems: set[str] = set()
         seen_hosts: dict[str, str] = {}
-        for system in self.systems:
+        for system in systems:
             if system.name in seen_systems:
                 raise ValueError(f"system {system.name!r} is declared twice")
             seen_systems.add(system.name)
@@ -66,7 +83,7 @@ class Inventory(Strict):
                         f" and {system.name!r}"
                     )
                 seen_hosts[host.name] = system.name
-        return self
+        return systems
 
     def system(self, name: str) -> System:
         for system in self.systems:

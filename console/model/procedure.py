@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from console.model.base import Strict
 
@@ -84,16 +84,17 @@ class Procedure(Strict):
     name: str = "Rollback procedure"
     phases: list[PhaseSteps] = Field(min_length=3, max_length=3)
 
-    @model_validator(mode="after")
-    def _ordered_and_unique(self) -> Procedure:
-        order = [p.phase for p in self.phases]
+    @field_validator("phases")
+    @classmethod
+    def _ordered_and_unique(cls, phases: list[PhaseSteps]) -> list[PhaseSteps]:
+        order = [p.phase for p in phases]
         if order != list(Phase):
             raise ValueError(f"phases must be {', '.join(Phase)} in that order")
-        ids = [s.id for p in self.phases for s in p.steps]
+        ids = [s.id for p in phases for s in p.steps]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             raise ValueError(f"step id(s) used twice: {', '.join(dupes)}")
-        return self
+        return phases
 
     @property
     def steps(self) -> list[Step]:

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from console.model.base import Strict
 from console.model.inventory import Inventory
+from console.model.probes import TriggerSettings
 from console.model.procedure import Procedure, StepKind
 from console.model.strategies import Strategy
 
@@ -20,6 +21,7 @@ FILES = {
     "procedure": "procedure.toml",
     "strategies": "strategies.toml",
     "console": "console.toml",
+    "triggers": "triggers.toml",
 }
 REQUIRED = ("inventory", "procedure", "strategies")
 
@@ -56,6 +58,7 @@ class Settings(Strict):
     procedure: Procedure
     strategies: list[Strategy] = Field(min_length=1)
     console: ConsoleOptions = ConsoleOptions()
+    triggers: TriggerSettings = TriggerSettings()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Settings:
@@ -69,6 +72,14 @@ class Settings(Strict):
         for step in self.procedure.steps:
             if step.kind is StepKind.STRATEGY and step.strategy and step.strategy not in names:
                 raise ValueError(f"step {step.id!r} names unknown strategy {step.strategy!r}")
+        for trigger in self.triggers.triggers:
+            try:
+                self.inventory.system(trigger.system).probe(trigger.probe)
+            except (KeyError, StopIteration):
+                raise ValueError(
+                    f"trigger {trigger.name!r} watches unknown probe"
+                    f" {trigger.system!r}/{trigger.probe!r}"
+                ) from None
         return self
 
     def strategy(self, name: str) -> Strategy:
@@ -135,6 +146,7 @@ def load_settings(directory: Path) -> Settings:
         "procedure": raw["procedure"],
         "strategies": raw["strategies"].get("strategies", []),
         "console": raw.get("console", {}),
+        "triggers": raw.get("triggers", {}),
     }
     try:
         return Settings.model_validate(document)

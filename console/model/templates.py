@@ -50,3 +50,10 @@ def render(template: str, values: Mapping[str, str]) -> str:
         return shlex.quote(str(values[name]))
 
     return PLACEHOLDER.sub(substitute, template)
+
+
+def in_workdir(command: str, workdir: str | None) -> str:
+    """Run `command` from `workdir`; if the directory is missing, nothing else runs."""
+    if not workdir:
+        return command
+    return f"cd -- {shlex.quote(workdir)} || exit 97\n{command}"

@@ -1,0 +1,164 @@
+"""Probes that watch a system, and the automatic triggers they feed (triggers.toml)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from console.model.base import NAME_PATTERN, Strict
+from console.model.triggers import TriggerKind
+
+
+class ProbeKind(StrEnum):
+    COMMAND = "command"
+    HTTP = "http"
+    LOG = "log"
+    CHECKSUM = "checksum"
+
+
+class Aggregate(StrEnum):
+    """How per-host results become one: a number (max, min, mean, sum) or a vote (any, all)."""
+
+    MAX = "max"
+    MIN = "min"
+    MEAN = "mean"
+    SUM = "sum"
+    ANY = "any"
+    ALL = "all"
+
+
+class BadWhen(StrEnum):
+    ABOVE = "above"
+    BELOW = "below"
+
+
+HEALTHY_WORDS = ["ok", "healthy", "up", "pass", "passing", "green", "running"]
+
+
+class Probe(Strict):
+    """One signal about a system, sampled every `interval` seconds within `timeout`.
+
+    command: a command over SSH printing a number or a status word (last line counts).
+    http: a GET from the jump host; bad on an unexpected status or latency over threshold.
+    log: matches of `pattern` in `path` since the last sample, per host.
+    checksum: sha256 of `path` or the output of `command` (e.g. a row count), compared
+    with `expected`, else with the host's last-known-good value.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    kind: ProbeKind
+    title: str = ""
+    interval: float = Field(default=10.0, gt=0)
+    timeout: float = Field(default=5.0, gt=0)
+    command: str | None = None
+    url: str | None = None
+    path: str | None = None
+    pattern: str | None = None
+    expected: str | None = None
+    expect_status: list[int] = [200]
+    aggregate: Aggregate | None = None
+    threshold: float | None = None
+    bad_when: BadWhen = BadWhen.ABOVE
+    healthy_words: list[str] = HEALTHY_WORDS
+    unit: str = ""
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Probe:
+        needs = {
+            ProbeKind.COMMAND: ("command",),
+            ProbeKind.HTTP: ("url",),
+            ProbeKind.LOG: ("path", "pattern"),
+        }.get(self.kind, ())
+        missing = [k for k in needs if not getattr(self, k)]
+        if missing:
+            raise ValueError(f"a {self.kind} probe needs {' and '.join(missing)}")
+        if self.kind is ProbeKind.CHECKSUM and bool(self.path) == bool(self.command):
+            raise ValueError("a checksum probe needs either path or command")
+        if self.kind is ProbeKind.HTTP and not self.url.startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        if self.pattern:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}")
+        return self
+
+    @property
+    def combine(self) -> Aggregate:
+        """The aggregate, defaulting by kind: counts add up, checksums vote."""
+        if self.aggregate:
+            return self.aggregate
+        return {ProbeKind.LOG: Aggregate.SUM, ProbeKind.CHECKSUM: Aggregate.ANY}.get(
+            self.kind, Aggregate.MAX
+        )
+
+    @property
+    def label(self) -> str:
+        return self.title or self.name
+
+
+class Policy(StrEnum):
+    PROPOSE = "propose"
+    AUTO = "auto"
+
+
+class AutoTrigger(Strict):
+    """Fires `kind` when `consecutive` samples of a probe in a row are bad.
+
+    `threshold` overrides the probe's own for firing (a critical level above the
+    warning level that the soak uses). Policy `propose` pre-fills an incident for the
+    commander; `auto` starts the procedure after a cancellable countdown.
+    """
+
+    name: str = Field(pattern=NAME_PATTERN)
+    kind: TriggerKind
+    system: str
+    probe: str
+    threshold: float | None = None
+    consecutive: int = Field(default=3, ge=1, le=1000)
+    policy: Policy = Policy.PROPOSE
+    countdown_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _automatic_kind(self) -> AutoTrigger:
+        if not self.kind.automatic:
+            raise ValueError(f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
+                             " performance-degradation, security-breach, data-corruption")
+        return self
+
+
+class Soak(Strict):
+    """Verify stability: `samples` healthy rounds in a row within `max_samples` rounds."""
+
+    samples: int = Field(default=3, ge=1, le=1000)
+    max_samples: int | None = Field(default=None, ge=1, le=10000)
+    interval: float | None = Field(default=None, gt=0)
+
+    @property
+    def limit(self) -> int:
+        return max(self.samples, self.max_samples or self.samples)
+
+
+class WatchOptions(Strict):
+    """Journal thinning: state changes always, else one sample in `journal_every`."""
+
+    journal_every: int = Field(default=20, ge=1)
+    history: int = Field(default=60, ge=2, le=10000)
+
+
+class TriggerSettings(Strict):
+    """triggers.toml: automatic triggers, the soak window and journal thinning."""
+
+    triggers: list[AutoTrigger] = []
+    soak: Soak = Soak()
+    watch: WatchOptions = WatchOptions()
+
+    @model_validator(mode="after")
+    def _unique(self) -> TriggerSettings:
+        names = [t.name for t in self.triggers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"trigger name(s) used twice: {', '.join(dupes)}")
+        return self

@@ -1,0 +1,274 @@
+"""Pure probe evaluation: host states, aggregation, consecutive-bad streaks, thinning,
+soak progress and recovery time. No I/O: the engine feeds values in."""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from console.model.probes import Aggregate, AutoTrigger, BadWhen, Probe
+
+
+class SampleState(StrEnum):
+    HEALTHY = "healthy"
+    BAD = "bad"
+    INCONCLUSIVE = "inconclusive"
+
+
+Value = float | str | None
+
+
+@dataclass(frozen=True)
+class HostValue:
+    """One host's reading; `flagged` is a non-numeric verdict (bad word, status, mismatch)."""
+
+    host: str
+    value: Value
+    error: str | None = None
+    flagged: bool = False
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ProbeSample:
+    """One round of a probe across its hosts, aggregated."""
+
+    probe: str
+    system: str
+    at: datetime
+    value: Value
+    state: SampleState
+    threshold: float | None
+    hosts: tuple[HostValue, ...] = ()
+    detail: str = ""
+
+    @property
+    def key(self) -> str:
+        return probe_key(self.system, self.probe)
+
+    def as_data(self) -> dict:
+        """The sample as journal data (evidence, probe.sample events)."""
+        return {
+            "probe": self.key,
+            "at": self.at.isoformat(),
+            "value": self.value,
+            "state": self.state.value,
+            "threshold": self.threshold,
+            "detail": self.detail,
+            "hosts": {
+                h.host: {"value": h.value, "error": h.error, "flagged": h.flagged, "detail": h.detail}
+                for h in self.hosts
+            },
+        }
+
+
+def probe_key(system: str, probe: str) -> str:
+    return f"{system}/{probe}"
+
+
+def parse_value(text: str) -> Value:
+    """A number if it parses as one, else the stripped word; blank is None."""
+    word = text.strip()
+    if not word:
+        return None
+    try:
+        return float(word)
+    except ValueError:
+        return word
+
+
+def breaches(value: float, threshold: float | None, bad_when: BadWhen) -> bool:
+    if threshold is None:
+        return False
+    return value > threshold if bad_when is BadWhen.ABOVE else value < threshold
+
+
+def host_state(probe: Probe, reading: HostValue, threshold: float | None) -> SampleState:
+    if reading.error is not None or reading.value is None:
+        return SampleState.INCONCLUSIVE
+    if reading.flagged:
+        return SampleState.BAD
+    if isinstance(reading.value, str):
+        words = {w.lower() for w in probe.healthy_words}
+        return SampleState.HEALTHY if reading.value.lower() in words else SampleState.BAD
+    bad = breaches(reading.value, threshold, probe.bad_when)
+    return SampleState.BAD if bad else SampleState.HEALTHY
+
+
+def aggregate(
+    probe: Probe, hosts: list[HostValue], threshold: float | None
+) -> tuple[Value, SampleState]:
+    """Combine host readings; an error never makes a round healthy.
+
+    Numbers combine with max/min/mean/sum and the result meets the threshold; any/all
+    (and words or flags) vote on host states. If the hosts that answered already show
+    the probe bad, it is bad; otherwise a host that errored makes it inconclusive.
+    """
+    if not hosts:
+        return None, SampleState.INCONCLUSIVE
+    states = [host_state(probe, h, threshold) for h in hosts]
+    errored = SampleState.INCONCLUSIVE in states
+    answered = [(h, s) for h, s in zip(hosts, states, strict=True) if s is not SampleState.INCONCLUSIVE]
+    numbers = [h.value for h, _ in answered if isinstance(h.value, float) and not h.flagged]
+    numeric = probe.combine not in (Aggregate.ANY, Aggregate.ALL)
+    if numeric and answered and len(numbers) == len(answered):
+        value = _combine(probe.combine, numbers)
+        bad = breaches(value, threshold, probe.bad_when)
+    else:
+        bad_count = sum(1 for _, s in answered if s is SampleState.BAD)
+        value = float(bad_count)
+        if probe.combine is Aggregate.ALL:
+            bad = bool(answered) and bad_count == len(answered) and not errored
+        else:
+            bad = bad_count > 0
+    if bad:
+        return value, SampleState.BAD
+    if errored or not answered:
+        return (value if answered else None), SampleState.INCONCLUSIVE
+    return value, SampleState.HEALTHY
+
+
+def _combine(how: Aggregate, numbers: list[float]) -> float:
+    if how is Aggregate.MIN:
+        return min(numbers)
+    if how is Aggregate.MEAN:
+        return round(statistics.fmean(numbers), 6)
+    if how is Aggregate.SUM:
+        return sum(numbers)
+    return max(numbers)
+
+
+@dataclass
+class Streak:
+    """Consecutive bad samples for one automatic trigger (Argo's failureLimit).
+
+    Bad extends the streak, healthy resets it, inconclusive holds it. The trigger
+    fires once when the streak reaches `consecutive`, and re-arms after a healthy sample.
+    """
+
+    trigger: AutoTrigger
+    bad: deque[ProbeSample] = field(default_factory=deque)
+    fired: bool = False
+
+    def observe(self, sample: ProbeSample, state: SampleState) -> bool:
+        """Feed one sample's state for this trigger; True exactly when it fires now."""
+        if state is SampleState.HEALTHY:
+            self.bad.clear()
+            self.fired = False
+            return False
+        if state is SampleState.INCONCLUSIVE:
+            return False
+        self.bad.append(sample)
+        while len(self.bad) > self.trigger.consecutive:
+            self.bad.popleft()
+        if not self.fired and len(self.bad) >= self.trigger.consecutive:
+            self.fired = True
+            return True
+        return False
+
+    @property
+    def count(self) -> int:
+        return len(self.bad)
+
+
+class Thinner:
+    """Which samples reach the journal: every state change, else one in `every`."""
+
+    def __init__(self, every: int):
+        self.every = every
+        self._last: dict[str, SampleState] = {}
+        self._since: dict[str, int] = {}
+
+    def keep(self, sample: ProbeSample) -> str | None:
+        """Why this sample is journalled ("change" or "periodic"), or None to drop it."""
+        key = sample.key
+        changed = self._last.get(key) is not sample.state
+        self._last[key] = sample.state
+        since = self._since.get(key, 0) + 1
+        if changed or since >= self.every:
+            self._since[key] = 0
+            return "change" if changed else "periodic"
+        self._since[key] = since
+        return None
+
+
+class SoakStatus(StrEnum):
+    WAITING = "waiting"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+@dataclass
+class SoakProgress:
+    """Healthy rounds in a row towards `needed`, giving up when `limit` rounds cannot make it."""
+
+    needed: int
+    limit: int
+    healthy: int = 0
+    rounds: int = 0
+    status: SoakStatus = SoakStatus.WAITING
+    detail: str = ""
+
+    def observe(self, states: dict[str, SampleState]) -> SoakStatus:
+        """Feed one round (probe key -> state); every probe must be healthy."""
+        if self.status is not SoakStatus.WAITING:
+            return self.status
+        self.rounds += 1
+        unhealthy = {k: s for k, s in states.items() if s is not SampleState.HEALTHY}
+        if states and not unhealthy:
+            self.healthy += 1
+            self.detail = f"{self.healthy}/{self.needed} healthy"
+        else:
+            self.healthy = 0
+            self.detail = (
+                ", ".join(f"{k} {s}" for k, s in sorted(unhealthy.items())) or "no probes"
+            )
+        if self.healthy >= self.needed:
+            self.status = SoakStatus.PASSED
+        elif self.limit - self.rounds < self.needed:
+            self.status = SoakStatus.FAILED
+        return self.status
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """Time from the first trigger event to verified stable, against the system's RTO."""
+
+    system: str
+    started: datetime
+    verified: datetime
+    seconds: float
+    rto_minutes: float | None
+
+    @property
+    def verdict(self) -> str:
+        if self.rto_minutes is None:
+            return "no target"
+        return "within RTO" if self.seconds <= self.rto_minutes * 60 else "RTO exceeded"
+
+
+def measure_recovery(
+    system: str, started: datetime, verified: datetime, rto_minutes: float | None
+) -> Recovery:
+    seconds = round(max(0.0, (verified - started).total_seconds()), 3)
+    return Recovery(system, started, verified, seconds, rto_minutes)
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[Value], width: int = 20) -> str:
+    """Recent numeric values as block characters; non-numbers show as a gap."""
+    recent = values[-width:]
+    numbers = [v for v in recent if isinstance(v, float)]
+    if not numbers:
+        return " " * len(recent)
+    low, high = min(numbers), max(numbers)
+    span = (high - low) or 1.0
+    return "".join(
+        SPARKS[int((v - low) / span * (len(SPARKS) - 1))] if isinstance(v, float) else " "
+        for v in recent
+    )

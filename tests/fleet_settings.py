@@ -1,0 +1,51 @@
+"""Settings that point the demo configuration at real sshd servers."""
+
+import os
+from pathlib import Path
+
+from console.demo.sandbox import build_sandbox
+from console.model.settings import Settings, load_settings
+from console.paths import demo_config
+
+
+def chown_tree(root: Path, uid: int, gid: int) -> None:
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, uid, gid)
+
+
+def sshd_settings(sshd, hosts: dict[str, str], **ssh) -> tuple[Settings, dict[str, Path]]:
+    """Demo settings whose `hosts` ({name: system}) all live on one real sshd, one sandbox each."""
+    base = load_settings(demo_config())
+    sandboxes = {}
+    systems = []
+    for system in base.inventory.systems:
+        members = [h for h, s in hosts.items() if s == system.name]
+        if not members:
+            continue
+        entries = []
+        for name in members:
+            sandbox = build_sandbox(sshd.sandbox(name), system.name)
+            chown_tree(sandbox, sshd.account.uid, sshd.account.gid)
+            sandboxes[name] = sandbox
+            entries.append(
+                {
+                    "name": name,
+                    "address": "127.0.0.1",
+                    "port": sshd.server.port,
+                    "workdir": str(sandbox),
+                }
+            )
+        systems.append({**system.model_dump(), "hosts": entries})
+    data = base.model_dump()
+    data["inventory"] = {
+        "ssh": {
+            "user": sshd.server.user,
+            "identity_files": [str(sshd.client_key)],
+            "known_hosts": str(sshd.known_hosts),
+            "use_ssh_config": False,
+            "command_timeout": 30.0,
+            **ssh,
+        },
+        "systems": systems,
+    }
+    return Settings.model_validate(data), sandboxes

@@ -1,0 +1,81 @@
+"""Incident state is a pure fold over events."""
+
+from console.model.events import Kind
+from console.model.state import FailureClass, HostStatus, StepStatus, fold
+from tests.events_factory import recorder_in
+
+
+def _incident(recorder):
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
+    recorder.record(Kind.TRIGGER_DECLARED, kind="user-impact", label="User impact", reason="500s")
+    recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web", "web-2": "web"})
+    where = {"system": "web", "step": "restore"}
+    recorder.record(Kind.STEP_STARTED, step="restore", title="Restore previous version")
+    recorder.record(Kind.COMMAND_INTENT, host="web-1", command="x", stage="action", **where)
+    recorder.record(Kind.COMMAND_INTENT, host="web-2", command="x", stage="action", **where)
+    recorder.record(Kind.COMMAND_OUTPUT, host="web-1", lines=["a", "b"], stream="stdout", **where)
+    recorder.record(Kind.COMMAND_RESULT, host="web-1", stage="action", exit_status=0, **where)
+    return where
+
+
+def test_fold_of_the_journal_equals_the_live_state(tmp_path):
+    recorder = recorder_in(tmp_path)
+    _incident(recorder)
+    live = recorder.state
+    again = fold(recorder.events)
+    assert again == live
+    assert live.trigger.reason == "500s" and live.trigger.declared_by == "commander"
+    assert live.hosts == {"web-1": "web", "web-2": "web"}
+    run1 = live.steps["restore"].hosts["web-1"]
+    assert (run1.status, run1.lines, run1.last_line) == (HostStatus.SUCCEEDED, 2, "b")
+    assert live.steps["restore"].hosts["web-2"].status is HostStatus.RUNNING
+
+
+def test_an_intent_without_outcome_reads_unknown_after_a_stop(tmp_path):
+    recorder = recorder_in(tmp_path)
+    _incident(recorder)
+    settled = fold(recorder.events).settle()
+    assert settled.steps["restore"].hosts["web-2"].status is HostStatus.UNKNOWN
+    assert settled.steps["restore"].hosts["web-1"].status is HostStatus.SUCCEEDED
+    recorder.record(Kind.INCIDENT_RESUMED)
+    assert recorder.state.unknown_hosts == [("restore", "web-2")]
+
+
+def test_failures_stars_notes_fields_and_skips_fold_in(tmp_path):
+    recorder = recorder_in(tmp_path)
+    where = _incident(recorder)
+    recorder.record(
+        Kind.COMMAND_RESULT,
+        host="web-2",
+        stage="action",
+        failure="non-zero exit",
+        exit_status=3,
+        detail="exit status 3",
+        **where,
+    )
+    recorder.record(Kind.STEP_COMPLETED, step="restore", status="failed", summary="1 failed")
+    note = recorder.record(Kind.NOTE_ADDED, step="restore", text="web-2 disk full?")
+    recorder.record(Kind.EVENT_STARRED, seq=note.seq)
+    recorder.record(Kind.FIELD_SET, field="root_cause", value="bad config")
+    recorder.record(Kind.STEP_SKIPPED, step="verify", reason="verified by hand")
+    state = recorder.state
+    run2 = state.steps["restore"].hosts["web-2"]
+    assert (run2.status, run2.failure, run2.exit_status) == (
+        HostStatus.FAILED,
+        FailureClass.NONZERO_EXIT,
+        3,
+    )
+    assert state.steps["restore"].status is StepStatus.FAILED
+    assert state.stars == {note.seq}
+    assert state.steps["restore"].notes == ["web-2 disk full?"]
+    assert state.fields["root_cause"] == "bad config"
+    assert state.steps["verify"].skip_reason == "verified by hand"
+    assert state.current_step(["restore", "verify"]) == "restore"
+    recorder.record(Kind.EVENT_STARRED, seq=note.seq, starred=False)
+    assert recorder.state.stars == set()
+
+
+def test_unknown_event_kinds_from_newer_versions_are_ignored(tmp_path):
+    recorder = recorder_in(tmp_path)
+    recorder.record("future.kind", anything=1)
+    assert recorder.state.last_seq == 0

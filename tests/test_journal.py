@@ -1,0 +1,86 @@
+"""The journal reads itself back, tolerates a torn tail, and keeps its files private."""
+
+import stat
+
+import pytest
+
+from console.journal.recorder import Recorder
+from console.journal.store import JOURNAL_NAME, JournalError, JournalWriter, read_journal
+from console.model.events import Kind
+from console.model.clock import FixedClock
+from tests.events_factory import COMMANDER, START, recorder_in
+
+
+def _mode(path):
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_round_trip_keeps_every_event_and_field(tmp_path):
+    recorder = recorder_in(tmp_path / "inc")
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="t")
+    recorder.record(Kind.NOTE_ADDED, text='ünïcode ✓ and "quotes"\nand lines')
+    recorder.close()
+    read = read_journal(tmp_path / "inc" / JOURNAL_NAME)
+    assert read.torn is None
+    assert read.events == recorder.events
+    assert [e.seq for e in read.events] == [0, 1]
+
+
+def test_files_are_0600_in_a_0700_directory(tmp_path):
+    recorder = recorder_in(tmp_path / "inc")
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1")
+    assert _mode(tmp_path / "inc") == 0o700
+    assert _mode(tmp_path / "inc" / JOURNAL_NAME) == 0o600
+
+
+def test_a_permissive_directory_is_tightened(tmp_path):
+    loose = tmp_path / "inc"
+    loose.mkdir(mode=0o755)
+    loose.chmod(0o755)
+    JournalWriter(loose / JOURNAL_NAME).close()
+    assert _mode(loose) == 0o700
+
+
+def test_a_torn_last_line_is_reported_not_fatal(tmp_path):
+    recorder = recorder_in(tmp_path)
+    for i in range(3):
+        recorder.record(Kind.NOTE_ADDED, text=f"n{i}")
+    recorder.close()
+    path = tmp_path / JOURNAL_NAME
+    with path.open("ab") as handle:
+        handle.write(b'{"v": 1, "seq": 3, "ts": "2026-11-28T09:')
+    read = read_journal(path)
+    assert len(read.events) == 3
+    assert read.torn is not None and read.torn.line == 4
+
+
+def test_reopening_moves_the_torn_tail_aside_and_appends_cleanly(tmp_path):
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.NOTE_ADDED, text="before the crash")
+    recorder.close()
+    path = tmp_path / JOURNAL_NAME
+    torn = b'{"v": 1, "seq": 1, "ts'
+    with path.open("ab") as handle:
+        handle.write(torn)
+    writer = JournalWriter(path)
+    assert writer.repaired is not None
+    writer.close()
+    aside = list(tmp_path.glob(f"{JOURNAL_NAME}.torn-*"))
+    assert len(aside) == 1 and aside[0].read_bytes() == torn
+    reopened = Recorder.open(tmp_path, FixedClock(START), COMMANDER)
+    reopened.record(Kind.NOTE_ADDED, text="after")
+    read = read_journal(path)
+    assert read.torn is None
+    assert [e.data["text"] for e in read.events] == ["before the crash", "after"]
+    assert [e.seq for e in read.events] == [0, 1]
+
+
+def test_a_damaged_middle_line_names_the_file_and_line(tmp_path):
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.NOTE_ADDED, text="one")
+    recorder.close()
+    path = tmp_path / JOURNAL_NAME
+    content = path.read_bytes()
+    path.write_bytes(b"not json\n" + content)
+    with pytest.raises(JournalError, match=f"{path}:1: not a journal event"):
+        read_journal(path)

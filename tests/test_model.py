@@ -1,0 +1,91 @@
+"""The configuration models refuse what they cannot run, and templates quote."""
+
+import shlex
+
+import pytest
+from pydantic import ValidationError
+
+from console.model.inventory import Inventory
+from console.model.procedure import Procedure
+from console.model.strategies import Strategy
+from console.model.templates import ParameterError, check_value, render
+from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
+
+
+def test_host_names_are_unique_across_systems():
+    with pytest.raises(ValidationError, match="host 'a-1' is in both 'x' and 'y'"):
+        Inventory.model_validate(
+            {
+                "systems": [
+                    {"name": "x", "hosts": [{"name": "a-1"}]},
+                    {"name": "y", "hosts": [{"name": "a-1"}]},
+                ]
+            }
+        )
+
+
+def test_unknown_keys_are_refused():
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        Inventory.model_validate({"systems": [{"name": "x", "hosts": [{"name": "a", "prot": 22}]}]})
+
+
+def _phase(phase, *steps):
+    return {"phase": phase, "steps": [{"id": s, "title": s, "kind": "manual"} for s in steps]}
+
+
+def test_procedure_has_three_phases_in_order():
+    ok = Procedure.model_validate(
+        {"phases": [_phase("immediate", "a"), _phase("execution", "b"), _phase("post", "c")]}
+    )
+    assert [s.id for s in ok.steps] == ["a", "b", "c"]
+    with pytest.raises(ValidationError, match="phases must be immediate, execution, post"):
+        Procedure.model_validate(
+            {"phases": [_phase("execution", "b"), _phase("immediate", "a"), _phase("post", "c")]}
+        )
+    with pytest.raises(ValidationError, match="step id\\(s\\) used twice: a"):
+        Procedure.model_validate(
+            {"phases": [_phase("immediate", "a"), _phase("execution", "a"), _phase("post", "c")]}
+        )
+
+
+def test_strategy_templates_may_only_use_declared_parameters():
+    with pytest.raises(ValidationError, match="undeclared parameter\\(s\\): target"):
+        Strategy.model_validate(
+            {"name": "s", "kind": "custom", "commands": {"action": "deploy {{target}}"}}
+        )
+    ok = Strategy.model_validate(
+        {
+            "name": "s",
+            "kind": "custom",
+            "params": [{"name": "target"}],
+            "commands": {"action": "deploy {{target}} on {{host}}"},
+        }
+    )
+    assert ok.commands.stages() == [("action", "deploy {{target}} on {{host}}")]
+
+
+@pytest.mark.parametrize(
+    "value", ["; rm -rf /", "$(touch /tmp/x)", "`id`", "a\nb", "it's", '"q"', "x y"]
+)
+def test_render_quotes_every_value_so_the_shell_sees_one_word(value):
+    command = render("echo {{v}}", {"v": value})
+    assert shlex.split(command) == ["echo", value]
+
+
+def test_typed_parameters_reject_what_does_not_fit():
+    assert check_value("target", "2.4.0", "version", None) == "2.4.0"
+    with pytest.raises(ParameterError, match="not a valid version"):
+        check_value("target", "2.4.0; rm -rf /", "version", None)
+    with pytest.raises(ParameterError, match="not a valid integer"):
+        check_value("n", "12a", "integer", None)
+    with pytest.raises(ParameterError, match="does not match"):
+        check_value("flag", "Checkout", "string", r"[a-z-]+")
+    with pytest.raises(ParameterError, match="has no value"):
+        render("echo {{missing}}", {})
+
+
+def test_eight_triggers_four_automatic_four_manual():
+    assert len(TriggerKind) == 8
+    assert len(AUTOMATIC) == 4 and len(MANUAL) == 4
+    assert TriggerKind.USER_IMPACT in MANUAL and TriggerKind.DATA_CORRUPTION.automatic
+    assert TriggerKind.ERROR_THRESHOLD.label == "Critical error threshold exceeded"
