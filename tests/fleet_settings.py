@@ -48,4 +48,9 @@ def sshd_settings(sshd, hosts: dict[str, str], **ssh) -> tuple[Settings, dict[st
         },
         "systems": systems,
     }
+    included = {s["name"] for s in systems}
+    if "triggers" in data:
+        data["triggers"]["triggers"] = [
+            t for t in data["triggers"]["triggers"] if t["system"] in included
+        ]
     return Settings.model_validate(data), sandboxes

@@ -7,8 +7,10 @@ import secrets
 from collections.abc import Callable
 
 from console.engine.notify import run_local
-from console.engine.runner import HostOutcome, Runner
+from console.engine.runner import BetweenWaves, HostOutcome, Runner, RunPlan
 from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.verify import run_probe_step
+from console.engine.watcher import Watcher
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
@@ -63,6 +65,9 @@ class Conductor:
         self.runner = Runner(pool, recorder)
         self.order = [s.id for s in settings.procedure.steps]
         self._running: set[str] = set()
+        # Asked between waves that need a confirmation; None means: stop after the wave.
+        self.confirm_wave: BetweenWaves | None = None
+        self.watcher: Watcher | None = None  # made by the first probe step
 
     @property
     def state(self):
@@ -198,9 +203,9 @@ class Conductor:
         )
 
     async def run_step(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
-        """Run a command, strategy or notify step; True when it succeeded everywhere."""
+        """Run a command, strategy, notify or probe step; True when it succeeded everywhere."""
         step = self.step(step_id)
-        if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY):
+        if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE):
             raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
         if step_id in self._running:
             raise ProcedureError(f"step {step.title!r} is already running")
@@ -210,7 +215,9 @@ class Conductor:
         try:
             if step.kind is StepKind.NOTIFY:
                 return await self._notify(step)
-            stages_for, targets, timeout = self._plan(step, only_hosts)
+            if step.kind is StepKind.PROBE:
+                return await run_probe_step(self, step)
+            stages_for, targets, plan = self._plan(step, only_hosts)
             attempt = 1 + max(
                 (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
             )
@@ -222,7 +229,7 @@ class Conductor:
                 **self._step_data(step),
             )
             outcomes = await self.runner.run(
-                step_id, targets, stages_for, attempt=attempt, timeout=timeout
+                step_id, targets, stages_for, attempt=attempt, plan=plan
             )
             return self._finish(step, outcomes)
         finally:
@@ -258,12 +265,13 @@ class Conductor:
 
     def _plan(
         self, step: Step, only_hosts: list[str] | None
-    ) -> tuple[Callable, list[Target], float | None]:
+    ) -> tuple[Callable, list[Target], RunPlan]:
         hosts = [h for h in self.state.hosts if not only_hosts or h in only_hosts]
         if step.kind is StepKind.COMMAND:
             template = step.command or ""
             targets = targets_for(self.settings.inventory, hosts)
-            return (lambda t: [("run", self._render(template, t, {}))]), targets, None
+            rendered = {t.name: [("run", self._render(template, t, {}))] for t in targets}
+            return (lambda t: rendered[t.name]), targets, RunPlan()
         name = step.strategy or self.state.strategy
         if not name:
             raise ProcedureError("choose a strategy before running the restore step")
@@ -284,7 +292,13 @@ class Conductor:
         rendered = {
             t.name: [(s, self._render(tpl, t, params)) for s, tpl in stages] for t in targets
         }
-        return (lambda t: rendered[t.name]), targets, strategy.timeout
+        plan = RunPlan(
+            waves=strategy.waves,
+            max_fail_percentage=strategy.max_fail_percentage,
+            timeout=strategy.timeout,
+            between_waves=self.confirm_wave,
+        )
+        return (lambda t: rendered[t.name]), targets, plan
 
     def _render(self, template: str, target: Target, params: dict[str, str]) -> str:
         values = {

@@ -1,11 +1,12 @@
-"""Fan-out: run a host's stages over SSH, write-ahead, output batched, results classified."""
+"""Fan-out: waves of hosts, write-ahead intents, batched output, classified results."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import asyncssh
@@ -15,12 +16,25 @@ from console.engine.ssh import SshPool, Target
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus
+from console.model.strategies import Waves
+from console.model.waves import threshold_exceeded, wave_sizes
 
 OUTPUT_BATCH_LINES = 200
 OUTPUT_BATCH_SECONDS = 0.05
 KILL_GRACE_SECONDS = 3.0
 
 StagesFor = Callable[[Target], list[tuple[str, str]]]
+BetweenWaves = Callable[[int, int], Awaitable[bool]]
+
+
+def supervised(command: str) -> str:
+    """Wrap a command so that TERM (abort, timeout) reaches its whole process group.
+
+    sshd delivers a signal to the session's shell only; the trap passes it on to every
+    process the command started, so nothing is left running on the host.
+    """
+    script = f"trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n(\n{command}\n) &\nwait $!\n"
+    return f"exec /bin/sh -c {shlex.quote(script)}"
 
 
 @dataclass
@@ -32,18 +46,29 @@ class HostOutcome:
     output: list[str] = field(default_factory=list)
 
 
+@dataclass
+class RunPlan:
+    """How a step fans out: waves, the failure threshold, and what happens between waves."""
+
+    waves: Waves = field(default_factory=Waves)
+    max_fail_percentage: float | None = None
+    timeout: float | None = None
+    between_waves: BetweenWaves | None = None
+
+
 class _OutputBatcher:
     """Collects a host's lines and records them as a few output events."""
 
-    def __init__(self, recorder: Recorder, target: Target, step: str, stream: str):
-        self.recorder, self.target, self.step, self.stream = recorder, target, step, stream
+    def __init__(self, recorder: Recorder, where: dict, stream: str):
+        self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
-        self.kept: list[str] = []
+        self.count = 0
+        self.tail: list[str] = []
         self.last_flush = time.monotonic()
 
     def add(self, line: str) -> None:
         self.pending.append(line)
-        self.kept.append(line)
+        self.count += 1
         if (
             len(self.pending) >= OUTPUT_BATCH_LINES
             or time.monotonic() - self.last_flush >= OUTPUT_BATCH_SECONDS
@@ -53,19 +78,15 @@ class _OutputBatcher:
     def flush(self) -> None:
         if self.pending:
             self.recorder.record(
-                Kind.COMMAND_OUTPUT,
-                system=self.target.system,
-                host=self.target.name,
-                step=self.step,
-                stream=self.stream,
-                lines=self.pending,
+                Kind.COMMAND_OUTPUT, stream=self.stream, lines=self.pending, **self.where
             )
+            self.tail = (self.tail + self.pending)[-20:]
             self.pending = []
         self.last_flush = time.monotonic()
 
 
 class Runner:
-    """Runs commands across hosts with a concurrency cap; every fact becomes an event."""
+    """Runs commands across hosts under a concurrency cap; every fact becomes an event."""
 
     def __init__(self, pool: SshPool, recorder: Recorder, max_commands: int | None = None):
         self.pool = pool
@@ -73,6 +94,7 @@ class Runner:
         self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
         self._processes: dict[str, asyncssh.SSHClientProcess] = {}
         self.aborted: str | None = None
+        self.halted = False
 
     async def run(
         self,
@@ -81,57 +103,130 @@ class Runner:
         stages_for: StagesFor,
         *,
         attempt: int = 1,
-        timeout: float | None = None,
+        plan: RunPlan | None = None,
     ) -> dict[str, HostOutcome]:
-        """Run each target's stages in order, all targets concurrently under the cap."""
+        """Run each target's stages in order; targets in waves, each wave concurrently."""
+        plan = plan or RunPlan()
         self.aborted = None
-        tasks = [self._host(step, t, stages_for, attempt, timeout) for t in targets]
-        outcomes = await asyncio.gather(*tasks)
-        return {o.host: o for o in outcomes}
+        self.halted = False
+        outcomes: dict[str, HostOutcome] = {}
+        sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
+        failed = 0
+        start = 0
+        for number, size in enumerate(sizes, start=1):
+            wave = targets[start : start + size]
+            start += size
+            if self.aborted or self.halted:
+                self._not_started(step, wave, outcomes)
+                continue
+            self.recorder.record(
+                Kind.WAVE_STARTED,
+                step=step,
+                wave=number,
+                waves=len(sizes),
+                hosts=[t.name for t in wave],
+            )
+
+            async def one(target: Target) -> None:
+                nonlocal failed
+                outcome = await self._host(step, target, stages_for, attempt, plan.timeout)
+                outcomes[target.name] = outcome
+                if outcome.status is HostStatus.FAILED:
+                    failed += 1
+                    if not self.halted and threshold_exceeded(
+                        failed, len(targets), plan.max_fail_percentage
+                    ):
+                        self.halted = True
+                        self.recorder.record(
+                            Kind.RUN_HALTED,
+                            step=step,
+                            reason=f"{failed} of {len(targets)} hosts failed, more than"
+                            f" max_fail_percentage {plan.max_fail_percentage:g}%",
+                            failed=failed,
+                            total=len(targets),
+                            max_fail_percentage=plan.max_fail_percentage,
+                        )
+
+            await asyncio.gather(*(one(t) for t in wave))
+            done = [outcomes[t.name] for t in wave]
+            self.recorder.record(
+                Kind.WAVE_FINISHED,
+                step=step,
+                wave=number,
+                waves=len(sizes),
+                succeeded=sum(o.status is HostStatus.SUCCEEDED for o in done),
+                failed=sum(o.status is HostStatus.FAILED for o in done),
+            )
+            if number < len(sizes) and not (self.aborted or self.halted):
+                await self._between(plan, number, len(sizes))
+        return {t.name: outcomes[t.name] for t in targets}
+
+    async def _between(self, plan: RunPlan, number: int, total: int) -> None:
+        if plan.waves.pause_seconds:
+            await asyncio.sleep(plan.waves.pause_seconds)
+        if (
+            plan.waves.confirm
+            and plan.between_waves
+            and not await plan.between_waves(number, total)
+        ):
+            self.halted = True
+
+    def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
+        reason = f"aborted: {self.aborted}" if self.aborted else "the run was halted"
+        for target in wave:
+            self.recorder.record(
+                Kind.HOST_NOT_STARTED,
+                system=target.system,
+                host=target.name,
+                step=step,
+                reason=reason,
+            )
+            outcomes[target.name] = HostOutcome(target.name, HostStatus.NOT_STARTED)
 
     async def _host(
         self, step: str, target: Target, stages_for: StagesFor, attempt: int, timeout: float | None
     ) -> HostOutcome:
         where = {"system": target.system, "host": target.name, "step": step}
         async with self._commands:
-            if self.aborted:
-                self.recorder.record(Kind.HOST_NOT_STARTED, reason="aborted", **where)
+            if self.aborted or self.halted:
+                reason = f"aborted: {self.aborted}" if self.aborted else "the run was halted"
+                self.recorder.record(Kind.HOST_NOT_STARTED, reason=reason, **where)
                 return HostOutcome(target.name, HostStatus.NOT_STARTED)
-            stages = stages_for(target)
             outcome = HostOutcome(target.name, HostStatus.SUCCEEDED)
+            stages = stages_for(target)
             for index, (stage, command) in enumerate(stages):
-                final = index == len(stages) - 1
                 self.recorder.record(
                     Kind.COMMAND_INTENT, command=command, stage=stage, attempt=attempt, **where
                 )
-                result = await self._execute(step, target, command, timeout)
-                outcome.output += result.pop("output")
+                result = await self._execute(where, target, command, timeout)
+                outcome.output += result.pop("tail")
                 self.recorder.record(
-                    Kind.COMMAND_RESULT, stage=stage, final=final, **result, **where
+                    Kind.COMMAND_RESULT,
+                    stage=stage,
+                    final=index == len(stages) - 1,
+                    **result,
+                    **where,
                 )
-                if result.get("failure") or result.get("aborted"):
-                    outcome.status = (
-                        HostStatus.ABORTED if result.get("aborted") else HostStatus.FAILED
-                    )
-                    outcome.failure = (
-                        FailureClass(result["failure"]) if result.get("failure") else None
-                    )
-                    outcome.exit_status = result.get("exit_status")
-                    return outcome
                 outcome.exit_status = result.get("exit_status")
+                if result.get("aborted"):
+                    outcome.status = HostStatus.ABORTED
+                    return outcome
+                if result.get("failure"):
+                    outcome.status = HostStatus.FAILED
+                    outcome.failure = FailureClass(result["failure"])
+                    return outcome
             return outcome
 
     async def _execute(
-        self, step: str, target: Target, command: str, timeout: float | None
+        self, where: dict, target: Target, command: str, timeout: float | None
     ) -> dict:
         started = time.monotonic()
-        out = _OutputBatcher(self.recorder, target, step, "stdout")
-        err = _OutputBatcher(self.recorder, target, step, "stderr")
-        result: dict = {}
+        out = _OutputBatcher(self.recorder, where, "stdout")
+        err = _OutputBatcher(self.recorder, where, "stderr")
         try:
             conn = await self.pool.connection(target)
             process = await conn.create_process(
-                command, stdin=asyncssh.DEVNULL, encoding="utf-8", errors="replace"
+                supervised(command), stdin=asyncssh.DEVNULL, encoding="utf-8", errors="replace"
             )
         except HostFailure as failure:
             result = {"failure": failure.failure.value, "detail": failure.detail}
@@ -139,26 +234,28 @@ class Runner:
                 result["fingerprint"] = failure.fingerprint
         except (asyncssh.Error, OSError) as exc:
             self.pool.forget(target.name)
-            result = {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc)}
+            result = {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
         else:
             self._processes[target.name] = process
             try:
-                result = await self._collect(
-                    process, out, err, timeout or self.pool.defaults.command_timeout
-                )
+                limit = timeout or self.pool.defaults.command_timeout
+                result = await self._collect(process, out, err, limit)
             finally:
                 self._processes.pop(target.name, None)
+            if result.get("failure") == FailureClass.CONNECTION_LOST.value:
+                self.pool.forget(target.name)
         out.flush()
         err.flush()
         if self.aborted and result.get("exit_status") != 0:
             result["aborted"] = True
-            result.setdefault("detail", f"aborted: {self.aborted}")
+            result["detail"] = f"aborted: {self.aborted}"
         result["duration"] = round(time.monotonic() - started, 3)
-        result["output"] = out.kept[-20:] + err.kept[-20:]
+        result["output_lines"] = out.count + err.count
+        result["tail"] = out.tail + err.tail
         return result
 
     async def _collect(
-        self, process, out: _OutputBatcher, err: _OutputBatcher, timeout: float
+        self, process, out: _OutputBatcher, err: _OutputBatcher, limit: float
     ) -> dict:
         async def pump(stream, batcher: _OutputBatcher) -> None:
             async for line in stream:
@@ -167,8 +264,8 @@ class Runner:
 
         pumps = asyncio.gather(pump(process.stdout, out), pump(process.stderr, err))
         try:
-            await asyncio.wait_for(asyncio.shield(pumps), timeout)
-            completed = await asyncio.wait_for(process.wait(check=False), timeout)
+            await asyncio.wait_for(asyncio.shield(pumps), limit)
+            completed = await asyncio.wait_for(process.wait(check=False), limit)
         except TimeoutError:
             await self._stop(process)
             pumps.cancel()
@@ -176,38 +273,17 @@ class Runner:
                 await pumps
             return {
                 "failure": FailureClass.TIMEOUT.value,
-                "detail": f"no exit within {timeout:g} s; signalled",
+                "detail": f"no exit within {limit:g} s; TERM sent, then KILL if needed",
             }
-        except (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError) as exc:
-            return {
-                "failure": FailureClass.CONNECTION_LOST.value,
-                "detail": str(exc) or "connection lost",
-            }
-        if completed.exit_signal:
-            name = completed.exit_signal[0]
-            return {
-                "failure": FailureClass.SIGNAL.value,
-                "signal": name,
-                "detail": f"killed by SIG{name}",
-            }
-        if completed.exit_status is None:
-            return {
-                "failure": FailureClass.CONNECTION_LOST.value,
-                "detail": "channel closed without an exit status",
-            }
-        if completed.exit_status != 0:
-            return {
-                "failure": FailureClass.NONZERO_EXIT.value,
-                "exit_status": completed.exit_status,
-                "detail": f"exit status {completed.exit_status}",
-            }
-        return {"exit_status": 0}
+        except (asyncssh.Error, OSError) as exc:
+            return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
+        return classify_exit(completed)
 
     async def _stop(self, process: asyncssh.SSHClientProcess) -> None:
         """TERM, then KILL after a grace period, then close the channel."""
-        for signal in ("TERM", "KILL"):
+        for name in ("TERM", "KILL"):
             with contextlib.suppress(Exception):
-                process.send_signal(signal)
+                process.send_signal(name)
             try:
                 await asyncio.wait_for(process.wait_closed(), KILL_GRACE_SECONDS)
                 return
@@ -219,3 +295,26 @@ class Runner:
         """Stop every running remote process; hosts that did not start never will."""
         self.aborted = reason
         await asyncio.gather(*(self._stop(p) for p in list(self._processes.values())))
+
+
+def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict:
+    """An exit status or signal as result data: success, non-zero exit, signal, or lost."""
+    if completed.exit_signal:
+        name = completed.exit_signal[0]
+        return {
+            "failure": FailureClass.SIGNAL.value,
+            "signal": name,
+            "detail": f"killed by SIG{name}",
+        }
+    if completed.exit_status is None or completed.exit_status < 0:
+        return {
+            "failure": FailureClass.CONNECTION_LOST.value,
+            "detail": "the channel closed without an exit status",
+        }
+    if completed.exit_status:
+        return {
+            "failure": FailureClass.NONZERO_EXIT.value,
+            "exit_status": completed.exit_status,
+            "detail": f"exit status {completed.exit_status}",
+        }
+    return {"exit_status": 0}

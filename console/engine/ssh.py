@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import asyncssh
 
 from console.engine.failures import HostFailure, classify_connect_error
 from console.model.inventory import Inventory, SshDefaults
+from console.model.state import FailureClass
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,12 @@ def known_hosts_path(defaults: SshDefaults) -> Path:
     return Path(defaults.known_hosts or "~/.ssh/known_hosts").expanduser()
 
 
+def known_hosts_pattern(host: str, port: int) -> str:
+    return host if port == 22 else f"[{host}]:{port}"
+
+
 class SshPool:
-    """Connects lazily, reuses connections, and caps concurrent handshakes."""
+    """Connects lazily, reuses connections, shares bastions, caps concurrent handshakes."""
 
     def __init__(self, defaults: SshDefaults):
         self.defaults = defaults
@@ -61,15 +67,28 @@ class SshPool:
             agent_forwarding=False,
             gss_auth=False,
             gss_kex=False,
-            connect_timeout=defaults.connect_timeout + defaults.login_timeout,
             keepalive_interval=defaults.keepalive_interval or None,
             keepalive_count_max=3,
-            config=None if not defaults.use_ssh_config else (),
+            config=() if defaults.use_ssh_config else None,
         )
         self._handshakes = asyncio.Semaphore(defaults.max_handshakes)
         self._connections: dict[str, asyncssh.SSHClientConnection] = {}
+        self._bastions: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.handshakes_done = 0
+
+    def options_for(self, target: Target) -> asyncssh.SSHClientConnectionOptions:
+        """The base options, with ~/.ssh/config applied for this host (alias, HostName, ...)."""
+        return asyncssh.SSHClientConnectionOptions(
+            self._options, host=target.address, port=target.port or (), username=target.user or ()
+        )
+
+    def jump_spec(self, options: asyncssh.SSHClientConnectionOptions) -> str | None:
+        """The configured jump host, else a single-hop ProxyJump from ~/.ssh/config."""
+        if self.defaults.jump_host:
+            return self.defaults.jump_host
+        tunnel = options.tunnel
+        return tunnel if isinstance(tunnel, str) and tunnel and tunnel.lower() != "none" else None
 
     async def connection(self, target: Target) -> asyncssh.SSHClientConnection:
         """The host's open connection, made on first use; raises HostFailure."""
@@ -78,19 +97,126 @@ class SshPool:
             conn = self._connections.get(target.name)
             if conn is not None and not conn.is_closed():
                 return conn
-            async with self._handshakes:
-                try:
-                    conn = await asyncssh.connect(
-                        target.address,
-                        port=target.port or (),
-                        username=target.user or (),
-                        options=self._options,
-                    )
-                except Exception as exc:
-                    raise classify_connect_error(exc) from None
-            self.handshakes_done += 1
+            conn = await self._open(target)
             self._connections[target.name] = conn
             return conn
+
+    async def _open(self, target: Target) -> asyncssh.SSHClientConnection:
+        try:
+            options = self.options_for(target)
+        except (OSError, asyncssh.Error, ValueError) as exc:
+            raise HostFailure(FailureClass.AUTH, f"cannot load SSH options: {exc}") from None
+        spec = self.jump_spec(options)
+        tunnel = await self._bastion(spec) if spec else None
+        async with self._handshakes:
+            try:
+                conn = await self._handshake(target, options, tunnel)
+            except asyncssh.HostKeyNotVerifiable:
+                raise await self._host_key_failure(options, tunnel) from None
+            except Exception as exc:
+                raise classify_connect_error(exc) from None
+        self.handshakes_done += 1
+        return conn
+
+    async def _handshake(self, target, options, tunnel) -> asyncssh.SSHClientConnection:
+        """TCP within connect_timeout, then SSH login within login_timeout."""
+        d = self.defaults
+        if tunnel is not None:
+            return await asyncio.wait_for(
+                asyncssh.connect(target.address, options=options, tunnel=tunnel),
+                d.connect_timeout + d.login_timeout,
+            )
+        sock = await asyncio.wait_for(_tcp(options.host, options.port), d.connect_timeout)
+        try:
+            return await asyncio.wait_for(
+                asyncssh.connect(target.address, options=options, sock=sock), d.login_timeout
+            )
+        except TimeoutError:
+            sock.close()
+            raise HostFailure(
+                FailureClass.UNREACHABLE, f"no SSH login within {d.login_timeout:g} s"
+            ) from None
+
+    async def _bastion(self, spec: str) -> asyncssh.SSHClientConnection:
+        """One shared connection to the jump host, whatever the number of targets."""
+        lock = self._locks.setdefault(f"bastion:{spec}", asyncio.Lock())
+        async with lock:
+            conn = self._bastions.get(spec)
+            if conn is not None and not conn.is_closed():
+                return conn
+            user, _, hostport = spec.rpartition("@")
+            host, _, port = hostport.partition(":")
+            try:
+                async with self._handshakes:
+                    conn = await asyncio.wait_for(
+                        asyncssh.connect(
+                            host,
+                            port=int(port) if port else (),
+                            username=user or (),
+                            options=self._options,
+                        ),
+                        self.defaults.connect_timeout + self.defaults.login_timeout,
+                    )
+            except Exception as exc:
+                failure = classify_connect_error(exc)
+                raise HostFailure(failure.failure, f"jump host {spec}: {failure.detail}") from None
+            self.handshakes_done += 1
+            self._bastions[spec] = conn
+            return conn
+
+    async def _host_key_failure(self, options, tunnel) -> HostFailure:
+        """Unknown (fingerprint shown, may be accepted) or mismatched (refused, always)."""
+        host, port = options.host, options.port or 22
+        fingerprint = None
+        with contextlib.suppress(Exception):
+            key = await asyncio.wait_for(
+                asyncssh.get_server_host_key(host, port, tunnel=tunnel or ()),
+                self.defaults.connect_timeout,
+            )
+            fingerprint = key.get_fingerprint("sha256") if key else None
+        if self._has_known_key(host, port):
+            return HostFailure(
+                FailureClass.HOSTKEY_MISMATCH,
+                f"host key for {known_hosts_pattern(host, port)} does not match"
+                f" {self.known_hosts}: offered {fingerprint or 'unknown key'}; refused",
+                fingerprint,
+            )
+        return HostFailure(
+            FailureClass.HOSTKEY_UNKNOWN,
+            f"{known_hosts_pattern(host, port)} is not in {self.known_hosts};"
+            f" it offers {fingerprint or 'an unreadable key'}",
+            fingerprint,
+        )
+
+    def _has_known_key(self, host: str, port: int) -> bool:
+        if not self.known_hosts.is_file():
+            return False
+        try:
+            known = asyncssh.read_known_hosts(str(self.known_hosts))
+        except (OSError, ValueError, asyncssh.Error):
+            return False
+        return bool(known.match(host, host, port)[0])
+
+    async def accept_host_key(self, target: Target, fingerprint: str) -> str:
+        """Trust an UNKNOWN host key, if it still has the fingerprint the person saw."""
+        options = self.options_for(target)
+        host, port = options.host, options.port or 22
+        if self._has_known_key(host, port):
+            raise HostFailure(
+                FailureClass.HOSTKEY_MISMATCH, "a different key is already known; refused"
+            )
+        spec = self.jump_spec(options)
+        tunnel = await self._bastion(spec) if spec else ()
+        key = await asyncssh.get_server_host_key(host, port, tunnel=tunnel)
+        if key is None or key.get_fingerprint("sha256") != fingerprint:
+            raise HostFailure(
+                FailureClass.HOSTKEY_MISMATCH, "the host now offers a different key; refused"
+            )
+        line = f"{known_hosts_pattern(host, port)} {key.export_public_key().decode().strip()}\n"
+        self.known_hosts.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with self.known_hosts.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+        return line.strip()
 
     def forget(self, name: str) -> None:
         """Drop a connection that broke, so the next use reconnects."""
@@ -99,8 +225,9 @@ class SshPool:
             conn.abort()
 
     async def close(self) -> None:
-        conns = list(self._connections.values())
+        conns = [*self._connections.values(), *self._bastions.values()]
         self._connections.clear()
+        self._bastions.clear()
         for conn in conns:
             conn.close()
         for conn in conns:
@@ -108,4 +235,21 @@ class SshPool:
                 await asyncio.wait_for(conn.wait_closed(), 2)
 
 
-__all__ = ["HostFailure", "SshPool", "Target", "targets_for"]
+async def _tcp(host: str, port: int) -> socket.socket:
+    """A connected, non-blocking TCP socket to the first address that answers."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    last: OSError | None = None
+    for family, type_, proto, _, address in infos:
+        sock = socket.socket(family, type_, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+        except BaseException:
+            sock.close()
+            raise
+    raise last or OSError(f"{host}: no address")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.engine.conductor import Conductor, ProcedureError, check_params
+from console.engine.verify import record_firing
+from console.engine.watcher import Firing
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 
-RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY)
+RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
 
 
 @dataclass
@@ -18,12 +20,13 @@ class RunRequest:
 
     systems: list[str]
     strategy: str
-    trigger: TriggerKind
+    trigger: TriggerKind | None  # None: `--trigger auto`, set from `firing` before the walk
     reason: str
     hosts: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
     yes: bool = False
     title: str = ""
+    firing: Firing | None = None
 
 
 def check_request(settings: Settings, request: RunRequest) -> None:
@@ -34,7 +37,7 @@ def check_request(settings: Settings, request: RunRequest) -> None:
             f"the procedure has {len(manual)} manual step(s) ({manual[0].title!r}, ...); "
             "pass --yes to confirm them"
         )
-    if not request.trigger.automatic and not request.reason.strip():
+    if request.trigger and not request.trigger.automatic and not request.reason.strip():
         raise ProcedureError(f"--reason is required for a manual trigger ({request.trigger.label})")
     inventory = settings.inventory
     for system in request.systems:
@@ -58,12 +61,24 @@ async def walk(
     conductor: Conductor, request: RunRequest, incident_id: str, drill: bool = False
 ) -> bool:
     """Open the incident and walk immediate actions and execution; True if all succeeded."""
+    if request.trigger is None:
+        raise ProcedureError("no trigger: name one, or use the automatic trigger firing now")
     title = request.title or f"{request.trigger.label} on {', '.join(request.systems)}"
     conductor.open_incident(title, incident_id, drill=drill)
-    conductor.declare_trigger(request.trigger, request.reason)
+    evidence = None
+    if request.firing:
+        record_firing(conductor.recorder, request.firing)
+        evidence = request.firing.evidence_data()
+    conductor.declare_trigger(request.trigger, request.reason, evidence=evidence)
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
     procedure = conductor.settings.procedure
+
+    async def confirm_wave(done: int, total: int) -> bool:
+        conductor.note(f"wave {done} of {total} done; next wave confirmed by --yes")
+        return True
+
+    conductor.confirm_wave = confirm_wave
     ok = True
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:

@@ -30,17 +30,33 @@ class Kind(StrEnum):
     COMMAND_OUTPUT = "command.output"
     COMMAND_RESULT = "command.result"
     HOST_NOT_STARTED = "host.not_started"
+    WAVE_STARTED = "wave.started"
+    WAVE_FINISHED = "wave.finished"
+    HOSTKEY_ACCEPTED = "hostkey.accepted"
     RUN_HALTED = "run.halted"
     RUN_ABORTED = "run.aborted"
     FIELD_SET = "field.set"
     NOTE_ADDED = "note.added"
     EVENT_STARRED = "event.starred"
     EXPORT_WRITTEN = "export.written"
+    PROBE_SAMPLE = "probe.sample"
+    TRIGGER_FIRED = "trigger.fired"
+    COUNTDOWN_STARTED = "countdown.started"
+    COUNTDOWN_CANCELLED = "countdown.cancelled"
+    COUNTDOWN_ELAPSED = "countdown.elapsed"
+    SOAK_PROGRESS = "soak.progress"
+    RECOVERY_MEASURED = "recovery.measured"
+    INTEGRITY_RECORDED = "integrity.recorded"
+    ASSESSMENT_RECORDED = "assessment.recorded"
+    DELIVERY_HALTED = "delivery.halted"
+    ROLLOUT_STEP = "rollout.step"
+    NOTIFICATION_SENT = "notification.sent"
+    NOTIFICATION_RESULT = "notification.result"
 
 
 # Output is bulky and can be re-derived from the host; everything else is an
 # action and is fsync'd before the console goes on.
-UNSYNCED_KINDS = frozenset({Kind.COMMAND_OUTPUT})
+UNSYNCED_KINDS = frozenset({Kind.COMMAND_OUTPUT, Kind.PROBE_SAMPLE})
 
 
 class Actor(Strict):

@@ -8,6 +8,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from console.model.events import Event, Kind
+from console.model.stepfold import STEP_HANDLERS
+from console.model.watch import Recovery
+from console.model.watchfold import WATCH_HANDLERS, first_trigger
 
 
 class HostStatus(StrEnum):
@@ -48,6 +51,7 @@ class FailureClass(StrEnum):
     NONZERO_EXIT = "non-zero exit"
     SIGNAL = "killed by signal"
     REJECTED = "parameter rejected"
+    INTEGRITY = "integrity mismatch"
 
 
 class StepStatus(StrEnum):
@@ -105,6 +109,8 @@ class StepState:
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)
+    waves: dict[int, dict] = field(default_factory=dict)
+    halted: str | None = None
 
 
 @dataclass
@@ -141,6 +147,17 @@ class IncidentState:
     halts: list[dict] = field(default_factory=list)
     aborts: list[dict] = field(default_factory=list)
     exports: list[dict] = field(default_factory=list)
+    first_trigger_at: datetime | None = None
+    firings: list[dict] = field(default_factory=list)
+    countdown: dict | None = None
+    probes: dict[str, dict] = field(default_factory=dict)
+    soak: dict[str, dict] = field(default_factory=dict)
+    recovery: dict[str, Recovery] = field(default_factory=dict)
+    integrity: list[dict] = field(default_factory=list)
+    assessment: dict[str, dict[str, str]] = field(default_factory=dict)
+    freezes: list[dict] = field(default_factory=list)
+    rollout: list[dict] = field(default_factory=list)
+    notifications: list[dict] = field(default_factory=list)
     last_seq: int = -1
     last_ts: datetime | None = None
 
@@ -231,6 +248,7 @@ def _trigger(s: IncidentState, e: Event) -> None:
         declared_at=e.ts,
         evidence=list(e.data.get("evidence", [])),
     )
+    first_trigger(s, e.ts)
 
 
 def _selected(s: IncidentState, e: Event) -> None:
@@ -317,6 +335,18 @@ def _not_started(s: IncidentState, e: Event) -> None:
 
 def _halted(s: IncidentState, e: Event) -> None:
     s.halts.append({"step": e.where.step, **e.data})
+    if e.where.step:
+        s.step(e.where.step).halted = e.data.get("reason", "halted")
+
+
+def _wave(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    number = int(e.data.get("wave", 1))
+    if e.kind == Kind.WAVE_STARTED and number == 1:
+        st.waves.clear()
+        st.halted = None
+    st.waves.setdefault(number, {}).update(e.data)
+    st.waves[number]["finished"] = e.kind == Kind.WAVE_FINISHED
 
 
 def _aborted(s: IncidentState, e: Event) -> None:
@@ -361,9 +391,13 @@ _HANDLERS = {
     Kind.COMMAND_RESULT: _result,
     Kind.HOST_NOT_STARTED: _not_started,
     Kind.RUN_HALTED: _halted,
+    Kind.WAVE_STARTED: _wave,
+    Kind.WAVE_FINISHED: _wave,
     Kind.RUN_ABORTED: _aborted,
     Kind.FIELD_SET: _field,
     Kind.NOTE_ADDED: _note,
     Kind.EVENT_STARRED: _star,
     Kind.EXPORT_WRITTEN: _export,
+    **WATCH_HANDLERS,
+    **STEP_HANDLERS,
 }

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
+from console.model.strategy_kinds import with_kind_defaults
 from console.model.templates import placeholders
 
 
@@ -72,10 +73,12 @@ class Waves(Strict):
 
 
 IMPLICIT_PARAMS = frozenset({"host", "system", "incident"})
+# Set by the engine for each step of a gradual re-enable.
+STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
 class Strategy(Strict):
-    """A named, configured rollback strategy."""
+    """A named, configured rollback strategy; a built-in kind may omit [commands]."""
 
     name: str = Field(pattern=NAME_PATTERN)
     kind: StrategyKind
@@ -83,13 +86,19 @@ class Strategy(Strict):
     params: list[Parameter] = []
     commands: Commands
     waves: Waves = Waves()
-    max_fail_percentage: float = Field(default=0.0, ge=0, le=100)
+    max_fail_percentage: float | None = Field(default=None, ge=0, le=100)
     timeout: float | None = Field(default=None, gt=0)
     data_touching: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_defaults(cls, data: object) -> object:
+        return with_kind_defaults(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:
         declared = {p.name for p in self.params} | IMPLICIT_PARAMS
+        declared |= STEP_PARAMS.get(self.kind, frozenset())
         for stage in ("precheck", "action", "verify", "undo"):
             template = getattr(self.commands, stage)
             unknown = sorted(placeholders(template or "") - declared)
