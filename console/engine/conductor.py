@@ -6,9 +6,12 @@ import asyncio
 import secrets
 from collections.abc import Callable
 
-from console.engine.notify import run_local
+from console.engine.errors import ProcedureError
+from console.engine.failures import HostFailure
 from console.engine.runner import BetweenWaves, HostOutcome, Runner, RunPlan
 from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.steps import StepActions, strategy_groups
+from console.engine.steps import count_summary as _count_summary
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
 from console.journal.recorder import Recorder
@@ -19,10 +22,6 @@ from console.model.state import HostStatus, StepStatus
 from console.model.strategies import Strategy
 from console.model.templates import ParameterError, check_value, in_workdir, render
 from console.model.triggers import TriggerKind
-
-
-class ProcedureError(Exception):
-    """An action the procedure does not allow now; the message says why."""
 
 
 def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
@@ -44,18 +43,11 @@ def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def _count_summary(outcomes: dict[str, HostOutcome]) -> str:
-    counts: dict[str, int] = {}
-    for outcome in outcomes.values():
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-
-
 def new_incident_id(when) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-class Conductor:
+class Conductor(StepActions):
     """Walks the checklist: every action it takes is recorded before it happens."""
 
     def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
@@ -217,7 +209,7 @@ class Conductor:
                 return await self._notify(step)
             if step.kind is StepKind.PROBE:
                 return await run_probe_step(self, step)
-            stages_for, targets, plan = self._plan(step, only_hosts)
+            groups_for, targets, plan, strategy = self._plan(step, only_hosts)
             attempt = 1 + max(
                 (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
             )
@@ -228,9 +220,7 @@ class Conductor:
                 attempt=attempt,
                 **self._step_data(step),
             )
-            outcomes = await self.runner.run(
-                step_id, targets, stages_for, attempt=attempt, plan=plan
-            )
+            outcomes = await self._execute(step, targets, groups_for, attempt, plan, strategy)
             return self._finish(step, outcomes)
         finally:
             self._running.discard(step_id)
@@ -265,13 +255,14 @@ class Conductor:
 
     def _plan(
         self, step: Step, only_hosts: list[str] | None
-    ) -> tuple[Callable, list[Target], RunPlan]:
+    ) -> tuple[Callable, list[Target], RunPlan, Strategy | None]:
+        """Render every host's commands, in groups that run one after another."""
         hosts = [h for h in self.state.hosts if not only_hosts or h in only_hosts]
         if step.kind is StepKind.COMMAND:
             template = step.command or ""
             targets = targets_for(self.settings.inventory, hosts)
-            rendered = {t.name: [("run", self._render(template, t, {}))] for t in targets}
-            return (lambda t: rendered[t.name]), targets, RunPlan()
+            rendered = {t.name: [[("run", self._render(template, t, {}))]] for t in targets}
+            return (lambda t: rendered[t.name]), targets, RunPlan(), None
         name = step.strategy or self.state.strategy
         if not name:
             raise ProcedureError("choose a strategy before running the restore step")
@@ -283,14 +274,15 @@ class Conductor:
         ]
         if not applies:
             raise ProcedureError(f"strategy {name!r} applies to none of the selected hosts")
-        params = (
-            dict(self.state.params) if name == self.state.strategy else check_params(strategy, {})
-        )
-        stages = strategy.commands.stages()
+        params = self._strategy_params(name, strategy)
+        groups = strategy_groups(strategy, params)
         targets = targets_for(self.settings.inventory, applies)
         # Render for every host before anything is sent: a bad value stops the step here.
         rendered = {
-            t.name: [(s, self._render(tpl, t, params)) for s, tpl in stages] for t in targets
+            t.name: [
+                [(s, self._render(tpl, t, {**params, **x})) for s, tpl, x in g] for g in groups
+            ]
+            for t in targets
         }
         plan = RunPlan(
             waves=strategy.waves,
@@ -298,7 +290,13 @@ class Conductor:
             timeout=strategy.timeout,
             between_waves=self.confirm_wave,
         )
-        return (lambda t: rendered[t.name]), targets, plan
+        return (lambda t: rendered[t.name]), targets, plan, strategy
+
+    def _strategy_params(self, name: str, strategy: Strategy) -> dict[str, str]:
+        """The chosen strategy's checked parameters, else another one's defaults."""
+        if name == self.state.strategy:
+            return dict(self.state.params)
+        return check_params(strategy, {})
 
     def _render(self, template: str, target: Target, params: dict[str, str]) -> str:
         values = {
@@ -324,52 +322,6 @@ class Conductor:
         )
         return ok
 
-    async def _notify(self, step: Step) -> bool:
-        self.recorder.record(
-            Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **self._step_data(step)
-        )
-        summary = self.status_summary()
-        values = {
-            "incident": self.state.incident_id or "",
-            "phase": self.settings.procedure.phase_of(step.id).value,
-            "summary": summary,
-        }
-        command = render(step.command or "", values)
-        self.recorder.record(
-            Kind.COMMAND_INTENT,
-            step=step.id,
-            host="jump-host",
-            command=command,
-            stage="notify",
-            attempt=1,
-        )
-        result = await run_local(command, self.settings.inventory.ssh.command_timeout)
-        if result.lines:
-            self.recorder.record(
-                Kind.COMMAND_OUTPUT,
-                step=step.id,
-                host="jump-host",
-                stream="stdout",
-                lines=result.lines,
-            )
-        self.recorder.record(
-            Kind.COMMAND_RESULT,
-            step=step.id,
-            host="jump-host",
-            stage="notify",
-            final=True,
-            **result.as_data(),
-        )
-        ok = result.failure is None
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step.id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary="notified" if ok else (result.detail or "notification failed"),
-            **self._step_data(step),
-        )
-        return ok
-
     def status_summary(self) -> str:
         """One line for people: trigger, systems and how each host stands."""
         counts: dict[str, int] = {}
@@ -386,6 +338,22 @@ class Conductor:
         """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
         runs = self.state.step(step_id).hosts
         return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
+
+    async def accept_host_key(self, host: str, fingerprint: str) -> None:
+        """Trust a host's UNKNOWN key after a person compared its fingerprint; journalled."""
+        target = targets_for(self.settings.inventory, [host])[0]
+        try:
+            line = await self.pool.accept_host_key(target, fingerprint)
+        except HostFailure as failure:
+            raise ProcedureError(f"{host}: {failure.detail}") from None
+        self.recorder.record(
+            Kind.HOSTKEY_ACCEPTED,
+            system=target.system,
+            host=host,
+            fingerprint=fingerprint,
+            known_hosts=str(self.pool.known_hosts),
+            entry=line,
+        )
 
     async def abort(self, reason: str) -> None:
         if not reason.strip():

@@ -61,6 +61,10 @@ class SshPool:
         self.defaults = defaults
         self.known_hosts = known_hosts_path(defaults)
         keys = [str(Path(k).expanduser()) for k in defaults.identity_files]
+        user_config = Path("~/.ssh/config").expanduser()
+        self._config = (
+            [str(user_config)] if defaults.use_ssh_config and user_config.is_file() else None
+        )
         self._options = asyncssh.SSHClientConnectionOptions(
             known_hosts=str(self.known_hosts),
             client_keys=keys or (),
@@ -69,7 +73,7 @@ class SshPool:
             gss_kex=False,
             keepalive_interval=defaults.keepalive_interval or None,
             keepalive_count_max=3,
-            config=() if defaults.use_ssh_config else None,
+            config=self._config,
         )
         self._handshakes = asyncio.Semaphore(defaults.max_handshakes)
         self._connections: dict[str, asyncssh.SSHClientConnection] = {}
@@ -80,7 +84,11 @@ class SshPool:
     def options_for(self, target: Target) -> asyncssh.SSHClientConnectionOptions:
         """The base options, with ~/.ssh/config applied for this host (alias, HostName, ...)."""
         return asyncssh.SSHClientConnectionOptions(
-            self._options, host=target.address, port=target.port or (), username=target.user or ()
+            self._options,
+            config=self._config,
+            host=target.address,
+            port=target.port or (),
+            username=target.user or (),
         )
 
     def jump_spec(self, options: asyncssh.SSHClientConnectionOptions) -> str | None:

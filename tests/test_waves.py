@@ -1,0 +1,79 @@
+"""Waves and the failure threshold: arithmetic, then a halted run on the demo fleet."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.model.events import Kind
+from console.model.settings import Settings, load_settings
+from console.model.state import HostStatus
+from console.model.waves import threshold_exceeded, wave_sizes
+from console.paths import demo_config
+from tests.events_factory import recorder_in
+
+
+def test_wave_sizes_by_count_and_percentage():
+    assert wave_sizes(7) == [7]
+    assert wave_sizes(7, size=3) == [3, 3, 1]
+    assert wave_sizes(10, percent=25) == [2, 2, 2, 2, 2]
+    assert wave_sizes(3, percent=10) == [1, 1, 1]
+    assert wave_sizes(0, size=2) == []
+
+
+@given(st.integers(0, 500), st.integers(1, 50))
+def test_waves_cover_every_host_once(total, size):
+    sizes = wave_sizes(total, size=size)
+    assert sum(sizes) == total and all(0 < s <= size for s in sizes)
+
+
+@given(st.integers(1, 500), st.floats(0.5, 100))
+def test_percentage_waves_cover_every_host(total, percent):
+    assert sum(wave_sizes(total, percent=percent)) == total
+
+
+def test_threshold_is_exceeded_only_strictly_above_the_percentage():
+    assert not threshold_exceeded(1, 4, 25)
+    assert threshold_exceeded(2, 4, 25)
+    assert threshold_exceeded(1, 4, 0)
+    assert not threshold_exceeded(4, 4, None)
+    assert not threshold_exceeded(4, 4, 100)
+
+
+@given(st.integers(0, 200), st.integers(1, 200), st.floats(0, 100))
+def test_threshold_matches_its_definition(failed, total, pct):
+    failed = min(failed, total)
+    assert threshold_exceeded(failed, total, pct) == (failed / total * 100 > pct)
+
+
+async def test_a_halted_run_reports_hosts_not_started(tmp_path):
+    data = load_settings(demo_config()).model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "version-rollback":
+            strategy["waves"] = {"size": 1}
+            strategy["max_fail_percentage"] = 30
+    settings = Settings.model_validate(data)
+    async with DemoFleet(settings, [Fault(FaultKind.FAIL, "web-1")]) as fleet:
+        recorder = recorder_in(tmp_path / "incident")
+        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        try:
+            conductor.open_incident("waves", "inc-waves")
+            conductor.select(["web"])
+            conductor.choose_strategy("version-rollback")
+            assert not await conductor.run_step("restore")
+        finally:
+            await conductor.shutdown()
+    runs = recorder.state.steps["restore"].hosts
+    assert runs["web-1"].status is HostStatus.FAILED
+    assert runs["web-2"].status is HostStatus.NOT_STARTED
+    assert runs["web-3"].status is HostStatus.NOT_STARTED
+    halt = next(e for e in recorder.events if e.kind == Kind.RUN_HALTED)
+    assert (halt.data["failed"], halt.data["total"], halt.data["max_fail_percentage"]) == (1, 3, 30)
+    assert not any(
+        e.kind == Kind.COMMAND_INTENT and e.where.host in ("web-2", "web-3")
+        for e in recorder.events
+    )
+    assert recorder.state.steps["restore"].halted.startswith("1 of 3 hosts failed")
+    assert sorted(recorder.state.steps["restore"].waves) == [1]
