@@ -12,9 +12,11 @@ from console import __version__
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.probe_report import probe_once
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
+from console.engine.watcher import Watcher
 from console.journal.describe import console_line
 from console.journal.export.markdown import render_markdown
 from console.journal.recorder import Recorder, current_actor
@@ -55,7 +57,12 @@ def build_parser() -> Parser:
     run.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
     run.add_argument("--strategy", required=True)
     run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument("--trigger", required=True, choices=[k.value for k in TriggerKind])
+    run.add_argument(
+        "--trigger",
+        required=True,
+        choices=["auto", *(k.value for k in TriggerKind)],
+        help="a trigger kind, or `auto`: the automatic trigger firing now, with its evidence",
+    )
     run.add_argument("--reason", default="")
     run.add_argument("--title", default="")
     run.add_argument("--yes", action="store_true", help="confirm manual steps")
@@ -76,6 +83,11 @@ def build_parser() -> Parser:
     export.add_argument("--format", choices=["markdown"], default="markdown")
     export.add_argument("-o", "--output", metavar="FILE")
     export.add_argument("--starred-only", action="store_true")
+
+    probe = sub.add_parser("probe", help="sample every probe once and print its value and state")
+    probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
+    probe.add_argument("--systems", default="", help="comma-separated systems (default: all)")
+    _add_inject(probe)
 
     check = sub.add_parser("check-config", help="validate a configuration directory")
     check.add_argument("directory", nargs="?", metavar="DIR")
@@ -98,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             "exec": cmd_exec,
             "export": cmd_export,
             "check-config": cmd_check_config,
+            "probe": cmd_probe,
         }[args.command]
         return handler(args)
     except UsageError as exc:
@@ -169,9 +182,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if path.is_dir():
         path = path / JOURNAL_NAME
     read = read_journal(path)
-    if read.torn:
+    for torn in read.torn:
         print(
-            f"warning: {path}:{read.torn.line}: torn last line ignored ({read.torn.size} bytes)",
+            f"warning: {torn.path}:{torn.line}: torn last line ignored ({torn.size} bytes)",
             file=sys.stderr,
         )
     text = render_markdown(read.events, starred_only=args.starred_only)
@@ -196,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         hosts=split(args.hosts),
         strategy=args.strategy,
         params=params,
-        trigger=TriggerKind(args.trigger),
+        trigger=None if args.trigger == "auto" else TriggerKind(args.trigger),
         reason=args.reason,
         yes=args.yes,
         title=args.title,
@@ -214,6 +227,9 @@ async def _run(settings: Settings, request: RunRequest, faults: list[Fault], arg
         # Validate fully before the journal exists: nothing half-checked is recorded.
         check_request(settings, request)
         pool = SshPool(settings.inventory.ssh)
+        if request.trigger is None and not await _use_firing(settings, pool, request):
+            await pool.close()
+            return EXIT_USAGE
         recorder = open_recorder(settings, journal_dir(args.journal, args.demo, incident_id))
         conductor = Conductor(settings, recorder, pool)
         if not args.quiet:
@@ -239,6 +255,51 @@ async def _run(settings: Settings, request: RunRequest, faults: list[Fault], arg
     finally:
         if fleet:
             await fleet.stop()
+
+
+async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) -> bool:
+    """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
+    watcher = Watcher(settings, pool, systems=request.systems)
+    firing = await watcher.until_fired(request.systems)
+    if firing is None:
+        print(
+            f"error: no automatic trigger is firing on {', '.join(request.systems)};"
+            " name a manual trigger with --trigger and --reason",
+            file=sys.stderr,
+        )
+        return False
+    print(f"automatic trigger firing: {firing.reason}", flush=True)
+    request.trigger, request.firing = firing.trigger.kind, firing
+    request.reason = request.reason.strip() or firing.reason
+    return True
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    systems = split(args.systems)
+    for name in systems:
+        if name not in {s.name for s in settings.inventory.systems}:
+            raise UsageError(f"--systems: unknown system {name!r}")
+    return asyncio.run(_probe(settings, faults, systems, args.demo))
+
+
+async def _probe(settings: Settings, faults: list[Fault], systems: list[str], demo: bool) -> int:
+    fleet = DemoFleet(settings, faults) if demo else None
+    if fleet:
+        settings = await fleet.start()
+    pool = SshPool(settings.inventory.ssh)
+    try:
+        report = await probe_once(Watcher(settings, pool, systems=systems or None))
+    finally:
+        await pool.close()
+        if fleet:
+            await fleet.stop()
+    print("\n".join(report.lines))
+    if report.unreachable:
+        print(f"error: cannot reach {', '.join(report.unreachable)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:

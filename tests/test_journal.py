@@ -5,9 +5,15 @@ import stat
 import pytest
 
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, JournalError, JournalWriter, read_journal
-from console.model.events import Kind
+from console.journal.store import (
+    JOURNAL_NAME,
+    OUTPUT_NAME,
+    JournalError,
+    JournalWriter,
+    read_journal,
+)
 from console.model.clock import FixedClock
+from console.model.events import Kind
 from tests.events_factory import COMMANDER, START, recorder_in
 
 
@@ -21,7 +27,7 @@ def test_round_trip_keeps_every_event_and_field(tmp_path):
     recorder.record(Kind.NOTE_ADDED, text='ünïcode ✓ and "quotes"\nand lines')
     recorder.close()
     read = read_journal(tmp_path / "inc" / JOURNAL_NAME)
-    assert read.torn is None
+    assert read.torn == []
     assert read.events == recorder.events
     assert [e.seq for e in read.events] == [0, 1]
 
@@ -51,7 +57,7 @@ def test_a_torn_last_line_is_reported_not_fatal(tmp_path):
         handle.write(b'{"v": 1, "seq": 3, "ts": "2026-11-28T09:')
     read = read_journal(path)
     assert len(read.events) == 3
-    assert read.torn is not None and read.torn.line == 4
+    assert [t.line for t in read.torn] == [4]
 
 
 def test_reopening_moves_the_torn_tail_aside_and_appends_cleanly(tmp_path):
@@ -70,7 +76,7 @@ def test_reopening_moves_the_torn_tail_aside_and_appends_cleanly(tmp_path):
     reopened = Recorder.open(tmp_path, FixedClock(START), COMMANDER)
     reopened.record(Kind.NOTE_ADDED, text="after")
     read = read_journal(path)
-    assert read.torn is None
+    assert read.torn == []
     assert [e.data["text"] for e in read.events] == ["before the crash", "after"]
     assert [e.seq for e in read.events] == [0, 1]
 
@@ -84,3 +90,20 @@ def test_a_damaged_middle_line_names_the_file_and_line(tmp_path):
     path.write_bytes(b"not json\n" + content)
     with pytest.raises(JournalError, match=f"{path}:1: not a journal event"):
         read_journal(path)
+
+
+def test_output_lives_beside_the_journal_and_reads_back_in_order(tmp_path):
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.COMMAND_INTENT, host="web-1", step="s", command="x", stage="run")
+    recorder.record(Kind.COMMAND_OUTPUT, host="web-1", step="s", stream="stdout", lines=["a"])
+    recorder.record(Kind.COMMAND_RESULT, host="web-1", step="s", stage="run", exit_status=0)
+    recorder.close()
+    journal = (tmp_path / JOURNAL_NAME).read_text()
+    output = (tmp_path / OUTPUT_NAME).read_text()
+    assert "command.output" not in journal and journal.count("\n") == 2
+    assert output.count("\n") == 1 and '"lines":["a"]' in output
+    assert [e.kind for e in read_journal(tmp_path).events] == [
+        Kind.COMMAND_INTENT,
+        Kind.COMMAND_OUTPUT,
+        Kind.COMMAND_RESULT,
+    ]

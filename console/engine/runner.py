@@ -14,6 +14,7 @@ import asyncssh
 from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, Target
 from console.journal.recorder import Recorder
+from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus
 from console.model.strategies import Waves
@@ -251,6 +252,8 @@ class Runner:
             result["detail"] = f"aborted: {self.aborted}"
         result["duration"] = round(time.monotonic() - started, 3)
         result["output_lines"] = out.count + err.count
+        if result["output_lines"]:
+            result["output_file"] = OUTPUT_NAME
         result["tail"] = out.tail + err.tail
         return result
 

@@ -1,11 +1,11 @@
-"""The journal file: append-only JSON Lines, one event per line."""
+"""The journal: append-only JSON Lines; actions fsync'd, bulky output beside them."""
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import stat
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from console.model.events import Event
 
 JOURNAL_NAME = "journal.jsonl"
+OUTPUT_NAME = "output.jsonl"
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 
@@ -26,6 +27,7 @@ class JournalError(Exception):
 class TornLine:
     """The unterminated, unparsable tail a crash mid-write leaves behind."""
 
+    path: Path
     line: int
     size: int
 
@@ -33,8 +35,12 @@ class TornLine:
 @dataclass(frozen=True)
 class JournalRead:
     events: list[Event]
-    torn: TornLine | None
-    size: int
+    torn: list[TornLine]
+
+
+def journal_path(path: Path) -> Path:
+    """A journal file, or an incident directory holding one."""
+    return path / JOURNAL_NAME if path.is_dir() else path
 
 
 def secure_dir(path: Path) -> None:
@@ -56,8 +62,7 @@ def parse_line(raw: bytes, path: Path, number: int) -> Event:
         raise JournalError(f"{path}:{number}: not a journal event: {first}") from None
 
 
-def read_journal(path: Path) -> JournalRead:
-    """All events of a journal; an unterminated bad last line is reported, not fatal."""
+def _read_file(path: Path) -> tuple[list[Event], TornLine | None]:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -68,52 +73,46 @@ def read_journal(path: Path) -> JournalRead:
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
-        last = number == len(lines)
         try:
             events.append(parse_line(raw, path, number))
         except JournalError:
-            if not last:
+            if number != len(lines):
                 raise
-            torn = TornLine(number, len(raw))
-    return JournalRead(events, torn, len(data))
+            torn = TornLine(path, number, len(raw))
+    return events, torn
 
 
-def iter_new_lines(handle, buffer: bytearray) -> Iterator[bytes]:
-    """Complete lines appended since the last call; a partial line waits in `buffer`."""
-    chunk = handle.read()
-    if chunk:
-        buffer.extend(chunk)
-    while (end := buffer.find(b"\n")) >= 0:
-        line = bytes(buffer[:end])
-        del buffer[: end + 1]
-        if line.strip():
-            yield line
+def read_journal(path: Path) -> JournalRead:
+    """The incident's events in order: the journal merged with its output file by seq."""
+    path = journal_path(path)
+    events, torn = _read_file(path)
+    torn_lines = [torn] if torn else []
+    output = path.with_name(OUTPUT_NAME)
+    if output.is_file():
+        lines, out_torn = _read_file(output)
+        events = list(heapq.merge(events, lines, key=lambda e: e.seq))
+        torn_lines += [out_torn] if out_torn else []
+    return JournalRead(events, torn_lines)
 
 
-class JournalWriter:
-    """Appends events; every action event is fsync'd before append() returns."""
+class _AppendFile:
+    """One append-only file; a torn tail is moved aside (never deleted) before appending."""
 
     def __init__(self, path: Path):
         self.path = path
-        secure_dir(path.parent)
-        self._repair_torn_tail()
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+        self.repaired = self._repair_torn_tail()
         try:
-            self._fd = os.open(path, flags, FILE_MODE)
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
         except OSError as exc:
             raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
-        os.fchmod(self._fd, FILE_MODE)
-        self.repaired: TornLine | None = self._torn
+        os.fchmod(self.fd, FILE_MODE)
 
-    def _repair_torn_tail(self) -> None:
-        """Move a torn last line aside (never delete it) so appends start on a new line."""
-        self._torn = None
+    def _repair_torn_tail(self) -> TornLine | None:
         if not self.path.exists() or self.path.stat().st_size == 0:
-            return
-        read = read_journal(self.path)
+            return None
         data = self.path.read_bytes()
-        if read.torn is None and data.endswith(b"\n"):
-            return
+        if data.endswith(b"\n"):
+            return None
         cut = data.rfind(b"\n") + 1
         aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
         aside.write_bytes(data[cut:])
@@ -121,17 +120,41 @@ class JournalWriter:
         with self.path.open("r+b") as handle:
             handle.truncate(cut)
             os.fsync(handle.fileno())
-        self._torn = read.torn or TornLine(data.count(b"\n") + 1, len(data) - cut)
+        return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
 
-    def append(self, event: Event) -> None:
-        view = memoryview(event.model_dump_json().encode() + b"\n")
+    def write(self, line: bytes, sync: bool) -> None:
+        view = memoryview(line)
         while view:
-            view = view[os.write(self._fd, view) :]
-        if event.is_action:
-            os.fsync(self._fd)
+            view = view[os.write(self.fd, view) :]
+        if sync:
+            os.fsync(self.fd)
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.fsync(self._fd)
-            os.close(self._fd)
-            self._fd = -1
+        if self.fd >= 0:
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+
+
+class JournalWriter:
+    """Appends events: actions to the journal, fsync'd before append() returns;
+    command output to the output file beside it, written but not fsync'd."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        secure_dir(path.parent)
+        self._journal = _AppendFile(path)
+        self._output = _AppendFile(path.with_name(OUTPUT_NAME))
+        repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
+        self.repaired: TornLine | None = repaired[0] if repaired else None
+
+    def append(self, event: Event) -> None:
+        line = event.model_dump_json().encode() + b"\n"
+        if event.is_action:
+            self._journal.write(line, sync=True)
+        else:
+            self._output.write(line, sync=False)
+
+    def close(self) -> None:
+        self._journal.close()
+        self._output.close()
