@@ -18,7 +18,7 @@ from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
 from console.engine.watcher import Watcher
 from console.journal.describe import console_line
-from console.journal.export.markdown import render_markdown
+from console.journal.export import EXPORTERS
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalError, read_journal
@@ -80,7 +80,7 @@ def build_parser() -> Parser:
 
     export = sub.add_parser("export", help="write the rollback document from a journal")
     export.add_argument("journal", metavar="JOURNAL")
-    export.add_argument("--format", choices=["markdown"], default="markdown")
+    export.add_argument("--format", choices=sorted(EXPORTERS), default="markdown")
     export.add_argument("-o", "--output", metavar="FILE")
     export.add_argument("--starred-only", action="store_true")
 
@@ -187,7 +187,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             f"warning: {torn.path}:{torn.line}: torn last line ignored ({torn.size} bytes)",
             file=sys.stderr,
         )
-    text = render_markdown(read.events, starred_only=args.starred_only)
+    text = EXPORTERS[args.format](read.events, args.starred_only)
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:

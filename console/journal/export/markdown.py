@@ -5,7 +5,7 @@ from __future__ import annotations
 from console.journal.describe import TIMELINE_KINDS, cell, describe, utc, where
 from console.model.events import Event, Kind
 from console.model.procedure import FormField
-from console.model.state import IncidentState, fold
+from console.model.state import IncidentState, StepStatus, fold
 
 
 def render_markdown(events: list[Event], starred_only: bool = False) -> str:
@@ -20,7 +20,8 @@ def render_markdown(events: list[Event], starred_only: bool = False) -> str:
     out += _trigger(state)
     out += _timeline(events, state, starred_only)
     out += _systems(state)
-    out += _resolution(events)
+    out += _recovery(state)
+    out += _resolution(events, state)
     out += _field_section("Root cause", state, FormField.ROOT_CAUSE)
     out += _field_section("Remediation plan", state, FormField.REMEDIATION)
     out += _field_section("Procedure updates", state, FormField.PROCEDURE_UPDATES)
@@ -63,10 +64,21 @@ def _trigger(state: IncidentState) -> list[str]:
     ]
     if t.evidence:
         lines.append("- **Evidence:**")
-        lines += [
-            f"  - {cell(', '.join(f'{k}={v}' for k, v in sorted(e.items())))}" for e in t.evidence
-        ]
+        lines += [f"  - {cell(_evidence(e))}" for e in t.evidence]
     return [*lines, ""]
+
+
+def _evidence(e: dict) -> str:
+    """A probe sample as one line (time, probe, value, state, hosts); anything else as k=v."""
+    if "probe" not in e or "state" not in e:
+        return ", ".join(f"{k}={v}" for k, v in sorted(e.items()))
+    limit = f", threshold {e['threshold']}" if e.get("threshold") is not None else ""
+    hosts = "; ".join(
+        f"{h} {d.get('value') if d.get('error') is None else 'error: ' + str(d['error'])}"
+        + (f" ({d['detail']})" if d.get("detail") else "")
+        for h, d in sorted(e.get("hosts", {}).items())
+    )
+    return f"{e.get('at', '')[:19]} {e['probe']} = {e.get('value')} {e['state']}{limit} — {hosts}"
 
 
 def _timeline(events: list[Event], state: IncidentState, starred_only: bool) -> list[str]:
@@ -106,44 +118,55 @@ def _systems(state: IncidentState) -> list[str]:
     return [*lines, ""]
 
 
-def _resolution(events: list[Event]) -> list[str]:
-    lines = ["## Resolution steps", ""]
-    number = 0
-    commands: dict[tuple[str, str], list[str]] = {}
-    for event in events:
-        if event.kind == Kind.COMMAND_INTENT:
-            key = (event.where.step or "", event.data.get("stage", ""))
-            commands.setdefault(key, [])
-            if event.data.get("command") not in commands[key]:
-                commands[key].append(event.data.get("command", ""))
-    for event in events:
-        if event.kind not in (Kind.STEP_COMPLETED, Kind.STEP_CONFIRMED, Kind.STEP_SKIPPED):
-            continue
-        number += 1
-        d = event.data
-        status = {Kind.STEP_CONFIRMED: "confirmed", Kind.STEP_SKIPPED: "skipped"}.get(
-            event.kind, d.get("status")
-        )
-        detail = d.get("reason") if event.kind == Kind.STEP_SKIPPED else d.get("summary", "")
+def _recovery(state: IncidentState) -> list[str]:
+    """From the first trigger event to verified stable, per system, against its RTO."""
+    lines = ["## Recovery time", ""]
+    if not state.recovery:
+        return [*lines, "Stability was not verified, so recovery time was not measured.", ""]
+    lines += [
+        "| System | From (first trigger) | Verified stable | Recovery time | Target (RTO) | Verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in state.recovery.values():
+        minutes, seconds = divmod(round(r.seconds), 60)
+        target = f"{r.rto_minutes:g} min" if r.rto_minutes is not None else "–"
         lines.append(
-            f"{number}. **{d.get('title', event.where.step)}** — {status}"
-            + (f": {detail}" if detail else "")
+            f"| {r.system} | {utc(r.started)} | {utc(r.verified)} | {minutes} min {seconds:02d} s"
+            f" | {target} | {r.verdict} |"
         )
-        for (step, stage), cmds in commands.items():
-            if step != event.where.step:
-                continue
-            for cmd in cmds:
-                lines += [
-                    "",
-                    f"   {stage}:",
-                    "",
-                    "   ```sh",
-                    *[f"   {c}" for c in cmd.strip().splitlines()],
-                    "   ```",
-                ]
+    return [*lines, ""]
+
+
+STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
+
+
+def _resolution(events: list[Event], state: IncidentState) -> list[str]:
+    """Every step that was acted on, in order, as executed, with the commands sent."""
+    lines = ["## Resolution steps", ""]
+    titles: dict[str, str] = {}
+    commands: dict[str, dict[str, list[str]]] = {}
+    for event in events:
+        step = event.where.step or ""
+        if event.kind in STEP_EVENTS:
+            titles.setdefault(step, event.data.get("title", step))
+        elif event.kind == Kind.COMMAND_INTENT:
+            sent = commands.setdefault(step, {}).setdefault(event.data.get("stage", ""), [])
+            if event.data.get("command") not in sent:
+                sent.append(event.data.get("command", ""))
+    if not titles:
+        return [*lines, "No step was acted on.", ""]
+    for number, (step, title) in enumerate(titles.items(), start=1):
+        st = state.step(step)
+        detail = st.skip_reason if st.status is StepStatus.SKIPPED else st.summary
+        status = (
+            "interrupted: outcome unknown" if st.status is StepStatus.RUNNING else st.status.value
+        )
+        lines.append(f"{number}. **{title}** — {status}" + (f": {detail}" if detail else ""))
+        for stage, sent in commands.get(step, {}).items():
+            for command in sent:
+                body = [f"   {c}" for c in command.strip().splitlines()]
+                lines += ["", f"   {stage}:", "", "   ```sh", *body, "   ```"]
         lines.append("")
-    if number == 0:
-        lines += ["No step was finished.", ""]
     return lines
 
 
