@@ -19,6 +19,7 @@ from console.engine.walk import RunRequest, check_request, walk
 from console.engine.watcher import Watcher
 from console.journal.describe import console_line
 from console.journal.export import EXPORTERS
+from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalError, read_journal
@@ -26,7 +27,7 @@ from console.model.clock import SystemClock
 from console.model.events import Kind
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config, find_config, incidents_dir
+from console.paths import demo_config, find_config, incidents_dir, locks_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -67,6 +68,11 @@ def build_parser() -> Parser:
     run.add_argument("--title", default="")
     run.add_argument("--yes", action="store_true", help="confirm manual steps")
     run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
+    run.add_argument(
+        "--take-over-lock",
+        metavar="REASON",
+        help="take over a stale system lock (its process is gone); the reason is journalled",
+    )
     run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
     _add_inject(run)
 
@@ -232,6 +238,8 @@ async def _run(settings: Settings, request: RunRequest, faults: list[Fault], arg
             return EXIT_USAGE
         recorder = open_recorder(settings, journal_dir(args.journal, args.demo, incident_id))
         conductor = Conductor(settings, recorder, pool)
+        conductor.locks = SystemLocks(locks_dir(settings, args.demo))
+        conductor.lock_takeover_reason = args.take_over_lock
         if not args.quiet:
             recorder.subscribe(lambda e: print(console_line(e), flush=True))
         loop = asyncio.get_running_loop()
@@ -244,6 +252,9 @@ async def _run(settings: Settings, request: RunRequest, faults: list[Fault], arg
             )
         try:
             ok = await walk(conductor, request, incident_id)
+        except ProcedureError as refused:
+            conductor.close(f"refused: {refused}")
+            raise
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

@@ -46,5 +46,16 @@ def state_dir() -> Path:
     return Path(os.environ.get(ENV_STATE) or platformdirs.user_state_dir(APP))
 
 
-def incidents_dir(demo: bool = False) -> Path:
+def incidents_dir(demo: bool = False, configured: str | None = None) -> Path:
+    """Where incident journals live: console.toml's journal_dir, else the state dir."""
+    if configured and not demo:
+        return Path(configured).expanduser()
     return state_dir() / ("demo-incidents" if demo else "incidents")
+
+
+def locks_dir(settings, demo: bool = False) -> Path:
+    """Where system locks live: console.toml's lock_dir (share it on a shared jump host)."""
+    configured = settings.console.lock_dir
+    if configured and not demo:
+        return Path(configured).expanduser()
+    return state_dir() / ("demo-locks" if demo else "locks")

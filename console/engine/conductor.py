@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import socket
 from collections.abc import Callable
+from dataclasses import asdict
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
@@ -14,6 +17,7 @@ from console.engine.steps import StepActions, strategy_groups
 from console.engine.steps import count_summary as _count_summary
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
+from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
@@ -59,6 +63,12 @@ class Conductor(StepActions):
         self._running: set[str] = set()
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
+        # Systems are locked while this incident executes; a stale lock is taken over
+        # only when a reason is given here.
+        self.locks: SystemLocks | None = None
+        self.lock_takeover_reason: str | None = None
+        self._held: set[str] = set()
+        self._lock_since = ""
         self.watcher: Watcher | None = None  # made by the first probe step
 
     @property
@@ -203,6 +213,7 @@ class Conductor(StepActions):
             raise ProcedureError(f"step {step.title!r} is already running")
         if not self.state.hosts:
             raise ProcedureError("pick the affected systems first")
+        self.lock_systems(self.state.systems)
         self._running.add(step_id)
         try:
             if step.kind is StepKind.NOTIFY:
@@ -237,6 +248,7 @@ class Conductor(StepActions):
         step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
         data = {"title": f"Ad-hoc: {command.strip().splitlines()[0][:60]}", "phase": "adhoc"}
         targets = targets_for(self.settings.inventory, chosen)
+        self.lock_systems(sorted({t.system for t in targets}))
         self.recorder.record(
             Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
         )
@@ -293,10 +305,10 @@ class Conductor(StepActions):
         return (lambda t: rendered[t.name]), targets, plan, strategy
 
     def _strategy_params(self, name: str, strategy: Strategy) -> dict[str, str]:
-        """The chosen strategy's checked parameters, else another one's defaults."""
-        if name == self.state.strategy:
-            return dict(self.state.params)
-        return check_params(strategy, {})
+        """The chosen strategy's parameters, checked again (the journal may be older than
+        the config), else another strategy's defaults."""
+        chosen = name == self.state.strategy
+        return check_params(strategy, dict(self.state.params) if chosen else {})
 
     def _render(self, template: str, target: Target, params: dict[str, str]) -> str:
         values = {
@@ -339,6 +351,49 @@ class Conductor(StepActions):
         runs = self.state.step(step_id).hosts
         return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
 
+    def lock_systems(self, systems: list[str]) -> None:
+        """Hold the systems' locks before anything runs; refuse if another incident does."""
+        wanted = [s for s in systems if s not in self._held]
+        if self.locks is None or not wanted:
+            return
+        self._lock_since = self._lock_since or self.recorder.clock.now().isoformat()
+        me = Holder(
+            pid=os.getpid(),
+            user=self.recorder.actor.user,
+            host=socket.gethostname(),
+            started=self._lock_since,
+            incident=self.state.incident_id or "?",
+        )
+        for system in wanted:
+            try:
+                stale = self.locks.acquire(system, me, bool(self.lock_takeover_reason))
+            except LockHeld as held:
+                raise ProcedureError(str(held)) from None
+            self._held.add(system)
+            if stale is not None:
+                self.recorder.record(
+                    Kind.LOCK_TAKEN_OVER,
+                    system=system,
+                    previous=asdict(stale),
+                    reason=self.lock_takeover_reason,
+                )
+        self.recorder.record(Kind.LOCK_ACQUIRED, systems=wanted, pid=me.pid, host=me.host)
+
+    def release_locks(self) -> None:
+        if self.locks is None or not self._held:
+            return
+        me = Holder(
+            os.getpid(),
+            self.recorder.actor.user,
+            socket.gethostname(),
+            "",
+            self.state.incident_id or "?",
+        )
+        for system in sorted(self._held):
+            self.locks.release(system, me)
+        self.recorder.record(Kind.LOCK_RELEASED, systems=sorted(self._held))
+        self._held.clear()
+
     async def accept_host_key(self, host: str, fingerprint: str) -> None:
         """Trust a host's UNKNOWN key after a person compared its fingerprint; journalled."""
         target = targets_for(self.settings.inventory, [host])[0]
@@ -373,8 +428,10 @@ class Conductor(StepActions):
         )
 
     def close(self, outcome: str) -> None:
+        self.release_locks()
         self.recorder.record(Kind.INCIDENT_CLOSED, outcome=outcome)
 
     async def shutdown(self) -> None:
+        self.release_locks()
         await self.pool.close()
         await asyncio.sleep(0)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.ssh import SshPool
+from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalError, read_journal
@@ -38,6 +39,7 @@ class Engine:
         journal_root: Path,
         clock: Clock | None = None,
         actor: Actor | None = None,
+        lock_dir: Path | None = None,
     ):
         self.settings = settings
         self.journal_root = journal_root
@@ -46,10 +48,13 @@ class Engine:
         redact = settings.console.redact
         self.redactor = Redactor(redact.values, redact.patterns, redact.env)
         self.pool = SshPool(settings.inventory.ssh)
+        self.locks = SystemLocks(lock_dir or journal_root.parent / "locks")
 
     def _conductor(self, directory: Path) -> Conductor:
         recorder = Recorder.open(directory, self.clock, self.actor, self.redactor)
-        return Conductor(self.settings, recorder, self.pool)
+        conductor = Conductor(self.settings, recorder, self.pool)
+        conductor.locks = self.locks
+        return conductor
 
     def new_incident(
         self, title: str, drill: bool = False, incident_id: str | None = None

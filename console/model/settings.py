@@ -47,6 +47,7 @@ class ConsoleOptions(Strict):
     """console.toml: where journals go, keys, and what to redact."""
 
     journal_dir: str | None = None
+    lock_dir: str | None = None
     keymap: dict[str, str] = {}
     redact: Redaction = Redaction()
 

@@ -1,0 +1,110 @@
+"""Incident locks: one executing incident per system, with who holds it and since when."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from console.journal.store import FILE_MODE, secure_dir
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds a system's lock."""
+
+    pid: int
+    user: str
+    host: str
+    started: str
+    incident: str
+
+    def describe(self) -> str:
+        return (
+            f"incident {self.incident} by {self.user} on {self.host} (pid {self.pid}),"
+            f" since {self.started}"
+        )
+
+    def alive(self) -> bool:
+        """A holder on another machine is assumed alive: only its own host can tell."""
+        if self.host != socket.gethostname():
+            return True
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+class LockHeld(Exception):
+    """The system is locked by another incident; the message names the holder."""
+
+    def __init__(self, system: str, holder: Holder, stale: bool):
+        state = "stale lock (its process is gone)" if stale else "locked"
+        hint = "; take it over with a reason" if stale else ""
+        super().__init__(f"system {system!r} is {state}: {holder.describe()}{hint}")
+        self.system = system
+        self.holder = holder
+        self.stale = stale
+
+
+class SystemLocks:
+    """Lock files in one directory, `<system>.lock`, created atomically."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, system: str) -> Path:
+        return self.directory / f"{system}.lock"
+
+    def holder(self, system: str) -> Holder | None:
+        try:
+            return Holder(**json.loads(self._path(system).read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
+        """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
+        secure_dir(self.directory)
+        path = self._path(system)
+        payload = json.dumps(asdict(me), sort_keys=True).encode()
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            except FileExistsError:
+                holder = self.holder(system)
+                if holder is None:
+                    with contextlib.suppress(FileNotFoundError):
+                        path.unlink()
+                    continue
+                if holder.incident == me.incident and holder.pid == me.pid:
+                    return None
+                stale = not holder.alive()
+                if not (stale and take_over_stale):
+                    raise LockHeld(system, holder, stale) from None
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                self._write_new(path, payload)
+                return holder
+            else:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(payload)
+                return None
+        raise LockHeld(system, self.holder(system) or me, stale=False)
+
+    @staticmethod
+    def _write_new(path: Path, payload: bytes) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+
+    def release(self, system: str, me: Holder) -> None:
+        holder = self.holder(system)
+        if holder and holder.incident == me.incident and holder.pid == me.pid:
+            with contextlib.suppress(FileNotFoundError):
+                self._path(system).unlink()

@@ -1,0 +1,88 @@
+"""Incident locks: a second console is refused by name; a stale lock is taken over with a reason."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+from console.journal.lock import Holder, LockHeld, SystemLocks
+from console.journal.store import read_journal
+from console.model.events import Kind
+
+RUN = [
+    "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
+    "--trigger", "stakeholder-decision", "--reason", "lock test", "--yes", "--quiet",
+]  # fmt: skip
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=30)
+    return child.pid
+
+
+def _holder(pid: int, incident: str = "inc-other") -> Holder:
+    return Holder(pid, "alice", socket.gethostname(), "2026-11-28T09:00:00+00:00", incident)
+
+
+def test_a_live_holder_refuses_and_is_named(tmp_path):
+    locks = SystemLocks(tmp_path)
+    assert locks.acquire("web", _holder(os.getpid(), "inc-1")) is None
+    try:
+        locks.acquire("web", _holder(os.getpid() + 0, "inc-2"))
+    except LockHeld as held:
+        assert "incident inc-1 by alice" in str(held) and not held.stale
+    else:
+        raise AssertionError("a second incident took a held lock")
+    lock = json.loads((tmp_path / "web.lock").read_text())
+    assert set(lock) == {"pid", "user", "host", "started", "incident"}
+
+
+def test_a_stale_lock_is_only_taken_over_when_asked(tmp_path):
+    locks = SystemLocks(tmp_path)
+    stale = _holder(_dead_pid())
+    locks.acquire("web", stale)
+    try:
+        locks.acquire("web", _holder(os.getpid(), "inc-2"))
+    except LockHeld as held:
+        assert held.stale and "take it over with a reason" in str(held)
+    replaced = locks.acquire("web", _holder(os.getpid(), "inc-2"), take_over_stale=True)
+    assert replaced == stale
+    assert locks.holder("web").incident == "inc-2"
+
+
+def _cli(tmp_path, *args):
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+    )
+
+
+def test_run_is_refused_while_another_console_executes_then_takes_over_a_stale_lock(tmp_path):
+    lock_dir = tmp_path / "state" / "demo-locks"
+    SystemLocks(lock_dir).acquire("web", _holder(os.getpid(), "inc-live"))
+    refused = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j1"))
+    assert refused.returncode == 2
+    assert "system 'web' is locked: incident inc-live by alice" in refused.stderr
+    events = read_journal(tmp_path / "j1").events
+    assert not any(e.kind == Kind.COMMAND_INTENT for e in events)
+    assert events[-1].kind == Kind.INCIDENT_CLOSED
+
+    (lock_dir / "web.lock").unlink()
+    SystemLocks(lock_dir).acquire("web", _holder(_dead_pid(), "inc-crashed"))
+    still = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j2"))
+    assert still.returncode == 2 and "stale lock" in still.stderr
+    took = _cli(
+        tmp_path, *RUN, "--journal", str(tmp_path / "j3"), "--take-over-lock", "console crashed"
+    )
+    assert took.returncode == 0, took.stderr
+    events = read_journal(tmp_path / "j3").events
+    takeover = next(e for e in events if e.kind == Kind.LOCK_TAKEN_OVER)
+    assert takeover.data["reason"] == "console crashed"
+    assert takeover.data["previous"]["incident"] == "inc-crashed"
+    assert not (lock_dir / "web.lock").exists()
