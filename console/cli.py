@@ -22,7 +22,8 @@ from console.journal.export import EXPORTERS
 from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
-from console.journal.store import JOURNAL_NAME, JournalError, read_journal
+from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
+from console.journal.tail import JournalTail
 from console.model.clock import SystemClock
 from console.model.events import Kind
 from console.model.settings import ConfigError, Settings, load_settings
@@ -84,6 +85,14 @@ def build_parser() -> Parser:
     exec_.add_argument("command_text", metavar="COMMAND")
     _add_inject(exec_)
 
+    resume = sub.add_parser("resume", help="reopen an incident after a crash or a closed terminal")
+    resume.add_argument("journal", metavar="JOURNAL")
+    resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+
+    follow = sub.add_parser("follow", help="a read-only live view for a second responder")
+    follow.add_argument("journal", metavar="JOURNAL")
+    follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
+
     export = sub.add_parser("export", help="write the rollback document from a journal")
     export.add_argument("journal", metavar="JOURNAL")
     export.add_argument("--format", choices=sorted(EXPORTERS), default="markdown")
@@ -114,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             "demo": cmd_demo,
             "run": cmd_run,
             "exec": cmd_exec,
+            "resume": cmd_resume,
+            "follow": cmd_follow,
             "export": cmd_export,
             "check-config": cmd_check_config,
             "probe": cmd_probe,
@@ -374,6 +385,41 @@ def _print_exec_event(event) -> None:
         print(
             f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}", file=sys.stderr
         )
+
+
+def existing_journal(text: str) -> Path:
+    path = journal_path(Path(text))
+    if not path.is_file():
+        raise UsageError(f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)")
+    return path
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_resume
+
+    path = existing_journal(args.journal)
+    settings = load(args, demo=args.demo)
+    return run_resume(settings, path, demo=args.demo)
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    path = existing_journal(args.journal)
+    if args.plain:
+        return asyncio.run(_follow_plain(path))
+    from console.ui.launch import run_follow
+
+    return run_follow(path)
+
+
+async def _follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
+    """Print the incident's events as they are written, until it is closed."""
+    tail = JournalTail(path)
+    while True:
+        for event in tail.poll():
+            print(console_line(event), flush=True)
+            if event.kind == Kind.INCIDENT_CLOSED:
+                return EXIT_OK
+        await asyncio.sleep(poll_seconds)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

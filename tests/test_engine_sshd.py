@@ -45,7 +45,7 @@ async def test_version_rollback_switches_the_release_link_over_real_ssh(sshd_ser
 
 
 async def test_an_intent_is_durable_before_its_command_runs(sshd_server, tmp_path):
-    settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web"})
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
     recorder = recorder_in(tmp_path / "incident")
     seen_on_disk = []
 

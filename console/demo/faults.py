@@ -14,6 +14,7 @@ class FaultKind(StrEnum):
     DROP = "drop"
     FAIL = "fail"
     WRONG_HOSTKEY = "wrong-hostkey"
+    CORRUPT_BACKUP = "corrupt-backup"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncssh
 
 from console.demo.faults import Fault, FaultKind
-from console.demo.sandbox import build_sandbox
+from console.demo.sandbox import build_sandbox, corrupt_backup
 from console.model.settings import Settings
 
 DEMO_USER = "responder"
@@ -133,6 +133,8 @@ class DemoFleet:
             for host in system.hosts:
                 faults = self._faults_of(host.name)
                 sandbox = build_sandbox(self.root / "hosts" / host.name, system.name)
+                if FaultKind.CORRUPT_BACKUP in faults:
+                    corrupt_backup(sandbox)
                 self.sandboxes[host.name] = sandbox
                 port, host_key = await self._serve(host.name, sandbox, faults, authorized)
                 if FaultKind.WRONG_HOSTKEY in faults:

@@ -82,7 +82,9 @@ class Probe(Strict):
             try:
                 re.compile(self.pattern)
             except re.error as exc:
-                raise ValueError(f"pattern {self.pattern!r} is not a regular expression: {exc}")
+                raise ValueError(
+                    f"pattern {self.pattern!r} is not a regular expression: {exc}"
+                ) from None
         return self
 
     @property
@@ -124,8 +126,10 @@ class AutoTrigger(Strict):
     @model_validator(mode="after")
     def _automatic_kind(self) -> AutoTrigger:
         if not self.kind.automatic:
-            raise ValueError(f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
-                             " performance-degradation, security-breach, data-corruption")
+            raise ValueError(
+                f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
+                " performance-degradation, security-breach, data-corruption"
+            )
         return self
 
 

@@ -50,6 +50,13 @@ class FormField(StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+class StepRecord(StrEnum):
+    """What a command step's output is also journalled as."""
+
+    HALT = "halt"
+    ASSESSMENT = "assessment"
+
+
 class Step(Strict):
     """One checklist item. Which keys apply depends on `kind`."""
 
@@ -61,11 +68,20 @@ class Step(Strict):
     strategy: str | None = None
     fields: list[FormField] = []
     optional: bool = False
+    records: StepRecord | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    message: str = "{{incident}} ({{phase}}): {{summary}}"
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Step:
-        if self.kind in (StepKind.COMMAND, StepKind.NOTIFY) and not self.command:
-            raise ValueError(f"a {self.kind} step needs a command")
+        if self.kind is StepKind.COMMAND and not self.command:
+            raise ValueError("a command step needs a command")
+        if self.kind is StepKind.NOTIFY and not (self.command or self.webhook):
+            raise ValueError("a notify step needs a command, a webhook, or both")
+        if self.records and self.kind is not StepKind.COMMAND:
+            raise ValueError("only a command step records a halt or an assessment")
+        if self.webhook and self.kind is not StepKind.NOTIFY:
+            raise ValueError("only a notify step posts to a webhook")
         if self.kind is StepKind.FORM and not self.fields:
             raise ValueError("a form step needs fields")
         if self.kind is not StepKind.STRATEGY and self.strategy:

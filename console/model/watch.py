@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from console.model.probes import Aggregate, AutoTrigger, BadWhen, Probe
+from console.model.probes import Aggregate, AutoTrigger, BadWhen, Probe, ProbeKind
 
 
 class SampleState(StrEnum):
@@ -30,6 +30,7 @@ class HostValue:
     error: str | None = None
     flagged: bool = False
     detail: str = ""
+    unreachable: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,12 @@ class ProbeSample:
             "threshold": self.threshold,
             "detail": self.detail,
             "hosts": {
-                h.host: {"value": h.value, "error": h.error, "flagged": h.flagged, "detail": h.detail}
+                h.host: {
+                    "value": h.value,
+                    "error": h.error,
+                    "flagged": h.flagged,
+                    "detail": h.detail,
+                }
                 for h in self.hosts
             },
         }
@@ -92,6 +98,8 @@ def host_state(probe: Probe, reading: HostValue, threshold: float | None) -> Sam
     if reading.flagged:
         return SampleState.BAD
     if isinstance(reading.value, str):
+        if probe.kind is not ProbeKind.COMMAND:
+            return SampleState.HEALTHY
         words = {w.lower() for w in probe.healthy_words}
         return SampleState.HEALTHY if reading.value.lower() in words else SampleState.BAD
     bad = breaches(reading.value, threshold, probe.bad_when)
@@ -111,7 +119,9 @@ def aggregate(
         return None, SampleState.INCONCLUSIVE
     states = [host_state(probe, h, threshold) for h in hosts]
     errored = SampleState.INCONCLUSIVE in states
-    answered = [(h, s) for h, s in zip(hosts, states, strict=True) if s is not SampleState.INCONCLUSIVE]
+    answered = [
+        (h, s) for h, s in zip(hosts, states, strict=True) if s is not SampleState.INCONCLUSIVE
+    ]
     numbers = [h.value for h, _ in answered if isinstance(h.value, float) and not h.flagged]
     numeric = probe.combine not in (Aggregate.ANY, Aggregate.ALL)
     if numeric and answered and len(numbers) == len(answered):
@@ -223,9 +233,7 @@ class SoakProgress:
             self.detail = f"{self.healthy}/{self.needed} healthy"
         else:
             self.healthy = 0
-            self.detail = (
-                ", ".join(f"{k} {s}" for k, s in sorted(unhealthy.items())) or "no probes"
-            )
+            self.detail = ", ".join(f"{k} {s}" for k, s in sorted(unhealthy.items())) or "no probes"
         if self.healthy >= self.needed:
             self.status = SoakStatus.PASSED
         elif self.limit - self.rounds < self.needed:

@@ -1,0 +1,339 @@
+"""A demo host's orders database: migrations, a base backup, a transaction log.
+
+Standalone (stdlib only): the sandbox builder calls `build`, and the same file is
+copied into every sandbox as `bin/db`, which the strategies run with `python3`.
+Every command that changes the live database keeps the replaced copy for undo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+LIVE = Path("data/app.db")
+MIGRATIONS = Path("data/migrations")
+BASE = Path("backups/base.db")
+TXLOG = Path("txlog/orders.log")
+KEPT = Path("backups/replaced.db")
+
+MIGRATION_SQL = [
+    (
+        "create_orders",
+        "CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL,"
+        " total_cents INTEGER NOT NULL, created_at TEXT NOT NULL);",
+        "DROP TABLE orders;",
+    ),
+    (
+        "create_customers",
+        "CREATE TABLE customers (name TEXT PRIMARY KEY, country TEXT NOT NULL);",
+        "DROP TABLE customers;",
+    ),
+    (
+        "index_orders_customer",
+        "CREATE INDEX orders_customer ON orders(customer);",
+        "DROP INDEX orders_customer;",
+    ),
+    (
+        "orders_discount",
+        "ALTER TABLE orders ADD COLUMN discount_cents INTEGER NOT NULL DEFAULT 0;",
+        "ALTER TABLE orders DROP COLUMN discount_cents;",
+    ),
+]
+CUSTOMERS = [("ada", "GB"), ("grace", "US"), ("linus", "FI"), ("margaret", "US")]
+BASE_ORDERS = 12
+LOG_ENTRIES = 8
+BASE_TIME = "2025-05-16T10:00:00Z"
+
+
+class DbError(Exception):
+    """A refusal: printed on stderr, exit status 3."""
+
+
+# -- integrity ------------------------------------------------------------------
+
+
+def summary(path: Path) -> dict[str, object]:
+    """Content checksum over every table's rows in a stable order, plus row counts."""
+    digest = hashlib.sha256()
+    rows: dict[str, int] = {}
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        for table in tables:
+            data = conn.execute(f'SELECT * FROM "{table}" ORDER BY 1').fetchall()
+            digest.update(f"{table}\n{data!r}\n".encode())
+            rows[table] = len(data)
+    return {"checksum": digest.hexdigest()[:16], "rows": rows}
+
+
+def integrity_line(stage: str, found: dict) -> str:
+    """`integrity stage=S checksum=C rows.T=N ...`: what the engine parses."""
+    parts = [f"integrity stage={stage}"]
+    if found.get("checksum"):
+        parts.append(f"checksum={found['checksum']}")
+    parts += [f"rows.{t}={n}" for t, n in sorted(found.get("rows", {}).items())]
+    return " ".join(parts)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def damaged_orders(path: Path) -> int:
+    """Orders with a zero total, which fail payments; 0 when there is no orders table."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM orders WHERE total_cents = 0").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+# -- schema ---------------------------------------------------------------------
+
+
+def schema_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migration_file(number: int, direction: str) -> Path:
+    name = MIGRATION_SQL[number - 1][0] if number <= len(MIGRATION_SQL) else "unknown"
+    return MIGRATIONS / f"{number:03d}_{name}.{direction}.sql"
+
+
+def down_plan(current: int, target: int) -> list[Path]:
+    """The down files from `current` to `target`, newest first; refuse a gap."""
+    if not 0 <= target <= current:
+        raise DbError(f"target version {target} is not between 0 and {current}")
+    plan = [migration_file(n, "down") for n in range(current, target, -1)]
+    missing = [str(p) for p in plan if not p.is_file()]
+    if missing:
+        raise DbError(f"down migration missing: {', '.join(missing)}")
+    return plan
+
+
+def migrate(path: Path, files: list[Path], version_after) -> None:
+    """Apply each file in its own transaction, setting user_version after each."""
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        for file, version in zip(files, version_after, strict=True):
+            conn.execute("BEGIN")
+            conn.executescript(f"{file.read_text()}\nPRAGMA user_version = {version};")
+            print(f"applied {file.name}: schema version {version}")
+
+
+# -- transaction log ------------------------------------------------------------
+
+
+def log_entries() -> list[dict]:
+    return [json.loads(line) for line in TXLOG.read_text().splitlines() if line.strip()]
+
+
+def select_entries(seq: str | None, until: str | None) -> list[dict]:
+    """Entries up to a sequence number (or `latest`), or at or before a timestamp."""
+    entries = log_entries()
+    if until is not None:
+        stamp = utc(until)
+        return [e for e in entries if utc(e["ts"]) <= stamp]
+    if seq in (None, "latest"):
+        return entries
+    last = int(seq)
+    end = entries[-1]["seq"] if entries else 0
+    if last > end:
+        raise DbError(f"the log ends at sequence {end}, not {last}")
+    return [e for e in entries if e["seq"] <= last]
+
+
+def utc(text: str) -> datetime:
+    """A timestamp as aware UTC; one without an offset is taken as UTC."""
+    when = datetime.fromisoformat(text.replace(" ", "T"))
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def apply_entries(conn: sqlite3.Connection, entries: list[dict]) -> None:
+    for entry in entries:
+        conn.execute(entry["sql"], entry["args"])
+
+
+def expected_after(entries: list[dict]) -> dict:
+    """What the log says the database held after its last selected entry."""
+    if entries:
+        return {"checksum": entries[-1]["checksum"], "rows": entries[-1]["rows"]}
+    return json.loads(Path(f"{BASE}.integrity").read_text())
+
+
+# -- restore --------------------------------------------------------------------
+
+
+def check_backup() -> None:
+    recorded = Path(f"{BASE}.sha256").read_text().split()[0]
+    actual = file_sha256(BASE)
+    if actual != recorded:
+        raise DbError(f"backup {BASE} checksum {actual[:16]} != recorded {recorded[:16]}")
+    print(f"backup ok: {BASE} sha256 {actual[:16]}")
+
+
+def replace_live(new: Path) -> None:
+    """Keep the live database for undo, then move `new` into its place."""
+    shutil.copy2(LIVE, KEPT)
+    new.replace(LIVE)
+
+
+def restore(entries: list[dict] | None) -> None:
+    """Base backup, then the given log entries, into a scratch copy; then swap it in."""
+    check_backup()
+    scratch = LIVE.with_suffix(".restoring")
+    shutil.copy2(BASE, scratch)
+    if entries:
+        with sqlite3.connect(scratch) as conn:
+            apply_entries(conn, entries)
+        print(f"replayed {len(entries)} log entries up to sequence {entries[-1]['seq']}")
+    replace_live(scratch)
+    print(f"restored {LIVE} from {BASE}")
+
+
+def undo() -> None:
+    if not KEPT.is_file():
+        raise DbError(f"nothing to undo: {KEPT} is missing")
+    shutil.copy2(KEPT, LIVE)
+    print(f"put back {LIVE} from {KEPT}")
+
+
+# -- building the demo state ------------------------------------------------------
+
+
+def build(root: Path, damaged: bool) -> None:
+    """Migrations, base backup, transaction log, and the live database (`damaged`: by a bad job)."""
+    (root / MIGRATIONS).mkdir(parents=True, exist_ok=True)
+    for dir_ in (BASE.parent, TXLOG.parent):
+        (root / dir_).mkdir(parents=True, exist_ok=True)
+    for number, (_name, up, down) in enumerate(MIGRATION_SQL, start=1):
+        (root / migration_file(number, "up")).write_text(up + "\n")
+        (root / migration_file(number, "down")).write_text(down + "\n")
+    base = root / BASE
+    with sqlite3.connect(base, isolation_level=None) as conn:
+        for number, (_name, up, _down) in enumerate(MIGRATION_SQL, start=1):
+            conn.executescript(f"{up}\nPRAGMA user_version = {number};")
+        conn.executemany("INSERT INTO customers VALUES (?, ?)", CUSTOMERS)
+        for i in range(1, BASE_ORDERS + 1):
+            conn.execute(
+                "INSERT INTO orders (customer, total_cents, created_at) VALUES (?, ?, ?)",
+                (CUSTOMERS[i % 4][0], 1000 + 137 * i, f"2025-05-15T{i + 8:02d}:00:00Z"),
+            )
+    conn.close()
+    Path(f"{base}.sha256").write_text(f"{file_sha256(base)}  base.db\n")
+    Path(f"{base}.integrity").write_text(json.dumps(summary(base)) + "\n")
+    Path(f"{base}.taken").write_text(BASE_TIME + "\n")
+    live = root / LIVE
+    shutil.copy2(base, live)
+    lines = []
+    with sqlite3.connect(live) as conn:
+        for seq in range(1, LOG_ENTRIES + 1):
+            ts = f"2025-05-16T10:{seq * 7:02d}:00Z"
+            if seq % 3:
+                sql = "INSERT INTO orders (customer, total_cents, created_at) VALUES (?, ?, ?)"
+                args = [CUSTOMERS[seq % 4][0], 2000 + 91 * seq, ts]
+            else:
+                sql = "UPDATE orders SET total_cents = total_cents + ? WHERE id = ?"
+                args = [50, seq]
+            conn.execute(sql, args)
+            conn.commit()
+            found = summary(live)
+            lines.append(json.dumps({"seq": seq, "ts": ts, "sql": sql, "args": args, **found}))
+        if damaged:  # a broken job of the bad delivery, outside the log
+            conn.execute("UPDATE orders SET total_cents = 0 WHERE id % 4 = 0")
+            conn.execute("DELETE FROM orders WHERE id > 15")
+    conn.close()
+    (root / TXLOG).write_text("\n".join(lines) + "\n")
+
+
+def corrupt_backup(root: Path) -> None:
+    """Flip bytes in the base backup so its checksum no longer matches the record."""
+    path = root / BASE
+    data = bytearray(path.read_bytes())
+    data[-64:] = bytes(b ^ 0xFF for b in data[-64:])
+    path.write_bytes(bytes(data))
+
+
+# -- the bin/db command line ------------------------------------------------------
+
+
+def status() -> None:
+    """key=value lines for the assessment step."""
+    entries = log_entries()
+    print(f"schema_version={schema_version(LIVE)}")
+    print(f"last_backup={Path(f'{BASE}.taken').read_text().strip()}")
+    print(f"txlog_last_seq={entries[-1]['seq'] if entries else 0}")
+    print(f"data_checksum={summary(LIVE)['checksum']}")
+
+
+USAGE = (
+    "usage: db version|status|damaged|integrity STAGE|check-down V|migrate-down V|check-backup|"
+    "expected-backup|restore-backup|replay SEQ|expected-replay SEQ|recover TS|"
+    "expected-recover TS|undo"
+)
+
+
+def run(command: str | None, arg: str | None) -> bool:
+    """Run one command; False if it is not a command."""
+    if command == "version":
+        print(f"schema_version={schema_version(LIVE)}")
+    elif command == "damaged":
+        print(damaged_orders(LIVE))
+    elif command == "status":
+        status()
+    elif command == "integrity":
+        print(integrity_line(arg or "current", summary(LIVE)))
+    elif command == "check-down":
+        plan = down_plan(schema_version(LIVE), int(arg or ""))
+        print("down plan: " + (" ".join(p.name for p in plan) or "nothing to do"))
+    elif command == "migrate-down":
+        current, target = schema_version(LIVE), int(arg or "")
+        plan = down_plan(current, target)
+        shutil.copy2(LIVE, KEPT)
+        migrate(LIVE, plan, range(current - 1, target - 1, -1))
+    elif command == "check-backup":
+        check_backup()
+    elif command == "restore-backup":
+        restore(None)
+    elif command == "expected-backup":
+        print(integrity_line("expected", expected_after([])))
+    elif command == "replay":
+        restore(select_entries(arg, None))
+    elif command == "expected-replay":
+        print(integrity_line("expected", expected_after(select_entries(arg, None))))
+    elif command == "recover":
+        restore(select_entries(None, arg or ""))
+    elif command == "expected-recover":
+        print(integrity_line("expected", expected_after(select_entries(None, arg or ""))))
+    elif command == "undo":
+        undo()
+    else:
+        return False
+    return True
+
+
+def main(argv: list[str]) -> int:
+    """`db COMMAND [ARG]`; refusals exit 3 with the reason on stderr."""
+    command, arg = ([*argv, None, None])[:2]
+    try:
+        if not run(command, arg):
+            print(USAGE, file=sys.stderr)
+            return 2
+    except (DbError, sqlite3.Error, OSError, ValueError, KeyError) as exc:
+        print(f"db: {exc}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Data integrity: parse `integrity ...` lines from a step's output, journal and judge them.
+
+A data-touching command prints lines such as
+`integrity stage=before checksum=ab12 rows.orders=15 rows.customers=4`; stage is
+`before`, `after` or `expected`. Every host gets a before and an after record; an
+after that differs from the expected summary, or a missing record, fails the host.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from console.journal.recorder import Recorder
+from console.model.events import Event, Kind
+
+LINE = re.compile(r"^\s*integrity\s+(.*)$")
+TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
+
+
+@dataclass
+class Summary:
+    """A checksum and per-table row counts; either may be absent in an expectation."""
+
+    checksum: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def as_data(self) -> dict:
+        return {"checksum": self.checksum, "rows": dict(self.rows)}
+
+    @classmethod
+    def from_data(cls, data: dict) -> Summary:
+        return cls(data.get("checksum"), {k: int(v) for k, v in data.get("rows", {}).items()})
+
+
+def parse_line(line: str) -> tuple[str, Summary] | None:
+    """(stage, summary) from one `integrity` line, or None if it is not one."""
+    match = LINE.match(line)
+    if not match:
+        return None
+    summary, stage = Summary(), "current"
+    for key, value in TOKEN.findall(match.group(1)):
+        if key == "stage":
+            stage = value
+        elif key == "checksum":
+            summary.checksum = value
+        elif key.startswith("rows.") and value.isdigit():
+            summary.rows[key.removeprefix("rows.")] = int(value)
+    return stage, summary
+
+
+def differences(found: Summary, expected: Summary) -> list[str]:
+    """What differs, judged only on what the expectation names."""
+    out = []
+    if expected.checksum and found.checksum != expected.checksum:
+        out.append(f"checksum {found.checksum} != expected {expected.checksum}")
+    for table, count in sorted(expected.rows.items()):
+        if found.rows.get(table) != count:
+            out.append(f"rows.{table} {found.rows.get(table)} != expected {count}")
+    return out
+
+
+def kept_rows(before: Summary, after: Summary) -> Summary:
+    """With no explicit expectation, every table that survives keeps its row count."""
+    return Summary(None, {t: n for t, n in before.rows.items() if t in after.rows})
+
+
+@dataclass
+class _HostLines:
+    stage: str | None = None
+    lines: list[str] = field(default_factory=list)
+    expected: Summary | None = None
+
+
+class IntegrityWatch:
+    """Follows one step's events; records integrity before and after for each host.
+
+    `baseline` (host -> summary) is the expectation for an undo: the data as it was
+    before the step being undone.
+    """
+
+    def __init__(
+        self,
+        recorder: Recorder,
+        step: str,
+        strategy: str,
+        expected: Summary | None = None,
+        baseline: dict[str, Summary] | None = None,
+    ):
+        self.recorder, self.step, self.strategy = recorder, step, strategy
+        self.expected_override = expected
+        self.baseline = baseline or {}
+        self.before: dict[str, Summary] = {}
+        self.failed: dict[str, str] = {}
+        self._hosts: dict[str, _HostLines] = {}
+        self._unsubscribe = None
+
+    def __enter__(self) -> IntegrityWatch:
+        self._unsubscribe = self.recorder.subscribe(self._on)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def _on(self, event: Event) -> None:
+        host = event.where.host
+        if event.where.step != self.step or not host:
+            return
+        state = self._hosts.setdefault(host, _HostLines())
+        if event.kind == Kind.COMMAND_INTENT:
+            state.stage, state.lines = event.data.get("stage"), []
+        elif event.kind == Kind.COMMAND_OUTPUT and event.data.get("stream") == "stdout":
+            state.lines += event.data.get("lines", [])
+        elif event.kind == Kind.COMMAND_RESULT and not event.data.get("failure"):
+            self._stage_done(event, state, bool(event.data.get("final")))
+
+    def _stage_done(self, event: Event, state: _HostLines, final: bool) -> None:
+        host = event.where.host or ""
+        parsed = [p for p in map(parse_line, state.lines) if p]
+        for stage, summary in parsed:
+            if stage == "expected":
+                state.expected = summary
+            elif stage == "before" and host not in self.before:
+                self.before[host] = summary
+                self._record(event, "before", summary, None, "recorded", "")
+        if not final:
+            return
+        after = next((s for stage, s in reversed(parsed) if stage == "after"), None)
+        if host not in self.before and host not in self.baseline:
+            self._fail(event, "before", None, "no integrity summary before the change")
+        if after is None:
+            self._fail(event, "after", None, "no integrity summary after the change")
+            return
+        expected = (
+            self.expected_override
+            or self.baseline.get(host)
+            or state.expected
+            or (kept_rows(self.before[host], after) if host in self.before else None)
+        )
+        diffs = differences(after, expected) if expected else []
+        if diffs:
+            self._fail(event, "after", after, "; ".join(diffs), expected)
+        else:
+            verdict = "match" if expected else "recorded"
+            self._record(event, "after", after, expected, verdict, "")
+
+    def _fail(self, event, stage, found, detail, expected: Summary | None = None) -> None:
+        verdict = "missing" if found is None else "mismatch"
+        self.failed[event.where.host or ""] = detail
+        self._record(event, stage, found, expected, verdict, detail)
+
+    def _record(self, event, stage, found, expected, verdict, detail) -> None:
+        self.recorder.record(
+            Kind.INTEGRITY_RECORDED,
+            system=event.where.system,
+            host=event.where.host,
+            step=self.step,
+            strategy=self.strategy,
+            stage=stage,
+            checksum=found.checksum if found else None,
+            rows=dict(found.rows) if found else {},
+            expected=expected.as_data() if expected else None,
+            verdict=verdict,
+            detail=detail,
+        )

@@ -1,0 +1,73 @@
+"""One round of every probe, as a table for `rollback-console probe`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.engine.watcher import Reading, Watcher
+from console.model.probes import BadWhen, ProbeKind
+from console.model.watch import Value
+
+
+@dataclass(frozen=True)
+class ProbeReport:
+    lines: list[str]
+    unreachable: list[str]
+
+
+def show(value: Value, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = value if len(value) <= 16 else value[:15] + "…"
+    return f"{text} {unit}".strip()
+
+
+async def probe_once(watcher: Watcher) -> ProbeReport:
+    """Sample every probe once; list each with value, threshold, state and host problems."""
+    await watcher.round()
+    rows = [("PROBE", "KIND", "VALUE", "THRESHOLD", "STATE", "DETAIL")]
+    unreachable: set[str] = set()
+    for reading in watcher.readings.values():
+        sample = reading.last
+        if sample is None:
+            continue
+        unreachable |= {h.host for h in sample.hosts if h.unreachable}
+        rows.append(
+            (
+                reading.key,
+                reading.probe.kind.value,
+                show(sample.value, reading.probe.unit),
+                _threshold(reading),
+                sample.state.value,
+                _detail(reading),
+            )
+        )
+    if len(rows) == 1:
+        return ProbeReport(["no probes are configured"], [])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
+        for row in rows
+    ]
+    return ProbeReport([line.rstrip() for line in lines], sorted(unreachable))
+
+
+def _threshold(reading: Reading) -> str:
+    probe = reading.probe
+    if probe.expected:
+        return f"= {show(probe.expected)}"
+    if probe.threshold is None:
+        return "last known good" if probe.kind is ProbeKind.CHECKSUM else "–"
+    sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
+    return f"{sign} {show(probe.threshold, probe.unit)}"
+
+
+def _detail(reading: Reading) -> str:
+    sample = reading.last
+    parts = [f"{h.host}: {h.error}" for h in sample.hosts if h.error]
+    parts += [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
+    parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]
+    return "; ".join(parts)

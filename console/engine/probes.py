@@ -1,0 +1,190 @@
+"""Taking probe samples: commands, log counts and checksums over the SSH pool, HTTP
+checks from the jump host. A failure to sample is an error on that host, never a value."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import time
+import urllib.error
+import urllib.request
+
+import asyncssh
+
+from console.engine.failures import HostFailure
+from console.engine.ssh import SshPool, Target
+from console.model.clock import Clock
+from console.model.probes import Probe, ProbeKind
+from console.model.templates import in_workdir
+from console.model.watch import HostValue, ProbeSample, aggregate, parse_value, probe_key
+
+JUMP_HOST = "jump-host"
+HTTP_READ_LIMIT = 65536
+
+# Prints "<size> <matches since offset>"; an offset of -1 takes a baseline.
+LOG_SCRIPT = """\
+f={path}; off={offset}
+[ -r "$f" ] || {{ echo "cannot read $f" >&2; exit 3; }}
+size=$(($(wc -c < "$f")))
+[ "$size" -ge "$off" ] || off=0
+if [ "$off" -lt 0 ]; then n=0; else
+  n=$(tail -c +$((off + 1)) "$f" | head -c $((size - off)) | grep -c -E -e {pattern})
+  [ $? -le 1 ] || exit 4
+fi
+echo "$size ${{n:-0}}"
+"""
+
+
+class Sampler:
+    """Samples probes; remembers log offsets and last-known-good values per host."""
+
+    def __init__(self, pool: SshPool, clock: Clock, max_commands: int | None = None):
+        self.pool = pool
+        self.clock = clock
+        self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
+        self.offsets: dict[tuple[str, str], int] = {}
+        self.known_good: dict[tuple[str, str], str] = {}
+
+    async def sample(
+        self, system: str, probe: Probe, targets: list[Target], threshold: float | None = None
+    ) -> ProbeSample:
+        """One round of `probe` on `targets`, aggregated against `threshold` (else the probe's)."""
+        key = probe_key(system, probe.name)
+        if probe.kind is ProbeKind.HTTP:
+            hosts = await self._http_all(probe, targets)
+        else:
+            hosts = await asyncio.gather(*(self._host(key, probe, t) for t in targets))
+        limit = probe.threshold if threshold is None else threshold
+        value, state = aggregate(probe, list(hosts), limit)
+        errors = [f"{h.host}: {h.error}" for h in hosts if h.error]
+        return ProbeSample(
+            probe=probe.name,
+            system=system,
+            at=self.clock.now(),
+            value=value,
+            state=state,
+            threshold=probe.threshold if probe.kind is not ProbeKind.CHECKSUM else None,
+            hosts=tuple(hosts),
+            detail="; ".join(errors),
+        )
+
+    async def _host(self, key: str, probe: Probe, target: Target) -> HostValue:
+        if probe.kind is ProbeKind.LOG:
+            return await self._log(key, probe, target)
+        if probe.kind is ProbeKind.CHECKSUM:
+            return await self._checksum(key, probe, target)
+        out, error, unreachable = await self._ssh(target, probe.command or "", probe.timeout)
+        if error:
+            return HostValue(target.name, None, error=error, unreachable=unreachable)
+        lines = out.strip().splitlines()
+        value = parse_value(lines[-1]) if lines else None
+        if value is None:
+            return HostValue(target.name, None, error="printed nothing")
+        return HostValue(target.name, value)
+
+    async def _log(self, key: str, probe: Probe, target: Target) -> HostValue:
+        offset = self.offsets.get((key, target.name), -1)
+        script = LOG_SCRIPT.format(
+            path=shlex.quote(probe.path or ""),
+            offset=offset,
+            pattern=shlex.quote(probe.pattern or ""),
+        )
+        out, error, unreachable = await self._ssh(target, script, probe.timeout)
+        if error:
+            return HostValue(target.name, None, error=error, unreachable=unreachable)
+        try:
+            size, count = (int(part) for part in out.split())
+        except ValueError:
+            return HostValue(target.name, None, error=f"unexpected output {out.strip()!r}")
+        self.offsets[(key, target.name)] = size
+        detail = "baseline" if offset < 0 else f"{count} new match(es)"
+        return HostValue(target.name, float(count), detail=detail)
+
+    async def _checksum(self, key: str, probe: Probe, target: Target) -> HostValue:
+        command = probe.command or f"sha256sum -- {shlex.quote(probe.path or '')}"
+        out, error, unreachable = await self._ssh(target, command, probe.timeout)
+        words = out.split() if not error else []
+        if error or not words:
+            return HostValue(
+                target.name, None, error=error or "printed nothing", unreachable=unreachable
+            )
+        value = words[0] if probe.path else out.strip().splitlines()[-1].strip()
+        good = probe.expected or self.known_good.setdefault((key, target.name), value)
+        source = "expected" if probe.expected else "last known good"
+        mismatch = value != good
+        detail = f"differs from {source} {good[:16]}" if mismatch else f"matches {source}"
+        return HostValue(target.name, value, flagged=mismatch, detail=detail)
+
+    async def _ssh(
+        self, target: Target, command: str, timeout: float
+    ) -> tuple[str, str | None, bool]:
+        """(stdout, error, unreachable) of one command; errors are words for people."""
+        async with self._commands:
+            try:
+                conn = await self.pool.connection(target)
+            except HostFailure as failure:
+                return "", f"{failure.failure.value}: {failure.detail}", True
+            try:
+                result = await conn.run(
+                    in_workdir(command, target.workdir),
+                    stdin=asyncssh.DEVNULL,
+                    timeout=timeout,
+                    check=False,
+                    encoding="utf-8",
+                    errors="replace",
+                )
+            except asyncssh.TimeoutError:
+                return "", f"no answer within {timeout:g} s", False
+            except (asyncssh.Error, OSError) as exc:
+                self.pool.forget(target.name)
+                return "", f"connection lost: {exc}", False
+        if result.exit_status != 0:
+            err = str(result.stderr or "").strip().splitlines()
+            why = (
+                err[-1] if err else f"signal {result.exit_signal[0]}" if result.exit_signal else ""
+            )
+            return "", f"exit {result.exit_status}" + (f": {why}" if why else ""), False
+        return str(result.stdout or ""), None, False
+
+    async def _http_all(self, probe: Probe, targets: list[Target]) -> list[HostValue]:
+        url = probe.url or ""
+        if "{{" not in url:
+            return [await self._http(JUMP_HOST, url, probe)]
+        return list(
+            await asyncio.gather(
+                *(
+                    self._http(
+                        t.name,
+                        url.replace("{{host}}", t.name).replace("{{address}}", t.address),
+                        probe,
+                    )
+                    for t in targets
+                )
+            )
+        )
+
+    async def _http(self, name: str, url: str, probe: Probe) -> HostValue:
+        try:
+            status, latency = await asyncio.wait_for(
+                asyncio.to_thread(_http_get, url, probe.timeout), probe.timeout + 1
+            )
+        except (urllib.error.URLError, OSError, TimeoutError, ValueError) as exc:
+            reason = getattr(exc, "reason", None) or exc or "timed out"
+            return HostValue(name, None, error=f"GET {url}: {reason}")
+        unexpected = status not in probe.expect_status
+        detail = f"HTTP {status} in {latency:.0f} ms"
+        return HostValue(name, round(latency, 1), flagged=unexpected, detail=detail)
+
+
+def _http_get(url: str, timeout: float) -> tuple[int, float]:
+    """(status, latency in ms) of a GET; an HTTP error status is a result, not an error."""
+    started = time.monotonic()
+    request = urllib.request.Request(url, headers={"User-Agent": "rollback-console-probe"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read(HTTP_READ_LIMIT)
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+        exc.close()
+    return status, (time.monotonic() - started) * 1000

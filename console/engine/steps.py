@@ -1,0 +1,362 @@
+"""What strategy and procedure steps do beyond sending commands, mixed into the Conductor.
+
+Integrity records around data-touching strategies, a gradual re-enable in
+percentage steps, undo, the halt and assessment records, and notifications.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from console.engine.errors import ProcedureError
+from console.engine.integrity import IntegrityWatch, Summary
+from console.engine.notify import run_local
+from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
+from console.engine.ssh import Target, targets_for
+from console.engine.webhook import post_json
+from console.model.events import Event, Kind
+from console.model.procedure import Step, StepRecord
+from console.model.state import FailureClass, HostStatus, StepStatus
+from console.model.strategies import Strategy, StrategyKind
+from console.model.templates import PLACEHOLDER, ParameterError, render
+
+if TYPE_CHECKING:
+    from console.engine.runner import Runner
+    from console.journal.recorder import Recorder
+    from console.model.settings import Settings
+    from console.model.state import IncidentState
+
+# (stage, template, extra values) per group; groups run one after another fleet-wide.
+Groups = list[list[tuple[str, str, dict[str, str]]]]
+GroupsFor = Callable[[Target], list[list[tuple[str, str]]]]
+PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
+WEBHOOK_TIMEOUT = 10.0
+
+
+def count_summary(outcomes: dict[str, HostOutcome]) -> str:
+    counts: dict[str, int] = {}
+    for outcome in outcomes.values():
+        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+
+
+def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
+    """One group for most kinds; a gradual re-enable has one group per percentage."""
+    stages = [(s, tpl, {}) for s, tpl in strategy.commands.stages()]
+    if strategy.kind is not StrategyKind.FEATURE_REENABLE:
+        return [stages]
+    commands = strategy.commands
+    groups: Groups = []
+    for index, percent in enumerate(params.get("steps", "100").split(",")):
+        group = [("precheck", commands.precheck, {})] if index == 0 and commands.precheck else []
+        group.append((f"set {percent}%", commands.action, {"percent": percent}))
+        if commands.verify:
+            group.append((f"check {percent}%", commands.verify, {"percent": percent}))
+        groups.append(group)
+    return groups
+
+
+def plain(template: str, values: dict[str, str]) -> str:
+    """Substitute placeholders as text, for messages that no shell reads."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+class _Collector:
+    """Every stdout line of one step, per host, while it runs."""
+
+    def __init__(self, recorder: Recorder, step: str):
+        self.recorder, self.step = recorder, step
+        self.lines: dict[str, list[str]] = {}
+
+    def __enter__(self) -> _Collector:
+        self._stop = self.recorder.subscribe(self._on)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop()
+
+    def _on(self, event: Event) -> None:
+        if event.kind != Kind.COMMAND_OUTPUT or event.data.get("stream") != "stdout":
+            return
+        if event.where.step == self.step and event.where.host:
+            self.lines.setdefault(event.where.host, []).extend(event.data.get("lines", []))
+
+
+class StepActions:
+    """Mixed into the Conductor, which provides the attributes declared here."""
+
+    settings: Settings
+    recorder: Recorder
+    runner: Runner
+    state: IncidentState
+    confirm_wave: BetweenWaves | None
+
+    async def _execute(
+        self,
+        step: Step,
+        targets: list[Target],
+        groups_for: GroupsFor,
+        attempt: int,
+        plan: RunPlan,
+        strategy: Strategy | None,
+    ) -> dict[str, HostOutcome]:
+        """Run a planned step: its groups in order, with integrity and step records."""
+        watch = (
+            IntegrityWatch(self.recorder, step.id, strategy.name)
+            if strategy and strategy.data_touching
+            else contextlib.nullcontext()
+        )
+        with watch, _Collector(self.recorder, step.id) as collected:
+            outcomes = await self._run_groups(step, strategy, targets, groups_for, attempt, plan)
+        if isinstance(watch, IntegrityWatch):
+            _fail_integrity(outcomes, watch.failed)
+        if step.records:
+            self._record_outputs(step, outcomes, collected.lines)
+        return outcomes
+
+    async def _run_groups(self, step, strategy, targets, groups_for, attempt, plan):
+        """Groups one after another, fleet-wide; a rollout stops at its first bad check."""
+        count = len(groups_for(targets[0])) if targets else 0
+        outcomes: dict[str, HostOutcome] = {}
+        for index in range(count):
+            result = await self.runner.run(
+                step.id, targets, lambda t, i=index: groups_for(t)[i], attempt=attempt, plan=plan
+            )
+            outcomes.update(result)
+            if count == 1:
+                break
+            ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
+            last = index == count - 1
+            go_on = ok and not last and await self._confirm_rollout(strategy, index + 1, count)
+            percent = int(groups_for(targets[0])[index][-1][0].split()[-1].rstrip("%"))
+            failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
+            self.recorder.record(
+                Kind.ROLLOUT_STEP,
+                step=step.id,
+                strategy=strategy.name,
+                percent=percent,
+                index=index + 1,
+                of=count,
+                ok=ok,
+                go_on=go_on,
+                failed=failed,
+            )
+            if go_on:
+                continue
+            if ok and not last:
+                for host, outcome in outcomes.items():
+                    outcome.status = HostStatus.NOT_STARTED
+                    self.recorder.record(
+                        Kind.HOST_NOT_STARTED,
+                        step=step.id,
+                        host=host,
+                        system=self.state.hosts.get(host),
+                        reason=f"rollout stopped at {percent}%: not confirmed",
+                    )
+            break
+        return outcomes
+
+    async def _confirm_rollout(self, strategy: Strategy, done: int, count: int) -> bool:
+        """Between percentage steps: ask if the waves say confirm (no one to ask: stop)."""
+        if not strategy.waves.confirm:
+            return True
+        return self.confirm_wave is not None and await self.confirm_wave(done, count)
+
+    def _record_outputs(self, step: Step, outcomes: dict[str, HostOutcome], lines) -> None:
+        done = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
+        failed = sorted(set(outcomes) - set(done))
+        if step.records is StepRecord.HALT:
+            self.recorder.record(
+                Kind.DELIVERY_HALTED,
+                step=step.id,
+                hosts=done,
+                failed=failed,
+                command=step.command,
+            )
+            return
+        hosts: dict[str, dict[str, str]] = {}
+        keys: list[str] = []
+        for host in done:
+            pairs = [m.groups() for m in map(PAIR.match, lines.get(host, [])) if m]
+            hosts[host] = {k: v.strip() for k, v in pairs}
+            keys += [k for k, _ in pairs if k not in keys]
+        self.recorder.record(
+            Kind.ASSESSMENT_RECORDED, step=step.id, hosts=hosts, keys=keys, failed=failed
+        )
+
+    # -- undo ---------------------------------------------------------------------
+
+    async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
+        """Run the strategy's undo on the hosts a strategy step touched."""
+        step = self.step(step_id)
+        name = step.strategy or self.state.strategy
+        if step.kind.value != "strategy" or not name:
+            raise ProcedureError(f"step {step.title!r} ran no strategy to undo")
+        strategy = self.settings.strategy(name)
+        if not strategy.commands.undo:
+            raise ProcedureError(f"strategy {name!r} has no undo")
+        skip = (HostStatus.PENDING, HostStatus.NOT_STARTED)
+        ran = [
+            h
+            for h, r in self.state.step(step_id).hosts.items()
+            if r.status not in skip and (not only_hosts or h in only_hosts)
+        ]
+        if not ran:
+            raise ProcedureError(f"step {step.title!r} touched no host to undo")
+        undo_id = f"{step_id}.undo"
+        params = self._strategy_params(name, strategy)
+        targets = targets_for(self.settings.inventory, ran)
+        rendered = {
+            t.name: [("undo", self._render(strategy.commands.undo, t, params))] for t in targets
+        }
+        data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
+        attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)
+        self.recorder.record(
+            Kind.STEP_STARTED, step=undo_id, hosts=ran, attempt=attempt, undo_of=step_id, **data
+        )
+        baseline = {
+            r["host"]: Summary.from_data(r)
+            for r in self.state.integrity
+            if r["step"] == step_id and r["stage"] == "before" and r.get("checksum")
+        }
+        watch = (
+            IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
+            if strategy.data_touching
+            else contextlib.nullcontext()
+        )
+        with watch:
+            outcomes = await self.runner.run(
+                undo_id,
+                targets,
+                lambda t: rendered[t.name],
+                attempt=attempt,
+                plan=RunPlan(timeout=strategy.timeout),
+            )
+        if isinstance(watch, IntegrityWatch):
+            _fail_integrity(outcomes, watch.failed)
+        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=undo_id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary=count_summary(outcomes),
+            **data,
+        )
+        return ok
+
+    # -- communicate status -------------------------------------------------------
+
+    def host_summary(self) -> dict[str, dict]:
+        """Per host: its system, and how its latest step run stands."""
+        out = {}
+        for host, system in self.state.hosts.items():
+            runs = self.state.host_runs(host)
+            step, run = runs[-1] if runs else (None, None)
+            out[host] = {
+                "system": system,
+                "step": step,
+                "status": run.status.value if run else "pending",
+                "detail": run.detail if run else None,
+            }
+        return out
+
+    async def _notify(self, step: Step) -> bool:
+        """Run the step's command on the jump host and/or POST to its webhook."""
+        self.recorder.record(
+            Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **self._step_data(step)
+        )
+        hosts = self.host_summary()
+        values = {
+            "incident": self.state.incident_id or "",
+            "phase": self.settings.procedure.phase_of(step.id).value,
+            "summary": self.status_summary(),
+            "title": self.state.title,
+            "step": step.id,
+            "hosts": ", ".join(f"{h} {v['status']}" for h, v in hosts.items()),
+        }
+        message = plain(step.message, values)
+        results = []
+        if step.command:
+            try:
+                command = render(step.command, {**values, "message": message})
+            except ParameterError as exc:
+                raise ProcedureError(str(exc)) from None
+            results.append(await self._notify_command(step, command, message))
+        if step.webhook:
+            trigger = self.state.trigger
+            payload = {
+                **{k: values[k] for k in ("incident", "title", "phase", "step", "summary")},
+                "message": message,
+                "drill": self.state.drill,
+                "trigger": {"kind": trigger.kind, "label": trigger.label} if trigger else None,
+                "systems": list(self.state.systems),
+                "hosts": hosts,
+            }
+            results.append(await self._notify_webhook(step, step.webhook, payload, message))
+        ok = all(ok for ok, _ in results)
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step.id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary="; ".join(detail for _, detail in results),
+            **self._step_data(step),
+        )
+        return ok
+
+    async def _notify_command(self, step: Step, command: str, message: str) -> tuple[bool, str]:
+        sent = self.recorder.record(
+            Kind.NOTIFICATION_SENT,
+            step=step.id,
+            channel="command",
+            target="jump-host",
+            command=command,
+            message=message,
+        )
+        result = await run_local(command, self.settings.inventory.ssh.command_timeout)
+        ok = result.failure is None
+        detail = "command ok" if ok else f"command failed: {result.detail}"
+        self.recorder.record(
+            Kind.NOTIFICATION_RESULT,
+            step=step.id,
+            sent=sent.seq,
+            channel="command",
+            ok=ok,
+            status=result.exit_status,
+            detail=detail,
+            lines=result.lines[-20:],
+        )
+        return ok, detail
+
+    async def _notify_webhook(
+        self, step, url: str, payload: dict, message: str
+    ) -> tuple[bool, str]:
+        sent = self.recorder.record(
+            Kind.NOTIFICATION_SENT,
+            step=step.id,
+            channel="webhook",
+            target=url,
+            message=message,
+            payload=payload,
+        )
+        result = await post_json(url, payload, WEBHOOK_TIMEOUT)
+        detail = f"webhook {result.detail}"
+        self.recorder.record(
+            Kind.NOTIFICATION_RESULT,
+            step=step.id,
+            sent=sent.seq,
+            channel="webhook",
+            ok=result.ok,
+            status=result.status,
+            detail=detail,
+        )
+        return result.ok, detail
+
+
+def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:
+    for host in failed:
+        if host in outcomes and outcomes[host].status is HostStatus.SUCCEEDED:
+            outcomes[host].status = HostStatus.FAILED
+            outcomes[host].failure = FailureClass.INTEGRITY

@@ -1,0 +1,134 @@
+"""From a firing to an incident, and from a rollback to "verified stable": taking up a
+firing (propose or auto), the soak that verifies stability, and the recovery time."""
+
+from __future__ import annotations
+
+from console.engine.watcher import Firing, Watcher, WatchUpdate
+from console.journal.recorder import Recorder
+from console.model.events import Kind
+from console.model.probes import Policy, Soak
+from console.model.procedure import Step
+from console.model.settings import Settings
+from console.model.state import StepStatus
+from console.model.watch import SoakProgress, SoakStatus, measure_recovery
+
+
+def record_firing(recorder: Recorder, firing: Firing) -> None:
+    """Journal the firing in the incident unless the watcher already did."""
+    fired_at = firing.fired_at.isoformat()
+    seen = any(
+        f.get("trigger") == firing.trigger.name and f.get("fired_at") == fired_at
+        for f in recorder.state.firings
+    )
+    if not seen:
+        recorder.record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
+
+
+async def take_up(conductor, watcher: Watcher, firing: Firing) -> bool:
+    """Put a firing into the conductor's incident; True when the procedure starts now.
+
+    `propose`: the firing is journalled and the incident waits for the commander, who
+    declares with `conductor.declare_trigger(kind, reason, evidence=...)`.
+    `auto`: a countdown runs (journalled); unless someone cancels it with a reason,
+    the trigger is declared with its evidence when it elapses.
+    """
+    record_firing(conductor.recorder, firing)
+    if firing.trigger.policy is Policy.PROPOSE:
+        return False
+    watcher.attach(conductor.recorder)
+    if not await watcher.run_countdown(firing):
+        return False
+    conductor.declare_trigger(
+        firing.trigger.kind,
+        f"automatic, countdown elapsed: {firing.reason}",
+        evidence=firing.evidence_data(),
+    )
+    return True
+
+
+async def soak(
+    watcher: Watcher, recorder: Recorder, soak_options: Soak, systems: list[str], step: str
+) -> SoakProgress:
+    """Sample the systems' probes round by round until they stay healthy for the soak
+    window, or the remaining rounds cannot make it; every round is journalled."""
+    keys = watcher.keys_for(systems)
+    progress = SoakProgress(needed=soak_options.samples, limit=soak_options.limit)
+    attempt = 1 + int(recorder.state.soak.get(step, {}).get("attempt", 0))
+
+    def report(samples: list) -> None:
+        data = {
+            "attempt": attempt,
+            "healthy": progress.healthy,
+            "needed": progress.needed,
+            "round": progress.rounds,
+            "limit": progress.limit,
+            "status": progress.status.value,
+            "detail": progress.detail,
+            "probes": {s.key: {"value": s.value, "state": s.state.value} for s in samples},
+        }
+        recorder.record(Kind.SOAK_PROGRESS, step=step, **data)
+        watcher.emit(WatchUpdate("soak", data=data))
+
+    if not keys:
+        progress.status = SoakStatus.FAILED
+        progress.detail = f"no probes watch {', '.join(systems)}"
+        report([])
+        return progress
+    interval = soak_options.interval or max(watcher.readings[k].probe.interval for k in keys)
+    for index in range(progress.limit):
+        if index:
+            await watcher.pause(interval)
+        samples = await watcher.round(keys)
+        progress.observe({s.key: s.state for s in samples})
+        report(samples)
+        if progress.status is not SoakStatus.WAITING:
+            break
+    return progress
+
+
+def record_recovery(recorder: Recorder, settings: Settings, systems: list[str]) -> None:
+    """Recovery time per system, from the first trigger event to now (verified stable)."""
+    started = recorder.state.first_trigger_at
+    if started is None:
+        return
+    verified = recorder.clock.now()
+    for name in systems:
+        rto = settings.inventory.system(name).rto_minutes
+        recovery = measure_recovery(name, started, verified, rto)
+        recorder.record(
+            Kind.RECOVERY_MEASURED,
+            system=name,
+            started=started.isoformat(),
+            verified=verified.isoformat(),
+            seconds=recovery.seconds,
+            rto_minutes=rto,
+            verdict=recovery.verdict,
+        )
+
+
+async def run_probe_step(conductor, step: Step) -> bool:
+    """Verify stability: the selected systems' probes must stay healthy for the soak
+    window; on a pass, recovery time is measured. A failed soak fails the step."""
+    recorder, settings = conductor.recorder, conductor.settings
+    if conductor.watcher is None:
+        conductor.watcher = Watcher(settings, conductor.pool, clock=recorder.clock)
+    conductor.watcher.attach(recorder)
+    systems = list(conductor.state.systems)
+    data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
+    recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **data)
+    progress = await soak(conductor.watcher, recorder, settings.triggers.soak, systems, step.id)
+    ok = progress.status is SoakStatus.PASSED
+    if ok:
+        record_recovery(recorder, settings, systems)
+    recorder.record(
+        Kind.STEP_COMPLETED,
+        step=step.id,
+        status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+        summary=(
+            f"stable for {progress.needed} sample(s) in a row"
+            if ok
+            else f"not stable after {progress.rounds} round(s): {progress.detail}"
+        ),
+        **data,
+    )
+    return ok

@@ -1,0 +1,326 @@
+"""The watch: probes sampled on their intervals, automatic triggers evaluated, firings
+and countdowns announced, samples journalled thinned when an incident is attached."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from console.engine.probes import Sampler
+from console.engine.ssh import SshPool, targets_for
+from console.journal.recorder import Recorder
+from console.model.clock import Clock, SystemClock
+from console.model.events import Kind
+from console.model.probes import AutoTrigger, Probe
+from console.model.settings import Settings
+from console.model.watch import (
+    ProbeSample,
+    Streak,
+    Thinner,
+    Value,
+    aggregate,
+    probe_key,
+    sparkline,
+)
+
+
+@dataclass(frozen=True)
+class Firing:
+    """An automatic trigger that reached its consecutive bad samples, with the evidence."""
+
+    trigger: AutoTrigger
+    evidence: tuple[ProbeSample, ...]
+    fired_at: datetime
+
+    @property
+    def sample(self) -> ProbeSample:
+        return self.evidence[-1]
+
+    @property
+    def reason(self) -> str:
+        t, s = self.trigger, self.sample
+        limit = f" (threshold {s.threshold:g})" if s.threshold is not None else ""
+        return (
+            f"{t.kind.label}: {s.key} = {s.value}{limit},"
+            f" {len(self.evidence)} consecutive bad sample(s)"
+        )
+
+    def as_data(self) -> dict:
+        t = self.trigger
+        return {
+            "trigger": t.name,
+            "kind": t.kind.value,
+            "label": t.kind.label,
+            "probe": probe_key(t.system, t.probe),
+            "threshold": self.sample.threshold,
+            "consecutive": t.consecutive,
+            "policy": t.policy.value,
+            "fired_at": self.fired_at.isoformat(),
+            "reason": self.reason,
+            "evidence": self.evidence_data(),
+        }
+
+    def evidence_data(self) -> list[dict]:
+        return [s.as_data() for s in self.evidence]
+
+
+@dataclass
+class Reading:
+    """One probe as the home screen shows it: value, threshold, state, recent samples."""
+
+    system: str
+    probe: Probe
+    history: deque[ProbeSample]
+    streaks: list[Streak] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return probe_key(self.system, self.probe.name)
+
+    @property
+    def last(self) -> ProbeSample | None:
+        return self.history[-1] if self.history else None
+
+    @property
+    def state(self) -> str:
+        if self.last is None:
+            return "not sampled"
+        if any(s.fired for s in self.streaks):
+            return "firing"
+        return self.last.state.value
+
+    @property
+    def value(self) -> Value:
+        return self.last.value if self.last else None
+
+    @property
+    def values(self) -> list[Value]:
+        return [s.value for s in self.history]
+
+    def spark(self, width: int = 20) -> str:
+        return sparkline(self.values, width)
+
+    @property
+    def streak(self) -> str:
+        """Bad samples towards each trigger, e.g. "2/3"."""
+        return ", ".join(f"{s.count}/{s.trigger.consecutive}" for s in self.streaks)
+
+
+@dataclass
+class Countdown:
+    firing: Firing
+    seconds: float
+    deadline: datetime
+    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class WatchUpdate:
+    """What a listener is told: `what` is sampled, fired, countdown.started,
+    countdown.cancelled, countdown.elapsed or soak; the other fields as they apply."""
+
+    what: str
+    sample: ProbeSample | None = None
+    firing: Firing | None = None
+    countdown: Countdown | None = None
+    data: dict = field(default_factory=dict)
+
+
+Listener = Callable[[WatchUpdate], None]
+
+
+class Watcher:
+    """Samples every probe of the chosen systems; the one engine API for watching."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pool: SshPool,
+        *,
+        clock: Clock | None = None,
+        recorder: Recorder | None = None,
+        systems: list[str] | None = None,
+    ):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.sampler = Sampler(pool, self.clock)
+        self.recorder = recorder
+        options = settings.triggers.watch
+        self._thinner = Thinner(options.journal_every)
+        self._listeners: list[Listener] = []
+        self._stop = asyncio.Event()
+        self.countdown: Countdown | None = None
+        self.firings: dict[str, Firing] = {}  # the latest firing of each trigger
+        self.readings: dict[str, Reading] = {}
+        for system in settings.inventory.systems:
+            if systems and system.name not in systems:
+                continue
+            for probe in system.probes:
+                reading = Reading(system.name, probe, deque(maxlen=options.history))
+                reading.streaks = [
+                    Streak(t)
+                    for t in settings.triggers.triggers
+                    if t.system == system.name and t.probe == probe.name
+                ]
+                self.readings[reading.key] = reading
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def attach(self, recorder: Recorder | None) -> None:
+        """Journal samples and firings into this incident from now on (None: stop)."""
+        self.recorder = recorder
+
+    def emit(self, update: WatchUpdate) -> None:
+        for listener in list(self._listeners):
+            listener(update)
+
+    def _record(self, event: Kind, /, system: str | None = None, **data) -> None:
+        if self.recorder is not None:
+            self.recorder.record(event, system=system, **data)
+
+    def keys_for(self, systems: list[str]) -> list[str]:
+        return [k for k, r in self.readings.items() if r.system in systems]
+
+    # -- sampling -------------------------------------------------------------
+
+    async def round(self, keys: list[str] | None = None) -> list[ProbeSample]:
+        """Sample the given probes (all by default) once, concurrently, and evaluate."""
+        chosen = [self.readings[k] for k in (keys if keys is not None else self.readings)]
+        return list(await asyncio.gather(*(self._sample(r) for r in chosen)))
+
+    async def _sample(self, reading: Reading) -> ProbeSample:
+        system = self.settings.inventory.system(reading.system)
+        targets = targets_for(self.settings.inventory, [h.name for h in system.hosts])
+        sample = await self.sampler.sample(reading.system, reading.probe, targets)
+        reading.history.append(sample)
+        why = self._thinner.keep(sample)
+        if why:
+            self._record(
+                Kind.PROBE_SAMPLE, system=reading.system, journalled=why, **sample.as_data()
+            )
+        self.emit(WatchUpdate("sampled", sample=sample))
+        for streak in reading.streaks:
+            judged = self._judge(reading.probe, sample, streak.trigger)
+            if streak.observe(judged, judged.state):
+                self._fire(Firing(streak.trigger, tuple(streak.bad), self.clock.now()))
+        return sample
+
+    @staticmethod
+    def _judge(probe: Probe, sample: ProbeSample, trigger: AutoTrigger) -> ProbeSample:
+        """The sample against the trigger's own threshold, when it sets one."""
+        if trigger.threshold is None:
+            return sample
+        value, state = aggregate(probe, list(sample.hosts), trigger.threshold)
+        return dataclasses.replace(sample, value=value, state=state, threshold=trigger.threshold)
+
+    def _fire(self, firing: Firing) -> None:
+        self.firings[firing.trigger.name] = firing
+        self._record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
+        self.emit(WatchUpdate("fired", firing=firing))
+
+    def firing(self, systems: list[str] | None = None) -> Firing | None:
+        """The first trigger (in configuration order) firing now on these systems."""
+        for reading in self.readings.values():
+            if systems and reading.system not in systems:
+                continue
+            for streak in reading.streaks:
+                if streak.fired:
+                    return self.firings[streak.trigger.name]
+        return None
+
+    async def until_fired(
+        self, systems: list[str] | None = None, max_rounds: int | None = None
+    ) -> Firing | None:
+        """Sample round after round until a trigger fires on `systems`, at most
+        `max_rounds` rounds (default: enough for the longest consecutive limit)."""
+        keys = self.keys_for(systems) if systems else list(self.readings)
+        limits = [s.trigger.consecutive for k in keys for s in self.readings[k].streaks]
+        if not limits:
+            return None
+        for index in range(max_rounds or max(limits)):
+            if index:
+                await self.pause(self._interval(keys))
+            await self.round(keys)
+            if found := self.firing(systems):
+                return found
+        return None
+
+    def _interval(self, keys: list[str]) -> float:
+        return min((self.readings[k].probe.interval for k in keys), default=1.0)
+
+    async def watch(self, max_rounds: int | None = None) -> None:
+        """Each probe on its own interval until stop() (or `max_rounds` samples each)."""
+        self._stop.clear()
+
+        async def loop(reading: Reading) -> None:
+            count = 0
+            while not self._stop.is_set() and (max_rounds is None or count < max_rounds):
+                if count:
+                    await self.pause(reading.probe.interval)
+                if self._stop.is_set():
+                    return
+                await self._sample(reading)
+                count += 1
+
+        await asyncio.gather(*(loop(r) for r in self.readings.values()))
+
+    async def pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less if the watch is stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), seconds)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # -- the countdown of an `auto` trigger -----------------------------------
+
+    async def run_countdown(self, firing: Firing) -> bool:
+        """Count down the trigger's seconds; True if it elapsed, False if cancelled."""
+        if self.countdown is not None:
+            raise RuntimeError("a countdown is already running")
+        seconds = firing.trigger.countdown_seconds
+        countdown = Countdown(firing, seconds, self.clock.now() + timedelta(seconds=seconds))
+        self.countdown = countdown
+        where = {"system": firing.trigger.system, "trigger": firing.trigger.name}
+        try:
+            self._record(
+                Kind.COUNTDOWN_STARTED,
+                **where,
+                kind=firing.trigger.kind.value,
+                seconds=seconds,
+                deadline=countdown.deadline.isoformat(),
+            )
+            self.emit(WatchUpdate("countdown.started", firing=firing, countdown=countdown))
+            try:
+                await asyncio.wait_for(countdown.cancelled.wait(), seconds)
+            except TimeoutError:
+                self._record(Kind.COUNTDOWN_ELAPSED, **where, seconds=seconds)
+                self.emit(WatchUpdate("countdown.elapsed", firing=firing, countdown=countdown))
+                return True
+            return False
+        finally:
+            self.countdown = None
+
+    def cancel_countdown(self, reason: str) -> None:
+        """Stop the running countdown; anyone may, always with a reason."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("cancelling the countdown needs a reason")
+        countdown = self.countdown
+        if countdown is None or countdown.cancelled.is_set():
+            raise ValueError("no countdown is running")
+        countdown.reason = reason
+        trigger = countdown.firing.trigger
+        self._record(
+            Kind.COUNTDOWN_CANCELLED, system=trigger.system, trigger=trigger.name, reason=reason
+        )
+        countdown.cancelled.set()
+        self.emit(WatchUpdate("countdown.cancelled", firing=countdown.firing, countdown=countdown))

@@ -1,0 +1,54 @@
+"""Fold handlers for strategy and step records: integrity, assessment, halt, rollout, notify."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.model.events import Event, Kind
+
+if TYPE_CHECKING:
+    from console.model.state import IncidentState
+
+
+def _integrity(s: IncidentState, e: Event) -> None:
+    from console.model.state import FailureClass, HostStatus
+
+    s.integrity.append({"seq": e.seq, "step": e.where.step, "host": e.where.host, **e.data})
+    if e.data.get("verdict") in ("mismatch", "missing"):
+        run = s.step(e.where.step or "").hosts.get(e.where.host or "")
+        if run is not None:
+            run.status = HostStatus.FAILED
+            run.failure = FailureClass.INTEGRITY
+            run.detail = e.data.get("detail")
+
+
+def _assessment(s: IncidentState, e: Event) -> None:
+    for host, values in e.data.get("hosts", {}).items():
+        s.assessment[host] = dict(values)
+
+
+def _halted(s: IncidentState, e: Event) -> None:
+    s.freezes.append({"step": e.where.step, "at": e.ts, **e.data})
+
+
+def _rollout(s: IncidentState, e: Event) -> None:
+    s.rollout.append({"step": e.where.step, **e.data})
+
+
+def _notification(s: IncidentState, e: Event) -> None:
+    if e.kind == Kind.NOTIFICATION_SENT:
+        s.notifications.append({"seq": e.seq, "step": e.where.step, **e.data})
+        return
+    sent = next((n for n in reversed(s.notifications) if n["seq"] == e.data.get("sent")), None)
+    if sent is not None:
+        sent["result"] = dict(e.data)
+
+
+STEP_HANDLERS = {
+    Kind.INTEGRITY_RECORDED: _integrity,
+    Kind.ASSESSMENT_RECORDED: _assessment,
+    Kind.DELIVERY_HALTED: _halted,
+    Kind.ROLLOUT_STEP: _rollout,
+    Kind.NOTIFICATION_SENT: _notification,
+    Kind.NOTIFICATION_RESULT: _notification,
+}

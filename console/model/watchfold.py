@@ -1,0 +1,63 @@
+"""Fold handlers for the watch events: firings, countdowns, samples, soak, recovery."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from console.model.events import Event, Kind
+from console.model.watch import Recovery
+
+if TYPE_CHECKING:
+    from console.model.state import IncidentState
+
+
+def first_trigger(s: IncidentState, when: datetime) -> None:
+    """Recovery time counts from the earliest trigger event."""
+    if s.first_trigger_at is None or when < s.first_trigger_at:
+        s.first_trigger_at = when
+
+
+def _fired(s: IncidentState, e: Event) -> None:
+    s.firings.append({**e.data, "seq": e.seq})
+    fired_at = e.data.get("fired_at")
+    first_trigger(s, datetime.fromisoformat(fired_at) if fired_at else e.ts)
+
+
+def _countdown(s: IncidentState, e: Event) -> None:
+    status = {
+        Kind.COUNTDOWN_STARTED: "running",
+        Kind.COUNTDOWN_CANCELLED: "cancelled",
+        Kind.COUNTDOWN_ELAPSED: "elapsed",
+    }[Kind(e.kind)]
+    s.countdown = {**(s.countdown or {}), **e.data, "status": status, "by": e.who.user}
+
+
+def _probe_sample(s: IncidentState, e: Event) -> None:
+    s.probes[e.data.get("probe", "?")] = dict(e.data)
+
+
+def _soak(s: IncidentState, e: Event) -> None:
+    s.soak[e.where.step or ""] = dict(e.data)
+
+
+def _recovery(s: IncidentState, e: Event) -> None:
+    d, system = e.data, e.where.system or "?"
+    s.recovery[system] = Recovery(
+        system=system,
+        started=datetime.fromisoformat(d["started"]),
+        verified=datetime.fromisoformat(d["verified"]),
+        seconds=float(d["seconds"]),
+        rto_minutes=d.get("rto_minutes"),
+    )
+
+
+WATCH_HANDLERS = {
+    Kind.TRIGGER_FIRED: _fired,
+    Kind.COUNTDOWN_STARTED: _countdown,
+    Kind.COUNTDOWN_CANCELLED: _countdown,
+    Kind.COUNTDOWN_ELAPSED: _countdown,
+    Kind.PROBE_SAMPLE: _probe_sample,
+    Kind.SOAK_PROGRESS: _soak,
+    Kind.RECOVERY_MEASURED: _recovery,
+}

@@ -1,0 +1,118 @@
+"""kill -9 at chosen points of a real rollback: the journal folds, nothing shown is lost."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.journal.describe import console_line
+from console.journal.store import read_journal
+from console.model.state import HostStatus, StepStatus, fold
+
+RUN = [
+    "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
+    "--trigger", "user-impact", "--reason", "crash test", "--yes", "--inject", "slow:web-1",
+]  # fmt: skip
+
+KILL_POINTS = {
+    # the restore step has started; web-1 (slow) has not been sent anything yet
+    "before the intent": "restore    started step",
+    # web-1's action was written ahead; its command is still running (slowly)
+    "between intent and outcome": "web-1      sent action",
+    # the verify step is running on the hosts
+    "during verify": "verify     started step",
+}
+
+
+def _run_until(tmp_path: Path, marker: str, timeout: float = 60.0) -> list[str]:
+    """Start a headless rollback, SIGKILL it once `marker` is printed; return what it showed."""
+    env = {
+        **os.environ,
+        "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"),
+        "TMPDIR": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", *RUN, "--journal", str(tmp_path / "incident")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    shown: list[str] = []
+    deadline = time.monotonic() + timeout
+    try:
+        for line in process.stdout:
+            shown.append(line.rstrip("\n"))
+            if marker in line:
+                process.send_signal(signal.SIGKILL)
+                break
+            if time.monotonic() > deadline:
+                break
+        else:
+            pytest.fail(f"the run ended before {marker!r}:\n" + "\n".join(shown))
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    return shown
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_kill_9_loses_nothing_that_was_shown(tmp_path, point):
+    shown = _run_until(tmp_path, KILL_POINTS[point])
+    read = read_journal(tmp_path / "incident")
+    state = fold(read.events).settle()
+    written = {line for e in read.events for line in console_line(e).splitlines()}
+    missing = [line for line in shown if line not in written]
+    assert not missing, f"shown but not in the journal: {missing}"
+    assert state.outcome is None
+
+    restore = state.steps.get("restore")
+    if point == "before the intent":
+        assert restore is not None
+        assert all(r.status is not HostStatus.SUCCEEDED for r in restore.hosts.values())
+    if point == "between intent and outcome":
+        assert restore.hosts["web-1"].status is HostStatus.UNKNOWN
+        assert "verify before retrying" in restore.hosts["web-1"].detail
+    if point == "during verify":
+        assert all(r.status is HostStatus.SUCCEEDED for r in restore.hosts.values())
+        # the soak was interrupted: no verdict was recorded, so none is shown
+        assert state.steps["verify"].status is StepStatus.RUNNING
+        assert not state.recovery
+
+
+def test_follow_shows_another_process_live_events(tmp_path):
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"), "TMPDIR": str(tmp_path)}
+    journal = tmp_path / "incident"
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "console", *RUN, "--journal", str(journal), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        for _ in range(200):
+            if (journal / "journal.jsonl").exists():
+                break
+            time.sleep(0.05)
+        follower = subprocess.run(
+            [sys.executable, "-m", "console", "follow", str(journal), "--plain"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+    finally:
+        writer.wait(timeout=120)
+    assert follower.returncode == 0, follower.stderr
+    lines = follower.stdout.splitlines()
+    assert "opened the incident" in lines[0]
+    assert any("rolled back: 2.4.1 -> 2.4.0" in ln for ln in lines)
+    assert "closed the incident: rolled back" in lines[-1]
+    events = read_journal(journal).events
+    assert len([ln for ln in lines if ln]) >= len(events)

@@ -1,0 +1,114 @@
+"""Verify stability on the demo fleet: the soak step, its failure and retry, and the
+recovery time in the state and the exported document."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.demo.fleet import DemoFleet
+from console.demo.sandbox import current_release
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.engine.walk import RunRequest, walk
+from console.engine.watcher import Watcher
+from console.journal.export.markdown import render_markdown
+from console.journal.recorder import Recorder
+from console.model.clock import SystemClock
+from console.model.events import Actor, Kind
+from console.model.settings import Settings, load_settings
+from console.model.state import StepStatus
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+
+
+@pytest.fixture
+async def demo():
+    async with DemoFleet(load_settings(demo_config())) as fleet:
+        yield fleet
+
+
+@pytest.fixture
+async def pool(demo):
+    pool = SshPool(demo.settings.inventory.ssh)
+    yield pool
+    await pool.close()
+
+
+def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:
+    recorder = Recorder.open(tmp_path / "incident", SystemClock(), Actor(user="commander"))
+    return Conductor(settings, recorder, pool)
+
+
+def soak_events(conductor: Conductor) -> list[dict]:
+    return [e.data for e in conductor.recorder.events if e.kind == Kind.SOAK_PROGRESS]
+
+
+async def test_trigger_fires_rollback_runs_probe_recovers_and_recovery_is_exported(
+    demo, pool, tmp_path
+):
+    firing = await Watcher(demo.settings, pool, systems=["web"]).until_fired(["web"])
+    request = RunRequest(
+        systems=["web"],
+        strategy="version-rollback",
+        trigger=firing.trigger.kind,
+        reason=firing.reason,
+        yes=True,
+        firing=firing,
+    )
+    conductor = conductor_for(demo.settings, pool, tmp_path)
+    assert await walk(conductor, request, "inc-flow") is True
+    assert current_release(demo.sandboxes["web-1"]) == "2.4.0"
+    state = conductor.state
+    assert state.steps["verify"].status is StepStatus.DONE
+    progress = soak_events(conductor)
+    assert [p["healthy"] for p in progress] == [1, 2, 3]
+    assert progress[-1]["status"] == "passed"
+    recovered = conductor.watcher.readings["web/error-rate"]
+    assert (recovered.value, recovered.state) == (0.006, "healthy")
+    recovery = state.recovery["web"]
+    assert recovery.started == firing.fired_at
+    assert recovery.rto_minutes == 15 and recovery.verdict == "within RTO"
+    document = render_markdown(conductor.recorder.events)
+    section = document.split("## Recovery time", 1)[1].split("\n## ", 1)[0]
+    assert "| web |" in section and "| 15 min | within RTO |" in section
+    assert "web/error-rate = 0.31 bad, threshold 0.05" in document
+
+
+async def test_soak_fails_while_unhealthy_and_a_retry_after_the_rollback_passes(
+    demo, pool, tmp_path
+):
+    conductor = conductor_for(demo.settings, pool, tmp_path)
+    conductor.open_incident("web errors", "inc-soak")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
+    conductor.select(["web"])
+    assert await conductor.run_step("verify") is False
+    verify = conductor.state.steps["verify"]
+    assert verify.status is StepStatus.FAILED and "not stable" in verify.summary
+    failed = soak_events(conductor)
+    assert failed[-1]["status"] == "failed" and failed[-1]["healthy"] == 0
+    assert failed[-1]["probes"]["web/error-rate"]["state"] == "bad"
+    assert len(failed) < failed[-1]["limit"] + 1
+    assert conductor.state.recovery == {}
+    assert "Stability was not verified" in render_markdown(conductor.recorder.events)
+
+    conductor.choose_strategy("version-rollback")
+    assert await conductor.run_step("restore") is True
+    assert await conductor.run_step("verify") is True
+    retried = soak_events(conductor)[len(failed) :]
+    assert {p["attempt"] for p in retried} == {2}
+    assert retried[-1]["status"] == "passed"
+    assert conductor.state.steps["verify"].status is StepStatus.DONE
+    assert conductor.state.recovery["web"].verdict == "within RTO"
+
+
+async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
+    data = demo.settings.model_dump()
+    data["triggers"]["triggers"] = []
+    for system in data["inventory"]["systems"]:
+        system["probes"] = []
+    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor.open_incident("no probes", "inc-none")
+    conductor.declare_trigger(TriggerKind.STAKEHOLDER, "product call")
+    conductor.select(["web"])
+    assert await conductor.run_step("verify") is False
+    assert soak_events(conductor)[-1]["detail"] == "no probes watch web"

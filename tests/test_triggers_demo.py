@@ -1,0 +1,178 @@
+"""Automatic triggers on the demo fleet: firing with evidence, propose versus auto, the
+countdown and its cancellation, journal thinning, and the `probe` and `run --trigger auto`
+commands."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from console.cli import main
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.engine.verify import take_up
+from console.engine.watcher import Watcher, WatchUpdate
+from console.journal.recorder import Recorder
+from console.model.clock import SystemClock
+from console.model.events import Actor, Kind
+from console.model.settings import Settings, load_settings
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+
+
+def with_triggers(settings: Settings, **changes) -> Settings:
+    """The settings with the web-errors trigger changed, and triggers.toml sections set."""
+    data = settings.model_dump()
+    for trigger in data["triggers"]["triggers"]:
+        if trigger["name"] == "web-errors":
+            trigger.update(changes.pop("web_errors", {}))
+    data["triggers"].update(changes)
+    return Settings.model_validate(data)
+
+
+@pytest.fixture
+async def demo():
+    async with DemoFleet(load_settings(demo_config())) as fleet:
+        yield fleet
+
+
+@pytest.fixture
+async def pool(demo):
+    pool = SshPool(demo.settings.inventory.ssh)
+    yield pool
+    await pool.close()
+
+
+def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:
+    recorder = Recorder.open(tmp_path / "incident", SystemClock(), Actor(user="commander"))
+    conductor = Conductor(settings, recorder, pool)
+    conductor.open_incident("web errors", "inc-1")
+    return conductor
+
+
+async def test_bad_release_fires_the_web_error_threshold_within_a_few_samples(demo, pool):
+    watcher = Watcher(demo.settings, pool, systems=["web"])
+    updates: list[WatchUpdate] = []
+    watcher.subscribe(updates.append)
+    firing = await watcher.until_fired(["web"])
+    assert firing is not None
+    assert firing.trigger.kind is TriggerKind.ERROR_THRESHOLD
+    assert (firing.trigger.system, firing.trigger.probe) == ("web", "error-rate")
+    assert firing.reason.startswith("Critical error threshold exceeded: web/error-rate = 0.31")
+    assert [s.value for s in firing.evidence] == [0.31, 0.31, 0.31]
+    assert sum(1 for u in updates if u.what == "sampled" and u.sample.key == "web/error-rate") == 3
+    reading = watcher.readings["web/error-rate"]
+    assert (reading.state, reading.streak, reading.value) == ("firing", "3/3", 0.31)
+    assert "fired" in [u.what for u in updates]
+
+
+async def test_propose_prefills_the_incident_and_waits_for_the_commander(demo, pool, tmp_path):
+    conductor = conductor_for(demo.settings, pool, tmp_path)
+    watcher = Watcher(demo.settings, pool, systems=["web"])
+    firing = await watcher.until_fired(["web"])
+    assert await take_up(conductor, watcher, firing) is False
+    state = conductor.state
+    assert state.trigger is None and state.countdown is None
+    assert state.firings[0]["trigger"] == "web-errors"
+    assert len(state.firings[0]["evidence"]) == 3
+    conductor.declare_trigger(firing.trigger.kind, "confirmed", evidence=firing.evidence_data())
+    assert state.trigger.automatic and len(state.trigger.evidence) == 3
+    assert state.first_trigger_at == firing.fired_at
+
+
+async def test_auto_declares_the_trigger_when_the_countdown_elapses(demo, pool, tmp_path):
+    settings = with_triggers(demo.settings, web_errors={"policy": "auto", "countdown_seconds": 0})
+    conductor = conductor_for(settings, pool, tmp_path)
+    watcher = Watcher(settings, pool, systems=["web"])
+    firing = await watcher.until_fired(["web"])
+    assert await take_up(conductor, watcher, firing) is True
+    kinds = [e.kind for e in conductor.recorder.events]
+    assert kinds[-4:] == [
+        Kind.TRIGGER_FIRED,
+        Kind.COUNTDOWN_STARTED,
+        Kind.COUNTDOWN_ELAPSED,
+        Kind.TRIGGER_DECLARED,
+    ]
+    trigger = conductor.state.trigger
+    assert trigger.kind == "error-threshold" and trigger.reason.startswith("automatic")
+    assert len(trigger.evidence) == 3
+    assert conductor.state.countdown["status"] == "elapsed"
+
+
+async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_path):
+    settings = with_triggers(
+        demo.settings, web_errors={"policy": "auto", "countdown_seconds": 3600}
+    )
+    conductor = conductor_for(settings, pool, tmp_path)
+    watcher = Watcher(settings, pool, systems=["web"])
+    firing = await watcher.until_fired(["web"])
+    started = asyncio.Event()
+    watcher.subscribe(lambda u: started.set() if u.what == "countdown.started" else None)
+    task = asyncio.create_task(take_up(conductor, watcher, firing))
+    await asyncio.wait_for(started.wait(), 30)
+    assert watcher.countdown is not None and watcher.countdown.seconds == 3600
+    with pytest.raises(ValueError, match="needs a reason"):
+        watcher.cancel_countdown("   ")
+    watcher.cancel_countdown("known load test, not a regression")
+    assert await asyncio.wait_for(task, 30) is False
+    countdown = conductor.state.countdown
+    assert countdown["status"] == "cancelled"
+    assert countdown["reason"] == "known load test, not a regression"
+    assert countdown["by"] == "commander"
+    assert conductor.state.trigger is None
+    with pytest.raises(ValueError, match="no countdown"):
+        watcher.cancel_countdown("again")
+
+
+async def test_a_long_watch_journals_changes_and_keeps_a_bounded_history(demo, pool, tmp_path):
+    settings = with_triggers(demo.settings, watch={"journal_every": 4, "history": 3})
+    conductor = conductor_for(settings, pool, tmp_path)
+    watcher = Watcher(settings, pool, recorder=conductor.recorder, systems=["web"])
+    await watcher.watch(max_rounds=6)
+    reading = watcher.readings["web/error-rate"]
+    assert len(reading.history) == 3 and len(reading.spark()) == 3
+    samples = [
+        e
+        for e in conductor.recorder.events
+        if e.kind == Kind.PROBE_SAMPLE and e.data["probe"] == "web/error-rate"
+    ]
+    assert [e.data["journalled"] for e in samples] == ["change", "periodic"]
+    assert conductor.state.probes["web/error-rate"]["state"] == "bad"
+    fired = [e for e in conductor.recorder.events if e.kind == Kind.TRIGGER_FIRED]
+    assert {e.data["trigger"] for e in fired} == {"web-errors", "web-latency"}
+
+
+def test_probe_command_prints_each_probe_once(capsys):
+    assert main(["probe", "--demo"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("web/error-rate"))
+    assert "0.31" in row and "> 0.05" in row and " bad " in row
+    assert "db/rollback-target" in out
+
+
+def test_probe_command_exits_1_when_a_host_cannot_be_reached(capsys):
+    assert main(["probe", "--demo", "--systems", "api", "--inject", "refuse-auth:api-2"]) == 1
+    captured = capsys.readouterr()
+    assert "cannot reach api-2" in captured.err
+    assert "api/error-rate" in captured.out
+
+
+def test_run_trigger_auto_uses_the_firing_trigger_and_its_evidence(tmp_path, capsys):
+    journal = tmp_path / "auto"
+    args = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
+    assert main([*args, "--trigger", "auto", "--yes", "--quiet", "--journal", str(journal)]) == 0
+    assert "automatic trigger firing: Critical error threshold exceeded" in capsys.readouterr().out
+    events = [json.loads(line) for line in (journal / "journal.jsonl").read_text().splitlines()]
+    declared = next(e for e in events if e["kind"] == "trigger.declared")
+    assert declared["data"]["kind"] == "error-threshold" and declared["data"]["automatic"]
+    assert len(declared["data"]["evidence"]) == 3
+
+
+def test_run_trigger_auto_without_a_firing_trigger_exits_2(tmp_path, capsys):
+    args = ["run", "--demo", "--systems", "db", "--strategy", "version-rollback"]
+    assert main([*args, "--trigger", "auto", "--yes", "--journal", str(tmp_path / "x")]) == 2
+    assert "no automatic trigger is firing on db" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
