@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from console.model.events import Event, Kind
 from console.model.procedure import FormField
 
-TIMELINE_KINDS = {
-    Kind.INCIDENT_OPENED: "opened the incident",
-    Kind.INCIDENT_RESUMED: "resumed the incident",
-    Kind.INCIDENT_CLOSED: "closed the incident",
-    Kind.TRIGGER_DECLARED: "declared the trigger",
-    Kind.SYSTEMS_SELECTED: "selected systems",
-    Kind.STRATEGY_CHOSEN: "chose the strategy",
-    Kind.STEP_STARTED: "started step",
-    Kind.STEP_CONFIRMED: "confirmed step",
-    Kind.STEP_COMPLETED: "finished step",
-    Kind.STEP_SKIPPED: "skipped step",
-    Kind.COMMAND_INTENT: "sent",
-    Kind.COMMAND_RESULT: "result",
-    Kind.HOST_NOT_STARTED: "did not start",
-    Kind.RUN_HALTED: "halted the run",
-    Kind.RUN_ABORTED: "aborted",
-    Kind.FIELD_SET: "documented",
-    Kind.NOTE_ADDED: "noted",
+# Kinds that belong in the document's timeline; samples and output stay out of it.
+TIMELINE_KINDS = frozenset(Kind) - {
+    Kind.COMMAND_OUTPUT,
+    Kind.PROBE_SAMPLE,
+    Kind.SOAK_PROGRESS,
+    Kind.EVENT_STARRED,
+    Kind.EXPORT_WRITTEN,
 }
 
 
@@ -37,38 +27,141 @@ def cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip() or "–"
 
 
+def _title(e: Event) -> str:
+    return f"“{e.data.get('title', e.where.step)}”"
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def _trigger(e: Event) -> str:
+    d = e.data
+    return f"declared the trigger: {d.get('label')}" + (
+        f" — {d['reason']}" if d.get("reason") else ""
+    )
+
+
+def _selected(e: Event) -> str:
+    return f"selected systems: {', '.join(e.data.get('systems', []))} ({len(e.data.get('hosts', {}))} hosts)"
+
+
+def _strategy(e: Event) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in sorted(e.data.get("params", {}).items()))
+    return f"chose the strategy: `{e.data.get('strategy')}`" + (f" ({params})" if params else "")
+
+
+def _completed(e: Event) -> str:
+    d = e.data
+    return f"finished step {_title(e)}: {d.get('status')} ({d.get('summary', '')})"
+
+
+def _result(e: Event) -> str:
+    d = e.data
+    if d.get("aborted"):
+        return f"{d.get('stage')} aborted — {d.get('detail', '')}"
+    if d.get("failure"):
+        return f"{d.get('stage')} failed: {d['failure']} — {d.get('detail', '')}"
+    return f"{d.get('stage')} succeeded in {d.get('duration', 0):.2f} s"
+
+
+def _intent(e: Event) -> str:
+    return f"sent {e.data.get('stage')} (attempt {e.data.get('attempt', 1)})"
+
+
+def _integrity(e: Event) -> str:
+    d = e.data
+    rows = ", ".join(f"{k}={v}" for k, v in sorted(d.get("rows", {}).items()))
+    checksum = str(d.get("checksum") or "?")[:16]
+    return f"integrity {d.get('stage')}: {d.get('verdict')} (checksum {checksum}…{', ' + rows if rows else ''})"
+
+
+def _recovery(e: Event) -> str:
+    d = e.data
+    target = f"target {d['rto_minutes']:g} min" if d.get("rto_minutes") else "no target"
+    return f"recovery: {e.where.system} {_duration(d.get('seconds', 0))} ({target}, {d.get('verdict')})"
+
+
+def _soak(e: Event) -> str:
+    d = e.data
+    return f"soak {d.get('healthy')}/{d.get('needed')} healthy ({d.get('status')})"
+
+
+def _notified(e: Event) -> str:
+    d = e.data
+    return f"notification via {d.get('channel')}: {'delivered' if d.get('ok') else 'FAILED'} — {d.get('detail', '')}"
+
+
+DESCRIBE: dict[str, Callable[[Event], str]] = {
+    Kind.INCIDENT_OPENED: lambda e: (
+        "opened the incident" + (" (DRILL)" if e.data.get("drill") else "")
+    ),
+    Kind.INCIDENT_RESUMED: lambda e: (
+        "resumed the incident"
+        + (f"; {len(e.data['unknown'])} host(s) unknown" if e.data.get("unknown") else "")
+    ),
+    Kind.INCIDENT_CLOSED: lambda e: f"closed the incident: {e.data.get('outcome')}",
+    Kind.TRIGGER_DECLARED: _trigger,
+    Kind.TRIGGER_FIRED: lambda e: (
+        f"automatic trigger fired: {e.data.get('label')} — {e.data.get('reason', '')}"
+    ),
+    Kind.COUNTDOWN_STARTED: lambda e: f"auto-rollback countdown started: {e.data.get('seconds')} s",
+    Kind.COUNTDOWN_CANCELLED: lambda e: f"countdown cancelled: {e.data.get('reason')}",
+    Kind.COUNTDOWN_ELAPSED: lambda e: "countdown elapsed: the rollback starts",
+    Kind.SYSTEMS_SELECTED: _selected,
+    Kind.STRATEGY_CHOSEN: _strategy,
+    Kind.STEP_STARTED: lambda e: f"started step {_title(e)}",
+    Kind.STEP_CONFIRMED: lambda e: f"confirmed step {_title(e)}",
+    Kind.STEP_COMPLETED: _completed,
+    Kind.STEP_SKIPPED: lambda e: f"skipped step {_title(e)}: {e.data.get('reason')}",
+    Kind.COMMAND_INTENT: _intent,
+    Kind.COMMAND_RESULT: _result,
+    Kind.HOST_NOT_STARTED: lambda e: f"did not start: {e.data.get('reason', '')}",
+    Kind.WAVE_STARTED: lambda e: (
+        f"wave {e.data.get('wave')} of {e.data.get('waves')} started ({len(e.data.get('hosts', []))} hosts)"
+    ),
+    Kind.WAVE_FINISHED: lambda e: (
+        f"wave {e.data.get('wave')} of {e.data.get('waves')} finished: {e.data.get('succeeded')} ok, {e.data.get('failed')} failed"
+    ),
+    Kind.RUN_HALTED: lambda e: f"halted the run: {e.data.get('reason', '')}",
+    Kind.RUN_ABORTED: lambda e: f"aborted: {e.data.get('reason', '')}",
+    Kind.HOSTKEY_ACCEPTED: lambda e: f"accepted host key {e.data.get('fingerprint')}",
+    Kind.LOCK_ACQUIRED: lambda e: f"locked systems {', '.join(e.data.get('systems', []))}",
+    Kind.LOCK_TAKEN_OVER: lambda e: (
+        f"took over the stale lock of incident {e.data.get('previous', {}).get('incident')}: {e.data.get('reason')}"
+    ),
+    Kind.LOCK_RELEASED: lambda e: f"released the locks on {', '.join(e.data.get('systems', []))}",
+    Kind.FIELD_SET: lambda e: f"documented {FormField(e.data['field']).title.lower()}",
+    Kind.NOTE_ADDED: lambda e: f"noted: {e.data.get('text', '')}",
+    Kind.EVENT_STARRED: lambda e: (
+        f"{'starred' if e.data.get('starred', True) else 'unstarred'} event #{e.data.get('seq')}"
+    ),
+    Kind.EXPORT_WRITTEN: lambda e: f"exported {e.data.get('format')} to {e.data.get('path')}",
+    Kind.PROBE_SAMPLE: lambda e: (
+        f"probe {e.data.get('probe')} = {e.data.get('value')} ({e.data.get('state')})"
+    ),
+    Kind.SOAK_PROGRESS: _soak,
+    Kind.RECOVERY_MEASURED: _recovery,
+    Kind.INTEGRITY_RECORDED: _integrity,
+    Kind.ASSESSMENT_RECORDED: lambda e: (
+        f"assessed {len(e.data.get('hosts', {}))} host(s): {', '.join(e.data.get('keys', []))}"
+    ),
+    Kind.DELIVERY_HALTED: lambda e: f"halted delivery on {len(e.data.get('hosts', []))} host(s)",
+    Kind.ROLLOUT_STEP: lambda e: (
+        f"re-enable step {e.data.get('index')} of {e.data.get('of')}: {e.data.get('percent')}% {'ok' if e.data.get('ok') else 'FAILED'}"
+    ),
+    Kind.NOTIFICATION_SENT: lambda e: (
+        f"sent a notification via {e.data.get('channel')} to {e.data.get('target')}"
+    ),
+    Kind.NOTIFICATION_RESULT: _notified,
+}
+
+
 def describe(event: Event) -> str:
-    """One line of what happened, for the timeline."""
-    d = event.data
-    verb = TIMELINE_KINDS.get(event.kind, event.kind)
-    if event.kind == Kind.TRIGGER_DECLARED:
-        return f"{verb}: {d.get('label')}" + (f" — {d['reason']}" if d.get("reason") else "")
-    if event.kind == Kind.SYSTEMS_SELECTED:
-        return f"{verb}: {', '.join(d.get('systems', []))} ({len(d.get('hosts', {}))} hosts)"
-    if event.kind == Kind.STRATEGY_CHOSEN:
-        params = ", ".join(f"{k}={v}" for k, v in sorted(d.get("params", {}).items()))
-        return f"{verb}: `{d.get('strategy')}`" + (f" ({params})" if params else "")
-    if event.kind in (Kind.STEP_STARTED, Kind.STEP_CONFIRMED):
-        return f"{verb} “{d.get('title', event.where.step)}”"
-    if event.kind == Kind.STEP_COMPLETED:
-        return f"{verb} “{d.get('title', event.where.step)}”: {d.get('status')} ({d.get('summary', '')})"
-    if event.kind == Kind.STEP_SKIPPED:
-        return f"{verb} “{d.get('title', event.where.step)}”: {d.get('reason')}"
-    if event.kind == Kind.COMMAND_INTENT:
-        return f"{verb} {d.get('stage')} (attempt {d.get('attempt', 1)})"
-    if event.kind == Kind.COMMAND_RESULT:
-        if d.get("failure"):
-            return f"{d.get('stage')} failed: {d['failure']} — {d.get('detail', '')}"
-        return f"{d.get('stage')} succeeded in {d.get('duration', 0):.2f} s"
-    if event.kind in (Kind.RUN_ABORTED, Kind.HOST_NOT_STARTED, Kind.RUN_HALTED):
-        return f"{verb}: {d.get('reason', '')}"
-    if event.kind == Kind.FIELD_SET:
-        return f"{verb} {FormField(d['field']).title.lower()}"
-    if event.kind == Kind.NOTE_ADDED:
-        return f"{verb}: {d.get('text', '')}"
-    if event.kind == Kind.INCIDENT_CLOSED:
-        return f"{verb}: {d.get('outcome')}"
-    return verb
+    """One line of what happened; a kind from a newer version is shown by its name."""
+    formatter = DESCRIBE.get(event.kind)
+    return formatter(event) if formatter else event.kind
 
 
 def where(event: Event) -> str:
@@ -88,5 +181,5 @@ def console_line(event: Event) -> str:
     if event.kind == Kind.COMMAND_INTENT:
         first = (event.data.get("command") or "").strip().splitlines()
         text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")
-    place = event.where.host or event.where.step or ""
+    place = event.where.host or event.where.step or event.where.system or ""
     return f"{event.ts:%H:%M:%S}  {place:<10} {text}"
