@@ -1,0 +1,230 @@
+"""Procedure steps over real OpenSSH: parameter injection never executes, halt and
+assessment records, and notifications (command and webhook) with their journal records."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import pytest
+
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.ssh import SshPool
+from console.model.events import Kind
+from console.model.settings import Settings
+from console.model.triggers import TriggerKind
+from tests.events_factory import recorder_in
+from tests.fleet_settings import sshd_settings
+
+pytestmark = pytest.mark.sshd
+
+PAYLOADS = [
+    "; touch {canary}",
+    "$(touch {canary})",
+    "`touch {canary}`",
+    "x\ntouch {canary}",
+    "'; touch {canary}; '",
+    '"; touch {canary}; "',
+    "x && touch {canary} #",
+    "| touch {canary}",
+]
+LITERAL = {
+    "name": "echo-literal",
+    "kind": "custom",
+    "params": [{"name": "msg", "required": True}],
+    "commands": {"action": "printf '%s' {{msg}} > literal.out"},
+}
+
+
+def settings_for(sshd_server, hosts: dict[str, str], edit=None) -> tuple[Settings, dict]:
+    settings, sandboxes = sshd_settings(sshd_server, hosts)
+    data = settings.model_dump()
+    data["strategies"].append(LITERAL)
+    for system in data["inventory"]["systems"]:
+        system["strategies"].append("echo-literal")
+    if edit:
+        edit(data)
+    return Settings.model_validate(data), sandboxes
+
+
+def conductor_for(settings: Settings, tmp_path: Path, title: str = "steps") -> Conductor:
+    conductor = Conductor(
+        settings, recorder_in(tmp_path / "incident"), SshPool(settings.inventory.ssh)
+    )
+    conductor.open_incident(title, "inc-steps")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    return conductor
+
+
+async def close(conductor: Conductor) -> None:
+    await conductor.shutdown()
+    conductor.recorder.close()
+
+
+def intents(conductor: Conductor) -> list:
+    return [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT]
+
+
+async def test_injection_in_every_parameter_never_executes(sshd_server, tmp_path):
+    settings, sandboxes = settings_for(sshd_server, {"web-1": "web", "db-1": "db"})
+    canary = sandboxes["web-1"] / "CANARY"
+    conductor = conductor_for(settings, tmp_path)
+    rejected = accepted = 0
+    try:
+        for system in ("web", "db"):
+            conductor.select([system])
+            host = next(h for h, s in conductor.state.hosts.items() if s == system)
+            for name in settings.inventory.system(system).strategies:
+                for param in settings.strategy(name).params:
+                    for payload in PAYLOADS:
+                        value = payload.format(canary=canary)
+                        try:
+                            conductor.choose_strategy(name, {param.name: value})
+                        except ProcedureError:
+                            rejected += 1
+                            continue
+                        accepted += 1
+                        await conductor.run_step("restore")
+                        if name == "echo-literal":
+                            literal = sandboxes[host] / "literal.out"
+                            assert literal.read_text() == value
+                        assert not canary.exists(), (name, param.name, value)
+    finally:
+        await close(conductor)
+    assert not canary.exists()
+    assert accepted == 2 * len(PAYLOADS)  # the free-text parameter, on both systems
+    assert rejected > 50
+
+
+async def test_a_bad_value_in_the_journal_stops_the_step_before_anything_is_sent(
+    sshd_server, tmp_path
+):
+    settings, _ = settings_for(sshd_server, {"web-1": "web"})
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        # as if an older journal or another console had recorded it unchecked
+        conductor.recorder.record(
+            Kind.STRATEGY_CHOSEN, strategy="config-restore", params={"revision": "$(id)"}
+        )
+        with pytest.raises(ProcedureError, match="revision"):
+            await conductor.run_step("restore")
+    finally:
+        await close(conductor)
+    assert intents(conductor) == []
+
+
+async def test_halt_and_assessment_are_journalled_side_by_side(sshd_server, tmp_path):
+    settings, sandboxes = settings_for(sshd_server, {"web-1": "web", "db-1": "db"})
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web", "db"])
+        assert await conductor.run_step("halt-delivery")
+        assert await conductor.run_step("assess-state")
+    finally:
+        await close(conductor)
+    assert all((s / "deploy.lock").exists() for s in sandboxes.values())
+    events = conductor.recorder.events
+    halted = next(e for e in events if e.kind == Kind.DELIVERY_HALTED)
+    assert halted.data["hosts"] == ["db-1", "web-1"] and halted.data["failed"] == []
+    assessed = next(e for e in events if e.kind == Kind.ASSESSMENT_RECORDED)
+    web, db = assessed.data["hosts"]["web-1"], assessed.data["hosts"]["db-1"]
+    assert (web["release"], web["schema_version"], web["config_revision"]) == ("2.4.1", "4", "r43")
+    assert web["flag.new_checkout"] == "100" and db["last_backup"] == "2025-05-16T10:00:00Z"
+    assert {"release", "schema_version", "last_backup", "flag.new_checkout"} <= set(
+        assessed.data["keys"]
+    )
+    assert conductor.state.assessment["db-1"]["release"] == "14.4"
+    assert conductor.state.freezes[0]["hosts"] == ["db-1", "web-1"]
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+        self.send_response(500 if self.path == "/fail" else 204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    _Hook.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", _Hook.received
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def notify_with(url: str, out: Path):
+    def edit(data: dict) -> None:
+        step = next(
+            s for p in data["procedure"]["phases"] for s in p["steps"] if s["id"] == "communicate"
+        )
+        step["webhook"] = url
+        step["command"] = f"printf '%s\\n' {{{{message}}}} {{{{title}}}} > {out}"
+
+    return edit
+
+
+async def test_notification_posts_json_runs_the_command_and_is_journalled(
+    sshd_server, tmp_path, webhook
+):
+    url, received = webhook
+    out = tmp_path / "notified.txt"
+    canary = tmp_path / "CANARY"
+    settings, _ = settings_for(sshd_server, {"web-1": "web"}, notify_with(f"{url}/hook", out))
+    conductor = conductor_for(settings, tmp_path, title=f"checkout $(touch {canary})")
+    try:
+        conductor.select(["web"])
+        conductor.choose_strategy("version-rollback")
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("communicate")
+    finally:
+        await close(conductor)
+    path, content_type, payload = received[0]
+    assert (path, content_type) == ("/hook", "application/json")
+    assert payload["incident"] == "inc-steps" and payload["phase"] == "execution"
+    assert payload["hosts"]["web-1"]["status"] == "succeeded"
+    assert payload["hosts"]["web-1"]["step"] == "restore"
+    assert payload["trigger"]["kind"] == "user-impact" and payload["systems"] == ["web"]
+    assert payload["message"].startswith("inc-steps (execution): ")
+    assert "hosts: web-1 succeeded" in payload["message"]
+    assert not canary.exists()
+    assert out.read_text().splitlines()[-1] == f"checkout $(touch {canary})"
+    events = conductor.recorder.events
+    sent = [e for e in events if e.kind == Kind.NOTIFICATION_SENT]
+    results = [e for e in events if e.kind == Kind.NOTIFICATION_RESULT]
+    assert [e.data["channel"] for e in sent] == ["command", "webhook"]
+    assert sent[1].data["payload"] == payload and sent[1].data["target"] == f"{url}/hook"
+    assert [(r.data["ok"], r.data["status"], r.data["sent"]) for r in results] == [
+        (True, 0, sent[0].seq),
+        (True, 204, sent[1].seq),
+    ]
+    assert [n["result"]["ok"] for n in conductor.state.notifications] == [True, True]
+
+
+async def test_a_failed_webhook_fails_the_step_and_says_why(sshd_server, tmp_path, webhook):
+    url, received = webhook
+    settings, _ = settings_for(
+        sshd_server, {"web-1": "web"}, notify_with(f"{url}/fail", tmp_path / "n.txt")
+    )
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        assert not await conductor.run_step("communicate")
+    finally:
+        await close(conductor)
+    assert len(received) == 1
+    result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
+    assert (result.data["ok"], result.data["status"]) == (False, 500)
+    step = conductor.state.steps["communicate"]
+    assert step.status.value == "failed" and "HTTP 500" in step.summary

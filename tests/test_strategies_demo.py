@@ -1,0 +1,115 @@
+"""Strategy kinds and integrity parsing, and every demo strategy walked headless on the
+embedded demo fleet, leaving the expected state."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.cli import main
+from console.demo import data
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor
+from console.engine.integrity import Summary, differences, kept_rows, parse_line
+from console.engine.ssh import SshPool
+from console.engine.walk import RunRequest, walk
+from console.model.settings import load_settings
+from console.model.strategies import Strategy
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+from tests.events_factory import recorder_in
+
+
+def test_a_built_in_kind_needs_no_commands_and_merges_overrides():
+    strategy = Strategy.model_validate(
+        {
+            "name": "off",
+            "kind": "feature-toggle-off",
+            "params": [{"name": "flags", "default": "a,b"}],
+            "commands": {"verify": "true"},
+        }
+    )
+    flags = next(p for p in strategy.params if p.name == "flags")
+    assert (flags.default, flags.required, flags.pattern) == ("a,b", True, flags.pattern)
+    assert flags.pattern and strategy.commands.verify == "true"
+    assert "{{flags_file}}" in strategy.commands.action and strategy.commands.undo
+    assert Strategy.model_validate({"name": "r", "kind": "log-replay"}).data_touching
+
+
+def test_a_custom_kind_still_needs_its_commands():
+    with pytest.raises(ValueError, match="commands"):
+        Strategy.model_validate({"name": "c", "kind": "custom"})
+
+
+def test_integrity_lines_parse_and_compare():
+    stage, found = parse_line("integrity stage=after checksum=ab12 rows.orders=15 rows.c=4")
+    assert (stage, found) == ("after", Summary("ab12", {"orders": 15, "c": 4}))
+    assert parse_line("rolled back") is None
+    assert differences(found, Summary("ab12", {"orders": 15})) == []
+    assert differences(found, Summary("ff", {"orders": 16})) == [
+        "checksum ab12 != expected ff",
+        "rows.orders 15 != expected 16",
+    ]
+    kept = kept_rows(Summary("x", {"orders": 15, "gone": 2}), found)
+    assert kept == Summary(None, {"orders": 15})
+
+
+def test_point_in_time_compares_timestamps_in_utc(tmp_path, monkeypatch):
+    data.build(tmp_path, damaged=False)
+    monkeypatch.chdir(tmp_path)
+    utc = [e["seq"] for e in data.select_entries(None, "2025-05-16T10:30:00Z")]
+    offset = [e["seq"] for e in data.select_entries(None, "2025-05-16T12:30:00+02:00")]
+    assert utc == offset == [1, 2, 3, 4]
+    with pytest.raises(data.DbError, match="ends at sequence 8"):
+        data.select_entries("9", None)
+
+
+# strategy -> (system, check(sandbox))
+HEADLESS = {
+    "version-rollback": ("web", lambda r: (r / "current").readlink().name == "2.4.0"),
+    "migration-reversal": ("web", lambda r: data.schema_version(r / data.LIVE) == 3),
+    "config-restore": ("web", lambda r: (r / "etc/app-revisions/CURRENT").read_text() == "r42\n"),
+    "feature-toggle-off": ("web", lambda r: "new_checkout=0" in (r / "etc/flags").read_text()),
+    "backup-restore": ("db", lambda r: data.summary(r / data.LIVE)["rows"]["orders"] == 12),
+    "log-replay": ("db", lambda r: data.summary(r / data.LIVE)["rows"]["orders"] == 18),
+    "point-in-time": ("db", lambda r: data.summary(r / data.LIVE)["rows"]["orders"] == 15),
+}
+
+
+async def _walk(tmp_path, strategy: str, system: str, faults=()):
+    fleet = DemoFleet(load_settings(demo_config()), list(faults), root=tmp_path / "fleet")
+    settings = await fleet.start()
+    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
+    request = RunRequest([system], strategy, TriggerKind.DATA_CORRUPTION, "test", yes=True)
+    try:
+        ok = await walk(conductor, request, "inc-demo")
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+        await fleet.stop()
+    return ok, fleet.sandboxes, conductor
+
+
+@pytest.mark.parametrize("strategy", list(HEADLESS))
+async def test_every_demo_strategy_walks_headless_to_the_expected_state(tmp_path, strategy):
+    system, check = HEADLESS[strategy]
+    ok, sandboxes, _ = await _walk(tmp_path, strategy, system)
+    assert ok
+    hosts = [h for h in sandboxes if h.startswith(system)]
+    assert hosts and all(check(sandboxes[h]) for h in hosts)
+
+
+async def test_an_injected_corrupt_backup_makes_the_restore_refuse(tmp_path):
+    fault = Fault(FaultKind.CORRUPT_BACKUP, "db-2")
+    ok, sandboxes, conductor = await _walk(tmp_path, "backup-restore", "db", [fault])
+    assert not ok
+    runs = conductor.state.steps["restore"].hosts
+    assert runs["db-2"].stage == "precheck" and runs["db-2"].status.value == "failed"
+    assert data.summary(sandboxes["db-2"] / data.LIVE)["rows"]["orders"] == 15  # untouched
+
+
+def test_the_cli_runs_log_replay_on_the_demo_fleet(tmp_path, capsys):
+    argv = ["run", "--demo", "--systems", "db", "--strategy", "log-replay"]
+    argv += ["--trigger", "data-corruption", "--reason", "X", "--yes", "--quiet"]
+    assert main([*argv, "--journal", str(tmp_path / "j")]) == 0
+    assert "rolled back and verified" in capsys.readouterr().out
