@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import socket
 from collections.abc import Callable
-from dataclasses import asdict
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
+from console.engine.locking import IncidentLocking
 from console.engine.runner import BetweenWaves, HostOutcome, Runner, RunPlan
 from console.engine.ssh import SshPool, Target, targets_for
 from console.engine.steps import StepActions, strategy_groups
 from console.engine.steps import count_summary as _count_summary
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
-from console.journal.lock import Holder, LockHeld, SystemLocks
+from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
@@ -51,7 +49,7 @@ def new_incident_id(when) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-class Conductor(StepActions):
+class Conductor(StepActions, IncidentLocking):
     """Walks the checklist: every action it takes is recorded before it happens."""
 
     def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
@@ -350,49 +348,6 @@ class Conductor(StepActions):
         """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
         runs = self.state.step(step_id).hosts
         return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
-
-    def lock_systems(self, systems: list[str]) -> None:
-        """Hold the systems' locks before anything runs; refuse if another incident does."""
-        wanted = [s for s in systems if s not in self._held]
-        if self.locks is None or not wanted:
-            return
-        self._lock_since = self._lock_since or self.recorder.clock.now().isoformat()
-        me = Holder(
-            pid=os.getpid(),
-            user=self.recorder.actor.user,
-            host=socket.gethostname(),
-            started=self._lock_since,
-            incident=self.state.incident_id or "?",
-        )
-        for system in wanted:
-            try:
-                stale = self.locks.acquire(system, me, bool(self.lock_takeover_reason))
-            except LockHeld as held:
-                raise ProcedureError(str(held)) from None
-            self._held.add(system)
-            if stale is not None:
-                self.recorder.record(
-                    Kind.LOCK_TAKEN_OVER,
-                    system=system,
-                    previous=asdict(stale),
-                    reason=self.lock_takeover_reason,
-                )
-        self.recorder.record(Kind.LOCK_ACQUIRED, systems=wanted, pid=me.pid, host=me.host)
-
-    def release_locks(self) -> None:
-        if self.locks is None or not self._held:
-            return
-        me = Holder(
-            os.getpid(),
-            self.recorder.actor.user,
-            socket.gethostname(),
-            "",
-            self.state.incident_id or "?",
-        )
-        for system in sorted(self._held):
-            self.locks.release(system, me)
-        self.recorder.record(Kind.LOCK_RELEASED, systems=sorted(self._held))
-        self._held.clear()
 
     async def accept_host_key(self, host: str, fingerprint: str) -> None:
         """Trust a host's UNKNOWN key after a person compared its fingerprint; journalled."""

@@ -5,78 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from console.model.events import Event, Kind
+from console.model.status import FailureClass, HostStatus, StepStatus
 from console.model.stepfold import STEP_HANDLERS
 from console.model.watch import Recovery
 from console.model.watchfold import WATCH_HANDLERS, first_trigger
-
-
-class HostStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    UNKNOWN = "unknown"
-    ABORTED = "aborted"
-    NOT_STARTED = "not started"
-
-    @property
-    def symbol(self) -> str:
-        return HOST_SYMBOLS[self]
-
-
-HOST_SYMBOLS = {
-    HostStatus.PENDING: "·",
-    HostStatus.RUNNING: "▶",
-    HostStatus.SUCCEEDED: "✔",
-    HostStatus.FAILED: "✘",
-    HostStatus.UNKNOWN: "?",
-    HostStatus.ABORTED: "■",
-    HostStatus.NOT_STARTED: "○",
-}
-
-
-class FailureClass(StrEnum):
-    """Why a host failed; each class is distinct in events, UI and export."""
-
-    UNREACHABLE = "unreachable"
-    REFUSED = "connection refused"
-    AUTH = "authentication failed"
-    HOSTKEY_UNKNOWN = "host key unknown"
-    HOSTKEY_MISMATCH = "host key mismatch"
-    TIMEOUT = "timeout"
-    CONNECTION_LOST = "connection lost mid-command"
-    NONZERO_EXIT = "non-zero exit"
-    SIGNAL = "killed by signal"
-    REJECTED = "parameter rejected"
-    INTEGRITY = "integrity mismatch"
-
-
-class StepStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-
-    @property
-    def symbol(self) -> str:
-        return STEP_SYMBOLS[self]
-
-    @property
-    def finished(self) -> bool:
-        return self in (StepStatus.DONE, StepStatus.SKIPPED)
-
-
-STEP_SYMBOLS = {
-    StepStatus.PENDING: "☐",
-    StepStatus.RUNNING: "▶",
-    StepStatus.DONE: "☑",
-    StepStatus.FAILED: "✘",
-    StepStatus.SKIPPED: "⤼",
-}
 
 
 @dataclass

@@ -1,0 +1,71 @@
+"""How a host and a step stand, and why a host failed: a symbol and a word for each."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class HostStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    ABORTED = "aborted"
+    NOT_STARTED = "not started"
+
+    @property
+    def symbol(self) -> str:
+        return HOST_SYMBOLS[self]
+
+
+HOST_SYMBOLS = {
+    HostStatus.PENDING: "·",
+    HostStatus.RUNNING: "▶",
+    HostStatus.SUCCEEDED: "✔",
+    HostStatus.FAILED: "✘",
+    HostStatus.UNKNOWN: "?",
+    HostStatus.ABORTED: "■",
+    HostStatus.NOT_STARTED: "○",
+}
+
+
+class FailureClass(StrEnum):
+    """Why a host failed; each class is distinct in events, UI and export."""
+
+    UNREACHABLE = "unreachable"
+    REFUSED = "connection refused"
+    AUTH = "authentication failed"
+    HOSTKEY_UNKNOWN = "host key unknown"
+    HOSTKEY_MISMATCH = "host key mismatch"
+    TIMEOUT = "timeout"
+    CONNECTION_LOST = "connection lost mid-command"
+    NONZERO_EXIT = "non-zero exit"
+    SIGNAL = "killed by signal"
+    REJECTED = "parameter rejected"
+    INTEGRITY = "integrity mismatch"
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+    @property
+    def symbol(self) -> str:
+        return STEP_SYMBOLS[self]
+
+    @property
+    def finished(self) -> bool:
+        return self in (StepStatus.DONE, StepStatus.SKIPPED)
+
+
+STEP_SYMBOLS = {
+    StepStatus.PENDING: "☐",
+    StepStatus.RUNNING: "▶",
+    StepStatus.DONE: "☑",
+    StepStatus.FAILED: "✘",
+    StepStatus.SKIPPED: "⤼",
+}
