@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 from pathlib import Path
 
-from console import __version__
+from console import __version__, headless
 from console.demo.faults import Fault
-from console.demo.fleet import DemoFleet
-from console.engine.conductor import Conductor, ProcedureError, new_incident_id
-from console.engine.probe_report import probe_once
-from console.engine.session import Engine
-from console.engine.ssh import SshPool
-from console.engine.walk import RunRequest, check_request, walk
-from console.engine.watcher import Watcher
-from console.journal.describe import console_line
+from console.engine.conductor import ProcedureError
+from console.engine.walk import RunRequest, check_request
 from console.journal.export import EXPORTERS
-from console.journal.lock import SystemLocks
-from console.journal.recorder import Recorder, current_actor
-from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
-from console.journal.tail import JournalTail
-from console.model.clock import SystemClock
-from console.model.events import Kind
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config, find_config, incidents_dir, locks_dir
+from console.paths import demo_config, find_config
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = headless.EXIT_OK, headless.EXIT_FAILED, headless.EXIT_USAGE
 
 
 class UsageError(Exception):
@@ -54,36 +41,16 @@ def build_parser() -> Parser:
     _add_inject(demo)
 
     run = sub.add_parser("run", help="run the procedure headless")
-    run.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
-    run.add_argument("--systems", required=True, help="comma-separated systems")
-    run.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
-    run.add_argument("--strategy", required=True)
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
-    run.add_argument(
-        "--trigger",
-        required=True,
-        choices=["auto", *(k.value for k in TriggerKind)],
-        help="a trigger kind, or `auto`: the automatic trigger firing now, with its evidence",
+    drill = sub.add_parser(
+        "drill", help="a headless run labelled as a drill, judged on recovery time and integrity"
     )
-    run.add_argument("--reason", default="")
-    run.add_argument("--title", default="")
-    run.add_argument("--yes", action="store_true", help="confirm manual steps")
-    run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
-    run.add_argument(
-        "--take-over-lock",
-        metavar="REASON",
-        help="take over a stale system lock (its process is gone); the reason is journalled",
-    )
-    run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
-    _add_inject(run)
+    for command in (run, drill):
+        _add_run_options(command)
 
     exec_ = sub.add_parser("exec", help="run one command across hosts, journalled like a step")
-    exec_.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
-    exec_.add_argument("--systems", required=True, help="comma-separated systems")
-    exec_.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
+    _add_target_options(exec_)
     exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
     exec_.add_argument("command_text", metavar="COMMAND")
-    _add_inject(exec_)
 
     resume = sub.add_parser("resume", help="reopen an incident after a crash or a closed terminal")
     resume.add_argument("journal", metavar="JOURNAL")
@@ -115,6 +82,38 @@ def _add_inject(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
+    parser.add_argument("--systems", required=True, help="comma-separated systems")
+    parser.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
+    _add_inject(parser)
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    _add_target_options(run)
+    run.add_argument("--strategy", required=True)
+    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE")
+    run.add_argument(
+        "--trigger",
+        required=True,
+        choices=["auto", *(k.value for k in TriggerKind)],
+        help="a trigger kind, or `auto`: the automatic trigger firing now, with its evidence",
+    )
+    run.add_argument("--reason", default="")
+    run.add_argument("--title", default="")
+    run.add_argument("--yes", action="store_true", help="confirm manual steps")
+    run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
+    run.add_argument(
+        "--dry-run", action="store_true", help="print every command per host; connect to nothing"
+    )
+    run.add_argument(
+        "--take-over-lock",
+        metavar="REASON",
+        help="take over a stale system lock (its process is gone); the reason is journalled",
+    )
+    run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -122,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             None: cmd_tui,
             "demo": cmd_demo,
             "run": cmd_run,
+            "drill": cmd_run,
             "exec": cmd_exec,
             "resume": cmd_resume,
             "follow": cmd_follow,
@@ -158,27 +158,6 @@ def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault
         raise UsageError(str(exc)) from None
 
 
-def journal_dir(path: str | None, demo: bool, incident_id: str) -> Path:
-    if not path:
-        return incidents_dir(demo) / incident_id
-    target = Path(path)
-    if target.suffix == ".jsonl" or target.is_file():
-        if target.name != JOURNAL_NAME:
-            raise UsageError(f"--journal {path}: a journal file must be named {JOURNAL_NAME}")
-        return target.parent
-    return target
-
-
-def open_recorder(settings: Settings, directory: Path) -> Recorder:
-    redact = settings.console.redact
-    return Recorder.open(
-        directory,
-        SystemClock(),
-        current_actor(),
-        Redactor(redact.values, redact.patterns, redact.env),
-    )
-
-
 def split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -195,10 +174,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    path = Path(args.journal)
-    if path.is_dir():
-        path = path / JOURNAL_NAME
-    read = read_journal(path)
+    read = read_journal(existing_journal(args.journal))
     for torn in read.torn:
         print(
             f"warning: {torn.path}:{torn.line}: torn last line ignored ({torn.size} bytes)",
@@ -231,69 +207,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         yes=args.yes,
         title=args.title,
     )
+    if args.dry_run:
+        if faults:
+            raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
+        return headless.dry_run(settings, request)
     check_request(settings, request)
-    return asyncio.run(_run(settings, request, faults, args))
-
-
-async def _run(settings: Settings, request: RunRequest, faults: list[Fault], args) -> int:
-    fleet = DemoFleet(settings, faults) if args.demo else None
-    if fleet:
-        settings = await fleet.start()
-    try:
-        incident_id = new_incident_id(SystemClock().now())
-        # Validate fully before the journal exists: nothing half-checked is recorded.
-        check_request(settings, request)
-        pool = SshPool(settings.inventory.ssh)
-        if request.trigger is None and not await _use_firing(settings, pool, request):
-            await pool.close()
-            return EXIT_USAGE
-        recorder = open_recorder(settings, journal_dir(args.journal, args.demo, incident_id))
-        conductor = Conductor(settings, recorder, pool)
-        conductor.locks = SystemLocks(locks_dir(settings, args.demo))
-        conductor.lock_takeover_reason = args.take_over_lock
-        if not args.quiet:
-            recorder.subscribe(lambda e: print(console_line(e), flush=True))
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(
-                signum,
-                lambda s=signum: asyncio.ensure_future(
-                    conductor.abort(f"interrupted by {signal.Signals(s).name}")
-                ),
-            )
-        try:
-            ok = await walk(conductor, request, incident_id)
-        except ProcedureError as refused:
-            conductor.close(f"refused: {refused}")
-            raise
-        finally:
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(signum)
-            await conductor.shutdown()
-            recorder.close()
-        verdict = "rolled back and verified" if ok else "FAILED"
-        print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
-        return EXIT_OK if ok else EXIT_FAILED
-    finally:
-        if fleet:
-            await fleet.stop()
-
-
-async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) -> bool:
-    """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
-    watcher = Watcher(settings, pool, systems=request.systems)
-    firing = await watcher.until_fired(request.systems)
-    if firing is None:
-        print(
-            f"error: no automatic trigger is firing on {', '.join(request.systems)};"
-            " name a manual trigger with --trigger and --reason",
-            file=sys.stderr,
-        )
-        return False
-    print(f"automatic trigger firing: {firing.reason}", flush=True)
-    request.trigger, request.firing = firing.trigger.kind, firing
-    request.reason = request.reason.strip() or firing.reason
-    return True
+    options = headless.RunOptions(
+        demo=args.demo,
+        journal=args.journal,
+        quiet=args.quiet,
+        take_over_lock=args.take_over_lock,
+        drill=args.command == "drill",
+    )
+    return asyncio.run(headless.run_rollback(settings, request, faults, options))
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -303,25 +229,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     for name in systems:
         if name not in {s.name for s in settings.inventory.systems}:
             raise UsageError(f"--systems: unknown system {name!r}")
-    return asyncio.run(_probe(settings, faults, systems, args.demo))
-
-
-async def _probe(settings: Settings, faults: list[Fault], systems: list[str], demo: bool) -> int:
-    fleet = DemoFleet(settings, faults) if demo else None
-    if fleet:
-        settings = await fleet.start()
-    pool = SshPool(settings.inventory.ssh)
-    try:
-        report = await probe_once(Watcher(settings, pool, systems=systems or None))
-    finally:
-        await pool.close()
-        if fleet:
-            await fleet.stop()
-    print("\n".join(report.lines))
-    if report.unreachable:
-        print(f"error: cannot reach {', '.join(report.unreachable)}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    return asyncio.run(headless.run_probe(settings, faults, systems, args.demo))
 
 
 def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:
@@ -347,44 +255,10 @@ def cmd_exec(args: argparse.Namespace) -> int:
     hosts = resolve_hosts(settings, systems, split(args.hosts))
     if not args.command_text.strip():
         raise UsageError("COMMAND is empty")
-    return asyncio.run(_exec(settings, faults, args, systems, hosts))
-
-
-async def _exec(settings, faults, args, systems: list[str], hosts: list[str]) -> int:
-    fleet = DemoFleet(settings, faults) if args.demo else None
-    if fleet:
-        settings = await fleet.start()
-    try:
-        engine = Engine(settings, incidents_dir(args.demo))
-        if args.journal:
-            conductor = engine.open_existing(Path(args.journal))
-        else:
-            conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
-        conductor.recorder.subscribe(_print_exec_event)
-        try:
-            ok = await conductor.run_adhoc(args.command_text, hosts)
-            if not args.journal:
-                conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
-        finally:
-            await engine.close()
-            conductor.recorder.close()
-        return EXIT_OK if ok else EXIT_FAILED
-    finally:
-        if fleet:
-            await fleet.stop()
-
-
-def _print_exec_event(event) -> None:
-    if event.kind == Kind.COMMAND_OUTPUT:
-        stream = sys.stderr if event.data.get("stream") == "stderr" else sys.stdout
-        host = event.where.host
-        stream.write("".join(f"{host}: {line}\n" for line in event.data.get("lines", [])))
-        stream.flush()
-    elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
-        d = event.data
-        print(
-            f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}", file=sys.stderr
-        )
+    options = headless.RunOptions(demo=args.demo, journal=args.journal)
+    return asyncio.run(
+        headless.run_exec(settings, faults, options, args.command_text, systems, hosts)
+    )
 
 
 def existing_journal(text: str) -> Path:
@@ -405,21 +279,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_follow(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal)
     if args.plain:
-        return asyncio.run(_follow_plain(path))
+        return asyncio.run(headless.follow_plain(path))
     from console.ui.launch import run_follow
 
     return run_follow(path)
-
-
-async def _follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
-    """Print the incident's events as they are written, until it is closed."""
-    tail = JournalTail(path)
-    while True:
-        for event in tail.poll():
-            print(console_line(event), flush=True)
-            if event.kind == Kind.INCIDENT_CLOSED:
-                return EXIT_OK
-        await asyncio.sleep(poll_seconds)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -110,3 +110,31 @@ def test_unknown_system_exits_2(tmp_path):
 def test_version():
     result = cli("--version", state_dir="/nonexistent")
     assert result.returncode == 0 and result.stdout.startswith("rollback-console ")
+
+
+def test_dry_run_prints_every_command_per_host_and_connects_to_nothing(tmp_path):
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "x", "--yes", "--dry-run",
+        "--param", "target=2.3.0", state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("# dry run: nothing is sent")
+    for host in ("web-1", "web-2", "web-3"):
+        for stage in ("precheck", "action", "verify"):
+            assert f"### {host} {stage}\n" in out
+    assert out.count("target=2.3.0\n") >= 3  # in every host's action, shell-quoted
+    assert not (tmp_path / "demo-incidents").exists()
+
+
+def test_a_drill_is_labelled_and_judged_on_recovery_time(tmp_path):
+    result = cli(
+        "drill", "--demo", "--systems", "web", "--strategy", "version-rollback",
+        "--trigger", "stakeholder-decision", "--reason", "monthly drill", "--yes",
+        "--journal", str(tmp_path / "j"), state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "drill report:" in result.stdout and "web: recovered in" in result.stdout
+    events = read_journal(tmp_path / "j").events
+    assert events[0].data["drill"] is True
+    assert any(e.kind == Kind.RECOVERY_MEASURED for e in events)

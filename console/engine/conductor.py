@@ -263,6 +263,11 @@ class Conductor(StepActions, IncidentLocking):
         )
         return ok
 
+    def preview(self, step_id: str) -> dict[str, list[tuple[str, str]]]:
+        """Every command a step would send, per host, rendered and quoted; nothing is sent."""
+        groups_for, targets, *_ = self._plan(self.step(step_id), None)
+        return {t.name: [c for group in groups_for(t) for c in group] for t in targets}
+
     def _plan(
         self, step: Step, only_hosts: list[str] | None
     ) -> tuple[Callable, list[Target], RunPlan, Strategy | None]:

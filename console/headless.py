@@ -1,0 +1,260 @@
+"""Headless runs: the procedure, an ad-hoc command, probes, follow and dry run, in a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from console.demo.faults import Fault
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.probe_report import probe_once
+from console.engine.runner import supervised
+from console.engine.session import Engine
+from console.engine.ssh import SshPool
+from console.engine.walk import RUNNABLE, RunRequest, check_request, walk
+from console.engine.watcher import Watcher
+from console.journal.describe import console_line
+from console.journal.lock import SystemLocks
+from console.journal.recorder import Recorder, current_actor
+from console.journal.redact import Redactor
+from console.journal.store import JOURNAL_NAME
+from console.journal.tail import JournalTail
+from console.model.clock import SystemClock
+from console.model.events import Event, Kind
+from console.model.procedure import Phase, StepKind
+from console.model.settings import Settings
+from console.paths import incidents_dir, locks_dir
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class RunOptions:
+    demo: bool = False
+    journal: str | None = None
+    quiet: bool = False
+    take_over_lock: str | None = None
+    drill: bool = False
+
+
+@contextlib.asynccontextmanager
+async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> AsyncIterator[Settings]:
+    """The settings to connect with: the demo fleet's while it runs, else as configured."""
+    if not demo:
+        yield settings
+        return
+    fleet = DemoFleet(settings, faults)
+    try:
+        yield await fleet.start()
+    finally:
+        await fleet.stop()
+
+
+def journal_dir(path: str | None, demo: bool, incident_id: str, settings: Settings) -> Path:
+    if not path:
+        return incidents_dir(demo, settings.console.journal_dir) / incident_id
+    target = Path(path)
+    if target.suffix == ".jsonl" or target.is_file():
+        if target.name != JOURNAL_NAME:
+            raise ProcedureError(f"--journal {path}: a journal file must be named {JOURNAL_NAME}")
+        return target.parent
+    return target
+
+
+def open_recorder(settings: Settings, directory: Path) -> Recorder:
+    redact = settings.console.redact
+    redactor = Redactor(redact.values, redact.patterns, redact.env)
+    return Recorder.open(directory, SystemClock(), current_actor(), redactor)
+
+
+async def run_rollback(
+    settings: Settings, request: RunRequest, faults: list[Fault], options: RunOptions
+) -> int:
+    async with reachable(settings, faults, options.demo) as settings:
+        incident_id = new_incident_id(SystemClock().now())
+        # Validate fully before the journal exists: nothing half-checked is recorded.
+        check_request(settings, request)
+        pool = SshPool(settings.inventory.ssh)
+        if request.trigger is None and not await _use_firing(settings, pool, request):
+            await pool.close()
+            return EXIT_USAGE
+        recorder = open_recorder(
+            settings, journal_dir(options.journal, options.demo, incident_id, settings)
+        )
+        conductor = Conductor(settings, recorder, pool)
+        conductor.locks = SystemLocks(locks_dir(settings, options.demo))
+        conductor.lock_takeover_reason = options.take_over_lock
+        if not options.quiet:
+            recorder.subscribe(lambda e: print(console_line(e), flush=True))
+        with _abort_on_signals(conductor):
+            try:
+                ok = await walk(conductor, request, incident_id, drill=options.drill)
+            except ProcedureError as refused:
+                conductor.close(f"refused: {refused}")
+                raise
+            finally:
+                await conductor.shutdown()
+                recorder.close()
+        if options.drill:
+            ok = _drill_verdict(conductor) and ok
+        verdict = "rolled back and verified" if ok else "FAILED"
+        print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
+        return EXIT_OK if ok else EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _abort_on_signals(conductor: Conductor):
+    """Ctrl+C or TERM aborts the run with that reason; the journal says so."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(
+            signum,
+            lambda s=signum: asyncio.ensure_future(
+                conductor.abort(f"interrupted by {signal.Signals(s).name}")
+            ),
+        )
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+def _drill_verdict(conductor: Conductor) -> bool:
+    """A drill passes when recovery met every target and every integrity check matched."""
+    state = conductor.state
+    ok = True
+    print("drill report:")
+    for system in state.systems:
+        recovery = state.recovery.get(system)
+        if recovery is None:
+            print(f"  {system}: recovery time not measured (stability never verified)")
+            ok = False
+        else:
+            print(f"  {system}: recovered in {recovery.seconds:.1f} s: {recovery.verdict}")
+            ok = ok and recovery.verdict != "RTO exceeded"
+    mismatches = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
+    checked = len(state.integrity)
+    print(f"  data integrity: {checked} record(s), {len(mismatches)} mismatch(es)")
+    return ok and not mismatches
+
+
+async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) -> bool:
+    """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
+    watcher = Watcher(settings, pool, systems=request.systems)
+    firing = await watcher.until_fired(request.systems)
+    if firing is None:
+        print(
+            f"error: no automatic trigger is firing on {', '.join(request.systems)};"
+            " name a manual trigger with --trigger and --reason",
+            file=sys.stderr,
+        )
+        return False
+    print(f"automatic trigger firing: {firing.reason}", flush=True)
+    request.trigger, request.firing = firing.trigger.kind, firing
+    request.reason = request.reason.strip() or firing.reason
+    return True
+
+
+def dry_run(settings: Settings, request: RunRequest) -> int:
+    """Print every command exactly as each host would get it; connect to nothing."""
+    check_request(settings, request)
+    with tempfile.TemporaryDirectory(prefix="rollback-dry-run-") as scratch:
+        recorder = open_recorder(settings, Path(scratch))
+        conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+        conductor.open_incident("dry run", "dry-run")
+        conductor.select(request.systems, request.hosts or None)
+        conductor.choose_strategy(request.strategy, request.params)
+        print("# dry run: nothing is sent. On each host, every command runs as")
+        print(f"#   {supervised('COMMAND')}")
+        for phase in settings.procedure.phases:
+            if phase.phase is Phase.POST:
+                break
+            for step in phase.steps:
+                print(f"\n## {phase.phase.title}: {step.title} [{step.kind}]")
+                if step.kind in RUNNABLE and step.kind is not StepKind.NOTIFY:
+                    for host, commands in conductor.preview(step.id).items():
+                        for stage, command in commands:
+                            print(f"### {host} {stage}\n{command.strip()}")
+                elif step.kind is StepKind.NOTIFY:
+                    print(step.command or step.webhook or "")
+                elif step.kind is StepKind.MANUAL:
+                    print("(confirmed by a person; --yes confirms it)")
+                else:
+                    print(step.description or f"({step.kind} step)")
+        recorder.close()
+    return EXIT_OK
+
+
+async def run_exec(
+    settings: Settings,
+    faults: list[Fault],
+    options: RunOptions,
+    command: str,
+    systems: list[str],
+    hosts: list[str],
+) -> int:
+    async with reachable(settings, faults, options.demo) as settings:
+        engine = Engine(
+            settings,
+            incidents_dir(options.demo, settings.console.journal_dir),
+            lock_dir=locks_dir(settings, options.demo),
+        )
+        if options.journal:
+            conductor = engine.open_existing(Path(options.journal))
+        else:
+            conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
+        conductor.recorder.subscribe(_print_exec_event)
+        try:
+            ok = await conductor.run_adhoc(command, hosts)
+            if not options.journal:
+                conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
+        finally:
+            await engine.close()
+            conductor.recorder.close()
+        return EXIT_OK if ok else EXIT_FAILED
+
+
+def _print_exec_event(event: Event) -> None:
+    if event.kind == Kind.COMMAND_OUTPUT:
+        stream = sys.stderr if event.data.get("stream") == "stderr" else sys.stdout
+        host = event.where.host
+        stream.write("".join(f"{host}: {line}\n" for line in event.data.get("lines", [])))
+        stream.flush()
+    elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
+        d = event.data
+        print(
+            f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}", file=sys.stderr
+        )
+
+
+async def run_probe(settings: Settings, faults: list[Fault], systems: list[str], demo: bool) -> int:
+    async with reachable(settings, faults, demo) as settings:
+        pool = SshPool(settings.inventory.ssh)
+        try:
+            report = await probe_once(Watcher(settings, pool, systems=systems or None))
+        finally:
+            await pool.close()
+    print("\n".join(report.lines))
+    if report.unreachable:
+        print(f"error: cannot reach {', '.join(report.unreachable)}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
+    """Print the incident's events as they are written, until it is closed."""
+    tail = JournalTail(path)
+    while True:
+        for event in tail.poll():
+            print(console_line(event), flush=True)
+            if event.kind == Kind.INCIDENT_CLOSED:
+                return EXIT_OK
+        await asyncio.sleep(poll_seconds)
