@@ -1,0 +1,85 @@
+"""Configured secrets never reach the journal or any export."""
+
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.journal.export import EXPORTERS
+from console.journal.recorder import Recorder
+from console.journal.redact import MASK, Redactor
+from console.journal.store import read_journal
+from console.model.clock import FixedClock
+from console.model.settings import Settings, load_settings
+from console.paths import demo_config
+from tests.events_factory import COMMANDER, START
+
+PASSWORD = "hunter2-Pa55"
+TOKEN = "tok_9f8e7d6c5b4a"
+ENV_SECRET = "env-s3cr3t-value"
+
+
+def _settings() -> Settings:
+    data = load_settings(demo_config()).model_dump()
+    data["strategies"].append(
+        {
+            "name": "reset-admin",
+            "kind": "custom",
+            "params": [{"name": "password", "required": True}],
+            "commands": {
+                "action": "echo setting password {{password}} >/dev/null; echo token="
+                + TOKEN
+                + "; echo $DEMO_HOST"
+            },
+        }
+    )
+    for system in data["inventory"]["systems"]:
+        if system["name"] == "web":
+            system["strategies"].append("reset-admin")
+    data["console"]["redact"] = {
+        "values": [PASSWORD],
+        "patterns": [r"token=\S+"],
+        "env": ["ROLLBACK_TEST_SECRET"],
+    }
+    return Settings.model_validate(data)
+
+
+async def test_secrets_are_masked_in_journal_and_every_export(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROLLBACK_TEST_SECRET", ENV_SECRET)
+    settings = _settings()
+    redact = settings.console.redact
+    async with DemoFleet(settings) as fleet:
+        recorder = Recorder.open(
+            tmp_path / "incident",
+            FixedClock(START),
+            COMMANDER,
+            Redactor(redact.values, redact.patterns, redact.env),
+        )
+        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        try:
+            conductor.open_incident("redaction", "inc-redact")
+            conductor.select(["web"], ["web-1"])
+            conductor.choose_strategy("reset-admin", {"password": PASSWORD})
+            conductor.note(f"the deploy token was {ENV_SECRET}, rotate it")
+            assert await conductor.run_step("restore")
+        finally:
+            await conductor.shutdown()
+            recorder.close()
+    files = {p.name: p.read_text() for p in (tmp_path / "incident").iterdir()}
+    events = read_journal(tmp_path / "incident").events
+    documents = {fmt: export(events, False) for fmt, export in EXPORTERS.items()}
+    for name, text in {**files, **documents}.items():
+        for secret in (PASSWORD, TOKEN, ENV_SECRET):
+            assert secret not in text, f"{secret!r} leaked into {name}"
+    assert MASK in files["journal.jsonl"] and MASK in files["output.jsonl"]
+    output = [ln for e in events if e.kind == "command.output" for ln in e.data["lines"]]
+    assert output == [MASK, "web-1"]
+
+
+def test_redactor_masks_values_patterns_and_environment(monkeypatch):
+    monkeypatch.setenv("X_SECRET", "abc-123")
+    redactor = Redactor(["pw1"], [r"Bearer \S+"], ["X_SECRET", "UNSET_VAR"])
+    data = {"a": "pw1 and abc-123", "b": ["Authorization: Bearer xyz"], "n": 3}
+    assert redactor.data(data) == {
+        "a": f"{MASK} and {MASK}",
+        "b": [f"Authorization: {MASK}"],
+        "n": 3,
+    }
