@@ -181,3 +181,61 @@ async def test_a_command_timeout_signals_the_remote_process(sshd_server, tmp_pat
     assert not _alive(pid)
     run = conductor.state.steps["adhoc-1"].hosts["web-1"]
     assert run.failure is FailureClass.TIMEOUT
+
+
+async def test_keys_from_ssh_agent_are_used(sshd_server, tmp_path, monkeypatch):
+    import os
+    import subprocess
+
+    socket_path = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if socket_path.exists():
+                break
+            await asyncio.sleep(0.05)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
+        subprocess.run(
+            ["ssh-add", str(sshd_server.client_key)],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket_path))
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/id_* to fall back on
+        settings, _ = sshd_settings(sshd_server, {"web-1": "web"}, identity_files=[])
+        conductor = await _conductor(settings, tmp_path, {})
+        try:
+            assert await conductor.run_adhoc("true", ["web-1"])
+        finally:
+            await conductor.shutdown()
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
+
+
+async def test_retry_runs_again_only_on_the_hosts_that_failed(sshd_server, tmp_path):
+    hosts = {"web-1": "web", "web-2": "web", "web-3": "web"}
+    settings, sandboxes = sshd_settings(sshd_server, hosts)
+    releases = sandboxes["web-2"] / "releases"
+    hidden = sandboxes["web-2"] / "releases.hidden"
+    releases.rename(hidden)  # web-2's precheck fails: no releases directory
+    conductor = await _conductor(settings, tmp_path, hosts)
+    try:
+        conductor.select(["web"])
+        conductor.choose_strategy("version-rollback")
+        assert not await conductor.run_step("restore")
+        assert conductor.failed_hosts("restore") == ["web-2"]
+        hidden.rename(releases)
+        assert await conductor.run_step("restore", only_hosts=conductor.failed_hosts("restore"))
+    finally:
+        await conductor.shutdown()
+    second = [
+        e.where.host
+        for e in conductor.recorder.events
+        if e.kind == Kind.COMMAND_INTENT and e.data["attempt"] == 2
+    ]
+    assert set(second) == {"web-2"}
+    assert all((s / "current").readlink().name == "2.4.0" for s in sandboxes.values())
+    assert conductor.state.steps["restore"].status.value == "done"
