@@ -15,7 +15,7 @@ from console.journal.export import EXPORTERS
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config, find_config
+from console.paths import demo_config, example_config, find_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = headless.EXIT_OK, headless.EXIT_FAILED, headless.EXIT_USAGE
 
@@ -70,6 +70,9 @@ def build_parser() -> Parser:
     probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
     probe.add_argument("--systems", default="", help="comma-separated systems (default: all)")
     _add_inject(probe)
+
+    init = sub.add_parser("init", help="write a commented starter configuration into DIR")
+    init.add_argument("directory", metavar="DIR")
 
     check = sub.add_parser("check-config", help="validate a configuration directory")
     check.add_argument("directory", nargs="?", metavar="DIR")
@@ -127,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             "follow": cmd_follow,
             "export": cmd_export,
             "check-config": cmd_check_config,
+            "init": cmd_init,
             "probe": cmd_probe,
         }[args.command]
         return handler(args)
@@ -170,6 +174,22 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
         f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps"
     )
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    target = Path(args.directory)
+    source = example_config()
+    clashes = [p.name for p in sorted(source.glob("*.toml")) if (target / p.name).exists()]
+    if clashes:
+        raise UsageError(
+            f"{target}: would overwrite {', '.join(clashes)}; choose an empty directory"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.toml")):
+        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"{target}: wrote {len(list(source.glob('*.toml')))} files; edit them, then run")
+    print(f"  rollback-console check-config {target}")
     return EXIT_OK
 
 

@@ -41,6 +41,14 @@ def demo_config() -> Path:
     return Path(__file__).parent.parent / "config" / "demo"
 
 
+def example_config() -> Path:
+    """The annotated starter configuration `init` copies."""
+    packaged = Path(__file__).parent / "example_config"
+    if (packaged / "inventory.toml").is_file():
+        return packaged
+    return Path(__file__).parent.parent / "config" / "example"
+
+
 def state_dir() -> Path:
     """Journals live here, one directory per incident."""
     return Path(os.environ.get(ENV_STATE) or platformdirs.user_state_dir(APP))

@@ -95,3 +95,22 @@ def test_a_missing_directory_is_a_usage_error(tmp_path):
     result = _check(tmp_path / "nowhere")
     assert result.returncode == 2
     assert "is not a directory" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_init_writes_a_starter_configuration_that_validates(tmp_path):
+    target = tmp_path / "mine"
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "init", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert _check(target).returncode == 0
+    again = subprocess.run(
+        [sys.executable, "-m", "console", "init", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 2 and "would overwrite" in again.stderr
