@@ -1,0 +1,298 @@
+"""The Textual app: holds the engine and the open incident, and pumps journal events."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.session import Engine
+from console.model.clock import Clock, SystemClock
+from console.model.events import Event
+from console.model.procedure import StepKind
+from console.model.settings import Settings
+from console.model.triggers import TriggerKind
+from console.ui.commands import IncidentCommands
+from console.ui.messages import JournalChanged, StepRunFinished
+from console.ui.theme import ROLLBACK_THEME
+
+FLUSH_SECONDS = 1 / 30
+INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
+
+
+class RollbackApp(App[int]):
+    """The incident commander's console."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "rollback-console"
+    COMMANDS = App.COMMANDS | {IncidentCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="help"),
+        Binding("f2", "go('checklist')", "Checklist", id="go.checklist", show=False),
+        Binding("f3", "go('execution')", "Execution", id="go.execution", show=False),
+        Binding("f4", "go('timeline')", "Timeline", id="go.timeline", show=False),
+        Binding("f5", "go('form')", "Post-rollback", id="go.form", show=False),
+        Binding("f6", "go('export')", "Export", id="go.export", show=False),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: Engine,
+        clock: Clock | None = None,
+        incident_id: str | None = None,
+    ):
+        super().__init__()
+        self.settings = settings
+        self.engine = engine
+        self.clock = clock or SystemClock()
+        self.next_incident_id = incident_id
+        self.conductor: Conductor | None = None
+        self.exec_step: str | None = None
+        self.keymap = dict(settings.console.keymap)
+        self._pending: list[Event] = []
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        from console.ui.screens.home import HomeScreen
+
+        self.register_theme(ROLLBACK_THEME)
+        self.theme = "rollback"
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        self.set_interval(FLUSH_SECONDS, self._flush)
+        self.push_screen(HomeScreen())
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe:
+            self._unsubscribe()
+
+    def key_for(self, binding_id: str, default: str) -> str:
+        return self.keymap.get(binding_id, default).split(",")[0]
+
+    # -- events from the journal, coalesced ------------------------------------
+
+    def _on_event(self, event: Event) -> None:
+        """Called synchronously by the Recorder: only buffer here."""
+        self._pending.append(event)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        for screen in self.screen_stack:
+            screen.post_message(JournalChanged(batch))
+
+    # -- the incident ------------------------------------------------------------
+
+    def attach(self, conductor: Conductor) -> None:
+        """Make `conductor` the open incident and install its screens."""
+        from console.ui.screens.checklist import ChecklistScreen
+        from console.ui.screens.execution import ExecutionScreen
+        from console.ui.screens.export import ExportScreen
+        from console.ui.screens.form import FormScreen
+        from console.ui.screens.timeline import TimelineScreen
+
+        if self._unsubscribe:
+            self._unsubscribe()
+        for name in INCIDENT_SCREENS:
+            self.uninstall_screen(name)
+        self.conductor = conductor
+        self.exec_step = None
+        self._unsubscribe = conductor.recorder.subscribe(self._on_event)
+        screens = [ChecklistScreen, ExecutionScreen, TimelineScreen, FormScreen, ExportScreen]
+        for name, screen_class in zip(INCIDENT_SCREENS, screens, strict=True):
+            self.install_screen(screen_class(), name)
+
+    def phase_title(self) -> str:
+        if self.conductor is None:
+            return ""
+        step = self.conductor.current()
+        if step is None:
+            return "All steps finished"
+        return self.settings.procedure.phase_of(step.id).title
+
+    def declare(self, kind: TriggerKind, reason: str) -> None:
+        """Open the incident (if none is attached) and record its trigger."""
+        reason = reason.strip()
+        if not reason:
+            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
+        conductor = self.conductor
+        if conductor is None or conductor.state.trigger is not None:
+            conductor = self.engine.new_incident(
+                f"{kind.label}: {reason}"[:80], incident_id=self.next_incident_id
+            )
+            self.next_incident_id = None
+            self.attach(conductor)
+        conductor.declare_trigger(kind, reason)
+
+    def pick(
+        self, systems: list[str], hosts: list[str] | None, strategy: str, params: dict[str, str]
+    ) -> None:
+        assert self.conductor is not None
+        self.conductor.select(systems, hosts)
+        self.conductor.choose_strategy(strategy, params)
+
+    def do_step(self, step_id: str) -> None:
+        """The one obvious action for a step: confirm, run, or open its form."""
+        conductor = self.conductor
+        if conductor is None:
+            return
+        step = conductor.step(step_id)
+        try:
+            if step.kind is StepKind.MANUAL:
+                if conductor.state.step(step_id).status.finished:
+                    self.notify(f"“{step.title}” is already done.")
+                    return
+                conductor.confirm(step_id)
+            elif step.kind is StepKind.FORM:
+                self.action_go("form")
+            else:
+                self.start_run(step_id)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not done", severity="error")
+
+    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        assert self.conductor is not None
+        if self.conductor.running:
+            running = ", ".join(sorted(self.conductor.running))
+            self.notify(
+                f"A step is running ({running}). Wait for it, or abort it first.",
+                title="Not started",
+                severity="warning",
+            )
+            return
+        self.exec_step = step_id
+        self.action_go("execution")
+        self.run_step(step_id, only_hosts)
+
+    @work(exclusive=True, group="step", exit_on_error=False)
+    async def run_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        assert self.conductor is not None
+        try:
+            ok = await self.conductor.run_step(step_id, only_hosts=only_hosts)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not started", severity="error")
+            return
+        self._flush()
+        title = self.conductor.step(step_id).title
+        if ok:
+            self.notify(f"“{title}” succeeded on every host.", title="Step done")
+        else:
+            self.notify(
+                f"“{title}” did not succeed everywhere. Retry failed hosts with T, or skip.",
+                title="Step failed",
+                severity="error",
+            )
+        self.screen.post_message(StepRunFinished(step_id, ok))
+
+    @work(group="abort", exit_on_error=False)
+    async def abort(self, reason: str) -> None:
+        assert self.conductor is not None
+        try:
+            await self.conductor.abort(reason)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not aborted", severity="error")
+
+    # -- actions -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go" and self.conductor is None:
+            return None
+        return True
+
+    def action_go(self, name: str) -> None:
+        if self.conductor is None:
+            self.notify("Open or start an incident first.", severity="warning")
+            return
+        top = self.screen
+        if top.is_modal:
+            return
+        target = self.get_screen(name)
+        if target is not top:
+            self.switch_screen(name)
+
+    def action_help(self) -> None:
+        from console.ui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.screen))
+
+    async def action_quit(self) -> None:
+        from console.ui.screens.dialogs import ConfirmDialog
+
+        if self.conductor is None or not self.conductor.running:
+            self.exit(0)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit(1)
+
+        self.push_screen(
+            ConfirmDialog(
+                "A step is still running",
+                "Quitting now leaves hosts in an unknown state until you resume and verify."
+                " Quit anyway?",
+                yes="Quit anyway",
+            ),
+            answered,
+        )
+
+    def prompt_note(self, step_id: str | None = None) -> None:
+        from console.ui.screens.dialogs import TextPrompt
+
+        if self.conductor is None:
+            return
+
+        def noted(text: str | None) -> None:
+            if text and self.conductor:
+                self.conductor.note(text, step_id)
+                self.notify("Note added to the timeline.")
+
+        where = f" on “{self.conductor.step(step_id).title}”" if step_id else ""
+        self.push_screen(
+            TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
+        )
+
+    def prompt_abort(self) -> None:
+        from console.ui.screens.dialogs import TextPrompt
+
+        if self.conductor is None or not self.conductor.running:
+            self.notify("Nothing is running, so there is nothing to abort.")
+            return
+
+        def aborted(reason: str | None) -> None:
+            if reason:
+                self.abort(reason)
+
+        self.push_screen(
+            TextPrompt(
+                "Abort the running step",
+                "Running commands are signalled; hosts not started will not start."
+                " Say why: it goes into the record.",
+                "Abort reason",
+                required=True,
+                danger=True,
+            ),
+            aborted,
+        )
+
+
+def make_app(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock | None = None,
+    *,
+    incident_id: str | None = None,
+) -> RollbackApp:
+    """The factory both the CLI and the tests call."""
+    return RollbackApp(settings, engine, clock, incident_id=incident_id)

@@ -1,0 +1,63 @@
+"""Command palette: jump to systems, hosts and steps; export, abort, add a note."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class IncidentCommands(Provider):
+    """Commands for the open incident (none before one is open)."""
+
+    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+        app = self.app
+        conductor = getattr(app, "conductor", None)
+        if conductor is None:
+            return []
+        out: list[tuple[str, Callable[[], None], str]] = [
+            ("Export the rollback document", partial(app.action_go, "export"), "F6"),
+            ("Abort the running step", app.prompt_abort, "asks for a reason"),
+            ("Add a note to the timeline", app.prompt_note, "becomes an event"),
+            ("Post-rollback form", partial(app.action_go, "form"), "F5"),
+        ]
+        for system in app.settings.inventory.systems:
+            out.append(
+                (f"System {system.name}", partial(self._timeline, system.name), "timeline filter")
+            )
+            for host in system.hosts:
+                out.append((f"Host {host.name}", partial(self._host, host.name), system.name))
+        for number, step in enumerate(app.settings.procedure.steps, 1):
+            out.append(
+                (f"Step {number}: {step.title}", partial(self._step, step.id), step.kind.value)
+            )
+        return out
+
+    def _timeline(self, text: str) -> None:
+        self.app.action_go("timeline")
+        self.app.get_screen("timeline").set_filter(text)
+
+    def _host(self, host: str) -> None:
+        execution = self.app.get_screen("execution")
+        self.app.action_go("execution")
+        if host in execution._rows:
+            grid = execution.query_one("#grid")
+            grid.move_cursor(row=grid.get_row_index(host))
+        else:
+            self._timeline(host)
+
+    def _step(self, step_id: str) -> None:
+        self.app.action_go("checklist")
+        self.app.get_screen("checklist").select_step(step_id)
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands()[:4]:
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)

@@ -1,0 +1,24 @@
+"""Messages the console posts between its parts, as dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from console.model.events import Event
+
+
+@dataclass
+class JournalChanged(Message):
+    """A coalesced batch of new journal events (at most one per frame)."""
+
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass
+class StepRunFinished(Message):
+    """A step run by a worker ended; `ok` is False when any host failed."""
+
+    step_id: str
+    ok: bool

@@ -1,0 +1,200 @@
+"""The guided checklist: three phases, every step with its state, the current one marked."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from console.engine.conductor import ProcedureError
+from console.model.procedure import Step, StepKind
+from console.model.state import StepState
+from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.status import status_text
+
+DO_WORDS = {
+    StepKind.MANUAL: "Enter confirms it is done",
+    StepKind.COMMAND: "Enter runs it on the selected hosts",
+    StepKind.STRATEGY: "Enter runs the strategy on the selected hosts",
+    StepKind.NOTIFY: "Enter sends the status update",
+    StepKind.FORM: "Enter opens the post-rollback form",
+    StepKind.PROBE: "Enter checks the probes of the selected systems",
+}
+
+
+class ChecklistScreen(IncidentScreen):
+    """Walk the procedure: Enter does the highlighted step; S skips; N notes."""
+
+    TAB = "checklist"
+    BINDINGS = [
+        Binding("enter", "do_step", "Do step", id="checklist.do", priority=True),
+        Binding("s", "skip", "Skip…", id="checklist.skip"),
+        Binding("n", "note", "Note…", id="checklist.note"),
+        Binding("c", "current", "Current step", id="checklist.current"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._current: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield IncidentBar(self.TAB)
+        yield Static("", id="where")
+        with Horizontal(id="checklist-body"):
+            yield OptionList(id="steps", compact=True)
+            yield Static("", id="step-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sync()
+        self.query_one("#steps", OptionList).focus()
+
+    def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("> " if current else "  ", style="bold #e0b44c")
+        line.append_text(status_text(st.status, 10))
+        line.append(f" {number:>2}. ")
+        line.append(step.title, style="bold" if current else "")
+        if st.notes:
+            line.append(f"  ✎{len(st.notes)}", style="#8fb8de")
+        return line
+
+    def sync(self) -> None:
+        if not self.is_mounted:
+            return
+        conductor = self.conductor
+        state = conductor.state
+        current = conductor.current()
+        steps = self.query_one("#steps", OptionList)
+        keep = steps.highlighted
+        options: list[Option | None] = []
+        number = 0
+        for phase in self.app.settings.procedure.phases:
+            options.append(
+                Option(Text(f"── {phase.phase.title} ──", style="bold #5fa8d3"), disabled=True)
+            )
+            for step in phase.steps:
+                number += 1
+                is_current = current is not None and step.id == current.id
+                options.append(
+                    Option(self._prompt(number, step, state.step(step.id), is_current), id=step.id)
+                )
+        steps.clear_options()
+        steps.add_options(options)
+        moved = current is not None and current.id != self._current
+        self._current = current.id if current else None
+        if moved and current is not None:
+            steps.highlighted = steps.get_option_index(current.id)
+        elif keep is not None:
+            steps.highlighted = keep
+        self._where(current)
+        self._detail()
+
+    def _where(self, current: Step | None) -> None:
+        order = self.conductor.order
+        where = self.query_one("#where", Static)
+        if current is None:
+            where.update(" ☑ Every step is done or skipped. F6 exports the rollback document.")
+            return
+        phase = self.app.settings.procedure.phase_of(current.id).title
+        index = order.index(current.id) + 1
+        where.update(
+            Text.assemble(
+                (f" Step {index} of {len(order)}", "bold"),
+                f" · {phase} · ",
+                (current.title, "bold #e0b44c"),
+                f"\n {DO_WORDS[current.kind]}.",
+            )
+        )
+
+    def highlighted_step(self) -> Step | None:
+        steps = self.query_one("#steps", OptionList)
+        if steps.highlighted is None:
+            return None
+        option = steps.get_option_at_index(steps.highlighted)
+        return self.conductor.step(option.id) if option.id else None
+
+    def _detail(self) -> None:
+        step = self.highlighted_step()
+        detail = self.query_one("#step-detail", Static)
+        if step is None:
+            detail.update("")
+            return
+        st = self.conductor.state.step(step.id)
+        text = Text.assemble(
+            (step.title, "bold"), "\n", status_text(st.status), f" · {step.kind} step"
+        )
+        if step.description:
+            text.append(f"\n{step.description}")
+        state = self.conductor.state
+        if step.kind is StepKind.STRATEGY and state.strategy:
+            params = ", ".join(f"{k}={v}" for k, v in sorted(state.params.items()))
+            text.append(
+                f"\nStrategy: {step.strategy or state.strategy}"
+                + (f" ({params})" if params else "")
+            )
+        elif step.command:
+            first = step.command.strip().splitlines()[0]
+            text.append(f"\nRuns: {first}", style="dim")
+        if state.hosts and step.kind is not StepKind.MANUAL and step.kind is not StepKind.FORM:
+            text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
+        if st.summary:
+            text.append(f"\nResult: {st.summary}")
+        if st.skip_reason:
+            text.append(f"\nSkipped: {st.skip_reason}")
+        for note in st.notes[-3:]:
+            text.append(f"\n✎ {note}", style="#8fb8de")
+        detail.update(text)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._detail()
+
+    def action_do_step(self) -> None:
+        step = self.highlighted_step()
+        if step:
+            self.app.do_step(step.id)
+
+    def action_current(self) -> None:
+        current = self.conductor.current()
+        if current:
+            steps = self.query_one("#steps", OptionList)
+            steps.highlighted = steps.get_option_index(current.id)
+
+    def action_note(self) -> None:
+        step = self.highlighted_step()
+        self.app.prompt_note(step.id if step else None)
+
+    def action_skip(self) -> None:
+        from console.ui.screens.dialogs import TextPrompt
+
+        step = self.highlighted_step()
+        if step is None:
+            return
+        if self.conductor.state.step(step.id).status.finished:
+            self.notify(f"“{step.title}” is already finished.")
+            return
+
+        def skipped(reason: str | None) -> None:
+            if not reason:
+                return
+            try:
+                self.conductor.skip(step.id, reason)
+            except ProcedureError as exc:
+                self.notify(str(exc), title="Not skipped", severity="error")
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Skip “{step.title}”",
+                "Why is it safe to skip this step? The reason goes into the record.",
+                "Skip reason",
+            ),
+            skipped,
+        )
+
+    def select_step(self, step_id: str) -> None:
+        steps = self.query_one("#steps", OptionList)
+        steps.highlighted = steps.get_option_index(step_id)

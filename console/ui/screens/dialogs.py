@@ -1,0 +1,81 @@
+"""Small modal dialogs: a text prompt (note, skip reason, abort reason) and a yes/no."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class TextPrompt(ModalScreen[str | None]):
+    """Ask for one line of text; Enter accepts, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        placeholder: str,
+        *,
+        required: bool = True,
+        danger: bool = False,
+    ):
+        super().__init__()
+        self.title_text = title
+        self.explanation = explanation
+        self.placeholder = placeholder
+        self.required = required
+        self.danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog" + (" -danger" if self.danger else "")):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.explanation, classes="dialog-text")
+            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield Label("", id="prompt-error", classes="error-line")
+            yield Static("Enter to accept · Esc to cancel", classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if self.required and not text:
+            self.query_one("#prompt-error", Label).update(
+                "Type something first: this cannot be empty."
+            )
+            return
+        self.dismiss(text or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; the safe answer is focused."""
+
+    BINDINGS = [
+        Binding("escape", "answer(False)", "No", id="dialog.no"),
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+    ]
+
+    def __init__(self, title: str, question: str, yes: str = "Yes", no: str = "No"):
+        super().__init__()
+        self.title_text, self.question, self.yes, self.no = title, question, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -danger"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.question, classes="dialog-text")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.no} (Esc)", id="no", variant="primary")
+                yield Button(f"{self.yes} (Y)", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

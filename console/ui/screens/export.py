@@ -1,0 +1,90 @@
+"""Export: path, format and starred-only, with a preview before anything is written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Input, Label, Markdown, Select, Switch
+
+from console.journal.export.markdown import render_markdown
+from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.incident_bar import IncidentBar
+
+FORMATS = [("Markdown", "markdown")]
+
+
+class ExportScreen(IncidentScreen):
+    """Preview the rollback document, then write it; the write is journalled."""
+
+    TAB = "export"
+    BINDINGS = [
+        Binding("ctrl+s", "write", "Write", id="export.write"),
+        Binding("ctrl+r", "preview", "Refresh preview", id="export.preview"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield IncidentBar(self.TAB)
+        with Horizontal(id="export-options"):
+            yield Label("Path", classes="inline-label")
+            yield Input(id="export-path", compact=True)
+            yield Label("Starred only", classes="inline-label")
+            yield Switch(id="starred-only")
+            yield Select(
+                FORMATS, value="markdown", allow_blank=False, id="export-format", compact=True
+            )
+        yield Label("", id="export-status")
+        with VerticalScroll(id="preview-box"):
+            yield Markdown(id="preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        path = self.conductor.recorder.path.parent / "rollback.md"
+        self.query_one("#export-path", Input).value = str(path)
+        self.query_one("#export-path", Input).cursor_position = 0
+        self._text = ""
+        self.query_one("#export-status", Label).update(
+            "Preview below. Ctrl+S writes it to the path; the write is journalled."
+        )
+        self.action_preview()
+
+    def document(self) -> str:
+        starred = self.query_one("#starred-only", Switch).value
+        return render_markdown(self.conductor.recorder.events, starred_only=starred)
+
+    def sync(self) -> None:
+        if self.is_mounted and self.is_current:
+            self.action_preview()
+
+    def action_preview(self) -> None:
+        text = self.document()
+        if text != self._text:
+            self._text = text
+            self.query_one("#preview", Markdown).update(text)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.action_preview()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_write()
+
+    def action_write(self) -> None:
+        status = self.query_one("#export-status", Label)
+        raw = self.query_one("#export-path", Input).value.strip()
+        if not raw:
+            status.update("✘ Type a path to write the document to.")
+            return
+        path = Path(raw).expanduser()
+        text = self.document()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            status.update(f"✘ Could not write {path}: {exc.strerror or exc}")
+            return
+        starred = self.query_one("#starred-only", Switch).value
+        self.conductor.record_export(str(path), "markdown", starred_only=starred)
+        status.update(f"✔ Written: {path} ({len(text.encode())} bytes)")
+        self.notify(f"Rollback document written to {path}.", title="Exported")

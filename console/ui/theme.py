@@ -1,0 +1,25 @@
+"""Our own theme: calm dark colours with strong, distinct status hues."""
+
+from __future__ import annotations
+
+from textual.theme import Theme
+
+ROLLBACK_THEME = Theme(
+    name="rollback",
+    primary="#5fa8d3",
+    secondary="#8fb8de",
+    accent="#e0b44c",
+    foreground="#e6e6e6",
+    background="#15191e",
+    surface="#1d2329",
+    panel="#26303a",
+    success="#6cc07a",
+    warning="#e0b44c",
+    error="#ef6b6b",
+    dark=True,
+    variables={
+        "footer-key-foreground": "#e0b44c",
+        "block-cursor-text-style": "bold",
+        "input-selection-background": "#5fa8d3 35%",
+    },
+)

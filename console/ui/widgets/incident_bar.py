@@ -1,0 +1,78 @@
+"""The persistent incident line and the screen tabs, on top of every incident screen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from rich.text import Text
+from textual.widget import Widget
+
+from console.model.state import IncidentState
+
+TABS = [
+    ("f2", "checklist", "Checklist"),
+    ("f3", "execution", "Execution"),
+    ("f4", "timeline", "Timeline"),
+    ("f5", "form", "Post-rollback"),
+    ("f6", "export", "Export"),
+]
+
+
+def elapsed_text(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class IncidentBar(Widget):
+    """Incident id, trigger, phase, elapsed time and DRILL; then one tab per screen."""
+
+    DEFAULT_CSS = """
+    IncidentBar {
+        height: 2;
+        background: $panel;
+        color: $foreground;
+    }
+    """
+
+    def __init__(self, active: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.active = active
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.refresh)
+
+    def _facts(self, state: IncidentState) -> Text:
+        app = self.app
+        line = Text(no_wrap=True, overflow="ellipsis")
+        if state.drill:
+            line.append(" DRILL ", style="bold reverse #e0b44c")
+            line.append(" ")
+        line.append(f" {state.incident_id or 'no incident'}", style="bold")
+        trigger = state.trigger.label if state.trigger else "no trigger declared"
+        line.append(" │ ", style="dim")
+        line.append(trigger, style="#ef6b6b")
+        line.append(" │ ", style="dim")
+        line.append(app.phase_title(), style="#5fa8d3")
+        if state.opened_at:
+            end = state.closed_at or app.clock.now()
+            line.append(" │ ", style="dim")
+            line.append(elapsed_text(end - state.opened_at), style="bold")
+        if state.outcome:
+            line.append(f"  closed: {state.outcome}", style="bold")
+        return line
+
+    def _tabs(self) -> Text:
+        tabs = Text(no_wrap=True, overflow="ellipsis")
+        for key, name, label in TABS:
+            key = self.app.key_for(f"go.{name}", key)
+            style = "bold reverse #5fa8d3" if name == self.active else ""
+            tabs.append(" ")
+            tabs.append(f" {key.upper()} ", style=style if style else "bold #e0b44c")
+            tabs.append(f"{label} ", style=style)
+        return tabs
+
+    def render(self) -> Text:
+        conductor = getattr(self.app, "conductor", None)
+        if conductor is None:
+            return Text(" no incident open")
+        return Text("\n").join([self._facts(conductor.state), self._tabs()])

@@ -1,0 +1,110 @@
+"""Write an SVG of every screen of the real app, driven on the demo fleet, into screenshots/.
+
+Run with: python scripts/screenshots.py [--size 100x30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from console.demo.fleet import DemoFleet
+from console.engine.session import Engine
+from console.model.settings import load_settings
+from console.paths import demo_config
+from console.ui.app import RollbackApp, make_app
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def until(pilot: Pilot, condition, timeout: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise TimeoutError("the demo did not get there in time")
+        await pilot.pause(0.05)
+
+
+async def keys(pilot: Pilot, text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def shot(app: RollbackApp, name: str) -> None:
+    app.save_screenshot(f"{name}.svg", str(OUT))
+    print(f"screenshots/{name}.svg")
+
+
+async def tour(size: tuple[int, int]) -> None:
+    settings = load_settings(demo_config())
+    async with DemoFleet(settings) as fleet:
+        with tempfile.TemporaryDirectory() as journals:
+            engine = Engine(fleet.settings, Path(journals))
+            app = make_app(fleet.settings, engine)
+            async with app.run_test(size=size) as pilot:
+                await pilot.pause(0.2)
+                shot(app, "home")
+                await pilot.press("n", "down", "enter")
+                await keys(pilot, "checkout fails for 30% of users since 2.4.1")
+                shot(app, "trigger")
+                await pilot.press("enter")
+                await until(pilot, lambda: type(app.screen).__name__ == "PickerScreen")
+                await pilot.press("space")
+                await pilot.pause(0.2)
+                shot(app, "picker")
+                await pilot.press("enter")
+                conductor = app.conductor
+                await until(pilot, lambda: conductor is not None and conductor.state.strategy)
+                await pilot.pause(0.2)
+                shot(app, "checklist")
+                while (step := conductor.current()) and step.id != "verify":
+                    await pilot.press("f2")
+                    await pilot.pause(0.1)
+                    await pilot.press("enter")
+                    await until(pilot, lambda s=step: conductor.state.step(s.id).status.finished)
+                    if step.id == "restore":
+                        await pilot.pause(0.3)
+                        shot(app, "execution")
+                await pilot.press("f2")
+                await pilot.press("n")
+                await keys(pilot, "web back on 2.4.0, error rate normal")
+                await pilot.press("enter")
+                await pilot.pause(0.2)
+                shot(app, "checklist-later")
+                await pilot.press("f4")
+                await pilot.pause(0.3)
+                shot(app, "timeline")
+                await pilot.press("f5")
+                await keys(pilot, "web 2.4.1 broke checkout")
+                await pilot.press("enter")
+                await keys(pilot, "a null price in the cart")
+                await pilot.pause(0.2)
+                shot(app, "post-rollback")
+                await pilot.press("f6")
+                await pilot.pause(0.5)
+                shot(app, "export")
+                await pilot.press("f1")
+                await pilot.pause(0.2)
+                shot(app, "help")
+                await pilot.press("escape", "f2", "s")
+                await keys(pilot, "verified by hand on the bridge")
+                shot(app, "skip-dialog")
+                await pilot.press("escape")
+            await engine.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="100x30", help="terminal size, WIDTHxHEIGHT")
+    args = parser.parse_args()
+    width, height = (int(n) for n in args.size.split("x"))
+    OUT.mkdir(exist_ok=True)
+    asyncio.run(tour((width, height)))
+
+
+if __name__ == "__main__":
+    main()

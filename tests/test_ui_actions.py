@@ -1,0 +1,104 @@
+"""Pilot tests for abort, retry of failed hosts, and skipping a step with a reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.model.state import HostStatus, StepStatus
+from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
+from console.ui.screens.execution import ExecutionScreen
+from tests.test_ui_support import (  # noqa: F401
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    type_text,
+    until,
+)
+
+STEP = "capture-evidence"
+
+
+async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings(), [Fault(FaultKind.HANG, "web-1")]) as fleet:
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            await pilot.press("enter", "enter")  # the two manual steps
+            await until(pilot, lambda: conductor.current().id == STEP)
+            await pilot.pause(0.1)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            hosts = conductor.state.step(STEP).hosts
+            await until(
+                pilot,
+                lambda: (
+                    len(hosts) == 3
+                    and hosts["web-1"].status is HostStatus.RUNNING
+                    and hosts["web-2"].status is HostStatus.SUCCEEDED
+                ),
+            )
+            await pilot.press("ctrl+q")  # quitting mid-step asks first
+            assert isinstance(app.screen, ConfirmDialog)
+            await pilot.press("escape")
+            assert isinstance(app.screen, ExecutionScreen)
+            await pilot.press("a")
+            assert isinstance(app.screen, TextPrompt)
+            await pilot.press("enter")  # an empty reason is refused, visibly
+            assert "cannot be empty" in str(app.screen.query_one("#prompt-error").render())
+            await type_text(pilot, "web-1 hangs; stop and rethink")
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.FAILED)
+            assert hosts["web-1"].status is HostStatus.ABORTED
+            assert conductor.state.aborts[0]["reason"] == "web-1 hangs; stop and rethink"
+            await pilot.pause(0.1)
+            title = str(app.screen.query_one("#exec-title").render())
+            assert "1 failed" in title
+
+
+async def test_retry_failed_hosts_runs_only_those(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        metrics = fleet.sandboxes["web-2"] / "service" / "metrics"
+        saved = metrics.read_text()
+        metrics.unlink()  # web-2 fails the first time
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            await pilot.press("enter", "enter")
+            await until(pilot, lambda: conductor.current().id == STEP)
+            await pilot.pause(0.1)
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.FAILED)
+            assert conductor.failed_hosts(STEP) == ["web-2"]
+            metrics.write_text(saved)
+            await pilot.pause(0.1)
+            await pilot.press("t")
+            await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.DONE)
+            runs = conductor.state.step(STEP).hosts
+            assert runs["web-2"].attempt == 2
+            assert runs["web-1"].attempt == 1
+            started = [e for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED]
+            assert started[-1].data["hosts"] == ["web-2"]
+
+
+async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        await pilot.press("s")
+        assert isinstance(app.screen, TextPrompt)
+        await pilot.press("enter")
+        assert isinstance(app.screen, TextPrompt)  # still asking: no reason given
+        await type_text(pilot, "bridge already open from the release call")
+        await pilot.press("enter")
+        await until(pilot, lambda: conductor.state.step("open-bridge").status.finished)
+        st = conductor.state.step("open-bridge")
+        assert st.status is StepStatus.SKIPPED
+        assert st.skip_reason == "bridge already open from the release call"
+        await until(pilot, lambda: conductor.current().id == "stop-traffic-shift")

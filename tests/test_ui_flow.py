@@ -1,0 +1,113 @@
+"""The whole rollback with keys only, on the demo fleet, asserted on the journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.demo.fleet import DemoFleet
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.procedure import FormField
+from console.model.state import StepStatus
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.export import ExportScreen
+from console.ui.screens.form import FormScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from tests.test_ui_support import (  # noqa: F401
+    INCIDENT_ID,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    type_text,
+    until,
+)
+
+ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
+
+
+async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n")
+            assert isinstance(app.screen, TriggerScreen)
+            await pilot.press("ctrl+s")  # no trigger chosen yet: refused, said so
+            assert "Choose a manual trigger" in str(app.screen.query_one("#trigger-error").render())
+            await pilot.press("down", "enter")  # user impact assessment
+            await pilot.press("enter")  # empty reason: refused, said so
+            assert "Type a reason" in str(app.screen.query_one("#trigger-error").render())
+            await type_text(pilot, "checkout errors for 30% of users")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+
+            await pilot.press("space", "enter")  # the whole `web` system
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            conductor = app.conductor
+            assert conductor is not None
+            assert conductor.state.systems == ["web"]
+            assert conductor.state.strategy == "version-rollback"
+
+            while (step := conductor.current()) is not None and step.kind.value != "form":
+                await pilot.press("f2")
+                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+                await pilot.pause(0.1)
+                await pilot.press("enter")
+                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+                if step.kind.value != "manual":
+                    assert isinstance(app.screen, ExecutionScreen)
+                st = conductor.state.step(step.id)
+                assert st.status is StepStatus.DONE, (step.id, st.summary, app.screen)
+
+            await pilot.press("f2")
+            await pilot.pause(0.1)
+            await pilot.press("enter")  # the first form step opens the form
+            await until(pilot, lambda: isinstance(app.screen, FormScreen))
+            answers = {
+                FormField.REASON: "web 2.4.1 broke checkout",
+                FormField.ROOT_CAUSE: "a null price in the cart",
+                FormField.REMEDIATION: "fix and add a test",
+                FormField.PROCEDURE_UPDATES: "canary first",
+                FormField.RETRY_SCHEDULE: "2026-03-20",
+                FormField.LESSONS: "watch the error rate",
+            }
+            for text in answers.values():
+                await type_text(pilot, text)
+                await pilot.press("enter")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: conductor.current() is None)
+
+            await pilot.press("f6")
+            await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: bool(conductor.state.exports))
+
+        for host in ("web-1", "web-2", "web-3"):
+            assert (fleet.sandboxes[host] / "current").readlink().name == "2.4.0"
+
+    journal = tmp_path / "incidents" / INCIDENT_ID / "journal.jsonl"
+    events = read_journal(journal).events
+    kinds = [e.kind for e in events]
+    trigger = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
+    assert trigger.data["kind"] == "user-impact"
+    assert trigger.data["reason"] == "checkout errors for 30% of users"
+    assert all(e.who.user == "commander" for e in events)
+    assert kinds.count(Kind.STEP_CONFIRMED) == 3
+    restore = [e for e in events if e.kind == Kind.COMMAND_RESULT and e.where.step == "restore"]
+    assert {e.where.host for e in restore} == {"web-1", "web-2", "web-3"}
+    assert not any(e.data.get("failure") for e in restore)
+    fields = {e.data["field"]: e.data["value"] for e in events if e.kind == Kind.FIELD_SET}
+    assert fields == {f.value: v for f, v in answers.items()}
+    export = next(e for e in events if e.kind == Kind.EXPORT_WRITTEN)
+    document = Path(export.data["path"]).read_text()
+    for section in (
+        "## Trigger event details",
+        "## Timeline of actions",
+        "## Systems affected",
+        "## Resolution steps",
+        "## Lessons learned",
+    ):
+        assert section in document
+    assert "watch the error rate" in document
+    assert "User impact assessment" in document

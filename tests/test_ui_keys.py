@@ -1,0 +1,65 @@
+"""Keymap overrides from the configuration, help generated from bindings, the palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from console.model.settings import ConsoleOptions
+from console.ui.screens.help import HelpScreen
+from console.ui.screens.timeline import TimelineScreen
+from tests.test_ui_support import (  # noqa: F401
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    type_text,
+    until,
+)
+
+
+async def test_keymap_from_settings_moves_a_binding(tmp_path: Path) -> None:
+    base = demo_settings()
+    settings = base.model_copy(
+        update={"console": ConsoleOptions(keymap={"go.timeline": "f9", "help": "f10"})}
+    )
+    app = build_app(settings, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f4")  # no longer bound
+        assert not isinstance(app.screen, TimelineScreen)
+        await pilot.press("f9")
+        await until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+        await pilot.press("f10")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        table = app.screen.query_one("#keys", DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert ["f9", "Timeline", "go.timeline"] in [[str(c) for c in r] for r in rows]
+
+
+async def test_palette_jumps_to_a_step(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "Restore previous")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        step = app.screen.highlighted_step()
+        assert step is not None and step.id == "restore"
+
+
+async def test_note_from_the_timeline_becomes_an_event(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f4", "n")
+        await type_text(pilot, "customer support informed")
+        await pilot.press("enter")
+        conductor = app.conductor
+        await until(pilot, lambda: bool(conductor.state.notes))
+        assert conductor.state.notes[-1][1] == "customer support informed"
+        await pilot.press("s")  # star the newest event (the note)
+        await until(pilot, lambda: bool(conductor.state.stars))

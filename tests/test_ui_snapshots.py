@@ -1,0 +1,114 @@
+"""Snapshots of every screen at 80x24 and 120x36, over a journal recorded with a fixed clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from tests.test_ui_support import (  # noqa: F401
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    populated,
+    type_text,
+)
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The app over a relative journal root, so paths on screen are stable."""
+    monkeypatch.chdir(tmp_path)
+    settings = demo_settings()
+    engine, conductor = populated(settings, Path("incidents"))
+    app = build_app(settings, Path("incidents"), engine)
+    app.prepared = conductor  # type: ignore[attr-defined]
+    return app
+
+
+async def _open(pilot: Pilot, screen: str) -> None:
+    app = pilot.app
+    app.attach(app.prepared)
+    await app.push_screen(screen)
+    await pilot.pause()
+
+
+def _screen(name: str, *keys: str):
+    async def run_before(pilot: Pilot) -> None:
+        await _open(pilot, name)
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+async def _home(pilot: Pilot) -> None:
+    await pilot.pause(0.1)
+
+
+async def _trigger(pilot: Pilot) -> None:
+    await pilot.press("n", "down", "enter")
+    await type_text(pilot, "checkout fails for 30% of users")
+    await pilot.pause(0.1)
+
+
+async def _trigger_refused(pilot: Pilot) -> None:
+    await pilot.press("n", "down", "enter", "enter")
+    await pilot.pause(0.1)
+
+
+async def _picker(pilot: Pilot) -> None:
+    await pilot.app.push_screen(PickerScreen())
+    await pilot.press("space", "down", "down", "down", "down", "space")
+    await pilot.pause(0.1)
+
+
+async def _help(pilot: Pilot) -> None:
+    await _open(pilot, "checklist")
+    await pilot.press("f1")
+    await pilot.pause(0.1)
+
+
+async def _skip_dialog(pilot: Pilot) -> None:
+    await _open(pilot, "checklist")
+    await pilot.press("s")
+    await type_text(pilot, "not needed")
+    await pilot.pause(0.1)
+
+
+async def _form_error(pilot: Pilot) -> None:
+    await _open(pilot, "form")
+    await pilot.press("tab", "tab", "tab", "tab")
+    await type_text(pilot, "next friday")
+    await pilot.press("ctrl+s")
+    await pilot.pause(0.1)
+
+
+SCREENS = {
+    "home": _home,
+    "trigger": _trigger,
+    "trigger-refused": _trigger_refused,
+    "picker": _picker,
+    "checklist": _screen("checklist"),
+    "execution": _screen("execution", "down"),
+    "timeline": _screen("timeline"),
+    "timeline-filtered": _screen("timeline", "slash", "w", "e", "b", "-", "2"),
+    "form": _screen("form"),
+    "form-bad-date": _form_error,
+    "export": _screen("export"),
+    "help": _help,
+    "skip-dialog": _skip_dialog,
+}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen(snap_compare, app, screen: str, size: str) -> None:
+    assert TriggerScreen  # the trigger screen is reached with keys from home
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=SCREENS[screen])

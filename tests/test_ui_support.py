@@ -1,0 +1,131 @@
+"""Shared helpers for the UI tests: fixed clock, fixed names, a keys-only driver."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from console.engine.session import Engine
+from console.model.clock import FixedClock
+from console.model.events import Actor, Kind
+from console.model.procedure import FormField
+from console.model.settings import Settings, load_settings
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+from console.ui.app import RollbackApp, make_app
+
+START = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
+ACTOR = Actor(user="commander")
+INCIDENT_ID = "20260314-093000-demo"
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blinking cursors make screenshots depend on timing."""
+    monkeypatch.setattr(Input, "cursor_blink", False)
+
+
+def demo_settings() -> Settings:
+    return load_settings(demo_config())
+
+
+def build_engine(settings: Settings, root: Path) -> Engine:
+    return Engine(settings, root, clock=FixedClock(START), actor=ACTOR)
+
+
+def build_app(settings: Settings, root: Path, engine: Engine | None = None) -> RollbackApp:
+    """The app over a journal root, with a clock that shows 0:12:34 elapsed and never moves."""
+    engine = engine or build_engine(settings, root)
+    screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
+    return make_app(settings, engine, screen_clock, incident_id=INCIDENT_ID)
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+    """Wait (bounded) until `condition()` holds, letting the app run."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(
+                f"timed out after {timeout} s on {pilot.app.screen!r}: {condition.__code__.co_firstlineno}"
+            )
+        await pilot.pause(0.05)
+
+
+async def type_text(pilot: Pilot, text: str) -> None:
+    await pilot.press(*["space" if ch == " " else ch for ch in text])
+
+
+def _run_on_hosts(conductor, step_id: str, results: dict[str, tuple[str, int, str]]) -> None:
+    """Record a step's run on hosts without SSH: (stage, exit status, output) per host."""
+    record = conductor.recorder.record
+    step = conductor.step(step_id)
+    data = {"title": step.title, "phase": conductor.settings.procedure.phase_of(step_id).value}
+    record(Kind.STEP_STARTED, step=step_id, hosts=list(results), attempt=1, **data)
+    for host, (stage, status, line) in results.items():
+        where = {"system": "web", "host": host, "step": step_id}
+        record(Kind.COMMAND_INTENT, command=f"sh -c {stage}", stage=stage, attempt=1, **where)
+        record(
+            Kind.COMMAND_OUTPUT, stream="stdout", lines=["current release: 2.4.1", line], **where
+        )
+        if status is None:
+            continue
+        result = {"exit_status": status, "duration": 0.25}
+        if status:
+            result |= {"failure": "non-zero exit", "detail": f"exit status {status}"}
+        record(Kind.COMMAND_RESULT, stage=stage, final=True, **result, **where)
+
+
+def populated(settings: Settings, root: Path):
+    """An incident half way through the restore step, recorded with a fixed clock."""
+    engine = build_engine(settings, root)
+    conductor = engine.new_incident("Checkout errors after 2.4.1", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout fails for 30% of users")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback", {})
+    conductor.confirm("open-bridge")
+    conductor.confirm("stop-traffic-shift")
+    ok = ("run", 0, "error_rate=0.31")
+    for step_id in ("capture-evidence", "assess-state"):
+        _run_on_hosts(conductor, step_id, {h: ok for h in ("web-1", "web-2", "web-3")})
+        conductor.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step_id,
+            status="done",
+            summary="3 succeeded",
+            title=conductor.step(step_id).title,
+            phase=conductor.settings.procedure.phase_of(step_id).value,
+        )
+        if step_id == "capture-evidence":
+            conductor.skip("halt-delivery", "the pipeline was already paused by release management")
+    conductor.note("bridge open on #inc-checkout", "open-bridge")
+    conductor.confirm("initiate")
+    _run_on_hosts(
+        conductor,
+        "restore",
+        {
+            "web-1": ("verify", 0, "healthy on 2.4.0"),
+            "web-2": ("action", 3, "no release to roll back to from 2.4.1"),
+            "web-3": ("action", None, "service restarted on 2.4.0"),
+        },
+    )
+    conductor.star(conductor.state.last_seq - 2)
+    conductor.set_field(FormField.REASON, "web 2.4.1 broke checkout", "document-reason")
+    return engine, conductor
+
+
+async def open_incident(pilot: Pilot, reason: str = "checkout errors") -> None:
+    """Home -> new incident -> user impact + reason -> the whole `web` system -> checklist."""
+    await pilot.press("n", "down", "enter")
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == "PickerScreen")
+    await pilot.press("space", "enter")
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == "ChecklistScreen")
+    await pilot.pause(0.1)

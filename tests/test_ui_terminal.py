@@ -1,0 +1,113 @@
+"""`rollback-console demo` in a real terminal (tmux, 80x24), driven with keys."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Tmux:
+    def __init__(self, tmp: Path):
+        self.socket = f"rc-test-{uuid.uuid4().hex[:8]}"
+        self.tmp = tmp
+
+    def run(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+        )
+        return result.stdout
+
+    def start(self, command: str) -> None:
+        env = {
+            **os.environ,
+            "ROLLBACK_CONSOLE_STATE": str(self.tmp / "state"),
+            "TERM": "xterm-256color",
+        }
+        subprocess.run(
+            [
+                "tmux",
+                "-L",
+                self.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "rc",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                command,
+            ],
+            env=env,
+            check=True,
+            timeout=10,
+        )
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", "-t", "rc", key)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", "rc", "-l", text)
+        time.sleep(0.2)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "rc")
+
+    def wait_for(self, text: str, tries: int = 100, every: float = 0.2) -> str:
+        screen = ""
+        for _ in range(tries):
+            screen = self.screen()
+            if text in screen:
+                return screen
+            time.sleep(every)
+        raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start("rollback-console demo; echo EXITED $?; sleep 30")
+        tmux.wait_for("Press N to declare a new incident")
+        tmux.keys("n")
+        tmux.wait_for("Declare the rollback trigger")
+        tmux.keys("Down", "Enter")
+        tmux.type("checkout errors for 30% of users")
+        tmux.keys("Enter")
+        tmux.wait_for("Pick the affected systems")
+        tmux.keys("Space")
+        tmux.wait_for("3/3 hosts")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Step 1 of")
+        assert "User impact assessment" in screen
+        tmux.keys("Enter")
+        tmux.wait_for("Step 2 of")
+        tmux.keys("Enter")
+        tmux.wait_for("Step 3 of")
+        tmux.keys("Enter")  # runs a command step on the three web hosts over SSH
+        screen = tmux.wait_for("3 of 3 hosts finished")
+        assert "succeeded" in screen
+        assert "web-1" in screen and "web-3" in screen
+        tmux.keys("F4")
+        tmux.wait_for("filter by kind")
+        tmux.keys("C-q")
+        tmux.wait_for("EXITED 0")
+        journals = list((tmp_path / "state" / "demo-incidents").glob("*/journal.jsonl"))
+        assert len(journals) == 1
+        assert '"step.completed"' in journals[0].read_text()
+    finally:
+        tmux.kill()
