@@ -81,3 +81,27 @@ def sshd_server(tmp_path: Path, sshd_account: _sshd.Account) -> Iterator[SshdFix
         server.stop()
         for path in fixture._sandboxes:
             shutil.rmtree(path, ignore_errors=True)
+
+
+# --- the embedded demo fleet -------------------------------------------------
+
+
+@pytest.fixture
+async def demo():
+    """The demo fleet on loopback, with its settings pointing at it."""
+    from console.demo.fleet import DemoFleet
+    from console.model.settings import load_settings
+    from console.paths import demo_config
+
+    async with DemoFleet(load_settings(demo_config())) as fleet:
+        yield fleet
+
+
+@pytest.fixture
+async def pool(demo):
+    """One SSH pool for the demo fleet, closed after the test."""
+    from console.engine.ssh import SshPool
+
+    pool = SshPool(demo.settings.inventory.ssh)
+    yield pool
+    await pool.close()

@@ -3,9 +3,6 @@ recovery time in the state and the exported document."""
 
 from __future__ import annotations
 
-import pytest
-
-from console.demo.fleet import DemoFleet
 from console.demo.sandbox import current_release
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
@@ -15,23 +12,9 @@ from console.journal.export.markdown import render_markdown
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
-from console.model.settings import Settings, load_settings
+from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
-from console.paths import demo_config
-
-
-@pytest.fixture
-async def demo():
-    async with DemoFleet(load_settings(demo_config())) as fleet:
-        yield fleet
-
-
-@pytest.fixture
-async def pool(demo):
-    pool = SshPool(demo.settings.inventory.ssh)
-    yield pool
-    await pool.close()
 
 
 def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:

@@ -10,7 +10,6 @@ import json
 import pytest
 
 from console.cli import main
-from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.engine.verify import take_up
@@ -18,9 +17,8 @@ from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
-from console.model.settings import Settings, load_settings
+from console.model.settings import Settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config
 
 
 def with_triggers(settings: Settings, **changes) -> Settings:
@@ -31,19 +29,6 @@ def with_triggers(settings: Settings, **changes) -> Settings:
             trigger.update(changes.pop("web_errors", {}))
     data["triggers"].update(changes)
     return Settings.model_validate(data)
-
-
-@pytest.fixture
-async def demo():
-    async with DemoFleet(load_settings(demo_config())) as fleet:
-        yield fleet
-
-
-@pytest.fixture
-async def pool(demo):
-    pool = SshPool(demo.settings.inventory.ssh)
-    yield pool
-    await pool.close()
 
 
 def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:

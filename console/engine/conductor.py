@@ -9,10 +9,9 @@ from collections.abc import Callable
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.locking import IncidentLocking
-from console.engine.runner import BetweenWaves, HostOutcome, Runner, RunPlan
+from console.engine.runner import BetweenWaves, Runner, RunPlan
 from console.engine.ssh import SshPool, Target, targets_for
 from console.engine.steps import StepActions, strategy_groups
-from console.engine.steps import count_summary as _count_summary
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
 from console.journal.lock import SystemLocks
@@ -230,7 +229,7 @@ class Conductor(StepActions, IncidentLocking):
                 **self._step_data(step),
             )
             outcomes = await self._execute(step, targets, groups_for, attempt, plan, strategy)
-            return self._finish(step, outcomes)
+            return self._complete(step.id, outcomes, self._step_data(step))
         finally:
             self._running.discard(step_id)
 
@@ -253,15 +252,7 @@ class Conductor(StepActions, IncidentLocking):
         outcomes = await self.runner.run(
             step_id, targets, lambda t: [("run", in_workdir(command, t.workdir))]
         )
-        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step_id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary=_count_summary(outcomes),
-            **data,
-        )
-        return ok
+        return self._complete(step_id, outcomes, data)
 
     def preview(self, step_id: str) -> dict[str, list[tuple[str, str]]]:
         """Every command a step would send, per host, rendered and quoted; nothing is sent."""
@@ -324,18 +315,6 @@ class Conductor(StepActions, IncidentLocking):
             return in_workdir(render(template, values), target.workdir)
         except ParameterError as exc:
             raise ProcedureError(str(exc)) from None
-
-    def _finish(self, step: Step, outcomes: dict[str, HostOutcome]) -> bool:
-        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
-        summary = _count_summary(outcomes)
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step.id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary=summary,
-            **self._step_data(step),
-        )
-        return ok
 
     def status_summary(self) -> str:
         """One line for people: trigger, systems and how each host stands."""

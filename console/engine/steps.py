@@ -189,6 +189,18 @@ class StepActions:
 
     # -- undo ---------------------------------------------------------------------
 
+    def _complete(self, step_id: str, outcomes: dict[str, HostOutcome], data: dict) -> bool:
+        """Record how a step ended on its hosts; True when every host succeeded."""
+        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step_id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary=count_summary(outcomes),
+            **data,
+        )
+        return ok
+
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched."""
         step = self.step(step_id)
@@ -237,15 +249,7 @@ class StepActions:
             )
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
-        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=undo_id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary=count_summary(outcomes),
-            **data,
-        )
-        return ok
+        return self._complete(undo_id, outcomes, data)
 
     # -- communicate status -------------------------------------------------------
 
