@@ -39,11 +39,15 @@ def build_engine(settings: Settings, root: Path) -> Engine:
     return Engine(settings, root, clock=FixedClock(START), actor=ACTOR)
 
 
-def build_app(settings: Settings, root: Path, engine: Engine | None = None) -> RollbackApp:
+def build_app(
+    settings: Settings, root: Path, engine: Engine | None = None, *, sample_probes: bool = False
+) -> RollbackApp:
     """The app over a journal root, with a clock that shows 0:12:34 elapsed and never moves."""
     engine = engine or build_engine(settings, root)
     screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
-    return make_app(settings, engine, screen_clock, incident_id=INCIDENT_ID)
+    return make_app(
+        settings, engine, screen_clock, incident_id=INCIDENT_ID, sample_probes=sample_probes
+    )
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:

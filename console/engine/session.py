@@ -11,9 +11,9 @@ from console.engine.ssh import SshPool
 from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
-from console.journal.store import JOURNAL_NAME, JournalError, read_journal
+from console.journal.store import JOURNAL_NAME, JournalError, parse_line
 from console.model.clock import Clock, SystemClock
-from console.model.events import Actor
+from console.model.events import Actor, Event
 from console.model.settings import Settings
 from console.model.state import fold
 
@@ -28,6 +28,17 @@ class IncidentSummary:
     opened_at: datetime | None
     outcome: str | None
     drill: bool
+
+
+def _incident_events(path: Path) -> list[Event]:
+    """The `incident.*` events of a journal, all a summary needs, without parsing the rest:
+    listing incidents must stay cheap however long one of them is."""
+    lines = path.read_bytes().split(b"\n")
+    return [
+        parse_line(raw, path, number)
+        for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
+        if b'"incident.' in raw
+    ]
 
 
 class Engine:
@@ -85,8 +96,8 @@ class Engine:
             return found
         for path in sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}")):
             try:
-                state = fold(read_journal(path).events)
-            except JournalError:
+                state = fold(_incident_events(path))
+            except (JournalError, OSError):
                 continue
             found.append(
                 IncidentSummary(

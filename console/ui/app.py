@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -10,20 +12,23 @@ from textual.binding import Binding
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.session import Engine
+from console.engine.watcher import Watcher
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event
 from console.model.procedure import StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 from console.ui.commands import IncidentCommands
+from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
+from console.ui.resume import ResumeActions
 from console.ui.theme import ROLLBACK_THEME
 
 FLUSH_SECONDS = 1 / 30
 INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 
 
-class RollbackApp(App[int]):
+class RollbackApp(ResumeActions, App[int]):
     """The incident commander's console."""
 
     CSS_PATH = "app.tcss"
@@ -37,8 +42,11 @@ class RollbackApp(App[int]):
         Binding("f4", "go('timeline')", "Timeline", id="go.timeline", show=False),
         Binding("f5", "go('form')", "Post-rollback", id="go.form", show=False),
         Binding("f6", "go('export')", "Export", id="go.export", show=False),
+        Binding("v", "verify_unknown", "Verify unknown", id="resume.verify"),
+        Binding("r", "retry_unknown", "Retry unknown", id="resume.retry"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
+    read_only = False
 
     def __init__(
         self,
@@ -46,8 +54,11 @@ class RollbackApp(App[int]):
         engine: Engine,
         clock: Clock | None = None,
         incident_id: str | None = None,
+        resume: Path | None = None,
+        sample_probes: bool = True,
     ):
         super().__init__()
+        self.resume_path = resume
         self.settings = settings
         self.engine = engine
         self.clock = clock or SystemClock()
@@ -57,6 +68,8 @@ class RollbackApp(App[int]):
         self.keymap = dict(settings.console.keymap)
         self._pending: list[Event] = []
         self._unsubscribe: Callable[[], None] | None = None
+        watcher = Watcher(settings, engine.pool, clock=self.clock)
+        self.live = LiveWatch(self, watcher, sampling=sample_probes)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -67,10 +80,14 @@ class RollbackApp(App[int]):
         self.theme = "rollback"
         if self.keymap:
             self.set_keymap(self.keymap)
-        self.set_interval(FLUSH_SECONDS, self._flush)
+        self.set_interval(FLUSH_SECONDS, self._flush_events)
+        self.live.start()
         self.push_screen(HomeScreen())
+        if self.resume_path is not None:
+            self.resume_incident(self.resume_path)
 
     def on_unmount(self) -> None:
+        self.live.stop()
         if self._unsubscribe:
             self._unsubscribe()
 
@@ -83,7 +100,7 @@ class RollbackApp(App[int]):
         """Called synchronously by the Recorder: only buffer here."""
         self._pending.append(event)
 
-    def _flush(self) -> None:
+    def _flush_events(self) -> None:
         if not self._pending:
             return
         batch, self._pending = self._pending, []
@@ -106,7 +123,11 @@ class RollbackApp(App[int]):
             self.uninstall_screen(name)
         self.conductor = conductor
         self.exec_step = None
+        # The journal's events live as long as the incident: a resumed one can hold 100,000
+        # of them, and a full GC pass over those stalled the UI for ~0.8 s. Park them.
+        gc.freeze()
         self._unsubscribe = conductor.recorder.subscribe(self._on_event)
+        self.live.watcher.attach(conductor.recorder)
         screens = [ChecklistScreen, ExecutionScreen, TimelineScreen, FormScreen, ExportScreen]
         for name, screen_class in zip(INCIDENT_SCREENS, screens, strict=True):
             self.install_screen(screen_class(), name)
@@ -181,7 +202,7 @@ class RollbackApp(App[int]):
         except ProcedureError as exc:
             self.notify(str(exc), title="Not started", severity="error")
             return
-        self._flush()
+        self._flush_events()
         title = self.conductor.step(step_id).title
         if ok:
             self.notify(f"“{title}” succeeded on every host.", title="Step done")
@@ -206,6 +227,10 @@ class RollbackApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go" and self.conductor is None:
             return None
+        return self.allows(action) and self.check_unknown_action(action)
+
+    def allows(self, action: str) -> bool:
+        """Whether `action` may run at all (the follow view refuses what changes things)."""
         return True
 
     def action_go(self, name: str) -> None:
@@ -293,6 +318,15 @@ def make_app(
     clock: Clock | None = None,
     *,
     incident_id: str | None = None,
+    resume: Path | None = None,
+    sample_probes: bool = True,
 ) -> RollbackApp:
-    """The factory both the CLI and the tests call."""
-    return RollbackApp(settings, engine, clock, incident_id=incident_id)
+    """The factory both the CLI and the tests call; `resume` reopens that journal."""
+    return RollbackApp(
+        settings,
+        engine,
+        clock,
+        incident_id=incident_id,
+        resume=resume,
+        sample_probes=sample_probes,
+    )

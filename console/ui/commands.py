@@ -13,11 +13,21 @@ class IncidentCommands(Provider):
 
     def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
         app = self.app
+        live = getattr(app, "live", None)
+        watch: list[tuple[str, Callable[[], None], str]] = []
+        if live is not None and live.countdown is not None:
+            watch.append(
+                ("Cancel the automatic rollback countdown", self._cancel, "needs a reason")
+            )
         conductor = getattr(app, "conductor", None)
         if conductor is None:
-            return []
+            return watch
         out: list[tuple[str, Callable[[], None], str]] = [
+            *watch,
             ("Export the rollback document", partial(app.action_go, "export"), "F6"),
+            ("Run an ad-hoc command…", partial(self._execution, "adhoc"), "all hosts or one"),
+            ("Accept the highlighted host's key…", partial(self._execution, "accept_key"), "K"),
+            ("Assessment and data integrity", partial(self._execution, "assessment"), "I"),
             ("Abort the running step", app.prompt_abort, "asks for a reason"),
             ("Add a note to the timeline", app.prompt_note, "becomes an event"),
             ("Post-rollback form", partial(app.action_go, "form"), "F5"),
@@ -33,6 +43,16 @@ class IncidentCommands(Provider):
                 (f"Step {number}: {step.title}", partial(self._step, step.id), step.kind.value)
             )
         return out
+
+    def _execution(self, action: str) -> None:
+        self.app.action_go("execution")
+        getattr(self.app.get_screen("execution"), f"action_{action}")()
+
+    def _cancel(self) -> None:
+        from console.ui.screens.home import HomeScreen
+
+        home = next(s for s in self.app.screen_stack if isinstance(s, HomeScreen))
+        home.action_cancel_countdown()
 
     def _timeline(self, text: str) -> None:
         self.app.action_go("timeline")
@@ -52,7 +72,7 @@ class IncidentCommands(Provider):
         self.app.get_screen("checklist").select_step(step_id)
 
     async def discover(self) -> Hits:
-        for name, callback, help_text in self._commands()[:4]:
+        for name, callback, help_text in self._commands()[:6]:
             yield DiscoveryHit(name, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:

@@ -1,51 +1,81 @@
-"""Start the console: on the configured fleet, or on the embedded demo fleet."""
+"""Start the console: on the configured fleet, on the demo fleet, resumed, or following."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
+from console.journal.store import journal_path
 from console.model.settings import Settings
 from console.paths import incidents_dir
 from console.ui.app import make_app
+from console.ui.follow import make_follow_app
 
 
-async def _serve(settings: Settings, demo: bool) -> int:
+async def _serve(settings: Settings, demo: bool, resume: Path | None = None) -> int:
     engine = Engine(settings, incidents_dir(demo=demo))
-    app = make_app(settings, engine)
+    app = make_app(settings, engine, resume=resume)
     try:
         result = await app.run_async()
     finally:
         if app.conductor is not None:
+            app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
         await engine.close()
     return result if isinstance(result, int) else 0
 
 
-def run_tui(settings: Settings) -> int:
-    """The console on the configured inventory; the exit code of the app."""
-    try:
-        return asyncio.run(_serve(settings, demo=False))
-    except KeyboardInterrupt:
-        return 1
-
-
-async def _demo(settings: Settings, faults: list[Fault]) -> int:
+async def _demo(settings: Settings, faults: list[Fault], resume: Path | None = None) -> int:
     fleet = DemoFleet(settings, faults)
     try:
         live = await fleet.start()
-        return await _serve(live, demo=True)
+        return await _serve(live, demo=True, resume=resume)
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()
 
 
-def run_demo_tui(settings: Settings, faults: list[Fault]) -> int:
-    """Start the demo fleet in the app's own loop, run the console, stop the fleet."""
+def _run(main) -> int:
     try:
-        return asyncio.run(_demo(settings, faults))
+        return asyncio.run(main)
     except KeyboardInterrupt:
         return 1
+
+
+def run_tui(settings: Settings) -> int:
+    """The console on the configured inventory; the exit code of the app."""
+    return _run(_serve(settings, demo=False))
+
+
+def run_demo_tui(settings: Settings, faults: list[Fault]) -> int:
+    """Start the demo fleet in the app's own loop, run the console, stop the fleet."""
+    return _run(_demo(settings, faults))
+
+
+def run_resume(settings: Settings, path: Path, demo: bool = False) -> int:
+    """Reopen the incident in `path` (a journal file) in the console; `demo` starts the fleet.
+
+    The demo fleet gets new ports and keys each run: the resumed incident talks to it.
+    """
+    journal = journal_path(path)
+    if demo:
+        return _run(_demo(settings, [], resume=journal))
+    return _run(_serve(settings, demo=False, resume=journal))
+
+
+def run_follow(path: Path) -> int:
+    """The read-only live view of the incident another console writes to `path`."""
+
+    async def follow() -> int:
+        app = make_follow_app(path)
+        try:
+            result = await app.run_async()
+        finally:
+            await app.engine.close()
+        return result if isinstance(result, int) else 0
+
+    return _run(follow())

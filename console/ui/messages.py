@@ -22,3 +22,10 @@ class StepRunFinished(Message):
 
     step_id: str
     ok: bool
+
+
+@dataclass
+class WatchChanged(Message):
+    """Probe readings, firings or the countdown changed (coalesced, at most one per frame)."""
+
+    whats: set[str] = field(default_factory=set)

@@ -6,6 +6,8 @@ from textual.screen import Screen
 
 from console.engine.conductor import Conductor
 from console.ui.messages import JournalChanged
+from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.mode_banner import ModeBanner
 
 
 class IncidentScreen(Screen):
@@ -19,11 +21,27 @@ class IncidentScreen(Screen):
         assert conductor is not None
         return conductor
 
+    def on_mount(self) -> None:
+        bars = self.query(IncidentBar)
+        if bars:
+            self.mount(ModeBanner(), after=bars.first())
+        else:
+            self.mount(ModeBanner(), before=0)
+
     def on_screen_resume(self) -> None:
         self.sync()
+        self._sync_banner()
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         self.sync()
+        self._sync_banner()
+
+    def _sync_banner(self) -> None:
+        for banner in self.query(ModeBanner):
+            banner.sync()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.allows(action)
 
     def sync(self) -> None:
         """Bring the screen up to date with the journal (called at most once a frame)."""

@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from console.engine.conductor import ProcedureError
 from console.model.procedure import Step, StepKind
-from console.model.state import StepState
+from console.model.state import HostStatus, StepState, StepStatus
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.status import status_text
@@ -56,12 +56,19 @@ class ChecklistScreen(IncidentScreen):
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("> " if current else "  ", style="bold #e0b44c")
-        line.append_text(status_text(st.status, 10))
+        line.append_text(status_text(self._shown(st), 10))
         line.append(f" {number:>2}. ")
         line.append(step.title, style="bold" if current else "")
         if st.notes:
             line.append(f"  ✎{len(st.notes)}", style="#8fb8de")
         return line
+
+    def _shown(self, st: StepState) -> StepStatus | HostStatus:
+        """A step cut short by a crash reads unknown (its hosts must be verified), not running."""
+        cut_short = st.status is StepStatus.RUNNING and st.id not in self.conductor.running
+        if cut_short and any(r.status is HostStatus.UNKNOWN for r in st.hosts.values()):
+            return HostStatus.UNKNOWN
+        return st.status
 
     def sync(self) -> None:
         if not self.is_mounted:
@@ -126,7 +133,7 @@ class ChecklistScreen(IncidentScreen):
             return
         st = self.conductor.state.step(step.id)
         text = Text.assemble(
-            (step.title, "bold"), "\n", status_text(st.status), f" · {step.kind} step"
+            (step.title, "bold"), "\n", status_text(self._shown(st)), f" · {step.kind} step"
         )
         if step.description:
             text.append(f"\n{step.description}")
@@ -146,6 +153,13 @@ class ChecklistScreen(IncidentScreen):
             text.append(f"\nResult: {st.summary}")
         if st.skip_reason:
             text.append(f"\nSkipped: {st.skip_reason}")
+        unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
+        if unknown:
+            text.append(
+                f"\n? unknown: verify before retrying: {', '.join(unknown)}"
+                " (V verifies, R retries only them)",
+                style="bold #e0b44c",
+            )
         for note in st.notes[-3:]:
             text.append(f"\n✎ {note}", style="#8fb8de")
         detail.update(text)

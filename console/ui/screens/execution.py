@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label, Log, ProgressBar, Static
 
+from console.engine.conductor import ProcedureError
 from console.model.events import Event, Kind
+from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
+from console.model.status import FailureClass
 from console.ui.screens.base import IncidentScreen
+from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.run_summary import halt_text, soak_round_line, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
+UNKNOWN_WORDS = "unknown: verify before retrying"
 FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
+HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
 
 
 def _clip(text: str, width: int) -> str:
@@ -34,8 +42,17 @@ def host_row(run: HostRun) -> tuple:
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style="#ef6b6b"),
         exit_text,
-        _clip(run.last_line or run.detail or "", 48),
+        _clip(_last(run), 48),
     )
+
+
+def _last(run: HostRun) -> str:
+    """The last column: unknown outcome, the offered host key, else the last line."""
+    if run.status is HostStatus.UNKNOWN:
+        return UNKNOWN_WORDS
+    if run.failure in HOSTKEY:
+        return f"offers {fingerprint_of(run) or 'an unreadable key'}"
+    return run.last_line or run.detail or ""
 
 
 class ExecutionScreen(IncidentScreen):
@@ -46,6 +63,10 @@ class ExecutionScreen(IncidentScreen):
         Binding("a", "abort", "Abort…", id="execution.abort"),
         Binding("t", "retry", "Retry failed", id="execution.retry"),
         Binding("n", "note", "Note…", id="execution.note"),
+        Binding("k", "accept_key", "Accept host key…", id="execution.hostkey"),
+        Binding("e", "adhoc", "Ad-hoc command…", id="execution.adhoc"),
+        Binding("i", "assessment", "Assessment", id="execution.assessment"),
+        Binding("b", "other_strategy", "Other strategy", id="execution.strategy"),
     ]
 
     def __init__(self) -> None:
@@ -54,12 +75,15 @@ class ExecutionScreen(IncidentScreen):
         self.host: str | None = None
         self._rows: dict[str, tuple] = {}
         self._seen = 0
+        self._adhoc_commands: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
         with Horizontal(id="exec-top"):
             yield Static("", id="exec-title")
             yield ProgressBar(id="exec-progress", show_eta=False)
+        yield Static("", id="exec-halt")
+        yield Static("", id="exec-waves")
         with Horizontal(id="exec-body"):
             yield DataTable(id="grid", cursor_type="row", zebra_stripes=True)
             with Vertical(id="output-box"):
@@ -96,25 +120,33 @@ class ExecutionScreen(IncidentScreen):
             self._reload_output()
         title = self.query_one("#exec-title", Static)
         progress = self.query_one("#exec-progress", ProgressBar)
+        self._banners(step_id)
         if step_id is None:
             title.update(" Nothing has run yet. Run a step from the checklist (F2).")
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
+        if self._is_probe(step_id):
+            self._soak(step_id)
+            return
         runs = list(st.hosts.values())
         for run in runs:
             row = host_row(run)
             if run.host not in self._rows:
                 grid.add_row(*row, key=run.host)
             elif self._rows[run.host] != row:
-                for column, value in zip(COLUMNS, row, strict=True):
-                    grid.update_cell(run.host, column, value, update_width=True)
+                old = self._rows[run.host]
+                for column, value, before in zip(COLUMNS, row, old, strict=True):
+                    if value == before:
+                        continue
+                    # Re-measuring every column costs ~50 ms at 200 hosts: only when it grows.
+                    grows = cell_len(str(value)) > grid.columns[column].content_width
+                    grid.update_cell(run.host, column, value, update_width=grows)
             self._rows[run.host] = row
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         progress.update(total=max(1, len(runs)), progress=done)
-        step = self.conductor.step(step_id)
-        line = Text.assemble(" ", status_text(st.status), " ", (step.title, "bold"))
+        line = Text.assemble(" ", status_text(st.status), " ", (self._title(step_id), "bold"))
         line.append(f"\n {done} of {len(runs)} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style="bold #ef6b6b")
@@ -125,6 +157,39 @@ class ExecutionScreen(IncidentScreen):
             self._reload_output()
         else:
             self._append_output()
+
+    def _title(self, step_id: str) -> str:
+        if step_id.startswith("adhoc-"):
+            return f"Ad-hoc {step_id[6:]}: {self._adhoc_commands.get(step_id) or 'command'}"
+        return self.conductor.step(step_id).title
+
+    def _is_probe(self, step_id: str | None) -> bool:
+        steps = {s.id: s for s in self.app.settings.procedure.steps}
+        return step_id in steps and steps[step_id].kind is StepKind.PROBE
+
+    def _banners(self, step_id: str | None) -> None:
+        halt = self.query_one("#exec-halt", Static)
+        waves = self.query_one("#exec-waves", Static)
+        halted = halt_text(self.conductor.state, step_id) if step_id else None
+        lines = waves_text(self.conductor.state.step(step_id)) if step_id else None
+        halt.display, waves.display = halted is not None, lines is not None
+        halt.update(halted or "")
+        waves.update(lines or "")
+
+    def _soak(self, step_id: str) -> None:
+        """Verify stability: progress toward the soak; on failure, retry or another strategy."""
+        st = self.conductor.state.step(step_id)
+        soak = self.conductor.state.soak.get(step_id, {})
+        progress = self.query_one("#exec-progress", ProgressBar)
+        needed = int(soak.get("needed", self.app.settings.triggers.soak.samples))
+        progress.update(total=needed, progress=int(soak.get("healthy", 0)))
+        line = Text.assemble(" ", status_text(st.status), " ", (self._title(step_id), "bold"))
+        line.append("\n ")
+        line.append_text(soak_text(soak) if soak else Text("waiting for the first round"))
+        if st.status is StepStatus.FAILED:
+            line.append(" · T retries · B another strategy", style="dim")
+        self.query_one("#exec-title", Static).update(line)
+        self._append_output()
 
     def _hint(self, status: StepStatus, failed: int) -> str:
         if status is StepStatus.RUNNING:
@@ -138,6 +203,8 @@ class ExecutionScreen(IncidentScreen):
     # -- output ------------------------------------------------------------------
 
     def _lines(self, event: Event) -> list[str]:
+        if event.kind == Kind.SOAK_PROGRESS and event.where.step == self.step_id:
+            return [soak_round_line(event.data)]
         if event.where.step != self.step_id or event.where.host != self.host:
             return []
         d = event.data
@@ -149,6 +216,9 @@ class ExecutionScreen(IncidentScreen):
             more = " …" if len((d.get("command") or "").strip().splitlines()) > 1 else ""
             return [f"$ [{d.get('stage')} · try {d.get('attempt', 1)}] {''.join(first)}{more}"]
         if event.kind == Kind.COMMAND_RESULT:
+            if d.get("fingerprint"):
+                key = "K accepts it" if d.get("failure") == FailureClass.HOSTKEY_UNKNOWN else ""
+                return [f"✘ {d['failure']}: {d['fingerprint']} {key}", f"  {d.get('detail', '')}"]
             if d.get("failure"):
                 return [f"✘ {d.get('stage')}: {d['failure']} ({d.get('detail', '')})"]
             return [f"✔ {d.get('stage')}: exit 0"]
@@ -160,8 +230,13 @@ class ExecutionScreen(IncidentScreen):
         events = self.conductor.recorder.events
         self._seen = len(events)
         label = self.query_one("#output-title", Label)
-        label.update(f"Output of {self.host}" if self.host else "Output (select a host)")
-        if self.host:
+        probe = self._is_probe(self.step_id)
+        label.update(
+            "Soak rounds"
+            if probe
+            else (f"Output of {self.host}" if self.host else "Output (select a host)")
+        )
+        if self.host or probe:
             lines = [ln for e in events for ln in self._lines(e)]
             log.write_lines(lines[-5000:])
 
@@ -191,11 +266,70 @@ class ExecutionScreen(IncidentScreen):
         if self.step_id in self.conductor.running:
             self.notify("The step is still running: wait for it, or abort it.")
             return
+        if self._is_probe(self.step_id):
+            self.app.start_run(self.step_id)
+            return
         failed = self.conductor.failed_hosts(self.step_id)
         if not failed:
             self.notify("No host failed in this step: nothing to retry.")
+            return
+        if self.step_id in self._adhoc_commands:
+            self.run_adhoc(self._adhoc_commands[self.step_id], failed)
             return
         self.app.start_run(self.step_id, only_hosts=failed)
 
     def action_note(self) -> None:
         self.app.prompt_note(self.step_id)
+
+    def highlighted_run(self) -> HostRun | None:
+        if self.step_id is None or self.host is None:
+            return None
+        return self.conductor.state.step(self.step_id).hosts.get(self.host)
+
+    def action_accept_key(self) -> None:
+        accept_host_key(self, self.highlighted_run())
+
+    def action_assessment(self) -> None:
+        from console.ui.screens.assessment import AssessmentScreen
+
+        self.app.push_screen(AssessmentScreen())
+
+    def action_other_strategy(self) -> None:
+        from console.ui.screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen(preselect=list(self.conductor.state.systems)))
+
+    def action_adhoc(self) -> None:
+        from console.ui.screens.adhoc import AdhocDialog
+
+        hosts = list(self.conductor.state.hosts)
+        if not hosts:
+            self.notify("Pick the affected systems first.", severity="warning")
+            return
+
+        def chosen(answer: tuple[str, list[str]] | None) -> None:
+            if answer:
+                self.run_adhoc(*answer)
+
+        self.app.push_screen(AdhocDialog(hosts, self.host), chosen)
+
+    def run_adhoc(self, command: str, hosts: list[str]) -> None:
+        """Run `command` on `hosts` in a worker; the grid follows the new ad-hoc step."""
+        self.app.exec_step = None
+        self.run_worker(
+            self._adhoc(command, hosts), group="adhoc", exclusive=True, exit_on_error=False
+        )
+
+    async def _adhoc(self, command: str, hosts: list[str]) -> None:
+        ran = sum(1 for sid in self.conductor.state.steps if sid.startswith("adhoc-"))
+        self._adhoc_commands[f"adhoc-{ran + 1}"] = command  # the id the conductor gives it
+        try:
+            ok = await self.conductor.run_adhoc(command, hosts)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not run", severity="error")
+            return
+        where = f"{len(hosts)} host(s)"
+        if ok:
+            self.notify(f"“{command}” succeeded on {where}.", title="Ad-hoc command")
+        else:
+            self.notify(f"“{command}” failed on some of {where}.", severity="error")

@@ -7,13 +7,14 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Markdown, Select, Switch
+from textual.widgets import Footer, Input, Label, Markdown, Select, Static, Switch
 
-from console.journal.export.markdown import render_markdown
+from console.journal.export import EXPORTERS
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 
-FORMATS = [("Markdown", "markdown")]
+FORMATS = [("Markdown", "markdown"), ("JSON", "json"), ("Node", "node")]
+FILE_NAMES = {"markdown": "rollback.md", "json": "rollback.json", "node": "rollback-node.md"}
 
 
 class ExportScreen(IncidentScreen):
@@ -38,21 +39,29 @@ class ExportScreen(IncidentScreen):
         yield Label("", id="export-status")
         with VerticalScroll(id="preview-box"):
             yield Markdown(id="preview")
+            yield Static(id="preview-text", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        path = self.conductor.recorder.path.parent / "rollback.md"
-        self.query_one("#export-path", Input).value = str(path)
-        self.query_one("#export-path", Input).cursor_position = 0
         self._text = ""
+        self._path_for("markdown")
         self.query_one("#export-status", Label).update(
             "Preview below. Ctrl+S writes it to the path; the write is journalled."
         )
         self.action_preview()
 
+    def format(self) -> str:
+        return str(self.query_one("#export-format", Select).value)
+
+    def _path_for(self, format: str) -> None:
+        """The default file name of `format`, in the incident's directory."""
+        path = self.conductor.recorder.path.parent / FILE_NAMES[format]
+        self.query_one("#export-path", Input).value = str(path)
+        self.query_one("#export-path", Input).cursor_position = 0
+
     def document(self) -> str:
         starred = self.query_one("#starred-only", Switch).value
-        return render_markdown(self.conductor.recorder.events, starred_only=starred)
+        return EXPORTERS[self.format()](self.conductor.recorder.events, starred)
 
     def sync(self) -> None:
         if self.is_mounted and self.is_current:
@@ -60,11 +69,22 @@ class ExportScreen(IncidentScreen):
 
     def action_preview(self) -> None:
         text = self.document()
+        markdown = self.format() != "json"
+        self.query_one("#preview", Markdown).display = markdown
+        self.query_one("#preview-text", Static).display = not markdown
         if text != self._text:
             self._text = text
-            self.query_one("#preview", Markdown).update(text)
+            if markdown:
+                self.query_one("#preview", Markdown).update(text)
+            else:
+                self.query_one("#preview-text", Static).update(text)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
+        self.action_preview()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._path_for(self.format())
+        self._text = ""
         self.action_preview()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -85,6 +105,6 @@ class ExportScreen(IncidentScreen):
             status.update(f"✘ Could not write {path}: {exc.strerror or exc}")
             return
         starred = self.query_one("#starred-only", Switch).value
-        self.conductor.record_export(str(path), "markdown", starred_only=starred)
+        self.conductor.record_export(str(path), self.format(), starred_only=starred)
         status.update(f"✔ Written: {path} ({len(text.encode())} bytes)")
         self.notify(f"Rollback document written to {path}.", title="Exported")

@@ -1,16 +1,22 @@
-"""Home: the systems this console can touch, and the incidents it can resume."""
+"""Home: probes live, the systems, incidents to resume, drills, and any firing trigger."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from console.journal.describe import utc
-from console.ui.screens.picker import PickerScreen
+from console.ui.messages import WatchChanged
 from console.ui.screens.trigger import TriggerScreen
+from console.ui.widgets.alert import alert_text
+from console.ui.widgets.probe_table import ProbeTable
+
+DRILLS_SHOWN = 3
 
 
 def _strategies(names: list[str]) -> str:
@@ -19,11 +25,20 @@ def _strategies(names: list[str]) -> str:
     return f"{', '.join(names[:2])} +{len(names) - 2}"
 
 
+def _outcome(outcome: str | None) -> str:
+    if outcome is None:
+        return "… open"
+    good = outcome.startswith(("rolled back", "verified", "succeeded"))
+    return f"{'✔' if good else '✘'} {outcome}"
+
+
 class HomeScreen(Screen):
-    """Start a new incident, or resume one from its journal."""
+    """Start a new incident, take up a firing trigger, or resume one from its journal."""
 
     BINDINGS = [
         Binding("n", "new", "New incident", id="home.new"),
+        Binding("p", "propose", "Take up trigger", id="home.propose"),
+        Binding("x", "cancel_countdown", "Cancel countdown…", id="home.cancel"),
         Binding("r", "resume", "Resume selected", id="home.resume"),
     ]
 
@@ -31,31 +46,76 @@ class HomeScreen(Screen):
         yield Static(
             " rollback-console  ·  roll a bad delivery back, and keep the record", id="home-title"
         )
-        with Vertical(id="home-body"):
+        with VerticalScroll(id="home-body"):
             yield Label("Press N to declare a new incident.", id="home-hint")
-            yield Label("Systems", classes="section-title")
-            yield DataTable(id="systems", cursor_type="row", zebra_stripes=True)
-            yield Label("Incidents on this jump host", classes="section-title")
-            yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
-            yield Label("", id="no-incidents", classes="muted")
+            yield Static("", id="alert")
+            with Horizontal(id="home-top"):
+                with Vertical(id="probes-box"):
+                    yield Label("Probes (live)", classes="section-title")
+                    yield ProbeTable(id="probes", zebra_stripes=True)
+                with Vertical(id="systems-box"):
+                    yield Label("Systems", classes="section-title")
+                    yield DataTable(id="systems", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="home-bottom"):
+                with Vertical(id="incidents-box"):
+                    yield Label("Incidents on this jump host", classes="section-title")
+                    yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+                    yield Label("", id="no-incidents", classes="muted")
+                with Vertical(id="drills-box"):
+                    yield Label("Drills", classes="section-title")
+                    yield Static("", id="drills")
         yield Footer()
 
     def on_mount(self) -> None:
         systems = self.query_one("#systems", DataTable)
-        systems.add_columns("System", "Hosts", "Tags", "Strategies", "RTO")
+        systems.add_columns("System", "Hosts", "Strategies", "RTO")
         for system in self.app.settings.inventory.systems:
             systems.add_row(
                 system.name,
                 str(len(system.hosts)),
-                ", ".join(system.tags) or "–",
                 _strategies(system.strategies),
                 f"{system.rto_minutes:g} min" if system.rto_minutes else "–",
                 key=system.name,
             )
         self.refresh_incidents()
+        self.refresh_watch()
+        self.set_interval(0.5, self._tick)
 
     def on_screen_resume(self) -> None:
         self.refresh_incidents()
+        self.refresh_watch()
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        self.refresh_watch()
+        if message.whats & {"countdown.ended", "countdown.cancelled"}:
+            self.refresh_incidents()
+
+    def _tick(self) -> None:
+        if self.app.live.countdown is not None:
+            self._alert()
+
+    def refresh_watch(self) -> None:
+        readings = self.app.live.watcher.readings
+        table = self.query_one("#probes", ProbeTable)
+        table.show_readings(readings)
+        table.display = bool(readings)
+        self._alert()
+        self.refresh_bindings()
+
+    def _alert(self) -> None:
+        live = self.app.live
+        banner = self.query_one("#alert", Static)
+        countdown = live.countdown
+        firing = countdown.firing if countdown else live.alert
+        banner.display = firing is not None
+        if firing is None:
+            return
+        remaining = 0.0
+        if countdown is not None:
+            remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
+        others = [f for f in live.watcher.firings.values() if f.trigger is not firing.trigger]
+        banner.update(alert_text(firing, countdown, remaining, others))
+        banner.set_class(countdown is not None, "-countdown")
 
     def refresh_incidents(self) -> None:
         table = self.query_one("#incidents", DataTable)
@@ -77,30 +137,73 @@ class HomeScreen(Screen):
         hint = "" if found else "No incidents yet. Press N to declare one."
         self.query_one("#no-incidents", Label).update(hint)
         table.display = bool(found)
+        drills = [s for s in found if s.drill][:DRILLS_SHOWN]
+        lines = [
+            f"{s.opened_at:%Y-%m-%d %H:%M} {s.incident_id}  {_outcome(s.outcome)}"
+            for s in drills
+            if s.opened_at
+        ]
+        self.query_one("#drills", Static).update(
+            "\n".join(lines) or "No drills yet: `rollback-console drill` runs one."
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        live = self.app.live
+        if action == "propose":
+            return live.alert is not None and live.countdown is None
+        if action == "cancel_countdown":
+            return live.countdown is not None
+        return True
 
     def action_new(self) -> None:
         self.app.push_screen(TriggerScreen())
 
-    def action_resume(self) -> None:
-        from pathlib import Path
+    def action_propose(self) -> None:
+        firing = self.app.live.alert
+        if firing is None:
+            self.notify("No automatic trigger is firing.")
+            return
+        self.app.push_screen(TriggerScreen(firing=firing))
 
+    def action_cancel_countdown(self) -> None:
+        from console.ui.screens.dialogs import TextPrompt
+
+        live = self.app.live
+        if live.countdown is None:
+            self.notify("No countdown is running.")
+            return
+
+        def cancelled(reason: str | None) -> None:
+            if not reason:
+                return
+            error = live.cancel(reason)
+            if error:
+                self.notify(error, title="Not cancelled", severity="error")
+            else:
+                self.notify("Countdown cancelled; the reason is journalled.", title="Cancelled")
+            self.refresh_watch()
+
+        self.app.push_screen(
+            TextPrompt(
+                "Cancel the automatic rollback",
+                "The procedure will not start by itself. Say why: it goes into the record.",
+                "Cancel reason",
+                required=True,
+                danger=True,
+            ),
+            cancelled,
+        )
+
+    def action_resume(self) -> None:
         table = self.query_one("#incidents", DataTable)
         if not table.row_count:
             self.notify("There is no incident to resume. Press N to declare one.")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        conductor = self.app.engine.resume(Path(str(key)))
-        self.app.attach(conductor)
-        state = conductor.state
-        if state.trigger is None:
-            self.app.push_screen(TriggerScreen())
-        elif not state.hosts:
-            self.app.push_screen(PickerScreen())
-        else:
-            self.app.push_screen("checklist")
+        self.app.resume_incident(Path(str(key)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "incidents":
             self.action_resume()
-        else:
+        elif event.data_table.id == "systems":
             self.action_new()

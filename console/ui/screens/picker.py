@@ -46,8 +46,16 @@ class PickerScreen(Screen):
     _params_for: str | None = "-"
     _applies: tuple[str, ...] = ("-",)
 
+    def __init__(self, preselect: list[str] | None = None):
+        super().__init__()
+        self.preselect = preselect or []
+
     async def on_mount(self) -> None:
-        self.query_one(HostTree).focus()
+        tree = self.query_one(HostTree)
+        inventory = self.app.settings.inventory
+        tree.selected |= {h.name for s in self.preselect for h in inventory.system(s).hosts}
+        tree.relabel()
+        tree.focus()
         await self.update_side()
 
     # -- selection ---------------------------------------------------------------

@@ -5,14 +5,16 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import Footer, Input, Static
 
 from console.journal.describe import describe, where
 from console.model.events import Event, Kind
 from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 
-STAR = Text("★", style="bold #e0b44c")
+STAR_STYLE = "bold #e0b44c"
+LEFT = 48  # the columns before "What"
 
 
 def what(event: Event) -> str:
@@ -27,6 +29,12 @@ def what(event: Event) -> str:
     if event.kind == Kind.EXPORT_WRITTEN:
         return f"wrote the document: {event.data.get('path')}"
     return describe(event)
+
+
+def _hay(event: Event) -> str:
+    """What the filter searches: kind, system, host and step, lowered."""
+    w = event.where
+    return " ".join((event.kind, w.system or "", w.host or "", w.step or "")).lower()
 
 
 def _clip(text: str, width: int) -> str:
@@ -48,7 +56,9 @@ class TimelineScreen(IncidentScreen):
     def __init__(self) -> None:
         super().__init__()
         self._seen = 0
+        self._hay: list[str] = []  # lowered kind/system/host/step of each journal event
         self.filter = ""
+        self._shown = ""  # the filter the rows were built with
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -57,74 +67,66 @@ class TimelineScreen(IncidentScreen):
             id="timeline-filter",
             compact=True,
         )
-        yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+        yield Static(
+            f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} {'Where':<20} What", id="timeline-header"
+        )
+        yield EventList(self.row_text, id="timeline")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#timeline", DataTable)
-        table.add_column("★", key="star", width=1)
-        table.add_column("#", key="seq", width=3)
-        table.add_column("Time", key="time", width=8)
-        table.add_column("Who", key="who", width=9)
-        table.add_column("Where", key="where", width=20)
-        table.add_column("What", key="what")
-        table.focus()
+        self.query_one("#timeline", EventList).focus()
         self.sync()
 
-    def matches(self, event: Event) -> bool:
-        needle = self.filter.strip().lower()
-        if not needle:
-            return True
-        hay = " ".join(
-            x or "" for x in (event.kind, event.where.system, event.where.host, event.where.step)
-        ).lower()
-        return all(word in hay for word in needle.split())
+    def row_text(self, event: Event, width: int) -> Text:
+        """One timeline row, cut to `width`; only rows on screen are ever formatted."""
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append("★ " if event.seq in self.conductor.state.stars else "  ", style=STAR_STYLE)
+        who = _clip(event.who.user, 9)
+        line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {_clip(where(event), 20):<20} ")
+        line.append(_clip(what(event), max(10, width - LEFT)))
+        return line
+
+    def _matching(self, events: list[Event], start: int) -> list[Event]:
+        """Those of `events` (from index `start` of the journal) that the filter keeps."""
+        hay = self._hay
+        hay.extend(map(_hay, events[len(hay) - start :]))  # each event's text is lowered once
+        words = self.filter.lower().split()
+        if not words:
+            return list(events)
+        texts = hay[start : start + len(events)]
+        return [e for e, h in zip(events, texts, strict=True) if all(x in h for x in words)]
 
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        table = self.query_one("#timeline", DataTable)
         events = self.conductor.recorder.events
-        stars = self.conductor.state.stars
-        follow = table.row_count == 0 or table.cursor_row >= table.row_count - 1
-        for event in events[self._seen :]:
-            if event.kind == Kind.EVENT_STARRED:
-                target = str(event.data.get("seq"))
-                if target in table.rows:
-                    table.update_cell(target, "star", STAR if int(target) in stars else "")
-            if self.matches(event):
-                table.add_row(
-                    STAR if event.seq in stars else "",
-                    str(event.seq),
-                    f"{event.ts:%H:%M:%S}",
-                    event.who.user,
-                    _clip(where(event), 20),
-                    _clip(what(event), max(24, self.size.width - 52)),
-                    key=str(event.seq),
-                )
-        self._seen = len(events)
-        if follow and table.row_count:
-            table.move_cursor(row=table.row_count - 1, animate=False)
+        start, self._seen = self._seen, len(events)
+        if start < self._seen:  # stars change how rows look, so a repaint is enough for them
+            found = self._matching(events[start:], start)
+            self.query_one("#timeline", EventList).extend(found)
 
     def rebuild(self) -> None:
-        table = self.query_one("#timeline", DataTable)
-        table.clear()
-        self._seen = 0
-        self.sync()
+        events = self.conductor.recorder.events
+        rows = self.query_one("#timeline", EventList)
+        shown, self._shown = self._shown, self.filter.lower()
+        if shown and self._shown.startswith(shown) and self._seen == len(events):
+            # Typing on narrows what is shown: search those rows, not the whole journal.
+            words = self._shown.split()
+            rows.set_rows([e for e in rows.rows if all(x in _hay(e) for x in words)])
+            return
+        self._seen = len(events)
+        rows.set_rows(self._matching(events, 0))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter = event.value
         self.rebuild()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#timeline", DataTable).focus()
+        self.query_one("#timeline", EventList).focus()
 
     def selected_seq(self) -> int | None:
-        table = self.query_one("#timeline", DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return int(key) if key is not None else None
+        event = self.query_one("#timeline", EventList).selected()
+        return event.seq if event else None
 
     def action_star(self) -> None:
         seq = self.selected_seq()
@@ -139,12 +141,10 @@ class TimelineScreen(IncidentScreen):
         self.query_one("#timeline-filter", Input).focus()
 
     def action_leave_filter(self) -> None:
-        self.query_one("#timeline", DataTable).focus()
+        self.query_one("#timeline", EventList).focus()
 
     def action_follow(self) -> None:
-        table = self.query_one("#timeline", DataTable)
-        if table.row_count:
-            table.move_cursor(row=table.row_count - 1, animate=False)
+        self.query_one("#timeline", EventList).move_to(-1)
 
     def set_filter(self, text: str) -> None:
         self.query_one("#timeline-filter", Input).value = text

@@ -2,74 +2,160 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Vertical
+from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
+from console.engine.probe_report import show
+from console.engine.watcher import Firing, Watcher
+from console.model.probes import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
+from console.model.watch import probe_key
+from console.ui.messages import WatchChanged
+from console.ui.widgets.alert import evidence_lines
+
+AUTO = "automatic"
+
+
+def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
+    """(state, what) of one automatic trigger from the latest readings."""
+    key = probe_key(trigger.system, trigger.probe)
+    reading = watcher.readings.get(key)
+    if reading is None or reading.last is None:
+        return "quiet", f"{key} not sampled yet"
+    streak = next((s for s in reading.streaks if s.trigger.name == trigger.name), None)
+    count = f"{streak.count}/{trigger.consecutive}" if streak else ""
+    what = f"{key} = {show(reading.value, reading.probe.unit)} ({count} bad)"
+    if streak and streak.fired:
+        return "firing", what
+    if streak and streak.count:
+        return "bad", what
+    return "quiet", what
+
+
+def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Text:
+    """One automatic kind: the worst state of its triggers, symbol and word, and the probe."""
+    triggers = [t for t in watcher.settings.triggers.triggers if t.kind is kind]
+    if not triggers:
+        return Text(f"– not set  {kind.label}", style="dim")
+    states = [_watched(watcher, t) for t in triggers]
+    if firing is not None and firing.trigger.kind is kind:
+        states.insert(0, ("firing", firing.reason.split(": ", 1)[-1]))
+    order = ["firing", "bad", "quiet"]
+    state, what = min(states, key=lambda s: order.index(s[0]))
+    symbol, style = {
+        "firing": ("▲", "bold #ef6b6b"),
+        "bad": ("✘", "#e0b44c"),
+        "quiet": ("○", "dim"),
+    }[state]
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(f"{symbol} {state:<7}", style=style)
+    line.append(kind.label, style="bold" if state != "quiet" else "")
+    line.append(f" · {what}", style="dim")
+    return line
 
 
 class TriggerScreen(Screen):
-    """Say why the rollback happens: one manual trigger and a reason (required)."""
+    """Say why the rollback happens: a firing automatic trigger, or a manual one and a reason."""
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="trigger.back"),
         Binding("ctrl+s", "declare", "Declare", id="trigger.declare"),
     ]
 
+    def __init__(self, firing: Firing | None = None):
+        super().__init__()
+        self.firing = firing
+
     def compose(self) -> ComposeResult:
         yield Static(" Declare the rollback trigger   step 1 of 2", classes="screen-title")
-        with Vertical(id="trigger-body"):
+        with VerticalScroll(id="trigger-body"):
             yield Label("Automatic triggers (watched by probes)", classes="section-title")
             with Grid(id="auto-triggers"):
                 for kind in sorted(AUTOMATIC, key=list(TriggerKind).index):
-                    yield Static(f"○ quiet  {kind.label}", classes="muted")
-            yield Static("No automatic trigger is firing: declare a manual one.", id="auto-summary")
-            yield Label("Manual trigger: choose one (↑ ↓, Space)", classes="section-title")
+                    yield Static("", id=f"auto-{kind.value}")
+            yield Static("", id="auto-summary")
+            yield Label("Trigger: choose one (↑ ↓, Space)", classes="section-title")
             with RadioSet(id="manual-triggers"):
+                if self.firing is not None:
+                    label = f"{self.firing.trigger.kind.label} (automatic, fired)"
+                    yield RadioButton(label, name=AUTO, value=True)
                 for kind in MANUAL:
                     yield RadioButton(kind.label, name=kind.value)
-            yield Label("Reason (required: it opens the record)", classes="section-title")
+            yield Label("Reason (required for a manual trigger: it opens the record)")
             yield Input(placeholder="What did you see? Who decided?", id="reason")
             yield Label("", id="trigger-error", classes="error-line")
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.firing is not None:
+            self.query_one("#reason", Input).value = self.firing.reason
+        self.refresh_auto()
         self.query_one("#manual-triggers", RadioSet).focus()
 
-    def chosen(self) -> TriggerKind | None:
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        self.refresh_auto()
+
+    def refresh_auto(self) -> None:
+        watcher = self.app.live.watcher
+        for kind in AUTOMATIC:
+            self.query_one(f"#auto-{kind.value}", Static).update(
+                auto_line(kind, watcher, self.firing)
+            )
+        summary = self.query_one("#auto-summary", Static)
+        if self.firing is None:
+            summary.update("No automatic trigger is proposed here: declare a manual one.")
+            summary.set_class(False, "-firing")
+            return
+        text = Text.assemble(
+            ("▲ Proposed: ", "bold"),
+            self.firing.reason,
+            "\nEvidence (Ctrl+S declares it; or choose a manual trigger instead):",
+        )
+        for line in evidence_lines(self.firing):
+            text.append(f"\n  {line}", style="dim")
+        summary.update(text)
+        summary.set_class(True, "-firing")
+
+    def chosen(self) -> str | None:
         button = self.query_one("#manual-triggers", RadioSet).pressed_button
-        return TriggerKind(button.name) if button and button.name else None
+        return button.name if button and button.name else None
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.query_one("#reason", Input).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.action_declare()
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        await self.action_declare()
 
-    def action_declare(self) -> None:
+    async def action_declare(self) -> None:
         from console.ui.screens.picker import PickerScreen
 
         reason = self.query_one("#reason", Input).value
         error = self.query_one("#trigger-error", Label)
-        kind = self.chosen()
-        if kind is None:
+        chosen = self.chosen()
+        if chosen is None:
             error.update("✘ Choose a manual trigger first (↑ ↓ then Space).")
             self.query_one("#manual-triggers", RadioSet).focus()
             return
-        if not reason.strip():
-            error.update("✘ Type a reason before you go on: a manual trigger needs one.")
-            self.query_one("#reason", Input).focus()
-            return
+        preselect: list[str] = []
         try:
-            self.app.declare(kind, reason)
+            if chosen == AUTO and self.firing is not None:
+                await self.app.live.declare(self.firing, reason)
+                preselect = [self.firing.trigger.system]
+            elif not reason.strip():
+                error.update("✘ Type a reason before you go on: a manual trigger needs one.")
+                self.query_one("#reason", Input).focus()
+                return
+            else:
+                self.app.declare(TriggerKind(chosen), reason)
         except ProcedureError as exc:
             error.update(f"✘ {exc}")
             return
-        self.app.switch_screen(PickerScreen())
+        self.app.switch_screen(PickerScreen(preselect=preselect))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -1,0 +1,258 @@
+"""Follow: a live, read-only view of an incident that another console is driving.
+
+The view is built from the journal alone (the steps come from `incident.opened`), so it
+needs neither the writer's configuration nor SSH. It tails the journal and folds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+
+from console.engine.conductor import ProcedureError
+from console.engine.session import Engine
+from console.journal.store import journal_path
+from console.journal.tail import JournalTail
+from console.model.clock import Clock
+from console.model.events import Event, Kind
+from console.model.inventory import Host, Inventory, SshDefaults, System
+from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
+from console.model.settings import Settings
+from console.model.state import HostStatus, fold
+from console.ui.app import FLUSH_SECONDS, RollbackApp
+from console.ui.theme import ROLLBACK_THEME
+
+POLL_SECONDS = 0.2
+# Actions that only look: moving between screens, filtering, scrolling, help, quitting.
+SAFE_ACTIONS = frozenset(
+    {
+        "go",
+        "help",
+        "quit",
+        "help_quit",
+        "command_palette",
+        "focus_next",
+        "focus_previous",
+        "filter",
+        "leave_filter",
+        "follow",
+        "current",
+        "preview",
+        "maximize",
+        "minimize",
+    }
+)
+STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
+
+
+class ReadOnly(ProcedureError):
+    """Raised by anything that would change a followed incident."""
+
+
+def _procedure_steps(events: list[Event]) -> tuple[str, list[dict]]:
+    """The procedure's name and steps, from `incident.opened` or else from step events."""
+    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
+    name = str(opened.data.get("procedure", "Rollback procedure")) if opened else "Rollback"
+    if opened and opened.data.get("steps"):
+        return name, list(opened.data["steps"])
+    seen: dict[str, dict] = {}
+    for e in events:
+        step = e.where.step
+        if e.kind in STEP_EVENTS and step and e.data.get("phase") in set(Phase):
+            kind = "manual" if e.kind == Kind.STEP_CONFIRMED else "command"
+            seen.setdefault(
+                step,
+                {
+                    "id": step,
+                    "title": e.data.get("title", step),
+                    "kind": kind,
+                    "phase": e.data["phase"],
+                },
+            )
+    return name, list(seen.values())
+
+
+def journal_settings(events: list[Event]) -> Settings:
+    """Just enough Settings for the screens, built from the journal: steps and hosts."""
+    name, steps = _procedure_steps(events)
+    by_phase: dict[Phase, list[Step]] = {phase: [] for phase in Phase}
+    for s in steps:
+        step = Step.model_construct(id=s["id"], title=s["title"], kind=StepKind(s["kind"]))
+        by_phase[Phase(s["phase"])].append(step)
+    phases = [PhaseSteps.model_construct(phase=p, steps=by_phase[p]) for p in Phase]
+    systems: dict[str, list[Host]] = {}
+    for host, system in fold(events).hosts.items():
+        systems.setdefault(system, []).append(Host.model_construct(name=host))
+    inventory = Inventory.model_construct(
+        ssh=SshDefaults(),
+        systems=[System.model_construct(name=n, hosts=hs) for n, hs in systems.items()],
+    )
+    return Settings.model_construct(
+        inventory=inventory,
+        procedure=Procedure.model_construct(name=name, phases=phases),
+        strategies=[],
+    )
+
+
+class FollowedJournal:
+    """The journal as a follower sees it: the events so far, their fold, and listeners."""
+
+    def __init__(self, path: Path, events: Iterable[Event]):
+        self.path = path
+        self.events: list[Event] = list(events)
+        self.state = fold(self.events)
+        self._listeners: list[Callable[[Event], None]] = []
+
+    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
+
+    def feed(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.events.append(event)
+            self.state.apply(event)
+            for listener in list(self._listeners):
+                listener(event)
+
+    def close(self) -> None:
+        """Nothing to release: the follower never holds the file open."""
+
+
+class FollowedIncident:
+    """What the screens ask of a conductor, read from the journal; every change refused."""
+
+    running: frozenset[str] = frozenset()
+
+    def __init__(self, settings: Settings, journal: FollowedJournal):
+        self.settings = settings
+        self.recorder = journal
+        self.order = [s.id for s in settings.procedure.steps]
+
+    @property
+    def state(self):
+        return self.recorder.state
+
+    def step(self, step_id: str) -> Step:
+        if step_id in self.order:
+            return self.settings.procedure.step(step_id)
+        title = next(
+            (e.data.get("title") for e in self.recorder.events if e.where.step == step_id), None
+        )
+        return Step.model_construct(id=step_id, title=title or step_id, kind=StepKind.COMMAND)
+
+    def current(self) -> Step | None:
+        step_id = self.state.current_step(self.order)
+        return self.step(step_id) if step_id else None
+
+    def failed_hosts(self, step_id: str) -> list[str]:
+        bad = (HostStatus.FAILED, HostStatus.ABORTED)
+        return [h for h, r in self.state.step(step_id).hosts.items() if r.status in bad]
+
+    def _refuse(self, *args, **kwargs):
+        raise ReadOnly(f"read-only: following {self.state.incident_id}; nothing can be changed")
+
+    confirm = skip = note = star = set_field = complete_form = record_export = _refuse
+    select = choose_strategy = declare_trigger = run_step = run_adhoc = abort = _refuse
+
+
+def driver_text(events: list[Event]) -> str:
+    """Who is driving: user@client of the latest event, and the lock it holds, if any."""
+    if not events:
+        return "nobody yet"
+    who = events[-1].who
+    text = f"{who.user}@{who.client}" if who.client else who.user
+    lock = None
+    for e in events:
+        if e.kind == Kind.LOCK_ACQUIRED:
+            lock = e
+        elif e.kind == Kind.LOCK_RELEASED:
+            lock = None
+    if lock is None:
+        return text + " · holds no lock (not executing)"
+    systems = ", ".join(lock.data.get("systems", [])) or "its systems"
+    host = lock.where.host or lock.data.get("host")  # the recorder files it under where
+    return text + f" · lock on {systems}: pid {lock.data.get('pid')} on {host}"
+
+
+class FollowApp(RollbackApp):
+    """The same screens over a journal another process writes; nothing can be changed."""
+
+    read_only = True
+
+    def __init__(self, path: Path, clock: Clock | None = None, poll_seconds: float = POLL_SECONDS):
+        self.tail = JournalTail(path)
+        first = self.tail.poll()
+        settings = journal_settings(first)
+        # An idle engine (its pool connects lazily, and nothing here asks it to) and no
+        # probe sampling: the follow view never opens an SSH connection.
+        journal = journal_path(path)
+        engine = Engine(settings, journal.parent.parent)
+        super().__init__(settings, engine, clock, sample_probes=False)
+        self.poll_seconds = poll_seconds
+        self.incident = FollowedIncident(settings, FollowedJournal(journal, first))
+
+    def on_mount(self, event: events.Mount) -> None:
+        event.prevent_default()  # not the commander's home screen
+        self.register_theme(ROLLBACK_THEME)
+        self.theme = "rollback"
+        self.set_interval(FLUSH_SECONDS, self._flush_events)
+        self.set_interval(self.poll_seconds, self.poll)
+        self.attach(self.incident)  # type: ignore[arg-type]
+        self.push_screen("checklist")
+
+    def poll(self) -> None:
+        """Read what the writer appended since the last poll and fold it in."""
+        self.incident.recorder.feed(self.tail.poll())
+
+    def allows(self, action: str) -> bool:
+        return action in SAFE_ACTIONS
+
+    def banner(self) -> Text:
+        state = self.incident.state
+        line = Text(no_wrap=True, overflow="ellipsis")
+        line.append(" READ-ONLY ", style="bold reverse")
+        line.append(f" following {state.incident_id or self.incident.recorder.path}")
+        if state.outcome:
+            line.append(f" (closed: {state.outcome})", style="bold")
+        line.append(" · every action is disabled", style="italic")
+        line.append("\n driving: ")
+        line.append(driver_text(self.incident.recorder.events), style="bold")
+        return line
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that would change the incident says why nothing happened."""
+        for binding in [*self.screen.BINDINGS, *self.BINDINGS]:
+            if not isinstance(binding, Binding) or event.key not in binding.key.split(","):
+                continue
+            if not self.allows(binding.action.split("(")[0]):
+                self.notify(
+                    f"Read-only: following {self.incident.state.incident_id}."
+                    f" “{binding.description}” is disabled here.",
+                    title="Read-only",
+                    severity="warning",
+                )
+                return
+
+    def do_step(self, step_id: str) -> None:
+        self._refused()
+
+    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        self._refused()
+
+    def prompt_note(self, step_id: str | None = None) -> None:
+        self._refused()
+
+    def prompt_abort(self) -> None:
+        self._refused()
+
+    def _refused(self) -> None:
+        self.notify("Read-only: this view follows another console.", severity="warning")
+
+
+def make_follow_app(path: Path, clock: Clock | None = None) -> FollowApp:
+    """The follow view's factory, for the CLI and the tests."""
+    return FollowApp(path, clock)

@@ -1,0 +1,55 @@
+"""The ad-hoc command ("assess system state"): a command, on all incident hosts or one."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+
+ALL, ONE = "all", "one"
+
+
+class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
+    """Ask for a command and where to run it; Enter runs, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, hosts: list[str], highlighted: str | None):
+        super().__init__()
+        self.hosts = hosts
+        self.highlighted = highlighted
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="adhoc-dialog"):
+            yield Label("Run an ad-hoc command", classes="dialog-title")
+            yield Static(
+                "Sent exactly as typed, in each host's work directory; journalled like a step.",
+                classes="dialog-text",
+            )
+            yield Input(placeholder="e.g. cat service/metrics", id="adhoc-command")
+            with RadioSet(id="adhoc-where"):
+                shown = ", ".join(self.hosts[:4]) + (" …" if len(self.hosts) > 4 else "")
+                yield RadioButton(
+                    f"All {len(self.hosts)} incident hosts ({shown})", name=ALL, value=True
+                )
+                if self.highlighted:
+                    yield RadioButton(f"Only {self.highlighted} (highlighted)", name=ONE)
+            yield Label("", id="adhoc-error", classes="error-line")
+            yield Static("Enter runs · Tab chooses where · Esc cancels", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#adhoc-command", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        command = event.value.strip()
+        if not command:
+            self.query_one("#adhoc-error", Label).update("Type a command first.")
+            return
+        button = self.query_one("#adhoc-where", RadioSet).pressed_button
+        one = button is not None and button.name == ONE and self.highlighted
+        self.dismiss((command, [self.highlighted] if one else list(self.hosts)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

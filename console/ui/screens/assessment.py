@@ -1,0 +1,112 @@
+"""Assessment: each host's gathered state side by side, and the data-integrity records."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Footer, Label
+
+from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.incident_bar import IncidentBar
+
+DIFFERS = "bold #e0b44c"
+INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Rows", "Expected", "Checksum")
+
+
+def _rows(rows: dict | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted((rows or {}).items())) or "–"
+
+
+def _expected(expected: dict | None) -> str:
+    if not expected:
+        return "–"
+    checksum = (expected.get("checksum") or "")[:10]
+    return " ".join(p for p in (checksum, _rows(expected.get("rows"))) if p and p != "–") or "–"
+
+
+def verdict_text(verdict: str | None) -> Text:
+    if verdict in ("mismatch", "missing"):
+        return Text(f"✘ {verdict}", style="bold reverse #ef6b6b")
+    if verdict in ("match", "ok", "recorded"):
+        return Text(f"✔ {verdict}", style="#6cc07a")
+    return Text(f"· {verdict or '–'}", style="dim")
+
+
+class AssessmentScreen(IncidentScreen):
+    """Keys down, hosts across: values that differ between hosts are marked."""
+
+    TAB = "assessment"
+    BINDINGS = [Binding("escape", "back", "Back", id="assessment.back")]
+
+    def compose(self) -> ComposeResult:
+        yield IncidentBar(self.TAB)
+        with Horizontal(id="assess-body"):
+            with Vertical(id="assess-box"):
+                yield Label("", id="assess-title", classes="section-title")
+                yield DataTable(id="assessment", zebra_stripes=True, cursor_type="row")
+            with Vertical(id="integrity-box"):
+                yield Label("", id="integrity-title", classes="section-title")
+                yield DataTable(id="integrity", zebra_stripes=True, cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sync()
+        self.query_one("#assessment", DataTable).focus()
+
+    def sync(self) -> None:
+        if not self.is_mounted:
+            return
+        self._assessment()
+        self._integrity()
+
+    def _assessment(self) -> None:
+        assessment = self.conductor.state.assessment
+        hosts = sorted(assessment)
+        keys: list[str] = []
+        for values in assessment.values():
+            keys += [k for k in values if k not in keys]
+        table = self.query_one("#assessment", DataTable)
+        table.clear(columns=True)
+        title = self.query_one("#assess-title", Label)
+        if not hosts:
+            title.update("System state: not assessed yet (run “Assess system state”)")
+            return
+        title.update(f"System state on {len(hosts)} host(s) · ● differs between hosts")
+        table.add_columns("Key", *hosts)
+        for key in keys:
+            values = [str(assessment[h].get(key, "–")) for h in hosts]
+            differs = len(set(values)) > 1
+            table.add_row(
+                Text(("● " if differs else "  ") + key, style=DIFFERS if differs else "bold"),
+                *(Text(v, style=DIFFERS if differs else "") for v in values),
+            )
+
+    def _integrity(self) -> None:
+        records = self.conductor.state.integrity
+        table = self.query_one("#integrity", DataTable)
+        title = self.query_one("#integrity-title", Label)
+        self.query_one("#integrity-box").display = bool(records)
+        table.clear(columns=True)
+        if not records:
+            return
+        bad = sum(1 for r in records if r.get("verdict") in ("mismatch", "missing"))
+        title.update(
+            f"Data integrity: {len(records)} record(s)"
+            + (f" · ✘ {bad} MISMATCH" if bad else " · no mismatch")
+        )
+        table.add_columns(*INTEGRITY_COLUMNS)
+        for record in records:
+            table.add_row(
+                record.get("host") or "–",
+                verdict_text(record.get("verdict")),
+                record.get("stage") or "–",
+                record.get("step") or "–",
+                _rows(record.get("rows")),
+                _expected(record.get("expected")),
+                (record.get("checksum") or "–")[:10],
+            )
+
+    def action_back(self) -> None:
+        self.dismiss()

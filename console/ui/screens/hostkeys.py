@@ -1,0 +1,71 @@
+"""Host keys from the execution grid: accept an unknown key after comparing its
+fingerprint (journalled), refuse a mismatched one always."""
+
+from __future__ import annotations
+
+import re
+
+from textual.screen import Screen
+
+from console.engine.conductor import ProcedureError
+from console.model.state import HostRun
+from console.model.status import FailureClass
+
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
+
+
+def fingerprint_of(run: HostRun) -> str | None:
+    """The SHA256 fingerprint the host offered, read from its result detail."""
+    found = FINGERPRINT.search(run.detail or "")
+    return found.group(0) if found else None
+
+
+def accept_host_key(screen: Screen, run: HostRun | None) -> None:
+    """Ask to trust the key of `run`'s host; refuse mismatches and non-key failures."""
+    from console.ui.screens.dialogs import ConfirmDialog
+
+    if run is None:
+        screen.notify("Select a host first.")
+        return
+    if run.failure is FailureClass.HOSTKEY_MISMATCH:
+        screen.notify(
+            f"{run.host} offers a key that does not match known_hosts. A changed key is"
+            " never accepted from the console: check the host out of band and fix"
+            " known_hosts by hand.",
+            title="Refused: host key mismatch",
+            severity="error",
+            timeout=10,
+        )
+        return
+    fingerprint = fingerprint_of(run)
+    if run.failure is not FailureClass.HOSTKEY_UNKNOWN or fingerprint is None:
+        screen.notify(f"{run.host} has no unknown host key to accept.")
+        return
+    conductor = screen.app.conductor
+
+    async def accept() -> None:
+        try:
+            await conductor.accept_host_key(run.host, fingerprint)
+        except ProcedureError as exc:
+            screen.notify(str(exc), title="Host key not accepted", severity="error")
+            return
+        screen.notify(
+            f"{run.host}: {fingerprint} written to known_hosts and journalled."
+            " T retries the failed hosts.",
+            title="Host key accepted",
+        )
+
+    def answered(yes: bool | None) -> None:
+        if yes:
+            screen.run_worker(accept(), group="hostkey", exit_on_error=False)
+
+    screen.app.push_screen(
+        ConfirmDialog(
+            f"Trust the host key of {run.host}?",
+            f"{run.host} offered a key that is not in known_hosts:\n\n  {fingerprint}\n\n"
+            "Compare it with the fingerprint from the host's owner before you accept."
+            " Your name goes into the record.",
+            yes="Accept key",
+        ),
+        answered,
+    )

@@ -1,0 +1,47 @@
+"""The firing alert and the auto countdown, as text: what fired, the evidence, what to do."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.engine.probe_report import show
+from console.engine.watcher import Countdown, Firing
+
+MAX_EVIDENCE = 4
+
+
+def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) -> list[str]:
+    """One line per evidence sample: time, value and state, and each host's value."""
+    samples = evidence if evidence is not None else (firing.evidence_data() if firing else [])
+    lines = []
+    for sample in samples[-MAX_EVIDENCE:]:
+        at = str(sample.get("at", ""))[11:19]
+        hosts = sample.get("hosts", {})
+        per_host = ", ".join(f"{h} {show(v.get('value'))}" for h, v in sorted(hosts.items()))
+        lines.append(
+            f"{at} {sample.get('probe', '')} = {show(sample.get('value'))}"
+            f" {sample.get('state', '')}" + (f" ({per_host})" if per_host else "")
+        )
+    return lines
+
+
+def alert_text(
+    firing: Firing, countdown: Countdown | None, remaining: float, others: list[Firing]
+) -> Text:
+    """The banner: a countdown anyone can cancel, or a firing the commander can take up."""
+    text = Text(no_wrap=False)
+    if countdown is not None:
+        text.append(f" ⏱ AUTOMATIC ROLLBACK IN {max(0, round(remaining))} s ", style="bold reverse")
+        text.append(f" {firing.reason}\n", style="bold")
+        text.append(" X cancels it (a reason is required). Otherwise the procedure starts.\n")
+    else:
+        text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
+        text.append(f" {firing.reason}\n", style="bold")
+        text.append(" P opens an incident pre-filled with this trigger and its evidence.\n")
+    for line in evidence_lines(firing):
+        text.append(f"   {line}\n", style="dim")
+    if others:
+        names = ", ".join(f"{f.trigger.kind.label} ({f.trigger.system})" for f in others)
+        text.append(f" Also firing: {names}\n")
+    text.rstrip()
+    return text

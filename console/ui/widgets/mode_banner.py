@@ -1,0 +1,35 @@
+"""A banner under the incident bar: the app's word on what needs attention, or nothing."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+
+class ModeBanner(Static):
+    """Shows `app.banner()` (resume: unknown hosts; follow: read-only and who drives)."""
+
+    DEFAULT_CSS = """
+    ModeBanner {
+        height: auto;
+        max-height: 2;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        background: $warning 25%;
+        color: $foreground;
+        display: none;
+    }
+    ModeBanner.-follow { background: $primary 30%; }
+    """
+
+    def on_mount(self) -> None:
+        if getattr(self.app, "read_only", False):  # nothing typed can reach the journal
+            for field in self.screen.query(Input):
+                field.disabled = field.id != "timeline-filter"
+        self.sync()
+
+    def sync(self) -> None:
+        text = self.app.banner()
+        self.display = text is not None
+        self.set_class(bool(getattr(self.app, "read_only", False)), "-follow")
+        if text is not None:
+            self.update(text)

@@ -1,0 +1,74 @@
+"""Probe readings as text: value, threshold, state as symbol and word, streak, sparkline."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from console.engine.probe_report import show
+from console.engine.watcher import Reading
+from console.model.probes import BadWhen, ProbeKind
+
+STATES = {
+    "healthy": ("✔", "#6cc07a"),
+    "bad": ("✘", "bold #ef6b6b"),
+    "firing": ("▲", "bold reverse #ef6b6b"),
+    "inconclusive": ("?", "bold #e0b44c"),
+    "not sampled": ("·", "dim"),
+}
+COLUMNS = ("System", "Probe", "Value", "Threshold", "State", "Streak", "Recent")
+SPARK_WIDTH = 8
+LABEL_WIDTH = 14
+
+
+def state_text(state: str, width: int = 0) -> Text:
+    """`✘ bad` as Rich text: symbol and word, never colour alone."""
+    symbol, style = STATES.get(state, ("?", ""))
+    return Text(f"{symbol} {state}".ljust(width), style=style)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def threshold_text(reading: Reading) -> str:
+    probe = reading.probe
+    if probe.expected:
+        return f"= {show(probe.expected)}"
+    if probe.threshold is None:
+        return "last good" if probe.kind is ProbeKind.CHECKSUM else "–"
+    sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
+    return f"{sign} {show(probe.threshold, probe.unit)}"
+
+
+def reading_row(reading: Reading) -> tuple:
+    return (
+        reading.system,
+        _clip(reading.probe.label, LABEL_WIDTH),
+        show(reading.value, reading.probe.unit),
+        threshold_text(reading),
+        state_text(reading.state),
+        reading.streak or "–",
+        Text(reading.spark(SPARK_WIDTH), style="#5fa8d3"),
+    )
+
+
+class ProbeTable(DataTable):
+    """Every watched probe, one row each, updated in place from the watcher's readings."""
+
+    def on_mount(self) -> None:
+        for name in COLUMNS:
+            self.add_column(name, key=name)
+        self.cursor_type = "row"
+        self._rows: dict[str, tuple] = {}
+
+    def show_readings(self, readings: dict[str, Reading]) -> None:
+        for key, reading in readings.items():
+            row = reading_row(reading)
+            if key not in self._rows:
+                self.add_row(*row, key=key)
+            elif self._rows[key] != row:
+                for column, value in zip(COLUMNS, row, strict=True):
+                    if value != self._rows[key][COLUMNS.index(column)]:
+                        self.update_cell(key, column, value, update_width=True)
+            self._rows[key] = row

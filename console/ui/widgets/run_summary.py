@@ -1,0 +1,78 @@
+"""A step's run in one or two lines: its waves, the halt with its figures, the soak."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.model.state import HostStatus, IncidentState, StepState
+
+
+def waves_text(st: StepState) -> Text | None:
+    """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves."""
+    if not st.waves:
+        return None
+    total = max(int(w.get("waves", 1)) for w in st.waves.values())
+    text = Text(" Waves ", style="bold")
+    for number in range(1, total + 1):
+        wave = st.waves.get(number)
+        if number > 1:
+            text.append(" · ", style="dim")
+        if wave is None:
+            state = "not started" if st.halted else "waiting"
+            text.append(f"○ {number}/{total} {state}", style="dim")
+        elif wave.get("finished"):
+            failed = int(wave.get("failed", 0))
+            ok = int(wave.get("succeeded", 0))
+            style = "bold #ef6b6b" if failed else "#6cc07a"
+            mark = "✘" if failed else "✔"
+            text.append(f"{mark} {number}/{total} {ok} ok, {failed} failed", style=style)
+        else:
+            hosts = len(wave.get("hosts", []))
+            text.append(f"▶ {number}/{total} running ({hosts} host(s))", style="bold #e0b44c")
+    return text
+
+
+def halt_text(state: IncidentState, step_id: str) -> Text | None:
+    """The halt banner with its figures, or None when the run was not halted."""
+    st = state.step(step_id)
+    if not st.halted:
+        return None
+    halt = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
+    waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
+    text = Text(" ✘ HALTED ", style="bold reverse #ef6b6b")
+    text.append(f" {st.halted}", style="bold")
+    if halt.get("total"):
+        text.append(
+            f"\n failed {halt.get('failed')} of {halt.get('total')}"
+            f" · limit {halt.get('max_fail_percentage'):g}%"
+            f" · {waiting} host(s) not started · T retries them with the failed ones"
+        )
+    return text
+
+
+def soak_text(soak: dict) -> Text:
+    """`2/3 healthy samples · round 2 of 6 · waiting`, and the detail."""
+    healthy, needed = int(soak.get("healthy", 0)), int(soak.get("needed", 1))
+    status = soak.get("status", "waiting")
+    style = {"passed": "bold #6cc07a", "failed": "bold #ef6b6b"}.get(status, "bold #e0b44c")
+    mark = {"passed": "✔", "failed": "✘"}.get(status, "◔")
+    text = Text.assemble(
+        (f"{mark} {status}", style),
+        f" · {healthy}/{needed} healthy samples",
+        f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}",
+    )
+    if soak.get("detail") and status != "passed":
+        text.append(f" · {soak['detail']}", style="dim")
+    return text
+
+
+def soak_round_line(data: dict) -> str:
+    """One soak round for the output pane."""
+    probes = ", ".join(
+        f"{key} {value.get('value')} {value.get('state')}"
+        for key, value in sorted(data.get("probes", {}).items())
+    )
+    return (
+        f"round {data.get('round')}: {data.get('healthy')}/{data.get('needed')} healthy"
+        f" ({data.get('status')}) {probes}"
+    )

@@ -1,0 +1,167 @@
+"""Follow: another process's journal, live and read-only, with who is driving."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from console.journal.recorder import Recorder
+from console.journal.store import read_journal
+from console.model.clock import FixedClock
+from console.model.events import Kind
+from console.model.state import HostStatus
+from console.ui.follow import FollowApp, make_follow_app
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.widgets.mode_banner import ModeBanner
+from tests.events_factory import recorder_in
+from tests.test_ui_support import _no_cursor_blink, demo_settings, until  # noqa: F401
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
+SCREEN_TIME = datetime(2026, 11, 28, 9, 42, tzinfo=UTC)
+WHERE = {"system": "web", "step": "restore"}
+
+
+def writer(directory: Path) -> Recorder:
+    """The driving console's journal, up to the start of `restore` (steps from the config)."""
+    settings = demo_settings()
+    r = recorder_in(directory)
+    r.record(
+        Kind.INCIDENT_OPENED,
+        incident_id="20261128-093000-beef",
+        title="Checkout 500s after 2.4.1",
+        procedure=settings.procedure.name,
+        steps=[
+            {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
+            for p in settings.procedure.phases
+            for s in p.steps
+        ],
+    )
+    r.record(
+        Kind.TRIGGER_DECLARED,
+        kind="user-impact",
+        label="User impact assessment",
+        automatic=False,
+        reason="checkout fails for 30% of users",
+    )
+    r.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={f"web-{i}": "web" for i in (1, 2, 3)})
+    r.record(Kind.STEP_CONFIRMED, step="open-bridge", title="Open the bridge", phase="immediate")
+    r.record(Kind.NOTE_ADDED, step="open-bridge", text="bridge open on #inc-checkout")
+    r.record(Kind.LOCK_ACQUIRED, systems=["web"], pid=4242, host="jump-1")
+    r.record(Kind.STEP_STARTED, step="restore", title="Restore", phase="execution", hosts=["web-1"])
+    return r
+
+
+def run_on(r: Recorder, host: str) -> None:
+    r.record(
+        Kind.COMMAND_INTENT,
+        host=host,
+        command="ln -sfn 2.4.0 current",
+        stage="action",
+        attempt=1,
+        **WHERE,
+    )
+    r.record(Kind.COMMAND_OUTPUT, host=host, stream="stdout", lines=["now on 2.4.0"], **WHERE)
+    r.record(Kind.COMMAND_RESULT, host=host, stage="action", final=True, exit_status=0, **WHERE)
+
+
+def follow_app(journal: Path) -> FollowApp:
+    return make_follow_app(journal, FixedClock(SCREEN_TIME, tick=timedelta(0)))
+
+
+def banner(app: FollowApp) -> str:
+    return str(app.screen.query_one(ModeBanner).render())
+
+
+async def test_follow_shows_new_events_refuses_actions_and_names_the_driver(
+    tmp_path: Path,
+) -> None:
+    r = writer(tmp_path)
+    app = follow_app(r.path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.pause(0.1)
+        shown = banner(app)
+        assert "READ-ONLY" in shown and "following 20261128-093000-beef" in shown
+        assert "commander@10.0.0.7" in shown and "lock on web: pid 4242 on jump-1" in shown
+        assert app.conductor.current().id == "stop-traffic-shift"
+
+        # Keys that would act are refused: nothing reaches the journal, and it says so.
+        before = len(read_journal(r.path).events)
+        await pilot.press("enter", "s", "n", "v", "r")
+        await pilot.press("f3", "a", "t", "n")
+        await pilot.press("f4", "s", "n")
+        await pilot.press("f6", "ctrl+s")
+        await pilot.pause(0.1)
+        assert len(read_journal(r.path).events) == before
+        assert any("Read-only" in n.message for n in app._notifications)
+        assert app.screen.query_one(ModeBanner).display
+
+        # The writer goes on; the follower sees it within a poll or two.
+        run_on(r, "web-1")
+        r.record(Kind.NOTE_ADDED, text="web-1 is back on 2.4.0")
+        await pilot.press("f4")
+        state = app.conductor.state
+        await until(pilot, lambda: state.last_seq == r.state.last_seq, timeout=5)
+        timeline = app.screen.query_one("#timeline")
+        await until(pilot, lambda: timeline.rows[-1].seq == r.state.last_seq, timeout=5)
+        assert "web-1 is back on 2.4.0" in str(timeline.format_row(timeline.rows[-1], 120))
+        assert state.step("restore").hosts["web-1"].status is HostStatus.SUCCEEDED
+        await pilot.press("f3")
+        grid = app.screen.query_one("#grid")
+        await until(pilot, lambda: "web-1" in grid.rows, timeout=5)
+        assert "succeeded" in str(grid.get_cell("web-1", "Status"))
+
+        # A second driver shows up as soon as it writes.
+        r.actor = r.actor.model_copy(update={"user": "bob", "client": "10.0.0.9"})
+        r.record(Kind.NOTE_ADDED, text="bob takes over the bridge")
+        await until(pilot, lambda: "bob@10.0.0.9" in banner(app), timeout=5)
+    r.close()
+
+
+def _snap(screen_key: str | None):
+    async def run_before(pilot: Pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        if screen_key:
+            await pilot.press(screen_key)
+        await pilot.pause(0.3)
+
+    return run_before
+
+
+@pytest.mark.parametrize("screen", ["checklist", "execution", "timeline"])
+@pytest.mark.parametrize("size", SIZES)
+def test_follow_snapshot(snap_compare, tmp_path: Path, size: str, screen: str) -> None:
+    r = writer(tmp_path)
+    run_on(r, "web-1")
+    run_on(r, "web-2")
+    r.record(
+        Kind.COMMAND_INTENT,
+        host="web-3",
+        command="ln -sfn 2.4.0 current",
+        stage="action",
+        attempt=1,
+        **WHERE,
+    )
+    r.close()
+    key = {"checklist": None, "execution": "f3", "timeline": "f4"}[screen]
+    assert snap_compare(follow_app(r.path), run_before=_snap(key), terminal_size=SIZES[size])
+
+
+def test_follow_builds_the_checklist_from_step_events_when_opened_has_none(
+    tmp_path: Path,
+) -> None:
+    """Older journals carry no steps list: the steps seen so far are the checklist."""
+    from console.journal.store import read_journal as read
+    from console.ui.follow import journal_settings
+    from tests.test_exports import write_fixed_journal
+
+    path = write_fixed_journal(tmp_path)
+    procedure = journal_settings(read(path).events).procedure
+    assert [(s.id, s.kind.value) for s in procedure.steps] == [
+        ("open-bridge", "manual"),
+        ("restore", "command"),
+    ]
+    assert procedure.phase_of("restore").value == "execution"

@@ -1,0 +1,129 @@
+"""The execution screen on the demo fleet: host keys, the ad-hoc command, waves and a halt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Log, Static
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.model.state import HostStatus
+from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.execution import ExecutionScreen
+from tests.test_ui_live_support import with_waves
+from tests.test_ui_support import (  # noqa: F401
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    type_text,
+    until,
+)
+
+
+async def _adhoc(pilot, command: str) -> None:
+    await pilot.press("f3", "e")
+    await type_text(pilot, command)
+    await pilot.press("enter")
+
+
+def _done(app, step: str, hosts: int) -> bool:
+    runs = app.conductor.state.step(step).hosts
+    return len(runs) == hosts and all(r.status is not HostStatus.RUNNING for r in runs.values())
+
+
+async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        port = fleet.settings.inventory.host("web-1").port
+        known = fleet.root / "known_hosts"
+        lines = known.read_text().splitlines()
+        kept = [ln for ln in lines if not ln.startswith(f"[127.0.0.1]:{port} ")]
+        known.write_text("\n".join(kept) + "\n")
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, "echo hello")
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            run = app.conductor.state.step("adhoc-1").hosts["web-1"]
+            assert run.failure.value == "host key unknown"
+            grid = app.screen.query_one("#grid", DataTable)
+            assert "offers SHA256:" in str(grid.get_cell("web-1", "Last line"))
+            grid.move_cursor(row=grid.get_row_index("web-1"))
+            await pilot.press("k")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            assert "SHA256:" in str(app.screen.query_one(".dialog-text", Static).render())
+            await pilot.press("y")
+            events = app.conductor.recorder.events
+            await until(pilot, lambda: any(e.kind == Kind.HOSTKEY_ACCEPTED for e in events))
+            await pilot.press("t")  # retry the failed host only
+            await until(pilot, lambda: run_ok(app))
+            accepted = next(e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED)
+            assert accepted.who.user == "commander" and accepted.where.host == "web-1"
+
+
+def run_ok(app) -> bool:
+    runs = app.conductor.state.step("adhoc-2").hosts
+    return list(runs) == ["web-1"] and runs["web-1"].status is HostStatus.SUCCEEDED
+
+
+async def test_mismatched_host_key_is_refused(tmp_path: Path) -> None:
+    faults = [Fault(FaultKind.WRONG_HOSTKEY, "web-2")]
+    async with DemoFleet(demo_settings(), faults) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, "true")
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            grid = app.screen.query_one("#grid", DataTable)
+            grid.move_cursor(row=grid.get_row_index("web-2"))
+            await pilot.pause()
+            await pilot.press("k")
+            await pilot.pause(0.2)
+            assert isinstance(app.screen, ExecutionScreen)  # no dialog: refused outright
+            notes = [n.title for n in app._notifications]
+            assert "Refused: host key mismatch" in notes
+            events = app.conductor.recorder.events
+            assert not any(e.kind == Kind.HOSTKEY_ACCEPTED for e in events)
+
+
+async def test_adhoc_command_on_all_hosts_then_on_the_highlighted_one(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, "echo assessed")
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            assert app.screen.step_id == "adhoc-1"
+            assert "assessed" in "\n".join(app.screen.query_one("#output", Log).lines)
+            grid = app.screen.query_one("#grid", DataTable)
+            grid.move_cursor(row=grid.get_row_index("web-3"))
+            await pilot.press("e")
+            await type_text(pilot, "hostname")
+            await pilot.press("tab", "down", "enter", "shift+tab", "enter")
+            await until(pilot, lambda: _done(app, "adhoc-2", 1))
+            assert list(app.conductor.state.step("adhoc-2").hosts) == ["web-3"]
+
+
+async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
+    settings = with_waves(demo_settings(), size=1, max_fail_percentage=30)
+    async with DemoFleet(settings, [Fault(FaultKind.FAIL, "web-1")]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.start_run("restore")
+            await until(pilot, lambda: app.conductor.state.step("restore").halted is not None)
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            await pilot.pause(0.2)
+            screen = app.screen
+            halt = str(screen.query_one("#exec-halt", Static).render())
+            assert "HALTED" in halt and "failed 1 of 3" in halt and "limit 30%" in halt
+            assert "2 host(s) not started" in halt
+            waves = str(screen.query_one("#exec-waves", Static).render())
+            assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
+            grid = screen.query_one("#grid", DataTable)
+            assert "not started" in str(grid.get_cell("web-2", "Status"))

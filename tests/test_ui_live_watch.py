@@ -1,0 +1,96 @@
+"""Live probes and automatic triggers on the demo fleet: the probe table, propose, auto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import RadioSet, Static
+
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.ui.screens.home import HomeScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from console.ui.widgets.probe_table import ProbeTable
+from tests.test_ui_live_support import only_triggers
+from tests.test_ui_support import (  # noqa: F401
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    type_text,
+    until,
+)
+
+
+def _cell(table: ProbeTable, key: str, column: str) -> str:
+    return str(table.get_cell(key, column))
+
+
+async def test_probe_table_shows_web_error_rate_bad_and_firing(tmp_path: Path) -> None:
+    settings = only_triggers(demo_settings(), web_errors={})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            reading = app.live.watcher.readings["web/error-rate"]
+            await until(pilot, lambda: reading.state == "firing")
+            assert len(reading.history) <= 5  # within a few samples of start
+            await pilot.pause(0.2)
+            table = app.screen.query_one("#probes", ProbeTable)
+            assert _cell(table, "web/error-rate", "State").strip() == "▲ firing"
+            assert _cell(table, "web/error-rate", "Value") == "0.31"
+            assert _cell(table, "web/error-rate", "Threshold") == "> 0.05"
+            assert _cell(table, "web/error-rate", "Streak") == "3/3"
+            assert _cell(table, "db/rollback-target", "State").strip() == "✔ healthy"
+            alert = str(app.screen.query_one("#alert", Static).render())
+            assert "TRIGGER FIRED" in alert and "web/error-rate = 0.31" in alert
+
+
+async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: Path) -> None:
+    settings = only_triggers(demo_settings(), web_errors={"policy": "propose"})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.live.alert is not None)
+            assert app.conductor is None  # propose waits for the commander
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            screen = app.screen
+            pressed = screen.query_one("#manual-triggers", RadioSet).pressed_button
+            assert pressed is not None and pressed.name == "automatic"
+            summary = str(screen.query_one("#auto-summary", Static).render())
+            assert "Proposed" in summary and summary.count("web/error-rate = 0.31") >= 3
+            line = str(screen.query_one("#auto-error-threshold", Static).render())
+            assert line.startswith("▲ firing")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            assert app.screen.tree.selected == {"web-1", "web-2", "web-3"}
+            state = app.conductor.state
+            assert state.trigger.kind == "error-threshold" and state.trigger.automatic
+            assert len(state.trigger.evidence) == 3
+            assert [f["trigger"] for f in state.firings][:1] == ["web-errors"]
+
+
+async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None:
+    settings = only_triggers(
+        demo_settings(), web_errors={"policy": "auto", "countdown_seconds": 3600}
+    )
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.live.countdown is not None)
+            await pilot.pause(0.2)
+            alert = str(app.screen.query_one("#alert", Static).render())
+            assert "AUTOMATIC ROLLBACK IN" in alert and "X cancels it" in alert
+            await pilot.press("x")
+            await pilot.press("enter")  # an empty reason is refused
+            assert "cannot be empty" in str(app.screen.query_one("#prompt-error").render())
+            await type_text(pilot, "known load test")
+            await pilot.press("enter")
+            await until(pilot, lambda: app.live.countdown is None)
+            assert isinstance(app.screen, HomeScreen)
+            events = app.conductor.recorder.events
+            cancelled = [e for e in events if e.kind == Kind.COUNTDOWN_CANCELLED]
+            assert cancelled[0].data["reason"] == "known load test"
+            assert app.conductor.state.trigger is None
+            await pilot.pause(0.2)
+            assert not app.screen.query_one("#alert").display

@@ -1,0 +1,146 @@
+"""Resume a half-done incident: position, notes and stars come back; unknown hosts are
+verified, then retried alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from console.demo.fleet import DemoFleet
+from console.engine.session import Engine
+from console.model.clock import FixedClock
+from console.model.events import Kind
+from console.model.state import HostStatus
+from console.ui.app import RollbackApp, make_app
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.widgets.mode_banner import ModeBanner
+from tests.test_ui_support import (  # noqa: F401
+    START,
+    _no_cursor_blink,
+    build_engine,
+    demo_settings,
+    populated,
+    until,
+)
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
+
+
+def half_done(root: Path) -> tuple[Path, int, list[str]]:
+    """A journal stopped inside `restore`: web-3's intent has no result. Its path, star, notes."""
+    _engine, conductor = populated(demo_settings(), root)
+    conductor.recorder.close()
+    state = conductor.state
+    (star,) = state.stars
+    return conductor.recorder.path, star, [text for _, text in state.notes]
+
+
+def resumed_app(engine: Engine, journal: Path) -> RollbackApp:
+    screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
+    return make_app(engine.settings, engine, screen_clock, resume=journal, sample_probes=False)
+
+
+def banner_text(app: RollbackApp) -> str:
+    banner = app.screen.query_one(ModeBanner)
+    return str(banner.render()) if banner.display else ""
+
+
+async def test_resume_restores_then_verifies_and_retries_only_the_unknown_host(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "incidents"
+    journal, star, notes = half_done(root)
+    async with DemoFleet(demo_settings()) as fleet:
+        engine = build_engine(fleet.settings, root)
+        app = resumed_app(engine, journal)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await pilot.pause(0.1)
+            conductor = app.conductor
+            state = conductor.state
+            # Position, notes and stars come back from the fold.
+            assert conductor.current().id == "restore"
+            steps = app.screen.query_one("#steps")
+            assert steps.get_option_at_index(steps.highlighted).id == "restore"
+            assert [text for _, text in state.notes] == notes
+            assert state.stars == {star}
+            # web-3 had an intent and no outcome: unknown, on the banner and the detail.
+            assert state.unknown_hosts == [("restore", "web-3")]
+            assert state.step("restore").hosts["web-2"].status is HostStatus.FAILED
+            shown = banner_text(app)
+            assert "? UNKNOWN  web-3 · verify before retrying" in shown
+            detail = str(app.screen.query_one("#step-detail").render())
+            assert "unknown: verify before retrying: web-3" in detail
+            await pilot.press("f3")
+            grid = app.screen.query_one("#grid")
+            assert "unknown" in str(grid.get_cell("web-3", "Status"))
+            assert "verify before retrying" in str(grid.get_cell("web-3", "Last line"))
+
+            seen = len(conductor.recorder.events)
+            await pilot.press("v")  # verify: the assess step on web-3 alone
+            assess = state.step("assess-state").hosts
+            await until(pilot, lambda: assess["web-3"].attempt == 2 and not conductor.running)
+            assert assess["web-3"].status is HostStatus.SUCCEEDED
+            assert assess["web-1"].attempt == assess["web-2"].attempt == 1
+            await until(pilot, lambda: "checked" in banner_text(app))
+
+            await pilot.press("r")  # retry: the interrupted step on web-3 alone
+            restore = state.step("restore").hosts
+            await until(pilot, lambda: restore["web-3"].attempt == 2 and not conductor.running)
+            assert restore["web-3"].status is HostStatus.SUCCEEDED
+            assert state.unknown_hosts == []
+            await until(pilot, lambda: banner_text(app) == "")
+
+            new = conductor.recorder.events[seen:]
+            intents = [e for e in new if e.kind == Kind.COMMAND_INTENT]
+            assert {(e.where.step, e.where.host) for e in intents} == {
+                ("assess-state", "web-3"),
+                ("restore", "web-3"),
+            }
+            assert all(e.data["attempt"] == 2 for e in intents)
+            started = [e for e in new if e.kind == Kind.STEP_STARTED]
+            assert [(e.where.step, e.data["hosts"]) for e in started] == [
+                ("assess-state", ["web-3"]),
+                ("restore", ["web-3"]),
+            ]
+        await engine.close()
+
+
+def test_home_lists_the_open_incident_and_resumes_it(tmp_path: Path) -> None:
+    """Resume from Home takes the same path: the incident reopens with web-3 unknown."""
+    import asyncio
+
+    async def run() -> None:
+        root = tmp_path / "incidents"
+        half_done(root)
+        engine = build_engine(demo_settings(), root)
+        app = resumed_app(engine, None)  # type: ignore[arg-type]
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.1)
+            table = app.screen.query_one("#incidents")
+            assert table.row_count == 1
+            assert "open" in str(table.get_row_at(0)[-1])
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            assert app.conductor.state.unknown_hosts == [("restore", "web-3")]
+            assert "web-3" in banner_text(app)
+        await engine.close()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_resume_banner_snapshot(snap_compare, tmp_path: Path, monkeypatch, size: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = Path("incidents")
+    journal, _, _ = half_done(root)
+    app = resumed_app(build_engine(demo_settings(), root), journal)
+
+    async def settle(pilot: Pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, run_before=settle, terminal_size=SIZES[size])
