@@ -239,3 +239,21 @@ async def test_retry_runs_again_only_on_the_hosts_that_failed(sshd_server, tmp_p
     assert set(second) == {"web-2"}
     assert all((s / "current").readlink().name == "2.4.0" for s in sandboxes.values())
     assert conductor.state.steps["restore"].status.value == "done"
+
+
+async def test_a_step_stays_failed_until_every_host_has_succeeded(sshd_server, tmp_path):
+    hosts = {"web-1": "web", "web-2": "web"}
+    settings, sandboxes = sshd_settings(sshd_server, hosts)
+    for sandbox in sandboxes.values():
+        (sandbox / "releases").rename(sandbox / "releases.hidden")
+    conductor = await _conductor(settings, tmp_path, hosts)
+    try:
+        conductor.select(["web"])
+        conductor.choose_strategy("version-rollback")
+        assert not await conductor.run_step("restore")
+        (sandboxes["web-1"] / "releases.hidden").rename(sandboxes["web-1"] / "releases")
+        assert not await conductor.run_step("restore", only_hosts=["web-1"])
+        assert conductor.state.steps["restore"].status.value == "failed"
+        assert conductor.state.steps["restore"].summary == "1 failed, 1 succeeded"
+    finally:
+        await conductor.shutdown()

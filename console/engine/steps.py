@@ -36,13 +36,6 @@ PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
 WEBHOOK_TIMEOUT = 10.0
 
 
-def count_summary(outcomes: dict[str, HostOutcome]) -> str:
-    counts: dict[str, int] = {}
-    for outcome in outcomes.values():
-        counts[outcome.status.value] = counts.get(outcome.status.value, 0) + 1
-    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-
-
 def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
     """One group for most kinds; a gradual re-enable has one group per percentage."""
     stages = [(s, tpl, {}) for s, tpl in strategy.commands.stages()]
@@ -190,13 +183,20 @@ class StepActions:
     # -- undo ---------------------------------------------------------------------
 
     def _complete(self, step_id: str, outcomes: dict[str, HostOutcome], data: dict) -> bool:
-        """Record how a step ended on its hosts; True when every host succeeded."""
-        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values())
+        """Record how a step ended: done only when every host of the step has succeeded,
+        including those a retry left out; True when it is done."""
+        runs = self.state.step(step_id).hosts
+        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values()) and all(
+            r.status is HostStatus.SUCCEEDED for r in runs.values()
+        )
+        counts: dict[str, int] = {}
+        for run in runs.values():
+            counts[run.status.value] = counts.get(run.status.value, 0) + 1
         self.recorder.record(
             Kind.STEP_COMPLETED,
             step=step_id,
             status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary=count_summary(outcomes),
+            summary=", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
             **data,
         )
         return ok

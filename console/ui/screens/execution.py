@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,6 +24,9 @@ from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
 UNKNOWN_WORDS = "unknown: verify before retrying"
+# While output streams, a row whose only change is its last line is redrawn at most this
+# often: at 200 hosts, redrawing the grid every frame kept the event loop busy for ~0.3 s.
+LAST_LINE_SECONDS = 0.25
 FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
 HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
 
@@ -74,6 +79,8 @@ class ExecutionScreen(IncidentScreen):
         self.step_id: str | None = None
         self.host: str | None = None
         self._rows: dict[str, tuple] = {}
+        self._lines_at = 0.0
+        self._lines_timer = None
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
 
@@ -130,12 +137,15 @@ class ExecutionScreen(IncidentScreen):
             self._soak(step_id)
             return
         runs = list(st.hosts.values())
+        lines_later = st.status is StepStatus.RUNNING and not self._lines_due()
         for run in runs:
             row = host_row(run)
             if run.host not in self._rows:
                 grid.add_row(*row, key=run.host)
             elif self._rows[run.host] != row:
                 old = self._rows[run.host]
+                if lines_later and row[:-1] == old[:-1]:
+                    continue  # only the last line changed: shown at the next tick
                 for column, value, before in zip(COLUMNS, row, old, strict=True):
                     if value == before:
                         continue
@@ -190,6 +200,20 @@ class ExecutionScreen(IncidentScreen):
             line.append(" · T retries · B another strategy", style="dim")
         self.query_one("#exec-title", Static).update(line)
         self._append_output()
+
+    def _lines_due(self) -> bool:
+        """Whether last lines may be redrawn now; if not, a redraw is scheduled."""
+        now = time.monotonic()
+        if now - self._lines_at >= LAST_LINE_SECONDS:
+            self._lines_at = now
+            return True
+        if self._lines_timer is None:
+            self._lines_timer = self.set_timer(LAST_LINE_SECONDS, self._lines_tick)
+        return False
+
+    def _lines_tick(self) -> None:
+        self._lines_timer = None
+        self.sync()
 
     def _hint(self, status: StepStatus, failed: int) -> str:
         if status is StepStatus.RUNNING:

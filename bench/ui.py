@@ -1,0 +1,393 @@
+"""UI benchmark: does the console's event loop stall, and how much memory does it take?
+
+    python bench/ui.py                      # both parts, printed
+    python bench/ui.py --write              # ... and recorded in bench/RESULTS.md
+    python bench/ui.py --part fanout --hosts 200 --lines 1000
+    python bench/ui.py --part timeline --events 100000
+
+fanout:   the real app (make_app, headless Pilot) runs a command step printing --lines
+          lines on --hosts demo hosts, with the execution screen open. The demo fleet
+          runs in a child process, so this process is the console alone.
+timeline: --events events (notes and command output) in a journal; the timeline screen
+          opens on them, is scrolled, filtered, cleared, and follows 1,000 live events.
+
+Each part runs in its own process, so ru_maxrss is that part's peak. A monitor task
+sleeps 10 ms in a loop; its worst lateness is the longest event-loop stall. Targets:
+stall < 100 ms, peak memory < 300 MB. A benchmark, not a test: pytest never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from console.demo.fleet import DemoFleet
+from console.engine.session import Engine
+from console.journal.recorder import Recorder
+from console.model.clock import SystemClock
+from console.model.events import Actor, Kind
+from console.model.settings import Settings, load_settings
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+from console.ui.app import make_app
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+START, END = "<!-- ui:start -->", "<!-- ui:end -->"
+STEP = "capture-evidence"
+STALL_TARGET_MS, MEMORY_TARGET_MB = 100, 300
+DEADLINE_S = 600
+
+
+class StallMonitor:
+    """Sleeps `period` in a loop; records the worst lateness of the wake-ups, and the
+    longest garbage-collector pause (one cause of stalls that no profile line shows)."""
+
+    def __init__(self, period: float = 0.01):
+        self.period = period
+        self.worst = 0.0
+        self.worst_gc = 0.0
+        self._gc_start = 0.0
+        self._task: asyncio.Task | None = None
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.worst_gc = max(self.worst_gc, time.perf_counter() - self._gc_start)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.period)
+            self.worst = max(self.worst, loop.time() - before - self.period)
+
+    def start(self) -> None:
+        self.worst = self.worst_gc = 0.0
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def stop_ms(self) -> float:
+        assert self._task is not None
+        self._task.cancel()
+        return round(self.worst * 1000, 1)
+
+
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def bulk_settings(hosts: int, lines: int) -> Settings:
+    """The demo configuration with one system of `hosts` hosts; the step prints `lines`."""
+    data = load_settings(demo_config()).model_dump()
+    data["inventory"]["systems"] = [
+        {
+            "name": "bulk",
+            "hosts": [{"name": f"bulk-{i:03d}"} for i in range(hosts)],
+            "strategies": ["version-rollback"],
+        }
+    ]
+    data["triggers"]["triggers"] = []
+    loop = f"i=0; while [ $i -lt {lines} ]; do echo line $i; i=$((i+1)); done"
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == STEP:
+                step["command"] = loop
+    return Settings.model_validate(data)
+
+
+async def until(condition, what: str, timeout: float = DEADLINE_S) -> float:
+    """Wait (bounded) for `condition()`; the seconds it took."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while not condition():
+        if loop.time() - start > timeout:
+            raise TimeoutError(f"gave up after {timeout} s waiting for {what}")
+        await asyncio.sleep(0.02)
+    return loop.time() - start
+
+
+async def serve_fleet(hosts: int, lines: int) -> None:
+    """Child process: run the demo fleet, print its live settings, stop at stdin EOF."""
+    async with DemoFleet(bulk_settings(hosts, lines)) as fleet:
+        print(fleet.settings.model_dump_json(), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+
+async def fanout(hosts: int, lines: int) -> dict:
+    fleet = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--serve-fleet",
+        "--hosts",
+        str(hosts),
+        "--lines",
+        str(lines),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        live = Settings.model_validate_json(await asyncio.wait_for(fleet.stdout.readline(), 120))
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Engine(live, Path(tmp) / "incidents", actor=Actor(user="bench"))
+            app = make_app(live, engine, sample_probes=False)
+            async with app.run_test(headless=True, size=(200, 50)) as pilot:
+                conductor = engine.new_incident("bench: fan-out")
+                app.attach(conductor)
+                conductor.declare_trigger(TriggerKind.USER_IMPACT, "bench")
+                conductor.select(["bulk"])
+                await pilot.pause()
+                base = peak_mb()
+                monitor = StallMonitor()
+                monitor.start()
+                app.start_run(STEP)
+                step = conductor.state.step(STEP)
+                seconds = await until(lambda: step.status.finished, "the step to finish")
+                await pilot.pause(0.3)  # the last coalesced batch reaches the screen
+                stall = monitor.stop_ms()
+                gc_ms = round(monitor.worst_gc * 1000, 1)
+                grid = app.screen.query_one("#grid")
+                received = sum(r.lines for r in step.hosts.values())
+                result = {
+                    "part": "fanout",
+                    "hosts": hosts,
+                    "lines_per_host": lines,
+                    "lines_received": received,
+                    "grid_rows": grid.row_count,
+                    "status": step.status.value,
+                    "seconds": round(seconds, 2),
+                    "events": len(conductor.recorder.events),
+                    "stall_ms": stall,
+                    "gc_pause_ms": gc_ms,
+                    "rss_before_mb": base,
+                    "peak_mb": peak_mb(),
+                }
+            conductor.recorder.close()
+            await engine.close()
+        return result
+    finally:
+        fleet.stdin.close()
+        await asyncio.wait_for(fleet.wait(), 30)
+
+
+def write_timeline(directory: Path, events: int) -> Path:
+    """`events` events: notes and 3-line outputs on the demo hosts, as a real journal."""
+    settings = load_settings(demo_config())
+    r = Recorder.open(directory, SystemClock(), Actor(user="bench"))
+    steps = [
+        {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
+        for p in settings.procedure.phases
+        for s in p.steps
+    ]
+    r.record(Kind.INCIDENT_OPENED, incident_id="bench-timeline", title="bench", steps=steps)
+    hosts = [h.name for s in settings.inventory.systems for h in s.hosts]
+    for i in range(events - 1):
+        host = hosts[i % len(hosts)]
+        if i % 4 == 0:
+            r.record(Kind.NOTE_ADDED, text=f"note {i} about {host}")
+        else:
+            where = {"system": "web", "host": host, "step": STEP}
+            r.record(Kind.COMMAND_OUTPUT, stream="stdout", lines=[f"line {i}"] * 3, **where)
+    r.close()
+    return r.path
+
+
+async def timeline(events: int) -> dict:
+    settings = load_settings(demo_config())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "incidents"
+        path = root / "bench-timeline" / "journal.jsonl"
+        # Written by another process, as a journal is: this one's peak is the console's own.
+        run_part(["--write-journal", str(path.parent), "--events", str(events)], parse=False)
+        engine = Engine(settings, root, actor=Actor(user="bench"))
+        t0 = time.perf_counter()
+        conductor = engine.open_existing(path)
+        load_s = time.perf_counter() - t0
+        app = make_app(settings, engine, sample_probes=False)
+        out: dict = {"part": "timeline", "events": events, "load_s": round(load_s, 2)}
+        async with app.run_test(headless=True, size=(120, 36)) as pilot:
+            app.attach(conductor)
+            await pilot.pause()
+            monitor = StallMonitor()
+            monitor.start()
+            t0 = time.perf_counter()
+            await app.push_screen("timeline")
+            table = app.screen.query_one("#timeline")
+            await until(lambda: table.row_count >= events, "all rows")
+            await pilot.pause()
+            out["first_render_s"] = round(time.perf_counter() - t0, 2)
+            out["open_stall_ms"] = monitor.stop_ms()
+
+            monitor.start()
+            await pilot.press(*["pageup"] * 20, "home", *["pagedown"] * 20, "end")
+            await pilot.pause(0.1)
+            out["scroll_stall_ms"] = monitor.stop_ms()
+
+            monitor.start()
+            t0 = time.perf_counter()
+            await pilot.press("slash", "w", "e", "b", "-", "2")
+            await until(lambda: 0 < table.row_count < events, "the filter")
+            await pilot.pause(0.1)
+            out["filter_s"] = round(time.perf_counter() - t0, 2)
+            out["filter_rows"] = table.row_count
+            await pilot.press(*["backspace"] * 5, "escape")
+            await until(lambda: table.row_count >= events, "the cleared filter")
+            await pilot.pause(0.1)
+            out["filter_stall_ms"] = monitor.stop_ms()
+            out["filter_gc_pause_ms"] = round(monitor.worst_gc * 1000, 1)
+
+            monitor.start()
+            for i in range(1000):
+                conductor.note(f"live note {i}")
+                if i % 50 == 0:
+                    await asyncio.sleep(0)
+            await until(lambda: table.row_count >= events + 1000, "the live rows")
+            await pilot.pause(0.1)
+            out["live_stall_ms"] = monitor.stop_ms()
+        conductor.recorder.close()
+        await engine.close()
+    out["peak_mb"] = peak_mb()
+    out["stall_ms"] = max(v for k, v in out.items() if k.endswith("stall_ms"))
+    return out
+
+
+def run_part(args: list[str], parse: bool = True) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, timeout=DEADLINE_S
+    )
+    if done.returncode:
+        raise SystemExit(f"bench/ui.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1]) if parse else {}
+
+
+def verdict(result: dict) -> str:
+    ok = result["stall_ms"] < STALL_TARGET_MS and result["peak_mb"] < MEMORY_TARGET_MB
+    return "meets both targets" if ok else "MISSES a target"
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        found = re.search(r"model name\s*:\s*(.+)", cpuinfo.read_text())
+        model = found.group(1).strip() if found else ""
+    return f"{platform.node()}: {model} ({cpus} CPUs), Python {platform.python_version()}"
+
+
+def section(fan: dict, tl: dict, command: str) -> str:
+    return "\n".join(
+        [
+            START,
+            "## UI: event-loop stalls and memory (`bench/ui.py`)",
+            "",
+            f"Machine: {machine()}. Command: `{command}`. Targets: longest stall"
+            f" < {STALL_TARGET_MS} ms, peak memory (ru_maxrss) < {MEMORY_TARGET_MB} MB.",
+            "",
+            "| part | workload | longest stall | peak memory | other figures | verdict |",
+            "|---|---|---|---|---|---|",
+            f"| fan-out | {fan['hosts']} demo hosts x {fan['lines_per_host']} lines, execution"
+            f" screen open | {fan['stall_ms']} ms | {fan['peak_mb']} MB |"
+            f" {fan['lines_received']} lines in {fan['seconds']} s, {fan['events']} events,"
+            f" {fan['grid_rows']} grid rows, worst GC pause {fan['gc_pause_ms']} ms"
+            f" | {verdict(fan)} |",
+            f"| timeline | {tl['events']} events | {tl['stall_ms']} ms (open"
+            f" {tl['open_stall_ms']}, scroll {tl['scroll_stall_ms']}, filter"
+            f" {tl['filter_stall_ms']}, live +1,000 {tl['live_stall_ms']}) | {tl['peak_mb']} MB"
+            f" | journal read {tl['load_s']} s, first render {tl['first_render_s']} s,"
+            f" filter to {tl['filter_rows']} rows {tl['filter_s']} s | {verdict(tl)} |",
+            "",
+            "The demo fleet runs in a child process, so the fan-out figures are the console's"
+            f" own. Stall: worst lateness of a task sleeping 10 ms in a loop. Load average"
+            f" when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other"
+            " sessions share the machine, so stalls are upper bounds).",
+            "",
+            "What profiling found, and what changed:",
+            "",
+            "- Timeline: a `DataTable` row per event took seconds to open at 100,000 events and"
+            " ~0.5 s per filter key. It is now a virtual list (`widgets/event_list.py`: only the"
+            " rows on screen are formatted), the filter text of each event is lowered once, and"
+            " typing on narrows the rows shown instead of rescanning the journal.",
+            "- A full garbage-collector pass over 100,000 parsed events paused the loop ~0.8 s"
+            " (seen with `gc.callbacks`, invisible in cProfile). `attach()` now `gc.freeze()`s"
+            " the loaded journal.",
+            "- Memory: 100,000 parsed events held ~280 MB (pydantic `Event`, `Actor` and"
+            " `Where` per line), and the home screen parsed every journal in full again just"
+            " to list incidents (peak 714 MB). `parse_line` now shares identical frozen"
+            " `who`/`where` values (~170 MB), and the incident list reads only `incident.*`"
+            " lines.",
+            "- Fan-out: the execution grid re-measured every column on every update"
+            " (`update_width=True`, ~50 ms at 200 rows); it now re-measures only a column a"
+            " value outgrows, and while output streams a row whose only change is its last"
+            " line is redrawn at most every 0.25 s instead of every frame. The engine now reads"
+            " output in blocks, not lines. What remains: with the home screen open instead of"
+            " the grid the same run stalls ~90 ms (the engine alone: 200 SSH channels"
+            " decrypted and dispatched in the UI's loop, bursts of ready callbacks in one"
+            " iteration); the grid's first render of 200 new rows (~120 ms in one"
+            " `screen_update`) and full GC passes over the ~200,000 objects of 200 live"
+            " connections (worst pause in the table) add the rest; the run with the"
+            " collector disabled stalls as much, so the bursts, not the GC, set the figure."
+            " Next: a line-rendered virtual host grid (as the timeline), and SSH I/O off the"
+            " UI loop.",
+            END,
+        ]
+    )
+
+
+def record(text: str) -> None:
+    """Replace only the ui section of RESULTS.md (others write the rest of the file)."""
+    current = RESULTS.read_text() if RESULTS.exists() else ""
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        current = head + text + rest.split(END, 1)[1]
+    else:
+        current = current.rstrip("\n") + ("\n\n" if current else "") + text + "\n"
+    RESULTS.write_text(current)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=["fanout", "timeline"])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--lines", type=int, default=1000)
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
+    parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.write_journal:
+        write_timeline(args.write_journal, args.events)
+        return 0
+    if args.serve_fleet:
+        asyncio.run(serve_fleet(args.hosts, args.lines))
+        return 0
+    if args.part == "fanout":
+        print(json.dumps(asyncio.run(fanout(args.hosts, args.lines))))
+        return 0
+    if args.part == "timeline":
+        print(json.dumps(asyncio.run(timeline(args.events))))
+        return 0
+    fan = run_part(["--part", "fanout", "--hosts", str(args.hosts), "--lines", str(args.lines)])
+    print(json.dumps(fan))
+    tl = run_part(["--part", "timeline", "--events", str(args.events)])
+    print(json.dumps(tl))
+    if args.write:
+        record(section(fan, tl, "python " + " ".join(["bench/ui.py", *sys.argv[1:]])))
+    return 0 if verdict(fan) == verdict(tl) == "meets both targets" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
