@@ -66,7 +66,7 @@ class SshPool:
             [str(user_config)] if defaults.use_ssh_config and user_config.is_file() else None
         )
         self._options = asyncssh.SSHClientConnectionOptions(
-            known_hosts=str(self.known_hosts),
+            known_hosts=self._read_known_hosts(),
             client_keys=keys or (),
             agent_forwarding=False,
             gss_auth=False,
@@ -80,6 +80,29 @@ class SshPool:
         self._bastions: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.handshakes_done = 0
+
+    def _read_known_hosts(self) -> asyncssh.SSHKnownHosts | str:
+        """Parsed once per change of the file, not once per connection (O(hosts²));
+        a file that cannot be parsed is passed as a path, for asyncssh to report."""
+        self._known_stamp = self._stamp()
+        try:
+            return asyncssh.read_known_hosts(str(self.known_hosts))
+        except (OSError, ValueError, asyncssh.Error):
+            return str(self.known_hosts)
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = self.known_hosts.stat()
+        except OSError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def _refresh_known_hosts(self) -> None:
+        """Another process (or an accepted key) changed known_hosts: parse it again."""
+        if self._stamp() != self._known_stamp:
+            self._options = asyncssh.SSHClientConnectionOptions(
+                self._options, known_hosts=self._read_known_hosts()
+            )
 
     def options_for(self, target: Target) -> asyncssh.SSHClientConnectionOptions:
         """The base options, with ~/.ssh/config applied for this host (alias, HostName, ...)."""
@@ -110,6 +133,7 @@ class SshPool:
             return conn
 
     async def _open(self, target: Target) -> asyncssh.SSHClientConnection:
+        self._refresh_known_hosts()
         try:
             options = self.options_for(target)
         except (OSError, asyncssh.Error, ValueError) as exc:
@@ -224,6 +248,7 @@ class SshPool:
         self.known_hosts.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         with self.known_hosts.open("a", encoding="utf-8") as handle:
             handle.write(line)
+        self._refresh_known_hosts()
         return line.strip()
 
     def forget(self, name: str) -> None:

@@ -21,7 +21,7 @@ class SshDefaults(Strict):
     login_timeout: float = Field(default=15.0, gt=0)
     command_timeout: float = Field(default=300.0, gt=0)
     keepalive_interval: float = Field(default=15.0, ge=0)
-    max_handshakes: int = Field(default=10, ge=1, le=1024)
+    max_handshakes: int = Field(default=50, ge=1, le=1024)
     max_commands: int = Field(default=64, ge=1, le=4096)
 
 
