@@ -508,7 +508,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=1, help="untimed rounds first")
     parser.add_argument("--tools", nargs="+", default=keys, choices=keys, metavar="TOOL")
     parser.add_argument("--cap", type=int, default=10, help="handshake cap of gather-cap")
-    parser.add_argument("--max-handshakes", type=int, default=10, help="console inventory")
+    parser.add_argument("--max-handshakes", type=int, default=50, help="console inventory")
     parser.add_argument("--max-commands", type=int, default=64, help="console inventory")
     parser.add_argument("--timeout", type=float, default=600.0, help="per run, seconds")
     parser.add_argument("--settle", type=float, default=0.2, help="pause between runs, s")

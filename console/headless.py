@@ -91,8 +91,9 @@ async def run_rollback(
         conductor = Conductor(settings, recorder, pool)
         conductor.locks = SystemLocks(locks_dir(settings, options.demo))
         conductor.lock_takeover_reason = options.take_over_lock
+        printer = _Printer()
         if not options.quiet:
-            recorder.subscribe(lambda e: print(console_line(e), flush=True))
+            recorder.subscribe(printer)
         with _abort_on_signals(conductor):
             try:
                 ok = await walk(conductor, request, incident_id, drill=options.drill)
@@ -102,11 +103,30 @@ async def run_rollback(
             finally:
                 await conductor.shutdown()
                 recorder.close()
+        printer.flush()
         if options.drill:
             ok = _drill_verdict(conductor) and ok
         verdict = "rolled back and verified" if ok else "FAILED"
         print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
         return EXIT_OK if ok else EXIT_FAILED
+
+
+class _Printer:
+    """Event lines to stdout, written once per loop turn rather than once per event."""
+
+    def __init__(self):
+        self._lines: list[str] = []
+
+    def __call__(self, event: Event) -> None:
+        if not self._lines:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._lines.append(console_line(event))
+
+    def flush(self) -> None:
+        if self._lines:
+            sys.stdout.write("\n".join(self._lines) + "\n")
+            sys.stdout.flush()
+            self._lines.clear()
 
 
 @contextlib.contextmanager

@@ -107,3 +107,23 @@ def test_output_lives_beside_the_journal_and_reads_back_in_order(tmp_path):
         Kind.COMMAND_OUTPUT,
         Kind.COMMAND_RESULT,
     ]
+
+
+async def test_hosts_starting_together_share_one_fsync(tmp_path):
+    import asyncio
+
+    recorder = recorder_in(tmp_path)
+    calls = []
+    real = recorder.writer.fsync
+    recorder.writer.fsync = lambda: (calls.append(1), real())
+
+    async def host(name):
+        recorder.record_deferred(Kind.COMMAND_INTENT, host=name, command="x", stage="run")
+        await recorder.sync()
+        return read_journal(tmp_path).events[-1].seq >= 0
+
+    assert all(await asyncio.gather(*(host(f"h{i}") for i in range(20))))
+    assert 1 <= len(calls) <= 2
+    await recorder.sync()
+    assert len(calls) <= 2  # nothing new to make durable: no further fsync
+    recorder.close()

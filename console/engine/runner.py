@@ -197,18 +197,22 @@ class Runner:
             outcome = HostOutcome(target.name, HostStatus.SUCCEEDED)
             stages = stages_for(target)
             for index, (stage, command) in enumerate(stages):
-                self.recorder.record(
+                # Write-ahead: the intent is on disk before the command is sent; hosts that
+                # start in the same moment share one fsync (group commit).
+                self.recorder.record_deferred(
                     Kind.COMMAND_INTENT, command=command, stage=stage, attempt=attempt, **where
                 )
+                await self.recorder.sync()
                 result = await self._execute(where, target, command, timeout)
                 outcome.output += result.pop("tail")
-                self.recorder.record(
+                self.recorder.record_deferred(
                     Kind.COMMAND_RESULT,
                     stage=stage,
                     final=index == len(stages) - 1,
                     **result,
                     **where,
                 )
+                await self.recorder.sync()
                 outcome.exit_status = result.get("exit_status")
                 if result.get("aborted"):
                     outcome.status = HostStatus.ABORTED

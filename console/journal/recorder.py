@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 from collections.abc import Callable
@@ -44,6 +45,8 @@ class Recorder:
         self.events: list[Event] = list(history or [])
         self.state: IncidentState = fold(self.events)
         self._listeners: list[Listener] = []
+        self._written = self._synced = 0
+        self._sync_task: asyncio.Future | None = None
 
     @property
     def path(self) -> Path:
@@ -72,17 +75,51 @@ class Recorder:
         step: str | None = None,
         **data,
     ) -> Event:
-        """Append one event (fsync'd if it is an action), fold it, then notify."""
+        """Append one event (fsync'd now if it is an action), fold it, then notify."""
+        return self._record(str(kind), Where(system=system, host=host, step=step), data, True)
+
+    def record_deferred(
+        self,
+        kind: Kind | str,
+        /,
+        *,
+        system: str | None = None,
+        host: str | None = None,
+        step: str | None = None,
+        **data,
+    ) -> Event:
+        """Append one event without its fsync: `await sync()` before relying on it.
+        Hosts that start together then share one fsync (group commit)."""
+        return self._record(str(kind), Where(system=system, host=host, step=step), data, False)
+
+    async def sync(self) -> None:
+        """Every event recorded so far is on disk when this returns; callers that arrive
+        while an fsync runs share the next one."""
+        target = self._written
+        while self._synced < target:
+            if self._sync_task is None or self._sync_task.done():
+                self._sync_task = asyncio.ensure_future(self._fsync())
+            await asyncio.shield(self._sync_task)
+
+    async def _fsync(self) -> None:
+        upto = self._written
+        await asyncio.to_thread(self.writer.fsync)
+        self._synced = max(self._synced, upto)
+
+    def _record(self, kind: str, where: Where, data: dict, sync: bool) -> Event:
         event = Event(
             seq=self.state.last_seq + 1,
             ts=self.clock.now(),
             mono=round(self.clock.monotonic(), 6),
             who=self.actor,
-            kind=str(kind),
-            where=Where(system=system, host=host, step=step),
+            kind=kind,
+            where=where,
             data=self.redactor.data(data),
         )
-        self.writer.append(event)
+        self.writer.append(event, sync=sync)
+        self._written += 1
+        if sync:
+            self._synced = self._written
         self.events.append(event)
         self.state.apply(event)
         for listener in list(self._listeners):

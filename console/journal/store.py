@@ -153,7 +153,7 @@ class _AppendFile:
 
 
 class JournalWriter:
-    """Appends events: actions to the journal, fsync'd before append() returns;
+    """Appends events: actions to the journal, fsync'd before they are relied on;
     command output to the output file beside it, written but not fsync'd."""
 
     def __init__(self, path: Path):
@@ -164,12 +164,19 @@ class JournalWriter:
         repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
         self.repaired: TornLine | None = repaired[0] if repaired else None
 
-    def append(self, event: Event) -> None:
+    def append(self, event: Event, sync: bool = True) -> None:
+        """Write the event; an action is fsync'd now unless `sync` is False, in which
+        case the caller must call fsync() (group commit) before relying on it."""
         line = event.model_dump_json().encode() + b"\n"
         if event.is_action:
-            self._journal.write(line, sync=True)
+            self._journal.write(line, sync=sync)
         else:
             self._output.write(line, sync=False)
+
+    def fsync(self) -> None:
+        """Make every action written so far durable (safe to call from a thread)."""
+        if self._journal.fd >= 0:
+            os.fsync(self._journal.fd)
 
     def close(self) -> None:
         self._journal.close()
