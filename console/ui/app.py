@@ -28,6 +28,9 @@ FLUSH_SECONDS = 1 / 30
 INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 
 
+BUSY_BATCH = 20
+
+
 class RollbackApp(ResumeActions, App[int]):
     """The incident commander's console."""
 
@@ -106,6 +109,10 @@ class RollbackApp(ResumeActions, App[int]):
         batch, self._pending = self._pending, []
         for screen in self.screen_stack:
             screen.post_message(JournalChanged(batch))
+        if len(batch) >= BUSY_BATCH:
+            # A flood of events grows the heap fast and sets off full GC passes that stall
+            # the loop; the events live as long as the incident anyway, so park them.
+            gc.freeze()
 
     # -- the incident ------------------------------------------------------------
 
