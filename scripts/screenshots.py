@@ -21,12 +21,12 @@ from console.ui.app import RollbackApp, make_app
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
-async def until(pilot: Pilot, condition, timeout: float = 60.0) -> None:
+async def until(pilot: Pilot, condition, timeout: float = 60.0, what: str = "") -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise TimeoutError("the demo did not get there in time")
+            raise TimeoutError(f"the demo did not get there in time: {what}")
         await pilot.pause(0.05)
 
 
@@ -43,7 +43,8 @@ async def tour(size: tuple[int, int]) -> None:
     settings = load_settings(demo_config())
     async with DemoFleet(settings) as fleet:
         with tempfile.TemporaryDirectory() as journals:
-            engine = Engine(fleet.settings, Path(journals))
+            # journals and locks in a fresh directory: nothing left by an earlier run
+            engine = Engine(fleet.settings, Path(journals) / "incidents")
             app = make_app(fleet.settings, engine)
             async with app.run_test(size=size) as pilot:
                 await pilot.pause(0.2)
@@ -63,9 +64,14 @@ async def tour(size: tuple[int, int]) -> None:
                 shot(app, "checklist")
                 while (step := conductor.current()) and step.id != "verify":
                     await pilot.press("f2")
-                    await pilot.pause(0.1)
+                    await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
+                    await pilot.pause(0.2)
                     await pilot.press("enter")
-                    await until(pilot, lambda s=step: conductor.state.step(s.id).status.finished)
+                    await until(
+                        pilot,
+                        lambda s=step: conductor.state.step(s.id).status.finished,
+                        what=f"step {step.id} to finish",
+                    )
                     if step.id == "restore":
                         await pilot.pause(0.3)
                         shot(app, "execution")

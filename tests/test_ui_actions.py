@@ -102,3 +102,34 @@ async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
         assert st.status is StepStatus.SKIPPED
         assert st.skip_reason == "bridge already open from the release call"
         await until(pilot, lambda: conductor.current().id == "stop-traffic-shift")
+
+
+async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    from console.journal.lock import Holder, SystemLocks
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    locks = SystemLocks(tmp_path / "locks")
+    locks.acquire("web", Holder(dead.pid, "alice", socket.gethostname(), "earlier", "inc-crashed"))
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            await pilot.press("enter", "enter")  # the two manual steps
+            await until(pilot, lambda: conductor.current().id == STEP)
+            await pilot.pause(0.1)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            assert "stale lock" in str(app.screen.query_one(".dialog-text").render())
+            assert not conductor.state.step(STEP).hosts  # nothing ran
+            await type_text(pilot, "alice's console crashed; I am the commander now")
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.DONE)
+    taken = [e for e in conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
+    assert taken[0].data["reason"] == "alice's console crashed; I am the commander now"
+    assert taken[0].data["previous"]["incident"] == "inc-crashed"

@@ -6,7 +6,7 @@ import os
 import socket
 from dataclasses import asdict
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import ProcedureError, StaleLock
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -42,7 +42,7 @@ class IncidentLocking:
             try:
                 stale = self.locks.acquire(system, me, bool(self.lock_takeover_reason))
             except LockHeld as held:
-                raise ProcedureError(str(held)) from None
+                raise (StaleLock if held.stale else ProcedureError)(str(held)) from None
             self._held.add(system)
             if stale is not None:
                 self.recorder.record(

@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding
 
 from console.engine.conductor import Conductor, ProcedureError
+from console.engine.errors import StaleLock
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
 from console.model.clock import Clock, SystemClock
@@ -206,6 +207,9 @@ class RollbackApp(ResumeActions, App[int]):
         assert self.conductor is not None
         try:
             ok = await self.conductor.run_step(step_id, only_hosts=only_hosts)
+        except StaleLock as exc:
+            self.offer_lock_takeover(str(exc), step_id, only_hosts)
+            return
         except ProcedureError as exc:
             self.notify(str(exc), title="Not started", severity="error")
             return
@@ -220,6 +224,25 @@ class RollbackApp(ResumeActions, App[int]):
                 severity="error",
             )
         self.screen.post_message(StepRunFinished(step_id, ok))
+
+    def offer_lock_takeover(self, refusal: str, step_id: str, only_hosts: list[str] | None) -> None:
+        """A stale lock (its process is gone) is taken over only with a journalled reason."""
+        from console.ui.screens.dialogs import TextPrompt
+
+        def take_over(reason: str | None) -> None:
+            if reason and self.conductor is not None:
+                self.conductor.lock_takeover_reason = reason
+                self.run_step(step_id, only_hosts)
+
+        self.push_screen(
+            TextPrompt(
+                "Take over a stale lock?",
+                f"{refusal}.\nWhy is it safe to take it over? The reason is journalled.",
+                "e.g. the console that held it crashed; nobody else is rolling back",
+                danger=True,
+            ),
+            take_over,
+        )
 
     @work(group="abort", exit_on_error=False)
     async def abort(self, reason: str) -> None:
