@@ -40,7 +40,7 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
                 reading.key,
                 reading.probe.kind.value,
                 show(sample.value, reading.probe.unit),
-                _threshold(reading),
+                threshold_text(reading),
                 sample.state.value,
                 _detail(reading),
             )
@@ -55,12 +55,14 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
     return ProbeReport([line.rstrip() for line in lines], sorted(unreachable))
 
 
-def _threshold(reading: Reading) -> str:
+def threshold_text(reading: Reading, short: bool = False) -> str:
+    """What makes the probe bad: `> 0.05`, `= <hash>`, or the last known good value."""
     probe = reading.probe
     if probe.expected:
         return f"= {show(probe.expected)}"
     if probe.threshold is None:
-        return "last known good" if probe.kind is ProbeKind.CHECKSUM else "–"
+        good = "last good" if short else "last known good"
+        return good if probe.kind is ProbeKind.CHECKSUM else "–"
     sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
     return f"{sign} {show(probe.threshold, probe.unit)}"
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from console.engine.probe_report import show
+from console.engine.probe_report import show, threshold_text
 from console.engine.watcher import Reading
-from console.model.probes import BadWhen, ProbeKind
 
 STATES = {
     "healthy": ("✔", "#6cc07a"),
@@ -31,22 +30,12 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def threshold_text(reading: Reading) -> str:
-    probe = reading.probe
-    if probe.expected:
-        return f"= {show(probe.expected)}"
-    if probe.threshold is None:
-        return "last good" if probe.kind is ProbeKind.CHECKSUM else "–"
-    sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
-    return f"{sign} {show(probe.threshold, probe.unit)}"
-
-
 def reading_row(reading: Reading) -> tuple:
     return (
         reading.system,
         _clip(reading.probe.label, LABEL_WIDTH),
         show(reading.value, reading.probe.unit),
-        threshold_text(reading),
+        threshold_text(reading, short=True),
         state_text(reading.state),
         reading.streak or "–",
         Text(reading.spark(SPARK_WIDTH), style="#5fa8d3"),
