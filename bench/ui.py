@@ -142,7 +142,9 @@ async def fanout(hosts: int, lines: int) -> dict:
     try:
         live = Settings.model_validate_json(await asyncio.wait_for(fleet.stdout.readline(), 120))
         with tempfile.TemporaryDirectory() as tmp:
-            engine = Engine(live, Path(tmp) / "incidents", actor=Actor(user="bench"))
+            engine = Engine(
+                live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
+            )
             app = make_app(live, engine, sample_probes=False)
             async with app.run_test(headless=True, size=(200, 50)) as pilot:
                 conductor = engine.new_incident("bench: fan-out")

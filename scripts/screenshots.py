@@ -44,7 +44,7 @@ async def tour(size: tuple[int, int]) -> None:
     async with DemoFleet(settings) as fleet:
         with tempfile.TemporaryDirectory() as journals:
             # journals and locks in a fresh directory: nothing left by an earlier run
-            engine = Engine(fleet.settings, Path(journals) / "incidents")
+            engine = Engine(fleet.settings, Path(journals) / "incidents", threaded_io=True)
             app = make_app(fleet.settings, engine)
             async with app.run_test(size=size) as pilot:
                 await pilot.pause(0.2)

@@ -17,9 +17,9 @@ from tests.fleet_settings import sshd_settings
 pytestmark = pytest.mark.sshd
 
 
-async def _conductor(settings: Settings, tmp_path, hosts: dict[str, str]):
+async def _conductor(settings: Settings, tmp_path, hosts: dict[str, str], threaded=False):
     recorder = recorder_in(tmp_path / "incident")
-    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh, threaded))
     conductor.open_incident("prod-ssh", "inc-prod")
     return conductor
 
@@ -145,9 +145,10 @@ def _alive(pid: int) -> bool:
 SLEEPER = "sh -c 'echo $$ > sleeper.pid; exec sleep 60'"
 
 
-async def test_abort_takes_a_reason_and_the_remote_process_is_gone(sshd_server, tmp_path):
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])
+async def test_abort_takes_a_reason_and_the_remote_process_is_gone(sshd_server, tmp_path, threaded):
     settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web"})
-    conductor = await _conductor(settings, tmp_path, {})
+    conductor = await _conductor(settings, tmp_path, {}, threaded)
     try:
         run = asyncio.create_task(conductor.run_adhoc(SLEEPER, ["web-1"]))
         pid = await _pid_of(sandboxes["web-1"])
@@ -166,9 +167,10 @@ async def test_abort_takes_a_reason_and_the_remote_process_is_gone(sshd_server, 
     assert state.aborts[0]["reason"] == "wrong host group selected"
 
 
-async def test_a_command_timeout_signals_the_remote_process(sshd_server, tmp_path):
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])
+async def test_a_command_timeout_signals_the_remote_process(sshd_server, tmp_path, threaded):
     settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web"}, command_timeout=1.0)
-    conductor = await _conductor(settings, tmp_path, {})
+    conductor = await _conductor(settings, tmp_path, {}, threaded)
     try:
         assert not await conductor.run_adhoc(SLEEPER, ["web-1"])
     finally:

@@ -30,9 +30,15 @@ def _with(settings: Settings, host: str, **changes) -> Settings:
     return Settings.model_validate(data)
 
 
-async def _adhoc(settings: Settings, tmp_path, command: str, hosts: list[str]):
+@pytest.fixture(params=[False, True], ids=["inline", "threaded"])
+def threaded(request) -> bool:
+    """SSH I/O on the test's loop (headless), or on a loop of its own (the TUI)."""
+    return request.param
+
+
+async def _adhoc(settings: Settings, tmp_path, command: str, hosts: list[str], threaded: bool):
     recorder = recorder_in(tmp_path / "incident")
-    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh, threaded))
     try:
         await conductor.run_adhoc(command, hosts)
     finally:
@@ -53,13 +59,15 @@ CASES = {
 
 
 @pytest.mark.parametrize("failure", list(CASES), ids=lambda f: f.value)
-async def test_injected_fault_is_its_own_failure_class(failure, tmp_path):
+async def test_injected_fault_is_its_own_failure_class(failure, tmp_path, threaded):
     fault, command = CASES[failure]
     base = load_settings(demo_config())
     data = base.model_dump()
     data["inventory"]["ssh"]["command_timeout"] = 1.0 if fault is FaultKind.HANG else 20.0
     async with DemoFleet(Settings.model_validate(data), [Fault(fault, "web-2")]) as fleet:
-        results, state = await _adhoc(fleet.settings, tmp_path, command, ["web-1", "web-2"])
+        results, state = await _adhoc(
+            fleet.settings, tmp_path, command, ["web-1", "web-2"], threaded
+        )
     assert results["web-1"].get("failure") is None
     assert results["web-2"]["failure"] == failure.value
     assert state.steps["adhoc-1"].hosts["web-2"].status is HostStatus.FAILED
@@ -69,14 +77,14 @@ async def test_injected_fault_is_its_own_failure_class(failure, tmp_path):
         assert "refused" in results["web-2"]["detail"]
 
 
-async def test_connection_refused(tmp_path):
+async def test_connection_refused(tmp_path, threaded):
     async with DemoFleet(load_settings(demo_config())) as fleet:
         settings = _with(fleet.settings, "web-3", port=_closed_port())
-        results, _ = await _adhoc(settings, tmp_path, "true", ["web-3"])
+        results, _ = await _adhoc(settings, tmp_path, "true", ["web-3"], threaded)
     assert results["web-3"]["failure"] == FailureClass.REFUSED.value
 
 
-async def test_unknown_host_key_shows_its_fingerprint_and_can_be_accepted(tmp_path):
+async def test_unknown_host_key_shows_its_fingerprint_and_can_be_accepted(tmp_path, threaded):
     async with DemoFleet(load_settings(demo_config())) as fleet:
         port = fleet.settings.inventory.host("web-1").port
         known = fleet.root / "known_hosts"
@@ -84,13 +92,15 @@ async def test_unknown_host_key_shows_its_fingerprint_and_can_be_accepted(tmp_pa
         known.write_text(
             "\n".join(ln for ln in lines if not ln.startswith(f"[127.0.0.1]:{port} ")) + "\n"
         )
-        results, _ = await _adhoc(fleet.settings, tmp_path, "true", ["web-1"])
+        results, _ = await _adhoc(fleet.settings, tmp_path, "true", ["web-1"], threaded)
         assert results["web-1"]["failure"] == FailureClass.HOSTKEY_UNKNOWN.value
         fingerprint = results["web-1"]["fingerprint"]
         assert fingerprint.startswith("SHA256:") and fingerprint in results["web-1"]["detail"]
 
         recorder = recorder_in(tmp_path / "accept")
-        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor = Conductor(
+            fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh, threaded)
+        )
         try:
             await conductor.accept_host_key("web-1", fingerprint)
             assert await conductor.run_adhoc("true", ["web-1"])
@@ -102,13 +112,15 @@ async def test_unknown_host_key_shows_its_fingerprint_and_can_be_accepted(tmp_pa
         assert f"[127.0.0.1]:{port} ssh-ed25519" in known.read_text()
 
 
-async def test_a_mismatched_key_can_never_be_accepted(tmp_path):
+async def test_a_mismatched_key_can_never_be_accepted(tmp_path, threaded):
     from console.engine.conductor import ProcedureError
 
     faults = [Fault(FaultKind.WRONG_HOSTKEY, "web-1")]
     async with DemoFleet(load_settings(demo_config()), faults) as fleet:
         recorder = recorder_in(tmp_path / "accept")
-        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor = Conductor(
+            fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh, threaded)
+        )
         try:
             with pytest.raises(ProcedureError, match="refused"):
                 await conductor.accept_host_key("web-1", "SHA256:anything")
@@ -117,8 +129,8 @@ async def test_a_mismatched_key_can_never_be_accepted(tmp_path):
         assert not any(e.kind == Kind.HOSTKEY_ACCEPTED for e in recorder.events)
 
 
-async def test_killed_by_signal(tmp_path):
+async def test_killed_by_signal(tmp_path, threaded):
     async with DemoFleet(load_settings(demo_config())) as fleet:
-        results, _ = await _adhoc(fleet.settings, tmp_path, "kill -KILL $$", ["web-1"])
+        results, _ = await _adhoc(fleet.settings, tmp_path, "kill -KILL $$", ["web-1"], threaded)
     assert results["web-1"]["failure"] == FailureClass.SIGNAL.value
     assert results["web-1"]["signal"] == "KILL"

@@ -11,6 +11,7 @@ from console.model.state import HostStatus, StepStatus
 from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.execution import ExecutionScreen
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

@@ -17,6 +17,7 @@ from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

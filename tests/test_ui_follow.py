@@ -17,7 +17,7 @@ from console.ui.follow import FollowApp, make_follow_app
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.events_factory import recorder_in
-from tests.test_ui_support import _no_cursor_blink, demo_settings, until  # noqa: F401
+from tests.test_ui_support import _close_engines, _no_cursor_blink, demo_settings, until  # noqa: F401
 
 SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 SCREEN_TIME = datetime(2026, 11, 28, 9, 42, tzinfo=UTC)

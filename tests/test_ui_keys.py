@@ -10,6 +10,7 @@ from console.model.settings import ConsoleOptions
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.timeline import TimelineScreen
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

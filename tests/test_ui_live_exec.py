@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable, Log, Static
+from textual.widgets import Log, Static
 
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
@@ -12,8 +12,10 @@ from console.model.events import Kind
 from console.model.state import HostStatus
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.host_grid import HostGrid
 from tests.test_ui_live_support import with_waves
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,
@@ -49,9 +51,9 @@ async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None
             await pilot.pause(0.2)
             run = app.conductor.state.step("adhoc-1").hosts["web-1"]
             assert run.failure.value == "host key unknown"
-            grid = app.screen.query_one("#grid", DataTable)
+            grid = app.screen.query_one("#grid", HostGrid)
             assert "offers SHA256:" in str(grid.get_cell("web-1", "Last line"))
-            grid.move_cursor(row=grid.get_row_index("web-1"))
+            grid.move_to_key("web-1")
             await pilot.press("k")
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             assert "SHA256:" in str(app.screen.query_one(".dialog-text", Static).render())
@@ -78,8 +80,8 @@ async def test_mismatched_host_key_is_refused(tmp_path: Path) -> None:
             await _adhoc(pilot, "true")
             await until(pilot, lambda: _done(app, "adhoc-1", 3))
             await pilot.pause(0.2)
-            grid = app.screen.query_one("#grid", DataTable)
-            grid.move_cursor(row=grid.get_row_index("web-2"))
+            grid = app.screen.query_one("#grid", HostGrid)
+            grid.move_to_key("web-2")
             await pilot.pause()
             await pilot.press("k")
             await pilot.pause(0.2)
@@ -100,8 +102,8 @@ async def test_adhoc_command_on_all_hosts_then_on_the_highlighted_one(tmp_path: 
             await pilot.pause(0.2)
             assert app.screen.step_id == "adhoc-1"
             assert "assessed" in "\n".join(app.screen.query_one("#output", Log).lines)
-            grid = app.screen.query_one("#grid", DataTable)
-            grid.move_cursor(row=grid.get_row_index("web-3"))
+            grid = app.screen.query_one("#grid", HostGrid)
+            grid.move_to_key("web-3")
             await pilot.press("e")
             await type_text(pilot, "hostname")
             await pilot.press("tab", "down", "enter", "shift+tab", "enter")
@@ -125,5 +127,5 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
             assert "2 host(s) not started" in halt
             waves = str(screen.query_one("#exec-waves", Static).render())
             assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
-            grid = screen.query_one("#grid", DataTable)
+            grid = screen.query_one("#grid", HostGrid)
             assert "not started" in str(grid.get_cell("web-2", "Status"))

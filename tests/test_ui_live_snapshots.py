@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from console.model.events import Kind
 from tests.test_ui_live_support import fixed_rounds
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

@@ -14,6 +14,7 @@ from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.probe_table import ProbeTable
 from tests.test_ui_live_support import only_triggers
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

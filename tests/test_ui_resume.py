@@ -19,6 +19,7 @@ from console.ui.screens.checklist import ChecklistScreen
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_ui_support import (  # noqa: F401
     START,
+    _close_engines,
     _no_cursor_blink,
     build_engine,
     demo_settings,

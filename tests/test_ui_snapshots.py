@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
 from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,

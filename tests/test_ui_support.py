@@ -35,8 +35,22 @@ def demo_settings() -> Settings:
     return load_settings(demo_config())
 
 
+_ENGINES: list[Engine] = []
+
+
+@pytest.fixture(autouse=True)
+async def _close_engines():
+    """Engines run SSH I/O in a thread of their own, as in the TUI: stop it after each test."""
+    yield
+    while _ENGINES:
+        await _ENGINES.pop().close()
+
+
 def build_engine(settings: Settings, root: Path) -> Engine:
-    return Engine(settings, root, clock=FixedClock(START), actor=ACTOR)
+    """An engine as the TUI has it (SSH I/O on its own loop), closed after the test."""
+    engine = Engine(settings, root, clock=FixedClock(START), actor=ACTOR, threaded_io=True)
+    _ENGINES.append(engine)
+    return engine
 
 
 def build_app(

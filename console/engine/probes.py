@@ -121,22 +121,12 @@ class Sampler:
         """(stdout, error, unreachable) of one command; errors are words for people."""
         async with self._commands:
             try:
-                conn = await self.pool.connection(target)
+                result = await self.pool.run(target, in_workdir(command, target.workdir), timeout)
             except HostFailure as failure:
                 return "", f"{failure.failure.value}: {failure.detail}", True
-            try:
-                result = await conn.run(
-                    in_workdir(command, target.workdir),
-                    stdin=asyncssh.DEVNULL,
-                    timeout=timeout,
-                    check=False,
-                    encoding="utf-8",
-                    errors="replace",
-                )
             except asyncssh.TimeoutError:
                 return "", f"no answer within {timeout:g} s", False
             except (asyncssh.Error, OSError) as exc:
-                self.pool.forget(target.name)
                 return "", f"connection lost: {exc}", False
         if result.exit_status != 0:
             err = str(result.stderr or "").strip().splitlines()

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shlex
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-import asyncssh
-
-from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, Target
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
@@ -22,8 +18,6 @@ from console.model.waves import threshold_exceeded, wave_sizes
 
 OUTPUT_BATCH_LINES = 200
 OUTPUT_BATCH_SECONDS = 0.05
-READ_BLOCK = 65536
-KILL_GRACE_SECONDS = 3.0
 
 StagesFor = Callable[[Target], list[tuple[str, str]]]
 BetweenWaves = Callable[[int, int], Awaitable[bool]]
@@ -94,7 +88,7 @@ class Runner:
         self.pool = pool
         self.recorder = recorder
         self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
-        self._processes: dict[str, asyncssh.SSHClientProcess] = {}
+        self._handles: set[str] = set()
         self.aborted: str | None = None
         self.halted = False
 
@@ -227,29 +221,23 @@ class Runner:
         self, where: dict, target: Target, command: str, timeout: float | None
     ) -> dict:
         started = time.monotonic()
-        out = _OutputBatcher(self.recorder, where, "stdout")
-        err = _OutputBatcher(self.recorder, where, "stderr")
+        batchers = {
+            "stdout": _OutputBatcher(self.recorder, where, "stdout"),
+            "stderr": _OutputBatcher(self.recorder, where, "stderr"),
+        }
+        handle = f"{id(self)}:{target.name}"
+        self._handles.add(handle)
         try:
-            conn = await self.pool.connection(target)
-            process = await conn.create_process(
-                supervised(command), stdin=asyncssh.DEVNULL, encoding="utf-8", errors="replace"
+            result = await self.pool.execute(
+                target,
+                supervised(command),
+                timeout or self.pool.defaults.command_timeout,
+                lambda stream, lines: batchers[stream].extend(lines),
+                handle,
             )
-        except HostFailure as failure:
-            result = {"failure": failure.failure.value, "detail": failure.detail}
-            if failure.fingerprint:
-                result["fingerprint"] = failure.fingerprint
-        except (asyncssh.Error, OSError) as exc:
-            self.pool.forget(target.name)
-            result = {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
-        else:
-            self._processes[target.name] = process
-            try:
-                limit = timeout or self.pool.defaults.command_timeout
-                result = await self._collect(process, out, err, limit)
-            finally:
-                self._processes.pop(target.name, None)
-            if result.get("failure") == FailureClass.CONNECTION_LOST.value:
-                self.pool.forget(target.name)
+        finally:
+            self._handles.discard(handle)
+        out, err = batchers["stdout"], batchers["stderr"]
         out.flush()
         err.flush()
         if self.aborted and result.get("exit_status") != 0:
@@ -262,71 +250,7 @@ class Runner:
         result["tail"] = out.tail + err.tail
         return result
 
-    async def _collect(
-        self, process, out: _OutputBatcher, err: _OutputBatcher, limit: float
-    ) -> dict:
-        async def pump(stream, batcher: _OutputBatcher) -> None:
-            # Blocks, not lines: one read per burst keeps 200 chattering hosts cheap.
-            partial = ""
-            while chunk := await stream.read(READ_BLOCK):
-                *lines, partial = (partial + chunk).split("\n")
-                batcher.extend(lines)
-            if partial:
-                batcher.extend([partial])
-
-        pumps = asyncio.gather(pump(process.stdout, out), pump(process.stderr, err))
-        try:
-            await asyncio.wait_for(asyncio.shield(pumps), limit)
-            completed = await asyncio.wait_for(process.wait(check=False), limit)
-        except TimeoutError:
-            await self._stop(process)
-            pumps.cancel()
-            with contextlib.suppress(BaseException):
-                await pumps
-            return {
-                "failure": FailureClass.TIMEOUT.value,
-                "detail": f"no exit within {limit:g} s; TERM sent, then KILL if needed",
-            }
-        except (asyncssh.Error, OSError) as exc:
-            return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
-        return classify_exit(completed)
-
-    async def _stop(self, process: asyncssh.SSHClientProcess) -> None:
-        """TERM, then KILL after a grace period, then close the channel."""
-        for name in ("TERM", "KILL"):
-            with contextlib.suppress(Exception):
-                process.send_signal(name)
-            try:
-                await asyncio.wait_for(process.wait_closed(), KILL_GRACE_SECONDS)
-                return
-            except TimeoutError:
-                continue
-        process.close()
-
     async def abort(self, reason: str) -> None:
         """Stop every running remote process; hosts that did not start never will."""
         self.aborted = reason
-        await asyncio.gather(*(self._stop(p) for p in list(self._processes.values())))
-
-
-def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict:
-    """An exit status or signal as result data: success, non-zero exit, signal, or lost."""
-    if completed.exit_signal:
-        name = completed.exit_signal[0]
-        return {
-            "failure": FailureClass.SIGNAL.value,
-            "signal": name,
-            "detail": f"killed by SIG{name}",
-        }
-    if completed.exit_status is None or completed.exit_status < 0:
-        return {
-            "failure": FailureClass.CONNECTION_LOST.value,
-            "detail": "the channel closed without an exit status",
-        }
-    if completed.exit_status:
-        return {
-            "failure": FailureClass.NONZERO_EXIT.value,
-            "exit_status": completed.exit_status,
-            "detail": f"exit status {completed.exit_status}",
-        }
-    return {"exit_status": 0}
+        await self.pool.stop(list(self._handles))

@@ -42,7 +42,11 @@ def _incident_events(path: Path) -> list[Event]:
 
 
 class Engine:
-    """Owns the SSH pool for the console's lifetime and makes conductors."""
+    """Owns the SSH pool for the console's lifetime and makes conductors.
+
+    `threaded_io` runs the pool's SSH I/O on a loop of its own (the TUI wants its loop
+    free to draw); headless commands keep it on theirs.
+    """
 
     def __init__(
         self,
@@ -51,6 +55,7 @@ class Engine:
         clock: Clock | None = None,
         actor: Actor | None = None,
         lock_dir: Path | None = None,
+        threaded_io: bool = False,
     ):
         self.settings = settings
         self.journal_root = journal_root
@@ -58,7 +63,7 @@ class Engine:
         self.actor = actor or current_actor()
         redact = settings.console.redact
         self.redactor = Redactor(redact.values, redact.patterns, redact.env)
-        self.pool = SshPool(settings.inventory.ssh)
+        self.pool = SshPool(settings.inventory.ssh, threaded=threaded_io)
         self.locks = SystemLocks(lock_dir or journal_root.parent / "locks")
 
     def _conductor(self, directory: Path) -> Conductor:

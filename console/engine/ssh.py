@@ -10,7 +10,9 @@ from pathlib import Path
 
 import asyncssh
 
+from console.engine import remote
 from console.engine.failures import HostFailure, classify_connect_error
+from console.engine.io_loop import InlineIo, IoThread
 from console.model.inventory import Inventory, SshDefaults
 from console.model.state import FailureClass
 
@@ -55,10 +57,16 @@ def known_hosts_pattern(host: str, port: int) -> str:
 
 
 class SshPool:
-    """Connects lazily, reuses connections, shares bastions, caps concurrent handshakes."""
+    """Connects lazily, reuses connections, shares bastions, caps concurrent handshakes.
 
-    def __init__(self, defaults: SshDefaults):
+    With `threaded`, all SSH I/O runs on an event loop of its own in a thread (the TUI's
+    loop stays free to draw); callers use the same async methods either way.
+    """
+
+    def __init__(self, defaults: SshDefaults, threaded: bool = False):
         self.defaults = defaults
+        self._io = IoThread() if threaded else InlineIo()
+        self._running = remote.Running()
         self.known_hosts = known_hosts_path(defaults)
         keys = [str(Path(k).expanduser()) for k in defaults.identity_files]
         user_config = Path("~/.ssh/config").expanduser()
@@ -120,6 +128,42 @@ class SshPool:
             return self.defaults.jump_host
         tunnel = options.tunnel
         return tunnel if isinstance(tunnel, str) and tunnel and tunnel.lower() != "none" else None
+
+    # -- the public face: each call runs on the I/O loop ----------------------------------
+
+    async def execute(
+        self,
+        target: Target,
+        command: str,
+        limit: float,
+        on_output: remote.Emit,
+        handle: str,
+    ) -> dict:
+        """Run `command` on `target` within `limit` seconds; output blocks reach
+        `on_output(stream, lines)` on the caller's loop, all before this returns.
+        The result is command.result data; `handle` lets `stop` find the process."""
+        emit = self._io.forward(on_output)
+        return await self._io.call(
+            remote.execute(self, self._running, target, command, limit, emit, handle)
+        )
+
+    async def stop(self, handles: list[str]) -> None:
+        """TERM (then KILL) the processes started under `handles`, and wait for them."""
+        await self._io.call(self._running.stop(handles))
+
+    async def run(self, target: Target, command: str, timeout: float):
+        """A short command's completed process; raises HostFailure or asyncssh errors."""
+        return await self._io.call(remote.run(self, target, command, timeout))
+
+    async def accept_host_key(self, target: Target, fingerprint: str) -> str:
+        """Trust an UNKNOWN host key, if it still has the fingerprint the person saw."""
+        return await self._io.call(self._accept_host_key(target, fingerprint))
+
+    async def close(self) -> None:
+        await self._io.call(self._close())
+        await self._io.close()
+
+    # -- on the I/O loop ------------------------------------------------------------------
 
     async def connection(self, target: Target) -> asyncssh.SSHClientConnection:
         """The host's open connection, made on first use; raises HostFailure."""
@@ -229,8 +273,7 @@ class SshPool:
             return False
         return bool(known.match(host, host, port)[0])
 
-    async def accept_host_key(self, target: Target, fingerprint: str) -> str:
-        """Trust an UNKNOWN host key, if it still has the fingerprint the person saw."""
+    async def _accept_host_key(self, target: Target, fingerprint: str) -> str:
         options = self.options_for(target)
         host, port = options.host, options.port or 22
         if self._has_known_key(host, port):
@@ -257,7 +300,7 @@ class SshPool:
         if conn is not None:
             conn.abort()
 
-    async def close(self) -> None:
+    async def _close(self) -> None:
         conns = [*self._connections.values(), *self._bastions.values()]
         self._connections.clear()
         self._bastions.clear()

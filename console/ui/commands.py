@@ -60,10 +60,10 @@ class IncidentCommands(Provider):
 
     def _host(self, host: str) -> None:
         execution = self.app.get_screen("execution")
-        self.app.action_go("execution")
-        if host in execution._rows:
-            grid = execution.query_one("#grid")
-            grid.move_cursor(row=grid.get_row_index(host))
+        grid = execution.query_one("#grid") if execution.is_mounted else None
+        if grid is not None and host in grid.rows:
+            self.app.action_go("execution")
+            grid.move_to_key(host)
         else:
             self._timeline(host)
 

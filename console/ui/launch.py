@@ -17,7 +17,7 @@ from console.ui.follow import make_follow_app
 
 
 async def _serve(settings: Settings, demo: bool, resume: Path | None = None) -> int:
-    engine = Engine(settings, incidents_dir(demo=demo))
+    engine = Engine(settings, incidents_dir(demo=demo), threaded_io=True)
     app = make_app(settings, engine, resume=resume)
     try:
         result = await app.run_async()

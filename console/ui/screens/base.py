@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from textual.screen import Screen
+from textual.visual import VisualType
+from textual.widgets import Static
 
 from console.engine.conductor import Conductor
 from console.ui.messages import JournalChanged
@@ -45,3 +47,11 @@ class IncidentScreen(Screen):
 
     def sync(self) -> None:
         """Bring the screen up to date with the journal (called at most once a frame)."""
+
+    def show(self, static: Static, content: VisualType) -> None:
+        """Update `static` only if `content` differs from what it shows: every update
+        is a layout pass of the whole screen, and a flood of events calls sync() often."""
+        shown = self.__dict__.setdefault("_shown", {})
+        if shown.get(id(static), static) != content:
+            shown[id(static)] = content
+            static.update(content)

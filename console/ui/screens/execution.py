@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Footer, Label, Log, ProgressBar, Static
 
 from console.engine.conductor import ProcedureError
 from console.model.events import Event, Kind
@@ -18,6 +17,7 @@ from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.status import FailureClass
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
+from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.run_summary import halt_text, soak_round_line, soak_text, waves_text
 from console.ui.widgets.status import status_text
@@ -25,7 +25,7 @@ from console.ui.widgets.status import status_text
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
 UNKNOWN_WORDS = "unknown: verify before retrying"
 # While output streams, a row whose only change is its last line is redrawn at most this
-# often: at 200 hosts, redrawing the grid every frame kept the event loop busy for ~0.3 s.
+# often: 200 hosts scrolling their last lines every frame is noise, not news.
 LAST_LINE_SECONDS = 0.25
 FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
 HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
@@ -47,7 +47,7 @@ def host_row(run: HostRun) -> tuple:
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style="#ef6b6b"),
         exit_text,
-        _clip(_last(run), 48),
+        _clip(_last(run), 160),
     )
 
 
@@ -78,7 +78,6 @@ class ExecutionScreen(IncidentScreen):
         super().__init__()
         self.step_id: str | None = None
         self.host: str | None = None
-        self._rows: dict[str, tuple] = {}
         self._lines_at = 0.0
         self._lines_timer = None
         self._seen = 0
@@ -92,17 +91,14 @@ class ExecutionScreen(IncidentScreen):
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
         with Horizontal(id="exec-body"):
-            yield DataTable(id="grid", cursor_type="row", zebra_stripes=True)
+            yield HostGrid(COLUMNS, id="grid")
             with Vertical(id="output-box"):
                 yield Label("Output", id="output-title")
                 yield Log(id="output", max_lines=5000, auto_scroll=True)
         yield Footer()
 
     def on_mount(self) -> None:
-        grid = self.query_one("#grid", DataTable)
-        for name in COLUMNS:
-            grid.add_column(name, key=name)
-        grid.focus()
+        self.query_one("#grid", HostGrid).focus()
         self.sync()
 
     def shown_step(self) -> str | None:
@@ -118,18 +114,17 @@ class ExecutionScreen(IncidentScreen):
             return
         state = self.conductor.state
         step_id = self.shown_step()
-        grid = self.query_one("#grid", DataTable)
+        grid = self.query_one("#grid", HostGrid)
         if step_id != self.step_id:
             self.step_id = step_id
             grid.clear()
-            self._rows.clear()
             self.host = None
             self._reload_output()
         title = self.query_one("#exec-title", Static)
         progress = self.query_one("#exec-progress", ProgressBar)
         self._banners(step_id)
         if step_id is None:
-            title.update(" Nothing has run yet. Run a step from the checklist (F2).")
+            self.show(title, " Nothing has run yet. Run a step from the checklist (F2).")
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
@@ -140,19 +135,10 @@ class ExecutionScreen(IncidentScreen):
         lines_later = st.status is StepStatus.RUNNING and not self._lines_due()
         for run in runs:
             row = host_row(run)
-            if run.host not in self._rows:
-                grid.add_row(*row, key=run.host)
-            elif self._rows[run.host] != row:
-                old = self._rows[run.host]
-                if lines_later and row[:-1] == old[:-1]:
-                    continue  # only the last line changed: shown at the next tick
-                for column, value, before in zip(COLUMNS, row, old, strict=True):
-                    if value == before:
-                        continue
-                    # Re-measuring every column costs ~50 ms at 200 hosts: only when it grows.
-                    grows = cell_len(str(value)) > grid.columns[column].content_width
-                    grid.update_cell(run.host, column, value, update_width=grows)
-            self._rows[run.host] = row
+            old = grid.rows.get(run.host)
+            if lines_later and old is not None and row[:-1] == old[:-1]:
+                continue  # only the last line changed: shown at the next tick
+            grid.set_row(run.host, row)
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         progress.update(total=max(1, len(runs)), progress=done)
@@ -161,7 +147,7 @@ class ExecutionScreen(IncidentScreen):
         if failed:
             line.append(f" · {failed} failed", style="bold #ef6b6b")
         line.append(self._hint(st.status, failed), style="dim")
-        title.update(line)
+        self.show(title, line)
         if self.host is None and runs:
             self.host = runs[0].host
             self._reload_output()
@@ -183,8 +169,8 @@ class ExecutionScreen(IncidentScreen):
         halted = halt_text(self.conductor.state, step_id) if step_id else None
         lines = waves_text(self.conductor.state.step(step_id)) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None
-        halt.update(halted or "")
-        waves.update(lines or "")
+        self.show(halt, halted or "")
+        self.show(waves, lines or "")
 
     def _soak(self, step_id: str) -> None:
         """Verify stability: progress toward the soak; on failure, retry or another strategy."""
@@ -198,7 +184,7 @@ class ExecutionScreen(IncidentScreen):
         line.append_text(soak_text(soak) if soak else Text("waiting for the first round"))
         if st.status is StepStatus.FAILED:
             line.append(" · T retries · B another strategy", style="dim")
-        self.query_one("#exec-title", Static).update(line)
+        self.show(self.query_one("#exec-title", Static), line)
         self._append_output()
 
     def _lines_due(self) -> bool:
@@ -272,10 +258,9 @@ class ExecutionScreen(IncidentScreen):
         if lines:
             self.query_one("#output", Log).write_lines(lines)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        host = event.row_key.value if event.row_key else None
-        if host and host != self.host:
-            self.host = host
+    def on_host_grid_highlighted(self, event: HostGrid.Highlighted) -> None:
+        if event.key != self.host:
+            self.host = event.key
             self._reload_output()
 
     # -- actions -------------------------------------------------------------------

@@ -108,7 +108,13 @@ class TriggerScreen(Screen):
             )
         summary = self.query_one("#auto-summary", Static)
         if self.firing is None:
-            summary.update("No automatic trigger is proposed here: declare a manual one.")
+            firing = self.app.live.alert
+            summary.update(
+                f"▲ {firing.trigger.kind.label} is firing: Esc, then P on the home screen takes"
+                " it up with its evidence. Or declare a manual trigger here."
+                if firing is not None
+                else "No automatic trigger is proposed here: declare a manual one."
+            )
             summary.set_class(False, "-firing")
             return
         text = Text.assemble(

@@ -1,0 +1,151 @@
+"""One command on one host, on the pool's I/O loop: start it, stream its output in
+blocks, stop it (TERM, then KILL) on timeout or abort, and classify how it ended."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from console.engine.failures import HostFailure
+from console.model.state import FailureClass
+
+if TYPE_CHECKING:
+    from console.engine.ssh import SshPool, Target
+
+READ_BLOCK = 65536
+KILL_GRACE_SECONDS = 3.0
+
+Emit = Callable[[str, list[str]], None]
+
+
+class Running:
+    """The remote processes started under each handle, so that an abort can stop them."""
+
+    def __init__(self) -> None:
+        self.processes: dict[str, asyncssh.SSHClientProcess] = {}
+
+    async def stop(self, handles: list[str]) -> None:
+        found = [p for h in handles if (p := self.processes.get(h)) is not None]
+        await asyncio.gather(*(stop(p) for p in found))
+
+
+async def execute(
+    pool: SshPool,
+    running: Running,
+    target: Target,
+    command: str,
+    limit: float,
+    emit: Emit,
+    handle: str,
+) -> dict:
+    """Run `command` on `target`; every output block goes to `emit(stream, lines)`.
+    The result is data for a command.result event (failure class, exit status, detail)."""
+    try:
+        conn = await pool.connection(target)
+        process = await conn.create_process(
+            command, stdin=asyncssh.DEVNULL, encoding="utf-8", errors="replace"
+        )
+    except HostFailure as failure:
+        result = {"failure": failure.failure.value, "detail": failure.detail}
+        if failure.fingerprint:
+            result["fingerprint"] = failure.fingerprint
+        return result
+    except (asyncssh.Error, OSError) as exc:
+        pool.forget(target.name)
+        return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
+    running.processes[handle] = process
+    try:
+        result = await _collect(process, emit, limit)
+    finally:
+        running.processes.pop(handle, None)
+    if result.get("failure") == FailureClass.CONNECTION_LOST.value:
+        pool.forget(target.name)
+    return result
+
+
+async def _collect(process: asyncssh.SSHClientProcess, emit: Emit, limit: float) -> dict:
+    async def pump(stream, name: str) -> None:
+        # Blocks, not lines: one read per burst keeps 200 chattering hosts cheap.
+        partial = ""
+        while chunk := await stream.read(READ_BLOCK):
+            *lines, partial = (partial + chunk).split("\n")
+            if lines:
+                emit(name, lines)
+        if partial:
+            emit(name, [partial])
+
+    pumps = asyncio.gather(pump(process.stdout, "stdout"), pump(process.stderr, "stderr"))
+    try:
+        await asyncio.wait_for(asyncio.shield(pumps), limit)
+        completed = await asyncio.wait_for(process.wait(check=False), limit)
+    except TimeoutError:
+        await stop(process)
+        pumps.cancel()
+        with contextlib.suppress(BaseException):
+            await pumps
+        return {
+            "failure": FailureClass.TIMEOUT.value,
+            "detail": f"no exit within {limit:g} s; TERM sent, then KILL if needed",
+        }
+    except (asyncssh.Error, OSError) as exc:
+        return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
+    return classify_exit(completed)
+
+
+async def stop(process: asyncssh.SSHClientProcess) -> None:
+    """TERM, then KILL after a grace period, then close the channel."""
+    for name in ("TERM", "KILL"):
+        with contextlib.suppress(Exception):
+            process.send_signal(name)
+        try:
+            await asyncio.wait_for(process.wait_closed(), KILL_GRACE_SECONDS)
+            return
+        except TimeoutError:
+            continue
+    process.close()
+
+
+async def run(pool: SshPool, target: Target, command: str, timeout: float):
+    """A short command's completed process (probes); a lost connection is forgotten."""
+    conn = await pool.connection(target)
+    try:
+        return await conn.run(
+            command,
+            stdin=asyncssh.DEVNULL,
+            timeout=timeout,
+            check=False,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except asyncssh.TimeoutError:
+        raise
+    except (asyncssh.Error, OSError):
+        pool.forget(target.name)
+        raise
+
+
+def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict:
+    """An exit status or signal as result data: success, non-zero exit, signal, or lost."""
+    if completed.exit_signal:
+        name = completed.exit_signal[0]
+        return {
+            "failure": FailureClass.SIGNAL.value,
+            "signal": name,
+            "detail": f"killed by SIG{name}",
+        }
+    if completed.exit_status is None or completed.exit_status < 0:
+        return {
+            "failure": FailureClass.CONNECTION_LOST.value,
+            "detail": "the channel closed without an exit status",
+        }
+    if completed.exit_status:
+        return {
+            "failure": FailureClass.NONZERO_EXIT.value,
+            "exit_status": completed.exit_status,
+            "detail": f"exit status {completed.exit_status}",
+        }
+    return {"exit_status": 0}

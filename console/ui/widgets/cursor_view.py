@@ -1,0 +1,68 @@
+"""A line-rendered list with a row cursor: the keys, the mouse and scrolling into view."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+
+
+class CursorView(ScrollView, can_focus=True):
+    """Rows under `HEADER` fixed lines; subclasses render lines and count rows."""
+
+    HEADER = 0
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "move_to(0)", "First", show=False),
+        Binding("end", "move_to(-1)", "Last", show=False),
+    ]
+
+    cursor = 0
+
+    @property
+    def row_count(self) -> int:
+        raise NotImplementedError
+
+    def cursor_moved(self, before: int) -> None:
+        """The cursor went from `before` to `self.cursor` (redraw, tell the screen)."""
+
+    def _resized(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count + self.HEADER)
+
+    def move_to(self, row: int) -> None:
+        """Put the cursor on `row` (negative counts from the end) and keep it in view."""
+        count = self.row_count
+        before = self.cursor
+        if not count:
+            self.cursor = 0
+            self.cursor_moved(before)
+            return
+        self.cursor = max(0, min(count - 1, row if row >= 0 else count + row))
+        height = max(1, self.scrollable_content_region.height - self.HEADER)
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+        self.cursor_moved(before)
+
+    def action_move(self, delta: int) -> None:
+        self.move_to(max(0, self.cursor + delta))
+
+    def action_page(self, pages: int) -> None:
+        step = max(1, self.scrollable_content_region.height - self.HEADER - 1)
+        self.move_to(max(0, self.cursor + pages * step))
+
+    def action_move_to(self, row: int) -> None:
+        self.move_to(row)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= self.HEADER:
+            self.move_to(round(self.scroll_y) + event.y - self.HEADER)
+
+    def on_resize(self) -> None:
+        self._resized()

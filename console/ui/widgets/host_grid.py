@@ -1,0 +1,175 @@
+"""The per-host grid: a line-rendered table in which a changed row redraws only itself."""
+
+from __future__ import annotations
+
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual.message import Message
+from textual.strip import Strip
+
+from console.ui.widgets.cursor_view import CursorView
+
+Cell = str | Text
+GAP = 2
+
+
+class HostGrid(CursorView):
+    """Rows keyed by host under a sticky header. At 200 hosts streaming output, a
+    DataTable re-rendered every visible cell on any update (~50 ms a frame); here an
+    updated row costs one line, and each row's rendering is cached until it changes."""
+
+    DEFAULT_CSS = """
+    HostGrid { height: 1fr; overflow-x: hidden; }
+    HostGrid > .host-grid--header { background: $panel; color: $foreground; text-style: bold; }
+    HostGrid > .host-grid--odd { background: $primary 10%; }
+    HostGrid > .host-grid--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    HostGrid:focus > .host-grid--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    """
+    COMPONENT_CLASSES = {
+        "host-grid--header",
+        "host-grid--odd",
+        "host-grid--cursor",
+    }
+    HEADER = 1
+
+    class Highlighted(Message):
+        """The cursor is on another host."""
+
+        def __init__(self, key: str) -> None:
+            super().__init__()
+            self.key = key
+
+    def __init__(self, columns: tuple[str, ...], **kwargs):
+        super().__init__(**kwargs)
+        self.columns = columns
+        self.widths = [cell_len(c) for c in columns]
+        self.keys: list[str] = []
+        self.rows: dict[str, tuple[Cell, ...]] = {}
+        self._index: dict[str, int] = {}
+        self._cache: dict[str, tuple[tuple, Strip]] = {}
+
+    # -- the data ------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self.keys)
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self.keys[self.cursor] if self.keys else None
+
+    def get_cell(self, key: str, column: str) -> Cell:
+        return self.rows[key][self.columns.index(column)]
+
+    def clear(self) -> None:
+        self.keys.clear()
+        self.rows.clear()
+        self._index.clear()
+        self._cache.clear()
+        self.cursor = 0
+        self.widths = [cell_len(c) for c in self.columns]
+        self._resized()
+        self.refresh()
+
+    def set_row(self, key: str, values: tuple[Cell, ...]) -> None:
+        """Add or change a row; only that line is redrawn unless a column grows."""
+        if self.rows.get(key) == values:
+            return
+        new = key not in self.rows
+        self.rows[key] = values
+        if new:
+            self._index[key] = len(self.keys)
+            self.keys.append(key)
+            self._resized()
+        if self._grow(values):
+            self._cache.clear()
+            self.refresh()
+        else:
+            self.refresh_lines(self._index[key] + 1)
+        if new and len(self.keys) == 1:
+            self.post_message(self.Highlighted(key))
+
+    def _grow(self, values: tuple[Cell, ...]) -> bool:
+        grew = False
+        for i, value in enumerate(values[:-1]):  # the last column takes what is left
+            width = cell_len(value.plain if isinstance(value, Text) else value)
+            if width > self.widths[i]:
+                self.widths[i] = width
+                grew = True
+        return grew
+
+    # -- the cursor ------------------------------------------------------------------
+
+    def move_to_key(self, key: str) -> None:
+        if key in self._index:
+            self.move_to(self._index[key])
+
+    def cursor_moved(self, before: int) -> None:
+        self.refresh_lines(before + 1)
+        self.refresh_lines(self.cursor + 1)
+        if self.cursor != before and self.keys:
+            self.post_message(self.Highlighted(self.keys[self.cursor]))
+
+    def on_resize(self) -> None:
+        self._cache.clear()
+        super().on_resize()
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    on_blur = on_focus
+
+    # -- rendering ---------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y == 0:
+            style = self.rich_style + self.get_component_rich_style("host-grid--header")
+            return self._strip(tuple(self.columns), width, style, None)
+        index = round(self.scroll_y) + y - 1
+        if index >= len(self.keys):
+            return Strip.blank(width, self.rich_style)
+        key = self.keys[index]
+        kind = "cursor" if index == self.cursor else "odd" if index % 2 else "even"
+        values = self.rows[key]
+        stamp = (values, width, kind)
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        base = self.rich_style
+        if kind == "odd":
+            base += self.get_component_rich_style("host-grid--odd")
+        # The cursor's colours win over a cell's own, so a red word stays readable on it.
+        over = self.get_component_rich_style("host-grid--cursor") if kind == "cursor" else None
+        strip = self._strip(values, width, base, over)
+        self._cache[key] = (stamp, strip)
+        return strip
+
+    def _strip(
+        self, values: tuple[Cell, ...], width: int, style: Style, over: Style | None
+    ) -> Strip:
+        line = Text(" ", no_wrap=True, overflow="ellipsis")
+        for i, value in enumerate(values):
+            cell = value if isinstance(value, Text) else Text(value)
+            if i < len(values) - 1:
+                cell = cell.copy()
+                cell.truncate(self.widths[i], pad=True)
+                line.append_text(cell)
+                line.append(" " * GAP)
+            else:
+                line.append_text(cell)
+        line.truncate(width, overflow="ellipsis")
+        segments = list(line.render(self.app.console, end=""))
+        segments = Segment.apply_style(segments, style, over)
+        line_style = style + over if over else style
+        return Strip(segments).crop_extend(0, width, line_style)

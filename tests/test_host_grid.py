@@ -1,0 +1,110 @@
+"""The execution screen's host grid: columns, a redraw per changed row, and the cursor."""
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from console.ui.widgets.host_grid import HostGrid
+
+COLUMNS = ("Host", "Status", "Last line")
+
+
+class CountingGrid(HostGrid):
+    """Counts the rows it renders (the cache is what keeps a flood of updates cheap)."""
+
+    rendered = 0
+
+    def _strip(self, values, width, style, over):
+        self.rendered += 1
+        return super()._strip(values, width, style, over)
+
+
+class GridApp(App):
+    def __init__(self) -> None:
+        super().__init__()
+        self.highlighted: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield CountingGrid(COLUMNS)
+
+    def on_host_grid_highlighted(self, message: HostGrid.Highlighted) -> None:
+        self.highlighted.append(message.key)
+
+
+def lines(grid: HostGrid, count: int) -> list[str]:
+    return [grid.render_line(y).text.rstrip() for y in range(count)]
+
+
+async def test_columns_line_up_and_grow_to_fit_and_the_last_is_cut_to_the_width():
+    app = GridApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.set_row("web-1", ("web-1", Text("✔ ok"), "healthy"))
+        grid.set_row("web-22", ("web-22", Text("✘ failed"), "x" * 60))
+        await pilot.pause()
+        header, first, second = lines(grid, 3)
+        assert header == " Host    Status    Last line"
+        assert first == " web-1   ✔ ok      healthy"
+        assert second.startswith(" web-22  ✘ failed  xxx") and second.endswith("…")
+        assert len(grid.render_line(2).text) == grid.scrollable_content_region.width
+        assert str(grid.get_cell("web-22", "Status")) == "✘ failed"
+
+
+async def test_a_changed_row_redraws_that_row_alone():
+    app = GridApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        grid = app.query_one(CountingGrid)
+        for n in range(8):
+            grid.set_row(f"web-{n}", (f"web-{n}", "running", f"line {n}"))
+        await pilot.pause()
+        grid.rendered = 0
+        grid.set_row("web-3", ("web-3", "running", "line 3b"))
+        grid.set_row("web-4", ("web-4", "running", "line 4"))  # unchanged: nothing to do
+        await pilot.pause()
+        assert grid.rendered == 1
+        assert "line 3b" in grid.render_line(4).text
+
+
+async def test_the_cursor_moves_with_keys_and_tells_the_screen_which_host():
+    app = GridApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.focus()
+        for n in range(10):
+            grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
+        await pilot.pause()
+        assert app.highlighted == ["web-0"]
+        await pilot.press("down", "down")
+        assert grid.cursor_key == "web-2"
+        await pilot.press("end")
+        await pilot.pause()
+        assert grid.cursor_key == "web-9"
+        assert "web-9" in grid.render_line(grid.scrollable_content_region.height - 1).text
+        grid.move_to_key("web-4")
+        await pilot.pause()
+        assert app.highlighted[-1] == "web-4"
+        await pilot.click(HostGrid, offset=(2, 1))
+        assert grid.cursor_key == f"web-{round(grid.scroll_y)}"
+
+
+async def test_on_the_cursor_row_the_cursor_colours_win_over_a_cells_own():
+    app = GridApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.focus()
+        grid.set_row("web-1", ("web-1", Text("✘ failed", style="#ef6b6b"), ""))
+        grid.set_row("web-2", ("web-2", Text("✘ failed", style="#ef6b6b"), ""))
+        await pilot.pause()
+        on_cursor = {s.style.color for s in grid.render_line(1) if "failed" in s.text}
+        elsewhere = {s.style.color for s in grid.render_line(2) if "failed" in s.text}
+        assert elsewhere and on_cursor and on_cursor != elsewhere
+
+
+async def test_clear_empties_the_grid_and_resets_the_widths():
+    app = GridApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.set_row("a-very-long-host-name", ("a-very-long-host-name", "ok", ""))
+        grid.clear()
+        await pilot.pause()
+        assert grid.row_count == 0 and grid.cursor_key is None
+        assert lines(grid, 1) == [" Host  Status  Last line"]
