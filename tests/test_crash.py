@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -116,3 +117,31 @@ def test_follow_shows_another_process_live_events(tmp_path):
     assert "closed the incident: rolled back" in lines[-1]
     events = read_journal(journal).events
     assert len([ln for ln in lines if ln]) >= len(events)
+
+
+def test_a_follower_says_when_the_writer_died_with_hosts_in_flight(tmp_path):
+    # the writer, killed between web-1's intent and its outcome
+    _run_until(tmp_path, KILL_POINTS["between intent and outcome"])
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"), "TMPDIR": str(tmp_path)}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "console", "follow", str(tmp_path / "incident"), "--plain"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    deadline = threading.Timer(30, follower.kill)  # the follower never ends by itself
+    deadline.start()
+    try:
+        for line in follower.stdout:
+            lines.append(line.rstrip("\n"))
+            if "exited holding its lock" in line:
+                break
+    finally:
+        deadline.cancel()
+        follower.kill()
+        follower.wait(timeout=30)
+    warning = next((ln for ln in lines if "exited holding its lock" in ln), None)
+    assert warning is not None, "\n".join(lines[-20:]) + follower.stderr.read()
+    assert "web-1 (restore)" in warning and "Resume the incident" in warning

@@ -165,3 +165,25 @@ def test_follow_builds_the_checklist_from_step_events_when_opened_has_none(
         ("restore", "command"),
     ]
     assert procedure.phase_of("restore").value == "execution"
+
+
+async def test_when_the_writer_dies_its_running_hosts_become_unknown(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    r = writer(tmp_path)
+    dead = subprocess.Popen(["true"])  # a pid on this machine that no longer runs
+    dead.wait()
+    r.record(Kind.LOCK_RELEASED, systems=["web"])
+    r.record(Kind.LOCK_ACQUIRED, systems=["web"], pid=dead.pid, host=socket.gethostname())
+    r.record(Kind.COMMAND_INTENT, host="web-2", command="true", stage="action", attempt=1, **WHERE)
+    app = follow_app(r.path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f3")
+        grid = app.screen.query_one("#grid")
+        await until(pilot, lambda: "web-2" in grid.rows, timeout=5)
+        await until(pilot, lambda: "unknown" in str(grid.get_cell("web-2", "Status")), timeout=5)
+        assert "verify before retrying" in str(grid.get_cell("web-2", "Last line"))
+        assert f"GONE: pid {dead.pid}" in banner(app)
+        assert any(n.title == "Writer gone" for n in app._notifications)
+    r.close()

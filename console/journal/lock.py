@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from console.journal.store import FILE_MODE, secure_dir
+from console.model.events import Event, Kind
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,45 @@ class Holder:
         )
 
     def alive(self) -> bool:
-        """A holder on another machine is assumed alive: only its own host can tell."""
-        if self.host != socket.gethostname():
-            return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
+        return process_alive(self.pid, self.host)
+
+
+def process_alive(pid: int, host: str) -> bool:
+    """Whether process `pid` on `host` runs. One on another machine is assumed alive:
+    only its own host can tell."""
+    if host != socket.gethostname():
         return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def held_lock(events: list[Event]) -> Event | None:
+    """The writer's lock.acquired that no lock.released followed, if any."""
+    lock = None
+    for e in events:
+        if e.kind == Kind.LOCK_ACQUIRED:
+            lock = e
+        elif e.kind == Kind.LOCK_RELEASED:
+            lock = None
+    return lock
+
+
+def lock_owner(lock: Event) -> tuple[int, str]:
+    """(pid, host) of the process a lock.acquired event names."""
+    host = lock.where.host or lock.data.get("host")  # the recorder files it under where
+    return int(lock.data.get("pid") or 0), str(host or "")
+
+
+def writer_gone(events: list[Event]) -> bool:
+    """The process that holds the incident's lock exited without releasing it (killed,
+    crashed, or its machine lost power): nothing it started will be recorded."""
+    lock = held_lock(events)
+    return lock is not None and not process_alive(*lock_owner(lock))
 
 
 class LockHeld(Exception):

@@ -127,6 +127,14 @@ class IncidentState:
         self.last_ts = event.ts
         return self
 
+    def in_flight(self) -> bool:
+        """Whether a host's command was sent and its outcome is not recorded yet."""
+        return any(
+            run.status is HostStatus.RUNNING
+            for st in self.steps.values()
+            for run in st.hosts.values()
+        )
+
     def settle(self) -> IncidentState:
         """For a reader that is not the writer: an intent with no outcome is unknown."""
         for st in self.steps.values():

@@ -15,6 +15,7 @@ from textual.binding import Binding
 
 from console.engine.conductor import ProcedureError
 from console.engine.session import Engine
+from console.journal.lock import held_lock, lock_owner, process_alive, writer_gone
 from console.journal.store import journal_path
 from console.journal.tail import JournalTail
 from console.model.clock import Clock
@@ -24,6 +25,7 @@ from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, fold
 from console.ui.app import FLUSH_SECONDS, RollbackApp
+from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
 
 POLL_SECONDS = 0.2
@@ -165,17 +167,14 @@ def driver_text(events: list[Event]) -> str:
         return "nobody yet"
     who = events[-1].who
     text = f"{who.user}@{who.client}" if who.client else who.user
-    lock = None
-    for e in events:
-        if e.kind == Kind.LOCK_ACQUIRED:
-            lock = e
-        elif e.kind == Kind.LOCK_RELEASED:
-            lock = None
+    lock = held_lock(events)
     if lock is None:
         return text + " · holds no lock (not executing)"
     systems = ", ".join(lock.data.get("systems", [])) or "its systems"
-    host = lock.where.host or lock.data.get("host")  # the recorder files it under where
-    return text + f" · lock on {systems}: pid {lock.data.get('pid')} on {host}"
+    pid, host = lock_owner(lock)
+    if not process_alive(pid, host):
+        return text + f" · GONE: pid {pid} on {host} exited holding the lock on {systems}"
+    return text + f" · lock on {systems}: pid {pid} on {host}"
 
 
 class FollowApp(RollbackApp):
@@ -193,6 +192,7 @@ class FollowApp(RollbackApp):
         engine = Engine(settings, journal.parent.parent)
         super().__init__(settings, engine, clock, sample_probes=False)
         self.poll_seconds = poll_seconds
+        self.writer_gone = False
         self.incident = FollowedIncident(settings, FollowedJournal(journal, first))
 
     def on_mount(self, event: events.Mount) -> None:
@@ -205,8 +205,23 @@ class FollowApp(RollbackApp):
         self.push_screen("checklist")
 
     def poll(self) -> None:
-        """Read what the writer appended since the last poll and fold it in."""
-        self.incident.recorder.feed(self.tail.poll())
+        """Read what the writer appended since the last poll and fold it in. When the
+        writer is gone, hosts it left running can only be unknown: say so, once."""
+        journal = self.incident.recorder
+        journal.feed(self.tail.poll())
+        gone = writer_gone(journal.events)
+        if gone and not self.writer_gone and journal.state.in_flight():
+            journal.state.settle()
+            for screen in self.screen_stack:
+                screen.post_message(JournalChanged([]))
+            self.notify(
+                "The console driving this incident exited without finishing. Hosts it was"
+                " running on are unknown: resume the incident to verify them.",
+                title="Writer gone",
+                severity="error",
+                timeout=30,
+            )
+        self.writer_gone = gone
 
     def allows(self, action: str) -> bool:
         return action in SAFE_ACTIONS
