@@ -3,6 +3,7 @@ the state before and after, undo back to the pre-state, a failing verify, a corr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import subprocess
@@ -48,6 +49,7 @@ def snapshot(root: Path) -> dict:
         "data": data.summary(root / data.LIVE),
         "config": (root / "etc/app-revisions/CURRENT").read_text().strip(),
         "app.toml": (root / "etc/app/app.toml").read_text(),
+        "config files": sorted(p.name for p in (root / "etc/app").iterdir()),
         "flags": flags,
         "error_rate": float((root / "service/metrics").read_text().split()[0].split("=")[1]),
     }
@@ -131,6 +133,29 @@ def healed_checkout(root: Path) -> None:
     flags = (root / "etc/flags").read_text().replace("new_checkout=100", "new_checkout=0")
     (root / "etc/flags").write_text(flags)
     subprocess.run(["/bin/sh", "bin/restart"], cwd=root, check=True, capture_output=True)
+
+
+def revision_adds_a_file(root: Path) -> None:
+    """The saved revision r42 has a file that the live config does not."""
+    saved = root / "etc/app-revisions/r42"
+    (saved / "limits.toml").write_text("max_orders = 10\n")
+    digest = hashlib.sha256(b"max_orders = 10\n").hexdigest()
+    with (saved / "SHA256SUMS").open("a") as sums:
+        sums.write(f"{digest}  limits.toml\n")
+
+
+async def test_config_undo_removes_the_files_the_restored_revision_added(sshd_server, tmp_path):
+    rig = await start(sshd_server, tmp_path, "config-restore", prepare=revision_adds_a_file)
+    try:
+        before = snapshot(rig.root)
+        assert await rig.conductor.run_step("restore")
+        assert "limits.toml" in snapshot(rig.root)["config files"]
+        assert await rig.conductor.undo("restore")
+        undone = snapshot(rig.root)
+    finally:
+        await stop(rig)
+    assert "limits.toml" not in undone["config files"]
+    assert undone == before
 
 
 @pytest.mark.parametrize("strategy", list(EXPECT))

@@ -187,7 +187,14 @@ sums=$(cd {{revisions_dir}}/"$rev" && pwd)/SHA256SUMS
 test "$(cat {{revisions_dir}}/CURRENT)" = "$rev"
 """,
             "undo": """\
-cp -a .rollback/config-replaced/. {{config_dir}}/
+dir={{config_dir}}
+saved=.rollback/config-replaced
+test -d "$saved" || { echo "nothing to undo: the replaced config was not saved" >&2; exit 3; }
+# exactly the saved config: files the restored revision added go too
+(cd "$dir" && find . -type f) | while read -r f; do
+  [ -e "$saved/$f" ] || rm -f -- "$dir/$f" || exit 1
+done
+cp -a "$saved/." "$dir/"
 cp .rollback/config-replaced.revision {{revisions_dir}}/CURRENT
 echo "config back on revision $(cat {{revisions_dir}}/CURRENT)"
 sh bin/restart
