@@ -3,6 +3,9 @@ recovery time in the state and the exported document."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
 from console.demo.sandbox import current_release
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
@@ -12,6 +15,7 @@ from console.journal.export.markdown import render_markdown
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
+from console.model.procedure import Step
 from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
@@ -95,3 +99,27 @@ async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
     conductor.select(["web"])
     assert await conductor.run_step("verify") is False
     assert soak_events(conductor)[-1]["detail"] == "no probes watch web"
+
+
+async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):
+    data = demo.settings.model_dump()
+    data["triggers"]["soak"] = {"samples": 50, "max_samples": 60}  # too long to wait for
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "verify":
+                step["soak"] = {"samples": 2, "max_samples": 4}
+    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor.open_incident("web errors", "inc-own-soak")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback")
+    assert await conductor.run_step("restore") is True
+    assert await conductor.run_step("verify") is True
+    progress = soak_events(conductor)
+    assert [p["healthy"] for p in progress] == [1, 2]
+    assert {(p["needed"], p["limit"]) for p in progress} == {(2, 4)}
+
+
+def test_only_a_probe_step_has_a_soak_window():
+    with pytest.raises(ValidationError, match="only a probe step has a soak window"):
+        Step(id="x", title="X", kind="manual", soak={"samples": 2})

@@ -116,7 +116,8 @@ async def run_probe_step(conductor, step: Step) -> bool:
     systems = list(conductor.state.systems)
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
     recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **data)
-    progress = await soak(conductor.watcher, recorder, settings.triggers.soak, systems, step.id)
+    window = step.soak or settings.triggers.soak
+    progress = await soak(conductor.watcher, recorder, window, systems, step.id)
     ok = progress.status is SoakStatus.PASSED
     if ok:
         record_recovery(recorder, settings, systems)

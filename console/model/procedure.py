@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from console.model.base import Strict
+from console.model.probes import Soak
 
 
 class Phase(StrEnum):
@@ -71,6 +72,7 @@ class Step(Strict):
     records: StepRecord | None = None
     webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
     message: str = "{{incident}} ({{phase}}): {{summary}}"
+    soak: Soak | None = None  # a probe step's own window, else triggers.toml's
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Step:
@@ -86,6 +88,8 @@ class Step(Strict):
             raise ValueError("a form step needs fields")
         if self.kind is not StepKind.STRATEGY and self.strategy:
             raise ValueError("only a strategy step names a strategy")
+        if self.soak and self.kind is not StepKind.PROBE:
+            raise ValueError("only a probe step has a soak window")
         return self
 
 

@@ -177,7 +177,8 @@ class ExecutionScreen(IncidentScreen):
         st = self.conductor.state.step(step_id)
         soak = self.conductor.state.soak.get(step_id, {})
         progress = self.query_one("#exec-progress", ProgressBar)
-        needed = int(soak.get("needed", self.app.settings.triggers.soak.samples))
+        window = self.conductor.step(step_id).soak or self.app.settings.triggers.soak
+        needed = int(soak.get("needed", window.samples))
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = Text.assemble(" ", status_text(st.status), " ", (self._title(step_id), "bold"))
         line.append("\n ")
