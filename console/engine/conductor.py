@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Callable
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.locking import IncidentLocking
-from console.engine.runner import BetweenWaves, Runner, RunPlan
-from console.engine.ssh import SshPool, Target, targets_for
-from console.engine.steps import StepActions, strategy_groups
+from console.engine.plan import check_params, plan_step
+from console.engine.runner import BetweenWaves, Runner
+from console.engine.ssh import SshPool, targets_for
+from console.engine.steps import StepActions
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
 from console.journal.lock import SystemLocks
@@ -20,28 +20,8 @@ from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
-from console.model.strategies import Strategy
-from console.model.templates import ParameterError, check_value, in_workdir, render
+from console.model.templates import in_workdir
 from console.model.triggers import TriggerKind
-
-
-def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
-    declared = {p.name: p for p in strategy.params}
-    unknown = sorted(set(given) - set(declared))
-    if unknown:
-        raise ProcedureError(f"strategy {strategy.name!r} has no parameter {unknown[0]!r}")
-    values = {}
-    for p in strategy.params:
-        value = given.get(p.name, p.default)
-        if value is None:
-            if p.required:
-                raise ProcedureError(f"parameter {p.name!r} of {strategy.name!r} is required")
-            continue
-        try:
-            values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern)
-        except ParameterError as exc:
-            raise ProcedureError(str(exc)) from None
-    return values
 
 
 def new_incident_id(when) -> str:
@@ -217,18 +197,18 @@ class Conductor(StepActions, IncidentLocking):
                 return await self._notify(step)
             if step.kind is StepKind.PROBE:
                 return await run_probe_step(self, step)
-            groups_for, targets, plan, strategy = self._plan(step, only_hosts)
+            planned = plan_step(self.settings, self.state, step, only_hosts, self.confirm_wave)
             attempt = 1 + max(
                 (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
             )
             self.recorder.record(
                 Kind.STEP_STARTED,
                 step=step_id,
-                hosts=[t.name for t in targets],
+                hosts=[t.name for t in planned.targets],
                 attempt=attempt,
                 **self._step_data(step),
             )
-            outcomes = await self._execute(step, targets, groups_for, attempt, plan, strategy)
+            outcomes = await self._execute(step, planned, attempt)
             return self._complete(step.id, outcomes, self._step_data(step))
         finally:
             self._running.discard(step_id)
@@ -256,65 +236,10 @@ class Conductor(StepActions, IncidentLocking):
 
     def preview(self, step_id: str) -> dict[str, list[tuple[str, str]]]:
         """Every command a step would send, per host, rendered and quoted; nothing is sent."""
-        groups_for, targets, *_ = self._plan(self.step(step_id), None)
-        return {t.name: [c for group in groups_for(t) for c in group] for t in targets}
-
-    def _plan(
-        self, step: Step, only_hosts: list[str] | None
-    ) -> tuple[Callable, list[Target], RunPlan, Strategy | None]:
-        """Render every host's commands, in groups that run one after another."""
-        hosts = [h for h in self.state.hosts if not only_hosts or h in only_hosts]
-        if step.kind is StepKind.COMMAND:
-            template = step.command or ""
-            targets = targets_for(self.settings.inventory, hosts)
-            rendered = {t.name: [[("run", self._render(template, t, {}))]] for t in targets}
-            return (lambda t: rendered[t.name]), targets, RunPlan(), None
-        name = step.strategy or self.state.strategy
-        if not name:
-            raise ProcedureError("choose a strategy before running the restore step")
-        strategy = self.settings.strategy(name)
-        applies = [
-            h
-            for h in hosts
-            if name in self.settings.inventory.system(self.state.hosts[h]).strategies
-        ]
-        if not applies:
-            raise ProcedureError(f"strategy {name!r} applies to none of the selected hosts")
-        params = self._strategy_params(name, strategy)
-        groups = strategy_groups(strategy, params)
-        targets = targets_for(self.settings.inventory, applies)
-        # Render for every host before anything is sent: a bad value stops the step here.
-        rendered = {
-            t.name: [
-                [(s, self._render(tpl, t, {**params, **x})) for s, tpl, x in g] for g in groups
-            ]
-            for t in targets
+        planned = plan_step(self.settings, self.state, self.step(step_id), None, None)
+        return {
+            t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
         }
-        plan = RunPlan(
-            waves=strategy.waves,
-            max_fail_percentage=strategy.max_fail_percentage,
-            timeout=strategy.timeout,
-            between_waves=self.confirm_wave,
-        )
-        return (lambda t: rendered[t.name]), targets, plan, strategy
-
-    def _strategy_params(self, name: str, strategy: Strategy) -> dict[str, str]:
-        """The chosen strategy's parameters, checked again (the journal may be older than
-        the config), else another strategy's defaults."""
-        chosen = name == self.state.strategy
-        return check_params(strategy, dict(self.state.params) if chosen else {})
-
-    def _render(self, template: str, target: Target, params: dict[str, str]) -> str:
-        values = {
-            **params,
-            "host": target.name,
-            "system": target.system,
-            "incident": self.state.incident_id or "",
-        }
-        try:
-            return in_workdir(render(template, values), target.workdir)
-        except ParameterError as exc:
-            raise ProcedureError(str(exc)) from None
 
     def status_summary(self) -> str:
         """One line for people: trigger, systems and how each host stands."""

@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
 from console.engine.integrity import IntegrityWatch, Summary
 from console.engine.notify import run_local
+from console.engine.plan import Planned, render_command, strategy_params
 from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
-from console.engine.ssh import Target, targets_for
+from console.engine.ssh import targets_for
 from console.engine.webhook import post_json
 from console.model.events import Event, Kind
 from console.model.procedure import Step, StepRecord
 from console.model.state import FailureClass, HostStatus, StepStatus
-from console.model.strategies import Strategy, StrategyKind
+from console.model.strategies import Strategy
 from console.model.templates import PLACEHOLDER, ParameterError, render
 
 if TYPE_CHECKING:
@@ -30,26 +30,8 @@ if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 # (stage, template, extra values) per group; groups run one after another fleet-wide.
-Groups = list[list[tuple[str, str, dict[str, str]]]]
-GroupsFor = Callable[[Target], list[list[tuple[str, str]]]]
 PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
 WEBHOOK_TIMEOUT = 10.0
-
-
-def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
-    """One group for most kinds; a gradual re-enable has one group per percentage."""
-    stages = [(s, tpl, {}) for s, tpl in strategy.commands.stages()]
-    if strategy.kind is not StrategyKind.FEATURE_REENABLE:
-        return [stages]
-    commands = strategy.commands
-    groups: Groups = []
-    for index, percent in enumerate(params.get("steps", "100").split(",")):
-        group = [("precheck", commands.precheck, {})] if index == 0 and commands.precheck else []
-        group.append((f"set {percent}%", commands.action, {"percent": percent}))
-        if commands.verify:
-            group.append((f"check {percent}%", commands.verify, {"percent": percent}))
-        groups.append(group)
-    return groups
 
 
 def plain(template: str, values: dict[str, str]) -> str:
@@ -87,36 +69,34 @@ class StepActions:
     state: IncidentState
     confirm_wave: BetweenWaves | None
 
-    async def _execute(
-        self,
-        step: Step,
-        targets: list[Target],
-        groups_for: GroupsFor,
-        attempt: int,
-        plan: RunPlan,
-        strategy: Strategy | None,
-    ) -> dict[str, HostOutcome]:
+    async def _execute(self, step: Step, planned: Planned, attempt: int) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
+        strategy = planned.strategy
         watch = (
             IntegrityWatch(self.recorder, step.id, strategy.name)
             if strategy and strategy.data_touching
             else contextlib.nullcontext()
         )
         with watch, _Collector(self.recorder, step.id) as collected:
-            outcomes = await self._run_groups(step, strategy, targets, groups_for, attempt, plan)
+            outcomes = await self._run_groups(step, planned, attempt)
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
         if step.records:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes
 
-    async def _run_groups(self, step, strategy, targets, groups_for, attempt, plan):
+    async def _run_groups(self, step: Step, planned: Planned, attempt: int):
         """Groups one after another, fleet-wide; a rollout stops at its first bad check."""
+        strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
         count = len(groups_for(targets[0])) if targets else 0
         outcomes: dict[str, HostOutcome] = {}
         for index in range(count):
             result = await self.runner.run(
-                step.id, targets, lambda t, i=index: groups_for(t)[i], attempt=attempt, plan=plan
+                step.id,
+                targets,
+                lambda t, i=index: groups_for(t)[i],
+                attempt=attempt,
+                plan=planned.run,
             )
             outcomes.update(result)
             if count == 1:
@@ -219,10 +199,11 @@ class StepActions:
         if not ran:
             raise ProcedureError(f"step {step.title!r} touched no host to undo")
         undo_id = f"{step_id}.undo"
-        params = self._strategy_params(name, strategy)
+        params = strategy_params(self.state, name, strategy)
         targets = targets_for(self.settings.inventory, ran)
         rendered = {
-            t.name: [("undo", self._render(strategy.commands.undo, t, params))] for t in targets
+            t.name: [("undo", render_command(self.state, strategy.commands.undo, t, params))]
+            for t in targets
         }
         data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
         attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)

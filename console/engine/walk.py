@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from console.engine.conductor import Conductor, ProcedureError, check_params
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing
 from console.model.procedure import FormField, Phase, StepKind
