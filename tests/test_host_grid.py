@@ -108,3 +108,15 @@ async def test_clear_empties_the_grid_and_resets_the_widths():
         await pilot.pause()
         assert grid.row_count == 0 and grid.cursor_key is None
         assert lines(grid, 1) == [" Host  Status  Last line"]
+
+
+async def test_its_keys_have_ids_that_a_keymap_can_rebind():
+    app = GridApp()
+    async with app.run_test(size=(40, 6)) as pilot:
+        app.set_keymap({"list.down": "j", "list.up": "k"})
+        grid = app.query_one(HostGrid)
+        grid.focus()
+        for n in range(3):
+            grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
+        await pilot.press("j", "j", "k")
+        assert grid.cursor_key == "web-1"

@@ -13,12 +13,12 @@ class CursorView(ScrollView, can_focus=True):
 
     HEADER = 0
     BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "move_to(0)", "First", show=False),
-        Binding("end", "move_to(-1)", "Last", show=False),
+        Binding("up", "move(-1)", "Up", id="list.up", show=False),
+        Binding("down", "move(1)", "Down", id="list.down", show=False),
+        Binding("pageup", "page(-1)", "Page up", id="list.page-up", show=False),
+        Binding("pagedown", "page(1)", "Page down", id="list.page-down", show=False),
+        Binding("home", "move_to(0)", "First", id="list.first", show=False),
+        Binding("end", "move_to(-1)", "Last", id="list.last", show=False),
     ]
 
     cursor = 0
