@@ -12,6 +12,7 @@ import pytest
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.ssh import SshPool
+from console.journal.describe import console_line
 from console.model.events import Kind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
@@ -196,8 +197,9 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
     assert payload["hosts"]["web-1"]["status"] == "succeeded"
     assert payload["hosts"]["web-1"]["step"] == "restore"
     assert payload["trigger"]["kind"] == "user-impact" and payload["systems"] == ["web"]
-    assert payload["message"].startswith("inc-steps (execution): ")
+    assert payload["message"].startswith("[info] inc-steps (execution): ")
     assert "hosts: web-1 succeeded" in payload["message"]
+    assert payload["severity"] == "info"  # auto: every host succeeded
     assert not canary.exists()
     assert out.read_text().splitlines()[-1] == f"checkout $(touch {canary})"
     events = conductor.recorder.events
@@ -210,6 +212,52 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
         (True, 204, sent[1].seq),
     ]
     assert [n["result"]["ok"] for n in conductor.state.notifications] == [True, True]
+
+
+async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one(
+    sshd_server, tmp_path, webhook
+):
+    url, received = webhook
+    out = tmp_path / "notified.txt"
+
+    def loud(data: dict) -> None:
+        notify_with(f"{url}/hook", out)(data)
+        step = next(
+            s for p in data["procedure"]["phases"] for s in p["steps"] if s["id"] == "communicate"
+        )
+        step["message"] = "[{{severity}}] {{summary}}"
+
+    settings, _ = settings_for(sshd_server, {"web-1": "web"}, loud)
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        assert not await conductor.run_adhoc("exit 3", ["web-1"])
+        assert await conductor.run_step("communicate")
+    finally:
+        await close(conductor)
+    assert received[0][2]["severity"] == "critical"
+    assert out.read_text().startswith("[critical] ")
+    sent = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT]
+    assert {e.data["severity"] for e in sent} == {"critical"}
+    assert "sent a critical notification via webhook" in console_line(sent[-1])
+
+    def quiet(data: dict) -> None:
+        loud(data)
+        for p in data["procedure"]["phases"]:
+            for step in p["steps"]:
+                if step["id"] == "communicate":
+                    step["severity"] = "warning"
+
+    settings, _ = settings_for(sshd_server, {"web-1": "web"}, quiet)
+    conductor = conductor_for(settings, tmp_path / "configured")
+    try:
+        conductor.select(["web"])
+        assert not await conductor.run_adhoc("exit 3", ["web-1"])
+        assert await conductor.run_step("communicate")
+    finally:
+        await close(conductor)
+    assert received[-1][2]["severity"] == "warning"  # as configured, despite the failure
+    assert out.read_text().startswith("[warning] ")
 
 
 async def test_a_failed_webhook_fails_the_step_and_says_why(sshd_server, tmp_path, webhook):

@@ -18,7 +18,7 @@ from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
 from console.engine.ssh import targets_for
 from console.engine.webhook import post_json
 from console.model.events import Event, Kind
-from console.model.procedure import Step, StepRecord
+from console.model.procedure import Severity, Step, StepRecord
 from console.model.state import FailureClass, HostStatus, StepStatus
 from console.model.strategies import Strategy
 from console.model.templates import PLACEHOLDER, ParameterError, render
@@ -255,6 +255,7 @@ class StepActions:
         )
         hosts = self.host_summary()
         values = {
+            "severity": self._severity(step, hosts),
             "incident": self.state.incident_id or "",
             "phase": self.settings.procedure.phase_of(step.id).value,
             "summary": self.status_summary(),
@@ -269,18 +270,23 @@ class StepActions:
                 command = render(step.command, {**values, "message": message})
             except ParameterError as exc:
                 raise ProcedureError(str(exc)) from None
-            results.append(await self._notify_command(step, command, message))
+            results.append(await self._notify_command(step, command, message, values["severity"]))
         if step.webhook:
             trigger = self.state.trigger
             payload = {
-                **{k: values[k] for k in ("incident", "title", "phase", "step", "summary")},
+                **{
+                    k: values[k]
+                    for k in ("incident", "title", "phase", "step", "severity", "summary")
+                },
                 "message": message,
                 "drill": self.state.drill,
                 "trigger": {"kind": trigger.kind, "label": trigger.label} if trigger else None,
                 "systems": list(self.state.systems),
                 "hosts": hosts,
             }
-            results.append(await self._notify_webhook(step, step.webhook, payload, message))
+            results.append(
+                await self._notify_webhook(step, step.webhook, payload, message, values["severity"])
+            )
         ok = all(ok for ok, _ in results)
         self.recorder.record(
             Kind.STEP_COMPLETED,
@@ -291,7 +297,18 @@ class StepActions:
         )
         return ok
 
-    async def _notify_command(self, step: Step, command: str, message: str) -> tuple[bool, str]:
+    @staticmethod
+    def _severity(step: Step, hosts: dict[str, dict]) -> str:
+        if step.severity is not Severity.AUTO:
+            return step.severity.value
+        bad = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
+        return (
+            Severity.CRITICAL if any(h["status"] in bad for h in hosts.values()) else Severity.INFO
+        ).value
+
+    async def _notify_command(
+        self, step: Step, command: str, message: str, severity: str
+    ) -> tuple[bool, str]:
         sent = self.recorder.record(
             Kind.NOTIFICATION_SENT,
             step=step.id,
@@ -299,6 +316,7 @@ class StepActions:
             target="jump-host",
             command=command,
             message=message,
+            severity=severity,
         )
         result = await run_local(command, self.settings.inventory.ssh.command_timeout)
         ok = result.failure is None
@@ -316,7 +334,7 @@ class StepActions:
         return ok, detail
 
     async def _notify_webhook(
-        self, step, url: str, payload: dict, message: str
+        self, step: Step, url: str, payload: dict, message: str, severity: str
     ) -> tuple[bool, str]:
         sent = self.recorder.record(
             Kind.NOTIFICATION_SENT,
@@ -324,6 +342,7 @@ class StepActions:
             channel="webhook",
             target=url,
             message=message,
+            severity=severity,
             payload=payload,
         )
         result = await post_json(url, payload, WEBHOOK_TIMEOUT)

@@ -88,6 +88,13 @@ def _soak(e: Event) -> str:
     return f"soak {d.get('healthy')}/{d.get('needed')} healthy ({d.get('status')})"
 
 
+def _a_notification(e: Event) -> str:
+    severity = e.data.get("severity")
+    if not severity:
+        return "a notification"
+    return f"{'an' if severity[0] in 'aeiou' else 'a'} {severity} notification"
+
+
 def _notified(e: Event) -> str:
     d = e.data
     return f"notification via {d.get('channel')}: {'delivered' if d.get('ok') else 'FAILED'} — {d.get('detail', '')}"
@@ -152,7 +159,7 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         f"re-enable step {e.data.get('index')} of {e.data.get('of')}: {e.data.get('percent')}% {'ok' if e.data.get('ok') else 'FAILED'}"
     ),
     Kind.NOTIFICATION_SENT: lambda e: (
-        f"sent a notification via {e.data.get('channel')} to {e.data.get('target')}"
+        f"sent {_a_notification(e)} via {e.data.get('channel')} to {e.data.get('target')}"
     ),
     Kind.NOTIFICATION_RESULT: _notified,
 }

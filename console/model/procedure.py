@@ -58,6 +58,16 @@ class StepRecord(StrEnum):
     ASSESSMENT = "assessment"
 
 
+class Severity(StrEnum):
+    """How loud a notification is; `auto` is critical while a host failed or is unknown,
+    else info."""
+
+    AUTO = "auto"
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
 class Step(Strict):
     """One checklist item. Which keys apply depends on `kind`."""
 
@@ -72,6 +82,7 @@ class Step(Strict):
     records: StepRecord | None = None
     webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
     message: str = "{{incident}} ({{phase}}): {{summary}}"
+    severity: Severity = Severity.AUTO
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
 
     @model_validator(mode="after")
