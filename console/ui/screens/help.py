@@ -19,7 +19,7 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
             continue
         seen.add((binding.id, binding.description))
         rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
-    rows.append(("ctrl+p", "Command palette: jump to systems, hosts, steps", "command_palette"))
+    rows.append(("ctrl+p", "Palette: systems, hosts, steps", "command_palette"))
     return sorted(rows, key=lambda row: not row[2])
 
 
