@@ -123,7 +123,7 @@ def test_home_lists_the_open_incident_and_resumes_it(tmp_path: Path) -> None:
             await pilot.pause(0.1)
             table = app.screen.query_one("#incidents")
             assert table.row_count == 1
-            assert "open" in str(table.get_row_at(0)[-1])
+            assert "open" in str(table.get_row_at(0)[1])
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             assert app.conductor.state.unknown_hosts == [("restore", "web-3")]

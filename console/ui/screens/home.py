@@ -120,7 +120,8 @@ class HomeScreen(Screen):
     def refresh_incidents(self) -> None:
         table = self.query_one("#incidents", DataTable)
         if not table.columns:
-            table.add_columns("Incident", "Title", "Opened", "State")
+            # State before the title: at 80 columns the last column is the one cut short.
+            table.add_columns("Incident", "State", "Opened", "Title")
         table.clear()
         found = self.app.engine.incidents()
         for summary in found:
@@ -129,9 +130,9 @@ class HomeScreen(Screen):
                 state += " (drill)"
             table.add_row(
                 summary.incident_id,
-                summary.title[:40],
-                utc(summary.opened_at) if summary.opened_at else "–",
                 state,
+                utc(summary.opened_at) if summary.opened_at else "–",
+                summary.title[:40],
                 key=str(summary.path),
             )
         hint = "" if found else "No incidents yet. Press N to declare one."
