@@ -47,7 +47,7 @@ def _summary(state: IncidentState) -> list[str]:
             or (state.trigger.reason if state.trigger else "–"),
         ),
     ]
-    lines = ["## Summary", "", "| | |", "|---|---|"]
+    lines = ["## Summary", "", "| Fact | Value |", "|---|---|"]
     lines += [f"| {k} | {cell(v)} |" for k, v in rows]
     return [*lines, ""]
 

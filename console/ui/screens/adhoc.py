@@ -6,7 +6,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
+
+from console.ui.widgets.toggles import MarkedRadioButton
 
 ALL, ONE = "all", "one"
 
@@ -31,11 +33,11 @@ class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
             yield Input(placeholder="e.g. cat service/metrics", id="adhoc-command")
             with RadioSet(id="adhoc-where"):
                 shown = ", ".join(self.hosts[:4]) + (" …" if len(self.hosts) > 4 else "")
-                yield RadioButton(
+                yield MarkedRadioButton(
                     f"All {len(self.hosts)} incident hosts ({shown})", name=ALL, value=True
                 )
                 if self.highlighted:
-                    yield RadioButton(f"Only {self.highlighted} (highlighted)", name=ONE)
+                    yield MarkedRadioButton(f"Only {self.highlighted} (highlighted)", name=ONE)
             yield Label("", id="adhoc-error", classes="error-line")
             yield Static("Enter runs · Tab chooses where · Esc cancels", classes="dialog-hint")
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Footer, Input, Label, Markdown, Select, Static, Switch
+from textual.widgets import Checkbox, Footer, Input, Label, Markdown, Select, Static
 
 from console.journal.export import EXPORTERS
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.toggles import MarkedCheckbox
 
 FORMATS = [("Markdown", "markdown"), ("JSON", "json"), ("Node", "node")]
 FILE_NAMES = {"markdown": "rollback.md", "json": "rollback.json", "node": "rollback-node.md"}
@@ -31,8 +32,7 @@ class ExportScreen(IncidentScreen):
         with Horizontal(id="export-options"):
             yield Label("Path", classes="inline-label")
             yield Input(id="export-path", compact=True)
-            yield Label("Starred only", classes="inline-label")
-            yield Switch(id="starred-only")
+            yield MarkedCheckbox("Starred only", id="starred-only", compact=True)
             yield Select(
                 FORMATS, value="markdown", allow_blank=False, id="export-format", compact=True
             )
@@ -60,7 +60,7 @@ class ExportScreen(IncidentScreen):
         self.query_one("#export-path", Input).cursor_position = 0
 
     def document(self) -> str:
-        starred = self.query_one("#starred-only", Switch).value
+        starred = self.query_one("#starred-only", Checkbox).value
         return EXPORTERS[self.format()](self.conductor.recorder.events, starred)
 
     def sync(self) -> None:
@@ -79,7 +79,7 @@ class ExportScreen(IncidentScreen):
             else:
                 self.query_one("#preview-text", Static).update(text)
 
-    def on_switch_changed(self, event: Switch.Changed) -> None:
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.action_preview()
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -104,7 +104,7 @@ class ExportScreen(IncidentScreen):
         except OSError as exc:
             status.update(f"✘ Could not write {path}: {exc.strerror or exc}")
             return
-        starred = self.query_one("#starred-only", Switch).value
+        starred = self.query_one("#starred-only", Checkbox).value
         self.conductor.record_export(str(path), self.format(), starred_only=starred)
         status.update(f"✔ Written: {path} ({len(text.encode())} bytes)")
         self.notify(f"Rollback document written to {path}.", title="Exported")

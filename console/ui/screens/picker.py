@@ -6,10 +6,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
+from console.ui.widgets.toggles import MarkedRadioButton
 
 
 class PickerScreen(Screen):
@@ -92,7 +93,7 @@ class PickerScreen(Screen):
             box = self.query_one("#strategy-box", Vertical)
             await box.remove_children()
             if applies:
-                buttons = [RadioButton(n, value=n == chosen, name=n) for n in applies]
+                buttons = [MarkedRadioButton(n, value=n == chosen, name=n) for n in applies]
                 await box.mount(RadioSet(*buttons, classes="strategies"))
         self.show_params()
 

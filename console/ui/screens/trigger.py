@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RadioButton, RadioSet, Static
+from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
 from console.engine.probe_report import show
@@ -17,6 +17,7 @@ from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.watch import probe_key
 from console.ui.messages import WatchChanged
 from console.ui.widgets.alert import evidence_lines
+from console.ui.widgets.toggles import MarkedRadioButton
 
 AUTO = "automatic"
 
@@ -83,9 +84,9 @@ class TriggerScreen(Screen):
             with RadioSet(id="manual-triggers"):
                 if self.firing is not None:
                     label = f"{self.firing.trigger.kind.label} (automatic, fired)"
-                    yield RadioButton(label, name=AUTO, value=True)
+                    yield MarkedRadioButton(label, name=AUTO, value=True)
                 for kind in MANUAL:
-                    yield RadioButton(kind.label, name=kind.value)
+                    yield MarkedRadioButton(kind.label, name=kind.value)
             yield Label("Reason (required for a manual trigger: it opens the record)")
             yield Input(placeholder="What did you see? Who decided?", id="reason")
             yield Label("", id="trigger-error", classes="error-line")
