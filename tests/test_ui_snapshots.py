@@ -23,6 +23,10 @@ SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    return _app(tmp_path, monkeypatch)
+
+
+def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The app over a relative journal root, so paths on screen are stable."""
     monkeypatch.chdir(tmp_path)
     settings = demo_settings()
@@ -113,3 +117,12 @@ SCREENS = {
 def test_screen(snap_compare, app, screen: str, size: str) -> None:
     assert TriggerScreen  # the trigger screen is reached with keys from home
     assert snap_compare(app, terminal_size=SIZES[size], run_before=SCREENS[screen])
+
+
+@pytest.mark.parametrize("screen", ["execution", "trigger"])
+def test_no_color_keeps_every_state_readable(snap_compare, tmp_path, monkeypatch, screen):
+    """NO_COLOR: Textual renders in greys; states stay symbols and words, the cursor a bar."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = _app(tmp_path, monkeypatch)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=SCREENS[screen])
