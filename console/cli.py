@@ -36,45 +36,53 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"rollback-console {__version__}")
     parser.add_argument("--config", metavar="DIR", help="configuration directory")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
+    # --config is also accepted after the command (`rollback-console run --config DIR`).
+    anywhere = Parser(add_help=False)
+    anywhere.add_argument(
+        "--config", metavar="DIR", default=argparse.SUPPRESS, help="configuration directory"
+    )
 
-    demo = sub.add_parser("demo", help="start the embedded demo fleet and open the console on it")
+    def subcommand(name: str, **kwargs) -> Parser:
+        return sub.add_parser(name, parents=[anywhere], **kwargs)
+
+    demo = subcommand("demo", help="start the embedded demo fleet and open the console on it")
     _add_inject(demo)
 
-    run = sub.add_parser("run", help="run the procedure headless")
-    drill = sub.add_parser(
+    run = subcommand("run", help="run the procedure headless")
+    drill = subcommand(
         "drill", help="a headless run labelled as a drill, judged on recovery time and integrity"
     )
     for command in (run, drill):
         _add_run_options(command)
 
-    exec_ = sub.add_parser("exec", help="run one command across hosts, journalled like a step")
+    exec_ = subcommand("exec", help="run one command across hosts, journalled like a step")
     _add_target_options(exec_)
     exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
     exec_.add_argument("command_text", metavar="COMMAND")
 
-    resume = sub.add_parser("resume", help="reopen an incident after a crash or a closed terminal")
+    resume = subcommand("resume", help="reopen an incident after a crash or a closed terminal")
     resume.add_argument("journal", metavar="JOURNAL")
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
 
-    follow = sub.add_parser("follow", help="a read-only live view for a second responder")
+    follow = subcommand("follow", help="a read-only live view for a second responder")
     follow.add_argument("journal", metavar="JOURNAL")
     follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
 
-    export = sub.add_parser("export", help="write the rollback document from a journal")
+    export = subcommand("export", help="write the rollback document from a journal")
     export.add_argument("journal", metavar="JOURNAL")
     export.add_argument("--format", choices=sorted(EXPORTERS), default="markdown")
     export.add_argument("-o", "--output", metavar="FILE")
     export.add_argument("--starred-only", action="store_true")
 
-    probe = sub.add_parser("probe", help="sample every probe once and print its value and state")
+    probe = subcommand("probe", help="sample every probe once and print its value and state")
     probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
     probe.add_argument("--systems", default="", help="comma-separated systems (default: all)")
     _add_inject(probe)
 
-    init = sub.add_parser("init", help="write a commented starter configuration into DIR")
+    init = subcommand("init", help="write a commented starter configuration into DIR")
     init.add_argument("directory", metavar="DIR")
 
-    check = sub.add_parser("check-config", help="validate a configuration directory")
+    check = subcommand("check-config", help="validate a configuration directory")
     check.add_argument("directory", nargs="?", metavar="DIR")
     return parser
 

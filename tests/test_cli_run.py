@@ -8,6 +8,7 @@ import pytest
 
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.paths import demo_config
 
 RUN = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
 
@@ -105,6 +106,15 @@ def test_unknown_system_exits_2(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "unknown system 'cache'" in result.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_may_come_before_or_after_the_command(tmp_path, where):
+    config = ["--config", str(demo_config())]
+    args = [*config, "check-config"] if where == "before" else ["check-config", *config]
+    result = cli(*args, state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "ok: 3 systems, 7 hosts" in result.stdout
 
 
 def test_version():
