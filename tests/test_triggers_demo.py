@@ -10,6 +10,8 @@ import json
 import pytest
 
 from console.cli import main
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.engine.verify import take_up
@@ -17,8 +19,9 @@ from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
-from console.model.settings import Settings
+from console.model.settings import Settings, load_settings
 from console.model.triggers import TriggerKind
+from console.paths import demo_config
 
 
 def with_triggers(settings: Settings, **changes) -> Settings:
@@ -161,3 +164,30 @@ def test_run_trigger_auto_without_a_firing_trigger_exits_2(tmp_path, capsys):
     assert main([*args, "--trigger", "auto", "--yes", "--journal", str(tmp_path / "x")]) == 2
     assert "no automatic trigger is firing on db" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+async def test_a_breach_floods_the_auth_log_and_fires_the_security_trigger():
+    faults = [Fault(FaultKind.BREACH, "api-1")]
+    async with DemoFleet(load_settings(demo_config()), faults) as fleet:
+        pool = SshPool(fleet.settings.inventory.ssh)
+        try:
+            watcher = Watcher(fleet.settings, pool, systems=["api"])
+            for _ in range(4):  # a baseline, then two bad samples in a row fire it
+                await watcher.round(["api/auth-failures"])
+                await asyncio.sleep(0.5)  # the probe's interval: new lines arrive meanwhile
+        finally:
+            await pool.close()
+    firing = next(f for f in watcher.firings.values() if f.trigger.name == "api-auth")
+    assert firing.trigger.kind is TriggerKind.SECURITY
+    assert firing.trigger.probe == "auth-failures"
+    assert all(s.value > 10 for s in firing.evidence)
+    assert firing.reason.startswith("Security breach detected: api/auth-failures")
+    assert watcher.readings["api/auth-failures"].state == "firing"
+
+
+async def test_without_a_breach_the_auth_log_stays_quiet(demo, pool):
+    watcher = Watcher(demo.settings, pool, systems=["api"])
+    for _ in range(3):
+        await watcher.round(watcher.keys_for(["api"]))
+    reading = watcher.readings["api/auth-failures"]
+    assert reading.state == "healthy" and reading.value == 0

@@ -13,6 +13,7 @@ BAD_RELEASE = {
     "web/error-rate": 0.31,
     "web/p99-latency": 2400.0,
     "api/error-rate": 0.01,
+    "api/auth-failures": 0.0,
     "db/error-rate": 0.02,
     "db/rollback-target": "ok",
 }

@@ -15,6 +15,7 @@ class FaultKind(StrEnum):
     FAIL = "fail"
     WRONG_HOSTKEY = "wrong-hostkey"
     CORRUPT_BACKUP = "corrupt-backup"
+    BREACH = "breach"
 
 
 @dataclass(frozen=True)

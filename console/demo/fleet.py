@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncssh
 
 from console.demo.faults import Fault, FaultKind
-from console.demo.sandbox import build_sandbox, corrupt_backup
+from console.demo.sandbox import build_sandbox, corrupt_backup, write_breach
 from console.model.settings import Settings
 
 DEMO_USER = "responder"
@@ -115,6 +115,7 @@ class DemoFleet:
         self.settings: Settings = settings
         self.sandboxes: dict[str, Path] = {}
         self._servers: list[asyncio.AbstractServer] = []
+        self._tasks: list[asyncio.Task] = []
 
     def _faults_of(self, host: str) -> set[FaultKind]:
         return {f.kind for f in self.faults if f.host == host}
@@ -135,6 +136,8 @@ class DemoFleet:
                 sandbox = build_sandbox(self.root / "hosts" / host.name, system.name)
                 if FaultKind.CORRUPT_BACKUP in faults:
                     corrupt_backup(sandbox)
+                if FaultKind.BREACH in faults:
+                    self._tasks.append(asyncio.create_task(write_breach(sandbox)))
                 self.sandboxes[host.name] = sandbox
                 port, host_key = await self._serve(host.name, sandbox, faults, authorized)
                 if FaultKind.WRONG_HOSTKEY in faults:
@@ -182,6 +185,10 @@ class DemoFleet:
         return server.sockets[0].getsockname()[1], host_key
 
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
         for server in self._servers:
             server.close()
         for server in self._servers:

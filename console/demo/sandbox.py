@@ -3,6 +3,7 @@ an orders database, saved config revisions and a flags file."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import shutil
 import subprocess
@@ -69,6 +70,23 @@ CONFIG_REVISIONS = {
 FLAGS = {"new_checkout": 100, "recommendations": 100, "dark_mode": 0}
 
 
+AUTH_LOG = Path("service/auth.log")
+USERS = [(5, "alice"), (6, "bob"), (7, "carol")]
+BREACH_LINE = "authentication failure for admin from 203.0.113.7\n"
+BREACH_BURST, BREACH_SECONDS, BREACH_MAX_LINES = 20, 0.25, 20_000
+
+
+async def write_breach(root: Path) -> None:
+    """The `breach` fault: a burst of failed admin logins in the auth log, every quarter
+    of a second, until the fleet stops (bounded, so a forgotten demo cannot fill a disk)."""
+    written = 0
+    while written < BREACH_MAX_LINES:
+        with (root / AUTH_LOG).open("a") as log:
+            log.write(BREACH_LINE * BREACH_BURST)
+        written += BREACH_BURST
+        await asyncio.sleep(BREACH_SECONDS)
+
+
 def build_sandbox(root: Path, system: str) -> Path:
     """Create the host's state under `root`; the newest release is the bad one."""
     releases = RELEASES.get(system, DEFAULT_RELEASES)
@@ -84,6 +102,7 @@ def build_sandbox(root: Path, system: str) -> Path:
     (root / "bin" / "restart").write_text(RESTART)
     (root / "bin" / "restart").chmod(0o755)
     (root / "service").mkdir(exist_ok=True)
+    (root / AUTH_LOG).write_text("".join(f"login ok for {u} from 10.0.0.{n}\n" for n, u in USERS))
     bad = releases[-1][0]
     (root / "current").symlink_to(Path("releases") / bad)
     (root / "service" / "image").write_text(f"registry.demo/{system}:{bad}\n")
