@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from console.engine.io_loop import InlineIo, IoThread
+from console.engine.ssh import SshPool, targets_for
 
 
 async def test_a_call_runs_on_the_io_thread_and_returns_its_result():
@@ -109,3 +110,21 @@ async def test_inline_io_is_the_callers_own_loop():
 
     assert await io.call(where()) == threading.get_ident()
     assert seen == [1]
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])
+async def test_output_that_cannot_be_journalled_stops_the_caller(demo, tmp_path, threaded):
+    pool = SshPool(demo.settings.inventory.ssh, threaded)
+    seen: list[str] = []
+
+    def journal_full(stream: str, lines: list[str]) -> None:
+        seen.extend(lines)
+        raise OSError(28, "No space left on device")
+
+    try:
+        (target,) = targets_for(demo.settings.inventory, ["web-1"])
+        with pytest.raises(OSError, match="No space left"):
+            await pool.execute(target, "echo one; echo two", 10, journal_full, "h")
+        assert seen == ["one", "two"] or seen == ["one"]  # then nothing more is delivered
+    finally:
+        await pool.close()

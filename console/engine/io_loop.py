@@ -20,6 +20,22 @@ T = TypeVar("T")
 JOIN_SECONDS = 5.0
 
 
+class Relay:
+    """Output from the I/O side to a callback; the callback's first failure (a journal
+    that cannot be written) is kept for the caller to raise, not lost in an event loop."""
+
+    def __init__(self, callback: Callable[..., None]):
+        self.callback = callback
+        self.failure: Exception | None = None
+
+    def __call__(self, *args: Any) -> None:
+        if self.failure is None:
+            try:
+                self.callback(*args)
+            except Exception as exc:  # kept, and raised by the caller
+                self.failure = exc
+
+
 class InlineIo:
     """SSH I/O on the caller's own loop: the headless commands, where nothing else waits."""
 

@@ -12,7 +12,7 @@ import asyncssh
 
 from console.engine import remote
 from console.engine.failures import HostFailure, classify_connect_error
-from console.engine.io_loop import InlineIo, IoThread
+from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
 from console.model.state import FailureClass
 
@@ -142,10 +142,15 @@ class SshPool:
         """Run `command` on `target` within `limit` seconds; output blocks reach
         `on_output(stream, lines)` on the caller's loop, all before this returns.
         The result is command.result data; `handle` lets `stop` find the process."""
-        emit = self._io.forward(on_output)
-        return await self._io.call(
-            remote.execute(self, self._running, target, command, limit, emit, handle)
+        relay = Relay(on_output)
+        result = await self._io.call(
+            remote.execute(
+                self, self._running, target, command, limit, self._io.forward(relay), handle
+            )
         )
+        if relay.failure is not None:
+            raise relay.failure  # the output could not be journalled: stop, say so
+        return result
 
     async def stop(self, handles: list[str]) -> None:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
