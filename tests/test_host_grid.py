@@ -120,3 +120,18 @@ async def test_its_keys_have_ids_that_a_keymap_can_rebind():
             grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
         await pilot.press("j", "j", "k")
         assert grid.cursor_key == "web-1"
+
+
+async def test_removing_a_row_keeps_the_cursor_on_its_host():
+    app = GridApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        grid = app.query_one(HostGrid)
+        for n in range(4):
+            grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
+        grid.move_to_key("web-2")
+        grid.remove_row("web-0")
+        await pilot.pause()
+        assert grid.keys == ["web-1", "web-2", "web-3"] and grid.cursor_key == "web-2"
+        assert "web-1" in grid.render_line(1).text
+        grid.remove_row("web-2")  # the cursor's own row: it moves to a neighbour
+        assert grid.cursor_key in ("web-1", "web-3") and grid.row_count == 2

@@ -129,3 +129,23 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
             assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
             grid = screen.query_one("#grid", HostGrid)
             assert "not started" in str(grid.get_cell("web-2", "Status"))
+
+
+async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings(), [Fault(FaultKind.FAIL, "web-2")]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.start_run("restore")
+            await until(pilot, lambda: _done(app, "restore", 3))
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            await pilot.press("f3")
+            grid = app.screen.query_one("#grid", HostGrid)
+            await until(pilot, lambda: grid.row_count == 3)
+            await pilot.press("p")
+            await until(pilot, lambda: grid.keys == ["web-2"])
+            title = str(app.screen.query_one("#exec-title", Static).render())
+            assert "showing 1 problem host(s), P shows all" in title
+            assert "Output of web-2" in str(app.screen.query_one("#output-title").render())
+            await pilot.press("p")
+            await until(pilot, lambda: grid.keys == ["web-1", "web-2", "web-3"])

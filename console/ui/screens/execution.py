@@ -29,6 +29,8 @@ UNKNOWN_WORDS = "unknown: verify before retrying"
 LAST_LINE_SECONDS = 0.25
 FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
 HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
+# What "problems only" keeps: every host that did not (or may not have) succeeded.
+PROBLEMS = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED}
 
 
 def _clip(text: str, width: int) -> str:
@@ -72,6 +74,7 @@ class ExecutionScreen(IncidentScreen):
         Binding("e", "adhoc", "Ad-hoc command…", id="execution.adhoc"),
         Binding("i", "assessment", "Assessment", id="execution.assessment"),
         Binding("b", "other_strategy", "Other strategy", id="execution.strategy"),
+        Binding("p", "problems", "Problems only", id="execution.problems"),
     ]
 
     def __init__(self) -> None:
@@ -82,6 +85,7 @@ class ExecutionScreen(IncidentScreen):
         self._lines_timer = None
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
+        self.problems_only = False
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -134,6 +138,9 @@ class ExecutionScreen(IncidentScreen):
         runs = list(st.hosts.values())
         lines_later = st.status is StepStatus.RUNNING and not self._lines_due()
         for run in runs:
+            if self.problems_only and run.status not in PROBLEMS:
+                grid.remove_row(run.host)
+                continue
             row = host_row(run)
             old = grid.rows.get(run.host)
             if lines_later and old is not None and row[:-1] == old[:-1]:
@@ -146,6 +153,9 @@ class ExecutionScreen(IncidentScreen):
         line.append(f"\n {done} of {len(runs)} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style="bold #ef6b6b")
+        if self.problems_only:
+            shown = sum(1 for r in runs if r.status in PROBLEMS)
+            line.append(f" · showing {shown} problem host(s), P shows all", style="bold")
         line.append(self._hint(st.status, failed), style="dim")
         self.show(title, line)
         if self.host is None and runs:
@@ -206,7 +216,8 @@ class ExecutionScreen(IncidentScreen):
         if status is StepStatus.RUNNING:
             return " · A aborts"
         if failed:
-            return " · T retries failed hosts"
+            more = "" if self.problems_only else " · P problems only"
+            return " · T retries failed hosts" + more
         if status.finished:
             return " · F2 back to the checklist"
         return ""
@@ -287,6 +298,15 @@ class ExecutionScreen(IncidentScreen):
             self.run_adhoc(self._adhoc_commands[self.step_id], failed)
             return
         self.app.start_run(self.step_id, only_hosts=failed)
+
+    def action_problems(self) -> None:
+        """Only the hosts that failed, aborted, never started or are unknown, or all."""
+        self.problems_only = not self.problems_only
+        grid = self.query_one("#grid", HostGrid)
+        grid.clear()
+        self.sync()
+        if self.problems_only and not grid.row_count:
+            self.notify("No host has a problem in this step.")
 
     def action_note(self) -> None:
         self.app.prompt_note(self.step_id)

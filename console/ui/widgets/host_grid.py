@@ -98,6 +98,22 @@ class HostGrid(CursorView):
         if new and len(self.keys) == 1:
             self.post_message(self.Highlighted(key))
 
+    def remove_row(self, key: str) -> None:
+        """Drop a row; the cursor stays on the same host if it is still shown."""
+        if key not in self.rows:
+            return
+        current = self.cursor_key
+        del self.rows[key]
+        self._cache.pop(key, None)
+        self.keys.remove(key)
+        self._index = {k: i for i, k in enumerate(self.keys)}
+        self._resized()
+        self.refresh()
+        if current is not None and current != key:
+            self.cursor = self._index[current]
+        else:
+            self.move_to(min(self.cursor, len(self.keys) - 1))
+
     def _grow(self, values: tuple[Cell, ...]) -> bool:
         grew = False
         for i, value in enumerate(values[:-1]):  # the last column takes what is left
