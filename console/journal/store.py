@@ -6,6 +6,7 @@ import heapq
 import json
 import os
 import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,12 +67,25 @@ def _shared(data: dict, key: str, model: type[Actor] | type[Where]) -> None:
         data[key] = _SHARED.get(ident) or _SHARED.setdefault(ident, model.model_validate(value))
 
 
+def _interned(data: dict) -> None:
+    """The kind and the names in `data` repeat on every line: one copy of each."""
+    if isinstance(data.get("kind"), str):
+        data["kind"] = sys.intern(data["kind"])
+    body = data.get("data")
+    if isinstance(body, dict):
+        data["data"] = {
+            sys.intern(k): sys.intern(v) if isinstance(v, str) and len(v) <= 16 else v
+            for k, v in body.items()
+        }
+
+
 def parse_line(raw: bytes, path: Path, number: int) -> Event:
     try:
         data = json.loads(raw)
         if isinstance(data, dict):
             _shared(data, "who", Actor)
             _shared(data, "where", Where)
+            _interned(data)
         return Event.model_validate(data)
     except (ValueError, ValidationError, TypeError) as exc:
         first = str(exc).splitlines()[0]
