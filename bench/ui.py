@@ -344,7 +344,8 @@ def section(fan: dict, tl: dict, command: str) -> str:
             " `Where` per line), and the home screen parsed every journal in full again just"
             " to list incidents (peak 714 MB). `parse_line` now shares identical frozen"
             " `who`/`where` values (~170 MB), and the incident list reads only `incident.*`"
-            " lines.",
+            " lines. Interning each event's kind and its data's names and short values took"
+            " the peak from 290 to 269 MB.",
             "- Fan-out: the execution grid re-measured every column on every update"
             " (`update_width=True`, ~50 ms at 200 rows); then a row whose only change is its"
             " last line was redrawn at most every 0.25 s, output was read in 64 KiB blocks and"
