@@ -45,9 +45,6 @@ class InlineIo:
     def forward(self, callback: Callable[..., None]) -> Callable[..., None]:
         return callback
 
-    def flush(self) -> None:
-        """Nothing is ever queued inline."""
-
     async def close(self) -> None:
         """Nothing to stop."""
 
@@ -115,7 +112,7 @@ class IoThread:
         try:
             return await asyncio.wrap_future(future)
         finally:
-            self.flush()
+            self._flush()
 
     def forward(self, callback: Callable[..., None]) -> Callable[..., None]:
         """`callback`, callable from the I/O thread, run on the current (caller's) loop."""
@@ -129,12 +126,11 @@ class IoThread:
 
         return post
 
-    def flush(self) -> None:
-        """Deliver what is queued for the current loop now (called on the caller's loop)."""
-        with contextlib.suppress(RuntimeError):
-            mailbox = self._mailboxes.get(asyncio.get_running_loop())
-            if mailbox is not None:
-                mailbox.drain()
+    def _flush(self) -> None:
+        """Deliver now what is queued for the caller's (the running) loop."""
+        mailbox = self._mailboxes.get(asyncio.get_running_loop())
+        if mailbox is not None:
+            mailbox.drain()
 
     async def close(self) -> None:
         """Stop the loop (its remaining tasks are cancelled) and join the thread."""
