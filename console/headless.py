@@ -21,7 +21,7 @@ from console.engine.ssh import SshPool
 from console.engine.walk import RUNNABLE, RunRequest, check_request, walk
 from console.engine.watcher import Watcher
 from console.journal.describe import console_line
-from console.journal.lock import SystemLocks, held_lock, lock_owner, writer_gone
+from console.journal.lock import SystemLocks, WriterLock
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME
@@ -274,29 +274,25 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
     """Print the incident's events as they are written, until it is closed. If the
     writer exits holding its lock with hosts in flight, say once that they are unknown."""
     tail = JournalTail(path)
-    events: list[Event] = []
-    state = IncidentState()
+    state, lock = IncidentState(), WriterLock()
     warned = False
     while True:
         for event in tail.poll():
             print(console_line(event), flush=True)
-            events.append(event)
             state.apply(event)
-            warned = warned and event.kind != Kind.LOCK_ACQUIRED
+            lock.feed(event)
+            if event.kind == Kind.LOCK_ACQUIRED:
+                warned = False  # a new writer: if it dies too, say so again
             if event.kind == Kind.INCIDENT_CLOSED:
                 return EXIT_OK
-        if not warned and state.in_flight() and writer_gone(events):
+        running = state.hosts_with(HostStatus.RUNNING)
+        if not warned and running and lock.gone():
             warned = True
-            pid, host = lock_owner(held_lock(events))
-            running = sorted(
-                f"{h} ({sid})"
-                for sid, st in state.steps.items()
-                for h, run in st.hosts.items()
-                if run.status is HostStatus.RUNNING
-            )
+            pid, host = lock.owner
+            hosts = ", ".join(sorted(f"{h} ({step})" for step, h in running))
             print(
                 f"! the console driving this incident (pid {pid} on {host}) exited holding"
-                f" its lock; outcome never recorded, so unknown: {', '.join(running)}."
+                f" its lock; outcome never recorded, so unknown: {hosts}."
                 " Resume the incident to verify them.",
                 flush=True,
             )

@@ -214,48 +214,42 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
     assert [n["result"]["ok"] for n in conductor.state.notifications] == [True, True]
 
 
-async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one(
-    sshd_server, tmp_path, webhook
-):
-    url, received = webhook
-    out = tmp_path / "notified.txt"
+async def _notify_after_a_failure(sshd_server, journal: Path, url: str, out: Path, **step):
+    """A failed ad-hoc command on web-1, then the communicate step (with `step` set)."""
 
-    def loud(data: dict) -> None:
+    def edit(data: dict) -> None:
         notify_with(f"{url}/hook", out)(data)
-        step = next(
+        communicate = next(
             s for p in data["procedure"]["phases"] for s in p["steps"] if s["id"] == "communicate"
         )
-        step["message"] = "[{{severity}}] {{summary}}"
+        communicate.update(message="[{{severity}}] {{summary}}", **step)
 
-    settings, _ = settings_for(sshd_server, {"web-1": "web"}, loud)
-    conductor = conductor_for(settings, tmp_path)
+    settings, _ = settings_for(sshd_server, {"web-1": "web"}, edit)
+    conductor = conductor_for(settings, journal)
     try:
         conductor.select(["web"])
         assert not await conductor.run_adhoc("exit 3", ["web-1"])
         assert await conductor.run_step("communicate")
     finally:
         await close(conductor)
+    return conductor
+
+
+async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one(
+    sshd_server, tmp_path, webhook
+):
+    url, received = webhook
+    out = tmp_path / "notified.txt"
+    conductor = await _notify_after_a_failure(sshd_server, tmp_path, url, out)
     assert received[0][2]["severity"] == "critical"
     assert out.read_text().startswith("[critical] ")
     sent = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT]
     assert {e.data["severity"] for e in sent} == {"critical"}
     assert "sent a critical notification via webhook" in console_line(sent[-1])
 
-    def quiet(data: dict) -> None:
-        loud(data)
-        for p in data["procedure"]["phases"]:
-            for step in p["steps"]:
-                if step["id"] == "communicate":
-                    step["severity"] = "warning"
-
-    settings, _ = settings_for(sshd_server, {"web-1": "web"}, quiet)
-    conductor = conductor_for(settings, tmp_path / "configured")
-    try:
-        conductor.select(["web"])
-        assert not await conductor.run_adhoc("exit 3", ["web-1"])
-        assert await conductor.run_step("communicate")
-    finally:
-        await close(conductor)
+    await _notify_after_a_failure(
+        sshd_server, tmp_path / "configured", url, out, severity="warning"
+    )
     assert received[-1][2]["severity"] == "warning"  # as configured, despite the failure
     assert out.read_text().startswith("[warning] ")
 

@@ -165,7 +165,8 @@ class SshPool:
         return await self._io.call(self._accept_host_key(target, fingerprint))
 
     async def close(self) -> None:
-        await self._io.call(self._close())
+        if self._connections or self._bastions:  # else nothing to close (and no thread)
+            await self._io.call(self._close())
         await self._io.close()
 
     # -- on the I/O loop ------------------------------------------------------------------

@@ -47,28 +47,30 @@ def process_alive(pid: int, host: str) -> bool:
     return True
 
 
-def held_lock(events: list[Event]) -> Event | None:
-    """The writer's lock.acquired that no lock.released followed, if any."""
-    lock = None
-    for e in events:
-        if e.kind == Kind.LOCK_ACQUIRED:
-            lock = e
-        elif e.kind == Kind.LOCK_RELEASED:
-            lock = None
-    return lock
+class WriterLock:
+    """The lock a journal's writer holds, followed event by event (a reader's view)."""
 
+    def __init__(self) -> None:
+        self.held: Event | None = None  # the lock.acquired no lock.released followed
 
-def lock_owner(lock: Event) -> tuple[int, str]:
-    """(pid, host) of the process a lock.acquired event names."""
-    host = lock.where.host or lock.data.get("host")  # the recorder files it under where
-    return int(lock.data.get("pid") or 0), str(host or "")
+    def feed(self, event: Event) -> None:
+        if event.kind == Kind.LOCK_ACQUIRED:
+            self.held = event
+        elif event.kind == Kind.LOCK_RELEASED:
+            self.held = None
 
+    @property
+    def owner(self) -> tuple[int, str]:
+        """(pid, host) of the holding process; (0, "") when no lock is held."""
+        if self.held is None:
+            return 0, ""
+        host = self.held.where.host or self.held.data.get("host")  # filed under where
+        return int(self.held.data.get("pid") or 0), str(host or "")
 
-def writer_gone(events: list[Event]) -> bool:
-    """The process that holds the incident's lock exited without releasing it (killed,
-    crashed, or its machine lost power): nothing it started will be recorded."""
-    lock = held_lock(events)
-    return lock is not None and not process_alive(*lock_owner(lock))
+    def gone(self) -> bool:
+        """The holder exited without releasing the lock (killed, crashed, or its machine
+        lost power): nothing it started will be recorded."""
+        return self.held is not None and not process_alive(*self.owner)
 
 
 class LockHeld(Exception):

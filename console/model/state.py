@@ -109,14 +109,18 @@ class IncidentState:
         runs = self.host_runs(host)
         return runs[-1][1] if runs else None
 
-    @property
-    def unknown_hosts(self) -> list[tuple[str, str]]:
+    def hosts_with(self, status: HostStatus) -> list[tuple[str, str]]:
+        """(step, host) of every host run in `status`."""
         return [
             (sid, h)
             for sid, st in self.steps.items()
             for h, run in st.hosts.items()
-            if run.status is HostStatus.UNKNOWN
+            if run.status is status
         ]
+
+    @property
+    def unknown_hosts(self) -> list[tuple[str, str]]:
+        return self.hosts_with(HostStatus.UNKNOWN)
 
     def apply(self, event: Event) -> IncidentState:
         """Fold one event in; unknown kinds (from newer versions) are ignored."""
@@ -126,14 +130,6 @@ class IncidentState:
         self.last_seq = event.seq
         self.last_ts = event.ts
         return self
-
-    def in_flight(self) -> bool:
-        """Whether a host's command was sent and its outcome is not recorded yet."""
-        return any(
-            run.status is HostStatus.RUNNING
-            for st in self.steps.values()
-            for run in st.hosts.values()
-        )
 
     def settle(self) -> IncidentState:
         """For a reader that is not the writer: an intent with no outcome is unknown."""

@@ -15,7 +15,7 @@ from textual.binding import Binding
 
 from console.engine.conductor import ProcedureError
 from console.engine.session import Engine
-from console.journal.lock import held_lock, lock_owner, process_alive, writer_gone
+from console.journal.lock import WriterLock
 from console.journal.store import journal_path
 from console.journal.tail import JournalTail
 from console.model.clock import Clock
@@ -107,6 +107,9 @@ class FollowedJournal:
         self.path = path
         self.events: list[Event] = list(events)
         self.state = fold(self.events)
+        self.lock = WriterLock()
+        for event in self.events:
+            self.lock.feed(event)
         self._listeners: list[Callable[[Event], None]] = []
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
@@ -117,6 +120,7 @@ class FollowedJournal:
         for event in events:
             self.events.append(event)
             self.state.apply(event)
+            self.lock.feed(event)
             for listener in list(self._listeners):
                 listener(event)
 
@@ -161,18 +165,17 @@ class FollowedIncident:
     select = choose_strategy = declare_trigger = run_step = run_adhoc = abort = _refuse
 
 
-def driver_text(events: list[Event]) -> str:
+def driver_text(events: list[Event], lock: WriterLock) -> str:
     """Who is driving: user@client of the latest event, and the lock it holds, if any."""
     if not events:
         return "nobody yet"
     who = events[-1].who
     text = f"{who.user}@{who.client}" if who.client else who.user
-    lock = held_lock(events)
-    if lock is None:
+    if lock.held is None:
         return text + " · holds no lock (not executing)"
-    systems = ", ".join(lock.data.get("systems", [])) or "its systems"
-    pid, host = lock_owner(lock)
-    if not process_alive(pid, host):
+    systems = ", ".join(lock.held.data.get("systems", [])) or "its systems"
+    pid, host = lock.owner
+    if lock.gone():
         return text + f" · GONE: pid {pid} on {host} exited holding the lock on {systems}"
     return text + f" · lock on {systems}: pid {pid} on {host}"
 
@@ -209,8 +212,8 @@ class FollowApp(RollbackApp):
         writer is gone, hosts it left running can only be unknown: say so, once."""
         journal = self.incident.recorder
         journal.feed(self.tail.poll())
-        gone = writer_gone(journal.events)
-        if gone and not self.writer_gone and journal.state.in_flight():
+        gone = journal.lock.gone()
+        if gone and not self.writer_gone and journal.state.hosts_with(HostStatus.RUNNING):
             journal.state.settle()
             for screen in self.screen_stack:
                 screen.post_message(JournalChanged([]))
@@ -235,7 +238,8 @@ class FollowApp(RollbackApp):
             line.append(f" (closed: {state.outcome})", style="bold")
         line.append(" · every action is disabled", style="italic")
         line.append("\n driving: ")
-        line.append(driver_text(self.incident.recorder.events), style="bold")
+        journal = self.incident.recorder
+        line.append(driver_text(journal.events, journal.lock), style="bold")
         return line
 
     def on_key(self, event: events.Key) -> None:

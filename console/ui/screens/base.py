@@ -11,11 +11,17 @@ from console.ui.messages import JournalChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
 
+_NOTHING = object()
+
 
 class IncidentScreen(Screen):
     """A screen of the open incident; `sync()` redraws it from the journal's state."""
 
     TAB = ""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._static_content: dict[Static, VisualType] = {}
 
     @property
     def conductor(self) -> Conductor:
@@ -51,7 +57,6 @@ class IncidentScreen(Screen):
     def show(self, static: Static, content: VisualType) -> None:
         """Update `static` only if `content` differs from what it shows: every update
         is a layout pass of the whole screen, and a flood of events calls sync() often."""
-        shown = self.__dict__.setdefault("_shown", {})
-        if shown.get(id(static), static) != content:
-            shown[id(static)] = content
+        if self._static_content.get(static, _NOTHING) != content:
+            self._static_content[static] = content
             static.update(content)

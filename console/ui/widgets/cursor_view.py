@@ -11,6 +11,20 @@ from textual.scroll_view import ScrollView
 class CursorView(ScrollView, can_focus=True):
     """Rows under `HEADER` fixed lines; subclasses render lines and count rows."""
 
+    DEFAULT_CSS = """
+    CursorView { height: 1fr; overflow-x: hidden; }
+    CursorView > .cursor-view--odd { background: $primary 10%; }
+    CursorView > .cursor-view--cursor {
+        background: $block-cursor-blurred-background;
+        text-style: $block-cursor-blurred-text-style;
+    }
+    CursorView:focus > .cursor-view--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    """
+    COMPONENT_CLASSES = {"cursor-view--odd", "cursor-view--cursor"}
     HEADER = 0
     BINDINGS = [
         Binding("up", "move(-1)", "Up", id="list.up", show=False),

@@ -18,21 +18,6 @@ RowFormat = Callable[[Event, int], Text]
 class EventList(CursorView):
     """Events as one-line rows with a cursor; 100,000 rows cost what 40 do."""
 
-    DEFAULT_CSS = """
-    EventList { height: 1fr; overflow-x: hidden; }
-    EventList > .event-list--odd { background: $primary 10%; }
-    EventList > .event-list--cursor {
-        background: $block-cursor-blurred-background;
-        text-style: $block-cursor-blurred-text-style;
-    }
-    EventList:focus > .event-list--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: $block-cursor-text-style;
-    }
-    """
-    COMPONENT_CLASSES = {"event-list--odd", "event-list--cursor"}
-
     class Moved(Message):
         """The cursor moved to another row."""
 
@@ -78,9 +63,9 @@ class EventList(CursorView):
         if index >= len(self.rows):
             return Strip.blank(width, self.rich_style)
         if index == self.cursor:
-            style = self.rich_style + self.get_component_rich_style("event-list--cursor")
+            style = self.rich_style + self.get_component_rich_style("cursor-view--cursor")
         elif index % 2:
-            style = self.rich_style + self.get_component_rich_style("event-list--odd")
+            style = self.rich_style + self.get_component_rich_style("cursor-view--odd")
         else:
             style = self.rich_style
         text = self.format_row(self.rows[index], width)

@@ -21,24 +21,9 @@ class HostGrid(CursorView):
     updated row costs one line, and each row's rendering is cached until it changes."""
 
     DEFAULT_CSS = """
-    HostGrid { height: 1fr; overflow-x: hidden; }
     HostGrid > .host-grid--header { background: $panel; color: $foreground; text-style: bold; }
-    HostGrid > .host-grid--odd { background: $primary 10%; }
-    HostGrid > .host-grid--cursor {
-        background: $block-cursor-blurred-background;
-        text-style: $block-cursor-blurred-text-style;
-    }
-    HostGrid:focus > .host-grid--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: $block-cursor-text-style;
-    }
     """
-    COMPONENT_CLASSES = {
-        "host-grid--header",
-        "host-grid--odd",
-        "host-grid--cursor",
-    }
+    COMPONENT_CLASSES = {"host-grid--header"}
     HEADER = 1
 
     class Highlighted(Message):
@@ -51,7 +36,7 @@ class HostGrid(CursorView):
     def __init__(self, columns: tuple[str, ...], **kwargs):
         super().__init__(**kwargs)
         self.columns = columns
-        self.widths = [cell_len(c) for c in columns]
+        self.widths = [cell_len(c) for c in columns]  # grow only, until clear()
         self.keys: list[str] = []
         self.rows: dict[str, tuple[Cell, ...]] = {}
         self._index: dict[str, int] = {}
@@ -164,9 +149,9 @@ class HostGrid(CursorView):
             return cached[1]
         base = self.rich_style
         if kind == "odd":
-            base += self.get_component_rich_style("host-grid--odd")
+            base += self.get_component_rich_style("cursor-view--odd")
         # The cursor's colours win over a cell's own, so a red word stays readable on it.
-        over = self.get_component_rich_style("host-grid--cursor") if kind == "cursor" else None
+        over = self.get_component_rich_style("cursor-view--cursor") if kind == "cursor" else None
         strip = self._strip(values, width, base, over)
         self._cache[key] = (stamp, strip)
         return strip
