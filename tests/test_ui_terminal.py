@@ -66,11 +66,16 @@ class Tmux:
         return self.run("capture-pane", "-p", "-t", "rc")
 
     def wait_for(self, text: str, tries: int = 100, every: float = 0.2) -> str:
-        screen = ""
+        """The screen once it shows `text` and has stopped changing.
+
+        tmux applies a frame as its bytes arrive, so a capture can catch one half
+        drawn: a line of the new frame above lines of the old one."""
+        screen = previous = ""
         for _ in range(tries):
             screen = self.screen()
-            if text in screen:
+            if text in screen and screen == previous:
                 return screen
+            previous = screen
             time.sleep(every)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
@@ -100,8 +105,8 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         tmux.wait_for("Step 3 of")
         tmux.keys("Enter")  # runs a command step on the three web hosts over SSH
         screen = tmux.wait_for("3 of 3 hosts finished")
-        assert "succeeded" in screen
-        assert "web-1" in screen and "web-3" in screen
+        assert "succeeded" in screen, screen
+        assert "web-1" in screen and "web-3" in screen, screen
         tmux.keys("F4")
         tmux.wait_for("filter by kind")
         tmux.keys("C-q")
