@@ -54,6 +54,12 @@ async def tour(size: tuple[int, int]) -> None:
                 shot(app, "trigger")
                 await pilot.press("enter")
                 await until(pilot, lambda: type(app.screen).__name__ == "PickerScreen")
+                reach = app.reach
+                await until(
+                    pilot,
+                    lambda: reach is not None and reach.results and not reach.checking,
+                    what="every host's SSH check",
+                )
                 await pilot.press("space")
                 await pilot.pause(0.2)
                 shot(app, "picker")

@@ -41,7 +41,14 @@ def half_done(root: Path) -> tuple[Path, int, list[str]]:
 
 def resumed_app(engine: Engine, journal: Path) -> RollbackApp:
     screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
-    return make_app(engine.settings, engine, screen_clock, resume=journal, sample_probes=False)
+    return make_app(
+        engine.settings,
+        engine,
+        screen_clock,
+        resume=journal,
+        sample_probes=False,
+        check_reach=False,
+    )
 
 
 def banner_text(app: RollbackApp) -> str:

@@ -54,13 +54,24 @@ def build_engine(settings: Settings, root: Path) -> Engine:
 
 
 def build_app(
-    settings: Settings, root: Path, engine: Engine | None = None, *, sample_probes: bool = False
+    settings: Settings,
+    root: Path,
+    engine: Engine | None = None,
+    *,
+    sample_probes: bool = False,
+    check_reach: bool = False,
 ) -> RollbackApp:
-    """The app over a journal root, with a clock that shows 0:12:34 elapsed and never moves."""
+    """The app over a journal root, with a clock that shows 0:12:34 elapsed and never moves.
+    It talks to hosts in the background (probes, reachability) only when asked to."""
     engine = engine or build_engine(settings, root)
     screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
     return make_app(
-        settings, engine, screen_clock, incident_id=INCIDENT_ID, sample_probes=sample_probes
+        settings,
+        engine,
+        screen_clock,
+        incident_id=INCIDENT_ID,
+        sample_probes=sample_probes,
+        check_reach=check_reach,
     )
 
 

@@ -93,8 +93,14 @@ class Conductor(StepActions, IncidentLocking):
             evidence=evidence or [],
         )
 
-    def select(self, systems: list[str], hosts: list[str] | None = None) -> None:
-        """Choose the affected systems, or single hosts within them."""
+    def select(
+        self,
+        systems: list[str],
+        hosts: list[str] | None = None,
+        ssh_check: dict[str, str] | None = None,
+    ) -> None:
+        """Choose the affected systems, or single hosts within them; `ssh_check` is why
+        chosen hosts failed a reachability check, kept as evidence."""
         inventory = self.settings.inventory
         for name in systems:
             try:
@@ -111,7 +117,9 @@ class Conductor(StepActions, IncidentLocking):
         if not mapping:
             raise ProcedureError("no hosts selected")
         picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
-        self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping)
+        failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}
+        extra = {"ssh_check_failed": failing} if failing else {}
+        self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)
 
     def choose_strategy(self, name: str, params: dict[str, str] | None = None) -> None:
         """Pick the strategy the restore step runs; its parameters are checked now."""

@@ -44,7 +44,13 @@ def _trigger(e: Event) -> str:
 
 
 def _selected(e: Event) -> str:
-    return f"selected systems: {', '.join(e.data.get('systems', []))} ({len(e.data.get('hosts', {}))} hosts)"
+    text = f"selected systems: {', '.join(e.data.get('systems', []))} ({len(e.data.get('hosts', {}))} hosts)"
+    failing = e.data.get("ssh_check_failed") or {}
+    if failing:
+        text += "; failing the SSH check when picked: " + ", ".join(
+            f"{h} ({why})" for h, why in failing.items()
+        )
+    return text
 
 
 def _strategy(e: Event) -> str:

@@ -12,6 +12,7 @@ from textual.binding import Binding
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
+from console.engine.reach import ReachCheck
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
 from console.model.clock import Clock, SystemClock
@@ -60,6 +61,7 @@ class RollbackApp(ResumeActions, App[int]):
         incident_id: str | None = None,
         resume: Path | None = None,
         sample_probes: bool = True,
+        check_reach: bool = True,
     ):
         super().__init__()
         self.resume_path = resume
@@ -74,6 +76,8 @@ class RollbackApp(ResumeActions, App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         watcher = Watcher(settings, engine.pool, clock=self.clock)
         self.live = LiveWatch(self, watcher, sampling=sample_probes)
+        # The picker checks each host over SSH when `check_reach` (not in follow mode).
+        self.reach = ReachCheck(engine.pool, settings.inventory) if check_reach else None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -163,10 +167,15 @@ class RollbackApp(ResumeActions, App[int]):
         conductor.declare_trigger(kind, reason)
 
     def pick(
-        self, systems: list[str], hosts: list[str] | None, strategy: str, params: dict[str, str]
+        self,
+        systems: list[str],
+        hosts: list[str] | None,
+        strategy: str,
+        params: dict[str, str],
+        ssh_check: dict[str, str] | None = None,
     ) -> None:
         assert self.conductor is not None
-        self.conductor.select(systems, hosts)
+        self.conductor.select(systems, hosts, ssh_check)
         self.conductor.choose_strategy(strategy, params)
 
     def do_step(self, step_id: str) -> None:
@@ -350,6 +359,7 @@ def make_app(
     incident_id: str | None = None,
     resume: Path | None = None,
     sample_probes: bool = True,
+    check_reach: bool = True,
 ) -> RollbackApp:
     """The factory both the CLI and the tests call; `resume` reopens that journal."""
     return RollbackApp(
@@ -359,4 +369,5 @@ def make_app(
         incident_id=incident_id,
         resume=resume,
         sample_probes=sample_probes,
+        check_reach=check_reach,
     )

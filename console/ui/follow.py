@@ -193,7 +193,7 @@ class FollowApp(RollbackApp):
         # probe sampling: the follow view never opens an SSH connection.
         journal = journal_path(path)
         engine = Engine(settings, journal.parent.parent)
-        super().__init__(settings, engine, clock, sample_probes=False)
+        super().__init__(settings, engine, clock, sample_probes=False, check_reach=False)
         self.poll_seconds = poll_seconds
         self.writer_gone = False
         self.incident = FollowedIncident(settings, FollowedJournal(journal, first))

@@ -1,7 +1,9 @@
-"""System picker: systems and hosts to roll back, and the strategy with its parameters."""
+"""System picker: systems and hosts to roll back, whether each answers over SSH, and the
+strategy with its parameters."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -9,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
+from console.engine.reach import Reach
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.toggles import MarkedRadioButton
 
@@ -19,7 +22,9 @@ class PickerScreen(Screen):
     BINDINGS = [
         Binding("ctrl+s", "go_on", "Continue", id="picker.go", show=False),
         Binding("ctrl+f", "focus_filter", "Filter", id="picker.filter"),
+        Binding("ctrl+r", "recheck", "Re-check hosts", id="picker.recheck"),
     ]
+    REACH_SECONDS = 0.1  # reachability answers are shown in batches, not one by one
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -31,9 +36,10 @@ class PickerScreen(Screen):
             compact=True,
         )
         with Horizontal(id="picker-body"):
-            yield HostTree(self.app.settings.inventory, id="tree")
+            yield HostTree(self.app.settings.inventory, self.app.reach, id="tree")
             with VerticalScroll(id="picker-side"):
                 yield Label("", id="selection")
+                yield Static("", id="reach")
                 yield Label("Strategy", classes="section-title")
                 yield Vertical(id="strategy-box")
                 yield Static("", id="strategy-help", classes="muted")
@@ -46,6 +52,7 @@ class PickerScreen(Screen):
 
     _params_for: str | None = "-"
     _applies: tuple[str, ...] = ("-",)
+    _reach_timer = None
 
     def __init__(self, preselect: list[str] | None = None):
         super().__init__()
@@ -58,6 +65,7 @@ class PickerScreen(Screen):
         tree.relabel()
         tree.focus()
         await self.update_side()
+        self.action_recheck()
 
     # -- selection ---------------------------------------------------------------
 
@@ -84,6 +92,7 @@ class PickerScreen(Screen):
             else "Nothing selected yet: Space on a system or host."
         )
         self.query_one("#selection", Label).update(text)
+        self.show_reach()
         applies = tuple(settings.strategies_for(systems))
         if applies != self._applies:
             self._applies = applies
@@ -131,6 +140,61 @@ class PickerScreen(Screen):
             )
         box.mount_all(widgets)
 
+    # -- reachability --------------------------------------------------------------
+
+    def action_recheck(self) -> None:
+        """Ask every host in the inventory whether it answers over SSH, now."""
+        reach = self.app.reach
+        if reach is None:
+            return
+        hosts = [h.name for s in self.app.settings.inventory.systems for h in s.hosts]
+        checking = reach.start(hosts, self._reached)
+        self.run_worker(checking, group="reach", exit_on_error=False)
+        for host in hosts:
+            self.tree.relabel_host(host)
+        self.show_reach()
+
+    def _reached(self, answer: Reach) -> None:
+        self.tree.relabel_host(answer.host)
+        if self._reach_timer is None:
+            self._reach_timer = self.set_timer(self.REACH_SECONDS, self._reach_tick)
+
+    def _reach_tick(self) -> None:
+        self._reach_timer = None
+        self.show_reach()
+
+    def show_reach(self) -> None:
+        """How the selected hosts (else all) answered, and why the one under the cursor
+        did not."""
+        reach = self.app.reach
+        label = self.query_one("#reach", Static)
+        if reach is None:
+            label.display = False
+            return
+        inventory = self.app.settings.inventory
+        hosts = sorted(self.tree.selected) or [h.name for s in inventory.systems for h in s.hosts]
+        which = "selected" if self.tree.selected else "all"
+        checking = sum(1 for h in hosts if h in reach.checking)
+        up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
+        down = len(reach.failing(hosts))
+        text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
+        text.append(f"✔ {up} up", style="#6cc07a")
+        if down:
+            text.append(" · ")
+            text.append(f"✘ {down} not up", style="bold #ef6b6b")
+        if checking:
+            text.append(f" · … {checking} checking", style="dim")
+        node = self.tree.cursor_node
+        answer = reach.results.get(node.data[1]) if node and node.data else None
+        if answer is not None and not answer.ok:
+            text.append(f"\n{answer.host}: {answer.describe()}", style="#ef6b6b")
+        if not checking:
+            text.append("\n^r checks again", style="dim")
+        label.update(text)
+
+    def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
+        self.show_reach()
+
     async def on_toggled(self, event: Toggled) -> None:
         self.query_one("#picker-error", Label).update("")
         await self.update_side()
@@ -171,8 +235,12 @@ class PickerScreen(Screen):
         )
         hosts = None if whole else sorted(self.tree.selected)
         params = {i.name: i.value for i in self.query(".param").results(Input) if i.name}
+        chosen = hosts or [
+            h.name for s in systems for h in self.app.settings.inventory.system(s).hosts
+        ]
+        failing = self.app.reach.failing(chosen) if self.app.reach else {}
         try:
-            self.app.pick(systems, hosts, strategy, params)
+            self.app.pick(systems, hosts, strategy, params, failing)
         except ProcedureError as exc:
             error.update(f"✘ {exc}")
             return

@@ -1,4 +1,5 @@
-"""A tree of systems and hosts with check marks; Space toggles, Enter asks to go on."""
+"""A tree of systems and hosts with check marks and reachability; Space toggles,
+Enter asks to go on."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
 
+from console.engine.reach import ReachCheck
 from console.model.inventory import Inventory
+from console.model.status import FailureClass
 
 
 @dataclass
@@ -24,8 +28,25 @@ class Continue(Message):
     """The user pressed Enter on the tree: go on with this selection."""
 
 
+def reach_label(reach: ReachCheck | None, host: str) -> Text:
+    """`✔ up`, `… checking`, `? host key unknown` or `✘ <failure>`; empty if unchecked."""
+    if reach is None:
+        return Text()
+    if host in reach.checking:
+        return Text("… checking", style="dim")
+    answer = reach.results.get(host)
+    if answer is None:
+        return Text()
+    if answer.ok:
+        return Text("✔ up", style="#6cc07a")
+    if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
+        return Text(f"? {answer.failure.value}", style="bold #e0b44c")
+    return Text(f"✘ {answer.failure.value}", style="bold #ef6b6b")
+
+
 class HostTree(Tree[tuple[str, str]]):
-    """Systems and their hosts, filtered by name or tag, each with a check mark."""
+    """Systems and their hosts, filtered by name or tag, each with a check mark and,
+    once checked, whether it answers over SSH."""
 
     DEFAULT_CSS = """
     HostTree { padding: 0 1; }
@@ -36,9 +57,11 @@ class HostTree(Tree[tuple[str, str]]):
         Binding("enter", "continue", "Continue", id="picker.continue"),
     ]
 
-    def __init__(self, inventory: Inventory, **kwargs):
+    def __init__(self, inventory: Inventory, reach: ReachCheck | None = None, **kwargs):
         super().__init__("Systems", **kwargs)
         self.inventory = inventory
+        self.reach = reach
+        self._host_nodes: dict[str, TreeNode] = {}
         self.selected: set[str] = set()
         self.filter = ""
         self.show_root = False
@@ -53,6 +76,7 @@ class HostTree(Tree[tuple[str, str]]):
 
     def rebuild(self) -> None:
         self.clear()
+        self._host_nodes.clear()
         for system in self.inventory.systems:
             whole = self._matches(system.name, system.tags)
             hosts = [h for h in system.hosts if whole or self._matches(h.name, h.tags)]
@@ -60,7 +84,8 @@ class HostTree(Tree[tuple[str, str]]):
                 continue
             node = self.root.add(self._system_label(system.name), data=("system", system.name))
             for host in hosts:
-                node.add_leaf(self._host_label(host.name), data=("host", host.name))
+                leaf = node.add_leaf(self._host_label(host.name), data=("host", host.name))
+                self._host_nodes[host.name] = leaf
             node.expand()
         self.root.expand()
         self.cursor_line = 0
@@ -70,12 +95,27 @@ class HostTree(Tree[tuple[str, str]]):
         names = {h.name for h in system.hosts}
         chosen = len(names & self.selected)
         mark = "☑" if chosen == len(names) else ("◩" if chosen else "☐")
-        return Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)} hosts")
+        label = Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)} hosts")
+        results = self.reach.results if self.reach else {}
+        down = sum(1 for h in names if h in results and not results[h].ok)
+        if down:
+            label.append(f"  ✘ {down} not up", style="bold #ef6b6b")
+        return label
 
     def _host_label(self, name: str) -> Text:
         mark = "☑" if name in self.selected else "☐"
         tags = ", ".join(self.inventory.host(name).tags)
-        return Text.assemble(f"{mark} {name}  ", (tags, "dim"))
+        reach = reach_label(self.reach, name)
+        return Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "", (tags, "dim"))
+
+    def relabel_host(self, name: str) -> None:
+        """Redraw one host and its system, as its reachability comes in."""
+        leaf = self._host_nodes.get(name)
+        if leaf is None:
+            return
+        leaf.set_label(self._host_label(name))
+        if leaf.parent is not None and leaf.parent.data:
+            leaf.parent.set_label(self._system_label(leaf.parent.data[1]))
 
     def relabel(self) -> None:
         for node in self.root.children:

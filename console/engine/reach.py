@@ -1,0 +1,86 @@
+"""Whether each host answers over SSH now: connected, logged in, and ran `true`.
+
+The connections it opens stay in the pool, so the rollback that follows starts on them."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncssh
+
+from console.engine.failures import HostFailure
+from console.engine.ssh import SshPool, targets_for
+from console.model.inventory import Inventory
+from console.model.status import FailureClass
+
+
+@dataclass(frozen=True)
+class Reach:
+    """One host's answer: `failure` None means it is reachable."""
+
+    host: str
+    failure: FailureClass | None = None
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    def describe(self) -> str:
+        """`reachable`, or the failure class and its detail (said once)."""
+        if self.failure is None:
+            return "reachable"
+        if not self.detail or self.detail.startswith(self.failure.value):
+            return self.detail or self.failure.value
+        return f"{self.failure.value}: {self.detail}"
+
+
+class ReachCheck:
+    """Checks hosts over the pool and keeps the latest answer for each."""
+
+    def __init__(self, pool: SshPool, inventory: Inventory):
+        self.pool = pool
+        self.inventory = inventory
+        self.results: dict[str, Reach] = {}
+        self.checking: set[str] = set()
+
+    def start(self, hosts: list[str], on_result: Callable[[Reach], None]) -> Awaitable[None]:
+        """Mark `hosts` as being checked (those not already), and return the check to
+        await: side by side, the pool capping handshakes; `on_result` hears each answer."""
+        targets = targets_for(self.inventory, [h for h in hosts if h not in self.checking])
+        self.checking.update(t.name for t in targets)
+
+        async def one(target) -> None:
+            try:
+                reach = await self._reach(target)
+            finally:
+                self.checking.discard(target.name)
+            self.results[target.name] = reach
+            on_result(reach)
+
+        return asyncio.gather(*(one(t) for t in targets))
+
+    async def _reach(self, target, tries: int = 2) -> Reach:
+        """A connection from the pool may have died unnoticed: then one fresh try."""
+        timeout = self.pool.defaults.connect_timeout
+        try:
+            done = await self.pool.run(target, "true", timeout)
+        except HostFailure as failure:
+            return Reach(target.name, failure.failure, failure.detail)
+        except asyncssh.TimeoutError:
+            return Reach(target.name, FailureClass.TIMEOUT, f"`true` took over {timeout:g} s")
+        except (asyncssh.Error, OSError) as exc:
+            if tries > 1:  # the pool forgot the connection: the next try opens a new one
+                return await self._reach(target, tries - 1)
+            return Reach(target.name, FailureClass.CONNECTION_LOST, str(exc) or "lost")
+        if done.exit_status != 0:
+            return Reach(
+                target.name, FailureClass.NONZERO_EXIT, f"`true` exited {done.exit_status}"
+            )
+        return Reach(target.name)
+
+    def failing(self, hosts: list[str]) -> dict[str, str]:
+        """Of `hosts`, those whose latest answer was a failure, with why."""
+        return {h: r.describe() for h in hosts if (r := self.results.get(h)) and not r.ok}

@@ -1,0 +1,113 @@
+"""The picker's SSH check: real sshd answers, and each way a host can fail to."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.engine.reach import Reach, ReachCheck
+from console.engine.ssh import SshPool, targets_for
+from console.model.settings import Settings, load_settings
+from console.model.status import FailureClass
+from console.paths import demo_config
+from tests.fleet_settings import sshd_settings
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def with_host(settings: Settings, system: str, host: dict) -> Settings:
+    data = settings.model_dump()
+    for entry in data["inventory"]["systems"]:
+        if entry["name"] == system:
+            entry["hosts"].append(host)
+    return Settings.model_validate(data)
+
+
+async def check(reach: ReachCheck, hosts: list[str]) -> list[Reach]:
+    heard: list[Reach] = []
+    pending = reach.start(hosts, heard.append)
+    assert reach.checking == set(hosts)  # marked before the first await: the UI shows it
+    await pending
+    assert reach.checking == set()
+    return heard
+
+
+@pytest.mark.sshd
+async def test_real_sshd_hosts_are_up_and_a_closed_port_is_refused(sshd_server) -> None:
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
+    settings = with_host(
+        settings, "web", {"name": "web-3", "address": "127.0.0.1", "port": closed_port()}
+    )
+    pool = SshPool(settings.inventory.ssh)
+    reach = ReachCheck(pool, settings.inventory)
+    try:
+        heard = await check(reach, ["web-1", "web-2", "web-3"])
+        assert sorted(r.host for r in heard) == ["web-1", "web-2", "web-3"]
+        assert reach.results["web-1"].ok and reach.results["web-2"].ok
+        assert reach.results["web-1"].describe() == "reachable"
+        refused = reach.results["web-3"]
+        assert refused.failure is FailureClass.REFUSED
+        assert reach.failing(["web-1", "web-3"]) == {"web-3": "connection refused"}
+        # the rollback that follows runs on the connections the check opened
+        assert pool.handshakes_done == 2
+        target = targets_for(settings.inventory, ["web-1"])[0]
+        assert (await pool.run(target, "echo again", 10)).stdout == "again\n"
+        assert pool.handshakes_done == 2
+        assert sshd_server.server.accepted_connections() == 2
+    finally:
+        await pool.close()
+
+
+async def test_demo_faults_each_fail_the_check_with_their_own_class() -> None:
+    faults = [
+        Fault(FaultKind.REFUSE_AUTH, "db-1"),
+        Fault(FaultKind.UNREACHABLE, "db-2"),
+        Fault(FaultKind.WRONG_HOSTKEY, "api-2"),
+    ]
+    async with DemoFleet(load_settings(demo_config()), faults) as fleet:
+        pool = SshPool(fleet.settings.inventory.ssh, threaded=True)  # as the TUI has it
+        reach = ReachCheck(pool, fleet.settings.inventory)
+        hosts = [h.name for s in fleet.settings.inventory.systems for h in s.hosts]
+        try:
+            await check(reach, hosts)
+        finally:
+            await pool.close()
+    classes = {h: r.failure for h, r in reach.results.items()}
+    assert classes == {
+        "web-1": None,
+        "web-2": None,
+        "web-3": None,
+        "api-1": None,
+        "api-2": FailureClass.HOSTKEY_MISMATCH,
+        "db-1": FailureClass.AUTH,
+        "db-2": FailureClass.UNREACHABLE,
+    }
+    assert reach.results["db-1"].describe() == (
+        "authentication failed: Permission denied for user responder on host 127.0.0.1"
+    )
+    assert reach.results["db-2"].describe() == "unreachable: no SSH login within 3 s"
+    assert set(reach.failing(hosts)) == {"api-2", "db-1", "db-2"}
+
+
+async def test_a_host_being_checked_is_not_checked_twice_at_once() -> None:
+    async with DemoFleet(load_settings(demo_config())) as fleet:
+        pool = SshPool(fleet.settings.inventory.ssh)
+        reach = ReachCheck(pool, fleet.settings.inventory)
+        try:
+            first = reach.start(["web-1", "web-2"], lambda r: None)
+            heard: list[Reach] = []
+            second = reach.start(["web-2", "web-3"], heard.append)
+            await first
+            await second
+        finally:
+            await pool.close()
+    assert [r.host for r in heard] == ["web-3"]
+    assert set(reach.results) == {"web-1", "web-2", "web-3"}

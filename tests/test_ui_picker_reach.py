@@ -1,0 +1,133 @@
+"""The picker checks every host over SSH: what each answered, shown and journalled."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.journal.describe import describe
+from console.model.events import Kind
+from console.model.settings import Settings
+from console.model.status import FailureClass
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.widgets.host_tree import HostTree
+from tests.fleet_settings import sshd_settings
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    type_text,
+    until,
+)
+
+FAULTS = [Fault(FaultKind.REFUSE_AUTH, "db-1"), Fault(FaultKind.WRONG_HOSTKEY, "api-2")]
+AUTH_FAILED = "authentication failed: Permission denied for user responder on host 127.0.0.1"
+
+
+def tree_lines(tree: HostTree) -> dict[str, str]:
+    """Each node's label as text, by system or host name."""
+    out = {}
+    for system in tree.root.children:
+        out[system.data[1]] = str(system.label)
+        for host in system.children:
+            out[host.data[1]] = str(host.label)
+    return out
+
+
+async def open_picker(pilot: Pilot, hosts: int = 7) -> PickerScreen:
+    """Declare a manual trigger with keys, and land on the picker with every host checked."""
+    app = pilot.app
+    await pilot.press("n", "down", "enter")
+    await type_text(pilot, "checkout fails")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+    await until(pilot, lambda: len(app.reach.results) == hosts and not app.reach.checking)
+    await pilot.pause(0.2)  # the side panel is redrawn in batches
+    return app.screen
+
+
+async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
+    tmp_path: Path,
+) -> None:
+    async with DemoFleet(demo_settings(), FAULTS) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            picker = await open_picker(pilot)
+            lines = tree_lines(picker.tree)
+            assert "✔ up" in lines["web-1"] and "✔ up" in lines["api-1"]
+            assert "✘ host key mismatch" in lines["api-2"]
+            assert "✘ authentication failed" in lines["db-1"]
+            assert "✘ 1 not up" in lines["db"] and "not up" not in lines["web"]
+            side = str(picker.query_one("#reach", Static).render())
+            assert "SSH check (all 7): ✔ 5 up · ✘ 2 not up" in side
+            for _ in range(8):  # the cursor to db-1: its reason is shown
+                await pilot.press("down")
+            assert f"db-1: {AUTH_FAILED}" in str(picker.query_one("#reach", Static).render())
+            await pilot.press("up", "space")  # the db system
+            await pilot.pause(0.2)
+            side = str(picker.query_one("#reach", Static).render())
+            assert "SSH check (selected 2): ✔ 1 up · ✘ 1 not up" in side
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            selected = [
+                e for e in app.conductor.recorder.events if e.kind == Kind.SYSTEMS_SELECTED
+            ][-1]
+            assert selected.data["ssh_check_failed"] == {"db-1": AUTH_FAILED}
+            assert describe(selected).endswith(
+                f"failing the SSH check when picked: db-1 ({AUTH_FAILED})"
+            )
+
+
+@pytest.mark.sshd
+async def test_ctrl_r_checks_again_and_sees_a_host_go_away(tmp_path: Path, sshd_server) -> None:
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
+    app = build_app(settings, tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot, hosts=2)
+        assert "✔ up" in tree_lines(picker.tree)["web-1"]
+        sshd_server.server.stop()  # its connections die with it
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not app.reach.checking)
+        # the dead connection is dropped and a new one tried: the port is closed now
+        assert app.reach.results["web-1"].failure is FailureClass.REFUSED
+        assert "✘ connection refused" in tree_lines(picker.tree)["web-1"]
+
+
+@contextmanager
+def fleet_in_thread(settings: Settings, faults: list[Fault]) -> Iterator[DemoFleet]:
+    """The demo fleet on a loop of its own: snap_compare runs the app on a loop it owns."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    fleet = DemoFleet(settings, faults)
+    asyncio.run_coroutine_threadsafe(fleet.start(), loop).result(30)
+    try:
+        yield fleet
+    finally:
+        asyncio.run_coroutine_threadsafe(fleet.stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
+def test_picker_with_answers_snapshot(snap_compare, tmp_path: Path, size) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await open_picker(pilot)
+        await pilot.press(*["down"] * 8)  # db-1, whose reason is shown beside
+        await pilot.pause(0.2)
+
+    with fleet_in_thread(demo_settings(), FAULTS) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        assert snap_compare(app, terminal_size=size, run_before=run_before)
