@@ -12,9 +12,7 @@ from console.ui.screens.trigger import TriggerScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
-    build_app,
-    demo_settings,
-    populated,
+    populated_app,
     type_text,
 )
 
@@ -23,17 +21,7 @@ SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 
 @pytest.fixture
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    return _app(tmp_path, monkeypatch)
-
-
-def _app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """The app over a relative journal root, so paths on screen are stable."""
-    monkeypatch.chdir(tmp_path)
-    settings = demo_settings()
-    engine, conductor = populated(settings, Path("incidents"))
-    app = build_app(settings, Path("incidents"), engine)
-    app.prepared = conductor  # type: ignore[attr-defined]
-    return app
+    return populated_app(tmp_path, monkeypatch)
 
 
 async def _open(pilot: Pilot, screen: str) -> None:
@@ -87,6 +75,13 @@ async def _skip_dialog(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def _command_preview(pilot: Pilot) -> None:
+    await _open(pilot, "checklist")
+    pilot.app.screen.select_step("restore")
+    await pilot.press("v")
+    await pilot.pause(0.1)
+
+
 async def _form_error(pilot: Pilot) -> None:
     await _open(pilot, "form")
     await pilot.press("tab", "tab", "tab", "tab")
@@ -109,6 +104,7 @@ SCREENS = {
     "export": _screen("export"),
     "help": _help,
     "skip-dialog": _skip_dialog,
+    "command-preview": _command_preview,
 }
 
 
@@ -123,6 +119,6 @@ def test_screen(snap_compare, app, screen: str, size: str) -> None:
 def test_no_color_keeps_every_state_readable(snap_compare, tmp_path, monkeypatch, screen):
     """NO_COLOR: Textual renders in greys; states stay symbols and words, the cursor a bar."""
     monkeypatch.setenv("NO_COLOR", "1")
-    app = _app(tmp_path, monkeypatch)
+    app = populated_app(tmp_path, monkeypatch)
     assert app.no_color
     assert snap_compare(app, terminal_size=SIZES["80x24"], run_before=SCREENS[screen])

@@ -158,3 +158,14 @@ async def open_incident(pilot: Pilot, reason: str = "checkout errors") -> None:
     await pilot.press("space", "enter")
     await until(pilot, lambda: type(pilot.app.screen).__name__ == "ChecklistScreen")
     await pilot.pause(0.1)
+
+
+def populated_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RollbackApp:
+    """The app over `populated`'s incident (as `app.prepared`), under a relative journal
+    root, so paths on screen are stable."""
+    monkeypatch.chdir(tmp_path)
+    settings = demo_settings()
+    engine, conductor = populated(settings, Path("incidents"))
+    app = build_app(settings, Path("incidents"), engine)
+    app.prepared = conductor  # type: ignore[attr-defined]
+    return app

@@ -13,6 +13,7 @@ from console.engine.conductor import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.ui.screens.base import IncidentScreen
+from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.status import status_text
 
@@ -24,6 +25,7 @@ DO_WORDS = {
     StepKind.FORM: "Enter opens the post-rollback form",
     StepKind.PROBE: "Enter checks the probes of the selected systems",
 }
+SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
 
 
 class ChecklistScreen(IncidentScreen):
@@ -35,6 +37,7 @@ class ChecklistScreen(IncidentScreen):
         Binding("s", "skip", "Skip…", id="checklist.skip"),
         Binding("n", "note", "Note…", id="checklist.note"),
         Binding("c", "current", "Current step", id="checklist.current"),
+        Binding("v", "preview", "Preview commands", id="checklist.preview"),
     ]
 
     def __init__(self) -> None:
@@ -147,6 +150,8 @@ class ChecklistScreen(IncidentScreen):
         elif step.command:
             first = step.command.strip().splitlines()[0]
             text.append(f"\nRuns: {first}", style="dim")
+        if step.kind in SENDS_TO_HOSTS:
+            text.append("\nV shows every command it would send, per host", style="dim")
         if state.hosts and step.kind is not StepKind.MANUAL and step.kind is not StepKind.FORM:
             text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
         if st.summary:
@@ -163,6 +168,24 @@ class ChecklistScreen(IncidentScreen):
         for note in st.notes[-3:]:
             text.append(f"\n✎ {note}", style="#8fb8de")
         detail.update(text)
+
+    def action_preview(self) -> None:
+        """Every command the highlighted step would send, rendered; nothing is sent."""
+        step = self.highlighted_step()
+        if step is None:
+            return
+        if step.kind not in SENDS_TO_HOSTS:
+            self.notify(f"“{step.title}” is a {step.kind} step: it sends no commands to hosts.")
+            return
+        try:
+            per_host = self.conductor.preview(step.id)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Nothing to preview", severity="error")
+            return
+        if not per_host:
+            self.notify("No hosts are selected yet.", title="Nothing to preview")
+            return
+        self.app.push_screen(CommandPreview(step.title, per_host))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._detail()

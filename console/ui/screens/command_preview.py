@@ -1,0 +1,67 @@
+"""What a step would send, before it is run: every host's commands, rendered and
+quoted exactly as they would go out; hosts that would get the same ones are grouped."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+Commands = list[tuple[str, str]]
+
+
+def grouped(per_host: dict[str, Commands]) -> list[tuple[list[str], Commands]]:
+    """Hosts with identical commands together, in the order they first appear."""
+    groups: dict[tuple, list[str]] = {}
+    for host, commands in per_host.items():
+        groups.setdefault(tuple(commands), []).append(host)
+    return [(hosts, list(commands)) for commands, hosts in groups.items()]
+
+
+def preview_text(per_host: dict[str, Commands]) -> Text:
+    """Never wrapped: a wrapped shell line would read as two commands."""
+    text = Text(no_wrap=True, overflow="ignore")
+    for number, (hosts, commands) in enumerate(grouped(per_host)):
+        if number:
+            text.append("\n")
+        text.append(f"On {', '.join(hosts)}", style="bold #8fb8de")
+        text.append(f"  ({len(hosts)} host{'s' if len(hosts) != 1 else ''})\n", style="dim")
+        for stage, command in commands:
+            text.append(f"  {stage}\n", style="bold")
+            for line in command.strip().splitlines():
+                text.append(f"    {line}\n")
+    return text
+
+
+class CommandPreview(ModalScreen[None]):
+    """Every command a step would send, per host; nothing is sent. Esc closes."""
+
+    BINDINGS = [Binding("escape,v", "close", "Close", id="preview.close")]
+
+    def __init__(self, title: str, per_host: dict[str, Commands]):
+        super().__init__()
+        self.title_text = title
+        self.per_host = per_host
+
+    def compose(self) -> ComposeResult:
+        hosts = len(self.per_host)
+        with Vertical(classes="dialog", id="commands-box"):
+            yield Label(
+                f"What “{self.title_text}” would send to {hosts} host(s)", classes="dialog-title"
+            )
+            with VerticalScroll(id="commands"):
+                yield Static(preview_text(self.per_host), id="commands-text")
+            yield Static(
+                "Nothing has been sent. Each command runs under a wrapper that passes an"
+                " abort on to everything it started. Arrows scroll · Esc closes.",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one("#commands").focus()
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -1,0 +1,59 @@
+"""V on the checklist: every command a step would send, per host, and nothing sent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.command_preview import CommandPreview, grouped
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    populated_app,
+)
+
+
+def test_hosts_with_the_same_commands_are_shown_together() -> None:
+    same = [("action", "systemctl restart web")]
+    per_host = {"web-1": same, "web-2": [("action", "cd /srv/b && x")], "web-3": same}
+    assert grouped(per_host) == [(["web-1", "web-3"], same), (["web-2"], per_host["web-2"])]
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    return populated_app(tmp_path, monkeypatch)
+
+
+async def test_v_shows_the_rendered_commands_and_sends_nothing(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.pause()
+        events = len(app.conductor.recorder.events)
+        app.screen.select_step("restore")
+        await pilot.press("v")
+        assert isinstance(app.screen, CommandPreview)
+        shown = str(app.screen.query_one("#commands-text", Static).render())
+        assert "On web-1, web-2, web-3  (3 hosts)" in shown
+        for stage in ("precheck", "action", "verify"):
+            assert f"\n  {stage}\n" in shown
+        assert "target=previous" in shown  # the chosen strategy's checked parameter
+        await pilot.press("escape")
+        assert isinstance(app.screen, ChecklistScreen)
+        assert len(app.conductor.recorder.events) == events  # nothing was sent or recorded
+
+
+async def test_v_on_a_manual_step_says_it_sends_nothing(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.pause()
+        app.screen.select_step("open-bridge")
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        messages = [n.message for n in app._notifications]
+        assert any("is a manual step: it sends no commands to hosts" in m for m in messages)
