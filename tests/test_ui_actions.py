@@ -57,7 +57,7 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
             assert hosts["web-1"].status is HostStatus.ABORTED
             assert conductor.state.aborts[0]["reason"] == "web-1 hangs; stop and rethink"
             await pilot.pause(0.1)
-            title = str(app.screen.query_one("#exec-title").render())
+            title = str(app.screen.query_one("#exec-counts").render())
             assert "1 failed" in title
 
 

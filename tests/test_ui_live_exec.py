@@ -144,7 +144,7 @@ async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path
             await until(pilot, lambda: grid.row_count == 3)
             await pilot.press("p")
             await until(pilot, lambda: grid.keys == ["web-2"])
-            title = str(app.screen.query_one("#exec-title", Static).render())
+            title = str(app.screen.query_one("#exec-counts", Static).render())
             assert "showing 1 problem host(s), P shows all" in title
             assert "Output of web-2" in str(app.screen.query_one("#output-title").render())
             await pilot.press("p")

@@ -90,7 +90,9 @@ class ExecutionScreen(IncidentScreen):
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
         with Horizontal(id="exec-top"):
-            yield Static("", id="exec-title")
+            with Vertical(id="exec-heading"):
+                yield Static("", id="exec-title")
+                yield Static("", id="exec-counts")
             yield ProgressBar(id="exec-progress", show_eta=False)
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
@@ -124,11 +126,10 @@ class ExecutionScreen(IncidentScreen):
             grid.clear()
             self.host = None
             self._reload_output()
-        title = self.query_one("#exec-title", Static)
         progress = self.query_one("#exec-progress", ProgressBar)
         self._banners(step_id)
         if step_id is None:
-            self.show(title, " Nothing has run yet. Run a step from the checklist (F2).")
+            self._heading(Text("Nothing has run yet."), "Run a step from the checklist (F2).")
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
@@ -149,20 +150,28 @@ class ExecutionScreen(IncidentScreen):
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         progress.update(total=max(1, len(runs)), progress=done)
-        line = Text.assemble(" ", status_text(st.status), " ", (self._title(step_id), "bold"))
-        line.append(f"\n {done} of {len(runs)} hosts finished")
+        line = Text(f"{done} of {len(runs)} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style="bold #ef6b6b")
         if self.problems_only:
             shown = sum(1 for r in runs if r.status in PROBLEMS)
             line.append(f" · showing {shown} problem host(s), P shows all", style="bold")
         line.append(self._hint(st.status, failed), style="dim")
-        self.show(title, line)
+        self._heading(self._title_line(st.status, step_id), line)
         if self.host is None and runs:
             self.host = runs[0].host
             self._reload_output()
         else:
             self._append_output()
+
+    def _title_line(self, status: StepStatus, step_id: str) -> Text:
+        return Text.assemble(status_text(status), " ", (self._title(step_id), "bold"))
+
+    def _heading(self, title: Text, counts: Text | str) -> None:
+        """The title on one line, cut with … if long (app.tcss); the counts below it
+        wrap, so what failed and the next key are never out of sight."""
+        self.show(self.query_one("#exec-title", Static), title)
+        self.show(self.query_one("#exec-counts", Static), counts)
 
     def _title(self, step_id: str) -> str:
         if step_id.startswith("adhoc-"):
@@ -190,12 +199,10 @@ class ExecutionScreen(IncidentScreen):
         window = self.conductor.step(step_id).soak or self.app.settings.triggers.soak
         needed = int(soak.get("needed", window.samples))
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
-        line = Text.assemble(" ", status_text(st.status), " ", (self._title(step_id), "bold"))
-        line.append("\n ")
-        line.append_text(soak_text(soak) if soak else Text("waiting for the first round"))
+        line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
             line.append(" · T retries · B another strategy", style="dim")
-        self.show(self.query_one("#exec-title", Static), line)
+        self._heading(self._title_line(st.status, step_id), line)
         self._append_output()
 
     def _lines_due(self) -> bool:
