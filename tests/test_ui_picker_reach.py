@@ -19,6 +19,8 @@ from console.model.events import Kind
 from console.model.settings import Settings
 from console.model.status import FailureClass
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.screens.picker import PickerScreen
 from console.ui.widgets.host_tree import HostTree
 from tests.fleet_settings import sshd_settings
@@ -87,6 +89,36 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
             assert describe(selected).endswith(
                 f"failing the SSH check when picked: db-1 ({AUTH_FAILED})"
             )
+
+
+def forget_key(fleet: DemoFleet, host: str) -> None:
+    """Drop `host`'s line from the fleet's known_hosts: its key becomes unknown."""
+    port = fleet.settings.inventory.host(host).port
+    known = fleet.root / "known_hosts"
+    lines = known.read_text().splitlines()
+    known.write_text("\n".join(ln for ln in lines if f"]:{port} " not in ln) + "\n")
+
+
+async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        forget_key(fleet, "web-2")
+        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            picker = await open_picker(pilot)
+            assert "? host key unknown" in tree_lines(picker.tree)["web-2"]
+            await pilot.press("down", "down")  # web-2
+            await pilot.pause(0.1)
+            side = str(picker.query_one("#reach", Static).render())
+            assert "K shows its fingerprint, to compare and accept" in side
+            await pilot.press("k")
+            assert isinstance(app.screen, ConfirmDialog)
+            offered = fingerprint_of(app.reach.results["web-2"])
+            assert offered and offered in str(app.screen.query_one(".dialog-text").render())
+            await pilot.press("y")
+            await until(pilot, lambda: app.reach.results["web-2"].ok)
+            assert "✔ up" in tree_lines(picker.tree)["web-2"]
+            accepted = [e for e in app.conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
+            assert [(e.where.host, e.data["fingerprint"]) for e in accepted] == [("web-2", offered)]
 
 
 @pytest.mark.sshd

@@ -1,27 +1,42 @@
-"""Host keys from the execution grid: accept an unknown key after comparing its
-fingerprint (journalled), refuse a mismatched one always."""
+"""Host keys from the execution grid or the picker: accept an unknown key after
+comparing its fingerprint (journalled), refuse a mismatched one always."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Protocol
 
 from textual.screen import Screen
 
 from console.engine.conductor import ProcedureError
-from console.model.state import HostRun
 from console.model.status import FailureClass
 
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
 
 
-def fingerprint_of(run: HostRun) -> str | None:
+class KeyFailure(Protocol):
+    """What a host answered: a host run on the grid, or a picker's SSH check."""
+
+    host: str
+    failure: FailureClass | None
+    detail: str | None
+
+
+def fingerprint_of(run: KeyFailure) -> str | None:
     """The SHA256 fingerprint the host offered, read from its result detail."""
     found = FINGERPRINT.search(run.detail or "")
     return found.group(0) if found else None
 
 
-def accept_host_key(screen: Screen, run: HostRun | None) -> None:
-    """Ask to trust the key of `run`'s host; refuse mismatches and non-key failures."""
+def accept_host_key(
+    screen: Screen,
+    run: KeyFailure | None,
+    next_step: str = "T retries the failed hosts.",
+    accepted: Callable[[str], None] | None = None,
+) -> None:
+    """Ask to trust the key of `run`'s host; refuse mismatches and non-key failures.
+    Once accepted, the notification says `next_step` and `accepted(host)` is called."""
     from console.ui.screens.dialogs import ConfirmDialog
 
     if run is None:
@@ -50,10 +65,11 @@ def accept_host_key(screen: Screen, run: HostRun | None) -> None:
             screen.notify(str(exc), title="Host key not accepted", severity="error")
             return
         screen.notify(
-            f"{run.host}: {fingerprint} written to known_hosts and journalled."
-            " T retries the failed hosts.",
+            f"{run.host}: {fingerprint} written to known_hosts and journalled. {next_step}",
             title="Host key accepted",
         )
+        if accepted is not None:
+            accepted(run.host)
 
     def answered(yes: bool | None) -> None:
         if yes:

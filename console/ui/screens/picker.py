@@ -12,6 +12,8 @@ from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
 from console.engine.reach import Reach
+from console.model.status import FailureClass
+from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.toggles import MarkedRadioButton
 
@@ -23,6 +25,7 @@ class PickerScreen(Screen):
         Binding("ctrl+s", "go_on", "Continue", id="picker.go", show=False),
         Binding("ctrl+f", "focus_filter", "Filter", id="picker.filter"),
         Binding("ctrl+r", "recheck", "Re-check hosts", id="picker.recheck"),
+        Binding("k", "accept_key", "Accept host key…", id="picker.hostkey"),
     ]
     REACH_SECONDS = 0.1  # reachability answers are shown in batches, not one by one
 
@@ -142,12 +145,12 @@ class PickerScreen(Screen):
 
     # -- reachability --------------------------------------------------------------
 
-    def action_recheck(self) -> None:
-        """Ask every host in the inventory whether it answers over SSH, now."""
+    def action_recheck(self, hosts: list[str] | None = None) -> None:
+        """Ask every host in the inventory (or `hosts`) whether it answers over SSH, now."""
         reach = self.app.reach
         if reach is None:
             return
-        hosts = [h.name for s in self.app.settings.inventory.systems for h in s.hosts]
+        hosts = hosts or [h.name for s in self.app.settings.inventory.systems for h in s.hosts]
         checking = reach.start(hosts, self._reached)
         self.run_worker(checking, group="reach", exit_on_error=False)
         for host in hosts:
@@ -188,9 +191,26 @@ class PickerScreen(Screen):
         answer = reach.results.get(node.data[1]) if node and node.data else None
         if answer is not None and not answer.ok:
             text.append(f"\n{answer.host}: {answer.describe()}", style="#ef6b6b")
+            if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
+                text.append("\nK shows its fingerprint, to compare and accept", style="bold")
         if not checking:
             text.append("\n^r checks again", style="dim")
         label.update(text)
+
+    def action_accept_key(self) -> None:
+        """Trust the unknown key of the host under the cursor, then check it again."""
+        node = self.tree.cursor_node
+        reach = self.app.reach
+        answer = reach.results.get(node.data[1]) if reach and node and node.data else None
+        if answer is None:
+            self.notify("Put the cursor on a host whose SSH check found an unknown key.")
+            return
+        accept_host_key(
+            self,
+            answer,
+            next_step="Checking it again.",
+            accepted=lambda host: self.action_recheck([host]),
+        )
 
     def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
         self.show_reach()
