@@ -124,6 +124,34 @@ def _incident(name: str, *keys: str):
     return run_before
 
 
+async def _soak(pilot: Pilot) -> None:
+    """Verify stability after two rounds: web's error rate healthy, its latency still bad."""
+    app = pilot.app
+    record = app.prepared.recorder.record
+    record(Kind.STEP_STARTED, step="verify", title="Verify system stability", attempt=1)
+    probes = {
+        "web/error-rate": {"value": 0.006, "state": "healthy", "threshold": "> 0.05"},
+        "web/p99-latency": {"value": 1450.0, "state": "bad", "threshold": "> 1000 ms"},
+    }
+    for number in (1, 2):
+        record(
+            Kind.SOAK_PROGRESS,
+            step="verify",
+            attempt=1,
+            healthy=0,
+            needed=3,
+            round=number,
+            limit=6,
+            status="waiting",
+            detail="web/p99-latency bad",
+            probes=probes,
+        )
+    app.attach(app.prepared)
+    app.exec_step = "verify"  # as when the step was started from the checklist
+    await app.push_screen("execution")
+    await pilot.pause(0.1)
+
+
 async def _export_json(pilot: Pilot) -> None:
     await _incident("export")(pilot)
     app = pilot.app
@@ -135,6 +163,7 @@ SCREENS = {
     "home-live": _home,
     "trigger-proposed": _proposed,
     "execution-halted": _incident("execution"),
+    "execution-soak": _soak,
     "assessment": _incident("execution", "i"),
     "export-json": _export_json,
 }

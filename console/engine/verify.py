@@ -3,6 +3,7 @@ firing (propose or auto), the soak that verifies stability, and the recovery tim
 
 from __future__ import annotations
 
+from console.engine.probe_report import threshold_text
 from console.engine.watcher import Firing, Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -64,7 +65,14 @@ async def soak(
             "limit": progress.limit,
             "status": progress.status.value,
             "detail": progress.detail,
-            "probes": {s.key: {"value": s.value, "state": s.state.value} for s in samples},
+            "probes": {
+                s.key: {
+                    "value": s.value,
+                    "state": s.state.value,
+                    "threshold": threshold_text(watcher.readings[s.key]),
+                }
+                for s in samples
+            },
         }
         recorder.record(Kind.SOAK_PROGRESS, step=step, **data)
         watcher.emit(WatchUpdate("soak", data=data))

@@ -19,7 +19,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
-from console.ui.widgets.run_summary import halt_text, soak_round_line, soak_text, waves_text
+from console.ui.widgets.run_summary import halt_text, soak_round_lines, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
@@ -133,7 +133,14 @@ class ExecutionScreen(IncidentScreen):
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
-        if self._is_probe(step_id):
+        soaking = self._is_probe(step_id)
+        body = self.query_one("#exec-body")
+        if body.has_class("-soak") != soaking:  # a soak has no hosts: its rounds take the space
+            body.set_class(soaking, "-soak")
+            grid.display = not soaking
+            if not soaking:
+                grid.focus()
+        if soaking:
             self._soak(step_id)
             return
         runs = list(st.hosts.values())
@@ -233,7 +240,7 @@ class ExecutionScreen(IncidentScreen):
 
     def _lines(self, event: Event) -> list[str]:
         if event.kind == Kind.SOAK_PROGRESS and event.where.step == self.step_id:
-            return [soak_round_line(event.data)]
+            return soak_round_lines(event.data)
         if event.where.step != self.step_id or event.where.host != self.host:
             return []
         d = event.data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.engine.probe_report import show
 from console.model.state import HostStatus, IncidentState, StepState
 
 
@@ -66,13 +67,14 @@ def soak_text(soak: dict) -> Text:
     return text
 
 
-def soak_round_line(data: dict) -> str:
-    """One soak round for the output pane."""
-    probes = ", ".join(
-        f"{key} {value.get('value')} {value.get('state')}"
-        for key, value in sorted(data.get("probes", {}).items())
-    )
-    return (
+def soak_round_lines(data: dict) -> list[str]:
+    """One soak round for the output pane: the round, then each probe on its own line."""
+    lines = [
         f"round {data.get('round')}: {data.get('healthy')}/{data.get('needed')} healthy"
-        f" ({data.get('status')}) {probes}"
-    )
+        f" ({data.get('status')})"
+    ]
+    for key, probe in sorted(data.get("probes", {}).items()):
+        threshold = probe.get("threshold")
+        bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
+        lines.append(f"  {key} = {show(probe.get('value'))}  {probe.get('state')}{bad}")
+    return lines
