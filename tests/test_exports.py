@@ -15,7 +15,8 @@ GOLDEN = Path(__file__).parent / "golden"
 
 
 def write_fixed_journal(directory: Path) -> Path:
-    """A drill with a failed host, an unknown host, notes, a star and every document field."""
+    """A drill with a failed host, an unknown host, notes, an annotation, a star and every
+    document field."""
     r = recorder_in(directory)
     r.record(
         Kind.INCIDENT_OPENED,
@@ -67,10 +68,11 @@ def write_fixed_journal(directory: Path) -> Path:
         exit_status=0,
         duration=0.4,
     )
-    r.record(
+    failed = r.record(
         Kind.COMMAND_RESULT, system="web", host="web-2", step="restore", stage="action",
         exit_status=3, failure="non-zero exit", detail="exit status 3", duration=0.2,
     )  # fmt: skip
+    r.record(Kind.NOTE_ADDED, text="its disk was at 100%", about=failed.seq)
     star = r.record(
         Kind.NOTE_ADDED, step="restore", text="web-2 has a full disk; | pipes | stay in the cell"
     )
@@ -157,6 +159,14 @@ def test_starred_only_keeps_only_starred_events_in_the_timeline(tmp_path):
     timeline = result.stdout.split("## Timeline of actions")[1].split("## ")[0]
     rows = [ln for ln in timeline.splitlines() if ln.startswith("| ") and "Time (UTC)" not in ln]
     assert len(rows) == 1 and "★" in rows[0]
+
+
+def test_an_annotation_is_shown_with_the_event_it_is_about(tmp_path):
+    text = (GOLDEN / "incident.md").read_text()
+    timeline = text.split("## Timeline of actions")[1].split("## ")[0]
+    rows = [ln for ln in timeline.splitlines() if "its disk was at 100%" in ln]
+    assert len(rows) == 1  # not a row of its own
+    assert rows[0].index("non-zero exit") < rows[0].index("✎ its disk was at 100%")
 
 
 def test_node_export_has_the_context_network_sections(tmp_path):

@@ -1,5 +1,6 @@
 """Incident state is a pure fold over events."""
 
+from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus, StepStatus, fold
 from tests.events_factory import recorder_in
@@ -73,6 +74,21 @@ def test_failures_stars_notes_fields_and_skips_fold_in(tmp_path):
     assert state.current_step(["restore", "verify"]) == "restore"
     recorder.record(Kind.EVENT_STARRED, seq=note.seq, starred=False)
     assert recorder.state.stars == set()
+
+
+def test_an_annotation_is_kept_with_the_event_it_is_about(tmp_path):
+    recorder = recorder_in(tmp_path)
+    where = _incident(recorder)
+    result = recorder.record(
+        Kind.COMMAND_RESULT, host="web-2", stage="action", exit_status=0, **where
+    )
+    recorder.record(Kind.NOTE_ADDED, text="slow: 40 s", about=result.seq)
+    recorder.record(Kind.NOTE_ADDED, text="disk at 95%", about=result.seq)
+    plain = recorder.record(Kind.NOTE_ADDED, text="bridge moved to #inc-2")
+    state = recorder.state
+    assert state.annotations == {result.seq: ["slow: 40 s", "disk at 95%"]}
+    assert plain.seq not in state.annotations and len(state.notes) == 3
+    assert describe(recorder.events[-2]) == f"annotated event #{result.seq}: disk at 95%"
 
 
 def test_unknown_event_kinds_from_newer_versions_are_ignored(tmp_path):

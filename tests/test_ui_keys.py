@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
+from console.model.events import Kind
 from console.model.settings import ConsoleOptions
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.timeline import TimelineScreen
+from console.ui.widgets.event_list import EventList
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -64,3 +66,29 @@ async def test_note_from_the_timeline_becomes_an_event(tmp_path: Path) -> None:
         assert conductor.state.notes[-1][1] == "customer support informed"
         await pilot.press("s")  # star the newest event (the note)
         await until(pilot, lambda: bool(conductor.state.stars))
+
+
+async def test_a_annotates_the_highlighted_event_and_shows_it_in_full(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        await pilot.press("f4", "up")  # the event before the newest
+        timeline = app.screen.query_one("#timeline", EventList)
+        target = timeline.selected()
+        assert target is not None and target.seq == len(conductor.recorder.events) - 2
+        await pilot.press("a")
+        await pilot.press("enter")  # an empty annotation is refused
+        assert "cannot be empty" in str(app.screen.query_one("#prompt-error").render())
+        await type_text(pilot, "decided on the bridge")
+        await pilot.press("enter")
+        await until(pilot, lambda: target.seq in conductor.state.annotations)
+        assert conductor.state.annotations[target.seq] == ["decided on the bridge"]
+        note = conductor.recorder.events[-1]
+        assert note.kind == Kind.NOTE_ADDED and note.data["about"] == target.seq
+        await pilot.pause(0.2)
+        assert timeline.selected() is target  # the cursor stayed on the annotated event
+        detail = str(app.screen.query_one("#timeline-detail", Static).render())
+        assert f"#{target.seq} · " in detail and "✎ decided on the bridge" in detail
+        row = app.screen.row_text(target, 80).plain
+        assert row.startswith(" ✎")  # not starred, annotated

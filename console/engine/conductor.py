@@ -165,9 +165,14 @@ class Conductor(StepActions, IncidentLocking):
             Kind.STEP_SKIPPED, step=step_id, reason=reason.strip(), **self._step_data(step)
         )
 
-    def note(self, text: str, step_id: str | None = None) -> None:
-        if text.strip():
-            self.recorder.record(Kind.NOTE_ADDED, step=step_id, text=text.strip())
+    def note(self, text: str, step_id: str | None = None, about: int | None = None) -> None:
+        """A free-text note; `about` makes it an annotation of that event (its seq)."""
+        if not text.strip():
+            return
+        if about is not None and not 0 <= about < len(self.recorder.events):
+            raise ProcedureError(f"there is no event #{about} to annotate")
+        extra = {"about": about} if about is not None else {}
+        self.recorder.record(Kind.NOTE_ADDED, step=step_id, text=text.strip(), **extra)
 
     def star(self, seq: int, starred: bool = True) -> None:
         self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred)

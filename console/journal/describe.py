@@ -146,7 +146,11 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
     ),
     Kind.LOCK_RELEASED: lambda e: f"released the locks on {', '.join(e.data.get('systems', []))}",
     Kind.FIELD_SET: lambda e: f"documented {FormField(e.data['field']).title.lower()}",
-    Kind.NOTE_ADDED: lambda e: f"noted: {e.data.get('text', '')}",
+    Kind.NOTE_ADDED: lambda e: (
+        f"annotated event #{e.data['about']}: {e.data.get('text', '')}"
+        if e.data.get("about") is not None
+        else f"noted: {e.data.get('text', '')}"
+    ),
     Kind.EVENT_STARRED: lambda e: (
         f"{'starred' if e.data.get('starred', True) else 'unstarred'} event #{e.data.get('seq')}"
     ),

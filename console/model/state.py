@@ -78,6 +78,7 @@ class IncidentState:
     fields: dict[str, str] = field(default_factory=dict)
     notes: list[tuple[int, str]] = field(default_factory=list)
     stars: set[int] = field(default_factory=set)
+    annotations: dict[int, list[str]] = field(default_factory=dict)  # seq → its notes
     halts: list[dict] = field(default_factory=list)
     aborts: list[dict] = field(default_factory=list)
     exports: list[dict] = field(default_factory=list)
@@ -297,6 +298,8 @@ def _field(s: IncidentState, e: Event) -> None:
 
 def _note(s: IncidentState, e: Event) -> None:
     s.notes.append((e.seq, e.data.get("text", "")))
+    if e.data.get("about") is not None:
+        s.annotations.setdefault(int(e.data["about"]), []).append(e.data.get("text", ""))
     if e.where.step:
         s.step(e.where.step).notes.append(e.data.get("text", ""))
 

@@ -89,16 +89,21 @@ def _timeline(events: list[Event], state: IncidentState, starred_only: bool) -> 
         "|---|---|---|---|",
     ]
     for event in events:
-        if event.kind not in TIMELINE_KINDS:
-            continue
+        if event.kind not in TIMELINE_KINDS or _annotation(event):
+            continue  # an annotation is shown with the event it is about
         if starred_only and event.seq not in state.stars:
             continue
         star = "★ " if event.seq in state.stars else ""
         who = event.who.user + (f"@{event.who.client}" if event.who.client else "")
+        what = describe(event) + "".join(f" ✎ {n}" for n in state.annotations.get(event.seq, []))
         lines.append(
-            f"| {event.ts:%H:%M:%S} | {cell(who)} | {star}{cell(describe(event))} | {cell(where(event))} |"
+            f"| {event.ts:%H:%M:%S} | {cell(who)} | {star}{cell(what)} | {cell(where(event))} |"
         )
     return [*lines, ""]
+
+
+def _annotation(event: Event) -> bool:
+    return event.kind == Kind.NOTE_ADDED and event.data.get("about") is not None
 
 
 def _systems(state: IncidentState) -> list[str]:

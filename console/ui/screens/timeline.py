@@ -1,4 +1,5 @@
-"""The live timeline: every event, newest at the bottom, filterable, starrable."""
+"""The live timeline: every event, newest at the bottom, filterable, starrable,
+annotatable, with the highlighted event in full below the list."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 
 STAR_STYLE = "bold #e0b44c"
+NOTE_STYLE = "bold #8fb8de"
 LEFT = 48  # the columns before "What"
+DETAIL_LINES = 4  # of a command or its output, in the detail below the list
 
 
 def what(event: Event) -> str:
@@ -31,6 +34,32 @@ def what(event: Event) -> str:
     return describe(event)
 
 
+def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
+    """The event in full: when, who, where, what; a command or its output; its notes."""
+    who = event.who.user + (f" from {event.who.client}" if event.who.client else "")
+    place = where(event)
+    text = Text.assemble(
+        ("★ starred · " if starred else "", STAR_STYLE),
+        (f"#{event.seq} · {event.ts:%H:%M:%S} UTC · {who}", "dim"),
+        (f" · {place}" if place else "", "dim"),
+        (f" · {event.kind}", "dim"),
+        "\n",
+        what(event),
+    )
+    body: list[str] = []
+    if event.kind == Kind.COMMAND_INTENT:
+        body = (event.data.get("command") or "").strip().splitlines()
+    elif event.kind == Kind.COMMAND_OUTPUT:
+        body = event.data.get("lines", [])
+    for line in body[:DETAIL_LINES]:
+        text.append(f"\n  {line}", style="dim")
+    if len(body) > DETAIL_LINES:
+        text.append(f"\n  … {len(body) - DETAIL_LINES} more line(s)", style="dim")
+    for note in annotations:
+        text.append(f"\n✎ {note}", style=NOTE_STYLE)
+    return text
+
+
 def _hay(event: Event) -> str:
     """What the filter searches: kind, system, host and step, lowered."""
     w = event.where
@@ -42,11 +71,12 @@ def _clip(text: str, width: int) -> str:
 
 
 class TimelineScreen(IncidentScreen):
-    """Follow the journal live; / filters, S stars, N adds a note."""
+    """Follow the journal live; / filters, S stars, A annotates an event, N adds a note."""
 
     TAB = "timeline"
     BINDINGS = [
         Binding("s", "star", "Star", id="timeline.star"),
+        Binding("a", "annotate", "Annotate…", id="timeline.annotate"),
         Binding("n", "note", "Note…", id="timeline.note"),
         Binding("slash", "filter", "Filter", id="timeline.filter"),
         Binding("end", "follow", "Follow", id="timeline.follow"),
@@ -71,6 +101,7 @@ class TimelineScreen(IncidentScreen):
             f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} {'Where':<20} What", id="timeline-header"
         )
         yield EventList(self.row_text, id="timeline")
+        yield Static("", id="timeline-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -80,7 +111,9 @@ class TimelineScreen(IncidentScreen):
     def row_text(self, event: Event, width: int) -> Text:
         """One timeline row, cut to `width`; only rows on screen are ever formatted."""
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("★ " if event.seq in self.conductor.state.stars else "  ", style=STAR_STYLE)
+        state = self.conductor.state
+        line.append("★" if event.seq in state.stars else " ", style=STAR_STYLE)
+        line.append("✎" if event.seq in state.annotations else " ", style=NOTE_STYLE)
         who = _clip(event.who.user, 9)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {_clip(where(event), 20):<20} ")
         line.append(_clip(what(event), max(10, width - LEFT)))
@@ -104,6 +137,21 @@ class TimelineScreen(IncidentScreen):
         if start < self._seen:  # stars change how rows look, so a repaint is enough for them
             found = self._matching(events[start:], start)
             self.query_one("#timeline", EventList).extend(found)
+        self.show_detail()
+
+    def show_detail(self) -> None:
+        """The highlighted event in full (stars and notes may have changed it)."""
+        event = self.query_one("#timeline", EventList).selected()
+        state = self.conductor.state
+        content = (
+            detail_text(event, state.annotations.get(event.seq, []), event.seq in state.stars)
+            if event
+            else Text("No event matches the filter.", style="dim")
+        )
+        self.show(self.query_one("#timeline-detail", Static), content)
+
+    def on_event_list_moved(self, message: EventList.Moved) -> None:
+        self.show_detail()
 
     def rebuild(self) -> None:
         events = self.conductor.recorder.events
@@ -136,6 +184,29 @@ class TimelineScreen(IncidentScreen):
 
     def action_note(self) -> None:
         self.app.prompt_note()
+
+    def action_annotate(self) -> None:
+        """A note about the highlighted event: shown with it here and in the document."""
+        from console.ui.screens.dialogs import TextPrompt
+
+        event = self.query_one("#timeline", EventList).selected()
+        if event is None:
+            return
+
+        def annotated(text: str | None) -> None:
+            if text:
+                self.conductor.note(text, about=event.seq)
+                self.notify(f"Annotation added to event #{event.seq}.")
+
+        self.app.push_screen(
+            TextPrompt(
+                f"Annotate event #{event.seq}",
+                f"{event.ts:%H:%M:%S} {_clip(what(event), 200)}\n"
+                "The note stays with this event, here and in the document.",
+                "Annotation",
+            ),
+            annotated,
+        )
 
     def action_filter(self) -> None:
         self.query_one("#timeline-filter", Input).focus()

@@ -56,13 +56,16 @@ class CursorView(ScrollView, can_focus=True):
             self.cursor_moved(before)
             return
         self.cursor = max(0, min(count - 1, row if row >= 0 else count + row))
+        self._keep_cursor_in_view()
+        self.cursor_moved(before)
+
+    def _keep_cursor_in_view(self) -> None:
         height = max(1, self.scrollable_content_region.height - self.HEADER)
         top = round(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False, immediate=True)
         elif self.cursor >= top + height:
             self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-        self.cursor_moved(before)
 
     def action_move(self, delta: int) -> None:
         self.move_to(max(0, self.cursor + delta))
@@ -79,4 +82,7 @@ class CursorView(ScrollView, can_focus=True):
             self.move_to(round(self.scroll_y) + event.y - self.HEADER)
 
     def on_resize(self) -> None:
+        """A new size: the cursor stays in view (rows set before the first layout put
+        it on the newest row while the view had no height yet)."""
         self._resized()
+        self.call_after_refresh(self._keep_cursor_in_view)
