@@ -86,6 +86,8 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
                 e for e in app.conductor.recorder.events if e.kind == Kind.SYSTEMS_SELECTED
             ][-1]
             assert selected.data["ssh_check_failed"] == {"db-1": AUTH_FAILED}
+            warned = [n.message for n in app._notifications]
+            assert any(m.startswith("db-1 failed the SSH check") for m in warned)
             assert describe(selected).endswith(
                 f"failing the SSH check when picked: db-1 ({AUTH_FAILED})"
             )

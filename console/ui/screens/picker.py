@@ -264,4 +264,12 @@ class PickerScreen(Screen):
         except ProcedureError as exc:
             error.update(f"✘ {exc}")
             return
+        if failing:
+            self.app.notify(
+                f"{', '.join(sorted(failing))} failed the SSH check: steps will fail there"
+                " until it answers. The record says so.",
+                title="Chosen hosts not up",
+                severity="warning",
+                timeout=10,
+            )
         self.app.switch_screen("checklist")
