@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,9 @@ class IncidentSummary:
     opened_at: datetime | None
     outcome: str | None
     drill: bool
+
+
+TITLE_WIDTH = 80
 
 
 def _incident_events(path: Path) -> list[Event]:
@@ -75,7 +79,9 @@ class Engine:
     def new_incident(
         self, title: str, drill: bool = False, incident_id: str | None = None
     ) -> Conductor:
-        """Create the incident's journal directory and record that it opened."""
+        """Create the incident's journal directory and record that it opened; a long
+        title is cut at a word, with an ellipsis."""
+        title = textwrap.shorten(title, TITLE_WIDTH, placeholder=" …")
         incident_id = incident_id or new_incident_id(self.clock.now())
         conductor = self._conductor(self.journal_root / incident_id)
         conductor.open_incident(title, incident_id, drill=drill)
