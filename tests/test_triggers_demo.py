@@ -115,6 +115,31 @@ async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_pat
         watcher.cancel_countdown("again")
 
 
+async def test_a_trigger_declared_during_the_countdown_stops_it(demo, pool, tmp_path):
+    """The commander takes charge before the countdown elapses: their trigger stands,
+    and the automatic start never comes (it would declare a second trigger)."""
+    settings = with_triggers(
+        demo.settings, web_errors={"policy": "auto", "countdown_seconds": 3600}
+    )
+    conductor = conductor_for(settings, pool, tmp_path)
+    watcher = Watcher(settings, pool, systems=["web"])
+    firing = await watcher.until_fired(["web"])
+    started = asyncio.Event()
+    watcher.subscribe(lambda u: started.set() if u.what == "countdown.started" else None)
+    task = asyncio.create_task(take_up(conductor, watcher, firing))
+    await asyncio.wait_for(started.wait(), 30)
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout failing for a third of users")
+    assert await asyncio.wait_for(task, 30) is False
+    countdown = conductor.state.countdown
+    assert countdown["status"] == "cancelled"
+    assert countdown["reason"] == (
+        "superseded: commander declared “User impact assessment” before it elapsed"
+    )
+    assert conductor.state.trigger.kind == TriggerKind.USER_IMPACT
+    declared = [e for e in conductor.recorder.events if e.kind == Kind.TRIGGER_DECLARED]
+    assert len(declared) == 1 and watcher.countdown is None
+
+
 async def test_a_long_watch_journals_changes_and_keeps_a_bounded_history(demo, pool, tmp_path):
     settings = with_triggers(demo.settings, watch={"journal_every": 4, "history": 3})
     conductor = conductor_for(settings, pool, tmp_path)

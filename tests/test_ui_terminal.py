@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -107,12 +108,33 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         screen = tmux.wait_for("3 of 3 hosts finished")
         assert "succeeded" in screen, screen
         assert "web-1" in screen and "web-3" in screen, screen
+        for step, title in ((4, "Halt current delivery"), (5, "Assess system state")):
+            tmux.keys("F2")  # commands on the hosts: halt the delivery, assess the state
+            tmux.wait_for(f"Step {step} of")
+            tmux.keys("Enter")
+            tmux.wait_for(f"☑ done {title}")
+        tmux.keys("F2")
+        tmux.wait_for("Step 6 of")
+        tmux.keys("Enter")  # initiate: a manual step
+        tmux.wait_for("Step 7 of")
+        tmux.keys("Enter")  # restore the previous version: the strategy, over SSH
+        screen = tmux.wait_for("healthy on 2.4.0")
+        assert "Restore previous version" in screen and "3 of 3 hosts finished" in screen
+        assert screen.count("✔ succeeded") == 3, screen
         tmux.keys("F4")
         tmux.wait_for("filter by kind")
         tmux.keys("C-q")
         tmux.wait_for("EXITED 0")
         journals = list((tmp_path / "state" / "demo-incidents").glob("*/journal.jsonl"))
         assert len(journals) == 1
-        assert '"step.completed"' in journals[0].read_text()
+        completed = [
+            json.loads(line)
+            for line in journals[0].read_text().splitlines()
+            if '"step.completed"' in line
+        ]
+        assert [(e["where"]["step"], e["data"]["status"]) for e in completed][-1] == (
+            "restore",
+            "done",
+        )
     finally:
         tmux.kill()
