@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -25,6 +25,7 @@ DO_WORDS = {
     StepKind.FORM: "Enter opens the post-rollback form",
     StepKind.PROBE: "Enter checks the probes of the selected systems",
 }
+READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
 SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
 
 
@@ -46,7 +47,9 @@ class ChecklistScreen(IncidentScreen):
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
-        yield Static("", id="where")
+        with Vertical(id="where"):
+            yield Static("", id="where-step")
+            yield Static("", id="where-todo")
         with Horizontal(id="checklist-body"):
             yield OptionList(id="steps", compact=True)
             yield Static("", id="step-detail")
@@ -106,20 +109,25 @@ class ChecklistScreen(IncidentScreen):
 
     def _where(self, current: Step | None) -> None:
         order = self.conductor.order
-        where = self.query_one("#where", Static)
+        step_line = self.query_one("#where-step", Static)
+        todo_line = self.query_one("#where-todo", Static)
         if current is None:
-            where.update(" ☑ Every step is done or skipped. F6 exports the rollback document.")
+            self.show(step_line, " ☑ Every step is done or skipped.")
+            self.show(todo_line, " F6 exports the rollback document.")
             return
         phase = self.app.settings.procedure.phase_of(current.id).title
         index = order.index(current.id) + 1
-        where.update(
+        # A follower watches: the keys that do steps are the driver's, not theirs.
+        todo = READ_ONLY_WORDS if self.app.read_only else DO_WORDS[current.kind]
+        self.show(
+            step_line,  # one line, cut with … (app.tcss): what to do below stays in view
             Text.assemble(
                 (f" Step {index} of {len(order)}", "bold"),
                 f" · {phase} · ",
                 (current.title, "bold #e0b44c"),
-                f"\n {DO_WORDS[current.kind]}.",
-            )
+            ),
         )
+        self.show(todo_line, f" {todo}.")
 
     def highlighted_step(self) -> Step | None:
         steps = self.query_one("#steps", OptionList)
