@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from pathlib import Path
 
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from console.model.events import Kind
 from console.model.settings import ConsoleOptions
+from console.ui import screens
+from console.ui.app import RollbackApp
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.event_list import EventList
@@ -92,3 +98,23 @@ async def test_a_annotates_the_highlighted_event_and_shows_it_in_full(tmp_path: 
         assert f"#{target.seq} · " in detail and "✎ decided on the bridge" in detail
         row = app.screen.row_text(target, 80).plain
         assert row.startswith(" ✎")  # not starred, annotated
+
+
+# A screen's key that is also an app key hides the app's there. Allowed where meant:
+# F1 closes help; R on home (no incident attached) resumes the selected incident.
+SHADOWING_ALLOWED = {("HelpScreen", "f1"), ("HomeScreen", "r")}
+
+
+def test_no_screen_key_hides_an_app_key() -> None:
+    """V and R verify and retry unknown hosts after a resume, from every incident screen
+    (the resume banner says so): a screen binding the same key would take them."""
+    app_keys = {k for b in RollbackApp.BINDINGS for k in b.key.split(",")}
+    hidden = set()
+    for module in pkgutil.iter_modules(screens.__path__):
+        found = importlib.import_module(f"{screens.__name__}.{module.name}")
+        for name, cls in inspect.getmembers(found, inspect.isclass):
+            if not issubclass(cls, Screen) or cls.__module__ != found.__name__:
+                continue
+            for binding in cls.BINDINGS:
+                hidden |= {(name, k) for k in binding.key.split(",") if k in app_keys}
+    assert hidden <= SHADOWING_ALLOWED, hidden - SHADOWING_ALLOWED

@@ -1,4 +1,4 @@
-"""V on the checklist: every command a step would send, per host, and nothing sent."""
+"""P on the checklist: every command a step would send, per host, and nothing sent."""
 
 from __future__ import annotations
 
@@ -27,14 +27,14 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     return populated_app(tmp_path, monkeypatch)
 
 
-async def test_v_shows_the_rendered_commands_and_sends_nothing(app) -> None:
+async def test_p_shows_the_rendered_commands_and_sends_nothing(app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.attach(app.prepared)
         await app.push_screen("checklist")
         await pilot.pause()
         events = len(app.conductor.recorder.events)
         app.screen.select_step("restore")
-        await pilot.press("v")
+        await pilot.press("p")
         assert isinstance(app.screen, CommandPreview)
         shown = str(app.screen.query_one("#commands-text", Static).render())
         assert "On web-1, web-2, web-3  (3 hosts)" in shown
@@ -46,13 +46,13 @@ async def test_v_shows_the_rendered_commands_and_sends_nothing(app) -> None:
         assert len(app.conductor.recorder.events) == events  # nothing was sent or recorded
 
 
-async def test_v_on_a_manual_step_says_it_sends_nothing(app) -> None:
+async def test_p_on_a_manual_step_says_it_sends_nothing(app) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         app.attach(app.prepared)
         await app.push_screen("checklist")
         await pilot.pause()
         app.screen.select_step("open-bridge")
-        await pilot.press("v")
+        await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ChecklistScreen)
         messages = [n.message for n in app._notifications]

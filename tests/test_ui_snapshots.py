@@ -78,7 +78,7 @@ async def _skip_dialog(pilot: Pilot) -> None:
 async def _command_preview(pilot: Pilot) -> None:
     await _open(pilot, "checklist")
     pilot.app.screen.select_step("restore")
-    await pilot.press("v")
+    await pilot.press("p")
     await pilot.pause(0.1)
 
 

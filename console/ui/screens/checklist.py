@@ -38,7 +38,7 @@ class ChecklistScreen(IncidentScreen):
         Binding("s", "skip", "Skip…", id="checklist.skip"),
         Binding("n", "note", "Note…", id="checklist.note"),
         Binding("c", "current", "Current step", id="checklist.current"),
-        Binding("v", "preview", "Preview commands", id="checklist.preview"),
+        Binding("p", "preview", "Preview commands", id="checklist.preview"),
     ]
 
     def __init__(self) -> None:
@@ -146,6 +146,20 @@ class ChecklistScreen(IncidentScreen):
         text = Text.assemble(
             (step.title, "bold"), "\n", status_text(self._shown(st)), f" · {step.kind} step"
         )
+        # Most pressing first: at 80x24 the pane shows six lines.
+        unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
+        if unknown:
+            text.append(
+                f"\n? unknown: verify before retrying: {', '.join(unknown)}"
+                " (V verifies, R retries only them)",
+                style="bold #e0b44c",
+            )
+        if st.summary:
+            text.append(f"\nResult: {st.summary}")
+        if st.skip_reason:
+            text.append(f"\nSkipped: {st.skip_reason}")
+        for note in st.notes[-3:]:
+            text.append(f"\n✎ {note}", style="#8fb8de")
         if step.description:
             text.append(f"\n{step.description}")
         state = self.conductor.state
@@ -158,23 +172,10 @@ class ChecklistScreen(IncidentScreen):
         elif step.command:
             first = step.command.strip().splitlines()[0]
             text.append(f"\nRuns: {first}", style="dim")
-        if step.kind in SENDS_TO_HOSTS:
-            text.append("\nV shows every command it would send, per host", style="dim")
         if state.hosts and step.kind is not StepKind.MANUAL and step.kind is not StepKind.FORM:
             text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
-        if st.summary:
-            text.append(f"\nResult: {st.summary}")
-        if st.skip_reason:
-            text.append(f"\nSkipped: {st.skip_reason}")
-        unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
-        if unknown:
-            text.append(
-                f"\n? unknown: verify before retrying: {', '.join(unknown)}"
-                " (V verifies, R retries only them)",
-                style="bold #e0b44c",
-            )
-        for note in st.notes[-3:]:
-            text.append(f"\n✎ {note}", style="#8fb8de")
+        if step.kind in SENDS_TO_HOSTS:
+            text.append("\nP shows every command it would send, per host", style="dim")
         detail.update(text)
 
     def action_preview(self) -> None:

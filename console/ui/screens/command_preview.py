@@ -39,7 +39,7 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
 class CommandPreview(ModalScreen[None]):
     """Every command a step would send, per host; nothing is sent. Esc closes."""
 
-    BINDINGS = [Binding("escape,v", "close", "Close", id="preview.close")]
+    BINDINGS = [Binding("escape,p", "close", "Close", id="preview.close")]
 
     def __init__(self, title: str, per_host: dict[str, Commands]):
         super().__init__()
