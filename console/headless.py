@@ -107,6 +107,7 @@ async def run_rollback(
         printer.flush()
         if options.drill:
             ok = _drill_verdict(conductor) and ok
+        _print_problem_hosts(conductor)
         verdict = "rolled back and verified" if ok else "FAILED"
         print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
         return EXIT_OK if ok else EXIT_FAILED
@@ -146,6 +147,23 @@ def _abort_on_signals(conductor: Conductor):
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+def _print_problem_hosts(conductor: Conductor) -> None:
+    """Each host whose last step did not succeed: where it stopped and why, so that a
+    --quiet run still says what is left to do."""
+    state = conductor.state
+    lines = []
+    for host in state.hosts:
+        runs = state.host_runs(host)
+        if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
+            continue
+        step, run = runs[-1]
+        why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
+        seen = f" — {run.last_line}" if run.last_line and run.last_line not in why else ""
+        lines.append(f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}")
+    if lines:
+        print("hosts not rolled back:", *lines, sep="\n")
 
 
 def _drill_verdict(conductor: Conductor) -> bool:

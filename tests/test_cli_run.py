@@ -148,3 +148,18 @@ def test_a_drill_is_labelled_and_judged_on_recovery_time(tmp_path):
     events = read_journal(tmp_path / "j").events
     assert events[0].data["drill"] is True
     assert any(e.kind == Kind.RECOVERY_MEASURED for e in events)
+
+
+def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--quiet",
+        "--inject", "fail:web-2", state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "hosts not rolled back:"
+    assert lines[1] == (
+        "  web-2: failed at capture-evidence · run: non-zero exit: exit status 1"
+        " — web-2: injected failure"
+    )
+    assert ": FAILED; journal " in lines[2] and len(lines) == 3
