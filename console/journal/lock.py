@@ -77,7 +77,7 @@ class LockHeld(Exception):
     """The system is locked by another incident; the message names the holder."""
 
     def __init__(self, system: str, holder: Holder, stale: bool):
-        state = "stale lock (its process is gone)" if stale else "locked"
+        state = "held by a stale lock (its process is gone)" if stale else "locked"
         hint = "; take it over with a reason" if stale else ""
         super().__init__(f"system {system!r} is {state}: {holder.describe()}{hint}")
         self.system = system
