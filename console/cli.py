@@ -15,7 +15,7 @@ from console.journal.export import EXPORTERS
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config, example_config, find_config
+from console.paths import demo_config, example_config, find_config, incidents_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = headless.EXIT_OK, headless.EXIT_FAILED, headless.EXIT_USAGE
 
@@ -296,12 +296,18 @@ def existing_journal(text: str) -> Path:
     return path
 
 
+def ran_on_demo(journal: Path) -> bool:
+    """A journal among the demo's incidents ran on the demo fleet (resume it there)."""
+    return journal.resolve().is_relative_to(incidents_dir(demo=True).resolve())
+
+
 def cmd_resume(args: argparse.Namespace) -> int:
     from console.ui.launch import run_resume
 
     path = existing_journal(args.journal)
-    settings = load(args, demo=args.demo)
-    return run_resume(settings, path, demo=args.demo)
+    demo = args.demo or ran_on_demo(path)
+    settings = load(args, demo=demo)
+    return run_resume(settings, path, demo=demo)
 
 
 def cmd_follow(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from console.cli import ran_on_demo
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.paths import demo_config
@@ -163,3 +164,9 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
         " — web-2: injected failure"
     )
     assert ": FAILED; journal " in lines[2] and len(lines) == 3
+
+
+def test_a_demo_journal_is_resumed_on_the_demo_fleet_without_demo(tmp_path, monkeypatch):
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path))
+    assert ran_on_demo(tmp_path / "demo-incidents" / "20261128-1" / "journal.jsonl")
+    assert not ran_on_demo(tmp_path / "incidents" / "20261128-1" / "journal.jsonl")
