@@ -14,6 +14,7 @@ from console.model.events import Kind
 from console.model.settings import ConsoleOptions
 from console.ui import screens
 from console.ui.app import RollbackApp
+from console.ui.screens.command_preview import CommandPreview
 from console.ui.screens.help import HelpScreen
 from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.event_list import EventList
@@ -58,6 +59,13 @@ async def test_palette_jumps_to_a_step(tmp_path: Path) -> None:
         await pilot.pause(0.2)
         step = app.screen.highlighted_step()
         assert step is not None and step.id == "restore"
+        await pilot.press("ctrl+p")  # and from the palette again: what it would send
+        await type_text(pilot, "Preview the commands")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CommandPreview))
+        shown = str(app.screen.query_one("#commands-text").render())
+        assert "On web-1, web-2, web-3" in shown and "\n  action\n" in shown
 
 
 async def test_note_from_the_timeline_becomes_an_event(tmp_path: Path) -> None:

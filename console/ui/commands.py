@@ -30,6 +30,8 @@ class IncidentCommands(Provider):
             ("Assessment and data integrity", partial(self._execution, "assessment"), "I"),
             ("Abort the running step", app.prompt_abort, "asks for a reason"),
             ("Add a note to the timeline", app.prompt_note, "becomes an event"),
+            ("Annotate the highlighted timeline event…", self._annotate, "A on the timeline"),
+            ("Preview the commands of the highlighted step", self._preview, "P, sends nothing"),
             ("Post-rollback form", partial(app.action_go, "form"), "F5"),
         ]
         for system in app.settings.inventory.systems:
@@ -47,6 +49,14 @@ class IncidentCommands(Provider):
     def _execution(self, action: str) -> None:
         self.app.action_go("execution")
         getattr(self.app.get_screen("execution"), f"action_{action}")()
+
+    def _annotate(self) -> None:
+        self.app.action_go("timeline")
+        self.app.get_screen("timeline").action_annotate()
+
+    def _preview(self) -> None:
+        self.app.action_go("checklist")
+        self.app.get_screen("checklist").action_preview()
 
     def _cancel(self) -> None:
         from console.ui.screens.home import HomeScreen
