@@ -90,7 +90,8 @@ async def test_auto_declares_the_trigger_when_the_countdown_elapses(demo, pool, 
     assert conductor.state.countdown["status"] == "elapsed"
 
 
-async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_path):
+async def counting_down(demo, pool, tmp_path):
+    """An auto trigger fired on web, its hour-long countdown running in a task."""
     settings = with_triggers(
         demo.settings, web_errors={"policy": "auto", "countdown_seconds": 3600}
     )
@@ -101,6 +102,11 @@ async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_pat
     watcher.subscribe(lambda u: started.set() if u.what == "countdown.started" else None)
     task = asyncio.create_task(take_up(conductor, watcher, firing))
     await asyncio.wait_for(started.wait(), 30)
+    return conductor, watcher, task
+
+
+async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_path):
+    conductor, watcher, task = await counting_down(demo, pool, tmp_path)
     assert watcher.countdown is not None and watcher.countdown.seconds == 3600
     with pytest.raises(ValueError, match="needs a reason"):
         watcher.cancel_countdown("   ")
@@ -118,16 +124,7 @@ async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_pat
 async def test_a_trigger_declared_during_the_countdown_stops_it(demo, pool, tmp_path):
     """The commander takes charge before the countdown elapses: their trigger stands,
     and the automatic start never comes (it would declare a second trigger)."""
-    settings = with_triggers(
-        demo.settings, web_errors={"policy": "auto", "countdown_seconds": 3600}
-    )
-    conductor = conductor_for(settings, pool, tmp_path)
-    watcher = Watcher(settings, pool, systems=["web"])
-    firing = await watcher.until_fired(["web"])
-    started = asyncio.Event()
-    watcher.subscribe(lambda u: started.set() if u.what == "countdown.started" else None)
-    task = asyncio.create_task(take_up(conductor, watcher, firing))
-    await asyncio.wait_for(started.wait(), 30)
+    conductor, watcher, task = await counting_down(demo, pool, tmp_path)
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout failing for a third of users")
     assert await asyncio.wait_for(task, 30) is False
     countdown = conductor.state.countdown
