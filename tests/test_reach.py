@@ -1,15 +1,20 @@
-"""The picker's SSH check: real sshd answers, and each way a host can fail to."""
+"""The picker's SSH check: real sshd answers, each way a host can fail to, and one
+timeout shared by everyone waiting on a host that does not answer."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 
 import pytest
 
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
+from console.engine.failures import HostFailure
 from console.engine.reach import Reach, ReachCheck
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool, Target, targets_for
+from console.model.inventory import SshDefaults
 from console.model.settings import Settings, load_settings
 from console.model.status import FailureClass
 from console.paths import demo_config
@@ -111,3 +116,42 @@ async def test_a_host_being_checked_is_not_checked_twice_at_once() -> None:
             await pool.close()
     assert [r.host for r in heard] == ["web-3"]
     assert set(reach.results) == {"web-1", "web-2", "web-3"}
+
+
+async def test_callers_queued_on_a_failing_connection_share_its_failure(tmp_path) -> None:
+    """Two probes and a check of a host that never answers wait one login timeout,
+    not three; a later call tries again."""
+    accepted = 0
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal accepted
+        accepted += 1
+        with contextlib.suppress(Exception):
+            await reader.read()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    defaults = SshDefaults(
+        user="nobody",
+        known_hosts=str(tmp_path / "known_hosts"),
+        use_ssh_config=False,
+        connect_timeout=2,
+        login_timeout=0.5,
+    )
+    pool = SshPool(defaults)
+    target = Target("quiet-1", "quiet", "127.0.0.1", port, "nobody")
+    try:
+        answers = await asyncio.gather(
+            *(pool.run(target, "true", 2) for _ in range(3)), return_exceptions=True
+        )
+        assert [type(a) for a in answers] == [HostFailure] * 3
+        assert {a.failure for a in answers} == {FailureClass.UNREACHABLE}
+        assert accepted == 1
+        with pytest.raises(HostFailure):
+            await pool.run(target, "true", 2)
+        assert accepted == 2
+    finally:
+        await pool.close()
+        server.close()
+        await server.wait_closed()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,7 @@ class SshPool:
         self._connections: dict[str, asyncssh.SSHClientConnection] = {}
         self._bastions: dict[str, asyncssh.SSHClientConnection] = {}
         self._locks: dict[str, asyncio.Lock] = {}
+        self._failed: dict[str, tuple[float, HostFailure]] = {}  # latest failed attempt
         self.handshakes_done = 0
 
     def _read_known_hosts(self) -> asyncssh.SSHKnownHosts | str:
@@ -172,13 +174,24 @@ class SshPool:
     # -- on the I/O loop ------------------------------------------------------------------
 
     async def connection(self, target: Target) -> asyncssh.SSHClientConnection:
-        """The host's open connection, made on first use; raises HostFailure."""
+        """The host's open connection, made on first use; raises HostFailure.
+
+        Callers that queued behind an attempt that failed get its failure: a host that
+        does not answer costs one timeout, not one per waiting probe or check."""
         lock = self._locks.setdefault(target.name, asyncio.Lock())
+        asked = time.monotonic()
         async with lock:
             conn = self._connections.get(target.name)
             if conn is not None and not conn.is_closed():
                 return conn
-            conn = await self._open(target)
+            failed = self._failed.get(target.name)
+            if failed is not None and failed[0] >= asked:
+                raise HostFailure(failed[1].failure, failed[1].detail, failed[1].fingerprint)
+            try:
+                conn = await self._open(target)
+            except HostFailure as failure:
+                self._failed[target.name] = (time.monotonic(), failure)
+                raise
             self._connections[target.name] = conn
             return conn
 
