@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from console.engine.session import TITLE_WIDTH, Engine
+from console.model.events import Kind
 from console.model.settings import load_settings
 from console.paths import demo_config
 
@@ -22,3 +23,25 @@ async def test_a_long_title_is_cut_at_a_word_with_an_ellipsis(tmp_path) -> None:
     assert len(title) <= TITLE_WIDTH and title.endswith(" …")
     assert reason.startswith(title.removesuffix(" …"))  # whole words only
     assert [i.title for i in engine.incidents()] == [title]
+
+
+async def test_a_drill_in_the_list_carries_its_recovery_time(tmp_path) -> None:
+    engine = Engine(load_settings(demo_config()), tmp_path / "incidents")
+    try:
+        conductor = engine.new_incident("monthly drill", drill=True, incident_id="drill-1")
+        conductor.recorder.record(
+            Kind.RECOVERY_MEASURED,
+            system="web",
+            started="2026-11-28T09:30:00+00:00",
+            verified="2026-11-28T09:31:30+00:00",
+            seconds=90.0,
+            rto_minutes=15,
+            verdict="within RTO",
+        )
+        conductor.close("rolled back")
+        conductor.recorder.close()
+    finally:
+        await engine.close()
+    [drill] = engine.incidents()
+    assert drill.drill and drill.outcome == "rolled back"
+    assert drill.recovery["web"].seconds == 90.0 and drill.recovery["web"].verdict == "within RTO"

@@ -17,6 +17,7 @@ from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
 from console.model.state import fold
+from console.model.watch import Recovery
 
 
 @dataclass(frozen=True)
@@ -29,19 +30,21 @@ class IncidentSummary:
     opened_at: datetime | None
     outcome: str | None
     drill: bool
+    recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
 
 
 TITLE_WIDTH = 80
 
 
 def _incident_events(path: Path) -> list[Event]:
-    """The `incident.*` events of a journal, all a summary needs, without parsing the rest:
-    listing incidents must stay cheap however long one of them is."""
+    """The `incident.*` and `recovery.measured` events of a journal, all a summary
+    needs, without parsing the rest: listing incidents must stay cheap however long
+    one of them is."""
     lines = path.read_bytes().split(b"\n")
     return [
         parse_line(raw, path, number)
         for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
-        if b'"incident.' in raw
+        if b'"incident.' in raw or b'"recovery.measured"' in raw
     ]
 
 
@@ -118,6 +121,7 @@ class Engine:
                     opened_at=state.opened_at,
                     outcome=state.outcome,
                     drill=state.drill,
+                    recovery=state.recovery,
                 )
             )
         return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

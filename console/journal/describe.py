@@ -31,7 +31,8 @@ def _title(e: Event) -> str:
     return f"“{e.data.get('title', e.where.step)}”"
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """`42 s`, or `3 min 05 s`."""
     minutes, secs = divmod(round(seconds), 60)
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
@@ -86,7 +87,9 @@ def _integrity(e: Event) -> str:
 def _recovery(e: Event) -> str:
     d = e.data
     target = f"target {d['rto_minutes']:g} min" if d.get("rto_minutes") else "no target"
-    return f"recovery: {e.where.system} {_duration(d.get('seconds', 0))} ({target}, {d.get('verdict')})"
+    return (
+        f"recovery: {e.where.system} {duration(d.get('seconds', 0))} ({target}, {d.get('verdict')})"
+    )
 
 
 def _soak(e: Event) -> str:

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from console.journal.describe import utc
+from console.journal.describe import duration, utc
 from console.ui.messages import WatchChanged
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
@@ -141,6 +141,9 @@ class HomeScreen(Screen):
         drills = [s for s in found if s.drill][:DRILLS_SHOWN]
         lines = [
             f"{s.opened_at:%Y-%m-%d %H:%M} {s.incident_id}  {_outcome(s.outcome)}"
+            + "".join(
+                f" · {r.system} {duration(r.seconds)} ({r.verdict})" for r in s.recovery.values()
+            )
             for s in drills
             if s.opened_at
         ]
