@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -132,7 +133,7 @@ class HomeScreen(Screen):
                 summary.incident_id,
                 state,
                 utc(summary.opened_at) if summary.opened_at else "–",
-                summary.title[:40],
+                textwrap.shorten(summary.title, 40, placeholder=" …"),
                 key=str(summary.path),
             )
         hint = "" if found else "No incidents yet. Press N to declare one."
