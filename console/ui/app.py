@@ -225,7 +225,9 @@ class RollbackApp(ResumeActions, App[int]):
         self._flush_events()
         title = self.conductor.step(step_id).title
         if ok:
-            self.notify(f"“{title}” succeeded on every host.", title="Step done")
+            # The execution screen already says so; elsewhere a short toast tells.
+            if self.screen is not self.get_screen("execution"):
+                self.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
         else:
             self.notify(
                 f"“{title}” did not succeed everywhere. Retry failed hosts with T, or skip.",
