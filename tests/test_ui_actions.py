@@ -134,3 +134,22 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
     taken = [e for e in conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
     assert taken[0].data["reason"] == "alice's console crashed; I am the commander now"
     assert taken[0].data["previous"]["incident"] == "inc-crashed"
+
+
+async def test_a_status_update_stays_on_the_checklist_and_says_what_was_sent(
+    tmp_path: Path,
+) -> None:
+    app = build_app(demo_settings(), tmp_path)  # the update goes from the jump host
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        screen = app.screen
+        screen.select_step("communicate")
+        await pilot.press("enter")
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        await pilot.pause(0.1)
+        assert app.screen is screen  # no empty host grid to look at
+        assert conductor.state.step("communicate").status is StepStatus.DONE
+        toasts = [n for n in app._notifications if n.title == "Status update sent"]
+        assert len(toasts) == 1
+        assert toasts[0].message.startswith("notification via command: delivered")

@@ -15,8 +15,9 @@ from console.engine.errors import StaleLock
 from console.engine.reach import ReachCheck
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
+from console.journal.describe import describe
 from console.model.clock import Clock, SystemClock
-from console.model.events import Event
+from console.model.events import Event, Kind
 from console.model.procedure import StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
@@ -207,8 +208,10 @@ class RollbackApp(ResumeActions, App[int]):
                 severity="warning",
             )
             return
-        self.exec_step = step_id
-        self.action_go("execution")
+        if self.conductor.step(step_id).kind is not StepKind.NOTIFY:
+            # A status update goes from the jump host, not to hosts: the checklist stays.
+            self.exec_step = step_id
+            self.action_go("execution")
         self.run_step(step_id, only_hosts)
 
     @work(exclusive=True, group="step", exit_on_error=False)
@@ -223,8 +226,11 @@ class RollbackApp(ResumeActions, App[int]):
             self.notify(str(exc), title="Not started", severity="error")
             return
         self._flush_events()
-        title = self.conductor.step(step_id).title
-        if ok:
+        step = self.conductor.step(step_id)
+        title = step.title
+        if step.kind is StepKind.NOTIFY:
+            self._notified(step_id, ok)
+        elif ok:
             # The execution screen already says so; elsewhere a short toast tells.
             if self.screen is not self.get_screen("execution"):
                 self.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
@@ -235,6 +241,21 @@ class RollbackApp(ResumeActions, App[int]):
                 severity="error",
             )
         self.screen.post_message(StepRunFinished(step_id, ok))
+
+    def _notified(self, step_id: str, ok: bool) -> None:
+        """What each channel of a status update said, as one toast."""
+        sent: list[str] = []
+        for event in reversed(self.conductor.recorder.events):  # this attempt's results
+            if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
+                break
+            if event.where.step == step_id and event.kind == Kind.NOTIFICATION_RESULT:
+                sent.insert(0, describe(event))
+        if ok:
+            self.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
+        else:
+            self.notify(
+                "\n".join(sent) or "not sent", title="Status update FAILED", severity="error"
+            )
 
     def offer_lock_takeover(self, refusal: str, step_id: str, only_hosts: list[str] | None) -> None:
         """A stale lock (its process is gone) is taken over only with a journalled reason."""

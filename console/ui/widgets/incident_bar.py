@@ -24,13 +24,16 @@ def elapsed_text(delta: timedelta) -> str:
 
 
 class IncidentBar(Widget):
-    """Incident id, trigger, phase, elapsed time and DRILL; then one tab per screen."""
+    """DRILL, incident id, elapsed time, outcome, trigger and phase; then one tab per
+    screen."""
 
     DEFAULT_CSS = """
     IncidentBar {
         height: 2;
         background: $panel;
         color: $foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
@@ -48,17 +51,19 @@ class IncidentBar(Widget):
             line.append(" DRILL ", style="bold reverse #e0b44c")
             line.append(" ")
         line.append(f" {state.incident_id or 'no incident'}", style="bold")
-        trigger = state.trigger.label if state.trigger else "no trigger declared"
-        line.append(" │ ", style="dim")
-        line.append(trigger, style="#ef6b6b")
-        line.append(" │ ", style="dim")
-        line.append(app.phase_title(), style="#5fa8d3")
+        # The clock and the outcome before the words: on a narrow terminal the line is
+        # cut at the end (app CSS), never wrapped over the tabs.
         if state.opened_at:
             end = state.closed_at or app.clock.now()
             line.append(" │ ", style="dim")
             line.append(elapsed_text(end - state.opened_at), style="bold")
         if state.outcome:
-            line.append(f"  closed: {state.outcome}", style="bold")
+            line.append(f" closed: {state.outcome}", style="bold")
+        trigger = state.trigger.label if state.trigger else "no trigger declared"
+        line.append(" │ ", style="dim")
+        line.append(trigger, style="#ef6b6b")
+        line.append(" │ ", style="dim")
+        line.append(app.phase_title(), style="#5fa8d3")
         return line
 
     def _tabs(self) -> Text:
