@@ -68,6 +68,11 @@ async def tour(size: tuple[int, int]) -> None:
                 await until(pilot, lambda: conductor is not None and conductor.state.strategy)
                 await pilot.pause(0.2)
                 shot(app, "checklist")
+                app.screen.select_step("restore")
+                await pilot.press("p")
+                await pilot.pause(0.2)
+                shot(app, "command-preview")
+                await pilot.press("escape", "c")  # back to the current step
                 while (step := conductor.current()) and step.id != "verify":
                     await pilot.press("f2")
                     await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
