@@ -118,8 +118,8 @@ def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
         tmux.keys("Enter")  # initiate: a manual step
         tmux.wait_for("Step 7 of")
         tmux.keys("Enter")  # restore the previous version: the strategy, over SSH
-        screen = tmux.wait_for("healthy on 2.4.0")
-        assert "Restore previous version" in screen and "3 of 3 hosts finished" in screen
+        screen = tmux.wait_for("☑ done Restore previous version")  # every host finished
+        assert "3 of 3 hosts finished" in screen and "healthy on 2.4.0" in screen, screen
         assert screen.count("✔ succeeded") == 3, screen
         tmux.keys("F4")
         tmux.wait_for("filter by kind")
