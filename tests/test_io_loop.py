@@ -9,6 +9,16 @@ from console.engine.io_loop import InlineIo, IoThread
 from console.engine.ssh import SshPool, targets_for
 
 
+async def forever(began: threading.Event, cancelled: threading.Event) -> None:
+    """Waits an hour; says when it began and when it was cancelled."""
+    began.set()
+    try:
+        await asyncio.sleep(3600)
+    except asyncio.CancelledError:
+        cancelled.set()
+        raise
+
+
 async def test_a_call_runs_on_the_io_thread_and_returns_its_result():
     io = IoThread()
     try:
@@ -59,17 +69,8 @@ async def test_forwarded_output_arrives_in_order_on_the_callers_thread_before_th
 async def test_cancelling_the_caller_cancels_the_work_on_the_io_loop():
     io = IoThread()
     started, cancelled = threading.Event(), threading.Event()
-
-    async def wait_forever() -> None:
-        started.set()
-        try:
-            await asyncio.sleep(3600)
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-
     try:
-        task = asyncio.create_task(io.call(wait_forever()))
+        task = asyncio.create_task(io.call(forever(started, cancelled)))
         assert await asyncio.to_thread(started.wait, 5)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -82,18 +83,10 @@ async def test_cancelling_the_caller_cancels_the_work_on_the_io_loop():
 async def test_close_stops_the_thread_and_cancels_what_is_left():
     io = IoThread()
     began, left = threading.Event(), threading.Event()
-
-    async def linger() -> None:
-        began.set()
-        try:
-            await asyncio.sleep(3600)
-        finally:
-            left.set()
-
     await io.call(asyncio.sleep(0))
     thread, loop = io._thread, io._loop
     assert thread is not None and thread.is_alive()
-    loop.call_soon_threadsafe(lambda: loop.create_task(linger()))
+    loop.call_soon_threadsafe(lambda: loop.create_task(forever(began, left)))
     assert await asyncio.to_thread(began.wait, 5)
     await io.close()
     assert not thread.is_alive()
