@@ -10,6 +10,13 @@ from pathlib import Path
 
 import pytest
 
+# Subprocesses (`rollback-console` in tmux, `python -m console`) import the checkout
+# under test, not whatever an editable install elsewhere points at.
+_ROOT = str(Path(__file__).resolve().parent.parent)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (_ROOT, os.environ.get("PYTHONPATH", "")) if p
+)
+
 try:
     from tests import sshd as _sshd
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
