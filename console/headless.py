@@ -14,6 +14,7 @@ from pathlib import Path
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.notifier import target_of
 from console.engine.probe_report import probe_once
 from console.engine.runner import supervised
 from console.engine.session import Engine
@@ -23,7 +24,7 @@ from console.engine.watcher import Watcher
 from console.journal.describe import console_line
 from console.journal.lock import SystemLocks, WriterLock
 from console.journal.recorder import Recorder, current_actor
-from console.journal.redact import Redactor
+from console.journal.redact import settings_redactor
 from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
 from console.model.clock import SystemClock
@@ -70,9 +71,7 @@ def journal_dir(path: str | None, demo: bool, incident_id: str, settings: Settin
 
 
 def open_recorder(settings: Settings, directory: Path) -> Recorder:
-    redact = settings.console.redact
-    redactor = Redactor(redact.values, redact.patterns, redact.env)
-    return Recorder.open(directory, SystemClock(), current_actor(), redactor)
+    return Recorder.open(directory, SystemClock(), current_actor(), settings_redactor(settings))
 
 
 async def run_rollback(
@@ -213,6 +212,11 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
         conductor.choose_strategy(request.strategy, request.params)
         print("# dry run: nothing is sent. On each host, every command runs as")
         print(f"#   {supervised('COMMAND')}")
+        for pager in settings.procedure.pagers:
+            print(
+                f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
+                " when the rollback starts, resolved on close"
+            )
         for phase in settings.procedure.phases:
             if phase.phase is Phase.POST:
                 break
@@ -223,7 +227,8 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                         for stage, command in commands:
                             print(f"### {host} {stage}\n{command.strip()}")
                 elif step.kind is StepKind.NOTIFY:
-                    print(step.command or step.webhook or "")
+                    for channel in conductor.notifier.channels_of(step):
+                        print(f"{channel.name}: {target_of(channel)}")
                 elif step.kind is StepKind.MANUAL:
                     print("(confirmed by a person; --yes confirms it)")
                 else:

@@ -170,7 +170,10 @@ def notify_with(url: str, out: Path):
         step = next(
             s for p in data["procedure"]["phases"] for s in p["steps"] if s["id"] == "communicate"
         )
-        step["webhook"] = url
+        data["procedure"]["channels"] = [
+            {"name": "hook", "kind": "webhook", "url": url, "backoff": 0.01}
+        ]
+        step["channels"] = ["hook"]
         step["command"] = f"printf '%s\\n' {{{{message}}}} {{{{title}}}} > {out}"
 
     return edit
@@ -205,9 +208,11 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
     events = conductor.recorder.events
     sent = [e for e in events if e.kind == Kind.NOTIFICATION_SENT]
     results = [e for e in events if e.kind == Kind.NOTIFICATION_RESULT]
-    assert [e.data["channel"] for e in sent] == ["command", "webhook"]
-    assert sent[1].data["payload"] == payload and sent[1].data["target"] == f"{url}/hook"
-    assert [(r.data["ok"], r.data["status"], r.data["sent"]) for r in results] == [
+    assert [e.data["channel"] for e in sent] == ["command", "hook"]
+    assert sent[1].data["payload"] == payload
+    assert sent[1].data["target"] == "webhook (secret in the configuration)"
+    # The channels send at once: their results come in either order.
+    assert sorted((r.data["ok"], r.data["status"], r.data["sent"]) for r in results) == [
         (True, 0, sent[0].seq),
         (True, 204, sent[1].seq),
     ]
@@ -245,7 +250,7 @@ async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one
     assert out.read_text().startswith("[critical] ")
     sent = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT]
     assert {e.data["severity"] for e in sent} == {"critical"}
-    assert "sent a critical notification via webhook" in console_line(sent[-1])
+    assert "sent a critical notification via hook" in console_line(sent[-1])
 
     await _notify_after_a_failure(
         sshd_server, tmp_path / "configured", url, out, severity="warning"
@@ -254,7 +259,7 @@ async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one
     assert out.read_text().startswith("[warning] ")
 
 
-async def test_a_failed_webhook_fails_the_step_and_says_why(sshd_server, tmp_path, webhook):
+async def test_a_failed_webhook_is_a_warning_that_says_why(sshd_server, tmp_path, webhook):
     url, received = webhook
     settings, _ = settings_for(
         sshd_server, {"web-1": "web"}, notify_with(f"{url}/fail", tmp_path / "n.txt")
@@ -262,11 +267,11 @@ async def test_a_failed_webhook_fails_the_step_and_says_why(sshd_server, tmp_pat
     conductor = conductor_for(settings, tmp_path)
     try:
         conductor.select(["web"])
-        assert not await conductor.run_step("communicate")
+        assert await conductor.run_step("communicate")  # not `required`
     finally:
         await close(conductor)
-    assert len(received) == 1
+    assert len(received) == 4  # the first try and three retries
     result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
     assert (result.data["ok"], result.data["status"]) == (False, 500)
     step = conductor.state.steps["communicate"]
-    assert step.status.value == "failed" and "HTTP 500" in step.summary
+    assert step.status.value == "done" and "warning: hook: HTTP 500" in step.summary

@@ -8,6 +8,7 @@ import secrets
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.locking import IncidentLocking
+from console.engine.notifier import Notifier
 from console.engine.plan import check_params, plan_step
 from console.engine.runner import BetweenWaves, Runner
 from console.engine.ssh import SshPool, targets_for
@@ -47,6 +48,7 @@ class Conductor(StepActions, IncidentLocking):
         self._held: set[str] = set()
         self._lock_since = ""
         self.watcher: Watcher | None = None  # made by the first probe step
+        self.notifier = Notifier(settings, recorder)
 
     @property
     def state(self):
@@ -77,6 +79,7 @@ class Conductor(StepActions, IncidentLocking):
             if run.status is HostStatus.RUNNING
         ]
         self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
+        self.notifier.rearm()
 
     def declare_trigger(
         self, kind: TriggerKind, reason: str, evidence: list[dict] | None = None
@@ -194,8 +197,11 @@ class Conductor(StepActions, IncidentLocking):
             **self._step_data(step),
         )
 
-    async def run_step(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
-        """Run a command, strategy, notify or probe step; True when it succeeded everywhere."""
+    async def run_step(
+        self, step_id: str, only_hosts: list[str] | None = None, message: str | None = None
+    ) -> bool:
+        """Run a command, strategy, notify or probe step; True when it succeeded everywhere.
+        A notify step sends `message` if given (the commander's words), else its template."""
         step = self.step(step_id)
         if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE):
             raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
@@ -207,7 +213,7 @@ class Conductor(StepActions, IncidentLocking):
         self._running.add(step_id)
         try:
             if step.kind is StepKind.NOTIFY:
-                return await self._notify(step)
+                return await self.notifier.send_step(step, self._step_data(step), message)
             if step.kind is StepKind.PROBE:
                 return await run_probe_step(self, step)
             planned = plan_step(self.settings, self.state, step, only_hosts, self.confirm_wave)
@@ -254,18 +260,6 @@ class Conductor(StepActions, IncidentLocking):
             t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
         }
 
-    def status_summary(self) -> str:
-        """One line for people: trigger, systems and how each host stands."""
-        counts: dict[str, int] = {}
-        for host in self.state.hosts:
-            run = self.state.latest_run(host)
-            status = run.status.value if run else "pending"
-            counts[status] = counts.get(status, 0) + 1
-        hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        trigger = self.state.trigger.label if self.state.trigger else "no trigger"
-        systems = ", ".join(self.state.systems)
-        return f"{self.state.incident_id}: {trigger}; systems {systems}; hosts {hosts}"
-
     def failed_hosts(self, step_id: str) -> list[str]:
         """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
         runs = self.state.step(step_id).hosts
@@ -310,5 +304,6 @@ class Conductor(StepActions, IncidentLocking):
 
     async def shutdown(self) -> None:
         self.release_locks()
+        await self.notifier.drain()
         await self.pool.close()
         await asyncio.sleep(0)

@@ -11,7 +11,7 @@ from console.engine.conductor import Conductor, new_incident_id
 from console.engine.ssh import SshPool
 from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
-from console.journal.redact import Redactor
+from console.journal.redact import settings_redactor
 from console.journal.store import JOURNAL_NAME, JournalError, parse_line
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
@@ -68,8 +68,7 @@ class Engine:
         self.journal_root = journal_root
         self.clock = clock or SystemClock()
         self.actor = actor or current_actor()
-        redact = settings.console.redact
-        self.redactor = Redactor(redact.values, redact.patterns, redact.env)
+        self.redactor = settings_redactor(settings)
         self.pool = SshPool(settings.inventory.ssh, threaded=threaded_io)
         self.locks = SystemLocks(lock_dir or journal_root.parent / "locks")
 

@@ -1,7 +1,7 @@
 """What strategy and procedure steps do beyond sending commands, mixed into the Conductor.
 
 Integrity records around data-touching strategies, a gradual re-enable in
-percentage steps, undo, the halt and assessment records, and notifications.
+percentage steps, undo, and the halt and assessment records.
 """
 
 from __future__ import annotations
@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
 from console.engine.integrity import IntegrityWatch, Summary
-from console.engine.notify import run_local
 from console.engine.plan import Planned, render_command, strategy_params
 from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
 from console.engine.ssh import targets_for
-from console.engine.webhook import post_json
 from console.model.events import Event, Kind
-from console.model.procedure import Severity, Step, StepRecord
+from console.model.procedure import Step, StepRecord
 from console.model.state import FailureClass, HostStatus, StepStatus
 from console.model.strategies import Strategy
-from console.model.templates import PLACEHOLDER, ParameterError, render
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
@@ -31,12 +28,6 @@ if TYPE_CHECKING:
 
 # (stage, template, extra values) per group; groups run one after another fleet-wide.
 PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
-WEBHOOK_TIMEOUT = 10.0
-
-
-def plain(template: str, values: dict[str, str]) -> str:
-    """Substitute placeholders as text, for messages that no shell reads."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 class _Collector:
@@ -231,132 +222,6 @@ class StepActions:
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
         return self._complete(undo_id, outcomes, data)
-
-    # -- communicate status -------------------------------------------------------
-
-    def host_summary(self) -> dict[str, dict]:
-        """Per host: its system, and how its latest step run stands."""
-        out = {}
-        for host, system in self.state.hosts.items():
-            runs = self.state.host_runs(host)
-            step, run = runs[-1] if runs else (None, None)
-            out[host] = {
-                "system": system,
-                "step": step,
-                "status": run.status.value if run else "pending",
-                "detail": run.detail if run else None,
-            }
-        return out
-
-    async def _notify(self, step: Step) -> bool:
-        """Run the step's command on the jump host and/or POST to its webhook."""
-        self.recorder.record(
-            Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **self._step_data(step)
-        )
-        hosts = self.host_summary()
-        values = {
-            "severity": self._severity(step, hosts),
-            "incident": self.state.incident_id or "",
-            "phase": self.settings.procedure.phase_of(step.id).value,
-            "summary": self.status_summary(),
-            "title": self.state.title,
-            "step": step.id,
-            "hosts": ", ".join(f"{h} {v['status']}" for h, v in hosts.items()),
-        }
-        message = plain(step.message, values)
-        results = []
-        if step.command:
-            try:
-                command = render(step.command, {**values, "message": message})
-            except ParameterError as exc:
-                raise ProcedureError(str(exc)) from None
-            results.append(await self._notify_command(step, command, message, values["severity"]))
-        if step.webhook:
-            trigger = self.state.trigger
-            payload = {
-                **{
-                    k: values[k]
-                    for k in ("incident", "title", "phase", "step", "severity", "summary")
-                },
-                "message": message,
-                "drill": self.state.drill,
-                "trigger": {"kind": trigger.kind, "label": trigger.label} if trigger else None,
-                "systems": list(self.state.systems),
-                "hosts": hosts,
-            }
-            results.append(
-                await self._notify_webhook(step, step.webhook, payload, message, values["severity"])
-            )
-        ok = all(ok for ok, _ in results)
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step.id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary="; ".join(detail for _, detail in results),
-            **self._step_data(step),
-        )
-        return ok
-
-    @staticmethod
-    def _severity(step: Step, hosts: dict[str, dict]) -> str:
-        if step.severity is not Severity.AUTO:
-            return step.severity.value
-        bad = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
-        return (
-            Severity.CRITICAL if any(h["status"] in bad for h in hosts.values()) else Severity.INFO
-        ).value
-
-    async def _notify_command(
-        self, step: Step, command: str, message: str, severity: str
-    ) -> tuple[bool, str]:
-        sent = self.recorder.record(
-            Kind.NOTIFICATION_SENT,
-            step=step.id,
-            channel="command",
-            target="jump-host",
-            command=command,
-            message=message,
-            severity=severity,
-        )
-        result = await run_local(command, self.settings.inventory.ssh.command_timeout)
-        ok = result.failure is None
-        detail = "command ok" if ok else f"command failed: {result.detail}"
-        self.recorder.record(
-            Kind.NOTIFICATION_RESULT,
-            step=step.id,
-            sent=sent.seq,
-            channel="command",
-            ok=ok,
-            status=result.exit_status,
-            detail=detail,
-            lines=result.lines[-20:],
-        )
-        return ok, detail
-
-    async def _notify_webhook(
-        self, step: Step, url: str, payload: dict, message: str, severity: str
-    ) -> tuple[bool, str]:
-        sent = self.recorder.record(
-            Kind.NOTIFICATION_SENT,
-            step=step.id,
-            channel="webhook",
-            target=url,
-            message=message,
-            severity=severity,
-            payload=payload,
-        )
-        result = await post_json(url, payload, WEBHOOK_TIMEOUT)
-        detail = f"webhook {result.detail}"
-        self.recorder.record(
-            Kind.NOTIFICATION_RESULT,
-            step=step.id,
-            sent=sent.seq,
-            channel="webhook",
-            ok=result.ok,
-            status=result.status,
-            detail=detail,
-        )
-        return result.ok, detail
 
 
 def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:

@@ -8,7 +8,10 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-USER_AGENT = "rollback-console"
+from console import __version__
+
+USER_AGENT = f"rollback-console/{__version__}"
+ANSWER_BYTES = 300  # of an error answer, kept as its detail (Slack says `invalid_payload`)
 
 
 @dataclass
@@ -16,34 +19,51 @@ class WebhookResult:
     ok: bool
     status: int | None
     detail: str
+    retryable: bool = False  # a network error, a timeout, 429 or 5xx: worth another try
+    retry_after: float | None = None  # seconds, when the server said so
 
-    def as_data(self) -> dict:
-        return {"ok": self.ok, "status": self.status, "detail": self.detail}
+
+def _answer(body: bytes) -> str:
+    text = body[:ANSWER_BYTES].decode("utf-8", "replace")
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def _post(url: str, payload: dict, timeout: float) -> WebhookResult:
+def _post(url: str, payload: dict, headers: dict[str, str], timeout: float) -> WebhookResult:
     body = json.dumps(payload, sort_keys=True).encode()
     request = urllib.request.Request(
         url,
         data=body,
         method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+        headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return WebhookResult(True, response.status, f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
-        return WebhookResult(False, exc.code, f"HTTP {exc.code} {exc.reason}")
+        said = _answer(exc.read())
+        detail = f"HTTP {exc.code} {exc.reason}" + (f": {said}" if said else "")
+        retry_after = exc.headers.get("Retry-After", "") if exc.headers else ""
+        return WebhookResult(
+            False,
+            exc.code,
+            detail,
+            retryable=exc.code == 429 or exc.code >= 500,
+            retry_after=float(retry_after) if retry_after.isdigit() else None,
+        )
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return WebhookResult(False, None, f"not delivered: {reason}")
+        return WebhookResult(False, None, f"not delivered: {reason}", retryable=True)
 
 
-async def post_json(url: str, payload: dict, timeout: float) -> WebhookResult:
+async def post_json(
+    url: str, payload: dict, timeout: float, headers: dict[str, str] | None = None
+) -> WebhookResult:
     """Deliver `payload`; any 2xx is success, everything else is a failure with a reason."""
     if not url.startswith(("http://", "https://")):
         return WebhookResult(False, None, "the webhook URL must be http:// or https://")
     try:
-        return await asyncio.wait_for(asyncio.to_thread(_post, url, payload, timeout), timeout + 1)
+        return await asyncio.wait_for(
+            asyncio.to_thread(_post, url, payload, headers or {}, timeout), timeout + 1
+        )
     except TimeoutError:
-        return WebhookResult(False, None, f"no answer within {timeout:g} s")
+        return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)

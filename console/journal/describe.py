@@ -98,15 +98,23 @@ def _soak(e: Event) -> str:
 
 
 def _a_notification(e: Event) -> str:
-    severity = e.data.get("severity")
+    d = e.data
+    if d.get("lifecycle"):
+        return f"a PagerDuty {d.get('action')} ({d.get('lifecycle')})"
+    what = f"status update #{d['repeat'] + 1}" if d.get("repeat") else "notification"
+    severity = d.get("severity")
     if not severity:
-        return "a notification"
-    return f"{'an' if severity[0] in 'aeiou' else 'a'} {severity} notification"
+        return f"a {what}"
+    return f"{'an' if severity[0] in 'aeiou' else 'a'} {severity} {what}"
 
 
 def _notified(e: Event) -> str:
     d = e.data
-    return f"notification via {d.get('channel')}: {'delivered' if d.get('ok') else 'FAILED'} — {d.get('detail', '')}"
+    if d.get("ok"):
+        verdict = "delivered"
+    else:
+        verdict = "FAILED" if d.get("required") else "NOT DELIVERED (warning)"
+    return f"notification via {d.get('channel')}: {verdict} — {d.get('detail', '')}"
 
 
 DESCRIBE: dict[str, Callable[[Event], str]] = {

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from console.model.settings import Settings
 
 MASK = "«redacted»"
 
@@ -36,3 +39,10 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+
+def settings_redactor(settings: Settings, environ: Mapping[str, str] = os.environ) -> Redactor:
+    """console.toml's `[redact]`, and every secret a notification channel sends."""
+    redact = settings.console.redact
+    secrets = [s for c in settings.procedure.channels for s in c.secrets(environ)]
+    return Redactor([*redact.values, *secrets], redact.patterns, redact.env)

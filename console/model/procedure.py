@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from console.model.base import Strict
+from console.model.channels import Channel, ChannelKind, Severity
 from console.model.probes import Soak
 
 
@@ -58,16 +59,6 @@ class StepRecord(StrEnum):
     ASSESSMENT = "assessment"
 
 
-class Severity(StrEnum):
-    """How loud a notification is; `auto` is critical while a host failed or is unknown,
-    else info."""
-
-    AUTO = "auto"
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
-
-
 class Step(Strict):
     """One checklist item. Which keys apply depends on `kind`."""
 
@@ -80,21 +71,24 @@ class Step(Strict):
     fields: list[FormField] = []
     optional: bool = False
     records: StepRecord | None = None
-    webhook: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    channels: list[str] = []  # a notify step's [[channels]], by name
     message: str = "{{incident}} ({{phase}}): {{summary}}"
     severity: Severity = Severity.AUTO
+    every: float | None = Field(default=None, gt=0)  # minutes between status updates
+    required: bool = False  # a notify step fails only when this says so
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Step:
         if self.kind is StepKind.COMMAND and not self.command:
             raise ValueError("a command step needs a command")
-        if self.kind is StepKind.NOTIFY and not (self.command or self.webhook):
-            raise ValueError("a notify step needs a command, a webhook, or both")
+        if self.kind is StepKind.NOTIFY and not (self.command or self.channels):
+            raise ValueError("a notify step needs channels, a command, or both")
         if self.records and self.kind is not StepKind.COMMAND:
             raise ValueError("only a command step records a halt or an assessment")
-        if self.webhook and self.kind is not StepKind.NOTIFY:
-            raise ValueError("only a notify step posts to a webhook")
+        notify_only = [k for k in ("channels", "every", "required") if getattr(self, k)]
+        if notify_only and self.kind is not StepKind.NOTIFY:
+            raise ValueError(f"only a notify step has {', '.join(notify_only)}")
         if self.kind is StepKind.FORM and not self.fields:
             raise ValueError("a form step needs fields")
         if self.kind is not StepKind.STRATEGY and self.strategy:
@@ -114,6 +108,19 @@ class Procedure(Strict):
 
     name: str = "Rollback procedure"
     phases: list[PhaseSteps] = Field(min_length=3, max_length=3)
+    channels: list[Channel] = []
+
+    @model_validator(mode="after")
+    def _channels_resolve(self) -> Procedure:
+        names = [c.name for c in self.channels]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"channel name(s) used twice: {', '.join(dupes)}")
+        for step in self.steps:
+            unknown = [n for n in step.channels if n not in names]
+            if unknown:
+                raise ValueError(f"step {step.id!r} names unknown channel {unknown[0]!r}")
+        return self
 
     @field_validator("phases")
     @classmethod
@@ -133,6 +140,14 @@ class Procedure(Strict):
 
     def step(self, step_id: str) -> Step:
         return next(s for s in self.steps if s.id == step_id)
+
+    def channel(self, name: str) -> Channel:
+        return next(c for c in self.channels if c.name == name)
+
+    @property
+    def pagers(self) -> list[Channel]:
+        """The PagerDuty channels: each follows the incident (trigger, acknowledge, resolve)."""
+        return [c for c in self.channels if c.kind is ChannelKind.PAGERDUTY]
 
     def phase_of(self, step_id: str) -> Phase:
         return next(p.phase for p in self.phases if any(s.id == step_id for s in p.steps))

@@ -34,6 +34,13 @@ INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 BUSY_BATCH = 20
 
 
+def _undelivered_unasked(event: Event) -> bool:
+    """A notification nobody pressed a key for (a repeat, a page) that was not delivered."""
+    if event.kind != Kind.NOTIFICATION_RESULT or event.data.get("ok"):
+        return False
+    return bool(event.data.get("repeat")) or event.where.step is None
+
+
 class RollbackApp(ResumeActions, App[int]):
     """The incident commander's console."""
 
@@ -113,6 +120,9 @@ class RollbackApp(ResumeActions, App[int]):
         if not self._pending:
             return
         batch, self._pending = self._pending, []
+        for event in batch:  # a periodic update or a page that did not go out: say so
+            if _undelivered_unasked(event):
+                self.notify(describe(event), title="Not delivered", severity="warning")
         for screen in self.screen_stack:
             screen.post_message(JournalChanged(batch))
         if len(batch) >= BUSY_BATCH:
@@ -245,12 +255,18 @@ class RollbackApp(ResumeActions, App[int]):
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
         sent: list[str] = []
+        undelivered = False
         for event in reversed(self.conductor.recorder.events):  # this attempt's results
             if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
                 break
             if event.where.step == step_id and event.kind == Kind.NOTIFICATION_RESULT:
                 sent.insert(0, describe(event))
-        if ok:
+                undelivered = undelivered or not event.data.get("ok")
+        if ok and undelivered:
+            self.notify(
+                "\n".join(sent), title="Status update: not every channel", severity="warning"
+            )
+        elif ok:
             self.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
         else:
             self.notify(

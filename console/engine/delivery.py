@@ -1,0 +1,74 @@
+"""Deliver one message on one channel: resolve its secrets, send, retry with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from console.engine.notify import run_local
+from console.engine.webhook import WebhookResult, post_json
+from console.model.channels import Channel, ChannelKind, MissingSecret
+
+MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
+
+
+@dataclass
+class Outgoing:
+    """What to send: a JSON document to the channel's URL, or a command on the jump host."""
+
+    document: dict | None = None
+    command: str | None = None
+    routing_key: bool = False  # PagerDuty: the key goes into the document only when sent
+
+
+@dataclass
+class Delivery:
+    ok: bool
+    status: int | None
+    detail: str
+    attempts: int
+    lines: list[str] = field(default_factory=list)
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+async def deliver(
+    channel: Channel,
+    outgoing: Outgoing,
+    environ: Mapping[str, str] = os.environ,
+    sleep: Sleep = asyncio.sleep,
+) -> Delivery:
+    """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; any
+    failed command) up to `channel.retries` times, waiting `backoff`, then twice as long."""
+    try:
+        url = "" if channel.kind is ChannelKind.COMMAND else channel.url_for(environ)
+        headers = channel.headers_for(environ)
+        document = dict(outgoing.document or {})
+        if outgoing.routing_key:
+            document["routing_key"] = channel.routing_key_for(environ)
+    except MissingSecret as exc:
+        return Delivery(False, None, f"not sent: {exc}", attempts=0)
+    lines: list[str] = []
+    for attempt in range(1, channel.retries + 2):
+        if outgoing.command is not None:
+            result, lines = await _command(outgoing.command, channel.timeout)
+        else:
+            result = await post_json(url, document, channel.timeout, headers)
+        if result.ok or not result.retryable or attempt > channel.retries:
+            break
+        await sleep(min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY))
+    detail = result.detail + (f" (after {attempt} attempts)" if attempt > 1 else "")
+    return Delivery(result.ok, result.status, detail, attempt, lines)
+
+
+async def _command(command: str, timeout: float) -> tuple[WebhookResult, list[str]]:
+    """A notification command on the jump host; any failure may pass on another try."""
+    result = await run_local(command, timeout)
+    lines = result.lines[-20:]
+    if result.failure is None:
+        return WebhookResult(True, 0, "command ok"), lines
+    detail = f"command failed: {result.detail}"
+    return WebhookResult(False, result.exit_status, detail, retryable=True), lines

@@ -1,0 +1,299 @@
+"""Status updates: a notify step's message on each of its channels, again every N minutes
+while the incident is open; every send and its outcome journalled, no secret in either.
+
+A channel that could not deliver is a warning: the step fails only when it says
+`required = true`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from console.engine.delivery import Delivery, Outgoing, deliver
+from console.engine.errors import ProcedureError
+from console.engine.pager import Pager
+from console.engine.payloads import (
+    Update,
+    generic_document,
+    pagerduty_event,
+    plain,
+    slack_message,
+    templated,
+)
+from console.model.channels import Channel, ChannelKind, Severity
+from console.model.events import Kind
+from console.model.procedure import Step, StepKind
+from console.model.state import HostStatus, IncidentState, StepStatus
+from console.model.templates import ParameterError, render
+
+if TYPE_CHECKING:
+    from console.journal.recorder import Recorder
+    from console.model.settings import Settings
+
+BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
+WHERE = {
+    ChannelKind.SLACK: "Slack incoming webhook",
+    ChannelKind.PAGERDUTY: "PagerDuty Events API v2",
+    ChannelKind.WEBHOOK: "webhook",
+}
+
+
+def host_table(state: IncidentState) -> dict[str, dict]:
+    """Per host: its system, and how its latest step run stands."""
+    out = {}
+    for host, system in state.hosts.items():
+        runs = state.host_runs(host)
+        step, run = runs[-1] if runs else (None, None)
+        out[host] = {
+            "system": system,
+            "step": step,
+            "status": run.status.value if run else "pending",
+            "detail": run.detail if run else None,
+        }
+    return out
+
+
+def status_line(state: IncidentState) -> str:
+    """One line for people: trigger, systems and how each host stands."""
+    counts: dict[str, int] = {}
+    for host in state.hosts:
+        run = state.latest_run(host)
+        status = run.status.value if run else "pending"
+        counts[status] = counts.get(status, 0) + 1
+    hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    trigger = state.trigger.label if state.trigger else "no trigger"
+    systems = ", ".join(state.systems)
+    return f"{state.incident_id}: {trigger}; systems {systems}; hosts {hosts}"
+
+
+def target_of(channel: Channel) -> str:
+    """Where a channel sends, said without its secret."""
+    if channel.kind is ChannelKind.COMMAND:
+        return f"the jump host: {channel.command}"
+    secret = channel.routing_key_env if channel.kind is ChannelKind.PAGERDUTY else channel.url_env
+    return f"{WHERE[channel.kind]} ({f'${secret}' if secret else 'secret in the configuration'})"
+
+
+class Notifier:
+    """Sends a conductor's status updates and follows its incident on PagerDuty."""
+
+    def __init__(
+        self, settings: Settings, recorder: Recorder, environ: Mapping[str, str] = os.environ
+    ):
+        self.settings, self.recorder, self.environ = settings, recorder, environ
+        self._repeats: dict[str, asyncio.Task] = {}
+        self.pager = Pager(self)
+
+    @property
+    def state(self) -> IncidentState:
+        return self.recorder.state
+
+    def channels_of(self, step: Step) -> list[Channel]:
+        """The step's channels; its own `command`, if any, first."""
+        own = []
+        if step.command:
+            timeout = min(self.settings.inventory.ssh.command_timeout, 120)
+            own = [
+                Channel(
+                    name="command", kind=ChannelKind.COMMAND, command=step.command, timeout=timeout
+                )
+            ]
+        return own + [self.settings.procedure.channel(n) for n in step.channels]
+
+    def compose(self, step: Step, message: str | None = None) -> Update:
+        """The update a notify step would send now; `message`, if given, is the text people
+        read instead of the step's template (the commander edited it)."""
+        state = self.state
+        hosts = host_table(state)
+        severity = step.severity
+        if severity is Severity.AUTO:
+            bad = any(h["status"] in BAD for h in hosts.values())
+            severity = Severity.CRITICAL if bad else Severity.INFO
+        trigger = state.trigger
+        update = Update(
+            incident=state.incident_id or "",
+            title=state.title,
+            phase=self.settings.procedure.phase_of(step.id).value,
+            step=step.id,
+            severity=severity.value,
+            summary=status_line(state),
+            message="",
+            drill=state.drill,
+            systems=list(state.systems),
+            hosts=hosts,
+            trigger={"kind": trigger.kind, "label": trigger.label} if trigger else None,
+        )
+        text = (message or "").strip() or plain(step.message, update.values())
+        return replace(update, message=text)
+
+    async def send_step(self, step: Step, data: dict, message: str | None = None) -> bool:
+        """Run a notify step: one update on all its channels at once. True unless a
+        required step could not deliver. A step with `every` repeats until the close."""
+        channels = self.channels_of(step)
+        if not channels:
+            raise ProcedureError(f"step {step.title!r} has no channel")
+        update = self.compose(step, message)
+        self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **data)
+        results = await self._send_all(step, channels, update)
+        failed = sum(1 for ok, _ in results if not ok)
+        ok = not (failed and step.required)
+        word = "FAILED" if step.required else "warning"
+        self.recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step.id,
+            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
+            summary="; ".join(d if sent else f"{word}: {d}" for sent, d in results),
+            warnings=failed if ok else 0,
+            **data,
+        )
+        if step.every and not self.state.outcome:
+            self.repeat(step, step.every * 60)
+        return ok
+
+    async def _send_all(
+        self, step: Step, channels: list[Channel], update: Update, repeat: int = 0
+    ) -> list[tuple[bool, str]]:
+        sends = (self._send(c, step, update, repeat) for c in channels)
+        return list(await asyncio.gather(*sends))
+
+    async def _send(
+        self, channel: Channel, step: Step, update: Update, repeat: int
+    ) -> tuple[bool, str]:
+        if update.drill and not channel.in_drills:
+            return True, f"{channel.name}: not sent during a drill (drills = true sends it)"
+        try:
+            outgoing = self._outgoing(channel, update)
+        except ParameterError as exc:
+            return False, f"{channel.name}: {exc}"
+        delivery = await self.send(
+            channel,
+            outgoing,
+            step.id,
+            update.message,
+            update.severity,
+            repeat=repeat,
+            required=step.required,
+        )
+        return delivery.ok, f"{channel.name}: {delivery.detail}"
+
+    def _outgoing(self, channel: Channel, update: Update) -> Outgoing:
+        if channel.kind is ChannelKind.COMMAND:
+            return Outgoing(command=render(channel.command or "", update.values()))
+        if channel.kind is ChannelKind.SLACK:
+            return Outgoing(slack_message(update))
+        if channel.kind is ChannelKind.PAGERDUTY:  # the update joins the incident's alert
+            event = pagerduty_event(
+                "trigger",
+                update.incident,
+                summary=("[DRILL] " if update.drill else "") + update.message,
+                source=self.pager.source(channel),
+                severity=update.severity,
+                timestamp=self.recorder.clock.now().isoformat(),
+                details=generic_document(update),
+            )
+            return Outgoing(event, routing_key=True)
+        body = channel.body
+        return Outgoing(templated(body, update.values()) if body else generic_document(update))
+
+    async def send(
+        self,
+        channel: Channel,
+        outgoing: Outgoing,
+        step: str | None,
+        message: str,
+        severity: str,
+        *,
+        repeat: int = 0,
+        required: bool = False,
+        lifecycle: str | None = None,
+    ) -> Delivery:
+        """Journal what is sent (secrets are added only on the way out), deliver, journal
+        the outcome."""
+        what = {"command": outgoing.command} if outgoing.command else {"payload": outgoing.document}
+        extra = {k: v for k, v in (("repeat", repeat), ("lifecycle", lifecycle)) if v}
+        if lifecycle:
+            extra["action"] = (outgoing.document or {}).get("event_action")
+        sent = self.recorder.record(
+            Kind.NOTIFICATION_SENT,
+            step=step,
+            channel=channel.name,
+            kind=channel.kind.value,
+            target=target_of(channel),
+            message=message,
+            severity=severity,
+            **what,
+            **extra,
+        )
+        delivery = await deliver(channel, outgoing, self.environ)
+        self.recorder.record(
+            Kind.NOTIFICATION_RESULT,
+            step=step,
+            sent=sent.seq,
+            channel=channel.name,
+            ok=delivery.ok,
+            status=delivery.status,
+            detail=delivery.detail,
+            attempts=delivery.attempts,
+            required=required,
+            **({"lines": delivery.lines} if delivery.lines else {}),
+            **({"repeat": repeat} if repeat else {}),
+        )
+        return delivery
+
+    # -- every N minutes ----------------------------------------------------------
+
+    def repeat(self, step: Step, seconds: float, first: float | None = None) -> None:
+        """Send the step's update every `seconds` (the first after `first`) until the close."""
+        old = self._repeats.pop(step.id, None)
+        if old:
+            old.cancel()
+        wait = seconds if first is None else first
+        task = asyncio.get_running_loop().create_task(self._repeat(step, seconds, wait))
+        self._repeats[step.id] = task
+
+    async def _repeat(self, step: Step, seconds: float, first: float) -> None:
+        done = [n.get("repeat", 0) for n in self.state.notifications if n.get("step") == step.id]
+        count = max(done, default=0)
+        await asyncio.sleep(first)
+        while not self.state.outcome:
+            count += 1
+            await self._send_all(step, self.channels_of(step), self.compose(step), repeat=count)
+            await asyncio.sleep(seconds)
+
+    def rearm(self) -> None:
+        """After a resume: status updates that were repeating go on where they were."""
+        if self.state.outcome:
+            return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # nothing runs to repeat them (a read-only look at the journal)
+        now = self.recorder.clock.now()
+        for step in self.settings.procedure.steps:
+            if step.kind is not StepKind.NOTIFY or not step.every:
+                continue
+            if self.state.step(step.id).status is not StepStatus.DONE:
+                continue
+            sent = [
+                e.ts
+                for e in self.recorder.events
+                if e.kind == Kind.NOTIFICATION_SENT and e.where.step == step.id
+            ]
+            due = max(sent) + timedelta(minutes=step.every) if sent else now
+            self.repeat(step, step.every * 60, first=max(0.0, (due - now).total_seconds()))
+
+    async def drain(self) -> None:
+        """Stop repeating; wait for PagerDuty's last events (each bounded by its retries)."""
+        repeats = list(self._repeats.values())
+        self._repeats.clear()
+        for task in repeats:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.pager.drain()

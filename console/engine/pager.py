@@ -1,0 +1,160 @@
+"""PagerDuty follows the incident: trigger on declaration, acknowledge when the rollback
+starts, resolve on close. The incident id is the dedup_key, so the three are one alert.
+
+A close that leaves the problem in place (failed, aborted, handed over, partly rolled back)
+does not resolve the page: it sends a trigger with the outcome, and the alert stays open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import TYPE_CHECKING
+
+from console.engine.delivery import Outgoing
+from console.engine.payloads import pagerduty_event
+from console.model.channels import TRIGGER_SEVERITY, Channel, Severity
+from console.model.events import Event, Kind
+from console.model.triggers import TriggerKind
+
+if TYPE_CHECKING:
+    from console.engine.notifier import Notifier
+
+# Outcomes after which nothing is left to do: the page is resolved.
+RESOLVING = {"rolled back", "rolled-back", "completed", "not-needed", "dismissed"}
+STEP_KINDS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_SKIPPED)
+
+
+def resolves(outcome: str) -> bool:
+    return outcome.split(":")[0].strip() in RESOLVING
+
+
+class Pager:
+    """Listens to the journal; each PagerDuty channel gets its events in order."""
+
+    def __init__(self, notifier: Notifier):
+        self.notifier = notifier
+        self._chains: dict[str, asyncio.Task] = {}
+        self._asked: set[tuple[str, str]] = set()
+        if notifier.settings.procedure.pagers:
+            notifier.recorder.subscribe(self._on_event)
+
+    def source(self, channel: Channel) -> str:
+        """payload.source: the configured one, else the affected systems, else this host."""
+        state = self.notifier.state
+        if channel.source:
+            return channel.source
+        if state.systems:
+            return ", ".join(state.systems)
+        probed = [
+            e.get("probe", "").split("/")[0]
+            for e in (state.trigger.evidence if state.trigger else [])
+        ]
+        return ", ".join(dict.fromkeys(p for p in probed if p)) or socket.gethostname()
+
+    def _on_event(self, event: Event) -> None:
+        action = _action_for(event)
+        if action is None:
+            return
+        state = self.notifier.state
+        for channel in self.notifier.settings.procedure.pagers:
+            if state.drill and not channel.in_drills:
+                continue
+            if self._done(channel, action) or (
+                action != "trigger" and not self._done(channel, "trigger")
+            ):
+                continue
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return  # nothing runs (a dry run): nothing is sent
+            self._asked.add((channel.name, action))
+            previous = self._chains.get(channel.name)
+            self._chains[channel.name] = loop.create_task(
+                self._send(previous, channel, action, event)
+            )
+
+    def _done(self, channel: Channel, action: str) -> bool:
+        """Asked for already, by this console or before a resume."""
+        if (channel.name, action) in self._asked:
+            return True
+        return any(
+            n.get("channel") == channel.name and n.get("lifecycle") == action
+            for n in self.notifier.state.notifications
+        )
+
+    async def _send(
+        self, previous: asyncio.Task | None, channel: Channel, action: str, event: Event
+    ) -> None:
+        if previous is not None:  # PagerDuty drops an acknowledge that overtakes its trigger
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await previous
+        message, severity, document = self._event(channel, action, event)
+        outgoing = Outgoing(document, routing_key=True)
+        await self.notifier.send(channel, outgoing, None, message, severity, lifecycle=action)
+
+    def _event(self, channel: Channel, action: str, event: Event) -> tuple[str, str, dict]:
+        state = self.notifier.state
+        incident = state.incident_id or ""
+        drill = "[DRILL] " if state.drill else ""
+        if action == "acknowledge":
+            message = f"{drill}rollback started: {event.data.get('title', event.where.step)}"
+            return message, "info", pagerduty_event("acknowledge", incident)
+        outcome = state.outcome or ""
+        if action == "close" and resolves(outcome):
+            return f"{drill}closed: {outcome}", "info", pagerduty_event("resolve", incident)
+        trigger = state.trigger
+        severity = channel.severity
+        if severity is Severity.AUTO:
+            severity = (
+                TRIGGER_SEVERITY.get(TriggerKind(trigger.kind), Severity.ERROR)
+                if trigger
+                else Severity.ERROR
+            )
+        if action == "close":  # closed, but not resolved: say so on the open alert
+            summary = f"{drill}Rollback {incident} closed as {outcome}; the problem may remain: {state.title}"
+            severity = Severity.ERROR if severity is not Severity.CRITICAL else severity
+        else:
+            label = (
+                f"{trigger.label}: {trigger.reason}"
+                if trigger and trigger.reason
+                else (trigger.label if trigger else "")
+            )
+            summary = f"{drill}Rollback {incident}: {state.title} — {label}"
+        details = {
+            "incident": incident,
+            "title": state.title,
+            "trigger": trigger.label if trigger else None,
+            "reason": trigger.reason if trigger else None,
+            "declared_by": event.who.user + (f"@{event.who.client}" if event.who.client else ""),
+            "drill": state.drill,
+            "outcome": state.outcome,
+            "journal": str(self.notifier.recorder.path),
+        }
+        document = pagerduty_event(
+            "trigger",
+            incident,
+            summary=summary,
+            source=self.source(channel),
+            severity=severity.value,
+            timestamp=event.ts.isoformat(),
+            details=details,
+        )
+        return summary, severity.value, document
+
+    async def drain(self) -> None:
+        """Wait for every PagerDuty event asked for so far (each is bounded by its retries)."""
+        while self._chains:
+            chains, self._chains = list(self._chains.values()), {}
+            await asyncio.gather(*chains, return_exceptions=True)
+
+
+def _action_for(event: Event) -> str | None:
+    if event.kind == Kind.TRIGGER_DECLARED:
+        return "trigger"
+    if event.kind in STEP_KINDS and event.data.get("phase") == "execution":
+        return "acknowledge"
+    if event.kind == Kind.INCIDENT_CLOSED:
+        return "close"
+    return None

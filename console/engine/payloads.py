@@ -1,0 +1,157 @@
+"""What each kind of channel is sent: Slack's Block Kit message, a PagerDuty Events API v2
+event, or a generic JSON document (optionally shaped by a body template)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from console.model.templates import PLACEHOLDER
+
+CLIENT = "rollback-console"
+# Slack's limits: a header's text, a section's text, a field's text.
+SLACK_HEADER, SLACK_TEXT, SLACK_FIELD = 150, 3000, 2000
+PAGERDUTY_SUMMARY = 1024
+
+
+@dataclass(frozen=True)
+class Update:
+    """One status update, composed once and shaped for each channel."""
+
+    incident: str
+    title: str
+    phase: str
+    step: str
+    severity: str  # info, warning, error or critical
+    summary: str  # one line: trigger, systems and how the hosts stand
+    message: str  # what people read (the step's template, or the commander's words)
+    drill: bool = False
+    systems: list[str] = field(default_factory=list)
+    hosts: dict[str, dict] = field(default_factory=dict)
+    trigger: dict | None = None  # {"kind": ..., "label": ...}
+
+    def values(self) -> dict[str, str]:
+        """Placeholder values for message and body templates, as text."""
+        return {
+            "incident": self.incident,
+            "title": self.title,
+            "phase": self.phase,
+            "step": self.step,
+            "severity": self.severity,
+            "summary": self.summary,
+            "message": self.message,
+            "drill": "true" if self.drill else "false",
+            "systems": ", ".join(self.systems),
+            "hosts": ", ".join(f"{h} {v['status']}" for h, v in self.hosts.items()),
+            "trigger": self.trigger["label"] if self.trigger else "",
+        }
+
+
+def plain(template: str, values: dict[str, str]) -> str:
+    """Substitute placeholders as text, for messages that no shell reads."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _mrkdwn(text: str) -> str:
+    """Slack reads &, < and > as markup (`<!channel>` pings everyone): escape them."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(update: Update) -> dict[str, Any]:
+    """An incoming-webhook body: `text` (the notification and fallback) and blocks."""
+    drill = "[DRILL] " if update.drill else ""
+    heading = f"{drill}Rollback {update.incident}: {update.title}"
+    facts = [
+        ("Incident", update.incident),
+        ("Phase", update.phase),
+        ("Severity", update.severity),
+        ("Systems", ", ".join(update.systems) or "–"),
+    ]
+    context = f"{CLIENT} · step {update.step}" + (
+        " · a DRILL, not a production incident" if update.drill else ""
+    )
+    return {
+        "text": _mrkdwn(_cut(drill + update.message, SLACK_TEXT)),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": _cut(heading, SLACK_HEADER)}},
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": _cut(f"*{k}*\n{_mrkdwn(v)}", SLACK_FIELD)}
+                    for k, v in facts
+                ],
+            },
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _mrkdwn(_cut(update.message, SLACK_TEXT))},
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": _mrkdwn(_cut(update.summary, SLACK_FIELD))},
+                    {"type": "mrkdwn", "text": _mrkdwn(context)},
+                ],
+            },
+        ],
+    }
+
+
+def pagerduty_event(
+    action: str,
+    dedup_key: str,
+    *,
+    summary: str = "",
+    source: str = "",
+    severity: str = "",
+    timestamp: str = "",
+    details: dict | None = None,
+) -> dict[str, Any]:
+    """An Events API v2 event, less its routing_key (added only as it is sent); only a
+    trigger carries a payload."""
+    event: dict[str, Any] = {
+        "event_action": action,
+        "dedup_key": dedup_key,
+    }
+    if action == "trigger":
+        event["client"] = CLIENT
+        event["payload"] = {
+            "summary": _cut(summary, PAGERDUTY_SUMMARY),
+            "source": source,
+            "severity": severity,
+            "timestamp": timestamp,
+            "component": "rollback",
+            "custom_details": details or {},
+        }
+    return event
+
+
+def generic_document(update: Update) -> dict[str, Any]:
+    """The default webhook body: every fact of the update, as JSON."""
+    return {
+        "incident": update.incident,
+        "title": update.title,
+        "phase": update.phase,
+        "step": update.step,
+        "severity": update.severity,
+        "summary": update.summary,
+        "message": update.message,
+        "drill": update.drill,
+        "trigger": update.trigger,
+        "systems": list(update.systems),
+        "hosts": update.hosts,
+    }
+
+
+def templated(body: Any, values: dict[str, str]) -> Any:
+    """A body template with its placeholders filled in, in every string it holds."""
+    if isinstance(body, str):
+        return plain(body, values)
+    if isinstance(body, dict):
+        return {k: templated(v, values) for k, v in body.items()}
+    if isinstance(body, list):
+        return [templated(v, values) for v in body]
+    return body

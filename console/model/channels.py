@@ -1,0 +1,159 @@
+"""Where status updates go: Slack, PagerDuty, a generic webhook, or a command on the jump host.
+
+Secrets (webhook URLs, routing keys, header values) come from the configuration or, better,
+from environment variables named here; either way they are resolved only to be sent, and
+every one of them is redacted from the journal, exports and screens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from console.model.base import NAME_PATTERN, Strict
+from console.model.triggers import TriggerKind
+
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+URL = r"^https?://\S+$"
+
+
+class Severity(StrEnum):
+    """How loud a notification is; `auto` is critical while a host failed or is unknown,
+    else info. The four others are PagerDuty's severities, in the same words."""
+
+    AUTO = "auto"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+# The severity of a declaration, by trigger: what is broken for users or data pages loudest.
+TRIGGER_SEVERITY = {
+    TriggerKind.ERROR_THRESHOLD: Severity.CRITICAL,
+    TriggerKind.SECURITY: Severity.CRITICAL,
+    TriggerKind.DATA_CORRUPTION: Severity.CRITICAL,
+    TriggerKind.PERFORMANCE: Severity.ERROR,
+    TriggerKind.USER_IMPACT: Severity.ERROR,
+    TriggerKind.BUSINESS_CONTINUITY: Severity.ERROR,
+    TriggerKind.STAKEHOLDER: Severity.WARNING,
+    TriggerKind.UNEXPECTED_BEHAVIOUR: Severity.WARNING,
+}
+
+
+class ChannelKind(StrEnum):
+    SLACK = "slack"
+    PAGERDUTY = "pagerduty"
+    WEBHOOK = "webhook"
+    COMMAND = "command"
+
+
+class MissingSecret(Exception):
+    """A channel names an environment variable that is not set."""
+
+
+# Which keys each kind accepts besides name, kind and the delivery options.
+KIND_KEYS = {
+    ChannelKind.SLACK: {"url", "url_env"},
+    ChannelKind.PAGERDUTY: {"url", "url_env", "routing_key", "routing_key_env", "source"},
+    ChannelKind.WEBHOOK: {"url", "url_env", "headers", "headers_env", "body"},
+    ChannelKind.COMMAND: {"command"},
+}
+OPTIONAL_KEYS = {"url", "url_env", "routing_key", "routing_key_env", "source", "headers"}
+OPTIONAL_KEYS |= {"headers_env", "body", "command"}
+
+
+class Channel(Strict):
+    """One `[[channels]]` entry of procedure.toml."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="what steps call this channel")
+    kind: ChannelKind
+    url: str | None = Field(default=None, pattern=URL, description="webhook URL (a secret)")
+    url_env: str | None = Field(
+        default=None, pattern=ENV_NAME, description="environment variable holding the URL"
+    )
+    routing_key: str | None = Field(default=None, min_length=1, description="PagerDuty key")
+    routing_key_env: str | None = Field(
+        default=None, pattern=ENV_NAME, description="environment variable holding the key"
+    )
+    headers: dict[str, str] = Field(default={}, description="extra HTTP headers (secrets)")
+    headers_env: dict[str, str] = Field(
+        default={}, description="header name -> environment variable holding its value"
+    )
+    body: dict[str, Any] | None = Field(
+        default=None, description="webhook JSON body; {{placeholders}} in its strings"
+    )
+    command: str | None = Field(default=None, description="run on the jump host")
+    source: str | None = Field(default=None, description="PagerDuty payload.source")
+    severity: Severity = Field(
+        default=Severity.AUTO, description="PagerDuty trigger severity; auto: by trigger kind"
+    )
+    timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per attempt")
+    retries: int = Field(default=3, ge=0, le=10, description="attempts after the first")
+    backoff: float = Field(
+        default=2.0, ge=0, le=300, description="seconds before the first retry, then doubled"
+    )
+    drills: bool | None = Field(
+        default=None, description="send during drills (default: yes, but PagerDuty never pages)"
+    )
+
+    @model_validator(mode="after")
+    def _keys_fit_kind(self) -> Channel:
+        allowed = KIND_KEYS[self.kind]
+        given = {k for k in OPTIONAL_KEYS if getattr(self, k) not in (None, {}, [])}
+        stray = sorted(given - allowed)
+        if stray:
+            raise ValueError(f"a {self.kind} channel has no {', '.join(stray)}")
+        for key in ("url", "routing_key"):
+            if getattr(self, key) and getattr(self, f"{key}_env"):
+                raise ValueError(f"give {key} or {key}_env, not both")
+        if self.kind in (ChannelKind.SLACK, ChannelKind.WEBHOOK) and not (self.url or self.url_env):
+            raise ValueError(f"a {self.kind} channel needs url_env (or url)")
+        if self.kind is ChannelKind.PAGERDUTY and not (self.routing_key or self.routing_key_env):
+            raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
+        if self.kind is ChannelKind.COMMAND and not self.command:
+            raise ValueError("a command channel needs a command")
+        both = sorted(set(self.headers) & set(self.headers_env))
+        if both:
+            raise ValueError(f"header {both[0]!r} is in both headers and headers_env")
+        return self
+
+    @property
+    def in_drills(self) -> bool:
+        """Whether this channel is used during a drill: a drill never pages by default."""
+        if self.drills is not None:
+            return self.drills
+        return self.kind is not ChannelKind.PAGERDUTY
+
+    def url_for(self, environ: Mapping[str, str]) -> str:
+        if self.kind is ChannelKind.PAGERDUTY and not (self.url or self.url_env):
+            return PAGERDUTY_EVENTS_URL
+        return self.url or _env(environ, self.url_env or "", "url_env")
+
+    def routing_key_for(self, environ: Mapping[str, str]) -> str:
+        return self.routing_key or _env(environ, self.routing_key_env or "", "routing_key_env")
+
+    def headers_for(self, environ: Mapping[str, str]) -> dict[str, str]:
+        named = {h: _env(environ, var, f"headers_env.{h}") for h, var in self.headers_env.items()}
+        return {**self.headers, **named}
+
+    def secrets(self, environ: Mapping[str, str]) -> list[str]:
+        """Every secret this channel sends, as far as it can be resolved now."""
+        found = [self.routing_key or "", *self.headers.values()]
+        names = [self.routing_key_env, *self.headers_env.values()]
+        if self.kind is not ChannelKind.PAGERDUTY:  # PagerDuty's URL is public, its key is not
+            found.append(self.url or "")
+            names.append(self.url_env)
+        found += [environ.get(n, "") for n in names if n]
+        return [s for s in found if s]
+
+
+def _env(environ: Mapping[str, str], name: str, key: str) -> str:
+    value = environ.get(name, "")
+    if not value:
+        raise MissingSecret(f"environment variable {name} ({key}) is not set")
+    return value

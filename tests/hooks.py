@@ -1,0 +1,85 @@
+"""A loopback HTTP server that plays Slack, PagerDuty or any webhook, for tests.
+
+Each request is kept (path, headers, JSON body). What the server answers is scripted per
+path: a list of (status, body, headers) taken in turn, the last one repeated.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+OK = (200, "ok", {})
+ACCEPTED = (202, '{"status":"success","message":"Event processed"}', {})
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+
+@dataclass
+class Hooks:
+    url: str
+    received: list[Received] = field(default_factory=list)
+    script: dict[str, list[tuple[int, str, dict]]] = field(default_factory=dict)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def on(self, path: str, *answers: tuple[int, str, dict]) -> str:
+        """Answer requests to `path` with `answers` in turn; returns the full URL."""
+        self.script[path] = list(answers)
+        return self.url + path
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.received if r.path == path]
+
+    def wait_for(self, path: str, count: int, timeout: float = 20.0) -> list[Received]:
+        """Block until `count` requests reached `path` (bounded); from a thread, never on
+        the event loop that sends them."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: len(self.at(path)) >= count, timeout):
+                raise AssertionError(f"{path}: {len(self.at(path))} of {count} requests came")
+        return self.at(path)
+
+
+def _handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            answers = hooks.script.get(self.path, [OK])
+            status, body, headers = answers.pop(0) if len(answers) > 1 else answers[0]
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body.encode())))
+            self.end_headers()
+            self.wfile.write(body.encode())
+            with hooks.arrived:
+                hooks.received.append(Received(self.path, dict(self.headers), json.loads(raw)))
+                hooks.arrived.notify_all()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return Handler
+
+
+class HookServer:
+    """Context manager: a ThreadingHTTPServer on 127.0.0.1, an ephemeral port."""
+
+    def __enter__(self) -> Hooks:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+        self.hooks = Hooks(f"http://127.0.0.1:{self.server.server_address[1]}")
+        self.server.RequestHandlerClass = _handler(self.hooks)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+        return self.hooks
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)

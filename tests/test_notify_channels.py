@@ -1,0 +1,305 @@
+"""Notifications against a loopback HTTP server: Slack's and PagerDuty's payload shapes, a
+generic webhook with its template and headers, retries with backoff, secrets redacted from
+every record, and a `required` step that fails while an optional one only warns."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from console.engine.conductor import Conductor
+from console.engine.ssh import SshPool
+from console.journal.describe import console_line
+from console.journal.export import EXPORTERS
+from console.journal.recorder import Recorder
+from console.journal.redact import MASK, settings_redactor
+from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
+from console.model.events import Kind
+from console.model.settings import Settings, load_settings
+from console.model.state import StepStatus
+from console.model.triggers import TriggerKind
+from console.paths import demo_config
+from tests.events_factory import COMMANDER, START
+from tests.hooks import ACCEPTED, OK, HookServer
+
+SLACK_SECRET = "/services/T0001/B0002/XXXXsecretXXXX"
+PD_KEY = "R0UT1NGK3Y0123456789abcdef012345"
+TOKEN = "Bearer s3cr3t-t0ken"
+PD_ACTIONS = {"trigger", "acknowledge", "resolve"}
+PD_SEVERITIES = {"critical", "error", "warning", "info"}
+
+
+@pytest.fixture
+def hooks():
+    with HookServer() as server:
+        yield server
+
+
+def settings_with(channels: list[dict], **communicate) -> Settings:
+    """The demo configuration, its communicate step sending on `channels` only."""
+    data = load_settings(demo_config()).model_dump(mode="json")
+    data["procedure"]["channels"] = channels
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "communicate":
+                step.update(command=None, channels=[c["name"] for c in channels], **communicate)
+    return Settings.model_validate(data)
+
+
+def conductor_for(settings: Settings, tmp_path: Path, drill: bool = False) -> Conductor:
+    from console.model.clock import FixedClock
+
+    writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
+    recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    conductor.open_incident("checkout <!channel> & errors", "inc-notify", drill=drill)
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "customers cannot pay")
+    conductor.select(["web"])
+    return conductor
+
+
+async def finish(conductor: Conductor, outcome: str | None = "rolled back") -> None:
+    if outcome:
+        conductor.close(outcome)
+    await conductor.shutdown()
+    conductor.recorder.close()
+
+
+def records(conductor: Conductor) -> str:
+    """Everything written about the incident: journal, exports, console lines."""
+    path = conductor.recorder.path
+    events = read_journal(path).events
+    exports = [render(events, False) for render in EXPORTERS.values()]
+    return "\n".join([path.read_text(), *exports, *map(console_line, events)])
+
+
+async def test_slack_gets_text_and_blocks_and_its_url_stays_out_of_every_record(
+    hooks, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", hooks.on(SLACK_SECRET, OK))
+    channel = {"name": "incidents", "kind": "slack", "url_env": "SLACK_WEBHOOK_URL"}
+    settings = settings_with([channel], message="[{{severity}}] {{title}}: {{hosts}}")
+    conductor = conductor_for(settings, tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    (request,) = hooks.at(SLACK_SECRET)
+    body = request.body
+    assert request.headers["Content-Type"] == "application/json"
+    # Slack markup from the title is escaped, so `<!channel>` pings nobody.
+    assert (
+        body["text"]
+        == "[info] checkout &lt;!channel&gt; &amp; errors: web-1 pending, web-2 pending, web-3 pending"
+    )
+    header, facts, message, context = body["blocks"]
+    assert header["type"] == "header" and header["text"]["type"] == "plain_text"
+    assert header["text"]["text"] == "Rollback inc-notify: checkout <!channel> & errors"
+    fields = {f["text"].split("\n")[0]: f["text"].split("\n")[1] for f in facts["fields"]}
+    assert fields == {
+        "*Incident*": "inc-notify",
+        "*Phase*": "execution",
+        "*Severity*": "info",
+        "*Systems*": "web",
+    }
+    assert message["text"] == {"type": "mrkdwn", "text": body["text"]}
+    assert context["elements"][0]["text"].startswith("inc-notify: User impact assessment")
+    text = records(conductor)
+    assert "XXXXsecretXXXX" not in text and hooks.url not in text
+    assert "Slack incoming webhook ($SLACK_WEBHOOK_URL)" in text
+    step = conductor.state.steps["communicate"]
+    assert step.status is StepStatus.DONE and "incidents: HTTP 200" in step.summary
+
+
+async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
+    hooks, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    settings = settings_with([pd])
+    conductor = conductor_for(settings, tmp_path)
+    await conductor.notifier.pager.drain()
+    assert len(hooks.at("/v2/enqueue")) == 1  # the declaration paged
+    conductor.confirm("initiate")  # the rollback starts: acknowledged
+    await finish(conductor, "rolled back")
+    events = [r.body for r in hooks.at("/v2/enqueue")]
+    assert [e["event_action"] for e in events] == ["trigger", "acknowledge", "resolve"]
+    for event in events:
+        assert event["routing_key"] == PD_KEY and event["dedup_key"] == "inc-notify"
+    trigger = events[0]["payload"]
+    assert trigger["severity"] in PD_SEVERITIES and trigger["severity"] == "error"
+    assert trigger["source"] == "web"  # the systems selected by the time it went out
+    assert trigger["summary"].startswith("Rollback inc-notify: checkout <!channel> & errors")
+    assert "customers cannot pay" in trigger["summary"] and len(trigger["summary"]) <= 1024
+    assert trigger["custom_details"]["incident"] == "inc-notify"
+    assert set(events[0]) >= {"routing_key", "event_action", "dedup_key", "payload"}
+    assert "payload" not in events[1] and "payload" not in events[2]
+    text = records(conductor)
+    assert PD_KEY not in text and f'"routing_key": "{MASK}"' not in text  # never even written
+    sent = [n for n in conductor.state.notifications if n.get("lifecycle")]
+    assert [(n["lifecycle"], n["action"], n["result"]["ok"]) for n in sent] == [
+        ("trigger", "trigger", True),
+        ("acknowledge", "acknowledge", True),
+        ("close", "resolve", True),
+    ]
+
+
+async def test_a_failed_rollback_keeps_the_page_open_and_a_drill_never_pages(
+    hooks, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    conductor = conductor_for(settings_with([pd]), tmp_path / "failed")
+    await finish(conductor, "failed")
+    events = [r.body for r in hooks.at("/v2/enqueue")]
+    assert [e["event_action"] for e in events] == ["trigger", "trigger"]
+    assert "closed as failed; the problem may remain" in events[1]["payload"]["summary"]
+
+    drill = conductor_for(settings_with([pd]), tmp_path / "drill", drill=True)
+    assert await drill.run_step("communicate")
+    await finish(drill)
+    assert len(hooks.at("/v2/enqueue")) == 2  # nothing more
+    assert "not sent during a drill" in drill.state.steps["communicate"].summary
+
+
+async def test_a_generic_webhook_fills_its_body_template_and_sends_its_headers(
+    hooks, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOOK_URL", hooks.on("/generic", OK))
+    monkeypatch.setenv("HOOK_TOKEN", TOKEN)
+    channel = {
+        "name": "status-page",
+        "kind": "webhook",
+        "url_env": "HOOK_URL",
+        "headers_env": {"Authorization": "HOOK_TOKEN"},
+        "headers": {"X-Team": "payments"},
+        "body": {"title": "{{title}}", "state": {"severity": "{{severity}}", "n": 1}},
+    }
+    other = {"name": "everything", "kind": "webhook", "url": hooks.on("/all", OK)}
+    conductor = conductor_for(settings_with([channel, other]), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    (request,) = hooks.at("/generic")
+    assert request.body == {
+        "title": "checkout <!channel> & errors",
+        "state": {"severity": "info", "n": 1},
+    }
+    assert request.headers["Authorization"] == TOKEN and request.headers["X-Team"] == "payments"
+    (default,) = hooks.at("/all")
+    assert default.body["incident"] == "inc-notify" and default.body["systems"] == ["web"]
+    assert default.body["hosts"]["web-1"]["status"] == "pending"
+    text = records(conductor)
+    assert "s3cr3t-t0ken" not in text and "payments" not in text
+    assert hooks.url not in text  # a URL written in the configuration is a secret too
+
+
+async def test_transient_failures_are_retried_with_backoff_and_bad_requests_are_not(
+    hooks, tmp_path
+):
+    flaky = hooks.on("/flaky", (500, "rollup_error", {}), (429, "", {"Retry-After": "0"}), OK)
+    bad = hooks.on("/bad", (400, "invalid_payload", {}))
+    channels = [
+        {"name": "flaky", "kind": "slack", "url": flaky, "backoff": 0.01},
+        {"name": "bad", "kind": "slack", "url": bad, "backoff": 0.01},
+    ]
+    conductor = conductor_for(settings_with(channels), tmp_path)
+    assert await conductor.run_step("communicate")  # not required: warnings only
+    await finish(conductor)
+    assert len(hooks.at("/flaky")) == 3 and len(hooks.at("/bad")) == 1
+    results = {
+        e.data["channel"]: e.data
+        for e in conductor.recorder.events
+        if e.kind == Kind.NOTIFICATION_RESULT
+    }
+    assert (results["flaky"]["ok"], results["flaky"]["attempts"]) == (True, 3)
+    assert results["flaky"]["detail"] == "HTTP 200 (after 3 attempts)"
+    assert (results["bad"]["ok"], results["bad"]["attempts"]) == (False, 1)
+    assert results["bad"]["detail"] == "HTTP 400 Bad Request: invalid_payload"
+    step = conductor.state.steps["communicate"]
+    assert step.status is StepStatus.DONE
+    assert "warning: bad: HTTP 400 Bad Request: invalid_payload" in step.summary
+    lines = [console_line(e) for e in conductor.recorder.events]
+    assert any("notification via bad: NOT DELIVERED (warning)" in line for line in lines)
+    document = EXPORTERS["markdown"](conductor.recorder.events, False)
+    assert "NOT DELIVERED (warning)" in document
+
+
+async def test_a_required_step_fails_when_a_channel_gives_up(hooks, tmp_path, monkeypatch):
+    down = hooks.on("/down", (503, "", {}))
+    channel = {"name": "status", "kind": "webhook", "url": down, "retries": 2, "backoff": 0.01}
+    conductor = conductor_for(settings_with([channel], required=True), tmp_path)
+    assert not await conductor.run_step("communicate")
+    await finish(conductor)
+    assert len(hooks.at("/down")) == 3  # the first try and two retries, no more
+    step = conductor.state.steps["communicate"]
+    assert step.status is StepStatus.FAILED
+    assert step.summary == "FAILED: status: HTTP 503 Service Unavailable (after 3 attempts)"
+    result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
+    assert "notification via status: FAILED" in console_line(result)
+
+
+async def test_an_unset_environment_variable_is_a_warning_that_names_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("NOT_SET_HOOK", raising=False)
+    channel = {"name": "slack", "kind": "slack", "url_env": "NOT_SET_HOOK"}
+    conductor = conductor_for(settings_with([channel]), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
+    assert (result.data["ok"], result.data["attempts"]) == (False, 0)
+    assert (
+        result.data["detail"] == "not sent: environment variable NOT_SET_HOOK (url_env) is not set"
+    )
+
+
+async def test_status_updates_repeat_while_the_incident_is_open(hooks, tmp_path):
+    url = hooks.on("/updates", OK)
+    channel = {"name": "updates", "kind": "webhook", "url": url}
+    conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)  # 0.12 s
+    assert await conductor.run_step("communicate")
+    await asyncio.to_thread(hooks.wait_for, "/updates", 3)
+    conductor.close("rolled back")
+    await conductor.shutdown()
+    conductor.recorder.close()
+    count = len(hooks.at("/updates"))
+    assert count >= 3
+    repeats = [
+        e.data["repeat"]
+        for e in conductor.recorder.events
+        if e.kind == Kind.NOTIFICATION_SENT and e.data.get("repeat")
+    ]
+    assert repeats[:2] == [1, 2]
+    closed = max(e.seq for e in conductor.recorder.events if e.kind == Kind.INCIDENT_CLOSED)
+    after = [
+        e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT and e.seq > closed
+    ]
+    assert not after  # nothing after the close
+    assert json.loads(json.dumps(hooks.at("/updates")[-1].body))["step"] == "communicate"
+
+
+def test_the_example_channels_are_valid_once_uncommented(tmp_path):
+    import re
+    import shutil
+
+    from console.paths import example_config
+
+    target = tmp_path / "config"
+    shutil.copytree(example_config(), target)
+    procedure = target / "procedure.toml"
+    code = re.compile(r"^# ((\[\[channels\]\])|([a-z_]+ = .*))$")
+    lines = [
+        m.group(1) if (m := code.match(line)) else line
+        for line in procedure.read_text().splitlines()
+    ]
+    procedure.write_text("\n".join(lines) + "\n")
+    settings = load_settings(target)
+    assert [c.kind.value for c in settings.procedure.channels] == [
+        "slack",
+        "pagerduty",
+        "webhook",
+        "command",
+    ]
+    step = settings.procedure.step("communicate")
+    assert step.channels == ["incidents", "oncall"] and step.every == 15
