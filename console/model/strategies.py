@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
 from console.model.strategy_kinds import with_kind_defaults
@@ -46,6 +46,9 @@ class Parameter(Strict):
 class Commands(Strict):
     """The four command templates of a strategy, run on each host in order."""
 
+    # A built-in kind brings its own templates: in a file, any stage may be left out.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.pop("required", None))
+
     precheck: str | None = None
     action: str
     verify: str | None = None
@@ -77,8 +80,20 @@ IMPLICIT_PARAMS = frozenset({"host", "system", "incident"})
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
+def _custom_needs_commands(schema: dict) -> None:
+    """In a file, only a custom strategy must give [commands], with an action."""
+    schema["required"] = [k for k in schema["required"] if k != "commands"]
+    schema["if"] = {"properties": {"kind": {"const": "custom"}}}
+    schema["then"] = {
+        "required": ["commands"],
+        "properties": {"commands": {"required": ["action"]}},
+    }
+
+
 class Strategy(Strict):
     """A named, configured rollback strategy; a built-in kind may omit [commands]."""
+
+    model_config = ConfigDict(json_schema_extra=_custom_needs_commands)
 
     name: str = Field(pattern=NAME_PATTERN)
     kind: StrategyKind
