@@ -9,6 +9,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.theme import Theme
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
@@ -24,6 +25,7 @@ from console.model.triggers import TriggerKind
 from console.ui.commands import IncidentCommands
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
+from console.ui.preferences import Preferences
 from console.ui.resume import ResumeActions
 from console.ui.theme import ROLLBACK_THEME
 
@@ -60,6 +62,8 @@ class RollbackApp(ResumeActions, App[int]):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
     read_only = False
+    # Where the user's theme choice is remembered; the CLI sets it, tests mostly do not.
+    preferences: Preferences | None = None
 
     def __init__(
         self,
@@ -93,7 +97,9 @@ class RollbackApp(ResumeActions, App[int]):
         from console.ui.screens.home import HomeScreen
 
         self.register_theme(ROLLBACK_THEME)
-        self.theme = "rollback"
+        remembered = self.preferences.theme if self.preferences else None
+        self.theme = remembered if remembered in self.available_themes else "rollback"
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
             self.set_keymap(self.keymap)
         self.set_interval(FLUSH_SECONDS, self._flush_events)
@@ -101,6 +107,11 @@ class RollbackApp(ResumeActions, App[int]):
         self.push_screen(HomeScreen())
         if self.resume_path is not None:
             self.resume_incident(self.resume_path)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        """A theme picked in the palette is the one the next start opens with."""
+        if self.preferences and theme.name != (self.preferences.theme or ROLLBACK_THEME.name):
+            self.preferences.remember(theme=theme.name)
 
     def on_unmount(self) -> None:
         self.live.stop()

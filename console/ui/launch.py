@@ -11,14 +11,21 @@ from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
 from console.journal.store import journal_path
 from console.model.settings import Settings
-from console.paths import incidents_dir
+from console.paths import incidents_dir, state_dir
 from console.ui.app import make_app
 from console.ui.follow import make_follow_app
+from console.ui.preferences import PREFERENCES, Preferences
+
+
+def user_preferences() -> Preferences:
+    """This user's preferences, beside their incidents (never in the configuration)."""
+    return Preferences(state_dir() / PREFERENCES)
 
 
 async def _serve(settings: Settings, demo: bool, resume: Path | None = None) -> int:
     engine = Engine(settings, incidents_dir(demo=demo), threaded_io=True)
     app = make_app(settings, engine, resume=resume)
+    app.preferences = user_preferences()
     try:
         result = await app.run_async()
     finally:
@@ -72,6 +79,7 @@ def run_follow(path: Path) -> int:
 
     async def follow() -> int:
         app = make_follow_app(path)
+        app.preferences = user_preferences()
         try:
             result = await app.run_async()
         finally:
