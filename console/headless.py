@@ -19,12 +19,12 @@ from console.engine.probe_report import probe_once
 from console.engine.runner import supervised
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
-from console.engine.walk import RUNNABLE, RunRequest, check_request, walk
+from console.engine.walk import RunRequest, check_request, walk
 from console.engine.watcher import Watcher
 from console.journal.describe import console_line
 from console.journal.lock import SystemLocks, WriterLock
 from console.journal.recorder import Recorder, current_actor
-from console.journal.redact import settings_redactor
+from console.journal.redact import MASKED_NOTE, settings_redactor
 from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
 from console.model.clock import SystemClock
@@ -222,10 +222,14 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                 break
             for step in phase.steps:
                 print(f"\n## {phase.phase.title}: {step.title} [{step.kind}]")
-                if step.kind in RUNNABLE and step.kind is not StepKind.NOTIFY:
+                if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
                     for host, commands in conductor.preview(step.id).items():
                         for stage, command in commands:
-                            print(f"### {host} {stage}\n{command.strip()}")
+                            print(f"### {host} {stage}\n{command.shown.strip()}")
+                            if command.masked:
+                                print(f"# {MASKED_NOTE}")
+                elif step.kind is StepKind.PROBE:
+                    print(_probe_plan(settings, conductor.state.systems))
                 elif step.kind is StepKind.NOTIFY:
                     for channel in conductor.notifier.channels_of(step):
                         print(f"{channel.name}: {target_of(channel)}")
@@ -235,6 +239,16 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                     print(step.description or f"({step.kind} step)")
         recorder.close()
     return EXIT_OK
+
+
+def _probe_plan(settings: Settings, systems: list[str]) -> str:
+    """What a probe step samples until the soak passes: each probe of the systems."""
+    lines = [f"(the probes of {', '.join(systems)} must stay healthy for the soak window)"]
+    for name in systems:
+        for probe in settings.inventory.system(name).probes:
+            what = probe.command or probe.url or probe.path or ""
+            lines.append(f"### {name} probe {probe.name} [{probe.kind}]\n{what.strip()}")
+    return "\n".join(lines)
 
 
 async def run_exec(

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from console.model.templates import RenderedCommand
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.command_preview import CommandPreview, grouped
 from tests.test_ui_support import (  # noqa: F401
@@ -17,8 +18,9 @@ from tests.test_ui_support import (  # noqa: F401
 
 
 def test_hosts_with_the_same_commands_are_shown_together() -> None:
-    same = [("action", "systemctl restart web")]
-    per_host = {"web-1": same, "web-2": [("action", "cd /srv/b && x")], "web-3": same}
+    same = [("action", RenderedCommand("systemctl restart web", "systemctl restart web"))]
+    other = [("action", RenderedCommand("cd /srv/b && x", "cd /srv/b && x"))]
+    per_host = {"web-1": same, "web-2": other, "web-3": same}
     assert grouped(per_host) == [(["web-1", "web-3"], same), (["web-2"], per_host["web-2"])]
 
 

@@ -9,7 +9,7 @@ from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.locking import IncidentLocking
 from console.engine.notifier import Notifier
-from console.engine.plan import check_params, plan_step
+from console.engine.plan import Secrets, check_params, plan_step
 from console.engine.runner import BetweenWaves, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import StepActions
@@ -21,7 +21,7 @@ from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
-from console.model.templates import in_workdir
+from console.model.templates import RenderedCommand
 from console.model.triggers import TriggerKind
 
 
@@ -49,6 +49,12 @@ class Conductor(StepActions, IncidentLocking):
         self._lock_since = ""
         self.watcher: Watcher | None = None  # made by the first probe step
         self.notifier = Notifier(settings, recorder)
+        # The chosen strategy's parameters as given: the journal holds them masked.
+        self._given: tuple[str, dict[str, str]] | None = None
+
+    @property
+    def secrets(self) -> Secrets:
+        return Secrets(self.recorder.redactor.text, self._given)
 
     @property
     def state(self):
@@ -137,8 +143,9 @@ class Conductor(StepActions, IncidentLocking):
         ]
         if outside:
             raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
-        values = check_params(strategy, params or {})
+        values = check_params(strategy, params or {}, self.recorder.redactor.text)
         self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values)
+        self._given = (name, values)
 
     # -- walking the checklist ------------------------------------------------
 
@@ -216,7 +223,9 @@ class Conductor(StepActions, IncidentLocking):
                 return await self.notifier.send_step(step, self._step_data(step), message)
             if step.kind is StepKind.PROBE:
                 return await run_probe_step(self, step)
-            planned = plan_step(self.settings, self.state, step, only_hosts, self.confirm_wave)
+            planned = plan_step(
+                self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
+            )
             attempt = 1 + max(
                 (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
             )
@@ -242,20 +251,27 @@ class Conductor(StepActions, IncidentLocking):
             missing = ", ".join(sorted(set(hosts) - known)) or "none given"
             raise ProcedureError(f"unknown host(s): {missing}")
         step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
-        data = {"title": f"Ad-hoc: {command.strip().splitlines()[0][:60]}", "phase": "adhoc"}
+        redact = self.recorder.redactor.text
+        # Masked before it is cut: a secret cut in two would no longer match.
+        title = redact(command.strip()).splitlines()[0][:60]
+        data = {"title": f"Ad-hoc: {title}", "phase": "adhoc"}
         targets = targets_for(self.settings.inventory, chosen)
         self.lock_systems(sorted({t.system for t in targets}))
         self.recorder.record(
             Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
         )
         outcomes = await self.runner.run(
-            step_id, targets, lambda t: [("run", in_workdir(command, t.workdir))]
+            step_id, targets, lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))]
         )
         return self._complete(step_id, outcomes, data)
 
-    def preview(self, step_id: str) -> dict[str, list[tuple[str, str]]]:
-        """Every command a step would send, per host, rendered and quoted; nothing is sent."""
-        planned = plan_step(self.settings, self.state, self.step(step_id), None, None)
+    def preview(self, step_id: str) -> dict[str, list[tuple[str, RenderedCommand]]]:
+        """Every command a step would send, per host, rendered and quoted; nothing is sent.
+        Show each one's `shown` form: `sent` holds the secrets."""
+        step = self.step(step_id)
+        if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY):
+            raise ProcedureError(f"step {step.title!r} is a {step.kind} step: no commands to show")
+        planned = plan_step(self.settings, self.state, step, None, None, self.secrets)
         return {
             t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
         }

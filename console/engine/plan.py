@@ -9,14 +9,21 @@ from dataclasses import dataclass
 from console.engine.errors import ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
+from console.journal.redact import MASK
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
 from console.model.state import IncidentState
 from console.model.strategies import Strategy, StrategyKind
-from console.model.templates import ParameterError, check_value, in_workdir, render
+from console.model.templates import (
+    ParameterError,
+    Redact,
+    RenderedCommand,
+    check_value,
+    render_command,
+)
 
 Groups = list[list[tuple[str, str, dict[str, str]]]]
-GroupsFor = Callable[[Target], list[list[tuple[str, str]]]]
+GroupsFor = Callable[[Target], list[list[tuple[str, RenderedCommand]]]]
 
 
 @dataclass
@@ -29,7 +36,15 @@ class Planned:
     strategy: Strategy | None
 
 
-def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
+def _unchanged(text: str) -> str:
+    return text
+
+
+def check_params(
+    strategy: Strategy, given: dict[str, str], redact: Redact = _unchanged
+) -> dict[str, str]:
+    """The strategy's parameters: given values or defaults, each checked against its type
+    and pattern. A refusal quotes the value, so it is masked with `redact` first."""
     declared = {p.name: p for p in strategy.params}
     unknown = sorted(set(given) - set(declared))
     if unknown:
@@ -44,7 +59,7 @@ def check_params(strategy: Strategy, given: dict[str, str]) -> dict[str, str]:
         try:
             values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern)
         except ParameterError as exc:
-            raise ProcedureError(str(exc)) from None
+            raise ProcedureError(redact(str(exc))) from None
     return values
 
 
@@ -64,16 +79,49 @@ def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
     return groups
 
 
-def strategy_params(state: IncidentState, name: str, strategy: Strategy) -> dict[str, str]:
+@dataclass(frozen=True)
+class Secrets:
+    """What turns the journal's masked record back into what hosts must get: the
+    parameter values given to this process (the journal holds them masked), and the
+    redaction that makes each command's shown form."""
+
+    redact: Redact = _unchanged
+    given: tuple[str, dict[str, str]] | None = None  # strategy name, its real values
+
+
+def strategy_params(
+    state: IncidentState, name: str, strategy: Strategy, secrets: Secrets
+) -> dict[str, str]:
     """The chosen strategy's parameters, checked again (the journal may be older than
-    the config), else another strategy's defaults."""
-    chosen = name == state.strategy
-    return check_params(strategy, dict(state.params) if chosen else {})
+    the config), else another strategy's defaults.
+
+    The real values are those given to this process. After a resume only the journal's
+    copy is left, and a value it holds masked is unknown here: the step is refused,
+    never run with the mask in place of the secret (unless the mask hides the
+    parameter's configured default, which is known)."""
+    if name != state.strategy:
+        return check_params(strategy, {}, secrets.redact)
+    if secrets.given is not None and secrets.given[0] == name:
+        return check_params(strategy, secrets.given[1], secrets.redact)
+    recorded = dict(state.params)
+    defaults = {p.name: p.default for p in strategy.params if p.default is not None}
+    for key, value in state.params.items():
+        if MASK not in value:
+            continue
+        default = defaults.get(key)
+        if default is not None and secrets.redact(default) == value:
+            recorded[key] = default
+            continue
+        raise ProcedureError(
+            f"parameter {key!r} of {name!r} is masked in the journal (a secret), so its"
+            " value is not known to this console: choose the strategy again and give it"
+        )
+    return check_params(strategy, recorded, secrets.redact)
 
 
-def render_command(
-    state: IncidentState, template: str, target: Target, params: dict[str, str]
-) -> str:
+def host_command(
+    state: IncidentState, template: str, target: Target, params: dict[str, str], redact: Redact
+) -> RenderedCommand:
     """One host's command: placeholders shell-quoted, run in the host's workdir."""
     values = {
         **params,
@@ -82,9 +130,9 @@ def render_command(
         "incident": state.incident_id or "",
     }
     try:
-        return in_workdir(render(template, values), target.workdir)
+        return render_command(template, values, target.workdir, redact)
     except ParameterError as exc:
-        raise ProcedureError(str(exc)) from None
+        raise ProcedureError(redact(str(exc))) from None
 
 
 def plan_step(
@@ -93,13 +141,17 @@ def plan_step(
     step: Step,
     only_hosts: list[str] | None,
     between_waves: BetweenWaves | None,
+    secrets: Secrets,
 ) -> Planned:
     """Render every host's commands, in groups that run one after another."""
     hosts = [h for h in state.hosts if not only_hosts or h in only_hosts]
     if step.kind is StepKind.COMMAND:
         template = step.command or ""
         targets = targets_for(settings.inventory, hosts)
-        rendered = {t.name: [[("run", render_command(state, template, t, {}))]] for t in targets}
+        rendered = {
+            t.name: [[("run", host_command(state, template, t, {}, secrets.redact))]]
+            for t in targets
+        }
         return Planned(lambda t: rendered[t.name], targets, RunPlan(), None)
     name = step.strategy or state.strategy
     if not name:
@@ -108,13 +160,14 @@ def plan_step(
     applies = [h for h in hosts if name in settings.inventory.system(state.hosts[h]).strategies]
     if not applies:
         raise ProcedureError(f"strategy {name!r} applies to none of the selected hosts")
-    params = strategy_params(state, name, strategy)
+    params = strategy_params(state, name, strategy, secrets)
     groups = strategy_groups(strategy, params)
     targets = targets_for(settings.inventory, applies)
     # Render for every host before anything is sent: a bad value stops the step here.
     rendered = {
         t.name: [
-            [(s, render_command(state, tpl, t, {**params, **x})) for s, tpl, x in g] for g in groups
+            [(s, host_command(state, tpl, t, {**params, **x}, secrets.redact)) for s, tpl, x in g]
+            for g in groups
         ]
         for t in targets
     }

@@ -14,12 +14,13 @@ from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus
 from console.model.strategies import Waves
+from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
 
 OUTPUT_BATCH_LINES = 200
 OUTPUT_BATCH_SECONDS = 0.05
 
-StagesFor = Callable[[Target], list[tuple[str, str]]]
+StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 BetweenWaves = Callable[[int, int], Awaitable[bool]]
 
 
@@ -193,11 +194,18 @@ class Runner:
             for index, (stage, command) in enumerate(stages):
                 # Write-ahead: the intent is on disk before the command is sent; hosts that
                 # start in the same moment share one fsync (group commit).
+                # The record gets the command with its secrets masked; the host, the real one.
+                masked = {"masked": True} if command.masked else {}
                 self.recorder.record_deferred(
-                    Kind.COMMAND_INTENT, command=command, stage=stage, attempt=attempt, **where
+                    Kind.COMMAND_INTENT,
+                    command=command.shown,
+                    stage=stage,
+                    attempt=attempt,
+                    **masked,
+                    **where,
                 )
                 await self.recorder.sync()
-                result = await self._execute(where, target, command, timeout)
+                result = await self._execute(where, target, command.sent, timeout)
                 outcome.output += result.pop("tail")
                 self.recorder.record_deferred(
                     Kind.COMMAND_RESULT,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
 from console.engine.integrity import IntegrityWatch, Summary
-from console.engine.plan import Planned, render_command, strategy_params
+from console.engine.plan import Planned, Secrets, host_command, strategy_params
 from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
 from console.engine.ssh import targets_for
 from console.model.events import Event, Kind
@@ -59,6 +59,7 @@ class StepActions:
     runner: Runner
     state: IncidentState
     confirm_wave: BetweenWaves | None
+    secrets: Secrets
 
     async def _execute(self, step: Step, planned: Planned, attempt: int) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
@@ -190,11 +191,11 @@ class StepActions:
         if not ran:
             raise ProcedureError(f"step {step.title!r} touched no host to undo")
         undo_id = f"{step_id}.undo"
-        params = strategy_params(self.state, name, strategy)
+        params = strategy_params(self.state, name, strategy, self.secrets)
         targets = targets_for(self.settings.inventory, ran)
+        undo, redact = strategy.commands.undo, self.secrets.redact
         rendered = {
-            t.name: [("undo", render_command(self.state, strategy.commands.undo, t, params))]
-            for t in targets
+            t.name: [("undo", host_command(self.state, undo, t, params, redact))] for t in targets
         }
         data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
         attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)

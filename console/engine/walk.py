@@ -8,6 +8,7 @@ from console.engine.conductor import Conductor, ProcedureError
 from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing
+from console.journal.redact import settings_redactor
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
@@ -52,10 +53,11 @@ def check_request(settings: Settings, request: RunRequest) -> None:
                 f"strategy {request.strategy!r} does not apply to system {system!r}"
             )
     try:
-        check_params(settings.strategy(request.strategy), request.params)
+        strategy = settings.strategy(request.strategy)
     except StopIteration:
         known = ", ".join(s.name for s in settings.strategies)
         raise ProcedureError(f"unknown strategy {request.strategy!r} (known: {known})") from None
+    check_params(strategy, request.params, settings_redactor(settings).text)
 
 
 async def walk(

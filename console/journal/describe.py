@@ -74,7 +74,8 @@ def _result(e: Event) -> str:
 
 
 def _intent(e: Event) -> str:
-    return f"sent {e.data.get('stage')} (attempt {e.data.get('attempt', 1)})"
+    masked = ", secrets masked in this record" if e.data.get("masked") else ""
+    return f"sent {e.data.get('stage')} (attempt {e.data.get('attempt', 1)}{masked})"
 
 
 def _integrity(e: Event) -> str:

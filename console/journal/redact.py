@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +12,8 @@ if TYPE_CHECKING:
     from console.model.settings import Settings
 
 MASK = "«redacted»"
+# Said wherever a masked command is shown before it is sent (dry run, preview).
+MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
 
 
 class Redactor:
@@ -21,6 +24,8 @@ class Redactor:
     ):
         secrets = [v for v in values if v]
         secrets += [os.environ[name] for name in env if os.environ.get(name)]
+        # Also as the console itself may quote one: for a shell, and in an error message.
+        secrets += [quoted(v) for v in secrets for quoted in (shlex.quote, repr)]
         alternatives = [re.escape(v) for v in sorted(set(secrets), key=len, reverse=True)]
         alternatives += [f"(?:{p})" for p in patterns]
         self._regex = re.compile("|".join(alternatives)) if alternatives else None

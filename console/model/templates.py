@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
@@ -18,6 +19,9 @@ TYPE_PATTERNS = {
     ),
     "name": r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}",
 }
+
+
+Redact = Callable[[str], str]
 
 
 class ParameterError(ValueError):
@@ -57,3 +61,38 @@ def in_workdir(command: str, workdir: str | None) -> str:
     if not workdir:
         return command
     return f"cd -- {shlex.quote(workdir)} || exit 97\n{command}"
+
+
+@dataclass(frozen=True)
+class RenderedCommand:
+    """One command for one host, twice. `sent` goes to the host and nowhere else;
+    `shown` has every secret masked and is all that the journal, screens, stdout and the
+    dry run ever get (str() gives it too, so a careless print shows no secret)."""
+
+    sent: str = field(repr=False)
+    shown: str
+
+    @property
+    def masked(self) -> bool:
+        """Whether `shown` hides something the host receives."""
+        return self.sent != self.shown
+
+    def __str__(self) -> str:
+        return self.shown
+
+    @classmethod
+    def typed(cls, command: str, workdir: str | None, redact: Redact) -> RenderedCommand:
+        """A command run exactly as a person typed it (ad-hoc, exec)."""
+        sent = in_workdir(command, workdir)
+        return cls(sent, redact(sent))
+
+
+def render_command(
+    template: str, values: Mapping[str, str], workdir: str | None, redact: Redact
+) -> RenderedCommand:
+    """Render `template` for the host with the real values, and for the record with
+    each value masked before it is quoted: a quoted secret (`'it'"'"'s'`) no longer
+    reads as the configured value, so masking only the finished command would miss it."""
+    sent = in_workdir(render(template, values), workdir)
+    masked = {name: redact(str(value)) for name, value in values.items()}
+    return RenderedCommand(sent, redact(in_workdir(render(template, masked), workdir)))

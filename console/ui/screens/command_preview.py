@@ -1,5 +1,6 @@
 """What a step would send, before it is run: every host's commands, rendered and
-quoted exactly as they would go out; hosts that would get the same ones are grouped."""
+quoted exactly as they would go out; hosts that would get the same ones are grouped.
+A secret is shown masked, and marked so: the host gets the real value."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-Commands = list[tuple[str, str]]
+from console.journal.redact import MASKED_NOTE
+from console.model.templates import RenderedCommand
+
+Commands = list[tuple[str, RenderedCommand]]
+MASKED_STYLE = "#e0b44c"
 
 
 def grouped(per_host: dict[str, Commands]) -> list[tuple[list[str], Commands]]:
@@ -31,8 +36,10 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
         text.append(f"  ({len(hosts)} host{'s' if len(hosts) != 1 else ''})\n", style="dim")
         for stage, command in commands:
             text.append(f"  {stage}\n", style="bold")
-            for line in command.strip().splitlines():
+            for line in command.shown.strip().splitlines():
                 text.append(f"    {line}\n")
+            if command.masked:
+                text.append(f"    # {MASKED_NOTE}\n", style=MASKED_STYLE)
     return text
 
 

@@ -182,7 +182,8 @@ class ExecutionScreen(IncidentScreen):
 
     def _title(self, step_id: str) -> str:
         if step_id.startswith("adhoc-"):
-            return f"Ad-hoc {step_id[6:]}: {self._adhoc_commands.get(step_id) or 'command'}"
+            command = self._adhoc_commands.get(step_id)
+            return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
         return self.conductor.step(step_id).title
 
     def _is_probe(self, step_id: str | None) -> bool:
@@ -372,8 +373,12 @@ class ExecutionScreen(IncidentScreen):
         except ProcedureError as exc:
             self.notify(str(exc), title="Not run", severity="error")
             return
-        where = f"{len(hosts)} host(s)"
+        where, shown = f"{len(hosts)} host(s)", self._masked(command)
         if ok:
-            self.notify(f"“{command}” succeeded on {where}.", title="Ad-hoc command")
+            self.notify(f"“{shown}” succeeded on {where}.", title="Ad-hoc command", markup=False)
         else:
-            self.notify(f"“{command}” failed on some of {where}.", severity="error")
+            self.notify(f"“{shown}” failed on some of {where}.", severity="error", markup=False)
+
+    def _masked(self, command: str) -> str:
+        """A typed command as screens show it: its secrets masked (it is sent as typed)."""
+        return self.app.engine.redactor.text(command)

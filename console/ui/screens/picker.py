@@ -139,9 +139,37 @@ class PickerScreen(Screen):
                     name=param.name,
                     classes="param",
                     compact=True,
+                    password=self._secret(param.default or ""),
                 )
             )
+        widgets.append(Static("", id="params-secret", classes="muted", markup=False))
         box.mount_all(widgets)
+        self.call_after_refresh(self._show_secret_note)
+
+    def _secret(self, value: str) -> bool:
+        """Whether console.toml's [redact] covers `value`: then it is hidden here too."""
+        return bool(value) and self.app.engine.redactor.text(value) != value
+
+    def _mask_if_secret(self, field: Input) -> None:
+        """A value the redaction covers is hidden as soon as it is typed, as every record
+        of it is; the host still gets it exactly as typed."""
+        if self._secret(field.value):
+            field.password = True
+        elif not field.value:
+            field.password = False
+        self._show_secret_note()
+
+    def _show_secret_note(self) -> None:
+        notes = self.query("#params-secret").results(Static)
+        note = next(iter(notes), None)
+        if note is None:
+            return
+        hidden = [i.name for i in self.query(".param").results(Input) if i.password]
+        note.display = bool(hidden)
+        note.update(
+            f"{', '.join(h for h in hidden if h)}: a secret ([redact] in console.toml), hidden"
+            " here and masked in the record; the hosts get it as typed."
+        )
 
     # -- reachability --------------------------------------------------------------
 
@@ -226,6 +254,8 @@ class PickerScreen(Screen):
         if event.input.id == "filter":
             self.tree.filter = event.value
             self.tree.rebuild()
+        elif event.input.has_class("param"):
+            self._mask_if_secret(event.input)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
