@@ -275,12 +275,15 @@ def start_sshd(
     *,
     extra_config: str = "",
     authorized_keys: list[str],
+    options: Iterable[str] = (),
 ) -> SshdServer:
     """Start ``sshd -D -e`` on a free loopback port and wait until it greets.
 
     sshd reads AuthorizedKeysFile with the *account's* uid, so when the
     account is not us the keys file lives in a private dir in its home
     (pytest's tmp dirs are 0700 root); that dir is removed by ``stop()``.
+    ``options`` are passed as ``-o`` and win over the file (``LogLevel=DEBUG1`` logs
+    each forwarded connection's target).
     """
     if not sshd_available():
         raise FileNotFoundError(f"{SSHD} is not installed")
@@ -311,7 +314,14 @@ def start_sshd(
         config_path.write_text(_config(port, workdir, account, keys_file, extra_config))
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(SSHD), "-D", "-e", "-f", str(config_path)],
+                [
+                    str(SSHD),
+                    "-D",
+                    "-e",
+                    "-f",
+                    str(config_path),
+                    *(arg for option in options for arg in ("-o", option)),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,

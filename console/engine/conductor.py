@@ -285,7 +285,7 @@ class Conductor(StepActions, IncidentLocking):
         """Trust a host's UNKNOWN key after a person compared its fingerprint; journalled."""
         target = targets_for(self.settings.inventory, [host])[0]
         try:
-            line = await self.pool.accept_host_key(target, fingerprint)
+            accepted = await self.pool.accept_host_key(target, fingerprint)
         except HostFailure as failure:
             raise ProcedureError(f"{host}: {failure.detail}") from None
         self.recorder.record(
@@ -293,8 +293,9 @@ class Conductor(StepActions, IncidentLocking):
             system=target.system,
             host=host,
             fingerprint=fingerprint,
-            known_hosts=str(self.pool.known_hosts),
-            entry=line,
+            endpoint=accepted.endpoint,
+            known_hosts=accepted.known_hosts,
+            entry=accepted.entry,
         )
 
     async def abort(self, reason: str) -> None:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
 from console.model.probes import Probe
 
+# ProxyJump's syntax: `none`, or hops `[user@]host[:port]` separated by commas.
+JUMP_PATTERN = r"^(none|[^\s,]+(,[^\s,]+)*)$"
+
 
 class SshDefaults(Strict):
-    """How to reach hosts unless a host or ~/.ssh/config says otherwise."""
+    """How to reach hosts when neither the host's own entry nor ssh_config says.
+
+    Precedence is OpenSSH's: a value set on the host in the inventory wins, then
+    ssh_config (`config_files`, first match wins), then these defaults."""
 
     user: str | None = None
-    port: int = Field(default=22, ge=1, le=65535)
+    port: int | None = Field(default=None, ge=1, le=65535)
     identity_files: list[str] = []
     known_hosts: str | None = None
-    jump_host: str | None = None
+    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
     use_ssh_config: bool = True
+    config_files: list[str] = ["~/.ssh/config", "/etc/ssh/ssh_config"]
     connect_timeout: float = Field(default=10.0, gt=0)
     login_timeout: float = Field(default=15.0, gt=0)
     command_timeout: float = Field(default=300.0, gt=0)
@@ -32,8 +39,24 @@ class Host(Strict):
     address: str | None = None
     port: int | None = Field(default=None, ge=1, le=65535)
     user: str | None = None
+    identity_files: list[str] = []
+    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
+    proxy_command: str | None = None
     workdir: str | None = None
     tags: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_route(self) -> Host:
+        if self.jump_host and self.proxy_command:
+            raise ValueError("set jump_host or proxy_command, not both")
+        return self
+
+
+class AnsibleSource(Strict):
+    """A system's hosts read from an Ansible inventory's group, at load."""
+
+    inventory: str
+    group: str = "all"
 
 
 class System(Strict):
@@ -42,6 +65,8 @@ class System(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
     hosts: list[Host] = Field(min_length=1)
+    ansible: AnsibleSource | None = None
+    jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
     workdir: str | None = None
     tags: list[str] = []
     strategies: list[str] = []

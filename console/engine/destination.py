@@ -1,0 +1,298 @@
+"""Where a connection really goes: ssh_config resolved as OpenSSH resolves it.
+
+asyncssh parses the files (Host and Match blocks, Include, first value wins, %-tokens);
+this module adds what asyncssh leaves out and the console needs exactly:
+- the inventory's per-host values are set before the files are read, as `ssh -o` would
+  set them, so they win and `Match host`, `%h` and `%r` see them;
+- ProxyJump and ProxyCommand compete, the first one found wins (as in OpenSSH);
+- ProxyJump hops are themselves resolved through ssh_config (aliases, chains `a,b`,
+  `none`), so each hop can be one connection shared by every host behind it, checked
+  against the same known_hosts files, instead of one private tunnel per host;
+- HashKnownHosts, GlobalKnownHostsFile and StrictHostKeyChecking are read (the last one
+  only to say it is ignored: host keys are always checked);
+- the `[ssh]` defaults fill in what neither the host nor ssh_config set.
+Each distinct destination is resolved once.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
+
+from console.model.inventory import SshDefaults
+
+DEFAULT_USER_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
+DEFAULT_GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
+MAX_HOPS = 16
+# Options whose %-tokens are expanded, once, after every file is read.
+EXPANDED = (
+    "IdentityFile",
+    "CertificateFile",
+    "IdentityAgent",
+    "ProxyCommand",
+    "UserKnownHostsFile",
+    "GlobalKnownHostsFile",
+)
+_UNSET = object()
+
+
+class RouteError(ValueError):
+    """ssh_config or a jump specification that cannot be followed (loop, bad syntax)."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Values set before ssh_config is read: they win over it (the inventory's host)."""
+
+    hostname: str | None = None
+    port: int | None = None
+    user: str | None = None
+    jump: str | None = None  # a ProxyJump spec, or "none"
+    proxy_command: str | None = None
+    identity_files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Destination:
+    """One SSH endpoint, fully resolved; `jump` is the hop it is reached through."""
+
+    alias: str
+    host: str
+    port: int
+    user: str
+    jump: Destination | None = None
+    proxy_command: str | None = None
+    identity_files: tuple[str, ...] = ()
+    identities_only: bool = False
+    user_known_hosts: tuple[str, ...] = DEFAULT_USER_KNOWN_HOSTS
+    global_known_hosts: tuple[str, ...] = DEFAULT_GLOBAL_KNOWN_HOSTS
+    hash_known_hosts: bool = False
+    host_key_alias: str | None = None
+    connect_timeout: float = 10.0
+    keepalive_interval: float = 15.0
+    keepalive_count_max: int = 3
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.user}@{self.host}:{self.port}"
+
+    @property
+    def hops(self) -> list[Destination]:
+        """The jump hosts in the order they are reached, first hop first."""
+        chain: list[Destination] = []
+        hop = self.jump
+        while hop is not None:
+            chain.insert(0, hop)
+            hop = hop.jump
+        return chain
+
+    @property
+    def known_hosts_files(self) -> tuple[str, ...]:
+        return (*self.user_known_hosts, *self.global_known_hosts)
+
+    @property
+    def key_host(self) -> str:
+        """The name host keys are recorded under (HostKeyAlias, else HostName)."""
+        return self.host_key_alias or self.host
+
+    def describe(self) -> str:
+        """`user@host:port`, then how it is reached: `via a → b`, or the proxy command."""
+        hops = self.hops
+        route = ""
+        if hops:
+            first = hops[0]
+            if first.proxy_command:
+                route = f" via proxy command `{first.proxy_command}` then"
+            route += " via " + " → ".join(h.endpoint for h in hops)
+        elif self.proxy_command:
+            route = f" via proxy command `{self.proxy_command}`"
+        return self.endpoint + route
+
+    def proxy_argv(self) -> list[str] | None:
+        """The proxy command as OpenSSH runs it: `exec` under the user's shell."""
+        if not self.proxy_command:
+            return None
+        return [os.environ.get("SHELL") or "/bin/sh", "-c", f"exec {self.proxy_command}"]
+
+
+class _Config(SSHClientConfig):
+    """asyncssh's client config, seeded with the inventory's values, plus the options
+    asyncssh does not read (HashKnownHosts, StrictHostKeyChecking), known_hosts paths
+    %-expanded, and ProxyJump/ProxyCommand competing as in OpenSSH."""
+
+    _percent_expand: set[str] = set()  # asyncssh expands after each file: once is right
+
+    def __init__(self, last_config, reload, canonical, final, local_user, user, host, port, seed):
+        super().__init__(last_config, reload, canonical, final, local_user, user, host, port)
+        self._options.update(seed)
+
+    def expand_tokens(self) -> None:
+        """%h, %p, %r, %d, ... with the final values (after the last file was read)."""
+        for option in EXPANDED:
+            value = self._options.get(option)
+            if isinstance(value, list):
+                self._options[option] = [self._expand_val(v) for v in value]
+            elif isinstance(value, str):
+                self._options[option] = self._expand_val(value)
+
+    def _set_proxy(self, option: str, args: list[str]) -> None:
+        """As OpenSSH (checked with `ssh -G`): the first of the two found wins, except
+        that `ProxyJump none` does not stop a later ProxyCommand."""
+        options = self._options
+        taken = "ProxyCommand" in options or (
+            "ProxyJump" in options and (option == "ProxyJump" or options["ProxyJump"])
+        )
+        if taken:
+            args.clear()
+            return
+        self._set_string(option, args)
+
+    _handlers = {
+        **SSHClientConfig._handlers,
+        "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool),
+        "stricthostkeychecking": ("StrictHostKeyChecking", SSHConfig._set_bool_or_str),
+        "proxyjump": ("ProxyJump", _set_proxy),
+        "proxycommand": ("ProxyCommand", _set_proxy),
+    }
+
+
+def parse_hop(spec: str) -> tuple[str | None, str, int | None]:
+    """`[user@]host[:port]` (or `[v6]:port`) as (user, host, port)."""
+    user, _, hostport = spec.rpartition("@")
+    host, port = hostport, None
+    if hostport.startswith("["):
+        inner, _, rest = hostport[1:].partition("]")
+        host, port_text = inner, rest.removeprefix(":")
+        port = int(port_text) if port_text else None
+    elif hostport.count(":") == 1:
+        host, _, port_text = hostport.partition(":")
+        port = int(port_text)
+    if not host or (port is not None and not 0 < port < 65536):
+        raise RouteError(f"jump host {spec!r}: expected [user@]host[:port]")
+    return user or None, host, port
+
+
+class Resolver:
+    """Resolves inventory hosts and jump hosts into Destinations, each once."""
+
+    def __init__(self, defaults: SshDefaults, local_user: str | None = None):
+        self.defaults = defaults
+        self.local_user = local_user or getpass.getuser()
+        names = defaults.config_files if defaults.use_ssh_config else []
+        self.config_files = [
+            p for n in names if (p := Path(n).expanduser()).is_file() and os.access(p, os.R_OK)
+        ]
+        self._cache: dict[tuple, Destination] = {}
+
+    def resolve(self, alias: str, preset: Preset = Preset()) -> Destination:
+        """The destination an inventory host named `alias` really is."""
+        return self._resolve(alias, preset, hop=False, seen=())
+
+    def _resolve(self, alias: str, preset: Preset, hop: bool, seen: tuple[str, ...]) -> Destination:
+        key = (alias, preset, hop)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._build(alias, preset, hop, seen)
+        return found
+
+    def _load(self, alias: str, preset: Preset) -> _Config:
+        seed: dict[str, object] = {}
+        if preset.hostname:
+            seed["Hostname"] = preset.hostname
+        if preset.jump:
+            seed["ProxyJump"] = None if preset.jump.lower() == "none" else preset.jump
+        if preset.proxy_command:
+            seed["ProxyCommand"] = preset.proxy_command
+        # /dev/null when there are no files: the %-tokens still get expanded.
+        files = self.config_files or [Path(os.devnull)]
+        try:
+            config = _Config.load(
+                None,
+                files,
+                False,
+                False,
+                False,
+                self.local_user,
+                preset.user or (),
+                alias,
+                preset.port or (),
+                seed,
+            )
+            config.expand_tokens()
+        except (ConfigParseError, OSError) as exc:
+            raise RouteError(f"ssh_config: {exc}") from None
+        return config
+
+    def _build(self, alias: str, preset: Preset, hop: bool, seen: tuple[str, ...]) -> Destination:
+        if alias in seen or len(seen) > MAX_HOPS:
+            raise RouteError("ProxyJump loop: " + " → ".join((*seen, alias)))
+        config = self._load(alias, preset)
+        d = self.defaults
+        get = config.get
+        jump_spec = get("ProxyJump", _UNSET)
+        proxy_command = get("ProxyCommand")
+        if jump_spec is _UNSET:
+            jump_spec = None
+            direct = get("ProxyCommand", _UNSET) is not _UNSET  # ProxyCommand, even `none`
+            if not hop and d.jump_host and not direct:
+                jump_spec = None if d.jump_host.lower() == "none" else d.jump_host
+        identity = [*preset.identity_files, *(get("IdentityFile") or [])] or d.identity_files
+        user_known = get("UserKnownHostsFile")
+        if user_known is None:
+            user_known = [d.known_hosts] if d.known_hosts else DEFAULT_USER_KNOWN_HOSTS
+        notes = []
+        strict = get("StrictHostKeyChecking")
+        if strict is not None and strict is not True:
+            notes.append(
+                f"StrictHostKeyChecking {_word(strict)} ignored: host keys are always checked"
+            )
+        jump = self._jump_chain(jump_spec, (*seen, alias)) if jump_spec else None
+        return Destination(
+            alias=alias,
+            host=str(get("Hostname", alias)),
+            port=int(get("Port") or d.port or 22),
+            user=str(get("User") or d.user or self.local_user),
+            jump=jump,
+            proxy_command=None if jump else proxy_command,
+            identity_files=tuple(str(Path(p).expanduser()) for p in identity),
+            identities_only=bool(get("IdentitiesOnly")),
+            user_known_hosts=_paths(user_known),
+            global_known_hosts=_paths(get("GlobalKnownHostsFile", DEFAULT_GLOBAL_KNOWN_HOSTS)),
+            hash_known_hosts=bool(get("HashKnownHosts")),
+            host_key_alias=get("HostKeyAlias"),
+            connect_timeout=float(get("ConnectTimeout") or d.connect_timeout),
+            keepalive_interval=float(get("ServerAliveInterval", d.keepalive_interval)),
+            keepalive_count_max=int(get("ServerAliveCountMax", 3)),
+            notes=tuple(notes),
+        )
+
+    def _jump_chain(self, spec: str, seen: tuple[str, ...]) -> Destination:
+        """`a,b`: a is reached as its own config says; each later hop through the one
+        before it (OpenSSH ignores a later hop's own ProxyJump)."""
+        previous: Destination | None = None
+        for part in spec.split(","):
+            user, host, port = parse_hop(part.strip())
+            preset = Preset(user=user, port=port)
+            if previous is not None:
+                preset = Preset(user=user, port=port, jump="none")
+            hop = self._resolve(host, preset, hop=True, seen=seen)
+            if previous is not None:
+                hop = replace(hop, jump=previous, proxy_command=None)
+            previous = hop
+        assert previous is not None
+        return previous
+
+
+def _paths(values) -> tuple[str, ...]:
+    return tuple(str(Path(v).expanduser()) for v in values)
+
+
+def _word(value: object) -> str:
+    return (
+        {False: "no", True: "yes"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    )

@@ -1,0 +1,197 @@
+"""One SSH handshake to a resolved Destination, host keys always checked.
+
+Options are built once per destination (and again only when its known_hosts files
+change); identity files are loaded once per distinct list. ssh_config was resolved
+already, so asyncssh is told to read no config file of its own (it would otherwise
+read ~/.ssh/config again, and could pick up a ProxyJump the console did not show).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+
+from console.engine.destination import Destination
+from console.engine.failures import HostFailure, classify_connect_error
+from console.engine.known_hosts import KnownHosts, host_pattern
+from console.model.inventory import SshDefaults
+from console.model.status import FailureClass
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A host key written to known_hosts after a person (or --accept-host-key) agreed."""
+
+    endpoint: str
+    known_hosts: str
+    entry: str
+
+
+class Dialer:
+    """Makes the handshakes; knows which keys are trusted and writes accepted ones."""
+
+    def __init__(self, defaults: SshDefaults):
+        self.defaults = defaults
+        self.known = KnownHosts()
+        self._keys: dict[tuple[str, ...], tuple[list, list[bytes]]] = {}
+        self._options: dict[Destination, tuple[object, asyncssh.SSHClientConnectionOptions]] = {}
+
+    def options(self, dest: Destination) -> asyncssh.SSHClientConnectionOptions:
+        """The destination's options, built once per change of its known_hosts files."""
+        known = self.known.parsed(dest.known_hosts_files)
+        cached = self._options.get(dest)
+        if cached is not None and cached[0] is known:
+            return cached[1]
+        try:
+            keys, identities = self._client_keys(dest.identity_files)
+            options = asyncssh.SSHClientConnectionOptions(
+                config=[os.devnull],
+                host=dest.host,
+                port=dest.port,
+                username=dest.user,
+                known_hosts=known,
+                host_key_alias=dest.host_key_alias,
+                client_keys=keys or (),
+                agent_identities=identities if dest.identities_only else (),
+                proxy_command=dest.proxy_argv(),
+                agent_forwarding=False,
+                gss_auth=False,
+                gss_kex=False,
+                keepalive_interval=dest.keepalive_interval or None,
+                keepalive_count_max=dest.keepalive_count_max,
+            )
+        except (OSError, asyncssh.Error, ValueError) as exc:
+            raise HostFailure(FailureClass.AUTH, f"cannot load SSH options: {exc}") from None
+        self._options[dest] = (known, options)
+        return options
+
+    def _client_keys(self, files: tuple[str, ...]) -> tuple[list, list[bytes]]:
+        """Keys from the identity files (missing or encrypted ones skipped, as OpenSSH
+        does: the agent may hold them), and the public keys IdentitiesOnly allows."""
+        hit = self._keys.get(files)
+        if hit is None:
+            keys, identities = [], []
+            for name in files:
+                with contextlib.suppress(OSError):
+                    keys += asyncssh.load_keypairs(name, ignore_encrypted=True)
+                with contextlib.suppress(OSError, asyncssh.KeyImportError):
+                    identities.append(asyncssh.read_public_key(name + ".pub").public_data)
+            identities += [k.public_data for k in keys]
+            hit = self._keys[files] = (keys, identities)
+        return hit
+
+    def knows(self, dest: Destination) -> bool:
+        return self.known.knows(dest.known_hosts_files, dest.key_host, dest.port)
+
+    async def connect(self, dest: Destination, options, tunnel) -> asyncssh.SSHClientConnection:
+        """Handshake and log in; raises HostFailure, with the fingerprint of a key that
+        is unknown or does not match."""
+        try:
+            return await self._handshake(dest, options, tunnel)
+        except asyncssh.HostKeyNotVerifiable:
+            raise await self._host_key_failure(dest, options, tunnel) from None
+        except Exception as exc:
+            raise classify_connect_error(exc) from None
+
+    async def _handshake(self, dest: Destination, options, tunnel) -> asyncssh.SSHClientConnection:
+        """TCP within the connect timeout, then SSH login within login_timeout; through a
+        tunnel or a proxy command, both within their sum."""
+        login = self.defaults.login_timeout
+        if tunnel is not None or dest.proxy_command:
+            return await asyncio.wait_for(
+                asyncssh.connect(dest.host, dest.port, options=options, tunnel=tunnel or ()),
+                dest.connect_timeout + login,
+            )
+        sock = await asyncio.wait_for(_tcp(dest.host, dest.port), dest.connect_timeout)
+        try:
+            return await asyncio.wait_for(
+                asyncssh.connect(dest.host, dest.port, options=options, sock=sock), login
+            )
+        except TimeoutError:
+            sock.close()
+            raise HostFailure(
+                FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
+            ) from None
+
+    async def _offered_key(self, dest: Destination, options, tunnel) -> asyncssh.SSHKey | None:
+        return await asyncio.wait_for(
+            asyncssh.get_server_host_key(
+                dest.host,
+                dest.port,
+                tunnel=tunnel or (),
+                proxy_command=dest.proxy_argv() or (),
+                options=options,
+            ),
+            dest.connect_timeout,
+        )
+
+    async def _host_key_failure(self, dest: Destination, options, tunnel) -> HostFailure:
+        """Unknown (fingerprint shown, may be accepted) or mismatched (refused, always)."""
+        fingerprint = None
+        with contextlib.suppress(Exception):
+            key = await self._offered_key(dest, options, tunnel)
+            fingerprint = key.get_fingerprint("sha256") if key else None
+        where = host_pattern(dest.key_host, dest.port)
+        files = ", ".join(dest.known_hosts_files) or "no known_hosts file"
+        if self.knows(dest):
+            return HostFailure(
+                FailureClass.HOSTKEY_MISMATCH,
+                f"host key for {where} does not match {files}:"
+                f" offered {fingerprint or 'unknown key'}; refused",
+                fingerprint,
+            )
+        return HostFailure(
+            FailureClass.HOSTKEY_UNKNOWN,
+            f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}",
+            fingerprint,
+        )
+
+    async def accept(self, dest: Destination, fingerprint: str, tunnel) -> Accepted:
+        """Write the key `dest` offers to its first UserKnownHostsFile, hashed if
+        HashKnownHosts says so, only if its fingerprint is exactly `fingerprint`."""
+        if not dest.user_known_hosts:
+            raise HostFailure(
+                FailureClass.HOSTKEY_UNKNOWN,
+                f"{dest.alias}: UserKnownHostsFile is none, nowhere to record a key; refused",
+            )
+        try:
+            key = await self._offered_key(dest, self.options(dest), tunnel)
+        except HostFailure:
+            raise
+        except Exception as exc:
+            raise classify_connect_error(exc) from None
+        if key is None or key.get_fingerprint("sha256") != fingerprint:
+            raise HostFailure(
+                FailureClass.HOSTKEY_MISMATCH,
+                f"{dest.alias} now offers a different key"
+                f" ({key.get_fingerprint('sha256') if key else 'none'}); refused",
+            )
+        path = Path(dest.user_known_hosts[0])
+        entry = self.known.append(path, dest.key_host, dest.port, key, dest.hash_known_hosts)
+        return Accepted(dest.endpoint, str(path), entry)
+
+
+async def _tcp(host: str, port: int) -> socket.socket:
+    """A connected, non-blocking TCP socket to the first address that answers."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    last: OSError | None = None
+    for family, type_, proto, _, address in infos:
+        sock = socket.socket(family, type_, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+        except BaseException:
+            sock.close()
+            raise
+    raise last or OSError(f"{host}: no address")
