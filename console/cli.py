@@ -10,7 +10,7 @@ from pathlib import Path
 from console import __version__, headless
 from console.demo.faults import Fault
 from console.engine.conductor import ProcedureError
-from console.engine.walk import RunRequest, check_request
+from console.engine.walk import RunRequest, check_accept_keys, check_request
 from console.journal.export import EXPORTERS
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
 from console.model.settings import ConfigError, Settings, load_settings
@@ -58,6 +58,11 @@ def build_parser() -> Parser:
     exec_ = subcommand("exec", help="run one command across hosts, journalled like a step")
     _add_target_options(exec_)
     exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
+    exec_.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print where each host goes and the command as sent; connect to nothing",
+    )
     exec_.add_argument("command_text", metavar="COMMAND")
 
     resume = subcommand("resume", help="reopen an incident after a crash or a closed terminal")
@@ -97,6 +102,14 @@ def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
     parser.add_argument("--systems", required=True, help="comma-separated systems")
     parser.add_argument("--hosts", default="", help="comma-separated hosts within those systems")
+    parser.add_argument(
+        "--accept-host-key",
+        action="append",
+        default=[],
+        metavar="HOST=SHA256:...",
+        help="trust HOST's unknown key (or its jump host's) if it is exactly this"
+        " fingerprint; journalled",
+    )
     _add_inject(parser)
 
 
@@ -170,6 +183,17 @@ def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault
         raise UsageError(str(exc)) from None
 
 
+def host_keys(items: list[str]) -> dict[str, str]:
+    """`--accept-host-key HOST=SHA256:...` options as {host: fingerprint}."""
+    keys = {}
+    for item in items:
+        host, sep, fingerprint = item.partition("=")
+        if not sep or not host.strip():
+            raise UsageError(f"--accept-host-key {item!r}: expected HOST=SHA256:...")
+        keys[host.strip()] = fingerprint.strip()
+    return keys
+
+
 def split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -234,6 +258,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         reason=args.reason,
         yes=args.yes,
         title=args.title,
+        accept_keys=host_keys(args.accept_host_key),
     )
     if args.dry_run:
         if faults:
@@ -283,7 +308,13 @@ def cmd_exec(args: argparse.Namespace) -> int:
     hosts = resolve_hosts(settings, systems, split(args.hosts))
     if not args.command_text.strip():
         raise UsageError("COMMAND is empty")
-    options = headless.RunOptions(demo=args.demo, journal=args.journal)
+    if args.dry_run:
+        if faults:
+            raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
+        return headless.dry_exec(settings, args.command_text, hosts)
+    keys = host_keys(args.accept_host_key)
+    check_accept_keys(settings, systems, keys)
+    options = headless.RunOptions(demo=args.demo, journal=args.journal, accept_keys=keys)
     return asyncio.run(
         headless.run_exec(settings, faults, options, args.command_text, systems, hosts)
     )

@@ -8,7 +8,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from console.demo.faults import Fault
@@ -16,10 +16,11 @@ from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.notifier import target_of
 from console.engine.probe_report import probe_once
+from console.engine.routes import Route, routes
 from console.engine.runner import supervised
 from console.engine.session import Engine
-from console.engine.ssh import SshPool
-from console.engine.walk import RunRequest, check_request, walk
+from console.engine.ssh import SshPool, targets_for
+from console.engine.walk import RunRequest, accept_keys, check_request, walk
 from console.engine.watcher import Watcher
 from console.journal.describe import console_line
 from console.journal.lock import SystemLocks, WriterLock
@@ -32,6 +33,7 @@ from console.model.events import Event, Kind
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
+from console.model.templates import in_workdir
 from console.paths import incidents_dir, locks_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -44,6 +46,7 @@ class RunOptions:
     quiet: bool = False
     take_over_lock: str | None = None
     drill: bool = False
+    accept_keys: dict[str, str] = field(default_factory=dict)
 
 
 @contextlib.asynccontextmanager
@@ -217,6 +220,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                 f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
                 " when the rollback starts, resolved on close"
             )
+        unroutable = _print_routes(settings, conductor.state.hosts)
         for phase in settings.procedure.phases:
             if phase.phase is Phase.POST:
                 break
@@ -238,7 +242,37 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                 else:
                     print(step.description or f"({step.kind} step)")
         recorder.close()
-    return EXIT_OK
+    return _routes_verdict(unroutable)
+
+
+def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
+    """`exec --dry-run`: where each host goes and the command as it gets it."""
+    print("# dry run: nothing is sent. On each host, the command runs as")
+    print(f"#   {supervised('COMMAND')}")
+    unroutable = _print_routes(settings, hosts)
+    redactor = settings_redactor(settings)
+    for target in targets_for(settings.inventory, hosts):
+        sent = in_workdir(command, target.workdir).strip()
+        shown = redactor.text(sent)
+        print(f"\n### {target.name} run\n{shown}")
+        if shown != sent:
+            print(f"# {MASKED_NOTE}")
+    return _routes_verdict(unroutable)
+
+
+def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
+    """`host: user@hostname:port via ...` for each host; the routes that cannot be followed."""
+    print("\n## Where each host goes (resolved through ssh_config; nothing is connected)")
+    found = routes(settings.inventory, hosts)
+    for route in found:
+        print(route.line())
+    return [r for r in found if r.error]
+
+
+def _routes_verdict(unroutable: list[Route]) -> int:
+    for route in unroutable:
+        print(f"error: {route.host}: {route.error}", file=sys.stderr)
+    return EXIT_USAGE if unroutable else EXIT_OK
 
 
 def _probe_plan(settings: Settings, systems: list[str]) -> str:
@@ -271,6 +305,12 @@ async def run_exec(
             conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
         conductor.recorder.subscribe(_print_exec_event)
         try:
+            try:
+                await accept_keys(conductor, options.accept_keys)
+            except ProcedureError as refused:
+                if not options.journal:
+                    conductor.close(f"refused: {refused}")
+                raise
             ok = await conductor.run_adhoc(command, hosts)
             if not options.journal:
                 conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
@@ -286,6 +326,8 @@ def _print_exec_event(event: Event) -> None:
         host = event.where.host
         stream.write("".join(f"{host}: {line}\n" for line in event.data.get("lines", [])))
         stream.flush()
+    elif event.kind == Kind.HOSTKEY_ACCEPTED:
+        print(console_line(event), flush=True)
     elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
         d = event.data
         print(

@@ -14,8 +14,8 @@ from console.paths import demo_config
 RUN = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
 
 
-def cli(*args, state_dir, timeout=90):
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state_dir)}
+def cli(*args, state_dir, timeout=90, **env_vars):
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state_dir), **env_vars}
     return subprocess.run(
         [sys.executable, "-m", "console", *args],
         capture_output=True,

@@ -281,13 +281,17 @@ class Conductor(StepActions, IncidentLocking):
         runs = self.state.step(step_id).hosts
         return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
 
-    async def accept_host_key(self, host: str, fingerprint: str) -> None:
-        """Trust a host's UNKNOWN key after a person compared its fingerprint; journalled."""
+    async def accept_host_key(self, host: str, fingerprint: str, via: str = "") -> bool:
+        """Trust the UNKNOWN key on the way to `host` (its own or a jump host's) after a
+        person compared its fingerprint, or `--accept-host-key` named it exactly;
+        journalled. False if that key was trusted already (nothing written)."""
         target = targets_for(self.settings.inventory, [host])[0]
         try:
             accepted = await self.pool.accept_host_key(target, fingerprint)
         except HostFailure as failure:
             raise ProcedureError(f"{host}: {failure.detail}") from None
+        if accepted is None:
+            return False
         self.recorder.record(
             Kind.HOSTKEY_ACCEPTED,
             system=target.system,
@@ -296,7 +300,9 @@ class Conductor(StepActions, IncidentLocking):
             endpoint=accepted.endpoint,
             known_hosts=accepted.known_hosts,
             entry=accepted.entry,
+            **({"via": via} if via else {}),
         )
+        return True
 
     async def abort(self, reason: str) -> None:
         if not reason.strip():

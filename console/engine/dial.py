@@ -89,6 +89,10 @@ class Dialer:
     def knows(self, dest: Destination) -> bool:
         return self.known.knows(dest.known_hosts_files, dest.key_host, dest.port)
 
+    def trusted(self, dest: Destination) -> set[str]:
+        """SHA256 fingerprints of the keys recorded for `dest`."""
+        return self.known.fingerprints(dest.known_hosts_files, dest.key_host, dest.port)
+
     async def connect(self, dest: Destination, options, tunnel) -> asyncssh.SSHClientConnection:
         """Handshake and log in; raises HostFailure, with the fingerprint of a key that
         is unknown or does not match."""

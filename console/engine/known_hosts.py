@@ -69,6 +69,10 @@ class KnownHosts:
         found = self.parsed(files).match(host, host, None if port == 22 else port)
         return bool(found[0] or found[1])
 
+    def fingerprints(self, files: tuple[str, ...], host: str, port: int) -> set[str]:
+        found = self.parsed(files).match(host, host, None if port == 22 else port)
+        return {key.get_fingerprint("sha256") for key in found[0]}
+
     @staticmethod
     def append(path: Path, host: str, port: int, key: asyncssh.SSHKey, hash_it: bool) -> str:
         """Append `key` for host:port to `path` (made 0600 in a 0700 directory if new);

@@ -121,9 +121,9 @@ class SshPool:
         """A short command's completed process; raises HostFailure or asyncssh errors."""
         return await self._io.call(remote.run(self, target, command, timeout))
 
-    async def accept_host_key(self, target: Target, fingerprint: str) -> Accepted:
+    async def accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
         """Trust the first UNKNOWN key on the way to `target` (a jump host's, or its
-        own), if it still has the fingerprint the person saw."""
+        own), if it still has the fingerprint the person saw; None if it is trusted already."""
         return await self._io.call(self._accept_host_key(target, fingerprint))
 
     async def close(self) -> None:
@@ -177,7 +177,7 @@ class SshPool:
         self.handshakes_done += 1
         return conn
 
-    async def _accept_host_key(self, target: Target, fingerprint: str) -> Accepted:
+    async def _accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
         try:
             dest = self.destination(target)
         except RouteError as exc:
@@ -185,6 +185,8 @@ class SshPool:
         route = [*dest.hops, dest]
         unknown = next((d for d in route if not self.dialer.knows(d)), None)
         if unknown is None:
+            if any(fingerprint in self.dialer.trusted(d) for d in route):
+                return None  # already trusted: nothing to write
             raise HostFailure(
                 FailureClass.HOSTKEY_MISMATCH, "a different key is already known; refused"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from console.engine.conductor import Conductor, ProcedureError
@@ -14,6 +15,7 @@ from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
 @dataclass
@@ -29,6 +31,7 @@ class RunRequest:
     yes: bool = False
     title: str = ""
     firing: Firing | None = None
+    accept_keys: dict[str, str] = field(default_factory=dict)  # host -> SHA256 fingerprint
 
 
 def check_request(settings: Settings, request: RunRequest) -> None:
@@ -52,12 +55,37 @@ def check_request(settings: Settings, request: RunRequest) -> None:
             raise ProcedureError(
                 f"strategy {request.strategy!r} does not apply to system {system!r}"
             )
+    check_accept_keys(settings, request.systems, request.accept_keys)
     try:
         strategy = settings.strategy(request.strategy)
     except StopIteration:
         known = ", ".join(s.name for s in settings.strategies)
         raise ProcedureError(f"unknown strategy {request.strategy!r} (known: {known})") from None
     check_params(strategy, request.params, settings_redactor(settings).text)
+
+
+def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, str]) -> None:
+    """`--accept-host-key HOST=SHA256:...` names a host of the chosen systems and a
+    whole SHA256 fingerprint: never a blind acceptance."""
+    inventory = settings.inventory
+    for host, fingerprint in keys.items():
+        try:
+            system = inventory.system_of(host).name
+        except KeyError:
+            raise ProcedureError(f"--accept-host-key: unknown host {host!r}") from None
+        if system not in systems:
+            raise ProcedureError(f"--accept-host-key: {host} is not in {', '.join(systems)}")
+        if not FINGERPRINT.fullmatch(fingerprint):
+            raise ProcedureError(
+                f"--accept-host-key {host}={fingerprint}: expected the whole SHA256:..."
+                " fingerprint the host's owner gave you (as `ssh-keygen -lf` prints it)"
+            )
+
+
+async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:
+    """Trust each named key, journalled, if the host offers exactly that one."""
+    for host, fingerprint in keys.items():
+        await conductor.accept_host_key(host, fingerprint, via="--accept-host-key")
 
 
 async def walk(
@@ -68,6 +96,7 @@ async def walk(
         raise ProcedureError("no trigger: name one, or use the automatic trigger firing now")
     title = request.title or f"{request.trigger.label} on {', '.join(request.systems)}"
     conductor.open_incident(title, incident_id, drill=drill)
+    await accept_keys(conductor, request.accept_keys)
     evidence = None
     if request.firing:
         record_firing(conductor.recorder, request.firing)

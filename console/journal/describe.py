@@ -151,7 +151,11 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
     ),
     Kind.RUN_HALTED: lambda e: f"halted the run: {e.data.get('reason', '')}",
     Kind.RUN_ABORTED: lambda e: f"aborted: {e.data.get('reason', '')}",
-    Kind.HOSTKEY_ACCEPTED: lambda e: f"accepted host key {e.data.get('fingerprint')}",
+    Kind.HOSTKEY_ACCEPTED: lambda e: (
+        f"accepted host key {e.data.get('fingerprint')}"
+        + (f" of {e.data['endpoint']}" if e.data.get("endpoint") else "")
+        + (f" ({e.data['via']})" if e.data.get("via") else "")
+    ),
     Kind.LOCK_ACQUIRED: lambda e: f"locked systems {', '.join(e.data.get('systems', []))}",
     Kind.LOCK_TAKEN_OVER: lambda e: (
         f"took over the stale lock of incident {e.data.get('previous', {}).get('incident')}: {e.data.get('reason')}"

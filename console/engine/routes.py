@@ -1,0 +1,38 @@
+"""Where each host really goes, for a dry run or check-config: nothing is connected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.engine.destination import Resolver, RouteError
+from console.engine.ssh import targets_for
+from console.model.inventory import Inventory
+
+
+@dataclass(frozen=True)
+class Route:
+    """One host's resolved destination (`user@host:port via ...`), or why there is none."""
+
+    host: str
+    where: str | None
+    error: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        text = f"{self.host}: {self.where}" if self.where else f"{self.host}: ERROR {self.error}"
+        return "".join([text, *(f"\n  note: {n}" for n in self.notes)])
+
+
+def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
+    """Each host resolved through ssh_config as a connection would be."""
+    resolver = Resolver(inventory.ssh)
+    out = []
+    for target in targets_for(inventory, hosts):
+        try:
+            dest = resolver.resolve(target.name, target.preset())
+        except RouteError as exc:
+            out.append(Route(target.name, None, str(exc)))
+            continue
+        notes = sorted({n for d in (*dest.hops, dest) for n in d.notes})
+        out.append(Route(target.name, dest.describe(), notes=tuple(notes)))
+    return out

@@ -1,0 +1,181 @@
+"""From the command line: where each host goes (dry runs), and host keys accepted
+headless only with their exact fingerprint."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.paths import example_config
+from tests.test_cli_run import cli as run_cli
+
+SSH_CONFIG = """\
+Host bastion-eu
+  HostName 10.0.0.1
+  Port 2200
+  User ops
+Host inner
+  HostName 10.0.0.2
+Host web-*
+  User deploy
+  ProxyJump bastion-eu
+Host db-*
+  ProxyCommand ssh -W %h:%p bastion-eu
+  StrictHostKeyChecking no
+Host loop-a
+  ProxyJump loop-b
+Host loop-b
+  ProxyJump loop-a
+"""
+
+
+def cli(*args, home: Path, state: Path, timeout: float = 90):
+    """The console as a user runs it, with `home` as $HOME and no ssh-agent."""
+    return run_cli(*args, state_dir=state, timeout=timeout, HOME=str(home), SSH_AUTH_SOCK="")
+
+
+def config_dir(tmp_path: Path, inventory: dict) -> Path:
+    directory = tmp_path / "config"
+    shutil.copytree(example_config(), directory)
+    (directory / "console.toml").unlink()  # only the inventory matters here
+    (directory / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    return directory
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    path = tmp_path / "home"
+    (path / ".ssh").mkdir(parents=True)
+    (path / ".ssh" / "config").write_text(SSH_CONFIG)
+    return path
+
+
+def fleet(**ssh) -> dict:
+    return {
+        "ssh": {"config_files": ["~/.ssh/config"], **ssh},
+        "systems": [
+            {
+                "name": "web",
+                "strategies": ["version-rollback"],
+                "hosts": [
+                    {"name": "web-1", "address": "10.1.0.11"},
+                    {"name": "web-2", "user": "root", "port": 2222},
+                    {"name": "web-3", "jump_host": "inner"},
+                ],
+            },
+            {
+                "name": "db",
+                "jump_host": "bastion-eu,inner",
+                "hosts": [{"name": "db-1"}, {"name": "db-2", "jump_host": "none"}],
+            },
+        ],
+    }
+
+
+def test_exec_dry_run_prints_where_each_host_really_goes(tmp_path, home):
+    directory = config_dir(tmp_path, fleet(user="fallback"))
+    result = cli(
+        "exec", "--dry-run", "--config", str(directory), "--systems", "web,db", "uptime",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for expected in (
+        "web-1: deploy@10.1.0.11:22 via ops@10.0.0.1:2200",
+        "web-2: root@web-2:2222 via ops@10.0.0.1:2200",
+        "web-3: deploy@web-3:22 via fallback@10.0.0.2:22",
+        "db-1: fallback@db-1:22 via ops@10.0.0.1:2200 → fallback@10.0.0.2:22",
+        "db-2: fallback@db-2:22 via proxy command `ssh -W db-2:22 bastion-eu`",
+        "  note: StrictHostKeyChecking no ignored: host keys are always checked",
+    ):
+        assert expected in lines, result.stdout
+    assert "### web-1 run" in lines and "uptime" in lines
+    assert not (tmp_path / "state").exists()  # nothing journalled, nothing connected
+
+
+def test_run_dry_run_prints_the_routes_too(tmp_path, home):
+    directory = config_dir(tmp_path, fleet())
+    result = cli(
+        "run", "--dry-run", "--config", str(directory), "--systems", "web",
+        "--strategy", "version-rollback", "--param", "target=2.4.0",
+        "--trigger", "user-impact", "--reason", "500s", "--yes",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "web-1: deploy@10.1.0.11:22 via ops@10.0.0.1:2200" in result.stdout.splitlines()
+
+
+def test_a_route_that_cannot_be_followed_is_one_clear_line_and_exit_2(tmp_path, home):
+    inventory = fleet()
+    inventory["systems"][1]["hosts"].append({"name": "db-3", "jump_host": "loop-a"})
+    directory = config_dir(tmp_path, inventory)
+    result = cli(
+        "exec", "--dry-run", "--config", str(directory), "--systems", "db", "true",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: db-3: ProxyJump loop: db-3 → loop-a → loop-b → loop-a"
+    assert "Traceback" not in result.stderr
+
+
+def fingerprint_of(public_key: Path) -> str:
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "sha256", "-f", str(public_key)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    return out.split()[1]
+
+
+@pytest.mark.sshd
+def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_path):
+    server = sshd_server.server
+    known = tmp_path / "known_hosts"
+    inventory = {
+        "ssh": {
+            "use_ssh_config": False,
+            "user": server.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(known),
+        },
+        "systems": [
+            {
+                "name": "web",
+                "hosts": [{"name": "web-1", "address": "127.0.0.1", "port": server.port}],
+            }
+        ],
+    }
+    directory = config_dir(tmp_path, inventory)
+    home, state = tmp_path, tmp_path / "state"
+    base = ["exec", "--config", str(directory), "--systems", "web"]
+
+    unknown = cli(*base, "true", home=home, state=state)
+    assert unknown.returncode == 1
+    assert "host key unknown" in unknown.stderr and "it offers SHA256:" in unknown.stderr
+
+    real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+    other = fingerprint_of(sshd_server.client_key.with_name("client_ed25519.pub"))
+    for wrong, message in (
+        (other, "now offers a different key"),
+        ("SHA256:abc", "expected the whole SHA256:... fingerprint"),
+    ):
+        refused = cli(*base, "--accept-host-key", f"web-1={wrong}", "true", home=home, state=state)
+        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
+        assert not known.exists() or not known.read_text().strip()
+
+    accepted = cli(*base, "--accept-host-key", f"web-1={real}", "id -un", home=home, state=state)
+    assert accepted.returncode == 0, accepted.stderr
+    assert f"web-1: {server.user}" in accepted.stdout
+    assert f"accepted host key {real}" in accepted.stdout
+    assert known.read_text().startswith(f"[127.0.0.1]:{server.port} ssh-ed25519 ")
+    events = [e for j in state.rglob("journal.jsonl") for e in read_journal(j).events]
+    (event,) = [e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED]
+    assert event.data["fingerprint"] == real and event.data["via"] == "--accept-host-key"
