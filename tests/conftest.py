@@ -18,9 +18,15 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 try:
+    from tests import pg as _pg
     from tests import sshd as _sshd
 except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
+    import pg as _pg  # type: ignore[no-redef]
     import sshd as _sshd  # type: ignore[no-redef]
+
+
+def _on_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
 
 
 # --- real OpenSSH sshd on loopback -------------------------------------------
@@ -29,16 +35,29 @@ except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.
 def _require_sshd() -> None:
     if _sshd.sshd_available():
         return
-    if os.environ.get("CI", "").lower() in ("true", "1"):
+    if _on_ci():
         pytest.fail(f"{_sshd.SSHD} is missing on CI (install openssh-server)", pytrace=False)
     pytest.skip(f"{_sshd.SSHD} is not installed")
 
 
+def require_postgres() -> Path:
+    """The PostgreSQL server binaries; skip without them (fail on CI)."""
+    bindir = _pg.pg_bindir()
+    if bindir is not None:
+        return bindir
+    message = "PostgreSQL server binaries are missing (Debian: postgresql)"
+    if _on_ci():
+        pytest.fail(f"{message} on CI", pytrace=False)
+    pytest.skip(message)
+
+
 @pytest.fixture(autouse=True)
-def _sshd_marker_gate(request: pytest.FixtureRequest) -> None:
-    """Skip (or fail on CI) tests marked ``pytest.mark.sshd`` when sshd is missing."""
+def _marker_gates(request: pytest.FixtureRequest) -> None:
+    """Skip (or fail on CI) tests marked ``sshd`` or ``postgres`` when those are missing."""
     if request.node.get_closest_marker("sshd") is not None:
         _require_sshd()
+    if request.node.get_closest_marker("postgres") is not None:
+        require_postgres()
 
 
 @pytest.fixture(scope="session")

@@ -20,22 +20,6 @@ from console.paths import demo_config
 from tests.events_factory import recorder_in
 
 
-def test_a_built_in_kind_needs_no_commands_and_merges_overrides():
-    strategy = Strategy.model_validate(
-        {
-            "name": "off",
-            "kind": "feature-toggle-off",
-            "params": [{"name": "flags", "default": "a,b"}],
-            "commands": {"verify": "true"},
-        }
-    )
-    flags = next(p for p in strategy.params if p.name == "flags")
-    assert (flags.default, flags.required, flags.pattern) == ("a,b", True, flags.pattern)
-    assert flags.pattern and strategy.commands.verify == "true"
-    assert "{{flags_file}}" in strategy.commands.action and strategy.commands.undo
-    assert Strategy.model_validate({"name": "r", "kind": "log-replay"}).data_touching
-
-
 def test_a_custom_kind_still_needs_its_commands():
     with pytest.raises(ValueError, match="commands"):
         Strategy.model_validate({"name": "c", "kind": "custom"})

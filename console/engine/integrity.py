@@ -4,6 +4,8 @@ A data-touching command prints lines such as
 `integrity stage=before checksum=ab12 rows.orders=15 rows.customers=4`; stage is
 `before`, `after` or `expected`. Every host gets a before and an after record; an
 after that differs from the expected summary, or a missing record, fails the host.
+An `expected` line with nothing on it says no expectation exists (a recovery to a
+point in time): the after is recorded, not judged.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class Summary:
 
     checksum: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return self.checksum is None and not self.rows
 
     def as_data(self) -> dict:
         return {"checksum": self.checksum, "rows": dict(self.rows)}
@@ -138,6 +144,8 @@ class IntegrityWatch:
             or state.expected
             or (kept_rows(self.before[host], after) if host in self.before else None)
         )
+        if expected is not None and expected.empty:
+            expected = None  # the command says nothing is expected: record only
         diffs = differences(after, expected) if expected else []
         if diffs:
             self._fail(event, "after", after, "; ".join(diffs), expected)

@@ -2,45 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.strategy_kinds import with_kind_defaults
+from console.model.kinds import StrategyKind
+from console.model.params import Parameter
+from console.model.presets import default_preset, with_preset
 from console.model.templates import placeholders
 
-
-class StrategyKind(StrEnum):
-    VERSION_ROLLBACK = "version-rollback"
-    MIGRATION_REVERSAL = "migration-reversal"
-    CONFIG_RESTORE = "config-restore"
-    FEATURE_TOGGLE_OFF = "feature-toggle-off"
-    FEATURE_REENABLE = "feature-reenable"
-    BACKUP_RESTORE = "backup-restore"
-    LOG_REPLAY = "log-replay"
-    POINT_IN_TIME = "point-in-time"
-    CUSTOM = "custom"
-
-
-class ParamType(StrEnum):
-    STRING = "string"
-    INTEGER = "integer"
-    VERSION = "version"
-    PATH = "path"
-    TIMESTAMP = "timestamp"
-    NAME = "name"
-
-
-class Parameter(Strict):
-    """A value substituted into command templates, always shell-quoted."""
-
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_]*$")
-    type: ParamType = ParamType.STRING
-    pattern: str | None = None
-    default: str | None = None
-    required: bool = False
-    description: str = ""
+__all__ = ["Commands", "Parameter", "Strategy", "StrategyKind", "Waves"]
 
 
 class Commands(Strict):
@@ -80,10 +50,17 @@ IMPLICIT_PARAMS = frozenset({"host", "system", "incident"})
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
-def _custom_needs_commands(schema: dict) -> None:
-    """In a file, only a custom strategy must give [commands], with an action."""
+def _commands_needed(schema: dict) -> None:
+    """In a file, [commands] with an action is needed by a custom strategy, and by a
+    built-in kind that names no preset and has no default one."""
     schema["required"] = [k for k in schema["required"] if k != "commands"]
-    schema["if"] = {"properties": {"kind": {"const": "custom"}}}
+    defaults = sorted(k.value for k in StrategyKind if default_preset(k))
+    preset_supplied = {
+        "anyOf": [{"required": ["preset"]}, {"properties": {"kind": {"enum": defaults}}}]
+    }
+    schema["if"] = {
+        "anyOf": [{"properties": {"kind": {"const": "custom"}}}, {"not": preset_supplied}]
+    }
     schema["then"] = {
         "required": ["commands"],
         "properties": {"commands": {"required": ["action"]}},
@@ -91,12 +68,17 @@ def _custom_needs_commands(schema: dict) -> None:
 
 
 class Strategy(Strict):
-    """A named, configured rollback strategy; a built-in kind may omit [commands]."""
+    """A named, configured rollback strategy: its own commands, or a preset's."""
 
-    model_config = ConfigDict(json_schema_extra=_custom_needs_commands)
+    model_config = ConfigDict(json_schema_extra=_commands_needed)
 
     name: str = Field(pattern=NAME_PATTERN)
     kind: StrategyKind
+    preset: str | None = Field(
+        default=None,
+        description="built-in commands for the kind (docs/strategies.md); stages and"
+        " params given here override the preset's",
+    )
     description: str = ""
     params: list[Parameter] = []
     commands: Commands
@@ -107,8 +89,8 @@ class Strategy(Strict):
 
     @model_validator(mode="before")
     @classmethod
-    def _kind_defaults(cls, data: object) -> object:
-        return with_kind_defaults(data) if isinstance(data, dict) else data
+    def _preset(cls, data: object) -> object:
+        return with_preset(data) if isinstance(data, dict) else data
 
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:

@@ -1,0 +1,87 @@
+"""The table of presets: real, documented commands for the built-in strategy kinds.
+
+One module per family; adding a preset is one `Preset` row in its family's module.
+A strategy names one with `preset = "..."`; a kind's default preset applies to a
+strategy that names none and gives no action of its own. A built-in kind with neither
+commands nor a preset is refused: the console never guesses what to send.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, NoReturn
+
+from console.model.kinds import StrategyKind
+from console.model.presets import migrations, postgres, releases, toggles
+from console.model.presets.base import Preset
+
+PRESETS: dict[tuple[StrategyKind, str], Preset] = {
+    (p.kind, p.name): p
+    for family in (releases, toggles, migrations, postgres)
+    for p in family.PRESETS
+}
+
+
+def presets_of(kind: StrategyKind) -> list[Preset]:
+    return [p for (k, _), p in PRESETS.items() if k is kind]
+
+
+def default_preset(kind: StrategyKind) -> Preset | None:
+    return next((p for p in presets_of(kind) if p.default), None)
+
+
+def find_preset(kind: StrategyKind, name: str) -> Preset:
+    """The named preset of `kind`, or a ValueError that says what exists."""
+    if (kind, name) in PRESETS:
+        return PRESETS[(kind, name)]
+    names = [p.name for p in presets_of(kind)]
+    if not names:
+        raise ValueError(f"kind {kind.value!r} has no presets; write its [strategies.commands]")
+    message = f"preset {name!r} is not a preset of kind {kind.value!r}"
+    elsewhere = sorted(k.value for (k, n) in PRESETS if n == name)
+    if elsewhere:
+        message += f" (it is one of kind {', '.join(map(repr, elsewhere))})"
+    else:
+        close = difflib.get_close_matches(name, names, n=1)
+        if close:
+            message += f" (did you mean {close[0]!r}?)"
+    raise ValueError(f"{message}; its presets: {', '.join(names)}")
+
+
+def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
+    """A strategy's raw config with its preset's parameters and commands filled in.
+
+    Params merge by name, key by key (configured keys win); command stages merge one by
+    one, so a configuration may override only `verify`.
+    """
+    try:
+        kind = StrategyKind(raw.get("kind"))
+    except ValueError:
+        return raw  # the model reports the unknown kind
+    commands = raw.get("commands")
+    own_action = isinstance(commands, dict) and commands.get("action")
+    name = raw.get("preset")
+    if isinstance(name, str):
+        preset = find_preset(kind, name)
+    elif name is not None or own_action or kind is StrategyKind.CUSTOM:
+        return raw
+    else:
+        preset = default_preset(kind) or _refuse(kind)
+    out = dict(raw)
+    params = [p if isinstance(p, dict) else p.model_dump() for p in raw.get("params", [])]
+    given = {p.get("name"): p for p in params}
+    merged = [{**p.model_dump(), **given.pop(p.name, {})} for p in preset.params]
+    out["params"] = merged + list(given.values())
+    if commands is None or isinstance(commands, dict):
+        out["commands"] = {**preset.commands(), **(commands or {})}
+    out.setdefault("data_touching", preset.data_touching)
+    return out
+
+
+def _refuse(kind: StrategyKind) -> NoReturn:
+    names = [p.name for p in presets_of(kind)]
+    hint = f"name a preset ({', '.join(names)}) or " if names else ""
+    raise ValueError(
+        f"commands.action is missing: kind {kind.value!r} has no default commands;"
+        f" {hint}write [strategies.commands] action"
+    )

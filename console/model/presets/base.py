@@ -1,0 +1,76 @@
+"""What a preset is: a built-in kind's real, documented commands, as typed templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from console.model.kinds import StrategyKind
+from console.model.params import Parameter, ParamType
+
+STAGES = ("precheck", "action", "verify", "undo")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Commands for one kind of strategy on one kind of host setup.
+
+    A configuration names it with `preset = "..."` and may still override any stage or
+    any parameter's keys by name.
+    """
+
+    kind: StrategyKind
+    name: str
+    summary: str
+    params: tuple[Parameter, ...]
+    action: str
+    precheck: str | None = None
+    verify: str | None = None
+    undo: str | None = None
+    data_touching: bool = False
+    default: bool = False  # the kind's commands when a strategy names no preset
+    needs: tuple[str, ...] = ()  # what must exist on the host, for the documentation
+
+    def commands(self) -> dict[str, str]:
+        return {s: t for s in STAGES if (t := getattr(self, s))}
+
+
+def param(
+    name: str,
+    description: str,
+    *,
+    type: ParamType = ParamType.STRING,
+    default: str | None = None,
+    pattern: str | None = None,
+    required: bool = False,
+) -> Parameter:
+    return Parameter(
+        name=name,
+        type=type,
+        default=default,
+        pattern=pattern,
+        required=required,
+        description=description,
+    )
+
+
+def run_optional(name: str, what: str) -> str:
+    """Shell that runs the command held by parameter `name` unless it is empty."""
+    return f"""\
+cmd={{{{{name}}}}}
+if [ -n "$cmd" ]; then
+  sh -c "$cmd" || {{ echo "{what} failed: $cmd" >&2; exit 1; }}
+fi
+"""
+
+
+# Parameters more than one family shares.
+RESTART = param(
+    "restart",
+    "command that restarts or reloads the service after the change; empty: none",
+    default="",
+)
+CHECK = param(
+    "check",
+    "health command run by verify (exit 0 = healthy); empty: no health command",
+    default="",
+)

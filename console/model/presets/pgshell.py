@@ -1,0 +1,166 @@
+"""Shell pieces the PostgreSQL presets share: finding the binaries, connecting, measuring
+integrity, and staging, starting and stopping a cluster.
+
+Every piece is POSIX sh around PostgreSQL's own tools; values only ever arrive through
+`{{param}}` placeholders, which the console checks and shell-quotes. Besides the data
+directory, the server presets keep, beside it (named after the incident):
+`<pgdata>.staged-<incident>` (the backup, unpacked and verified by the precheck),
+`<pgdata>.replaced-<incident>` (the data directory the action replaced, for undo),
+`<pgdata>.undone-<incident>` (the restored one, after an undo) and
+`<pgdata>.rollback-<incident>` (+ `.log`: what undo needs, and the server's start log).
+"""
+
+from __future__ import annotations
+
+from console.model.params import ParamType
+from console.model.presets.base import param
+
+IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?"
+EXPECT_TOKEN = rf"(checksum=[0-9a-f]{{1,64}}|rows\.{IDENT}=[0-9]{{1,18}})"
+
+CONNECTION = (
+    param(
+        "bindir",
+        "directory of pg_ctl, psql, pg_verifybackup; `auto`: the data directory's version"
+        " under /usr/lib/postgresql/N/bin or /usr/pgsql-N/bin, else PATH",
+        default="auto",
+        pattern=r"auto|/[A-Za-z0-9._/+-]{0,1023}",
+    ),
+    param(
+        "pg_host",
+        "PGHOST for psql: a socket directory or an address; empty: libpq's default",
+        default="",
+        pattern=r"|[A-Za-z0-9._/:-]{1,255}",
+    ),
+    param(
+        "pg_port", "PGPORT for psql", type=ParamType.INTEGER, default="5432", pattern="[0-9]{1,5}"
+    ),
+    param(
+        "pg_user",
+        "PGUSER for psql; empty: the login user",
+        default="",
+        pattern=r"|[A-Za-z0-9_.-]{1,63}",
+    ),
+    param(
+        "database", "the database to measure and migrate", type=ParamType.NAME, default="postgres"
+    ),
+    param(
+        "tables",
+        "comma-separated tables whose row counts (and checksum) are recorded before and after",
+        default="",
+        pattern=rf"|{IDENT}(,{IDENT})*",
+    ),
+)
+
+SERVER = (
+    param("pgdata", "the cluster's data directory", type=ParamType.PATH, required=True),
+    param(
+        "start",
+        "command that starts the cluster; `pg_ctl`: pg_ctl -D pgdata start",
+        default="pg_ctl",
+    ),
+    param(
+        "stop",
+        "command that stops the cluster; `pg_ctl`: pg_ctl -D pgdata -m fast stop",
+        default="pg_ctl",
+    ),
+    param(
+        "wait_seconds",
+        "how long to wait for a stop, a start or a recovery to finish",
+        type=ParamType.INTEGER,
+        default="3600",
+        pattern="[0-9]{1,6}",
+    ),
+)
+
+EXPECT = param(
+    "expect",
+    "the integrity expected after, as `rows.TABLE=N` (and `checksum=...`) tokens;"
+    " empty: the backup's `expected-integrity` file if it has one, else nothing is expected",
+    default="",
+    pattern=rf"|{EXPECT_TOKEN}( {EXPECT_TOKEN})*",
+)
+
+_FIND_BIN = """\
+bin={{bindir}}
+if [ "$bin" = auto ]; then
+  bin=
+  for d in %s; do
+    if [ -x "$d/psql" ]; then bin=$d; break; fi
+  done
+fi
+"""
+
+_CONNECT = """\
+for tool in %s; do
+  test -x "$bin/$tool" || { echo "$tool not found in ${bin:-PATH}: set bindir" >&2; exit 3; }
+done
+if [ -n {{pg_host}} ]; then export PGHOST={{pg_host}}; fi
+if [ -n {{pg_user}} ]; then export PGUSER={{pg_user}}; fi
+export PGPORT={{pg_port}} PGDATABASE={{database}} PGCONNECT_TIMEOUT=10
+sql() { "$bin/psql" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+
+# One `integrity` line for the named tables: row counts, and a checksum of their rows
+# unless $2 is `rows` (a schema change rewrites every row, but keeps the count).
+integrity() {
+  tables={{tables}}
+  if [ -z "$tables" ]; then echo "integrity stage=$1"; return 0; fi
+  found=$(for t in $(echo "$tables" | tr , ' '); do
+    sql -v t="$t" <<'SQL' || exit 1
+SELECT format('SELECT %%L, count(*), md5(coalesce(string_agg(md5(x::text), '''' ORDER BY md5(x::text)), '''')) FROM %%s AS x', :'t', to_regclass(:'t')) WHERE to_regclass(:'t') IS NOT NULL
+\\gexec
+SQL
+  done) || { echo "cannot read the tables $tables" >&2; return 1; }
+  rows=$(echo "$found" | awk -F'|' 'NF == 3 { printf " rows.%%s=%%s", $1, $2 }')
+  if [ "$2" = rows ]; then
+    echo "integrity stage=$1$rows"
+  else
+    echo "integrity stage=$1 checksum=$(echo "$found" | sha256sum | cut -c1-16)$rows"
+  fi
+}
+"""
+
+# A client: psql from bindir, PATH, or the newest Debian/PGDG install.
+CLIENT_PRELUDE = (
+    _FIND_BIN
+    % '"$(dirname "$(command -v psql || echo /none/psql)")" $(ls -d /usr/lib/postgresql/*/bin /usr/pgsql-*/bin 2>/dev/null | sort -rV)'
+    + _CONNECT % "psql"
+)
+
+# A server: the binaries of the data directory's own major version.
+SERVER_PRELUDE = (
+    "pgdata={{pgdata}}\n"
+    'ver=$(cat "$pgdata/PG_VERSION" "$pgdata".*-*/PG_VERSION 2>/dev/null | head -n 1)\n'
+    + _FIND_BIN
+    % '${ver:+/usr/lib/postgresql/$ver/bin /usr/pgsql-$ver/bin} "$(dirname "$(command -v pg_ctl || echo /none/pg_ctl)")"'
+    + _CONNECT % "pg_ctl pg_controldata postgres psql pg_isready"
+    + """\
+stage="$pgdata.staged-"{{incident}}
+replaced="$pgdata.replaced-"{{incident}}
+undone="$pgdata.undone-"{{incident}}
+state="$pgdata.rollback-"{{incident}}
+running() { "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+start() {
+  if [ {{start}} = pg_ctl ]; then
+    "$bin/pg_ctl" -D "$pgdata" -l "$state.log" -w -t {{wait_seconds}} start >/dev/null
+  else
+    sh -c {{start}}
+  fi || { echo "the cluster did not start; its log ends:" >&2; tail -n 20 "$state.log" >&2; return 1; }
+}
+stop() {
+  if [ {{stop}} = pg_ctl ]; then
+    "$bin/pg_ctl" -D "$pgdata" -m fast -w -t {{wait_seconds}} stop >/dev/null
+  else
+    sh -c {{stop}}
+  fi || { echo "the cluster did not stop" >&2; return 1; }
+}
+ready() {
+  i=0
+  until "$bin/pg_isready" -q; do
+    i=$((i + 1))
+    [ "$i" -lt {{wait_seconds}} ] || { echo "no connections after "{{wait_seconds}}" s" >&2; return 1; }
+    sleep 1
+  done
+}
+"""
+)

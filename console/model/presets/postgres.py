@@ -1,0 +1,373 @@
+"""PostgreSQL data rollbacks: restore a `pg_basebackup`, then recover from it to its
+consistent point (`postgres-basebackup`), through archived WAL to the end, a restore
+point or an LSN (`postgres-wal`), or to a time (`postgres-pitr`).
+
+One procedure, three recovery targets (PostgreSQL docs, "Recovering Using a Continuous
+Archive Backup"): the precheck unpacks the backup beside the data directory and verifies
+it (pg_verifybackup against its manifest) while the cluster still runs; the action stops
+the cluster, keeps its data directory aside, moves the staged one in with
+`recovery.signal` and the recovery settings, starts it and waits for promotion (a new
+timeline, so the WAL archive never sees two histories under one name); verify checks it
+accepts connections, left recovery at the requested target (the new timeline's history
+file says where recovery stopped) and records integrity; undo puts the replaced data
+directory back.
+"""
+
+from __future__ import annotations
+
+from console.model.kinds import StrategyKind
+from console.model.params import ParamType
+from console.model.presets.base import Preset, param
+from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
+
+NEEDS = (
+    "PostgreSQL server binaries of the cluster's major version (pg_ctl, psql, pg_isready,"
+    " pg_verifybackup, pg_waldump)",
+    "the login user owns the data directory and may write its parent directory",
+    "room beside the data directory for one more copy of the cluster",
+    "GNU tar, coreutils and date",
+)
+
+ARCHIVE = param(
+    "archive",
+    "directory of archived WAL (archive_command's target)",
+    type=ParamType.PATH,
+    required=True,
+)
+ARCHIVE_OPTIONAL = param(
+    "archive",
+    "directory of archived WAL, if the cluster archives: the restored cluster then picks"
+    " a timeline the archive does not hold yet; empty: none",
+    default="",
+    pattern=r"|[A-Za-z0-9._/+-][A-Za-z0-9._/+@-]{0,1023}",
+)
+BACKUP = param(
+    "backup",
+    "the pg_basebackup directory: base.tar[.gz] (+ pg_wal.tar[.gz]) or a plain copy,"
+    " with its backup_manifest",
+    type=ParamType.PATH,
+    required=True,
+)
+
+_STAGE = """\
+backup={{backup}}
+archive={{archive}}
+test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
+test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory; undo it first" >&2; exit 3; }
+test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
+if [ -n "$archive" ]; then
+  test -d "$archive" && test -r "$archive" || { echo "the WAL archive $archive is not a readable directory" >&2; exit 3; }
+fi
+if running; then
+  if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
+    echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2
+    exit 3
+  fi
+  echo "the cluster runs (postmaster $(head -n 1 "$pgdata/postmaster.pid")): the action stops it"
+  integrity before || exit 3
+else
+  echo "the cluster is not running: nothing to measure before"
+  echo "integrity stage=before"
+fi
+expect={{expect}}
+if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
+  expect=$(head -n 1 "$backup/expected-integrity")
+  echo "expected integrity from $backup/expected-integrity"
+fi
+echo "integrity stage=expected $expect"
+
+unpack() {
+  if ls "$backup" | grep -Eq '^[0-9]+[.]tar'; then
+    echo "the backup has tablespaces: this preset restores only the main data directory" >&2
+    return 1
+  fi
+  if [ -f "$backup/base.tar.gz" ]; then
+    tar -xzf "$backup/base.tar.gz" -C "$stage" || return 1
+  elif [ -f "$backup/base.tar" ]; then
+    tar -xf "$backup/base.tar" -C "$stage" || return 1
+  elif [ -f "$backup/PG_VERSION" ]; then
+    cp -a "$backup/." "$stage/" && rm -f "$stage/expected-integrity" || return 1
+  else
+    echo "$backup holds no base backup (base.tar, base.tar.gz or a plain data directory)" >&2
+    return 1
+  fi
+  mkdir -p "$stage/pg_wal" || return 1
+  if [ -f "$backup/pg_wal.tar.gz" ]; then
+    tar -xzf "$backup/pg_wal.tar.gz" -C "$stage/pg_wal" || return 1
+  elif [ -f "$backup/pg_wal.tar" ]; then
+    tar -xf "$backup/pg_wal.tar" -C "$stage/pg_wal" || return 1
+  fi
+  test ! -s "$stage/tablespace_map" || { echo "the backup has tablespaces: not supported by this preset" >&2; return 1; }
+  test -f "$stage/backup_label" || { echo "no backup_label: this is not a pg_basebackup" >&2; return 1; }
+  want=$("$bin/postgres" -V | sed 's/^[^0-9]*\\([0-9]*\\).*/\\1/')
+  test "$(cat "$stage/PG_VERSION")" = "$want" || { echo "the backup is PostgreSQL $(cat "$stage/PG_VERSION"), the binaries in $bin are $want" >&2; return 1; }
+  if [ -f "$backup/backup_manifest" ]; then
+    if ls "$stage/pg_wal" | grep -Eq '^[0-9A-F]{24}$'; then
+      "$bin/pg_verifybackup" -m "$backup/backup_manifest" "$stage" || return 1
+    elif [ -n "$archive" ]; then
+      "$bin/pg_verifybackup" -m "$backup/backup_manifest" -w "$archive" "$stage" || return 1
+    else
+      "$bin/pg_verifybackup" -n -m "$backup/backup_manifest" "$stage" || return 1
+      echo "the backup holds no WAL and no archive is set: its WAL was not checked"
+    fi
+  else
+    echo "no backup_manifest in $backup: pg_verifybackup cannot check this backup"
+  fi
+}
+rm -rf "$stage" && mkdir -m 700 "$stage" || exit 3
+if ! unpack; then
+  rm -rf "$stage"
+  echo "backup $backup refused: nothing was changed" >&2
+  exit 4
+fi
+sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
+echo "staged and verified at $stage"
+"""
+
+
+def _precheck(after_staging: str = "") -> str:
+    return SERVER_PRELUDE + _STAGE + after_staging
+
+
+def _action(target: str, keep_unarchived: bool) -> str:
+    """Swap the staged backup in and recover it to `target` (shell printing its settings)."""
+    unarchived = (
+        """\
+# WAL the old cluster had not archived yet (PostgreSQL docs: copy it into pg_wal)
+for ready in "$replaced"/pg_wal/archive_status/*.ready; do
+  [ -e "$ready" ] || continue
+  seg=$(basename "$ready" .ready)
+  cp "$replaced/pg_wal/$seg" "$pgdata/pg_wal/" && echo "kept unarchived WAL $seg"
+done
+"""
+        if keep_unarchived
+        else ""
+    )
+    return (
+        SERVER_PRELUDE
+        + """\
+archive={{archive}}
+test -d "$stage" || { echo "nothing staged at $stage: the precheck stages the backup" >&2; exit 3; }
+test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory" >&2; exit 3; }
+if running; then
+  echo was_running=1 > "$state" && stop || exit 1
+else
+  echo was_running=0 > "$state" || exit 1
+fi
+if [ -e "$pgdata" ]; then mv "$pgdata" "$replaced" || exit 1; fi
+mv "$stage" "$pgdata" || exit 1
+echo "data directory replaced; the old one is kept at $replaced"
+"""
+        + unarchived
+        + """\
+if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore=false; fi
+{
+  echo "# rollback-console "{{incident}}": recovery settings"
+  echo "restore_command = '$restore'"
+"""
+        + target
+        + """\
+  echo "recovery_target_action = 'promote'"
+  echo "# end rollback-console"
+} >> "$pgdata/postgresql.auto.conf" && touch "$pgdata/recovery.signal" || exit 1
+start || exit 1
+i=0
+until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster state: *in production'; do
+  running || { echo "the server stopped during recovery; its log ends:" >&2; tail -n 20 "$state.log" >&2; exit 1; }
+  i=$((i + 1))
+  [ "$i" -lt {{wait_seconds}} ] || { echo "still recovering after "{{wait_seconds}}" s" >&2; exit 1; }
+  sleep 1
+done
+# recovered and promoted: the recovery settings must not linger for a later start
+conf="$pgdata/postgresql.auto.conf"
+awk '/^# rollback-console .*: recovery settings$/ { skip = 1 } !skip { print } /^# end rollback-console$/ { skip = 0 }' \\
+  "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new" || exit 1
+echo "recovered and promoted"
+"""
+    )
+
+
+def _verify(check: str) -> str:
+    """Up, out of recovery, stopped where asked (`check` reads $reason), integrity after."""
+    return (
+        SERVER_PRELUDE
+        + """\
+running || start || exit 1
+ready || exit 1
+test "$(sql -c 'SELECT pg_is_in_recovery()')" = f || { echo "the cluster is still in recovery" >&2; exit 1; }
+tli=$(sql -c 'SELECT timeline_id FROM pg_control_checkpoint()') || exit 1
+history="$pgdata/pg_wal/$(printf '%08X' "$tli").history"
+test -f "$history" || { echo "no history file for timeline $tli: this cluster was not recovered" >&2; exit 1; }
+reason=$(awk -F '\t' 'NF >= 3 { r = $3 } END { print r }' "$history")
+echo "timeline $tli; recovery stopped: $reason"
+"""
+        + check
+        + """\
+integrity after || exit 1
+echo "accepting connections on PostgreSQL $(sql -c 'SHOW server_version')"
+"""
+    )
+
+
+UNDO = (
+    SERVER_PRELUDE
+    + """\
+test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 3; }
+test ! -e "$undone" || { echo "$undone exists: move it away first" >&2; exit 3; }
+if running; then stop || exit 1; fi
+if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || exit 1; fi
+mv "$replaced" "$pgdata" || exit 1
+echo "the data directory from before is back; the restored one is kept at $undone"
+if [ "$(sed -n 's/^was_running=//p' "$state" 2>/dev/null)" = 1 ]; then
+  start && ready && integrity after || exit 1
+else
+  echo "the cluster was not running before: left stopped"
+  echo "integrity stage=after"
+fi
+"""
+)
+
+_REASON_IS = """\
+case "$reason" in
+  %s) ;;
+  *) echo "recovery did not stop %s" >&2; exit 1 ;;
+esac
+"""
+
+_WAL_TARGET = """\
+  name={{recovery_target_name}}
+  lsn={{recovery_target_lsn}}
+  if [ -n "$name" ]; then echo "recovery_target_name = '$name'"; fi
+  if [ -n "$lsn" ]; then echo "recovery_target_lsn = '$lsn'"; fi
+"""
+
+_WAL_ONE_TARGET = """\
+if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
+  echo "give recovery_target_name or recovery_target_lsn, not both" >&2
+  exit 3
+fi
+"""
+
+_WAL_CHECK = """\
+name={{recovery_target_name}}
+lsn={{recovery_target_lsn}}
+if [ -n "$name" ]; then
+  test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name" >&2; exit 1; }
+elif [ -n "$lsn" ]; then
+  case "$reason" in
+    "after LSN "* | "before LSN "*) ;;
+    *) echo "recovery did not stop at an LSN" >&2; exit 1 ;;
+  esac
+  past=$(sql -v got="${reason##* }" -v want="$lsn" <<'SQL'
+SELECT :'got'::pg_lsn >= :'want'::pg_lsn
+SQL
+  )
+  test "$past" = t || { echo "recovery stopped before LSN $lsn" >&2; exit 1; }
+else
+  test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end" >&2; exit 1; }
+fi
+"""
+
+_PITR_BACKUP_BEFORE_TARGET = """\
+started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
+if ! since=$(date -u -d "$started" +%s) || ! until=$(date -u -d {{recovery_target_time}} +%s); then
+  rm -rf "$stage"; echo "cannot compare the backup's start with the target (GNU date)" >&2; exit 3
+fi
+if [ "$since" -ge "$until" ]; then
+  rm -rf "$stage"
+  echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
+  exit 3
+fi
+"""
+
+# The server's settings parser knows no zone abbreviations, not even Z.
+_PITR_TARGET = """\
+  echo "recovery_target_time = '"{{recovery_target_time}}"'" | sed "s/Z'\\$/+00'/"
+"""
+
+_PITR_CHECK = (
+    _REASON_IS % ('"before "* | "after "*', "at a time")
+    + """\
+last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
+if [ -n "$last" ]; then
+  before=$(sql -v t={{recovery_target_time}} <<'SQL'
+SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz
+SQL
+  )
+  test "$before" = t || { echo "the last transaction replayed ($last) is after "{{recovery_target_time}} >&2; exit 1; }
+  echo "last transaction replayed: $last, before the target "{{recovery_target_time}}
+else
+  echo "no transaction replayed since the backup (or the server restarted since recovery)"
+fi
+"""
+)
+
+RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP)
+
+PRESETS = (
+    Preset(
+        kind=StrategyKind.BACKUP_RESTORE,
+        name="postgres-basebackup",
+        summary="restore a pg_basebackup (tar or plain) to its consistent point,"
+        " keeping the replaced data directory aside",
+        params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
+        precheck=_precheck(),
+        action=_action("  echo \"recovery_target = 'immediate'\"\n", keep_unarchived=False),
+        verify=_verify(_REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
+        undo=UNDO,
+        data_touching=True,
+        needs=NEEDS,
+    ),
+    Preset(
+        kind=StrategyKind.LOG_REPLAY,
+        name="postgres-wal",
+        summary="restore a pg_basebackup, then replay archived WAL to the end,"
+        " a restore point or an LSN",
+        params=(
+            *RECOVERY_PARAMS,
+            ARCHIVE,
+            param(
+                "recovery_target_name",
+                "stop at this restore point (pg_create_restore_point); empty: not a restore point",
+                default="",
+                pattern=r"|[A-Za-z0-9][A-Za-z0-9._:-]{0,62}",
+            ),
+            param(
+                "recovery_target_lsn",
+                "stop after this WAL location; empty: not an LSN (neither: replay to the end)",
+                default="",
+                pattern=r"|[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}",
+            ),
+            EXPECT,
+        ),
+        precheck=SERVER_PRELUDE + _WAL_ONE_TARGET + _STAGE,
+        action=_action(_WAL_TARGET, keep_unarchived=True),
+        verify=_verify(_WAL_CHECK),
+        undo=UNDO,
+        data_touching=True,
+        needs=(*NEEDS, "a WAL archive directory readable by the login user"),
+    ),
+    Preset(
+        kind=StrategyKind.POINT_IN_TIME,
+        name="postgres-pitr",
+        summary="restore a pg_basebackup, then replay archived WAL up to a time",
+        params=(
+            *RECOVERY_PARAMS,
+            ARCHIVE,
+            param(
+                "recovery_target_time",
+                "recover every transaction committed up to this time (with its zone: Z or +hh:mm)",
+                type=ParamType.TIMESTAMP,
+                required=True,
+                pattern=r".*(Z|[+-][0-9]{2}:?[0-9]{2})",
+            ),
+            EXPECT,
+        ),
+        precheck=_precheck(_PITR_BACKUP_BEFORE_TARGET),
+        action=_action(_PITR_TARGET, keep_unarchived=True),
+        verify=_verify(_PITR_CHECK),
+        undo=UNDO,
+        data_touching=True,
+        needs=(*NEEDS, "a WAL archive directory readable by the login user"),
+    ),
+)

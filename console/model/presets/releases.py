@@ -1,0 +1,96 @@
+"""version-rollback, preset `releases`: the `releases/<version>` + `current` link layout."""
+
+from __future__ import annotations
+
+from console.model.kinds import StrategyKind
+from console.model.params import ParamType
+from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
+
+# Releases live beside the one `current` points into, whatever form the link uses
+# (relative or absolute); the link is replaced atomically (GNU mv -T).
+_WHERE = """\
+link={{current}}
+test -L "$link" || { echo "$link is not a symbolic link" >&2; exit 3; }
+points=$(readlink "$link")
+cur=$(basename "$points")
+base=$(dirname "$points")
+dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases directory $base" >&2; exit 3; }
+"""
+
+PRECHECK = (
+    _WHERE
+    + """\
+target={{target}}
+if [ "$target" = previous ]; then
+  target=$(ls -1 "$dir" | sort -V | awk -v c="$cur" '$0 == c { print p; exit } { p = $0 }')
+fi
+if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
+  echo "no release to roll back to from $cur in $dir" >&2
+  exit 3
+fi
+test "$target" != "$cur" || { echo "already on $cur" >&2; exit 3; }
+mkdir -p .rollback && echo "$target" > .rollback/release-target
+echo "current release: $cur; rolling back to $target"
+"""
+)
+
+ACTION = (
+    _WHERE
+    + """\
+target=$(cat .rollback/release-target) || exit 3
+echo "$cur" > .rollback/release-from
+ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link"
+echo "rolled back: $cur -> $target"
+"""
+    + run_optional("restart", "restart")
+)
+
+VERIFY = (
+    _WHERE
+    + """\
+want=$(cat .rollback/release-target) || exit 3
+test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit 1; }
+"""
+    + run_optional("check", "health check")
+    + 'echo "on $cur"\n'
+)
+
+UNDO = (
+    _WHERE
+    + """\
+prev=$(cat .rollback/release-from) || { echo "nothing to undo: no release was replaced" >&2; exit 3; }
+ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link"
+echo "undone: back on $prev"
+"""
+    + run_optional("restart", "restart")
+)
+
+PRESETS = (
+    Preset(
+        kind=StrategyKind.VERSION_ROLLBACK,
+        name="releases",
+        summary="point the `current` link back at an earlier release beside it, then restart",
+        default=True,
+        params=(
+            param(
+                "target",
+                "release to return to; `previous` is the one before `current` (version sort)",
+                type=ParamType.VERSION,
+                default="previous",
+            ),
+            param(
+                "current",
+                "the link to the live release (releases are the directories beside its target)",
+                type=ParamType.PATH,
+                default="current",
+            ),
+            RESTART,
+            CHECK,
+        ),
+        precheck=PRECHECK,
+        action=ACTION,
+        verify=VERIFY,
+        undo=UNDO,
+        needs=("a `current` symbolic link into a directory of releases", "GNU coreutils (mv -T)"),
+    ),
+)

@@ -1,0 +1,120 @@
+"""Presets: real commands for the built-in kinds, merged with what a configuration gives;
+a built-in kind with neither commands nor a preset is refused."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.model.kinds import StrategyKind
+from console.model.presets import PRESETS, default_preset
+from console.model.strategies import Strategy
+from console.model.templates import check_value
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def strategy(**raw) -> Strategy:
+    return Strategy.model_validate({"name": "s", **raw})
+
+
+def test_a_preset_fills_in_commands_and_the_configuration_overrides_stages_and_params():
+    s = strategy(
+        kind="feature-toggle-off",
+        preset="file",
+        params=[{"name": "flags", "default": "a,b"}, {"name": "flags_file", "default": "f"}],
+        commands={"verify": "true"},
+    )
+    flags = next(p for p in s.params if p.name == "flags")
+    assert (flags.default, flags.required, flags.pattern) == (
+        "a,b",
+        True,
+        r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*",
+    )
+    assert s.commands.verify == "true"
+    assert "{{flags_file}}" in s.commands.action and s.commands.undo
+
+
+def test_version_rollback_defaults_to_the_releases_preset():
+    s = strategy(kind="version-rollback")
+    assert s.commands.action == PRESETS[(StrategyKind.VERSION_ROLLBACK, "releases")].action
+    assert default_preset(StrategyKind.VERSION_ROLLBACK).name == "releases"
+
+
+def test_own_commands_take_no_default_preset_params():
+    s = strategy(kind="version-rollback", commands={"action": "true"})
+    assert s.params == [] and s.commands.precheck is None
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [k for k in StrategyKind if k is not StrategyKind.CUSTOM and not default_preset(k)],
+)
+def test_a_built_in_kind_without_commands_or_preset_is_refused(kind):
+    with pytest.raises(ValueError, match=r"commands\.action is missing") as caught:
+        strategy(kind=kind.value, commands={"verify": "true"})
+    assert f"kind '{kind.value}' has no default commands" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (
+            {"kind": "backup-restore", "preset": "postgres-base"},
+            "preset 'postgres-base' is not a preset of kind 'backup-restore' (did you mean",
+        ),
+        (
+            {"kind": "log-replay", "preset": "postgres-pitr"},
+            "(it is one of kind 'point-in-time')",
+        ),
+        ({"kind": "custom", "preset": "file"}, "kind 'custom' has no presets"),
+    ],
+)
+def test_an_unknown_preset_says_what_exists(raw, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        strategy(**raw)
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS, key=str), ids=lambda k: f"{k[0].value}/{k[1]}")
+def test_every_preset_is_a_valid_strategy_whose_defaults_pass_their_own_types(key):
+    kind, name = key
+    s = strategy(kind=kind.value, preset=name)
+    assert s.commands.action
+    for p in s.params:
+        if p.default is not None:
+            check_value(p.name, p.default, p.type.value, p.pattern)
+
+
+def test_nothing_demo_specific_is_built_into_model_or_engine():
+    demo_words = re.compile(r"bin/db|bin/restart|bin/container|etc/app-revisions|service/metrics")
+    for package in ("model", "engine"):
+        for path in (ROOT / "console" / package).rglob("*.py"):
+            assert not demo_words.search(path.read_text()), path
+
+
+def test_check_config_refuses_a_built_in_kind_with_no_commands(tmp_path):
+    config = tmp_path / "config"
+    subprocess.run(
+        [sys.executable, "-m", "console", "init", str(config)], check=True, capture_output=True
+    )
+    text = (config / "strategies.toml").read_text()
+    text += '\n[[strategies]]\nname = "restore"\nkind = "backup-restore"\n'
+    (config / "strategies.toml").write_text(text)
+    result = subprocess.run(
+        [sys.executable, "-m", "console", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout
+    line = text.splitlines().index('name = "restore"')  # the [[strategies]] line, 1-based
+    assert re.search(
+        rf"strategies\.toml:{line}: strategies\[\d+\]: commands\.action is missing: kind"
+        r" 'backup-restore' has no default commands; name a preset \(postgres-basebackup\)",
+        result.stderr,
+    ), result.stderr
+    assert "Traceback" not in result.stderr

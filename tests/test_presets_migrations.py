@@ -1,0 +1,217 @@
+"""The migration-reversal presets against a real PostgreSQL, over real sshd, through
+`rollback-console run`: `alembic downgrade` run by the host's own alembic, and
+down-migration SQL files in one transaction."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import hostpython, pg, sshd
+from tests.conftest import require_postgres
+from tests.pgrig import connection, pg_host, run_console, write_config
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+
+ALEMBIC_ENV = """\
+from alembic import context
+from sqlalchemy import engine_from_config, pool
+
+config = context.config
+engine = engine_from_config(
+    config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
+)
+with engine.connect() as connection:
+    context.configure(connection=connection, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+"""
+
+REVISIONS = {
+    "0001_orders.py": """\
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "orders", sa.Column("id", sa.Integer, primary_key=True), sa.Column("item", sa.Text)
+    )
+
+
+def downgrade():
+    op.drop_table("orders")
+""",
+    "0002_note.py": """\
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+
+
+def upgrade():
+    op.add_column("orders", sa.Column("note", sa.Text))
+
+
+def downgrade():
+    op.drop_column("orders", "note")
+""",
+}
+
+SQL_MIGRATIONS = {
+    "000001_orders.up.sql": "CREATE TABLE orders (id int PRIMARY KEY, item text);\n",
+    "000001_orders.down.sql": "DROP TABLE orders;\n",
+    "000002_note.up.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
+    "000002_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\n",
+}
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory, sshd_account):
+    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
+
+
+@pytest.fixture(scope="module")
+def site(host):
+    """alembic, SQLAlchemy and psycopg deployed on the host, as an app's dependencies."""
+    target = host.home("site-packages")
+    yield hostpython.vendor(["alembic", "psycopg"], target, host.account.uid, host.account.gid)
+
+
+@pytest.fixture
+def cluster(host):
+    cluster = pg.start_cluster(host.template, host.bindir, host.account)
+    cluster.sql("CREATE DATABASE shop")
+    yield cluster
+    pg.remove(cluster)
+
+
+def _own(root: Path, account: sshd.Account) -> None:
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, account.uid, account.gid)
+
+
+def columns(cluster: pg.Cluster) -> list[str]:
+    return cluster.sql(
+        "\\c shop\nSELECT column_name FROM information_schema.columns"
+        " WHERE table_name = 'orders' ORDER BY ordinal_position"
+    ).split()
+
+
+def shop(cluster: pg.Cluster, query: str) -> str:
+    return cluster.sql(f"\\c shop\n{query}")
+
+
+def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, cluster, tmp_path):
+    app = host.home("app")
+    (app / "migrations/versions").mkdir(parents=True)
+    (app / "migrations/env.py").write_text(ALEMBIC_ENV)
+    (app / "migrations/script.py.mako").write_text("")
+    for name, text in REVISIONS.items():
+        (app / "migrations/versions" / name).write_text(text)
+    url = f"postgresql+psycopg://{host.account.name}@{pg.HOST}:{cluster.port}/shop"
+    (app / "alembic.ini").write_text(
+        f"[alembic]\nscript_location = migrations\nsqlalchemy.url = {url}\n"
+    )
+    alembic = hostpython.wrapper(
+        app / "bin/alembic", "alembic", site, host.account.uid, host.account.gid
+    )
+    _own(app, host.account)
+    cluster.run("sh", "-c", f"cd {app} && {alembic} upgrade head", timeout=120)
+    shop(cluster, "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL)")
+    strategies = f"""\
+[[strategies]]
+name = "schema-down"
+kind = "migration-reversal"
+preset = "alembic"
+params = [
+  {{ name = "app_dir", default = "{app}" }},
+  {{ name = "alembic", default = "{alembic}" }},
+  {{ name = "database", default = "shop" }},
+  {{ name = "tables", default = "orders" }},
+{connection(cluster)}]
+"""
+    workdir = host.home("work")
+    config = write_config(tmp_path / "config", host, strategies, workdir)
+
+    outcome = run_console(config, tmp_path / "state", "schema-down")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert columns(cluster) == ["id", "item"]
+    assert shop(cluster, "SELECT version_num FROM alembic_version") == "0001"
+    assert shop(cluster, "SELECT item FROM orders ORDER BY id").split() == ["tea", "cups"]
+    after = outcome.integrity("after")
+    assert (after["rows"], after["expected"]["rows"], after["verdict"]) == (
+        {"orders": 2},
+        {"orders": 2},
+        "match",
+    )
+
+
+def _sql_strategy(cluster: pg.Cluster, migrations: Path) -> str:
+    return f"""\
+[[strategies]]
+name = "sql-down"
+kind = "migration-reversal"
+preset = "sql"
+params = [
+  {{ name = "migrations_dir", default = "{migrations}" }},
+  {{ name = "database", default = "shop" }},
+  {{ name = "tables", default = "orders" }},
+{connection(cluster)}]
+"""
+
+
+def _migrated(host, cluster: pg.Cluster, files: dict[str, str]) -> Path:
+    """The migration files on the host, applied up as golang-migrate would have."""
+    migrations = host.home("migrations")
+    for name, text in files.items():
+        (migrations / name).write_text(text)
+    _own(migrations, host.account)
+    ups = "".join(files[n] for n in sorted(files) if n.endswith(".up.sql"))
+    shop(
+        cluster,
+        ups
+        + "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);\n"
+        "INSERT INTO schema_migrations VALUES (2, false);\n"
+        "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL);",
+    )
+    return migrations
+
+
+def test_sql_down_files_run_in_one_transaction_with_the_version(host, cluster, tmp_path):
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS)
+    workdir = host.home("work")
+    config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
+
+    outcome = run_console(config, tmp_path / "state", "sql-down")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert columns(cluster) == ["id", "item"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
+    assert shop(cluster, "SELECT count(*) FROM orders") == "2"
+    assert outcome.integrity("after")["verdict"] == "match"
+
+
+def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
+    files = {
+        **SQL_MIGRATIONS,
+        # drops the column, then fails: the drop must not survive
+        "000002_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\nSELECT 1 / 0;\n",
+    }
+    migrations = _migrated(host, cluster, files)
+    workdir = host.home("work")
+    config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
+
+    outcome = run_console(config, tmp_path / "state", "sql-down")
+
+    assert outcome.returncode == 1
+    assert outcome.failed_stage() == "action"
+    assert columns(cluster) == ["id", "item", "note"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"

@@ -1,0 +1,224 @@
+"""The PostgreSQL recovery presets against a real cluster, over real sshd, through
+`rollback-console run`: each test asserts on what the database holds afterwards."""
+
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.settings import load_settings
+from tests import pg
+from tests.conftest import require_postgres
+from tests.pgrig import connection, pg_host, run_console, write_config
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+
+ORDERS = """\
+CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
+CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+INSERT INTO orders VALUES (1, 'tea'), (2, 'cups'), (3, 'kettle');
+INSERT INTO customers VALUES (1, 'ada'), (2, 'bob');
+"""
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory, sshd_account):
+    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
+
+
+@pytest.fixture
+def cluster(host):
+    cluster = pg.start_cluster(host.template, host.bindir, host.account)
+    yield cluster
+    pg.remove(cluster)
+
+
+def strategies(cluster: pg.Cluster) -> str:
+    """The three recovery strategies, configured as docs/strategies.md shows."""
+    common = (
+        f'  {{ name = "pgdata", default = "{cluster.pgdata}" }},\n'
+        f'  {{ name = "backup", default = "{cluster.backups / "nightly"}" }},\n'
+        '  { name = "tables", default = "orders,customers" },\n' + connection(cluster)
+    )
+    archive = f'  {{ name = "archive", default = "{cluster.archive}" }},\n'
+    return f"""\
+[[strategies]]
+name = "restore"
+kind = "backup-restore"
+preset = "postgres-basebackup"
+params = [
+{common}{archive}]
+
+[[strategies]]
+name = "replay"
+kind = "log-replay"
+preset = "postgres-wal"
+params = [
+{common}{archive}]
+
+[[strategies]]
+name = "pitr"
+kind = "point-in-time"
+preset = "postgres-pitr"
+params = [
+{common}{archive}]
+"""
+
+
+def configure(host, cluster, tmp_path: Path) -> Path:
+    workdir = host.home("work")
+    return write_config(tmp_path / "config", host, strategies(cluster), workdir)
+
+
+def ids(cluster: pg.Cluster) -> list[int]:
+    return [int(x) for x in cluster.sql("SELECT id FROM orders ORDER BY id").split()]
+
+
+def kept_aside(cluster: pg.Cluster, incident: str) -> list[str]:
+    return sorted(p.name for p in cluster.root.iterdir() if incident in p.name)
+
+
+def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    backup = cluster.basebackup("nightly")
+    (backup / "expected-integrity").write_text("rows.orders=3 rows.customers=2\n")
+    cluster.sql("DROP TABLE orders")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3]
+    assert cluster.sql("SELECT name FROM customers ORDER BY id").split() == ["ada", "bob"]
+    before, after = outcome.integrity("before"), outcome.integrity("after")
+    assert before["rows"] == {"customers": 2}  # orders was gone
+    assert after["rows"] == {"orders": 3, "customers": 2}
+    assert after["expected"]["rows"] == {"orders": 3, "customers": 2}
+    assert after["verdict"] == "match"
+    assert kept_aside(cluster, outcome.incident) == [
+        f"data.replaced-{outcome.incident}",
+        f"data.rollback-{outcome.incident}",
+        f"data.rollback-{outcome.incident}.log",
+    ]
+    # a new timeline: the archive never holds two histories under one name
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "2"
+    assert "recovery_target" not in (cluster.pgdata / "postgresql.auto.conf").read_text()
+
+
+def test_wal_replay_stops_at_a_restore_point(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        "SELECT pg_create_restore_point('before-deploy-42');\n"
+        "INSERT INTO orders VALUES (5, 'bad row');\n"
+    )
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(
+        config, tmp_path / "state", "replay", "recovery_target_name=before-deploy-42"
+    )
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    after = outcome.integrity("after")
+    assert (after["rows"], after["verdict"]) == ({"orders": 4, "customers": 2}, "recorded")
+
+
+def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    # Each statement commits on its own: the target lies after 4's commit, before 5's.
+    target = cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        "INSERT INTO orders VALUES (5, 'bad row');\n"
+    )
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    replayed = f"SELECT pg_last_xact_replay_timestamp() <= '{target}'::timestamptz"
+    assert cluster.sql(replayed) == "t"
+
+
+def _corrupt_a_data_file(backup: Path) -> None:
+    """Flip bytes inside one relation file of an uncompressed tar backup: tar still
+    unpacks it, only the manifest's checksums can tell."""
+    path = backup / "base.tar"
+    with tarfile.open(path) as tar:
+        member = next(m for m in tar.getmembers() if m.name.startswith("base/") and m.size > 8192)
+    data = bytearray(path.read_bytes())
+    data[member.offset_data + 100] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def _corrupt_the_stream(backup: Path) -> None:
+    """Flip bytes in the middle of the gzip stream: unpacking fails its CRC."""
+    path = backup / "base.tar.gz"
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 2, len(data) // 2 + 64):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("gzip", "corrupt"),
+    [(False, _corrupt_a_data_file), (True, _corrupt_the_stream)],
+    ids=["pg_verifybackup", "gzip"],
+)
+def test_a_corrupted_backup_is_refused_by_the_precheck_and_nothing_changes(
+    host, cluster, tmp_path, gzip, corrupt
+):
+    cluster.sql(ORDERS)
+    backup = cluster.basebackup("nightly", gzip=gzip)
+    corrupt(backup)
+    cluster.sql("DELETE FROM orders WHERE id = 3")
+    postmaster = (cluster.pgdata / "postmaster.pid").read_text().split()[0]
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore")
+
+    assert outcome.returncode == 1
+    assert outcome.failed_stage() == "precheck"
+    assert cluster.running() and ids(cluster) == [1, 2]
+    assert (cluster.pgdata / "postmaster.pid").read_text().split()[0] == postmaster
+    assert kept_aside(cluster, outcome.incident) == []  # the staged copy is gone too
+
+
+async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DROP TABLE orders")
+    config = configure(host, cluster, tmp_path)
+    outcome = run_console(config, tmp_path / "state", "restore")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3]
+
+    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
+    conductor = engine.resume(tmp_path / "state" / "incident-restore")
+    try:
+        assert await conductor.undo("restore")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+
+    assert cluster.sql("SELECT to_regclass('orders') IS NULL") == "t"  # as it was: dropped
+    assert cluster.sql("SELECT count(*) FROM customers") == "2"
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "1"
+    undo = [
+        e.data
+        for e in read_journal(tmp_path / "state/incident-restore/journal.jsonl").events
+        if e.kind == Kind.INTEGRITY_RECORDED and e.data["stage"] == "after"
+    ][-1]
+    assert (undo["rows"], undo["verdict"]) == ({"customers": 2}, "match")
+    assert f"data.undone-{outcome.incident}" in kept_aside(cluster, outcome.incident)
