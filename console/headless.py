@@ -30,6 +30,7 @@ from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
 from console.model.clock import SystemClock
 from console.model.events import Event, Kind
+from console.model.kinds import RunsOn
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
@@ -227,9 +228,14 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
             for step in phase.steps:
                 print(f"\n## {phase.phase.title}: {step.title} [{step.kind}]")
                 if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
+                    here = step.kind is StepKind.STRATEGY and (
+                        settings.strategy(step.strategy or request.strategy).runs_on
+                        is RunsOn.JUMP_HOST
+                    )
+                    where = " (on the jump host)" if here else ""
                     for host, commands in conductor.preview(step.id).items():
                         for stage, command in commands:
-                            print(f"### {host} {stage}\n{command.shown.strip()}")
+                            print(f"### {host} {stage}{where}\n{command.shown.strip()}")
                             if command.masked:
                                 print(f"# {MASKED_NOTE}")
                 elif step.kind is StepKind.PROBE:

@@ -1,4 +1,4 @@
-"""A PostgreSQL host for the preset tests: a real sshd, the test account, a throwaway
+"""Hosts for the preset tests: a real sshd, the test account, a throwaway PostgreSQL
 cluster, a configuration directory written as a user would, and `rollback-console run`
 as a subprocess. Results are read from the database and the journal, never from
 printed text."""
@@ -13,9 +13,13 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.journal.store import read_journal
 from console.model.events import Event, Kind
+
+if TYPE_CHECKING:
+    from tests.conftest import SshdFixture
 
 try:
     from tests import pg, sshd
@@ -101,7 +105,9 @@ def connection(cluster: pg.Cluster) -> str:
     )
 
 
-def write_config(directory: Path, host: PgHost, strategies: str, workdir: Path) -> Path:
+def write_config(
+    directory: Path, host: PgHost | SshdFixture, strategies: str, workdir: Path, system: str = "db"
+) -> Path:
     """inventory, procedure and strategies, as README's configuration section says."""
     directory.mkdir(parents=True, exist_ok=True)
     names = [line.split('"')[1] for line in strategies.splitlines() if line.startswith("name = ")]
@@ -115,8 +121,7 @@ use_ssh_config = false
 command_timeout = 120.0
 
 [[systems]]
-name = "db"
-description = "Orders database"
+name = "{system}"
 workdir = "{workdir}"
 strategies = {json.dumps(names)}
 
@@ -157,11 +162,13 @@ class Outcome:
         return next(e.data["incident_id"] for e in self.events if e.kind == Kind.INCIDENT_OPENED)
 
 
-def run_console(config: Path, state: Path, strategy: str, *params: str) -> Outcome:
-    """`rollback-console run` on system db, as a commander would type it."""
+def run_console(
+    config: Path, state: Path, strategy: str, *params: str, system: str = "db"
+) -> Outcome:
+    """`rollback-console run` on one system, as a commander would type it."""
     journal = state / f"incident-{strategy}"
     argv = [
-        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "db",
+        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", system,
         "--strategy", strategy, "--trigger", "data-corruption",
         "--reason", "orders damaged", "--yes", "--journal", str(journal),
     ]  # fmt: skip

@@ -118,3 +118,21 @@ def test_check_config_refuses_a_built_in_kind_with_no_commands(tmp_path):
         result.stderr,
     ), result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS, key=str), ids=lambda k: f"{k[0].value}/{k[1]}")
+def test_docs_describe_every_preset_and_its_parameters(key):
+    docs = (ROOT / "docs/strategies.md").read_text()
+    preset = PRESETS[key]
+    assert f"## {preset.kind.value} / {preset.name}" in docs
+    for p in preset.params:
+        assert f"`{p.name}`" in docs, p.name
+
+
+def test_the_example_configuration_uses_the_postgres_presets():
+    from console.model.settings import load_settings
+
+    settings = load_settings(ROOT / "config/example")
+    db = settings.inventory.system("db")
+    used = {settings.strategy(name).preset for name in db.strategies}
+    assert {"postgres-basebackup", "postgres-wal", "postgres-pitr"} <= used

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.session import Engine
+from console.model.settings import load_settings
 from tests import hostpython, pg, sshd
 from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, write_config
@@ -185,7 +187,7 @@ def _migrated(host, cluster: pg.Cluster, files: dict[str, str]) -> Path:
     return migrations
 
 
-def test_sql_down_files_run_in_one_transaction_with_the_version(host, cluster, tmp_path):
+async def test_sql_down_files_run_in_one_transaction_with_the_version(host, cluster, tmp_path):
     migrations = _migrated(host, cluster, SQL_MIGRATIONS)
     workdir = host.home("work")
     config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
@@ -197,6 +199,19 @@ def test_sql_down_files_run_in_one_transaction_with_the_version(host, cluster, t
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
     assert outcome.integrity("after")["verdict"] == "match"
+
+    # undo (the console's U): the up file and the version back, in one transaction
+    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
+    conductor = engine.resume(tmp_path / "state" / "incident-sql-down")
+    try:
+        assert await conductor.undo("restore")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert columns(cluster) == ["id", "item", "note"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    undone = conductor.recorder.state.integrity[-1]
+    assert (undone["stage"], undone["rows"], undone["verdict"]) == ("after", {"orders": 2}, "match")
 
 
 def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):

@@ -13,7 +13,7 @@ from console.journal.redact import MASK
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
 from console.model.state import IncidentState
-from console.model.strategies import Strategy, StrategyKind
+from console.model.strategies import RunsOn, Strategy, StrategyKind
 from console.model.templates import (
     ParameterError,
     Redact,
@@ -51,6 +51,11 @@ def check_params(
         raise ProcedureError(f"strategy {strategy.name!r} has no parameter {unknown[0]!r}")
     values = {}
     for p in strategy.params:
+        if p.secret and p.name in given and given[p.name] != p.default:
+            raise ProcedureError(
+                f"parameter {p.name!r} of {strategy.name!r} names a secret: set it in"
+                " strategies.toml (so that it is redacted), not for one run"
+            )
         value = given.get(p.name, p.default)
         if value is None:
             if p.required:
@@ -120,9 +125,15 @@ def strategy_params(
 
 
 def host_command(
-    state: IncidentState, template: str, target: Target, params: dict[str, str], redact: Redact
+    state: IncidentState,
+    template: str,
+    target: Target,
+    params: dict[str, str],
+    redact: Redact,
+    on_jump_host: bool = False,
 ) -> RenderedCommand:
-    """One host's command: placeholders shell-quoted, run in the host's workdir."""
+    """One host's command: placeholders shell-quoted, run in the host's workdir (on the
+    jump host: in the incident's directory)."""
     values = {
         **params,
         "host": target.name,
@@ -130,7 +141,8 @@ def host_command(
         "incident": state.incident_id or "",
     }
     try:
-        return render_command(template, values, target.workdir, redact)
+        workdir = None if on_jump_host else target.workdir
+        return render_command(template, values, workdir, redact)
     except ParameterError as exc:
         raise ProcedureError(redact(str(exc))) from None
 
@@ -163,10 +175,14 @@ def plan_step(
     params = strategy_params(state, name, strategy, secrets)
     groups = strategy_groups(strategy, params)
     targets = targets_for(settings.inventory, applies)
+    here = strategy.runs_on is RunsOn.JUMP_HOST
     # Render for every host before anything is sent: a bad value stops the step here.
     rendered = {
         t.name: [
-            [(s, host_command(state, tpl, t, {**params, **x}, secrets.redact)) for s, tpl, x in g]
+            [
+                (s, host_command(state, tpl, t, {**params, **x}, secrets.redact, here))
+                for s, tpl, x in g
+            ]
             for g in groups
         ]
         for t in targets
@@ -176,5 +192,6 @@ def plan_step(
         max_fail_percentage=strategy.max_fail_percentage,
         timeout=strategy.timeout,
         between_waves=between_waves,
+        on_jump_host=here,
     )
     return Planned(lambda t: rendered[t.name], targets, run, strategy)

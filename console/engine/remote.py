@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import asyncssh
@@ -67,18 +67,22 @@ async def execute(
     return result
 
 
-async def _collect(process: asyncssh.SSHClientProcess, emit: Emit, limit: float) -> dict:
-    async def pump(stream, name: str) -> None:
-        # Blocks, not lines: one read per burst keeps 200 chattering hosts cheap.
-        partial = ""
-        while chunk := await stream.read(READ_BLOCK):
-            *lines, partial = (partial + chunk).split("\n")
-            if lines:
-                emit(name, lines)
-        if partial:
-            emit(name, [partial])
+async def pump(read: Callable[[int], Awaitable[str]], name: str, emit: Emit) -> None:
+    """Emit a stream's lines as they come. Blocks, not lines: one read per burst keeps
+    200 chattering hosts cheap."""
+    partial = ""
+    while chunk := await read(READ_BLOCK):
+        *lines, partial = (partial + chunk).split("\n")
+        if lines:
+            emit(name, lines)
+    if partial:
+        emit(name, [partial])
 
-    pumps = asyncio.gather(pump(process.stdout, "stdout"), pump(process.stderr, "stderr"))
+
+async def _collect(process: asyncssh.SSHClientProcess, emit: Emit, limit: float) -> dict:
+    pumps = asyncio.gather(
+        pump(process.stdout.read, "stdout", emit), pump(process.stderr.read, "stderr", emit)
+    )
     try:
         await asyncio.wait_for(asyncio.shield(pumps), limit)
         completed = await asyncio.wait_for(process.wait(check=False), limit)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
@@ -51,6 +52,7 @@ class RunPlan:
     max_fail_percentage: float | None = None
     timeout: float | None = None
     between_waves: BetweenWaves | None = None
+    on_jump_host: bool = False  # each host's commands run here, not over SSH
 
 
 class _OutputBatcher:
@@ -90,6 +92,7 @@ class Runner:
         self.recorder = recorder
         self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
         self._handles: set[str] = set()
+        self.local = LocalProcesses(recorder.path.parent)
         self.aborted: str | None = None
         self.halted = False
 
@@ -126,7 +129,7 @@ class Runner:
 
             async def one(target: Target) -> None:
                 nonlocal failed
-                outcome = await self._host(step, target, stages_for, attempt, plan.timeout)
+                outcome = await self._host(step, target, stages_for, attempt, plan)
                 outcomes[target.name] = outcome
                 if outcome.status is HostStatus.FAILED:
                     failed += 1
@@ -181,7 +184,7 @@ class Runner:
             outcomes[target.name] = HostOutcome(target.name, HostStatus.NOT_STARTED)
 
     async def _host(
-        self, step: str, target: Target, stages_for: StagesFor, attempt: int, timeout: float | None
+        self, step: str, target: Target, stages_for: StagesFor, attempt: int, plan: RunPlan
     ) -> HostOutcome:
         where = {"system": target.system, "host": target.name, "step": step}
         async with self._commands:
@@ -196,16 +199,18 @@ class Runner:
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
                 masked = {"masked": True} if command.masked else {}
+                on = {"on": "jump-host"} if plan.on_jump_host else {}
                 self.recorder.record_deferred(
                     Kind.COMMAND_INTENT,
                     command=command.shown,
                     stage=stage,
                     attempt=attempt,
                     **masked,
+                    **on,
                     **where,
                 )
                 await self.recorder.sync()
-                result = await self._execute(where, target, command.sent, timeout)
+                result = await self._execute(where, target, command.sent, plan)
                 outcome.output += result.pop("tail")
                 self.recorder.record_deferred(
                     Kind.COMMAND_RESULT,
@@ -225,9 +230,7 @@ class Runner:
                     return outcome
             return outcome
 
-    async def _execute(
-        self, where: dict, target: Target, command: str, timeout: float | None
-    ) -> dict:
+    async def _execute(self, where: dict, target: Target, command: str, plan: RunPlan) -> dict:
         started = time.monotonic()
         batchers = {
             "stdout": _OutputBatcher(self.recorder, where, "stdout"),
@@ -235,14 +238,16 @@ class Runner:
         }
         handle = f"{id(self)}:{target.name}"
         self._handles.add(handle)
+        limit = plan.timeout or self.pool.defaults.command_timeout
+
+        def emit(stream: str, lines: list[str]) -> None:
+            batchers[stream].extend(lines)
+
         try:
-            result = await self.pool.execute(
-                target,
-                supervised(command),
-                timeout or self.pool.defaults.command_timeout,
-                lambda stream, lines: batchers[stream].extend(lines),
-                handle,
-            )
+            if plan.on_jump_host:
+                result = await self.local.execute(supervised(command), limit, emit, handle)
+            else:
+                result = await self.pool.execute(target, supervised(command), limit, emit, handle)
         finally:
             self._handles.discard(handle)
         out, err = batchers["stdout"], batchers["stderr"]
@@ -261,4 +266,5 @@ class Runner:
     async def abort(self, reason: str) -> None:
         """Stop every running remote process; hosts that did not start never will."""
         self.aborted = reason
-        await self.pool.stop(list(self._handles))
+        handles = list(self._handles)
+        await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))

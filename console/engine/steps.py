@@ -18,7 +18,7 @@ from console.engine.ssh import targets_for
 from console.model.events import Event, Kind
 from console.model.procedure import Step, StepRecord
 from console.model.state import FailureClass, HostStatus, StepStatus
-from console.model.strategies import Strategy
+from console.model.strategies import RunsOn, Strategy
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
@@ -194,8 +194,10 @@ class StepActions:
         params = strategy_params(self.state, name, strategy, self.secrets)
         targets = targets_for(self.settings.inventory, ran)
         undo, redact = strategy.commands.undo, self.secrets.redact
+        here = strategy.runs_on is RunsOn.JUMP_HOST
         rendered = {
-            t.name: [("undo", host_command(self.state, undo, t, params, redact))] for t in targets
+            t.name: [("undo", host_command(self.state, undo, t, params, redact, here))]
+            for t in targets
         }
         data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
         attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)
@@ -205,7 +207,7 @@ class StepActions:
         baseline = {
             r["host"]: Summary.from_data(r)
             for r in self.state.integrity
-            if r["step"] == step_id and r["stage"] == "before" and r.get("checksum")
+            if r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded"
         }
         watch = (
             IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
@@ -218,7 +220,7 @@ class StepActions:
                 targets,
                 lambda t: rendered[t.name],
                 attempt=attempt,
-                plan=RunPlan(timeout=strategy.timeout),
+                plan=RunPlan(timeout=strategy.timeout, on_jump_host=here),
             )
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)

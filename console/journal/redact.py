@@ -47,7 +47,8 @@ class Redactor:
 
 
 def settings_redactor(settings: Settings, environ: Mapping[str, str] = os.environ) -> Redactor:
-    """console.toml's `[redact]`, and every secret a notification channel sends."""
+    """console.toml's `[redact]`, every secret a notification channel sends, and the
+    environment variables strategies name as secrets (a flag service's token)."""
     redact = settings.console.redact
     secrets = [s for c in settings.procedure.channels for s in c.secrets(environ)]
-    return Redactor([*redact.values, *secrets], redact.patterns, redact.env)
+    return Redactor([*redact.values, *secrets], redact.patterns, settings.secret_env())

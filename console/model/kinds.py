@@ -15,3 +15,11 @@ class StrategyKind(StrEnum):
     LOG_REPLAY = "log-replay"
     POINT_IN_TIME = "point-in-time"
     CUSTOM = "custom"
+
+
+class RunsOn(StrEnum):
+    """Where a strategy's commands run: on each target host over SSH, or on the jump host
+    (once per target host, with its name in {{host}}), e.g. to call a service's API."""
+
+    HOSTS = "hosts"
+    JUMP_HOST = "jump-host"

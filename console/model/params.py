@@ -16,6 +16,7 @@ class ParamType(StrEnum):
     PATH = "path"
     TIMESTAMP = "timestamp"
     NAME = "name"
+    ENV = "env"  # the name of an environment variable of the console (on the jump host)
 
 
 class Parameter(Strict):
@@ -27,3 +28,4 @@ class Parameter(Strict):
     default: str | None = None
     required: bool = False
     description: str = ""
+    secret: bool = False  # type env: that variable's value is redacted from every record

@@ -12,6 +12,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from console.model.base import Strict
 from console.model.inventory import Inventory
+from console.model.params import ParamType
 from console.model.probes import TriggerSettings
 from console.model.procedure import Procedure, StepKind
 from console.model.strategies import Strategy
@@ -85,6 +86,17 @@ class Settings(Strict):
 
     def strategy(self, name: str) -> Strategy:
         return next(s for s in self.strategies if s.name == name)
+
+    def secret_env(self) -> list[str]:
+        """Environment variables whose values never reach a record: console.toml's, and
+        those the strategies name as secrets (a flag service's token)."""
+        named = [
+            p.default
+            for s in self.strategies
+            for p in s.params
+            if p.secret and p.type is ParamType.ENV and p.default
+        ]
+        return sorted({*self.console.redact.env, *named})
 
     def strategies_for(self, systems: list[str]) -> list[str]:
         """Strategies that apply to every one of the given systems."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.kinds import StrategyKind
+from console.model.kinds import RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, with_preset
 from console.model.templates import placeholders
 
-__all__ = ["Commands", "Parameter", "Strategy", "StrategyKind", "Waves"]
+__all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
 
 
 class Commands(Strict):
@@ -86,6 +86,7 @@ class Strategy(Strict):
     max_fail_percentage: float | None = Field(default=None, ge=0, le=100)
     timeout: float | None = Field(default=None, gt=0)
     data_touching: bool = False
+    runs_on: RunsOn = RunsOn.HOSTS
 
     @model_validator(mode="before")
     @classmethod

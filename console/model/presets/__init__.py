@@ -12,12 +12,12 @@ import difflib
 from typing import Any, NoReturn
 
 from console.model.kinds import StrategyKind
-from console.model.presets import migrations, postgres, releases, toggles
+from console.model.presets import gitconfig, migrations, postgres, releases, toggles
 from console.model.presets.base import Preset
 
 PRESETS: dict[tuple[StrategyKind, str], Preset] = {
     (p.kind, p.name): p
-    for family in (releases, toggles, migrations, postgres)
+    for family in (releases, toggles, gitconfig, migrations, postgres)
     for p in family.PRESETS
 }
 
@@ -75,6 +75,7 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     if commands is None or isinstance(commands, dict):
         out["commands"] = {**preset.commands(), **(commands or {})}
     out.setdefault("data_touching", preset.data_touching)
+    out.setdefault("runs_on", preset.runs_on.value)
     return out
 
 

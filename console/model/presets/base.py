@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from console.model.kinds import StrategyKind
+from console.model.kinds import RunsOn, StrategyKind
 from console.model.params import Parameter, ParamType
 
 STAGES = ("precheck", "action", "verify", "undo")
@@ -27,6 +27,7 @@ class Preset:
     verify: str | None = None
     undo: str | None = None
     data_touching: bool = False
+    runs_on: RunsOn = RunsOn.HOSTS
     default: bool = False  # the kind's commands when a strategy names no preset
     needs: tuple[str, ...] = ()  # what must exist on the host, for the documentation
 
@@ -42,6 +43,7 @@ def param(
     default: str | None = None,
     pattern: str | None = None,
     required: bool = False,
+    secret: bool = False,
 ) -> Parameter:
     return Parameter(
         name=name,
@@ -50,6 +52,7 @@ def param(
         pattern=pattern,
         required=required,
         description=description,
+        secret=secret,
     )
 
 

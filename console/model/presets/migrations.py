@@ -12,7 +12,7 @@ from __future__ import annotations
 from console.model.kinds import StrategyKind
 from console.model.params import ParamType
 from console.model.presets.base import Preset, param
-from console.model.presets.pgshell import CLIENT_PRELUDE, CONNECTION, IDENT
+from console.model.presets.pgshell import CLIENT_BINDIR, CLIENT_PRELUDE, CONNECTION, IDENT
 
 _ALEMBIC = (
     CLIENT_PRELUDE
@@ -230,6 +230,7 @@ PRESETS = (
                 type=ParamType.PATH,
                 default="alembic.ini",
             ),
+            CLIENT_BINDIR,
             *CONNECTION,
         ),
         precheck=ALEMBIC_PRECHECK,
@@ -269,6 +270,7 @@ PRESETS = (
                 default="single-row",
                 pattern="single-row|row-per-version",
             ),
+            CLIENT_BINDIR,
             *CONNECTION,
         ),
         precheck=SQL_PRECHECK,

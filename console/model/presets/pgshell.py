@@ -18,14 +18,23 @@ from console.model.presets.base import param
 IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?"
 EXPECT_TOKEN = rf"(checksum=[0-9a-f]{{1,64}}|rows\.{IDENT}=[0-9]{{1,18}})"
 
+_BINDIR = r"auto|/[A-Za-z0-9._/+-]{0,1023}"
+CLIENT_BINDIR = param(
+    "bindir",
+    "directory of psql; `auto`: PATH, else the newest /usr/lib/postgresql/N/bin or"
+    " /usr/pgsql-N/bin",
+    default="auto",
+    pattern=_BINDIR,
+)
+SERVER_BINDIR = param(
+    "bindir",
+    "directory of pg_ctl, psql, pg_verifybackup; `auto`: /usr/lib/postgresql/N/bin or"
+    " /usr/pgsql-N/bin for the data directory's version N, else PATH",
+    default="auto",
+    pattern=_BINDIR,
+)
+
 CONNECTION = (
-    param(
-        "bindir",
-        "directory of pg_ctl, psql, pg_verifybackup; `auto`: the data directory's version"
-        " under /usr/lib/postgresql/N/bin or /usr/pgsql-N/bin, else PATH",
-        default="auto",
-        pattern=r"auto|/[A-Za-z0-9._/+-]{0,1023}",
-    ),
     param(
         "pg_host",
         "PGHOST for psql: a socket directory or an address; empty: libpq's default",
@@ -54,6 +63,7 @@ CONNECTION = (
 
 SERVER = (
     param("pgdata", "the cluster's data directory", type=ParamType.PATH, required=True),
+    SERVER_BINDIR,
     param(
         "start",
         "command that starts the cluster; `pg_ctl`: pg_ctl -D pgdata start",

@@ -134,9 +134,9 @@ def _action(target: str, keep_unarchived: bool) -> str:
     unarchived = (
         """\
 # WAL the old cluster had not archived yet (PostgreSQL docs: copy it into pg_wal)
-for ready in "$replaced"/pg_wal/archive_status/*.ready; do
-  [ -e "$ready" ] || continue
-  seg=$(basename "$ready" .ready)
+for mark in "$replaced"/pg_wal/archive_status/*.ready; do
+  [ -e "$mark" ] || continue
+  seg=$(basename "$mark" .ready)
   cp "$replaced/pg_wal/$seg" "$pgdata/pg_wal/" && echo "kept unarchived WAL $seg"
 done
 """

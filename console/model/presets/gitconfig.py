@@ -1,0 +1,130 @@
+"""config-restore, preset `git`: configuration tracked in git, etckeeper-style.
+
+The tracked paths go back to an earlier revision as a new commit (history only grows, so
+the restore itself is on record in the repository); undo commits the replaced revision's
+content back. What the precheck resolved is kept in `.rollback/` of the working directory.
+"""
+
+from __future__ import annotations
+
+from console.model.kinds import StrategyKind
+from console.model.params import ParamType
+from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
+
+_PATH = r"[A-Za-z0-9._/+@-]+"
+
+_REPO = """\
+mkdir -p .rollback && state=$(pwd)/.rollback || exit 3
+cd {{repo}} || { echo "no repository at "{{repo}} >&2; exit 3; }
+git rev-parse --is-inside-work-tree > /dev/null || exit 3
+set -f
+set -- $(echo {{paths}} | tr , ' ')
+set +f
+ident=
+if ! git config user.email > /dev/null; then
+  ident="-c user.name=rollback-console -c user.email=rollback-console@localhost"
+fi
+"""
+
+PRECHECK = (
+    _REPO
+    + """\
+dirty=$(git status --porcelain -- "$@")
+if [ -n "$dirty" ]; then
+  echo "uncommitted changes in $*: commit them first (etckeeper commit), then retry:" >&2
+  echo "$dirty" >&2
+  exit 3
+fi
+rev={{revision}}
+if [ "$rev" = previous ]; then
+  last=$(git log -n 1 --format=%H -- "$@")
+  test -n "$last" || { echo "no commit touches $*" >&2; exit 3; }
+  rev=$(git rev-parse -q --verify "$last^{commit}^") || { echo "nothing before $last" >&2; exit 3; }
+else
+  rev=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
+fi
+if git diff --quiet "$rev" HEAD -- "$@"; then
+  echo "$* already match $(git log -n 1 --format='%h %s' "$rev")" >&2
+  exit 3
+fi
+git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" || exit 3
+echo "restoring $* in $(pwd) from $(git log -n 1 --format='%h %s' HEAD)"
+echo "                          to $(git log -n 1 --format='%h %s' "$rev")"
+git diff --stat HEAD "$rev" -- "$@"
+lines={{diff_lines}}
+if [ "$lines" -gt 0 ]; then
+  git diff HEAD "$rev" -- "$@" | head -n "$lines"
+fi
+"""
+)
+
+ACTION = (
+    _REPO
+    + """\
+rev=$(cat "$state/git-target") || exit 3
+git restore --source="$rev" --staged --worktree -- "$@" || exit 1
+git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || exit 1
+echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
+"""
+    + run_optional("restart", "restart")
+)
+
+VERIFY = (
+    _REPO
+    + """\
+rev=$(cat "$state/git-target") || exit 3
+git diff --quiet "$rev" -- "$@" || { echo "$* differ from $rev:" >&2; git diff --stat "$rev" -- "$@" >&2; exit 1; }
+echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
+"""
+    + run_optional("check", "health check")
+)
+
+UNDO = (
+    _REPO
+    + """\
+from=$(cat "$state/git-from") || { echo "nothing to undo: no restore was recorded" >&2; exit 3; }
+git restore --source="$from" --staged --worktree -- "$@" || exit 1
+git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
+echo "undone: $* back to $(git log -n 1 --format='%h %s' "$from")"
+"""
+    + run_optional("restart", "restart")
+)
+
+PRESETS = (
+    Preset(
+        kind=StrategyKind.CONFIG_RESTORE,
+        name="git",
+        summary="restore tracked paths of a git repository (etckeeper's /etc) to an earlier"
+        " revision, as a new commit",
+        params=(
+            param(
+                "revision",
+                "revision to restore: `previous` (before the last commit that touched the"
+                " paths), or any commit, tag or branch",
+                default="previous",
+                pattern=r"previous|[A-Za-z0-9][A-Za-z0-9._/~^@{}-]{0,127}",
+            ),
+            param("repo", "the repository's work tree", type=ParamType.PATH, default="/etc"),
+            param(
+                "paths",
+                "comma-separated paths in the repository to restore; `.`: all of it",
+                default=".",
+                pattern=rf"{_PATH}(,{_PATH})*",
+            ),
+            param(
+                "diff_lines",
+                "lines of the diff the precheck shows (and the journal keeps); 0: the stat only",
+                type=ParamType.INTEGER,
+                default="200",
+                pattern="[0-9]{1,6}",
+            ),
+            RESTART,
+            CHECK,
+        ),
+        precheck=PRECHECK,
+        action=ACTION,
+        verify=VERIFY,
+        undo=UNDO,
+        needs=("git 2.23 or newer", "the login user may write the repository (etckeeper: root)"),
+    ),
+)

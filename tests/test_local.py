@@ -1,0 +1,55 @@
+"""Commands on the jump host: output in lines (a character split across reads stays
+whole), a classified result, and a timeout or an abort that ends the whole group."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from console.engine.local import LocalProcesses
+from console.model.state import FailureClass
+
+
+def _alive(pid: int) -> bool:
+    """Running: a zombie has ended (it waits only for its new parent to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+async def test_output_lines_and_exit_status(tmp_path):
+    lines: list[tuple[str, str]] = []
+    local = LocalProcesses(tmp_path)
+    script = "pwd; printf 'caf\\303'; sleep 0.1; printf '\\251\\nend'; echo oops >&2; exit 3"
+    result = await local.execute(script, 10, lambda s, ls: lines.extend((s, x) for x in ls), "h")
+    assert result == {
+        "failure": FailureClass.NONZERO_EXIT.value,
+        "exit_status": 3,
+        "detail": "exit status 3",
+    }
+    assert [x for s, x in lines if s == "stdout"] == [str(tmp_path), "café", "end"]
+    assert ("stderr", "oops") in lines
+
+
+async def test_a_timeout_ends_the_command_and_everything_it_started(tmp_path):
+    local = LocalProcesses(tmp_path)
+    pid_file = tmp_path / "child"
+    result = await local.execute(
+        f"sleep 60 & echo $! > {pid_file}; wait", 1.0, lambda *a: None, "h"
+    )
+    assert result["failure"] == FailureClass.TIMEOUT.value
+    assert not _alive(int(pid_file.read_text()))
+
+
+async def test_stop_by_handle(tmp_path):
+    local = LocalProcesses(tmp_path)
+    running = asyncio.ensure_future(local.execute("sleep 60", 60, lambda *a: None, "h"))
+    for _ in range(200):
+        if local._running:
+            break
+        await asyncio.sleep(0.01)
+    await local.stop(["h"])
+    result = await asyncio.wait_for(running, 10)
+    assert result["failure"] == FailureClass.SIGNAL.value and result["signal"] == "TERM"

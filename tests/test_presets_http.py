@@ -1,0 +1,161 @@
+"""feature-toggle-off, preset `http`: a flag service's API called from the jump host by
+`rollback-console run`, the token taken from the environment, sent, and never recorded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.model.settings import load_settings
+from tests.pgrig import write_config
+
+TOKEN = "s3cr3t-flag-token-4242"
+
+
+class FlagService(ThreadingHTTPServer):
+    """Flags as JSON at /flags/NAME: GET, PATCH (merge), PUT (replace), bearer token."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.flags = {
+            "new_checkout": {"enabled": True, "rollout": 100},
+            "dark_mode": {"enabled": True, "rollout": 5},
+        }
+        self.authorizations: list[str] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/flags"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FlagService
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _flag(self) -> str | None:
+        self.server.authorizations.append(self.headers.get("Authorization", ""))
+        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+            self._send(401, {"error": "unauthorized"})
+            return None
+        name = self.path.removeprefix("/flags/")
+        if name not in self.server.flags:
+            self._send(404, {"error": "no such flag"})
+            return None
+        return name
+
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> dict:
+        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+
+    def do_GET(self) -> None:
+        if name := self._flag():
+            self._send(200, self.server.flags[name])
+
+    def do_PATCH(self) -> None:
+        if name := self._flag():
+            self.server.flags[name] = {**self.server.flags[name], **self._body()}
+            self._send(200, self.server.flags[name])
+
+    def do_PUT(self) -> None:
+        if name := self._flag():
+            self.server.flags[name] = self._body()
+            self._send(200, self.server.flags[name])
+
+
+@pytest.fixture
+def service() -> Iterator[FlagService]:
+    server = FlagService()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+STRATEGY = """\
+[[strategies]]
+name = "checkout-off"
+kind = "feature-toggle-off"
+preset = "http"
+params = [{ name = "flags", default = "new_checkout,dark_mode" }]
+"""
+
+
+def run(config: Path, state: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "web",
+        "--strategy", "checkout-off", "--trigger", "user-impact", "--reason", "checkout 500s",
+        "--yes", "--journal", str(state / "incident"),
+    ]  # fmt: skip
+    environment = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state), **env}
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=environment)
+
+
+@pytest.mark.sshd
+async def test_flags_are_disabled_through_the_api_and_the_token_is_never_recorded(
+    sshd_server, service, tmp_path, monkeypatch
+):
+    config = write_config(
+        tmp_path / "config", sshd_server, STRATEGY, sshd_server.sandbox("w"), "web"
+    )
+    env = {"FLAG_SERVICE_URL": service.url, "FLAG_SERVICE_TOKEN": TOKEN}
+
+    result = run(config, tmp_path / "state", env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert service.flags == {
+        "new_checkout": {"enabled": False, "rollout": 100},
+        "dark_mode": {"enabled": False, "rollout": 5},
+    }
+    assert set(service.authorizations) == {f"Bearer {TOKEN}"}  # sent, for real
+    incident = tmp_path / "state" / "incident"
+    for path in incident.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    assert TOKEN not in result.stdout + result.stderr
+    assert "FLAG_SERVICE_TOKEN" in load_settings(config).secret_env()  # redacted if echoed
+
+    # undo (the console's U) puts each flag back as the precheck saved it
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
+    conductor = engine.resume(incident)
+    try:
+        assert await conductor.undo("restore")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert service.flags["dark_mode"] == {"enabled": True, "rollout": 5}
+
+
+@pytest.mark.sshd
+def test_a_missing_token_stops_the_precheck_and_nothing_is_sent(sshd_server, service, tmp_path):
+    config = write_config(
+        tmp_path / "config", sshd_server, STRATEGY, sshd_server.sandbox("w"), "web"
+    )
+
+    result = run(config, tmp_path / "state", {"FLAG_SERVICE_URL": service.url})
+
+    assert result.returncode == 1
+    assert "the flag service's token is not in the environment" in result.stdout
+    assert service.authorizations == []
+    assert service.flags["new_checkout"]["enabled"] is True

@@ -1,0 +1,182 @@
+"""The host presets (releases, file flags, git) over real sshd through `rollback-console
+run`, asserting on the host's files; undo as the console's U does, on the same journal."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.model.events import Kind
+from console.model.settings import load_settings
+from tests.fleet_settings import chown_tree
+from tests.pgrig import run_console, write_config
+
+pytestmark = pytest.mark.sshd
+
+
+async def undo(config: Path, state: Path, strategy: str) -> bool:
+    engine = Engine(load_settings(config), state / "incidents")
+    conductor = engine.resume(state / f"incident-{strategy}")
+    try:
+        return await conductor.undo("restore")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+
+
+def configure(sshd_server, tmp_path: Path, workdir: Path, strategies: str) -> Path:
+    chown_tree(workdir, sshd_server.account.uid, sshd_server.account.gid)
+    return write_config(tmp_path / "config", sshd_server, strategies, workdir, system="web")
+
+
+def run(config: Path, tmp_path: Path, strategy: str, *params: str):
+    return run_console(config, tmp_path / "state", strategy, *params, system="web")
+
+
+async def test_releases_points_current_back_and_restarts_and_undo_returns(sshd_server, tmp_path):
+    app = sshd_server.sandbox("app")
+    for version in ("2.3.0", "2.4.0", "2.10.0"):
+        (app / "releases" / version).mkdir(parents=True)
+    (app / "current").symlink_to("releases/2.10.0")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "rollback"
+kind = "version-rollback"
+params = [
+  { name = "restart", default = "readlink current > restarted-on" },
+  { name = "check", default = "test -s restarted-on" },
+]
+""",
+    )
+
+    outcome = run(config, tmp_path, "rollback")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert (app / "current").readlink() == Path("releases/2.4.0")  # version order, not text
+    assert (app / "restarted-on").read_text() == "releases/2.4.0\n"
+    assert await undo(config, tmp_path / "state", "rollback")
+    assert (app / "current").readlink() == Path("releases/2.10.0")
+    assert (app / "restarted-on").read_text() == "releases/2.10.0\n"
+
+
+async def test_file_flags_go_to_zero_and_undo_puts_them_back(sshd_server, tmp_path):
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=100\nrecommendations=50\ndark_mode=0\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "flags-off"
+kind = "feature-toggle-off"
+preset = "file"
+params = [
+  { name = "flags", default = "new_checkout,recommendations" },
+  { name = "flags_file", default = "flags" },
+]
+""",
+    )
+
+    outcome = run(config, tmp_path, "flags-off")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert (app / "flags").read_text() == "new_checkout=0\nrecommendations=0\ndark_mode=0\n"
+    assert await undo(config, tmp_path / "state", "flags-off")
+    assert (app / "flags").read_text() == "new_checkout=100\nrecommendations=50\ndark_mode=0\n"
+
+
+def test_an_unknown_flag_is_refused_before_anything_changes(sshd_server, tmp_path):
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=100\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "flags-off"
+kind = "feature-toggle-off"
+preset = "file"
+params = [{ name = "flags_file", default = "flags" }]
+""",
+    )
+
+    outcome = run(config, tmp_path, "flags-off", "flags=new_chekout")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
+    assert (app / "flags").read_text() == "new_checkout=100\n"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "safe.directory=*", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout.strip()
+
+
+def etc_repository(root: Path) -> Path:
+    """An etckeeper-style repository: a good revision, then a bad one that adds a file."""
+    repo = root / "etc"
+    (repo / "nginx").mkdir(parents=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ops@example.com")
+    git(repo, "config", "user.name", "ops")
+    (repo / "nginx/nginx.conf").write_text("worker_processes 4;\n")
+    (repo / "hosts").write_text("127.0.0.1 localhost\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "good")
+    (repo / "nginx/nginx.conf").write_text("worker_processes 0;\n")
+    (repo / "nginx/extra.conf").write_text("include /nowhere;\n")
+    (repo / "hosts").write_text("127.0.0.1 localhost\n10.0.0.9 db\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "bad delivery")
+    return repo
+
+
+async def test_git_restores_the_tracked_paths_as_a_commit_and_undo_returns(sshd_server, tmp_path):
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    config = configure(
+        sshd_server,
+        tmp_path,
+        root,
+        f"""\
+[[strategies]]
+name = "etc-restore"
+kind = "config-restore"
+preset = "git"
+params = [
+  {{ name = "repo", default = "{repo}" }},
+  {{ name = "paths", default = "nginx" }},
+]
+""",
+    )
+
+    outcome = run(config, tmp_path, "etc-restore")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+    assert not (repo / "nginx/extra.conf").exists()
+    assert (repo / "hosts").read_text().endswith("10.0.0.9 db\n")  # not a tracked path here
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "log", "-n", "1", "--format=%s").startswith("rollback-console ")
+    shown = [
+        line for e in outcome.events if e.kind == Kind.COMMAND_OUTPUT for line in e.data["lines"]
+    ]
+    assert "-worker_processes 0;" in shown and "+worker_processes 4;" in shown  # the diff
+
+    assert await undo(config, tmp_path / "state", "etc-restore")
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 0;\n"
+    assert (repo / "nginx/extra.conf").exists()
+    assert git(repo, "rev-list", "--count", "HEAD") == "4"
