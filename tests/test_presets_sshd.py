@@ -180,3 +180,31 @@ params = [
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 0;\n"
     assert (repo / "nginx/extra.conf").exists()
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
+
+
+def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_server, tmp_path):
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "reenable"
+kind = "feature-reenable"
+preset = "file"
+params = [
+  { name = "flags", default = "new_checkout" },
+  { name = "flags_file", default = "flags" },
+  { name = "steps", default = "25,100" },
+  { name = "check", default = "grep new_checkout flags >> checked" },
+]
+""",
+    )
+
+    outcome = run(config, tmp_path, "reenable")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+    assert (app / "checked").read_text() == "new_checkout=25\nnew_checkout=100\n"

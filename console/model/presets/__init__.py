@@ -74,6 +74,7 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     out["params"] = merged + list(given.values())
     if commands is None or isinstance(commands, dict):
         out["commands"] = {**preset.commands(), **(commands or {})}
+    out.setdefault("description", preset.summary)
     out.setdefault("data_touching", preset.data_touching)
     out.setdefault("runs_on", preset.runs_on.value)
     return out

@@ -69,7 +69,7 @@ PRESETS = (
     Preset(
         kind=StrategyKind.VERSION_ROLLBACK,
         name="releases",
-        summary="point the `current` link back at an earlier release beside it, then restart",
+        summary="point the `current` link back at an earlier release beside it; restart if configured",
         default=True,
         params=(
             param(
