@@ -136,3 +136,23 @@ def test_the_example_configuration_uses_the_postgres_presets():
     db = settings.inventory.system("db")
     used = {settings.strategy(name).preset for name in db.strategies}
     assert {"postgres-basebackup", "postgres-wal", "postgres-pitr"} <= used
+
+
+@pytest.mark.parametrize(
+    ("strategy_", "valid"),
+    [
+        ({"name": "r", "kind": "backup-restore"}, False),
+        ({"name": "r", "kind": "backup-restore", "commands": {"verify": "true"}}, False),
+        ({"name": "r", "kind": "backup-restore", "preset": "postgres-basebackup"}, True),
+        ({"name": "r", "kind": "backup-restore", "commands": {"action": "true"}}, True),
+        ({"name": "r", "kind": "version-rollback"}, True),
+        ({"name": "r", "kind": "custom"}, False),
+    ],
+)
+def test_the_schema_asks_for_commands_where_the_loader_does(strategy_, valid):
+    import jsonschema
+
+    from console.model.schema import file_schema
+
+    validator = jsonschema.Draft202012Validator(file_schema("strategies.toml"))
+    assert validator.is_valid({"strategies": [strategy_]}) is valid

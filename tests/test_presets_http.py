@@ -134,7 +134,7 @@ async def test_flags_are_disabled_through_the_api_and_the_token_is_never_recorde
     assert TOKEN not in result.stdout + result.stderr
     assert "FLAG_SERVICE_TOKEN" in load_settings(config).secret_env()  # redacted if echoed
 
-    # undo (the console's U) puts each flag back as the precheck saved it
+    # undo (Conductor.undo on the same journal) puts each flag back as the precheck saved it
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     engine = Engine(load_settings(config), tmp_path / "state" / "incidents")

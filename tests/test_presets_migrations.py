@@ -200,7 +200,7 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(host, clus
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
     assert outcome.integrity("after")["verdict"] == "match"
 
-    # undo (the console's U): the up file and the version back, in one transaction
+    # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
     engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
     conductor = engine.resume(tmp_path / "state" / "incident-sql-down")
     try:

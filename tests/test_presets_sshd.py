@@ -1,5 +1,5 @@
 """The host presets (releases, file flags, git) over real sshd through `rollback-console
-run`, asserting on the host's files; undo as the console's U does, on the same journal."""
+run`, asserting on the host's files; undo through the engine, on the same journal."""
 
 from __future__ import annotations
 

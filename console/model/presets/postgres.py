@@ -74,6 +74,9 @@ if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
   expect=$(head -n 1 "$backup/expected-integrity")
   echo "expected integrity from $backup/expected-integrity"
 fi
+if [ -z "$expect" ]; then
+  echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
+fi
 echo "integrity stage=expected $expect"
 
 unpack() {
