@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Event, Kind
+from console.model.settings import load_settings
+from console.model.state import IncidentState
 
 if TYPE_CHECKING:
     from tests.conftest import SshdFixture
@@ -185,3 +188,15 @@ def run_console(
     path = journal / "journal.jsonl"
     events = read_journal(path).events if path.exists() else []
     return Outcome(result.returncode, result.stdout, result.stderr, events)
+
+
+async def undo(config: Path, journal: Path) -> tuple[bool, IncidentState]:
+    """Undo the restore step of the incident at `journal`, as the engine does on request."""
+    engine = Engine(load_settings(config), journal.parent / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        ok = await conductor.undo("restore")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    return ok, conductor.recorder.state

@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.session import Engine
 from console.model.settings import load_settings
-from tests.pgrig import write_config
+from tests.pgrig import undo, write_config
 
 TOKEN = "s3cr3t-flag-token-4242"
 
@@ -137,13 +136,7 @@ async def test_flags_are_disabled_through_the_api_and_the_token_is_never_recorde
     # undo (Conductor.undo on the same journal) puts each flag back as the precheck saved it
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
-    conductor = engine.resume(incident)
-    try:
-        assert await conductor.undo("restore")
-    finally:
-        await engine.close()
-        conductor.recorder.close()
+    assert (await undo(config, incident))[0]
     assert service.flags["dark_mode"] == {"enabled": True, "rollout": 5}
 
 

@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.session import Engine
-from console.model.settings import load_settings
 from tests import hostpython, pg, sshd
 from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, run_console, write_config
+from tests.pgrig import connection, pg_host, run_console, undo, write_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
@@ -201,16 +199,11 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(host, clus
     assert outcome.integrity("after")["verdict"] == "match"
 
     # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
-    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
-    conductor = engine.resume(tmp_path / "state" / "incident-sql-down")
-    try:
-        assert await conductor.undo("restore")
-    finally:
-        await engine.close()
-        conductor.recorder.close()
+    ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")
+    assert ok
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
-    undone = conductor.recorder.state.integrity[-1]
+    undone = state.integrity[-1]
     assert (undone["stage"], undone["rows"], undone["verdict"]) == ("after", {"orders": 2}, "match")
 
 

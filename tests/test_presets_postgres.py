@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.session import Engine
-from console.journal.store import read_journal
-from console.model.events import Kind
-from console.model.settings import load_settings
 from tests import pg
 from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, run_console, write_config
+from tests.pgrig import connection, pg_host, run_console, undo, write_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
@@ -204,21 +200,16 @@ async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_pat
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert ids(cluster) == [1, 2, 3]
 
-    engine = Engine(load_settings(config), tmp_path / "state" / "incidents")
-    conductor = engine.resume(tmp_path / "state" / "incident-restore")
-    try:
-        assert await conductor.undo("restore")
-    finally:
-        await engine.close()
-        conductor.recorder.close()
+    ok, state = await undo(config, tmp_path / "state" / "incident-restore")
+    assert ok
 
     assert cluster.sql("SELECT to_regclass('orders') IS NULL") == "t"  # as it was: dropped
     assert cluster.sql("SELECT count(*) FROM customers") == "2"
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "1"
-    undo = [
-        e.data
-        for e in read_journal(tmp_path / "state/incident-restore/journal.jsonl").events
-        if e.kind == Kind.INTEGRITY_RECORDED and e.data["stage"] == "after"
-    ][-1]
-    assert (undo["rows"], undo["verdict"]) == ({"customers": 2}, "match")
+    undone = state.integrity[-1]
+    assert (undone["stage"], undone["rows"], undone["verdict"]) == (
+        "after",
+        {"customers": 2},
+        "match",
+    )
     assert f"data.undone-{outcome.incident}" in kept_aside(cluster, outcome.incident)

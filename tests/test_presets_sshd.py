@@ -8,23 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.session import Engine
 from console.model.events import Kind
-from console.model.settings import load_settings
 from tests.fleet_settings import chown_tree
-from tests.pgrig import run_console, write_config
+from tests.pgrig import run_console, undo, write_config
 
 pytestmark = pytest.mark.sshd
-
-
-async def undo(config: Path, state: Path, strategy: str) -> bool:
-    engine = Engine(load_settings(config), state / "incidents")
-    conductor = engine.resume(state / f"incident-{strategy}")
-    try:
-        return await conductor.undo("restore")
-    finally:
-        await engine.close()
-        conductor.recorder.close()
 
 
 def configure(sshd_server, tmp_path: Path, workdir: Path, strategies: str) -> Path:
@@ -61,7 +49,7 @@ params = [
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert (app / "current").readlink() == Path("releases/2.4.0")  # version order, not text
     assert (app / "restarted-on").read_text() == "releases/2.4.0\n"
-    assert await undo(config, tmp_path / "state", "rollback")
+    assert (await undo(config, tmp_path / "state" / "incident-rollback"))[0]
     assert (app / "current").readlink() == Path("releases/2.10.0")
     assert (app / "restarted-on").read_text() == "releases/2.10.0\n"
 
@@ -89,7 +77,7 @@ params = [
 
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert (app / "flags").read_text() == "new_checkout=0\nrecommendations=0\ndark_mode=0\n"
-    assert await undo(config, tmp_path / "state", "flags-off")
+    assert (await undo(config, tmp_path / "state" / "incident-flags-off"))[0]
     assert (app / "flags").read_text() == "new_checkout=100\nrecommendations=50\ndark_mode=0\n"
 
 
@@ -176,7 +164,7 @@ params = [
     ]
     assert "-worker_processes 0;" in shown and "+worker_processes 4;" in shown  # the diff
 
-    assert await undo(config, tmp_path / "state", "etc-restore")
+    assert (await undo(config, tmp_path / "state" / "incident-etc-restore"))[0]
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 0;\n"
     assert (repo / "nginx/extra.conf").exists()
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
