@@ -106,25 +106,31 @@ def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path):
     assert "recovery_target" not in (cluster.pgdata / "postgresql.auto.conf").read_text()
 
 
-def test_wal_replay_stops_at_a_restore_point(host, cluster, tmp_path):
+@pytest.mark.parametrize("target", ["restore point", "lsn", "end"])
+def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
-    cluster.sql(
+    # Each statement commits on its own: 4 is before the point and the LSN, 5 after.
+    lsn = cluster.sql(
         "INSERT INTO orders VALUES (4, 'saucer');\n"
         "SELECT pg_create_restore_point('before-deploy-42');\n"
+        "SELECT pg_current_wal_insert_lsn();\n"
         "INSERT INTO orders VALUES (5, 'bad row');\n"
-    )
+    ).split()[-1]
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
+    param = {
+        "restore point": ["recovery_target_name=before-deploy-42"],
+        "lsn": [f"recovery_target_lsn={lsn}"],
+        "end": [],
+    }[target]
 
-    outcome = run_console(
-        config, tmp_path / "state", "replay", "recovery_target_name=before-deploy-42"
-    )
+    outcome = run_console(config, tmp_path / "state", "replay", *param)
 
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
-    assert ids(cluster) == [1, 2, 3, 4]
+    assert ids(cluster) == ([1, 2, 3, 4, 5] if target == "end" else [1, 2, 3, 4])
     after = outcome.integrity("after")
-    assert (after["rows"], after["verdict"]) == ({"orders": 4, "customers": 2}, "recorded")
+    assert (after["rows"]["orders"], after["verdict"]) == (len(ids(cluster)), "recorded")
 
 
 def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):
