@@ -154,7 +154,7 @@ params = [
     )
 
 
-def _sql_strategy(cluster: pg.Cluster, migrations: Path) -> str:
+def _sql_strategy(cluster: pg.Cluster, migrations: Path, bookkeeping: str = "single-row") -> str:
     return f"""\
 [[strategies]]
 name = "sql-down"
@@ -162,14 +162,32 @@ kind = "migration-reversal"
 preset = "sql"
 params = [
   {{ name = "migrations_dir", default = "{migrations}" }},
+  {{ name = "bookkeeping", default = "{bookkeeping}" }},
   {{ name = "database", default = "shop" }},
   {{ name = "tables", default = "orders" }},
 {connection(cluster)}]
 """
 
 
-def _migrated(host, cluster: pg.Cluster, files: dict[str, str]) -> Path:
-    """The migration files on the host, applied up as golang-migrate would have."""
+# golang-migrate keeps one row (version, dirty); Rails and dbmate a row per migration.
+BOOKKEEPING = {
+    "single-row": "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);\n"
+    "INSERT INTO schema_migrations VALUES (2, false);\n",
+    "row-per-version": "CREATE TABLE schema_migrations (version varchar PRIMARY KEY);\n"
+    "INSERT INTO schema_migrations VALUES ('1'), ('2');\n",
+}
+RECORDED = {
+    "single-row": ("SELECT version, dirty FROM schema_migrations", "2|f", "1|f"),
+    "row-per-version": (
+        "SELECT string_agg(version, ',' ORDER BY version) FROM schema_migrations",
+        "1,2",
+        "1",
+    ),
+}
+
+
+def _migrated(host, cluster: pg.Cluster, files: dict[str, str], bookkeeping: str) -> Path:
+    """The migration files on the host, applied up as the migration tool would have."""
     migrations = host.home("migrations")
     for name, text in files.items():
         (migrations / name).write_text(text)
@@ -178,23 +196,27 @@ def _migrated(host, cluster: pg.Cluster, files: dict[str, str]) -> Path:
     shop(
         cluster,
         ups
-        + "CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);\n"
-        "INSERT INTO schema_migrations VALUES (2, false);\n"
-        "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL);",
+        + BOOKKEEPING[bookkeeping]
+        + "INSERT INTO orders VALUES (1, 'tea', 'gift'), (2, 'cups', NULL);",
     )
     return migrations
 
 
-async def test_sql_down_files_run_in_one_transaction_with_the_version(host, cluster, tmp_path):
-    migrations = _migrated(host, cluster, SQL_MIGRATIONS)
+@pytest.mark.parametrize("bookkeeping", sorted(BOOKKEEPING))
+async def test_sql_down_files_run_in_one_transaction_with_the_version(
+    host, cluster, tmp_path, bookkeeping
+):
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS, bookkeeping)
     workdir = host.home("work")
-    config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
+    strategy = _sql_strategy(cluster, migrations, bookkeeping)
+    config = write_config(tmp_path / "config", host, strategy, workdir)
+    query, before, after = RECORDED[bookkeeping]
 
     outcome = run_console(config, tmp_path / "state", "sql-down")
 
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert columns(cluster) == ["id", "item"]
-    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
+    assert shop(cluster, query) == after
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
     assert outcome.integrity("after")["verdict"] == "match"
 
@@ -202,7 +224,7 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(host, clus
     ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")
     assert ok
     assert columns(cluster) == ["id", "item", "note"]
-    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    assert shop(cluster, query) == before
     undone = state.integrity[-1]
     assert (undone["stage"], undone["rows"], undone["verdict"]) == ("after", {"orders": 2}, "match")
 
@@ -213,7 +235,7 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
         # drops the column, then fails: the drop must not survive
         "000002_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\nSELECT 1 / 0;\n",
     }
-    migrations = _migrated(host, cluster, files)
+    migrations = _migrated(host, cluster, files, "single-row")
     workdir = host.home("work")
     config = write_config(tmp_path / "config", host, _sql_strategy(cluster, migrations), workdir)
 

@@ -219,3 +219,22 @@ async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_pat
         "match",
     )
     assert f"data.undone-{outcome.incident}" in kept_aside(cluster, outcome.incident)
+
+
+def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    before_backup = cluster.sql(
+        "SELECT to_char(now() AT TIME ZONE 'UTC' - interval '1 hour',"
+        ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\')'
+    )
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(
+        config, tmp_path / "state", "pitr", f"recovery_target_time={before_backup}"
+    )
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
+    assert "choose an older backup" in outcome.stdout
+    assert cluster.running() and ids(cluster) == [1, 2, 3]
+    assert kept_aside(cluster, outcome.incident) == []
