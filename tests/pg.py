@@ -134,11 +134,13 @@ class Cluster:
                 raise TimeoutError(f"WAL segment {segment} was not archived")
             time.sleep(_POLL)
 
-    def basebackup(self, name: str, gzip: bool = True) -> Path:
-        """pg_basebackup into backups/NAME (tar, gzip, WAL streamed, with a manifest)."""
+    def basebackup(self, name: str, gzip: bool = True, plain: bool = False) -> Path:
+        """pg_basebackup into backups/NAME: tar (gzip unless told) or plain, WAL streamed,
+        with a manifest."""
         target = self.backups / name
+        form = ["-Fp"] if plain else ["-Ft", *(["-z"] if gzip else [])]
         self.run(
-            str(self.bindir / "pg_basebackup"), "-D", str(target), "-Ft", *(["-z"] if gzip else []),
+            str(self.bindir / "pg_basebackup"), "-D", str(target), *form,
             "-X", "stream", "-c", "fast", timeout=120,
         )  # fmt: skip
         return target

@@ -79,9 +79,10 @@ def kept_aside(cluster: pg.Cluster, incident: str) -> list[str]:
     return sorted(p.name for p in cluster.root.iterdir() if incident in p.name)
 
 
-def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path):
+@pytest.mark.parametrize("plain", [False, True], ids=["tar.gz", "plain"])
+def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path, plain):
     cluster.sql(ORDERS)
-    backup = cluster.basebackup("nightly")
+    backup = cluster.basebackup("nightly", plain=plain)
     (backup / "expected-integrity").write_text("rows.orders=3 rows.customers=2\n")
     cluster.sql("DROP TABLE orders")
     config = configure(host, cluster, tmp_path)
