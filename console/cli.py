@@ -10,6 +10,7 @@ from pathlib import Path
 from console import __version__, headless
 from console.demo.faults import Fault
 from console.engine.conductor import ProcedureError
+from console.engine.routes import routes
 from console.engine.walk import RunRequest, check_accept_keys, check_request
 from console.journal.export import EXPORTERS
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
@@ -87,6 +88,19 @@ def build_parser() -> Parser:
     init = subcommand("init", help="write a commented starter configuration into DIR")
     init.add_argument("directory", metavar="DIR")
 
+    ansible = subcommand(
+        "import-ansible", help="convert an Ansible inventory into inventory.toml systems, once"
+    )
+    ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
+    ansible.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    ansible.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="a group to make a system of (repeatable; default: every group with hosts)",
+    )
+    ansible.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
     check = subcommand("check-config", help="validate a configuration directory")
     check.add_argument("directory", nargs="?", metavar="DIR")
     return parser
@@ -153,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "check-config": cmd_check_config,
             "init": cmd_init,
             "probe": cmd_probe,
+            "import-ansible": cmd_import_ansible,
         }[args.command]
         return handler(args)
     except UsageError as exc:
@@ -201,11 +216,44 @@ def split(text: str) -> list[str]:
 def cmd_check_config(args: argparse.Namespace) -> int:
     directory = Path(args.directory) if args.directory else find_config(args.config)
     settings = load_settings(directory)
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    unroutable = [r for r in routes(settings.inventory, settings.inventory.host_names) if r.error]
+    for route in unroutable:
+        print(f"error: {route.host}: {route.error}", file=sys.stderr)
+    if unroutable:
+        return EXIT_USAGE
     hosts = len(settings.inventory.host_names)
+    warned = f", {len(settings.warnings)} warnings" if settings.warnings else ""
     print(
         f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
-        f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps"
+        f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"
     )
+    return EXIT_OK
+
+
+def cmd_import_ansible(args: argparse.Namespace) -> int:
+    from console.model.ansible.convert import convert
+
+    source = Path(args.inventory)
+    conversion = convert(source, args.group)
+    for finding in conversion.findings:
+        print(
+            f"{'error' if finding.error else 'warning'}: {finding.where}: {finding.message}",
+            file=sys.stderr,
+        )
+    if conversion.errors:
+        return EXIT_USAGE
+    text = conversion.toml(source)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target}: exists; choose another file or pass --force")
+    target.write_text(text, encoding="utf-8")
+    hosts = sum(len(s["hosts"]) for s in conversion.systems)
+    print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
     return EXIT_OK
 
 

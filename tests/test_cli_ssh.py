@@ -179,3 +179,13 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     events = [e for j in state.rglob("journal.jsonl") for e in read_journal(j).events]
     (event,) = [e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED]
     assert event.data["fingerprint"] == real and event.data["via"] == "--accept-host-key"
+
+
+def test_init_leaves_user_and_identity_files_to_ssh_config(tmp_path):
+    """A fresh configuration must not hide the user's own ssh_config."""
+    import tomllib
+
+    text = (example_config() / "inventory.toml").read_text()
+    ssh = tomllib.loads(text)["ssh"]
+    assert "user" not in ssh and "identity_files" not in ssh
+    assert "# user = " in text and "# identity_files = " in text

@@ -64,7 +64,7 @@ class System(Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     description: str = ""
-    hosts: list[Host] = Field(min_length=1)
+    hosts: list[Host] = []  # and/or read from `ansible` when the configuration loads
     ansible: AnsibleSource | None = None
     jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
     workdir: str | None = None
@@ -72,6 +72,15 @@ class System(Strict):
     strategies: list[str] = []
     rto_minutes: float | None = Field(default=None, gt=0)
     probes: list[Probe] = []
+
+    @model_validator(mode="after")
+    def _has_hosts(self) -> System:
+        if not self.hosts:
+            raise ValueError(
+                f"system {self.name!r} has no hosts: list [[systems.hosts]], or read them"
+                ' from Ansible with ansible = { inventory = "...", group = "..." }'
+            )
+        return self
 
     @field_validator("probes")
     @classmethod

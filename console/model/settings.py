@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
+from console.model.ansible.load import Reported, with_ansible_hosts
 from console.model.base import Strict
 from console.model.inventory import Inventory
 from console.model.params import ParamType
@@ -61,6 +62,12 @@ class Settings(Strict):
     strategies: list[Strategy] = Field(min_length=1)
     console: ConsoleOptions = ConsoleOptions()
     triggers: TriggerSettings = TriggerSettings()
+    # What was read but cannot be honoured without being an error (check-config says it).
+    _warnings: list[ConfigProblem] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[ConfigProblem]:
+        return self._warnings
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Settings:
@@ -161,10 +168,35 @@ def load_settings(directory: Path) -> Settings:
         "console": raw.get("console", {}),
         "triggers": raw.get("triggers", {}),
     }
+    document["inventory"], reported = with_ansible_hosts(document["inventory"], directory)
+    found = _ansible_problems(reported, directory, texts.get("inventory", ""))
+    errors = [problem for problem, error in found if error]
+    if errors:
+        raise ConfigError(errors)
     try:
-        return Settings.model_validate(document)
+        settings = Settings.model_validate(document)
     except ValidationError as exc:
         raise ConfigError(_problems(exc, directory, texts)) from None
+    settings._warnings = [problem for problem, error in found if not error]
+    return settings
+
+
+def _ansible_problems(
+    reported: list[Reported], directory: Path, text: str
+) -> list[tuple[ConfigProblem, bool]]:
+    """Findings in Ansible inventories as config problems (file:line), each once."""
+    out: dict[ConfigProblem, bool] = {}
+    for item in reported:
+        finding = item.finding
+        if finding.about:
+            loc = ["systems", item.system, "ansible"]
+            key = f"systems[{item.system}].ansible.{finding.about}"
+            where = str(directory / FILES["inventory"])
+            problem = ConfigProblem(where, key, finding.message, _line_of(text, loc))
+        else:
+            problem = ConfigProblem(finding.where.file, "", finding.message, finding.where.line)
+        out[problem] = out.get(problem, False) or finding.error
+    return list(out.items())
 
 
 def _problems(exc: ValidationError, directory: Path, texts: dict[str, str]) -> list[ConfigProblem]:

@@ -1,0 +1,68 @@
+"""`import-ansible`: an Ansible inventory converted once into inventory.toml's systems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from console.model.ansible.hosts import group_hosts
+from console.model.ansible.inventory import Finding, Where
+from console.model.ansible.variables import read_inventory
+
+IMPLICIT = ("all", "ungrouped")
+
+
+@dataclass
+class Conversion:
+    systems: list[dict] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.error]
+
+    def toml(self, source: Path) -> str:
+        header = (
+            f"# Converted from the Ansible inventory {source} by `rollback-console"
+            " import-ansible`.\n# Each system is an Ansible group; a host's other groups"
+            " are its tags. Add the strategies\n# that apply to each system"
+            ' (strategies = ["..."]), then run `rollback-console check-config`.\n\n'
+        )
+        return header + tomli_w.dumps({"systems": self.systems})
+
+
+def convert(path: Path, groups: list[str]) -> Conversion:
+    """One system per group named (default: each group with hosts of its own, in the
+    order the inventory lists them); a host goes to the first system that has it."""
+    inventory = read_inventory(path)
+    out = Conversion(findings=list(inventory.findings))
+    if out.errors:
+        return out
+    if not groups:
+        groups = [g for g in inventory.groups if inventory.groups[g].hosts and g not in IMPLICIT]
+        if inventory.groups["ungrouped"].hosts:
+            groups.append("ungrouped")
+    base = path if path.is_dir() else path.parent
+    placed: dict[str, str] = {}
+    for group in groups:
+        converted = group_hosts(inventory, group, base)
+        out.findings += [f for f in converted.findings if f not in out.findings]
+        hosts = []
+        for host in converted.hosts:
+            if host["name"] in placed:
+                where = inventory.host_where.get(host["name"], Where(str(path)))
+                message = (
+                    f"{host['name']} is in groups {placed[host['name']]} and {group}: it goes"
+                    f" to system {placed[host['name']]} only (a host is in one system)"
+                )
+                out.findings.append(Finding(where, message, error=False))
+                continue
+            placed[host["name"]] = group
+            hosts.append(host)
+        if hosts:
+            out.systems.append(
+                {"name": group, "description": f"Ansible group {group}", "hosts": hosts}
+            )
+    return out

@@ -1,0 +1,197 @@
+"""Ansible's inventory file formats: INI, YAML, and the JSON of `ansible-inventory --list`."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+
+import yaml
+
+from console.model.ansible.inventory import (
+    AnsibleInventory,
+    Finding,
+    Var,
+    Where,
+    expand_range,
+    split_port,
+)
+
+SECTION = re.compile(r"^\[([^\]:]+)(?::(\w+))?\]\s*(?:[#;].*)?$")
+
+
+def literal(text: str) -> object:
+    """A value as Ansible's INI plugin reads it: a Python literal if it is one, else text."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return text
+
+
+def read_ini(text: str, path: str, into: AnsibleInventory) -> None:
+    group, kind = "ungrouped", "hosts"
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        where = Where(path, number)
+        if not line or line[0] in "#;":
+            continue
+        section = SECTION.match(line)
+        if section:
+            group, kind = section[1], section[2] or "hosts"
+            if kind not in ("hosts", "vars", "children"):
+                into.findings.append(Finding(where, f"unknown section kind :{kind}"))
+            into.group(group, where)
+            continue
+        try:
+            if kind == "vars":
+                name, sep, value = line.partition("=")
+                if not sep:
+                    raise ValueError(f"expected key=value in [{group}:vars]")
+                into.group(group).vars[name.strip()] = Var(literal(value.strip()), where)
+            elif kind == "children":
+                into.add_child(group, shlex.split(line, comments=True)[0], where)
+            elif kind == "hosts":
+                _ini_host(line, group, where, into)
+        except ValueError as exc:
+            into.findings.append(Finding(where, str(exc)))
+
+
+def _ini_host(line: str, group: str, where: Where, into: AnsibleInventory) -> None:
+    pattern, *assignments = shlex.split(line, comments=True)
+    variables = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"expected key=value after the host, got {item!r}")
+        variables[name] = Var(literal(value), where)
+    pattern, port = split_port(pattern)
+    if port is not None:
+        variables.setdefault("ansible_port", Var(port, where))
+    for name in expand_range(pattern):
+        into.add_host(group, name, where, dict(variables))
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, with Ansible's `!unsafe` (a plain string) and `!vault` (kept as
+    Vaulted: the console cannot decrypt it) tags understood."""
+
+
+class Vaulted(str):
+    """An Ansible Vault value: encrypted, unusable here."""
+
+
+_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+_Loader.add_constructor("!vault", lambda loader, node: Vaulted(loader.construct_scalar(node)))
+
+
+def read_yaml(text: str, path: str, into: AnsibleInventory) -> None:
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        into.findings.append(Finding(Where(path, line), f"is not valid YAML: {exc}"))
+        return
+    finally:
+        loader.dispose()
+    if root is None:
+        return
+    if not isinstance(root, yaml.MappingNode):
+        into.findings.append(Finding(_at(path, root), "expected groups at the top level"))
+        return
+    for key, value in root.value:
+        name = str(key.value)
+        if name == "plugin":
+            into.findings.append(
+                Finding(
+                    _at(path, key),
+                    "is an inventory plugin configuration: the console reads static"
+                    " inventories; write one with `ansible-inventory -i THIS --list"
+                    " --output static.json` and name that",
+                )
+            )
+            return
+        _yaml_group(loader, name, value, path, into)
+
+
+def _at(path: str, node: yaml.Node) -> Where:
+    return Where(path, node.start_mark.line + 1)
+
+
+def _yaml_group(loader, name: str, node, path: str, into: AnsibleInventory) -> None:
+    into.group(name, _at(path, node))
+    if node is None or _empty(node):
+        return
+    if not isinstance(node, yaml.MappingNode):
+        into.findings.append(Finding(_at(path, node), f"group {name}: expected a mapping"))
+        return
+    for key, value in node.value:
+        section, where = str(key.value), _at(path, key)
+        if section == "hosts" and isinstance(value, yaml.MappingNode):
+            for host_key, host_value in value.value:
+                variables = _vars(loader, host_value, path, into)
+                host_where = _at(path, host_key)
+                try:
+                    pattern, port = split_port(str(host_key.value))
+                    if port is not None:
+                        variables.setdefault("ansible_port", Var(port, host_where))
+                    for host in expand_range(pattern):
+                        into.add_host(name, host, host_where, dict(variables))
+                except ValueError as exc:
+                    into.findings.append(Finding(host_where, str(exc)))
+        elif section == "vars":
+            into.group(name).vars.update(_vars(loader, value, path, into))
+        elif section == "children" and isinstance(value, yaml.MappingNode):
+            for child_key, child_value in value.value:
+                into.add_child(name, str(child_key.value), _at(path, child_key))
+                _yaml_group(loader, str(child_key.value), child_value, path, into)
+        elif section in ("hosts", "children") and _empty(value):
+            continue
+        else:
+            into.findings.append(
+                Finding(where, f"group {name}: {section!r} is not hosts, vars or children")
+            )
+
+
+def _empty(node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
+
+
+def _vars(loader, node, path: str, into: AnsibleInventory) -> dict[str, Var]:
+    if node is None or _empty(node):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        into.findings.append(Finding(_at(path, node), "expected variables (a mapping)"))
+        return {}
+    return {
+        str(key.value): Var(loader.construct_object(value, deep=True), _at(path, key))
+        for key, value in node.value
+    }
+
+
+def read_json(text: str, path: str, into: AnsibleInventory) -> None:
+    """The JSON an inventory script or `ansible-inventory --list` prints."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        into.findings.append(Finding(Where(path, exc.lineno), f"is not valid JSON: {exc.msg}"))
+        return
+    where = Where(path)
+    hostvars = data.get("_meta", {}).get("hostvars", {})
+    for name, group in data.items():
+        if name == "_meta":
+            continue
+        if isinstance(group, list):  # the short form: a list of hosts
+            group = {"hosts": group}
+        into.group(name, where)
+        for host in group.get("hosts", []):
+            into.add_host(name, host, where, {})
+        for child in group.get("children", []):
+            into.add_child(name, child, where)
+        for key, value in group.get("vars", {}).items():
+            into.group(name).vars[key] = Var(value, where)
+    for host, variables in hostvars.items():
+        into.host_vars.setdefault(host, {}).update({k: Var(v, where) for k, v in variables.items()})
+        into.host_where.setdefault(host, where)

@@ -1,0 +1,169 @@
+"""Ansible inventories from the configuration: read at load, reported by check-config,
+converted once by import-ansible; and a rollback's hosts reached as Ansible reaches them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.model.settings import ConfigError, load_settings
+from console.paths import example_config
+from tests import sshd as sshd_mod
+from tests.test_cli_run import cli as run_cli
+
+CORPUS = Path(__file__).parent / "ansible"
+
+
+def cli(*args, tmp_path: Path):
+    return run_cli(*args, state_dir=tmp_path / "state", HOME=str(tmp_path), SSH_AUTH_SOCK="")
+
+
+def config_with(tmp_path: Path, systems: list[dict], ssh: dict | None = None) -> Path:
+    directory = tmp_path / "config"
+    shutil.copytree(example_config(), directory)
+    (directory / "console.toml").unlink()
+    inventory = {"ssh": ssh or {"use_ssh_config": False}, "systems": systems}
+    (directory / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    return directory
+
+
+def test_a_system_reads_its_hosts_from_an_ansible_group_at_load(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "ansible")
+    directory = config_with(
+        tmp_path,
+        [
+            {"name": "web", "ansible": {"inventory": "../ansible/ini/hosts.ini", "group": "web"}},
+            {
+                "name": "db",
+                "ansible": {"inventory": "../ansible/yaml/inventory.yml", "group": "db"},
+            },
+        ],
+    )
+    settings = load_settings(directory)
+    web = settings.inventory.system("web")
+    assert len(web.hosts) == 14 and web.hosts[0].name == "web01.eu.example.com"
+    edge = settings.inventory.host("edge-1")
+    assert (edge.address, edge.port, edge.jump_host) == ("10.0.0.9", 2222, "ops@canary-jump:2022")
+    assert edge.tags == ["canary", "eu", "pci", "prod"]
+    replica = settings.inventory.host("pg-r2")
+    assert replica.proxy_command == "ssh -W %h:%p -q ops@jump-us"
+    assert settings.warnings == []
+
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 systems, 19 hosts" in result.stdout
+
+
+def test_check_config_names_the_ansible_file_and_line_of_what_cannot_be_honoured(tmp_path):
+    (tmp_path / "hosts.ini").write_text(
+        "[web]\nweb-1 ansible_password=hunter2\nweb-2 ansible_connection=winrm\n"
+    )
+    directory = config_with(
+        tmp_path, [{"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}]
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(directory)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{tmp_path / 'hosts.ini'}:3: web-2: ansible_connection=winrm cannot be honoured:"
+        " the console reaches hosts over SSH only"
+    ]
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "hosts.ini:3: web-2: ansible_connection=winrm" in result.stderr
+    # the warning is said too once the error is fixed, and check-config still passes
+    (tmp_path / "hosts.ini").write_text("[web]\nweb-1 ansible_password=hunter2\n")
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.strip() == (
+        f"warning: {tmp_path / 'hosts.ini'}:2: ansible_password is not honoured"
+        " (the console reaches hosts by SSH keys)"
+    )
+    assert "1 warnings" in result.stdout
+
+
+def test_an_unknown_group_or_file_points_at_inventory_toml(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "ansible")
+    directory = config_with(
+        tmp_path,
+        [
+            {"name": "web", "ansible": {"inventory": "../ansible/ini/hosts.ini", "group": "wbe"}},
+            {"name": "db", "ansible": {"inventory": "../nowhere.ini", "group": "db"}},
+        ],
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_settings(directory)
+    shown = [str(p) for p in raised.value.problems]
+    toml = directory / "inventory.toml"
+    assert (
+        shown[0].startswith(f"{toml}:") and "systems[0].ansible.group: no group 'wbe'" in shown[0]
+    )
+    assert "did you mean 'web'?" in shown[0]
+    assert shown[1].startswith(f"{toml}:") and shown[1].endswith(
+        "systems[1].ansible.inventory: no such file"
+    )
+
+
+def test_import_ansible_then_check_config_then_exec_dry_run(tmp_path):
+    directory = tmp_path / "config"
+    assert cli("init", str(directory), tmp_path=tmp_path).returncode == 0
+    (directory / "console.toml").unlink()
+    target = directory / "inventory.toml"
+    refused = cli("import-ansible", str(CORPUS / "ini"), "-o", str(target), tmp_path=tmp_path)
+    assert refused.returncode == 2 and "exists" in refused.stderr
+    done = cli(
+        "import-ansible", str(CORPUS / "ini" / "hosts.ini"), "-o", str(target), "--force",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "warning: " in done.stderr and "edge-1 is in groups web and canary" in done.stderr
+    assert "wrote 3 systems, 18 hosts" in done.stderr  # web, db, ungrouped (the bastion)
+    checked = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "3 systems, 18 hosts" in checked.stdout
+    dry = cli(
+        "exec", "--dry-run", "--config", str(directory), "--systems", "web,db", "hostname",
+        tmp_path=tmp_path,
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    assert "edge-1: deploy@10.0.0.9:2222 via ops@canary-jump:2022" in lines
+    assert "db-c: deploy@10.0.3.3:2200 via ops@bastion-eu:22" in lines
+    # the bastion is an inventory host too, but ProxyJump names it as ssh does: by name
+    assert "web-legacy: legacy@web-legacy:2201 via ops@bastion-eu:22" in lines
+
+
+@pytest.mark.sshd
+def test_an_ansible_group_with_a_proxyjump_var_runs_through_one_bastion(
+    sshd_server, sshd_account, tmp_path
+):
+    server, key = sshd_server.server, sshd_server.client_key
+    bastion = sshd_mod.start_sshd(
+        tmp_path / "bastion", sshd_account, authorized_keys=[sshd_server.client_public_key]
+    )
+    try:
+        known = sshd_mod.write_known_hosts(tmp_path / "known_hosts", [server, bastion])
+        (tmp_path / "hosts.ini").write_text(
+            "[web]\n"
+            f"web-[1:3] ansible_host=127.0.0.1 ansible_port={server.port}\n"
+            "[web:vars]\n"
+            f"ansible_user={server.user}\n"
+            f"ansible_ssh_private_key_file={key}\n"
+            f"ansible_ssh_common_args='-J {bastion.user}@127.0.0.1:{bastion.port}'\n"
+        )
+        directory = config_with(
+            tmp_path,
+            [{"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}],
+            ssh={"use_ssh_config": False, "known_hosts": str(known), "identity_files": [str(key)]},
+        )
+        result = cli(
+            "exec", "--config", str(directory), "--systems", "web", "id -un", tmp_path=tmp_path
+        )
+        assert result.returncode == 0, result.stderr
+        assert sorted(result.stdout.splitlines()) == [f"web-{n}: {server.user}" for n in (1, 2, 3)]
+        assert bastion.accepted_connections() == 1
+        assert server.accepted_connections() == 3
+    finally:
+        bastion.stop()

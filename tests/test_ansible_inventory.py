@@ -1,0 +1,153 @@
+"""Ansible inventories read in place: the same hosts, groups and variables as
+`ansible-inventory --list` gives for the same files, turned into console hosts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from console.model.ansible.formats import read_json
+from console.model.ansible.hosts import group_hosts
+from console.model.ansible.inventory import expand_range
+from console.model.ansible.variables import Inventory, read_inventory
+
+CORPUS = Path(__file__).parent / "ansible"
+INI = CORPUS / "ini" / "hosts.ini"
+YAML = CORPUS / "yaml" / "inventory.yml"
+
+needs_ansible = pytest.mark.skipif(
+    shutil.which("ansible-inventory") is None,
+    reason="ansible-inventory is not installed (pip install ansible-core, in the test extra)",
+)
+
+
+def ansible_list(path: Path, tmp_path: Path) -> dict:
+    env = {**os.environ, "ANSIBLE_HOME": str(tmp_path / "ansible"), "ANSIBLE_NOCOLOR": "1"}
+    done = subprocess.run(
+        ["ansible-inventory", "-i", str(path), "--list"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=True,
+    )
+    assert "WARNING" not in done.stderr, done.stderr
+    return json.loads(done.stdout)
+
+
+def members(listing: dict, group: str) -> set[str]:
+    entry = listing.get(group, {})
+    found = set(entry.get("hosts", []))
+    for child in entry.get("children", []):
+        found |= members(listing, child)
+    return found
+
+
+@needs_ansible
+@pytest.mark.parametrize("path", [INI, YAML], ids=["ini", "yaml"])
+def test_hosts_groups_and_vars_are_those_of_ansible_inventory_list(path, tmp_path):
+    listing = ansible_list(path, tmp_path)
+    ours = read_inventory(path)
+    assert not ours.findings
+    groups = {g for g in listing if g != "_meta"}
+    assert groups == set(ours.groups)
+    for group in groups:
+        assert set(ours.members(group)) == members(listing, group), group
+    hostvars = listing["_meta"]["hostvars"]
+    assert set(hostvars) == set(ours.host_where)
+    for host, expected in hostvars.items():
+        assert {k: v.value for k, v in ours.host_variables(host).items()} == expected, host
+
+    # Console hosts from our reading equal those from ansible-inventory's own output.
+    theirs = Inventory()
+    read_json(json.dumps(listing), "ansible-inventory --list", theirs)
+    theirs.finish()
+    for group in groups - {"all"}:
+        mine = group_hosts(ours, group, path.parent)
+        from_ansible = group_hosts(theirs, group, path.parent)
+        assert mine.hosts == from_ansible.hosts, group
+
+
+def test_ranges_expand_as_ansible_expands_them():
+    assert expand_range("web[01:03].eu") == ["web01.eu", "web02.eu", "web03.eu"]
+    assert expand_range("db-[a:c]") == ["db-a", "db-b", "db-c"]
+    assert expand_range("api-[1:6:2]") == ["api-1", "api-3", "api-5"]
+    assert expand_range("r[1:2]-[a:b]") == ["r1-a", "r1-b", "r2-a", "r2-b"]
+    assert expand_range("plain") == ["plain"]
+
+
+def test_an_ini_inventory_becomes_console_hosts():
+    converted = group_hosts(read_inventory(INI), "eu", INI.parent)
+    by_name = {h["name"]: h for h in converted.hosts}
+    assert len(by_name) == 17  # 12 from the range, edge-1, web-legacy, db-a..c
+    # a host in three groups (web, canary, pci): the groups beyond the system's are tags;
+    # canary's ansible_group_priority makes its ProxyJump win, as in Ansible
+    assert by_name["edge-1"] == {
+        "name": "edge-1",
+        "address": "10.0.0.9",
+        "port": 2222,
+        "user": "deploy",
+        "jump_host": "ops@canary-jump:2022",
+        "tags": ["canary", "pci", "prod", "web"],
+    }
+    # a group var with ProxyJump, group_vars/ and host_vars/ files, a key path resolved
+    # from the inventory's directory, host:port
+    assert by_name["db-c"] == {
+        "name": "db-c",
+        "address": "10.0.3.3",
+        "port": 2200,
+        "user": "deploy",
+        "identity_files": [str(INI.parent / "keys" / "db_ed25519")],
+        "jump_host": "ops@bastion-eu",
+        "tags": ["db", "prod"],
+    }
+    assert by_name["web-legacy"]["port"] == 2201 and by_name["web-legacy"]["user"] == "legacy"
+
+
+def test_a_yaml_inventory_becomes_console_hosts():
+    converted = group_hosts(read_inventory(YAML), "db", YAML.parent)
+    assert [h["name"] for h in converted.hosts] == ["pg-01", "pg-02", "pg-03", "pg-r1", "pg-r2"]
+    replica = converted.hosts[-1]
+    assert replica["proxy_command"] == "ssh -W %h:%p -q ops@jump-us"
+    assert replica["identity_files"] == ["~/.ssh/db_key"]
+    assert replica["tags"] == ["db_replicas", "us"]
+    assert converted.findings == []  # ansible_python_interpreter is not a connection matter
+
+
+def test_what_cannot_be_honoured_is_reported_with_file_and_line(tmp_path):
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[web]\n"
+        "web-1 ansible_connection=local\n"
+        'web-2 ansible_host=\'{{ lookup("env", "IP") }}\'\n'
+        "web-3 ansible_password=secret ansible_ssh_common_args='-o StrictHostKeyChecking=no'\n"
+        "web-4 ansible_ssh_extra_args='-F ./other_config'\n"
+        "web-5 ansible_become=true ansible_ssh_common_args='-o ControlPersist=60s'\n"
+    )
+    findings = group_hosts(read_inventory(inventory), "web", tmp_path).findings
+    lines = {(f.where.line, f.error, f.message) for f in findings}
+    assert (
+        2,
+        True,
+        "web-1: ansible_connection=local cannot be honoured: the console reaches hosts"
+        " over SSH only",
+    ) in lines
+    assert any(n == 3 and e and "Jinja template" in m for n, e, m in lines)
+    assert any(n == 4 and not e and "ansible_password is not honoured" in m for n, e, m in lines)
+    assert any(n == 4 and not e and "host keys are always checked" in m for n, e, m in lines)
+    assert any(n == 5 and e and "ssh -F ./other_config" in m for n, e, m in lines)
+    assert any(n == 6 and not e and "ansible_become" in m for n, e, m in lines)
+    assert any(n == 6 and not e and "ControlPersist" in m for n, e, m in lines)
+
+
+def test_an_unknown_group_says_which_groups_there_are():
+    findings = group_hosts(read_inventory(INI), "wbe", INI.parent).findings
+    assert [f.message for f in findings] == [
+        "no group 'wbe' (did you mean 'web'?); groups: all, canary, db, eu, pci, prod,"
+        " ungrouped, web"
+    ]
