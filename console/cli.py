@@ -218,13 +218,22 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     settings = load_settings(directory)
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    unroutable = [r for r in routes(settings.inventory, settings.inventory.host_names) if r.error]
+    found = routes(settings.inventory, settings.inventory.host_names)
+    noted: dict[str, list[str]] = {}
+    for route in found:
+        for note in route.notes:
+            noted.setdefault(note, []).append(route.host)
+    for note, hosts in noted.items():
+        shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+        print(f"warning: ssh_config for {shown}: {note}", file=sys.stderr)
+    unroutable = [r for r in found if r.error]
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     if unroutable:
         return EXIT_USAGE
     hosts = len(settings.inventory.host_names)
-    warned = f", {len(settings.warnings)} warnings" if settings.warnings else ""
+    warnings = len(settings.warnings) + len(noted)
+    warned = f", {warnings} warnings" if warnings else ""
     print(
         f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
         f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"

@@ -189,3 +189,20 @@ def test_init_leaves_user_and_identity_files_to_ssh_config(tmp_path):
     ssh = tomllib.loads(text)["ssh"]
     assert "user" not in ssh and "identity_files" not in ssh
     assert "# user = " in text and "# identity_files = " in text
+
+
+def test_check_config_resolves_every_route_and_says_what_ssh_config_cannot_change(tmp_path, home):
+    directory = config_dir(tmp_path, fleet())
+    result = cli("check-config", str(directory), home=home, state=tmp_path / "state")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "warning: ssh_config for db-1, db-2: StrictHostKeyChecking no ignored:"
+        " host keys are always checked"
+    ]
+    assert "1 warnings" in result.stdout
+    inventory = fleet()
+    inventory["systems"][1]["hosts"].append({"name": "db-3", "jump_host": "loop-a"})
+    directory = config_dir(tmp_path / "looping", inventory)
+    result = cli("check-config", str(directory), home=home, state=tmp_path / "state")
+    assert result.returncode == 2
+    assert "error: db-3: ProxyJump loop: db-3 → loop-a → loop-b → loop-a" in result.stderr

@@ -4,6 +4,8 @@ known_hosts files OpenSSH would read (user, global, hashed)."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -295,3 +297,47 @@ async def test_an_unknown_bastion_key_is_the_one_offered_and_accepted(
     finally:
         await conductor.shutdown()
     assert known.read_text().splitlines()[-1].startswith(f"[127.0.0.1]:{bastion.port} ")
+
+
+async def test_identities_only_limits_the_agent_to_the_configured_key(
+    sshd_server, home, tmp_path, monkeypatch
+):
+    """The agent holds the key sshd trusts; IdentityFile names another. Without
+    IdentitiesOnly the agent's key logs in; with it, only the named key is offered."""
+    target = sshd_server.server
+    (tmp_path / "other").mkdir()
+    other_key, _ = sshd_mod.make_client_key(tmp_path / "other")
+    socket_path = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(200):
+            if socket_path.exists():
+                break
+            await asyncio.sleep(0.05)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
+        subprocess.run(
+            ["ssh-add", str(sshd_server.client_key)],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket_path))
+        known = sshd_mod.write_known_hosts(tmp_path / "kh", [target])
+        systems = [{"name": "db", "hosts": [{"name": "db-1"}]}]
+        for only, expected in (("no", True), ("yes", False)):
+            config = write_config(
+                home,
+                host_block("db-1", target, other_key, f"  IdentitiesOnly {only}\n"),
+                known,
+            )
+            ok, _, events = await run_everywhere(
+                sshd_server, tmp_path, inventory(config, systems), ["db-1"]
+            )
+            assert ok is expected, events[-1].data
+            if not ok:
+                result = next(e for e in events if e.kind == Kind.COMMAND_RESULT)
+                assert result.data["failure"] == FailureClass.AUTH.value
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)

@@ -23,6 +23,15 @@ class KeyFailure(Protocol):
     detail: str | None
 
 
+JUMP_HOST = re.compile(r"^jump host (\S+): ")
+
+
+def whose_key(run: KeyFailure) -> str:
+    """The host, or the jump host on the way to it, whose key this failure is about."""
+    found = JUMP_HOST.match(run.detail or "")
+    return f"jump host {found.group(1)} (on the way to {run.host})" if found else run.host
+
+
 def fingerprint_of(run: KeyFailure) -> str | None:
     """The SHA256 fingerprint the host offered, read from its result detail."""
     found = FINGERPRINT.search(run.detail or "")
@@ -44,7 +53,7 @@ def accept_host_key(
         return
     if run.failure is FailureClass.HOSTKEY_MISMATCH:
         screen.notify(
-            f"{run.host} offers a key that does not match known_hosts. A changed key is"
+            f"{whose_key(run)} offers a key that does not match known_hosts. A changed key is"
             " never accepted from the console: check the host out of band and fix"
             " known_hosts by hand.",
             title="Refused: host key mismatch",
@@ -65,7 +74,7 @@ def accept_host_key(
             screen.notify(str(exc), title="Host key not accepted", severity="error")
             return
         screen.notify(
-            f"{run.host}: {fingerprint} written to known_hosts and journalled. {next_step}",
+            f"{whose_key(run)}: {fingerprint} written to known_hosts and journalled. {next_step}",
             title="Host key accepted",
         )
         if accepted is not None:
@@ -77,8 +86,8 @@ def accept_host_key(
 
     screen.app.push_screen(
         ConfirmDialog(
-            f"Trust the host key of {run.host}?",
-            f"{run.host} offered a key that is not in known_hosts:\n\n  {fingerprint}\n\n"
+            f"Trust the host key of {whose_key(run)}?",
+            f"{whose_key(run)} offered a key that is not in known_hosts:\n\n  {fingerprint}\n\n"
             "Compare it with the fingerprint from the host's owner before you accept."
             " Your name goes into the record.",
             yes="Accept key",
