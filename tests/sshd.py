@@ -19,7 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -348,6 +348,27 @@ def start_sshd(
     for path in cleanup:
         shutil.rmtree(path, ignore_errors=True)
     raise RuntimeError(f"sshd could not bind a free port in {PORT_ATTEMPTS} attempts")
+
+
+@contextlib.contextmanager
+def ssh_agent(workdir: Path, keys: Iterable[Path]) -> Iterator[Path]:
+    """A private ssh-agent holding `keys`; yields its socket path (for SSH_AUTH_SOCK)."""
+    socket_path = Path(workdir) / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
+    try:
+        for _ in range(int(START_TIMEOUT / _POLL)):
+            if socket_path.exists():
+                break
+            time.sleep(_POLL)
+        env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
+        for key in keys:
+            subprocess.run(
+                ["ssh-add", str(key)], env=env, check=True, capture_output=True, timeout=30
+            )
+        yield socket_path
+    finally:
+        agent.terminate()
+        agent.wait(timeout=STOP_TIMEOUT)
 
 
 def write_known_hosts(path: Path, servers: Iterable[SshdServer]) -> Path:

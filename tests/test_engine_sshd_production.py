@@ -186,24 +186,7 @@ async def test_a_command_timeout_signals_the_remote_process(sshd_server, tmp_pat
 
 
 async def test_keys_from_ssh_agent_are_used(sshd_server, tmp_path, monkeypatch):
-    import os
-    import subprocess
-
-    socket_path = tmp_path / "agent.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            if socket_path.exists():
-                break
-            await asyncio.sleep(0.05)
-        env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
-        subprocess.run(
-            ["ssh-add", str(sshd_server.client_key)],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
+    with sshd_mod.ssh_agent(tmp_path, [sshd_server.client_key]) as socket_path:
         monkeypatch.setenv("SSH_AUTH_SOCK", str(socket_path))
         monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/id_* to fall back on
         settings, _ = sshd_settings(sshd_server, {"web-1": "web"}, identity_files=[])
@@ -212,9 +195,6 @@ async def test_keys_from_ssh_agent_are_used(sshd_server, tmp_path, monkeypatch):
             assert await conductor.run_adhoc("true", ["web-1"])
         finally:
             await conductor.shutdown()
-    finally:
-        agent.terminate()
-        agent.wait(timeout=10)
 
 
 async def test_retry_runs_again_only_on_the_hosts_that_failed(sshd_server, tmp_path):

@@ -4,8 +4,6 @@ known_hosts files OpenSSH would read (user, global, hashed)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -307,21 +305,7 @@ async def test_identities_only_limits_the_agent_to_the_configured_key(
     target = sshd_server.server
     (tmp_path / "other").mkdir()
     other_key, _ = sshd_mod.make_client_key(tmp_path / "other")
-    socket_path = tmp_path / "agent.sock"
-    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            if socket_path.exists():
-                break
-            await asyncio.sleep(0.05)
-        env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
-        subprocess.run(
-            ["ssh-add", str(sshd_server.client_key)],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
+    with sshd_mod.ssh_agent(tmp_path, [sshd_server.client_key]) as socket_path:
         monkeypatch.setenv("SSH_AUTH_SOCK", str(socket_path))
         known = sshd_mod.write_known_hosts(tmp_path / "kh", [target])
         systems = [{"name": "db", "hosts": [{"name": "db-1"}]}]
@@ -338,6 +322,3 @@ async def test_identities_only_limits_the_agent_to_the_configured_key(
             if not ok:
                 result = next(e for e in events if e.kind == Kind.COMMAND_RESULT)
                 assert result.data["failure"] == FailureClass.AUTH.value
-    finally:
-        agent.terminate()
-        agent.wait(timeout=10)
