@@ -75,7 +75,8 @@ def _result(e: Event) -> str:
 
 def _intent(e: Event) -> str:
     masked = ", secrets masked in this record" if e.data.get("masked") else ""
-    return f"sent {e.data.get('stage')} (attempt {e.data.get('attempt', 1)}{masked})"
+    here = " on the jump host" if e.data.get("on") == "jump-host" else ""
+    return f"sent {e.data.get('stage')}{here} (attempt {e.data.get('attempt', 1)}{masked})"
 
 
 def _integrity(e: Event) -> str:
