@@ -322,3 +322,41 @@ async def test_identities_only_limits_the_agent_to_the_configured_key(
             if not ok:
                 result = next(e for e in events if e.kind == Kind.COMMAND_RESULT)
                 assert result.data["failure"] == FailureClass.AUTH.value
+
+
+async def test_precedence_host_then_ssh_config_then_defaults_on_real_sshd(
+    sshd_server, home, tmp_path
+):
+    """Each level decides the port once, the others naming a port nothing listens on:
+    the host's own port beats ssh_config's, ssh_config's beats [ssh]'s, and [ssh]'s
+    applies when neither says."""
+    target, key = sshd_server.server, sshd_server.client_key
+    dead = sshd_mod._free_port()
+    known = sshd_mod.write_known_hosts(tmp_path / "kh", [target])
+    config = write_config(
+        home,
+        f"Host by-host\n  Port {dead}\nHost by-config\n  Port {target.port}\n"
+        f"Host *\n  HostName 127.0.0.1\n  User {target.user}\n  IdentityFile {key}\n",
+        known,
+    )
+    systems = [
+        {
+            "name": "levels",
+            "hosts": [
+                {"name": "by-host", "port": target.port},
+                {"name": "by-config"},
+                {"name": "by-defaults"},
+            ],
+        }
+    ]
+    hosts = ["by-host", "by-config", "by-defaults"]
+    inv = inventory(config, systems)
+    inv["ssh"]["port"] = target.port
+    ok, lines, _ = await run_everywhere(sshd_server, tmp_path, inv, hosts)
+    assert ok and lines == [target.user] * 3
+    inv["ssh"]["port"] = dead  # now only the defaults' level is wrong: by-defaults fails
+    ok, _, events = await run_everywhere(sshd_server, tmp_path, inv, hosts)
+    failed = {
+        e.where.host for e in events if e.kind == Kind.COMMAND_RESULT and e.data.get("failure")
+    }
+    assert not ok and failed == {"by-defaults"}
