@@ -16,6 +16,7 @@ from console.journal.export import EXPORTERS
 from console.journal.store import JOURNAL_NAME, JournalError, journal_path, read_journal
 from console.model.settings import ConfigError, Settings, load_settings
 from console.model.triggers import TriggerKind
+from console.model.visible import visible
 from console.paths import demo_config, example_config, find_config, incidents_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = headless.EXIT_OK, headless.EXIT_FAILED, headless.EXIT_USAGE
@@ -171,14 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         }[args.command]
         return handler(args)
     except UsageError as exc:
-        print(exc, file=sys.stderr)
+        print(visible(str(exc)), file=sys.stderr)
         return EXIT_USAGE
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
+            print(f"error: {visible(problem)}", file=sys.stderr)
         return EXIT_USAGE
-    except (JournalError, ProcedureError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (JournalError, ProcedureError) as exc:  # may quote a host or a journal's bytes
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

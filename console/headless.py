@@ -34,7 +34,8 @@ from console.model.kinds import RunsOn
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
-from console.model.templates import in_workdir
+from console.model.templates import RenderedCommand
+from console.model.visible import visible
 from console.paths import incidents_dir, locks_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -164,7 +165,8 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         step, run = runs[-1]
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
         seen = f" — {run.last_line}" if run.last_line and run.last_line not in why else ""
-        lines.append(f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}")
+        line = f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}"
+        lines.append(visible(line, one_line=True))
     if lines:
         print("hosts not rolled back:", *lines, sep="\n")
 
@@ -199,7 +201,7 @@ async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) ->
             file=sys.stderr,
         )
         return False
-    print(f"automatic trigger firing: {firing.reason}", flush=True)
+    print(f"automatic trigger firing: {visible(firing.reason, one_line=True)}", flush=True)
     request.trigger, request.firing = firing.trigger.kind, firing
     request.reason = request.reason.strip() or firing.reason
     return True
@@ -235,7 +237,8 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                     where = " (on the jump host)" if here else ""
                     for host, commands in conductor.preview(step.id).items():
                         for stage, command in commands:
-                            print(f"### {host} {stage}{where}\n{command.shown.strip()}")
+                            shown = visible(command.shown.strip())
+                            print(f"### {host} {stage}{where}\n{shown}")
                             if command.masked:
                                 print(f"# {MASKED_NOTE}")
                 elif step.kind is StepKind.PROBE:
@@ -258,10 +261,9 @@ def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     unroutable = _print_routes(settings, hosts)
     redactor = settings_redactor(settings)
     for target in targets_for(settings.inventory, hosts):
-        sent = in_workdir(command, target.workdir).strip()
-        shown = redactor.text(sent)
-        print(f"\n### {target.name} run\n{shown}")
-        if shown != sent:
+        rendered = RenderedCommand.typed(command, target.workdir, redactor.text)
+        print(f"\n### {target.name} run\n{visible(rendered.shown.strip())}")
+        if rendered.masked:
             print(f"# {MASKED_NOTE}")
     return _routes_verdict(unroutable)
 
@@ -330,15 +332,15 @@ def _print_exec_event(event: Event) -> None:
     if event.kind == Kind.COMMAND_OUTPUT:
         stream = sys.stderr if event.data.get("stream") == "stderr" else sys.stdout
         host = event.where.host
-        stream.write("".join(f"{host}: {line}\n" for line in event.data.get("lines", [])))
+        lines = event.data.get("lines", [])
+        stream.write("".join(f"{host}: {visible(line)}\n" for line in lines))
         stream.flush()
     elif event.kind == Kind.HOSTKEY_ACCEPTED:
         print(console_line(event), flush=True)
     elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
         d = event.data
-        print(
-            f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}", file=sys.stderr
-        )
+        line = f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}"
+        print(visible(line, one_line=True), file=sys.stderr)
 
 
 async def run_probe(settings: Settings, faults: list[Fault], systems: list[str], demo: bool) -> int:
@@ -348,7 +350,7 @@ async def run_probe(settings: Settings, faults: list[Fault], systems: list[str],
             report = await probe_once(Watcher(settings, pool, systems=systems or None))
         finally:
             await pool.close()
-    print("\n".join(report.lines))
+    print("\n".join(visible(line, one_line=True) for line in report.lines))
     if report.unreachable:
         print(f"error: cannot reach {', '.join(report.unreachable)}", file=sys.stderr)
         return EXIT_FAILED
@@ -375,10 +377,10 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
             warned = True
             pid, host = lock.owner
             hosts = ", ".join(sorted(f"{h} ({step})" for step, h in running))
-            print(
+            warning = (
                 f"! the console driving this incident (pid {pid} on {host}) exited holding"
                 f" its lock; outcome never recorded, so unknown: {hosts}."
-                " Resume the incident to verify them.",
-                flush=True,
+                " Resume the incident to verify them."
             )
+            print(visible(warning, one_line=True), flush=True)
         await asyncio.sleep(poll_seconds)

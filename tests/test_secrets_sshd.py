@@ -9,9 +9,6 @@ then searches every file the console wrote and everything it printed.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,14 +26,13 @@ from console.model.settings import load_settings
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.screens.execution import ExecutionScreen
-from console.ui.screens.picker import PickerScreen
-from console.ui.screens.trigger import TriggerScreen
+from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.events_factory import COMMANDER, START
-from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    declare_and_pick,
     type_text,
     until,
 )
@@ -46,7 +42,6 @@ pytestmark = pytest.mark.sshd
 # Quotes, a dollar and a space: shell-quoted, it no longer reads as itself.
 SECRET = "tok'3n $HOME zq7-Secret"
 TOKEN_ENV = "RB_TEST_DEPLOY_TOKEN"
-HOSTS = ("app-1", "app-2")
 
 STRATEGIES = {
     "strategies": [
@@ -86,71 +81,25 @@ PROCEDURE = {
 }
 
 
-@dataclass
-class Fleet:
-    config: Path
-    state: Path
-    sandboxes: dict[str, Path]
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess:
-        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(self.state), TOKEN_ENV: SECRET}
-        return subprocess.run(
-            [sys.executable, "-m", "console", *args, "--config", str(self.config)],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=env,
-        )
-
-    def written(self, name: str) -> dict[str, str]:
-        """What each host holds in `name`, read back from its work directory."""
-        return {h: (s / name).read_text() for h, s in self.sandboxes.items()}
-
-
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    """A configuration written as the README says, for two hosts on a real sshd."""
-    config = tmp_path / "config"
-    config.mkdir()
-    sandboxes = {h: sshd_server.sandbox(h) for h in HOSTS}
-    for sandbox in sandboxes.values():
-        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
-    inventory = {
-        "ssh": {
-            "user": sshd_server.server.user,
-            "identity_files": [str(sshd_server.client_key)],
-            "known_hosts": str(sshd_server.known_hosts),
-            "use_ssh_config": False,
-            "command_timeout": 30.0,
-        },
-        "systems": [
-            {
-                "name": "app",
-                "strategies": ["set-token"],
-                "rto_minutes": 15,
-                "hosts": [
-                    {
-                        "name": h,
-                        "address": "127.0.0.1",
-                        "port": sshd_server.server.port,
-                        "workdir": str(s),
-                    }
-                    for h, s in sandboxes.items()
-                ],
-                "probes": [{"name": "up", "kind": "command", "command": "echo 0", "threshold": 1}],
-            }
-        ],
-    }
+    """Two hosts on a real sshd; the token's value is in the environment, named by
+    console.toml's `[redact] env`, as `run --param token=$TOKEN` would have it."""
     files = {
-        "inventory.toml": inventory,
         "strategies.toml": STRATEGIES,
         "procedure.toml": PROCEDURE,
         "triggers.toml": {"soak": {"samples": 1, "interval": 0.1}},
         "console.toml": {"redact": {"env": [TOKEN_ENV]}},
     }
-    for name, data in files.items():
-        (config / name).write_text(tomli_w.dumps(data))
-    return Fleet(config, tmp_path / "state", sandboxes)
+    probes = [{"name": "up", "kind": "command", "command": "echo 0", "threshold": 1}]
+    return write_fleet(
+        sshd_server,
+        tmp_path,
+        files,
+        strategies=["set-token"],
+        probes=probes,
+        env={TOKEN_ENV: SECRET},
+    )
 
 
 def assert_nowhere(fleet: Fleet, *printed: str) -> None:
@@ -286,12 +235,7 @@ async def test_console_hides_a_typed_secret_sends_it_and_records_only_the_mask(
     app = build_app(settings, tmp_path / "incidents")
     screens: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-        await pilot.press("down", "enter")
-        await type_text(pilot, "rotate the leaked token")
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await declare_and_pick(pilot, "rotate the leaked token")
         await pilot.press("space")  # the `app` system
         for _ in range(10):  # Tab to the token field
             if app.focused is not None and app.focused.has_class("param"):

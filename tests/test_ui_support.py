@@ -91,6 +91,19 @@ async def type_text(pilot: Pilot, text: str) -> None:
     await pilot.press(*["space" if ch == " " else ch for ch in text])
 
 
+async def declare_and_pick(pilot: Pilot, reason: str) -> None:
+    """N, the first manual trigger with `reason`, on to the picker (keys only)."""
+    from console.ui.screens.picker import PickerScreen
+    from console.ui.screens.trigger import TriggerScreen
+
+    await pilot.press("n")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TriggerScreen))
+    await pilot.press("down", "enter")
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, PickerScreen))
+
+
 def _run_on_hosts(conductor, step_id: str, results: dict[str, tuple[str, int, str]]) -> None:
     """Record a step's run on hosts without SSH: (stage, exit status, output) per host."""
     record = conductor.recorder.record

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from console.model.events import Event, Kind
 from console.model.procedure import FormField
+from console.model.visible import visible
 
 # Kinds that belong in the document's timeline; samples and output stay out of it.
 TIMELINE_KINDS = frozenset(Kind) - {
@@ -204,16 +205,18 @@ def where(event: Event) -> str:
 
 
 def console_line(event: Event) -> str:
-    """A terminal line for headless runs and follow: time, where, what."""
+    """A terminal line for headless runs and follow: time, where, what. What a host
+    printed is shown with its control characters escaped, never obeyed."""
     if event.kind == Kind.COMMAND_OUTPUT:
         mark = "!" if event.data.get("stream") == "stderr" else "|"
-        host = event.where.host or ""
+        host = visible(event.where.host or "", one_line=True)
         return "\n".join(
-            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {ln}" for ln in event.data.get("lines", [])
+            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}"
+            for ln in event.data.get("lines", [])
         )
     text = describe(event)
     if event.kind == Kind.COMMAND_INTENT:
         first = (event.data.get("command") or "").strip().splitlines()
         text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")
     place = event.where.host or event.where.step or event.where.system or ""
-    return f"{event.ts:%H:%M:%S}  {place:<10} {text}"
+    return visible(f"{event.ts:%H:%M:%S}  {place:<10} {text}", one_line=True)

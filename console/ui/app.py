@@ -9,6 +9,7 @@ from pathlib import Path
 from textual import work
 from textual.app import App
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
 from console.engine.conductor import Conductor, ProcedureError
@@ -22,6 +23,7 @@ from console.model.events import Event, Kind
 from console.model.procedure import StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
+from console.model.visible import visible
 from console.ui.commands import IncidentCommands
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
@@ -173,6 +175,21 @@ class RollbackApp(ResumeActions, App[int]):
         if step is None:
             return "All steps finished"
         return self.settings.procedure.phase_of(step.id).title
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast as plain text: its words may come from a host (errors, details),
+        so no markup in them is obeyed and no control character reaches the terminal."""
+        super().notify(
+            visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
+        )
 
     def declare(self, kind: TriggerKind, reason: str) -> None:
         """Open the incident (if none is attached) and record its trigger."""

@@ -24,6 +24,7 @@ from console.model.inventory import Host, Inventory, SshDefaults, System
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, fold
+from console.model.visible import visible
 from console.ui.app import FLUSH_SECONDS, RollbackApp
 from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
@@ -233,13 +234,14 @@ class FollowApp(RollbackApp):
         state = self.incident.state
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(" READ-ONLY ", style="bold reverse")
-        line.append(f" following {state.incident_id or self.incident.recorder.path}")
+        following = visible(str(state.incident_id or self.incident.recorder.path), one_line=True)
+        line.append(f" following {following}")
         if state.outcome:
-            line.append(f" (closed: {state.outcome})", style="bold")
+            line.append(f" (closed: {visible(state.outcome, one_line=True)})", style="bold")
         line.append(" · every action is disabled", style="italic")
         line.append("\n driving: ")
         journal = self.incident.recorder
-        line.append(driver_text(journal.events, journal.lock), style="bold")
+        line.append(visible(driver_text(journal.events, journal.lock), one_line=True), style="bold")
         return line
 
     def on_key(self, event: events.Key) -> None:

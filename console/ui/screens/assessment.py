@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Label
 
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.plain import plain
 
 DIFFERS = "bold #e0b44c"
 INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Rows", "Expected", "Checksum")
@@ -31,7 +32,7 @@ def verdict_text(verdict: str | None) -> Text:
         return Text(f"✘ {verdict}", style="bold reverse #ef6b6b")
     if verdict in ("match", "ok", "recorded"):
         return Text(f"✔ {verdict}", style="#6cc07a")
-    return Text(f"· {verdict or '–'}", style="dim")
+    return plain(f"· {verdict or '–'}", "dim")
 
 
 class AssessmentScreen(IncidentScreen):
@@ -74,13 +75,13 @@ class AssessmentScreen(IncidentScreen):
             title.update("System state: not assessed yet (run “Assess system state”)")
             return
         title.update(f"System state on {len(hosts)} host(s) · ● differs between hosts")
-        table.add_columns("Key", *hosts)
+        table.add_columns("Key", *map(plain, hosts))
         for key in keys:
             values = [str(assessment[h].get(key, "–")) for h in hosts]
             differs = len(set(values)) > 1
             table.add_row(
-                Text(("● " if differs else "  ") + key, style=DIFFERS if differs else "bold"),
-                *(Text(v, style=DIFFERS if differs else "") for v in values),
+                plain(("● " if differs else "  ") + key, DIFFERS if differs else "bold"),
+                *(plain(v, DIFFERS if differs else "") for v in values),
             )
 
     def _integrity(self) -> None:
@@ -99,13 +100,13 @@ class AssessmentScreen(IncidentScreen):
         table.add_columns(*INTEGRITY_COLUMNS)
         for record in records:
             table.add_row(
-                record.get("host") or "–",
+                plain(record.get("host") or "–"),
                 verdict_text(record.get("verdict")),
-                record.get("stage") or "–",
-                record.get("step") or "–",
-                _rows(record.get("rows")),
-                _expected(record.get("expected")),
-                (record.get("checksum") or "–")[:10],
+                plain(record.get("stage") or "–"),
+                plain(record.get("step") or "–"),
+                plain(_rows(record.get("rows"))),
+                plain(_expected(record.get("expected"))),
+                plain((record.get("checksum") or "–")[:10]),
             )
 
     def action_back(self) -> None:

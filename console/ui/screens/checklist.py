@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from console.engine.conductor import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
+from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
@@ -64,7 +65,7 @@ class ChecklistScreen(IncidentScreen):
         line.append("> " if current else "  ", style="bold #e0b44c")
         line.append_text(status_text(self._shown(st), 10))
         line.append(f" {number:>2}. ")
-        line.append(step.title, style="bold" if current else "")
+        line.append(visible(step.title, one_line=True), style="bold" if current else "")
         if st.notes:
             line.append(f"  ✎{len(st.notes)}", style="#8fb8de")
         return line
@@ -124,7 +125,7 @@ class ChecklistScreen(IncidentScreen):
             Text.assemble(
                 (f" Step {index} of {len(order)}", "bold"),
                 f" · {phase} · ",
-                (current.title, "bold #e0b44c"),
+                (visible(current.title, one_line=True), "bold #e0b44c"),
             ),
         )
         self.show(todo_line, f" {todo}.")
@@ -154,17 +155,18 @@ class ChecklistScreen(IncidentScreen):
                 " (V verifies, R retries only them)",
                 style="bold #e0b44c",
             )
+        # A result may quote a host (a notification's answer): shown, never obeyed.
         if st.summary:
-            text.append(f"\nResult: {st.summary}")
+            text.append(f"\nResult: {visible(st.summary)}")
         if st.skip_reason:
-            text.append(f"\nSkipped: {st.skip_reason}")
+            text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:
-            text.append(f"\n✎ {note}", style="#8fb8de")
+            text.append(f"\n✎ {visible(note)}", style="#8fb8de")
         if step.description:
             text.append(f"\n{step.description}")
         state = self.conductor.state
         if step.kind is StepKind.STRATEGY and state.strategy:
-            params = ", ".join(f"{k}={v}" for k, v in sorted(state.params.items()))
+            params = ", ".join(f"{k}={visible(v)}" for k, v in sorted(state.params.items()))
             text.append(
                 f"\nStrategy: {step.strategy or state.strategy}"
                 + (f" ({params})" if params else "")

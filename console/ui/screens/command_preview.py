@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from console.journal.redact import MASKED_NOTE
 from console.model.templates import RenderedCommand
+from console.model.visible import visible
 
 Commands = list[tuple[str, RenderedCommand]]
 MASKED_STYLE = "#e0b44c"
@@ -36,7 +37,7 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
         text.append(f"  ({len(hosts)} host{'s' if len(hosts) != 1 else ''})\n", style="dim")
         for stage, command in commands:
             text.append(f"  {stage}\n", style="bold")
-            for line in command.shown.strip().splitlines():
+            for line in visible(command.shown.strip()).splitlines():
                 text.append(f"    {line}\n")
             if command.masked:
                 text.append(f"    # {MASKED_NOTE}\n", style=MASKED_STYLE)

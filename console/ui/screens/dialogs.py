@@ -1,4 +1,5 @@
-"""Small modal dialogs: a text prompt (note, skip reason, abort reason) and a yes/no."""
+"""Small modal dialogs: a text prompt (note, skip reason, abort reason) and a yes/no.
+What they explain may quote a host (a refusal, an event), so it is shown as plain text."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
+
+from console.model.visible import visible
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -32,8 +35,8 @@ class TextPrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog" + (" -danger" if self.danger else "")):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.explanation, classes="dialog-text")
+            yield Label(visible(self.title_text), classes="dialog-title", markup=False)
+            yield Static(visible(self.explanation), classes="dialog-text", markup=False)
             yield Input(placeholder=self.placeholder, id="prompt-input")
             yield Label("", id="prompt-error", classes="error-line")
             yield Static("Enter to accept · Esc to cancel", classes="dialog-hint")
@@ -65,8 +68,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.question, classes="dialog-text")
+            yield Label(visible(self.title_text), classes="dialog-title", markup=False)
+            yield Static(visible(self.question), classes="dialog-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
                 yield Button(f"{self.yes} (Y)", id="yes", variant="error")

@@ -15,6 +15,7 @@ from console.model.events import Event, Kind
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.status import FailureClass
+from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
 from console.ui.widgets.host_grid import HostGrid
@@ -172,7 +173,8 @@ class ExecutionScreen(IncidentScreen):
             self._append_output()
 
     def _title_line(self, status: StepStatus, step_id: str) -> Text:
-        return Text.assemble(status_text(status), " ", (self._title(step_id), "bold"))
+        title = visible(self._title(step_id), one_line=True)  # a follower's come from a journal
+        return Text.assemble(status_text(status), " ", (title, "bold"))
 
     def _heading(self, title: Text, counts: Text | str) -> None:
         """The title on one line, cut with … if long (app.tcss); the counts below it
@@ -275,7 +277,7 @@ class ExecutionScreen(IncidentScreen):
         )
         if self.host or probe:
             lines = [ln for e in events for ln in self._lines(e)]
-            log.write_lines(lines[-5000:])
+            log.write_lines(map(visible, lines[-5000:]))
 
     def _append_output(self) -> None:
         events = self.conductor.recorder.events
@@ -283,7 +285,7 @@ class ExecutionScreen(IncidentScreen):
         self._seen = len(events)
         lines = [ln for e in new for ln in self._lines(e)]
         if lines:
-            self.query_one("#output", Log).write_lines(lines)
+            self.query_one("#output", Log).write_lines(map(visible, lines))
 
     def on_host_grid_highlighted(self, event: HostGrid.Highlighted) -> None:
         if event.key != self.host:

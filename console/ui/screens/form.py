@@ -12,6 +12,7 @@ from textual.widgets import Footer, Input, Label, Static
 from console.model.procedure import FormField, StepKind
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.plain import plain
 from console.ui.widgets.status import status_text
 
 PLACEHOLDERS = {
@@ -89,7 +90,7 @@ class FormScreen(IncidentScreen):
         values = self.values()
         problem = check_date(values[FormField.RETRY_SCHEDULE])
         if problem:
-            error.update(f"✘ Retry schedule: {problem}")
+            error.update(plain(f"✘ Retry schedule: {problem}"))  # it quotes what was typed
             self.query_one(f"#field-{FormField.RETRY_SCHEDULE.value}", Input).focus()
             return
         error.update("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -12,9 +13,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from console.journal.describe import duration, utc
+from console.model.visible import visible
 from console.ui.messages import WatchChanged
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
+from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
 
 DRILLS_SHOWN = 3
@@ -72,9 +75,9 @@ class HomeScreen(Screen):
         systems.add_columns("System", "Hosts", "Strategies", "RTO")
         for system in self.app.settings.inventory.systems:
             systems.add_row(
-                system.name,
+                plain(system.name),
                 str(len(system.hosts)),
-                _strategies(system.strategies),
+                plain(_strategies(system.strategies)),
                 f"{system.rto_minutes:g} min" if system.rto_minutes else "–",
                 key=system.name,
             )
@@ -129,11 +132,11 @@ class HomeScreen(Screen):
             state = summary.outcome or "open"
             if summary.drill:
                 state += " (drill)"
-            table.add_row(
-                summary.incident_id,
-                state,
+            table.add_row(  # what a journal holds is shown, never obeyed
+                plain(summary.incident_id),
+                plain(state),
                 utc(summary.opened_at) if summary.opened_at else "–",
-                textwrap.shorten(summary.title, 40, placeholder=" …"),
+                plain(textwrap.shorten(visible(summary.title), 40, placeholder=" …")),
                 key=str(summary.path),
             )
         hint = "" if found else "No incidents yet. Press N to declare one."
@@ -149,7 +152,9 @@ class HomeScreen(Screen):
             if s.opened_at
         ]
         self.query_one("#drills", Static).update(
-            "\n".join(lines) or "No drills yet: `rollback-console drill` runs one."
+            Text("\n".join(visible(line, one_line=True) for line in lines))
+            if lines
+            else "No drills yet: `rollback-console drill` runs one."
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

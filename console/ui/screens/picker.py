@@ -13,8 +13,10 @@ from textual.widgets import Footer, Input, Label, RadioSet, Static
 from console.engine.conductor import ProcedureError
 from console.engine.reach import Reach
 from console.model.status import FailureClass
+from console.model.visible import visible
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
+from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
 
 
@@ -218,7 +220,8 @@ class PickerScreen(Screen):
         node = self.tree.cursor_node
         answer = reach.results.get(node.data[1]) if node and node.data else None
         if answer is not None and not answer.ok:
-            text.append(f"\n{answer.host}: {answer.describe()}", style="#ef6b6b")
+            why = visible(answer.describe(), one_line=True)  # the server's words, maybe
+            text.append(f"\n{answer.host}: {why}", style="#ef6b6b")
             if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
                 text.append("\nK shows its fingerprint, to compare and accept", style="bold")
         if not checking:
@@ -292,7 +295,7 @@ class PickerScreen(Screen):
         try:
             self.app.pick(systems, hosts, strategy, params, failing)
         except ProcedureError as exc:
-            error.update(f"✘ {exc}")
+            error.update(plain(f"✘ {exc}"))
             return
         if failing:
             self.app.notify(

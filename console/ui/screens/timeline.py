@@ -10,6 +10,7 @@ from textual.widgets import Footer, Input, Static
 
 from console.journal.describe import describe, where
 from console.model.events import Event, Kind
+from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
@@ -40,11 +41,11 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
     place = where(event)
     text = Text.assemble(
         ("★ starred · " if starred else "", STAR_STYLE),
-        (f"#{event.seq} · {event.ts:%H:%M:%S} UTC · {who}", "dim"),
-        (f" · {place}" if place else "", "dim"),
-        (f" · {event.kind}", "dim"),
+        (visible(f"#{event.seq} · {event.ts:%H:%M:%S} UTC · {who}", one_line=True), "dim"),
+        (f" · {visible(place, one_line=True)}" if place else "", "dim"),
+        (f" · {visible(event.kind, one_line=True)}", "dim"),
         "\n",
-        what(event),
+        visible(what(event)),
     )
     body: list[str] = []
     if event.kind == Kind.COMMAND_INTENT:
@@ -52,11 +53,11 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
     elif event.kind == Kind.COMMAND_OUTPUT:
         body = event.data.get("lines", [])
     for line in body[:DETAIL_LINES]:
-        text.append(f"\n  {line}", style="dim")
+        text.append(f"\n  {visible(line, one_line=True)}", style="dim")
     if len(body) > DETAIL_LINES:
         text.append(f"\n  … {len(body) - DETAIL_LINES} more line(s)", style="dim")
     for note in annotations:
-        text.append(f"\n✎ {note}", style=NOTE_STYLE)
+        text.append(f"\n✎ {visible(note)}", style=NOTE_STYLE)
     return text
 
 
@@ -114,9 +115,10 @@ class TimelineScreen(IncidentScreen):
         state = self.conductor.state
         line.append("★" if event.seq in state.stars else " ", style=STAR_STYLE)
         line.append("✎" if event.seq in state.annotations else " ", style=NOTE_STYLE)
-        who = _clip(event.who.user, 9)
-        line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {_clip(where(event), 20):<20} ")
-        line.append(_clip(what(event), max(10, width - LEFT)))
+        who = _clip(visible(event.who.user, one_line=True), 9)
+        place = _clip(visible(where(event), one_line=True), 20)
+        line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
+        line.append(_clip(visible(what(event), one_line=True), max(10, width - LEFT)))
         return line
 
     def _matching(self, events: list[Event], start: int) -> list[Event]:

@@ -14,9 +14,11 @@ from console.engine.probe_report import show
 from console.engine.watcher import Firing, Watcher
 from console.model.probes import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
+from console.model.visible import visible
 from console.model.watch import probe_key
 from console.ui.messages import WatchChanged
 from console.ui.widgets.alert import evidence_lines
+from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
 
 AUTO = "automatic"
@@ -30,7 +32,9 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
         return "quiet", f"{key} not sampled yet"
     streak = next((s for s in reading.streaks if s.trigger.name == trigger.name), None)
     count = f"{streak.count}/{trigger.consecutive}" if streak else ""
-    what = f"{key} = {show(reading.value, reading.probe.unit)} ({count} bad)"
+    what = (
+        f"{key} = {visible(show(reading.value, reading.probe.unit), one_line=True)} ({count} bad)"
+    )
     if streak and streak.fired:
         return "firing", what
     if streak and streak.count:
@@ -45,7 +49,7 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
         return Text(f"– not set  {kind.label}", style="dim")
     states = [_watched(watcher, t) for t in triggers]
     if firing is not None and firing.trigger.kind is kind:
-        states.insert(0, ("firing", firing.reason.split(": ", 1)[-1]))
+        states.insert(0, ("firing", visible(firing.reason.split(": ", 1)[-1], one_line=True)))
     order = ["firing", "bad", "quiet"]
     state, what = min(states, key=lambda s: order.index(s[0]))
     symbol, style = {
@@ -94,7 +98,7 @@ class TriggerScreen(Screen):
 
     def on_mount(self) -> None:
         if self.firing is not None:
-            self.query_one("#reason", Input).value = self.firing.reason
+            self.query_one("#reason", Input).value = visible(self.firing.reason, one_line=True)
         self.refresh_auto()
         self.query_one("#manual-triggers", RadioSet).focus()
 
@@ -120,7 +124,7 @@ class TriggerScreen(Screen):
             return
         text = Text.assemble(
             ("▲ Proposed: ", "bold"),
-            self.firing.reason,
+            visible(self.firing.reason),
             "\nEvidence (Ctrl+S declares it; or choose a manual trigger instead):",
         )
         for line in evidence_lines(self.firing):
@@ -160,7 +164,7 @@ class TriggerScreen(Screen):
             else:
                 self.app.declare(TriggerKind(chosen), reason)
         except ProcedureError as exc:
-            error.update(f"✘ {exc}")
+            error.update(plain(f"✘ {exc}"))
             return
         self.app.switch_screen(PickerScreen(preselect=preselect))
 

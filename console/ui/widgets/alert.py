@@ -6,6 +6,7 @@ from rich.text import Text
 
 from console.engine.probe_report import show
 from console.engine.watcher import Countdown, Firing
+from console.model.visible import visible
 
 MAX_EVIDENCE = 4
 
@@ -18,10 +19,9 @@ def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) ->
         at = str(sample.get("at", ""))[11:19]
         hosts = sample.get("hosts", {})
         per_host = ", ".join(f"{h} {show(v.get('value'))}" for h, v in sorted(hosts.items()))
-        lines.append(
-            f"{at} {sample.get('probe', '')} = {show(sample.get('value'))}"
-            f" {sample.get('state', '')}" + (f" ({per_host})" if per_host else "")
-        )
+        line = f"{at} {sample.get('probe', '')} = {show(sample.get('value'))}"
+        line += f" {sample.get('state', '')}" + (f" ({per_host})" if per_host else "")
+        lines.append(visible(line, one_line=True))  # the values are what hosts printed
     return lines
 
 
@@ -32,11 +32,11 @@ def alert_text(
     text = Text(no_wrap=False)
     if countdown is not None:
         text.append(f" ⏱ AUTOMATIC ROLLBACK IN {max(0, round(remaining))} s ", style="bold reverse")
-        text.append(f" {firing.reason}\n", style="bold")
+        text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
         text.append(" X cancels it (a reason is required). Otherwise the procedure starts.\n")
     else:
         text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
-        text.append(f" {firing.reason}\n", style="bold")
+        text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
         text.append(" P opens an incident pre-filled with this trigger and its evidence.\n")
     for line in evidence_lines(firing):
         text.append(f"   {line}\n", style="dim")

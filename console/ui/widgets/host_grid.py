@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.message import Message
 from textual.strip import Strip
 
+from console.model.visible import visible
 from console.ui.widgets.cursor_view import CursorView
 
 Cell = str | Text
@@ -66,7 +67,10 @@ class HostGrid(CursorView):
         self.refresh()
 
     def set_row(self, key: str, values: tuple[Cell, ...]) -> None:
-        """Add or change a row; only that line is redrawn unless a column grows."""
+        """Add or change a row; only that line is redrawn unless a column grows. A text
+        cell may come from a host: it is shown on one line, its control characters
+        escaped (a Text cell is the caller's own, styled)."""
+        values = tuple(visible(v, one_line=True) if isinstance(v, str) else v for v in values)
         if self.rows.get(key) == values:
             return
         new = key not in self.rows

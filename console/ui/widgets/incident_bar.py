@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from console.model.state import IncidentState
+from console.model.visible import visible
 
 TABS = [
     ("f2", "checklist", "Checklist"),
@@ -50,7 +51,7 @@ class IncidentBar(Widget):
         if state.drill:
             line.append(" DRILL ", style="bold reverse #e0b44c")
             line.append(" ")
-        line.append(f" {state.incident_id or 'no incident'}", style="bold")
+        line.append(f" {visible(state.incident_id or 'no incident', one_line=True)}", style="bold")
         # The clock and the outcome before the words: on a narrow terminal the line is
         # cut at the end (app CSS), never wrapped over the tabs.
         if state.opened_at:
@@ -58,8 +59,9 @@ class IncidentBar(Widget):
             line.append(" │ ", style="dim")
             line.append(elapsed_text(end - state.opened_at), style="bold")
         if state.outcome:
-            line.append(f" closed: {state.outcome}", style="bold")
+            line.append(f" closed: {visible(state.outcome, one_line=True)}", style="bold")
         trigger = state.trigger.label if state.trigger else "no trigger declared"
+        trigger = visible(trigger, one_line=True)  # a followed journal's, as written
         line.append(" │ ", style="dim")
         line.append(trigger, style="#ef6b6b")
         line.append(" │ ", style="dim")

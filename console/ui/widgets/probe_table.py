@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from console.engine.probe_report import show, threshold_text
 from console.engine.watcher import Reading
+from console.ui.widgets.plain import plain
 
 STATES = {
     "healthy": ("✔", "#6cc07a"),
@@ -31,13 +32,14 @@ def _clip(text: str, width: int) -> str:
 
 
 def reading_row(reading: Reading) -> tuple:
+    """A probe's row; its value is whatever the hosts printed, so every cell is plain."""
     return (
-        reading.system,
-        _clip(reading.probe.label, LABEL_WIDTH),
-        show(reading.value, reading.probe.unit),
-        threshold_text(reading, short=True),
+        plain(reading.system),
+        plain(_clip(reading.probe.label, LABEL_WIDTH)),
+        plain(show(reading.value, reading.probe.unit)),
+        plain(threshold_text(reading, short=True)),
         state_text(reading.state),
-        reading.streak or "–",
+        plain(reading.streak or "–"),
         Text(reading.spark(SPARK_WIDTH), style="#5fa8d3"),
     )
 

@@ -6,6 +6,7 @@ from rich.text import Text
 
 from console.engine.probe_report import show
 from console.model.state import HostStatus, IncidentState, StepState
+from console.model.visible import visible
 
 
 def waves_text(st: StepState) -> Text | None:
@@ -41,7 +42,7 @@ def halt_text(state: IncidentState, step_id: str) -> Text | None:
     halt = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     text = Text(" ✘ HALTED ", style="bold reverse #ef6b6b")
-    text.append(f" {st.halted}", style="bold")
+    text.append(f" {visible(st.halted, one_line=True)}", style="bold")
     if halt.get("total"):
         text.append(
             f"\n failed {halt.get('failed')} of {halt.get('total')}"
@@ -63,7 +64,7 @@ def soak_text(soak: dict) -> Text:
         f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}",
     )
     if soak.get("detail") and status != "passed":
-        text.append(f" · {soak['detail']}", style="dim")
+        text.append(f" · {visible(str(soak['detail']), one_line=True)}", style="dim")
     return text
 
 
@@ -76,5 +77,6 @@ def soak_round_lines(data: dict) -> list[str]:
     for key, probe in sorted(data.get("probes", {}).items()):
         threshold = probe.get("threshold")
         bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
-        lines.append(f"  {key} = {show(probe.get('value'))}  {probe.get('state')}{bad}")
+        value = visible(show(probe.get("value")), one_line=True)  # as the host printed it
+        lines.append(f"  {key} = {value}  {probe.get('state')}{bad}")
     return lines

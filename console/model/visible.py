@@ -1,0 +1,37 @@
+"""Text from hosts, made safe to put on a terminal: every control character shown, none
+obeyed. The journal keeps the bytes as data; this is only for what is displayed."""
+
+from __future__ import annotations
+
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: a terminal may read
+# U+009B as CSI), and the Unicode controls that reorder or break lines on screen.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_FLAT = str.maketrans({"\t": " ", "\n": " ⏎ "})
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str, *, one_line: bool = False) -> str:
+    """`text` with every control character as a visible escape: ESC is `\\x1b`, BEL
+    `\\x07`, CSI (C1) `\\x9b`, a bidi override `\\u202e`. Tab and newline stay (with
+    `one_line`, a tab becomes a space and a newline ` ⏎ `); a CR that ends a line (CRLF
+    output) is dropped. Rich markup is not this function's business: give widgets
+    `Text`, never a markup string."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").removesuffix("\r")
+    if _UNSAFE.search(text) is not None:
+        text = _UNSAFE.sub(_escape, text)
+    return text.translate(_FLAT) if one_line else text
+
+
+def json_visible(document: str) -> str:
+    """A JSON document with the same characters escaped as `\\uXXXX`: it still parses to
+    the very same data, and shows nothing a terminal would obey (json escapes C0 itself)."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", document)

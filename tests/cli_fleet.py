@@ -1,0 +1,81 @@
+"""A configuration directory written as the README says, for hosts on one real sshd, and
+the command line run on it as a user would (`python -m console ... --config DIR`)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from tests.fleet_settings import chown_tree
+
+HOSTS = ("app-1", "app-2")
+
+
+@dataclass
+class Fleet:
+    config: Path
+    state: Path
+    sandboxes: dict[str, Path]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def cli(self, *args: str, text: bool = True) -> subprocess.CompletedProcess:
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(self.state), **self.env}
+        return subprocess.run(
+            [sys.executable, "-m", "console", *args, "--config", str(self.config)],
+            capture_output=True,
+            text=text,
+            timeout=120,
+            env=env,
+        )
+
+    def written(self, name: str) -> dict[str, str]:
+        """What each host holds in `name`, read back from its work directory."""
+        return {h: (s / name).read_text() for h, s in self.sandboxes.items()}
+
+
+def write_fleet(
+    sshd_server,
+    root: Path,
+    files: dict[str, dict],
+    *,
+    strategies: list[str],
+    probes: list[dict],
+    env: dict[str, str] | None = None,
+) -> Fleet:
+    """`files` (strategies.toml, procedure.toml, ... as data) plus an inventory of one
+    system `app` whose hosts are sandboxes on the real sshd."""
+    config = root / "config"
+    config.mkdir()
+    sandboxes = {h: sshd_server.sandbox(h) for h in HOSTS}
+    for sandbox in sandboxes.values():
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    inventory = {
+        "ssh": {
+            "user": sshd_server.server.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(sshd_server.known_hosts),
+            "use_ssh_config": False,
+            "command_timeout": 30.0,
+        },
+        "systems": [
+            {
+                "name": "app",
+                "strategies": strategies,
+                "rto_minutes": 15,
+                "hosts": [
+                    {"name": h, "address": "127.0.0.1", "port": sshd_server.server.port}
+                    | {"workdir": str(s)}
+                    for h, s in sandboxes.items()
+                ],
+                "probes": probes,
+            }
+        ],
+    }
+    for name, data in {"inventory.toml": inventory, **files}.items():
+        (config / name).write_text(tomli_w.dumps(data))
+    return Fleet(config, root / "state", sandboxes, env or {})
