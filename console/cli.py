@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except ConfigError as exc:
         for problem in exc.problems:
-            print(f"error: {visible(problem)}", file=sys.stderr)
+            print(f"error: {visible(str(problem))}", file=sys.stderr)
         return EXIT_USAGE
     except (JournalError, ProcedureError) as exc:  # may quote a host or a journal's bytes
         print(f"error: {visible(str(exc))}", file=sys.stderr)

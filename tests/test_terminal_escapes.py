@@ -91,6 +91,11 @@ def test_one_line_flattens_tabs_and_newlines() -> None:
     assert visible("a\tb\nc\x07", one_line=True) == r"a b ⏎ c\x07"
 
 
+def test_anything_a_journal_may_hold_is_shown_as_text() -> None:
+    assert visible(3) == "3" and visible(None) == "None"
+    assert_clean(visible({"x": "\x1b[2J"}), "a dict")
+
+
 def test_json_visible_parses_to_the_same_data() -> None:
     data = {"line": "x\x1b[2J\x9b\u202e\x07\u2028"}
     document = json_visible(json.dumps(data, ensure_ascii=False))

@@ -18,17 +18,21 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def visible(text: str, *, one_line: bool = False) -> str:
-    """`text` with every control character as a visible escape: ESC is `\\x1b`, BEL
-    `\\x07`, CSI (C1) `\\x9b`, a bidi override `\\u202e`. Tab and newline stay (with
+def visible(value: object, *, one_line: bool = False) -> str:
+    """`value` as text with every control character as a visible escape: ESC is `\\x1b`,
+    BEL `\\x07`, CSI (C1) `\\x9b`, a bidi override `\\u202e`. Tab and newline stay (with
     `one_line`, a tab becomes a space and a newline ` ⏎ `); a CR that ends a line (CRLF
-    output) is dropped. Rich markup is not this function's business: give widgets
+    output) is dropped. Anything not a string (a journal may hold any JSON) is shown
+    as str() shows it. Rich markup is not this function's business: give widgets
     `Text`, never a markup string."""
+    text = value if isinstance(value, str) else str(value)
     if "\r" in text:
         text = text.replace("\r\n", "\n").removesuffix("\r")
     if _UNSAFE.search(text) is not None:
         text = _UNSAFE.sub(_escape, text)
-    return text.translate(_FLAT) if one_line else text
+    if one_line and ("\n" in text or "\t" in text):
+        return text.translate(_FLAT)
+    return text
 
 
 def json_visible(document: str) -> str:
