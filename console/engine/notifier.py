@@ -26,6 +26,7 @@ from console.engine.payloads import (
     slack_message,
     templated,
 )
+from console.journal.export.json_export import host_summary
 from console.model.channels import Channel, ChannelKind, Severity
 from console.model.events import Kind
 from console.model.procedure import Step, StepKind
@@ -42,21 +43,6 @@ WHERE = {
     ChannelKind.PAGERDUTY: "PagerDuty Events API v2",
     ChannelKind.WEBHOOK: "webhook",
 }
-
-
-def host_table(state: IncidentState) -> dict[str, dict]:
-    """Per host: its system, and how its latest step run stands."""
-    out = {}
-    for host, system in state.hosts.items():
-        runs = state.host_runs(host)
-        step, run = runs[-1] if runs else (None, None)
-        out[host] = {
-            "system": system,
-            "step": step,
-            "status": run.status.value if run else "pending",
-            "detail": run.detail if run else None,
-        }
-    return out
 
 
 def status_line(state: IncidentState) -> str:
@@ -110,7 +96,7 @@ class Notifier:
         """The update a notify step would send now; `message`, if given, is the text people
         read instead of the step's template (the commander edited it)."""
         state = self.state
-        hosts = host_table(state)
+        hosts = host_summary(state)
         severity = step.severity
         if severity is Severity.AUTO:
             bad = any(h["status"] in BAD for h in hosts.values())
