@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from console.cli import ran_on_demo
+from console.cli.console_app import ran_on_demo
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.paths import demo_config

@@ -39,7 +39,7 @@ def file_schema(filename: str) -> dict[str, Any]:
             "required": [parts[filename]],
             "additionalProperties": False,
         }
-    return {"$schema": DIALECT, "title": filename, **root, "$defs": defs}
+    return {"$schema": DIALECT, **root, "title": filename, "$defs": defs}
 
 
 def file_names() -> list[str]:

@@ -1,0 +1,75 @@
+"""The command line: parse the arguments, then import and start only what the command needs
+(`--version` and `--help` load neither textual, asyncssh nor pydantic)."""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+from console.cli.parser import EXIT_FAILED, EXIT_USAGE, UsageError, build_parser
+
+# Each command's handler, imported only when that command runs.
+HANDLERS = {
+    None: "console_app:tui",
+    "demo": "console_app:demo",
+    "resume": "console_app:resume",
+    "follow": "console_app:follow",
+    "serve": "serve:serve",
+    "run": "runs:run",
+    "drill": "runs:run",
+    "exec": "runs:exec_",
+    "probe": "runs:probe",
+    "export": "configuration:export",
+    "check-config": "configuration:check_config",
+    "init": "configuration:init",
+    "import-ansible": "configuration:import_ansible",
+    "schema": "configuration:schema",
+    "completion": "completion:script",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["__complete"]:  # the shells' callback: as fast as can be
+        from console.cli.completion import complete
+
+        return complete(argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        if args.log:
+            from console.cli.debuglog import start_debug_log
+
+            start_debug_log(args.log, args)
+        module, _, name = HANDLERS[args.command].partition(":")
+        return getattr(import_module(f"console.cli.{module}"), name)(args)
+    except UsageError as exc:
+        from console.model.visible import visible
+
+        print(visible(str(exc)), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_FAILED
+    except Exception as exc:
+        code = _reported(exc)
+        if code is None:
+            raise
+        return code
+
+
+def _reported(exc: Exception) -> int | None:
+    """A known error printed as its line(s) with its exit status; None for a bug. Its
+    classes are imported here, after the command already loaded them."""
+    from console.engine.errors import ProcedureError
+    from console.journal.store import JournalError
+    from console.model.settings import ConfigError
+    from console.model.visible import visible
+
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            print(f"error: {visible(str(problem))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(exc, JournalError | ProcedureError):  # may quote a host or a journal's bytes
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    return None

@@ -1,0 +1,63 @@
+"""What several commands share: the configuration, fault injection, name lists, journals."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.cli.parser import UsageError
+
+if TYPE_CHECKING:
+    from console.demo.faults import Fault
+    from console.model.settings import Settings
+
+
+def load(args: argparse.Namespace, demo: bool = False) -> Settings:
+    from console.cli.debuglog import redact_with
+    from console.model.settings import load_settings
+    from console.paths import demo_config, find_config
+
+    settings = load_settings(demo_config() if demo else find_config(args.config))
+    redact_with(settings)
+    return settings
+
+
+def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault]:
+    from console.demo.faults import Fault
+
+    if texts and not demo:
+        raise UsageError("--inject only works on the demo fleet (add --demo)")
+    try:
+        return [Fault.parse(t, settings.inventory.host_names) for t in texts]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:
+    """The hosts of `systems`, narrowed to `hosts` if given; unknown names are usage errors."""
+    inventory = settings.inventory
+    names: list[str] = []
+    for system in systems:
+        try:
+            names += [h.name for h in inventory.system(system).hosts]
+        except KeyError:
+            known = ", ".join(s.name for s in inventory.systems)
+            raise UsageError(f"--systems: unknown system {system!r} (known: {known})") from None
+    outside = [h for h in hosts if h not in names]
+    if outside:
+        raise UsageError(f"--hosts: {', '.join(outside)} not in systems {', '.join(systems)}")
+    return [h for h in names if not hosts or h in hosts]
+
+
+def existing_journal(text: str) -> Path:
+    from console.journal.store import JOURNAL_NAME, journal_path
+
+    path = journal_path(Path(text))
+    if not path.is_file():
+        raise UsageError(f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)")
+    return path

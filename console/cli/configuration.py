@@ -1,0 +1,129 @@
+"""Commands about the configuration and the record: check-config, init, schema, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from console.cli.common import existing_journal
+from console.cli.parser import EXIT_OK, EXIT_USAGE, UsageError
+
+
+def check_config(args: argparse.Namespace) -> int:
+    from console.engine.routes import routes
+    from console.model.settings import load_settings
+    from console.paths import find_config
+
+    directory = Path(args.directory) if args.directory else find_config(args.config)
+    settings = load_settings(directory)
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    found = routes(settings.inventory, settings.inventory.host_names)
+    noted: dict[str, list[str]] = {}
+    for route in found:
+        for note in route.notes:
+            noted.setdefault(note, []).append(route.host)
+    for note, hosts in noted.items():
+        shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+        print(f"warning: ssh_config for {shown}: {note}", file=sys.stderr)
+    unroutable = [r for r in found if r.error]
+    for route in unroutable:
+        print(f"error: {route.host}: {route.error}", file=sys.stderr)
+    if unroutable:
+        return EXIT_USAGE
+    hosts = len(settings.inventory.host_names)
+    warnings = len(settings.warnings) + len(noted)
+    warned = f", {warnings} warnings" if warnings else ""
+    print(
+        f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
+        f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"
+    )
+    return EXIT_OK
+
+
+def import_ansible(args: argparse.Namespace) -> int:
+    from console.model.ansible.convert import convert
+
+    source = Path(args.inventory)
+    conversion = convert(source, args.group)
+    for finding in conversion.findings:
+        print(
+            f"{'error' if finding.error else 'warning'}: {finding.where}: {finding.message}",
+            file=sys.stderr,
+        )
+    if conversion.errors:
+        return EXIT_USAGE
+    text = conversion.toml(source)
+    if not args.output:
+        sys.stdout.write(text)
+        return EXIT_OK
+    target = Path(args.output)
+    if target.exists() and not args.force:
+        raise UsageError(f"{target}: exists; choose another file or pass --force")
+    target.write_text(text, encoding="utf-8")
+    hosts = sum(len(s["hosts"]) for s in conversion.systems)
+    print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
+    return EXIT_OK
+
+
+def init(args: argparse.Namespace) -> int:
+    from console.paths import example_config
+
+    target = Path(args.directory)
+    source = example_config()
+    clashes = [p.name for p in sorted(source.glob("*.toml")) if (target / p.name).exists()]
+    if clashes:
+        raise UsageError(
+            f"{target}: would overwrite {', '.join(clashes)}; choose an empty directory"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.glob("*.toml")):
+        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    print(f"{target}: wrote {len(list(source.glob('*.toml')))} files; edit them, then run")
+    print(f"  rollback-console check-config {target}")
+    return EXIT_OK
+
+
+def schema(args: argparse.Namespace) -> int:
+    from console.model.schema import config_schema, file_names, file_schema
+
+    def dumps(document: dict) -> str:
+        return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+    if args.write:
+        target = Path(args.write)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in file_names():
+            path = target / f"{name.removesuffix('.toml')}.schema.json"
+            path.write_text(dumps(file_schema(name)), encoding="utf-8")
+            print(path)
+        return EXIT_OK
+    if args.file:
+        try:
+            sys.stdout.write(dumps(file_schema(Path(args.file).name)))
+        except KeyError:
+            known = ", ".join(file_names())
+            raise UsageError(f"--file {args.file}: not a configuration file ({known})") from None
+        return EXIT_OK
+    sys.stdout.write(dumps(config_schema()))
+    return EXIT_OK
+
+
+def export(args: argparse.Namespace) -> int:
+    from console.journal.export import EXPORTERS
+    from console.journal.store import read_journal
+
+    read = read_journal(existing_journal(args.journal))
+    for torn in read.torn:
+        print(
+            f"warning: {torn.path}:{torn.line}: torn last line ignored ({torn.size} bytes)",
+            file=sys.stderr,
+        )
+    text = EXPORTERS[args.format](read.events, args.starred_only)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

@@ -1,0 +1,50 @@
+"""The full-screen console: on your configuration, on the demo fleet, resumed, followed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+
+from console.cli.common import existing_journal, load, parse_faults
+
+
+def tui(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_tui
+
+    return run_tui(load(args))
+
+
+def demo(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_demo_tui
+
+    settings = load(args, demo=True)
+    faults = parse_faults(args.inject, settings, demo=True)
+    return run_demo_tui(settings, faults)
+
+
+def ran_on_demo(journal: Path) -> bool:
+    """A journal among the demo's incidents ran on the demo fleet (resume it there)."""
+    from console.paths import incidents_dir
+
+    return journal.resolve().is_relative_to(incidents_dir(demo=True).resolve())
+
+
+def resume(args: argparse.Namespace) -> int:
+    from console.ui.launch import run_resume
+
+    path = existing_journal(args.journal)
+    on_demo = args.demo or ran_on_demo(path)
+    settings = load(args, demo=on_demo)
+    return run_resume(settings, path, demo=on_demo)
+
+
+def follow(args: argparse.Namespace) -> int:
+    path = existing_journal(args.journal)
+    if args.plain:
+        from console.headless import follow_plain
+
+        return asyncio.run(follow_plain(path))
+    from console.ui.launch import run_follow
+
+    return run_follow(path)

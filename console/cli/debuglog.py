@@ -1,0 +1,60 @@
+"""`--log FILE`: a debug log of one run (SSH negotiation from asyncssh's logger, the
+console's own timings), off by default. Every secret the configuration names is redacted
+from it, as from the journal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.journal.redact import Redactor
+    from console.model.settings import Settings
+
+FORMAT = "%(asctime)s.%(msecs)03d %(levelname)s %(name)s: %(message)s"
+LOGGERS = ("asyncssh", "console")
+
+
+class Redacting(logging.Filter):
+    """Formats each record, then masks what the redactor knows (set once settings load)."""
+
+    def __init__(self):
+        super().__init__()
+        self.redactor: Redactor | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("asyncssh") and "  Command: " in str(record.msg):
+            return False  # commands are in the journal, masked; a quoted secret could slip here
+        if self.redactor is not None:
+            record.msg = self.redactor.text(record.getMessage())
+            record.args = None
+        return True
+
+
+_filter: Redacting | None = None
+
+
+def start_debug_log(path: str, args: argparse.Namespace) -> None:
+    """Log at debug level to `path` (0600) until the process ends."""
+    global _filter
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    handler = logging.StreamHandler(os.fdopen(descriptor, "a", encoding="utf-8"))
+    handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    _filter = Redacting()
+    handler.addFilter(_filter)
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+    # The command, not its arguments: a --param may hold a secret before settings load.
+    logging.getLogger("console.cli").debug("rollback-console %s", args.command or "console")
+
+
+def redact_with(settings: Settings) -> None:
+    """From now on, mask the secrets `settings` names (called as the configuration loads)."""
+    if _filter is not None:
+        from console.journal.redact import settings_redactor
+
+        _filter.redactor = settings_redactor(settings)

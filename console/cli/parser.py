@@ -1,0 +1,368 @@
+"""The command line's grammar: every subcommand with its description, options with their
+help, examples and exit codes. Imports nothing heavy: `--version`, `--help` and shell
+completion answer without loading textual, asyncssh or pydantic."""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+
+from console import __version__
+from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
+
+PROG = "rollback-console"
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_CODES = """\
+exit status:
+  0  success: the rollback was verified on every host (or the command did what it says)
+  1  the rollback, command or probe failed, or was aborted
+  2  bad usage or bad configuration: one line names the file, key or host
+  3  refused: another incident holds the system"""
+FORMATS = ("json", "markdown", "node")  # console/journal/export's EXPORTERS, by name
+SHELLS = ("bash", "zsh", "fish")
+TRIGGERS = ("auto", *(k.value for k in TriggerKind))
+
+
+class UsageError(Exception):
+    """Bad input: printed as one clear line, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _epilog(*examples: str, codes: bool = False) -> str:
+    text = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    return text + ("\n\n" + EXIT_CODES if codes else "")
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description=textwrap.fill(
+            "Roll a bad delivery back over SSH from a jump host, and keep the record."
+            " With no command: the full-screen console on your configuration.",
+            78,
+        ),
+        epilog=_epilog(
+            f"{PROG} demo                      # try it on the embedded demo fleet",
+            f"{PROG} init ./config && {PROG} check-config ./config",
+            f"{PROG} --config ./config         # the console on your own hosts",
+            f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+            codes=True,
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{PROG} {__version__}", help="print the version"
+    )
+    common = _common_options()
+    parser.add_argument("--config", metavar="DIR", help=CONFIG_HELP)
+    parser.add_argument("--log", metavar="FILE", help=LOG_HELP)
+    sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str, *examples: str, codes=False) -> Parser:
+        return sub.add_parser(
+            name,
+            parents=[common],
+            help=summary,
+            description=textwrap.fill(description, 78),
+            epilog=_epilog(*examples, codes=codes),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    demo = command(
+        "demo",
+        "the console on the embedded demo fleet",
+        "Start seven demo hosts as SSH servers on 127.0.0.1 and open the console on them:"
+        " a real rollback over SSH with no hosts of your own.",
+        f"{PROG} demo",
+        f"{PROG} demo --inject refuse-auth:db-1 --inject slow:web-2",
+    )
+    _inject(demo)
+
+    for name, summary, description in (
+        (
+            "run",
+            "the procedure headless: trigger, systems, strategy, every step",
+            "Declare the trigger, select the systems, choose the strategy and walk the"
+            " immediate actions and the rollback execution without the console; every event"
+            " is printed and journalled. The exit status says whether the rollback was"
+            " verified.",
+        ),
+        (
+            "drill",
+            "a headless run labelled as a drill, judged on recovery time and integrity",
+            "The same as run, labelled as a drill everywhere (journal, exports, notifications;"
+            " PagerDuty is never paged), and judged on each system's recovery time against"
+            " its RTO and on the data-integrity records.",
+        ),
+    ):
+        run = command(
+            name,
+            summary,
+            description,
+            f"{PROG} {name} --demo --systems web --strategy version-rollback \\\n"
+            "      --trigger user-impact --reason 'checkout errors' --yes",
+            f"{PROG} {name} --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
+            " \\\n      --trigger data-corruption --yes --dry-run",
+            f"{PROG} {name} --demo --systems web --strategy version-rollback --trigger user-impact"
+            " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
+            codes=True,
+        )
+        _run_options(run)
+
+    exec_ = command(
+        "exec",
+        "one command across hosts, journalled like a step",
+        "Run COMMAND, exactly as typed, on every host of the systems (or the hosts named);"
+        " output is prefixed by host; the run is journalled as an ad-hoc step of a new"
+        " incident, or of --journal's.",
+        f"{PROG} exec --systems web 'uptime'",
+        f"{PROG} exec --systems web --hosts web-1,web-2 --dry-run 'systemctl restart app'",
+        f"{PROG} exec --demo --systems db --json 'cat current' | jq '.hosts[].status'",
+        codes=True,
+    )
+    _targets(exec_)
+    exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
+    exec_.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print where each host goes and the command as sent; connect to nothing",
+    )
+    _json(exec_)
+    exec_.add_argument("command_text", metavar="COMMAND", help="the shell command to run")
+
+    probe = command(
+        "probe",
+        "every probe's value and state, once",
+        "Sample every probe of the configuration (or of --systems) once, over SSH and"
+        " HTTP, and print each one's value, threshold and state.",
+        f"{PROG} probe",
+        f"{PROG} probe --demo --systems api --json",
+        codes=True,
+    )
+    probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
+    probe.add_argument(
+        "--systems", default="", metavar="S1,S2", help="comma-separated systems (default: all)"
+    )
+    _inject(probe)
+    _json(probe)
+
+    resume = command(
+        "resume",
+        "reopen an incident after a crash or a closed terminal",
+        "Reopen the incident in the console, from its journal: hosts whose outcome was never"
+        " recorded read 'unknown: verify before retrying'.",
+        f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
+    )
+    _journal_arg(resume)
+    resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+
+    follow = command(
+        "follow",
+        "a read-only live view for a second responder",
+        "Follow an incident another console is driving, live and read-only: nothing in"
+        " this view can act on a host.",
+        f"{PROG} follow /srv/rollback/incidents/20261130-101500-ab12",
+        f"{PROG} follow --plain JOURNAL | grep FAILED",
+    )
+    _journal_arg(follow)
+    follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
+
+    serve = command(
+        "serve",
+        "the read-only follow view in a browser",
+        "Serve the follow view of JOURNAL to web browsers (textual-serve): each browser"
+        " gets its own read-only view. Bound to 127.0.0.1: reach it through an SSH tunnel"
+        " from your laptop, with the same port on both ends.",
+        f"{PROG} serve JOURNAL --port 8000",
+        "ssh -L 8000:127.0.0.1:8000 jump-host   # then open http://127.0.0.1:8000",
+    )
+    _journal_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use, if not http://HOST:PORT (e.g. a tunnel's other port)",
+    )
+
+    export = command(
+        "export",
+        "write the rollback document",
+        "Render the rollback document from a journal; the same journal always gives the"
+        " same bytes.",
+        f"{PROG} export JOURNAL > rollback.md",
+        f"{PROG} export JOURNAL --format json -o rollback.json",
+        f"{PROG} export JOURNAL --starred-only",
+    )
+    _journal_arg(export)
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="markdown",
+        help="document format (default: %(default)s)",
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument(
+        "--starred-only", action="store_true", help="only starred events in the timeline"
+    )
+
+    init = command(
+        "init",
+        "write a commented starter configuration into DIR",
+        "Copy the annotated example configuration into DIR (never over existing files).",
+        f"{PROG} init ./config",
+    )
+    init.add_argument("directory", metavar="DIR", help="where to write it")
+
+    ansible = command(
+        "import-ansible",
+        "convert an Ansible inventory into inventory.toml systems, once",
+        "Convert an Ansible inventory (INI, YAML or JSON, or a directory of them) into"
+        " inventory.toml systems: each group with hosts becomes a system. To keep the"
+        " Ansible inventory as the truth instead, read it in place from inventory.toml.",
+        f"{PROG} import-ansible /etc/ansible/hosts",
+        f"{PROG} import-ansible inventories/prod --group web --group db -o systems.toml",
+        codes=True,
+    )
+    ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
+    ansible.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    ansible.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="a group to make a system of (repeatable; default: every group with hosts)",
+    )
+    ansible.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+    check = command(
+        "check-config",
+        "validate a configuration directory",
+        "Validate every file of a configuration; each problem is one line naming the file,"
+        " the line and the key.",
+        f"{PROG} check-config ./config",
+        codes=True,
+    )
+    check.add_argument(
+        "directory", nargs="?", metavar="DIR", help="the directory (default: as for --config)"
+    )
+
+    schema = command(
+        "schema",
+        "the JSON Schema of the configuration, for editors",
+        "Print the JSON Schema of the whole configuration, or of one of its files; generated"
+        " from the models the loader validates with. --write puts one schema per file in DIR"
+        " for taplo or Even Better TOML.",
+        f"{PROG} schema > rollback-console.schema.json",
+        f"{PROG} schema --file procedure.toml",
+        f"{PROG} schema --write ./config/.schema",
+    )
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--file", metavar="NAME", help="one file's schema, e.g. inventory.toml")
+    which.add_argument("--write", metavar="DIR", help="write NAME.schema.json per file into DIR")
+
+    completion = command(
+        "completion",
+        "shell completion script",
+        "Print the completion script for SHELL; system, host and strategy names are read"
+        " from the configuration as you type.",
+        f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+        f"{PROG} completion zsh > ~/.zfunc/_{PROG}   # with fpath+=(~/.zfunc)",
+        f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+    )
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
+    return parser
+
+
+CONFIG_HELP = "configuration directory (else $ROLLBACK_CONSOLE_CONFIG, ./config, user dir)"
+LOG_HELP = "write a debug log here (SSH negotiation, timings); secrets are redacted"
+
+
+def _common_options() -> Parser:
+    """Options accepted after the command too (`run --config DIR`)."""
+    common = Parser(add_help=False)
+    common.add_argument("--config", metavar="DIR", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=LOG_HELP)
+    return common
+
+
+def _journal_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "journal", metavar="JOURNAL", help="an incident's journal.jsonl, or its directory"
+    )
+
+
+def _json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (verdict, per-host results, journal path) instead",
+    )
+
+
+def _inject(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--inject",
+        action="append",
+        default=[],
+        metavar="KIND:HOST",
+        help="demo fault injection (unreachable, refuse-auth, hang, slow, drop, fail, ...)",
+    )
+
+
+def _targets(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
+    parser.add_argument("--systems", required=True, metavar="S1,S2", help="comma-separated systems")
+    parser.add_argument(
+        "--hosts", default="", metavar="H1,H2", help="comma-separated hosts within those systems"
+    )
+    parser.add_argument(
+        "--accept-host-key",
+        action="append",
+        default=[],
+        metavar="HOST=SHA256:...",
+        help="trust HOST's unknown key (or its jump host's) if it is exactly this"
+        " fingerprint (repeatable); journalled",
+    )
+    _inject(parser)
+
+
+def _run_options(run: argparse.ArgumentParser) -> None:
+    _targets(run)
+    run.add_argument("--strategy", required=True, metavar="NAME", help="the rollback strategy")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a strategy parameter (repeatable); checked against its type before anything runs",
+    )
+    automatic = ", ".join(k.value for k in TriggerKind if k in AUTOMATIC)
+    manual = ", ".join(k.value for k in MANUAL)
+    run.add_argument(
+        "--trigger",
+        required=True,
+        choices=TRIGGERS,
+        metavar="KIND",
+        help=f"the trigger kind; automatic: {automatic}; manual (needs --reason): {manual};"
+        " or auto: the automatic trigger firing now, with its evidence",
+    )
+    run.add_argument("--reason", default="", help="why: required for a manual trigger")
+    run.add_argument(
+        "--title", default="", help="the incident's title (default: trigger on systems)"
+    )
+    run.add_argument("--yes", action="store_true", help="confirm the procedure's manual steps")
+    run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
+    run.add_argument(
+        "--dry-run", action="store_true", help="print every command per host; connect to nothing"
+    )
+    run.add_argument(
+        "--take-over-lock",
+        metavar="REASON",
+        help="take over a stale system lock (its process is gone); the reason is journalled",
+    )
+    run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
+    _json(run)

@@ -1,0 +1,102 @@
+"""Headless commands: run and drill the procedure, exec one command, sample the probes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from console.cli.common import load, parse_faults, resolve_hosts, split
+from console.cli.parser import UsageError
+
+
+def run(args: argparse.Namespace) -> int:
+    """`run` and `drill`."""
+    from console import headless
+    from console.engine.walk import RunRequest, check_request
+    from console.model.triggers import TriggerKind
+
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    params = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+        params[name] = value
+    request = RunRequest(
+        systems=split(args.systems),
+        hosts=split(args.hosts),
+        strategy=args.strategy,
+        params=params,
+        trigger=None if args.trigger == "auto" else TriggerKind(args.trigger),
+        reason=args.reason,
+        yes=args.yes,
+        title=args.title,
+        accept_keys=host_keys(args.accept_host_key),
+    )
+    if args.dry_run:
+        if faults:
+            raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
+        if args.json:
+            raise UsageError("--dry-run prints commands, not a verdict: drop --json")
+        return headless.dry_run(settings, request)
+    check_request(settings, request)
+    options = headless.RunOptions(
+        demo=args.demo,
+        journal=args.journal,
+        quiet=args.quiet or args.json,
+        take_over_lock=args.take_over_lock,
+        drill=args.command == "drill",
+        accept_keys=request.accept_keys,
+        json=args.json,
+    )
+    return asyncio.run(headless.run_rollback(settings, request, faults, options))
+
+
+def exec_(args: argparse.Namespace) -> int:
+    from console import headless
+    from console.engine.walk import check_accept_keys
+
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    systems = split(args.systems)
+    hosts = resolve_hosts(settings, systems, split(args.hosts))
+    if not args.command_text.strip():
+        raise UsageError("COMMAND is empty")
+    if args.dry_run:
+        if faults:
+            raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
+        if args.json:
+            raise UsageError("--dry-run prints commands, not results: drop --json")
+        return headless.dry_exec(settings, args.command_text, hosts)
+    keys = host_keys(args.accept_host_key)
+    check_accept_keys(settings, systems, keys)
+    options = headless.RunOptions(
+        demo=args.demo, journal=args.journal, accept_keys=keys, json=args.json
+    )
+    return asyncio.run(
+        headless.run_exec(settings, faults, options, args.command_text, systems, hosts)
+    )
+
+
+def probe(args: argparse.Namespace) -> int:
+    from console import headless
+
+    settings = load(args, demo=args.demo)
+    faults = parse_faults(args.inject, settings, args.demo)
+    systems = split(args.systems)
+    for name in systems:
+        if name not in {s.name for s in settings.inventory.systems}:
+            raise UsageError(f"--systems: unknown system {name!r}")
+    return asyncio.run(headless.run_probe(settings, faults, systems, args.demo, json=args.json))
+
+
+def host_keys(items: list[str]) -> dict[str, str]:
+    """`--accept-host-key HOST=SHA256:...` options as {host: fingerprint}."""
+    keys = {}
+    for item in items:
+        host, sep, fingerprint = item.partition("=")
+        if not sep or not host.strip():
+            raise UsageError(f"--accept-host-key {item!r}: expected HOST=SHA256:...")
+        keys[host.strip()] = fingerprint.strip()
+    return keys

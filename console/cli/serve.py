@@ -1,0 +1,48 @@
+"""`serve JOURNAL`: the read-only follow view in web browsers, through textual-serve.
+
+Each browser that connects gets its own `rollback-console follow JOURNAL` process, which
+never connects to a host: nothing in the page can act on one. Bound to 127.0.0.1 unless
+told otherwise; watchers reach it through an SSH tunnel to the jump host.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+
+from console.cli.common import existing_journal
+from console.cli.parser import EXIT_OK, PROG
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def follow_command(journal: str) -> str:
+    """The shell command textual-serve starts for each browser: this Python, this code."""
+    return f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
+
+
+def serve(args: argparse.Namespace) -> int:
+    from textual_serve.server import Server
+
+    journal = existing_journal(args.journal)
+    if args.host not in LOOPBACK:
+        print(
+            f"warning: serving on {args.host}: anyone who reaches that address can watch this"
+            " incident; prefer 127.0.0.1 and an SSH tunnel",
+            file=sys.stderr,
+        )
+    server = Server(
+        follow_command(str(journal)),
+        host=args.host,
+        port=args.port,
+        title=f"{PROG} follow {journal.parent.name}",
+        public_url=args.public_url,
+    )
+    print(
+        f"serving the follow view of {journal} on http://{args.host}:{args.port}"
+        f" (from your machine: ssh -L {args.port}:127.0.0.1:{args.port} THIS-HOST)",
+        flush=True,
+    )
+    server.serve()
+    return EXIT_OK

@@ -1,0 +1,117 @@
+"""The command line as a user meets it: --version and --help load nothing heavy, every
+command and option says what it does, with examples and exit codes; `schema` prints what
+editors need; --log writes a debug log with no secret in it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from console.cli import HANDLERS, main
+from console.cli.parser import EXIT_CODES, FORMATS, build_parser
+from console.journal.export import EXPORTERS
+
+HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
+WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible")
+
+
+def loaded_after(*argv: str) -> list[str]:
+    """The heavy packages a fresh interpreter has imported after `rollback-console ARGV`."""
+    code = (
+        "import sys\n"
+        "from console.cli import main\n"
+        "try:\n"
+        f"    main({list(argv)!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"'))
+
+
+@pytest.mark.parametrize(
+    "argv", [("--version",), ("--help",), ("run", "--help"), ("completion", "bash")]
+)
+def test_version_help_and_completion_import_nothing_heavy(argv):
+    assert loaded_after(*argv) == []
+
+
+def test_the_version_answers_from_a_real_process():
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.startswith("rollback-console 0.")
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(sub.choices)
+
+
+def test_every_command_option_and_handler_is_documented():
+    parsers = subcommands()
+    assert set(parsers) | {None} == set(HANDLERS)
+    assert EXIT_CODES in build_parser().epilog
+    for name, parser in parsers.items():
+        assert parser.description and len(parser.description) > 40, name
+        assert parser.epilog.startswith("examples:\n  rollback-console ") or name == "serve", name
+        assert (EXIT_CODES in parser.epilog) == (name in WITH_VERDICT), name
+        for action in parser._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
+    for code in ("0  success", "1  the rollback", "2  bad usage", "3  refused"):
+        assert code in EXIT_CODES
+
+
+def test_the_export_formats_named_without_importing_them_are_the_exporters():
+    assert sorted(FORMATS) == sorted(EXPORTERS)
+
+
+def test_bad_usage_is_one_line_and_exit_2(capsys):
+    assert main(["run", "--systems", "web"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "rollback-console run: the following arguments are required: --strategy, --trigger"
+    ]
+
+
+def test_schema_prints_the_whole_and_each_file_and_writes_them(tmp_path, capsys):
+    assert main(["schema"]) == 0
+    whole = json.loads(capsys.readouterr().out)
+    assert set(whole["properties"]) == {
+        "inventory",
+        "procedure",
+        "strategies",
+        "console",
+        "triggers",
+    }
+    assert main(["schema", "--file", "config/procedure.toml"]) == 0
+    procedure = json.loads(capsys.readouterr().out)
+    assert procedure["title"] == "procedure.toml" and "channels" in procedure["properties"]
+    assert main(["schema", "--write", str(tmp_path / "schemas")]) == 0
+    written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
+    assert written == [
+        "console.schema.json",
+        "inventory.schema.json",
+        "procedure.schema.json",
+        "strategies.schema.json",
+        "triggers.schema.json",
+    ]
+    for path in (tmp_path / "schemas").iterdir():
+        jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text()))
+    assert main(["schema", "--file", "hosts.toml"]) == 2
+    assert "not a configuration file" in capsys.readouterr().err
+
+
+def test_the_readme_shows_taplo_where_the_schemas_are():
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "rollback-console schema --write" in readme
+    assert "[[rule]]" in readme and "#:schema" in readme
