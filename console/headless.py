@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 import sys
 import tempfile
@@ -26,6 +27,7 @@ from console.journal.describe import console_line
 from console.journal.lock import SystemLocks, WriterLock
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import MASKED_NOTE, settings_redactor
+from console.journal.results import drill_findings, exec_result, probe_result, run_result
 from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
 from console.model.clock import SystemClock
@@ -49,6 +51,7 @@ class RunOptions:
     take_over_lock: str | None = None
     drill: bool = False
     accept_keys: dict[str, str] = field(default_factory=dict)
+    json: bool = False  # one JSON document on stdout, nothing else
 
 
 @contextlib.asynccontextmanager
@@ -87,7 +90,7 @@ async def run_rollback(
         # Validate fully before the journal exists: nothing half-checked is recorded.
         check_request(settings, request)
         pool = SshPool(settings.inventory.ssh)
-        if request.trigger is None and not await _use_firing(settings, pool, request):
+        if request.trigger is None and not await _use_firing(settings, pool, request, options):
             await pool.close()
             return EXIT_USAGE
         recorder = open_recorder(
@@ -109,12 +112,26 @@ async def run_rollback(
                 await conductor.shutdown()
                 recorder.close()
         printer.flush()
+        drill = None
         if options.drill:
-            ok = _drill_verdict(conductor) and ok
+            drill_ok, drill = drill_findings(conductor.state)
+            ok = drill_ok and ok
+        code = EXIT_OK if ok else EXIT_FAILED
+        if options.json:
+            print_json(run_result(conductor.state, ok, code, recorder.path, drill))
+            return code
+        if drill is not None:
+            _print_drill(drill)
         _print_problem_hosts(conductor)
         verdict = "rolled back and verified" if ok else "FAILED"
         print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
-        return EXIT_OK if ok else EXIT_FAILED
+        return code
+
+
+def print_json(document: dict) -> None:
+    # ASCII only: a host's bytes (C1 controls, bidi marks) reach no terminal raw.
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.flush()
 
 
 class _Printer:
@@ -171,26 +188,22 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         print("hosts not rolled back:", *lines, sep="\n")
 
 
-def _drill_verdict(conductor: Conductor) -> bool:
-    """A drill passes when recovery met every target and every integrity check matched."""
-    state = conductor.state
-    ok = True
+def _print_drill(drill: dict) -> None:
     print("drill report:")
-    for system in state.systems:
-        recovery = state.recovery.get(system)
-        if recovery is None:
+    for system, r in drill["recovery"].items():
+        if r["seconds"] is None:
             print(f"  {system}: recovery time not measured (stability never verified)")
-            ok = False
         else:
-            print(f"  {system}: recovered in {recovery.seconds:.1f} s: {recovery.verdict}")
-            ok = ok and recovery.verdict != "RTO exceeded"
-    mismatches = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
-    checked = len(state.integrity)
-    print(f"  data integrity: {checked} record(s), {len(mismatches)} mismatch(es)")
-    return ok and not mismatches
+            print(f"  {system}: recovered in {r['seconds']:.1f} s: {r['verdict']}")
+    integrity = drill["integrity"]
+    print(
+        f"  data integrity: {integrity['records']} record(s), {integrity['mismatches']} mismatch(es)"
+    )
 
 
-async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) -> bool:
+async def _use_firing(
+    settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
+) -> bool:
     """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
     watcher = Watcher(settings, pool, systems=request.systems)
     firing = await watcher.until_fired(request.systems)
@@ -201,7 +214,9 @@ async def _use_firing(settings: Settings, pool: SshPool, request: RunRequest) ->
             file=sys.stderr,
         )
         return False
-    print(f"automatic trigger firing: {visible(firing.reason, one_line=True)}", flush=True)
+    out = sys.stderr if options.json else sys.stdout  # --json: stdout holds the document only
+    reason = visible(firing.reason, one_line=True)
+    print(f"automatic trigger firing: {reason}", file=out, flush=True)
     request.trigger, request.firing = firing.trigger.kind, firing
     request.reason = request.reason.strip() or firing.reason
     return True
@@ -311,7 +326,8 @@ async def run_exec(
             conductor = engine.open_existing(Path(options.journal))
         else:
             conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
-        conductor.recorder.subscribe(_print_exec_event)
+        if not options.json:
+            conductor.recorder.subscribe(_print_exec_event)
         try:
             try:
                 await accept_keys(conductor, options.accept_keys)
@@ -325,7 +341,16 @@ async def run_exec(
         finally:
             await engine.close()
             conductor.recorder.close()
-        return EXIT_OK if ok else EXIT_FAILED
+        code = EXIT_OK if ok else EXIT_FAILED
+        if options.json:
+            recorder = conductor.recorder
+            step = next(
+                e.where.step or ""
+                for e in reversed(recorder.events)
+                if e.kind == Kind.STEP_STARTED and e.data.get("adhoc")
+            )
+            print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))
+        return code
 
 
 def _print_exec_event(event: Event) -> None:
@@ -343,18 +368,23 @@ def _print_exec_event(event: Event) -> None:
         print(visible(line, one_line=True), file=sys.stderr)
 
 
-async def run_probe(settings: Settings, faults: list[Fault], systems: list[str], demo: bool) -> int:
+async def run_probe(
+    settings: Settings, faults: list[Fault], systems: list[str], demo: bool, json: bool = False
+) -> int:
     async with reachable(settings, faults, demo) as settings:
         pool = SshPool(settings.inventory.ssh)
         try:
             report = await probe_once(Watcher(settings, pool, systems=systems or None))
         finally:
             await pool.close()
+    code = EXIT_FAILED if report.unreachable else EXIT_OK
+    if json:
+        print_json(probe_result(report.samples, report.unreachable, code))
+        return code
     print("\n".join(visible(line, one_line=True) for line in report.lines))
     if report.unreachable:
         print(f"error: cannot reach {', '.join(report.unreachable)}", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+    return code
 
 
 async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:

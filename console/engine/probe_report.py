@@ -13,6 +13,7 @@ from console.model.watch import Value
 class ProbeReport:
     lines: list[str]
     unreachable: list[str]
+    samples: list[dict]  # each probe's sample as journal data, with its kind and threshold
 
 
 def show(value: Value, unit: str = "") -> str:
@@ -30,11 +31,20 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
     await watcher.round()
     rows = [("PROBE", "KIND", "VALUE", "THRESHOLD", "STATE", "DETAIL")]
     unreachable: set[str] = set()
+    samples = []
     for reading in watcher.readings.values():
         sample = reading.last
         if sample is None:
             continue
         unreachable |= {h.host for h in sample.hosts if h.unreachable}
+        samples.append(
+            {
+                **sample.as_data(),
+                "kind": reading.probe.kind.value,
+                "unit": reading.probe.unit,
+                "bad_when": threshold_text(reading),
+            }
+        )
         rows.append(
             (
                 reading.key,
@@ -46,13 +56,13 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
             )
         )
     if len(rows) == 1:
-        return ProbeReport(["no probes are configured"], [])
+        return ProbeReport(["no probes are configured"], [], [])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1]
         for row in rows
     ]
-    return ProbeReport([line.rstrip() for line in lines], sorted(unreachable))
+    return ProbeReport([line.rstrip() for line in lines], sorted(unreachable), samples)
 
 
 def threshold_text(reading: Reading, short: bool = False) -> str:

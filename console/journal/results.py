@@ -1,0 +1,109 @@
+"""What a headless command prints with `--json`: one document with the verdict, the
+per-host results and the journal's path, folded from the same events as everything else."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from console.journal.export.json_export import host_summary
+from console.model.events import Event, Kind
+from console.model.state import IncidentState
+
+SCHEMA = "rollback-console/result"
+VERSION = 1
+
+
+def _envelope(command: str, ok: bool, exit_status: int, journal: Path | None) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "command": command,
+        "ok": ok,
+        "exit_status": exit_status,
+        "journal": str(journal) if journal else None,
+    }
+
+
+def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
+    """A drill passes when recovery met every target and every integrity check matched."""
+    recovery = {}
+    ok = True
+    for system in state.systems:
+        measured = state.recovery.get(system)
+        if measured is None:
+            recovery[system] = {"seconds": None, "rto_minutes": None, "verdict": "not measured"}
+            ok = False
+            continue
+        recovery[system] = {
+            "seconds": round(measured.seconds, 3),
+            "rto_minutes": measured.rto_minutes,
+            "verdict": measured.verdict,
+        }
+        ok = ok and measured.verdict != "RTO exceeded"
+    bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
+    integrity = {"records": len(state.integrity), "mismatches": len(bad)}
+    return ok and not bad, {"passed": ok and not bad, "recovery": recovery, "integrity": integrity}
+
+
+def run_result(
+    state: IncidentState, ok: bool, exit_status: int, journal: Path, drill: dict | None = None
+) -> dict[str, Any]:
+    """`run` / `drill --json`."""
+    return {
+        **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
+        "incident": state.incident_id,
+        "verdict": "rolled back and verified" if ok else "failed",
+        "outcome": state.outcome,
+        "strategy": state.strategy,
+        "systems": list(state.systems),
+        "hosts": host_summary(state),
+        "steps": {
+            step_id: {"status": st.status.value, "summary": st.summary}
+            for step_id, st in state.steps.items()
+        },
+        **({"drill": drill} if drill is not None else {}),
+    }
+
+
+def exec_result(
+    state: IncidentState, events: list[Event], step: str, exit_status: int, journal: Path
+) -> dict[str, Any]:
+    """`exec --json`: each host's outcome and its output, as journalled (secrets masked)."""
+    runs = state.step(step).hosts
+    output = {host: {"stdout": [], "stderr": []} for host in runs}
+    systems = {}
+    for event in events:
+        if event.where.step == step and event.where.host:
+            systems[event.where.host] = event.where.system
+        if event.kind == Kind.COMMAND_OUTPUT and event.where.step == step:
+            streams = output.get(event.where.host or "")
+            if streams is not None:
+                streams[event.data.get("stream", "stdout")] += event.data.get("lines", [])
+    hosts = {}
+    for host, run in runs.items():
+        hosts[host] = {
+            "system": systems.get(host),
+            "status": run.status.value,
+            "exit_status": run.exit_status,
+            "failure": run.failure.value if run.failure else None,
+            "detail": run.detail,
+            **output[host],
+        }
+    ok = exit_status == 0
+    return {
+        **_envelope("exec", ok, exit_status, journal),
+        "incident": state.incident_id,
+        "step": step,
+        "verdict": "succeeded on every host" if ok else "failed",
+        "hosts": hosts,
+    }
+
+
+def probe_result(probes: list[dict], unreachable: list[str], exit_status: int) -> dict[str, Any]:
+    """`probe --json`: every probe's sample; no journal is written."""
+    return {
+        **_envelope("probe", exit_status == 0, exit_status, None),
+        "probes": probes,
+        "unreachable": unreachable,
+    }
