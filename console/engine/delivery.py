@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
 from console.model.channels import Channel, ChannelKind, MissingSecret
 
+log = logging.getLogger(__name__)
 MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
 
 
@@ -57,6 +59,7 @@ async def deliver(
             result, lines = await _command(outgoing.command, channel.timeout)
         else:
             result = await post_json(url, document, channel.timeout, headers)
+        log.debug("notification %s: attempt %d: %s", channel.name, attempt, result.detail)
         if result.ok or not result.retryable or attempt > channel.retries:
             break
         await sleep(min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY))

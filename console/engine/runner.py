@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import shlex
 import time
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,8 @@ OUTPUT_BATCH_SECONDS = 0.05
 
 StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 BetweenWaves = Callable[[int, int], Awaitable[bool]]
+
+log = logging.getLogger(__name__)
 
 
 def supervised(command: str) -> str:
@@ -257,6 +260,13 @@ class Runner:
             result["aborted"] = True
             result["detail"] = f"aborted: {self.aborted}"
         result["duration"] = round(time.monotonic() - started, 3)
+        log.debug(
+            "%s %s: exit %s in %.3f s",
+            target.name,
+            where["step"],
+            result.get("exit_status"),
+            result["duration"],
+        )
         result["output_lines"] = out.count + err.count
         if result["output_lines"]:
             result["output_file"] = OUTPUT_NAME

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from dataclasses import dataclass
 
@@ -16,6 +17,12 @@ from console.engine.failures import HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
 from console.model.state import FailureClass
+
+log = logging.getLogger(__name__)
+
+
+def _since(start: float) -> float:
+    return time.monotonic() - start
 
 
 @dataclass(frozen=True)
@@ -165,7 +172,9 @@ class SshPool:
                         failure.fingerprint,
                     )
                 self._failed[key] = (time.monotonic(), failure)
+                log.debug("%s: not connected after %.3f s: %s", dest.alias, _since(asked), failure)
                 raise failure from None
+            log.debug("%s: connected in %.3f s", dest.alias, _since(asked))
             self._connections[key] = conn
             return conn
 

@@ -1,0 +1,88 @@
+"""`--log FILE` against a real OpenSSH sshd: the debug log has the SSH negotiation and the
+console's timings, is the user's alone, and holds no secret the configuration names."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from tests.fleet_settings import sshd_settings
+
+pytestmark = pytest.mark.sshd
+SECRET = "hunter2-Zq8v"
+
+
+def write_config(settings, directory: Path, console: dict) -> Path:
+    """A configuration directory, as a user writes one, from validated settings."""
+    data = settings.model_dump(mode="json", exclude_none=True)
+    directory.mkdir()
+    files = {
+        "inventory.toml": data["inventory"],
+        "procedure.toml": data["procedure"],
+        "strategies.toml": {"strategies": data["strategies"]},
+        "console.toml": console,
+    }
+    for name, content in files.items():
+        (directory / name).write_text(tomli_w.dumps(content))
+    return directory
+
+
+def test_the_debug_log_shows_negotiation_and_timings_and_no_secret(sshd_server, tmp_path):
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
+    config = write_config(settings, tmp_path / "config", {"redact": {"values": [SECRET]}})
+    log = tmp_path / "debug.log"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web",
+            "--log", str(log), f"echo {SECRET}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "web-1: «redacted»" in done.stdout  # as journalled
+    text = log.read_text()
+    assert SECRET not in text
+    assert "rollback-console exec" in text
+    assert "Auth for user" in text and "Connected to SSH server" in text  # asyncssh
+    assert "console.engine.ssh: web-1: connected in " in text
+    assert "console.engine.runner: web-1 adhoc-1: exit 0 in " in text
+    assert "Command:" not in text  # commands are in the journal, masked
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_no_log_is_written_unless_asked(sshd_server, tmp_path):
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
+    config = write_config(settings, tmp_path / "config", {})
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "console",
+            "exec",
+            "--config",
+            str(config),
+            "--systems",
+            "web",
+            "true",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=work,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert list(work.iterdir()) == []
+    assert not [p for p in (tmp_path / "state").rglob("*") if p.suffix == ".log"]
