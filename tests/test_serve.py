@@ -1,0 +1,128 @@
+"""`serve JOURNAL`: the follow view in a browser. Started as a user would, on loopback: the
+page loads, it listens on 127.0.0.1 only, and its websocket streams the read-only view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.test_ui_follow import writer
+
+ROOT = Path(__file__).parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def listening_on(port: int) -> list[str]:
+    """Local addresses (hex, as /proc/net/tcp has them) listening on `port`."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.rpartition(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.append(address)
+    return found
+
+
+@pytest.fixture
+def served(tmp_path):
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+    )
+    try:
+        yield port, journal / "journal.jsonl"
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def fetch(url: str, seconds: float = 60) -> str:
+    """GET `url` once the server answers (bounded)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+async def in_the_browser(port: int, wanted: str, keys: str, seconds: float = 60) -> str:
+    """Drive the view behind the page through its websocket as the page does: once it shows
+    `wanted`, type `keys`, then read three more frames; returns all it drew, as text."""
+    plain, frames = "", None
+    async with aiohttp.ClientSession() as session:
+        url = f"http://127.0.0.1:{port}/ws?width=100&height=30"
+        async with session.ws_connect(url) as ws:
+            await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
+            text = ""
+            async with asyncio.timeout(seconds):
+                async for message in ws:
+                    if message.type != aiohttp.WSMsgType.BINARY:
+                        continue
+                    text += message.data.decode("utf-8", "replace")
+                    plain = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", text)
+                    if frames is None and wanted in plain:
+                        await ws.send_str(json.dumps(["stdin", keys]))
+                        frames = 0
+                    elif frames is not None:
+                        frames += 1
+                        if frames == 3:
+                            return plain
+    return plain
+
+
+def test_the_follow_view_is_served_on_loopback_and_streams_read_only(served):
+    port, journal = served
+    page = fetch(f"http://127.0.0.1:{port}/")
+    assert "rollback-console follow 20261128-093000-beef" in page
+    assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
+    assert listening_on(port) == ["0100007F"]  # 127.0.0.1, nothing else
+    before = journal.read_bytes()
+    # Enter on the current step (a manual one) would confirm it in the console.
+    screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
+    assert "READ-ONLY" in screen and "Restore previous version" in screen
+    assert journal.read_bytes() == before  # nothing was recorded, so nothing was done
+
+
+def test_serving_a_missing_journal_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "serve", str(tmp_path / "nothing")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().endswith(
+        "no journal there (expected a journal.jsonl or its directory)"
+    )
