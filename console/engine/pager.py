@@ -143,6 +143,11 @@ class Pager:
         )
         return summary, severity.value, document
 
+    @property
+    def pending(self) -> int:
+        """PagerDuty events asked for and not yet delivered (or given up on)."""
+        return sum(1 for task in self._chains.values() if not task.done())
+
     async def drain(self) -> None:
         """Wait for every PagerDuty event asked for so far (each is bounded by its retries)."""
         while self._chains:

@@ -30,6 +30,10 @@ async def _serve(settings: Settings, demo: bool, resume: Path | None = None) -> 
         result = await app.run_async()
     finally:
         if app.conductor is not None:
+            # Periodic updates stop; PagerDuty's last events go out before the journal closes.
+            if app.conductor.notifier.pager.pending:
+                print("sending the last PagerDuty event(s) before closing the journal ...")
+            await app.conductor.notifier.drain()
             app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
         await engine.close()
