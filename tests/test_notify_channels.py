@@ -303,3 +303,30 @@ def test_the_example_channels_are_valid_once_uncommented(tmp_path):
     ]
     step = settings.procedure.step("communicate")
     assert step.channels == ["incidents", "oncall"] and step.every == 15
+
+
+def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config)
+    with (config / "procedure.toml").open("a") as procedure:
+        procedure.write(
+            '\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "NO_HOOK_X"\n'
+        )
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NO_HOOK_X"}
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"warning: {config}/procedure.toml: channels.incidents: $NO_HOOK_X is not set here;"
+        " sending on this channel will warn until it is"
+    ) in done.stderr
+    assert done.stdout.rstrip().endswith("1 warnings")

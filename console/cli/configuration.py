@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -28,19 +29,34 @@ def check_config(args: argparse.Namespace) -> int:
     for note, hosts in noted.items():
         shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
         print(f"warning: ssh_config for {shown}: {note}", file=sys.stderr)
+    unset = _unset_secrets(settings, directory)
     unroutable = [r for r in found if r.error]
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     if unroutable:
         return EXIT_USAGE
     hosts = len(settings.inventory.host_names)
-    warnings = len(settings.warnings) + len(noted)
+    warnings = len(settings.warnings) + len(noted) + unset
     warned = f", {warnings} warnings" if warnings else ""
     print(
         f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
         f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"
     )
     return EXIT_OK
+
+
+def _unset_secrets(settings, directory: Path) -> int:
+    """Warn of each notification channel whose secret's variable is not set here."""
+    count = 0
+    for channel in settings.procedure.channels:
+        for name in channel.unset(os.environ):
+            print(
+                f"warning: {directory / 'procedure.toml'}: channels.{channel.name}: ${name} is"
+                " not set here; sending on this channel will warn until it is",
+                file=sys.stderr,
+            )
+            count += 1
+    return count
 
 
 def import_ansible(args: argparse.Namespace) -> int:

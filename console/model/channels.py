@@ -141,6 +141,11 @@ class Channel(Strict):
         named = {h: _env(environ, var, f"headers_env.{h}") for h, var in self.headers_env.items()}
         return {**self.headers, **named}
 
+    def unset(self, environ: Mapping[str, str]) -> list[str]:
+        """The environment variables this channel names that are not set."""
+        names = [self.url_env, self.routing_key_env, *self.headers_env.values()]
+        return [name for name in names if name and not environ.get(name)]
+
     def secrets(self, environ: Mapping[str, str]) -> list[str]:
         """Every secret this channel sends, as far as it can be resolved now."""
         found = [self.routing_key or "", *self.headers.values()]
