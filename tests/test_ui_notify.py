@@ -1,0 +1,45 @@
+"""A status update in the console: a channel that cannot deliver is a warning on screen,
+the step still done; a periodic update that fails later says so too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.model.events import Kind
+from console.model.state import StepStatus
+from tests.hooks import OK, HookServer
+from tests.test_notify_channels import settings_with
+from tests.test_ui_support import build_app, open_incident, until
+
+
+async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path: Path) -> None:
+    with HookServer() as hooks:
+        channels = [
+            {"name": "status", "kind": "webhook", "url": hooks.on("/ok", OK)},
+            {"name": "pager", "kind": "webhook", "url": hooks.on("/down", (503, "", {})),
+             "retries": 0},
+        ]  # fmt: skip
+        app = build_app(settings_with(channels, every=0.002), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            app.screen.select_step("communicate")
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            assert conductor.state.step("communicate").status is StepStatus.DONE
+            await until(pilot, lambda: any(n.severity == "warning" for n in app._notifications))
+            toast = next(n for n in app._notifications if n.severity == "warning")
+            assert toast.title == "Status update: not every channel"
+            assert "notification via pager: NOT DELIVERED (warning)" in toast.message
+            assert "notification via status: delivered" in toast.message
+
+            def repeated_warning() -> bool:
+                return any(n.title == "Not delivered" for n in app._notifications)
+
+            await until(pilot, repeated_warning)  # a periodic update failed later
+            repeats = [
+                e for e in conductor.recorder.events
+                if e.kind == Kind.NOTIFICATION_SENT and e.data.get("repeat")
+            ]  # fmt: skip
+            assert repeats and {e.data["channel"] for e in repeats} == {"status", "pager"}
+            await conductor.notifier.drain()
