@@ -102,8 +102,9 @@ class Pager:
             message = f"{drill}rollback started: {event.data.get('title', event.where.step)}"
             return message, "info", pagerduty_event("acknowledge", incident)
         outcome = state.outcome or ""
+        said = event.data.get("label") or outcome  # the outcome in words, when the close says
         if action == "close" and resolves(outcome):
-            return f"{drill}closed: {outcome}", "info", pagerduty_event("resolve", incident)
+            return f"{drill}closed: {said}", "info", pagerduty_event("resolve", incident)
         trigger = state.trigger
         severity = channel.severity
         if severity is Severity.AUTO:
@@ -113,7 +114,7 @@ class Pager:
                 else Severity.ERROR
             )
         if action == "close":  # closed, but not resolved: say so on the open alert
-            summary = f"{drill}Rollback {incident} closed as {outcome}; the problem may remain: {state.title}"
+            summary = f"{drill}Rollback {incident} closed as {said}; the problem may remain: {state.title}"
             severity = Severity.ERROR if severity is not Severity.CRITICAL else severity
         else:
             label = (
