@@ -58,6 +58,7 @@ QUERIES = [
     ("web-1", Preset(user="root", port=2201)),
     ("web-1", Preset(jump="none")),
     ("web-1", Preset(jump="jumper@other:2022")),
+    ("web-1", Preset(jump="ssh://jumper@other:2022")),
     ("db-1", Preset()),
     ("pc-1", Preset()),
     ("pc-1", Preset(user="alice")),
@@ -110,9 +111,8 @@ def test_resolution_matches_ssh_minus_g(tmp_path, monkeypatch, alias, preset):
     assert dest.user == ssh["user"]
     jump = ssh.get("proxyjump")
     if jump:
-        assert ",".join(h.alias for h in dest.hops) == jump.replace("jumper@", "").replace(
-            ":2022", ""
-        )
+        plain = jump.replace("ssh://", "").replace("jumper@", "").replace(":2022", "")
+        assert ",".join(h.alias for h in dest.hops) == plain
     else:
         assert dest.jump is None
     command = ssh.get("proxycommand")

@@ -251,8 +251,8 @@ def _words(split: list[str]) -> tuple[str, list[str]]:
 
 
 def parse_hop(spec: str) -> tuple[str | None, str, int | None]:
-    """`[user@]host[:port]` (or `[v6]:port`) as (user, host, port)."""
-    user, _, hostport = spec.rpartition("@")
+    """`[user@]host[:port]` (or `[v6]:port`, or `ssh://user@host:port`) as (user, host, port)."""
+    user, _, hostport = spec.removeprefix("ssh://").rstrip("/").rpartition("@")
     host, port = hostport, None
     if hostport.startswith("["):
         inner, _, rest = hostport[1:].partition("]")
