@@ -12,6 +12,7 @@ from textual.widgets import Checkbox, Footer, Input, Label, Markdown, Select, St
 from console.journal.export import EXPORTERS
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedCheckbox
 
 FORMATS = [("Markdown", "markdown"), ("JSON", "json"), ("Node", "node")]
@@ -102,9 +103,9 @@ class ExportScreen(IncidentScreen):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            status.update(f"✘ Could not write {path}: {exc.strerror or exc}")
+            status.update(plain(f"✘ Could not write {path}: {exc.strerror or exc}"))
             return
         starred = self.query_one("#starred-only", Checkbox).value
         self.conductor.record_export(str(path), self.format(), starred_only=starred)
-        status.update(f"✔ Written: {path} ({len(text.encode())} bytes)")
+        status.update(plain(f"✔ Written: {path} ({len(text.encode())} bytes)"))
         self.notify(f"Rollback document written to {path}.", title="Exported")
