@@ -41,7 +41,8 @@ from console.engine.session import Engine
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import make_app

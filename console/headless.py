@@ -23,6 +23,7 @@ from console.engine.session import Engine
 from console.engine.ssh import SshPool, targets_for
 from console.engine.walk import RunRequest, accept_keys, check_request, walk
 from console.engine.watcher import Watcher
+from console.guard import reader_gone
 from console.journal.describe import console_line
 from console.journal.lock import SystemLocks, WriterLock
 from console.journal.recorder import Recorder, current_actor
@@ -393,7 +394,7 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
     tail = JournalTail(path)
     state, lock = IncidentState(), WriterLock()
     warned = False
-    while True:
+    while not reader_gone():  # `follow --plain | head` ends when head does
         for event in tail.poll():
             print(console_line(event), flush=True)
             state.apply(event)
@@ -414,3 +415,4 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
             )
             print(visible(warning, one_line=True), flush=True)
         await asyncio.sleep(poll_seconds)
+    return EXIT_OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -12,25 +13,46 @@ ENV_CONFIG = "ROLLBACK_CONSOLE_CONFIG"
 ENV_STATE = "ROLLBACK_CONSOLE_STATE"
 
 
-def config_candidates(explicit: str | None) -> list[Path]:
+@dataclass(frozen=True)
+class Place:
+    """One place a configuration may be: how it is given, and the directory if any."""
+
+    label: str
+    path: Path | None
+
+    @property
+    def status(self) -> str:
+        if self.path is None:
+            return "not given" if self.label.startswith("--") else "not set"
+        if not self.path.exists():
+            return f"{self.path}: does not exist"
+        if not (self.path / "inventory.toml").is_file():
+            return f"{self.path}: no inventory.toml"
+        return f"{self.path}: found"
+
+
+def config_places(explicit: str | None) -> list[Place]:
     """--config, then $ROLLBACK_CONSOLE_CONFIG, then ./config, then the user config dir."""
-    if explicit:
-        return [Path(explicit)]
-    out = []
-    if os.environ.get(ENV_CONFIG):
-        return [Path(os.environ[ENV_CONFIG])]
-    out.append(Path("config"))
-    out.append(Path(platformdirs.user_config_dir(APP)))
-    return out
+    env = os.environ.get(ENV_CONFIG)
+    return [
+        Place("--config DIR", Path(explicit) if explicit else None),
+        Place(f"${ENV_CONFIG}", Path(env) if env else None),
+        Place("./config", Path("config")),
+        Place("user config dir", Path(platformdirs.user_config_dir(APP))),
+    ]
 
 
-def find_config(explicit: str | None) -> Path:
-    """The first candidate that holds an inventory; else the first candidate."""
-    candidates = config_candidates(explicit)
-    for candidate in candidates:
-        if (candidate / "inventory.toml").is_file():
-            return candidate
-    return candidates[0]
+def find_config(explicit: str | None) -> Path | None:
+    """--config or the environment variable as given (the loader says what is wrong
+    with it), else the first default place that holds an inventory, else None."""
+    places = config_places(explicit)
+    for place in places[:2]:
+        if place.path is not None:
+            return place.path
+    for place in places[2:]:
+        if place.path and (place.path / "inventory.toml").is_file():
+            return place.path
+    return None
 
 
 def demo_config() -> Path:

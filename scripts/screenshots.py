@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.paths import demo_config
 from console.ui.app import RollbackApp, make_app
 

@@ -116,7 +116,7 @@ def sshd_server(tmp_path: Path, sshd_account: _sshd.Account) -> Iterator[SshdFix
 async def demo():
     """The demo fleet on loopback, with its settings pointing at it."""
     from console.demo.fleet import DemoFleet
-    from console.model.settings import load_settings
+    from console.model.loading import load_settings
     from console.paths import demo_config
 
     async with DemoFleet(load_settings(demo_config())) as fleet:

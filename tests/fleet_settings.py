@@ -4,7 +4,8 @@ import os
 from pathlib import Path
 
 from console.demo.sandbox import build_sandbox
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.paths import demo_config
 
 

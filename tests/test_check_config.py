@@ -1,116 +1,125 @@
-"""check-config: every broken configuration gets one readable line and exit 2."""
+"""check-config and the command line around it: the first run without configuration,
+`init`, a closed pipe, and an unexpected error: one clear line each, never a traceback.
+The broken configurations themselves are in test_config_corpus.py."""
 
-import shutil
+from __future__ import annotations
+
+import os
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
-
+import console.cli.configuration
+from console.cli import main
+from console.cli.parser import EXIT_FAILED
 from console.paths import demo_config
-
-BROKEN = {
-    "unknown key in a host": (
-        "inventory.toml",
-        ('name = "web-1"', 'name = "web-1"\nprot = 2222'),
-        "inventory.toml:",
-        "systems[0].hosts[0].prot: unknown key",
-    ),
-    "port out of range": (
-        "inventory.toml",
-        ("command_timeout = 60.0", "command_timeout = 60.0\nport = 70000"),
-        "inventory.toml:",
-        "ssh.port: Input should be less than or equal to 65535",
-    ),
-    "unknown strategy kind": (
-        "strategies.toml",
-        ('kind = "version-rollback"', 'kind = "rollforward"'),
-        "strategies.toml:",
-        "strategies[0].kind: Input should be",
-    ),
-    "undeclared template parameter": (
-        "strategies.toml",
-        ("target={{target}}", "target={{tagret}}"),
-        "strategies.toml:",
-        "strategies[0]: commands.action uses undeclared parameter(s): tagret",
-    ),
-    "phase out of order": (
-        "procedure.toml",
-        ('phase = "immediate"', 'phase = "post"'),
-        "procedure.toml:",
-        "phases: phases must be immediate, execution, post in that order",
-    ),
-    "command step without command": (
-        "procedure.toml",
-        ("command = 'date -u", "comand = 'date -u"),
-        "procedure.toml:",
-        "unknown key",
-    ),
-    "not TOML at all": (
-        "procedure.toml",
-        ('name = "Demo storefront rollback"', "name = = broken"),
-        "procedure.toml:",
-        "is not valid TOML",
-    ),
-    "system names an unknown strategy": (
-        "inventory.toml",
-        ('strategies = ["version-rollback"]', 'strategies = ["version-rollbak"]'),
-        "inventory.toml:",
-        "unknown strategy 'version-rollbak'",
-    ),
-}
-
-
-def _check(directory: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "console", "check-config", str(directory)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.console_process import console
 
 
 def test_the_demo_configuration_is_valid():
-    result = _check(demo_config())
+    result = console("check-config", str(demo_config()))
     assert result.returncode == 0, result.stderr
     assert "ok: 3 systems" in result.stdout
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
-def test_broken_configuration_names_file_and_key(case, tmp_path):
-    filename, (old, new), where, message = BROKEN[case]
-    config = tmp_path / "config"
-    shutil.copytree(demo_config(), config)
-    text = (config / filename).read_text()
-    assert old in text, f"fixture drift: {old!r} not in {filename}"
-    (config / filename).write_text(text.replace(old, new, 1))
-    result = _check(config)
-    assert result.returncode == 2
-    assert "Traceback" not in result.stderr + result.stdout
-    assert where in result.stderr and message in result.stderr, result.stderr
-    assert str(config / filename) in result.stderr
-
-
 def test_a_missing_directory_is_a_usage_error(tmp_path):
-    result = _check(tmp_path / "nowhere")
+    result = console("check-config", str(tmp_path / "nowhere"))
     assert result.returncode == 2
-    assert "is not a directory" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr == f"error: {tmp_path / 'nowhere'}: does not exist\n"
 
 
 def test_init_writes_a_starter_configuration_that_validates(tmp_path):
     target = tmp_path / "mine"
-    result = subprocess.run(
-        [sys.executable, "-m", "console", "init", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = console("init", str(target))
     assert result.returncode == 0, result.stderr
-    assert _check(target).returncode == 0
-    again = subprocess.run(
-        [sys.executable, "-m", "console", "init", str(target)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    assert console("check-config", str(target)).returncode == 0
+    again = console("init", str(target))
     assert again.returncode == 2 and "would overwrite" in again.stderr
+
+
+def test_the_first_run_without_configuration_says_where_it_looked_and_how_on(tmp_path):
+    """No --config, no $ROLLBACK_CONSOLE_CONFIG, no ./config, no user config dir."""
+    env = {k: v for k, v in os.environ.items() if k != "ROLLBACK_CONSOLE_CONFIG"}
+    env["XDG_CONFIG_HOME"] = str(tmp_path / "xdg")
+    for argv in (
+        [],
+        ["check-config"],
+        ["run", "--systems", "web", "--strategy", "x", "--trigger", "user-impact", "--reason", "r"],
+    ):
+        result = console(*argv, cwd=tmp_path, env=env)
+        assert result.returncode == 2 and not result.stdout
+        err = result.stderr
+        assert err.startswith("error: no configuration found. Looked in, in order:\n"), err
+        assert "--config DIR               not given" in err
+        assert "$ROLLBACK_CONSOLE_CONFIG   not set" in err
+        assert "./config                   config: does not exist" in err
+        assert f"{tmp_path / 'xdg' / 'rollback-console'}: does not exist" in err
+        assert "rollback-console demo" in err and "rollback-console init DIR" in err
+        assert "Traceback" not in err
+
+
+def test_the_environment_variable_names_a_directory_that_is_not_there(tmp_path):
+    env = {**os.environ, "ROLLBACK_CONSOLE_CONFIG": str(tmp_path / "gone")}
+    result = console("check-config", cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert result.stderr == f"error: {tmp_path / 'gone'}: does not exist\n"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`rollback-console run --dry-run | head`: the pipe closes, the command ends quietly."""
+    argv = ["run", "--config", str(demo_config()), "--systems", "web"]
+    argv += ["--strategy", "version-rollback", "--trigger", "user-impact", "--reason", "r"]
+    script = (
+        f"{sys.executable} -m console {' '.join(argv)} --yes --dry-run 2>{tmp_path / 'err'}"
+        " | head -n 2; echo status=${PIPESTATUS[0]}"
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.startswith("# dry run: nothing is sent")
+    assert "status=0" in result.stdout
+    assert (tmp_path / "err").read_text() == ""
+    closed = subprocess.Popen(  # the reader is gone before the first line is written
+        [sys.executable, "-m", "console", *argv, "--yes", "--dry-run"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    closed.stdout.close()
+    err = closed.stderr.read()
+    assert closed.wait(timeout=60) == 0 and err == b""
+
+
+def test_an_unexpected_error_is_one_line_and_its_traceback_is_kept(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path))
+
+    def broken(args):
+        raise RuntimeError("something no check foresaw")
+
+    monkeypatch.setattr(console.cli.configuration, "check_config", broken)
+    assert main(["check-config", str(demo_config())]) == EXIT_FAILED
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: internal error: RuntimeError: something no check foresaw")
+    (saved,) = (tmp_path / "crashes").iterdir()
+    assert f"please report it with {saved}" in err
+    assert "Traceback" in saved.read_text() and saved.stat().st_mode & 0o777 == 0o600
+
+
+def test_follow_plain_ends_when_its_reader_does(tmp_path):
+    """`follow --plain | head -n 1` on an incident still open: follow would poll until the
+    incident closes; with its reader gone it ends, quietly, instead."""
+    from console.model.events import Kind
+    from tests.events_factory import recorder_in
+
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.INCIDENT_OPENED, title="still open", incident_id="i-1")
+    recorder.close()
+    script = (
+        f"{sys.executable} -m console follow {tmp_path} --plain 2>{tmp_path / 'err'}"
+        " | head -n 1; echo status=${PIPESTATUS[0]}"
+    )
+    result = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "opened the incident" in result.stdout and "status=0" in result.stdout
+    assert (tmp_path / "err").read_text() == ""

@@ -9,7 +9,8 @@ from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.model.events import Kind
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.model.state import FailureClass, HostStatus
 from console.paths import demo_config
 from tests.events_factory import recorder_in

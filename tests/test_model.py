@@ -1,5 +1,6 @@
 """The configuration models refuse what they cannot run, and templates quote."""
 
+import re
 import shlex
 
 import pytest
@@ -49,7 +50,7 @@ def test_procedure_has_three_phases_in_order():
 
 
 def test_strategy_templates_may_only_use_declared_parameters():
-    with pytest.raises(ValidationError, match="undeclared parameter\\(s\\): target"):
+    with pytest.raises(ValidationError, match=re.escape("{{target}} is not a declared parameter")):
         Strategy.model_validate(
             {"name": "s", "kind": "custom", "commands": {"action": "deploy {{target}}"}}
         )
@@ -74,13 +75,15 @@ def test_render_quotes_every_value_so_the_shell_sees_one_word(value):
 
 def test_typed_parameters_reject_what_does_not_fit():
     assert check_value("target", "2.4.0", "version", None) == "2.4.0"
-    with pytest.raises(ParameterError, match="not a valid version"):
+    with pytest.raises(ParameterError, match="is not a version: letters"):
         check_value("target", "2.4.0; rm -rf /", "version", None)
-    with pytest.raises(ParameterError, match="not a valid integer"):
+    with pytest.raises(ParameterError, match="is not a whole number"):
         check_value("n", "12a", "integer", None)
-    with pytest.raises(ParameterError, match="does not match"):
+    with pytest.raises(ParameterError, match="is not text matching"):
         check_value("flag", "Checkout", "string", r"[a-z-]+")
-    with pytest.raises(ParameterError, match="has no value"):
+    with pytest.raises(
+        ParameterError, match=re.escape("{{missing}} is not a value filled in here")
+    ):
         render("echo {{missing}}", {})
 
 

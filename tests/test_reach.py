@@ -15,7 +15,8 @@ from console.engine.failures import HostFailure
 from console.engine.reach import Reach, ReachCheck
 from console.engine.ssh import SshPool, Target, targets_for
 from console.model.inventory import SshDefaults
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.model.status import FailureClass
 from console.paths import demo_config
 from tests.fleet_settings import sshd_settings

@@ -8,7 +8,8 @@ from console.journal.recorder import Recorder
 from console.journal.redact import MASK, Redactor
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.engine.session import TITLE_WIDTH, Engine
 from console.model.events import Kind
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.paths import demo_config
 
 

@@ -13,7 +13,7 @@ from console.engine.conductor import Conductor
 from console.engine.integrity import Summary, differences, kept_rows, parse_line
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, walk
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.model.strategies import Strategy
 from console.model.triggers import TriggerKind
 from console.paths import demo_config

@@ -126,3 +126,46 @@ def test_no_screen_key_hides_an_app_key() -> None:
             for binding in cls.BINDINGS:
                 hidden |= {(name, k) for k in binding.key.split(",") if k in app_keys}
     assert hidden <= SHADOWING_ALLOWED, hidden - SHADOWING_ALLOWED
+
+
+def _ui_binding_ids() -> set[str]:
+    """Every binding id of every screen, widget and the app, found by walking console.ui."""
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+
+    import console.ui
+
+    ids = set()
+    for module in pkgutil.walk_packages(console.ui.__path__, "console.ui."):
+        found = importlib.import_module(module.name)
+        for _, cls in inspect.getmembers(found, inspect.isclass):
+            if issubclass(cls, DOMNode) and cls.__module__ == found.__name__:
+                ids |= {b.id for b in cls.__dict__.get("BINDINGS", []) if isinstance(b, Binding)}
+    return ids - {None}
+
+
+def test_the_keymap_check_knows_every_binding_id() -> None:
+    """check-config refuses keymap ids the console lacks; its table must be the UI's."""
+    from console.model.keymap import BINDING_IDS
+
+    ui = _ui_binding_ids()
+    assert not ui - BINDING_IDS, f"add to console/model/keymap.py: {sorted(ui - BINDING_IDS)}"
+    assert not BINDING_IDS - ui, f"gone from the UI: {sorted(BINDING_IDS - ui)}"
+
+
+def test_keymap_key_names_are_textuals() -> None:
+    """A keymap may say '?' or 'question_mark': both bind the key Textual calls so."""
+    from textual.keys import _character_to_key
+
+    from console.model.keymap import key_name, key_problem
+
+    for code in range(33, 127):
+        char = chr(code)
+        if char == ",":  # separates keys in a keymap: write `comma`
+            continue
+        assert key_name(char) == _character_to_key(char), char
+        assert key_problem(key_name(char)) is None, char
+    assert key_name("ctrl+/") == "ctrl+slash"
+    assert key_problem("ctrl+shift+f5") is None
+    assert "not a key" in key_problem("ctrl+kay")
+    assert "not a modifier" in key_problem("strg+k")

@@ -14,8 +14,9 @@ from textual.widgets import Input
 from console.engine.session import Engine
 from console.model.clock import FixedClock
 from console.model.events import Actor, Kind
+from console.model.loading import load_settings
 from console.model.procedure import FormField
-from console.model.settings import Settings, load_settings
+from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import RollbackApp, make_app

@@ -7,6 +7,7 @@ import sys
 from importlib import import_module
 
 from console.cli.parser import EXIT_FAILED, EXIT_USAGE, UsageError, build_parser
+from console.guard import pipe_safe_output
 
 # Each command's handler, imported only when that command runs.
 HANDLERS = {
@@ -34,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
         from console.cli.completion import complete
 
         return complete(argv[1:])
+    with pipe_safe_output():  # `... | head`: printing stops quietly, a live run goes on
+        return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.log:
@@ -50,10 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_FAILED
-    except Exception as exc:
+    except Exception as exc:  # the last line of defence: one line, never a traceback
         code = _reported(exc)
         if code is None:
-            raise
+            from console.guard import report_internal_error
+
+            print(report_internal_error(exc), file=sys.stderr)
+            return EXIT_FAILED
         return code
 
 
@@ -62,7 +71,7 @@ def _reported(exc: Exception) -> int | None:
     classes are imported here, after the command already loaded them."""
     from console.engine.errors import ProcedureError
     from console.journal.store import JournalError
-    from console.model.settings import ConfigError
+    from console.model.problems import ConfigError
     from console.model.visible import visible
 
     if isinstance(exc, ConfigError):

@@ -13,14 +13,35 @@ if TYPE_CHECKING:
     from console.model.settings import Settings
 
 
-def load(args: argparse.Namespace, demo: bool = False) -> Settings:
+def load(args: argparse.Namespace, demo: bool = False, directory: Path | None = None) -> Settings:
+    """The one loader every command and the console use: the configuration's text, then
+    what this machine must have to run it (keys, writable directories)."""
     from console.cli.debuglog import redact_with
-    from console.model.settings import load_settings
+    from console.engine.preflight import machine_problems
+    from console.model.loading import load_settings
     from console.paths import demo_config, find_config
 
-    settings = load_settings(demo_config() if demo else find_config(args.config))
+    if directory is None:
+        directory = demo_config() if demo else find_config(args.config)
+    if directory is None:
+        raise UsageError(no_configuration(args.config))
+    settings = load_settings(directory, checks=[machine_problems])
     redact_with(settings)
     return settings
+
+
+def no_configuration(explicit: str | None) -> str:
+    """The first run: where the console looked, and the two ways on."""
+    from console.paths import config_places
+
+    places = "\n".join(f"  {p.label:<26} {p.status}" for p in config_places(explicit))
+    return (
+        "error: no configuration found. Looked in, in order:\n"
+        f"{places}\n"
+        "Try the console on an embedded demo fleet:  rollback-console demo\n"
+        "Start a configuration of your own:          rollback-console init DIR\n"
+        "  (then pass --config DIR, or set $ROLLBACK_CONSOLE_CONFIG, or name it ./config)"
+    )
 
 
 def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault]:

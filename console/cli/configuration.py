@@ -8,17 +8,16 @@ import os
 import sys
 from pathlib import Path
 
-from console.cli.common import existing_journal
+from console.cli.common import existing_journal, load
 from console.cli.parser import EXIT_OK, EXIT_USAGE, UsageError
 
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.settings import load_settings
     from console.paths import find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    settings = load_settings(directory)
+    settings = load(args, directory=directory)
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     found = routes(settings.inventory, settings.inventory.host_names)

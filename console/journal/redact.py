@@ -8,6 +8,8 @@ import shlex
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from console.model.problems import quoted
+
 if TYPE_CHECKING:
     from console.model.settings import Settings
 
@@ -24,18 +26,23 @@ class Redactor:
     ):
         secrets = [v for v in values if v]
         secrets += [os.environ[name] for name in env if os.environ.get(name)]
-        # Also as the console itself may quote one: for a shell, and in an error message.
-        secrets += [quoted(v) for v in secrets for quoted in (shlex.quote, repr)]
-        alternatives = [re.escape(v) for v in sorted(set(secrets), key=len, reverse=True)]
-        alternatives += [f"(?:{p})" for p in patterns]
-        self._regex = re.compile("|".join(alternatives)) if alternatives else None
+        # Also as the console itself may quote one: for a shell, and in an error message
+        # (in full, or cut to its first 80 characters).
+        secrets += [quote(v) for v in secrets for quote in (shlex.quote, repr, quoted)]
+        literal = "|".join(re.escape(v) for v in sorted(set(secrets), key=len, reverse=True))
+        # Each pattern on its own, exactly as the loader compiled it: inline flags such
+        # as (?i) hold for their own pattern, and need not come first in a joined one.
+        self._regexes = [re.compile(literal)] if literal else []
+        self._regexes += [re.compile(p) for p in patterns]
 
     def text(self, value: str) -> str:
-        return self._regex.sub(MASK, value) if self._regex else value
+        for regex in self._regexes:
+            value = regex.sub(MASK, value)
+        return value
 
     def data(self, value: Any) -> Any:
         """Redact every string inside nested dicts and lists."""
-        if self._regex is None:
+        if not self._regexes:
             return value
         if isinstance(value, str):
             return self.text(value)

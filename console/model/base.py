@@ -6,6 +6,6 @@ NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors, and a parsed value never changes."""
+    """Unknown keys are errors, numbers are finite, and a parsed value never changes."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)

@@ -14,6 +14,8 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
+from console.model.problems import located_error
+from console.model.templates import template_problems
 from console.model.triggers import TriggerKind
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -43,6 +45,14 @@ TRIGGER_SEVERITY = {
     TriggerKind.STAKEHOLDER: Severity.WARNING,
     TriggerKind.UNEXPECTED_BEHAVIOUR: Severity.WARNING,
 }
+
+
+# What a notify step's message, and a notification command, may name (the engine's
+# Update.values()); a command may also name the rendered {{message}}.
+NOTIFY_VALUES = frozenset(
+    {"incident", "title", "phase", "step", "severity", "summary"}
+    | {"drill", "systems", "hosts", "trigger"}
+)
 
 
 class ChannelKind(StrEnum):
@@ -117,6 +127,9 @@ class Channel(Strict):
             raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
         if self.kind is ChannelKind.COMMAND and not self.command:
             raise ValueError("a command channel needs a command")
+        problems = template_problems(self.command or "", NOTIFY_VALUES | {"message"})
+        if problems:
+            raise located_error("Channel", [(("command",), p) for p in problems])
         both = sorted(set(self.headers) & set(self.headers_env))
         if both:
             raise ValueError(f"header {both[0]!r} is in both headers and headers_env")

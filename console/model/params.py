@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from console.model.base import Strict
+from console.model.templates import compile_pattern, value_problem
 
 
 class ParamType(StrEnum):
@@ -29,3 +30,21 @@ class Parameter(Strict):
     required: bool = False
     description: str = ""
     secret: bool = False  # type env: that variable's value is redacted from every record
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            compile_pattern(pattern)
+        return pattern
+
+    @field_validator("default")
+    @classmethod
+    def _default_fits(cls, default: str | None, info: ValidationInfo) -> str | None:
+        """A default is a value like any other: it must pass its own type and pattern."""
+        if default is None or "type" not in info.data or "pattern" not in info.data:
+            return default
+        problem = value_problem(default, info.data["type"], info.data["pattern"])
+        if problem:
+            raise ValueError(f"the default {problem}")
+        return default

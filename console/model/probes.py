@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
+from console.model.problems import located_error
+from console.model.templates import PLACEHOLDER, check_extended_regex, template_problems
 from console.model.triggers import TriggerKind
 
 
@@ -77,15 +78,31 @@ class Probe(Strict):
         if self.kind is ProbeKind.CHECKSUM and bool(self.path) == bool(self.command):
             raise ValueError("a checksum probe needs either path or command")
         if self.kind is ProbeKind.HTTP and not self.url.startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        if self.pattern:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(
-                    f"pattern {self.pattern!r} is not a regular expression: {exc}"
-                ) from None
+            raise located_error("Probe", [(("url",), "must start with http:// or https://")])
         return self
+
+    @model_validator(mode="after")
+    def _no_stray_placeholders(self) -> Probe:
+        """Probe commands and paths are sent as written; only a URL names {{host}} and
+        {{address}}. A `{{` anywhere else would reach the shell as is."""
+        available = {"url": ("host", "address"), "command": (), "path": ()}
+        problems = [
+            ((key,), problem)
+            for key, names in available.items()
+            for problem in template_problems(getattr(self, key) or "", names)
+        ]
+        written = {m.group(0) for m in PLACEHOLDER.finditer(self.url or "")}
+        if not problems and written - {"{{host}}", "{{address}}"}:
+            problems.append((("url",), "write {{host}} and {{address}} without spaces"))
+        if problems:
+            raise located_error("Probe", problems)
+        return self
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, pattern: str | None) -> str | None:
+        """The pattern goes to `grep -E` on each host: check it as such."""
+        return pattern if pattern is None else check_extended_regex(pattern)
 
     @property
     def combine(self) -> Aggregate:
@@ -126,9 +143,15 @@ class AutoTrigger(Strict):
     @model_validator(mode="after")
     def _automatic_kind(self) -> AutoTrigger:
         if not self.kind.automatic:
-            raise ValueError(
-                f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
-                " performance-degradation, security-breach, data-corruption"
+            raise located_error(
+                "AutoTrigger",
+                [
+                    (
+                        ("kind",),
+                        f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
+                        " performance-degradation, security-breach, data-corruption",
+                    )
+                ],
             )
         return self
 

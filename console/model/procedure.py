@@ -7,8 +7,10 @@ from enum import StrEnum
 from pydantic import Field, field_validator, model_validator
 
 from console.model.base import Strict
-from console.model.channels import Channel, ChannelKind, Severity
+from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
 from console.model.probes import Soak
+from console.model.problems import did_you_mean, located_error
+from console.model.templates import IMPLICIT_VALUES, template_problems
 
 
 class Phase(StrEnum):
@@ -97,6 +99,24 @@ class Step(Strict):
             raise ValueError("only a probe step has a soak window")
         return self
 
+    @model_validator(mode="after")
+    def _templates_name_values(self) -> Step:
+        """A command step names the host's values; a notify step the incident's."""
+        notify = self.kind is StepKind.NOTIFY
+        available = {
+            "command": NOTIFY_VALUES | {"message"} if notify else IMPLICIT_VALUES,
+            "message": NOTIFY_VALUES,
+        }
+        problems = [
+            ((key,), problem)
+            for key, names in available.items()
+            for problem in template_problems(getattr(self, key) or "", names)
+            if key == "command" or notify
+        ]
+        if problems:
+            raise located_error("Step", problems)
+        return self
+
 
 class PhaseSteps(Strict):
     phase: Phase
@@ -113,13 +133,24 @@ class Procedure(Strict):
     @model_validator(mode="after")
     def _channels_resolve(self) -> Procedure:
         names = [c.name for c in self.channels]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"channel name(s) used twice: {', '.join(dupes)}")
-        for step in self.steps:
-            unknown = [n for n in step.channels if n not in names]
-            if unknown:
-                raise ValueError(f"step {step.id!r} names unknown channel {unknown[0]!r}")
+        problems = [
+            (("channels", i, "name"), f"channel {name!r} is declared twice")
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+        problems += [
+            (
+                ("phases", i, "steps", j, "channels", k),
+                f"no channel is named {name!r}{did_you_mean(name, names)};"
+                f" known: {', '.join(names) or 'none'}",
+            )
+            for i, phase in enumerate(self.phases)
+            for j, step in enumerate(phase.steps)
+            for k, name in enumerate(step.channels)
+            if name not in names
+        ]
+        if problems:
+            raise located_error("Procedure", problems)
         return self
 
     @field_validator("phases")

@@ -8,9 +8,16 @@ from console.model.base import NAME_PATTERN, Strict
 from console.model.kinds import RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, with_preset
-from console.model.templates import placeholders
+from console.model.problems import located_error
+from console.model.templates import IMPLICIT_VALUES, template_problems
 
 __all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
+
+
+class _Params(Strict):
+    """A strategy's parameters as configured, before its preset's join them."""
+
+    params: list[Parameter]
 
 
 class Commands(Strict):
@@ -45,7 +52,6 @@ class Waves(Strict):
         return self
 
 
-IMPLICIT_PARAMS = frozenset({"host", "system", "incident"})
 # Set by the engine for each step of a gradual re-enable.
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
@@ -91,17 +97,34 @@ class Strategy(Strict):
     @model_validator(mode="before")
     @classmethod
     def _preset(cls, data: object) -> object:
-        return with_preset(data) if isinstance(data, dict) else data
+        """The configured parameters are checked as written (a problem names their index
+        in the file), then the preset's join them, merged by name."""
+        if not isinstance(data, dict):
+            return data
+        params = data.get("params")
+        if isinstance(params, list):
+            names = [p.get("name") for p in params if isinstance(p, dict)]
+            twice = [
+                (("params", i, "name"), f"parameter {name!r} is declared twice")
+                for i, name in enumerate(names)
+                if name in names[:i]
+            ]
+            if twice:
+                raise located_error("Strategy", twice)
+            _Params.model_validate({"params": params})
+        return with_preset(data)
 
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:
-        declared = {p.name for p in self.params} | IMPLICIT_PARAMS
+        declared = {p.name for p in self.params} | IMPLICIT_VALUES
         declared |= STEP_PARAMS.get(self.kind, frozenset())
-        for stage in ("precheck", "action", "verify", "undo"):
-            template = getattr(self.commands, stage)
-            unknown = sorted(placeholders(template or "") - declared)
-            if unknown:
-                raise ValueError(
-                    f"commands.{stage} uses undeclared parameter(s): {', '.join(unknown)}"
-                )
+        problems = [
+            (("commands", stage), problem)
+            for stage in ("precheck", "action", "verify", "undo")
+            for problem in template_problems(
+                getattr(self.commands, stage) or "", declared, "a declared parameter"
+            )
+        ]
+        if problems:
+            raise located_error("Strategy", problems)
         return self

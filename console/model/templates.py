@@ -1,13 +1,18 @@
-"""Command templates: `{{name}}` placeholders, every value shell-quoted."""
+"""Command templates: `{{name}}` placeholders, every value checked, then shell-quoted."""
 
 from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
+from console.model.problems import did_you_mean, quoted
+
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+# Anything that opens with `{{`: a placeholder, or text that must not reach a shell as is.
+OPENING = re.compile(r"\{\{(.*?)(\}\}|$)", re.DOTALL)
 
 TYPE_PATTERNS = {
     "integer": r"-?[0-9]+",
@@ -20,7 +25,17 @@ TYPE_PATTERNS = {
     "name": r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}",
     "env": r"[A-Za-z_][A-Za-z0-9_]{0,127}",
 }
-
+TYPE_WORDS = {
+    "string": "any text",
+    "integer": "a whole number",
+    "version": "a version: letters, digits, '.', '_', '+', '-', starting with a letter or digit",
+    "path": "a path: letters, digits, '.', '_', '/', '+', '@', '-'",
+    "timestamp": "a timestamp like 2024-05-01T13:45:00Z",
+    "name": "a name: letters, digits, '.', '_', '-', starting with a letter or digit",
+    "env": "the name of an environment variable: letters, digits and '_'",
+}
+# Every command template may name these; the engine fills them in for each host.
+IMPLICIT_VALUES = frozenset({"host", "system", "incident"})
 
 Redact = Callable[[str], str]
 
@@ -33,28 +48,122 @@ def placeholders(template: str) -> set[str]:
     return set(PLACEHOLDER.findall(template))
 
 
-def check_value(name: str, value: str, type_: str, pattern: str | None) -> str:
-    """Return the value if it matches its type and pattern, else raise."""
+def template_problems(
+    template: str, available: Collection[str], what: str = "a value filled in here"
+) -> list[str]:
+    """What is wrong with the placeholders of `template`, given the names it may use
+    (`what` they are): every `{{` must open a well-formed placeholder naming one."""
+    problems = []
+    for match in OPENING.finditer(template):
+        text = match.group(0)
+        name = match.group(1).strip()
+        if not match.group(2):
+            problems.append(f"{quoted(text, 40)} opens a placeholder that is never closed")
+        elif not PLACEHOLDER.fullmatch(text):
+            hint = did_you_mean(name.lower().replace("-", "_"), available)
+            problems.append(
+                f"{quoted(text, 40)} is not a placeholder: write {{{{name}}}} with lowercase"
+                f" letters, digits and _{hint}"
+            )
+        elif name not in available:
+            problems.append(
+                f"{{{{{name}}}}} is not {what}{did_you_mean(name, available)};"
+                f" available: {', '.join(sorted(available)) or 'none'}"
+            )
+    return problems
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a configured regular expression exactly as it will be used, or say why not."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"{quoted(pattern)} is not a regular expression: {exc}") from None
+
+
+def check_extended_regex(pattern: str) -> str:
+    """A pattern for `grep -E` on the host: well-formed, without Python-only syntax."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # [[:digit:]] is POSIX; Python warns about it
+        compile_pattern(pattern)
+    tokens = _regex_tokens(pattern)
+    for before, token in zip(["", *tokens], tokens, strict=False):
+        if token in ("\\d", "\\D", "\\A", "\\Z"):
+            words = f"{token}, which grep -E does not know (use [0-9], ^ or $)"
+        elif before == "(" and token == "?":
+            words = "'(?', Python-only syntax that grep -E does not know"
+        elif before in ("*", "+", "?", "}") and token == "?":
+            words = f"the lazy quantifier '{before}?', which grep -E does not know"
+        else:
+            continue
+        raise ValueError(f"{quoted(pattern)} uses {words}; it runs as grep -E on the host")
+    return pattern
+
+
+def _regex_tokens(pattern: str) -> list[str]:
+    """Escapes as two characters, a bracket expression as one token, else characters."""
+    tokens, i = [], 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            tokens.append(pattern[i : i + 2])
+            i += 2
+        elif pattern[i] == "[":
+            j = i + 1
+            j += pattern.startswith("^", j)
+            j += pattern.startswith("]", j)
+            while j < len(pattern) and pattern[j] != "]":
+                close = pattern.find(":]", j + 2) if pattern.startswith("[:", j) else -1
+                j = close + 2 if close >= 0 else j + 1
+            tokens.append(pattern[i : j + 1])
+            i = j + 1
+        else:
+            tokens.append(pattern[i])
+            i += 1
+    return tokens
+
+
+def allowed_form(type_: str, pattern: str | None) -> str:
+    """The values a parameter takes, in words."""
+    if pattern and type_ == "string":
+        return f"text matching {pattern}"
+    words = TYPE_WORDS.get(type_, type_)
+    return f"{words}, matching {pattern}" if pattern else words
+
+
+def value_problem(value: str, type_: str, pattern: str | None) -> str | None:
+    """Why `value` may not be sent as a parameter of this type and pattern, or None. A
+    value that starts with '-' could be read as an option: only a pattern may allow it."""
     if "\x00" in value:
-        raise ParameterError(f"parameter {name!r} contains a NUL byte")
+        return "contains a NUL byte"
+    form = allowed_form(type_, pattern)
     type_pattern = TYPE_PATTERNS.get(type_)
     if type_pattern and not re.fullmatch(type_pattern, value):
-        raise ParameterError(f"parameter {name!r}={value!r} is not a valid {type_}")
+        return f"{quoted(value)} is not {form}"
     if pattern and not re.fullmatch(pattern, value):
-        raise ParameterError(f"parameter {name!r}={value!r} does not match {pattern!r}")
+        return f"{quoted(value)} is not {form}"
+    if value.startswith("-") and not pattern:
+        return (
+            f"{quoted(value)} starts with '-' and could be read as an option; allowed:"
+            f" {form}, not starting with '-' (a parameter's own pattern may allow it)"
+        )
+    return None
+
+
+def check_value(name: str, value: str, type_: str, pattern: str | None) -> str:
+    """Return the value if it may be sent, else raise naming the parameter."""
+    problem = value_problem(value, type_, pattern)
+    if problem:
+        raise ParameterError(f"parameter {name!r}: {problem}")
     return value
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Substitute every placeholder with its shell-quoted value."""
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in values:
-            raise ParameterError(f"parameter {name!r} has no value")
-        return shlex.quote(str(values[name]))
-
-    return PLACEHOLDER.sub(substitute, template)
+    """Substitute every placeholder with its shell-quoted value; a `{{` that is not a
+    placeholder with a value stops here, never reaching a shell."""
+    problems = template_problems(template, values.keys())
+    if problems:
+        raise ParameterError(problems[0])
+    return PLACEHOLDER.sub(lambda m: shlex.quote(str(values[m.group(1)])), template)
 
 
 def in_workdir(command: str, workdir: str | None) -> str:

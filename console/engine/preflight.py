@@ -1,0 +1,78 @@
+"""What this machine must have for a configuration to run: keys that load, and
+directories the console can write. Checked at load, by every command, so that a
+run never starts to find them missing."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import asyncssh
+
+from console.model.problems import Finding
+from console.model.settings import Settings
+
+
+def machine_problems(settings: Settings) -> list[Finding]:
+    ssh = settings.inventory.ssh
+    keys = [(("ssh",), ssh.identity_files)]
+    keys += [
+        (("systems", i, "hosts", j), host.identity_files)
+        for i, system in enumerate(settings.inventory.systems)
+        for j, host in enumerate(system.hosts)
+    ]
+    findings = [
+        Finding("inventory", (*where, "identity_files", index), problem)
+        for where, names in keys
+        for index, name in enumerate(names)
+        if (problem := _key_problem(Path(name).expanduser()))
+    ]
+    known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
+    if known is not None and known.exists() and not known.is_file():
+        findings.append(
+            Finding("inventory", ("ssh", "known_hosts"), f"{known} is not a regular file")
+        )
+    for key in ("journal_dir", "lock_dir"):
+        value = getattr(settings.console, key)
+        problem = value and _directory_problem(Path(value).expanduser())
+        if problem:
+            findings.append(Finding("console", (key,), problem))
+    return findings
+
+
+def _key_problem(path: Path) -> str | None:
+    """Why the SSH client could not load `path` as a private key, or None."""
+    if not path.exists():
+        return f"{path}: no such file"
+    if not path.is_file():
+        return f"{path} is not a regular file"
+    try:
+        asyncssh.read_private_key(path)
+    except OSError as exc:
+        return f"{path} cannot be read: {exc.strerror or exc}"
+    except asyncssh.KeyImportError as exc:
+        if "passphrase" in str(exc).lower():
+            return (
+                f"{path} is passphrase-protected and the console cannot ask for it: load it"
+                " into ssh-agent (ssh-add) and leave it out of identity_files"
+            )
+        return f"{path} is not a private key the SSH client can load: {exc}"
+    return None
+
+
+def _directory_problem(path: Path) -> str | None:
+    """Why the console could not create and write files in `path`, or None."""
+    if path.exists():
+        if not path.is_dir():
+            return f"{path} is not a directory"
+        if not os.access(path, os.W_OK | os.X_OK):
+            return f"{path} is not writable by this user"
+        return None
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"{path} cannot be created: {parent} is not a directory"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"{path} cannot be created: {parent} is not writable by this user"
+    return None

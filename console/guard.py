@@ -1,0 +1,102 @@
+"""The command line's last line of defence: a closed pipe and an unexpected error.
+
+`rollback-console run --dry-run | head` closes stdout early: printing then stops
+quietly, and a live rollback goes on (its journal is the record, not stdout). An
+error no check foresaw is one line naming it and the file its traceback was saved to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import stat
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+
+class PipeSafe:
+    """A text stream that stops writing, silently, once its reader has gone."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self._gone()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._gone()
+
+    def _gone(self) -> None:
+        """Point the descriptor at /dev/null: what is still buffered, and the final
+        flush at exit, go nowhere instead of raising again."""
+        self.reader_gone = True
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def reader_gone() -> bool:
+    """True once stdout's reader has closed it: a command that only prints may stop. A
+    pipe says so (POLLERR) even before the next write fails."""
+    if getattr(sys.stdout, "reader_gone", False):
+        return True
+    try:
+        descriptor = sys.stdout.fileno()
+        if not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
+            return False
+        poller = select.poll()
+        poller.register(descriptor, 0)  # errors and hang-ups are always reported
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def pipe_safe_output() -> Iterator[None]:
+    """stdout and stderr stop quietly when their reader closes, for this command."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PipeSafe(sys.stdout), PipeSafe(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+def report_internal_error(exc: BaseException) -> str:
+    """One line for an error the program did not foresee; the traceback goes to a file
+    under the state dir (printed instead, if that cannot be written)."""
+    from console.paths import state_dir
+
+    details = "".join(traceback.format_exception(exc))
+    what = f"{type(exc).__name__}: {exc}".strip().splitlines()[0][:200]
+    try:
+        directory = state_dir() / "crashes"
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = directory / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.txt"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"rollback-console {' '.join(sys.argv[1:])}\n\n{details}")
+    except OSError as error:
+        return f"error: internal error: {what}\n{details}(could not save it: {error})"
+    return (
+        f"error: internal error: {what} (a bug: please report it with {path};"
+        " the journal, if any, holds what was done)"
+    )

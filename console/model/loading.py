@@ -1,0 +1,164 @@
+"""The one configuration loader: a directory of TOML files into Settings, or every
+problem as one line `file:line: key.path: what is wrong`.
+
+Steps, each adding to the same list of problems:
+1. read each file (a dangling link, a directory, bad UTF-8 are problems; a BOM is not);
+2. parse it as TOML (the parser's line is kept);
+3. validate the whole document with the pydantic models, which also check templates,
+   patterns, names and cross-references, each located at the key that is wrong;
+   systems backed by an Ansible inventory get its hosts first (its errors are problems,
+   what it cannot honour becomes a warning on Settings);
+4. run the `checks` the caller adds (what this machine must have: keys, directories).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from console.model.ansible.load import Reported, with_ansible_hosts
+from console.model.problems import (
+    ConfigError,
+    ConfigProblem,
+    Finding,
+    did_you_mean,
+    key_path,
+    validation_findings,
+)
+from console.model.settings import FILES, REQUIRED, Settings
+from console.model.toml_lines import key_lines, line_of
+
+TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+
+Check = Callable[[Settings], list[Finding]]
+
+
+@dataclass
+class _Sources:
+    """Each file's path, text and key lines; the problems found so far."""
+
+    directory: Path
+    texts: dict[str, str] = field(default_factory=dict)
+    problems: list[ConfigProblem] = field(default_factory=list)
+
+    def path(self, part: str) -> str:
+        return str(self.directory / FILES.get(part, FILES["inventory"]))
+
+    def add(self, part: str, message: str, key: str = "", line: int | None = None) -> None:
+        self.problems.append(ConfigProblem(self.path(part), key, message, line))
+
+    def locate(self, finding: Finding) -> None:
+        """Report a finding against its own file, at the line of its key."""
+        part = finding.part if finding.part in FILES else "inventory"
+        loc = finding.loc if part != "strategies" else ("strategies", *finding.loc)
+        line = line_of(key_lines(self.texts.get(part, "")), loc)
+        self.add(part, finding.message, key_path(loc), line)
+
+
+def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
+    """Read and validate a configuration directory, or raise ConfigError."""
+    if not directory.is_dir():
+        what = "does not exist" if not directory.exists() else "is not a directory"
+        raise ConfigError([ConfigProblem(str(directory), "", what)])
+    sources = _Sources(directory)
+    raw = {part: _parse(sources, part) for part in FILES}
+    _misnamed_files(sources)
+    if sources.problems:
+        raise ConfigError(sources.problems)
+    document = {part: value for part, value in raw.items() if value is not None}
+    strategies = document.get("strategies", {})
+    lines = key_lines(sources.texts.get("strategies", ""))
+    for key in sorted(set(strategies) - {"strategies"}):
+        hint = did_you_mean(key, ["strategies"])
+        sources.add("strategies", f"unknown key{hint}", key, line_of(lines, (key,)))
+    document["strategies"] = strategies.get("strategies", [])
+    document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
+    found = _ansible_problems(reported, sources)
+    sources.problems += [problem for problem, error in found if error]
+    try:
+        settings = Settings.model_validate(document)
+    except ValidationError as exc:
+        for finding in validation_findings(exc, Settings):
+            sources.locate(finding)
+        raise ConfigError(sources.problems) from None
+    for check in checks:
+        for finding in check(settings):
+            sources.locate(finding)
+    if sources.problems:
+        raise ConfigError(sources.problems)
+    settings._warnings = [problem for problem, error in found if not error]
+    return settings
+
+
+def _ansible_problems(
+    reported: list[Reported], sources: _Sources
+) -> list[tuple[ConfigProblem, bool]]:
+    """Findings in Ansible inventories as problems (file:line), each once; True: an error."""
+    out: dict[ConfigProblem, bool] = {}
+    lines = key_lines(sources.texts.get("inventory", ""))
+    for item in reported:
+        finding = item.finding
+        if finding.about:
+            loc = ("systems", item.system, "ansible", finding.about)
+            problem = ConfigProblem(
+                sources.path("inventory"), key_path(loc), finding.message, line_of(lines, loc)
+            )
+        else:
+            problem = ConfigProblem(finding.where.file, "", finding.message, finding.where.line)
+        out[problem] = out.get(problem, False) or finding.error
+    return list(out.items())
+
+
+def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:
+    """One file's TOML, or None (missing and optional, or a problem was added)."""
+    path = sources.directory / FILES[part]
+    if path.is_symlink() and not path.exists():
+        target = path.readlink()
+        sources.add(part, f"is a symbolic link to {target}, which does not exist")
+        return None
+    if not path.exists():
+        if part in REQUIRED:
+            sources.add(part, "is missing")
+        return None
+    if not path.is_file():
+        sources.add(part, "is not a regular file")
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        sources.add(part, f"cannot be read: {exc.strerror or exc}")
+        return None
+    try:
+        text = data.decode("utf-8-sig")  # a byte order mark is allowed, and skipped
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        sources.add(part, f"is not UTF-8 text (byte {data[exc.start]:#04x})", line=line)
+        return None
+    sources.texts[part] = text
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        position = TOML_POSITION.search(message)
+        line = int(position.group(1)) if position else None
+        if position:
+            message = f"{message[: position.start()]} (column {position.group(2)})"
+        sources.add(part, f"is not valid TOML: {message}", line=line)
+        return None
+
+
+def _misnamed_files(sources: _Sources) -> None:
+    """A TOML file whose name is close to one the console reads is almost surely a typo:
+    left unread, it would silently drop what it holds (console.tml: all redaction)."""
+    for path in sorted(sources.directory.iterdir()):
+        if path.suffix not in (".toml", ".tml") or path.name in FILES.values():
+            continue
+        hint = did_you_mean(path.name, FILES.values())
+        if hint:
+            sources.problems.append(ConfigProblem(str(path), "", f"is not read{hint}"))

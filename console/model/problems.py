@@ -1,0 +1,150 @@
+"""Configuration problems: one line each, `file:line: key.path: what is wrong`."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import InitErrorDetails
+
+Loc = tuple[str | int, ...]
+QUOTE_LIMIT = 80
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One readable configuration error: file, key path, line and message."""
+
+    file: str
+    key: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {self.message}"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` says why, one line each."""
+
+    def __init__(self, problems: list[ConfigProblem]):
+        super().__init__("\n".join(map(str, problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem located in the configuration document (part, key path), before the
+    file and line are known."""
+
+    part: str
+    loc: Loc
+    message: str
+
+
+def located_error(title: str, problems: Sequence[tuple[Loc, str]]) -> ValidationError:
+    """A ValidationError whose errors sit at `loc` inside the model raising it: pydantic
+    prefixes the location as the error travels up, so the loader can find the line."""
+    return ValidationError.from_exception_data(
+        title,
+        [
+            InitErrorDetails(type="value_error", loc=loc, input=None, ctx={"error": message})
+            for loc, message in problems
+        ],
+    )
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """`value` in quotes, cut to `limit` characters with an ellipsis."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def key_path(loc: Loc) -> str:
+    """`systems[0].hosts[1].name` from ('systems', 0, 'hosts', 1, 'name')."""
+    out = ""
+    for item in loc:
+        out += f"[{item}]" if isinstance(item, int) else ("." if out else "") + str(item)
+    return out
+
+
+# Field patterns, said in words.
+PATTERN_WORDS = {
+    r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$": (
+        "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 63"
+    ),
+    r"^[a-z0-9][a-z0-9-]{0,62}$": "lowercase letters, digits and '-', at most 63",
+    r"^[a-z_][a-z0-9_]*$": "lowercase letters, digits and '_', not starting with a digit",
+    r"^https?://\S+$": "an http:// or https:// URL without spaces",
+}
+
+
+def validation_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
+    """Each pydantic error of `root` (Settings) as a Finding: its part is the first
+    element of the location, the rest is the key path inside that part's file."""
+    findings = []
+    for error in exc.errors():
+        loc = tuple(i for i in error["loc"] if isinstance(i, int) or _is_key(i))
+        part, rest = (str(loc[0]), loc[1:]) if loc else ("", ())
+        findings.append(Finding(part, rest, _message(error, root, loc)))
+    return findings
+
+
+def _is_key(item: object) -> bool:
+    """Pydantic puts validator and union names in locations; keep only real keys."""
+    return isinstance(item, str) and not re.search(r"[\[\](),]", item)
+
+
+def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key" + did_you_mean(str(loc[-1]), _fields_at(root, loc[:-1]))
+    if kind == "missing":
+        return "is required"
+    if kind in ("enum", "literal_error"):
+        choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
+        value = str(error.get("input"))
+        return f"{quoted(value)} is not one of: {', '.join(choices)}" + did_you_mean(value, choices)
+    if kind == "finite_number":
+        return "must be a finite number (not inf or nan)"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        words = PATTERN_WORDS.get(pattern, f"text matching {pattern}")
+        return f"{quoted(error.get('input'))} is not valid: use {words}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the model at `loc` accepts (for 'did you mean')."""
+    model: Any = root
+    for item in loc:
+        if isinstance(item, int):
+            continue
+        field = getattr(model, "model_fields", {}).get(item)
+        if field is None:
+            return []
+        model = _inner_model(field.annotation)
+    return list(getattr(model, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    """The model inside `list[M]`, `M | None` and the like, else the annotation."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        inner = _inner_model(arg)
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            return inner
+    return annotation

@@ -1,0 +1,141 @@
+"""Where each key of a TOML document is written, so a problem can name its line.
+
+`key_lines(text)` maps key paths as pydantic reports them, e.g.
+('systems', 0, 'hosts', 1, 'name'), to line numbers (from 1). Arrays of tables are
+counted as TOML counts them; multi-line strings and arrays are skipped over.
+"""
+
+from __future__ import annotations
+
+import re
+
+from console.model.problems import Loc
+
+BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def key_lines(text: str) -> dict[Loc, int]:
+    lines: dict[Loc, int] = {}
+    arrays: dict[Loc, int] = {}  # array-of-tables path -> entries so far
+    table: Loc = ()
+    scanner = _ValueScanner()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if scanner.inside:
+            scanner.feed(line)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("["):
+            array = stripped.startswith("[[")
+            keys, _ = _split_key(stripped[2 if array else 1 :])
+            table = _resolve(keys, arrays, new_entry=array)
+            for end in range(1, len(table) + 1):
+                lines.setdefault(table[:end], number)
+            continue
+        keys, rest = _split_key(stripped)
+        if not keys or not rest.startswith("="):
+            continue
+        path = table
+        for key in keys:
+            path = (*path, key)
+            lines.setdefault(path, number)
+        scanner.feed(rest[1:])
+    return lines
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """The line of `loc`, else of the nearest enclosing key or table that is written."""
+    for end in range(len(loc), 0, -1):
+        if loc[:end] in lines:
+            return lines[loc[:end]]
+    return None
+
+
+def _resolve(keys: list[str], arrays: dict[Loc, int], new_entry: bool) -> Loc:
+    """The full path of a table header; `[[x]]` starts a new entry of array x."""
+    path: Loc = ()
+    for index, key in enumerate(keys):
+        path = (*path, key)
+        last = index == len(keys) - 1
+        if last and new_entry:
+            arrays[path] = arrays.get(path, 0) + 1
+        if path in arrays:
+            path = (*path, arrays[path] - 1)
+    return path
+
+
+def _split_key(text: str) -> tuple[list[str], str]:
+    """A dotted key (bare, "basic" or 'literal' parts) and the text after it."""
+    keys: list[str] = []
+    rest = text.lstrip()
+    while rest:
+        if rest[0] in "\"'":
+            quote = rest[0]
+            end = rest.find(quote, 1)
+            while quote == '"' and end > 0 and rest[end - 1] == "\\":
+                end = rest.find(quote, end + 1)
+            if end < 0:
+                return keys, ""
+            keys.append(rest[1:end])
+            rest = rest[end + 1 :].lstrip()
+        else:
+            match = BARE.match(rest)
+            if not match:
+                return keys, rest
+            keys.append(match.group())
+            rest = rest[match.end() :].lstrip()
+        if not rest.startswith("."):
+            return keys, rest
+        rest = rest[1:].lstrip()
+    return keys, rest
+
+
+class _ValueScanner:
+    """Follows a value across lines: open multi-line strings, arrays and inline tables."""
+
+    def __init__(self):
+        self.quote: str | None = None  # the delimiter of an open multi-line string
+        self.depth = 0
+
+    @property
+    def inside(self) -> bool:
+        return self.quote is not None or self.depth > 0
+
+    def feed(self, text: str) -> None:
+        i = 0
+        while i < len(text):
+            if self.quote:
+                end = text.find(self.quote, i)
+                while end > 0 and self.quote == '"""' and text[end - 1] == "\\":
+                    end = text.find(self.quote, end + 1)
+                if end < 0:
+                    return
+                i, self.quote = end + 3, None
+                continue
+            char = text[i]
+            if text.startswith(('"""', "'''"), i):
+                self.quote, i = text[i : i + 3], i + 3
+            elif char in "\"'":
+                i = _string_end(text, i)
+            elif char == "#":
+                return
+            elif char in "[{":
+                self.depth, i = self.depth + 1, i + 1
+            elif char in "]}":
+                self.depth, i = max(0, self.depth - 1), i + 1
+            else:
+                i += 1
+
+
+def _string_end(text: str, start: int) -> int:
+    """The index after the one-line string that opens at `start`."""
+    quote, i = text[start], start + 1
+    while i < len(text):
+        if quote == '"' and text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == quote:
+            return i + 1
+        i += 1
+    return i

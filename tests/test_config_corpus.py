@@ -1,0 +1,199 @@
+"""A corpus of broken configurations (config_corpus/cases.toml, each an edit of
+config_corpus/base/): check-config, run --dry-run, exec, probe and the console start-up
+all refuse each one the same way, with one line `file:line: key: what`, exit status 2
+and no traceback; and what check-config accepts, run --dry-run and the console start."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from console.cli.common import load
+from console.cli.parser import build_parser
+from console.model.loading import load_settings
+from console.paths import demo_config, example_config
+from tests.console_process import console
+
+CORPUS = Path(__file__).parent / "config_corpus"
+CASES = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["cases"]
+# Each line a problem: `error: path:line: key: message`, `...path:line: message` or
+# `...path: message`.
+PROBLEM_LINE = re.compile(
+    r"^error: (\S+?\.t\w*ml(:\d+)?: \S.*|\S+: (does not exist|is not a directory))$"
+)
+
+
+def build(case: dict, root: Path) -> Path:
+    """A copy of the base with the case's edits applied."""
+    config = root / "config"
+    shutil.copytree(CORPUS / "base", config)
+    for edit in case["edits"]:
+        path = config / edit["file"]
+        if "find" in edit:
+            text = path.read_text(encoding="utf-8")
+            assert edit["find"] in text, f"corpus drift: {edit['find']!r} not in {path.name}"
+            changed = text.replace(edit["find"], edit["replace"], 1)
+            path.write_bytes(changed.encode(edit.get("encoding", "utf-8")))
+        elif "append" in edit:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(edit["append"])
+        elif "symlink" in edit:
+            path.unlink()
+            path.symlink_to(edit["symlink"])
+        elif edit.get("remove"):
+            path.unlink()
+        elif edit.get("directory"):
+            path.unlink()
+            path.mkdir()
+        elif "rename" in edit:
+            path.rename(config / edit["rename"])
+    return config
+
+
+def expected(case: dict, config: Path) -> str:
+    """The problem line the case must produce."""
+    path = config / case["file"]
+    where = str(path)
+    if case.get("line") != 0:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        hits = [n for n, line in enumerate(text.splitlines(), start=1) if case["at"] in line]
+        where += f":{hits[case.get('occurrence', 1) - 1]}"
+    key = f" {case['key']}:" if case["key"] else ""
+    return f"error: {where}:{key} "
+
+
+def commands(config: Path) -> dict[str, list[str]]:
+    run = ["--systems", "web", "--strategy", "version-rollback", "--trigger", "user-impact"]
+    return {
+        "check-config": ["check-config", str(config)],
+        "run --dry-run": ["run", "--config", str(config), *run, "--reason", "x", "--dry-run"],
+        "exec": ["exec", "--config", str(config), "--systems", "web", "true"],
+        "probe": ["probe", "--config", str(config)],
+        "console": ["--config", str(config)],
+    }
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """A working directory and state dir of its own; the console must never start."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path / "state"))
+    monkeypatch.delenv("DEPLOY_TOKEN", raising=False)
+
+    def started(*args, **kwargs):
+        raise AssertionError("the console started on a configuration it must refuse")
+
+    import console.ui.launch
+
+    monkeypatch.setattr(console.ui.launch, "run_tui", started)
+    return tmp_path
+
+
+def test_the_corpus_is_large_and_every_case_is_named_once():
+    names = [case["name"] for case in CASES]
+    assert len(names) >= 40 and len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_every_command_refuses_a_broken_configuration_with_the_same_line(case, isolated, capsys):
+    config = build(case, isolated)
+    want = expected(case, config)
+    for label, argv in commands(config).items():
+        status = main(argv)
+        out, err = capsys.readouterr()
+        assert status == 2, f"{label}: exit {status}\n{err}"
+        assert "Traceback" not in out + err and "internal error" not in err, f"{label}: {err}"
+        lines = err.splitlines()
+        assert any(line.startswith(want) and case["message"] in line for line in lines), (
+            f"{label}: expected {want}…{case['message']!r}, got:\n{err}"
+        )
+        bad = [line for line in lines if not PROBLEM_LINE.match(line)]
+        assert not bad, f"{label}: not one problem per line: {bad}"
+        assert not list((isolated / "state").glob("*incidents/*")), f"{label} made an incident"
+
+
+SAMPLE = ["not-utf8", "console-toml-dangling-symlink", "template-uppercase-placeholder"]
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_the_real_process_refuses_too(name, tmp_path):
+    """The same, as a user meets it: a process of its own, for check-config and the console."""
+    case = next(c for c in CASES if c["name"] == name)
+    config = build(case, tmp_path)
+    for argv in (["check-config", str(config)], ["--config", str(config)]):
+        result = console(*argv, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.startswith(expected(case, config)), result.stderr
+        assert case["message"] in result.stderr
+
+
+# --- what check-config accepts runs ---------------------------------------------------
+
+
+def _variant(name: str, root: Path) -> Path:
+    """Valid configurations: the corpus base and ways of writing it, the example, the demo."""
+    config = root / name
+    if name == "demo":
+        return demo_config()
+    if name == "example":
+        shutil.copytree(example_config(), config)
+        return config
+    shutil.copytree(CORPUS / "base", config)
+    for path in config.glob("*.toml"):
+        text = path.read_text(encoding="utf-8")
+        if name == "bom":
+            path.write_text("\ufeff" + text, encoding="utf-8")
+        elif name == "crlf":
+            path.write_bytes(text.replace("\n", "\r\n").encode())
+    if name == "minimal":
+        (config / "console.toml").unlink()
+        (config / "triggers.toml").unlink()
+    return config
+
+
+VARIANTS = ["base", "bom", "crlf", "minimal", "example", "demo"]
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_what_check_config_accepts_dry_runs_cleanly(name, isolated, capsys):
+    config = _variant(name, isolated)
+    assert main(["check-config", str(config)]) == 0
+    assert ": ok: " in capsys.readouterr().out
+    settings = load_settings(config)
+    for system in settings.inventory.systems:
+        for strategy in settings.strategies_for([system.name]):
+            if any(p.required and p.default is None for p in settings.strategy(strategy).params):
+                continue  # needs a --param: a usage question, not a configuration one
+            argv = ["run", "--config", str(config), "--systems", system.name]
+            argv += ["--strategy", strategy, "--trigger", "user-impact", "--reason", "x"]
+            status = main([*argv, "--yes", "--dry-run"])
+            out, err = capsys.readouterr()
+            assert status == 0, f"{system.name}/{strategy}: {err}"
+            assert out.startswith("# dry run: nothing is sent") and not err
+
+
+@pytest.mark.parametrize("name", ["base", "bom", "example"])
+async def test_what_check_config_accepts_starts_the_console(name, isolated):
+    """The launch path's app on a loaded configuration: it opens on Home, with the
+    configured keymap bound (the base moves checklist.skip to s and ctrl+k)."""
+    from console.engine.session import Engine
+    from console.ui.app import make_app
+    from console.ui.screens.home import HomeScreen
+
+    config = _variant(name, isolated)
+    settings = load(build_parser().parse_args(["--config", str(config)]))
+    engine = Engine(settings, isolated / "incidents")
+    app = make_app(settings, engine, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+            if name != "example":
+                assert app.keymap["checklist.skip"] == "s,ctrl+k"
+    finally:
+        await engine.close()

@@ -1,0 +1,141 @@
+"""The shipped example, as a new user meets it on a real OpenSSH fleet: `init`, point the
+hosts at the fleet, then check-config, run --dry-run, run and export all succeed. And a
+typed parameter that looks like an option is refused before any host is contacted."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import sshd as _sshd
+from tests.console_process import console
+from tests.fleet_settings import chown_tree
+
+pytestmark = pytest.mark.sshd
+
+# The example's commands restart a service and ask it for its health: on the test
+# account these stand in for systemctl, sudo and curl (and mail, on the jump host).
+SHIMS = {
+    "systemctl": '#!/bin/sh\n[ "$1" = is-active ] && echo active\nexit 0\n',
+    "sudo": '#!/bin/sh\nexec "$@"\n',
+    "curl": "#!/bin/sh\necho ok\n",
+    "mail": "#!/bin/sh\ncat >/dev/null\n",
+}
+SECRET_REASON = "password=Hunter2-leaked seen in the logs"
+
+
+@pytest.fixture
+def fleet(tmp_path, sshd_account):
+    """One sshd whose sessions find the shims first on PATH, and two release trees."""
+    shims = _sshd.account_dir(sshd_account, "shims")
+    for name, body in SHIMS.items():
+        (shims / name).write_text(body)
+        (shims / name).chmod(0o755)
+    key, public = _sshd.make_client_key(tmp_path)
+    server = _sshd.start_sshd(
+        tmp_path / "sshd",
+        sshd_account,
+        authorized_keys=[public],
+        extra_config=f"SetEnv PATH={shims}:/usr/bin:/bin",
+    )
+    trees = {}
+    for host in ("web-1", "web-2"):
+        tree = _sshd.account_dir(sshd_account, host)
+        for release in ("1.0", "1.1"):
+            (tree / "releases" / release).mkdir(parents=True)
+        (tree / "current").symlink_to("releases/1.1")
+        chown_tree(tree, sshd_account.uid, sshd_account.gid)
+        trees[host] = tree
+    known_hosts = _sshd.write_known_hosts(tmp_path / "known_hosts", [server])
+    try:
+        yield server, key, known_hosts, trees, shims
+    finally:
+        server.stop()
+        for path in [shims, *trees.values()]:
+            subprocess.run(["rm", "-rf", str(path)], check=False, timeout=30)
+
+
+def _point_at_fleet(config: Path, server, key: Path, known_hosts: Path, trees) -> None:
+    """What README tells a new user to edit: the SSH defaults and each host's address."""
+    inventory = config / "inventory.toml"
+    text = inventory.read_text()
+    text = text.replace('user = "deploy"', f'user = "{server.user}"', 1)
+    text = text.replace(
+        'known_hosts = "~/.ssh/known_hosts"',
+        f'known_hosts = "{known_hosts}"\nidentity_files = ["{key}"]\nuse_ssh_config = false',
+        1,
+    )
+    for host, old in (("web-1", "10.1.0.11"), ("web-2", "10.1.0.12")):
+        text = text.replace(
+            f'address = "{old}"',
+            f'address = "127.0.0.1"\nport = {server.port}\nworkdir = "{trees[host]}"',
+            1,
+        )
+    inventory.write_text(text)
+
+
+def test_init_then_check_dry_run_run_export_on_a_real_fleet(fleet, tmp_path):
+    server, key, known_hosts, trees, shims = fleet
+    env = {
+        **os.environ,
+        "PATH": f"{shims}:{os.environ['PATH']}",
+        "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"),
+        "DEPLOY_TOKEN": "tok-from-the-environment",
+    }
+    config = tmp_path / "mine"
+    assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
+    _point_at_fleet(config, server, key, known_hosts, trees)
+
+    checked = console("check-config", str(config), env=env, cwd=tmp_path)
+    assert checked.returncode == 0 and "ok: 1 systems, 2 hosts" in checked.stdout, checked.stderr
+
+    run = ["--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
+    run += ["--trigger", "user-impact", "--reason", SECRET_REASON, "--yes"]
+    dry = console("run", *run, "--dry-run", env=env, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert f"cd -- {trees['web-1']} || exit 97\ntouch deploy.lock" in dry.stdout
+    assert server.accepted_connections() == 0  # a dry run connects to nothing
+
+    done = console("run", *run, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rolled back and verified" in done.stdout
+    for tree in trees.values():
+        assert os.readlink(tree / "current") == "releases/1.0"
+        assert (tree / "deploy.lock").exists()
+    journal = re.search(r"journal (\S+)", done.stdout).group(1)
+
+    exported = console("export", journal, env=env, cwd=tmp_path)
+    assert exported.returncode == 0 and "User impact assessment" in exported.stdout
+    records = Path(journal).read_text() + exported.stdout + done.stdout
+    assert "Hunter2-leaked" not in records and "tok-from-the-environment" not in records
+    assert "«redacted»" in Path(journal).read_text()
+
+
+@pytest.mark.parametrize("value", ["--version", "-rf"])
+def test_a_path_that_looks_like_an_option_never_reaches_a_host(fleet, tmp_path, value):
+    """`ls -d {{dir}}` with dir=--version would run `ls -d --version`: refused, naming the
+    parameter and what it takes, before any connection (sshd logs no session)."""
+    server, key, known_hosts, trees, _ = fleet
+    config = tmp_path / "mine"
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
+    _point_at_fleet(config, server, key, known_hosts, trees)
+    (config / "strategies.toml").write_text(
+        '[[strategies]]\nname = "version-rollback"\nkind = "custom"\n\n'
+        '[[strategies.params]]\nname = "dir"\ntype = "path"\ndefault = "releases"\n\n'
+        '[strategies.commands]\naction = "ls -d {{dir}}"\n'
+    )
+    run = ["--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
+    run += ["--trigger", "user-impact", "--reason", "option injection", "--yes"]
+    for extra in ([], ["--dry-run"]):
+        refused = console("run", *run, "--param", f"dir={value}", *extra, env=env, cwd=tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"parameter 'dir': {value!r} starts with '-'" in refused.stderr
+        assert "allowed: a path" in refused.stderr
+    assert server.accepted_connections() == 0
+    assert "session" not in server.log().lower()
+    assert not list((tmp_path / "state").glob("incidents/*")), "a refusal opens no incident"
