@@ -89,7 +89,7 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
         ),
         (
             ["--trigger", "user-impact", "--reason", "x", "--yes", "--param", "target=1; rm -rf /"],
-            "not a valid version",
+            "is not a version: letters, digits",
         ),
     ],
 )
