@@ -63,10 +63,10 @@ def _point_at_fleet(config: Path, server, key: Path, known_hosts: Path, trees) -
     """What README tells a new user to edit: the SSH defaults and each host's address."""
     inventory = config / "inventory.toml"
     text = inventory.read_text()
-    text = text.replace('user = "deploy"', f'user = "{server.user}"', 1)
     text = text.replace(
-        'known_hosts = "~/.ssh/known_hosts"',
-        f'known_hosts = "{known_hosts}"\nidentity_files = ["{key}"]\nuse_ssh_config = false',
+        "[ssh]\n",
+        f'[ssh]\nuser = "{server.user}"\nknown_hosts = "{known_hosts}"\n'
+        f'identity_files = ["{key}"]\nuse_ssh_config = false\n',
         1,
     )
     for host, old in (("web-1", "10.1.0.11"), ("web-2", "10.1.0.12")):

@@ -18,7 +18,8 @@ from console.journal.recorder import Recorder
 from console.journal.redact import MASK, settings_redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
 from console.model.events import Kind
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config

@@ -1,5 +1,7 @@
 """Configured secrets never reach the journal or any export."""
 
+import pytest
+
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
@@ -84,3 +86,22 @@ def test_redactor_masks_values_patterns_and_environment(monkeypatch):
         "b": [f"Authorization: {MASK}"],
         "n": 3,
     }
+
+
+def test_a_long_secret_cut_in_an_error_message_is_still_masked():
+    """A refusal quotes at most 80 characters of a value: that cut form is masked too."""
+    from console.model.templates import ParameterError, check_value
+
+    secret = "S" * 100 + " tail"
+    redactor = Redactor([secret])
+    with pytest.raises(ParameterError) as refused:
+        check_value("token", secret, "version", None)
+    assert "S" * 80 in str(refused.value)
+    assert "S" * 20 not in redactor.text(str(refused.value))
+
+
+def test_each_pattern_keeps_its_own_inline_flags():
+    """The shipped example's pattern starts with (?i): joined with others it was an error."""
+    redactor = Redactor(["pw1"], [r"(?i)(password|token|secret)=\S+", r"Bearer \S+"])
+    text = redactor.text("TOKEN=abc password=x Bearer y pw1")
+    assert text == "«redacted» «redacted» «redacted» «redacted»"

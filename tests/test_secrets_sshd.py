@@ -22,7 +22,7 @@ from console.journal.redact import MASK, MASKED_NOTE, settings_redactor
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.screens.execution import ExecutionScreen
@@ -180,7 +180,7 @@ def test_a_refused_secret_is_quoted_masked(fleet):
     for extra in ((), ("--dry-run",)):
         result = fleet.cli(*run_args(fleet, "run", *extra))
         assert result.returncode == 2
-        assert f"parameter 'token'={MASK} does not match" in result.stderr
+        assert f"parameter 'token': {MASK} is not text matching" in result.stderr
         assert SECRET not in result.stdout + result.stderr
     assert not any((s / "token.out").exists() for s in fleet.sandboxes.values())
 
