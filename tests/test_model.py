@@ -92,3 +92,11 @@ def test_eight_triggers_four_automatic_four_manual():
     assert len(AUTOMATIC) == 4 and len(MANUAL) == 4
     assert TriggerKind.USER_IMPACT in MANUAL and TriggerKind.DATA_CORRUPTION.automatic
     assert TriggerKind.ERROR_THRESHOLD.label == "Critical error threshold exceeded"
+
+
+def test_notify_templates_may_name_exactly_what_the_engine_fills_in():
+    from console.engine.payloads import Update
+    from console.model.channels import NOTIFY_VALUES
+
+    update = Update("incident", "title", "phase", "step", "info", "summary", "message")
+    assert set(update.values()) == NOTIFY_VALUES | {"message"}
