@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Event, Kind
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.model.state import IncidentState
 
 if TYPE_CHECKING:

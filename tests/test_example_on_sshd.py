@@ -91,7 +91,7 @@ def test_init_then_check_dry_run_run_export_on_a_real_fleet(fleet, tmp_path):
     _point_at_fleet(config, server, key, known_hosts, trees)
 
     checked = console("check-config", str(config), env=env, cwd=tmp_path)
-    assert checked.returncode == 0 and "ok: 1 systems, 2 hosts" in checked.stdout, checked.stderr
+    assert checked.returncode == 0 and ": ok: " in checked.stdout, checked.stderr
 
     run = ["--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
     run += ["--trigger", "user-impact", "--reason", SECRET_REASON, "--yes"]
@@ -124,12 +124,20 @@ def test_a_path_that_looks_like_an_option_never_reaches_a_host(fleet, tmp_path, 
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
     assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
     _point_at_fleet(config, server, key, known_hosts, trees)
-    (config / "strategies.toml").write_text(
-        '[[strategies]]\nname = "version-rollback"\nkind = "custom"\n\n'
-        '[[strategies.params]]\nname = "dir"\ntype = "path"\ndefault = "releases"\n\n'
-        '[strategies.commands]\naction = "ls -d {{dir}}"\n'
+    with (config / "strategies.toml").open("a") as strategies:
+        strategies.write(
+            '\n[[strategies]]\nname = "list-dir"\nkind = "custom"\n\n'
+            '[[strategies.params]]\nname = "dir"\ntype = "path"\ndefault = "releases"\n\n'
+            '[strategies.commands]\naction = "ls -d {{dir}}"\n'
+        )
+    inventory = config / "inventory.toml"
+    inventory.write_text(
+        inventory.read_text().replace(
+            'strategies = ["version-rollback"]', 'strategies = ["version-rollback", "list-dir"]', 1
+        )
     )
-    run = ["--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
+    assert console("check-config", str(config), env=env, cwd=tmp_path).returncode == 0
+    run = ["--config", str(config), "--systems", "web", "--strategy", "list-dir"]
     run += ["--trigger", "user-impact", "--reason", "option injection", "--yes"]
     for extra in ([], ["--dry-run"]):
         refused = console("run", *run, "--param", f"dir={value}", *extra, env=env, cwd=tmp_path)

@@ -130,7 +130,7 @@ def test_docs_describe_every_preset_and_its_parameters(key):
 
 
 def test_the_example_configuration_uses_the_postgres_presets():
-    from console.model.settings import load_settings
+    from console.model.loading import load_settings
 
     settings = load_settings(ROOT / "config/example")
     db = settings.inventory.system("db")

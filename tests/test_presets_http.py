@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from tests.pgrig import undo, write_config
 
 TOKEN = "s3cr3t-flag-token-4242"
