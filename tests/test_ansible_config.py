@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from console.model.settings import ConfigError, load_settings
+from console.model.loading import load_settings
+from console.model.problems import ConfigError
 from console.paths import example_config
 from tests import sshd as sshd_mod
 from tests.test_cli_run import cli as run_cli

@@ -5,10 +5,11 @@ The broken configurations themselves are in test_config_corpus.py."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
-import console.cli.configuration
+from console.cli import configuration as configuration_commands
 from console.cli import main
 from console.cli.parser import EXIT_FAILED
 from console.paths import demo_config
@@ -95,7 +96,7 @@ def test_an_unexpected_error_is_one_line_and_its_traceback_is_kept(tmp_path, mon
     def broken(args):
         raise RuntimeError("something no check foresaw")
 
-    monkeypatch.setattr(console.cli.configuration, "check_config", broken)
+    monkeypatch.setattr(configuration_commands, "check_config", broken)
     assert main(["check-config", str(demo_config())]) == EXIT_FAILED
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -123,3 +124,26 @@ def test_follow_plain_ends_when_its_reader_does(tmp_path):
     )
     assert "opened the incident" in result.stdout and "status=0" in result.stdout
     assert (tmp_path / "err").read_text() == ""
+
+
+def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
+    """As OpenSSH does, a missing key file is skipped (ssh-agent may hold the key): a
+    warning naming the file and line, from check-config and from a dry run alike."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config)
+    inventory = config / "inventory.toml"
+    inventory.write_text(
+        inventory.read_text().replace("[ssh]\n", '[ssh]\nidentity_files = ["no-such-key"]\n', 1)
+    )
+    line = inventory.read_text().splitlines().index('identity_files = ["no-such-key"]') + 1
+    want = (
+        f"warning: {inventory}:{line}: ssh.identity_files[0]: no-such-key: no such file;"
+        " skipped (ssh-agent may hold the key)"
+    )
+    checked = console("check-config", str(config), cwd=tmp_path)
+    assert checked.returncode == 0 and want in checked.stderr.splitlines(), checked.stderr
+    assert checked.stdout.rstrip().endswith("1 warnings")
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
+    argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
+    dry = console(*argv, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Static
 
 from console.journal.store import read_journal
 from console.model.events import Kind
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.model.visible import json_visible, visible
 from console.ui.screens.assessment import AssessmentScreen
 from console.ui.screens.checklist import ChecklistScreen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,9 +14,15 @@ if TYPE_CHECKING:
     from console.model.settings import Settings
 
 
-def load(args: argparse.Namespace, demo: bool = False, directory: Path | None = None) -> Settings:
+def load(
+    args: argparse.Namespace,
+    demo: bool = False,
+    directory: Path | None = None,
+    say_warnings: bool = True,
+) -> Settings:
     """The one loader every command and the console use: the configuration's text, then
-    what this machine must have to run it (keys, writable directories)."""
+    what this machine must have to run it (keys, writable directories). Its warnings
+    are said on stderr (check-config says them its own way)."""
     from console.cli.debuglog import redact_with
     from console.engine.preflight import machine_problems
     from console.model.loading import load_settings
@@ -27,6 +34,11 @@ def load(args: argparse.Namespace, demo: bool = False, directory: Path | None = 
         raise UsageError(no_configuration(args.config))
     settings = load_settings(directory, checks=[machine_problems])
     redact_with(settings)
+    if say_warnings:
+        from console.model.visible import visible
+
+        for warning in settings.warnings:
+            print(f"warning: {visible(str(warning))}", file=sys.stderr)
     return settings
 
 

@@ -17,7 +17,7 @@ def check_config(args: argparse.Namespace) -> int:
     from console.paths import find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    settings = load(args, directory=directory)
+    settings = load(args, directory=directory, say_warnings=False)
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     found = routes(settings.inventory, settings.inventory.host_names)

@@ -1,6 +1,7 @@
-"""What this machine must have for a configuration to run: keys that load, and
-directories the console can write. Checked at load, by every command, so that a
-run never starts to find them missing."""
+"""What this machine must have for a configuration to run: directories the console can
+write, key files that are keys. Checked at load, by every command, so that a run never
+starts to find them missing. A missing or passphrase-protected identity file is only a
+warning: as OpenSSH does, the console skips it (ssh-agent may hold the key)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ def machine_problems(settings: Settings) -> list[Finding]:
         for j, host in enumerate(system.hosts)
     ]
     findings = [
-        Finding("inventory", (*where, "identity_files", index), problem)
+        Finding("inventory", (*where, "identity_files", index), problem, warning)
         for where, names in keys
         for index, name in enumerate(names)
-        if (problem := _key_problem(Path(name).expanduser()))
+        for problem, warning in [_key_problem(Path(name).expanduser())]
+        if problem
     ]
     known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
     if known is not None and known.exists() and not known.is_file():
@@ -40,24 +42,20 @@ def machine_problems(settings: Settings) -> list[Finding]:
     return findings
 
 
-def _key_problem(path: Path) -> str | None:
-    """Why the SSH client could not load `path` as a private key, or None."""
+def _key_problem(path: Path) -> tuple[str | None, bool]:
+    """Why `path` will not serve as a private key, and whether that is only a warning."""
     if not path.exists():
-        return f"{path}: no such file"
+        return f"{path}: no such file; skipped (ssh-agent may hold the key)", True
     if not path.is_file():
-        return f"{path} is not a regular file"
+        return f"{path} is not a regular file", False
     try:
         asyncssh.read_private_key(path)
     except OSError as exc:
-        return f"{path} cannot be read: {exc.strerror or exc}"
+        return f"{path} cannot be read: {exc.strerror or exc}", False
     except asyncssh.KeyImportError as exc:
-        if "passphrase" in str(exc).lower():
-            return (
-                f"{path} is passphrase-protected and the console cannot ask for it: load it"
-                " into ssh-agent (ssh-add) and leave it out of identity_files"
-            )
-        return f"{path} is not a private key the SSH client can load: {exc}"
-    return None
+        if "passphrase" not in str(exc).lower():
+            return f"{path} is not a private key the SSH client can load: {exc}", False
+    return None, False
 
 
 def _directory_problem(path: Path) -> str | None:

@@ -8,7 +8,8 @@ Steps, each adding to the same list of problems:
    patterns, names and cross-references, each located at the key that is wrong;
    systems backed by an Ansible inventory get its hosts first (its errors are problems,
    what it cannot honour becomes a warning on Settings);
-4. run the `checks` the caller adds (what this machine must have: keys, directories).
+4. run the `checks` the caller adds (what this machine must have: keys, directories);
+   their warnings join Settings.warnings.
 """
 
 from __future__ import annotations
@@ -53,12 +54,12 @@ class _Sources:
     def add(self, part: str, message: str, key: str = "", line: int | None = None) -> None:
         self.problems.append(ConfigProblem(self.path(part), key, message, line))
 
-    def locate(self, finding: Finding) -> None:
-        """Report a finding against its own file, at the line of its key."""
+    def locate(self, finding: Finding) -> ConfigProblem:
+        """A finding as a problem of its own file, at the line of its key."""
         part = finding.part if finding.part in FILES else "inventory"
         loc = finding.loc if part != "strategies" else ("strategies", *finding.loc)
         line = line_of(key_lines(self.texts.get(part, "")), loc)
-        self.add(part, finding.message, key_path(loc), line)
+        return ConfigProblem(self.path(part), key_path(loc), finding.message, line)
 
 
 def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
@@ -84,15 +85,14 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     try:
         settings = Settings.model_validate(document)
     except ValidationError as exc:
-        for finding in validation_findings(exc, Settings):
-            sources.locate(finding)
+        sources.problems += map(sources.locate, validation_findings(exc, Settings))
         raise ConfigError(sources.problems) from None
-    for check in checks:
-        for finding in check(settings):
-            sources.locate(finding)
+    findings = [finding for check in checks for finding in check(settings)]
+    sources.problems += [sources.locate(f) for f in findings if not f.warning]
     if sources.problems:
         raise ConfigError(sources.problems)
     settings._warnings = [problem for problem, error in found if not error]
+    settings._warnings += [sources.locate(f) for f in findings if f.warning]
     return settings
 
 

@@ -41,11 +41,12 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Finding:
     """A problem located in the configuration document (part, key path), before the
-    file and line are known."""
+    file and line are known. A warning is said, and does not stop a run."""
 
     part: str
     loc: Loc
     message: str
+    warning: bool = False
 
 
 def located_error(title: str, problems: Sequence[tuple[Loc, str]]) -> ValidationError:
