@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from console.demo.fleet import DemoFleet
@@ -105,6 +106,7 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
     assert fields == {f.value: v for f, v in answers.items()}
     export = next(e for e in events if e.kind == Kind.EXPORT_WRITTEN)
     document = Path(export.data["path"]).read_text()
+    assert stat.S_IMODE(Path(export.data["path"]).stat().st_mode) == 0o600
     for section in (
         "## Trigger event details",
         "## Timeline of actions",

@@ -77,7 +77,7 @@ def import_ansible(args: argparse.Namespace) -> int:
     target = Path(args.output)
     if target.exists() and not args.force:
         raise UsageError(f"{target}: exists; choose another file or pass --force")
-    target.write_text(text, encoding="utf-8")
+    _write(target, text)
     hosts = sum(len(s["hosts"]) for s in conversion.systems)
     print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
     return EXIT_OK
@@ -93,9 +93,8 @@ def init(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{target}: would overwrite {', '.join(clashes)}; choose an empty directory"
         )
-    target.mkdir(parents=True, exist_ok=True)
     for path in sorted(source.glob("*.toml")):
-        (target / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        _write(target / path.name, path.read_text(encoding="utf-8"))
     print(f"{target}: wrote {len(list(source.glob('*.toml')))} files; edit them, then run")
     print(f"  rollback-console check-config {target}")
     return EXIT_OK
@@ -109,10 +108,9 @@ def schema(args: argparse.Namespace) -> int:
 
     if args.write:
         target = Path(args.write)
-        target.mkdir(parents=True, exist_ok=True)
         for name in file_names():
             path = target / f"{name.removesuffix('.toml')}.schema.json"
-            path.write_text(dumps(file_schema(name)), encoding="utf-8")
+            _write(path, dumps(file_schema(name)))
             print(path)
         return EXIT_OK
     if args.file:
@@ -138,7 +136,18 @@ def export(args: argparse.Namespace) -> int:
         )
     text = EXPORTERS[args.format](read.events, args.starred_only)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write(Path(args.output), text, args.mode)
     else:
         sys.stdout.write(text)
     return EXIT_OK
+
+
+def _write(path: Path, text: str, mode: int = 0o600) -> None:
+    """Every file the console writes is 0600 unless asked otherwise (export --mode), and
+    a directory it makes for it 0700; a failure is one line, exit 2."""
+    from console.journal.store import JournalError, write_private
+
+    try:
+        write_private(path, text.encode(), mode)
+    except (OSError, JournalError) as exc:
+        raise UsageError(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}") from None

@@ -23,6 +23,17 @@ SHELLS = ("bash", "zsh", "fish")
 TRIGGERS = ("auto", *(k.value for k in TriggerKind))
 
 
+def file_mode(text: str) -> int:
+    """An octal file mode such as 0644 (argparse type for --mode)."""
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an octal mode such as 0600") from None
+    if not 0 <= mode <= 0o777:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file mode (0000 to 0777)")
+    return mode
+
+
 class UsageError(Exception):
     """Bad input: printed as one clear line, exit status 2."""
 
@@ -197,6 +208,7 @@ def build_parser() -> Parser:
         f"{PROG} export JOURNAL > rollback.md",
         f"{PROG} export JOURNAL --format json -o rollback.json",
         f"{PROG} export JOURNAL --starred-only",
+        f"{PROG} export JOURNAL -o rollback.md --mode 0644   # readable by others, on purpose",
     )
     _journal_arg(export)
     export.add_argument(
@@ -205,7 +217,16 @@ def build_parser() -> Parser:
         default="markdown",
         help="document format (default: %(default)s)",
     )
-    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (mode 0600) instead of stdout"
+    )
+    export.add_argument(
+        "--mode",
+        type=file_mode,
+        default=0o600,
+        metavar="OCTAL",
+        help="the written file's mode (default 0600; e.g. 0644 lets others read it)",
+    )
     export.add_argument(
         "--starred-only", action="store_true", help="only starred events in the timeline"
     )

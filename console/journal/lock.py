@@ -102,7 +102,7 @@ class SystemLocks:
 
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
-        secure_dir(self.directory)
+        secure_dir(self.directory, group_ok=True)
         path = self._path(system)
         payload = json.dumps(asdict(me), sort_keys=True).encode()
         for _ in range(3):

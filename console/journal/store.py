@@ -44,15 +44,45 @@ def journal_path(path: Path) -> Path:
     return path / JOURNAL_NAME if path.is_dir() else path
 
 
-def secure_dir(path: Path) -> None:
-    """Create `path` (0700), or tighten an existing one that others can read."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
+def make_dirs(path: Path) -> None:
+    """Create `path` and each missing parent, 0700 each; existing ones are left alone."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
         try:
-            path.chmod(DIR_MODE)
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise JournalError(f"{directory}: cannot be created: {exc.strerror}") from None
+    if not path.is_dir():
+        raise JournalError(f"{path}: not a directory")
+
+
+def secure_dir(path: Path, group_ok: bool = False) -> None:
+    """Create `path` (and each missing parent) 0700, or tighten an existing `path` that
+    others can read. With `group_ok`, a group keeps the access an administrator gave it
+    (a lock or journal directory shared by the team's accounts); others never do."""
+    make_dirs(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & (0o007 if group_ok else 0o077):
+        try:
+            path.chmod(mode & 0o7770 if group_ok else DIR_MODE)
         except OSError as exc:
             raise JournalError(f"{path}: mode {mode:o} lets others read it: {exc}") from None
+
+
+def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
+    umask and whatever mode an earlier file at `path` had; missing parents are 0700."""
+    make_dirs(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 # Parsed `who` and `where` are frozen and repeat on most lines: one shared instance of

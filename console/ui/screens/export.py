@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Input, Label, Markdown, Select, Static
 
 from console.journal.export import EXPORTERS
+from console.journal.store import JournalError, write_private
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.plain import plain
@@ -100,10 +101,10 @@ class ExportScreen(IncidentScreen):
         path = Path(raw).expanduser()
         text = self.document()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            status.update(plain(f"✘ Could not write {path}: {exc.strerror or exc}"))
+            write_private(path, text.encode())
+        except (OSError, JournalError) as exc:
+            why = getattr(exc, "strerror", None) or exc
+            status.update(plain(f"✘ Could not write {path}: {why}"))
             return
         starred = self.query_one("#starred-only", Checkbox).value
         self.conductor.record_export(str(path), self.format(), starred_only=starred)
