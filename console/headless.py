@@ -25,13 +25,11 @@ from console.engine.walk import RunRequest, accept_keys, check_request, walk
 from console.engine.watcher import Watcher
 from console.guard import reader_gone
 from console.journal.describe import console_line
-from console.journal.lock import SystemLocks, WriterLock
-from console.journal.recorder import Recorder, current_actor
+from console.journal.lock import WriterLock
 from console.journal.redact import MASKED_NOTE, settings_redactor
 from console.journal.results import drill_findings, exec_result, probe_result, run_result
 from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
-from console.model.clock import SystemClock
 from console.model.events import Event, Kind
 from console.model.kinds import RunsOn
 from console.model.procedure import Phase, StepKind
@@ -39,9 +37,8 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.templates import RenderedCommand
 from console.model.visible import visible
-from console.paths import incidents_dir, locks_dir
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
 
 @dataclass
@@ -68,9 +65,10 @@ async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> Asyn
         await fleet.stop()
 
 
-def journal_dir(path: str | None, demo: bool, incident_id: str, settings: Settings) -> Path:
+def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
+    """`--journal` (a journal file or an incident directory), else the engine's journal root."""
     if not path:
-        return incidents_dir(demo, settings.console.journal_dir) / incident_id
+        return engine.journal_root / incident_id
     target = Path(path)
     if target.suffix == ".jsonl" or target.is_file():
         if target.name != JOURNAL_NAME:
@@ -79,54 +77,59 @@ def journal_dir(path: str | None, demo: bool, incident_id: str, settings: Settin
     return target
 
 
-def open_recorder(settings: Settings, directory: Path) -> Recorder:
-    return Recorder.open(directory, SystemClock(), current_actor(), settings_redactor(settings))
-
-
 async def run_rollback(
     settings: Settings, request: RunRequest, faults: list[Fault], options: RunOptions
 ) -> int:
     async with reachable(settings, faults, options.demo) as settings:
-        incident_id = new_incident_id(SystemClock().now())
-        # Validate fully before the journal exists: nothing half-checked is recorded.
+        # Validate fully and take the locks before the journal exists: nothing
+        # half-checked is recorded, and a refusal leaves no incident behind.
         check_request(settings, request)
-        pool = SshPool(settings.inventory.ssh)
-        if request.trigger is None and not await _use_firing(settings, pool, request, options):
-            await pool.close()
-            return EXIT_USAGE
-        recorder = open_recorder(
-            settings, journal_dir(options.journal, options.demo, incident_id, settings)
-        )
-        conductor = Conductor(settings, recorder, pool)
-        conductor.locks = SystemLocks(locks_dir(settings, options.demo))
-        conductor.lock_takeover_reason = options.take_over_lock
-        printer = _Printer()
-        if not options.quiet:
-            recorder.subscribe(printer)
-        with _abort_on_signals(conductor):
-            try:
-                ok = await walk(conductor, request, incident_id, drill=options.drill)
-            except ProcedureError as refused:
-                conductor.close(f"refused: {refused}")
-                raise
-            finally:
-                await conductor.shutdown()
-                recorder.close()
-        printer.flush()
-        drill = None
-        if options.drill:
-            drill_ok, drill = drill_findings(conductor.state)
-            ok = drill_ok and ok
-        code = EXIT_OK if ok else EXIT_FAILED
-        if options.json:
-            print_json(run_result(conductor.state, ok, code, recorder.path, drill))
-            return code
-        if drill is not None:
-            _print_drill(drill)
-        _print_problem_hosts(conductor)
-        verdict = "rolled back and verified" if ok else "FAILED"
-        print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
+        engine = Engine.build(settings, demo=options.demo)
+        try:
+            incident_id = new_incident_id(engine.clock.now())
+            claim = engine.claim(incident_id, request.systems, options.take_over_lock)
+            pool = engine.pool
+            if request.trigger is None and not await _use_firing(settings, pool, request, options):
+                return EXIT_USAGE
+            directory = journal_dir(options.journal, engine, incident_id)
+            conductor = engine.incident(claim, directory)
+            return await _walk(conductor, request, incident_id, options)
+        finally:
+            await engine.close()
+
+
+async def _walk(
+    conductor: Conductor, request: RunRequest, incident_id: str, options: RunOptions
+) -> int:
+    """Walk the procedure on the incident just made; print (or --json) the verdict."""
+    recorder = conductor.recorder
+    printer = _Printer()
+    if not options.quiet:
+        recorder.subscribe(printer)
+    with _abort_on_signals(conductor):
+        try:
+            ok = await walk(conductor, request, incident_id, drill=options.drill)
+        except ProcedureError as refused:
+            conductor.close(f"refused: {refused}")
+            raise
+        finally:
+            await conductor.shutdown()
+            recorder.close()
+    printer.flush()
+    drill = None
+    if options.drill:
+        drill_ok, drill = drill_findings(conductor.state)
+        ok = drill_ok and ok
+    code = EXIT_OK if ok else EXIT_FAILED
+    if options.json:
+        print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
+    if drill is not None:
+        _print_drill(drill)
+    _print_problem_hosts(conductor)
+    verdict = "rolled back and verified" if ok else "FAILED"
+    print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
+    return code
 
 
 def print_json(document: dict) -> None:
@@ -227,9 +230,11 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
     """Print every command exactly as each host would get it; connect to nothing."""
     check_request(settings, request)
     with tempfile.TemporaryDirectory(prefix="rollback-dry-run-") as scratch:
-        recorder = open_recorder(settings, Path(scratch))
-        conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
-        conductor.open_incident("dry run", "dry-run")
+        # Nothing is kept and nothing is locked: a scratch journal, no claim.
+        engine = Engine(settings, Path(scratch) / "incidents")
+        conductor = engine.new_incident("dry run", incident_id="dry-run")
+        conductor.claim = None
+        recorder = conductor.recorder
         conductor.select(request.systems, request.hosts or None)
         conductor.choose_strategy(request.strategy, request.params)
         print("# dry run: nothing is sent. On each host, every command runs as")
@@ -318,18 +323,20 @@ async def run_exec(
     hosts: list[str],
 ) -> int:
     async with reachable(settings, faults, options.demo) as settings:
-        engine = Engine(
-            settings,
-            incidents_dir(options.demo, settings.console.journal_dir),
-            lock_dir=locks_dir(settings, options.demo),
-        )
-        if options.journal:
-            conductor = engine.open_existing(Path(options.journal))
-        else:
-            conductor = engine.new_incident(f"Ad-hoc command on {', '.join(systems)}")
-        if not options.json:
-            conductor.recorder.subscribe(_print_exec_event)
+        engine = Engine.build(settings, demo=options.demo)
         try:
+            # The locks come first: a refusal leaves no incident and writes to none.
+            if options.journal:
+                conductor = engine.open_existing(
+                    Path(options.journal), systems, options.take_over_lock
+                )
+            else:
+                incident_id = new_incident_id(engine.clock.now())
+                claim = engine.claim(incident_id, systems, options.take_over_lock)
+                conductor = engine.incident(claim)
+                conductor.open_incident(f"Ad-hoc command on {', '.join(systems)}", incident_id)
+            if not options.json:
+                conductor.recorder.subscribe(_print_exec_event)
             try:
                 await accept_keys(conductor, options.accept_keys)
             except ProcedureError as refused:
@@ -340,8 +347,7 @@ async def run_exec(
             if not options.journal:
                 conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
         finally:
-            await engine.close()
-            conductor.recorder.close()
+            await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
         if options.json:
             recorder = conductor.recorder
@@ -373,11 +379,11 @@ async def run_probe(
     settings: Settings, faults: list[Fault], systems: list[str], demo: bool, json: bool = False
 ) -> int:
     async with reachable(settings, faults, demo) as settings:
-        pool = SshPool(settings.inventory.ssh)
+        engine = Engine.build(settings, demo=demo)
         try:
-            report = await probe_once(Watcher(settings, pool, systems=systems or None))
+            report = await probe_once(Watcher(settings, engine.pool, systems=systems or None))
         finally:
-            await pool.close()
+            await engine.close()
     code = EXIT_FAILED if report.unreachable else EXIT_OK
     if json:
         print_json(probe_result(report.samples, report.unreachable, code))

@@ -18,7 +18,8 @@ from console.cli.parser import EXIT_CODES, FORMATS, build_parser
 from console.journal.export import EXPORTERS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
-WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible")
+# ... and resume, which is refused (3) while another console holds the incident's systems.
+WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible", "resume")
 
 
 def loaded_after(*argv: str) -> list[str]:

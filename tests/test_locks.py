@@ -67,16 +67,17 @@ def test_run_is_refused_while_another_console_executes_then_takes_over_a_stale_l
     lock_dir = tmp_path / "state" / "demo-locks"
     SystemLocks(lock_dir).acquire("web", _holder(os.getpid(), "inc-live"))
     refused = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j1"))
-    assert refused.returncode == 2
+    assert refused.returncode == 3, "3: refused, another incident holds the system"
     assert "system 'web' is locked: incident inc-live by alice" in refused.stderr
-    events = read_journal(tmp_path / "j1").events
-    assert not any(e.kind == Kind.COMMAND_INTENT for e in events)
-    assert events[-1].kind == Kind.INCIDENT_CLOSED
+    assert not (tmp_path / "j1").exists(), "a refusal creates no incident"
+    live = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j1"), "--take-over-lock", "mine")
+    assert live.returncode == 3 and not (tmp_path / "j1").exists(), "a live lock is never taken"
 
     (lock_dir / "web.lock").unlink()
     SystemLocks(lock_dir).acquire("web", _holder(_dead_pid(), "inc-crashed"))
     still = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j2"))
-    assert still.returncode == 2 and "stale lock" in still.stderr
+    assert still.returncode == 3 and "stale lock" in still.stderr
+    assert not (tmp_path / "j2").exists()
     took = _cli(
         tmp_path, *RUN, "--journal", str(tmp_path / "j3"), "--take-over-lock", "console crashed"
     )

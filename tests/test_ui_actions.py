@@ -8,8 +8,10 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.picker import PickerScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -119,16 +121,23 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
+            # Picking `web` is taking charge of it: the stale lock is met on the picker.
+            await pilot.press("n", "down", "enter")
+            await type_text(pilot, "checkout errors")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("space", "enter")
+            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            assert "stale lock" in str(app.screen.query_one(".dialog-text").render())
             conductor = app.conductor
+            assert not conductor.state.systems  # nothing selected, nothing ran
+            await type_text(pilot, "alice's console crashed; I am the commander now")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            assert conductor.state.systems == ["web"]
             await pilot.press("enter", "enter")  # the two manual steps
             await until(pilot, lambda: conductor.current().id == STEP)
             await pilot.pause(0.1)
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-            assert "stale lock" in str(app.screen.query_one(".dialog-text").render())
-            assert not conductor.state.step(STEP).hosts  # nothing ran
-            await type_text(pilot, "alice's console crashed; I am the commander now")
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.DONE)
     taken = [e for e in conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from importlib import import_module
 
-from console.cli.parser import EXIT_FAILED, EXIT_USAGE, UsageError, build_parser
+from console.cli.parser import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, UsageError, build_parser
 from console.guard import pipe_safe_output
 
 # Each command's handler, imported only when that command runs.
@@ -69,11 +69,14 @@ def _main(argv: list[str]) -> int:
 def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
-    from console.engine.errors import ProcedureError
+    from console.engine.errors import LockRefused, ProcedureError
     from console.journal.store import JournalError
     from console.model.problems import ConfigError
     from console.model.visible import visible
 
+    if isinstance(exc, LockRefused):  # nothing was recorded or sent
+        print(f"refused: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_REFUSED
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
             print(f"error: {visible(str(problem))}", file=sys.stderr)

@@ -36,7 +36,7 @@ def resume(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal)
     on_demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=on_demo)
-    return run_resume(settings, path, demo=on_demo)
+    return run_resume(settings, path, demo=on_demo, take_over=args.take_over_lock)
 
 
 def follow(args: argparse.Namespace) -> int:

@@ -142,6 +142,7 @@ def build_parser() -> Parser:
         action="store_true",
         help="print where each host goes and the command as sent; connect to nothing",
     )
+    _take_over(exec_)
     _json(exec_)
     exec_.add_argument("command_text", metavar="COMMAND", help="the shell command to run")
 
@@ -164,12 +165,15 @@ def build_parser() -> Parser:
     resume = command(
         "resume",
         "reopen an incident after a crash or a closed terminal",
-        "Reopen the incident in the console, from its journal: hosts whose outcome was never"
-        " recorded read 'unknown: verify before retrying'.",
+        "Reopen the incident in the console, from its journal, holding its systems' locks"
+        " again (refused, exit 3, while another console holds them): hosts whose outcome"
+        " was never recorded read 'unknown: verify before retrying'.",
         f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
+        codes=True,
     )
     _journal_arg(resume)
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+    _take_over(resume)
 
     follow = command(
         "follow",
@@ -351,6 +355,15 @@ def _targets(parser: argparse.ArgumentParser) -> None:
     _inject(parser)
 
 
+def _take_over(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--take-over-lock",
+        metavar="REASON",
+        help="take over a stale system lock (its process is gone; a live holder's, never);"
+        " the reason is journalled",
+    )
+
+
 def _run_options(run: argparse.ArgumentParser) -> None:
     _targets(run)
     run.add_argument("--strategy", required=True, metavar="NAME", help="the rollback strategy")
@@ -380,10 +393,6 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--dry-run", action="store_true", help="print every command per host; connect to nothing"
     )
-    run.add_argument(
-        "--take-over-lock",
-        metavar="REASON",
-        help="take over a stale system lock (its process is gone); the reason is journalled",
-    )
+    _take_over(run)
     run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
     _json(run)

@@ -72,7 +72,11 @@ def exec_(args: argparse.Namespace) -> int:
     keys = host_keys(args.accept_host_key)
     check_accept_keys(settings, systems, keys)
     options = headless.RunOptions(
-        demo=args.demo, journal=args.journal, accept_keys=keys, json=args.json
+        demo=args.demo,
+        journal=args.journal,
+        accept_keys=keys,
+        json=args.json,
+        take_over_lock=args.take_over_lock,
     )
     return asyncio.run(
         headless.run_exec(settings, faults, options, args.command_text, systems, hosts)

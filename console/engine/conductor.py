@@ -7,7 +7,7 @@ import secrets
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
-from console.engine.locking import IncidentLocking
+from console.engine.locking import Claim, IncidentLocking
 from console.engine.notifier import Notifier
 from console.engine.plan import Secrets, check_params, plan_step
 from console.engine.runner import BetweenWaves, Runner
@@ -15,7 +15,6 @@ from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import StepActions
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
-from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
@@ -41,12 +40,10 @@ class Conductor(StepActions, IncidentLocking):
         self._running: set[str] = set()
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
-        # Systems are locked while this incident executes; a stale lock is taken over
-        # only when a reason is given here.
-        self.locks: SystemLocks | None = None
+        # The systems' locks this incident holds (None: locking is off); a stale lock of
+        # another incident is taken over only when a reason is given here.
+        self.claim: Claim | None = None
         self.lock_takeover_reason: str | None = None
-        self._held: set[str] = set()
-        self._lock_since = ""
         self.watcher: Watcher | None = None  # made by the first probe step
         self.notifier = Notifier(settings, recorder)
         # The chosen strategy's parameters as given: the journal holds them masked.
@@ -108,8 +105,9 @@ class Conductor(StepActions, IncidentLocking):
         hosts: list[str] | None = None,
         ssh_check: dict[str, str] | None = None,
     ) -> None:
-        """Choose the affected systems, or single hosts within them; `ssh_check` is why
-        chosen hosts failed a reachability check, kept as evidence."""
+        """Choose the affected systems, or single hosts within them, and take their locks
+        (LockRefused if another incident holds one); `ssh_check` is why chosen hosts
+        failed a reachability check, kept as evidence."""
         inventory = self.settings.inventory
         for name in systems:
             try:
@@ -126,6 +124,8 @@ class Conductor(StepActions, IncidentLocking):
         if not mapping:
             raise ProcedureError("no hosts selected")
         picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
+        # Picking a system is taking charge of it: refused here if another incident has it.
+        self.lock_systems(picked)
         failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}
         extra = {"ssh_check_failed": failing} if failing else {}
         self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)

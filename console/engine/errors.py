@@ -7,6 +7,10 @@ class ProcedureError(Exception):
     """An action the procedure does not allow now; the message says why."""
 
 
-class StaleLock(ProcedureError):
+class LockRefused(ProcedureError):
+    """Another incident holds a system: nothing was recorded or sent (exit status 3)."""
+
+
+class StaleLock(LockRefused):
     """A system is locked by an incident whose process is gone: it may be taken over,
     explicitly, with a reason (set `lock_takeover_reason` and try again)."""

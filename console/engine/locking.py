@@ -1,69 +1,111 @@
-"""System locks held while an incident executes, journalled when taken or taken over."""
+"""System locks: claimed before anything is recorded (a refusal leaves no trace), then
+journalled by the incident that holds them, and released when it closes or stops."""
 
 from __future__ import annotations
 
 import os
 import socket
 from dataclasses import asdict
+from datetime import UTC, datetime
 
-from console.engine.errors import ProcedureError, StaleLock
+from console.engine.errors import LockRefused, StaleLock
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 
 
+class Claim:
+    """The system locks one incident holds from this process."""
+
+    def __init__(self, locks: SystemLocks, holder: Holder):
+        self.locks = locks
+        self.holder = holder
+        self.held: list[str] = []
+        # Taken but not journalled yet: the incident records them when it can.
+        self.unrecorded: list[str] = []
+        self.replaced: list[tuple[str, Holder, str]] = []  # (system, stale holder, why)
+
+    @classmethod
+    def for_incident(cls, locks: SystemLocks, incident: str, user: str) -> Claim:
+        """This process's claim for `incident`; the lock files say since when (wall clock)."""
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        return cls(locks, Holder(os.getpid(), user, socket.gethostname(), since, incident))
+
+    def acquire(self, systems: list[str], take_over: str | None = None) -> None:
+        """Hold every system of `systems`, or none of the new ones: a refusal (LockRefused,
+        or StaleLock when `take_over` could lift it) gives back what this call took.
+
+        A live holder is never taken over. A stale one is, with `take_over` as the
+        reason, or by itself when it is this very incident (its console died): resuming
+        an incident is taking it back."""
+        taken: list[str] = []
+        try:
+            for system in [s for s in systems if s not in self.held]:
+                self._acquire(system, take_over)
+                taken.append(system)
+        except LockRefused:
+            for system in taken:
+                self.locks.release(system, self.holder)
+            self.replaced = [r for r in self.replaced if r[0] not in taken]
+            raise
+        self.held += taken
+        self.unrecorded += taken
+
+    def _acquire(self, system: str, take_over: str | None) -> None:
+        try:
+            stale = self.locks.acquire(system, self.holder, take_over_stale=bool(take_over))
+        except LockHeld as held:
+            mine = held.holder.incident == self.holder.incident
+            if not (held.stale and mine):
+                raise (StaleLock if held.stale else LockRefused)(str(held)) from None
+            take_over = (
+                f"incident {self.holder.incident} taken back: its console (pid"
+                f" {held.holder.pid} on {held.holder.host}) had exited"
+            )
+            stale = self.locks.acquire(system, self.holder, take_over_stale=True)
+        if stale is not None:
+            self.replaced.append((system, stale, take_over or ""))
+
+    def release(self) -> list[str]:
+        released, self.held, self.unrecorded = sorted(self.held), [], []
+        for system in released:
+            self.locks.release(system, self.holder)
+        return released
+
+
 class IncidentLocking:
-    """Mixin for the conductor: `locks` is None when locking is off (tests, dry runs)."""
+    """Mixin for the conductor: `claim` is None when locking is off (tests, dry runs)."""
 
     recorder: Recorder
-    locks: SystemLocks | None
+    claim: Claim | None
     lock_takeover_reason: str | None
-    _held: set[str]
-    _lock_since: str
-
-    @property
-    def _incident(self) -> str:
-        return self.recorder.state.incident_id or "?"
 
     def lock_systems(self, systems: list[str]) -> None:
-        """Hold the systems' locks before anything runs; refuse if another incident does."""
-        wanted = [s for s in systems if s not in self._held]
-        if self.locks is None or not wanted:
+        """Hold the systems' locks before anything runs on them; refuse (LockRefused)
+        if another incident does. What was taken, or taken over, is journalled."""
+        if self.claim is None:
             return
-        self._lock_since = self._lock_since or self.recorder.clock.now().isoformat()
-        me = Holder(
-            pid=os.getpid(),
-            user=self.recorder.actor.user,
-            host=socket.gethostname(),
-            started=self._lock_since,
-            incident=self._incident,
+        self.claim.acquire(systems, self.lock_takeover_reason)
+        self.record_locks()
+
+    def record_locks(self) -> None:
+        """Journal the locks claimed since the last call (some before the journal existed)."""
+        claim = self.claim
+        if claim is None or not claim.unrecorded:
+            return
+        for system, previous, reason in claim.replaced:
+            self.recorder.record(
+                Kind.LOCK_TAKEN_OVER, system=system, previous=asdict(previous), reason=reason
+            )
+        holder = claim.holder
+        self.recorder.record(
+            Kind.LOCK_ACQUIRED, systems=claim.unrecorded, pid=holder.pid, host=holder.host
         )
-        for system in wanted:
-            try:
-                stale = self.locks.acquire(system, me, bool(self.lock_takeover_reason))
-            except LockHeld as held:
-                raise (StaleLock if held.stale else ProcedureError)(str(held)) from None
-            self._held.add(system)
-            if stale is not None:
-                self.recorder.record(
-                    Kind.LOCK_TAKEN_OVER,
-                    system=system,
-                    previous=asdict(stale),
-                    reason=self.lock_takeover_reason,
-                )
-        self.recorder.record(Kind.LOCK_ACQUIRED, systems=wanted, pid=me.pid, host=me.host)
+        claim.unrecorded, claim.replaced = [], []
 
     def release_locks(self) -> None:
-        if self.locks is None or not self._held:
+        if self.claim is None:
             return
-        me = Holder(
-            os.getpid(),
-            self.recorder.actor.user,
-            socket.gethostname(),
-            "",
-            self._incident,
-        )
-        for system in sorted(self._held):
-            self.locks.release(system, me)
-        self.recorder.record(Kind.LOCK_RELEASED, systems=sorted(self._held))
-        self._held.clear()
+        released = self.claim.release()
+        if released:
+            self.recorder.record(Kind.LOCK_RELEASED, systems=released)

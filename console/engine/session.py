@@ -8,16 +8,24 @@ from datetime import datetime
 from pathlib import Path
 
 from console.engine.conductor import Conductor, new_incident_id
+from console.engine.locking import Claim
 from console.engine.ssh import SshPool
 from console.journal.lock import SystemLocks
 from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import settings_redactor
-from console.journal.store import JOURNAL_NAME, JournalError, parse_line
+from console.journal.store import (
+    JOURNAL_NAME,
+    JournalError,
+    parse_line,
+    read_journal,
+    secure_dir,
+)
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
 from console.model.state import fold
 from console.model.watch import Recovery
+from console.paths import incidents_dir, locks_dir
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,8 @@ def _incident_events(path: Path) -> list[Event]:
 
 
 class Engine:
-    """Owns the SSH pool for the console's lifetime and makes conductors.
+    """Owns the SSH pool and the system locks for the console's lifetime, and makes
+    conductors. `Engine.build` is the one construction every command uses.
 
     `threaded_io` runs the pool's SSH I/O on a loop of its own (the TUI wants its loop
     free to draw); headless commands keep it on theirs.
@@ -71,11 +80,33 @@ class Engine:
         self.redactor = settings_redactor(settings)
         self.pool = SshPool(settings.inventory.ssh, threaded=threaded_io)
         self.locks = SystemLocks(lock_dir or journal_root.parent / "locks")
+        self._claims: list[Claim] = []
+        self._conductors: list[Conductor] = []
 
-    def _conductor(self, directory: Path) -> Conductor:
+    @classmethod
+    def build(cls, settings: Settings, *, demo: bool = False, threaded_io: bool = False) -> Engine:
+        """The engine of the console, run, drill, exec, probe, resume and follow alike:
+        console.toml's journal_dir and lock_dir (the demo fleet has directories of its
+        own), so every console on this machine sees the same locks."""
+        journal_root = incidents_dir(demo, settings.console.journal_dir)
+        lock_dir = locks_dir(settings, demo)
+        for root in (journal_root, lock_dir):
+            secure_dir(root, group_ok=True)
+        return cls(settings, journal_root, lock_dir=lock_dir, threaded_io=threaded_io)
+
+    def claim(self, incident_id: str, systems: list[str], take_over: str | None = None) -> Claim:
+        """Take the systems' locks for an incident, before anything of it is written:
+        a refusal (LockRefused) leaves no trace."""
+        claim = Claim.for_incident(self.locks, incident_id, self.actor.user)
+        claim.acquire(systems, take_over)
+        self._claims.append(claim)
+        return claim
+
+    def _conductor(self, directory: Path, claim: Claim) -> Conductor:
         recorder = Recorder.open(directory, self.clock, self.actor, self.redactor)
         conductor = Conductor(self.settings, recorder, self.pool)
-        conductor.locks = self.locks
+        conductor.claim = claim
+        self._conductors.append(conductor)
         return conductor
 
     def new_incident(
@@ -85,21 +116,39 @@ class Engine:
         title is cut at a word, with an ellipsis."""
         title = textwrap.shorten(title, TITLE_WIDTH, placeholder=" …")
         incident_id = incident_id or new_incident_id(self.clock.now())
-        conductor = self._conductor(self.journal_root / incident_id)
+        conductor = self.incident(self.claim(incident_id, []))
         conductor.open_incident(title, incident_id, drill=drill)
         return conductor
 
-    def open_existing(self, journal: Path) -> Conductor:
-        """A conductor that appends to an existing incident's journal."""
-        directory = journal.parent if journal.name == JOURNAL_NAME else journal
-        if not (directory / JOURNAL_NAME).is_file():
-            raise JournalError(f"{directory / JOURNAL_NAME}: no such journal")
-        return self._conductor(directory)
+    def incident(self, claim: Claim, directory: Path | None = None) -> Conductor:
+        """The conductor of the incident `claim` was taken for, its journal created in
+        `directory` (default: under the journal root); the caller opens the incident, and
+        the claimed locks are journalled with the first systems it selects."""
+        incident_id = claim.holder.incident
+        return self._conductor(directory or self.journal_root / incident_id, claim)
 
-    def resume(self, journal: Path) -> Conductor:
-        """Reopen an incident from its journal; in-flight hosts become unknown."""
-        conductor = self.open_existing(journal)
+    def open_existing(
+        self, journal: Path, systems: list[str] | None = None, take_over: str | None = None
+    ) -> Conductor:
+        """A conductor that appends to an existing incident's journal. The locks of
+        `systems` (default: the incident's own, unless it is closed) are taken first:
+        nothing is written to a journal another live console drives."""
+        directory = journal.parent if journal.name == JOURNAL_NAME else journal
+        path = directory / JOURNAL_NAME
+        if not path.is_file():
+            raise JournalError(f"{path}: no such journal")
+        state = fold(read_journal(path).events)
+        if systems is None:
+            systems = [] if state.outcome else list(state.systems)
+        claim = self.claim(state.incident_id or directory.name, systems, take_over)
+        return self._conductor(directory, claim)
+
+    def resume(self, journal: Path, take_over: str | None = None) -> Conductor:
+        """Reopen an incident from its journal, holding its systems' locks again (refused
+        while another console holds them); in-flight hosts become unknown."""
+        conductor = self.open_existing(journal, take_over=take_over)
         conductor.resume()
+        conductor.record_locks()
         return conductor
 
     def incidents(self) -> list[IncidentSummary]:
@@ -126,4 +175,12 @@ class Engine:
         return sorted(found, key=lambda i: i.path.parent.name, reverse=True)
 
     async def close(self) -> None:
+        """Give back every lock still held (a console that stops holds nothing), then
+        close the SSH connections."""
+        for conductor in self._conductors:
+            if not conductor.recorder.closed:
+                conductor.release_locks()  # journalled: a follower sees nobody driving
+                conductor.recorder.close()
+        for claim in self._claims:
+            claim.release()
         await self.pool.close()

@@ -104,7 +104,6 @@ async def walk(
     conductor.declare_trigger(request.trigger, request.reason, evidence=evidence)
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
-    conductor.lock_systems(conductor.state.systems)
     procedure = conductor.settings.procedure
 
     async def confirm_wave(done: int, total: int) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pwd
 import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -85,6 +86,19 @@ class LockHeld(Exception):
         self.stale = stale
 
 
+def _unreadable(path: Path) -> Holder | None:
+    try:
+        owner = path.stat().st_uid
+    except OSError:
+        return None
+    try:
+        user = pwd.getpwuid(owner).pw_name
+    except KeyError:
+        user = f"uid {owner}"
+    # Another machine's name: never judged stale from here.
+    return Holder(0, user, "(unknown)", "(unknown)", f"(unreadable lock file {path})")
+
+
 class SystemLocks:
     """Lock files in one directory, `<system>.lock`, created atomically."""
 
@@ -95,8 +109,14 @@ class SystemLocks:
         return self.directory / f"{system}.lock"
 
     def holder(self, system: str) -> Holder | None:
+        """Who holds `system`; None if nobody does (or the lock file is torn). A lock file
+        this account cannot read (another account's, in a shared lock_dir) counts as
+        held, by its owner."""
+        path = self._path(system)
         try:
-            return Holder(**json.loads(self._path(system).read_text()))
+            return Holder(**json.loads(path.read_text()))
+        except PermissionError:
+            return _unreadable(path)
         except (OSError, ValueError, TypeError):
             return None
 

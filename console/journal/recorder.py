@@ -126,5 +126,9 @@ class Recorder:
             listener(event)
         return event
 
+    @property
+    def closed(self) -> bool:
+        return self.writer.closed
+
     def close(self) -> None:
         self.writer.close()

@@ -217,6 +217,10 @@ class JournalWriter:
         else:
             self._output.write(line, sync=False)
 
+    @property
+    def closed(self) -> bool:
+        return self._journal.fd < 0
+
     def fsync(self) -> None:
         """Make every action written so far durable (safe to call from a thread)."""
         if self._journal.fd >= 0:

@@ -73,12 +73,12 @@ class RollbackApp(ResumeActions, App[int]):
         engine: Engine,
         clock: Clock | None = None,
         incident_id: str | None = None,
-        resume: Path | None = None,
+        resume: Path | Conductor | None = None,
         sample_probes: bool = True,
         check_reach: bool = True,
     ):
         super().__init__()
-        self.resume_path = resume
+        self.resume_from = resume
         self.settings = settings
         self.engine = engine
         self.clock = clock or SystemClock()
@@ -107,8 +107,10 @@ class RollbackApp(ResumeActions, App[int]):
         self.set_interval(FLUSH_SECONDS, self._flush_events)
         self.live.start()
         self.push_screen(HomeScreen())
-        if self.resume_path is not None:
-            self.resume_incident(self.resume_path)
+        if isinstance(self.resume_from, Conductor):
+            self.show_resumed(self.resume_from)
+        elif self.resume_from is not None:
+            self.resume_incident(self.resume_from)
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""
@@ -258,7 +260,9 @@ class RollbackApp(ResumeActions, App[int]):
         try:
             ok = await self.conductor.run_step(step_id, only_hosts=only_hosts)
         except StaleLock as exc:
-            self.offer_lock_takeover(str(exc), step_id, only_hosts)
+            self.offer_lock_takeover(
+                str(exc), lambda why: self._run_taking_over(why, step_id, only_hosts)
+            )
             return
         except ProcedureError as exc:
             self.notify(str(exc), title="Not started", severity="error")
@@ -279,6 +283,11 @@ class RollbackApp(ResumeActions, App[int]):
                 severity="error",
             )
         self.screen.post_message(StepRunFinished(step_id, ok))
+
+    def _run_taking_over(self, reason: str, step_id: str, only_hosts: list[str] | None) -> None:
+        if self.conductor is not None:
+            self.conductor.lock_takeover_reason = reason
+            self.run_step(step_id, only_hosts)
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
@@ -301,14 +310,14 @@ class RollbackApp(ResumeActions, App[int]):
                 "\n".join(sent) or "not sent", title="Status update FAILED", severity="error"
             )
 
-    def offer_lock_takeover(self, refusal: str, step_id: str, only_hosts: list[str] | None) -> None:
-        """A stale lock (its process is gone) is taken over only with a journalled reason."""
+    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+        """A stale lock (its process is gone) is taken over only with a journalled reason:
+        `retry(reason)` tries again with it."""
         from console.ui.screens.dialogs import TextPrompt
 
         def take_over(reason: str | None) -> None:
-            if reason and self.conductor is not None:
-                self.conductor.lock_takeover_reason = reason
-                self.run_step(step_id, only_hosts)
+            if reason:
+                retry(reason)
 
         self.push_screen(
             TextPrompt(
@@ -424,11 +433,12 @@ def make_app(
     clock: Clock | None = None,
     *,
     incident_id: str | None = None,
-    resume: Path | None = None,
+    resume: Path | Conductor | None = None,
     sample_probes: bool = True,
     check_reach: bool = True,
 ) -> RollbackApp:
-    """The factory both the CLI and the tests call; `resume` reopens that journal."""
+    """The factory both the CLI and the tests call; `resume` reopens that journal, or
+    shows the incident the engine already resumed."""
     return RollbackApp(
         settings,
         engine,

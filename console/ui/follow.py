@@ -193,7 +193,7 @@ class FollowApp(RollbackApp):
         # An idle engine (its pool connects lazily, and nothing here asks it to) and no
         # probe sampling: the follow view never opens an SSH connection.
         journal = journal_path(path)
-        engine = Engine(settings, journal.parent.parent)
+        engine = Engine.build(settings)
         super().__init__(settings, engine, clock, sample_probes=False, check_reach=False)
         self.poll_seconds = poll_seconds
         self.writer_gone = False

@@ -11,7 +11,7 @@ from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
 from console.journal.store import journal_path
 from console.model.settings import Settings
-from console.paths import incidents_dir, state_dir
+from console.paths import state_dir
 from console.ui.app import make_app
 from console.ui.follow import make_follow_app
 from console.ui.preferences import PREFERENCES, Preferences
@@ -22,29 +22,40 @@ def user_preferences() -> Preferences:
     return Preferences(state_dir() / PREFERENCES)
 
 
-async def _serve(settings: Settings, demo: bool, resume: Path | None = None) -> int:
-    engine = Engine(settings, incidents_dir(demo=demo), threaded_io=True)
-    app = make_app(settings, engine, resume=resume)
-    app.preferences = user_preferences()
+async def _serve(
+    settings: Settings, demo: bool, resume: Path | None = None, take_over: str | None = None
+) -> int:
+    engine = Engine.build(settings, demo=demo, threaded_io=True)
+    app = None
     try:
+        # A resumed incident holds its systems' locks before the console shows anything:
+        # refused (exit 3) while another console holds them.
+        resumed = engine.resume(resume, take_over) if resume else None
+        app = make_app(settings, engine, resume=resumed)
+        app.preferences = user_preferences()
         result = await app.run_async()
     finally:
-        if app.conductor is not None:
+        if app is not None and app.conductor is not None:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             if app.conductor.notifier.pager.pending:
                 print("sending the last PagerDuty event(s) before closing the journal ...")
             await app.conductor.notifier.drain()
             app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
-        await engine.close()
+        await engine.close()  # gives back what any other incident of this session held
     return result if isinstance(result, int) else 0
 
 
-async def _demo(settings: Settings, faults: list[Fault], resume: Path | None = None) -> int:
+async def _demo(
+    settings: Settings,
+    faults: list[Fault],
+    resume: Path | None = None,
+    take_over: str | None = None,
+) -> int:
     fleet = DemoFleet(settings, faults)
     try:
         live = await fleet.start()
-        return await _serve(live, demo=True, resume=resume)
+        return await _serve(live, demo=True, resume=resume, take_over=take_over)
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()
@@ -67,15 +78,17 @@ def run_demo_tui(settings: Settings, faults: list[Fault]) -> int:
     return _run(_demo(settings, faults))
 
 
-def run_resume(settings: Settings, path: Path, demo: bool = False) -> int:
+def run_resume(
+    settings: Settings, path: Path, demo: bool = False, take_over: str | None = None
+) -> int:
     """Reopen the incident in `path` (a journal file) in the console; `demo` starts the fleet.
 
     The demo fleet gets new ports and keys each run: the resumed incident talks to it.
     """
     journal = journal_path(path)
     if demo:
-        return _run(_demo(settings, [], resume=journal))
-    return _run(_serve(settings, demo=False, resume=journal))
+        return _run(_demo(settings, [], resume=journal, take_over=take_over))
+    return _run(_serve(settings, demo=False, resume=journal, take_over=take_over))
 
 
 def run_follow(path: Path) -> int:

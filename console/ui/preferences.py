@@ -15,6 +15,8 @@ from pathlib import Path
 
 import tomli_w
 
+from console.journal.store import JournalError, write_private
+
 PREFERENCES = "preferences.toml"
 
 
@@ -37,8 +39,7 @@ class Preferences:
     def remember(self, **values: str) -> None:
         """Write `values` over what the file holds, atomically; a failure is not fatal."""
         data = {**self.read(), **values}
-        with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with contextlib.suppress(OSError, JournalError):
             scratch = self.path.with_suffix(".tmp")
-            scratch.write_text(tomli_w.dumps(data), encoding="utf-8")
+            write_private(scratch, tomli_w.dumps(data).encode())  # 0600, parents 0700
             os.replace(scratch, self.path)

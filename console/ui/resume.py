@@ -9,7 +9,9 @@ from pathlib import Path
 from rich.text import Text
 from textual import work
 
-from console.engine.conductor import ProcedureError
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.errors import StaleLock
+from console.journal.store import JournalError
 from console.model.events import Event, Kind
 from console.model.procedure import StepRecord
 from console.model.state import IncidentState
@@ -51,16 +53,25 @@ def unknown_hosts(
 class ResumeActions:
     """Mixed into the app: resume from a journal; verify, then retry, the unknown hosts."""
 
-    def resume_incident(self, path: Path) -> None:
-        """Reopen `path` (in-flight hosts become unknown) and show its checklist position."""
+    def resume_incident(self, path: Path, take_over: str | None = None) -> None:
+        """Reopen `path` (in-flight hosts become unknown), holding its systems' locks again:
+        refused while another console holds them; a stale lock of another incident is
+        taken over only with a reason."""
+        try:
+            conductor = self.engine.resume(path, take_over)
+        except StaleLock as exc:
+            self.offer_lock_takeover(str(exc), lambda why: self.resume_incident(path, why))
+            return
+        except (ProcedureError, JournalError, OSError, ValueError) as exc:
+            self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
+            return
+        self.show_resumed(conductor)
+
+    def show_resumed(self, conductor: Conductor) -> None:
+        """Attach a resumed incident and show where it stopped."""
         from console.ui.screens.picker import PickerScreen
         from console.ui.screens.trigger import TriggerScreen
 
-        try:
-            conductor = self.engine.resume(path)
-        except (ProcedureError, OSError, ValueError) as exc:
-            self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
-            return
         self.attach(conductor)
         state = conductor.state
         if state.trigger is None:

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
+from console.engine.errors import StaleLock
 from console.engine.reach import Reach
 from console.model.status import FailureClass
 from console.model.visible import visible
@@ -272,6 +273,11 @@ class PickerScreen(Screen):
     def action_focus_filter(self) -> None:
         self.query_one("#filter", Input).focus()
 
+    def _take_over(self, reason: str) -> None:
+        if self.app.conductor is not None:
+            self.app.conductor.lock_takeover_reason = reason
+            self.action_go_on()
+
     def action_go_on(self) -> None:
         error = self.query_one("#picker-error", Label)
         systems = self.systems()
@@ -294,6 +300,10 @@ class PickerScreen(Screen):
         failing = self.app.reach.failing(chosen) if self.app.reach else {}
         try:
             self.app.pick(systems, hosts, strategy, params, failing)
+        except StaleLock as exc:
+            error.update(f"✘ {exc}")
+            self.app.offer_lock_takeover(str(exc), self._take_over)
+            return
         except ProcedureError as exc:
             error.update(plain(f"✘ {exc}"))
             return
