@@ -9,6 +9,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from console.cli import configuration as configuration_commands
 from console.cli import main
 from console.cli.parser import EXIT_FAILED
@@ -147,3 +149,24 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
     dry = console(*argv, "--dry-run", cwd=tmp_path)
     assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (["--strategy", "versoin-rollback"], "unknown strategy 'versoin-rollback' (did you mean"),
+        (["--systems", "webb"], "unknown system 'webb' (did you mean 'web'?)"),
+        (["--param", "tagret=2.4.0"], "has no parameter 'tagret' (did you mean 'target'?)"),
+    ],
+)
+def test_a_mistyped_name_on_the_command_line_gets_the_closest_one(change, said, capsys):
+    args = {"--systems": "web", "--strategy": "version-rollback"}
+    argv = ["run", "--config", str(demo_config()), "--trigger", "user-impact", "--reason", "r"]
+    if change[0] in args:
+        args[change[0]] = change[1]
+    else:
+        argv += change
+    argv += [part for pair in args.items() for part in pair]
+    for extra in (["--dry-run"], []):
+        assert main([*argv, "--yes", *extra]) == 2
+        assert said in capsys.readouterr().err

@@ -73,18 +73,27 @@ def split(text: str) -> list[str]:
 
 def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:
     """The hosts of `systems`, narrowed to `hosts` if given; unknown names are usage errors."""
+    from console.model.problems import did_you_mean
+
     inventory = settings.inventory
     names: list[str] = []
     for system in systems:
         try:
             names += [h.name for h in inventory.system(system).hosts]
         except KeyError:
-            known = ", ".join(s.name for s in inventory.systems)
-            raise UsageError(f"--systems: unknown system {system!r} (known: {known})") from None
+            raise UsageError(f"--systems: {unknown_system(settings, system)}") from None
     outside = [h for h in hosts if h not in names]
     if outside:
-        raise UsageError(f"--hosts: {', '.join(outside)} not in systems {', '.join(systems)}")
+        hint = did_you_mean(outside[0], names)
+        raise UsageError(f"--hosts: {', '.join(outside)} not in systems {', '.join(systems)}{hint}")
     return [h for h in names if not hosts or h in hosts]
+
+
+def unknown_system(settings: Settings, name: str) -> str:
+    from console.model.problems import did_you_mean
+
+    known = [s.name for s in settings.inventory.systems]
+    return f"unknown system {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
 
 
 def existing_journal(text: str) -> Path:

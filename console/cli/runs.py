@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from console.cli.common import load, parse_faults, resolve_hosts, split
+from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
 from console.cli.parser import UsageError
 
 
@@ -91,7 +91,7 @@ def probe(args: argparse.Namespace) -> int:
     systems = split(args.systems)
     for name in systems:
         if name not in {s.name for s in settings.inventory.systems}:
-            raise UsageError(f"--systems: unknown system {name!r}")
+            raise UsageError(f"--systems: {unknown_system(settings, name)}")
     return asyncio.run(headless.run_probe(settings, faults, systems, args.demo, json=args.json))
 
 

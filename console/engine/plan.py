@@ -10,6 +10,7 @@ from console.engine.errors import ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
+from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
 from console.model.state import IncidentState
@@ -48,7 +49,11 @@ def check_params(
     declared = {p.name: p for p in strategy.params}
     unknown = sorted(set(given) - set(declared))
     if unknown:
-        raise ProcedureError(f"strategy {strategy.name!r} has no parameter {unknown[0]!r}")
+        hint = did_you_mean(unknown[0], declared)
+        raise ProcedureError(
+            f"strategy {strategy.name!r} has no parameter {unknown[0]!r}{hint}"
+            f" (its parameters: {', '.join(declared) or 'none'})"
+        )
     values = {}
     for p in strategy.params:
         if p.secret and p.name in given and given[p.name] != p.default:

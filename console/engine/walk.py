@@ -10,6 +10,7 @@ from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing
 from console.journal.redact import settings_redactor
+from console.model.problems import did_you_mean
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind
@@ -45,22 +46,28 @@ def check_request(settings: Settings, request: RunRequest) -> None:
     if request.trigger and not request.trigger.automatic and not request.reason.strip():
         raise ProcedureError(f"--reason is required for a manual trigger ({request.trigger.label})")
     inventory = settings.inventory
+    known = [s.name for s in settings.strategies]
+    if request.strategy not in known:
+        hint = did_you_mean(request.strategy, known)
+        raise ProcedureError(
+            f"unknown strategy {request.strategy!r}{hint} (known: {', '.join(known)})"
+        )
+    strategy = settings.strategy(request.strategy)
     for system in request.systems:
         try:
             strategies = inventory.system(system).strategies
         except KeyError:
-            known = ", ".join(s.name for s in inventory.systems)
-            raise ProcedureError(f"unknown system {system!r} (known: {known})") from None
+            names = [s.name for s in inventory.systems]
+            hint = did_you_mean(system, names)
+            raise ProcedureError(
+                f"unknown system {system!r}{hint} (known: {', '.join(names)})"
+            ) from None
         if request.strategy not in strategies:
             raise ProcedureError(
                 f"strategy {request.strategy!r} does not apply to system {system!r}"
+                f" (its strategies: {', '.join(strategies) or 'none'})"
             )
     check_accept_keys(settings, request.systems, request.accept_keys)
-    try:
-        strategy = settings.strategy(request.strategy)
-    except StopIteration:
-        known = ", ".join(s.name for s in settings.strategies)
-        raise ProcedureError(f"unknown strategy {request.strategy!r} (known: {known})") from None
     check_params(strategy, request.params, settings_redactor(settings).text)
 
 

@@ -112,7 +112,12 @@ class Strategy(Strict):
             if twice:
                 raise located_error("Strategy", twice)
             _Params.model_validate({"params": params})
-        return with_preset(data)
+        if "preset" not in data:
+            return with_preset(data)
+        try:
+            return with_preset(data)
+        except ValueError as exc:  # an unknown preset: said at its own line
+            raise located_error("Strategy", [(("preset",), str(exc))]) from None
 
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:

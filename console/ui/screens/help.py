@@ -19,7 +19,7 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
             continue
         seen.add((binding.id, binding.description))
         rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
-    rows.append(("ctrl+p", "Palette: systems, hosts, steps", "command_palette"))
+    rows.append(("ctrl+p", "Palette: systems, hosts, steps", ""))  # fixed: no keymap id
     return sorted(rows, key=lambda row: not row[2])
 
 
@@ -41,8 +41,9 @@ class HelpScreen(ModalScreen[None]):
             yield Label(f"Keys on the {self.under} screen", classes="dialog-title")
             yield DataTable(id="keys", cursor_type="row", zebra_stripes=True)
             yield Static(
-                'Keys can be changed in console.toml: [keymap] binding-id = "key". Esc closes.',
+                'Rebind keys in console.toml: [keymap] "binding-id" = "key". Esc closes.',
                 classes="dialog-hint",
+                markup=False,  # `[keymap]` is text, not markup
             )
 
     def on_mount(self) -> None:
