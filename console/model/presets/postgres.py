@@ -273,10 +273,12 @@ fi
 
 _PITR_BACKUP_BEFORE_TARGET = """\
 started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
+# The label counts whole seconds: a start in the target's own second may still be before it,
+# and recovery itself then says whether the target was reached.
 if ! since=$(date -u -d "$started" +%s) || ! until=$(date -u -d {{recovery_target_time}} +%s); then
   rm -rf "$stage"; echo "cannot compare the backup's start with the target (GNU date)" >&2; exit 3
 fi
-if [ "$since" -ge "$until" ]; then
+if [ "$since" -gt "$until" ]; then
   rm -rf "$stage"
   echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
   exit 3
