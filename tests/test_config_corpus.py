@@ -5,6 +5,7 @@ and no traceback; and what check-config accepts, run --dry-run and the console s
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import tomllib
@@ -197,3 +198,59 @@ async def test_what_check_config_accepts_starts_the_console(name, isolated):
                 assert app.keymap["checklist.skip"] == "s,ctrl+k"
     finally:
         await engine.close()
+
+
+# --- any input: mutations of the base -------------------------------------------------
+
+ODD_VALUES = [
+    "inf", "-inf", "nan", "-1", "0", '""', "[]", "{}", "true", "1e400", '"{{x}}"', '"-rf"',
+    '[1, "a"]', "{ a = 1 }", '"(?i)a(?i)"', '"[a-z"', "2024-01-01T00:00:00Z", '"\\u0000"',
+]  # fmt: skip
+
+
+def _mutated(root: Path, rng: random.Random) -> Path:
+    """The base with one to three lines of one file deleted, doubled, or given odd values."""
+    config = root / "config"
+    shutil.rmtree(config, ignore_errors=True)
+    shutil.copytree(CORPUS / "base", config)
+    path = rng.choice(sorted(config.glob("*.toml")))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for _ in range(rng.randint(1, 3)):
+        i = rng.randrange(len(lines))
+        roll = rng.random()
+        if roll < 0.5 and "=" in lines[i]:
+            lines[i] = f"{lines[i].split('=')[0]}= {rng.choice(ODD_VALUES)}"
+        elif roll < 0.7 and len(lines) > 1:
+            del lines[i]
+        elif roll < 0.85:
+            lines.insert(i, rng.choice(lines))
+        else:
+            key = rng.choice(["x", "name", "kind", "steps", "hosts"])
+            lines.insert(i, f"{key} = {rng.choice(ODD_VALUES)}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def test_no_configuration_makes_a_command_fail_other_than_in_one_line(isolated, capsys):
+    """Random damage to the base: check-config accepts it (and then a dry run runs, or
+    refuses the request as usage) or refuses it, one line per problem; never an
+    internal error, never a traceback."""
+    rng = random.Random(20261130)
+    accepted = refused = 0
+    for _ in range(120):
+        config = _mutated(isolated, rng)
+        status = main(["check-config", str(config)])
+        out, err = capsys.readouterr()
+        assert status in (0, 2) and "Traceback" not in out + err, err
+        said = [x for x in err.splitlines() if not x.startswith("warning: ")]
+        assert "internal error" not in err and all(PROBLEM_LINE.match(x) for x in said)
+        if status == 2:
+            refused += 1
+            continue
+        accepted += 1
+        run = ["--systems", "web", "--strategy", "version-rollback", "--trigger", "user-impact"]
+        status = main(["run", "--config", str(config), *run, "--reason", "x", "--yes", "--dry-run"])
+        out, err = capsys.readouterr()
+        assert status in (0, 2) and "internal error" not in err and "Traceback" not in err, err
+        assert status == 0 or "does not apply" in err or "unknown" in err, err
+    assert accepted and refused  # the damage was varied enough to test both ways

@@ -58,7 +58,7 @@ def test_strategy_templates_may_only_use_declared_parameters():
         {
             "name": "s",
             "kind": "custom",
-            "params": [{"name": "target"}],
+            "params": [{"name": "target", "required": True}],
             "commands": {"action": "deploy {{target}} on {{host}}"},
         }
     )

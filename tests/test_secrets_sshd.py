@@ -175,7 +175,9 @@ def test_exec_sends_the_typed_secret_and_records_only_the_mask(fleet):
 def test_a_refused_secret_is_quoted_masked(fleet):
     """A value that fails its check is named in the error, masked."""
     strategies = {"strategies": [{**STRATEGIES["strategies"][0]}]}
-    strategies["strategies"][0]["params"] = [{"name": "token", "pattern": "[a-z]+"}]
+    strategies["strategies"][0]["params"] = [
+        {"name": "token", "pattern": "[a-z]+", "required": True}
+    ]
     (fleet.config / "strategies.toml").write_text(tomli_w.dumps(strategies))
     for extra in ((), ("--dry-run",)):
         result = fleet.cli(*run_args(fleet, "run", *extra))

@@ -9,7 +9,7 @@ from console.model.kinds import RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, with_preset
 from console.model.problems import located_error
-from console.model.templates import IMPLICIT_VALUES, template_problems
+from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
 
 __all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
 
@@ -52,6 +52,7 @@ class Waves(Strict):
         return self
 
 
+STAGES = ("precheck", "action", "verify", "undo")
 # Set by the engine for each step of a gradual re-enable.
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
@@ -123,12 +124,21 @@ class Strategy(Strict):
     def _templates_use_declared_params(self) -> Strategy:
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
         declared |= STEP_PARAMS.get(self.kind, frozenset())
+        templates = {s: getattr(self.commands, s) or "" for s in STAGES}
         problems = [
             (("commands", stage), problem)
-            for stage in ("precheck", "action", "verify", "undo")
-            for problem in template_problems(
-                getattr(self.commands, stage) or "", declared, "a declared parameter"
+            for stage, template in templates.items()
+            for problem in template_problems(template, declared, "a declared parameter")
+        ]
+        used = set().union(*(placeholders(t) for t in templates.values()))
+        problems += [
+            (
+                ("params", i),
+                f"parameter {p.name!r} is used by the commands but has no default and is"
+                " not required: give it a default, or required = true",
             )
+            for i, p in enumerate(self.params)
+            if p.default is None and not p.required and p.name in used
         ]
         if problems:
             raise located_error("Strategy", problems)
