@@ -1,5 +1,6 @@
 """The shipped example, as a new user meets it on a real OpenSSH fleet: `init`, point the
-hosts at the fleet, then check-config, run --dry-run, run and export all succeed. And a
+hosts at the fleet, then check-config, run --dry-run, run, export and exec (its dry run
+too) all succeed, with the example's `[redact]` pattern masking records only. And a
 typed parameter that looks like an option is refused before any host is contacted."""
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _point_at_fleet(config: Path, server, key: Path, known_hosts: Path, trees) -
     inventory.write_text(text)
 
 
-def test_init_then_check_dry_run_run_export_on_a_real_fleet(fleet, tmp_path):
+def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, tmp_path):
     server, key, known_hosts, trees, shims = fleet
     env = {
         **os.environ,
@@ -110,9 +111,26 @@ def test_init_then_check_dry_run_run_export_on_a_real_fleet(fleet, tmp_path):
 
     exported = console("export", journal, env=env, cwd=tmp_path)
     assert exported.returncode == 0 and "User impact assessment" in exported.stdout
-    records = Path(journal).read_text() + exported.stdout + done.stdout
+
+    # exec, with the example's [redact] pattern matching the typed command: the host
+    # gets it as typed (the marker file holds the password); the records the mask.
+    typed = "echo password=Hunter2-leaked > exec-marker; readlink current"
+    exec_args = ["exec", "--config", str(config), "--systems", "web", typed]
+    exec_dry = console(*exec_args, "--dry-run", env=env, cwd=tmp_path)
+    assert exec_dry.returncode == 0, exec_dry.stderr
+    assert "echo «redacted» > exec-marker" in exec_dry.stdout and "Hunter2" not in exec_dry.stdout
+    ran = console(*exec_args, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert ran.stdout.count("releases/1.0") == 2, ran.stdout
+    for tree in trees.values():
+        assert (tree / "exec-marker").read_text() == "password=Hunter2-leaked\n"
+
+    journals = sorted((tmp_path / "state").glob("incidents/*/journal.jsonl"))
+    assert len(journals) == 2  # the run's and the exec's
+    records = exported.stdout + done.stdout + exec_dry.stdout + ran.stdout + ran.stderr
+    records += "".join(path.read_text() for path in journals)
     assert "Hunter2-leaked" not in records and "tok-from-the-environment" not in records
-    assert "«redacted»" in Path(journal).read_text()
+    assert all("«redacted»" in path.read_text() for path in journals)
 
 
 @pytest.mark.parametrize("value", ["--version", "-rf"])
