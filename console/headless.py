@@ -238,7 +238,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
         conductor.select(request.systems, request.hosts or None)
         conductor.choose_strategy(request.strategy, request.params)
         print("# dry run: nothing is sent. On each host, every command runs as")
-        print(f"#   {supervised('COMMAND')}")
+        print(_commented(supervised("COMMAND", "TOKEN")))
         for pager in settings.procedure.pagers:
             print(
                 f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
@@ -278,7 +278,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
 def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     """`exec --dry-run`: where each host goes and the command as it gets it."""
     print("# dry run: nothing is sent. On each host, the command runs as")
-    print(f"#   {supervised('COMMAND')}")
+    print(_commented(supervised("COMMAND", "TOKEN")))
     unroutable = _print_routes(settings, hosts)
     redactor = settings_redactor(settings)
     for target in targets_for(settings.inventory, hosts):
@@ -287,6 +287,10 @@ def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
         if rendered.masked:
             print(f"# {MASKED_NOTE}")
     return _routes_verdict(unroutable)
+
+
+def _commented(text: str) -> str:
+    return "\n".join(f"#   {line}" for line in text.splitlines())
 
 
 def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:

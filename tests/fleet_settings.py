@@ -1,7 +1,10 @@
 """Settings that point the demo configuration at real sshd servers."""
 
 import os
+import shutil
 from pathlib import Path
+
+import tomli_w
 
 from console.demo.sandbox import build_sandbox
 from console.model.loading import load_settings
@@ -55,3 +58,21 @@ def sshd_settings(sshd, hosts: dict[str, str], **ssh) -> tuple[Settings, dict[st
             t for t in data["triggers"]["triggers"] if t["system"] in included
         ]
     return Settings.model_validate(data), sandboxes
+
+
+def write_config(directory: Path, settings: Settings, **console) -> Path:
+    """`settings` as a configuration directory, as a user would write it: the demo's
+    procedure and strategies files, and inventory, triggers and console.toml from the
+    settings (console.toml's keys from `console`)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("procedure.toml", "strategies.toml"):
+        shutil.copy(demo_config() / name, directory / name)
+    parts = {
+        "inventory.toml": settings.inventory.model_dump(mode="json", exclude_none=True),
+        "triggers.toml": settings.triggers.model_dump(mode="json", exclude_none=True),
+        "console.toml": {k: str(v) for k, v in console.items()},
+    }
+    for name, data in parts.items():
+        (directory / name).write_text(tomli_w.dumps(data), encoding="utf-8")
+    load_settings(directory)  # as check-config would: it must load
+    return directory

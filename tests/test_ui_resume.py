@@ -1,5 +1,5 @@
 """Resume a half-done incident: position, notes and stars come back; unknown hosts are
-verified, then retried alone."""
+verified, or retried alone once the commander has seen whether their earlier attempt runs."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import pytest
 from textual.pilot import Pilot
 
 from console.demo.fleet import DemoFleet
+from console.engine.attempts import AttemptCheck
 from console.engine.session import Engine
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import HostStatus
 from console.ui.app import RollbackApp, make_app
+from console.ui.screens.attempts import AttemptsDialog
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_ui_support import (  # noqa: F401
@@ -56,7 +58,7 @@ def banner_text(app: RollbackApp) -> str:
     return str(banner.render()) if banner.display else ""
 
 
-async def test_resume_restores_then_verifies_and_retries_only_the_unknown_host(
+async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host(
     tmp_path: Path,
 ) -> None:
     root = tmp_path / "incidents"
@@ -88,14 +90,23 @@ async def test_resume_restores_then_verifies_and_retries_only_the_unknown_host(
             assert "verify before retrying" in str(grid.get_cell("web-3", "Last line"))
 
             seen = len(conductor.recorder.events)
-            await pilot.press("v")  # verify: the assess step on web-3 alone
-            assess = state.step("assess-state").hosts
-            await until(pilot, lambda: assess["web-3"].attempt == 2 and not conductor.running)
-            assert assess["web-3"].status is HostStatus.SUCCEEDED
-            assert assess["web-1"].attempt == assess["web-2"].attempt == 1
-            await until(pilot, lambda: "checked" in banner_text(app))
+            # R first asks web-3 about its earlier attempt: this journal's intents carry
+            # no token (an older console), so the host cannot tell; the commander sees
+            # it and decides.
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
+            shown = str(app.screen.query_one("#attempts-report Static").render())
+            assert "web-3 in restore: could not tell" in shown
+            await pilot.press("escape")  # not now: nothing was sent, web-3 stays unknown
+            await until(pilot, lambda: not isinstance(app.screen, AttemptsDialog))
+            assert state.unknown_hosts == [("restore", "web-3")]
+            assert not [
+                e for e in conductor.recorder.events[seen:] if e.kind == Kind.COMMAND_INTENT
+            ]
 
-            await pilot.press("r")  # retry: the interrupted step on web-3 alone
+            await pilot.press("r")
+            await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
+            await pilot.press("a")  # retry anyway: the interrupted step on web-3 alone
             restore = state.step("restore").hosts
             await until(pilot, lambda: restore["web-3"].attempt == 2 and not conductor.running)
             assert restore["web-3"].status is HostStatus.SUCCEEDED
@@ -103,17 +114,17 @@ async def test_resume_restores_then_verifies_and_retries_only_the_unknown_host(
             await until(pilot, lambda: banner_text(app) == "")
 
             new = conductor.recorder.events[seen:]
-            intents = [e for e in new if e.kind == Kind.COMMAND_INTENT]
-            assert {(e.where.step, e.where.host) for e in intents} == {
-                ("assess-state", "web-3"),
-                ("restore", "web-3"),
-            }
-            assert all(e.data["attempt"] == 2 for e in intents)
-            started = [e for e in new if e.kind == Kind.STEP_STARTED]
-            assert [(e.where.step, e.data["hosts"]) for e in started] == [
-                ("assess-state", ["web-3"]),
-                ("restore", ["web-3"]),
+            checked = [e for e in new if e.kind == Kind.ATTEMPT_CHECKED]
+            assert [(e.where.host, e.data["running"]) for e in checked] == [("web-3", None)] * 2
+            noted = [e.data["text"] for e in new if e.kind == Kind.NOTE_ADDED]
+            assert noted == [
+                "retried beside the earlier attempt, not stopped or not checked on web-3"
             ]
+            intents = [e for e in new if e.kind == Kind.COMMAND_INTENT]
+            assert {(e.where.step, e.where.host) for e in intents} == {("restore", "web-3")}
+            assert all(e.data["attempt"] == 2 and e.data["token"] for e in intents)
+            started = [e for e in new if e.kind == Kind.STEP_STARTED]
+            assert [(e.where.step, e.data["hosts"]) for e in started] == [("restore", ["web-3"])]
         await engine.close()
 
 
@@ -152,3 +163,37 @@ def test_resume_banner_snapshot(snap_compare, tmp_path: Path, monkeypatch, size:
         await pilot.pause(0.1)
 
     assert snap_compare(app, run_before=settle, terminal_size=SIZES[size])
+
+
+def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypatch) -> None:
+    """What R shows when an earlier attempt still runs: each host's processes, the
+    command's own first, and the three choices, at 80x24."""
+    monkeypatch.chdir(tmp_path)
+    root = Path("incidents")
+    journal, _, _ = half_done(root)
+    app = resumed_app(build_engine(demo_settings(), root), journal)
+    wrapper = "/bin/sh -c # rollback-attempt=4f1c0de5a7b2 trap 'trap - TERM INT HUP; kill -TERM 0'"
+    checks = [
+        AttemptCheck(
+            "restore",
+            "web-3",
+            "4f1c0de5a7b2",
+            True,
+            [
+                f"  812   812       01:12 {wrapper}",
+                "  815   812       01:12 sh bin/restart",
+                "  816   812       01:12 sleep 60",
+                f"  817   812       01:12 {wrapper}",
+            ],
+        ),
+        AttemptCheck("restore", "web-2", None, None, [], "connection refused"),
+    ]
+
+    async def dialog(pilot: Pilot) -> None:
+        await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        pilot.app.clear_notifications()  # the resume toast has long gone when R is pressed
+        pilot.app.push_screen(AttemptsDialog(checks))
+        await until(pilot, lambda: isinstance(pilot.app.screen, AttemptsDialog))
+        await pilot.pause(0.1)
+
+    assert snap_compare(app, run_before=dialog, terminal_size=(80, 24))

@@ -56,12 +56,15 @@ class _DemoHost:
             command,
             cwd=self.sandbox,
             env=env,
-            stdin=asyncio.subprocess.DEVNULL,
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
         )
         self._forward_signals(process, child.pid)
+        # As sshd does: the channel's stdin is the command's, closed when the channel is
+        # (the console's supervisor wrapper stops the command when it sees that EOF).
+        feed = asyncio.ensure_future(self._feed(process, child))
         try:
             await asyncio.gather(
                 self._pump(child.stdout, process.stdout, process),
@@ -69,6 +72,7 @@ class _DemoHost:
             )
             status = await child.wait()
         finally:
+            feed.cancel()
             if child.returncode is None:
                 _kill_group(child.pid, signal.SIGKILL)
                 await child.wait()
@@ -76,6 +80,14 @@ class _DemoHost:
             process.exit_with_signal(signal.Signals(-status).name.removeprefix("SIG"))
         else:
             process.exit(status)
+
+    @staticmethod
+    async def _feed(process: asyncssh.SSHServerProcess, child) -> None:
+        with contextlib.suppress(Exception):
+            while data := await process.stdin.read(65536):
+                child.stdin.write(data.encode())
+        with contextlib.suppress(Exception):
+            child.stdin.close()
 
     async def _pump(self, source, sink, process) -> None:
         while line := await source.readline():

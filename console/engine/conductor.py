@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from console.engine import attempts
+from console.engine.attempts import AttemptCheck
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.locking import Claim, IncidentLocking
 from console.engine.notifier import Notifier
 from console.engine.plan import Secrets, check_params, plan_step
-from console.engine.runner import BetweenWaves, Runner
+from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import StepActions
 from console.engine.verify import run_probe_step
@@ -303,6 +305,35 @@ class Conductor(StepActions, IncidentLocking):
             **({"via": via} if via else {}),
         )
         return True
+
+    # -- hosts left unknown by a console that died --------------------------------
+
+    async def check_attempts(self, hosts: list[str] | None = None) -> list[AttemptCheck]:
+        """Whether the earlier attempt on each unknown host (of `hosts`) still runs."""
+        return await attempts.check_attempts(self, hosts)
+
+    async def stop_attempts(self, checks: list[AttemptCheck]) -> list[AttemptCheck]:
+        """Stop the earlier attempts `checks` found running; what each host says after."""
+        self.lock_systems(self.state.systems)
+        return await attempts.stop_attempts(self, checks)
+
+    async def verify_unknown(self, hosts: list[str] | None = None) -> dict[str, str]:
+        """Run the interrupted steps' verify on the unknown hosts (of `hosts`) whose
+        earlier attempt no longer runs: each settles as succeeded or failed."""
+        self.lock_systems(self.state.systems)
+        steps = {s for s, _ in self.state.unknown_hosts}
+        if busy := steps & self._running:
+            raise ProcedureError(f"step {sorted(busy)[0]!r} is running")
+        self._running |= steps
+        try:
+            return await attempts.verify_unknown(self, hosts)
+        finally:
+            self._running -= steps
+
+    def finish_step(self, step_id: str, outcomes: dict[str, HostOutcome]) -> bool:
+        """Record how a step ended, from every host's run (also those settled later)."""
+        data = self._step_data(self.step(step_id)) if step_id in self.order else {}
+        return self._complete(step_id, outcomes, data)
 
     async def abort(self, reason: str) -> None:
         if not reason.strip():

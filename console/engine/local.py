@@ -33,7 +33,9 @@ class LocalProcesses:
                 "/bin/sh",
                 "-c",
                 command,
-                stdin=asyncio.subprocess.DEVNULL,
+                # Kept open, never written: when the console dies the pipe closes and
+                # the supervisor wrapper stops the command (see runner.supervised).
+                stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
                 cwd=self.cwd,
@@ -46,6 +48,8 @@ class LocalProcesses:
             return await _collect(process, emit, limit)
         finally:
             self._running.pop(handle, None)
+            if process.stdin is not None:
+                process.stdin.close()
 
     async def stop(self, handles: list[str]) -> None:
         found = [p for h in handles if (p := self._running.get(h)) is not None]

@@ -46,9 +46,9 @@ async def execute(
     The result is data for a command.result event (failure class, exit status, detail)."""
     try:
         conn = await pool.connection(target)
-        process = await conn.create_process(
-            command, stdin=asyncssh.DEVNULL, encoding="utf-8", errors="replace"
-        )
+        # stdin stays open and unused: its EOF is how the remote supervisor learns that
+        # the session is gone (see runner.supervised); the command reads /dev/null.
+        process = await conn.create_process(command, encoding="utf-8", errors="replace")
     except HostFailure as failure:
         result = {"failure": failure.failure.value, "detail": failure.detail}
         if failure.fingerprint:

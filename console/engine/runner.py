@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import shlex
 import time
 from collections.abc import Awaitable, Callable
@@ -28,13 +29,44 @@ BetweenWaves = Callable[[int, int], Awaitable[bool]]
 log = logging.getLogger(__name__)
 
 
-def supervised(command: str) -> str:
-    """Wrap a command so that TERM (abort, timeout) reaches its whole process group.
+ATTEMPT_TAG = "rollback-attempt="
+LOST_GRACE_SECONDS = 3  # TERM, then KILL, when the session is lost
 
-    sshd delivers a signal to the session's shell only; the trap passes it on to every
-    process the command started, so nothing is left running on the host.
+
+def attempt_token() -> str:
+    """A fresh tag for one command sent to one host, journalled in its intent."""
+    return secrets.token_hex(6)
+
+
+def supervised(command: str, token: str) -> str:
+    """Wrap a command so that nothing it starts outlives its SSH session.
+
+    The wrapper shell is tagged with the attempt's token on its first line (so that `ps`
+    finds it after a crash), runs the command in a subshell with stdin from /dev/null,
+    and keeps the channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout)
+    reach the whole process group. sshd sends no signal when a non-pty session is lost
+    (the console killed, the jump host gone); it closes the channel's stdin, the watcher
+    reads EOF, TERMs the group, and KILLs what is left after a grace period. When the
+    command ends the watcher is stopped: what the command left running on purpose stays.
+    POSIX sh; one more fork than the command alone, and nothing that execs.
     """
-    script = f"trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n(\n{command}\n) &\nwait $!\n"
+    script = (
+        f"# {ATTEMPT_TAG}{token}\n"
+        "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
+        "exec 3<&0 </dev/null\n"
+        f"(\n{command}\n) 3<&- &\n"
+        "c=$!\n"
+        "{ while read -r _; do :; done; trap '' TERM; kill -TERM 0;"
+        f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
+        "w=$!\n"
+        "exec 3<&-\n"
+        "wait $c\n"
+        "s=$?\n"
+        # KILL: a TERM that lands while the watcher is still being forked is lost.
+        "kill -KILL $w 2>/dev/null\n"
+        "wait $w 2>/dev/null\n"  # no "Killed" line on the command's stderr
+        "exit $s\n"
+    )
     return f"exec /bin/sh -c {shlex.quote(script)}"
 
 
@@ -202,18 +234,23 @@ class Runner:
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
                 masked = {"masked": True} if command.masked else {}
+                # The token finds this command on the host if the console dies before
+                # its outcome is known (see `supervised` and engine/attempts.py).
+                token = attempt_token()
                 on = {"on": "jump-host"} if plan.on_jump_host else {}
                 self.recorder.record_deferred(
                     Kind.COMMAND_INTENT,
                     command=command.shown,
                     stage=stage,
                     attempt=attempt,
+                    token=token,
                     **masked,
                     **on,
                     **where,
                 )
                 await self.recorder.sync()
-                result = await self._execute(where, target, command.sent, plan)
+                sent = supervised(command.sent, token)
+                result = await self._execute(where, target, sent, plan)
                 outcome.output += result.pop("tail")
                 self.recorder.record_deferred(
                     Kind.COMMAND_RESULT,
@@ -248,9 +285,9 @@ class Runner:
 
         try:
             if plan.on_jump_host:
-                result = await self.local.execute(supervised(command), limit, emit, handle)
+                result = await self.local.execute(command, limit, emit, handle)
             else:
-                result = await self.pool.execute(target, supervised(command), limit, emit, handle)
+                result = await self.pool.execute(target, command, limit, emit, handle)
         finally:
             self._handles.discard(handle)
         out, err = batchers["stdout"], batchers["stderr"]

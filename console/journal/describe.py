@@ -120,6 +120,26 @@ def _notified(e: Event) -> str:
     return f"notification via {d.get('channel')}: {verdict} — {d.get('detail', '')}"
 
 
+def _attempt_checked(e: Event) -> str:
+    running = e.data.get("running")
+    if running:
+        return f"earlier attempt still running ({len(e.data.get('processes', []))} process(es))"
+    if running is False:
+        return "earlier attempt no longer running"
+    return f"earlier attempt: could not tell ({e.data.get('detail')})"
+
+
+def _attempt_stopped(e: Event) -> str:
+    if e.data.get("stopped"):
+        return "stopped the earlier attempt"
+    return f"could not stop the earlier attempt: {e.data.get('detail')}"
+
+
+def _unknown_verified(e: Event) -> str:
+    verdicts = e.data.get("verdicts", {})
+    return "checked hosts left unknown: " + "; ".join(f"{h} {v}" for h, v in verdicts.items())
+
+
 DESCRIBE: dict[str, Callable[[Event], str]] = {
     Kind.INCIDENT_OPENED: lambda e: (
         "opened the incident" + (" (DRILL)" if e.data.get("drill") else "")
@@ -190,6 +210,9 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         f"sent {_a_notification(e)} via {e.data.get('channel')} to {e.data.get('target')}"
     ),
     Kind.NOTIFICATION_RESULT: _notified,
+    Kind.ATTEMPT_CHECKED: _attempt_checked,
+    Kind.ATTEMPT_STOPPED: _attempt_stopped,
+    Kind.UNKNOWN_VERIFIED: _unknown_verified,
 }
 
 

@@ -55,6 +55,9 @@ class Kind(StrEnum):
     ROLLOUT_STEP = "rollout.step"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_RESULT = "notification.result"
+    ATTEMPT_CHECKED = "attempt.checked"
+    ATTEMPT_STOPPED = "attempt.stopped"
+    UNKNOWN_VERIFIED = "unknown.verified"
 
 
 # Output is bulky and can be re-derived from the host; everything else is an

@@ -31,6 +31,8 @@ class HostRun:
     finished: datetime | None = None
     lines: int = 0
     last_line: str = ""
+    token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
+    on_jump_host: bool = False
 
 
 @dataclass
@@ -238,6 +240,8 @@ def _intent(s: IncidentState, e: Event) -> None:
     if attempt != run.attempt or run.started is None:
         run.started = e.ts
     run.attempt = attempt
+    run.token = e.data.get("token")
+    run.on_jump_host = e.data.get("on") == "jump-host"
     run.exit_status = run.signal = run.failure = run.detail = None
     run.finished = None
 

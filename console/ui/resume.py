@@ -9,44 +9,38 @@ from pathlib import Path
 from rich.text import Text
 from textual import work
 
+from console.engine.attempts import AttemptCheck
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
-from console.model.procedure import StepRecord
 from console.model.state import IncidentState
-
-VERIFY_COMMAND = "uname -n && uptime"
 
 
 @dataclass(frozen=True)
 class Unknown:
-    """A host whose last intent on `step` has no recorded outcome."""
+    """A host whose last intent on `step` has no recorded outcome, and whether its
+    earlier attempt was found running when last asked (None: not asked, or no answer)."""
 
     step: str
     host: str
-    verified: bool
+    running: bool | None
 
 
-def unknown_hosts(
-    state: IncidentState, events: Sequence[Event], verify_step: str | None
-) -> list[Unknown]:
-    """Unknown hosts, each marked verified once the verify step succeeded on it since."""
+def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown]:
+    """Unknown hosts, each with what the last check since its intent found."""
     found = []
     for step_id, host in state.unknown_hosts:
-        verified = False
+        running = None
         for event in reversed(events):  # newest first, back to the unrecorded intent
-            if event.where.host != host:
+            if event.where.host != host or event.where.step != step_id:
                 continue
-            if event.where.step == step_id and event.kind == Kind.COMMAND_INTENT:
+            if event.kind == Kind.COMMAND_INTENT:
                 break
-            verified = verified or (
-                event.where.step == verify_step
-                and event.kind == Kind.COMMAND_RESULT
-                and event.data.get("final", True)
-                and not event.data.get("failure")
-            )
-        found.append(Unknown(step_id, host, verified))
+            if event.kind == Kind.ATTEMPT_CHECKED:
+                running = event.data.get("running")
+                break
+        found.append(Unknown(step_id, host, running))
     return found
 
 
@@ -89,52 +83,106 @@ class ResumeActions:
                 severity="warning",
             )
 
-    def verify_step(self) -> str | None:
-        """The procedure's assessment step, used to check unknown hosts."""
-        if self.conductor is None:
-            return None
-        steps = self.conductor.settings.procedure.steps
-        return next((s.id for s in steps if s.records is StepRecord.ASSESSMENT), None)
-
     def unknown(self) -> list[Unknown]:
         if self.conductor is None:
             return []
-        conductor = self.conductor
-        return unknown_hosts(conductor.state, conductor.recorder.events, self.verify_step())
+        return unknown_hosts(self.conductor.state, self.conductor.recorder.events)
 
-    def action_verify_unknown(self) -> None:
-        """Run the assess step (or a harmless ad-hoc check) on the unknown hosts only."""
-        hosts = sorted({u.host for u in self.unknown()})
-        if not hosts:
-            self.notify("No host is in an unknown state.")
-            return
-        step = self.verify_step()
-        if step:
-            self.start_run(step, only_hosts=hosts)
-        else:
-            self.run_verify_adhoc(hosts)
-
-    @work(exclusive=True, group="step", exit_on_error=False)
-    async def run_verify_adhoc(self, hosts: list[str]) -> None:
-        self.action_go("execution")
-        try:
-            ok = await self.conductor.run_adhoc(VERIFY_COMMAND, hosts)
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not verified", severity="error")
-            return
-        self.notify("Reachable." if ok else "Some hosts did not answer.", title="Verified")
-
-    def action_retry_unknown(self) -> None:
-        """Retry the interrupted step on its unknown hosts only (one step at a time)."""
+    def _idle_unknown(self) -> list[Unknown]:
+        """The unknown hosts, if nothing runs now (said so, else)."""
         unknown = self.unknown()
         if not unknown:
             self.notify("No host is in an unknown state.")
+        elif self.conductor.running:
+            running = ", ".join(sorted(self.conductor.running))
+            self.notify(f"A step is running ({running}): wait for it.", severity="warning")
+            return []
+        return unknown
+
+    def action_verify_unknown(self) -> None:
+        """Ask each unknown host whether its earlier attempt still runs; where it does
+        not, run the interrupted step's verify there: its result settles the host."""
+        unknown = self._idle_unknown()
+        if unknown:
+            self.exec_step = unknown[0].step
+            self.action_go("execution")
+            self.verify_unknown_hosts(sorted({u.host for u in unknown}))
+
+    @work(exclusive=True, group="step", exit_on_error=False)
+    async def verify_unknown_hosts(self, hosts: list[str]) -> None:
+        try:
+            verdicts = await self.conductor.verify_unknown(hosts)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not verified", severity="error")
+            return
+        settled = all(v.startswith("verified") for v in verdicts.values())
+        self.notify(
+            "\n".join(f"{h}: {v}" for h, v in verdicts.items()),
+            title="Unknown hosts checked" if settled else "Some hosts stay unknown",
+            severity="information" if settled else "warning",
+            timeout=20,
+        )
+
+    def action_retry_unknown(self) -> None:
+        """Retry the interrupted step on its unknown hosts only (one step at a time),
+        after asking each host whether its earlier attempt still runs."""
+        unknown = self._idle_unknown()
+        if not unknown:
             return
         step = unknown[0].step
         if step not in self.conductor.order:
             self.notify(f"{step} was an ad-hoc command: run it again by hand if needed.")
             return
-        self.start_run(step, only_hosts=[u.host for u in unknown if u.step == step])
+        self.retry_unknown_hosts(step, [u.host for u in unknown if u.step == step])
+
+    @work(group="attempts", exit_on_error=False)
+    async def retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
+        try:
+            checks = await self.conductor.check_attempts(hosts)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not retried", severity="error")
+            return
+        if all(c.running is False for c in checks):
+            self.notify(f"No earlier attempt runs on {', '.join(hosts)}.", title="Retrying")
+            self.start_run(step, only_hosts=hosts)
+            return
+        from console.ui.screens.attempts import AttemptsDialog
+
+        def chosen(choice: str | None) -> None:
+            if choice == "stop":
+                self.stop_then_retry(step, checks)
+            elif choice == "anyway":
+                left = ", ".join(c.host for c in checks if c.running is not False)
+                self.conductor.note(
+                    f"retried beside the earlier attempt, not stopped or not checked on {left}",
+                    step,
+                )
+                self.start_run(step, only_hosts=hosts)
+            else:
+                self.notify("Not retried: the hosts stay unknown.")
+
+        self.push_screen(AttemptsDialog(checks), chosen)
+
+    @work(group="attempts", exit_on_error=False)
+    async def stop_then_retry(self, step: str, checks: list[AttemptCheck]) -> None:
+        """Stop the earlier attempts found running, then retry where none runs any more;
+        a host that could not be checked stays unknown."""
+        try:
+            after = {c.host: c for c in await self.conductor.stop_attempts(checks)}
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not stopped", severity="error")
+            return
+        ready = [c.host for c in checks if (after.get(c.host) or c).running is False]
+        left = [c.host for c in checks if c.host not in ready]
+        if left:
+            self.notify(
+                f"Still running or not checked on {', '.join(left)}: not retried there.",
+                title="Not stopped everywhere",
+                severity="error",
+                timeout=20,
+            )
+        if ready:
+            self.start_run(step, only_hosts=ready)
 
     def check_unknown_action(self, action: str) -> bool | None:
         """Verify/retry show only while some host is unknown."""
@@ -153,10 +201,10 @@ class ResumeActions:
         text.append(" ? UNKNOWN ", style="bold reverse")
         for u in unknown:
             text.append(f" {u.host}", style="bold")
-            text.append(" (checked)" if u.verified else "")
+            text.append({True: " (still running)", False: " (not running)"}.get(u.running, ""))
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(" V", style="bold")
-        text.append(" verify them (assess, those hosts only) · ")
+        text.append(" verify them (the step's verify, those hosts only) · ")
         text.append("R", style="bold")
         text.append(" retry only them")
         return text

@@ -1,0 +1,226 @@
+"""Earlier attempts on hosts whose outcome is unknown (the console died before it was
+recorded): is the command still running there, stop it, verify the host. A retry never
+starts a second copy beside a running one unless the commander chose to, having seen it.
+
+Every command is sent tagged with its attempt's token (runner.supervised), and the
+write-ahead intent records the token: `ps` on the host finds the tagged wrapper and,
+through its process group, everything the command started."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from console.engine.errors import ProcedureError
+from console.engine.failures import HostFailure
+from console.engine.notify import run_local
+from console.engine.plan import plan_step
+from console.engine.runner import ATTEMPT_TAG, LOST_GRACE_SECONDS, RunPlan
+from console.engine.ssh import Target, targets_for
+from console.model.events import Kind
+from console.model.procedure import StepKind
+from console.model.state import HostStatus
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+
+CHECK_TIMEOUT = 20.0
+SHOWN_PROCESSES = 20
+
+
+def find_command(token: str) -> str:
+    """POSIX sh listing every process of the attempt tagged `token`, one per line (pid,
+    process group, elapsed time, arguments): the tagged wrapper's whole process group.
+    The pattern brackets a character so that the search never finds itself."""
+    pattern = f"{ATTEMPT_TAG}[{token[0]}]{token[1:]}"
+    return (
+        "ps -e -o pid= -o pgid= -o etime= -o args= | awk"
+        f" '{{ line[NR] = $0; group[NR] = $2 }} /{pattern}/ {{ hit[$2] = 1 }}"
+        " END { for (i = 1; i <= NR; i++) if (group[i] in hit) print line[i] }'"
+    )
+
+
+def stop_command(groups: list[int]) -> str:
+    """TERM each process group, KILL what is left after a grace period."""
+    ids = " ".join(str(g) for g in groups)
+    return (
+        f"for g in {ids}; do kill -TERM -$g 2>/dev/null; done; n=0;"
+        f" while [ $n -lt {LOST_GRACE_SECONDS} ]; do alive=;"
+        f" for g in {ids}; do kill -0 -$g 2>/dev/null && alive=1; done;"
+        ' [ -z "$alive" ] && exit 0; sleep 1; n=$((n + 1)); done;'
+        f" for g in {ids}; do kill -KILL -$g 2>/dev/null; done; exit 0"
+    )
+
+
+@dataclass(frozen=True)
+class AttemptCheck:
+    """What a host said about the earlier attempt on one of its steps."""
+
+    step: str
+    host: str
+    token: str | None
+    running: bool | None  # None: could not tell (unreachable, untagged, ps failed)
+    processes: list[str] = field(default_factory=list)
+    detail: str = ""
+
+    @property
+    def groups(self) -> list[int]:
+        """The process groups found (the second column of each line)."""
+        found = {int(f[1]) for p in self.processes if len(f := p.split()) > 1 and f[1].isdigit()}
+        return sorted(g for g in found if g > 1)
+
+    @property
+    def work(self) -> list[str]:
+        """The processes doing the command's work first, its supervisor shells last."""
+        return sorted(self.processes, key=lambda line: ATTEMPT_TAG in line)
+
+    def describe(self) -> str:
+        if self.running:
+            return f"still running: {len(self.processes)} process(es)"
+        if self.running is False:
+            return "not running any more"
+        return f"could not tell: {self.detail}"
+
+
+async def _shell(conductor: Conductor, target: Target, on_jump_host: bool, command: str):
+    """(exit status, stdout lines, error) of a short command on the host or the jump host."""
+    if on_jump_host:
+        result = await run_local(command, CHECK_TIMEOUT)
+        return result.exit_status, result.lines, result.detail
+    try:
+        done = await conductor.pool.run(target, command, CHECK_TIMEOUT)
+    except HostFailure as failure:
+        return None, [], failure.detail
+    except (asyncssh.Error, OSError, TimeoutError) as exc:
+        return None, [], str(exc) or type(exc).__name__
+    error = (done.stderr or "").strip().splitlines()
+    return done.exit_status, (done.stdout or "").splitlines(), error[0] if error else ""
+
+
+async def _check(conductor: Conductor, step: str, target: Target) -> AttemptCheck:
+    run = conductor.state.step(step).hosts[target.name]
+    if not run.token:
+        why = "its intent carries no attempt token (recorded by an older console)"
+        return AttemptCheck(step, target.name, None, None, [], why)
+    status, lines, error = await _shell(
+        conductor, target, run.on_jump_host, find_command(run.token)
+    )
+    if status != 0:
+        return AttemptCheck(step, target.name, run.token, None, [], error or f"exit {status}")
+    found = [line.strip() for line in lines if line.strip()]
+    return AttemptCheck(step, target.name, run.token, bool(found), found)
+
+
+def unknown_on(conductor: Conductor, hosts: list[str] | None) -> list[tuple[str, str]]:
+    return [(s, h) for s, h in conductor.state.unknown_hosts if not hosts or h in hosts]
+
+
+async def check_attempts(conductor: Conductor, hosts: list[str] | None) -> list[AttemptCheck]:
+    """Ask each unknown host (or those of `hosts`) whether its earlier attempt still
+    runs; each answer is journalled."""
+    pairs = unknown_on(conductor, hosts)
+    targets = {t.name: t for t in targets_for(conductor.settings.inventory, [h for _, h in pairs])}
+    checks = await asyncio.gather(*(_check(conductor, s, targets[h]) for s, h in pairs))
+    for check in checks:
+        conductor.recorder.record(
+            Kind.ATTEMPT_CHECKED,
+            step=check.step,
+            host=check.host,
+            system=targets[check.host].system,
+            token=check.token,
+            running=check.running,
+            processes=check.processes[:SHOWN_PROCESSES],
+            detail=check.detail,
+        )
+    return list(checks)
+
+
+async def stop_attempts(conductor: Conductor, checks: list[AttemptCheck]) -> list[AttemptCheck]:
+    """Stop the earlier attempts found running (TERM, then KILL), then look again."""
+    running = [c for c in checks if c.running and c.groups]
+    targets = {
+        t.name: t for t in targets_for(conductor.settings.inventory, [c.host for c in running])
+    }
+
+    async def stop(check: AttemptCheck) -> AttemptCheck:
+        target = targets[check.host]
+        on_jump_host = conductor.state.step(check.step).hosts[check.host].on_jump_host
+        _, _, error = await _shell(conductor, target, on_jump_host, stop_command(check.groups))
+        after = await _check(conductor, check.step, target)
+        conductor.recorder.record(
+            Kind.ATTEMPT_STOPPED,
+            step=check.step,
+            host=check.host,
+            system=target.system,
+            token=check.token,
+            groups=check.groups,
+            stopped=after.running is False,
+            detail=error or after.describe(),
+        )
+        return after
+
+    return list(await asyncio.gather(*(stop(c) for c in running)))
+
+
+def _verify_commands(conductor: Conductor, step_id: str, hosts: list[str]):
+    """Per host, the step's verify as (stage, command), for the hosts given; or why
+    there is none."""
+    if step_id not in conductor.order:
+        return "an ad-hoc command has no verify command"
+    step = conductor.step(step_id)
+    if step.kind is not StepKind.STRATEGY:
+        return f"a {step.kind} step has no verify command"
+    planned = plan_step(conductor.settings, conductor.state, step, hosts, None, conductor.secrets)
+    strategy = planned.strategy
+    if strategy is None or not strategy.commands.verify:
+        return f"strategy {strategy.name if strategy else '?'!r} has no verify command"
+    runs = conductor.state.step(step_id).hosts
+    found = {}
+    for target in planned.targets:
+        groups = planned.groups_for(target)
+        stage = runs[target.name].stage
+        # The group the attempt stopped in (a gradual re-enable has one per percentage).
+        group = next((g for g in groups if any(s == stage for s, _ in g)), groups[-1])
+        found[target.name] = group[-1]
+    return planned, found
+
+
+async def verify_unknown(conductor: Conductor, hosts: list[str] | None) -> dict[str, str]:
+    """Settle unknown hosts: where the earlier attempt no longer runs, run the step's
+    verify and let its result stand as the host's outcome (succeeded or failed); where
+    it still runs, or there is no verify, say so and leave the host unknown. Returns,
+    per host, what happened; the verdicts are journalled."""
+    pairs = unknown_on(conductor, hosts)
+    if not pairs:
+        raise ProcedureError("no host is in an unknown state")
+    checks = {(c.step, c.host): c for c in await check_attempts(conductor, hosts)}
+    verdicts: dict[str, str] = {}
+    for step_id in dict.fromkeys(s for s, _ in pairs):
+        waiting = [h for s, h in pairs if s == step_id]
+        for host in waiting:
+            if checks[(step_id, host)].running:
+                verdicts[host] = "not verified: the earlier attempt is still running"
+        ready = [h for h in waiting if h not in verdicts]
+        if ready:
+            verdicts |= await _verify_step(conductor, step_id, ready)
+    conductor.recorder.record(Kind.UNKNOWN_VERIFIED, verdicts=verdicts)
+    return verdicts
+
+
+async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> dict[str, str]:
+    found = _verify_commands(conductor, step_id, hosts)
+    if isinstance(found, str):
+        return {h: f"not verified: {found}; check it by hand, then retry (R)" for h in hosts}
+    planned, commands = found
+    runs = conductor.state.step(step_id).hosts
+    attempt = max(runs[h].attempt for h in hosts)
+    plan = RunPlan(timeout=planned.run.timeout, on_jump_host=planned.run.on_jump_host)
+    outcomes = await conductor.runner.run(
+        step_id, planned.targets, lambda t: [commands[t.name]], attempt=attempt, plan=plan
+    )
+    if not any(r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING) for r in runs.values()):
+        conductor.finish_step(step_id, outcomes)
+    return {h: f"verified: {outcomes[h].status.value}" for h in hosts if h in outcomes}

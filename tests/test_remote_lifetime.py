@@ -1,0 +1,297 @@
+"""No remote process outlives the console, on a real OpenSSH sshd: `kill -9` of a real
+`rollback-console exec` or `run` leaves nothing running on the host. When the session
+could not tell the host (a network partition: sshd never sees the loss), the resumed
+console finds the earlier attempt still running, says so, and neither verifies nor
+retries beside it until the commander has chosen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.state import HostStatus, StepStatus
+from console.ui.app import make_app
+from console.ui.screens.attempts import AttemptsDialog
+from console.ui.screens.checklist import ChecklistScreen
+from tests.fleet_settings import sshd_settings, write_config
+from tests.partition import Partition
+from tests.test_ui_support import until
+
+pytestmark = pytest.mark.sshd
+
+SLEEPER = "sh -c 'echo $$ > sleeper.pid; exec sleep 60'"
+# web-1's first restart hangs (after the action switched `current`): the console is
+# killed while its command runs there.
+SLOW_RESTART = "if [ ! -e .slept ]; then : > .slept; echo $$ > restart.pid; sleep 60; fi\n"
+RUN = [
+    "run", "--systems", "web", "--strategy", "version-rollback", "--param", "target=2.4.0",
+    "--trigger", "stakeholder-decision", "--reason", "kill -9 test", "--yes", "--quiet",
+]  # fmt: skip
+WAIT = 30.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie waits for init, it runs nothing
+
+
+def account_processes(user: str) -> list[tuple[int, int, str]]:
+    """(pid, process group, arguments) of every live process of the test account."""
+    out = subprocess.run(
+        ["ps", "-u", user, "-o", "pid=,pgid=,stat=,args="],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    ).stdout
+    found = []
+    for line in out.splitlines():
+        pid, pgid, stat, args = [*line.split(None, 3), ""][:4]
+        if not stat.startswith("Z"):
+            found.append((int(pid), int(pgid), args))
+    return found
+
+
+def _wait_for(condition, what: str, seconds: float = WAIT) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def _settled(journal: Path, host: str, step: str = "restore") -> bool:
+    """Whether `host` finished `step` (its final result is in the journal)."""
+    if not (journal / "journal.jsonl").is_file():
+        return False
+    return any(
+        e.kind == Kind.COMMAND_RESULT
+        and e.where.host == host
+        and e.where.step == step
+        and e.data.get("final")
+        for e in read_journal(journal).events
+    )
+
+
+def _pid(path: Path) -> int:
+    _wait_for(lambda: path.is_file() and path.read_text().strip(), f"{path}")
+    return int(path.read_text())
+
+
+class Attempt:
+    """The remote processes one killed console left: their process groups, from the
+    journal's attempt tokens as `ps` shows them, and the command's own pids."""
+
+    def __init__(self, user: str, journal: Path, pids: list[int]):
+        self.user = user
+        tokens = [
+            e.data["token"]
+            for e in read_journal(journal).events
+            if e.kind == Kind.COMMAND_INTENT and e.data.get("token")
+        ]
+        self.pids = pids
+        self.groups = {
+            pgid
+            for _, pgid, args in account_processes(user)
+            if any(f"rollback-attempt={t}" in args for t in tokens)
+        }
+        assert self.groups, "the running commands carry their attempt's token"
+        assert all(_alive(p) for p in pids)
+
+    def survivors(self) -> list[str]:
+        left = [a for _, pgid, a in account_processes(self.user) if pgid in self.groups]
+        return left + [f"pid {p}" for p in self.pids if _alive(p)]
+
+
+def console(args: list[str], state: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "console", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
+    )
+
+
+def kill_9(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+
+
+def fleet(sshd_server, tmp_path: Path, hosts: list[str], port: int | None = None):
+    """A configuration directory for `hosts` of `web` on the real sshd (through `port`
+    when given), written as the README says; its sandboxes."""
+    settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(hosts, "web"))
+    if port is not None:
+        data = settings.model_dump()
+        for host in data["inventory"]["systems"][0]["hosts"]:
+            host["port"] = port
+        keytype, blob = sshd_server.server.host_public_key.split()[:2]
+        with sshd_server.known_hosts.open("a") as handle:
+            handle.write(f"[127.0.0.1]:{port} {keytype} {blob}\n")
+        settings = settings.model_validate(data)
+    config = write_config(
+        tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
+    )
+    return config, sandboxes
+
+
+def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
+    hosts = ["web-1", "web-2", "web-3"]
+    config, sandboxes = fleet(sshd_server, tmp_path, hosts)
+    state = tmp_path / "state"
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web", "true"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert not done.stderr, "the supervisor adds nothing to the command's output"
+    # A command that ends leaves nothing behind either (no watcher, no wrapper).
+    assert not [
+        a for _, _, a in account_processes(sshd_server.account.name) if "rollback-attempt" in a
+    ]
+
+    before = set((tmp_path / "j").glob("*/journal.jsonl"))
+    exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], state)
+    try:
+        pids = [_pid(sandboxes[h] / "sleeper.pid") for h in hosts]
+        (found,) = set((tmp_path / "j").glob("*/journal.jsonl")) - before
+        attempt = Attempt(sshd_server.account.name, found, pids)
+    finally:
+        kill_9(exec_)
+    _wait_for(lambda: not attempt.survivors(), "the remote processes to end")
+    assert not attempt.survivors()
+
+
+def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path, ["web-1", "web-2"])
+    restart = sandboxes["web-1"] / "bin" / "restart"
+    shebang, rest = restart.read_text().split("\n", 1)
+    restart.write_text(f"{shebang}\n{SLOW_RESTART}{rest}")
+    journal = tmp_path / "incident"
+    run = console([*RUN, "--config", str(config), "--journal", str(journal)], tmp_path / "state")
+    try:
+        pid = _pid(sandboxes["web-1"] / "restart.pid")
+        _wait_for(lambda: _settled(journal, "web-2"), "web-2 to finish the restore")
+        attempt = Attempt(sshd_server.account.name, journal / "journal.jsonl", [pid])
+    finally:
+        kill_9(run)
+    _wait_for(lambda: not attempt.survivors(), "the remote processes to end")
+
+    async def resume_and_verify() -> None:
+        settings = load_settings(config)
+        engine = Engine.build(settings, threaded_io=True)
+        conductor = engine.resume(journal)
+        app = make_app(settings, engine, resume=conductor, sample_probes=False, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+                assert conductor.state.unknown_hosts == [("restore", "web-1")]
+                await pilot.press("v")
+                restore = conductor.state.step("restore")
+                await until(pilot, lambda: Kind.UNKNOWN_VERIFIED in _kinds(conductor), WAIT)
+        finally:
+            await engine.close()
+        events = conductor.recorder.events
+        (checked,) = [e for e in events if e.kind == Kind.ATTEMPT_CHECKED]
+        assert (checked.where.host, checked.data["running"]) == ("web-1", False)
+        verify = [e for e in events[checked.seq :] if e.kind == Kind.COMMAND_INTENT]
+        assert [(e.where.step, e.where.host, e.data["stage"]) for e in verify] == [
+            ("restore", "web-1", "verify")
+        ]
+        # The action had switched `current`; the restart was killed before the service
+        # followed: the verify says so, and the host is settled as failed, not unknown.
+        (verdicts,) = [e.data["verdicts"] for e in events if e.kind == Kind.UNKNOWN_VERIFIED]
+        assert verdicts == {"web-1": "verified: failed"}
+        run = restore.hosts["web-1"]
+        assert run.status is HostStatus.FAILED and run.stage == "verify"
+        assert "service runs 2.4.1" in run.last_line
+        assert restore.status is StepStatus.FAILED
+        assert conductor.state.unknown_hosts == []
+
+    asyncio.run(resume_and_verify())
+
+
+def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_retry(
+    sshd_server, tmp_path
+):
+    with Partition(sshd_server.server.port) as partition:
+        config, sandboxes = fleet(sshd_server, tmp_path, ["web-1", "web-2"], partition.port)
+        restart = sandboxes["web-1"] / "bin" / "restart"
+        shebang, rest = restart.read_text().split("\n", 1)
+        restart.write_text(f"{shebang}\n{SLOW_RESTART}{rest}")
+        journal = tmp_path / "incident"
+        run = console(
+            [*RUN, "--config", str(config), "--journal", str(journal)], tmp_path / "state"
+        )
+        try:
+            pid = _pid(sandboxes["web-1"] / "restart.pid")
+            _wait_for(lambda: _settled(journal, "web-2"), "web-2 to finish the restore")
+            attempt = Attempt(sshd_server.account.name, journal / "journal.jsonl", [pid])
+        finally:
+            kill_9(run)
+        # sshd never learns that the console is gone: its command runs on.
+        assert attempt.survivors()
+
+        async def resume() -> None:
+            settings = load_settings(config)
+            engine = Engine.build(settings, threaded_io=True)
+            conductor = engine.resume(journal)
+            app = make_app(
+                settings, engine, resume=conductor, sample_probes=False, check_reach=False
+            )
+            try:
+                async with app.run_test(size=(80, 24)) as pilot:
+                    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+                    restore = conductor.state.step("restore").hosts
+                    # V: the earlier attempt still runs, so nothing is verified.
+                    await pilot.press("v")
+                    await until(pilot, lambda: _kinds(conductor).count(Kind.UNKNOWN_VERIFIED))
+                    assert restore["web-1"].status is HostStatus.UNKNOWN
+                    assert "still running" in app.screen.query_one("ModeBanner").render().plain
+                    # R: the commander is shown it and chooses; nothing is sent meanwhile.
+                    sent = _kinds(conductor).count(Kind.COMMAND_INTENT)
+                    await pilot.press("f2", "r")
+                    await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
+                    shown = app.screen.query_one("#attempts-report Static").render().plain
+                    assert "web-1 in restore: still running" in shown and "sleep 60" in shown
+                    assert _kinds(conductor).count(Kind.COMMAND_INTENT) == sent
+                    assert attempt.survivors(), "one copy, still running; no second one"
+                    await pilot.press("s")  # stop it, then retry
+                    await until(
+                        pilot,
+                        lambda: restore["web-1"].attempt == 2 and not conductor.running,
+                        timeout=WAIT,
+                    )
+                    assert restore["web-1"].status is HostStatus.SUCCEEDED
+            finally:
+                await engine.close()
+            events = conductor.recorder.events
+            checks = [e.data["running"] for e in events if e.kind == Kind.ATTEMPT_CHECKED]
+            assert checks == [True, True]  # asked by V, then by R
+            (stopped,) = [e for e in events if e.kind == Kind.ATTEMPT_STOPPED]
+            assert stopped.data["stopped"] and stopped.data["groups"]
+            assert conductor.state.unknown_hosts == []
+
+        asyncio.run(resume())
+        assert not attempt.survivors()
+
+
+def _kinds(conductor) -> list[str]:
+    return [e.kind for e in conductor.recorder.events]
