@@ -18,9 +18,9 @@ from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.notifier import target_of
 from console.engine.probe_report import probe_once
 from console.engine.routes import Route, routes
-from console.engine.runner import supervised
 from console.engine.session import Engine
 from console.engine.ssh import SshPool, targets_for
+from console.engine.supervisor import supervised
 from console.engine.walk import RunRequest, accept_keys, check_request, walk
 from console.engine.watcher import Watcher
 from console.guard import reader_gone

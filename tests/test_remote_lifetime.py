@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from console.engine.session import Engine
+from console.engine.ssh import SshPool, targets_for
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, StepStatus
+from console.model.templates import in_workdir
 from console.ui.app import make_app
 from console.ui.screens.attempts import AttemptsDialog
 from console.ui.screens.checklist import ChecklistScreen
@@ -295,3 +297,21 @@ def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_ret
 
 def _kinds(conductor) -> list[str]:
     return [e.kind for e in conductor.recorder.events]
+
+
+async def test_a_probe_command_that_times_out_is_stopped_on_the_host(sshd_server):
+    """Probes and checks run under the supervisor too: a sample that outlives its timeout
+    is stopped on the host, not left running there."""
+    settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web"})
+    pool = SshPool(settings.inventory.ssh)
+    (target,) = targets_for(settings.inventory, ["web-1"])
+    try:
+        with pytest.raises(TimeoutError):
+            await pool.run(target, in_workdir(SLEEPER, target.workdir), 2.0)
+        pid = int((sandboxes["web-1"] / "sleeper.pid").read_text())
+        deadline = time.monotonic() + WAIT
+        while _alive(pid):
+            assert time.monotonic() < deadline, "the timed-out probe command still runs"
+            await asyncio.sleep(0.1)
+    finally:
+        await pool.close()

@@ -18,8 +18,9 @@ from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.notify import run_local
 from console.engine.plan import plan_step
-from console.engine.runner import ATTEMPT_TAG, LOST_GRACE_SECONDS, RunPlan
+from console.engine.runner import RunPlan
 from console.engine.ssh import Target, targets_for
+from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.state import HostStatus
@@ -29,30 +30,6 @@ if TYPE_CHECKING:
 
 CHECK_TIMEOUT = 20.0
 SHOWN_PROCESSES = 20
-
-
-def find_command(token: str) -> str:
-    """POSIX sh listing every process of the attempt tagged `token`, one per line (pid,
-    process group, elapsed time, arguments): the tagged wrapper's whole process group.
-    The pattern brackets a character so that the search never finds itself."""
-    pattern = f"{ATTEMPT_TAG}[{token[0]}]{token[1:]}"
-    return (
-        "ps -e -o pid= -o pgid= -o etime= -o args= | awk"
-        f" '{{ line[NR] = $0; group[NR] = $2 }} /{pattern}/ {{ hit[$2] = 1 }}"
-        " END { for (i = 1; i <= NR; i++) if (group[i] in hit) print line[i] }'"
-    )
-
-
-def stop_command(groups: list[int]) -> str:
-    """TERM each process group, KILL what is left after a grace period."""
-    ids = " ".join(str(g) for g in groups)
-    return (
-        f"for g in {ids}; do kill -TERM -$g 2>/dev/null; done; n=0;"
-        f" while [ $n -lt {LOST_GRACE_SECONDS} ]; do alive=;"
-        f" for g in {ids}; do kill -0 -$g 2>/dev/null && alive=1; done;"
-        ' [ -z "$alive" ] && exit 0; sleep 1; n=$((n + 1)); done;'
-        f" for g in {ids}; do kill -KILL -$g 2>/dev/null; done; exit 0"
-    )
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from console.engine.failures import HostFailure
+from console.engine.supervisor import attempt_token, supervised
 from console.model.state import FailureClass
 
 if TYPE_CHECKING:
@@ -114,18 +115,21 @@ async def stop(process: asyncssh.SSHClientProcess) -> None:
 
 
 async def run(pool: SshPool, target: Target, command: str, timeout: float):
-    """A short command's completed process (probes); a lost connection is forgotten."""
+    """A short command's completed process (probes, checks), run under the supervisor
+    like any other: on timeout its channel is closed, which stops it on the host. A lost
+    connection is forgotten."""
     conn = await pool.connection(target)
     try:
-        return await conn.run(
-            command,
-            stdin=asyncssh.DEVNULL,
-            timeout=timeout,
-            check=False,
-            encoding="utf-8",
-            errors="replace",
+        process = await conn.create_process(
+            supervised(command, attempt_token()), encoding="utf-8", errors="replace"
         )
+    except (asyncssh.Error, OSError):
+        pool.forget(target.name)
+        raise
+    try:
+        return await process.wait(check=False, timeout=timeout)
     except asyncssh.TimeoutError:
+        process.close()  # the channel's input ends: the supervisor stops the command
         raise
     except (asyncssh.Error, OSError):
         pool.forget(target.name)

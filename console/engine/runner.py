@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-import shlex
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
+from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
@@ -27,47 +26,6 @@ StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 BetweenWaves = Callable[[int, int], Awaitable[bool]]
 
 log = logging.getLogger(__name__)
-
-
-ATTEMPT_TAG = "rollback-attempt="
-LOST_GRACE_SECONDS = 3  # TERM, then KILL, when the session is lost
-
-
-def attempt_token() -> str:
-    """A fresh tag for one command sent to one host, journalled in its intent."""
-    return secrets.token_hex(6)
-
-
-def supervised(command: str, token: str) -> str:
-    """Wrap a command so that nothing it starts outlives its SSH session.
-
-    The wrapper shell is tagged with the attempt's token on its first line (so that `ps`
-    finds it after a crash), runs the command in a subshell with stdin from /dev/null,
-    and keeps the channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout)
-    reach the whole process group. sshd sends no signal when a non-pty session is lost
-    (the console killed, the jump host gone); it closes the channel's stdin, the watcher
-    reads EOF, TERMs the group, and KILLs what is left after a grace period. When the
-    command ends the watcher is stopped: what the command left running on purpose stays.
-    POSIX sh; one more fork than the command alone, and nothing that execs.
-    """
-    script = (
-        f"# {ATTEMPT_TAG}{token}\n"
-        "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
-        "exec 3<&0 </dev/null\n"
-        f"(\n{command}\n) 3<&- &\n"
-        "c=$!\n"
-        "{ while read -r _; do :; done; trap '' TERM; kill -TERM 0;"
-        f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
-        "w=$!\n"
-        "exec 3<&-\n"
-        "wait $c\n"
-        "s=$?\n"
-        # KILL: a TERM that lands while the watcher is still being forked is lost.
-        "kill -KILL $w 2>/dev/null\n"
-        "wait $w 2>/dev/null\n"  # no "Killed" line on the command's stderr
-        "exit $s\n"
-    )
-    return f"exec /bin/sh -c {shlex.quote(script)}"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.engine.attempts import AttemptCheck
-from console.engine.runner import ATTEMPT_TAG
+from console.engine.supervisor import ATTEMPT_TAG
 from console.model.visible import visible
 
 SHOWN_LINES = 3  # processes per host in the dialog; the journal keeps up to 20

@@ -1,0 +1,72 @@
+"""The remote supervisor: the shell every command runs in on its host, so that nothing
+it starts outlives the SSH session, and the commands that find and stop an earlier
+attempt by its token after the console died. POSIX sh only."""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+
+ATTEMPT_TAG = "rollback-attempt="
+LOST_GRACE_SECONDS = 3  # TERM, then KILL, when the session is lost
+
+
+def attempt_token() -> str:
+    """A fresh tag for one command sent to one host, journalled in its intent."""
+    return secrets.token_hex(6)
+
+
+def supervised(command: str, token: str) -> str:
+    """Wrap a command so that nothing it starts outlives its SSH session.
+
+    The wrapper shell is tagged with the attempt's token on its first line (so that `ps`
+    finds it after a crash), runs the command in a subshell with stdin from /dev/null,
+    and keeps the channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout)
+    reach the whole process group. sshd sends no signal when a non-pty session is lost
+    (the console killed, the jump host gone); it closes the channel's stdin, the watcher
+    reads EOF, TERMs the group, and KILLs what is left after a grace period. When the
+    command ends the watcher is stopped: what the command left running on purpose stays.
+    POSIX sh; one more fork than the command alone, and nothing that execs.
+    """
+    script = (
+        f"# {ATTEMPT_TAG}{token}\n"
+        "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
+        "exec 3<&0 </dev/null\n"
+        f"(\n{command}\n) 3<&- &\n"
+        "c=$!\n"
+        "{ while read -r _; do :; done; trap '' TERM; kill -TERM 0;"
+        f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
+        "w=$!\n"
+        "exec 3<&-\n"
+        "wait $c\n"
+        "s=$?\n"
+        # KILL: a TERM that lands while the watcher is still being forked is lost.
+        "kill -KILL $w 2>/dev/null\n"
+        "wait $w 2>/dev/null\n"  # no "Killed" line on the command's stderr
+        "exit $s\n"
+    )
+    return f"exec /bin/sh -c {shlex.quote(script)}"
+
+
+def find_command(token: str) -> str:
+    """POSIX sh listing every process of the attempt tagged `token`, one per line (pid,
+    process group, elapsed time, arguments): the tagged wrapper's whole process group.
+    The pattern brackets a character so that the search never finds itself."""
+    pattern = f"{ATTEMPT_TAG}[{token[0]}]{token[1:]}"
+    return (
+        "ps -e -o pid= -o pgid= -o etime= -o args= | awk"
+        f" '{{ line[NR] = $0; group[NR] = $2 }} /{pattern}/ {{ hit[$2] = 1 }}"
+        " END { for (i = 1; i <= NR; i++) if (group[i] in hit) print line[i] }'"
+    )
+
+
+def stop_command(groups: list[int]) -> str:
+    """TERM each process group, KILL what is left after a grace period."""
+    ids = " ".join(str(g) for g in groups)
+    return (
+        f"for g in {ids}; do kill -TERM -$g 2>/dev/null; done; n=0;"
+        f" while [ $n -lt {LOST_GRACE_SECONDS} ]; do alive=;"
+        f" for g in {ids}; do kill -0 -$g 2>/dev/null && alive=1; done;"
+        ' [ -z "$alive" ] && exit 0; sleep 1; n=$((n + 1)); done;'
+        f" for g in {ids}; do kill -KILL -$g 2>/dev/null; done; exit 0"
+    )
