@@ -191,7 +191,9 @@ def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypat
 
     async def dialog(pilot: Pilot) -> None:
         await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
-        pilot.app.clear_notifications()  # the resume toast has long gone when R is pressed
+        # The resume toast arrives as a message; it has long gone when R is pressed.
+        await until(pilot, lambda: len(pilot.app._notifications) > 0)
+        pilot.app.clear_notifications()
         pilot.app.push_screen(AttemptsDialog(checks))
         await until(pilot, lambda: isinstance(pilot.app.screen, AttemptsDialog))
         await pilot.pause(0.1)
