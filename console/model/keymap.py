@@ -15,6 +15,9 @@ from console.model.problems import did_you_mean, quoted
 BINDING_IDS = frozenset(
     {
         "assessment.back",
+        "attempts.anyway",
+        "attempts.cancel",
+        "attempts.stop",
         "checklist.current",
         "checklist.do",
         "checklist.note",
