@@ -2,14 +2,17 @@
 
     python bench/fanout.py --hosts 50 200 --rounds 5
 
-Starts max(--hosts) real OpenSSH sshd on loopback ports (bench/sshd_config,
-logging in as the dedicated ``rbtest`` account of tests/sshd.py) and times whole
-processes, wall clock, running ``true`` on every host:
+Starts a fleet of max(--hosts) real OpenSSH hosts on loopback ports (bench/fleet.py:
+16 ports per sshd process, bench/sshd_config, logging in as the dedicated ``rbtest``
+account of tests/sshd.py) and times whole processes, wall clock and CPU, running
+``true`` on every host:
 
   exec         rollback-console exec --systems bench 'true'
   ansible      ansible all -i INVENTORY -m command -a true -f N
+  ansible-raw  ansible all -i INVENTORY -m raw -a true -f N (no Python on the host)
   pssh         parallel-ssh ParallelSSHClient(pool_size=N), run_command('true'), join
-  gather       minimal asyncssh gather, no handshake cap
+  gather       the fair asyncssh floor: options built once (key loaded, known_hosts
+               parsed once), connect to all, run `true`, close; no handshake cap
   gather-cap   the same, at most --cap handshakes at once (default 10)
   gather-5     the same, no cap, then 4 more gathers of `true` on the same connections
   run-1        rollback-console run, a procedure of 1 remote step
@@ -26,22 +29,21 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.metadata
 import json
 import os
 import resource
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import fleet as fleetlib
+from fanout_report import Results, Sample, machine, report
 
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / "peers"
@@ -62,16 +64,6 @@ class Tool:
     argv: Callable[[int], list[str]]
     before: Callable[[int, int], dict[str, str]] = lambda n, r: {}
     after: Callable[[], None] = lambda: None
-
-
-@dataclass
-class Sample:
-    seconds: float
-    ok: bool
-    logins: int
-    busy_before: float = 0.0  # share of both CPUs busy just before the run
-    client_cpu: float = 0.0  # user + system seconds of the timed process and its children
-    machine_cpu: float = 0.0  # busy CPU seconds of the whole machine (all cores) during the run
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -108,21 +100,6 @@ def wait_quiet(below: float, patience: float) -> float:
     return busy
 
 
-@dataclass
-class Results:
-    samples: dict[tuple[int, str], list[Sample]] = field(default_factory=dict)
-
-    def add(self, n: int, key: str, sample: Sample) -> None:
-        self.samples.setdefault((n, key), []).append(sample)
-
-    def times(self, n: int, key: str) -> list[float]:
-        return [s.seconds for s in self.samples.get((n, key), []) if s.ok]
-
-    def median(self, n: int, key: str) -> float | None:
-        times = self.times(n, key)
-        return statistics.median(times) if times else None
-
-
 class Bench:
     def __init__(self, args: argparse.Namespace, workdir: Path):
         self.args = args
@@ -155,7 +132,9 @@ class Bench:
     # -- setup ------------------------------------------------------------------
 
     def setup(self) -> None:
-        self.machine = machine(self)  # before the run: HEAD may move during it
+        self.machine = machine(
+            self.args.console_src, self.console, self.env
+        )  # before the run: HEAD may move during it
         sizes = sorted(set(self.args.hosts))
         started = time.monotonic()
         print(f"starting {max(sizes)} sshd on loopback ...", flush=True)
@@ -205,24 +184,8 @@ class Bench:
         run += ["--trigger", "stakeholder-decision", "--reason", "bench", "--yes"]
         tools = [
             Tool("exec", "(a) rollback-console exec", lambda n: console(n, self.exec_argv())),
-            Tool(
-                "ansible",
-                "(b) ansible -m command -f N",
-                lambda n: [
-                    tool_path("ansible"),
-                    "all",
-                    "-i",
-                    str(self.workdir / f"ansible-{n}.ini"),
-                    "-m",
-                    "command",
-                    "-a",
-                    "true",
-                    "-f",
-                    str(n),
-                ],
-                before=self.ansible_before,
-                after=self.ansible_after,
-            ),
+            self.ansible("ansible", "(b) ansible -m command -f N", "command"),
+            self.ansible("ansible-raw", "(b) ansible -m raw -f N", "raw"),
             Tool(
                 "pssh",
                 "(c) parallel-ssh",
@@ -253,6 +216,14 @@ class Bench:
             Tool("run-5", "(e) rollback-console run, 5 steps", lambda n: console(n, run, 5)),
         ]
         return [t for t in tools if t.key in self.args.tools]
+
+    def ansible(self, key: str, label: str, module: str) -> Tool:
+        def argv(n: int) -> list[str]:
+            inventory = str(self.workdir / f"ansible-{n}.ini")
+            ansible = [tool_path("ansible"), "all", "-i", inventory]
+            return [*ansible, "-m", module, "-a", "true", "-f", str(n)]
+
+        return Tool(key, label, argv, before=self.ansible_before, after=self.ansible_after)
 
     @staticmethod
     def exec_argv() -> list[str]:
@@ -334,7 +305,13 @@ class Bench:
         if self.args.settle:
             time.sleep(self.args.settle)
         return Sample(
-            seconds, ok, logins, round(busy_before, 3), round(client_cpu, 3), round(machine_cpu, 3)
+            seconds,
+            ok,
+            logins,
+            round(busy_before, 3),
+            round(client_cpu, 3),
+            round(machine_cpu, 3),
+            round_no,
         )
 
     def kill_child(self) -> None:
@@ -346,8 +323,12 @@ class Bench:
                 child.wait(timeout=10)
 
     def run(self) -> Results:
-        tools = self.tools()
         for n in sorted(set(self.args.hosts)):
+            tools = [
+                t
+                for t in self.tools()
+                if not (t.key.startswith("ansible") and n > self.args.ansible_max_hosts)
+            ]
             for warm in range(self.args.warmup):
                 print(f"N={n}: warm-up {warm + 1}", flush=True)
                 for tool in tools:
@@ -373,135 +354,9 @@ class Bench:
             self.fleet = None
 
 
-# --- the report ----------------------------------------------------------------
-
-
-def _first(path: str, key: str) -> str:
-    with contextlib.suppress(OSError):
-        for line in Path(path).read_text().splitlines():
-            if line.startswith(key):
-                return line.split(":", 1)[-1].split("=", 1)[-1].strip().strip('"')
-    return "?"
-
-
-def _version(dist: str) -> str:
-    try:
-        return importlib.metadata.version(dist)
-    except importlib.metadata.PackageNotFoundError:
-        return "not installed"
-
-
-def _output(argv: list[str], env: dict[str, str] | None = None) -> str:
-    try:
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"? ({exc})"
-    return (out.stdout + out.stderr).strip().splitlines()[0] if out.stdout + out.stderr else "?"
-
-
-def machine(bench: Bench) -> str:
-    """The machine and the versions, as markdown bullet lines."""
-    mem_kb = int(_first("/proc/meminfo", "MemTotal").split()[0] or 0)
-    head = _output(["git", "-C", str(BENCH.parent), "rev-parse", "--short", "HEAD"])
-    dirty = _output(["git", "-C", str(BENCH.parent), "status", "--porcelain", "--", "console"])
-    source = bench.args.console_src or "the installed package (editable: the work tree)"
-    lines = [
-        f"- CPU: {os.cpu_count()} × {_first('/proc/cpuinfo', 'model name')}",
-        f"- memory: {mem_kb / 1024 / 1024:.1f} GiB",
-        f"- OS: {_first('/etc/os-release', 'PRETTY_NAME')} (Debian "
-        f"{Path('/etc/debian_version').read_text().strip()}), kernel {os.uname().release}",
-        f"- Python {sys.version.split()[0]}, asyncssh {_version('asyncssh')}, "
-        f"ansible-core {_version('ansible-core')}, parallel-ssh {_version('parallel-ssh')} "
-        f"(ssh2-python {_version('ssh2-python')}), pydantic {_version('pydantic')}",
-        f"- {_output(['ssh', '-V'])}",
-        f"- {_output([bench.console, '--version'], bench.env)} imported from {source}; "
-        f"the work tree is at {head}{', console/ edited' if dirty != '?' else ''}",
-    ]
-    return "\n".join(lines)
-
-
-TARGETS = [
-    # (label, numerator, denominators (the faster one counts), limit, strict)
-    ("(a) / faster (d)", "exec", ("gather", "gather-cap"), 1.10, False),
-    ("(a) / (d) capped", "exec", ("gather-cap",), None, False),
-    ("(a) / (d) no cap", "exec", ("gather",), None, False),
-    ("(a) / (b) Ansible", "exec", ("ansible",), 0.12, False),
-    ("(a) / (c) parallel-ssh", "exec", ("pssh",), 1.0, True),
-    ("5 steps / 1 step", "run-5", ("run-1",), 1.6, False),
-    ("floor: (d) 5 steps / 1 step", "gather-5", ("gather",), None, False),
-]
-
-
-def report(results: Results, tools: list[Tool], sizes: list[int]) -> str:
-    out = [
-        "| tool | " + " | ".join(f"N={n}: median (min–max), s" for n in sizes) + " | logins/host |"
-    ]
-    out.append("|---|" + "---|" * len(sizes) + "---|")
-    for tool in tools:
-        cells = []
-        logins = []
-        for n in sizes:
-            samples = results.samples.get((n, tool.key), [])
-            times = results.times(n, tool.key)
-            failed = len(samples) - len(times)
-            if times:
-                cell = f"**{statistics.median(times):.2f}** ({min(times):.2f}–{max(times):.2f})"
-            else:
-                cell = "n/a"
-            if failed:
-                cell += f", {failed} failed"
-            cells.append(cell)
-            logins += [s.logins / n for s in samples if s.ok]
-        per_host = f"{statistics.median(logins):.2f}" if logins else "n/a"
-        out.append(f"| {tool.label} | " + " | ".join(cells) + f" | {per_host} |")
-    out += [
-        "",
-        "| CPU seconds, median: the tool / the whole machine | "
-        + " | ".join(f"N={n}" for n in sizes),
-    ]
-    out[-1] += " |"
-    out.append("|---|" + "---|" * len(sizes))
-    for tool in tools:
-        cells = []
-        for n in sizes:
-            ok = [s for s in results.samples.get((n, tool.key), []) if s.ok]
-            if ok:
-                client = statistics.median(s.client_cpu for s in ok)
-                machine = statistics.median(s.machine_cpu for s in ok)
-                cells.append(f"{client:.2f} / {machine:.2f}")
-            else:
-                cells.append("n/a")
-        out.append(f"| {tool.label} | " + " | ".join(cells) + " |")
-    busy = [s.busy_before for samples in results.samples.values() for s in samples]
-    if busy:
-        out += [
-            "",
-            f"CPU busy (all cores) in the 0.5 s before each run: median {statistics.median(busy):.0%},"
-            f" max {max(busy):.0%}.",
-        ]
-    out += ["", "| ratio (medians) | " + " | ".join(f"N={n}" for n in sizes) + " | target |"]
-    out.append("|---|" + "---|" * len(sizes) + "---|")
-    for label, num, dens, limit, strict in TARGETS:
-        cells = []
-        for n in sizes:
-            top = results.median(n, num)
-            bottoms = [m for d in dens if (m := results.median(n, d)) is not None]
-            if top is None or not bottoms:
-                cells.append("n/a")
-                continue
-            ratio = top / min(bottoms)
-            if limit is None:
-                cells.append(f"{ratio:.2f}")
-            else:
-                met = ratio < limit if strict else ratio <= limit
-                cells.append(f"{ratio:.2f} {'met' if met else 'MISSED'}")
-        target = "—" if limit is None else (f"< {limit:g}" if strict else f"≤ {limit:g}")
-        out.append(f"| {label} | " + " | ".join(cells) + f" | {target} |")
-    return "\n".join(out)
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    keys = ["exec", "ansible", "pssh", "gather", "gather-cap", "gather-5", "run-1", "run-5"]
+    keys = ["exec", "ansible", "ansible-raw", "pssh", "gather", "gather-cap", "gather-5"]
+    keys += ["run-1", "run-5"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=[50, 200], metavar="N")
     parser.add_argument("--rounds", type=int, default=5)
@@ -510,6 +365,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cap", type=int, default=10, help="handshake cap of gather-cap")
     parser.add_argument("--max-handshakes", type=int, default=50, help="console inventory")
     parser.add_argument("--max-commands", type=int, default=64, help="console inventory")
+    parser.add_argument(
+        "--ansible-max-hosts",
+        type=int,
+        default=200,
+        metavar="N",
+        help="leave Ansible out of larger fleets (it takes minutes a run at 1,000)",
+    )
     parser.add_argument("--timeout", type=float, default=600.0, help="per run, seconds")
     parser.add_argument("--settle", type=float, default=0.2, help="pause between runs, s")
     parser.add_argument(

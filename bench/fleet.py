@@ -1,16 +1,24 @@
-"""The benchmark fleet: N real OpenSSH sshd on loopback, and every tool's view of it.
+"""The benchmark fleet: N real OpenSSH hosts on loopback, and every tool's view of it.
 
-Servers come from the test helper ``tests/sshd.py`` (imported, not copied): it
-creates the dedicated ``rbtest`` account with a minimal profile, picks free
-ports and waits until each sshd greets.  This module adds what the benchmark
-needs on top: start many at once, check the effective sshd configuration
-against ``bench/sshd_config``, and write the configuration each tool reads.
+A host is a loopback port served by a real ``sshd``.  OpenSSH listens on at most 16
+sockets per process (MAX_LISTEN_SOCKS), so a fleet of 1,000 hosts is 63 sshd
+processes with 16 ``Port`` lines each, all with the same host key, the clean
+``rbtest`` account of ``tests/sshd.py`` (imported, not copied) and one authorized
+client key.  Hosts are dealt round-robin over the processes: in a 1,000-host fleet
+the first 50 hosts are 50 different processes, as on a real fleet where every host
+has its own sshd.
+This module also checks the effective sshd configuration against
+``bench/sshd_config`` and writes the configuration each tool reads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
+import os
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +33,9 @@ sys.path.insert(0, str(REPO / "tests"))
 import sshd  # noqa: E402  (tests/sshd.py: the real-sshd helper the tests use)
 
 SSHD_TEMPLATE = BENCH / "sshd_config"
+PORTS_PER_SSHD = 16  # OpenSSH's MAX_LISTEN_SOCKS
 START_WORKERS = 8
+START_ATTEMPTS = 5
 IDLE_TIMEOUT = 20.0
 IDLE_POLL = 0.05
 
@@ -41,8 +51,36 @@ def template_directives(path: Path = SSHD_TEMPLATE) -> list[tuple[str, str]]:
     return out
 
 
-def check_effective(server: sshd.SshdServer, wanted: list[tuple[str, str]]) -> None:
-    """Stop unless ``sshd -T`` reports every template value for this server."""
+@dataclass
+class Sshd:
+    """One sshd process listening on up to 16 loopback ports."""
+
+    workdir: Path
+    ports: list[int]
+    config_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes]
+    host: str = sshd.HOST
+
+    def listening(self) -> set[int]:
+        text = self.log_path.read_text(errors="replace")
+        return {p for p in self.ports if f"Server listening on {self.host} port {p}." in text}
+
+    def stop(self) -> None:
+        """TERM sshd and its per-connection children (bounded), KILL if it lingers."""
+        if self.process.poll() is None:
+            for pid in [*sshd._descendants(self.process.pid), self.process.pid]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=sshd.STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=sshd.STOP_TIMEOUT)
+
+
+def check_effective(server: Sshd, wanted: list[tuple[str, str]]) -> None:
+    """Stop unless ``sshd -T`` reports every template value (and every port) for this server."""
     out = subprocess.run(
         [str(sshd.SSHD), "-T", "-f", str(server.config_path)],
         capture_output=True,
@@ -50,17 +88,83 @@ def check_effective(server: sshd.SshdServer, wanted: list[tuple[str, str]]) -> N
         timeout=30,
         check=True,
     ).stdout
-    effective = {}
+    effective: dict[str, str] = {}
+    ports = set()
     for line in out.splitlines():
         keyword, _, value = line.partition(" ")
         effective[keyword.lower()] = value.strip()
+        if keyword.lower() == "port":
+            ports.add(int(value))
     wrong = [
         f"{k} is {effective.get(k.lower(), '(unset)')!r}, template says {v!r}"
         for k, v in wanted
         if effective.get(k.lower(), "").lower() != v.lower()
     ]
+    if ports != set(server.ports):
+        wrong.append(f"ports {sorted(ports)}, wanted {sorted(server.ports)}")
     if wrong:
         raise RuntimeError(f"{server.config_path}: effective sshd config differs: {wrong}")
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports (all bound at once, then released)."""
+    socks = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(sock)
+            sock.bind((sshd.HOST, 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def _wait_listening(server: Sshd, deadline: float) -> set[int]:
+    """The ports the server listens on, once it has tried them all (sshd logs each
+    bind it fails and goes on with the others) or exited."""
+    for _ in range(int(sshd.START_TIMEOUT / 0.02) + 1):
+        text = server.log_path.read_text(errors="replace")
+        up = {p for p in server.ports if f"Server listening on {server.host} port {p}." in text}
+        tried = len(up) + text.count("Bind to port")
+        if tried >= len(server.ports) or server.process.poll() is not None:
+            return up
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    return server.listening()
+
+
+def start_sshd(
+    workdir: Path, account: sshd.Account, host_key: Path, keys_file: Path, ports: int, extra: str
+) -> Sshd:
+    """One sshd on ``ports`` free loopback ports, with the fleet's host key; retried on
+    fresh ports if another process took one meanwhile."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in (host_key.name, host_key.name + ".pub"):
+        link = workdir / name
+        if not link.exists():
+            link.symlink_to(host_key.with_name(name))
+    config_path = workdir / "sshd_config"
+    log_path = workdir / "sshd.log"
+    for _ in range(START_ATTEMPTS):
+        chosen = free_ports(ports)
+        more = "".join(f"Port {p}\n" for p in chosen[1:])
+        config_path.write_text(sshd._config(chosen[0], workdir, account, keys_file, extra + more))
+        with open(log_path, "wb") as log:
+            process = subprocess.Popen(
+                [str(sshd.SSHD), "-D", "-e", "-f", str(config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        server = Sshd(workdir, chosen, config_path, log_path, process)
+        up = _wait_listening(server, time.monotonic() + sshd.START_TIMEOUT)
+        if up == set(chosen) and process.poll() is None:
+            return server
+        server.stop()
+    raise RuntimeError(f"sshd in {workdir} could not listen on {ports} free ports")
 
 
 @dataclass
@@ -71,16 +175,23 @@ class Fleet:
     account: sshd.Account
     client_key: Path
     known_hosts: Path
-    servers: list[sshd.SshdServer] = field(default_factory=list)
+    servers: list[Sshd] = field(default_factory=list)
     _log_offsets: list[int] = field(default_factory=list)
 
     @property
     def user(self) -> str:
         return self.account.name
 
+    def endpoints(self) -> list[tuple[str, int]]:
+        """Every (address, port), dealt round-robin over the sshd processes."""
+        longest = max(len(s.ports) for s in self.servers)
+        return [
+            (s.host, s.ports[i]) for i in range(longest) for s in self.servers if i < len(s.ports)
+        ]
+
     def hosts(self, count: int) -> list[tuple[str, str, int]]:
-        """(name, address, port) of the first ``count`` servers."""
-        return [(f"h{i:03d}", s.host, s.port) for i, s in enumerate(self.servers[:count], 1)]
+        """(name, address, port) of the first ``count`` hosts."""
+        return [(f"h{i:04d}", a, p) for i, (a, p) in enumerate(self.endpoints()[:count], 1)]
 
     def stop(self) -> None:
         """Stop every server (bounded per server); never raises."""
@@ -119,24 +230,40 @@ class Fleet:
         return busy
 
 
-def start_fleet(workdir: Path, count: int, template: Path = SSHD_TEMPLATE) -> Fleet:
-    """Start ``count`` sshd on loopback, all trusting one fresh client key."""
+def start_fleet(
+    workdir: Path, count: int, template: Path = SSHD_TEMPLATE, per_sshd: int = PORTS_PER_SSHD
+) -> Fleet:
+    """``count`` hosts on loopback, ceil(count / per_sshd) sshd processes, one host key,
+    all trusting one fresh client key."""
     if not sshd.sshd_available():
         raise RuntimeError(f"{sshd.SSHD} is not installed (apt-get install openssh-server)")
     account = sshd.ensure_test_account()
     workdir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        sshd.PRIVSEP_DIR.mkdir(mode=0o755, parents=True, exist_ok=True)
     client_key, public = sshd.make_client_key(workdir)
-    extra = template.read_text()
+    host_key = workdir / "host_ed25519"
+    host_public = sshd._keygen(host_key, "rollback-console-bench-host")
+    keys_dir = workdir
+    if account.uid != os.geteuid():
+        keys_dir = sshd.account_dir(account, ".sshd-keys")
+    keys_file = keys_dir / "authorized_keys"
+    keys_file.write_text(public.strip() + "\n")
+    if keys_dir != workdir:
+        os.chown(keys_file, account.uid, account.gid)
+    extra = template.read_text() + "\n"
     fleet = Fleet(workdir, account, client_key, workdir / "known_hosts")
+    processes = math.ceil(count / per_sshd)
+    sizes = [count // processes + (i < count % processes) for i in range(processes)]
 
-    def start(index: int) -> sshd.SshdServer:
-        return sshd.start_sshd(
-            workdir / f"sshd-{index:03d}", account, extra_config=extra, authorized_keys=[public]
+    def start(index: int) -> Sshd:
+        return start_sshd(
+            workdir / f"sshd-{index:03d}", account, host_key, keys_file, sizes[index], extra
         )
 
     try:
         with ThreadPoolExecutor(START_WORKERS) as pool:
-            futures = [pool.submit(start, i) for i in range(1, count + 1)]
+            futures = [pool.submit(start, i) for i in range(processes)]
             errors = []
             for future in futures:
                 try:
@@ -145,10 +272,12 @@ def start_fleet(workdir: Path, count: int, template: Path = SSHD_TEMPLATE) -> Fl
                     errors.append(exc)
         if errors:
             raise RuntimeError(f"{len(errors)} sshd failed to start: {errors[0]}")
-        if len({s.port for s in fleet.servers}) != count:
-            raise RuntimeError("two sshd share a port")
+        if len({p for s in fleet.servers for p in s.ports}) != count:
+            raise RuntimeError("two hosts share a port")
         check_effective(fleet.servers[0], template_directives(template))
-        sshd.write_known_hosts(fleet.known_hosts, fleet.servers)
+        keytype, blob = host_public.split()[:2]
+        lines = [f"[{a}]:{p} {keytype} {blob}\n" for a, p in fleet.endpoints()]
+        fleet.known_hosts.write_text("".join(lines))
     except BaseException:
         fleet.stop()
         raise

@@ -5,8 +5,9 @@ Usage: python asyncssh_gather.py FLEET_JSON [--cap N] [--steps K]
 ``--cap N`` limits concurrent handshakes (connect and login) with a semaphore;
 commands are not capped.  ``--steps K`` runs `true` K times on every host, one
 gather per step, over the same connections: the floor for a K-step procedure.
-Options are built once, host keys are checked against the fleet's known_hosts
-(read by asyncssh at each connection, as when a path is given), no
+Options are built once, as a well-tuned client builds them: the client key
+loaded and the fleet's known_hosts parsed once (``asyncssh.read_known_hosts``),
+not once per connection as when a path is given.  Host keys are checked, no
 ~/.ssh/config, no agent: the same footing as rollback-console.  Exit status 1
 if any host failed.
 """
@@ -59,8 +60,8 @@ async def main() -> int:
         fleet = json.load(handle)
     options = asyncssh.SSHClientConnectionOptions(
         username=fleet["user"],
-        client_keys=[fleet["key"]],
-        known_hosts=fleet["known_hosts"],
+        client_keys=asyncssh.load_keypairs(fleet["key"]),
+        known_hosts=asyncssh.read_known_hosts(fleet["known_hosts"]),
         config=None,
         agent_path=None,
         gss_auth=False,

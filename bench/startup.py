@@ -1,0 +1,270 @@
+"""Start-up benchmark: how long the console takes before it does anything useful.
+
+    python bench/startup.py --rounds 10
+    python bench/startup.py --console-src /tmp/snap --instructions   # + callgrind counts
+
+Times whole processes, interleaved (one of each per round, the order rotated), and
+reports the median wall clock and CPU (getrusage of the child) of:
+
+  python       `python -c pass`: the interpreter and this machine's site hooks
+  version      `rollback-console --version`                     (target <= 0.15 s)
+  help         `rollback-console --help`                        (target <= 0.15 s)
+  exec         `rollback-console exec` from spawn to its first TCP connection attempt,
+               on a one-host configuration whose host is a socket this script listens
+               on (accepted, then closed: the console reports it and exits)
+                                                                (target <= 0.35 s)
+  demo         `rollback-console demo` in an 80x24 pseudo-terminal, from spawn to the
+               first full frame of the home screen (pyte emulates the terminal; the
+               frame is full when every line that is still there when the screen has
+               settled shows what it will show then)                   (target <= 1.0 s)
+
+`--instructions` also counts each command's instructions with valgrind's callgrind
+(independent of other load; the exec and demo ones are left out: they wait on I/O).
+A benchmark, not a test: pytest never runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import pty
+import re
+import resource
+import select
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import fleet as fleetlib
+import pyte
+
+BIN = Path(sys.executable).parent
+COLUMNS, LINES = 80, 24
+DEMO_SETTLE = 8.0  # seconds the demo runs; its screen at the end is the "full frame"
+TARGETS = {"version": 0.15, "help": 0.15, "exec": 0.35, "demo": 1.0}
+
+
+def console_path() -> str:
+    beside = BIN / "rollback-console"
+    return str(beside) if beside.exists() else (shutil.which("rollback-console") or "")
+
+
+@dataclass
+class Sample:
+    seconds: float
+    cpu: float
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_process(argv: list[str], env: dict[str, str]) -> Sample:
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, check=True, timeout=60)
+    return Sample(time.perf_counter() - started, _children_cpu() - cpu)
+
+
+class ExecProbe:
+    """A one-host configuration whose host is a socket here: the console's first
+    connection attempt is the moment `accept` returns."""
+
+    def __init__(self, workdir: Path):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        port = self.listener.getsockname()[1]
+        key = workdir / "client_ed25519"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        (workdir / "known_hosts").write_text("")
+        fake = _OneHost(key, workdir / "known_hosts", port)
+        self.config = fleetlib.write_console_config(
+            workdir / "exec-config", fake, 1, command_steps=0, max_handshakes=50, max_commands=64
+        )
+
+    def measure(self, console: str, env: dict[str, str]) -> Sample:
+        argv = [console, "exec", "--config", str(self.config), "--systems", "bench", "true"]
+        cpu = _children_cpu()
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            self.listener.settimeout(60)
+            conn, _ = self.listener.accept()
+            seconds = time.perf_counter() - started
+            conn.close()  # the console says the host is unreachable, and exits
+            child.wait(timeout=60)
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+        return Sample(seconds, _children_cpu() - cpu)
+
+
+@dataclass
+class _OneHost:
+    """What fleet.write_console_config reads of a Fleet, for one host on `port`."""
+
+    client_key: Path
+    known_hosts: Path
+    port: int
+    user: str = "nobody"
+
+    def hosts(self, count: int) -> list[tuple[str, str, int]]:
+        return [("h0001", "127.0.0.1", self.port)]
+
+
+def _screen_lines(screen: pyte.Screen) -> list[str]:
+    return [line.rstrip() for line in screen.display]
+
+
+def demo_first_frame(console: str, env: dict[str, str], settle: float) -> Sample:
+    """Spawn the demo on an 80x24 pty; the first moment its screen shows the settled
+    home screen (lines that still change at the end, e.g. a clock, are ignored)."""
+    screen = pyte.Screen(COLUMNS, LINES)
+    stream = pyte.ByteStream(screen)
+    frames: list[tuple[float, list[str]]] = []
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the console, in the pty
+        os.execve(console, [console, "demo"], {**env, "TERM": "xterm-256color"})
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    cpu = _children_cpu()
+    started = time.perf_counter()
+    try:
+        while time.perf_counter() - started < settle:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                with contextlib.suppress(OSError):
+                    stream.feed(os.read(fd, 65536))
+                    frames.append((time.perf_counter() - started, _screen_lines(screen)))
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(100):
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            with contextlib.suppress(OSError):
+                os.read(fd, 65536)
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    cpu = _children_cpu() - cpu
+    if not frames:
+        raise RuntimeError("the demo drew nothing")
+    final = frames[-1][1]
+    late = [f for f in frames if f[0] > frames[-1][0] - 1.0]
+    live = {i for _, lines in late for i, line in enumerate(lines) if line != final[i]}
+    wanted = [i for i, line in enumerate(final) if line and i not in live]
+    if len(wanted) < LINES // 2:
+        raise RuntimeError(f"the demo's settled screen has only {len(wanted)} steady lines")
+    first = next(t for t, lines in frames if all(lines[i] == final[i] for i in wanted))
+    return Sample(first, cpu)
+
+
+def callgrind_instructions(argv: list[str], env: dict[str, str], workdir: Path) -> int:
+    out = workdir / "callgrind.out"
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    match = re.search(r"Collected : (\d+)", run.stderr)
+    if not match:
+        raise RuntimeError(f"callgrind: {run.stderr[-500:]}")
+    return int(match[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--console-src", type=Path, metavar="DIR")
+    parser.add_argument("--parts", nargs="+", default=["python", *TARGETS])
+    parser.add_argument("--instructions", action="store_true", help="also count with callgrind")
+    parser.add_argument("--settle", type=float, default=DEMO_SETTLE)
+    args = parser.parse_args(argv)
+    console = console_path()
+    workdir = Path(tempfile.mkdtemp(prefix="rc-startup-"))
+    env = {k: v for k, v in os.environ.items() if k not in ("SSH_AUTH_SOCK",)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")  # as an installed wheel has
+    env["ROLLBACK_CONSOLE_STATE"] = str(workdir / "state")
+    env.pop("ROLLBACK_CONSOLE_CONFIG", None)
+    if args.console_src:
+        env["PYTHONPATH"] = str(args.console_src.resolve())
+    try:
+        probe = ExecProbe(workdir)
+        parts = {
+            "python": lambda: time_process([sys.executable, "-c", "pass"], env),
+            "version": lambda: time_process([console, "--version"], env),
+            "help": lambda: time_process([console, "--help"], env),
+            "exec": lambda: probe.measure(console, env),
+            "demo": lambda: demo_first_frame(console, env, args.settle),
+        }
+        parts = {k: v for k, v in parts.items() if k in args.parts}
+        for run in parts.values():  # warm-up: fills the bytecode cache
+            run()
+        samples: dict[str, list[Sample]] = {k: [] for k in parts}
+        keys = list(parts)
+        for round_no in range(args.rounds):
+            shift = round_no % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                samples[key].append(parts[key]())
+            print(
+                f"round {round_no + 1}: "
+                + ", ".join(f"{k} {samples[k][-1].seconds:.3f}" for k in keys),
+                flush=True,
+            )
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        print(f"\nload average at the end: {load}\n")
+        print("| part | wall, median (min–max) s | CPU, median s | target | verdict |")
+        print("|---|---|---|---|---|")
+        for key, found in samples.items():
+            wall = [s.seconds for s in found]
+            median = statistics.median(wall)
+            limit = TARGETS.get(key)
+            verdict = "—" if limit is None else ("met" if median <= limit else "MISSED")
+            print(
+                f"| {key} | {median:.3f} ({min(wall):.3f}–{max(wall):.3f}) |"
+                f" {statistics.median(s.cpu for s in found):.3f} |"
+                f" {'—' if limit is None else f'≤ {limit:g}'} | {verdict} |"
+            )
+        if args.instructions:
+            print("\n| command | instructions (callgrind) |\n|---|---|")
+            for key, command in (
+                ("python", [sys.executable, "-c", "pass"]),
+                ("version", [console, "--version"]),
+                ("help", [console, "--help"]),
+            ):
+                if key in parts:
+                    count = callgrind_instructions(command, env, workdir)
+                    print(f"| {key} | {count / 1e6:,.0f} M |")
+        return 0
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
