@@ -182,3 +182,93 @@ def test_node_export_has_the_context_network_sections(tmp_path):
         assert f"\n{heading}\n" in text
     assert "**Parent Node:** [[delivery/rollback-procedures]]" in text
     assert "[[strategies/version-rollback]]" in text and "[[systems/web]]" in text
+
+
+CLI_EXPORT = [sys.executable, "-m", "console", "export"]
+
+
+def _reference_json(events) -> str:
+    """The document as it was rendered before streaming: one json.dumps of the whole."""
+    import json
+
+    from console.journal.export.json_export import (
+        EXPORT_SCHEMA,
+        EXPORT_VERSION,
+        _plain,
+        host_summary,
+    )
+    from console.model.events import SCHEMA_VERSION
+    from console.model.state import fold
+    from console.model.visible import json_visible
+
+    state = fold(events)
+    if state.outcome is None:
+        state.settle()
+    document = {
+        "schema": EXPORT_SCHEMA,
+        "version": EXPORT_VERSION,
+        "event_schema_version": SCHEMA_VERSION,
+        "incident": state.incident_id,
+        "hosts": host_summary(state),
+        "state": _plain(state),
+        "events": [json.loads(e.model_dump_json()) for e in events],
+    }
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json_visible(text)
+
+
+def test_streamed_json_export_gives_the_same_bytes_as_one_dump(tmp_path):
+    """`export --format json` streams (one event in memory at a time); its bytes are those
+    of a single json.dumps of the whole document, output interleaved by seq, control
+    characters and non-ASCII included, a torn last output line reported."""
+    from console.journal.store import OUTPUT_NAME, read_journal
+
+    journal = write_fixed_journal(tmp_path / "incident")
+    r = recorder_in(journal.parent)
+    where = {"system": "web", "host": "web-1", "step": "restore"}
+    for n in range(300):
+        r.record(
+            Kind.COMMAND_OUTPUT,
+            stream="stderr" if n % 7 == 0 else "stdout",
+            lines=[f"line {n} é ✓ \x1b[31mred\x1b[0m \u202e", "", '\t{"json": [1, 2]}'],
+            **where,
+        )
+        if n % 50 == 0:
+            r.record(Kind.NOTE_ADDED, text=f"note {n}\nsecond line")
+    r.close()
+    with open(journal.with_name(OUTPUT_NAME), "ab") as torn:
+        torn.write(b'{"seq": 99999, "kind": "command.outp')  # a crash mid-write
+    expected = _reference_json(read_journal(journal).events)
+    target = tmp_path / "out.json"
+    result = subprocess.run(
+        [*CLI_EXPORT, str(journal), "--format", "json", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == expected
+    assert f"{OUTPUT_NAME}:" in result.stderr and "torn last line ignored" in result.stderr
+    assert not list(tmp_path.glob(".out.json.partial"))
+    to_stdout = subprocess.run(
+        [*CLI_EXPORT, str(journal), "--format", "json"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert to_stdout.stdout.decode("utf-8") == expected
+
+
+def test_export_of_an_unreadable_journal_leaves_no_file(tmp_path):
+    journal = write_fixed_journal(tmp_path / "incident")
+    with open(journal, "ab") as bad:
+        bad.write(b"not json\n")
+    target = tmp_path / "out.json"
+    result = subprocess.run(
+        [*CLI_EXPORT, str(journal), "--format", "json", "-o", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "not a journal event" in result.stderr and "Traceback" not in result.stderr
+    assert not target.exists() and not list(tmp_path.glob(".out.json.partial"))

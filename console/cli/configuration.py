@@ -12,6 +12,23 @@ from console.cli.common import existing_journal, load
 from console.cli.parser import EXIT_OK, EXIT_USAGE, UsageError
 
 
+def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
+    """Write the document; the JSON one is streamed (constant memory however much output
+    the incident holds). Returns the torn lines seen."""
+    from console.journal.export import EXPORTERS
+    from console.journal.export.json_export import write_json
+    from console.journal.store import JournalStream, read_journal
+    from console.model.visible import json_visible
+
+    if fmt == "json":
+        stream = JournalStream(path)
+        write_json(stream, lambda text: write(json_visible(text)))
+        return stream.torn
+    read = read_journal(path)
+    write(EXPORTERS[fmt](read.events, starred_only))
+    return read.torn
+
+
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
     from console.paths import find_config
@@ -125,21 +142,45 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    from console.journal.export import EXPORTERS
-    from console.journal.store import read_journal
-
-    read = read_journal(existing_journal(args.journal))
-    for torn in read.torn:
+    path = existing_journal(args.journal)
+    if args.output:
+        torn = _export_to(Path(args.output), args.mode, path, args.format, args.starred_only)
+    else:
+        torn = _export(path, args.format, args.starred_only, sys.stdout.write)
+    for line in torn:
         print(
-            f"warning: {torn.path}:{torn.line}: torn last line ignored ({torn.size} bytes)",
+            f"warning: {line.path}:{line.line}: torn last line ignored ({line.size} bytes)",
             file=sys.stderr,
         )
-    text = EXPORTERS[args.format](read.events, args.starred_only)
-    if args.output:
-        _write(Path(args.output), text, args.mode)
-    else:
-        sys.stdout.write(text)
     return EXIT_OK
+
+
+def _export_to(target: Path, mode: int, journal: Path, fmt: str, starred_only: bool) -> list:
+    """Stream the document into a file beside `target` (0600 unless asked otherwise, in a
+    0700 directory if made), renamed when complete: a journal line that turns out
+    unreadable half-way leaves no half document behind; a failure is one line, exit 2."""
+    from console.journal.store import JournalError, make_dirs
+
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        try:
+            make_dirs(target.parent)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            os.fchmod(fd, mode)
+        except (OSError, JournalError) as exc:
+            raise _cannot_write(target, exc) from None
+        with open(fd, "w", encoding="utf-8") as out:
+            torn = _export(journal, fmt, starred_only, out.write)  # a bad journal: its error
+        os.replace(partial, target)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return torn
+
+
+def _cannot_write(path: Path, exc: Exception) -> UsageError:
+    return UsageError(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}")
 
 
 def _write(path: Path, text: str, mode: int = 0o600) -> None:
@@ -150,4 +191,4 @@ def _write(path: Path, text: str, mode: int = 0o600) -> None:
     try:
         write_private(path, text.encode(), mode)
     except (OSError, JournalError) as exc:
-        raise UsageError(f"{path}: cannot write: {getattr(exc, 'strerror', None) or exc}") from None
+        raise _cannot_write(path, exc) from None

@@ -7,6 +7,7 @@ import json
 import os
 import stat
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +154,40 @@ def read_journal(path: Path) -> JournalRead:
         events = list(heapq.merge(events, lines, key=lambda e: e.seq))
         torn_lines += [out_torn] if out_torn else []
     return JournalRead(events, torn_lines)
+
+
+class JournalStream:
+    """The same events as read_journal, one at a time, never all in memory: for exporting
+    an incident whose output runs to gigabytes. `torn` is complete once iterated."""
+
+    def __init__(self, path: Path):
+        self.path = journal_path(path)
+        self.torn: list[TornLine] = []
+
+    def __iter__(self) -> Iterator[Event]:
+        files = [self.path]
+        output = self.path.with_name(OUTPUT_NAME)
+        if output.is_file():
+            files.append(output)
+        return heapq.merge(*(self._lines(f) for f in files), key=lambda e: e.seq)
+
+    def _lines(self, path: Path) -> Iterator[Event]:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be read: {exc.strerror}") from None
+        with handle:
+            number = 0
+            for raw in handle:
+                number += 1
+                if not raw.strip():
+                    continue
+                try:
+                    yield parse_line(raw, path, number)
+                except JournalError:
+                    if raw.endswith(b"\n"):
+                        raise
+                    self.torn.append(TornLine(path, number, len(raw)))
 
 
 class _AppendFile:

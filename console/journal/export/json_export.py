@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from console.model.events import SCHEMA_VERSION, Event
-from console.model.state import HostStatus, IncidentState, fold
+from console.model.state import HostStatus, IncidentState
 
 EXPORT_SCHEMA = "rollback-console/export"
 EXPORT_VERSION = 1
@@ -51,17 +53,36 @@ def host_summary(state: IncidentState) -> dict[str, dict]:
     return out
 
 
-def render_json(events: list[Event], settled: bool = True) -> str:
-    state = fold(events)
+def write_json(events: Iterable[Event], out: Callable[[str], object], settled: bool = True) -> None:
+    """Write the document to `out` piece by piece, folding as the events go by: the same
+    bytes as `json.dumps(document, indent=2, sort_keys=True)`, with one event in memory at
+    a time (an incident with gigabytes of output exports in constant memory). Keys are
+    sorted, so the events come before the state they fold into."""
+    dump = functools.partial(json.dumps, indent=2, sort_keys=True, ensure_ascii=False)
+    state = IncidentState()
+    out('{\n  "event_schema_version": ' + dump(SCHEMA_VERSION) + ',\n  "events": [')
+    first = True
+    for event in events:
+        state.apply(event)
+        text = dump(json.loads(event.model_dump_json()))
+        out(("\n    " if first else ",\n    ") + text.replace("\n", "\n    "))
+        first = False
+    out("]" if first else "\n  ]")
     if settled and state.outcome is None:
         state.settle()
-    document = {
-        "schema": EXPORT_SCHEMA,
-        "version": EXPORT_VERSION,
-        "event_schema_version": SCHEMA_VERSION,
-        "incident": state.incident_id,
+    rest = {
         "hosts": host_summary(state),
+        "incident": state.incident_id,
+        "schema": EXPORT_SCHEMA,
         "state": _plain(state),
-        "events": [json.loads(e.model_dump_json()) for e in events],
+        "version": EXPORT_VERSION,
     }
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    for key, value in rest.items():
+        out(f",\n  {dump(key)}: " + dump(value).replace("\n", "\n  "))
+    out("\n}\n")
+
+
+def render_json(events: list[Event], settled: bool = True) -> str:
+    chunks: list[str] = []
+    write_json(events, chunks.append, settled)
+    return "".join(chunks)
