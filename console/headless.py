@@ -11,18 +11,15 @@ import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console.demo.faults import Fault
-from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.notifier import target_of
-from console.engine.probe_report import probe_once
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import SshPool, targets_for
 from console.engine.supervisor import supervised
 from console.engine.walk import RunRequest, accept_keys, check_request, walk
-from console.engine.watcher import Watcher
 from console.guard import reader_gone
 from console.journal.describe import console_line
 from console.journal.lock import WriterLock
@@ -37,6 +34,9 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.templates import RenderedCommand
 from console.model.visible import visible
+
+if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
+    from console.demo.faults import Fault
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 
@@ -58,6 +58,8 @@ async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> Asyn
     if not demo:
         yield settings
         return
+    from console.demo.fleet import DemoFleet
+
     fleet = DemoFleet(settings, faults)
     try:
         yield await fleet.start()
@@ -209,6 +211,8 @@ async def _use_firing(
     settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
 ) -> bool:
     """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
+    from console.engine.watcher import Watcher
+
     watcher = Watcher(settings, pool, systems=request.systems)
     firing = await watcher.until_fired(request.systems)
     if firing is None:
@@ -382,6 +386,9 @@ def _print_exec_event(event: Event) -> None:
 async def run_probe(
     settings: Settings, faults: list[Fault], systems: list[str], demo: bool, json: bool = False
 ) -> int:
+    from console.engine.probe_report import probe_once
+    from console.engine.watcher import Watcher
+
     async with reachable(settings, faults, demo) as settings:
         engine = Engine.build(settings, demo=demo)
         try:

@@ -57,9 +57,11 @@ def no_configuration(explicit: str | None) -> str:
 
 
 def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault]:
+    if not texts:
+        return []
     from console.demo.faults import Fault
 
-    if texts and not demo:
+    if not demo:
         raise UsageError("--inject only works on the demo fleet (add --demo)")
     try:
         return [Fault.parse(t, settings.inventory.host_names) for t in texts]
