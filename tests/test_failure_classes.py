@@ -1,5 +1,6 @@
 """Each of the nine failure classes, provoked on in-process asyncssh hosts, read from events."""
 
+import asyncio
 import socket
 
 import pytest
@@ -135,3 +136,36 @@ async def test_killed_by_signal(tmp_path, threaded):
         results, _ = await _adhoc(fleet.settings, tmp_path, "kill -KILL $$", ["web-1"], threaded)
     assert results["web-1"]["failure"] == FailureClass.SIGNAL.value
     assert results["web-1"]["signal"] == "KILL"
+
+
+async def test_a_host_dialled_ahead_is_tried_once_and_its_failure_reported_once(tmp_path, threaded):
+    """Each wave's hosts are dialled before their intents are written; the command then
+    uses that attempt: a host that hangs up costs one attempt, not one more per waiter."""
+    attempts = 0
+
+    async def hang_up(reader, writer):
+        nonlocal attempts
+        attempts += 1
+        writer.close()
+
+    server = await asyncio.start_server(hang_up, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with DemoFleet(load_settings(demo_config())) as fleet:
+            settings = _with(fleet.settings, "web-3", port=port)
+            recorder = recorder_in(tmp_path / "incident")
+            pool = SshPool(settings.inventory.ssh, threaded)
+            conductor = Conductor(settings, recorder, pool)
+            try:
+                assert not await conductor.run_adhoc("true", ["web-1", "web-2", "web-3"])
+            finally:
+                await conductor.shutdown()
+                recorder.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+    results = {e.where.host: e.data for e in recorder.events if e.kind == Kind.COMMAND_RESULT}
+    assert results["web-1"].get("failure") is None and results["web-2"].get("failure") is None
+    assert results["web-3"]["failure"] == FailureClass.UNREACHABLE.value
+    assert attempts == 1
+    assert pool.handshakes_done == 2  # web-1 and web-2: one connection each, used by the command

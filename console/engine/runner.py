@@ -112,6 +112,10 @@ class Runner:
             if self.aborted or self.halted:
                 self._not_started(step, wave, outcomes)
                 continue
+            if not plan.on_jump_host:
+                # Handshakes start now and overlap the intents' write-ahead; no command is
+                # sent before its intent is on disk.
+                await self.pool.dial(wave)
             self.recorder.record(
                 Kind.WAVE_STARTED,
                 step=step,

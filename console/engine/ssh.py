@@ -51,6 +51,12 @@ class Target:
         )
 
 
+def _retrieved(task: asyncio.Task) -> None:
+    """A dial nobody waited for (the host never started) is not an unhandled error."""
+    if not task.cancelled():
+        task.exception()
+
+
 def targets_for(inventory: Inventory, hosts: list[str]) -> list[Target]:
     out = []
     for name in hosts:
@@ -91,6 +97,7 @@ class SshPool:
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
+        self._dialing: dict[str, asyncio.Task] = {}  # connections started ahead of use
         self.handshakes_done = 0
 
     def destination(self, target: Target) -> Destination:
@@ -120,6 +127,13 @@ class SshPool:
             raise relay.failure  # the output could not be journalled: stop, say so
         return result
 
+    async def dial(self, targets: list[Target]) -> None:
+        """Start connecting to `targets` now, in the background, and return at once: the
+        handshakes overlap the journal's write-ahead, and the first command on each host
+        waits for its own attempt (a failure is reported once, to that command). Nothing
+        is sent to a host by this."""
+        await self._io.call(self._dial(targets))
+
     async def stop(self, handles: list[str]) -> None:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
         await self._io.call(self._running.stop(handles))
@@ -134,14 +148,33 @@ class SshPool:
         return await self._io.call(self._accept_host_key(target, fingerprint))
 
     async def close(self) -> None:
-        if self._connections:  # else nothing to close (and no thread)
+        if self._connections or self._dialing:  # else nothing to close (and no thread)
             await self._io.call(self._close())
         await self._io.close()
 
     # -- on the I/O loop ------------------------------------------------------------------
 
+    async def _dial(self, targets: list[Target]) -> None:
+        for target in targets:
+            if target.name not in self._dialing and not self._is_open(target.name):
+                task = asyncio.ensure_future(self._connect(target))
+                task.add_done_callback(_retrieved)
+                self._dialing[target.name] = task
+
+    def _is_open(self, name: str) -> bool:
+        conn = self._connections.get(name)
+        return conn is not None and not conn.is_closed()
+
     async def connection(self, target: Target) -> asyncssh.SSHClientConnection:
-        """The host's open connection, made on first use; raises HostFailure."""
+        """The host's open connection, made on first use (or by `dial`); raises HostFailure."""
+        dialing = self._dialing.pop(target.name, None)
+        if dialing is not None and not dialing.cancelled():
+            conn = await dialing  # its failure is this host's, reported here once
+            if not conn.is_closed():
+                return conn
+        return await self._connect(target)
+
+    async def _connect(self, target: Target) -> asyncssh.SSHClientConnection:
         try:
             dest = self.destination(target)
         except RouteError as exc:
@@ -211,6 +244,9 @@ class SshPool:
             conn.abort()
 
     async def _close(self) -> None:
+        for task in self._dialing.values():
+            task.cancel()
+        self._dialing.clear()
         # Hosts before the jump hosts they are tunnelled through.
         conns = sorted(self._connections.items(), key=lambda kv: isinstance(kv[0], Destination))
         self._connections.clear()
