@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from console.journal.redact import Redactor
-from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
+from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
 from console.model.clock import Clock
 from console.model.events import Actor, Event, Kind, Where
 from console.model.state import IncidentState, fold
@@ -54,11 +54,17 @@ class Recorder:
 
     @classmethod
     def open(
-        cls, directory: Path, clock: Clock, actor: Actor, redactor: Redactor | None = None
+        cls,
+        directory: Path,
+        clock: Clock,
+        actor: Actor,
+        redactor: Redactor | None = None,
+        progress: Progress | None = None,
     ) -> Recorder:
-        """Open (or create) the journal in an incident directory, folding what it holds."""
+        """Open (or create) the journal in an incident directory, folding what it holds;
+        `progress` hears how far the reading is (a long journal takes seconds)."""
         path = directory / JOURNAL_NAME
-        history = read_journal(path).events if path.exists() else []
+        history = read_journal(path, progress).events if path.exists() else []
         return cls(JournalWriter(path), clock, actor, redactor, history)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -107,14 +113,16 @@ class Recorder:
         self._synced = max(self._synced, upto)
 
     def _record(self, kind: str, where: Where, data: dict, sync: bool) -> Event:
-        event = Event(
-            seq=self.state.last_seq + 1,
-            ts=self.clock.now(),
-            mono=round(self.clock.monotonic(), 6),
-            who=self.actor,
-            kind=kind,
-            where=where,
-            data=self.redactor.data(data),
+        event = compact(
+            Event(
+                seq=self.state.last_seq + 1,
+                ts=self.clock.now(),
+                mono=round(self.clock.monotonic(), 6),
+                who=self.actor,
+                kind=kind,
+                where=where,
+                data=self.redactor.data(data),
+            )
         )
         self.writer.append(event, sync=sync)
         self._written += 1

@@ -7,7 +7,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,6 +110,19 @@ def _interned(data: dict) -> None:
         }
 
 
+# Pydantic gives every instance a set of the fields it was given: 728 bytes an event,
+# a third of a parsed command.output's memory. Events are frozen (never updated or
+# copied with changes), so the events given the same fields share one frozenset.
+_FIELD_SETS: dict[frozenset[str], frozenset[str]] = {}
+
+
+def compact(event: Event) -> Event:
+    """`event`, its set of given fields shared with every event given the same ones."""
+    fields = frozenset(event.model_fields_set)
+    object.__setattr__(event, "__pydantic_fields_set__", _FIELD_SETS.setdefault(fields, fields))
+    return event
+
+
 def parse_line(raw: bytes, path: Path, number: int) -> Event:
     try:
         data = json.loads(raw)
@@ -117,59 +130,45 @@ def parse_line(raw: bytes, path: Path, number: int) -> Event:
             _shared(data, "who", Actor)
             _shared(data, "where", Where)
             _interned(data)
-        return Event.model_validate(data)
+        return compact(Event.model_validate(data))
     except (ValueError, ValidationError, TypeError) as exc:
         first = str(exc).splitlines()[0]
         raise JournalError(f"{path}:{number}: not a journal event: {first}") from None
 
 
-def _read_file(path: Path) -> tuple[list[Event], TornLine | None]:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise JournalError(f"{path}: cannot be read: {exc.strerror}") from None
-    events: list[Event] = []
-    torn = None
-    lines = data.split(b"\n")
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            events.append(parse_line(raw, path, number))
-        except JournalError:
-            if number != len(lines):
-                raise
-            torn = TornLine(path, number, len(raw))
-    return events, torn
+Progress = Callable[[int, int], None]  # (bytes read, bytes in all), now and then
+PROGRESS_EVERY = 2000  # lines
 
 
-def read_journal(path: Path) -> JournalRead:
-    """The incident's events in order: the journal merged with its output file by seq."""
-    path = journal_path(path)
-    events, torn = _read_file(path)
-    torn_lines = [torn] if torn else []
-    output = path.with_name(OUTPUT_NAME)
-    if output.is_file():
-        lines, out_torn = _read_file(output)
-        events = list(heapq.merge(events, lines, key=lambda e: e.seq))
-        torn_lines += [out_torn] if out_torn else []
-    return JournalRead(events, torn_lines)
+def read_journal(path: Path, progress: Progress | None = None) -> JournalRead:
+    """The incident's events in order: the journal merged with its output file by seq.
+    Read line by line: the file's bytes are never all in memory beside the events."""
+    stream = JournalStream(path, progress)
+    events = list(stream)
+    return JournalRead(events, stream.torn)
 
 
 class JournalStream:
     """The same events as read_journal, one at a time, never all in memory: for exporting
-    an incident whose output runs to gigabytes. `torn` is complete once iterated."""
+    an incident whose output runs to gigabytes. `torn` is complete once iterated;
+    `progress` hears how far the reading is, every few thousand lines and at the end."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, progress: Progress | None = None):
         self.path = journal_path(path)
         self.torn: list[TornLine] = []
+        self.progress = progress
+        self._done = 0
+        self._total = 0
 
     def __iter__(self) -> Iterator[Event]:
         files = [self.path]
         output = self.path.with_name(OUTPUT_NAME)
         if output.is_file():
             files.append(output)
-        return heapq.merge(*(self._lines(f) for f in files), key=lambda e: e.seq)
+        self._total = sum(_size(f) for f in files)
+        yield from heapq.merge(*(self._lines(f) for f in files), key=lambda e: e.seq)
+        if self.progress is not None:
+            self.progress(self._total, self._total)
 
     def _lines(self, path: Path) -> Iterator[Event]:
         try:
@@ -180,6 +179,9 @@ class JournalStream:
             number = 0
             for raw in handle:
                 number += 1
+                self._done += len(raw)
+                if self.progress is not None and number % PROGRESS_EVERY == 0:
+                    self.progress(min(self._done, self._total), self._total)
                 if not raw.strip():
                     continue
                 try:
@@ -188,6 +190,13 @@ class JournalStream:
                     if raw.endswith(b"\n"):
                         raise
                     self.torn.append(TornLine(path, number, len(raw)))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 class _AppendFile:
