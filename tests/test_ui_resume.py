@@ -199,3 +199,50 @@ def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypat
         await pilot.pause(0.1)
 
     assert snap_compare(app, run_before=dialog, terminal_size=(80, 24))
+
+
+async def test_a_long_journal_loads_behind_a_progress_bar_and_the_console_keeps_answering(
+    tmp_path: Path,
+) -> None:
+    """Resume reads and folds the journal in a thread: meanwhile a progress bar says how far
+    it is and the console answers; then the incident opens where it stopped."""
+    import threading
+
+    from textual.widgets import ProgressBar
+
+    from console.journal.store import PROGRESS_EVERY
+    from console.ui.screens.loading import LoadingScreen
+
+    journal, _star, _notes = half_done(tmp_path / "incidents")
+    engine = build_engine(demo_settings(), tmp_path / "incidents")
+    conductor = engine.open_existing(journal)
+    for n in range(3 * PROGRESS_EVERY):  # long enough to report progress on the way
+        conductor.note(f"note {n}")
+    conductor.recorder.close()
+    gate, seen = threading.Event(), []
+    read = engine.read
+
+    def gated_read(path, progress=None):
+        def report(done: int, total: int) -> None:
+            seen.append((done, total))
+            progress(done, total)
+            if len(seen) == 1:
+                gate.wait(timeout=60)  # hold the load half-way while the test looks
+
+        return read(path, report)
+
+    engine.read = gated_read  # type: ignore[method-assign]
+    app = resumed_app(engine, journal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(seen))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, LoadingScreen)
+        bar = app.screen.query_one(ProgressBar)
+        assert 0 < bar.progress < bar.total
+        await pilot.press("f1")  # the console answers while the journal loads
+        await pilot.pause(0.1)
+        gate.set()
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        assert app.conductor is not None and app.conductor.state.notes[-1][1] == "note 5999"
+    dones = [done for done, _ in seen]
+    assert dones == sorted(dones) and seen[-1][0] == seen[-1][1] > 0

@@ -15,7 +15,10 @@ from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import settings_redactor
 from console.journal.store import (
     JOURNAL_NAME,
+    OUTPUT_NAME,
     JournalError,
+    JournalWriter,
+    Progress,
     parse_line,
     read_journal,
     secure_dir,
@@ -23,7 +26,7 @@ from console.journal.store import (
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
-from console.model.state import fold
+from console.model.state import IncidentState, fold
 from console.model.watch import Recovery
 from console.paths import incidents_dir, locks_dir
 
@@ -42,6 +45,22 @@ class IncidentSummary:
 
 
 TITLE_WIDTH = 80
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A journal read and folded, nothing written to it yet (resume's long first half)."""
+
+    path: Path
+    events: list[Event]
+    state: IncidentState
+    stamp: tuple[int, ...]  # the files' sizes when read: grown since, it is read again
+
+
+def _stamp(journal: Path) -> tuple[int, ...]:
+    return tuple(
+        p.stat().st_size if p.exists() else -1 for p in (journal, journal.with_name(OUTPUT_NAME))
+    )
 
 
 def _incident_events(path: Path) -> list[Event]:
@@ -102,8 +121,10 @@ class Engine:
         self._claims.append(claim)
         return claim
 
-    def _conductor(self, directory: Path, claim: Claim) -> Conductor:
-        recorder = Recorder.open(directory, self.clock, self.actor, self.redactor)
+    def _conductor(
+        self, directory: Path, claim: Claim, recorder: Recorder | None = None
+    ) -> Conductor:
+        recorder = recorder or Recorder.open(directory, self.clock, self.actor, self.redactor)
         conductor = Conductor(self.settings, recorder, self.pool)
         conductor.claim = claim
         self._conductors.append(conductor)
@@ -133,23 +154,46 @@ class Engine:
         """A conductor that appends to an existing incident's journal. The locks of
         `systems` (default: the incident's own, unless it is closed) are taken first:
         nothing is written to a journal another live console drives."""
-        directory = journal.parent if journal.name == JOURNAL_NAME else journal
-        path = directory / JOURNAL_NAME
-        if not path.is_file():
-            raise JournalError(f"{path}: no such journal")
-        state = fold(read_journal(path).events)
-        if systems is None:
-            systems = [] if state.outcome else list(state.systems)
-        claim = self.claim(state.incident_id or directory.name, systems, take_over)
-        return self._conductor(directory, claim)
+        return self._reopen(self.read(journal), systems, take_over)
 
     def resume(self, journal: Path, take_over: str | None = None) -> Conductor:
         """Reopen an incident from its journal, holding its systems' locks again (refused
         while another console holds them); in-flight hosts become unknown."""
-        conductor = self.open_existing(journal, take_over=take_over)
+        return self.resumed(self.read(journal), take_over)
+
+    def read(self, journal: Path, progress: Progress | None = None) -> Loaded:
+        """Read and fold an incident's journal, once; nothing is written and no lock is
+        taken, so the console runs this in a thread (100,000 events take seconds) and
+        `progress` hears how far it is."""
+        directory = journal.parent if journal.name == JOURNAL_NAME else journal
+        path = directory / JOURNAL_NAME
+        if not path.is_file():
+            raise JournalError(f"{path}: no such journal")
+        stamp = _stamp(path)
+        events = read_journal(path, progress).events
+        return Loaded(path, events, fold(events), stamp)
+
+    def resumed(self, loaded: Loaded, take_over: str | None = None) -> Conductor:
+        """Resume's second half, on the caller's loop: the locks taken again, then the
+        journal opened for writing and the resumption recorded."""
+        conductor = self._reopen(loaded, None, take_over)
         conductor.resume()
         conductor.record_locks()
         return conductor
+
+    def _reopen(self, loaded: Loaded, systems: list[str] | None, take_over: str | None):
+        state = loaded.state
+        if systems is None:
+            systems = [] if state.outcome else list(state.systems)
+        directory = loaded.path.parent
+        claim = self.claim(state.incident_id or directory.name, systems, take_over)
+        if _stamp(loaded.path) != loaded.stamp:  # written to before the lock was ours
+            loaded = self.read(loaded.path)
+        writer = JournalWriter(loaded.path)
+        recorder = Recorder(
+            writer, self.clock, self.actor, self.redactor, loaded.events, loaded.state
+        )
+        return self._conductor(directory, claim, recorder)
 
     def incidents(self) -> list[IncidentSummary]:
         """Journals under the root, newest first; unreadable ones are left out."""

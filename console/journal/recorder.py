@@ -37,13 +37,15 @@ class Recorder:
         actor: Actor,
         redactor: Redactor | None = None,
         history: list[Event] | None = None,
+        state: IncidentState | None = None,
     ):
+        """`state`, if given, is `history` folded already (by whoever read it)."""
         self.writer = writer
         self.clock = clock
         self.actor = actor
         self.redactor = redactor or Redactor()
         self.events: list[Event] = list(history or [])
-        self.state: IncidentState = fold(self.events)
+        self.state: IncidentState = state if state is not None else fold(self.events)
         self._listeners: list[Listener] = []
         self._written = self._synced = 0
         self._sync_task: asyncio.Future | None = None

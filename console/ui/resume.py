@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,19 +45,68 @@ def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown
     return found
 
 
+def import_incident_screens() -> None:
+    """The modules of the incident's screens, which `attach` and resuming need."""
+    import console.ui.screens.checklist
+    import console.ui.screens.execution
+    import console.ui.screens.export
+    import console.ui.screens.form
+    import console.ui.screens.picker
+    import console.ui.screens.timeline
+    import console.ui.screens.trigger  # noqa: F401
+
+
 class ResumeActions:
     """Mixed into the app: resume from a journal; verify, then retry, the unknown hosts."""
 
-    def resume_incident(self, path: Path, take_over: str | None = None) -> None:
+    def resume_incident(self, path: Path) -> None:
         """Reopen `path` (in-flight hosts become unknown), holding its systems' locks again:
         refused while another console holds them; a stale lock of another incident is
-        taken over only with a reason."""
+        taken over only with a reason. The journal is read and folded in a thread behind
+        a progress bar (100,000 events take seconds): the console draws and answers keys
+        meanwhile."""
+        from console.ui.screens.loading import LoadingScreen
+
+        loading = LoadingScreen(str(path))
+        self.push_screen(loading)
+        self._read_journal(path, loading)
+
+    @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
+    def _read_journal(self, path: Path, loading) -> None:
+        def progress(done: int, total: int) -> None:
+            self.call_from_thread(loading.advance, done, total)
+
+        # The load makes millions of objects that live as long as the incident: collections
+        # over them would hold the GIL (and so the screen) for seconds. No collection runs
+        # while they are made, and they are parked (frozen) before collections resume.
+        gc.disable()
         try:
-            conductor = self.engine.resume(path, take_over)
+            import_incident_screens()  # here, not on the screen's loop once loaded
+            loaded = self.engine.read(path, progress)
+        except Exception as exc:  # shown, never a silent spinner: the journal is the incident
+            self.call_from_thread(self._not_resumed, path, exc, loading)
+            return
+        finally:
+            gc.freeze()
+            gc.enable()
+        self.call_from_thread(self._take_over, loaded, loading, None)
+
+    def _not_resumed(self, path: Path, exc: Exception, loading) -> None:
+        loading.dismiss()
+        self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
+
+    def _take_over(self, loaded, loading, take_over: str | None) -> None:
+        """The loaded journal's incident, its locks taken again (a stale one only with a
+        reason, asked for here without reading the journal again)."""
+        if loading is not None:
+            loading.dismiss()
+        try:
+            conductor = self.engine.resumed(loaded, take_over)
         except StaleLock as exc:
-            self.offer_lock_takeover(str(exc), lambda why: self.resume_incident(path, why))
+            self.offer_lock_takeover(str(exc), lambda why: self._take_over(loaded, None, why))
             return
         except (ProcedureError, JournalError, OSError, ValueError) as exc:
+            path = loaded.path
             self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
             return
         self.show_resumed(conductor)
