@@ -16,11 +16,20 @@ def tui(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from console.ui.launch import run_demo_tui
+    from concurrent.futures import ThreadPoolExecutor
+
+    from console.demo.fleet import DemoFleet
 
     settings = load(args, demo=True)
     faults = parse_faults(args.inject, settings, demo=True)
-    return run_demo_tui(settings, faults)
+    fleet = DemoFleet(settings, faults)
+    # The demo hosts' sandboxes are built (files, databases, shell scripts) while the
+    # console's screens import: the first frame comes sooner.
+    with ThreadPoolExecutor(1, thread_name_prefix="demo-prepare") as pool:
+        prepared = pool.submit(fleet.prepare)
+        from console.ui.launch import run_demo_tui
+
+        return run_demo_tui(settings, faults, fleet, prepared)
 
 
 def ran_on_demo(journal: Path) -> bool:

@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import asyncssh
@@ -17,6 +18,7 @@ from console.demo.sandbox import build_sandbox, corrupt_backup, write_breach
 from console.model.settings import Settings
 
 DEMO_USER = "responder"
+PREPARE_WORKERS = 8
 SLOW_SECONDS = 3.0
 SIGNALS = {
     "TERM": signal.SIGTERM,
@@ -128,6 +130,17 @@ class DemoFleet:
         self.sandboxes: dict[str, Path] = {}
         self._servers: list[asyncio.AbstractServer] = []
         self._tasks: list[asyncio.Task] = []
+        self._built: list[Path] | None = None
+
+    def prepare(self) -> None:
+        """The slow half of `start`, synchronous and safe in a thread (the console runs it
+        while it imports): every host's sandbox (files, a database, a shell script), built
+        side by side."""
+        hosts = [(s.name, h.name) for s in self.base.inventory.systems for h in s.hosts]
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with ThreadPoolExecutor(PREPARE_WORKERS, thread_name_prefix="demo-sandbox") as pool:
+            built = pool.map(lambda sh: build_sandbox(self.root / "hosts" / sh[1], sh[0]), hosts)
+            self._built = list(built)
 
     def _faults_of(self, host: str) -> set[FaultKind]:
         return {f.kind for f in self.faults if f.host == host}
@@ -141,11 +154,14 @@ class DemoFleet:
         authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
         known_lines = []
         systems = []
+        if self._built is None:
+            await asyncio.to_thread(self.prepare)
+        sandboxes = iter(self._built or [])
         for system in self.base.inventory.systems:
             hosts = []
             for host in system.hosts:
                 faults = self._faults_of(host.name)
-                sandbox = build_sandbox(self.root / "hosts" / host.name, system.name)
+                sandbox = next(sandboxes)
                 if FaultKind.CORRUPT_BACKUP in faults:
                     corrupt_backup(sandbox)
                 if FaultKind.BREACH in faults:

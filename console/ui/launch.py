@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from concurrent.futures import Future
 from pathlib import Path
 
 from console.demo.faults import Fault
@@ -51,9 +52,13 @@ async def _demo(
     faults: list[Fault],
     resume: Path | None = None,
     take_over: str | None = None,
+    fleet: DemoFleet | None = None,
+    prepared: Future | None = None,
 ) -> int:
-    fleet = DemoFleet(settings, faults)
+    fleet = fleet or DemoFleet(settings, faults)
     try:
+        if prepared is not None:
+            await asyncio.wrap_future(prepared)  # its sandboxes, built while this module loaded
         live = await fleet.start()
         return await _serve(live, demo=True, resume=resume, take_over=take_over)
     finally:
@@ -73,9 +78,15 @@ def run_tui(settings: Settings) -> int:
     return _run(_serve(settings, demo=False))
 
 
-def run_demo_tui(settings: Settings, faults: list[Fault]) -> int:
-    """Start the demo fleet in the app's own loop, run the console, stop the fleet."""
-    return _run(_demo(settings, faults))
+def run_demo_tui(
+    settings: Settings,
+    faults: list[Fault],
+    fleet: DemoFleet | None = None,
+    prepared: Future | None = None,
+) -> int:
+    """Start the demo fleet in the app's own loop, run the console, stop the fleet.
+    `fleet` may come with its sandboxes being `prepared` in a thread already."""
+    return _run(_demo(settings, faults, fleet=fleet, prepared=prepared))
 
 
 def run_resume(
