@@ -70,6 +70,7 @@ WORDS = [
 ]
 SYSTEMS = ("web", "api", "worker", "db")
 STEPS = ("halt-delivery", "assess-state", "precheck", "restore", "verify", "smoke-test")
+IN_FLIGHT = 21  # the step it died in, and the hosts whose outcome is unknown
 
 
 def _line(rng: random.Random, n: int) -> str:
@@ -135,11 +136,37 @@ def write_incident(directory: Path, events: int, hosts: int, output_mb: float) -
             if rng.random() < 0.05:
                 r.record(Kind.NOTE_ADDED, text=f"{host}: {_line(rng, n)}")
                 written += 1
-    while written < events:  # the rest: notes, as a commander writes them
+    while written < events - IN_FLIGHT:  # the rest: notes, as a commander writes them
         r.record(Kind.NOTE_ADDED, text=_line(rng, written))
         written += 1
+    # Then the console died mid-step: these hosts' intents have no outcome (unknown).
+    r.record(Kind.STEP_STARTED, step=STEPS[-1], title=STEPS[-1], phase="execution", attempt=2)
+    for host, system in list(names.items())[: IN_FLIGHT - 1]:
+        where = {"system": system, "host": host, "step": STEPS[-1]}
+        r.record(
+            Kind.COMMAND_INTENT, command=f"run {STEPS[-1]}", stage="action", attempt=2, **where
+        )
     r.close()
     return r.path
+
+
+def incident_settings(hosts: int):
+    """The demo configuration with the incident's systems and hosts (for resuming it)."""
+    from console.model.settings import Settings, load_settings
+    from console.paths import demo_config
+
+    data = load_settings(demo_config()).model_dump()
+    strategies = [s["name"] for s in data["strategies"]]
+    data["inventory"]["systems"] = [
+        {
+            "name": system,
+            "hosts": [{"name": f"{system}-{i:03d}"} for i in range(hosts) if i % len(SYSTEMS) == n],
+            "strategies": strategies,
+        }
+        for n, system in enumerate(SYSTEMS)
+    ]
+    data["triggers"]["triggers"] = []
+    return Settings.model_validate(data)
 
 
 def peak_mb() -> float:

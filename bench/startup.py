@@ -14,9 +14,10 @@ reports the median wall clock and CPU (getrusage of the child) of:
                on (accepted, then closed: the console reports it and exits)
                                                                 (target <= 0.35 s)
   demo         `rollback-console demo` in an 80x24 pseudo-terminal, from spawn to the
-               first full frame of the home screen (pyte emulates the terminal; the
-               frame is full when every line that is still there when the screen has
-               settled shows what it will show then)                   (target <= 1.0 s)
+               first full frame of the home screen (pyte emulates the terminal; a frame
+               is full when every line drawn on the settled screen is drawn, and those
+               that no longer change (a clock, a countdown and sparklines do) show what
+               they show then)                                         (target <= 1.0 s)
 
 `--instructions` also counts each command's instructions with valgrind's callgrind
 (independent of other load; the exec and demo ones are left out: they wait on I/O).
@@ -51,7 +52,8 @@ import pyte
 
 BIN = Path(sys.executable).parent
 COLUMNS, LINES = 80, 24
-DEMO_SETTLE = 8.0  # seconds the demo runs; its screen at the end is the "full frame"
+DEMO_SETTLE = 6.0  # seconds the demo runs past its first output; then its screen is "full"
+START_LIMIT = 120.0
 TARGETS = {"version": 0.15, "help": 0.15, "exec": 0.35, "demo": 1.0}
 
 
@@ -150,12 +152,15 @@ def demo_first_frame(console: str, env: dict[str, str], settle: float) -> Sample
     cpu = _children_cpu()
     started = time.perf_counter()
     try:
-        while time.perf_counter() - started < settle:
+        deadline = started + START_LIMIT
+        while time.perf_counter() < deadline:
             ready, _, _ = select.select([fd], [], [], 0.05)
             if ready:
                 with contextlib.suppress(OSError):
                     stream.feed(os.read(fd, 65536))
                     frames.append((time.perf_counter() - started, _screen_lines(screen)))
+                    if len(frames) == 1:  # it runs `settle` seconds past its first output
+                        deadline = time.perf_counter() + settle
     finally:
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
@@ -171,14 +176,20 @@ def demo_first_frame(console: str, env: dict[str, str], settle: float) -> Sample
         os.close(fd)
     cpu = _children_cpu() - cpu
     if not frames:
-        raise RuntimeError("the demo drew nothing")
+        raise RuntimeError("the demo printed nothing")
     final = frames[-1][1]
     late = [f for f in frames if f[0] > frames[-1][0] - 1.0]
     live = {i for _, lines in late for i, line in enumerate(lines) if line != final[i]}
-    wanted = [i for i, line in enumerate(final) if line and i not in live]
-    if len(wanted) < LINES // 2:
-        raise RuntimeError(f"the demo's settled screen has only {len(wanted)} steady lines")
-    first = next(t for t, lines in frames if all(lines[i] == final[i] for i in wanted))
+    drawn = [i for i, line in enumerate(final) if line]
+    steady = [i for i in drawn if i not in live]
+
+    def full(lines: list[str]) -> bool:
+        return all(lines[i] for i in drawn) and all(lines[i] == final[i] for i in steady)
+
+    first = next((t for t, lines in frames if full(lines)), None)
+    if first is None or len(drawn) < LINES // 2:
+        shown = "\n".join(final)
+        raise RuntimeError(f"no full frame ({len(drawn)} lines drawn at the end):\n{shown}")
     return Sample(first, cpu)
 
 

@@ -31,10 +31,13 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
@@ -52,6 +55,7 @@ START, END = "<!-- ui:start -->", "<!-- ui:end -->"
 STEP = "capture-evidence"
 STALL_TARGET_MS, MEMORY_TARGET_MB = 100, 300
 DEADLINE_S = 600
+FLEET_START_S = 900  # a 1,000-host demo fleet makes 1,000 host keys and sandboxes first
 
 
 class StallMonitor:
@@ -64,6 +68,7 @@ class StallMonitor:
         self.worst_gc = 0.0
         self._gc_start = 0.0
         self._task: asyncio.Task | None = None
+        self.stall_stacks: dict[str, int] = {}
         gc.callbacks.append(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict) -> None:
@@ -74,10 +79,28 @@ class StallMonitor:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
+        self._beat = time.perf_counter()
+        self._main = threading.get_ident()
+        threading.Thread(target=self._watch, daemon=True).start()
         while True:
             before = loop.time()
             await asyncio.sleep(self.period)
+            self._beat = time.perf_counter()
             self.worst = max(self.worst, loop.time() - before - self.period)
+
+    def _watch(self) -> None:
+        """A watchdog thread: while the loop is late by more than 50 ms, note where the
+        main thread is (`--stacks` prints the places of the stalls)."""
+        while self._task is not None and not self._task.done():
+            time.sleep(0.01)
+            late = time.perf_counter() - self._beat
+            frame = sys._current_frames().get(self._main)
+            if late > 0.05 and frame is not None:
+                where = " < ".join(
+                    f"{f.name}@{Path(f.filename).name}:{f.lineno}"
+                    for f in reversed(traceback.extract_stack(frame)[-8:])
+                )
+                self.stall_stacks[where] = self.stall_stacks.get(where, 0) + 1
 
     def start(self) -> None:
         self.worst = self.worst_gc = 0.0
@@ -93,9 +116,11 @@ def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def bulk_settings(hosts: int, lines: int) -> Settings:
-    """The demo configuration with one system of `hosts` hosts; the step prints `lines`."""
+def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
+    """The demo configuration with one system of `hosts` hosts; the step prints `lines`,
+    one every `every` seconds if given (a steady trickle), else as fast as it can."""
     data = load_settings(demo_config()).model_dump()
+    data["inventory"]["ssh"]["command_timeout"] = max(300.0, lines * every * 2)
     data["inventory"]["systems"] = [
         {
             "name": "bulk",
@@ -104,7 +129,8 @@ def bulk_settings(hosts: int, lines: int) -> Settings:
         }
     ]
     data["triggers"]["triggers"] = []
-    loop = f"i=0; while [ $i -lt {lines} ]; do echo line $i; i=$((i+1)); done"
+    pause = f" sleep {every:g};" if every else ""
+    loop = f"i=0; while [ $i -lt {lines} ]; do echo line $i of a steady stream;{pause} i=$((i+1)); done"
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == STEP:
@@ -123,9 +149,9 @@ async def until(condition, what: str, timeout: float = DEADLINE_S) -> float:
     return loop.time() - start
 
 
-async def serve_fleet(hosts: int, lines: int) -> None:
+async def serve_fleet(hosts: int, lines: int, every: float = 0.0) -> None:
     """Child process: run the demo fleet, print its live settings, stop at stdin EOF."""
-    async with DemoFleet(bulk_settings(hosts, lines)) as fleet:
+    async with DemoFleet(bulk_settings(hosts, lines, every)) as fleet:
         print(fleet.settings.model_dump_json(), flush=True)
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
@@ -143,7 +169,9 @@ async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
         stdout=subprocess.PIPE,
     )
     try:
-        live = Settings.model_validate_json(await asyncio.wait_for(fleet.stdout.readline(), 120))
+        live = Settings.model_validate_json(
+            await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
+        )
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(
                 live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
@@ -272,6 +300,123 @@ async def timeline(events: int) -> dict:
     return out
 
 
+def rss_mb() -> float:
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+
+
+async def soak(hosts: int, minutes: float, every: float = 1.0) -> dict:
+    """A live incident with steady output for `minutes`: every host prints a line every
+    `every` s. Samples the resident memory and the events held each 10 s; at the end, how
+    much garbage the collector finds once what `gc.freeze()` parked is unparked (memory
+    that freezing kept from being freed)."""
+    lines = int(minutes * 60 / every)
+    fleet = await asyncio.create_subprocess_exec(
+        sys.executable,
+        __file__,
+        "--serve-fleet",
+        "--hosts",
+        str(hosts),
+        "--lines",
+        str(lines),
+        "--every",
+        str(every),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    samples = []
+    try:
+        live = Settings.model_validate_json(
+            await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Engine(
+                live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
+            )
+            app = make_app(live, engine, sample_probes=False)
+            async with app.run_test(headless=True, size=(120, 36)) as pilot:
+                conductor = engine.new_incident("bench: soak")
+                app.attach(conductor)
+                conductor.declare_trigger(TriggerKind.USER_IMPACT, "bench")
+                conductor.select(["bulk"])
+                await pilot.pause()
+                monitor = StallMonitor()
+                monitor.start()
+                started = time.perf_counter()
+                app.start_run(STEP)
+                step = conductor.state.step(STEP)
+                while not step.status.finished:
+                    if time.perf_counter() - started > minutes * 60 * 3 + 120:
+                        raise TimeoutError("the soak step did not finish")
+                    samples.append(
+                        {
+                            "s": round(time.perf_counter() - started),
+                            "rss_mb": rss_mb(),
+                            "events": len(conductor.recorder.events),
+                            "frozen": gc.get_freeze_count(),
+                        }
+                    )
+                    await asyncio.sleep(10)
+                stall = monitor.stop_ms()
+                gc.collect()
+                gc.unfreeze()
+                parked = gc.collect()
+                result = {
+                    "part": "soak",
+                    "hosts": hosts,
+                    "minutes": minutes,
+                    "lines_received": sum(r.lines for r in step.hosts.values()),
+                    "events": len(conductor.recorder.events),
+                    "stall_ms": stall,
+                    "garbage_parked_by_freeze": parked,
+                    "rss_after_unfreeze_mb": rss_mb(),
+                    "samples": samples,
+                    "peak_mb": peak_mb(),
+                }
+            conductor.recorder.close()
+            await engine.close()
+        return result
+    finally:
+        fleet.stdin.close()
+        await asyncio.wait_for(fleet.wait(), 30)
+
+
+async def resume(journal: Path, hosts: int) -> dict:
+    """`rollback-console resume` of a long, realistic journal (bench/journal.py): the
+    worst stall and the peak memory until the incident is open on its checklist."""
+    from journal import incident_settings
+
+    from console.ui.screens.checklist import ChecklistScreen
+
+    settings = incident_settings(hosts)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Engine(settings, Path(tmp) / "incidents", actor=Actor(user="bench"))
+        app = make_app(settings, engine, resume=journal, sample_probes=False, check_reach=False)
+        monitor = StallMonitor()
+        async with app.run_test(headless=True, size=(80, 24)) as pilot:
+            monitor.start()
+            t0 = time.perf_counter()
+            seconds = await until(
+                lambda: isinstance(app.screen, ChecklistScreen) and app.conductor is not None,
+                "the resumed checklist",
+            )
+            await pilot.pause(0.3)
+            stall = monitor.stop_ms()
+            out = {
+                "part": "resume",
+                "events": len(app.conductor.recorder.events),
+                "seconds": round(seconds, 2),
+                "stall_ms": stall,
+                "gc_pause_ms": round(monitor.worst_gc * 1000, 1),
+                "open_s": round(time.perf_counter() - t0, 2),
+                "stall_stacks": sorted(monitor.stall_stacks.items(), key=lambda kv: -kv[1])[:5],
+            }
+            app.conductor.recorder.close()
+        await engine.close()
+    out["peak_mb"] = peak_mb()
+    return out
+
+
 def run_part(args: list[str], parse: bool = True) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, *args], capture_output=True, text=True, timeout=DEADLINE_S
@@ -393,7 +538,10 @@ def record(text: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["fanout", "timeline"])
+    parser.add_argument("--part", choices=["fanout", "timeline", "resume", "soak"])
+    parser.add_argument("--minutes", type=float, default=10.0, help="soak: how long")
+    parser.add_argument("--every", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--journal", type=Path, help="resume: a journal from bench/journal.py")
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--events", type=int, default=100_000)
@@ -412,13 +560,19 @@ def main() -> int:
         write_timeline(args.write_journal, args.events)
         return 0
     if args.serve_fleet:
-        asyncio.run(serve_fleet(args.hosts, args.lines))
+        asyncio.run(serve_fleet(args.hosts, args.lines, args.every))
         return 0
     if args.part == "fanout":
         print(json.dumps(asyncio.run(fanout(args.hosts, args.lines, args.screen))))
         return 0
     if args.part == "timeline":
         print(json.dumps(asyncio.run(timeline(args.events))))
+        return 0
+    if args.part == "soak":
+        print(json.dumps(asyncio.run(soak(args.hosts, args.minutes))))
+        return 0
+    if args.part == "resume":
+        print(json.dumps(asyncio.run(resume(args.journal, args.hosts))))
         return 0
     fans = []
     for _ in range(max(1, args.rounds)):
