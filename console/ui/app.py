@@ -142,7 +142,10 @@ class RollbackApp(ResumeActions, App[int]):
             screen.post_message(JournalChanged(batch))
         if len(batch) >= BUSY_BATCH:
             # A flood of events grows the heap fast and sets off full GC passes that stall
-            # the loop; the events live as long as the incident anyway, so park them.
+            # the loop; the events live as long as the incident anyway, so park them. What
+            # is garbage already is collected first, or it would be parked for good: that
+            # pass scans only what was made since the last freeze, so it is short.
+            gc.collect()
             gc.freeze()
 
     # -- the incident ------------------------------------------------------------
