@@ -41,6 +41,13 @@ def half_done(root: Path) -> tuple[Path, int, list[str]]:
     return conductor.recorder.path, star, [text for _, text in state.notes]
 
 
+def checklist_shown(app: RollbackApp) -> bool:
+    """The checklist is the screen and mounted (its steps have the focus): the journal
+    loads in a thread, so the screen comes some time after the app starts."""
+    focused = app.focused
+    return isinstance(app.screen, ChecklistScreen) and focused is not None and focused.id == "steps"
+
+
 def resumed_app(engine: Engine, journal: Path) -> RollbackApp:
     screen_clock = FixedClock(START + timedelta(minutes=12, seconds=34), tick=timedelta(0))
     return make_app(
@@ -67,7 +74,7 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
         engine = build_engine(fleet.settings, root)
         app = resumed_app(engine, journal)
         async with app.run_test(size=(120, 36)) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await until(pilot, lambda: checklist_shown(app))
             await pilot.pause(0.1)
             conductor = app.conductor
             state = conductor.state
@@ -143,7 +150,7 @@ def test_home_lists_the_open_incident_and_resumes_it(tmp_path: Path) -> None:
             assert table.row_count == 1
             assert "open" in str(table.get_row_at(0)[1])
             await pilot.press("r")
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await until(pilot, lambda: checklist_shown(app))
             assert app.conductor.state.unknown_hosts == [("restore", "web-3")]
             assert "web-3" in banner_text(app)
         await engine.close()
@@ -159,7 +166,7 @@ def test_resume_banner_snapshot(snap_compare, tmp_path: Path, monkeypatch, size:
     app = resumed_app(build_engine(demo_settings(), root), journal)
 
     async def settle(pilot: Pilot) -> None:
-        await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        await until(pilot, lambda: checklist_shown(pilot.app))
         await pilot.pause(0.1)
 
     assert snap_compare(app, run_before=settle, terminal_size=SIZES[size])
@@ -190,7 +197,7 @@ def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypat
     ]
 
     async def dialog(pilot: Pilot) -> None:
-        await until(pilot, lambda: isinstance(pilot.app.screen, ChecklistScreen))
+        await until(pilot, lambda: checklist_shown(pilot.app))
         # The resume toast arrives as a message; it has long gone when R is pressed.
         await until(pilot, lambda: len(pilot.app._notifications) > 0)
         pilot.app.clear_notifications()
@@ -242,7 +249,7 @@ async def test_a_long_journal_loads_behind_a_progress_bar_and_the_console_keeps_
         await pilot.press("f1")  # the console answers while the journal loads
         await pilot.pause(0.1)
         gate.set()
-        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await until(pilot, lambda: checklist_shown(app))
         assert app.conductor is not None and app.conductor.state.notes[-1][1] == "note 5999"
     dones = [done for done, _ in seen]
     assert dones == sorted(dones) and seen[-1][0] == seen[-1][1] > 0
