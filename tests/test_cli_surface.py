@@ -19,7 +19,7 @@ from console.journal.export import EXPORTERS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
 # ... and resume, which is refused (3) while another console holds the incident's systems.
-WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible", "resume")
+WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible", "resume", "undo")
 
 
 def loaded_after(*argv: str) -> list[str]:

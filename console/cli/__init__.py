@@ -14,6 +14,7 @@ HANDLERS = {
     None: "console_app:tui",
     "demo": "console_app:demo",
     "resume": "console_app:resume",
+    "undo": "undo:undo",
     "follow": "console_app:follow",
     "serve": "serve:serve",
     "run": "runs:run",

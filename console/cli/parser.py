@@ -175,6 +175,26 @@ def build_parser() -> Parser:
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
     _take_over(resume)
 
+    undo = command(
+        "undo",
+        "run a strategy step's undo on the hosts it touched",
+        "Run the undo of the strategy that STEP ran, on the hosts it touched (or --hosts),"
+        " journalled in that incident under its systems' locks: the way back when the"
+        " rollback itself was the wrong move. --dry-run shows each host's command first.",
+        f"{PROG} undo JOURNAL restore --dry-run",
+        f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
+        codes=True,
+    )
+    _journal_arg(undo)
+    undo.add_argument("step", metavar="STEP", help="the strategy step's id, e.g. restore")
+    undo.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
+    undo.add_argument("--yes", action="store_true", help="confirm: the undo changes hosts")
+    undo.add_argument(
+        "--dry-run", action="store_true", help="print each host's undo command; connect to nothing"
+    )
+    undo.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+    _take_over(undo)
+
     follow = command(
         "follow",
         "a read-only live view for a second responder",

@@ -13,7 +13,7 @@ from console.journal.redact import MASK
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
-from console.model.state import IncidentState
+from console.model.state import HostStatus, IncidentState
 from console.model.strategies import RunsOn, Strategy, StrategyKind
 from console.model.templates import (
     ParameterError,
@@ -199,4 +199,44 @@ def plan_step(
         between_waves=between_waves,
         on_jump_host=here,
     )
+    return Planned(lambda t: rendered[t.name], targets, run, strategy)
+
+
+def plan_undo(
+    settings: Settings,
+    state: IncidentState,
+    step: Step,
+    only_hosts: list[str] | None,
+    secrets: Secrets,
+) -> Planned:
+    """The strategy's undo for the hosts a strategy step touched (or those of them named),
+    rendered for each before anything is sent."""
+    name = step.strategy or state.strategy
+    if step.kind is not StepKind.STRATEGY or not name:
+        raise ProcedureError(f"step {step.title!r} ran no strategy to undo")
+    strategy = settings.strategy(name)
+    if not strategy.commands.undo:
+        raise ProcedureError(f"strategy {name!r} has no undo")
+    runs = state.step(step.id).hosts
+    unknown = sorted(set(only_hosts or ()) - set(runs))
+    if unknown:
+        raise ProcedureError(
+            f"step {step.title!r} did not run on {unknown[0]!r}"
+            f" (it ran on: {', '.join(runs) or 'no host'})"
+        )
+    skip = (HostStatus.PENDING, HostStatus.NOT_STARTED)
+    ran = [
+        h for h, r in runs.items() if r.status not in skip and (not only_hosts or h in only_hosts)
+    ]
+    if not ran:
+        raise ProcedureError(f"step {step.title!r} touched no host to undo")
+    params = strategy_params(state, name, strategy, secrets)
+    targets = targets_for(settings.inventory, ran)
+    here = strategy.runs_on is RunsOn.JUMP_HOST
+    undo = strategy.commands.undo
+    rendered = {
+        t.name: [[("undo", host_command(state, undo, t, params, secrets.redact, here))]]
+        for t in targets
+    }
+    run = RunPlan(timeout=strategy.timeout, on_jump_host=here)
     return Planned(lambda t: rendered[t.name], targets, run, strategy)

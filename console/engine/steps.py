@@ -10,15 +10,13 @@ import contextlib
 import re
 from typing import TYPE_CHECKING
 
-from console.engine.errors import ProcedureError
 from console.engine.integrity import IntegrityWatch, Summary
-from console.engine.plan import Planned, Secrets, host_command, strategy_params
-from console.engine.runner import BetweenWaves, HostOutcome, RunPlan
-from console.engine.ssh import targets_for
+from console.engine.plan import Planned, Secrets, plan_undo
+from console.engine.runner import BetweenWaves, HostOutcome
 from console.model.events import Event, Kind
 from console.model.procedure import Step, StepRecord
 from console.model.state import FailureClass, HostStatus, StepStatus
-from console.model.strategies import RunsOn, Strategy
+from console.model.strategies import Strategy
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
@@ -176,29 +174,11 @@ class StepActions:
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched."""
         step = self.step(step_id)
+        planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets)
         name = step.strategy or self.state.strategy
-        if step.kind.value != "strategy" or not name:
-            raise ProcedureError(f"step {step.title!r} ran no strategy to undo")
         strategy = self.settings.strategy(name)
-        if not strategy.commands.undo:
-            raise ProcedureError(f"strategy {name!r} has no undo")
-        skip = (HostStatus.PENDING, HostStatus.NOT_STARTED)
-        ran = [
-            h
-            for h, r in self.state.step(step_id).hosts.items()
-            if r.status not in skip and (not only_hosts or h in only_hosts)
-        ]
-        if not ran:
-            raise ProcedureError(f"step {step.title!r} touched no host to undo")
+        ran = [t.name for t in planned.targets]
         undo_id = f"{step_id}.undo"
-        params = strategy_params(self.state, name, strategy, self.secrets)
-        targets = targets_for(self.settings.inventory, ran)
-        undo, redact = strategy.commands.undo, self.secrets.redact
-        here = strategy.runs_on is RunsOn.JUMP_HOST
-        rendered = {
-            t.name: [("undo", host_command(self.state, undo, t, params, redact, here))]
-            for t in targets
-        }
         data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
         attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)
         self.recorder.record(
@@ -217,10 +197,10 @@ class StepActions:
         with watch:
             outcomes = await self.runner.run(
                 undo_id,
-                targets,
-                lambda t: rendered[t.name],
+                planned.targets,
+                lambda t: [c for group in planned.groups_for(t) for c in group],
                 attempt=attempt,
-                plan=RunPlan(timeout=strategy.timeout, on_jump_host=here),
+                plan=planned.run,
             )
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)

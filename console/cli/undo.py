@@ -1,0 +1,90 @@
+"""`undo JOURNAL STEP`: run the strategy's undo on the hosts a strategy step touched,
+journalled in that incident, under its systems' locks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from console.cli.common import existing_journal, load, split
+from console.cli.console_app import ran_on_demo
+from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+
+
+def undo(args: argparse.Namespace) -> int:
+    from console.engine.plan import Secrets, plan_undo
+    from console.journal.redact import settings_redactor
+    from console.journal.store import read_journal
+    from console.model.state import fold
+
+    path = existing_journal(args.journal)
+    demo = args.demo or ran_on_demo(path)
+    settings = load(args, demo=demo)
+    if args.step not in {s.id for s in settings.procedure.steps}:
+        raise UsageError(f"STEP {args.step!r}: no such step in the procedure")
+    state = fold(read_journal(path).events)
+    step = settings.procedure.step(args.step)
+    hosts = split(args.hosts) or None
+    # Checked and rendered before anything is claimed, recorded or sent.
+    planned = plan_undo(settings, state, step, hosts, Secrets(settings_redactor(settings).text))
+    if args.dry_run:
+        return _dry_run(settings, planned, step.title)
+    if not args.yes:
+        raise UsageError("undo changes hosts: add --yes (see the commands first with --dry-run)")
+    return asyncio.run(_undo(settings, path, args, demo))
+
+
+def _dry_run(settings, planned, title: str) -> int:
+    """Where each host goes and the undo as it would get it; nothing is connected."""
+    from console.engine.routes import routes
+    from console.journal.redact import MASKED_NOTE
+    from console.model.visible import visible
+
+    print(f"# dry run: nothing is sent. The undo of {title!r} on each host it touched")
+    found = routes(settings.inventory, [t.name for t in planned.targets])
+    for route in found:
+        print(route.line())
+    for target in planned.targets:
+        for group in planned.groups_for(target):
+            for stage, command in group:
+                print(f"\n### {target.name} {stage}\n{visible(command.shown.strip())}")
+                if command.masked:
+                    print(f"# {MASKED_NOTE}")
+    for route in found:
+        if route.error:
+            print(f"error: {route.host}: {route.error}", file=sys.stderr)
+    return EXIT_USAGE if any(r.error for r in found) else EXIT_OK
+
+
+async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
+    from console.engine.session import Engine
+    from console.headless import reachable
+    from console.journal.describe import console_line
+    from console.journal.store import read_journal
+    from console.model.state import fold
+
+    hosts = split(args.hosts) or None
+    async with reachable(settings, [], demo) as settings:
+        engine = Engine.build(settings, demo=demo)
+        try:
+            state = fold(read_journal(path).events)
+            # A closed incident holds no locks: its systems are claimed again for the undo.
+            conductor = engine.open_existing(path, list(state.systems), args.take_over_lock)
+            if state.outcome:
+                print(f"# the incident was closed ({state.outcome}); the undo is recorded after")
+            conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
+            try:
+                conductor.record_locks()
+                ok = await conductor.undo(args.step, hosts)
+                undone = conductor.state.step(f"{args.step}.undo").hosts
+            finally:
+                await conductor.shutdown()
+                conductor.release_locks()
+                conductor.recorder.close()
+        finally:
+            await engine.close()
+    verdict = f"undone on {', '.join(undone)}" if ok else "undo FAILED"
+    print(f"{args.step}: {verdict}; journal {path}", flush=True)
+    return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,125 @@
+"""`undo JOURNAL STEP` on a real sshd fleet: the way back from a rollback that was the
+wrong move, seen first with --dry-run, confirmed with --yes, journalled in the incident."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import HOSTS, Fleet, write_fleet
+from tests.fleet_settings import chown_tree
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "pin-release",
+            "kind": "custom",
+            "description": "Pin the previous release, keeping the replaced one for undo",
+            "commands": {
+                "precheck": "test -f version",
+                "action": "cp version version.replaced && echo 2.4.1 > version",
+                "verify": "grep -qx 2.4.1 version",
+                "undo": "mv version.replaced version",
+            },
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {
+            "phase": "immediate",
+            "steps": [{"id": "look", "title": "Look", "kind": "command", "command": "true"}],
+        },
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["pin-release"], probes=[])
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "version").write_text("2.5.0\n")
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def rolled_back(fleet: Fleet) -> Path:
+    result = fleet.cli(
+        "run", "--systems", "app", "--strategy", "pin-release", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(fleet.state / "incident"),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
+    return fleet.state / "incident" / "journal.jsonl"
+
+
+def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
+    journal = rolled_back(fleet)
+    recorded = journal.read_bytes()
+
+    seen = fleet.cli("undo", str(journal), "restore", "--dry-run")
+    assert seen.returncode == 0, seen.stderr
+    assert "nothing is sent" in seen.stdout
+    for host in HOSTS:
+        assert f"### {host} undo" in seen.stdout
+    assert "mv version.replaced version" in seen.stdout
+    assert journal.read_bytes() == recorded  # a dry run records nothing
+
+    unconfirmed = fleet.cli("undo", str(journal), "restore")
+    assert unconfirmed.returncode == 2
+    assert unconfirmed.stderr.strip().splitlines() == [
+        "undo changes hosts: add --yes (see the commands first with --dry-run)"
+    ]
+    assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
+
+    undone = fleet.cli("undo", str(journal), "restore", "--hosts", "app-2", "--yes")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "restore: undone on app-2; journal" in undone.stdout
+    assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.5.0\n"}
+
+    events = read_journal(journal).events
+    after_close = events[[e.kind for e in events].index(Kind.INCIDENT_CLOSED) + 1 :]
+    kinds = [e.kind for e in after_close]
+    assert kinds[0] == Kind.LOCK_ACQUIRED and kinds[-1] == Kind.LOCK_RELEASED
+    started = next(e for e in after_close if e.kind == Kind.STEP_STARTED)
+    assert (started.where.step, started.data["hosts"], started.data["undo_of"]) == (
+        "restore.undo",
+        ["app-2"],
+        "restore",
+    )
+    completed = next(e for e in after_close if e.kind == Kind.STEP_COMPLETED)
+    assert completed.data["status"] == "done"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nosuch",), "STEP 'nosuch': no such step in the procedure"),
+        (("look",), "error: step 'Look' ran no strategy to undo"),
+        (("restore", "--hosts", "app-9"), "error: step 'Restore the release' did not run on"),
+    ],
+)
+def test_an_undo_that_cannot_run_is_one_line_and_changes_nothing(fleet, args, message):
+    journal = rolled_back(fleet)
+    recorded = journal.read_bytes()
+    result = fleet.cli("undo", str(journal), *args, "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(message), result.stderr
+    assert journal.read_bytes() == recorded
+    assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
