@@ -55,13 +55,13 @@ def test_headless_rollback_then_export(tmp_path):
     text = doc.read_text()
     for section in (
         "## Trigger event details",
-        "## Timeline of actions",
+        "## Timeline",
         "## Systems affected",
         "## Resolution steps",
         "## Lessons learned",
     ):
         assert section in text
-    assert "checkout 500s" in text and "| web | web-2 | ✔ succeeded |" in text
+    assert "checkout 500s" in text and "| web-2 | ✔ succeeded |" in text
 
 
 def test_a_failing_host_makes_the_run_exit_1(tmp_path):

@@ -56,7 +56,7 @@ async def test_trigger_fires_rollback_runs_probe_recovers_and_recovery_is_export
     assert recovery.started == firing.fired_at
     assert recovery.rto_minutes == 15 and recovery.verdict == "within RTO"
     document = render_markdown(conductor.recorder.events)
-    section = document.split("## Recovery time", 1)[1].split("\n## ", 1)[0]
+    section = document.split("## Milestones", 1)[1].split("\n## ", 1)[0]
     assert "| web |" in section and "| 15 min | within RTO |" in section
     assert "web/error-rate = 0.31 bad, threshold 0.05" in document
 

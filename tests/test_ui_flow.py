@@ -27,6 +27,56 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
+# The post-rollback form, field after field as on screen; the action item's row is
+# action, type (left at prevent), owner, priority, due, ticket.
+FORM = [
+    "web 2.4.1 broke checkout",
+    "SEV2",
+    "1 in 3 checkouts",
+    "2026-03-14 09:20",
+    "2026-03-14T09:45:00Z",
+    "lost orders for 25 minutes",
+    "a null price in the cart",
+    "fix and add a test",
+    "Test a null price in the cart",
+    "tab",
+    "alice",
+    "P1",
+    "2026-03-20",
+    "OPS-7",
+    "canary first",
+    "the trigger fired at once",
+    "the canary skipped checkout",
+    "a quiet hour",
+    "2026-03-20 10:00",
+    "bob",
+]
+ANSWERS = {
+    FormField.REASON.value: "web 2.4.1 broke checkout",
+    FormField.SEVERITY.value: "SEV2",
+    FormField.IMPACT_USERS.value: "1 in 3 checkouts",
+    FormField.IMPACT_START.value: "2026-03-14 09:20",
+    FormField.IMPACT_END.value: "2026-03-14 09:45",
+    FormField.BUSINESS_IMPACT.value: "lost orders for 25 minutes",
+    FormField.ROOT_CAUSE.value: "a null price in the cart",
+    FormField.REMEDIATION.value: "fix and add a test",
+    FormField.ACTION_ITEMS.value: [
+        {
+            "action": "Test a null price in the cart",
+            "type": "prevent",
+            "owner": "alice",
+            "priority": "P1",
+            "due": "2026-03-20",
+            "ticket": "OPS-7",
+        }
+    ],
+    FormField.PROCEDURE_UPDATES.value: "canary first",
+    FormField.WENT_WELL.value: "the trigger fired at once",
+    FormField.WENT_WRONG.value: "the canary skipped checkout",
+    FormField.GOT_LUCKY.value: "a quiet hour",
+    FormField.RETRY_SCHEDULE.value: "2026-03-20 10:00",
+    FormField.RETRY_OWNER.value: "bob",
+}
 
 
 async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
@@ -69,15 +119,10 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
             await pilot.pause(0.1)
             await pilot.press("enter")  # the first form step opens the form
             await until(pilot, lambda: isinstance(app.screen, FormScreen))
-            answers = {
-                FormField.REASON: "web 2.4.1 broke checkout",
-                FormField.ROOT_CAUSE: "a null price in the cart",
-                FormField.REMEDIATION: "fix and add a test",
-                FormField.PROCEDURE_UPDATES: "canary first",
-                FormField.RETRY_SCHEDULE: "2026-03-20",
-                FormField.LESSONS: "watch the error rate",
-            }
-            for text in answers.values():
+            for text in FORM:  # Tab and Enter both move on; Tab passes the item's type
+                if text == "tab":
+                    await pilot.press("tab")
+                    continue
                 await type_text(pilot, text)
                 await pilot.press("enter")
             await pilot.press("ctrl+s")
@@ -103,17 +148,21 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
     assert {e.where.host for e in restore} == {"web-1", "web-2", "web-3"}
     assert not any(e.data.get("failure") for e in restore)
     fields = {e.data["field"]: e.data["value"] for e in events if e.kind == Kind.FIELD_SET}
-    assert fields == {f.value: v for f, v in answers.items()}
+    assert fields == ANSWERS
     export = next(e for e in events if e.kind == Kind.EXPORT_WRITTEN)
     document = Path(export.data["path"]).read_text()
     assert stat.S_IMODE(Path(export.data["path"]).stat().st_mode) == 0o600
     for section in (
         "## Trigger event details",
-        "## Timeline of actions",
+        "## Timeline",
         "## Systems affected",
         "## Resolution steps",
         "## Lessons learned",
     ):
         assert section in document
-    assert "watch the error rate" in document
+    assert (
+        "| Test a null price in the cart | prevent | alice | P1 | 2026-03-20 | OPS-7 |" in document
+    )
+    assert "a quiet hour" in document.split("### Where we got lucky")[1]
+    assert "2026-03-20 10:00 UTC · owner: bob" in document
     assert "User impact assessment" in document

@@ -84,7 +84,7 @@ async def _command_preview(pilot: Pilot) -> None:
 
 async def _form_error(pilot: Pilot) -> None:
     await _open(pilot, "form")
-    await pilot.press("tab", "tab", "tab", "tab")
+    await pilot.press("tab", "tab", "tab")  # impact start
     await type_text(pilot, "next friday")
     await pilot.press("ctrl+s")
     await pilot.pause(0.1)

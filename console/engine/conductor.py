@@ -20,6 +20,7 @@ from console.engine.watcher import Watcher
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
+from console.model.review import FieldError, FieldValue, check_field, filled_in
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.templates import RenderedCommand
@@ -189,15 +190,21 @@ class Conductor(StepActions, IncidentLocking):
     def star(self, seq: int, starred: bool = True) -> None:
         self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred)
 
-    def set_field(self, field: FormField, value: str, step_id: str | None = None) -> None:
-        self.recorder.record(Kind.FIELD_SET, step=step_id, field=field.value, value=value.strip())
+    def set_field(self, field: FormField, value: FieldValue, step_id: str | None = None) -> None:
+        """Journal a post-rollback field, checked as the form and `run --form` check it
+        (a date-time normalised, action items as rows)."""
+        try:
+            checked = check_field(field, value)
+        except FieldError as exc:
+            raise ProcedureError(f"{field.title}: {exc}") from None
+        self.recorder.record(Kind.FIELD_SET, step=step_id, field=field.value, value=checked)
 
-    def complete_form(self, step_id: str, values: dict[FormField, str]) -> None:
+    def complete_form(self, step_id: str, values: dict[FormField, FieldValue]) -> None:
         step = self.step(step_id)
         for field in step.fields:
             if field in values:
                 self.set_field(field, values[field], step_id)
-        filled = sum(1 for f in step.fields if self.state.fields.get(f.value))
+        filled = sum(1 for f in step.fields if filled_in(self.state, f))
         self.recorder.record(
             Kind.STEP_COMPLETED,
             step=step_id,

@@ -28,14 +28,14 @@ if TYPE_CHECKING:
 PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
 
 
-class _Collector:
+class Collector:
     """Every stdout line of one step, per host, while it runs."""
 
     def __init__(self, recorder: Recorder, step: str):
         self.recorder, self.step = recorder, step
         self.lines: dict[str, list[str]] = {}
 
-    def __enter__(self) -> _Collector:
+    def __enter__(self) -> Collector:
         self._stop = self.recorder.subscribe(self._on)
         return self
 
@@ -47,6 +47,28 @@ class _Collector:
             return
         if event.where.step == self.step and event.where.host:
             self.lines.setdefault(event.where.host, []).extend(event.data.get("lines", []))
+
+
+def record_assessment(
+    recorder: Recorder,
+    step: str,
+    outcomes: dict[str, HostOutcome],
+    lines: dict[str, list[str]],
+    stage: str = "before",
+) -> None:
+    """Journal the `key=value` lines each host printed as an assessment: `before` the
+    rollback (the assessment step), or `after` it (read again once stability is verified)."""
+    done = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
+    hosts: dict[str, dict[str, str]] = {}
+    keys: list[str] = []
+    for host in done:
+        pairs = [m.groups() for m in map(PAIR.match, lines.get(host, [])) if m]
+        hosts[host] = {k: v.strip() for k, v in pairs}
+        keys += [k for k, _ in pairs if k not in keys]
+    failed = sorted(set(outcomes) - set(done))
+    recorder.record(
+        Kind.ASSESSMENT_RECORDED, step=step, hosts=hosts, keys=keys, failed=failed, stage=stage
+    )
 
 
 class StepActions:
@@ -67,7 +89,7 @@ class StepActions:
             if strategy and strategy.data_touching
             else contextlib.nullcontext()
         )
-        with watch, _Collector(self.recorder, step.id) as collected:
+        with watch, Collector(self.recorder, step.id) as collected:
             outcomes = await self._run_groups(step, planned, attempt)
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
@@ -140,15 +162,7 @@ class StepActions:
                 command=step.command,
             )
             return
-        hosts: dict[str, dict[str, str]] = {}
-        keys: list[str] = []
-        for host in done:
-            pairs = [m.groups() for m in map(PAIR.match, lines.get(host, [])) if m]
-            hosts[host] = {k: v.strip() for k, v in pairs}
-            keys += [k for k, _ in pairs if k not in keys]
-        self.recorder.record(
-            Kind.ASSESSMENT_RECORDED, step=step.id, hosts=hosts, keys=keys, failed=failed
-        )
+        record_assessment(self.recorder, step.id, outcomes, lines)
 
     # -- undo ---------------------------------------------------------------------
 

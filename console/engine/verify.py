@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from console.engine.probe_report import threshold_text
+from console.engine.reassess import reassess
 from console.engine.watcher import Firing, Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.events import Event, Kind
@@ -148,14 +149,16 @@ async def run_probe_step(conductor, step: Step) -> bool:
     window = step.soak or settings.triggers.soak
     progress = await soak(conductor.watcher, recorder, window, systems, step.id)
     ok = progress.status is SoakStatus.PASSED
+    after = ""
     if ok:
         record_recovery(recorder, settings, systems)
+        after = await reassess(conductor, step)
     recorder.record(
         Kind.STEP_COMPLETED,
         step=step.id,
         status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
         summary=(
-            f"stable for {progress.needed} sample(s) in a row"
+            f"stable for {progress.needed} sample(s) in a row" + (f"; {after}" if after else "")
             if ok
             else f"not stable after {progress.rounds} round(s): {progress.detail}"
         ),

@@ -38,6 +38,15 @@ def duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
+def field_title(name: object) -> str:
+    """`root cause`, `retry at (UTC)`: a form field as words in a sentence."""
+    try:
+        title = FormField(str(name)).title
+    except ValueError:
+        return str(name)  # a field from a newer version
+    return title[0].lower() + title[1:]
+
+
 def _trigger(e: Event) -> str:
     d = e.data
     return f"declared the trigger: {d.get('label')}" + (
@@ -183,7 +192,7 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         f"took over the stale lock of incident {e.data.get('previous', {}).get('incident')}: {e.data.get('reason')}"
     ),
     Kind.LOCK_RELEASED: lambda e: f"released the locks on {', '.join(e.data.get('systems', []))}",
-    Kind.FIELD_SET: lambda e: f"documented {FormField(e.data['field']).title.lower()}",
+    Kind.FIELD_SET: lambda e: f"documented {field_title(e.data.get('field'))}",
     Kind.NOTE_ADDED: lambda e: (
         f"annotated event #{e.data['about']}: {e.data.get('text', '')}"
         if e.data.get("about") is not None

@@ -10,6 +10,7 @@ from console.model.base import Strict
 from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
 from console.model.probes import Soak
 from console.model.problems import did_you_mean, located_error
+from console.model.review import FormField
 from console.model.templates import IMPLICIT_VALUES, template_problems
 
 
@@ -37,21 +38,6 @@ class StepKind(StrEnum):
     PROBE = "probe"
     NOTIFY = "notify"
     FORM = "form"
-
-
-class FormField(StrEnum):
-    """The document fields that post-rollback steps fill in."""
-
-    REASON = "reason"
-    ROOT_CAUSE = "root_cause"
-    REMEDIATION = "remediation"
-    PROCEDURE_UPDATES = "procedure_updates"
-    RETRY_SCHEDULE = "retry_schedule"
-    LESSONS = "lessons"
-
-    @property
-    def title(self) -> str:
-        return self.value.replace("_", " ").capitalize()
 
 
 class StepRecord(StrEnum):

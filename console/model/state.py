@@ -78,6 +78,7 @@ class IncidentState:
     params: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
+    action_items: list[dict] = field(default_factory=list)  # the review's rows, as last saved
     notes: list[tuple[int, str]] = field(default_factory=list)
     stars: set[int] = field(default_factory=set)
     annotations: dict[int, list[str]] = field(default_factory=dict)  # seq → its notes
@@ -170,6 +171,8 @@ def _opened(s: IncidentState, e: Event) -> None:
 
 def _resumed(s: IncidentState, e: Event) -> None:
     s.settle()
+    if e.data.get("amendments_only"):
+        return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None
     s.outcome = None
 
@@ -297,7 +300,11 @@ def _aborted(s: IncidentState, e: Event) -> None:
 
 
 def _field(s: IncidentState, e: Event) -> None:
-    s.fields[e.data["field"]] = e.data.get("value", "")
+    value = e.data.get("value", "")
+    if isinstance(value, list):  # action items: the whole table, as last saved
+        s.action_items = [dict(row) for row in value if isinstance(row, dict)]
+    else:
+        s.fields[e.data["field"]] = str(value)
 
 
 def _note(s: IncidentState, e: Event) -> None:

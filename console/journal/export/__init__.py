@@ -14,6 +14,6 @@ Exporter = Callable[[list[Event], bool], str]
 
 EXPORTERS: dict[str, Exporter] = {
     "markdown": lambda events, starred: visible(render_markdown(events, starred_only=starred)),
-    "json": lambda events, _starred_only: json_visible(render_json(events)),
+    "json": lambda events, starred: json_visible(render_json(events, starred)),
     "node": lambda events, starred: visible(render_node(events, starred_only=starred)),
 }

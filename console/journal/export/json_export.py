@@ -1,37 +1,14 @@
-"""The complete event stream plus the derived state, as one deterministic JSON document."""
+"""The rollback document as JSON: the same facts as the Markdown, each host's outcome, and
+every event, under a `schema_version` (docs/export.schema.json is its JSON Schema)."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, is_dataclass
-from datetime import datetime
-from enum import Enum
-from typing import Any
 
+from console.journal.export.document import build_document, settled
+from console.journal.export.facts import Export
 from console.model.events import SCHEMA_VERSION, Event
 from console.model.state import HostStatus, IncidentState
-
-EXPORT_SCHEMA = "rollback-console/export"
-EXPORT_VERSION = 1
-
-
-def _plain(value: Any) -> Any:
-    """Dataclasses, enums, datetimes and sets as JSON values, in a stable order."""
-    if is_dataclass(value):
-        return _plain(asdict(value))
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, set | frozenset):
-        return sorted(_plain(v) for v in value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def host_summary(state: IncidentState) -> dict[str, dict]:
@@ -53,36 +30,27 @@ def host_summary(state: IncidentState) -> dict[str, dict]:
     return out
 
 
-def write_json(events: Iterable[Event], out: Callable[[str], object], settled: bool = True) -> None:
-    """Write the document to `out` piece by piece, folding as the events go by: the same
-    bytes as `json.dumps(document, indent=2, sort_keys=True)`, with one event in memory at
-    a time (an incident with gigabytes of output exports in constant memory). Keys are
-    sorted, so the events come before the state they fold into."""
-    dump = functools.partial(json.dumps, indent=2, sort_keys=True, ensure_ascii=False)
-    state = IncidentState()
-    out('{\n  "event_schema_version": ' + dump(SCHEMA_VERSION) + ',\n  "events": [')
-    first = True
-    for event in events:
-        state.apply(event)
-        text = dump(json.loads(event.model_dump_json()))
-        out(("\n    " if first else ",\n    ") + text.replace("\n", "\n    "))
-        first = False
-    out("]" if first else "\n  ]")
-    if settled and state.outcome is None:
-        state.settle()
-    rest = {
-        "hosts": host_summary(state),
-        "incident": state.incident_id,
-        "schema": EXPORT_SCHEMA,
-        "state": _plain(state),
-        "version": EXPORT_VERSION,
+def build_export(events: list[Event], starred_only: bool = False) -> Export:
+    state = settled(events)
+    return Export(
+        event_schema_version=SCHEMA_VERSION,
+        incident=state.incident_id,
+        document=build_document(events, starred_only),
+        hosts=host_summary(state),
+        events=events,
+    )
+
+
+def render_json(events: list[Event], starred_only: bool = False) -> str:
+    document = build_export(events, starred_only).model_dump(mode="json", by_alias=True)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def export_schema() -> dict:
+    """The JSON Schema of `export --format json`, as published in docs/export.schema.json."""
+    schema = Export.model_json_schema(by_alias=True, mode="serialization")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rollback-console export --format json",
+        **schema,
     }
-    for key, value in rest.items():
-        out(f",\n  {dump(key)}: " + dump(value).replace("\n", "\n  "))
-    out("\n}\n")
-
-
-def render_json(events: list[Event], settled: bool = True) -> str:
-    chunks: list[str] = []
-    write_json(events, chunks.append, settled)
-    return "".join(chunks)

@@ -1,180 +1,250 @@
-"""The rollback document as GitHub-flavoured Markdown, deterministic for a journal."""
+"""The rollback document as GitHub-flavoured Markdown, rendered from its facts: the same
+journal always gives the same bytes. The sections, in order, with these exact headings."""
 
 from __future__ import annotations
 
-from console.journal.describe import TIMELINE_KINDS, cell, describe, utc, where
-from console.model.events import Event, Kind
-from console.model.procedure import FormField
-from console.model.state import IncidentState, StepStatus, fold
+from collections.abc import Callable
+from datetime import datetime
+
+from console.journal.describe import cell, duration, utc
+from console.journal.export.document import build_document, settled
+from console.journal.export.facts import Change, Document, IntegrityCheck, Snapshot
+from console.journal.export.markdown_record import (
+    action_items,
+    appendix,
+    change_history,
+    failures,
+    lessons,
+    notifications,
+    resolution,
+    text_section,
+    timeline,
+)
+from console.model.events import Event
+from console.model.state import HostStatus
+
+NOT_RECORDED = "not recorded"
+SHOWN_HOSTS = 8
 
 
-def render_markdown(events: list[Event], starred_only: bool = False) -> str:
-    state = fold(events).settle() if not _closed(events) else fold(events)
-    out: list[str] = []
-    title = state.title or "Rollback"
-    out.append(f"# Rollback document: {title}")
-    out.append("")
-    if state.drill:
+def render_markdown(events: list[Event], starred_only: bool = False, history: bool = True) -> str:
+    """The document; `history=False` leaves the change history and the appendix to a
+    container that keeps its own (the node format)."""
+    doc = build_document(events, starred_only)
+    out = [f"# Rollback document: {doc.title}", ""]
+    if doc.summary.drill:
         out += ["> **DRILL** — this incident was a rollback drill, not a production incident.", ""]
-    out += _summary(state)
-    out += _trigger(state)
-    out += _timeline(events, state, starred_only)
-    out += _systems(state)
-    out += _recovery(state)
-    out += _resolution(events, state)
-    out += _field_section("Root cause", state, FormField.ROOT_CAUSE)
-    out += _field_section("Remediation plan", state, FormField.REMEDIATION)
-    out += _field_section("Procedure updates", state, FormField.PROCEDURE_UPDATES)
-    out += _field_section("Retry schedule", state, FormField.RETRY_SCHEDULE)
-    out += _field_section("Lessons learned", state, FormField.LESSONS)
+    sections: list[Callable[[Document], list[str]]] = [
+        summary,
+        impact,
+        trigger,
+        milestones,
+        systems,
+        integrity,
+        resolution,
+        failures,
+        notifications,
+        timeline,
+        text_section("Root cause", lambda d: d.review.root_cause),
+        text_section("Remediation plan", lambda d: d.review.remediation),
+        text_section("Procedure updates", lambda d: d.review.procedure_updates),
+        retry,
+        action_items,
+        lessons,
+    ]
+    for section in sections:
+        out += section(doc)
+    if history:
+        out += change_history(doc)
+        if not starred_only:
+            out += appendix(events, settled(events))
     return "\n".join(out).rstrip() + "\n"
 
 
-def _closed(events: list[Event]) -> bool:
-    return any(e.kind == Kind.INCIDENT_CLOSED for e in events)
+def when(at: datetime | None, missing: str = "–") -> str:
+    return utc(at) if at else missing
 
 
-def _summary(state: IncidentState) -> list[str]:
-    rows = [
-        ("Incident", state.incident_id or "–"),
-        ("Opened", f"{utc(state.opened_at)} by {state.opened_by}" if state.opened_at else "–"),
-        ("Outcome", state.outcome or "open"),
-        ("Systems", ", ".join(state.systems) or "–"),
-        ("Strategy", state.strategy or "–"),
-        (
-            "Reason",
-            state.fields.get(FormField.REASON.value)
-            or (state.trigger.reason if state.trigger else "–"),
-        ),
-    ]
-    lines = ["## Summary", "", "| Fact | Value |", "|---|---|"]
-    lines += [f"| {k} | {cell(v)} |" for k, v in rows]
+def _table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return [*lines, ""]
 
 
-def _trigger(state: IncidentState) -> list[str]:
+def summary(doc: Document) -> list[str]:
+    s = doc.summary
+    status = s.status + (" (amended after the close)" if s.amended else "")
+    opened = f"{utc(s.opened)} by {s.opened_by}" if s.opened else "–"
+    closed = f"{utc(s.closed)} by {s.closed_by}" if s.closed else "– (open)"
+    took = duration(s.duration_seconds) if s.duration_seconds is not None else "ongoing"
+    rows = [
+        ("Incident", s.incident or "–"),
+        ("Title", s.title or "–"),
+        ("Status", status),
+        ("Severity", s.severity or NOT_RECORDED),
+        ("Outcome", s.outcome or "open"),
+        ("Commander", s.commander or NOT_RECORDED),
+        ("Other responders", ", ".join(s.responders) or "none"),
+        ("Opened", opened),
+        ("Closed", closed),
+        ("Duration", took),
+        ("Drill or real", f"drill: {s.drill_verdict}" if s.drill else "real incident"),
+        ("Systems", ", ".join(s.systems) or "–"),
+        ("Strategy", s.strategy or "–"),
+        ("Reason", s.reason or "–"),
+    ]
+    return ["## Summary", "", s.paragraph, "", *_table(("Fact", "Value"), rows)]
+
+
+def impact(doc: Document) -> list[str]:
+    i = doc.impact
+    start = _utc_text(i.start) or NOT_RECORDED
+    if not i.start and i.first_bad_sample:
+        start += f" (the first bad probe sample was at {utc(i.first_bad_sample)})"
+    rows = [
+        ("Users or customers affected", i.users or NOT_RECORDED),
+        ("Impact start (UTC)", start),
+        ("Impact end (UTC)", _utc_text(i.end) or NOT_RECORDED),
+        ("Business impact", i.business or NOT_RECORDED),
+    ]
+    return ["## Impact", "", *_table(("Impact", "Value"), rows)]
+
+
+def _utc_text(text: str | None) -> str | None:
+    """A form's date-time with its zone said: `2026-11-30 13:54 UTC` (a date stays a date)."""
+    return f"{text} UTC" if text and len(text) > 10 else text
+
+
+def trigger(doc: Document) -> list[str]:
     lines = ["## Trigger event details", ""]
-    t = state.trigger
+    t = doc.trigger
     if t is None:
         return [*lines, "No trigger was declared.", ""]
     lines += [
         f"- **Trigger:** {t.label} (`{t.kind}`, {'automatic' if t.automatic else 'manual'})",
-        f"- **Declared:** {utc(t.declared_at)} by {t.declared_by}",
+        f"- **Declared:** {utc(t.declared_at)} by {t.declared_by.text}",
         f"- **Reason:** {t.reason or '–'}",
     ]
     if t.evidence:
         lines.append("- **Evidence:**")
-        lines += [f"  - {cell(_evidence(e))}" for e in t.evidence]
+        lines += [f"  - {cell(e.text)}" for e in t.evidence]
+    if t.firings:
+        lines.append("- **Automatic triggers that fired:**")
+        lines += [
+            f"  - {utc(f.at)} {cell(f.label)} ({f.probe or 'no probe'}, policy"
+            f" {f.policy or '–'}): {cell(f.fate)}"
+            for f in t.firings
+        ]
     return [*lines, ""]
 
 
-def _evidence(e: dict) -> str:
-    """A probe sample as one line (time, probe, value, state, hosts); anything else as k=v."""
-    if "probe" not in e or "state" not in e:
-        return ", ".join(f"{k}={v}" for k, v in sorted(e.items()))
-    limit = f", threshold {e['threshold']}" if e.get("threshold") is not None else ""
-    hosts = "; ".join(
-        f"{h} {d.get('value') if d.get('error') is None else 'error: ' + str(d['error'])}"
-        + (f" ({d['detail']})" if d.get("detail") else "")
-        for h, d in sorted(e.get("hosts", {}).items())
-    )
-    return f"{e.get('at', '')[:19]} {e['probe']} = {e.get('value')} {e['state']}{limit} — {hosts}"
-
-
-def _timeline(events: list[Event], state: IncidentState, starred_only: bool) -> list[str]:
-    lines = [
-        "## Timeline of actions",
-        "",
-        "| Time (UTC) | Who | What | Where |",
-        "|---|---|---|---|",
-    ]
-    for event in events:
-        if event.kind not in TIMELINE_KINDS or _annotation(event):
-            continue  # an annotation is shown with the event it is about
-        if starred_only and event.seq not in state.stars:
-            continue
-        star = "★ " if event.seq in state.stars else ""
-        who = event.who.user + (f"@{event.who.client}" if event.who.client else "")
-        what = describe(event) + "".join(f" ✎ {n}" for n in state.annotations.get(event.seq, []))
-        lines.append(
-            f"| {event.ts:%H:%M:%S} | {cell(who)} | {star}{cell(what)} | {cell(where(event))} |"
+def milestones(doc: Document) -> list[str]:
+    m = doc.milestones
+    rows = [(x.label, when(x.at), x.source) for x in m.milestones]
+    names = {x.name: x.label.lower() for x in m.milestones}
+    names["impact_start"] = "impact start (the form)"
+    spans = [
+        (
+            i.label,
+            duration(i.seconds) if i.seconds is not None else "not measurable",
+            f"{names.get(i.start, i.start)} → {names.get(i.end, i.end)}",
         )
-    return [*lines, ""]
-
-
-def _annotation(event: Event) -> bool:
-    return event.kind == Kind.NOTE_ADDED and event.data.get("about") is not None
-
-
-def _systems(state: IncidentState) -> list[str]:
-    lines = ["## Systems affected", ""]
-    if not state.hosts:
-        return [*lines, "No systems were selected.", ""]
-    lines += ["| System | Host | Result | Failure | Last step |", "|---|---|---|---|---|"]
-    for host, system in state.hosts.items():
-        runs = state.host_runs(host)
-        if runs:
-            step_id, run = runs[-1]
-            result = f"{run.status.symbol} {run.status.value}"
-            failure = f"{run.failure.value}: {run.detail}" if run.failure else (run.detail or "")
-        else:
-            step_id, result, failure = "", "· not touched", ""
-        lines.append(f"| {system} | {host} | {result} | {cell(failure)} | {cell(step_id)} |")
-    return [*lines, ""]
-
-
-def _recovery(state: IncidentState) -> list[str]:
-    """From the first trigger event to verified stable, per system, against its RTO."""
-    lines = ["## Recovery time", ""]
-    if not state.recovery:
+        for i in m.intervals
+    ]
+    lines = ["## Milestones", "", *_table(("Milestone", "Date and time (UTC)", "Known from"), rows)]
+    lines += _table(("Interval", "Duration", "From → to"), spans)
+    if not m.recovery:
         return [*lines, "Stability was not verified, so recovery time was not measured.", ""]
-    lines += [
-        "| System | From (first trigger) | Verified stable | Recovery time | Target (RTO) | Verdict |",
-        "|---|---|---|---|---|---|",
+    recovery = [
+        (
+            r.system,
+            utc(r.started),
+            utc(r.verified),
+            duration(r.seconds),
+            f"{r.rto_minutes:g} min" if r.rto_minutes is not None else "–",
+            r.verdict,
+        )
+        for r in m.recovery
     ]
-    for r in state.recovery.values():
-        minutes, seconds = divmod(round(r.seconds), 60)
-        target = f"{r.rto_minutes:g} min" if r.rto_minutes is not None else "–"
-        lines.append(
-            f"| {r.system} | {utc(r.started)} | {utc(r.verified)} | {minutes} min {seconds:02d} s"
-            f" | {target} | {r.verdict} |"
-        )
-    return [*lines, ""]
+    head = ("System", "From (first trigger)", "Verified stable", "Recovery time", "RTO", "Verdict")
+    return [*lines, *_table(head, recovery)]
 
 
-STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
+def _hosts(members: list[str], total: int) -> str:
+    if len(members) == total and total > 1:
+        return f"all {total} hosts"
+    shown = ", ".join(members[:SHOWN_HOSTS])
+    return shown + (f" and {len(members) - SHOWN_HOSTS} more" if len(members) > SHOWN_HOSTS else "")
 
 
-def _resolution(events: list[Event], state: IncidentState) -> list[str]:
-    """Every step that was acted on, in order, as executed, with the commands sent."""
-    lines = ["## Resolution steps", ""]
-    titles: dict[str, str] = {}
-    commands: dict[str, dict[str, list[str]]] = {}
-    for event in events:
-        step = event.where.step or ""
-        if event.kind in STEP_EVENTS:
-            titles.setdefault(step, event.data.get("title", step))
-        elif event.kind == Kind.COMMAND_INTENT:
-            sent = commands.setdefault(step, {}).setdefault(event.data.get("stage", ""), [])
-            if event.data.get("command") not in sent:
-                sent.append(event.data.get("command", ""))
-    if not titles:
-        return [*lines, "No step was acted on.", ""]
-    for number, (step, title) in enumerate(titles.items(), start=1):
-        st = state.step(step)
-        detail = st.skip_reason if st.status is StepStatus.SKIPPED else st.summary
-        status = (
-            "interrupted: outcome unknown" if st.status is StepStatus.RUNNING else st.status.value
-        )
-        lines.append(f"{number}. **{title}** — {status}" + (f": {detail}" if detail else ""))
-        for stage, sent in commands.get(step, {}).items():
-            for command in sent:
-                body = [f"   {c}" for c in command.strip().splitlines()]
-                lines += ["", f"   {stage}:", "", "   ```sh", *body, "   ```"]
-        lines.append("")
+def _change(c: Change, total: int) -> tuple[str, ...]:
+    key = f"{c.key} (probe)" if c.source == "probe" else c.key
+    before, after = c.before or "–", c.after or "–"
+    if c.after is not None and c.before is not None and c.after != c.before:
+        after = f"**{cell(after)}**"
+    return (key, before, after, _hosts(c.hosts, total))
+
+
+def systems(doc: Document) -> list[str]:
+    lines = ["## Systems affected", ""]
+    if not doc.systems:
+        return [*lines, "No systems were selected.", ""]
+    for system in doc.systems:
+        rows = [
+            (
+                h.host,
+                _result(h.status),
+                f"{h.failure}: {h.detail}" if h.failure else (h.detail or "–"),
+                h.last_step_title or "–",
+            )
+            for h in system.hosts
+        ]
+        lines += [f"### {system.system}", ""]
+        lines += _table(("Host", "Result", "Failure", "Last step"), rows)
+        total = len(system.hosts)
+        if system.changes:
+            lines += ["Before → after (the assessment, then the verification):", ""]
+            changes = [_change(c, total) for c in system.changes]
+            lines += ["| Value | Before | After | Hosts |", "|---|---|---|---|"]
+            lines += [f"| {cell(k)} | {cell(b)} | {a} | {cell(h)} |" for k, b, a, h in changes]
+            lines.append("")
+        else:
+            lines += ["No assessment or probe value was recorded for these hosts.", ""]
     return lines
 
 
-def _field_section(title: str, state: IncidentState, field: FormField) -> list[str]:
-    value = state.fields.get(field.value, "").strip()
-    return [f"## {title}", "", value or "_Not documented yet._", ""]
+def _result(status: str) -> str:
+    try:
+        return f"{HostStatus(status).symbol} {status}"
+    except ValueError:
+        return f"· {status}"
+
+
+def _snapshot(s: Snapshot | None) -> str:
+    if s is None:
+        return "–"
+    rows = ", ".join(f"{k} {v}" for k, v in sorted(s.rows.items()))
+    checksum = f"checksum {str(s.checksum)[:16]}" if s.checksum else "no checksum"
+    return checksum + (f"; rows: {rows}" if rows else "")
+
+
+def _integrity_row(r: IntegrityCheck) -> tuple[object, ...]:
+    verdict = r.verdict + (f": {r.detail}" if r.detail else "")
+    return (r.host or "–", r.step or "–", _snapshot(r.before), _snapshot(r.after),
+            _snapshot(r.expected), verdict)  # fmt: skip
+
+
+def integrity(doc: Document) -> list[str]:
+    lines = ["## Data integrity", ""]
+    if not doc.integrity:
+        return [*lines, "No data-touching strategy ran: nothing to compare.", ""]
+    head = ("Host", "Step", "Before", "After", "Expected", "Verdict")
+    return [*lines, *_table(head, [_integrity_row(r) for r in doc.integrity])]
+
+
+def retry(doc: Document) -> list[str]:
+    r = doc.review.retry
+    if not r.at and not r.owner:
+        return ["## Retry schedule", "", "_Not scheduled yet._", ""]
+    at = _utc_text(r.at) or "no date yet"
+    return ["## Retry schedule", "", f"{at} · owner: {r.owner or NOT_RECORDED}", ""]

@@ -1,15 +1,17 @@
-"""The incident as a context-network node, in the format of the team's procedure notes."""
+"""The incident as a context-network node, in the layout of the team's procedure notes
+(`rollback-procedures.md`): Purpose, Classification, Content, Relationships, Navigation
+Guidance, Metadata, Change History (with every amendment after the close)."""
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from console.journal.export.document import build_document
 from console.journal.export.markdown import render_markdown
-from console.model.events import Event, Kind
-from console.model.procedure import FormField
-from console.model.state import fold
+from console.model.events import Event
 
-PARENT = "[[delivery/rollback-procedures]]"
+PROCEDURE = "[[delivery/rollback-procedures]]"
 
 
 def _demote(markdown: str) -> str:
@@ -17,47 +19,53 @@ def _demote(markdown: str) -> str:
     return re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown, flags=re.M)
 
 
-def _date(ts) -> str:
+def _date(ts: datetime) -> str:
     return f"{ts.month}/{ts.day}/{ts.year}"
 
 
 def render_node(events: list[Event], starred_only: bool = False) -> str:
-    state = fold(events)
-    title = state.title or state.incident_id or "Rollback"
-    opened = state.opened_at
-    last = events[-1].ts if events else opened
-    trigger = state.trigger.label if state.trigger else "no trigger declared"
+    doc = build_document(events, starred_only)
+    s = doc.summary
+    systems = ", ".join(s.systems) or "no system"
+    trigger = doc.trigger.label if doc.trigger else "no trigger declared"
+    monitoring = (
+        "The monitoring alert that fired: " + doc.trigger.label
+        if doc.trigger and doc.trigger.automatic
+        else "Monitoring the rollback was verified against"
+    )
     out = [
-        f"# Rollback record: {title}",
+        f"# Rollback record: {doc.title}",
         "",
         "## Purpose",
-        f"This node records the rollback of {', '.join(state.systems) or 'no system'}"
-        f" in incident {state.incident_id}, triggered by: {trigger}."
-        + (" It was a drill." if state.drill else ""),
+        f"This node records the rollback of {systems} in incident {s.incident}, triggered"
+        f" by: {trigger}." + (" It was a drill." if s.drill else ""),
         "",
         "## Classification",
         "- **Domain:** Process",
-        "- **Stability:** Static",
+        "- **Stability:** Static" if s.status == "final" else "- **Stability:** Dynamic",
         "- **Abstraction:** Concrete",
-        "- **Confidence:** Established" if state.outcome else "- **Confidence:** Evolving",
+        "- **Confidence:** Established" if s.outcome else "- **Confidence:** Evolving",
         "",
         "## Content",
         "",
-        _demote(render_markdown(events, starred_only=starred_only)).rstrip(),
+        _demote(render_markdown(events, starred_only=starred_only, history=False)).rstrip(),
         "",
         "## Relationships",
-        f"- **Parent Node:** {PARENT}",
+        f"- **Parent Node:** {PROCEDURE}",
         "- **Related Nodes:**",
+        "  - [[delivery/execution]] - triggered-by - The delivery whose execution this"
+        " rollback reversed",
+        f"  - [[delivery/monitoring]] - initiated-by - {monitoring}",
+        f"  - {PROCEDURE} - follows - The procedure this rollback walked",
     ]
     out += [
-        f"  - [[systems/{s}]] - rolled-back - System affected by this rollback"
-        for s in state.systems
+        f"  - [[systems/{system}]] - rolled-back - System affected by this rollback"
+        for system in s.systems
     ]
-    if state.strategy:
-        out.append(
-            f"  - [[strategies/{state.strategy}]] - executed - Strategy used to restore service"
-        )
-    updates = state.fields.get(FormField.PROCEDURE_UPDATES.value, "").strip()
+    if s.strategy:
+        out.append(f"  - [[strategies/{s.strategy}]] - executed - Strategy used to restore service")
+    updates = doc.review.procedure_updates
+    last = doc.history[-1] if doc.history else None
     out += [
         "",
         "## Navigation Guidance",
@@ -72,15 +80,11 @@ def render_node(events: list[Event], starred_only: bool = False) -> str:
         ),
         "",
         "## Metadata",
-        f"- **Created:** {_date(opened) if opened else '–'}",
-        f"- **Last Updated:** {_date(last) if last else '–'}",
-        f"- **Updated By:** rollback-console ({state.opened_by or 'unknown'})",
+        f"- **Created:** {_date(s.opened) if s.opened else '–'}",
+        f"- **Last Updated:** {_date(last.at) if last else '–'}",
+        f"- **Updated By:** rollback-console ({last.who if last else 'unknown'})",
         "",
         "## Change History",
     ]
-    for event in events:
-        if event.kind in (Kind.INCIDENT_OPENED, Kind.INCIDENT_RESUMED, Kind.INCIDENT_CLOSED):
-            verb = event.kind.split(".")[1]
-            extra = f": {event.data['outcome']}" if event.data.get("outcome") else ""
-            out.append(f"- {_date(event.ts)}: Incident {verb} by {event.who.user}{extra}")
+    out += [f"- {_date(h.at)}: {h.what[0].upper()}{h.what[1:]} ({h.who})" for h in doc.history]
     return "\n".join(out).rstrip() + "\n"

@@ -1,67 +1,98 @@
-"""Post-rollback: the fields that feed the document, each journalled when saved."""
+"""Post-rollback: the review fields that feed the document, each journalled when saved —
+the reason and the impact, the analysis, action items as rows, the three-part lessons,
+and the retry with its owner."""
 
 from __future__ import annotations
-
-from datetime import date
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Label, Static
 
+from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
+from console.model.review import FieldError, action_item, check_field
 from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.action_items import ActionItemRow, ActionItems
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.plain import plain
 from console.ui.widgets.status import status_text
 
+F = FormField
+GROUPS = [
+    ("Reason and impact", [F.REASON, F.SEVERITY, F.IMPACT_USERS, F.IMPACT_START, F.IMPACT_END,
+                           F.BUSINESS_IMPACT]),
+    ("Analysis", [F.ROOT_CAUSE, F.REMEDIATION, F.ACTION_ITEMS]),
+    ("Procedure and lessons", [F.PROCEDURE_UPDATES, F.WENT_WELL, F.WENT_WRONG, F.GOT_LUCKY,
+                               F.LESSONS]),
+    ("Retry", [F.RETRY_SCHEDULE, F.RETRY_OWNER]),
+]  # fmt: skip
 PLACEHOLDERS = {
-    FormField.REASON: "Why was the delivery rolled back?",
-    FormField.ROOT_CAUSE: "What made it fail?",
-    FormField.REMEDIATION: "What will be fixed, by whom?",
-    FormField.PROCEDURE_UPDATES: "What changes in this procedure?",
-    FormField.RETRY_SCHEDULE: "YYYY-MM-DD",
-    FormField.LESSONS: "What did we learn?",
+    F.REASON: "Why was the delivery rolled back?",
+    F.SEVERITY: "e.g. SEV2",
+    F.IMPACT_USERS: "Who was affected, how many?",
+    F.IMPACT_START: "YYYY-MM-DD HH:MM (UTC)",
+    F.IMPACT_END: "YYYY-MM-DD HH:MM (UTC)",
+    F.BUSINESS_IMPACT: "Orders, revenue, SLAs, reputation",
+    F.ROOT_CAUSE: "What made it fail?",
+    F.REMEDIATION: "What will be fixed, how?",
+    F.PROCEDURE_UPDATES: "What changes in this procedure?",
+    F.WENT_WELL: "What went well?",
+    F.WENT_WRONG: "What went wrong?",
+    F.GOT_LUCKY: "Where did we get lucky?",
+    F.LESSONS: "What did we learn?",
+    F.RETRY_SCHEDULE: "YYYY-MM-DD HH:MM (UTC)",
+    F.RETRY_OWNER: "Who runs the retry?",
 }
-
-
-def check_date(text: str) -> str | None:
-    """None if `text` is empty or a real YYYY-MM-DD date, else what is wrong."""
-    if not text.strip():
-        return None
-    try:
-        date.fromisoformat(text.strip())
-    except ValueError:
-        return f"“{text.strip()}” is not a date: write it as YYYY-MM-DD, e.g. 2026-12-01."
-    if len(text.strip()) != 10:
-        return "Write the date as YYYY-MM-DD, e.g. 2026-12-01."
-    return None
+TEXT_FIELDS = [f for f in FormField if f is not F.ACTION_ITEMS]
 
 
 class FormScreen(IncidentScreen):
-    """Fill in the post-rollback fields; Ctrl+S saves and completes the form steps."""
+    """Fill in the post-rollback fields; Ctrl+S checks and saves them and completes the
+    form steps whose fields are filled."""
 
     TAB = "form"
-    BINDINGS = [Binding("ctrl+s", "save", "Save", id="form.save")]
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="form.save"),
+        Binding("ctrl+n", "add_item", "Add action item", id="form.add-item"),
+        Binding("ctrl+d", "remove_item", "Remove action item", id="form.remove-item"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
-        yield Static(" Post-rollback activities · Tab moves · Ctrl+S saves", classes="screen-title")
+        yield Static(
+            " Post-rollback: document the rollback · Tab moves · Ctrl+S saves",
+            id="form-title",
+            classes="screen-title",
+        )
         with VerticalScroll(id="form-body"):
-            for field in FormField:
-                yield Label(field.title, id=f"label-{field.value}", classes="field-label")
-                yield Input(
-                    placeholder=PLACEHOLDERS[field], id=f"field-{field.value}", compact=True
-                )
-            yield Label("", id="form-error", classes="error-line")
+            for title, fields in GROUPS:
+                yield Static(title, classes="form-group")
+                for field in fields:
+                    yield Label(field.title, id=f"label-{field.value}", classes="field-label")
+                    if field is F.ACTION_ITEMS:
+                        yield ActionItems(self._items(), id="field-action_items")
+                    else:
+                        yield Input(
+                            placeholder=PLACEHOLDERS[field], id=f"field-{field.value}", compact=True
+                        )
+        yield Label("", id="form-error", classes="error-line")
         yield Footer()
+
+    def _items(self) -> list[dict[str, str]]:
+        return [dict(row) for row in self.conductor.state.action_items]
 
     def on_mount(self) -> None:
         state = self.conductor.state
-        for field in FormField:
+        for field in TEXT_FIELDS:
             self.query_one(f"#field-{field.value}", Input).value = state.fields.get(field.value, "")
+        legacy = bool(state.fields.get(F.LESSONS.value)) or any(
+            F.LESSONS in s.fields for s in self.form_steps()
+        )
+        for widget in (f"#label-{F.LESSONS.value}", f"#field-{F.LESSONS.value}"):
+            self.query_one(widget).display = legacy
         self.sync()
-        self.query_one(f"#field-{FormField.REASON.value}", Input).focus()
+        self.query_one(f"#field-{F.REASON.value}", Input).focus()
 
     def form_steps(self):
         return [s for s in self.app.settings.procedure.steps if s.kind is StepKind.FORM]
@@ -70,44 +101,109 @@ class FormScreen(IncidentScreen):
         if not self.is_mounted:
             return
         state = self.conductor.state
-        for field in FormField:
-            step = next((s for s in self.form_steps() if field in s.fields), None)
-            label = self.query_one(f"#label-{field.value}", Label)
-            if step is None:
-                label.update(field.title)
-                continue
-            status = status_text(state.step(step.id).status)
-            label.update(status.append(f"  {field.title}  ·  step “{step.title}”"))
+        named: set[str] = set()  # a step is named at its first field on screen
+        for _, fields in GROUPS:
+            for field in fields:
+                step = next((s for s in self.form_steps() if field in s.fields), None)
+                label = self.query_one(f"#label-{field.value}", Label)
+                if step is None:
+                    label.update(field.title)
+                    continue
+                status = state.step(step.id).status
+                text = status_text(status)
+                text.truncate(1)  # the symbol; the step says its status in words once
+                text.append(f" {field.title}")
+                if step.id not in named:
+                    named.add(step.id)
+                    text.append(f" — step “{step.title}”: {status.value}", style="dim")
+                label.update(text)
 
     def values(self) -> dict[FormField, str]:
-        return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in FormField}
+        return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in TEXT_FIELDS}
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.focus_next()
 
+    def action_add_item(self) -> None:
+        row = self.query_one(ActionItems).add()
+        self.call_after_refresh(lambda: row.query_one(Input).focus())
+
+    def action_remove_item(self) -> None:
+        focused = self.focused
+        row = (
+            next((a for a in focused.ancestors if isinstance(a, ActionItemRow)), None)
+            if focused
+            else None
+        )
+        if row is None:
+            self.notify("Put the cursor in the action item to remove.", severity="warning")
+            return
+        self.query_one(ActionItems).remove_row(row)
+
+    def _checked(self) -> tuple[dict[FormField, object], str | None, object]:
+        """Every value as it will be journalled, or what is wrong and where to go."""
+        checked: dict[FormField, object] = {}
+        for field, value in self.values().items():
+            try:
+                checked[field] = check_field(field, value)
+            except FieldError as exc:
+                return {}, f"{field.title}: {exc}", self.query_one(f"#field-{field.value}")
+        items = []
+        for number, row in enumerate(self.query(ActionItemRow), start=1):
+            typed = row.row()
+            if not typed["action"] and not any(typed[c] for c in ("owner", "due", "ticket")):
+                continue
+            try:
+                items.append(action_item(typed).model_dump(mode="json"))
+            except FieldError as exc:
+                return {}, f"Action item {number}: {exc}", row.query_one(Input)
+        checked[F.ACTION_ITEMS] = items
+        return checked, None, None
+
     def action_save(self) -> None:
         error = self.query_one("#form-error", Label)
-        values = self.values()
-        problem = check_date(values[FormField.RETRY_SCHEDULE])
+        values, problem, where = self._checked()
         if problem:
-            error.update(plain(f"✘ Retry schedule: {problem}"))  # it quotes what was typed
-            self.query_one(f"#field-{FormField.RETRY_SCHEDULE.value}", Input).focus()
+            error.update(plain(f"✘ {problem}"))  # it quotes what was typed
+            where.focus()  # type: ignore[union-attr]
             return
         error.update("")
-        conductor = self.conductor
-        completed = 0
-        for step in self.form_steps():
-            mine = {f: values[f] for f in step.fields if values[f]}
-            st = conductor.state.step(step.id)
-            if not st.status.finished and mine:
-                conductor.complete_form(step.id, mine)
-                completed += 1
-            elif st.status.finished:
-                for field, value in mine.items():
-                    if conductor.state.fields.get(field.value) != value:
-                        conductor.set_field(field, value, step.id)
-        missing = [f.title for f, v in values.items() if not v]
+        try:
+            completed = self._save(values)
+        except ProcedureError as exc:
+            error.update(plain(f"✘ {exc}"))
+            return
+        missing = [f.title for f, v in values.items() if not v and f is not F.LESSONS]
         message = f"Saved. {completed} form step(s) completed."
         if missing:
             message += f" Still empty: {', '.join(missing)}."
         self.notify(message, title="Post-rollback")
+
+    def _save(self, values: dict[FormField, object]) -> int:
+        """Journal what changed: a form step with a value is completed (with its fields);
+        a field of a finished step, or of no step, is set on its own."""
+        conductor = self.conductor
+        state = conductor.state
+
+        def current(field: FormField) -> object:
+            if field is F.ACTION_ITEMS:
+                return [dict(r) for r in state.action_items]
+            return state.fields.get(field.value, "")
+
+        completed = 0
+        owned: set[FormField] = set()
+        for step in self.form_steps():
+            owned |= set(step.fields)
+            mine = {f: values[f] for f in step.fields if values.get(f)}
+            if not state.step(step.id).status.finished:
+                if mine:
+                    conductor.complete_form(step.id, mine)  # type: ignore[arg-type]
+                    completed += 1
+                continue
+            for field in step.fields:
+                if field in values and values[field] != current(field):
+                    conductor.set_field(field, values[field], step.id)  # type: ignore[arg-type]
+        for field, value in values.items():
+            if field not in owned and value != current(field):
+                conductor.set_field(field, value)  # type: ignore[arg-type]
+        return completed

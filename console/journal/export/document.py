@@ -1,0 +1,48 @@
+"""Events in, the rollback document's facts out: one fold, then each section's builder."""
+
+from __future__ import annotations
+
+from console.journal.export.facts import Document
+from console.journal.export.followup import build_history, build_review
+from console.journal.export.milestones import build_milestones
+from console.journal.export.overview import build_impact, build_summary, build_trigger
+from console.journal.export.resolution import (
+    build_failures,
+    build_halts,
+    build_notifications,
+    build_steps,
+    step_titles,
+)
+from console.journal.export.systems import build_integrity, build_systems
+from console.journal.export.timeline import build_timeline
+from console.model.events import Event
+from console.model.state import IncidentState, fold
+
+
+def settled(events: list[Event]) -> IncidentState:
+    """The incident as a reader sees it: a command with no recorded outcome is unknown."""
+    return fold(events).settle()
+
+
+def build_document(events: list[Event], starred_only: bool = False) -> Document:
+    state = settled(events)
+    milestones = build_milestones(events, state)
+    started = next(m.at for m in milestones.milestones if m.name == "rollback_started")
+    systems = build_systems(events, state, step_titles(events), started)
+    trigger = build_trigger(events)
+    return Document(
+        title=state.title or state.incident_id or "Rollback",
+        summary=build_summary(events, state, milestones, systems, trigger),
+        impact=build_impact(state, milestones),
+        trigger=trigger,
+        milestones=milestones,
+        systems=systems,
+        integrity=build_integrity(state),
+        steps=build_steps(events, state),
+        failures=build_failures(events, state),
+        halts=build_halts(events),
+        notifications=build_notifications(events, state),
+        timeline=build_timeline(events, state, starred_only),
+        review=build_review(state),
+        history=build_history(events),
+    )

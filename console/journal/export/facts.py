@@ -1,0 +1,316 @@
+"""The rollback document as data: every fact the Markdown shows, in the order it shows them.
+
+The JSON export is these models as they are (and `docs/export.schema.json` is their JSON
+Schema); the Markdown and node exports render them. Times are UTC; durations are seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from console.model.base import Strict
+from console.model.events import Event
+from console.model.review import ActionItem
+
+EXPORT_SCHEMA = "rollback-console/export"
+EXPORT_SCHEMA_VERSION = 2
+
+
+class Summary(Strict):
+    """The generated paragraph and the facts table."""
+
+    paragraph: str
+    incident: str | None
+    title: str
+    status: Literal["draft", "final"] = Field(description="draft until the incident is closed")
+    amended: bool = Field(description="the record changed after the close")
+    severity: str | None
+    outcome: str | None = Field(description="the outcome in words; null while open")
+    commander: str | None
+    responders: list[str] = Field(description="everyone else who recorded an event")
+    opened: datetime | None
+    opened_by: str | None
+    closed: datetime | None
+    closed_by: str | None
+    duration_seconds: float | None = Field(description="opened to closed")
+    drill: bool
+    drill_verdict: str | None = Field(description="a drill: passed or failed, and why")
+    systems: list[str]
+    strategy: str | None
+    reason: str | None
+
+
+class Impact(Strict):
+    """The post-rollback form's impact fields; null is "not recorded"."""
+
+    users: str | None
+    start: str | None
+    end: str | None
+    business: str | None
+    first_bad_sample: datetime | None = Field(description="from the probes, for comparison")
+
+
+class Evidence(Strict):
+    """A probe sample behind the trigger, with every host's reading."""
+
+    text: str
+    probe: str | None = None
+    at: str | None = None
+    value: Any = None
+    state: str | None = None
+    threshold: Any = None
+    hosts: dict[str, Any] = {}
+
+
+class Declarer(Strict):
+    """Who or what declared the trigger: a person, or the watcher under its policy."""
+
+    by: Literal["person", "watcher"]
+    name: str
+    policy: str | None = None
+    accepted_by: str | None = None
+    text: str
+
+
+class Firing(Strict):
+    """An automatic trigger that fired, and what became of it."""
+
+    at: datetime
+    label: str
+    probe: str | None
+    policy: str | None
+    reason: str
+    fate: str = Field(description="declared, merged as evidence, dismissed, or nothing")
+
+
+class TriggerDetails(Strict):
+    kind: str
+    label: str
+    automatic: bool
+    reason: str
+    declared_at: datetime
+    declared_by: Declarer
+    evidence: list[Evidence]
+    firings: list[Firing]
+
+
+class Milestone(Strict):
+    name: str
+    label: str
+    at: datetime | None
+    source: str = Field(description="which record says so, or why it is unknown")
+
+
+class Interval(Strict):
+    name: str
+    label: str
+    seconds: float | None
+    start: str = Field(description="the milestone it counts from")
+    end: str = Field(description="the milestone it counts to")
+
+
+class Recovery(Strict):
+    """Time from the first trigger event to verified stable, against the system's RTO."""
+
+    system: str
+    started: datetime
+    verified: datetime
+    seconds: float
+    rto_minutes: float | None
+    verdict: str
+
+
+class Milestones(Strict):
+    milestones: list[Milestone]
+    intervals: list[Interval]
+    recovery: list[Recovery]
+
+
+class HostResult(Strict):
+    host: str
+    status: str
+    known: bool = Field(description="false while the outcome is unknown")
+    failure: str | None
+    detail: str | None
+    last_step: str | None
+    last_step_title: str | None
+
+
+class Change(Strict):
+    """One recorded value before and after the rollback, for the hosts that agree on it."""
+
+    key: str
+    source: Literal["assessment", "probe"]
+    before: str | None
+    after: str | None
+    hosts: list[str]
+
+
+class SystemFacts(Strict):
+    system: str
+    hosts: list[HostResult]
+    changes: list[Change]
+
+
+class Snapshot(Strict):
+    """A data set's checksum and row counts, as an integrity record gives them."""
+
+    checksum: str | None
+    rows: dict[str, Any]
+
+
+class IntegrityCheck(Strict):
+    """One host's data before and after a data-touching step, and what was expected."""
+
+    host: str | None
+    step: str | None
+    strategy: str | None
+    before: Snapshot | None
+    after: Snapshot | None
+    expected: Snapshot | None
+    verdict: str = Field(description="match, mismatch, missing, or recorded (no after yet)")
+    detail: str | None
+
+
+class Command(Strict):
+    stage: str
+    command: str
+
+
+class StepFacts(Strict):
+    id: str
+    title: str
+    phase: str | None
+    kind: str | None
+    status: str = Field(description="done, failed, skipped, running (interrupted), not done")
+    summary: str
+    counts: dict[str, int] = Field(description="host runs by status")
+    confirmed_by: str | None
+    skipped_because: str | None
+    started: datetime | None
+    finished: datetime | None
+    attempts: int
+    commands: list[Command]
+
+
+class FailureFacts(Strict):
+    """A host that failed or was left unknown in a step, and what was done about it."""
+
+    step: str
+    step_title: str
+    host: str
+    system: str | None
+    status: str
+    failure: str | None
+    detail: str | None
+    exit_status: int | None
+    attempt: int
+    stderr: list[str] = Field(description="its last 10 lines, secrets masked")
+    done: str = Field(description="retried, skipped, undone, accepted, or nothing recorded")
+
+
+class Halt(Strict):
+    at: datetime
+    step: str | None
+    reason: str
+    not_started: list[str]
+
+
+class Notification(Strict):
+    at: datetime
+    step: str | None
+    channel: str | None
+    kind: str | None
+    target: str | None
+    severity: str | None
+    text: str
+    delivered: bool | None = Field(description="null when no result was recorded")
+    result: str
+
+
+class TimelineRow(Strict):
+    seq: int
+    at: datetime
+    who: str
+    what: str
+    where: str
+    starred: bool
+    condensed: bool = Field(description="stands for several per-host events")
+
+
+class Timeline(Strict):
+    view: Literal["key events", "starred only"]
+    rows: list[TimelineRow]
+    events: int = Field(description="how many events the journal holds")
+
+
+class Retry(Strict):
+    at: str | None
+    owner: str | None
+
+
+class Lessons(Strict):
+    went_well: str | None
+    went_wrong: str | None
+    got_lucky: str | None
+    notes: str | None = Field(description="lessons written as one text (older forms)")
+
+
+class Review(Strict):
+    root_cause: str | None
+    remediation: str | None
+    procedure_updates: str | None
+    retry: Retry
+    action_items: list[ActionItem]
+    lessons: Lessons
+
+
+class HistoryEntry(Strict):
+    at: datetime
+    who: str
+    what: str
+    kind: Literal["created", "reopened", "closed", "amended"]
+
+
+class Document(Strict):
+    """The rollback document, section by section."""
+
+    title: str
+    summary: Summary
+    impact: Impact
+    trigger: TriggerDetails | None
+    milestones: Milestones
+    systems: list[SystemFacts]
+    integrity: list[IntegrityCheck]
+    steps: list[StepFacts]
+    failures: list[FailureFacts]
+    halts: list[Halt]
+    notifications: list[Notification]
+    timeline: Timeline
+    review: Review
+    history: list[HistoryEntry]
+
+
+class HostSummary(Strict):
+    system: str
+    status: str
+    known: bool
+    step: str | None
+    failure: str | None
+    exit_status: int | None
+    detail: str | None
+
+
+class Export(Strict):
+    """`export --format json`: the document, each host's outcome and every event."""
+
+    schema_name: str = Field(EXPORT_SCHEMA, alias="schema", serialization_alias="schema")
+    schema_version: int = EXPORT_SCHEMA_VERSION
+    event_schema_version: int
+    incident: str | None
+    document: Document
+    hosts: dict[str, HostSummary]
+    events: list[Event]

@@ -1,0 +1,75 @@
+"""The end of the document: root cause, remediation, procedure updates, the retry, action
+items, lessons learned in three parts, and the change history with every amendment."""
+
+from __future__ import annotations
+
+from console.journal.describe import describe, field_title
+from console.journal.export import reading
+from console.journal.export.facts import HistoryEntry, Lessons, Retry, Review
+from console.model.events import Event, Kind
+from console.model.review import ActionItem, FormField
+from console.model.state import IncidentState
+
+AMENDABLE = (Kind.FIELD_SET, Kind.NOTE_ADDED, Kind.STEP_COMPLETED, Kind.EVENT_STARRED)
+
+
+def build_review(state: IncidentState) -> Review:
+    def field(f: FormField) -> str | None:
+        return state.fields.get(f.value, "").strip() or None
+
+    items = []
+    for row in state.action_items:
+        try:
+            items.append(ActionItem.model_validate(row))
+        except ValueError:
+            continue  # a row a newer version wrote differently: the JSON events keep it
+    return Review(
+        root_cause=field(FormField.ROOT_CAUSE),
+        remediation=field(FormField.REMEDIATION),
+        procedure_updates=field(FormField.PROCEDURE_UPDATES),
+        retry=Retry(at=field(FormField.RETRY_SCHEDULE), owner=field(FormField.RETRY_OWNER)),
+        action_items=items,
+        lessons=Lessons(
+            went_well=field(FormField.WENT_WELL),
+            went_wrong=field(FormField.WENT_WRONG),
+            got_lucky=field(FormField.GOT_LUCKY),
+            notes=field(FormField.LESSONS),
+        ),
+    )
+
+
+def _amended(event: Event) -> str:
+    """What an amendment changed, in words."""
+    if event.kind == Kind.FIELD_SET:
+        value = event.data.get("value")
+        if isinstance(value, list):
+            return f"set the action items ({len(value)} row(s))"
+        text = str(value or "")
+        text = text if len(text) <= 120 else text[:119] + "…"
+        name = field_title(reading.field_name(event))
+        return f"set {name} to “{text}”" if text else f"cleared {name}"
+    return describe(event).removesuffix(" (amendment after the close)")
+
+
+def build_history(events: list[Event]) -> list[HistoryEntry]:
+    """Creation, every reopening and close, and each change recorded after a close (marked
+    as an amendment, or, in older journals, simply written after it)."""
+    out = []
+    closed = False
+    for event in events:
+        who = reading.login(event)
+        if event.kind == Kind.INCIDENT_OPENED:
+            out.append(
+                HistoryEntry(at=event.ts, who=who, what="opened the incident", kind="created")
+            )
+        elif event.kind == Kind.INCIDENT_CLOSED:
+            closed = True
+            what = f"closed the incident: {reading.outcome(event)}"
+            out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="closed"))
+        elif event.kind == Kind.INCIDENT_RESUMED:
+            closed = closed and bool(event.data.get("amendments_only"))
+            what = "reopened the closed incident to amend it" if closed else describe(event)
+            out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="reopened"))
+        elif reading.amendment(event) or (closed and event.kind in AMENDABLE):
+            out.append(HistoryEntry(at=event.ts, who=who, what=_amended(event), kind="amended"))
+    return out

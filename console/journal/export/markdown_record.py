@@ -1,0 +1,192 @@
+"""The Markdown of what was done and what follows: resolution steps, failures,
+notifications, the timeline, the review sections, the change history and the appendix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from console.journal.describe import cell, utc
+from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
+from console.journal.export.timeline import every_event
+from console.model.events import Event
+from console.model.state import IncidentState
+
+NOT_YET = "_Not documented yet._"
+
+
+def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
+    """A fenced block longer than any run of backticks inside it."""
+    longest = max((len(run) for ln in lines for run in re.findall(r"`+", ln)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{indent}{fence}{info}", *(f"{indent}{ln}" for ln in lines), f"{indent}{fence}"]
+
+
+def _step_line(number: int, step: StepFacts) -> str:
+    status = {"interrupted": "interrupted: outcome unknown"}.get(step.status, step.status)
+    said = []
+    if step.skipped_because:
+        said.append(step.skipped_because)
+    if step.confirmed_by:
+        said.append(f"confirmed by {step.confirmed_by}")
+    elif step.summary and not step.skipped_because:
+        said.append(step.summary)
+    elif step.summary:
+        said.append(f"before the skip: {step.summary}")
+    if step.attempts > 1:
+        said.append(f"{step.attempts} attempts")
+    return f"{number}. **{step.title}** — {status}" + (f": {'; '.join(said)}" if said else "")
+
+
+def resolution(doc: Document) -> list[str]:
+    lines = ["## Resolution steps", ""]
+    acted = [s for s in doc.steps if s.status != "not done"]
+    if not acted:
+        lines += ["No step was acted on.", ""]
+    for number, step in enumerate(acted, start=1):
+        lines.append(_step_line(number, step))
+        for sent in step.commands:
+            body = sent.command.strip().splitlines()
+            lines += ["", f"   {sent.stage}:", "", *_fence(body, "sh", "   ")]
+        lines.append("")
+    waiting = [s.title for s in doc.steps if s.status == "not done"]
+    if waiting:
+        lines += ["Not done: " + "; ".join(waiting) + ".", ""]
+    return lines
+
+
+def failures(doc: Document) -> list[str]:
+    """Halts, then the failed hosts: those that failed alike (same step, failure, stderr
+    and what was done) in one entry, so fifty identical failures read as one."""
+    titles = {s.id: s.title for s in doc.steps}
+    lines = ["## Failures", ""]
+    for halt in doc.halts:
+        also = f"; not started: {', '.join(halt.not_started)}" if halt.not_started else ""
+        step = titles.get(halt.step or "", halt.step or "–")
+        lines += [f"- **Run halted** {utc(halt.at)} in “{step}”: {halt.reason}{also}"]
+    if doc.halts:
+        lines.append("")
+    if not doc.failures:
+        return [*lines, "No host failed and none was left unknown.", ""]
+    alike: dict[tuple, list[FailureFacts]] = {}
+    for f in doc.failures:
+        key = (
+            f.step,
+            f.status,
+            f.failure,
+            f.detail,
+            f.exit_status,
+            f.attempt,
+            tuple(f.stderr),
+            f.done,
+        )
+        alike.setdefault(key, []).append(f)
+    for group in alike.values():
+        f = group[0]
+        what = f.status + (f": {f.failure}" if f.failure else "")
+        exit_status = f", exit status {f.exit_status}" if f.exit_status is not None else ""
+        hosts = ", ".join(g.host for g in group)
+        lines += [
+            f"### {hosts} · {f.step_title}",
+            "",
+            f"- **Result:** {what}{exit_status} (attempt {f.attempt})",
+            f"- **Detail:** {cell(f.detail or '–')}",
+            f"- **What was done:** {cell(f.done)}",
+        ]
+        if f.stderr:
+            alike_note = " (the same on each)" if len(group) > 1 else ""
+            lines += [f"- **Last {len(f.stderr)} line(s) of stderr{alike_note}:**", ""]
+            lines += _fence(f.stderr, "text", "  ")
+        else:
+            lines.append("- **stderr:** nothing recorded")
+        lines.append("")
+    return lines
+
+
+def notifications(doc: Document) -> list[str]:
+    lines = ["## Notifications", ""]
+    if not doc.notifications:
+        return [*lines, "No notification was sent.", ""]
+    lines += ["| Date and time (UTC) | Channel | Severity | Message as sent | Result |"]
+    lines.append("|---|---|---|---|---|")
+    for n in doc.notifications:
+        channel = f"{n.channel} ({n.kind})" if n.kind and n.kind != n.channel else n.channel
+        lines.append(
+            f"| {utc(n.at)} | {cell(channel or '–')} | {cell(n.severity or '–')}"
+            f" | {cell(n.text)} | {cell(n.result)} |"
+        )
+    return [*lines, ""]
+
+
+def _rows(rows: list[TimelineRow]) -> list[str]:
+    lines = ["| Date and time (UTC) | Who | What | Where |", "|---|---|---|---|"]
+    for row in rows:
+        star = "★ " if row.starred else ""
+        lines.append(
+            f"| {row.at:%Y-%m-%d %H:%M:%S} | {cell(row.who)} | {star}{cell(row.what)}"
+            f" | {cell(row.where)} |"
+        )
+    return [*lines, ""]
+
+
+def timeline(doc: Document) -> list[str]:
+    t = doc.timeline
+    if t.view == "starred only":
+        said = f"Only the starred events: {len(t.rows)} of {t.events}."
+    else:
+        said = (
+            "Key events; what the hosts did is condensed to one row per step and wave."
+            " Every event is in the appendix."
+        )
+    if not t.rows:
+        return ["## Timeline", "", said, "", "No event to show.", ""]
+    return ["## Timeline", "", said, "", *_rows(t.rows)]
+
+
+def text_section(title: str, value: Callable[[Document], str | None]):
+    def section(doc: Document) -> list[str]:
+        return [f"## {title}", "", value(doc) or NOT_YET, ""]
+
+    return section
+
+
+def action_items(doc: Document) -> list[str]:
+    items = doc.review.action_items
+    if not items:
+        return ["## Action items", "", "_No action item recorded yet._", ""]
+    lines = ["## Action items", "", "| Action | Type | Owner | Priority | Due | Ticket |"]
+    lines.append("|---|---|---|---|---|---|")
+    for i in items:
+        owner = i.owner or "**no owner**"
+        lines.append(
+            f"| {cell(i.action)} | {i.type.value} | {cell(owner)} | {cell(i.priority or '–')}"
+            f" | {i.due or '–'} | {cell(i.ticket or '–')} |"
+        )
+    return [*lines, ""]
+
+
+def lessons(doc: Document) -> list[str]:
+    lessons = doc.review.lessons
+    lines = ["## Lessons learned", ""]
+    for title, text in (
+        ("What went well", lessons.went_well),
+        ("What went wrong", lessons.went_wrong),
+        ("Where we got lucky", lessons.got_lucky),
+    ):
+        lines += [f"### {title}", "", text or NOT_YET, ""]
+    if lessons.notes:
+        lines += ["### Notes", "", lessons.notes, ""]
+    return lines
+
+
+def change_history(doc: Document) -> list[str]:
+    lines = ["## Change history", ""]
+    if not doc.history:
+        return [*lines, "Nothing recorded.", ""]
+    lines += ["| Date and time (UTC) | Who | What |", "|---|---|---|"]
+    lines += [f"| {h.at:%Y-%m-%d %H:%M:%S} | {cell(h.who)} | {cell(h.what)} |" for h in doc.history]
+    return [*lines, ""]
+
+
+def appendix(events: list[Event], state: IncidentState) -> list[str]:
+    return ["## Appendix: every event", "", *_rows(every_event(events, state))]

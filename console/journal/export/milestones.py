@@ -1,0 +1,152 @@
+"""Milestones: when the release went out, when the probes first saw it, when the rollback
+was declared, started, restored, verified and closed; and the times between them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from console.journal.export import reading
+from console.journal.export.facts import Interval, Milestone, Milestones, Recovery
+from console.model.events import Event, Kind
+from console.model.review import FormField
+from console.model.state import IncidentState
+
+DEPLOYED_KEYS = ("deployed_at", "release_deployed", "deployed")
+
+
+def strategy_steps(events: list[Event]) -> set[str]:
+    """The steps that ran a rollback strategy: by the procedure's kinds, else by what they
+    sent (a strategy's `action` stage)."""
+    catalogue = reading.step_catalogue(events)
+    steps = {sid for sid, meta in catalogue.items() if meta.get("kind") == "strategy"}
+    if steps:
+        return steps
+    return {
+        e.where.step
+        for e in events
+        if e.kind == Kind.COMMAND_INTENT and reading.stage(e) == "action" and e.where.step
+    }
+
+
+def _deployed(events: list[Event]) -> tuple[datetime | None, str]:
+    """The earliest `deployed_at` an assessment recorded on any host."""
+    found: list[datetime] = []
+    for event in events:
+        if event.kind != Kind.ASSESSMENT_RECORDED or reading.assessment_stage(event) == "after":
+            continue
+        for values in reading.assessed(event).values():
+            for key in DEPLOYED_KEYS:
+                when = _parse(values.get(key))
+                if when is not None:
+                    found.append(when)
+    if found:
+        return min(found), "the assessment's deployed_at"
+    return None, "not recorded: an assessment key deployed_at would give it"
+
+
+def _parse(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else None
+
+
+def first_bad_sample(events: list[Event]) -> datetime | None:
+    """The earliest bad probe sample in the journal: the trigger's evidence, a firing's,
+    or a sample the watcher journalled."""
+    times = [
+        when
+        for event in events
+        if event.kind in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED)
+        or event.kind == "trigger.merged"
+        for sample in reading.samples(event)
+        if sample.get("state") == "bad" and (when := reading.sample_time(sample)) is not None
+    ]
+    return min(times, default=None)
+
+
+def _first(events: list[Event], match) -> datetime | None:
+    return next((e.ts for e in events if match(e)), None)
+
+
+def _last(events: list[Event], match) -> datetime | None:
+    return next((e.ts for e in reversed(events) if match(e)), None)
+
+
+def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
+    rollback = strategy_steps(events)
+    deployed, deployed_source = _deployed(events)
+    bad = first_bad_sample(events)
+    declared = _first(events, lambda e: e.kind == Kind.TRIGGER_DECLARED)
+    started = _first(events, lambda e: e.kind == Kind.STEP_STARTED and e.where.step in rollback)
+    restored = _last(
+        events,
+        lambda e: (
+            e.kind == Kind.STEP_COMPLETED
+            and e.where.step in rollback
+            and e.data.get("status") == "done"
+        ),
+    )
+    verified = min((r.verified for r in state.recovery.values()), default=None)
+    closed = _last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED)
+    impact_start = _parse_form(state.fields.get(FormField.IMPACT_START.value))
+    found = [  # name, label, when, how it is known, why it is not
+        ("release_deployed", "Release deployed", deployed, deployed_source, deployed_source),
+        ("impact_detected", "First bad sample (impact detected)", bad, "the probes",
+         "no bad probe sample was recorded"),
+        ("trigger_declared", "Trigger declared", declared, "the declaration",
+         "no trigger was declared"),
+        ("rollback_started", "Rollback started", started, "the strategy step started",
+         "no strategy step started"),
+        ("restored", "Restored", restored, "the strategy step finished on every host",
+         "not restored"),
+        ("verified_stable", "Verified stable", verified, "the soak passed",
+         "stability was not verified"),
+        ("closed", "Closed", closed, "the close", "the incident is open"),
+    ]  # fmt: skip
+    milestones = [
+        Milestone(name=name, label=label, at=at, source=known if at else unknown)
+        for name, label, at, known, unknown in found
+    ]
+    detected = bad or declared
+    detected_name = "impact_detected" if bad else "trigger_declared"
+    start = impact_start or deployed
+    start_name = "impact_start" if impact_start else "release_deployed"
+    intervals = [
+        _interval("time_to_detect", "Time to detect", start, start_name, detected, detected_name),
+        _interval("time_to_mitigate", "Time to mitigate", detected, detected_name, restored, "restored"),
+        _interval(
+            "time_to_recover", "Time to recover", detected, detected_name, verified, "verified_stable"
+        ),
+    ]  # fmt: skip
+    recovery = [
+        Recovery(
+            system=r.system,
+            started=r.started,
+            verified=r.verified,
+            seconds=r.seconds,
+            rto_minutes=r.rto_minutes,
+            verdict=r.verdict,
+        )
+        for r in state.recovery.values()
+    ]
+    return Milestones(milestones=milestones, intervals=intervals, recovery=recovery)
+
+
+def _parse_form(text: str | None) -> datetime | None:
+    """A form's UTC date-time (`2026-11-28 09:12`) as an aware datetime."""
+    if not text or len(text) <= 10:
+        return None
+    return _parse(text.replace(" ", "T") + "+00:00")
+
+
+def _interval(
+    name: str, label: str, start: datetime | None, start_name: str, end, end_name: str
+) -> Interval:
+    seconds = None
+    if start is not None and end is not None:
+        seconds = round(max(0.0, (end - start).total_seconds()), 3)
+    return Interval(name=name, label=label, seconds=seconds, start=start_name, end=end_name)

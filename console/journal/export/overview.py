@@ -1,0 +1,334 @@
+"""The top of the document: the summary paragraph and facts, the impact, and the trigger
+with who or what declared it."""
+
+from __future__ import annotations
+
+from console.journal.describe import duration
+from console.journal.export import reading
+from console.journal.export.facts import (
+    Declarer,
+    Evidence,
+    Firing,
+    Impact,
+    Milestones,
+    Summary,
+    SystemFacts,
+    TriggerDetails,
+)
+from console.journal.export.systems import value_text
+from console.journal.export.timeline import hosts as hosts_text
+from console.model.events import Event, Kind
+from console.model.review import FormField
+from console.model.state import IncidentState
+
+# Values that say what was rolled back, most telling first.
+VERSION_WORDS = ("release", "version", "revision", "schema", "image", "tag")
+
+
+def commander(events: list[Event], state: IncidentState) -> str | None:
+    """Whoever is named commander, each in turn; else who declared, else who opened."""
+    named = [(e.ts, name) for e in events if (name := reading.commander_named(e))]
+    turns = [n for i, n in enumerate(named) if i == 0 or n[1] != named[i - 1][1]]
+    if len(turns) > 1:
+        return ", then ".join(
+            name if i == 0 else f"{name} (from {when:%Y-%m-%d %H:%M:%S} UTC)"
+            for i, (when, name) in enumerate(turns)
+        )
+    if turns:
+        return turns[0][1]
+    for kind in (Kind.TRIGGER_DECLARED, Kind.INCIDENT_OPENED):
+        first = next((e for e in events if e.kind == kind), None)
+        if first is not None and not (kind == Kind.TRIGGER_DECLARED and _by_watcher(events, first)):
+            return reading.login(first)
+    return None
+
+
+def responders(events: list[Event], lead: str | None) -> list[str]:
+    """Everyone else who recorded an event, in the order they first did."""
+    leads = {part.split(" (from ")[0] for part in (lead or "").split(", then ")}
+    seen = dict.fromkeys(reading.login(e) for e in events)
+    return [who for who in seen if who not in leads]
+
+
+def _by_watcher(events: list[Event], declared: Event) -> bool:
+    """An automatic declaration with nobody at the console: a countdown elapsed."""
+    before = events[: events.index(declared)]
+    return bool(declared.data.get("automatic")) and (
+        any(e.kind == Kind.COUNTDOWN_ELAPSED for e in before)
+        or str(declared.data.get("reason", "")).startswith("automatic, countdown elapsed")
+    )
+
+
+def _declarer(events: list[Event], declared: Event) -> Declarer:
+    who = reading.login(declared)
+    if _by_watcher(events, declared):
+        return Declarer(
+            by="watcher",
+            name="the watcher",
+            policy="auto",
+            text="the watcher (policy auto): its countdown elapsed with nobody at the console",
+        )
+    before = events[: events.index(declared)]
+    fired = [
+        e
+        for e in before
+        if e.kind == Kind.TRIGGER_FIRED and e.data.get("kind") == declared.data.get("kind")
+    ]
+    if fired and declared.data.get("automatic"):
+        policy = reading.countdown_policy(fired[-1]) or "propose"
+        return Declarer(
+            by="watcher",
+            name="the watcher",
+            policy=policy,
+            accepted_by=who,
+            text=f"{who}, accepting the watcher's proposal (policy {policy})",
+        )
+    return Declarer(by="person", name=who, text=who)
+
+
+def _evidence(sample: dict) -> Evidence:
+    if "probe" not in sample or "state" not in sample:
+        text = ", ".join(f"{k}={v}" for k, v in sorted(sample.items()))
+        return Evidence(text=text)
+    limit = (
+        f", threshold {value_text(sample['threshold'])}"
+        if sample.get("threshold") is not None
+        else ""
+    )
+    hosts = "; ".join(
+        f"{h} {value_text(d.get('value')) if d.get('error') is None else 'error: ' + str(d['error'])}"
+        + (f" ({d['detail']})" if d.get("detail") else "")
+        for h, d in sorted((sample.get("hosts") or {}).items())
+        if isinstance(d, dict)
+    )
+    at = str(sample.get("at", ""))[:19].replace("T", " ")
+    text = f"{at} {sample['probe']} = {value_text(sample.get('value'))} {sample['state']}{limit}"
+    return Evidence(
+        text=text + (f" — {hosts}" if hosts else ""),
+        probe=sample.get("probe"),
+        at=sample.get("at"),
+        value=sample.get("value"),
+        state=sample.get("state"),
+        threshold=sample.get("threshold"),
+        hosts=dict(sample.get("hosts") or {}),
+    )
+
+
+def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
+    name = fired.data.get("trigger")
+    for event in events:
+        if (
+            event.kind in ("trigger.merged", "trigger.dismissed")
+            and event.data.get("trigger") == name
+        ):
+            verb = "merged as evidence" if event.kind == "trigger.merged" else "dismissed"
+            why = f": {event.data['reason']}" if event.data.get("reason") else ""
+            return f"{verb} by {reading.login(event)}{why}"
+    if declared is not None and declared.data.get("kind") == fired.data.get("kind"):
+        return "declared"
+    return "not taken up"
+
+
+def build_trigger(events: list[Event]) -> TriggerDetails | None:
+    declared = next((e for e in events if e.kind == Kind.TRIGGER_DECLARED), None)
+    if declared is None:
+        return None
+    d = declared.data
+    firings = [
+        Firing(
+            at=reading.fired_at(e),
+            label=str(e.data.get("label") or e.data.get("kind")),
+            probe=e.data.get("probe"),
+            policy=reading.countdown_policy(e),
+            reason=str(e.data.get("reason", "")),
+            fate=_fate(events, e, declared),
+        )
+        for e in events
+        if e.kind == Kind.TRIGGER_FIRED
+    ]
+    merged = [s for e in events if e.kind == "trigger.merged" for s in reading.samples(e)]
+    return TriggerDetails(
+        kind=str(d.get("kind")),
+        label=str(d.get("label") or d.get("kind")),
+        automatic=bool(d.get("automatic")),
+        reason=str(d.get("reason", "")),
+        declared_at=declared.ts,
+        declared_by=_declarer(events, declared),
+        evidence=[_evidence(s) for s in [*reading.samples(declared), *merged]],
+        firings=firings,
+    )
+
+
+def build_impact(state: IncidentState, milestones: Milestones) -> Impact:
+    def field(f: FormField) -> str | None:
+        return state.fields.get(f.value) or None
+
+    bad = next(m.at for m in milestones.milestones if m.name == "impact_detected")
+    return Impact(
+        users=field(FormField.IMPACT_USERS),
+        start=field(FormField.IMPACT_START),
+        end=field(FormField.IMPACT_END),
+        business=field(FormField.BUSINESS_IMPACT),
+        first_bad_sample=bad,
+    )
+
+
+def build_summary(
+    events: list[Event],
+    state: IncidentState,
+    milestones: Milestones,
+    systems: list[SystemFacts],
+    trigger: TriggerDetails | None,
+) -> Summary:
+    lead = commander(events, state)
+    closed = state.closed_at
+    outcome = _outcome(events, state)
+    seconds = None
+    if closed and state.opened_at:
+        seconds = round((closed - state.opened_at).total_seconds(), 3)
+    facts = Summary(
+        paragraph="",
+        incident=state.incident_id,
+        title=state.title,
+        status="final" if closed else "draft",
+        amended=any(reading.amendment(e) for e in events),
+        severity=state.fields.get(FormField.SEVERITY.value) or None,
+        outcome=outcome,
+        commander=lead,
+        responders=responders(events, lead),
+        opened=state.opened_at,
+        opened_by=_login_of(events, Kind.INCIDENT_OPENED),
+        closed=closed,
+        closed_by=_login_of(events, Kind.INCIDENT_CLOSED, last=True) if closed else None,
+        duration_seconds=seconds,
+        drill=state.drill,
+        drill_verdict=_drill_verdict(events, state) if state.drill else None,
+        systems=list(state.systems),
+        strategy=state.strategy,
+        reason=state.fields.get(FormField.REASON.value) or (trigger.reason if trigger else None),
+    )
+    paragraph = _paragraph(facts, milestones, systems, trigger)
+    return facts.model_copy(update={"paragraph": paragraph})
+
+
+def _drill_verdict(events: list[Event], state: IncidentState) -> str:
+    """The drill's judgement if it recorded one; else passed when recovery met every
+    system's RTO and every integrity record matched."""
+    if state.closed_at is None:
+        return "not judged yet: the drill is open"
+    judged = reading.drill_judged(events)
+    if judged is not None:
+        passed, findings = judged
+        return ("passed" if passed else "failed") + (f": {'; '.join(findings)}" if findings else "")
+    said = [
+        f"{system}: {r.verdict if r else 'stability not verified'}"
+        for system in state.systems
+        for r in [state.recovery.get(system)]
+    ]
+    bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
+    if state.integrity:
+        said.append(f"{len(state.integrity)} integrity record(s), {len(bad)} mismatch(es)")
+    passed = not bad and all(
+        (r := state.recovery.get(s)) is not None and r.verdict != "RTO exceeded"
+        for s in state.systems
+    )
+    return ("passed" if passed else "failed") + (f" ({'; '.join(said)})" if said else "")
+
+
+def _outcome(events: list[Event], state: IncidentState) -> str | None:
+    if state.closed_at is None:
+        return None
+    last = next(e for e in reversed(events) if e.kind == Kind.INCIDENT_CLOSED)
+    return reading.outcome(last)
+
+
+def _login_of(events: list[Event], kind: str, last: bool = False) -> str | None:
+    found = [e for e in events if e.kind == kind]
+    if not found:
+        return None
+    return reading.login(found[-1] if last else found[0])
+
+
+def _changed(systems: list[SystemFacts]) -> list[str]:
+    """`release 2.4.1 → 2.4.0 (3 hosts)`: what the rollback changed, most telling first."""
+    changes = [
+        c
+        for s in systems
+        for c in s.changes
+        if c.source == "assessment"
+        and c.before is not None
+        and c.after is not None
+        and c.before != c.after
+    ]
+
+    def rank(key: str) -> int:
+        return next(
+            (i for i, w in enumerate(VERSION_WORDS) if w in key.lower()), len(VERSION_WORDS)
+        )
+
+    changes.sort(key=lambda c: (rank(c.key), -len(c.hosts)))
+    return [
+        f"{c.key} {c.before} → {c.after} ({hosts_text(len(c.hosts))})"
+        for c in changes
+        if rank(c.key) < len(VERSION_WORDS)
+    ][:3]
+
+
+def _paragraph(
+    facts: Summary,
+    milestones: Milestones,
+    systems: list[SystemFacts],
+    trigger: TriggerDetails | None,
+) -> str:
+    what = "This drill" if facts.drill else "This incident"
+    where = ", ".join(facts.systems) or "no system"
+    if trigger is None:
+        said = [f"{what} on {where} has no declared trigger."]
+    else:
+        by = trigger.declared_by
+        who = f"by {by.name}"
+        if by.by == "watcher":
+            who = (
+                f"by {by.accepted_by} on the watcher's proposal"
+                if by.accepted_by
+                else "automatically by the watcher, with nobody at the console"
+            )
+        said = [
+            f"{trigger.label} on {where}, declared {who}: {trigger.reason or 'no reason given'}."
+        ]
+    hosts = [h for s in systems for h in s.hosts]
+    counts: dict[str, int] = {}
+    for h in hosts:
+        counts[h.status] = counts.get(h.status, 0) + 1
+    if facts.strategy and hosts:
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        moved = _changed(systems)
+        said.append(
+            f"The {facts.strategy} strategy ran on {hosts_text(len(hosts))} ({tally})"
+            + (f": {'; '.join(moved)}" if moved else "")
+            + "."
+        )
+    intervals = {i.name: i for i in milestones.intervals}
+    recover, mitigate = intervals["time_to_recover"], intervals["time_to_mitigate"]
+    since = {"impact_detected": "the first bad sample", "trigger_declared": "the declaration"}
+    if recover.seconds is not None:
+        verdicts = sorted({r.verdict for r in milestones.recovery})
+        said.append(
+            f"Service was verified stable {duration(recover.seconds)} after"
+            f" {since.get(recover.start, recover.start)}"
+            + (f" ({', '.join(verdicts)})" if verdicts else "")
+            + "."
+        )
+    elif mitigate.seconds is not None:
+        said.append(
+            f"It was restored {duration(mitigate.seconds)} after"
+            f" {since.get(mitigate.start, mitigate.start)}; stability was not verified."
+        )
+    if facts.drill_verdict:
+        said.append(f"Drill verdict: {facts.drill_verdict}.")
+    if facts.outcome:
+        took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
+        said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
+    else:
+        said.append("The incident is still open: this document is a draft.")
+    return " ".join(said)

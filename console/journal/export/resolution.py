@@ -1,0 +1,236 @@
+"""Resolution steps, failures and notifications: what was done, step by step; which hosts
+failed, what they printed on stderr, and what was done about it; every message sent."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from console.journal.export import reading
+from console.journal.export.facts import (
+    Command,
+    FailureFacts,
+    Halt,
+    Notification,
+    StepFacts,
+)
+from console.model.events import Event, Kind
+from console.model.state import HostStatus, IncidentState, StepStatus
+
+STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
+STDERR_LINES = 10
+
+
+def step_titles(events: list[Event]) -> dict[str, str]:
+    """Every step's title: the procedure's, then whatever the step events called it."""
+    titles = {sid: meta.get("title", sid) for sid, meta in reading.step_catalogue(events).items()}
+    for event in events:
+        if event.kind in STEP_EVENTS and event.where.step:
+            titles.setdefault(event.where.step, reading.title_of(event) or event.where.step)
+    return titles
+
+
+def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
+    """Every step acted on, in the order it was first acted on; then the procedure's steps
+    nobody reached, as `not done`."""
+    catalogue = reading.step_catalogue(events)
+    titles = step_titles(events)
+    order: list[str] = []
+    confirmed: dict[str, str] = {}
+    commands: dict[str, list[Command]] = {}
+    runs: dict[str, int] = {}
+    for event in events:
+        step = event.where.step
+        if not step:
+            continue
+        if event.kind in STEP_EVENTS and step not in order:
+            order.append(step)
+        if event.kind == Kind.STEP_CONFIRMED:
+            confirmed[step] = reading.confirmer(event)
+        elif event.kind == Kind.STEP_STARTED:
+            runs[step] = runs.get(step, 0) + 1
+        elif event.kind == Kind.COMMAND_INTENT:
+            sent = Command(stage=reading.stage(event), command=str(event.data.get("command", "")))
+            if sent not in commands.setdefault(step, []):
+                commands[step].append(sent)
+    out = []
+    for step in order:
+        st = state.step(step)
+        counts: dict[str, int] = {}
+        for run in st.hosts.values():
+            counts[run.status.value] = counts.get(run.status.value, 0) + 1
+        status = "interrupted" if st.status is StepStatus.RUNNING else st.status.value
+        meta = catalogue.get(step, {})
+        out.append(
+            StepFacts(
+                id=step,
+                title=titles.get(step, step),
+                phase=meta.get("phase"),
+                kind=meta.get("kind"),
+                status=status,
+                summary=st.summary,
+                counts=dict(sorted(counts.items())),
+                confirmed_by=confirmed.get(step),
+                skipped_because=st.skip_reason if st.status is StepStatus.SKIPPED else None,
+                started=st.started,
+                finished=st.finished,
+                attempts=max([runs.get(step, 0), *(r.attempt for r in st.hosts.values())]),
+                commands=commands.get(step, []),
+            )
+        )
+    for step, meta in catalogue.items():
+        if step not in order:
+            out.append(
+                StepFacts(
+                    id=step,
+                    title=meta.get("title", step),
+                    phase=meta.get("phase"),
+                    kind=meta.get("kind"),
+                    status="not done",
+                    summary="",
+                    counts={},
+                    confirmed_by=None,
+                    skipped_because=None,
+                    started=None,
+                    finished=None,
+                    attempts=0,
+                    commands=[],
+                )
+            )
+    return out
+
+
+class _Attempts:
+    """Per (step, host): each attempt's last stderr lines and its failure, as recorded."""
+
+    def __init__(self) -> None:
+        self.current: dict[tuple[str, str], int] = {}
+        self.stderr: dict[tuple[str, str, int], deque[str]] = {}
+        self.failed: dict[tuple[str, str], tuple[int, Event]] = {}
+
+    def see(self, event: Event) -> None:
+        step, host = event.where.step, event.where.host
+        if not step or not host:
+            return
+        key = (step, host)
+        if event.kind == Kind.COMMAND_INTENT:
+            self.current[key] = reading.attempt(event)
+        elif event.kind == Kind.COMMAND_OUTPUT:
+            lines = reading.stderr(event)
+            if lines:
+                tail = self.stderr.setdefault((*key, self.current.get(key, 1)), deque())
+                tail.extend(lines)
+                while len(tail) > STDERR_LINES:
+                    tail.popleft()
+        elif event.kind == Kind.COMMAND_RESULT and (
+            event.data.get("failure") or event.data.get("aborted")
+        ):
+            self.failed[key] = (self.current.get(key, 1), event)
+
+
+def build_failures(events: list[Event], state: IncidentState) -> list[FailureFacts]:
+    """Each host that failed in a step (even if a retry then succeeded) or was left
+    unknown or aborted, with its last failure and what was done about it."""
+    attempts = _Attempts()
+    for event in events:
+        attempts.see(event)
+    titles = step_titles(events)
+    closes = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
+    closed_as = reading.outcome(closes[-1]) if closes and state.closed_at else None
+    out = []
+    for step, st in state.steps.items():
+        for host, run in st.hosts.items():
+            failed = attempts.failed.get((step, host))
+            bad = run.status in (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.ABORTED)
+            if failed is None and not bad:
+                continue
+            attempt = run.attempt if bad else failed[0]  # type: ignore[index]
+            result = failed[1].data if failed and failed[0] == attempt else {}
+            out.append(
+                FailureFacts(
+                    step=step,
+                    step_title=titles.get(step, step),
+                    host=host,
+                    system=run.system,
+                    status=run.status.value if bad else "failed",
+                    failure=(run.failure.value if run.failure and bad else result.get("failure")),
+                    detail=(run.detail if bad else result.get("detail")),
+                    exit_status=run.exit_status if bad else result.get("exit_status"),
+                    attempt=attempt,
+                    stderr=list(attempts.stderr.get((step, host, attempt), [])),
+                    done=_done(state, step, host, attempt, closed_as),
+                )
+            )
+    return out
+
+
+def _done(
+    state: IncidentState, step: str, host: str, failed_attempt: int, closed_as: str | None
+) -> str:
+    """What became of a failed host: retried, undone, skipped, accepted at the close."""
+    st = state.step(step)
+    run = st.hosts[host]
+    said = []
+    if run.attempt > failed_attempt or (run.status is HostStatus.SUCCEEDED and run.attempt > 1):
+        said.append(f"retried: attempt {run.attempt} {run.status.value}")
+    elif run.attempt > 1:
+        said.append(f"retried {run.attempt - 1} time(s): still {run.status.value}")
+    undo = state.steps.get(f"{step}.undo")
+    if undo and host in undo.hosts:
+        said.append(f"undone: {undo.hosts[host].status.value}")
+    if st.status is StepStatus.SKIPPED:
+        said.append(f"step skipped: {st.skip_reason}")
+    if run.status is HostStatus.UNKNOWN:
+        said.append("nothing yet: verify the host before any retry")
+    if not said and run.status is not HostStatus.SUCCEEDED and closed_as:
+        verb = "accepted" if host in closed_as else "nothing more: the incident was closed"
+        said.append(f"{verb} ({closed_as})")
+    return "; ".join(said) or "nothing recorded"
+
+
+def build_halts(events: list[Event]) -> list[Halt]:
+    halts = []
+    for index, event in enumerate(events):
+        if event.kind != Kind.RUN_HALTED:
+            continue
+        later = events[index + 1 :]
+        waiting = [
+            e.where.host
+            for e in later
+            if e.kind == Kind.HOST_NOT_STARTED and e.where.step == event.where.step
+        ]
+        halts.append(
+            Halt(
+                at=event.ts,
+                step=event.where.step,
+                reason=reading.halt_reason(event),
+                not_started=[h for h in dict.fromkeys(waiting) if h],
+            )
+        )
+    return halts
+
+
+def build_notifications(events: list[Event], state: IncidentState) -> list[Notification]:
+    when = {e.seq: e.ts for e in events if e.kind == Kind.NOTIFICATION_SENT}
+    out = []
+    for sent in state.notifications:
+        result = sent.get("result") or {}
+        delivered = result.get("ok") if result else None
+        if result:
+            outcome = "delivered" if delivered else "not delivered"
+            outcome += f" ({result.get('detail')})" if result.get("detail") else ""
+        else:
+            outcome = "no result recorded"
+        out.append(
+            Notification(
+                at=when.get(sent["seq"], state.opened_at),
+                step=sent.get("step"),
+                channel=sent.get("channel"),
+                kind=sent.get("kind"),
+                target=sent.get("target"),
+                severity=sent.get("severity"),
+                text=reading.notification_text(sent),
+                delivered=delivered,
+                result=outcome,
+            )
+        )
+    return out

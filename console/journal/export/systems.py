@@ -1,0 +1,158 @@
+"""Systems affected and data integrity: each host's result, every value recorded about it
+before and after the rollback, and each data set's checksum and row counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from console.journal.export import reading
+from console.journal.export.facts import (
+    Change,
+    HostResult,
+    IntegrityCheck,
+    Snapshot,
+    SystemFacts,
+)
+from console.model.events import Event, Kind
+from console.model.state import HostStatus, IncidentState
+
+UNKNOWN = (HostStatus.UNKNOWN, HostStatus.RUNNING)
+
+
+def value_text(value: Any) -> str | None:
+    """A recorded value as text: `0.31`, `2400` (not `2400.0`), `2.4.1`."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, HostResult]:
+    """Each selected host's latest outcome, in the order the hosts were selected."""
+    out = {}
+    for host in state.hosts:
+        runs = state.host_runs(host)
+        step, run = runs[-1] if runs else (None, None)
+        status = run.status if run else HostStatus.PENDING
+        out[host] = HostResult(
+            host=host,
+            status="not touched" if run is None else status.value,
+            known=status not in UNKNOWN,
+            failure=run.failure.value if run and run.failure else None,
+            detail=run.detail if run else None,
+            last_step=step,
+            last_step_title=titles.get(step or "", step),
+        )
+    return out
+
+
+class _Readings:
+    """Per host and key: the value before the rollback and the latest one after it."""
+
+    def __init__(self) -> None:
+        self.before: dict[tuple[str, str], str | None] = {}
+        self.after: dict[tuple[str, str], str | None] = {}
+        self.keys: dict[str, str] = {}  # key → source, in the order first seen
+
+    def saw(self, source: str, host: str, key: str, value: Any, after: bool, latest: bool) -> None:
+        self.keys.setdefault(key, source)
+        slot = self.after if after else self.before
+        if latest or (host, key) not in slot:
+            slot[(host, key)] = value_text(value)
+
+    def changes(self, hosts: list[str]) -> list[Change]:
+        """Hosts grouped by identical before → after pairs, key by key."""
+        out = []
+        keys = sorted(self.keys.items(), key=lambda item: item[1] == "probe")
+        for key, source in keys:
+            groups: dict[tuple[str | None, str | None], list[str]] = {}
+            for host in hosts:
+                pair = (self.before.get((host, key)), self.after.get((host, key)))
+                if pair != (None, None):
+                    groups.setdefault(pair, []).append(host)
+            out += [
+                Change(key=key, source=source, before=b, after=a, hosts=members)  # type: ignore[arg-type]
+                for (b, a), members in groups.items()
+            ]
+        return out
+
+
+def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
+    """Assessments (before: the first; after: the latest recorded once the rollback began
+    or marked `after`), and probe readings (before: the latest bad sample before the
+    rollback began; after: the latest sample after it)."""
+    readings = _Readings()
+    for event in events:
+        after = rollback_started is not None and event.ts >= rollback_started
+        if event.kind == Kind.ASSESSMENT_RECORDED:
+            stage = reading.assessment_stage(event)
+            later = stage == "after" or (stage is None and after)
+            for host, values in reading.assessed(event).items():
+                for key, value in values.items():
+                    readings.saw("assessment", host, key, value, later, latest=later)
+            continue
+        if event.kind not in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED):
+            continue
+        for sample in reading.samples(event):
+            taken = reading.sample_time(sample) or event.ts
+            later = rollback_started is not None and taken >= rollback_started
+            if not later and sample.get("state") != "bad":
+                continue
+            for host, got in (sample.get("hosts") or {}).items():
+                if isinstance(got, dict) and got.get("error") is None:
+                    probe = str(sample.get("probe", "?"))
+                    readings.saw("probe", host, probe, got.get("value"), later, latest=True)
+    return readings
+
+
+def build_systems(
+    events: list[Event],
+    state: IncidentState,
+    titles: dict[str, str],
+    rollback_started: datetime | None,
+) -> list[SystemFacts]:
+    results = host_results(state, titles)
+    readings = _read(events, rollback_started)
+    out = []
+    for system in state.systems or sorted(set(state.hosts.values())):
+        hosts = [h for h, s in state.hosts.items() if s == system]
+        changes = [
+            c
+            for c in readings.changes(hosts)
+            if c.source == "assessment" or c.key.startswith(f"{system}/")
+        ]
+        out.append(SystemFacts(system=system, hosts=[results[h] for h in hosts], changes=changes))
+    return out
+
+
+def _snapshot(record: dict[str, Any] | None) -> Snapshot | None:
+    if not isinstance(record, dict):
+        return None
+    return Snapshot(checksum=record.get("checksum"), rows=dict(record.get("rows") or {}))
+
+
+def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
+    """Each (step, host) data set: its before record, its after record, the expectation."""
+    pairs: dict[tuple[str | None, str | None], dict[str, dict]] = {}
+    for record in state.integrity:
+        key = (record.get("step"), record.get("host"))
+        pairs.setdefault(key, {})[str(record.get("stage"))] = record
+    out = []
+    for (step, host), stages in pairs.items():
+        after = stages.get("after")
+        last = after or stages.get("before") or next(iter(stages.values()))
+        out.append(
+            IntegrityCheck(
+                host=host,
+                step=step,
+                strategy=last.get("strategy"),
+                before=_snapshot(stages.get("before")),
+                after=_snapshot(after),
+                expected=_snapshot(last.get("expected")),
+                verdict=str(last.get("verdict") or "recorded"),
+                detail=last.get("detail") or None,
+            )
+        )
+    return out

@@ -1,0 +1,221 @@
+"""The timeline: key events one row each; what hosts did condensed to one row per step and
+wave ("restore: 3 hosts sent → 3 succeeded in 0.6 s"); or only the starred events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from console.journal.describe import TIMELINE_KINDS, describe, duration, where
+from console.journal.export import reading
+from console.journal.export.facts import Timeline, TimelineRow
+from console.model.events import Event, Kind
+from console.model.state import IncidentState
+
+# One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs.
+KEY_KINDS = frozenset(
+    {
+        Kind.INCIDENT_OPENED,
+        Kind.INCIDENT_RESUMED,
+        Kind.INCIDENT_CLOSED,
+        Kind.TRIGGER_FIRED,
+        Kind.TRIGGER_DECLARED,
+        Kind.COUNTDOWN_STARTED,
+        Kind.COUNTDOWN_CANCELLED,
+        Kind.COUNTDOWN_ELAPSED,
+        Kind.SYSTEMS_SELECTED,
+        Kind.STRATEGY_CHOSEN,
+        Kind.STEP_STARTED,
+        Kind.STEP_CONFIRMED,
+        Kind.STEP_COMPLETED,
+        Kind.STEP_SKIPPED,
+        Kind.RUN_HALTED,
+        Kind.RUN_ABORTED,
+        Kind.HOSTKEY_ACCEPTED,
+        Kind.LOCK_TAKEN_OVER,
+        Kind.DELIVERY_HALTED,
+        Kind.ROLLOUT_STEP,
+        Kind.RECOVERY_MEASURED,
+        Kind.NOTE_ADDED,
+        Kind.NOTIFICATION_SENT,
+        # written by the console's incident lifecycle
+        "trigger.merged",
+        "trigger.dismissed",
+        reading.HANDED_OVER,
+        "incident.detached",
+    }
+)
+HOST_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})
+
+
+@dataclass
+class _Group:
+    """The host events of one step run and wave."""
+
+    step: str
+    wave: int
+    waves: int
+    first: Event
+    last: Event
+    hosts: dict[str, str] = field(default_factory=dict)  # host → latest outcome
+    failures: dict[str, str] = field(default_factory=dict)
+    seqs: list[int] = field(default_factory=list)
+    where: dict[int, str] = field(default_factory=dict)  # seq → host
+
+    def see(self, event: Event) -> None:
+        self.last = event
+        self.seqs.append(event.seq)
+        host = self.where[event.seq] = event.where.host or "?"
+        if event.kind == Kind.COMMAND_INTENT:
+            self.hosts[host] = "unknown"
+        elif event.kind == Kind.HOST_NOT_STARTED:
+            self.hosts[host] = "not started"
+        elif event.data.get("aborted"):
+            self.hosts[host] = "aborted"
+        elif event.data.get("failure"):
+            self.hosts[host] = "failed"
+            self.failures[host] = str(event.data["failure"])
+        elif event.data.get("final", True):
+            self.hosts[host] = "succeeded"
+
+    def text(self, named: bool = True) -> str:
+        sent = [h for h, o in self.hosts.items() if o != "not started"]
+        counts: dict[str, int] = {}
+        for outcome in self.hosts.values():
+            counts[outcome] = counts.get(outcome, 0) + 1
+        order = ("succeeded", "failed", "aborted", "unknown", "not started")
+        parts = [f"{counts[o]} {o}" for o in order if counts.get(o)]
+        failed = ", ".join(f"{h}: {why}" for h, why in self.failures.items())
+        if failed and counts.get("failed"):
+            parts[parts.index(f"{counts['failed']} failed")] += f" ({failed})"
+        seconds = (self.last.ts - self.first.ts).total_seconds()
+        took = f" in {seconds:.1f} s" if seconds < 60 else f" in {duration(seconds)}"
+        wave = f"wave {self.wave} of {self.waves}" if self.waves > 1 else ""
+        name = " ".join(p for p in (self.step if named else "", wave) if p)
+        return (f"{name}: " if name else "") + f"{hosts(len(sent))} sent → {', '.join(parts)}{took}"
+
+
+def hosts(n: int) -> str:
+    return f"{n} host" + ("s" if n != 1 else "")
+
+
+def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Group]]]:
+    """The host events by step run and wave, keyed by the seq where each group's row goes;
+    and the groups of each step run keyed by the seq of the step's completion."""
+    runs: dict[str, int] = {}
+    waves: dict[str, tuple[int, int]] = {}
+    open_groups: dict[tuple[str, int, int], _Group] = {}
+    by_run: dict[tuple[str, int], list[_Group]] = {}
+    completed: dict[int, list[_Group]] = {}
+    for event in events:
+        step = event.where.step or ""
+        if event.kind == Kind.STEP_STARTED:
+            runs[step] = runs.get(step, 0) + 1
+            waves.pop(step, None)
+        elif event.kind == Kind.WAVE_STARTED:
+            waves[step] = (int(event.data.get("wave", 1)), int(event.data.get("waves", 1)))
+        elif event.kind == Kind.STEP_COMPLETED:
+            completed[event.seq] = by_run.get((step, runs.get(step, 0)), [])
+        elif event.kind in HOST_KINDS:
+            wave, of = waves.get(step, (1, 1))
+            key = (step, runs.get(step, 0), wave)
+            group = open_groups.get(key)
+            if group is None:
+                group = open_groups[key] = _Group(step, wave, of, event, event)
+                by_run.setdefault(key[:2], []).append(group)
+            group.see(event)
+    anchors: dict[int, _Group] = {}
+    merged = {id(g) for gs in completed.values() if len(gs) == 1 for g in gs}
+    for group in open_groups.values():
+        if id(group) not in merged:
+            anchors[group.last.seq] = group
+    completed = {seq: gs for seq, gs in completed.items() if len(gs) == 1}
+    return anchors, completed
+
+
+def _row(event: Event, state: IncidentState, what: str, condensed: bool = False) -> TimelineRow:
+    notes = "".join(f" ✎ {n}" for n in state.annotations.get(event.seq, []))
+    return TimelineRow(
+        seq=event.seq,
+        at=event.ts,
+        who=reading.login(event),
+        what=what + notes,
+        where=where(event),
+        starred=event.seq in state.stars,
+        condensed=condensed,
+    )
+
+
+def _annotation(event: Event) -> bool:
+    return event.kind == Kind.NOTE_ADDED and event.data.get("about") is not None
+
+
+def _notified(events: list[Event]) -> dict[int, str]:
+    """A notification's result in words, by the seq of the message it answers."""
+    out = {}
+    for event in events:
+        if event.kind == Kind.NOTIFICATION_RESULT:
+            out[int(event.data.get("sent", -1))] = describe(event).split(": ", 1)[-1]
+    return out
+
+
+def key_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]:
+    """Key events one row each, host events condensed, annotations on what they annotate."""
+    anchors, completed = _groups(events)
+    notified = _notified(events)
+    rows = []
+    for event in events:
+        if event.seq in anchors:
+            rows.append(_condensed(anchors[event.seq], state))
+        if event.kind not in KEY_KINDS or _annotation(event):
+            continue
+        what = describe(event)
+        if event.seq in completed:
+            group = completed[event.seq][0]
+            title = event.data.get("title") or event.where.step
+            what = f"finished step “{title}”: {event.data.get('status')} — {group.text(False)}"
+            row = _row(event, state, what, condensed=True)
+            rows.append(_with_group_notes(row, group, state))
+            continue
+        if event.kind == Kind.NOTIFICATION_SENT and event.seq in notified:
+            what += f" — {notified[event.seq]}"
+        rows.append(_row(event, state, what))
+    return rows
+
+
+def _group_notes(group: _Group, state: IncidentState) -> tuple[str, bool]:
+    """Annotations and stars on the host events a row stands for."""
+    notes = "".join(
+        f" ✎ {group.where[s]}: {n}" for s in group.seqs for n in state.annotations.get(s, [])
+    )
+    return notes, any(s in state.stars for s in group.seqs)
+
+
+def _condensed(group: _Group, state: IncidentState) -> TimelineRow:
+    row = _row(group.first, state, group.text(), condensed=True)
+    return _with_group_notes(row, group, state).model_copy(
+        update={"where": group.step, "at": group.first.ts}
+    )
+
+
+def _with_group_notes(row: TimelineRow, group: _Group, state: IncidentState) -> TimelineRow:
+    notes, starred = _group_notes(group, state)
+    return row.model_copy(update={"what": row.what + notes, "starred": row.starred or starred})
+
+
+def starred_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]:
+    return [_row(e, state, describe(e)) for e in events if e.seq in state.stars]
+
+
+def build_timeline(events: list[Event], state: IncidentState, starred_only: bool) -> Timeline:
+    if starred_only:
+        return Timeline(view="starred only", rows=starred_rows(events, state), events=len(events))
+    return Timeline(view="key events", rows=key_rows(events, state), events=len(events))
+
+
+def every_event(events: list[Event], state: IncidentState) -> list[TimelineRow]:
+    """The appendix: every event of the timeline kinds, per host, as recorded."""
+    return [
+        _row(e, state, describe(e))
+        for e in events
+        if e.kind in TIMELINE_KINDS and not _annotation(e)
+    ]

@@ -1,0 +1,101 @@
+"""The review's action items as rows of inputs: action, type, owner, priority, due, ticket."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Select
+
+from console.model.review import ActionType
+
+TYPES = [(t.value, t.value) for t in ActionType]
+COLUMNS = ("action", "owner", "priority", "due", "ticket")
+PLACEHOLDERS = {
+    "action": "Action",
+    "owner": "Owner",
+    "priority": "P1",
+    "due": "YYYY-MM-DD",
+    "ticket": "Ticket",
+}
+
+
+class ActionItemRow(Horizontal):
+    """One action item: what, its type (prevent, mitigate, detect, process), who, when."""
+
+    DEFAULT_CSS = """
+    ActionItemRow { height: 1; }
+    ActionItemRow Input { width: 1fr; margin-right: 1; }
+    ActionItemRow .item-action { width: 3fr; }
+    ActionItemRow .item-type { width: 14; margin-right: 1; }
+    ActionItemRow .item-priority { width: 6; }
+    ActionItemRow .item-due { width: 13; }
+    """
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.values = values or {}
+
+    def compose(self) -> ComposeResult:
+        yield self._input("action")
+        yield Select(
+            TYPES,
+            value=self.values.get("type") or ActionType.PREVENT.value,
+            allow_blank=False,
+            compact=True,
+            classes="item-type",
+        )
+        for column in COLUMNS[1:]:
+            yield self._input(column)
+
+    def _input(self, column: str) -> Input:
+        return Input(
+            self.values.get(column, ""),
+            placeholder=PLACEHOLDERS[column],
+            compact=True,
+            classes=f"item-{column}",
+        )
+
+    def row(self) -> dict[str, str]:
+        """The row as typed; an empty action means no item."""
+        typed = {c: self.query_one(f".item-{c}", Input).value.strip() for c in COLUMNS}
+        return {**typed, "type": str(self.query_one(".item-type", Select).value)}
+
+
+class ActionItems(Vertical):
+    """Every action item; Ctrl+N adds a row, Ctrl+D removes the one with the focus."""
+
+    DEFAULT_CSS = """
+    ActionItems { height: auto; }
+    ActionItems #items-head { color: $text-muted; height: 1; }
+    """
+
+    def __init__(self, rows: list[dict[str, str]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._initial = rows
+
+    def compose(self) -> ComposeResult:
+        yield Label("Action · type · owner · priority · due · ticket", id="items-head")
+        for values in self._initial or [{}]:
+            yield ActionItemRow(values)
+
+    def rows(self) -> list[dict[str, str]]:
+        return [r.row() for r in self.query(ActionItemRow)]
+
+    def add(self) -> ActionItemRow:
+        row = ActionItemRow()
+        self.mount(row)
+        return row
+
+    def remove_row(self, row: ActionItemRow) -> None:
+        """Remove `row`; the last one is emptied instead, so there is always a row."""
+        if len(self.query(ActionItemRow)) > 1:
+            row.remove()
+            return
+        for field in row.query(Input):
+            field.value = ""
+
+    def reset(self, rows: list[dict[str, str]]) -> None:
+        """Show `rows` (the journal's), replacing what is on screen."""
+        self.query(ActionItemRow).remove()
+        for values in rows or [{}]:
+            self.mount(ActionItemRow(values))

@@ -1,0 +1,304 @@
+"""The rollback document a reviewer reads: every section, in order, with what it must say,
+rendered afresh from the committed demo journals (never read from a golden file)."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pytest
+
+from console.journal.export import EXPORTERS
+from console.journal.export.document import build_document
+from console.journal.store import JOURNAL_NAME, read_journal
+from console.model.events import Event, Kind
+from tests.test_exports import JOURNALS, RECORDED
+
+SECTIONS = [
+    "Summary",
+    "Impact",
+    "Trigger event details",
+    "Milestones",
+    "Systems affected",
+    "Data integrity",
+    "Resolution steps",
+    "Failures",
+    "Notifications",
+    "Timeline",
+    "Root cause",
+    "Remediation plan",
+    "Procedure updates",
+    "Retry schedule",
+    "Action items",
+    "Lessons learned",
+    "Change history",
+]
+DATED = re.compile(r"^\| \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} \|")
+
+
+@cache
+def events(case: str) -> tuple[Event, ...]:
+    return tuple(read_journal(JOURNALS / case / JOURNAL_NAME).events)
+
+
+def markdown(case: str, starred: bool = False) -> str:
+    return EXPORTERS["markdown"](list(events(case)), starred)
+
+
+def section(text: str, title: str) -> str:
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def table_rows(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.startswith("| ") and not ln.startswith("| Date")]
+
+
+@pytest.mark.parametrize("case", RECORDED)
+def test_every_section_is_there_in_order_with_its_exact_heading(case):
+    headings = [ln[3:] for ln in markdown(case).splitlines() if ln.startswith("## ")]
+    assert headings == [*SECTIONS, "Appendix: every event"]
+
+
+@pytest.mark.parametrize("case", RECORDED)
+def test_timeline_rows_carry_the_date(case):
+    for title in ("Timeline", "Change history", "Appendix: every event"):
+        rows = table_rows(section(markdown(case) + "\n## end", title))
+        assert rows and all(DATED.match(row) for row in rows), title
+
+
+def test_the_summary_says_what_was_rolled_back_from_what_to_what():
+    text = markdown("version-rollback")
+    summary = section(text, "Summary")
+    paragraph = summary.strip().split("\n\n")[0]
+    assert "release 2.4.1 → 2.4.0 (3 hosts)" in paragraph
+    assert "on the watcher's proposal" in paragraph and "within RTO" in paragraph
+    for fact in ("Incident", "Title", "Status", "Severity", "Outcome", "Commander"):
+        assert f"\n| {fact} | " in summary
+    for fact in ("Other responders", "Opened", "Closed", "Duration", "Drill or real"):
+        assert f"\n| {fact} | " in summary
+    assert "| Status | final |" in summary and "| Drill or real | real incident |" in summary
+
+
+def test_impact_says_not_recorded_and_when_the_probes_first_saw_it():
+    impact = section(markdown("version-rollback"), "Impact")
+    assert "| Users or customers affected | not recorded |" in impact
+    assert "(the first bad probe sample was at 20" in impact
+    filled = section(markdown("amended"), "Impact")
+    assert "| Users or customers affected | about 1 in 3 checkouts failed" in filled
+    assert re.search(r"\| Impact start \(UTC\) \| \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \|", filled)
+
+
+def test_the_trigger_says_who_or_what_declared_it():
+    auto = section(markdown("version-rollback"), "Trigger event details")
+    assert "accepting the watcher's proposal (policy propose)" in auto
+    assert "web/error-rate = 0.31 bad, threshold 0.05 — web-1 0.31; web-2 0.31" in auto
+    manual = section(markdown("failed-halted"), "Trigger event details")
+    assert "(`user-impact`, manual)" in manual and "by root" in manual
+
+
+def test_milestones_are_dated_and_measured_against_the_rto():
+    text = section(markdown("version-rollback"), "Milestones")
+    for label in (
+        "Release deployed",
+        "First bad sample (impact detected)",
+        "Trigger declared",
+        "Rollback started",
+        "Restored",
+        "Verified stable",
+        "Closed",
+    ):
+        assert re.search(rf"\| {re.escape(label)} \| \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC \|", text)
+    for interval in ("Time to detect", "Time to mitigate", "Time to recover"):
+        assert re.search(rf"\| {interval} \| \d+ (s|min \d\d s) \|", text), interval
+    assert re.search(r"\| web \| .* \| 15 min \| within RTO \|", text)
+    failed = section(markdown("failed-halted"), "Milestones")
+    assert "| Restored | – | not restored |" in failed
+    assert "| Time to mitigate | not measurable |" in failed
+
+
+def test_systems_show_every_value_before_and_after():
+    text = section(markdown("version-rollback"), "Systems affected")
+    assert "| web-1 | ✔ succeeded | – | Verify system stability |" in text
+    for row in (
+        "| release | 2.4.1 | **2.4.0** | all 3 hosts |",
+        "| error_rate | 0.31 | **0.006** | all 3 hosts |",
+        "| p99_ms | 2400 | **190** | all 3 hosts |",
+        "| schema_version | 4 | 4 | all 3 hosts |",
+        "| config_revision | r43 | r43 | all 3 hosts |",
+        "| flag.new_checkout | 100 | 100 | all 3 hosts |",
+        "| web/error-rate (probe) | 0.31 | **0.006** | all 3 hosts |",
+    ):
+        assert row in text
+    failed = section(markdown("failed-halted"), "Systems affected")
+    assert (
+        "| web-2 | ✘ failed | non-zero exit: exit status 3 | Restore previous version |" in failed
+    )
+    assert "| release | 2.4.1 | – | all 3 hosts |" in failed  # never read again: not verified
+
+
+def test_data_integrity_compares_before_after_and_expected():
+    text = section(markdown("log-replay"), "Data integrity")
+    rows = [r for r in table_rows(text) if r.startswith("| db-")]
+    assert len(rows) == 2
+    for row in rows:
+        before, after, expected, verdict = [c.strip() for c in row.strip("|").split("|")][2:]
+        assert before.startswith("checksum ") and "orders 15" in before
+        assert after == expected and "orders 18" in after
+        assert verdict == "match"
+    assert "nothing to compare" in section(markdown("version-rollback"), "Data integrity")
+    drill = section(markdown("drill"), "Data integrity")
+    assert drill.count("| match |") == 2
+
+
+def test_resolution_steps_say_outcome_counts_and_who_confirmed():
+    text = section(markdown("version-rollback"), "Resolution steps")
+    assert (
+        "**Open the incident bridge and name the commander** — done: confirmed by --yes (headless)"
+        in text
+    )
+    assert "**Restore previous version** — done: 3 succeeded" in text
+    assert "state read again on 3 of 3 host(s)" in text
+    assert "```sh" in text
+    failed = section(markdown("failed-halted"), "Resolution steps")
+    assert "**Restore previous version** — failed: 3 failed" in failed
+    assert "Not done: Verify system stability; Communicate status;" in failed
+
+
+def test_a_skipped_step_gives_its_reason(tmp_path):
+    from tests.events_factory import recorder_in
+
+    r = recorder_in(tmp_path)
+    r.record(Kind.INCIDENT_OPENED, incident_id="i", title="t", drill=False)
+    r.record(Kind.STEP_SKIPPED, step="halt", title="Halt delivery", phase="execution",
+             reason="no delivery was running")  # fmt: skip
+    r.close()
+    text = markdown_of(read_journal(tmp_path / JOURNAL_NAME).events)
+    assert "1. **Halt delivery** — skipped: no delivery was running" in text
+
+
+def markdown_of(evs: list[Event]) -> str:
+    return EXPORTERS["markdown"](list(evs), False)
+
+
+def test_failures_show_stderr_the_halt_and_what_was_done():
+    text = section(markdown("failed-halted"), "Failures")
+    assert "**Run halted**" in text and "2 of 3 hosts failed, more than" in text
+    assert "### web-1, web-2, web-3 · Restore previous version" in text  # alike: one entry
+    assert "- **Result:** failed: non-zero exit, exit status 3 (attempt 1)" in text
+    assert "nothing more: the incident was closed (failed)" in text
+    stderr = text.split("stderr (the same on each):**", 1)[1]
+    assert "  no release to roll back to from 2.4.1\n  ```" in stderr
+    assert "No host failed" in section(markdown("version-rollback"), "Failures")
+
+
+def test_stderr_is_cut_to_its_last_ten_lines_and_made_visible(tmp_path):
+    from tests.events_factory import recorder_in
+
+    r = recorder_in(tmp_path)
+    r.record(Kind.INCIDENT_OPENED, incident_id="i", title="t", drill=False)
+    r.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web"})
+    where = {"system": "web", "host": "web-1", "step": "restore"}
+    r.record(Kind.STEP_STARTED, title="Restore", phase="execution", hosts=["web-1"], step="restore")
+    r.record(Kind.COMMAND_INTENT, command="x", stage="action", attempt=1, **where)
+    lines = [f"line {n}" for n in range(1, 15)] + ["bell \x07 and ``` fence"]
+    r.record(Kind.COMMAND_OUTPUT, stream="stderr", lines=lines, **where)
+    r.record(Kind.COMMAND_RESULT, stage="action", exit_status=2, failure="non-zero exit",
+             detail="exit status 2", **where)  # fmt: skip
+    r.close()
+    text = section(markdown_of(read_journal(tmp_path / JOURNAL_NAME).events), "Failures")
+    assert "Last 10 line(s) of stderr" in text
+    assert "line 5\n" not in text and "line 6\n" in text and "line 14\n" in text
+    assert "bell \\x07 and ``` fence" in text and "````text" in text  # a longer fence
+
+
+def test_notifications_are_shown_as_sent():
+    text = section(markdown("version-rollback"), "Notifications")
+    rows = table_rows(text)
+    assert len(rows) == 1
+    assert "| command | info | [info] " in rows[0] and "| delivered (command ok) |" in rows[0]
+    assert "No notification was sent." in section(markdown("failed-halted"), "Notifications")
+
+
+def test_the_key_events_view_condenses_hosts_to_a_row_per_step_and_wave():
+    evs = list(events("version-rollback"))
+    doc = build_document(evs)
+    rows = doc.timeline.rows
+    per_host = {e.seq for e in evs if e.kind in (Kind.COMMAND_INTENT, Kind.COMMAND_RESULT)}
+    assert not any(r.seq in per_host and not r.condensed for r in rows)
+    waves = {}
+    for e in evs:
+        if e.kind == Kind.WAVE_STARTED:
+            waves[e.where.step] = waves.get(e.where.step, 0) + 1
+    condensed = {}
+    for r in rows:
+        if r.condensed:
+            condensed[r.where] = condensed.get(r.where, 0) + 1
+    assert condensed and all(n <= waves[step] for step, n in condensed.items())
+    decisions = {Kind.TRIGGER_DECLARED, Kind.SYSTEMS_SELECTED, Kind.STRATEGY_CHOSEN}
+    decisions |= {Kind.STEP_CONFIRMED, Kind.INCIDENT_CLOSED}
+    shown = {e.kind for e in evs if e.seq in {r.seq for r in rows}}
+    assert decisions <= shown
+    steps = {e.where.step for e in evs if e.kind == Kind.STEP_STARTED}
+    for step in steps:  # started, one row per wave (the last merged into finished), decisions
+        mine = [r for r in rows if r.where == step]
+        assert len(mine) <= 2 + waves.get(step, 0) + 1, step
+    assert len(rows) < len([e for e in evs if e.kind not in (Kind.COMMAND_OUTPUT,)]) / 3
+    text = section(markdown("version-rollback"), "Timeline")
+    assert "“Restore previous version”: done — 3 hosts sent → 3 succeeded in" in text
+
+
+def test_starred_only_shows_only_starred_events(tmp_path):
+    from tests.test_exports import write_fixed_journal
+
+    evs = read_journal(write_fixed_journal(tmp_path / "incident")).events
+    text = EXPORTERS["markdown"](evs, True)
+    rows = table_rows(section(text, "Timeline"))
+    assert len(rows) == 1 and "★" in rows[0] and "pipes" in rows[0]
+    assert "Only the starred events: 1 of" in text
+    assert "## Appendix" not in text
+    default = EXPORTERS["markdown"](evs, False)
+    assert len(table_rows(section(default, "Timeline"))) > 3
+
+
+def test_the_review_sections_carry_the_form():
+    text = markdown("amended")
+    assert "Config r43 shrank the checkout pool" in section(text, "Root cause")
+    assert "Restore the pool size in r44" in section(text, "Remediation plan")
+    assert "canary first" in section(text, "Procedure updates")
+    assert "2026-12-03 10:00 UTC · owner: carol" in section(text, "Retry schedule")
+    items = section(text, "Action items")
+    assert "| Action | Type | Owner | Priority | Due | Ticket |" in items
+    assert (
+        "| Check the pool size against traffic in CI | prevent | alice | P1 | 2026-12-07 | OPS-812 |"
+        in items
+    )
+    assert "| detect | bob |" in items and "| mitigate | carol |" in items
+    assert "| process | **no owner** | P3 | – | – |" in items
+    lessons = section(text + "\n## end", "Lessons learned")
+    for part in ("### What went well", "### What went wrong", "### Where we got lucky"):
+        assert part in lessons
+    assert "It happened during low traffic." in lessons
+    empty = markdown("version-rollback")
+    assert "_Not documented yet._" in section(empty, "Root cause")
+    assert "_Not scheduled yet._" in section(empty, "Retry schedule")
+
+
+def test_the_change_history_lists_creation_close_and_each_amendment():
+    text = markdown("amended")
+    history = table_rows(section(text, "Change history"))
+    assert "opened the incident" in history[0]
+    assert "closed the incident: " in history[1]
+    assert "reopened the closed incident to amend it" in history[2]
+    amendments = history[3:]
+    assert len(amendments) == 14
+    assert all("| alice@10.0.0.9 | set " in row for row in amendments)
+    assert any("set root cause to “Config r43" in row for row in amendments)
+    assert "| Status | final (amended after the close) |" in text
+    assert "| Closed | 20" in text  # still closed: the amendments did not reopen it
+
+
+def test_a_drill_is_labelled_and_judged():
+    text = markdown("drill")
+    assert text.count("**DRILL**") == 1
+    assert re.search(r"\| Drill or real \| drill: passed \(db: within RTO; 4 integrity", text)
+    assert "Drill verdict: passed" in section(text, "Summary")
