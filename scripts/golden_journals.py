@@ -53,10 +53,10 @@ CASES: dict[str, list[str]] = {
         "--trigger", "stakeholder-decision", "--reason", "monthly rollback drill",
         "--title", "Monthly drill: restore db from the base backup",
     ],
-    # Closed headless, then the review filled in the next day: every field an amendment.
+    # A full demo incident: the automatic trigger taken up, the rollback, closed headless;
+    # then the review filled in the next day, every field an amendment.
     "amended": [
-        "run", *DEMO, "--systems", "web", "--strategy", "version-rollback",
-        "--trigger", "error-threshold", "--reason", "checkout error rate 31%",
+        "run", *DEMO, "--systems", "web", "--strategy", "version-rollback", "--trigger", "auto",
         "--title", "Checkout errors after web 2.4.1 (reviewed)",
     ],
 }  # fmt: skip

@@ -1,4 +1,5 @@
-"""Write an SVG of every screen of the real app, driven on the demo fleet, into screenshots/.
+"""Write an SVG of every screen of the real app, driven on the demo fleet, into screenshots/;
+and document.svg: the rollback document of a full demo incident, as a reviewer reads it.
 
 Run with: python scripts/screenshots.py [--size 100x30]
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import tempfile
 from pathlib import Path
 
@@ -98,7 +100,9 @@ async def tour(size: tuple[int, int]) -> None:
                 await pilot.press("f5")
                 await keys(pilot, "web 2.4.1 broke checkout")
                 await pilot.press("enter")
-                await keys(pilot, "a null price in the cart")
+                await keys(pilot, "SEV2")
+                await pilot.press("enter")
+                await keys(pilot, "1 in 3 checkouts failed")
                 await pilot.pause(0.2)
                 shot(app, "post-rollback")
                 await pilot.press("f6")
@@ -114,6 +118,23 @@ async def tour(size: tuple[int, int]) -> None:
             await engine.close()
 
 
+def document(width: int) -> None:
+    """The Markdown of a full demo incident (the amended golden journal: an automatic
+    trigger, the rollback, the review) rendered as rich renders it, up to the appendix."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from console.journal.export import EXPORTERS
+    from console.journal.store import read_journal
+
+    journal = OUT.parent / "tests" / "golden" / "journals" / "amended" / "journal.jsonl"
+    text = EXPORTERS["markdown"](read_journal(journal).events, False)
+    console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
+    console.print(Markdown(text.split("\n## Appendix")[0]))
+    console.save_svg(str(OUT / "document.svg"), title="rollback-console export")
+    print("screenshots/document.svg")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", default="100x30", help="terminal size, WIDTHxHEIGHT")
@@ -121,6 +142,7 @@ def main() -> None:
     width, height = (int(n) for n in args.size.split("x"))
     OUT.mkdir(exist_ok=True)
     asyncio.run(tour((width, height)))
+    document(width)
 
 
 if __name__ == "__main__":
