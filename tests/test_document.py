@@ -215,7 +215,7 @@ def test_notifications_are_shown_as_sent():
     text = section(markdown("version-rollback"), "Notifications")
     rows = table_rows(text)
     assert len(rows) == 1
-    assert "| command | info | [info] " in rows[0] and "| delivered (command ok) |" in rows[0]
+    assert "| command | info | \\[info\\] " in rows[0] and "| delivered (command ok) |" in rows[0]
     assert "No notification was sent." in section(markdown("failed-halted"), "Notifications")
 
 
@@ -302,3 +302,36 @@ def test_a_drill_is_labelled_and_judged():
     assert text.count("**DRILL**") == 1
     assert re.search(r"\| Drill or real \| drill: passed \(db: within RTO; 4 integrity", text)
     assert "Drill verdict: passed" in section(text, "Summary")
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("[a](https://x.example)", r"\[a\](https\://x.example)"),
+        ("<b>x</b> &amp; R&D", r"\<b>x\</b> \&amp; R&D"),
+        ("**b** _i_ ~s~ `c` flag.new_checkout", r"\*\*b\*\* \_i\_ \~s\~ \`c\` flag.new_checkout"),
+        ("www.x.example", r"www\.x.example"),
+        ("# h\n> q\n- l\n3. n\n===", "\\# h\n\\> q\n\\- l\n3\\. n\n\\==="),
+    ],
+)
+def test_inert_text_renders_as_itself(text, shown):
+    from console.journal.export.inert import inert
+
+    assert inert(text) == shown
+
+
+def test_a_code_span_holds_any_backticks():
+    from console.journal.export.inert import code
+
+    assert code("a`b") == "``a`b``"
+    assert code("`x`") == "`` `x` ``"
+
+
+def test_the_node_nests_headings_but_not_lines_in_a_fence():
+    from console.journal.export.node import _demote
+
+    text = "# Title\n\n## Part\n\n   ```sh\n   # a comment in a command\n   ```\n\n## Next"
+    assert _demote(text).splitlines() == [
+        "### Title", "", "#### Part", "", "   ```sh", "   # a comment in a command", "   ```",
+        "", "#### Next",
+    ]  # fmt: skip

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from console.engine.session import TITLE_WIDTH, Engine
+from console.engine.conductor import TITLE_WIDTH
+from console.engine.session import Engine
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.paths import demo_config

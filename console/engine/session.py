@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,9 +41,6 @@ class IncidentSummary:
     outcome: str | None
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
-
-
-TITLE_WIDTH = 80
 
 
 @dataclass(frozen=True)
@@ -133,9 +129,7 @@ class Engine:
     def new_incident(
         self, title: str, drill: bool = False, incident_id: str | None = None
     ) -> Conductor:
-        """Create the incident's journal directory and record that it opened; a long
-        title is cut at a word, with an ellipsis."""
-        title = textwrap.shorten(title, TITLE_WIDTH, placeholder=" …")
+        """Create the incident's journal directory and record that it opened."""
         incident_id = incident_id or new_incident_id(self.clock.now())
         conductor = self.incident(self.claim(incident_id, []))
         conductor.open_incident(title, incident_id, drill=drill)

@@ -101,7 +101,7 @@ async def walk(
     """Open the incident and walk immediate actions and execution; True if all succeeded."""
     if request.trigger is None:
         raise ProcedureError("no trigger: name one, or use the automatic trigger firing now")
-    title = request.title or f"{request.trigger.label} on {', '.join(request.systems)}"
+    title = request.title or request.trigger.title(request.reason)
     conductor.open_incident(title, incident_id, drill=drill)
     await accept_keys(conductor, request.accept_keys)
     evidence = None

@@ -23,11 +23,6 @@ def utc(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def cell(text: object) -> str:
-    """Make text safe inside a Markdown table cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ").strip() or "–"
-
-
 def _title(e: Event) -> str:
     return f"“{e.data.get('title', e.where.step)}”"
 

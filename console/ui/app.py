@@ -204,7 +204,7 @@ class RollbackApp(ResumeActions, App[int]):
         conductor = self.conductor
         if conductor is None or conductor.state.trigger is not None:
             conductor = self.engine.new_incident(
-                f"{kind.label}: {reason}", incident_id=self.next_incident_id
+                kind.title(reason), incident_id=self.next_incident_id
             )
             self.next_incident_id = None
             self.attach(conductor)

@@ -90,7 +90,9 @@ class LiveWatch:
         app = self.app
         conductor = app.conductor
         if conductor is None or conductor.state.trigger is not None:
-            conductor = app.engine.new_incident(firing.reason, incident_id=app.next_incident_id)
+            conductor = app.engine.new_incident(
+                firing.trigger.kind.title(firing.reason), incident_id=app.next_incident_id
+            )
             app.next_incident_id = None
             app.attach(conductor)
         return conductor

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from console.journal.describe import cell, duration, utc
+from console.journal.describe import duration, utc
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Change, Document, IntegrityCheck, Snapshot
+from console.journal.export.inert import cell, code, inert
 from console.journal.export.markdown_record import (
     action_items,
     appendix,
@@ -31,7 +32,7 @@ def render_markdown(events: list[Event], starred_only: bool = False, history: bo
     """The document; `history=False` leaves the change history and the appendix to a
     container that keeps its own (the node format)."""
     doc = build_document(events, starred_only)
-    out = [f"# Rollback document: {doc.title}", ""]
+    out = [f"# Rollback document: {cell(doc.title)}", ""]
     if doc.summary.drill:
         out += ["> **DRILL** — this incident was a rollback drill, not a production incident.", ""]
     sections: list[Callable[[Document], list[str]]] = [
@@ -93,7 +94,7 @@ def summary(doc: Document) -> list[str]:
         ("Strategy", s.strategy or "–"),
         ("Reason", s.reason or "–"),
     ]
-    return ["## Summary", "", s.paragraph, "", *_table(("Fact", "Value"), rows)]
+    return ["## Summary", "", inert(s.paragraph), "", *_table(("Fact", "Value"), rows)]
 
 
 def impact(doc: Document) -> list[str]:
@@ -121,9 +122,9 @@ def trigger(doc: Document) -> list[str]:
     if t is None:
         return [*lines, "No trigger was declared.", ""]
     lines += [
-        f"- **Trigger:** {t.label} (`{t.kind}`, {'automatic' if t.automatic else 'manual'})",
-        f"- **Declared:** {utc(t.declared_at)} by {t.declared_by.text}",
-        f"- **Reason:** {t.reason or '–'}",
+        f"- **Trigger:** {cell(t.label)} ({code(t.kind)}, {'automatic' if t.automatic else 'manual'})",
+        f"- **Declared:** {utc(t.declared_at)} by {cell(t.declared_by.text)}",
+        f"- **Reason:** {cell(t.reason)}",
     ]
     if t.evidence:
         lines.append("- **Evidence:**")
@@ -131,8 +132,8 @@ def trigger(doc: Document) -> list[str]:
     if t.firings:
         lines.append("- **Automatic triggers that fired:**")
         lines += [
-            f"  - {utc(f.at)} {cell(f.label)} ({f.probe or 'no probe'}, policy"
-            f" {f.policy or '–'}): {cell(f.fate)}"
+            f"  - {utc(f.at)} {cell(f.label)} ({cell(f.probe or 'no probe')}, policy"
+            f" {cell(f.policy)}): {cell(f.fate)}"
             for f in t.firings
         ]
     return [*lines, ""]
@@ -172,7 +173,7 @@ def milestones(doc: Document) -> list[str]:
 
 def _hosts(members: list[str], total: int) -> str:
     if len(members) == total and total > 1:
-        return f"all {total} hosts"
+        return "both hosts" if total == 2 else f"all {total} hosts"
     shown = ", ".join(members[:SHOWN_HOSTS])
     return shown + (f" and {len(members) - SHOWN_HOSTS} more" if len(members) > SHOWN_HOSTS else "")
 
@@ -199,7 +200,7 @@ def systems(doc: Document) -> list[str]:
             )
             for h in system.hosts
         ]
-        lines += [f"### {system.system}", ""]
+        lines += [f"### {cell(system.system)}", ""]
         lines += _table(("Host", "Result", "Failure", "Last step"), rows)
         total = len(system.hosts)
         if system.changes:
@@ -247,4 +248,4 @@ def retry(doc: Document) -> list[str]:
     if not r.at and not r.owner:
         return ["## Retry schedule", "", "_Not scheduled yet._", ""]
     at = _utc_text(r.at) or "no date yet"
-    return ["## Retry schedule", "", f"{at} · owner: {r.owner or NOT_RECORDED}", ""]
+    return ["## Retry schedule", "", f"{cell(at)} · owner: {cell(r.owner or NOT_RECORDED)}", ""]

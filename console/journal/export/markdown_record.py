@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from console.journal.describe import cell, utc
+from console.journal.describe import utc
 from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
+from console.journal.export.inert import cell, inert
 from console.journal.export.timeline import every_event
 from console.model.events import Event
 from console.model.state import IncidentState
@@ -35,7 +36,8 @@ def _step_line(number: int, step: StepFacts) -> str:
         said.append(f"before the skip: {step.summary}")
     if step.attempts > 1:
         said.append(f"{step.attempts} attempts")
-    return f"{number}. **{step.title}** — {status}" + (f": {'; '.join(said)}" if said else "")
+    said = [cell(s) for s in said]
+    return f"{number}. **{cell(step.title)}** — {status}" + (f": {'; '.join(said)}" if said else "")
 
 
 def resolution(doc: Document) -> list[str]:
@@ -47,7 +49,7 @@ def resolution(doc: Document) -> list[str]:
         lines.append(_step_line(number, step))
         for sent in step.commands:
             body = sent.command.strip().splitlines()
-            lines += ["", f"   {sent.stage}:", "", *_fence(body, "sh", "   ")]
+            lines += ["", f"   {cell(sent.stage)}:", "", *_fence(body, "sh", "   ")]
         lines.append("")
     waiting = [s.title for s in doc.steps if s.status == "not done"]
     if waiting:
@@ -63,7 +65,7 @@ def failures(doc: Document) -> list[str]:
     for halt in doc.halts:
         also = f"; not started: {', '.join(halt.not_started)}" if halt.not_started else ""
         step = titles.get(halt.step or "", halt.step or "–")
-        lines += [f"- **Run halted** {utc(halt.at)} in “{step}”: {halt.reason}{also}"]
+        lines += [f"- **Run halted** {utc(halt.at)} in “{cell(step)}”: {cell(halt.reason + also)}"]
     if doc.halts:
         lines.append("")
     if not doc.failures:
@@ -87,9 +89,9 @@ def failures(doc: Document) -> list[str]:
         exit_status = f", exit status {f.exit_status}" if f.exit_status is not None else ""
         hosts = ", ".join(g.host for g in group)
         lines += [
-            f"### {hosts} · {f.step_title}",
+            f"### {cell(hosts)} · {cell(f.step_title)}",
             "",
-            f"- **Result:** {what}{exit_status} (attempt {f.attempt})",
+            f"- **Result:** {cell(what)}{exit_status} (attempt {f.attempt})",
             f"- **Detail:** {cell(f.detail or '–')}",
             f"- **What was done:** {cell(f.done)}",
         ]
@@ -145,7 +147,7 @@ def timeline(doc: Document) -> list[str]:
 
 def text_section(title: str, value: Callable[[Document], str | None]):
     def section(doc: Document) -> list[str]:
-        return [f"## {title}", "", value(doc) or NOT_YET, ""]
+        return [f"## {title}", "", inert(value(doc) or "") or NOT_YET, ""]
 
     return section
 
@@ -157,9 +159,9 @@ def action_items(doc: Document) -> list[str]:
     lines = ["## Action items", "", "| Action | Type | Owner | Priority | Due | Ticket |"]
     lines.append("|---|---|---|---|---|---|")
     for i in items:
-        owner = i.owner or "**no owner**"
+        owner = cell(i.owner) if i.owner else "**no owner**"
         lines.append(
-            f"| {cell(i.action)} | {i.type.value} | {cell(owner)} | {cell(i.priority or '–')}"
+            f"| {cell(i.action)} | {i.type.value} | {owner} | {cell(i.priority or '–')}"
             f" | {i.due or '–'} | {cell(i.ticket or '–')} |"
         )
     return [*lines, ""]
@@ -173,9 +175,9 @@ def lessons(doc: Document) -> list[str]:
         ("What went wrong", lessons.went_wrong),
         ("Where we got lucky", lessons.got_lucky),
     ):
-        lines += [f"### {title}", "", text or NOT_YET, ""]
+        lines += [f"### {title}", "", inert(text or "") or NOT_YET, ""]
     if lessons.notes:
-        lines += ["### Notes", "", lessons.notes, ""]
+        lines += ["### Notes", "", inert(lessons.notes), ""]
     return lines
 
 

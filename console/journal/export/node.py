@@ -8,6 +8,7 @@ import re
 from datetime import datetime
 
 from console.journal.export.document import build_document
+from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
 from console.model.events import Event
 
@@ -15,8 +16,19 @@ PROCEDURE = "[[delivery/rollback-procedures]]"
 
 
 def _demote(markdown: str) -> str:
-    """Nest the document under the node's Content heading: '# X' becomes '### X'."""
-    return re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown, flags=re.M)
+    """Nest the document under the node's Content heading: '# X' becomes '### X'; a
+    line inside a fenced block (a command, a host's stderr) is left as it is."""
+    lines, fence = [], ""
+    for line in markdown.split("\n"):
+        opening = re.match(r"\s*(`{3,})", line)
+        if fence:
+            fence = "" if opening and opening.group(1) == fence and line.strip() == fence else fence
+        elif opening:
+            fence = opening.group(1)
+        else:
+            line = re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", line)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _date(ts: datetime) -> str:
@@ -27,14 +39,14 @@ def render_node(events: list[Event], starred_only: bool = False) -> str:
     doc = build_document(events, starred_only)
     s = doc.summary
     systems = ", ".join(s.systems) or "no system"
-    trigger = doc.trigger.label if doc.trigger else "no trigger declared"
+    trigger = cell(doc.trigger.label) if doc.trigger else "no trigger declared"
     monitoring = (
-        "The monitoring alert that fired: " + doc.trigger.label
+        "The monitoring alert that fired: " + cell(doc.trigger.label)
         if doc.trigger and doc.trigger.automatic
         else "Monitoring the rollback was verified against"
     )
     out = [
-        f"# Rollback record: {doc.title}",
+        f"# Rollback record: {cell(doc.title)}",
         "",
         "## Purpose",
         f"This node records the rollback of {systems} in incident {s.incident}, triggered"
@@ -74,7 +86,7 @@ def render_node(events: list[Event], starred_only: bool = False) -> str:
         "- **Related Tasks:** Root cause analysis, remediation, procedure update",
         "- **Update Patterns:** "
         + (
-            f"Procedure updates proposed: {updates}"
+            f"Procedure updates proposed: {cell(updates)}"
             if updates
             else "Updated when the retry happens"
         ),
@@ -82,9 +94,12 @@ def render_node(events: list[Event], starred_only: bool = False) -> str:
         "## Metadata",
         f"- **Created:** {_date(s.opened) if s.opened else '–'}",
         f"- **Last Updated:** {_date(last.at) if last else '–'}",
-        f"- **Updated By:** rollback-console ({last.who if last else 'unknown'})",
+        f"- **Updated By:** rollback-console ({cell(last.who) if last else 'unknown'})",
         "",
         "## Change History",
     ]
-    out += [f"- {_date(h.at)}: {h.what[0].upper()}{h.what[1:]} ({h.who})" for h in doc.history]
+    out += [
+        f"- {_date(h.at)}: {cell(h.what[0].upper() + h.what[1:])} ({cell(h.who)})"
+        for h in doc.history
+    ]
     return "\n".join(out).rstrip() + "\n"

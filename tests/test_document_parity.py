@@ -1,0 +1,110 @@
+"""The document of an incident walked in the console and of the same incident run headless
+say the same: only who, when and the incident's id may differ."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from console.demo.fleet import DemoFleet
+from console.journal.export import EXPORTERS
+from console.journal.store import read_journal
+from console.model.state import StepStatus
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.form import FormScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from tests.test_ui_support import (  # noqa: F401
+    INCIDENT_ID,
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    type_text,
+    until,
+)
+
+ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
+REASON = "checkout errors for 30% of users"
+
+
+async def interactive(root: Path) -> Path:
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, root)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await pilot.press("down", "enter")  # user impact assessment
+            await type_text(pilot, REASON)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("space", "enter")  # the whole `web` system
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            conductor = app.conductor
+            while (step := conductor.current()) is not None and step.kind.value != "form":
+                await pilot.press("f2")
+                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+                await pilot.pause(0.1)
+                await pilot.press("enter")
+                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+            await pilot.press("f2")
+            await pilot.pause(0.1)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, FormScreen))
+            await type_text(pilot, REASON)
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: conductor.state.step("document-reason").status in ENDED)
+    return root / INCIDENT_ID / "journal.jsonl"
+
+
+def headless(root: Path) -> Path:
+    incident = root / "headless"
+    args = [
+        sys.executable, "-m", "console", "run", "--demo", "--yes", "--quiet",
+        "--systems", "web", "--strategy", "version-rollback", "--trigger", "user-impact",
+        "--reason", REASON, "--journal", str(incident),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(root)}
+    done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return incident / "journal.jsonl"
+
+
+# Who and when differ between the two; the console's close with an outcome is not the
+# headless close yet (issue 12), so what the close says is left out of the comparison.
+CLOSE = re.compile(
+    r"closed the incident|released the locks|^\| (Closed|Status|Outcome|Duration) \|"
+)
+APPENDIX = "## Appendix: every event"
+
+
+def normalised(journal: Path) -> list[str]:
+    events = read_journal(journal).events
+    text = EXPORTERS["markdown"](events, False)
+    user = events[0].who.user
+    text = re.sub(rf"(?<=\| ){re.escape(user)}(?= \|)|\bby {re.escape(user)}\b", "WHO", text)
+    text = text.replace("by --yes (headless)", "WHO")
+    text = re.sub(r"\b\d{8}-\d{6}-[0-9a-z]{4}\b", "ID", text)
+    text = re.sub(r"\b\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?Z?( UTC)?", "WHEN", text)
+    text = re.sub(r"\b(\d+ min )?\d+(\.\d+)? s\b", "TOOK", text)
+    text = re.sub(
+        r"Outcome: [^.]*; the incident was closed after TOOK\."
+        r"|The incident is still open: this document is a draft\.",
+        "CLOSE.",
+        text,
+    )
+    body, appendix = text.split(APPENDIX)
+    lines = [ln for ln in body.splitlines() if not CLOSE.search(ln)]
+    # Hosts answer in their own order: the appendix's per-host rows, as a set.
+    return [*lines, *sorted(ln for ln in appendix.splitlines() if not CLOSE.search(ln))]
+
+
+async def test_the_console_and_a_headless_run_give_the_same_document(tmp_path: Path) -> None:
+    console = normalised(await interactive(tmp_path / "console"))
+    run = normalised(headless(tmp_path / "headless"))
+    assert "| Title | User impact assessment: checkout errors for 30% of users |" in run
+    assert "1. **Open the incident bridge and name the commander** — done: confirmed WHO" in run
+    assert "\n".join(console) == "\n".join(run)
