@@ -156,3 +156,7 @@ def test_what_hosts_print_is_text_in_every_export_and_secrets_are_masked(fleet: 
     assert f"### {', '.join(HOSTS)} · Check \\[the\\] \\<b>banner\\</b>" in failures
     assert SCRIPT in failures  # inside the stderr's fenced block: shown, never run
     assert f"token={MASK}" in failures
+    # Each host ran from its own work directory: one command per stage, the directories said.
+    steps = markdown.split("## Resolution steps")[1].split("\n## ")[0]
+    assert steps.count("action (each host from its workdir: ") == 1
+    assert steps.count("cd -- ") == 0

@@ -178,6 +178,12 @@ class IntegrityCheck(Strict):
 class Command(Strict):
     stage: str
     command: str
+    workdirs: list[str] = Field(
+        default=[],
+        description="when hosts ran the command from different work directories, each"
+        " of them (`cd -- DIR || exit 97` before the command); else empty and the command"
+        " is as sent",
+    )
 
 
 class StepFacts(Strict):

@@ -14,6 +14,7 @@ from console.model.events import Event
 from console.model.state import IncidentState
 
 NOT_YET = "_Not documented yet._"
+SHOWN_DIRS = 3
 
 
 def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
@@ -49,7 +50,12 @@ def resolution(doc: Document) -> list[str]:
         lines.append(_step_line(number, step))
         for sent in step.commands:
             body = sent.command.strip().splitlines()
-            lines += ["", f"   {cell(sent.stage)}:", "", *_fence(body, "sh", "   ")]
+            where = ""
+            if sent.workdirs:
+                shown = ", ".join(sent.workdirs[:SHOWN_DIRS])
+                more = len(sent.workdirs) - SHOWN_DIRS
+                where = f" (each host from its workdir: {shown}{f' and {more} more' if more > 0 else ''})"
+            lines += ["", f"   {cell(sent.stage + where)}:", "", *_fence(body, "sh", "   ")]
         lines.append("")
     waiting = [s.title for s in doc.steps if s.status == "not done"]
     if waiting:

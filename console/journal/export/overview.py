@@ -293,9 +293,9 @@ def _paragraph(
                 if by.accepted_by
                 else "automatically by the watcher, with nobody at the console"
             )
-        said = [
-            f"{trigger.label} on {where}, declared {who}: {trigger.reason or 'no reason given'}."
-        ]
+        # A firing's reason starts with its label: said once.
+        reason = (trigger.reason or "no reason given").removeprefix(f"{trigger.label}: ")
+        said = [f"{trigger.label} on {where}, declared {who}: {reason}."]
     hosts = [h for s in systems for h in s.hosts]
     counts: dict[str, int] = {}
     for h in hosts:

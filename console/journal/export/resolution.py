@@ -3,6 +3,7 @@ failed, what they printed on stderr, and what was done about it; every message s
 
 from __future__ import annotations
 
+import re
 from collections import deque
 
 from console.journal.export import reading
@@ -18,6 +19,8 @@ from console.model.state import HostStatus, IncidentState, StepStatus
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 STDERR_LINES = 10
+# The line that runs a command from its host's work directory (templates.in_workdir).
+IN_WORKDIR = re.compile(r"\Acd -- (.+?) \|\| exit 97\n")
 
 
 def step_titles(events: list[Event]) -> dict[str, str]:
@@ -27,6 +30,30 @@ def step_titles(events: list[Event]) -> dict[str, str]:
         if event.kind in STEP_EVENTS and event.where.step:
             titles.setdefault(event.where.step, reading.title_of(event) or event.where.step)
     return titles
+
+
+def _add_command(commands: list[Command], event: Event) -> None:
+    """The command as sent, once; hosts that ran the same one from different work
+    directories share one entry that lists the directories."""
+    sent = Command(stage=reading.stage(event), command=str(event.data.get("command", "")))
+    if sent in commands:
+        return
+    workdir = IN_WORKDIR.match(sent.command)
+    for i, known in enumerate(commands):
+        if workdir is None or known.stage != sent.stage:
+            continue
+        body = sent.command[workdir.end() :]
+        if known.workdirs and known.command == body:
+            if workdir.group(1) not in known.workdirs:
+                known.workdirs.append(workdir.group(1))
+            return
+        first = IN_WORKDIR.match(known.command)
+        if not known.workdirs and first and known.command[first.end() :] == body:
+            commands[i] = Command(
+                stage=sent.stage, command=body, workdirs=[first.group(1), workdir.group(1)]
+            )
+            return
+    commands.append(sent)
 
 
 def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
@@ -49,9 +76,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         elif event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
         elif event.kind == Kind.COMMAND_INTENT:
-            sent = Command(stage=reading.stage(event), command=str(event.data.get("command", "")))
-            if sent not in commands.setdefault(step, []):
-                commands[step].append(sent)
+            _add_command(commands.setdefault(step, []), event)
     out = []
     for step in order:
         st = state.step(step)
