@@ -149,7 +149,9 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         "opened the incident" + (" (DRILL)" if e.data.get("drill") else "")
     ),
     Kind.INCIDENT_RESUMED: lambda e: (
-        "resumed the incident"
+        "reopened the closed incident to amend it"
+        if e.data.get("amendments_only")
+        else "resumed the incident"
         + (f"; {len(e.data['unknown'])} host(s) unknown" if e.data.get("unknown") else "")
     ),
     Kind.INCIDENT_CLOSED: lambda e: f"closed the incident: {e.data.get('outcome')}",

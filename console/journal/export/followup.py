@@ -68,8 +68,7 @@ def build_history(events: list[Event]) -> list[HistoryEntry]:
             out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="closed"))
         elif event.kind == Kind.INCIDENT_RESUMED:
             closed = closed and bool(event.data.get("amendments_only"))
-            what = "reopened the closed incident to amend it" if closed else describe(event)
-            out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="reopened"))
+            out.append(HistoryEntry(at=event.ts, who=who, what=describe(event), kind="reopened"))
         elif reading.amendment(event) or (closed and event.kind in AMENDABLE):
             out.append(HistoryEntry(at=event.ts, who=who, what=_amended(event), kind="amended"))
     return out
