@@ -28,7 +28,9 @@ async def until(pilot: Pilot, condition, timeout: float = 60.0, what: str = "") 
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
-            raise TimeoutError(f"the demo did not get there in time: {what}")
+            raise TimeoutError(
+                f"the demo did not get there in time: {what} (on {pilot.app.screen})"
+            )
         await pilot.pause(0.05)
 
 
@@ -46,12 +48,17 @@ async def tour(size: tuple[int, int]) -> None:
     async with DemoFleet(settings) as fleet:
         with tempfile.TemporaryDirectory() as journals:
             # journals and locks in a fresh directory: nothing left by an earlier run
-            engine = Engine(fleet.settings, Path(journals) / "incidents", threaded_io=True)
+            root = Path(journals)
+            engine = Engine(
+                fleet.settings, root / "incidents", lock_dir=root / "locks", threaded_io=True
+            )
             app = make_app(fleet.settings, engine)
             async with app.run_test(size=size) as pilot:
                 await pilot.pause(0.2)
                 shot(app, "home")
-                await pilot.press("n", "down", "enter")
+                await pilot.press("n")
+                await until(pilot, lambda: type(app.screen).__name__ == "TriggerScreen")
+                await pilot.press("down", "enter")
                 await keys(pilot, "checkout fails for 30% of users since 2.4.1")
                 shot(app, "trigger")
                 await pilot.press("enter")
