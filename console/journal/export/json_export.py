@@ -4,10 +4,13 @@ every event, under a `schema_version` (docs/export.schema.json is its JSON Schem
 from __future__ import annotations
 
 import json
+from collections import deque
+from collections.abc import Callable, Iterable
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export
-from console.model.events import SCHEMA_VERSION, Event
+from console.journal.export.resolution import STDERR_LINES
+from console.model.events import SCHEMA_VERSION, Event, Kind
 from console.model.state import HostStatus, IncidentState
 
 
@@ -44,6 +47,52 @@ def build_export(events: list[Event], starred_only: bool = False) -> Export:
 def render_json(events: list[Event], starred_only: bool = False) -> str:
     document = build_export(events, starred_only).model_dump(mode="json", by_alias=True)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_json(
+    journal: Callable[[], Iterable[Event]], out: Callable[[str], object], starred_only: bool = False
+) -> None:
+    """The same bytes as render_json, for an incident whose output runs to gigabytes:
+    `journal()` is read twice, never held. The first pass keeps every event but the
+    output, of which only what the document shows (each attempt's last stderr lines);
+    the facts are built from that; the second pass writes the events one at a time."""
+    kept, total = _without_output(journal())
+    head = build_export(kept, starred_only)
+    timeline = head.document.timeline.model_copy(update={"events": total})
+    document = head.document.model_copy(update={"timeline": timeline})
+    head = head.model_copy(update={"events": [], "document": document})
+    text = json.dumps(head.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False)
+    out(text.removesuffix("[]\n}") + "[")
+    first = True
+    for event in journal():
+        body = json.dumps(
+            event.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False
+        )
+        out(("\n    " if first else ",\n    ") + body.replace("\n", "\n    "))
+        first = False
+    out("]\n}\n" if first else "\n  ]\n}\n")
+
+
+def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
+    """Every event but `command.output`, and of that only each (step, host, attempt)'s last
+    stderr events: all the document reads of it (export/resolution.py); and how many
+    events there were."""
+    kept: list[Event] = []
+    attempt: dict[tuple[str | None, str | None], int] = {}
+    tails: dict[tuple, deque[Event]] = {}
+    total = 0
+    for event in events:
+        total += 1
+        key = (event.where.step, event.where.host)
+        if event.kind == Kind.COMMAND_INTENT:
+            attempt[key] = int(event.data.get("attempt", 1) or 1)
+        if event.kind != Kind.COMMAND_OUTPUT:
+            kept.append(event)
+        elif event.data.get("stream") == "stderr":
+            tail = tails.setdefault((*key, attempt.get(key, 1)), deque(maxlen=STDERR_LINES))
+            tail.append(event)
+    stderr = (e for tail in tails.values() for e in tail)
+    return sorted([*kept, *stderr], key=lambda e: e.seq), total
 
 
 def export_schema() -> dict:
