@@ -238,10 +238,13 @@ def test_streamed_json_export_gives_the_same_bytes_as_one_dump(tmp_path):
     its bytes are those of the document rendered in one piece, output interleaved by seq,
     only the last stderr lines kept for the facts, control characters and non-ASCII
     included, a torn last output line reported once."""
+    from console.journal.recorder import Recorder
     from console.journal.store import OUTPUT_NAME, read_journal
+    from console.model.clock import FixedClock
+    from tests.events_factory import COMMANDER, START
 
     journal = write_fixed_journal(tmp_path / "incident")
-    r = recorder_in(journal.parent)
+    r = Recorder.open(journal.parent, FixedClock(START), COMMANDER)  # seq goes on, as in use
     where = {"system": "web", "host": "web-1", "step": "restore"}
     for n in range(300):
         r.record(

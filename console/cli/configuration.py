@@ -21,9 +21,14 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
     from console.model.visible import json_visible
 
     if fmt == "json":
-        stream = JournalStream(path)
-        write_json(stream, lambda text: write(json_visible(text)))
-        return stream.torn
+        streams: list[JournalStream] = []
+
+        def journal() -> JournalStream:  # read twice, never held (see write_json)
+            streams.append(JournalStream(path))
+            return streams[-1]
+
+        write_json(journal, lambda text: write(json_visible(text)), starred_only)
+        return streams[0].torn
     read = read_journal(path)
     write(EXPORTERS[fmt](read.events, starred_only))
     return read.torn

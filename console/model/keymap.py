@@ -36,6 +36,8 @@ BINDING_IDS = frozenset(
         "execution.strategy",
         "export.preview",
         "export.write",
+        "form.add-item",
+        "form.remove-item",
         "form.save",
         "go.checklist",
         "go.execution",

@@ -77,22 +77,22 @@ def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
     """Every event but `command.output`, and of that only each (step, host, attempt)'s last
     stderr events: all the document reads of it (export/resolution.py); and how many
     events there were."""
-    kept: list[Event] = []
+    kept: list[tuple[int, Event]] = []  # with its place in the journal, to keep the order
     attempt: dict[tuple[str | None, str | None], int] = {}
-    tails: dict[tuple, deque[Event]] = {}
+    tails: dict[tuple, deque[tuple[int, Event]]] = {}
     total = 0
-    for event in events:
+    for place, event in enumerate(events):
         total += 1
         key = (event.where.step, event.where.host)
         if event.kind == Kind.COMMAND_INTENT:
             attempt[key] = int(event.data.get("attempt", 1) or 1)
         if event.kind != Kind.COMMAND_OUTPUT:
-            kept.append(event)
+            kept.append((place, event))
         elif event.data.get("stream") == "stderr":
             tail = tails.setdefault((*key, attempt.get(key, 1)), deque(maxlen=STDERR_LINES))
-            tail.append(event)
-    stderr = (e for tail in tails.values() for e in tail)
-    return sorted([*kept, *stderr], key=lambda e: e.seq), total
+            tail.append((place, event))
+    stderr = (pair for tail in tails.values() for pair in tail)
+    return [event for _, event in sorted([*kept, *stderr], key=lambda p: p[0])], total
 
 
 def export_schema() -> dict:
