@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from console.engine.conductor import TITLE_WIDTH
 from console.engine.session import Engine
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.triggers import TITLE_WIDTH
 from console.paths import demo_config
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import textwrap
 
 from console.engine import attempts
 from console.engine.attempts import AttemptCheck
@@ -26,8 +25,6 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.templates import RenderedCommand
 from console.model.triggers import TriggerKind
-
-TITLE_WIDTH = 80  # an incident's title, in characters: longer is cut at a word
 
 
 def new_incident_id(when) -> str:
@@ -66,12 +63,10 @@ class Conductor(StepActions, IncidentLocking):
     # -- opening the incident -------------------------------------------------
 
     def open_incident(self, title: str, incident_id: str, drill: bool = False) -> None:
-        """Record that the incident opened; a long title is cut at a word, with an ellipsis
-        (the console's and a headless run's alike)."""
         self.recorder.record(
             Kind.INCIDENT_OPENED,
             incident_id=incident_id,
-            title=textwrap.shorten(title, TITLE_WIDTH, placeholder=" …"),
+            title=title,
             drill=drill,
             procedure=self.settings.procedure.name,
             steps=[

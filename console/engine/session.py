@@ -26,6 +26,7 @@ from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
 from console.model.state import IncidentState, fold
+from console.model.triggers import shorten
 from console.model.watch import Recovery
 from console.paths import incidents_dir, locks_dir
 
@@ -129,7 +130,9 @@ class Engine:
     def new_incident(
         self, title: str, drill: bool = False, incident_id: str | None = None
     ) -> Conductor:
-        """Create the incident's journal directory and record that it opened."""
+        """Create the incident's journal directory and record that it opened; a long
+        title is cut at a word, with an ellipsis."""
+        title = shorten(title)
         incident_id = incident_id or new_incident_id(self.clock.now())
         conductor = self.incident(self.claim(incident_id, []))
         conductor.open_incident(title, incident_id, drill=drill)

@@ -1,6 +1,14 @@
 """The eight rollback triggers of the procedure, automatic and manual."""
 
+import textwrap
 from enum import StrEnum
+
+TITLE_WIDTH = 80  # an incident's title made from a reason, in characters
+
+
+def shorten(title: str) -> str:
+    """A title cut at a word to TITLE_WIDTH, with an ellipsis."""
+    return textwrap.shorten(title, TITLE_WIDTH, placeholder=" …")
 
 
 class TriggerKind(StrEnum):
@@ -24,11 +32,12 @@ class TriggerKind(StrEnum):
     def title(self, reason: str) -> str:
         """An incident's title when nobody gave one, the same in the console and headless:
         `User impact assessment: checkout errors`; a firing's reason already starts with
-        its label (`Critical error threshold exceeded: web/error-rate = 0.31 ...`)."""
+        its label (`Critical error threshold exceeded: web/error-rate = 0.31 ...`). Cut
+        at a word to TITLE_WIDTH; a title someone typed (`run --title`) is kept whole."""
         reason = reason.strip()
         if not reason or reason.startswith(self.label):
-            return reason or self.label
-        return f"{self.label}: {reason}"
+            return shorten(reason or self.label)
+        return shorten(f"{self.label}: {reason}")
 
 
 AUTOMATIC = frozenset(
