@@ -73,10 +73,12 @@ def headless(root: Path) -> Path:
     return incident / "journal.jsonl"
 
 
-# Who and when differ between the two; the console's close with an outcome is not the
-# headless close yet (issue 12), so what the close says is left out of the comparison.
+# Who and when differ between the two (and so which hosts share a release's deployed_at
+# second); the console's close with an outcome is not the headless close yet (issue 12),
+# so what the close says is left out of the comparison.
 CLOSE = re.compile(
-    r"closed the incident|released the locks|^\| (Closed|Status|Outcome|Duration) \|"
+    r"closed the incident|released the locks"
+    r"|^\| (Closed|Status|Outcome|Duration|deployed_at) \|"
 )
 APPENDIX = "## Appendix: every event"
 
