@@ -91,6 +91,7 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     sources.problems += [sources.locate(f) for f in findings if not f.warning]
     if sources.problems:
         raise ConfigError(sources.problems)
+    settings._directory = directory
     settings._warnings = [problem for problem, error in found if not error]
     settings._warnings += [sources.locate(f) for f in findings if f.warning]
     return settings

@@ -27,7 +27,7 @@ from console.model.visible import visible
 from console.ui.commands import IncidentCommands
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
-from console.ui.preferences import Preferences
+from console.ui.preferences import ThemeChoice
 from console.ui.resume import ResumeActions
 from console.ui.theme import ROLLBACK_THEME
 
@@ -65,7 +65,7 @@ class RollbackApp(ResumeActions, App[int]):
     ]
     read_only = False
     # Where the user's theme choice is remembered; the CLI sets it, tests mostly do not.
-    preferences: Preferences | None = None
+    theme_choice: ThemeChoice | None = None
 
     def __init__(
         self,
@@ -99,7 +99,7 @@ class RollbackApp(ResumeActions, App[int]):
         from console.ui.screens.home import HomeScreen
 
         self.register_theme(ROLLBACK_THEME)
-        remembered = self.preferences.theme if self.preferences else None
+        remembered = self.theme_choice.theme if self.theme_choice else None
         self.theme = remembered if remembered in self.available_themes else "rollback"
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
@@ -114,8 +114,9 @@ class RollbackApp(ResumeActions, App[int]):
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""
-        if self.preferences and theme.name != (self.preferences.theme or ROLLBACK_THEME.name):
-            self.preferences.remember(theme=theme.name)
+        choice = self.theme_choice
+        if choice and theme.name != (choice.theme or ROLLBACK_THEME.name):
+            choice.remember(theme.name)
 
     def on_unmount(self) -> None:
         self.live.stop()
