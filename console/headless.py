@@ -253,7 +253,7 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
             if phase.phase is Phase.POST:
                 break
             for step in phase.steps:
-                print(f"\n## {phase.phase.title}: {step.title} [{step.kind}]")
+                print(f"\n## {phase.phase.label}: {step.title} [{step.kind}]")
                 if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
                     here = step.kind is StepKind.STRATEGY and (
                         settings.strategy(step.strategy or request.strategy).runs_on

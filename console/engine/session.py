@@ -197,7 +197,7 @@ class Engine:
 
     def incidents(self) -> list[IncidentSummary]:
         """Journals under the root, newest first; unreadable ones are left out."""
-        found = []
+        found: list[IncidentSummary] = []
         if not self.journal_root.is_dir():
             return found
         for path in sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}")):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import asyncssh
 
@@ -16,7 +17,7 @@ from console.engine.dial import Accepted, Dialer
 from console.engine.failures import HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class SshPool:
         limit: float,
         on_output: remote.Emit,
         handle: str,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Run `command` on `target` within `limit` seconds; output blocks reach
         `on_output(stream, lines)` on the caller's loop, all before this returns.
         The result is command.result data; `handle` lets `stop` find the process."""
@@ -138,7 +139,9 @@ class SshPool:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
         await self._io.call(self._running.stop(handles))
 
-    async def run(self, target: Target, command: str, timeout: float):
+    async def run(
+        self, target: Target, command: str, timeout: float
+    ) -> asyncssh.SSHCompletedProcess:
         """A short command's completed process; raises HostFailure or asyncssh errors."""
         return await self._io.call(remote.run(self, target, command, timeout))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from console.engine.conductor import Conductor, ProcedureError
+from console.engine.conductor import Conductor
+from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing

@@ -183,7 +183,7 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         f"took over the stale lock of incident {e.data.get('previous', {}).get('incident')}: {e.data.get('reason')}"
     ),
     Kind.LOCK_RELEASED: lambda e: f"released the locks on {', '.join(e.data.get('systems', []))}",
-    Kind.FIELD_SET: lambda e: f"documented {FormField(e.data['field']).title.lower()}",
+    Kind.FIELD_SET: lambda e: f"documented {FormField(e.data['field']).label.lower()}",
     Kind.NOTE_ADDED: lambda e: (
         f"annotated event #{e.data['about']}: {e.data.get('text', '')}"
         if e.data.get("about") is not None

@@ -147,10 +147,10 @@ def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = TOML_POSITION.search(message)
-        line = int(position.group(1)) if position else None
+        at = int(position.group(1)) if position else None
         if position:
             message = f"{message[: position.start()]} (column {position.group(2)})"
-        sources.add(part, f"is not valid TOML: {message}", line=line)
+        sources.add(part, f"is not valid TOML: {message}", line=at)
         return None
 
 

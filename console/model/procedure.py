@@ -9,7 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from console.model.base import Strict
 from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
 from console.model.probes import Soak
-from console.model.problems import did_you_mean, located_error
+from console.model.problems import Loc, did_you_mean, located_error
 from console.model.templates import IMPLICIT_VALUES, template_problems
 
 
@@ -19,7 +19,7 @@ class Phase(StrEnum):
     POST = "post"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return PHASE_TITLES[self]
 
 
@@ -50,7 +50,7 @@ class FormField(StrEnum):
     LESSONS = "lessons"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
 
 
@@ -133,7 +133,7 @@ class Procedure(Strict):
     @model_validator(mode="after")
     def _channels_resolve(self) -> Procedure:
         names = [c.name for c in self.channels]
-        problems = [
+        problems: list[tuple[Loc, str]] = [
             (("channels", i, "name"), f"channel {name!r} is declared twice")
             for i, name in enumerate(names)
             if name in names[:i]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
@@ -57,7 +59,7 @@ STAGES = ("precheck", "action", "verify", "undo")
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
-def _commands_needed(schema: dict) -> None:
+def _commands_needed(schema: dict[str, Any]) -> None:
     """In a file, [commands] with an action is needed by a custom strategy, and by a
     built-in kind that names no preset and has no default one."""
     schema["required"] = [k for k in schema["required"] if k != "commands"]

@@ -142,7 +142,7 @@ def _split_key(text: str) -> tuple[list[str], str]:
 class _ValueScanner:
     """Follows a value across lines: open multi-line strings, arrays and inline tables."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.quote: str | None = None  # the delimiter of an open multi-line string
         self.depth = 0
 

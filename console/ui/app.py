@@ -180,7 +180,7 @@ class RollbackApp(ResumeActions, App[int]):
         step = self.conductor.current()
         if step is None:
             return "All steps finished"
-        return self.settings.procedure.phase_of(step.id).title
+        return self.settings.procedure.phase_of(step.id).label
 
     def notify(
         self,

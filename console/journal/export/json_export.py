@@ -11,7 +11,8 @@ from enum import Enum
 from typing import Any
 
 from console.model.events import SCHEMA_VERSION, Event
-from console.model.state import HostStatus, IncidentState
+from console.model.state import IncidentState
+from console.model.status import HostStatus
 
 EXPORT_SCHEMA = "rollback-console/export"
 EXPORT_VERSION = 1
@@ -19,7 +20,7 @@ EXPORT_VERSION = 1
 
 def _plain(value: Any) -> Any:
     """Dataclasses, enums, datetimes and sets as JSON values, in a stable order."""
-    if is_dataclass(value):
+    if is_dataclass(value) and not isinstance(value, type):
         return _plain(asdict(value))
     if isinstance(value, Enum):
         return value.value
@@ -34,7 +35,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def host_summary(state: IncidentState) -> dict[str, dict]:
+def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
     """Each selected host's latest outcome, and whether it is known."""
     out = {}
     for host, system in state.hosts.items():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from console.journal.describe import TIMELINE_KINDS, cell, describe, utc, where
 from console.model.events import Event, Kind
 from console.model.procedure import FormField
-from console.model.state import IncidentState, StepStatus, fold
+from console.model.state import IncidentState, fold
+from console.model.status import StepStatus
 
 
 def render_markdown(events: list[Event], starred_only: bool = False) -> str:
@@ -68,7 +71,7 @@ def _trigger(state: IncidentState) -> list[str]:
     return [*lines, ""]
 
 
-def _evidence(e: dict) -> str:
+def _evidence(e: dict[str, Any]) -> str:
     """A probe sample as one line (time, probe, value, state, hosts); anything else as k=v."""
     if "probe" not in e or "state" not in e:
         return ", ".join(f"{k}={v}" for k, v in sorted(e.items()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from console.journal.export.markdown import render_markdown
 from console.model.events import Event, Kind
@@ -17,7 +18,7 @@ def _demote(markdown: str) -> str:
     return re.sub(r"^(#{1,4}) ", lambda m: "#" * (len(m.group(1)) + 2) + " ", markdown, flags=re.M)
 
 
-def _date(ts) -> str:
+def _date(ts: datetime) -> str:
     return f"{ts.month}/{ts.day}/{ts.year}"
 
 

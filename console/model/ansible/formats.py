@@ -120,9 +120,11 @@ def _at(path: str, node: yaml.Node) -> Where:
     return Where(path, node.start_mark.line + 1)
 
 
-def _yaml_group(loader, name: str, node, path: str, into: AnsibleInventory) -> None:
+def _yaml_group(
+    loader: _Loader, name: str, node: yaml.Node, path: str, into: AnsibleInventory
+) -> None:
     into.group(name, _at(path, node))
-    if node is None or _empty(node):
+    if _empty(node):
         return
     if not isinstance(node, yaml.MappingNode):
         into.findings.append(Finding(_at(path, node), f"group {name}: expected a mapping"))
@@ -155,12 +157,12 @@ def _yaml_group(loader, name: str, node, path: str, into: AnsibleInventory) -> N
             )
 
 
-def _empty(node) -> bool:
+def _empty(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
 
 
-def _vars(loader, node, path: str, into: AnsibleInventory) -> dict[str, Var]:
-    if node is None or _empty(node):
+def _vars(loader: _Loader, node: yaml.Node, path: str, into: AnsibleInventory) -> dict[str, Var]:
+    if _empty(node):
         return {}
     if not isinstance(node, yaml.MappingNode):
         into.findings.append(Finding(_at(path, node), "expected variables (a mapping)"))

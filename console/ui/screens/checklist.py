@@ -89,7 +89,7 @@ class ChecklistScreen(IncidentScreen):
         number = 0
         for phase in self.app.settings.procedure.phases:
             options.append(
-                Option(Text(f"── {phase.phase.title} ──", style="bold #5fa8d3"), disabled=True)
+                Option(Text(f"── {phase.phase.label} ──", style="bold #5fa8d3"), disabled=True)
             )
             for step in phase.steps:
                 number += 1
@@ -116,7 +116,7 @@ class ChecklistScreen(IncidentScreen):
             self.show(step_line, " ☑ Every step is done or skipped.")
             self.show(todo_line, " F6 exports the rollback document.")
             return
-        phase = self.app.settings.procedure.phase_of(current.id).title
+        phase = self.app.settings.procedure.phase_of(current.id).label
         index = order.index(current.id) + 1
         # A follower watches: the keys that do steps are the driver's, not theirs.
         todo = READ_ONLY_WORDS if self.app.read_only else DO_WORDS[current.kind]

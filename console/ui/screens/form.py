@@ -49,7 +49,7 @@ class FormScreen(IncidentScreen):
         yield Static(" Post-rollback activities · Tab moves · Ctrl+S saves", classes="screen-title")
         with VerticalScroll(id="form-body"):
             for field in FormField:
-                yield Label(field.title, id=f"label-{field.value}", classes="field-label")
+                yield Label(field.label, id=f"label-{field.value}", classes="field-label")
                 yield Input(
                     placeholder=PLACEHOLDERS[field], id=f"field-{field.value}", compact=True
                 )
@@ -74,10 +74,10 @@ class FormScreen(IncidentScreen):
             step = next((s for s in self.form_steps() if field in s.fields), None)
             label = self.query_one(f"#label-{field.value}", Label)
             if step is None:
-                label.update(field.title)
+                label.update(field.label)
                 continue
             status = status_text(state.step(step.id).status)
-            label.update(status.append(f"  {field.title}  ·  step “{step.title}”"))
+            label.update(status.append(f"  {field.label}  ·  step “{step.title}”"))
 
     def values(self) -> dict[FormField, str]:
         return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in FormField}
@@ -106,7 +106,7 @@ class FormScreen(IncidentScreen):
                 for field, value in mine.items():
                     if conductor.state.fields.get(field.value) != value:
                         conductor.set_field(field, value, step.id)
-        missing = [f.title for f, v in values.items() if not v]
+        missing = [f.label for f, v in values.items() if not v]
         message = f"Saved. {completed} form step(s) completed."
         if missing:
             message += f" Still empty: {', '.join(missing)}."
