@@ -116,7 +116,9 @@ async def stop(process: asyncssh.SSHClientProcess[str]) -> None:
     process.close()
 
 
-async def run(pool: SshPool, target: Target, command: str, timeout: float):
+async def run(
+    pool: SshPool, target: Target, command: str, timeout: float
+) -> asyncssh.SSHCompletedProcess:
     """A short command's completed process (probes, checks), run under the supervisor
     like any other: on timeout its channel is closed, which stops it on the host. A lost
     connection is forgotten."""

@@ -181,7 +181,9 @@ class Engine:
         conductor.record_locks()
         return conductor
 
-    def _reopen(self, loaded: Loaded, systems: list[str] | None, take_over: str | None):
+    def _reopen(
+        self, loaded: Loaded, systems: list[str] | None, take_over: str | None
+    ) -> Conductor:
         state = loaded.state
         if systems is None:
             systems = [] if state.outcome else list(state.systems)

@@ -52,7 +52,7 @@ class Target:
         )
 
 
-def _retrieved(task: asyncio.Task) -> None:
+def _retrieved(task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
     """A dial nobody waited for (the host never started) is not an unhandled error."""
     if not task.cancelled():
         task.exception()
@@ -98,7 +98,9 @@ class SshPool:
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
-        self._dialing: dict[str, asyncio.Task] = {}  # connections started ahead of use
+        self._dialing: dict[
+            str, asyncio.Task[asyncssh.SSHClientConnection]
+        ] = {}  # connections started ahead of use
         self.handshakes_done = 0
 
     def destination(self, target: Target) -> Destination:

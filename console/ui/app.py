@@ -6,7 +6,7 @@ import gc
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -95,7 +95,7 @@ class RollbackApp(ResumeActions, App[int]):
 
     # -- lifecycle -------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def on_mount(self, event: events.Mount) -> None:
         from console.ui.screens.home import HomeScreen
 
         self.register_theme(ROLLBACK_THEME)
@@ -295,6 +295,7 @@ class RollbackApp(ResumeActions, App[int]):
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
+        assert self.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
         undelivered = False
         for event in reversed(self.conductor.recorder.events):  # this attempt's results

@@ -77,11 +77,11 @@ class AssessmentScreen(IncidentScreen):
         title.update(f"System state on {len(hosts)} host(s) · ● differs between hosts")
         table.add_columns("Key", *map(plain, hosts))
         for key in keys:
-            values = [str(assessment[h].get(key, "–")) for h in hosts]
-            differs = len(set(values)) > 1
+            row = [str(assessment[h].get(key, "–")) for h in hosts]
+            differs = len(set(row)) > 1
             table.add_row(
                 plain(("● " if differs else "  ") + key, DIFFERS if differs else "bold"),
-                *(plain(v, DIFFERS if differs else "") for v in values),
+                *(plain(v, DIFFERS if differs else "") for v in row),
             )
 
     def _integrity(self) -> None:

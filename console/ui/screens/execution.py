@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Label, Log, ProgressBar, Static
 
 from console.engine.conductor import ProcedureError
@@ -83,7 +84,7 @@ class ExecutionScreen(IncidentScreen):
         self.step_id: str | None = None
         self.host: str | None = None
         self._lines_at = 0.0
-        self._lines_timer = None
+        self._lines_timer: Timer | None = None
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
         self.problems_only = False

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -20,6 +23,9 @@ from console.ui.messages import WatchChanged
 from console.ui.widgets.alert import evidence_lines
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 AUTO = "automatic"
 
@@ -66,6 +72,9 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
 
 class TriggerScreen(Screen):
     """Say why the rollback happens: a firing automatic trigger, or a manual one and a reason."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="trigger.back"),

@@ -37,11 +37,12 @@ def reach_label(reach: ReachCheck | None, host: str) -> Text:
     answer = reach.results.get(host)
     if answer is None:
         return Text()
-    if answer.ok:
+    failure = answer.failure
+    if failure is None:
         return Text("✔ up", style="#6cc07a")
-    if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
-        return Text(f"? {answer.failure.value}", style="bold #e0b44c")
-    return Text(f"✘ {answer.failure.value}", style="bold #ef6b6b")
+    if failure is FailureClass.HOSTKEY_UNKNOWN:
+        return Text(f"? {failure.value}", style="bold #e0b44c")
+    return Text(f"✘ {failure.value}", style="bold #ef6b6b")
 
 
 class HostTree(Tree[tuple[str, str]]):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.widget import Widget
 
 from console.model.state import IncidentState
 from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 TABS = [
     ("f2", "checklist", "Checklist"),
@@ -27,6 +32,9 @@ def elapsed_text(delta: timedelta) -> str:
 class IncidentBar(Widget):
     """DRILL, incident id, elapsed time, outcome, trigger and phase; then one tab per
     screen."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     DEFAULT_CSS = """
     IncidentBar {

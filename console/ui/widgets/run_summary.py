@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from console.engine.probe_report import show
@@ -39,7 +41,7 @@ def halt_text(state: IncidentState, step_id: str) -> Text | None:
     st = state.step(step_id)
     if not st.halted:
         return None
-    halt = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
+    halt: dict[str, Any] = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     text = Text(" ✘ HALTED ", style="bold reverse #ef6b6b")
     text.append(f" {visible(st.halted, one_line=True)}", style="bold")
