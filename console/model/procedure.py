@@ -71,7 +71,6 @@ class Step(Strict):
     command: str | None = None
     strategy: str | None = None
     fields: list[FormField] = []
-    optional: bool = False
     records: StepRecord | None = None
     channels: list[str] = []  # a notify step's [[channels]], by name
     message: str = "{{incident}} ({{phase}}): {{summary}}"

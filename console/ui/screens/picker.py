@@ -19,6 +19,7 @@ from console.engine.errors import StaleLock
 from console.engine.reach import Reach
 from console.model.status import FailureClass
 from console.model.visible import visible
+from console.ui.palette import themed
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.plain import plain
@@ -226,17 +227,17 @@ class PickerScreen(Screen):
         up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
         down = len(reach.failing(hosts))
         text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
-        text.append(f"✔ {up} up", style="#6cc07a")
+        text.append(f"✔ {up} up", style=themed("$success"))
         if down:
             text.append(" · ")
-            text.append(f"✘ {down} not up", style="bold #ef6b6b")
+            text.append(f"✘ {down} not up", style=themed("bold $error"))
         if checking:
             text.append(f" · … {checking} checking", style="dim")
         node = self.host_tree.cursor_node
         answer = reach.results.get(node.data[1]) if node and node.data else None
         if answer is not None and not answer.ok:
             why = visible(answer.describe(), one_line=True)  # the server's words, maybe
-            text.append(f"\n{answer.host}: {why}", style="#ef6b6b")
+            text.append(f"\n{answer.host}: {why}", style=themed("$error"))
             if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
                 text.append("\nK shows its fingerprint, to compare and accept", style="bold")
         if not checking:
