@@ -6,6 +6,7 @@ import ast
 import json
 import re
 import shlex
+from typing import cast
 
 import yaml
 
@@ -81,8 +82,17 @@ class Vaulted(str):
     """An Ansible Vault value: encrypted, unusable here."""
 
 
-_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
-_Loader.add_constructor("!vault", lambda loader, node: Vaulted(loader.construct_scalar(node)))
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    # construct_scalar refuses any other node itself (a ConstructorError, as YAML says).
+    return str(loader.construct_scalar(cast(yaml.ScalarNode, node)))
+
+
+def _vaulted(loader: yaml.SafeLoader, node: yaml.Node) -> Vaulted:
+    return Vaulted(_scalar(loader, node))
+
+
+_Loader.add_constructor("!unsafe", _scalar)
+_Loader.add_constructor("!vault", _vaulted)
 
 
 def read_yaml(text: str, path: str, into: AnsibleInventory) -> None:
