@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.problems import located_error
+from console.model.problems import Loc, located_error
 from console.model.templates import template_problems
 from console.model.triggers import TriggerKind
 
@@ -55,7 +55,7 @@ NOTIFY_VALUES = frozenset(
 )
 
 
-def _strings(value: Any, where: tuple = ()) -> list[tuple[tuple, str]]:
+def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
     """Every string in a JSON body, with its path: each may hold {{placeholders}}."""
     if isinstance(value, str):
         return [(where, value)]
@@ -138,12 +138,14 @@ class Channel(Strict):
             raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
         if self.kind is ChannelKind.COMMAND and not self.command:
             raise ValueError("a command channel needs a command")
-        allowed = NOTIFY_VALUES | {"message"}
-        located = [(("command",), p) for p in template_problems(self.command or "", allowed)]
+        names = NOTIFY_VALUES | {"message"}
+        located: list[tuple[Loc, str]] = [
+            (("command",), p) for p in template_problems(self.command or "", names)
+        ]
         located += [
             (("body", *where), p)
             for where, text in _strings(self.body)
-            for p in template_problems(text, allowed)
+            for p in template_problems(text, names)
         ]
         if located:
             raise located_error("Channel", located)

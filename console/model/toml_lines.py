@@ -77,8 +77,9 @@ def with_top_level(text: str, key: str, value: str) -> str:
             return _reads_back("".join(lines), key, value)
         scanner.feed(rest[1:])
         after_key = None if scanner.inside else index + 1
-    if after_example is not None or after_key is not None:
-        lines.insert(after_example if after_example is not None else after_key, line)
+    place = after_example if after_example is not None else after_key
+    if place is not None:
+        lines.insert(place, line)
     else:
         while at > 0 and lines[at - 1].lstrip().startswith("#"):
             at -= 1  # the comments above the first table belong to it
