@@ -73,7 +73,7 @@ def reader_gone() -> bool:
 def pipe_safe_output() -> Iterator[None]:
     """stdout and stderr stop quietly when their reader closes, for this command."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = PipeSafe(sys.stdout), PipeSafe(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = PipeSafe(sys.stdout), PipeSafe(sys.stderr)
     try:
         yield
     finally:

@@ -158,6 +158,15 @@ class _Printer:
             self._lines.clear()
 
 
+_ABORTING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak refs
+
+
+def _abort_soon(conductor: Conductor, reason: str) -> None:
+    task = asyncio.ensure_future(conductor.abort(reason))
+    _ABORTING.add(task)
+    task.add_done_callback(_ABORTING.discard)
+
+
 @contextlib.contextmanager
 def _abort_on_signals(conductor: Conductor):
     """Ctrl+C or TERM aborts the run with that reason; the journal says so."""
@@ -165,9 +174,9 @@ def _abort_on_signals(conductor: Conductor):
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(
             signum,
-            lambda s=signum: asyncio.ensure_future(
-                conductor.abort(f"interrupted by {signal.Signals(s).name}")
-            ),
+            _abort_soon,
+            conductor,
+            f"interrupted by {signal.Signals(signum).name}",
         )
     try:
         yield
@@ -248,12 +257,12 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                 f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
                 " when the rollback starts, resolved on close"
             )
-        unroutable = _print_routes(settings, conductor.state.hosts)
+        unroutable = _print_routes(settings, list(conductor.state.hosts))
         for phase in settings.procedure.phases:
             if phase.phase is Phase.POST:
                 break
             for step in phase.steps:
-                print(f"\n## {phase.phase.title}: {step.title} [{step.kind}]")
+                print(f"\n## {phase.phase.label}: {step.title} [{step.kind}]")
                 if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
                     here = step.kind is StepKind.STRATEGY and (
                         settings.strategy(step.strategy or request.strategy).runs_on

@@ -51,13 +51,24 @@ def require_postgres() -> Path:
     pytest.skip(message)
 
 
+def _require_tmux() -> None:
+    if shutil.which("tmux") is not None:
+        return
+    if _on_ci():
+        pytest.fail("tmux is missing on CI (install tmux)", pytrace=False)
+    pytest.skip("tmux is not installed")
+
+
 @pytest.fixture(autouse=True)
 def _marker_gates(request: pytest.FixtureRequest) -> None:
-    """Skip (or fail on CI) tests marked ``sshd`` or ``postgres`` when those are missing."""
+    """Skip (or fail on CI) tests marked ``sshd``, ``postgres`` or ``tmux`` when those
+    are missing."""
     if request.node.get_closest_marker("sshd") is not None:
         _require_sshd()
     if request.node.get_closest_marker("postgres") is not None:
         require_postgres()
+    if request.node.get_closest_marker("tmux") is not None:
+        _require_tmux()
 
 
 @pytest.fixture(scope="session")

@@ -89,9 +89,9 @@ def isolated(tmp_path, monkeypatch):
     def started(*args, **kwargs):
         raise AssertionError("the console started on a configuration it must refuse")
 
-    import console.ui.launch
+    import console.cli.launch
 
-    monkeypatch.setattr(console.ui.launch, "run_tui", started)
+    monkeypatch.setattr(console.cli.launch, "run_tui", started)
     return tmp_path
 
 

@@ -1,6 +1,10 @@
 """The engine against a real OpenSSH sshd on loopback: a real version rollback."""
 
+import json
+import os
+
 import pytest
+from asyncssh.channel import SSHClientChannel
 
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
@@ -44,23 +48,55 @@ async def test_version_rollback_switches_the_release_link_over_real_ssh(sshd_ser
     assert sshd_server.server.accepted_connections() == 2
 
 
-async def test_an_intent_is_durable_before_its_command_runs(sshd_server, tmp_path):
-    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
+async def test_each_intent_is_fsynced_before_its_command_is_sent(
+    sshd_server, tmp_path, monkeypatch
+):
+    """The write-ahead promise, observed: every fsync of the journal and every command
+    sent (the SSH `exec` request) in the order they happen. The k-th command may go out
+    only once an fsync has covered at least k intents."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
     recorder = recorder_in(tmp_path / "incident")
-    seen_on_disk = []
+    journal = recorder.path
+    order: list[tuple[str, int]] = []  # ("synced", intents made durable) or ("sent", 0)
 
-    def check(event):
-        if event.kind == Kind.COMMAND_INTENT:
-            seen_on_disk.append(read_journal(recorder.path).events[-1].seq == event.seq)
+    def intents_written() -> int:
+        lines = journal.read_bytes().splitlines()
+        return sum(1 for line in lines if json.loads(line)["kind"] == Kind.COMMAND_INTENT)
 
-    recorder.subscribe(check)
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        is_journal = os.fstat(fd).st_ino == journal.stat().st_ino
+        covered = intents_written() if is_journal else 0
+        real_fsync(fd)
+        if is_journal:
+            order.append(("synced", covered))
+
+    real_request = SSHClientChannel._make_request
+
+    async def make_request(self, request, *args):
+        if request == b"exec":
+            order.append(("sent", 0))
+        return await real_request(self, request, *args)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(SSHClientChannel, "_make_request", make_request)
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
     try:
         conductor.open_incident("durability", "inc-wal")
         conductor.declare_trigger(TriggerKind.USER_IMPACT, "x")
         conductor.select(["web"])
-        assert await conductor.run_step("assess-state")
+        conductor.choose_strategy("version-rollback")
+        assert await conductor.run_step("restore")
     finally:
         await conductor.shutdown()
         recorder.close()
-    assert seen_on_disk == [True]
+    sent = [entry for entry in order if entry[0] == "sent"]
+    assert len(sent) == intents_written() == 6  # 2 hosts x precheck, action, verify
+    durable = 0
+    for number, (what, covered) in enumerate(order):
+        if what == "synced":
+            durable = max(durable, covered)
+        else:
+            sends = sum(1 for w, _ in order[: number + 1] if w == "sent")
+            assert sends <= durable, f"command {sends} sent with {durable} intent(s) on disk"

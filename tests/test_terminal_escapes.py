@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 import sys
 from pathlib import Path
 
@@ -282,7 +281,7 @@ def _title(tmux: Tmux) -> str:
 
 
 @pytest.mark.sshd
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.tmux
 def test_a_real_terminal_keeps_its_screen_and_title_under_exec(fleet: Fleet, tmp_path: Path):
     tmux = Tmux(tmp_path)
     exec_ = f"{sys.executable} -m console exec --systems app {shlex.quote(SHOUT)}"
@@ -297,7 +296,7 @@ def test_a_real_terminal_keeps_its_screen_and_title_under_exec(fleet: Fleet, tmp
 
 
 @pytest.mark.sshd
-@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.tmux
 def test_a_real_terminal_keeps_the_consoles_header_and_grid(fleet: Fleet, tmp_path: Path):
     tmux = Tmux(tmp_path)
     try:

@@ -94,6 +94,7 @@ def test_max_and_mean_meet_the_threshold(values, threshold):
     assert value == max(values)
     assert (state is SampleState.BAD) == (max(values) > threshold)
     value, state = aggregate(numeric("mean", threshold), hosts, threshold)
+    assert value == pytest.approx(sum(values) / len(values), abs=1e-6)  # rounded to 6 places
     assert (state is SampleState.BAD) == (value > threshold)
     _, below = aggregate(numeric("min", threshold, "below"), hosts, threshold)
     assert (below is SampleState.BAD) == (min(values) < threshold)

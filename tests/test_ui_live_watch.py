@@ -64,7 +64,7 @@ async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: P
             assert line.startswith("▲ firing")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
-            assert app.screen.tree.selected == {"web-1", "web-2", "web-3"}
+            assert app.screen.host_tree.selected == {"web-1", "web-2", "web-3"}
             state = app.conductor.state
             assert state.trigger.kind == "error-threshold" and state.trigger.automatic
             assert len(state.trigger.evidence) == 3

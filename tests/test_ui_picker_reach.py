@@ -66,7 +66,7 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
         app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
         async with app.run_test(size=(80, 24)) as pilot:
             picker = await open_picker(pilot)
-            lines = tree_lines(picker.tree)
+            lines = tree_lines(picker.host_tree)
             assert "✔ up" in lines["web-1"] and "✔ up" in lines["api-1"]
             assert "✘ host key mismatch" in lines["api-2"]
             assert "✘ authentication failed" in lines["db-1"]
@@ -107,7 +107,7 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
         app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
         async with app.run_test(size=(80, 24)) as pilot:
             picker = await open_picker(pilot)
-            assert "? host key unknown" in tree_lines(picker.tree)["web-2"]
+            assert "? host key unknown" in tree_lines(picker.host_tree)["web-2"]
             await pilot.press("down", "down")  # web-2
             await pilot.pause(0.1)
             side = str(picker.query_one("#reach", Static).render())
@@ -118,7 +118,7 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             assert offered and offered in str(app.screen.query_one(".dialog-text").render())
             await pilot.press("y")
             await until(pilot, lambda: app.reach.results["web-2"].ok)
-            assert "✔ up" in tree_lines(picker.tree)["web-2"]
+            assert "✔ up" in tree_lines(picker.host_tree)["web-2"]
             accepted = [e for e in app.conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
             assert [(e.where.host, e.data["fingerprint"]) for e in accepted] == [("web-2", offered)]
 
@@ -129,13 +129,13 @@ async def test_ctrl_r_checks_again_and_sees_a_host_go_away(tmp_path: Path, sshd_
     app = build_app(settings, tmp_path / "incidents", check_reach=True)
     async with app.run_test(size=(80, 24)) as pilot:
         picker = await open_picker(pilot, hosts=2)
-        assert "✔ up" in tree_lines(picker.tree)["web-1"]
+        assert "✔ up" in tree_lines(picker.host_tree)["web-1"]
         sshd_server.server.stop()  # its connections die with it
         await pilot.press("ctrl+r")
         await until(pilot, lambda: not app.reach.checking)
         # the dead connection is dropped and a new one tried: the port is closed now
         assert app.reach.results["web-1"].failure is FailureClass.REFUSED
-        assert "✘ connection refused" in tree_lines(picker.tree)["web-1"]
+        assert "✘ connection refused" in tree_lines(picker.host_tree)["web-1"]
 
 
 @contextmanager

@@ -32,7 +32,7 @@ def load(
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
         raise UsageError(no_configuration(args.config))
-    settings = load_settings(directory, checks=[machine_problems])
+    settings = load_settings(directory, checks=[machine_problems, _theme_problems])
     redact_with(settings)
     if say_warnings:
         from console.model.visible import visible
@@ -40,6 +40,15 @@ def load(
         for warning in settings.warnings:
             print(f"warning: {visible(str(warning))}", file=sys.stderr)
     return settings
+
+
+def _theme_problems(settings: Settings) -> list:
+    """A theme console.toml names but no theme has (textual is loaded only if one is named)."""
+    if settings.console.theme is None:
+        return []
+    from console.ui.theme import theme_findings
+
+    return theme_findings(settings)
 
 
 def no_configuration(explicit: str | None) -> str:

@@ -266,7 +266,8 @@ def complete(argv: list[str]) -> int:
     kind, word = ([*argv, "", ""])[:2]
     words = argv[argv.index("--") + 1 :] if "--" in argv else []
     try:
-        names = _names(kind, _config_dir(words))
+        directory = _config_dir(words)
+        names = _names(kind, directory) if directory is not None else []
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return 0
     done, _, partial = word.rpartition(",")
@@ -278,7 +279,7 @@ def complete(argv: list[str]) -> int:
     return 0
 
 
-def _config_dir(words: list[str]) -> Path:
+def _config_dir(words: list[str]) -> Path | None:
     from console.paths import demo_config, find_config
 
     if "--demo" in words or (len(words) > 1 and words[1] == "demo"):

@@ -40,6 +40,7 @@ def check_config(args: argparse.Namespace) -> int:
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
     settings = load(args, directory=directory, say_warnings=False)
+    assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     found = routes(settings.inventory, settings.inventory.host_names)
@@ -56,11 +57,11 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     if unroutable:
         return EXIT_USAGE
-    hosts = len(settings.inventory.host_names)
+    host_count = len(settings.inventory.host_names)
     warnings = len(settings.warnings) + len(noted) + unset
     warned = f", {warnings} warnings" if warnings else ""
     print(
-        f"{directory}: ok: {len(settings.inventory.systems)} systems, {hosts} hosts, "
+        f"{directory}: ok: {len(settings.inventory.systems)} systems, {host_count} hosts, "
         f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"
     )
     return EXIT_OK

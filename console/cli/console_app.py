@@ -10,7 +10,7 @@ from console.cli.common import existing_journal, load, parse_faults
 
 
 def tui(args: argparse.Namespace) -> int:
-    from console.ui.launch import run_tui
+    from console.cli.launch import run_tui
 
     return run_tui(load(args))
 
@@ -27,7 +27,7 @@ def demo(args: argparse.Namespace) -> int:
     # console's screens import: the first frame comes sooner.
     with ThreadPoolExecutor(1, thread_name_prefix="demo-prepare") as pool:
         prepared = pool.submit(fleet.prepare)
-        from console.ui.launch import run_demo_tui
+        from console.cli.launch import run_demo_tui
 
         return run_demo_tui(settings, faults, fleet, prepared)
 
@@ -40,7 +40,7 @@ def ran_on_demo(journal: Path) -> bool:
 
 
 def resume(args: argparse.Namespace) -> int:
-    from console.ui.launch import run_resume
+    from console.cli.launch import run_resume
 
     path = existing_journal(args.journal)
     on_demo = args.demo or ran_on_demo(path)
@@ -54,6 +54,6 @@ def follow(args: argparse.Namespace) -> int:
         from console.headless import follow_plain
 
         return asyncio.run(follow_plain(path))
-    from console.ui.launch import run_follow
+    from console.cli.launch import run_follow
 
     return run_follow(path)

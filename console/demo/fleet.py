@@ -107,8 +107,9 @@ class _DemoHost:
             if name in SIGNALS:
                 _kill_group(pid, SIGNALS[name])
 
-        # asyncssh would queue the signal on stdin, which a command never reads.
-        process.signal_received = deliver
+        # asyncssh would queue the signal on stdin, which a command never reads; it has no
+        # hook for this, so the process's method is replaced (hence asyncssh's upper bound).
+        process.signal_received = deliver  # type: ignore[method-assign, assignment]
 
 
 def _kill_group(pid: int, number: int) -> None:
@@ -128,7 +129,7 @@ class DemoFleet:
         self.root = root or Path(tempfile.mkdtemp(prefix="rollback-demo-"))
         self.settings: Settings = settings
         self.sandboxes: dict[str, Path] = {}
-        self._servers: list[asyncio.AbstractServer] = []
+        self._servers: list[asyncio.AbstractServer | asyncssh.SSHAcceptor] = []
         self._tasks: list[asyncio.Task] = []
         self._built: list[Path] | None = None
 
@@ -195,11 +196,13 @@ class DemoFleet:
         host_key = asyncssh.generate_private_key("ssh-ed25519")
         if FaultKind.UNREACHABLE in faults:
             server = await asyncio.start_server(_silent, "127.0.0.1", 0)
+            self._servers.append(server)
+            return server.sockets[0].getsockname()[1], host_key
         else:
             if FaultKind.REFUSE_AUTH in faults:
                 other = asyncssh.generate_private_key("ssh-ed25519")
                 authorized = asyncssh.import_authorized_keys(other.export_public_key().decode())
-            server = await asyncssh.create_server(
+            acceptor = await asyncssh.create_server(
                 asyncssh.SSHServer,
                 "127.0.0.1",
                 0,
@@ -209,8 +212,8 @@ class DemoFleet:
                 keepalive_interval=0,
                 login_timeout=10,
             )
-        self._servers.append(server)
-        return server.sockets[0].getsockname()[1], host_key
+            self._servers.append(acceptor)
+            return acceptor.get_port(), host_key
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -17,13 +17,14 @@ import asyncssh
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.notify import run_local
-from console.engine.plan import plan_step
+from console.engine.plan import Planned, plan_step
 from console.engine.runner import RunPlan
 from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.state import HostStatus
+from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -62,7 +63,9 @@ class AttemptCheck:
         return f"could not tell: {self.detail}"
 
 
-async def _shell(conductor: Conductor, target: Target, on_jump_host: bool, command: str):
+async def _shell(
+    conductor: Conductor, target: Target, on_jump_host: bool, command: str
+) -> tuple[int | None, list[str], str | None]:
     """(exit status, stdout lines, error) of a short command on the host or the jump host."""
     if on_jump_host:
         result = await run_local(command, CHECK_TIMEOUT)
@@ -73,8 +76,10 @@ async def _shell(conductor: Conductor, target: Target, on_jump_host: bool, comma
         return None, [], failure.detail
     except (asyncssh.Error, OSError, TimeoutError) as exc:
         return None, [], str(exc) or type(exc).__name__
-    error = (done.stderr or "").strip().splitlines()
-    return done.exit_status, (done.stdout or "").splitlines(), error[0] if error else ""
+    out, err = done.stdout or "", done.stderr or ""
+    assert isinstance(out, str) and isinstance(err, str)  # run() decodes UTF-8
+    error = err.strip().splitlines()
+    return done.exit_status, out.splitlines(), error[0] if error else ""
 
 
 async def _check(conductor: Conductor, step: str, target: Target) -> AttemptCheck:
@@ -142,7 +147,9 @@ async def stop_attempts(conductor: Conductor, checks: list[AttemptCheck]) -> lis
     return list(await asyncio.gather(*(stop(c) for c in running)))
 
 
-def _verify_commands(conductor: Conductor, step_id: str, hosts: list[str]):
+def _verify_commands(
+    conductor: Conductor, step_id: str, hosts: list[str]
+) -> str | tuple[Planned, dict[str, tuple[str, RenderedCommand]]]:
     """Per host, the step's verify as (stage, command), for the hosts given; or why
     there is none."""
     if step_id not in conductor.order:
@@ -155,7 +162,7 @@ def _verify_commands(conductor: Conductor, step_id: str, hosts: list[str]):
     if strategy is None or not strategy.commands.verify:
         return f"strategy {strategy.name if strategy else '?'!r} has no verify command"
     runs = conductor.state.step(step_id).hosts
-    found = {}
+    found: dict[str, tuple[str, RenderedCommand]] = {}
     for target in planned.targets:
         groups = planned.groups_for(target)
         stage = runs[target.name].stage

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from datetime import datetime
+from typing import Any
 
 from console.engine import attempts
 from console.engine.attempts import AttemptCheck
-from console.engine.errors import ProcedureError
+from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.failures import HostFailure
 from console.engine.locking import Claim, IncidentLocking
 from console.engine.notifier import Notifier
@@ -22,12 +24,13 @@ from console.model.events import Kind
 from console.model.procedure import FormField, Step, StepKind
 from console.model.review import FieldError, FieldValue, check_field, filled_in
 from console.model.settings import Settings
-from console.model.state import HostStatus, StepStatus
+from console.model.state import IncidentState
+from console.model.status import HostStatus, StepStatus
 from console.model.templates import RenderedCommand
 from console.model.triggers import TriggerKind
 
 
-def new_incident_id(when) -> str:
+def new_incident_id(when: datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
@@ -57,7 +60,7 @@ class Conductor(StepActions, IncidentLocking):
         return Secrets(self.recorder.redactor.text, self._given)
 
     @property
-    def state(self):
+    def state(self) -> IncidentState:
         return self.recorder.state
 
     # -- opening the incident -------------------------------------------------
@@ -88,7 +91,7 @@ class Conductor(StepActions, IncidentLocking):
         self.notifier.rearm()
 
     def declare_trigger(
-        self, kind: TriggerKind, reason: str, evidence: list[dict] | None = None
+        self, kind: TriggerKind, reason: str, evidence: list[dict[str, Any]] | None = None
     ) -> None:
         reason = reason.strip()
         if not kind.automatic and not reason:
@@ -130,7 +133,7 @@ class Conductor(StepActions, IncidentLocking):
         # Picking a system is taking charge of it: refused here if another incident has it.
         self.lock_systems(picked)
         failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}
-        extra = {"ssh_check_failed": failing} if failing else {}
+        extra: dict[str, Any] = {"ssh_check_failed": failing} if failing else {}
         self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)
 
     def choose_strategy(self, name: str, params: dict[str, str] | None = None) -> None:
@@ -159,7 +162,7 @@ class Conductor(StepActions, IncidentLocking):
         step_id = self.state.current_step(self.order)
         return self.step(step_id) if step_id else None
 
-    def _step_data(self, step: Step) -> dict:
+    def _step_data(self, step: Step) -> dict[str, Any]:
         return {"title": step.title, "phase": self.settings.procedure.phase_of(step.id).value}
 
     def confirm(self, step_id: str, note: str = "") -> None:
@@ -184,7 +187,7 @@ class Conductor(StepActions, IncidentLocking):
             return
         if about is not None and not 0 <= about < len(self.recorder.events):
             raise ProcedureError(f"there is no event #{about} to annotate")
-        extra = {"about": about} if about is not None else {}
+        extra: dict[str, Any] = {"about": about} if about is not None else {}
         self.recorder.record(Kind.NOTE_ADDED, step=step_id, text=text.strip(), **extra)
 
     def star(self, seq: int, starred: bool = True) -> None:
@@ -196,7 +199,7 @@ class Conductor(StepActions, IncidentLocking):
         try:
             checked = check_field(field, value)
         except FieldError as exc:
-            raise ProcedureError(f"{field.title}: {exc}") from None
+            raise ProcedureError(f"{field.label}: {exc}") from None
         self.recorder.record(Kind.FIELD_SET, step=step_id, field=field.value, value=checked)
 
     def complete_form(self, step_id: str, values: dict[FormField, FieldValue]) -> None:

@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
@@ -20,7 +21,7 @@ MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
 class Outgoing:
     """What to send: a JSON document to the channel's URL, or a command on the jump host."""
 
-    document: dict | None = None
+    document: dict[str, Any] | None = None
     command: str | None = None
     routing_key: bool = False  # PagerDuty: the key goes into the document only when sent
 

@@ -22,6 +22,7 @@ import os
 import shlex
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, cast
 
 from asyncssh.config import ConfigParseError, SSHClientConfig, SSHConfig
 from asyncssh.pattern import WildcardPatternList
@@ -130,8 +131,30 @@ class _Config(SSHClientConfig):
 
     _percent_expand: set[str] = set()  # asyncssh expands after each file: once is right
 
-    def __init__(self, last_config, reload, canonical, final, local_user, user, host, port, seed):
-        super().__init__(last_config, reload, canonical, final, local_user, user, host, port)
+    def __init__(
+        self,
+        last_config: SSHConfig | None,
+        reload: bool,
+        canonical: bool,
+        final: bool,
+        local_user: str,
+        user: str | tuple[()],
+        host: str,
+        port: int | tuple[()],
+        seed: dict[str, object],
+    ):
+        # asyncssh's annotations say SSHConfig, str and int, but its own callers pass None
+        # (no previous config) and () (not given), as we do.
+        super().__init__(
+            last_config,  # type: ignore[arg-type]
+            reload,
+            canonical,
+            final,
+            local_user,
+            user,  # type: ignore[arg-type]
+            host,
+            port,  # type: ignore[arg-type]
+        )
         self._options.update(seed)
 
     def parse(self, path: Path) -> None:
@@ -198,10 +221,12 @@ def _wildcards(patterns: str) -> WildcardPatternList:
     return WildcardPatternList(patterns)
 
 
-_SPLIT: dict[tuple[str, int, int], list[tuple[int, str, tuple[str, ...], str | None]]] = {}
+# One line of an ssh_config file: number, option (lowercase), its words, a parse error.
+_Line = tuple[int, str, tuple[str, ...], str | None]
+_SPLIT: dict[tuple[str, int, int], list[_Line]] = {}
 
 
-def _split_file(path: Path) -> list[tuple[int, str, tuple[str, ...], str | None]]:
+def _split_file(path: Path) -> list[_Line]:
     """Each line of an ssh_config file as (number, lowercase option, arguments, error),
     split as asyncssh splits it (`Option=value`, `Match` conditions keep their `=`,
     ProxyCommand unsplit); cached until the file changes."""
@@ -209,7 +234,7 @@ def _split_file(path: Path) -> list[tuple[int, str, tuple[str, ...], str | None]
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key in _SPLIT:
         return _SPLIT[key]
-    lines = []
+    lines: list[_Line] = []
     with open(path) as file:
         for number, raw in enumerate(file, start=1):
             line = raw.strip()
@@ -276,7 +301,7 @@ class Resolver:
         self.config_files = [
             p for n in names if (p := Path(n).expanduser()).is_file() and os.access(p, os.R_OK)
         ]
-        self._cache: dict[tuple, Destination] = {}
+        self._cache: dict[tuple[Any, ...], Destination] = {}
 
     def resolve(self, alias: str, preset: Preset = Preset()) -> Destination:
         """The destination an inventory host named `alias` really is."""
@@ -300,17 +325,21 @@ class Resolver:
         # /dev/null when there are no files: the %-tokens still get expanded.
         files = self.config_files or [Path(os.devnull)]
         try:
-            config = _Config.load(
-                None,
-                files,
-                False,
-                False,
-                False,
-                self.local_user,
-                preset.user or (),
-                alias,
-                preset.port or (),
-                seed,
+            # asyncssh annotates load() as returning SSHConfig; it returns cls(...).
+            config = cast(
+                _Config,
+                _Config.load(
+                    None,
+                    files,
+                    False,
+                    False,
+                    False,
+                    self.local_user,
+                    preset.user or (),
+                    alias,
+                    preset.port or (),
+                    seed,
+                ),
             )
             config.expand_tokens()
         except (ConfigParseError, OSError) as exc:
@@ -322,7 +351,7 @@ class Resolver:
             raise RouteError("ProxyJump loop: " + " → ".join((*seen, alias)))
         config = self._load(alias, preset)
         d = self.defaults
-        get = config.get
+        get = functools.partial(_option, config)
         jump_spec = get("ProxyJump", _UNSET)
         proxy_command = get("ProxyCommand")
         if jump_spec is _UNSET:
@@ -377,7 +406,12 @@ class Resolver:
         return previous
 
 
-def _paths(values) -> tuple[str, ...]:
+def _option(config: SSHConfig, name: str, default: object = None) -> Any:
+    """An option as asyncssh parsed it: a str, int, bool or list of str, by option."""
+    return config.get(name, default)
+
+
+def _paths(values: list[str]) -> tuple[str, ...]:
     return tuple(str(Path(v).expanduser()) for v in values)
 
 

@@ -23,6 +23,9 @@ from console.engine.known_hosts import KnownHosts, host_pattern
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
+Options = asyncssh.SSHClientConnectionOptions
+Tunnel = asyncssh.SSHClientConnection | None  # the shared jump-host connection, if any
+
 
 @dataclass(frozen=True)
 class Accepted:
@@ -39,7 +42,7 @@ class Dialer:
     def __init__(self, defaults: SshDefaults):
         self.defaults = defaults
         self.known = KnownHosts()
-        self._keys: dict[tuple[str, ...], tuple[list, list[bytes]]] = {}
+        self._keys: dict[tuple[str, ...], tuple[list[asyncssh.SSHKeyPair], list[bytes]]] = {}
         self._options: dict[Destination, tuple[object, asyncssh.SSHClientConnectionOptions]] = {}
 
     def options(self, dest: Destination) -> asyncssh.SSHClientConnectionOptions:
@@ -71,12 +74,13 @@ class Dialer:
         self._options[dest] = (known, options)
         return options
 
-    def _client_keys(self, files: tuple[str, ...]) -> tuple[list, list[bytes]]:
+    def _client_keys(self, files: tuple[str, ...]) -> tuple[list[asyncssh.SSHKeyPair], list[bytes]]:
         """Keys from the identity files (missing or encrypted ones skipped, as OpenSSH
         does: the agent may hold them), and the public keys IdentitiesOnly allows."""
         hit = self._keys.get(files)
         if hit is None:
-            keys, identities = [], []
+            keys: list[asyncssh.SSHKeyPair] = []
+            identities: list[bytes] = []
             for name in files:
                 with contextlib.suppress(OSError):
                     keys += asyncssh.load_keypairs(name, ignore_encrypted=True)
@@ -93,7 +97,9 @@ class Dialer:
         """SHA256 fingerprints of the keys recorded for `dest`."""
         return self.known.fingerprints(dest.known_hosts_files, dest.key_host, dest.port)
 
-    async def connect(self, dest: Destination, options, tunnel) -> asyncssh.SSHClientConnection:
+    async def connect(
+        self, dest: Destination, options: Options, tunnel: Tunnel
+    ) -> asyncssh.SSHClientConnection:
         """Handshake and log in; raises HostFailure, with the fingerprint of a key that
         is unknown or does not match."""
         try:
@@ -103,7 +109,9 @@ class Dialer:
         except Exception as exc:
             raise classify_connect_error(exc) from None
 
-    async def _handshake(self, dest: Destination, options, tunnel) -> asyncssh.SSHClientConnection:
+    async def _handshake(
+        self, dest: Destination, options: Options, tunnel: Tunnel
+    ) -> asyncssh.SSHClientConnection:
         """TCP within the connect timeout, then SSH login within login_timeout; through a
         tunnel or a proxy command, both within their sum."""
         login = self.defaults.login_timeout
@@ -123,7 +131,9 @@ class Dialer:
                 FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
             ) from None
 
-    async def _offered_key(self, dest: Destination, options, tunnel) -> asyncssh.SSHKey | None:
+    async def _offered_key(
+        self, dest: Destination, options: Options, tunnel: Tunnel
+    ) -> asyncssh.SSHKey | None:
         return await asyncio.wait_for(
             asyncssh.get_server_host_key(
                 dest.host,
@@ -135,7 +145,9 @@ class Dialer:
             dest.connect_timeout,
         )
 
-    async def _host_key_failure(self, dest: Destination, options, tunnel) -> HostFailure:
+    async def _host_key_failure(
+        self, dest: Destination, options: Options, tunnel: Tunnel
+    ) -> HostFailure:
         """Unknown (fingerprint shown, may be accepted) or mismatched (refused, always)."""
         fingerprint = None
         with contextlib.suppress(Exception):
@@ -156,7 +168,7 @@ class Dialer:
             fingerprint,
         )
 
-    async def accept(self, dest: Destination, fingerprint: str, tunnel) -> Accepted:
+    async def accept(self, dest: Destination, fingerprint: str, tunnel: Tunnel) -> Accepted:
         """Write the key `dest` offers to its first UserKnownHostsFile, hashed if
         HashKnownHosts says so, only if its fingerprint is exactly `fingerprint`."""
         if not dest.user_known_hosts:

@@ -8,7 +8,7 @@ import socket
 
 import asyncssh
 
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 
 class HostFailure(Exception):

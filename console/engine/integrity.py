@@ -11,7 +11,9 @@ point in time): the after is recorded, not judged.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.journal.recorder import Recorder
 from console.model.events import Event, Kind
@@ -31,11 +33,11 @@ class Summary:
     def empty(self) -> bool:
         return self.checksum is None and not self.rows
 
-    def as_data(self) -> dict:
+    def as_data(self) -> dict[str, Any]:
         return {"checksum": self.checksum, "rows": dict(self.rows)}
 
     @classmethod
-    def from_data(cls, data: dict) -> Summary:
+    def from_data(cls, data: dict[str, Any]) -> Summary:
         return cls(data.get("checksum"), {k: int(v) for k, v in data.get("rows", {}).items()})
 
 
@@ -99,13 +101,13 @@ class IntegrityWatch:
         self.before: dict[str, Summary] = {}
         self.failed: dict[str, str] = {}
         self._hosts: dict[str, _HostLines] = {}
-        self._unsubscribe = None
+        self._unsubscribe: Callable[[], None] | None = None
 
     def __enter__(self) -> IntegrityWatch:
         self._unsubscribe = self.recorder.subscribe(self._on)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._unsubscribe:
             self._unsubscribe()
 
@@ -153,12 +155,27 @@ class IntegrityWatch:
             verdict = "match" if expected else "recorded"
             self._record(event, "after", after, expected, verdict, "")
 
-    def _fail(self, event, stage, found, detail, expected: Summary | None = None) -> None:
+    def _fail(
+        self,
+        event: Event,
+        stage: str,
+        found: Summary | None,
+        detail: str,
+        expected: Summary | None = None,
+    ) -> None:
         verdict = "missing" if found is None else "mismatch"
         self.failed[event.where.host or ""] = detail
         self._record(event, stage, found, expected, verdict, detail)
 
-    def _record(self, event, stage, found, expected, verdict, detail) -> None:
+    def _record(
+        self,
+        event: Event,
+        stage: str,
+        found: Summary | None,
+        expected: Summary | None,
+        verdict: str,
+        detail: str,
+    ) -> None:
         self.recorder.record(
             Kind.INTEGRITY_RECORDED,
             system=event.where.system,

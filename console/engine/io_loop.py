@@ -54,11 +54,11 @@ class _Mailbox:
 
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
-        self.queue: deque[tuple[Callable[..., None], tuple]] = deque()
+        self.queue: deque[tuple[Callable[..., None], tuple[Any, ...]]] = deque()
         self.lock = threading.Lock()
         self.scheduled = False
 
-    def post(self, callback: Callable[..., None], args: tuple) -> None:
+    def post(self, callback: Callable[..., None], args: tuple[Any, ...]) -> None:
         self.queue.append((callback, args))
         with self.lock:
             if self.scheduled:

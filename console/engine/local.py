@@ -14,9 +14,10 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from console.engine.remote import KILL_GRACE_SECONDS, Emit, pump
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 
 class LocalProcesses:
@@ -26,7 +27,7 @@ class LocalProcesses:
         self.cwd = cwd
         self._running: dict[str, asyncio.subprocess.Process] = {}
 
-    async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> dict:
+    async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> dict[str, Any]:
         """Run `command`; output blocks go to `emit(stream, lines)`; result data back."""
         try:
             process = await asyncio.create_subprocess_exec(
@@ -67,7 +68,7 @@ def _text(stream: asyncio.StreamReader | None) -> Callable[[int], Awaitable[str]
     return read
 
 
-async def _collect(process: asyncio.subprocess.Process, emit: Emit, limit: float) -> dict:
+async def _collect(process: asyncio.subprocess.Process, emit: Emit, limit: float) -> dict[str, Any]:
     pumps = asyncio.gather(
         pump(_text(process.stdout), "stdout", emit), pump(_text(process.stderr), "stderr", emit)
     )

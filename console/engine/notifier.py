@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.delivery import Delivery, Outgoing, deliver
 from console.engine.errors import ProcedureError
@@ -30,7 +30,8 @@ from console.journal.export.json_export import host_summary
 from console.model.channels import Channel, ChannelKind, Severity
 from console.model.events import Kind
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, IncidentState, StepStatus
+from console.model.state import IncidentState
+from console.model.status import HostStatus, StepStatus
 from console.model.templates import ParameterError, render
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class Notifier:
         self, settings: Settings, recorder: Recorder, environ: Mapping[str, str] = os.environ
     ):
         self.settings, self.recorder, self.environ = settings, recorder, environ
-        self._repeats: dict[str, asyncio.Task] = {}
+        self._repeats: dict[str, asyncio.Task[None]] = {}
         self.pager = Pager(self)
 
     @property
@@ -118,7 +119,7 @@ class Notifier:
         text = (message or "").strip() or plain(step.message, update.values())
         return replace(update, message=text)
 
-    async def send_step(self, step: Step, data: dict, message: str | None = None) -> bool:
+    async def send_step(self, step: Step, data: dict[str, Any], message: str | None = None) -> bool:
         """Run a notify step: one update on all its channels at once. True unless a
         required step could not deliver. A step with `every` repeats until the close."""
         channels = self.channels_of(step)
@@ -202,7 +203,7 @@ class Notifier:
         """Journal what is sent (secrets are added only on the way out), deliver, journal
         the outcome."""
         what = {"command": outgoing.command} if outgoing.command else {"payload": outgoing.document}
-        extra = {k: v for k, v in (("repeat", repeat), ("lifecycle", lifecycle)) if v}
+        extra = _present(repeat=repeat, lifecycle=lifecycle)
         if lifecycle:
             extra["action"] = (outgoing.document or {}).get("event_action")
         sent = self.recorder.record(
@@ -227,8 +228,7 @@ class Notifier:
             detail=delivery.detail,
             attempts=delivery.attempts,
             required=required,
-            **({"lines": delivery.lines} if delivery.lines else {}),
-            **({"repeat": repeat} if repeat else {}),
+            **_present(lines=delivery.lines, repeat=repeat),
         )
         return delivery
 
@@ -283,3 +283,8 @@ class Notifier:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.pager.drain()
+
+
+def _present(**data: Any) -> dict[str, Any]:
+    """The entries that have a value: journal data leaves the others out."""
+    return {k: v for k, v in data.items() if v}

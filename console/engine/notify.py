@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
+from typing import Any
 
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 
 @dataclass
@@ -16,8 +17,8 @@ class LocalResult:
     detail: str | None = None
     lines: list[str] = field(default_factory=list)
 
-    def as_data(self) -> dict:
-        data: dict = {"exit_status": self.exit_status}
+    def as_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"exit_status": self.exit_status}
         if self.failure:
             data["failure"] = self.failure.value
             data["detail"] = self.detail

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.delivery import Outgoing
 from console.engine.payloads import pagerduty_event
@@ -35,7 +35,7 @@ class Pager:
 
     def __init__(self, notifier: Notifier):
         self.notifier = notifier
-        self._chains: dict[str, asyncio.Task] = {}
+        self._chains: dict[str, asyncio.Task[None]] = {}
         self._asked: set[tuple[str, str]] = set()
         if notifier.settings.procedure.pagers:
             notifier.recorder.subscribe(self._on_event)
@@ -85,7 +85,7 @@ class Pager:
         )
 
     async def _send(
-        self, previous: asyncio.Task | None, channel: Channel, action: str, event: Event
+        self, previous: asyncio.Task[None] | None, channel: Channel, action: str, event: Event
     ) -> None:
         if previous is not None:  # PagerDuty drops an acknowledge that overtakes its trigger
             with contextlib.suppress(Exception, asyncio.CancelledError):
@@ -94,7 +94,9 @@ class Pager:
         outgoing = Outgoing(document, routing_key=True)
         await self.notifier.send(channel, outgoing, None, message, severity, lifecycle=action)
 
-    def _event(self, channel: Channel, action: str, event: Event) -> tuple[str, str, dict]:
+    def _event(
+        self, channel: Channel, action: str, event: Event
+    ) -> tuple[str, str, dict[str, Any]]:
         state = self.notifier.state
         incident = state.incident_id or ""
         drill = "[DRILL] " if state.drill else ""

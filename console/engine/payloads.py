@@ -27,8 +27,8 @@ class Update:
     message: str  # what people read (the step's template, or the commander's words)
     drill: bool = False
     systems: list[str] = field(default_factory=list)
-    hosts: dict[str, dict] = field(default_factory=dict)
-    trigger: dict | None = None  # {"kind": ..., "label": ...}
+    hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    trigger: dict[str, Any] | None = None  # {"kind": ..., "label": ...}
 
     def values(self) -> dict[str, str]:
         """Placeholder values for message and body templates, as text."""
@@ -108,7 +108,7 @@ def pagerduty_event(
     source: str = "",
     severity: str = "",
     timestamp: str = "",
-    details: dict | None = None,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """An Events API v2 event, less its routing_key (added only as it is sent); only a
     trigger carries a payload."""

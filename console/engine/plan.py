@@ -75,13 +75,17 @@ def check_params(
 
 def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
     """One group for most kinds; a gradual re-enable has one group per percentage."""
-    stages = [(s, tpl, {}) for s, tpl in strategy.commands.stages()]
+    stages: list[tuple[str, str, dict[str, str]]] = [
+        (s, tpl, {}) for s, tpl in strategy.commands.stages()
+    ]
     if strategy.kind is not StrategyKind.FEATURE_REENABLE:
         return [stages]
     commands = strategy.commands
     groups: Groups = []
     for index, percent in enumerate(params.get("steps", "100").split(",")):
-        group = [("precheck", commands.precheck, {})] if index == 0 and commands.precheck else []
+        group: list[tuple[str, str, dict[str, str]]] = []
+        if index == 0 and commands.precheck:
+            group.append(("precheck", commands.precheck, {}))
         group.append((f"set {percent}%", commands.action, {"percent": percent}))
         if commands.verify:
             group.append((f"check {percent}%", commands.verify, {"percent": percent}))

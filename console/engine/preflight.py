@@ -10,13 +10,13 @@ from pathlib import Path
 
 import asyncssh
 
-from console.model.problems import Finding
+from console.model.problems import Finding, Loc
 from console.model.settings import Settings
 
 
 def machine_problems(settings: Settings) -> list[Finding]:
     ssh = settings.inventory.ssh
-    keys = [(("ssh",), ssh.identity_files)]
+    keys: list[tuple[Loc, list[str]]] = [(("ssh",), ssh.identity_files)]
     keys += [
         (("systems", i, "hosts", j), host.identity_files)
         for i, system in enumerate(settings.inventory.systems)

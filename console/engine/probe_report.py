@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from console.engine.watcher import Reading, Watcher
 from console.model.probes import BadWhen, ProbeKind
-from console.model.watch import Value
+from console.model.watch import ProbeSample, Value
 
 
 @dataclass(frozen=True)
 class ProbeReport:
     lines: list[str]
     unreachable: list[str]
-    samples: list[dict]  # each probe's sample as journal data, with its kind and threshold
+    # each probe's sample as journal data, with its kind and threshold
+    samples: list[dict[str, Any]]
 
 
 def show(value: Value, unit: str = "") -> str:
@@ -52,7 +54,7 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
                 show(sample.value, reading.probe.unit),
                 threshold_text(reading),
                 sample.state.value,
-                _detail(reading),
+                _detail(reading, sample),
             )
         )
     if len(rows) == 1:
@@ -77,8 +79,7 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
     return f"{sign} {show(probe.threshold, probe.unit)}"
 
 
-def _detail(reading: Reading) -> str:
-    sample = reading.last
+def _detail(reading: Reading, sample: ProbeSample) -> str:
     parts = [f"{h.host}: {h.error}" for h in sample.hosts if h.error]
     parts += [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
     parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]

@@ -5,13 +5,13 @@ The connections it opens stay in the pool, so the rollback that follows starts o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncssh
 
 from console.engine.failures import HostFailure
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool, Target, targets_for
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
 
@@ -46,13 +46,15 @@ class ReachCheck:
         self.results: dict[str, Reach] = {}
         self.checking: set[str] = set()
 
-    def start(self, hosts: list[str], on_result: Callable[[Reach], None]) -> Awaitable[None]:
+    def start(
+        self, hosts: list[str], on_result: Callable[[Reach], None]
+    ) -> asyncio.Future[list[None]]:
         """Mark `hosts` as being checked (those not already), and return the check to
         await: side by side, the pool capping handshakes; `on_result` hears each answer."""
         targets = targets_for(self.inventory, [h for h in hosts if h not in self.checking])
         self.checking.update(t.name for t in targets)
 
-        async def one(target) -> None:
+        async def one(target: Target) -> None:
             try:
                 reach = await self._reach(target)
             finally:
@@ -62,7 +64,7 @@ class ReachCheck:
 
         return asyncio.gather(*(one(t) for t in targets))
 
-    async def _reach(self, target, tries: int = 2) -> Reach:
+    async def _reach(self, target: Target, tries: int = 2) -> Reach:
         """A connection from the pool may have died unnoticed: then one fresh try."""
         timeout = self.pool.defaults.connect_timeout
         try:

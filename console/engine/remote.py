@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
 from console.engine.failures import HostFailure
 from console.engine.supervisor import attempt_token, supervised
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 if TYPE_CHECKING:
     from console.engine.ssh import SshPool, Target
@@ -27,7 +27,7 @@ class Running:
     """The remote processes started under each handle, so that an abort can stop them."""
 
     def __init__(self) -> None:
-        self.processes: dict[str, asyncssh.SSHClientProcess] = {}
+        self.processes: dict[str, asyncssh.SSHClientProcess[str]] = {}
 
     async def stop(self, handles: list[str]) -> None:
         found = [p for h in handles if (p := self.processes.get(h)) is not None]
@@ -42,7 +42,7 @@ async def execute(
     limit: float,
     emit: Emit,
     handle: str,
-) -> dict:
+) -> dict[str, Any]:
     """Run `command` on `target`; every output block goes to `emit(stream, lines)`.
     The result is data for a command.result event (failure class, exit status, detail)."""
     try:
@@ -80,7 +80,9 @@ async def pump(read: Callable[[int], Awaitable[str]], name: str, emit: Emit) -> 
         emit(name, [partial])
 
 
-async def _collect(process: asyncssh.SSHClientProcess, emit: Emit, limit: float) -> dict:
+async def _collect(
+    process: asyncssh.SSHClientProcess[str], emit: Emit, limit: float
+) -> dict[str, Any]:
     pumps = asyncio.gather(
         pump(process.stdout.read, "stdout", emit), pump(process.stderr.read, "stderr", emit)
     )
@@ -101,7 +103,7 @@ async def _collect(process: asyncssh.SSHClientProcess, emit: Emit, limit: float)
     return classify_exit(completed)
 
 
-async def stop(process: asyncssh.SSHClientProcess) -> None:
+async def stop(process: asyncssh.SSHClientProcess[str]) -> None:
     """TERM, then KILL after a grace period, then close the channel."""
     for name in ("TERM", "KILL"):
         with contextlib.suppress(Exception):
@@ -114,7 +116,9 @@ async def stop(process: asyncssh.SSHClientProcess) -> None:
     process.close()
 
 
-async def run(pool: SshPool, target: Target, command: str, timeout: float):
+async def run(
+    pool: SshPool, target: Target, command: str, timeout: float
+) -> asyncssh.SSHCompletedProcess:
     """A short command's completed process (probes, checks), run under the supervisor
     like any other: on timeout its channel is closed, which stops it on the host. A lost
     connection is forgotten."""
@@ -136,7 +140,7 @@ async def run(pool: SshPool, target: Target, command: str, timeout: float):
         raise
 
 
-def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict:
+def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict[str, Any]:
     """An exit status or signal as result data: success, non-zero exit, signal, or lost."""
     if completed.exit_signal:
         name = completed.exit_signal[0]

@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
@@ -14,7 +15,7 @@ from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
-from console.model.state import FailureClass, HostStatus
+from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -51,7 +52,7 @@ class RunPlan:
 class _OutputBatcher:
     """Collects a host's lines and records them as a few output events."""
 
-    def __init__(self, recorder: Recorder, where: dict, stream: str):
+    def __init__(self, recorder: Recorder, where: dict[str, Any], stream: str):
         self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
         self.count = 0
@@ -195,11 +196,11 @@ class Runner:
                 # Write-ahead: the intent is on disk before the command is sent; hosts that
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
-                masked = {"masked": True} if command.masked else {}
+                masked: dict[str, Any] = {"masked": True} if command.masked else {}
                 # The token finds this command on the host if the console dies before
                 # its outcome is known (see `supervised` and engine/attempts.py).
                 token = attempt_token()
-                on = {"on": "jump-host"} if plan.on_jump_host else {}
+                on: dict[str, Any] = {"on": "jump-host"} if plan.on_jump_host else {}
                 self.recorder.record_deferred(
                     Kind.COMMAND_INTENT,
                     command=command.shown,
@@ -232,7 +233,9 @@ class Runner:
                     return outcome
             return outcome
 
-    async def _execute(self, where: dict, target: Target, command: str, plan: RunPlan) -> dict:
+    async def _execute(
+        self, where: dict[str, Any], target: Target, command: str, plan: RunPlan
+    ) -> dict[str, Any]:
         started = time.monotonic()
         batchers = {
             "stdout": _OutputBatcher(self.recorder, where, "stdout"),

@@ -178,7 +178,9 @@ class Engine:
         conductor.record_locks()
         return conductor
 
-    def _reopen(self, loaded: Loaded, systems: list[str] | None, take_over: str | None):
+    def _reopen(
+        self, loaded: Loaded, systems: list[str] | None, take_over: str | None
+    ) -> Conductor:
         state = loaded.state
         if systems is None:
             systems = [] if state.outcome else list(state.systems)
@@ -194,7 +196,7 @@ class Engine:
 
     def incidents(self) -> list[IncidentSummary]:
         """Journals under the root, newest first; unreadable ones are left out."""
-        found = []
+        found: list[IncidentSummary] = []
         if not self.journal_root.is_dir():
             return found
         for path in sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}")):

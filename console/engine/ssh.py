@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import asyncssh
 
@@ -16,7 +17,7 @@ from console.engine.dial import Accepted, Dialer
 from console.engine.failures import HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
-from console.model.state import FailureClass
+from console.model.status import FailureClass
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class Target:
         )
 
 
-def _retrieved(task: asyncio.Task) -> None:
+def _retrieved(task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
     """A dial nobody waited for (the host never started) is not an unhandled error."""
     if not task.cancelled():
         task.exception()
@@ -97,7 +98,9 @@ class SshPool:
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
         self._failed: dict[object, tuple[float, HostFailure]] = {}  # latest failed attempt
-        self._dialing: dict[str, asyncio.Task] = {}  # connections started ahead of use
+        self._dialing: dict[
+            str, asyncio.Task[asyncssh.SSHClientConnection]
+        ] = {}  # connections started ahead of use
         self.handshakes_done = 0
 
     def destination(self, target: Target) -> Destination:
@@ -113,7 +116,7 @@ class SshPool:
         limit: float,
         on_output: remote.Emit,
         handle: str,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """Run `command` on `target` within `limit` seconds; output blocks reach
         `on_output(stream, lines)` on the caller's loop, all before this returns.
         The result is command.result data; `handle` lets `stop` find the process."""
@@ -138,7 +141,9 @@ class SshPool:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
         await self._io.call(self._running.stop(handles))
 
-    async def run(self, target: Target, command: str, timeout: float):
+    async def run(
+        self, target: Target, command: str, timeout: float
+    ) -> asyncssh.SSHCompletedProcess:
         """A short command's completed process; raises HostFailure or asyncssh errors."""
         return await self._io.call(remote.run(self, target, command, timeout))
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.integrity import IntegrityWatch, Summary
-from console.engine.plan import Planned, Secrets, plan_undo
-from console.engine.runner import BetweenWaves, HostOutcome
+from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
+from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
 from console.model.events import Event, Kind
 from console.model.procedure import Step, StepRecord
-from console.model.state import FailureClass, HostStatus, StepStatus
+from console.model.status import FailureClass, HostStatus, StepStatus
 from console.model.strategies import Strategy
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Collector:
         self._stop = self.recorder.subscribe(self._on)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop()
 
     def _on(self, event: Event) -> None:
@@ -77,9 +77,17 @@ class StepActions:
     settings: Settings
     recorder: Recorder
     runner: Runner
-    state: IncidentState
     confirm_wave: BetweenWaves | None
-    secrets: Secrets
+
+    if TYPE_CHECKING:
+
+        @property
+        def state(self) -> IncidentState: ...
+        @property
+        def secrets(self) -> Secrets: ...
+
+        def step(self, step_id: str) -> Step: ...
+        def _step_data(self, step: Step) -> dict[str, Any]: ...
 
     async def _execute(self, step: Step, planned: Planned, attempt: int) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
@@ -97,7 +105,9 @@ class StepActions:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes
 
-    async def _run_groups(self, step: Step, planned: Planned, attempt: int):
+    async def _run_groups(
+        self, step: Step, planned: Planned, attempt: int
+    ) -> dict[str, HostOutcome]:
         """Groups one after another, fleet-wide; a rollout stops at its first bad check."""
         strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
         count = len(groups_for(targets[0])) if targets else 0
@@ -106,13 +116,14 @@ class StepActions:
             result = await self.runner.run(
                 step.id,
                 targets,
-                lambda t, i=index: groups_for(t)[i],
+                _nth_group(groups_for, index),
                 attempt=attempt,
                 plan=planned.run,
             )
             outcomes.update(result)
             if count == 1:
                 break
+            assert strategy is not None  # several groups: a gradual re-enable
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
             go_on = ok and not last and await self._confirm_rollout(strategy, index + 1, count)
@@ -150,7 +161,9 @@ class StepActions:
             return True
         return self.confirm_wave is not None and await self.confirm_wave(done, count)
 
-    def _record_outputs(self, step: Step, outcomes: dict[str, HostOutcome], lines) -> None:
+    def _record_outputs(
+        self, step: Step, outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]
+    ) -> None:
         done = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
         failed = sorted(set(outcomes) - set(done))
         if step.records is StepRecord.HALT:
@@ -166,7 +179,9 @@ class StepActions:
 
     # -- undo ---------------------------------------------------------------------
 
-    def _complete(self, step_id: str, outcomes: dict[str, HostOutcome], data: dict) -> bool:
+    def _complete(
+        self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
+    ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
         including those a retry left out; True when it is done."""
         runs = self.state.step(step_id).hosts
@@ -189,8 +204,9 @@ class StepActions:
         """Run the strategy's undo on the hosts a strategy step touched."""
         step = self.step(step_id)
         planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets)
-        name = step.strategy or self.state.strategy
-        strategy = self.settings.strategy(name)
+        strategy = planned.strategy
+        assert strategy is not None  # plan_undo refuses a step that ran no strategy
+        name = strategy.name
         ran = [t.name for t in planned.targets]
         undo_id = f"{step_id}.undo"
         data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
@@ -226,3 +242,8 @@ def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) ->
         if host in outcomes and outcomes[host].status is HostStatus.SUCCEEDED:
             outcomes[host].status = HostStatus.FAILED
             outcomes[host].failure = FailureClass.INTEGRITY
+
+
+def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:
+    """The stages of group `index`, per target."""
+    return lambda target: groups_for(target)[index]

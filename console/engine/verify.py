@@ -4,6 +4,7 @@ firing (propose or auto), the soak that verifies stability, and the recovery tim
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING, Any
 
 from console.engine.probe_report import threshold_text
 from console.engine.reassess import reassess
@@ -13,8 +14,11 @@ from console.model.events import Event, Kind
 from console.model.probes import Policy, Soak
 from console.model.procedure import Step
 from console.model.settings import Settings
-from console.model.state import StepStatus
-from console.model.watch import SoakProgress, SoakStatus, measure_recovery
+from console.model.status import StepStatus
+from console.model.watch import ProbeSample, SoakProgress, SoakStatus, measure_recovery
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
 
 
 def record_firing(recorder: Recorder, firing: Firing) -> None:
@@ -28,7 +32,7 @@ def record_firing(recorder: Recorder, firing: Firing) -> None:
         recorder.record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
 
 
-async def take_up(conductor, watcher: Watcher, firing: Firing) -> bool:
+async def take_up(conductor: Conductor, watcher: Watcher, firing: Firing) -> bool:
     """Put a firing into the conductor's incident; True when the procedure starts now.
 
     `propose`: the firing is journalled and the incident waits for the commander, who
@@ -78,8 +82,8 @@ async def soak(
     progress = SoakProgress(needed=soak_options.samples, limit=soak_options.limit)
     attempt = 1 + int(recorder.state.soak.get(step, {}).get("attempt", 0))
 
-    def report(samples: list) -> None:
-        data = {
+    def report(samples: list[ProbeSample]) -> None:
+        data: dict[str, Any] = {
             "attempt": attempt,
             "healthy": progress.healthy,
             "needed": progress.needed,
@@ -136,7 +140,7 @@ def record_recovery(recorder: Recorder, settings: Settings, systems: list[str]) 
         )
 
 
-async def run_probe_step(conductor, step: Step) -> bool:
+async def run_probe_step(conductor: Conductor, step: Step) -> bool:
     """Verify stability: the selected systems' probes must stay healthy for the soak
     window; on a pass, recovery time is measured. A failed soak fails the step."""
     recorder, settings = conductor.recorder, conductor.settings

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from console.engine.conductor import Conductor, ProcedureError
+from console.engine.conductor import Conductor
+from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing
@@ -101,7 +102,7 @@ async def walk(
     """Open the incident and walk immediate actions and execution; True if all succeeded."""
     if request.trigger is None:
         raise ProcedureError("no trigger: name one, or use the automatic trigger firing now")
-    title = request.title or request.trigger.title(request.reason)
+    title = request.title or request.trigger.incident_title(request.reason)
     conductor.open_incident(title, incident_id, drill=drill)
     await accept_keys(conductor, request.accept_keys)
     evidence = None

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from console.engine.probes import Sampler
 from console.engine.ssh import SshPool, targets_for
@@ -50,7 +51,7 @@ class Firing:
             f" {len(self.evidence)} consecutive bad sample(s)"
         )
 
-    def as_data(self) -> dict:
+    def as_data(self) -> dict[str, Any]:
         t = self.trigger
         return {
             "trigger": t.name,
@@ -65,7 +66,7 @@ class Firing:
             "evidence": self.evidence_data(),
         }
 
-    def evidence_data(self) -> list[dict]:
+    def evidence_data(self) -> list[dict[str, Any]]:
         return [s.as_data() for s in self.evidence]
 
 
@@ -129,7 +130,7 @@ class WatchUpdate:
     sample: ProbeSample | None = None
     firing: Firing | None = None
     countdown: Countdown | None = None
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 Listener = Callable[[WatchUpdate], None]
@@ -182,7 +183,7 @@ class Watcher:
         for listener in list(self._listeners):
             listener(update)
 
-    def _record(self, event: Kind, /, system: str | None = None, **data) -> None:
+    def _record(self, event: Kind, /, system: str | None = None, **data: Any) -> None:
         if self.recorder is not None:
             self.recorder.record(event, system=system, **data)
 

@@ -7,6 +7,7 @@ import json
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from console import __version__
 
@@ -28,7 +29,9 @@ def _answer(body: bytes) -> str:
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
 
 
-def _post(url: str, payload: dict, headers: dict[str, str], timeout: float) -> WebhookResult:
+def _post(
+    url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float
+) -> WebhookResult:
     body = json.dumps(payload, sort_keys=True).encode()
     request = urllib.request.Request(
         url,
@@ -56,7 +59,7 @@ def _post(url: str, payload: dict, headers: dict[str, str], timeout: float) -> W
 
 
 async def post_json(
-    url: str, payload: dict, timeout: float, headers: dict[str, str] | None = None
+    url: str, payload: dict[str, Any], timeout: float, headers: dict[str, str] | None = None
 ) -> WebhookResult:
     """Deliver `payload`; any 2xx is success, everything else is a failure with a reason."""
     if not url.startswith(("http://", "https://")):

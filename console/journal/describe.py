@@ -36,7 +36,7 @@ def duration(seconds: float) -> str:
 def field_title(name: object) -> str:
     """`root cause`, `retry at (UTC)`: a form field as words in a sentence."""
     try:
-        title = FormField(str(name)).title
+        title = FormField(str(name)).label
     except ValueError:
         return str(name)  # a field from a newer version
     return title[0].lower() + title[1:]

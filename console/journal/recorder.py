@@ -7,6 +7,7 @@ import getpass
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
@@ -48,7 +49,7 @@ class Recorder:
         self.state: IncidentState = state if state is not None else fold(self.events)
         self._listeners: list[Listener] = []
         self._written = self._synced = 0
-        self._sync_task: asyncio.Future | None = None
+        self._sync_task: asyncio.Future[None] | None = None
 
     @property
     def path(self) -> Path:
@@ -81,7 +82,7 @@ class Recorder:
         system: str | None = None,
         host: str | None = None,
         step: str | None = None,
-        **data,
+        **data: Any,
     ) -> Event:
         """Append one event (fsync'd now if it is an action), fold it, then notify."""
         return self._record(str(kind), Where(system=system, host=host, step=step), data, True)
@@ -94,7 +95,7 @@ class Recorder:
         system: str | None = None,
         host: str | None = None,
         step: str | None = None,
-        **data,
+        **data: Any,
     ) -> Event:
         """Append one event without its fsync: `await sync()` before relying on it.
         Hosts that start together then share one fsync (group commit)."""
@@ -114,7 +115,7 @@ class Recorder:
         await asyncio.to_thread(self.writer.fsync)
         self._synced = max(self._synced, upto)
 
-    def _record(self, kind: str, where: Where, data: dict, sync: bool) -> Event:
+    def _record(self, kind: str, where: Where, data: dict[str, Any], sync: bool) -> Event:
         event = compact(
             Event(
                 seq=self.state.last_seq + 1,

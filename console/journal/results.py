@@ -27,7 +27,7 @@ def _envelope(command: str, ok: bool, exit_status: int, journal: Path | None) ->
 
 def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
     """A drill passes when recovery met every target and every integrity check matched."""
-    recovery = {}
+    recovery: dict[str, dict[str, Any]] = {}
     ok = True
     for system in state.systems:
         measured = state.recovery.get(system)
@@ -47,7 +47,11 @@ def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
 
 
 def run_result(
-    state: IncidentState, ok: bool, exit_status: int, journal: Path, drill: dict | None = None
+    state: IncidentState,
+    ok: bool,
+    exit_status: int,
+    journal: Path,
+    drill: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """`run` / `drill --json`."""
     return {
@@ -71,7 +75,7 @@ def exec_result(
 ) -> dict[str, Any]:
     """`exec --json`: each host's outcome and its output, as journalled (secrets masked)."""
     runs = state.step(step).hosts
-    output = {host: {"stdout": [], "stderr": []} for host in runs}
+    output: dict[str, dict[str, list[str]]] = {h: {"stdout": [], "stderr": []} for h in runs}
     systems = {}
     for event in events:
         if event.where.step == step and event.where.host:
@@ -100,7 +104,9 @@ def exec_result(
     }
 
 
-def probe_result(probes: list[dict], unreachable: list[str], exit_status: int) -> dict[str, Any]:
+def probe_result(
+    probes: list[dict[str, Any]], unreachable: list[str], exit_status: int
+) -> dict[str, Any]:
     """`probe --json`: every probe's sample; no journal is written."""
     return {
         **_envelope("probe", exit_status == 0, exit_status, None),

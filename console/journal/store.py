@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -88,17 +89,17 @@ def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
 
 # Parsed `who` and `where` are frozen and repeat on most lines: one shared instance of
 # each cuts the memory of a long journal by 40% (100,000 events: 280 MB to 170 MB).
-_SHARED: dict[tuple, Actor | Where] = {}
+_SHARED: dict[tuple[Any, ...], Actor | Where] = {}
 
 
-def _shared(data: dict, key: str, model: type[Actor] | type[Where]) -> None:
+def _shared(data: dict[str, Any], key: str, model: type[Actor] | type[Where]) -> None:
     value = data.get(key)
     if isinstance(value, dict) and len(_SHARED) < 10_000:
         ident = (model, *sorted(value.items()))
         data[key] = _SHARED.get(ident) or _SHARED.setdefault(ident, model.model_validate(value))
 
 
-def _interned(data: dict) -> None:
+def _interned(data: dict[str, Any]) -> None:
     """The kind and the names in `data` repeat on every line: one copy of each."""
     if isinstance(data.get("kind"), str):
         data["kind"] = sys.intern(data["kind"])

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.problems import located_error
+from console.model.problems import Loc, located_error
 from console.model.templates import template_problems
 from console.model.triggers import TriggerKind
 
@@ -53,6 +53,17 @@ NOTIFY_VALUES = frozenset(
     {"incident", "title", "phase", "step", "severity", "summary"}
     | {"drill", "systems", "hosts", "trigger"}
 )
+
+
+def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
+    """Every string in a JSON body, with its path: each may hold {{placeholders}}."""
+    if isinstance(value, str):
+        return [(where, value)]
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in _strings(v, (*where, k))]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _strings(v, (*where, i))]
+    return []
 
 
 class ChannelKind(StrEnum):
@@ -127,9 +138,17 @@ class Channel(Strict):
             raise ValueError("a pagerduty channel needs routing_key_env (or routing_key)")
         if self.kind is ChannelKind.COMMAND and not self.command:
             raise ValueError("a command channel needs a command")
-        problems = template_problems(self.command or "", NOTIFY_VALUES | {"message"})
-        if problems:
-            raise located_error("Channel", [(("command",), p) for p in problems])
+        names = NOTIFY_VALUES | {"message"}
+        located: list[tuple[Loc, str]] = [
+            (("command",), p) for p in template_problems(self.command or "", names)
+        ]
+        located += [
+            (("body", *where), p)
+            for where, text in _strings(self.body)
+            for p in template_problems(text, names)
+        ]
+        if located:
+            raise located_error("Channel", located)
         both = sorted(set(self.headers) & set(self.headers_env))
         if both:
             raise ValueError(f"header {both[0]!r} is in both headers and headers_env")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from console.model.problems import did_you_mean, quoted
+from console.model.problems import Loc, did_you_mean, quoted
 
 BINDING_IDS = frozenset(
     {
@@ -140,9 +140,9 @@ def key_problem(key: str) -> str | None:
     return f"{quoted(base)} is not a key{did_you_mean(base, known)}"
 
 
-def keymap_problems(keymap: dict[str, str]) -> list[tuple[tuple[str, ...], str]]:
+def keymap_problems(keymap: dict[str, str]) -> list[tuple[Loc, str]]:
     """(key path, message) for each binding id or key the console does not have."""
-    problems = []
+    problems: list[tuple[Loc, str]] = []
     for binding, keys in keymap.items():
         loc = (binding,)
         if binding not in BINDING_IDS:

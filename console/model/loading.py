@@ -91,6 +91,7 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     sources.problems += [sources.locate(f) for f in findings if not f.warning]
     if sources.problems:
         raise ConfigError(sources.problems)
+    settings._directory = directory
     settings._warnings = [problem for problem, error in found if not error]
     settings._warnings += [sources.locate(f) for f in findings if f.warning]
     return settings
@@ -146,10 +147,10 @@ def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         position = TOML_POSITION.search(message)
-        line = int(position.group(1)) if position else None
+        at = int(position.group(1)) if position else None
         if position:
             message = f"{message[: position.start()]} (column {position.group(2)})"
-        sources.add(part, f"is not valid TOML: {message}", line=line)
+        sources.add(part, f"is not valid TOML: {message}", line=at)
         return None
 
 

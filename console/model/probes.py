@@ -77,7 +77,8 @@ class Probe(Strict):
             raise ValueError(f"a {self.kind} probe needs {' and '.join(missing)}")
         if self.kind is ProbeKind.CHECKSUM and bool(self.path) == bool(self.command):
             raise ValueError("a checksum probe needs either path or command")
-        if self.kind is ProbeKind.HTTP and not self.url.startswith(("http://", "https://")):
+        url = self.url or ""  # required for HTTP: checked above
+        if self.kind is ProbeKind.HTTP and not url.startswith(("http://", "https://")):
             raise located_error("Probe", [(("url",), "must start with http:// or https://")])
         return self
 

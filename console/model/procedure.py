@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 from console.model.base import Strict
 from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
 from console.model.probes import Soak
-from console.model.problems import did_you_mean, located_error
-from console.model.review import FormField
+from console.model.problems import Loc, did_you_mean, located_error
+from console.model.review import FormField as FormField
 from console.model.templates import IMPLICIT_VALUES, template_problems
 
 
@@ -20,7 +20,7 @@ class Phase(StrEnum):
     POST = "post"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return PHASE_TITLES[self]
 
 
@@ -57,7 +57,6 @@ class Step(Strict):
     command: str | None = None
     strategy: str | None = None
     fields: list[FormField] = []
-    optional: bool = False
     records: StepRecord | None = None
     channels: list[str] = []  # a notify step's [[channels]], by name
     message: str = "{{incident}} ({{phase}}): {{summary}}"
@@ -119,7 +118,7 @@ class Procedure(Strict):
     @model_validator(mode="after")
     def _channels_resolve(self) -> Procedure:
         names = [c.name for c in self.channels]
-        problems = [
+        problems: list[tuple[Loc, str]] = [
             (("channels", i, "name"), f"channel {name!r} is declared twice")
             for i, name in enumerate(names)
             if name in names[:i]

@@ -31,7 +31,7 @@ def _unknown(kind: str, name: str, known: list[str]) -> str:
 
 def _strategy_names(settings: Settings) -> list[tuple[Loc, str]]:
     seen: set[str] = set()
-    problems = []
+    problems: list[tuple[Loc, str]] = []
     for index, strategy in enumerate(settings.strategies):
         if strategy.name in seen:
             problems.append(

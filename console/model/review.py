@@ -39,7 +39,7 @@ class FormField(StrEnum):
     RETRY_OWNER = "retry_owner"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return FIELD_TITLES[self]
 
     @property

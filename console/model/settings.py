@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
@@ -43,9 +44,11 @@ class Redaction(Strict):
 
 
 class ConsoleOptions(Strict):
-    """console.toml: where journals go, keys, and what to redact."""
+    """console.toml: where journals go, the theme, keys, and what to redact."""
 
     journal_dir: str | None = None
+    # The theme the console opens with; the one picked in the console is written here.
+    theme: str | None = None
     lock_dir: str | None = None
     keymap: dict[str, str] = {}
     redact: Redaction = Redaction()
@@ -69,6 +72,12 @@ class Settings(Strict):
     triggers: TriggerSettings = TriggerSettings()
     # What was read but cannot be honoured without being an error (check-config says it).
     _warnings: list[ConfigProblem] = PrivateAttr(default_factory=list)
+    _directory: Path | None = PrivateAttr(default=None)
+
+    @property
+    def directory(self) -> Path | None:
+        """The configuration directory these settings were read from."""
+        return self._directory
 
     @property
     def warnings(self) -> list[ConfigProblem]:

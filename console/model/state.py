@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from console.model.events import Event, Kind
-from console.model.status import FailureClass, HostStatus, StepStatus
+
+# Re-exported: the statuses are part of the state's vocabulary for its readers.
+from console.model.status import FailureClass as FailureClass
+from console.model.status import HostStatus as HostStatus
+from console.model.status import StepStatus as StepStatus
 from console.model.stepfold import STEP_HANDLERS
 from console.model.watch import Recovery
 from console.model.watchfold import WATCH_HANDLERS, first_trigger
@@ -45,7 +50,7 @@ class StepState:
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)
-    waves: dict[int, dict] = field(default_factory=dict)
+    waves: dict[int, dict[str, Any]] = field(default_factory=dict)
     halted: str | None = None
 
 
@@ -57,7 +62,7 @@ class Trigger:
     reason: str
     declared_by: str
     declared_at: datetime
-    evidence: list[dict] = field(default_factory=list)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,24 +83,26 @@ class IncidentState:
     params: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)
-    action_items: list[dict] = field(default_factory=list)  # the review's rows, as last saved
+    action_items: list[dict[str, str]] = field(
+        default_factory=list
+    )  # the review's rows, as last saved
     notes: list[tuple[int, str]] = field(default_factory=list)
     stars: set[int] = field(default_factory=set)
     annotations: dict[int, list[str]] = field(default_factory=dict)  # seq → its notes
-    halts: list[dict] = field(default_factory=list)
-    aborts: list[dict] = field(default_factory=list)
-    exports: list[dict] = field(default_factory=list)
+    halts: list[dict[str, Any]] = field(default_factory=list)
+    aborts: list[dict[str, Any]] = field(default_factory=list)
+    exports: list[dict[str, Any]] = field(default_factory=list)
     first_trigger_at: datetime | None = None
-    firings: list[dict] = field(default_factory=list)
-    countdown: dict | None = None
-    probes: dict[str, dict] = field(default_factory=dict)
-    soak: dict[str, dict] = field(default_factory=dict)
+    firings: list[dict[str, Any]] = field(default_factory=list)
+    countdown: dict[str, Any] | None = None
+    probes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    soak: dict[str, dict[str, Any]] = field(default_factory=dict)
     recovery: dict[str, Recovery] = field(default_factory=dict)
-    integrity: list[dict] = field(default_factory=list)
+    integrity: list[dict[str, Any]] = field(default_factory=list)
     assessment: dict[str, dict[str, str]] = field(default_factory=dict)
-    freezes: list[dict] = field(default_factory=list)
-    rollout: list[dict] = field(default_factory=list)
-    notifications: list[dict] = field(default_factory=list)
+    freezes: list[dict[str, Any]] = field(default_factory=list)
+    rollout: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
     last_seq: int = -1
     last_ts: datetime | None = None
 
@@ -327,7 +334,8 @@ def _export(s: IncidentState, e: Event) -> None:
     s.exports.append(dict(e.data))
 
 
-_HANDLERS = {
+# Keyed by kind: an event's kind is a str, equal to its Kind member.
+_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.INCIDENT_OPENED: _opened,
     Kind.INCIDENT_RESUMED: _resumed,
     Kind.INCIDENT_CLOSED: _closed,

@@ -42,7 +42,6 @@ class FailureClass(StrEnum):
     CONNECTION_LOST = "connection lost mid-command"
     NONZERO_EXIT = "non-zero exit"
     SIGNAL = "killed by signal"
-    REJECTED = "parameter rejected"
     INTEGRITY = "integrity mismatch"
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
+from console.model.status import FailureClass, HostStatus
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 
 def _integrity(s: IncidentState, e: Event) -> None:
-    from console.model.state import FailureClass, HostStatus
-
     s.integrity.append({"seq": e.seq, "step": e.where.step, "host": e.where.host, **e.data})
     if e.data.get("verdict") in ("mismatch", "missing"):
         run = s.step(e.where.step or "").hosts.get(e.where.host or "")
@@ -44,7 +44,8 @@ def _notification(s: IncidentState, e: Event) -> None:
         sent["result"] = dict(e.data)
 
 
-STEP_HANDLERS = {
+# Keyed by kind as a str: an event's kind is a str, equal to its Kind member.
+STEP_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.INTEGRITY_RECORDED: _integrity,
     Kind.ASSESSMENT_RECORDED: _assessment,
     Kind.DELIVERY_HALTED: _halted,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
 from console.model.kinds import RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, with_preset
-from console.model.problems import located_error
+from console.model.problems import Loc, located_error
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
 
 __all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
@@ -57,7 +59,7 @@ STAGES = ("precheck", "action", "verify", "undo")
 STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
-def _commands_needed(schema: dict) -> None:
+def _commands_needed(schema: dict[str, Any]) -> None:
     """In a file, [commands] with an action is needed by a custom strategy, and by a
     built-in kind that names no preset and has no default one."""
     schema["required"] = [k for k in schema["required"] if k != "commands"]
@@ -125,7 +127,7 @@ class Strategy(Strict):
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
         declared |= STEP_PARAMS.get(self.kind, frozenset())
         templates = {s: getattr(self.commands, s) or "" for s in STAGES}
-        problems = [
+        problems: list[tuple[Loc, str]] = [
             (("commands", stage), problem)
             for stage, template in templates.items()
             for problem in template_problems(template, declared, "a declared parameter")

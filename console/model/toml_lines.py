@@ -8,6 +8,9 @@ counted as TOML counts them; multi-line strings and arrays are skipped over.
 from __future__ import annotations
 
 import re
+import tomllib
+
+import tomli_w
 
 from console.model.problems import Loc
 
@@ -42,6 +45,52 @@ def key_lines(text: str) -> dict[Loc, int]:
             lines.setdefault(path, number)
         scanner.feed(rest[1:])
     return lines
+
+
+def with_top_level(text: str, key: str, value: str) -> str:
+    """`text` with the top-level `key` set to `value`, every other line kept as written
+    (comments included): its line replaced; else one added after the commented-out
+    example (`# key = ...`), after the last top-level key, or before the first table."""
+    line = tomli_w.dumps({key: value})
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    scanner = _ValueScanner()
+    example = re.compile(rf"#\s*{re.escape(key)}\s*=")
+    at, after_example, after_key = len(lines), None, None
+    for index, written in enumerate(lines):
+        if scanner.inside:
+            scanner.feed(written)
+            after_key = index + 1 if not scanner.inside else after_key
+            continue
+        stripped = written.strip()
+        if stripped.startswith("["):
+            at = index
+            break
+        if example.match(stripped):
+            after_example = index + 1
+        keys, rest = _split_key(stripped)
+        if not keys or not rest.startswith("="):
+            continue
+        if keys == [key]:
+            lines[index] = line
+            return _reads_back("".join(lines), key, value)
+        scanner.feed(rest[1:])
+        after_key = None if scanner.inside else index + 1
+    place = after_example if after_example is not None else after_key
+    if place is not None:
+        lines.insert(place, line)
+    else:
+        while at > 0 and lines[at - 1].lstrip().startswith("#"):
+            at -= 1  # the comments above the first table belong to it
+        lines.insert(at, line + ("\n" if at < len(lines) else ""))
+    return _reads_back("".join(lines), key, value)
+
+
+def _reads_back(text: str, key: str, value: str) -> str:
+    if tomllib.loads(text).get(key) != value:  # never written if it would read otherwise
+        raise ValueError(f"{key} cannot be set in this file")
+    return text
 
 
 def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -94,7 +143,7 @@ def _split_key(text: str) -> tuple[list[str], str]:
 class _ValueScanner:
     """Follows a value across lines: open multi-line strings, arrays and inline tables."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.quote: str | None = None  # the delimiter of an open multi-line string
         self.depth = 0
 

@@ -29,7 +29,7 @@ class TriggerKind(StrEnum):
     def label(self) -> str:
         return LABELS[self]
 
-    def title(self, reason: str) -> str:
+    def incident_title(self, reason: str) -> str:
         """An incident's title when nobody gave one, the same in the console and headless:
         `User impact assessment: checkout errors`; a firing's reason already starts with
         its label (`Critical error threshold exceeded: web/error-rate = 0.31 ...`). Cut

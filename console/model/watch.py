@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from console.model.probes import Aggregate, AutoTrigger, BadWhen, Probe, ProbeKind
 
@@ -50,7 +51,7 @@ class ProbeSample:
     def key(self) -> str:
         return probe_key(self.system, self.probe)
 
-    def as_data(self) -> dict:
+    def as_data(self) -> dict[str, Any]:
         """The sample as journal data (evidence, probe.sample events)."""
         return {
             "probe": self.key,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,8 @@ def _recovery(s: IncidentState, e: Event) -> None:
     )
 
 
-WATCH_HANDLERS = {
+# Keyed by kind as a str: an event's kind is a str, equal to its Kind member.
+WATCH_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.TRIGGER_FIRED: _fired,
     Kind.COUNTDOWN_STARTED: _countdown,
     Kind.COUNTDOWN_CANCELLED: _countdown,

@@ -6,7 +6,7 @@ import gc
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -27,7 +27,7 @@ from console.model.visible import visible
 from console.ui.commands import IncidentCommands
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
-from console.ui.preferences import Preferences
+from console.ui.preferences import ThemeChoice
 from console.ui.resume import ResumeActions
 from console.ui.theme import ROLLBACK_THEME
 
@@ -65,7 +65,7 @@ class RollbackApp(ResumeActions, App[int]):
     ]
     read_only = False
     # Where the user's theme choice is remembered; the CLI sets it, tests mostly do not.
-    preferences: Preferences | None = None
+    theme_choice: ThemeChoice | None = None
 
     def __init__(
         self,
@@ -95,11 +95,11 @@ class RollbackApp(ResumeActions, App[int]):
 
     # -- lifecycle -------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    def on_mount(self, event: events.Mount) -> None:
         from console.ui.screens.home import HomeScreen
 
         self.register_theme(ROLLBACK_THEME)
-        remembered = self.preferences.theme if self.preferences else None
+        remembered = self.theme_choice.theme if self.theme_choice else None
         self.theme = remembered if remembered in self.available_themes else "rollback"
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
@@ -114,8 +114,9 @@ class RollbackApp(ResumeActions, App[int]):
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""
-        if self.preferences and theme.name != (self.preferences.theme or ROLLBACK_THEME.name):
-            self.preferences.remember(theme=theme.name)
+        choice = self.theme_choice
+        if choice and theme.name != (choice.theme or ROLLBACK_THEME.name):
+            choice.remember(theme.name)
 
     def on_unmount(self) -> None:
         self.live.stop()
@@ -179,7 +180,7 @@ class RollbackApp(ResumeActions, App[int]):
         step = self.conductor.current()
         if step is None:
             return "All steps finished"
-        return self.settings.procedure.phase_of(step.id).title
+        return self.settings.procedure.phase_of(step.id).label
 
     def notify(
         self,
@@ -204,7 +205,7 @@ class RollbackApp(ResumeActions, App[int]):
         conductor = self.conductor
         if conductor is None or conductor.state.trigger is not None:
             conductor = self.engine.new_incident(
-                kind.title(reason), incident_id=self.next_incident_id
+                kind.incident_title(reason), incident_id=self.next_incident_id
             )
             self.next_incident_id = None
             self.attach(conductor)
@@ -294,6 +295,7 @@ class RollbackApp(ResumeActions, App[int]):
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
+        assert self.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
         undelivered = False
         for event in reversed(self.conductor.recorder.events):  # this attempt's results

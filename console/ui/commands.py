@@ -4,23 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.timeline import TimelineScreen
+from console.ui.widgets.host_grid import HostGrid
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
+S = TypeVar("S", bound=Screen)
 
 
 class IncidentCommands(Provider):
     """Commands for the open incident (none before one is open)."""
 
-    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+    @property
+    def rollback_app(self) -> RollbackApp:
+        """The app, as this console's (the app module imports this one: imported late)."""
+        from console.ui.app import RollbackApp
+
         app = self.app
-        live = getattr(app, "live", None)
+        assert isinstance(app, RollbackApp)
+        return app
+
+    def _screen(self, name: str, kind: type[S]) -> S:
+        screen = self.rollback_app.get_screen(name)
+        assert isinstance(screen, kind)
+        return screen
+
+    def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
+        app = self.rollback_app
         watch: list[tuple[str, Callable[[], None], str]] = []
-        if live is not None and live.countdown is not None:
+        if app.live.countdown is not None:
             watch.append(
                 ("Cancel the automatic rollback countdown", self._cancel, "needs a reason")
             )
-        conductor = getattr(app, "conductor", None)
-        if conductor is None:
+        if app.conductor is None:
             return watch
         out: list[tuple[str, Callable[[], None], str]] = [
             *watch,
@@ -47,16 +71,16 @@ class IncidentCommands(Provider):
         return out
 
     def _execution(self, action: str) -> None:
-        self.app.action_go("execution")
-        getattr(self.app.get_screen("execution"), f"action_{action}")()
+        self.rollback_app.action_go("execution")
+        getattr(self._screen("execution", ExecutionScreen), f"action_{action}")()
 
     def _annotate(self) -> None:
-        self.app.action_go("timeline")
-        self.app.get_screen("timeline").action_annotate()
+        self.rollback_app.action_go("timeline")
+        self._screen("timeline", TimelineScreen).action_annotate()
 
     def _preview(self) -> None:
-        self.app.action_go("checklist")
-        self.app.get_screen("checklist").action_preview()
+        self.rollback_app.action_go("checklist")
+        self._screen("checklist", ChecklistScreen).action_preview()
 
     def _cancel(self) -> None:
         from console.ui.screens.home import HomeScreen
@@ -65,21 +89,21 @@ class IncidentCommands(Provider):
         home.action_cancel_countdown()
 
     def _timeline(self, text: str) -> None:
-        self.app.action_go("timeline")
-        self.app.get_screen("timeline").set_filter(text)
+        self.rollback_app.action_go("timeline")
+        self._screen("timeline", TimelineScreen).set_filter(text)
 
     def _host(self, host: str) -> None:
-        execution = self.app.get_screen("execution")
-        grid = execution.query_one("#grid") if execution.is_mounted else None
+        execution = self._screen("execution", ExecutionScreen)
+        grid = execution.query_one("#grid", HostGrid) if execution.is_mounted else None
         if grid is not None and host in grid.rows:
-            self.app.action_go("execution")
+            self.rollback_app.action_go("execution")
             grid.move_to_key(host)
         else:
             self._timeline(host)
 
     def _step(self, step_id: str) -> None:
-        self.app.action_go("checklist")
-        self.app.get_screen("checklist").select_step(step_id)
+        self.rollback_app.action_go("checklist")
+        self._screen("checklist", ChecklistScreen).select_step(step_id)
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands()[:6]:

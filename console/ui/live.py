@@ -91,7 +91,7 @@ class LiveWatch:
         conductor = app.conductor
         if conductor is None or conductor.state.trigger is not None:
             conductor = app.engine.new_incident(
-                firing.trigger.kind.title(firing.reason), incident_id=app.next_incident_id
+                firing.trigger.kind.incident_title(firing.reason), incident_id=app.next_incident_id
             )
             app.next_incident_id = None
             app.attach(conductor)

@@ -1,14 +1,13 @@
-"""What the console remembers for its user between runs: the theme last chosen.
-
-Kept apart from the configuration directory on purpose: console.toml is the team's file,
-often under version control and commented, and writing TOML back loses its comments.
-This small file is the console's own, in the user's state dir, written whole with tomli-w.
-"""
+"""Where the theme a user picks is kept for the next start: console.toml's `theme` line
+(edited in place, every other line and comment kept), or, where the configuration is not
+theirs to write (the demo's, a read-only team file, the follow view), a small
+preferences.toml of the console's own in the user's state dir."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import tomli_w
 
 from console.journal.store import JournalError, write_private
+from console.model.toml_lines import with_top_level
 
 PREFERENCES = "preferences.toml"
 
@@ -43,3 +43,47 @@ class Preferences:
             scratch = self.path.with_suffix(".tmp")
             write_private(scratch, tomli_w.dumps(data).encode())  # 0600, parents 0700
             os.replace(scratch, self.path)
+
+
+@dataclass
+class ThemeChoice:
+    """The theme to open with (console.toml's, else the preference) and where a new
+    choice goes: `console_toml` when it may be written, else the preferences file."""
+
+    preferences: Preferences
+    console_toml: Path | None = None
+    configured: str | None = None  # console.toml's theme, as loaded
+
+    @property
+    def theme(self) -> str | None:
+        return self.configured or self.preferences.theme
+
+    def remember(self, theme: str) -> Path:
+        """Keep `theme` for the next start; the file it went to."""
+        if self.console_toml is not None and _write_theme(self.console_toml, theme):
+            self.configured = theme
+            return self.console_toml
+        self.preferences.remember(theme=theme)
+        return self.preferences.path
+
+
+def _write_theme(path: Path, theme: str) -> bool:
+    """Set console.toml's theme line, atomically and keeping its mode; False when the
+    file or its directory is not ours to write, or its text cannot take the line."""
+    if path.exists():  # a file made read-only says so to root too
+        writable = os.access(path, os.W_OK) and path.stat().st_mode & stat.S_IWUSR
+    else:
+        writable = os.access(path.parent, os.W_OK)
+    if not writable:
+        return False
+    scratch = path.with_name(f".{path.name}.tmp")
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        scratch.write_text(with_top_level(text, "theme", theme), encoding="utf-8")
+        if path.exists():
+            os.chmod(scratch, path.stat().st_mode & 0o777)
+        os.replace(scratch, path)
+    except (OSError, UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError):
+        scratch.unlink(missing_ok=True)
+        return False
+    return True

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
+from textual.app import App
 
 from console.engine.attempts import AttemptCheck
 from console.engine.conductor import Conductor, ProcedureError
@@ -56,8 +58,26 @@ def import_incident_screens() -> None:
     import console.ui.screens.trigger  # noqa: F401
 
 
-class ResumeActions:
+if TYPE_CHECKING:
+    from console.engine.session import Engine
+
+    _App = App[int]
+else:
+    _App = object
+
+
+class ResumeActions(_App):
     """Mixed into the app: resume from a journal; verify, then retry, the unknown hosts."""
+
+    if TYPE_CHECKING:  # what the app provides
+        engine: Engine
+        conductor: Conductor | None
+        exec_step: str | None
+
+        def attach(self, conductor: Conductor) -> None: ...
+        def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None: ...
+        def action_go(self, name: str) -> None: ...
+        def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None: ...
 
     def resume_incident(self, path: Path) -> None:
         """Reopen `path` (in-flight hosts become unknown), holding its systems' locks again:
@@ -133,6 +153,12 @@ class ResumeActions:
                 severity="warning",
             )
 
+    @property
+    def live_conductor(self) -> Conductor:
+        """The open incident's conductor: these actions act only inside one."""
+        assert self.conductor is not None
+        return self.conductor
+
     def unknown(self) -> list[Unknown]:
         if self.conductor is None:
             return []
@@ -143,8 +169,8 @@ class ResumeActions:
         unknown = self.unknown()
         if not unknown:
             self.notify("No host is in an unknown state.")
-        elif self.conductor.running:
-            running = ", ".join(sorted(self.conductor.running))
+        elif self.live_conductor.running:
+            running = ", ".join(sorted(self.live_conductor.running))
             self.notify(f"A step is running ({running}): wait for it.", severity="warning")
             return []
         return unknown
@@ -161,7 +187,7 @@ class ResumeActions:
     @work(exclusive=True, group="step", exit_on_error=False)
     async def verify_unknown_hosts(self, hosts: list[str]) -> None:
         try:
-            verdicts = await self.conductor.verify_unknown(hosts)
+            verdicts = await self.live_conductor.verify_unknown(hosts)
         except ProcedureError as exc:
             self.notify(str(exc), title="Not verified", severity="error")
             return
@@ -180,6 +206,7 @@ class ResumeActions:
         if not unknown:
             return
         step = unknown[0].step
+        assert self.conductor is not None  # unknown hosts belong to the open incident
         if step not in self.conductor.order:
             self.notify(f"{step} was an ad-hoc command: run it again by hand if needed.")
             return
@@ -188,7 +215,7 @@ class ResumeActions:
     @work(group="attempts", exit_on_error=False)
     async def retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
         try:
-            checks = await self.conductor.check_attempts(hosts)
+            checks = await self.live_conductor.check_attempts(hosts)
         except ProcedureError as exc:
             self.notify(str(exc), title="Not retried", severity="error")
             return
@@ -203,7 +230,7 @@ class ResumeActions:
                 self.stop_then_retry(step, checks)
             elif choice == "anyway":
                 left = ", ".join(c.host for c in checks if c.running is not False)
-                self.conductor.note(
+                self.live_conductor.note(
                     f"retried beside the earlier attempt, not stopped or not checked on {left}",
                     step,
                 )
@@ -218,7 +245,7 @@ class ResumeActions:
         """Stop the earlier attempts found running, then retry where none runs any more;
         a host that could not be checked stays unknown."""
         try:
-            after = {c.host: c for c in await self.conductor.stop_attempts(checks)}
+            after = {c.host: c for c in await self.live_conductor.stop_attempts(checks)}
         except ProcedureError as exc:
             self.notify(str(exc), title="Not stopped", severity="error")
             return
@@ -246,12 +273,14 @@ class ResumeActions:
         if not unknown:
             return None
         first = unknown[0].step
-        step = self.conductor.step(first).title if first in self.conductor.order else first
+        conductor = self.conductor
+        assert conductor is not None  # unknown hosts belong to the open incident
+        step = conductor.step(first).title if first in conductor.order else first
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(" ? UNKNOWN ", style="bold reverse")
         for u in unknown:
             text.append(f" {u.host}", style="bold")
-            text.append({True: " (still running)", False: " (not running)"}.get(u.running, ""))
+            text.append({True: " (still running)", False: " (not running)", None: ""}[u.running])
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(" V", style="bold")
         text.append(" verify them (the step's verify, those hosts only) · ")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from textual.theme import Theme
+from textual.theme import BUILTIN_THEMES, Theme
+
+from console.model.problems import Finding, did_you_mean
+from console.model.settings import Settings
 
 ROLLBACK_THEME = Theme(
     name="rollback",
@@ -23,3 +26,13 @@ ROLLBACK_THEME = Theme(
         "input-selection-background": "#5fa8d3 35%",
     },
 )
+
+
+def theme_findings(settings: Settings) -> list[Finding]:
+    """console.toml's theme, if it names none: a warning (the console opens in ours)."""
+    theme = settings.console.theme
+    names = sorted({*BUILTIN_THEMES, ROLLBACK_THEME.name})
+    if theme is None or theme in names:
+        return []
+    message = f"no theme {theme!r}{did_you_mean(theme, names)}: the console opens in 'rollback'"
+    return [Finding("console", ("theme",), message, warning=True)]

@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from console.journal.export.document import build_document, settled
-from console.journal.export.facts import Export
+from console.journal.export.facts import Export, HostSummary
 from console.journal.export.resolution import STDERR_LINES
 from console.model.events import SCHEMA_VERSION, Event, Kind
-from console.model.state import HostStatus, IncidentState
+from console.model.state import IncidentState
+from console.model.status import HostStatus
 
 
-def host_summary(state: IncidentState) -> dict[str, dict]:
+def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
     """Each selected host's latest outcome, and whether it is known."""
     out = {}
     for host, system in state.hosts.items():
@@ -39,7 +41,7 @@ def build_export(events: list[Event], starred_only: bool = False) -> Export:
         event_schema_version=SCHEMA_VERSION,
         incident=state.incident_id,
         document=build_document(events, starred_only),
-        hosts=host_summary(state),
+        hosts={h: HostSummary(**v) for h, v in host_summary(state).items()},
         events=events,
     )
 
@@ -79,7 +81,7 @@ def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
     events there were."""
     kept: list[tuple[int, Event]] = []  # with its place in the journal, to keep the order
     attempt: dict[tuple[str | None, str | None], int] = {}
-    tails: dict[tuple, deque[tuple[int, Event]]] = {}
+    tails: dict[tuple[str | None, str | None, int], deque[tuple[int, Event]]] = {}
     total = 0
     for place, event in enumerate(events):
         total += 1
@@ -95,7 +97,7 @@ def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
     return [event for _, event in sorted([*kept, *stderr], key=lambda p: p[0])], total
 
 
-def export_schema() -> dict:
+def export_schema() -> dict[str, Any]:
     """The JSON Schema of `export --format json`, as published in docs/export.schema.json."""
     schema = Export.model_json_schema(by_alias=True, mode="serialization")
     return {

@@ -3,7 +3,7 @@ journal always gives the same bytes. The sections, in order, with these exact he
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from console.journal.describe import duration, utc
@@ -66,7 +66,7 @@ def when(at: datetime | None, missing: str = "–") -> str:
     return utc(at) if at else missing
 
 
-def _table(head: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]:
+def _table(head: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return [*lines, ""]

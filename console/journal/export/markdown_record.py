@@ -76,7 +76,7 @@ def failures(doc: Document) -> list[str]:
         lines.append("")
     if not doc.failures:
         return [*lines, "No host failed and none was left unknown.", ""]
-    alike: dict[tuple, list[FailureFacts]] = {}
+    alike: dict[tuple[object, ...], list[FailureFacts]] = {}
     for f in doc.failures:
         key = (
             f.step,
@@ -151,7 +151,9 @@ def timeline(doc: Document) -> list[str]:
     return ["## Timeline", "", said, "", *_rows(t.rows)]
 
 
-def text_section(title: str, value: Callable[[Document], str | None]):
+def text_section(
+    title: str, value: Callable[[Document], str | None]
+) -> Callable[[Document], list[str]]:
     def section(doc: Document) -> list[str]:
         return [f"## {title}", "", inert(value(doc) or "") or NOT_YET, ""]
 

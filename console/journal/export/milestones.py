@@ -3,6 +3,7 @@ was declared, started, restored, verified and closed; and the times between them
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from console.journal.export import reading
@@ -68,11 +69,11 @@ def first_bad_sample(events: list[Event]) -> datetime | None:
     return min(times, default=None)
 
 
-def _first(events: list[Event], match) -> datetime | None:
+def _first(events: list[Event], match: Callable[[Event], bool]) -> datetime | None:
     return next((e.ts for e in events if match(e)), None)
 
 
-def _last(events: list[Event], match) -> datetime | None:
+def _last(events: list[Event], match: Callable[[Event], bool]) -> datetime | None:
     return next((e.ts for e in reversed(events) if match(e)), None)
 
 
@@ -144,7 +145,12 @@ def _parse_form(text: str | None) -> datetime | None:
 
 
 def _interval(
-    name: str, label: str, start: datetime | None, start_name: str, end, end_name: str
+    name: str,
+    label: str,
+    start: datetime | None,
+    start_name: str,
+    end: datetime | None,
+    end_name: str,
 ) -> Interval:
     seconds = None
     if start is not None and end is not None:

@@ -3,6 +3,8 @@ with who or what declared it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from console.journal.describe import duration
 from console.journal.export import reading
 from console.journal.export.facts import (
@@ -86,7 +88,7 @@ def _declarer(events: list[Event], declared: Event) -> Declarer:
     return Declarer(by="person", name=who, text=who)
 
 
-def _evidence(sample: dict) -> Evidence:
+def _evidence(sample: dict[str, Any]) -> Evidence:
     if "probe" not in sample or "state" not in sample:
         text = ", ".join(f"{k}={v}" for k, v in sorted(sample.items()))
         return Evidence(text=text)

@@ -247,7 +247,7 @@ def build_notifications(events: list[Event], state: IncidentState) -> list[Notif
             outcome = "no result recorded"
         out.append(
             Notification(
-                at=when.get(sent["seq"], state.opened_at),
+                at=when.get(sent["seq"]) or state.opened_at or events[0].ts,
                 step=sent.get("step"),
                 channel=sent.get("channel"),
                 kind=sent.get("kind"),

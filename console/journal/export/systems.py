@@ -135,7 +135,7 @@ def _snapshot(record: dict[str, Any] | None) -> Snapshot | None:
 
 def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
     """Each (step, host) data set: its before record, its after record, the expectation."""
-    pairs: dict[tuple[str | None, str | None], dict[str, dict]] = {}
+    pairs: dict[tuple[str | None, str | None], dict[str, dict[str, Any]]] = {}
     for record in state.integrity:
         key = (record.get("step"), record.get("host"))
         pairs.setdefault(key, {})[str(record.get("stage"))] = record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
@@ -16,7 +17,7 @@ IMPLICIT = ("all", "ungrouped")
 
 @dataclass
 class Conversion:
-    systems: list[dict] = field(default_factory=list)
+    systems: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
     @property

@@ -6,6 +6,7 @@ import ast
 import json
 import re
 import shlex
+from typing import cast
 
 import yaml
 
@@ -81,8 +82,17 @@ class Vaulted(str):
     """An Ansible Vault value: encrypted, unusable here."""
 
 
-_Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
-_Loader.add_constructor("!vault", lambda loader, node: Vaulted(loader.construct_scalar(node)))
+def _scalar(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    # construct_scalar refuses any other node itself (a ConstructorError, as YAML says).
+    return str(loader.construct_scalar(cast(yaml.ScalarNode, node)))
+
+
+def _vaulted(loader: yaml.SafeLoader, node: yaml.Node) -> Vaulted:
+    return Vaulted(_scalar(loader, node))
+
+
+_Loader.add_constructor("!unsafe", _scalar)
+_Loader.add_constructor("!vault", _vaulted)
 
 
 def read_yaml(text: str, path: str, into: AnsibleInventory) -> None:
@@ -120,9 +130,11 @@ def _at(path: str, node: yaml.Node) -> Where:
     return Where(path, node.start_mark.line + 1)
 
 
-def _yaml_group(loader, name: str, node, path: str, into: AnsibleInventory) -> None:
+def _yaml_group(
+    loader: _Loader, name: str, node: yaml.Node, path: str, into: AnsibleInventory
+) -> None:
     into.group(name, _at(path, node))
-    if node is None or _empty(node):
+    if _empty(node):
         return
     if not isinstance(node, yaml.MappingNode):
         into.findings.append(Finding(_at(path, node), f"group {name}: expected a mapping"))
@@ -155,12 +167,12 @@ def _yaml_group(loader, name: str, node, path: str, into: AnsibleInventory) -> N
             )
 
 
-def _empty(node) -> bool:
+def _empty(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
 
 
-def _vars(loader, node, path: str, into: AnsibleInventory) -> dict[str, Var]:
-    if node is None or _empty(node):
+def _vars(loader: _Loader, node: yaml.Node, path: str, into: AnsibleInventory) -> dict[str, Var]:
+    if _empty(node):
         return {}
     if not isinstance(node, yaml.MappingNode):
         into.findings.append(Finding(_at(path, node), "expected variables (a mapping)"))

@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
+from typing import Any
 
 from console.model.ansible.formats import Vaulted
 from console.model.ansible.inventory import Finding, Var, Where
@@ -41,10 +42,12 @@ IGNORED_BECAUSE = {
 class Converted:
     """A group's hosts as inventory.toml host tables, and what could not be honoured."""
 
-    hosts: list[dict] = field(default_factory=list)
+    hosts: list[dict[str, Any]] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
 
-    def note(self, where: Where, message: str, error: bool = False, about=None) -> None:
+    def note(
+        self, where: Where, message: str, error: bool = False, about: str | None = None
+    ) -> None:
         finding = Finding(where, message, error, about)
         if finding not in self.findings:  # a group var is reported once, not per host
             self.findings.append(finding)
@@ -70,13 +73,15 @@ def group_hosts(inventory: Inventory, group: str, base: Path) -> Converted:
     return out
 
 
-def _host(inventory: Inventory, name: str, group: str, base: Path, out: Converted) -> dict | None:
+def _host(
+    inventory: Inventory, name: str, group: str, base: Path, out: Converted
+) -> dict[str, Any] | None:
     where = inventory.host_where.get(name, Where(str(base)))
     if not re.match(NAME_PATTERN, name):
         out.note(where, f"host {name!r} is not a console host name (letters, digits, . _ -)", True)
         return None
     variables = inventory.host_variables(name)
-    host: dict = {"name": name}
+    host: dict[str, Any] = {"name": name}
     for key, var in sorted(variables.items()):
         _check(key, var, out)
     connection = _value(variables, "ansible_connection")
@@ -94,9 +99,9 @@ def _host(inventory: Inventory, name: str, group: str, base: Path, out: Converte
         host["port"] = _port(port, variables, out)
     if (user := _value(variables, "ansible_user", "ansible_ssh_user")) is not None:
         host["user"] = str(user)
-    key = _value(variables, "ansible_ssh_private_key_file", "ansible_private_key_file")
-    if key is not None:
-        host["identity_files"] = [_path(str(key), base)]
+    key_file = _value(variables, "ansible_ssh_private_key_file", "ansible_private_key_file")
+    if key_file is not None:
+        host["identity_files"] = [_path(str(key_file), base)]
     args = [
         variables[k]
         for k in ("ansible_ssh_args", "ansible_ssh_common_args", "ansible_ssh_extra_args")
@@ -151,7 +156,7 @@ def _path(text: str, base: Path) -> str:
     return str((base / text).resolve())
 
 
-def _ssh_args(var: Var, host: dict, base: Path, out: Converted) -> None:
+def _ssh_args(var: Var, host: dict[str, Any], base: Path, out: Converted) -> None:
     """-J, -p, -l, -i and -o options that say where and how to connect; the rest reported."""
     try:
         words = shlex.split(str(var.value))
@@ -179,7 +184,15 @@ def _ssh_args(var: Var, host: dict, base: Path, out: Converted) -> None:
         _ssh_option(name, value, written, var.where, host, base, out)
 
 
-def _ssh_option(name, value, written, where: Where, host: dict, base, out: Converted) -> None:
+def _ssh_option(
+    name: str,
+    value: str,
+    written: str,
+    where: Where,
+    host: dict[str, Any],
+    base: Path,
+    out: Converted,
+) -> None:
     # First value wins, as in ssh (ansible_port/ansible_user come before these args).
     if name in ("-J", "proxyjump"):
         if "jump_host" not in host and "proxy_command" not in host:

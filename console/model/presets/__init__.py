@@ -55,7 +55,7 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     one, so a configuration may override only `verify`.
     """
     try:
-        kind = StrategyKind(raw.get("kind"))
+        kind = StrategyKind(str(raw.get("kind")))
     except ValueError:
         return raw  # the model reports the unknown kind
     commands = raw.get("commands")

@@ -50,8 +50,9 @@ class AdhocDialog(ModalScreen[tuple[str, list[str]] | None]):
             self.query_one("#adhoc-error", Label).update("Type a command first.")
             return
         button = self.query_one("#adhoc-where", RadioSet).pressed_button
-        one = button is not None and button.name == ONE and self.highlighted
-        self.dismiss((command, [self.highlighted] if one else list(self.hosts)))
+        one = button is not None and button.name == ONE
+        highlighted = self.highlighted
+        self.dismiss((command, [highlighted] if one and highlighted else list(self.hosts)))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

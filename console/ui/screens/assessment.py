@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Label
 
+from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.plain import plain
 
-DIFFERS = "bold #e0b44c"
+DIFFERS = "bold $warning"
 INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Rows", "Expected", "Checksum")
 
 
@@ -29,9 +30,9 @@ def _expected(expected: dict | None) -> str:
 
 def verdict_text(verdict: str | None) -> Text:
     if verdict in ("mismatch", "missing"):
-        return Text(f"✘ {verdict}", style="bold reverse #ef6b6b")
+        return Text(f"✘ {verdict}", style=themed("bold reverse $error"))
     if verdict in ("match", "ok", "recorded"):
-        return Text(f"✔ {verdict}", style="#6cc07a")
+        return Text(f"✔ {verdict}", style=themed("$success"))
     return plain(f"· {verdict or '–'}", "dim")
 
 
@@ -77,11 +78,11 @@ class AssessmentScreen(IncidentScreen):
         title.update(f"System state on {len(hosts)} host(s) · ● differs between hosts")
         table.add_columns("Key", *map(plain, hosts))
         for key in keys:
-            values = [str(assessment[h].get(key, "–")) for h in hosts]
-            differs = len(set(values)) > 1
+            row = [str(assessment[h].get(key, "–")) for h in hosts]
+            differs = len(set(row)) > 1
             table.add_row(
-                plain(("● " if differs else "  ") + key, DIFFERS if differs else "bold"),
-                *(plain(v, DIFFERS if differs else "") for v in values),
+                plain(("● " if differs else "  ") + key, themed(DIFFERS) if differs else "bold"),
+                *(plain(v, themed(DIFFERS) if differs else "") for v in row),
             )
 
     def _integrity(self) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import getters
 from textual.screen import Screen
 from textual.visual import VisualType
 from textual.widgets import Static
@@ -11,6 +14,9 @@ from console.ui.messages import JournalChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
 
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
 _NOTHING = object()
 
 
@@ -18,6 +24,10 @@ class IncidentScreen(Screen):
     """A screen of the open incident; `sync()` redraws it from the journal's state."""
 
     TAB = ""
+    # `self.app` typed as this console's app (textual's getters.app), for the type checker
+    # only: at run time the app module, which imports the screens, is not loaded yet.
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -25,7 +35,7 @@ class IncidentScreen(Screen):
 
     @property
     def conductor(self) -> Conductor:
-        conductor = self.app.conductor  # type: ignore[attr-defined]
+        conductor = self.app.conductor
         assert conductor is not None
         return conductor
 

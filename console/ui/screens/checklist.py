@@ -13,6 +13,7 @@ from console.engine.conductor import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.visible import visible
+from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
@@ -62,12 +63,12 @@ class ChecklistScreen(IncidentScreen):
 
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
-        line.append("> " if current else "  ", style="bold #e0b44c")
+        line.append("> " if current else "  ", style=themed("bold $accent"))
         line.append_text(status_text(self._shown(st), 10))
         line.append(f" {number:>2}. ")
         line.append(visible(step.title, one_line=True), style="bold" if current else "")
         if st.notes:
-            line.append(f"  ✎{len(st.notes)}", style="#8fb8de")
+            line.append(f"  ✎{len(st.notes)}", style=themed("$secondary"))
         return line
 
     def _shown(self, st: StepState) -> StepStatus | HostStatus:
@@ -89,7 +90,9 @@ class ChecklistScreen(IncidentScreen):
         number = 0
         for phase in self.app.settings.procedure.phases:
             options.append(
-                Option(Text(f"── {phase.phase.title} ──", style="bold #5fa8d3"), disabled=True)
+                Option(
+                    Text(f"── {phase.phase.label} ──", style=themed("bold $primary")), disabled=True
+                )
             )
             for step in phase.steps:
                 number += 1
@@ -116,7 +119,7 @@ class ChecklistScreen(IncidentScreen):
             self.show(step_line, " ☑ Every step is done or skipped.")
             self.show(todo_line, " F6 exports the rollback document.")
             return
-        phase = self.app.settings.procedure.phase_of(current.id).title
+        phase = self.app.settings.procedure.phase_of(current.id).label
         index = order.index(current.id) + 1
         # A follower watches: the keys that do steps are the driver's, not theirs.
         todo = READ_ONLY_WORDS if self.app.read_only else DO_WORDS[current.kind]
@@ -125,7 +128,7 @@ class ChecklistScreen(IncidentScreen):
             Text.assemble(
                 (f" Step {index} of {len(order)}", "bold"),
                 f" · {phase} · ",
-                (visible(current.title, one_line=True), "bold #e0b44c"),
+                (visible(current.title, one_line=True), themed("bold $accent")),
             ),
         )
         self.show(todo_line, f" {todo}.")
@@ -153,7 +156,7 @@ class ChecklistScreen(IncidentScreen):
             text.append(
                 f"\n? unknown: verify before retrying: {', '.join(unknown)}"
                 " (V verifies, R retries only them)",
-                style="bold #e0b44c",
+                style=themed("bold $accent"),
             )
         # A result may quote a host (a notification's answer): shown, never obeyed.
         if st.summary:
@@ -161,7 +164,7 @@ class ChecklistScreen(IncidentScreen):
         if st.skip_reason:
             text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:
-            text.append(f"\n✎ {visible(note)}", style="#8fb8de")
+            text.append(f"\n✎ {visible(note)}", style=themed("$secondary"))
         if step.description:
             text.append(f"\n{step.description}")
         state = self.conductor.state

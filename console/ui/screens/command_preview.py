@@ -14,9 +14,10 @@ from textual.widgets import Label, Static
 from console.journal.redact import MASKED_NOTE
 from console.model.templates import RenderedCommand
 from console.model.visible import visible
+from console.ui.palette import themed
 
 Commands = list[tuple[str, RenderedCommand]]
-MASKED_STYLE = "#e0b44c"
+MASKED_STYLE = "$warning"
 
 
 def grouped(per_host: dict[str, Commands]) -> list[tuple[list[str], Commands]]:
@@ -33,14 +34,14 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
     for number, (hosts, commands) in enumerate(grouped(per_host)):
         if number:
             text.append("\n")
-        text.append(f"On {', '.join(hosts)}", style="bold #8fb8de")
+        text.append(f"On {', '.join(hosts)}", style=themed("bold $secondary"))
         text.append(f"  ({len(hosts)} host{'s' if len(hosts) != 1 else ''})\n", style="dim")
         for stage, command in commands:
             text.append(f"  {stage}\n", style="bold")
             for line in visible(command.shown.strip()).splitlines():
                 text.append(f"    {line}\n")
             if command.masked:
-                text.append(f"    # {MASKED_NOTE}\n", style=MASKED_STYLE)
+                text.append(f"    # {MASKED_NOTE}\n", style=themed(MASKED_STYLE))
     return text
 
 

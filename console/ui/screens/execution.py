@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.timer import Timer
 from textual.widgets import Footer, Label, Log, ProgressBar, Static
 
 from console.engine.conductor import ProcedureError
@@ -16,6 +17,7 @@ from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.status import FailureClass
 from console.model.visible import visible
+from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
 from console.ui.widgets.host_grid import HostGrid
@@ -48,7 +50,7 @@ def host_row(run: HostRun) -> tuple:
         status_text(run.status, 12),
         run.stage or "",
         str(run.attempt or ""),
-        Text(run.failure.value if run.failure else "", style="#ef6b6b"),
+        Text(run.failure.value if run.failure else "", style=themed("$error")),
         exit_text,
         _clip(_last(run), 160),
     )
@@ -83,7 +85,7 @@ class ExecutionScreen(IncidentScreen):
         self.step_id: str | None = None
         self.host: str | None = None
         self._lines_at = 0.0
-        self._lines_timer = None
+        self._lines_timer: Timer | None = None
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
         self.problems_only = False
@@ -160,7 +162,7 @@ class ExecutionScreen(IncidentScreen):
         progress.update(total=max(1, len(runs)), progress=done)
         line = Text(f"{done} of {len(runs)} hosts finished")
         if failed:
-            line.append(f" · {failed} failed", style="bold #ef6b6b")
+            line.append(f" · {failed} failed", style=themed("bold $error"))
         if self.problems_only:
             shown = sum(1 for r in runs if r.status in PROBLEMS)
             line.append(f" · showing {shown} problem host(s), P shows all", style="bold")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, Static
 
 from console.engine.errors import ProcedureError
@@ -69,7 +70,7 @@ class FormScreen(IncidentScreen):
             for title, fields in GROUPS:
                 yield Static(title, classes="form-group")
                 for field in fields:
-                    yield Label(field.title, id=f"label-{field.value}", classes="field-label")
+                    yield Label(field.label, id=f"label-{field.value}", classes="field-label")
                     if field is F.ACTION_ITEMS:
                         yield ActionItems(self._items(), id="field-action_items")
                     else:
@@ -107,12 +108,12 @@ class FormScreen(IncidentScreen):
                 step = next((s for s in self.form_steps() if field in s.fields), None)
                 label = self.query_one(f"#label-{field.value}", Label)
                 if step is None:
-                    label.update(field.title)
+                    label.update(field.label)
                     continue
                 status = state.step(step.id).status
                 text = status_text(status)
                 text.truncate(1)  # the symbol; the step says its status in words once
-                text.append(f" {field.title}")
+                text.append(f" {field.label}")
                 if step.id not in named:
                     named.add(step.id)
                     text.append(f" — step “{step.title}”: {status.value}", style="dim")
@@ -140,14 +141,14 @@ class FormScreen(IncidentScreen):
             return
         self.query_one(ActionItems).remove_row(row)
 
-    def _checked(self) -> tuple[dict[FormField, object], str | None, object]:
+    def _checked(self) -> tuple[dict[FormField, object], str | None, Widget | None]:
         """Every value as it will be journalled, or what is wrong and where to go."""
         checked: dict[FormField, object] = {}
         for field, value in self.values().items():
             try:
                 checked[field] = check_field(field, value)
             except FieldError as exc:
-                return {}, f"{field.title}: {exc}", self.query_one(f"#field-{field.value}")
+                return {}, f"{field.label}: {exc}", self.query_one(f"#field-{field.value}")
         items = []
         for number, row in enumerate(self.query(ActionItemRow), start=1):
             typed = row.row()
@@ -165,7 +166,8 @@ class FormScreen(IncidentScreen):
         values, problem, where = self._checked()
         if problem:
             error.update(plain(f"✘ {problem}"))  # it quotes what was typed
-            where.focus()  # type: ignore[union-attr]
+            if where is not None:
+                where.focus()
             return
         error.update("")
         try:
@@ -173,7 +175,7 @@ class FormScreen(IncidentScreen):
         except ProcedureError as exc:
             error.update(plain(f"✘ {exc}"))
             return
-        missing = [f.title for f, v in values.items() if not v and f is not F.LESSONS]
+        missing = [f.label for f, v in values.items() if not v and f is not F.LESSONS]
         message = f"Saved. {completed} form step(s) completed."
         if missing:
             message += f" Still empty: {', '.join(missing)}."

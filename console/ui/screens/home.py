@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,6 +21,9 @@ from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 DRILLS_SHOWN = 3
 
@@ -38,6 +43,9 @@ def _outcome(outcome: str | None) -> str:
 
 class HomeScreen(Screen):
     """Start a new incident, take up a firing trigger, or resume one from its journal."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("n", "new", "New incident", id="home.new"),

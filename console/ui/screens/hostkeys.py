@@ -18,9 +18,12 @@ FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
 class KeyFailure(Protocol):
     """What a host answered: a host run on the grid, or a picker's SSH check."""
 
-    host: str
-    failure: FailureClass | None
-    detail: str | None
+    @property
+    def host(self) -> str: ...
+    @property
+    def failure(self) -> FailureClass | None: ...
+    @property
+    def detail(self) -> str | None: ...
 
 
 JUMP_HOST = re.compile(r"^jump host (\S+): ")
@@ -65,7 +68,12 @@ def accept_host_key(
     if run.failure is not FailureClass.HOSTKEY_UNKNOWN or fingerprint is None:
         screen.notify(f"{run.host} has no unknown host key to accept.")
         return
-    conductor = screen.app.conductor
+    from console.ui.app import RollbackApp
+
+    app = screen.app
+    assert isinstance(app, RollbackApp)
+    conductor = app.conductor
+    assert conductor is not None  # a host run or a check belongs to an open incident
 
     async def accept() -> None:
         try:

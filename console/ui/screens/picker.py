@@ -3,11 +3,15 @@ strategy with its parameters."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
@@ -15,14 +19,21 @@ from console.engine.errors import StaleLock
 from console.engine.reach import Reach
 from console.model.status import FailureClass
 from console.model.visible import visible
+from console.ui.palette import themed
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
 
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
 
 class PickerScreen(Screen):
     """Pick the affected systems or single hosts, then the strategy; Enter goes on."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("ctrl+s", "go_on", "Continue", id="picker.go", show=False),
@@ -76,12 +87,14 @@ class PickerScreen(Screen):
     # -- selection ---------------------------------------------------------------
 
     @property
-    def tree(self) -> HostTree:
+    def host_tree(self) -> HostTree:
         return self.query_one(HostTree)
 
     def systems(self) -> list[str]:
         inventory = self.app.settings.inventory
-        return [s.name for s in inventory.systems if {h.name for h in s.hosts} & self.tree.selected]
+        return [
+            s.name for s in inventory.systems if {h.name for h in s.hosts} & self.host_tree.selected
+        ]
 
     def strategy(self) -> str | None:
         radios = self.query(".strategies").results(RadioSet)
@@ -91,7 +104,7 @@ class PickerScreen(Screen):
     async def update_side(self) -> None:
         settings = self.app.settings
         systems = self.systems()
-        count = len(self.tree.selected)
+        count = len(self.host_tree.selected)
         text = (
             f"Selected: {count} host(s) in {', '.join(systems)}"
             if count
@@ -123,13 +136,13 @@ class PickerScreen(Screen):
         if name is None:
             help_text.update(
                 "No strategy applies to every selected system."
-                if self.tree.selected
+                if self.host_tree.selected
                 else "Select systems to see the strategies that apply to all of them."
             )
             return
         strategy = self.app.settings.strategy(name)
         help_text.update(strategy.description)
-        widgets = []
+        widgets: list[Widget] = []
         for param in strategy.params:
             required = " (required)" if param.required else ""
             widgets.append(
@@ -185,11 +198,11 @@ class PickerScreen(Screen):
         checking = reach.start(hosts, self._reached)
         self.run_worker(checking, group="reach", exit_on_error=False)
         for host in hosts:
-            self.tree.relabel_host(host)
+            self.host_tree.relabel_host(host)
         self.show_reach()
 
     def _reached(self, answer: Reach) -> None:
-        self.tree.relabel_host(answer.host)
+        self.host_tree.relabel_host(answer.host)
         if self._reach_timer is None:
             self._reach_timer = self.set_timer(self.REACH_SECONDS, self._reach_tick)
 
@@ -206,23 +219,25 @@ class PickerScreen(Screen):
             label.display = False
             return
         inventory = self.app.settings.inventory
-        hosts = sorted(self.tree.selected) or [h.name for s in inventory.systems for h in s.hosts]
-        which = "selected" if self.tree.selected else "all"
+        hosts = sorted(self.host_tree.selected) or [
+            h.name for s in inventory.systems for h in s.hosts
+        ]
+        which = "selected" if self.host_tree.selected else "all"
         checking = sum(1 for h in hosts if h in reach.checking)
         up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
         down = len(reach.failing(hosts))
         text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
-        text.append(f"✔ {up} up", style="#6cc07a")
+        text.append(f"✔ {up} up", style=themed("$success"))
         if down:
             text.append(" · ")
-            text.append(f"✘ {down} not up", style="bold #ef6b6b")
+            text.append(f"✘ {down} not up", style=themed("bold $error"))
         if checking:
             text.append(f" · … {checking} checking", style="dim")
-        node = self.tree.cursor_node
+        node = self.host_tree.cursor_node
         answer = reach.results.get(node.data[1]) if node and node.data else None
         if answer is not None and not answer.ok:
             why = visible(answer.describe(), one_line=True)  # the server's words, maybe
-            text.append(f"\n{answer.host}: {why}", style="#ef6b6b")
+            text.append(f"\n{answer.host}: {why}", style=themed("$error"))
             if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
                 text.append("\nK shows its fingerprint, to compare and accept", style="bold")
         if not checking:
@@ -231,7 +246,7 @@ class PickerScreen(Screen):
 
     def action_accept_key(self) -> None:
         """Trust the unknown key of the host under the cursor, then check it again."""
-        node = self.tree.cursor_node
+        node = self.host_tree.cursor_node
         reach = self.app.reach
         answer = reach.results.get(node.data[1]) if reach and node and node.data else None
         if answer is None:
@@ -256,14 +271,14 @@ class PickerScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
-            self.tree.filter = event.value
-            self.tree.rebuild()
+            self.host_tree.filter = event.value
+            self.host_tree.rebuild()
         elif event.input.has_class("param"):
             self._mask_if_secret(event.input)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
-            self.tree.focus()
+            self.host_tree.focus()
         else:
             self.action_go_on()
 
@@ -289,10 +304,10 @@ class PickerScreen(Screen):
             error.update("✘ No strategy applies to all of these systems: pick fewer.")
             return
         whole = all(
-            {h.name for h in self.app.settings.inventory.system(s).hosts} <= self.tree.selected
+            {h.name for h in self.app.settings.inventory.system(s).hosts} <= self.host_tree.selected
             for s in systems
         )
-        hosts = None if whole else sorted(self.tree.selected)
+        hosts = None if whole else sorted(self.host_tree.selected)
         params = {i.name: i.value for i in self.query(".param").results(Input) if i.name}
         chosen = hosts or [
             h.name for s in systems for h in self.app.settings.inventory.system(s).hosts

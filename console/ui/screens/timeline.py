@@ -11,12 +11,13 @@ from textual.widgets import Footer, Input, Static
 from console.journal.describe import describe, where
 from console.model.events import Event, Kind
 from console.model.visible import visible
+from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 
-STAR_STYLE = "bold #e0b44c"
-NOTE_STYLE = "bold #8fb8de"
+STAR_STYLE = "bold $accent"
+NOTE_STYLE = "bold $secondary"
 LEFT = 48  # the columns before "What"
 DETAIL_LINES = 4  # of a command or its output, in the detail below the list
 
@@ -40,7 +41,7 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
     who = event.who.user + (f" from {event.who.client}" if event.who.client else "")
     place = where(event)
     text = Text.assemble(
-        ("★ starred · " if starred else "", STAR_STYLE),
+        ("★ starred · " if starred else "", themed(STAR_STYLE)),
         (visible(f"#{event.seq} · {event.ts:%H:%M:%S} UTC · {who}", one_line=True), "dim"),
         (f" · {visible(place, one_line=True)}" if place else "", "dim"),
         (f" · {visible(event.kind, one_line=True)}", "dim"),
@@ -57,7 +58,7 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
     if len(body) > DETAIL_LINES:
         text.append(f"\n  … {len(body) - DETAIL_LINES} more line(s)", style="dim")
     for note in annotations:
-        text.append(f"\n✎ {visible(note)}", style=NOTE_STYLE)
+        text.append(f"\n✎ {visible(note)}", style=themed(NOTE_STYLE))
     return text
 
 
@@ -113,8 +114,8 @@ class TimelineScreen(IncidentScreen):
         """One timeline row, cut to `width`; only rows on screen are ever formatted."""
         line = Text(no_wrap=True, overflow="ellipsis")
         state = self.conductor.state
-        line.append("★" if event.seq in state.stars else " ", style=STAR_STYLE)
-        line.append("✎" if event.seq in state.annotations else " ", style=NOTE_STYLE)
+        line.append("★" if event.seq in state.stars else " ", style=themed(STAR_STYLE))
+        line.append("✎" if event.seq in state.annotations else " ", style=themed(NOTE_STYLE))
         who = _clip(visible(event.who.user, one_line=True), 9)
         place = _clip(visible(where(event), one_line=True), 20)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
@@ -17,9 +20,13 @@ from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
 from console.model.watch import probe_key
 from console.ui.messages import WatchChanged
+from console.ui.palette import themed
 from console.ui.widgets.alert import evidence_lines
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 AUTO = "automatic"
 
@@ -53,12 +60,12 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
     order = ["firing", "bad", "quiet"]
     state, what = min(states, key=lambda s: order.index(s[0]))
     symbol, style = {
-        "firing": ("▲", "bold #ef6b6b"),
-        "bad": ("✘", "#e0b44c"),
+        "firing": ("▲", "bold $error"),
+        "bad": ("✘", "$warning"),
         "quiet": ("○", "dim"),
     }[state]
     line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(f"{symbol} {state:<7}", style=style)
+    line.append(f"{symbol} {state:<7}", style=themed(style))
     line.append(kind.label, style="bold" if state != "quiet" else "")
     line.append(f" · {what}", style="dim")
     return line
@@ -66,6 +73,9 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
 
 class TriggerScreen(Screen):
     """Say why the rollback happens: a firing automatic trigger, or a manual one and a reason."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="trigger.back"),

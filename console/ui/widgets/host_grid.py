@@ -175,6 +175,6 @@ class HostGrid(CursorView):
                 line.append_text(cell)
         line.truncate(width, overflow="ellipsis")
         segments = list(line.render(self.app.console, end=""))
-        segments = Segment.apply_style(segments, style, over)
+        styled = Segment.apply_style(segments, style, over)
         line_style = style + over if over else style
-        return Strip(segments).crop_extend(0, width, line_style)
+        return Strip(styled).crop_extend(0, width, line_style)

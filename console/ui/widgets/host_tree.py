@@ -14,6 +14,7 @@ from textual.widgets.tree import TreeNode
 from console.engine.reach import ReachCheck
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
+from console.ui.palette import themed
 
 
 @dataclass
@@ -37,11 +38,12 @@ def reach_label(reach: ReachCheck | None, host: str) -> Text:
     answer = reach.results.get(host)
     if answer is None:
         return Text()
-    if answer.ok:
-        return Text("✔ up", style="#6cc07a")
-    if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
-        return Text(f"? {answer.failure.value}", style="bold #e0b44c")
-    return Text(f"✘ {answer.failure.value}", style="bold #ef6b6b")
+    failure = answer.failure
+    if failure is None:
+        return Text("✔ up", style=themed("$success"))
+    if failure is FailureClass.HOSTKEY_UNKNOWN:
+        return Text(f"? {failure.value}", style=themed("bold $warning"))
+    return Text(f"✘ {failure.value}", style=themed("bold $error"))
 
 
 class HostTree(Tree[tuple[str, str]]):
@@ -99,7 +101,7 @@ class HostTree(Tree[tuple[str, str]]):
         results = self.reach.results if self.reach else {}
         down = sum(1 for h in names if h in results and not results[h].ok)
         if down:
-            label.append(f"  ✘ {down} not up", style="bold #ef6b6b")
+            label.append(f"  ✘ {down} not up", style=themed("bold $error"))
         return label
 
     def _host_label(self, name: str) -> Text:

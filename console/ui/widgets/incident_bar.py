@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.widget import Widget
 
 from console.model.state import IncidentState
 from console.model.visible import visible
+from console.ui.palette import themed
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 TABS = [
     ("f2", "checklist", "Checklist"),
@@ -27,6 +33,9 @@ def elapsed_text(delta: timedelta) -> str:
 class IncidentBar(Widget):
     """DRILL, incident id, elapsed time, outcome, trigger and phase; then one tab per
     screen."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     DEFAULT_CSS = """
     IncidentBar {
@@ -49,7 +58,7 @@ class IncidentBar(Widget):
         app = self.app
         line = Text(no_wrap=True, overflow="ellipsis")
         if state.drill:
-            line.append(" DRILL ", style="bold reverse #e0b44c")
+            line.append(" DRILL ", style=themed("bold reverse $accent"))
             line.append(" ")
         line.append(f" {visible(state.incident_id or 'no incident', one_line=True)}", style="bold")
         # The clock and the outcome before the words: on a narrow terminal the line is
@@ -63,18 +72,18 @@ class IncidentBar(Widget):
         trigger = state.trigger.label if state.trigger else "no trigger declared"
         trigger = visible(trigger, one_line=True)  # a followed journal's, as written
         line.append(" │ ", style="dim")
-        line.append(trigger, style="#ef6b6b")
+        line.append(trigger, style=themed("$error"))
         line.append(" │ ", style="dim")
-        line.append(app.phase_title(), style="#5fa8d3")
+        line.append(app.phase_title(), style=themed("$primary"))
         return line
 
     def _tabs(self) -> Text:
         tabs = Text(no_wrap=True, overflow="ellipsis")
         for key, name, label in TABS:
             key = self.app.key_for(f"go.{name}", key)
-            style = "bold reverse #5fa8d3" if name == self.active else ""
+            style = themed("bold reverse $primary") if name == self.active else ""
             tabs.append(" ")
-            tabs.append(f" {key.upper()} ", style=style if style else "bold #e0b44c")
+            tabs.append(f" {key.upper()} ", style=style or themed("bold $accent"))
             tabs.append(f"{label} ", style=style)
         return tabs
 

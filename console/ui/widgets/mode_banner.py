@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import getters
 from textual.widgets import Input, Static
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 
 class ModeBanner(Static):
     """Shows `app.banner()` (resume: unknown hosts; follow: read-only and who drives)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     DEFAULT_CSS = """
     ModeBanner {

@@ -7,13 +7,14 @@ from textual.widgets import DataTable
 
 from console.engine.probe_report import show, threshold_text
 from console.engine.watcher import Reading
+from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 
 STATES = {
-    "healthy": ("✔", "#6cc07a"),
-    "bad": ("✘", "bold #ef6b6b"),
-    "firing": ("▲", "bold reverse #ef6b6b"),
-    "inconclusive": ("?", "bold #e0b44c"),
+    "healthy": ("✔", "$success"),
+    "bad": ("✘", "bold $error"),
+    "firing": ("▲", "bold reverse $error"),
+    "inconclusive": ("?", "bold $warning"),
     "not sampled": ("·", "dim"),
 }
 COLUMNS = ("System", "Probe", "Value", "Threshold", "State", "Streak", "Recent")
@@ -24,7 +25,7 @@ LABEL_WIDTH = 14
 def state_text(state: str, width: int = 0) -> Text:
     """`✘ bad` as Rich text: symbol and word, never colour alone."""
     symbol, style = STATES.get(state, ("?", ""))
-    return Text(f"{symbol} {state}".ljust(width), style=style)
+    return Text(f"{symbol} {state}".ljust(width), style=themed(style))
 
 
 def _clip(text: str, width: int) -> str:
@@ -40,7 +41,7 @@ def reading_row(reading: Reading) -> tuple:
         plain(threshold_text(reading, short=True)),
         state_text(reading.state),
         plain(reading.streak or "–"),
-        Text(reading.spark(SPARK_WIDTH), style="#5fa8d3"),
+        Text(reading.spark(SPARK_WIDTH), style=themed("$primary")),
     )
 
 

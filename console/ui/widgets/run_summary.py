@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 
 from console.engine.probe_report import show
 from console.model.state import HostStatus, IncidentState, StepState
 from console.model.visible import visible
+from console.ui.palette import themed
 
 
 def waves_text(st: StepState) -> Text | None:
@@ -25,12 +28,14 @@ def waves_text(st: StepState) -> Text | None:
         elif wave.get("finished"):
             failed = int(wave.get("failed", 0))
             ok = int(wave.get("succeeded", 0))
-            style = "bold #ef6b6b" if failed else "#6cc07a"
+            style = themed("bold $error" if failed else "$success")
             mark = "✘" if failed else "✔"
             text.append(f"{mark} {number}/{total} {ok} ok, {failed} failed", style=style)
         else:
             hosts = len(wave.get("hosts", []))
-            text.append(f"▶ {number}/{total} running ({hosts} host(s))", style="bold #e0b44c")
+            text.append(
+                f"▶ {number}/{total} running ({hosts} host(s))", style=themed("bold $warning")
+            )
     return text
 
 
@@ -39,9 +44,9 @@ def halt_text(state: IncidentState, step_id: str) -> Text | None:
     st = state.step(step_id)
     if not st.halted:
         return None
-    halt = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
+    halt: dict[str, Any] = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
-    text = Text(" ✘ HALTED ", style="bold reverse #ef6b6b")
+    text = Text(" ✘ HALTED ", style=themed("bold reverse $error"))
     text.append(f" {visible(st.halted, one_line=True)}", style="bold")
     if halt.get("total"):
         text.append(
@@ -56,7 +61,9 @@ def soak_text(soak: dict) -> Text:
     """`2/3 healthy samples · round 2 of 6 · waiting`, and the detail."""
     healthy, needed = int(soak.get("healthy", 0)), int(soak.get("needed", 1))
     status = soak.get("status", "waiting")
-    style = {"passed": "bold #6cc07a", "failed": "bold #ef6b6b"}.get(status, "bold #e0b44c")
+    style = themed(
+        {"passed": "bold $success", "failed": "bold $error"}.get(status, "bold $warning")
+    )
     mark = {"passed": "✔", "failed": "✘"}.get(status, "◔")
     text = Text.assemble(
         (f"{mark} {status}", style),

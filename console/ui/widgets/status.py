@@ -5,11 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 
 from console.model.state import HostStatus, StepStatus
+from console.ui.palette import themed
 
 STYLES = {
     "pending": "",
     "not started": "dim",
-    "running": "bold $accent",
+    "running": "bold $warning",
     "succeeded": "$success",
     "done": "$success",
     "failed": "bold $error",
@@ -18,19 +19,8 @@ STYLES = {
     "skipped": "$secondary",
 }
 
-RICH_STYLES = {
-    "running": "bold #e0b44c",
-    "succeeded": "#6cc07a",
-    "done": "#6cc07a",
-    "failed": "bold #ef6b6b",
-    "aborted": "bold #ef6b6b",
-    "unknown": "bold #e0b44c",
-    "skipped": "#8fb8de",
-    "not started": "dim",
-}
-
 
 def status_text(status: HostStatus | StepStatus, width: int = 0) -> Text:
     """`✔ succeeded` as Rich text, padded to `width`."""
     label = f"{status.symbol} {status.value}"
-    return Text(label.ljust(width), style=RICH_STYLES.get(status.value, ""))
+    return Text(label.ljust(width), style=themed(STYLES.get(status.value, "")))

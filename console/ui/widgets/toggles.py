@@ -12,14 +12,18 @@ from textual.widgets import Checkbox, RadioButton
 class MarkedCheckbox(Checkbox):
     """☐-like when off, a ✔ when on."""
 
+    # Textual reads BUTTON_INNER from the instance at each render: a property makes the
+    # mark follow the value (Textual declares it a plain class attribute).
     @property
-    def BUTTON_INNER(self) -> str:
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "✔" if self.value else " "
 
 
 class MarkedRadioButton(RadioButton):
     """Empty when not chosen, a ● when chosen."""
 
+    # Textual reads BUTTON_INNER from the instance at each render: a property makes the
+    # mark follow the value (Textual declares it a plain class attribute).
     @property
-    def BUTTON_INNER(self) -> str:
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "●" if self.value else " "

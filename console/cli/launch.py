@@ -15,12 +15,16 @@ from console.model.settings import Settings
 from console.paths import state_dir
 from console.ui.app import make_app
 from console.ui.follow import make_follow_app
-from console.ui.preferences import PREFERENCES, Preferences
+from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 
 
-def user_preferences() -> Preferences:
-    """This user's preferences, beside their incidents (never in the configuration)."""
-    return Preferences(state_dir() / PREFERENCES)
+def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeChoice:
+    """console.toml's theme, written back there when the user picks another; the demo's
+    packaged configuration and the follow view keep the choice in the user's state dir."""
+    preferences = Preferences(state_dir() / PREFERENCES)
+    if settings is None or demo or settings.directory is None:
+        return ThemeChoice(preferences)
+    return ThemeChoice(preferences, settings.directory / "console.toml", settings.console.theme)
 
 
 async def _serve(
@@ -33,7 +37,7 @@ async def _serve(
         # refused (exit 3) while another console holds them.
         resumed = engine.resume(resume, take_over) if resume else None
         app = make_app(settings, engine, resume=resumed)
-        app.preferences = user_preferences()
+        app.theme_choice = theme_choice(settings, demo)
         result = await app.run_async()
     finally:
         if app is not None and app.conductor is not None:
@@ -107,7 +111,7 @@ def run_follow(path: Path) -> int:
 
     async def follow() -> int:
         app = make_follow_app(path)
-        app.preferences = user_preferences()
+        app.theme_choice = theme_choice()
         try:
             result = await app.run_async()
         finally:
