@@ -268,8 +268,8 @@ def test_resume_on_the_command_line_says_how_far_it_has_read(tmp_path: Path, mon
     import io
     import sys
 
+    from console.cli import launch
     from console.journal.store import PROGRESS_EVERY
-    from console.ui import launch
 
     journal, _star, _notes = half_done(tmp_path / "incidents")
     engine = build_engine(demo_settings(), tmp_path / "incidents")
