@@ -105,7 +105,7 @@ class StepActions:
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
             go_on = ok and not last and await self._confirm_rollout(strategy, index + 1, count)
-            percent = int(groups_for(targets[0])[index][-1][0].split()[-1].rstrip("%"))
+            percent = int(planned.values[index])
             failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
             self.recorder.record(
                 Kind.ROLLOUT_STEP,
