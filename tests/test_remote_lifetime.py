@@ -181,6 +181,24 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     assert not attempt.survivors()
 
 
+def test_a_session_that_sshd_finds_lost_ends_its_command(sshd_server, tmp_path):
+    """The network cut, then the console killed: sshd does not know, and the command
+    runs on; once sshd finds the session lost (its side of the connection closes, as
+    when ClientAliveCountMax gives up), the command ends."""
+    state = tmp_path / "state"
+    with Partition(sshd_server.server.port) as partition:
+        config, sandboxes = fleet(sshd_server, tmp_path, ["web-1"], partition.port)
+        exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], state)
+        try:
+            pid = _pid(sandboxes["web-1"] / "sleeper.pid")
+            (found,) = (tmp_path / "j").glob("*/journal.jsonl")
+            attempt = Attempt(sshd_server.account.name, found, [pid])
+        finally:
+            kill_9(exec_)
+        assert attempt.survivors(), "sshd has not noticed yet"
+    _wait_for(lambda: not attempt.survivors(), "the remote processes to end")
+
+
 def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_path):
     config, sandboxes = fleet(sshd_server, tmp_path, ["web-1", "web-2"])
     restart = sandboxes["web-1"] / "bin" / "restart"
