@@ -26,7 +26,11 @@ class QuitActions:
         if conductor is None or not conductor.running:
             self.exit(0)
             return
-        steps, hosts = sorted(conductor.running), conductor.running_hosts()
+        steps = [
+            f"“{conductor.step(s).title}”" if s in conductor.order else s
+            for s in sorted(conductor.running)
+        ]
+        hosts = conductor.running_hosts()
 
         def chosen(choice: str | None) -> None:
             if choice == "abort":
