@@ -164,12 +164,15 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert not done.stderr, "the supervisor adds nothing to the command's output"
-    # A command that ends leaves nothing behind either (no watcher, no wrapper).
-    assert not [
-        a for _, _, a in account_processes(sshd_server.account.name) if "rollback-attempt" in a
-    ]
+    # A command that ends leaves nothing behind either (no watcher, no wrapper). Other
+    # tests may run commands as this account meanwhile: only this run's tokens count.
+    (first,) = (tmp_path / "j").glob("*/journal.jsonl")
+    tokens = [e.data["token"] for e in read_journal(first).events if e.data.get("token")]
+    assert len(tokens) == len(hosts)
+    left = account_processes(sshd_server.account.name)
+    assert not [a for _, _, a in left if any(f"rollback-attempt={t}" in a for t in tokens)]
 
-    before = set((tmp_path / "j").glob("*/journal.jsonl"))
+    before = {first}
     exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], state)
     try:
         pids = [_pid(sandboxes[h] / "sleeper.pid") for h in hosts]
