@@ -60,6 +60,8 @@ class LocalProcesses:
     async def detach(self, handles: list[str]) -> None:
         """Let the processes started under `handles` outlive the console."""
         for process in [p for h in handles if (p := self._running.get(h)) is not None]:
+            if process.stdin is None:
+                continue
             with contextlib.suppress(OSError, RuntimeError):
                 process.stdin.write(DETACH.encode() + b"\n")
                 await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)

@@ -39,7 +39,7 @@ class Running:
         await asyncio.gather(*(_detach(p) for p in found))
 
 
-async def _detach(process: asyncssh.SSHClientProcess) -> None:
+async def _detach(process: asyncssh.SSHClientProcess[str]) -> None:
     with contextlib.suppress(Exception):
         process.stdin.write(DETACH + "\n")
         await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)

@@ -5,19 +5,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import TYPE_CHECKING
 
 from textual import work
+from textual.app import App
 from textual.worker import WorkerError
 
 from console.engine.errors import ProcedureError
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+
+    _App = App[int]
+else:
+    _App = object
 
 # How long an abort may take to settle the hosts before the console quits anyway
 # (TERM, then KILL after its grace period, on every running command).
 ABORT_SETTLE_SECONDS = 30.0
 
 
-class QuitActions:
+class QuitActions(_App):
     """Mixed into the app: ctrl+q."""
+
+    if TYPE_CHECKING:  # what the app provides
+        conductor: Conductor | None
+
+        def prompt_abort(self, then_quit: bool = False) -> None: ...
 
     async def action_quit(self) -> None:
         from console.ui.screens.quit import QuitDialog
@@ -43,6 +57,8 @@ class QuitActions:
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def abort_then_quit(self, reason: str) -> None:
         """Abort the running step, wait (bounded) for its hosts to settle, then quit."""
+        if self.conductor is None:
+            return
         try:
             await self.conductor.abort(reason)
         except ProcedureError as exc:
@@ -58,5 +74,6 @@ class QuitActions:
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def detach_then_quit(self) -> None:
         """Leave the running commands be on their hosts (journalled), then quit."""
-        await self.conductor.detach()
+        if self.conductor is not None:
+            await self.conductor.detach()
         self.exit(1)
