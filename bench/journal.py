@@ -152,7 +152,8 @@ def write_incident(directory: Path, events: int, hosts: int, output_mb: float) -
 
 def incident_settings(hosts: int):
     """The demo configuration with the incident's systems and hosts (for resuming it)."""
-    from console.model.settings import Settings, load_settings
+    from console.model.loading import load_settings
+    from console.model.settings import Settings
     from console.paths import demo_config
 
     data = load_settings(demo_config()).model_dump()

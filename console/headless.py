@@ -360,7 +360,8 @@ async def run_exec(
                 if not options.journal:
                     conductor.close(f"refused: {refused}")
                 raise
-            ok = await conductor.run_adhoc(command, hosts)
+            with _abort_on_signals(conductor):
+                ok = await conductor.run_adhoc(command, hosts)
             if not options.journal:
                 conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
         finally:

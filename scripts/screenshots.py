@@ -131,11 +131,11 @@ def document(width: int) -> None:
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from console.journal.export import EXPORTERS
+    from console.journal.export import EXPORT_FORMATS
     from console.journal.store import read_journal
 
     journal = OUT.parent / "tests" / "golden" / "journals" / "amended" / "journal.jsonl"
-    text = EXPORTERS["markdown"](read_journal(journal).events, False)
+    text = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
     console = Console(record=True, width=width, file=io.StringIO(), color_system="truecolor")
     console.print(Markdown(text.split("\n## Appendix")[0]))
     console.save_svg(str(OUT / "document.svg"), title="rollback-console export")

@@ -15,7 +15,7 @@ import pytest
 
 from console.cli import HANDLERS, main
 from console.cli.parser import EXIT_CODES, FORMATS, build_parser
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
 # ... and resume, which is refused (3) while another console holds the incident's systems.
@@ -73,7 +73,7 @@ def test_every_command_option_and_handler_is_documented():
 
 
 def test_the_export_formats_named_without_importing_them_are_the_exporters():
-    assert sorted(FORMATS) == sorted(EXPORTERS)
+    assert sorted(FORMATS) == sorted(EXPORT_FORMATS)
 
 
 def test_bad_usage_is_one_line_and_exit_2(capsys):

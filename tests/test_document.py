@@ -8,7 +8,7 @@ from functools import cache
 
 import pytest
 
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.export.document import build_document
 from console.journal.store import JOURNAL_NAME, read_journal
 from console.model.events import Event, Kind
@@ -42,7 +42,7 @@ def events(case: str) -> tuple[Event, ...]:
 
 
 def markdown(case: str, starred: bool = False) -> str:
-    return EXPORTERS["markdown"](list(events(case)), starred)
+    return EXPORT_FORMATS["markdown"].render(list(events(case)), starred)
 
 
 def section(text: str, title: str) -> str:
@@ -177,7 +177,7 @@ def test_a_skipped_step_gives_its_reason(tmp_path):
 
 
 def markdown_of(evs: list[Event]) -> str:
-    return EXPORTERS["markdown"](list(evs), False)
+    return EXPORT_FORMATS["markdown"].render(list(evs), False)
 
 
 def test_failures_show_stderr_the_halt_and_what_was_done():
@@ -251,12 +251,12 @@ def test_starred_only_shows_only_starred_events(tmp_path):
     from tests.test_exports import write_fixed_journal
 
     evs = read_journal(write_fixed_journal(tmp_path / "incident")).events
-    text = EXPORTERS["markdown"](evs, True)
+    text = EXPORT_FORMATS["markdown"].render(evs, True)
     rows = table_rows(section(text, "Timeline"))
     assert len(rows) == 1 and "★" in rows[0] and "pipes" in rows[0]
     assert "Only the starred events: 1 of" in text
     assert "## Appendix" not in text
-    default = EXPORTERS["markdown"](evs, False)
+    default = EXPORT_FORMATS["markdown"].render(evs, False)
     assert len(table_rows(section(default, "Timeline"))) > 3
 
 

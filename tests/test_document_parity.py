@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from console.demo.fleet import DemoFleet
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.state import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
@@ -85,7 +85,7 @@ APPENDIX = "## Appendix: every event"
 
 def normalised(journal: Path) -> list[str]:
     events = read_journal(journal).events
-    text = EXPORTERS["markdown"](events, False)
+    text = EXPORT_FORMATS["markdown"].render(events, False)
     user = events[0].who.user
     text = re.sub(rf"(?<=\| ){re.escape(user)}(?= \|)|\bby {re.escape(user)}\b", "WHO", text)
     text = text.replace("by --yes (headless)", "WHO")

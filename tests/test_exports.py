@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.export.json_export import export_schema
 from console.journal.store import JOURNAL_NAME, read_journal
 from console.model.events import Kind
@@ -119,7 +119,7 @@ def journal_of(case: str, tmp_path: Path) -> Path:
 
 def render(case: str, fmt: str, tmp_path: Path, starred: bool = False) -> str:
     events = read_journal(journal_of(case, tmp_path)).events
-    return EXPORTERS[fmt](events, starred)
+    return EXPORT_FORMATS[fmt].render(events, starred)
 
 
 @pytest.mark.parametrize(("case", "fmt"), GOLDENS)
@@ -230,7 +230,7 @@ CLI_EXPORT = [sys.executable, "-m", "console", "export"]
 
 def _reference_json(events) -> str:
     """The document rendered in one piece from every event in memory."""
-    return EXPORTERS["json"](events, False)
+    return EXPORT_FORMATS["json"].render(events, False)
 
 
 def test_streamed_json_export_gives_the_same_bytes_as_one_dump(tmp_path):

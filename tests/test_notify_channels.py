@@ -13,7 +13,7 @@ import pytest
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.journal.describe import console_line
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.recorder import Recorder
 from console.journal.redact import MASK, settings_redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
@@ -73,7 +73,7 @@ def records(conductor: Conductor) -> str:
     """Everything written about the incident: journal, exports, console lines."""
     path = conductor.recorder.path
     events = read_journal(path).events
-    exports = [render(events, False) for render in EXPORTERS.values()]
+    exports = [f.render(events, False) for f in EXPORT_FORMATS.values()]
     return "\n".join([path.read_text(), *exports, *map(console_line, events)])
 
 
@@ -224,7 +224,7 @@ async def test_transient_failures_are_retried_with_backoff_and_bad_requests_are_
     assert "warning: bad: HTTP 400 Bad Request: invalid_payload" in step.summary
     lines = [console_line(e) for e in conductor.recorder.events]
     assert any("notification via bad: NOT DELIVERED (warning)" in line for line in lines)
-    document = EXPORTERS["markdown"](conductor.recorder.events, False)
+    document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
     assert "NOT DELIVERED (warning)" in document
 
 

@@ -5,7 +5,7 @@ import pytest
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.recorder import Recorder
 from console.journal.redact import MASK, Redactor
 from console.journal.store import read_journal
@@ -68,7 +68,7 @@ async def test_secrets_are_masked_in_journal_and_every_export(tmp_path, monkeypa
             recorder.close()
     files = {p.name: p.read_text() for p in (tmp_path / "incident").iterdir()}
     events = read_journal(tmp_path / "incident").events
-    documents = {fmt: export(events, False) for fmt, export in EXPORTERS.items()}
+    documents = {name: f.render(events, False) for name, f in EXPORT_FORMATS.items()}
     for name, text in {**files, **documents}.items():
         for secret in (PASSWORD, TOKEN, ENV_SECRET):
             assert secret not in text, f"{secret!r} leaked into {name}"

@@ -164,12 +164,15 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert not done.stderr, "the supervisor adds nothing to the command's output"
-    # A command that ends leaves nothing behind either (no watcher, no wrapper).
-    assert not [
-        a for _, _, a in account_processes(sshd_server.account.name) if "rollback-attempt" in a
-    ]
+    # A command that ends leaves nothing behind either (no watcher, no wrapper). Other
+    # tests may run commands as this account meanwhile: only this run's tokens count.
+    (first,) = (tmp_path / "j").glob("*/journal.jsonl")
+    tokens = [e.data["token"] for e in read_journal(first).events if e.data.get("token")]
+    assert len(tokens) == len(hosts)
+    left = account_processes(sshd_server.account.name)
+    assert not [a for _, _, a in left if any(f"rollback-attempt={t}" in a for t in tokens)]
 
-    before = set((tmp_path / "j").glob("*/journal.jsonl"))
+    before = {first}
     exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], state)
     try:
         pids = [_pid(sandboxes[h] / "sleeper.pid") for h in hosts]
@@ -179,6 +182,48 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
         kill_9(exec_)
     _wait_for(lambda: not attempt.survivors(), "the remote processes to end")
     assert not attempt.survivors()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp_path, signum):
+    hosts = ["web-1", "web-2"]
+    config, sandboxes = fleet(sshd_server, tmp_path, hosts)
+    exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], tmp_path / "s")
+    try:
+        pids = [_pid(sandboxes[h] / "sleeper.pid") for h in hosts]
+        (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+        attempt = Attempt(sshd_server.account.name, journal, pids)
+        exec_.send_signal(signum)
+        assert exec_.wait(timeout=60) == 1, exec_.stderr.read()
+    finally:
+        exec_.kill()
+        exec_.wait(timeout=30)
+    assert not attempt.survivors(), "stopped before exec returned"
+    events = read_journal(journal).events
+    (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
+    assert aborted.data["reason"] == f"interrupted by {signum.name}"
+    results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert sorted(e.where.host for e in results if e.data.get("aborted")) == hosts
+    assert [e.kind for e in events[-2:]] == [Kind.LOCK_RELEASED, Kind.INCIDENT_CLOSED]
+    assert events[-1].data["outcome"] == "ad-hoc command failed"
+
+
+def test_a_session_that_sshd_finds_lost_ends_its_command(sshd_server, tmp_path):
+    """The network cut, then the console killed: sshd does not know, and the command
+    runs on; once sshd finds the session lost (its side of the connection closes, as
+    when ClientAliveCountMax gives up), the command ends."""
+    state = tmp_path / "state"
+    with Partition(sshd_server.server.port) as partition:
+        config, sandboxes = fleet(sshd_server, tmp_path, ["web-1"], partition.port)
+        exec_ = console(["exec", "--config", str(config), "--systems", "web", SLEEPER], state)
+        try:
+            pid = _pid(sandboxes["web-1"] / "sleeper.pid")
+            (found,) = (tmp_path / "j").glob("*/journal.jsonl")
+            attempt = Attempt(sshd_server.account.name, found, [pid])
+        finally:
+            kill_9(exec_)
+        assert attempt.survivors(), "sshd has not noticed yet"
+    _wait_for(lambda: not attempt.survivors(), "the remote processes to end")
 
 
 def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_path):

@@ -9,15 +9,17 @@ from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
+from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.picker import PickerScreen
+from console.ui.screens.quit import QuitDialog
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,
     open_incident,
+    start_evidence_step,
     type_text,
     until,
 )
@@ -31,10 +33,7 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)
             conductor = app.conductor
-            await pilot.press("enter", "enter")  # the two manual steps
-            await until(pilot, lambda: conductor.current().id == STEP)
-            await pilot.pause(0.1)
-            await pilot.press("enter")
+            await start_evidence_step(pilot)
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             hosts = conductor.state.step(STEP).hosts
             await until(
@@ -46,8 +45,8 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
                 ),
             )
             await pilot.press("ctrl+q")  # quitting mid-step asks first
-            assert isinstance(app.screen, ConfirmDialog)
-            await pilot.press("escape")
+            assert isinstance(app.screen, QuitDialog)
+            await pilot.press("escape")  # stay
             assert isinstance(app.screen, ExecutionScreen)
             await pilot.press("a")
             assert isinstance(app.screen, TextPrompt)

@@ -94,9 +94,9 @@ async def test_follow_shows_new_events_refuses_actions_and_names_the_driver(
         await pilot.press("f3", "a", "t", "n")
         await pilot.press("f4", "s", "n")
         await pilot.press("f6", "ctrl+s")
-        await pilot.pause(0.1)
+        # The refusals are toasts, posted as messages: wait for them (bounded).
+        await until(pilot, lambda: any("Read-only" in n.message for n in app._notifications))
         assert len(read_journal(r.path).events) == before
-        assert any("Read-only" in n.message for n in app._notifications)
         assert app.screen.query_one(ModeBanner).display
 
         # The writer goes on; the follower sees it within a poll or two.

@@ -164,9 +164,12 @@ def test_resume_banner_snapshot(snap_compare, tmp_path: Path, monkeypatch, size:
     root = Path("incidents")
     journal, _, _ = half_done(root)
     app = resumed_app(build_engine(demo_settings(), root), journal)
+    app.NOTIFICATION_TIMEOUT = 3600  # the toast is in the picture however slow the machine
 
     async def settle(pilot: Pilot) -> None:
         await until(pilot, lambda: checklist_shown(pilot.app))
+        # The "Resumed" toast is part of the picture; it arrives as a message.
+        await until(pilot, lambda: len(pilot.app._notifications) > 0)
         await pilot.pause(0.1)
 
     assert snap_compare(app, run_before=settle, terminal_size=SIZES[size])
@@ -179,6 +182,7 @@ def test_earlier_attempt_dialog_snapshot(snap_compare, tmp_path: Path, monkeypat
     root = Path("incidents")
     journal, _, _ = half_done(root)
     app = resumed_app(build_engine(demo_settings(), root), journal)
+    app.NOTIFICATION_TIMEOUT = 3600  # the toast cannot expire before it is waited for
     wrapper = "/bin/sh -c # rollback-attempt=4f1c0de5a7b2 trap 'trap - TERM INT HUP; kill -TERM 0'"
     checks = [
         AttemptCheck(
@@ -253,3 +257,41 @@ async def test_a_long_journal_loads_behind_a_progress_bar_and_the_console_keeps_
         assert app.conductor is not None and app.conductor.state.notes[-1][1] == "note 5999"
     dones = [done for done, _ in seen]
     assert dones == sorted(dones) and seen[-1][0] == seen[-1][1] > 0
+
+
+def test_resume_on_the_command_line_says_how_far_it_has_read(tmp_path: Path, monkeypatch) -> None:
+    """`rollback-console resume` reads the journal before the console draws (its locks are
+    claimed, or refused, first): a terminal is told how far the reading is, the line is
+    cleared after, and the loaded events are parked out of the collector's way."""
+    import asyncio
+    import gc
+    import io
+    import sys
+
+    from console.cli import launch
+    from console.journal.store import PROGRESS_EVERY
+
+    journal, _star, _notes = half_done(tmp_path / "incidents")
+    engine = build_engine(demo_settings(), tmp_path / "incidents")
+    conductor = engine.open_existing(journal)
+    for n in range(2 * PROGRESS_EVERY):
+        conductor.note(f"note {n}")
+    conductor.recorder.close()
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    gc.unfreeze()
+    try:
+        loaded = launch._read(engine, journal)
+        assert gc.isenabled() and gc.get_freeze_count() > len(loaded.events)
+    finally:
+        gc.unfreeze()
+        asyncio.run(engine.close())
+    assert loaded.state.notes[-1][1] == f"note {2 * PROGRESS_EVERY - 1}"
+    shown = terminal.getvalue()
+    assert f"\rreading {journal}: " in shown and " %" in shown
+    assert shown.endswith("\r\x1b[K")  # the line is cleared for the console

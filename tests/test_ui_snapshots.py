@@ -8,6 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from console.ui.screens.picker import PickerScreen
+from console.ui.screens.quit import QuitDialog
 from console.ui.screens.trigger import TriggerScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -91,6 +92,16 @@ async def _form_error(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def _quit_dialog(pilot: Pilot) -> None:
+    """ctrl+q while a step runs: abort, detach or stay."""
+    await _open(pilot, "execution")
+    hosts = [f"web-{n}" for n in range(1, 9)]
+    await pilot.app.push_screen(
+        QuitDialog(["“Capture the failing release and its metrics”"], hosts)
+    )
+    await pilot.pause(0.1)
+
+
 SCREENS = {
     "home": _home,
     "trigger": _trigger,
@@ -106,6 +117,7 @@ SCREENS = {
     "help": _help,
     "skip-dialog": _skip_dialog,
     "command-preview": _command_preview,
+    "quit-dialog": _quit_dialog,
 }
 
 

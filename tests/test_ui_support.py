@@ -174,6 +174,16 @@ async def open_incident(pilot: Pilot, reason: str = "checkout errors") -> None:
     await pilot.pause(0.1)
 
 
+async def start_evidence_step(pilot: Pilot) -> None:
+    """From the checklist of a new incident: confirm the two manual steps, then start
+    the first command step (capture-evidence, on every host of `web`)."""
+    conductor = pilot.app.conductor
+    await pilot.press("enter", "enter")
+    await until(pilot, lambda: conductor.current().id == "capture-evidence")
+    await pilot.pause(0.1)
+    await pilot.press("enter")
+
+
 def populated_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RollbackApp:
     """The app over `populated`'s incident (as `app.prepared`), under a relative journal
     root, so paths on screen are stable."""

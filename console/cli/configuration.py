@@ -15,7 +15,7 @@ from console.cli.parser import EXIT_OK, EXIT_USAGE, UsageError
 def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
     """Write the document; the JSON one is streamed (constant memory however much output
     the incident holds). Returns the torn lines seen."""
-    from console.journal.export import EXPORTERS
+    from console.journal.export import EXPORT_FORMATS
     from console.journal.export.json_export import write_json
     from console.journal.store import JournalStream, read_journal
     from console.model.visible import json_visible
@@ -30,7 +30,7 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
         write_json(journal, lambda text: write(json_visible(text)), starred_only)
         return streams[0].torn
     read = read_journal(path)
-    write(EXPORTERS[fmt](read.events, starred_only))
+    write(EXPORT_FORMATS[fmt].render(read.events, starred_only))
     return read.torn
 
 

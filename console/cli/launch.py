@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from concurrent.futures import Future
 from pathlib import Path
 
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
-from console.engine.session import Engine
+from console.engine.session import Engine, Loaded
 from console.journal.store import journal_path
 from console.model.settings import Settings
+from console.model.visible import visible
 from console.paths import state_dir
 from console.ui.app import make_app
 from console.ui.follow import make_follow_app
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
+from console.ui.resume import parked
 
 
 def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeChoice:
@@ -27,6 +30,23 @@ def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeC
     return ThemeChoice(preferences, settings.directory / "console.toml", settings.console.theme)
 
 
+def _read(engine: Engine, journal: Path) -> Loaded:
+    """Resume's long half, before the console draws (its locks are claimed, or refused,
+    first): how far the reading is, on the terminal; no collection over the events."""
+    shown = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        print(f"\rreading {visible(str(journal))}: {percent} %", end="", file=sys.stderr)
+
+    try:
+        with parked():
+            return engine.read(journal, progress if shown else None)
+    finally:
+        if shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
 async def _serve(
     settings: Settings, demo: bool, resume: Path | None = None, take_over: str | None = None
 ) -> int:
@@ -35,7 +55,7 @@ async def _serve(
     try:
         # A resumed incident holds its systems' locks before the console shows anything:
         # refused (exit 3) while another console holds them.
-        resumed = engine.resume(resume, take_over) if resume else None
+        resumed = engine.resumed(_read(engine, resume), take_over) if resume else None
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
         result = await app.run_async()

@@ -272,9 +272,15 @@ class Conductor(StepActions, IncidentLocking):
         self.recorder.record(
             Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
         )
-        outcomes = await self.runner.run(
-            step_id, targets, lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))]
-        )
+        self._running.add(step_id)  # quitting asks first, as for any step
+        try:
+            outcomes = await self.runner.run(
+                step_id,
+                targets,
+                lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))],
+            )
+        finally:
+            self._running.discard(step_id)
         return self._complete(step_id, outcomes, data)
 
     def preview(self, step_id: str) -> dict[str, list[tuple[str, RenderedCommand]]]:
@@ -350,6 +356,26 @@ class Conductor(StepActions, IncidentLocking):
             raise ProcedureError("an abort needs a reason")
         self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self._running))
         await self.runner.abort(reason.strip())
+
+    async def detach(self) -> list[str]:
+        """The console quits and leaves the running commands be (journalled: the steps,
+        the hosts); each supervisor lets go. Those hosts stay unknown until resumed and
+        verified. The hosts left running."""
+        hosts = self.running_hosts()
+        self.recorder.record(Kind.RUN_DETACHED, running=sorted(self._running), hosts=hosts)
+        await self.runner.detach()
+        return hosts
+
+    def running_hosts(self) -> list[str]:
+        """The hosts a running step has a command running on now."""
+        return sorted(
+            {
+                host
+                for step in self._running
+                for host, run in self.state.step(step).hosts.items()
+                if run.status is HostStatus.RUNNING
+            }
+        )
 
     @property
     def running(self) -> frozenset[str]:

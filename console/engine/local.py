@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from console.engine.remote import KILL_GRACE_SECONDS, Emit, pump
+from console.engine.supervisor import DETACH
 from console.model.status import FailureClass
 
 
@@ -55,6 +56,15 @@ class LocalProcesses:
     async def stop(self, handles: list[str]) -> None:
         found = [p for h in handles if (p := self._running.get(h)) is not None]
         await asyncio.gather(*(_stop(p) for p in found))
+
+    async def detach(self, handles: list[str]) -> None:
+        """Let the processes started under `handles` outlive the console."""
+        for process in [p for h in handles if (p := self._running.get(h)) is not None]:
+            if process.stdin is None:
+                continue
+            with contextlib.suppress(OSError, RuntimeError):
+                process.stdin.write(DETACH.encode() + b"\n")
+                await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)
 
 
 def _text(stream: asyncio.StreamReader | None) -> Callable[[int], Awaitable[str]]:

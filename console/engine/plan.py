@@ -4,17 +4,18 @@ groups that run one after another, before anything is sent."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from console.engine.errors import ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
+from console.model.kinds import STRATEGY_KINDS
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
-from console.model.strategies import RunsOn, Strategy, StrategyKind
+from console.model.strategies import RunsOn, Strategy
 from console.model.templates import (
     ParameterError,
     Redact,
@@ -35,6 +36,8 @@ class Planned:
     targets: list[Target]
     run: RunPlan
     strategy: Strategy | None
+    # A gradual kind: each group's value (e.g. its percentage), in order; else empty.
+    values: list[str] = field(default_factory=list)
 
 
 def _unchanged(text: str) -> str:
@@ -73,24 +76,25 @@ def check_params(
     return values
 
 
-def strategy_groups(strategy: Strategy, params: dict[str, str]) -> Groups:
-    """One group for most kinds; a gradual re-enable has one group per percentage."""
-    stages: list[tuple[str, str, dict[str, str]]] = [
-        (s, tpl, {}) for s, tpl in strategy.commands.stages()
-    ]
-    if strategy.kind is not StrategyKind.FEATURE_REENABLE:
-        return [stages]
+def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups, list[str]]:
+    """One group for most kinds; a gradual kind (its stepping in STRATEGY_KINDS) has one
+    group per value of its stepping parameter. The groups, and those values."""
+    stepping = STRATEGY_KINDS[strategy.kind].stepping
+    if stepping is None:
+        return [[(s, tpl, {}) for s, tpl in strategy.commands.stages()]], []
     commands = strategy.commands
+    values = [v.strip() for v in params.get(stepping.param, stepping.default).split(",")]
     groups: Groups = []
-    for index, percent in enumerate(params.get("steps", "100").split(",")):
+    for index, value in enumerate(values):
+        given = {stepping.value: value}
         group: list[tuple[str, str, dict[str, str]]] = []
         if index == 0 and commands.precheck:
             group.append(("precheck", commands.precheck, {}))
-        group.append((f"set {percent}%", commands.action, {"percent": percent}))
+        group.append((f"set {value}{stepping.unit}", commands.action, given))
         if commands.verify:
-            group.append((f"check {percent}%", commands.verify, {"percent": percent}))
+            group.append((f"check {value}{stepping.unit}", commands.verify, given))
         groups.append(group)
-    return groups
+    return groups, values
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def plan_step(
     if not applies:
         raise ProcedureError(f"strategy {name!r} applies to none of the selected hosts")
     params = strategy_params(state, name, strategy, secrets)
-    groups = strategy_groups(strategy, params)
+    groups, values = strategy_groups(strategy, params)
     targets = targets_for(settings.inventory, applies)
     here = strategy.runs_on is RunsOn.JUMP_HOST
     # Render for every host before anything is sent: a bad value stops the step here.
@@ -203,7 +207,7 @@ def plan_step(
         between_waves=between_waves,
         on_jump_host=here,
     )
-    return Planned(lambda t: rendered[t.name], targets, run, strategy)
+    return Planned(lambda t: rendered[t.name], targets, run, strategy, values)
 
 
 def plan_undo(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.engine.watcher import Reading, Watcher
-from console.model.probes import BadWhen, ProbeKind
+from console.model.probes import PROBE_KINDS, BadWhen
 from console.model.watch import ProbeSample, Value
 
 
@@ -74,7 +74,7 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
         return f"= {show(probe.expected)}"
     if probe.threshold is None:
         good = "last good" if short else "last known good"
-        return good if probe.kind is ProbeKind.CHECKSUM else "–"
+        return "–" if PROBE_KINDS[probe.kind].thresholded else good
     sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
     return f"{sign} {show(probe.threshold, probe.unit)}"
 

@@ -8,13 +8,14 @@ import shlex
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Awaitable, Callable
 
 import asyncssh
 
 from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, Target
 from console.model.clock import Clock
-from console.model.probes import Probe, ProbeKind
+from console.model.probes import PROBE_KINDS, Probe, ProbeKind
 from console.model.templates import in_workdir
 from console.model.watch import HostValue, ProbeSample, aggregate, parse_value, probe_key
 
@@ -50,10 +51,7 @@ class Sampler:
     ) -> ProbeSample:
         """One round of `probe` on `targets`, aggregated against `threshold` (else the probe's)."""
         key = probe_key(system, probe.name)
-        if probe.kind is ProbeKind.HTTP:
-            hosts = await self._http_all(probe, targets)
-        else:
-            hosts = await asyncio.gather(*(self._host(key, probe, t) for t in targets))
+        hosts = await SAMPLERS[probe.kind](self, key, probe, targets)
         limit = probe.threshold if threshold is None else threshold
         value, state = aggregate(probe, list(hosts), limit)
         errors = [f"{h.host}: {h.error}" for h in hosts if h.error]
@@ -63,16 +61,12 @@ class Sampler:
             at=self.clock.now(),
             value=value,
             state=state,
-            threshold=probe.threshold if probe.kind is not ProbeKind.CHECKSUM else None,
+            threshold=probe.threshold if PROBE_KINDS[probe.kind].thresholded else None,
             hosts=tuple(hosts),
             detail="; ".join(errors),
         )
 
-    async def _host(self, key: str, probe: Probe, target: Target) -> HostValue:
-        if probe.kind is ProbeKind.LOG:
-            return await self._log(key, probe, target)
-        if probe.kind is ProbeKind.CHECKSUM:
-            return await self._checksum(key, probe, target)
+    async def _command(self, key: str, probe: Probe, target: Target) -> HostValue:
         out, error, unreachable = await self._ssh(target, probe.command or "", probe.timeout)
         if error:
             return HostValue(target.name, None, error=error, unreachable=unreachable)
@@ -136,7 +130,8 @@ class Sampler:
             return "", f"exit {result.exit_status}" + (f": {why}" if why else ""), False
         return str(result.stdout or ""), None, False
 
-    async def _http_all(self, probe: Probe, targets: list[Target]) -> list[HostValue]:
+    async def _http_all(self, _key: str, probe: Probe, targets: list[Target]) -> list[HostValue]:
+        """From the jump host: once, or once per host when the URL names {{host}}."""
         url = probe.url or ""
         if "{{" not in url:
             return [await self._http(JUMP_HOST, url, probe)]
@@ -164,6 +159,28 @@ class Sampler:
         unexpected = status not in probe.expect_status
         detail = f"HTTP {status} in {latency:.0f} ms"
         return HostValue(name, round(latency, 1), flagged=unexpected, detail=detail)
+
+
+Sample = Callable[[Sampler, str, Probe, list[Target]], Awaitable[list[HostValue]]]
+OneHost = Callable[[Sampler, str, Probe, Target], Awaitable[HostValue]]
+
+
+def _on_each_host(one: OneHost) -> Sample:
+    async def sample(
+        sampler: Sampler, key: str, probe: Probe, targets: list[Target]
+    ) -> list[HostValue]:
+        return list(await asyncio.gather(*(one(sampler, key, probe, t) for t in targets)))
+
+    return sample
+
+
+# How each probe kind is sampled (what it needs and how it is judged: PROBE_KINDS).
+SAMPLERS: dict[ProbeKind, Sample] = {
+    ProbeKind.COMMAND: _on_each_host(Sampler._command),
+    ProbeKind.HTTP: Sampler._http_all,
+    ProbeKind.LOG: _on_each_host(Sampler._log),
+    ProbeKind.CHECKSUM: _on_each_host(Sampler._checksum),
+}
 
 
 def _http_get(url: str, timeout: float) -> tuple[int, float]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 
 from console.engine.failures import HostFailure
-from console.engine.supervisor import attempt_token, supervised
+from console.engine.supervisor import DETACH, attempt_token, supervised
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
@@ -32,6 +32,17 @@ class Running:
     async def stop(self, handles: list[str]) -> None:
         found = [p for h in handles if (p := self.processes.get(h)) is not None]
         await asyncio.gather(*(stop(p) for p in found))
+
+    async def detach(self, handles: list[str]) -> None:
+        """Tell each supervisor to let its command run on when the session ends."""
+        found = [p for h in handles if (p := self.processes.get(h)) is not None]
+        await asyncio.gather(*(_detach(p) for p in found))
+
+
+async def _detach(process: asyncssh.SSHClientProcess[str]) -> None:
+    with contextlib.suppress(Exception):
+        process.stdin.write(DETACH + "\n")
+        await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)
 
 
 async def execute(

@@ -89,6 +89,7 @@ class Runner:
         self.local = LocalProcesses(recorder.path.parent)
         self.aborted: str | None = None
         self.halted = False
+        self.detached = False  # the console quits leaving the running commands be
 
     async def run(
         self,
@@ -110,7 +111,7 @@ class Runner:
         for number, size in enumerate(sizes, start=1):
             wave = targets[start : start + size]
             start += size
-            if self.aborted or self.halted:
+            if self._stopped():
                 self._not_started(step, wave, outcomes)
                 continue
             if not plan.on_jump_host:
@@ -155,7 +156,7 @@ class Runner:
                 succeeded=sum(o.status is HostStatus.SUCCEEDED for o in done),
                 failed=sum(o.status is HostStatus.FAILED for o in done),
             )
-            if number < len(sizes) and not (self.aborted or self.halted):
+            if number < len(sizes) and not self._stopped():
                 await self._between(plan, number, len(sizes))
         return {t.name: outcomes[t.name] for t in targets}
 
@@ -169,8 +170,16 @@ class Runner:
         ):
             self.halted = True
 
+    def _stopped(self) -> bool:
+        return bool(self.aborted or self.halted or self.detached)
+
+    def _why_stopped(self) -> str:
+        if self.aborted:
+            return f"aborted: {self.aborted}"
+        return "the console quit (detached)" if self.detached else "the run was halted"
+
     def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
-        reason = f"aborted: {self.aborted}" if self.aborted else "the run was halted"
+        reason = self._why_stopped()
         for target in wave:
             self.recorder.record(
                 Kind.HOST_NOT_STARTED,
@@ -186,13 +195,16 @@ class Runner:
     ) -> HostOutcome:
         where = {"system": target.system, "host": target.name, "step": step}
         async with self._commands:
-            if self.aborted or self.halted:
-                reason = f"aborted: {self.aborted}" if self.aborted else "the run was halted"
-                self.recorder.record(Kind.HOST_NOT_STARTED, reason=reason, **where)
+            if self._stopped():
+                self.recorder.record(Kind.HOST_NOT_STARTED, reason=self._why_stopped(), **where)
                 return HostOutcome(target.name, HostStatus.NOT_STARTED)
             outcome = HostOutcome(target.name, HostStatus.SUCCEEDED)
             stages = stages_for(target)
             for index, (stage, command) in enumerate(stages):
+                if index and self.detached:
+                    # Its next stage is not sent; the host stays unknown until verified.
+                    outcome.status = HostStatus.UNKNOWN
+                    return outcome
                 # Write-ahead: the intent is on disk before the command is sent; hosts that
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
@@ -213,7 +225,7 @@ class Runner:
                 )
                 await self.recorder.sync()
                 sent = supervised(command.sent, token)
-                result = await self._execute(where, target, sent, plan)
+                result = await self._execute(where, target, sent, plan, index == len(stages) - 1)
                 outcome.output += result.pop("tail")
                 self.recorder.record_deferred(
                     Kind.COMMAND_RESULT,
@@ -234,7 +246,12 @@ class Runner:
             return outcome
 
     async def _execute(
-        self, where: dict[str, Any], target: Target, command: str, plan: RunPlan
+        self,
+        where: dict[str, Any],
+        target: Target,
+        command: str,
+        plan: RunPlan,
+        final: bool = True,
     ) -> dict[str, Any]:
         started = time.monotonic()
         batchers = {
@@ -258,7 +275,8 @@ class Runner:
         out, err = batchers["stdout"], batchers["stderr"]
         out.flush()
         err.flush()
-        if self.aborted and result.get("exit_status") != 0:
+        if self.aborted and (result.get("exit_status") != 0 or not final):
+            # Stopped, or done with this stage as the abort came: its next is not sent.
             result["aborted"] = True
             result["detail"] = f"aborted: {self.aborted}"
         result["duration"] = round(time.monotonic() - started, 3)
@@ -280,3 +298,10 @@ class Runner:
         self.aborted = reason
         handles = list(self._handles)
         await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))
+
+    async def detach(self) -> None:
+        """Let the running commands go on without the console (their supervisors stop
+        watching for the session's end); no stage or host starts any more."""
+        self.detached = True
+        handles = list(self._handles)
+        await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from console.engine.conductor import Conductor, new_incident_id
+from console.engine.errors import ProcedureError
 from console.engine.locking import Claim
 from console.engine.ssh import SshPool
 from console.journal.lock import SystemLocks
@@ -172,7 +173,16 @@ class Engine:
 
     def resumed(self, loaded: Loaded, take_over: str | None = None) -> Conductor:
         """Resume's second half, on the caller's loop: the locks taken again, then the
-        journal opened for writing and the resumption recorded."""
+        journal opened for writing and the resumption recorded. Refused (before any lock
+        is taken) when a host of the incident is not in this configuration: nothing
+        could be verified, retried or undone there."""
+        known = set(self.settings.inventory.host_names)
+        if missing := [h for h in loaded.state.hosts if h not in known]:
+            raise ProcedureError(
+                f"{loaded.path}: host(s) {', '.join(missing)} of this incident are not in"
+                " this configuration's inventory; resume it with the configuration it ran"
+                " with (--config DIR)"
+            )
         conductor = self._reopen(loaded, None, take_over)
         conductor.resume()
         conductor.record_locks()

@@ -141,6 +141,10 @@ class SshPool:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
         await self._io.call(self._running.stop(handles))
 
+    async def detach(self, handles: list[str]) -> None:
+        """Let the processes started under `handles` outlive this session."""
+        await self._io.call(self._running.detach(handles))
+
     async def run(
         self, target: Target, command: str, timeout: float
     ) -> asyncssh.SSHCompletedProcess:

@@ -121,13 +121,13 @@ class StepActions:
                 plan=planned.run,
             )
             outcomes.update(result)
-            if count == 1:
+            if count == 1 or self.runner.detached:
                 break
             assert strategy is not None  # several groups: a gradual re-enable
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
             go_on = ok and not last and await self._confirm_rollout(strategy, index + 1, count)
-            percent = int(groups_for(targets[0])[index][-1][0].split()[-1].rstrip("%"))
+            percent = int(planned.values[index])
             failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
             self.recorder.record(
                 Kind.ROLLOUT_STEP,
@@ -183,7 +183,10 @@ class StepActions:
         self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
     ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
-        including those a retry left out; True when it is done."""
+        including those a retry left out; True when it is done. Nothing is recorded
+        when the console detached from the step: it has not ended."""
+        if self.runner.detached:
+            return False
         runs = self.state.step(step_id).hosts
         ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values()) and all(
             r.status is HostStatus.SUCCEEDED for r in runs.values()

@@ -9,6 +9,10 @@ import shlex
 
 ATTEMPT_TAG = "rollback-attempt="
 LOST_GRACE_SECONDS = 3  # TERM, then KILL, when the session is lost
+DETACH = "detach"  # a line on the channel's stdin: the watcher lets the command run on
+# What a watcher that let go becomes: it stays (so that the pid the wrapper kills when
+# the command ends is still its own) but watches nothing.
+DETACHED_WATCHER = "sleep 2147483647"
 
 
 def attempt_token() -> str:
@@ -24,8 +28,10 @@ def supervised(command: str, token: str) -> str:
     and keeps the channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout)
     reach the whole process group. sshd sends no signal when a non-pty session is lost
     (the console killed, the jump host gone); it closes the channel's stdin, the watcher
-    reads EOF, TERMs the group, and KILLs what is left after a grace period. When the
-    command ends the watcher is stopped: what the command left running on purpose stays.
+    reads EOF, TERMs the group, and KILLs what is left after a grace period. A line
+    `detach` on stdin (the commander quit and chose to leave it running) makes the
+    watcher let go instead: it becomes a sleep, stopped with the command's end. When the command ends the watcher is stopped: what the
+    command left running on purpose stays.
     POSIX sh; one more fork than the command alone, and nothing that execs.
     """
     script = (
@@ -34,7 +40,8 @@ def supervised(command: str, token: str) -> str:
         "exec 3<&0 </dev/null\n"
         f"(\n{command}\n) 3<&- &\n"
         "c=$!\n"
-        "{ while read -r _; do :; done; trap '' TERM; kill -TERM 0;"
+        f'{{ while read -r l; do [ "$l" = {DETACH} ] && exec {DETACHED_WATCHER}; done;'
+        " trap '' TERM; kill -TERM 0;"
         f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
         "w=$!\n"
         "exec 3<&-\n"

@@ -179,6 +179,10 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
     ),
     Kind.RUN_HALTED: lambda e: f"halted the run: {e.data.get('reason', '')}",
     Kind.RUN_ABORTED: lambda e: f"aborted: {e.data.get('reason', '')}",
+    Kind.RUN_DETACHED: lambda e: (
+        "the console quit leaving the commands running on"
+        f" {', '.join(e.data.get('hosts', [])) or 'no host'} (detached)"
+    ),
     Kind.HOSTKEY_ACCEPTED: lambda e: (
         f"accepted host key {e.data.get('fingerprint')}"
         + (f" of {e.data['endpoint']}" if e.data.get("endpoint") else "")

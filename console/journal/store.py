@@ -215,9 +215,11 @@ class _AppendFile:
     def _repair_torn_tail(self) -> TornLine | None:
         if not self.path.exists() or self.path.stat().st_size == 0:
             return None
-        data = self.path.read_bytes()
-        if data.endswith(b"\n"):
-            return None
+        with self.path.open("rb") as handle:  # its last byte only: it may hold gigabytes
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) == b"\n":
+                return None
+        data = self.path.read_bytes()  # torn (after a crash): rare, read as it is
         cut = data.rfind(b"\n") + 1
         aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
         aside.write_bytes(data[cut:])

@@ -38,6 +38,7 @@ class Kind(StrEnum):
     LOCK_RELEASED = "lock.released"
     RUN_HALTED = "run.halted"
     RUN_ABORTED = "run.aborted"
+    RUN_DETACHED = "run.detached"
     FIELD_SET = "field.set"
     NOTE_ADDED = "note.added"
     EVENT_STARRED = "event.starred"

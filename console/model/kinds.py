@@ -1,7 +1,9 @@
-"""The strategy kinds the procedure names (rollback-procedures.md: rollback strategies)."""
+"""The strategy kinds the procedure names (rollback-procedures.md: rollback strategies),
+and what sets one apart, in one table: STRATEGY_KINDS."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -15,6 +17,45 @@ class StrategyKind(StrEnum):
     LOG_REPLAY = "log-replay"
     POINT_IN_TIME = "point-in-time"
     CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class Stepping:
+    """A gradual kind: the action (and the verify after it) run once per value of the
+    parameter `param`, a comma-separated list, each value given to the commands as
+    {{value}}; the hosts go from one value to the next only when every host's verify
+    passed (and the waves' confirm says so)."""
+
+    param: str
+    value: str
+    default: str
+    unit: str = ""  # after the value in stage names: "set 25%"
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What the engine and the loader need to know of a kind beyond its presets."""
+
+    kind: StrategyKind
+    # No preset: the configuration writes the commands (custom).
+    own_commands: bool = False
+    stepping: Stepping | None = None
+
+
+STRATEGY_KINDS: dict[StrategyKind, KindInfo] = {
+    info.kind: info
+    for info in (
+        KindInfo(StrategyKind.VERSION_ROLLBACK),
+        KindInfo(StrategyKind.MIGRATION_REVERSAL),
+        KindInfo(StrategyKind.CONFIG_RESTORE),
+        KindInfo(StrategyKind.FEATURE_TOGGLE_OFF),
+        KindInfo(StrategyKind.FEATURE_REENABLE, stepping=Stepping("steps", "percent", "100", "%")),
+        KindInfo(StrategyKind.BACKUP_RESTORE),
+        KindInfo(StrategyKind.LOG_REPLAY),
+        KindInfo(StrategyKind.POINT_IN_TIME),
+        KindInfo(StrategyKind.CUSTOM, own_commands=True),
+    )
+}
 
 
 class RunsOn(StrEnum):

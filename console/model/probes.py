@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import Field, field_validator, model_validator
@@ -38,6 +39,28 @@ class BadWhen(StrEnum):
 HEALTHY_WORDS = ["ok", "healthy", "up", "pass", "passing", "green", "running"]
 
 
+@dataclass(frozen=True)
+class ProbeKindInfo:
+    """What the loader and the watcher need to know of a probe kind; how it is sampled
+    is the engine's (console/engine/probes.py, SAMPLERS)."""
+
+    needs: tuple[str, ...] = ()  # keys it must be given
+    one_of: tuple[str, ...] = ()  # keys of which exactly one must be given
+    combine: Aggregate = Aggregate.MAX  # how the hosts' values become one, by default
+    thresholded: bool = True  # compared with a threshold (else with an expected value)
+    words: bool = False  # a status word it prints counts (healthy_words)
+
+
+PROBE_KINDS: dict[ProbeKind, ProbeKindInfo] = {
+    ProbeKind.COMMAND: ProbeKindInfo(needs=("command",), words=True),
+    ProbeKind.HTTP: ProbeKindInfo(needs=("url",)),
+    ProbeKind.LOG: ProbeKindInfo(needs=("path", "pattern"), combine=Aggregate.SUM),
+    ProbeKind.CHECKSUM: ProbeKindInfo(
+        one_of=("path", "command"), combine=Aggregate.ANY, thresholded=False
+    ),
+}
+
+
 class Probe(Strict):
     """One signal about a system, sampled every `interval` seconds within `timeout`.
 
@@ -67,16 +90,12 @@ class Probe(Strict):
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Probe:
-        needs = {
-            ProbeKind.COMMAND: ("command",),
-            ProbeKind.HTTP: ("url",),
-            ProbeKind.LOG: ("path", "pattern"),
-        }.get(self.kind, ())
-        missing = [k for k in needs if not getattr(self, k)]
+        info = PROBE_KINDS[self.kind]
+        missing = [k for k in info.needs if not getattr(self, k)]
         if missing:
             raise ValueError(f"a {self.kind} probe needs {' and '.join(missing)}")
-        if self.kind is ProbeKind.CHECKSUM and bool(self.path) == bool(self.command):
-            raise ValueError("a checksum probe needs either path or command")
+        if info.one_of and sum(1 for k in info.one_of if getattr(self, k)) != 1:
+            raise ValueError(f"a {self.kind} probe needs either {' or '.join(info.one_of)}")
         url = self.url or ""  # required for HTTP: checked above
         if self.kind is ProbeKind.HTTP and not url.startswith(("http://", "https://")):
             raise located_error("Probe", [(("url",), "must start with http:// or https://")])
@@ -108,11 +127,7 @@ class Probe(Strict):
     @property
     def combine(self) -> Aggregate:
         """The aggregate, defaulting by kind: counts add up, checksums vote."""
-        if self.aggregate:
-            return self.aggregate
-        return {ProbeKind.LOG: Aggregate.SUM, ProbeKind.CHECKSUM: Aggregate.ANY}.get(
-            self.kind, Aggregate.MAX
-        )
+        return self.aggregate or PROBE_KINDS[self.kind].combine
 
     @property
     def label(self) -> str:

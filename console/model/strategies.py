@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.kinds import RunsOn, StrategyKind
+from console.model.kinds import STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, with_preset
 from console.model.problems import Loc, located_error
@@ -55,8 +55,6 @@ class Waves(Strict):
 
 
 STAGES = ("precheck", "action", "verify", "undo")
-# Set by the engine for each step of a gradual re-enable.
-STEP_PARAMS = {StrategyKind.FEATURE_REENABLE: frozenset({"percent"})}
 
 
 def _commands_needed(schema: dict[str, Any]) -> None:
@@ -125,7 +123,9 @@ class Strategy(Strict):
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
-        declared |= STEP_PARAMS.get(self.kind, frozenset())
+        stepping = STRATEGY_KINDS[self.kind].stepping
+        if stepping:  # the engine sets it for each step of a gradual kind
+            declared.add(stepping.value)
         templates = {s: getattr(self.commands, s) or "" for s in STAGES}
         problems: list[tuple[Loc, str]] = [
             (("commands", stage), problem)

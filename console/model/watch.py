@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from console.model.probes import Aggregate, AutoTrigger, BadWhen, Probe, ProbeKind
+from console.model.probes import PROBE_KINDS, Aggregate, AutoTrigger, BadWhen, Probe
 
 
 class SampleState(StrEnum):
@@ -99,7 +99,7 @@ def host_state(probe: Probe, reading: HostValue, threshold: float | None) -> Sam
     if reading.flagged:
         return SampleState.BAD
     if isinstance(reading.value, str):
-        if probe.kind is not ProbeKind.COMMAND:
+        if not PROBE_KINDS[probe.kind].words:
             return SampleState.HEALTHY
         words = {w.lower() for w in probe.healthy_words}
         return SampleState.HEALTHY if reading.value.lower() in words else SampleState.BAD

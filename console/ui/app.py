@@ -28,6 +28,7 @@ from console.ui.commands import IncidentCommands
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
 from console.ui.preferences import ThemeChoice
+from console.ui.quitting import QuitActions
 from console.ui.resume import ResumeActions
 from console.ui.theme import ROLLBACK_THEME
 
@@ -45,7 +46,7 @@ def _undelivered_unasked(event: Event) -> bool:
     return bool(event.data.get("repeat")) or event.where.step is None
 
 
-class RollbackApp(ResumeActions, App[int]):
+class RollbackApp(QuitActions, ResumeActions, App[int]):
     """The incident commander's console."""
 
     CSS_PATH = "app.tcss"
@@ -371,27 +372,6 @@ class RollbackApp(ResumeActions, App[int]):
             return
         self.push_screen(HelpScreen(self.screen))
 
-    async def action_quit(self) -> None:
-        from console.ui.screens.dialogs import ConfirmDialog
-
-        if self.conductor is None or not self.conductor.running:
-            self.exit(0)
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.exit(1)
-
-        self.push_screen(
-            ConfirmDialog(
-                "A step is still running",
-                "Quitting now leaves hosts in an unknown state until you resume and verify."
-                " Quit anyway?",
-                yes="Quit anyway",
-            ),
-            answered,
-        )
-
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt
 
@@ -408,7 +388,8 @@ class RollbackApp(ResumeActions, App[int]):
             TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
         )
 
-    def prompt_abort(self) -> None:
+    def prompt_abort(self, then_quit: bool = False) -> None:
+        """Ask why, then abort the running step (and quit, when quitting asked)."""
         from console.ui.screens.dialogs import TextPrompt
 
         if self.conductor is None or not self.conductor.running:
@@ -416,7 +397,9 @@ class RollbackApp(ResumeActions, App[int]):
             return
 
         def aborted(reason: str | None) -> None:
-            if reason:
+            if reason and then_quit:
+                self.abort_then_quit(reason)
+            elif reason:
                 self.abort(reason)
 
         self.push_screen(

@@ -267,7 +267,7 @@ class FollowApp(RollbackApp):
     def prompt_note(self, step_id: str | None = None) -> None:
         self._refused()
 
-    def prompt_abort(self) -> None:
+    def prompt_abort(self, then_quit: bool = False) -> None:
         self._refused()
 
     def _refused(self) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,6 +46,19 @@ def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown
                 break
         found.append(Unknown(step_id, host, running))
     return found
+
+
+@contextmanager
+def parked() -> Iterator[None]:
+    """Around a journal's load: it makes millions of objects that live as long as the
+    incident, and collections over them would hold the GIL (and so the screen) for
+    seconds. No collection runs while they are made; they are parked (frozen) after."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def import_incident_screens() -> None:
@@ -96,19 +110,13 @@ class ResumeActions(_App):
         def progress(done: int, total: int) -> None:
             self.call_from_thread(loading.advance, done, total)
 
-        # The load makes millions of objects that live as long as the incident: collections
-        # over them would hold the GIL (and so the screen) for seconds. No collection runs
-        # while they are made, and they are parked (frozen) before collections resume.
-        gc.disable()
         try:
-            import_incident_screens()  # here, not on the screen's loop once loaded
-            loaded = self.engine.read(path, progress)
+            with parked():
+                import_incident_screens()  # here, not on the screen's loop once loaded
+                loaded = self.engine.read(path, progress)
         except Exception as exc:  # shown, never a silent spinner: the journal is the incident
             self.call_from_thread(self._not_resumed, path, exc, loading)
             return
-        finally:
-            gc.freeze()
-            gc.enable()
         self.call_from_thread(self._take_over, loaded, loading, None)
 
     def _not_resumed(self, path: Path, exc: Exception, loading) -> None:

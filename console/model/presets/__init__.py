@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from typing import Any, NoReturn
 
-from console.model.kinds import StrategyKind
+from console.model.kinds import STRATEGY_KINDS, StrategyKind
 from console.model.presets import gitconfig, migrations, postgres, releases, toggles
 from console.model.presets.base import Preset
 
@@ -63,7 +63,7 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     name = raw.get("preset")
     if isinstance(name, str):
         preset = find_preset(kind, name)
-    elif name is not None or own_action or kind is StrategyKind.CUSTOM:
+    elif name is not None or own_action or STRATEGY_KINDS[kind].own_commands:
         return raw
     else:
         preset = default_preset(kind) or _refuse(kind)

@@ -9,15 +9,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Checkbox, Footer, Input, Label, Markdown, Select, Static
 
-from console.journal.export import EXPORTERS
+from console.journal.export import EXPORT_FORMATS
 from console.journal.store import JournalError, write_private
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedCheckbox
 
-FORMATS = [("Markdown", "markdown"), ("JSON", "json"), ("Node", "node")]
-FILE_NAMES = {"markdown": "rollback.md", "json": "rollback.json", "node": "rollback-node.md"}
+FORMATS = [(f.title, f.name) for f in EXPORT_FORMATS.values()]
 
 
 class ExportScreen(IncidentScreen):
@@ -57,13 +56,13 @@ class ExportScreen(IncidentScreen):
 
     def _path_for(self, format: str) -> None:
         """The default file name of `format`, in the incident's directory."""
-        path = self.conductor.recorder.path.parent / FILE_NAMES[format]
+        path = self.conductor.recorder.path.parent / EXPORT_FORMATS[format].file_name
         self.query_one("#export-path", Input).value = str(path)
         self.query_one("#export-path", Input).cursor_position = 0
 
     def document(self) -> str:
         starred = self.query_one("#starred-only", Checkbox).value
-        return EXPORTERS[self.format()](self.conductor.recorder.events, starred)
+        return EXPORT_FORMATS[self.format()].render(self.conductor.recorder.events, starred)
 
     def sync(self) -> None:
         if self.is_mounted and self.is_current:
@@ -71,7 +70,7 @@ class ExportScreen(IncidentScreen):
 
     def action_preview(self) -> None:
         text = self.document()
-        markdown = self.format() != "json"
+        markdown = EXPORT_FORMATS[self.format()].markdown
         self.query_one("#preview", Markdown).display = markdown
         self.query_one("#preview-text", Static).display = not markdown
         if text != self._text:

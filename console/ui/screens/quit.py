@@ -1,0 +1,59 @@
+"""Quitting while a step runs: abort it (a reason is asked and recorded), detach (its
+commands run on without the console, and stay unknown until resumed and verified), or
+stay."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+from console.model.visible import visible
+
+SHOWN_HOSTS = 6
+
+
+class QuitDialog(ModalScreen[str | None]):
+    """`abort`, `detach`, or None (stay)."""
+
+    BINDINGS = [
+        Binding("escape", "choose(None)", "Stay", id="quit.stay"),
+        Binding("a", "choose('abort')", "Abort the step, then quit", id="quit.abort"),
+        Binding("d", "choose('detach')", "Detach and quit", id="quit.detach"),
+    ]
+
+    def __init__(self, steps: list[str], hosts: list[str]):
+        super().__init__()
+        self.steps, self.hosts = steps, hosts
+
+    def compose(self) -> ComposeResult:
+        shown = ", ".join(self.hosts[:SHOWN_HOSTS])
+        if len(self.hosts) > SHOWN_HOSTS:
+            shown += f" and {len(self.hosts) - SHOWN_HOSTS} more"
+        running = f"{', '.join(self.steps)} runs on {shown or 'its hosts'}."
+        with Vertical(classes="dialog -danger", id="quit-dialog"):
+            yield Label("A step is still running", classes="dialog-title")
+            yield Static(visible(running), classes="dialog-text", markup=False)
+            yield Static(
+                "Abort (A): its commands are stopped (TERM, then KILL) and your reason is"
+                " recorded, then the console quits.\n"
+                "Detach (D): the console quits and the commands run on without it. They"
+                " stay unknown until you resume and verify (V); what they print from now"
+                " on is lost.",
+                classes="dialog-text",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Stay (Esc)", id="stay", variant="primary")
+                yield Button("Detach (D)", id="detach", variant="warning")
+                yield Button("Abort, quit (A)", id="abort", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#stay", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_choose(None if event.button.id == "stay" else event.button.id)
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)

@@ -1,0 +1,143 @@
+"""Quitting the console while a step runs, on a real OpenSSH sshd: the commander aborts
+it (a reason is asked and journalled; its remote processes are stopped) or detaches (the
+commands run on to their end without the console; their hosts read unknown when the
+incident is resumed). Nothing is stopped, or left running, silently."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from console.engine.session import Engine
+from console.engine.supervisor import DETACHED_WATCHER
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.state import HostStatus
+from console.ui.app import make_app
+from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.quit import QuitDialog
+from tests.fleet_settings import sshd_settings, write_config
+from tests.test_remote_lifetime import WAIT, Attempt, _wait_for, account_processes
+from tests.test_ui_support import open_incident, start_evidence_step, type_text, until
+
+pytestmark = pytest.mark.sshd
+
+STEP = "capture-evidence"
+HOSTS = ["web-1", "web-2"]
+# The step waits, printing nothing, until the test lets it go; then it leaves its mark.
+WAITING = "while [ ! -e go ]; do sleep 0.2; done; date > finished"
+
+
+def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A configuration written as the README says, whose evidence step waits."""
+    settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(HOSTS, "web"))
+    config = write_config(
+        tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
+    )
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    old = """command = 'echo "release $(basename "$(readlink current)")"; cat service/metrics'"""
+    assert old in text
+    procedure.write_text(text.replace(old, f"command = '{WAITING}'"))
+    return config, sandboxes
+
+
+def quit_mid_step(
+    sshd_server, config: Path, choose: Callable[[Pilot], Awaitable[None]]
+) -> tuple[Path, Attempt]:
+    """In the console: open an incident, start the waiting step on both hosts, press
+    ctrl+q and answer with `choose`; the console must quit (status 1). Its journal and
+    the remote processes it had started."""
+
+    async def scenario() -> tuple[Path, Attempt]:
+        settings = load_settings(config)
+        engine = Engine.build(settings, threaded_io=True)
+        app = make_app(settings, engine, sample_probes=False, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await open_incident(pilot)
+                conductor = app.conductor
+                await start_evidence_step(pilot)
+                hosts = conductor.state.step(STEP).hosts
+                await until(
+                    pilot,
+                    lambda: (
+                        len(hosts) == len(HOSTS)
+                        and all(r.status is HostStatus.RUNNING for r in hosts.values())
+                    ),
+                    WAIT,
+                )
+                attempt = Attempt(sshd_server.account.name, conductor.recorder.path, [])
+                await pilot.press("ctrl+q")
+                await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+                await choose(pilot)
+                await until(pilot, lambda: app.return_code is not None, WAIT)
+                assert app.return_value == 1
+        finally:
+            if app.conductor is not None:  # as the command line closes the console
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+        return app.conductor.recorder.path, attempt
+
+    return asyncio.run(scenario())
+
+
+def test_quit_aborts_the_running_step_with_a_reason(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path)
+
+    async def abort(pilot: Pilot) -> None:
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
+        await type_text(pilot, "wrong fleet")
+        await pilot.press("enter")
+
+    journal, attempt = quit_mid_step(sshd_server, config, abort)
+    events = read_journal(journal).events
+    (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
+    assert aborted.data["reason"] == "wrong fleet" and aborted.data["running"] == [STEP]
+    results = {e.where.host: e.data for e in events if e.kind == Kind.COMMAND_RESULT}
+    assert set(results) == set(HOSTS)
+    assert all(r["detail"] == "aborted: wrong fleet" for r in results.values()), results
+    assert [e.data["status"] for e in events if e.kind == Kind.STEP_COMPLETED] == ["failed"]
+    assert not attempt.survivors(), "the abort stopped them before the console quit"
+    assert not any((sandboxes[h] / "finished").exists() for h in HOSTS)
+
+
+def test_quit_detaches_and_the_commands_run_on_to_their_end(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path)
+
+    async def detach(pilot: Pilot) -> None:
+        await pilot.press("d")
+
+    journal, attempt = quit_mid_step(sshd_server, config, detach)
+    events = read_journal(journal).events
+    (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
+    assert detached.data == {"running": [STEP], "hosts": HOSTS}
+    assert not [e for e in events if e.kind in (Kind.COMMAND_RESULT, Kind.STEP_COMPLETED)]
+
+    # The console and its sessions are gone; each supervisor let go (its watcher is a
+    # sleep now), so the commands still wait on their hosts, and end when let go.
+    def let_go() -> bool:
+        left = [a for _, g, a in account_processes(attempt.user) if g in attempt.groups]
+        return sum(a == DETACHED_WATCHER for a in left) == len(HOSTS)
+
+    _wait_for(let_go, "each supervisor to let go")
+    assert not any((sandboxes[h] / "finished").exists() for h in HOSTS)
+    for host in HOSTS:
+        (sandboxes[host] / "go").touch()
+    _wait_for(lambda: all((sandboxes[h] / "finished").exists() for h in HOSTS), "the ends")
+    _wait_for(lambda: not attempt.survivors(), "nothing of them to be left")
+
+    # Resumed, both hosts read unknown, to be verified.
+    engine = Engine.build(load_settings(config))
+    try:
+        resumed = engine.resume(journal)
+        assert resumed.state.unknown_hosts == [(STEP, h) for h in HOSTS]
+    finally:
+        asyncio.run(engine.close())
