@@ -81,4 +81,4 @@ def test_json_and_dry_run_do_not_go_together(tmp_path):
         state_dir=tmp_path,
     )  # fmt: skip
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr.strip() == "--dry-run prints commands, not a verdict: drop --json"
+    assert result.stderr.strip() == "error: --dry-run prints commands, not a verdict: drop --json"

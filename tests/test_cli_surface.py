@@ -80,7 +80,7 @@ def test_bad_usage_is_one_line_and_exit_2(capsys):
     assert main(["run", "--systems", "web"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "rollback-console run: the following arguments are required: --strategy, --trigger"
+        "error: rollback-console run: the following arguments are required: --strategy, --trigger"
     ]
 
 

@@ -162,11 +162,16 @@ VARIANTS = ["base", "bom", "crlf", "minimal", "example", "demo"]
 
 @pytest.mark.parametrize("name", VARIANTS)
 def test_what_check_config_accepts_dry_runs_cleanly(name, isolated, capsys):
+    """run --dry-run of every strategy of every system, and exec --dry-run on each system."""
     config = _variant(name, isolated)
     assert main(["check-config", str(config)]) == 0
     assert ": ok: " in capsys.readouterr().out
     settings = load_settings(config)
     for system in settings.inventory.systems:
+        argv = ["exec", "--config", str(config), "--systems", system.name, "uptime"]
+        status = main([*argv, "--dry-run"])
+        out, err = capsys.readouterr()
+        assert status == 0 and "# dry run: nothing is sent" in out and not err, err
         for strategy in settings.strategies_for([system.name]):
             if any(p.required and p.default is None for p in settings.strategy(strategy).params):
                 continue  # needs a --param: a usage question, not a configuration one

@@ -100,3 +100,26 @@ def test_notify_templates_may_name_exactly_what_the_engine_fills_in():
 
     update = Update("incident", "title", "phase", "step", "info", "summary", "message")
     assert set(update.values()) == NOTIFY_VALUES | {"message"}
+
+
+@pytest.mark.parametrize(
+    ("type_", "value"),
+    [("string", "-rf"), ("path", "--version"), ("integer", "-5"), ("string", "--x=1")],
+)
+def test_a_value_starting_with_dash_could_be_an_option_and_is_refused(type_, value):
+    """Every type whose own form lets a leading '-' through still refuses it, naming the
+    parameter and the allowed form; the parameter's own pattern may allow it."""
+    with pytest.raises(ParameterError) as refused:
+        check_value("p", value, type_, None)
+    said = str(refused.value)
+    assert said.startswith(f"parameter 'p': {value!r} starts with '-'")
+    assert "allowed: " in said and "not starting with '-'" in said
+    assert check_value("p", value, type_, r"-.*") == value
+
+
+def test_a_refusal_quotes_at_most_80_characters_of_the_value():
+    value = "-" + "x" * 500
+    with pytest.raises(ParameterError) as refused:
+        check_value("p", value, "path", None)
+    said = str(refused.value)
+    assert repr("-" + "x" * 79 + "…") in said and "x" * 81 not in said

@@ -83,7 +83,7 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     unconfirmed = fleet.cli("undo", str(journal), "restore")
     assert unconfirmed.returncode == 2
     assert unconfirmed.stderr.strip().splitlines() == [
-        "undo changes hosts: add --yes (see the commands first with --dry-run)"
+        "error: undo changes hosts: add --yes (see the commands first with --dry-run)"
     ]
     assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
 
@@ -109,7 +109,7 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("nosuch",), "STEP 'nosuch': no such step in the procedure"),
+        (("nosuch",), "error: STEP 'nosuch': no such step in the procedure"),
         (("look",), "error: step 'Look' ran no strategy to undo"),
         (("restore", "--hosts", "app-9"), "error: step 'Restore the release' did not run on"),
     ],

@@ -52,7 +52,7 @@ def _main(argv: list[str]) -> int:
     except UsageError as exc:
         from console.model.visible import visible
 
-        print(visible(str(exc)), file=sys.stderr)
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -57,7 +57,7 @@ def no_configuration(explicit: str | None) -> str:
 
     places = "\n".join(f"  {p.label:<26} {p.status}" for p in config_places(explicit))
     return (
-        "error: no configuration found. Looked in, in order:\n"
+        "no configuration found. Looked in, in order:\n"
         f"{places}\n"
         "Try the console on an embedded demo fleet:  rollback-console demo\n"
         "Start a configuration of your own:          rollback-console init DIR\n"

@@ -37,7 +37,7 @@ def file_mode(text: str) -> int:
 
 
 class UsageError(Exception):
-    """Bad input: printed as one clear line, exit status 2."""
+    """Bad input: printed as one clear line (`error: ...`), exit status 2."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -123,15 +123,15 @@ class PickerScreen(Screen):
             if applies:
                 buttons = [MarkedRadioButton(n, value=n == chosen, name=n) for n in applies]
                 await box.mount(RadioSet(*buttons, classes="strategies"))
-        self.show_params()
+        await self.show_params()
 
-    def show_params(self) -> None:
+    async def show_params(self) -> None:
         name = self.strategy()
         box = self.query_one("#params", Vertical)
         if self._params_for == name:
             return
         self._params_for = name
-        box.remove_children()
+        await box.remove_children()  # before the new inputs: their ids are the same
         help_text = self.query_one("#strategy-help", Static)
         if name is None:
             help_text.update(
@@ -266,8 +266,8 @@ class PickerScreen(Screen):
         self.query_one("#picker-error", Label).update("")
         await self.update_side()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.show_params()
+    async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        await self.show_params()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":

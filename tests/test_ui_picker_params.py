@@ -1,0 +1,62 @@
+"""The picker's parameter inputs get the same check as `run --param`: a value that could
+be read as an option is refused on screen, naming the parameter, and nothing is chosen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, RadioSet
+
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.picker import PickerScreen
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    type_text,
+    until,
+)
+
+
+async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: Path) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n", "down", "enter")
+            await type_text(pilot, "config pushed by mistake")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            picker = app.screen
+            await pilot.press("space")  # the whole `web` system
+            # To the strategies with Tab, then the third one (config-restore) with keys.
+            for _ in range(6):
+                if isinstance(app.focused, RadioSet):
+                    break
+                await pilot.press("tab")
+            assert isinstance(app.focused, RadioSet)
+            await pilot.press("down", "down", "enter")
+            await until(pilot, lambda: picker.strategy() == "config-restore")
+
+            def config_dir() -> Input | None:
+                return next((i for i in picker.query(Input) if i.name == "config_dir"), None)
+
+            await until(pilot, lambda: config_dir() is not None)
+            config_dir().value = "--version"
+            await pilot.press("ctrl+s")
+            error = picker.query_one("#picker-error")
+            await until(pilot, lambda: "starts with '-'" in str(error.render()))
+            said = str(error.render())
+            assert "parameter 'config_dir': '--version' starts with '-'" in said
+            assert "allowed: a path" in said
+            assert isinstance(app.screen, PickerScreen)
+            conductor = app.conductor
+            assert conductor is not None
+            assert not [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
+
+            config_dir().value = "etc/app"
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            assert conductor.state.strategy == "config-restore"
