@@ -95,3 +95,25 @@ async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None
             assert app.conductor.state.trigger is None
             await pilot.pause(0.2)
             assert not app.screen.query_one("#alert").display
+
+
+async def test_an_auto_trigger_never_takes_over_a_person_declaring(tmp_path: Path) -> None:
+    """Firing while the commander is on the trigger screen: a proposal, no countdown,
+    and what they typed and chose stays theirs."""
+    settings = only_triggers(demo_settings(), web_errors={"policy": "auto", "countdown_seconds": 1})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await pilot.press("down", "enter")
+            await type_text(pilot, "checkout errors")
+            await until(pilot, lambda: app.live.alert is not None)
+            await pilot.pause(1.5)  # longer than the countdown would have been
+            assert app.live.countdown is None and app.conductor is None
+            assert isinstance(app.screen, TriggerScreen)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            trigger = app.conductor.state.trigger
+            assert trigger.kind == "user-impact" and not trigger.automatic
+            assert trigger.reason == "checkout errors"

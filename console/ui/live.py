@@ -65,10 +65,19 @@ class LiveWatch:
         return conductor is not None and conductor.state.trigger is not None
 
     def fired(self, firing: Firing) -> None:
-        """A trigger fired: alert; with policy auto and no incident open, count down."""
+        """A trigger fired: alert; with policy auto and no incident open, count down,
+        unless a person is declaring one at the keyboard (then it stays a proposal)."""
         self.alert = firing
         auto = firing.trigger.policy is Policy.AUTO
         if auto and not self.incident_open() and self.watcher.countdown is None:
+            if getattr(self.app.screen, "person_declaring", False):
+                self.app.notify(
+                    f"{firing.reason}. Not started: you are declaring. It stays proposed"
+                    " (P on the home screen takes it up).",
+                    title="Automatic trigger fired",
+                    severity="warning",
+                )
+                return
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
             )

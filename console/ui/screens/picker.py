@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 class PickerScreen(Screen):
     """Pick the affected systems or single hosts, then the strategy; Enter goes on."""
 
+    # A person is declaring here: an automatic trigger proposes, it never takes over.
+    person_declaring = True
+
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
 

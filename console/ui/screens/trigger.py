@@ -74,6 +74,9 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
 class TriggerScreen(Screen):
     """Say why the rollback happens: a firing automatic trigger, or a manual one and a reason."""
 
+    # A person is declaring here: an automatic trigger proposes, it never takes over.
+    person_declaring = True
+
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
 
