@@ -14,12 +14,12 @@ import jsonschema
 import pytest
 
 from console.cli import HANDLERS, main
-from console.cli.parser import EXIT_CODES, FORMATS, build_parser
+from console.cli.parser import DRILL_EXIT_CODES, EXIT_CODES, FORMATS, build_parser
 from console.journal.export import EXPORT_FORMATS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
 # ... and resume, which is refused (3) while another console holds the incident's systems.
-WITH_VERDICT = ("run", "drill", "exec", "probe", "check-config", "import-ansible", "resume", "undo")
+WITH_VERDICT = ("run", "exec", "probe", "check-config", "import-ansible", "resume", "undo")
 
 
 def loaded_after(*argv: str) -> list[str]:
@@ -66,6 +66,7 @@ def test_every_command_option_and_handler_is_documented():
         assert parser.description and len(parser.description) > 40, name
         assert parser.epilog.startswith("examples:\n  rollback-console ") or name == "serve", name
         assert (EXIT_CODES in parser.epilog) == (name in WITH_VERDICT), name
+        assert (DRILL_EXIT_CODES in parser.epilog) == (name == "drill"), name
         for action in parser._actions:
             assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
     for code in ("0  success", "1  the rollback", "2  bad usage", "3  refused"):
@@ -93,6 +94,7 @@ def test_schema_prints_the_whole_and_each_file_and_writes_them(tmp_path, capsys)
         "strategies",
         "console",
         "triggers",
+        "drills",
     }
     assert main(["schema", "--file", "config/procedure.toml"]) == 0
     procedure = json.loads(capsys.readouterr().out)
@@ -101,6 +103,7 @@ def test_schema_prints_the_whole_and_each_file_and_writes_them(tmp_path, capsys)
     written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
     assert written == [
         "console.schema.json",
+        "drills.schema.json",
         "inventory.schema.json",
         "procedure.schema.json",
         "strategies.schema.json",

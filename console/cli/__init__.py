@@ -18,7 +18,7 @@ HANDLERS = {
     "follow": "console_app:follow",
     "serve": "serve:serve",
     "run": "runs:run",
-    "drill": "runs:run",
+    "drill": "drills:drill",
     "exec": "runs:exec_",
     "probe": "runs:probe",
     "export": "configuration:export",

@@ -18,6 +18,15 @@ exit status:
   1  the rollback, command or probe failed, or was aborted
   2  bad usage or bad configuration: one line names the file, key or host
   3  refused: another incident holds the system"""
+DRILL_EXIT_CODES = """\
+exit status:
+  0  every drill passed: outcome, trigger, recovery time and integrity as expected;
+     --gate: each system has a passing drill within its before-deploy window;
+     --status: nothing is OVERDUE
+  1  a drill did not pass (the report says what did not match); the gate is closed;
+     a cadence is OVERDUE
+  2  bad usage or bad configuration: one line names the file, key or scenario
+  3  refused: another incident holds the system"""
 # console/journal/export's EXPORT_FORMATS, by name: kept here so that --help loads no
 # exporter (tests/test_cli_surface.py holds the two equal).
 FORMATS = ("json", "markdown", "node")
@@ -45,8 +54,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _epilog(*examples: str, codes: bool = False) -> str:
+def _epilog(*examples: str, codes: bool | str = False) -> str:
     text = "examples:\n" + "\n".join(f"  {e}" for e in examples)
+    if isinstance(codes, str):
+        return f"{text}\n\n{codes}"
     return text + ("\n\n" + EXIT_CODES if codes else "")
 
 
@@ -75,7 +86,9 @@ def build_parser() -> Parser:
     parser.add_argument("--log", metavar="FILE", help=LOG_HELP)
     sub = parser.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND")
 
-    def command(name: str, summary: str, description: str, *examples: str, codes=False) -> Parser:
+    def command(
+        name: str, summary: str, description: str, *examples: str, codes: bool | str = False
+    ) -> Parser:
         return sub.add_parser(
             name,
             parents=[common],
@@ -95,36 +108,43 @@ def build_parser() -> Parser:
     )
     _inject(demo)
 
-    for name, summary, description in (
-        (
-            "run",
-            "the procedure headless: trigger, systems, strategy, every step",
-            "Declare the trigger, select the systems, choose the strategy and walk the"
-            " immediate actions and the rollback execution without the console; every event"
-            " is printed and journalled. The exit status says whether the rollback was"
-            " verified.",
-        ),
-        (
-            "drill",
-            "a headless run labelled as a drill, judged on recovery time and integrity",
-            "The same as run, labelled as a drill everywhere (journal, exports, notifications;"
-            " PagerDuty is never paged), and judged on each system's recovery time against"
-            " its RTO and on the data-integrity records.",
-        ),
-    ):
-        run = command(
-            name,
-            summary,
-            description,
-            f"{PROG} {name} --demo --systems web --strategy version-rollback \\\n"
-            "      --trigger user-impact --reason 'checkout errors' --yes",
-            f"{PROG} {name} --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
-            " \\\n      --trigger data-corruption --yes --dry-run",
-            f"{PROG} {name} --demo --systems web --strategy version-rollback --trigger user-impact"
-            " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
-            codes=True,
-        )
-        _run_options(run)
+    run = command(
+        "run",
+        "the procedure headless: trigger, systems, strategy, every step",
+        "Declare the trigger, select the systems, choose the strategy and walk the"
+        " immediate actions and the rollback execution without the console; every event"
+        " is printed and journalled. The exit status says whether the rollback was"
+        " verified.",
+        f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
+        "      --trigger user-impact --reason 'checkout errors' --yes",
+        f"{PROG} run --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
+        " \\\n      --trigger data-corruption --yes --dry-run",
+        f"{PROG} run --demo --systems web --strategy version-rollback --trigger user-impact"
+        " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
+        codes=True,
+    )
+    _run_options(run)
+
+    drill = command(
+        "drill",
+        "a drill: a scenario of drills.toml, the schedule, the pre-deployment gate",
+        "Run a drill scenario of drills.toml (--scenario; none: the default scenario):"
+        " inject its faults, fire its trigger, roll back, verify, and judge recovery time,"
+        " data integrity and the outcome against what the scenario expects. Every drill is"
+        " labelled DRILL everywhere (PagerDuty is never paged). --status shows the test"
+        " schedule from past drills, --due runs what is due, --gate guards a deployment."
+        " With --strategy, an ad-hoc drill as `run` takes it.",
+        f"{PROG} drill --demo                           # the demo's default scenario",
+        f"{PROG} drill --list",
+        f"{PROG} drill --scenario db-restore --json | jq .drills[0].findings",
+        f"{PROG} drill --status --format markdown > drills.md",
+        f"{PROG} drill --due",
+        f"{PROG} drill --gate --systems web --run        # in a pipeline, before deploying",
+        f"{PROG} drill --demo --systems web --strategy version-rollback \\\n"
+        "      --trigger user-impact --reason 'game day' --yes",
+        codes=DRILL_EXIT_CODES,
+    )
+    _drill_options(drill)
 
     exec_ = command(
         "exec",
@@ -360,9 +380,15 @@ def _inject(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _targets(parser: argparse.ArgumentParser) -> None:
+def _targets(parser: argparse.ArgumentParser, required: bool = True) -> None:
     parser.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
-    parser.add_argument("--systems", required=True, metavar="S1,S2", help="comma-separated systems")
+    parser.add_argument(
+        "--systems",
+        required=required,
+        default="",
+        metavar="S1,S2",
+        help="comma-separated systems",
+    )
     parser.add_argument(
         "--hosts", default="", metavar="H1,H2", help="comma-separated hosts within those systems"
     )
@@ -386,9 +412,37 @@ def _take_over(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_options(run: argparse.ArgumentParser) -> None:
-    _targets(run)
-    run.add_argument("--strategy", required=True, metavar="NAME", help="the rollback strategy")
+def _drill_options(drill: argparse.ArgumentParser) -> None:
+    mode = drill.add_mutually_exclusive_group()
+    mode.add_argument("--scenario", metavar="NAME", help="run this scenario of drills.toml")
+    mode.add_argument("--list", action="store_true", help="list the scenarios and the schedule")
+    mode.add_argument(
+        "--status",
+        action="store_true",
+        help="per system and cadence: last drill, result, recovery, next due, DUE/OVERDUE"
+        " (exit 1 if any is OVERDUE)",
+    )
+    mode.add_argument("--due", action="store_true", help="run every scenario that is due")
+    mode.add_argument(
+        "--gate",
+        action="store_true",
+        help="exit 0 only if each of --systems has a passing drill within its before-deploy window",
+    )
+    drill.add_argument(
+        "--run", action="store_true", help="with --gate: run the missing before-deploy drills"
+    )
+    drill.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="with --status (default: %(default)s; --json is the same as --format json)",
+    )
+    _run_options(drill, required=False)
+
+
+def _run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
+    _targets(run, required)
+    run.add_argument("--strategy", required=required, metavar="NAME", help="the rollback strategy")
     run.add_argument(
         "--param",
         action="append",
@@ -400,7 +454,7 @@ def _run_options(run: argparse.ArgumentParser) -> None:
     manual = ", ".join(k.value for k in MANUAL)
     run.add_argument(
         "--trigger",
-        required=True,
+        required=required,
         choices=TRIGGERS,
         metavar="KIND",
         help=f"the trigger kind; automatic: {automatic}; manual (needs --reason): {manual};"

@@ -7,6 +7,8 @@ Every command that changes the live database keeps the replaced copy for undo.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import shutil
@@ -20,6 +22,7 @@ MIGRATIONS = Path("data/migrations")
 BASE = Path("backups/base.db")
 TXLOG = Path("txlog/orders.log")
 KEPT = Path("backups/replaced.db")
+LOCK = Path("data/.owner.lock")
 
 MIGRATION_SQL = [
     (
@@ -87,6 +90,21 @@ def integrity_line(stage: str, found: dict) -> str:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def remember_rows(path: Path = LIVE) -> None:
+    """Record the live row counts as the expected ones (after a build or a restore)."""
+    Path(f"{path}.rows").write_text(json.dumps(summary(path)["rows"]) + "\n")
+
+
+def drift(path: Path = LIVE) -> int:
+    """Rows gained or lost since the counts were last recorded: anything but 0 means
+    something changed the data behind the database owner's back."""
+    expected = json.loads(Path(f"{path}.rows").read_text())
+    found = summary(path)["rows"]
+    return sum(abs(found.get(t, 0) - n) for t, n in expected.items()) + sum(
+        n for t, n in found.items() if t not in expected
+    )
 
 
 def damaged_orders(path: Path) -> int:
@@ -182,10 +200,20 @@ def check_backup() -> None:
     print(f"backup ok: {BASE} sha256 {actual[:16]}")
 
 
+@contextlib.contextmanager
+def owner_lock(root: Path = Path()):
+    """Held while the live database file is replaced, and by a job writing to it."""
+    with (root / LOCK).open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def replace_live(new: Path) -> None:
     """Keep the live database for undo, then move `new` into its place."""
-    shutil.copy2(LIVE, KEPT)
-    new.replace(LIVE)
+    with owner_lock():
+        shutil.copy2(LIVE, KEPT)
+        new.replace(LIVE)
+        remember_rows()
 
 
 def restore(entries: list[dict] | None) -> None:
@@ -205,6 +233,7 @@ def undo() -> None:
     if not KEPT.is_file():
         raise DbError(f"nothing to undo: {KEPT} is missing")
     shutil.copy2(KEPT, LIVE)
+    remember_rows()
     print(f"put back {LIVE} from {KEPT}")
 
 
@@ -261,6 +290,25 @@ def build(root: Path, damaged: bool) -> None:
             conn.execute("DELETE FROM orders WHERE id > 15")
     conn.close()
     (root / TXLOG).write_text("\n".join(lines) + "\n")
+    remember_rows(live)
+
+
+def lose_order(root: Path, held: int) -> bool:
+    """The `corrupt-data` fault's one step: the newest order disappears, outside the
+    application and its log. False once the file `held` (an inode) was replaced by a
+    restore, or nothing is left to lose."""
+    with owner_lock(root):
+        if (root / LIVE).stat().st_ino != held:
+            return False
+        try:
+            with sqlite3.connect(root / LIVE, timeout=5) as conn:
+                row = conn.execute("SELECT max(id) FROM orders").fetchone()
+                if row is not None and row[0] is not None:
+                    conn.execute("DELETE FROM orders WHERE id = ?", (row[0],))
+            conn.close()
+        except sqlite3.Error:  # no orders table (migrated down): nothing to lose
+            return False
+    return row is not None and row[0] is not None
 
 
 def corrupt_backup(root: Path) -> None:
@@ -284,7 +332,7 @@ def status() -> None:
 
 
 USAGE = (
-    "usage: db version|status|damaged|integrity STAGE|check-down V|migrate-down V|check-backup|"
+    "usage: db version|status|damaged|drift|integrity STAGE|check-down V|migrate-down V|check-backup|"
     "expected-backup|restore-backup|replay SEQ|expected-replay SEQ|recover TS|"
     "expected-recover TS|undo"
 )
@@ -296,6 +344,8 @@ def run(command: str | None, arg: str | None) -> bool:
         print(f"schema_version={schema_version(LIVE)}")
     elif command == "damaged":
         print(damaged_orders(LIVE))
+    elif command == "drift":
+        print(drift())
     elif command == "status":
         status()
     elif command == "integrity":
@@ -308,6 +358,7 @@ def run(command: str | None, arg: str | None) -> bool:
         plan = down_plan(current, target)
         shutil.copy2(LIVE, KEPT)
         migrate(LIVE, plan, range(current - 1, target - 1, -1))
+        remember_rows()
     elif command == "check-backup":
         check_backup()
     elif command == "restore-backup":

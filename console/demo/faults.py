@@ -16,6 +16,7 @@ class FaultKind(StrEnum):
     WRONG_HOSTKEY = "wrong-hostkey"
     CORRUPT_BACKUP = "corrupt-backup"
     BREACH = "breach"
+    CORRUPT_DATA = "corrupt-data"
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import asyncssh
 
+from console.demo.data import BASE as BACKUP
 from console.demo.faults import Fault, FaultKind
-from console.demo.sandbox import build_sandbox, corrupt_backup, write_breach
+from console.demo.sandbox import build_sandbox, corrupt_backup, lose_orders, write_breach
 from console.model.settings import Settings
 
 DEMO_USER = "responder"
-PREPARE_WORKERS = 8
 SLOW_SECONDS = 3.0
+PREPARE_WORKERS = 8
 SIGNALS = {
     "TERM": signal.SIGTERM,
     "KILL": signal.SIGKILL,
@@ -117,20 +118,116 @@ def _kill_group(pid: int, number: int) -> None:
         os.killpg(pid, number)
 
 
+# Faults that change how a host answers SSH at all: injected by serving it anew.
+SERVING_FAULTS = frozenset({FaultKind.UNREACHABLE, FaultKind.REFUSE_AUTH, FaultKind.WRONG_HOSTKEY})
+
+
+class _Connections(asyncssh.SSHServer):
+    """Keeps the host's open connections, so that a fault can cut them."""
+
+    def __init__(self, open_: set[asyncssh.SSHServerConnection]):
+        self.open = open_
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.open.add(conn)
+        self.conn = conn
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open.discard(self.conn)
+
+
+class _Served:
+    """One demo host as it is served: its port, host key, faults and server."""
+
+    def __init__(self, name: str, sandbox: Path, faults: set[FaultKind]):
+        self.name, self.sandbox, self.faults = name, sandbox, faults
+        self.handler = _DemoHost(name, sandbox, faults)
+        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.port = 0
+        self.server: asyncio.AbstractServer | asyncssh.SSHAcceptor | None = None
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.silent: set[asyncio.StreamWriter] = set()
+        self.tasks: dict[FaultKind, asyncio.Task] = {}
+        self.saved_backup: bytes | None = None
+
+    async def serve(self, authorized) -> None:
+        """Listen on the host's port (a new one the first time) as its faults say."""
+        if FaultKind.UNREACHABLE in self.faults:
+            server = await asyncio.start_server(self._silent, "127.0.0.1", self.port)
+            self.server, self.port = server, server.sockets[0].getsockname()[1]
+        else:
+            if FaultKind.REFUSE_AUTH in self.faults:
+                other = asyncssh.generate_private_key("ssh-ed25519")
+                authorized = asyncssh.import_authorized_keys(other.export_public_key().decode())
+            key = self.host_key
+            if FaultKind.WRONG_HOSTKEY in self.faults:
+                key = asyncssh.generate_private_key("ssh-ed25519")
+            acceptor = await asyncssh.create_server(
+                lambda: _Connections(self.connections),
+                "127.0.0.1",
+                self.port,
+                server_host_keys=[key],
+                authorized_client_keys=authorized,
+                process_factory=self.handler.handle,
+                keepalive_interval=0,
+                login_timeout=10,
+            )
+            self.server, self.port = acceptor, acceptor.get_port()
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            for conn in list(self.connections):
+                conn.abort()
+            for writer in list(self.silent):
+                writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.server.wait_closed(), 2)
+            self.server = None
+
+    async def _silent(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Accepts TCP and never speaks SSH: a host that does not answer."""
+        self.silent.add(writer)
+        with contextlib.suppress(Exception):
+            await reader.read()
+        self.silent.discard(writer)
+        writer.close()
+
+    def start_faults(self, kinds: set[FaultKind]) -> None:
+        """Faults on the host's files: a damaged backup, a flood of logins, lost rows."""
+        if FaultKind.CORRUPT_BACKUP in kinds and self.saved_backup is None:
+            self.saved_backup = (self.sandbox / BACKUP).read_bytes()
+            corrupt_backup(self.sandbox)
+        for kind, job in ((FaultKind.BREACH, write_breach), (FaultKind.CORRUPT_DATA, lose_orders)):
+            if kind in kinds and kind not in self.tasks:
+                self.tasks[kind] = asyncio.create_task(job(self.sandbox))
+
+    async def stop_faults(self, kinds: set[FaultKind]) -> None:
+        if FaultKind.CORRUPT_BACKUP in kinds and self.saved_backup is not None:
+            (self.sandbox / BACKUP).write_bytes(self.saved_backup)
+            self.saved_backup = None
+        stopping = [self.tasks.pop(k) for k in list(self.tasks) if k in kinds]
+        for task in stopping:
+            task.cancel()
+        await asyncio.gather(*stopping, return_exceptions=True)
+
+
 class DemoFleet:
-    """Starts the demo hosts of a settings' inventory; `settings` then points at them."""
+    """Starts the demo hosts of a settings' inventory; `settings` then points at them.
+    Faults are given at the start, or injected into the running fleet (a drill) and
+    cleared again."""
 
     def __init__(
         self, settings: Settings, faults: list[Fault] | None = None, root: Path | None = None
     ):
         self.base = settings
-        self.faults = faults or []
+        self.faults = list(faults or [])
         self._own_root = root is None
         self.root = root or Path(tempfile.mkdtemp(prefix="rollback-demo-"))
         self.settings: Settings = settings
         self.sandboxes: dict[str, Path] = {}
-        self._servers: list[asyncio.AbstractServer | asyncssh.SSHAcceptor] = []
-        self._tasks: list[asyncio.Task] = []
+        self._hosts: dict[str, _Served] = {}
+        self._authorized = None
         self._built: list[Path] | None = None
 
     def prepare(self) -> None:
@@ -143,16 +240,13 @@ class DemoFleet:
             built = pool.map(lambda sh: build_sandbox(self.root / "hosts" / sh[1], sh[0]), hosts)
             self._built = list(built)
 
-    def _faults_of(self, host: str) -> set[FaultKind]:
-        return {f.kind for f in self.faults if f.host == host}
-
     async def start(self) -> Settings:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         client_key = asyncssh.generate_private_key("ssh-ed25519")
         key_path = self.root / "client_key"
         key_path.write_bytes(client_key.export_private_key())
         key_path.chmod(0o600)
-        authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
+        self._authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
         known_lines = []
         systems = []
         if self._built is None:
@@ -161,19 +255,15 @@ class DemoFleet:
         for system in self.base.inventory.systems:
             hosts = []
             for host in system.hosts:
-                faults = self._faults_of(host.name)
+                faults = {f.kind for f in self.faults if f.host == host.name}
                 sandbox = next(sandboxes)
-                if FaultKind.CORRUPT_BACKUP in faults:
-                    corrupt_backup(sandbox)
-                if FaultKind.BREACH in faults:
-                    self._tasks.append(asyncio.create_task(write_breach(sandbox)))
                 self.sandboxes[host.name] = sandbox
-                port, host_key = await self._serve(host.name, sandbox, faults, authorized)
-                if FaultKind.WRONG_HOSTKEY in faults:
-                    host_key = asyncssh.generate_private_key("ssh-ed25519")
-                public = host_key.export_public_key().decode().strip()
-                known_lines.append(f"[127.0.0.1]:{port} {public}")
-                hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": port})
+                served = self._hosts[host.name] = _Served(host.name, sandbox, faults)
+                served.start_faults(faults)
+                await served.serve(self._authorized)
+                public = served.host_key.export_public_key().decode().strip()
+                known_lines.append(f"[127.0.0.1]:{served.port} {public}")
+                hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": served.port})
             systems.append({**system.model_dump(), "hosts": hosts})
         known_hosts = self.root / "known_hosts"
         known_hosts.write_text("\n".join(known_lines) + "\n")
@@ -192,40 +282,36 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
-    async def _serve(self, name, sandbox, faults, authorized) -> tuple[int, asyncssh.SSHKey]:
-        host_key = asyncssh.generate_private_key("ssh-ed25519")
-        if FaultKind.UNREACHABLE in faults:
-            server = await asyncio.start_server(_silent, "127.0.0.1", 0)
-            self._servers.append(server)
-            return server.sockets[0].getsockname()[1], host_key
+    async def inject(self, fault: Fault) -> None:
+        """Put `fault` on its running host: open connections are cut when it changes how
+        the host answers SSH (unreachable, refused, another host key)."""
+        await self._change(fault, add=True)
+
+    async def clear(self, fault: Fault) -> None:
+        """Take an injected fault away again (a drill's end, on a fleet that stays up)."""
+        await self._change(fault, add=False)
+
+    async def _change(self, fault: Fault, add: bool) -> None:
+        served = self._hosts[fault.host]
+        if add == (fault.kind in served.faults):
+            return
+        if add:
+            served.faults.add(fault.kind)
+            self.faults.append(fault)
+            served.start_faults({fault.kind})
         else:
-            if FaultKind.REFUSE_AUTH in faults:
-                other = asyncssh.generate_private_key("ssh-ed25519")
-                authorized = asyncssh.import_authorized_keys(other.export_public_key().decode())
-            acceptor = await asyncssh.create_server(
-                asyncssh.SSHServer,
-                "127.0.0.1",
-                0,
-                server_host_keys=[host_key],
-                authorized_client_keys=authorized,
-                process_factory=_DemoHost(name, sandbox, faults).handle,
-                keepalive_interval=0,
-                login_timeout=10,
-            )
-            self._servers.append(acceptor)
-            return acceptor.get_port(), host_key
+            served.faults.discard(fault.kind)
+            self.faults = [f for f in self.faults if f != fault]
+            await served.stop_faults({fault.kind})
+        if fault.kind in SERVING_FAULTS:
+            await served.close()
+            await served.serve(self._authorized)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
-        for server in self._servers:
-            server.close()
-        for server in self._servers:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2)
-        self._servers.clear()
+        for served in self._hosts.values():
+            await served.stop_faults(set(served.tasks))
+        for served in self._hosts.values():
+            await served.close()
         if self._own_root:
             shutil.rmtree(self.root, ignore_errors=True)
 
@@ -235,10 +321,3 @@ class DemoFleet:
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
-
-
-async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Accepts TCP and never speaks SSH: a host that does not answer."""
-    with contextlib.suppress(Exception):
-        await reader.read()
-    writer.close()

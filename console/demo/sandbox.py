@@ -74,17 +74,31 @@ AUTH_LOG = Path("service/auth.log")
 USERS = [(5, "alice"), (6, "bob"), (7, "carol")]
 BREACH_LINE = "authentication failure for admin from 203.0.113.7\n"
 BREACH_BURST, BREACH_SECONDS, BREACH_MAX_LINES = 20, 0.25, 20_000
+DRIFT_SECONDS, DRIFT_MAX_ROWS = 0.5, 10
 
 
 async def write_breach(root: Path) -> None:
-    """The `breach` fault: a burst of failed admin logins in the auth log, every quarter
-    of a second, until the fleet stops (bounded, so a forgotten demo cannot fill a disk)."""
+    """The `breach` fault: a burst of failed admin logins in the auth log every quarter
+    of a second, through the hole in the release running now, until that release is
+    rolled back (bounded, so a forgotten demo cannot fill a disk)."""
+    exposed = current_release(root)
     written = 0
-    while written < BREACH_MAX_LINES:
+    while written < BREACH_MAX_LINES and current_release(root) == exposed:
         with (root / AUTH_LOG).open("a") as log:
             log.write(BREACH_LINE * BREACH_BURST)
         written += BREACH_BURST
         await asyncio.sleep(BREACH_SECONDS)
+
+
+async def lose_orders(root: Path) -> None:
+    """The `corrupt-data` fault: a runaway job of the bad delivery deletes an order every
+    half second behind the application's back (row counts drift), until the database
+    file it holds is replaced by a restore, or it has taken DRIFT_MAX_ROWS rows."""
+    held = (root / data.LIVE).stat().st_ino
+    for _ in range(DRIFT_MAX_ROWS):
+        if not await asyncio.to_thread(data.lose_order, root, held):
+            return
+        await asyncio.sleep(DRIFT_SECONDS)
 
 
 def build_sandbox(root: Path, system: str) -> Path:

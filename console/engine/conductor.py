@@ -51,6 +51,8 @@ class Conductor(StepActions, IncidentLocking):
         self.claim: Claim | None = None
         self.lock_takeover_reason: str | None = None
         self.watcher: Watcher | None = None  # made by the first probe step
+        # A drill's recovery-time targets by system, in place of the systems' RTO.
+        self.recovery_targets: dict[str, float | None] = {}
         self.notifier = Notifier(settings, recorder)
         # The chosen strategy's parameters as given: the journal holds them masked.
         self._given: tuple[str, dict[str, str]] | None = None
@@ -136,21 +138,25 @@ class Conductor(StepActions, IncidentLocking):
         extra: dict[str, Any] = {"ssh_check_failed": failing} if failing else {}
         self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)
 
-    def choose_strategy(self, name: str, params: dict[str, str] | None = None) -> None:
-        """Pick the strategy the restore step runs; its parameters are checked now."""
+    def choose_strategy(
+        self, name: str, params: dict[str, str] | None = None, systems: list[str] | None = None
+    ) -> None:
+        """Pick the strategy the restore step runs; its parameters are checked now.
+        `systems`: for these of the selected systems only (a DR exercise runs several)."""
         try:
             strategy = self.settings.strategy(name)
         except StopIteration:
             raise ProcedureError(f"unknown strategy {name!r}") from None
         outside = [
             s
-            for s in self.state.systems
+            for s in systems or self.state.systems
             if name not in self.settings.inventory.system(s).strategies
         ]
         if outside:
             raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
         values = check_params(strategy, params or {}, self.recorder.redactor.text)
-        self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values)
+        extra = {"systems": list(systems)} if systems else {}
+        self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values, **extra)
         self._given = (name, values)
 
     # -- walking the checklist ------------------------------------------------
@@ -234,12 +240,15 @@ class Conductor(StepActions, IncidentLocking):
             if step.kind is StepKind.NOTIFY:
                 return await self.notifier.send_step(step, self._step_data(step), message)
             if step.kind is StepKind.PROBE:
-                return await run_probe_step(self, step)
+                systems = {self.state.hosts[h] for h in only_hosts or [] if h in self.state.hosts}
+                return await run_probe_step(self, step, sorted(systems) or None)
             planned = plan_step(
                 self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
             )
+            chosen = {t.name for t in planned.targets}
             attempt = 1 + max(
-                (r.attempt for r in self.state.step(step_id).hosts.values()), default=0
+                (r.attempt for h, r in self.state.step(step_id).hosts.items() if h in chosen),
+                default=0,
             )
             self.recorder.record(
                 Kind.STEP_STARTED,

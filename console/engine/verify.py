@@ -120,14 +120,20 @@ async def soak(
     return progress
 
 
-def record_recovery(recorder: Recorder, settings: Settings, systems: list[str]) -> None:
-    """Recovery time per system, from the first trigger event to now (verified stable)."""
+def record_recovery(
+    recorder: Recorder,
+    settings: Settings,
+    systems: list[str],
+    targets: dict[str, float | None] | None = None,
+) -> None:
+    """Recovery time per system, from the first trigger event (a drill's injected fault)
+    to now (verified stable), against `targets` (a drill's) or the system's RTO."""
     started = recorder.state.first_trigger_at
     if started is None:
         return
     verified = recorder.clock.now()
     for name in systems:
-        rto = settings.inventory.system(name).rto_minutes
+        rto = (targets or {}).get(name, settings.inventory.system(name).rto_minutes)
         recovery = measure_recovery(name, started, verified, rto)
         recorder.record(
             Kind.RECOVERY_MEASURED,
@@ -140,22 +146,26 @@ def record_recovery(recorder: Recorder, settings: Settings, systems: list[str]) 
         )
 
 
-async def run_probe_step(conductor: Conductor, step: Step) -> bool:
-    """Verify stability: the selected systems' probes must stay healthy for the soak
-    window; on a pass, recovery time is measured. A failed soak fails the step."""
+async def run_probe_step(
+    conductor: Conductor, step: Step, systems: list[str] | None = None
+) -> bool:
+    """Verify stability: the selected systems' (or `systems`') probes must stay healthy
+    for the soak window; on a pass, their recovery time is measured. A failed soak
+    fails the step."""
     recorder, settings = conductor.recorder, conductor.settings
     if conductor.watcher is None:
         conductor.watcher = Watcher(settings, conductor.pool, clock=recorder.clock)
     conductor.watcher.attach(recorder)
-    systems = list(conductor.state.systems)
+    subset = {"systems": list(systems)} if systems else {}
+    systems = list(systems or conductor.state.systems)
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
-    recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **data)
+    recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data)
     window = step.soak or settings.triggers.soak
     progress = await soak(conductor.watcher, recorder, window, systems, step.id)
     ok = progress.status is SoakStatus.PASSED
     after = ""
     if ok:
-        record_recovery(recorder, settings, systems)
+        record_recovery(recorder, settings, systems, conductor.recovery_targets)
         after = await reassess(conductor, step)
     recorder.record(
         Kind.STEP_COMPLETED,

@@ -9,7 +9,7 @@ from console.engine.conductor import Conductor
 from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
 from console.engine.verify import record_firing
-from console.engine.watcher import Firing
+from console.engine.watcher import Firing, with_others
 from console.journal.redact import settings_redactor
 from console.model.problems import did_you_mean
 from console.model.procedure import FormField, Phase, StepKind
@@ -33,6 +33,7 @@ class RunRequest:
     yes: bool = False
     title: str = ""
     firing: Firing | None = None
+    also_firing: list[Firing] = field(default_factory=list)  # recorded as its evidence
     accept_keys: dict[str, str] = field(default_factory=dict)  # host -> SHA256 fingerprint
 
 
@@ -107,8 +108,9 @@ async def walk(
     await accept_keys(conductor, request.accept_keys)
     evidence = None
     if request.firing:
-        record_firing(conductor.recorder, request.firing)
-        evidence = request.firing.evidence_data()
+        for firing in (request.firing, *request.also_firing):
+            record_firing(conductor.recorder, firing)
+        evidence = with_others(request.firing, request.also_firing)[1]
     conductor.declare_trigger(request.trigger, request.reason, evidence=evidence)
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)

@@ -19,6 +19,7 @@ from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
 from console.model.probes import AutoTrigger, Probe
 from console.model.settings import Settings
+from console.model.triggers import PRECEDENCE
 from console.model.watch import (
     ProbeSample,
     Streak,
@@ -68,6 +69,16 @@ class Firing:
 
     def evidence_data(self) -> list[dict[str, Any]]:
         return [s.as_data() for s in self.evidence]
+
+
+def with_others(firing: Firing, others: list[Firing]) -> tuple[str, list[dict]]:
+    """The reason and evidence of `firing` when `others` fired too: theirs are added as
+    evidence, and the reason names them."""
+    reason = firing.reason
+    if others:
+        names = ", ".join(f"{o.trigger.kind.label} ({o.trigger.name})" for o in others)
+        reason += f"; also firing: {names}"
+    return reason, [*firing.evidence_data(), *(s for o in others for s in o.evidence_data())]
 
 
 @dataclass
@@ -228,14 +239,21 @@ class Watcher:
         self.emit(WatchUpdate("fired", firing=firing))
 
     def firing(self, systems: list[str] | None = None) -> Firing | None:
-        """The first trigger (in configuration order) firing now on these systems."""
-        for reading in self.readings.values():
-            if systems and reading.system not in systems:
-                continue
-            for streak in reading.streaks:
-                if streak.fired:
-                    return self.firings[streak.trigger.name]
-        return None
+        """The trigger to take among those firing now on these systems (by precedence)."""
+        found = self.firing_now(systems)
+        return found[0] if found else None
+
+    def firing_now(self, systems: list[str] | None = None) -> list[Firing]:
+        """Every trigger firing now on these systems: by PRECEDENCE of kind, then in
+        configuration order."""
+        found = [
+            self.firings[streak.trigger.name]
+            for reading in self.readings.values()
+            if not systems or reading.system in systems
+            for streak in reading.streaks
+            if streak.fired
+        ]
+        return sorted(found, key=lambda f: PRECEDENCE.index(f.trigger.kind))
 
     async def until_fired(
         self, systems: list[str] | None = None, max_rounds: int | None = None

@@ -144,7 +144,29 @@ def _unknown_verified(e: Event) -> str:
     return "checked hosts left unknown: " + "; ".join(f"{h} {v}" for h, v in verdicts.items())
 
 
+def _drill_started(e: Event) -> str:
+    d = e.data
+    parts = "; ".join(f"{p['strategy']} on {', '.join(p['systems'])}" for p in d.get("parts", []))
+    faults = f", faults {', '.join(d['faults'])}" if d.get("faults") else ""
+    return f"DRILL {d.get('scenario')}: {parts}{faults}; expects {d.get('expect')}"
+
+
+def _drill_judged(e: Event) -> str:
+    d = e.data
+    verdict = "PASSED" if d.get("passed") else "FAILED: " + "; ".join(d.get("findings", []))
+    return f"drill {d.get('scenario')} judged: {d.get('outcome')} (expected {d.get('expected')}), {verdict}"
+
+
 DESCRIBE: dict[str, Callable[[Event], str]] = {
+    Kind.DRILL_STARTED: _drill_started,
+    Kind.DRILL_FAULT: lambda e: (
+        f"injected fault {e.data.get('name')} on {', '.join(e.data.get('hosts', []))}"
+    ),
+    Kind.DRILL_FAULT_UNDONE: lambda e: (
+        f"undid fault {e.data.get('name')}"
+        + ("" if e.data.get("ok") else f": FAILED — {e.data.get('detail', '')}")
+    ),
+    Kind.DRILL_JUDGED: _drill_judged,
     Kind.INCIDENT_OPENED: lambda e: (
         "opened the incident" + (" (DRILL)" if e.data.get("drill") else "")
     ),

@@ -59,6 +59,10 @@ class Kind(StrEnum):
     ATTEMPT_CHECKED = "attempt.checked"
     ATTEMPT_STOPPED = "attempt.stopped"
     UNKNOWN_VERIFIED = "unknown.verified"
+    DRILL_STARTED = "drill.started"
+    DRILL_FAULT = "drill.fault"
+    DRILL_FAULT_UNDONE = "drill.fault_undone"
+    DRILL_JUDGED = "drill.judged"
 
 
 # Output is bulky and can be re-derived from the host; everything else is an

@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 
 from console.model.base import Strict
+from console.model.drill_refs import drill_problems
+from console.model.drills import DrillSettings
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
 from console.model.params import ParamType
@@ -25,6 +27,7 @@ FILES = {
     "strategies": "strategies.toml",
     "console": "console.toml",
     "triggers": "triggers.toml",
+    "drills": "drills.toml",
 }
 REQUIRED = ("inventory", "procedure", "strategies")
 
@@ -70,6 +73,7 @@ class Settings(Strict):
     strategies: list[Strategy] = Field(min_length=1)
     console: ConsoleOptions = ConsoleOptions()
     triggers: TriggerSettings = TriggerSettings()
+    drills: DrillSettings = DrillSettings()
     # What was read but cannot be honoured without being an error (check-config says it).
     _warnings: list[ConfigProblem] = PrivateAttr(default_factory=list)
     _directory: Path | None = PrivateAttr(default=None)
@@ -85,7 +89,7 @@ class Settings(Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Settings:
-        problems = reference_problems(self)
+        problems = [*reference_problems(self), *drill_problems(self)]
         if problems:
             raise located_error("Settings", problems)
         return self

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from console.model.drillfold import DRILL_HANDLERS
 from console.model.events import Event, Kind
 
 # Re-exported: the statuses are part of the state's vocabulary for its readers.
@@ -103,6 +104,9 @@ class IncidentState:
     freezes: list[dict[str, Any]] = field(default_factory=list)
     rollout: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    scenario: dict[str, Any] | None = None  # a drill's scenario, as drill.started recorded it
+    faults: list[dict[str, Any]] = field(default_factory=list)  # a drill's injected faults
+    drill_verdict: dict[str, Any] | None = None
     last_seq: int = -1
     last_ts: datetime | None = None
 
@@ -360,4 +364,5 @@ _HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.EXPORT_WRITTEN: _export,
     **WATCH_HANDLERS,
     **STEP_HANDLERS,
+    **DRILL_HANDLERS,
 }

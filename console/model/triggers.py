@@ -49,6 +49,14 @@ AUTOMATIC = frozenset(
     }
 )
 MANUAL = tuple(k for k in TriggerKind if k not in AUTOMATIC)
+# When several automatic triggers fire at once, the first of these is taken and the
+# others become its evidence: a breach outranks everything, lost data outranks errors.
+PRECEDENCE = (
+    TriggerKind.SECURITY,
+    TriggerKind.DATA_CORRUPTION,
+    TriggerKind.ERROR_THRESHOLD,
+    TriggerKind.PERFORMANCE,
+)
 
 LABELS = {
     TriggerKind.ERROR_THRESHOLD: "Critical error threshold exceeded",

@@ -220,7 +220,7 @@ async def _use_firing(
     settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
 ) -> bool:
     """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
-    from console.engine.watcher import Watcher
+    from console.engine.watcher import Watcher, with_others
 
     watcher = Watcher(settings, pool, systems=request.systems)
     firing = await watcher.until_fired(request.systems)
@@ -235,7 +235,11 @@ async def _use_firing(
     reason = visible(firing.reason, one_line=True)
     print(f"automatic trigger firing: {reason}", file=out, flush=True)
     request.trigger, request.firing = firing.trigger.kind, firing
-    request.reason = request.reason.strip() or firing.reason
+    request.also_firing = watcher.firing_now(request.systems)[1:]
+    for other in request.also_firing:
+        also = visible(other.reason, one_line=True)
+        print(f"also firing, recorded as evidence: {also}", file=out, flush=True)
+    request.reason = request.reason.strip() or with_others(firing, request.also_firing)[0]
     return True
 
 

@@ -1,0 +1,115 @@
+"""`drill`: a scenario, the scenarios due, the schedule, the gate, or an ad-hoc drill."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from console.cli.common import load, split
+from console.cli.parser import UsageError
+from console.cli.runs import host_keys
+from console.cli.runs import run as run_adhoc
+
+ADHOC_ONLY = ("strategy", "trigger", "param", "inject", "dry_run", "hosts", "title")
+SCENARIO_ONLY = ("run",)
+
+
+def drill(args: argparse.Namespace) -> int:
+    if args.strategy:
+        if args.scenario or args.list or args.status or args.due or args.gate:
+            raise UsageError("--strategy makes an ad-hoc drill: drop --scenario/--status/...")
+        if not (args.systems and args.trigger):
+            raise UsageError("an ad-hoc drill (--strategy) needs --systems and --trigger")
+        return run_adhoc(args)
+    _refuse_adhoc_options(args)
+    settings = load(args, demo=args.demo)
+    drills = settings.drills
+    if args.list:
+        return _list(settings)
+    from console.headless import drills as headless
+    from console.model.clock import SystemClock
+
+    now = SystemClock().now()
+    if args.status:
+        fmt = "json" if args.json else args.format
+        return headless.print_status(settings, args.demo, fmt, now)
+    options = headless.DrillOptions(
+        demo=args.demo,
+        journal=args.journal,
+        quiet=args.quiet or args.json,
+        json=args.json,
+        take_over_lock=args.take_over_lock,
+        accept_keys=host_keys(args.accept_host_key),
+    )
+    if args.due:
+        return asyncio.run(headless.run_due(settings, options, now))
+    if args.gate:
+        systems = split(args.systems)
+        if not systems:
+            raise UsageError("--gate needs --systems: the systems about to be deployed")
+        known = [s.name for s in settings.inventory.systems]
+        for name in systems:
+            if name not in known:
+                raise UsageError(f"--systems: unknown system {name!r} (known: {', '.join(known)})")
+        from console.model.drill_schedule import GateError
+
+        try:
+            return asyncio.run(headless.run_gate(settings, systems, args.run, options, now))
+        except GateError as exc:
+            raise UsageError(str(exc)) from None
+    name = args.scenario or drills.default
+    if name is None:
+        raise UsageError(
+            "name a scenario with --scenario (drill --list shows them; drills.toml may set"
+            " a default), or make an ad-hoc drill with --systems, --strategy and --trigger"
+        )
+    if name not in drills.names:
+        known = ", ".join(drills.names) or "none: drills.toml declares no [[scenarios]]"
+        raise UsageError(f"--scenario: no scenario {name!r} (known: {known})")
+    return asyncio.run(headless.run_drills(settings, [name], options))
+
+
+def _refuse_adhoc_options(args: argparse.Namespace) -> None:
+    """Options that only an ad-hoc drill takes: a scenario says these in drills.toml."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ADHOC_ONLY
+        if getattr(args, name) not in (None, False, [], "")
+    ]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: a scenario's faults, trigger and strategy are in drills.toml;"
+            " add --strategy for an ad-hoc drill"
+        )
+    if args.run and not args.gate:
+        raise UsageError("--run goes with --gate")
+    if args.systems and not args.gate:
+        raise UsageError("--systems goes with --gate (or with --strategy, an ad-hoc drill)")
+
+
+def _list(settings) -> int:
+    from console.model.visible import visible
+
+    drills = settings.drills
+    if not drills.scenarios:
+        print("No drill scenarios: declare [[scenarios]] in drills.toml.")
+        return 0
+    cadences: dict[str, list[str]] = {}
+    for entry in drills.schedule:
+        cadences.setdefault(entry.scenario, []).append(entry.label)
+    for scenario in drills.scenarios:
+        default = " (default)" if scenario.name == drills.default else ""
+        parts = "; ".join(f"{p.strategy} on {', '.join(p.systems)}" for p in scenario.plan)
+        lines = [
+            f"{scenario.name}{default}: {scenario.description or parts}",
+            f"  rolls back   {parts} ({scenario.scope.value})",
+            f"  trigger      {scenario.trigger.value}; expects {scenario.expect.title}",
+        ]
+        if scenario.faults:
+            lines.append(f"  faults       {', '.join(f.label for f in scenario.faults)}")
+        if scenario.rto_minutes:
+            lines.append(f"  target       {scenario.rto_minutes:g} min")
+        if scenario.name in cadences:
+            lines.append(f"  schedule     {', '.join(cadences[scenario.name])}")
+        print("\n".join(visible(line, one_line=True) for line in lines))
+    return 0

@@ -1,0 +1,185 @@
+"""A planned drill from its scenario: set the stage (integrity baseline, faults), fire the
+trigger (the scenario's probe, else the declared one), roll back, verify, check the data,
+undo the faults, and judge it all against what the scenario expects (`drill.judged`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.drill_stage import DemoFaults, Stage
+from console.engine.plan import check_params
+from console.engine.verify import record_firing
+from console.engine.walk import RUNNABLE, accept_keys
+from console.engine.watcher import Watcher, with_others
+from console.model.drill_verdict import judge
+from console.model.drills import DrillOutcome, Scenario, Scope
+from console.model.events import Kind
+from console.model.procedure import Phase, StepKind
+from console.model.settings import Settings
+
+DETECTION_SLACK = 3  # sampling rounds, beyond the longest consecutive limit, to wait
+SCOPE_SKIP = "drill scope: only the strategy and its verification"
+
+
+def drill_settings(settings: Settings, scenario: Scenario) -> Settings:
+    """The settings a drill runs with: its strategies' timeout as the scenario says."""
+    if scenario.timeout is None:
+        return settings
+    names = {part.strategy for part in scenario.plan}
+    strategies = [
+        s.model_copy(update={"timeout": scenario.timeout}) if s.name in names else s
+        for s in settings.strategies
+    ]
+    return settings.model_copy(update={"strategies": strategies})
+
+
+def recovery_targets(settings: Settings, scenario: Scenario) -> dict[str, float | None]:
+    """Each system's recovery-time target: the scenario's, else the system's RTO."""
+    inventory = settings.inventory
+    return {
+        s: scenario.rto_minutes or inventory.system(s).rto_minutes for s in scenario.all_systems
+    }
+
+
+def check_scenario(settings: Settings, scenario: Scenario, demo: bool) -> None:
+    """Refuse, before anything is recorded, a drill that could not run here."""
+    demo_faults = [f.inject for f in scenario.faults if f.inject]
+    if demo_faults and not demo:
+        raise ProcedureError(
+            f"scenario {scenario.name!r} injects demo faults ({', '.join(demo_faults)}):"
+            " they exist on the demo fleet only (--demo)"
+        )
+    for part in scenario.plan:
+        check_params(settings.strategy(part.strategy), part.params)
+
+
+def title_of(scenario: Scenario) -> str:
+    return f"Drill {scenario.name}: " + (scenario.description or scenario.label)
+
+
+async def run_scenario(
+    conductor: Conductor,
+    scenario: Scenario,
+    demo: DemoFaults | None = None,
+    keys: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run `scenario` in the incident `conductor` has opened (as a drill); its verdict."""
+    settings, recorder = conductor.settings, conductor.recorder
+    targets = recovery_targets(settings, scenario)
+    conductor.recovery_targets = targets
+    recorder.record(
+        Kind.DRILL_STARTED,
+        scenario=scenario.name,
+        description=scenario.description,
+        scope=scenario.scope.value,
+        parts=[p.model_dump() for p in scenario.plan],
+        trigger=scenario.trigger.value,
+        expect=scenario.expect.value,
+        targets=targets,
+        faults=[f.label for f in scenario.faults],
+        integrity=scenario.integrity.model_dump() if scenario.integrity else None,
+    )
+    await accept_keys(conductor, keys or {})
+    conductor.select(scenario.all_systems)
+    conductor.lock_systems(conductor.state.systems)
+    stage = Stage(conductor, scenario, demo)
+    ok = False
+    try:
+        setup = await stage.take_baseline()
+        setup = setup or await stage.inject()
+        if not setup:
+            await fire_trigger(conductor, scenario)
+            ok = await roll_back(conductor, scenario)
+        await stage.check_after()
+    finally:
+        await stage.undo()
+    steps = strategy_steps(settings)
+    verdict = judge(conductor.state, scenario, targets, steps, ok, setup)
+    recorder.record(Kind.DRILL_JUDGED, **verdict)
+    outcome = DrillOutcome(verdict["outcome"])
+    conductor.close(outcome.title if not setup else f"failed: {setup[0]}")
+    return verdict
+
+
+def strategy_steps(settings: Settings) -> list[str]:
+    return [s.id for s in settings.procedure.steps if s.kind is StepKind.STRATEGY]
+
+
+async def fire_trigger(conductor: Conductor, scenario: Scenario) -> None:
+    """An automatic trigger is awaited from the probes of the scenario's systems (a
+    bounded number of rounds); the one taken follows the precedence, the others firing
+    are its evidence. A manual trigger, or none firing, is declared as the scenario says."""
+    systems = scenario.all_systems
+    if not scenario.trigger.automatic:
+        conductor.declare_trigger(scenario.trigger, scenario.reason)
+        return
+    watcher = Watcher(
+        conductor.settings,
+        conductor.pool,
+        clock=conductor.recorder.clock,
+        recorder=conductor.recorder,
+        systems=systems,
+    )
+    keys = watcher.keys_for(systems)
+    limits = [s.trigger.consecutive for k in keys for s in watcher.readings[k].streaks]
+    rounds = max(limits, default=0) + DETECTION_SLACK if limits else 0
+    interval = min((watcher.readings[k].probe.interval for k in keys), default=1.0)
+    for index in range(rounds):
+        if index:
+            await watcher.pause(interval)
+        await watcher.round(keys)
+        if any(f.trigger.kind is scenario.trigger for f in watcher.firing_now(systems)):
+            break
+    firing = watcher.firing_now(systems)
+    if not firing:
+        why = f"no automatic trigger fired on {', '.join(systems)} in {rounds} round(s)"
+        reason = scenario.reason.strip() or "drill"
+        conductor.declare_trigger(scenario.trigger, f"declared by the drill ({why}): {reason}")
+        return
+    chosen, others = firing[0], firing[1:]
+    for each in firing:
+        record_firing(conductor.recorder, each)
+    reason, evidence = with_others(chosen, others)
+    conductor.declare_trigger(chosen.trigger.kind, reason, evidence=evidence)
+
+
+async def roll_back(conductor: Conductor, scenario: Scenario) -> bool:
+    """Walk the immediate actions and the execution as a headless run does (manual steps
+    confirmed by the drill), each part's strategy in turn on its systems, each part's
+    systems verified in turn; with scope `strategy`, only those two steps."""
+    procedure, plan = conductor.settings.procedure, scenario.plan
+    conductor.choose_strategy(plan[0].strategy, plan[0].params, _subset(conductor, plan[0]))
+    for step in procedure.steps:
+        if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
+            break
+        wanted = step.kind in (StepKind.STRATEGY, StepKind.PROBE)
+        if scenario.scope is Scope.STRATEGY and not wanted:
+            conductor.skip(step.id, SCOPE_SKIP)
+        elif step.kind is StepKind.MANUAL:
+            conductor.confirm(step.id, note="confirmed by the drill")
+        elif len(plan) > 1 and wanted and not step.strategy:
+            if not await _by_part(conductor, step.id, scenario):
+                return False
+        elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
+            return False
+    return not conductor.runner.aborted
+
+
+async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> bool:
+    """A DR exercise: the strategy step once per part (its strategy on its systems), or
+    the verification once per part, so that each system gets its own recovery time."""
+    inventory = conductor.settings.inventory
+    restore = conductor.step(step_id).kind is StepKind.STRATEGY
+    for index, part in enumerate(scenario.plan):
+        if restore and index:
+            conductor.choose_strategy(part.strategy, part.params, part.systems)
+        hosts = [h.name for s in part.systems for h in inventory.system(s).hosts]
+        if not await conductor.run_step(step_id, only_hosts=hosts):
+            return False
+    return True
+
+
+def _subset(conductor: Conductor, part) -> list[str] | None:
+    """The part's systems when a strategy is chosen for some of the selected ones."""
+    return part.systems if set(part.systems) != set(conductor.state.systems) else None

@@ -1,0 +1,212 @@
+"""Setting a drill's stage and clearing it: the integrity baseline before the fault, the
+faults (the demo's, or configured commands with their undo), the integrity after the
+rollback, and the undo. Every command runs like a step: intent first, journalled."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from console.engine.integrity import Summary, differences, parse_line
+from console.engine.plan import host_command
+from console.engine.runner import HostOutcome
+from console.engine.ssh import targets_for
+from console.model.drill_verdict import AFTER_STEP, BASELINE_STEP
+from console.model.events import Event, Kind
+from console.model.state import HostStatus, StepStatus
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+    from console.model.drills import Fault, Scenario
+
+FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"
+
+
+class DemoFaults(Protocol):
+    """The demo fleet's fault injection, handed in by whoever started the fleet."""
+
+    async def inject(self, spec: str) -> None: ...
+
+    async def clear(self, spec: str) -> None: ...
+
+
+class Stage:
+    """One drill's stage on one incident."""
+
+    def __init__(self, conductor: Conductor, scenario: Scenario, demo: DemoFaults | None):
+        self.conductor, self.scenario, self.demo = conductor, scenario, demo
+        self.baseline: dict[str, Summary] = {}
+        self.injected: list[tuple[Fault, list[str]]] = []  # each fault, the hosts it is on
+
+    def _hosts(self, hosts: list[str], systems: list[str]) -> list[str]:
+        inventory = self.conductor.settings.inventory
+        return hosts or [h.name for s in systems for h in inventory.system(s).hosts]
+
+    async def _run(
+        self, step: str, title: str, hosts: list[str], template: str, stage: str
+    ) -> tuple[dict[str, HostOutcome], dict[str, list[str]]]:
+        """`template` on `hosts` as a step of its own; outcomes, and stdout per host."""
+        conductor = self.conductor
+        state, recorder = conductor.state, conductor.recorder
+        targets = targets_for(conductor.settings.inventory, hosts)
+        redact = conductor.secrets.redact
+        rendered = {
+            t.name: [(stage, host_command(state, template, t, {}, redact))] for t in targets
+        }
+        attempt = 1 + max((r.attempt for r in state.step(step).hosts.values()), default=0)
+        data = {"title": title, "phase": "drill"}
+        recorder.record(Kind.STEP_STARTED, step=step, hosts=hosts, attempt=attempt, **data)
+        lines: dict[str, list[str]] = {}
+
+        def collect(event: Event) -> None:
+            stdout = event.kind == Kind.COMMAND_OUTPUT and event.data.get("stream") == "stdout"
+            if stdout and event.where.step == step and event.where.host:
+                lines.setdefault(event.where.host, []).extend(event.data.get("lines", []))
+
+        stop = recorder.subscribe(collect)
+        try:
+            outcomes = await conductor.runner.run(
+                step, targets, lambda t: rendered[t.name], attempt=attempt
+            )
+        finally:
+            stop()
+        failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
+        recorder.record(
+            Kind.STEP_COMPLETED,
+            step=step,
+            status=(StepStatus.FAILED if failed else StepStatus.DONE).value,
+            summary=f"failed on {', '.join(failed)}" if failed else f"done on {len(hosts)} host(s)",
+            **data,
+        )
+        return outcomes, lines
+
+    # -- integrity ------------------------------------------------------------------
+
+    async def take_baseline(self) -> list[str]:
+        """The data as it is before the fault; what could not be read, as problems."""
+        check = self.scenario.integrity
+        if check is None:
+            return []
+        hosts = self._hosts(check.hosts, self.scenario.all_systems)
+        title = "Drill: integrity baseline, before the fault"
+        outcomes, lines = await self._run(BASELINE_STEP, title, hosts, check.command, "baseline")
+        problems = []
+        for host in hosts:
+            summary = _summary(lines.get(host, []))
+            if outcomes[host].status is not HostStatus.SUCCEEDED or summary is None:
+                problems.append(f"integrity baseline: none from {host}")
+                continue
+            self.baseline[host] = summary
+            self._record(host, BASELINE_STEP, "baseline", summary, None, "recorded", "")
+        return problems
+
+    async def check_after(self) -> None:
+        """The data after the rollback: judged against the baseline, or recorded for the
+        strategy's own records to judge."""
+        check = self.scenario.integrity
+        if check is None or not self.baseline:
+            return
+        hosts = list(self.baseline)
+        title = "Drill: integrity after the rollback"
+        outcomes, lines = await self._run(AFTER_STEP, title, hosts, check.command, "after")
+        for host in hosts:
+            found = _summary(lines.get(host, []))
+            expected = self.baseline[host] if check.after == "baseline" else None
+            if outcomes[host].status is not HostStatus.SUCCEEDED or found is None:
+                why = "no integrity summary after the rollback"
+                self._record(host, AFTER_STEP, "after", None, expected, "missing", why)
+                continue
+            diffs = differences(found, expected) if expected else []
+            verdict = ("mismatch" if diffs else "match") if expected else "recorded"
+            self._record(host, AFTER_STEP, "after", found, expected, verdict, "; ".join(diffs))
+
+    def _record(self, host, step, stage, found, expected, verdict, detail) -> None:
+        self.conductor.recorder.record(
+            Kind.INTEGRITY_RECORDED,
+            system=self.conductor.state.hosts.get(host),
+            host=host,
+            step=step,
+            strategy=None,
+            stage=stage,
+            checksum=found.checksum if found else None,
+            rows=dict(found.rows) if found else {},
+            expected=expected.as_data() if expected else None,
+            verdict=verdict,
+            detail=detail,
+        )
+
+    # -- faults ---------------------------------------------------------------------
+
+    async def inject(self) -> list[str]:
+        """Each fault in order, recorded when it is in place (the recovery clock starts
+        at the first); the first that cannot be injected stops the drill."""
+        for fault in self.scenario.faults:
+            if fault.inject:
+                problem = await self._inject_demo(fault)
+            else:
+                problem = await self._inject_command(fault)
+            if problem:
+                return [problem]
+        return []
+
+    async def _inject_demo(self, fault: Fault) -> str | None:
+        if self.demo is None:
+            return f"fault {fault.label}: demo faults need the demo fleet (--demo)"
+        try:
+            await self.demo.inject(fault.inject or "")
+        except ValueError as exc:
+            return f"fault {fault.label}: {exc}"
+        host = fault.demo_host or ""
+        self.injected.append((fault, [host]))
+        self._fault_record(Kind.DRILL_FAULT, fault, [host], kind="demo", inject=fault.inject)
+        return None
+
+    async def _inject_command(self, fault: Fault) -> str | None:
+        hosts = self._hosts(fault.hosts, fault.systems)
+        title = f"Drill: inject fault {fault.label}"
+        outcomes, _ = await self._run(FAULT_STEP, title, hosts, fault.command or "", "fault")
+        touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
+        self.injected.append((fault, touched))
+        failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
+        if failed:
+            return f"fault {fault.label} could not be injected on {', '.join(failed)}"
+        self._fault_record(Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command)
+        return None
+
+    async def undo(self) -> None:
+        """Put back every fault injected, the last first, whatever the drill's result."""
+        for fault, hosts in reversed(self.injected):
+            if fault.inject:
+                ok, detail = await self._clear_demo(fault)
+            else:
+                title = f"Drill: undo fault {fault.label}"
+                outcomes, _ = await self._run(UNDO_STEP, title, hosts, fault.undo or "", "undo")
+                failed = sorted(
+                    h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED
+                )
+                ok, detail = not failed, f"undo failed on {', '.join(failed)}" if failed else ""
+            self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
+
+    async def _clear_demo(self, fault: Fault) -> tuple[bool, str]:
+        assert self.demo is not None
+        try:
+            await self.demo.clear(fault.inject or "")
+        except ValueError as exc:
+            return False, str(exc)
+        return True, ""
+
+    def _fault_record(self, event: Kind, fault: Fault, hosts: list[str], **data) -> None:
+        state = self.conductor.state
+        systems = sorted({state.hosts.get(h) or "" for h in hosts} - {""})
+        self.conductor.recorder.record(
+            event,
+            system=systems[0] if len(systems) == 1 else None,
+            name=fault.label,
+            hosts=hosts,
+            **data,
+        )
+
+
+def _summary(lines: list[str]) -> Summary | None:
+    """The last `integrity` line's summary, whatever its stage."""
+    parsed = [p for p in map(parse_line, lines) if p]
+    return parsed[-1][1] if parsed else None

@@ -1,0 +1,209 @@
+"""Drills headless: a scenario, every scenario that is due, the schedule's standing, and
+the pre-deployment gate. Each drill is an incident of its own, labelled DRILL."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from console.demo.faults import Fault
+from console.demo.fleet import DemoFleet
+from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.engine.ssh import SshPool
+from console.headless import (
+    EXIT_FAILED,
+    EXIT_OK,
+    _abort_on_signals,
+    _Printer,
+    journal_dir,
+    open_recorder,
+    print_json,
+)
+from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
+from console.journal.drills import past_drills
+from console.journal.lock import SystemLocks
+from console.model.clock import SystemClock
+from console.model.drill_schedule import (
+    Standing,
+    SystemCadence,
+    due_scenarios,
+    gate,
+    schedule_status,
+)
+from console.model.drills import Scenario
+from console.model.settings import Settings
+from console.model.visible import visible
+from console.paths import incidents_dir, locks_dir
+
+
+@dataclass
+class DrillOptions:
+    demo: bool = False
+    journal: str | None = None
+    quiet: bool = False
+    json: bool = False
+    take_over_lock: str | None = None
+    accept_keys: dict[str, str] = field(default_factory=dict)
+
+
+class _FleetFaults:
+    """The demo fleet's injection, by `KIND:HOST` as drills.toml writes it."""
+
+    def __init__(self, fleet: DemoFleet):
+        self.fleet = fleet
+
+    def _fault(self, spec: str) -> Fault:
+        return Fault.parse(spec, self.fleet.settings.inventory.host_names)
+
+    async def inject(self, spec: str) -> None:
+        await self.fleet.inject(self._fault(spec))
+
+    async def clear(self, spec: str) -> None:
+        await self.fleet.clear(self._fault(spec))
+
+
+async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptions) -> dict:
+    """One scenario in an incident of its own (on a fresh demo fleet with --demo); its
+    verdict, with the journal's path."""
+    check_scenario(settings, scenario, options.demo)
+    fleet = DemoFleet(settings) if options.demo else None
+    if fleet is not None:
+        settings = await fleet.start()
+    try:
+        settings = drill_settings(settings, scenario)
+        incident_id = new_incident_id(SystemClock().now())
+        directory = journal_dir(options.journal, options.demo, incident_id, settings)
+        recorder = open_recorder(settings, directory)
+        conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+        conductor.locks = SystemLocks(locks_dir(settings, options.demo))
+        conductor.lock_takeover_reason = options.take_over_lock
+        printer = _Printer()
+        if not options.quiet:
+            print(f"DRILL {scenario.name}: not a production incident", flush=True)
+            recorder.subscribe(printer)
+        conductor.open_incident(title_of(scenario), incident_id, drill=True)
+        faults = _FleetFaults(fleet) if fleet is not None else None
+        with _abort_on_signals(conductor):
+            try:
+                verdict = await run_scenario(conductor, scenario, faults, options.accept_keys)
+            except ProcedureError as refused:
+                if conductor.state.closed_at is None:
+                    conductor.close(f"refused: {refused}")
+                raise
+            finally:
+                await conductor.shutdown()
+                recorder.close()
+        printer.flush()
+        return {**verdict, "journal": str(recorder.path), "incident": incident_id}
+    finally:
+        if fleet is not None:
+            await fleet.stop()
+
+
+async def run_drills(settings: Settings, names: list[str], options: DrillOptions) -> int:
+    """Each named scenario in turn; exit 0 only when every one passed."""
+    verdicts = []
+    for name in names:
+        verdict = await drill_once(settings, settings.drills.scenario(name), options)
+        verdicts.append(verdict)
+        if not options.json:
+            print("\n".join(visible(line, one_line=True) for line in report_lines(verdict)))
+            print(f"  journal    {verdict['journal']}", flush=True)
+    passed = all(v["passed"] for v in verdicts)
+    code = EXIT_OK if passed else EXIT_FAILED
+    if options.json:
+        print_json(
+            {
+                "schema": "rollback-console/drills",
+                "version": 1,
+                "command": "drill",
+                "ok": passed,
+                "exit_status": code,
+                "drills": verdicts,
+            }
+        )
+    elif len(verdicts) > 1:
+        failed = [v["scenario"] for v in verdicts if not v["passed"]]
+        print(
+            f"{len(verdicts)} drills: "
+            + (f"FAILED: {', '.join(failed)}" if failed else "all passed")
+        )
+    return code
+
+
+def drills_root(settings: Settings, demo: bool) -> Path:
+    return incidents_dir(demo, settings.console.journal_dir)
+
+
+def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int:
+    """`drill --status`: per system and cadence, from the journals; exit 1 if any is
+    OVERDUE (a job that checks compliance can fail on it)."""
+    status = schedule_status(settings.drills, past_drills(drills_root(settings, demo)), now)
+    if fmt == "json":
+        print_json(
+            {
+                "schema": "rollback-console/drill-status",
+                "version": 1,
+                "now": now.isoformat(),
+                "status": status_rows(status),
+            }
+        )
+    elif fmt == "markdown":
+        sys.stdout.write(visible(status_markdown(status, now)))
+    else:
+        print("\n".join(visible(line, one_line=True) for line in status_text(status, now)))
+    overdue = any(s.standing is Standing.OVERDUE for s in status)
+    return EXIT_FAILED if overdue else EXIT_OK
+
+
+async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> int:
+    """`drill --due`: every scenario whose cadence is DUE or OVERDUE."""
+    status = schedule_status(settings.drills, past_drills(drills_root(settings, options.demo)), now)
+    names = due_scenarios(status)
+    if not names:
+        print("no drill is due", file=sys.stderr if options.json else sys.stdout)
+        if options.json:
+            print_json({"schema": "rollback-console/drills", "version": 1, "command": "drill",
+                        "ok": True, "exit_status": EXIT_OK, "drills": []})  # fmt: skip
+        return EXIT_OK
+    print(f"due: {', '.join(names)}", file=sys.stderr if options.json else sys.stdout, flush=True)
+    return await run_drills(settings, names, options)
+
+
+async def run_gate(
+    settings: Settings, systems: list[str], run: bool, options: DrillOptions, now: datetime
+) -> int:
+    """`drill --gate`: 0 when each system has a passing drill within its before-deploy
+    window; with `run`, the before-deploy scenarios of those without are run first."""
+    root = drills_root(settings, options.demo)
+    standing = gate(settings.drills, systems, past_drills(root), now)
+    missing = [s for s in standing if s.standing is not Standing.OK]
+    if missing and run:
+        names = list(dict.fromkeys(s.entry.scenario for s in missing))
+        await run_drills(settings, names, options)
+        now = max(now, SystemClock().now())  # the drills just run count
+        standing = gate(settings.drills, systems, past_drills(root), now)
+    for s in standing:
+        print(visible(_gate_line(s), one_line=True))
+    ok = all(s.standing is Standing.OK for s in standing)
+    print(f"gate {'open' if ok else 'CLOSED'}: " + ", ".join(systems), flush=True)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _gate_line(s: SystemCadence) -> str:
+    head, when = f"{s.system} {s.cadence}:", "%Y-%m-%d %H:%M UTC"
+    if s.standing is Standing.OK and s.last_passed and s.next_due:
+        return (
+            f"{head} ok: {s.entry.scenario} passed {s.last_passed.at:{when}},"
+            f" valid until {s.next_due:{when}}"
+        )
+    last = s.last
+    seen = ""
+    if last is not None:
+        seen = f"; last {s.entry.scenario} {'passed' if last.passed else 'FAILED'} {last.at:{when}}"
+    return (
+        f"{head} no passing {s.entry.scenario} drill in the last {s.entry.window_hours:g} h{seen}"
+    )

@@ -1,0 +1,155 @@
+"""Drills as words: one drill's report (from its `drill.judged` verdict), and the test
+schedule as a table, in text, Markdown or JSON. What the CLI prints and the console shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from console.journal.describe import cell, duration
+from console.model.drill_schedule import Standing, SystemCadence
+from console.model.drills import DrillOutcome
+
+OK, BAD = "✔", "✘"
+STATUS_COLUMNS = (
+    "system",
+    "cadence",
+    "scenario",
+    "last drill",
+    "result",
+    "recovery",
+    "next due",
+    "state",
+)
+
+
+def _mark(ok: bool) -> str:
+    return OK if ok else BAD
+
+
+def _outcome(value: str) -> str:
+    try:
+        return DrillOutcome(value).title
+    except ValueError:
+        return value
+
+
+def _summary(data: dict | None) -> str:
+    if not data:
+        return "none"
+    rows = " ".join(f"{t}={n}" for t, n in sorted(data.get("rows", {}).items()))
+    checksum = f"checksum {str(data['checksum'])[:12]} " if data.get("checksum") else ""
+    return (checksum + rows).strip() or "empty"
+
+
+def report_lines(verdict: dict[str, Any]) -> list[str]:
+    """The drill report: faults, trigger, outcome, recovery and integrity, each against
+    what the scenario expected, then what did not match."""
+    passed = verdict.get("passed")
+    lines = [f"DRILL {verdict.get('scenario')}: {'PASSED' if passed else 'FAILED'}"]
+    for fault in verdict.get("faults", []):
+        undone = fault.get("undone")
+        after = (
+            "not undone"
+            if undone is None
+            else ("undone" if undone.get("ok") else f"NOT undone: {undone.get('detail')}")
+        )
+        lines.append(f"  fault      {fault.get('name')} on {', '.join(fault['hosts'])}; {after}")
+    trigger = verdict.get("trigger", {})
+    how = "fired from its probe" if trigger.get("detected") else "declared"
+    lines.append(
+        f"  trigger    expected {trigger.get('expected')} · actual {trigger.get('actual')}"
+        f" ({how}) {_mark(bool(trigger.get('ok')))}"
+    )
+    same = verdict.get("expected") == verdict.get("outcome")
+    lines.append(
+        f"  outcome    expected {_outcome(verdict.get('expected', ''))}"
+        f" · actual {_outcome(verdict.get('outcome', ''))} {_mark(same)}"
+    )
+    for system, r in verdict.get("recovery", {}).items():
+        target = f"target {r['target_minutes']:g} min" if r.get("target_minutes") else "no target"
+        since = "the injected fault" if r.get("from") == "fault" else "the trigger"
+        took = f"{duration(r['seconds'])} from {since}" if r.get("seconds") is not None else "–"
+        lines.append(
+            f"  recovery   {system}: {took}, {target}: {r.get('verdict')} {_mark(bool(r.get('ok')))}"
+        )
+    integrity = verdict.get("integrity", {})
+    for host, entry in integrity.get("hosts", {}).items():
+        after = entry.get("after") or {}
+        before, now = _summary(entry.get("baseline")), _summary(after or None)
+        seen = f"unchanged, {before}" if before == now else f"before {before}; after {now}"
+        lines.append(f"  integrity  {host}: {after.get('verdict', 'missing')} ({seen})")
+    lines.append(
+        f"  integrity  {integrity.get('records', 0)} record(s),"
+        f" {integrity.get('mismatches', 0)} mismatch(es) {_mark(bool(integrity.get('ok')))}"
+    )
+    for finding in verdict.get("findings", []):
+        lines.append(f"  ✘ {finding}")
+    return lines
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M}" if moment else "–"
+
+
+def status_rows(status: list[SystemCadence]) -> list[dict[str, Any]]:
+    """One row per system and cadence, as `drill --status --json` prints it."""
+    rows = []
+    for s in status:
+        last, recovery = s.last, s.recovery
+        rows.append(
+            {
+                "system": s.system,
+                "cadence": s.cadence,
+                "scenario": s.entry.scenario,
+                "last_drill": last.at.isoformat() if last else None,
+                "result": ("passed" if last.passed else "failed") if last else None,
+                "outcome": last.outcome if last else None,
+                "recovery_seconds": recovery.seconds if recovery else None,
+                "recovery_target_minutes": recovery.target_minutes if recovery else None,
+                "next_due": s.next_due.isoformat() if s.next_due else None,
+                "standing": s.standing.value,
+                "journal": last.journal if last else None,
+            }
+        )
+    return rows
+
+
+def _row_cells(s: SystemCadence, now: datetime) -> list[str]:
+    last, recovery = s.last, s.recovery
+    result = ("passed" if last.passed else "FAILED") if last else "never drilled"
+    took = "–"
+    if recovery is not None and recovery.seconds is not None:
+        target = recovery.target_minutes
+        took = duration(recovery.seconds) + (f" / {target:g} min" if target else "")
+    due = _when(s.next_due) if s.next_due else "now"
+    at = _when(last.at if last else None)
+    return [s.system, s.cadence, s.entry.scenario, at, result, took, due, s.standing.value]
+
+
+def status_text(status: list[SystemCadence], now: datetime) -> list[str]:
+    """The schedule as an aligned table."""
+    if not status:
+        return ["No drill schedule: add [[schedule]] entries to drills.toml."]
+    table = [list(STATUS_COLUMNS), *(_row_cells(s, now) for s in status)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(STATUS_COLUMNS))]
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table
+    ]
+
+
+def status_markdown(status: list[SystemCadence], now: datetime) -> str:
+    lines = [
+        f"# Rollback drill schedule ({now:%Y-%m-%d %H:%M} UTC)",
+        "",
+        "| " + " | ".join(c.capitalize() for c in STATUS_COLUMNS) + " |",
+        "|" + "---|" * len(STATUS_COLUMNS),
+    ]
+    for s in status:
+        cells = [cell(c) for c in _row_cells(s, now)]
+        if s.standing is not Standing.OK:
+            cells[-1] = f"**{cells[-1]}**"
+        lines.append("| " + " | ".join(cells) + " |")
+    if not status:
+        lines.append("| " + " | ".join("–" for _ in STATUS_COLUMNS) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,60 @@
+"""Past drills, read from the journals in a directory of incidents: what the schedule
+(model/drill_schedule.py) is computed from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.journal.store import JOURNAL_NAME, JournalError, parse_line
+from console.model.drill_schedule import DrillRun, RecoveryResult
+from console.model.events import Event, Kind
+
+
+def _drill_events(path: Path) -> list[Event]:
+    """The opening and the verdict of a journal, without parsing the rest."""
+    lines = path.read_bytes().split(b"\n")
+    return [
+        parse_line(raw, path, number)
+        for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
+        if b'"incident.opened"' in raw or b'"drill.judged"' in raw
+    ]
+
+
+def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
+    """The judged drill in these events, or None (not a drill, or not judged: it was
+    interrupted, and a drill that never finished proves nothing)."""
+    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
+    judged = next((e for e in reversed(events) if e.kind == Kind.DRILL_JUDGED), None)
+    if opened is None or judged is None or not opened.data.get("drill"):
+        return None
+    d = judged.data
+    recovery = {
+        system: RecoveryResult(r.get("seconds"), r.get("target_minutes"), r.get("verdict", ""))
+        for system, r in d.get("recovery", {}).items()
+    }
+    return DrillRun(
+        scenario=d.get("scenario"),
+        systems=tuple(d.get("systems", [])),
+        at=opened.ts,
+        passed=bool(d.get("passed")),
+        outcome=str(d.get("outcome", "")),
+        expected=str(d.get("expected", "")),
+        journal=journal,
+        recovery=recovery,
+    )
+
+
+def past_drills(root: Path) -> list[DrillRun]:
+    """Every judged drill under `root` (one incident directory each), oldest first;
+    a journal that cannot be read is left out."""
+    runs = []
+    if not root.is_dir():
+        return runs
+    for path in root.glob(f"*/{JOURNAL_NAME}"):
+        try:
+            run = drill_run(_drill_events(path), str(path))
+        except (JournalError, OSError):
+            continue
+        if run is not None:
+            runs.append(run)
+    return sorted(runs, key=lambda r: r.at)

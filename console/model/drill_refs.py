@@ -1,0 +1,109 @@
+"""Names drills.toml uses that other files define: systems, hosts, strategies, their
+parameters, scenarios. Each problem is located where the name is written."""
+
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from console.model.templates import ParameterError, check_value
+
+if TYPE_CHECKING:
+    from console.model.drills import Part, Scenario
+    from console.model.settings import Settings
+
+Loc = tuple[str | int, ...]
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no {kind} is named {name!r}{hint}; known: {', '.join(known[:12]) or 'none'}"
+
+
+def drill_problems(settings: Settings) -> list[tuple[Loc, str]]:
+    drills = settings.drills
+    problems: list[tuple[Loc, str]] = []
+    names: list[str] = []
+    for index, scenario in enumerate(drills.scenarios):
+        where: Loc = ("drills", "scenarios", index)
+        if scenario.name in names:
+            problems.append(((*where, "name"), f"scenario {scenario.name!r} is declared twice"))
+        names.append(scenario.name)
+        problems += _scenario(settings, scenario, where)
+    if drills.default is not None and drills.default not in names:
+        problems.append((("drills", "default"), _unknown("scenario", drills.default, names)))
+    for index, entry in enumerate(drills.schedule):
+        where = ("drills", "schedule", index)
+        if entry.scenario not in names:
+            problems.append(((*where, "scenario"), _unknown("scenario", entry.scenario, names)))
+            continue
+        covered = drills.scenario(entry.scenario).all_systems
+        for j, system in enumerate(entry.systems):
+            if system not in covered:
+                problems.append(
+                    (
+                        (*where, "systems", j),
+                        f"scenario {entry.scenario!r} does not drill {system!r}"
+                        f" (it drills {', '.join(covered)})",
+                    )
+                )
+    return problems
+
+
+def _scenario(settings: Settings, scenario: Scenario, where: Loc) -> list[tuple[Loc, str]]:
+    inventory = settings.inventory
+    systems = [s.name for s in inventory.systems]
+    hosts = inventory.host_names
+    problems: list[tuple[Loc, str]] = []
+    parts = [((*where, "parts", i), p) for i, p in enumerate(scenario.parts)] or [
+        (where, scenario.plan[0])
+    ]
+    for at, part in parts:
+        problems += _part(settings, part, at, systems)
+    for i, fault in enumerate(scenario.faults):
+        at = (*where, "faults", i)
+        named = [fault.demo_host] if fault.demo_host else fault.hosts
+        key = "inject" if fault.demo_host else "hosts"
+        problems += [
+            ((*at, key), _unknown("host", h, hosts)) for h in named if h and h not in hosts
+        ]
+        problems += [
+            ((*at, "systems", j), _unknown("system", s, systems))
+            for j, s in enumerate(fault.systems)
+            if s not in systems
+        ]
+    if scenario.integrity is not None:
+        problems += [
+            ((*where, "integrity", "hosts", j), _unknown("host", h, hosts))
+            for j, h in enumerate(scenario.integrity.hosts)
+            if h not in hosts
+        ]
+    return problems
+
+
+def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> list[tuple[Loc, str]]:
+    problems: list[tuple[Loc, str]] = []
+    for j, system in enumerate(part.systems):
+        if system not in systems:
+            problems.append(((*where, "systems", j), _unknown("system", system, systems)))
+    strategies = [s.name for s in settings.strategies]
+    if part.strategy not in strategies:
+        return [*problems, ((*where, "strategy"), _unknown("strategy", part.strategy, strategies))]
+    for system in part.systems:
+        if system in systems and part.strategy not in settings.inventory.system(system).strategies:
+            problems.append(
+                ((*where, "strategy"), f"strategy {part.strategy!r} does not apply to {system!r}")
+            )
+    declared = {p.name: p for p in settings.strategy(part.strategy).params}
+    for name, value in part.params.items():
+        param = declared.get(name)
+        if param is None:
+            message = _unknown(f"parameter of {part.strategy!r}", name, [*declared])
+            problems.append(((*where, "params", name), message))
+            continue
+        try:
+            check_value(name, value, param.type.value, param.pattern)
+        except ParameterError as exc:
+            problems.append(((*where, "params", name), str(exc)))
+    return problems

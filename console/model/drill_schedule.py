@@ -1,0 +1,163 @@
+"""The test schedule, pure: from past drills and a clock, each system's standing per
+cadence (last drill, result, recovery against target, next due, OK / DUE / OVERDUE),
+and the pre-deployment gate. No I/O: journal/drills.py reads the past drills."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from console.model.drills import Cadence, DrillSettings, ScheduleEntry, parse_period
+
+MONTHLY_NOTICE = timedelta(days=7)
+ANNUAL_NOTICE = timedelta(days=30)
+MAX_NOTICE = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class RecoveryResult:
+    """One system's recovery in a drill: seconds from the fault (None: not measured)."""
+
+    seconds: float | None
+    target_minutes: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class DrillRun:
+    """One past drill of a scenario, as its journal judged it."""
+
+    scenario: str | None
+    systems: tuple[str, ...]
+    at: datetime
+    passed: bool
+    outcome: str
+    expected: str
+    journal: str = ""
+    recovery: dict[str, RecoveryResult] = field(default_factory=dict)
+
+
+class Standing(StrEnum):
+    OK = "ok"
+    DUE = "DUE"
+    OVERDUE = "OVERDUE"
+
+
+@dataclass(frozen=True)
+class SystemCadence:
+    """Where one system stands on one cadence of the schedule."""
+
+    system: str
+    entry: ScheduleEntry
+    last: DrillRun | None  # the latest drill of the entry's scenario on this system
+    last_passed: DrillRun | None
+    next_due: datetime | None  # None: now (never passed)
+    standing: Standing
+
+    @property
+    def cadence(self) -> str:
+        return self.entry.label
+
+    @property
+    def recovery(self) -> RecoveryResult | None:
+        return self.last.recovery.get(self.system) if self.last else None
+
+
+def add_months(when: datetime, months: int) -> datetime:
+    """The same day and time `months` later; the 31st becomes the month's last day."""
+    index = when.month - 1 + months
+    year, month = when.year + index // 12, index % 12 + 1
+    day = min(when.day, calendar.monthrange(year, month)[1])
+    return when.replace(year=year, month=month, day=day)
+
+
+def next_due(entry: ScheduleEntry, passed: datetime) -> datetime:
+    """When the drill that passed at `passed` stops covering the cadence."""
+    if entry.every:
+        return passed + parse_period(entry.every)
+    if entry.cadence is Cadence.MONTHLY:
+        return add_months(passed, 1)
+    if entry.cadence is Cadence.ANNUAL_DR:
+        return add_months(passed, 12)
+    return passed + timedelta(hours=entry.window_hours)
+
+
+def notice(entry: ScheduleEntry) -> timedelta:
+    """How long before its due date a drill shows DUE."""
+    if entry.every:
+        return min(parse_period(entry.every) / 4, MAX_NOTICE)
+    if entry.cadence is Cadence.ANNUAL_DR:
+        return ANNUAL_NOTICE
+    if entry.cadence is Cadence.MONTHLY:
+        return MONTHLY_NOTICE
+    return timedelta(0)
+
+
+def standing_of(entry: ScheduleEntry, due: datetime | None, now: datetime) -> Standing:
+    """before-deploy is DUE whenever no passing drill is valid (it is needed only before a
+    deployment, so never OVERDUE); the others are DUE within their notice, OVERDUE
+    after the date, and OVERDUE when never passed."""
+    if entry.cadence is Cadence.BEFORE_DEPLOY:
+        return Standing.OK if due is not None and now < due else Standing.DUE
+    if due is None or now >= due:
+        return Standing.OVERDUE
+    return Standing.DUE if now >= due - notice(entry) else Standing.OK
+
+
+def system_cadence(
+    entry: ScheduleEntry, system: str, runs: list[DrillRun], now: datetime
+) -> SystemCadence:
+    mine = sorted(
+        (r for r in runs if r.scenario == entry.scenario and system in r.systems and r.at <= now),
+        key=lambda r: r.at,
+    )
+    last = mine[-1] if mine else None
+    passed = next((r for r in reversed(mine) if r.passed), None)
+    due = next_due(entry, passed.at) if passed else None
+    return SystemCadence(system, entry, last, passed, due, standing_of(entry, due, now))
+
+
+def schedule_status(
+    drills: DrillSettings, runs: list[DrillRun], now: datetime
+) -> list[SystemCadence]:
+    """Every system's standing on every cadence that names it, in configuration order."""
+    return [
+        system_cadence(entry, system, runs, now)
+        for entry in drills.schedule
+        for system in drills.systems_of(entry)
+    ]
+
+
+def due_scenarios(status: list[SystemCadence]) -> list[str]:
+    """Scenarios to run now: those of every DUE or OVERDUE cadence, except before-deploy
+    (run by the gate, right before a deployment), each once."""
+    return list(
+        dict.fromkeys(
+            s.entry.scenario
+            for s in status
+            if s.standing is not Standing.OK and s.entry.cadence is not Cadence.BEFORE_DEPLOY
+        )
+    )
+
+
+class GateError(ValueError):
+    """The gate cannot judge: a system has no before-deploy cadence."""
+
+
+def gate(
+    drills: DrillSettings, systems: list[str], runs: list[DrillRun], now: datetime
+) -> list[SystemCadence]:
+    """Each system's before-deploy standing (all of its before-deploy entries)."""
+    found = []
+    for system in systems:
+        entries = [
+            e
+            for e in drills.schedule
+            if e.cadence is Cadence.BEFORE_DEPLOY and system in drills.systems_of(e)
+        ]
+        if not entries:
+            raise GateError(f"system {system!r} has no before-deploy cadence in drills.toml")
+        found += [system_cadence(e, system, runs, now) for e in entries]
+    return found

@@ -1,0 +1,167 @@
+"""A drill judged from its journal, pure: the outcome it had against the one expected,
+each system's recovery time against its target (from the injected fault), the data's
+integrity, whether the trigger was detected, and whether the stage was set and cleared.
+The verdict is what `drill.judged` records and every report prints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.model.drills import DrillOutcome, Scenario
+from console.model.state import HostStatus, IncidentState
+from console.model.status import FailureClass
+
+BASELINE_STEP, AFTER_STEP = "drill-baseline", "drill-integrity"
+BAD_INTEGRITY = ("mismatch", "missing")
+
+
+def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
+    """How the rollback ended: verified when the walk succeeded; else halted by the
+    failure threshold, refused by a precheck (its command said no), partial (some hosts
+    rolled back) or failed."""
+    if ok:
+        return DrillOutcome.VERIFIED
+    if any(h.get("step") in strategy_steps for h in state.halts):
+        return DrillOutcome.HALTED
+    runs = [run for s in strategy_steps for run in state.step(s).hosts.values()]
+    if any(
+        r.stage == "precheck" and r.failure is FailureClass.NONZERO_EXIT
+        for r in runs
+        if r.status is HostStatus.FAILED
+    ):
+        return DrillOutcome.REFUSED
+    if any(r.status is HostStatus.SUCCEEDED for r in runs):
+        return DrillOutcome.PARTIAL
+    return DrillOutcome.FAILED
+
+
+def _recovery(
+    state: IncidentState, scenario: Scenario, targets: dict[str, float | None], judged: bool
+) -> tuple[dict[str, dict], list[str]]:
+    out, findings = {}, []
+    for system in scenario.all_systems:
+        target = targets.get(system)
+        measured = state.recovery.get(system)
+        seconds = measured.seconds if measured else None
+        if not judged:
+            verdict, ok = "not judged: the rollback was not expected to verify", True
+        elif seconds is None:
+            verdict, ok = "not measured: stability was never verified", False
+        elif target is None:
+            verdict, ok = "no target", True
+        else:
+            ok = seconds <= target * 60
+            verdict = "within target" if ok else "target exceeded"
+        if not ok:
+            findings.append(f"recovery of {system}: {verdict}")
+        out[system] = {
+            "seconds": seconds,
+            "from": "fault" if state.faults else "trigger",
+            "target_minutes": target,
+            "verdict": verdict,
+            "ok": ok,
+        }
+    return out, findings
+
+
+def _integrity(
+    state: IncidentState, scenario: Scenario, strategy_steps: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Each integrity host's baseline and after, judged as the scenario says; every
+    strategy integrity record that did not match counts against the drill too."""
+    check = scenario.integrity
+    records = state.integrity
+    bad = [r for r in records if r.get("verdict") in BAD_INTEGRITY]
+    findings = [
+        f"integrity on {r.get('host')} ({r.get('step')}): {r.get('verdict')}"
+        + (f": {r['detail']}" if r.get("detail") else "")
+        for r in bad
+    ]
+    hosts: dict[str, dict] = {}
+    if check is not None:
+        judged_by = [AFTER_STEP] if check.after == "baseline" else strategy_steps
+        for r in records:
+            if r.get("step") == BASELINE_STEP:
+                hosts.setdefault(r["host"], {})["baseline"] = _summary(r)
+        for r in records:
+            if r.get("host") in hosts and r.get("step") in judged_by and r.get("stage") == "after":
+                hosts[r["host"]]["after"] = {**_summary(r), "verdict": r.get("verdict")}
+        findings += [
+            f"integrity on {host}: no record after the drill"
+            for host, entry in sorted(hosts.items())
+            if "after" not in entry
+        ]
+    return {
+        "after": check.after if check else None,
+        "records": len(records),
+        "mismatches": len(bad),
+        "hosts": hosts,
+        "ok": not findings,
+    }, findings
+
+
+def _summary(record: dict) -> dict:
+    return {"checksum": record.get("checksum"), "rows": dict(record.get("rows", {}))}
+
+
+def _trigger(state: IncidentState, scenario: Scenario) -> tuple[dict, list[str]]:
+    declared = state.trigger
+    actual = declared.kind if declared else None
+    automatic = bool(declared and declared.automatic and declared.evidence)
+    expected = scenario.trigger.value
+    detect = scenario.trigger.automatic
+    ok = actual == expected and (automatic or not detect)
+    findings = []
+    if not ok:
+        how = "fired" if automatic else "declared by the drill"
+        findings.append(
+            f"trigger: expected {expected}"
+            + (" to fire from its probe" if detect else "")
+            + f", got {actual or 'none'} ({how})"
+        )
+    data = {"expected": expected, "actual": actual, "detected": automatic, "ok": ok}
+    return data, findings
+
+
+def judge(
+    state: IncidentState,
+    scenario: Scenario,
+    targets: dict[str, float | None],
+    strategy_steps: list[str],
+    ok: bool,
+    setup: list[str] = (),
+) -> dict[str, Any]:
+    """The drill's verdict: it passes only when everything matches what the scenario
+    expects and the stage was set (`setup` lists what could not be) and cleared."""
+    outcome = actual_outcome(state, strategy_steps, ok) if not setup else DrillOutcome.FAILED
+    expected = scenario.expect
+    findings = list(setup)
+    if outcome is not expected:
+        findings.append(f"outcome: expected {expected.title}, got {outcome.title}")
+    trigger, found = _trigger(state, scenario)
+    findings += found if not setup else []
+    judged = expected is DrillOutcome.VERIFIED
+    recovery, found = _recovery(state, scenario, targets, judged)
+    findings += found
+    integrity, found = _integrity(state, scenario, strategy_steps)
+    findings += found
+    faults = [
+        {"name": f.get("name"), "hosts": f.get("hosts", []), "undone": f.get("undone")}
+        for f in state.faults
+    ]
+    for fault in faults:
+        undone = fault["undone"]
+        if undone is not None and not undone.get("ok"):
+            findings.append(f"fault {fault['name']} was not undone: {undone.get('detail')}")
+    return {
+        "scenario": scenario.name,
+        "systems": scenario.all_systems,
+        "passed": not findings,
+        "expected": expected.value,
+        "outcome": outcome.value,
+        "trigger": trigger,
+        "recovery": recovery,
+        "integrity": integrity,
+        "faults": faults,
+        "findings": findings,
+    }

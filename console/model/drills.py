@@ -1,0 +1,223 @@
+"""drills.toml: drill scenarios (what to break, what to run, what must come out) and the
+test schedule (monthly, every N days, before a deployment, the annual DR exercise)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from console.model.base import NAME_PATTERN, Strict
+from console.model.templates import placeholders
+from console.model.triggers import TriggerKind
+
+FAULT_PLACEHOLDERS = frozenset({"host", "system", "incident"})
+PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
+PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+class DrillOutcome(StrEnum):
+    """How a drill's rollback ended; a scenario says which one it expects."""
+
+    VERIFIED = "verified"  # rolled back on every host and verified stable
+    PARTIAL = "partial"  # rolled back on some hosts, not on others
+    HALTED = "halted"  # stopped by the strategy's failure threshold
+    REFUSED = "refused"  # a precheck refused before anything changed there
+    FAILED = "failed"  # otherwise not rolled back and verified
+
+    @property
+    def title(self) -> str:
+        return OUTCOME_TITLES[self]
+
+
+OUTCOME_TITLES = {
+    DrillOutcome.VERIFIED: "rolled back and verified",
+    DrillOutcome.PARTIAL: "partially rolled back",
+    DrillOutcome.HALTED: "halted by the failure threshold",
+    DrillOutcome.REFUSED: "refused by a precheck",
+    DrillOutcome.FAILED: "failed",
+}
+
+
+class Scope(StrEnum):
+    """What a drill walks: the whole procedure, or only the strategy and its verification."""
+
+    PROCEDURE = "procedure"
+    STRATEGY = "strategy"
+
+
+class Fault(Strict):
+    """One fault a drill injects before its trigger, recorded in the journal.
+
+    `inject` is a demo fault (`KIND:HOST`, the demo fleet only); `command` runs on
+    `hosts` (or every host of `systems`) of a real or staging fleet, and `undo` puts it
+    back when the drill ends, whatever its result.
+    """
+
+    name: str = ""
+    inject: str | None = Field(default=None, pattern=r"^[a-z-]+:[A-Za-z0-9._-]+$")
+    command: str | None = None
+    undo: str | None = None
+    hosts: list[str] = []
+    systems: list[str] = []
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Fault:
+        if bool(self.inject) == bool(self.command):
+            raise ValueError("a fault is either `inject` (demo) or `command` (with its `undo`)")
+        if self.inject and (self.undo or self.hosts or self.systems):
+            raise ValueError("a demo fault (`inject`) names its host itself; no undo, hosts")
+        if self.command and not (self.hosts or self.systems):
+            raise ValueError("a fault command needs the `hosts` or `systems` it runs on")
+        if self.command and not self.undo:
+            raise ValueError("a fault command needs its `undo`, run when the drill ends")
+        for template in (self.command, self.undo):
+            unknown = sorted(placeholders(template or "") - FAULT_PLACEHOLDERS)
+            if unknown:
+                known = ", ".join(sorted(FAULT_PLACEHOLDERS))
+                raise ValueError(f"unknown placeholder {{{{{unknown[0]}}}}} (known: {known})")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.inject:
+            return self.inject
+        return self.name or (self.command or "").strip().splitlines()[0][:60]
+
+    @property
+    def demo_host(self) -> str | None:
+        return self.inject.partition(":")[2] if self.inject else None
+
+
+class Part(Strict):
+    """One strategy on some systems; a disaster-recovery exercise has several."""
+
+    systems: list[str] = Field(min_length=1)
+    strategy: str
+    params: dict[str, str] = {}
+
+
+class IntegrityCheck(Strict):
+    """A command printing `integrity ...` lines, run on `hosts` before the fault (the
+    baseline) and after the rollback. `after = "baseline"`: the data must be exactly as
+    it was; `"strategy"`: the baseline is recorded and the strategy's own integrity
+    records (before, after, expected) must all match."""
+
+    command: str
+    hosts: list[str] = []  # default: every host of the scenario's systems
+    after: str = Field(default="baseline", pattern="^(baseline|strategy)$")
+
+
+class Scenario(Strict):
+    """A planned drill: its faults, trigger, rollback, and what must come out of it."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    description: str = ""
+    systems: list[str] = []
+    strategy: str | None = None
+    params: dict[str, str] = {}
+    parts: list[Part] = []
+    scope: Scope = Scope.PROCEDURE
+    trigger: TriggerKind
+    reason: str = ""
+    expect: DrillOutcome = DrillOutcome.VERIFIED
+    rto_minutes: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0)
+    faults: list[Fault] = []
+    integrity: IntegrityCheck | None = None
+
+    @model_validator(mode="after")
+    def _what_runs(self) -> Scenario:
+        if self.parts and (self.strategy or self.systems or self.params):
+            raise ValueError("give `parts` (several strategies) or `systems` and `strategy`")
+        if not self.parts and not (self.strategy and self.systems):
+            raise ValueError("a scenario needs `systems` and `strategy`, or `parts`")
+        if not self.trigger.automatic and not self.reason.strip():
+            raise ValueError(f"a manual trigger ({self.trigger.label}) needs a `reason`")
+        return self
+
+    @property
+    def plan(self) -> list[Part]:
+        """What the drill rolls back, one part per strategy."""
+        if self.parts:
+            return list(self.parts)
+        return [Part(systems=self.systems, strategy=self.strategy or "", params=self.params)]
+
+    @property
+    def all_systems(self) -> list[str]:
+        return list(dict.fromkeys(s for part in self.plan for s in part.systems))
+
+    @property
+    def label(self) -> str:
+        parts = "; ".join(f"{p.strategy} on {', '.join(p.systems)}" for p in self.plan)
+        return f"{self.name}: {parts}"
+
+
+class Cadence(StrEnum):
+    MONTHLY = "monthly"
+    BEFORE_DEPLOY = "before-deploy"
+    ANNUAL_DR = "annual-dr"
+
+
+def parse_period(text: str) -> timedelta:
+    """`30d`, `2w` or `12h` as a timedelta; ValueError names what is accepted."""
+    match = PERIOD.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"period {text!r}: expected a number and h, d or w, e.g. 30d")
+    return timedelta(**{PERIOD_UNITS[match.group(2)]: int(match.group(1))})
+
+
+class ScheduleEntry(Strict):
+    """A cadence for some systems and the scenario that keeps it: `cadence` monthly,
+    before-deploy (a passing drill counts for `valid_hours`) or annual-dr, or `every`."""
+
+    scenario: str
+    cadence: Cadence | None = None
+    every: str | None = None
+    systems: list[str] = []  # default: the scenario's systems
+    valid_hours: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_cadence(self) -> ScheduleEntry:
+        if (self.cadence is None) == (self.every is None):
+            raise ValueError("give `cadence` (monthly, before-deploy, annual-dr) or `every`")
+        if self.every is not None:
+            parse_period(self.every)
+        if self.valid_hours is not None and self.cadence is not Cadence.BEFORE_DEPLOY:
+            raise ValueError("`valid_hours` is for the before-deploy cadence")
+        return self
+
+    @property
+    def label(self) -> str:
+        if self.every:
+            return f"every {self.every.strip()}"
+        if self.cadence is Cadence.BEFORE_DEPLOY:
+            return f"before-deploy ({self.window_hours:g} h)"
+        return str(self.cadence)
+
+    @property
+    def window_hours(self) -> float:
+        return self.valid_hours or DEFAULT_VALID_HOURS
+
+
+DEFAULT_VALID_HOURS = 24.0
+
+
+class DrillSettings(Strict):
+    """drills.toml: `default` is the scenario `drill` runs when none is named."""
+
+    default: str | None = None
+    scenarios: list[Scenario] = []
+    schedule: list[ScheduleEntry] = []
+
+    def scenario(self, name: str) -> Scenario:
+        return next(s for s in self.scenarios if s.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.scenarios]
+
+    def systems_of(self, entry: ScheduleEntry) -> list[str]:
+        return entry.systems or self.scenario(entry.scenario).all_systems
