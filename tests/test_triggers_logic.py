@@ -210,3 +210,9 @@ def test_trigger_config_refuses_manual_kinds_and_duplicates():
     with pytest.raises(ValidationError, match="used twice"):
         TriggerSettings.model_validate({"triggers": [trigger(1).model_dump()] * 2})
     assert trigger(1).policy == "propose"
+
+
+def test_soak_passes_when_its_last_allowed_round_completes_the_run():
+    progress = SoakProgress(needed=2, limit=2)
+    assert progress.observe({"s/p": SampleState.HEALTHY}) is SoakStatus.WAITING
+    assert progress.observe({"s/p": SampleState.HEALTHY}) is SoakStatus.PASSED

@@ -237,7 +237,7 @@ class SoakProgress:
             self.detail = ", ".join(f"{k} {s}" for k, s in sorted(unhealthy.items())) or "no probes"
         if self.healthy >= self.needed:
             self.status = SoakStatus.PASSED
-        elif self.limit - self.rounds < self.needed:
+        elif self.limit - self.rounds < self.needed - self.healthy:
             self.status = SoakStatus.FAILED
         return self.status
 

@@ -1,0 +1,274 @@
+"""Drill scenarios on the demo fleet, run as a user runs them: one per demo injection
+kind, each asserting the outcome it expects; the default scenario; a two-system DR
+exercise; recovery time that passes and one that fails; an integrity mismatch found."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+from console.headless.drills import DrillOptions, run_drills
+from console.journal.store import read_journal
+from console.model.drills import DrillSettings
+from console.model.events import Kind
+from console.model.settings import Settings, load_settings
+from console.model.state import fold
+from console.paths import demo_config
+
+
+@pytest.fixture(autouse=True)
+def state_dir(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path))
+    return tmp_path
+
+
+def drill(capsys, *args: str) -> tuple[int, dict]:
+    """`drill --demo ARGS --json`: the exit status and the one drill's verdict."""
+    code = main(["drill", "--demo", *args, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert document["exit_status"] == code
+    [verdict] = document["drills"]
+    return code, verdict
+
+
+def events_of(verdict: dict):
+    return read_journal(Path(verdict["journal"])).events
+
+
+def host_runs(verdict: dict, step: str = "restore") -> dict:
+    return fold(events_of(verdict)).step(step).hosts
+
+
+# One scenario per demo injection kind: (scenario, the outcome it expects).
+KINDS = {
+    "unreachable": ("web-unreachable", "partial"),
+    "hang": ("web-hang", "partial"),
+    "drop": ("web-drop", "partial"),
+    "fail": ("web-fail", "halted"),
+    "corrupt-backup": ("db-backup-corrupt", "refused"),
+    "slow": ("web-slow", "verified"),
+    "corrupt-data": ("db-corrupt-data", "verified"),
+    "breach": ("api-breach", "verified"),
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_injection_kind_has_a_scenario_that_gets_its_expected_outcome(kind, capsys):
+    scenario, expected = KINDS[kind]
+    code, verdict = drill(capsys, "--scenario", scenario)
+    assert (code, verdict["passed"], verdict["findings"]) == (0, True, [])
+    assert verdict["outcome"] == verdict["expected"] == expected
+    for fault in verdict["faults"]:
+        assert fault["name"].startswith(f"{kind}:")
+        assert fault["undone"] == {"ok": True, "detail": ""}
+    events = events_of(verdict)
+    assert events[0].kind == Kind.INCIDENT_OPENED and events[0].data["drill"] is True
+    injected = next(e for e in events if e.kind == Kind.DRILL_FAULT)
+    declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
+    assert injected.seq < declared.seq  # the stage is set before the trigger
+    CHECKS[kind](verdict, events)
+
+
+def _unreachable(verdict, events):
+    runs = host_runs(verdict)
+    assert runs["web-2"].failure.value == "unreachable"
+    assert {runs["web-1"].status.value, runs["web-3"].status.value} == {"succeeded"}
+
+
+def _hang(verdict, events):
+    runs = host_runs(verdict)
+    assert runs["web-3"].failure.value == "timeout" and runs["web-3"].stage == "precheck"
+
+
+def _drop(verdict, events):
+    assert host_runs(verdict)["web-2"].failure.value == "connection lost mid-command"
+
+
+def _fail(verdict, events):
+    [halted] = [e for e in events if e.kind == Kind.RUN_HALTED]
+    assert "more than max_fail_percentage 34%" in halted.data["reason"]
+
+
+def _corrupt_backup(verdict, events):
+    runs = host_runs(verdict)
+    assert runs["db-1"].stage == "precheck" and runs["db-1"].failure.value == "non-zero exit"
+    assert not any(e.where.host == "db-1" and e.data.get("stage") == "action" for e in events)
+    # db-1 was left exactly as it was: the integrity check after matches the baseline.
+    assert verdict["integrity"]["hosts"]["db-1"]["after"]["verdict"] == "match"
+
+
+def _slow(verdict, events):
+    recovery = verdict["recovery"]["web"]
+    assert recovery["ok"] and recovery["target_minutes"] == 5 and recovery["from"] == "fault"
+    assert recovery["verdict"] == "within target"
+
+
+def _corrupt_data(verdict, events):
+    assert verdict["trigger"] == {
+        "expected": "data-corruption",
+        "actual": "data-corruption",
+        "detected": True,
+        "ok": True,
+    }
+    fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
+    assert fired.data["trigger"] == "db-rows" and fired.data["probe"] == "db/row-drift"
+    hosts = verdict["integrity"]["hosts"]
+    assert hosts["db-1"]["baseline"]["rows"]["orders"] == 15  # before the rows vanished
+    assert {h["after"]["verdict"] for h in hosts.values()} == {"match"}  # the log's state
+
+
+def _breach(verdict, events):
+    assert verdict["trigger"]["actual"] == "security-breach" and verdict["trigger"]["detected"]
+    declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
+    assert declared.data["kind"] == "security-breach"
+    probes = {s["probe"] for s in declared.data["evidence"]}
+    assert probes == {"api/auth-failures", "api/error-rate"}  # the other firing: evidence
+    assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data["reason"]
+
+
+CHECKS = {
+    "unreachable": _unreachable,
+    "hang": _hang,
+    "drop": _drop,
+    "fail": _fail,
+    "corrupt-backup": _corrupt_backup,
+    "slow": _slow,
+    "corrupt-data": _corrupt_data,
+    "breach": _breach,
+}
+
+
+def test_drill_without_a_scenario_runs_the_demos_default(capsys):
+    code = main(["drill", "--demo"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert out.startswith("DRILL web-release: not a production incident")
+    assert "DRILL web-release: PASSED" in out
+    assert (
+        "  outcome    expected rolled back and verified · actual rolled back and verified ✔" in out
+    )
+    for host in ("web-1", "web-2", "web-3"):
+        assert f"  integrity  {host}: match (unchanged, checksum " in out
+
+
+def test_a_dr_exercise_recovers_two_systems_with_one_recovery_time_each(capsys):
+    code, verdict = drill(capsys, "--scenario", "dr-exercise")
+    assert code == 0 and verdict["passed"], verdict["findings"]
+    events = events_of(verdict)
+    chosen = [e.data for e in events if e.kind == Kind.STRATEGY_CHOSEN]
+    assert [(c["strategy"], c.get("systems")) for c in chosen] == [
+        ("version-rollback", ["web"]),
+        ("point-in-time", ["db"]),
+    ]
+    assert chosen[1]["params"] == {"until": "2025-05-16T10:30:00Z"}
+    measured = {e.where.system: e.data for e in events if e.kind == Kind.RECOVERY_MEASURED}
+    assert set(measured) == {"web", "db"}
+    assert measured["web"]["verified"] < measured["db"]["verified"]  # each its own time
+    assert measured["web"]["rto_minutes"] == 15 and measured["db"]["rto_minutes"] == 30
+    restore = fold(events).step("restore").hosts
+    assert {h: r.attempt for h, r in restore.items()} == dict.fromkeys(
+        ["web-1", "web-2", "web-3", "db-1", "db-2"], 1
+    )
+    assert set(verdict["recovery"]) == {"web", "db"}
+
+
+def with_scenarios(*scenarios: dict) -> Settings:
+    settings = load_settings(demo_config())
+    drills = DrillSettings.model_validate({"scenarios": list(scenarios)})
+    return settings.model_copy(update={"drills": drills})
+
+
+def run_custom(settings: Settings, name: str, capsys) -> tuple[int, dict]:
+    code = asyncio.run(run_drills(settings, [name], DrillOptions(demo=True, json=True, quiet=True)))
+    [verdict] = json.loads(capsys.readouterr().out)["drills"]
+    return code, verdict
+
+
+def test_recovery_time_beyond_the_target_fails_the_drill(capsys):
+    settings = with_scenarios(
+        {
+            "name": "too-slow",
+            "systems": ["web"],
+            "strategy": "version-rollback",
+            "scope": "strategy",
+            "trigger": "user-impact",
+            "reason": "recovery-time drill",
+            "rto_minutes": 0.01,  # 0.6 s: three slow commands alone take 9 s
+            "faults": [{"inject": "slow:web-1"}],
+        }
+    )
+    code, verdict = run_custom(settings, "too-slow", capsys)
+    assert code == 1 and not verdict["passed"]
+    assert verdict["outcome"] == "verified"  # the rollback worked, but too slowly
+    recovery = verdict["recovery"]["web"]
+    assert recovery["verdict"] == "target exceeded" and recovery["seconds"] > 0.6
+    assert verdict["findings"] == ["recovery of web: target exceeded"]
+
+
+# A bad job on web-1: an order deleted behind the application's back, kept for the undo.
+LOSE_ORDER = (
+    'cp data/app.db data/app.db.before-drill && python3 -c "import sqlite3;'
+    " c = sqlite3.connect('data/app.db'); c.execute('DELETE FROM orders WHERE id = 1');"
+    ' c.commit()"'
+)
+
+
+def test_an_integrity_mismatch_against_the_baseline_is_detected(capsys, state_dir):
+    settings = with_scenarios(
+        {
+            "name": "lost-order",
+            "systems": ["web"],
+            "strategy": "version-rollback",
+            "scope": "strategy",
+            "trigger": "user-impact",
+            "reason": "a release rollback must leave the data as it was",
+            "faults": [
+                {
+                    "name": "lose an order on web-1",
+                    "command": LOSE_ORDER,
+                    "undo": "mv data/app.db.before-drill data/app.db",
+                    "hosts": ["web-1"],
+                }
+            ],
+            "integrity": {"command": "python3 bin/db integrity", "after": "baseline"},
+        }
+    )
+    code, verdict = run_custom(settings, "lost-order", capsys)
+    assert code == 1 and not verdict["passed"] and verdict["outcome"] == "verified"
+    hosts = verdict["integrity"]["hosts"]
+    assert hosts["web-1"]["after"]["verdict"] == "mismatch"
+    assert hosts["web-1"]["baseline"]["rows"]["orders"] == 18
+    assert hosts["web-1"]["after"]["rows"]["orders"] == 17
+    assert {hosts[h]["after"]["verdict"] for h in ("web-2", "web-3")} == {"match"}
+    [finding] = verdict["findings"]
+    assert finding.startswith("integrity on web-1 (drill-integrity): mismatch: checksum ")
+    assert finding.endswith("rows.orders 17 != expected 18")
+    events = events_of(verdict)
+    faults = [e for e in events if e.kind in (Kind.DRILL_FAULT, Kind.DRILL_FAULT_UNDONE)]
+    assert [(e.kind, e.data["hosts"]) for e in faults] == [
+        (Kind.DRILL_FAULT, ["web-1"]),
+        (Kind.DRILL_FAULT_UNDONE, ["web-1"]),
+    ]
+    assert faults[1].data["ok"] is True
+    intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "web-1"]
+    stages = [(e.where.step, e.data["stage"]) for e in intents]
+    assert stages[:2] == [("drill-baseline", "baseline"), ("drill-fault", "fault")]
+    assert stages[-2:] == [("drill-integrity", "after"), ("drill-undo", "undo")]
+
+
+def test_a_scenario_is_refused_with_one_line_when_it_cannot_run(capsys, tmp_path):
+    assert main(["drill", "--demo", "--scenario", "nope"]) == 2
+    assert (
+        "--scenario: no scenario 'nope' (known: web-release, api-breach" in capsys.readouterr().err
+    )
+    assert main(["drill", "--demo", "--scenario", "api-breach", "--inject", "fail:api-1"]) == 2
+    assert "--inject: a scenario's faults, trigger and strategy are in drills.toml" in (
+        capsys.readouterr().err
+    )
+    assert main(["drill", "--demo", "--strategy", "version-rollback"]) == 2
+    assert "needs --systems and --trigger" in capsys.readouterr().err
+    assert not (tmp_path / "demo-incidents").exists()

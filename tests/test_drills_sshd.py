@@ -1,0 +1,189 @@
+"""A staging-style drill on a real OpenSSH fleet, configured as the README says: the
+scenario's fault command deploys the bad release on each host (journalled like a step,
+before the trigger), the probe sees it and fires, the rollback puts the good release back,
+the data is checked against its baseline, and the fault's undo runs at the end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import HOSTS, Fleet, write_fleet
+from tests.fleet_settings import chown_tree
+
+pytestmark = pytest.mark.sshd
+
+SWITCH = 'ln -sfn "releases/$1" current.next && mv -Tf current.next current'
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "release-rollback",
+            "kind": "custom",
+            "description": "Point `current` back at the good release",
+            "params": [{"name": "target", "type": "version", "default": "1.0"}],
+            "commands": {
+                "precheck": "test -d releases/{{target}} && readlink current",
+                "action": f"set -- {{{{target}}}} && {SWITCH} && echo now on $1",
+                "verify": 'test "$(cat current/health)" = ok',
+            },
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Staging rollback",
+    "phases": [
+        {
+            "phase": "immediate",
+            "steps": [
+                {"id": "look", "title": "Look", "kind": "command", "command": "readlink current"}
+            ],
+        },
+        {
+            "phase": "execution",
+            "steps": [
+                {"id": "confirm", "title": "Confirm with the bridge", "kind": "manual"},
+                {"id": "restore", "title": "Restore previous version", "kind": "strategy"},
+                {"id": "verify", "title": "Verify system stability", "kind": "probe"},
+            ],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+TRIGGERS = {
+    "soak": {"samples": 2, "interval": 0.2},
+    "triggers": [
+        {
+            "name": "app-health",
+            "kind": "error-threshold",
+            "system": "app",
+            "probe": "health",
+            "consecutive": 2,
+        }
+    ],
+}
+DRILLS = {
+    "default": "bad-release",
+    "scenarios": [
+        {
+            "name": "bad-release",
+            "description": "Deploy the bad 1.1 on staging; it must be caught and rolled back",
+            "systems": ["app"],
+            "strategy": "release-rollback",
+            "trigger": "error-threshold",
+            "rto_minutes": 10,
+            "faults": [
+                {
+                    "name": "deploy the bad release 1.1",
+                    "command": f"readlink current > .drill-was && set -- 1.1 && {SWITCH}",
+                    "undo": 'set -- "$(basename "$(cat .drill-was)")" && '
+                    + SWITCH
+                    + " && rm .drill-was",
+                    "systems": ["app"],
+                }
+            ],
+            "integrity": {
+                "command": 'echo "integrity checksum=$(cksum < data.txt | cut -d" " -f1)'
+                ' rows.lines=$(wc -l < data.txt)"',
+                "after": "baseline",
+            },
+        }
+    ],
+    "schedule": [{"scenario": "bad-release", "cadence": "before-deploy", "valid_hours": 12}],
+}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {
+        "strategies.toml": STRATEGIES,
+        "procedure.toml": PROCEDURE,
+        "triggers.toml": TRIGGERS,
+        "drills.toml": DRILLS,
+    }
+    probes = [
+        {"name": "health", "kind": "command", "command": "cat current/health", "interval": 0.2}
+    ]
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["release-rollback"], probes=probes
+    )
+    for sandbox in fleet.sandboxes.values():
+        for version, health in (("1.0", "ok"), ("1.1", "bad")):
+            (sandbox / "releases" / version).mkdir(parents=True)
+            (sandbox / "releases" / version / "health").write_text(health + "\n")
+        (sandbox / "current").symlink_to("releases/1.0")
+        (sandbox / "data.txt").write_text("order 1\norder 2\norder 3\n")
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(fleet):
+    gate = fleet.cli("drill", "--gate", "--systems", "app")
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    assert "no passing bad-release drill in the last 12 h" in gate.stdout
+
+    result = fleet.cli("drill", "--gate", "--systems", "app", "--run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "DRILL bad-release: PASSED" in out
+    assert "  fault      deploy the bad release 1.1 on app-1, app-2; undone" in out
+    assert (
+        "  trigger    expected error-threshold · actual error-threshold (fired from its probe) ✔"
+        in out
+    )
+    assert (
+        "  recovery   app: " in out
+        and "from the injected fault, target 10 min: within target ✔" in out
+    )
+    for host in HOSTS:
+        assert f"  integrity  {host}: match (unchanged, checksum " in out
+    assert "gate open: app" in out
+    for sandbox in fleet.sandboxes.values():
+        assert (sandbox / "current").readlink() == Path("releases/1.0")
+        assert not (sandbox / ".drill-was").exists()  # the undo ran, and cleaned up
+
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    kinds = [e.kind for e in events]
+    assert kinds.index(Kind.DRILL_FAULT) < kinds.index(Kind.TRIGGER_FIRED)
+    assert kinds.index(Kind.TRIGGER_DECLARED) < kinds.index(Kind.STRATEGY_CHOSEN)
+    intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"]
+    assert [(e.where.step, e.data["stage"]) for e in intents] == [
+        ("drill-baseline", "baseline"),
+        ("drill-fault", "fault"),
+        ("look", "run"),
+        ("restore", "precheck"),
+        ("restore", "action"),
+        ("restore", "verify"),
+        ("drill-integrity", "after"),
+        ("drill-undo", "undo"),
+    ]
+    fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
+    assert fired.data["evidence"][-1]["hosts"]["app-1"]["value"] == "bad"
+    fault_at = next(e for e in events if e.kind == Kind.DRILL_FAULT).ts
+    measured = next(e for e in events if e.kind == Kind.RECOVERY_MEASURED)
+    assert measured.data["started"] == fault_at.isoformat()  # measured from the fault
+
+    status = fleet.cli("drill", "--status", "--json")
+    assert status.returncode == 0, status.stderr
+    [row] = json.loads(status.stdout)["status"]
+    assert (row["system"], row["standing"], row["result"]) == ("app", "ok", "passed")
+    assert fleet.cli("drill", "--gate", "--systems", "app").returncode == 0
+
+
+def test_check_config_names_the_line_of_a_bad_scenario(fleet):
+    drills = {**DRILLS, "scenarios": [{**DRILLS["scenarios"][0], "strategy": "release-rollbak"}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("check-config", str(fleet.config))
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {fleet.config / 'drills.toml'}:")
+    assert "scenarios[0].strategy: no strategy is named 'release-rollbak'" in line
+    assert "(did you mean 'release-rollback'?)" in line
