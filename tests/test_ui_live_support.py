@@ -15,6 +15,7 @@ BAD_RELEASE = {
     "api/error-rate": 0.01,
     "api/auth-failures": 0.0,
     "db/error-rate": 0.02,
+    "db/row-drift": 0.0,
     "db/rollback-target": "ok",
 }
 

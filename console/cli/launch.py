@@ -48,7 +48,11 @@ def _read(engine: Engine, journal: Path) -> Loaded:
 
 
 async def _serve(
-    settings: Settings, demo: bool, resume: Path | None = None, take_over: str | None = None
+    settings: Settings,
+    demo: bool,
+    resume: Path | None = None,
+    take_over: str | None = None,
+    fleet: DemoFleet | None = None,
 ) -> int:
     engine = Engine.build(settings, demo=demo, threaded_io=True)
     app = None
@@ -58,6 +62,7 @@ async def _serve(
         resumed = engine.resumed(_read(engine, resume), take_over) if resume else None
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
+        app.demo_faults = fleet  # drills inject their faults into the running demo fleet
         result = await app.run_async()
     finally:
         if app is not None and app.conductor is not None:
@@ -84,7 +89,7 @@ async def _demo(
         if prepared is not None:
             await asyncio.wrap_future(prepared)  # its sandboxes, built while this module loaded
         live = await fleet.start()
-        return await _serve(live, demo=True, resume=resume, take_over=take_over)
+        return await _serve(live, demo=True, resume=resume, take_over=take_over, fleet=fleet)
     finally:
         with contextlib.suppress(Exception):
             await fleet.stop()

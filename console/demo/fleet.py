@@ -282,14 +282,19 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
-    async def inject(self, fault: Fault) -> None:
-        """Put `fault` on its running host: open connections are cut when it changes how
-        the host answers SSH (unreachable, refused, another host key)."""
-        await self._change(fault, add=True)
+    async def inject(self, fault: Fault | str) -> None:
+        """Put `fault` (or `KIND:HOST`) on its running host: open connections are cut when
+        it changes how the host answers SSH (unreachable, refused, another host key)."""
+        await self._change(self._fault(fault), add=True)
 
-    async def clear(self, fault: Fault) -> None:
+    async def clear(self, fault: Fault | str) -> None:
         """Take an injected fault away again (a drill's end, on a fleet that stays up)."""
-        await self._change(fault, add=False)
+        await self._change(self._fault(fault), add=False)
+
+    def _fault(self, fault: Fault | str) -> Fault:
+        if isinstance(fault, Fault):
+            return fault
+        return Fault.parse(fault, self.settings.inventory.host_names)
 
     async def _change(self, fault: Fault, add: bool) -> None:
         served = self._hosts[fault.host]

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
@@ -49,22 +48,6 @@ class DrillOptions:
     accept_keys: dict[str, str] = field(default_factory=dict)
 
 
-class _FleetFaults:
-    """The demo fleet's injection, by `KIND:HOST` as drills.toml writes it."""
-
-    def __init__(self, fleet: DemoFleet):
-        self.fleet = fleet
-
-    def _fault(self, spec: str) -> Fault:
-        return Fault.parse(spec, self.fleet.settings.inventory.host_names)
-
-    async def inject(self, spec: str) -> None:
-        await self.fleet.inject(self._fault(spec))
-
-    async def clear(self, spec: str) -> None:
-        await self.fleet.clear(self._fault(spec))
-
-
 async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptions) -> dict:
     """One scenario in an incident of its own (on a fresh demo fleet with --demo); its
     verdict, with the journal's path."""
@@ -85,10 +68,9 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
             print(f"DRILL {scenario.name}: not a production incident", flush=True)
             recorder.subscribe(printer)
         conductor.open_incident(title_of(scenario), incident_id, drill=True)
-        faults = _FleetFaults(fleet) if fleet is not None else None
         with _abort_on_signals(conductor):
             try:
-                verdict = await run_scenario(conductor, scenario, faults, options.accept_keys)
+                verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
             except ProcedureError as refused:
                 if conductor.state.closed_at is None:
                     conductor.close(f"refused: {refused}")

@@ -198,6 +198,13 @@ class ScheduleEntry(Strict):
         return str(self.cadence)
 
     @property
+    def short_label(self) -> str:
+        """The label in a few columns: `pre-deploy 24h`."""
+        if self.cadence is Cadence.BEFORE_DEPLOY:
+            return f"pre-deploy {self.window_hours:g}h"
+        return self.label
+
+    @property
     def window_hours(self) -> float:
         return self.valid_hours or DEFAULT_VALID_HOURS
 

@@ -25,6 +25,7 @@ from console.model.settings import Settings
 from console.model.triggers import TriggerKind
 from console.model.visible import visible
 from console.ui.commands import IncidentCommands
+from console.ui.drills import DrillActions
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged, StepRunFinished
 from console.ui.preferences import ThemeChoice
@@ -46,7 +47,7 @@ def _undelivered_unasked(event: Event) -> bool:
     return bool(event.data.get("repeat")) or event.where.step is None
 
 
-class RollbackApp(QuitActions, ResumeActions, App[int]):
+class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
     """The incident commander's console."""
 
     CSS_PATH = "app.tcss"
@@ -351,8 +352,9 @@ class RollbackApp(QuitActions, ResumeActions, App[int]):
         return self.allows(action) and self.check_unknown_action(action)
 
     def allows(self, action: str) -> bool:
-        """Whether `action` may run at all (the follow view refuses what changes things)."""
-        return True
+        """Whether `action` may run at all (the follow view refuses what changes things;
+        while a drill drives the incident, a person does not)."""
+        return self.check_drill_action(action)
 
     def action_go(self, name: str) -> None:
         if self.conductor is None:

@@ -188,7 +188,14 @@ class ExecutionScreen(IncidentScreen):
         if step_id.startswith("adhoc-"):
             command = self._adhoc_commands.get(step_id)
             return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
-        return self.conductor.step(step_id).title
+        if step_id in self.conductor.order:
+            return self.conductor.step(step_id).title
+        started = (  # a step of its own (a drill's fault, its integrity check): as recorded
+            e.data.get("title")
+            for e in reversed(self.conductor.recorder.events)
+            if e.kind == Kind.STEP_STARTED and e.where.step == step_id
+        )
+        return str(next(started, None) or step_id)
 
     def _is_probe(self, step_id: str | None) -> bool:
         steps = {s.id: s for s in self.app.settings.procedure.steps}

@@ -14,31 +14,23 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from console.journal.describe import duration, utc
+from console.journal.describe import utc
 from console.model.visible import visible
 from console.ui.messages import WatchChanged
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
+from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
-DRILLS_SHOWN = 3
-
 
 def _strategies(names: list[str]) -> str:
     if len(names) <= 2:
         return ", ".join(names) or "–"
     return f"{', '.join(names[:2])} +{len(names) - 2}"
-
-
-def _outcome(outcome: str | None) -> str:
-    if outcome is None:
-        return "… open"
-    good = outcome.startswith(("rolled back", "verified", "succeeded"))
-    return f"{'✔' if good else '✘'} {outcome}"
 
 
 class HomeScreen(Screen):
@@ -52,6 +44,7 @@ class HomeScreen(Screen):
         Binding("p", "propose", "Take up trigger", id="home.propose"),
         Binding("x", "cancel_countdown", "Cancel countdown…", id="home.cancel"),
         Binding("r", "resume", "Resume selected", id="home.resume"),
+        Binding("d", "drills", "Drills", id="home.drills"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -74,8 +67,8 @@ class HomeScreen(Screen):
                     yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
                     yield Label("", id="no-incidents", classes="muted")
                 with Vertical(id="drills-box"):
-                    yield Label("Drills", classes="section-title")
-                    yield Static("", id="drills")
+                    yield Label("Drill schedule", classes="section-title")
+                    yield DrillSchedule(id="drills")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -150,20 +143,15 @@ class HomeScreen(Screen):
         hint = "" if found else "No incidents yet. Press N to declare one."
         self.query_one("#no-incidents", Label).update(hint)
         table.display = bool(found)
-        drills = [s for s in found if s.drill][:DRILLS_SHOWN]
-        lines = [
-            f"{s.opened_at:%Y-%m-%d %H:%M} {s.incident_id}  {_outcome(s.outcome)}"
-            + "".join(
-                f" · {r.system} {duration(r.seconds)} ({r.verdict})" for r in s.recovery.values()
+        schedule = self.query_one(DrillSchedule)
+        schedule.refresh_schedule()
+        hint = Text("Press N to declare a new incident.")
+        if schedule.overdue:
+            hint.append(
+                f"  ▲ {schedule.overdue} drill(s) OVERDUE · D",
+                style="bold #ef6b6b",  # the alert's colour
             )
-            for s in drills
-            if s.opened_at
-        ]
-        self.query_one("#drills", Static).update(
-            Text("\n".join(visible(line, one_line=True) for line in lines))
-            if lines
-            else "No drills yet: `rollback-console drill` runs one."
-        )
+        self.query_one("#home-hint", Label).update(hint)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         live = self.app.live
@@ -175,6 +163,11 @@ class HomeScreen(Screen):
 
     def action_new(self) -> None:
         self.app.push_screen(TriggerScreen())
+
+    def action_drills(self) -> None:
+        from console.ui.screens.drills import DrillsScreen
+
+        self.app.push_screen(DrillsScreen())
 
     def action_propose(self) -> None:
         firing = self.app.live.alert

@@ -1,0 +1,119 @@
+"""The drills screen: every scenario of drills.toml with what it breaks, what it expects
+and where its cadences stand; Enter runs one. And the report a drill ends with."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from console.journal.drill_text import report_lines
+from console.journal.drills import past_drills
+from console.model.drill_schedule import Standing, schedule_status
+from console.model.visible import visible
+from console.ui.widgets.drill_schedule import STANDING_STYLES
+from console.ui.widgets.plain import plain
+
+COLUMNS = ("Scenario", "Faults", "Expects", "Due")
+FAULTS_WIDTH = 28
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class DrillsScreen(Screen):
+    """Pick a drill scenario and run it; its cadences' standing beside it."""
+
+    BINDINGS = [
+        Binding("enter", "run", "Run drill", id="drills.run", priority=True),
+        Binding("escape", "back", "Back", id="drills.back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static(
+            " Drills · a scenario runs as an incident of its own, labelled DRILL", id="home-title"
+        )
+        with VerticalScroll(id="drills-body"):
+            yield Label("", id="drills-hint")
+            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield Static("", id="scenario-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        app = self.app
+        drills = app.settings.drills
+        table = self.query_one("#scenarios", DataTable)
+        table.add_columns(*COLUMNS)
+        status = schedule_status(drills, past_drills(app.engine.journal_root), app.clock.now())
+        for scenario in drills.scenarios:
+            mine = [s for s in status if s.entry.scenario == scenario.name]
+            worst = max((s.standing for s in mine), key=list(Standing).index, default=None)
+            word, style = STANDING_STYLES[worst] if worst else ("–", "dim")
+            table.add_row(
+                plain(scenario.name + (" *" if scenario.name == drills.default else "")),
+                plain(_clip(", ".join(f.label for f in scenario.faults) or "–", FAULTS_WIDTH)),
+                plain(scenario.expect.value),
+                Text(word, style=style),
+                key=scenario.name,
+            )
+        hint = (
+            "Enter runs the highlighted scenario (* the default). Faults are injected first."
+            if drills.scenarios
+            else "No scenarios: declare [[scenarios]] in drills.toml (see the README)."
+        )
+        self.query_one("#drills-hint", Label).update(hint)
+        table.focus()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        name = str(event.row_key.value)
+        scenario = self.app.settings.drills.scenario(name)
+        parts = "; ".join(f"{p.strategy} on {', '.join(p.systems)}" for p in scenario.plan)
+        target = f" · target {scenario.rto_minutes:g} min" if scenario.rto_minutes else ""
+        detail = (
+            f"{scenario.description or scenario.name}\nrolls back {parts} ({scenario.scope.value})"
+            f"\ntrigger {scenario.trigger.value}{target}"
+        )
+        self.query_one("#scenario-detail", Static).update(Text(visible(detail)))
+
+    def action_run(self) -> None:
+        table = self.query_one("#scenarios", DataTable)
+        if not table.row_count:
+            return
+        name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        self.app.pop_screen()
+        self.app.start_drill(name)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class DrillReport(ModalScreen[None]):
+    """What a drill found: each expectation against what happened, passed or failed."""
+
+    BINDINGS = [Binding("escape,enter", "close", "Close", id="drill-report.close")]
+
+    def __init__(self, verdict: dict):
+        super().__init__()
+        self.verdict = verdict
+
+    def compose(self) -> ComposeResult:
+        passed = bool(self.verdict.get("passed"))
+        with Vertical(classes="dialog" + ("" if passed else " -danger"), id="drill-report"):
+            yield Label(
+                f"Drill {visible(str(self.verdict.get('scenario')), one_line=True)}:"
+                f" {'PASSED' if passed else 'FAILED'}",
+                classes="dialog-title",
+                markup=False,
+            )
+            lines = report_lines(self.verdict)[1:]
+            yield Static(
+                Text(visible("\n".join(line.strip() for line in lines))), classes="dialog-text"
+            )
+            yield Static("Enter or Esc to close · F4 timeline · F6 export", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

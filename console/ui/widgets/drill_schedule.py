@@ -1,0 +1,82 @@
+"""The test schedule on the home screen: per system and cadence, the last drill, its
+result and recovery, the next due date, and OK / DUE / OVERDUE (overdue in the alert
+colour). Without a schedule, the last drills run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from console.journal.describe import duration
+from console.journal.drills import past_drills
+from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
+from console.ui.widgets.plain import plain
+
+# The standing first: on a narrow box the columns at the end are the ones cut.
+COLUMNS = ("System", "Cadence", "State", "Next due", "Last drill", "Recovery")
+STANDING_STYLES = {
+    Standing.OK: ("✔ ok", "#6cc07a"),
+    Standing.DUE: ("◆ DUE", "bold #e0b44c"),
+    Standing.OVERDUE: ("▲ OVERDUE", "bold reverse #ef6b6b"),  # the alert's colour
+}
+RECENT_SHOWN = 3
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else "–"
+
+
+def _last(run: DrillRun | None) -> Text:
+    if run is None:
+        return Text("never", style="dim")
+    mark, style = ("✔", "#6cc07a") if run.passed else ("✘", "bold #ef6b6b")
+    return Text(f"{_day(run.at)} {mark}", style=style)
+
+
+def schedule_row(s: SystemCadence) -> tuple:
+    recovery = s.recovery
+    took = duration(recovery.seconds) if recovery and recovery.seconds is not None else "–"
+    word, style = STANDING_STYLES[s.standing]
+    return (
+        plain(s.system),
+        plain(s.entry.short_label),
+        Text(word, style=style),
+        plain(_day(s.next_due) if s.next_due else "now"),
+        _last(s.last),
+        plain(took),
+    )
+
+
+class DrillSchedule(DataTable):
+    """Where each system stands on its drill cadences, from the journals on this host."""
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        self.refresh_schedule()
+
+    overdue = 0  # cadences OVERDUE at the last refresh
+
+    def refresh_schedule(self) -> None:
+        app = self.app
+        runs = past_drills(app.engine.journal_root)
+        drills = app.settings.drills
+        self.clear(columns=True)
+        if drills.schedule:
+            for name in COLUMNS:
+                self.add_column(name)
+            status = schedule_status(drills, runs, app.clock.now())
+            for s in status:
+                self.add_row(*schedule_row(s))
+            self.overdue = sum(1 for s in status if s.standing is Standing.OVERDUE)
+            return
+        self.add_columns("Drill", "Result", "Recovery")
+        for run in reversed(runs[-RECENT_SHOWN:]):
+            took = ", ".join(
+                f"{system} {duration(r.seconds)}"
+                for system, r in run.recovery.items()
+                if r.seconds is not None
+            )
+            self.add_row(plain(f"{run.scenario or 'ad hoc'}"), _last(run), plain(took or "–"))

@@ -1,0 +1,160 @@
+"""Drills in the console: the schedule on the home screen (overdue in the alert colour),
+the drills screen, the report; and a drill run from the home screen on the demo fleet,
+watched live, labelled DRILL, with the keys that would act on it off while it runs."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from console.demo.fleet import DemoFleet
+from console.journal.recorder import Recorder
+from console.model.clock import FixedClock
+from console.model.events import Kind
+from console.ui.screens.drills import DrillReport, DrillsScreen
+from console.ui.widgets.drill_schedule import DrillSchedule
+from tests.test_ui_support import (  # noqa: F401
+    ACTOR,
+    START,
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    until,
+)
+
+SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
+VERDICT = {
+    "scenario": "db-corrupt-data",
+    "systems": ["db"],
+    "passed": False,
+    "expected": "verified",
+    "outcome": "verified",
+    "trigger": {
+        "expected": "data-corruption",
+        "actual": "data-corruption",
+        "detected": True,
+        "ok": True,
+    },
+    "recovery": {
+        "db": {
+            "seconds": 2412.0,
+            "from": "fault",
+            "target_minutes": 30,
+            "verdict": "target exceeded",
+            "ok": False,
+        }
+    },
+    "integrity": {
+        "after": "strategy",
+        "records": 8,
+        "mismatches": 0,
+        "hosts": {
+            "db-1": {
+                "baseline": {"checksum": "387afb641ae2", "rows": {"orders": 15}},
+                "after": {"checksum": "a1572ed5ce09", "rows": {"orders": 18}, "verdict": "match"},
+            }
+        },
+        "ok": True,
+    },
+    "faults": [{"name": "corrupt-data:db-1", "hosts": ["db-1"], "undone": {"ok": True}}],
+    "findings": ["recovery of db: target exceeded"],
+}
+
+
+def past_drill(
+    root: Path, name: str, scenario: str, days_ago: float, passed: bool, systems=("web",)
+) -> None:
+    """A drill's journal as `drill` leaves it, on the fixed clock of the UI tests."""
+    recorder = Recorder.open(root / name, FixedClock(START - timedelta(days=days_ago)), ACTOR)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id=name, title=scenario, drill=True)
+    recorder.record(
+        Kind.DRILL_JUDGED,
+        scenario=scenario,
+        systems=list(systems),
+        passed=passed,
+        expected="verified",
+        outcome="verified",
+        recovery={"web": {"seconds": 48.0, "target_minutes": 15, "verdict": "within target"}},
+    )
+    recorder.record(Kind.INCIDENT_CLOSED, outcome="rolled back and verified")
+    recorder.close()
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    root = tmp_path / "incidents"
+    past_drill(root, "d-1", "web-release", days_ago=3, passed=True)
+    past_drill(root, "d-2", "dr-exercise", days_ago=350, passed=True, systems=("web", "db"))
+    return build_app(demo_settings(), root)
+
+
+async def _drills(pilot) -> None:
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(pilot.app.screen, DrillsScreen))
+    await pilot.press("down", "down")
+    await pilot.pause(0.1)
+
+
+async def _report(pilot) -> None:
+    await pilot.app.push_screen(DrillReport(VERDICT))
+    await pilot.pause(0.1)
+
+
+async def _home(pilot) -> None:
+    await pilot.pause(0.1)
+
+
+SCREENS = {"home-drills": _home, "drills": _drills, "drill-report": _report}
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("screen", SCREENS)
+def test_drill_screens(snap_compare, app, screen: str, size: str) -> None:
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=SCREENS[screen])
+
+
+async def test_the_home_schedule_reads_the_journals(app):
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DrillSchedule)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][:2] == ["web", "monthly"] and rows[0][-1] == "✔ ok"
+        assert rows[0][2] == "2026-03-11 ✔" and rows[0][3] == "48 s"
+        assert rows[1][:2] == ["web", "before-deploy (24 h)"] and rows[1][-1] == "◆ DUE"
+        assert rows[2][:2] == ["api", "every 30d"] and rows[2][-1] == "▲ OVERDUE"
+        assert rows[2][2] == "never"
+        dr = [r for r in rows if r[1] == "annual-dr"]
+        assert [r[-1] for r in dr] == ["◆ DUE", "◆ DUE"]  # a year is near: within 30 days
+
+
+async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_path):
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        app.demo_faults = fleet
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+            table = app.screen.query_one("#scenarios", DataTable)
+            row = list(app.settings.drills.names).index("web-slow")
+            table.move_cursor(row=row)
+            await pilot.press("enter")
+            await until(pilot, lambda: app.drilling == "web-slow")
+            assert app.conductor.state.drill
+            assert app.screen is app.get_screen("execution")
+            for action in ("retry", "adhoc", "accept_key", "other_strategy"):
+                assert not app.allows(action), action
+            assert app.allows("abort") and app.allows("go")
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
+            assert app.drilling is None and app.allows("retry")
+            verdict = app.screen.verdict
+            assert verdict["scenario"] == "web-slow" and verdict["passed"], verdict["findings"]
+            state = app.conductor.state
+            assert state.closed_at is not None and state.outcome == "rolled back and verified"
+            assert [f["name"] for f in state.faults] == ["slow:web-1"]
+            assert fleet.faults == []  # the fault was cleared from the running fleet
+            await pilot.press("enter")
+            await until(pilot, lambda: not isinstance(app.screen, DrillReport))
