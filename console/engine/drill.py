@@ -81,8 +81,7 @@ async def run_scenario(
         integrity=scenario.integrity.model_dump() if scenario.integrity else None,
     )
     await accept_keys(conductor, keys or {})
-    conductor.select(scenario.all_systems)
-    conductor.lock_systems(conductor.state.systems)
+    conductor.select(scenario.all_systems)  # and holds their locks
     stage = Stage(conductor, scenario, demo)
     ok = False
     try:

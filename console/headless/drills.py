@@ -9,21 +9,19 @@ from datetime import datetime
 from pathlib import Path
 
 from console.demo.fleet import DemoFleet
-from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.conductor import ProcedureError, new_incident_id
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
-from console.engine.ssh import SshPool
+from console.engine.session import Engine
 from console.headless import (
     EXIT_FAILED,
     EXIT_OK,
     _abort_on_signals,
     _Printer,
     journal_dir,
-    open_recorder,
     print_json,
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
 from console.journal.drills import past_drills
-from console.journal.lock import SystemLocks
 from console.model.clock import SystemClock
 from console.model.drill_schedule import (
     Standing,
@@ -35,7 +33,7 @@ from console.model.drill_schedule import (
 from console.model.drills import Scenario
 from console.model.settings import Settings
 from console.model.visible import visible
-from console.paths import incidents_dir, locks_dir
+from console.paths import incidents_dir
 
 
 @dataclass
@@ -50,19 +48,18 @@ class DrillOptions:
 
 async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptions) -> dict:
     """One scenario in an incident of its own (on a fresh demo fleet with --demo); its
-    verdict, with the journal's path."""
+    verdict, with the journal's path. The systems are claimed before the journal exists."""
     check_scenario(settings, scenario, options.demo)
     fleet = DemoFleet(settings) if options.demo else None
     if fleet is not None:
         settings = await fleet.start()
+    engine = Engine.build(settings, demo=options.demo)
     try:
-        settings = drill_settings(settings, scenario)
-        incident_id = new_incident_id(SystemClock().now())
-        directory = journal_dir(options.journal, options.demo, incident_id, settings)
-        recorder = open_recorder(settings, directory)
-        conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
-        conductor.locks = SystemLocks(locks_dir(settings, options.demo))
-        conductor.lock_takeover_reason = options.take_over_lock
+        incident_id = new_incident_id(engine.clock.now())
+        claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock)
+        conductor = engine.incident(claim, journal_dir(options.journal, engine, incident_id))
+        conductor.settings = drill_settings(settings, scenario)
+        recorder = conductor.recorder
         printer = _Printer()
         if not options.quiet:
             print(f"DRILL {scenario.name}: not a production incident", flush=True)
@@ -81,6 +78,7 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
         printer.flush()
         return {**verdict, "journal": str(recorder.path), "incident": incident_id}
     finally:
+        await engine.close()
         if fleet is not None:
             await fleet.stop()
 

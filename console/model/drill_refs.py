@@ -3,22 +3,15 @@ parameters, scenarios. Each problem is located where the name is written."""
 
 from __future__ import annotations
 
-import difflib
 from typing import TYPE_CHECKING
 
+from console.model.problems import Loc
+from console.model.references import unknown as _unknown
 from console.model.templates import ParameterError, check_value
 
 if TYPE_CHECKING:
     from console.model.drills import Part, Scenario
     from console.model.settings import Settings
-
-Loc = tuple[str | int, ...]
-
-
-def _unknown(kind: str, name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"no {kind} is named {name!r}{hint}; known: {', '.join(known[:12]) or 'none'}"
 
 
 def drill_problems(settings: Settings) -> list[tuple[Loc, str]]:

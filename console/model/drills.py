@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
 from console.model.templates import placeholders
@@ -179,12 +179,17 @@ class ScheduleEntry(Strict):
     systems: list[str] = []  # default: the scenario's systems
     valid_hours: float | None = Field(default=None, gt=0)
 
+    @field_validator("every")
+    @classmethod
+    def _period(cls, every: str | None) -> str | None:
+        if every is not None:
+            parse_period(every)
+        return every
+
     @model_validator(mode="after")
     def _one_cadence(self) -> ScheduleEntry:
         if (self.cadence is None) == (self.every is None):
             raise ValueError("give `cadence` (monthly, before-deploy, annual-dr) or `every`")
-        if self.every is not None:
-            parse_period(self.every)
         if self.valid_hours is not None and self.cadence is not Cadence.BEFORE_DEPLOY:
             raise ValueError("`valid_hours` is for the before-deploy cadence")
         return self

@@ -24,7 +24,7 @@ def reference_problems(settings: Settings) -> list[tuple[Loc, str]]:
     ]
 
 
-def _unknown(kind: str, name: str, known: list[str]) -> str:
+def unknown(kind: str, name: str, known: list[str]) -> str:
     listed = ", ".join(known[:12]) or "none"
     return f"no {kind} is named {quoted(name)}{did_you_mean(name, known)}; known: {listed}"
 
@@ -47,7 +47,7 @@ def _strategy_names(settings: Settings) -> list[tuple[Loc, str]]:
 def _systems_name_strategies(settings: Settings) -> list[tuple[Loc, str]]:
     known = [s.name for s in settings.strategies]
     return [
-        (("inventory", "systems", i, "strategies", j), _unknown("strategy", name, known))
+        (("inventory", "systems", i, "strategies", j), unknown("strategy", name, known))
         for i, system in enumerate(settings.inventory.systems)
         for j, name in enumerate(system.strategies)
         if name not in known
@@ -59,7 +59,7 @@ def _steps_name_strategies(settings: Settings) -> list[tuple[Loc, str]]:
     return [
         (
             ("procedure", "phases", i, "steps", j, "strategy"),
-            _unknown("strategy", step.strategy, known),
+            unknown("strategy", step.strategy, known),
         )
         for i, phase in enumerate(settings.procedure.phases)
         for j, step in enumerate(phase.steps)
@@ -74,11 +74,11 @@ def _triggers_name_probes(settings: Settings) -> list[tuple[Loc, str]]:
         where = ("triggers", "triggers", index)
         system = systems.get(trigger.system)
         if system is None:
-            problems.append(((*where, "system"), _unknown("system", trigger.system, [*systems])))
+            problems.append(((*where, "system"), unknown("system", trigger.system, [*systems])))
             continue
         probes = [p.name for p in system.probes]
         if trigger.probe not in probes:
             problems.append(
-                ((*where, "probe"), _unknown(f"probe of {trigger.system!r}", trigger.probe, probes))
+                ((*where, "probe"), unknown(f"probe of {trigger.system!r}", trigger.probe, probes))
             )
     return problems
