@@ -25,7 +25,7 @@ from console.model.drill_schedule import (
 )
 from console.model.drills import DrillSettings, ScheduleEntry, parse_period
 from console.model.events import Kind
-from console.model.settings import load_settings
+from console.model.loading import load_settings
 from console.paths import demo_config
 from tests.events_factory import COMMANDER
 

@@ -15,7 +15,8 @@ from console.headless.drills import DrillOptions, run_drills
 from console.journal.store import read_journal
 from console.model.drills import DrillSettings
 from console.model.events import Kind
-from console.model.settings import Settings, load_settings
+from console.model.loading import load_settings
+from console.model.settings import Settings
 from console.model.state import fold
 from console.paths import demo_config
 

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from console.cli import main
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.triggers import AUTOMATIC, PRECEDENCE, TriggerKind
+
+
+@pytest.fixture(autouse=True)
+def _state_dir(tmp_path, monkeypatch):
+    """Journals and system locks of these runs in a state dir of their own."""
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path / "state"))
 
 
 def test_the_precedence_ranks_every_automatic_kind_once():

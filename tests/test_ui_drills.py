@@ -122,13 +122,13 @@ async def test_the_home_schedule_reads_the_journals(app):
         await pilot.pause()
         table = app.screen.query_one(DrillSchedule)
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
-        assert rows[0][:2] == ["web", "monthly"] and rows[0][-1] == "✔ ok"
-        assert rows[0][2] == "2026-03-11 ✔" and rows[0][3] == "48 s"
-        assert rows[1][:2] == ["web", "before-deploy (24 h)"] and rows[1][-1] == "◆ DUE"
-        assert rows[2][:2] == ["api", "every 30d"] and rows[2][-1] == "▲ OVERDUE"
-        assert rows[2][2] == "never"
+        assert rows[0] == ["web", "monthly", "✔ ok", "2026-04-11", "2026-03-11 ✔", "48 s"]
+        assert rows[1][:3] == ["web", "pre-deploy 24h", "◆ DUE"]
+        assert rows[2] == ["api", "every 30d", "▲ OVERDUE", "now", "never", "–"]
         dr = [r for r in rows if r[1] == "annual-dr"]
-        assert [r[-1] for r in dr] == ["◆ DUE", "◆ DUE"]  # a year is near: within 30 days
+        assert [r[2] for r in dr] == ["◆ DUE", "◆ DUE"]  # a year is near: within 30 days
+        hint = str(app.screen.query_one("#home-hint").render())
+        assert hint.endswith("▲ 2 drill(s) OVERDUE · D")  # api every 30d, db monthly
 
 
 async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_path):
