@@ -273,3 +273,53 @@ def test_a_scenario_is_refused_with_one_line_when_it_cannot_run(capsys, tmp_path
     assert main(["drill", "--demo", "--strategy", "version-rollback"]) == 2
     assert "needs --systems and --trigger" in capsys.readouterr().err
     assert not (tmp_path / "demo-incidents").exists()
+
+
+def judged_drill(root: Path, name: str, scenario: str, systems: list[str]) -> None:
+    """A passing drill of `scenario` an hour ago, as its journal records it."""
+    from datetime import timedelta
+
+    from console.journal.recorder import Recorder
+    from console.model.clock import FixedClock, SystemClock
+    from tests.events_factory import COMMANDER
+
+    clock = FixedClock(SystemClock().now() - timedelta(hours=1))
+    recorder = Recorder.open(root / name, clock, COMMANDER)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id=name, title=scenario, drill=True)
+    recorder.record(
+        Kind.DRILL_JUDGED,
+        scenario=scenario,
+        systems=systems,
+        passed=True,
+        expected="verified",
+        outcome="verified",
+    )
+    recorder.close()
+
+
+def test_due_runs_only_the_scenarios_that_are_due(capsys, state_dir):
+    root = state_dir / "demo-incidents"
+    judged_drill(root, "d-web", "web-release", ["web"])
+    judged_drill(root, "d-db", "db-corrupt-data", ["db"])
+    judged_drill(root, "d-dr", "dr-exercise", ["web", "db"])
+    assert main(["drill", "--demo", "--status"]) == 1  # api's every-30d: never drilled
+    status = capsys.readouterr().out
+    (api,) = [row for row in status.splitlines() if row.startswith("api ")]
+    assert "every 30d" in api and api.endswith("OVERDUE")
+    assert main(["drill", "--demo", "--due", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("due: api-breach\n") and "DRILL api-breach: PASSED" in out
+    assert "DRILL web-release" not in out
+    assert main(["drill", "--demo", "--status"]) == 0  # nothing is OVERDUE any more
+    assert main(["drill", "--demo", "--due"]) == 0
+    assert capsys.readouterr().out.endswith("no drill is due\n")
+
+
+def test_list_names_every_scenario_with_its_cadences(capsys):
+    assert main(["drill", "--demo", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("web-release (default): The bad storefront release is detected")
+    assert "  schedule     monthly, before-deploy (24 h)" in out
+    assert "  faults       fail:web-1, fail:web-2" in out
+    assert "dr-exercise: Annual DR" in out
+    assert "  rolls back   version-rollback on web; point-in-time on db (procedure)" in out
