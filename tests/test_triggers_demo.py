@@ -179,7 +179,12 @@ def test_run_trigger_auto_uses_the_firing_trigger_and_its_evidence(tmp_path, cap
     events = [json.loads(line) for line in (journal / "journal.jsonl").read_text().splitlines()]
     declared = next(e for e in events if e["kind"] == "trigger.declared")
     assert declared["data"]["kind"] == "error-threshold" and declared["data"]["automatic"]
-    assert len(declared["data"]["evidence"]) == 3
+    # the latency trigger fires with it: it ranks below, and its samples are evidence too
+    probes = [sample["probe"] for sample in declared["data"]["evidence"]]
+    assert probes == ["web/error-rate"] * 3 + ["web/p99-latency"] * 3
+    assert declared["data"]["reason"].endswith(
+        "also firing: Performance degradation beyond limits (web-latency)"
+    )
 
 
 def test_run_trigger_auto_without_a_firing_trigger_exits_2(tmp_path, capsys):

@@ -131,6 +131,19 @@ async def test_the_home_schedule_reads_the_journals(app):
         assert hint.endswith("▲ 2 drill(s) OVERDUE · D")  # api every 30d, db monthly
 
 
+async def test_the_schedules_columns_fit_their_cells_as_soon_as_it_is_refreshed(app):
+    """A frame painted before the table's idle measurement must not cut the cells to the
+    header's widths ("▲ OVE"): the widths are given with the columns."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DrillSchedule)
+        table.refresh_schedule()  # no await: nothing idle has measured the new rows
+        for index, column in enumerate(table.ordered_columns):
+            cells = [table.get_row_at(i)[index] for i in range(table.row_count)]
+            assert column.width == max(c.cell_len for c in [column.label, *cells])
+            assert not column.auto_width
+
+
 async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_path):
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import RadioSet, Static
+from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -69,6 +69,33 @@ async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: P
             assert state.trigger.kind == "error-threshold" and state.trigger.automatic
             assert len(state.trigger.evidence) == 3
             assert [f["trigger"] for f in state.firings][:1] == ["web-errors"]
+
+
+async def test_the_proposal_follows_the_precedence_and_the_others_are_evidence(
+    tmp_path: Path,
+) -> None:
+    """Errors and latency both fire on web: error threshold outranks performance
+    degradation whichever fired last; declaring it journals both, latency as evidence."""
+    settings = only_triggers(demo_settings(), web_errors={}, web_latency={})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            watcher = app.live.watcher
+            await until(pilot, lambda: len(watcher.firing_now()) == 2)
+            assert app.live.alert.trigger.name == "web-errors"
+            await pilot.press("p")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            reason = app.screen.query_one("#reason", Input).value
+            assert reason.endswith(
+                "also firing: Performance degradation beyond limits (web-latency)"
+            )
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            state = app.conductor.state
+            assert state.trigger.kind == "error-threshold" and state.trigger.reason == reason
+            probes = [sample["probe"] for sample in state.trigger.evidence]
+            assert probes == ["web/error-rate"] * 3 + ["web/p99-latency"] * 3
+            assert {f["trigger"] for f in state.firings} == {"web-errors", "web-latency"}
 
 
 async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None:

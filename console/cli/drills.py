@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from console.cli.common import load, split
+from console.cli.common import load, split, unknown_system
 from console.cli.parser import UsageError
 from console.cli.runs import host_keys
 from console.cli.runs import run as run_adhoc
@@ -50,7 +50,7 @@ def drill(args: argparse.Namespace) -> int:
         known = [s.name for s in settings.inventory.systems]
         for name in systems:
             if name not in known:
-                raise UsageError(f"--systems: unknown system {name!r} (known: {', '.join(known)})")
+                raise UsageError(f"--systems: {unknown_system(settings, name)}")
         from console.model.drill_schedule import GateError
 
         try:
@@ -64,8 +64,11 @@ def drill(args: argparse.Namespace) -> int:
             " a default), or make an ad-hoc drill with --systems, --strategy and --trigger"
         )
     if name not in drills.names:
+        from console.model.problems import did_you_mean
+
         known = ", ".join(drills.names) or "none: drills.toml declares no [[scenarios]]"
-        raise UsageError(f"--scenario: no scenario {name!r} (known: {known})")
+        hint = did_you_mean(name, drills.names)
+        raise UsageError(f"--scenario: no scenario {name!r}{hint} (known: {known})")
     return asyncio.run(headless.run_drills(settings, [name], options))
 
 

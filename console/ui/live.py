@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.engine.conductor import Conductor
 from console.engine.verify import record_firing, take_up
-from console.engine.watcher import Firing, Watcher, WatchUpdate
+from console.engine.watcher import Firing, Watcher, WatchUpdate, with_others
 from console.model.probes import Policy
 from console.ui.messages import WatchChanged
 
@@ -65,9 +65,10 @@ class LiveWatch:
         return conductor is not None and conductor.state.trigger is not None
 
     def fired(self, firing: Firing) -> None:
-        """A trigger fired: alert; with policy auto and no incident open, count down,
-        unless a person is declaring one at the keyboard (then it stays a proposal)."""
-        self.alert = firing
+        """A trigger fired: alert (the one to take by precedence among those firing now);
+        with policy auto and no incident open, count down, unless a person is declaring
+        one at the keyboard (then it stays a proposal)."""
+        self.alert = self.watcher.firing() or firing
         auto = firing.trigger.policy is Policy.AUTO
         if auto and not self.incident_open() and self.watcher.countdown is None:
             if getattr(self.app.screen, "person_declaring", False):
@@ -107,16 +108,26 @@ class LiveWatch:
         return conductor
 
     async def declare(self, firing: Firing, reason: str) -> None:
-        """The commander confirms a firing: journal it, then declare it with its evidence."""
+        """The commander confirms a firing: journal it, then declare it with its evidence;
+        the other triggers firing now are journalled and added to it."""
         conductor = self.open_incident(firing)
         if firing.trigger.policy is Policy.PROPOSE:
             await take_up(conductor, self.watcher, firing)
         else:
             record_firing(conductor.recorder, firing)
-        conductor.declare_trigger(
-            firing.trigger.kind, reason.strip() or firing.reason, evidence=firing.evidence_data()
-        )
+        others = self.also_firing(firing)
+        for other in others:
+            record_firing(conductor.recorder, other)
+        default, evidence = with_others(firing, others)
+        conductor.declare_trigger(firing.trigger.kind, reason.strip() or default, evidence=evidence)
         self.alert = None
+
+    def also_firing(self, firing: Firing) -> list[Firing]:
+        """The other triggers firing now: evidence for `firing`, named in its reason."""
+        return [f for f in self.watcher.firing_now() if f.trigger.name != firing.trigger.name]
+
+    def proposed_reason(self, firing: Firing) -> str:
+        return with_others(firing, self.also_firing(firing))[0]
 
     def cancel(self, reason: str) -> str | None:
         """Cancel the running countdown; an error message, or None when cancelled."""

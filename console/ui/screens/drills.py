@@ -61,7 +61,7 @@ class DrillsScreen(Screen):
                 key=scenario.name,
             )
         hint = (
-            "Enter runs the highlighted scenario (* the default). Faults are injected first."
+            "Enter runs the highlighted scenario (* the default); its faults go in first."
             if drills.scenarios
             else "No scenarios: declare [[scenarios]] in drills.toml (see the README)."
         )

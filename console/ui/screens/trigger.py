@@ -111,7 +111,8 @@ class TriggerScreen(Screen):
 
     def on_mount(self) -> None:
         if self.firing is not None:
-            self.query_one("#reason", Input).value = visible(self.firing.reason, one_line=True)
+            reason = self.app.live.proposed_reason(self.firing)
+            self.query_one("#reason", Input).value = visible(reason, one_line=True)
         self.refresh_auto()
         self.query_one("#manual-triggers", RadioSet).focus()
 

@@ -63,20 +63,27 @@ class DrillSchedule(DataTable):
         app = self.app
         runs = past_drills(app.engine.journal_root)
         drills = app.settings.drills
-        self.clear(columns=True)
         if drills.schedule:
-            for name in COLUMNS:
-                self.add_column(name)
             status = schedule_status(drills, runs, app.clock.now())
-            for s in status:
-                self.add_row(*schedule_row(s))
+            self._fill(COLUMNS, [schedule_row(s) for s in status])
             self.overdue = sum(1 for s in status if s.standing is Standing.OVERDUE)
             return
-        self.add_columns("Drill", "Result", "Recovery")
+        rows = []
         for run in reversed(runs[-RECENT_SHOWN:]):
             took = ", ".join(
                 f"{system} {duration(r.seconds)}"
                 for system, r in run.recovery.items()
                 if r.seconds is not None
             )
-            self.add_row(plain(f"{run.scenario or 'ad hoc'}"), _last(run), plain(took or "–"))
+            rows.append((plain(f"{run.scenario or 'ad hoc'}"), _last(run), plain(took or "–")))
+        self._fill(("Drill", "Result", "Recovery"), rows)
+
+    def _fill(self, columns: tuple[str, ...], rows: list[tuple[Text, ...]]) -> None:
+        """Columns as wide as what they hold, given up front: a DataTable measures new
+        rows only when idle, and a frame painted before that keeps the header's widths."""
+        self.clear(columns=True)
+        for index, name in enumerate(columns):
+            width = max([len(name), *(row[index].cell_len for row in rows)])
+            self.add_column(name, width=width)
+        for row in rows:
+            self.add_row(*row)
