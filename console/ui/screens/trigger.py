@@ -138,7 +138,7 @@ class TriggerScreen(Screen):
             return
         text = Text.assemble(
             ("▲ Proposed: ", "bold"),
-            visible(self.firing.reason),
+            visible(self.app.live.proposed_reason(self.firing)),
             "\nEvidence (Ctrl+S declares it; or choose a manual trigger instead):",
         )
         for line in evidence_lines(self.firing):
