@@ -57,19 +57,19 @@ def drill(args: argparse.Namespace) -> int:
             return asyncio.run(headless.run_gate(settings, systems, args.run, options, now))
         except GateError as exc:
             raise UsageError(f"error: --gate: {exc}") from None
-    name = args.scenario or drills.default
-    if name is None:
+    scenario: str | None = args.scenario or drills.default
+    if scenario is None:
         raise UsageError(
             "name a scenario with --scenario (drill --list shows them; drills.toml may set"
             " a default), or make an ad-hoc drill with --systems, --strategy and --trigger"
         )
-    if name not in drills.names:
+    if scenario not in drills.names:
         from console.model.problems import did_you_mean
 
-        known = ", ".join(drills.names) or "none: drills.toml declares no [[scenarios]]"
-        hint = did_you_mean(name, drills.names)
-        raise UsageError(f"--scenario: no scenario {name!r}{hint} (known: {known})")
-    return asyncio.run(headless.run_drills(settings, [name], options))
+        names = ", ".join(drills.names) or "none: drills.toml declares no [[scenarios]]"
+        hint = did_you_mean(scenario, drills.names)
+        raise UsageError(f"--scenario: no scenario {scenario!r}{hint} (known: {names})")
+    return asyncio.run(headless.run_drills(settings, [scenario], options))
 
 
 def _refuse_adhoc_options(args: argparse.Namespace) -> None:

@@ -100,8 +100,8 @@ def remember_rows(path: Path = LIVE) -> None:
 def drift(path: Path = LIVE) -> int:
     """Rows gained or lost since the counts were last recorded: anything but 0 means
     something changed the data behind the database owner's back."""
-    expected = json.loads(Path(f"{path}.rows").read_text())
-    found = summary(path)["rows"]
+    expected: dict[str, int] = json.loads(Path(f"{path}.rows").read_text())
+    found: dict[str, int] = summary(path)["rows"]  # type: ignore[assignment]
     return sum(abs(found.get(t, 0) - n) for t, n in expected.items()) + sum(
         n for t, n in found.items() if t not in expected
     )

@@ -227,7 +227,7 @@ class DemoFleet:
         self.settings: Settings = settings
         self.sandboxes: dict[str, Path] = {}
         self._hosts: dict[str, _Served] = {}
-        self._authorized = None
+        self._authorized: asyncssh.SSHAuthorizedKeys | None = None
         self._built: list[Path] | None = None
 
     def prepare(self) -> None:

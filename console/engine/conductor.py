@@ -155,7 +155,7 @@ class Conductor(StepActions, IncidentLocking):
         if outside:
             raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
         values = check_params(strategy, params or {}, self.recorder.redactor.text)
-        extra = {"systems": list(systems)} if systems else {}
+        extra: dict[str, Any] = {"systems": list(systems)} if systems else {}
         self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values, **extra)
         self._given = (name, values)
 

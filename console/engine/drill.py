@@ -13,7 +13,7 @@ from console.engine.verify import record_firing
 from console.engine.walk import RUNNABLE, accept_keys
 from console.engine.watcher import Watcher, with_others
 from console.model.drill_verdict import judge
-from console.model.drills import DrillOutcome, Scenario, Scope
+from console.model.drills import DrillOutcome, Part, Scenario, Scope
 from console.model.events import Kind
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
@@ -179,6 +179,6 @@ async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> bo
     return True
 
 
-def _subset(conductor: Conductor, part) -> list[str] | None:
+def _subset(conductor: Conductor, part: Part) -> list[str] | None:
     """The part's systems when a strategy is chosen for some of the selected ones."""
     return part.systems if set(part.systems) != set(conductor.state.systems) else None

@@ -4,7 +4,7 @@ rollback, and the undo. Every command runs like a step: intent first, journalled
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from console.engine.integrity import Summary, differences, parse_line
 from console.engine.plan import host_command
@@ -119,7 +119,16 @@ class Stage:
             verdict = ("mismatch" if diffs else "match") if expected else "recorded"
             self._record(host, AFTER_STEP, "after", found, expected, verdict, "; ".join(diffs))
 
-    def _record(self, host, step, stage, found, expected, verdict, detail) -> None:
+    def _record(
+        self,
+        host: str,
+        step: str,
+        stage: str,
+        found: Summary | None,
+        expected: Summary | None,
+        verdict: str,
+        detail: str,
+    ) -> None:
         self.conductor.recorder.record(
             Kind.INTEGRITY_RECORDED,
             system=self.conductor.state.hosts.get(host),
@@ -194,7 +203,7 @@ class Stage:
             return False, str(exc)
         return True, ""
 
-    def _fault_record(self, event: Kind, fault: Fault, hosts: list[str], **data) -> None:
+    def _fault_record(self, event: Kind, fault: Fault, hosts: list[str], **data: Any) -> None:
         state = self.conductor.state
         systems = sorted({state.hosts.get(h) or "" for h in hosts} - {""})
         self.conductor.recorder.record(

@@ -156,7 +156,7 @@ async def run_probe_step(
     if conductor.watcher is None:
         conductor.watcher = Watcher(settings, conductor.pool, clock=recorder.clock)
     conductor.watcher.attach(recorder)
-    subset = {"systems": list(systems)} if systems else {}
+    subset: dict[str, Any] = {"systems": list(systems)} if systems else {}
     systems = list(systems or conductor.state.systems)
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
     recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data)

@@ -71,7 +71,7 @@ class Firing:
         return [s.as_data() for s in self.evidence]
 
 
-def with_others(firing: Firing, others: list[Firing]) -> tuple[str, list[dict]]:
+def with_others(firing: Firing, others: list[Firing]) -> tuple[str, list[dict[str, Any]]]:
     """The reason and evidence of `firing` when `others` fired too: theirs are added as
     evidence, and the reason names them."""
     reason = firing.reason

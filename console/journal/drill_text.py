@@ -34,7 +34,7 @@ def _outcome(value: str) -> str:
         return value
 
 
-def _summary(data: dict | None) -> str:
+def _summary(data: dict[str, Any] | None) -> str:
     if not data:
         return "none"
     rows = " ".join(f"{t}={n}" for t, n in sorted(data.get("rows", {}).items()))
@@ -75,10 +75,10 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         )
     integrity = verdict.get("integrity", {})
     for host, entry in integrity.get("hosts", {}).items():
-        after = entry.get("after") or {}
-        before, now = _summary(entry.get("baseline")), _summary(after or None)
+        checked: dict[str, Any] = entry.get("after") or {}
+        before, now = _summary(entry.get("baseline")), _summary(checked or None)
         seen = f"unchanged, {before}" if before == now else f"before {before}; after {now}"
-        lines.append(f"  integrity  {host}: {after.get('verdict', 'missing')} ({seen})")
+        lines.append(f"  integrity  {host}: {checked.get('verdict', 'missing')} ({seen})")
     lines.append(
         f"  integrity  {integrity.get('records', 0)} record(s),"
         f" {integrity.get('mismatches', 0)} mismatch(es) {_mark(bool(integrity.get('ok')))}"

@@ -47,7 +47,7 @@ def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
 def past_drills(root: Path) -> list[DrillRun]:
     """Every judged drill under `root` (one incident directory each), oldest first;
     a journal that cannot be read is left out."""
-    runs = []
+    runs: list[DrillRun] = []
     if not root.is_dir():
         return runs
     for path in root.glob(f"*/{JOURNAL_NAME}"):

@@ -5,6 +5,7 @@ The verdict is what `drill.judged` records and every report prints."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from console.model.drills import DrillOutcome, Scenario
@@ -37,8 +38,9 @@ def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) ->
 
 def _recovery(
     state: IncidentState, scenario: Scenario, targets: dict[str, float | None], judged: bool
-) -> tuple[dict[str, dict], list[str]]:
-    out, findings = {}, []
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    out: dict[str, dict[str, Any]] = {}
+    findings: list[str] = []
     for system in scenario.all_systems:
         target = targets.get(system)
         measured = state.recovery.get(system)
@@ -77,7 +79,7 @@ def _integrity(
         + (f": {r['detail']}" if r.get("detail") else "")
         for r in bad
     ]
-    hosts: dict[str, dict] = {}
+    hosts: dict[str, dict[str, Any]] = {}
     if check is not None:
         judged_by = [AFTER_STEP] if check.after == "baseline" else strategy_steps
         for r in records:
@@ -100,11 +102,11 @@ def _integrity(
     }, findings
 
 
-def _summary(record: dict) -> dict:
+def _summary(record: dict[str, Any]) -> dict[str, Any]:
     return {"checksum": record.get("checksum"), "rows": dict(record.get("rows", {}))}
 
 
-def _trigger(state: IncidentState, scenario: Scenario) -> tuple[dict, list[str]]:
+def _trigger(state: IncidentState, scenario: Scenario) -> tuple[dict[str, Any], list[str]]:
     declared = state.trigger
     actual = declared.kind if declared else None
     automatic = bool(declared and declared.automatic and declared.evidence)
@@ -129,7 +131,7 @@ def judge(
     targets: dict[str, float | None],
     strategy_steps: list[str],
     ok: bool,
-    setup: list[str] = (),
+    setup: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The drill's verdict: it passes only when everything matches what the scenario
     expects and the stage was set (`setup` lists what could not be) and cleared."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
@@ -32,7 +33,7 @@ def _judged(s: IncidentState, e: Event) -> None:
     s.drill_verdict = dict(e.data)
 
 
-DRILL_HANDLERS = {
+DRILL_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.DRILL_STARTED: _started,
     Kind.DRILL_FAULT: _fault,
     Kind.DRILL_FAULT_UNDONE: _undone,

@@ -28,7 +28,7 @@ class DrillOutcome(StrEnum):
     FAILED = "failed"  # otherwise not rolled back and verified
 
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]  # str.title() is not used on it
         return OUTCOME_TITLES[self]
 
 

@@ -3,7 +3,7 @@ labelled DRILL, watched live on the incident screens, and judged in a report at 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual import work
 
@@ -12,6 +12,8 @@ from console.engine.drill import check_scenario, drill_settings, run_scenario, t
 
 if TYPE_CHECKING:
     from console.engine.drill_stage import DemoFaults
+    from console.model.drills import Scenario
+    from console.ui.app import RollbackApp
 
 # What a person may not do to an incident a drill is driving: the drill runs its steps.
 DRILL_DRIVES = frozenset(
@@ -42,36 +44,39 @@ class DrillActions:
 
     def start_drill(self, name: str) -> None:
         """Open a drill incident for scenario `name`, show it running, judge it."""
-        scenario = self.settings.drills.scenario(name)
+        app = cast("RollbackApp", self)
+        scenario = app.settings.drills.scenario(name)
         try:
-            check_scenario(self.settings, scenario, demo=self.demo_faults is not None)
+            check_scenario(app.settings, scenario, demo=app.demo_faults is not None)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Drill not started", severity="error")
+            app.notify(str(exc), title="Drill not started", severity="error")
             return
-        if self.conductor is not None and self.conductor.running:
-            self.notify("A step is running: wait for it first.", severity="warning")
+        if app.conductor is not None and app.conductor.running:
+            app.notify("A step is running: wait for it first.", severity="warning")
             return
-        conductor = self.engine.new_incident(title_of(scenario), drill=True)
-        conductor.settings = drill_settings(self.settings, scenario)
-        self.attach(conductor)
-        self.drilling = name
-        self.exec_step = None
-        self.action_go("execution")
-        self.run_drill(scenario)
+        conductor = app.engine.new_incident(title_of(scenario), drill=True)
+        conductor.settings = drill_settings(app.settings, scenario)
+        app.attach(conductor)
+        app.drilling = name
+        app.exec_step = None
+        app.action_go("execution")
+        app.run_drill(scenario)
 
     @work(exclusive=True, group="drill", exit_on_error=False)
-    async def run_drill(self, scenario) -> None:
+    async def run_drill(self, scenario: Scenario) -> None:
         from console.ui.screens.drills import DrillReport
 
+        app = cast("RollbackApp", self)
         try:
-            verdict = await run_scenario(self.conductor, scenario, self.demo_faults)
+            assert app.conductor is not None  # start_drill attached it
+            verdict = await run_scenario(app.conductor, scenario, app.demo_faults)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Drill stopped", severity="error")
-            if self.conductor is not None and self.conductor.state.closed_at is None:
-                self.conductor.close(f"refused: {exc}")
+            app.notify(str(exc), title="Drill stopped", severity="error")
+            if app.conductor is not None and app.conductor.state.closed_at is None:
+                app.conductor.close(f"refused: {exc}")
             return
         finally:
-            self.drilling = None
-            self.refresh_bindings()
-        self._flush_events()
-        self.push_screen(DrillReport(verdict))
+            app.drilling = None
+            app.refresh_bindings()
+        app._flush_events()
+        app.push_screen(DrillReport(verdict))

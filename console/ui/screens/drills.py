@@ -3,7 +3,10 @@ and where its cadences stand; Enter runs one. And the report a drill ends with."
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -17,6 +20,9 @@ from console.model.visible import visible
 from console.ui.widgets.drill_schedule import STANDING_STYLES
 from console.ui.widgets.plain import plain
 
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
 COLUMNS = ("Scenario", "Faults", "Expects", "Due")
 FAULTS_WIDTH = 28
 
@@ -27,6 +33,9 @@ def _clip(text: str, width: int) -> str:
 
 class DrillsScreen(Screen):
     """Pick a drill scenario and run it; its cadences' standing beside it."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("enter", "run", "Run drill", id="drills.run", priority=True),

@@ -145,13 +145,13 @@ class HomeScreen(Screen):
         table.display = bool(found)
         schedule = self.query_one(DrillSchedule)
         schedule.refresh_schedule()
-        hint = Text("Press N to declare a new incident.")
+        prompt = Text("Press N to declare a new incident.")
         if schedule.overdue:
-            hint.append(
+            prompt.append(
                 f"  ▲ {schedule.overdue} drill(s) OVERDUE · D",
                 style="bold #ef6b6b",  # the alert's colour
             )
-        self.query_one("#home-hint", Label).update(hint)
+        self.query_one("#home-hint", Label).update(prompt)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         live = self.app.live

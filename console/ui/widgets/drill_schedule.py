@@ -4,15 +4,21 @@ colour). Without a schedule, the last drills run."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import getters
 from textual.widgets import DataTable
 
 from console.journal.describe import duration
 from console.journal.drills import past_drills
 from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
 from console.ui.widgets.plain import plain
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
 
 # The standing first: on a narrow box the columns at the end are the ones cut.
 COLUMNS = ("System", "Cadence", "State", "Next due", "Last drill", "Recovery")
@@ -52,6 +58,9 @@ def schedule_row(s: SystemCadence) -> tuple:
 class DrillSchedule(DataTable):
     """Where each system stands on its drill cadences, from the journals on this host."""
 
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
@@ -78,7 +87,7 @@ class DrillSchedule(DataTable):
             rows.append((plain(f"{run.scenario or 'ad hoc'}"), _last(run), plain(took or "–")))
         self._fill(("Drill", "Result", "Recovery"), rows)
 
-    def _fill(self, columns: tuple[str, ...], rows: list[tuple[Text, ...]]) -> None:
+    def _fill(self, columns: tuple[str, ...], rows: Sequence[tuple[Text, ...]]) -> None:
         """Columns as wide as what they hold, given up front: a DataTable measures new
         rows only when idle, and a frame painted before that keeps the header's widths."""
         self.clear(columns=True)
