@@ -56,7 +56,7 @@ def drill(args: argparse.Namespace) -> int:
         try:
             return asyncio.run(headless.run_gate(settings, systems, args.run, options, now))
         except GateError as exc:
-            raise UsageError(f"error: --gate: {exc}") from None
+            raise UsageError(f"--gate: {exc}") from None
     scenario: str | None = args.scenario or drills.default
     if scenario is None:
         raise UsageError(
