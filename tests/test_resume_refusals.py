@@ -26,6 +26,7 @@ def test_resume_refuses_an_incident_with_a_host_the_configuration_does_not_know(
     data = load_settings(demo_config()).model_dump()
     web = next(s for s in data["inventory"]["systems"] if s["name"] == "web")
     web["hosts"] = [h for h in web["hosts"] if h["name"] != "web-3"]
+    data["drills"] = {}  # the demo's drills name web-3: a configuration without it has none
     settings = type(load_settings(demo_config())).model_validate(data)
     locks = tmp_path / "locks"
     config = write_config(tmp_path / "config", settings, lock_dir=locks)
