@@ -129,6 +129,7 @@ def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
         }
     ]
     data["triggers"]["triggers"] = []
+    data.pop("drills")  # the demo's drills name its hosts, which the bulk system replaces
     pause = f" sleep {every:g};" if every else ""
     loop = f"i=0; while [ $i -lt {lines} ]; do echo line $i of a steady stream;{pause} i=$((i+1)); done"
     for phase in data["procedure"]["phases"]:
