@@ -163,7 +163,7 @@ def test_every_json_export_is_valid_against_the_published_schema(tmp_path, case,
     document = json.loads(render(case, "json", tmp_path, starred))
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert document["schema"] == "rollback-console/export"
-    assert document["schema_version"] == 2 and document["event_schema_version"] == 1
+    assert document["schema_version"] == 2 and document["event_schema_version"] == 2
 
 
 def test_markdown_marks_the_drill_and_the_unknown_host(tmp_path):

@@ -1,6 +1,9 @@
 """Incident state is a pure fold over events."""
 
+import json
+
 from console.journal.describe import describe
+from console.journal.store import JOURNAL_NAME, read_journal
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus, StepStatus, fold
 from tests.events_factory import recorder_in
@@ -91,7 +94,14 @@ def test_an_annotation_is_kept_with_the_event_it_is_about(tmp_path):
     assert describe(recorder.events[-2]) == f"annotated event #{result.seq}: disk at 95%"
 
 
-def test_unknown_event_kinds_from_newer_versions_are_ignored(tmp_path):
+def test_unknown_event_kinds_from_newer_versions_are_kept_and_ignored(tmp_path):
     recorder = recorder_in(tmp_path)
-    recorder.record("future.kind", anything=1)
-    assert recorder.state.last_seq == 0
+    recorder.record(Kind.NOTE_ADDED, text="before")
+    recorder.close()
+    line = recorder.events[0].model_dump(mode="json")
+    line |= {"seq": 1, "kind": "future.kind", "data": {"anything": 1}}
+    with (tmp_path / JOURNAL_NAME).open("a") as journal:
+        journal.write(json.dumps(line) + "\n")
+    events = read_journal(tmp_path / JOURNAL_NAME).events
+    assert events[1].data.dump() == {"anything": 1}
+    assert fold(events).last_seq == 1 and fold(events).notes == fold(events[:1]).notes

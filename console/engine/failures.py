@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
+from dataclasses import dataclass
 
 import asyncssh
 
@@ -19,6 +20,25 @@ class HostFailure(Exception):
         self.failure = failure
         self.detail = detail
         self.fingerprint = fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class ExecResult:
+    """How a command ended on its host (or the jump host): exit status 0, or a failure
+    class with its detail, and the signal or host key that caused it."""
+
+    failure: FailureClass | None = None
+    detail: str | None = None
+    exit_status: int | None = None
+    signal: str | None = None
+    fingerprint: str | None = None
+
+    @classmethod
+    def of(cls, failure: HostFailure) -> ExecResult:
+        return cls(failure.failure, failure.detail, fingerprint=failure.fingerprint)
+
+
+OK = ExecResult(exit_status=0)
 
 
 UNREACHABLE_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}

@@ -14,9 +14,9 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-from console.engine.remote import KILL_GRACE_SECONDS, Emit, pump
+from console.engine.failures import ExecResult
+from console.engine.remote import KILL_GRACE_SECONDS, Emit, exited, killed, pump, timed_out
 from console.engine.supervisor import DETACH
 from console.model.status import FailureClass
 
@@ -28,8 +28,8 @@ class LocalProcesses:
         self.cwd = cwd
         self._running: dict[str, asyncio.subprocess.Process] = {}
 
-    async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> dict[str, Any]:
-        """Run `command`; output blocks go to `emit(stream, lines)`; result data back."""
+    async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> ExecResult:
+        """Run `command`; output blocks go to `emit(stream, lines)`; how it ended back."""
         try:
             process = await asyncio.create_subprocess_exec(
                 "/bin/sh",
@@ -44,7 +44,7 @@ class LocalProcesses:
                 start_new_session=True,
             )
         except OSError as exc:
-            return {"failure": FailureClass.NONZERO_EXIT.value, "detail": f"cannot start: {exc}"}
+            return ExecResult(FailureClass.NONZERO_EXIT, f"cannot start: {exc}")
         self._running[handle] = process
         try:
             return await _collect(process, emit, limit)
@@ -78,7 +78,7 @@ def _text(stream: asyncio.StreamReader | None) -> Callable[[int], Awaitable[str]
     return read
 
 
-async def _collect(process: asyncio.subprocess.Process, emit: Emit, limit: float) -> dict[str, Any]:
+async def _collect(process: asyncio.subprocess.Process, emit: Emit, limit: float) -> ExecResult:
     pumps = asyncio.gather(
         pump(_text(process.stdout), "stdout", emit), pump(_text(process.stderr), "stderr", emit)
     )
@@ -90,24 +90,10 @@ async def _collect(process: asyncio.subprocess.Process, emit: Emit, limit: float
         pumps.cancel()
         with contextlib.suppress(BaseException):
             await pumps
-        return {
-            "failure": FailureClass.TIMEOUT.value,
-            "detail": f"no exit within {limit:g} s; TERM sent, then KILL if needed",
-        }
+        return timed_out(limit)
     if status < 0:
-        name = signal.Signals(-status).name.removeprefix("SIG")
-        return {
-            "failure": FailureClass.SIGNAL.value,
-            "signal": name,
-            "detail": f"killed by SIG{name}",
-        }
-    if status:
-        return {
-            "failure": FailureClass.NONZERO_EXIT.value,
-            "exit_status": status,
-            "detail": f"exit status {status}",
-        }
-    return {"exit_status": 0}
+        return killed(signal.Signals(-status).name.removeprefix("SIG"))
+    return exited(status)
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:

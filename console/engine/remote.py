@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncssh
 
-from console.engine.failures import HostFailure
+from console.engine.failures import OK, ExecResult, HostFailure
 from console.engine.supervisor import DETACH, attempt_token, supervised
 from console.model.status import FailureClass
 
@@ -53,28 +53,25 @@ async def execute(
     limit: float,
     emit: Emit,
     handle: str,
-) -> dict[str, Any]:
-    """Run `command` on `target`; every output block goes to `emit(stream, lines)`.
-    The result is data for a command.result event (failure class, exit status, detail)."""
+) -> ExecResult:
+    """Run `command` on `target`; every output block goes to `emit(stream, lines)`;
+    how it ended comes back."""
     try:
         conn = await pool.connection(target)
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.
         process = await conn.create_process(command, encoding="utf-8", errors="replace")
     except HostFailure as failure:
-        result = {"failure": failure.failure.value, "detail": failure.detail}
-        if failure.fingerprint:
-            result["fingerprint"] = failure.fingerprint
-        return result
+        return ExecResult.of(failure)
     except (asyncssh.Error, OSError) as exc:
         pool.forget(target.name)
-        return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
+        return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
     running.processes[handle] = process
     try:
         result = await _collect(process, emit, limit)
     finally:
         running.processes.pop(handle, None)
-    if result.get("failure") == FailureClass.CONNECTION_LOST.value:
+    if result.failure is FailureClass.CONNECTION_LOST:
         pool.forget(target.name)
     return result
 
@@ -91,9 +88,7 @@ async def pump(read: Callable[[int], Awaitable[str]], name: str, emit: Emit) -> 
         emit(name, [partial])
 
 
-async def _collect(
-    process: asyncssh.SSHClientProcess[str], emit: Emit, limit: float
-) -> dict[str, Any]:
+async def _collect(process: asyncssh.SSHClientProcess[str], emit: Emit, limit: float) -> ExecResult:
     pumps = asyncio.gather(
         pump(process.stdout.read, "stdout", emit), pump(process.stderr.read, "stderr", emit)
     )
@@ -105,12 +100,9 @@ async def _collect(
         pumps.cancel()
         with contextlib.suppress(BaseException):
             await pumps
-        return {
-            "failure": FailureClass.TIMEOUT.value,
-            "detail": f"no exit within {limit:g} s; TERM sent, then KILL if needed",
-        }
+        return timed_out(limit)
     except (asyncssh.Error, OSError) as exc:
-        return {"failure": FailureClass.CONNECTION_LOST.value, "detail": str(exc) or "lost"}
+        return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
     return classify_exit(completed)
 
 
@@ -151,24 +143,26 @@ async def run(
         raise
 
 
-def classify_exit(completed: asyncssh.SSHCompletedProcess) -> dict[str, Any]:
-    """An exit status or signal as result data: success, non-zero exit, signal, or lost."""
+def classify_exit(completed: asyncssh.SSHCompletedProcess) -> ExecResult:
+    """An exit status or signal: success, non-zero exit, signal, or lost."""
     if completed.exit_signal:
-        name = completed.exit_signal[0]
-        return {
-            "failure": FailureClass.SIGNAL.value,
-            "signal": name,
-            "detail": f"killed by SIG{name}",
-        }
+        return killed(completed.exit_signal[0])
     if completed.exit_status is None or completed.exit_status < 0:
-        return {
-            "failure": FailureClass.CONNECTION_LOST.value,
-            "detail": "the channel closed without an exit status",
-        }
-    if completed.exit_status:
-        return {
-            "failure": FailureClass.NONZERO_EXIT.value,
-            "exit_status": completed.exit_status,
-            "detail": f"exit status {completed.exit_status}",
-        }
-    return {"exit_status": 0}
+        return ExecResult(FailureClass.CONNECTION_LOST, "the channel closed without an exit status")
+    return exited(completed.exit_status)
+
+
+def exited(status: int) -> ExecResult:
+    if status:
+        return ExecResult(FailureClass.NONZERO_EXIT, f"exit status {status}", exit_status=status)
+    return OK
+
+
+def killed(signal: str) -> ExecResult:
+    return ExecResult(FailureClass.SIGNAL, f"killed by SIG{signal}", signal=signal)
+
+
+def timed_out(limit: float) -> ExecResult:
+    return ExecResult(
+        FailureClass.TIMEOUT, f"no exit within {limit:g} s; TERM sent, then KILL if needed"
+    )

@@ -9,12 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.engine.failures import ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
@@ -35,7 +37,6 @@ class HostOutcome:
     status: HostStatus
     failure: FailureClass | None = None
     exit_status: int | None = None
-    output: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -56,7 +57,6 @@ class _OutputBatcher:
         self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
         self.count = 0
-        self.tail: list[str] = []
         self.last_flush = time.monotonic()
 
     def extend(self, lines: list[str]) -> None:
@@ -71,9 +71,8 @@ class _OutputBatcher:
     def flush(self) -> None:
         if self.pending:
             self.recorder.record(
-                Kind.COMMAND_OUTPUT, stream=self.stream, lines=self.pending, **self.where
+                CommandOutput(stream=self.stream, lines=self.pending), **self.where
             )
-            self.tail = (self.tail + self.pending)[-20:]
             self.pending = []
         self.last_flush = time.monotonic()
 
@@ -208,40 +207,31 @@ class Runner:
                 # Write-ahead: the intent is on disk before the command is sent; hosts that
                 # start in the same moment share one fsync (group commit).
                 # The record gets the command with its secrets masked; the host, the real one.
-                masked: dict[str, Any] = {"masked": True} if command.masked else {}
                 # The token finds this command on the host if the console dies before
                 # its outcome is known (see `supervised` and engine/attempts.py).
                 token = attempt_token()
-                on: dict[str, Any] = {"on": "jump-host"} if plan.on_jump_host else {}
-                self.recorder.record_deferred(
-                    Kind.COMMAND_INTENT,
+                intent = CommandIntent(
                     command=command.shown,
                     stage=stage,
                     attempt=attempt,
                     token=token,
-                    **masked,
-                    **on,
-                    **where,
+                    masked=True if command.masked else None,
+                    on="jump-host" if plan.on_jump_host else None,
                 )
+                self.recorder.record_deferred(intent, **where)
                 await self.recorder.sync()
                 sent = supervised(command.sent, token)
-                result = await self._execute(where, target, sent, plan, index == len(stages) - 1)
-                outcome.output += result.pop("tail")
-                self.recorder.record_deferred(
-                    Kind.COMMAND_RESULT,
-                    stage=stage,
-                    final=index == len(stages) - 1,
-                    **result,
-                    **where,
-                )
+                final = index == len(stages) - 1
+                result = await self._execute(where, target, sent, plan, stage, final)
+                self.recorder.record_deferred(result, **where)
                 await self.recorder.sync()
-                outcome.exit_status = result.get("exit_status")
-                if result.get("aborted"):
+                outcome.exit_status = result.exit_status
+                if result.aborted:
                     outcome.status = HostStatus.ABORTED
                     return outcome
-                if result.get("failure"):
+                if result.failure:
                     outcome.status = HostStatus.FAILED
-                    outcome.failure = FailureClass(result["failure"])
+                    outcome.failure = result.failure
                     return outcome
             return outcome
 
@@ -251,8 +241,9 @@ class Runner:
         target: Target,
         command: str,
         plan: RunPlan,
-        final: bool = True,
-    ) -> dict[str, Any]:
+        stage: str,
+        final: bool,
+    ) -> CommandResult:
         started = time.monotonic()
         batchers = {
             "stdout": _OutputBatcher(self.recorder, where, "stdout"),
@@ -266,32 +257,37 @@ class Runner:
             batchers[stream].extend(lines)
 
         try:
+            ended: ExecResult
             if plan.on_jump_host:
-                result = await self.local.execute(command, limit, emit, handle)
+                ended = await self.local.execute(command, limit, emit, handle)
             else:
-                result = await self.pool.execute(target, command, limit, emit, handle)
+                ended = await self.pool.execute(target, command, limit, emit, handle)
         finally:
             self._handles.discard(handle)
         out, err = batchers["stdout"], batchers["stderr"]
         out.flush()
         err.flush()
-        if self.aborted and (result.get("exit_status") != 0 or not final):
-            # Stopped, or done with this stage as the abort came: its next is not sent.
-            result["aborted"] = True
-            result["detail"] = f"aborted: {self.aborted}"
-        result["duration"] = round(time.monotonic() - started, 3)
+        # Stopped, or done with this stage as the abort came: its next is not sent.
+        aborted = bool(self.aborted and (ended.exit_status != 0 or not final))
+        duration = round(time.monotonic() - started, 3)
         log.debug(
-            "%s %s: exit %s in %.3f s",
-            target.name,
-            where["step"],
-            result.get("exit_status"),
-            result["duration"],
+            "%s %s: exit %s in %.3f s", target.name, where["step"], ended.exit_status, duration
         )
-        result["output_lines"] = out.count + err.count
-        if result["output_lines"]:
-            result["output_file"] = OUTPUT_NAME
-        result["tail"] = out.tail + err.tail
-        return result
+        lines = out.count + err.count
+        # None: not said, never written.
+        return CommandResult(
+            stage=stage,
+            final=final,
+            failure=ended.failure,
+            signal=ended.signal,
+            exit_status=ended.exit_status,
+            detail=f"aborted: {self.aborted}" if aborted else ended.detail,
+            fingerprint=ended.fingerprint,
+            aborted=aborted or None,
+            duration=duration,
+            output_lines=lines,
+            output_file=OUTPUT_NAME if lines else None,
+        )
 
     async def abort(self, reason: str) -> None:
         """Stop every running remote process; hosts that did not start never will."""

@@ -7,14 +7,13 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import asyncssh
 
 from console.engine import remote
 from console.engine.destination import Destination, Preset, Resolver, RouteError
 from console.engine.dial import Accepted, Dialer
-from console.engine.failures import HostFailure
+from console.engine.failures import ExecResult, HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
 from console.model.status import FailureClass
@@ -116,10 +115,10 @@ class SshPool:
         limit: float,
         on_output: remote.Emit,
         handle: str,
-    ) -> dict[str, Any]:
+    ) -> ExecResult:
         """Run `command` on `target` within `limit` seconds; output blocks reach
         `on_output(stream, lines)` on the caller's loop, all before this returns.
-        The result is command.result data; `handle` lets `stop` find the process."""
+        How it ended comes back; `handle` lets `stop` find the process."""
         relay = Relay(on_output)
         result = await self._io.call(
             remote.execute(

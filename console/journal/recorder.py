@@ -12,7 +12,8 @@ from typing import Any
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
 from console.model.clock import Clock
-from console.model.events import Actor, Event, Kind, Where
+from console.model.events import SCHEMA_VERSION, Actor, Event, Kind, Where
+from console.model.payloads import PAYLOADS, Payload
 from console.model.state import IncidentState, fold
 
 Listener = Callable[[Event], None]
@@ -76,7 +77,7 @@ class Recorder:
 
     def record(
         self,
-        kind: Kind | str,
+        kind: Kind | str | Payload,
         /,
         *,
         system: str | None = None,
@@ -84,12 +85,13 @@ class Recorder:
         step: str | None = None,
         **data: Any,
     ) -> Event:
-        """Append one event (fsync'd now if it is an action), fold it, then notify."""
-        return self._record(str(kind), Where(system=system, host=host, step=step), data, True)
+        """Append one event (fsync'd now if it is an action), fold it, then notify. Its
+        data: the payload given, or the kind and the payload's keys (checked by its model)."""
+        return self._record(kind, Where(system=system, host=host, step=step), data, True)
 
     def record_deferred(
         self,
-        kind: Kind | str,
+        kind: Kind | str | Payload,
         /,
         *,
         system: str | None = None,
@@ -99,7 +101,7 @@ class Recorder:
     ) -> Event:
         """Append one event without its fsync: `await sync()` before relying on it.
         Hosts that start together then share one fsync (group commit)."""
-        return self._record(str(kind), Where(system=system, host=host, step=step), data, False)
+        return self._record(kind, Where(system=system, host=host, step=step), data, False)
 
     async def sync(self) -> None:
         """Every event recorded so far is on disk when this returns; callers that arrive
@@ -115,16 +117,20 @@ class Recorder:
         await asyncio.to_thread(self.writer.fsync)
         self._synced = max(self._synced, upto)
 
-    def _record(self, kind: str, where: Where, data: dict[str, Any], sync: bool) -> Event:
+    def _record(
+        self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
+    ) -> Event:
+        payload = self._payload(given, data)
         event = compact(
             Event(
+                v=SCHEMA_VERSION,
                 seq=self.state.last_seq + 1,
                 ts=self.clock.now(),
                 mono=round(self.clock.monotonic(), 6),
                 who=self.actor,
-                kind=kind,
+                kind=payload.KIND,
                 where=where,
-                data=self.redactor.data(data),
+                data=payload,
             )
         )
         self.writer.append(event, sync=sync)
@@ -136,6 +142,25 @@ class Recorder:
         for listener in list(self._listeners):
             listener(event)
         return event
+
+    def _payload(self, given: Kind | str | Payload, data: dict[str, Any]) -> Payload:
+        """The event's data, redacted and checked by its kind's model: a key the model
+        does not know, or a value of the wrong type, is the program's mistake."""
+        if isinstance(given, Payload):
+            if data:
+                raise TypeError(f"{given.KIND}: a payload and keys {sorted(data)} both given")
+            if not self.redactor.active:
+                return given
+            data = given.dump()
+            model: type[Payload] | None = type(given)
+        else:
+            model = PAYLOADS.get(given)
+        if model is None:
+            raise ValueError(f"{given}: not an event kind this console writes")
+        payload = model.model_validate(self.redactor.data(data))
+        if payload.unknown_keys:
+            raise ValueError(f"{model.KIND} has no key {', '.join(payload.unknown_keys)}")
+        return payload
 
     @property
     def closed(self) -> bool:

@@ -35,6 +35,11 @@ class Redactor:
         self._regexes = [re.compile(literal)] if literal else []
         self._regexes += [re.compile(p) for p in patterns]
 
+    @property
+    def active(self) -> bool:
+        """Whether there is anything to mask."""
+        return bool(self._regexes)
+
     def text(self, value: str) -> str:
         for regex in self._regexes:
             value = regex.sub(MASK, value)

@@ -114,17 +114,26 @@ def _interned(data: dict[str, Any]) -> None:
 # Pydantic gives every instance a set of the fields it was given: 728 bytes an event,
 # a third of a parsed command.output's memory. Events are frozen (never updated or
 # copied with changes), so the events given the same fields share one frozenset.
-_FIELD_SETS: dict[frozenset[str], frozenset[str]] = {}
+# The same for payloads. Each stays a set (`exclude_unset` wants one); frozen, no model
+# adds to it, and a copy gets its own.
+_FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
 def compact(event: Event) -> Event:
-    """`event`, its set of given fields shared with every event given the same ones."""
-    fields = frozenset(event.model_fields_set)
-    object.__setattr__(event, "__pydantic_fields_set__", _FIELD_SETS.setdefault(fields, fields))
+    """`event`, its (and its data's) set of given fields shared with every event given
+    the same ones. A payload whose None means "not said" has its None fields left out."""
+    data = event.data
+    given = data.model_fields_set
+    if data.OMIT_NONE:
+        given = {name for name in given if getattr(data, name) is not None}
+    for model, fields in ((event, event.model_fields_set), (data, given)):
+        key = frozenset(fields)
+        object.__setattr__(model, "__pydantic_fields_set__", _FIELD_SETS.setdefault(key, set(key)))
     return event
 
 
 def parse_line(raw: bytes, path: Path, number: int) -> Event:
+    data: Any = None
     try:
         data = json.loads(raw)
         if isinstance(data, dict):
@@ -133,8 +142,26 @@ def parse_line(raw: bytes, path: Path, number: int) -> Event:
             _interned(data)
         return compact(Event.model_validate(data))
     except (ValueError, ValidationError, TypeError) as exc:
-        first = str(exc).splitlines()[0]
-        raise JournalError(f"{path}:{number}: not a journal event: {first}") from None
+        raise JournalError(f"{path}:{number}: not a journal event: {_why(exc, data)}") from None
+
+
+def _why(exc: Exception, data: Any) -> str:
+    """What is wrong with a line, in one line: the kind, the key and what it should be."""
+    if not isinstance(exc, ValidationError):
+        return str(exc).splitlines()[0]
+    error = exc.errors()[0]
+    # `who` and `where` are checked on their own first (see _shared).
+    within = {"Actor": ["who"], "Where": ["where"]}.get(exc.title, [])
+    key = ".".join(str(part) for part in [*within, *error["loc"]])
+    message = error["msg"].removeprefix("Value error, ")
+    kind = data.get("kind") if isinstance(data, dict) else None
+    more = exc.error_count() - 1
+    return (
+        (f"{kind}: " if isinstance(kind, str) and key.startswith("data") else "")
+        + (f"{key}: " if key else "")
+        + message
+        + (f" (and {more} more)" if more else "")
+    )
 
 
 Progress = Callable[[int, int], None]  # (bytes read, bytes in all), now and then
@@ -258,7 +285,7 @@ class JournalWriter:
     def append(self, event: Event, sync: bool = True) -> None:
         """Write the event; an action is fsync'd now unless `sync` is False, in which
         case the caller must call fsync() (group commit) before relying on it."""
-        line = event.model_dump_json().encode() + b"\n"
+        line = event.line().encode() + b"\n"
         if event.is_action:
             self._journal.write(line, sync=sync)
         else:

@@ -1,73 +1,28 @@
-"""The journal's event envelope: when, who, what and where, versioned."""
+"""The journal's event envelope: when, who, what and where, versioned; its data typed
+by kind (console/model/payloads)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import Field
+from pydantic import Field, SerializeAsAny, ValidationInfo, WithJsonSchema, field_validator
 
 from console.model.base import Strict
+from console.model.event_kinds import UNSYNCED_KINDS, Kind
+from console.model.payloads import PAYLOADS, Payload, payload_model
 
-SCHEMA_VERSION = 1
+# 1: data as each writer made it, checked by no model. 2: every kind's data is its
+# payload model's (console/model/payloads), refused with a key the model does not know.
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = range(1, SCHEMA_VERSION + 1)
 
-
-class Kind(StrEnum):
-    """Every event kind the console writes; docs/journal.md describes their data."""
-
-    INCIDENT_OPENED = "incident.opened"
-    INCIDENT_RESUMED = "incident.resumed"
-    INCIDENT_CLOSED = "incident.closed"
-    TRIGGER_DECLARED = "trigger.declared"
-    SYSTEMS_SELECTED = "systems.selected"
-    STRATEGY_CHOSEN = "strategy.chosen"
-    STEP_STARTED = "step.started"
-    STEP_CONFIRMED = "step.confirmed"
-    STEP_COMPLETED = "step.completed"
-    STEP_SKIPPED = "step.skipped"
-    COMMAND_INTENT = "command.intent"
-    COMMAND_OUTPUT = "command.output"
-    COMMAND_RESULT = "command.result"
-    HOST_NOT_STARTED = "host.not_started"
-    WAVE_STARTED = "wave.started"
-    WAVE_FINISHED = "wave.finished"
-    HOSTKEY_ACCEPTED = "hostkey.accepted"
-    LOCK_ACQUIRED = "lock.acquired"
-    LOCK_TAKEN_OVER = "lock.taken_over"
-    LOCK_RELEASED = "lock.released"
-    RUN_HALTED = "run.halted"
-    RUN_ABORTED = "run.aborted"
-    RUN_DETACHED = "run.detached"
-    FIELD_SET = "field.set"
-    NOTE_ADDED = "note.added"
-    EVENT_STARRED = "event.starred"
-    EXPORT_WRITTEN = "export.written"
-    PROBE_SAMPLE = "probe.sample"
-    TRIGGER_FIRED = "trigger.fired"
-    COUNTDOWN_STARTED = "countdown.started"
-    COUNTDOWN_CANCELLED = "countdown.cancelled"
-    COUNTDOWN_ELAPSED = "countdown.elapsed"
-    SOAK_PROGRESS = "soak.progress"
-    RECOVERY_MEASURED = "recovery.measured"
-    INTEGRITY_RECORDED = "integrity.recorded"
-    ASSESSMENT_RECORDED = "assessment.recorded"
-    DELIVERY_HALTED = "delivery.halted"
-    ROLLOUT_STEP = "rollout.step"
-    NOTIFICATION_SENT = "notification.sent"
-    NOTIFICATION_RESULT = "notification.result"
-    ATTEMPT_CHECKED = "attempt.checked"
-    ATTEMPT_STOPPED = "attempt.stopped"
-    UNKNOWN_VERIFIED = "unknown.verified"
-    DRILL_STARTED = "drill.started"
-    DRILL_FAULT = "drill.fault"
-    DRILL_FAULT_UNDONE = "drill.fault_undone"
-    DRILL_JUDGED = "drill.judged"
-
-
-# Output is bulky and can be re-derived from the host; everything else is an
-# action and is fsync'd before the console goes on.
-UNSYNCED_KINDS = frozenset({Kind.COMMAND_OUTPUT, Kind.PROBE_SAMPLE})
+P = TypeVar("P", bound=Payload)
+DATA_SCHEMA = {
+    "type": "object",
+    "additionalProperties": True,
+    "description": "the kind's data, as docs/journal.md describes it for each kind",
+}
 
 
 class Actor(Strict):
@@ -93,8 +48,61 @@ class Event(Strict):
     who: Actor
     kind: str
     where: Where = Where()
-    data: dict[str, Any] = {}
+    # Written as the kind's model says, and only the keys given: see `line`.
+    data: Annotated[SerializeAsAny[Payload], WithJsonSchema(DATA_SCHEMA)] = Field(
+        default_factory=dict, validate_default=True
+    )
+
+    @field_validator("v")
+    @classmethod
+    def _readable(cls, v: int) -> int:
+        if v not in READABLE_VERSIONS:
+            newer = "a newer rollback-console" if v > SCHEMA_VERSION else "no rollback-console"
+            raise ValueError(
+                f"journal version {v} was written by {newer}; this one reads versions"
+                f" 1 to {SCHEMA_VERSION}"
+            )
+        return v
+
+    @field_validator("data", mode="before")
+    @classmethod
+    def _typed(cls, data: Any, info: ValidationInfo) -> Any:
+        """The kind's payload model checks the data; in a version-2 event, also that it
+        holds no key the model does not know."""
+        if isinstance(data, Payload) or "kind" not in info.data:
+            return data
+        kind = info.data["kind"]
+        payload = payload_model(kind).model_validate(data)
+        if info.data.get("v", SCHEMA_VERSION) >= 2 and kind in PAYLOADS and payload.unknown_keys:
+            raise ValueError(f"{kind} has no key {', '.join(payload.unknown_keys)}")
+        return payload
+
+    def line(self) -> str:
+        """The event as its journal line: every field given, and no other (a payload's
+        fields left out stay out, in pydantic's own serializer: the write path is hot)."""
+        return self.model_dump_json(by_alias=True, exclude_unset=True)
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as the JSON of its journal line, for an export."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def payload(self, model: type[P]) -> P:
+        """The data as `model`, the model of this event's kind (or a base of it)."""
+        if not isinstance(self.data, model):
+            raise TypeError(f"{self.kind} event #{self.seq} holds no {model.__name__}")
+        return self.data
 
     @property
     def is_action(self) -> bool:
         return self.kind not in UNSYNCED_KINDS
+
+
+__all__ = [
+    "READABLE_VERSIONS",
+    "SCHEMA_VERSION",
+    "UNSYNCED_KINDS",
+    "Actor",
+    "Event",
+    "Kind",
+    "Where",
+]

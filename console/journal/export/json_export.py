@@ -47,14 +47,15 @@ def build_export(events: list[Event], starred_only: bool = False) -> Export:
 
 
 def render_json(events: list[Event], starred_only: bool = False) -> str:
-    document = build_export(events, starred_only).model_dump(mode="json", by_alias=True)
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    parts: list[str] = []
+    write_json(lambda: events, parts.append, starred_only)
+    return "".join(parts)
 
 
 def write_json(
     journal: Callable[[], Iterable[Event]], out: Callable[[str], object], starred_only: bool = False
 ) -> None:
-    """The same bytes as render_json, for an incident whose output runs to gigabytes:
+    """The document, for an incident whose output runs to gigabytes too:
     `journal()` is read twice, never held. The first pass keeps every event but the
     output, of which only what the document shows (each attempt's last stderr lines);
     the facts are built from that; the second pass writes the events one at a time."""
@@ -67,9 +68,7 @@ def write_json(
     out(text.removesuffix("[]\n}") + "[")
     first = True
     for event in journal():
-        body = json.dumps(
-            event.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False
-        )
+        body = json.dumps(event.as_json(), indent=2, ensure_ascii=False)
         out(("\n    " if first else ",\n    ") + body.replace("\n", "\n    "))
         first = False
     out("]\n}\n" if first else "\n  ]\n}\n")

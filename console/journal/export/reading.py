@@ -1,12 +1,28 @@
-"""Every place the document reads an event's `data`, as small functions: what the journal
-says, in one module, so that typed payloads can replace the dictionaries in one place."""
+"""Every place the document reads an event's data, as small functions over the typed
+payloads (console/model/payloads): what the journal says, in one module."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from console.model.events import Event, Kind
+from console.model.events import Event
+from console.model.payloads import (
+    AssessmentRecorded,
+    CommandIntent,
+    CommandOutput,
+    CommandResult,
+    DrillJudged,
+    FieldSet,
+    IncidentClosed,
+    IncidentOpened,
+    ProbeSample,
+    RunHalted,
+    StepConfirmed,
+    TriggerDeclared,
+    TriggerFired,
+)
+from console.model.payloads.steps import StepData
 
 YES = "--yes (headless)"
 HANDED_OVER = "commander.handed_over"  # written by the console's hand-over of command
@@ -21,43 +37,41 @@ def login(event: Event) -> str:
 def step_catalogue(events: list[Event]) -> dict[str, dict[str, str]]:
     """The procedure's steps as the incident opened with them: id → title, kind, phase."""
     for event in events:
-        if event.kind == Kind.INCIDENT_OPENED:
-            return {
-                str(s["id"]): {k: str(v) for k, v in s.items()}
-                for s in event.data.get("steps", [])
-                if isinstance(s, dict) and "id" in s
-            }
+        if isinstance(event.data, IncidentOpened):
+            return {s["id"]: {k: str(v) for k, v in s.items()} for s in event.data.steps}
     return {}
 
 
 def title_of(event: Event) -> str | None:
-    return event.data.get("title")
+    return event.data.title or None if isinstance(event.data, StepData) else None
 
 
 def confirmer(event: Event) -> str:
     """Who confirmed a manual step: a person, or `--yes (headless)`."""
-    by = event.data.get("by")
-    if by:
-        return str(by)
-    if event.data.get("note") == "confirmed by --yes":  # older headless journals
+    data = event.payload(StepConfirmed)
+    if data.by:
+        return data.by
+    if data.note == "confirmed by --yes":  # older headless journals
         return YES
     return login(event)
 
 
 def commander_named(event: Event) -> str | None:
     """The commander an event puts in charge: named at the declaration, or handed over to."""
-    if event.kind == Kind.TRIGGER_DECLARED:
-        return event.data.get("commander")
+    if isinstance(event.data, TriggerDeclared):
+        return event.data.commander
     if event.kind == HANDED_OVER:
-        return event.data.get("to")
+        return str(event.data.get("to") or "") or None
     return None
 
 
 def samples(event: Event) -> list[dict[str, Any]]:
     """The probe samples an event carries: a trigger's evidence, or the sample itself."""
-    if event.kind == Kind.PROBE_SAMPLE:
-        return [event.data]
-    return [s for s in event.data.get("evidence", []) if isinstance(s, dict)]
+    if isinstance(event.data, ProbeSample):
+        return [event.data.dump()]
+    if isinstance(event.data, TriggerDeclared | TriggerFired):
+        return list(event.data.evidence)
+    return [s for s in event.data.get("evidence") or [] if isinstance(s, dict)]
 
 
 def sample_time(sample: dict[str, Any]) -> datetime | None:
@@ -75,29 +89,29 @@ def fired_at(event: Event) -> datetime:
 
 
 def attempt(event: Event) -> int:
-    return int(event.data.get("attempt", 1) or 1)
+    return event.payload(CommandIntent).attempt or 1
 
 
 def stage(event: Event) -> str:
-    return str(event.data.get("stage") or "")
+    data = event.data
+    return data.stage if isinstance(data, CommandIntent | CommandResult) else ""
 
 
 def stderr(event: Event) -> list[str]:
     """The stderr lines of a `command.output`, none for stdout."""
-    if event.data.get("stream") != "stderr":
-        return []
-    return [str(line) for line in event.data.get("lines", [])]
+    output = event.payload(CommandOutput)
+    return output.lines if output.stream == "stderr" else []
 
 
 def assessed(event: Event) -> dict[str, dict[str, str]]:
     """host → {key: value} of an `assessment.recorded`."""
-    hosts = event.data.get("hosts", {})
+    hosts = event.payload(AssessmentRecorded).hosts
     return {h: {k: str(v) for k, v in vals.items()} for h, vals in hosts.items()}
 
 
 def assessment_stage(event: Event) -> str | None:
     """`before` or `after` when the assessment says so (older journals do not)."""
-    return event.data.get("stage")
+    return event.payload(AssessmentRecorded).stage
 
 
 def amendment(event: Event) -> bool:
@@ -107,21 +121,22 @@ def amendment(event: Event) -> bool:
 
 def outcome(event: Event) -> str:
     """An `incident.closed`'s outcome in words."""
-    return str(event.data.get("label") or event.data.get("outcome") or "closed")
+    closed = event.payload(IncidentClosed)
+    return closed.label or closed.outcome or "closed"
 
 
 def halt_reason(event: Event) -> str:
     """`run.halted`: why, with the failed count against the threshold as the runner said."""
-    return str(event.data.get("reason") or "halted")
+    return event.payload(RunHalted).reason or "halted"
 
 
 def field_name(event: Event) -> str:
-    return str(event.data.get("field") or "")
+    return event.payload(FieldSet).field
 
 
 def countdown_policy(event: Event) -> str | None:
     """A firing's policy: `auto` or `propose`."""
-    return event.data.get("policy")
+    return event.data.get("policy") or None
 
 
 def notification_text(sent: dict[str, Any]) -> str:
@@ -132,6 +147,6 @@ def notification_text(sent: dict[str, Any]) -> str:
 def drill_judged(events: list[Event]) -> tuple[bool, list[str]] | None:
     """A drill's own verdict (`drill.judged`): passed, and its findings."""
     for event in reversed(events):
-        if event.kind == "drill.judged":
-            return bool(event.data.get("passed")), [str(f) for f in event.data.get("findings", [])]
+        if isinstance(event.data, DrillJudged):
+            return event.data.passed, event.data.findings
     return None

@@ -15,6 +15,7 @@ from console.journal.export.facts import (
     StepFacts,
 )
 from console.model.events import Event, Kind
+from console.model.payloads import CommandIntent, CommandResult
 from console.model.state import HostStatus, IncidentState, StepStatus
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
@@ -35,7 +36,7 @@ def step_titles(events: list[Event]) -> dict[str, str]:
 def _add_command(commands: list[Command], event: Event) -> None:
     """The command as sent, once; hosts that ran the same one from different work
     directories share one entry that lists the directories."""
-    sent = Command(stage=reading.stage(event), command=str(event.data.get("command", "")))
+    sent = Command(stage=reading.stage(event), command=event.payload(CommandIntent).command)
     if sent in commands:
         return
     workdir = IN_WORKDIR.match(sent.command)
@@ -146,9 +147,7 @@ class _Attempts:
                 tail.extend(lines)
                 while len(tail) > STDERR_LINES:
                     tail.popleft()
-        elif event.kind == Kind.COMMAND_RESULT and (
-            event.data.get("failure") or event.data.get("aborted")
-        ):
+        elif isinstance(event.data, CommandResult) and (event.data.failure or event.data.aborted):
             self.failed[key] = (self.current.get(key, 1), event)
 
 
@@ -169,7 +168,11 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
             if failed is None and not bad:
                 continue
             attempt = run.attempt if bad else failed[0]  # type: ignore[index]
-            result = failed[1].data if failed and failed[0] == attempt else {}
+            result = (
+                failed[1].payload(CommandResult)
+                if failed and failed[0] == attempt
+                else CommandResult(stage="")
+            )
             out.append(
                 FailureFacts(
                     step=step,
@@ -177,9 +180,9 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     host=host,
                     system=run.system,
                     status=run.status.value if bad else "failed",
-                    failure=(run.failure.value if run.failure and bad else result.get("failure")),
-                    detail=(run.detail if bad else result.get("detail")),
-                    exit_status=run.exit_status if bad else result.get("exit_status"),
+                    failure=(run.failure if run.failure and bad else result.failure),
+                    detail=(run.detail if bad else result.detail),
+                    exit_status=run.exit_status if bad else result.exit_status,
                     attempt=attempt,
                     stderr=list(attempts.stderr.get((step, host, attempt), [])),
                     done=_done(state, step, host, attempt, closed_as),

@@ -252,7 +252,7 @@ class ExecutionScreen(IncidentScreen):
 
     def _lines(self, event: Event) -> list[str]:
         if event.kind == Kind.SOAK_PROGRESS and event.where.step == self.step_id:
-            return soak_round_lines(event.data)
+            return soak_round_lines(event.data.dump())
         if event.where.step != self.step_id or event.where.host != self.host:
             return []
         d = event.data

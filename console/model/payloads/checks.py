@@ -1,0 +1,117 @@
+"""What the console measured and told: probe samples, soak rounds, recovery time, data
+integrity, notifications."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import JsonObject, Number, Payload
+
+Value = Number | str | None  # what a probe printed: a number, a status word, or nothing
+
+
+class HostValue(TypedDict, total=False):
+    value: Value
+    error: str | None
+    flagged: bool
+    detail: str
+
+
+class ProbeSample(Payload):
+    """One reading of a probe: in `output.jsonl`."""
+
+    KIND = Kind.PROBE_SAMPLE
+    probe: str = Field(description="`system/probe`")
+    at: str = Field(description="when (ISO 8601, UTC)")
+    value: Value = Field(None, description="the combined value: a number, a word, or null")
+    state: str = Field(description="`ok`, `bad` or `error`")
+    threshold: Number | None = Field(None, description="the threshold it is judged against")
+    detail: str = Field("", description="why it is bad or an error, in words")
+    hosts: dict[str, HostValue] = Field(
+        {}, description="{host: {`value`, `error`, `flagged`, `detail`}}"
+    )
+    journalled: str | None = Field(None, description="why this sample was journalled")
+
+
+class SoakProbe(TypedDict, total=False):
+    value: Value
+    state: str
+    threshold: str | None
+    unit: str | None
+
+
+class SoakProgress(Payload):
+    """A round of the stability soak: the probes must stay healthy for `needed` rounds."""
+
+    KIND = Kind.SOAK_PROGRESS
+    attempt: int = Field(1, description="the soak's attempt")
+    healthy: int = Field(0, description="healthy rounds in a row")
+    needed: int = Field(0, description="healthy rounds needed")
+    round: int = Field(0, description="rounds so far")
+    limit: int = Field(0, description="rounds allowed")
+    status: str = Field(description="`running`, `passed` or `failed`")
+    detail: str = Field("", description="why, in words")
+    probes: dict[str, SoakProbe] = Field(
+        {},
+        description="{probe: {`value`, `state`, `threshold` (what counts as bad, e.g."
+        " `> 0.05`), `unit` (e.g. `ms`)}}",
+    )
+
+
+class RecoveryMeasured(Payload):
+    """How long a system took to recover, against its recovery time objective."""
+
+    KIND = Kind.RECOVERY_MEASURED
+    started: str = Field(description="when the clock started (ISO 8601, UTC)")
+    verified: str = Field(description="when stability was verified")
+    seconds: Number = Field(description="the recovery time")
+    rto_minutes: Number | None = Field(None, description="the objective")
+    verdict: str = Field(description="`met`, `missed`, or `no target`")
+
+
+class IntegrityRecorded(Payload):
+    """A data-touching strategy's summary of the data, before or after the change."""
+
+    KIND = Kind.INTEGRITY_RECORDED
+    strategy: str | None = Field(None, description="the strategy")
+    stage: str = Field(description="`before` or `after`")
+    checksum: str | None = Field(None, description="the data's checksum")
+    rows: dict[str, int] = Field({}, description="{table: rows}")
+    expected: JsonObject | None = Field(None, description="the summary it must match (`after`)")
+    verdict: str = Field(description="`recorded`, `match`, `mismatch` or `missing`")
+    detail: str = Field("", description="what differs, in words")
+
+
+class NotificationSent(Payload):
+    """A message went out on a channel (the attempt; its result follows)."""
+
+    KIND = Kind.NOTIFICATION_SENT
+    channel: str = Field(description="the channel's name; `command` for a step's own command")
+    kind: str = Field("", description="slack, pagerduty, webhook, command")
+    target: str = Field("", description="where, without the secret")
+    message: str = Field("", description="the message")
+    severity: str = Field("info", description="info, warning, error, critical")
+    payload: JsonObject | None = Field(None, description="the JSON sent, less its secrets")
+    command: str | None = Field(None, description="the command run, for a command channel")
+    repeat: int | None = Field(None, description="the nth periodic update")
+    lifecycle: str | None = Field(
+        None, description="PagerDuty's incident event: trigger, acknowledge, close"
+    )
+    action: str | None = Field(None, description="the PagerDuty event_action sent")
+
+
+class NotificationResult(Payload):
+    """How a notification went."""
+
+    KIND = Kind.NOTIFICATION_RESULT
+    sent: int = Field(description="the seq of its `notification.sent`")
+    channel: str = Field(description="the channel's name")
+    ok: bool = Field(description="delivered")
+    status: int | None = Field(None, description="HTTP status or exit status")
+    detail: str = Field("", description="what happened, in words")
+    attempts: int = Field(1, description="tries")
+    required: bool = Field(False, description="the step fails when it does")
+    lines: list[str] | None = Field(None, description="a command's last output lines")
+    repeat: int | None = Field(None, description="the nth periodic update")

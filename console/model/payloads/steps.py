@@ -1,0 +1,234 @@
+"""The checklist's steps and the commands they run on hosts, in waves."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import JsonObject, Number, Payload
+from console.model.payloads.incident import AMENDMENT
+from console.model.status import FailureClass, StepStatus
+
+
+class StepData(Payload):
+    """What every step event says of its step (`where.step` names it)."""
+
+    title: str = Field("", description="the step's title")
+    phase: str = Field("", description="its phase")
+
+
+class StepStarted(StepData):
+    """A step starts (again, for a retry: `attempt`)."""
+
+    KIND = Kind.STEP_STARTED
+    hosts: list[str] = Field([], description="the hosts it runs on")
+    attempt: int = Field(1, description="1, then one more per retry")
+    adhoc: bool | None = Field(None, description="a one-off command (`exec`), not a planned step")
+    undo_of: str | None = Field(None, description="the step whose strategy this undoes")
+    systems: list[str] | None = Field(None, description="the systems it is for, when not all")
+    confirmed: str | None = Field(
+        None,
+        description="who said yes after seeing the rendered command and the host count"
+        " (`--yes (headless)` for a headless run); absent for a step with `confirm = false`",
+    )
+    edited: bool | None = Field(
+        None, description="true on a status update whose message the commander changed"
+    )
+
+
+class StepConfirmed(StepData):
+    """A manual step was confirmed done."""
+
+    KIND = Kind.STEP_CONFIRMED
+    note: str = Field("", description="what the commander said")
+    by: str | None = Field(None, description="the commander, or `--yes (headless)`")
+
+
+class StepCompleted(StepData):
+    """A step ended."""
+
+    KIND = Kind.STEP_COMPLETED
+    status: StepStatus = Field(description="`done` or `failed`")
+    summary: str = Field("", description="its outcome in words")
+    warnings: int | None = Field(None, description="channels that failed a step not requiring them")
+    confirmed: str | None = Field(None, description="who confirmed it")
+    edited: bool | None = Field(None, description="the commander changed the message sent")
+    amendment: bool | None = Field(None, description=AMENDMENT)
+
+
+class StepSkipped(StepData):
+    """A step was skipped, with a reason."""
+
+    KIND = Kind.STEP_SKIPPED
+    reason: str = Field(description="why")
+
+
+class CommandIntent(Payload):
+    """Write-ahead: a command is about to be sent to the host (`where.host`); fsync'd first."""
+
+    KIND = Kind.COMMAND_INTENT
+    OMIT_NONE = True
+    command: str = Field(
+        description="as rendered, parameters shell-quoted, configured secrets masked (`«redacted»`)"
+    )
+    stage: str = Field(description="precheck, action, verify, undo, run, notify, or `set 25%`...")
+    attempt: int = Field(1, description="the step's attempt")
+    token: str | None = Field(
+        None,
+        description="this attempt's tag on the host: the remote wrapper carries it, so `ps`"
+        " finds the command after a crash",
+    )
+    masked: bool | None = Field(None, description="true when `command` hides a secret")
+    on: str | None = Field(None, description="`jump-host` when it runs on the jump host itself")
+
+
+class CommandOutput(Payload):
+    """Lines a command printed, in batches: in `output.jsonl`."""
+
+    KIND = Kind.COMMAND_OUTPUT
+    stream: str = Field(description="`stdout` or `stderr`")
+    lines: list[str] = Field(description="the lines, as printed (escaped wherever shown)")
+
+
+class CommandResult(Payload):
+    """How a command ended on its host."""
+
+    KIND = Kind.COMMAND_RESULT
+    OMIT_NONE = True
+    stage: str = Field(description="as in its intent")
+    final: bool = Field(True, description="the host's last stage of the step")
+    failure: FailureClass | None = Field(
+        None, description="the failure class; absent: it succeeded"
+    )
+    signal: str | None = Field(None, description="the signal that killed it (`TERM`, ...)")
+    exit_status: int | None = Field(None, description="its exit status, when it exited")
+    detail: str | None = Field(None, description="the failure in words")
+    fingerprint: str | None = Field(
+        None, description="the unknown or changed host key's fingerprint"
+    )
+    aborted: bool | None = Field(None, description="stopped by an abort")
+    duration: float | None = Field(None, description="seconds from sending to the end")
+    output_lines: int | None = Field(None, description="lines it printed")
+    output_file: str | None = Field(None, description="the file holding them (`output.jsonl`)")
+
+
+class HostNotStarted(Payload):
+    """A host's command was never sent."""
+
+    KIND = Kind.HOST_NOT_STARTED
+    reason: str = Field(description="halted, aborted, detached, or a rollout not confirmed")
+
+
+class WaveStarted(Payload):
+    """A wave of hosts starts."""
+
+    KIND = Kind.WAVE_STARTED
+    wave: int = Field(description="its number, from 1")
+    waves: int = Field(description="how many there are")
+    hosts: list[str] = Field([], description="its hosts")
+
+
+class WaveFinished(Payload):
+    """A wave of hosts ended."""
+
+    KIND = Kind.WAVE_FINISHED
+    wave: int = Field(description="its number, from 1")
+    waves: int = Field(description="how many there are")
+    succeeded: int = Field(0, description="hosts that succeeded")
+    failed: int = Field(0, description="hosts that failed")
+
+
+class RunHalted(Payload):
+    """Too many hosts failed: the hosts not started yet will not be."""
+
+    KIND = Kind.RUN_HALTED
+    reason: str = Field(description="why, in words")
+    failed: int = Field(0, description="hosts failed")
+    total: int = Field(0, description="hosts in the step")
+    max_fail_percentage: Number | None = Field(None, description="the limit crossed")
+
+
+class RunAborted(Payload):
+    """The commander aborted: running commands are stopped (TERM, then KILL)."""
+
+    KIND = Kind.RUN_ABORTED
+    reason: str = Field(description="why")
+    running: list[str] = Field([], description="the steps running then")
+
+
+class RunDetached(Payload):
+    """The console quit and left its commands running: their hosts are unknown until verified."""
+
+    KIND = Kind.RUN_DETACHED
+    running: list[str] = Field([], description="the steps")
+    hosts: list[str] = Field([], description="the hosts whose commands were left running")
+
+
+class AttemptChecked(Payload):
+    """An unknown host was asked whether its interrupted attempt still runs."""
+
+    KIND = Kind.ATTEMPT_CHECKED
+    token: str | None = Field(None, description="the attempt's tag")
+    running: bool | None = Field(None, description="true, false, or null: could not tell")
+    processes: list[str] = Field(
+        [], description="`ps` lines: pid, process group, elapsed, arguments; at most 20"
+    )
+    detail: str = Field("", description="what was found, in words")
+
+
+class AttemptStopped(Payload):
+    """An interrupted attempt still running on a host was stopped."""
+
+    KIND = Kind.ATTEMPT_STOPPED
+    token: str | None = Field(None, description="the attempt's tag")
+    groups: list[int] = Field([], description="the process groups signalled")
+    stopped: bool = Field(description="it runs no more")
+    detail: str = Field("", description="what happened, in words")
+
+
+class UnknownVerified(Payload):
+    """Unknown hosts were verified (their step's `verify` ran)."""
+
+    KIND = Kind.UNKNOWN_VERIFIED
+    verdicts: dict[str, str] = Field(
+        description="{host: `verified: succeeded`, `verified: failed`, or why it stays unknown}"
+    )
+
+
+class DeliveryHalted(Payload):
+    """The delivery pipeline was stopped before the rollback."""
+
+    KIND = Kind.DELIVERY_HALTED
+    hosts: list[str] = Field([], description="where the halt command ran")
+    failed: list[str] = Field([], description="where it failed")
+    command: str | None = Field(None, description="the command")
+
+
+class RolloutStep(Payload):
+    """One step of a gradual strategy (`feature-reenable`): a percentage, then a check."""
+
+    KIND = Kind.ROLLOUT_STEP
+    strategy: str = Field(description="the strategy")
+    percent: Number = Field(description="the share switched on")
+    index: int = Field(description="this step, from 1")
+    of: int = Field(description="how many steps")
+    ok: bool = Field(description="every host succeeded")
+    go_on: bool = Field(description="the rollout goes on")
+    failed: list[str] = Field([], description="hosts that failed")
+
+
+class AssessmentRecorded(Payload):
+    """What the hosts run, read before the rollback (and again after)."""
+
+    KIND = Kind.ASSESSMENT_RECORDED
+    hosts: dict[str, JsonObject] = Field(
+        {},
+        description="{host: {key: value}}; a `deployed_at` key (ISO 8601, UTC) dates the release",
+    )
+    assessed_keys: list[str] = Field([], alias="keys", description="the keys read")
+    failed: list[str] = Field([], description="hosts that could not be read")
+    stage: str | None = Field(
+        None,
+        description="`before` (the assessment step) or `after` (read again once stability is"
+        " verified); older journals have none",
+    )
