@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from console.engine.failures import ExecResult
 from console.engine.local import LocalProcesses
 from console.model.state import FailureClass
 
@@ -24,11 +25,7 @@ async def test_output_lines_and_exit_status(tmp_path):
     local = LocalProcesses(tmp_path)
     script = "pwd; printf 'caf\\303'; sleep 0.1; printf '\\251\\nend'; echo oops >&2; exit 3"
     result = await local.execute(script, 10, lambda s, ls: lines.extend((s, x) for x in ls), "h")
-    assert result == {
-        "failure": FailureClass.NONZERO_EXIT.value,
-        "exit_status": 3,
-        "detail": "exit status 3",
-    }
+    assert result == ExecResult(FailureClass.NONZERO_EXIT, "exit status 3", exit_status=3)
     assert [x for s, x in lines if s == "stdout"] == [str(tmp_path), "café", "end"]
     assert ("stderr", "oops") in lines
 
@@ -39,7 +36,7 @@ async def test_a_timeout_ends_the_command_and_everything_it_started(tmp_path):
     result = await local.execute(
         f"sleep 60 & echo $! > {pid_file}; wait", 1.0, lambda *a: None, "h"
     )
-    assert result["failure"] == FailureClass.TIMEOUT.value
+    assert result.failure is FailureClass.TIMEOUT
     assert not _alive(int(pid_file.read_text()))
 
 
@@ -52,4 +49,4 @@ async def test_stop_by_handle(tmp_path):
         await asyncio.sleep(0.01)
     await local.stop(["h"])
     result = await asyncio.wait_for(running, 10)
-    assert result["failure"] == FailureClass.SIGNAL.value and result["signal"] == "TERM"
+    assert result.failure is FailureClass.SIGNAL and result.signal == "TERM"

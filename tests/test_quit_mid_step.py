@@ -17,6 +17,7 @@ from console.engine.supervisor import DETACHED_WATCHER
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.payloads import RunDetached
 from console.model.state import HostStatus
 from console.ui.app import make_app
 from console.ui.screens.dialogs import TextPrompt
@@ -118,7 +119,7 @@ def test_quit_detaches_and_the_commands_run_on_to_their_end(sshd_server, tmp_pat
     journal, attempt = quit_mid_step(sshd_server, config, detach)
     events = read_journal(journal).events
     (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
-    assert detached.data == {"running": [STEP], "hosts": HOSTS}
+    assert detached.payload(RunDetached) == RunDetached(running=[STEP], hosts=HOSTS)
     assert not [e for e in events if e.kind in (Kind.COMMAND_RESULT, Kind.STEP_COMPLETED)]
 
     # The console and its sessions are gone; each supervisor let go (its watcher is a
