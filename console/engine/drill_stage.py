@@ -12,6 +12,7 @@ from console.engine.runner import HostOutcome
 from console.engine.ssh import targets_for
 from console.model.drill_verdict import AFTER_STEP, BASELINE_STEP
 from console.model.events import Event, Kind
+from console.model.payloads import CommandOutput
 from console.model.state import HostStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -58,9 +59,10 @@ class Stage:
         lines: dict[str, list[str]] = {}
 
         def collect(event: Event) -> None:
-            stdout = event.kind == Kind.COMMAND_OUTPUT and event.data.get("stream") == "stdout"
+            output = event.data
+            stdout = isinstance(output, CommandOutput) and output.stream == "stdout"
             if stdout and event.where.step == step and event.where.host:
-                lines.setdefault(event.where.host, []).extend(event.data.get("lines", []))
+                lines.setdefault(event.where.host, []).extend(event.payload(CommandOutput).lines)
 
         stop = recorder.subscribe(collect)
         try:

@@ -17,6 +17,7 @@ from typing import Any
 
 from console.journal.recorder import Recorder
 from console.model.events import Event, Kind
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
@@ -116,12 +117,13 @@ class IntegrityWatch:
         if event.where.step != self.step or not host:
             return
         state = self._hosts.setdefault(host, _HostLines())
-        if event.kind == Kind.COMMAND_INTENT:
-            state.stage, state.lines = event.data.get("stage"), []
-        elif event.kind == Kind.COMMAND_OUTPUT and event.data.get("stream") == "stdout":
-            state.lines += event.data.get("lines", [])
-        elif event.kind == Kind.COMMAND_RESULT and not event.data.get("failure"):
-            self._stage_done(event, state, bool(event.data.get("final")))
+        data = event.data
+        if isinstance(data, CommandIntent):
+            state.stage, state.lines = data.stage, []
+        elif isinstance(data, CommandOutput) and data.stream == "stdout":
+            state.lines += data.lines
+        elif isinstance(data, CommandResult) and not data.failure:
+            self._stage_done(event, state, data.final)
 
     def _stage_done(self, event: Event, state: _HostLines, final: bool) -> None:
         host = event.where.host or ""

@@ -16,6 +16,8 @@ from console.engine.delivery import Outgoing
 from console.engine.payloads import pagerduty_event
 from console.model.channels import TRIGGER_SEVERITY, Channel, Severity
 from console.model.events import Event, Kind
+from console.model.payloads import IncidentClosed
+from console.model.payloads.steps import StepData
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:
@@ -101,10 +103,13 @@ class Pager:
         incident = state.incident_id or ""
         drill = "[DRILL] " if state.drill else ""
         if action == "acknowledge":
-            message = f"{drill}rollback started: {event.data.get('title', event.where.step)}"
+            title = event.payload(StepData).title or event.where.step
+            message = f"{drill}rollback started: {title}"
             return message, "info", pagerduty_event("acknowledge", incident)
         outcome = state.outcome or ""
-        said = event.data.get("label") or outcome  # the outcome in words, when the close says
+        # The outcome in words, when the close says.
+        closing = event.data if isinstance(event.data, IncidentClosed) else None
+        said = (closing and closing.label) or outcome
         if action == "close" and resolves(outcome):
             return f"{drill}closed: {said}", "info", pagerduty_event("resolve", incident)
         trigger = state.trigger
@@ -161,7 +166,7 @@ class Pager:
 def _action_for(event: Event) -> str | None:
     if event.kind == Kind.TRIGGER_DECLARED:
         return "trigger"
-    if event.kind in STEP_KINDS and event.data.get("phase") == "execution":
+    if event.kind in STEP_KINDS and event.payload(StepData).phase == "execution":
         return "acknowledge"
     if event.kind == Kind.INCIDENT_CLOSED:
         return "close"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from console.journal.store import JOURNAL_NAME, JournalError, parse_line
 from console.model.drill_schedule import DrillRun, RecoveryResult
-from console.model.events import Event, Kind
+from console.model.events import Event
+from console.model.payloads import DrillJudged, IncidentOpened
 
 
 def _drill_events(path: Path) -> list[Event]:
@@ -23,22 +24,22 @@ def _drill_events(path: Path) -> list[Event]:
 def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
     """The judged drill in these events, or None (not a drill, or not judged: it was
     interrupted, and a drill that never finished proves nothing)."""
-    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
-    judged = next((e for e in reversed(events) if e.kind == Kind.DRILL_JUDGED), None)
-    if opened is None or judged is None or not opened.data.get("drill"):
+    opened = next((e for e in events if isinstance(e.data, IncidentOpened)), None)
+    judged = next((e.data for e in reversed(events) if isinstance(e.data, DrillJudged)), None)
+    if opened is None or judged is None or not opened.payload(IncidentOpened).drill:
         return None
-    d = judged.data
     recovery = {
         system: RecoveryResult(r.get("seconds"), r.get("target_minutes"), r.get("verdict", ""))
-        for system, r in d.get("recovery", {}).items()
+        for system, r in judged.recovery.items()
+        if isinstance(r, dict)
     }
     return DrillRun(
-        scenario=d.get("scenario"),
-        systems=tuple(d.get("systems", [])),
+        scenario=judged.scenario,
+        systems=tuple(judged.systems),
         at=opened.ts,
-        passed=bool(d.get("passed")),
-        outcome=str(d.get("outcome", "")),
-        expected=str(d.get("expected", "")),
+        passed=judged.passed,
+        outcome=judged.outcome,
+        expected=judged.expected,
         journal=journal,
         recovery=recovery,
     )

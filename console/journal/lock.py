@@ -12,6 +12,7 @@ from pathlib import Path
 
 from console.journal.store import FILE_MODE, secure_dir
 from console.model.events import Event, Kind
+from console.model.payloads import LockAcquired
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,9 @@ class WriterLock:
         """(pid, host) of the holding process; (0, "") when no lock is held."""
         if self.held is None:
             return 0, ""
-        host = self.held.where.host or self.held.data.get("host")  # filed under where
-        return int(self.held.data.get("pid") or 0), str(host or "")
+        held = self.held.payload(LockAcquired)
+        host = self.held.where.host or held.host  # filed under where
+        return held.pid or 0, host or ""
 
     def gone(self) -> bool:
         """The holder exited without releasing the lock (killed, crashed, or its machine

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.export.json_export import host_summary
-from console.model.events import Event, Kind
+from console.model.events import Event
+from console.model.payloads import CommandOutput
 from console.model.state import IncidentState
 
 SCHEMA = "rollback-console/result"
@@ -80,10 +81,10 @@ def exec_result(
     for event in events:
         if event.where.step == step and event.where.host:
             systems[event.where.host] = event.where.system
-        if event.kind == Kind.COMMAND_OUTPUT and event.where.step == step:
+        if isinstance(event.data, CommandOutput) and event.where.step == step:
             streams = output.get(event.where.host or "")
             if streams is not None:
-                streams[event.data.get("stream", "stdout")] += event.data.get("lines", [])
+                streams[event.data.stream] += event.data.lines
     hosts = {}
     for host, run in runs.items():
         hosts[host] = {

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
+from console.model.payloads import DrillFaultUndone
 from console.model.watchfold import first_trigger
 
 if TYPE_CHECKING:
@@ -13,24 +14,25 @@ if TYPE_CHECKING:
 
 
 def _started(s: IncidentState, e: Event) -> None:
-    s.scenario = dict(e.data)
+    s.scenario = e.data.dump()
 
 
 def _fault(s: IncidentState, e: Event) -> None:
     """An injected fault is where a drill's recovery clock starts."""
-    s.faults.append({**e.data, "at": e.ts.isoformat(), "undone": None})
+    s.faults.append({**e.data.dump(), "at": e.ts.isoformat(), "undone": None})
     first_trigger(s, e.ts)
 
 
 def _undone(s: IncidentState, e: Event) -> None:
+    undone = e.payload(DrillFaultUndone)
     for fault in s.faults:
-        if fault.get("name") == e.data.get("name") and fault["undone"] is None:
-            fault["undone"] = {"ok": bool(e.data.get("ok")), "detail": e.data.get("detail", "")}
+        if fault.get("name") == undone.name and fault["undone"] is None:
+            fault["undone"] = {"ok": undone.ok, "detail": undone.detail}
             break
 
 
 def _judged(s: IncidentState, e: Event) -> None:
-    s.drill_verdict = dict(e.data)
+    s.drill_verdict = e.data.dump()
 
 
 DRILL_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {

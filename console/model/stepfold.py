@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
+from console.model.payloads import AssessmentRecorded, IntegrityRecorded, NotificationResult
 from console.model.status import FailureClass, HostStatus
 
 if TYPE_CHECKING:
@@ -13,35 +14,37 @@ if TYPE_CHECKING:
 
 
 def _integrity(s: IncidentState, e: Event) -> None:
-    s.integrity.append({"seq": e.seq, "step": e.where.step, "host": e.where.host, **e.data})
-    if e.data.get("verdict") in ("mismatch", "missing"):
+    data = e.payload(IntegrityRecorded)
+    s.integrity.append({"seq": e.seq, "step": e.where.step, "host": e.where.host, **data.dump()})
+    if data.verdict in ("mismatch", "missing"):
         run = s.step(e.where.step or "").hosts.get(e.where.host or "")
         if run is not None:
             run.status = HostStatus.FAILED
             run.failure = FailureClass.INTEGRITY
-            run.detail = e.data.get("detail")
+            run.detail = data.detail
 
 
 def _assessment(s: IncidentState, e: Event) -> None:
-    for host, values in e.data.get("hosts", {}).items():
+    for host, values in e.payload(AssessmentRecorded).hosts.items():
         s.assessment[host] = dict(values)
 
 
 def _halted(s: IncidentState, e: Event) -> None:
-    s.freezes.append({"step": e.where.step, "at": e.ts, **e.data})
+    s.freezes.append({"step": e.where.step, "at": e.ts, **e.data.dump()})
 
 
 def _rollout(s: IncidentState, e: Event) -> None:
-    s.rollout.append({"step": e.where.step, **e.data})
+    s.rollout.append({"step": e.where.step, **e.data.dump()})
 
 
 def _notification(s: IncidentState, e: Event) -> None:
     if e.kind == Kind.NOTIFICATION_SENT:
-        s.notifications.append({"seq": e.seq, "step": e.where.step, **e.data})
+        s.notifications.append({"seq": e.seq, "step": e.where.step, **e.data.dump()})
         return
-    sent = next((n for n in reversed(s.notifications) if n["seq"] == e.data.get("sent")), None)
+    result = e.payload(NotificationResult)
+    sent = next((n for n in reversed(s.notifications) if n["seq"] == result.sent), None)
     if sent is not None:
-        sent["result"] = dict(e.data)
+        sent["result"] = result.dump()
 
 
 # Keyed by kind as a str: an event's kind is a str, equal to its Kind member.

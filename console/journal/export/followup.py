@@ -7,6 +7,7 @@ from console.journal.describe import describe, field_title
 from console.journal.export import reading
 from console.journal.export.facts import HistoryEntry, Lessons, Retry, Review
 from console.model.events import Event, Kind
+from console.model.payloads import FieldSet, IncidentResumed
 from console.model.review import ActionItem, FormField
 from console.model.state import IncidentState
 
@@ -40,8 +41,8 @@ def build_review(state: IncidentState) -> Review:
 
 def _amended(event: Event) -> str:
     """What an amendment changed, in words."""
-    if event.kind == Kind.FIELD_SET:
-        value = event.data.get("value")
+    if isinstance(event.data, FieldSet):
+        value = event.data.value
         if isinstance(value, list):
             return f"set the action items ({len(value)} row(s))"
         text = str(value or "")
@@ -67,7 +68,7 @@ def build_history(events: list[Event]) -> list[HistoryEntry]:
             what = f"closed the incident: {reading.outcome(event)}"
             out.append(HistoryEntry(at=event.ts, who=who, what=what, kind="closed"))
         elif event.kind == Kind.INCIDENT_RESUMED:
-            closed = closed and bool(event.data.get("amendments_only"))
+            closed = closed and bool(event.payload(IncidentResumed).amendments_only)
             out.append(HistoryEntry(at=event.ts, who=who, what=describe(event), kind="reopened"))
         elif reading.amendment(event) or (closed and event.kind in AMENDABLE):
             out.append(HistoryEntry(at=event.ts, who=who, what=_amended(event), kind="amended"))

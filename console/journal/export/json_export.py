@@ -11,7 +11,8 @@ from typing import Any
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
 from console.journal.export.resolution import STDERR_LINES
-from console.model.events import SCHEMA_VERSION, Event, Kind
+from console.model.events import SCHEMA_VERSION, Event
+from console.model.payloads import CommandIntent, CommandOutput
 from console.model.state import IncidentState
 from console.model.status import HostStatus
 
@@ -85,11 +86,11 @@ def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
     for place, event in enumerate(events):
         total += 1
         key = (event.where.step, event.where.host)
-        if event.kind == Kind.COMMAND_INTENT:
-            attempt[key] = int(event.data.get("attempt", 1) or 1)
-        if event.kind != Kind.COMMAND_OUTPUT:
+        if isinstance(event.data, CommandIntent):
+            attempt[key] = event.data.attempt or 1
+        if not isinstance(event.data, CommandOutput):
             kept.append((place, event))
-        elif event.data.get("stream") == "stderr":
+        elif event.data.stream == "stderr":
             tail = tails.setdefault((*key, attempt.get(key, 1)), deque(maxlen=STDERR_LINES))
             tail.append((place, event))
     stderr = (pair for tail in tails.values() for pair in tail)

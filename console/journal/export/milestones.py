@@ -9,8 +9,10 @@ from datetime import datetime
 from console.journal.export import reading
 from console.journal.export.facts import Interval, Milestone, Milestones, Recovery
 from console.model.events import Event, Kind
+from console.model.payloads import StepCompleted
 from console.model.review import FormField
 from console.model.state import IncidentState
+from console.model.status import StepStatus
 
 DEPLOYED_KEYS = ("deployed_at", "release_deployed", "deployed")
 
@@ -86,9 +88,9 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     restored = _last(
         events,
         lambda e: (
-            e.kind == Kind.STEP_COMPLETED
+            isinstance(e.data, StepCompleted)
             and e.where.step in rollback
-            and e.data.get("status") == "done"
+            and e.data.status is StepStatus.DONE
         ),
     )
     verified = min((r.verified for r in state.recovery.values()), default=None)

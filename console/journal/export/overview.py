@@ -20,6 +20,7 @@ from console.journal.export.facts import (
 from console.journal.export.systems import value_text
 from console.journal.export.timeline import hosts as hosts_text
 from console.model.events import Event, Kind
+from console.model.payloads import TriggerDeclared, TriggerFired
 from console.model.review import FormField
 from console.model.state import IncidentState
 
@@ -55,9 +56,10 @@ def responders(events: list[Event], lead: str | None) -> list[str]:
 def _by_watcher(events: list[Event], declared: Event) -> bool:
     """An automatic declaration with nobody at the console: a countdown elapsed."""
     before = events[: events.index(declared)]
-    return bool(declared.data.get("automatic")) and (
+    data = declared.payload(TriggerDeclared)
+    return data.automatic and (
         any(e.kind == Kind.COUNTDOWN_ELAPSED for e in before)
-        or str(declared.data.get("reason", "")).startswith("automatic, countdown elapsed")
+        or data.reason.startswith("automatic, countdown elapsed")
     )
 
 
@@ -71,12 +73,9 @@ def _declarer(events: list[Event], declared: Event) -> Declarer:
             text="the watcher (policy auto): its countdown elapsed with nobody at the console",
         )
     before = events[: events.index(declared)]
-    fired = [
-        e
-        for e in before
-        if e.kind == Kind.TRIGGER_FIRED and e.data.get("kind") == declared.data.get("kind")
-    ]
-    if fired and declared.data.get("automatic"):
+    data = declared.payload(TriggerDeclared)
+    fired = [e for e in before if isinstance(e.data, TriggerFired) and e.data.kind == data.kind]
+    if fired and data.automatic:
         policy = reading.countdown_policy(fired[-1]) or "propose"
         return Declarer(
             by="watcher",
@@ -117,7 +116,7 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
 
 
 def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
-    name = fired.data.get("trigger")
+    name = fired.payload(TriggerFired).trigger
     for event in events:
         if (
             event.kind in ("trigger.merged", "trigger.dismissed")
@@ -126,7 +125,7 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
             verb = "merged as evidence" if event.kind == "trigger.merged" else "dismissed"
             why = f": {event.data['reason']}" if event.data.get("reason") else ""
             return f"{verb} by {reading.login(event)}{why}"
-    if declared is not None and declared.data.get("kind") == fired.data.get("kind"):
+    if declared is not None and declared.payload(TriggerDeclared).kind == fired.data.get("kind"):
         return "declared"
     return "not taken up"
 
@@ -135,25 +134,25 @@ def build_trigger(events: list[Event]) -> TriggerDetails | None:
     declared = next((e for e in events if e.kind == Kind.TRIGGER_DECLARED), None)
     if declared is None:
         return None
-    d = declared.data
+    d = declared.payload(TriggerDeclared)
     firings = [
         Firing(
             at=reading.fired_at(e),
-            label=str(e.data.get("label") or e.data.get("kind")),
-            probe=e.data.get("probe"),
-            policy=reading.countdown_policy(e),
-            reason=str(e.data.get("reason", "")),
+            label=e.data.label or e.data.kind,
+            probe=e.data.probe or None,
+            policy=e.data.policy or None,
+            reason=e.data.reason,
             fate=_fate(events, e, declared),
         )
         for e in events
-        if e.kind == Kind.TRIGGER_FIRED
+        if isinstance(e.data, TriggerFired)
     ]
     merged = [s for e in events if e.kind == "trigger.merged" for s in reading.samples(e)]
     return TriggerDetails(
-        kind=str(d.get("kind")),
-        label=str(d.get("label") or d.get("kind")),
-        automatic=bool(d.get("automatic")),
-        reason=str(d.get("reason", "")),
+        kind=d.kind,
+        label=d.label or d.kind,
+        automatic=d.automatic,
+        reason=d.reason,
         declared_at=declared.ts,
         declared_by=_declarer(events, declared),
         evidence=[_evidence(s) for s in [*reading.samples(declared), *merged]],

@@ -136,7 +136,7 @@ def field_name(event: Event) -> str:
 
 def countdown_policy(event: Event) -> str | None:
     """A firing's policy: `auto` or `propose`."""
-    return event.data.get("policy") or None
+    return event.payload(TriggerFired).policy or None
 
 
 def notification_text(sent: dict[str, Any]) -> str:

@@ -9,6 +9,13 @@ from console.journal.describe import TIMELINE_KINDS, describe, duration, where
 from console.journal.export import reading
 from console.journal.export.facts import Timeline, TimelineRow
 from console.model.events import Event, Kind
+from console.model.payloads import (
+    CommandResult,
+    NoteAdded,
+    NotificationResult,
+    StepCompleted,
+    WaveStarted,
+)
 from console.model.state import IncidentState
 
 # One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs.
@@ -69,12 +76,14 @@ class _Group:
             self.hosts[host] = "unknown"
         elif event.kind == Kind.HOST_NOT_STARTED:
             self.hosts[host] = "not started"
-        elif event.data.get("aborted"):
+        elif not isinstance(event.data, CommandResult):
+            return
+        elif event.data.aborted:
             self.hosts[host] = "aborted"
-        elif event.data.get("failure"):
+        elif event.data.failure:
             self.hosts[host] = "failed"
-            self.failures[host] = str(event.data["failure"])
-        elif event.data.get("final", True):
+            self.failures[host] = event.data.failure
+        elif event.data.final:
             self.hosts[host] = "succeeded"
 
     def text(self, named: bool = True) -> str:
@@ -111,8 +120,8 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
         if event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
             waves.pop(step, None)
-        elif event.kind == Kind.WAVE_STARTED:
-            waves[step] = (int(event.data.get("wave", 1)), int(event.data.get("waves", 1)))
+        elif isinstance(event.data, WaveStarted):
+            waves[step] = (event.data.wave, event.data.waves)
         elif event.kind == Kind.STEP_COMPLETED:
             completed[event.seq] = by_run.get((step, runs.get(step, 0)), [])
         elif event.kind in HOST_KINDS:
@@ -146,15 +155,15 @@ def _row(event: Event, state: IncidentState, what: str, condensed: bool = False)
 
 
 def _annotation(event: Event) -> bool:
-    return event.kind == Kind.NOTE_ADDED and event.data.get("about") is not None
+    return isinstance(event.data, NoteAdded) and event.data.about is not None
 
 
 def _notified(events: list[Event]) -> dict[int, str]:
     """A notification's result in words, by the seq of the message it answers."""
     out = {}
     for event in events:
-        if event.kind == Kind.NOTIFICATION_RESULT:
-            out[int(event.data.get("sent", -1))] = describe(event).split(": ", 1)[-1]
+        if isinstance(event.data, NotificationResult):
+            out[event.data.sent] = describe(event).split(": ", 1)[-1]
     return out
 
 
@@ -171,8 +180,9 @@ def key_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]:
         what = describe(event)
         if event.seq in completed:
             group = completed[event.seq][0]
-            title = event.data.get("title") or event.where.step
-            what = f"finished step “{title}”: {event.data.get('status')} — {group.text(False)}"
+            done = event.payload(StepCompleted)
+            title = done.title or event.where.step
+            what = f"finished step “{title}”: {done.status} — {group.text(False)}"
             row = _row(event, state, what, condensed=True)
             rows.append(_with_group_notes(row, group, state))
             continue
