@@ -117,6 +117,12 @@ async def tour(size: tuple[int, int]) -> None:
                     await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
                     await pilot.pause(0.2)
                     await pilot.press("enter")
+                    if step.asks:  # it shows what it sends, and to how many hosts
+                        await until(pilot, lambda: type(app.screen).__name__ == "RunConfirm")
+                        await pilot.pause(0.2)
+                        if step.id == "restore":
+                            shot(app, "confirm-run")
+                        await pilot.press("y")
                     await until(
                         pilot,
                         lambda s=step: conductor.state.step(s.id).status.finished,
@@ -151,6 +157,10 @@ async def tour(size: tuple[int, int]) -> None:
                 await pilot.press("escape", "f2", "s")
                 await keys(pilot, "verified by hand on the bridge")
                 shot(app, "skip-dialog")
+                await pilot.press("escape", "f7")
+                await until(pilot, lambda: type(app.screen).__name__ == "CloseDialog")
+                await pilot.pause(0.2)
+                shot(app, "close")
                 await pilot.press("escape")
             await engine.close()
 

@@ -9,6 +9,7 @@ import pytest
 from console.cli.console_app import ran_on_demo
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.state import fold
 from console.paths import demo_config
 
 RUN = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
@@ -39,7 +40,7 @@ def test_headless_rollback_then_export(tmp_path):
         assert any(e.where.host == host and e.kind == Kind.COMMAND_RESULT for e in events)
     assert lines.count("rolled back: 2.4.1 -> 2.4.0") == 3
     assert lines.count("healthy on 2.4.0") == 3
-    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data["outcome"] == "rolled back"
+    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data["outcome"] == "rolled-back"
 
     doc = tmp_path / "doc.md"
     exported = cli(
@@ -163,10 +164,112 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
         "  web-2: failed at capture-evidence · run: non-zero exit: exit status 1"
         " — web-2: injected failure"
     )
-    assert ": FAILED; journal " in lines[2] and len(lines) == 3
+    assert ": FAILED: failed: “Capture the failing release" in lines[2] and len(lines) == 3
+    assert "; journal " in lines[2]
 
 
 def test_a_demo_journal_is_resumed_on_the_demo_fleet_without_demo(tmp_path, monkeypatch):
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path))
     assert ran_on_demo(tmp_path / "demo-incidents" / "20261128-1" / "journal.jsonl")
     assert not ran_on_demo(tmp_path / "incidents" / "20261128-1" / "journal.jsonl")
+
+
+def test_yes_confirmations_say_they_came_from_yes_headless(tmp_path):
+    journal = tmp_path / "j"
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--quiet",
+        "--journal", str(journal), state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    events = read_journal(journal / "journal.jsonl").events
+    confirmed = [e for e in events if e.kind == Kind.STEP_CONFIRMED]
+    assert confirmed and {e.data["by"] for e in confirmed} == {"--yes (headless)"}
+    state = fold(events)
+    assert state.step("open-bridge").summary == "confirmed by --yes (headless)"
+    restore = next(e for e in events if e.kind == Kind.STEP_STARTED and e.where.step == "restore")
+    assert restore.data["confirmed"] == "--yes (headless)"
+    capture = next(
+        e for e in events if e.kind == Kind.STEP_STARTED and e.where.step == "capture-evidence"
+    )
+    assert "confirmed" not in capture.data  # confirm = false: a read-only step
+
+
+def test_the_post_rollback_fields_and_the_outcome_come_from_the_command_line(tmp_path):
+    journal = tmp_path / "j"
+    form = tmp_path / "form.toml"
+    form.write_text(
+        'root_cause = "a renamed config key"\nretry_schedule = "2026-12-02"\n', encoding="utf-8"
+    )
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--quiet",
+        "--form-file", str(form), "--form", "remediation=rename it back",
+        "--form", "root_cause=a renamed config key in checkout.toml",
+        "--outcome", "handed-over:alice (day shift)", "--journal", str(journal),
+        state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = fold(read_journal(journal / "journal.jsonl").events)
+    assert state.fields["root_cause"] == "a renamed config key in checkout.toml"  # --form wins
+    assert state.fields["remediation"] == "rename it back"
+    assert state.fields["retry_schedule"] == "2026-12-02"
+    assert state.fields["reason"] == "checkout 500s"
+    for step in ("document-reason", "root-cause", "remediation", "schedule-retry"):
+        assert state.step(step).status.finished, step
+    assert state.outcome == "handed-over"
+    assert state.outcome_label == "handed over to alice (day shift)"
+    assert "handed over to alice (day shift); journal " in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--form", "root-cause=x"],
+            "--form: unknown field 'root-cause' (did you mean 'root_cause'?)",
+        ),
+        (["--form", "retry_schedule=next week"], "is not a YYYY-MM-DD date"),
+        (["--form", "reason"], "expected FIELD=VALUE"),
+        (["--outcome", "rolled-back-ish"], "--outcome 'rolled-back-ish': expected one of"),
+        (["--outcome", "not-needed"], "--outcome not-needed needs a reason"),
+    ],
+)
+def test_bad_form_and_outcome_options_are_one_line_and_exit_2(tmp_path, args, message):
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "r", "--yes", *args, state_dir=tmp_path
+    )
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_bad_form_file_names_the_file_and_the_line(tmp_path):
+    form = tmp_path / "form.toml"
+    form.write_text('reason = "x"\nlessons_learnt = "y"\n', encoding="utf-8")
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "r", "--yes", "--form-file", str(form),
+        state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"{form}:2: unknown field 'lessons_learnt'" in result.stderr
+
+
+def test_a_dry_run_needs_no_yes(tmp_path):
+    result = cli(*RUN, "--trigger", "user-impact", "--reason", "r", "--dry-run", state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "## Rollback execution: Restore previous version" in result.stdout
+
+
+def test_an_outcome_the_record_does_not_show_is_refused_and_said(tmp_path):
+    journal = tmp_path / "j"
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "r", "--yes",
+        "--inject", "fail:web-2", "--outcome", "rolled-back", "--journal", str(journal),
+        state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1
+    events = read_journal(journal / "journal.jsonl").events
+    notes = [e.data["text"] for e in events if e.kind == Kind.NOTE_ADDED]
+    assert any(
+        n.startswith("--outcome rolled-back refused: the record does not show") for n in notes
+    )
+    assert fold(events).outcome == "failed"

@@ -19,6 +19,7 @@ from console.journal.redact import MASK, settings_redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
@@ -62,9 +63,14 @@ def conductor_for(settings: Settings, tmp_path: Path, drill: bool = False) -> Co
     return conductor
 
 
-async def finish(conductor: Conductor, outcome: str | None = "rolled back") -> None:
-    if outcome:
-        conductor.close(outcome)
+async def finish(conductor: Conductor, outcome: str | None = "resolved") -> None:
+    """Close as something that resolves the page (nothing was rolled back here, so not
+    "rolled back and verified": the close refuses what the record does not show), or as
+    `failed`, which leaves it open."""
+    if outcome == "resolved":
+        conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
+    elif outcome:
+        conductor.close(Outcome(outcome), "a test")
     await conductor.shutdown()
     conductor.recorder.close()
 
@@ -124,7 +130,7 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
     await conductor.notifier.pager.drain()
     assert len(hooks.at("/v2/enqueue")) == 1  # the declaration paged
     conductor.confirm("initiate")  # the rollback starts: acknowledged
-    await finish(conductor, "rolled back")
+    await finish(conductor, "resolved")
     events = [r.body for r in hooks.at("/v2/enqueue")]
     assert [e["event_action"] for e in events] == ["trigger", "acknowledge", "resolve"]
     for event in events:
@@ -157,7 +163,7 @@ async def test_a_failed_rollback_keeps_the_page_open_and_a_drill_never_pages(
     await finish(conductor, "failed")
     events = [r.body for r in hooks.at("/v2/enqueue")]
     assert [e["event_action"] for e in events] == ["trigger", "trigger"]
-    assert "closed as failed; the problem may remain" in events[1]["payload"]["summary"]
+    assert "closed as failed: a test; the problem may remain" in events[1]["payload"]["summary"]
 
     drill = conductor_for(settings_with([pd]), tmp_path / "drill", drill=True)
     assert await drill.run_step("communicate")
@@ -261,7 +267,7 @@ async def test_status_updates_repeat_while_the_incident_is_open(hooks, tmp_path)
     conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)  # 0.12 s
     assert await conductor.run_step("communicate")
     await asyncio.to_thread(hooks.wait_for, "/updates", 3)
-    conductor.close("rolled back")
+    conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
     await conductor.shutdown()
     conductor.recorder.close()
     count = len(hooks.at("/updates"))

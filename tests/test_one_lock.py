@@ -104,7 +104,8 @@ async def take_web(app: RollbackApp, pilot) -> str:
     if isinstance(app.screen, ChecklistScreen):
         assert app.conductor.state.systems == ["web"]
         return ""
-    assert not app.conductor.state.systems, "a refused pick selects nothing"
+    # The locks are claimed before the incident is recorded: a refusal records nothing.
+    assert app.conductor is None, "a refused pick opens no incident"
     return str(error.render())
 
 

@@ -26,6 +26,7 @@ from console.model.templates import in_workdir
 from console.ui.app import make_app
 from console.ui.screens.attempts import AttemptsDialog
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.confirm_run import RunConfirm
 from tests.fleet_settings import sshd_settings, write_config
 from tests.partition import Partition
 from tests.test_ui_support import until
@@ -205,7 +206,8 @@ def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp
     results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
     assert sorted(e.where.host for e in results if e.data.get("aborted")) == hosts
     assert [e.kind for e in events[-2:]] == [Kind.LOCK_RELEASED, Kind.INCIDENT_CLOSED]
-    assert events[-1].data["outcome"] == "ad-hoc command failed"
+    assert events[-1].data["outcome"] == "failed"
+    assert events[-1].data["reason"] == f"ad-hoc command failed on {len(hosts)} host(s)"
 
 
 def test_a_session_that_sshd_finds_lost_ends_its_command(sshd_server, tmp_path):
@@ -320,7 +322,9 @@ def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_ret
                     assert "web-1 in restore: still running" in shown and "sleep 60" in shown
                     assert _kinds(conductor).count(Kind.COMMAND_INTENT) == sent
                     assert attempt.survivors(), "one copy, still running; no second one"
-                    await pilot.press("s")  # stop it, then retry
+                    await pilot.press("s")  # stop it, then retry (the retry asks first)
+                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+                    await pilot.press("y")
                     await until(
                         pilot,
                         lambda: restore["web-1"].attempt == 2 and not conductor.running,

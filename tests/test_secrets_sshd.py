@@ -25,6 +25,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.command_preview import CommandPreview
+from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.execution import ExecutionScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.events_factory import COMMANDER, START
@@ -266,6 +267,10 @@ async def test_console_hides_a_typed_secret_sends_it_and_records_only_the_mask(
 
         for step in ("look", "restore"):
             app.do_step(step)
+            await pilot.pause(0.1)
+            if isinstance(app.screen, RunConfirm):  # it shows what it sends: masked
+                screens.append(app.export_screenshot())
+                await pilot.press("y")
             await until(pilot, lambda s=step: conductor.state.step(s).status.finished)
             assert conductor.state.step(step).status.value == "done", step
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))

@@ -39,10 +39,13 @@ async def test_a_drill_in_the_list_carries_its_recovery_time(tmp_path) -> None:
             rto_minutes=15,
             verdict="within RTO",
         )
-        conductor.close("rolled back")
+        conductor.recorder.record(
+            Kind.INCIDENT_CLOSED, outcome="rolled-back", label="rolled back and verified"
+        )
         conductor.recorder.close()
     finally:
         await engine.close()
     [drill] = engine.incidents()
-    assert drill.drill and drill.outcome == "rolled back"
+    assert drill.drill and drill.outcome == "rolled-back"
+    assert drill.outcome_label == "rolled back and verified"
     assert drill.recovery["web"].seconds == 90.0 and drill.recovery["web"].verdict == "within RTO"

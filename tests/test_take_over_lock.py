@@ -57,8 +57,10 @@ def refused(done: subprocess.CompletedProcess) -> None:
 def test_exec_takes_over_a_stale_lock_only_with_a_reason(tmp_path: Path, existing: bool) -> None:
     state = tmp_path / "state"
     extra: list[str] = []
-    if existing:
-        assert cli(state, *RUN).returncode == 0
+    if existing:  # an open incident whose console died: exec may add to it
+        crashed = hanging_run(state)
+        crashed.send_signal(signal.SIGKILL)
+        crashed.wait(timeout=30)
         (journal,) = state.glob("demo-incidents/*/journal.jsonl")
         extra = ["--journal", str(journal)]
     crashed_elsewhere(state)
@@ -79,6 +81,18 @@ def test_exec_takes_over_a_stale_lock_only_with_a_reason(tmp_path: Path, existin
     data = taken_over(journal)
     assert data["reason"] == REASON and data["previous"]["incident"] == "inc-crashed"
     assert SystemLocks(state / "demo-locks").holder("web") is None, "given back at the end"
+
+
+def test_exec_into_a_closed_incident_is_refused(tmp_path: Path) -> None:
+    """A closed incident takes amendments only: no command is added to its record."""
+    state = tmp_path / "state"
+    assert cli(state, *RUN).returncode == 0
+    (journal,) = state.glob("demo-incidents/*/journal.jsonl")
+    written = journal.read_bytes()
+    done = cli(state, "exec", "--demo", "--systems", "web", "--journal", str(journal), "true")
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+    assert "the incident is closed (rolled back and verified)" in done.stderr
+    assert journal.read_bytes() == written
 
 
 def test_resume_takes_over_a_stale_lock_only_with_a_reason(tmp_path: Path) -> None:
@@ -103,6 +117,8 @@ def test_resume_takes_over_a_stale_lock_only_with_a_reason(tmp_path: Path) -> No
         holder = SystemLocks(state / "demo-locks").holder("web")
         assert holder is not None and holder.incident == journal.parent.name
         tmux.keys("C-q")
+        tmux.wait_for("stays open")  # the incident is not closed: asked once
+        tmux.keys("y")
         tmux.wait_for("EXITED 0")
     finally:
         tmux.kill()

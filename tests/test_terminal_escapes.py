@@ -23,6 +23,7 @@ from console.model.loading import load_settings
 from console.model.visible import json_visible, visible
 from console.ui.screens.assessment import AssessmentScreen
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.export import ExportScreen
 from console.ui.screens.timeline import TimelineScreen
@@ -237,6 +238,9 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
         assert conductor is not None
         for step in ("shout", "assess", "restore"):
             app.do_step(step)
+            await pilot.pause(0.1)
+            if isinstance(app.screen, RunConfirm):  # a step that changes hosts asks first
+                await pilot.press("y")
             await until(pilot, lambda s=step: conductor.state.step(s).status.finished)
             assert conductor.state.step(step).status.value == "done", step
 
@@ -301,7 +305,7 @@ def test_a_real_terminal_keeps_the_consoles_header_and_grid(fleet: Fleet, tmp_pa
     tmux = Tmux(tmp_path)
     try:
         tmux.start(f"{sys.executable} -m console --config {fleet.config}; sleep 60")
-        tmux.wait_for("Press N to declare a new incident")
+        tmux.wait_for("Press n to declare a new incident")
         tmux.keys("n")
         tmux.wait_for("Declare the rollback trigger")
         tmux.keys("Down", "Enter")  # the focus moves on to the reason when the app gets to it
@@ -315,7 +319,9 @@ def test_a_real_terminal_keeps_the_consoles_header_and_grid(fleet: Fleet, tmp_pa
         tmux.wait_for("2/2 hosts")
         tmux.keys("Enter")
         tmux.wait_for("Step 1 of")
-        tmux.keys("Enter")  # "Shout" on both hosts, over SSH
+        tmux.keys("Enter")  # "Shout" on both hosts, over SSH: it asks first
+        tmux.wait_for("on 2 host(s)?")
+        tmux.keys("y")
         screen = tmux.wait_for("2 of 2 hosts finished")
         lines = screen.splitlines()
         assert "F2 Checklist" in lines[1] and "F3 Execution" in lines[1], screen

@@ -12,9 +12,10 @@ import pytest
 from console.cli import main
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
+from console.engine import triage
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
-from console.engine.verify import take_up
+from console.engine.triage import Proposal
 from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
@@ -58,37 +59,45 @@ async def test_bad_release_fires_the_web_error_threshold_within_a_few_samples(de
     assert "fired" in [u.what for u in updates]
 
 
-async def test_propose_prefills_the_incident_and_waits_for_the_commander(demo, pool, tmp_path):
+async def test_an_accepted_proposal_is_declared_with_its_evidence(demo, pool, tmp_path):
     conductor = conductor_for(demo.settings, pool, tmp_path)
     watcher = Watcher(demo.settings, pool, systems=["web"])
     firing = await watcher.until_fired(["web"])
-    assert await take_up(conductor, watcher, firing) is False
+    triage.accept(conductor, Proposal(firing, "policy propose"), "confirmed on the bridge")
     state = conductor.state
-    assert state.trigger is None and state.countdown is None
+    assert state.countdown is None  # a proposal never counted down
     assert state.firings[0]["trigger"] == "web-errors"
     assert len(state.firings[0]["evidence"]) == 3
-    conductor.declare_trigger(firing.trigger.kind, "confirmed", evidence=firing.evidence_data())
     assert state.trigger.automatic and len(state.trigger.evidence) == 3
+    assert state.trigger.reason == "confirmed on the bridge"
     assert state.first_trigger_at == firing.fired_at
 
 
-async def test_auto_declares_the_trigger_when_the_countdown_elapses(demo, pool, tmp_path):
+async def test_auto_starts_when_the_countdown_elapses_with_nobody_there(demo, pool, tmp_path):
     settings = with_triggers(demo.settings, web_errors={"policy": "auto", "countdown_seconds": 0})
     conductor = conductor_for(settings, pool, tmp_path)
     watcher = Watcher(settings, pool, systems=["web"])
     firing = await watcher.until_fired(["web"])
-    assert await take_up(conductor, watcher, firing) is True
+    countdown = await watcher.run_countdown(firing, hold=lambda: "")
+    assert countdown.elapsed and countdown.reason == ""
+    triage.start_automatically(conductor, countdown)
     kinds = [e.kind for e in conductor.recorder.events]
-    assert kinds[-4:] == [
-        Kind.TRIGGER_FIRED,
-        Kind.COUNTDOWN_STARTED,
-        Kind.COUNTDOWN_ELAPSED,
-        Kind.TRIGGER_DECLARED,
-    ]
+    assert kinds[-3:] == [Kind.TRIGGER_FIRED, Kind.COUNTDOWN_ELAPSED, Kind.TRIGGER_DECLARED]
     trigger = conductor.state.trigger
     assert trigger.kind == "error-threshold" and trigger.reason.startswith("automatic")
     assert len(trigger.evidence) == 3
     assert conductor.state.countdown["status"] == "elapsed"
+    assert conductor.recorder.events[-2].data["started"] == countdown.started.isoformat()
+
+
+async def test_a_person_at_the_console_holds_the_countdown(demo, pool, tmp_path):
+    """At the deadline, someone declaring, driving or typing: it does not start."""
+    settings = with_triggers(demo.settings, web_errors={"policy": "auto", "countdown_seconds": 0})
+    watcher = Watcher(settings, pool, systems=["web"])
+    firing = await watcher.until_fired(["web"])
+    countdown = await watcher.run_countdown(firing, hold=lambda: "a person is declaring")
+    assert not countdown.elapsed and countdown.reason == "a person is declaring"
+    assert watcher.countdown is None
 
 
 async def counting_down(demo, pool, tmp_path):
@@ -101,41 +110,34 @@ async def counting_down(demo, pool, tmp_path):
     firing = await watcher.until_fired(["web"])
     started = asyncio.Event()
     watcher.subscribe(lambda u: started.set() if u.what == "countdown.started" else None)
-    task = asyncio.create_task(take_up(conductor, watcher, firing))
+    task = asyncio.create_task(watcher.run_countdown(firing))
     await asyncio.wait_for(started.wait(), 30)
     return conductor, watcher, task
 
 
-async def test_anyone_can_cancel_the_countdown_with_a_reason(demo, pool, tmp_path):
+async def test_anyone_can_stop_the_countdown_and_dismiss_it_with_a_reason(demo, pool, tmp_path):
     conductor, watcher, task = await counting_down(demo, pool, tmp_path)
     assert watcher.countdown is not None and watcher.countdown.seconds == 3600
     with pytest.raises(ValueError, match="needs a reason"):
-        watcher.cancel_countdown("   ")
-    watcher.cancel_countdown("known load test, not a regression")
-    assert await asyncio.wait_for(task, 30) is False
-    countdown = conductor.state.countdown
-    assert countdown["status"] == "cancelled"
-    assert countdown["reason"] == "known load test, not a regression"
-    assert countdown["by"] == "commander"
-    assert conductor.state.trigger is None
-    with pytest.raises(ValueError, match="no countdown"):
-        watcher.cancel_countdown("again")
-
-
-async def test_a_trigger_declared_during_the_countdown_stops_it(demo, pool, tmp_path):
-    """The commander takes charge before the countdown elapses: their trigger stands,
-    and the automatic start never comes (it would declare a second trigger)."""
-    conductor, watcher, task = await counting_down(demo, pool, tmp_path)
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout failing for a third of users")
-    assert await asyncio.wait_for(task, 30) is False
-    countdown = conductor.state.countdown
-    assert countdown["status"] == "cancelled"
-    assert countdown["reason"] == (
-        "superseded: commander declared “User impact assessment” before it elapsed"
+        watcher.stop_countdown("   ")
+    watcher.stop_countdown("dismissed at the console")
+    countdown = await asyncio.wait_for(task, 30)
+    assert not countdown.elapsed
+    proposal = Proposal(countdown.firing, countdown.reason, countdown)
+    triage.dismiss(conductor, proposal, "known load test, not a regression", close=True)
+    state = conductor.state
+    assert state.countdown["status"] == "cancelled"
+    assert state.countdown["reason"] == "dismissed at the console"
+    assert state.countdown["by"] == "commander"
+    dismissed = state.dismissed[0]
+    assert (dismissed["reason"], dismissed["by"]) == (
+        "known load test, not a regression",
+        "commander",
     )
-    assert conductor.state.trigger.kind == TriggerKind.USER_IMPACT
-    declared = [e for e in conductor.recorder.events if e.kind == Kind.TRIGGER_DECLARED]
-    assert len(declared) == 1 and watcher.countdown is None
+    assert len(dismissed["evidence"]) == 3
+    assert state.trigger is None and state.outcome == "dismissed"
+    with pytest.raises(ValueError, match="no countdown"):
+        watcher.stop_countdown("again")
 
 
 async def test_a_long_watch_journals_changes_and_keeps_a_bounded_history(demo, pool, tmp_path):

@@ -9,6 +9,7 @@ from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.state import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.picker import PickerScreen
@@ -44,7 +45,7 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
                     and hosts["web-2"].status is HostStatus.SUCCEEDED
                 ),
             )
-            await pilot.press("ctrl+q")  # quitting mid-step asks first
+            await pilot.press("ctrl+q")  # quitting mid-step asks first: abort or detach
             assert isinstance(app.screen, QuitDialog)
             await pilot.press("escape")  # stay
             assert isinstance(app.screen, ExecutionScreen)
@@ -128,11 +129,13 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
             await pilot.press("space", "enter")
             await until(pilot, lambda: isinstance(app.screen, TextPrompt))
             assert "stale lock" in str(app.screen.query_one(".dialog-text").render())
-            conductor = app.conductor
-            assert not conductor.state.systems  # nothing selected, nothing ran
+            # The locks are claimed before the incident is recorded: nothing of it exists yet.
+            assert app.conductor is None
+            assert not list((tmp_path / "incidents").glob("*/journal.jsonl"))
             await type_text(pilot, "alice's console crashed; I am the commander now")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            conductor = app.conductor
             assert conductor.state.systems == ["web"]
             await pilot.press("enter", "enter")  # the two manual steps
             await until(pilot, lambda: conductor.current().id == STEP)
@@ -154,6 +157,8 @@ async def test_a_status_update_stays_on_the_checklist_and_says_what_was_sent(
         screen = app.screen
         screen.select_step("communicate")
         await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+        await pilot.press("enter")  # the message as shown
         await until(pilot, lambda: conductor.state.step("communicate").status.finished)
         await pilot.pause(0.1)
         assert app.screen is screen  # no empty host grid to look at

@@ -128,7 +128,7 @@ async def test_the_home_schedule_reads_the_journals(app):
         dr = [r for r in rows if r[1] == "annual-dr"]
         assert [r[2] for r in dr] == ["◆ DUE", "◆ DUE"]  # a year is near: within 30 days
         hint = str(app.screen.query_one("#home-hint").render())
-        assert hint.endswith("▲ 2 drill(s) OVERDUE · D")  # api every 30d, db monthly
+        assert hint.endswith("▲ 2 drill(s) OVERDUE · d")  # api every 30d, db monthly
 
 
 async def test_the_schedules_columns_fit_their_cells_as_soon_as_it_is_refreshed(app):
@@ -166,7 +166,7 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             verdict = app.screen.verdict
             assert verdict["scenario"] == "web-slow" and verdict["passed"], verdict["findings"]
             state = app.conductor.state
-            assert state.closed_at is not None and state.outcome == "rolled back and verified"
+            assert state.closed_at is not None and state.outcome_label == "rolled back and verified"
             assert [f["name"] for f in state.faults] == ["slow:web-1"]
             assert fleet.faults == []  # the fault was cleared from the running fleet
             await pilot.press("enter")

@@ -11,6 +11,8 @@ from console.model.events import Kind
 from console.model.procedure import FormField
 from console.model.state import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.close import CloseDialog
+from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.export import ExportScreen
 from console.ui.screens.form import FormScreen
@@ -106,6 +108,12 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
                 await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
                 await pilot.pause(0.1)
                 await pilot.press("enter")
+                if step.asks:  # it shows its command and host count, and asks
+                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+                    await pilot.press("y")
+                elif step.kind.value == "notify":  # it shows its message, to edit
+                    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+                    await pilot.press("enter")
                 await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
                 if step.kind.value not in ("manual", "notify"):  # notify: from the jump host
                     assert isinstance(app.screen, ExecutionScreen)
@@ -127,6 +135,14 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
                 await pilot.press("enter")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: conductor.current() is None)
+
+            await pilot.press("f2")  # every step is done: Enter closes, as verified
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            await pilot.press("enter")
+            await until(pilot, lambda: conductor.state.closed)
+            assert conductor.state.outcome_label == "rolled back and verified"
 
             await pilot.press("f6")
             await until(pilot, lambda: isinstance(app.screen, ExportScreen))
@@ -166,3 +182,5 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
     assert "a quiet hour" in document.split("### Where we got lucky")[1]
     assert "2026-03-20 10:00 UTC · owner: bob" in document
     assert "User impact assessment" in document
+    assert "| Outcome | rolled back and verified |" in document
+    assert "| Commander | commander |" in document

@@ -45,7 +45,7 @@ async def test_keymap_from_settings_moves_a_binding(tmp_path: Path) -> None:
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         table = app.screen.query_one("#keys", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
-        assert ["f9", "Timeline", "go.timeline"] in [[str(c) for c in r] for r in rows]
+        assert ["F9", "Timeline", "go.timeline"] in [[str(c) for c in r] for r in rows]
 
 
 async def test_palette_jumps_to_a_step(tmp_path: Path) -> None:

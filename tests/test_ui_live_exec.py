@@ -10,6 +10,7 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.state import HostStatus
+from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.widgets.host_grid import HostGrid
@@ -118,12 +119,14 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)
             app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
             await until(pilot, lambda: app.conductor.state.step("restore").halted is not None)
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await pilot.pause(0.2)
             screen = app.screen
             halt = str(screen.query_one("#exec-halt", Static).render())
-            assert "HALTED" in halt and "failed 1 of 3" in halt and "limit 30%" in halt
+            assert "HALTED" in halt and "1 of 3 host(s) failed" in halt and "limit of 30%" in halt
             assert "2 host(s) not started" in halt
             waves = str(screen.query_one("#exec-waves", Static).render())
             assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
@@ -137,6 +140,8 @@ async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path
         async with app.run_test(size=(80, 24)) as pilot:
             await open_incident(pilot)
             app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
             await until(pilot, lambda: _done(app, "restore", 3))
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await pilot.press("f3")
@@ -145,7 +150,7 @@ async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path
             await pilot.press("p")
             await until(pilot, lambda: grid.keys == ["web-2"])
             title = str(app.screen.query_one("#exec-counts", Static).render())
-            assert "showing 1 problem host(s), P shows all" in title
+            assert "showing 1 problem host(s), p shows all" in title
             assert "Output of web-2" in str(app.screen.query_one("#output-title").render())
             await pilot.press("p")
             await until(pilot, lambda: grid.keys == ["web-1", "web-2", "web-3"])

@@ -7,7 +7,6 @@ from pathlib import Path
 from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
-from console.model.events import Kind
 from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
@@ -51,7 +50,7 @@ async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: P
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: app.live.alert is not None)
+            await until(pilot, lambda: app.live.proposal is not None)
             assert app.conductor is None  # propose waits for the commander
             await pilot.press("p")
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
@@ -60,15 +59,21 @@ async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: P
             assert pressed is not None and pressed.name == "automatic"
             summary = str(screen.query_one("#auto-summary", Static).render())
             assert "Proposed" in summary and summary.count("web/error-rate = 0.31") >= 3
-            line = str(screen.query_one("#auto-error-threshold", Static).render())
+            line = str(screen.query_one("#auto-error-threshold").render())
             assert line.startswith("▲ firing")
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
             assert app.screen.host_tree.selected == {"web-1", "web-2", "web-3"}
+            assert app.conductor is None  # nothing is recorded before the picker goes on
+            await pilot.press("enter")
+            await until(
+                pilot, lambda: app.conductor is not None and bool(app.conductor.state.hosts)
+            )
             state = app.conductor.state
             assert state.trigger.kind == "error-threshold" and state.trigger.automatic
             assert len(state.trigger.evidence) == 3
             assert [f["trigger"] for f in state.firings][:1] == ["web-errors"]
+            assert app.live.proposal is None  # taken up
 
 
 async def test_the_proposal_follows_the_precedence_and_the_others_are_evidence(
@@ -82,7 +87,8 @@ async def test_the_proposal_follows_the_precedence_and_the_others_are_evidence(
         async with app.run_test(size=(80, 24)) as pilot:
             watcher = app.live.watcher
             await until(pilot, lambda: len(watcher.firing_now()) == 2)
-            assert app.live.alert.trigger.name == "web-errors"
+            await until(pilot, lambda: app.live.proposal is not None)
+            assert app.live.proposal.firing.trigger.name == "web-errors"
             await pilot.press("p")
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
             reason = app.screen.query_one("#reason", Input).value
@@ -91,6 +97,10 @@ async def test_the_proposal_follows_the_precedence_and_the_others_are_evidence(
             )
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("enter")
+            await until(
+                pilot, lambda: app.conductor is not None and bool(app.conductor.state.hosts)
+            )
             state = app.conductor.state
             assert state.trigger.kind == "error-threshold" and state.trigger.reason == reason
             probes = [sample["probe"] for sample in state.trigger.evidence]
@@ -108,7 +118,7 @@ async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None
             await until(pilot, lambda: app.live.countdown is not None)
             await pilot.pause(0.2)
             alert = str(app.screen.query_one("#alert", Static).render())
-            assert "AUTOMATIC ROLLBACK IN" in alert and "X cancels it" in alert
+            assert "AUTOMATIC ROLLBACK IN" in alert and "x cancels it" in alert
             await pilot.press("x")
             await pilot.press("enter")  # an empty reason is refused
             assert "cannot be empty" in str(app.screen.query_one("#prompt-error").render())
@@ -116,10 +126,10 @@ async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None
             await pilot.press("enter")
             await until(pilot, lambda: app.live.countdown is None)
             assert isinstance(app.screen, HomeScreen)
-            events = app.conductor.recorder.events
-            cancelled = [e for e in events if e.kind == Kind.COUNTDOWN_CANCELLED]
-            assert cancelled[0].data["reason"] == "known load test"
-            assert app.conductor.state.trigger is None
+            assert app.conductor is None  # no open incident is left behind
+            [record] = app.engine.incidents()
+            assert record.outcome == "dismissed"
+            assert record.outcome_label == "dismissed: known load test"
             await pilot.pause(0.2)
             assert not app.screen.query_one("#alert").display
 
@@ -135,12 +145,14 @@ async def test_an_auto_trigger_never_takes_over_a_person_declaring(tmp_path: Pat
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
             await pilot.press("down", "enter")
             await type_text(pilot, "checkout errors")
-            await until(pilot, lambda: app.live.alert is not None)
+            await until(pilot, lambda: app.live.proposal is not None)
             await pilot.pause(1.5)  # longer than the countdown would have been
             assert app.live.countdown is None and app.conductor is None
             assert isinstance(app.screen, TriggerScreen)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("space", "enter")
+            await until(pilot, lambda: app.conductor is not None)
             trigger = app.conductor.state.trigger
             assert trigger.kind == "user-impact" and not trigger.automatic
             assert trigger.reason == "checkout errors"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from console.model.events import Kind
 from console.model.state import StepStatus
+from console.ui.screens.confirm_run import NotifyDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
 from tests.test_ui_support import build_app, open_incident, until
@@ -25,6 +26,8 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
             conductor = app.conductor
             app.screen.select_step("communicate")
             await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+            await pilot.press("enter")  # send the message as shown
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             assert conductor.state.step("communicate").status is StepStatus.DONE
             await until(pilot, lambda: any(n.severity == "warning" for n in app._notifications))

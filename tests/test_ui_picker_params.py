@@ -52,11 +52,12 @@ async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: P
             assert "parameter 'config_dir': '--version' starts with '-'" in said
             assert "allowed: a path" in said
             assert isinstance(app.screen, PickerScreen)
-            conductor = app.conductor
-            assert conductor is not None
-            assert not [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
+            assert app.conductor is None  # refused before the declaration was recorded
 
             config_dir().value = "etc/app"
             await pilot.press("ctrl+s")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            assert conductor.state.strategy == "config-restore"
+            conductor = app.conductor
+            assert conductor is not None and conductor.state.strategy == "config-restore"
+            chosen = [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
+            assert [e.data["params"]["config_dir"] for e in chosen] == ["etc/app"]

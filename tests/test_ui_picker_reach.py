@@ -111,7 +111,7 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             await pilot.press("down", "down")  # web-2
             await pilot.pause(0.1)
             side = str(picker.query_one("#reach", Static).render())
-            assert "K shows its fingerprint, to compare and accept" in side
+            assert "k shows its fingerprint, to compare and accept" in side
             await pilot.press("k")
             assert isinstance(app.screen, ConfirmDialog)
             offered = fingerprint_of(app.reach.results["web-2"])
@@ -119,6 +119,9 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             await pilot.press("y")
             await until(pilot, lambda: app.reach.results["web-2"].ok)
             assert "✔ up" in tree_lines(picker.host_tree)["web-2"]
+            assert app.conductor is None  # recorded with the declaration, when it is made
+            await pilot.press("space", "enter")
+            await until(pilot, lambda: app.conductor is not None)
             accepted = [e for e in app.conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
             assert [(e.where.host, e.data["fingerprint"]) for e in accepted] == [("web-2", offered)]
 

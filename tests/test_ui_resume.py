@@ -18,6 +18,7 @@ from console.model.state import HostStatus
 from console.ui.app import RollbackApp, make_app
 from console.ui.screens.attempts import AttemptsDialog
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.confirm_run import RunConfirm
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_ui_support import (  # noqa: F401
     START,
@@ -114,6 +115,9 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
             await pilot.press("a")  # retry anyway: the interrupted step on web-3 alone
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            assert "on 1 host(s)?" in str(app.screen.query_one(".dialog-title").render())
+            await pilot.press("y")
             restore = state.step("restore").hosts
             await until(pilot, lambda: restore["web-3"].attempt == 2 and not conductor.running)
             assert restore["web-3"].status is HostStatus.SUCCEEDED
@@ -148,7 +152,7 @@ def test_home_lists_the_open_incident_and_resumes_it(tmp_path: Path) -> None:
             await pilot.pause(0.1)
             table = app.screen.query_one("#incidents")
             assert table.row_count == 1
-            assert "open" in str(table.get_row_at(0)[1])
+            assert "open" in str(table.get_row_at(0)[2])
             await pilot.press("r")
             await until(pilot, lambda: checklist_shown(app))
             assert app.conductor.state.unknown_hosts == [("restore", "web-3")]

@@ -92,6 +92,21 @@ async def _form_error(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def _confirm_run(pilot: Pilot) -> None:
+    """A step that changes hosts asks first: its command, per host, and how many."""
+    await _open(pilot, "checklist")
+    pilot.app.screen.select_step("restore")
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
+async def _close(pilot: Pilot) -> None:
+    """The close, with the outcome the record suggests (web-2 was not rolled back)."""
+    await _open(pilot, "checklist")
+    await pilot.press("f7")
+    await pilot.pause(0.2)
+
+
 async def _quit_dialog(pilot: Pilot) -> None:
     """ctrl+q while a step runs: abort, detach or stay."""
     await _open(pilot, "execution")
@@ -117,6 +132,8 @@ SCREENS = {
     "help": _help,
     "skip-dialog": _skip_dialog,
     "command-preview": _command_preview,
+    "confirm-run": _confirm_run,
+    "close": _close,
     "quit-dialog": _quit_dialog,
 }
 

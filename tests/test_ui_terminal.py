@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -65,75 +66,195 @@ class Tmux:
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "rc")
 
-    def wait_for(self, text: str, tries: int = 100, every: float = 0.2) -> str:
-        """The screen once it shows `text` and has stopped changing.
+    def wait_for(self, text: str, tries: int = 100, every: float = 0.2, gone: str = "") -> str:
+        """The screen once it shows `text` (and no longer `gone`) and has stopped changing.
 
         tmux applies a frame as its bytes arrive, so a capture can catch one half
         drawn: a line of the new frame above lines of the old one."""
         screen = previous = ""
         for _ in range(tries):
             screen = self.screen()
-            if text in screen and screen == previous:
+            if text in screen and not (gone and gone in screen) and screen == previous:
                 return screen
             previous = screen
             time.sleep(every)
         raise AssertionError(f"{text!r} never appeared; the screen was:\n{screen}")
 
+    def wait_until_one_of(self, *texts: str, tries: int = 150, every: float = 0.2) -> str:
+        """The stable screen once it shows any of `texts`."""
+        screen = previous = ""
+        for _ in range(tries):
+            screen = self.screen()
+            if any(t in screen for t in texts) and screen == previous:
+                return screen
+            previous = screen
+            time.sleep(every)
+        raise AssertionError(f"none of {texts!r} appeared; the screen was:\n{screen}")
+
+    def wait_for_step_done(self, step: int) -> None:
+        """Until the checklist has moved past `step` (looked up from the checklist)."""
+        for _ in range(300):
+            self.keys("F2")
+            screen = self.screen()
+            if "Every step is done" in screen or (
+                f"Step {step} of" not in screen and " of 14 ·" in screen
+            ):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"step {step} never finished; the screen was:\n{self.screen()}")
+
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
 
 
-def test_demo_in_a_real_terminal(tmp_path: Path) -> None:
+def journal_of(tmp: Path) -> Path:
+    [journal] = [
+        p
+        for p in (tmp / "state" / "demo-incidents").glob("*/journal.jsonl")
+        if '"user-impact"' in p.read_text()
+    ]
+    return journal
+
+
+def test_a_whole_incident_at_80x24_with_the_auto_trigger_firing_mid_declaration(
+    tmp_path: Path,
+) -> None:
+    """The demo's `auto` trigger counts down as the commander starts to declare: it
+    becomes a proposal, the typed reason survives, the proposal is dismissed with a
+    reason; the rollback runs, the form is filled, the incident is closed, and the
+    export says the right title, commander, outcome and end time."""
     tmux = Tmux(tmp_path)
     try:
-        tmux.start("rollback-console demo; echo EXITED $?; sleep 30")
-        tmux.wait_for("Press N to declare a new incident")
+        tmux.start("rollback-console demo; echo EXITED $?; sleep 60")
+        tmux.wait_for("AUTOMATIC ROLLBACK IN")  # api's error rate: policy auto, counting
         tmux.keys("n")
         tmux.wait_for("Declare the rollback trigger")
         tmux.keys("Down", "Enter")
-        tmux.type("checkout errors for 30% of users")
+        tmux.type("checkout errors")
+        screen = tmux.wait_for("PROPOSED")  # held for the person declaring: no hijack
+        assert "Declare the rollback trigger" in screen
+        tmux.keys("C-t")
+        tmux.wait_for("Automatic trigger fired")
+        tmux.keys("Down", "Space")  # dismiss
+        tmux.type("api errors are a known load test")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("Declare the rollback trigger", gone="Automatic trigger fired")
+        assert "checkout errors" in screen  # the typed reason survived
+        tmux.type(" for 30% of users")
+        tmux.keys("Tab", "C-u")
+        tmux.type("alice@10.0.0.7")
+        tmux.keys("C-s")
+        tmux.wait_for("Pick the affected systems")
+        tmux.keys("Space")
+        tmux.wait_for("3/3 hosts")
+        tmux.keys("Enter")
+        tmux.wait_for("Step 1 of")
+        written = {  # a form step opens the form at its first field
+            10: "web 2.4.1 broke checkout",
+            11: "a null price in the cart",
+            12: "fix and add a test",
+            13: "canary first",
+            14: "2026-03-20",
+        }
+        while "Every step is done" not in tmux.screen():
+            tmux.keys("F2")
+            screen = tmux.wait_until_one_of(" of 14 ·", "Every step is done")
+            if "Every step is done" in screen:
+                break
+            step = int(screen.split("Step ", 1)[1].split(" of", 1)[0])
+            tmux.keys("Enter")
+            screen = tmux.wait_until_one_of(
+                "(y)",
+                "Enter sends",
+                f"Step {step + 1} of",
+                "hosts finished",
+                "healthy samples",
+                "Post-rollback: document",
+            )
+            if "(y)" in screen:  # it changes hosts: its command and host count, then y
+                assert "on 3 host(s)?" in screen
+                tmux.keys("y")
+            elif "Enter sends" in screen:  # the status update, as it will be sent
+                tmux.keys("Enter")
+            elif "Post-rollback: document" in screen:
+                tmux.type(written[step])
+                tmux.keys("C-s")
+            tmux.wait_for_step_done(step)
+        tmux.keys("F2")
+        tmux.wait_for("Every step is done")
+        tmux.keys("Enter")  # the checklist offers the close
+        screen = tmux.wait_for("How did it end?")
+        tmux.keys("Enter")  # rolled back and verified: what the record shows
+        tmux.wait_for("Closed: rolled back and verified")
+        tmux.keys("q")
+        screen = tmux.wait_for("EXITED 0")
+        assert "closed, rolled back and verified" in screen
+        assert "socket.send" not in screen and "Traceback" not in screen
+        journal = journal_of(tmp_path)
+        export = subprocess.run(
+            ["rollback-console", "export", str(journal)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+        )
+        document = export.stdout
+        assert document.startswith(
+            "# Rollback document: User impact assessment: checkout errors for 30% of users"
+        )
+        assert "| Commander | alice@10.0.0.7 |" in document
+        assert "| Outcome | rolled back and verified |" in document
+        assert re.search(r"\| Closed \| \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC by ", document)
+        assert "a null price in the cart" in document
+        dismissed = [
+            json.loads(line)
+            for p in (tmp_path / "state" / "demo-incidents").glob("*/journal.jsonl")
+            for line in p.read_text().splitlines()
+            if '"trigger.dismissed"' in line
+        ]
+        assert dismissed[0]["data"]["reason"] == "api errors are a known load test"
+        assert dismissed[0]["data"]["trigger"] == "api-errors"
+    finally:
+        tmux.kill()
+
+
+def test_quitting_mid_step_aborts_cleanly_in_a_real_terminal(tmp_path: Path) -> None:
+    """Ctrl+Q while a host hangs: the commands are aborted with a reason, one summary
+    line is printed, the exit status is 1 (not verified), and nothing else reaches the
+    terminal."""
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start("rollback-console demo --inject hang:web-1; echo EXITED $?; sleep 60")
+        tmux.wait_for("declare a new incident")
+        tmux.keys("n")
+        tmux.wait_for("Declare the rollback trigger")
+        tmux.keys("Down", "Enter")
+        tmux.type("checkout errors")
         tmux.keys("Enter")
         tmux.wait_for("Pick the affected systems")
         tmux.keys("Space")
         tmux.wait_for("3/3 hosts")
         tmux.keys("Enter")
-        screen = tmux.wait_for("Step 1 of")
-        assert "User impact assessment" in screen
-        tmux.keys("Enter")
-        tmux.wait_for("Step 2 of")
-        tmux.keys("Enter")
-        tmux.wait_for("Step 3 of")
-        tmux.keys("Enter")  # runs a command step on the three web hosts over SSH
-        screen = tmux.wait_for("3 of 3 hosts finished")
-        assert "succeeded" in screen, screen
-        assert "web-1" in screen and "web-3" in screen, screen
-        for step, title in ((4, "Halt current delivery"), (5, "Assess system state")):
-            tmux.keys("F2")  # commands on the hosts: halt the delivery, assess the state
+        for step in (1, 2):
             tmux.wait_for(f"Step {step} of")
             tmux.keys("Enter")
-            tmux.wait_for(f"☑ done {title}")
-        tmux.keys("F2")
-        tmux.wait_for("Step 6 of")
-        tmux.keys("Enter")  # initiate: a manual step
-        tmux.wait_for("Step 7 of")
-        tmux.keys("Enter")  # restore the previous version: the strategy, over SSH
-        screen = tmux.wait_for("☑ done Restore previous version")  # every host finished
-        assert "3 of 3 hosts finished" in screen and "healthy on 2.4.0" in screen, screen
-        assert screen.count("✔ succeeded") == 3, screen
-        tmux.keys("F4")
-        tmux.wait_for("filter by kind")
+        tmux.wait_for("Step 3 of")
+        tmux.keys("Enter")  # read-only: it runs at once, and web-1 hangs
+        tmux.wait_for("2 of 3 hosts finished")
         tmux.keys("C-q")
-        tmux.wait_for("EXITED 0")
-        journals = list((tmp_path / "state" / "demo-incidents").glob("*/journal.jsonl"))
-        assert len(journals) == 1
-        completed = [
-            json.loads(line)
-            for line in journals[0].read_text().splitlines()
-            if '"step.completed"' in line
-        ]
-        assert [(e["where"]["step"], e["data"]["status"]) for e in completed][-1] == (
-            "restore",
-            "done",
-        )
+        tmux.wait_for("A step is still running")
+        tmux.keys("a")  # abort: the reason is asked, and recorded
+        tmux.wait_for("Abort the running step")
+        tmux.type("the commander quit the console")
+        tmux.keys("Enter")
+        screen = tmux.wait_for("EXITED 1")  # quit before the rollback was verified
+        lines = [ln for ln in screen.splitlines() if ln.strip()]
+        exited = lines.index("EXITED 1")
+        summary = " ".join(lines[:exited])  # the one line, as the terminal wrapped it
+        assert ": open at step 3 of 14" in summary and "rollback-console resume" in summary
+        assert "socket.send" not in screen and "Traceback" not in screen
+        events = [json.loads(line) for line in journal_of(tmp_path).read_text().splitlines()]
+        aborted = [e for e in events if e["kind"] == "run.aborted"]
+        assert aborted[0]["data"]["reason"] == "the commander quit the console"
     finally:
         tmux.kill()

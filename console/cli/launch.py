@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sys
 from concurrent.futures import Future
 from pathlib import Path
@@ -47,6 +48,14 @@ def _read(engine: Engine, journal: Path) -> Loaded:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
+class _QuietTeardown(logging.Filter):
+    """asyncio warns once per write to a socket the teardown closed (a detached run's
+    channels): that is the teardown working, not news for the commander."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "socket.send() raised exception" not in record.getMessage()
+
+
 async def _serve(
     settings: Settings,
     demo: bool,
@@ -56,6 +65,7 @@ async def _serve(
 ) -> int:
     engine = Engine.build(settings, demo=demo, threaded_io=True)
     app = None
+    quiet = _QuietTeardown()
     try:
         # A resumed incident holds its systems' locks before the console shows anything:
         # refused (exit 3) while another console holds them.
@@ -65,6 +75,7 @@ async def _serve(
         app.demo_faults = fleet  # drills inject their faults into the running demo fleet
         result = await app.run_async()
     finally:
+        logging.getLogger("asyncio").addFilter(quiet)
         if app is not None and app.conductor is not None:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             if app.conductor.notifier.pager.pending:
@@ -73,6 +84,10 @@ async def _serve(
             app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
+    if (
+        app is not None and app.return_code is not None
+    ):  # the commander quit: where it stands, how to resume
+        print(app.summary(), flush=True)
     return result if isinstance(result, int) else 0
 
 

@@ -8,6 +8,7 @@ import argparse
 import textwrap
 
 from console import __version__
+from console.model.outcome import CHOSEN
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 
 PROG = "rollback-console"
@@ -32,6 +33,15 @@ exit status:
 FORMATS = ("json", "markdown", "node")
 SHELLS = ("bash", "zsh", "fish")
 TRIGGERS = ("auto", *(k.value for k in TriggerKind))
+# console.model.procedure's FormField, by name (that module loads pydantic)
+FORM_FIELDS = (
+    "reason",
+    "root_cause",
+    "remediation",
+    "procedure_updates",
+    "retry_schedule",
+    "lessons",
+)
 
 
 def file_mode(text: str) -> int:
@@ -118,7 +128,7 @@ def build_parser() -> Parser:
         f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
         "      --trigger user-impact --reason 'checkout errors' --yes",
         f"{PROG} run --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
-        " \\\n      --trigger data-corruption --yes --dry-run",
+        " \\\n      --trigger data-corruption --dry-run",
         f"{PROG} run --demo --systems web --strategy version-rollback --trigger user-impact"
         " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
         codes=True,
@@ -464,7 +474,32 @@ def _run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
     run.add_argument(
         "--title", default="", help="the incident's title (default: trigger on systems)"
     )
-    run.add_argument("--yes", action="store_true", help="confirm the procedure's manual steps")
+    run.add_argument(
+        "--yes",
+        action="store_true",
+        help="confirm manual steps and steps that change hosts (recorded as --yes (headless));"
+        " a dry run needs none",
+    )
+    run.add_argument(
+        "--commander", default="", help="who is in charge (default: user@client address)"
+    )
+    run.add_argument(
+        "--form",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help=f"a post-rollback field ({', '.join(FORM_FIELDS)}); repeatable",
+    )
+    run.add_argument(
+        "--form-file", metavar="FILE.toml", help='post-rollback fields as TOML: field = "text"'
+    )
+    run.add_argument(
+        "--outcome",
+        metavar="OUTCOME[:DETAIL]",
+        help="close with it if the record agrees: "
+        + ", ".join(o.value for o in CHOSEN)
+        + " (DETAIL: the reason, the hosts left, or whom it was handed to)",
+    )
     run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
     run.add_argument(
         "--dry-run", action="store_true", help="print every command per host; connect to nothing"

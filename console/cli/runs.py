@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
+from console.cli.forms import form_values, parse_outcome
 from console.cli.parser import UsageError
 
 
@@ -33,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
         yes=args.yes,
         title=args.title,
         accept_keys=host_keys(args.accept_host_key),
+        form=form_values(args.form, args.form_file),
+        commander=args.commander,
     )
+    if args.outcome:
+        request.outcome, request.outcome_detail = parse_outcome(args.outcome)
     if args.dry_run:
         if faults:
             raise UsageError("--dry-run connects to nothing: --inject has no effect with it")

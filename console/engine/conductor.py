@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from console.engine import attempts
 from console.engine.attempts import AttemptCheck
+from console.engine.closing import IncidentClosing
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.failures import HostFailure
 from console.engine.locking import Claim, IncidentLocking
@@ -30,11 +32,34 @@ from console.model.templates import RenderedCommand
 from console.model.triggers import TriggerKind
 
 
+async def trust_host_key(
+    settings: Settings, pool: SshPool, host: str, fingerprint: str, via: str = ""
+) -> dict[str, Any] | None:
+    """Write the UNKNOWN key on the way to `host` to known_hosts; what `hostkey.accepted`
+    records, or None if that key was trusted already (nothing written)."""
+    target = targets_for(settings.inventory, [host])[0]
+    try:
+        accepted = await pool.accept_host_key(target, fingerprint)
+    except HostFailure as failure:
+        raise ProcedureError(f"{host}: {failure.detail}") from None
+    if accepted is None:
+        return None
+    return {
+        "system": target.system,
+        "host": host,
+        "fingerprint": fingerprint,
+        "endpoint": accepted.endpoint,
+        "known_hosts": accepted.known_hosts,
+        "entry": accepted.entry,
+        **({"via": via} if via else {}),
+    }
+
+
 def new_incident_id(when: datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-class Conductor(StepActions, IncidentLocking):
+class Conductor(StepActions, IncidentLocking, IncidentClosing):
     """Walks the checklist: every action it takes is recorded before it happens."""
 
     def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
@@ -44,6 +69,8 @@ class Conductor(StepActions, IncidentLocking):
         self.runner = Runner(pool, recorder)
         self.order = [s.id for s in settings.procedure.steps]
         self._running: set[str] = set()
+        self._idle = asyncio.Event()  # set while no step runs
+        self._idle.set()
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
         # The systems' locks this incident holds (None: locking is off); a stale lock of
@@ -65,6 +92,18 @@ class Conductor(StepActions, IncidentLocking):
     def state(self) -> IncidentState:
         return self.recorder.state
 
+    def _open_only(self, what: str) -> None:
+        """Refuse `what` once the incident is closed: only amendments are left."""
+        if self.state.closed:
+            raise ProcedureError(
+                f"the incident is closed ({self.state.outcome_label}): it cannot {what};"
+                " only the post-rollback form, notes and stars can still be amended"
+            )
+
+    def _amending(self) -> dict[str, Any]:
+        """`amendment: true` on what is recorded after the close."""
+        return {"amendment": True} if self.state.closed else {}
+
     # -- opening the incident -------------------------------------------------
 
     def open_incident(self, title: str, incident_id: str, drill: bool = False) -> None:
@@ -82,24 +121,37 @@ class Conductor(StepActions, IncidentLocking):
         )
 
     def resume(self) -> None:
-        """Record that this console took the incident over again after a stop."""
+        """Record that this console took the incident over again after a stop; a closed
+        incident reopens for amendments only."""
         in_flight = [
             {"step": step_id, "host": host}
             for step_id, st in self.state.steps.items()
             for host, run in st.hosts.items()
             if run.status is HostStatus.RUNNING
         ]
+        if self.state.closed:
+            self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True)
+            return
         self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
         self.notifier.rearm()
 
     def declare_trigger(
-        self, kind: TriggerKind, reason: str, evidence: list[dict[str, Any]] | None = None
+        self,
+        kind: TriggerKind,
+        reason: str,
+        evidence: list[dict[str, Any]] | None = None,
+        commander: str | None = None,
     ) -> None:
+        """Record the trigger, and the commander it names (default: the one in charge,
+        else the login name and SSH client address of whoever declares)."""
+        self._open_only("take a trigger")
         reason = reason.strip()
         if not kind.automatic and not reason:
             raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
+        commander = (commander or "").strip() or self.state.commander or self.recorder.actor.login
         self.recorder.record(
             Kind.TRIGGER_DECLARED,
+            commander=commander,
             kind=kind.value,
             label=kind.label,
             automatic=kind.automatic,
@@ -116,6 +168,7 @@ class Conductor(StepActions, IncidentLocking):
         """Choose the affected systems, or single hosts within them, and take their locks
         (LockRefused if another incident holds one); `ssh_check` is why chosen hosts
         failed a reachability check, kept as evidence."""
+        self._open_only("change its systems")
         inventory = self.settings.inventory
         for name in systems:
             try:
@@ -143,6 +196,7 @@ class Conductor(StepActions, IncidentLocking):
     ) -> None:
         """Pick the strategy the restore step runs; its parameters are checked now.
         `systems`: for these of the selected systems only (a DR exercise runs several)."""
+        self._open_only("change its strategy")
         try:
             strategy = self.settings.strategy(name)
         except StopIteration:
@@ -171,13 +225,35 @@ class Conductor(StepActions, IncidentLocking):
     def _step_data(self, step: Step) -> dict[str, Any]:
         return {"title": step.title, "phase": self.settings.procedure.phase_of(step.id).value}
 
-    def confirm(self, step_id: str, note: str = "") -> None:
+    def confirm(self, step_id: str, note: str = "", by: str = "") -> None:
+        """A person confirms a manual step is done; `by` says who (default: the
+        commander), e.g. `--yes (headless)`."""
+        self._open_only("confirm a step")
         step = self.step(step_id)
         if step.kind is not StepKind.MANUAL:
             raise ProcedureError(f"step {step.title!r} is not a manual step")
-        self.recorder.record(Kind.STEP_CONFIRMED, step=step_id, note=note, **self._step_data(step))
+        by = by or self.state.commander or self.recorder.actor.login
+        self.recorder.record(
+            Kind.STEP_CONFIRMED, step=step_id, note=note, by=by, **self._step_data(step)
+        )
+
+    def hand_over(self, to: str, note: str = "") -> None:
+        """Someone else takes command: an event of its own; later events carry them."""
+        self._open_only("hand over command")
+        to = to.strip()
+        if not to:
+            raise ProcedureError("say whom command is handed over to")
+        if to == self.state.commander:
+            raise ProcedureError(f"{to} is already the commander")
+        self.recorder.record(
+            Kind.COMMANDER_HANDED_OVER,
+            to=to,
+            previous=self.state.commander or "",
+            note=note.strip(),
+        )
 
     def skip(self, step_id: str, reason: str) -> None:
+        self._open_only("skip a step")
         if not reason.strip():
             raise ProcedureError("skipping a step needs a reason")
         if step_id in self._running:
@@ -194,24 +270,28 @@ class Conductor(StepActions, IncidentLocking):
         if about is not None and not 0 <= about < len(self.recorder.events):
             raise ProcedureError(f"there is no event #{about} to annotate")
         extra: dict[str, Any] = {"about": about} if about is not None else {}
-        self.recorder.record(Kind.NOTE_ADDED, step=step_id, text=text.strip(), **extra)
+        self.recorder.record(
+            Kind.NOTE_ADDED, step=step_id, text=text.strip(), **extra, **self._amending()
+        )
 
     def star(self, seq: int, starred: bool = True) -> None:
-        self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred)
+        self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred, **self._amending())
 
     def set_field(self, field: FormField, value: FieldValue, step_id: str | None = None) -> None:
         """Journal a post-rollback field, checked as the form and `run --form` check it
-        (a date-time normalised, action items as rows)."""
+        (a date-time normalised, action items as rows); after the close, an amendment."""
         try:
             checked = check_field(field, value)
         except FieldError as exc:
             raise ProcedureError(f"{field.label}: {exc}") from None
-        self.recorder.record(Kind.FIELD_SET, step=step_id, field=field.value, value=checked)
+        self.recorder.record(
+            Kind.FIELD_SET, step=step_id, field=field.value, value=checked, **self._amending()
+        )
 
-    def complete_form(self, step_id: str, values: dict[FormField, FieldValue]) -> None:
+    def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> None:
         step = self.step(step_id)
         for field in step.fields:
-            if field in values:
+            if field in values and not self._unchanged(field, values[field]):
                 self.set_field(field, values[field], step_id)
         filled = sum(1 for f in step.fields if filled_in(self.state, f))
         self.recorder.record(
@@ -220,13 +300,28 @@ class Conductor(StepActions, IncidentLocking):
             status=StepStatus.DONE.value,
             summary=f"{filled} of {len(step.fields)} field(s) filled",
             **self._step_data(step),
+            **self._amending(),
         )
 
+    def _unchanged(self, field: FormField, value: FieldValue) -> bool:
+        """Whether `value` is what the record holds already: saving it again would be
+        noise (and, after the close, a false amendment)."""
+        if isinstance(value, str):
+            return value.strip() == self.state.fields.get(field.value)
+        return field is FormField.ACTION_ITEMS and value == self.state.action_items
+
     async def run_step(
-        self, step_id: str, only_hosts: list[str] | None = None, message: str | None = None
+        self,
+        step_id: str,
+        only_hosts: list[str] | None = None,
+        message: str | None = None,
+        confirmed: str = "",
     ) -> bool:
         """Run a command, strategy, notify or probe step; True when it succeeded everywhere.
-        A notify step sends `message` if given (the commander's words), else its template."""
+        A notify step sends `message` if given (the commander's words), else its template.
+        `confirmed` says who confirmed it after seeing what it sends (journalled): the
+        console asks before a step that changes hosts, headless runs need --yes."""
+        self._open_only("run a step")
         step = self.step(step_id)
         if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE):
             raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
@@ -234,11 +329,14 @@ class Conductor(StepActions, IncidentLocking):
             raise ProcedureError(f"step {step.title!r} is already running")
         if not self.state.hosts:
             raise ProcedureError("pick the affected systems first")
+        said = {"confirmed": confirmed.strip()} if confirmed.strip() else {}
         self.lock_systems(self.state.systems)
         self._running.add(step_id)
+        self._idle.clear()
         try:
             if step.kind is StepKind.NOTIFY:
-                return await self.notifier.send_step(step, self._step_data(step), message)
+                data = {**self._step_data(step), **said, **({"edited": True} if message else {})}
+                return await self.notifier.send_step(step, data, message)
             if step.kind is StepKind.PROBE:
                 systems = {self.state.hosts[h] for h in only_hosts or [] if h in self.state.hosts}
                 return await run_probe_step(self, step, sorted(systems) or None)
@@ -256,14 +354,18 @@ class Conductor(StepActions, IncidentLocking):
                 hosts=[t.name for t in planned.targets],
                 attempt=attempt,
                 **self._step_data(step),
+                **said,
             )
             outcomes = await self._execute(step, planned, attempt)
             return self._complete(step.id, outcomes, self._step_data(step))
         finally:
             self._running.discard(step_id)
+            if not self._running:
+                self._idle.set()
 
     async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""
+        self._open_only("run a command")
         if not command.strip():
             raise ProcedureError("the ad-hoc command is empty")
         known = set(self.settings.inventory.host_names)
@@ -312,24 +414,17 @@ class Conductor(StepActions, IncidentLocking):
         """Trust the UNKNOWN key on the way to `host` (its own or a jump host's) after a
         person compared its fingerprint, or `--accept-host-key` named it exactly;
         journalled. False if that key was trusted already (nothing written)."""
-        target = targets_for(self.settings.inventory, [host])[0]
-        try:
-            accepted = await self.pool.accept_host_key(target, fingerprint)
-        except HostFailure as failure:
-            raise ProcedureError(f"{host}: {failure.detail}") from None
+        self._open_only("accept a host key")
+        accepted = await trust_host_key(self.settings, self.pool, host, fingerprint, via)
         if accepted is None:
             return False
-        self.recorder.record(
-            Kind.HOSTKEY_ACCEPTED,
-            system=target.system,
-            host=host,
-            fingerprint=fingerprint,
-            endpoint=accepted.endpoint,
-            known_hosts=accepted.known_hosts,
-            entry=accepted.entry,
-            **({"via": via} if via else {}),
-        )
+        self.record_host_key(accepted)
         return True
+
+    def record_host_key(self, accepted: dict[str, Any]) -> None:
+        """Journal a key accepted with `trust_host_key` (in the picker, before the
+        incident was declared)."""
+        self.recorder.record(Kind.HOSTKEY_ACCEPTED, **accepted)
 
     # -- hosts left unknown by a console that died --------------------------------
 
@@ -396,10 +491,6 @@ class Conductor(StepActions, IncidentLocking):
         self.recorder.record(
             Kind.EXPORT_WRITTEN, path=path, format=format, starred_only=starred_only
         )
-
-    def close(self, outcome: str) -> None:
-        self.release_locks()
-        self.recorder.record(Kind.INCIDENT_CLOSED, outcome=outcome)
 
     async def shutdown(self) -> None:
         self.release_locks()

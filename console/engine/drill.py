@@ -15,6 +15,7 @@ from console.engine.watcher import Watcher, with_others
 from console.model.drill_verdict import judge
 from console.model.drills import DrillOutcome, Part, Scenario, Scope
 from console.model.events import Kind
+from console.model.outcome import Outcome
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 
@@ -96,9 +97,22 @@ async def run_scenario(
     steps = strategy_steps(settings)
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup)
     recorder.record(Kind.DRILL_JUDGED, **verdict)
-    outcome = DrillOutcome(verdict["outcome"])
-    conductor.close(outcome.title if not setup else f"failed: {setup[0]}")
+    close_drill(conductor, DrillOutcome(verdict["outcome"]), setup)
     return verdict
+
+
+def close_drill(conductor: Conductor, outcome: DrillOutcome, setup: list[str]) -> None:
+    """Close the drill's incident with the outcome its verdict found."""
+    if setup:
+        conductor.close(Outcome.FAILED, f"the drill's set-up failed: {setup[0]}")
+    elif outcome is DrillOutcome.VERIFIED:
+        conductor.close(Outcome.ROLLED_BACK)
+    elif outcome is DrillOutcome.PARTIAL and conductor.not_rolled_back():
+        conductor.close(Outcome.PARTIAL, hosts=conductor.not_rolled_back())
+    elif outcome is DrillOutcome.REFUSED:
+        conductor.close(Outcome.REFUSED, outcome.title)
+    else:
+        conductor.close(Outcome.FAILED, outcome.title)
 
 
 def strategy_steps(settings: Settings) -> list[str]:

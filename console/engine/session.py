@@ -41,6 +41,8 @@ class IncidentSummary:
     title: str
     opened_at: datetime | None
     outcome: str | None
+    outcome_label: str
+    closed_at: datetime | None
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
 
@@ -129,13 +131,19 @@ class Engine:
         return conductor
 
     def new_incident(
-        self, title: str, drill: bool = False, incident_id: str | None = None
+        self,
+        title: str,
+        drill: bool = False,
+        incident_id: str | None = None,
+        systems: list[str] | None = None,
+        take_over: str | None = None,
     ) -> Conductor:
-        """Create the incident's journal directory and record that it opened; a long
-        title is cut at a word, with an ellipsis."""
+        """Create the incident's journal directory and record that it opened, holding the
+        locks of `systems` first (a refusal leaves no incident); a long title is cut at a
+        word, with an ellipsis."""
         title = shorten(title)
         incident_id = incident_id or new_incident_id(self.clock.now())
-        conductor = self.incident(self.claim(incident_id, []))
+        conductor = self.incident(self.claim(incident_id, systems or [], take_over))
         conductor.open_incident(title, incident_id, drill=drill)
         return conductor
 
@@ -147,12 +155,23 @@ class Engine:
         return self._conductor(directory or self.journal_root / incident_id, claim)
 
     def open_existing(
-        self, journal: Path, systems: list[str] | None = None, take_over: str | None = None
+        self,
+        journal: Path,
+        systems: list[str] | None = None,
+        take_over: str | None = None,
+        open_only: bool = False,
     ) -> Conductor:
         """A conductor that appends to an existing incident's journal. The locks of
         `systems` (default: the incident's own, unless it is closed) are taken first:
-        nothing is written to a journal another live console drives."""
-        return self._reopen(self.read(journal), systems, take_over)
+        nothing is written to a journal another live console drives. `open_only`: a
+        closed incident is refused before anything is claimed or written."""
+        loaded = self.read(journal)
+        if open_only and loaded.state.closed:
+            raise ProcedureError(
+                f"{loaded.path}: the incident is closed ({loaded.state.outcome_label}): it"
+                " takes amendments only; run the command without --journal"
+            )
+        return self._reopen(loaded, systems, take_over)
 
     def resume(self, journal: Path, take_over: str | None = None) -> Conductor:
         """Reopen an incident from its journal, holding its systems' locks again (refused
@@ -221,6 +240,8 @@ class Engine:
                     title=state.title,
                     opened_at=state.opened_at,
                     outcome=state.outcome,
+                    outcome_label=state.outcome_label,
+                    closed_at=state.closed_at,
                     drill=state.drill,
                     recovery=state.recovery,
                 )

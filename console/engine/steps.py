@@ -204,7 +204,8 @@ class StepActions:
         return ok
 
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
-        """Run the strategy's undo on the hosts a strategy step touched."""
+        """Run the strategy's undo on the hosts a strategy step touched (also after the
+        close: an undo asked for later is recorded in the incident it undoes)."""
         step = self.step(step_id)
         planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets)
         strategy = planned.strategy

@@ -1,17 +1,16 @@
-"""From a firing to an incident, and from a rollback to "verified stable": taking up a
-firing (propose or auto), the soak that verifies stability, and the recovery time."""
+"""From a rollback to "verified stable": a firing journalled once, the soak that verifies
+stability, and the recovery time."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probe_report import threshold_text
 from console.engine.reassess import reassess
 from console.engine.watcher import Firing, Watcher, WatchUpdate
 from console.journal.recorder import Recorder
-from console.model.events import Event, Kind
-from console.model.probes import Policy, Soak
+from console.model.events import Kind
+from console.model.probes import Soak
 from console.model.procedure import Step
 from console.model.settings import Settings
 from console.model.status import StepStatus
@@ -30,47 +29,6 @@ def record_firing(recorder: Recorder, firing: Firing) -> None:
     )
     if not seen:
         recorder.record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
-
-
-async def take_up(conductor: Conductor, watcher: Watcher, firing: Firing) -> bool:
-    """Put a firing into the conductor's incident; True when the procedure starts now.
-
-    `propose`: the firing is journalled and the incident waits for the commander, who
-    declares with `conductor.declare_trigger(kind, reason, evidence=...)`.
-    `auto`: a countdown runs (journalled); unless someone cancels it with a reason, or
-    declares a trigger meanwhile (which cancels it), the trigger is declared with its
-    evidence when it elapses.
-    """
-    record_firing(conductor.recorder, firing)
-    if firing.trigger.policy is Policy.PROPOSE:
-        return False
-    watcher.attach(conductor.recorder)
-    loop = asyncio.get_running_loop()
-
-    def supersede(reason: str) -> None:
-        if watcher.countdown is not None and not watcher.countdown.cancelled.is_set():
-            watcher.cancel_countdown(reason)
-
-    def declared(event: Event) -> None:
-        """A person declared a trigger meanwhile: theirs stands, the countdown stops."""
-        if event.kind == Kind.TRIGGER_DECLARED:
-            label = event.data.get("label") or event.data.get("kind")
-            reason = f"superseded: {event.who.user} declared “{label}” before it elapsed"
-            loop.call_soon(supersede, reason)  # not inside the recorder's own callback
-
-    unsubscribe = conductor.recorder.subscribe(declared)
-    try:
-        elapsed = await watcher.run_countdown(firing)
-    finally:
-        unsubscribe()
-    if not elapsed or conductor.state.trigger is not None:
-        return False
-    conductor.declare_trigger(
-        firing.trigger.kind,
-        f"automatic, countdown elapsed: {firing.reason}",
-        evidence=firing.evidence_data(),
-    )
-    return True
 
 
 async def soak(
@@ -96,6 +54,7 @@ async def soak(
                     "value": s.value,
                     "state": s.state.value,
                     "threshold": threshold_text(watcher.readings[s.key]),
+                    "unit": watcher.readings[s.key].probe.unit,
                 }
                 for s in samples
             },

@@ -5,18 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from console.engine.choice import check_choice
 from console.engine.conductor import Conductor
 from console.engine.errors import ProcedureError
-from console.engine.plan import check_params
 from console.engine.verify import record_firing
 from console.engine.watcher import Firing, with_others
-from console.journal.redact import settings_redactor
-from console.model.problems import did_you_mean
+from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.settings import Settings
+from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
+YES = "--yes (headless)"  # who confirmed, when nobody was asked at a keyboard
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
@@ -34,43 +35,26 @@ class RunRequest:
     title: str = ""
     firing: Firing | None = None
     also_firing: list[Firing] = field(default_factory=list)  # recorded as its evidence
+    form: dict[FormField, str] = field(default_factory=dict)  # post-rollback fields
+    outcome: Outcome | None = None  # what to close with, if the record agrees
+    outcome_detail: str = ""  # its reason, hosts (comma-separated) or successor
+    commander: str = ""
     accept_keys: dict[str, str] = field(default_factory=dict)  # host -> SHA256 fingerprint
 
 
-def check_request(settings: Settings, request: RunRequest) -> None:
-    """Refuse, before anything is recorded, what the walk could not finish."""
-    manual = [s for s in settings.procedure.steps if s.kind is StepKind.MANUAL]
-    if manual and not request.yes:
+def check_request(settings: Settings, request: RunRequest, dry_run: bool = False) -> None:
+    """Refuse, before anything is recorded, what the walk could not finish. A dry run
+    sends nothing, so it needs no --yes."""
+    asked = [s for s in settings.procedure.steps if s.kind is StepKind.MANUAL or s.asks]
+    if asked and not request.yes and not dry_run:
         raise ProcedureError(
-            f"the procedure has {len(manual)} manual step(s) ({manual[0].title!r}, ...); "
-            "pass --yes to confirm them"
+            f"the procedure has {len(asked)} step(s) to confirm ({asked[0].title!r}, ...):"
+            " manual steps, and steps that change hosts; pass --yes to confirm them"
         )
     if request.trigger and not request.trigger.automatic and not request.reason.strip():
         raise ProcedureError(f"--reason is required for a manual trigger ({request.trigger.label})")
-    inventory = settings.inventory
-    known = [s.name for s in settings.strategies]
-    if request.strategy not in known:
-        hint = did_you_mean(request.strategy, known)
-        raise ProcedureError(
-            f"unknown strategy {request.strategy!r}{hint} (known: {', '.join(known)})"
-        )
-    strategy = settings.strategy(request.strategy)
-    for system in request.systems:
-        try:
-            strategies = inventory.system(system).strategies
-        except KeyError:
-            names = [s.name for s in inventory.systems]
-            hint = did_you_mean(system, names)
-            raise ProcedureError(
-                f"unknown system {system!r}{hint} (known: {', '.join(names)})"
-            ) from None
-        if request.strategy not in strategies:
-            raise ProcedureError(
-                f"strategy {request.strategy!r} does not apply to system {system!r}"
-                f" (its strategies: {', '.join(strategies) or 'none'})"
-            )
+    check_choice(settings, request.systems, request.strategy, request.params)
     check_accept_keys(settings, request.systems, request.accept_keys)
-    check_params(strategy, request.params, settings_redactor(settings).text)
 
 
 def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, str]) -> None:
@@ -111,7 +95,9 @@ async def walk(
         for firing in (request.firing, *request.also_firing):
             record_firing(conductor.recorder, firing)
         evidence = with_others(request.firing, request.also_firing)[1]
-    conductor.declare_trigger(request.trigger, request.reason, evidence=evidence)
+    conductor.declare_trigger(
+        request.trigger, request.reason, evidence=evidence, commander=request.commander
+    )
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
     procedure = conductor.settings.procedure
@@ -126,16 +112,60 @@ async def walk(
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
             break
         if step.kind is StepKind.MANUAL:
-            conductor.confirm(step.id, note="confirmed by --yes")
-        elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
-            ok = False
-            break
-    if ok and not conductor.runner.aborted:
-        reason_steps = [
-            s for s in procedure.steps if s.kind is StepKind.FORM and FormField.REASON in s.fields
-        ]
-        for step in reason_steps:
-            conductor.complete_form(step.id, {FormField.REASON: request.reason})
+            conductor.confirm(step.id, by=YES)
+        elif step.kind in RUNNABLE:
+            confirmed = YES if step.asks else ""
+            if not await conductor.run_step(step.id, confirmed=confirmed):
+                ok = False
+                break
+    fill_form(conductor, {FormField.REASON: request.reason, **request.form})
     ok = ok and not conductor.runner.aborted
-    conductor.close("rolled back" if ok else ("aborted" if conductor.runner.aborted else "failed"))
+    close_walk(conductor, ok, request.outcome, request.outcome_detail)
     return ok
+
+
+def fill_form(conductor: Conductor, values: dict[FormField, str]) -> None:
+    """The post-rollback fields given on the command line, each form step that has one
+    completed (a rollback that failed is documented too)."""
+    for step in conductor.settings.procedure.steps:
+        mine = {f: values[f] for f in step.fields if values.get(f, "").strip()}
+        if step.kind is StepKind.FORM and mine:
+            conductor.complete_form(step.id, mine)
+
+
+def close_walk(
+    conductor: Conductor, ok: bool, asked: Outcome | None = None, detail: str = ""
+) -> None:
+    """Close a headless run with `asked` (--outcome) if the record agrees, else with
+    what happened: rolled back and verified, aborted (with its reason), partially rolled
+    back (the hosts left), or failed (the step that did)."""
+    if asked is not None:
+        hosts = [h for h in detail.replace(",", " ").split() if h] or conductor.not_rolled_back()
+        try:
+            if asked is Outcome.PARTIAL:
+                conductor.close(asked, hosts=hosts)
+            elif asked is Outcome.HANDED_OVER:
+                conductor.close(asked, to=detail)
+            else:
+                conductor.close(asked, reason=detail)
+            return
+        except ProcedureError as refused:
+            conductor.note(f"--outcome {asked.value} refused: {refused}")
+    if conductor.runner.aborted:
+        conductor.close(Outcome.ABORTED, conductor.runner.aborted)
+        return
+    if ok:
+        conductor.close(Outcome.ROLLED_BACK)
+        return
+    left = conductor.not_rolled_back()
+    if left and len(left) < len(conductor.state.hosts):
+        conductor.close(Outcome.PARTIAL, hosts=left)
+        return
+    state = conductor.state
+    failed = [sid for sid in conductor.order if state.step(sid).status is StepStatus.FAILED]
+    why = (
+        f"“{conductor.step(failed[-1]).title}” failed ({state.step(failed[-1]).summary})"
+        if failed
+        else "the procedure did not finish"
+    )
+    conductor.close(Outcome.FAILED, why)

@@ -17,7 +17,7 @@ from console.engine.ssh import SshPool, targets_for
 from console.journal.recorder import Recorder
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
-from console.model.probes import AutoTrigger, Probe
+from console.model.probes import AutoTrigger, BadWhen, Probe
 from console.model.settings import Settings
 from console.model.triggers import PRECEDENCE
 from console.model.watch import (
@@ -31,6 +31,10 @@ from console.model.watch import (
 )
 
 
+def _samples(count: int) -> str:
+    return f"{count} bad samples in a row" if count > 1 else "1 bad sample"
+
+
 @dataclass(frozen=True)
 class Firing:
     """An automatic trigger that reached its consecutive bad samples, with the evidence."""
@@ -38,6 +42,7 @@ class Firing:
     trigger: AutoTrigger
     evidence: tuple[ProbeSample, ...]
     fired_at: datetime
+    probe: Probe | None = None
 
     @property
     def sample(self) -> ProbeSample:
@@ -45,12 +50,18 @@ class Firing:
 
     @property
     def reason(self) -> str:
-        t, s = self.trigger, self.sample
-        limit = f" (threshold {s.threshold:g})" if s.threshold is not None else ""
-        return (
-            f"{t.kind.label}: {s.key} = {s.value}{limit},"
-            f" {len(self.evidence)} consecutive bad sample(s)"
-        )
+        """What fired, in the probe table's terms: `api/error-rate = 0.22 > 0.1 (the
+        trigger's level; the probe is bad > 0.05), 3 bad samples in a row`."""
+        t, s, p = self.trigger, self.sample, self.probe
+        unit = f" {p.unit}" if p and p.unit else ""
+        value = f"{s.value:g}" if isinstance(s.value, float) else s.value
+        level = ""
+        if s.threshold is not None:
+            sign = "<" if p and p.bad_when is BadWhen.BELOW else ">"
+            level = f" {sign} {s.threshold:g}{unit}"
+            if p and p.threshold is not None and p.threshold != s.threshold:
+                level += f" (the trigger's level; the probe is bad {sign} {p.threshold:g}{unit})"
+        return f"{t.kind.label}: {s.key} = {value}{unit}{level}, {_samples(len(self.evidence))}"
 
     def as_data(self) -> dict[str, Any]:
         t = self.trigger
@@ -125,17 +136,22 @@ class Reading:
 
 @dataclass
 class Countdown:
+    """An `auto` trigger counting down; `reason` says why it did not start the procedure:
+    someone stopped it, or it elapsed while a person was at the console."""
+
     firing: Firing
     seconds: float
+    started: datetime
     deadline: datetime
-    cancelled: asyncio.Event = field(default_factory=asyncio.Event)
+    stopped: asyncio.Event = field(default_factory=asyncio.Event)
     reason: str = ""
+    elapsed: bool = False  # and started the procedure
 
 
 @dataclass(frozen=True)
 class WatchUpdate:
     """What a listener is told: `what` is sampled, fired, countdown.started,
-    countdown.cancelled, countdown.elapsed or soak; the other fields as they apply."""
+    countdown.stopped, countdown.elapsed or soak; the other fields as they apply."""
 
     what: str
     sample: ProbeSample | None = None
@@ -222,7 +238,8 @@ class Watcher:
         for streak in reading.streaks:
             judged = self._judge(reading.probe, sample, streak.trigger)
             if streak.observe(judged, judged.state):
-                self._fire(Firing(streak.trigger, tuple(streak.bad), self.clock.now()))
+                bad = tuple(streak.bad)
+                self._fire(Firing(streak.trigger, bad, self.clock.now(), reading.probe))
         return sample
 
     @staticmethod
@@ -301,45 +318,39 @@ class Watcher:
 
     # -- the countdown of an `auto` trigger -----------------------------------
 
-    async def run_countdown(self, firing: Firing) -> bool:
-        """Count down the trigger's seconds; True if it elapsed, False if cancelled."""
+    async def run_countdown(
+        self, firing: Firing, hold: Callable[[], str] | None = None
+    ) -> Countdown:
+        """Count down the trigger's seconds. It `elapsed` if nobody stopped it and `hold()`
+        (asked at the deadline) gave no reason to wait for a person; else its `reason`
+        says why not. Nothing is journalled here: the outcome's record is."""
         if self.countdown is not None:
             raise RuntimeError("a countdown is already running")
         seconds = firing.trigger.countdown_seconds
-        countdown = Countdown(firing, seconds, self.clock.now() + timedelta(seconds=seconds))
+        now = self.clock.now()
+        countdown = Countdown(firing, seconds, now, now + timedelta(seconds=seconds))
         self.countdown = countdown
-        where = {"system": firing.trigger.system, "trigger": firing.trigger.name}
         try:
-            self._record(
-                Kind.COUNTDOWN_STARTED,
-                **where,
-                kind=firing.trigger.kind.value,
-                seconds=seconds,
-                deadline=countdown.deadline.isoformat(),
-            )
             self.emit(WatchUpdate("countdown.started", firing=firing, countdown=countdown))
             try:
-                await asyncio.wait_for(countdown.cancelled.wait(), seconds)
+                await asyncio.wait_for(countdown.stopped.wait(), seconds)
             except TimeoutError:
-                self._record(Kind.COUNTDOWN_ELAPSED, **where, seconds=seconds)
-                self.emit(WatchUpdate("countdown.elapsed", firing=firing, countdown=countdown))
-                return True
-            return False
+                countdown.reason = hold() if hold else ""
+                countdown.elapsed = not countdown.reason
+            what = "countdown.elapsed" if countdown.elapsed else "countdown.stopped"
+            self.emit(WatchUpdate(what, firing=firing, countdown=countdown))
+            return countdown
         finally:
             self.countdown = None
 
-    def cancel_countdown(self, reason: str) -> None:
-        """Stop the running countdown; anyone may, always with a reason."""
+    def stop_countdown(self, reason: str) -> Countdown:
+        """Stop the running countdown (anyone may), always with a reason."""
         reason = reason.strip()
         if not reason:
-            raise ValueError("cancelling the countdown needs a reason")
+            raise ValueError("stopping the countdown needs a reason")
         countdown = self.countdown
-        if countdown is None or countdown.cancelled.is_set():
+        if countdown is None or countdown.stopped.is_set():
             raise ValueError("no countdown is running")
         countdown.reason = reason
-        trigger = countdown.firing.trigger
-        self._record(
-            Kind.COUNTDOWN_CANCELLED, system=trigger.system, trigger=trigger.name, reason=reason
-        )
-        countdown.cancelled.set()
-        self.emit(WatchUpdate("countdown.cancelled", firing=countdown.firing, countdown=countdown))
+        countdown.stopped.set()
+        return countdown

@@ -29,6 +29,7 @@ from console.journal.store import JOURNAL_NAME
 from console.journal.tail import JournalTail
 from console.model.events import Event, Kind
 from console.model.kinds import RunsOn
+from console.model.outcome import Outcome
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
@@ -112,7 +113,7 @@ async def _walk(
         try:
             ok = await walk(conductor, request, incident_id, drill=options.drill)
         except ProcedureError as refused:
-            conductor.close(f"refused: {refused}")
+            conductor.close(Outcome.REFUSED, str(refused))
             raise
         finally:
             await conductor.shutdown()
@@ -129,7 +130,8 @@ async def _walk(
     if drill is not None:
         _print_drill(drill)
     _print_problem_hosts(conductor)
-    verdict = "rolled back and verified" if ok else "FAILED"
+    closed = conductor.state.outcome_label
+    verdict = closed if ok else f"FAILED: {closed}"
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 
@@ -244,8 +246,9 @@ async def _use_firing(
 
 
 def dry_run(settings: Settings, request: RunRequest) -> int:
-    """Print every command exactly as each host would get it; connect to nothing."""
-    check_request(settings, request)
+    """Print every command exactly as each host would get it; connect to nothing (so
+    nothing needs --yes)."""
+    check_request(settings, request, dry_run=True)
     with tempfile.TemporaryDirectory(prefix="rollback-dry-run-") as scratch:
         # Nothing is kept and nothing is locked: a scratch journal, no claim.
         engine = Engine(settings, Path(scratch) / "incidents")
@@ -349,7 +352,7 @@ async def run_exec(
             # The locks come first: a refusal leaves no incident and writes to none.
             if options.journal:
                 conductor = engine.open_existing(
-                    Path(options.journal), systems, options.take_over_lock
+                    Path(options.journal), systems, options.take_over_lock, open_only=True
                 )
             else:
                 incident_id = new_incident_id(engine.clock.now())
@@ -362,12 +365,16 @@ async def run_exec(
                 await accept_keys(conductor, options.accept_keys)
             except ProcedureError as refused:
                 if not options.journal:
-                    conductor.close(f"refused: {refused}")
+                    conductor.close(Outcome.REFUSED, str(refused))
                 raise
             with _abort_on_signals(conductor):
                 ok = await conductor.run_adhoc(command, hosts)
             if not options.journal:
-                conductor.close("ad-hoc command " + ("succeeded" if ok else "failed"))
+                where = f"on {len(hosts)} host(s)"
+                if ok:
+                    conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
+                else:
+                    conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
         finally:
             await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED

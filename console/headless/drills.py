@@ -31,6 +31,7 @@ from console.model.drill_schedule import (
     schedule_status,
 )
 from console.model.drills import Scenario
+from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import incidents_dir
@@ -70,7 +71,7 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
                 verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
             except ProcedureError as refused:
                 if conductor.state.closed_at is None:
-                    conductor.close(f"refused: {refused}")
+                    conductor.close(Outcome.REFUSED, str(refused))
                 raise
             finally:
                 await conductor.shutdown()

@@ -44,8 +44,10 @@ def field_title(name: object) -> str:
 
 def _trigger(e: Event) -> str:
     d = e.data
-    return f"declared the trigger: {d.get('label')}" + (
-        f" — {d['reason']}" if d.get("reason") else ""
+    return (
+        f"declared the trigger: {d.get('label')}"
+        + (f" — {d['reason']}" if d.get("reason") else "")
+        + (f"; commander {d['commander']}" if d.get("commander") else "")
     )
 
 
@@ -102,6 +104,15 @@ def _recovery(e: Event) -> str:
 def _soak(e: Event) -> str:
     d = e.data
     return f"soak {d.get('healthy')}/{d.get('needed')} healthy ({d.get('status')})"
+
+
+def _since(e: Event) -> str:
+    """` of 15 s (from 09:30:12)` for a countdown event that says when it started."""
+    started = str(e.data.get("started") or "")[11:19]
+    seconds = e.data.get("seconds")
+    return (f" of {seconds:g} s" if seconds is not None else "") + (
+        f" (from {started})" if started else ""
+    )
 
 
 def _a_notification(e: Event) -> str:
@@ -176,14 +187,32 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
         else "resumed the incident"
         + (f"; {len(e.data['unknown'])} host(s) unknown" if e.data.get("unknown") else "")
     ),
-    Kind.INCIDENT_CLOSED: lambda e: f"closed the incident: {e.data.get('outcome')}",
+    Kind.COMMANDER_HANDED_OVER: lambda e: (
+        f"handed command over to {e.data.get('to')}"
+        + (f" (from {e.data['previous']})" if e.data.get("previous") else "")
+        + (f": {e.data['note']}" if e.data.get("note") else "")
+    ),
+    Kind.INCIDENT_CLOSED: lambda e: (
+        f"closed the incident: {e.data.get('label') or e.data.get('outcome')}"
+    ),
     Kind.TRIGGER_DECLARED: _trigger,
     Kind.TRIGGER_FIRED: lambda e: (
         f"automatic trigger fired: {e.data.get('label')} — {e.data.get('reason', '')}"
     ),
+    Kind.TRIGGER_MERGED: lambda e: (
+        f"merged an automatic trigger as evidence: {e.data.get('label')} — {e.data.get('summary', '')}"
+    ),
+    Kind.TRIGGER_DISMISSED: lambda e: (
+        f"dismissed an automatic trigger: {e.data.get('label')} — {e.data.get('reason', '')}"
+    ),
     Kind.COUNTDOWN_STARTED: lambda e: f"auto-rollback countdown started: {e.data.get('seconds')} s",
-    Kind.COUNTDOWN_CANCELLED: lambda e: f"countdown cancelled: {e.data.get('reason')}",
-    Kind.COUNTDOWN_ELAPSED: lambda e: "countdown elapsed: the rollback starts",
+    Kind.COUNTDOWN_CANCELLED: lambda e: (
+        f"auto-rollback countdown{_since(e)} stopped: {e.data.get('reason')}"
+    ),
+    Kind.COUNTDOWN_ELAPSED: lambda e: (
+        f"auto-rollback countdown{_since(e)} elapsed with nobody at the console:"
+        " the rollback starts"
+    ),
     Kind.SYSTEMS_SELECTED: _selected,
     Kind.STRATEGY_CHOSEN: _strategy,
     Kind.STEP_STARTED: lambda e: f"started step {_title(e)}",
@@ -251,7 +280,8 @@ DESCRIBE: dict[str, Callable[[Event], str]] = {
 def describe(event: Event) -> str:
     """One line of what happened; a kind from a newer version is shown by its name."""
     formatter = DESCRIBE.get(event.kind)
-    return formatter(event) if formatter else event.kind
+    text = formatter(event) if formatter else event.kind
+    return text + (" (amendment after the close)" if event.data.get("amendment") else "")
 
 
 def where(event: Event) -> str:

@@ -13,7 +13,7 @@ from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
 from console.model.clock import Clock
 from console.model.events import SCHEMA_VERSION, Actor, Event, Kind, Where
-from console.model.payloads import PAYLOADS, Payload
+from console.model.payloads import PAYLOADS, Payload, TriggerDeclared
 from console.model.state import IncidentState, fold
 
 Listener = Callable[[Event], None]
@@ -121,13 +121,17 @@ class Recorder:
         self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
     ) -> Event:
         payload = self._payload(given, data)
+        # The commander in charge; a declaration's event carries the one it names.
+        named = payload.commander if isinstance(payload, TriggerDeclared) else None
+        commander = named or self.state.commander
+        who = self.actor.model_copy(update={"commander": commander}) if commander else self.actor
         event = compact(
             Event(
                 v=SCHEMA_VERSION,
                 seq=self.state.last_seq + 1,
                 ts=self.clock.now(),
                 mono=round(self.clock.monotonic(), 6),
-                who=self.actor,
+                who=who,
                 kind=payload.KIND,
                 where=where,
                 data=payload,

@@ -26,10 +26,18 @@ DATA_SCHEMA = {
 
 
 class Actor(Strict):
-    """Who: the OS user, and the SSH client address when on a jump host."""
+    """Who: the OS user, the SSH client address when on a jump host, and the incident's
+    commander when the event was written (the one an event names, for the declaration)."""
 
     user: str
     client: str | None = None
+    # Written only when set: most journals never name one, and every event carries this.
+    commander: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+    @property
+    def login(self) -> str:
+        """`user@client`, or the user alone: the default commander's name."""
+        return f"{self.user}@{self.client}" if self.client else self.user
 
 
 class Where(Strict):

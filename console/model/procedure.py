@@ -64,6 +64,14 @@ class Step(Strict):
     every: float | None = Field(default=None, gt=0)  # minutes between status updates
     required: bool = False  # a notify step fails only when this says so
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
+    # A command or strategy step shows its rendered command and host count and asks
+    # before it sends anything; `confirm = false` for a read-only step.
+    confirm: bool = True
+
+    @property
+    def asks(self) -> bool:
+        """Whether running it asks the commander first (it changes hosts)."""
+        return self.confirm and self.kind in (StepKind.COMMAND, StepKind.STRATEGY)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Step:

@@ -76,8 +76,15 @@ class IncidentState:
     opened_at: datetime | None = None
     opened_by: str | None = None
     closed_at: datetime | None = None
-    outcome: str | None = None
+    outcome: str | None = None  # an Outcome value (older journals: free words)
+    outcome_label: str = ""  # the outcome in words, with its reason, hosts or successor
+    closed_by: str | None = None
+    amendments: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # changes recorded after the close
     trigger: Trigger | None = None
+    commander: str | None = None  # who is in charge now: named at the declaration
+    commanders: list[dict[str, Any]] = field(default_factory=list)  # each commander, since when
     systems: list[str] = field(default_factory=list)
     hosts: dict[str, str] = field(default_factory=dict)
     strategy: str | None = None
@@ -95,6 +102,8 @@ class IncidentState:
     exports: list[dict[str, Any]] = field(default_factory=list)
     first_trigger_at: datetime | None = None
     firings: list[dict[str, Any]] = field(default_factory=list)
+    merged: list[dict[str, Any]] = field(default_factory=list)  # firings taken in as evidence
+    dismissed: list[dict[str, Any]] = field(default_factory=list)  # nobody took them up, and why
     countdown: dict[str, Any] | None = None
     probes: dict[str, dict[str, Any]] = field(default_factory=dict)
     soak: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -134,6 +143,10 @@ class IncidentState:
         ]
 
     @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
     def unknown_hosts(self) -> list[tuple[str, str]]:
         return self.hosts_with(HostStatus.UNKNOWN)
 
@@ -142,6 +155,17 @@ class IncidentState:
         handler = _HANDLERS.get(event.kind)
         if handler:
             handler(self, event)
+        if event.data.get("amendment"):
+            self.amendments.append(
+                {
+                    "seq": event.seq,
+                    "kind": event.kind,
+                    "field": event.data.get("field"),
+                    "step": event.where.step,
+                    "by": event.who.user,
+                    "at": event.ts,
+                }
+            )
         self.last_seq = event.seq
         self.last_ts = event.ts
         return self
@@ -186,11 +210,14 @@ def _resumed(s: IncidentState, e: Event) -> None:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None
     s.outcome = None
+    s.outcome_label = ""
 
 
 def _closed(s: IncidentState, e: Event) -> None:
     s.closed_at = e.ts
     s.outcome = e.data.get("outcome")
+    s.outcome_label = e.data.get("label") or s.outcome or ""
+    s.closed_by = e.who.user
 
 
 def _trigger(s: IncidentState, e: Event) -> None:
@@ -204,6 +231,17 @@ def _trigger(s: IncidentState, e: Event) -> None:
         evidence=list(e.data.get("evidence", [])),
     )
     first_trigger(s, e.ts)
+    if e.data.get("commander") and e.data["commander"] != s.commander:
+        _command(s, e.data["commander"], e)
+
+
+def _command(s: IncidentState, name: str, e: Event) -> None:
+    s.commander = name
+    s.commanders.append({"name": name, "since": e.ts, "by": e.who.user})
+
+
+def _handed_over(s: IncidentState, e: Event) -> None:
+    _command(s, e.data.get("to", ""), e)
 
 
 def _selected(s: IncidentState, e: Event) -> None:
@@ -228,7 +266,7 @@ def _step_confirmed(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.DONE
     st.started = st.started or e.ts
     st.finished = e.ts
-    st.summary = "confirmed by " + e.who.user
+    st.summary = "confirmed by " + (e.data.get("by") or e.who.commander or e.who.user)
 
 
 def _step_completed(s: IncidentState, e: Event) -> None:
@@ -344,6 +382,7 @@ _HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.INCIDENT_RESUMED: _resumed,
     Kind.INCIDENT_CLOSED: _closed,
     Kind.TRIGGER_DECLARED: _trigger,
+    Kind.COMMANDER_HANDED_OVER: _handed_over,
     Kind.SYSTEMS_SELECTED: _selected,
     Kind.STRATEGY_CHOSEN: _strategy,
     Kind.STEP_STARTED: _step_started,

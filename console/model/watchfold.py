@@ -34,6 +34,14 @@ def _countdown(s: IncidentState, e: Event) -> None:
     s.countdown = {**(s.countdown or {}), **e.data, "status": status, "by": e.who.user}
 
 
+def _merged(s: IncidentState, e: Event) -> None:
+    s.merged.append({**e.data, "seq": e.seq, "by": e.who.user})
+
+
+def _dismissed(s: IncidentState, e: Event) -> None:
+    s.dismissed.append({**e.data, "seq": e.seq, "by": e.who.user})
+
+
 def _probe_sample(s: IncidentState, e: Event) -> None:
     s.probes[e.data.get("probe", "?")] = dict(e.data)
 
@@ -56,6 +64,8 @@ def _recovery(s: IncidentState, e: Event) -> None:
 # Keyed by kind as a str: an event's kind is a str, equal to its Kind member.
 WATCH_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.TRIGGER_FIRED: _fired,
+    Kind.TRIGGER_MERGED: _merged,
+    Kind.TRIGGER_DISMISSED: _dismissed,
     Kind.COUNTDOWN_STARTED: _countdown,
     Kind.COUNTDOWN_CANCELLED: _countdown,
     Kind.COUNTDOWN_ELAPSED: _countdown,

@@ -3,37 +3,39 @@
 from __future__ import annotations
 
 import gc
+import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import events, work
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.theme import Theme
 
-from console.engine.conductor import Conductor, ProcedureError
-from console.engine.errors import StaleLock
+from console.engine.conductor import Conductor
 from console.engine.reach import ReachCheck
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
 from console.journal.describe import describe
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind
-from console.model.procedure import StepKind
 from console.model.settings import Settings
-from console.model.triggers import TriggerKind
 from console.model.visible import visible
 from console.ui.commands import IncidentCommands
 from console.ui.drills import DrillActions
+from console.ui.lifecycle import IncidentLifecycle
 from console.ui.live import LiveWatch
-from console.ui.messages import JournalChanged, StepRunFinished
+from console.ui.messages import JournalChanged
 from console.ui.preferences import ThemeChoice
 from console.ui.quitting import QuitActions
 from console.ui.resume import ResumeActions
+from console.ui.stepping import StepRunning
 from console.ui.theme import ROLLBACK_THEME
 
 FLUSH_SECONDS = 1 / 30
+FUNCTION_KEY = re.compile(r"f\d{1,2}")
 INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 
 
@@ -47,7 +49,9 @@ def _undelivered_unasked(event: Event) -> bool:
     return bool(event.data.get("repeat")) or event.where.step is None
 
 
-class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
+class RollbackApp(
+    IncidentLifecycle, StepRunning, ResumeActions, QuitActions, DrillActions, App[int]
+):
     """The incident commander's console."""
 
     CSS_PATH = "app.tcss"
@@ -61,9 +65,12 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         Binding("f4", "go('timeline')", "Timeline", id="go.timeline", show=False),
         Binding("f5", "go('form')", "Post-rollback", id="go.form", show=False),
         Binding("f6", "go('export')", "Export", id="go.export", show=False),
+        Binding("f7", "close_incident", "Close incident…", id="incident.close"),
+        Binding("ctrl+t", "decide_proposal", "Trigger…", id="watch.decide", priority=True),
         Binding("v", "verify_unknown", "Verify unknown", id="resume.verify"),
         Binding("r", "retry_unknown", "Retry unknown", id="resume.retry"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        Binding("q", "quit", "Quit", id="quit.q", show=False),
     ]
     read_only = False
     # Where the user's theme choice is remembered; the CLI sets it, tests mostly do not.
@@ -88,6 +95,8 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         self.conductor: Conductor | None = None
         self.exec_step: str | None = None
         self.keymap = dict(settings.console.keymap)
+        self.draft: tuple[str | None, str] | None = None  # a declaration left with Esc
+        self.last_key: float | None = None  # time.monotonic() of the last key pressed
         self._pending: list[Event] = []
         self._unsubscribe: Callable[[], None] | None = None
         watcher = Watcher(settings, engine.pool, clock=self.clock)
@@ -125,8 +134,39 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         if self._unsubscribe:
             self._unsubscribe()
 
-    def key_for(self, binding_id: str, default: str) -> str:
-        return self.keymap.get(binding_id, default).split(",")[0]
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_key = time.monotonic()  # somebody is at the keyboard
+        await super().on_event(event)
+
+    def to_home(self) -> None:
+        """Back to the home screen: everything above it is closed (dialogs, declaration
+        screens) or put away (the incident's screens stay installed)."""
+        from console.ui.screens.home import HomeScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, HomeScreen):
+            self.pop_screen()
+
+    def enter_incident(self) -> None:
+        """The declaration is done: its screens close, the checklist opens over home."""
+        self.to_home()
+        self.push_screen("checklist")
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys as they are written on keyboards and in this program's words: `F2`, `^s`,
+        `v` (a letter is shown in the case that works)."""
+        shown = super().get_key_display(binding)
+        return shown.upper() if FUNCTION_KEY.fullmatch(shown) else shown
+
+    def key_label(self, binding_id: str) -> str:
+        """How the key of binding `binding_id` is shown (e.g. `v`, `^s`, `f7`): hints
+        on screen name keys through this, so they name the key that works."""
+        from console.ui.keys import binding, key_of
+
+        declared = binding(binding_id)
+        return self.get_key_display(
+            Binding(key_of(binding_id, self.keymap), declared.action, key_display=None)
+        )
 
     # -- events from the journal, coalesced ------------------------------------
 
@@ -171,7 +211,8 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         # of them, and a full GC pass over those stalled the UI for ~0.8 s. Park them.
         gc.freeze()
         self._unsubscribe = conductor.recorder.subscribe(self._on_event)
-        self.live.watcher.attach(conductor.recorder)
+        # Samples and firings go into an open incident's journal; a closed one is only amended.
+        self.live.watcher.attach(None if conductor.state.closed else conductor.recorder)
         screens = [ChecklistScreen, ExecutionScreen, TimelineScreen, FormScreen, ExportScreen]
         for name, screen_class in zip(INCIDENT_SCREENS, screens, strict=True):
             self.install_screen(screen_class(), name)
@@ -199,156 +240,18 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
 
-    def declare(self, kind: TriggerKind, reason: str) -> None:
-        """Open the incident (if none is attached) and record its trigger."""
-        reason = reason.strip()
-        if not reason:
-            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
-        conductor = self.conductor
-        if conductor is None or conductor.state.trigger is not None:
-            conductor = self.engine.new_incident(
-                kind.incident_title(reason), incident_id=self.next_incident_id
-            )
-            self.next_incident_id = None
-            self.attach(conductor)
-        conductor.declare_trigger(kind, reason)
-
-    def pick(
-        self,
-        systems: list[str],
-        hosts: list[str] | None,
-        strategy: str,
-        params: dict[str, str],
-        ssh_check: dict[str, str] | None = None,
-    ) -> None:
-        assert self.conductor is not None
-        self.conductor.select(systems, hosts, ssh_check)
-        self.conductor.choose_strategy(strategy, params)
-
-    def do_step(self, step_id: str) -> None:
-        """The one obvious action for a step: confirm, run, or open its form."""
-        conductor = self.conductor
-        if conductor is None:
-            return
-        step = conductor.step(step_id)
-        try:
-            if step.kind is StepKind.MANUAL:
-                if conductor.state.step(step_id).status.finished:
-                    self.notify(f"“{step.title}” is already done.")
-                    return
-                conductor.confirm(step_id)
-            elif step.kind is StepKind.FORM:
-                self.action_go("form")
-            else:
-                self.start_run(step_id)
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not done", severity="error")
-
-    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
-        assert self.conductor is not None
-        if self.conductor.running:
-            running = ", ".join(sorted(self.conductor.running))
-            self.notify(
-                f"A step is running ({running}). Wait for it, or abort it first.",
-                title="Not started",
-                severity="warning",
-            )
-            return
-        if self.conductor.step(step_id).kind is not StepKind.NOTIFY:
-            # A status update goes from the jump host, not to hosts: the checklist stays.
-            self.exec_step = step_id
-            self.action_go("execution")
-        self.run_step(step_id, only_hosts)
-
-    @work(exclusive=True, group="step", exit_on_error=False)
-    async def run_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
-        assert self.conductor is not None
-        try:
-            ok = await self.conductor.run_step(step_id, only_hosts=only_hosts)
-        except StaleLock as exc:
-            self.offer_lock_takeover(
-                str(exc), lambda why: self._run_taking_over(why, step_id, only_hosts)
-            )
-            return
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not started", severity="error")
-            return
-        self._flush_events()
-        step = self.conductor.step(step_id)
-        title = step.title
-        if step.kind is StepKind.NOTIFY:
-            self._notified(step_id, ok)
-        elif ok:
-            # The execution screen already says so; elsewhere a short toast tells.
-            if self.screen is not self.get_screen("execution"):
-                self.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
-        else:
-            self.notify(
-                f"“{title}” did not succeed everywhere. Retry failed hosts with T, or skip.",
-                title="Step failed",
-                severity="error",
-            )
-        self.screen.post_message(StepRunFinished(step_id, ok))
-
-    def _run_taking_over(self, reason: str, step_id: str, only_hosts: list[str] | None) -> None:
-        if self.conductor is not None:
-            self.conductor.lock_takeover_reason = reason
-            self.run_step(step_id, only_hosts)
-
-    def _notified(self, step_id: str, ok: bool) -> None:
-        """What each channel of a status update said, as one toast."""
-        assert self.conductor is not None  # a step just ran in the open incident
-        sent: list[str] = []
-        undelivered = False
-        for event in reversed(self.conductor.recorder.events):  # this attempt's results
-            if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
-                break
-            if event.where.step == step_id and event.kind == Kind.NOTIFICATION_RESULT:
-                sent.insert(0, describe(event))
-                undelivered = undelivered or not event.data.get("ok")
-        if ok and undelivered:
-            self.notify(
-                "\n".join(sent), title="Status update: not every channel", severity="warning"
-            )
-        elif ok:
-            self.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
-        else:
-            self.notify(
-                "\n".join(sent) or "not sent", title="Status update FAILED", severity="error"
-            )
-
-    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
-        """A stale lock (its process is gone) is taken over only with a journalled reason:
-        `retry(reason)` tries again with it."""
-        from console.ui.screens.dialogs import TextPrompt
-
-        def take_over(reason: str | None) -> None:
-            if reason:
-                retry(reason)
-
-        self.push_screen(
-            TextPrompt(
-                "Take over a stale lock?",
-                f"{refusal}.\nWhy is it safe to take it over? The reason is journalled.",
-                "e.g. the console that held it crashed; nobody else is rolling back",
-                danger=True,
-            ),
-            take_over,
-        )
-
-    @work(group="abort", exit_on_error=False)
-    async def abort(self, reason: str) -> None:
-        assert self.conductor is not None
-        try:
-            await self.conductor.abort(reason)
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not aborted", severity="error")
-
     # -- actions -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "go" and self.conductor is None:
             return None
+        if action == "decide_proposal":
+            live = self.live
+            waiting = live.proposal is not None or live.countdown is not None
+            return waiting and self.allows(action)
+        if action == "close_incident":
+            conductor = self.conductor
+            return conductor is not None and not conductor.state.closed and self.allows(action)
         return self.allows(action) and self.check_unknown_action(action)
 
     def allows(self, action: str) -> bool:
@@ -360,12 +263,18 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         if self.conductor is None:
             self.notify("Open or start an incident first.", severity="warning")
             return
+        from console.ui.screens.base import IncidentScreen
+
         top = self.screen
         if top.is_modal:
             return
         target = self.get_screen(name)
-        if target is not top:
-            self.switch_screen(name)
+        if target is top:
+            return
+        if isinstance(top, IncidentScreen):
+            self.switch_screen(name)  # one incident screen in place of another
+        else:
+            self.push_screen(name)  # over home or a declaration, which stay beneath
 
     def action_help(self) -> None:
         from console.ui.screens.help import HelpScreen
@@ -373,48 +282,6 @@ class RollbackApp(QuitActions, ResumeActions, DrillActions, App[int]):
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.screen))
-
-    def prompt_note(self, step_id: str | None = None) -> None:
-        from console.ui.screens.dialogs import TextPrompt
-
-        if self.conductor is None:
-            return
-
-        def noted(text: str | None) -> None:
-            if text and self.conductor:
-                self.conductor.note(text, step_id)
-                self.notify("Note added to the timeline.")
-
-        where = f" on “{self.conductor.step(step_id).title}”" if step_id else ""
-        self.push_screen(
-            TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
-        )
-
-    def prompt_abort(self, then_quit: bool = False) -> None:
-        """Ask why, then abort the running step (and quit, when quitting asked)."""
-        from console.ui.screens.dialogs import TextPrompt
-
-        if self.conductor is None or not self.conductor.running:
-            self.notify("Nothing is running, so there is nothing to abort.")
-            return
-
-        def aborted(reason: str | None) -> None:
-            if reason and then_quit:
-                self.abort_then_quit(reason)
-            elif reason:
-                self.abort(reason)
-
-        self.push_screen(
-            TextPrompt(
-                "Abort the running step",
-                "Running commands are signalled; hosts not started will not start."
-                " Say why: it goes into the record.",
-                "Abort reason",
-                required=True,
-                danger=True,
-            ),
-            aborted,
-        )
 
 
 def make_app(

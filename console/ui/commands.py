@@ -46,17 +46,41 @@ class IncidentCommands(Provider):
             )
         if app.conductor is None:
             return watch
+        key = app.key_label
         out: list[tuple[str, Callable[[], None], str]] = [
             *watch,
-            ("Export the rollback document", partial(app.action_go, "export"), "F6"),
+            (
+                "Close the incident with its outcome…",
+                app.action_close_incident,
+                key("incident.close"),
+            ),
+            ("Abort the whole incident…", app.prompt_abort_incident, "closes it as aborted"),
+            ("Hand over command…", app.prompt_hand_over, "to whom: an event"),
+            ("Export the rollback document", partial(app.action_go, "export"), key("go.export")),
             ("Run an ad-hoc command…", partial(self._execution, "adhoc"), "all hosts or one"),
-            ("Accept the highlighted host's key…", partial(self._execution, "accept_key"), "K"),
-            ("Assessment and data integrity", partial(self._execution, "assessment"), "I"),
+            (
+                "Accept the highlighted host's key…",
+                partial(self._execution, "accept_key"),
+                key("execution.hostkey"),
+            ),
+            (
+                "Assessment and data integrity",
+                partial(self._execution, "assessment"),
+                key("execution.assessment"),
+            ),
             ("Abort the running step", app.prompt_abort, "asks for a reason"),
             ("Add a note to the timeline", app.prompt_note, "becomes an event"),
-            ("Annotate the highlighted timeline event…", self._annotate, "A on the timeline"),
-            ("Preview the commands of the highlighted step", self._preview, "P, sends nothing"),
-            ("Post-rollback form", partial(app.action_go, "form"), "F5"),
+            (
+                "Annotate the highlighted timeline event…",
+                self._annotate,
+                f"{app.key_label('timeline.annotate')} on the timeline",
+            ),
+            (
+                "Preview the commands of the highlighted step",
+                self._preview,
+                f"{key('checklist.preview')}, sends nothing",
+            ),
+            ("Post-rollback form", partial(app.action_go, "form"), key("go.form")),
         ]
         for system in app.settings.inventory.systems:
             out.append(

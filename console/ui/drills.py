@@ -9,6 +9,7 @@ from textual import work
 
 from console.engine.conductor import ProcedureError
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.model.outcome import Outcome
 
 if TYPE_CHECKING:
     from console.engine.drill_stage import DemoFaults
@@ -73,7 +74,7 @@ class DrillActions:
         except ProcedureError as exc:
             app.notify(str(exc), title="Drill stopped", severity="error")
             if app.conductor is not None and app.conductor.state.closed_at is None:
-                app.conductor.close(f"refused: {exc}")
+                app.conductor.close(Outcome.REFUSED, str(exc))
             return
         finally:
             app.drilling = None

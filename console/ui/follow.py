@@ -23,7 +23,7 @@ from console.model.events import Event, Kind
 from console.model.inventory import Host, Inventory, SshDefaults, System
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
-from console.model.state import HostStatus, fold
+from console.model.state import HostStatus, StepStatus, fold
 from console.model.visible import visible
 from console.ui.app import FLUSH_SECONDS, RollbackApp
 from console.ui.messages import JournalChanged
@@ -132,8 +132,6 @@ class FollowedJournal:
 class FollowedIncident:
     """What the screens ask of a conductor, read from the journal; every change refused."""
 
-    running: frozenset[str] = frozenset()
-
     def __init__(self, settings: Settings, journal: FollowedJournal):
         self.settings = settings
         self.recorder = journal
@@ -142,6 +140,13 @@ class FollowedIncident:
     @property
     def state(self):
         return self.recorder.state
+
+    @property
+    def running(self) -> frozenset[str]:
+        """The steps the writer is running: those the journal says run, while it lives."""
+        if self.recorder.lock.gone():
+            return frozenset()
+        return frozenset(s for s, st in self.state.steps.items() if st.status is StepStatus.RUNNING)
 
     def step(self, step_id: str) -> Step:
         if step_id in self.order:

@@ -1,37 +1,70 @@
 """The live watch: the engine's Watcher in a worker, its updates coalesced into messages,
-and what a firing does when no incident is open (propose: an alert; auto: a countdown)."""
+and what a firing becomes. A person at the console always decides: while someone is
+declaring or driving an incident, or pressed a key during the countdown, a firing is a
+proposal (accept, merge as evidence, dismiss with a reason). Only with nobody at the
+keyboard does an `auto` trigger start the procedure when its countdown elapses."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.engine.conductor import Conductor
-from console.engine.verify import record_firing, take_up
-from console.engine.watcher import Firing, Watcher, WatchUpdate, with_others
+from console.engine import triage
+from console.engine.triage import Proposal
+from console.engine.watcher import Countdown, Firing, Watcher, WatchUpdate, with_others
 from console.model.probes import Policy
+from console.model.triggers import PRECEDENCE
 from console.ui.messages import WatchChanged
 
 if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
     from console.ui.app import RollbackApp
 
 FLUSH_SECONDS = 1 / 10
+PROPOSED = "policy “propose”: the commander decides"
 
 
 class LiveWatch:
-    """Owns the app's Watcher: samples in a worker while `sampling`, posts WatchChanged."""
+    """Owns the app's Watcher: samples in a worker while `sampling`, posts WatchChanged,
+    keeps the proposals waiting for the commander and runs `auto` countdowns."""
 
     def __init__(self, app: RollbackApp, watcher: Watcher, *, sampling: bool = True):
         self.app = app
         self.watcher = watcher
         self.sampling = sampling
-        self.alert: Firing | None = None  # the latest firing not yet taken up
+        self.proposals: list[Proposal] = []  # newest first
         self._whats: set[str] = set()
+        self._counting_since = 0.0  # time.monotonic() when the running countdown started
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
-    def countdown(self):
+    def countdown(self) -> Countdown | None:
         return self.watcher.countdown
+
+    @property
+    def waiting(self) -> list[Proposal]:
+        """Proposals nobody has in hand: not the one a trigger screen is declaring."""
+        from console.ui.screens.trigger import TriggerScreen
+
+        held = {id(s.proposal) for s in self.app.screen_stack if isinstance(s, TriggerScreen)}
+        return [p for p in self.proposals if id(p) not in held]
+
+    @property
+    def proposal(self) -> Proposal | None:
+        """The firing waiting for the commander to take first: by precedence of kind
+        (security breach, data corruption, error threshold, performance), then newest."""
+        waiting = self.waiting
+        if not waiting:
+            return None
+        return min(waiting, key=lambda p: PRECEDENCE.index(p.firing.trigger.kind))
+
+    def also_firing(self, firing: Firing) -> list[Firing]:
+        """The other triggers firing now: evidence for `firing`, named in its reason."""
+        return [f for f in self.watcher.firing_now() if f.trigger.name != firing.trigger.name]
+
+    def proposed_reason(self, firing: Firing) -> str:
+        return with_others(firing, self.also_firing(firing))[0]
 
     def start(self) -> None:
         self._unsubscribe = self.watcher.subscribe(self._on_update)
@@ -52,88 +85,132 @@ class LiveWatch:
             self.fired(update.firing)
 
     def flush(self) -> None:
+        """Every tenth of a second: a countdown someone came to is held for them; then
+        the screens hear what changed."""
+        countdown = self.countdown
+        if countdown is not None and not countdown.stopped.is_set():
+            why = self.attended()
+            if why:
+                self.hold(why)
         if not self._whats:
             return
         whats, self._whats = self._whats, set()
         for screen in self.app.screen_stack:
             screen.post_message(WatchChanged(whats))
 
+    def changed(self, what: str) -> None:
+        self._whats.add(what)
+
+    # -- who is at the console ------------------------------------------------------
+
+    def driving(self) -> Conductor | None:
+        """The incident a person is driving: attached, declared, not closed."""
+        conductor = self.app.conductor
+        if conductor is None or conductor.state.closed or conductor.state.trigger is None:
+            return None
+        return conductor
+
+    def attended(self) -> str:
+        """Why a person decides now (declaring, driving), or "" when nobody is busy."""
+        from console.ui.screens.picker import PickerScreen
+        from console.ui.screens.trigger import TriggerScreen
+
+        declaring = (TriggerScreen, PickerScreen)
+        if any(isinstance(s, declaring) for s in self.app.screen_stack):
+            return "a person is declaring an incident"
+        driving = self.driving()
+        if driving is not None:
+            return f"incident {driving.state.incident_id} is being driven"
+        return ""
+
+    def _hold_at_deadline(self) -> str:
+        """Asked when a countdown elapses: a reason to wait for a person, or ""."""
+        countdown = self.countdown
+        why = self.attended()
+        if why or countdown is None:
+            return why
+        last_key = self.app.last_key
+        if last_key is not None and (
+            last_key >= self._counting_since or time.monotonic() - last_key < countdown.seconds
+        ):
+            return (
+                f"a key was pressed in the last {countdown.seconds:g} s: a person is at the console"
+            )
+        return ""
+
     # -- firings ---------------------------------------------------------------------
 
-    def incident_open(self) -> bool:
-        conductor = self.app.conductor
-        return conductor is not None and conductor.state.trigger is not None
-
     def fired(self, firing: Firing) -> None:
-        """A trigger fired: alert (the one to take by precedence among those firing now);
-        with policy auto and no incident open, count down, unless a person is declaring
-        one at the keyboard (then it stays a proposal)."""
-        self.alert = self.watcher.firing() or firing
-        auto = firing.trigger.policy is Policy.AUTO
-        if auto and not self.incident_open() and self.watcher.countdown is None:
-            if getattr(self.app.screen, "person_declaring", False):
-                self.app.notify(
-                    f"{firing.reason}. Not started: you are declaring. It stays proposed"
-                    " (P on the home screen takes it up).",
-                    title="Automatic trigger fired",
-                    severity="warning",
-                )
-                return
+        """A trigger fired: with policy auto and nobody busy, count down; else propose."""
+        countdown = self.countdown
+        if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
+            return  # the same trigger, still counting down
+        self.proposals = [p for p in self.proposals if p.name != firing.trigger.name]
+        why = self.attended()
+        if firing.trigger.policy is Policy.AUTO and not why and countdown is None:
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
             )
+            return
+        self.proposals.insert(0, Proposal(firing, why or PROPOSED))
+        self.changed("proposed")
 
     async def _auto(self, firing: Firing) -> None:
-        """Open the incident, count down (journalled); when it elapses, go and pick."""
+        """Count down; with nobody at the console when it elapses, open the incident and
+        go and pick. Held for a person, it becomes a proposal."""
         from console.ui.screens.picker import PickerScreen
 
-        conductor = self.open_incident(firing)
-        started = await take_up(conductor, self.watcher, firing)
-        self._whats.add("countdown.ended")
-        if started:
-            self.alert = None
-            self.app.notify(firing.reason, title="Automatic rollback started", severity="error")
-            self.app.push_screen(PickerScreen(preselect=[firing.trigger.system]))
+        self._counting_since = time.monotonic()
+        countdown = await self.watcher.run_countdown(firing, hold=self._hold_at_deadline)
+        self.changed("countdown.ended")
+        if countdown.stopped.is_set():
+            return  # stopped by hand: whoever stopped it recorded why
+        if not countdown.elapsed:
+            self.proposals.insert(0, Proposal(firing, countdown.reason, countdown))
+            self.changed("proposed")
+            return
+        self.app.to_home()
+        conductor = self.app.new_incident(firing.reason)
+        triage.start_automatically(conductor, countdown, self.also_firing(firing))
+        self.app.notify(firing.reason, title="Automatic rollback started", severity="error")
+        self.app.push_screen(PickerScreen(preselect=[firing.trigger.system]))
 
-    def open_incident(self, firing: Firing) -> Conductor:
-        """The attached incident if it has no trigger yet, else a new one, attached."""
-        app = self.app
-        conductor = app.conductor
-        if conductor is None or conductor.state.trigger is not None:
-            conductor = app.engine.new_incident(
-                firing.trigger.kind.incident_title(firing.reason), incident_id=app.next_incident_id
-            )
-            app.next_incident_id = None
-            app.attach(conductor)
-        return conductor
+    def hold(self, why: str) -> None:
+        """Stop the running countdown: it becomes a proposal for the person at the console."""
+        countdown = self.watcher.stop_countdown(why)
+        self.proposals.insert(0, Proposal(countdown.firing, why, countdown))
+        self.changed("proposed")
 
-    async def declare(self, firing: Firing, reason: str) -> None:
-        """The commander confirms a firing: journal it, then declare it with its evidence;
-        the other triggers firing now are journalled and added to it."""
-        conductor = self.open_incident(firing)
-        if firing.trigger.policy is Policy.PROPOSE:
-            await take_up(conductor, self.watcher, firing)
+    # -- the commander's decisions ---------------------------------------------------
+
+    def resolved(self, proposal: Proposal) -> None:
+        self.proposals = [p for p in self.proposals if p is not proposal]
+        self.changed("resolved")
+
+    def merge(self, proposal: Proposal) -> str:
+        """Record the firing as evidence in the incident being driven; its id."""
+        conductor = self.driving()
+        if conductor is None:
+            raise ValueError("no incident is being driven to merge it into")
+        triage.merge(conductor, proposal)
+        self.resolved(proposal)
+        return conductor.state.incident_id or ""
+
+    def dismiss(self, proposal: Proposal | None, reason: str) -> str:
+        """Nobody takes it up: recorded in the incident being driven, else as a closed
+        "dismissed" record of its own; a running countdown is stopped. The record's id."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("dismissing an automatic trigger needs a reason")
+        if proposal is None:  # the running countdown
+            countdown = self.watcher.stop_countdown(f"dismissed at the console: {reason}")
+            proposal = Proposal(countdown.firing, countdown.reason, countdown)
+        conductor = self.driving()
+        if conductor is not None:
+            triage.dismiss(conductor, proposal, reason, close=False)
         else:
-            record_firing(conductor.recorder, firing)
-        others = self.also_firing(firing)
-        for other in others:
-            record_firing(conductor.recorder, other)
-        default, evidence = with_others(firing, others)
-        conductor.declare_trigger(firing.trigger.kind, reason.strip() or default, evidence=evidence)
-        self.alert = None
-
-    def also_firing(self, firing: Firing) -> list[Firing]:
-        """The other triggers firing now: evidence for `firing`, named in its reason."""
-        return [f for f in self.watcher.firing_now() if f.trigger.name != firing.trigger.name]
-
-    def proposed_reason(self, firing: Firing) -> str:
-        return with_others(firing, self.also_firing(firing))[0]
-
-    def cancel(self, reason: str) -> str | None:
-        """Cancel the running countdown; an error message, or None when cancelled."""
-        try:
-            self.watcher.cancel_countdown(reason)
-        except ValueError as exc:
-            return str(exc)
-        self.alert = None
-        return None
+            conductor = self.app.engine.new_incident(f"Dismissed: {proposal.firing.reason}")
+            triage.dismiss(conductor, proposal, reason, close=True)
+            conductor.recorder.close()
+        self.resolved(proposal)
+        return conductor.state.incident_id or ""

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
-from textual.app import App
 
 from console.engine.attempts import AttemptCheck
 from console.engine.conductor import Conductor, ProcedureError
@@ -19,6 +17,7 @@ from console.engine.errors import StaleLock
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
 from console.model.state import IncidentState
+from console.ui.console_app import ConsoleApp
 
 
 @dataclass(frozen=True)
@@ -72,35 +71,31 @@ def import_incident_screens() -> None:
     import console.ui.screens.trigger  # noqa: F401
 
 
-if TYPE_CHECKING:
-    from console.engine.session import Engine
-
-    _App = App[int]
-else:
-    _App = object
-
-
-class ResumeActions(_App):
+class ResumeActions(ConsoleApp):
     """Mixed into the app: resume from a journal; verify, then retry, the unknown hosts."""
-
-    if TYPE_CHECKING:  # what the app provides
-        engine: Engine
-        conductor: Conductor | None
-        exec_step: str | None
-
-        def attach(self, conductor: Conductor) -> None: ...
-        def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None: ...
-        def action_go(self, name: str) -> None: ...
-        def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None: ...
 
     def resume_incident(self, path: Path) -> None:
         """Reopen `path` (in-flight hosts become unknown), holding its systems' locks again:
         refused while another console holds them; a stale lock of another incident is
-        taken over only with a reason. The journal is read and folded in a thread behind
-        a progress bar (100,000 events take seconds): the console draws and answers keys
-        meanwhile."""
+        taken over only with a reason. The incident already open here is simply shown
+        again; a closed incident reopens for amendments only. The journal is read and
+        folded in a thread behind a progress bar (100,000 events take seconds): the console
+        draws and answers keys meanwhile."""
         from console.ui.screens.loading import LoadingScreen
 
+        current = self.conductor
+        if current is not None and current.recorder.path.resolve() == path.resolve():
+            self.to_home()
+            self.push_screen("checklist")
+            return
+        if current is not None and current.running:
+            self.notify(
+                f"A step of {current.state.incident_id} is running: wait for it, or abort it,"
+                " before opening another incident.",
+                title="Not resumed",
+                severity="warning",
+            )
+            return
         loading = LoadingScreen(str(path))
         self.push_screen(loading)
         self._read_journal(path, loading)
@@ -137,6 +132,9 @@ class ResumeActions(_App):
             path = loaded.path
             self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
             return
+        current = self.conductor
+        if current is not None:
+            current.release_locks()  # this console now drives the one it reopened
         self.show_resumed(conductor)
 
     def show_resumed(self, conductor: Conductor) -> None:
@@ -144,10 +142,19 @@ class ResumeActions(_App):
         from console.ui.screens.picker import PickerScreen
         from console.ui.screens.trigger import TriggerScreen
 
+        self.to_home()
         self.attach(conductor)
         state = conductor.state
+        if state.closed:
+            self.push_screen("checklist")
+            self.notify(
+                f"Closed: {state.outcome_label}. Reopened for amendments only: the"
+                " post-rollback form, notes and stars.",
+                title="Resumed",
+            )
+            return
         if state.trigger is None:
-            self.push_screen(TriggerScreen())
+            self.push_screen(TriggerScreen(into=conductor))
         elif not state.hosts:
             self.push_screen(PickerScreen())
         else:
@@ -155,8 +162,9 @@ class ResumeActions(_App):
         unknown = self.unknown()
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
+            verify, retry = self.key_label("resume.verify"), self.key_label("resume.retry")
             self.notify(
-                f"Outcome unknown on {hosts}: verify (V) before retrying (R).",
+                f"Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry}).",
                 title="Resumed",
                 severity="warning",
             )
@@ -290,8 +298,8 @@ class ResumeActions(_App):
             text.append(f" {u.host}", style="bold")
             text.append({True: " (still running)", False: " (not running)", None: ""}[u.running])
         text.append(f" · verify before retrying · stopped in “{step}”\n")
-        text.append(" V", style="bold")
+        text.append(f" {self.key_label('resume.verify')}", style="bold")
         text.append(" verify them (the step's verify, those hosts only) · ")
-        text.append("R", style="bold")
+        text.append(self.key_label("resume.retry"), style="bold")
         text.append(" retry only them")
         return text

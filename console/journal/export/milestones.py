@@ -64,7 +64,7 @@ def first_bad_sample(events: list[Event]) -> datetime | None:
         when
         for event in events
         if event.kind in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED)
-        or event.kind == "trigger.merged"
+        or event.kind == Kind.TRIGGER_MERGED
         for sample in reading.samples(event)
         if sample.get("state") == "bad" and (when := reading.sample_time(sample)) is not None
     ]

@@ -119,10 +119,10 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
     name = fired.payload(TriggerFired).trigger
     for event in events:
         if (
-            event.kind in ("trigger.merged", "trigger.dismissed")
+            event.kind in (Kind.TRIGGER_MERGED, Kind.TRIGGER_DISMISSED)
             and event.data.get("trigger") == name
         ):
-            verb = "merged as evidence" if event.kind == "trigger.merged" else "dismissed"
+            verb = "merged as evidence" if event.kind == Kind.TRIGGER_MERGED else "dismissed"
             why = f": {event.data['reason']}" if event.data.get("reason") else ""
             return f"{verb} by {reading.login(event)}{why}"
     if declared is not None and declared.payload(TriggerDeclared).kind == fired.data.get("kind"):
@@ -147,7 +147,7 @@ def build_trigger(events: list[Event]) -> TriggerDetails | None:
         for e in events
         if isinstance(e.data, TriggerFired)
     ]
-    merged = [s for e in events if e.kind == "trigger.merged" for s in reading.samples(e)]
+    merged = [s for e in events if e.kind == Kind.TRIGGER_MERGED for s in reading.samples(e)]
     return TriggerDetails(
         kind=d.kind,
         label=d.label or d.kind,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from console.model.events import Event
+from console.model.events import Event, Kind
 from console.model.payloads import (
     AssessmentRecorded,
     CommandIntent,
@@ -25,13 +25,16 @@ from console.model.payloads import (
 from console.model.payloads.steps import StepData
 
 YES = "--yes (headless)"
-HANDED_OVER = "commander.handed_over"  # written by the console's hand-over of command
 
 
 def login(event: Event) -> str:
-    """`alice@10.0.0.7`: the OS user, at the SSH client address when there is one."""
+    """`alice@10.0.0.7`: the OS user, at the SSH client address when there is one, and
+    the commander in charge when that is someone else: `ops (commander bob@10.0.0.9)`."""
     who = event.who
-    return f"{who.user}@{who.client}" if who.client else who.user
+    login = who.login
+    if who.commander and who.commander not in (login, who.user):
+        login += f" (commander {who.commander})"
+    return login
 
 
 def step_catalogue(events: list[Event]) -> dict[str, dict[str, str]]:
@@ -60,7 +63,7 @@ def commander_named(event: Event) -> str | None:
     """The commander an event puts in charge: named at the declaration, or handed over to."""
     if isinstance(event.data, TriggerDeclared):
         return event.data.commander
-    if event.kind == HANDED_OVER:
+    if event.kind == Kind.COMMANDER_HANDED_OVER:
         return str(event.data.get("to") or "") or None
     return None
 

@@ -44,11 +44,10 @@ KEY_KINDS = frozenset(
         Kind.RECOVERY_MEASURED,
         Kind.NOTE_ADDED,
         Kind.NOTIFICATION_SENT,
-        # written by the console's incident lifecycle
-        "trigger.merged",
-        "trigger.dismissed",
-        reading.HANDED_OVER,
-        "incident.detached",
+        Kind.TRIGGER_MERGED,
+        Kind.TRIGGER_DISMISSED,
+        Kind.COMMANDER_HANDED_OVER,
+        Kind.RUN_DETACHED,
     }
 )
 HOST_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})

@@ -18,6 +18,7 @@ from console.model.payloads.checks import (
 )
 from console.model.payloads.drills import DrillFault, DrillFaultUndone, DrillJudged, DrillStarted
 from console.model.payloads.incident import (
+    CommanderHandedOver,
     CountdownCancelled,
     CountdownElapsed,
     CountdownStarted,
@@ -35,7 +36,9 @@ from console.model.payloads.incident import (
     StrategyChosen,
     SystemsSelected,
     TriggerDeclared,
+    TriggerDismissed,
     TriggerFired,
+    TriggerMerged,
 )
 from console.model.payloads.steps import (
     AssessmentRecorded,
@@ -65,7 +68,10 @@ MODELS: tuple[type[Payload], ...] = (
     IncidentResumed,
     IncidentClosed,
     TriggerDeclared,
+    CommanderHandedOver,
     TriggerFired,
+    TriggerMerged,
+    TriggerDismissed,
     CountdownStarted,
     CountdownCancelled,
     CountdownElapsed,

@@ -104,6 +104,35 @@ class TriggerFired(Payload):
     evidence: list[JsonObject] = Field([], description="the bad samples")
 
 
+class TriggerMerged(Payload):
+    """A firing was taken into the incident being driven as evidence, not declared."""
+
+    KIND = Kind.TRIGGER_MERGED
+    trigger: str = Field(description="the trigger's name")
+    kind: str = Field(description="its kind")
+    label: str = Field("", description="the kind in words")
+    probe: str = Field("", description="`system/probe` that fired it")
+    fired_at: str | None = Field(None, description="when (ISO 8601, UTC)")
+    summary: str = Field("", description="what happened, in words")
+    evidence: list[JsonObject] = Field([], description="the bad samples")
+
+
+class TriggerDismissed(TriggerMerged):
+    """Nobody took a firing up: who (the envelope), why and its evidence."""
+
+    KIND = Kind.TRIGGER_DISMISSED
+    reason: str = Field(description="why it was dismissed")
+
+
+class CommanderHandedOver(Payload):
+    """Someone else takes command; later events carry their name in `who.commander`."""
+
+    KIND = Kind.COMMANDER_HANDED_OVER
+    to: str = Field(description="the new commander")
+    previous: str | None = Field(None, description="the one who handed over")
+    note: str | None = Field(None, description="what was said at the hand-over")
+
+
 class CountdownStarted(Payload):
     """An `auto` trigger's countdown began (older journals)."""
 

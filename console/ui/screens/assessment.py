@@ -6,11 +6,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 
 DIFFERS = "bold $warning"
@@ -51,7 +52,7 @@ class AssessmentScreen(IncidentScreen):
             with Vertical(id="integrity-box"):
                 yield Label("", id="integrity-title", classes="section-title")
                 yield DataTable(id="integrity", zebra_stripes=True, cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sync()

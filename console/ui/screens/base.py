@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import getters
+from textual.binding import Binding
 from textual.screen import Screen
-from textual.visual import VisualType
 from textual.widgets import Static
 
 from console.engine.conductor import Conductor
-from console.ui.messages import JournalChanged
+from console.model.state import HostStatus, StepState, StepStatus
+from console.ui.messages import JournalChanged, WatchChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
+from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -24,6 +28,7 @@ class IncidentScreen(Screen):
     """A screen of the open incident; `sync()` redraws it from the journal's state."""
 
     TAB = ""
+    BINDINGS = [Binding("escape", "back", "Back", id="incident.back")]
     # `self.app` typed as this console's app (textual's getters.app), for the type checker
     # only: at run time the app module, which imports the screens, is not loaded yet.
     if TYPE_CHECKING:
@@ -31,7 +36,7 @@ class IncidentScreen(Screen):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._static_content: dict[Static, VisualType] = {}
+        self._static_content: dict[Static | OneLine, Text | str] = {}
 
     @property
     def conductor(self) -> Conductor:
@@ -42,9 +47,21 @@ class IncidentScreen(Screen):
     def on_mount(self) -> None:
         bars = self.query(IncidentBar)
         if bars:
-            self.mount(ModeBanner(), after=bars.first())
+            self.mount(WatchLine(), ModeBanner(), after=bars.first())
         else:
-            self.mount(ModeBanner(), before=0)
+            self.mount(WatchLine(), ModeBanner(), before=0)
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        for line in self.query(WatchLine):
+            line.sync()
+
+    def action_back(self) -> None:
+        """Back one screen: from any incident screen to the checklist, from the checklist
+        to what is beneath it (home)."""
+        if self.TAB != "checklist":
+            self.app.action_go("checklist")
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
     def on_screen_resume(self) -> None:
         self.sync()
@@ -61,10 +78,17 @@ class IncidentScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return self.app.allows(action)
 
+    def shown_status(self, st: StepState) -> StepStatus | HostStatus:
+        """A step the fold says is running but that nothing runs here (cut short by a
+        crash, a detach, another console) reads unknown: never "running", never "failed"."""
+        if st.status is not StepStatus.RUNNING or st.id in self.conductor.running:
+            return st.status
+        return HostStatus.UNKNOWN
+
     def sync(self) -> None:
         """Bring the screen up to date with the journal (called at most once a frame)."""
 
-    def show(self, static: Static, content: VisualType) -> None:
+    def show(self, static: Static | OneLine, content: Text | str) -> None:
         """Update `static` only if `content` differs from what it shows: every update
         is a layout pass of the whole screen, and a flood of events calls sync() often."""
         if self._static_content.get(static, _NOTHING) != content:

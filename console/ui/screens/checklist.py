@@ -6,17 +6,19 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.conductor import ProcedureError
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, StepState, StepStatus
+from console.model.state import HostStatus, StepState
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.status import status_text
 
 DO_WORDS = {
@@ -34,6 +36,20 @@ SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
 class ChecklistScreen(IncidentScreen):
     """Walk the procedure: Enter does the highlighted step; S skips; N notes."""
 
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = (
+        "checklist.do",
+        "incident.close",
+        "checklist.skip",
+        "checklist.note",
+        "resume.verify",
+        "resume.retry",
+        "watch.decide",
+        "checklist.preview",
+        "checklist.current",
+        "incident.back",
+    )
+
     TAB = "checklist"
     BINDINGS = [
         Binding("enter", "do_step", "Do step", id="checklist.do", priority=True),
@@ -50,12 +66,12 @@ class ChecklistScreen(IncidentScreen):
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
         with Vertical(id="where"):
-            yield Static("", id="where-step")
+            yield OneLine(id="where-step")
             yield Static("", id="where-todo")
         with Horizontal(id="checklist-body"):
             yield OptionList(id="steps", compact=True)
             yield Static("", id="step-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sync()
@@ -64,19 +80,12 @@ class ChecklistScreen(IncidentScreen):
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("> " if current else "  ", style=themed("bold $accent"))
-        line.append_text(status_text(self._shown(st), 10))
+        line.append_text(status_text(self.shown_status(st), 10))
         line.append(f" {number:>2}. ")
         line.append(visible(step.title, one_line=True), style="bold" if current else "")
         if st.notes:
             line.append(f"  ✎{len(st.notes)}", style=themed("$secondary"))
         return line
-
-    def _shown(self, st: StepState) -> StepStatus | HostStatus:
-        """A step cut short by a crash reads unknown (its hosts must be verified), not running."""
-        cut_short = st.status is StepStatus.RUNNING and st.id not in self.conductor.running
-        if cut_short and any(r.status is HostStatus.UNKNOWN for r in st.hosts.values()):
-            return HostStatus.UNKNOWN
-        return st.status
 
     def sync(self) -> None:
         if not self.is_mounted:
@@ -113,11 +122,10 @@ class ChecklistScreen(IncidentScreen):
 
     def _where(self, current: Step | None) -> None:
         order = self.conductor.order
-        step_line = self.query_one("#where-step", Static)
+        step_line = self.query_one("#where-step", OneLine)
         todo_line = self.query_one("#where-todo", Static)
         if current is None:
-            self.show(step_line, " ☑ Every step is done or skipped.")
-            self.show(todo_line, " F6 exports the rollback document.")
+            self._finished(step_line, todo_line)
             return
         phase = self.app.settings.procedure.phase_of(current.id).label
         index = order.index(current.id) + 1
@@ -132,6 +140,23 @@ class ChecklistScreen(IncidentScreen):
             ),
         )
         self.show(todo_line, f" {todo}.")
+
+    def _finished(self, step_line: OneLine, todo_line: Static) -> None:
+        """Every step is done: offer the close; once closed, say how it ended."""
+        state = self.conductor.state
+        if state.closed:
+            ended = f"{state.closed_at:%H:%M:%S} UTC" if state.closed_at else ""
+            self.show(step_line, Text(f" ■ Closed: {state.outcome_label} · ended {ended}"))
+            form, export = self.app.key_label("go.form"), self.app.key_label("go.export")
+            self.show(
+                todo_line,
+                f" The post-rollback form can still be amended ({form}) · {export} exports.",
+            )
+            return
+        self.show(step_line, Text(" ☑ Every step is done or skipped.", style="bold"))
+        todo = "Read-only." if self.app.read_only else "Enter closes the incident with its outcome."
+        export = self.app.key_label("go.export")
+        self.show(todo_line, f" {todo} {export} exports the rollback document.")
 
     def highlighted_step(self) -> Step | None:
         steps = self.query_one("#steps", OptionList)
@@ -148,14 +173,15 @@ class ChecklistScreen(IncidentScreen):
             return
         st = self.conductor.state.step(step.id)
         text = Text.assemble(
-            (step.title, "bold"), "\n", status_text(self._shown(st)), f" · {step.kind} step"
+            (step.title, "bold"), "\n", status_text(self.shown_status(st)), f" · {step.kind} step"
         )
         # Most pressing first: at 80x24 the pane shows six lines.
         unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
         if unknown:
             text.append(
                 f"\n? unknown: verify before retrying: {', '.join(unknown)}"
-                " (V verifies, R retries only them)",
+                f" ({self.app.key_label('resume.verify')} verifies,"
+                f" {self.app.key_label('resume.retry')} retries only them)",
                 style=themed("bold $accent"),
             )
         # A result may quote a host (a notification's answer): shown, never obeyed.
@@ -180,7 +206,10 @@ class ChecklistScreen(IncidentScreen):
         if state.hosts and step.kind is not StepKind.MANUAL and step.kind is not StepKind.FORM:
             text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
         if step.kind in SENDS_TO_HOSTS:
-            text.append("\nP shows every command it would send, per host", style="dim")
+            text.append(
+                f"\n{self.app.key_label('checklist.preview')} shows every command it would send, per host",
+                style="dim",
+            )
         detail.update(text)
 
     def action_preview(self) -> None:
@@ -205,6 +234,10 @@ class ChecklistScreen(IncidentScreen):
         self._detail()
 
     def action_do_step(self) -> None:
+        conductor = self.conductor
+        if conductor.current() is None and not conductor.state.closed:
+            self.app.action_close_incident()
+            return
         step = self.highlighted_step()
         if step:
             self.app.do_step(step.id)

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
-from textual.widgets import Footer, Label, Log, ProgressBar, Static
+from textual.widgets import Label, Log, ProgressBar, Static
 
 from console.engine.conductor import ProcedureError
 from console.model.events import Event, Kind
@@ -22,6 +22,8 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.run_summary import halt_text, soak_round_lines, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
@@ -68,6 +70,22 @@ def _last(run: HostRun) -> str:
 class ExecutionScreen(IncidentScreen):
     """Watch a step run on every host; abort it, or retry the hosts that failed."""
 
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = (
+        "execution.abort",
+        "execution.retry",
+        "execution.strategy",
+        "execution.assessment",
+        "resume.verify",
+        "resume.retry",
+        "watch.decide",
+        "execution.problems",
+        "execution.note",
+        "execution.hostkey",
+        "execution.adhoc",
+        "incident.back",
+    )
+
     TAB = "execution"
     BINDINGS = [
         Binding("a", "abort", "Abort…", id="execution.abort"),
@@ -94,7 +112,7 @@ class ExecutionScreen(IncidentScreen):
         yield IncidentBar(self.TAB)
         with Horizontal(id="exec-top"):
             with Vertical(id="exec-heading"):
-                yield Static("", id="exec-title")
+                yield OneLine(id="exec-title")
                 yield Static("", id="exec-counts")
             yield ProgressBar(id="exec-progress", show_eta=False)
         yield Static("", id="exec-halt")
@@ -104,7 +122,7 @@ class ExecutionScreen(IncidentScreen):
             with Vertical(id="output-box"):
                 yield Label("Output", id="output-title")
                 yield Log(id="output", max_lines=5000, auto_scroll=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#grid", HostGrid).focus()
@@ -132,7 +150,10 @@ class ExecutionScreen(IncidentScreen):
         progress = self.query_one("#exec-progress", ProgressBar)
         self._banners(step_id)
         if step_id is None:
-            self._heading(Text("Nothing has run yet."), "Run a step from the checklist (F2).")
+            checklist = self.app.key_label("go.checklist")
+            self._heading(
+                Text("Nothing has run yet."), f"Run a step from the checklist ({checklist})."
+            )
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
@@ -165,23 +186,24 @@ class ExecutionScreen(IncidentScreen):
             line.append(f" · {failed} failed", style=themed("bold $error"))
         if self.problems_only:
             shown = sum(1 for r in runs if r.status in PROBLEMS)
-            line.append(f" · showing {shown} problem host(s), P shows all", style="bold")
-        line.append(self._hint(st.status, failed), style="dim")
-        self._heading(self._title_line(st.status, step_id), line)
+            problems = self.app.key_label("execution.problems")
+            line.append(f" · showing {shown} problem host(s), {problems} shows all", style="bold")
+        line.append(self._hint(step_id, failed), style="dim")
+        self._heading(self._title_line(self.shown_status(st), step_id), line)
         if self.host is None and runs:
             self.host = runs[0].host
             self._reload_output()
         else:
             self._append_output()
 
-    def _title_line(self, status: StepStatus, step_id: str) -> Text:
+    def _title_line(self, status: StepStatus | HostStatus, step_id: str) -> Text:
         title = visible(self._title(step_id), one_line=True)  # a follower's come from a journal
         return Text.assemble(status_text(status), " ", (title, "bold"))
 
     def _heading(self, title: Text, counts: Text | str) -> None:
         """The title on one line, cut with … if long (app.tcss); the counts below it
         wrap, so what failed and the next key are never out of sight."""
-        self.show(self.query_one("#exec-title", Static), title)
+        self.show(self.query_one("#exec-title", OneLine), title)
         self.show(self.query_one("#exec-counts", Static), counts)
 
     def _title(self, step_id: str) -> str:
@@ -204,7 +226,8 @@ class ExecutionScreen(IncidentScreen):
     def _banners(self, step_id: str | None) -> None:
         halt = self.query_one("#exec-halt", Static)
         waves = self.query_one("#exec-waves", Static)
-        halted = halt_text(self.conductor.state, step_id) if step_id else None
+        retry = self.app.key_label("execution.retry")
+        halted = halt_text(self.conductor.state, step_id, retry) if step_id else None
         lines = waves_text(self.conductor.state.step(step_id)) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None
         self.show(halt, halted or "")
@@ -220,8 +243,12 @@ class ExecutionScreen(IncidentScreen):
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
-            line.append(" · T retries · B another strategy", style="dim")
-        self._heading(self._title_line(st.status, step_id), line)
+            retry, other = (
+                self.app.key_label("execution.retry"),
+                self.app.key_label("execution.strategy"),
+            )
+            line.append(f" · {retry} retries · {other} another strategy", style="dim")
+        self._heading(self._title_line(self.shown_status(st), step_id), line)
         self._append_output()
 
     def _lines_due(self) -> bool:
@@ -238,14 +265,18 @@ class ExecutionScreen(IncidentScreen):
         self._lines_timer = None
         self.sync()
 
-    def _hint(self, status: StepStatus, failed: int) -> str:
-        if status is StepStatus.RUNNING:
-            return " · A aborts"
+    def _hint(self, step_id: str, failed: int) -> str:
+        """The next key for this step, named as it is bound; abort only while it runs."""
+        key = self.app.key_label
+        if self.app.read_only:  # a follower's keys change nothing: none is offered
+            return ""
+        if step_id in self.conductor.running:
+            return f" · {key('execution.abort')} aborts"
         if failed:
-            more = "" if self.problems_only else " · P problems only"
-            return " · T retries failed hosts" + more
-        if status.finished:
-            return " · F2 back to the checklist"
+            more = "" if self.problems_only else f" · {key('execution.problems')} problems only"
+            return f" · {key('execution.retry')} retries failed hosts" + more
+        if self.conductor.state.step(step_id).status.finished:
+            return f" · {key('go.checklist')} back to the checklist"
         return ""
 
     # -- output ------------------------------------------------------------------
@@ -265,7 +296,8 @@ class ExecutionScreen(IncidentScreen):
             return [f"$ [{d.get('stage')} · try {d.get('attempt', 1)}] {''.join(first)}{more}"]
         if event.kind == Kind.COMMAND_RESULT:
             if d.get("fingerprint"):
-                key = "K accepts it" if d.get("failure") == FailureClass.HOSTKEY_UNKNOWN else ""
+                unknown = d.get("failure") == FailureClass.HOSTKEY_UNKNOWN
+                key = f"{self.app.key_label('execution.hostkey')} accepts it" if unknown else ""
                 return [f"✘ {d['failure']}: {d['fingerprint']} {key}", f"  {d.get('detail', '')}"]
             if d.get("failure"):
                 return [f"✘ {d.get('stage')}: {d['failure']} ({d.get('detail', '')})"]
@@ -343,7 +375,8 @@ class ExecutionScreen(IncidentScreen):
         return self.conductor.state.step(self.step_id).hosts.get(self.host)
 
     def action_accept_key(self) -> None:
-        accept_host_key(self, self.highlighted_run())
+        retry = self.app.key_label("execution.retry")
+        accept_host_key(self, self.highlighted_run(), f"{retry} retries the failed hosts.")
 
     def action_assessment(self) -> None:
         from console.ui.screens.assessment import AssessmentScreen

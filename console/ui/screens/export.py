@@ -7,12 +7,13 @@ from pathlib import Path
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Footer, Input, Label, Markdown, Select, Static
+from textual.widgets import Checkbox, Input, Label, Markdown, Select, Static
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import JournalError, write_private
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedCheckbox
 
@@ -21,6 +22,9 @@ FORMATS = [(f.title, f.name) for f in EXPORT_FORMATS.values()]
 
 class ExportScreen(IncidentScreen):
     """Preview the rollback document, then write it; the write is journalled."""
+
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = ("export.write", "export.preview", "incident.close", "watch.decide", "incident.back")
 
     TAB = "export"
     BINDINGS = [
@@ -41,13 +45,13 @@ class ExportScreen(IncidentScreen):
         with VerticalScroll(id="preview-box"):
             yield Markdown(id="preview")
             yield Static(id="preview-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._text = ""
         self._path_for("markdown")
         self.query_one("#export-status", Label).update(
-            "Preview below. Ctrl+S writes it to the path; the write is journalled."
+            f"Preview below. {self.app.key_label('export.write')} writes it to the path; the write is journalled."
         )
         self.action_preview()
 

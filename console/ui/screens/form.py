@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
@@ -16,8 +16,10 @@ from console.model.review import FieldError, action_item, check_field
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.action_items import ActionItemRow, ActionItems
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.status import status_text
+from console.ui.widgets.typeahead import FieldInput
 
 F = FormField
 GROUPS = [
@@ -52,7 +54,11 @@ class FormScreen(IncidentScreen):
     """Fill in the post-rollback fields; Ctrl+S checks and saves them and completes the
     form steps whose fields are filled."""
 
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = ("form.save", "incident.close", "watch.decide", "incident.back")
+
     TAB = "form"
+    open_at: str | None = None  # the form step it was opened from: its first field gets the cursor
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
         Binding("ctrl+n", "add_item", "Add action item", id="form.add-item"),
@@ -61,12 +67,8 @@ class FormScreen(IncidentScreen):
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
-        yield Static(
-            " Post-rollback: document the rollback · Tab moves · Ctrl+S saves",
-            id="form-title",
-            classes="screen-title",
-        )
-        with VerticalScroll(id="form-body"):
+        yield Static("", id="form-title", classes="screen-title")
+        with VerticalScroll(id="form-body", can_focus=False):
             for title, fields in GROUPS:
                 yield Static(title, classes="form-group")
                 for field in fields:
@@ -74,11 +76,11 @@ class FormScreen(IncidentScreen):
                     if field is F.ACTION_ITEMS:
                         yield ActionItems(self._items(), id="field-action_items")
                     else:
-                        yield Input(
+                        yield FieldInput(
                             placeholder=PLACEHOLDERS[field], id=f"field-{field.value}", compact=True
                         )
         yield Label("", id="form-error", classes="error-line")
-        yield Footer()
+        yield KeyFooter()
 
     def _items(self) -> list[dict[str, str]]:
         return [dict(row) for row in self.conductor.state.action_items]
@@ -95,6 +97,20 @@ class FormScreen(IncidentScreen):
         self.sync()
         self.query_one(f"#field-{F.REASON.value}", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.open_at is not None:  # after Textual gives the focus back to where it was
+            self.call_after_refresh(self.focus_step, self.open_at)
+            self.open_at = None
+
+    def focus_step(self, step_id: str) -> None:
+        """The cursor to the first text field of form step `step_id` (opened from it)."""
+        step = next((s for s in self.form_steps() if s.id == step_id), None)
+        fields = [f for f in step.fields if f is not F.ACTION_ITEMS] if step else []
+        if fields:
+            field = self.query_one(f"#field-{fields[0].value}", Input)
+            field.focus()
+            field.scroll_visible()
+
     def form_steps(self):
         return [s for s in self.app.settings.procedure.steps if s.kind is StepKind.FORM]
 
@@ -102,6 +118,13 @@ class FormScreen(IncidentScreen):
         if not self.is_mounted:
             return
         state = self.conductor.state
+        save = self.app.key_label("form.save")
+        title = (
+            " Amending the closed incident: each change is recorded as an amendment"
+            if state.closed
+            else f" Post-rollback: document the rollback · Tab moves · {save} saves"
+        )
+        self.show(self.query_one("#form-title", Static), title)
         named: set[str] = set()  # a step is named at its first field on screen
         for _, fields in GROUPS:
             for field in fields:
@@ -123,7 +146,8 @@ class FormScreen(IncidentScreen):
         return {f: self.query_one(f"#field-{f.value}", Input).value.strip() for f in TEXT_FIELDS}
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self.focus_next()
+        if not isinstance(event.input, FieldInput):  # a FieldInput moves on by itself
+            self.focus_next()
 
     def action_add_item(self) -> None:
         row = self.query_one(ActionItems).add()

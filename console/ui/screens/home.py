@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,19 +13,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
-from console.journal.describe import utc
+from console.engine.session import IncidentSummary
+from console.model.outcome import Outcome
 from console.model.visible import visible
 from console.ui.messages import WatchChanged
+from console.ui.palette import themed
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
+from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
+
+AGE_WIDTH = 6
+OUTCOME_WIDTH = 14
+MARKS = {
+    Outcome.PARTIAL: "◐",
+    Outcome.NOT_NEEDED: "○",
+    Outcome.DISMISSED: "○",
+    Outcome.HANDED_OVER: "→",
+}
+CELL_PADDING = 2  # a DataTable cell's padding, both sides
 
 
 def _strategies(names: list[str]) -> str:
@@ -33,8 +47,43 @@ def _strategies(names: list[str]) -> str:
     return f"{', '.join(names[:2])} +{len(names) - 2}"
 
 
+def _outcome(summary: IncidentSummary, width: int = 80) -> str:
+    """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, or `… open`, cut at a
+    word; the export has the reason, the hosts or the successor."""
+    if summary.outcome is None:
+        return "… open"
+    try:
+        outcome = Outcome(summary.outcome)
+    except ValueError:  # an older journal: the outcome in words
+        return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
+    mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
+    return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
+
+
+def age(opened: datetime | None, now: datetime) -> str:
+    """How long ago an incident opened: `<1 min`, `12 min`, `3 h`, `2 d`."""
+    if opened is None:
+        return "–"
+    minutes = int((now - opened).total_seconds() // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" if minutes < 48 * 60 else f"{minutes // 1440} d"
+
+
 class HomeScreen(Screen):
     """Start a new incident, take up a firing trigger, or resume one from its journal."""
+
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = (
+        "home.new",
+        "home.propose",
+        "home.cancel",
+        "watch.decide",
+        "home.resume",
+        "home.drills",
+    )
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
@@ -51,9 +100,12 @@ class HomeScreen(Screen):
         yield Static(
             " rollback-console  ·  roll a bad delivery back, and keep the record", id="home-title"
         )
-        with VerticalScroll(id="home-body"):
-            yield Label("Press N to declare a new incident.", id="home-hint")
-            yield Static("", id="alert")
+        # Above the scrolling body: a firing trigger or a countdown is always in view.
+        yield Static("", id="alert")
+        with VerticalScroll(id="home-body", can_focus=False):
+            yield Label(
+                f"Press {self.app.key_label('home.new')} to declare a new incident.", id="home-hint"
+            )
             with Horizontal(id="home-top"):
                 with Vertical(id="probes-box"):
                     yield Label("Probes (live)", classes="section-title")
@@ -69,7 +121,7 @@ class HomeScreen(Screen):
                 with Vertical(id="drills-box"):
                     yield Label("Drill schedule", classes="section-title")
                     yield DrillSchedule(id="drills")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         systems = self.query_one("#systems", DataTable)
@@ -85,6 +137,9 @@ class HomeScreen(Screen):
         self.refresh_incidents()
         self.refresh_watch()
         self.set_interval(0.5, self._tick)
+        # Focus scrolls its table into view: the top (what to press first) stays shown.
+        body = self.query_one("#home-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_home, animate=False)
 
     def on_screen_resume(self) -> None:
         self.refresh_incidents()
@@ -92,7 +147,7 @@ class HomeScreen(Screen):
 
     def on_watch_changed(self, message: WatchChanged) -> None:
         self.refresh_watch()
-        if message.whats & {"countdown.ended", "countdown.cancelled"}:
+        if message.whats & {"countdown.ended", "resolved"}:
             self.refresh_incidents()
 
     def _tick(self) -> None:
@@ -111,52 +166,61 @@ class HomeScreen(Screen):
         live = self.app.live
         banner = self.query_one("#alert", Static)
         countdown = live.countdown
-        firing = countdown.firing if countdown else live.alert
+        proposal = live.proposal
+        firing = countdown.firing if countdown else (proposal.firing if proposal else None)
         banner.display = firing is not None
         if firing is None:
             return
         remaining = 0.0
         if countdown is not None:
             remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
-        others = [f for f in live.watcher.firings.values() if f.trigger is not firing.trigger]
-        banner.update(alert_text(firing, countdown, remaining, others))
+        others = [p.firing for p in live.proposals if p.firing is not firing]
+        banner.update(alert_text(self.app, firing, countdown, remaining, others))
         banner.set_class(countdown is not None, "-countdown")
 
     def refresh_incidents(self) -> None:
+        """Each incident with its id, title, outcome and age; at 80 columns the title and
+        the outcome are cut at a word, and no column is lost."""
         table = self.query_one("#incidents", DataTable)
         if not table.columns:
-            # State before the title: at 80 columns the last column is the one cut short.
-            table.add_columns("Incident", "State", "Opened", "Title")
+            table.add_columns("Incident", "Title", "Outcome", "Age")
         table.clear()
         found = self.app.engine.incidents()
+        now = self.app.clock.now()
+        width = table.size.width or self.app.size.width - 2
+        id_width = max((len(s.incident_id) for s in found), default=8)
+        room = max(24, width - id_width - AGE_WIDTH - CELL_PADDING * 4)
+        outcome_width = OUTCOME_WIDTH
         for summary in found:
-            state = summary.outcome or "open"
-            if summary.drill:
-                state += " (drill)"
+            title = ("DRILL " if summary.drill else "") + visible(summary.title)
             table.add_row(  # what a journal holds is shown, never obeyed
                 plain(summary.incident_id),
-                plain(state),
-                utc(summary.opened_at) if summary.opened_at else "–",
-                plain(textwrap.shorten(visible(summary.title), 40, placeholder=" …")),
+                plain(textwrap.shorten(title, room - outcome_width, placeholder=" …")),
+                plain(_outcome(summary, outcome_width)),
+                age(summary.opened_at, now),
                 key=str(summary.path),
             )
-        hint = "" if found else "No incidents yet. Press N to declare one."
+        hint = (
+            ""
+            if found
+            else f"No incidents yet. Press {self.app.key_label('home.new')} to declare one."
+        )
         self.query_one("#no-incidents", Label).update(hint)
         table.display = bool(found)
         schedule = self.query_one(DrillSchedule)
         schedule.refresh_schedule()
-        prompt = Text("Press N to declare a new incident.")
+        prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
         if schedule.overdue:
             prompt.append(
-                f"  ▲ {schedule.overdue} drill(s) OVERDUE · D",
-                style="bold #ef6b6b",  # the alert's colour
+                f"  ▲ {schedule.overdue} drill(s) OVERDUE · {self.app.key_label('home.drills')}",
+                style=themed("bold $error"),  # the alert's colour
             )
         self.query_one("#home-hint", Label).update(prompt)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         live = self.app.live
         if action == "propose":
-            return live.alert is not None and live.countdown is None
+            return live.proposal is not None and live.countdown is None
         if action == "cancel_countdown":
             return live.countdown is not None
         return True
@@ -170,11 +234,11 @@ class HomeScreen(Screen):
         self.app.push_screen(DrillsScreen())
 
     def action_propose(self) -> None:
-        firing = self.app.live.alert
-        if firing is None:
-            self.notify("No automatic trigger is firing.")
+        proposal = self.app.live.proposal
+        if proposal is None:
+            self.notify("No automatic trigger is waiting.")
             return
-        self.app.push_screen(TriggerScreen(firing=firing))
+        self.app.accept_proposal(proposal)
 
     def action_cancel_countdown(self) -> None:
         from console.ui.screens.dialogs import TextPrompt
@@ -187,17 +251,20 @@ class HomeScreen(Screen):
         def cancelled(reason: str | None) -> None:
             if not reason:
                 return
-            error = live.cancel(reason)
-            if error:
-                self.notify(error, title="Not cancelled", severity="error")
+            try:
+                record = live.dismiss(None, reason)
+            except ValueError as exc:
+                self.notify(str(exc), title="Not cancelled", severity="error")
             else:
-                self.notify("Countdown cancelled; the reason is journalled.", title="Cancelled")
+                self.notify(f"Countdown cancelled; recorded in {record}.", title="Cancelled")
             self.refresh_watch()
+            self.refresh_incidents()
 
         self.app.push_screen(
             TextPrompt(
                 "Cancel the automatic rollback",
-                "The procedure will not start by itself. Say why: it goes into the record.",
+                "The procedure will not start by itself: the trigger is dismissed, and a"
+                " closed record says who, why and its evidence. Say why.",
                 "Cancel reason",
                 required=True,
                 danger=True,
@@ -208,7 +275,8 @@ class HomeScreen(Screen):
     def action_resume(self) -> None:
         table = self.query_one("#incidents", DataTable)
         if not table.row_count:
-            self.notify("There is no incident to resume. Press N to declare one.")
+            new = self.app.key_label("home.new")
+            self.notify(f"There is no incident to resume. Press {new} to declare one.")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         self.app.resume_incident(Path(str(key)))

@@ -4,7 +4,7 @@ comparing its fingerprint (journalled), refuse a mismatched one always."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from textual.screen import Screen
@@ -44,11 +44,14 @@ def fingerprint_of(run: KeyFailure) -> str | None:
 def accept_host_key(
     screen: Screen,
     run: KeyFailure | None,
-    next_step: str = "T retries the failed hosts.",
+    next_step: str = "",
     accepted: Callable[[str], None] | None = None,
+    trust: Callable[[str, str], Awaitable[object]] | None = None,
 ) -> None:
     """Ask to trust the key of `run`'s host; refuse mismatches and non-key failures.
-    Once accepted, the notification says `next_step` and `accepted(host)` is called."""
+    `trust(host, fingerprint)` writes and records it (default: the open incident's
+    conductor). Once accepted, the notification says `next_step` and `accepted(host)`
+    is called."""
     from console.ui.screens.dialogs import ConfirmDialog
 
     if run is None:
@@ -68,16 +71,18 @@ def accept_host_key(
     if run.failure is not FailureClass.HOSTKEY_UNKNOWN or fingerprint is None:
         screen.notify(f"{run.host} has no unknown host key to accept.")
         return
-    from console.ui.app import RollbackApp
+    if trust is None:
+        from console.ui.app import RollbackApp
 
-    app = screen.app
-    assert isinstance(app, RollbackApp)
-    conductor = app.conductor
-    assert conductor is not None  # a host run or a check belongs to an open incident
+        app = screen.app
+        assert isinstance(app, RollbackApp)
+        conductor = app.conductor
+        assert conductor is not None  # a host run or a check belongs to an open incident
+        trust = conductor.accept_host_key
 
     async def accept() -> None:
         try:
-            await conductor.accept_host_key(run.host, fingerprint)
+            await trust(run.host, fingerprint)
         except ProcedureError as exc:
             screen.notify(str(exc), title="Host key not accepted", severity="error")
             return

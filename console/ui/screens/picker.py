@@ -3,7 +3,7 @@ strategy with its parameters."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import getters
@@ -12,18 +12,24 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
-from console.engine.conductor import ProcedureError
+from console.engine.choice import check_choice
+from console.engine.conductor import ProcedureError, trust_host_key
 from console.engine.errors import StaleLock
 from console.engine.reach import Reach
 from console.model.status import FailureClass
 from console.model.visible import visible
+from console.ui.lifecycle import Declaration
+from console.ui.messages import WatchChanged
 from console.ui.palette import themed
+from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
+from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedRadioButton
+from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -32,13 +38,22 @@ if TYPE_CHECKING:
 class PickerScreen(Screen):
     """Pick the affected systems or single hosts, then the strategy; Enter goes on."""
 
-    # A person is declaring here: an automatic trigger proposes, it never takes over.
-    person_declaring = True
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = (
+        "picker.toggle",
+        "picker.continue",
+        "picker.hostkey",
+        "watch.decide",
+        "picker.back",
+        "picker.filter",
+        "picker.recheck",
+    )
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
 
     BINDINGS = [
+        Binding("escape", "back", "Back", id="picker.back"),
         Binding("ctrl+s", "go_on", "Continue", id="picker.go", show=False),
         Binding("ctrl+f", "focus_filter", "Filter", id="picker.filter"),
         Binding("ctrl+r", "recheck", "Re-check hosts", id="picker.recheck"),
@@ -50,6 +65,7 @@ class PickerScreen(Screen):
         yield Static(
             " Pick the affected systems and the strategy   step 2 of 2", classes="screen-title"
         )
+        yield WatchLine()
         yield Input(
             placeholder="Filter by name or tag, e.g. web, eu-west, canary",
             id="filter",
@@ -57,7 +73,7 @@ class PickerScreen(Screen):
         )
         with Horizontal(id="picker-body"):
             yield HostTree(self.app.settings.inventory, self.app.reach, id="tree")
-            with VerticalScroll(id="picker-side"):
+            with VerticalScroll(id="picker-side", can_focus=False):
                 yield Label("", id="selection")
                 yield Static("", id="reach")
                 yield Label("Strategy", classes="section-title")
@@ -68,15 +84,20 @@ class PickerScreen(Screen):
         yield Static(
             " Space toggles · Enter continues · type in the filter to narrow", classes="hint-line"
         )
-        yield Footer()
+        yield KeyFooter()
 
     _params_for: str | None = "-"
     _applies: tuple[str, ...] = ("-",)
     _reach_timer = None
 
-    def __init__(self, preselect: list[str] | None = None):
+    def __init__(self, preselect: list[str] | None = None, declaration: Declaration | None = None):
         super().__init__()
         self.preselect = preselect or []
+        # The trigger screen's choice, recorded with the systems when this screen goes on,
+        # and the host keys accepted meanwhile.
+        self.declaration = declaration
+        self.accepted_keys: list[dict[str, Any]] = []
+        self.take_over: str | None = None  # why a stale lock may go (before the declaration)
 
     async def on_mount(self) -> None:
         tree = self.query_one(HostTree)
@@ -242,9 +263,10 @@ class PickerScreen(Screen):
             why = visible(answer.describe(), one_line=True)  # the server's words, maybe
             text.append(f"\n{answer.host}: {why}", style=themed("$error"))
             if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
-                text.append("\nK shows its fingerprint, to compare and accept", style="bold")
+                key = self.app.key_label("picker.hostkey")
+                text.append(f"\n{key} shows its fingerprint, to compare and accept", style="bold")
         if not checking:
-            text.append("\n^r checks again", style="dim")
+            text.append(f"\n{self.app.key_label('picker.recheck')} checks again", style="dim")
         label.update(text)
 
     def action_accept_key(self) -> None:
@@ -260,7 +282,18 @@ class PickerScreen(Screen):
             answer,
             next_step="Checking it again.",
             accepted=lambda host: self.action_recheck([host]),
+            trust=self._trust,
         )
+
+    async def _trust(self, host: str, fingerprint: str) -> None:
+        """Into the open incident's record; during a declaration, recorded once it is."""
+        if self.declaration is None and self.app.conductor is not None:
+            await self.app.conductor.accept_host_key(host, fingerprint)
+            return
+        app = self.app
+        accepted = await trust_host_key(app.settings, app.engine.pool, host, fingerprint)
+        if accepted is not None:
+            self.accepted_keys.append(accepted)
 
     def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
         self.show_reach()
@@ -292,9 +325,12 @@ class PickerScreen(Screen):
         self.query_one("#filter", Input).focus()
 
     def _take_over(self, reason: str) -> None:
-        if self.app.conductor is not None:
+        """Go on again, taking over the stale lock with `reason` (journalled)."""
+        if self.declaration is not None:
+            self.take_over = reason
+        elif self.app.conductor is not None:
             self.app.conductor.lock_takeover_reason = reason
-            self.action_go_on()
+        self.action_go_on()
 
     def action_go_on(self) -> None:
         error = self.query_one("#picker-error", Label)
@@ -316,8 +352,17 @@ class PickerScreen(Screen):
             h.name for s in systems for h in self.app.settings.inventory.system(s).hosts
         ]
         failing = self.app.reach.failing(chosen) if self.app.reach else {}
+        app = self.app
         try:
-            self.app.pick(systems, hosts, strategy, params, failing)
+            if self.declaration is not None:
+                check_choice(app.settings, systems, strategy, params)
+                # The locks are claimed before the incident is recorded: a refusal leaves
+                # no incident behind.
+                conductor = app.declare(self.declaration, systems, self.take_over)
+                self.declaration = None  # recorded: going on again only picks
+                for accepted in self.accepted_keys:
+                    conductor.record_host_key(accepted)
+            app.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
             error.update(f"✘ {exc}")
             self.app.offer_lock_takeover(str(exc), self._take_over)
@@ -326,11 +371,24 @@ class PickerScreen(Screen):
             error.update(plain(f"✘ {exc}"))
             return
         if failing:
-            self.app.notify(
+            app.notify(
                 f"{', '.join(sorted(failing))} failed the SSH check: steps will fail there"
                 " until it answers. The record says so.",
                 title="Chosen hosts not up",
                 severity="warning",
                 timeout=10,
             )
-        self.app.switch_screen("checklist")
+        below = app.screen_stack[-2] if len(app.screen_stack) > 1 else None
+        if isinstance(below, IncidentScreen):  # another strategy, chosen mid-incident
+            app.pop_screen()
+            app.action_go("checklist")
+        else:
+            app.enter_incident()
+
+    def action_back(self) -> None:
+        """Back one screen: to the trigger screen, as it was left."""
+        self.dismiss()
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        for line in self.query(WatchLine):
+            line.sync()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from console.journal.describe import describe, where
 from console.model.events import Event, Kind
@@ -15,6 +15,7 @@ from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
+from console.ui.widgets.key_footer import KeyFooter
 
 STAR_STYLE = "bold $accent"
 NOTE_STYLE = "bold $secondary"
@@ -75,6 +76,17 @@ def _clip(text: str, width: int) -> str:
 class TimelineScreen(IncidentScreen):
     """Follow the journal live; / filters, S stars, A annotates an event, N adds a note."""
 
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = (
+        "timeline.star",
+        "timeline.annotate",
+        "timeline.filter",
+        "watch.decide",
+        "timeline.note",
+        "timeline.follow",
+        "incident.back",
+    )
+
     TAB = "timeline"
     BINDINGS = [
         Binding("s", "star", "Star", id="timeline.star"),
@@ -104,7 +116,7 @@ class TimelineScreen(IncidentScreen):
         )
         yield EventList(self.row_text, id="timeline")
         yield Static("", id="timeline-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#timeline", EventList).focus()
@@ -215,7 +227,12 @@ class TimelineScreen(IncidentScreen):
         self.query_one("#timeline-filter", Input).focus()
 
     def action_leave_filter(self) -> None:
-        self.query_one("#timeline", EventList).focus()
+        """Esc: out of the filter to the table; from the table, back to the checklist."""
+        events = self.query_one("#timeline", EventList)
+        if events.has_focus:
+            self.action_back()
+        else:
+            events.focus()
 
     def action_follow(self) -> None:
         self.query_one("#timeline", EventList).move_to(-1)

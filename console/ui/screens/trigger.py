@@ -8,22 +8,27 @@ from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
-from console.engine.conductor import ProcedureError
+from console.engine.conductor import Conductor
 from console.engine.probe_report import show
+from console.engine.triage import Proposal
 from console.engine.watcher import Firing, Watcher
 from console.model.probes import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
 from console.model.watch import probe_key
+from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.widgets.alert import evidence_lines
-from console.ui.widgets.plain import plain
-from console.ui.widgets.toggles import MarkedRadioButton
+from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
+from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
+from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -72,115 +77,177 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
 
 
 class TriggerScreen(Screen):
-    """Say why the rollback happens: a firing automatic trigger, or a manual one and a reason."""
+    """Say why the rollback happens: a firing automatic trigger, or a manual one and a
+    reason. Nothing is recorded until the picker goes on; Esc there comes back here with
+    everything kept."""
 
-    # A person is declaring here: an automatic trigger proposes, it never takes over.
-    person_declaring = True
+    # What the footer shows first at 80 columns; F1 lists every key.
+    FOOTER = ("trigger.declare", "watch.decide", "trigger.back")
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("escape", "back", "Back", id="trigger.back"),
-        Binding("ctrl+s", "declare", "Declare", id="trigger.declare"),
+        Binding("ctrl+s", "declare", "Continue", id="trigger.declare"),
     ]
 
-    def __init__(self, firing: Firing | None = None):
+    def __init__(self, proposal: Proposal | None = None, into: Conductor | None = None):
         super().__init__()
-        self.firing = firing
+        self.proposal = proposal
+        self.into = into
 
     def compose(self) -> ComposeResult:
         yield Static(" Declare the rollback trigger   step 1 of 2", classes="screen-title")
-        with VerticalScroll(id="trigger-body"):
-            yield Label("Automatic triggers (watched by probes)", classes="section-title")
+        yield WatchLine()
+        with VerticalScroll(id="trigger-body", can_focus=False):
+            yield Label(
+                "Automatic triggers (watched by probes)", id="auto-title", classes="section-title"
+            )
             with Grid(id="auto-triggers"):
                 for kind in sorted(AUTOMATIC, key=list(TriggerKind).index):
-                    yield Static("", id=f"auto-{kind.value}")
+                    yield OneLine(id=f"auto-{kind.value}")
             yield Static("", id="auto-summary")
             yield Label("Trigger: choose one (↑ ↓, Space)", classes="section-title")
-            with RadioSet(id="manual-triggers"):
-                if self.firing is not None:
-                    label = f"{self.firing.trigger.kind.label} (automatic, fired)"
-                    yield MarkedRadioButton(label, name=AUTO, value=True)
+            with ChoiceThenText(id="manual-triggers"):
+                yield MarkedRadioButton("", name=AUTO, disabled=True)
                 for kind in MANUAL:
                     yield MarkedRadioButton(kind.label, name=kind.value)
             yield Label("Reason (required for a manual trigger: it opens the record)")
-            yield Input(placeholder="What did you see? Who decided?", id="reason")
+            yield FieldInput(
+                enter_moves=False, placeholder="What did you see? Who decided?", id="reason"
+            )
+            with Horizontal(id="commander-row"):
+                yield Label("Commander ", classes="inline-label")
+                yield FieldInput(enter_moves=False, id="commander", compact=True)
             yield Label("", id="trigger-error", classes="error-line")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        if self.firing is not None:
-            reason = self.app.live.proposed_reason(self.firing)
-            self.query_one("#reason", Input).value = visible(reason, one_line=True)
+        radios = self.query_one("#manual-triggers", ChoiceThenText)
+        self._auto_button().display = False
+        if self.proposal is not None:
+            self.take(self.proposal)
+        elif self.app.draft is not None:  # what was typed before Esc, back as it was
+            chosen, reason = self.app.draft
+            for button in radios.query(MarkedRadioButton):
+                button.value = button.name == chosen
+            radios.choice = chosen
+            self.query_one("#reason", Input).value = reason
+            highlight_pressed(radios)
+        self.app.draft = None
+        commander = self.query_one("#commander", Input)
+        into = self.into.state.commander if self.into else None
+        commander.value = into or self.app.commander_name()
         self.refresh_auto()
-        self.query_one("#manual-triggers", RadioSet).focus()
+        radios.focus()
+
+    def take(self, proposal: Proposal) -> None:
+        """Offer `proposal` as the trigger, chosen; what was typed stays."""
+        self.proposal = proposal
+        button = self._auto_button()
+        button.label = f"{proposal.firing.trigger.kind.label} (automatic, fired)"
+        button.disabled = False
+        button.display = True
+        button.value = True
+        self.query_one("#manual-triggers", ChoiceThenText).choice = AUTO
+        reason = self.query_one("#reason", Input)
+        if not reason.value:
+            reason.value = visible(self.app.live.proposed_reason(proposal.firing), one_line=True)
+        self.query_one("#trigger-error", Label).update("")
+        for shown in self.query("#auto-title, #auto-triggers"):
+            shown.display = False  # the proposal below says what fired, with its evidence
+        self.refresh_auto()
+
+    def _auto_button(self) -> MarkedRadioButton:
+        return next(b for b in self.query(MarkedRadioButton) if b.name == AUTO)
 
     def on_watch_changed(self, message: WatchChanged) -> None:
         self.refresh_auto()
+        for line in self.query(WatchLine):
+            line.sync()
 
     def refresh_auto(self) -> None:
         watcher = self.app.live.watcher
+        firing = self.proposal.firing if self.proposal else None
         for kind in AUTOMATIC:
-            self.query_one(f"#auto-{kind.value}", Static).update(
-                auto_line(kind, watcher, self.firing)
-            )
+            self.query_one(f"#auto-{kind.value}", OneLine).update(auto_line(kind, watcher, firing))
         summary = self.query_one("#auto-summary", Static)
-        if self.firing is None:
-            firing = self.app.live.alert
+        if self.proposal is None:
+            waiting = self.app.live.proposal
+            key = self.app.key_label("watch.decide")
             summary.update(
-                f"▲ {firing.trigger.kind.label} is firing: Esc, then P on the home screen takes"
-                " it up with its evidence. Or declare a manual trigger here."
-                if firing is not None
+                f"▲ {waiting.firing.trigger.kind.label} fired: {key} takes it as this"
+                " incident's trigger, or dismisses it. Or declare a manual trigger here."
+                if waiting is not None
                 else "No automatic trigger is proposed here: declare a manual one."
             )
             summary.set_class(False, "-firing")
             return
         text = Text.assemble(
             ("▲ Proposed: ", "bold"),
-            visible(self.app.live.proposed_reason(self.firing)),
-            "\nEvidence (Ctrl+S declares it; or choose a manual trigger instead):",
+            visible(self.app.live.proposed_reason(self.proposal.firing)),
+            f"\nEvidence ({self.app.key_label('trigger.declare')} declares it; or choose a manual"
+            " trigger instead):",
         )
-        for line in evidence_lines(self.firing):
+        for line in evidence_lines(self.proposal.firing):
             text.append(f"\n  {line}", style="dim")
         summary.update(text)
         summary.set_class(True, "-firing")
 
     def chosen(self) -> str | None:
-        button = self.query_one("#manual-triggers", RadioSet).pressed_button
-        return button.name if button and button.name else None
+        return self.query_one("#manual-triggers", ChoiceThenText).choice or None
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.query_one("#reason", Input).focus()
+        if event.radio_set.has_focus:  # a click; from the keyboard it has moved on already
+            self.query_one("#reason", Input).focus()
 
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
-        await self.action_declare()
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.action_declare()
 
-    async def action_declare(self) -> None:
-        from console.ui.screens.picker import PickerScreen
-
+    def declaration(self) -> Declaration | None:
+        """What was chosen and typed, or None (and the error shown) if it is not enough."""
         reason = self.query_one("#reason", Input).value
         error = self.query_one("#trigger-error", Label)
         chosen = self.chosen()
         if chosen is None:
-            error.update("✘ Choose a manual trigger first (↑ ↓ then Space).")
+            which = "the automatic trigger or a manual one" if self.proposal else "a manual trigger"
+            error.update(f"✘ Choose {which} first (↑ ↓ then Space).")
             self.query_one("#manual-triggers", RadioSet).focus()
+            return None
+        if chosen == AUTO and self.proposal is not None:
+            kind = self.proposal.firing.trigger.kind
+            return Declaration(kind, reason, self.proposal, self.into, self.commander())
+        if not reason.strip():
+            error.update("✘ Type a reason before you go on: a manual trigger needs one.")
+            self.query_one("#reason", Input).focus()
+            return None
+        error.update("")
+        return Declaration(TriggerKind(chosen), reason, into=self.into, commander=self.commander())
+
+    def text_for(self, choice: str | None) -> Input:
+        """Every trigger is followed by its reason (ChoiceThenText)."""
+        return self.query_one("#reason", Input)
+
+    def choice_done(self) -> None:
+        self.action_declare()
+
+    def commander(self) -> str:
+        return self.query_one("#commander", Input).value.strip()
+
+    def action_declare(self) -> None:
+        from console.ui.screens.picker import PickerScreen
+
+        declaration = self.declaration()
+        if declaration is None:
             return
-        preselect: list[str] = []
-        try:
-            if chosen == AUTO and self.firing is not None:
-                await self.app.live.declare(self.firing, reason)
-                preselect = [self.firing.trigger.system]
-            elif not reason.strip():
-                error.update("✘ Type a reason before you go on: a manual trigger needs one.")
-                self.query_one("#reason", Input).focus()
-                return
-            else:
-                self.app.declare(TriggerKind(chosen), reason)
-        except ProcedureError as exc:
-            error.update(plain(f"✘ {exc}"))
-            return
-        self.app.switch_screen(PickerScreen(preselect=preselect))
+        preselect = [declaration.proposal.firing.trigger.system] if declaration.proposal else []
+        self.app.push_screen(PickerScreen(preselect=preselect, declaration=declaration))
 
     def action_back(self) -> None:
+        """Back to home; what was chosen and typed waits for the next declaration."""
+        reason = self.query_one("#reason", Input).value
+        chosen = self.chosen()
+        if (reason or chosen) and chosen != AUTO and self.into is None:
+            self.app.draft = (chosen, reason)
         self.dismiss()

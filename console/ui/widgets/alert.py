@@ -26,18 +26,26 @@ def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) ->
 
 
 def alert_text(
-    firing: Firing, countdown: Countdown | None, remaining: float, others: list[Firing]
+    app, firing: Firing, countdown: Countdown | None, remaining: float, others: list[Firing]
 ) -> Text:
-    """The banner: a countdown anyone can cancel, or a firing the commander can take up."""
+    """The banner: a countdown anyone can cancel, or a firing the commander can take up;
+    the keys named are the keys bound."""
     text = Text(no_wrap=False)
+    decide = app.key_label("watch.decide")
     if countdown is not None:
         text.append(f" ⏱ AUTOMATIC ROLLBACK IN {max(0, round(remaining))} s ", style="bold reverse")
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
-        text.append(" X cancels it (a reason is required). Otherwise the procedure starts.\n")
+        text.append(
+            f" {app.key_label('home.cancel')} cancels it (a reason is required), {decide}"
+            " decides now. With nobody at the keyboard, the procedure starts.\n"
+        )
     else:
         text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
-        text.append(" P opens an incident pre-filled with this trigger and its evidence.\n")
+        text.append(
+            f" {app.key_label('home.propose')} opens an incident pre-filled with this trigger"
+            f" and its evidence; {decide} also dismisses it.\n"
+        )
     for line in evidence_lines(firing):
         text.append(f"   {line}\n", style="dim")
     if others:

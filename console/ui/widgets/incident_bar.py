@@ -12,16 +12,17 @@ from textual.widget import Widget
 from console.model.state import IncidentState
 from console.model.visible import visible
 from console.ui.palette import themed
+from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
 TABS = [
-    ("f2", "checklist", "Checklist"),
-    ("f3", "execution", "Execution"),
-    ("f4", "timeline", "Timeline"),
-    ("f5", "form", "Post-rollback"),
-    ("f6", "export", "Export"),
+    ("checklist", "Checklist"),
+    ("execution", "Execution"),
+    ("timeline", "Timeline"),
+    ("form", "Post-rollback"),
+    ("export", "Export"),
 ]
 
 
@@ -67,8 +68,12 @@ class IncidentBar(Widget):
             end = state.closed_at or app.clock.now()
             line.append(" │ ", style="dim")
             line.append(elapsed_text(end - state.opened_at), style="bold")
-        if state.outcome:
-            line.append(f" closed: {visible(state.outcome, one_line=True)}", style="bold")
+        if state.closed:
+            line.append(f" ■ closed: {visible(state.outcome_label, one_line=True)}", style="bold")
+        if state.commander:
+            line.append(" │ ", style="dim")
+            commander = visible(state.commander, one_line=True)
+            line.append(f"commander {commander}", style=themed("bold $secondary"))
         trigger = state.trigger.label if state.trigger else "no trigger declared"
         trigger = visible(trigger, one_line=True)  # a followed journal's, as written
         line.append(" │ ", style="dim")
@@ -79,11 +84,11 @@ class IncidentBar(Widget):
 
     def _tabs(self) -> Text:
         tabs = Text(no_wrap=True, overflow="ellipsis")
-        for key, name, label in TABS:
-            key = self.app.key_for(f"go.{name}", key)
+        for name, label in TABS:
+            key = self.app.key_label(f"go.{name}")
             style = themed("bold reverse $primary") if name == self.active else ""
             tabs.append(" ")
-            tabs.append(f" {key.upper()} ", style=style or themed("bold $accent"))
+            tabs.append(f" {key} ", style=style or themed("bold $accent"))
             tabs.append(f"{label} ", style=style)
         return tabs
 
@@ -91,4 +96,5 @@ class IncidentBar(Widget):
         conductor = getattr(self.app, "conductor", None)
         if conductor is None:
             return Text(" no incident open")
-        return Text("\n").join([self._facts(conductor.state), self._tabs()])
+        width = self.content_size.width
+        return Text("\n").join([fit(self._facts(conductor.state), width), fit(self._tabs(), width)])

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import getters
 from textual.widgets import Input, Static
+
+from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -41,4 +44,11 @@ class ModeBanner(Static):
         self.display = text is not None
         self.set_class(bool(getattr(self.app, "read_only", False)), "-follow")
         if text is not None:
-            self.update(text)
+            self._banner = text
+            self.refresh()
+
+    def render(self) -> Text:
+        """Each line fitted to the width at a word: nothing is cut mid-word."""
+        width = self.content_size.width
+        lines = getattr(self, "_banner", Text()).split("\n")
+        return Text("\n").join(fit(line, width) for line in lines)

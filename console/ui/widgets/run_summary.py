@@ -11,9 +11,13 @@ from console.model.state import HostStatus, IncidentState, StepState
 from console.model.visible import visible
 from console.ui.palette import themed
 
+BAD = (HostStatus.FAILED, HostStatus.ABORTED)
+
 
 def waves_text(st: StepState) -> Text | None:
-    """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves."""
+    """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves.
+    A finished wave's counts are its hosts' states in the fold, so they agree with the
+    grid and the export even after an integrity check or a retry changed a host."""
     if not st.waves:
         return None
     total = max(int(w.get("waves", 1)) for w in st.waves.values())
@@ -26,8 +30,9 @@ def waves_text(st: StepState) -> Text | None:
             state = "not started" if st.halted else "waiting"
             text.append(f"○ {number}/{total} {state}", style="dim")
         elif wave.get("finished"):
-            failed = int(wave.get("failed", 0))
-            ok = int(wave.get("succeeded", 0))
+            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
+            failed = sum(1 for r in runs if r.status in BAD)
+            ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
             style = themed("bold $error" if failed else "$success")
             mark = "✘" if failed else "✔"
             text.append(f"{mark} {number}/{total} {ok} ok, {failed} failed", style=style)
@@ -39,21 +44,20 @@ def waves_text(st: StepState) -> Text | None:
     return text
 
 
-def halt_text(state: IncidentState, step_id: str) -> Text | None:
-    """The halt banner with its figures, or None when the run was not halted."""
+def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None:
+    """The halt banner, or None when the run was not halted. Its figures are the step's
+    hosts in the fold (a retry of one host never reads "1 of 1"); the limit is the run's."""
     st = state.step(step_id)
     if not st.halted:
         return None
     halt: dict[str, Any] = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
+    failed = sum(1 for r in st.hosts.values() if r.status in BAD)
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     text = Text(" ✘ HALTED ", style=themed("bold reverse $error"))
-    text.append(f" {visible(st.halted, one_line=True)}", style="bold")
-    if halt.get("total"):
-        text.append(
-            f"\n failed {halt.get('failed')} of {halt.get('total')}"
-            f" · limit {halt.get('max_fail_percentage'):g}%"
-            f" · {waiting} host(s) not started · T retries them with the failed ones"
-        )
+    text.append(f" {failed} of {len(st.hosts)} host(s) failed", style="bold")
+    if halt.get("max_fail_percentage") is not None:
+        text.append(f", more than the limit of {halt['max_fail_percentage']:g}%", style="bold")
+    text.append(f"\n {waiting} host(s) not started · {retry_key} retries them with the failed ones")
     return text
 
 
@@ -84,6 +88,7 @@ def soak_round_lines(data: dict) -> list[str]:
     for key, probe in sorted(data.get("probes", {}).items()):
         threshold = probe.get("threshold")
         bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
-        value = visible(show(probe.get("value")), one_line=True)  # as the host printed it
+        # as the host printed it, with the probe's unit
+        value = visible(show(probe.get("value"), probe.get("unit", "")), one_line=True)
         lines.append(f"  {key} = {value}  {probe.get('state')}{bad}")
     return lines

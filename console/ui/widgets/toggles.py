@@ -6,7 +6,7 @@ on a dim terminal or with NO_COLOR, that can be misread. Here an empty button is
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, RadioButton
+from textual.widgets import Checkbox, RadioButton, RadioSet
 
 
 class MarkedCheckbox(Checkbox):
@@ -27,3 +27,12 @@ class MarkedRadioButton(RadioButton):
     @property
     def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "●" if self.value else " "
+
+
+def highlight_pressed(radios: RadioSet) -> None:
+    """Put the keyboard highlight on the pressed button (Textual starts on the first),
+    so that ↑ ↓ move from what is chosen. Call once, after the set is mounted."""
+    buttons = list(radios.query(RadioButton))
+    pressed = radios.pressed_button
+    for _ in range(buttons.index(pressed) if pressed in buttons else 0):
+        radios.action_next_button()

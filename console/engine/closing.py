@@ -1,0 +1,125 @@
+"""Closing an incident with its outcome, and aborting it as a whole; mixed into the Conductor."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import TYPE_CHECKING
+
+from console.engine.errors import ProcedureError
+from console.model.events import Kind
+from console.model.outcome import Outcome, outcome_label
+from console.model.procedure import StepKind
+from console.model.state import HostStatus, StepStatus
+
+if TYPE_CHECKING:
+    from console.journal.recorder import Recorder
+    from console.model.settings import Settings
+    from console.model.state import IncidentState
+
+
+ABORT_WAIT_SECONDS = 30.0
+
+
+class IncidentClosing:
+    """The end of an incident. The Conductor provides the attributes declared here, and
+    `release_locks` (IncidentLocking) and `abort` (its own)."""
+
+    settings: Settings
+    recorder: Recorder
+    _running: set[str]
+    _idle: asyncio.Event
+
+    if TYPE_CHECKING:  # what the Conductor provides
+
+        @property
+        def state(self) -> IncidentState: ...
+        def release_locks(self) -> None: ...
+        async def abort(self, reason: str) -> None: ...
+
+    def not_rolled_back(self) -> list[str]:
+        """Selected hosts that no strategy step of the procedure has rolled back (yet)."""
+        strategy_steps = [
+            s.id for s in self.settings.procedure.steps if s.kind is StepKind.STRATEGY
+        ]
+        if not strategy_steps:
+            return []
+        done = {
+            host
+            for step_id in strategy_steps
+            for host, run in self.state.step(step_id).hosts.items()
+            if run.status is HostStatus.SUCCEEDED
+        }
+        return [h for h in self.state.hosts if h not in done]
+
+    def unverified(self) -> list[str]:
+        """Titles of the procedure's stability checks (probe steps) not done."""
+        return [
+            s.title
+            for s in self.settings.procedure.steps
+            if s.kind is StepKind.PROBE and self.state.step(s.id).status is not StepStatus.DONE
+        ]
+
+    def close(
+        self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
+    ) -> None:
+        """End the incident: the outcome with what it needs (a reason, the hosts not rolled
+        back, or whom it was handed to); the locks are released and the end time recorded.
+        "Rolled back and verified" is refused unless the record shows it."""
+        state = self.state
+        if state.closed:
+            raise ProcedureError(f"the incident is already closed: {state.outcome_label}")
+        if self._running and outcome is not Outcome.ABORTED:
+            running = ", ".join(sorted(self._running))
+            raise ProcedureError(f"a step is running ({running}): abort it, or close as aborted")
+        reason, to, hosts = reason.strip(), to.strip(), list(hosts or [])
+        need = outcome.needs
+        if need == "reason" and not reason:
+            raise ProcedureError(f"closing as “{outcome.title}” needs a reason")
+        if need == "to" and not to:
+            raise ProcedureError("closing as “handed over” needs whom it was handed to")
+        if need == "hosts":
+            if not hosts:
+                raise ProcedureError("closing as “partially rolled back” needs the hosts left")
+            unknown = [h for h in hosts if h not in state.hosts]
+            if unknown:
+                raise ProcedureError(f"not a host of this incident: {', '.join(unknown)}")
+        if outcome is Outcome.ROLLED_BACK:
+            left, unverified = self.not_rolled_back(), self.unverified()
+            if left or unverified:
+                missing = [f"not rolled back: {', '.join(left)}"] if left else []
+                missing += [f"not done: {', '.join(unverified)}"] if unverified else []
+                raise ProcedureError(
+                    "the record does not show every host rolled back and verified ("
+                    + "; ".join(missing)
+                    + "): close as partially rolled back, or finish the steps first"
+                )
+        self.release_locks()
+        self.recorder.record(
+            Kind.INCIDENT_CLOSED,
+            outcome=outcome.value,
+            label=outcome_label(outcome, reason, hosts, to),
+            reason=reason,
+            hosts=hosts,
+            to=to,
+        )
+
+    async def abort_incident(self, reason: str) -> None:
+        """Abort the whole incident, at any time: running commands are stopped, hosts not
+        started never will, and the incident closes as aborted with the reason."""
+        reason = reason.strip()
+        if not reason:
+            raise ProcedureError("aborting the incident needs a reason")
+        if self.state.closed:
+            raise ProcedureError(f"the incident is already closed: {self.state.outcome_label}")
+        await self.stop_running(reason)
+        self.close(Outcome.ABORTED, reason)
+
+    async def stop_running(self, reason: str) -> None:
+        """Abort the running steps (journalled, with the reason) and wait, bounded, until
+        they have recorded how their hosts ended."""
+        if not self._running:
+            return
+        await self.abort(reason)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), ABORT_WAIT_SECONDS)

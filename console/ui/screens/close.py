@@ -1,0 +1,138 @@
+"""Close the incident with its outcome: what happened, and the reason, hosts or successor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import getters
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, RadioSet, Static
+
+from console.model.outcome import CHOSEN, Outcome
+from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
+from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
+
+ASKS = {
+    "reason": ("Why? It goes into the record.", "e.g. the error rate was a load test"),
+    "hosts": (
+        "Hosts NOT rolled back (comma-separated), from the record:",
+        "e.g. web-2, web-3",
+    ),
+    "to": ("Handed over to whom?", "e.g. alice (database on-call), #inc-bridge"),
+}
+NOTHING_ASKED = ("Nothing more is needed: the record shows it.", "")
+NOTHING_CHOSEN = ("Choose how it ended (↑ ↓ then Space).", "")
+
+
+def split_hosts(text: str) -> list[str]:
+    return [h for h in text.replace(",", " ").split() if h]
+
+
+class CloseDialog(ModalScreen[None]):
+    """Choose the outcome and say what it needs; Enter closes, Esc goes back."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Back", id="dialog.cancel"),
+        # not a priority binding: one would act before the keys typed ahead of it
+        Binding("enter", "close", "Close incident", id="close.submit"),
+    ]
+
+    def __init__(self, suggested: Outcome | None, left: list[str]):
+        super().__init__()
+        self.suggested = suggested
+        self.left = left
+        # What is typed for each kind of detail, kept when the outcome changes.
+        self.typed: dict[str, str] = {"hosts": ", ".join(left)}
+        self.need: str | None = None
+
+    def compose(self) -> ComposeResult:
+        assert self.app.conductor is not None  # only an open incident is closed
+        incident = self.app.conductor.state.incident_id
+        with Vertical(classes="dialog", id="close-dialog"):
+            yield Label(f"Close incident {incident}", classes="dialog-title")
+            yield Static(
+                "How did it end? The close records the end time and releases the systems'"
+                " locks. The post-rollback form can still be filled afterwards: each change"
+                " is recorded as an amendment.",
+                classes="dialog-text",
+            )
+            with ChoiceThenText(id="close-outcome", enter_decides=True):
+                for outcome in CHOSEN:
+                    yield MarkedRadioButton(
+                        outcome.title.capitalize(),
+                        name=outcome.value,
+                        value=outcome is self.suggested,
+                    )
+            yield Label("", id="close-ask")
+            yield FieldInput(enter_moves=False, id="close-detail")
+            yield Label("", id="close-error", classes="error-line")
+            yield Static("Enter closes · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self._asks(self.chosen())
+        radios = self.query_one("#close-outcome", RadioSet)
+        highlight_pressed(radios)
+        radios.focus()
+
+    def chosen(self) -> Outcome | None:
+        choice = self.query_one("#close-outcome", ChoiceThenText).choice
+        return Outcome(choice) if choice else None
+
+    def _asks(self, outcome: Outcome | None) -> None:
+        """Ask for what the outcome needs; a reason typed for one outcome stays for the
+        next that needs a reason, the hosts for the hosts."""
+        need = outcome.needs if outcome else None
+        detail = self.query_one("#close-detail", Input)
+        if self.need:
+            self.typed[self.need] = detail.value
+        self.need = need
+        ask, placeholder = ASKS.get(need or "", NOTHING_ASKED if outcome else NOTHING_CHOSEN)
+        self.query_one("#close-ask", Label).update(ask)
+        detail.placeholder = placeholder
+        detail.display = need is not None
+        detail.value = self.typed.get(need or "", "")
+
+    def text_for(self, choice: str | None) -> Input | None:
+        """The outcome's reason, hosts or successor, asked at once (ChoiceThenText)."""
+        self._asks(Outcome(choice) if choice else None)
+        detail = self.query_one("#close-detail", Input)
+        return detail if detail.display else None
+
+    def choice_done(self) -> None:
+        self.call_later(self.action_close)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.call_later(self.action_close)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.query_one("#close-error", Label).update("")
+        self._asks(self.chosen())
+        detail = self.query_one("#close-detail", Input)
+        if detail.display and event.radio_set.has_focus:  # from the keyboard it moved on
+            detail.focus()
+
+    async def action_close(self) -> None:
+        outcome = self.chosen()
+        error = self.query_one("#close-error", Label)
+        if outcome is None:
+            error.update("✘ Choose how it ended first (↑ ↓ then Space).")
+            return
+        detail = self.query_one("#close-detail", Input).value
+        problem = await self.app.close_incident(outcome, detail)
+        if problem:
+            error.update(f"✘ {problem}")
+            return
+        self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,117 @@
+"""Before a step acts on hosts or people: what it sends, where, and a yes from the commander."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import getters
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from console.ui.screens.command_preview import Commands
+from console.ui.widgets.typeahead import FieldInput
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
+
+MAX_LINES = 6  # of each command shown; the checklist's preview shows them whole
+
+
+def _hosts(hosts: list[str]) -> str:
+    return ", ".join(hosts[:6]) + (f" and {len(hosts) - 6} more" if len(hosts) > 6 else "")
+
+
+class RunConfirm(ModalScreen[bool]):
+    """`Run “Restore previous version” on 3 hosts?` with the rendered commands; the safe
+    answer (Esc) has focus, y runs."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
+
+    BINDINGS = [
+        Binding("escape", "answer(False)", "Cancel", id="run.cancel"),
+        Binding("y", "answer(True)", "Run", id="run.yes"),
+    ]
+
+    def __init__(self, title: str, systems: list[str], per_host: dict[str, Commands]):
+        super().__init__()
+        self.title_text = title
+        self.systems = systems
+        self.per_host = per_host
+
+    def compose(self) -> ComposeResult:
+        hosts = list(self.per_host)
+        first = hosts[0]
+        text = Text.assemble(
+            ("Systems: ", "bold"), ", ".join(self.systems), "\n", ("Hosts: ", "bold"), _hosts(hosts)
+        )
+        text.append(f"\nIt sends, rendered for {first} (each host gets its own):", style="bold")
+        for stage, command in self.per_host[first]:
+            lines = command.shown.strip().splitlines()  # a secret shows masked
+            text.append(f"\n  {stage}:", style="dim")
+            for line in lines[:MAX_LINES]:
+                text.append(f"\n    $ {line}")
+            if len(lines) > MAX_LINES:
+                text.append(f"\n    … {len(lines) - MAX_LINES} more line(s)", style="dim")
+        preview = self.app.key_label("checklist.preview")
+        with Vertical(classes="dialog -danger", id="run-confirm"):
+            yield Label(f"Run “{self.title_text}” on {len(hosts)} host(s)?", classes="dialog-title")
+            with VerticalScroll(id="run-commands"):
+                yield Static(text, classes="dialog-text")
+            yield Static(
+                f"{preview} on the checklist shows every host's commands. Your name goes"
+                " into the record with the run.",
+                classes="dialog-hint",
+            )
+            with Horizontal(classes="dialog-buttons"):
+                cancel, yes = self.app.key_label("run.cancel"), self.app.key_label("run.yes")
+                yield Button(f"Cancel ({cancel})", id="no", variant="primary")
+                yield Button(f"Run on {len(hosts)} host(s) ({yes})", id="yes", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class NotifyDialog(ModalScreen[str | None]):
+    """The status update as it will be sent, editable; Enter sends it, Esc does not."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="notify.cancel")]
+
+    def __init__(self, title: str, message: str, targets: list[str]):
+        super().__init__()
+        self.title_text = title
+        self.message = message
+        self.targets = targets
+
+    def compose(self) -> ComposeResult:
+        where = "\n".join(f"  → {t}" for t in self.targets)
+        with Vertical(classes="dialog", id="notify-dialog"):
+            yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
+            yield Static(Text(f"To:\n{where}"), classes="dialog-text")  # a URL's [ is not markup
+            yield Label("Message (edit it if you like; what is sent is journalled):")
+            yield FieldInput(self.message, id="notify-message", enter_moves=False)
+            yield Label("", id="notify-error", classes="error-line")
+            yield Static("Enter sends · Esc does not send", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#notify-message", Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not event.value.strip():
+            self.query_one("#notify-error", Label).update("✘ The message is empty.")
+            return
+        self.dismiss(event.value.strip())
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

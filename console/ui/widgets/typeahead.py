@@ -1,0 +1,151 @@
+"""Type-ahead that survives a focus change: a choice followed by text, and form fields
+where Enter or Tab moves on.
+
+Textual runs a widget's key *bindings* only once the key has bubbled back to the app,
+while printable keys are handled by the widget at once: typed fast (a slow link, a
+loaded jump host), `abc⏎def` in a field reads `abcdef`, and the text typed after a
+choice lands before the choice is made. These widgets act on their moving keys
+themselves, in order, and pass keys that arrive after focus has moved on to where it
+went: no keystroke is lost, none lands in the wrong place."""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+from textual import events
+from textual.binding import Binding, NoBinding
+from textual.widgets import Input, RadioButton, RadioSet
+
+MOVES = {"down": 1, "right": 1, "up": -1, "left": -1}
+
+
+class ChoiceScreen(Protocol):
+    """The screen a ChoiceThenText is on: which input follows a choice, and what Enter
+    does once the choice is made."""
+
+    def text_for(self, choice: str | None) -> Input | None: ...
+    def choice_done(self) -> None: ...
+
+
+async def pass_on(target: Input, event: events.Key) -> bool:
+    """Give `event` to `target` as if it had focus; False if it is not a key for it."""
+    if isinstance(target, FieldInput) and await target.take(event):
+        return True
+    if event.is_printable and event.character:
+        target.insert_text_at_cursor(event.character)
+        return True
+    return False
+
+
+class ChoiceThenText(RadioSet):
+    """Once a button is toggled, focus goes to the input its screen names for that choice
+    (`screen.text_for(name)`, None when it asks nothing), and keys typed meanwhile follow
+    it. Enter does the screen's `choice_done()` once the choice is handed over, or at
+    once with `enter_decides` (dialogs); otherwise Enter, like Space, toggles."""
+
+    def __init__(self, *buttons: RadioButton, enter_decides: bool = False, **kwargs):
+        super().__init__(*buttons, **kwargs)
+        self.enter_decides = enter_decides
+        self.choice: str | None = None  # set as the toggle happens, before Textual's message
+        self._handed: Input | None = None
+
+    @property
+    def _choice_screen(self) -> ChoiceScreen:
+        return cast(ChoiceScreen, self.screen)
+
+    def on_mount(self) -> None:
+        pressed = [b.name for b in self.query(RadioButton) if b.value]
+        self.choice = pressed[0] if pressed else None
+
+    def action_toggle_button(self) -> None:
+        super().action_toggle_button()
+        if self._selected is None:
+            return
+        self.choice = self._nodes[self._selected].name
+        self._handed = self._choice_screen.text_for(self.choice)
+        if self._handed is not None:
+            self._handed.display = True
+            self.screen.set_focus(self._handed)  # now: Widget.focus() would wait its turn
+
+    def on_focus(self) -> None:
+        self._handed = None  # the commander came back to change the choice
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        self.choice = event.pressed.name  # a choice made by the program, too
+
+    async def on_key(self, event: events.Key) -> None:
+        target = self._handed
+        if target is not None:
+            if event.key == "enter":
+                self._choice_screen.choice_done()
+            elif not await pass_on(target, event):
+                return
+        elif event.key in MOVES:
+            if MOVES[event.key] > 0:
+                self.action_next_button()
+            else:
+                self.action_previous_button()
+        elif event.key == "enter" and self.enter_decides:
+            self._choice_screen.choice_done()
+        elif event.key in ("enter", "space"):
+            self.action_toggle_button()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+
+class FieldInput(Input):
+    """A text field that acts on its keys in the order they were typed: its editing keys
+    (Backspace, Ctrl+U ...) at once rather than as late bindings; Tab and Shift+Tab (and
+    Enter, with `enter_moves`) move to the next field at once, and keys typed before focus
+    gets there land in that field, not in this one."""
+
+    def __init__(self, *args, enter_moves: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.enter_moves = enter_moves
+        self._handed: Input | None = None
+
+    def on_focus(self) -> None:
+        self._handed = None
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await self.take(event):
+            await super()._on_key(event)
+
+    async def take(self, event: events.Key) -> bool:
+        """Handle a moving or editing key, or pass a key on to where focus went; False
+        for a key this field leaves to Textual (printable text, the screen's keys)."""
+        if self._handed is not None:
+            taken = await pass_on(self._handed, event)
+        elif event.key in ("tab", "shift+tab") or (event.key == "enter" and self.enter_moves):
+            await self._move(event.key)
+            taken = True
+        elif binding := self._binding_for(event.key):
+            await self.run_action(binding.action)
+            taken = True
+        else:
+            taken = False
+        if taken:
+            event.stop()
+            event.prevent_default()
+        return taken
+
+    def _binding_for(self, key: str) -> Binding | None:
+        try:
+            return self._bindings.get_bindings_for_key(key)[0]
+        except NoBinding:
+            return None
+
+    async def _move(self, key: str) -> None:
+        if key == "enter":
+            await self.action_submit()
+        # From this field, whatever has the focus by now: Widget.focus() is deferred.
+        chain = self.screen.focus_chain
+        step = -1 if key == "shift+tab" else 1
+        after = chain[(chain.index(self) + step) % len(chain)] if self in chain else None
+        if after is not None:
+            self.screen.set_focus(after)
+        self._handed = after if isinstance(after, Input) and after is not self else None
+        if isinstance(after, FieldInput):
+            after._handed = None  # it has the focus now: the keys it gets are its own

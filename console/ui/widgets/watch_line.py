@@ -1,0 +1,73 @@
+"""One line on every screen while an automatic trigger counts down or waits for a person."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import getters
+
+from console.model.visible import visible
+from console.ui.messages import WatchChanged
+from console.ui.widgets.one_line import OneLine
+
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
+
+def watch_text(app) -> Text | None:
+    """`⏱ AUTO-ROLLBACK IN 12 s …` or `▲ PROPOSED …`, with the key that decides; None when
+    nothing waits."""
+    live = app.live
+    key = app.key_label("watch.decide")
+    countdown = live.countdown
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if countdown is not None:
+        remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
+        line.append(f" ⏱ AUTO-ROLLBACK IN {max(0, round(remaining))} s ", style="bold reverse")
+        line.append(f" {key} ", style="bold")
+        line.append("stops it · ")
+        line.append(visible(countdown.firing.reason, one_line=True))
+        return line
+    proposal = live.proposal
+    if proposal is None:
+        return None
+    more = len(live.waiting) - 1
+    line.append(" ▲ PROPOSED ", style="bold reverse")
+    line.append(f" {key} ", style="bold")
+    line.append("decides" + (f" (+{more} more) · " if more else " · "))
+    line.append(visible(proposal.firing.reason, one_line=True))
+    return line
+
+
+class WatchLine(OneLine):
+    """Hidden unless a countdown runs or a proposal waits; the seconds tick every second."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
+
+    DEFAULT_CSS = """
+    WatchLine {
+        height: 1;
+        background: $error 30%;
+        color: $foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        display: none;
+    }
+    WatchLine.-countdown { background: $warning 40%; }
+    """
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.sync)
+        self.sync()
+
+    def on_watch_changed(self, message: WatchChanged) -> None:
+        self.sync()
+
+    def sync(self) -> None:
+        text = watch_text(self.app)
+        self.display = text is not None
+        self.set_class(self.app.live.countdown is not None, "-countdown")
+        if text is not None:
+            self.update(text)

@@ -1,0 +1,123 @@
+"""`run` headless on a real OpenSSH fleet, to the close: what --yes confirmed says so,
+the post-rollback fields come from --form and --form-file, and --outcome closes the
+incident when the record agrees (here: one host failed, so it is partial)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "flip",
+            "kind": "custom",
+            "description": "Write the release marker back",
+            "commands": {
+                "precheck": "test -d .",
+                "action": "test ! -f broken && echo 2.4.0 > release",
+                "verify": "grep -q 2.4.0 release",
+            },
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {
+            "phase": "immediate",
+            "steps": [
+                {"id": "bridge", "title": "Open the bridge", "kind": "manual"},
+                {
+                    "id": "look",
+                    "title": "Look",
+                    "kind": "command",
+                    "command": "uptime",
+                    "confirm": False,
+                },
+            ],
+        },
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [
+                {
+                    "id": "doc",
+                    "title": "Document",
+                    "kind": "form",
+                    "fields": ["reason", "root_cause", "lessons"],
+                },
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    (fleet.sandboxes["app-2"] / "broken").write_text("")  # its action fails: exit 1
+    return fleet
+
+
+def run(fleet: Fleet, *extra: str):
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--journal", str(fleet.state / "incident"), *extra,
+    )  # fmt: skip
+
+
+def test_a_dry_run_asks_for_no_yes_and_a_run_does(fleet: Fleet) -> None:
+    dry = run(fleet, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "test ! -f broken && echo 2.4.0 > release" in dry.stdout
+    refused = run(fleet)
+    assert refused.returncode == 2
+    assert "pass --yes to confirm them" in refused.stderr
+    assert not (fleet.state / "incident").exists()  # refused before anything is recorded
+
+
+def test_yes_form_and_outcome_on_real_hosts(fleet: Fleet, tmp_path: Path) -> None:
+    form = tmp_path / "form.toml"
+    form.write_text('root_cause = "a null price in the cart"\nlessons = "old lessons"\n')
+    result = run(
+        fleet, "--yes", "--commander", "alice@10.0.0.7", "--form-file", str(form),
+        "--form", "lessons=canary first", "--outcome", "partial:app-2",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr  # app-2 was not rolled back
+    assert "FAILED: partially rolled back" in result.stdout
+    assert (fleet.sandboxes["app-1"] / "release").read_text() == "2.4.0\n"
+    assert not (fleet.sandboxes["app-2"] / "release").exists()
+
+    events = read_journal(fleet.state / "incident").events
+    confirmed = [e for e in events if e.kind == Kind.STEP_CONFIRMED]
+    assert [e.data["by"] for e in confirmed] == ["--yes (headless)"]
+    started = {e.where.step: e.data.get("confirmed") for e in events if e.kind == Kind.STEP_STARTED}
+    assert started["restore"] == "--yes (headless)"
+    assert not started["look"]  # read-only: nobody was asked
+    assert {e.who.commander for e in events[2:]} == {"alice@10.0.0.7"}
+    fields = {e.data["field"]: e.data["value"] for e in events if e.kind == Kind.FIELD_SET}
+    assert fields == {
+        "reason": "checkout errors",
+        "root_cause": "a null price in the cart",
+        "lessons": "canary first",  # --form wins over --form-file
+    }
+    closed = events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED
+    assert closed.data["outcome"] == "partial" and closed.data["hosts"] == ["app-2"]
+    assert [e.kind for e in events[-3:-1]].count(Kind.LOCK_RELEASED) == 1
+
+    export = fleet.cli("export", str(fleet.state / "incident" / "journal.jsonl"))
+    assert "| Commander | alice@10.0.0.7 |" in export.stdout
+    assert "| Outcome | partially rolled back; not rolled back: app-2 |" in export.stdout

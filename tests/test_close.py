@@ -1,0 +1,192 @@
+"""Closing an incident with its outcome: what each outcome needs, the end time, the locks,
+amendments after the close, and resume of a closed incident (amendments only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, RadioSet
+
+from console.engine.conductor import ProcedureError
+from console.journal.export.markdown import render_markdown
+from console.journal.lock import SystemLocks
+from console.model.events import Kind
+from console.model.outcome import Outcome
+from console.model.procedure import FormField
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.close import CloseDialog
+from console.ui.screens.form import FormScreen
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    populated,
+    populated_app,
+    type_text,
+    until,
+)
+
+
+def finish_every_step(conductor) -> None:
+    """Skip whatever is left, so that the checklist is done."""
+    for step_id in conductor.order:
+        if not conductor.state.step(step_id).status.finished:
+            conductor.skip(step_id, "not needed for this test")
+
+
+def test_each_outcome_says_what_it_needs(tmp_path: Path) -> None:
+    _, conductor = populated(demo_settings(), tmp_path / "incidents")
+    with pytest.raises(ProcedureError, match="needs a reason"):
+        conductor.close(Outcome.NOT_NEEDED, reason="  ")
+    with pytest.raises(ProcedureError, match="needs the hosts left"):
+        conductor.close(Outcome.PARTIAL)
+    with pytest.raises(ProcedureError, match="not a host of this incident: db-1"):
+        conductor.close(Outcome.PARTIAL, hosts=["db-1"])
+    with pytest.raises(ProcedureError, match="needs whom it was handed to"):
+        conductor.close(Outcome.HANDED_OVER)
+    # web-2 failed and web-3 never finished the restore: "verified" would be a lie.
+    with pytest.raises(ProcedureError, match="not rolled back: web-2, web-3"):
+        conductor.close(Outcome.ROLLED_BACK)
+    assert not conductor.state.closed
+    assert conductor.not_rolled_back() == ["web-2", "web-3"]
+
+
+def test_the_close_records_the_end_time_and_releases_the_locks(tmp_path: Path) -> None:
+    _, conductor = populated(demo_settings(), tmp_path / "incidents")
+    conductor.locks = SystemLocks(tmp_path / "locks")
+    conductor.lock_systems(["web"])
+    conductor.close(Outcome.PARTIAL, hosts=["web-2", "web-3"])
+    state = conductor.state
+    assert state.closed and state.closed_at == conductor.recorder.events[-1].ts
+    assert state.outcome == "partial"
+    assert state.outcome_label == "partially rolled back; not rolled back: web-2, web-3"
+    kinds = [e.kind for e in conductor.recorder.events[-2:]]
+    assert kinds == [Kind.LOCK_RELEASED, Kind.INCIDENT_CLOSED]
+    assert conductor.locks.holder("web") is None
+    with pytest.raises(ProcedureError, match="already closed"):
+        conductor.close(Outcome.ABORTED, reason="again")
+
+
+def test_after_the_close_only_amendments_are_recorded(tmp_path: Path) -> None:
+    _, conductor = populated(demo_settings(), tmp_path / "incidents")
+    conductor.close(Outcome.HANDED_OVER, to="alice (database on-call)")
+    for refused in (
+        lambda: conductor.confirm("initiate"),
+        lambda: conductor.skip("verify", "no"),
+        lambda: conductor.select(["web"]),
+    ):
+        with pytest.raises(ProcedureError, match=r"closed .*only the post-rollback form"):
+            refused()
+    conductor.set_field(FormField.ROOT_CAUSE, "a renamed config key", "root-cause")
+    state = conductor.state
+    assert state.outcome == "handed-over"  # the outcome stays
+    assert state.fields["root_cause"] == "a renamed config key"
+    amendment = state.amendments[-1]
+    assert (amendment["field"], amendment["by"]) == ("root_cause", "commander")
+    document = render_markdown(conductor.recorder.events)
+    assert "| Outcome | handed over to alice (database on-call) |" in document
+    assert f"| Closed | {state.closed_at:%Y-%m-%d %H:%M:%S} UTC by commander |" in document
+    assert (
+        "| commander | closed the incident: handed over to alice (database on-call) |" in document
+    )
+    assert "| commander | set root cause to “a renamed config key” |" in document  # history
+    assert "documented root cause (amendment after the close)" in document
+
+
+def test_resume_of_a_closed_incident_opens_it_for_amendments_only(tmp_path: Path) -> None:
+    engine, conductor = populated(demo_settings(), tmp_path / "incidents")
+    conductor.close(Outcome.NOT_NEEDED, reason="the errors were a load test")
+    conductor.recorder.close()
+    again = engine.resume(conductor.recorder.path)
+    assert again.state.closed and again.state.outcome == "not-needed"
+    assert again.recorder.events[-1].data["amendments_only"] is True
+    with pytest.raises(ProcedureError, match="closed"):
+        again.confirm("initiate")
+    summary = next(i for i in engine.incidents() if i.incident_id == again.state.incident_id)
+    assert summary.outcome_label == "not needed (false alarm): the errors were a load test"
+
+
+async def test_the_checklist_offers_the_close_when_the_last_step_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        finish_every_step(app.conductor)
+        await pilot.pause(0.1)
+        where = str(app.screen.query_one("#where-todo").render())
+        assert "Enter closes the incident with its outcome" in where
+        await pilot.press("enter")
+        assert isinstance(app.screen, CloseDialog)
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        assert radios.pressed_button.name == "partial"  # what the record shows
+        detail = app.screen.query_one("#close-detail", Input)
+        assert detail.value == "web-2, web-3"
+        await pilot.press("down", "space")  # aborted: a reason is needed
+        await until(pilot, lambda: app.screen.focused is detail)
+        await pilot.press("enter")
+        assert "needs a reason" in str(app.screen.query_one("#close-error").render())
+        await type_text(pilot, "bridge decided to stop")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        state = app.conductor.state
+        assert state.outcome == "aborted" and state.outcome_label == (
+            "aborted: bridge decided to stop"
+        )
+        await pilot.pause(0.1)
+        assert "■ Closed: aborted: bridge decided to stop" in str(
+            app.screen.query_one("#where-step").render()
+        )
+        assert "closed: aborted" in str(app.screen.query_one("IncidentBar").render())
+        await pilot.press("f7")  # nothing more to close
+        assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_f7_closes_and_the_form_then_records_amendments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.press("f7")
+        assert isinstance(app.screen, CloseDialog)
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        assert radios.pressed_button.name == "partial"  # suggested, and highlighted
+        for _ in range(3):  # partial, aborted, not needed, handed over
+            await pilot.press("down")
+        await pilot.press("space")
+        await type_text(pilot, "alice")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.conductor.state.closed)
+        assert radios.pressed_button.name == "handed-over"
+        assert app.conductor.state.outcome_label == "handed over to alice"
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.1)
+        assert "Amending the closed incident" in str(app.screen.query_one("#form-title").render())
+        field = app.screen.query_one("#field-root_cause", Input)
+        field.focus()
+        await type_text(pilot, "config key renamed")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: bool(app.conductor.state.amendments))
+        amended = [a["field"] for a in app.conductor.state.amendments]
+        assert "root_cause" in amended and "reason" not in amended  # unchanged: not re-recorded
+        assert app.conductor.state.outcome == "handed-over"
+
+
+async def test_the_palette_offers_the_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.press("ctrl+p")
+        await type_text(pilot, "close the incident")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))

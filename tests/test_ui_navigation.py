@@ -1,0 +1,342 @@
+"""Navigation that keeps input, labels that never lie, and 80x24 that shows what to do."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.containers import ScrollableContainer
+from textual.widget import Widget
+from textual.widgets import (
+    Button,
+    Checkbox,
+    DataTable,
+    Input,
+    Log,
+    OptionList,
+    RadioSet,
+    Select,
+    Tree,
+)
+
+from console.journal.export.markdown import render_markdown
+from console.model.events import Kind
+from console.model.outcome import Outcome
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.home import HomeScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from console.ui.widgets.cursor_view import CursorView
+from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.run_summary import soak_round_lines
+from tests.test_ui_resume import half_done, resumed_app
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    build_engine,
+    demo_settings,
+    populated,
+    populated_app,
+    type_text,
+    until,
+)
+
+CONTROLS = (Input, RadioSet, OptionList, DataTable, Tree, Button, Log, Select, Checkbox, CursorView)
+
+
+async def footer_keys(pilot) -> list[str]:
+    """What the footer shows, key and description, in order, once it is drawn."""
+    footer = pilot.app.screen.query_one(KeyFooter)
+    await until(pilot, lambda: bool(footer.query("FooterKey")))
+    return [f"{k.key_display} {k.description}".strip() for k in footer.query("FooterKey")]
+
+
+def visibly_focused(app) -> Widget:
+    focused = app.screen.focused
+    assert focused is not None, f"nothing has focus on {app.screen}"
+    scrolls = isinstance(focused, ScrollableContainer) and focused.max_scroll_y > 0
+    assert isinstance(focused, CONTROLS) or scrolls, f"{focused!r} is not a control"
+    assert focused.display and focused.visible, f"{focused!r} is hidden"
+    region = focused.region
+    assert region.width > 0 and region.height > 0, f"{focused!r} takes no room"
+    return focused
+
+
+async def test_esc_goes_back_one_screen_keeping_what_was_typed(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "down", "enter")
+        await type_text(pilot, "checkout errors")
+        for key in ("tab", "tab", "shift+tab", "tab"):  # focus moves; nothing is lost
+            await pilot.press(key)
+            visibly_focused(app)
+        reason = app.screen.query_one("#reason", Input)
+        assert reason.value == "checkout errors"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await pilot.press("space")
+        await pilot.press("escape")  # back to the trigger screen, as it was left
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        assert app.screen.query_one("#reason", Input).value == "checkout errors"
+        assert app.screen.chosen() == "user-impact"
+        assert app.conductor is None  # nothing recorded on the way back
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("n")  # the draft comes back
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.1)
+        assert app.screen.query_one("#reason", Input).value == "checkout errors"
+        assert app.screen.chosen() == "user-impact"
+
+
+@pytest.mark.parametrize("screen", ["checklist", "execution", "timeline", "form", "export"])
+async def test_tab_only_reaches_visible_controls(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, screen: str
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen(screen)
+        await pilot.pause(0.1)
+        for _ in range(8):
+            await pilot.press("tab")
+            visibly_focused(app)
+        for _ in range(3):
+            await pilot.press("shift+tab")
+            visibly_focused(app)
+
+
+async def test_tab_on_home_trigger_and_picker_reaches_only_visible_controls(
+    tmp_path: Path,
+) -> None:
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(4):
+            await pilot.press("tab")
+            visibly_focused(app)
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        for _ in range(5):
+            await pilot.press("tab")
+            visibly_focused(app)
+        app.screen.query_one("#reason", Input).value = "x"
+        app.screen.query_one("#manual-triggers", RadioSet).query("RadioButton")[1].value = True
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        for _ in range(6):
+            await pilot.press("tab")
+            visibly_focused(app)
+
+
+async def test_esc_walks_back_from_the_incident_screens_to_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("execution")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("f3")  # and back into the open incident, over home
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        assert isinstance(app.screen_stack[-2], HomeScreen)
+
+
+async def test_every_hint_names_the_key_its_binding_has(tmp_path: Path, monkeypatch) -> None:
+    """A keymap moves a key: the hints follow, and the key they name works."""
+    monkeypatch.chdir(tmp_path)
+    data = demo_settings().model_dump()
+    data["console"]["keymap"] = {"execution.retry": "ctrl+y", "checklist.preview": "ctrl+o"}
+    settings = type(demo_settings()).model_validate(data)
+    engine, conductor = populated(settings, Path("incidents"))
+    conductor.recorder.record(
+        Kind.STEP_COMPLETED, step="restore", status="failed", summary="1 failed",
+        title="Restore previous version", phase="execution",
+    )  # fmt: skip
+    app = build_app(settings, Path("incidents"), engine)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("execution")
+        await pilot.pause(0.2)
+        counts = str(app.screen.query_one("#exec-counts").render())
+        assert "^y retries failed hosts" in counts and " t " not in counts
+        assert "a aborts" not in counts  # nothing runs
+        await app.push_screen("checklist")
+        app.screen.select_step("restore")
+        await pilot.pause(0.1)
+        assert "^o shows every command" in str(app.screen.query_one("#step-detail").render())
+        await pilot.press("ctrl+o")
+        assert type(app.screen).__name__ == "CommandPreview"
+
+
+async def test_labels_show_keys_in_the_case_that_works(tmp_path: Path, monkeypatch) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("execution")
+        await pilot.pause(0.1)
+        shown = await footer_keys(pilot)
+        assert "a Abort…" in shown and "t Retry failed" in shown
+        assert not any(k[:1].isupper() and k[1:2] == " " for k in shown)  # no "T Retry"
+        await pilot.press("T")  # shift+t is not bound: the label does not say it is
+        assert isinstance(app.screen, ExecutionScreen)
+
+
+async def test_a_resumed_step_that_nothing_runs_never_reads_running(tmp_path: Path) -> None:
+    root = tmp_path / "incidents"
+    journal, _star, _notes = half_done(root)
+    engine = build_engine(demo_settings(), root)
+    app = resumed_app(engine, journal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.pause(0.1)
+        title = str(app.screen.query_one("#exec-title").render())
+        counts = str(app.screen.query_one("#exec-counts").render())
+        assert "running" not in title and "unknown" in title
+        assert "aborts" not in counts
+
+
+async def test_the_halt_banner_and_the_waves_count_from_the_fold(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A retry of web-2 alone halts: the banner counts the step's hosts (1 of 3 failed),
+    not the attempt's (1 of 1), and the wave shows its host as the fold has it."""
+    app = populated_app(tmp_path, monkeypatch)
+    record = app.prepared.recorder.record
+    where = {"step": "restore"}
+    record(Kind.WAVE_STARTED, wave=1, waves=1, hosts=["web-2"], **where)
+    record(Kind.COMMAND_INTENT, system="web", host="web-2", command="x", stage="action",
+           attempt=2, **where)  # fmt: skip
+    record(Kind.COMMAND_RESULT, system="web", host="web-2", stage="action", exit_status=3,
+           failure="non-zero exit", detail="exit status 3", **where)  # fmt: skip
+    record(Kind.RUN_HALTED, reason="1 of 1 hosts failed, more than max_fail_percentage 34%",
+           failed=1, total=1, max_fail_percentage=34, **where)  # fmt: skip
+    record(Kind.WAVE_FINISHED, wave=1, waves=1, succeeded=1, failed=0, **where)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("execution")
+        await pilot.pause(0.2)
+        banner = str(app.screen.query_one("#exec-halt").render())
+        assert "1 of 3 host(s) failed" in banner and "1 of 1" not in banner
+        assert "limit of 34%" in banner and "t retries them" in banner
+        waves = str(app.screen.query_one("#exec-waves").render())
+        assert "0 ok, 1 failed" in waves  # the wave's host as the fold has it, not "1 ok"
+
+
+async def test_a_skipped_step_keeps_what_ran_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    conductor = app.prepared
+    conductor.recorder.record(
+        Kind.STEP_COMPLETED, step="restore", status="failed", summary="1 succeeded, 1 failed",
+        title="Restore previous version", phase="execution",
+    )  # fmt: skip
+    conductor.skip("restore", "web-2 is drained; rolled back by hand")
+    document = render_markdown(conductor.recorder.events)
+    assert (
+        "**Restore previous version** — skipped: web-2 is drained; rolled back by hand;"
+        " before the skip: 1 succeeded, 1 failed"
+    ) in document
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("checklist")
+        app.screen.select_step("restore")
+        await pilot.pause(0.2)
+        detail = str(app.screen.query_one("#step-detail").render())
+        assert "Result: 1 succeeded, 1 failed" in detail
+        assert "Skipped: web-2 is drained" in detail
+
+
+def test_soak_rounds_show_the_unit() -> None:
+    lines = soak_round_lines(
+        {
+            "round": 1,
+            "healthy": 0,
+            "needed": 3,
+            "status": "waiting",
+            "probes": {"web/p99-latency": {"value": 190.0, "state": "healthy", "unit": "ms"}},
+        }
+    )
+    assert "web/p99-latency = 190 ms  healthy" in lines[1]
+
+
+@pytest.mark.parametrize(
+    ("screen", "essential"),
+    [
+        ("checklist", ["⏎ Do step", "F7 Close incident…", "s Skip…", "n Note…"]),
+        ("execution", ["a Abort…", "t Retry failed", "b Other strategy", "i Assessment"]),
+        ("timeline", ["s Star", "a Annotate…"]),
+        ("form", ["^s Save"]),
+    ],
+)
+async def test_80x24_footers_show_the_essential_keys_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, screen: str, essential: list[str]
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen(screen)
+        await pilot.pause(0.2)
+        shown = await footer_keys(pilot)
+        for key in essential:
+            assert key in shown, shown
+        assert shown[-2:] == ["^q Quit", "F1 Help"]  # how to leave, and every other key
+
+
+async def test_home_keeps_id_title_outcome_and_age_at_80_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    app.prepared.close(Outcome.PARTIAL, hosts=["web-2", "web-3"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#incidents", DataTable)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["Incident", "Title", "Outcome", "Age"]
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[0] == "20260314-093000-demo"
+        assert row[1].startswith("Checkout errors")
+        assert row[2] == "◐ partial"
+        assert row[3] == "12 min"
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= 78
+
+
+def test_age_reads_in_minutes_hours_and_days() -> None:
+    from console.model.clock import FixedClock
+    from console.ui.screens.home import age
+    from tests.test_ui_support import START
+
+    now = FixedClock(START).now()
+    assert age(now - timedelta(seconds=20), now) == "<1 min"
+    assert age(now - timedelta(minutes=90), now) == "90 min"
+    assert age(now - timedelta(hours=5), now) == "5 h"
+    assert age(now - timedelta(days=3), now) == "3 d"
+
+
+async def test_a_firing_says_its_level_in_the_probe_tables_terms(tmp_path: Path) -> None:
+    """The alert and the probe table agree: the table's threshold is the probe's (> 0.05),
+    the alert says the trigger's own level (> 0.1) and names the probe's beside it."""
+    from console.demo.fleet import DemoFleet
+    from tests.test_ui_live_support import only_triggers
+
+    settings = only_triggers(demo_settings(), api_errors={"policy": "propose"})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await until(pilot, lambda: app.live.proposal is not None)
+            await pilot.pause(0.3)
+            alert = str(app.screen.query_one("#alert").render())
+            assert (
+                "api/error-rate = 0.22 > 0.1 (the trigger's level; the probe is bad > 0.05)"
+                in alert
+            )
+            table = app.screen.query_one("#probes", DataTable)
+            assert str(table.get_cell("api/error-rate", "Threshold")) == "> 0.05"

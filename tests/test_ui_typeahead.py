@@ -1,0 +1,78 @@
+"""Keys typed faster than the console moves focus (a slow link, a loaded jump host): each
+lands where the person meant it. The keys go in as a terminal sends them, as one burst
+to the app, without waiting for the screen between them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from console.model.outcome import CHOSEN, Outcome
+from console.ui.screens.close import CloseDialog
+from console.ui.screens.form import FormScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.trigger import TriggerScreen
+from tests.test_ui_support import build_app, demo_settings, open_incident, until
+
+NAMED = {" ": "space", "-": "minus", ".": "full_stop", ",": "comma", "%": "percent_sign"}
+
+
+def burst(app, *keys: str) -> None:
+    """Each item is a key name (`enter`, `down`) or, in quotes, text to type."""
+    for key in keys:
+        if key.startswith("'"):
+            for ch in key.strip("'"):
+                app.post_message(events.Key(NAMED.get(ch, ch), ch))
+        else:
+            app.post_message(events.Key(key, "\r" if key == "enter" else None))
+
+
+async def test_a_declaration_typed_in_one_burst(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.2)
+        burst(app, "down", "enter", "'checkout errrs'", "backspace", "backspace", "'ors for 30%'",
+              "tab", "ctrl+u", "'alice@10.0.0.7'", "enter")  # fmt: skip
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        declaration = app.screen.declaration
+        assert declaration.kind.value == "user-impact"
+        assert declaration.reason == "checkout errors for 30%"
+        assert declaration.commander == "alice@10.0.0.7"
+
+
+async def test_the_form_typed_in_one_burst(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.action_go("form")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.2)
+        burst(app, "'web 2.4.1 broke'", "enter", "'SEV2'", "tab", "'a third'",
+              "shift+tab", "' (major)'", "enter", "enter", "enter", "enter",
+              "'lost orders'")  # fmt: skip
+        await pilot.pause(0.5)
+        values = {k.value: v for k, v in app.screen.values().items()}
+        assert values["reason"] == "web 2.4.1 broke"
+        assert values["severity"] == "SEV2 (major)"
+        assert values["impact_users"] == "a third"
+        assert values["business_impact"] == "lost orders"
+
+
+async def test_a_close_chosen_and_explained_in_one_burst(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await pilot.pause(0.2)
+        # From the outcome the record suggests, down to "not needed"; its reason; Enter.
+        start = app.screen.query_one("#close-outcome")._selected or 0
+        downs = ["down"] * (CHOSEN.index(Outcome.NOT_NEEDED) - start)
+        burst(app, *downs, "space", "'the errors were a load test'", "enter")
+        await until(pilot, lambda: conductor.state.closed)
+        assert conductor.state.outcome == Outcome.NOT_NEEDED.value
+        assert "the errors were a load test" in conductor.state.outcome_label
