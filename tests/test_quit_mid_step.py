@@ -52,7 +52,7 @@ def quit_mid_step(
     sshd_server, config: Path, choose: Callable[[Pilot], Awaitable[None]]
 ) -> tuple[Path, Attempt]:
     """In the console: open an incident, start the waiting step on both hosts, press
-    ctrl+q and answer with `choose`; the console must quit (status 1). Its journal and
+    ctrl+q and answer with `choose`; the console must quit (status 0: the commander chose to). Its journal and
     the remote processes it had started."""
 
     async def scenario() -> tuple[Path, Attempt]:
@@ -78,7 +78,7 @@ def quit_mid_step(
                 await until(pilot, lambda: isinstance(app.screen, QuitDialog))
                 await choose(pilot)
                 await until(pilot, lambda: app.return_code is not None, WAIT)
-                assert app.return_value == 1
+                assert app.return_value == 0  # the commander chose to quit
         finally:
             if app.conductor is not None:  # as the command line closes the console
                 app.conductor.release_locks()

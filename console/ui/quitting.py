@@ -91,14 +91,14 @@ class QuitActions(ConsoleApp):
         # A step that failed, or outlived the wait, does not keep the console open.
         with contextlib.suppress(TimeoutError, WorkerError):
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in steps)), ABORT_SETTLE_SECONDS)
-        self.exit(1)
+        self.exit(0)  # the commander chose to quit; the summary line says what is left
 
     @work(group="quit", exclusive=True, exit_on_error=False)
     async def detach_then_quit(self) -> None:
         """Leave the running commands be on their hosts (journalled), then quit."""
         if self.conductor is not None:
             await self.conductor.detach()
-        self.exit(1)
+        self.exit(0)  # the commander chose to quit; the summary line says what is left
 
     def how_to_resume(self) -> str:
         assert self.conductor is not None
