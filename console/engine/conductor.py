@@ -15,7 +15,7 @@ from console.engine.errors import ProcedureError as ProcedureError  # re-exporte
 from console.engine.failures import HostFailure
 from console.engine.locking import Claim, IncidentLocking
 from console.engine.notifier import Notifier
-from console.engine.plan import Secrets, check_params, plan_step
+from console.engine.plan import Secrets, check_params, plan_step, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import StepActions
@@ -401,6 +401,14 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY):
             raise ProcedureError(f"step {step.title!r} is a {step.kind} step: no commands to show")
         planned = plan_step(self.settings, self.state, step, None, None, self.secrets)
+        return {
+            t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
+        }
+
+    def preview_undo(self, step_id: str) -> dict[str, list[tuple[str, RenderedCommand]]]:
+        """Every command the undo of strategy step `step_id` would send, per host it
+        touched; nothing is sent."""
+        planned = plan_undo(self.settings, self.state, self.step(step_id), None, self.secrets)
         return {
             t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
         }

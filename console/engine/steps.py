@@ -6,6 +6,7 @@ percentage steps, undo, and the halt and assessment records.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,8 @@ class StepActions:
     recorder: Recorder
     runner: Runner
     confirm_wave: BetweenWaves | None
+    _running: set[str]
+    _idle: asyncio.Event
 
     if TYPE_CHECKING:
 
@@ -228,14 +231,21 @@ class StepActions:
             if strategy.data_touching
             else contextlib.nullcontext()
         )
-        with watch:
-            outcomes = await self.runner.run(
-                undo_id,
-                planned.targets,
-                lambda t: [c for group in planned.groups_for(t) for c in group],
-                attempt=attempt,
-                plan=planned.run,
-            )
+        self._running.add(undo_id)  # quitting and the close see it running, as any step
+        self._idle.clear()
+        try:
+            with watch:
+                outcomes = await self.runner.run(
+                    undo_id,
+                    planned.targets,
+                    lambda t: [c for group in planned.groups_for(t) for c in group],
+                    attempt=attempt,
+                    plan=planned.run,
+                )
+        finally:
+            self._running.discard(undo_id)
+            if not self._running:
+                self._idle.set()
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
         return self._complete(undo_id, outcomes, data)

@@ -23,6 +23,7 @@ BINDING_IDS = frozenset(
         "checklist.note",
         "checklist.preview",
         "checklist.skip",
+        "checklist.undo",
         "close.submit",
         "dialog.cancel",
         "dialog.no",

@@ -94,6 +94,63 @@ class StepRunning(ConsoleApp):
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
         self.push_screen(RunConfirm(step.title, systems, per_host), answered)
 
+    def undo_step(self, step_id: str) -> None:
+        """Undo a strategy step on the hosts it touched: its undo commands are shown per
+        host first, and run on `y` (journalled as `<step>.undo`)."""
+        from console.ui.screens.confirm_run import RunConfirm
+
+        conductor = self.conductor
+        if conductor is None:
+            return
+        step = conductor.step(step_id)
+        if conductor.state.closed:
+            self.notify(
+                f"The incident is closed: undo “{step.title}” with"
+                f" `rollback-console undo {conductor.recorder.path} {step_id}`.",
+                title="Not undone",
+                severity="warning",
+            )
+            return
+        if conductor.running:
+            self.notify("A step is running: wait for it, or abort it first.", title="Not undone")
+            return
+        try:
+            per_host = conductor.preview_undo(step_id)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Nothing to undo", severity="warning")
+            return
+        if not per_host:
+            self.notify(f"“{step.title}” touched no host yet: nothing to undo.")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_undo(step_id)
+
+        systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
+        self.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host), answered)
+
+    @work(exclusive=True, group="step", exit_on_error=False)
+    async def run_undo(self, step_id: str) -> None:
+        assert self.conductor is not None
+        title = self.conductor.step(step_id).title
+        self.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
+        try:
+            ok = await self.conductor.undo(step_id)
+        except ProcedureError as exc:
+            self.notify(str(exc), title="Not undone", severity="error")
+            return
+        undo = self.conductor.state.step(f"{step_id}.undo")
+        if ok:
+            self.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
+        else:
+            self.notify(
+                f"Undo of “{title}” did not succeed everywhere: {undo.summary}.",
+                title="Undo failed",
+                severity="error",
+            )
+        self.screen.post_message(StepRunFinished(step_id, ok))
+
     def _go_run(self, step_id: str, only_hosts: list[str] | None, confirmed: str) -> None:
         self.exec_step = step_id
         self.action_go("execution")

@@ -57,6 +57,7 @@ class ChecklistScreen(IncidentScreen):
         Binding("n", "note", "Note…", id="checklist.note"),
         Binding("c", "current", "Current step", id="checklist.current"),
         Binding("p", "preview", "Preview commands", id="checklist.preview"),
+        Binding("u", "undo", "Undo step…", id="checklist.undo"),
     ]
 
     def __init__(self) -> None:
@@ -241,6 +242,11 @@ class ChecklistScreen(IncidentScreen):
         step = self.highlighted_step()
         if step:
             self.app.do_step(step.id)
+
+    def action_undo(self) -> None:
+        step = self.highlighted_step()
+        if step:
+            self.app.undo_step(step.id)
 
     def action_current(self) -> None:
         current = self.conductor.current()

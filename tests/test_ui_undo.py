@@ -1,0 +1,76 @@
+"""The console's Undo key: a strategy step's undo, shown per host and confirmed first, run
+on the hosts the step touched and journalled as `<step>.undo` (the command line's
+`rollback-console undo` does the same: tests/test_undo_cli.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.model.status import HostStatus, StepStatus
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    until,
+)
+
+ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
+
+
+async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
+    tmp_path: Path,
+) -> None:
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            await pilot.press("u")  # on a manual step: nothing to undo, nothing sent
+            await until(
+                pilot, lambda: any(n.title == "Nothing to undo" for n in app._notifications)
+            )
+            while (step := conductor.current()) is not None and step.id != "verify":
+                await pilot.press("f2")
+                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+                await pilot.pause(0.1)
+                await pilot.press("enter")
+                if step.asks:
+                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+                    await pilot.press("y")
+                elif step.kind.value == "notify":
+                    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+                    await pilot.press("enter")
+                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+            assert conductor.state.step("restore").status is StepStatus.DONE
+            await pilot.press("f2")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            app.screen.select_step("restore")
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            shown = str(app.screen.query_one(".dialog-title").render())
+            assert "Undo: Restore previous version" in shown and "3 host(s)" in shown
+            sent = sum(1 for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT)
+            await pilot.press("escape")  # the safe answer: nothing is sent
+            assert (
+                sum(1 for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT) == sent
+            )
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            undo = conductor.state.step("restore.undo")
+            await until(pilot, lambda: undo.status in ENDED, timeout=60)
+            assert sorted(undo.hosts) == ["web-1", "web-2", "web-3"]
+            assert all(r.status is HostStatus.SUCCEEDED for r in undo.hosts.values())
+            started = [
+                e
+                for e in conductor.recorder.events
+                if e.kind == Kind.STEP_STARTED and e.where.step == "restore.undo"
+            ]
+            assert started[0].data.get("undo_of") == "restore"
+            assert not conductor.running
