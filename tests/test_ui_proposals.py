@@ -9,6 +9,8 @@ from pathlib import Path
 from textual.widgets import Input, RadioSet
 
 from console.demo.fleet import DemoFleet
+from console.journal.export import EXPORT_FORMATS
+from console.journal.export.document import build_document
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.ui.screens.checklist import ChecklistScreen
@@ -135,6 +137,28 @@ async def test_dismiss_then_declare_keeps_two_separate_records(tmp_path: Path) -
             [record] = [e for e in events if e.kind == Kind.TRIGGER_DISMISSED]
             assert record.who.user == "commander" and len(record.data["evidence"]) == 3
             assert record.data["trigger"] == "api-errors"
+            assert_the_document_keeps_the_dismissed_firing(events)
+
+
+def assert_the_document_keeps_the_dismissed_firing(events: list) -> None:
+    """A dismissed record has no declaration: its document still says what fired, its
+    evidence, and who dismissed it and why."""
+    doc = build_document(events)
+    trigger = doc.trigger
+    assert trigger is not None and trigger.declared_at is None and trigger.declared_by is None
+    assert trigger.kind == "error-threshold" and trigger.automatic and len(trigger.evidence) == 3
+    [firing] = trigger.firings
+    assert firing.fate == "dismissed by commander: api errors are a known load test"
+    text = EXPORT_FORMATS["markdown"].render(events, False)
+    section = text.split("## Trigger event details")[1].split("\n## ")[0]
+    assert "No trigger was declared" not in text
+    assert "- **Declared:** no: nobody declared a trigger" in section
+    assert "dismissed by commander: api errors are a known load test" in section
+    assert "api/error-rate" in section  # the evidence, sample by sample
+    assert doc.summary.paragraph.startswith(
+        "This incident has no declared trigger: Critical error threshold exceeded fired and"
+        " was dismissed by commander: api errors are a known load test."
+    )
 
 
 async def test_accepting_on_the_trigger_screen_keeps_what_was_typed(tmp_path: Path) -> None:

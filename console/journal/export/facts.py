@@ -87,12 +87,15 @@ class Firing(Strict):
 
 
 class TriggerDetails(Strict):
+    """The trigger declared; or, in a record where none was (a dismissed firing's), the
+    first automatic trigger that fired, with its evidence and its fate in `firings`."""
+
     kind: str
     label: str
     automatic: bool
     reason: str
-    declared_at: datetime
-    declared_by: Declarer
+    declared_at: datetime | None = Field(description="None: nobody declared it")
+    declared_by: Declarer | None = Field(description="None: nobody declared it")
     evidence: list[Evidence]
     firings: list[Firing]
 

@@ -123,7 +123,11 @@ def trigger(doc: Document) -> list[str]:
         return [*lines, "No trigger was declared.", ""]
     lines += [
         f"- **Trigger:** {cell(t.label)} ({code(t.kind)}, {'automatic' if t.automatic else 'manual'})",
-        f"- **Declared:** {utc(t.declared_at)} by {cell(t.declared_by.text)}",
+        (
+            f"- **Declared:** {utc(t.declared_at)} by {cell(t.declared_by.text)}"
+            if t.declared_at and t.declared_by
+            else "- **Declared:** no: nobody declared a trigger (each firing's fate is below)"
+        ),
         f"- **Reason:** {cell(t.reason)}",
     ]
     if t.evidence:

@@ -131,10 +131,9 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
 
 
 def build_trigger(events: list[Event]) -> TriggerDetails | None:
+    """The declared trigger; else the first automatic one that fired (a dismissed
+    firing's record), undeclared; None when nothing fired or was declared."""
     declared = next((e for e in events if e.kind == Kind.TRIGGER_DECLARED), None)
-    if declared is None:
-        return None
-    d = declared.payload(TriggerDeclared)
     firings = [
         Firing(
             at=reading.fired_at(e),
@@ -147,6 +146,9 @@ def build_trigger(events: list[Event]) -> TriggerDetails | None:
         for e in events
         if isinstance(e.data, TriggerFired)
     ]
+    if declared is None:
+        return _undeclared(events, firings)
+    d = declared.payload(TriggerDeclared)
     merged = [s for e in events if e.kind == Kind.TRIGGER_MERGED for s in reading.samples(e)]
     return TriggerDetails(
         kind=d.kind,
@@ -156,6 +158,23 @@ def build_trigger(events: list[Event]) -> TriggerDetails | None:
         declared_at=declared.ts,
         declared_by=_declarer(events, declared),
         evidence=[_evidence(s) for s in [*reading.samples(declared), *merged]],
+        firings=firings,
+    )
+
+
+def _undeclared(events: list[Event], firings: list[Firing]) -> TriggerDetails | None:
+    fired = [e.data for e in events if isinstance(e.data, TriggerFired)]
+    if not fired:
+        return None
+    first = fired[0]
+    return TriggerDetails(
+        kind=first.kind,
+        label=first.label or first.kind,
+        automatic=True,
+        reason=first.reason,
+        declared_at=None,
+        declared_by=None,
+        evidence=[_evidence(s) for f in fired for s in f.evidence],
         firings=firings,
     )
 
@@ -206,7 +225,8 @@ def build_summary(
         drill_verdict=_drill_verdict(events, state) if state.drill else None,
         systems=list(state.systems),
         strategy=state.strategy,
-        reason=state.fields.get(FormField.REASON.value) or (trigger.reason if trigger else None),
+        reason=state.fields.get(FormField.REASON.value)
+        or (trigger.reason if trigger and trigger.declared_by else None),
     )
     paragraph = _paragraph(facts, milestones, systems, trigger)
     return facts.model_copy(update={"paragraph": paragraph})
@@ -285,6 +305,9 @@ def _paragraph(
     where = ", ".join(facts.systems) or "no system"
     if trigger is None:
         said = [f"{what} on {where} has no declared trigger."]
+    elif trigger.declared_by is None:
+        fates = "; ".join(f"{f.label} fired and was {f.fate}" for f in trigger.firings)
+        said = [f"{what} has no declared trigger: {fates}."]
     else:
         by = trigger.declared_by
         who = f"by {by.name}"
