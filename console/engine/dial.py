@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncssh
@@ -46,17 +46,19 @@ class Dialer:
         self._options: dict[Destination, tuple[object, asyncssh.SSHClientConnectionOptions]] = {}
 
     def options(self, dest: Destination) -> asyncssh.SSHClientConnectionOptions:
-        """The destination's options, built once per change of its known_hosts files."""
+        """The options of every destination that differs from `dest` only in where it
+        is (host, port, jump), built once per change of its known_hosts files: a fleet
+        of hosts with the same user, keys and files shares one. Every caller passes the
+        host and port to asyncssh itself, and the tunnel."""
         known = self.known.parsed(dest.known_hosts_files)
-        cached = self._options.get(dest)
+        shape = replace(dest, alias="", host="", port=0, jump=None)
+        cached = self._options.get(shape)
         if cached is not None and cached[0] is known:
             return cached[1]
         try:
             keys, identities = self._client_keys(dest.identity_files)
             options = asyncssh.SSHClientConnectionOptions(
                 config=[os.devnull],
-                host=dest.host,
-                port=dest.port,
                 username=dest.user,
                 known_hosts=known,
                 host_key_alias=dest.host_key_alias,
@@ -71,7 +73,7 @@ class Dialer:
             )
         except (OSError, asyncssh.Error, ValueError) as exc:
             raise HostFailure(FailureClass.AUTH, f"cannot load SSH options: {exc}") from None
-        self._options[dest] = (known, options)
+        self._options[shape] = (known, options)
         return options
 
     def _client_keys(self, files: tuple[str, ...]) -> tuple[list[asyncssh.SSHKeyPair], list[bytes]]:

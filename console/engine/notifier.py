@@ -26,7 +26,7 @@ from console.engine.payloads import (
     slack_message,
     templated,
 )
-from console.journal.export.json_export import host_summary
+from console.journal.outcomes import host_summary
 from console.model.channels import Channel, ChannelKind, Severity
 from console.model.events import Kind
 from console.model.procedure import Step, StepKind

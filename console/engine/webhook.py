@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +30,9 @@ def _answer(body: bytes) -> str:
 def _post(
     url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float
 ) -> WebhookResult:
+    import urllib.error  # only a command that delivers a webhook pays for urllib
+    import urllib.request
+
     body = json.dumps(payload, sort_keys=True).encode()
     request = urllib.request.Request(
         url,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from console.journal.export.json_export import host_summary
+from console.journal.outcomes import host_summary
 from console.model.events import Event
 from console.model.payloads import CommandOutput
 from console.model.state import IncidentState

@@ -95,6 +95,9 @@ class System(Strict):
         return next(p for p in self.probes if p.name == name)
 
 
+_INDEX = "host_index"  # a key of the instance __dict__ (not a field: never dumped)
+
+
 class Inventory(Strict):
     """Every system the console may touch."""
 
@@ -126,13 +129,23 @@ class Inventory(Strict):
         raise KeyError(name)
 
     def system_of(self, host_name: str) -> System:
-        for system in self.systems:
-            if any(h.name == host_name for h in system.hosts):
-                return system
-        raise KeyError(host_name)
+        return self._placed(host_name)[0]
 
     def host(self, name: str) -> Host:
-        return next(h for h in self.system_of(name).hosts if h.name == name)
+        return self._placed(name)[1]
+
+    def _placed(self, name: str) -> tuple[System, Host]:
+        """The host's system and entry, from an index built once per list of systems
+        (a fan-out looks up every host: a scan each was O(hosts²)). A copy of the model
+        with other systems (`model_copy`) has another list, so builds its own index."""
+        cached = self.__dict__.get(_INDEX)
+        if cached is None or cached[0] is not self.systems:
+            index = {h.name: (s, h) for s in reversed(self.systems) for h in reversed(s.hosts)}
+            cached = self.__dict__[_INDEX] = (self.systems, index)
+        try:
+            return cached[1][name]
+        except KeyError:
+            raise KeyError(name) from None
 
     @property
     def host_names(self) -> list[str]:

@@ -11,29 +11,9 @@ from typing import Any
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
 from console.journal.export.resolution import STDERR_LINES
+from console.journal.outcomes import host_summary
 from console.model.events import SCHEMA_VERSION, Event
 from console.model.payloads import CommandIntent, CommandOutput
-from console.model.state import IncidentState
-from console.model.status import HostStatus
-
-
-def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
-    """Each selected host's latest outcome, and whether it is known."""
-    out = {}
-    for host, system in state.hosts.items():
-        runs = state.host_runs(host)
-        step, run = runs[-1] if runs else (None, None)
-        status = run.status if run else HostStatus.PENDING
-        out[host] = {
-            "system": system,
-            "status": status.value,
-            "known": status not in (HostStatus.UNKNOWN, HostStatus.RUNNING),
-            "step": step,
-            "failure": run.failure.value if run and run.failure else None,
-            "exit_status": run.exit_status if run else None,
-            "detail": run.detail if run else None,
-        }
-    return out
 
 
 def build_export(events: list[Event], starred_only: bool = False) -> Export:

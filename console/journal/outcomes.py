@@ -1,0 +1,28 @@
+"""Each host's latest outcome, folded from the incident: what `--json` results, notify
+updates and the exported document all report (light: no export models imported)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.model.state import IncidentState
+from console.model.status import HostStatus
+
+
+def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
+    """Each selected host's latest outcome, and whether it is known."""
+    out = {}
+    for host, system in state.hosts.items():
+        runs = state.host_runs(host)
+        step, run = runs[-1] if runs else (None, None)
+        status = run.status if run else HostStatus.PENDING
+        out[host] = {
+            "system": system,
+            "status": status.value,
+            "known": status not in (HostStatus.UNKNOWN, HostStatus.RUNNING),
+            "step": step,
+            "failure": run.failure.value if run and run.failure else None,
+            "exit_status": run.exit_status if run else None,
+            "detail": run.detail if run else None,
+        }
+    return out
