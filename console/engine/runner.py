@@ -224,7 +224,9 @@ class Runner:
                 final = index == len(stages) - 1
                 result = await self._execute(where, target, sent, plan, stage, final)
                 self.recorder.record_deferred(result, **where)
-                await self.recorder.sync()
+                # No fsync of its own: the next stage's intent (group commit) or the wave's
+                # end (recorded with its fsync) makes the result durable before anything
+                # more is sent to this host or the step is reported done.
                 outcome.exit_status = result.exit_status
                 if result.aborted:
                     outcome.status = HostStatus.ABORTED
