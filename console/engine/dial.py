@@ -198,10 +198,7 @@ class Dialer:
 async def _tcp(host: str, port: int) -> socket.socket:
     """A connected, non-blocking TCP socket to the first address that answers."""
     loop = asyncio.get_running_loop()
-    try:  # an address needs no lookup: no resolver thread per host, as asyncio does it
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
-    except socket.gaierror:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     last: OSError | None = None
     for family, type_, proto, _, address in infos:
         sock = socket.socket(family, type_, proto)
