@@ -15,6 +15,7 @@ from console.journal.recorder import Recorder
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.ui.screens.drills import DrillReport, DrillsScreen
+from console.ui.screens.home import HomeScreen
 from console.ui.widgets.drill_schedule import DrillSchedule
 from tests.test_ui_support import (  # noqa: F401
     ACTOR,
@@ -162,12 +163,26 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
                 assert not app.allows(action), action
             assert app.allows("abort") and app.allows("go")
             await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
-            assert app.drilling is None and app.allows("retry")
+            assert app.drilling is None
+            # the drill incident is closed: it takes amendments only, never a retry
+            for action in ("retry", "retry_unknown", "adhoc", "abort", "skip"):
+                assert not app.allows(action), action
+            assert app.allows("note") and app.allows("go")
             verdict = app.screen.verdict
             assert verdict["scenario"] == "web-slow" and verdict["passed"], verdict["findings"]
             state = app.conductor.state
             assert state.closed_at is not None and state.outcome_label == "rolled back and verified"
             assert [f["name"] for f in state.faults] == ["slow:web-1"]
             assert fleet.faults == []  # the fault was cleared from the running fleet
-            await pilot.press("enter")
-            await until(pilot, lambda: not isinstance(app.screen, DrillReport))
+            hint = str(app.screen.query_one(".dialog-hint").render())
+            assert hint.startswith("⏎: back to the home screen · esc: stay"), hint
+            await pilot.press("escape")  # stay: the closed drill, its retry key not offered
+            await until(pilot, lambda: app.screen is app.get_screen("execution"))
+            await pilot.pause(0.1)
+            footer = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+            assert "retry" not in footer and "abort" not in footer and "note" in footer
+            app.push_screen(DrillReport(verdict))
+            await until(pilot, lambda: isinstance(app.screen, DrillReport))
+            await pilot.press("enter")  # home
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            assert "web-slow" in str(app.screen.query_one("#incidents", DataTable).get_row_at(0))

@@ -29,6 +29,7 @@ BINDING_IDS = frozenset(
         "dialog.no",
         "dialog.yes",
         "drill-report.close",
+        "drill-report.home",
         "drills.back",
         "drills.run",
         "execution.abort",

@@ -39,6 +39,20 @@ FUNCTION_KEY = re.compile(r"f\d{1,2}")
 INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 
 
+# What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
+# on a step stays, for a form step opens its form to amend.
+CLOSED_REFUSES = frozenset(
+    {
+        "skip",
+        "retry",
+        "abort",
+        "accept_key",
+        "adhoc",
+        "other_strategy",
+        "verify_unknown",
+        "retry_unknown",
+    }
+)
 BUSY_BATCH = 20
 
 
@@ -256,7 +270,11 @@ class RollbackApp(
 
     def allows(self, action: str) -> bool:
         """Whether `action` may run at all (the follow view refuses what changes things;
-        while a drill drives the incident, a person does not)."""
+        while a drill drives the incident, a person does not; a closed incident takes
+        amendments only)."""
+        conductor = self.conductor
+        if conductor is not None and conductor.state.closed and action in CLOSED_REFUSES:
+            return False
         return self.check_drill_action(action)
 
     def action_go(self, name: str) -> None:

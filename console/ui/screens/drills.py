@@ -101,9 +101,16 @@ class DrillsScreen(Screen):
 
 
 class DrillReport(ModalScreen[None]):
-    """What a drill found: each expectation against what happened, passed or failed."""
+    """What a drill found: each expectation against what happened, passed or failed; then
+    home (Enter), or stay on the closed drill incident to read it (Esc)."""
 
-    BINDINGS = [Binding("escape,enter", "close", "Close", id="drill-report.close")]
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
+
+    BINDINGS = [
+        Binding("enter", "home", "Home", id="drill-report.home"),
+        Binding("escape", "close", "Stay on the drill", id="drill-report.close"),
+    ]
 
     def __init__(self, verdict: dict):
         super().__init__()
@@ -122,7 +129,17 @@ class DrillReport(ModalScreen[None]):
             yield Static(
                 Text(visible("\n".join(line.strip() for line in lines))), classes="dialog-text"
             )
-            yield Static("Enter or Esc to close · F4 timeline · F6 export", classes="dialog-hint")
+            key = self.app.key_label
+            yield Static(
+                f"{key('drill-report.home')}: back to the home screen ·"
+                f" {key('drill-report.close')}: stay on the closed drill"
+                f" ({key('go.timeline')} its timeline, {key('go.export')} its export)",
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_home(self) -> None:
+        self.dismiss(None)
+        self.app.to_home()
