@@ -20,7 +20,7 @@ from console.journal.export.facts import (
 from console.journal.export.systems import value_text
 from console.journal.export.timeline import hosts as hosts_text
 from console.model.events import Event, Kind
-from console.model.payloads import TriggerDeclared, TriggerFired
+from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
 from console.model.review import FormField
 from console.model.state import IncidentState
 
@@ -118,12 +118,10 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
 def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
     name = fired.payload(TriggerFired).trigger
     for event in events:
-        if (
-            event.kind in (Kind.TRIGGER_MERGED, Kind.TRIGGER_DISMISSED)
-            and event.data.get("trigger") == name
-        ):
-            verb = "merged as evidence" if event.kind == Kind.TRIGGER_MERGED else "dismissed"
-            why = f": {event.data['reason']}" if event.data.get("reason") else ""
+        if isinstance(event.data, TriggerMerged) and event.data.trigger == name:
+            dismissed = event.data if isinstance(event.data, TriggerDismissed) else None
+            verb = "dismissed" if dismissed else "merged as evidence"
+            why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
             return f"{verb} by {reading.login(event)}{why}"
     if declared is not None and declared.payload(TriggerDeclared).kind == fired.data.get("kind"):
         return "declared"

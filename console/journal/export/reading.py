@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from console.model.events import Event, Kind
+from console.model.events import Event
 from console.model.payloads import (
+    Amendable,
     AssessmentRecorded,
+    CommanderHandedOver,
     CommandIntent,
     CommandOutput,
     CommandResult,
@@ -21,6 +23,7 @@ from console.model.payloads import (
     StepConfirmed,
     TriggerDeclared,
     TriggerFired,
+    TriggerMerged,
 )
 from console.model.payloads.steps import StepData
 
@@ -63,8 +66,8 @@ def commander_named(event: Event) -> str | None:
     """The commander an event puts in charge: named at the declaration, or handed over to."""
     if isinstance(event.data, TriggerDeclared):
         return event.data.commander
-    if event.kind == Kind.COMMANDER_HANDED_OVER:
-        return str(event.data.get("to") or "") or None
+    if isinstance(event.data, CommanderHandedOver):
+        return event.data.to
     return None
 
 
@@ -72,9 +75,9 @@ def samples(event: Event) -> list[dict[str, Any]]:
     """The probe samples an event carries: a trigger's evidence, or the sample itself."""
     if isinstance(event.data, ProbeSample):
         return [event.data.dump()]
-    if isinstance(event.data, TriggerDeclared | TriggerFired):
+    if isinstance(event.data, TriggerDeclared | TriggerFired | TriggerMerged):
         return list(event.data.evidence)
-    return [s for s in event.data.get("evidence") or [] if isinstance(s, dict)]
+    return []
 
 
 def sample_time(sample: dict[str, Any]) -> datetime | None:
@@ -85,9 +88,11 @@ def sample_time(sample: dict[str, Any]) -> datetime | None:
 
 
 def fired_at(event: Event) -> datetime:
+    """When a trigger fired (its event may be written later: a countdown ran first)."""
+    at = event.data.fired_at if isinstance(event.data, TriggerFired | TriggerMerged) else None
     try:
-        return datetime.fromisoformat(str(event.data["fired_at"]))
-    except (KeyError, ValueError):
+        return datetime.fromisoformat(at) if at else event.ts
+    except ValueError:
         return event.ts
 
 
@@ -119,7 +124,7 @@ def assessment_stage(event: Event) -> str | None:
 
 def amendment(event: Event) -> bool:
     """Recorded after the close: the record was amended."""
-    return bool(event.data.get("amendment"))
+    return isinstance(event.data, Amendable) and bool(event.data.amendment)
 
 
 def outcome(event: Event) -> str:

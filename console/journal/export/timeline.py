@@ -44,10 +44,11 @@ KEY_KINDS = frozenset(
         Kind.RECOVERY_MEASURED,
         Kind.NOTE_ADDED,
         Kind.NOTIFICATION_SENT,
+        # written by the console's incident lifecycle
         Kind.TRIGGER_MERGED,
         Kind.TRIGGER_DISMISSED,
         Kind.COMMANDER_HANDED_OVER,
-        Kind.RUN_DETACHED,
+        "incident.detached",
     }
 )
 HOST_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})

@@ -18,6 +18,7 @@ from console.model.payloads.checks import (
 )
 from console.model.payloads.drills import DrillFault, DrillFaultUndone, DrillJudged, DrillStarted
 from console.model.payloads.incident import (
+    Amendable,
     CommanderHandedOver,
     CountdownCancelled,
     CountdownElapsed,
@@ -126,12 +127,14 @@ def payload_model(kind: str) -> type[Payload]:
 __all__ = [
     "MODELS",
     "PAYLOADS",
+    "Amendable",
     "AssessmentRecorded",
     "AttemptChecked",
     "AttemptStopped",
     "CommandIntent",
     "CommandOutput",
     "CommandResult",
+    "CommanderHandedOver",
     "CountdownCancelled",
     "CountdownElapsed",
     "CountdownStarted",
@@ -171,7 +174,9 @@ __all__ = [
     "StrategyChosen",
     "SystemsSelected",
     "TriggerDeclared",
+    "TriggerDismissed",
     "TriggerFired",
+    "TriggerMerged",
     "UnknownPayload",
     "UnknownVerified",
     "WaveFinished",

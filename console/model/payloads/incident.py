@@ -68,6 +68,12 @@ class IncidentClosed(Payload):
     to: str | None = Field(None, description="for `handed-over`: to whom")
 
 
+class Amendable(Payload):
+    """A kind that may be written after the close, amending the record."""
+
+    amendment: bool | None = Field(None, description=AMENDMENT)
+
+
 class TriggerDeclared(Payload):
     """Why the rollback happens: a person declared it, or an automatic trigger did."""
 
@@ -221,7 +227,7 @@ class HostkeyAccepted(Payload):
     via: str | None = Field(None, description="the jump host it was reached through")
 
 
-class FieldSet(Payload):
+class FieldSet(Amendable):
     """A field of the rollback document was filled in (see [export.md](export.md))."""
 
     KIND = Kind.FIELD_SET
@@ -234,25 +240,22 @@ class FieldSet(Payload):
         description="text (a date-time as `YYYY-MM-DD HH:MM`, UTC), or for `action_items`"
         " the whole table as a list of {`action`, `type`, `owner`, `priority`, `due`, `ticket`}"
     )
-    amendment: bool | None = Field(None, description=AMENDMENT)
 
 
-class NoteAdded(Payload):
+class NoteAdded(Amendable):
     """A free-text note: on a step when `where.step` is set."""
 
     KIND = Kind.NOTE_ADDED
     text: str = Field(description="the note")
     about: int | None = Field(None, description="the seq of the event it annotates")
-    amendment: bool | None = Field(None, description=AMENDMENT)
 
 
-class EventStarred(Payload):
+class EventStarred(Amendable):
     """An event was starred (kept in a starred-only export) or unstarred."""
 
     KIND = Kind.EVENT_STARRED
     seq: int = Field(description="the event")
     starred: bool = Field(True, description="starred, or unstarred")
-    amendment: bool | None = Field(None, description=AMENDMENT)
 
 
 class ExportWritten(Payload):

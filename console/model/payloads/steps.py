@@ -6,7 +6,7 @@ from pydantic import Field
 
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
-from console.model.payloads.incident import AMENDMENT
+from console.model.payloads.incident import Amendable
 from console.model.status import FailureClass, StepStatus
 
 
@@ -44,7 +44,7 @@ class StepConfirmed(StepData):
     by: str | None = Field(None, description="the commander, or `--yes (headless)`")
 
 
-class StepCompleted(StepData):
+class StepCompleted(StepData, Amendable):
     """A step ended."""
 
     KIND = Kind.STEP_COMPLETED
@@ -53,7 +53,6 @@ class StepCompleted(StepData):
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
     confirmed: str | None = Field(None, description="who confirmed it")
     edited: bool | None = Field(None, description="the commander changed the message sent")
-    amendment: bool | None = Field(None, description=AMENDMENT)
 
 
 class StepSkipped(StepData):
