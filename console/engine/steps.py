@@ -15,6 +15,7 @@ from console.engine.integrity import IntegrityWatch, Summary
 from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
 from console.model.events import Event, Kind
+from console.model.payloads import CommandOutput
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
 from console.model.strategies import Strategy
@@ -44,10 +45,11 @@ class Collector:
         self._stop()
 
     def _on(self, event: Event) -> None:
-        if event.kind != Kind.COMMAND_OUTPUT or event.data.get("stream") != "stdout":
+        output = event.data
+        if not isinstance(output, CommandOutput) or output.stream != "stdout":
             return
         if event.where.step == self.step and event.where.host:
-            self.lines.setdefault(event.where.host, []).extend(event.data.get("lines", []))
+            self.lines.setdefault(event.where.host, []).extend(output.lines)
 
 
 def record_assessment(

@@ -30,6 +30,7 @@ from console.journal.tail import JournalTail
 from console.model.events import Event, Kind
 from console.model.kinds import RunsOn
 from console.model.outcome import Outcome
+from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
@@ -383,24 +384,23 @@ async def run_exec(
             step = next(
                 e.where.step or ""
                 for e in reversed(recorder.events)
-                if e.kind == Kind.STEP_STARTED and e.data.get("adhoc")
+                if isinstance(e.data, StepStarted) and e.data.adhoc
             )
             print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))
         return code
 
 
 def _print_exec_event(event: Event) -> None:
-    if event.kind == Kind.COMMAND_OUTPUT:
-        stream = sys.stderr if event.data.get("stream") == "stderr" else sys.stdout
+    data = event.data
+    if isinstance(data, CommandOutput):
+        stream = sys.stderr if data.stream == "stderr" else sys.stdout
         host = event.where.host
-        lines = event.data.get("lines", [])
-        stream.write("".join(f"{host}: {visible(line)}\n" for line in lines))
+        stream.write("".join(f"{host}: {visible(line)}\n" for line in data.lines))
         stream.flush()
     elif event.kind == Kind.HOSTKEY_ACCEPTED:
         print(console_line(event), flush=True)
-    elif event.kind == Kind.COMMAND_RESULT and event.data.get("failure"):
-        d = event.data
-        line = f"{event.where.host}: FAILED ({d['failure']}): {d.get('detail', '')}"
+    elif isinstance(data, CommandResult) and data.failure:
+        line = f"{event.where.host}: FAILED ({data.failure}): {data.detail or ''}"
         print(visible(line, one_line=True), file=sys.stderr)
 
 

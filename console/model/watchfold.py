@@ -7,6 +7,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
+from console.model.payloads import (
+    ProbeSample,
+    RecoveryMeasured,
+    TriggerDismissed,
+    TriggerFired,
+    TriggerMerged,
+)
 from console.model.watch import Recovery
 
 if TYPE_CHECKING:
@@ -20,9 +27,9 @@ def first_trigger(s: IncidentState, when: datetime) -> None:
 
 
 def _fired(s: IncidentState, e: Event) -> None:
-    s.firings.append({**e.data, "seq": e.seq})
-    fired_at = e.data.get("fired_at")
-    first_trigger(s, datetime.fromisoformat(fired_at) if fired_at else e.ts)
+    fired = e.payload(TriggerFired)
+    s.firings.append({**fired.dump(), "seq": e.seq})
+    first_trigger(s, datetime.fromisoformat(fired.fired_at) if fired.fired_at else e.ts)
 
 
 def _countdown(s: IncidentState, e: Event) -> None:
@@ -31,33 +38,34 @@ def _countdown(s: IncidentState, e: Event) -> None:
         Kind.COUNTDOWN_CANCELLED: "cancelled",
         Kind.COUNTDOWN_ELAPSED: "elapsed",
     }[Kind(e.kind)]
-    s.countdown = {**(s.countdown or {}), **e.data, "status": status, "by": e.who.user}
+    s.countdown = {**(s.countdown or {}), **e.data.dump(), "status": status, "by": e.who.user}
 
 
 def _merged(s: IncidentState, e: Event) -> None:
-    s.merged.append({**e.data, "seq": e.seq, "by": e.who.user})
+    s.merged.append({**e.payload(TriggerMerged).dump(), "seq": e.seq, "by": e.who.user})
 
 
 def _dismissed(s: IncidentState, e: Event) -> None:
-    s.dismissed.append({**e.data, "seq": e.seq, "by": e.who.user})
+    s.dismissed.append({**e.payload(TriggerDismissed).dump(), "seq": e.seq, "by": e.who.user})
 
 
 def _probe_sample(s: IncidentState, e: Event) -> None:
-    s.probes[e.data.get("probe", "?")] = dict(e.data)
+    sample = e.payload(ProbeSample)
+    s.probes[sample.probe] = sample.dump()
 
 
 def _soak(s: IncidentState, e: Event) -> None:
-    s.soak[e.where.step or ""] = dict(e.data)
+    s.soak[e.where.step or ""] = e.data.dump()
 
 
 def _recovery(s: IncidentState, e: Event) -> None:
-    d, system = e.data, e.where.system or "?"
+    d, system = e.payload(RecoveryMeasured), e.where.system or "?"
     s.recovery[system] = Recovery(
         system=system,
-        started=datetime.fromisoformat(d["started"]),
-        verified=datetime.fromisoformat(d["verified"]),
-        seconds=float(d["seconds"]),
-        rto_minutes=d.get("rto_minutes"),
+        started=datetime.fromisoformat(d.started),
+        verified=datetime.fromisoformat(d.verified),
+        seconds=float(d.seconds),
+        rto_minutes=d.rto_minutes,
     )
 
 

@@ -123,7 +123,10 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
             verb = "dismissed" if dismissed else "merged as evidence"
             why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
             return f"{verb} by {reading.login(event)}{why}"
-    if declared is not None and declared.payload(TriggerDeclared).kind == fired.data.get("kind"):
+    if (
+        declared is not None
+        and declared.payload(TriggerDeclared).kind == fired.payload(TriggerFired).kind
+    ):
         return "declared"
     return "not taken up"
 
