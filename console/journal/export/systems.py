@@ -65,7 +65,12 @@ class _Readings:
     def changes(self, hosts: list[str]) -> list[Change]:
         """Hosts grouped by identical before → after pairs, key by key."""
         out = []
-        keys = sorted(self.keys.items(), key=lambda item: item[1] == "probe")
+        # The assessment's keys as the hosts printed them; then the probes by name, since
+        # they are first seen in whatever order their samples came back.
+        keys = sorted(
+            self.keys.items(),
+            key=lambda item: (item[1] == "probe", item[0] if item[1] == "probe" else ""),
+        )
         for key, source in keys:
             groups: dict[tuple[str | None, str | None], list[str]] = {}
             for host in hosts:

@@ -48,7 +48,7 @@ KEY_KINDS = frozenset(
         Kind.TRIGGER_MERGED,
         Kind.TRIGGER_DISMISSED,
         Kind.COMMANDER_HANDED_OVER,
-        "incident.detached",
+        Kind.RUN_DETACHED,
     }
 )
 HOST_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})
