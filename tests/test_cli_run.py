@@ -198,12 +198,18 @@ def test_the_post_rollback_fields_and_the_outcome_come_from_the_command_line(tmp
     journal = tmp_path / "j"
     form = tmp_path / "form.toml"
     form.write_text(
-        'root_cause = "a renamed config key"\nretry_schedule = "2026-12-02"\n', encoding="utf-8"
+        'root_cause = "a renamed config key"\nretry_schedule = "2026-12-02"\n'
+        "action_items = [\n"
+        "  {action = 'a config schema check', type = 'prevent', owner = 'bob'},\n"
+        "  'alert on the key | detect | carol | P2 | 2026-12-10 | OPS-7',\n"
+        "]\n",
+        encoding="utf-8",
     )
     result = cli(
         *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--quiet",
         "--form-file", str(form), "--form", "remediation=rename it back",
         "--form", "root_cause=a renamed config key in checkout.toml",
+        "--form", "severity=SEV2", "--form", "impact_start=2026-12-01T09:30Z",
         "--outcome", "handed-over:alice (day shift)", "--journal", str(journal),
         state_dir=tmp_path,
     )  # fmt: skip
@@ -213,6 +219,8 @@ def test_the_post_rollback_fields_and_the_outcome_come_from_the_command_line(tmp
     assert state.fields["remediation"] == "rename it back"
     assert state.fields["retry_schedule"] == "2026-12-02"
     assert state.fields["reason"] == "checkout 500s"
+    assert state.fields["severity"] == "SEV2" and state.fields["impact_start"] == "2026-12-01 09:30"
+    assert [row["owner"] for row in state.action_items] == ["bob", "carol"]
     for step in ("document-reason", "root-cause", "remediation", "schedule-retry"):
         assert state.step(step).status.finished, step
     assert state.outcome == "handed-over"
@@ -227,7 +235,8 @@ def test_the_post_rollback_fields_and_the_outcome_come_from_the_command_line(tmp
             ["--form", "root-cause=x"],
             "--form: unknown field 'root-cause' (did you mean 'root_cause'?)",
         ),
-        (["--form", "retry_schedule=next week"], "is not a YYYY-MM-DD date"),
+        (["--form", "retry_schedule=next week"], "--form: retry_schedule: “next week” is not a"),
+        (["--form", "action_items=fix it | someday"], "--form: action_items: "),
         (["--form", "reason"], "expected FIELD=VALUE"),
         (["--outcome", "rolled-back-ish"], "--outcome 'rolled-back-ish': expected one of"),
         (["--outcome", "not-needed"], "--outcome not-needed needs a reason"),

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date
 from pathlib import Path
 
 from console.cli.parser import UsageError
 from console.model.outcome import CHOSEN, Outcome
 from console.model.problems import did_you_mean
 from console.model.procedure import FormField
+from console.model.review import FieldError, FieldValue, check_field
 
 
 def _form_field(name: str, where: str) -> FormField:
@@ -23,15 +23,13 @@ def _form_field(name: str, where: str) -> FormField:
         raise UsageError(f"{where}: unknown field {name!r}{hint}; fields: {known}") from None
 
 
-def _form_value(field: FormField, value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise UsageError(f"{where}: {field.value} must be text")
-    if field is FormField.RETRY_SCHEDULE and value.strip():
-        try:
-            date.fromisoformat(value.strip())
-        except ValueError:
-            raise UsageError(f"{where}: {field.value} {value!r} is not a YYYY-MM-DD date") from None
-    return value
+def _form_value(field: FormField, value: object, where: str) -> FieldValue:
+    """Checked as the console's form checks it: a date-time normalised, action items as
+    rows (`ACTION | TYPE | OWNER | PRIORITY | DUE | TICKET`, or tables in a form file)."""
+    try:
+        return check_field(field, value)
+    except FieldError as exc:
+        raise UsageError(f"{where}: {field.value}: {exc}") from None
 
 
 def _line_of_key(text: str, name: str) -> int:
@@ -39,9 +37,9 @@ def _line_of_key(text: str, name: str) -> int:
     return next((n for n, line in enumerate(text.splitlines(), 1) if key.match(line)), 0)
 
 
-def form_values(items: list[str], file: str | None) -> dict[FormField, str]:
+def form_values(items: list[str], file: str | None) -> dict[FormField, FieldValue]:
     """The post-rollback fields of `--form-file`, then of `--form` (which wins)."""
-    values: dict[FormField, str] = {}
+    values: dict[FormField, FieldValue] = {}
     if file:
         try:
             text = Path(file).read_text(encoding="utf-8-sig")

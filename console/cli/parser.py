@@ -36,11 +36,21 @@ TRIGGERS = ("auto", *(k.value for k in TriggerKind))
 # console.model.procedure's FormField, by name (that module loads pydantic)
 FORM_FIELDS = (
     "reason",
+    "severity",
+    "impact_users",
+    "impact_start",
+    "impact_end",
+    "business_impact",
     "root_cause",
     "remediation",
+    "action_items",
     "procedure_updates",
-    "retry_schedule",
+    "went_well",
+    "went_wrong",
+    "got_lucky",
     "lessons",
+    "retry_schedule",
+    "retry_owner",
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from console.engine.choice import check_choice
@@ -12,6 +13,7 @@ from console.engine.verify import record_firing
 from console.engine.watcher import Firing, with_others
 from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
+from console.model.review import FieldValue
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
@@ -35,7 +37,7 @@ class RunRequest:
     title: str = ""
     firing: Firing | None = None
     also_firing: list[Firing] = field(default_factory=list)  # recorded as its evidence
-    form: dict[FormField, str] = field(default_factory=dict)  # post-rollback fields
+    form: dict[FormField, FieldValue] = field(default_factory=dict)  # post-rollback fields
     outcome: Outcome | None = None  # what to close with, if the record agrees
     outcome_detail: str = ""  # its reason, hosts (comma-separated) or successor
     commander: str = ""
@@ -124,13 +126,17 @@ async def walk(
     return ok
 
 
-def fill_form(conductor: Conductor, values: dict[FormField, str]) -> None:
+def fill_form(conductor: Conductor, values: Mapping[FormField, FieldValue]) -> None:
     """The post-rollback fields given on the command line, each form step that has one
     completed (a rollback that failed is documented too)."""
     for step in conductor.settings.procedure.steps:
-        mine = {f: values[f] for f in step.fields if values.get(f, "").strip()}
+        mine = {f: values[f] for f in step.fields if _given(values.get(f))}
         if step.kind is StepKind.FORM and mine:
             conductor.complete_form(step.id, mine)
+
+
+def _given(value: FieldValue | None) -> bool:
+    return bool(value.strip() if isinstance(value, str) else value)
 
 
 def close_walk(
