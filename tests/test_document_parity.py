@@ -12,24 +12,23 @@ from pathlib import Path
 from console.demo.fleet import DemoFleet
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
-from console.model.state import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.close import CloseDialog
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 from console.ui.screens.form import FormScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
 from tests.test_ui_support import (  # noqa: F401
+    ENDED,
     INCIDENT_ID,
     _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,
+    do_current_step,
     type_text,
     until,
 )
 
-ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 REASON = "checkout errors for 30% of users"
 
 
@@ -47,17 +46,7 @@ async def interactive(root: Path) -> Path:
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             conductor = app.conductor
             while (step := conductor.current()) is not None and step.kind.value != "form":
-                await pilot.press("f2")
-                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-                await pilot.pause(0.1)
-                await pilot.press("enter")
-                if step.asks:  # it shows its command and host count, and asks
-                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-                    await pilot.press("y")
-                elif step.kind.value == "notify":  # it shows its message, to edit
-                    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-                    await pilot.press("enter")
-                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+                await do_current_step(pilot)
             await pilot.press("f2")
             await pilot.pause(0.1)
             await pilot.press("enter")

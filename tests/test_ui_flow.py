@@ -12,7 +12,6 @@ from console.model.procedure import FormField
 from console.model.state import StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.close import CloseDialog
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.export import ExportScreen
 from console.ui.screens.form import FormScreen
@@ -24,11 +23,11 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     demo_settings,
+    do_current_step,
     type_text,
     until,
 )
 
-ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 # The post-rollback form, field after field as on screen; the action item's row is
 # action, type (left at prevent), owner, priority, due, ticket.
 FORM = [
@@ -104,17 +103,7 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
             assert conductor.state.strategy == "version-rollback"
 
             while (step := conductor.current()) is not None and step.kind.value != "form":
-                await pilot.press("f2")
-                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-                await pilot.pause(0.1)
-                await pilot.press("enter")
-                if step.asks:  # it shows its command and host count, and asks
-                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-                    await pilot.press("y")
-                elif step.kind.value == "notify":  # it shows its message, to edit
-                    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-                    await pilot.press("enter")
-                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+                await do_current_step(pilot)
                 if step.kind.value not in ("manual", "notify"):  # notify: from the jump host
                     assert isinstance(app.screen, ExecutionScreen)
                 st = conductor.state.step(step.id)

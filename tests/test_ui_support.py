@@ -17,6 +17,7 @@ from console.model.events import Actor, Kind
 from console.model.loading import load_settings
 from console.model.procedure import FormField
 from console.model.settings import Settings
+from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import RollbackApp, make_app
@@ -161,6 +162,33 @@ def populated(settings: Settings, root: Path):
     conductor.star(conductor.state.last_seq - 2)
     conductor.set_field(FormField.REASON, "web 2.4.1 broke checkout", "document-reason")
     return engine, conductor
+
+
+ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
+
+
+async def do_current_step(pilot: Pilot) -> str:
+    """From any incident screen: Enter on the checklist's current step, answering what it
+    asks (y for a step that changes hosts, Enter for a status update's message), until it
+    has ended. The step's id."""
+    from console.ui.screens.checklist import ChecklistScreen
+    from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+
+    app = pilot.app
+    conductor = app.conductor
+    step = conductor.current()
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    await pilot.pause(0.1)
+    await pilot.press("enter")
+    if step.asks:  # it shows its command and host count, and asks
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+    elif step.kind.value == "notify":  # it shows its message, to edit
+        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+        await pilot.press("enter")
+    await until(pilot, lambda: conductor.state.step(step.id).status in ENDED)
+    return step.id
 
 
 async def open_incident(pilot: Pilot, reason: str = "checkout errors") -> None:

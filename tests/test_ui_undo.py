@@ -10,17 +10,17 @@ from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.status import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+from console.ui.screens.confirm_run import RunConfirm
 from tests.test_ui_support import (  # noqa: F401
+    ENDED,
     _close_engines,
     _no_cursor_blink,
     build_app,
     demo_settings,
+    do_current_step,
     open_incident,
     until,
 )
-
-ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 
 
 async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
@@ -36,17 +36,7 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
                 pilot, lambda: any(n.title == "Nothing to undo" for n in app._notifications)
             )
             while (step := conductor.current()) is not None and step.id != "verify":
-                await pilot.press("f2")
-                await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-                await pilot.pause(0.1)
-                await pilot.press("enter")
-                if step.asks:
-                    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-                    await pilot.press("y")
-                elif step.kind.value == "notify":
-                    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-                    await pilot.press("enter")
-                await until(pilot, lambda s=step: conductor.state.step(s.id).status in ENDED)
+                await do_current_step(pilot)
             assert conductor.state.step("restore").status is StepStatus.DONE
             await pilot.press("f2")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
