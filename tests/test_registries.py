@@ -35,3 +35,49 @@ def test_other_kinds_run_one_group_with_no_values():
     )
     groups, values = strategy_groups(strategy, {})
     assert len(groups) == 1 and values == []
+
+
+def test_each_screen_row_names_a_screen_its_key_and_its_bindings():
+    from textual.binding import Binding
+
+    from console.model.keymap import BINDING_IDS
+    from console.ui.app import RollbackApp
+    from console.ui.incident_screens import SCREENS
+    from console.ui.screens.base import IncidentScreen
+
+    app_bindings = {b.id: b for b in RollbackApp.BINDINGS if isinstance(b, Binding)}
+    assert len({row.key for row in SCREENS}) == len(SCREENS)
+    for row in SCREENS:
+        screen = row.screen_class()
+        assert issubclass(screen, IncidentScreen) and row.name == screen.TAB
+        binding = app_bindings[row.binding_id]
+        assert (binding.key, binding.action) == (row.key, f"go('{row.name}')")
+        assert row.binding_ids() <= BINDING_IDS  # a keymap may rebind each of them
+        actions = {b.action for b in screen.BINDINGS if isinstance(b, Binding)}
+        assert row.looks <= actions, f"{row.name}: looks at actions it does not bind"
+
+
+async def test_the_screen_table_drives_the_tabs_the_f_keys_and_the_follow_view(tmp_path):
+    from textual.binding import Binding
+
+    from console.ui.incident_screens import SCREENS
+    from console.ui.widgets.incident_bar import IncidentBar
+    from tests.test_ui_follow import follow_app, writer
+    from tests.test_ui_support import until
+
+    journal = writer(tmp_path)
+    app = follow_app(journal.path)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await until(pilot, lambda: app.screen.TAB == "checklist")
+        tabs = app.screen.query_one(IncidentBar)._tabs().plain.split()
+        assert tabs == [w for row in SCREENS for w in [row.key.upper(), *row.label.split()]]
+        for row in SCREENS:
+            await pilot.press(row.key)
+            await until(pilot, lambda row=row: row.name == app.screen.TAB)
+            screen = app.screen
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                action = binding.action.split("(")[0]
+                # Only what the row says looks is let through in the read-only view.
+                assert screen.check_action(action, ()) is (action in row.looks), action
+    journal.close()

@@ -25,6 +25,7 @@ from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.commands import IncidentCommands
 from console.ui.drills import DrillActions
+from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.lifecycle import IncidentLifecycle
 from console.ui.live import LiveWatch
 from console.ui.messages import JournalChanged
@@ -36,7 +37,6 @@ from console.ui.theme import ROLLBACK_THEME
 
 FLUSH_SECONDS = 1 / 30
 FUNCTION_KEY = re.compile(r"f\d{1,2}")
-INCIDENT_SCREENS = ("checklist", "execution", "timeline", "form", "export")
 
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
@@ -74,11 +74,7 @@ class RollbackApp(
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("f1", "help", "Help", id="help"),
-        Binding("f2", "go('checklist')", "Checklist", id="go.checklist", show=False),
-        Binding("f3", "go('execution')", "Execution", id="go.execution", show=False),
-        Binding("f4", "go('timeline')", "Timeline", id="go.timeline", show=False),
-        Binding("f5", "go('form')", "Post-rollback", id="go.form", show=False),
-        Binding("f6", "go('export')", "Export", id="go.export", show=False),
+        *(row.binding() for row in SCREENS),
         Binding("f7", "close_incident", "Close incident…", id="incident.close"),
         Binding("ctrl+t", "decide_proposal", "Trigger…", id="watch.decide", priority=True),
         Binding("v", "verify_unknown", "Verify unknown", id="resume.verify"),
@@ -209,16 +205,10 @@ class RollbackApp(
 
     def attach(self, conductor: Conductor) -> None:
         """Make `conductor` the open incident and install its screens."""
-        from console.ui.screens.checklist import ChecklistScreen
-        from console.ui.screens.execution import ExecutionScreen
-        from console.ui.screens.export import ExportScreen
-        from console.ui.screens.form import FormScreen
-        from console.ui.screens.timeline import TimelineScreen
-
         if self._unsubscribe:
             self._unsubscribe()
-        for name in INCIDENT_SCREENS:
-            self.uninstall_screen(name)
+        for row in SCREENS:
+            self.uninstall_screen(row.name)
         self.conductor = conductor
         self.exec_step = None
         # The journal's events live as long as the incident: a resumed one can hold 100,000
@@ -227,8 +217,7 @@ class RollbackApp(
         self._unsubscribe = conductor.recorder.subscribe(self._on_event)
         # Samples and firings go into an open incident's journal; a closed one is only amended.
         self.live.watcher.attach(None if conductor.state.closed else conductor.recorder)
-        screens = [ChecklistScreen, ExecutionScreen, TimelineScreen, FormScreen, ExportScreen]
-        for name, screen_class in zip(INCIDENT_SCREENS, screens, strict=True):
+        for name, screen_class in screen_classes():
             self.install_screen(screen_class(), name)
 
     def phase_title(self) -> str:

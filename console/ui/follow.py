@@ -26,28 +26,28 @@ from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus, fold
 from console.model.visible import visible
 from console.ui.app import FLUSH_SECONDS, RollbackApp
+from console.ui.incident_screens import looking_actions
 from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
 
 POLL_SECONDS = 0.2
-# Actions that only look: moving between screens, filtering, scrolling, help, quitting.
-SAFE_ACTIONS = frozenset(
-    {
-        "go",
-        "help",
-        "quit",
-        "help_quit",
-        "command_palette",
-        "focus_next",
-        "focus_previous",
-        "filter",
-        "leave_filter",
-        "follow",
-        "current",
-        "preview",
-        "maximize",
-        "minimize",
-    }
+# Actions that only look: moving between screens, help, quitting; and the screens' own
+# (filtering, previewing...: their `looks` in the screen table).
+SAFE_ACTIONS = (
+    frozenset(
+        {
+            "go",
+            "help",
+            "quit",
+            "help_quit",
+            "command_palette",
+            "focus_next",
+            "focus_previous",
+            "maximize",
+            "minimize",
+        }
+    )
+    | looking_actions()
 )
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 

@@ -11,34 +11,26 @@ from textual.binding import Binding
 def _bindings() -> dict[str, Binding]:
     """Every binding with an id, of the app and of every screen and widget that has one."""
     from console.ui.app import RollbackApp
+    from console.ui.incident_screens import screen_classes
     from console.ui.screens import (
-        checklist,
         close,
         confirm_run,
         dialogs,
         drills,
-        execution,
-        export,
-        form,
         home,
         picker,
         proposal,
         quit,
-        timeline,
         trigger,
     )
     from console.ui.widgets import host_tree
 
-    classes = [
+    classes: list[type] = [
         RollbackApp,
         home.HomeScreen,
         trigger.TriggerScreen,
         picker.PickerScreen,
-        checklist.ChecklistScreen,
-        execution.ExecutionScreen,
-        timeline.TimelineScreen,
-        form.FormScreen,
-        export.ExportScreen,
+        *(cls for _, cls in screen_classes()),
         close.CloseDialog,
         confirm_run.RunConfirm,
         confirm_run.NotifyDialog,

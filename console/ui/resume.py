@@ -18,6 +18,7 @@ from console.journal.store import JournalError
 from console.model.events import Event, Kind
 from console.model.state import IncidentState
 from console.ui.console_app import ConsoleApp
+from console.ui.incident_screens import SCREENS
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,11 @@ def parked() -> Iterator[None]:
 
 def import_incident_screens() -> None:
     """The modules of the incident's screens, which `attach` and resuming need."""
-    import console.ui.screens.checklist
-    import console.ui.screens.execution
-    import console.ui.screens.export
-    import console.ui.screens.form
     import console.ui.screens.picker
-    import console.ui.screens.timeline
     import console.ui.screens.trigger  # noqa: F401
+
+    for row in SCREENS:
+        row.screen_class()
 
 
 class ResumeActions(ConsoleApp):

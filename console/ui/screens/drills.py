@@ -17,7 +17,7 @@ from console.journal.drill_text import report_lines
 from console.journal.drills import past_drills
 from console.model.drill_schedule import Standing, schedule_status
 from console.model.visible import visible
-from console.ui.widgets.drill_schedule import STANDING_STYLES
+from console.ui.widgets.drill_schedule import standing_text
 from console.ui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -61,12 +61,11 @@ class DrillsScreen(Screen):
         for scenario in drills.scenarios:
             mine = [s for s in status if s.entry.scenario == scenario.name]
             worst = max((s.standing for s in mine), key=list(Standing).index, default=None)
-            word, style = STANDING_STYLES[worst] if worst else ("–", "dim")
             table.add_row(
                 plain(scenario.name + (" *" if scenario.name == drills.default else "")),
                 plain(_clip(", ".join(f.label for f in scenario.faults) or "–", FAULTS_WIDTH)),
                 plain(scenario.expect.value),
-                Text(word, style=style),
+                standing_text(worst) if worst else Text("–", style="dim"),
                 key=scenario.name,
             )
         hint = (

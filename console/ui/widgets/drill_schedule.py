@@ -1,6 +1,6 @@
 """The test schedule on the home screen: per system and cadence, the last drill, its
 result and recovery, the next due date, and OK / DUE / OVERDUE (overdue in the alert
-colour). Without a schedule, the last drills run."""
+colour, the theme's). Without a schedule, the last drills run."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 from console.journal.describe import duration
 from console.journal.drills import past_drills
 from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
+from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 
 if TYPE_CHECKING:
@@ -23,9 +24,9 @@ if TYPE_CHECKING:
 # The standing first: on a narrow box the columns at the end are the ones cut.
 COLUMNS = ("System", "Cadence", "State", "Next due", "Last drill", "Recovery")
 STANDING_STYLES = {
-    Standing.OK: ("✔ ok", "#6cc07a"),
-    Standing.DUE: ("◆ DUE", "bold #e0b44c"),
-    Standing.OVERDUE: ("▲ OVERDUE", "bold reverse #ef6b6b"),  # the alert's colour
+    Standing.OK: ("✔ ok", "$success"),
+    Standing.DUE: ("◆ DUE", "bold $warning"),
+    Standing.OVERDUE: ("▲ OVERDUE", "bold reverse $error"),  # the alert's colour
 }
 RECENT_SHOWN = 3
 
@@ -37,18 +38,23 @@ def _day(moment: datetime | None) -> str:
 def _last(run: DrillRun | None) -> Text:
     if run is None:
         return Text("never", style="dim")
-    mark, style = ("✔", "#6cc07a") if run.passed else ("✘", "bold #ef6b6b")
-    return Text(f"{_day(run.at)} {mark}", style=style)
+    mark, style = ("✔", "$success") if run.passed else ("✘", "bold $error")
+    return Text(f"{_day(run.at)} {mark}", style=themed(style))
+
+
+def standing_text(standing: Standing) -> Text:
+    """OK / DUE / OVERDUE in the theme's colour for it."""
+    word, style = STANDING_STYLES[standing]
+    return Text(word, style=themed(style))
 
 
 def schedule_row(s: SystemCadence) -> tuple:
     recovery = s.recovery
     took = duration(recovery.seconds) if recovery and recovery.seconds is not None else "–"
-    word, style = STANDING_STYLES[s.standing]
     return (
         plain(s.system),
         plain(s.entry.short_label),
-        Text(word, style=style),
+        standing_text(s.standing),
         plain(_day(s.next_due) if s.next_due else "now"),
         _last(s.last),
         plain(took),

@@ -11,19 +11,12 @@ from textual.widget import Widget
 
 from console.model.state import IncidentState
 from console.model.visible import visible
+from console.ui.incident_screens import SCREENS
 from console.ui.palette import themed
 from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
-
-TABS = [
-    ("checklist", "Checklist"),
-    ("execution", "Execution"),
-    ("timeline", "Timeline"),
-    ("form", "Post-rollback"),
-    ("export", "Export"),
-]
 
 
 def elapsed_text(delta: timedelta) -> str:
@@ -84,9 +77,9 @@ class IncidentBar(Widget):
 
     def _tabs(self) -> Text:
         tabs = Text(no_wrap=True, overflow="ellipsis")
-        for name, label in TABS:
-            key = self.app.key_label(f"go.{name}")
-            style = themed("bold reverse $primary") if name == self.active else ""
+        for row in SCREENS:
+            key, label = self.app.key_label(row.binding_id), row.label
+            style = themed("bold reverse $primary") if row.name == self.active else ""
             tabs.append(" ")
             tabs.append(f" {key} ", style=style or themed("bold $accent"))
             tabs.append(f"{label} ", style=style)
