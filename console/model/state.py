@@ -9,6 +9,31 @@ from typing import Any
 
 from console.model.drillfold import DRILL_HANDLERS
 from console.model.events import Event, Kind
+from console.model.payloads import (
+    Amendable,
+    CommanderHandedOver,
+    CommandIntent,
+    CommandOutput,
+    CommandResult,
+    EventStarred,
+    ExportWritten,
+    FieldSet,
+    HostNotStarted,
+    IncidentClosed,
+    IncidentOpened,
+    IncidentResumed,
+    NoteAdded,
+    RunAborted,
+    RunHalted,
+    StepCompleted,
+    StepConfirmed,
+    StepSkipped,
+    StrategyChosen,
+    SystemsSelected,
+    TriggerDeclared,
+    WaveFinished,
+    WaveStarted,
+)
 
 # Re-exported: the statuses are part of the state's vocabulary for its readers.
 from console.model.status import FailureClass as FailureClass
@@ -155,12 +180,13 @@ class IncidentState:
         handler = _HANDLERS.get(event.kind)
         if handler:
             handler(self, event)
-        if event.data.get("amendment"):
+        data = event.data
+        if isinstance(data, Amendable) and data.amendment:
             self.amendments.append(
                 {
                     "seq": event.seq,
                     "kind": event.kind,
-                    "field": event.data.get("field"),
+                    "field": data.field if isinstance(data, FieldSet) else None,
                     "step": event.where.step,
                     "by": event.who.user,
                     "at": event.ts,
@@ -197,16 +223,17 @@ def _host_run(state: IncidentState, event: Event) -> HostRun:
 
 
 def _opened(s: IncidentState, e: Event) -> None:
-    s.incident_id = e.data.get("incident_id")
-    s.title = e.data.get("title", "")
-    s.drill = bool(e.data.get("drill", False))
+    d = e.payload(IncidentOpened)
+    s.incident_id = d.incident_id
+    s.title = d.title
+    s.drill = d.drill
     s.opened_at = e.ts
     s.opened_by = e.who.user
 
 
 def _resumed(s: IncidentState, e: Event) -> None:
     s.settle()
-    if e.data.get("amendments_only"):
+    if e.payload(IncidentResumed).amendments_only:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None
     s.outcome = None
@@ -214,25 +241,27 @@ def _resumed(s: IncidentState, e: Event) -> None:
 
 
 def _closed(s: IncidentState, e: Event) -> None:
+    d = e.payload(IncidentClosed)
     s.closed_at = e.ts
-    s.outcome = e.data.get("outcome")
-    s.outcome_label = e.data.get("label") or s.outcome or ""
+    s.outcome = d.outcome
+    s.outcome_label = d.label or d.outcome
     s.closed_by = e.who.user
 
 
 def _trigger(s: IncidentState, e: Event) -> None:
+    d = e.payload(TriggerDeclared)
     s.trigger = Trigger(
-        kind=e.data["kind"],
-        label=e.data.get("label", e.data["kind"]),
-        automatic=bool(e.data.get("automatic", False)),
-        reason=e.data.get("reason", ""),
+        kind=d.kind,
+        label=d.label or d.kind,
+        automatic=d.automatic,
+        reason=d.reason,
         declared_by=e.who.user,
         declared_at=e.ts,
-        evidence=list(e.data.get("evidence", [])),
+        evidence=list(d.evidence),
     )
     first_trigger(s, e.ts)
-    if e.data.get("commander") and e.data["commander"] != s.commander:
-        _command(s, e.data["commander"], e)
+    if d.commander and d.commander != s.commander:
+        _command(s, d.commander, e)
 
 
 def _command(s: IncidentState, name: str, e: Event) -> None:
@@ -241,17 +270,19 @@ def _command(s: IncidentState, name: str, e: Event) -> None:
 
 
 def _handed_over(s: IncidentState, e: Event) -> None:
-    _command(s, e.data.get("to", ""), e)
+    _command(s, e.payload(CommanderHandedOver).to, e)
 
 
 def _selected(s: IncidentState, e: Event) -> None:
-    s.systems = list(e.data.get("systems", []))
-    s.hosts = dict(e.data.get("hosts", {}))
+    d = e.payload(SystemsSelected)
+    s.systems = list(d.systems)
+    s.hosts = dict(d.hosts)
 
 
 def _strategy(s: IncidentState, e: Event) -> None:
-    s.strategy = e.data.get("strategy")
-    s.params = dict(e.data.get("params", {}))
+    d = e.payload(StrategyChosen)
+    s.strategy = d.strategy
+    s.params = dict(d.params)
 
 
 def _step_started(s: IncidentState, e: Event) -> None:
@@ -266,114 +297,121 @@ def _step_confirmed(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.DONE
     st.started = st.started or e.ts
     st.finished = e.ts
-    st.summary = "confirmed by " + (e.data.get("by") or e.who.commander or e.who.user)
+    st.summary = "confirmed by " + (e.payload(StepConfirmed).by or e.who.commander or e.who.user)
 
 
 def _step_completed(s: IncidentState, e: Event) -> None:
+    d = e.payload(StepCompleted)
     st = s.step(e.where.step or "")
-    st.status = StepStatus(e.data.get("status", "done"))
+    st.status = d.status
     st.finished = e.ts
-    st.summary = e.data.get("summary", "")
+    st.summary = d.summary
 
 
 def _step_skipped(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     st.status = StepStatus.SKIPPED
     st.finished = e.ts
-    st.skip_reason = e.data.get("reason", "")
+    st.skip_reason = e.payload(StepSkipped).reason
 
 
 def _intent(s: IncidentState, e: Event) -> None:
+    d = e.payload(CommandIntent)
     run = _host_run(s, e)
     run.status = HostStatus.RUNNING
-    run.stage = e.data.get("stage")
-    run.command = e.data.get("command")
-    attempt = int(e.data.get("attempt", 1))
-    if attempt != run.attempt or run.started is None:
+    run.stage = d.stage
+    run.command = d.command
+    if d.attempt != run.attempt or run.started is None:
         run.started = e.ts
-    run.attempt = attempt
-    run.token = e.data.get("token")
-    run.on_jump_host = e.data.get("on") == "jump-host"
+    run.attempt = d.attempt
+    run.token = d.token
+    run.on_jump_host = d.on == "jump-host"
     run.exit_status = run.signal = run.failure = run.detail = None
     run.finished = None
 
 
 def _output(s: IncidentState, e: Event) -> None:
+    lines = e.payload(CommandOutput).lines
     run = _host_run(s, e)
-    lines = e.data.get("lines", [])
     run.lines += len(lines)
     if lines:
         run.last_line = lines[-1]
 
 
 def _result(s: IncidentState, e: Event) -> None:
+    d = e.payload(CommandResult)
     run = _host_run(s, e)
-    failure = e.data.get("failure")
-    run.exit_status = e.data.get("exit_status")
-    run.signal = e.data.get("signal")
-    run.failure = FailureClass(failure) if failure else None
-    run.detail = e.data.get("detail")
+    run.exit_status = d.exit_status
+    run.signal = d.signal
+    run.failure = d.failure
+    run.detail = d.detail
     run.finished = e.ts
-    if e.data.get("aborted"):
+    if d.aborted:
         run.status = HostStatus.ABORTED
-    elif failure:
+    elif d.failure:
         run.status = HostStatus.FAILED
-    elif e.data.get("final", True):
+    elif d.final:
         run.status = HostStatus.SUCCEEDED
 
 
 def _not_started(s: IncidentState, e: Event) -> None:
     run = _host_run(s, e)
     run.status = HostStatus.NOT_STARTED
-    run.detail = e.data.get("reason")
+    run.detail = e.payload(HostNotStarted).reason
 
 
 def _halted(s: IncidentState, e: Event) -> None:
-    s.halts.append({"step": e.where.step, **e.data})
+    d = e.payload(RunHalted)
+    s.halts.append({"step": e.where.step, **d.dump()})
     if e.where.step:
-        s.step(e.where.step).halted = e.data.get("reason", "halted")
+        s.step(e.where.step).halted = d.reason
 
 
-def _wave(s: IncidentState, e: Event) -> None:
+def _wave_started(s: IncidentState, e: Event) -> None:
+    d = e.payload(WaveStarted)
     st = s.step(e.where.step or "")
-    number = int(e.data.get("wave", 1))
-    if e.kind == Kind.WAVE_STARTED and number == 1:
+    if d.wave == 1:
         st.waves.clear()
         st.halted = None
-    st.waves.setdefault(number, {}).update(e.data)
-    st.waves[number]["finished"] = e.kind == Kind.WAVE_FINISHED
+    st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False)
+
+
+def _wave_finished(s: IncidentState, e: Event) -> None:
+    d = e.payload(WaveFinished)
+    s.step(e.where.step or "").waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
 
 
 def _aborted(s: IncidentState, e: Event) -> None:
-    s.aborts.append({"step": e.where.step, "by": e.who.user, **e.data})
+    s.aborts.append({"step": e.where.step, "by": e.who.user, **e.payload(RunAborted).dump()})
 
 
 def _field(s: IncidentState, e: Event) -> None:
-    value = e.data.get("value", "")
-    if isinstance(value, list):  # action items: the whole table, as last saved
-        s.action_items = [dict(row) for row in value if isinstance(row, dict)]
+    d = e.payload(FieldSet)
+    if isinstance(d.value, list):  # action items: the whole table, as last saved
+        s.action_items = [dict(row) for row in d.value]
     else:
-        s.fields[e.data["field"]] = str(value)
+        s.fields[d.field] = d.value
 
 
 def _note(s: IncidentState, e: Event) -> None:
-    s.notes.append((e.seq, e.data.get("text", "")))
-    if e.data.get("about") is not None:
-        s.annotations.setdefault(int(e.data["about"]), []).append(e.data.get("text", ""))
+    d = e.payload(NoteAdded)
+    s.notes.append((e.seq, d.text))
+    if d.about is not None:
+        s.annotations.setdefault(d.about, []).append(d.text)
     if e.where.step:
-        s.step(e.where.step).notes.append(e.data.get("text", ""))
+        s.step(e.where.step).notes.append(d.text)
 
 
 def _star(s: IncidentState, e: Event) -> None:
-    target = int(e.data["seq"])
-    if e.data.get("starred", True):
-        s.stars.add(target)
+    d = e.payload(EventStarred)
+    if d.starred:
+        s.stars.add(d.seq)
     else:
-        s.stars.discard(target)
+        s.stars.discard(d.seq)
 
 
 def _export(s: IncidentState, e: Event) -> None:
-    s.exports.append(dict(e.data))
+    s.exports.append(e.payload(ExportWritten).dump())
 
 
 # Keyed by kind: an event's kind is a str, equal to its Kind member.
@@ -394,8 +432,8 @@ _HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.COMMAND_RESULT: _result,
     Kind.HOST_NOT_STARTED: _not_started,
     Kind.RUN_HALTED: _halted,
-    Kind.WAVE_STARTED: _wave,
-    Kind.WAVE_FINISHED: _wave,
+    Kind.WAVE_STARTED: _wave_started,
+    Kind.WAVE_FINISHED: _wave_finished,
     Kind.RUN_ABORTED: _aborted,
     Kind.FIELD_SET: _field,
     Kind.NOTE_ADDED: _note,
