@@ -4,10 +4,69 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from console.model.events import Event, Kind
+from console.model.payloads import (
+    Amendable,
+    AssessmentRecorded,
+    AttemptChecked,
+    AttemptStopped,
+    CommanderHandedOver,
+    CommandIntent,
+    CommandOutput,
+    CommandResult,
+    CountdownCancelled,
+    CountdownElapsed,
+    CountdownStarted,
+    DeliveryHalted,
+    DrillFault,
+    DrillFaultUndone,
+    DrillJudged,
+    DrillStarted,
+    EventStarred,
+    ExportWritten,
+    FieldSet,
+    HostkeyAccepted,
+    HostNotStarted,
+    IncidentClosed,
+    IncidentOpened,
+    IncidentResumed,
+    IntegrityRecorded,
+    LockAcquired,
+    LockReleased,
+    LockTakenOver,
+    NoteAdded,
+    NotificationResult,
+    NotificationSent,
+    Payload,
+    ProbeSample,
+    RecoveryMeasured,
+    RolloutStep,
+    RunAborted,
+    RunDetached,
+    RunHalted,
+    SoakProgress,
+    StepCompleted,
+    StepConfirmed,
+    StepSkipped,
+    StepStarted,
+    StrategyChosen,
+    SystemsSelected,
+    TriggerDeclared,
+    TriggerDismissed,
+    TriggerFired,
+    TriggerMerged,
+    UnknownVerified,
+    WaveFinished,
+    WaveStarted,
+)
+from console.model.payloads.steps import StepData
 from console.model.procedure import FormField
 from console.model.visible import visible
+
+P = TypeVar("P", bound=Payload)
+Describer = Callable[[Event], str]
 
 # Kinds that belong in the document's timeline; samples and output stay out of it.
 TIMELINE_KINDS = frozenset(Kind) - {
@@ -23,8 +82,8 @@ def utc(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _title(e: Event) -> str:
-    return f"“{e.data.get('title', e.where.step)}”"
+def _title(d: StepData, e: Event) -> str:
+    return f"“{d.title or e.where.step}”"
 
 
 def duration(seconds: float) -> str:
@@ -42,246 +101,259 @@ def field_title(name: object) -> str:
     return title[0].lower() + title[1:]
 
 
-def _trigger(e: Event) -> str:
-    d = e.data
+def _trigger(d: TriggerDeclared, e: Event) -> str:
     return (
-        f"declared the trigger: {d.get('label')}"
-        + (f" — {d['reason']}" if d.get("reason") else "")
-        + (f"; commander {d['commander']}" if d.get("commander") else "")
+        f"declared the trigger: {d.label}"
+        + (f" — {d.reason}" if d.reason else "")
+        + (f"; commander {d.commander}" if d.commander else "")
     )
 
 
-def _selected(e: Event) -> str:
-    text = f"selected systems: {', '.join(e.data.get('systems', []))} ({len(e.data.get('hosts', {}))} hosts)"
-    failing = e.data.get("ssh_check_failed") or {}
-    if failing:
+def _selected(d: SystemsSelected, e: Event) -> str:
+    text = f"selected systems: {', '.join(d.systems)} ({len(d.hosts)} hosts)"
+    if d.ssh_check_failed:
         text += "; failing the SSH check when picked: " + ", ".join(
-            f"{h} ({why})" for h, why in failing.items()
+            f"{h} ({why})" for h, why in d.ssh_check_failed.items()
         )
     return text
 
 
-def _strategy(e: Event) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in sorted(e.data.get("params", {}).items()))
-    return f"chose the strategy: `{e.data.get('strategy')}`" + (f" ({params})" if params else "")
+def _strategy(d: StrategyChosen, e: Event) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in sorted(d.params.items()))
+    return f"chose the strategy: `{d.strategy}`" + (f" ({params})" if params else "")
 
 
-def _completed(e: Event) -> str:
-    d = e.data
-    return f"finished step {_title(e)}: {d.get('status')} ({d.get('summary', '')})"
+def _result(d: CommandResult, e: Event) -> str:
+    if d.aborted:
+        return f"{d.stage} aborted — {d.detail or ''}"
+    if d.failure:
+        return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
+    return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
 
 
-def _result(e: Event) -> str:
-    d = e.data
-    if d.get("aborted"):
-        return f"{d.get('stage')} aborted — {d.get('detail', '')}"
-    if d.get("failure"):
-        return f"{d.get('stage')} failed: {d['failure']} — {d.get('detail', '')}"
-    return f"{d.get('stage')} succeeded in {d.get('duration', 0):.2f} s"
+def _intent(d: CommandIntent, e: Event) -> str:
+    masked = ", secrets masked in this record" if d.masked else ""
+    here = " on the jump host" if d.on == "jump-host" else ""
+    return f"sent {d.stage}{here} (attempt {d.attempt}{masked})"
 
 
-def _intent(e: Event) -> str:
-    masked = ", secrets masked in this record" if e.data.get("masked") else ""
-    here = " on the jump host" if e.data.get("on") == "jump-host" else ""
-    return f"sent {e.data.get('stage')}{here} (attempt {e.data.get('attempt', 1)}{masked})"
+def _integrity(d: IntegrityRecorded, e: Event) -> str:
+    rows = ", ".join(f"{k}={v}" for k, v in sorted(d.rows.items()))
+    checksum = (d.checksum or "?")[:16]
+    return f"integrity {d.stage}: {d.verdict} (checksum {checksum}…{', ' + rows if rows else ''})"
 
 
-def _integrity(e: Event) -> str:
-    d = e.data
-    rows = ", ".join(f"{k}={v}" for k, v in sorted(d.get("rows", {}).items()))
-    checksum = str(d.get("checksum") or "?")[:16]
-    return f"integrity {d.get('stage')}: {d.get('verdict')} (checksum {checksum}…{', ' + rows if rows else ''})"
+def _recovery(d: RecoveryMeasured, e: Event) -> str:
+    target = f"target {d.rto_minutes:g} min" if d.rto_minutes else "no target"
+    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
 
 
-def _recovery(e: Event) -> str:
-    d = e.data
-    target = f"target {d['rto_minutes']:g} min" if d.get("rto_minutes") else "no target"
-    return (
-        f"recovery: {e.where.system} {duration(d.get('seconds', 0))} ({target}, {d.get('verdict')})"
-    )
-
-
-def _soak(e: Event) -> str:
-    d = e.data
-    return f"soak {d.get('healthy')}/{d.get('needed')} healthy ({d.get('status')})"
-
-
-def _since(e: Event) -> str:
+def _since(d: CountdownStarted) -> str:
     """` of 15 s (from 09:30:12)` for a countdown event that says when it started."""
-    started = str(e.data.get("started") or "")[11:19]
-    seconds = e.data.get("seconds")
-    return (f" of {seconds:g} s" if seconds is not None else "") + (
+    started = (d.started or "")[11:19]
+    return (f" of {d.seconds:g} s" if d.seconds is not None else "") + (
         f" (from {started})" if started else ""
     )
 
 
-def _a_notification(e: Event) -> str:
-    d = e.data
-    if d.get("lifecycle"):
-        return f"a PagerDuty {d.get('action')} ({d.get('lifecycle')})"
-    what = f"status update #{d['repeat'] + 1}" if d.get("repeat") else "notification"
-    severity = d.get("severity")
-    if not severity:
+def _a_notification(d: NotificationSent) -> str:
+    if d.lifecycle:
+        return f"a PagerDuty {d.action} ({d.lifecycle})"
+    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
+    if not d.severity:
         return f"a {what}"
-    return f"{'an' if severity[0] in 'aeiou' else 'a'} {severity} {what}"
+    return f"{'an' if d.severity[0] in 'aeiou' else 'a'} {d.severity} {what}"
 
 
-def _notified(e: Event) -> str:
-    d = e.data
-    if d.get("ok"):
-        verdict = "delivered"
-    else:
-        verdict = "FAILED" if d.get("required") else "NOT DELIVERED (warning)"
-    return f"notification via {d.get('channel')}: {verdict} — {d.get('detail', '')}"
+def _notified(d: NotificationResult, e: Event) -> str:
+    verdict = "delivered" if d.ok else "FAILED" if d.required else "NOT DELIVERED (warning)"
+    return f"notification via {d.channel}: {verdict} — {d.detail}"
 
 
-def _attempt_checked(e: Event) -> str:
-    running = e.data.get("running")
-    if running:
-        return f"earlier attempt still running ({len(e.data.get('processes', []))} process(es))"
-    if running is False:
+def _attempt_checked(d: AttemptChecked, e: Event) -> str:
+    if d.running:
+        return f"earlier attempt still running ({len(d.processes)} process(es))"
+    if d.running is False:
         return "earlier attempt no longer running"
-    return f"earlier attempt: could not tell ({e.data.get('detail')})"
+    return f"earlier attempt: could not tell ({d.detail})"
 
 
-def _attempt_stopped(e: Event) -> str:
-    if e.data.get("stopped"):
-        return "stopped the earlier attempt"
-    return f"could not stop the earlier attempt: {e.data.get('detail')}"
+def _drill_started(d: DrillStarted, e: Event) -> str:
+    parts = "; ".join(f"{p['strategy']} on {', '.join(p['systems'])}" for p in d.parts)
+    faults = f", faults {', '.join(d.faults)}" if d.faults else ""
+    return f"DRILL {d.scenario}: {parts}{faults}; expects {d.expect}"
 
 
-def _unknown_verified(e: Event) -> str:
-    verdicts = e.data.get("verdicts", {})
-    return "checked hosts left unknown: " + "; ".join(f"{h} {v}" for h, v in verdicts.items())
+def _drill_judged(d: DrillJudged, e: Event) -> str:
+    verdict = "PASSED" if d.passed else "FAILED: " + "; ".join(d.findings)
+    return f"drill {d.scenario} judged: {d.outcome} (expected {d.expected}), {verdict}"
 
 
-def _drill_started(e: Event) -> str:
-    d = e.data
-    parts = "; ".join(f"{p['strategy']} on {', '.join(p['systems'])}" for p in d.get("parts", []))
-    faults = f", faults {', '.join(d['faults'])}" if d.get("faults") else ""
-    return f"DRILL {d.get('scenario')}: {parts}{faults}; expects {d.get('expect')}"
+def _says(model: type[P], words: Callable[[P, Event], str]) -> tuple[str, Describer]:
+    """A row of DESCRIBE: `model`'s kind, said in `words` from its payload."""
+    return model.KIND, lambda e: words(e.payload(model), e)
 
 
-def _drill_judged(e: Event) -> str:
-    d = e.data
-    verdict = "PASSED" if d.get("passed") else "FAILED: " + "; ".join(d.get("findings", []))
-    return f"drill {d.get('scenario')} judged: {d.get('outcome')} (expected {d.get('expected')}), {verdict}"
-
-
-DESCRIBE: dict[str, Callable[[Event], str]] = {
-    Kind.DRILL_STARTED: _drill_started,
-    Kind.DRILL_FAULT: lambda e: (
-        f"injected fault {e.data.get('name')} on {', '.join(e.data.get('hosts', []))}"
-    ),
-    Kind.DRILL_FAULT_UNDONE: lambda e: (
-        f"undid fault {e.data.get('name')}"
-        + ("" if e.data.get("ok") else f": FAILED — {e.data.get('detail', '')}")
-    ),
-    Kind.DRILL_JUDGED: _drill_judged,
-    Kind.INCIDENT_OPENED: lambda e: (
-        "opened the incident" + (" (DRILL)" if e.data.get("drill") else "")
-    ),
-    Kind.INCIDENT_RESUMED: lambda e: (
-        "reopened the closed incident to amend it"
-        if e.data.get("amendments_only")
-        else "resumed the incident"
-        + (f"; {len(e.data['unknown'])} host(s) unknown" if e.data.get("unknown") else "")
-    ),
-    Kind.COMMANDER_HANDED_OVER: lambda e: (
-        f"handed command over to {e.data.get('to')}"
-        + (f" (from {e.data['previous']})" if e.data.get("previous") else "")
-        + (f": {e.data['note']}" if e.data.get("note") else "")
-    ),
-    Kind.INCIDENT_CLOSED: lambda e: (
-        f"closed the incident: {e.data.get('label') or e.data.get('outcome')}"
-    ),
-    Kind.TRIGGER_DECLARED: _trigger,
-    Kind.TRIGGER_FIRED: lambda e: (
-        f"automatic trigger fired: {e.data.get('label')} — {e.data.get('reason', '')}"
-    ),
-    Kind.TRIGGER_MERGED: lambda e: (
-        f"merged an automatic trigger as evidence: {e.data.get('label')} — {e.data.get('summary', '')}"
-    ),
-    Kind.TRIGGER_DISMISSED: lambda e: (
-        f"dismissed an automatic trigger: {e.data.get('label')} — {e.data.get('reason', '')}"
-    ),
-    Kind.COUNTDOWN_STARTED: lambda e: f"auto-rollback countdown started: {e.data.get('seconds')} s",
-    Kind.COUNTDOWN_CANCELLED: lambda e: (
-        f"auto-rollback countdown{_since(e)} stopped: {e.data.get('reason')}"
-    ),
-    Kind.COUNTDOWN_ELAPSED: lambda e: (
-        f"auto-rollback countdown{_since(e)} elapsed with nobody at the console:"
-        " the rollback starts"
-    ),
-    Kind.SYSTEMS_SELECTED: _selected,
-    Kind.STRATEGY_CHOSEN: _strategy,
-    Kind.STEP_STARTED: lambda e: f"started step {_title(e)}",
-    Kind.STEP_CONFIRMED: lambda e: f"confirmed step {_title(e)}",
-    Kind.STEP_COMPLETED: _completed,
-    Kind.STEP_SKIPPED: lambda e: f"skipped step {_title(e)}: {e.data.get('reason')}",
-    Kind.COMMAND_INTENT: _intent,
-    Kind.COMMAND_RESULT: _result,
-    Kind.HOST_NOT_STARTED: lambda e: f"did not start: {e.data.get('reason', '')}",
-    Kind.WAVE_STARTED: lambda e: (
-        f"wave {e.data.get('wave')} of {e.data.get('waves')} started ({len(e.data.get('hosts', []))} hosts)"
-    ),
-    Kind.WAVE_FINISHED: lambda e: (
-        f"wave {e.data.get('wave')} of {e.data.get('waves')} finished: {e.data.get('succeeded')} ok, {e.data.get('failed')} failed"
-    ),
-    Kind.RUN_HALTED: lambda e: f"halted the run: {e.data.get('reason', '')}",
-    Kind.RUN_ABORTED: lambda e: f"aborted: {e.data.get('reason', '')}",
-    Kind.RUN_DETACHED: lambda e: (
-        "the console quit leaving the commands running on"
-        f" {', '.join(e.data.get('hosts', [])) or 'no host'} (detached)"
-    ),
-    Kind.HOSTKEY_ACCEPTED: lambda e: (
-        f"accepted host key {e.data.get('fingerprint')}"
-        + (f" of {e.data['endpoint']}" if e.data.get("endpoint") else "")
-        + (f" ({e.data['via']})" if e.data.get("via") else "")
-    ),
-    Kind.LOCK_ACQUIRED: lambda e: f"locked systems {', '.join(e.data.get('systems', []))}",
-    Kind.LOCK_TAKEN_OVER: lambda e: (
-        f"took over the stale lock of incident {e.data.get('previous', {}).get('incident')}: {e.data.get('reason')}"
-    ),
-    Kind.LOCK_RELEASED: lambda e: f"released the locks on {', '.join(e.data.get('systems', []))}",
-    Kind.FIELD_SET: lambda e: f"documented {field_title(e.data.get('field'))}",
-    Kind.NOTE_ADDED: lambda e: (
-        f"annotated event #{e.data['about']}: {e.data.get('text', '')}"
-        if e.data.get("about") is not None
-        else f"noted: {e.data.get('text', '')}"
-    ),
-    Kind.EVENT_STARRED: lambda e: (
-        f"{'starred' if e.data.get('starred', True) else 'unstarred'} event #{e.data.get('seq')}"
-    ),
-    Kind.EXPORT_WRITTEN: lambda e: f"exported {e.data.get('format')} to {e.data.get('path')}",
-    Kind.PROBE_SAMPLE: lambda e: (
-        f"probe {e.data.get('probe')} = {e.data.get('value')} ({e.data.get('state')})"
-    ),
-    Kind.SOAK_PROGRESS: _soak,
-    Kind.RECOVERY_MEASURED: _recovery,
-    Kind.INTEGRITY_RECORDED: _integrity,
-    Kind.ASSESSMENT_RECORDED: lambda e: (
-        f"assessed {len(e.data.get('hosts', {}))} host(s): {', '.join(e.data.get('keys', []))}"
-    ),
-    Kind.DELIVERY_HALTED: lambda e: f"halted delivery on {len(e.data.get('hosts', []))} host(s)",
-    Kind.ROLLOUT_STEP: lambda e: (
-        f"re-enable step {e.data.get('index')} of {e.data.get('of')}: {e.data.get('percent')}% {'ok' if e.data.get('ok') else 'FAILED'}"
-    ),
-    Kind.NOTIFICATION_SENT: lambda e: (
-        f"sent {_a_notification(e)} via {e.data.get('channel')} to {e.data.get('target')}"
-    ),
-    Kind.NOTIFICATION_RESULT: _notified,
-    Kind.ATTEMPT_CHECKED: _attempt_checked,
-    Kind.ATTEMPT_STOPPED: _attempt_stopped,
-    Kind.UNKNOWN_VERIFIED: _unknown_verified,
-}
+DESCRIBE: dict[str, Describer] = dict(
+    [
+        _says(DrillStarted, _drill_started),
+        _says(DrillFault, lambda d, e: f"injected fault {d.name} on {', '.join(d.hosts)}"),
+        _says(
+            DrillFaultUndone,
+            lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),
+        ),
+        _says(DrillJudged, _drill_judged),
+        _says(IncidentOpened, lambda d, e: "opened the incident" + (" (DRILL)" if d.drill else "")),
+        _says(
+            IncidentResumed,
+            lambda d, e: (
+                "reopened the closed incident to amend it"
+                if d.amendments_only
+                else "resumed the incident"
+                + (f"; {len(d.unknown)} host(s) unknown" if d.unknown else "")
+            ),
+        ),
+        _says(
+            CommanderHandedOver,
+            lambda d, e: (
+                f"handed command over to {d.to}"
+                + (f" (from {d.previous})" if d.previous else "")
+                + (f": {d.note}" if d.note else "")
+            ),
+        ),
+        _says(IncidentClosed, lambda d, e: f"closed the incident: {d.label or d.outcome}"),
+        _says(TriggerDeclared, _trigger),
+        _says(TriggerFired, lambda d, e: f"automatic trigger fired: {d.label} — {d.reason}"),
+        _says(
+            TriggerMerged,
+            lambda d, e: f"merged an automatic trigger as evidence: {d.label} — {d.summary}",
+        ),
+        _says(
+            TriggerDismissed,
+            lambda d, e: f"dismissed an automatic trigger: {d.label} — {d.reason}",
+        ),
+        _says(CountdownStarted, lambda d, e: f"auto-rollback countdown started: {d.seconds} s"),
+        _says(
+            CountdownCancelled,
+            lambda d, e: f"auto-rollback countdown{_since(d)} stopped: {d.reason}",
+        ),
+        _says(
+            CountdownElapsed,
+            lambda d, e: (
+                f"auto-rollback countdown{_since(d)} elapsed with nobody at the console:"
+                " the rollback starts"
+            ),
+        ),
+        _says(SystemsSelected, _selected),
+        _says(StrategyChosen, _strategy),
+        _says(StepStarted, lambda d, e: f"started step {_title(d, e)}"),
+        _says(StepConfirmed, lambda d, e: f"confirmed step {_title(d, e)}"),
+        _says(
+            StepCompleted,
+            lambda d, e: f"finished step {_title(d, e)}: {d.status} ({d.summary})",
+        ),
+        _says(StepSkipped, lambda d, e: f"skipped step {_title(d, e)}: {d.reason}"),
+        _says(CommandIntent, _intent),
+        _says(CommandResult, _result),
+        _says(HostNotStarted, lambda d, e: f"did not start: {d.reason}"),
+        _says(
+            WaveStarted,
+            lambda d, e: f"wave {d.wave} of {d.waves} started ({len(d.hosts)} hosts)",
+        ),
+        _says(
+            WaveFinished,
+            lambda d, e: (
+                f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
+            ),
+        ),
+        _says(RunHalted, lambda d, e: f"halted the run: {d.reason}"),
+        _says(RunAborted, lambda d, e: f"aborted: {d.reason}"),
+        _says(
+            RunDetached,
+            lambda d, e: (
+                "the console quit leaving the commands running on"
+                f" {', '.join(d.hosts) or 'no host'} (detached)"
+            ),
+        ),
+        _says(
+            HostkeyAccepted,
+            lambda d, e: (
+                f"accepted host key {d.fingerprint}"
+                + (f" of {d.endpoint}" if d.endpoint else "")
+                + (f" ({d.via})" if d.via else "")
+            ),
+        ),
+        _says(LockAcquired, lambda d, e: f"locked systems {', '.join(d.systems)}"),
+        _says(
+            LockTakenOver,
+            lambda d, e: (
+                f"took over the stale lock of incident {d.previous.get('incident')}: {d.reason}"
+            ),
+        ),
+        _says(LockReleased, lambda d, e: f"released the locks on {', '.join(d.systems)}"),
+        _says(FieldSet, lambda d, e: f"documented {field_title(d.field)}"),
+        _says(
+            NoteAdded,
+            lambda d, e: (
+                f"annotated event #{d.about}: {d.text}"
+                if d.about is not None
+                else f"noted: {d.text}"
+            ),
+        ),
+        _says(
+            EventStarred,
+            lambda d, e: f"{'starred' if d.starred else 'unstarred'} event #{d.seq}",
+        ),
+        _says(ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"),
+        _says(ProbeSample, lambda d, e: f"probe {d.probe} = {d.value} ({d.state})"),
+        _says(
+            SoakProgress,
+            lambda d, e: f"soak {d.healthy}/{d.needed} healthy ({d.status})",
+        ),
+        _says(RecoveryMeasured, _recovery),
+        _says(IntegrityRecorded, _integrity),
+        _says(
+            AssessmentRecorded,
+            lambda d, e: f"assessed {len(d.hosts)} host(s): {', '.join(d.assessed_keys)}",
+        ),
+        _says(DeliveryHalted, lambda d, e: f"halted delivery on {len(d.hosts)} host(s)"),
+        _says(
+            RolloutStep,
+            lambda d, e: (
+                f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
+            ),
+        ),
+        _says(
+            NotificationSent,
+            lambda d, e: f"sent {_a_notification(d)} via {d.channel} to {d.target}",
+        ),
+        _says(NotificationResult, _notified),
+        _says(AttemptChecked, _attempt_checked),
+        _says(
+            AttemptStopped,
+            lambda d, e: (
+                "stopped the earlier attempt"
+                if d.stopped
+                else f"could not stop the earlier attempt: {d.detail}"
+            ),
+        ),
+        _says(
+            UnknownVerified,
+            lambda d, e: (
+                "checked hosts left unknown: "
+                + "; ".join(f"{h} {v}" for h, v in d.verdicts.items())
+            ),
+        ),
+    ]
+)
 
 
 def describe(event: Event) -> str:
     """One line of what happened; a kind from a newer version is shown by its name."""
     formatter = DESCRIBE.get(event.kind)
     text = formatter(event) if formatter else event.kind
-    return text + (" (amendment after the close)" if event.data.get("amendment") else "")
+    amended = isinstance(event.data, Amendable) and event.data.amendment
+    return text + (" (amendment after the close)" if amended else "")
 
 
 def where(event: Event) -> str:
@@ -292,16 +364,16 @@ def where(event: Event) -> str:
 def console_line(event: Event) -> str:
     """A terminal line for headless runs and follow: time, where, what. What a host
     printed is shown with its control characters escaped, never obeyed."""
-    if event.kind == Kind.COMMAND_OUTPUT:
-        mark = "!" if event.data.get("stream") == "stderr" else "|"
+    data = event.data
+    if isinstance(data, CommandOutput):
+        mark = "!" if data.stream == "stderr" else "|"
         host = visible(event.where.host or "", one_line=True)
         return "\n".join(
-            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}"
-            for ln in event.data.get("lines", [])
+            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}" for ln in data.lines
         )
     text = describe(event)
-    if event.kind == Kind.COMMAND_INTENT:
-        first = (event.data.get("command") or "").strip().splitlines()
+    if isinstance(data, CommandIntent):
+        first = data.command.strip().splitlines()
         text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")
     place = event.where.host or event.where.step or event.where.system or ""
     return visible(f"{event.ts:%H:%M:%S}  {place:<10} {text}", one_line=True)
