@@ -13,9 +13,10 @@ import jsonschema
 import pytest
 
 from console.journal.export import EXPORT_FORMATS
-from console.journal.export.json_export import export_schema
+from console.journal.export.schema import export_schema
 from console.journal.store import JOURNAL_NAME, read_journal
 from console.model.events import Kind
+from console.model.payloads import PAYLOADS
 from tests.events_factory import recorder_in
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -164,6 +165,56 @@ def test_every_json_export_is_valid_against_the_published_schema(tmp_path, case,
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert document["schema"] == "rollback-console/export"
     assert document["schema_version"] == 2 and document["event_schema_version"] == 2
+
+
+def _errors(document: dict) -> list[str]:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [error.message for error in validator.iter_errors(document)]
+
+
+def _first(document: dict, kind: str) -> dict:
+    return next(e for e in document["events"] if e["kind"] == kind)
+
+
+def test_the_schema_checks_each_events_data_by_its_kind(tmp_path):
+    """Each event's data is its kind's payload model's: a wrong type, a missing key or, from
+    version 2, a key the model does not know makes the export invalid; a version-1 event may
+    keep such a key, and a kind from a newer console any data."""
+    document = json.loads(render("handmade", "json", tmp_path))
+    assert _errors(document) == []
+    result = _first(document, "command.result")
+    assert result.get("v", 2) == 2 and "exit_status" in result["data"]
+    result["data"]["exit_status"] = "three"
+    assert any(
+        "'three' is not valid under any of the given schemas" in e for e in _errors(document)
+    )
+    result["data"]["exit_status"] = 3
+    del _first(document, "incident.opened")["data"]["incident_id"]
+    assert _errors(document) == ["'incident_id' is a required property"]
+    _first(document, "incident.opened")["data"]["incident_id"] = "x"
+    note = _first(document, "note.added")
+    note["data"]["surprise"] = 1
+    assert _errors(document) == [
+        "Unevaluated properties are not allowed ('surprise' was unexpected)"
+    ]
+    note["v"] = 1
+    assert _errors(document) == []
+    document["events"].append({**note, "kind": "telemetry.new", "data": {"anything": [1]}})
+    assert _errors(document) == []
+
+
+def test_the_schema_has_a_branch_for_every_kind_with_its_models_keys():
+    schema = export_schema()
+    branches = schema["$defs"]["Event"]["allOf"]
+    kinds = {b["if"]["properties"]["kind"]["const"]: b["then"] for b in branches}
+    assert set(kinds) == set(Kind) == set(PAYLOADS)
+    for kind, then in kinds.items():
+        ref = then["then"]["properties"]["data"]["$ref"]
+        data = schema["$defs"][ref.removeprefix("#/$defs/")]
+        model = PAYLOADS[kind]
+        assert set(data["properties"]) == {f.alias or n for n, f in model.model_fields.items()}
+        assert "additionalProperties" not in data  # open for version 1; closed by the branch
 
 
 def test_markdown_marks_the_drill_and_the_unknown_host(tmp_path):

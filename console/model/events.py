@@ -21,7 +21,8 @@ P = TypeVar("P", bound=Payload)
 DATA_SCHEMA = {
     "type": "object",
     "additionalProperties": True,
-    "description": "the kind's data, as docs/journal.md describes it for each kind",
+    "description": "the kind's data: its payload model's (the branch of its kind in allOf;"
+    " docs/journal.md describes each)",
 }
 
 

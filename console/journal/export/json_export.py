@@ -1,12 +1,11 @@
 """The rollback document as JSON: the same facts as the Markdown, each host's outcome, and
-every event, under a `schema_version` (docs/export.schema.json is its JSON Schema)."""
+every event, under a `schema_version` (its JSON Schema: export/schema.py)."""
 
 from __future__ import annotations
 
 import json
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
@@ -75,13 +74,3 @@ def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
             tail.append((place, event))
     stderr = (pair for tail in tails.values() for pair in tail)
     return [event for _, event in sorted([*kept, *stderr], key=lambda p: p[0])], total
-
-
-def export_schema() -> dict[str, Any]:
-    """The JSON Schema of `export --format json`, as published in docs/export.schema.json."""
-    schema = Export.model_json_schema(by_alias=True, mode="serialization")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "rollback-console export --format json",
-        **schema,
-    }

@@ -1,0 +1,56 @@
+"""The JSON Schema of `export --format json` (published as docs/export.schema.json): the
+export's models, and each event's `data` as its kind's payload model says.
+
+An event's `data` is checked by the branch of its `kind`: a version-2 event's data holds
+its model's keys and no other (as reading it does, console/model/events.py); a version-1
+event's may hold keys no model knew then. A kind this schema does not name (a newer
+console's) keeps any object as data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic.json_schema import JsonSchemaValue, models_json_schema
+
+from console.journal.export.facts import Export
+from console.model.events import Event
+from console.model.payloads import MODELS, Payload
+
+_V1 = {"properties": {"v": {"const": 1}}, "required": ["v"]}
+
+
+def export_schema() -> dict[str, Any]:
+    """One namespace of definitions for the export's models and every payload model."""
+    refs, schema = models_json_schema(
+        [(model, "serialization") for model in (Export, Event, *MODELS)], by_alias=True
+    )
+    defs: dict[str, JsonSchemaValue] = schema["$defs"]
+    defs.pop(Payload.__name__, None)  # the base `Event.data` names, its schema given instead
+    for model in MODELS:
+        # The open object of a version-1 event; a version-2 event closes it (_data).
+        defs[_name(refs[model, "serialization"])].pop("additionalProperties", None)
+    event = defs[_name(refs[Event, "serialization"])]
+    event["allOf"] = [_data(model, refs[model, "serialization"]) for model in MODELS]
+    top = defs.pop(_name(refs[Export, "serialization"]))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "rollback-console export --format json",
+        "$defs": defs,
+        **top,
+    }
+
+
+def _name(ref: JsonSchemaValue) -> str:
+    return str(ref["$ref"]).removeprefix("#/$defs/")
+
+
+def _data(model: type[Payload], ref: JsonSchemaValue) -> JsonSchemaValue:
+    """If the event is of `model`'s kind, its data is `model`'s (closed from version 2)."""
+    return {
+        "if": {"properties": {"kind": {"const": model.KIND}}, "required": ["kind"]},
+        "then": {
+            "if": _V1,
+            "then": {"properties": {"data": ref}},
+            "else": {"properties": {"data": {**ref, "unevaluatedProperties": False}}},
+        },
+    }
