@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaValue, models_json_schema
 
 from console.journal.export.facts import Export
@@ -21,9 +22,8 @@ _V1 = {"properties": {"v": {"const": 1}}, "required": ["v"]}
 
 def export_schema() -> dict[str, Any]:
     """One namespace of definitions for the export's models and every payload model."""
-    refs, schema = models_json_schema(
-        [(model, "serialization") for model in (Export, Event, *MODELS)], by_alias=True
-    )
+    models: list[type[BaseModel]] = [Export, Event, *MODELS]
+    refs, schema = models_json_schema([(m, "serialization") for m in models], by_alias=True)
     defs: dict[str, JsonSchemaValue] = schema["$defs"]
     defs.pop(Payload.__name__, None)  # the base `Event.data` names, its schema given instead
     for model in MODELS:

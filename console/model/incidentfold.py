@@ -1,0 +1,147 @@
+"""Fold handlers for the incident's own facts: opened, resumed, closed, its trigger and
+commander, its systems and strategy, the document's fields, notes, stars and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from console.model.events import Event, Kind
+from console.model.payloads import (
+    CommanderHandedOver,
+    EventStarred,
+    ExportWritten,
+    FieldSet,
+    IncidentClosed,
+    IncidentOpened,
+    IncidentResumed,
+    NoteAdded,
+    StrategyChosen,
+    SystemsSelected,
+    TriggerDeclared,
+)
+from console.model.watchfold import first_trigger
+
+if TYPE_CHECKING:
+    from console.model.state import IncidentState
+
+
+@dataclass
+class Trigger:
+    kind: str
+    label: str
+    automatic: bool
+    reason: str
+    declared_by: str
+    declared_at: datetime
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _opened(s: IncidentState, e: Event) -> None:
+    d = e.payload(IncidentOpened)
+    s.incident_id = d.incident_id
+    s.title = d.title
+    s.drill = d.drill
+    s.opened_at = e.ts
+    s.opened_by = e.who.user
+
+
+def _resumed(s: IncidentState, e: Event) -> None:
+    s.settle()
+    if e.payload(IncidentResumed).amendments_only:
+        return  # a closed incident reopened to amend its record: it stays closed
+    s.closed_at = None
+    s.outcome = None
+    s.outcome_label = ""
+
+
+def _closed(s: IncidentState, e: Event) -> None:
+    d = e.payload(IncidentClosed)
+    s.closed_at = e.ts
+    s.outcome = d.outcome
+    s.outcome_label = d.label or d.outcome
+    s.closed_by = e.who.user
+
+
+def _trigger(s: IncidentState, e: Event) -> None:
+    d = e.payload(TriggerDeclared)
+    s.trigger = Trigger(
+        kind=d.kind,
+        label=d.label or d.kind,
+        automatic=d.automatic,
+        reason=d.reason,
+        declared_by=e.who.user,
+        declared_at=e.ts,
+        evidence=list(d.evidence),
+    )
+    first_trigger(s, e.ts)
+    if d.commander and d.commander != s.commander:
+        _command(s, d.commander, e)
+
+
+def _command(s: IncidentState, name: str, e: Event) -> None:
+    s.commander = name
+    s.commanders.append({"name": name, "since": e.ts, "by": e.who.user})
+
+
+def _handed_over(s: IncidentState, e: Event) -> None:
+    _command(s, e.payload(CommanderHandedOver).to, e)
+
+
+def _selected(s: IncidentState, e: Event) -> None:
+    d = e.payload(SystemsSelected)
+    s.systems = list(d.systems)
+    s.hosts = dict(d.hosts)
+
+
+def _strategy(s: IncidentState, e: Event) -> None:
+    d = e.payload(StrategyChosen)
+    s.strategy = d.strategy
+    s.params = dict(d.params)
+
+
+def _field(s: IncidentState, e: Event) -> None:
+    d = e.payload(FieldSet)
+    if isinstance(d.value, list):  # action items: the whole table, as last saved
+        s.action_items = [dict(row) for row in d.value]
+    else:
+        s.fields[d.field] = d.value
+
+
+def _note(s: IncidentState, e: Event) -> None:
+    d = e.payload(NoteAdded)
+    s.notes.append((e.seq, d.text))
+    if d.about is not None:
+        s.annotations.setdefault(d.about, []).append(d.text)
+    if e.where.step:
+        s.step(e.where.step).notes.append(d.text)
+
+
+def _star(s: IncidentState, e: Event) -> None:
+    d = e.payload(EventStarred)
+    if d.starred:
+        s.stars.add(d.seq)
+    else:
+        s.stars.discard(d.seq)
+
+
+def _export(s: IncidentState, e: Event) -> None:
+    s.exports.append(e.payload(ExportWritten).dump())
+
+
+# Keyed by kind as a str: an event's kind is a str, equal to its Kind member.
+INCIDENT_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
+    Kind.INCIDENT_OPENED: _opened,
+    Kind.INCIDENT_RESUMED: _resumed,
+    Kind.INCIDENT_CLOSED: _closed,
+    Kind.TRIGGER_DECLARED: _trigger,
+    Kind.COMMANDER_HANDED_OVER: _handed_over,
+    Kind.SYSTEMS_SELECTED: _selected,
+    Kind.STRATEGY_CHOSEN: _strategy,
+    Kind.FIELD_SET: _field,
+    Kind.NOTE_ADDED: _note,
+    Kind.EVENT_STARRED: _star,
+    Kind.EXPORT_WRITTEN: _export,
+}

@@ -1,0 +1,152 @@
+"""Fold handlers for the steps as they run: started, confirmed, completed and skipped; each
+command's intent, output and result on its host; hosts not started, waves, halts, aborts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from console.model.events import Event, Kind
+from console.model.payloads import (
+    CommandIntent,
+    CommandOutput,
+    CommandResult,
+    HostNotStarted,
+    RunAborted,
+    RunHalted,
+    StepCompleted,
+    StepConfirmed,
+    StepSkipped,
+    WaveFinished,
+    WaveStarted,
+)
+from console.model.status import HostStatus, StepStatus
+from console.model.step_state import HostRun
+
+if TYPE_CHECKING:
+    from console.model.state import IncidentState
+
+
+def _host_run(state: IncidentState, event: Event) -> HostRun:
+    st = state.step(event.where.step or "adhoc")
+    host = event.where.host or "?"
+    if host not in st.hosts:
+        st.hosts[host] = HostRun(host=host, system=event.where.system)
+    return st.hosts[host]
+
+
+def _step_started(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.RUNNING
+    st.started = st.started or e.ts
+    st.finished = None
+
+
+def _step_confirmed(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.DONE
+    st.started = st.started or e.ts
+    st.finished = e.ts
+    st.summary = "confirmed by " + (e.payload(StepConfirmed).by or e.who.commander or e.who.user)
+
+
+def _step_completed(s: IncidentState, e: Event) -> None:
+    d = e.payload(StepCompleted)
+    st = s.step(e.where.step or "")
+    st.status = d.status
+    st.finished = e.ts
+    st.summary = d.summary
+
+
+def _step_skipped(s: IncidentState, e: Event) -> None:
+    st = s.step(e.where.step or "")
+    st.status = StepStatus.SKIPPED
+    st.finished = e.ts
+    st.skip_reason = e.payload(StepSkipped).reason
+
+
+def _intent(s: IncidentState, e: Event) -> None:
+    d = e.payload(CommandIntent)
+    run = _host_run(s, e)
+    run.status = HostStatus.RUNNING
+    run.stage = d.stage
+    run.command = d.command
+    if d.attempt != run.attempt or run.started is None:
+        run.started = e.ts
+    run.attempt = d.attempt
+    run.token = d.token
+    run.on_jump_host = d.on == "jump-host"
+    run.exit_status = run.signal = run.failure = run.detail = None
+    run.finished = None
+
+
+def _output(s: IncidentState, e: Event) -> None:
+    lines = e.payload(CommandOutput).lines
+    run = _host_run(s, e)
+    run.lines += len(lines)
+    if lines:
+        run.last_line = lines[-1]
+
+
+def _result(s: IncidentState, e: Event) -> None:
+    d = e.payload(CommandResult)
+    run = _host_run(s, e)
+    run.exit_status = d.exit_status
+    run.signal = d.signal
+    run.failure = d.failure
+    run.detail = d.detail
+    run.finished = e.ts
+    if d.aborted:
+        run.status = HostStatus.ABORTED
+    elif d.failure:
+        run.status = HostStatus.FAILED
+    elif d.final:
+        run.status = HostStatus.SUCCEEDED
+
+
+def _not_started(s: IncidentState, e: Event) -> None:
+    run = _host_run(s, e)
+    run.status = HostStatus.NOT_STARTED
+    run.detail = e.payload(HostNotStarted).reason
+
+
+def _halted(s: IncidentState, e: Event) -> None:
+    d = e.payload(RunHalted)
+    s.halts.append({"step": e.where.step, **d.dump()})
+    if e.where.step:
+        s.step(e.where.step).halted = d.reason
+
+
+def _wave_started(s: IncidentState, e: Event) -> None:
+    d = e.payload(WaveStarted)
+    st = s.step(e.where.step or "")
+    if d.wave == 1:
+        st.waves.clear()
+        st.halted = None
+    st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False)
+
+
+def _wave_finished(s: IncidentState, e: Event) -> None:
+    d = e.payload(WaveFinished)
+    s.step(e.where.step or "").waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
+
+
+def _aborted(s: IncidentState, e: Event) -> None:
+    s.aborts.append({"step": e.where.step, "by": e.who.user, **e.payload(RunAborted).dump()})
+
+
+# Keyed by kind as a str: an event's kind is a str, equal to its Kind member.
+RUN_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
+    Kind.STEP_STARTED: _step_started,
+    Kind.STEP_CONFIRMED: _step_confirmed,
+    Kind.STEP_COMPLETED: _step_completed,
+    Kind.STEP_SKIPPED: _step_skipped,
+    Kind.COMMAND_INTENT: _intent,
+    Kind.COMMAND_OUTPUT: _output,
+    Kind.COMMAND_RESULT: _result,
+    Kind.HOST_NOT_STARTED: _not_started,
+    Kind.RUN_HALTED: _halted,
+    Kind.WAVE_STARTED: _wave_started,
+    Kind.WAVE_FINISHED: _wave_finished,
+    Kind.RUN_ABORTED: _aborted,
+}

@@ -1,0 +1,45 @@
+"""What one step did, host by host: the fold's record of each step and each host run in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from console.model.status import FailureClass, HostStatus, StepStatus
+
+
+@dataclass
+class HostRun:
+    """What one host did in one step: the last stage's outcome counts."""
+
+    host: str
+    system: str | None
+    status: HostStatus = HostStatus.PENDING
+    stage: str | None = None
+    command: str | None = None
+    attempt: int = 0
+    exit_status: int | None = None
+    signal: str | None = None
+    failure: FailureClass | None = None
+    detail: str | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    lines: int = 0
+    last_line: str = ""
+    token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
+    on_jump_host: bool = False
+
+
+@dataclass
+class StepState:
+    id: str
+    status: StepStatus = StepStatus.PENDING
+    started: datetime | None = None
+    finished: datetime | None = None
+    summary: str = ""
+    skip_reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    hosts: dict[str, HostRun] = field(default_factory=dict)
+    waves: dict[int, dict[str, Any]] = field(default_factory=dict)
+    halted: str | None = None
