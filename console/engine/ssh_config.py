@@ -1,0 +1,174 @@
+"""ssh_config read as OpenSSH reads it: asyncssh's parser, seeded with the inventory's
+values, plus what asyncssh leaves out (HashKnownHosts, StrictHostKeyChecking, ProxyJump and
+ProxyCommand competing, %-tokens expanded once), each file split into words once."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shlex
+from pathlib import Path
+
+from asyncssh.config import SSHClientConfig, SSHConfig
+from asyncssh.pattern import WildcardPatternList
+
+# Options whose %-tokens are expanded, once, after every file is read.
+EXPANDED = (
+    "IdentityFile",
+    "CertificateFile",
+    "IdentityAgent",
+    "ProxyCommand",
+    "UserKnownHostsFile",
+    "GlobalKnownHostsFile",
+)
+
+
+class OpenSshConfig(SSHClientConfig):
+    """asyncssh's client config, seeded with the inventory's values, plus the options
+    asyncssh does not read (HashKnownHosts, StrictHostKeyChecking), known_hosts paths
+    %-expanded, and ProxyJump/ProxyCommand competing as in OpenSSH."""
+
+    _percent_expand: set[str] = set()  # asyncssh expands after each file: once is right
+
+    def __init__(
+        self,
+        last_config: SSHConfig | None,
+        reload: bool,
+        canonical: bool,
+        final: bool,
+        local_user: str,
+        user: str | tuple[()],
+        host: str,
+        port: int | tuple[()],
+        seed: dict[str, object],
+    ):
+        # asyncssh's annotations say SSHConfig, str and int, but its own callers pass None
+        # (no previous config) and () (not given), as we do.
+        super().__init__(
+            last_config,  # type: ignore[arg-type]
+            reload,
+            canonical,
+            final,
+            local_user,
+            user,  # type: ignore[arg-type]
+            host,
+            port,  # type: ignore[arg-type]
+        )
+        self._options.update(seed)
+
+    def parse(self, path: Path) -> None:
+        """asyncssh's parse, replaying each file split into words once: splitting every
+        line again for every host (shlex) cost seconds for a fleet of 1,000."""
+        self._path, self._line_no, self._matching = path, 0, True
+        self._tokens = {"%": "%"}
+        for number, loption, words, error in _split_file(path):
+            self._line_no = number
+            if error:
+                self._error(error)
+            if not self._matching and loption not in self._conditionals:
+                continue
+            entry = self._handlers.get(loption)
+            if entry is None:
+                continue
+            option, handler = entry
+            args = list(words)
+            if not args:
+                self._error(f"Missing {option} value")
+            handler(self, option, args)
+            if args:
+                self._error(f"Extra data at end: {' '.join(args)}")
+        self._set_tokens()
+
+    def _match_host(self, option: str, args: list[str]) -> None:
+        """`Host` as asyncssh matches it, each pattern list compiled once, not per host."""
+        self._matching = _wildcards(",".join(args)).matches(self._orig_host)
+        args.clear()
+
+    def expand_tokens(self) -> None:
+        """%h, %p, %r, %d, ... with the final values (after the last file was read)."""
+        for option in EXPANDED:
+            value = self._options.get(option)
+            if isinstance(value, list):
+                self._options[option] = [self._expand_val(v) for v in value]
+            elif isinstance(value, str):
+                self._options[option] = self._expand_val(value)
+
+    def _set_proxy(self, option: str, args: list[str]) -> None:
+        """As OpenSSH (checked with `ssh -G`): the first of the two found wins, except
+        that `ProxyJump none` does not stop a later ProxyCommand."""
+        options = self._options
+        taken = "ProxyCommand" in options or (
+            "ProxyJump" in options and (option == "ProxyJump" or options["ProxyJump"])
+        )
+        if taken:
+            args.clear()
+            return
+        self._set_string(option, args)
+
+    _handlers = {
+        **SSHClientConfig._handlers,
+        "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool),
+        "stricthostkeychecking": ("StrictHostKeyChecking", SSHConfig._set_bool_or_str),
+        "proxyjump": ("ProxyJump", _set_proxy),
+        "proxycommand": ("ProxyCommand", _set_proxy),
+        "host": ("Host", _match_host),
+    }
+
+
+@functools.lru_cache(maxsize=4096)
+def _wildcards(patterns: str) -> WildcardPatternList:
+    return WildcardPatternList(patterns)
+
+
+# One line of an ssh_config file: number, option (lowercase), its words, a parse error.
+_Line = tuple[int, str, tuple[str, ...], str | None]
+_SPLIT: dict[tuple[str, int, int], list[_Line]] = {}
+
+
+def _split_file(path: Path) -> list[_Line]:
+    """Each line of an ssh_config file as (number, lowercase option, arguments, error),
+    split as asyncssh splits it (`Option=value`, `Match` conditions keep their `=`,
+    ProxyCommand unsplit); cached until the file changes."""
+    stat = os.stat(path)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key in _SPLIT:
+        return _SPLIT[key]
+    lines: list[_Line] = []
+    with open(path) as file:
+        for number, raw in enumerate(file, start=1):
+            line = raw.strip()
+            if not line or line[0] == "#":
+                continue
+            try:
+                split = shlex.split(line)
+            except ValueError as exc:
+                lines.append((number, "", (), str(exc)))
+                continue
+            loption, args = _words(split)
+            if loption in OpenSshConfig._no_split:
+                args = [line.lstrip()[len(loption) :].strip()]
+            lines.append((number, loption, tuple(args), None))
+    _SPLIT[key] = lines
+    return lines
+
+
+def _words(split: list[str]) -> tuple[str, list[str]]:
+    args: list[str] = []
+    loption, allow_equal = "", True
+    for index, arg in enumerate(split, start=1):
+        if arg.startswith("="):
+            if len(arg) > 1:
+                args.append(arg[1:])
+        elif not allow_equal:
+            args.extend(split[index - 1 :])
+            break
+        elif arg.endswith("="):
+            args.append(arg[:-1])
+        elif "=" in arg:
+            args.extend(arg.split("=", 1))
+        else:
+            args.append(arg)
+        if index == 1:
+            loption = args.pop(0).lower()
+            allow_equal = loption in OpenSshConfig._conditionals
+    return loption, args
