@@ -51,7 +51,7 @@ def resume(args: argparse.Namespace) -> int:
 def follow(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal)
     if args.plain:
-        from console.headless import follow_plain
+        from console.headless.follow import follow_plain
 
         return asyncio.run(follow_plain(path))
     from console.cli.launch import run_follow

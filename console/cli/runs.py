@@ -12,7 +12,6 @@ from console.cli.parser import UsageError
 
 def run(args: argparse.Namespace) -> int:
     """`run` and `drill`."""
-    from console import headless
     from console.engine.walk import RunRequest, check_request
     from console.model.triggers import TriggerKind
 
@@ -44,9 +43,14 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
         if args.json:
             raise UsageError("--dry-run prints commands, not a verdict: drop --json")
-        return headless.dry_run(settings, request)
+        from console.headless.dry_run import dry_run
+
+        return dry_run(settings, request)
+    from console.headless.common import RunOptions
+    from console.headless.rollback import run_rollback
+
     check_request(settings, request)
-    options = headless.RunOptions(
+    options = RunOptions(
         demo=args.demo,
         journal=args.journal,
         quiet=args.quiet or args.json,
@@ -55,11 +59,10 @@ def run(args: argparse.Namespace) -> int:
         accept_keys=request.accept_keys,
         json=args.json,
     )
-    return asyncio.run(headless.run_rollback(settings, request, faults, options))
+    return asyncio.run(run_rollback(settings, request, faults, options))
 
 
 def exec_(args: argparse.Namespace) -> int:
-    from console import headless
     from console.engine.walk import check_accept_keys
 
     settings = load(args, demo=args.demo)
@@ -73,23 +76,26 @@ def exec_(args: argparse.Namespace) -> int:
             raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
         if args.json:
             raise UsageError("--dry-run prints commands, not results: drop --json")
-        return headless.dry_exec(settings, args.command_text, hosts)
+        from console.headless.dry_run import dry_exec
+
+        return dry_exec(settings, args.command_text, hosts)
+    from console.headless.adhoc import run_exec
+    from console.headless.common import RunOptions
+
     keys = host_keys(args.accept_host_key)
     check_accept_keys(settings, systems, keys)
-    options = headless.RunOptions(
+    options = RunOptions(
         demo=args.demo,
         journal=args.journal,
         accept_keys=keys,
         json=args.json,
         take_over_lock=args.take_over_lock,
     )
-    return asyncio.run(
-        headless.run_exec(settings, faults, options, args.command_text, systems, hosts)
-    )
+    return asyncio.run(run_exec(settings, faults, options, args.command_text, systems, hosts))
 
 
 def probe(args: argparse.Namespace) -> int:
-    from console import headless
+    from console.headless.probe import run_probe
 
     settings = load(args, demo=args.demo)
     faults = parse_faults(args.inject, settings, args.demo)
@@ -97,7 +103,7 @@ def probe(args: argparse.Namespace) -> int:
     for name in systems:
         if name not in {s.name for s in settings.inventory.systems}:
             raise UsageError(f"--systems: {unknown_system(settings, name)}")
-    return asyncio.run(headless.run_probe(settings, faults, systems, args.demo, json=args.json))
+    return asyncio.run(run_probe(settings, faults, systems, args.demo, json=args.json))
 
 
 def host_keys(items: list[str]) -> dict[str, str]:

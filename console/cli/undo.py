@@ -60,7 +60,7 @@ def _dry_run(settings, planned, title: str) -> int:
 
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
     from console.engine.session import Engine
-    from console.headless import reachable
+    from console.headless.common import reachable
     from console.journal.describe import console_line
     from console.journal.store import read_journal
     from console.model.state import fold

@@ -12,11 +12,11 @@ from console.demo.fleet import DemoFleet
 from console.engine.conductor import ProcedureError, new_incident_id
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
 from console.engine.session import Engine
-from console.headless import (
+from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
-    _abort_on_signals,
-    _Printer,
+    EventPrinter,
+    abort_on_signals,
     journal_dir,
     print_json,
 )
@@ -61,12 +61,12 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
         conductor = engine.incident(claim, journal_dir(options.journal, engine, incident_id))
         conductor.settings = drill_settings(settings, scenario)
         recorder = conductor.recorder
-        printer = _Printer()
+        printer = EventPrinter()
         if not options.quiet:
             print(f"DRILL {scenario.name}: not a production incident", flush=True)
             recorder.subscribe(printer)
         conductor.open_incident(title_of(scenario), incident_id, drill=True)
-        with _abort_on_signals(conductor):
+        with abort_on_signals(conductor):
             try:
                 verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
             except ProcedureError as refused:

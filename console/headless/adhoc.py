@@ -1,0 +1,94 @@
+"""`exec`: one command across hosts, journalled like a step."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.engine.conductor import ProcedureError, new_incident_id
+from console.engine.session import Engine
+from console.engine.walk import accept_keys
+from console.headless.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    RunOptions,
+    abort_on_signals,
+    print_json,
+    reachable,
+)
+from console.journal.describe import console_line
+from console.journal.results import exec_result
+from console.model.events import Event, Kind
+from console.model.outcome import Outcome
+from console.model.payloads import CommandOutput, CommandResult, StepStarted
+from console.model.settings import Settings
+from console.model.visible import visible
+
+if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
+    from console.demo.faults import Fault
+
+
+async def run_exec(
+    settings: Settings,
+    faults: list[Fault],
+    options: RunOptions,
+    command: str,
+    systems: list[str],
+    hosts: list[str],
+) -> int:
+    async with reachable(settings, faults, options.demo) as settings:
+        engine = Engine.build(settings, demo=options.demo)
+        try:
+            # The locks come first: a refusal leaves no incident and writes to none.
+            if options.journal:
+                conductor = engine.open_existing(
+                    Path(options.journal), systems, options.take_over_lock, open_only=True
+                )
+            else:
+                incident_id = new_incident_id(engine.clock.now())
+                claim = engine.claim(incident_id, systems, options.take_over_lock)
+                conductor = engine.incident(claim)
+                conductor.open_incident(f"Ad-hoc command on {', '.join(systems)}", incident_id)
+            if not options.json:
+                conductor.recorder.subscribe(_print_exec_event)
+            try:
+                await accept_keys(conductor, options.accept_keys)
+            except ProcedureError as refused:
+                if not options.journal:
+                    conductor.close(Outcome.REFUSED, str(refused))
+                raise
+            with abort_on_signals(conductor):
+                ok = await conductor.run_adhoc(command, hosts)
+            if not options.journal:
+                where = f"on {len(hosts)} host(s)"
+                if ok:
+                    conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
+                else:
+                    conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
+        finally:
+            await engine.close()  # releases the locks (journalled) and closes the journal
+        code = EXIT_OK if ok else EXIT_FAILED
+        if options.json:
+            recorder = conductor.recorder
+            step = next(
+                e.where.step or ""
+                for e in reversed(recorder.events)
+                if isinstance(e.data, StepStarted) and e.data.adhoc
+            )
+            print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))
+        return code
+
+
+def _print_exec_event(event: Event) -> None:
+    data = event.data
+    if isinstance(data, CommandOutput):
+        stream = sys.stderr if data.stream == "stderr" else sys.stdout
+        host = event.where.host
+        stream.write("".join(f"{host}: {visible(line)}\n" for line in data.lines))
+        stream.flush()
+    elif event.kind == Kind.HOSTKEY_ACCEPTED:
+        print(console_line(event), flush=True)
+    elif isinstance(data, CommandResult) and data.failure:
+        line = f"{event.where.host}: FAILED ({data.failure}): {data.detail or ''}"
+        print(visible(line, one_line=True), file=sys.stderr)

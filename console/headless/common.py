@@ -1,0 +1,116 @@
+"""What every headless command shares: exit statuses, options, the demo fleet while it
+runs, where the journal goes, event lines and JSON on stdout, Ctrl+C as an abort."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.engine.conductor import Conductor, ProcedureError
+from console.engine.session import Engine
+from console.journal.describe import console_line
+from console.journal.store import JOURNAL_NAME
+from console.model.events import Event
+from console.model.settings import Settings
+
+if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
+    from console.demo.faults import Fault
+
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+
+@dataclass
+class RunOptions:
+    demo: bool = False
+    journal: str | None = None
+    quiet: bool = False
+    take_over_lock: str | None = None
+    drill: bool = False
+    accept_keys: dict[str, str] = field(default_factory=dict)
+    json: bool = False  # one JSON document on stdout, nothing else
+
+
+@contextlib.asynccontextmanager
+async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> AsyncIterator[Settings]:
+    """The settings to connect with: the demo fleet's while it runs, else as configured."""
+    if not demo:
+        yield settings
+        return
+    from console.demo.fleet import DemoFleet
+
+    fleet = DemoFleet(settings, faults)
+    try:
+        yield await fleet.start()
+    finally:
+        await fleet.stop()
+
+
+def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
+    """`--journal` (a journal file or an incident directory), else the engine's journal root."""
+    if not path:
+        return engine.journal_root / incident_id
+    target = Path(path)
+    if target.suffix == ".jsonl" or target.is_file():
+        if target.name != JOURNAL_NAME:
+            raise ProcedureError(f"--journal {path}: a journal file must be named {JOURNAL_NAME}")
+        return target.parent
+    return target
+
+
+def print_json(document: dict) -> None:
+    # ASCII only: a host's bytes (C1 controls, bidi marks) reach no terminal raw.
+    sys.stdout.write(json.dumps(document, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+class EventPrinter:
+    """Event lines to stdout, written once per loop turn rather than once per event."""
+
+    def __init__(self):
+        self._lines: list[str] = []
+
+    def __call__(self, event: Event) -> None:
+        if not self._lines:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._lines.append(console_line(event))
+
+    def flush(self) -> None:
+        if self._lines:
+            sys.stdout.write("\n".join(self._lines) + "\n")
+            sys.stdout.flush()
+            self._lines.clear()
+
+
+_ABORTING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak refs
+
+
+def _abort_soon(conductor: Conductor, reason: str) -> None:
+    task = asyncio.ensure_future(conductor.abort(reason))
+    _ABORTING.add(task)
+    task.add_done_callback(_ABORTING.discard)
+
+
+@contextlib.contextmanager
+def abort_on_signals(conductor: Conductor):
+    """Ctrl+C or TERM aborts the run with that reason; the journal says so."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(
+            signum,
+            _abort_soon,
+            conductor,
+            f"interrupted by {signal.Signals(signum).name}",
+        )
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,115 @@
+"""`run --dry-run` and `exec --dry-run`: every command as each host would get it, and
+where each host goes; nothing is connected."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+from console.engine.notifier import target_of
+from console.engine.routes import Route, routes
+from console.engine.session import Engine
+from console.engine.ssh import targets_for
+from console.engine.supervisor import supervised
+from console.engine.walk import RunRequest, check_request
+from console.headless.common import EXIT_OK, EXIT_USAGE
+from console.journal.redact import MASKED_NOTE, settings_redactor
+from console.model.kinds import RunsOn
+from console.model.procedure import Phase, StepKind
+from console.model.settings import Settings
+from console.model.templates import RenderedCommand
+from console.model.visible import visible
+
+
+def dry_run(settings: Settings, request: RunRequest) -> int:
+    """Print every command exactly as each host would get it; connect to nothing (so
+    nothing needs --yes)."""
+    check_request(settings, request, dry_run=True)
+    with tempfile.TemporaryDirectory(prefix="rollback-dry-run-") as scratch:
+        # Nothing is kept and nothing is locked: a scratch journal, no claim.
+        engine = Engine(settings, Path(scratch) / "incidents")
+        conductor = engine.new_incident("dry run", incident_id="dry-run")
+        conductor.claim = None
+        recorder = conductor.recorder
+        conductor.select(request.systems, request.hosts or None)
+        conductor.choose_strategy(request.strategy, request.params)
+        print("# dry run: nothing is sent. On each host, every command runs as")
+        print(_commented(supervised("COMMAND", "TOKEN")))
+        for pager in settings.procedure.pagers:
+            print(
+                f"# {pager.name}: {target_of(pager)} is triggered on declaration, acknowledged"
+                " when the rollback starts, resolved on close"
+            )
+        unroutable = _print_routes(settings, list(conductor.state.hosts))
+        for phase in settings.procedure.phases:
+            if phase.phase is Phase.POST:
+                break
+            for step in phase.steps:
+                print(f"\n## {phase.phase.label}: {step.title} [{step.kind}]")
+                if step.kind in (StepKind.COMMAND, StepKind.STRATEGY):
+                    here = step.kind is StepKind.STRATEGY and (
+                        settings.strategy(step.strategy or request.strategy).runs_on
+                        is RunsOn.JUMP_HOST
+                    )
+                    where = " (on the jump host)" if here else ""
+                    for host, commands in conductor.preview(step.id).items():
+                        for stage, command in commands:
+                            shown = visible(command.shown.strip())
+                            print(f"### {host} {stage}{where}\n{shown}")
+                            if command.masked:
+                                print(f"# {MASKED_NOTE}")
+                elif step.kind is StepKind.PROBE:
+                    print(_probe_plan(settings, conductor.state.systems))
+                elif step.kind is StepKind.NOTIFY:
+                    for channel in conductor.notifier.channels_of(step):
+                        print(f"{channel.name}: {target_of(channel)}")
+                elif step.kind is StepKind.MANUAL:
+                    print("(confirmed by a person; --yes confirms it)")
+                else:
+                    print(step.description or f"({step.kind} step)")
+        recorder.close()
+    return _routes_verdict(unroutable)
+
+
+def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
+    """`exec --dry-run`: where each host goes and the command as it gets it."""
+    print("# dry run: nothing is sent. On each host, the command runs as")
+    print(_commented(supervised("COMMAND", "TOKEN")))
+    unroutable = _print_routes(settings, hosts)
+    redactor = settings_redactor(settings)
+    for target in targets_for(settings.inventory, hosts):
+        rendered = RenderedCommand.typed(command, target.workdir, redactor.text)
+        print(f"\n### {target.name} run\n{visible(rendered.shown.strip())}")
+        if rendered.masked:
+            print(f"# {MASKED_NOTE}")
+    return _routes_verdict(unroutable)
+
+
+def _commented(text: str) -> str:
+    return "\n".join(f"#   {line}" for line in text.splitlines())
+
+
+def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
+    """`host: user@hostname:port via ...` for each host; the routes that cannot be followed."""
+    print("\n## Where each host goes (resolved through ssh_config; nothing is connected)")
+    found = routes(settings.inventory, hosts)
+    for route in found:
+        print(route.line())
+    return [r for r in found if r.error]
+
+
+def _routes_verdict(unroutable: list[Route]) -> int:
+    for route in unroutable:
+        print(f"error: {route.host}: {route.error}", file=sys.stderr)
+    return EXIT_USAGE if unroutable else EXIT_OK
+
+
+def _probe_plan(settings: Settings, systems: list[str]) -> str:
+    """What a probe step samples until the soak passes: each probe of the systems."""
+    lines = [f"(the probes of {', '.join(systems)} must stay healthy for the soak window)"]
+    for name in systems:
+        for probe in settings.inventory.system(name).probes:
+            what = probe.command or probe.url or probe.path or ""
+            lines.append(f"### {name} probe {probe.name} [{probe.kind}]\n{what.strip()}")
+    return "\n".join(lines)

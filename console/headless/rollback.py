@@ -1,0 +1,144 @@
+"""`run`: the procedure walked headless, its events printed (or one JSON document)."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.session import Engine
+from console.engine.ssh import SshPool
+from console.engine.walk import RunRequest, check_request, walk
+from console.headless.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    EventPrinter,
+    RunOptions,
+    abort_on_signals,
+    journal_dir,
+    print_json,
+    reachable,
+)
+from console.journal.results import drill_findings, run_result
+from console.model.outcome import Outcome
+from console.model.settings import Settings
+from console.model.state import HostStatus
+from console.model.visible import visible
+
+if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
+    from console.demo.faults import Fault
+
+
+async def run_rollback(
+    settings: Settings, request: RunRequest, faults: list[Fault], options: RunOptions
+) -> int:
+    async with reachable(settings, faults, options.demo) as settings:
+        # Validate fully and take the locks before the journal exists: nothing
+        # half-checked is recorded, and a refusal leaves no incident behind.
+        check_request(settings, request)
+        engine = Engine.build(settings, demo=options.demo)
+        try:
+            incident_id = new_incident_id(engine.clock.now())
+            claim = engine.claim(incident_id, request.systems, options.take_over_lock)
+            pool = engine.pool
+            if request.trigger is None and not await _use_firing(settings, pool, request, options):
+                return EXIT_USAGE
+            directory = journal_dir(options.journal, engine, incident_id)
+            conductor = engine.incident(claim, directory)
+            return await _walk(conductor, request, incident_id, options)
+        finally:
+            await engine.close()
+
+
+async def _walk(
+    conductor: Conductor, request: RunRequest, incident_id: str, options: RunOptions
+) -> int:
+    """Walk the procedure on the incident just made; print (or --json) the verdict."""
+    recorder = conductor.recorder
+    printer = EventPrinter()
+    if not options.quiet:
+        recorder.subscribe(printer)
+    with abort_on_signals(conductor):
+        try:
+            ok = await walk(conductor, request, incident_id, drill=options.drill)
+        except ProcedureError as refused:
+            conductor.close(Outcome.REFUSED, str(refused))
+            raise
+        finally:
+            await conductor.shutdown()
+            recorder.close()
+    printer.flush()
+    drill = None
+    if options.drill:
+        drill_ok, drill = drill_findings(conductor.state)
+        ok = drill_ok and ok
+    code = EXIT_OK if ok else EXIT_FAILED
+    if options.json:
+        print_json(run_result(conductor.state, ok, code, recorder.path, drill))
+        return code
+    if drill is not None:
+        _print_drill(drill)
+    _print_problem_hosts(conductor)
+    closed = conductor.state.outcome_label
+    verdict = closed if ok else f"FAILED: {closed}"
+    print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
+    return code
+
+
+def _print_problem_hosts(conductor: Conductor) -> None:
+    """Each host whose last step did not succeed: where it stopped and why, so that a
+    --quiet run still says what is left to do."""
+    state = conductor.state
+    lines = []
+    for host in state.hosts:
+        runs = state.host_runs(host)
+        if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
+            continue
+        step, run = runs[-1]
+        why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
+        seen = f" — {run.last_line}" if run.last_line and run.last_line not in why else ""
+        line = f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}"
+        lines.append(visible(line, one_line=True))
+    if lines:
+        print("hosts not rolled back:", *lines, sep="\n")
+
+
+def _print_drill(drill: dict) -> None:
+    print("drill report:")
+    for system, r in drill["recovery"].items():
+        if r["seconds"] is None:
+            print(f"  {system}: recovery time not measured (stability never verified)")
+        else:
+            print(f"  {system}: recovered in {r['seconds']:.1f} s: {r['verdict']}")
+    integrity = drill["integrity"]
+    print(
+        f"  data integrity: {integrity['records']} record(s), {integrity['mismatches']} mismatch(es)"
+    )
+
+
+async def _use_firing(
+    settings: Settings, pool: SshPool, request: RunRequest, options: RunOptions
+) -> bool:
+    """`--trigger auto`: take the automatic trigger firing now, with its evidence."""
+    from console.engine.watcher import Watcher, with_others
+
+    watcher = Watcher(settings, pool, systems=request.systems)
+    firing = await watcher.until_fired(request.systems)
+    if firing is None:
+        print(
+            f"error: no automatic trigger is firing on {', '.join(request.systems)};"
+            " name a manual trigger with --trigger and --reason",
+            file=sys.stderr,
+        )
+        return False
+    out = sys.stderr if options.json else sys.stdout  # --json: stdout holds the document only
+    reason = visible(firing.reason, one_line=True)
+    print(f"automatic trigger firing: {reason}", file=out, flush=True)
+    request.trigger, request.firing = firing.trigger.kind, firing
+    request.also_firing = watcher.firing_now(request.systems)[1:]
+    for other in request.also_firing:
+        also = visible(other.reason, one_line=True)
+        print(f"also firing, recorded as evidence: {also}", file=out, flush=True)
+    request.reason = request.reason.strip() or with_others(firing, request.also_firing)[0]
+    return True
