@@ -8,8 +8,15 @@ import argparse
 import textwrap
 
 from console import __version__
-from console.model.outcome import CHOSEN
-from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
+from console.cli.options import (
+    drill_options,
+    inject_option,
+    journal_arg,
+    json_option,
+    run_options,
+    take_over_option,
+    target_options,
+)
 
 PROG = "rollback-console"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -32,26 +39,6 @@ exit status:
 # exporter (tests/test_cli_surface.py holds the two equal).
 FORMATS = ("json", "markdown", "node")
 SHELLS = ("bash", "zsh", "fish")
-TRIGGERS = ("auto", *(k.value for k in TriggerKind))
-# console.model.procedure's FormField, by name (that module loads pydantic)
-FORM_FIELDS = (
-    "reason",
-    "severity",
-    "impact_users",
-    "impact_start",
-    "impact_end",
-    "business_impact",
-    "root_cause",
-    "remediation",
-    "action_items",
-    "procedure_updates",
-    "went_well",
-    "went_wrong",
-    "got_lucky",
-    "lessons",
-    "retry_schedule",
-    "retry_owner",
-)
 
 
 def file_mode(text: str) -> int:
@@ -126,7 +113,7 @@ def build_parser() -> Parser:
         f"{PROG} demo",
         f"{PROG} demo --inject refuse-auth:db-1 --inject slow:web-2",
     )
-    _inject(demo)
+    inject_option(demo)
 
     run = command(
         "run",
@@ -143,7 +130,7 @@ def build_parser() -> Parser:
         " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
         codes=True,
     )
-    _run_options(run)
+    run_options(run)
 
     drill = command(
         "drill",
@@ -164,7 +151,7 @@ def build_parser() -> Parser:
         "      --trigger user-impact --reason 'game day' --yes",
         codes=DRILL_EXIT_CODES,
     )
-    _drill_options(drill)
+    drill_options(drill)
 
     exec_ = command(
         "exec",
@@ -177,15 +164,15 @@ def build_parser() -> Parser:
         f"{PROG} exec --demo --systems db --json 'cat current' | jq '.hosts[].status'",
         codes=True,
     )
-    _targets(exec_)
+    target_options(exec_)
     exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
     exec_.add_argument(
         "--dry-run",
         action="store_true",
         help="print where each host goes and the command as sent; connect to nothing",
     )
-    _take_over(exec_)
-    _json(exec_)
+    take_over_option(exec_)
+    json_option(exec_)
     exec_.add_argument("command_text", metavar="COMMAND", help="the shell command to run")
 
     probe = command(
@@ -201,8 +188,8 @@ def build_parser() -> Parser:
     probe.add_argument(
         "--systems", default="", metavar="S1,S2", help="comma-separated systems (default: all)"
     )
-    _inject(probe)
-    _json(probe)
+    inject_option(probe)
+    json_option(probe)
 
     resume = command(
         "resume",
@@ -213,9 +200,9 @@ def build_parser() -> Parser:
         f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
         codes=True,
     )
-    _journal_arg(resume)
+    journal_arg(resume)
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
-    _take_over(resume)
+    take_over_option(resume)
 
     undo = command(
         "undo",
@@ -227,7 +214,7 @@ def build_parser() -> Parser:
         f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
         codes=True,
     )
-    _journal_arg(undo)
+    journal_arg(undo)
     undo.add_argument("step", metavar="STEP", help="the strategy step's id, e.g. restore")
     undo.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
     undo.add_argument("--yes", action="store_true", help="confirm: the undo changes hosts")
@@ -235,7 +222,7 @@ def build_parser() -> Parser:
         "--dry-run", action="store_true", help="print each host's undo command; connect to nothing"
     )
     undo.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
-    _take_over(undo)
+    take_over_option(undo)
 
     follow = command(
         "follow",
@@ -245,7 +232,7 @@ def build_parser() -> Parser:
         f"{PROG} follow /srv/rollback/incidents/20261130-101500-ab12",
         f"{PROG} follow --plain JOURNAL | grep FAILED",
     )
-    _journal_arg(follow)
+    journal_arg(follow)
     follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
 
     serve = command(
@@ -257,7 +244,7 @@ def build_parser() -> Parser:
         f"{PROG} serve JOURNAL --port 8000",
         "ssh -L 8000:127.0.0.1:8000 jump-host   # then open http://127.0.0.1:8000",
     )
-    _journal_arg(serve)
+    journal_arg(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
@@ -276,7 +263,7 @@ def build_parser() -> Parser:
         f"{PROG} export JOURNAL --starred-only",
         f"{PROG} export JOURNAL -o rollback.md --mode 0644   # readable by others, on purpose",
     )
-    _journal_arg(export)
+    journal_arg(export)
     export.add_argument(
         "--format",
         choices=FORMATS,
@@ -374,146 +361,3 @@ def _common_options() -> Parser:
     common.add_argument("--config", metavar="DIR", default=argparse.SUPPRESS, help=CONFIG_HELP)
     common.add_argument("--log", metavar="FILE", default=argparse.SUPPRESS, help=LOG_HELP)
     return common
-
-
-def _journal_arg(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "journal", metavar="JOURNAL", help="an incident's journal.jsonl, or its directory"
-    )
-
-
-def _json(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON document (verdict, per-host results, journal path) instead",
-    )
-
-
-def _inject(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--inject",
-        action="append",
-        default=[],
-        metavar="KIND:HOST",
-        help="demo fault injection (unreachable, refuse-auth, hang, slow, drop, fail, ...)",
-    )
-
-
-def _targets(parser: argparse.ArgumentParser, required: bool = True) -> None:
-    parser.add_argument("--demo", action="store_true", help="run against the embedded demo fleet")
-    parser.add_argument(
-        "--systems",
-        required=required,
-        default="",
-        metavar="S1,S2",
-        help="comma-separated systems",
-    )
-    parser.add_argument(
-        "--hosts", default="", metavar="H1,H2", help="comma-separated hosts within those systems"
-    )
-    parser.add_argument(
-        "--accept-host-key",
-        action="append",
-        default=[],
-        metavar="HOST=SHA256:...",
-        help="trust HOST's unknown key (or its jump host's) if it is exactly this"
-        " fingerprint (repeatable); journalled",
-    )
-    _inject(parser)
-
-
-def _take_over(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--take-over-lock",
-        metavar="REASON",
-        help="take over a stale system lock (its process is gone; a live holder's, never);"
-        " the reason is journalled",
-    )
-
-
-def _drill_options(drill: argparse.ArgumentParser) -> None:
-    mode = drill.add_mutually_exclusive_group()
-    mode.add_argument("--scenario", metavar="NAME", help="run this scenario of drills.toml")
-    mode.add_argument("--list", action="store_true", help="list the scenarios and the schedule")
-    mode.add_argument(
-        "--status",
-        action="store_true",
-        help="per system and cadence: last drill, result, recovery, next due, DUE/OVERDUE"
-        " (exit 1 if any is OVERDUE)",
-    )
-    mode.add_argument("--due", action="store_true", help="run every scenario that is due")
-    mode.add_argument(
-        "--gate",
-        action="store_true",
-        help="exit 0 only if each of --systems has a passing drill within its before-deploy window",
-    )
-    drill.add_argument(
-        "--run", action="store_true", help="with --gate: run the missing before-deploy drills"
-    )
-    drill.add_argument(
-        "--format",
-        choices=("text", "markdown", "json"),
-        default="text",
-        help="with --status (default: %(default)s; --json is the same as --format json)",
-    )
-    _run_options(drill, required=False)
-
-
-def _run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
-    _targets(run, required)
-    run.add_argument("--strategy", required=required, metavar="NAME", help="the rollback strategy")
-    run.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="a strategy parameter (repeatable); checked against its type before anything runs",
-    )
-    automatic = ", ".join(k.value for k in TriggerKind if k in AUTOMATIC)
-    manual = ", ".join(k.value for k in MANUAL)
-    run.add_argument(
-        "--trigger",
-        required=required,
-        choices=TRIGGERS,
-        metavar="KIND",
-        help=f"the trigger kind; automatic: {automatic}; manual (needs --reason): {manual};"
-        " or auto: the automatic trigger firing now, with its evidence",
-    )
-    run.add_argument("--reason", default="", help="why: required for a manual trigger")
-    run.add_argument(
-        "--title", default="", help="the incident's title (default: trigger on systems)"
-    )
-    run.add_argument(
-        "--yes",
-        action="store_true",
-        help="confirm manual steps and steps that change hosts (recorded as --yes (headless));"
-        " a dry run needs none",
-    )
-    run.add_argument(
-        "--commander", default="", help="who is in charge (default: user@client address)"
-    )
-    run.add_argument(
-        "--form",
-        action="append",
-        default=[],
-        metavar="FIELD=VALUE",
-        help=f"a post-rollback field ({', '.join(FORM_FIELDS)}); repeatable",
-    )
-    run.add_argument(
-        "--form-file", metavar="FILE.toml", help='post-rollback fields as TOML: field = "text"'
-    )
-    run.add_argument(
-        "--outcome",
-        metavar="OUTCOME[:DETAIL]",
-        help="close with it if the record agrees: "
-        + ", ".join(o.value for o in CHOSEN)
-        + " (DETAIL: the reason, the hosts left, or whom it was handed to)",
-    )
-    run.add_argument("--journal", metavar="PATH", help="journal file or incident directory")
-    run.add_argument(
-        "--dry-run", action="store_true", help="print every command per host; connect to nothing"
-    )
-    _take_over(run)
-    run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
-    _json(run)
