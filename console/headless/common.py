@@ -18,6 +18,7 @@ from console.engine.session import Engine
 from console.journal.describe import console_line
 from console.journal.store import JOURNAL_NAME
 from console.model.events import Event
+from console.model.outcome import Outcome
 from console.model.settings import Settings
 
 if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
@@ -114,3 +115,19 @@ def abort_on_signals(conductor: Conductor):
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)
+
+
+@contextlib.asynccontextmanager
+async def driving(conductor: Conductor) -> AsyncIterator[None]:
+    """While a run or a drill drives the incident: Ctrl+C or TERM aborts it, a refusal
+    closes it as refused; at the end the conductor shuts down and its journal closes."""
+    with abort_on_signals(conductor):
+        try:
+            yield
+        except ProcedureError as refused:
+            if conductor.state.closed_at is None:
+                conductor.close(Outcome.REFUSED, str(refused))
+            raise
+        finally:
+            await conductor.shutdown()
+            conductor.recorder.close()

@@ -9,14 +9,14 @@ from datetime import datetime
 from pathlib import Path
 
 from console.demo.fleet import DemoFleet
-from console.engine.conductor import ProcedureError, new_incident_id
+from console.engine.conductor import new_incident_id
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
     EventPrinter,
-    abort_on_signals,
+    driving,
     journal_dir,
     print_json,
 )
@@ -31,7 +31,6 @@ from console.model.drill_schedule import (
     schedule_status,
 )
 from console.model.drills import Scenario
-from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import incidents_dir
@@ -66,16 +65,8 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
             print(f"DRILL {scenario.name}: not a production incident", flush=True)
             recorder.subscribe(printer)
         conductor.open_incident(title_of(scenario), incident_id, drill=True)
-        with abort_on_signals(conductor):
-            try:
-                verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
-            except ProcedureError as refused:
-                if conductor.state.closed_at is None:
-                    conductor.close(Outcome.REFUSED, str(refused))
-                raise
-            finally:
-                await conductor.shutdown()
-                recorder.close()
+        async with driving(conductor):
+            verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
         printer.flush()
         return {**verdict, "journal": str(recorder.path), "incident": incident_id}
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
-from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.conductor import Conductor, new_incident_id
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
@@ -15,13 +15,12 @@ from console.headless.common import (
     EXIT_USAGE,
     EventPrinter,
     RunOptions,
-    abort_on_signals,
+    driving,
     journal_dir,
     print_json,
     reachable,
 )
 from console.journal.results import drill_findings, run_result
-from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import HostStatus
 from console.model.visible import visible
@@ -59,15 +58,8 @@ async def _walk(
     printer = EventPrinter()
     if not options.quiet:
         recorder.subscribe(printer)
-    with abort_on_signals(conductor):
-        try:
-            ok = await walk(conductor, request, incident_id, drill=options.drill)
-        except ProcedureError as refused:
-            conductor.close(Outcome.REFUSED, str(refused))
-            raise
-        finally:
-            await conductor.shutdown()
-            recorder.close()
+    async with driving(conductor):
+        ok = await walk(conductor, request, incident_id, drill=options.drill)
     printer.flush()
     drill = None
     if options.drill:
