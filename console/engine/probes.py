@@ -6,8 +6,6 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable
 
 import asyncssh
@@ -149,6 +147,8 @@ class Sampler:
         )
 
     async def _http(self, name: str, url: str, probe: Probe) -> HostValue:
+        import urllib.error  # http.client and email: only when an HTTP probe samples
+
         try:
             status, latency = await asyncio.wait_for(
                 asyncio.to_thread(_http_get, url, probe.timeout), probe.timeout + 1
@@ -185,6 +185,9 @@ SAMPLERS: dict[ProbeKind, Sample] = {
 
 def _http_get(url: str, timeout: float) -> tuple[int, float]:
     """(status, latency in ms) of a GET; an HTTP error status is a result, not an error."""
+    import urllib.error
+    import urllib.request
+
     started = time.monotonic()
     request = urllib.request.Request(url, headers={"User-Agent": "rollback-console-probe"})
     try:

@@ -24,7 +24,8 @@ class Payload(BaseModel):
     Until every reader uses the fields, a payload also reads like the dict it replaced
     (`get`, `[key]`, `in`, `**`): the value of a key the writer gave, typed."""
 
-    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
+    # Built on first use: a run records a handful of the ~55 kinds (issue 18, start-up).
+    model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False, defer_build=True)
 
     KIND: ClassVar[str] = ""
     # None means "not said" for every field of this kind: never written as null.
