@@ -100,14 +100,34 @@ async def _demo(
     prepared: Future | None = None,
 ) -> int:
     fleet = fleet or DemoFleet(settings, faults)
+    serving = None
     try:
-        if prepared is not None:
-            await asyncio.wrap_future(prepared)  # its sandboxes, built while this module loaded
-        live = await fleet.start()
+        live = fleet.bind()  # ports and keys: the console can start on them at once
+        # The hosts are served once their sandboxes are built (`prepared`: in a thread
+        # since before this module loaded), while the console draws its first frame;
+        # a probe that connects sooner waits in its port's backlog.
+        serving = asyncio.ensure_future(fleet.serve(prepared))
         return await _serve(live, demo=True, resume=resume, take_over=take_over, fleet=fleet)
     finally:
+        failed = await _stopped(serving)
         with contextlib.suppress(Exception):
             await fleet.stop()
+        if failed is not None:
+            raise failed  # the demo hosts could not be served: say why
+
+
+async def _stopped(task: asyncio.Future | None) -> BaseException | None:
+    """Cancel `task` if it still runs; what it raised, if anything."""
+    if task is None:
+        return None
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return None
+    except Exception as exc:
+        return exc
+    return None
 
 
 def _run(main) -> int:

@@ -7,8 +7,9 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import asyncssh
@@ -21,6 +22,7 @@ from console.model.settings import Settings
 DEMO_USER = "responder"
 SLOW_SECONDS = 3.0
 PREPARE_WORKERS = 8
+LISTEN_BACKLOG = 100  # asyncssh's own default
 SIGNALS = {
     "TERM": signal.SIGTERM,
     "KILL": signal.SIGKILL,
@@ -144,16 +146,26 @@ class _Served:
         self.handler = _DemoHost(name, sandbox, faults)
         self.host_key = asyncssh.generate_private_key("ssh-ed25519")
         self.port = 0
+        self.bound: socket.socket | None = None
         self.server: asyncio.AbstractServer | asyncssh.SSHAcceptor | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.silent: set[asyncio.StreamWriter] = set()
         self.tasks: dict[FaultKind, asyncio.Task] = {}
         self.saved_backup: bytes | None = None
 
+    def bind(self) -> None:
+        """Take a port now: a client that connects before `serve` waits in the backlog."""
+        self.bound = socket.create_server(("127.0.0.1", 0), backlog=LISTEN_BACKLOG)
+        self.port = self.bound.getsockname()[1]
+
     async def serve(self, authorized) -> None:
-        """Listen on the host's port (a new one the first time) as its faults say."""
+        """Listen on the host's port (the one bound, else the same number again) as its
+        faults say."""
+        where: dict = {"host": "127.0.0.1", "port": self.port}
+        if self.bound is not None:
+            where, self.bound = {"sock": self.bound}, None
         if FaultKind.UNREACHABLE in self.faults:
-            server = await asyncio.start_server(self._silent, "127.0.0.1", self.port)
+            server = await asyncio.start_server(self._silent, **where)
             self.server, self.port = server, server.sockets[0].getsockname()[1]
         else:
             if FaultKind.REFUSE_AUTH in self.faults:
@@ -164,8 +176,7 @@ class _Served:
                 key = asyncssh.generate_private_key("ssh-ed25519")
             acceptor = await asyncssh.create_server(
                 lambda: _Connections(self.connections),
-                "127.0.0.1",
-                self.port,
+                **where,
                 server_host_keys=[key],
                 authorized_client_keys=authorized,
                 process_factory=self.handler.handle,
@@ -175,6 +186,9 @@ class _Served:
             self.server, self.port = acceptor, acceptor.get_port()
 
     async def close(self) -> None:
+        if self.bound is not None:
+            self.bound.close()
+            self.bound = None
         if self.server is not None:
             self.server.close()
             for conn in list(self.connections):
@@ -241,6 +255,16 @@ class DemoFleet:
             self._built = list(built)
 
     async def start(self) -> Settings:
+        """Every host served; the settings that point at them."""
+        settings = self.bind()
+        await self.serve()
+        return settings
+
+    def bind(self) -> Settings:
+        """The fast half of `start`, before any host is served: the keys, each host's
+        port, a known_hosts and the settings that point at them. A client that connects
+        before `serve` waits in the port's backlog (the console draws its first frame
+        meanwhile)."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         client_key = asyncssh.generate_private_key("ssh-ed25519")
         key_path = self.root / "client_key"
@@ -249,18 +273,12 @@ class DemoFleet:
         self._authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
         known_lines = []
         systems = []
-        if self._built is None:
-            await asyncio.to_thread(self.prepare)
-        sandboxes = iter(self._built or [])
         for system in self.base.inventory.systems:
             hosts = []
             for host in system.hosts:
                 faults = {f.kind for f in self.faults if f.host == host.name}
-                sandbox = next(sandboxes)
-                self.sandboxes[host.name] = sandbox
-                served = self._hosts[host.name] = _Served(host.name, sandbox, faults)
-                served.start_faults(faults)
-                await served.serve(self._authorized)
+                served = self._hosts[host.name] = _Served(host.name, self.root, faults)
+                served.bind()
                 public = served.host_key.export_public_key().decode().strip()
                 known_lines.append(f"[127.0.0.1]:{served.port} {public}")
                 hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": served.port})
@@ -281,6 +299,19 @@ class DemoFleet:
         data["inventory"] = {"ssh": ssh, "systems": systems}
         self.settings = Settings.model_validate(data)
         return self.settings
+
+    async def serve(self, prepared: Future | None = None) -> None:
+        """The hosts `bind` took, served once their sandboxes are built (`prepared`, when
+        `prepare` runs in a thread already), faults applied."""
+        if prepared is not None:
+            await asyncio.wrap_future(prepared)
+        elif self._built is None:
+            await asyncio.to_thread(self.prepare)
+        for served, sandbox in zip(self._hosts.values(), self._built or [], strict=True):
+            served.sandbox = served.handler.sandbox = sandbox
+            self.sandboxes[served.name] = sandbox
+            served.start_faults(served.faults)
+            await served.serve(self._authorized)
 
     async def inject(self, fault: Fault | str) -> None:
         """Put `fault` (or `KIND:HOST`) on its running host: open connections are cut when

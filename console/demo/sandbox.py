@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import shutil
-import subprocess
 from pathlib import Path
 
 from console.demo import data
@@ -125,10 +124,41 @@ def build_sandbox(root: Path, system: str) -> Path:
     data.build(root, damaged=system == "db")
     _config(root)
     (root / "etc" / "flags").write_text("".join(f"{k}={v}\n" for k, v in FLAGS.items()))
-    subprocess.run(
-        ["/bin/sh", "bin/restart"], cwd=root, check=True, capture_output=True, timeout=30
-    )
+    first_start(root)
     return root
+
+
+def first_start(root: Path) -> None:
+    """What `bin/restart` writes (service/running, service/metrics), computed here for
+    the state just built: the script runs `python3 bin/db` twice, and two interpreters
+    per host were most of the demo's start-up (issue 18). A test holds the two equal."""
+    release = root / "current"
+    (root / "service" / "running").write_text((release / "VERSION").read_text())
+    pct = bad_error = bad_p99 = 0.0
+    broken = release / "checkout.metrics"
+    revision = (root / "etc" / "app-revisions" / "CURRENT").read_text().strip()
+    if broken.is_file() and revision == "r43" and data.schema_version(root / data.LIVE) == 4:
+        pct = float(_values(root / "etc" / "flags").get("new_checkout", 0))
+        checkout = _values(broken)
+        bad_error, bad_p99 = float(checkout["error_rate"]), float(checkout["p99_ms"])
+    damaged = data.damaged_orders(root / data.LIVE) > 0
+    lines = []
+    for key, text in _values(release / "metrics").items():
+        value = float(text)
+        if key == "error_rate":
+            value += (bad_error - value) * pct / 100
+            value = max(value, 0.09) if damaged else value
+        elif key == "p99_ms":
+            value += (bad_p99 - value) * pct / 100
+            value = max(value, 400) if damaged else value
+        lines.append(f"{key}={value:g}\n")
+    (root / "service" / "metrics").write_text("".join(lines))
+
+
+def _values(path: Path) -> dict[str, str]:
+    """`key=value` lines."""
+    pairs = (line.partition("=") for line in path.read_text().splitlines())
+    return {key: value for key, _, value in pairs}
 
 
 def _config(root: Path) -> None:
