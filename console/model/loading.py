@@ -101,6 +101,8 @@ def _ansible_problems(
     reported: list[Reported], sources: _Sources
 ) -> list[tuple[ConfigProblem, bool]]:
     """Findings in Ansible inventories as problems (file:line), each once; True: an error."""
+    if not reported:  # the usual case: the inventory's key lines are not worth indexing
+        return []
     out: dict[ConfigProblem, bool] = {}
     lines = key_lines(sources.texts.get("inventory", ""))
     for item in reported:
