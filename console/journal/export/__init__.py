@@ -5,13 +5,31 @@ bytes; the JSON export keeps them as JSON escapes), so a document is safe to `ca
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.journal.export.json_export import render_json
-from console.journal.export.markdown import render_markdown
-from console.journal.export.node import render_node
 from console.model.events import Event
 from console.model.visible import json_visible, visible
 
 Exporter = Callable[[list[Event], bool], str]  # (events, starred only) -> the document
+
+
+# Each renderer (the document's ~30 pydantic models) is imported when a format renders:
+# a module that needs `inert` or `reading` only, the console's drills screen among them,
+# does not pay for it (issue 18, the demo's first frame).
+def _markdown(events: list[Event], starred: bool) -> str:
+    from console.journal.export.markdown import render_markdown
+
+    return visible(render_markdown(events, starred_only=starred))
+
+
+def _json(events: list[Event], starred: bool) -> str:
+    from console.journal.export.json_export import render_json
+
+    return json_visible(render_json(events, starred))
+
+
+def _node(events: list[Event], starred: bool) -> str:
+    from console.journal.export.node import render_node
+
+    return visible(render_node(events, starred_only=starred))
 
 
 @dataclass(frozen=True)
@@ -32,20 +50,20 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "markdown",
             "Markdown",
             "rollback.md",
-            lambda events, starred: visible(render_markdown(events, starred_only=starred)),
+            _markdown,
         ),
         ExportFormat(
             "json",
             "JSON",
             "rollback.json",
-            lambda events, starred: json_visible(render_json(events, starred)),
+            _json,
             markdown=False,
         ),
         ExportFormat(
             "node",
             "Node",
             "rollback-node.md",
-            lambda events, starred: visible(render_node(events, starred_only=starred)),
+            _node,
         ),
     )
 }
