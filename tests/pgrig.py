@@ -149,20 +149,20 @@ class Outcome:
     def integrity(self, stage: str) -> dict:
         """The step's one integrity record of `stage` (before or after)."""
         found = [
-            e.data
+            e.data.dump()
             for e in self.events
-            if e.kind == Kind.INTEGRITY_RECORDED and e.data["stage"] == stage
+            if e.kind == Kind.INTEGRITY_RECORDED and e.data.stage == stage
         ]
         assert len(found) == 1, found
         return found[0]
 
     def failed_stage(self) -> str | None:
-        failed = [e for e in self.events if e.kind == Kind.COMMAND_RESULT and e.data.get("failure")]
-        return failed[-1].data["stage"] if failed else None
+        failed = [e for e in self.events if e.kind == Kind.COMMAND_RESULT and e.data.failure]
+        return failed[-1].data.stage if failed else None
 
     @property
     def incident(self) -> str:
-        return next(e.data["incident_id"] for e in self.events if e.kind == Kind.INCIDENT_OPENED)
+        return next(e.data.incident_id for e in self.events if e.kind == Kind.INCIDENT_OPENED)
 
 
 def run_console(

@@ -35,12 +35,12 @@ def test_headless_rollback_then_export(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "rolled back and verified" in result.stdout
     events = read_journal(journal / "journal.jsonl").events
-    lines = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data["lines"]]
+    lines = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
     for host in ("web-1", "web-2", "web-3"):
         assert any(e.where.host == host and e.kind == Kind.COMMAND_RESULT for e in events)
     assert lines.count("rolled back: 2.4.1 -> 2.4.0") == 3
     assert lines.count("healthy on 2.4.0") == 3
-    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data["outcome"] == "rolled-back"
+    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "rolled-back"
 
     doc = tmp_path / "doc.md"
     exported = cli(
@@ -73,9 +73,9 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
     assert result.returncode == 1
     assert "FAILED" in result.stdout
     state_events = read_journal(tmp_path / "j" / "journal.jsonl").events
-    failures = [e for e in state_events if e.kind == Kind.COMMAND_RESULT and e.data.get("failure")]
+    failures = [e for e in state_events if e.kind == Kind.COMMAND_RESULT and e.data.failure]
     assert {e.where.host for e in failures} == {"web-2"}
-    assert failures[0].data["failure"] == "non-zero exit"
+    assert failures[0].data.failure == "non-zero exit"
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_a_drill_is_labelled_and_judged_on_recovery_time(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "drill report:" in result.stdout and "web: recovered in" in result.stdout
     events = read_journal(tmp_path / "j").events
-    assert events[0].data["drill"] is True
+    assert events[0].data.drill is True
     assert any(e.kind == Kind.RECOVERY_MEASURED for e in events)
 
 
@@ -183,15 +183,15 @@ def test_yes_confirmations_say_they_came_from_yes_headless(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     events = read_journal(journal / "journal.jsonl").events
     confirmed = [e for e in events if e.kind == Kind.STEP_CONFIRMED]
-    assert confirmed and {e.data["by"] for e in confirmed} == {"--yes (headless)"}
+    assert confirmed and {e.data.by for e in confirmed} == {"--yes (headless)"}
     state = fold(events)
     assert state.step("open-bridge").summary == "confirmed by --yes (headless)"
     restore = next(e for e in events if e.kind == Kind.STEP_STARTED and e.where.step == "restore")
-    assert restore.data["confirmed"] == "--yes (headless)"
+    assert restore.data.confirmed == "--yes (headless)"
     capture = next(
         e for e in events if e.kind == Kind.STEP_STARTED and e.where.step == "capture-evidence"
     )
-    assert "confirmed" not in capture.data  # confirm = false: a read-only step
+    assert capture.data.confirmed is None  # confirm = false: a read-only step
 
 
 def test_the_post_rollback_fields_and_the_outcome_come_from_the_command_line(tmp_path):
@@ -277,7 +277,7 @@ def test_an_outcome_the_record_does_not_show_is_refused_and_said(tmp_path):
     )  # fmt: skip
     assert result.returncode == 1
     events = read_journal(journal / "journal.jsonl").events
-    notes = [e.data["text"] for e in events if e.kind == Kind.NOTE_ADDED]
+    notes = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED]
     assert any(
         n.startswith("--outcome rolled-back refused: the record does not show") for n in notes
     )

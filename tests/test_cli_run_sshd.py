@@ -102,12 +102,12 @@ def test_yes_form_and_outcome_on_real_hosts(fleet: Fleet, tmp_path: Path) -> Non
 
     events = read_journal(fleet.state / "incident").events
     confirmed = [e for e in events if e.kind == Kind.STEP_CONFIRMED]
-    assert [e.data["by"] for e in confirmed] == ["--yes (headless)"]
-    started = {e.where.step: e.data.get("confirmed") for e in events if e.kind == Kind.STEP_STARTED}
+    assert [e.data.by for e in confirmed] == ["--yes (headless)"]
+    started = {e.where.step: e.data.confirmed for e in events if e.kind == Kind.STEP_STARTED}
     assert started["restore"] == "--yes (headless)"
     assert not started["look"]  # read-only: nobody was asked
     assert {e.who.commander for e in events[2:]} == {"alice@10.0.0.7"}
-    fields = {e.data["field"]: e.data["value"] for e in events if e.kind == Kind.FIELD_SET}
+    fields = {e.data.field: e.data.value for e in events if e.kind == Kind.FIELD_SET}
     assert fields == {
         "reason": "checkout errors",
         "root_cause": "a null price in the cart",
@@ -115,7 +115,7 @@ def test_yes_form_and_outcome_on_real_hosts(fleet: Fleet, tmp_path: Path) -> Non
     }
     closed = events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED
-    assert closed.data["outcome"] == "partial" and closed.data["hosts"] == ["app-2"]
+    assert closed.data.outcome == "partial" and closed.data.hosts == ["app-2"]
     assert [e.kind for e in events[-3:-1]].count(Kind.LOCK_RELEASED) == 1
 
     export = fleet.cli("export", str(fleet.state / "incident" / "journal.jsonl"))

@@ -178,7 +178,7 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     assert known.read_text().startswith(f"[127.0.0.1]:{server.port} ssh-ed25519 ")
     events = [e for j in state.rglob("journal.jsonl") for e in read_journal(j).events]
     (event,) = [e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED]
-    assert event.data["fingerprint"] == real and event.data["via"] == "--accept-host-key"
+    assert event.data.fingerprint == real and event.data.via == "--accept-host-key"
 
 
 def test_init_leaves_user_and_identity_files_to_ssh_config(tmp_path):

@@ -101,7 +101,7 @@ def test_resume_of_a_closed_incident_opens_it_for_amendments_only(tmp_path: Path
     conductor.recorder.close()
     again = engine.resume(conductor.recorder.path)
     assert again.state.closed and again.state.outcome == "not-needed"
-    assert again.recorder.events[-1].data["amendments_only"] is True
+    assert again.recorder.events[-1].data.amendments_only is True
     with pytest.raises(ProcedureError, match="closed"):
         again.confirm("initiate")
     summary = next(i for i in engine.incidents() if i.incident_id == again.state.incident_id)

@@ -38,7 +38,7 @@ def kinds(app) -> list[str]:
 
 def started(app, step: str) -> dict:
     return next(
-        e.data
+        e.data.dump()
         for e in reversed(app.conductor.recorder.events)
         if e.kind == Kind.STEP_STARTED and e.where.step == step
     )
@@ -65,7 +65,7 @@ def test_the_declaration_names_the_commander_and_every_event_carries_it(tmp_path
     conductor.note("bridge moved")
     events = conductor.recorder.events
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
-    assert declared.data["commander"] == "alice@10.0.0.7"
+    assert declared.data.commander == "alice@10.0.0.7"
     assert declared.who.commander == "alice@10.0.0.7" and declared.who.user == "commander"
     selected = next(e for e in events if e.kind == Kind.SYSTEMS_SELECTED)
     assert selected.who.commander == "alice@10.0.0.7"
@@ -162,7 +162,7 @@ async def test_a_status_update_shows_its_message_to_edit_and_journals_what_was_s
             sent = next(
                 e for e in app.conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT
             )
-            assert sent.data["message"] == "Rolling web back to 2.4.0; next update in 15 min"
+            assert sent.data.message == "Rolling web back to 2.4.0; next update in 15 min"
             assert started(app, "communicate")["edited"] is True
 
 

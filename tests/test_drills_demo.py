@@ -16,6 +16,7 @@ from console.journal.store import read_journal
 from console.model.drills import DrillSettings
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.payloads import CommandIntent
 from console.model.settings import Settings
 from console.model.state import fold
 from console.paths import demo_config
@@ -67,7 +68,7 @@ def test_each_injection_kind_has_a_scenario_that_gets_its_expected_outcome(kind,
         assert fault["name"].startswith(f"{kind}:")
         assert fault["undone"] == {"ok": True, "detail": ""}
     events = events_of(verdict)
-    assert events[0].kind == Kind.INCIDENT_OPENED and events[0].data["drill"] is True
+    assert events[0].kind == Kind.INCIDENT_OPENED and events[0].data.drill is True
     injected = next(e for e in events if e.kind == Kind.DRILL_FAULT)
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
     assert injected.seq < declared.seq  # the stage is set before the trigger
@@ -91,13 +92,16 @@ def _drop(verdict, events):
 
 def _fail(verdict, events):
     [halted] = [e for e in events if e.kind == Kind.RUN_HALTED]
-    assert "more than max_fail_percentage 34%" in halted.data["reason"]
+    assert "more than max_fail_percentage 34%" in halted.data.reason
 
 
 def _corrupt_backup(verdict, events):
     runs = host_runs(verdict)
     assert runs["db-1"].stage == "precheck" and runs["db-1"].failure.value == "non-zero exit"
-    assert not any(e.where.host == "db-1" and e.data.get("stage") == "action" for e in events)
+    assert not any(
+        e.where.host == "db-1" and isinstance(e.data, CommandIntent) and e.data.stage == "action"
+        for e in events
+    )
     # db-1 was left exactly as it was: the integrity check after matches the baseline.
     assert verdict["integrity"]["hosts"]["db-1"]["after"]["verdict"] == "match"
 
@@ -116,7 +120,7 @@ def _corrupt_data(verdict, events):
         "ok": True,
     }
     fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
-    assert fired.data["trigger"] == "db-rows" and fired.data["probe"] == "db/row-drift"
+    assert fired.data.trigger == "db-rows" and fired.data.probe == "db/row-drift"
     hosts = verdict["integrity"]["hosts"]
     assert hosts["db-1"]["baseline"]["rows"]["orders"] == 15  # before the rows vanished
     assert {h["after"]["verdict"] for h in hosts.values()} == {"match"}  # the log's state
@@ -125,10 +129,10 @@ def _corrupt_data(verdict, events):
 def _breach(verdict, events):
     assert verdict["trigger"]["actual"] == "security-breach" and verdict["trigger"]["detected"]
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
-    assert declared.data["kind"] == "security-breach"
-    probes = {s["probe"] for s in declared.data["evidence"]}
+    assert declared.data.kind == "security-breach"
+    probes = {s["probe"] for s in declared.data.evidence}
     assert probes == {"api/auth-failures", "api/error-rate"}  # the other firing: evidence
-    assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data["reason"]
+    assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data.reason
 
 
 CHECKS = {
@@ -160,13 +164,13 @@ def test_a_dr_exercise_recovers_two_systems_with_one_recovery_time_each(capsys):
     code, verdict = drill(capsys, "--scenario", "dr-exercise")
     assert code == 0 and verdict["passed"], verdict["findings"]
     events = events_of(verdict)
-    chosen = [e.data for e in events if e.kind == Kind.STRATEGY_CHOSEN]
+    chosen = [e.data.dump() for e in events if e.kind == Kind.STRATEGY_CHOSEN]
     assert [(c["strategy"], c.get("systems")) for c in chosen] == [
         ("version-rollback", ["web"]),
         ("point-in-time", ["db"]),
     ]
     assert chosen[1]["params"] == {"until": "2025-05-16T10:30:00Z"}
-    measured = {e.where.system: e.data for e in events if e.kind == Kind.RECOVERY_MEASURED}
+    measured = {e.where.system: e.data.dump() for e in events if e.kind == Kind.RECOVERY_MEASURED}
     assert set(measured) == {"web", "db"}
     assert measured["web"]["verified"] < measured["db"]["verified"]  # each its own time
     assert measured["web"]["rto_minutes"] == 15 and measured["db"]["rto_minutes"] == 30
@@ -250,13 +254,13 @@ def test_an_integrity_mismatch_against_the_baseline_is_detected(capsys, state_di
     assert finding.endswith("rows.orders 17 != expected 18")
     events = events_of(verdict)
     faults = [e for e in events if e.kind in (Kind.DRILL_FAULT, Kind.DRILL_FAULT_UNDONE)]
-    assert [(e.kind, e.data["hosts"]) for e in faults] == [
+    assert [(e.kind, e.data.hosts) for e in faults] == [
         (Kind.DRILL_FAULT, ["web-1"]),
         (Kind.DRILL_FAULT_UNDONE, ["web-1"]),
     ]
-    assert faults[1].data["ok"] is True
+    assert faults[1].data.ok is True
     intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "web-1"]
-    stages = [(e.where.step, e.data["stage"]) for e in intents]
+    stages = [(e.where.step, e.data.stage) for e in intents]
     assert stages[:2] == [("drill-baseline", "baseline"), ("drill-fault", "fault")]
     assert stages[-2:] == [("drill-integrity", "after"), ("drill-undo", "undo")]
 

@@ -155,7 +155,7 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
     assert kinds.index(Kind.DRILL_FAULT) < kinds.index(Kind.TRIGGER_FIRED)
     assert kinds.index(Kind.TRIGGER_DECLARED) < kinds.index(Kind.STRATEGY_CHOSEN)
     intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"]
-    assert [(e.where.step, e.data["stage"]) for e in intents] == [
+    assert [(e.where.step, e.data.stage) for e in intents] == [
         ("drill-baseline", "baseline"),
         ("drill-fault", "fault"),
         ("look", "run"),
@@ -166,10 +166,10 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
         ("drill-undo", "undo"),
     ]
     fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
-    assert fired.data["evidence"][-1]["hosts"]["app-1"]["value"] == "bad"
+    assert fired.data.evidence[-1]["hosts"]["app-1"]["value"] == "bad"
     fault_at = next(e for e in events if e.kind == Kind.DRILL_FAULT).ts
     measured = next(e for e in events if e.kind == Kind.RECOVERY_MEASURED)
-    assert measured.data["started"] == fault_at.isoformat()  # measured from the fault
+    assert measured.data.started == fault_at.isoformat()  # measured from the fault
 
     status = fleet.cli("drill", "--status", "--json")
     assert status.returncode == 0, status.stderr

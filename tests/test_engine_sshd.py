@@ -35,11 +35,11 @@ async def test_version_rollback_switches_the_release_link_over_real_ssh(sshd_ser
         assert (sandbox / "current").readlink().name == "2.4.0"
         assert (sandbox / "service" / "running").read_text().strip() == "2.4.0"
     events = read_journal(recorder.path).events
-    stages = [(e.where.host, e.data["stage"]) for e in events if e.kind == Kind.COMMAND_INTENT]
+    stages = [(e.where.host, e.data.stage) for e in events if e.kind == Kind.COMMAND_INTENT]
     assert sorted(stages) == sorted(
         (h, s) for h in sandboxes for s in ("precheck", "action", "verify")
     )
-    output = [line for e in events if e.kind == Kind.COMMAND_OUTPUT for line in e.data["lines"]]
+    output = [line for e in events if e.kind == Kind.COMMAND_OUTPUT for line in e.data.lines]
     assert output.count("rolled back: 2.4.1 -> 2.4.0") == 2
     assert all(
         r.status is HostStatus.SUCCEEDED for r in recorder.state.steps["restore"].hosts.values()

@@ -96,7 +96,7 @@ async def test_ssh_config_aliases_are_honoured(sshd_server, tmp_path, monkeypatc
         ln
         for e in conductor.recorder.events
         if e.kind == Kind.COMMAND_OUTPUT
-        for ln in e.data["lines"]
+        for ln in e.data.lines
     ]
     assert lines == [server.user, server.user]
 
@@ -108,16 +108,16 @@ async def test_unknown_and_mismatched_host_keys_against_real_sshd(sshd_server, t
     try:
         assert not await conductor.run_adhoc("true", ["web-1"])
         result = [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_RESULT][-1]
-        assert result.data["failure"] == FailureClass.HOSTKEY_UNKNOWN.value
-        real = result.data["fingerprint"]
+        assert result.data.failure == FailureClass.HOSTKEY_UNKNOWN.value
+        real = result.data.fingerprint
         other = sshd_mod.make_client_key(tmp_path)[1].split()[:2]
         sshd_server.known_hosts.write_text(
             f"[127.0.0.1]:{sshd_server.server.port} {' '.join(other)}\n"
         )
         assert not await conductor.run_adhoc("true", ["web-1"])
         result = [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_RESULT][-1]
-        assert result.data["failure"] == FailureClass.HOSTKEY_MISMATCH.value
-        assert result.data["fingerprint"] == real
+        assert result.data.failure == FailureClass.HOSTKEY_MISMATCH.value
+        assert result.data.fingerprint == real
     finally:
         await conductor.shutdown()
     assert sshd_server.server.accepted_connections() == 0
@@ -216,7 +216,7 @@ async def test_retry_runs_again_only_on_the_hosts_that_failed(sshd_server, tmp_p
     second = [
         e.where.host
         for e in conductor.recorder.events
-        if e.kind == Kind.COMMAND_INTENT and e.data["attempt"] == 2
+        if e.kind == Kind.COMMAND_INTENT and e.data.attempt == 2
     ]
     assert set(second) == {"web-2"}
     assert all((s / "current").readlink().name == "2.4.0" for s in sandboxes.values())

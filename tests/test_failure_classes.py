@@ -47,7 +47,7 @@ async def _adhoc(settings: Settings, tmp_path, command: str, hosts: list[str], t
         await conductor.shutdown()
         recorder.close()
     results = [e for e in recorder.events if e.kind == Kind.COMMAND_RESULT]
-    return {e.where.host: e.data for e in results}, recorder.state
+    return {e.where.host: e.data.dump() for e in results}, recorder.state
 
 
 CASES = {
@@ -109,7 +109,7 @@ async def test_unknown_host_key_shows_its_fingerprint_and_can_be_accepted(tmp_pa
         finally:
             await conductor.shutdown()
         accepted = [e for e in recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
-        assert accepted[0].data["fingerprint"] == fingerprint
+        assert accepted[0].data.fingerprint == fingerprint
         assert accepted[0].who.user == "commander"
         assert f"[127.0.0.1]:{port} ssh-ed25519" in known.read_text()
 
@@ -164,7 +164,9 @@ async def test_a_host_dialled_ahead_is_tried_once_and_its_failure_reported_once(
     finally:
         server.close()
         await server.wait_closed()
-    results = {e.where.host: e.data for e in recorder.events if e.kind == Kind.COMMAND_RESULT}
+    results = {
+        e.where.host: e.data.dump() for e in recorder.events if e.kind == Kind.COMMAND_RESULT
+    }
     assert results["web-1"].get("failure") is None and results["web-2"].get("failure") is None
     assert results["web-3"]["failure"] == FailureClass.UNREACHABLE.value
     assert attempts == 1

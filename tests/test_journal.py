@@ -77,7 +77,7 @@ def test_reopening_moves_the_torn_tail_aside_and_appends_cleanly(tmp_path):
     reopened.record(Kind.NOTE_ADDED, text="after")
     read = read_journal(path)
     assert read.torn == []
-    assert [e.data["text"] for e in read.events] == ["before the crash", "after"]
+    assert [e.data.text for e in read.events] == ["before the crash", "after"]
     assert [e.seq for e in read.events] == [0, 1]
 
 

@@ -84,6 +84,6 @@ def test_run_is_refused_while_another_console_executes_then_takes_over_a_stale_l
     assert took.returncode == 0, took.stderr
     events = read_journal(tmp_path / "j3").events
     takeover = next(e for e in events if e.kind == Kind.LOCK_TAKEN_OVER)
-    assert takeover.data["reason"] == "console crashed"
-    assert takeover.data["previous"]["incident"] == "inc-crashed"
+    assert takeover.data.reason == "console crashed"
+    assert takeover.data.previous["incident"] == "inc-crashed"
     assert not (lock_dir / "web.lock").exists()

@@ -217,7 +217,7 @@ async def test_transient_failures_are_retried_with_backoff_and_bad_requests_are_
     await finish(conductor)
     assert len(hooks.at("/flaky")) == 3 and len(hooks.at("/bad")) == 1
     results = {
-        e.data["channel"]: e.data
+        e.data.channel: e.data.dump()
         for e in conductor.recorder.events
         if e.kind == Kind.NOTIFICATION_RESULT
     }
@@ -255,10 +255,8 @@ async def test_an_unset_environment_variable_is_a_warning_that_names_it(tmp_path
     assert await conductor.run_step("communicate")
     await finish(conductor)
     result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
-    assert (result.data["ok"], result.data["attempts"]) == (False, 0)
-    assert (
-        result.data["detail"] == "not sent: environment variable NOT_SET_HOOK (url_env) is not set"
-    )
+    assert (result.data.ok, result.data.attempts) == (False, 0)
+    assert result.data.detail == "not sent: environment variable NOT_SET_HOOK (url_env) is not set"
 
 
 async def test_status_updates_repeat_while_the_incident_is_open(hooks, tmp_path):
@@ -273,9 +271,9 @@ async def test_status_updates_repeat_while_the_incident_is_open(hooks, tmp_path)
     count = len(hooks.at("/updates"))
     assert count >= 3
     repeats = [
-        e.data["repeat"]
+        e.data.repeat
         for e in conductor.recorder.events
-        if e.kind == Kind.NOTIFICATION_SENT and e.data.get("repeat")
+        if e.kind == Kind.NOTIFICATION_SENT and e.data.repeat
     ]
     assert repeats[:2] == [1, 2]
     closed = max(e.seq for e in conductor.recorder.events if e.kind == Kind.INCIDENT_CLOSED)

@@ -159,9 +159,7 @@ params = [
     assert (repo / "hosts").read_text().endswith("10.0.0.9 db\n")  # not a tracked path here
     assert git(repo, "status", "--porcelain") == ""
     assert git(repo, "log", "-n", "1", "--format=%s").startswith("rollback-console ")
-    shown = [
-        line for e in outcome.events if e.kind == Kind.COMMAND_OUTPUT for line in e.data["lines"]
-    ]
+    shown = [line for e in outcome.events if e.kind == Kind.COMMAND_OUTPUT for line in e.data.lines]
     assert "-worker_processes 0;" in shown and "+worker_processes 4;" in shown  # the diff
 
     assert (await undo(config, tmp_path / "state" / "incident-etc-restore"))[0]

@@ -101,11 +101,11 @@ def test_quit_aborts_the_running_step_with_a_reason(sshd_server, tmp_path):
     journal, attempt = quit_mid_step(sshd_server, config, abort)
     events = read_journal(journal).events
     (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
-    assert aborted.data["reason"] == "wrong fleet" and aborted.data["running"] == [STEP]
-    results = {e.where.host: e.data for e in events if e.kind == Kind.COMMAND_RESULT}
+    assert aborted.data.reason == "wrong fleet" and aborted.data.running == [STEP]
+    results = {e.where.host: e.data.dump() for e in events if e.kind == Kind.COMMAND_RESULT}
     assert set(results) == set(HOSTS)
     assert all(r["detail"] == "aborted: wrong fleet" for r in results.values()), results
-    assert [e.data["status"] for e in events if e.kind == Kind.STEP_COMPLETED] == ["failed"]
+    assert [e.data.status for e in events if e.kind == Kind.STEP_COMPLETED] == ["failed"]
     assert not attempt.survivors(), "the abort stopped them before the console quit"
     assert not any((sandboxes[h] / "finished").exists() for h in HOSTS)
 

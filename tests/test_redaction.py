@@ -73,7 +73,7 @@ async def test_secrets_are_masked_in_journal_and_every_export(tmp_path, monkeypa
         for secret in (PASSWORD, TOKEN, ENV_SECRET):
             assert secret not in text, f"{secret!r} leaked into {name}"
     assert MASK in files["journal.jsonl"] and MASK in files["output.jsonl"]
-    output = [ln for e in events if e.kind == "command.output" for ln in e.data["lines"]]
+    output = [ln for e in events if e.kind == "command.output" for ln in e.data.lines]
     assert output == [MASK, "web-1"]
 
 

@@ -21,6 +21,7 @@ from console.engine.ssh import SshPool, targets_for
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.payloads import CommandIntent
 from console.model.state import HostStatus, StepStatus
 from console.model.templates import in_workdir
 from console.ui.app import make_app
@@ -85,7 +86,7 @@ def _settled(journal: Path, host: str, step: str = "restore") -> bool:
         e.kind == Kind.COMMAND_RESULT
         and e.where.host == host
         and e.where.step == step
-        and e.data.get("final")
+        and e.data.final
         for e in read_journal(journal).events
     )
 
@@ -102,9 +103,9 @@ class Attempt:
     def __init__(self, user: str, journal: Path, pids: list[int]):
         self.user = user
         tokens = [
-            e.data["token"]
+            e.data.token
             for e in read_journal(journal).events
-            if e.kind == Kind.COMMAND_INTENT and e.data.get("token")
+            if e.kind == Kind.COMMAND_INTENT and e.data.token
         ]
         self.pids = pids
         self.groups = {
@@ -168,7 +169,11 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     # A command that ends leaves nothing behind either (no watcher, no wrapper). Other
     # tests may run commands as this account meanwhile: only this run's tokens count.
     (first,) = (tmp_path / "j").glob("*/journal.jsonl")
-    tokens = [e.data["token"] for e in read_journal(first).events if e.data.get("token")]
+    tokens = [
+        e.data.token
+        for e in read_journal(first).events
+        if isinstance(e.data, CommandIntent) and e.data.token
+    ]
     assert len(tokens) == len(hosts)
     left = account_processes(sshd_server.account.name)
     assert not [a for _, _, a in left if any(f"rollback-attempt={t}" in a for t in tokens)]
@@ -202,12 +207,12 @@ def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp
     assert not attempt.survivors(), "stopped before exec returned"
     events = read_journal(journal).events
     (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
-    assert aborted.data["reason"] == f"interrupted by {signum.name}"
+    assert aborted.data.reason == f"interrupted by {signum.name}"
     results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
-    assert sorted(e.where.host for e in results if e.data.get("aborted")) == hosts
+    assert sorted(e.where.host for e in results if e.data.aborted) == hosts
     assert [e.kind for e in events[-2:]] == [Kind.LOCK_RELEASED, Kind.INCIDENT_CLOSED]
-    assert events[-1].data["outcome"] == "failed"
-    assert events[-1].data["reason"] == f"ad-hoc command failed on {len(hosts)} host(s)"
+    assert events[-1].data.outcome == "failed"
+    assert events[-1].data.reason == f"ad-hoc command failed on {len(hosts)} host(s)"
 
 
 def test_a_session_that_sshd_finds_lost_ends_its_command(sshd_server, tmp_path):
@@ -259,14 +264,14 @@ def test_kill_9_of_run_then_resume_verifies_the_unknown_host(sshd_server, tmp_pa
             await engine.close()
         events = conductor.recorder.events
         (checked,) = [e for e in events if e.kind == Kind.ATTEMPT_CHECKED]
-        assert (checked.where.host, checked.data["running"]) == ("web-1", False)
+        assert (checked.where.host, checked.data.running) == ("web-1", False)
         verify = [e for e in events[checked.seq :] if e.kind == Kind.COMMAND_INTENT]
-        assert [(e.where.step, e.where.host, e.data["stage"]) for e in verify] == [
+        assert [(e.where.step, e.where.host, e.data.stage) for e in verify] == [
             ("restore", "web-1", "verify")
         ]
         # The action had switched `current`; the restart was killed before the service
         # followed: the verify says so, and the host is settled as failed, not unknown.
-        (verdicts,) = [e.data["verdicts"] for e in events if e.kind == Kind.UNKNOWN_VERIFIED]
+        (verdicts,) = [e.data.verdicts for e in events if e.kind == Kind.UNKNOWN_VERIFIED]
         assert verdicts == {"web-1": "verified: failed"}
         run = restore.hosts["web-1"]
         assert run.status is HostStatus.FAILED and run.stage == "verify"
@@ -334,10 +339,10 @@ def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_ret
             finally:
                 await engine.close()
             events = conductor.recorder.events
-            checks = [e.data["running"] for e in events if e.kind == Kind.ATTEMPT_CHECKED]
+            checks = [e.data.running for e in events if e.kind == Kind.ATTEMPT_CHECKED]
             assert checks == [True, True]  # asked by V, then by R
             (stopped,) = [e for e in events if e.kind == Kind.ATTEMPT_STOPPED]
-            assert stopped.data["stopped"] and stopped.data["groups"]
+            assert stopped.data.stopped and stopped.data.groups
             assert conductor.state.unknown_hosts == []
 
         asyncio.run(resume())

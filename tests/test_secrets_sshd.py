@@ -152,9 +152,9 @@ def test_run_and_drill_send_the_real_value_and_record_only_the_mask(fleet, comma
     assert fleet.written("token.out") == dict.fromkeys(HOSTS, SECRET)
 
     events = read_journal(fleet.state / "incident").events
-    intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.data["stage"] == "action"]
-    assert len(intents) == len(HOSTS) and all(e.data.get("masked") for e in intents)
-    output = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data["lines"]]
+    intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.data.stage == "action"]
+    assert len(intents) == len(HOSTS) and all(e.data.masked for e in intents)
+    output = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
     assert output.count(f"wrote {MASK}") == len(HOSTS)  # the host printed it back: masked
     assert_nowhere(fleet, dry.stdout, dry.stderr, result.stdout, result.stderr, *exported(fleet))
 

@@ -27,7 +27,7 @@ def conductor_for(settings: Settings, pool: SshPool, tmp_path) -> Conductor:
 
 
 def soak_events(conductor: Conductor) -> list[dict]:
-    return [e.data for e in conductor.recorder.events if e.kind == Kind.SOAK_PROGRESS]
+    return [e.data.dump() for e in conductor.recorder.events if e.kind == Kind.SOAK_PROGRESS]
 
 
 async def test_trigger_fires_rollback_runs_probe_recovers_and_recovery_is_exported(

@@ -88,7 +88,7 @@ async def run_everywhere(sshd_server, tmp_path, inventory: dict, hosts: list[str
     finally:
         await conductor.shutdown()
     events = conductor.recorder.events
-    lines = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data["lines"]]
+    lines = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
     return ok, lines, events
 
 
@@ -205,9 +205,9 @@ async def test_user_known_hosts_file_from_the_config_is_read(sshd_server, home, 
         sshd_server, tmp_path, inventory(config, systems), ["db-1"]
     )
     result = next(e for e in events if e.kind == Kind.COMMAND_RESULT)
-    assert not ok and result.data["failure"] == FailureClass.HOSTKEY_UNKNOWN.value
-    assert result.data["fingerprint"].startswith("SHA256:")
-    assert str(tmp_path / "missing" / "kh") in result.data["detail"]
+    assert not ok and result.data.failure == FailureClass.HOSTKEY_UNKNOWN.value
+    assert result.data.fingerprint.startswith("SHA256:")
+    assert str(tmp_path / "missing" / "kh") in result.data.detail
 
 
 async def test_global_known_hosts_file_is_read(sshd_server, home, tmp_path):
@@ -248,7 +248,7 @@ async def test_hashed_known_hosts_are_read_and_accepted_keys_written_hashed(
     try:
         assert not await conductor.run_adhoc("true", ["db-1"])
         offered = [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_RESULT][-1]
-        await conductor.accept_host_key("db-1", offered.data["fingerprint"])
+        await conductor.accept_host_key("db-1", offered.data.fingerprint)
         assert await conductor.run_adhoc("true", ["db-1"])
     finally:
         await conductor.shutdown()
@@ -262,8 +262,8 @@ async def test_hashed_known_hosts_are_read_and_accepted_keys_written_hashed(
     )
     assert found.returncode == 0  # and OpenSSH finds it
     accepted = next(e for e in conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED)
-    assert accepted.data["known_hosts"] == str(known)
-    assert accepted.data["endpoint"] == f"{target.user}@127.0.0.1:{target.port}"
+    assert accepted.data.known_hosts == str(known)
+    assert accepted.data.endpoint == f"{target.user}@127.0.0.1:{target.port}"
 
 
 async def test_an_unknown_bastion_key_is_the_one_offered_and_accepted(
@@ -287,9 +287,9 @@ async def test_an_unknown_bastion_key_is_the_one_offered_and_accepted(
     try:
         assert not await conductor.run_adhoc("true", ["web-1", "web-2"])
         results = [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_RESULT]
-        assert {r.data["failure"] for r in results} == {FailureClass.HOSTKEY_UNKNOWN.value}
-        assert all(r.data["detail"].startswith("jump host jump: ") for r in results)
-        fingerprint = results[0].data["fingerprint"]
+        assert {r.data.failure for r in results} == {FailureClass.HOSTKEY_UNKNOWN.value}
+        assert all(r.data.detail.startswith("jump host jump: ") for r in results)
+        fingerprint = results[0].data.fingerprint
         await conductor.accept_host_key("web-1", fingerprint)
         assert await conductor.run_adhoc("true", ["web-1", "web-2"])
     finally:
@@ -321,7 +321,7 @@ async def test_identities_only_limits_the_agent_to_the_configured_key(
             assert ok is expected, events[-1].data
             if not ok:
                 result = next(e for e in events if e.kind == Kind.COMMAND_RESULT)
-                assert result.data["failure"] == FailureClass.AUTH.value
+                assert result.data.failure == FailureClass.AUTH.value
 
 
 async def test_precedence_host_then_ssh_config_then_defaults_on_real_sshd(
@@ -356,7 +356,5 @@ async def test_precedence_host_then_ssh_config_then_defaults_on_real_sshd(
     assert ok and lines == [target.user] * 3
     inv["ssh"]["port"] = dead  # now only the defaults' level is wrong: by-defaults fails
     ok, _, events = await run_everywhere(sshd_server, tmp_path, inv, hosts)
-    failed = {
-        e.where.host for e in events if e.kind == Kind.COMMAND_RESULT and e.data.get("failure")
-    }
+    failed = {e.where.host for e in events if e.kind == Kind.COMMAND_RESULT and e.data.failure}
     assert not ok and failed == {"by-defaults"}

@@ -129,13 +129,13 @@ async def test_halt_and_assessment_are_journalled_side_by_side(sshd_server, tmp_
     assert all((s / "deploy.lock").exists() for s in sandboxes.values())
     events = conductor.recorder.events
     halted = next(e for e in events if e.kind == Kind.DELIVERY_HALTED)
-    assert halted.data["hosts"] == ["db-1", "web-1"] and halted.data["failed"] == []
+    assert halted.data.hosts == ["db-1", "web-1"] and halted.data.failed == []
     assessed = next(e for e in events if e.kind == Kind.ASSESSMENT_RECORDED)
-    web, db = assessed.data["hosts"]["web-1"], assessed.data["hosts"]["db-1"]
+    web, db = assessed.data.hosts["web-1"], assessed.data.hosts["db-1"]
     assert (web["release"], web["schema_version"], web["config_revision"]) == ("2.4.1", "4", "r43")
     assert web["flag.new_checkout"] == "100" and db["last_backup"] == "2025-05-16T10:00:00Z"
     assert {"release", "schema_version", "last_backup", "flag.new_checkout"} <= set(
-        assessed.data["keys"]
+        assessed.data.assessed_keys
     )
     assert conductor.state.assessment["db-1"]["release"] == "14.4"
     assert conductor.state.freezes[0]["hosts"] == ["db-1", "web-1"]
@@ -208,11 +208,11 @@ async def test_notification_posts_json_runs_the_command_and_is_journalled(
     events = conductor.recorder.events
     sent = [e for e in events if e.kind == Kind.NOTIFICATION_SENT]
     results = [e for e in events if e.kind == Kind.NOTIFICATION_RESULT]
-    assert [e.data["channel"] for e in sent] == ["command", "hook"]
-    assert sent[1].data["payload"] == payload
-    assert sent[1].data["target"] == "webhook (secret in the configuration)"
+    assert [e.data.channel for e in sent] == ["command", "hook"]
+    assert sent[1].data.payload == payload
+    assert sent[1].data.target == "webhook (secret in the configuration)"
     # The channels send at once: their results come in either order.
-    assert sorted((r.data["ok"], r.data["status"], r.data["sent"]) for r in results) == [
+    assert sorted((r.data.ok, r.data.status, r.data.sent) for r in results) == [
         (True, 0, sent[0].seq),
         (True, 204, sent[1].seq),
     ]
@@ -249,7 +249,7 @@ async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one
     assert received[0][2]["severity"] == "critical"
     assert out.read_text().startswith("[critical] ")
     sent = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT]
-    assert {e.data["severity"] for e in sent} == {"critical"}
+    assert {e.data.severity for e in sent} == {"critical"}
     assert "sent a critical notification via hook" in console_line(sent[-1])
 
     await _notify_after_a_failure(
@@ -272,6 +272,6 @@ async def test_a_failed_webhook_is_a_warning_that_says_why(sshd_server, tmp_path
         await close(conductor)
     assert len(received) == 4  # the first try and three retries
     result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
-    assert (result.data["ok"], result.data["status"]) == (False, 500)
+    assert (result.data.ok, result.data.status) == (False, 500)
     step = conductor.state.steps["communicate"]
     assert step.status.value == "done" and "warning: hook: HTTP 500" in step.summary

@@ -177,7 +177,7 @@ async def test_strategy_changes_state_and_undo_restores_it(sshd_server, tmp_path
     assert undone == before
     if rig.conductor.settings.strategy(strategy).data_touching:
         records = [
-            (e.where.step, e.data["stage"], e.data["verdict"])
+            (e.where.step, e.data.stage, e.data.verdict)
             for e in rig.events
             if e.kind == Kind.INTEGRITY_RECORDED
         ]
@@ -231,9 +231,9 @@ async def test_a_lost_row_is_an_integrity_mismatch_not_a_pass(sshd_server, tmp_p
         assert not await rig.conductor.run_step("restore")
     finally:
         await stop(rig)
-    after = [e for e in rig.kinds(Kind.INTEGRITY_RECORDED) if e.data["stage"] == "after"]
-    assert after[0].data["verdict"] == "mismatch"
-    assert "rows.orders 17 != expected 18" in after[0].data["detail"]
+    after = [e for e in rig.kinds(Kind.INTEGRITY_RECORDED) if e.data.stage == "after"]
+    assert after[0].data.verdict == "mismatch"
+    assert "rows.orders 17 != expected 18" in after[0].data.detail
     assert rig.conductor.state.steps["restore"].status.value == "failed"
 
 
@@ -246,9 +246,9 @@ async def test_a_corrupted_backup_is_refused(sshd_server, tmp_path, strategy):
     finally:
         await stop(rig)
     assert snapshot(rig.root) == before
-    stages = [e.data["stage"] for e in rig.kinds(Kind.COMMAND_INTENT)]
+    stages = [e.data.stage for e in rig.kinds(Kind.COMMAND_INTENT)]
     assert stages == ["precheck"]
-    errors = [ln for e in rig.kinds(Kind.COMMAND_OUTPUT) for ln in e.data["lines"]]
+    errors = [ln for e in rig.kinds(Kind.COMMAND_OUTPUT) for ln in e.data.lines]
     assert any("checksum" in ln and "!= recorded" in ln for ln in errors)
 
 
@@ -262,7 +262,7 @@ async def test_a_missing_down_migration_is_refused(sshd_server, tmp_path):
     finally:
         await stop(rig)
     assert data.schema_version(rig.root / data.LIVE) == 4
-    assert [e.data["stage"] for e in rig.kinds(Kind.COMMAND_INTENT)] == ["precheck"]
+    assert [e.data.stage for e in rig.kinds(Kind.COMMAND_INTENT)] == ["precheck"]
 
 
 async def test_migrations_go_down_in_order(sshd_server, tmp_path):
@@ -271,7 +271,7 @@ async def test_migrations_go_down_in_order(sshd_server, tmp_path):
         assert await rig.conductor.run_step("restore")
     finally:
         await stop(rig)
-    lines = [ln for e in rig.kinds(Kind.COMMAND_OUTPUT) for ln in e.data["lines"]]
+    lines = [ln for e in rig.kinds(Kind.COMMAND_OUTPUT) for ln in e.data.lines]
     applied = [ln for ln in lines if ln.startswith("applied")]
     assert applied == [
         "applied 004_orders_discount.down.sql: schema version 3",
@@ -293,6 +293,6 @@ async def test_gradual_reenable_stops_at_the_first_bad_check(sshd_server, tmp_pa
         assert not await rig.conductor.run_step("restore")
     finally:
         await stop(rig)
-    steps = [(e.data["percent"], e.data["ok"]) for e in rig.kinds(Kind.ROLLOUT_STEP)]
+    steps = [(e.data.percent, e.data.ok) for e in rig.kinds(Kind.ROLLOUT_STEP)]
     assert steps == [(5, True), (25, False)]
     assert snapshot(rig.root)["flags"]["new_checkout"] == "25"

@@ -41,7 +41,7 @@ def crashed_elsewhere(state: Path) -> None:
 
 def taken_over(journal: Path) -> dict:
     (event,) = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_TAKEN_OVER]
-    return event.data
+    return event.data.dump()
 
 
 def refused(done: subprocess.CompletedProcess) -> None:

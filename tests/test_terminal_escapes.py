@@ -201,7 +201,7 @@ def test_exec_run_follow_probe_and_export_print_escapes_never_obey_them(fleet: F
 
     # The journal keeps the bytes as data.
     events = read_journal(journal).events
-    output = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data["lines"]]
+    output = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
     assert "osc52<\x1b]52;c;cHduZWQ=\x07>" in output
     assert "c1<\x9b31m> bidi<\u202e>" in output
 

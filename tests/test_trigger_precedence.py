@@ -46,12 +46,12 @@ def test_a_breach_outranks_the_error_threshold_firing_with_it(tmp_path, capsys):
     assert "automatic trigger firing: Security breach detected: api/auth-failures" in out
     assert "also firing, recorded as evidence: Critical error threshold exceeded" in out
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
-    assert declared.data["kind"] == "security-breach"
-    assert {s["probe"] for s in declared.data["evidence"]} == {
+    assert declared.data.kind == "security-breach"
+    assert {s["probe"] for s in declared.data.evidence} == {
         "api/auth-failures",
         "api/error-rate",
     }
-    fired = {e.data["trigger"] for e in events if e.kind == Kind.TRIGGER_FIRED}
+    fired = {e.data.trigger for e in events if e.kind == Kind.TRIGGER_FIRED}
     assert fired == {"api-auth", "api-errors"}  # both journalled as fired
 
 
@@ -61,12 +61,12 @@ def test_corrupt_data_makes_the_data_corruption_trigger_fire(tmp_path, capsys):
     assert code == 0, out
     assert "automatic trigger firing: Data corruption identified: db/row-drift" in out
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
-    assert declared.data["kind"] == "data-corruption"
-    drift = declared.data["evidence"][-1]["hosts"]
+    assert declared.data.kind == "data-corruption"
+    drift = declared.data.evidence[-1]["hosts"]
     assert drift["db-1"]["value"] > 0 and drift["db-2"]["value"] == 0
     # After the log replay the rows stop drifting: stability is verified.
     verify = next(e for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step == "verify")
-    assert verify.data["status"] == "done"
+    assert verify.data.status == "done"
 
 
 def test_probe_json_shows_the_drift_once_rows_vanish(capsys):

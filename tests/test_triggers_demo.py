@@ -87,7 +87,7 @@ async def test_auto_starts_when_the_countdown_elapses_with_nobody_there(demo, po
     assert trigger.kind == "error-threshold" and trigger.reason.startswith("automatic")
     assert len(trigger.evidence) == 3
     assert conductor.state.countdown["status"] == "elapsed"
-    assert conductor.recorder.events[-2].data["started"] == countdown.started.isoformat()
+    assert conductor.recorder.events[-2].data.started == countdown.started.isoformat()
 
 
 async def test_a_person_at_the_console_holds_the_countdown(demo, pool, tmp_path):
@@ -150,12 +150,12 @@ async def test_a_long_watch_journals_changes_and_keeps_a_bounded_history(demo, p
     samples = [
         e
         for e in conductor.recorder.events
-        if e.kind == Kind.PROBE_SAMPLE and e.data["probe"] == "web/error-rate"
+        if e.kind == Kind.PROBE_SAMPLE and e.data.probe == "web/error-rate"
     ]
-    assert [e.data["journalled"] for e in samples] == ["change", "periodic"]
+    assert [e.data.journalled for e in samples] == ["change", "periodic"]
     assert conductor.state.probes["web/error-rate"]["state"] == "bad"
     fired = [e for e in conductor.recorder.events if e.kind == Kind.TRIGGER_FIRED]
-    assert {e.data["trigger"] for e in fired} == {"web-errors", "web-latency"}
+    assert {e.data.trigger for e in fired} == {"web-errors", "web-latency"}
 
 
 def test_probe_command_prints_each_probe_once(capsys):

@@ -86,7 +86,7 @@ async def test_retry_failed_hosts_runs_only_those(tmp_path: Path) -> None:
             assert runs["web-2"].attempt == 2
             assert runs["web-1"].attempt == 1
             started = [e for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED]
-            assert started[-1].data["hosts"] == ["web-2"]
+            assert started[-1].data.hosts == ["web-2"]
 
 
 async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
@@ -143,8 +143,8 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
             await pilot.press("enter")
             await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.DONE)
     taken = [e for e in conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
-    assert taken[0].data["reason"] == "alice's console crashed; I am the commander now"
-    assert taken[0].data["previous"]["incident"] == "inc-crashed"
+    assert taken[0].data.reason == "alice's console crashed; I am the commander now"
+    assert taken[0].data.previous["incident"] == "inc-crashed"
 
 
 async def test_a_status_update_stays_on_the_checklist_and_says_what_was_sent(

@@ -145,18 +145,18 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
     events = read_journal(journal).events
     kinds = [e.kind for e in events]
     trigger = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
-    assert trigger.data["kind"] == "user-impact"
-    assert trigger.data["reason"] == "checkout errors for 30% of users"
+    assert trigger.data.kind == "user-impact"
+    assert trigger.data.reason == "checkout errors for 30% of users"
     assert all(e.who.user == "commander" for e in events)
     assert kinds.count(Kind.STEP_CONFIRMED) == 3
     restore = [e for e in events if e.kind == Kind.COMMAND_RESULT and e.where.step == "restore"]
     assert {e.where.host for e in restore} == {"web-1", "web-2", "web-3"}
-    assert not any(e.data.get("failure") for e in restore)
-    fields = {e.data["field"]: e.data["value"] for e in events if e.kind == Kind.FIELD_SET}
+    assert not any(e.data.failure for e in restore)
+    fields = {e.data.field: e.data.value for e in events if e.kind == Kind.FIELD_SET}
     assert fields == ANSWERS
     export = next(e for e in events if e.kind == Kind.EXPORT_WRITTEN)
-    document = Path(export.data["path"]).read_text()
-    assert stat.S_IMODE(Path(export.data["path"]).stat().st_mode) == 0o600
+    document = Path(export.data.path).read_text()
+    assert stat.S_IMODE(Path(export.data.path).stat().st_mode) == 0o600
     for section in (
         "## Trigger event details",
         "## Timeline",

@@ -99,7 +99,7 @@ async def test_a_annotates_the_highlighted_event_and_shows_it_in_full(tmp_path: 
         await until(pilot, lambda: target.seq in conductor.state.annotations)
         assert conductor.state.annotations[target.seq] == ["decided on the bridge"]
         note = conductor.recorder.events[-1]
-        assert note.kind == Kind.NOTE_ADDED and note.data["about"] == target.seq
+        assert note.kind == Kind.NOTE_ADDED and note.data.about == target.seq
         await pilot.pause(0.2)
         assert timeline.selected() is target  # the cursor stayed on the annotated event
         detail = str(app.screen.query_one("#timeline-detail", Static).render())

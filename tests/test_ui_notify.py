@@ -42,7 +42,7 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
             await until(pilot, repeated_warning)  # a periodic update failed later
             repeats = [
                 e for e in conductor.recorder.events
-                if e.kind == Kind.NOTIFICATION_SENT and e.data.get("repeat")
+                if e.kind == Kind.NOTIFICATION_SENT and e.data.repeat
             ]  # fmt: skip
-            assert repeats and {e.data["channel"] for e in repeats} == {"status", "pager"}
+            assert repeats and {e.data.channel for e in repeats} == {"status", "pager"}
             await conductor.notifier.drain()

@@ -60,4 +60,4 @@ async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: P
             conductor = app.conductor
             assert conductor is not None and conductor.state.strategy == "config-restore"
             chosen = [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
-            assert [e.data["params"]["config_dir"] for e in chosen] == ["etc/app"]
+            assert [e.data.params["config_dir"] for e in chosen] == ["etc/app"]

@@ -85,7 +85,7 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
             selected = [
                 e for e in app.conductor.recorder.events if e.kind == Kind.SYSTEMS_SELECTED
             ][-1]
-            assert selected.data["ssh_check_failed"] == {"db-1": AUTH_FAILED}
+            assert selected.data.ssh_check_failed == {"db-1": AUTH_FAILED}
             warned = [n.message for n in app._notifications]
             assert any(m.startswith("db-1 failed the SSH check") for m in warned)
             assert describe(selected).endswith(
@@ -123,7 +123,7 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             await pilot.press("space", "enter")
             await until(pilot, lambda: app.conductor is not None)
             accepted = [e for e in app.conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
-            assert [(e.where.host, e.data["fingerprint"]) for e in accepted] == [("web-2", offered)]
+            assert [(e.where.host, e.data.fingerprint) for e in accepted] == [("web-2", offered)]
 
 
 @pytest.mark.sshd

@@ -135,8 +135,8 @@ async def test_dismiss_then_declare_keeps_two_separate_records(tmp_path: Path) -
             assert dismissed.outcome == "dismissed"
             assert dismissed.outcome_label == "dismissed: api errors are a known load test"
             [record] = [e for e in events if e.kind == Kind.TRIGGER_DISMISSED]
-            assert record.who.user == "commander" and len(record.data["evidence"]) == 3
-            assert record.data["trigger"] == "api-errors"
+            assert record.who.user == "commander" and len(record.data.evidence) == 3
+            assert record.data.trigger == "api-errors"
             assert_the_document_keeps_the_dismissed_firing(events)
 
 

@@ -126,16 +126,16 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
 
             new = conductor.recorder.events[seen:]
             checked = [e for e in new if e.kind == Kind.ATTEMPT_CHECKED]
-            assert [(e.where.host, e.data["running"]) for e in checked] == [("web-3", None)] * 2
-            noted = [e.data["text"] for e in new if e.kind == Kind.NOTE_ADDED]
+            assert [(e.where.host, e.data.running) for e in checked] == [("web-3", None)] * 2
+            noted = [e.data.text for e in new if e.kind == Kind.NOTE_ADDED]
             assert noted == [
                 "retried beside the earlier attempt, not stopped or not checked on web-3"
             ]
             intents = [e for e in new if e.kind == Kind.COMMAND_INTENT]
             assert {(e.where.step, e.where.host) for e in intents} == {("restore", "web-3")}
-            assert all(e.data["attempt"] == 2 and e.data["token"] for e in intents)
+            assert all(e.data.attempt == 2 and e.data.token for e in intents)
             started = [e for e in new if e.kind == Kind.STEP_STARTED]
-            assert [(e.where.step, e.data["hosts"]) for e in started] == [("restore", ["web-3"])]
+            assert [(e.where.step, e.data.hosts) for e in started] == [("restore", ["web-3"])]
         await engine.close()
 
 

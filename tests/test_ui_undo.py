@@ -62,5 +62,5 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
                 for e in conductor.recorder.events
                 if e.kind == Kind.STEP_STARTED and e.where.step == "restore.undo"
             ]
-            assert started[0].data.get("undo_of") == "restore"
+            assert started[0].data.undo_of == "restore"
             assert not conductor.running

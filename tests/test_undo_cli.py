@@ -97,13 +97,13 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     kinds = [e.kind for e in after_close]
     assert kinds[0] == Kind.LOCK_ACQUIRED and kinds[-1] == Kind.LOCK_RELEASED
     started = next(e for e in after_close if e.kind == Kind.STEP_STARTED)
-    assert (started.where.step, started.data["hosts"], started.data["undo_of"]) == (
+    assert (started.where.step, started.data.hosts, started.data.undo_of) == (
         "restore.undo",
         ["app-2"],
         "restore",
     )
     completed = next(e for e in after_close if e.kind == Kind.STEP_COMPLETED)
-    assert completed.data["status"] == "done"
+    assert completed.data.status == "done"
 
 
 @pytest.mark.parametrize(

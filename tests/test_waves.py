@@ -71,7 +71,7 @@ async def test_a_halted_run_reports_hosts_not_started(tmp_path):
     assert runs["web-2"].status is HostStatus.NOT_STARTED
     assert runs["web-3"].status is HostStatus.NOT_STARTED
     halt = next(e for e in recorder.events if e.kind == Kind.RUN_HALTED)
-    assert (halt.data["failed"], halt.data["total"], halt.data["max_fail_percentage"]) == (1, 3, 30)
+    assert (halt.data.failed, halt.data.total, halt.data.max_fail_percentage) == (1, 3, 30)
     assert not any(
         e.kind == Kind.COMMAND_INTENT and e.where.host in ("web-2", "web-3")
         for e in recorder.events
