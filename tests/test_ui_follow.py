@@ -187,3 +187,22 @@ async def test_when_the_writer_dies_its_running_hosts_become_unknown(tmp_path: P
         assert f"GONE: pid {dead.pid}" in banner(app)
         assert any(n.title == "Writer gone" for n in app._notifications)
     r.close()
+
+
+def test_the_follow_view_loads_no_engine() -> None:
+    """Its screens read an IncidentView: neither the conductor, SSH nor asyncssh is loaded
+    (only the engine's exception classes, which the screens catch)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, console.ui.follow, console.ui.screens.help\n"
+        "from console.ui.incident_screens import SCREENS\n"
+        "for row in SCREENS: row.screen_class()\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[:2] == ['console', 'engine']"
+        " or m == 'asyncssh')))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert loaded == ["console.engine", "console.engine.errors"]

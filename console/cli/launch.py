@@ -170,12 +170,7 @@ def run_follow(path: Path) -> int:
     """The read-only live view of the incident another console writes to `path`."""
 
     async def follow() -> int:
-        app = make_follow_app(path)
-        app.theme_choice = theme_choice()
-        try:
-            result = await app.run_async()
-        finally:
-            await app.engine.close()
+        result = await make_follow_app(path).run_async()  # no engine, no SSH: nothing to close
         return result if isinstance(result, int) else 0
 
     return _run(follow())

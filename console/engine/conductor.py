@@ -92,6 +92,10 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
     def state(self) -> IncidentState:
         return self.recorder.state
 
+    def masked(self, text: str) -> str:
+        """`text` as the journal holds it: every secret masked."""
+        return self.recorder.redactor.text(text)
+
     def _open_only(self, what: str) -> None:
         """Refuse `what` once the incident is closed: only amendments are left."""
         if self.state.closed:

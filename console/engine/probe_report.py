@@ -7,7 +7,7 @@ from typing import Any
 
 from console.engine.watcher import Reading, Watcher
 from console.model.probes import PROBE_KINDS, BadWhen
-from console.model.watch import ProbeSample, Value
+from console.model.watch import ProbeSample, show
 
 
 @dataclass(frozen=True)
@@ -16,16 +16,6 @@ class ProbeReport:
     unreachable: list[str]
     # each probe's sample as journal data, with its kind and threshold
     samples: list[dict[str, Any]]
-
-
-def show(value: Value, unit: str = "") -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        text = f"{value:g}"
-    else:
-        text = value if len(value) <= 16 else value[:15] + "…"
-    return f"{text} {unit}".strip()
 
 
 async def probe_once(watcher: Watcher) -> ProbeReport:

@@ -281,3 +281,14 @@ def sparkline(values: list[Value], width: int = 20) -> str:
         SPARKS[int((v - low) / span * (len(SPARKS) - 1))] if isinstance(v, float) else " "
         for v in recent
     )
+
+
+def show(value: Value, unit: str = "") -> str:
+    """A probe's value as screens and reports print it: `–` for none, short."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        text = f"{value:g}"
+    else:
+        text = value if len(value) <= 16 else value[:15] + "…"
+    return f"{text} {unit}".strip()

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import NoReturn
 
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 
-from console.engine.conductor import ProcedureError
-from console.engine.session import Engine
+from console.engine.errors import ProcedureError
 from console.journal.lock import WriterLock
 from console.journal.store import journal_path
 from console.journal.tail import JournalTail
-from console.model.clock import Clock
+from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind
 from console.model.inventory import Host, Inventory, SshDefaults, System
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
-from console.model.state import HostStatus, StepStatus, fold
+from console.model.state import HostStatus, IncidentState, StepStatus, fold
 from console.model.visible import visible
-from console.ui.app import FLUSH_SECONDS, RollbackApp
+from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.incident_screens import looking_actions
 from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
@@ -130,7 +130,9 @@ class FollowedJournal:
 
 
 class FollowedIncident:
-    """What the screens ask of a conductor, read from the journal; every change refused."""
+    """An `IncidentView` read from the journal: every change refused (ReadOnly)."""
+
+    lock_takeover_reason: str | None = None
 
     def __init__(self, settings: Settings, journal: FollowedJournal):
         self.settings = settings
@@ -138,7 +140,7 @@ class FollowedIncident:
         self.order = [s.id for s in settings.procedure.steps]
 
     @property
-    def state(self):
+    def state(self) -> IncidentState:
         return self.recorder.state
 
     @property
@@ -164,11 +166,22 @@ class FollowedIncident:
         bad = (HostStatus.FAILED, HostStatus.ABORTED)
         return [h for h, r in self.state.step(step_id).hosts.items() if r.status in bad]
 
-    def _refuse(self, *args, **kwargs):
+    def masked(self, text: str) -> str:
+        return text  # the journal holds it masked already
+
+    def preview(self, step_id: str) -> NoReturn:
+        raise ReadOnly("read-only: the follow view has not the strategies to render commands")
+
+    def _refuse(self, *args: object, **kwargs: object) -> NoReturn:
         raise ReadOnly(f"read-only: following {self.state.incident_id}; nothing can be changed")
 
-    confirm = skip = note = star = set_field = complete_form = record_export = _refuse
-    select = choose_strategy = declare_trigger = run_step = run_adhoc = abort = _refuse
+    skip = note = star = set_field = complete_form = record_export = _refuse
+
+    async def accept_host_key(self, host: str, fingerprint: str, via: str = "") -> bool:
+        self._refuse()
+
+    async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
+        self._refuse()
 
 
 def driver_text(events: list[Event], lock: WriterLock) -> str:
@@ -186,8 +199,9 @@ def driver_text(events: list[Event], lock: WriterLock) -> str:
     return text + f" · lock on {systems}: pid {pid} on {host}"
 
 
-class FollowApp(RollbackApp):
-    """The same screens over a journal another process writes; nothing can be changed."""
+class FollowApp(IncidentApp):
+    """The same screens over a journal another process writes; nothing can be changed.
+    No engine, no SSH: the follow view never opens a connection."""
 
     read_only = True
 
@@ -195,22 +209,17 @@ class FollowApp(RollbackApp):
         self.tail = JournalTail(path)
         first = self.tail.poll()
         settings = journal_settings(first)
-        # An idle engine (its pool connects lazily, and nothing here asks it to) and no
-        # probe sampling: the follow view never opens an SSH connection.
-        journal = journal_path(path)
-        engine = Engine.build(settings)
-        super().__init__(settings, engine, clock, sample_probes=False, check_reach=False)
+        super().__init__(settings, clock or SystemClock(), dict(settings.console.keymap))
         self.poll_seconds = poll_seconds
         self.writer_gone = False
-        self.incident = FollowedIncident(settings, FollowedJournal(journal, first))
+        self.incident = FollowedIncident(settings, FollowedJournal(journal_path(path), first))
 
     def on_mount(self, event: events.Mount) -> None:
-        event.prevent_default()  # not the commander's home screen
         self.register_theme(ROLLBACK_THEME)
         self.theme = "rollback"
         self.set_interval(FLUSH_SECONDS, self._flush_events)
         self.set_interval(self.poll_seconds, self.poll)
-        self.attach(self.incident)  # type: ignore[arg-type]
+        self.attach(self.incident)
         self.push_screen("checklist")
 
     def poll(self) -> None:
@@ -263,16 +272,33 @@ class FollowApp(RollbackApp):
                 )
                 return
 
+    async def action_quit(self) -> None:
+        """A follower leaves; the incident is someone else's."""
+        self.exit(0)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C quits as Ctrl+Q and q do."""
+        self.exit(0)
+
     def do_step(self, step_id: str) -> None:
         self._refused()
 
     def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         self._refused()
 
+    def undo_step(self, step_id: str) -> None:
+        self._refused()
+
     def prompt_note(self, step_id: str | None = None) -> None:
         self._refused()
 
     def prompt_abort(self, then_quit: bool = False) -> None:
+        self._refused()
+
+    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+        self._refused()
+
+    def action_close_incident(self) -> None:
         self._refused()
 
     def _refused(self) -> None:

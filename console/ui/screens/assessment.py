@@ -65,7 +65,7 @@ class AssessmentScreen(IncidentScreen):
         self._integrity()
 
     def _assessment(self) -> None:
-        assessment = self.conductor.state.assessment
+        assessment = self.incident.state.assessment
         hosts = sorted(assessment)
         keys: list[str] = []
         for values in assessment.values():
@@ -87,7 +87,7 @@ class AssessmentScreen(IncidentScreen):
             )
 
     def _integrity(self) -> None:
-        records = self.conductor.state.integrity
+        records = self.incident.state.integrity
         table = self.query_one("#integrity", DataTable)
         title = self.query_one("#integrity-title", Label)
         self.query_one("#integrity-box").display = bool(records)

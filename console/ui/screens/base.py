@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
 
-from console.engine.conductor import Conductor
 from console.model.state import HostStatus, StepState, StepStatus
 from console.ui.messages import JournalChanged, WatchChanged
 from console.ui.widgets.incident_bar import IncidentBar
@@ -19,7 +18,8 @@ from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
-    from console.ui.app import RollbackApp
+    from console.ui.incident_app import IncidentApp
+    from console.ui.incident_view import IncidentView
 
 _NOTHING = object()
 
@@ -29,20 +29,21 @@ class IncidentScreen(Screen):
 
     TAB = ""
     BINDINGS = [Binding("escape", "back", "Back", id="incident.back")]
-    # `self.app` typed as this console's app (textual's getters.app), for the type checker
-    # only: at run time the app module, which imports the screens, is not loaded yet.
+    # `self.app` typed as the app of incident screens, live or followed (textual's
+    # getters.app), for the type checker only: at run time that module imports the screens.
     if TYPE_CHECKING:
-        app = getters.app(RollbackApp)
+        app = getters.app(IncidentApp)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._static_content: dict[Static | OneLine, Text | str] = {}
 
     @property
-    def conductor(self) -> Conductor:
-        conductor = self.app.conductor
-        assert conductor is not None
-        return conductor
+    def incident(self) -> IncidentView:
+        """The open incident, live (the conductor) or followed."""
+        incident = self.app.conductor
+        assert incident is not None
+        return incident
 
     def on_mount(self) -> None:
         bars = self.query(IncidentBar)
@@ -81,7 +82,7 @@ class IncidentScreen(Screen):
     def shown_status(self, st: StepState) -> StepStatus | HostStatus:
         """A step the fold says is running but that nothing runs here (cut short by a
         crash, a detach, another console) reads unknown: never "running", never "failed"."""
-        if st.status is not StepStatus.RUNNING or st.id in self.conductor.running:
+        if st.status is not StepStatus.RUNNING or st.id in self.incident.running:
             return st.status
         return HostStatus.UNKNOWN
 

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from console.engine.conductor import ProcedureError
+from console.engine.errors import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState
 from console.model.visible import visible
@@ -91,9 +91,9 @@ class ChecklistScreen(IncidentScreen):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        conductor = self.conductor
-        state = conductor.state
-        current = conductor.current()
+        incident = self.incident
+        state = incident.state
+        current = incident.current()
         steps = self.query_one("#steps", OptionList)
         keep = steps.highlighted
         options: list[Option | None] = []
@@ -122,7 +122,7 @@ class ChecklistScreen(IncidentScreen):
         self._detail()
 
     def _where(self, current: Step | None) -> None:
-        order = self.conductor.order
+        order = self.incident.order
         step_line = self.query_one("#where-step", OneLine)
         todo_line = self.query_one("#where-todo", Static)
         if current is None:
@@ -144,7 +144,7 @@ class ChecklistScreen(IncidentScreen):
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
         """Every step is done: offer the close; once closed, say how it ended."""
-        state = self.conductor.state
+        state = self.incident.state
         if state.closed:
             ended = f"{state.closed_at:%H:%M:%S} UTC" if state.closed_at else ""
             self.show(step_line, Text(f" ■ Closed: {state.outcome_label} · ended {ended}"))
@@ -164,7 +164,7 @@ class ChecklistScreen(IncidentScreen):
         if steps.highlighted is None:
             return None
         option = steps.get_option_at_index(steps.highlighted)
-        return self.conductor.step(option.id) if option.id else None
+        return self.incident.step(option.id) if option.id else None
 
     def _detail(self) -> None:
         step = self.highlighted_step()
@@ -172,7 +172,7 @@ class ChecklistScreen(IncidentScreen):
         if step is None:
             detail.update("")
             return
-        st = self.conductor.state.step(step.id)
+        st = self.incident.state.step(step.id)
         text = Text.assemble(
             (step.title, "bold"), "\n", status_text(self.shown_status(st)), f" · {step.kind} step"
         )
@@ -194,7 +194,7 @@ class ChecklistScreen(IncidentScreen):
             text.append(f"\n✎ {visible(note)}", style=themed("$secondary"))
         if step.description:
             text.append(f"\n{step.description}")
-        state = self.conductor.state
+        state = self.incident.state
         if step.kind is StepKind.STRATEGY and state.strategy:
             params = ", ".join(f"{k}={visible(v)}" for k, v in sorted(state.params.items()))
             text.append(
@@ -222,7 +222,7 @@ class ChecklistScreen(IncidentScreen):
             self.notify(f"“{step.title}” is a {step.kind} step: it sends no commands to hosts.")
             return
         try:
-            per_host = self.conductor.preview(step.id)
+            per_host = self.incident.preview(step.id)
         except ProcedureError as exc:
             self.notify(str(exc), title="Nothing to preview", severity="error")
             return
@@ -235,8 +235,8 @@ class ChecklistScreen(IncidentScreen):
         self._detail()
 
     def action_do_step(self) -> None:
-        conductor = self.conductor
-        if conductor.current() is None and not conductor.state.closed:
+        incident = self.incident
+        if incident.current() is None and not incident.state.closed:
             self.app.action_close_incident()
             return
         step = self.highlighted_step()
@@ -249,7 +249,7 @@ class ChecklistScreen(IncidentScreen):
             self.app.undo_step(step.id)
 
     def action_current(self) -> None:
-        current = self.conductor.current()
+        current = self.incident.current()
         if current:
             steps = self.query_one("#steps", OptionList)
             steps.highlighted = steps.get_option_index(current.id)
@@ -264,7 +264,7 @@ class ChecklistScreen(IncidentScreen):
         step = self.highlighted_step()
         if step is None:
             return
-        if self.conductor.state.step(step.id).status.finished:
+        if self.incident.state.step(step.id).status.finished:
             self.notify(f"“{step.title}” is already finished.")
             return
 
@@ -272,7 +272,7 @@ class ChecklistScreen(IncidentScreen):
             if not reason:
                 return
             try:
-                self.conductor.skip(step.id, reason)
+                self.incident.skip(step.id, reason)
             except ProcedureError as exc:
                 self.notify(str(exc), title="Not skipped", severity="error")
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Label, Log, ProgressBar, Static
 
-from console.engine.conductor import ProcedureError
+from console.engine.errors import ProcedureError
 from console.model.events import Event, Kind
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
@@ -133,13 +133,13 @@ class ExecutionScreen(IncidentScreen):
         app_step = self.app.exec_step
         if app_step:
             return app_step
-        runs = [sid for sid, st in self.conductor.state.steps.items() if st.hosts]
+        runs = [sid for sid, st in self.incident.state.steps.items() if st.hosts]
         return runs[-1] if runs else None
 
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        state = self.conductor.state
+        state = self.incident.state
         step_id = self.shown_step()
         grid = self.query_one("#grid", HostGrid)
         if step_id != self.step_id:
@@ -210,11 +210,11 @@ class ExecutionScreen(IncidentScreen):
         if step_id.startswith("adhoc-"):
             command = self._adhoc_commands.get(step_id)
             return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
-        if step_id in self.conductor.order:
-            return self.conductor.step(step_id).title
+        if step_id in self.incident.order:
+            return self.incident.step(step_id).title
         started = (  # a step of its own (a drill's fault, its integrity check): as recorded
             e.data.get("title")
-            for e in reversed(self.conductor.recorder.events)
+            for e in reversed(self.incident.recorder.events)
             if e.kind == Kind.STEP_STARTED and e.where.step == step_id
         )
         return str(next(started, None) or step_id)
@@ -227,18 +227,18 @@ class ExecutionScreen(IncidentScreen):
         halt = self.query_one("#exec-halt", Static)
         waves = self.query_one("#exec-waves", Static)
         retry = self.app.key_label("execution.retry")
-        halted = halt_text(self.conductor.state, step_id, retry) if step_id else None
-        lines = waves_text(self.conductor.state.step(step_id)) if step_id else None
+        halted = halt_text(self.incident.state, step_id, retry) if step_id else None
+        lines = waves_text(self.incident.state.step(step_id)) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None
         self.show(halt, halted or "")
         self.show(waves, lines or "")
 
     def _soak(self, step_id: str) -> None:
         """Verify stability: progress toward the soak; on failure, retry or another strategy."""
-        st = self.conductor.state.step(step_id)
-        soak = self.conductor.state.soak.get(step_id, {})
+        st = self.incident.state.step(step_id)
+        soak = self.incident.state.soak.get(step_id, {})
         progress = self.query_one("#exec-progress", ProgressBar)
-        window = self.conductor.step(step_id).soak or self.app.settings.triggers.soak
+        window = self.incident.step(step_id).soak or self.app.settings.triggers.soak
         needed = int(soak.get("needed", window.samples))
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
@@ -270,12 +270,12 @@ class ExecutionScreen(IncidentScreen):
         key = self.app.key_label
         if self.app.read_only:  # a follower's keys change nothing: none is offered
             return ""
-        if step_id in self.conductor.running:
+        if step_id in self.incident.running:
             return f" · {key('execution.abort')} aborts"
         if failed:
             more = "" if self.problems_only else f" · {key('execution.problems')} problems only"
             return f" · {key('execution.retry')} retries failed hosts" + more
-        if self.conductor.state.step(step_id).status.finished:
+        if self.incident.state.step(step_id).status.finished:
             return f" · {key('go.checklist')} back to the checklist"
         return ""
 
@@ -307,7 +307,7 @@ class ExecutionScreen(IncidentScreen):
     def _reload_output(self) -> None:
         log = self.query_one("#output", Log)
         log.clear()
-        events = self.conductor.recorder.events
+        events = self.incident.recorder.events
         self._seen = len(events)
         label = self.query_one("#output-title", Label)
         probe = self._is_probe(self.step_id)
@@ -321,7 +321,7 @@ class ExecutionScreen(IncidentScreen):
             log.write_lines(map(visible, lines[-5000:]))
 
     def _append_output(self) -> None:
-        events = self.conductor.recorder.events
+        events = self.incident.recorder.events
         new = events[self._seen :]
         self._seen = len(events)
         lines = [ln for e in new for ln in self._lines(e)]
@@ -342,13 +342,13 @@ class ExecutionScreen(IncidentScreen):
         if self.step_id is None:
             self.notify("Nothing has run yet.")
             return
-        if self.step_id in self.conductor.running:
+        if self.step_id in self.incident.running:
             self.notify("The step is still running: wait for it, or abort it.")
             return
         if self._is_probe(self.step_id):
             self.app.start_run(self.step_id)
             return
-        failed = self.conductor.failed_hosts(self.step_id)
+        failed = self.incident.failed_hosts(self.step_id)
         if not failed:
             self.notify("No host failed in this step: nothing to retry.")
             return
@@ -372,7 +372,7 @@ class ExecutionScreen(IncidentScreen):
     def highlighted_run(self) -> HostRun | None:
         if self.step_id is None or self.host is None:
             return None
-        return self.conductor.state.step(self.step_id).hosts.get(self.host)
+        return self.incident.state.step(self.step_id).hosts.get(self.host)
 
     def action_accept_key(self) -> None:
         retry = self.app.key_label("execution.retry")
@@ -386,12 +386,12 @@ class ExecutionScreen(IncidentScreen):
     def action_other_strategy(self) -> None:
         from console.ui.screens.picker import PickerScreen
 
-        self.app.push_screen(PickerScreen(preselect=list(self.conductor.state.systems)))
+        self.app.push_screen(PickerScreen(preselect=list(self.incident.state.systems)))
 
     def action_adhoc(self) -> None:
         from console.ui.screens.adhoc import AdhocDialog
 
-        hosts = list(self.conductor.state.hosts)
+        hosts = list(self.incident.state.hosts)
         if not hosts:
             self.notify("Pick the affected systems first.", severity="warning")
             return
@@ -410,10 +410,10 @@ class ExecutionScreen(IncidentScreen):
         )
 
     async def _adhoc(self, command: str, hosts: list[str]) -> None:
-        ran = sum(1 for sid in self.conductor.state.steps if sid.startswith("adhoc-"))
+        ran = sum(1 for sid in self.incident.state.steps if sid.startswith("adhoc-"))
         self._adhoc_commands[f"adhoc-{ran + 1}"] = command  # the id the conductor gives it
         try:
-            ok = await self.conductor.run_adhoc(command, hosts)
+            ok = await self.incident.run_adhoc(command, hosts)
         except ProcedureError as exc:
             self.notify(str(exc), title="Not run", severity="error")
             return
@@ -425,4 +425,4 @@ class ExecutionScreen(IncidentScreen):
 
     def _masked(self, command: str) -> str:
         """A typed command as screens show it: its secrets masked (it is sent as typed)."""
-        return self.app.engine.redactor.text(command)
+        return self.incident.masked(command)

@@ -60,13 +60,13 @@ class ExportScreen(IncidentScreen):
 
     def _path_for(self, format: str) -> None:
         """The default file name of `format`, in the incident's directory."""
-        path = self.conductor.recorder.path.parent / EXPORT_FORMATS[format].file_name
+        path = self.incident.recorder.path.parent / EXPORT_FORMATS[format].file_name
         self.query_one("#export-path", Input).value = str(path)
         self.query_one("#export-path", Input).cursor_position = 0
 
     def document(self) -> str:
         starred = self.query_one("#starred-only", Checkbox).value
-        return EXPORT_FORMATS[self.format()].render(self.conductor.recorder.events, starred)
+        return EXPORT_FORMATS[self.format()].render(self.incident.recorder.events, starred)
 
     def sync(self) -> None:
         if self.is_mounted and self.is_current:
@@ -110,6 +110,6 @@ class ExportScreen(IncidentScreen):
             status.update(plain(f"✘ Could not write {path}: {why}"))
             return
         starred = self.query_one("#starred-only", Checkbox).value
-        self.conductor.record_export(str(path), self.format(), starred_only=starred)
+        self.incident.record_export(str(path), self.format(), starred_only=starred)
         status.update(plain(f"✔ Written: {path} ({len(text.encode())} bytes)"))
         self.notify(f"Rollback document written to {path}.", title="Exported")

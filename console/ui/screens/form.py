@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, Static
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
-from console.model.review import FieldError, action_item, check_field
+from console.model.review import FieldError, FieldValue, action_item, check_field
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.action_items import ActionItemRow, ActionItems
 from console.ui.widgets.incident_bar import IncidentBar
@@ -83,10 +83,10 @@ class FormScreen(IncidentScreen):
         yield KeyFooter()
 
     def _items(self) -> list[dict[str, str]]:
-        return [dict(row) for row in self.conductor.state.action_items]
+        return [dict(row) for row in self.incident.state.action_items]
 
     def on_mount(self) -> None:
-        state = self.conductor.state
+        state = self.incident.state
         for field in TEXT_FIELDS:
             self.query_one(f"#field-{field.value}", Input).value = state.fields.get(field.value, "")
         legacy = bool(state.fields.get(F.LESSONS.value)) or any(
@@ -117,7 +117,7 @@ class FormScreen(IncidentScreen):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        state = self.conductor.state
+        state = self.incident.state
         save = self.app.key_label("form.save")
         title = (
             " Amending the closed incident: each change is recorded as an amendment"
@@ -165,15 +165,15 @@ class FormScreen(IncidentScreen):
             return
         self.query_one(ActionItems).remove_row(row)
 
-    def _checked(self) -> tuple[dict[FormField, object], str | None, Widget | None]:
+    def _checked(self) -> tuple[dict[FormField, FieldValue], str | None, Widget | None]:
         """Every value as it will be journalled, or what is wrong and where to go."""
-        checked: dict[FormField, object] = {}
+        checked: dict[FormField, FieldValue] = {}
         for field, value in self.values().items():
             try:
                 checked[field] = check_field(field, value)
             except FieldError as exc:
                 return {}, f"{field.label}: {exc}", self.query_one(f"#field-{field.value}")
-        items = []
+        items: list[dict[str, str]] = []
         for number, row in enumerate(self.query(ActionItemRow), start=1):
             typed = row.row()
             if not typed["action"] and not any(typed[c] for c in ("owner", "due", "ticket")):
@@ -205,13 +205,13 @@ class FormScreen(IncidentScreen):
             message += f" Still empty: {', '.join(missing)}."
         self.notify(message, title="Post-rollback")
 
-    def _save(self, values: dict[FormField, object]) -> int:
+    def _save(self, values: dict[FormField, FieldValue]) -> int:
         """Journal what changed: a form step with a value is completed (with its fields);
         a field of a finished step, or of no step, is set on its own."""
-        conductor = self.conductor
-        state = conductor.state
+        incident = self.incident
+        state = incident.state
 
-        def current(field: FormField) -> object:
+        def current(field: FormField) -> FieldValue:
             if field is F.ACTION_ITEMS:
                 return [dict(r) for r in state.action_items]
             return state.fields.get(field.value, "")
@@ -223,13 +223,13 @@ class FormScreen(IncidentScreen):
             mine = {f: values[f] for f in step.fields if values.get(f)}
             if not state.step(step.id).status.finished:
                 if mine:
-                    conductor.complete_form(step.id, mine)  # type: ignore[arg-type]
+                    incident.complete_form(step.id, mine)
                     completed += 1
                 continue
             for field in step.fields:
                 if field in values and values[field] != current(field):
-                    conductor.set_field(field, values[field], step.id)  # type: ignore[arg-type]
+                    incident.set_field(field, values[field], step.id)
         for field, value in values.items():
             if field not in owned and value != current(field):
-                conductor.set_field(field, value)  # type: ignore[arg-type]
+                incident.set_field(field, value)
         return completed

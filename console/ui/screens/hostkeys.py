@@ -9,7 +9,7 @@ from typing import Protocol
 
 from textual.screen import Screen
 
-from console.engine.conductor import ProcedureError
+from console.engine.errors import ProcedureError
 from console.model.status import FailureClass
 
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")

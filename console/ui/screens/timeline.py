@@ -125,7 +125,7 @@ class TimelineScreen(IncidentScreen):
     def row_text(self, event: Event, width: int) -> Text:
         """One timeline row, cut to `width`; only rows on screen are ever formatted."""
         line = Text(no_wrap=True, overflow="ellipsis")
-        state = self.conductor.state
+        state = self.incident.state
         line.append("★" if event.seq in state.stars else " ", style=themed(STAR_STYLE))
         line.append("✎" if event.seq in state.annotations else " ", style=themed(NOTE_STYLE))
         who = _clip(visible(event.who.user, one_line=True), 9)
@@ -147,7 +147,7 @@ class TimelineScreen(IncidentScreen):
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        events = self.conductor.recorder.events
+        events = self.incident.recorder.events
         start, self._seen = self._seen, len(events)
         if start < self._seen:  # stars change how rows look, so a repaint is enough for them
             found = self._matching(events[start:], start)
@@ -157,7 +157,7 @@ class TimelineScreen(IncidentScreen):
     def show_detail(self) -> None:
         """The highlighted event in full (stars and notes may have changed it)."""
         event = self.query_one("#timeline", EventList).selected()
-        state = self.conductor.state
+        state = self.incident.state
         content = (
             detail_text(event, state.annotations.get(event.seq, []), event.seq in state.stars)
             if event
@@ -169,7 +169,7 @@ class TimelineScreen(IncidentScreen):
         self.show_detail()
 
     def rebuild(self) -> None:
-        events = self.conductor.recorder.events
+        events = self.incident.recorder.events
         rows = self.query_one("#timeline", EventList)
         shown, self._shown = self._shown, self.filter.lower()
         if shown and self._shown.startswith(shown) and self._seen == len(events):
@@ -195,7 +195,7 @@ class TimelineScreen(IncidentScreen):
         seq = self.selected_seq()
         if seq is None:
             return
-        self.conductor.star(seq, starred=seq not in self.conductor.state.stars)
+        self.incident.star(seq, starred=seq not in self.incident.state.stars)
 
     def action_note(self) -> None:
         self.app.prompt_note()
@@ -210,7 +210,7 @@ class TimelineScreen(IncidentScreen):
 
         def annotated(text: str | None) -> None:
             if text:
-                self.conductor.note(text, about=event.seq)
+                self.incident.note(text, about=event.seq)
                 self.notify(f"Annotation added to event #{event.seq}.")
 
         self.app.push_screen(

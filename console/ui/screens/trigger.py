@@ -13,13 +13,12 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.conductor import Conductor
-from console.engine.probe_report import show
 from console.engine.triage import Proposal
 from console.engine.watcher import Firing, Watcher
 from console.model.probes import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import probe_key
+from console.model.watch import probe_key, show
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed

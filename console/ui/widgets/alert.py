@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from console.engine.probe_report import show
 from console.engine.watcher import Countdown, Firing
 from console.model.visible import visible
+from console.model.watch import show
 
 MAX_EVIDENCE = 4
 

@@ -16,7 +16,7 @@ from console.ui.palette import themed
 from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
-    from console.ui.app import RollbackApp
+    from console.ui.incident_app import IncidentApp
 
 
 def elapsed_text(delta: timedelta) -> str:
@@ -29,7 +29,7 @@ class IncidentBar(Widget):
     screen."""
 
     if TYPE_CHECKING:
-        app = getters.app(RollbackApp)
+        app = getters.app(IncidentApp)
 
     DEFAULT_CSS = """
     IncidentBar {

@@ -11,14 +11,14 @@ from textual.widgets import Input, Static
 from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
-    from console.ui.app import RollbackApp
+    from console.ui.incident_app import IncidentApp
 
 
 class ModeBanner(Static):
     """Shows `app.banner()` (resume: unknown hosts; follow: read-only and who drives)."""
 
     if TYPE_CHECKING:
-        app = getters.app(RollbackApp)
+        app = getters.app(IncidentApp)
 
     DEFAULT_CSS = """
     ModeBanner {

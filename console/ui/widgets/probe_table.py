@@ -5,8 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from console.engine.probe_report import show, threshold_text
+from console.engine.probe_report import threshold_text
 from console.engine.watcher import Reading
+from console.model.watch import show
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from rich.text import Text
 
-from console.engine.probe_report import show
 from console.model.state import HostStatus, IncidentState, StepState
 from console.model.visible import visible
+from console.model.watch import show
 from console.ui.palette import themed
 
 BAD = (HostStatus.FAILED, HostStatus.ABORTED)

@@ -12,13 +12,15 @@ from console.ui.messages import WatchChanged
 from console.ui.widgets.one_line import OneLine
 
 if TYPE_CHECKING:
-    from console.ui.app import RollbackApp
+    from console.ui.incident_app import IncidentApp
 
 
-def watch_text(app) -> Text | None:
+def watch_text(app: IncidentApp) -> Text | None:
     """`⏱ AUTO-ROLLBACK IN 12 s …` or `▲ PROPOSED …`, with the key that decides; None when
-    nothing waits."""
+    nothing waits (or nothing watches: the follow view)."""
     live = app.live
+    if live is None:
+        return None
     key = app.key_label("watch.decide")
     countdown = live.countdown
     line = Text(no_wrap=True, overflow="ellipsis")
@@ -44,7 +46,7 @@ class WatchLine(OneLine):
     """Hidden unless a countdown runs or a proposal waits; the seconds tick every second."""
 
     if TYPE_CHECKING:
-        app = getters.app(RollbackApp)
+        app = getters.app(IncidentApp)
 
     DEFAULT_CSS = """
     WatchLine {
@@ -68,6 +70,7 @@ class WatchLine(OneLine):
     def sync(self) -> None:
         text = watch_text(self.app)
         self.display = text is not None
-        self.set_class(self.app.live.countdown is not None, "-countdown")
+        live = self.app.live
+        self.set_class(live is not None and live.countdown is not None, "-countdown")
         if text is not None:
             self.update(text)
