@@ -1,9 +1,9 @@
-"""Closing an incident with its outcome, and aborting it as a whole; mixed into the Conductor."""
+"""Closing an incident with its outcome, and aborting it as a whole: the Conductor's
+`IncidentClosing`."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
@@ -13,6 +13,8 @@ from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
 
 if TYPE_CHECKING:
+    from console.engine.locking import IncidentLocks
+    from console.engine.steps import Activity
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
     from console.model.state import IncidentState
@@ -21,21 +23,37 @@ if TYPE_CHECKING:
 ABORT_WAIT_SECONDS = 30.0
 
 
+def open_only(state: IncidentState, what: str) -> None:
+    """Refuse `what` once the incident is closed: only amendments are left."""
+    if state.closed:
+        raise ProcedureError(
+            f"the incident is closed ({state.outcome_label}): it cannot {what};"
+            " only the post-rollback form, notes and stars can still be amended"
+        )
+
+
 class IncidentClosing:
-    """The end of an incident. The Conductor provides the attributes declared here, and
-    `release_locks` (IncidentLocking) and `abort` (its own)."""
+    """The end of an incident: what the record lacks for "rolled back and verified", the
+    close with its outcome, and the abort of the whole incident (`abort` stops the running
+    steps: the Conductor's)."""
 
-    settings: Settings
-    recorder: Recorder
-    _running: set[str]
-    _idle: asyncio.Event
+    def __init__(
+        self,
+        settings: Settings,
+        recorder: Recorder,
+        activity: Activity,
+        locks: IncidentLocks,
+        abort: Callable[[str], Awaitable[None]],
+    ):
+        self.settings = settings  # the conductor's: a drill replaces it
+        self.recorder = recorder
+        self.activity = activity
+        self.locks = locks
+        self.abort = abort
 
-    if TYPE_CHECKING:  # what the Conductor provides
-
-        @property
-        def state(self) -> IncidentState: ...
-        def release_locks(self) -> None: ...
-        async def abort(self, reason: str) -> None: ...
+    @property
+    def state(self) -> IncidentState:
+        return self.recorder.state
 
     def not_rolled_back(self) -> list[str]:
         """Selected hosts that no strategy step of the procedure has rolled back (yet)."""
@@ -69,8 +87,8 @@ class IncidentClosing:
         state = self.state
         if state.closed:
             raise ProcedureError(f"the incident is already closed: {state.outcome_label}")
-        if self._running and outcome is not Outcome.ABORTED:
-            running = ", ".join(sorted(self._running))
+        if self.activity.ids and outcome is not Outcome.ABORTED:
+            running = ", ".join(sorted(self.activity.ids))
             raise ProcedureError(f"a step is running ({running}): abort it, or close as aborted")
         reason, to, hosts = reason.strip(), to.strip(), list(hosts or [])
         need = outcome.needs
@@ -94,7 +112,7 @@ class IncidentClosing:
                     + "; ".join(missing)
                     + "): close as partially rolled back, or finish the steps first"
                 )
-        self.release_locks()
+        self.locks.release()
         self.recorder.record(
             Kind.INCIDENT_CLOSED,
             outcome=outcome.value,
@@ -118,8 +136,7 @@ class IncidentClosing:
     async def stop_running(self, reason: str) -> None:
         """Abort the running steps (journalled, with the reason) and wait, bounded, until
         they have recorded how their hosts ended."""
-        if not self._running:
+        if not self.activity.ids:
             return
         await self.abort(reason)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._idle.wait(), ABORT_WAIT_SECONDS)
+        await self.activity.settled(ABORT_WAIT_SECONDS)

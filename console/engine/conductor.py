@@ -9,80 +9,76 @@ from datetime import datetime
 from typing import Any
 
 from console.engine import attempts
+from console.engine.amendments import Amendments
 from console.engine.attempts import AttemptCheck
-from console.engine.closing import IncidentClosing
+from console.engine.closing import IncidentClosing, open_only
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
-from console.engine.failures import HostFailure
-from console.engine.locking import Claim, IncidentLocking
+from console.engine.host_trust import trust_host_key
+from console.engine.locking import Claim, IncidentLocks
 from console.engine.notifier import Notifier
-from console.engine.plan import Secrets, check_params, plan_step, plan_undo
+from console.engine.opening import IncidentOpening
+from console.engine.plan import Secrets, plan_step, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
-from console.engine.steps import StepActions
+from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
 from console.engine.verify import run_probe_step
 from console.engine.watcher import Watcher
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.outcome import Outcome
 from console.model.procedure import FormField, Step, StepKind
-from console.model.review import FieldError, FieldValue, check_field, filled_in
+from console.model.review import FieldValue
 from console.model.settings import Settings
 from console.model.state import IncidentState
-from console.model.status import HostStatus, StepStatus
-from console.model.templates import RenderedCommand
+from console.model.status import HostStatus
 from console.model.triggers import TriggerKind
-
-
-async def trust_host_key(
-    settings: Settings, pool: SshPool, host: str, fingerprint: str, via: str = ""
-) -> dict[str, Any] | None:
-    """Write the UNKNOWN key on the way to `host` to known_hosts; what `hostkey.accepted`
-    records, or None if that key was trusted already (nothing written)."""
-    target = targets_for(settings.inventory, [host])[0]
-    try:
-        accepted = await pool.accept_host_key(target, fingerprint)
-    except HostFailure as failure:
-        raise ProcedureError(f"{host}: {failure.detail}") from None
-    if accepted is None:
-        return None
-    return {
-        "system": target.system,
-        "host": host,
-        "fingerprint": fingerprint,
-        "endpoint": accepted.endpoint,
-        "known_hosts": accepted.known_hosts,
-        "entry": accepted.entry,
-        **({"via": via} if via else {}),
-    }
 
 
 def new_incident_id(when: datetime) -> str:
     return f"{when:%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
 
 
-class Conductor(StepActions, IncidentLocking, IncidentClosing):
-    """Walks the checklist: every action it takes is recorded before it happens."""
+class Conductor:
+    """Walks the checklist: every action it takes is recorded before it happens.
+
+    It owns its collaborators, each given only what it needs: `opening` (trigger,
+    systems, strategy), `locking` (the systems' locks), `execution` (what a step sends,
+    and undo), `amendments` (notes, stars, the form), `closing` (the end of the
+    incident), `activity` (which steps run now), and the `notifier`."""
 
     def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
-        self.settings = settings
         self.recorder = recorder
         self.pool = pool
         self.runner = Runner(pool, recorder)
         self.order = [s.id for s in settings.procedure.steps]
-        self._running: set[str] = set()
-        self._idle = asyncio.Event()  # set while no step runs
-        self._idle.set()
+        self.activity = Activity()
+        self.locking = IncidentLocks(recorder)
+        self.execution = StepExecution(
+            settings, recorder, self.runner, self.activity, lambda: self.secrets
+        )
+        self.closing = IncidentClosing(settings, recorder, self.activity, self.locking, self.abort)
+        self.opening = IncidentOpening(settings, recorder, self.locking)
+        self.amendments = Amendments(settings, recorder)
+        self.settings = settings
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
-        # The systems' locks this incident holds (None: locking is off); a stale lock of
-        # another incident is taken over only when a reason is given here.
-        self.claim: Claim | None = None
-        self.lock_takeover_reason: str | None = None
         self.watcher: Watcher | None = None  # made by the first probe step
         # A drill's recovery-time targets by system, in place of the systems' RTO.
         self.recovery_targets: dict[str, float | None] = {}
         self.notifier = Notifier(settings, recorder)
         # The chosen strategy's parameters as given: the journal holds them masked.
         self._given: tuple[str, dict[str, str]] | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: Settings) -> None:
+        """A drill runs on its own settings: its collaborators follow."""
+        self._settings = settings
+        for part in (self.execution, self.closing, self.opening, self.amendments):
+            part.settings = settings
 
     @property
     def secrets(self) -> Secrets:
@@ -96,48 +92,16 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         """`text` as the journal holds it: every secret masked."""
         return self.recorder.redactor.text(text)
 
-    def _open_only(self, what: str) -> None:
-        """Refuse `what` once the incident is closed: only amendments are left."""
-        if self.state.closed:
-            raise ProcedureError(
-                f"the incident is closed ({self.state.outcome_label}): it cannot {what};"
-                " only the post-rollback form, notes and stars can still be amended"
-            )
-
-    def _amending(self) -> dict[str, Any]:
-        """`amendment: true` on what is recorded after the close."""
-        return {"amendment": True} if self.state.closed else {}
-
     # -- opening the incident -------------------------------------------------
 
     def open_incident(self, title: str, incident_id: str, drill: bool = False) -> None:
-        self.recorder.record(
-            Kind.INCIDENT_OPENED,
-            incident_id=incident_id,
-            title=title,
-            drill=drill,
-            procedure=self.settings.procedure.name,
-            steps=[
-                {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
-                for p in self.settings.procedure.phases
-                for s in p.steps
-            ],
-        )
+        self.opening.open(title, incident_id, drill)
 
     def resume(self) -> None:
         """Record that this console took the incident over again after a stop; a closed
         incident reopens for amendments only."""
-        in_flight = [
-            {"step": step_id, "host": host}
-            for step_id, st in self.state.steps.items()
-            for host, run in st.hosts.items()
-            if run.status is HostStatus.RUNNING
-        ]
-        if self.state.closed:
-            self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True)
-            return
-        self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
-        self.notifier.rearm()
+        if self.opening.resume():
+            self.notifier.rearm()
 
     def declare_trigger(
         self,
@@ -148,20 +112,7 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
     ) -> None:
         """Record the trigger, and the commander it names (default: the one in charge,
         else the login name and SSH client address of whoever declares)."""
-        self._open_only("take a trigger")
-        reason = reason.strip()
-        if not kind.automatic and not reason:
-            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
-        commander = (commander or "").strip() or self.state.commander or self.recorder.actor.login
-        self.recorder.record(
-            Kind.TRIGGER_DECLARED,
-            commander=commander,
-            kind=kind.value,
-            label=kind.label,
-            automatic=kind.automatic,
-            reason=reason,
-            evidence=evidence or [],
-        )
+        self.opening.declare_trigger(kind, reason, evidence, commander)
 
     def select(
         self,
@@ -172,50 +123,14 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         """Choose the affected systems, or single hosts within them, and take their locks
         (LockRefused if another incident holds one); `ssh_check` is why chosen hosts
         failed a reachability check, kept as evidence."""
-        self._open_only("change its systems")
-        inventory = self.settings.inventory
-        for name in systems:
-            try:
-                inventory.system(name)
-            except KeyError:
-                raise ProcedureError(f"unknown system {name!r}") from None
-        chosen = hosts or [h.name for s in systems for h in inventory.system(s).hosts]
-        mapping = {}
-        for host in chosen:
-            try:
-                mapping[host] = inventory.system_of(host).name
-            except KeyError:
-                raise ProcedureError(f"unknown host {host!r}") from None
-        if not mapping:
-            raise ProcedureError("no hosts selected")
-        picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
-        # Picking a system is taking charge of it: refused here if another incident has it.
-        self.lock_systems(picked)
-        failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}
-        extra: dict[str, Any] = {"ssh_check_failed": failing} if failing else {}
-        self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)
+        self.opening.select(systems, hosts, ssh_check)
 
     def choose_strategy(
         self, name: str, params: dict[str, str] | None = None, systems: list[str] | None = None
     ) -> None:
         """Pick the strategy the restore step runs; its parameters are checked now.
         `systems`: for these of the selected systems only (a DR exercise runs several)."""
-        self._open_only("change its strategy")
-        try:
-            strategy = self.settings.strategy(name)
-        except StopIteration:
-            raise ProcedureError(f"unknown strategy {name!r}") from None
-        outside = [
-            s
-            for s in systems or self.state.systems
-            if name not in self.settings.inventory.system(s).strategies
-        ]
-        if outside:
-            raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
-        values = check_params(strategy, params or {}, self.recorder.redactor.text)
-        extra: dict[str, Any] = {"systems": list(systems)} if systems else {}
-        self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values, **extra)
-        self._given = (name, values)
+        self._given = (name, self.opening.choose_strategy(name, params, systems))
 
     # -- walking the checklist ------------------------------------------------
 
@@ -227,12 +142,12 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         return self.step(step_id) if step_id else None
 
     def _step_data(self, step: Step) -> dict[str, Any]:
-        return {"title": step.title, "phase": self.settings.procedure.phase_of(step.id).value}
+        return step_data(self.settings, step)
 
     def confirm(self, step_id: str, note: str = "", by: str = "") -> None:
         """A person confirms a manual step is done; `by` says who (default: the
         commander), e.g. `--yes (headless)`."""
-        self._open_only("confirm a step")
+        open_only(self.state, "confirm a step")
         step = self.step(step_id)
         if step.kind is not StepKind.MANUAL:
             raise ProcedureError(f"step {step.title!r} is not a manual step")
@@ -243,7 +158,7 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
 
     def hand_over(self, to: str, note: str = "") -> None:
         """Someone else takes command: an event of its own; later events carry them."""
-        self._open_only("hand over command")
+        open_only(self.state, "hand over command")
         to = to.strip()
         if not to:
             raise ProcedureError("say whom command is handed over to")
@@ -257,10 +172,10 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         )
 
     def skip(self, step_id: str, reason: str) -> None:
-        self._open_only("skip a step")
+        open_only(self.state, "skip a step")
         if not reason.strip():
             raise ProcedureError("skipping a step needs a reason")
-        if step_id in self._running:
+        if step_id in self.running:
             raise ProcedureError("the step is running; abort it first")
         step = self.step(step_id)
         self.recorder.record(
@@ -269,50 +184,17 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
 
     def note(self, text: str, step_id: str | None = None, about: int | None = None) -> None:
         """A free-text note; `about` makes it an annotation of that event (its seq)."""
-        if not text.strip():
-            return
-        if about is not None and not 0 <= about < len(self.recorder.events):
-            raise ProcedureError(f"there is no event #{about} to annotate")
-        extra: dict[str, Any] = {"about": about} if about is not None else {}
-        self.recorder.record(
-            Kind.NOTE_ADDED, step=step_id, text=text.strip(), **extra, **self._amending()
-        )
+        self.amendments.note(text, step_id, about)
 
     def star(self, seq: int, starred: bool = True) -> None:
-        self.recorder.record(Kind.EVENT_STARRED, seq=seq, starred=starred, **self._amending())
+        self.amendments.star(seq, starred)
 
     def set_field(self, field: FormField, value: FieldValue, step_id: str | None = None) -> None:
-        """Journal a post-rollback field, checked as the form and `run --form` check it
-        (a date-time normalised, action items as rows); after the close, an amendment."""
-        try:
-            checked = check_field(field, value)
-        except FieldError as exc:
-            raise ProcedureError(f"{field.label}: {exc}") from None
-        self.recorder.record(
-            Kind.FIELD_SET, step=step_id, field=field.value, value=checked, **self._amending()
-        )
+        """Journal a post-rollback field, checked as the form and `run --form` check it."""
+        self.amendments.set_field(field, value, step_id)
 
     def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> None:
-        step = self.step(step_id)
-        for field in step.fields:
-            if field in values and not self._unchanged(field, values[field]):
-                self.set_field(field, values[field], step_id)
-        filled = sum(1 for f in step.fields if filled_in(self.state, f))
-        self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step_id,
-            status=StepStatus.DONE.value,
-            summary=f"{filled} of {len(step.fields)} field(s) filled",
-            **self._step_data(step),
-            **self._amending(),
-        )
-
-    def _unchanged(self, field: FormField, value: FieldValue) -> bool:
-        """Whether `value` is what the record holds already: saving it again would be
-        noise (and, after the close, a false amendment)."""
-        if isinstance(value, str):
-            return value.strip() == self.state.fields.get(field.value)
-        return field is FormField.ACTION_ITEMS and value == self.state.action_items
+        self.amendments.complete_form(step_id, values)
 
     async def run_step(
         self,
@@ -325,19 +207,17 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         A notify step sends `message` if given (the commander's words), else its template.
         `confirmed` says who confirmed it after seeing what it sends (journalled): the
         console asks before a step that changes hosts, headless runs need --yes."""
-        self._open_only("run a step")
+        open_only(self.state, "run a step")
         step = self.step(step_id)
         if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE):
             raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
-        if step_id in self._running:
+        if step_id in self.running:
             raise ProcedureError(f"step {step.title!r} is already running")
         if not self.state.hosts:
             raise ProcedureError("pick the affected systems first")
         said = {"confirmed": confirmed.strip()} if confirmed.strip() else {}
         self.lock_systems(self.state.systems)
-        self._running.add(step_id)
-        self._idle.clear()
-        try:
+        with self.activity.running({step_id}):
             if step.kind is StepKind.NOTIFY:
                 data = {**self._step_data(step), **said, **({"edited": True} if message else {})}
                 return await self.notifier.send_step(step, data, message)
@@ -347,29 +227,11 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
             planned = plan_step(
                 self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
             )
-            chosen = {t.name for t in planned.targets}
-            attempt = 1 + max(
-                (r.attempt for h, r in self.state.step(step_id).hosts.items() if h in chosen),
-                default=0,
-            )
-            self.recorder.record(
-                Kind.STEP_STARTED,
-                step=step_id,
-                hosts=[t.name for t in planned.targets],
-                attempt=attempt,
-                **self._step_data(step),
-                **said,
-            )
-            outcomes = await self._execute(step, planned, attempt)
-            return self._complete(step.id, outcomes, self._step_data(step))
-        finally:
-            self._running.discard(step_id)
-            if not self._running:
-                self._idle.set()
+            return await self.execution.run(step, planned, self.confirm_wave, said)
 
     async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""
-        self._open_only("run a command")
+        open_only(self.state, "run a command")
         if not command.strip():
             raise ProcedureError("the ad-hoc command is empty")
         known = set(self.settings.inventory.host_names)
@@ -377,45 +239,29 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         if not chosen or len(chosen) != len(hosts):
             missing = ", ".join(sorted(set(hosts) - known)) or "none given"
             raise ProcedureError(f"unknown host(s): {missing}")
-        step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
-        redact = self.recorder.redactor.text
-        # Masked before it is cut: a secret cut in two would no longer match.
-        title = redact(command.strip()).splitlines()[0][:60]
-        data = {"title": f"Ad-hoc: {title}", "phase": "adhoc"}
         targets = targets_for(self.settings.inventory, chosen)
         self.lock_systems(sorted({t.system for t in targets}))
-        self.recorder.record(
-            Kind.STEP_STARTED, step=step_id, hosts=chosen, attempt=1, adhoc=True, **data
-        )
-        self._running.add(step_id)  # quitting asks first, as for any step
-        try:
-            outcomes = await self.runner.run(
-                step_id,
-                targets,
-                lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))],
-            )
-        finally:
-            self._running.discard(step_id)
-        return self._complete(step_id, outcomes, data)
+        return await self.execution.adhoc(command, chosen, targets)
 
-    def preview(self, step_id: str) -> dict[str, list[tuple[str, RenderedCommand]]]:
+    async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
+        """Run the strategy's undo on the hosts a strategy step touched (also after the
+        close: an undo asked for later is recorded in the incident it undoes)."""
+        return await self.execution.undo(step_id, only_hosts)
+
+    def preview(self, step_id: str) -> PerHost:
         """Every command a step would send, per host, rendered and quoted; nothing is sent.
         Show each one's `shown` form: `sent` holds the secrets."""
         step = self.step(step_id)
         if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY):
             raise ProcedureError(f"step {step.title!r} is a {step.kind} step: no commands to show")
-        planned = plan_step(self.settings, self.state, step, None, None, self.secrets)
-        return {
-            t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
-        }
+        return per_host(plan_step(self.settings, self.state, step, None, None, self.secrets))
 
-    def preview_undo(self, step_id: str) -> dict[str, list[tuple[str, RenderedCommand]]]:
+    def preview_undo(self, step_id: str) -> PerHost:
         """Every command the undo of strategy step `step_id` would send, per host it
         touched; nothing is sent."""
-        planned = plan_undo(self.settings, self.state, self.step(step_id), None, self.secrets)
-        return {
-            t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets
-        }
+        return per_host(
+            plan_undo(self.settings, self.state, self.step(step_id), None, self.secrets)
+        )
 
     def failed_hosts(self, step_id: str) -> list[str]:
         """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
@@ -426,7 +272,7 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         """Trust the UNKNOWN key on the way to `host` (its own or a jump host's) after a
         person compared its fingerprint, or `--accept-host-key` named it exactly;
         journalled. False if that key was trusted already (nothing written)."""
-        self._open_only("accept a host key")
+        open_only(self.state, "accept a host key")
         accepted = await trust_host_key(self.settings, self.pool, host, fingerprint, via)
         if accepted is None:
             return False
@@ -454,23 +300,20 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         earlier attempt no longer runs: each settles as succeeded or failed."""
         self.lock_systems(self.state.systems)
         steps = {s for s, _ in self.state.unknown_hosts}
-        if busy := steps & self._running:
+        if busy := steps & self.running:
             raise ProcedureError(f"step {sorted(busy)[0]!r} is running")
-        self._running |= steps
-        try:
+        with self.activity.running(steps):
             return await attempts.verify_unknown(self, hosts)
-        finally:
-            self._running -= steps
 
     def finish_step(self, step_id: str, outcomes: dict[str, HostOutcome]) -> bool:
         """Record how a step ended, from every host's run (also those settled later)."""
         data = self._step_data(self.step(step_id)) if step_id in self.order else {}
-        return self._complete(step_id, outcomes, data)
+        return self.execution.complete(step_id, outcomes, data)
 
     async def abort(self, reason: str) -> None:
         if not reason.strip():
             raise ProcedureError("an abort needs a reason")
-        self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self._running))
+        self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self.running))
         await self.runner.abort(reason.strip())
 
     async def detach(self) -> list[str]:
@@ -478,7 +321,7 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         the hosts); each supervisor lets go. Those hosts stay unknown until resumed and
         verified. The hosts left running."""
         hosts = self.running_hosts()
-        self.recorder.record(Kind.RUN_DETACHED, running=sorted(self._running), hosts=hosts)
+        self.recorder.record(Kind.RUN_DETACHED, running=sorted(self.running), hosts=hosts)
         await self.runner.detach()
         return hosts
 
@@ -487,7 +330,7 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
         return sorted(
             {
                 host
-                for step in self._running
+                for step in self.running
                 for host, run in self.state.step(step).hosts.items()
                 if run.status is HostStatus.RUNNING
             }
@@ -496,13 +339,56 @@ class Conductor(StepActions, IncidentLocking, IncidentClosing):
     @property
     def running(self) -> frozenset[str]:
         """Ids of the steps running right now."""
-        return frozenset(self._running)
+        return self.activity.ids
 
     def record_export(self, path: str, format: str, starred_only: bool = False) -> None:
         """Record that the rollback document was written to `path`."""
         self.recorder.record(
             Kind.EXPORT_WRITTEN, path=path, format=format, starred_only=starred_only
         )
+
+    # -- the collaborators' parts of the conductor's API -------------------------------
+
+    @property
+    def claim(self) -> Claim | None:
+        """The systems' locks this incident holds (None: locking is off)."""
+        return self.locking.claim
+
+    @claim.setter
+    def claim(self, claim: Claim | None) -> None:
+        self.locking.claim = claim
+
+    @property
+    def lock_takeover_reason(self) -> str | None:
+        """A stale lock of another incident is taken over only when a reason is given here."""
+        return self.locking.takeover_reason
+
+    @lock_takeover_reason.setter
+    def lock_takeover_reason(self, reason: str | None) -> None:
+        self.locking.takeover_reason = reason
+
+    def lock_systems(self, systems: list[str]) -> None:
+        self.locking.lock(systems)
+
+    def record_locks(self) -> None:
+        self.locking.record()
+
+    def release_locks(self) -> None:
+        self.locking.release()
+
+    def not_rolled_back(self) -> list[str]:
+        return self.closing.not_rolled_back()
+
+    def unverified(self) -> list[str]:
+        return self.closing.unverified()
+
+    def close(
+        self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
+    ) -> None:
+        self.closing.close(outcome, reason, hosts, to)
+
+    async def abort_incident(self, reason: str) -> None:
+        await self.closing.abort_incident(reason)
 
     async def shutdown(self) -> None:
         self.release_locks()

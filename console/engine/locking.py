@@ -73,22 +73,26 @@ class Claim:
         return released
 
 
-class IncidentLocking:
-    """Mixin for the conductor: `claim` is None when locking is off (tests, dry runs)."""
+class IncidentLocks:
+    """The system locks an incident holds: taken before anything runs on its systems,
+    journalled, released when it closes or stops. `claim` is None when locking is off
+    (tests, dry runs); a stale lock of another incident is taken over only when
+    `takeover_reason` says why."""
 
-    recorder: Recorder
-    claim: Claim | None
-    lock_takeover_reason: str | None
+    def __init__(self, recorder: Recorder):
+        self.recorder = recorder
+        self.claim: Claim | None = None
+        self.takeover_reason: str | None = None
 
-    def lock_systems(self, systems: list[str]) -> None:
+    def lock(self, systems: list[str]) -> None:
         """Hold the systems' locks before anything runs on them; refuse (LockRefused)
         if another incident does. What was taken, or taken over, is journalled."""
         if self.claim is None:
             return
-        self.claim.acquire(systems, self.lock_takeover_reason)
-        self.record_locks()
+        self.claim.acquire(systems, self.takeover_reason)
+        self.record()
 
-    def record_locks(self) -> None:
+    def record(self) -> None:
         """Journal the locks claimed since the last call (some before the journal existed)."""
         claim = self.claim
         if claim is None or not claim.unrecorded:
@@ -103,7 +107,7 @@ class IncidentLocking:
         )
         claim.unrecorded, claim.replaced = [], []
 
-    def release_locks(self) -> None:
+    def release(self) -> None:
         if self.claim is None:
             return
         released = self.claim.release()

@@ -1,7 +1,8 @@
-"""What strategy and procedure steps do beyond sending commands, mixed into the Conductor.
+"""Running a step's commands for the Conductor (`StepExecution`), and which steps run now
+(`Activity`).
 
 Integrity records around data-touching strategies, a gradual re-enable in
-percentage steps, undo, and the halt and assessment records.
+percentage steps, ad-hoc commands, undo, and the halt and assessment records.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from console.engine.integrity import IntegrityWatch, Summary
@@ -19,9 +21,11 @@ from console.model.payloads import CommandOutput
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
 from console.model.strategies import Strategy
+from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
+    from console.engine.ssh import Target
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
     from console.model.state import IncidentState
@@ -74,27 +78,96 @@ def record_assessment(
     )
 
 
-class StepActions:
-    """Mixed into the Conductor, which provides the attributes declared here."""
+PerHost = dict[str, list[tuple[str, RenderedCommand]]]  # host: (stage, command), in order
 
-    settings: Settings
-    recorder: Recorder
-    runner: Runner
-    confirm_wave: BetweenWaves | None
-    _running: set[str]
-    _idle: asyncio.Event
 
-    if TYPE_CHECKING:
+def per_host(planned: Planned) -> PerHost:
+    """Every command of a plan, per host, in the order they are sent."""
+    return {t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets}
 
-        @property
-        def state(self) -> IncidentState: ...
-        @property
-        def secrets(self) -> Secrets: ...
 
-        def step(self, step_id: str) -> Step: ...
-        def _step_data(self, step: Step) -> dict[str, Any]: ...
+def step_data(settings: Settings, step: Step) -> dict[str, Any]:
+    """What every record of a procedure step carries: its title and phase."""
+    return {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
 
-    async def _execute(self, step: Step, planned: Planned, attempt: int) -> dict[str, HostOutcome]:
+
+class Activity:
+    """The steps running now (quitting, the close and an abort ask), and an event set
+    while none runs."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._ids)
+
+    @contextlib.contextmanager
+    def running(self, step_ids: set[str]) -> Iterator[None]:
+        self._ids |= step_ids
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._ids -= step_ids
+            if not self._ids:
+                self._idle.set()
+
+    async def settled(self, seconds: float) -> None:
+        """Wait, at most `seconds`, until no step runs."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._idle.wait(), seconds)
+
+
+class StepExecution:
+    """Runs what a step sends, fleet-wide, and records how it ended: the groups of a
+    gradual rollout, integrity records around data-touching strategies, the halt and
+    assessment records, ad-hoc commands, and undo."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        recorder: Recorder,
+        runner: Runner,
+        activity: Activity,
+        secrets: Callable[[], Secrets],
+    ):
+        self.settings = settings  # the conductor's: a drill replaces it
+        self.recorder = recorder
+        self.runner = runner
+        self.activity = activity
+        self.secrets = secrets
+
+    @property
+    def state(self) -> IncidentState:
+        return self.recorder.state
+
+    async def run(
+        self, step: Step, planned: Planned, confirm_wave: BetweenWaves | None, said: dict[str, str]
+    ) -> bool:
+        """Record the start of a planned step, run it, record how it ended."""
+        chosen = {t.name for t in planned.targets}
+        attempt = 1 + max(
+            (r.attempt for h, r in self.state.step(step.id).hosts.items() if h in chosen),
+            default=0,
+        )
+        data = step_data(self.settings, step)
+        self.recorder.record(
+            Kind.STEP_STARTED,
+            step=step.id,
+            hosts=[t.name for t in planned.targets],
+            attempt=attempt,
+            **data,
+            **said,
+        )
+        outcomes = await self._execute(step, planned, attempt, confirm_wave)
+        return self.complete(step.id, outcomes, data)
+
+    async def _execute(
+        self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
+    ) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
         strategy = planned.strategy
         watch = (
@@ -103,7 +176,7 @@ class StepActions:
             else contextlib.nullcontext()
         )
         with watch, Collector(self.recorder, step.id) as collected:
-            outcomes = await self._run_groups(step, planned, attempt)
+            outcomes = await self._run_groups(step, planned, attempt, confirm_wave)
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
         if step.records:
@@ -111,7 +184,7 @@ class StepActions:
         return outcomes
 
     async def _run_groups(
-        self, step: Step, planned: Planned, attempt: int
+        self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
     ) -> dict[str, HostOutcome]:
         """Groups one after another, fleet-wide; a rollout stops at its first bad check."""
         strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
@@ -131,7 +204,9 @@ class StepActions:
             assert strategy is not None  # several groups: a gradual re-enable
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
-            go_on = ok and not last and await self._confirm_rollout(strategy, index + 1, count)
+            go_on = (
+                ok and not last and await _confirm_rollout(strategy, confirm_wave, index + 1, count)
+            )
             percent = int(planned.values[index])
             failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
             self.recorder.record(
@@ -160,12 +235,6 @@ class StepActions:
             break
         return outcomes
 
-    async def _confirm_rollout(self, strategy: Strategy, done: int, count: int) -> bool:
-        """Between percentage steps: ask if the waves say confirm (no one to ask: stop)."""
-        if not strategy.waves.confirm:
-            return True
-        return self.confirm_wave is not None and await self.confirm_wave(done, count)
-
     def _record_outputs(
         self, step: Step, outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]
     ) -> None:
@@ -182,9 +251,7 @@ class StepActions:
             return
         record_assessment(self.recorder, step.id, outcomes, lines)
 
-    # -- undo ---------------------------------------------------------------------
-
-    def _complete(
+    def complete(
         self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
     ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
@@ -208,17 +275,36 @@ class StepActions:
         )
         return ok
 
+    async def adhoc(self, command: str, hosts: list[str], targets: list[Target]) -> bool:
+        """Run one typed command, exactly as typed, on `hosts` (their `targets`);
+        journalled as a step."""
+        step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
+        redact = self.recorder.redactor.text
+        # Masked before it is cut: a secret cut in two would no longer match.
+        title = redact(command.strip()).splitlines()[0][:60]
+        data = {"title": f"Ad-hoc: {title}", "phase": "adhoc"}
+        self.recorder.record(
+            Kind.STEP_STARTED, step=step_id, hosts=hosts, attempt=1, adhoc=True, **data
+        )
+        with self.activity.running({step_id}):  # quitting asks first, as for any step
+            outcomes = await self.runner.run(
+                step_id,
+                targets,
+                lambda t: [("run", RenderedCommand.typed(command, t.workdir, redact))],
+            )
+        return self.complete(step_id, outcomes, data)
+
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
         close: an undo asked for later is recorded in the incident it undoes)."""
-        step = self.step(step_id)
-        planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets)
+        step = self.settings.procedure.step(step_id)
+        planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets())
         strategy = planned.strategy
         assert strategy is not None  # plan_undo refuses a step that ran no strategy
         name = strategy.name
         ran = [t.name for t in planned.targets]
         undo_id = f"{step_id}.undo"
-        data = {"title": f"Undo: {step.title}", "phase": self._step_data(step)["phase"]}
+        data = {"title": f"Undo: {step.title}", "phase": step_data(self.settings, step)["phase"]}
         attempt = 1 + max((r.attempt for r in self.state.step(undo_id).hosts.values()), default=0)
         self.recorder.record(
             Kind.STEP_STARTED, step=undo_id, hosts=ran, attempt=attempt, undo_of=step_id, **data
@@ -233,24 +319,28 @@ class StepActions:
             if strategy.data_touching
             else contextlib.nullcontext()
         )
-        self._running.add(undo_id)  # quitting and the close see it running, as any step
-        self._idle.clear()
-        try:
-            with watch:
-                outcomes = await self.runner.run(
-                    undo_id,
-                    planned.targets,
-                    lambda t: [c for group in planned.groups_for(t) for c in group],
-                    attempt=attempt,
-                    plan=planned.run,
-                )
-        finally:
-            self._running.discard(undo_id)
-            if not self._running:
-                self._idle.set()
+        commands = per_host(planned)
+        # Quitting and the close see it running, as any step.
+        with self.activity.running({undo_id}), watch:
+            outcomes = await self.runner.run(
+                undo_id,
+                planned.targets,
+                lambda t: commands[t.name],
+                attempt=attempt,
+                plan=planned.run,
+            )
         if isinstance(watch, IntegrityWatch):
             _fail_integrity(outcomes, watch.failed)
-        return self._complete(undo_id, outcomes, data)
+        return self.complete(undo_id, outcomes, data)
+
+
+async def _confirm_rollout(
+    strategy: Strategy, confirm_wave: BetweenWaves | None, done: int, count: int
+) -> bool:
+    """Between percentage steps: ask if the waves say confirm (no one to ask: stop)."""
+    if not strategy.waves.confirm:
+        return True
+    return confirm_wave is not None and await confirm_wave(done, count)
 
 
 def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:

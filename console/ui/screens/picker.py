@@ -15,8 +15,8 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.choice import check_choice
-from console.engine.conductor import ProcedureError, trust_host_key
-from console.engine.errors import StaleLock
+from console.engine.errors import ProcedureError, StaleLock
+from console.engine.host_trust import trust_host_key
 from console.engine.reach import Reach
 from console.model.status import FailureClass
 from console.model.visible import visible

@@ -1,0 +1,34 @@
+"""Trusting an unknown host key: written to known_hosts after a person compared its
+fingerprint (in the picker before an incident exists, or through the conductor)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.engine.errors import ProcedureError
+from console.engine.failures import HostFailure
+from console.engine.ssh import SshPool, targets_for
+from console.model.settings import Settings
+
+
+async def trust_host_key(
+    settings: Settings, pool: SshPool, host: str, fingerprint: str, via: str = ""
+) -> dict[str, Any] | None:
+    """Write the UNKNOWN key on the way to `host` to known_hosts; what `hostkey.accepted`
+    records, or None if that key was trusted already (nothing written)."""
+    target = targets_for(settings.inventory, [host])[0]
+    try:
+        accepted = await pool.accept_host_key(target, fingerprint)
+    except HostFailure as failure:
+        raise ProcedureError(f"{host}: {failure.detail}") from None
+    if accepted is None:
+        return None
+    return {
+        "system": target.system,
+        "host": host,
+        "fingerprint": fingerprint,
+        "endpoint": accepted.endpoint,
+        "known_hosts": accepted.known_hosts,
+        "entry": accepted.entry,
+        **({"via": via} if via else {}),
+    }

@@ -1,0 +1,137 @@
+"""Opening an incident for the Conductor: its record, its trigger, its systems (their locks
+taken) and its strategy, each checked before it is recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.engine.closing import open_only
+from console.engine.errors import ProcedureError
+from console.engine.locking import IncidentLocks
+from console.engine.plan import check_params
+from console.journal.recorder import Recorder
+from console.model.events import Kind
+from console.model.settings import Settings
+from console.model.state import HostStatus, IncidentState
+from console.model.triggers import TriggerKind
+
+
+class IncidentOpening:
+    """Records what an incident starts with; `settings` is the conductor's."""
+
+    def __init__(self, settings: Settings, recorder: Recorder, locks: IncidentLocks):
+        self.settings = settings
+        self.recorder = recorder
+        self.locks = locks
+
+    @property
+    def state(self) -> IncidentState:
+        return self.recorder.state
+
+    def open(self, title: str, incident_id: str, drill: bool = False) -> None:
+        self.recorder.record(
+            Kind.INCIDENT_OPENED,
+            incident_id=incident_id,
+            title=title,
+            drill=drill,
+            procedure=self.settings.procedure.name,
+            steps=[
+                {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
+                for p in self.settings.procedure.phases
+                for s in p.steps
+            ],
+        )
+
+    def resume(self) -> bool:
+        """Record that a console took the incident over again after a stop, and the hosts
+        whose outcome that left unknown; False when it is closed (amendments only)."""
+        in_flight = [
+            {"step": step_id, "host": host}
+            for step_id, st in self.state.steps.items()
+            for host, run in st.hosts.items()
+            if run.status is HostStatus.RUNNING
+        ]
+        if self.state.closed:
+            self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True)
+            return False
+        self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
+        return True
+
+    def declare_trigger(
+        self,
+        kind: TriggerKind,
+        reason: str,
+        evidence: list[dict[str, Any]] | None = None,
+        commander: str | None = None,
+    ) -> None:
+        """Record the trigger, and the commander it names (default: the one in charge,
+        else the login name and SSH client address of whoever declares)."""
+        open_only(self.state, "take a trigger")
+        reason = reason.strip()
+        if not kind.automatic and not reason:
+            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
+        commander = (commander or "").strip() or self.state.commander or self.recorder.actor.login
+        self.recorder.record(
+            Kind.TRIGGER_DECLARED,
+            commander=commander,
+            kind=kind.value,
+            label=kind.label,
+            automatic=kind.automatic,
+            reason=reason,
+            evidence=evidence or [],
+        )
+
+    def select(
+        self,
+        systems: list[str],
+        hosts: list[str] | None = None,
+        ssh_check: dict[str, str] | None = None,
+    ) -> None:
+        """Choose the affected systems, or single hosts within them, and take their locks
+        (LockRefused if another incident holds one); `ssh_check` is why chosen hosts
+        failed a reachability check, kept as evidence."""
+        open_only(self.state, "change its systems")
+        inventory = self.settings.inventory
+        for name in systems:
+            try:
+                inventory.system(name)
+            except KeyError:
+                raise ProcedureError(f"unknown system {name!r}") from None
+        chosen = hosts or [h.name for s in systems for h in inventory.system(s).hosts]
+        mapping = {}
+        for host in chosen:
+            try:
+                mapping[host] = inventory.system_of(host).name
+            except KeyError:
+                raise ProcedureError(f"unknown host {host!r}") from None
+        if not mapping:
+            raise ProcedureError("no hosts selected")
+        picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
+        # Picking a system is taking charge of it: refused here if another incident has it.
+        self.locks.lock(picked)
+        failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}
+        extra: dict[str, Any] = {"ssh_check_failed": failing} if failing else {}
+        self.recorder.record(Kind.SYSTEMS_SELECTED, systems=picked, hosts=mapping, **extra)
+
+    def choose_strategy(
+        self, name: str, params: dict[str, str] | None = None, systems: list[str] | None = None
+    ) -> dict[str, str]:
+        """Pick the strategy the restore step runs; its parameters are checked now.
+        `systems`: for these of the selected systems only (a DR exercise runs several).
+        The parameters as given (the journal holds them masked)."""
+        open_only(self.state, "change its strategy")
+        try:
+            strategy = self.settings.strategy(name)
+        except StopIteration:
+            raise ProcedureError(f"unknown strategy {name!r}") from None
+        outside = [
+            s
+            for s in systems or self.state.systems
+            if name not in self.settings.inventory.system(s).strategies
+        ]
+        if outside:
+            raise ProcedureError(f"strategy {name!r} does not apply to {', '.join(outside)}")
+        values = check_params(strategy, params or {}, self.recorder.redactor.text)
+        extra: dict[str, Any] = {"systems": list(systems)} if systems else {}
+        self.recorder.record(Kind.STRATEGY_CHOSEN, strategy=name, params=values, **extra)
+        return values
