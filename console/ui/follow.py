@@ -21,6 +21,9 @@ from console.journal.tail import JournalTail
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind
 from console.model.inventory import Host, Inventory, SshDefaults, System
+from console.model.payloads import IncidentOpened, LockAcquired
+from console.model.payloads.incident import PlannedStep
+from console.model.payloads.steps import StepData
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState, StepStatus, fold
@@ -56,25 +59,24 @@ class ReadOnly(ProcedureError):
     """Raised by anything that would change a followed incident."""
 
 
-def _procedure_steps(events: list[Event]) -> tuple[str, list[dict]]:
+def _procedure_steps(events: list[Event]) -> tuple[str, list[PlannedStep]]:
     """The procedure's name and steps, from `incident.opened` or else from step events."""
-    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
-    name = str(opened.data.get("procedure", "Rollback procedure")) if opened else "Rollback"
-    if opened and opened.data.get("steps"):
-        return name, list(opened.data["steps"])
-    seen: dict[str, dict] = {}
+    opened = next((e.data for e in events if isinstance(e.data, IncidentOpened)), None)
+    name = (opened.procedure or "Rollback procedure") if opened else "Rollback"
+    if opened and opened.steps:
+        return name, list(opened.steps)
+    seen: dict[str, PlannedStep] = {}
     for e in events:
-        step = e.where.step
-        if e.kind in STEP_EVENTS and step and e.data.get("phase") in set(Phase):
+        step, data = e.where.step, e.data
+        if (
+            e.kind in STEP_EVENTS
+            and step
+            and isinstance(data, StepData)
+            and data.phase in set(Phase)
+        ):
             kind = "manual" if e.kind == Kind.STEP_CONFIRMED else "command"
             seen.setdefault(
-                step,
-                {
-                    "id": step,
-                    "title": e.data.get("title", step),
-                    "kind": kind,
-                    "phase": e.data["phase"],
-                },
+                step, {"id": step, "title": data.title or step, "kind": kind, "phase": data.phase}
             )
     return name, list(seen.values())
 
@@ -154,7 +156,12 @@ class FollowedIncident:
         if step_id in self.order:
             return self.settings.procedure.step(step_id)
         title = next(
-            (e.data.get("title") for e in self.recorder.events if e.where.step == step_id), None
+            (
+                e.data.title
+                for e in self.recorder.events
+                if e.where.step == step_id and isinstance(e.data, StepData)
+            ),
+            None,
         )
         return Step.model_construct(id=step_id, title=title or step_id, kind=StepKind.COMMAND)
 
@@ -192,7 +199,7 @@ def driver_text(events: list[Event], lock: WriterLock) -> str:
     text = f"{who.user}@{who.client}" if who.client else who.user
     if lock.held is None:
         return text + " · holds no lock (not executing)"
-    systems = ", ".join(lock.held.data.get("systems", [])) or "its systems"
+    systems = ", ".join(lock.held.payload(LockAcquired).systems) or "its systems"
     pid, host = lock.owner
     if lock.gone():
         return text + f" · GONE: pid {pid} on {host} exited holding the lock on {systems}"

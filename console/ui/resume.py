@@ -16,6 +16,7 @@ from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
+from console.model.payloads import AttemptChecked
 from console.model.state import IncidentState
 from console.ui.console_app import ConsoleApp
 from console.ui.incident_screens import SCREENS
@@ -41,8 +42,8 @@ def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown
                 continue
             if event.kind == Kind.COMMAND_INTENT:
                 break
-            if event.kind == Kind.ATTEMPT_CHECKED:
-                running = event.data.get("running")
+            if isinstance(event.data, AttemptChecked):
+                running = event.data.running
                 break
         found.append(Unknown(step_id, host, running))
     return found

@@ -11,6 +11,7 @@ from console.engine.errors import StaleLock
 from console.engine.notifier import target_of
 from console.journal.describe import describe
 from console.model.events import Kind
+from console.model.payloads import NotificationResult
 from console.model.procedure import StepKind
 from console.ui.console_app import ConsoleApp
 from console.ui.messages import StepRunFinished
@@ -201,9 +202,9 @@ class StepRunning(ConsoleApp):
         for event in reversed(self.conductor.recorder.events):  # this attempt's results
             if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
                 break
-            if event.where.step == step_id and event.kind == Kind.NOTIFICATION_RESULT:
+            if event.where.step == step_id and isinstance(event.data, NotificationResult):
                 sent.insert(0, describe(event))
-                undelivered = undelivered or not event.data.get("ok")
+                undelivered = undelivered or not event.data.ok
         if ok and undelivered:
             self.notify(
                 "\n".join(sent), title="Status update: not every channel", severity="warning"

@@ -12,59 +12,31 @@ from textual.timer import Timer
 from textual.widgets import Label, Log, ProgressBar, Static
 
 from console.engine.errors import ProcedureError
-from console.model.events import Event, Kind
+from console.model.events import Event
+from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
-from console.model.status import FailureClass
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.hostkeys import accept_host_key, fingerprint_of
+from console.ui.screens.execution_rows import (
+    COLUMNS,
+    FINISHED,
+    PROBLEMS,
+    host_row,
+    output_lines,
+)
+from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
-from console.ui.widgets.run_summary import halt_text, soak_round_lines, soak_text, waves_text
+from console.ui.widgets.run_summary import halt_text, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
-COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
-UNKNOWN_WORDS = "unknown: verify before retrying"
 # While output streams, a row whose only change is its last line is redrawn at most this
 # often: 200 hosts scrolling their last lines every frame is noise, not news.
 LAST_LINE_SECONDS = 0.25
-FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
-HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
-# What "problems only" keeps: every host that did not (or may not have) succeeded.
-PROBLEMS = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED}
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def host_row(run: HostRun) -> tuple:
-    exit_text = (run.signal and f"SIG{run.signal}") or (
-        "" if run.exit_status is None else str(run.exit_status)
-    )
-    return (
-        run.host,
-        run.system or "",
-        status_text(run.status, 12),
-        run.stage or "",
-        str(run.attempt or ""),
-        Text(run.failure.value if run.failure else "", style=themed("$error")),
-        exit_text,
-        _clip(_last(run), 160),
-    )
-
-
-def _last(run: HostRun) -> str:
-    """The last column: unknown outcome, the offered host key, else the last line."""
-    if run.status is HostStatus.UNKNOWN:
-        return UNKNOWN_WORDS
-    if run.failure in HOSTKEY:
-        return f"offers {fingerprint_of(run) or 'an unreadable key'}"
-    return run.last_line or run.detail or ""
 
 
 class ExecutionScreen(IncidentScreen):
@@ -213,9 +185,9 @@ class ExecutionScreen(IncidentScreen):
         if step_id in self.incident.order:
             return self.incident.step(step_id).title
         started = (  # a step of its own (a drill's fault, its integrity check): as recorded
-            e.data.get("title")
+            e.data.title
             for e in reversed(self.incident.recorder.events)
-            if e.kind == Kind.STEP_STARTED and e.where.step == step_id
+            if isinstance(e.data, StepStarted) and e.where.step == step_id
         )
         return str(next(started, None) or step_id)
 
@@ -282,27 +254,8 @@ class ExecutionScreen(IncidentScreen):
     # -- output ------------------------------------------------------------------
 
     def _lines(self, event: Event) -> list[str]:
-        if event.kind == Kind.SOAK_PROGRESS and event.where.step == self.step_id:
-            return soak_round_lines(event.data.dump())
-        if event.where.step != self.step_id or event.where.host != self.host:
-            return []
-        d = event.data
-        if event.kind == Kind.COMMAND_OUTPUT:
-            mark = "! " if d.get("stream") == "stderr" else ""
-            return [f"{mark}{line}" for line in d.get("lines", [])]
-        if event.kind == Kind.COMMAND_INTENT:
-            first = (d.get("command") or "").strip().splitlines()[:1]
-            more = " …" if len((d.get("command") or "").strip().splitlines()) > 1 else ""
-            return [f"$ [{d.get('stage')} · try {d.get('attempt', 1)}] {''.join(first)}{more}"]
-        if event.kind == Kind.COMMAND_RESULT:
-            if d.get("fingerprint"):
-                unknown = d.get("failure") == FailureClass.HOSTKEY_UNKNOWN
-                key = f"{self.app.key_label('execution.hostkey')} accepts it" if unknown else ""
-                return [f"✘ {d['failure']}: {d['fingerprint']} {key}", f"  {d.get('detail', '')}"]
-            if d.get("failure"):
-                return [f"✘ {d.get('stage')}: {d['failure']} ({d.get('detail', '')})"]
-            return [f"✔ {d.get('stage')}: exit 0"]
-        return []
+        accept = self.app.key_label("execution.hostkey")
+        return output_lines(event, self.step_id, self.host, accept)
 
     def _reload_output(self) -> None:
         log = self.query_one("#output", Log)

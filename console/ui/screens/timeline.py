@@ -9,7 +9,8 @@ from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from console.journal.describe import describe, where
-from console.model.events import Event, Kind
+from console.model.events import Event
+from console.model.payloads import CommandIntent, CommandOutput, EventStarred, ExportWritten
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
@@ -24,16 +25,17 @@ DETAIL_LINES = 4  # of a command or its output, in the detail below the list
 
 
 def what(event: Event) -> str:
-    if event.kind == Kind.COMMAND_OUTPUT:
-        lines = event.data.get("lines", [])
-        stream = "stderr" if event.data.get("stream") == "stderr" else "output"
+    data = event.data
+    if isinstance(data, CommandOutput):
+        lines = data.lines
+        stream = "stderr" if data.stream == "stderr" else "output"
         last = lines[-1] if lines else ""
         return f"{stream} ({len(lines)} line{'s' if len(lines) != 1 else ''}): {last}"
-    if event.kind == Kind.EVENT_STARRED:
-        verb = "starred" if event.data.get("starred", True) else "unstarred"
-        return f"{verb} event #{event.data.get('seq')}"
-    if event.kind == Kind.EXPORT_WRITTEN:
-        return f"wrote the document: {event.data.get('path')}"
+    if isinstance(data, EventStarred):
+        verb = "starred" if data.starred else "unstarred"
+        return f"{verb} event #{data.seq}"
+    if isinstance(data, ExportWritten):
+        return f"wrote the document: {data.path}"
     return describe(event)
 
 
@@ -50,10 +52,10 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
         visible(what(event)),
     )
     body: list[str] = []
-    if event.kind == Kind.COMMAND_INTENT:
-        body = (event.data.get("command") or "").strip().splitlines()
-    elif event.kind == Kind.COMMAND_OUTPUT:
-        body = event.data.get("lines", [])
+    if isinstance(event.data, CommandIntent):
+        body = event.data.command.strip().splitlines()
+    elif isinstance(event.data, CommandOutput):
+        body = event.data.lines
     for line in body[:DETAIL_LINES]:
         text.append(f"\n  {visible(line, one_line=True)}", style="dim")
     if len(body) > DETAIL_LINES:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.text import Text
 
+from console.model.payloads import SoakProgress
 from console.model.state import HostStatus, IncidentState, StepState
 from console.model.visible import visible
 from console.model.watch import show
@@ -79,16 +80,13 @@ def soak_text(soak: dict) -> Text:
     return text
 
 
-def soak_round_lines(data: dict) -> list[str]:
+def soak_round_lines(data: SoakProgress) -> list[str]:
     """One soak round for the output pane: the round, then each probe on its own line."""
-    lines = [
-        f"round {data.get('round')}: {data.get('healthy')}/{data.get('needed')} healthy"
-        f" ({data.get('status')})"
-    ]
-    for key, probe in sorted(data.get("probes", {}).items()):
+    lines = [f"round {data.round}: {data.healthy}/{data.needed} healthy ({data.status})"]
+    for key, probe in sorted(data.probes.items()):
         threshold = probe.get("threshold")
         bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
         # as the host printed it, with the probe's unit
-        value = visible(show(probe.get("value"), probe.get("unit", "")), one_line=True)
+        value = visible(show(probe.get("value"), probe.get("unit") or ""), one_line=True)
         lines.append(f"  {key} = {value}  {probe.get('state')}{bad}")
     return lines

@@ -1,0 +1,77 @@
+"""What the execution screen shows of each host: its row in the grid, and the lines of
+its output pane (the commands sent, what they printed, how they ended)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from console.model.events import Event
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
+from console.model.state import HostRun, HostStatus
+from console.model.status import FailureClass
+from console.ui.palette import themed
+from console.ui.screens.hostkeys import fingerprint_of
+from console.ui.widgets.run_summary import soak_round_lines
+from console.ui.widgets.status import status_text
+
+COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
+UNKNOWN_WORDS = "unknown: verify before retrying"
+FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
+HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
+# What "problems only" keeps: every host that did not (or may not have) succeeded.
+PROBLEMS = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED}
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def host_row(run: HostRun) -> tuple:
+    exit_text = (run.signal and f"SIG{run.signal}") or (
+        "" if run.exit_status is None else str(run.exit_status)
+    )
+    return (
+        run.host,
+        run.system or "",
+        status_text(run.status, 12),
+        run.stage or "",
+        str(run.attempt or ""),
+        Text(run.failure.value if run.failure else "", style=themed("$error")),
+        exit_text,
+        _clip(_last(run), 160),
+    )
+
+
+def _last(run: HostRun) -> str:
+    """The last column: unknown outcome, the offered host key, else the last line."""
+    if run.status is HostStatus.UNKNOWN:
+        return UNKNOWN_WORDS
+    if run.failure in HOSTKEY:
+        return f"offers {fingerprint_of(run) or 'an unreadable key'}"
+    return run.last_line or run.detail or ""
+
+
+def output_lines(event: Event, step_id: str | None, host: str | None, accept: str) -> list[str]:
+    """The lines `event` adds to the output pane of `host` in step `step_id` (the soak's
+    rounds, for a probe step); `accept` names the key that accepts an unknown host key."""
+    data = event.data
+    if isinstance(data, SoakProgress) and event.where.step == step_id:
+        return soak_round_lines(data)
+    if event.where.step != step_id or event.where.host != host:
+        return []
+    if isinstance(data, CommandOutput):
+        mark = "! " if data.stream == "stderr" else ""
+        return [f"{mark}{line}" for line in data.lines]
+    if isinstance(data, CommandIntent):
+        lines = data.command.strip().splitlines()
+        more = " …" if len(lines) > 1 else ""
+        return [f"$ [{data.stage} · try {data.attempt}] {''.join(lines[:1])}{more}"]
+    if isinstance(data, CommandResult):
+        detail = data.detail or ""
+        if data.fingerprint:
+            key = f"{accept} accepts it" if data.failure is FailureClass.HOSTKEY_UNKNOWN else ""
+            return [f"✘ {data.failure}: {data.fingerprint} {key}", f"  {detail}"]
+        if data.failure:
+            return [f"✘ {data.stage}: {data.failure} ({detail})"]
+        return [f"✔ {data.stage}: exit 0"]
+    return []
