@@ -103,7 +103,7 @@ async def test_the_commander_is_editable_and_shown(tmp_path: Path) -> None:
         assert app.conductor.state.commander == "alice@10.0.0.7"
         await pilot.pause(0.1)
         assert "commander alice@10.0.0.7" in str(app.screen.query_one("IncidentBar").render())
-        app.prompt_hand_over()
+        app.lifecycle.prompt_hand_over()
         await type_text(pilot, "bob")
         await pilot.press("enter")
         await until(pilot, lambda: app.conductor.state.commander == "bob")
@@ -196,7 +196,7 @@ async def test_aborting_the_incident_stops_what_runs_then_closes_it(tmp_path: Pa
             await until(
                 pilot, lambda: "web-1" in hosts and hosts["web-1"].status is HostStatus.RUNNING
             )
-            app.prompt_abort_incident()
+            app.lifecycle.prompt_abort_incident()
             await type_text(pilot, "web-1 hangs")
             await pilot.press("enter")
             await until(pilot, lambda: app.conductor.state.closed)

@@ -148,7 +148,7 @@ async def test_the_schedules_columns_fit_their_cells_as_soon_as_it_is_refreshed(
 async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_path):
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
-        app.demo_faults = fleet
+        app.drills.demo_faults = fleet
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("d")
             await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
@@ -156,14 +156,14 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             row = list(app.settings.drills.names).index("web-slow")
             table.move_cursor(row=row)
             await pilot.press("enter")
-            await until(pilot, lambda: app.drilling == "web-slow")
+            await until(pilot, lambda: app.drills.running == "web-slow")
             assert app.conductor.state.drill
             assert app.screen is app.get_screen("execution")
             for action in ("retry", "adhoc", "accept_key", "other_strategy"):
                 assert not app.allows(action), action
             assert app.allows("abort") and app.allows("go")
             await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
-            assert app.drilling is None
+            assert app.drills.running is None
             # the drill incident is closed: it takes amendments only, never a retry
             for action in ("retry", "retry_unknown", "adhoc", "abort", "skip"):
                 assert not app.allows(action), action

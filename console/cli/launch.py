@@ -72,7 +72,7 @@ async def _serve(
         resumed = engine.resumed(_read(engine, resume), take_over) if resume else None
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
-        app.demo_faults = fleet  # drills inject their faults into the running demo fleet
+        app.drills.demo_faults = fleet  # drills inject their faults into the running demo fleet
         result = await app.run_async()
     finally:
         logging.getLogger("asyncio").addFilter(quiet)

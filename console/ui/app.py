@@ -4,8 +4,10 @@ and the commander's actions."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.theme import Theme
@@ -17,14 +19,14 @@ from console.engine.watcher import Watcher
 from console.model.clock import Clock, SystemClock
 from console.model.settings import Settings
 from console.ui.commands import IncidentCommands
-from console.ui.drills import DrillActions
+from console.ui.drills import DrillControl
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
-from console.ui.lifecycle import IncidentLifecycle
+from console.ui.lifecycle import Lifecycle
 from console.ui.live import LiveWatch
 from console.ui.preferences import ThemeChoice
-from console.ui.quitting import QuitActions
-from console.ui.resume import ResumeActions
-from console.ui.stepping import StepRunning
+from console.ui.quitting import Quitting
+from console.ui.resume import Resuming
+from console.ui.stepping import Stepping
 from console.ui.theme import ROLLBACK_THEME
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
@@ -43,10 +45,11 @@ CLOSED_REFUSES = frozenset(
 )
 
 
-class RollbackApp(
-    IncidentLifecycle, StepRunning, ResumeActions, QuitActions, DrillActions, IncidentApp
-):
-    """The incident commander's console."""
+class RollbackApp(IncidentApp):
+    """The incident commander's console: the incident's screens (IncidentApp) with the
+    engine and the live watch. What the commander does is in parts it owns, each given
+    only what it needs of the app (`console_app.AppPart` and its own protocol):
+    `lifecycle`, `steps`, `resuming`, `quitting`, `drills`."""
 
     COMMANDS = App.COMMANDS | {IncidentCommands}
     live: LiveWatch
@@ -74,6 +77,11 @@ class RollbackApp(
         self.live = LiveWatch(self, watcher, sampling=sample_probes)
         # The picker checks each host over SSH when `check_reach` (not in follow mode).
         self.reach = ReachCheck(engine.pool, settings.inventory) if check_reach else None
+        self.drills = DrillControl(self)
+        self.quitting = Quitting(self)
+        self.resuming = Resuming(self)
+        self.steps = Stepping(self)
+        self.lifecycle = Lifecycle(self)
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -86,13 +94,13 @@ class RollbackApp(
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
             self.set_keymap(self.keymap)
-        self.set_interval(FLUSH_SECONDS, self._flush_events)
+        self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.live.start()
         self.push_screen(HomeScreen())
         if isinstance(self.resume_from, Conductor):
-            self.show_resumed(self.resume_from)
+            self.resuming.show_resumed(self.resume_from)
         elif self.resume_from is not None:
-            self.resume_incident(self.resume_from)
+            self.resuming.resume(self.resume_from)
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""
@@ -132,13 +140,70 @@ class RollbackApp(
 
     # -- actions -------------------------------------------------------------------
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q, q: while a step runs, abort it or detach first; else ask once if
+        something is left open."""
+        await self.quitting.quit()
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C quits as Ctrl+Q and q do (inside a text field it copies)."""
+        self.call_next(self.action_quit)
+
+    def action_decide_proposal(self) -> None:
+        """Ctrl+T: decide on the newest automatic trigger waiting for a person."""
+        self.lifecycle.decide_proposal()
+
+    def action_close_incident(self) -> None:
+        """F7: close the incident, the outcome the record suggests preselected."""
+        self.lifecycle.offer_close()
+
+    def prompt_abort(self, then_quit: bool = False) -> None:
+        """Abort the running step, or with nothing running the incident; asks why."""
+        self.lifecycle.prompt_abort(then_quit)
+
+    def prompt_note(self, step_id: str | None = None) -> None:
+        """Ask for a note (on `step_id`) and journal it."""
+        self.lifecycle.prompt_note(step_id)
+
+    def do_step(self, step_id: str) -> None:
+        """The one obvious action for a step: confirm, run, or open its form."""
+        self.steps.do_step(step_id)
+
+    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        """Run a step, asking first (what it sends, to how many hosts)."""
+        self.steps.start_run(step_id, only_hosts)
+
+    def undo_step(self, step_id: str) -> None:
+        """Undo a strategy step on the hosts it touched, its commands shown first."""
+        self.steps.undo_step(step_id)
+
+    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+        """Ask for a reason to take over a stale lock; `retry(reason)` tries again."""
+        self.steps.offer_lock_takeover(refusal, retry)
+
+    def action_verify_unknown(self) -> None:
+        """v: verify the hosts a stopped console left unknown."""
+        self.resuming.verify()
+
+    def action_retry_unknown(self) -> None:
+        """r: retry the interrupted step on its unknown hosts only."""
+        self.resuming.retry()
+
+    def banner(self) -> Text | None:
+        """The unknown hosts a resume found, and the keys that clear them."""
+        return self.resuming.banner()
+
+    def summary(self) -> str:
+        """The line printed once the console has quit."""
+        return self.quitting.summary()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "decide_proposal":
             live = self.live
             waiting = live.proposal is not None or live.countdown is not None
             return waiting and self.allows(action)
         allowed = super().check_action(action, parameters)
-        return allowed and self.check_unknown_action(action)
+        return allowed and self.resuming.check_action(action)
 
     def allows(self, action: str) -> bool:
         """Whether `action` may run at all (the follow view refuses what changes things;
@@ -147,7 +212,7 @@ class RollbackApp(
         conductor = self.conductor
         if conductor is not None and conductor.state.closed and action in CLOSED_REFUSES:
             return False
-        return self.check_drill_action(action)
+        return self.drills.allows(action)
 
 
 def make_app(

@@ -54,8 +54,12 @@ class IncidentCommands(Provider):
                 app.action_close_incident,
                 key("incident.close"),
             ),
-            ("Abort the whole incident…", app.prompt_abort_incident, "closes it as aborted"),
-            ("Hand over command…", app.prompt_hand_over, "to whom: an event"),
+            (
+                "Abort the whole incident…",
+                app.lifecycle.prompt_abort_incident,
+                "closes it as aborted",
+            ),
+            ("Hand over command…", app.lifecycle.prompt_hand_over, "to whom: an event"),
             ("Export the rollback document", partial(app.action_go, "export"), key("go.export")),
             ("Run an ad-hoc command…", partial(self._execution, "adhoc"), "all hosts or one"),
             (

@@ -1,27 +1,44 @@
-"""`ConsoleApp`: what the app's mixins (lifecycle, steps, resume, quitting) may use of
-the app they are mixed into, for the type checker; at run time it is `object`."""
+"""`AppPart`: what every collaborator of the console app (lifecycle, steps, resume,
+quitting, drills) is given of the app: the open incident, toasts, screens and workers.
+Each part's own protocol adds the little more it needs."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+    from textual.screen import Screen
     from textual.worker import Worker
 
     from console.engine.conductor import Conductor
-    from console.engine.session import Engine
-    from console.ui.incident_app import IncidentApp
-    from console.ui.live import LiveWatch
 
-    class ConsoleApp(IncidentApp):
-        engine: Engine
-        conductor: Conductor | None
-        live: LiveWatch
-        next_incident_id: str | None
-        draft: tuple[str | None, str] | None
 
-        def to_home(self) -> None: ...
-        def abort_then_quit(self, reason: str) -> Worker[None]: ...
+class AppPart(Protocol):
+    """The app as its collaborators see it."""
 
-else:
-    ConsoleApp = object
+    @property
+    def conductor(self) -> Conductor | None: ...
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = ...,
+        severity: SeverityLevel = ...,
+        timeout: float | None = ...,
+        markup: bool = ...,
+    ) -> None: ...
+    def push_screen(
+        self, screen: Screen[Any] | str, callback: Callable[[Any], None] | None = None
+    ) -> Any: ...
+    def run_worker(
+        self,
+        work: Coroutine[Any, Any, None] | Callable[[], None],
+        *,
+        group: str,
+        exclusive: bool,
+        exit_on_error: bool,
+        thread: bool = False,
+    ) -> Worker[None]: ...

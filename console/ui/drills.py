@@ -3,18 +3,18 @@ labelled DRILL, watched live on the incident screens, and judged in a report at 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol
 
-from textual import work
-
-from console.engine.conductor import ProcedureError
+from console.engine.conductor import Conductor, ProcedureError
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.engine.session import Engine
 from console.model.outcome import Outcome
+from console.model.settings import Settings
+from console.ui.console_app import AppPart
 
 if TYPE_CHECKING:
     from console.engine.drill_stage import DemoFaults
     from console.model.drills import Scenario
-    from console.ui.app import RollbackApp
 
 # What a person may not do to an incident a drill is driving: the drill runs its steps.
 DRILL_DRIVES = frozenset(
@@ -34,21 +34,37 @@ DRILL_DRIVES = frozenset(
 )
 
 
-class DrillActions:
-    """Mixed into the app; `demo_faults` is the demo fleet when the console runs on it."""
+class DrillHost(AppPart, Protocol):
+    """What a drill asks of the console app, beyond what every part may use."""
 
-    demo_faults: DemoFaults | None = None
-    drilling: str | None = None  # the scenario a drill is running now
+    settings: Settings
+    engine: Engine
+    exec_step: str | None
 
-    def check_drill_action(self, action: str) -> bool:
-        return self.drilling is None or action not in DRILL_DRIVES
+    def attach(self, incident: Conductor) -> None: ...
+    def action_go(self, name: str) -> None: ...
+    def refresh_bindings(self) -> None: ...
+    def flush_events(self) -> None: ...
 
-    def start_drill(self, name: str) -> None:
+
+class DrillControl:
+    """The app's drills: `demo_faults` is the demo fleet when the console runs on it,
+    `running` the scenario a drill is running now (a person may not drive it meanwhile)."""
+
+    def __init__(self, app: DrillHost):
+        self.app = app
+        self.demo_faults: DemoFaults | None = None
+        self.running: str | None = None
+
+    def allows(self, action: str) -> bool:
+        return self.running is None or action not in DRILL_DRIVES
+
+    def start(self, name: str) -> None:
         """Open a drill incident for scenario `name`, show it running, judge it."""
-        app = cast("RollbackApp", self)
+        app = self.app
         scenario = app.settings.drills.scenario(name)
         try:
-            check_scenario(app.settings, scenario, demo=app.demo_faults is not None)
+            check_scenario(app.settings, scenario, demo=self.demo_faults is not None)
         except ProcedureError as exc:
             app.notify(str(exc), title="Drill not started", severity="error")
             return
@@ -58,26 +74,25 @@ class DrillActions:
         conductor = app.engine.new_incident(title_of(scenario), drill=True)
         conductor.settings = drill_settings(app.settings, scenario)
         app.attach(conductor)
-        app.drilling = name
+        self.running = name
         app.exec_step = None
         app.action_go("execution")
-        app.run_drill(scenario)
+        app.run_worker(self._run(scenario), group="drill", exclusive=True, exit_on_error=False)
 
-    @work(exclusive=True, group="drill", exit_on_error=False)
-    async def run_drill(self, scenario: Scenario) -> None:
+    async def _run(self, scenario: Scenario) -> None:
         from console.ui.screens.drills import DrillReport
 
-        app = cast("RollbackApp", self)
+        app = self.app
         try:
-            assert app.conductor is not None  # start_drill attached it
-            verdict = await run_scenario(app.conductor, scenario, app.demo_faults)
+            assert app.conductor is not None  # start attached it
+            verdict = await run_scenario(app.conductor, scenario, self.demo_faults)
         except ProcedureError as exc:
             app.notify(str(exc), title="Drill stopped", severity="error")
             if app.conductor is not None and app.conductor.state.closed_at is None:
                 app.conductor.close(Outcome.REFUSED, str(exc))
             return
         finally:
-            app.drilling = None
+            self.running = None
             app.refresh_bindings()
-        app._flush_events()
+        app.flush_events()
         app.push_screen(DrillReport(verdict))

@@ -224,7 +224,7 @@ class FollowApp(IncidentApp):
     def on_mount(self, event: events.Mount) -> None:
         self.register_theme(ROLLBACK_THEME)
         self.theme = "rollback"
-        self.set_interval(FLUSH_SECONDS, self._flush_events)
+        self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.set_interval(self.poll_seconds, self.poll)
         self.attach(self.incident)
         self.push_screen("checklist")

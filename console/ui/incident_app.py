@@ -102,7 +102,8 @@ class IncidentApp(App[int]):
         """Called synchronously by the journal: only buffer here."""
         self._pending.append(event)
 
-    def _flush_events(self) -> None:
+    def flush_events(self) -> None:
+        """Tell every screen what the journal recorded since the last call (once a frame)."""
         if not self._pending:
             return
         batch, self._pending = self._pending, []

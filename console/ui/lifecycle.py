@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
-from textual import work
+from textual.screen import Screen
 
 from console.engine import triage
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.triage import Proposal
 from console.model.outcome import Outcome
 from console.model.triggers import TriggerKind
-from console.ui.console_app import ConsoleApp
+from console.ui.console_app import AppPart
+
+if TYPE_CHECKING:
+    from console.engine.session import Engine
+    from console.ui.live import LiveWatch
+    from console.ui.quitting import Quitting
 
 
 @dataclass
@@ -25,19 +31,41 @@ class Declaration:
     commander: str = ""  # who is in charge (default: login name and SSH client address)
 
 
-class IncidentLifecycle(ConsoleApp):
-    """Mixed into the app, which provides `engine`, `conductor`, `attach` and `live`."""
+class LifecycleHost(AppPart, Protocol):
+    """What an incident's life asks of the console app, beyond what every part may use."""
+
+    engine: Engine
+    live: LiveWatch
+    next_incident_id: str | None
+    quitting: Quitting
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+
+    def attach(self, incident: Conductor) -> None: ...
+    def pop_screen(self) -> Any: ...
+    def key_label(self, binding_id: str) -> str: ...
+
+
+class Lifecycle:
+    """The app's incident from declaration to close: declared (its trigger, a proposal
+    accepted), its systems picked, noted, handed over, aborted, closed."""
+
+    def __init__(self, app: LifecycleHost):
+        self.app = app
 
     def new_incident(
         self, title: str, systems: list[str] | None = None, take_over: str | None = None
     ) -> Conductor:
         """A new incident, attached, holding the locks of `systems` (claimed before it is
         recorded); the declared incident never inherits another's id, title or events."""
-        conductor = self.engine.new_incident(
-            title, incident_id=self.next_incident_id, systems=systems, take_over=take_over
+        conductor = self.app.engine.new_incident(
+            title, incident_id=self.app.next_incident_id, systems=systems, take_over=take_over
         )
-        self.next_incident_id = None
-        self.attach(conductor)
+        self.app.next_incident_id = None
+        self.app.attach(conductor)
         return conductor
 
     def declare(
@@ -64,24 +92,24 @@ class IncidentLifecycle(ConsoleApp):
             conductor = self.new_incident(title, systems, take_over)
         commander = declaration.commander or self.commander_name()
         if proposal is not None:
-            others = self.live.also_firing(proposal.firing)
+            others = self.app.live.also_firing(proposal.firing)
             triage.accept(conductor, proposal, reason, commander, others)
-            self.live.resolved(proposal)
+            self.app.live.resolved(proposal)
         else:
             conductor.declare_trigger(declaration.kind, reason, commander=commander)
         return conductor
 
     def commander_name(self) -> str:
         """Who declares, by default: the login name and the SSH client address."""
-        return self.engine.actor.login
+        return self.app.engine.actor.login
 
     def prompt_hand_over(self) -> None:
         """Hand command to someone else: an event; every later one carries their name."""
         from console.ui.screens.dialogs import TextPrompt
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None or conductor.state.closed or conductor.state.trigger is None:
-            self.notify("No open incident to hand over.")
+            self.app.notify("No open incident to hand over.")
             return
 
         def handed(to: str | None) -> None:
@@ -90,11 +118,11 @@ class IncidentLifecycle(ConsoleApp):
             try:
                 conductor.hand_over(to)
             except ProcedureError as exc:
-                self.notify(str(exc), title="Not handed over", severity="error")
+                self.app.notify(str(exc), title="Not handed over", severity="error")
                 return
-            self.notify(f"{to} is the commander now; the record says so.", title="Handed over")
+            self.app.notify(f"{to} is the commander now; the record says so.", title="Handed over")
 
-        self.push_screen(
+        self.app.push_screen(
             TextPrompt(
                 "Hand over command",
                 f"{conductor.state.commander} hands the incident over. To whom? Their name"
@@ -112,51 +140,51 @@ class IncidentLifecycle(ConsoleApp):
         params: dict[str, str],
         ssh_check: dict[str, str] | None = None,
     ) -> None:
-        assert self.conductor is not None
-        self.conductor.select(systems, hosts, ssh_check)
-        self.conductor.choose_strategy(strategy, params)
+        assert self.app.conductor is not None
+        self.app.conductor.select(systems, hosts, ssh_check)
+        self.app.conductor.choose_strategy(strategy, params)
 
     # -- automatic triggers waiting for a person ----------------------------------------
 
-    def action_decide_proposal(self) -> None:
+    def decide_proposal(self) -> None:
         """Decide on the newest proposal; a running countdown is held for it first."""
         from console.ui.screens.proposal import ProposalDialog
 
-        live = self.live
+        live = self.app.live
         if live.countdown is not None:
-            live.hold(f"stopped at the console by {self.engine.actor.user} to decide")
+            live.hold(f"stopped at the console by {self.app.engine.actor.user} to decide")
         proposal = live.proposal
         if proposal is None:
-            self.notify("No automatic trigger is waiting for a decision.")
+            self.app.notify("No automatic trigger is waiting for a decision.")
             return
-        self.push_screen(ProposalDialog(proposal))
+        self.app.push_screen(ProposalDialog(proposal))
 
     def accept_proposal(self, proposal: Proposal) -> None:
         """Take it as the trigger of the incident being declared (the trigger screen keeps
         what was typed), or start a declaration with it."""
         from console.ui.screens.trigger import TriggerScreen
 
-        declaring = [s for s in self.screen_stack if isinstance(s, TriggerScreen)]
+        declaring = [s for s in self.app.screen_stack if isinstance(s, TriggerScreen)]
         if not declaring:
-            self.push_screen(TriggerScreen(proposal=proposal))
+            self.app.push_screen(TriggerScreen(proposal=proposal))
             return
-        while self.screen is not declaring[-1]:
-            self.pop_screen()
+        while self.app.screen is not declaring[-1]:
+            self.app.pop_screen()
         declaring[-1].take(proposal)
 
     # -- the end ----------------------------------------------------------------------
 
-    def action_close_incident(self) -> None:
+    def offer_close(self) -> None:
         """Offer the close, with the outcome the record suggests preselected."""
         from console.ui.screens.close import CloseDialog
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None:
-            self.notify("No incident is open.")
+            self.app.notify("No incident is open.")
             return
         state = conductor.state
         if state.closed:
-            self.notify(
+            self.app.notify(
                 f"Already closed: {state.outcome_label}. The post-rollback form can still be"
                 " amended.",
                 title="Closed",
@@ -168,13 +196,13 @@ class IncidentLifecycle(ConsoleApp):
             suggested = Outcome.ROLLED_BACK
         elif left and len(left) < len(state.hosts):
             suggested = Outcome.PARTIAL
-        self.push_screen(CloseDialog(suggested, left))
+        self.app.push_screen(CloseDialog(suggested, left))
 
     async def close_incident(self, outcome: Outcome, detail: str) -> str | None:
         """Close the attached incident; what is wrong with the choice, or None when closed."""
         from console.ui.screens.close import split_hosts
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         assert conductor is not None
         try:
             if outcome is Outcome.ABORTED:
@@ -192,10 +220,10 @@ class IncidentLifecycle(ConsoleApp):
 
     def closed(self) -> None:
         """After the close: no more samples into this journal; say how it ended."""
-        self.live.watcher.attach(None)
-        assert self.conductor is not None  # it was just closed
-        state = self.conductor.state
-        self.notify(
+        self.app.live.watcher.attach(None)
+        assert self.app.conductor is not None  # it was just closed
+        state = self.app.conductor.state
+        self.app.notify(
             f"{state.incident_id}: {state.outcome_label}. The form can still be amended.",
             title="Incident closed",
             timeout=8,
@@ -207,11 +235,11 @@ class IncidentLifecycle(ConsoleApp):
         aborted). Both need a reason."""
         from console.ui.screens.dialogs import TextPrompt
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None:
             return
         if conductor.state.closed:
-            self.notify(f"The incident is closed: {conductor.state.outcome_label}.")
+            self.app.notify(f"The incident is closed: {conductor.state.outcome_label}.")
             return
         if not conductor.running:
             self.prompt_abort_incident()
@@ -219,16 +247,16 @@ class IncidentLifecycle(ConsoleApp):
 
         def aborted(reason: str | None) -> None:
             if reason and then_quit:
-                self.abort_then_quit(reason)
+                self.app.quitting.abort_then_quit(reason)
             elif reason:
                 self.abort(reason)
 
-        self.push_screen(
+        self.app.push_screen(
             TextPrompt(
                 "Abort the running step",
                 "Running commands are signalled; hosts not started will not start. The"
                 " incident stays open (to abort it as a whole: the palette, or"
-                f" {self.key_label('incident.close')} and “aborted”). Say why: it goes into"
+                f" {self.app.key_label('incident.close')} and “aborted”). Say why: it goes into"
                 " the record.",
                 "Abort reason",
                 required=True,
@@ -240,9 +268,9 @@ class IncidentLifecycle(ConsoleApp):
     def prompt_abort_incident(self) -> None:
         from console.ui.screens.dialogs import TextPrompt
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None or conductor.state.closed:
-            self.notify("No open incident to abort.")
+            self.app.notify("No open incident to abort.")
             return
 
         def aborted(reason: str | None) -> None:
@@ -250,7 +278,7 @@ class IncidentLifecycle(ConsoleApp):
                 self.abort_incident(reason)
 
         running = " Running commands are stopped first." if conductor.running else ""
-        self.push_screen(
+        self.app.push_screen(
             TextPrompt(
                 f"Abort incident {conductor.state.incident_id}",
                 f"The incident closes as aborted.{running} Say why: it goes into the record.",
@@ -261,32 +289,41 @@ class IncidentLifecycle(ConsoleApp):
             aborted,
         )
 
-    @work(group="abort", exit_on_error=False)
-    async def abort(self, reason: str) -> None:
-        assert self.conductor is not None
-        try:
-            await self.conductor.abort(reason)
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not aborted", severity="error")
+    def abort(self, reason: str) -> None:
+        """Abort the running step, in a worker."""
+        self.app.run_worker(
+            self._abort(reason), group="abort", exclusive=False, exit_on_error=False
+        )
 
-    @work(group="abort", exit_on_error=False)
-    async def abort_incident(self, reason: str) -> None:
+    async def _abort(self, reason: str) -> None:
+        assert self.app.conductor is not None
+        try:
+            await self.app.conductor.abort(reason)
+        except ProcedureError as exc:
+            self.app.notify(str(exc), title="Not aborted", severity="error")
+
+    def abort_incident(self, reason: str) -> None:
+        """Abort the whole incident, in a worker: it closes as aborted."""
+        work = self._abort_incident(reason)
+        self.app.run_worker(work, group="abort", exclusive=False, exit_on_error=False)
+
+    async def _abort_incident(self, reason: str) -> None:
         problem = await self.close_incident(Outcome.ABORTED, reason)
         if problem:
-            self.notify(problem, title="Not aborted", severity="error")
+            self.app.notify(problem, title="Not aborted", severity="error")
 
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt
 
-        if self.conductor is None:
+        if self.app.conductor is None:
             return
 
         def noted(text: str | None) -> None:
-            if text and self.conductor:
-                self.conductor.note(text, step_id)
-                self.notify("Note added to the timeline.")
+            if text and self.app.conductor:
+                self.app.conductor.note(text, step_id)
+                self.app.notify("Note added to the timeline.")
 
-        where = f" on “{self.conductor.step(step_id).title}”" if step_id else ""
-        self.push_screen(
+        where = f" on “{self.app.conductor.step(step_id).title}”" if step_id else ""
+        self.app.push_screen(
             TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
         )

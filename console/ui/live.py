@@ -170,7 +170,7 @@ class LiveWatch:
             self.changed("proposed")
             return
         self.app.to_home()
-        conductor = self.app.new_incident(firing.reason)
+        conductor = self.app.lifecycle.new_incident(firing.reason)
         triage.start_automatically(conductor, countdown, self.also_firing(firing))
         self.app.notify(firing.reason, title="Automatic rollback started", severity="error")
         self.app.push_screen(PickerScreen(preselect=[firing.trigger.system]))

@@ -8,31 +8,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shlex
+from typing import Any, Protocol
 
-from textual import work
 from textual.screen import Screen
 from textual.worker import WorkerError
+from textual.worker_manager import WorkerManager
 
 from console.engine.errors import ProcedureError
 from console.model.status import HostStatus
-from console.ui.console_app import ConsoleApp
+from console.ui.console_app import AppPart
 
 # How long an abort may take to settle the hosts before the console quits anyway
 # (TERM, then KILL after its grace period, on every running command).
 ABORT_SETTLE_SECONDS = 30.0
 
 
-class QuitActions(ConsoleApp):
-    """Mixed into the app: ctrl+q, q, ctrl+c."""
+class QuitHost(AppPart, Protocol):
+    """What leaving asks of the console app, beyond what every part may use."""
 
-    async def action_quit(self) -> None:
+    @property
+    def screen_stack(self) -> list[Screen[Any]]: ...
+    @property
+    def workers(self) -> WorkerManager: ...
+
+    def exit(self, result: int | None = None) -> None: ...
+    def prompt_abort(self, then_quit: bool = False) -> None: ...
+
+
+class Quitting:
+    """The app's ctrl+q, q and ctrl+c, and the line printed once it has quit."""
+
+    def __init__(self, app: QuitHost):
+        self.app = app
+
+    async def quit(self) -> None:
         from console.ui.screens.dialogs import ConfirmDialog
         from console.ui.screens.quit import QuitDialog
 
-        conductor = self.conductor
-        if self.read_only:  # a follower leaves; the incident is someone else's
-            self.exit(0)
-            return
+        app, conductor = self.app, self.app.conductor
         if conductor is not None and conductor.running:
             steps = [
                 f"“{conductor.step(s).title}”" if s in conductor.order else s
@@ -41,74 +54,77 @@ class QuitActions(ConsoleApp):
 
             def chosen(choice: str | None) -> None:
                 if choice == "abort":
-                    self.prompt_abort(then_quit=True)
+                    app.prompt_abort(then_quit=True)
                 elif choice == "detach":
                     self.detach_then_quit()
 
-            self.push_screen(QuitDialog(steps, conductor.running_hosts()), chosen)
+            app.push_screen(QuitDialog(steps, conductor.running_hosts()), chosen)
             return
-        question = self.quit_question()
+        question = self.question()
         if question is None:
-            self.exit(0)
+            app.exit(0)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.exit(0)
+                app.exit(0)
 
-        self.push_screen(ConfirmDialog("Quit?", question, yes="Quit"), confirmed)
+        app.push_screen(ConfirmDialog("Quit?", question, yes="Quit"), confirmed)
 
-    def action_help_quit(self) -> None:
-        """Ctrl+C quits as Ctrl+Q and q do (inside a text field it copies)."""
-        self.call_next(self.action_quit)
-
-    def quit_question(self) -> str | None:
+    def question(self) -> str | None:
         """What quitting now would leave behind, as a question; None if nothing."""
         from console.ui.screens.picker import PickerScreen
         from console.ui.screens.trigger import TriggerScreen
 
         declaring = (TriggerScreen, PickerScreen)
-        stack: list[Screen[object]] = list(self.screen_stack)
-        if any(isinstance(s, declaring) for s in stack):
+        if any(isinstance(s, declaring) for s in self.app.screen_stack):
             return "The incident is not declared yet: what you chose and typed is not recorded."
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is not None and not conductor.state.closed:
             return f"{conductor.state.incident_id} stays open; {self.how_to_resume()}."
         return None
 
-    @work(group="quit", exclusive=True, exit_on_error=False)
-    async def abort_then_quit(self, reason: str) -> None:
+    def abort_then_quit(self, reason: str) -> None:
         """Abort the running step, wait (bounded) for its hosts to settle, then quit."""
-        if self.conductor is None:
+        run = self._abort_then_quit(reason)
+        self.app.run_worker(run, group="quit", exclusive=True, exit_on_error=False)
+
+    async def _abort_then_quit(self, reason: str) -> None:
+        app = self.app
+        if app.conductor is None:
             return
         try:
-            await self.conductor.abort(reason)
+            await app.conductor.abort(reason)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not aborted", severity="error")
+            app.notify(str(exc), title="Not aborted", severity="error")
             return
-        self.notify("Aborted: stopping the running commands, then quitting.", timeout=30)
-        steps = [w for w in self.workers if w.group in ("step", "adhoc") and not w.is_finished]
+        app.notify("Aborted: stopping the running commands, then quitting.", timeout=30)
+        steps = [w for w in app.workers if w.group in ("step", "adhoc") and not w.is_finished]
         # A step that failed, or outlived the wait, does not keep the console open.
         with contextlib.suppress(TimeoutError, WorkerError):
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in steps)), ABORT_SETTLE_SECONDS)
-        self.exit(0)  # the commander chose to quit; the summary line says what is left
+        app.exit(0)  # the commander chose to quit; the summary line says what is left
 
-    @work(group="quit", exclusive=True, exit_on_error=False)
-    async def detach_then_quit(self) -> None:
+    def detach_then_quit(self) -> None:
         """Leave the running commands be on their hosts (journalled), then quit."""
-        if self.conductor is not None:
-            await self.conductor.detach()
-        self.exit(0)  # the commander chose to quit; the summary line says what is left
+        self.app.run_worker(
+            self._detach_then_quit(), group="quit", exclusive=True, exit_on_error=False
+        )
+
+    async def _detach_then_quit(self) -> None:
+        if self.app.conductor is not None:
+            await self.app.conductor.detach()
+        self.app.exit(0)  # the commander chose to quit; the summary line says what is left
 
     def how_to_resume(self) -> str:
-        assert self.conductor is not None
-        path = self.conductor.recorder.path
+        assert self.app.conductor is not None
+        path = self.app.conductor.recorder.path
         return f"resume with: rollback-console resume {shlex.quote(str(path))}"
 
     def summary(self) -> str:
         """One line, printed when the console has quit: the incident, how it stands, and
         how to take it up again."""
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None:
             return "rollback-console: no incident was open"
         state = conductor.state

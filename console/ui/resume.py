@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
-from textual import work
 
 from console.engine.attempts import AttemptCheck
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
+from console.engine.session import Engine, Loaded
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
 from console.model.payloads import AttemptChecked
 from console.model.state import IncidentState
-from console.ui.console_app import ConsoleApp
+from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
+
+if TYPE_CHECKING:
+    from console.ui.screens.loading import LoadingScreen
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,29 @@ def import_incident_screens() -> None:
         row.screen_class()
 
 
-class ResumeActions(ConsoleApp):
-    """Mixed into the app: resume from a journal; verify, then retry, the unknown hosts."""
+class ResumeHost(AppPart, Protocol):
+    """What resuming asks of the console app, beyond what every part may use."""
 
-    def resume_incident(self, path: Path) -> None:
+    engine: Engine
+    exec_step: str | None
+
+    def attach(self, incident: Conductor) -> None: ...
+    def to_home(self) -> None: ...
+    def action_go(self, name: str) -> None: ...
+    def key_label(self, binding_id: str) -> str: ...
+    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None: ...
+    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None: ...
+    def call_from_thread(self, callback: Callable[..., Any], *args: Any) -> Any: ...
+
+
+class Resuming:
+    """The app's resume: reopen an incident from its journal; verify, then retry, the hosts
+    whose outcome it left unknown."""
+
+    def __init__(self, app: ResumeHost):
+        self.app = app
+
+    def resume(self, path: Path) -> None:
         """Reopen `path` (in-flight hosts become unknown), holding its systems' locks again:
         refused while another console holds them; a stale lock of another incident is
         taken over only with a reason. The incident already open here is simply shown
@@ -83,13 +107,14 @@ class ResumeActions(ConsoleApp):
         draws and answers keys meanwhile."""
         from console.ui.screens.loading import LoadingScreen
 
-        current = self.conductor
+        app = self.app
+        current = app.conductor
         if current is not None and current.recorder.path.resolve() == path.resolve():
-            self.to_home()
-            self.push_screen("checklist")
+            app.to_home()
+            app.push_screen("checklist")
             return
         if current is not None and current.running:
-            self.notify(
+            app.notify(
                 f"A step of {current.state.incident_id} is running: wait for it, or abort it,"
                 " before opening another incident.",
                 title="Not resumed",
@@ -97,42 +122,55 @@ class ResumeActions(ConsoleApp):
             )
             return
         loading = LoadingScreen(str(path))
-        self.push_screen(loading)
-        self._read_journal(path, loading)
+        app.push_screen(loading)
+        app.run_worker(
+            partial(self._read_journal, path, loading),
+            thread=True,
+            group="resume",
+            exclusive=True,
+            exit_on_error=False,
+        )
 
-    @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
-    def _read_journal(self, path: Path, loading) -> None:
+    def _read_journal(self, path: Path, loading: LoadingScreen) -> None:
+        """In a thread: read and fold the journal, then take the incident over."""
+        app = self.app
+
         def progress(done: int, total: int) -> None:
-            self.call_from_thread(loading.advance, done, total)
+            app.call_from_thread(loading.advance, done, total)
 
         try:
             with parked():
                 import_incident_screens()  # here, not on the screen's loop once loaded
-                loaded = self.engine.read(path, progress)
+                loaded = app.engine.read(path, progress)
         except Exception as exc:  # shown, never a silent spinner: the journal is the incident
-            self.call_from_thread(self._not_resumed, path, exc, loading)
+            app.call_from_thread(self._not_resumed, path, exc, loading)
             return
-        self.call_from_thread(self._take_over, loaded, loading, None)
+        app.call_from_thread(self._take_over, loaded, loading, None)
 
-    def _not_resumed(self, path: Path, exc: Exception, loading) -> None:
+    def _not_resumed(self, path: Path, exc: Exception, loading: LoadingScreen) -> None:
         loading.dismiss()
-        self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
+        self.app.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
 
-    def _take_over(self, loaded, loading, take_over: str | None) -> None:
+    def _take_over(
+        self, loaded: Loaded, loading: LoadingScreen | None, take_over: str | None
+    ) -> None:
         """The loaded journal's incident, its locks taken again (a stale one only with a
         reason, asked for here without reading the journal again)."""
         if loading is not None:
             loading.dismiss()
         try:
-            conductor = self.engine.resumed(loaded, take_over)
+            conductor = self.app.engine.resumed(loaded, take_over)
         except StaleLock as exc:
-            self.offer_lock_takeover(str(exc), lambda why: self._take_over(loaded, None, why))
+            retry = partial(self._take_over, loaded, None)
+            self.app.offer_lock_takeover(str(exc), retry)
             return
         except (ProcedureError, JournalError, OSError, ValueError) as exc:
             path = loaded.path
-            self.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
+            self.app.notify(
+                f"Could not resume {path}: {exc}", title="Not resumed", severity="error"
+            )
             return
-        current = self.conductor
+        current = self.app.conductor
         if current is not None:
             current.release_locks()  # this console now drives the one it reopened
         self.show_resumed(conductor)
@@ -142,28 +180,29 @@ class ResumeActions(ConsoleApp):
         from console.ui.screens.picker import PickerScreen
         from console.ui.screens.trigger import TriggerScreen
 
-        self.to_home()
-        self.attach(conductor)
+        app = self.app
+        app.to_home()
+        app.attach(conductor)
         state = conductor.state
         if state.closed:
-            self.push_screen("checklist")
-            self.notify(
+            self.app.push_screen("checklist")
+            self.app.notify(
                 f"Closed: {state.outcome_label}. Reopened for amendments only: the"
                 " post-rollback form, notes and stars.",
                 title="Resumed",
             )
             return
         if state.trigger is None:
-            self.push_screen(TriggerScreen(into=conductor))
+            self.app.push_screen(TriggerScreen(into=conductor))
         elif not state.hosts:
-            self.push_screen(PickerScreen())
+            self.app.push_screen(PickerScreen())
         else:
-            self.push_screen("checklist")
+            self.app.push_screen("checklist")
         unknown = self.unknown()
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
-            verify, retry = self.key_label("resume.verify"), self.key_label("resume.retry")
-            self.notify(
+            verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
+            self.app.notify(
                 f"Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry}).",
                 title="Resumed",
                 severity="warning",
@@ -172,112 +211,113 @@ class ResumeActions(ConsoleApp):
     @property
     def live_conductor(self) -> Conductor:
         """The open incident's conductor: these actions act only inside one."""
-        assert self.conductor is not None
-        return self.conductor
+        assert self.app.conductor is not None
+        return self.app.conductor
 
     def unknown(self) -> list[Unknown]:
-        if self.conductor is None:
+        if self.app.conductor is None:
             return []
-        return unknown_hosts(self.conductor.state, self.conductor.recorder.events)
+        return unknown_hosts(self.app.conductor.state, self.app.conductor.recorder.events)
 
     def _idle_unknown(self) -> list[Unknown]:
         """The unknown hosts, if nothing runs now (said so, else)."""
         unknown = self.unknown()
         if not unknown:
-            self.notify("No host is in an unknown state.")
+            self.app.notify("No host is in an unknown state.")
         elif self.live_conductor.running:
             running = ", ".join(sorted(self.live_conductor.running))
-            self.notify(f"A step is running ({running}): wait for it.", severity="warning")
+            self.app.notify(f"A step is running ({running}): wait for it.", severity="warning")
             return []
         return unknown
 
-    def action_verify_unknown(self) -> None:
+    def verify(self) -> None:
         """Ask each unknown host whether its earlier attempt still runs; where it does
         not, run the interrupted step's verify there: its result settles the host."""
         unknown = self._idle_unknown()
         if unknown:
-            self.exec_step = unknown[0].step
-            self.action_go("execution")
-            self.verify_unknown_hosts(sorted({u.host for u in unknown}))
+            self.app.exec_step = unknown[0].step
+            self.app.action_go("execution")
+            hosts = sorted({u.host for u in unknown})
+            work = self._verify_unknown_hosts(hosts)
+            self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
-    @work(exclusive=True, group="step", exit_on_error=False)
-    async def verify_unknown_hosts(self, hosts: list[str]) -> None:
+    async def _verify_unknown_hosts(self, hosts: list[str]) -> None:
         try:
             verdicts = await self.live_conductor.verify_unknown(hosts)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not verified", severity="error")
+            self.app.notify(str(exc), title="Not verified", severity="error")
             return
         settled = all(v.startswith("verified") for v in verdicts.values())
-        self.notify(
+        self.app.notify(
             "\n".join(f"{h}: {v}" for h, v in verdicts.items()),
             title="Unknown hosts checked" if settled else "Some hosts stay unknown",
             severity="information" if settled else "warning",
             timeout=20,
         )
 
-    def action_retry_unknown(self) -> None:
+    def retry(self) -> None:
         """Retry the interrupted step on its unknown hosts only (one step at a time),
         after asking each host whether its earlier attempt still runs."""
         unknown = self._idle_unknown()
         if not unknown:
             return
         step = unknown[0].step
-        assert self.conductor is not None  # unknown hosts belong to the open incident
-        if step not in self.conductor.order:
-            self.notify(f"{step} was an ad-hoc command: run it again by hand if needed.")
+        assert self.app.conductor is not None  # unknown hosts belong to the open incident
+        if step not in self.app.conductor.order:
+            self.app.notify(f"{step} was an ad-hoc command: run it again by hand if needed.")
             return
-        self.retry_unknown_hosts(step, [u.host for u in unknown if u.step == step])
+        work = self._retry_unknown_hosts(step, [u.host for u in unknown if u.step == step])
+        self.app.run_worker(work, group="attempts", exclusive=False, exit_on_error=False)
 
-    @work(group="attempts", exit_on_error=False)
-    async def retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
+    async def _retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
         try:
             checks = await self.live_conductor.check_attempts(hosts)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not retried", severity="error")
+            self.app.notify(str(exc), title="Not retried", severity="error")
             return
         if all(c.running is False for c in checks):
-            self.notify(f"No earlier attempt runs on {', '.join(hosts)}.", title="Retrying")
-            self.start_run(step, only_hosts=hosts)
+            self.app.notify(f"No earlier attempt runs on {', '.join(hosts)}.", title="Retrying")
+            self.app.start_run(step, only_hosts=hosts)
             return
         from console.ui.screens.attempts import AttemptsDialog
 
         def chosen(choice: str | None) -> None:
             if choice == "stop":
-                self.stop_then_retry(step, checks)
+                work = self._stop_then_retry(step, checks)
+                self.app.run_worker(work, group="attempts", exclusive=False, exit_on_error=False)
             elif choice == "anyway":
                 left = ", ".join(c.host for c in checks if c.running is not False)
                 self.live_conductor.note(
                     f"retried beside the earlier attempt, not stopped or not checked on {left}",
                     step,
                 )
-                self.start_run(step, only_hosts=hosts)
+                self.app.start_run(step, only_hosts=hosts)
             else:
-                self.notify("Not retried: the hosts stay unknown.")
+                self.app.notify("Not retried: the hosts stay unknown.")
 
-        self.push_screen(AttemptsDialog(checks), chosen)
+        self.app.push_screen(AttemptsDialog(checks), chosen)
 
-    @work(group="attempts", exit_on_error=False)
-    async def stop_then_retry(self, step: str, checks: list[AttemptCheck]) -> None:
+    async def _stop_then_retry(self, step: str, checks: list[AttemptCheck]) -> None:
         """Stop the earlier attempts found running, then retry where none runs any more;
         a host that could not be checked stays unknown."""
         try:
             after = {c.host: c for c in await self.live_conductor.stop_attempts(checks)}
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not stopped", severity="error")
+            self.app.notify(str(exc), title="Not stopped", severity="error")
             return
         ready = [c.host for c in checks if (after.get(c.host) or c).running is False]
         left = [c.host for c in checks if c.host not in ready]
         if left:
-            self.notify(
+            self.app.notify(
                 f"Still running or not checked on {', '.join(left)}: not retried there.",
                 title="Not stopped everywhere",
                 severity="error",
                 timeout=20,
             )
         if ready:
-            self.start_run(step, only_hosts=ready)
+            self.app.start_run(step, only_hosts=ready)
 
-    def check_unknown_action(self, action: str) -> bool | None:
+    def check_action(self, action: str) -> bool:
         """Verify/retry show only while some host is unknown."""
         if action in ("verify_unknown", "retry_unknown"):
             return bool(self.unknown())
@@ -289,7 +329,7 @@ class ResumeActions(ConsoleApp):
         if not unknown:
             return None
         first = unknown[0].step
-        conductor = self.conductor
+        conductor = self.app.conductor
         assert conductor is not None  # unknown hosts belong to the open incident
         step = conductor.step(first).title if first in conductor.order else first
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -298,8 +338,8 @@ class ResumeActions(ConsoleApp):
             text.append(f" {u.host}", style="bold")
             text.append({True: " (still running)", False: " (not running)", None: ""}[u.running])
         text.append(f" · verify before retrying · stopped in “{step}”\n")
-        text.append(f" {self.key_label('resume.verify')}", style="bold")
+        text.append(f" {self.app.key_label('resume.verify')}", style="bold")
         text.append(" verify them (the step's verify, those hosts only) · ")
-        text.append(self.key_label("resume.retry"), style="bold")
+        text.append(self.app.key_label("resume.retry"), style="bold")
         text.append(" retry only them")
         return text

@@ -3,46 +3,67 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol
 
-from textual import work
+from textual.screen import Screen
 
 from console.engine.conductor import ProcedureError
 from console.engine.errors import StaleLock
 from console.engine.notifier import target_of
+from console.engine.session import Engine
 from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.payloads import NotificationResult
 from console.model.procedure import StepKind
-from console.ui.console_app import ConsoleApp
+from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
 
 
-class StepRunning(ConsoleApp):
-    """Mixed into the app: the one obvious action for each step, and running it."""
+class StepHost(AppPart, Protocol):
+    """What doing steps asks of the console app, beyond what every part may use."""
+
+    engine: Engine
+    exec_step: str | None
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    def get_screen(self, name: str) -> Screen[Any]: ...
+    def action_go(self, name: str) -> None: ...
+    def key_label(self, binding_id: str) -> str: ...
+    def flush_events(self) -> None: ...
+
+
+class Stepping:
+    """The app's steps: the one obvious action for each, running it (in a worker) and
+    saying how it went; undo; taking over a stale lock."""
+
+    def __init__(self, app: StepHost):
+        self.app = app
 
     def do_step(self, step_id: str) -> None:
         """The one obvious action for a step: confirm, run, or open its form."""
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None:
             return
         step = conductor.step(step_id)
         try:
             if step.kind is StepKind.MANUAL:
                 if conductor.state.step(step_id).status.finished:
-                    self.notify(f"“{step.title}” is already done.")
+                    self.app.notify(f"“{step.title}” is already done.")
                     return
                 conductor.confirm(step_id)
             elif step.kind is StepKind.FORM:
                 from console.ui.screens.form import FormScreen
 
-                form = self.get_screen("form")
+                form = self.app.get_screen("form")
                 if isinstance(form, FormScreen):
                     form.open_at = step_id  # its first field gets the cursor
-                self.action_go("form")
+                self.app.action_go("form")
             else:
                 self.start_run(step_id)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not done", severity="error")
+            self.app.notify(str(exc), title="Not done", severity="error")
 
     def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Run a step, asking first: a step that changes hosts shows what it sends and to
@@ -50,18 +71,18 @@ class StepRunning(ConsoleApp):
         to edit. The commander's yes goes into the record."""
         from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         assert conductor is not None
         if conductor.running:
             running = ", ".join(sorted(conductor.running))
-            self.notify(
+            self.app.notify(
                 f"A step is running ({running}). Wait for it, or abort it first.",
                 title="Not started",
                 severity="warning",
             )
             return
         step = conductor.step(step_id)
-        who = conductor.state.commander or self.engine.actor.login
+        who = conductor.state.commander or self.app.engine.actor.login
         if step.kind is StepKind.NOTIFY:
             default = conductor.notifier.compose(step).message
             targets = [target_of(c) for c in conductor.notifier.channels_of(step)]
@@ -71,7 +92,7 @@ class StepRunning(ConsoleApp):
                     edited = message if message != default else None
                     self.run_step(step_id, only_hosts, edited, f"{who} (message shown)")
 
-            self.push_screen(NotifyDialog(step.title, default, targets), send)
+            self.app.push_screen(NotifyDialog(step.title, default, targets), send)
             return
         if not step.asks:
             self._go_run(step_id, only_hosts, "")
@@ -79,12 +100,12 @@ class StepRunning(ConsoleApp):
         try:
             per_host = conductor.preview(step_id)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not started", severity="error")
+            self.app.notify(str(exc), title="Not started", severity="error")
             return
         if only_hosts is not None:
             per_host = {h: c for h, c in per_host.items() if h in only_hosts}
         if not per_host:
-            self.notify("No host to run it on.", title="Not started")
+            self.app.notify("No host to run it on.", title="Not started")
             return
 
         def answered(yes: bool | None) -> None:
@@ -93,19 +114,19 @@ class StepRunning(ConsoleApp):
                 self._go_run(step_id, only_hosts, shown)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        self.push_screen(RunConfirm(step.title, systems, per_host), answered)
+        self.app.push_screen(RunConfirm(step.title, systems, per_host), answered)
 
     def undo_step(self, step_id: str) -> None:
         """Undo a strategy step on the hosts it touched: its undo commands are shown per
         host first, and run on `y` (journalled as `<step>.undo`)."""
         from console.ui.screens.confirm_run import RunConfirm
 
-        conductor = self.conductor
+        conductor = self.app.conductor
         if conductor is None:
             return
         step = conductor.step(step_id)
         if conductor.state.closed:
-            self.notify(
+            self.app.notify(
                 f"The incident is closed: undo “{step.title}” with"
                 f" `rollback-console undo {conductor.recorder.path} {step_id}`.",
                 title="Not undone",
@@ -113,15 +134,17 @@ class StepRunning(ConsoleApp):
             )
             return
         if conductor.running:
-            self.notify("A step is running: wait for it, or abort it first.", title="Not undone")
+            self.app.notify(
+                "A step is running: wait for it, or abort it first.", title="Not undone"
+            )
             return
         try:
             per_host = conductor.preview_undo(step_id)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Nothing to undo", severity="warning")
+            self.app.notify(str(exc), title="Nothing to undo", severity="warning")
             return
         if not per_host:
-            self.notify(f"“{step.title}” touched no host yet: nothing to undo.")
+            self.app.notify(f"“{step.title}” touched no host yet: nothing to undo.")
             return
 
         def answered(yes: bool | None) -> None:
@@ -129,98 +152,107 @@ class StepRunning(ConsoleApp):
                 self.run_undo(step_id)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        self.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host), answered)
+        self.app.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host), answered)
 
-    @work(exclusive=True, group="step", exit_on_error=False)
-    async def run_undo(self, step_id: str) -> None:
-        assert self.conductor is not None
-        title = self.conductor.step(step_id).title
-        self.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
+    def run_undo(self, step_id: str) -> None:
+        """Undo strategy step `step_id` in a worker."""
+        self.app.run_worker(self._undo(step_id), group="step", exclusive=True, exit_on_error=False)
+
+    async def _undo(self, step_id: str) -> None:
+        assert self.app.conductor is not None
+        title = self.app.conductor.step(step_id).title
+        self.app.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
         try:
-            ok = await self.conductor.undo(step_id)
+            ok = await self.app.conductor.undo(step_id)
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not undone", severity="error")
+            self.app.notify(str(exc), title="Not undone", severity="error")
             return
-        undo = self.conductor.state.step(f"{step_id}.undo")
+        undo = self.app.conductor.state.step(f"{step_id}.undo")
         if ok:
-            self.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
+            self.app.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
         else:
-            self.notify(
+            self.app.notify(
                 f"Undo of “{title}” did not succeed everywhere: {undo.summary}.",
                 title="Undo failed",
                 severity="error",
             )
-        self.screen.post_message(StepRunFinished(step_id, ok))
+        self.app.screen.post_message(StepRunFinished(step_id, ok))
 
     def _go_run(self, step_id: str, only_hosts: list[str] | None, confirmed: str) -> None:
-        self.exec_step = step_id
-        self.action_go("execution")
+        self.app.exec_step = step_id
+        self.app.action_go("execution")
         self.run_step(step_id, only_hosts, None, confirmed)
 
-    @work(exclusive=True, group="step", exit_on_error=False)
-    async def run_step(
+    def run_step(
         self,
         step_id: str,
         only_hosts: list[str] | None = None,
         message: str | None = None,
         confirmed: str = "",
     ) -> None:
-        assert self.conductor is not None
+        """Run the step in a worker; a toast says how it went."""
+        work = self._run(step_id, only_hosts, message, confirmed)
+        self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
+
+    async def _run(
+        self, step_id: str, only_hosts: list[str] | None, message: str | None, confirmed: str
+    ) -> None:
+        assert self.app.conductor is not None
         try:
-            ok = await self.conductor.run_step(step_id, only_hosts, message, confirmed)
+            ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed)
         except StaleLock as exc:
             self.offer_lock_takeover(
                 str(exc), lambda why: self._run_taking_over(why, step_id, only_hosts, confirmed)
             )
             return
         except ProcedureError as exc:
-            self.notify(str(exc), title="Not started", severity="error")
+            self.app.notify(str(exc), title="Not started", severity="error")
             return
-        self._flush_events()
-        step = self.conductor.step(step_id)
+        self.app.flush_events()
+        step = self.app.conductor.step(step_id)
         title = step.title
         if step.kind is StepKind.NOTIFY:
             self._notified(step_id, ok)
         elif ok:
             # The execution screen already says so; elsewhere a short toast tells.
-            if self.screen is not self.get_screen("execution"):
-                self.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
+            if self.app.screen is not self.app.get_screen("execution"):
+                self.app.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
         else:
-            retry = self.key_label("execution.retry")
-            self.notify(
+            retry = self.app.key_label("execution.retry")
+            self.app.notify(
                 f"“{title}” did not succeed everywhere. Retry failed hosts with {retry}, or skip.",
                 title="Step failed",
                 severity="error",
             )
-        self.screen.post_message(StepRunFinished(step_id, ok))
+        self.app.screen.post_message(StepRunFinished(step_id, ok))
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
-        assert self.conductor is not None  # a step just ran in the open incident
+        assert self.app.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
         undelivered = False
-        for event in reversed(self.conductor.recorder.events):  # this attempt's results
+        for event in reversed(self.app.conductor.recorder.events):  # this attempt's results
             if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
                 break
             if event.where.step == step_id and isinstance(event.data, NotificationResult):
                 sent.insert(0, describe(event))
                 undelivered = undelivered or not event.data.ok
         if ok and undelivered:
-            self.notify(
+            self.app.notify(
                 "\n".join(sent), title="Status update: not every channel", severity="warning"
             )
         elif ok:
-            self.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
+            self.app.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
         else:
-            self.notify(
+            self.app.notify(
                 "\n".join(sent) or "not sent", title="Status update FAILED", severity="error"
             )
 
     def _run_taking_over(
         self, reason: str, step_id: str, only_hosts: list[str] | None, confirmed: str
     ) -> None:
-        if self.conductor is not None:
-            self.conductor.lock_takeover_reason = reason
+        if self.app.conductor is not None:
+            self.app.conductor.lock_takeover_reason = reason
             self.run_step(step_id, only_hosts, None, confirmed)
 
     def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
@@ -232,7 +264,7 @@ class StepRunning(ConsoleApp):
             if reason:
                 retry(reason)
 
-        self.push_screen(
+        self.app.push_screen(
             TextPrompt(
                 "Take over a stale lock?",
                 f"{refusal}.\nWhy is it safe to take it over? The reason is journalled.",

@@ -128,7 +128,7 @@ class CloseDialog(ModalScreen[None]):
             error.update("✘ Choose how it ended first (↑ ↓ then Space).")
             return
         detail = self.query_one("#close-detail", Input).value
-        problem = await self.app.close_incident(outcome, detail)
+        problem = await self.app.lifecycle.close_incident(outcome, detail)
         if problem:
             error.update(f"✘ {problem}")
             return

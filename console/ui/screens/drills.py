@@ -93,7 +93,7 @@ class DrillsScreen(Screen):
             return
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
         self.app.pop_screen()
-        self.app.start_drill(name)
+        self.app.drills.start(name)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -238,7 +238,7 @@ class HomeScreen(Screen):
         if proposal is None:
             self.notify("No automatic trigger is waiting.")
             return
-        self.app.accept_proposal(proposal)
+        self.app.lifecycle.accept_proposal(proposal)
 
     def action_cancel_countdown(self) -> None:
         from console.ui.screens.dialogs import TextPrompt
@@ -279,7 +279,7 @@ class HomeScreen(Screen):
             self.notify(f"There is no incident to resume. Press {new} to declare one.")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        self.app.resume_incident(Path(str(key)))
+        self.app.resuming.resume(Path(str(key)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "incidents":

@@ -358,11 +358,11 @@ class PickerScreen(Screen):
                 check_choice(app.settings, systems, strategy, params)
                 # The locks are claimed before the incident is recorded: a refusal leaves
                 # no incident behind.
-                conductor = app.declare(self.declaration, systems, self.take_over)
+                conductor = app.lifecycle.declare(self.declaration, systems, self.take_over)
                 self.declaration = None  # recorded: going on again only picks
                 for accepted in self.accepted_keys:
                     conductor.record_host_key(accepted)
-            app.pick(systems, hosts, strategy, params, failing)
+            app.lifecycle.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
             error.update(f"✘ {exc}")
             self.app.offer_lock_takeover(str(exc), self._take_over)

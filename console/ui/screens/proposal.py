@@ -115,7 +115,7 @@ class ProposalDialog(ModalScreen[None]):
                 self.app.notify(f"Its evidence is in {record}.", title="Trigger merged")
             else:
                 self.dismiss(None)
-                self.app.accept_proposal(self.proposal)
+                self.app.lifecycle.accept_proposal(self.proposal)
                 return
         except (ValueError, ProcedureError) as exc:
             error.update(f"✘ {exc}")

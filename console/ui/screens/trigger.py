@@ -137,7 +137,7 @@ class TriggerScreen(Screen):
         self.app.draft = None
         commander = self.query_one("#commander", Input)
         into = self.into.state.commander if self.into else None
-        commander.value = into or self.app.commander_name()
+        commander.value = into or self.app.lifecycle.commander_name()
         self.refresh_auto()
         radios.focus()
 
