@@ -110,8 +110,7 @@ class Conductor:
         evidence: list[dict[str, Any]] | None = None,
         commander: str | None = None,
     ) -> None:
-        """Record the trigger, and the commander it names (default: the one in charge,
-        else the login name and SSH client address of whoever declares)."""
+        """Record the trigger and the commander it names (IncidentOpening says how)."""
         self.opening.declare_trigger(kind, reason, evidence, commander)
 
     def select(
@@ -120,16 +119,14 @@ class Conductor:
         hosts: list[str] | None = None,
         ssh_check: dict[str, str] | None = None,
     ) -> None:
-        """Choose the affected systems, or single hosts within them, and take their locks
-        (LockRefused if another incident holds one); `ssh_check` is why chosen hosts
-        failed a reachability check, kept as evidence."""
+        """Choose the affected systems or hosts and take their locks (IncidentOpening)."""
         self.opening.select(systems, hosts, ssh_check)
 
     def choose_strategy(
         self, name: str, params: dict[str, str] | None = None, systems: list[str] | None = None
     ) -> None:
-        """Pick the strategy the restore step runs; its parameters are checked now.
-        `systems`: for these of the selected systems only (a DR exercise runs several)."""
+        """Pick the strategy the restore step runs (IncidentOpening); the parameters as
+        given are kept for rendering, the journal holds them masked."""
         self._given = (name, self.opening.choose_strategy(name, params, systems))
 
     # -- walking the checklist ------------------------------------------------
