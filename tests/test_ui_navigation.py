@@ -23,6 +23,7 @@ from textual.widgets import (
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
 from console.model.outcome import Outcome
+from console.model.payloads import SoakProgress
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.home import HomeScreen
@@ -257,13 +258,13 @@ async def test_a_skipped_step_keeps_what_ran_before(
 
 def test_soak_rounds_show_the_unit() -> None:
     lines = soak_round_lines(
-        {
-            "round": 1,
-            "healthy": 0,
-            "needed": 3,
-            "status": "waiting",
-            "probes": {"web/p99-latency": {"value": 190.0, "state": "healthy", "unit": "ms"}},
-        }
+        SoakProgress(
+            round=1,
+            healthy=0,
+            needed=3,
+            status="waiting",
+            probes={"web/p99-latency": {"value": 190.0, "state": "healthy", "unit": "ms"}},
+        )
     )
     assert "web/p99-latency = 190 ms  healthy" in lines[1]
 
