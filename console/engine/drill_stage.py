@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from console.engine.integrity import Summary, differences, parse_line
+from console.engine.integrity import Summary, differences, integrity_payload, parse_line
 from console.engine.plan import host_command
 from console.engine.runner import HostOutcome
 from console.engine.ssh import targets_for
@@ -132,17 +132,10 @@ class Stage:
         detail: str,
     ) -> None:
         self.conductor.recorder.record(
-            Kind.INTEGRITY_RECORDED,
+            integrity_payload(stage, found, expected, verdict, detail),
             system=self.conductor.state.hosts.get(host),
             host=host,
             step=step,
-            strategy=None,
-            stage=stage,
-            checksum=found.checksum if found else None,
-            rows=dict(found.rows) if found else {},
-            expected=expected.as_data() if expected else None,
-            verdict=verdict,
-            detail=detail,
         )
 
     # -- faults ---------------------------------------------------------------------

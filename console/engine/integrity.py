@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.journal.recorder import Recorder
-from console.model.events import Event, Kind
-from console.model.payloads import CommandIntent, CommandOutput, CommandResult
+from console.model.events import Event
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult, IntegrityRecorded
 
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
@@ -72,6 +72,26 @@ def differences(found: Summary, expected: Summary) -> list[str]:
 def kept_rows(before: Summary, after: Summary) -> Summary:
     """With no explicit expectation, every table that survives keeps its row count."""
     return Summary(None, {t: n for t, n in before.rows.items() if t in after.rows})
+
+
+def integrity_payload(
+    stage: str,
+    found: Summary | None,
+    expected: Summary | None,
+    verdict: str,
+    detail: str,
+    strategy: str | None = None,
+) -> IntegrityRecorded:
+    """The `integrity.recorded` event of one host's summary at a stage, and its verdict."""
+    return IntegrityRecorded(
+        strategy=strategy,
+        stage=stage,
+        checksum=found.checksum if found else None,
+        rows=dict(found.rows) if found else {},
+        expected=expected.as_data() if expected else None,
+        verdict=verdict,
+        detail=detail,
+    )
 
 
 @dataclass
@@ -179,15 +199,8 @@ class IntegrityWatch:
         detail: str,
     ) -> None:
         self.recorder.record(
-            Kind.INTEGRITY_RECORDED,
+            integrity_payload(stage, found, expected, verdict, detail, self.strategy),
             system=event.where.system,
             host=event.where.host,
             step=self.step,
-            strategy=self.strategy,
-            stage=stage,
-            checksum=found.checksum if found else None,
-            rows=dict(found.rows) if found else {},
-            expected=expected.as_data() if expected else None,
-            verdict=verdict,
-            detail=detail,
         )
