@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -133,6 +134,30 @@ def test_resolution_matches_ssh_minus_g(tmp_path, monkeypatch, alias, preset):
         assert " ".join(dest.identity_files) == wanted.replace("~", str(home))
     strict = ssh["stricthostkeychecking"]
     assert bool(dest.notes) == (strict not in ("ask", "true", "yes"))
+
+
+NO_FILE_PRESETS = [
+    Preset(),
+    Preset(hostname="10.1.2.3"),
+    Preset(user="root", port=2201),
+    Preset(hostname="10.1.2.3", user="", port=0),
+    Preset(jump="none"),
+    Preset(jump="jumper@other:2022"),
+    Preset(jump="a,b:2200"),
+    Preset(identity_files=("~/.ssh/id_own",)),
+]
+
+
+@pytest.mark.parametrize("defaults", [{}, {"user": "u", "port": 2299, "jump_host": "dj"}])
+@pytest.mark.parametrize("preset", NO_FILE_PRESETS)
+def test_without_an_ssh_config_file_the_short_path_resolves_as_asyncssh(defaults, preset):
+    """No ssh_config file to read (none configured, or none there): the values given are
+    taken as they are, without asyncssh's parser; the same destination as the parser's
+    (/dev/null read as the only file) gives, hops and all."""
+    quick = Resolver(SshDefaults(use_ssh_config=False, **defaults))
+    parsed = Resolver(SshDefaults(use_ssh_config=False, **defaults))
+    parsed.config_files = [Path(os.devnull)]
+    assert quick.resolve("web-1", preset) == parsed.resolve("web-1", preset)
 
 
 def test_a_jump_chain_is_resolved_hop_by_hop(tmp_path):

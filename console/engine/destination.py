@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -153,7 +154,7 @@ class Resolver:
             found = self._cache[key] = self._build(alias, preset, hop, seen)
         return found
 
-    def _load(self, alias: str, preset: Preset) -> OpenSshConfig:
+    def _load(self, alias: str, preset: Preset) -> OpenSshConfig | dict[str, object]:
         seed: dict[str, object] = {}
         if preset.hostname:
             seed["Hostname"] = preset.hostname
@@ -161,6 +162,11 @@ class Resolver:
             seed["ProxyJump"] = None if preset.jump.lower() == "none" else preset.jump
         if preset.proxy_command:
             seed["ProxyCommand"] = preset.proxy_command
+        elif not self.config_files:
+            # No file to read and nothing to %-expand: asyncssh's parser would hand back
+            # exactly these values, at half the cost per host (issue 18).
+            given = {"User": preset.user, "Port": preset.port}
+            return {**{k: v for k, v in given.items() if v}, **seed}
         # /dev/null when there are no files: the %-tokens still get expanded.
         files = self.config_files or [Path(os.devnull)]
         try:
@@ -216,7 +222,7 @@ class Resolver:
             user=str(get("User") or d.user or self.local_user),
             jump=jump,
             proxy_command=None if jump else proxy_command,
-            identity_files=tuple(str(Path(p).expanduser()) for p in identity),
+            identity_files=_paths(identity),
             identities_only=bool(get("IdentitiesOnly")),
             user_known_hosts=_paths(user_known),
             global_known_hosts=_paths(get("GlobalKnownHostsFile", DEFAULT_GLOBAL_KNOWN_HOSTS)),
@@ -245,13 +251,22 @@ class Resolver:
         return previous
 
 
-def _option(config: SSHConfig, name: str, default: object = None) -> Any:
+def _option(config: SSHConfig | dict[str, object], name: str, default: object = None) -> Any:
     """An option as asyncssh parsed it: a str, int, bool or list of str, by option."""
     return config.get(name, default)
 
 
-def _paths(values: list[str]) -> tuple[str, ...]:
-    return tuple(str(Path(v).expanduser()) for v in values)
+def _paths(values: Sequence[str]) -> tuple[str, ...]:
+    """Each path with `~` expanded (and normalised, as pathlib does)."""
+    home = os.environ.get("HOME")
+    return tuple(_expanded(v, home) for v in values)
+
+
+@functools.lru_cache(maxsize=1024)
+def _expanded(path: str, home: str | None) -> str:
+    """One path expanded under `home` (a key only: pathlib reads $HOME itself): a fleet's
+    hosts share a handful of paths, and pathlib costs ~10 us a path."""
+    return str(Path(path).expanduser())
 
 
 def _word(value: object) -> str:

@@ -117,16 +117,17 @@ class Dialer:
         """TCP within the connect timeout, then SSH login within login_timeout; through a
         tunnel or a proxy command, both within their sum."""
         login = self.defaults.login_timeout
+        # asyncio.timeout, not wait_for: no task of its own per host and step.
         if tunnel is not None or dest.proxy_command:
-            return await asyncio.wait_for(
-                asyncssh.connect(dest.host, dest.port, options=options, tunnel=tunnel or ()),
-                dest.connect_timeout + login,
-            )
-        sock = await asyncio.wait_for(_tcp(dest.host, dest.port), dest.connect_timeout)
+            async with asyncio.timeout(dest.connect_timeout + login):
+                return await asyncssh.connect(
+                    dest.host, dest.port, options=options, tunnel=tunnel or ()
+                )
+        async with asyncio.timeout(dest.connect_timeout):
+            sock = await _tcp(dest.host, dest.port)
         try:
-            return await asyncio.wait_for(
-                asyncssh.connect(dest.host, dest.port, options=options, sock=sock), login
-            )
+            async with asyncio.timeout(login):
+                return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
         except TimeoutError:
             sock.close()
             raise HostFailure(

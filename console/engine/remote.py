@@ -93,8 +93,11 @@ async def _collect(process: asyncssh.SSHClientProcess[str], emit: Emit, limit: f
         pump(process.stdout.read, "stdout", emit), pump(process.stderr.read, "stderr", emit)
     )
     try:
-        await asyncio.wait_for(asyncio.shield(pumps), limit)
-        completed = await asyncio.wait_for(process.wait(check=False), limit)
+        # Each within `limit`; asyncio.timeout rather than wait_for: no task of its own.
+        async with asyncio.timeout(limit):
+            await asyncio.shield(pumps)
+        async with asyncio.timeout(limit):
+            completed = await process.wait(check=False)
     except TimeoutError:
         await stop(process)
         pumps.cancel()

@@ -262,4 +262,5 @@ class SshPool:
             conn.close()
         for _, conn in conns:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.wait_closed(), 2)
+                async with asyncio.timeout(2):
+                    await conn.wait_closed()
