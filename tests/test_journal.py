@@ -127,3 +127,38 @@ async def test_hosts_starting_together_share_one_fsync(tmp_path):
     await recorder.sync()
     assert len(calls) <= 2  # nothing new to make durable: no further fsync
     recorder.close()
+
+
+def test_each_line_is_what_the_validated_event_writes(tmp_path):
+    """The recorder builds each event from parts already checked (the payload by its
+    model, who and where by theirs) without checking them again: every line must be
+    the one a validated event writes, byte for byte, and read back equal."""
+    from console.model.events import Event
+    from console.model.payloads import CommandIntent, CommandResult
+
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.INCIDENT_OPENED, title="t", incident_id="inc-1")
+    recorder.record(Kind.TRIGGER_DECLARED, kind="user-impact", reason="r", commander="alice")
+    where = {"system": "web", "host": "web-1", "step": "restore"}
+    recorder.record_deferred(
+        CommandIntent(command="true", stage="action", attempt=2, token="0a1b2c3d4e5f"), **where
+    )
+    recorder.record(Kind.COMMAND_OUTPUT, stream="stdout", lines=["a", "é"], **where)
+    recorder.record_deferred(CommandResult(stage="action", exit_status=0, duration=0.5), **where)
+    recorder.record(Kind.NOTE_ADDED, text="n")
+    recorder.actor = recorder.actor.model_copy(update={"user": "bob"})
+    recorder.record(Kind.NOTE_ADDED, text="by bob", **where)
+    recorder.close()
+    lines = [
+        line
+        for name in (JOURNAL_NAME, OUTPUT_NAME)
+        for line in (tmp_path / name).read_text().splitlines()
+    ]
+    assert len(lines) == len(recorder.events) == 7
+    for line in lines:
+        assert Event.model_validate_json(line).line() == line
+    for event in recorder.events:
+        validated = Event(**{name: getattr(event, name) for name in Event.model_fields})
+        assert validated.line() == event.line()
+    assert [e.who.commander for e in recorder.events] == [None, "alice", *["alice"] * 5]
+    assert recorder.events[-1].who.user == "bob"

@@ -117,7 +117,9 @@ class Runner:
                 # Handshakes start now and overlap the intents' write-ahead; no command is
                 # sent before its intent is on disk.
                 await self.pool.dial(wave)
-            self.recorder.record(
+            # Made durable by the first intents' group commit, before anything is sent:
+            # no fsync of its own on the loop.
+            self.recorder.record_deferred(
                 Kind.WAVE_STARTED,
                 step=step,
                 wave=number,

@@ -154,7 +154,9 @@ class StepExecution:
             default=0,
         )
         data = step_data(self.settings, step)
-        self.recorder.record(
+        # Durable with the first intents (group commit) before anything is sent, or with
+        # the next record that is fsync'd now.
+        self.recorder.record_deferred(
             Kind.STEP_STARTED,
             step=step.id,
             hosts=[t.name for t in planned.targets],

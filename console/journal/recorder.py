@@ -51,6 +51,10 @@ class Recorder:
         self._listeners: list[Listener] = []
         self._written = self._synced = 0
         self._sync_task: asyncio.Future[None] | None = None
+        # Frozen, and the same on most events: built once each (the write path is hot:
+        # two events per host and step).
+        self._wheres: dict[tuple[str | None, str | None, str | None], Where] = {}
+        self._whos: dict[str, tuple[Actor, Actor]] = {}  # commander: (actor, who)
 
     @property
     def path(self) -> Path:
@@ -87,7 +91,7 @@ class Recorder:
     ) -> Event:
         """Append one event (fsync'd now if it is an action), fold it, then notify. Its
         data: the payload given, or the kind and the payload's keys (checked by its model)."""
-        return self._record(kind, Where(system=system, host=host, step=step), data, True)
+        return self._record(kind, self._where(system, host, step), data, True)
 
     def record_deferred(
         self,
@@ -101,7 +105,7 @@ class Recorder:
     ) -> Event:
         """Append one event without its fsync: `await sync()` before relying on it.
         Hosts that start together then share one fsync (group commit)."""
-        return self._record(kind, Where(system=system, host=host, step=step), data, False)
+        return self._record(kind, self._where(system, host, step), data, False)
 
     async def sync(self) -> None:
         """Every event recorded so far is on disk when this returns; callers that arrive
@@ -124,14 +128,15 @@ class Recorder:
         # The commander in charge; a declaration's event carries the one it names.
         named = payload.commander if isinstance(payload, TriggerDeclared) else None
         commander = named or self.state.commander
-        who = self.actor.model_copy(update={"commander": commander}) if commander else self.actor
+        # Built from parts checked already (the payload by its model, who and where by
+        # theirs): the line is the one a validated Event writes (tests/test_journal.py).
         event = compact(
-            Event(
+            Event.model_construct(
                 v=SCHEMA_VERSION,
                 seq=self.state.last_seq + 1,
                 ts=self.clock.now(),
-                mono=round(self.clock.monotonic(), 6),
-                who=who,
+                mono=float(round(self.clock.monotonic(), 6)),
+                who=self._who(commander),
                 kind=payload.KIND,
                 where=where,
                 data=payload,
@@ -146,6 +151,24 @@ class Recorder:
         for listener in list(self._listeners):
             listener(event)
         return event
+
+    def _where(self, system: str | None, host: str | None, step: str | None) -> Where:
+        key = (system, host, step)
+        where = self._wheres.get(key)
+        if where is None:
+            where = self._wheres[key] = Where(system=system, host=host, step=step)
+        return where
+
+    def _who(self, commander: str | None) -> Actor:
+        """This console's user, with the commander in charge when there is one."""
+        if not commander:
+            return self.actor
+        cached = self._whos.get(commander)
+        if cached is not None and cached[0] is self.actor:
+            return cached[1]
+        who = self.actor.model_copy(update={"commander": commander})
+        self._whos[commander] = (self.actor, who)
+        return who
 
     def _payload(self, given: Kind | str | Payload, data: dict[str, Any]) -> Payload:
         """The event's data, redacted and checked by its kind's model: a key the model
