@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import json
 import os
@@ -34,6 +35,8 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,6 +58,7 @@ START, END = "<!-- ui:start -->", "<!-- ui:end -->"
 STEP = "capture-evidence"
 STALL_TARGET_MS, MEMORY_TARGET_MB = 100, 300
 DEADLINE_S = 600
+SETTINGS_LIMIT = 64 * 2**20  # the child's settings line; asyncio's default is 64 KiB
 FLEET_START_S = 900  # a 1,000-host demo fleet makes 1,000 host keys and sandboxes first
 
 
@@ -96,11 +100,18 @@ class StallMonitor:
             late = time.perf_counter() - self._beat
             frame = sys._current_frames().get(self._main)
             if late > 0.05 and frame is not None:
+                try:
+                    stack = traceback.extract_stack(frame)[-8:]
+                except (AttributeError, ValueError):  # the frame changed as it was read
+                    continue
                 where = " < ".join(
-                    f"{f.name}@{Path(f.filename).name}:{f.lineno}"
-                    for f in reversed(traceback.extract_stack(frame)[-8:])
+                    f"{f.name}@{Path(f.filename).name}:{f.lineno}" for f in reversed(stack)
                 )
                 self.stall_stacks[where] = self.stall_stacks.get(where, 0) + 1
+
+    def worst_places(self, count: int = 5) -> list[tuple[str, int]]:
+        """Where the main thread was most often while the loop was late (> 50 ms)."""
+        return sorted(self.stall_stacks.items(), key=lambda kv: -kv[1])[:count]
 
     def start(self) -> None:
         self.worst = self.worst_gc = 0.0
@@ -139,6 +150,11 @@ def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
     return Settings.model_validate(data)
 
 
+def where_hosts_are(step) -> dict[str, int]:
+    """How many hosts are at each status and stage: what a step that does not end waits on."""
+    return dict(Counter(f"{r.status.value}/{r.stage}" for r in step.hosts.values()))
+
+
 async def until(condition, what: str, timeout: float = DEADLINE_S) -> float:
     """Wait (bounded) for `condition()`; the seconds it took."""
     loop = asyncio.get_running_loop()
@@ -157,8 +173,52 @@ async def serve_fleet(hosts: int, lines: int, every: float = 0.0) -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
-async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
-    fleet = await asyncio.create_subprocess_exec(
+@contextlib.asynccontextmanager
+async def served(
+    hosts: int, lines: int, every: float = 0.0, hosts_by: str = "demo"
+) -> AsyncIterator[Settings]:
+    """The settings of the hosts the console talks to: the demo fleet in a child process,
+    or (`sshd`) real OpenSSH servers on loopback (bench/fleet.py; root): a 1,000-host
+    demo fleet spends its time forking shells in one Python process."""
+    if hosts_by == "sshd":
+        import fleet as fleetlib
+
+        with tempfile.TemporaryDirectory(prefix="ui-fleet-") as tmp:
+            real = await asyncio.to_thread(fleetlib.start_fleet, Path(tmp), hosts)
+            try:
+                yield on_sshd(bulk_settings(hosts, lines, every), real, hosts)
+            finally:
+                real.stop()
+        return
+    fleet = await start_fleet(hosts, lines, every)
+    try:
+        yield await fleet_settings(fleet)
+    finally:
+        assert fleet.stdin is not None
+        fleet.stdin.close()
+        await asyncio.wait_for(fleet.wait(), 30)
+
+
+def on_sshd(settings: Settings, real, hosts: int) -> Settings:
+    """`settings` with its bulk system's hosts on the real fleet `real` (bench/fleet.py)."""
+    data = settings.model_dump()
+    data["inventory"]["ssh"].update(
+        user=real.user,
+        identity_files=[str(real.client_key)],
+        known_hosts=str(real.known_hosts),
+        use_ssh_config=False,
+        jump_host=None,
+    )
+    data["inventory"]["systems"][0]["hosts"] = [
+        {"name": f"bulk-{i:03d}", "address": address, "port": port}
+        for i, (_, address, port) in enumerate(real.hosts(hosts))
+    ]
+    return Settings.model_validate(data)
+
+
+async def start_fleet(hosts: int, lines: int, every: float = 0.0) -> asyncio.subprocess.Process:
+    """The demo fleet in a child process (`serve_fleet`), so this one is the console alone."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         __file__,
         "--serve-fleet",
@@ -166,13 +226,23 @@ async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
         str(hosts),
         "--lines",
         str(lines),
+        "--every",
+        str(every),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        limit=SETTINGS_LIMIT,
     )
-    try:
-        live = Settings.model_validate_json(
-            await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
-        )
+
+
+async def fleet_settings(fleet: asyncio.subprocess.Process) -> Settings:
+    """The settings the child's fleet serves: one JSON line (~0.2 MB at 1,000 hosts)."""
+    assert fleet.stdout is not None
+    line = await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
+    return Settings.model_validate_json(line)
+
+
+async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: str = "demo") -> dict:
+    async with served(hosts, lines, hosts_by=hosts_by) as live:
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(
                 live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
@@ -191,7 +261,11 @@ async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
                 if screen != "execution":
                     app.action_go(screen)
                 step = conductor.state.step(STEP)
-                seconds = await until(lambda: step.status.finished, "the step to finish")
+                try:
+                    seconds = await until(lambda: step.status.finished, "the step to finish")
+                except TimeoutError:
+                    print(f"unfinished: {where_hosts_are(step)}", file=sys.stderr)
+                    raise
                 await pilot.pause(0.3)  # the last coalesced batch reaches the screen
                 stall = monitor.stop_ms()
                 gc_ms = round(monitor.worst_gc * 1000, 1)
@@ -199,6 +273,7 @@ async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
                 received = sum(r.lines for r in step.hosts.values())
                 result = {
                     "part": "fanout",
+                    "fleet": hosts_by,
                     "screen": screen,
                     "hosts": hosts,
                     "lines_per_host": lines,
@@ -211,13 +286,11 @@ async def fanout(hosts: int, lines: int, screen: str = "execution") -> dict:
                     "gc_pause_ms": gc_ms,
                     "rss_before_mb": base,
                     "peak_mb": peak_mb(),
+                    "stall_stacks": monitor.worst_places(),
                 }
             conductor.recorder.close()
             await engine.close()
-        return result
-    finally:
-        fleet.stdin.close()
-        await asyncio.wait_for(fleet.wait(), 30)
+    return result
 
 
 def write_timeline(directory: Path, events: int) -> Path:
@@ -306,30 +379,14 @@ def rss_mb() -> float:
     return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
-async def soak(hosts: int, minutes: float, every: float = 1.0) -> dict:
+async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "demo") -> dict:
     """A live incident with steady output for `minutes`: every host prints a line every
     `every` s. Samples the resident memory and the events held each 10 s; at the end, how
     much garbage the collector finds once what `gc.freeze()` parked is unparked (memory
     that freezing kept from being freed)."""
     lines = int(minutes * 60 / every)
-    fleet = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--serve-fleet",
-        "--hosts",
-        str(hosts),
-        "--lines",
-        str(lines),
-        "--every",
-        str(every),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-    )
     samples = []
-    try:
-        live = Settings.model_validate_json(
-            await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
-        )
+    async with served(hosts, lines, every, hosts_by) as live:
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(
                 live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
@@ -357,29 +414,33 @@ async def soak(hosts: int, minutes: float, every: float = 1.0) -> dict:
                             "frozen": gc.get_freeze_count(),
                         }
                     )
+                    print(json.dumps(samples[-1]), file=sys.stderr, flush=True)  # progress
                     await asyncio.sleep(10)
                 stall = monitor.stop_ms()
                 gc.collect()
                 gc.unfreeze()
+                gc.set_debug(gc.DEBUG_SAVEALL)  # what freezing kept: kept here to be counted
                 parked = gc.collect()
+                kinds = Counter(type(o).__qualname__ for o in gc.garbage).most_common(8)
+                gc.set_debug(0)
+                gc.garbage.clear()
                 result = {
                     "part": "soak",
+                    "fleet": hosts_by,
                     "hosts": hosts,
                     "minutes": minutes,
                     "lines_received": sum(r.lines for r in step.hosts.values()),
                     "events": len(conductor.recorder.events),
                     "stall_ms": stall,
                     "garbage_parked_by_freeze": parked,
+                    "parked_kinds": kinds,
                     "rss_after_unfreeze_mb": rss_mb(),
                     "samples": samples,
                     "peak_mb": peak_mb(),
                 }
             conductor.recorder.close()
             await engine.close()
-        return result
-    finally:
-        fleet.stdin.close()
-        await asyncio.wait_for(fleet.wait(), 30)
+    return result
 
 
 async def resume(journal: Path, hosts: int) -> dict:
@@ -410,7 +471,7 @@ async def resume(journal: Path, hosts: int) -> dict:
                 "stall_ms": stall,
                 "gc_pause_ms": round(monitor.worst_gc * 1000, 1),
                 "open_s": round(time.perf_counter() - t0, 2),
-                "stall_stacks": sorted(monitor.stall_stacks.items(), key=lambda kv: -kv[1])[:5],
+                "stall_stacks": monitor.worst_places(),
             }
             app.conductor.recorder.close()
         await engine.close()
@@ -553,6 +614,12 @@ def main() -> int:
         default="execution",
         help="the screen open during the fan-out",
     )
+    parser.add_argument(
+        "--fleet",
+        choices=["demo", "sshd"],
+        default="demo",
+        help="fanout, soak: the demo fleet in a child process, or real sshd (root)",
+    )
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
@@ -564,13 +631,13 @@ def main() -> int:
         asyncio.run(serve_fleet(args.hosts, args.lines, args.every))
         return 0
     if args.part == "fanout":
-        print(json.dumps(asyncio.run(fanout(args.hosts, args.lines, args.screen))))
+        print(json.dumps(asyncio.run(fanout(args.hosts, args.lines, args.screen, args.fleet))))
         return 0
     if args.part == "timeline":
         print(json.dumps(asyncio.run(timeline(args.events))))
         return 0
     if args.part == "soak":
-        print(json.dumps(asyncio.run(soak(args.hosts, args.minutes))))
+        print(json.dumps(asyncio.run(soak(args.hosts, args.minutes, hosts_by=args.fleet))))
         return 0
     if args.part == "resume":
         print(json.dumps(asyncio.run(resume(args.journal, args.hosts))))
