@@ -169,3 +169,36 @@ def test_keymap_key_names_are_textuals() -> None:
     assert key_problem("ctrl+shift+f5") is None
     assert "not a key" in key_problem("ctrl+kay")
     assert "not a modifier" in key_problem("strg+k")
+
+
+def test_a_binding_id_names_one_binding_wherever_it_is_declared() -> None:
+    """Key labels search the app and home screen first, the other screens only if the id
+    is not there: that order must change no answer."""
+    from console.ui import keys
+
+    everywhere: dict[str, set[tuple[str, str]]] = {}
+    for cls in keys.every_class():
+        for binding_id, found in keys.declared(cls).items():
+            everywhere.setdefault(binding_id, set()).add((found.key, found.action))
+    twice = {i: v for i, v in everywhere.items() if len(v) > 1}
+    assert not twice, twice
+    for binding_id, ((key, action),) in everywhere.items():
+        assert (keys.binding(binding_id).key, keys.binding(binding_id).action) == (key, action)
+
+
+def test_the_home_screens_key_labels_import_no_other_screen() -> None:
+    """The first frame names keys of the app and the home screen; finding them must not
+    import every screen (the export screen alone loads Markdown)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import console.ui.app, console.ui.screens.home\n"
+        "before = set(sys.modules); from console.ui.keys import binding\n"
+        "for i in ('home.new', 'home.drills', 'watch.decide', 'quit', 'help'): binding(i)\n"
+        "print(sorted(m for m in set(sys.modules) - before if m.startswith('console.')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "['console.ui.keys']"

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 from pathlib import Path
 
 from console.cli.common import existing_journal, load, parse_faults
 
 
+def _collect_later() -> None:
+    """No garbage collection until the console's first frame: start-up makes objects
+    that all live as long as the app (modules, classes, models, widgets), and the app
+    parks them and turns collection back on once it has drawn (`IncidentApp`)."""
+    gc.disable()
+
+
 def tui(args: argparse.Namespace) -> int:
+    _collect_later()
     from console.cli.launch import run_tui
 
     return run_tui(load(args))
 
 
 def demo(args: argparse.Namespace) -> int:
+    _collect_later()
     from concurrent.futures import ThreadPoolExecutor
 
     from console.demo.fleet import DemoFleet

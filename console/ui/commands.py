@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.screen import Screen
 
-from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.execution import ExecutionScreen
-from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.host_grid import HostGrid
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
-
-S = TypeVar("S", bound=Screen)
+    from console.ui.screens.checklist import ChecklistScreen
+    from console.ui.screens.execution import ExecutionScreen
+    from console.ui.screens.timeline import TimelineScreen
 
 
 class IncidentCommands(Provider):
@@ -32,10 +29,16 @@ class IncidentCommands(Provider):
         assert isinstance(app, RollbackApp)
         return app
 
-    def _screen(self, name: str, kind: type[S]) -> S:
-        screen = self.rollback_app.get_screen(name)
-        assert isinstance(screen, kind)
-        return screen
+    # The incident's screens, installed under their names from the screen table (their
+    # modules load when an incident is attached, not with the app: not imported here).
+    def _checklist(self) -> ChecklistScreen:
+        return cast("ChecklistScreen", self.rollback_app.get_screen("checklist"))
+
+    def _execution_screen(self) -> ExecutionScreen:
+        return cast("ExecutionScreen", self.rollback_app.get_screen("execution"))
+
+    def _timeline_screen(self) -> TimelineScreen:
+        return cast("TimelineScreen", self.rollback_app.get_screen("timeline"))
 
     def _commands(self) -> list[tuple[str, Callable[[], None], str]]:
         app = self.rollback_app
@@ -100,15 +103,15 @@ class IncidentCommands(Provider):
 
     def _execution(self, action: str) -> None:
         self.rollback_app.action_go("execution")
-        getattr(self._screen("execution", ExecutionScreen), f"action_{action}")()
+        getattr(self._execution_screen(), f"action_{action}")()
 
     def _annotate(self) -> None:
         self.rollback_app.action_go("timeline")
-        self._screen("timeline", TimelineScreen).action_annotate()
+        self._timeline_screen().action_annotate()
 
     def _preview(self) -> None:
         self.rollback_app.action_go("checklist")
-        self._screen("checklist", ChecklistScreen).action_preview()
+        self._checklist().action_preview()
 
     def _cancel(self) -> None:
         from console.ui.screens.home import HomeScreen
@@ -118,10 +121,10 @@ class IncidentCommands(Provider):
 
     def _timeline(self, text: str) -> None:
         self.rollback_app.action_go("timeline")
-        self._screen("timeline", TimelineScreen).set_filter(text)
+        self._timeline_screen().set_filter(text)
 
     def _host(self, host: str) -> None:
-        execution = self._screen("execution", ExecutionScreen)
+        execution = self._execution_screen()
         grid = execution.query_one("#grid", HostGrid) if execution.is_mounted else None
         if grid is not None and host in grid.rows:
             self.rollback_app.action_go("execution")
@@ -131,7 +134,7 @@ class IncidentCommands(Provider):
 
     def _step(self, step_id: str) -> None:
         self.rollback_app.action_go("checklist")
-        self._screen("checklist", ChecklistScreen).select_step(step_id)
+        self._checklist().select_step(step_id)
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands()[:6]:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import gc
 import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
@@ -35,6 +37,10 @@ if TYPE_CHECKING:
 FLUSH_SECONDS = 1 / 30
 FUNCTION_KEY = re.compile(r"f\d{1,2}")
 BUSY_BATCH = 20
+# Park (gc.freeze) the heap once this many long-lived objects are not parked yet; looked at
+# no more often than every PARK_CHECK_SECONDS (counting them lists them).
+PARK_OBJECTS = 100_000
+PARK_CHECK_SECONDS = 1.0
 
 
 def _undelivered_unasked(event: Event) -> bool:
@@ -43,6 +49,16 @@ def _undelivered_unasked(event: Event) -> bool:
     if not isinstance(result, NotificationResult) or result.ok:
         return False
     return bool(result.repeat) or event.where.step is None
+
+
+def _collect_from_now() -> None:
+    """The first frame is drawn. The command line starts the console with the garbage
+    collector off (`console.cli.console_app`): the ~120,000 objects of start-up live as
+    long as the app, and collections among them while it imports cost ~15 % of the time
+    to the first frame. They are parked (frozen) now, and collection resumes."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 class IncidentApp(App[int]):
@@ -73,7 +89,11 @@ class IncidentApp(App[int]):
         self.conductor: IncidentView | None = None
         self.exec_step: str | None = None  # the step the execution screen shows
         self._pending: list[Event] = []
+        self._park_checked = 0.0  # time.monotonic() of the last look at the heap
         self._unsubscribe: Callable[[], None] | None = None
+
+    def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
+        self.call_after_refresh(_collect_from_now)
 
     def on_unmount(self) -> None:
         if self._unsubscribe:
@@ -113,11 +133,21 @@ class IncidentApp(App[int]):
         for screen in self.screen_stack:
             screen.post_message(JournalChanged(batch))
         if len(batch) >= BUSY_BATCH:
-            # A flood of events grows the heap fast and sets off full GC passes that stall
-            # the loop; the events live as long as the incident anyway, so park them. What
-            # is garbage already is collected first, or it would be parked for good: that
-            # pass scans only what was made since the last freeze, so it is short.
-            gc.collect()
+            self._park_if_grown()
+
+    def _park_if_grown(self) -> None:
+        """A flood of events grows the heap fast, and a full collection pass takes time in
+        proportion to what is not parked (frozen): the events live as long as the incident
+        anyway, so they are parked once PARK_OBJECTS have gathered. Not at every busy
+        batch: a freeze also parks the render caches alive at that moment (Textual's
+        strips hold themselves in cycles), which then die and can never be collected; at
+        every batch that was ~40 % of all that was parked in a soak (bench/RESULTS.md)."""
+        now = time.monotonic()
+        if now - self._park_checked < PARK_CHECK_SECONDS:
+            return
+        self._park_checked = now
+        if len(gc.get_objects(generation=2)) >= PARK_OBJECTS:
+            gc.collect()  # what is garbage already is not parked; it scans the unparked only
             gc.freeze()
 
     # -- the incident ------------------------------------------------------------

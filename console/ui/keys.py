@@ -2,22 +2,33 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
 
 from textual.binding import Binding
 
 
-@cache
-def _bindings() -> dict[str, Binding]:
-    """Every binding with an id, of the app and of every screen and widget that has one."""
+def _first() -> list[type]:
+    """The app's and the home screen's: every key the first frame names."""
     from console.ui.app import RollbackApp
+    from console.ui.screens.home import HomeScreen
+
+    return [RollbackApp, HomeScreen]
+
+
+def every_class() -> list[type]:
+    """Every class that declares a binding with an id."""
+    return [*_first(), *_rest()]
+
+
+def _rest() -> list[type]:
+    """Every other screen and widget with a binding id: importing them all (the export
+    screen loads Markdown) costs about a tenth of a second, so only when a label needs it."""
     from console.ui.incident_screens import screen_classes
     from console.ui.screens import (
         close,
         confirm_run,
         dialogs,
         drills,
-        home,
         picker,
         proposal,
         quit,
@@ -25,9 +36,7 @@ def _bindings() -> dict[str, Binding]:
     )
     from console.ui.widgets import host_tree
 
-    classes: list[type] = [
-        RollbackApp,
-        home.HomeScreen,
+    return [
         trigger.TriggerScreen,
         picker.PickerScreen,
         *(cls for _, cls in screen_classes()),
@@ -41,18 +50,31 @@ def _bindings() -> dict[str, Binding]:
         dialogs.TextPrompt,
         host_tree.HostTree,
     ]
+
+
+# Where bindings are declared, cheapest first; an id is declared in one class only
+# (tests/test_ui_keys.py), so the order of the search changes no answer.
+_STAGES: list[Callable[[], list[type]]] = [_first, _rest]
+_found: dict[str, Binding] = {}
+
+
+def declared(cls: type) -> dict[str, Binding]:
+    """The bindings with an id that `cls` has, a subclass's over its bases'."""
     found: dict[str, Binding] = {}
-    for cls in classes:
-        for klass in reversed(cls.__mro__):
-            for binding in getattr(klass, "BINDINGS", []):
-                if isinstance(binding, Binding) and binding.id:
-                    found[binding.id] = binding
+    for klass in reversed(cls.__mro__):
+        for binding in getattr(klass, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.id:
+                found[binding.id] = binding
     return found
 
 
 def binding(binding_id: str) -> Binding:
     """The binding of that id, as declared (a keymap may change its key)."""
-    return _bindings()[binding_id]
+    while binding_id not in _found and _STAGES:
+        for cls in _STAGES.pop(0)():
+            for found_id, found in declared(cls).items():
+                _found.setdefault(found_id, found)
+    return _found[binding_id]
 
 
 def key_of(binding_id: str, keymap: dict[str, str]) -> str:
