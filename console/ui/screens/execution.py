@@ -17,6 +17,7 @@ from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.visible import visible
+from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.execution_rows import (
@@ -79,6 +80,10 @@ class ExecutionScreen(IncidentScreen):
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
         self.problems_only = False
+        # The hosts whose rows may have changed since the last sync (None: every host).
+        # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
+        self._changed: set[str] | None = None
+        self._deferred: set[str] = set()  # rows whose only change was a last line
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -100,6 +105,21 @@ class ExecutionScreen(IncidentScreen):
         self.query_one("#grid", HostGrid).focus()
         self.sync()
 
+    def on_journal_changed(self, message: JournalChanged) -> None:
+        """Note the hosts the batch names; an event of no host may change any row, and so
+        may a batch of none (the follow view's news that the writer is gone)."""
+        hosts = [event.where.host for event in message.events]
+        if self._changed is not None:
+            if not hosts or None in hosts:
+                self._changed = None
+            else:
+                self._changed.update(host for host in hosts if host)
+        super().on_journal_changed(message)
+
+    def on_screen_resume(self) -> None:
+        self._changed = None
+        super().on_screen_resume()
+
     def shown_step(self) -> str | None:
         """The step a worker is running, else the last one that ran on hosts."""
         app_step = self.app.exec_step
@@ -116,6 +136,7 @@ class ExecutionScreen(IncidentScreen):
         grid = self.query_one("#grid", HostGrid)
         if step_id != self.step_id:
             self.step_id = step_id
+            self._changed, self._deferred = None, set()
             grid.clear()
             self.host = None
             self._reload_output()
@@ -141,13 +162,18 @@ class ExecutionScreen(IncidentScreen):
             return
         runs = list(st.hosts.values())
         lines_later = st.status is StepStatus.RUNNING and not self._lines_due()
-        for run in runs:
+        changed, self._changed = self._changed, set()
+        if not lines_later:
+            changed = None if changed is None else changed | self._deferred
+            self._deferred = set()
+        for run in runs if changed is None else [r for r in runs if r.host in changed]:
             if self.problems_only and run.status not in PROBLEMS:
                 grid.remove_row(run.host)
                 continue
             row = host_row(run)
             old = grid.rows.get(run.host)
             if lines_later and old is not None and row[:-1] == old[:-1]:
+                self._deferred.add(run.host)
                 continue  # only the last line changed: shown at the next tick
             grid.set_row(run.host, row)
         done = sum(1 for r in runs if r.status in FINISHED)
@@ -315,6 +341,7 @@ class ExecutionScreen(IncidentScreen):
         self.problems_only = not self.problems_only
         grid = self.query_one("#grid", HostGrid)
         grid.clear()
+        self._changed = None
         self.sync()
         if self.problems_only and not grid.row_count:
             self.notify("No host has a problem in this step.")
