@@ -60,6 +60,14 @@ def _require_tmux() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _own_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's journals, locks and crash reports go to a directory of its own, never
+    to the user's state directory, which every test run on the machine would share (a demo
+    lock left there by one run made another's `run --demo` refuse)."""
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path_factory.mktemp("state")))
+
+
+@pytest.fixture(autouse=True)
 def _marker_gates(request: pytest.FixtureRequest) -> None:
     """Skip (or fail on CI) tests marked ``sshd``, ``postgres`` or ``tmux`` when those
     are missing."""
