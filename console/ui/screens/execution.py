@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.timer import Timer
 from textual.widgets import Label, Log, ProgressBar, Static
 
 from console.engine.errors import ProcedureError
@@ -28,6 +25,7 @@ from console.ui.screens.execution_rows import (
     output_lines,
 )
 from console.ui.screens.hostkeys import accept_host_key
+from console.ui.throttle import Throttle
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
@@ -75,8 +73,7 @@ class ExecutionScreen(IncidentScreen):
         super().__init__()
         self.step_id: str | None = None
         self.host: str | None = None
-        self._lines_at = 0.0
-        self._lines_timer: Timer | None = None
+        self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync)
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
         self.problems_only = False
@@ -161,7 +158,7 @@ class ExecutionScreen(IncidentScreen):
             self._soak(step_id)
             return
         runs = list(st.hosts.values())
-        lines_later = st.status is StepStatus.RUNNING and not self._lines_due()
+        lines_later = st.status is StepStatus.RUNNING and not self._last_lines.due()
         changed, self._changed = self._changed, set()
         if not lines_later:
             changed = None if changed is None else changed | self._deferred
@@ -248,20 +245,6 @@ class ExecutionScreen(IncidentScreen):
             line.append(f" · {retry} retries · {other} another strategy", style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         self._append_output()
-
-    def _lines_due(self) -> bool:
-        """Whether last lines may be redrawn now; if not, a redraw is scheduled."""
-        now = time.monotonic()
-        if now - self._lines_at >= LAST_LINE_SECONDS:
-            self._lines_at = now
-            return True
-        if self._lines_timer is None:
-            self._lines_timer = self.set_timer(LAST_LINE_SECONDS, self._lines_tick)
-        return False
-
-    def _lines_tick(self) -> None:
-        self._lines_timer = None
-        self.sync()
 
     def _hint(self, step_id: str, failed: int) -> str:
         """The next key for this step, named as it is bound; abort only while it runs."""
