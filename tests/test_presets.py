@@ -138,6 +138,17 @@ def test_the_example_configuration_uses_the_postgres_presets():
     assert {"postgres-basebackup", "postgres-wal", "postgres-pitr"} <= used
 
 
+def test_the_example_version_rollback_undoes_with_the_release_its_action_recorded():
+    """The example once spelled out its own commands, and its undo read a file its action
+    never wrote: `ln -sfn releases/ current` on the host. Its preset records what undo needs."""
+    from console.model.loading import load_settings
+    from console.model.presets.releases import ACTION, UNDO
+
+    rollback = load_settings(ROOT / "config/example").strategy("version-rollback")
+    assert (rollback.commands.action, rollback.commands.undo) == (ACTION, UNDO)
+    assert "release-from" in ACTION and "release-from" in UNDO
+
+
 @pytest.mark.parametrize(
     ("strategy_", "valid"),
     [
