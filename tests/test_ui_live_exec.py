@@ -134,6 +134,45 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
             assert "not started" in str(grid.get_cell("web-2", "Status"))
 
 
+async def test_waves_that_ask_wait_for_the_commander_between_waves(tmp_path: Path) -> None:
+    """`waves.confirm`: after the canary the console asks; y starts the next wave, Esc
+    stops there. Both answers, and who gave them, are in the record."""
+    settings = with_waves(demo_settings(), size=1, max_fail_percentage=None, confirm=True)
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            runs = app.conductor.state.step("restore").hosts
+            assert runs["web-1"].status is HostStatus.SUCCEEDED and "web-2" not in runs
+            question = str(app.screen.query_one(".dialog-text", Static).render())
+            assert "Wave 1 of 3 of “Restore previous version” has finished: 1 ok, 0 did" in question
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog) and _done_2(app))
+            await pilot.press("escape")
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            await pilot.pause(0.2)
+            runs = app.conductor.state.step("restore").hosts
+            assert runs["web-2"].status is HostStatus.SUCCEEDED
+            assert runs["web-3"].status is HostStatus.NOT_STARTED
+            halt = str(app.screen.query_one("#exec-halt", Static).render())
+            assert "HALTED" in halt and "wave 3 of 3: not confirmed" in halt
+            notes = [
+                e.data.text for e in app.conductor.recorder.events if e.kind == Kind.NOTE_ADDED
+            ]
+            assert notes[-2:] == [
+                "wave 1 of 3 done; the next wave confirmed by commander",
+                "wave 2 of 3 done; the next wave stopped by commander",
+            ]
+
+
+def _done_2(app) -> bool:
+    return app.conductor.state.step("restore").hosts["web-2"].status is HostStatus.SUCCEEDED
+
+
 async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path) -> None:
     async with DemoFleet(demo_settings(), [Fault(FaultKind.FAIL, "web-2")]) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")

@@ -31,11 +31,13 @@ def only_triggers(settings: Settings, **triggers: dict) -> Settings:
     return Settings.model_validate(data)
 
 
-def with_waves(settings: Settings, size: int, max_fail_percentage: float) -> Settings:
+def with_waves(
+    settings: Settings, size: int, max_fail_percentage: float | None, confirm: bool = False
+) -> Settings:
     data = settings.model_dump()
     for strategy in data["strategies"]:
         if strategy["name"] == "version-rollback":
-            strategy["waves"] = {"size": size}
+            strategy["waves"] = {"size": size, "confirm": confirm}
             strategy["max_fail_percentage"] = max_fail_percentage
     return Settings.model_validate(data)
 

@@ -78,3 +78,60 @@ async def test_a_halted_run_reports_hosts_not_started(tmp_path):
     )
     assert recorder.state.steps["restore"].halted.startswith("1 of 3 hosts failed")
     assert sorted(recorder.state.steps["restore"].waves) == [1]
+
+
+def _confirming_waves(settings: Settings) -> Settings:
+    data = settings.model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "version-rollback":
+            strategy["waves"] = {"size": 1, "confirm": True}
+    return Settings.model_validate(data)
+
+
+async def _restore_web(tmp_path, confirm_wave):
+    settings = _confirming_waves(load_settings(demo_config()))
+    async with DemoFleet(settings) as fleet:
+        recorder = recorder_in(tmp_path / "incident")
+        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor.confirm_wave = confirm_wave
+        try:
+            conductor.open_incident("waves", "inc-waves")
+            conductor.select(["web"])
+            conductor.choose_strategy("version-rollback")
+            ok = await conductor.run_step("restore")
+        finally:
+            await conductor.shutdown()
+    return ok, recorder
+
+
+async def test_waves_that_ask_stop_after_the_canary_when_nobody_is_asked(tmp_path):
+    ok, recorder = await _restore_web(tmp_path, None)
+
+    runs = recorder.state.steps["restore"].hosts
+    assert not ok
+    assert runs["web-1"].status is HostStatus.SUCCEEDED
+    assert runs["web-2"].status is runs["web-3"].status is HostStatus.NOT_STARTED
+    assert not any(
+        e.kind == Kind.COMMAND_INTENT and e.where.host in ("web-2", "web-3")
+        for e in recorder.events
+    )
+    halt = next(e for e in recorder.events if e.kind == Kind.RUN_HALTED)
+    assert halt.data.reason == "wave 2 of 3: nobody to confirm it"
+
+
+async def test_each_wave_that_asks_waits_for_the_answer(tmp_path):
+    asked: list[tuple[str, int, int]] = []
+
+    async def answer(what: str, done: int, total: int) -> bool:
+        asked.append((what, done, total))
+        return done < 2  # yes after the canary, no after the second wave
+
+    ok, recorder = await _restore_web(tmp_path, answer)
+
+    assert asked == [("wave", 1, 3), ("wave", 2, 3)]
+    runs = recorder.state.steps["restore"].hosts
+    assert not ok
+    assert runs["web-2"].status is HostStatus.SUCCEEDED
+    assert runs["web-3"].status is HostStatus.NOT_STARTED
+    halt = next(e for e in recorder.events if e.kind == Kind.RUN_HALTED)
+    assert halt.data.reason == "wave 3 of 3: not confirmed"

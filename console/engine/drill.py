@@ -10,7 +10,7 @@ from console.engine.conductor import Conductor, ProcedureError
 from console.engine.drill_stage import DemoFaults, Stage
 from console.engine.plan import check_params
 from console.engine.verify import record_firing
-from console.engine.walk import RUNNABLE, accept_keys
+from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as
 from console.engine.watcher import Watcher, with_others
 from console.model.drill_verdict import judge
 from console.model.drills import DrillOutcome, Part, Scenario, Scope
@@ -162,6 +162,7 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> bool:
     confirmed by the drill), each part's strategy in turn on its systems, each part's
     systems verified in turn; with scope `strategy`, only those two steps."""
     procedure, plan = conductor.settings.procedure, scenario.plan
+    confirm_waves_as(conductor, "the drill")
     conductor.choose_strategy(plan[0].strategy, plan[0].params, _subset(conductor, plan[0]))
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:

@@ -26,7 +26,9 @@ OUTPUT_BATCH_LINES = 200
 OUTPUT_BATCH_SECONDS = 0.05
 
 StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
-BetweenWaves = Callable[[int, int], Awaitable[bool]]
+# Asked between waves, or between a gradual strategy's stages, that say `confirm`:
+# ("wave" or "stage", how many are done, how many in all) -> go on?
+BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
 
 log = logging.getLogger(__name__)
 
@@ -158,18 +160,32 @@ class Runner:
                 failed=sum(o.status is HostStatus.FAILED for o in done),
             )
             if number < len(sizes) and not self._stopped():
-                await self._between(plan, number, len(sizes))
+                await self._between(step, plan, number, len(sizes), (failed, len(targets)))
         return {t.name: outcomes[t.name] for t in targets}
 
-    async def _between(self, plan: RunPlan, number: int, total: int) -> None:
+    async def _between(
+        self, step: str, plan: RunPlan, number: int, total: int, failed_of: tuple[int, int]
+    ) -> None:
+        """The pause between waves, then the confirmation they ask for: with no one to
+        ask, or a no, the hosts of later waves are not started."""
         if plan.waves.pause_seconds:
             await asyncio.sleep(plan.waves.pause_seconds)
-        if (
-            plan.waves.confirm
-            and plan.between_waves
-            and not await plan.between_waves(number, total)
-        ):
-            self.halted = True
+        if not plan.waves.confirm or self._stopped():
+            return
+        ask = plan.between_waves
+        if ask is not None and await ask("wave", number, total):
+            return
+        if self._stopped():  # aborted or detached while asked: that says why already
+            return
+        self.halted = True
+        nobody = "nobody to confirm it" if ask is None else "not confirmed"
+        self.recorder.record(
+            Kind.RUN_HALTED,
+            step=step,
+            reason=f"wave {number + 1} of {total}: {nobody}",
+            failed=failed_of[0],
+            total=failed_of[1],
+        )
 
     def _stopped(self) -> bool:
         return bool(self.aborted or self.halted or self.detached)

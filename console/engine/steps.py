@@ -342,7 +342,7 @@ async def _confirm_rollout(
     """Between percentage steps: ask if the waves say confirm (no one to ask: stop)."""
     if not strategy.waves.confirm:
         return True
-    return confirm_wave is not None and await confirm_wave(done, count)
+    return confirm_wave is not None and await confirm_wave("stage", done, count)
 
 
 def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:

@@ -83,6 +83,17 @@ async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:
         await conductor.accept_host_key(host, fingerprint, via="--accept-host-key")
 
 
+def confirm_waves_as(conductor: Conductor, who: str) -> None:
+    """Waves (and a gradual strategy's stages) that ask before going on are confirmed
+    by `who`, with nobody at a keyboard: each confirmation is a note in the record."""
+
+    async def confirm(what: str, done: int, total: int) -> bool:
+        conductor.note(f"{what} {done} of {total} done; the next {what} confirmed by {who}")
+        return True
+
+    conductor.confirm_wave = confirm
+
+
 async def walk(
     conductor: Conductor, request: RunRequest, incident_id: str, drill: bool = False
 ) -> bool:
@@ -104,11 +115,8 @@ async def walk(
     conductor.choose_strategy(request.strategy, request.params)
     procedure = conductor.settings.procedure
 
-    async def confirm_wave(done: int, total: int) -> bool:
-        conductor.note(f"wave {done} of {total} done; next wave confirmed by --yes")
-        return True
-
-    conductor.confirm_wave = confirm_wave
+    if request.yes:
+        confirm_waves_as(conductor, "--yes")
     ok = True
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:

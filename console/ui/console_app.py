@@ -33,6 +33,7 @@ class AppPart(Protocol):
     def push_screen(
         self, screen: Screen[Any] | str, callback: Callable[[Any], None] | None = None
     ) -> Any: ...
+    async def push_screen_wait(self, screen: Screen[Any]) -> Any: ...
     def run_worker(
         self,
         work: Coroutine[Any, Any, None] | Callable[[], None],

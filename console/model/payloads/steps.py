@@ -138,7 +138,7 @@ class WaveFinished(Payload):
 
 
 class RunHalted(Payload):
-    """Too many hosts failed: the hosts not started yet will not be."""
+    """Too many hosts failed, or a wave was not confirmed: the hosts not started yet will not be."""
 
     KIND = Kind.RUN_HALTED
     reason: str = Field(description="why, in words")

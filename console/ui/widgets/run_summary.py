@@ -55,9 +55,13 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     failed = sum(1 for r in st.hosts.values() if r.status in BAD)
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     text = Text(" ✘ HALTED ", style=themed("bold reverse $error"))
-    text.append(f" {failed} of {len(st.hosts)} host(s) failed", style="bold")
-    if halt.get("max_fail_percentage") is not None:
-        text.append(f", more than the limit of {halt['max_fail_percentage']:g}%", style="bold")
+    limit, reason = halt.get("max_fail_percentage"), halt.get("reason")
+    if limit is not None or failed or not reason:
+        text.append(f" {failed} of {len(st.hosts)} host(s) failed", style="bold")
+    if limit is not None:
+        text.append(f", more than the limit of {limit:g}%", style="bold")
+    elif reason:  # a wave that was not confirmed
+        text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
     text.append(f"\n {waiting} host(s) not started · {retry_key} retries them with the failed ones")
     return text
 
