@@ -272,27 +272,25 @@ def _login_of(events: list[Event], kind: str, last: bool = False) -> str | None:
 
 
 def _changed(systems: list[SystemFacts]) -> list[str]:
-    """`release 2.4.1 → 2.4.0 (3 hosts)`: what the rollback changed, most telling first."""
-    changes = [
-        c
-        for s in systems
-        for c in s.changes
-        if c.source == "assessment"
-        and c.before is not None
-        and c.after is not None
-        and c.before != c.after
-    ]
+    """`release 2.4.1 → 2.4.0 (3 hosts)`: what the rollback changed, most telling first;
+    the same change on several systems is said once, with all its hosts."""
+    hosts: dict[tuple[str, str, str], int] = {}
+    for c in (c for s in systems for c in s.changes):
+        if c.source == "assessment" and c.before is not None and c.after is not None:
+            change = (c.key, c.before, c.after)
+            if c.before != c.after:
+                hosts[change] = hosts.get(change, 0) + len(c.hosts)
 
     def rank(key: str) -> int:
         return next(
             (i for i, w in enumerate(VERSION_WORDS) if w in key.lower()), len(VERSION_WORDS)
         )
 
-    changes.sort(key=lambda c: (rank(c.key), -len(c.hosts)))
+    ordered = sorted(hosts, key=lambda c: (rank(c[0]), -hosts[c]))
     return [
-        f"{c.key} {c.before} → {c.after} ({hosts_text(len(c.hosts))})"
-        for c in changes
-        if rank(c.key) < len(VERSION_WORDS)
+        f"{key} {before} → {after} ({hosts_text(hosts[(key, before, after)])})"
+        for key, before, after in ordered
+        if rank(key) < len(VERSION_WORDS)
     ][:3]
 
 
