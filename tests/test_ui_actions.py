@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Static
+
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -156,6 +158,9 @@ async def test_a_status_update_stays_on_the_checklist_and_says_what_was_sent(
         conductor = app.conductor
         screen = app.screen
         screen.select_step("communicate")
+        await pilot.pause(0.1)
+        detail = str(screen.query_one("#step-detail", Static).render())
+        assert "Runs on the jump host: " in detail and "Hosts:" not in detail
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
         await pilot.press("enter")  # the message as shown

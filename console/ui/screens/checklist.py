@@ -203,8 +203,9 @@ class ChecklistScreen(IncidentScreen):
             )
         elif step.command:
             first = step.command.strip().splitlines()[0]
-            text.append(f"\nRuns: {first}", style="dim")
-        if state.hosts and step.kind is not StepKind.MANUAL and step.kind is not StepKind.FORM:
+            where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
+            text.append(f"\nRuns{where}: {first}", style="dim")
+        if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
             text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
         if step.kind in SENDS_TO_HOSTS:
             text.append(
