@@ -22,6 +22,7 @@ from console.model.watch import (
     aggregate,
     measure_recovery,
     parse_value,
+    sample_text,
     sparkline,
 )
 
@@ -130,6 +131,20 @@ def test_status_words_vote_and_no_hosts_is_inconclusive():
     ] is (SampleState.BAD)
     assert aggregate(probe, [], None) == (None, SampleState.INCONCLUSIVE)
     assert parse_value(" 0.25\n") == 0.25 and parse_value("OK") == "OK" and parse_value("") is None
+
+
+def test_a_vote_is_shown_as_bad_hosts_and_a_number_as_itself():
+    def shown(probe: Probe, hosts: list[HostValue]) -> str:
+        value, state = aggregate(probe, hosts, probe.threshold)
+        return sample_text(probe, ProbeSample("p", "s", T0, value, state, None, tuple(hosts)))
+
+    words = Probe(name="p", kind="command", command="true")
+    up = [HostValue("a", "ok"), HostValue("b", "down"), HostValue("c", None, error="timeout")]
+    assert shown(words, up) == "1/2 bad"
+    assert shown(words, [HostValue("a", "ok")]) == "0/1 bad"
+    latency = Probe(name="p", kind="command", command="true", threshold=900, unit="ms")
+    assert shown(latency, [HostValue("a", 420.0), HostValue("b", 610.0)]) == "610 ms"
+    assert sample_text(latency, None) == "–"
 
 
 @given(st.lists(STATES, max_size=80), st.integers(1, 10))

@@ -7,7 +7,7 @@ from typing import Any
 
 from console.engine.watcher import Reading, Watcher
 from console.model.probes import PROBE_KINDS, BadWhen
-from console.model.watch import ProbeSample, show
+from console.model.watch import ProbeSample, sample_text, show
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
             (
                 reading.key,
                 reading.probe.kind.value,
-                show(sample.value, reading.probe.unit),
+                sample_text(reading.probe, sample),
                 threshold_text(reading),
                 sample.state.value,
                 _detail(reading, sample),

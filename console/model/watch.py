@@ -292,3 +292,17 @@ def show(value: Value, unit: str = "") -> str:
     else:
         text = value if len(value) <= 16 else value[:15] + "…"
     return f"{text} {unit}".strip()
+
+
+def sample_text(probe: Probe, sample: ProbeSample | None) -> str:
+    """A round's value as the tables show it: the number the hosts combined to, or, for a
+    vote (status words, flags, any/all), how many of the hosts that answered read bad:
+    `1/3 bad` (a bare `0` read as a reading of zero)."""
+    if sample is None or sample.value is None:
+        return "–"
+    answered = [h for h in sample.hosts if h.error is None and h.value is not None]
+    numeric = all(isinstance(h.value, float) and not h.flagged for h in answered)
+    if numeric and probe.combine not in (Aggregate.ANY, Aggregate.ALL):
+        return show(sample.value, probe.unit)
+    return f"{show(sample.value)}/{len(answered)} bad"
+

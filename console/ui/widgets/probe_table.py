@@ -7,7 +7,7 @@ from textual.widgets import DataTable
 
 from console.engine.probe_report import threshold_text
 from console.engine.watcher import Reading
-from console.model.watch import show
+from console.model.watch import sample_text
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 
@@ -38,7 +38,7 @@ def reading_row(reading: Reading) -> tuple:
     return (
         plain(reading.system),
         plain(_clip(reading.probe.label, LABEL_WIDTH)),
-        plain(show(reading.value, reading.probe.unit)),
+        plain(sample_text(reading.probe, reading.last)),
         plain(threshold_text(reading, short=True)),
         state_text(reading.state),
         plain(reading.streak or "–"),
