@@ -100,3 +100,30 @@ async def test_each_intent_is_fsynced_before_its_command_is_sent(
         else:
             sends = sum(1 for w, _ in order[: number + 1] if w == "sent")
             assert sends <= durable, f"command {sends} sent with {durable} intent(s) on disk"
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])
+async def test_output_is_recorded_line_by_line_however_it_arrives(sshd_server, tmp_path, threaded):
+    """A line split over packets, stderr between, bytes that are not UTF-8, and a last
+    line without its newline: each stream's lines, in order, as the host wrote them."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
+    recorder = recorder_in(tmp_path / "incident")
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh, threaded))
+    script = (
+        "printf 'one\\ntw'; sleep 0.2; printf 'o\\n'; echo err-1 >&2; sleep 0.2;"
+        " printf 'caf\\303'; sleep 0.2; printf '\\251 \\377\\nlast'; printf 'err-2' >&2; exit 3"
+    )
+    try:
+        await conductor.run_adhoc(script, ["web-1"])
+    finally:
+        await conductor.shutdown()
+        recorder.close()
+    events = read_journal(recorder.path).events
+    lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    for event in events:
+        if event.kind == Kind.COMMAND_OUTPUT:
+            lines[event.data.stream] += event.data.lines
+    assert lines == {"stdout": ["one", "two", "café \ufffd", "last"], "stderr": ["err-1", "err-2"]}
+    (result,) = [e.data for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert result.exit_status == 3
+    assert result.output_lines == 6

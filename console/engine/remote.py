@@ -21,28 +21,118 @@ READ_BLOCK = 65536
 KILL_GRACE_SECONDS = 3.0
 
 Emit = Callable[[str, list[str]], None]
+Channel = asyncssh.SSHClientChannel[str]
 
 
 class Running:
-    """The remote processes started under each handle, so that an abort can stop them."""
+    """The channels of the remote commands started under each handle, so that an abort
+    can stop them."""
 
     def __init__(self) -> None:
-        self.processes: dict[str, asyncssh.SSHClientProcess[str]] = {}
+        self.channels: dict[str, tuple[Channel, CommandSession]] = {}
 
     async def stop(self, handles: list[str]) -> None:
-        found = [p for h in handles if (p := self.processes.get(h)) is not None]
-        await asyncio.gather(*(stop(p) for p in found))
+        found = [c for h in handles if (c := self.channels.get(h)) is not None]
+        await asyncio.gather(*(stop(channel) for channel, _ in found))
 
     async def detach(self, handles: list[str]) -> None:
         """Tell each supervisor to let its command run on when the session ends."""
-        found = [p for h in handles if (p := self.processes.get(h)) is not None]
-        await asyncio.gather(*(_detach(p) for p in found))
+        found = [c for h in handles if (c := self.channels.get(h)) is not None]
+        await asyncio.gather(*(_detach(*c) for c in found))
 
 
-async def _detach(process: asyncssh.SSHClientProcess[str]) -> None:
+async def _detach(channel: Channel, session: CommandSession) -> None:
     with contextlib.suppress(Exception):
-        process.stdin.write(DETACH + "\n")
-        await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)
+        channel.write(DETACH + "\n")
+        await asyncio.wait_for(session.drain(), KILL_GRACE_SECONDS)
+
+
+class CommandSession(asyncssh.SSHClientSession[str]):
+    """One command's channel, heard through callbacks: no reader streams, no pump tasks.
+
+    Output is split into lines and emitted once per burst (the packets that arrive
+    together), a partial last line at the end of the output, as a pump reading 64 KiB at
+    a time would. `ended` is set at the output's end (or the channel's close), `closed`
+    when the channel closes; `lost` is the error that closed it before the output ended,
+    if any. stdin stays open: its EOF is how the remote supervisor learns that the
+    session is gone. A timeout may cancel `ended` or `closed`; nothing waits for them
+    then, and a partial line is not emitted (as a pump cancelled at its timeout)."""
+
+    def __init__(self, emit: Emit):
+        self._emit: Emit | None = emit
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self.ended: asyncio.Future[None] = loop.create_future()
+        self.closed: asyncio.Future[None] = loop.create_future()
+        self.lost: Exception | None = None
+        self._pending = {"stdout": "", "stderr": ""}
+        self._partial = {"stdout": "", "stderr": ""}
+        self._scheduled = False
+        self._writable: asyncio.Future[None] | None = None
+
+    def data_received(self, data: str, datatype: asyncssh.DataType) -> None:
+        name = "stdout" if datatype is None else "stderr"
+        self._pending[name] += data
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        for name, chunk in self._pending.items():
+            if chunk:
+                self._pending[name] = ""
+                *lines, self._partial[name] = (self._partial[name] + chunk).split("\n")
+                if lines and self._emit is not None:
+                    self._emit(name, lines)
+
+    def eof_received(self) -> bool:
+        self._end()
+        return True  # half-open: stdin stays open until the channel closes
+
+    def _end(self) -> None:
+        if self.ended.done():
+            return
+        self._flush()
+        for name, partial in self._partial.items():
+            if partial and self._emit is not None:
+                self._emit(name, [partial])
+        _settle(self.ended)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is None or self.ended.done():
+            self._end()
+        else:  # lost before the output ended: its partial lines are not emitted
+            self.lost = exc
+            _settle(self.ended)
+        _settle(self.closed)
+        self._resume()
+
+    def silence(self) -> None:
+        """Nothing more reaches `emit` (the command was given up on)."""
+        self._emit = None
+
+    def pause_writing(self) -> None:
+        if self._writable is None:
+            self._writable = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        self._resume()
+
+    def _resume(self) -> None:
+        if self._writable is not None:
+            _settle(self._writable)
+        self._writable = None
+
+    async def drain(self) -> None:
+        """Until what was written may be sent (the channel's window is open)."""
+        if self._writable is not None:
+            await self._writable
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 async def execute(
@@ -60,17 +150,20 @@ async def execute(
         conn = await pool.connection(target)
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.
-        process = await conn.create_process(command, encoding="utf-8", errors="replace")
+        session = CommandSession(emit)
+        channel, _ = await conn.create_session(
+            lambda: session, command, encoding="utf-8", errors="replace"
+        )
     except HostFailure as failure:
         return ExecResult.of(failure)
     except (asyncssh.Error, OSError) as exc:
         pool.forget(target.name)
         return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
-    running.processes[handle] = process
+    running.channels[handle] = (channel, session)
     try:
-        result = await _collect(process, emit, limit)
+        result = await _collect(channel, session, limit)
     finally:
-        running.processes.pop(handle, None)
+        running.channels.pop(handle, None)
     if result.failure is FailureClass.CONNECTION_LOST:
         pool.forget(target.name)
     return result
@@ -88,38 +181,34 @@ async def pump(read: Callable[[int], Awaitable[str]], name: str, emit: Emit) -> 
         emit(name, [partial])
 
 
-async def _collect(process: asyncssh.SSHClientProcess[str], emit: Emit, limit: float) -> ExecResult:
-    pumps = asyncio.gather(
-        pump(process.stdout.read, "stdout", emit), pump(process.stderr.read, "stderr", emit)
-    )
+async def _collect(channel: Channel, session: CommandSession, limit: float) -> ExecResult:
+    """The output's end within `limit`, then the exit within `limit` again."""
     try:
-        # Each within `limit`; asyncio.timeout rather than wait_for: no task of its own.
-        async with asyncio.timeout(limit):
-            await asyncio.shield(pumps)
-        async with asyncio.timeout(limit):
-            completed = await process.wait(check=False)
+        # asyncio.timeout rather than wait_for: no task of its own; one timer, moved on.
+        async with asyncio.timeout(limit) as deadline:
+            await session.ended
+            deadline.reschedule(asyncio.get_running_loop().time() + limit)
+            await session.closed
     except TimeoutError:
-        await stop(process)
-        pumps.cancel()
-        with contextlib.suppress(BaseException):
-            await pumps
+        await stop(channel)  # its output is still heard while it stops
+        session.silence()
         return timed_out(limit)
-    except (asyncssh.Error, OSError) as exc:
-        return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
-    return classify_exit(completed)
+    if session.lost is not None:
+        return ExecResult(FailureClass.CONNECTION_LOST, str(session.lost) or "lost")
+    return classify(channel.get_exit_status(), channel.get_exit_signal())
 
 
-async def stop(process: asyncssh.SSHClientProcess[str]) -> None:
+async def stop(channel: Channel) -> None:
     """TERM, then KILL after a grace period, then close the channel."""
     for name in ("TERM", "KILL"):
         with contextlib.suppress(Exception):
-            process.send_signal(name)
+            channel.send_signal(name)
         try:
-            await asyncio.wait_for(process.wait_closed(), KILL_GRACE_SECONDS)
+            await asyncio.wait_for(channel.wait_closed(), KILL_GRACE_SECONDS)
             return
         except TimeoutError:
             continue
-    process.close()
+    channel.close()
 
 
 async def run(
@@ -148,11 +237,16 @@ async def run(
 
 def classify_exit(completed: asyncssh.SSHCompletedProcess) -> ExecResult:
     """An exit status or signal: success, non-zero exit, signal, or lost."""
-    if completed.exit_signal:
-        return killed(completed.exit_signal[0])
-    if completed.exit_status is None or completed.exit_status < 0:
+    return classify(completed.exit_status, completed.exit_signal)
+
+
+def classify(status: int | None, signal: tuple[str, bool, str, str] | None) -> ExecResult:
+    """How a channel ended, from its exit status and exit signal."""
+    if signal:
+        return killed(signal[0])
+    if status is None or status < 0:
         return ExecResult(FailureClass.CONNECTION_LOST, "the channel closed without an exit status")
-    return exited(completed.exit_status)
+    return exited(status)
 
 
 def exited(status: int) -> ExecResult:
