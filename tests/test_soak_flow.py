@@ -74,6 +74,7 @@ async def test_soak_fails_while_unhealthy_and_a_retry_after_the_rollback_passes(
     failed = soak_events(conductor)
     assert failed[-1]["status"] == "failed" and failed[-1]["healthy"] == 0
     assert failed[-1]["probes"]["web/error-rate"]["state"] == "bad"
+    assert failed[-1]["probes"]["web/error-rate"]["shown"] == "0.31"
     assert len(failed) < failed[-1]["limit"] + 1
     assert conductor.state.recovery == {}
     assert "Stability was not verified" in render_markdown(conductor.recorder.events)

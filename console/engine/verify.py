@@ -14,7 +14,13 @@ from console.model.probes import Soak
 from console.model.procedure import Step
 from console.model.settings import Settings
 from console.model.status import StepStatus
-from console.model.watch import ProbeSample, SoakProgress, SoakStatus, measure_recovery
+from console.model.watch import (
+    ProbeSample,
+    SoakProgress,
+    SoakStatus,
+    measure_recovery,
+    sample_text,
+)
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -52,6 +58,7 @@ async def soak(
             "probes": {
                 s.key: {
                     "value": s.value,
+                    "shown": sample_text(watcher.readings[s.key].probe, s),
                     "state": s.state.value,
                     "threshold": threshold_text(watcher.readings[s.key]),
                     "unit": watcher.readings[s.key].probe.unit,

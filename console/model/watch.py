@@ -305,4 +305,3 @@ def sample_text(probe: Probe, sample: ProbeSample | None) -> str:
     if numeric and probe.combine not in (Aggregate.ANY, Aggregate.ALL):
         return show(sample.value, probe.unit)
     return f"{show(sample.value)}/{len(answered)} bad"
-

@@ -37,6 +37,7 @@ class ProbeSample(Payload):
 
 class SoakProbe(TypedDict, total=False):
     value: Value
+    shown: str
     state: str
     threshold: str | None
     unit: str | None
@@ -55,7 +56,8 @@ class SoakProgress(Payload):
     detail: str = Field("", description="why, in words")
     probes: dict[str, SoakProbe] = Field(
         {},
-        description="{probe: {`value`, `state`, `threshold` (what counts as bad, e.g."
+        description="{probe: {`value`, `shown` (as the tables show it: `610 ms`, or for a"
+        " vote of status words `1/3 bad`), `state`, `threshold` (what counts as bad, e.g."
         " `> 0.05`), `unit` (e.g. `ms`)}}",
     )
 

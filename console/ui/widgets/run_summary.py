@@ -90,7 +90,8 @@ def soak_round_lines(data: SoakProgress) -> list[str]:
     for key, probe in sorted(data.probes.items()):
         threshold = probe.get("threshold")
         bad = f" (bad: {threshold})" if threshold and threshold != "–" else ""
-        # as the host printed it, with the probe's unit
-        value = visible(show(probe.get("value"), probe.get("unit") or ""), one_line=True)
+        # as the tables show it (hosts' text: made visible); older journals: the value
+        shown = probe.get("shown") or show(probe.get("value"), probe.get("unit") or "")
+        value = visible(shown, one_line=True)
         lines.append(f"  {key} = {value}  {probe.get('state')}{bad}")
     return lines
