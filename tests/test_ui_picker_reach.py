@@ -115,7 +115,10 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             await pilot.press("k")
             assert isinstance(app.screen, ConfirmDialog)
             offered = fingerprint_of(app.reach.results["web-2"])
-            assert offered and offered in str(app.screen.query_one(".dialog-text").render())
+            question = str(app.screen.query_one(".dialog-text").render())
+            port = fleet.settings.inventory.host("web-2").port
+            assert offered and offered in question
+            assert f"[127.0.0.1]:{port} is not in {fleet.root / 'known_hosts'}" in question
             await pilot.press("y")
             await until(pilot, lambda: app.reach.results["web-2"].ok)
             assert "✔ up" in tree_lines(picker.host_tree)["web-2"]

@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from console.engine.errors import ProcedureError
 from console.model.status import FailureClass
+from console.model.visible import visible
 
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
 
@@ -101,6 +102,8 @@ def accept_host_key(
         ConfirmDialog(
             f"Trust the host key of {whose_key(run)}?",
             f"{whose_key(run)} offered a key that is not in known_hosts:\n\n  {fingerprint}\n\n"
+            # where it was dialled and which files were read: the host's own words
+            f"{visible(run.detail or '', one_line=True)}\n\n"
             "Compare it with the fingerprint from the host's owner before you accept."
             " Your name goes into the record.",
             yes="Accept key",
