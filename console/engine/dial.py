@@ -199,7 +199,10 @@ class Dialer:
 async def _tcp(host: str, port: int) -> socket.socket:
     """A connected, non-blocking TCP socket to the first address that answers."""
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    try:  # an address needs no resolver thread (asyncio's create_connection skips it too)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:  # a name: the resolver may block, so in a thread
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     last: OSError | None = None
     for family, type_, proto, _, address in infos:
         sock = socket.socket(family, type_, proto)
