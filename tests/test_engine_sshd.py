@@ -48,26 +48,20 @@ async def test_version_rollback_switches_the_release_link_over_real_ssh(sshd_ser
     assert sshd_server.server.accepted_connections() == 2
 
 
-async def test_each_intent_is_fsynced_before_its_command_is_sent(
-    sshd_server, tmp_path, monkeypatch
-):
-    """The write-ahead promise, observed: every fsync of the journal and every command
-    sent (the SSH `exec` request) in the order they happen. The k-th command may go out
-    only once an fsync has covered at least k intents."""
-    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
-    recorder = recorder_in(tmp_path / "incident")
-    journal = recorder.path
-    order: list[tuple[str, int]] = []  # ("synced", intents made durable) or ("sent", 0)
+def observe_durability(journal, monkeypatch, kinds=(Kind.COMMAND_INTENT,)) -> list:
+    """Every fsync of `journal` and every command sent (the SSH `exec` request), in the
+    order they happen: ("synced", lines of `kinds` then on disk) or ("sent", 0)."""
+    order: list[tuple[str, int]] = []
 
-    def intents_written() -> int:
-        lines = journal.read_bytes().splitlines()
-        return sum(1 for line in lines if json.loads(line)["kind"] == Kind.COMMAND_INTENT)
+    def written() -> int:
+        lines = journal.read_bytes().splitlines() if journal.exists() else []
+        return sum(1 for line in lines if json.loads(line)["kind"] in kinds)
 
     real_fsync = os.fsync
 
     def fsync(fd: int) -> None:
-        is_journal = os.fstat(fd).st_ino == journal.stat().st_ino
-        covered = intents_written() if is_journal else 0
+        is_journal = journal.exists() and os.fstat(fd).st_ino == journal.stat().st_ino
+        covered = written() if is_journal else 0
         real_fsync(fd)
         if is_journal:
             order.append(("synced", covered))
@@ -81,6 +75,29 @@ async def test_each_intent_is_fsynced_before_its_command_is_sent(
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(SSHClientChannel, "_make_request", make_request)
+    return order
+
+
+def durable_when_sent(order: list) -> list[int]:
+    """For each command sent, how many observed lines an fsync had covered by then."""
+    durable, found = 0, []
+    for what, covered in order:
+        if what == "synced":
+            durable = max(durable, covered)
+        else:
+            found.append(durable)
+    return found
+
+
+async def test_each_intent_is_fsynced_before_its_command_is_sent(
+    sshd_server, tmp_path, monkeypatch
+):
+    """The write-ahead promise, observed: every fsync of the journal and every command
+    sent (the SSH `exec` request) in the order they happen. The k-th command may go out
+    only once an fsync has covered at least k intents."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
+    recorder = recorder_in(tmp_path / "incident")
+    order = observe_durability(recorder.path, monkeypatch)
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
     try:
         conductor.open_incident("durability", "inc-wal")
@@ -91,15 +108,36 @@ async def test_each_intent_is_fsynced_before_its_command_is_sent(
     finally:
         await conductor.shutdown()
         recorder.close()
-    sent = [entry for entry in order if entry[0] == "sent"]
-    assert len(sent) == intents_written() == 6  # 2 hosts x precheck, action, verify
-    durable = 0
-    for number, (what, covered) in enumerate(order):
-        if what == "synced":
-            durable = max(durable, covered)
-        else:
-            sends = sum(1 for w, _ in order[: number + 1] if w == "sent")
-            assert sends <= durable, f"command {sends} sent with {durable} intent(s) on disk"
+    durable = durable_when_sent(order)
+    intents = [e for e in read_journal(recorder.path).events if e.kind == Kind.COMMAND_INTENT]
+    assert len(durable) == len(intents) == 6  # 2 hosts x precheck, action, verify
+    for sends, covered in enumerate(durable, 1):
+        assert sends <= covered, f"command {sends} sent with {covered} intent(s) on disk"
+
+
+async def test_an_adhoc_command_is_sent_once_its_start_and_intent_are_on_disk(
+    sshd_server, tmp_path, monkeypatch
+):
+    """`exec` (an ad-hoc command) records its step's start without an fsync of its own,
+    as a procedure step does: the first intents' group commit makes both durable before
+    the command goes out."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})
+    recorder = recorder_in(tmp_path / "incident")
+    order = observe_durability(
+        recorder.path, monkeypatch, kinds=(Kind.STEP_STARTED, Kind.COMMAND_INTENT)
+    )
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    try:
+        conductor.open_incident("durability", "inc-adhoc")
+        assert await conductor.run_adhoc("true", ["web-1", "web-2"])
+    finally:
+        await conductor.shutdown()
+        recorder.close()
+    durable = durable_when_sent(order)
+    assert len(durable) == 2
+    for sends, covered in enumerate(durable, 1):
+        # the step's start and at least `sends` intents
+        assert covered >= 1 + sends, f"command {sends} sent with {covered} line(s) on disk"
 
 
 @pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from console.model.kinds import StrategyKind
-from console.model.presets import PRESETS, default_preset
+from console.model.presets import all_presets, default_preset
 from console.model.strategies import Strategy
 from console.model.templates import check_value
 
@@ -41,7 +41,7 @@ def test_a_preset_fills_in_commands_and_the_configuration_overrides_stages_and_p
 
 def test_version_rollback_defaults_to_the_releases_preset():
     s = strategy(kind="version-rollback")
-    assert s.commands.action == PRESETS[(StrategyKind.VERSION_ROLLBACK, "releases")].action
+    assert s.commands.action == all_presets()[(StrategyKind.VERSION_ROLLBACK, "releases")].action
     assert default_preset(StrategyKind.VERSION_ROLLBACK).name == "releases"
 
 
@@ -79,7 +79,9 @@ def test_an_unknown_preset_says_what_exists(raw, message):
         strategy(**raw)
 
 
-@pytest.mark.parametrize("key", sorted(PRESETS, key=str), ids=lambda k: f"{k[0].value}/{k[1]}")
+@pytest.mark.parametrize(
+    "key", sorted(all_presets(), key=str), ids=lambda k: f"{k[0].value}/{k[1]}"
+)
 def test_every_preset_is_a_valid_strategy_whose_defaults_pass_their_own_types(key):
     kind, name = key
     s = strategy(kind=kind.value, preset=name)
@@ -120,10 +122,12 @@ def test_check_config_refuses_a_built_in_kind_with_no_commands(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("key", sorted(PRESETS, key=str), ids=lambda k: f"{k[0].value}/{k[1]}")
+@pytest.mark.parametrize(
+    "key", sorted(all_presets(), key=str), ids=lambda k: f"{k[0].value}/{k[1]}"
+)
 def test_docs_describe_every_preset_and_its_parameters(key):
     docs = (ROOT / "docs/strategies.md").read_text()
-    preset = PRESETS[key]
+    preset = all_presets()[key]
     assert f"## {preset.kind.value} / {preset.name}" in docs
     for p in preset.params:
         assert f"`{p.name}`" in docs, p.name
@@ -167,3 +171,24 @@ def test_the_schema_asks_for_commands_where_the_loader_does(strategy_, valid):
 
     validator = jsonschema.Draft202012Validator(file_schema("strategies.toml"))
     assert validator.is_valid({"strategies": [strategy_]}) is valid
+
+
+def test_strategies_with_their_own_commands_load_without_the_preset_table():
+    """The table is built on first use (its parameters are validated models): a custom
+    strategy, or a built-in kind with its own action, never needs it; a preset named
+    later still finds it."""
+    code = (
+        "import sys\n"
+        "from console.model.strategies import Strategy\n"
+        "Strategy.model_validate({'name': 'a', 'kind': 'custom', 'commands': {'action': 'true'}})\n"
+        "Strategy.model_validate({'name': 'b', 'kind': 'version-rollback',"
+        " 'commands': {'action': 'true'}})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('console.model.presets.')))\n"
+        "s = Strategy.model_validate({'name': 'c', 'kind': 'version-rollback'})\n"
+        "from console.model.presets import releases\n"
+        "print(s.commands.action == releases.ACTION)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout

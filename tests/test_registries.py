@@ -3,7 +3,7 @@
 from console.engine.plan import strategy_groups
 from console.engine.probes import SAMPLERS
 from console.model.kinds import STRATEGY_KINDS, StrategyKind
-from console.model.presets import PRESETS
+from console.model.presets import all_presets
 from console.model.probes import PROBE_KINDS, ProbeKind
 from console.model.strategies import Strategy
 
@@ -18,7 +18,7 @@ def test_every_strategy_kind_is_in_the_table():
 
 def test_a_gradual_kind_runs_one_group_per_value_and_says_which():
     kind = next(k for k, info in STRATEGY_KINDS.items() if info.stepping)
-    preset = next(p for (k, _), p in PRESETS.items() if k is kind)
+    preset = next(p for (k, _), p in all_presets().items() if k is kind)
     strategy = Strategy.model_validate({"name": "re", "kind": kind.value, "preset": preset.name})
     stepping = STRATEGY_KINDS[kind].stepping
     assert stepping is not None
@@ -29,7 +29,7 @@ def test_a_gradual_kind_runs_one_group_per_value_and_says_which():
 
 
 def test_other_kinds_run_one_group_with_no_values():
-    preset = next(p for (k, _), p in PRESETS.items() if not STRATEGY_KINDS[k].stepping)
+    preset = next(p for (k, _), p in all_presets().items() if not STRATEGY_KINDS[k].stepping)
     strategy = Strategy.model_validate(
         {"name": "one", "kind": preset.kind.value, "preset": preset.name}
     )

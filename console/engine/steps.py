@@ -285,7 +285,9 @@ class StepExecution:
         # Masked before it is cut: a secret cut in two would no longer match.
         title = redact(command.strip()).splitlines()[0][:60]
         data = {"title": f"Ad-hoc: {title}", "phase": "adhoc"}
-        self.recorder.record(
+        # As a procedure step's start: durable with the first intents' group commit, before
+        # anything is sent; its handshakes start without waiting for an fsync of its own.
+        self.recorder.record_deferred(
             Kind.STEP_STARTED, step=step_id, hosts=hosts, attempt=1, adhoc=True, **data
         )
         with self.activity.running({step_id}):  # quitting asks first, as for any step

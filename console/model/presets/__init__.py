@@ -9,21 +9,31 @@ commands nor a preset is refused: the console never guesses what to send.
 from __future__ import annotations
 
 import difflib
-from typing import Any, NoReturn
+import functools
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from console.model.kinds import STRATEGY_KINDS, StrategyKind
-from console.model.presets import gitconfig, migrations, postgres, releases, toggles
-from console.model.presets.base import Preset
 
-PRESETS: dict[tuple[StrategyKind, str], Preset] = {
-    (p.kind, p.name): p
-    for family in (releases, toggles, gitconfig, migrations, postgres)
-    for p in family.PRESETS
-}
+if TYPE_CHECKING:
+    from console.model.presets.base import Preset
+
+
+@functools.cache
+def all_presets() -> dict[tuple[StrategyKind, str], Preset]:
+    """Every preset by (kind, name). Built on first use: its ~90 parameters are validated
+    models, and a configuration whose strategies all bring their own commands (custom
+    kinds, or an action of their own) never needs them (`exec`'s start-up, issue 18)."""
+    from console.model.presets import gitconfig, migrations, postgres, releases, toggles
+
+    return {
+        (p.kind, p.name): p
+        for family in (releases, toggles, gitconfig, migrations, postgres)
+        for p in family.PRESETS
+    }
 
 
 def presets_of(kind: StrategyKind) -> list[Preset]:
-    return [p for (k, _), p in PRESETS.items() if k is kind]
+    return [p for (k, _), p in all_presets().items() if k is kind]
 
 
 def default_preset(kind: StrategyKind) -> Preset | None:
@@ -32,13 +42,14 @@ def default_preset(kind: StrategyKind) -> Preset | None:
 
 def find_preset(kind: StrategyKind, name: str) -> Preset:
     """The named preset of `kind`, or a ValueError that says what exists."""
-    if (kind, name) in PRESETS:
-        return PRESETS[(kind, name)]
+    presets = all_presets()
+    if (kind, name) in presets:
+        return presets[(kind, name)]
     names = [p.name for p in presets_of(kind)]
     if not names:
         raise ValueError(f"kind {kind.value!r} has no presets; write its [strategies.commands]")
     message = f"preset {name!r} is not a preset of kind {kind.value!r}"
-    elsewhere = sorted(k.value for (k, n) in PRESETS if n == name)
+    elsewhere = sorted(k.value for (k, n) in presets if n == name)
     if elsewhere:
         message += f" (it is one of kind {', '.join(map(repr, elsewhere))})"
     else:
