@@ -6,12 +6,12 @@ import argparse
 import asyncio
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
-from console.cli.forms import form_values, parse_outcome
 from console.cli.parser import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
     """`run` and `drill`."""
+    from console.cli.forms import form_values, parse_outcome
     from console.engine.walk import RunRequest, check_request
     from console.model.triggers import TriggerKind
 

@@ -6,11 +6,9 @@ import asyncio
 import secrets
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.engine import attempts
 from console.engine.amendments import Amendments
-from console.engine.attempts import AttemptCheck
 from console.engine.closing import IncidentClosing, open_only
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.host_trust import trust_host_key
@@ -21,8 +19,6 @@ from console.engine.plan import Secrets, plan_step, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
-from console.engine.verify import run_probe_step
-from console.engine.watcher import Watcher
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.outcome import Outcome
@@ -32,6 +28,12 @@ from console.model.settings import Settings
 from console.model.state import IncidentState
 from console.model.status import HostStatus
 from console.model.triggers import TriggerKind
+
+if TYPE_CHECKING:
+    # Probe steps and the unknown hosts' attempts load their machinery when first used:
+    # `exec` and most steps need neither (issue 18, start-up).
+    from console.engine.attempts import AttemptCheck
+    from console.engine.watcher import Watcher
 
 
 def new_incident_id(when: datetime) -> str:
@@ -220,6 +222,8 @@ class Conductor:
                 return await self.notifier.send_step(step, data, message)
             if step.kind is StepKind.PROBE:
                 systems = {self.state.hosts[h] for h in only_hosts or [] if h in self.state.hosts}
+                from console.engine.verify import run_probe_step
+
                 return await run_probe_step(self, step, sorted(systems) or None)
             planned = plan_step(
                 self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
@@ -285,10 +289,14 @@ class Conductor:
 
     async def check_attempts(self, hosts: list[str] | None = None) -> list[AttemptCheck]:
         """Whether the earlier attempt on each unknown host (of `hosts`) still runs."""
+        from console.engine import attempts
+
         return await attempts.check_attempts(self, hosts)
 
     async def stop_attempts(self, checks: list[AttemptCheck]) -> list[AttemptCheck]:
         """Stop the earlier attempts `checks` found running; what each host says after."""
+        from console.engine import attempts
+
         self.lock_systems(self.state.systems)
         return await attempts.stop_attempts(self, checks)
 
@@ -299,6 +307,8 @@ class Conductor:
         steps = {s for s, _ in self.state.unknown_hosts}
         if busy := steps & self.running:
             raise ProcedureError(f"step {sorted(busy)[0]!r} is running")
+        from console.engine import attempts
+
         with self.activity.running(steps):
             return await attempts.verify_unknown(self, hosts)
 

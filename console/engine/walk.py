@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from console.engine.choice import check_choice
 from console.engine.conductor import Conductor
 from console.engine.errors import ProcedureError
-from console.engine.verify import record_firing
-from console.engine.watcher import Firing, with_others
 from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
+
+if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
+    from console.engine.watcher import Firing
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
 YES = "--yes (headless)"  # who confirmed, when nobody was asked at a keyboard
@@ -105,6 +107,9 @@ async def walk(
     await accept_keys(conductor, request.accept_keys)
     evidence = None
     if request.firing:
+        from console.engine.verify import record_firing
+        from console.engine.watcher import with_others
+
         for firing in (request.firing, *request.also_firing):
             record_firing(conductor.recorder, firing)
         evidence = with_others(request.firing, request.also_firing)[1]
