@@ -12,7 +12,8 @@ from textual.widgets import Input, Label, Static
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
-from console.model.review import FieldError, FieldValue, action_item, check_field
+from console.model.review import FieldError, FieldValue, action_item, check_field, filled_in
+from console.model.status import StepStatus
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.action_items import ActionItemRow, ActionItems
 from console.ui.widgets.incident_bar import IncidentBar
@@ -134,8 +135,15 @@ class FormScreen(IncidentScreen):
                     label.update(field.label)
                     continue
                 status = state.step(step.id).status
-                text = status_text(status)
-                text.truncate(1)  # the symbol; the step says its status in words once
+                # The field's own mark: ☑ once it holds a value, ☐ while empty, even in a
+                # step already done; otherwise the step's symbol. The step says its status
+                # in words once, at its first field.
+                if filled_in(state, field):
+                    mark = StepStatus.DONE
+                else:
+                    mark = StepStatus.PENDING if status is StepStatus.DONE else status
+                text = status_text(mark)
+                text.truncate(1)
                 text.append(f" {field.label}")
                 if step.id not in named:
                     named.add(step.id)

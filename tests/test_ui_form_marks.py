@@ -1,0 +1,40 @@
+"""The post-rollback form marks each field by what it holds, not by its step alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Label
+
+from console.model.status import StepStatus
+from console.ui.screens.form import FormScreen
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    type_text,
+    until,
+)
+
+
+async def test_an_empty_field_of_a_done_step_is_not_ticked(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        app.screen.query_one("#field-remediation", Input).focus()
+        await type_text(pilot, "fix the token handling")
+        await pilot.press("ctrl+s")
+        conductor = app.conductor
+        await until(pilot, lambda: conductor.state.step("remediation").status is StepStatus.DONE)
+        await pilot.pause(0.1)
+
+        def label(field: str) -> str:
+            return str(app.screen.query_one(f"#label-{field}", Label).render())
+
+        assert label("remediation").startswith("☑ Remediation")
+        assert label("action_items").startswith("☐ Action items")
+        assert label("root_cause").startswith("☐ Root cause")  # a step still pending
