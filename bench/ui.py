@@ -49,6 +49,7 @@ from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
 from console.model.loading import load_settings
 from console.model.settings import Settings
+from console.model.status import HostStatus, StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import make_app
@@ -59,6 +60,8 @@ STEP = "capture-evidence"
 STALL_TARGET_MS, MEMORY_TARGET_MB = 100, 300
 DEADLINE_S = 600
 SETTINGS_LIMIT = 64 * 2**20  # the child's settings line; asyncio's default is 64 KiB
+LOGIN_S = 60.0
+OVER = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 FLEET_START_S = 900  # a 1,000-host demo fleet makes 1,000 host keys and sandboxes first
 
 
@@ -73,13 +76,19 @@ class StallMonitor:
         self._gc_start = 0.0
         self._task: asyncio.Task | None = None
         self.stall_stacks: dict[str, int] = {}
+        self.gc_pauses: dict[str, list[float]] = {}  # pauses > 20 ms, by generation and thread
         gc.callbacks.append(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
             self._gc_start = time.perf_counter()
         else:
-            self.worst_gc = max(self.worst_gc, time.perf_counter() - self._gc_start)
+            pause = time.perf_counter() - self._gc_start
+            self.worst_gc = max(self.worst_gc, pause)
+            if pause > 0.02:  # which generation, on which thread, how long
+                main = threading.get_ident() == getattr(self, "_main", None)
+                key = f"gen{info['generation']} on {'ui' if main else 'other'} thread"
+                self.gc_pauses.setdefault(key, []).append(round(pause * 1000, 1))
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -152,7 +161,17 @@ def bulk_settings(hosts: int, lines: int, every: float = 0.0) -> Settings:
 
 def where_hosts_are(step) -> dict[str, int]:
     """How many hosts are at each status and stage: what a step that does not end waits on."""
-    return dict(Counter(f"{r.status.value}/{r.stage}" for r in step.hosts.values()))
+    where = Counter(f"{r.status.value}/{r.stage}" for r in step.hosts.values())
+    why = Counter(f"{r.failure.value}: {r.detail}" for r in step.hosts.values() if r.failure)
+    return {"step": step.status.value, **where, **dict(why.most_common(3))}
+
+
+def hosts_done(step) -> bool:
+    """Every host of `step` has an outcome (or the step is over)."""
+    busy = (HostStatus.PENDING, HostStatus.RUNNING)
+    return step.status.finished or (
+        bool(step.hosts) and all(r.status not in busy for r in step.hosts.values())
+    )
 
 
 async def until(condition, what: str, timeout: float = DEADLINE_S) -> float:
@@ -186,7 +205,7 @@ async def served(
         with tempfile.TemporaryDirectory(prefix="ui-fleet-") as tmp:
             real = await asyncio.to_thread(fleetlib.start_fleet, Path(tmp), hosts)
             try:
-                yield on_sshd(bulk_settings(hosts, lines, every), real, hosts)
+                yield patient(on_sshd(bulk_settings(hosts, lines, every), real, hosts))
             finally:
                 real.stop()
         return
@@ -196,7 +215,11 @@ async def served(
     finally:
         assert fleet.stdin is not None
         fleet.stdin.close()
-        await asyncio.wait_for(fleet.wait(), 30)
+        try:
+            await asyncio.wait_for(fleet.wait(), 30)
+        except TimeoutError:  # never hide why the run failed behind the fleet's stop
+            fleet.kill()
+            await fleet.wait()
 
 
 def on_sshd(settings: Settings, real, hosts: int) -> Settings:
@@ -238,7 +261,15 @@ async def fleet_settings(fleet: asyncio.subprocess.Process) -> Settings:
     """The settings the child's fleet serves: one JSON line (~0.2 MB at 1,000 hosts)."""
     assert fleet.stdout is not None
     line = await asyncio.wait_for(fleet.stdout.readline(), FLEET_START_S)
-    return Settings.model_validate_json(line)
+    return patient(Settings.model_validate_json(line))
+
+
+def patient(settings: Settings) -> Settings:
+    """`settings` with a minute to connect and log in: the demo fleet's 3 s login timeout
+    failed a quarter of 200 hosts at load 10 (one Python process serves every handshake)."""
+    data = settings.model_dump()
+    data["inventory"]["ssh"].update(connect_timeout=LOGIN_S, login_timeout=LOGIN_S)
+    return Settings.model_validate(data)
 
 
 async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: str = "demo") -> dict:
@@ -262,7 +293,8 @@ async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: st
                     app.action_go(screen)
                 step = conductor.state.step(STEP)
                 try:
-                    seconds = await until(lambda: step.status.finished, "the step to finish")
+                    seconds = await until(lambda: hosts_done(step), "every host to finish")
+                    seconds += await until(lambda: step.status in OVER, "the step to end", 30)
                 except TimeoutError:
                     print(f"unfinished: {where_hosts_are(step)}", file=sys.stderr)
                     raise
@@ -280,6 +312,7 @@ async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: st
                     "lines_received": received,
                     "grid_rows": grid.row_count,
                     "status": step.status.value,
+                    "hosts_failed": where_hosts_are(step) if step.status.value != "done" else 0,
                     "seconds": round(seconds, 2),
                     "events": len(conductor.recorder.events),
                     "stall_ms": stall,
@@ -287,6 +320,7 @@ async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: st
                     "rss_before_mb": base,
                     "peak_mb": peak_mb(),
                     "stall_stacks": monitor.worst_places(),
+                    "gc_pauses_over_20ms": monitor.gc_pauses,
                 }
             conductor.recorder.close()
             await engine.close()

@@ -20,6 +20,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 
 from console.journal.describe import describe
 from console.model.clock import Clock
@@ -91,6 +92,19 @@ class IncidentApp(App[int]):
         self._pending: list[Event] = []
         self._park_checked = 0.0  # time.monotonic() of the last look at the heap
         self._unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def _background_screens(self) -> list[Screen]:
+        """The screens that show through the top one: none when it is opaque. Textual
+        (8.2.8, pinned) always counts the screen beneath, and a screen beneath that is
+        redrawn re-marks itself dirty at its every idle, each time redrawing the whole
+        top screen: the home screen beneath the execution screen did so at each batch of
+        journal events (~8 full redraws a second at 200 hosts streaming, bench/RESULTS.md).
+        A screen hidden this way is brought up to date when it is shown again."""
+        stack = self.screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
 
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
         self.call_after_refresh(_collect_from_now)
