@@ -83,3 +83,14 @@ async def test_a_busy_batch_parks_the_heap_only_once_it_has_grown(
         app.flush_events()
         assert bool(freezes) is enough
         gc.unfreeze()
+
+
+async def test_young_objects_get_room_while_the_console_runs(tmp_path: Path) -> None:
+    """What a frame draws (Textual's strips, in cycles with their caches) dies young
+    while the console runs; the thresholds it found are back once it has ended."""
+    before = gc.get_threshold()
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert gc.get_threshold() == (incident_app.YOUNG_OBJECTS, *before[1:])
+    assert gc.get_threshold() == before

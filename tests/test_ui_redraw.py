@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
+from console.model.events import Kind
+from console.ui.screens.base import _same_room
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.home import HomeScreen
 from tests.test_ui_support import (  # noqa: F401
@@ -55,3 +58,43 @@ async def test_home_under_an_incident_screen_never_redraws_the_whole_screen(
         app.pop_screen()
         await until(pilot, lambda: app.screen is home)
         assert home.is_current
+
+
+async def test_a_line_that_keeps_its_room_is_redrawn_without_a_layout_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The execution screen's counts change with every host that finishes: one line that
+    stays one line redraws itself alone, and shows the new words; one that wraps, grows
+    a line or sizes its widget lays the screen out."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 40)) as pilot:
+        conductor = app.prepared
+        app.attach(conductor)
+        await app.push_screen("execution")
+        screen = app.screen
+        await until(pilot, lambda: "2 of 3 hosts finished" in _screen_text(app))
+        counts = screen.query_one("#exec-counts", Static)
+        layouts: list[bool] = []
+        update = counts.update
+
+        def recorded(content="", *, layout: bool = True) -> None:
+            layouts.append(layout)
+            update(content, layout=layout)
+
+        monkeypatch.setattr(counts, "update", recorded)
+        where = {"system": "web", "host": "web-3", "step": "restore"}
+        conductor.recorder.record(
+            Kind.COMMAND_RESULT, stage="action", final=True, exit_status=0, duration=0.5, **where
+        )
+        await until(pilot, lambda: "3 of 3 hosts finished" in _screen_text(app))
+        assert layouts and not any(layouts)
+        assert counts.size.height == 1
+        assert _same_room(counts, "one line", "another line")
+        assert not _same_room(counts, "one line", "two\nlines")
+        assert not _same_room(counts, "one line", "wide " * 100)
+        counts.styles.width = "auto"
+        assert not _same_room(counts, "one line", "another line")
+
+
+def _screen_text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

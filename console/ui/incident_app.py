@@ -42,6 +42,12 @@ BUSY_BATCH = 20
 # no more often than every PARK_CHECK_SECONDS (counting them lists them).
 PARK_OBJECTS = 100_000
 PARK_CHECK_SECONDS = 1.0
+# Allocations between young collections while the console runs (Python's default: 700).
+# Each line Textual draws is ~16 tracked objects (a Strip and its caches, in cycles with
+# itself): at 700, what one frame drew outlived two young collections, was promoted, and
+# only full collections (20-60 ms each) freed it. With room for a few frames, it dies
+# young: no full collection in a 200-host flood, half the collector's time (RESULTS.md).
+YOUNG_OBJECTS = 5_000
 
 
 def _undelivered_unasked(event: Event) -> bool:
@@ -91,6 +97,7 @@ class IncidentApp(App[int]):
         self.exec_step: str | None = None  # the step the execution screen shows
         self._pending: list[Event] = []
         self._park_checked = 0.0  # time.monotonic() of the last look at the heap
+        self._thresholds = gc.get_threshold()  # restored when the app ends
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
@@ -107,9 +114,12 @@ class IncidentApp(App[int]):
         return super()._background_screens
 
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
+        self._thresholds = gc.get_threshold()
+        gc.set_threshold(YOUNG_OBJECTS, *self._thresholds[1:])
         self.call_after_refresh(_collect_from_now)
 
     def on_unmount(self) -> None:
+        gc.set_threshold(*self._thresholds)
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
