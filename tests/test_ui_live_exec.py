@@ -32,6 +32,14 @@ async def _adhoc(pilot, command: str) -> None:
     await pilot.press("enter")
 
 
+async def _restore_confirmed(pilot, app) -> None:
+    """Open the incident, start its restore step and confirm it."""
+    await open_incident(pilot)
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+
+
 def _done(app, step: str, hosts: int) -> bool:
     runs = app.conductor.state.step(step).hosts
     return len(runs) == hosts and all(r.status is not HostStatus.RUNNING for r in runs.values())
@@ -117,10 +125,7 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
     async with DemoFleet(settings, [Fault(FaultKind.FAIL, "web-1")]) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            app.start_run("restore")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
+            await _restore_confirmed(pilot, app)
             await until(pilot, lambda: app.conductor.state.step("restore").halted is not None)
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await pilot.pause(0.2)
@@ -141,10 +146,7 @@ async def test_waves_that_ask_wait_for_the_commander_between_waves(tmp_path: Pat
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            app.start_run("restore")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
+            await _restore_confirmed(pilot, app)
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             runs = app.conductor.state.step("restore").hosts
             assert runs["web-1"].status is HostStatus.SUCCEEDED and "web-2" not in runs
@@ -177,10 +179,7 @@ async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path
     async with DemoFleet(demo_settings(), [Fault(FaultKind.FAIL, "web-2")]) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            app.start_run("restore")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
+            await _restore_confirmed(pilot, app)
             await until(pilot, lambda: _done(app, "restore", 3))
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await pilot.press("f3")
