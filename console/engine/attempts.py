@@ -122,6 +122,7 @@ async def check_attempts(conductor: Conductor, hosts: list[str] | None) -> list[
 
 async def stop_attempts(conductor: Conductor, checks: list[AttemptCheck]) -> list[AttemptCheck]:
     """Stop the earlier attempts found running (TERM, then KILL), then look again."""
+    conductor.lock_systems(conductor.state.systems)
     running = [c for c in checks if c.running and c.groups]
     targets = {
         t.name: t for t in targets_for(conductor.settings.inventory, [c.host for c in running])
@@ -176,7 +177,17 @@ async def verify_unknown(conductor: Conductor, hosts: list[str] | None) -> dict[
     """Settle unknown hosts: where the earlier attempt no longer runs, run the step's
     verify and let its result stand as the host's outcome (succeeded or failed); where
     it still runs, or there is no verify, say so and leave the host unknown. Returns,
-    per host, what happened; the verdicts are journalled."""
+    per host, what happened; the verdicts are journalled. The interrupted steps count
+    as running meanwhile."""
+    conductor.lock_systems(conductor.state.systems)
+    steps = {s for s, _ in conductor.state.unknown_hosts}
+    if busy := steps & conductor.running:
+        raise ProcedureError(f"step {sorted(busy)[0]!r} is running")
+    with conductor.activity.running(steps):
+        return await _settle(conductor, hosts)
+
+
+async def _settle(conductor: Conductor, hosts: list[str] | None) -> dict[str, str]:
     pairs = unknown_on(conductor, hosts)
     if not pairs:
         raise ProcedureError("no host is in an unknown state")

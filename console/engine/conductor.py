@@ -30,9 +30,8 @@ from console.model.status import HostStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:
-    # Probe steps and the unknown hosts' attempts load their machinery when first used:
-    # `exec` and most steps need neither (issue 18, start-up).
-    from console.engine.attempts import AttemptCheck
+    # Probe steps load their machinery when first used: `exec` and most steps do not
+    # (issue 18, start-up).
     from console.engine.watcher import Watcher
 
 
@@ -284,33 +283,6 @@ class Conductor:
         """Journal a key accepted with `trust_host_key` (in the picker, before the
         incident was declared)."""
         self.recorder.record(Kind.HOSTKEY_ACCEPTED, **accepted)
-
-    # -- hosts left unknown by a console that died --------------------------------
-
-    async def check_attempts(self, hosts: list[str] | None = None) -> list[AttemptCheck]:
-        """Whether the earlier attempt on each unknown host (of `hosts`) still runs."""
-        from console.engine import attempts
-
-        return await attempts.check_attempts(self, hosts)
-
-    async def stop_attempts(self, checks: list[AttemptCheck]) -> list[AttemptCheck]:
-        """Stop the earlier attempts `checks` found running; what each host says after."""
-        from console.engine import attempts
-
-        self.lock_systems(self.state.systems)
-        return await attempts.stop_attempts(self, checks)
-
-    async def verify_unknown(self, hosts: list[str] | None = None) -> dict[str, str]:
-        """Run the interrupted steps' verify on the unknown hosts (of `hosts`) whose
-        earlier attempt no longer runs: each settles as succeeded or failed."""
-        self.lock_systems(self.state.systems)
-        steps = {s for s, _ in self.state.unknown_hosts}
-        if busy := steps & self.running:
-            raise ProcedureError(f"step {sorted(busy)[0]!r} is running")
-        from console.engine import attempts
-
-        with self.activity.running(steps):
-            return await attempts.verify_unknown(self, hosts)
 
     def finish_step(self, step_id: str, outcomes: dict[str, HostOutcome]) -> bool:
         """Record how a step ended, from every host's run (also those settled later)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 
+from console.engine import attempts
 from console.engine.attempts import AttemptCheck
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import StaleLock
@@ -243,7 +244,7 @@ class Resuming:
 
     async def _verify_unknown_hosts(self, hosts: list[str]) -> None:
         try:
-            verdicts = await self.live_conductor.verify_unknown(hosts)
+            verdicts = await attempts.verify_unknown(self.live_conductor, hosts)
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not verified", severity="error")
             return
@@ -271,7 +272,7 @@ class Resuming:
 
     async def _retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
         try:
-            checks = await self.live_conductor.check_attempts(hosts)
+            checks = await attempts.check_attempts(self.live_conductor, hosts)
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not retried", severity="error")
             return
@@ -301,7 +302,7 @@ class Resuming:
         """Stop the earlier attempts found running, then retry where none runs any more;
         a host that could not be checked stays unknown."""
         try:
-            after = {c.host: c for c in await self.live_conductor.stop_attempts(checks)}
+            after = {c.host: c for c in await attempts.stop_attempts(self.live_conductor, checks)}
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not stopped", severity="error")
             return
