@@ -88,9 +88,9 @@ class RollbackApp(IncidentApp):
     def on_mount(self, event: events.Mount) -> None:
         from console.ui.screens.home import HomeScreen
 
-        self.register_theme(ROLLBACK_THEME)
         remembered = self.theme_choice.theme if self.theme_choice else None
-        self.theme = remembered if remembered in self.available_themes else "rollback"
+        if remembered != ROLLBACK_THEME.name and remembered in self.available_themes:
+            self.theme = remembered  # the app opened in ours (IncidentApp._open_in)
         self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self.keymap:
             self.set_keymap(self.keymap)

@@ -31,7 +31,6 @@ from console.model.visible import visible
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.incident_screens import looking_actions
 from console.ui.messages import JournalChanged
-from console.ui.theme import ROLLBACK_THEME
 
 POLL_SECONDS = 0.2
 # Actions that only look: moving between screens, help, quitting; and the screens' own
@@ -222,8 +221,6 @@ class FollowApp(IncidentApp):
         self.incident = FollowedIncident(settings, FollowedJournal(journal_path(path), first))
 
     def on_mount(self, event: events.Mount) -> None:
-        self.register_theme(ROLLBACK_THEME)
-        self.theme = "rollback"
         self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.set_interval(self.poll_seconds, self.poll)
         self.attach(self.incident)

@@ -21,6 +21,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
+from textual.theme import Theme
 
 from console.journal.describe import describe
 from console.model.clock import Clock
@@ -30,6 +31,7 @@ from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.messages import JournalChanged
+from console.ui.theme import ROLLBACK_THEME
 
 if TYPE_CHECKING:
     from console.ui.incident_view import IncidentView
@@ -90,6 +92,7 @@ class IncidentApp(App[int]):
 
     def __init__(self, settings: Settings, clock: Clock, keymap: dict[str, str]):
         super().__init__()
+        self._open_in(ROLLBACK_THEME)
         self.settings = settings
         self.clock = clock
         self.keymap = keymap
@@ -99,6 +102,17 @@ class IncidentApp(App[int]):
         self._park_checked = 0.0  # time.monotonic() of the last look at the heap
         self._thresholds = gc.get_threshold()  # restored when the app ends
         self._unsubscribe: Callable[[], None] | None = None
+
+    def _open_in(self, theme: Theme) -> None:
+        """Start in `theme` (a dark one) as Textual starts in its default: set before the
+        stylesheet is first parsed, without the theme watcher, which parses all the CSS a
+        second time (~3 % of the demo's first frame, bench/RESULTS.md). A theme picked
+        later goes through the watcher as usual."""
+        self.register_theme(theme)
+        self.set_reactive(App.theme, theme.name)
+        self.set_class(theme.dark, "-dark-mode", update=False)
+        self.set_class(not theme.dark, "-light-mode", update=False)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     @property
     def _background_screens(self) -> list[Screen]:
