@@ -135,3 +135,33 @@ async def test_removing_a_row_keeps_the_cursor_on_its_host():
         assert "web-1" in grid.render_line(1).text
         grid.remove_row("web-2")  # the cursor's own row: it moves to a neighbour
         assert grid.cursor_key in ("web-1", "web-3") and grid.row_count == 2
+
+
+async def test_rows_appearing_lay_nothing_out_and_the_scroll_range_follows_them():
+    """Hosts' rows appear one by one as they start: a layout pass of the whole screen
+    each (Textual's `virtual_size`) was most of a 200-host run's layouts. Only a
+    scrollbar coming lays the screen out; the last row can still be scrolled to."""
+    app = GridApp()
+    async with app.run_test(size=(40, 8)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.set_row("web-0", ("web-0", "ok", ""))
+        await pilot.pause()
+        layouts = []
+        refresh = grid.refresh
+
+        def counted(*regions, **kwargs):
+            layouts.append(kwargs.get("layout", False))
+            return refresh(*regions, **kwargs)
+
+        grid.refresh = counted
+        for n in range(1, 4):  # still within its 8 lines
+            grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
+        await pilot.pause()
+        assert not any(layouts) and not grid.show_vertical_scrollbar
+        for n in range(4, 30):
+            grid.set_row(f"web-{n}", (f"web-{n}", "ok", ""))
+        await pilot.pause()
+        assert grid.show_vertical_scrollbar and grid.virtual_size.height == 31
+        grid.move_to(-1)
+        await pilot.pause()
+        assert "web-29" in "".join(strip.text for strip in app.screen._compositor.render_strips())

@@ -45,7 +45,20 @@ class CursorView(ScrollView, can_focus=True):
         """The cursor went from `before` to `self.cursor` (redraw, tell the screen)."""
 
     def _resized(self) -> None:
-        self.virtual_size = Size(self.size.width, self.row_count + self.HEADER)
+        """The rows changed in number: so does the scroll range. Setting `virtual_size`
+        lays the whole screen out again (Textual 8.2.8, pinned), ~18 ms at 200 hosts,
+        and hosts' rows appear one by one: 200 such passes a run were most of the
+        execution screen's layouts (bench/RESULTS.md). Only a view whose height follows
+        its rows needs one; otherwise the scroll range and the scrollbars are updated in
+        place (a scrollbar that comes or goes still lays the screen out), and the caller
+        redraws the lines that changed."""
+        size = Size(self.size.width, self.row_count + self.HEADER)
+        if self.styles.is_auto_height:
+            self.virtual_size = size
+            return
+        if size != self.virtual_size:
+            self.set_reactive(ScrollView.virtual_size, size)
+            self._scroll_update(size)
 
     def move_to(self, row: int) -> None:
         """Put the cursor on `row` (negative counts from the end) and keep it in view."""
