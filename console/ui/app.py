@@ -96,7 +96,7 @@ class RollbackApp(IncidentApp):
             self.set_keymap(self.keymap)
         self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.live.start()
-        self.push_screen(HomeScreen())
+        self.push_screen(HomeScreen(classes=self.breakpoint_class()))
         if isinstance(self.resume_from, Conductor):
             self.resuming.show_resumed(self.resume_from)
         elif self.resume_from is not None:

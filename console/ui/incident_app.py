@@ -114,6 +114,13 @@ class IncidentApp(App[int]):
         self.set_class(not theme.dark, "-light-mode", update=False)
         self.stylesheet.set_variables(self.get_css_variables())
 
+    def breakpoint_class(self) -> str:
+        """The HORIZONTAL_BREAKPOINTS class Textual gives a screen as wide as the app when
+        it is first resized: a screen made with it is not styled all over again then (one
+        pass over every widget, ~3 % of the demo's first frame, bench/RESULTS.md)."""
+        width = self.size.width
+        return next(n for least, n in sorted(self.HORIZONTAL_BREAKPOINTS)[::-1] if width >= least)
+
     @property
     def _background_screens(self) -> list[Screen]:
         """The screens that show through the top one: none when it is opaque. Textual
