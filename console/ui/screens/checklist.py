@@ -19,6 +19,7 @@ from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.status import status_text
 
 DO_WORDS = {
@@ -52,7 +53,7 @@ class ChecklistScreen(IncidentScreen):
 
     TAB = "checklist"
     BINDINGS = [
-        Binding("enter", "do_step", "Do step", id="checklist.do", priority=True),
+        Binding("enter", "do_step", "Do step", id="checklist.do"),
         Binding("s", "skip", "Skip…", id="checklist.skip"),
         Binding("n", "note", "Note…", id="checklist.note"),
         Binding("c", "current", "Current step", id="checklist.current"),
@@ -70,7 +71,7 @@ class ChecklistScreen(IncidentScreen):
             yield OneLine(id="where-step")
             yield Static("", id="where-todo")
         with Horizontal(id="checklist-body"):
-            yield OptionList(id="steps", compact=True)
+            yield StepList(id="steps", compact=True)
             yield Static("", id="step-detail")
         yield KeyFooter()
 

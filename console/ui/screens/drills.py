@@ -19,6 +19,7 @@ from console.model.drill_schedule import Standing, schedule_status
 from console.model.visible import visible
 from console.ui.widgets.drill_schedule import standing_text
 from console.ui.widgets.plain import plain
+from console.ui.widgets.screen_enter import RowTable
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
@@ -38,7 +39,7 @@ class DrillsScreen(Screen):
         app = getters.app(RollbackApp)
 
     BINDINGS = [
-        Binding("enter", "run", "Run drill", id="drills.run", priority=True),
+        Binding("enter", "run", "Run drill", id="drills.run"),
         Binding("escape", "back", "Back", id="drills.back"),
     ]
 
@@ -48,7 +49,7 @@ class DrillsScreen(Screen):
         )
         with VerticalScroll(id="drills-body"):
             yield Label("", id="drills-hint")
-            yield DataTable(id="scenarios", cursor_type="row", zebra_stripes=True)
+            yield RowTable(id="scenarios", cursor_type="row", zebra_stripes=True)
             yield Static("", id="scenario-detail")
         yield Footer()
 

@@ -1,0 +1,51 @@
+"""Keys typed ahead act in the order they were typed: Enter on the checklist waits for
+an F-key typed before it, rather than acting first as a priority binding would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from console.demo.fleet import DemoFleet
+from console.model.procedure import StepKind
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.form import FormScreen
+from console.ui.widgets.screen_enter import RowTable, StepList
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    until,
+)
+
+
+async def test_enter_after_f2_opens_the_form_and_stays(tmp_path: Path) -> None:
+    """F2 then Enter, both queued before either is handled: F2 (already on the
+    checklist) changes nothing, then Enter opens the current form step, which stays
+    open. With Enter as a priority binding the form opened first and the late F2 put
+    the checklist back over it: a step the commander asked for, gone from the screen."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            while (step := conductor.current()) is not None and step.kind is not StepKind.FORM:
+                conductor.skip(step.id, "not part of this test")
+            await pilot.pause(0.1)
+            assert isinstance(app.screen, ChecklistScreen)
+            app.post_message(events.Key("f2", None))
+            app.post_message(events.Key("enter", None))
+            await until(pilot, lambda: isinstance(app.screen, FormScreen))
+            await pilot.pause(0.3)
+            assert isinstance(app.screen, FormScreen)
+
+
+def test_the_lists_leave_enter_to_their_screen() -> None:
+    """The checklist's steps and the drills' scenarios do not select on Enter: the
+    screen's binding does the step or runs the drill, in its turn."""
+    assert StepList().check_action("select", ()) is False
+    assert RowTable().check_action("select_cursor", ()) is False
+    assert StepList().check_action("cursor_down", ()) is not False
