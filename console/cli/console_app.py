@@ -8,6 +8,7 @@ import gc
 from pathlib import Path
 
 from console.cli.common import existing_journal, load, parse_faults
+from console.cli.liboqs import look_ahead
 
 
 def _collect_later() -> None:
@@ -19,6 +20,7 @@ def _collect_later() -> None:
 
 def tui(args: argparse.Namespace) -> int:
     _collect_later()
+    look_ahead()
     from console.cli.launch import run_tui
 
     return run_tui(load(args))
@@ -26,6 +28,7 @@ def tui(args: argparse.Namespace) -> int:
 
 def demo(args: argparse.Namespace) -> int:
     _collect_later()
+    look_ahead()
     from concurrent.futures import ThreadPoolExecutor
 
     from console.demo.fleet import DemoFleet
@@ -50,6 +53,7 @@ def ran_on_demo(journal: Path) -> bool:
 
 
 def resume(args: argparse.Namespace) -> int:
+    look_ahead()
     from console.cli.launch import run_resume
 
     path = existing_journal(args.journal)
