@@ -21,7 +21,9 @@ reports the median wall clock and CPU (getrusage of the child) of:
                                                                        (target <= 1.0 s)
 
 `--instructions` also counts each command's instructions with valgrind's callgrind
-(independent of other load; the exec and demo ones are left out: they wait on I/O).
+(independent of other load): `python -c pass`, `--version`, `--help`, and `demo` to its
+first full frame (`first_paint.py` ends it there: the first write that paints every row),
+its main thread's and all its threads'. exec is left out: it waits on I/O.
 A benchmark, not a test: pytest never runs it.
 """
 
@@ -52,6 +54,7 @@ import fleet as fleetlib
 import pyte
 
 BIN = Path(sys.executable).parent
+HERE = Path(__file__).resolve().parent
 COLUMNS, LINES = 80, 24
 DEMO_SETTLE = 6.0  # seconds the demo runs past its first output; then its screen is "full"
 START_LIMIT = 120.0
@@ -206,6 +209,52 @@ def callgrind_instructions(argv: list[str], env: dict[str, str], workdir: Path) 
     return int(match[1])
 
 
+def _callgrind_total(path: Path) -> int:
+    match = re.search(r"^summary: (\d+)", path.read_text(), re.MULTILINE)
+    return int(match[1]) if match else 0
+
+
+def demo_instructions(env: dict[str, str], workdir: Path) -> tuple[int, int]:
+    """callgrind of `demo` in an 80x24 pty up to its first full frame: the instructions
+    of its main thread, and of all its threads."""
+    out = Path(tempfile.mkdtemp(prefix="demo-callgrind-", dir=workdir))
+    argv = [
+        "valgrind",
+        "--tool=callgrind",
+        "--separate-threads=yes",
+        f"--callgrind-out-file={out}/cg.%p",
+        sys.executable,
+        str(HERE / "first_paint.py"),
+        "demo",
+    ]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: valgrind, the console under it, in the pty
+        os.execvpe("valgrind", argv, {**env, "TERM": "xterm-256color"})
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
+    deadline = time.perf_counter() + 30 * START_LIMIT  # valgrind is ~50x slower
+    try:
+        while time.perf_counter() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    if not os.read(fd, 65536):
+                        break
+                except OSError:  # the child is gone
+                    break
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                pid = 0
+                break
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    threads = sorted(out.glob("cg.*-*"))
+    if not threads:
+        raise RuntimeError(f"callgrind wrote nothing in {out}")
+    main_thread = next(p for p in threads if p.name.endswith("-01"))
+    return _callgrind_total(main_thread), sum(_callgrind_total(p) for p in threads)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=10)
@@ -270,6 +319,10 @@ def main(argv: list[str] | None = None) -> int:
                 if key in parts:
                     count = callgrind_instructions(command, env, workdir)
                     print(f"| {key} | {count / 1e6:,.0f} M |")
+            if "demo" in parts:
+                main_thread, every = demo_instructions(env, workdir)
+                print(f"| demo to its first full frame, main thread | {main_thread / 1e6:,.0f} M |")
+                print(f"| demo to its first full frame, all threads | {every / 1e6:,.0f} M |")
         return 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
