@@ -15,7 +15,7 @@ from typing_extensions import is_typeddict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from console.model.payloads import MODELS
+from console.model.payloads import all_models
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "journal.md"
 BEGIN = "<!-- kinds: written by scripts/journal_doc.py from console/model/payloads -->"
@@ -54,7 +54,7 @@ def row(model: type[Any]) -> str:
 
 def table() -> str:
     lines = [BEGIN, "", "| kind | what it records; its data |", "|---|---|"]
-    lines += [row(m) for m in MODELS]
+    lines += [row(m) for m in all_models()]
     return "\n".join([*lines, "", END])
 
 

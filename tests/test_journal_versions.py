@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from console.journal.store import JOURNAL_NAME, JournalError, read_journal
 from console.model.events import SCHEMA_VERSION, Kind
-from console.model.payloads import MODELS, PAYLOADS, CommandResult, NoteAdded
+from console.model.payloads import KINDS, CommandResult, NoteAdded, all_models, payload_model
 from console.model.status import FailureClass
 from tests.events_factory import recorder_in
 
@@ -18,8 +18,10 @@ GOLDEN = Path(__file__).parent / "golden" / "journals"
 
 
 def test_every_kind_has_one_payload_model():
-    assert set(PAYLOADS) == set(Kind)
-    assert len(MODELS) == len(PAYLOADS)
+    assert set(KINDS) == set(Kind)
+    models = all_models()
+    assert len(set(models)) == len(KINDS)
+    assert all(payload_model(m.KIND) is m for m in models)
 
 
 def test_recording_checks_the_data_against_its_kind(tmp_path):
@@ -118,3 +120,34 @@ def test_the_documented_kinds_are_the_models():
         [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_family_of_payload_models_is_built_when_one_of_its_kinds_is_first_met():
+    """exec's path (the recorder, the fold, describe) imports no family of kinds it has not
+    met; reading and describing an event of another family builds that family then."""
+    code = (
+        "import sys\n"
+        "import console.headless.adhoc\n"
+        "from console.journal.describe import describe\n"
+        "from console.model.events import Event\n"
+        "from console.model.state import fold\n"
+        "def event(seq, kind, data):\n"
+        "    return Event.model_validate({'seq': seq, 'ts': '2026-12-01T00:00:00Z', 'mono': 0,"
+        " 'who': {'user': 'u'}, 'kind': kind, 'data': data})\n"
+        "def built():\n"
+        "    return sorted(m.rsplit('.', 1)[1] for m in sys.modules"
+        " if m.startswith('console.model.payloads.'))\n"
+        "opened = event(0, 'incident.opened', {'incident_id': 'i'})\n"
+        "fold([opened])\n"
+        "print(describe(opened), built())\n"
+        "fired = event(1, 'trigger.fired', {'trigger': 't', 'kind': 'error-threshold',"
+        " 'label': 'errors', 'reason': '5 %'})\n"
+        "print(describe(fired), fold([opened, fired]).firings[0]['label'], built())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.splitlines() == [
+        "opened the incident ['base', 'incident', 'steps']",
+        "automatic trigger fired: errors — 5 % errors ['base', 'incident', 'steps', 'triggers']",
+    ], done.stdout

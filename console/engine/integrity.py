@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.journal.recorder import Recorder
+from console.model import payloads
 from console.model.events import Event
-from console.model.payloads import CommandIntent, CommandOutput, CommandResult, IntegrityRecorded
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
@@ -81,9 +82,9 @@ def integrity_payload(
     verdict: str,
     detail: str,
     strategy: str | None = None,
-) -> IntegrityRecorded:
+) -> payloads.IntegrityRecorded:
     """The `integrity.recorded` event of one host's summary at a stage, and its verdict."""
-    return IntegrityRecorded(
+    return payloads.IntegrityRecorded(
         strategy=strategy,
         stage=stage,
         checksum=found.checksum if found else None,

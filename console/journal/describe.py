@@ -4,66 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
+from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import (
-    Amendable,
-    AssessmentRecorded,
-    AttemptChecked,
-    AttemptStopped,
-    CommanderHandedOver,
-    CommandIntent,
-    CommandOutput,
-    CommandResult,
-    CountdownCancelled,
-    CountdownElapsed,
-    CountdownStarted,
-    DeliveryHalted,
-    DrillFault,
-    DrillFaultUndone,
-    DrillJudged,
-    DrillStarted,
-    EventStarred,
-    ExportWritten,
-    FieldSet,
-    HostkeyAccepted,
-    HostNotStarted,
-    IncidentClosed,
-    IncidentOpened,
-    IncidentResumed,
-    IntegrityRecorded,
-    LockAcquired,
-    LockReleased,
-    LockTakenOver,
-    NoteAdded,
-    NotificationResult,
-    NotificationSent,
-    Payload,
-    ProbeSample,
-    RecoveryMeasured,
-    RolloutStep,
-    RunAborted,
-    RunDetached,
-    RunHalted,
-    SoakProgress,
-    StepCompleted,
-    StepConfirmed,
-    StepSkipped,
-    StepStarted,
-    StrategyChosen,
-    SystemsSelected,
-    TriggerDeclared,
-    TriggerDismissed,
-    TriggerFired,
-    TriggerMerged,
-    UnknownVerified,
-    WaveFinished,
-    WaveStarted,
-)
+from console.model.payloads import Amendable, CommandIntent, CommandOutput, Payload
 from console.model.payloads.steps import StepData
 from console.model.procedure import FormField
 from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.model.payloads import (
+        AttemptChecked,
+        CommandResult,
+        CountdownStarted,
+        DrillJudged,
+        DrillStarted,
+        IntegrityRecorded,
+        NotificationResult,
+        NotificationSent,
+        RecoveryMeasured,
+        StrategyChosen,
+        SystemsSelected,
+        TriggerDeclared,
+    )
 
 P = TypeVar("P", bound=Payload)
 Describer = Callable[[Event], str]
@@ -189,163 +153,192 @@ def _drill_judged(d: DrillJudged, e: Event) -> str:
     return f"drill {d.scenario} judged: {d.outcome} (expected {d.expected}), {verdict}"
 
 
-def _says(model: type[P], words: Callable[[P, Event], str]) -> tuple[str, Describer]:
-    """A row of DESCRIBE: `model`'s kind, said in `words` from its payload."""
-    return model.KIND, lambda e: words(e.payload(model), e)
+def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Describer:
+    """A describer: an event said in `words` from its payload, whose model (`model()`, named
+    through the package) is built when an event of its kind is first described."""
+    return lambda e: words(e.payload(model()), e)
 
 
-DESCRIBE: dict[str, Describer] = dict(
-    [
-        _says(DrillStarted, _drill_started),
-        _says(DrillFault, lambda d, e: f"injected fault {d.name} on {', '.join(d.hosts)}"),
-        _says(
-            DrillFaultUndone,
-            lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),
+# Keyed by kind: each row names its model lazily, so describing exec's events builds
+# none of the other families' (console/model/payloads).
+DESCRIBE: dict[str, Describer] = {
+    Kind.DRILL_STARTED: _says(lambda: payloads.DrillStarted, _drill_started),
+    Kind.DRILL_FAULT: _says(
+        lambda: payloads.DrillFault, lambda d, e: f"injected fault {d.name} on {', '.join(d.hosts)}"
+    ),
+    Kind.DRILL_FAULT_UNDONE: _says(
+        lambda: payloads.DrillFaultUndone,
+        lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),
+    ),
+    Kind.DRILL_JUDGED: _says(lambda: payloads.DrillJudged, _drill_judged),
+    Kind.INCIDENT_OPENED: _says(
+        lambda: payloads.IncidentOpened,
+        lambda d, e: "opened the incident" + (" (DRILL)" if d.drill else ""),
+    ),
+    Kind.INCIDENT_RESUMED: _says(
+        lambda: payloads.IncidentResumed,
+        lambda d, e: (
+            "reopened the closed incident to amend it"
+            if d.amendments_only
+            else "resumed the incident"
+            + (f"; {len(d.unknown)} host(s) unknown" if d.unknown else "")
         ),
-        _says(DrillJudged, _drill_judged),
-        _says(IncidentOpened, lambda d, e: "opened the incident" + (" (DRILL)" if d.drill else "")),
-        _says(
-            IncidentResumed,
-            lambda d, e: (
-                "reopened the closed incident to amend it"
-                if d.amendments_only
-                else "resumed the incident"
-                + (f"; {len(d.unknown)} host(s) unknown" if d.unknown else "")
-            ),
+    ),
+    Kind.COMMANDER_HANDED_OVER: _says(
+        lambda: payloads.CommanderHandedOver,
+        lambda d, e: (
+            f"handed command over to {d.to}"
+            + (f" (from {d.previous})" if d.previous else "")
+            + (f": {d.note}" if d.note else "")
         ),
-        _says(
-            CommanderHandedOver,
-            lambda d, e: (
-                f"handed command over to {d.to}"
-                + (f" (from {d.previous})" if d.previous else "")
-                + (f": {d.note}" if d.note else "")
-            ),
+    ),
+    Kind.INCIDENT_CLOSED: _says(
+        lambda: payloads.IncidentClosed, lambda d, e: f"closed the incident: {d.label or d.outcome}"
+    ),
+    Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, _trigger),
+    Kind.TRIGGER_FIRED: _says(
+        lambda: payloads.TriggerFired,
+        lambda d, e: f"automatic trigger fired: {d.label} — {d.reason}",
+    ),
+    Kind.TRIGGER_MERGED: _says(
+        lambda: payloads.TriggerMerged,
+        lambda d, e: f"merged an automatic trigger as evidence: {d.label} — {d.summary}",
+    ),
+    Kind.TRIGGER_DISMISSED: _says(
+        lambda: payloads.TriggerDismissed,
+        lambda d, e: f"dismissed an automatic trigger: {d.label} — {d.reason}",
+    ),
+    Kind.COUNTDOWN_STARTED: _says(
+        lambda: payloads.CountdownStarted,
+        lambda d, e: f"auto-rollback countdown started: {d.seconds} s",
+    ),
+    Kind.COUNTDOWN_CANCELLED: _says(
+        lambda: payloads.CountdownCancelled,
+        lambda d, e: f"auto-rollback countdown{_since(d)} stopped: {d.reason}",
+    ),
+    Kind.COUNTDOWN_ELAPSED: _says(
+        lambda: payloads.CountdownElapsed,
+        lambda d, e: (
+            f"auto-rollback countdown{_since(d)} elapsed with nobody at the console:"
+            " the rollback starts"
         ),
-        _says(IncidentClosed, lambda d, e: f"closed the incident: {d.label or d.outcome}"),
-        _says(TriggerDeclared, _trigger),
-        _says(TriggerFired, lambda d, e: f"automatic trigger fired: {d.label} — {d.reason}"),
-        _says(
-            TriggerMerged,
-            lambda d, e: f"merged an automatic trigger as evidence: {d.label} — {d.summary}",
+    ),
+    Kind.SYSTEMS_SELECTED: _says(lambda: payloads.SystemsSelected, _selected),
+    Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, _strategy),
+    Kind.STEP_STARTED: _says(
+        lambda: payloads.StepStarted, lambda d, e: f"started step {_title(d, e)}"
+    ),
+    Kind.STEP_CONFIRMED: _says(
+        lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {_title(d, e)}"
+    ),
+    Kind.STEP_COMPLETED: _says(
+        lambda: payloads.StepCompleted,
+        lambda d, e: f"finished step {_title(d, e)}: {d.status} ({d.summary})",
+    ),
+    Kind.STEP_SKIPPED: _says(
+        lambda: payloads.StepSkipped, lambda d, e: f"skipped step {_title(d, e)}: {d.reason}"
+    ),
+    Kind.COMMAND_INTENT: _says(lambda: payloads.CommandIntent, _intent),
+    Kind.COMMAND_RESULT: _says(lambda: payloads.CommandResult, _result),
+    Kind.HOST_NOT_STARTED: _says(
+        lambda: payloads.HostNotStarted, lambda d, e: f"did not start: {d.reason}"
+    ),
+    Kind.WAVE_STARTED: _says(
+        lambda: payloads.WaveStarted,
+        lambda d, e: f"wave {d.wave} of {d.waves} started ({len(d.hosts)} hosts)",
+    ),
+    Kind.WAVE_FINISHED: _says(
+        lambda: payloads.WaveFinished,
+        lambda d, e: f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed",
+    ),
+    Kind.RUN_HALTED: _says(lambda: payloads.RunHalted, lambda d, e: f"halted the run: {d.reason}"),
+    Kind.RUN_ABORTED: _says(lambda: payloads.RunAborted, lambda d, e: f"aborted: {d.reason}"),
+    Kind.RUN_DETACHED: _says(
+        lambda: payloads.RunDetached,
+        lambda d, e: (
+            "the console quit leaving the commands running on"
+            f" {', '.join(d.hosts) or 'no host'} (detached)"
         ),
-        _says(
-            TriggerDismissed,
-            lambda d, e: f"dismissed an automatic trigger: {d.label} — {d.reason}",
+    ),
+    Kind.HOSTKEY_ACCEPTED: _says(
+        lambda: payloads.HostkeyAccepted,
+        lambda d, e: (
+            f"accepted host key {d.fingerprint}"
+            + (f" of {d.endpoint}" if d.endpoint else "")
+            + (f" ({d.via})" if d.via else "")
         ),
-        _says(CountdownStarted, lambda d, e: f"auto-rollback countdown started: {d.seconds} s"),
-        _says(
-            CountdownCancelled,
-            lambda d, e: f"auto-rollback countdown{_since(d)} stopped: {d.reason}",
+    ),
+    Kind.LOCK_ACQUIRED: _says(
+        lambda: payloads.LockAcquired, lambda d, e: f"locked systems {', '.join(d.systems)}"
+    ),
+    Kind.LOCK_TAKEN_OVER: _says(
+        lambda: payloads.LockTakenOver,
+        lambda d, e: (
+            f"took over the stale lock of incident {d.previous.get('incident')}: {d.reason}"
         ),
-        _says(
-            CountdownElapsed,
-            lambda d, e: (
-                f"auto-rollback countdown{_since(d)} elapsed with nobody at the console:"
-                " the rollback starts"
-            ),
+    ),
+    Kind.LOCK_RELEASED: _says(
+        lambda: payloads.LockReleased, lambda d, e: f"released the locks on {', '.join(d.systems)}"
+    ),
+    Kind.FIELD_SET: _says(
+        lambda: payloads.FieldSet, lambda d, e: f"documented {field_title(d.field)}"
+    ),
+    Kind.NOTE_ADDED: _says(
+        lambda: payloads.NoteAdded,
+        lambda d, e: (
+            f"annotated event #{d.about}: {d.text}" if d.about is not None else f"noted: {d.text}"
         ),
-        _says(SystemsSelected, _selected),
-        _says(StrategyChosen, _strategy),
-        _says(StepStarted, lambda d, e: f"started step {_title(d, e)}"),
-        _says(StepConfirmed, lambda d, e: f"confirmed step {_title(d, e)}"),
-        _says(
-            StepCompleted,
-            lambda d, e: f"finished step {_title(d, e)}: {d.status} ({d.summary})",
+    ),
+    Kind.EVENT_STARRED: _says(
+        lambda: payloads.EventStarred,
+        lambda d, e: f"{'starred' if d.starred else 'unstarred'} event #{d.seq}",
+    ),
+    Kind.EXPORT_WRITTEN: _says(
+        lambda: payloads.ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"
+    ),
+    Kind.PROBE_SAMPLE: _says(
+        lambda: payloads.ProbeSample, lambda d, e: f"probe {d.probe} = {d.value} ({d.state})"
+    ),
+    Kind.SOAK_PROGRESS: _says(
+        lambda: payloads.SoakProgress,
+        lambda d, e: f"soak {d.healthy}/{d.needed} healthy ({d.status})",
+    ),
+    Kind.RECOVERY_MEASURED: _says(lambda: payloads.RecoveryMeasured, _recovery),
+    Kind.INTEGRITY_RECORDED: _says(lambda: payloads.IntegrityRecorded, _integrity),
+    Kind.ASSESSMENT_RECORDED: _says(
+        lambda: payloads.AssessmentRecorded,
+        lambda d, e: f"assessed {len(d.hosts)} host(s): {', '.join(d.assessed_keys)}",
+    ),
+    Kind.DELIVERY_HALTED: _says(
+        lambda: payloads.DeliveryHalted, lambda d, e: f"halted delivery on {len(d.hosts)} host(s)"
+    ),
+    Kind.ROLLOUT_STEP: _says(
+        lambda: payloads.RolloutStep,
+        lambda d, e: (
+            f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
         ),
-        _says(StepSkipped, lambda d, e: f"skipped step {_title(d, e)}: {d.reason}"),
-        _says(CommandIntent, _intent),
-        _says(CommandResult, _result),
-        _says(HostNotStarted, lambda d, e: f"did not start: {d.reason}"),
-        _says(
-            WaveStarted,
-            lambda d, e: f"wave {d.wave} of {d.waves} started ({len(d.hosts)} hosts)",
+    ),
+    Kind.NOTIFICATION_SENT: _says(
+        lambda: payloads.NotificationSent,
+        lambda d, e: f"sent {_a_notification(d)} via {d.channel} to {d.target}",
+    ),
+    Kind.NOTIFICATION_RESULT: _says(lambda: payloads.NotificationResult, _notified),
+    Kind.ATTEMPT_CHECKED: _says(lambda: payloads.AttemptChecked, _attempt_checked),
+    Kind.ATTEMPT_STOPPED: _says(
+        lambda: payloads.AttemptStopped,
+        lambda d, e: (
+            "stopped the earlier attempt"
+            if d.stopped
+            else f"could not stop the earlier attempt: {d.detail}"
         ),
-        _says(
-            WaveFinished,
-            lambda d, e: (
-                f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
-            ),
+    ),
+    Kind.UNKNOWN_VERIFIED: _says(
+        lambda: payloads.UnknownVerified,
+        lambda d, e: (
+            "checked hosts left unknown: " + "; ".join(f"{h} {v}" for h, v in d.verdicts.items())
         ),
-        _says(RunHalted, lambda d, e: f"halted the run: {d.reason}"),
-        _says(RunAborted, lambda d, e: f"aborted: {d.reason}"),
-        _says(
-            RunDetached,
-            lambda d, e: (
-                "the console quit leaving the commands running on"
-                f" {', '.join(d.hosts) or 'no host'} (detached)"
-            ),
-        ),
-        _says(
-            HostkeyAccepted,
-            lambda d, e: (
-                f"accepted host key {d.fingerprint}"
-                + (f" of {d.endpoint}" if d.endpoint else "")
-                + (f" ({d.via})" if d.via else "")
-            ),
-        ),
-        _says(LockAcquired, lambda d, e: f"locked systems {', '.join(d.systems)}"),
-        _says(
-            LockTakenOver,
-            lambda d, e: (
-                f"took over the stale lock of incident {d.previous.get('incident')}: {d.reason}"
-            ),
-        ),
-        _says(LockReleased, lambda d, e: f"released the locks on {', '.join(d.systems)}"),
-        _says(FieldSet, lambda d, e: f"documented {field_title(d.field)}"),
-        _says(
-            NoteAdded,
-            lambda d, e: (
-                f"annotated event #{d.about}: {d.text}"
-                if d.about is not None
-                else f"noted: {d.text}"
-            ),
-        ),
-        _says(
-            EventStarred,
-            lambda d, e: f"{'starred' if d.starred else 'unstarred'} event #{d.seq}",
-        ),
-        _says(ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"),
-        _says(ProbeSample, lambda d, e: f"probe {d.probe} = {d.value} ({d.state})"),
-        _says(
-            SoakProgress,
-            lambda d, e: f"soak {d.healthy}/{d.needed} healthy ({d.status})",
-        ),
-        _says(RecoveryMeasured, _recovery),
-        _says(IntegrityRecorded, _integrity),
-        _says(
-            AssessmentRecorded,
-            lambda d, e: f"assessed {len(d.hosts)} host(s): {', '.join(d.assessed_keys)}",
-        ),
-        _says(DeliveryHalted, lambda d, e: f"halted delivery on {len(d.hosts)} host(s)"),
-        _says(
-            RolloutStep,
-            lambda d, e: (
-                f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
-            ),
-        ),
-        _says(
-            NotificationSent,
-            lambda d, e: f"sent {_a_notification(d)} via {d.channel} to {d.target}",
-        ),
-        _says(NotificationResult, _notified),
-        _says(AttemptChecked, _attempt_checked),
-        _says(
-            AttemptStopped,
-            lambda d, e: (
-                "stopped the earlier attempt"
-                if d.stopped
-                else f"could not stop the earlier attempt: {d.detail}"
-            ),
-        ),
-        _says(
-            UnknownVerified,
-            lambda d, e: (
-                "checked hosts left unknown: "
-                + "; ".join(f"{h} {v}" for h, v in d.verdicts.items())
-            ),
-        ),
-    ]
-)
+    ),
+}
 
 
 def describe(event: Event) -> str:

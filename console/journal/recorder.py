@@ -11,9 +11,10 @@ from typing import Any
 
 from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
+from console.model import payloads
 from console.model.clock import Clock
 from console.model.events import SCHEMA_VERSION, Actor, Event, Kind, Where
-from console.model.payloads import PAYLOADS, Payload, TriggerDeclared
+from console.model.payloads import KINDS, Payload, payload_model
 from console.model.state import IncidentState, fold
 
 Listener = Callable[[Event], None]
@@ -129,8 +130,11 @@ class Recorder:
         self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
     ) -> Event:
         payload = self._payload(given, data)
-        # The commander in charge; a declaration's event carries the one it names.
-        named = payload.commander if isinstance(payload, TriggerDeclared) else None
+        # The commander in charge; a declaration's event carries the one it names (its
+        # model named only for one: built with its family when first needed).
+        named = None
+        if payload.KIND == Kind.TRIGGER_DECLARED and isinstance(payload, payloads.TriggerDeclared):
+            named = payload.commander
         commander = named or self.state.commander
         # Built from parts checked already (the payload by its model, who and where by
         # theirs): the line is the one a validated Event writes (tests/test_journal.py).
@@ -215,10 +219,10 @@ class Recorder:
             if not self.redactor.active:
                 return given
             data = given.dump()
-            model: type[Payload] | None = type(given)
+            model = type(given)
+        elif given in KINDS:
+            model = payload_model(given)
         else:
-            model = PAYLOADS.get(given)
-        if model is None:
             raise ValueError(f"{given}: not an event kind this console writes")
         payload = model.model_validate(self.redactor.data(data))
         if payload.unknown_keys:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import DrillFaultUndone
 from console.model.watchfold import first_trigger
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _fault(s: IncidentState, e: Event) -> None:
 
 
 def _undone(s: IncidentState, e: Event) -> None:
-    undone = e.payload(DrillFaultUndone)
+    undone = e.payload(payloads.DrillFaultUndone)
     for fault in s.faults:
         if fault.get("name") == undone.name and fault["undone"] is None:
             fault["undone"] = {"ok": undone.ok, "detail": undone.detail}

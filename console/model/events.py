@@ -10,7 +10,7 @@ from pydantic import Field, SerializeAsAny, ValidationInfo, WithJsonSchema, fiel
 
 from console.model.base import Strict
 from console.model.event_kinds import UNSYNCED_KINDS, Kind
-from console.model.payloads import PAYLOADS, Payload, payload_model
+from console.model.payloads import KINDS, Payload, payload_model
 
 # 1: data as each writer made it, checked by no model. 2: every kind's data is its
 # payload model's (console/model/payloads), refused with a key the model does not know.
@@ -82,7 +82,7 @@ class Event(Strict):
             return data
         kind = info.data["kind"]
         payload = payload_model(kind).model_validate(data)
-        if info.data.get("v", SCHEMA_VERSION) >= 2 and kind in PAYLOADS and payload.unknown_keys:
+        if info.data.get("v", SCHEMA_VERSION) >= 2 and kind in KINDS and payload.unknown_keys:
             raise ValueError(f"{kind} has no key {', '.join(payload.unknown_keys)}")
         return payload
 

@@ -8,19 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import (
-    CommanderHandedOver,
-    EventStarred,
-    ExportWritten,
-    FieldSet,
     IncidentClosed,
     IncidentOpened,
     IncidentResumed,
-    NoteAdded,
     StrategyChosen,
     SystemsSelected,
-    TriggerDeclared,
 )
 from console.model.watchfold import first_trigger
 
@@ -66,7 +61,7 @@ def _closed(s: IncidentState, e: Event) -> None:
 
 
 def _trigger(s: IncidentState, e: Event) -> None:
-    d = e.payload(TriggerDeclared)
+    d = e.payload(payloads.TriggerDeclared)
     s.trigger = Trigger(
         kind=d.kind,
         label=d.label or d.kind,
@@ -87,7 +82,7 @@ def _command(s: IncidentState, name: str, e: Event) -> None:
 
 
 def _handed_over(s: IncidentState, e: Event) -> None:
-    _command(s, e.payload(CommanderHandedOver).to, e)
+    _command(s, e.payload(payloads.CommanderHandedOver).to, e)
 
 
 def _selected(s: IncidentState, e: Event) -> None:
@@ -103,7 +98,7 @@ def _strategy(s: IncidentState, e: Event) -> None:
 
 
 def _field(s: IncidentState, e: Event) -> None:
-    d = e.payload(FieldSet)
+    d = e.payload(payloads.FieldSet)
     if isinstance(d.value, list):  # action items: the whole table, as last saved
         s.action_items = [dict(row) for row in d.value]
     else:
@@ -111,7 +106,7 @@ def _field(s: IncidentState, e: Event) -> None:
 
 
 def _note(s: IncidentState, e: Event) -> None:
-    d = e.payload(NoteAdded)
+    d = e.payload(payloads.NoteAdded)
     s.notes.append((e.seq, d.text))
     if d.about is not None:
         s.annotations.setdefault(d.about, []).append(d.text)
@@ -120,7 +115,7 @@ def _note(s: IncidentState, e: Event) -> None:
 
 
 def _star(s: IncidentState, e: Event) -> None:
-    d = e.payload(EventStarred)
+    d = e.payload(payloads.EventStarred)
     if d.starred:
         s.stars.add(d.seq)
     else:
@@ -128,7 +123,7 @@ def _star(s: IncidentState, e: Event) -> None:
 
 
 def _export(s: IncidentState, e: Event) -> None:
-    s.exports.append(e.payload(ExportWritten).dump())
+    s.exports.append(e.payload(payloads.ExportWritten).dump())
 
 
 # Keyed by kind as a str: an event's kind is a str, equal to its Kind member.

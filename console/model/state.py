@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from console.model import payloads
 from console.model.drillfold import DRILL_HANDLERS
 from console.model.events import Event
 from console.model.incidentfold import INCIDENT_HANDLERS
 from console.model.incidentfold import Trigger as Trigger
-from console.model.payloads import Amendable, FieldSet
+from console.model.payloads import Amendable
 from console.model.runfold import RUN_HANDLERS
 
 # Re-exported: the statuses and the step records are part of the state's vocabulary.
@@ -121,7 +122,7 @@ class IncidentState:
                 {
                     "seq": event.seq,
                     "kind": event.kind,
-                    "field": data.field if isinstance(data, FieldSet) else None,
+                    "field": data.field if isinstance(data, payloads.FieldSet) else None,
                     "step": event.where.step,
                     "by": event.who.user,
                     "at": event.ts,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import AssessmentRecorded, IntegrityRecorded, NotificationResult
 from console.model.status import FailureClass, HostStatus
 
 if TYPE_CHECKING:
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def _integrity(s: IncidentState, e: Event) -> None:
-    data = e.payload(IntegrityRecorded)
+    data = e.payload(payloads.IntegrityRecorded)
     s.integrity.append({"seq": e.seq, "step": e.where.step, "host": e.where.host, **data.dump()})
     if data.verdict in ("mismatch", "missing"):
         run = s.step(e.where.step or "").hosts.get(e.where.host or "")
@@ -25,7 +25,7 @@ def _integrity(s: IncidentState, e: Event) -> None:
 
 
 def _assessment(s: IncidentState, e: Event) -> None:
-    for host, values in e.payload(AssessmentRecorded).hosts.items():
+    for host, values in e.payload(payloads.AssessmentRecorded).hosts.items():
         s.assessment[host] = dict(values)
 
 
@@ -41,7 +41,7 @@ def _notification(s: IncidentState, e: Event) -> None:
     if e.kind == Kind.NOTIFICATION_SENT:
         s.notifications.append({"seq": e.seq, "step": e.where.step, **e.data.dump()})
         return
-    result = e.payload(NotificationResult)
+    result = e.payload(payloads.NotificationResult)
     sent = next((n for n in reversed(s.notifications) if n["seq"] == result.sent), None)
     if sent is not None:
         sent["result"] = result.dump()

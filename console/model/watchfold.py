@@ -6,14 +6,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import (
-    ProbeSample,
-    RecoveryMeasured,
-    TriggerDismissed,
-    TriggerFired,
-    TriggerMerged,
-)
 from console.model.watch import Recovery
 
 if TYPE_CHECKING:
@@ -27,7 +21,7 @@ def first_trigger(s: IncidentState, when: datetime) -> None:
 
 
 def _fired(s: IncidentState, e: Event) -> None:
-    fired = e.payload(TriggerFired)
+    fired = e.payload(payloads.TriggerFired)
     s.firings.append({**fired.dump(), "seq": e.seq})
     first_trigger(s, datetime.fromisoformat(fired.fired_at) if fired.fired_at else e.ts)
 
@@ -42,15 +36,17 @@ def _countdown(s: IncidentState, e: Event) -> None:
 
 
 def _merged(s: IncidentState, e: Event) -> None:
-    s.merged.append({**e.payload(TriggerMerged).dump(), "seq": e.seq, "by": e.who.user})
+    s.merged.append({**e.payload(payloads.TriggerMerged).dump(), "seq": e.seq, "by": e.who.user})
 
 
 def _dismissed(s: IncidentState, e: Event) -> None:
-    s.dismissed.append({**e.payload(TriggerDismissed).dump(), "seq": e.seq, "by": e.who.user})
+    s.dismissed.append(
+        {**e.payload(payloads.TriggerDismissed).dump(), "seq": e.seq, "by": e.who.user}
+    )
 
 
 def _probe_sample(s: IncidentState, e: Event) -> None:
-    sample = e.payload(ProbeSample)
+    sample = e.payload(payloads.ProbeSample)
     s.probes[sample.probe] = sample.dump()
 
 
@@ -59,7 +55,7 @@ def _soak(s: IncidentState, e: Event) -> None:
 
 
 def _recovery(s: IncidentState, e: Event) -> None:
-    d, system = e.payload(RecoveryMeasured), e.where.system or "?"
+    d, system = e.payload(payloads.RecoveryMeasured), e.where.system or "?"
     s.recovery[system] = Recovery(
         system=system,
         started=datetime.fromisoformat(d.started),

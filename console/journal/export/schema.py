@@ -15,22 +15,23 @@ from pydantic.json_schema import JsonSchemaValue, models_json_schema
 
 from console.journal.export.facts import Export
 from console.model.events import Event
-from console.model.payloads import MODELS, Payload
+from console.model.payloads import Payload, all_models
 
 _V1 = {"properties": {"v": {"const": 1}}, "required": ["v"]}
 
 
 def export_schema() -> dict[str, Any]:
     """One namespace of definitions for the export's models and every payload model."""
-    models: list[type[BaseModel]] = [Export, Event, *MODELS]
+    payload_models = all_models()
+    models: list[type[BaseModel]] = [Export, Event, *payload_models]
     refs, schema = models_json_schema([(m, "serialization") for m in models], by_alias=True)
     defs: dict[str, JsonSchemaValue] = schema["$defs"]
     defs.pop(Payload.__name__, None)  # the base `Event.data` names, its schema given instead
-    for model in MODELS:
+    for model in payload_models:
         # The open object of a version-1 event; a version-2 event closes it (_data).
         defs[_name(refs[model, "serialization"])].pop("additionalProperties", None)
     event = defs[_name(refs[Event, "serialization"])]
-    event["allOf"] = [_data(model, refs[model, "serialization"]) for model in MODELS]
+    event["allOf"] = [_data(model, refs[model, "serialization"]) for model in payload_models]
     top = defs.pop(_name(refs[Export, "serialization"]))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -1,132 +1,178 @@
-"""Each event kind's data as a pydantic model: one table, `PAYLOADS`, from kind to model.
+"""Each event kind's data as a pydantic model, built when a kind is first written or read.
 
-Adding a kind: its member in `console/model/event_kinds.py`, its model in the family
-module here, and its row below; docs/journal.md's table is generated from these models
+A run records a handful of the 50 kinds (exec ten), and pydantic collects a model's fields
+even when its validator is deferred (issue 18, start-up): so the models live in family
+modules, `HOMES` says where each kind's is, and a family is imported when one of its models
+is first asked for: by `payload_model(kind)`, or by name from this package
+(`payloads.TriggerFired`, or `from console.model.payloads import TriggerFired`). A module on
+exec's path names a family exec does not record through the package, inside the function
+that needs it (the folds, describe, the recorder); a test holds exec's path to `incident`
+and `steps`.
+
+Adding a kind: its member in `console/model/event_kinds.py`, its model in a family module
+here, and its row in `HOMES`; docs/journal.md's table is generated from these models
 (`python scripts/journal_doc.py`) and a test holds the two equal."""
 
 from __future__ import annotations
 
-from console.model.event_kinds import Kind
-from console.model.payloads.base import Payload, UnknownPayload
-from console.model.payloads.checks import (
-    IntegrityRecorded,
-    NotificationResult,
-    NotificationSent,
-    ProbeSample,
-    RecoveryMeasured,
-    SoakProgress,
-)
-from console.model.payloads.drills import DrillFault, DrillFaultUndone, DrillJudged, DrillStarted
-from console.model.payloads.incident import (
-    Amendable,
-    CommanderHandedOver,
-    CountdownCancelled,
-    CountdownElapsed,
-    CountdownStarted,
-    EventStarred,
-    ExportWritten,
-    FieldSet,
-    HostkeyAccepted,
-    IncidentClosed,
-    IncidentOpened,
-    IncidentResumed,
-    LockAcquired,
-    LockReleased,
-    LockTakenOver,
-    NoteAdded,
-    StrategyChosen,
-    SystemsSelected,
-    TriggerDeclared,
-    TriggerDismissed,
-    TriggerFired,
-    TriggerMerged,
-)
-from console.model.payloads.steps import (
-    AssessmentRecorded,
-    AttemptChecked,
-    AttemptStopped,
-    CommandIntent,
-    CommandOutput,
-    CommandResult,
-    DeliveryHalted,
-    HostNotStarted,
-    RolloutStep,
-    RunAborted,
-    RunDetached,
-    RunHalted,
-    StepCompleted,
-    StepConfirmed,
-    StepSkipped,
-    StepStarted,
-    UnknownVerified,
-    WaveFinished,
-    WaveStarted,
-)
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-# In the order docs/journal.md lists them.
-MODELS: tuple[type[Payload], ...] = (
-    IncidentOpened,
-    IncidentResumed,
-    IncidentClosed,
-    TriggerDeclared,
-    CommanderHandedOver,
-    TriggerFired,
-    TriggerMerged,
-    TriggerDismissed,
-    CountdownStarted,
-    CountdownCancelled,
-    CountdownElapsed,
-    SystemsSelected,
-    StrategyChosen,
-    StepStarted,
-    StepConfirmed,
-    StepCompleted,
-    StepSkipped,
-    CommandIntent,
-    CommandOutput,
-    CommandResult,
-    HostNotStarted,
-    WaveStarted,
-    WaveFinished,
-    RunHalted,
-    RunAborted,
-    RunDetached,
-    HostkeyAccepted,
-    LockAcquired,
-    LockReleased,
-    LockTakenOver,
-    AttemptChecked,
-    AttemptStopped,
-    UnknownVerified,
-    ProbeSample,
-    SoakProgress,
-    RecoveryMeasured,
-    IntegrityRecorded,
-    AssessmentRecorded,
-    DeliveryHalted,
-    RolloutStep,
-    NotificationSent,
-    NotificationResult,
-    FieldSet,
-    NoteAdded,
-    EventStarred,
-    ExportWritten,
-    DrillStarted,
-    DrillFault,
-    DrillFaultUndone,
-    DrillJudged,
-)
-PAYLOADS: dict[str, type[Payload]] = {m.KIND: m for m in MODELS}
+from console.model.event_kinds import Kind
+from console.model.payloads.base import Amendable, Payload, UnknownPayload
+
+if TYPE_CHECKING:
+    from console.model.payloads.actions import (
+        AssessmentRecorded,
+        DeliveryHalted,
+        RolloutStep,
+    )
+    from console.model.payloads.attempts import (
+        AttemptChecked,
+        AttemptStopped,
+        UnknownVerified,
+    )
+    from console.model.payloads.checks import (
+        IntegrityRecorded,
+        NotificationResult,
+        NotificationSent,
+        ProbeSample,
+        RecoveryMeasured,
+        SoakProgress,
+    )
+    from console.model.payloads.document import (
+        EventStarred,
+        ExportWritten,
+        FieldSet,
+        NoteAdded,
+    )
+    from console.model.payloads.drills import (
+        DrillFault,
+        DrillFaultUndone,
+        DrillJudged,
+        DrillStarted,
+    )
+    from console.model.payloads.incident import (
+        HostkeyAccepted,
+        IncidentClosed,
+        IncidentOpened,
+        IncidentResumed,
+        LockAcquired,
+        LockReleased,
+        LockTakenOver,
+        StrategyChosen,
+        SystemsSelected,
+    )
+    from console.model.payloads.steps import (
+        CommandIntent,
+        CommandOutput,
+        CommandResult,
+        HostNotStarted,
+        RunAborted,
+        RunDetached,
+        RunHalted,
+        StepCompleted,
+        StepConfirmed,
+        StepSkipped,
+        StepStarted,
+        WaveFinished,
+        WaveStarted,
+    )
+    from console.model.payloads.triggers import (
+        CommanderHandedOver,
+        CountdownCancelled,
+        CountdownElapsed,
+        CountdownStarted,
+        TriggerDeclared,
+        TriggerDismissed,
+        TriggerFired,
+        TriggerMerged,
+    )
+
+# Each kind's (family module, model), in the order docs/journal.md lists them.
+HOMES: dict[str, tuple[str, str]] = {
+    Kind.INCIDENT_OPENED: ("incident", "IncidentOpened"),
+    Kind.INCIDENT_RESUMED: ("incident", "IncidentResumed"),
+    Kind.INCIDENT_CLOSED: ("incident", "IncidentClosed"),
+    Kind.TRIGGER_DECLARED: ("triggers", "TriggerDeclared"),
+    Kind.COMMANDER_HANDED_OVER: ("triggers", "CommanderHandedOver"),
+    Kind.TRIGGER_FIRED: ("triggers", "TriggerFired"),
+    Kind.TRIGGER_MERGED: ("triggers", "TriggerMerged"),
+    Kind.TRIGGER_DISMISSED: ("triggers", "TriggerDismissed"),
+    Kind.COUNTDOWN_STARTED: ("triggers", "CountdownStarted"),
+    Kind.COUNTDOWN_CANCELLED: ("triggers", "CountdownCancelled"),
+    Kind.COUNTDOWN_ELAPSED: ("triggers", "CountdownElapsed"),
+    Kind.SYSTEMS_SELECTED: ("incident", "SystemsSelected"),
+    Kind.STRATEGY_CHOSEN: ("incident", "StrategyChosen"),
+    Kind.STEP_STARTED: ("steps", "StepStarted"),
+    Kind.STEP_CONFIRMED: ("steps", "StepConfirmed"),
+    Kind.STEP_COMPLETED: ("steps", "StepCompleted"),
+    Kind.STEP_SKIPPED: ("steps", "StepSkipped"),
+    Kind.COMMAND_INTENT: ("steps", "CommandIntent"),
+    Kind.COMMAND_OUTPUT: ("steps", "CommandOutput"),
+    Kind.COMMAND_RESULT: ("steps", "CommandResult"),
+    Kind.HOST_NOT_STARTED: ("steps", "HostNotStarted"),
+    Kind.WAVE_STARTED: ("steps", "WaveStarted"),
+    Kind.WAVE_FINISHED: ("steps", "WaveFinished"),
+    Kind.RUN_HALTED: ("steps", "RunHalted"),
+    Kind.RUN_ABORTED: ("steps", "RunAborted"),
+    Kind.RUN_DETACHED: ("steps", "RunDetached"),
+    Kind.HOSTKEY_ACCEPTED: ("incident", "HostkeyAccepted"),
+    Kind.LOCK_ACQUIRED: ("incident", "LockAcquired"),
+    Kind.LOCK_RELEASED: ("incident", "LockReleased"),
+    Kind.LOCK_TAKEN_OVER: ("incident", "LockTakenOver"),
+    Kind.ATTEMPT_CHECKED: ("attempts", "AttemptChecked"),
+    Kind.ATTEMPT_STOPPED: ("attempts", "AttemptStopped"),
+    Kind.UNKNOWN_VERIFIED: ("attempts", "UnknownVerified"),
+    Kind.PROBE_SAMPLE: ("checks", "ProbeSample"),
+    Kind.SOAK_PROGRESS: ("checks", "SoakProgress"),
+    Kind.RECOVERY_MEASURED: ("checks", "RecoveryMeasured"),
+    Kind.INTEGRITY_RECORDED: ("checks", "IntegrityRecorded"),
+    Kind.ASSESSMENT_RECORDED: ("actions", "AssessmentRecorded"),
+    Kind.DELIVERY_HALTED: ("actions", "DeliveryHalted"),
+    Kind.ROLLOUT_STEP: ("actions", "RolloutStep"),
+    Kind.NOTIFICATION_SENT: ("checks", "NotificationSent"),
+    Kind.NOTIFICATION_RESULT: ("checks", "NotificationResult"),
+    Kind.FIELD_SET: ("document", "FieldSet"),
+    Kind.NOTE_ADDED: ("document", "NoteAdded"),
+    Kind.EVENT_STARRED: ("document", "EventStarred"),
+    Kind.EXPORT_WRITTEN: ("document", "ExportWritten"),
+    Kind.DRILL_STARTED: ("drills", "DrillStarted"),
+    Kind.DRILL_FAULT: ("drills", "DrillFault"),
+    Kind.DRILL_FAULT_UNDONE: ("drills", "DrillFaultUndone"),
+    Kind.DRILL_JUDGED: ("drills", "DrillJudged"),
+}
+KINDS = frozenset(HOMES)
+_FAMILIES = {name: family for family, name in HOMES.values()}
 
 
 def payload_model(kind: str) -> type[Payload]:
     """The model of `kind`'s data; a kind this console does not know keeps its data whole."""
-    return PAYLOADS.get(kind, UnknownPayload)
+    home = HOMES.get(kind)
+    if home is None:
+        return UnknownPayload
+    model: type[Payload] | None = globals().get(home[1])
+    return model or __getattr__(home[1])
+
+
+def all_models() -> tuple[type[Payload], ...]:
+    """Every kind's model, in docs/journal.md's order (building them all: for the docs)."""
+    return tuple(payload_model(kind) for kind in HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    """A kind's model, imported with its family when first named."""
+    family = _FAMILIES.get(name)
+    if family is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{family}"), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [
-    "MODELS",
-    "PAYLOADS",
+    "HOMES",
+    "KINDS",
     "Amendable",
     "AssessmentRecorded",
     "AttemptChecked",
@@ -152,7 +198,6 @@ __all__ = [
     "IncidentOpened",
     "IncidentResumed",
     "IntegrityRecorded",
-    "Kind",
     "LockAcquired",
     "LockReleased",
     "LockTakenOver",
@@ -181,5 +226,6 @@ __all__ = [
     "UnknownVerified",
     "WaveFinished",
     "WaveStarted",
+    "all_models",
     "payload_model",
 ]

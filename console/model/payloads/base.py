@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 # A JSON object whose keys the writer chose (a host's values, a strategy's parameters).
 JsonObject = dict[str, Any]
@@ -43,3 +43,15 @@ class Payload(BaseModel):
 class UnknownPayload(Payload):
     """The data of a kind this console does not know (a newer one wrote it): kept, so it
     exports whole, and ignored by the fold."""
+
+
+AMENDMENT = (
+    "written after `incident.closed`: the record was amended (who and when are the"
+    " envelope's); the outcome stays"
+)
+
+
+class Amendable(Payload):
+    """A kind that may be written after the close, amending the record."""
+
+    amendment: bool | None = Field(None, description=AMENDMENT)

@@ -1,4 +1,4 @@
-"""The incident's own facts: opened, declared, scoped, locked, annotated, closed."""
+"""The incident's own facts: opened, scoped, locked, resumed, closed."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ from pydantic import Field
 from typing_extensions import TypedDict
 
 from console.model.event_kinds import Kind
-from console.model.payloads.base import JsonObject, Number, Payload
-
-AMENDMENT = (
-    "written after `incident.closed`: the record was amended (who and when are the"
-    " envelope's); the outcome stays"
-)
+from console.model.payloads.base import JsonObject, Payload
 
 
 class PlannedStep(TypedDict):
@@ -66,102 +61,6 @@ class IncidentClosed(Payload):
     reason: str | None = Field(None, description="why, in the commander's words")
     hosts: list[str] | None = Field(None, description="for `partial`: the hosts not rolled back")
     to: str | None = Field(None, description="for `handed-over`: to whom")
-
-
-class Amendable(Payload):
-    """A kind that may be written after the close, amending the record."""
-
-    amendment: bool | None = Field(None, description=AMENDMENT)
-
-
-class TriggerDeclared(Payload):
-    """Why the rollback happens: a person declared it, or an automatic trigger did."""
-
-    KIND = Kind.TRIGGER_DECLARED
-    kind: str = Field(description="the trigger kind (`error-threshold`, `user-impact`, ...)")
-    label: str = Field("", description="the kind in words")
-    automatic: bool = Field(False, description="a probe's trigger, not a person's")
-    reason: str = Field("", description="why, in words (a manual trigger always has one)")
-    evidence: list[JsonObject] = Field(
-        [],
-        description="probe samples (as in `probe.sample`), with the samples of the other"
-        " triggers firing at the same time",
-    )
-    commander: str | None = Field(
-        None,
-        description="who is in charge: by default the login name and SSH client address of"
-        " whoever declares",
-    )
-
-
-class TriggerFired(Payload):
-    """An automatic trigger's probe was bad for enough samples in a row."""
-
-    KIND = Kind.TRIGGER_FIRED
-    trigger: str = Field(description="the trigger's name")
-    kind: str = Field(description="its kind")
-    label: str = Field("", description="the kind in words")
-    probe: str = Field("", description="`system/probe` that fired it")
-    threshold: Number | None = Field(None, description="the threshold it crossed")
-    consecutive: int = Field(0, description="bad samples in a row")
-    policy: str = Field("", description="`propose` or `auto` (a countdown, then the rollback)")
-    fired_at: str | None = Field(None, description="when (ISO 8601, UTC)")
-    reason: str = Field("", description="what happened, in words")
-    evidence: list[JsonObject] = Field([], description="the bad samples")
-
-
-class TriggerMerged(Payload):
-    """A firing was taken into the incident being driven as evidence, not declared."""
-
-    KIND = Kind.TRIGGER_MERGED
-    trigger: str = Field(description="the trigger's name")
-    kind: str = Field(description="its kind")
-    label: str = Field("", description="the kind in words")
-    probe: str = Field("", description="`system/probe` that fired it")
-    fired_at: str | None = Field(None, description="when (ISO 8601, UTC)")
-    summary: str = Field("", description="what happened, in words")
-    evidence: list[JsonObject] = Field([], description="the bad samples")
-
-
-class TriggerDismissed(TriggerMerged):
-    """Nobody took a firing up: who (the envelope), why and its evidence."""
-
-    KIND = Kind.TRIGGER_DISMISSED
-    reason: str = Field(description="why it was dismissed")
-
-
-class CommanderHandedOver(Payload):
-    """Someone else takes command; later events carry their name in `who.commander`."""
-
-    KIND = Kind.COMMANDER_HANDED_OVER
-    to: str = Field(description="the new commander")
-    previous: str | None = Field(None, description="the one who handed over")
-    note: str | None = Field(None, description="what was said at the hand-over")
-
-
-class CountdownStarted(Payload):
-    """An `auto` trigger's countdown began (older journals)."""
-
-    KIND = Kind.COUNTDOWN_STARTED
-    trigger: str = Field(description="the trigger's name")
-    kind: str | None = Field(None, description="its kind")
-    seconds: Number = Field(description="how long it runs")
-    deadline: str | None = Field(None, description="when it elapses (ISO 8601, UTC)")
-    started: str | None = Field(None, description="when it began (ISO 8601, UTC)")
-
-
-class CountdownCancelled(CountdownStarted):
-    """An `auto` countdown was stopped before it elapsed."""
-
-    KIND = Kind.COUNTDOWN_CANCELLED
-    seconds: Number | None = Field(None, description="how long it ran for")  # type: ignore[assignment]
-    reason: str = Field(description="why, and who cancelled it")
-
-
-class CountdownElapsed(CountdownStarted):
-    """An `auto` countdown ran out: the rollback starts."""
-
-    KIND = Kind.COUNTDOWN_ELAPSED
 
 
 class SystemsSelected(Payload):
@@ -225,43 +124,3 @@ class HostkeyAccepted(Payload):
     known_hosts: str = Field(description="the known_hosts file written")
     entry: str = Field(description="the line added to it")
     via: str | None = Field(None, description="the jump host it was reached through")
-
-
-class FieldSet(Amendable):
-    """A field of the rollback document was filled in (see [export.md](export.md))."""
-
-    KIND = Kind.FIELD_SET
-    field: str = Field(
-        description="reason, severity, impact_users, impact_start, impact_end,"
-        " business_impact, root_cause, remediation, action_items, procedure_updates,"
-        " went_well, went_wrong, got_lucky, lessons, retry_schedule, retry_owner"
-    )
-    value: str | list[JsonObject] = Field(
-        description="text (a date-time as `YYYY-MM-DD HH:MM`, UTC), or for `action_items`"
-        " the whole table as a list of {`action`, `type`, `owner`, `priority`, `due`, `ticket`}"
-    )
-
-
-class NoteAdded(Amendable):
-    """A free-text note: on a step when `where.step` is set."""
-
-    KIND = Kind.NOTE_ADDED
-    text: str = Field(description="the note")
-    about: int | None = Field(None, description="the seq of the event it annotates")
-
-
-class EventStarred(Amendable):
-    """An event was starred (kept in a starred-only export) or unstarred."""
-
-    KIND = Kind.EVENT_STARRED
-    seq: int = Field(description="the event")
-    starred: bool = Field(True, description="starred, or unstarred")
-
-
-class ExportWritten(Payload):
-    """The rollback document was written to a file."""
-
-    KIND = Kind.EXPORT_WRITTEN
-    path: str = Field(description="where")
-    format: str = Field(description="`markdown`, `json` or `node`")
-    starred_only: bool = Field(False, description="only starred events")

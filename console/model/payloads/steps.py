@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from console.model.event_kinds import Kind
-from console.model.payloads.base import JsonObject, Number, Payload
-from console.model.payloads.incident import Amendable
+from console.model.payloads.base import Amendable, Number, Payload
 from console.model.status import FailureClass, StepStatus
 
 
@@ -161,73 +160,3 @@ class RunDetached(Payload):
     KIND = Kind.RUN_DETACHED
     running: list[str] = Field([], description="the steps")
     hosts: list[str] = Field([], description="the hosts whose commands were left running")
-
-
-class AttemptChecked(Payload):
-    """An unknown host was asked whether its interrupted attempt still runs."""
-
-    KIND = Kind.ATTEMPT_CHECKED
-    token: str | None = Field(None, description="the attempt's tag")
-    running: bool | None = Field(None, description="true, false, or null: could not tell")
-    processes: list[str] = Field(
-        [], description="`ps` lines: pid, process group, elapsed, arguments; at most 20"
-    )
-    detail: str = Field("", description="what was found, in words")
-
-
-class AttemptStopped(Payload):
-    """An interrupted attempt still running on a host was stopped."""
-
-    KIND = Kind.ATTEMPT_STOPPED
-    token: str | None = Field(None, description="the attempt's tag")
-    groups: list[int] = Field([], description="the process groups signalled")
-    stopped: bool = Field(description="it runs no more")
-    detail: str = Field("", description="what happened, in words")
-
-
-class UnknownVerified(Payload):
-    """Unknown hosts were verified (their step's `verify` ran)."""
-
-    KIND = Kind.UNKNOWN_VERIFIED
-    verdicts: dict[str, str] = Field(
-        description="{host: `verified: succeeded`, `verified: failed`, or why it stays unknown}"
-    )
-
-
-class DeliveryHalted(Payload):
-    """The delivery pipeline was stopped before the rollback."""
-
-    KIND = Kind.DELIVERY_HALTED
-    hosts: list[str] = Field([], description="where the halt command ran")
-    failed: list[str] = Field([], description="where it failed")
-    command: str | None = Field(None, description="the command")
-
-
-class RolloutStep(Payload):
-    """One step of a gradual strategy (`feature-reenable`): a percentage, then a check."""
-
-    KIND = Kind.ROLLOUT_STEP
-    strategy: str = Field(description="the strategy")
-    percent: Number = Field(description="the share switched on")
-    index: int = Field(description="this step, from 1")
-    of: int = Field(description="how many steps")
-    ok: bool = Field(description="every host succeeded")
-    go_on: bool = Field(description="the rollout goes on")
-    failed: list[str] = Field([], description="hosts that failed")
-
-
-class AssessmentRecorded(Payload):
-    """What the hosts run, read before the rollback (and again after)."""
-
-    KIND = Kind.ASSESSMENT_RECORDED
-    hosts: dict[str, JsonObject] = Field(
-        {},
-        description="{host: {key: value}}; a `deployed_at` key (ISO 8601, UTC) dates the release",
-    )
-    assessed_keys: list[str] = Field([], alias="keys", description="the keys read")
-    failed: list[str] = Field([], description="hosts that could not be read")
-    stage: str | None = Field(
-        None,
-        description="`before` (the assessment step) or `after` (read again once stability is"
-        " verified); older journals have none",
-    )

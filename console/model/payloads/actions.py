@@ -1,0 +1,48 @@
+"""What a strategy's built-in steps record: delivery halted, the hosts assessed, a gradual
+rollout's steps."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import JsonObject, Number, Payload
+
+
+class DeliveryHalted(Payload):
+    """The delivery pipeline was stopped before the rollback."""
+
+    KIND = Kind.DELIVERY_HALTED
+    hosts: list[str] = Field([], description="where the halt command ran")
+    failed: list[str] = Field([], description="where it failed")
+    command: str | None = Field(None, description="the command")
+
+
+class RolloutStep(Payload):
+    """One step of a gradual strategy (`feature-reenable`): a percentage, then a check."""
+
+    KIND = Kind.ROLLOUT_STEP
+    strategy: str = Field(description="the strategy")
+    percent: Number = Field(description="the share switched on")
+    index: int = Field(description="this step, from 1")
+    of: int = Field(description="how many steps")
+    ok: bool = Field(description="every host succeeded")
+    go_on: bool = Field(description="the rollout goes on")
+    failed: list[str] = Field([], description="hosts that failed")
+
+
+class AssessmentRecorded(Payload):
+    """What the hosts run, read before the rollback (and again after)."""
+
+    KIND = Kind.ASSESSMENT_RECORDED
+    hosts: dict[str, JsonObject] = Field(
+        {},
+        description="{host: {key: value}}; a `deployed_at` key (ISO 8601, UTC) dates the release",
+    )
+    assessed_keys: list[str] = Field([], alias="keys", description="the keys read")
+    failed: list[str] = Field([], description="hosts that could not be read")
+    stage: str | None = Field(
+        None,
+        description="`before` (the assessment step) or `after` (read again once stability is"
+        " verified); older journals have none",
+    )
