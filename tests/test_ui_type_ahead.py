@@ -1,5 +1,6 @@
-"""Keys typed ahead act in the order they were typed: Enter on the checklist waits for
-an F-key typed before it, rather than acting first as a priority binding would."""
+"""Keys typed ahead act in the order they were typed, and where they were meant: Enter
+on the checklist waits for an F-key typed before it, rather than acting first as a
+priority binding would; Enter typed as a dialog opens does what the dialog says."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 from textual import events
 
 from console.demo.fleet import DemoFleet
+from console.model.outcome import Outcome
 from console.model.procedure import StepKind
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.close import CloseDialog
 from console.ui.screens.form import FormScreen
 from console.ui.widgets.screen_enter import RowTable, StepList
 from tests.test_ui_support import (  # noqa: F401
@@ -41,6 +44,23 @@ async def test_enter_after_f2_opens_the_form_and_stays(tmp_path: Path) -> None:
             await until(pilot, lambda: isinstance(app.screen, FormScreen))
             await pilot.pause(0.3)
             assert isinstance(app.screen, FormScreen)
+
+
+async def test_enter_typed_as_the_close_dialog_opens_closes(tmp_path: Path) -> None:
+    """Enter arrives before the dialog's choice has focus: it goes up to the bindings,
+    where RadioSet's own would toggle the chosen outcome again and leave the dialog
+    open (seen in CI at 80x24). It closes, as Enter on the focused choice does."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            left = sorted(conductor.state.hosts)[:1]
+            app.push_screen(CloseDialog(Outcome.PARTIAL, left))
+            app.post_message(events.Key("enter", None))
+            await until(pilot, lambda: conductor.state.closed)
+            assert conductor.state.outcome == Outcome.PARTIAL
+            assert not isinstance(app.screen, CloseDialog)
 
 
 def test_the_lists_leave_enter_to_their_screen() -> None:

@@ -43,6 +43,10 @@ class ChoiceThenText(RadioSet):
     it. Enter does the screen's `choice_done()` once the choice is handed over, or at
     once with `enter_decides` (dialogs); otherwise Enter, like Space, toggles."""
 
+    # Keys reach the bindings only when they came before this set had focus (a dialog
+    # just opened, keys typed ahead): Enter then does what it does here, not a toggle.
+    BINDINGS = [Binding("enter", "enter", show=False)]
+
     def __init__(self, *buttons: RadioButton, enter_decides: bool = False, **kwargs):
         super().__init__(*buttons, **kwargs)
         self.enter_decides = enter_decides
@@ -73,21 +77,27 @@ class ChoiceThenText(RadioSet):
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
         self.choice = event.pressed.name  # a choice made by the program, too
 
+    def action_enter(self) -> None:
+        """The choice is done once handed over, or at once with `enter_decides`; else
+        Enter toggles, as Space does."""
+        if self._handed is not None or self.enter_decides:
+            self._choice_screen.choice_done()
+        else:
+            self.action_toggle_button()
+
     async def on_key(self, event: events.Key) -> None:
         target = self._handed
-        if target is not None:
-            if event.key == "enter":
-                self._choice_screen.choice_done()
-            elif not await pass_on(target, event):
+        if event.key == "enter":
+            self.action_enter()
+        elif target is not None:
+            if not await pass_on(target, event):
                 return
         elif event.key in MOVES:
             if MOVES[event.key] > 0:
                 self.action_next_button()
             else:
                 self.action_previous_button()
-        elif event.key == "enter" and self.enter_decides:
-            self._choice_screen.choice_done()
-        elif event.key in ("enter", "space"):
+        elif event.key == "space":
             self.action_toggle_button()
         else:
             return
