@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Static
 
 from console.model.events import Kind
+from console.ui.messages import JournalChanged
 from console.ui.screens.base import _same_room
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.home import HomeScreen
@@ -94,6 +95,28 @@ async def test_a_line_that_keeps_its_room_is_redrawn_without_a_layout_pass(
         assert not _same_room(counts, "one line", "wide " * 100)
         counts.styles.width = "auto"
         assert not _same_room(counts, "one line", "another line")
+
+
+async def test_batches_waiting_for_a_screen_sync_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A screen behind a busy loop finds several batches of events waiting, and Textual
+    handles them in one go: one sync for all of them, not one each in the same stall."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("execution")
+        screen = app.screen
+        await until(pilot, lambda: not app._pending)
+        await pilot.pause(0.1)
+        synced: list[int] = []
+        sync = screen.sync
+        monkeypatch.setattr(screen, "sync", lambda: (synced.append(1), sync()))
+        last = app.prepared.recorder.events[-1]
+        for _ in range(5):
+            screen.post_message(JournalChanged([last]))
+        await pilot.pause(0.1)
+        assert synced == [1]
 
 
 def _screen_text(app) -> str:

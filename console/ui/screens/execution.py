@@ -73,7 +73,7 @@ class ExecutionScreen(IncidentScreen):
         super().__init__()
         self.step_id: str | None = None
         self.host: str | None = None
-        self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync)
+        self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self._seen = 0
         self._adhoc_commands: dict[str, str] = {}
         self.problems_only = False
