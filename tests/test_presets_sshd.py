@@ -103,6 +103,35 @@ params = [{ name = "flags_file", default = "flags" }]
     assert (app / "flags").read_text() == "new_checkout=100\n"
 
 
+def test_a_flags_file_that_cannot_be_rewritten_fails_the_action(sshd_server, tmp_path):
+    """The new file cannot be written beside the flags: the action fails there, saying
+    so, rather than carry on to "disabled" and leave it to verify."""
+    app = sshd_server.sandbox("app")
+    conf = app / "conf"
+    conf.mkdir()
+    (conf / "flags").write_text("new_checkout=100\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "flags-off"
+kind = "feature-toggle-off"
+preset = "file"
+params = [{ name = "flags", default = "new_checkout" }, { name = "flags_file", default = "conf/flags" }]
+""",
+    )
+    conf.chmod(0o555)  # readable, and nothing new can be written in it
+
+    outcome = run(config, tmp_path, "flags-off")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    assert "cannot rewrite conf/flags" in outcome.stdout + outcome.stderr
+    assert "disabled: new_checkout" not in outcome.stdout
+    assert (conf / "flags").read_text() == "new_checkout=100\n"
+
+
 def git(repo: Path, *args: str) -> str:
     return subprocess.run(
         ["git", "-c", "safe.directory=*", "-C", str(repo), *args],

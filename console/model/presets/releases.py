@@ -29,7 +29,8 @@ if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
   exit 3
 fi
 test "$target" != "$cur" || { echo "already on $cur" >&2; exit 3; }
-mkdir -p .rollback && echo "$target" > .rollback/release-target
+mkdir -p .rollback && echo "$target" > .rollback/release-target ||
+  { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
 echo "current release: $cur; rolling back to $target"
 """
 )
@@ -38,8 +39,9 @@ ACTION = (
     _WHERE
     + """\
 target=$(cat .rollback/release-target) || exit 3
-echo "$cur" > .rollback/release-from
-ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link"
+echo "$cur" > .rollback/release-from || { echo "cannot record the release replaced" >&2; exit 1; }
+ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link" ||
+  { echo "cannot point $link at $target" >&2; exit 1; }
 echo "rolled back: $cur -> $target"
 """
     + run_optional("restart", "restart")
@@ -59,7 +61,8 @@ UNDO = (
     _WHERE
     + """\
 prev=$(cat .rollback/release-from) || { echo "nothing to undo: no release was replaced" >&2; exit 3; }
-ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link"
+ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link" ||
+  { echo "cannot point $link back at $prev" >&2; exit 1; }
 echo "undone: back on $prev"
 """
     + run_optional("restart", "restart")

@@ -30,7 +30,23 @@ def _set_flags(value: str) -> str:
 FLAGS={{{{flags}}}} VALUE={value} awk -F= '
   BEGIN {{ n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }}
   ($1 in want) {{ $0 = $1 "=" ENVIRON["VALUE"] }} {{ print }}
-' {{{{flags_file}}}} > {{{{flags_file}}}}.new && mv {{{{flags_file}}}}.new {{{{flags_file}}}}
+' {{{{flags_file}}}} > {{{{flags_file}}}}.new && mv {{{{flags_file}}}}.new {{{{flags_file}}}} ||
+  {{ echo "cannot rewrite "{{{{flags_file}}}} >&2; exit 1; }}
+"""
+
+
+def _keep(name: str, refuse: bool = False) -> str:
+    """Copy the file to .rollback/`name` for undo; without the copy nothing changes (a
+    precheck `refuse`s with exit 3, an action fails)."""
+    return f"""\
+cp {{{{flags_file}}}} .rollback/{name} ||
+  {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit {3 if refuse else 1}; }}
+"""
+
+
+def _put_back(name: str) -> str:
+    return f"""\
+cp .rollback/{name} {{{{flags_file}}}} || {{ echo "cannot put "{{{{flags_file}}}}" back" >&2; exit 1; }}
 """
 
 
@@ -167,12 +183,12 @@ PRESETS = (
         summary="set the named flags to 0 in a `name=percent` file, then restart or reload",
         params=(FLAGS, FLAGS_FILE, RESTART, CHECK),
         precheck=_FLAGS_EXIST,
-        action="cp {{flags_file}} .rollback/flags-before-off\n"
+        action=_keep("flags-before-off")
         + _set_flags("0")
         + 'echo "disabled: "{{flags}}\n'
         + RESTART_NOW,
         verify=_flags_are("0") + run_optional("check", "health check"),
-        undo="cp .rollback/flags-before-off {{flags_file}}\n" + RESTART_NOW,
+        undo=_put_back("flags-before-off") + RESTART_NOW,
         needs=("the flags file, writable by the login user", "awk"),
     ),
     Preset(
@@ -191,12 +207,12 @@ PRESETS = (
             RESTART,
             CHECK,
         ),
-        precheck=_FLAGS_EXIST + "cp {{flags_file}} .rollback/flags-before-reenable\n",
+        precheck=_FLAGS_EXIST + _keep("flags-before-reenable", refuse=True),
         action=_set_flags("{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + RESTART_NOW,
         verify=_flags_are("{{percent}}") + run_optional("check", "health check"),
-        undo="cp .rollback/flags-before-reenable {{flags_file}}\n" + RESTART_NOW,
+        undo=_put_back("flags-before-reenable") + RESTART_NOW,
         needs=("the flags file, writable by the login user", "awk"),
     ),
 )
