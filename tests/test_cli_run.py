@@ -282,3 +282,23 @@ def test_an_outcome_the_record_does_not_show_is_refused_and_said(tmp_path):
         n.startswith("--outcome rolled-back refused: the record does not show") for n in notes
     )
     assert fold(events).outcome == "failed"
+
+
+def test_headless_start_up_parks_its_objects_and_leaves_the_collector_on(tmp_path):
+    """exec (run, probe) start with the garbage collector off; what start-up made is parked
+    and collection is on again when the work starts, and after a usage error too."""
+    code = (
+        "import gc\n"
+        "from console.cli import main\n"
+        "print(main(['exec', '--demo', '--dry-run', '--systems', 'db', 'true']),"
+        " gc.isenabled(), gc.get_freeze_count() > 10000)\n"
+        "print(main(['exec', '--demo', '--systems', 'db', ' ']), gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+    )
+    assert done.stdout.splitlines()[-2:] == ["0 True True", "2 True"], done.stdout + done.stderr
