@@ -234,6 +234,25 @@ async def test_transient_failures_are_retried_with_backoff_and_bad_requests_are_
     assert "NOT DELIVERED (warning)" in document
 
 
+async def test_a_command_the_jump_host_cannot_run_is_not_retried(tmp_path):
+    """Exit 127 (not found) will not pass on another try: one attempt, said plainly, and
+    the step done with a warning the checklist shows."""
+    channel = {
+        "name": "mail",
+        "kind": "command",
+        "command": "no-such-mailer-here {{incident}}",
+        "backoff": 0.01,
+    }
+    conductor = conductor_for(settings_with([channel]), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
+    assert (result.data.ok, result.data.attempts) == (False, 1)
+    assert result.data.detail == "command failed: exit status 127 (not found on the jump host)"
+    step = conductor.state.steps["communicate"]
+    assert (step.status, step.warnings) == (StepStatus.DONE, 1)
+
+
 async def test_a_required_step_fails_when_a_channel_gives_up(hooks, tmp_path, monkeypatch):
     down = hooks.on("/down", (503, "", {}))
     channel = {"name": "status", "kind": "webhook", "url": down, "retries": 2, "backoff": 0.01}

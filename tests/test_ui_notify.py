@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import OptionList
+
 from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import NotifyDialog
@@ -30,6 +32,12 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
             await pilot.press("enter")  # send the message as shown
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             assert conductor.state.step("communicate").status is StepStatus.DONE
+            steps = app.screen.query_one("#steps", OptionList)
+
+            def marked() -> bool:  # done, and not a plain tick: one channel got nothing
+                return str(steps.get_option("communicate").prompt).startswith("  ⚠ done")
+
+            await until(pilot, marked)
             await until(pilot, lambda: any(n.severity == "warning" for n in app._notifications))
             toast = next(n for n in app._notifications if n.severity == "warning")
             assert toast.title == "Status update: not every channel"

@@ -44,8 +44,8 @@ async def deliver(
     environ: Mapping[str, str] = os.environ,
     sleep: Sleep = asyncio.sleep,
 ) -> Delivery:
-    """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; any
-    failed command) up to `channel.retries` times, waiting `backoff`, then twice as long."""
+    """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; a failed
+    command the shell could run) up to `channel.retries` times, waiting `backoff`, then twice as long."""
     try:
         url = "" if channel.kind is ChannelKind.COMMAND else channel.url_for(environ)
         headers = channel.headers_for(environ)
@@ -68,11 +68,17 @@ async def deliver(
     return Delivery(result.ok, result.status, detail, attempt, lines)
 
 
+# The shell's exit statuses for a command it could not run: no later try can pass.
+NOT_RUNNABLE = {126: "not executable on the jump host", 127: "not found on the jump host"}
+
+
 async def _command(command: str, timeout: float) -> tuple[WebhookResult, list[str]]:
-    """A notification command on the jump host; any failure may pass on another try."""
+    """A notification command on the jump host; a failure may pass on another try, unless
+    the shell could not run the command at all."""
     result = await run_local(command, timeout)
     lines = result.lines[-20:]
     if result.failure is None:
         return WebhookResult(True, 0, "command ok"), lines
-    detail = f"command failed: {result.detail}"
-    return WebhookResult(False, result.exit_status, detail, retryable=True), lines
+    why = NOT_RUNNABLE.get(result.exit_status or 0)
+    detail = f"command failed: {result.detail}" + (f" ({why})" if why else "")
+    return WebhookResult(False, result.exit_status, detail, retryable=why is None), lines

@@ -56,6 +56,7 @@ def _step_completed(s: IncidentState, e: Event) -> None:
     st.status = d.status
     st.finished = e.ts
     st.summary = d.summary
+    st.warnings = d.warnings or 0
 
 
 def _step_skipped(s: IncidentState, e: Event) -> None:

@@ -38,6 +38,7 @@ class StepState:
     started: datetime | None = None
     finished: datetime | None = None
     summary: str = ""
+    warnings: int = 0  # channels a done notify step could not deliver on
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)

@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, StepState
+from console.model.state import HostStatus, StepState, StepStatus
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
@@ -82,12 +82,20 @@ class ChecklistScreen(IncidentScreen):
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append("> " if current else "  ", style=themed("bold $accent"))
-        line.append_text(status_text(self.shown_status(st), 10))
+        line.append_text(self._status(st, 10))
         line.append(f" {number:>2}. ")
         line.append(visible(step.title, one_line=True), style="bold" if current else "")
         if st.notes:
             line.append(f"  ✎{len(st.notes)}", style=themed("$secondary"))
         return line
+
+    def _status(self, st: StepState, width: int = 0) -> Text:
+        """The step's status; a status update that did not reach every channel is
+        `⚠ done`, never a plain tick."""
+        status = self.shown_status(st)
+        if status is StepStatus.DONE and st.warnings:
+            return Text("⚠ done".ljust(width), style=themed("bold $warning"))
+        return status_text(status, width)
 
     def sync(self) -> None:
         if not self.is_mounted:
@@ -174,9 +182,9 @@ class ChecklistScreen(IncidentScreen):
             detail.update("")
             return
         st = self.incident.state.step(step.id)
-        text = Text.assemble(
-            (step.title, "bold"), "\n", status_text(self.shown_status(st)), f" · {step.kind} step"
-        )
+        text = Text.assemble((step.title, "bold"), "\n", self._status(st), f" · {step.kind} step")
+        if st.status is StepStatus.DONE and st.warnings:
+            text.append(f" · not delivered on {st.warnings} channel(s)", style=themed("$warning"))
         # Most pressing first: at 80x24 the pane shows six lines.
         unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
         if unknown:
