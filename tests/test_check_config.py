@@ -24,6 +24,29 @@ def test_the_demo_configuration_is_valid():
     assert "ok: 3 systems" in result.stdout
 
 
+def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_path):
+    """The quickstart's inventory (hosts, no probes) loads and runs, but its probe step
+    can never pass: check-config says so, where, and still says ok (exit 0)."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    inventory = target / "inventory.toml"
+    text = inventory.read_text()
+    inventory.write_text(
+        text[: text.index("[[systems]]")]
+        + '[[systems]]\nname = "web"\nstrategies = ["version-rollback"]\n\n'
+        + '[[systems.hosts]]\nname = "web-1"\naddress = "192.0.2.1"\n'
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    line = text[: text.index("[[systems]]")].count("\n") + 2
+    assert result.stderr == (
+        f"warning: {inventory}:{line}: systems[0].name: system 'web' has no"
+        " [[systems.probes]]: the probe step 'Verify system stability' cannot pass for it"
+        " (add probes, or skip that step with a reason)\n"
+    )
+    assert result.stdout.endswith(": ok: 1 system, 1 host, 5 strategies, 9 steps, 1 warning\n")
+
+
 def test_a_missing_directory_is_a_usage_error(tmp_path):
     result = console("check-config", str(tmp_path / "nowhere"))
     assert result.returncode == 2
@@ -144,7 +167,7 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     )
     checked = console("check-config", str(config), cwd=tmp_path)
     assert checked.returncode == 0 and want in checked.stderr.splitlines(), checked.stderr
-    assert checked.stdout.rstrip().endswith("1 warnings")
+    assert checked.stdout.rstrip().endswith("1 warning")
     argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
     argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
     dry = console(*argv, "--dry-run", cwd=tmp_path)

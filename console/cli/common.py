@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING
 from console.cli.parser import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from console.demo.faults import Fault
+    from console.model.loading import Check
     from console.model.settings import Settings
 
 
@@ -19,10 +22,11 @@ def load(
     demo: bool = False,
     directory: Path | None = None,
     say_warnings: bool = True,
+    checks: Sequence[Check] = (),
 ) -> Settings:
     """The one loader every command and the console use: the configuration's text, then
     what this machine must have to run it (keys, writable directories). Its warnings
-    are said on stderr (check-config says them its own way)."""
+    are said on stderr (check-config says them its own way, with its own `checks`)."""
     from console.cli.debuglog import redact_with
     from console.engine.preflight import machine_problems
     from console.model.loading import load_settings
@@ -32,7 +36,7 @@ def load(
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
         raise UsageError(no_configuration(args.config))
-    settings = load_settings(directory, checks=[machine_problems, _theme_problems])
+    settings = load_settings(directory, checks=[machine_problems, _theme_problems, *checks])
     redact_with(settings)
     if say_warnings:
         from console.model.visible import visible

@@ -36,10 +36,11 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
+    from console.model.coverage import unwatched_systems
     from console.paths import find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    settings = load(args, directory=directory, say_warnings=False)
+    settings = load(args, directory=directory, say_warnings=False, checks=[unwatched_systems])
     assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -59,12 +60,20 @@ def check_config(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     host_count = len(settings.inventory.host_names)
     warnings = len(settings.warnings) + len(noted) + unset
-    warned = f", {warnings} warnings" if warnings else ""
+    warned = f", {counted(warnings, 'warning')}" if warnings else ""
     print(
-        f"{directory}: ok: {len(settings.inventory.systems)} systems, {host_count} hosts, "
-        f"{len(settings.strategies)} strategies, {len(settings.procedure.steps)} steps{warned}"
+        f"{directory}: ok: {counted(len(settings.inventory.systems), 'system')},"
+        f" {counted(host_count, 'host')}, {counted(len(settings.strategies), 'strategy')},"
+        f" {counted(len(settings.procedure.steps), 'step')}{warned}"
     )
     return EXIT_OK
+
+
+def counted(count: int, noun: str) -> str:
+    """`1 system`, `3 systems`, `2 strategies`."""
+    if count == 1:
+        return f"1 {noun}"
+    return f"{count} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def _unset_secrets(settings, directory: Path) -> int:
