@@ -353,4 +353,4 @@ def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path, monke
         f"warning: {config}/procedure.toml: channels.incidents: $NO_HOOK_X is not set here;"
         " sending on this channel will warn until it is"
     ) in done.stderr
-    assert done.stdout.rstrip().endswith("1 warnings")
+    assert done.stdout.rstrip().endswith("1 warning")
