@@ -1,11 +1,12 @@
 """The picker's parameter inputs get the same check as `run --param`: a value that could
-be read as an option is refused on screen, naming the parameter, and nothing is chosen."""
+be read as an option is refused on screen, naming the parameter, and nothing is chosen.
+A strategy's description is shown as written, never obeyed as markup."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, RadioSet
+from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -61,3 +62,25 @@ async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: P
             assert conductor is not None and conductor.state.strategy == "config-restore"
             chosen = [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
             assert [e.data.params["config_dir"] for e in chosen] == ["etc/app"]
+
+
+async def test_a_description_is_shown_as_written_not_as_markup(tmp_path: Path) -> None:
+    """`[prod]` and `[/]` stay on screen (as markup both vanished, and a description
+    could restyle the picker); `code` loses its backticks, as in the docs."""
+    settings = demo_settings()
+    name = settings.inventory.system("web").strategies[0]
+    index = next(i for i, s in enumerate(settings.strategies) if s.name == name)
+    settings.strategies[index] = settings.strategies[index].model_copy(
+        update={"description": "Point `current` at the [prod] release [/] and restart"}
+    )
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n", "down", "enter")
+            await type_text(pilot, "checkout errors")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("space")  # the whole `web` system: its first strategy
+            shown = app.screen.query_one("#strategy-help", Static)
+            await until(pilot, lambda: "release" in str(shown.render()))
+            assert str(shown.render()) == "Point current at the [prod] release [/] and restart"

@@ -19,6 +19,7 @@ from console.ui.screens.command_preview import CommandPreview
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.plain import prose
 from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.status import status_text
 
@@ -202,7 +203,7 @@ class ChecklistScreen(IncidentScreen):
         for note in st.notes[-3:]:
             text.append(f"\n✎ {visible(note)}", style=themed("$secondary"))
         if step.description:
-            text.append(f"\n{step.description}")
+            text.append("\n").append_text(prose(step.description))
         state = self.incident.state
         if step.kind is StepKind.STRATEGY and state.strategy:
             params = ", ".join(f"{k}={visible(v)}" for k, v in sorted(state.params.items()))

@@ -27,7 +27,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.key_footer import KeyFooter
-from console.ui.widgets.plain import plain
+from console.ui.widgets.plain import plain, prose
 from console.ui.widgets.toggles import MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
 
@@ -165,12 +165,15 @@ class PickerScreen(Screen):
             )
             return
         strategy = self.app.settings.strategy(name)
-        help_text.update(strategy.description)
+        help_text.update(prose(strategy.description))  # configuration text, not markup
         widgets: list[Widget] = []
         for param in strategy.params:
             required = " (required)" if param.required else ""
             widgets.append(
-                Label(f"{param.name}{required}: {param.description}", classes="param-label")
+                Label(
+                    Text(f"{param.name}{required}: ").append_text(prose(param.description)),
+                    classes="param-label",
+                )
             )
             widgets.append(
                 Input(

@@ -11,3 +11,15 @@ def plain(value: object, style: str = "", *, one_line: bool = True) -> Text:
     """`value` as Text, for a table cell or a label: a string from a host (or a
     journal) may hold `[bold]` or an escape sequence, and means neither."""
     return Text(visible(value, one_line=one_line), style=style)
+
+
+def prose(value: str) -> Text:
+    """A description from the configuration or a preset: `code` spans in bold without
+    their backticks (unless they do not pair up), no markup obeyed, no control sent."""
+    shown = visible(value, one_line=False)
+    if shown.count("`") % 2:
+        return Text(shown)
+    text = Text()
+    for index, part in enumerate(shown.split("`")):
+        text.append(part, style="bold" if index % 2 else "")
+    return text
