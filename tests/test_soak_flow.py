@@ -99,7 +99,17 @@ async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
     conductor.declare_trigger(TriggerKind.STAKEHOLDER, "product call")
     conductor.select(["web"])
     assert await conductor.run_step("verify") is False
-    assert soak_events(conductor)[-1]["detail"] == "no probes watch web"
+    assert soak_events(conductor)[-1]["detail"] == (
+        "no probes watch web: add [[systems.probes]] to inventory.toml, or skip this step"
+        " with a reason"
+    )
+    # on screen: why, and no "0/3 healthy samples · round 0 of 6" to misread
+    from console.ui.widgets.run_summary import soak_text
+
+    assert soak_text(soak_events(conductor)[-1]).plain == (
+        "✘ failed · no probes watch web: add [[systems.probes]] to inventory.toml, or skip"
+        " this step with a reason"
+    )
 
 
 async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):

@@ -71,7 +71,10 @@ async def soak(
 
     if not keys:
         progress.status = SoakStatus.FAILED
-        progress.detail = f"no probes watch {', '.join(systems)}"
+        progress.detail = (
+            f"no probes watch {', '.join(systems)}: add [[systems.probes]] to"
+            " inventory.toml, or skip this step with a reason"
+        )
         report([])
         return progress
     interval = soak_options.interval or max(watcher.readings[k].probe.interval for k in keys)

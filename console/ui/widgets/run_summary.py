@@ -74,11 +74,10 @@ def soak_text(soak: dict) -> Text:
         {"passed": "bold $success", "failed": "bold $error"}.get(status, "bold $warning")
     )
     mark = {"passed": "✔", "failed": "✘"}.get(status, "◔")
-    text = Text.assemble(
-        (f"{mark} {status}", style),
-        f" · {healthy}/{needed} healthy samples",
-        f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}",
-    )
+    text = Text.assemble((f"{mark} {status}", style))
+    if soak.get("round") or status != "failed":  # failed before a round: nothing to count
+        text.append(f" · {healthy}/{needed} healthy samples")
+        text.append(f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}")
     if soak.get("detail") and status != "passed":
         text.append(f" · {visible(str(soak['detail']), one_line=True)}", style="dim")
     return text
@@ -86,6 +85,8 @@ def soak_text(soak: dict) -> Text:
 
 def soak_round_lines(data: SoakProgress) -> list[str]:
     """One soak round for the output pane: the round, then each probe on its own line."""
+    if not data.round and not data.probes:  # failed before a round: say why
+        return [f"not sampled: {visible(data.detail or '', one_line=True)}"]
     lines = [f"round {data.round}: {data.healthy}/{data.needed} healthy ({data.status})"]
     for key, probe in sorted(data.probes.items()):
         threshold = probe.get("threshold")
