@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import DataTable
 
 from console.demo.fleet import DemoFleet
+from console.engine.drill import title_of
 from console.journal.recorder import Recorder
 from console.model.clock import FixedClock
 from console.model.events import Kind
@@ -158,6 +159,8 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             await pilot.press("enter")
             await until(pilot, lambda: app.drills.running == "web-slow")
             assert app.conductor.state.drill
+            # named as `drill` names it, the description whole (not cut at TITLE_WIDTH)
+            assert app.conductor.state.title == title_of(app.settings.drills.scenario("web-slow"))
             assert app.screen is app.get_screen("execution")
             for action in ("retry", "adhoc", "accept_key", "other_strategy"):
                 assert not app.allows(action), action

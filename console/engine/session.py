@@ -27,7 +27,6 @@ from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
 from console.model.state import IncidentState, fold
-from console.model.triggers import shorten
 from console.model.watch import Recovery
 from console.paths import incidents_dir, locks_dir
 
@@ -139,9 +138,8 @@ class Engine:
         take_over: str | None = None,
     ) -> Conductor:
         """Create the incident's journal directory and record that it opened, holding the
-        locks of `systems` first (a refusal leaves no incident); a long title is cut at a
-        word, with an ellipsis."""
-        title = shorten(title)
+        locks of `systems` first (a refusal leaves no incident). The title is kept as
+        given: one made from a reason comes cut already (TriggerKind.incident_title)."""
         incident_id = incident_id or new_incident_id(self.clock.now())
         conductor = self.incident(self.claim(incident_id, systems or [], take_over))
         conductor.open_incident(title, incident_id, drill=drill)

@@ -14,7 +14,7 @@ from console.engine import triage
 from console.engine.triage import Proposal
 from console.engine.watcher import Countdown, Firing, Watcher, WatchUpdate, with_others
 from console.model.probes import Policy
-from console.model.triggers import PRECEDENCE
+from console.model.triggers import PRECEDENCE, shorten
 from console.ui.messages import WatchChanged
 
 if TYPE_CHECKING:
@@ -170,7 +170,9 @@ class LiveWatch:
             self.changed("proposed")
             return
         self.app.to_home()
-        conductor = self.app.lifecycle.new_incident(firing.reason)
+        conductor = self.app.lifecycle.new_incident(
+            firing.trigger.kind.incident_title(firing.reason)
+        )
         triage.start_automatically(conductor, countdown, self.also_firing(firing))
         self.app.notify(firing.reason, title="Automatic rollback started", severity="error")
         self.app.push_screen(PickerScreen(preselect=[firing.trigger.system]))
@@ -209,7 +211,9 @@ class LiveWatch:
         if conductor is not None:
             triage.dismiss(conductor, proposal, reason, close=False)
         else:
-            conductor = self.app.engine.new_incident(f"Dismissed: {proposal.firing.reason}")
+            conductor = self.app.engine.new_incident(
+                shorten(f"Dismissed: {proposal.firing.reason}")
+            )
             triage.dismiss(conductor, proposal, reason, close=True)
             conductor.recorder.close()
         self.resolved(proposal)
