@@ -341,3 +341,35 @@ async def test_a_firing_says_its_level_in_the_probe_tables_terms(tmp_path: Path)
             )
             table = app.screen.query_one("#probes", DataTable)
             assert str(table.get_cell("api/error-rate", "Threshold")) == "> 0.05"
+
+
+async def test_home_says_what_would_fill_an_empty_probe_table_and_drill_schedule(
+    tmp_path: Path,
+) -> None:
+    """A configuration written from the quickstart: no probes, no drills. The home screen
+    says so, and where they are configured, instead of a title over nothing."""
+    from textual.widgets import Label
+
+    from console.model.settings import Settings
+    from console.ui.widgets.drill_schedule import DrillSchedule
+
+    data = demo_settings().model_dump()
+    data["triggers"]["triggers"] = []
+    data["drills"] = {}
+    for system in data["inventory"]["systems"]:
+        system["probes"] = []
+    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.pause(0.1)
+        home = app.screen
+        no_probes = home.query_one("#no-probes", Label)
+        no_drills = home.query_one("#no-drills", Label)
+        assert no_probes.display and no_drills.display
+        assert not home.query_one(DrillSchedule).display
+        assert str(no_probes.render()) == (
+            "None configured: [[systems.probes]] in inventory.toml watch each system."
+        )
+        assert str(no_drills.render()) == (
+            "No drills run yet, none scheduled: [[schedule]] in drills.toml; d opens drills."
+        )

@@ -39,6 +39,9 @@ MARKS = {
     Outcome.HANDED_OVER: "→",
 }
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
+# Said where an empty table would stand: what fills it, and where that is configured.
+NO_PROBES = "None configured: [[systems.probes]] in inventory.toml watch each system."
+NO_DRILLS = "No drills run yet, none scheduled: [[schedule]] in drills.toml; {key} opens drills."
 
 
 def _strategies(names: list[str]) -> str:
@@ -110,6 +113,7 @@ class HomeScreen(Screen):
                 with Vertical(id="probes-box"):
                     yield Label("Probes (live)", classes="section-title")
                     yield ProbeTable(id="probes", zebra_stripes=True)
+                    yield Label(plain(NO_PROBES), id="no-probes", classes="muted")
                 with Vertical(id="systems-box"):
                     yield Label("Systems", classes="section-title")
                     yield DataTable(id="systems", cursor_type="row", zebra_stripes=True)
@@ -121,6 +125,11 @@ class HomeScreen(Screen):
                 with Vertical(id="drills-box"):
                     yield Label("Drill schedule", classes="section-title")
                     yield DrillSchedule(id="drills")
+                    yield Label(
+                        plain(NO_DRILLS.format(key=self.app.key_label("home.drills"))),
+                        id="no-drills",
+                        classes="muted",
+                    )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -159,6 +168,7 @@ class HomeScreen(Screen):
         table = self.query_one("#probes", ProbeTable)
         table.show_readings(readings)
         table.display = bool(readings)
+        self.query_one("#no-probes", Label).display = not readings
         self._alert()
         self.refresh_bindings()
 
@@ -209,6 +219,8 @@ class HomeScreen(Screen):
         table.display = bool(found)
         schedule = self.query_one(DrillSchedule)
         schedule.refresh_schedule()
+        schedule.display = bool(schedule.row_count)
+        self.query_one("#no-drills", Label).display = not schedule.row_count
         prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
         if schedule.overdue:
             prompt.append(
