@@ -6,6 +6,7 @@ the data is checked against its baseline, and the fault's undo runs at the end."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,9 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
     for host in HOSTS:
         assert f"  integrity  {host}: match (unchanged, checksum " in out
     assert "gate open: app" in out
+    # a status-word probe reads as the tables show it, how many hosts read bad (not "0.0")
+    samples = [ln for ln in out.splitlines() if " probe app/health = " in ln]
+    assert samples and all(re.search(r"= [0-2]/2 bad \(", ln) for ln in samples), samples
     for sandbox in fleet.sandboxes.values():
         assert (sandbox / "current").readlink() == Path("releases/1.0")
         assert not (sandbox / ".drill-was").exists()  # the undo ran, and cleaned up

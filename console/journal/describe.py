@@ -12,6 +12,7 @@ from console.model.payloads import Amendable, CommandIntent, CommandOutput, Payl
 from console.model.payloads.steps import StepData
 from console.model.procedure import FormField
 from console.model.visible import visible
+from console.model.watch import recorded_text
 
 if TYPE_CHECKING:
     from console.model.payloads import (
@@ -297,7 +298,8 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"
     ),
     Kind.PROBE_SAMPLE: _says(
-        lambda: payloads.ProbeSample, lambda d, e: f"probe {d.probe} = {d.value} ({d.state})"
+        lambda: payloads.ProbeSample,
+        lambda d, e: f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})",
     ),
     Kind.SOAK_PROGRESS: _says(
         lambda: payloads.SoakProgress,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -292,6 +293,19 @@ def show(value: Value, unit: str = "") -> str:
     else:
         text = value if len(value) <= 16 else value[:15] + "…"
     return f"{text} {unit}".strip()
+
+
+def recorded_text(value: float | str | None, hosts: Mapping[str, Mapping[str, object]]) -> str:
+    """A journalled sample's value as the tables show it, read from its hosts alone: a
+    vote (status words, flags) as how many of the hosts that answered read bad, `0/3 bad`
+    rather than `0.0`; a number as it is."""
+    if value is None:
+        return "–"
+    shown = show(value if isinstance(value, str) else float(value))
+    answered = [h for h in hosts.values() if h.get("error") is None and h.get("value") is not None]
+    if all(isinstance(h.get("value"), float | int) and not h.get("flagged") for h in answered):
+        return shown
+    return f"{shown}/{len(answered)} bad"
 
 
 def sample_text(probe: Probe, sample: ProbeSample | None) -> str:
