@@ -371,5 +371,5 @@ async def test_home_says_what_would_fill_an_empty_probe_table_and_drill_schedule
             "None configured: [[systems.probes]] in inventory.toml watch each system."
         )
         assert str(no_drills.render()) == (
-            "No drills run yet, none scheduled: [[schedule]] in drills.toml; d opens drills."
+            "No drills yet: [[schedule]] in drills.toml sets a cadence; d opens drills."
         )

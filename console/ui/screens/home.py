@@ -41,7 +41,7 @@ MARKS = {
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
 # Said where an empty table would stand: what fills it, and where that is configured.
 NO_PROBES = "None configured: [[systems.probes]] in inventory.toml watch each system."
-NO_DRILLS = "No drills run yet, none scheduled: [[schedule]] in drills.toml; {key} opens drills."
+NO_DRILLS = "No drills yet: [[schedule]] in drills.toml sets a cadence; {key} opens drills."
 
 
 def _strategies(names: list[str]) -> str:
