@@ -20,6 +20,7 @@ from console.ui.screens.form import FormScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
+    _run_on_hosts,
     build_app,
     demo_settings,
     populated,
@@ -51,6 +52,24 @@ def test_each_outcome_says_what_it_needs(tmp_path: Path) -> None:
         conductor.close(Outcome.ROLLED_BACK)
     assert not conductor.state.closed
     assert conductor.not_rolled_back() == ["web-2", "web-3"]
+
+
+def test_rolled_back_but_not_verified_is_told_to_verify_not_to_name_hosts(
+    tmp_path: Path,
+) -> None:
+    """Every host rolled back, the stability check skipped: "partially rolled back" needs
+    hosts left and there are none, so the refusal does not offer it."""
+    _, conductor = populated(demo_settings(), tmp_path / "incidents")
+    done = ("verify", 0, "healthy on 2.4.0")
+    _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
+    conductor.skip("verify", "no probes on web yet")
+    assert conductor.not_rolled_back() == []
+    with pytest.raises(ProcedureError) as refused:
+        conductor.close(Outcome.ROLLED_BACK)
+    assert str(refused.value) == (
+        "the record does not show every host rolled back and verified (not done: Verify"
+        " system stability): every host is rolled back: finish the stability check first"
+    )
 
 
 def test_the_close_records_the_end_time_and_releases_the_locks(tmp_path: Path) -> None:

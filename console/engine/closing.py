@@ -107,10 +107,16 @@ class IncidentClosing:
             if left or unverified:
                 missing = [f"not rolled back: {', '.join(left)}"] if left else []
                 missing += [f"not done: {', '.join(unverified)}"] if unverified else []
+                # Partially rolled back names the hosts left: only offered when some are.
+                advice = (
+                    "close as partially rolled back, or finish the steps first"
+                    if left
+                    else "every host is rolled back: finish the stability check first"
+                )
                 raise ProcedureError(
                     "the record does not show every host rolled back and verified ("
                     + "; ".join(missing)
-                    + "): close as partially rolled back, or finish the steps first"
+                    + f"): {advice}"
                 )
         self.locks.release()
         self.recorder.record(
