@@ -77,6 +77,7 @@ def test_run_is_refused_while_another_console_executes_then_takes_over_a_stale_l
     SystemLocks(lock_dir).acquire("web", _holder(_dead_pid(), "inc-crashed"))
     still = _cli(tmp_path, *RUN, "--journal", str(tmp_path / "j2"))
     assert still.returncode == 3 and "stale lock" in still.stderr
+    assert still.stderr.rstrip().endswith("take it over with a reason (--take-over-lock REASON)")
     assert not (tmp_path / "j2").exists()
     took = _cli(
         tmp_path, *RUN, "--journal", str(tmp_path / "j3"), "--take-over-lock", "console crashed"

@@ -70,13 +70,14 @@ def _main(argv: list[str]) -> int:
 def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
-    from console.engine.errors import LockRefused, ProcedureError
+    from console.engine.errors import LockRefused, ProcedureError, StaleLock
     from console.journal.store import JournalError
     from console.model.problems import ConfigError
     from console.model.visible import visible
 
     if isinstance(exc, LockRefused):  # nothing was recorded or sent
-        print(f"refused: {visible(str(exc))}", file=sys.stderr)
+        how = " (--take-over-lock REASON)" if isinstance(exc, StaleLock) else ""
+        print(f"refused: {visible(str(exc))}{how}", file=sys.stderr)
         return EXIT_REFUSED
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
