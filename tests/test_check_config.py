@@ -47,6 +47,26 @@ def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_
     assert result.stdout.endswith(": ok: 1 system, 1 host, 5 strategies, 9 steps, 1 warning\n")
 
 
+def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
+    """A scenario awaiting error-threshold on a system no trigger of triggers.toml
+    watches loads, then fails on detection every time (seen on a real fleet: "no automatic
+    trigger fired on web in 0 round(s)"): check-config says so, where, and still says ok."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    (target / "drills.toml").write_text(
+        '[[scenarios]]\nname = "bad-release"\nsystems = ["web"]\n'
+        'strategy = "version-rollback"\ntrigger = "error-threshold"\n'
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"warning: {target / 'drills.toml'}:5: scenarios[0].trigger: scenario 'bad-release'"
+        " awaits error-threshold, but no trigger of triggers.toml fires it on web: the drill"
+        " would fail on detection (add that trigger, or declare a manual kind with a reason)\n"
+    )
+    assert result.stdout.endswith(", 1 warning\n")
+
+
 def test_a_missing_directory_is_a_usage_error(tmp_path):
     result = console("check-config", str(tmp_path / "nowhere"))
     assert result.returncode == 2

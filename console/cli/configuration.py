@@ -36,11 +36,16 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.coverage import unwatched_systems
+    from console.model.coverage import undetectable_drills, unwatched_systems
     from console.paths import find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    settings = load(args, directory=directory, say_warnings=False, checks=[unwatched_systems])
+    settings = load(
+        args,
+        directory=directory,
+        say_warnings=False,
+        checks=[unwatched_systems, undetectable_drills],
+    )
     assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -1,5 +1,6 @@
 """What check-config warns of because it will not pass though it loads: a probe step for
-systems no probe watches."""
+systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
+can fire."""
 
 from __future__ import annotations
 
@@ -25,3 +26,25 @@ def unwatched_systems(settings: Settings) -> list[Finding]:
         for index, system in enumerate(settings.inventory.systems)
         if not system.probes
     ]
+
+
+def undetectable_drills(settings: Settings) -> list[Finding]:
+    """Each scenario awaiting an automatic trigger that no trigger of triggers.toml fires
+    on its systems: the drill would declare it itself and fail on detection, every time."""
+    findings = []
+    for index, scenario in enumerate(settings.drills.scenarios):
+        kind = scenario.trigger
+        systems = scenario.all_systems
+        watched = [t for t in settings.triggers.triggers if t.kind is kind and t.system in systems]
+        if kind.automatic and not watched:
+            findings.append(
+                Finding(
+                    "drills",
+                    ("scenarios", index, "trigger"),
+                    f"scenario {quoted(scenario.name)} awaits {kind.value}, but no trigger of"
+                    f" triggers.toml fires it on {', '.join(systems)}: the drill would fail"
+                    " on detection (add that trigger, or declare a manual kind with a reason)",
+                    warning=True,
+                )
+            )
+    return findings
