@@ -103,6 +103,14 @@ async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
         "no probes watch web: add [[systems.probes]] to inventory.toml, or skip this step"
         " with a reason"
     )
+    # headless and in the timeline: the same, without counts
+    from console.journal.describe import console_line
+
+    soak = next(e for e in reversed(conductor.recorder.events) if e.kind == Kind.SOAK_PROGRESS)
+    assert console_line(soak).endswith(
+        "soak not sampled (failed): no probes watch web: add [[systems.probes]] to"
+        " inventory.toml, or skip this step with a reason"
+    )
     # on screen: why, and no "0/3 healthy samples · round 0 of 6" to misread
     from console.ui.widgets.run_summary import soak_text
 

@@ -303,7 +303,11 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.SOAK_PROGRESS: _says(
         lambda: payloads.SoakProgress,
-        lambda d, e: f"soak {d.healthy}/{d.needed} healthy ({d.status})",
+        lambda d, e: (
+            f"soak {d.healthy}/{d.needed} healthy ({d.status})"
+            if d.round or d.probes
+            else f"soak not sampled ({d.status}): {d.detail}"  # no probe to sample
+        ),
     ),
     Kind.RECOVERY_MEASURED: _says(lambda: payloads.RecoveryMeasured, _recovery),
     Kind.INTEGRITY_RECORDED: _says(lambda: payloads.IntegrityRecorded, _integrity),
