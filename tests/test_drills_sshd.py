@@ -191,3 +191,29 @@ def test_check_config_names_the_line_of_a_bad_scenario(fleet):
     assert line.startswith(f"error: {fleet.config / 'drills.toml'}:")
     assert "scenarios[0].strategy: no strategy is named 'release-rollbak'" in line
     assert "(did you mean 'release-rollback'?)" in line
+
+
+def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
+    """The fault fails on app-2 (the stage cannot be set) after it is in place on app-1,
+    and its undo fails on app-1: the report says the fault is NOT undone there, not
+    nothing (seen on a real fleet: a broken release left current on one host, the report
+    silent about it), and no trigger reads "actual None"."""
+    [scenario] = DRILLS["scenarios"]
+    [fault] = scenario["faults"]
+    fault = {
+        **fault,
+        "command": "test {{host}} != app-2 && " + fault["command"],
+        "undo": "test {{host}} != app-1 && " + fault["undo"],
+    }
+    drills = {**DRILLS, "scenarios": [{**scenario, "faults": [fault]}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("drill")
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert (
+        "  fault      deploy the bad release 1.1 on app-1, app-2;"
+        " NOT undone: undo failed on app-1" in out
+    ), out
+    assert "  ✘ fault deploy the bad release 1.1 was not undone: undo failed on app-1" in out
+    assert "  trigger    expected error-threshold · actual – (none declared) ✘" in out
+    assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")

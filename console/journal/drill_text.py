@@ -58,9 +58,10 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         lines.append(f"  fault      {fault.get('name')} on {', '.join(fault['hosts'])}; {after}")
     trigger = verdict.get("trigger", {})
     how = "fired from its probe" if trigger.get("detected") else "declared"
+    actual = f"{trigger['actual']} ({how})" if trigger.get("actual") else "– (none declared)"
     lines.append(
-        f"  trigger    expected {trigger.get('expected')} · actual {trigger.get('actual')}"
-        f" ({how}) {_mark(bool(trigger.get('ok')))}"
+        f"  trigger    expected {trigger.get('expected')} · actual {actual}"
+        f" {_mark(bool(trigger.get('ok')))}"
     )
     same = verdict.get("expected") == verdict.get("outcome")
     lines.append(

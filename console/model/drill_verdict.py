@@ -58,7 +58,7 @@ def _recovery(
             findings.append(f"recovery of {system}: {verdict}")
         out[system] = {
             "seconds": seconds,
-            "from": "fault" if state.faults else "trigger",
+            "from": "fault" if any(f.get("at") for f in state.faults) else "trigger",
             "target_minutes": target,
             "verdict": verdict,
             "ok": ok,

@@ -24,11 +24,15 @@ def _fault(s: IncidentState, e: Event) -> None:
 
 
 def _undone(s: IncidentState, e: Event) -> None:
+    """The undo of a fault; one that failed on some host was never recorded as in place,
+    yet its undo ran where it got to, and a failed undo there must still be seen."""
     undone = e.payload(payloads.DrillFaultUndone)
+    result = {"ok": undone.ok, "detail": undone.detail}
     for fault in s.faults:
         if fault.get("name") == undone.name and fault["undone"] is None:
-            fault["undone"] = {"ok": undone.ok, "detail": undone.detail}
-            break
+            fault["undone"] = result
+            return
+    s.faults.append({"name": undone.name, "hosts": undone.hosts, "undone": result})
 
 
 def _judged(s: IncidentState, e: Event) -> None:
