@@ -24,6 +24,17 @@ def run(config: Path, tmp_path: Path, strategy: str, *params: str):
     return run_console(config, tmp_path / "state", strategy, *params, system="web")
 
 
+FLAGS_FILE = '{ name = "flags_file", default = "flags" }'
+
+
+def flags_off(*params: str) -> str:
+    """strategies.toml: a feature-toggle-off named flags-off, preset file, with `params`."""
+    return (
+        '[[strategies]]\nname = "flags-off"\nkind = "feature-toggle-off"\npreset = "file"\n'
+        f"params = [{', '.join(params)}]\n"
+    )
+
+
 async def test_releases_points_current_back_and_restarts_and_undo_returns(sshd_server, tmp_path):
     app = sshd_server.sandbox("app")
     for version in ("2.3.0", "2.4.0", "2.10.0"):
@@ -57,21 +68,8 @@ params = [
 async def test_file_flags_go_to_zero_and_undo_puts_them_back(sshd_server, tmp_path):
     app = sshd_server.sandbox("app")
     (app / "flags").write_text("new_checkout=100\nrecommendations=50\ndark_mode=0\n")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        """\
-[[strategies]]
-name = "flags-off"
-kind = "feature-toggle-off"
-preset = "file"
-params = [
-  { name = "flags", default = "new_checkout,recommendations" },
-  { name = "flags_file", default = "flags" },
-]
-""",
-    )
+    flags = '{ name = "flags", default = "new_checkout,recommendations" }'
+    config = configure(sshd_server, tmp_path, app, flags_off(flags, FLAGS_FILE))
 
     outcome = run(config, tmp_path, "flags-off")
 
@@ -84,18 +82,7 @@ params = [
 def test_an_unknown_flag_is_refused_before_anything_changes(sshd_server, tmp_path):
     app = sshd_server.sandbox("app")
     (app / "flags").write_text("new_checkout=100\n")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        """\
-[[strategies]]
-name = "flags-off"
-kind = "feature-toggle-off"
-preset = "file"
-params = [{ name = "flags_file", default = "flags" }]
-""",
-    )
+    config = configure(sshd_server, tmp_path, app, flags_off(FLAGS_FILE))
 
     outcome = run(config, tmp_path, "flags-off", "flags=new_chekout")
 
@@ -110,17 +97,12 @@ def test_a_flags_file_that_cannot_be_rewritten_fails_the_action(sshd_server, tmp
     conf = app / "conf"
     conf.mkdir()
     (conf / "flags").write_text("new_checkout=100\n")
+    in_conf = '{ name = "flags_file", default = "conf/flags" }'
     config = configure(
         sshd_server,
         tmp_path,
         app,
-        """\
-[[strategies]]
-name = "flags-off"
-kind = "feature-toggle-off"
-preset = "file"
-params = [{ name = "flags", default = "new_checkout" }, { name = "flags_file", default = "conf/flags" }]
-""",
+        flags_off('{ name = "flags", default = "new_checkout" }', in_conf),
     )
     conf.chmod(0o555)  # readable, and nothing new can be written in it
 
