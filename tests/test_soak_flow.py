@@ -139,6 +139,38 @@ async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):
     assert {(p["needed"], p["limit"]) for p in progress} == {(2, 4)}
 
 
+async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
+    """`a` on a verification step: the abort is journalled and the soak stops, failed
+    with the reason (seen in a drill on a real fleet: the abort was recorded, the soak
+    went on and the drill passed)."""
+    import asyncio
+
+    data = demo.settings.model_dump()
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "verify":
+                step["soak"] = {"samples": 6, "max_samples": 8, "interval": 0.2}
+    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor.open_incident("web errors", "inc-abort-soak")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback")
+    assert await conductor.run_step("restore") is True
+    verify = asyncio.create_task(conductor.run_step("verify"))
+    for _ in range(200):  # bounded: the first round is journalled well within 20 s
+        if soak_events(conductor):
+            break
+        await asyncio.sleep(0.1)
+    assert soak_events(conductor), "the soak never sampled"
+    await conductor.abort("the bridge calls it off")
+    assert await asyncio.wait_for(verify, 30) is False
+    step = conductor.state.steps["verify"]
+    assert step.status is StepStatus.FAILED
+    assert step.summary.endswith("aborted: the bridge calls it off"), step.summary
+    assert len(soak_events(conductor)) < 6
+    assert conductor.state.recovery == {}
+
+
 def test_only_a_probe_step_has_a_soak_window():
     with pytest.raises(ValidationError, match="only a probe step has a soak window"):
         Step(id="x", title="X", kind="manual", soak={"samples": 2})

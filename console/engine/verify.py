@@ -3,6 +3,7 @@ stability, and the recovery time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probe_report import threshold_text
@@ -38,10 +39,16 @@ def record_firing(recorder: Recorder, firing: Firing) -> None:
 
 
 async def soak(
-    watcher: Watcher, recorder: Recorder, soak_options: Soak, systems: list[str], step: str
+    watcher: Watcher,
+    recorder: Recorder,
+    soak_options: Soak,
+    systems: list[str],
+    step: str,
+    aborted: Callable[[], str | None] = lambda: None,
 ) -> SoakProgress:
     """Sample the systems' probes round by round until they stay healthy for the soak
-    window, or the remaining rounds cannot make it; every round is journalled."""
+    window, or the remaining rounds cannot make it, or the run is `aborted` (its reason);
+    every round is journalled."""
     keys = watcher.keys_for(systems)
     progress = SoakProgress(needed=soak_options.samples, limit=soak_options.limit)
     attempt = 1 + int(recorder.state.soak.get(step, {}).get("attempt", 0))
@@ -81,6 +88,9 @@ async def soak(
     for index in range(progress.limit):
         if index:
             await watcher.pause(interval)
+        if reason := aborted():
+            progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
+            break
         samples = await watcher.round(keys)
         progress.observe({s.key: s.state for s in samples})
         report(samples)
@@ -130,7 +140,11 @@ async def run_probe_step(
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
     recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data)
     window = step.soak or settings.triggers.soak
-    progress = await soak(conductor.watcher, recorder, window, systems, step.id)
+    runner = conductor.runner
+    runner.aborted = None  # as a step run by the runner starts: an abort from now on stops it
+    progress = await soak(
+        conductor.watcher, recorder, window, systems, step.id, lambda: runner.aborted
+    )
     ok = progress.status is SoakStatus.PASSED
     after = ""
     if ok:
