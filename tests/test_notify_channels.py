@@ -111,7 +111,7 @@ async def test_slack_gets_text_and_blocks_and_its_url_stays_out_of_every_record(
         "*Systems*": "web",
     }
     assert message["text"] == {"type": "mrkdwn", "text": body["text"]}
-    assert context["elements"][0]["text"].startswith("inc-notify: User impact assessment")
+    assert context["elements"][0]["text"].startswith("User impact assessment; systems web")
     text = records(conductor)
     assert "XXXXsecretXXXX" not in text and hooks.url not in text
     assert "Slack incoming webhook ($SLACK_WEBHOOK_URL)" in text

@@ -56,7 +56,7 @@ def status_line(state: IncidentState) -> str:
     hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     trigger = state.trigger.label if state.trigger else "no trigger"
     systems = ", ".join(state.systems)
-    return f"{state.incident_id}: {trigger}; systems {systems}; hosts {hosts}"
+    return f"{trigger}; systems {systems}; hosts {hosts}"  # {{incident}} says which one
 
 
 def target_of(channel: Channel) -> str:
