@@ -327,3 +327,36 @@ def test_list_names_every_scenario_with_its_cadences(capsys):
     assert "  faults       fail:web-1, fail:web-2" in out
     assert "dr-exercise: Annual DR" in out
     assert "  rolls back   version-rollback on web; point-in-time on db (procedure)" in out
+
+
+async def test_an_abort_during_a_drill_closes_it_aborted_with_its_faults_undone(tmp_path):
+    """`a` during the drill's verification (seen from the console on a real fleet: the
+    abort was journalled, the soak went on and the drill PASSED; once the soak stopped,
+    the drill closed "failed: partially rolled back", its reason nowhere)."""
+    from console.demo.fleet import DemoFleet
+    from console.engine.drill import drill_settings, run_scenario, title_of
+    from console.engine.session import Engine
+    from console.model.outcome import Outcome
+
+    async with DemoFleet(load_settings(demo_config())) as fleet:
+        scenario = fleet.settings.drills.scenario("web-slow")
+        engine = Engine(fleet.settings, tmp_path / "incidents")
+        try:
+            conductor = engine.new_incident(title_of(scenario), drill=True)
+            conductor.settings = drill_settings(fleet.settings, scenario)
+            running = asyncio.create_task(run_scenario(conductor, scenario, fleet))
+            for _ in range(600):  # bounded: the soak's first round comes within a minute
+                if any(e.kind == Kind.SOAK_PROGRESS for e in conductor.recorder.events):
+                    break
+                await asyncio.sleep(0.1)
+            await conductor.abort("the bridge calls it off")
+            verdict = await asyncio.wait_for(running, 120)
+            conductor.recorder.close()
+        finally:
+            await engine.close()
+    assert not verdict["passed"]
+    assert verdict["findings"][0] == "aborted: the bridge calls it off"
+    state = conductor.state
+    assert state.outcome == Outcome.ABORTED, state.outcome_label
+    assert [f["undone"]["ok"] for f in state.faults] == [True]
+    assert fleet.faults == []

@@ -85,26 +85,39 @@ async def run_scenario(
     conductor.select(scenario.all_systems)  # and holds their locks
     stage = Stage(conductor, scenario, demo)
     ok = False
+    aborted: str | None = None  # read before the check and the undo: their runs clear it
     try:
         setup = await stage.take_baseline()
         setup = setup or await stage.inject()
         if not setup:
             await fire_trigger(conductor, scenario)
             ok = await roll_back(conductor, scenario)
+            aborted = conductor.runner.aborted
         await stage.check_after()
     finally:
         await stage.undo()
     steps = strategy_steps(settings)
     verdict = judge(conductor.state, scenario, targets, steps, ok, setup)
+    if aborted:
+        verdict = {
+            **verdict,
+            "passed": False,
+            "findings": [f"aborted: {aborted}", *verdict["findings"]],
+        }
     recorder.record(Kind.DRILL_JUDGED, **verdict)
-    close_drill(conductor, DrillOutcome(verdict["outcome"]), setup)
+    close_drill(conductor, DrillOutcome(verdict["outcome"]), setup, aborted)
     return verdict
 
 
-def close_drill(conductor: Conductor, outcome: DrillOutcome, setup: list[str]) -> None:
-    """Close the drill's incident with the outcome its verdict found."""
+def close_drill(
+    conductor: Conductor, outcome: DrillOutcome, setup: list[str], aborted: str | None
+) -> None:
+    """Close the drill's incident with the outcome its verdict found (aborted, with the
+    reason, when someone aborted a step of it)."""
     if setup:
         conductor.close(Outcome.FAILED, f"the drill's set-up failed: {setup[0]}")
+    elif aborted:
+        conductor.close(Outcome.ABORTED, aborted)
     elif outcome is DrillOutcome.VERIFIED:
         conductor.close(Outcome.ROLLED_BACK)
     elif outcome is DrillOutcome.PARTIAL and conductor.not_rolled_back():
