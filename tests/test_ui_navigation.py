@@ -20,6 +20,7 @@ from textual.widgets import (
     Tree,
 )
 
+from console.journal.describe import describe
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
 from console.model.outcome import Outcome
@@ -229,6 +230,9 @@ async def test_the_halt_banner_and_the_waves_count_from_the_fold(
         assert "limit of 34%" in banner and "t retries them" in banner
         waves = str(app.screen.query_one("#exec-waves").render())
         assert "0 ok, 1 failed" in waves  # the wave's host as the fold has it, not "1 ok"
+    events = app.prepared.recorder.events
+    started = next(e for e in reversed(events) if e.kind == Kind.WAVE_STARTED)
+    assert describe(started) == "wave 1 of 1 started (1 host)"  # not "(1 hosts)"
 
 
 async def test_a_skipped_step_keeps_what_ran_before(

@@ -246,7 +246,10 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.WAVE_STARTED: _says(
         lambda: payloads.WaveStarted,
-        lambda d, e: f"wave {d.wave} of {d.waves} started ({len(d.hosts)} hosts)",
+        lambda d, e: (
+            f"wave {d.wave} of {d.waves} started"
+            f" ({len(d.hosts)} host{'' if len(d.hosts) == 1 else 's'})"
+        ),
     ),
     Kind.WAVE_FINISHED: _says(
         lambda: payloads.WaveFinished,
