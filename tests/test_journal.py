@@ -129,53 +129,6 @@ async def test_hosts_starting_together_share_one_fsync(tmp_path):
     recorder.close()
 
 
-async def test_a_burst_of_output_is_one_write_made_before_the_next_action(tmp_path, monkeypatch):
-    import asyncio
-    import os
-    import types
-
-    from console.journal import store
-
-    writes = []
-
-    def write(fd, data):
-        writes.append(bytes(data).count(b"\n"))
-        return os.write(fd, data)
-
-    monkeypatch.setattr(store, "os", types.SimpleNamespace(**{**vars(os), "write": write}))
-    recorder = recorder_in(tmp_path)
-    where = {"host": "web-1", "step": "s"}
-    recorder.record(Kind.COMMAND_INTENT, **where, command="x", stage="run")
-    for n in range(50):
-        recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stdout", lines=[str(n)])
-    assert writes == [1]  # the intent, written and fsync'd; the output held
-    recorder.record(Kind.COMMAND_RESULT, **where, stage="run", exit_status=0)
-    assert writes == [1, 50, 1]  # the output first, in one write, then the result
-    for n in range(30):
-        recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stderr", lines=[str(n)])
-    await asyncio.sleep(0)  # the end of this loop iteration
-    assert writes == [1, 50, 1, 30]
-    recorder.close()
-    assert read_journal(tmp_path).events == recorder.events
-
-
-async def test_a_held_line_that_cannot_be_written_fails_the_next_record(tmp_path):
-    import asyncio
-    import os
-
-    recorder = recorder_in(tmp_path)
-    where = {"host": "web-1", "step": "s"}
-    recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stdout", lines=["a"])
-    output = recorder.writer._output
-    os.close(output.fd)
-    output.fd = os.open(tmp_path / OUTPUT_NAME, os.O_RDONLY)  # a file refusing the write
-    await asyncio.sleep(0)  # the held line's write fails: nobody to tell there
-    with pytest.raises(OSError):
-        recorder.record(Kind.NOTE_ADDED, text="after")
-    recorder.close()
-    assert len(recorder.events) == 1 and read_journal(tmp_path).events == []
-
-
 def test_each_line_is_what_the_validated_event_writes(tmp_path):
     """The recorder builds each event from parts already checked (the payload by its
     model, who and where by theirs) without checking them again: every line must be

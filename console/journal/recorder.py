@@ -52,8 +52,6 @@ class Recorder:
         self._listeners: list[Listener] = []
         self._written = self._synced = 0
         self._sync_task: asyncio.Future[None] | None = None
-        self._flush_due = False  # held lines wait for the end of this loop iteration
-        self._failure: OSError | None = None  # that flush's, raised by the next record
         # Frozen, and the same on most events: built once each (the write path is hot:
         # two events per host and step).
         self._wheres: dict[tuple[str | None, str | None, str | None], Where] = {}
@@ -92,9 +90,8 @@ class Recorder:
         step: str | None = None,
         **data: Any,
     ) -> Event:
-        """Append one event (written and fsync'd now if it is an action; output is written
-        at the end of this loop iteration), fold it, then notify. Its data: the payload
-        given, or the kind and the payload's keys (checked by its model)."""
+        """Append one event (fsync'd now if it is an action), fold it, then notify. Its
+        data: the payload given, or the kind and the payload's keys (checked by its model)."""
         return self._record(kind, self._where(system, host, step), data, True)
 
     def record_deferred(
@@ -122,7 +119,6 @@ class Recorder:
 
     async def _fsync(self) -> None:
         upto = self._written
-        self.flush()
         await asyncio.to_thread(self.writer.fsync)
         self._synced = max(self._synced, upto)
 
@@ -150,12 +146,7 @@ class Recorder:
                 data=payload,
             )
         )
-        if self._failure is not None:
-            raise self._failure
-        if sync and event.is_action:
-            self.writer.append(event)
-        else:
-            self._hold(event)
+        self.writer.append(event, sync=sync)
         self._written += 1
         if sync:
             self._synced = self._written
@@ -164,33 +155,6 @@ class Recorder:
         for listener in list(self._listeners):
             listener(event)
         return event
-
-    def _hold(self, event: Event) -> None:
-        """Output, and actions not relied on before `sync()`: written at the end of this
-        event-loop iteration, all of it in one write per file (a burst of 200 hosts'
-        output was 600 writes, each a wait for the interpreter's lock on a busy loop:
-        bench/RESULTS.md), and always before any action recorded after them. With no
-        loop running, at once."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.writer.append(event, sync=False)
-            return
-        self.writer.hold(event)
-        if not self._flush_due:
-            self._flush_due = True
-            loop.call_soon(self._flush_held)
-
-    def _flush_held(self) -> None:
-        try:
-            self.flush()
-        except OSError as exc:  # no one to raise it to here: the next record does
-            self._failure = exc
-
-    def flush(self) -> None:
-        """Write every line held so far (see `_hold`)."""
-        self._flush_due = False
-        self.writer.flush()
 
     def _where(self, system: str | None, host: str | None, step: str | None) -> Where:
         key = (system, host, step)
@@ -234,5 +198,4 @@ class Recorder:
         return self.writer.closed
 
     def close(self) -> None:
-        self._flush_due = False
         self.writer.close()
