@@ -192,3 +192,31 @@ async def test_problems_only_keeps_the_hosts_that_did_not_succeed(tmp_path: Path
             assert "Output of web-2" in str(app.screen.query_one("#output-title").render())
             await pilot.press("p")
             await until(pilot, lambda: grid.keys == ["web-1", "web-2", "web-3"])
+
+
+async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Path) -> None:
+    """A configuration from the quickstart has no probes: its probe step fails before a
+    round, and a retry would sample nothing again, so the screen says how to skip it."""
+    from console.model.settings import Settings
+    from console.model.status import StepStatus
+
+    data = demo_settings().model_dump()
+    data["triggers"]["triggers"] = []
+    for system in data["inventory"]["systems"]:
+        system["probes"] = []
+    app = build_app(Settings.model_validate(data), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("verify")
+        await until(pilot, lambda: app.conductor.state.step("verify").status is StepStatus.FAILED)
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.pause(0.2)
+        counts = str(app.screen.query_one("#exec-counts", Static).render())
+        assert counts.startswith("✘ failed · no probes watch web: add [[systems.probes]]")
+        assert counts.endswith("· F2 back to the checklist, s skips it")
+        assert "retries" not in counts
+        # the toast says why, not "Retry failed hosts" (no host failed)
+        summary = app.conductor.state.step("verify").summary
+        assert summary.startswith("not verified, nothing sampled: no probes watch web")
+        toasts = [n.message for n in app._notifications if n.title == "Step failed"]
+        assert toasts == [f"“Verify system stability”: {summary}"]

@@ -158,6 +158,8 @@ async def run_probe_step(
             f"stable for {progress.needed} sample(s) in a row" + (f"; {after}" if after else "")
             if ok
             else f"not stable after {progress.rounds} round(s): {progress.detail}"
+            if progress.rounds
+            else f"not verified, nothing sampled: {progress.detail}"
         ),
         **data,
     )

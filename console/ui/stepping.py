@@ -221,6 +221,9 @@ class Stepping:
             # The execution screen already says so; elsewhere a short toast tells.
             if self.app.screen is not self.app.get_screen("execution"):
                 self.app.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
+        elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
+            summary = self.app.conductor.state.step(step_id).summary
+            self.app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
         else:
             retry = self.app.key_label("execution.retry")
             self.app.notify(

@@ -238,13 +238,19 @@ class ExecutionScreen(IncidentScreen):
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
-            retry, other = (
-                self.app.key_label("execution.retry"),
-                self.app.key_label("execution.strategy"),
-            )
-            line.append(f" · {retry} retries · {other} another strategy", style="dim")
+            line.append(self._after_failed_soak(soak), style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         self._append_output()
+
+    def _after_failed_soak(self, soak: dict) -> str:
+        """The keys that can help: a retry or another strategy, unless no probe watches
+        the systems (a retry would sample nothing again): then the way to skip the step."""
+        key = self.app.key_label
+        systems = set(self.incident.state.systems)
+        watched = any(s.probes for s in self.app.settings.inventory.systems if s.name in systems)
+        if not soak.get("round") and not watched:
+            return f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+        return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
 
     def _hint(self, step_id: str, failed: int) -> str:
         """The next key for this step, named as it is bound; abort only while it runs."""
