@@ -249,7 +249,9 @@ class ExecutionScreen(IncidentScreen):
         systems = set(self.incident.state.systems)
         watched = any(s.probes for s in self.app.settings.inventory.systems if s.name in systems)
         if not soak.get("round") and not watched:
-            return f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+            return (
+                f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+            )
         return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
 
     def _hint(self, step_id: str, failed: int) -> str:
