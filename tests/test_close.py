@@ -68,8 +68,28 @@ def test_rolled_back_but_not_verified_is_told_to_verify_not_to_name_hosts(
         conductor.close(Outcome.ROLLED_BACK)
     assert str(refused.value) == (
         "the record does not show every host rolled back and verified (not done: Verify"
-        " system stability): every host is rolled back: finish the stability check first"
+        " system stability): every host is rolled back: finish the stability check first,"
+        " or close as rolled back, not verified (saying how it was checked)"
     )
+    with pytest.raises(ProcedureError, match="needs a reason"):
+        conductor.close(Outcome.UNVERIFIED)
+    conductor.close(Outcome.UNVERIFIED, reason="checkout tried by hand on each host")
+    assert conductor.state.outcome_label == (
+        "rolled back, not verified: checkout tried by hand on each host"
+    )
+    assert not Outcome.UNVERIFIED.good  # the page is not resolved, the list marks it ◑
+
+
+def test_not_verified_needs_every_host_rolled_back(tmp_path: Path) -> None:
+    """Hosts left: that is partially rolled back, with the hosts named."""
+    _, conductor = populated(demo_settings(), tmp_path / "incidents")
+    with pytest.raises(ProcedureError) as refused:
+        conductor.close(Outcome.UNVERIFIED, reason="checked by hand")
+    assert str(refused.value) == (
+        "closing as “rolled back, not verified” needs every host rolled back (not rolled"
+        " back: web-2, web-3): close as partially rolled back, or finish the steps first"
+    )
+    assert not conductor.state.closed
 
 
 def test_the_close_records_the_end_time_and_releases_the_locks(tmp_path: Path) -> None:
@@ -209,3 +229,34 @@ async def test_the_palette_offers_the_close(
         await pilot.pause(0.3)
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+
+
+async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A configuration without probes (the quickstart's): every host rolled back, the
+    stability check skipped with a reason. F7 suggests "rolled back, not verified" and asks
+    how it was checked; the record then says so, not "aborted" or a false "verified"."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        conductor = app.conductor
+        done = ("verify", 0, "healthy on 2.4.0")
+        _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
+        conductor.skip("verify", "no probes on web yet")
+        await app.push_screen("checklist")
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        assert radios.pressed_button.name == "unverified"
+        assert str(app.screen.query_one("#close-ask").render()) == (
+            "How was it checked instead, or why not? It goes into the record."
+        )
+        await pilot.press("tab")
+        await type_text(pilot, "checkout tried by hand")
+        await pilot.press("enter")
+        await until(pilot, lambda: conductor.state.closed)
+        assert conductor.state.outcome == "unverified"
+        assert "rolled back, not verified: checkout tried by hand" in render_markdown(
+            conductor.recorder.events
+        )

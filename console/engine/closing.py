@@ -102,6 +102,14 @@ class IncidentClosing:
             unknown = [h for h in hosts if h not in state.hosts]
             if unknown:
                 raise ProcedureError(f"not a host of this incident: {', '.join(unknown)}")
+        if outcome is Outcome.UNVERIFIED:
+            left = self.not_rolled_back() if state.hosts else ["no host was selected"]
+            if left:
+                raise ProcedureError(
+                    f"closing as “{outcome.title}” needs every host rolled back (not rolled"
+                    f" back: {', '.join(left)}): close as partially rolled back, or finish"
+                    " the steps first"
+                )
         if outcome is Outcome.ROLLED_BACK:
             left, unverified = self.not_rolled_back(), self.unverified()
             if left or unverified:
@@ -111,7 +119,8 @@ class IncidentClosing:
                 advice = (
                     "close as partially rolled back, or finish the steps first"
                     if left
-                    else "every host is rolled back: finish the stability check first"
+                    else "every host is rolled back: finish the stability check first, or"
+                    " close as rolled back, not verified (saying how it was checked)"
                 )
                 raise ProcedureError(
                     "the record does not show every host rolled back and verified ("

@@ -7,10 +7,11 @@ from enum import StrEnum
 
 
 class Outcome(StrEnum):
-    """The `outcome` of `incident.closed`. The first five are a commander's choice in the
+    """The `outcome` of `incident.closed`. The first six are a commander's choice in the
     console; the rest are written by the program (headless runs, dismissed triggers)."""
 
     ROLLED_BACK = "rolled-back"
+    UNVERIFIED = "unverified"
     PARTIAL = "partial"
     ABORTED = "aborted"
     NOT_NEEDED = "not-needed"
@@ -41,6 +42,7 @@ class Outcome(StrEnum):
 
 TITLES = {
     Outcome.ROLLED_BACK: "rolled back and verified",
+    Outcome.UNVERIFIED: "rolled back, not verified",
     Outcome.PARTIAL: "partially rolled back",
     Outcome.ABORTED: "aborted",
     Outcome.NOT_NEEDED: "not needed (false alarm)",
@@ -52,10 +54,12 @@ TITLES = {
 }
 SHORT = {
     Outcome.ROLLED_BACK: "rolled back",
+    Outcome.UNVERIFIED: "not verified",
     Outcome.PARTIAL: "partial",
     Outcome.NOT_NEEDED: "false alarm",
 }
 NEEDS = {
+    Outcome.UNVERIFIED: "reason",
     Outcome.PARTIAL: "hosts",
     Outcome.ABORTED: "reason",
     Outcome.NOT_NEEDED: "reason",
@@ -67,6 +71,7 @@ NEEDS = {
 # What a commander chooses from in the console, in this order.
 CHOSEN = (
     Outcome.ROLLED_BACK,
+    Outcome.UNVERIFIED,
     Outcome.PARTIAL,
     Outcome.ABORTED,
     Outcome.NOT_NEEDED,

@@ -192,8 +192,8 @@ class Lifecycle:
             return
         left = conductor.not_rolled_back()
         suggested = None
-        if state.hosts and not left and not conductor.unverified():
-            suggested = Outcome.ROLLED_BACK
+        if state.hosts and not left:
+            suggested = Outcome.UNVERIFIED if conductor.unverified() else Outcome.ROLLED_BACK
         elif left and len(left) < len(state.hosts):
             suggested = Outcome.PARTIAL
         self.app.push_screen(CloseDialog(suggested, left))

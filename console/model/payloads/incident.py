@@ -53,8 +53,9 @@ class IncidentClosed(Payload):
 
     KIND = Kind.INCIDENT_CLOSED
     outcome: str = Field(
-        description="how it ended (`rolled-back`, `partial`, `aborted`, `not-needed`,"
-        " `handed-over`; written by the program: `failed`, `dismissed`, `refused`,"
+        description="how it ended (`rolled-back`, `unverified` (every host rolled back, the"
+        " stability check not done: `reason` says how it was checked), `partial`, `aborted`,"
+        " `not-needed`, `handed-over`; written by the program: `failed`, `dismissed`, `refused`,"
         " `completed`); older journals carry it in words"
     )
     label: str | None = Field(None, description="the outcome in words")

@@ -27,6 +27,13 @@ ASKS = {
     ),
     "to": ("Handed over to whom?", "e.g. alice (database on-call), #inc-bridge"),
 }
+# An outcome whose question is not its need's usual one.
+ASKS_FOR = {
+    Outcome.UNVERIFIED: (
+        "How was it checked instead, or why not? It goes into the record.",
+        "e.g. no probes on web yet; checkout tried by hand",
+    ),
+}
 NOTHING_ASKED = ("Nothing more is needed: the record shows it.", "")
 NOTHING_CHOSEN = ("Choose how it ended (↑ ↓ then Space).", "")
 
@@ -61,9 +68,8 @@ class CloseDialog(ModalScreen[None]):
         with Vertical(classes="dialog", id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
             yield Static(
-                "How did it end? The close records the end time and releases the systems'"
-                " locks. The post-rollback form can still be filled afterwards: each change"
-                " is recorded as an amendment.",
+                "How did it end? The close records the end time and releases the locks;"
+                " the form can still be filled afterwards, as amendments.",
                 classes="dialog-text",
             )
             with ChoiceThenText(id="close-outcome", enter_decides=True):
@@ -96,7 +102,10 @@ class CloseDialog(ModalScreen[None]):
         if self.need:
             self.typed[self.need] = detail.value
         self.need = need
-        ask, placeholder = ASKS.get(need or "", NOTHING_ASKED if outcome else NOTHING_CHOSEN)
+        asked = ASKS_FOR.get(outcome) if outcome else None
+        ask, placeholder = asked or ASKS.get(
+            need or "", NOTHING_ASKED if outcome else NOTHING_CHOSEN
+        )
         self.query_one("#close-ask", Label).update(ask)
         detail.placeholder = placeholder
         detail.display = need is not None

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 AGE_WIDTH = 6
 OUTCOME_WIDTH = 14
 MARKS = {
+    Outcome.UNVERIFIED: "◑",
     Outcome.PARTIAL: "◐",
     Outcome.NOT_NEEDED: "○",
     Outcome.DISMISSED: "○",
