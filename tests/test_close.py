@@ -260,3 +260,18 @@ async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
         assert "rolled back, not verified: checkout tried by hand" in render_markdown(
             conductor.recorder.events
         )
+
+
+async def test_an_incident_closed_with_steps_left_says_how_it_ended_not_enter_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        app.conductor.close(Outcome.ABORTED, "bridge decided to stop")
+        await app.push_screen("checklist")
+        await pilot.pause(0.1)
+        where = str(app.screen.query_one("#where-step").render())
+        assert where.startswith(" ■ Closed: aborted: bridge decided to stop · ended")
+        todo = str(app.screen.query_one("#where-todo").render())
+        assert todo.startswith(" The post-rollback form can still be amended (F5)")

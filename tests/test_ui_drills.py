@@ -15,6 +15,7 @@ from console.engine.drill import title_of
 from console.journal.recorder import Recorder
 from console.model.clock import FixedClock
 from console.model.events import Kind
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.home import HomeScreen
 from console.ui.widgets.drill_schedule import DrillSchedule
@@ -165,6 +166,14 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             for action in ("retry", "adhoc", "accept_key", "other_strategy"):
                 assert not app.allows(action), action
             assert app.allows("abort") and app.allows("go")
+            await pilot.press("f2")  # the checklist says who does the steps, not "Enter runs"
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await pilot.pause(0.1)
+            assert str(app.screen.query_one("#where-todo").render()) == (
+                " The drill does the steps; notes and the abort stay yours."
+            )
+            await pilot.press("f3")
+            await until(pilot, lambda: app.screen is app.get_screen("execution"))
             await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
             assert app.drills.running is None
             # the drill incident is closed: it takes amendments only, never a retry

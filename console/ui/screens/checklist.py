@@ -32,6 +32,7 @@ DO_WORDS = {
     StepKind.PROBE: "Enter checks the probes of the selected systems",
 }
 READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
+DRILL_WORDS = "The drill does the steps; notes and the abort stay yours"
 SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
 
 
@@ -135,13 +136,15 @@ class ChecklistScreen(IncidentScreen):
         order = self.incident.order
         step_line = self.query_one("#where-step", OneLine)
         todo_line = self.query_one("#where-todo", Static)
-        if current is None:
+        if current is None or self.incident.state.closed:  # closed with steps left: aborted
             self._finished(step_line, todo_line)
             return
         phase = self.app.settings.procedure.phase_of(current.id).label
         index = order.index(current.id) + 1
         # A follower watches: the keys that do steps are the driver's, not theirs.
         todo = READ_ONLY_WORDS if self.app.read_only else DO_WORDS[current.kind]
+        if not self.app.read_only and not self.app.allows("do_step"):  # a drill drives it
+            todo = DRILL_WORDS
         self.show(
             step_line,  # one line, cut with … (app.tcss): what to do below stays in view
             Text.assemble(
