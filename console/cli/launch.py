@@ -62,6 +62,7 @@ async def _serve(
     resume: Path | None = None,
     take_over: str | None = None,
     fleet: DemoFleet | None = None,
+    drawn: asyncio.Event | None = None,
 ) -> int:
     engine = Engine.build(settings, demo=demo, threaded_io=True)
     app = None
@@ -73,6 +74,8 @@ async def _serve(
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
         app.drills.demo_faults = fleet  # drills inject their faults into the running demo fleet
+        if drawn is not None:  # set at the console's first frame: the demo fleet waits for it
+            app.drawn = drawn
         result = await app.run_async()
     finally:
         logging.getLogger("asyncio").addFilter(quiet)
@@ -100,14 +103,18 @@ async def _demo(
     prepared: Future | None = None,
 ) -> int:
     fleet = fleet or DemoFleet(settings, faults)
+    drawn = asyncio.Event()
     serving = None
     try:
         live = fleet.bind()  # ports and keys: the console can start on them at once
         # The hosts are served once their sandboxes are built (`prepared`: in a thread
-        # since before this module loaded), while the console draws its first frame;
-        # a probe that connects sooner waits in its port's backlog.
-        serving = asyncio.ensure_future(fleet.serve(prepared))
-        return await _serve(live, demo=True, resume=resume, take_over=take_over, fleet=fleet)
+        # since before this module loaded) and the console has drawn its first frame
+        # (serving imports asyncssh, ~15 % of the way to it); a probe that connects
+        # sooner waits in its port's backlog.
+        serving = asyncio.ensure_future(fleet.serve(prepared, after=drawn.wait()))
+        return await _serve(
+            live, demo=True, resume=resume, take_over=take_over, fleet=fleet, drawn=drawn
+        )
     finally:
         failed = await _stopped(serving)
         with contextlib.suppress(Exception):

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import shutil
 import signal
 import socket
 import tempfile
+from collections.abc import Awaitable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import asyncssh
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from console.demo.data import BASE as BACKUP
 from console.demo.faults import Fault, FaultKind
 from console.demo.sandbox import build_sandbox, corrupt_backup, lose_orders, write_breach
 from console.model.settings import Settings
+
+if TYPE_CHECKING:
+    import asyncssh
 
 DEMO_USER = "responder"
 SLOW_SECONDS = 3.0
@@ -124,18 +132,27 @@ def _kill_group(pid: int, number: int) -> None:
 SERVING_FAULTS = frozenset({FaultKind.UNREACHABLE, FaultKind.REFUSE_AUTH, FaultKind.WRONG_HOSTKEY})
 
 
-class _Connections(asyncssh.SSHServer):
-    """Keeps the host's open connections, so that a fault can cut them."""
+@dataclass(frozen=True)
+class Key:
+    """An Ed25519 key pair: the private key in OpenSSH's format, the public key's line."""
 
-    def __init__(self, open_: set[asyncssh.SSHServerConnection]):
-        self.open = open_
+    private: bytes
+    public: str
 
-    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
-        self.open.add(conn)
-        self.conn = conn
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.open.discard(self.conn)
+def new_key() -> Key:
+    """A fresh key, made with `cryptography` (as asyncssh makes one) without importing
+    asyncssh, whose import is ~15 % of the console's way to its first frame."""
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    return Key(private, public.decode())
 
 
 class _Served:
@@ -144,7 +161,7 @@ class _Served:
     def __init__(self, name: str, sandbox: Path, faults: set[FaultKind]):
         self.name, self.sandbox, self.faults = name, sandbox, faults
         self.handler = _DemoHost(name, sandbox, faults)
-        self.host_key = asyncssh.generate_private_key("ssh-ed25519")
+        self.host_key = new_key()
         self.port = 0
         self.bound: socket.socket | None = None
         self.server: asyncio.AbstractServer | asyncssh.SSHAcceptor | None = None
@@ -158,9 +175,11 @@ class _Served:
         self.bound = socket.create_server(("127.0.0.1", 0), backlog=LISTEN_BACKLOG)
         self.port = self.bound.getsockname()[1]
 
-    async def serve(self, authorized) -> None:
+    async def serve(self, client_key: str) -> None:
         """Listen on the host's port (the one bound, else the same number again) as its
-        faults say."""
+        faults say, letting in `client_key` (a public key line)."""
+        from console.demo.ssh_server import ssh_server
+
         where: dict = {"host": "127.0.0.1", "port": self.port}
         if self.bound is not None:
             where, self.bound = {"sock": self.bound}, None
@@ -168,20 +187,16 @@ class _Served:
             server = await asyncio.start_server(self._silent, **where)
             self.server, self.port = server, server.sockets[0].getsockname()[1]
         else:
-            if FaultKind.REFUSE_AUTH in self.faults:
-                other = asyncssh.generate_private_key("ssh-ed25519")
-                authorized = asyncssh.import_authorized_keys(other.export_public_key().decode())
+            refused = FaultKind.REFUSE_AUTH in self.faults
             key = self.host_key
             if FaultKind.WRONG_HOSTKEY in self.faults:
-                key = asyncssh.generate_private_key("ssh-ed25519")
-            acceptor = await asyncssh.create_server(
-                lambda: _Connections(self.connections),
-                **where,
-                server_host_keys=[key],
-                authorized_client_keys=authorized,
-                process_factory=self.handler.handle,
-                keepalive_interval=0,
-                login_timeout=10,
+                key = new_key()
+            acceptor = await ssh_server(
+                where,
+                key.private,
+                None if refused else client_key,
+                self.handler.handle,
+                self.connections,
             )
             self.server, self.port = acceptor, acceptor.get_port()
 
@@ -241,7 +256,7 @@ class DemoFleet:
         self.settings: Settings = settings
         self.sandboxes: dict[str, Path] = {}
         self._hosts: dict[str, _Served] = {}
-        self._authorized: asyncssh.SSHAuthorizedKeys | None = None
+        self._client_key = ""  # the public key line of the console's key
         self._built: list[Path] | None = None
 
     def prepare(self) -> None:
@@ -266,11 +281,11 @@ class DemoFleet:
         before `serve` waits in the port's backlog (the console draws its first frame
         meanwhile)."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        client_key = asyncssh.generate_private_key("ssh-ed25519")
+        client_key = new_key()
         key_path = self.root / "client_key"
-        key_path.write_bytes(client_key.export_private_key())
+        key_path.write_bytes(client_key.private)
         key_path.chmod(0o600)
-        self._authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
+        self._client_key = client_key.public
         known_lines = []
         systems = []
         for system in self.base.inventory.systems:
@@ -279,8 +294,7 @@ class DemoFleet:
                 faults = {f.kind for f in self.faults if f.host == host.name}
                 served = self._hosts[host.name] = _Served(host.name, self.root, faults)
                 served.bind()
-                public = served.host_key.export_public_key().decode().strip()
-                known_lines.append(f"[127.0.0.1]:{served.port} {public}")
+                known_lines.append(f"[127.0.0.1]:{served.port} {served.host_key.public}")
                 hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": served.port})
             systems.append({**system.model_dump(), "hosts": hosts})
         known_hosts = self.root / "known_hosts"
@@ -300,18 +314,23 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
-    async def serve(self, prepared: Future | None = None) -> None:
+    async def serve(self, prepared: Future | None = None, after: Awaitable | None = None) -> None:
         """The hosts `bind` took, served once their sandboxes are built (`prepared`, when
-        `prepare` runs in a thread already), faults applied."""
+        `prepare` runs in a thread already) and `after` is done (the console's first
+        frame), faults applied. The SSH servers, and asyncssh under them, are imported in
+        a thread: the console stays free to answer keys meanwhile."""
         if prepared is not None:
             await asyncio.wrap_future(prepared)
         elif self._built is None:
             await asyncio.to_thread(self.prepare)
+        if after is not None:
+            await after
+        await asyncio.to_thread(importlib.import_module, "console.demo.ssh_server")
         for served, sandbox in zip(self._hosts.values(), self._built or [], strict=True):
             served.sandbox = served.handler.sandbox = sandbox
             self.sandboxes[served.name] = sandbox
             served.start_faults(served.faults)
-            await served.serve(self._authorized)
+            await served.serve(self._client_key)
 
     async def inject(self, fault: Fault | str) -> None:
         """Put `fault` (or `KIND:HOST`) on its running host: open connections are cut when
@@ -341,7 +360,7 @@ class DemoFleet:
             await served.stop_faults({fault.kind})
         if fault.kind in SERVING_FAULTS:
             await served.close()
-            await served.serve(self._authorized)
+            await served.serve(self._client_key)
 
     async def stop(self) -> None:
         for served in self._hosts.values():

@@ -12,10 +12,8 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import asyncssh
-
 from console.engine.errors import ProcedureError
-from console.engine.failures import HostFailure
+from console.engine.failures import HostFailure, ssh_errors
 from console.engine.notify import run_local
 from console.engine.plan import Planned, plan_step
 from console.engine.runner import RunPlan
@@ -74,7 +72,7 @@ async def _shell(
         done = await conductor.pool.run(target, command, CHECK_TIMEOUT)
     except HostFailure as failure:
         return None, [], failure.detail
-    except (asyncssh.Error, OSError, TimeoutError) as exc:
+    except ssh_errors() as exc:  # TimeoutError is an OSError
         return None, [], str(exc) or type(exc).__name__
     out, err = done.stdout or "", done.stderr or ""
     assert isinstance(out, str) and isinstance(err, str)  # run() decodes UTF-8

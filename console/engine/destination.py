@@ -22,12 +22,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from asyncssh.config import ConfigParseError, SSHConfig
-
-from console.engine.ssh_config import OpenSshConfig
 from console.model.inventory import SshDefaults
+
+if TYPE_CHECKING:
+    from asyncssh.config import SSHConfig
+
+    from console.engine.ssh_config import OpenSshConfig
 
 DEFAULT_USER_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
 DEFAULT_GLOBAL_KNOWN_HOSTS = ("/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2")
@@ -167,6 +169,11 @@ class Resolver:
             # exactly these values, at half the cost per host (issue 18).
             given = {"User": preset.user, "Port": preset.port}
             return {**{k: v for k, v in given.items() if v}, **seed}
+        # asyncssh's parser, imported by the first connection that reads ssh_config.
+        from asyncssh.config import ConfigParseError
+
+        from console.engine.ssh_config import OpenSshConfig
+
         # /dev/null when there are no files: the %-tokens still get expanded.
         files = self.config_files or [Path(os.devnull)]
         try:

@@ -7,8 +7,6 @@ import errno
 import socket
 from dataclasses import dataclass
 
-import asyncssh
-
 from console.model.status import FailureClass
 
 
@@ -44,8 +42,27 @@ OK = ExecResult(exit_status=0)
 UNREACHABLE_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
 
 
+def ssh_errors() -> tuple[type[Exception], ...]:
+    """What a connection or a channel raises besides HostFailure: asyncssh's errors and
+    the socket's. As an `except` clause it is evaluated only once something was raised, so
+    asyncssh is imported by the first connection, not by the modules that catch its errors
+    (its import is ~15 % of the console's way to its first frame, bench/RESULTS.md)."""
+    import asyncssh
+
+    return (asyncssh.Error, OSError)
+
+
+def ssh_timeout() -> type[Exception]:
+    """asyncssh's timeout of a process (`wait(timeout=)`), as `ssh_errors` is evaluated."""
+    import asyncssh
+
+    return asyncssh.TimeoutError
+
+
 def classify_connect_error(exc: BaseException) -> HostFailure:
     """Classify an exception raised while connecting and logging in."""
+    import asyncssh  # loaded already: the connection that raised `exc` imported it
+
     if isinstance(exc, HostFailure):
         return exc
     if isinstance(exc, ConnectionRefusedError):

@@ -15,8 +15,8 @@ import signal
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from console.engine.ending import KILL_GRACE_SECONDS, Emit, exited, killed, pump, timed_out
 from console.engine.failures import ExecResult
-from console.engine.remote import KILL_GRACE_SECONDS, Emit, exited, killed, pump, timed_out
 from console.engine.supervisor import DETACH
 from console.model.status import FailureClass
 

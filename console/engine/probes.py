@@ -8,9 +8,7 @@ import shlex
 import time
 from collections.abc import Awaitable, Callable
 
-import asyncssh
-
-from console.engine.failures import HostFailure
+from console.engine.failures import HostFailure, ssh_errors, ssh_timeout
 from console.engine.ssh import SshPool, Target
 from console.model.clock import Clock
 from console.model.probes import PROBE_KINDS, Probe, ProbeKind
@@ -116,9 +114,9 @@ class Sampler:
                 result = await self.pool.run(target, in_workdir(command, target.workdir), timeout)
             except HostFailure as failure:
                 return "", f"{failure.failure.value}: {failure.detail}", True
-            except asyncssh.TimeoutError:
+            except ssh_timeout():
                 return "", f"no answer within {timeout:g} s", False
-            except (asyncssh.Error, OSError) as exc:
+            except ssh_errors() as exc:
                 return "", f"connection lost: {exc}", False
         if result.exit_status != 0:
             err = str(result.stderr or "").strip().splitlines()

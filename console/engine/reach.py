@@ -8,9 +8,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import asyncssh
-
-from console.engine.failures import HostFailure
+from console.engine.failures import HostFailure, ssh_errors, ssh_timeout
 from console.engine.ssh import SshPool, Target, targets_for
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
@@ -71,9 +69,9 @@ class ReachCheck:
             done = await self.pool.run(target, "true", timeout)
         except HostFailure as failure:
             return Reach(target.name, failure.failure, failure.detail)
-        except asyncssh.TimeoutError:
+        except ssh_timeout():
             return Reach(target.name, FailureClass.TIMEOUT, f"`true` took over {timeout:g} s")
-        except (asyncssh.Error, OSError) as exc:
+        except ssh_errors() as exc:
             if tries > 1:  # the pool forgot the connection: the next try opens a new one
                 return await self._reach(target, tries - 1)
             return Reach(target.name, FailureClass.CONNECTION_LOST, str(exc) or "lost")

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import asyncssh
 
-from console.engine.failures import OK, ExecResult, HostFailure
+from console.engine.ending import KILL_GRACE_SECONDS, Emit, exited, killed, timed_out
+from console.engine.failures import ExecResult, HostFailure
 from console.engine.supervisor import DETACH, attempt_token, supervised
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
     from console.engine.ssh import SshPool, Target
 
-READ_BLOCK = 65536
-KILL_GRACE_SECONDS = 3.0
-
-Emit = Callable[[str, list[str]], None]
 Channel = asyncssh.SSHClientChannel[str]
 
 
@@ -169,18 +165,6 @@ async def execute(
     return result
 
 
-async def pump(read: Callable[[int], Awaitable[str]], name: str, emit: Emit) -> None:
-    """Emit a stream's lines as they come. Blocks, not lines: one read per burst keeps
-    200 chattering hosts cheap."""
-    partial = ""
-    while chunk := await read(READ_BLOCK):
-        *lines, partial = (partial + chunk).split("\n")
-        if lines:
-            emit(name, lines)
-    if partial:
-        emit(name, [partial])
-
-
 async def _collect(channel: Channel, session: CommandSession, limit: float) -> ExecResult:
     """The output's end within `limit`, then the exit within `limit` again."""
     try:
@@ -247,19 +231,3 @@ def classify(status: int | None, signal: tuple[str, bool, str, str] | None) -> E
     if status is None or status < 0:
         return ExecResult(FailureClass.CONNECTION_LOST, "the channel closed without an exit status")
     return exited(status)
-
-
-def exited(status: int) -> ExecResult:
-    if status:
-        return ExecResult(FailureClass.NONZERO_EXIT, f"exit status {status}", exit_status=status)
-    return OK
-
-
-def killed(signal: str) -> ExecResult:
-    return ExecResult(FailureClass.SIGNAL, f"killed by SIG{signal}", signal=signal)
-
-
-def timed_out(limit: float) -> ExecResult:
-    return ExecResult(
-        FailureClass.TIMEOUT, f"no exit within {limit:g} s; TERM sent, then KILL if needed"
-    )

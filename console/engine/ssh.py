@@ -7,16 +7,20 @@ import contextlib
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import asyncssh
-
-from console.engine import remote
 from console.engine.destination import Destination, Preset, Resolver, RouteError
-from console.engine.dial import Accepted, Dialer
+from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.model.inventory import Inventory, SshDefaults
 from console.model.status import FailureClass
+
+if TYPE_CHECKING:
+    import asyncssh
+
+    from console.engine.dial import Accepted, Dialer
+    from console.engine.remote import Running
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +88,17 @@ class SshPool:
     Every destination is resolved once through ssh_config (engine/destination.py) and
     gets its asyncssh options once (keys loaded, known_hosts parsed once per change).
     With `threaded`, all SSH I/O runs on an event loop of its own in a thread (the TUI's
-    loop stays free to draw); callers use the same async methods either way.
+    loop stays free to draw); callers use the same async methods either way. asyncssh
+    and the modules over it are imported by the first connection, on that loop: not on
+    the console's way to its first frame (~15 % of it, bench/RESULTS.md).
     """
 
     def __init__(self, defaults: SshDefaults, threaded: bool = False):
         self.defaults = defaults
         self._io = IoThread() if threaded else InlineIo()
-        self._running = remote.Running()
+        self._running: Running | None = None  # made by the first command
         self.resolver = Resolver(defaults)
-        self.dialer = Dialer(defaults)
+        self._dialer: Dialer | None = None  # made by the first connection
         self._handshakes = asyncio.Semaphore(defaults.max_handshakes)
         self._connections: dict[object, asyncssh.SSHClientConnection] = {}
         self._locks: dict[object, asyncio.Lock] = {}
@@ -113,7 +119,7 @@ class SshPool:
         target: Target,
         command: str,
         limit: float,
-        on_output: remote.Emit,
+        on_output: Emit,
         handle: str,
     ) -> ExecResult:
         """Run `command` on `target` within `limit` seconds; output blocks reach
@@ -121,9 +127,7 @@ class SshPool:
         How it ended comes back; `handle` lets `stop` find the process."""
         relay = Relay(on_output)
         result = await self._io.call(
-            remote.execute(
-                self, self._running, target, command, limit, self._io.forward(relay), handle
-            )
+            self._execute(target, command, limit, self._io.forward(relay), handle)
         )
         if relay.failure is not None:
             raise relay.failure  # the output could not be journalled: stop, say so
@@ -138,17 +142,19 @@ class SshPool:
 
     async def stop(self, handles: list[str]) -> None:
         """TERM (then KILL) the processes started under `handles`, and wait for them."""
-        await self._io.call(self._running.stop(handles))
+        if self._running is not None:  # else no command was ever started
+            await self._io.call(self._running.stop(handles))
 
     async def detach(self, handles: list[str]) -> None:
         """Let the processes started under `handles` outlive this session."""
-        await self._io.call(self._running.detach(handles))
+        if self._running is not None:
+            await self._io.call(self._running.detach(handles))
 
     async def run(
         self, target: Target, command: str, timeout: float
     ) -> asyncssh.SSHCompletedProcess:
         """A short command's completed process; raises HostFailure or asyncssh errors."""
-        return await self._io.call(remote.run(self, target, command, timeout))
+        return await self._io.call(self._run(target, command, timeout))
 
     async def accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
         """Trust the first UNKNOWN key on the way to `target` (a jump host's, or its
@@ -161,6 +167,31 @@ class SshPool:
         await self._io.close()
 
     # -- on the I/O loop ------------------------------------------------------------------
+
+    @property
+    def dialer(self) -> Dialer:
+        """Connection options and dials: asyncssh's, imported at the first connection."""
+        if self._dialer is None:
+            from console.engine.dial import Dialer
+
+            self._dialer = Dialer(self.defaults)
+        return self._dialer
+
+    async def _execute(
+        self, target: Target, command: str, limit: float, emit: Emit, handle: str
+    ) -> ExecResult:
+        from console.engine import remote
+
+        if self._running is None:
+            self._running = remote.Running()
+        return await remote.execute(self, self._running, target, command, limit, emit, handle)
+
+    async def _run(
+        self, target: Target, command: str, timeout: float
+    ) -> asyncssh.SSHCompletedProcess:
+        from console.engine import remote
+
+        return await remote.run(self, target, command, timeout)
 
     async def _dial(self, targets: list[Target]) -> None:
         for target in targets:

@@ -9,6 +9,7 @@ nor SSH is needed here.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import re
 import time
@@ -102,6 +103,9 @@ class IncidentApp(App[int]):
         self._park_checked = 0.0  # time.monotonic() of the last look at the heap
         self._thresholds = gc.get_threshold()  # restored when the app ends
         self._unsubscribe: Callable[[], None] | None = None
+        # Set once the first frame is drawn: what is not needed for it (asyncssh, which the
+        # probes' first samples and the demo's servers import) waits for it.
+        self.drawn = asyncio.Event()
 
     def _open_in(self, theme: Theme) -> None:
         """Start in `theme` (a dark one) as Textual starts in its default: set before the
@@ -137,7 +141,11 @@ class IncidentApp(App[int]):
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
         self._thresholds = gc.get_threshold()
         gc.set_threshold(YOUNG_OBJECTS, *self._thresholds[1:])
-        self.call_after_refresh(_collect_from_now)
+        self.call_after_refresh(self._first_frame_drawn)
+
+    def _first_frame_drawn(self) -> None:
+        _collect_from_now()
+        self.drawn.set()
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._thresholds)
