@@ -129,6 +129,108 @@ async def test_hosts_starting_together_share_one_fsync(tmp_path):
     recorder.close()
 
 
+async def test_a_burst_of_output_is_one_write_made_before_the_next_action(tmp_path, monkeypatch):
+    import asyncio
+    import os
+    import types
+
+    from console.journal import store
+
+    writes = []
+
+    def write(fd, data):
+        writes.append(bytes(data).count(b"\n"))
+        return os.write(fd, data)
+
+    monkeypatch.setattr(store, "os", types.SimpleNamespace(**{**vars(os), "write": write}))
+    recorder = recorder_in(tmp_path)
+    where = {"host": "web-1", "step": "s"}
+    recorder.record(Kind.COMMAND_INTENT, **where, command="x", stage="run")
+    for n in range(50):
+        recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stdout", lines=[str(n)])
+    assert writes == [1]  # the intent, written and fsync'd; the output held
+    recorder.record(Kind.COMMAND_RESULT, **where, stage="run", exit_status=0)
+    assert writes == [1, 50, 1]  # the output first, in one write, then the result
+    for n in range(30):
+        recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stderr", lines=[str(n)])
+    await asyncio.sleep(0)  # the end of this loop iteration
+    assert writes == [1, 50, 1, 30]
+    recorder.close()
+    assert read_journal(tmp_path).events == recorder.events
+
+
+async def test_listeners_hear_of_an_event_only_once_it_is_written_in_order(tmp_path):
+    """What a listener shows (the headless lines, the screens) must survive a kill -9:
+    a held event is folded and told once written (tests/test_crash.py, "before the
+    intent", lost a step's start a line had shown)."""
+    import asyncio
+
+    recorder = recorder_in(tmp_path)
+    heard = []
+
+    def listener(event):
+        on_disk = read_journal(tmp_path).events
+        heard.append((event.seq, event in on_disk, event in recorder.events))
+        assert recorder.state.last_seq == event.seq
+
+    recorder.subscribe(listener)
+    where = {"host": "web-1", "step": "s"}
+    recorder.record_deferred(Kind.STEP_STARTED, step="s", hosts=["web-1"], attempt=1)
+    recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stdout", lines=["a"])
+    assert heard == [] and recorder.events == []  # held: neither written nor told
+    await asyncio.sleep(0)
+    assert heard == [(0, True, True), (1, True, True)]
+    recorder.record_deferred(Kind.COMMAND_INTENT, **where, command="x", stage="run")
+    recorder.record(Kind.NOTE_ADDED, text="an action now: what is held goes first")
+    assert heard[2:] == [(2, True, True), (3, True, True)]
+    recorder.close()
+
+
+async def test_an_event_recorded_by_a_listener_is_told_in_its_turn(tmp_path):
+    import asyncio
+
+    recorder = recorder_in(tmp_path)
+    first, second = [], []
+
+    def answer(event):  # as the integrity watch answers a command's result
+        first.append(event.seq)
+        if event.kind == Kind.COMMAND_RESULT:
+            recorder.record(Kind.NOTE_ADDED, text="answered")
+
+    recorder.subscribe(answer)
+    recorder.subscribe(lambda event: second.append(event.seq))
+    where = {"host": "web-1", "step": "s"}
+    recorder.record_deferred(Kind.COMMAND_RESULT, **where, stage="run", exit_status=0)
+    recorder.record(Kind.COMMAND_OUTPUT, **where, stream="stdout", lines=["a"])
+    await asyncio.sleep(0)
+    assert first == second == [0, 1, 2]
+    assert [e.seq for e in recorder.events] == [0, 1, 2]
+    recorder.close()
+    assert read_journal(tmp_path).events == recorder.events
+
+
+async def test_a_held_line_that_cannot_be_written_fails_the_next_record_and_sync(tmp_path):
+    import asyncio
+    import os
+
+    recorder = recorder_in(tmp_path)
+    heard = []
+    recorder.subscribe(heard.append)
+    where = {"host": "web-1", "step": "s"}
+    recorder.record_deferred(Kind.COMMAND_INTENT, **where, command="x", stage="run")
+    journal = recorder.writer._journal
+    os.close(journal.fd)
+    journal.fd = os.open(tmp_path / JOURNAL_NAME, os.O_RDONLY)  # a file refusing the write
+    await asyncio.sleep(0)  # the held line's write fails: nobody to tell there
+    with pytest.raises(OSError):
+        await recorder.sync()  # so nothing is sent on an intent that is not on disk
+    with pytest.raises(OSError):
+        recorder.record(Kind.NOTE_ADDED, text="after")
+    assert heard == [] and recorder.events == []
+    recorder.close()
+    assert read_journal(tmp_path).events == []
+
+
 def test_each_line_is_what_the_validated_event_writes(tmp_path):
     """The recorder builds each event from parts already checked (the payload by its
     model, who and where by theirs) without checking them again: every line must be

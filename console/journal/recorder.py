@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from console.journal.redact import Redactor
 from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
 from console.model import payloads
 from console.model.clock import Clock
+from console.model.event_kinds import UNSYNCED_KINDS
 from console.model.events import SCHEMA_VERSION, Actor, Event, Kind, Where
 from console.model.payloads import KINDS, Payload, payload_model
 from console.model.state import IncidentState, fold
@@ -31,7 +33,13 @@ def current_actor() -> Actor:
 
 
 class Recorder:
-    """Owns the incident's journal and its folded state, and tells listeners."""
+    """Owns the incident's journal and its folded state, and tells listeners.
+
+    Output and deferred actions are held and written at the end of the loop iteration
+    that recorded them, one write per file (a burst of 200 hosts' output was 600 writes,
+    each a wait for the interpreter's lock on a busy console: bench/RESULTS.md). An event
+    is in `events` and `state`, and listeners hear of it, only once it is written, in the
+    order of its `seq`: whatever shows it can be lost by no crash of this process."""
 
     def __init__(
         self,
@@ -50,8 +58,14 @@ class Recorder:
         self.events: list[Event] = list(history or [])
         self.state: IncidentState = state if state is not None else fold(self.events)
         self._listeners: list[Listener] = []
-        self._written = self._synced = 0
+        self._last_seq = self.state.last_seq  # given; the state folds it once written
+        self._synced_seq = self._last_seq
         self._sync_task: asyncio.Future[None] | None = None
+        self._held: list[Event] = []  # to be written at the end of this loop iteration
+        self._flush_due = False
+        self._failure: OSError | None = None  # that write's, raised by the next record
+        self._untold: deque[Event] = deque()  # written; to be folded and told, in order
+        self._telling = False
         # Frozen, and the same on most events: built once each (the write path is hot:
         # two events per host and step).
         self._wheres: dict[tuple[str | None, str | None, str | None], Where] = {}
@@ -90,8 +104,10 @@ class Recorder:
         step: str | None = None,
         **data: Any,
     ) -> Event:
-        """Append one event (fsync'd now if it is an action), fold it, then notify. Its
-        data: the payload given, or the kind and the payload's keys (checked by its model)."""
+        """Append one event, fold it, then notify: an action is written and fsync'd now;
+        output is held (see the class). Its data: the payload given, or the kind and the
+        payload's keys (checked by its model). Recorded by a listener, it is folded and
+        told after the event that listener hears of."""
         return self._record(kind, self._where(system, host, step), data, True)
 
     def record_deferred(
@@ -104,28 +120,39 @@ class Recorder:
         step: str | None = None,
         **data: Any,
     ) -> Event:
-        """Append one event without its fsync: `await sync()` before relying on it.
-        Hosts that start together then share one fsync (group commit)."""
+        """Hold one event, written at the end of this loop iteration without its fsync:
+        `await sync()` before relying on it. Hosts that start together then share one
+        write and one fsync (group commit)."""
         return self._record(kind, self._where(system, host, step), data, False)
 
     async def sync(self) -> None:
         """Every event recorded so far is on disk when this returns; callers that arrive
         while an fsync runs share the next one."""
-        target = self._written
-        while self._synced < target:
+        if self._failure is not None:
+            raise self._failure
+        target = self._last_seq
+        while self._synced_seq < target:
             if self._sync_task is None or self._sync_task.done():
                 self._sync_task = asyncio.ensure_future(self._fsync())
             await asyncio.shield(self._sync_task)
 
     async def _fsync(self) -> None:
-        upto = self._written
+        # A task step later than its first caller: the events held by the hosts starting
+        # in the same loop iteration are written together.
+        self._write_held()
+        upto = self._last_seq
         await asyncio.to_thread(self.writer.fsync)
-        self._synced = max(self._synced, upto)
+        self._synced_seq = max(self._synced_seq, upto)
 
     def _record(
         self, given: Kind | str | Payload, where: Where, data: dict[str, Any], sync: bool
     ) -> Event:
         payload = self._payload(given, data)
+        if self._failure is not None:
+            raise self._failure
+        now = sync and payload.KIND not in UNSYNCED_KINDS  # an action relied on at once
+        if now:
+            self._write_held()  # on disk in the order of their seqs
         # The commander in charge; a declaration's event carries the one it names (its
         # model named only for one: built with its family when first needed).
         named = None
@@ -137,7 +164,7 @@ class Recorder:
         event = compact(
             Event.model_construct(
                 v=SCHEMA_VERSION,
-                seq=self.state.last_seq + 1,
+                seq=self._last_seq + 1,
                 ts=self.clock.now(),
                 mono=float(round(self.clock.monotonic(), 6)),
                 who=self._who(commander),
@@ -146,15 +173,69 @@ class Recorder:
                 data=payload,
             )
         )
-        self.writer.append(event, sync=sync)
-        self._written += 1
-        if sync:
-            self._synced = self._written
-        self.events.append(event)
-        self.state.apply(event)
-        for listener in list(self._listeners):
-            listener(event)
+        if now:
+            self.writer.append(event)
+            self._last_seq = self._synced_seq = event.seq
+            self._untold.append(event)
+            self._tell_untold()
+        else:
+            self._last_seq = event.seq
+            self._hold(event)
         return event
+
+    def _hold(self, event: Event) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # nothing to wait for: written and told at once
+            self.writer.append(event, sync=False)
+            self._untold.append(event)
+            self._tell_untold()
+            return
+        self.writer.hold(event)
+        self._held.append(event)
+        if not self._flush_due:
+            self._flush_due = True
+            loop.call_soon(self._flush_held)
+
+    def _flush_held(self) -> None:
+        try:
+            self._write_held()
+        except OSError:  # no caller to raise it to here: the next record raises it
+            return
+        self._tell_untold()
+
+    def flush(self) -> None:
+        """Write every event held so far, then fold them and tell the listeners."""
+        self._write_held()
+        self._tell_untold()
+
+    def _write_held(self) -> None:
+        self._flush_due = False
+        if not self._held:
+            return
+        held, self._held = self._held, []
+        try:
+            self.writer.flush()
+        except OSError as exc:  # what was held is lost: nothing records after it
+            self._failure = exc
+            raise
+        self._untold.extend(held)
+
+    def _tell_untold(self) -> None:
+        """Fold and tell the events written, in order; a listener that records is told
+        of its event after the rest of the listeners hear of the one it was told of."""
+        if self._telling:
+            return
+        self._telling = True
+        try:
+            while self._untold:
+                event = self._untold.popleft()
+                self.events.append(event)
+                self.state.apply(event)
+                for listener in list(self._listeners):
+                    listener(event)
+        finally:
+            self._telling = False
 
     def _where(self, system: str | None, host: str | None, step: str | None) -> Where:
         key = (system, host, step)
@@ -198,4 +279,9 @@ class Recorder:
         return self.writer.closed
 
     def close(self) -> None:
-        self.writer.close()
+        """Write and tell what is held, then close the files."""
+        try:
+            if self._failure is None:
+                self.flush()
+        finally:
+            self.writer.close()

@@ -238,6 +238,7 @@ class _AppendFile:
         except OSError as exc:
             raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
         os.fchmod(self.fd, FILE_MODE)
+        self.held: list[bytes] = []  # lines not written yet, in order
 
     def _repair_torn_tail(self) -> TornLine | None:
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -256,7 +257,15 @@ class _AppendFile:
             os.fsync(handle.fileno())
         return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
 
-    def write(self, line: bytes, sync: bool) -> None:
+    def hold(self, line: bytes) -> None:
+        self.held.append(line)
+
+    def write(self, line: bytes = b"", sync: bool = False) -> None:
+        """Write the held lines, then `line`, in one system call."""
+        if self.held:
+            self.held.append(line)
+            line = b"".join(self.held)
+            self.held.clear()
         view = memoryview(line)
         while view:
             view = view[os.write(self.fd, view) :]
@@ -265,6 +274,7 @@ class _AppendFile:
 
     def close(self) -> None:
         if self.fd >= 0:
+            self.write()
             os.fsync(self.fd)
             os.close(self.fd)
             self.fd = -1
@@ -272,7 +282,8 @@ class _AppendFile:
 
 class JournalWriter:
     """Appends events: actions to the journal, fsync'd before they are relied on;
-    command output to the output file beside it, written but not fsync'd."""
+    command output to the output file beside it, written but not fsync'd. Lines held
+    (hold) are written, in order, before any line appended after them."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -283,20 +294,36 @@ class JournalWriter:
         self.repaired: TornLine | None = repaired[0] if repaired else None
 
     def append(self, event: Event, sync: bool = True) -> None:
-        """Write the event; an action is fsync'd now unless `sync` is False, in which
-        case the caller must call fsync() (group commit) before relying on it."""
+        """Write the event, after every line held; an action is fsync'd now unless `sync`
+        is False, in which case the caller must call fsync() (group commit) before relying
+        on it."""
         line = event.line().encode() + b"\n"
         if event.is_action:
+            self._output.write()  # an action never reaches the disk before earlier output
             self._journal.write(line, sync=sync)
         else:
-            self._output.write(line, sync=False)
+            self._output.write(line)
+
+    def hold(self, event: Event) -> None:
+        """Keep the event's line to be written by the next flush() or append(): a burst of
+        events is then one write, not one each (each write on a busy console's loop is a
+        round trip of the interpreter's lock with its SSH I/O thread). Not for an action
+        the caller relies on before it flushes."""
+        line = event.line().encode() + b"\n"
+        (self._journal if event.is_action else self._output).hold(line)
+
+    def flush(self) -> None:
+        """Write every held line: the output's first, as append() does."""
+        self._output.write()
+        self._journal.write()
 
     @property
     def closed(self) -> bool:
         return self._journal.fd < 0
 
     def fsync(self) -> None:
-        """Make every action written so far durable (safe to call from a thread)."""
+        """Make every action written so far durable (safe to call from a thread; lines
+        still held are not written by it)."""
         if self._journal.fd >= 0:
             os.fsync(self._journal.fd)
 
