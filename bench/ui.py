@@ -67,28 +67,33 @@ FLEET_START_S = 900  # a 1,000-host demo fleet makes 1,000 host keys and sandbox
 
 class StallMonitor:
     """Sleeps `period` in a loop; records the worst lateness of the wake-ups, and the
-    longest garbage-collector pause (one cause of stalls that no profile line shows)."""
+    longest garbage-collector pause (one cause of stalls that no profile line shows) with
+    the thread's CPU time in it: a pause's wall time also counts the thread waiting for a
+    CPU or for the interpreter's lock (the callbacks timing it are Python code)."""
 
     def __init__(self, period: float = 0.01):
         self.period = period
         self.worst = 0.0
-        self.worst_gc = 0.0
-        self._gc_start = 0.0
+        self.worst_gc = self.worst_gc_cpu = 0.0
+        self._gc_start = self._gc_cpu_start = 0.0
         self._task: asyncio.Task | None = None
         self.stall_stacks: dict[str, int] = {}
-        self.gc_pauses: dict[str, list[float]] = {}  # pauses > 20 ms, by generation and thread
+        self.gc_pauses: dict[str, list[str]] = {}  # pauses > 20 ms, by generation and thread
         gc.callbacks.append(self._on_gc)
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
-            self._gc_start = time.perf_counter()
+            self._gc_start, self._gc_cpu_start = time.perf_counter(), time.thread_time()
         else:
             pause = time.perf_counter() - self._gc_start
+            cpu = time.thread_time() - self._gc_cpu_start
             self.worst_gc = max(self.worst_gc, pause)
-            if pause > 0.02:  # which generation, on which thread, how long
+            self.worst_gc_cpu = max(self.worst_gc_cpu, cpu)
+            if pause > 0.02:  # which generation, on which thread, how long (its CPU)
                 main = threading.get_ident() == getattr(self, "_main", None)
                 key = f"gen{info['generation']} on {'ui' if main else 'other'} thread"
-                self.gc_pauses.setdefault(key, []).append(round(pause * 1000, 1))
+                pauses = self.gc_pauses.setdefault(key, [])
+                pauses.append(f"{pause * 1000:.1f} ({cpu * 1000:.1f} CPU)")
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -123,13 +128,35 @@ class StallMonitor:
         return sorted(self.stall_stacks.items(), key=lambda kv: -kv[1])[:count]
 
     def start(self) -> None:
-        self.worst = self.worst_gc = 0.0
+        self.worst = self.worst_gc = self.worst_gc_cpu = 0.0
+        self._cpu_wait = ui_thread_cpu_and_wait()
         self._task = asyncio.get_running_loop().create_task(self._run())
 
     def stop_ms(self) -> float:
         assert self._task is not None
         self._task.cancel()
+        cpu, wait = ui_thread_cpu_and_wait()
+        self.ui_cpu_s = round(cpu - self._cpu_wait[0], 2)
+        self.ui_runq_s = round(wait - self._cpu_wait[1], 2)
         return round(self.worst * 1000, 1)
+
+
+def ui_thread_cpu_and_wait() -> tuple[float, float]:
+    """This thread's CPU time and its time runnable but waiting for a CPU (Linux's
+    schedstat; 0 elsewhere), in s: a stall whose wait is the run queue's is the machine's
+    scheduling (the fleet's processes share the cores), not work of the console's."""
+    try:
+        waited = int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        waited = 0.0
+    return time.thread_time(), waited
+
+
+def nice_fleet(pids: list[int], nice: int) -> None:
+    """Run the fleet's processes (and the sessions and shells they fork) at `nice`: the
+    hosts of a real incident are elsewhere, not on the console's cores (bench/RESULTS.md)."""
+    for pid in pids:
+        os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
 def peak_mb() -> float:
@@ -194,23 +221,26 @@ async def serve_fleet(hosts: int, lines: int, every: float = 0.0) -> None:
 
 @contextlib.asynccontextmanager
 async def served(
-    hosts: int, lines: int, every: float = 0.0, hosts_by: str = "demo"
+    hosts: int, lines: int, every: float = 0.0, hosts_by: str = "demo", nice: int = 0
 ) -> AsyncIterator[Settings]:
     """The settings of the hosts the console talks to: the demo fleet in a child process,
     or (`sshd`) real OpenSSH servers on loopback (bench/fleet.py; root): a 1,000-host
-    demo fleet spends its time forking shells in one Python process."""
+    demo fleet spends its time forking shells in one Python process. The fleet runs at
+    `nice`."""
     if hosts_by == "sshd":
         import fleet as fleetlib
 
         with tempfile.TemporaryDirectory(prefix="ui-fleet-") as tmp:
             real = await asyncio.to_thread(fleetlib.start_fleet, Path(tmp), hosts)
             try:
+                nice_fleet([server.process.pid for server in real.servers], nice)
                 yield patient(on_sshd(bulk_settings(hosts, lines, every), real, hosts))
             finally:
                 real.stop()
         return
     fleet = await start_fleet(hosts, lines, every)
     try:
+        nice_fleet([fleet.pid], nice)
         yield await fleet_settings(fleet)
     finally:
         assert fleet.stdin is not None
@@ -272,8 +302,10 @@ def patient(settings: Settings) -> Settings:
     return Settings.model_validate(data)
 
 
-async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: str = "demo") -> dict:
-    async with served(hosts, lines, hosts_by=hosts_by) as live:
+async def fanout(
+    hosts: int, lines: int, screen: str = "execution", hosts_by: str = "demo", nice: int = 0
+) -> dict:
+    async with served(hosts, lines, hosts_by=hosts_by, nice=nice) as live:
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(
                 live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
@@ -306,6 +338,7 @@ async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: st
                 result = {
                     "part": "fanout",
                     "fleet": hosts_by,
+                    "fleet_nice": nice,
                     "screen": screen,
                     "hosts": hosts,
                     "lines_per_host": lines,
@@ -317,6 +350,9 @@ async def fanout(hosts: int, lines: int, screen: str = "execution", hosts_by: st
                     "events": len(conductor.recorder.events),
                     "stall_ms": stall,
                     "gc_pause_ms": gc_ms,
+                    "gc_worst_cpu_ms": round(monitor.worst_gc_cpu * 1000, 1),
+                    "ui_thread_cpu_s": monitor.ui_cpu_s,
+                    "ui_thread_run_queue_s": monitor.ui_runq_s,
                     "rss_before_mb": base,
                     "peak_mb": peak_mb(),
                     "stall_stacks": monitor.worst_places(),
@@ -663,6 +699,12 @@ def main() -> int:
         default="demo",
         help="fanout, soak: the demo fleet in a child process, or real sshd (root)",
     )
+    parser.add_argument(
+        "--fleet-nice",
+        type=int,
+        default=0,
+        help="fanout: the fleet's processes run at this nice (19: the console's cores first)",
+    )
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
@@ -674,7 +716,8 @@ def main() -> int:
         asyncio.run(serve_fleet(args.hosts, args.lines, args.every))
         return 0
     if args.part == "fanout":
-        print(json.dumps(asyncio.run(fanout(args.hosts, args.lines, args.screen, args.fleet))))
+        fan = fanout(args.hosts, args.lines, args.screen, args.fleet, args.fleet_nice)
+        print(json.dumps(asyncio.run(fan)))
         return 0
     if args.part == "timeline":
         print(json.dumps(asyncio.run(timeline(args.events))))
