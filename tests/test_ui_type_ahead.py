@@ -63,6 +63,36 @@ async def test_enter_typed_as_the_close_dialog_opens_closes(tmp_path: Path) -> N
             assert not isinstance(app.screen, CloseDialog)
 
 
+async def test_a_reason_typed_on_the_suggested_outcome_is_kept_whole(tmp_path: Path) -> None:
+    """The close dialog suggests an outcome that needs a reason, its choice focused. Enter
+    says the reason is missing and hands over to its field; text typed on the choice goes
+    there too. Before, the first word typed went nowhere (seen in tmux: "checkout tried
+    by hand" recorded as "tried by hand"), and a space in it re-toggled the choice."""
+    from textual.widgets import Input, RadioSet
+
+    from console.model.status import StepStatus
+
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            app.push_screen(CloseDialog(Outcome.NOT_NEEDED, []))
+            await until(pilot, lambda: isinstance(app.screen.focused, RadioSet))
+            await pilot.press("enter")
+            error = app.screen.query_one("#close-error")
+            await until(pilot, lambda: "needs a reason" in str(error.render()))
+            assert isinstance(app.screen.focused, Input)
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, CloseDialog))
+            app.push_screen(CloseDialog(Outcome.NOT_NEEDED, []))
+            await until(pilot, lambda: isinstance(app.screen.focused, RadioSet))
+            await pilot.press(*"load", "space", *"test", "enter")
+            await until(pilot, lambda: conductor.state.closed)
+            assert conductor.state.outcome_label == "not needed (false alarm): load test"
+            assert conductor.state.step("open-bridge").status is StepStatus.PENDING
+
+
 def test_the_lists_leave_enter_to_their_screen() -> None:
     """The checklist's steps and the drills' scenarios do not select on Enter: the
     screen's binding does the step or runs the drill, in its turn."""

@@ -140,6 +140,9 @@ class CloseDialog(ModalScreen[None]):
         problem = await self.app.lifecycle.close_incident(outcome, detail)
         if problem:
             error.update(f"✘ {problem}")
+            field = self.query_one("#close-detail", Input)
+            if field.display:  # what is missing is typed there next
+                field.focus()
             return
         self.dismiss(None)
 

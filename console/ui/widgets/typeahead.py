@@ -38,9 +38,9 @@ async def pass_on(target: Input, event: events.Key) -> bool:
 
 
 class ChoiceThenText(RadioSet):
-    """Once a button is toggled, focus goes to the input its screen names for that choice
-    (`screen.text_for(name)`, None when it asks nothing), and keys typed meanwhile follow
-    it. Enter does the screen's `choice_done()` once the choice is handed over, or at
+    """Once a button is toggled, or text is typed on the choice made, focus goes to the
+    input its screen names for that choice (`screen.text_for(name)`, None when it asks
+    nothing), and keys typed meanwhile follow it. Enter does the screen's `choice_done()` once the choice is handed over, or at
     once with `enter_decides` (dialogs); otherwise Enter, like Space, toggles."""
 
     # Keys reach the bindings only when they came before this set had focus (a dialog
@@ -99,10 +99,24 @@ class ChoiceThenText(RadioSet):
                 self.action_previous_button()
         elif event.key == "space":
             self.action_toggle_button()
-        else:
+        elif not await self._type_into_field(event):
             return
         event.stop()
         event.prevent_default()
+
+    async def _type_into_field(self, event: events.Key) -> bool:
+        """Text typed on a choice already made goes to the field that choice asks for
+        (a suggested outcome's reason), not nowhere."""
+        if not (event.is_printable and event.character) or self.choice is None:
+            return False
+        field = self._choice_screen.text_for(self.choice)
+        if field is None:
+            return False
+        self._handed = field
+        self.screen.set_focus(field)
+        # after its focus (which selects what it holds), as if typed there
+        field.post_message(events.Key(event.key, event.character))
+        return True
 
 
 class FieldInput(Input):
