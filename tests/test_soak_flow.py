@@ -174,3 +174,31 @@ async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
 def test_only_a_probe_step_has_a_soak_window():
     with pytest.raises(ValidationError, match="only a probe step has a soak window"):
         Step(id="x", title="X", kind="manual", soak={"samples": 2})
+
+
+async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):
+    """Rounds a minute apart: the abort stops the soak at once, not at the next round
+    (it waited out the interval before)."""
+    import asyncio
+
+    data = demo.settings.model_dump()
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "verify":
+                step["soak"] = {"samples": 3, "max_samples": 4, "interval": 600}
+    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
+    conductor.open_incident("web errors", "inc-abort-wait")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback")
+    assert await conductor.run_step("restore") is True
+    verify = asyncio.create_task(conductor.run_step("verify"))
+    for _ in range(200):  # bounded: the first round is journalled well within 20 s
+        if soak_events(conductor):
+            break
+        await asyncio.sleep(0.1)
+    assert len(soak_events(conductor)) == 1, "the soak never sampled"
+    await conductor.abort("the bridge calls it off")
+    assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
+    step = conductor.state.steps["verify"]
+    assert step.summary == "not stable after 1 round(s): aborted: the bridge calls it off"

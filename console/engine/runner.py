@@ -89,8 +89,14 @@ class Runner:
         self._handles: set[str] = set()
         self.local = LocalProcesses(recorder.path.parent)
         self.aborted: str | None = None
+        self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
         self.halted = False
         self.detached = False  # the console quits leaving the running commands be
+
+    def arm(self) -> None:
+        """A step starts: an abort from now on stops it (a past one does not)."""
+        self.aborted = None
+        self.abort_signal.clear()
 
     async def run(
         self,
@@ -103,7 +109,7 @@ class Runner:
     ) -> dict[str, HostOutcome]:
         """Run each target's stages in order; targets in waves, each wave concurrently."""
         plan = plan or RunPlan()
-        self.aborted = None
+        self.arm()
         self.halted = False
         outcomes: dict[str, HostOutcome] = {}
         sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
@@ -312,6 +318,7 @@ class Runner:
     async def abort(self, reason: str) -> None:
         """Stop every running remote process; hosts that did not start never will."""
         self.aborted = reason
+        self.abort_signal.set()
         handles = list(self._handles)
         await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))
 

@@ -3,6 +3,7 @@ stability, and the recovery time."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -45,10 +46,11 @@ async def soak(
     systems: list[str],
     step: str,
     aborted: Callable[[], str | None] = lambda: None,
+    abort_signal: asyncio.Event | None = None,
 ) -> SoakProgress:
     """Sample the systems' probes round by round until they stay healthy for the soak
-    window, or the remaining rounds cannot make it, or the run is `aborted` (its reason);
-    every round is journalled."""
+    window, or the remaining rounds cannot make it, or the run is `aborted` (its reason;
+    `abort_signal` ends the wait between rounds at once); every round is journalled."""
     keys = watcher.keys_for(systems)
     progress = SoakProgress(needed=soak_options.samples, limit=soak_options.limit)
     attempt = 1 + int(recorder.state.soak.get(step, {}).get("attempt", 0))
@@ -87,7 +89,7 @@ async def soak(
     interval = soak_options.interval or max(watcher.readings[k].probe.interval for k in keys)
     for index in range(progress.limit):
         if index:
-            await watcher.pause(interval)
+            await watcher.pause(interval, abort_signal)
         if reason := aborted():
             progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
             break
@@ -141,9 +143,15 @@ async def run_probe_step(
     recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], **subset, **data)
     window = step.soak or settings.triggers.soak
     runner = conductor.runner
-    runner.aborted = None  # as a step run by the runner starts: an abort from now on stops it
+    runner.arm()  # as a step run by the runner starts
     progress = await soak(
-        conductor.watcher, recorder, window, systems, step.id, lambda: runner.aborted
+        conductor.watcher,
+        recorder,
+        window,
+        systems,
+        step.id,
+        lambda: runner.aborted,
+        runner.abort_signal,
     )
     ok = progress.status is SoakStatus.PASSED
     after = ""

@@ -4,7 +4,6 @@ and countdowns announced, samples journalled thinned when an incident is attache
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 from collections import deque
 from collections.abc import Callable
@@ -308,10 +307,14 @@ class Watcher:
 
         await asyncio.gather(*(loop(r) for r in self.readings.values()))
 
-    async def pause(self, seconds: float) -> None:
-        """Wait `seconds`, or less if the watch is stopped."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
+    async def pause(self, seconds: float, wake: asyncio.Event | None = None) -> None:
+        """Wait `seconds`, or less if the watch is stopped (or `wake` is set)."""
+        waits = [asyncio.ensure_future(e.wait()) for e in (self._stop, wake) if e is not None]
+        try:
+            await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     def stop(self) -> None:
         self._stop.set()
