@@ -13,6 +13,9 @@ reports the median wall clock and CPU (getrusage of the child) of:
                on a one-host configuration whose host is a socket this script listens
                on (accepted, then closed: the console reports it and exits)
                                                                 (target <= 0.35 s)
+  floor        the fair asyncssh floor (bench/peers/asyncssh_gather.py: python, asyncssh,
+               its options built once) from spawn to its first connection attempt, on
+               the same host: what exec's start-up costs at the least
   demo         `rollback-console demo` in an 80x24 pseudo-terminal, from spawn to the
                first full frame of the home screen (pyte emulates the terminal; a frame
                is full when every line drawn on the settled screen is drawn, whatever
@@ -23,7 +26,8 @@ reports the median wall clock and CPU (getrusage of the child) of:
 `--instructions` also counts each command's instructions with valgrind's callgrind
 (independent of other load): `python -c pass`, `--version`, `--help`, and `demo` to its
 first full frame (`first_paint.py` ends it there: the first write that paints every row),
-its main thread's and all its threads'. exec is left out: it waits on I/O.
+its main thread's and all its threads', and exec and the floor to their exit, their one
+host's port closed (the connection refused, reported, and the process ends).
 A benchmark, not a test: pytest never runs it.
 """
 
@@ -84,30 +88,55 @@ def time_process(argv: list[str], env: dict[str, str]) -> Sample:
     return Sample(time.perf_counter() - started, _children_cpu() - cpu)
 
 
-class ExecProbe:
-    """A one-host configuration whose host is a socket here: the console's first
-    connection attempt is the moment `accept` returns."""
+class OneHost:
+    """A one-host configuration for the console and the same host in a fleet file for the
+    floor, the host at `port` on loopback."""
 
-    def __init__(self, workdir: Path):
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen(8)
-        port = self.listener.getsockname()[1]
-        key = workdir / "client_ed25519"
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
+    def __init__(self, workdir: Path, key: Path, port: int):
+        workdir.mkdir(parents=True, exist_ok=True)
         (workdir / "known_hosts").write_text("")
         fake = _OneHost(key, workdir / "known_hosts", port)
         self.config = fleetlib.write_console_config(
             workdir / "exec-config", fake, 1, command_steps=0, max_handshakes=50, max_commands=64
         )
+        self.fleet = fleetlib.write_fleet_json(workdir / "fleet.json", fake, 1)
 
-    def measure(self, console: str, env: dict[str, str]) -> Sample:
-        argv = [console, "exec", "--config", str(self.config), "--systems", "bench", "true"]
+    def exec_argv(self, console: str) -> list[str]:
+        return [console, "exec", "--config", str(self.config), "--systems", "bench", "true"]
+
+    def floor_argv(self) -> list[str]:
+        return [sys.executable, str(HERE / "peers" / "asyncssh_gather.py"), str(self.fleet)]
+
+
+def client_key(workdir: Path) -> Path:
+    key = workdir / "client_ed25519"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    return key
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (a connection to it is refused at once)."""
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        return spare.getsockname()[1]
+
+
+class ExecProbe(OneHost):
+    """The one host is a socket here: a process's first connection attempt is the moment
+    `accept` returns (then it is closed: the process reports the host and exits)."""
+
+    def __init__(self, workdir: Path, key: Path):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        super().__init__(workdir, key, self.listener.getsockname()[1])
+
+    def measure(self, argv: list[str], env: dict[str, str]) -> Sample:
         cpu = _children_cpu()
         started = time.perf_counter()
         child = subprocess.Popen(
@@ -117,7 +146,7 @@ class ExecProbe:
             self.listener.settimeout(60)
             conn, _ = self.listener.accept()
             seconds = time.perf_counter() - started
-            conn.close()  # the console says the host is unreachable, and exits
+            conn.close()  # the process says the host is unreachable, and exits
             child.wait(timeout=60)
         finally:
             if child.poll() is None:
@@ -255,11 +284,23 @@ def demo_instructions(env: dict[str, str], workdir: Path) -> tuple[int, int]:
     return _callgrind_total(main_thread), sum(_callgrind_total(p) for p in threads)
 
 
+def _against_floor(exec_: list[Sample], floor: list[Sample]) -> str:
+    """exec's start-up against the floor's: medians of the paired rounds' ratios."""
+    wall = statistics.median(e.seconds / f.seconds for e, f in zip(exec_, floor, strict=True))
+    cpu = statistics.median(e.cpu / f.cpu for e, f in zip(exec_, floor, strict=True))
+    floor_wall = statistics.median(f.seconds for f in floor)
+    return (
+        f"exec / floor to the first connection attempt (median of the rounds' ratios):"
+        f" wall {wall:.2f}x, CPU {cpu:.2f}x; the target {TARGETS['exec']:g} s is"
+        f" {TARGETS['exec'] / floor_wall:.2f}x the floor's median {floor_wall:.3f} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--console-src", type=Path, metavar="DIR")
-    parser.add_argument("--parts", nargs="+", default=["python", *TARGETS])
+    parser.add_argument("--parts", nargs="+", default=["python", "floor", *TARGETS])
     parser.add_argument("--instructions", action="store_true", help="also count with callgrind")
     parser.add_argument("--settle", type=float, default=DEMO_SETTLE)
     args = parser.parse_args(argv)
@@ -273,12 +314,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.console_src:
         env["PYTHONPATH"] = str(args.console_src.resolve())
     try:
-        probe = ExecProbe(workdir)
+        client = client_key(workdir)
+        probe = ExecProbe(workdir / "listening", client)
         parts = {
             "python": lambda: time_process([sys.executable, "-c", "pass"], env),
             "version": lambda: time_process([console, "--version"], env),
             "help": lambda: time_process([console, "--help"], env),
-            "exec": lambda: probe.measure(console, env),
+            "exec": lambda: probe.measure(probe.exec_argv(console), env),
+            "floor": lambda: probe.measure(probe.floor_argv(), env),
             "demo": lambda: demo_first_frame(console, env, args.settle),
         }
         parts = {k: v for k, v in parts.items() if k in args.parts}
@@ -309,6 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                 f" {statistics.median(s.cpu for s in found):.3f} |"
                 f" {'—' if limit is None else f'≤ {limit:g}'} | {verdict} |"
             )
+        if "exec" in samples and "floor" in samples:
+            print(f"\n{_against_floor(samples['exec'], samples['floor'])}")
         if args.instructions:
             print("\n| command | instructions (callgrind) |\n|---|---|")
             for key, command in (
@@ -319,6 +364,14 @@ def main(argv: list[str] | None = None) -> int:
                 if key in parts:
                     count = callgrind_instructions(command, env, workdir)
                     print(f"| {key} | {count / 1e6:,.0f} M |")
+            refused = OneHost(workdir / "refused", client, closed_port())
+            for key, command in (
+                ("floor", refused.floor_argv()),
+                ("exec", refused.exec_argv(console)),
+            ):
+                if key in parts:
+                    count = callgrind_instructions(command, env, workdir)
+                    print(f"| {key} to its exit, its one host refusing | {count / 1e6:,.0f} M |")
             if "demo" in parts:
                 main_thread, every = demo_instructions(env, workdir)
                 print(f"| demo to its first full frame, main thread | {main_thread / 1e6:,.0f} M |")
