@@ -2,6 +2,8 @@
 
 import asyncio
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -38,3 +40,23 @@ async def test_a_refused_address_says_so() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(ConnectionRefusedError):
         await dial._tcp("127.0.0.1", port)
+
+
+def test_an_address_is_reached_without_the_idna_codec() -> None:
+    """The IDNA codec (and unicodedata) is imported only for a name: not on the way to an
+    address, which exec's start-up reaches without it (issue 18)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        script = (
+            "import asyncio, sys\n"
+            "from console.engine import dial\n"
+            f"asyncio.run(dial._tcp('127.0.0.1', {port})).close()\n"
+            "print('encodings.idna' in sys.modules)\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+        )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
+from console.cli.liboqs import look_ahead
 from console.cli.parser import UsageError
 
 
@@ -18,9 +19,11 @@ def _start_up() -> Iterator[None]:
     configuration's models make ~55,000 objects that live as long as the process, and the
     ~120 collections among them freed ~1,400 objects in exec's start-up (issue 18). What it
     made is parked (never scanned again) and collection resumes before the first host is
-    contacted; after a usage error it resumes too."""
+    contacted; after a usage error it resumes too. The search for liboqs that importing
+    asyncssh makes (processes to wait for) runs in a thread meanwhile."""
     was_enabled = gc.isenabled()
     gc.disable()
+    look_ahead()
     try:
         yield
         gc.freeze()

@@ -65,6 +65,13 @@ class ConsoleOptions(Strict):
         return normalized(keymap)
 
 
+def _no_problems() -> list[ConfigProblem]:
+    """A Python function, not `list`: pydantic asks each private attribute's factory for
+    its signature when a model is made, and a builtin's is parsed from its text with the
+    tokenizer, whose first use compiles its patterns (~20 M instructions, issue 18)."""
+    return []
+
+
 class Settings(Strict):
     """The whole configuration, cross-checked: each field is one file of the directory."""
 
@@ -75,7 +82,7 @@ class Settings(Strict):
     triggers: TriggerSettings = TriggerSettings()
     drills: DrillSettings = DrillSettings()
     # What was read but cannot be honoured without being an error (check-config says it).
-    _warnings: list[ConfigProblem] = PrivateAttr(default_factory=list)
+    _warnings: list[ConfigProblem] = PrivateAttr(default_factory=_no_problems)
     _directory: Path | None = PrivateAttr(default=None)
 
     @property
