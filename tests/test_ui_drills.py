@@ -166,6 +166,11 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             for action in ("retry", "adhoc", "accept_key", "other_strategy"):
                 assert not app.allows(action), action
             assert app.allows("abort") and app.allows("go")
+            # the console's own watcher keeps out of the drill's record (the document is
+            # the one `drill` writes headless), and a firing the faults cause starts no
+            # real incident on its own: it waits for the person at the console
+            assert app.live.watcher.recorder is None
+            assert app.live.attended() == "drill web-slow is running"
             await pilot.press("f2")  # the checklist says who does the steps, not "Enter runs"
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             await pilot.pause(0.1)

@@ -133,10 +133,12 @@ class RollbackApp(IncidentApp):
 
     def attached(self) -> None:
         """Samples and firings go into an open incident's journal; a closed one is only
-        amended."""
+        amended, and a drill's records are its own watchers' (as headless: the same
+        document from the console and from `drill`)."""
         conductor = self.conductor
         assert conductor is not None  # just attached
-        self.live.watcher.attach(None if conductor.state.closed else conductor.recorder)
+        state = conductor.state
+        self.live.watcher.attach(None if state.closed or state.drill else conductor.recorder)
 
     # -- actions -------------------------------------------------------------------
 

@@ -125,6 +125,8 @@ class LiveWatch:
         declaring = (TriggerScreen, PickerScreen)
         if any(isinstance(s, declaring) for s in self.app.screen_stack):
             return "a person is declaring an incident"
+        if self.app.drills.running:  # its faults fire triggers on purpose
+            return f"drill {self.app.drills.running} is running"
         driving = self.driving()
         if driving is not None:
             return f"incident {driving.state.incident_id} is being driven"
