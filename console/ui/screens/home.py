@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import getters
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -151,7 +151,16 @@ class HomeScreen(Screen):
         body = self.query_one("#home-body", VerticalScroll)
         self.call_after_refresh(body.scroll_home, animate=False)
 
-    def on_screen_resume(self) -> None:
+    _shown = False
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._shown:
+            # Pushed: it was filled and styled as it mounted, a moment ago. Not again
+            # (Textual restyles every widget of a resumed screen: ~2 % of the demo's way
+            # to its first frame, bench/RESULTS.md).
+            self._shown = True
+            event.refresh_styles = False
+            return
         self.refresh_incidents()
         self.refresh_watch()
 

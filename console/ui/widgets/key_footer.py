@@ -61,14 +61,19 @@ class KeyFooter(Footer):
             return
         width = self.size.width or self.app.size.width
         for binding, enabled, tooltip in self.chosen(width):
-            yield FooterKey(
+            key = FooterKey(
                 binding.key,
                 self.app.get_key_display(binding),
                 binding.description,
                 binding.action,
                 disabled=not enabled,
                 tooltip=tooltip,
-            ).data_bind(compact=Footer.compact)
+            )
+            # Made as compact as the footer, which binds it so: its class is not set and
+            # unset again as it mounts, two restyles of every key (bench/RESULTS.md).
+            key.set_reactive(FooterKey.compact, self.compact)
+            key.set_class(self.compact, "-compact", update=False)
+            yield key.data_bind(compact=Footer.compact)
         if width >= WIDE and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
             try:
                 _node, binding, enabled, tooltip = self.screen.active_bindings[
