@@ -8,7 +8,6 @@ from pathlib import Path
 from console.journal.store import JOURNAL_NAME, JournalError, parse_line
 from console.model.drill_schedule import DrillRun, RecoveryResult
 from console.model.events import Event
-from console.model.payloads import DrillJudged, IncidentOpened
 
 
 def _drill_events(path: Path) -> list[Event]:
@@ -24,6 +23,10 @@ def _drill_events(path: Path) -> list[Event]:
 def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
     """The judged drill in these events, or None (not a drill, or not judged: it was
     interrupted, and a drill that never finished proves nothing)."""
+    # Named here, not at the top: the home screen's drill schedule imports this module
+    # on the console's way to its first frame, and reads a verdict only if there is one.
+    from console.model.payloads import DrillJudged, IncidentOpened
+
     opened = next((e for e in events if isinstance(e.data, IncidentOpened)), None)
     judged = next((e.data for e in reversed(events) if isinstance(e.data, DrillJudged)), None)
     if opened is None or judged is None or not opened.payload(IncidentOpened).drill:

@@ -26,8 +26,8 @@ from textual.theme import Theme
 
 from console.journal.describe import describe
 from console.model.clock import Clock
+from console.model.event_kinds import Kind
 from console.model.events import Event
-from console.model.payloads import NotificationResult
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.incident_screens import SCREENS, screen_classes
@@ -55,6 +55,10 @@ YOUNG_OBJECTS = 5_000
 
 def _undelivered_unasked(event: Event) -> bool:
     """A notification nobody pressed a key for (a repeat, a page) that was not delivered."""
+    if event.kind != Kind.NOTIFICATION_RESULT:
+        return False
+    from console.model.payloads import NotificationResult  # its family: loaded to read it
+
     result = event.data
     if not isinstance(result, NotificationResult) or result.ok:
         return False

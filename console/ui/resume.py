@@ -19,7 +19,6 @@ from console.engine.errors import StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
-from console.model.payloads import AttemptChecked
 from console.model.state import IncidentState
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
@@ -40,6 +39,8 @@ class Unknown:
 
 def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown]:
     """Unknown hosts, each with what the last check since its intent found."""
+    from console.model.payloads import AttemptChecked  # its family: not on the way to home
+
     found = []
     for step_id, host in state.unknown_hosts:
         running = None

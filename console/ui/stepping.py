@@ -14,7 +14,6 @@ from console.engine.notifier import target_of
 from console.engine.session import Engine
 from console.journal.describe import describe
 from console.model.events import Kind
-from console.model.payloads import NotificationResult
 from console.model.procedure import StepKind
 from console.model.status import HostStatus
 from console.model.step_state import StepState
@@ -262,6 +261,8 @@ class Stepping:
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
+        from console.model.payloads import NotificationResult  # its family: sent already
+
         assert self.app.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
         undelivered = False
