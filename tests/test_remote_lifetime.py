@@ -322,7 +322,14 @@ def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_ret
                     # R: the commander is shown it and chooses; nothing is sent meanwhile.
                     sent = _kinds(conductor).count(Kind.COMMAND_INTENT)
                     await pilot.press("f2", "r")
-                    await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
+                    # The dialog is the screen before its report is composed (seen under load).
+                    await until(
+                        pilot,
+                        lambda: (
+                            isinstance(app.screen, AttemptsDialog)
+                            and len(app.screen.query("#attempts-report Static")) > 0
+                        ),
+                    )
                     shown = app.screen.query_one("#attempts-report Static").render().plain
                     assert "web-1 in restore: still running" in shown and "sleep 60" in shown
                     assert _kinds(conductor).count(Kind.COMMAND_INTENT) == sent
