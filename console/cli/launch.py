@@ -111,7 +111,7 @@ async def _demo(
         # since before this module loaded) and the console has drawn its first frame
         # (serving imports asyncssh, ~15 % of the way to it); a probe that connects
         # sooner waits in its port's backlog.
-        serving = asyncio.ensure_future(fleet.serve(prepared, after=drawn.wait()))
+        serving = asyncio.ensure_future(fleet.serve(prepared, after=drawn))
         return await _serve(
             live, demo=True, resume=resume, take_over=take_over, fleet=fleet, drawn=drawn
         )

@@ -10,7 +10,6 @@ import shutil
 import signal
 import socket
 import tempfile
-from collections.abc import Awaitable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -314,9 +313,11 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
-    async def serve(self, prepared: Future | None = None, after: Awaitable | None = None) -> None:
+    async def serve(
+        self, prepared: Future | None = None, after: asyncio.Event | None = None
+    ) -> None:
         """The hosts `bind` took, served once their sandboxes are built (`prepared`, when
-        `prepare` runs in a thread already) and `after` is done (the console's first
+        `prepare` runs in a thread already) and `after` is set (the console's first
         frame), faults applied. The SSH servers, and asyncssh under them, are imported in
         a thread: the console stays free to answer keys meanwhile."""
         if prepared is not None:
@@ -324,7 +325,7 @@ class DemoFleet:
         elif self._built is None:
             await asyncio.to_thread(self.prepare)
         if after is not None:
-            await after
+            await after.wait()
         await asyncio.to_thread(importlib.import_module, "console.demo.ssh_server")
         for served, sandbox in zip(self._hosts.values(), self._built or [], strict=True):
             served.sandbox = served.handler.sandbox = sandbox
