@@ -90,6 +90,9 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     undone = fleet.cli("undo", str(journal), "restore", "--hosts", "app-2", "--yes")
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert "restore: undone on app-2; journal" in undone.stdout
+    closed = next(e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED)
+    assert f"# the incident was closed ({closed.data.label}); the undo" in undone.stdout
+    assert f"({closed.data.outcome})" not in undone.stdout  # the words, not the key
     assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.5.0\n"}
 
     events = read_journal(journal).events

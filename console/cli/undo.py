@@ -73,7 +73,8 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             # A closed incident holds no locks: its systems are claimed again for the undo.
             conductor = engine.open_existing(path, list(state.systems), args.take_over_lock)
             if state.outcome:
-                print(f"# the incident was closed ({state.outcome}); the undo is recorded after")
+                closed = state.outcome_label or state.outcome
+                print(f"# the incident was closed ({closed}); the undo is recorded after")
             conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
             try:
                 conductor.record_locks()
