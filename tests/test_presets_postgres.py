@@ -222,6 +222,34 @@ async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_pat
     assert f"data.undone-{outcome.incident}" in kept_aside(cluster, outcome.incident)
 
 
+async def test_wal_replay_after_an_undone_restore_follows_the_live_timeline(
+    host, cluster, tmp_path
+):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
+    assert ok
+    # The archive's latest timeline (2) is the undone restore's; the cluster is on 1 again.
+    assert (cluster.archive / "00000002.history").exists()
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "1"
+    cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        "SELECT pg_create_restore_point('before-deploy-42');\n"
+        "INSERT INTO orders VALUES (5, 'bad row');\n"
+    )
+    cluster.switch_wal_and_wait_archived()
+
+    outcome = run_console(
+        config, tmp_path / "state", "replay", "recovery_target_name=before-deploy-42"
+    )
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

@@ -132,8 +132,9 @@ def _precheck(after_staging: str = "") -> str:
     return SERVER_PRELUDE + _STAGE + after_staging
 
 
-def _action(target: str, keep_unarchived: bool) -> str:
-    """Swap the staged backup in and recover it to `target` (shell printing its settings)."""
+def _action(target: str, replay_wal: bool) -> str:
+    """Swap the staged backup in and recover it to `target` (shell printing its settings);
+    `replay_wal`: along the replaced cluster's own history, with what it had not archived."""
     unarchived = (
         """\
 # WAL the old cluster had not archived yet (PostgreSQL docs: copy it into pg_wal)
@@ -142,8 +143,17 @@ for mark in "$replaced"/pg_wal/archive_status/*.ready; do
   seg=$(basename "$mark" .ready)
   cp "$replaced/pg_wal/$seg" "$pgdata/pg_wal/" && echo "kept unarchived WAL $seg"
 done
+# Its timeline, not the archive's latest: a later one may be a restore that was undone.
+tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
 """
-        if keep_unarchived
+        if replay_wal
+        else ""
+    )
+    timeline = (
+        """\
+  if [ -n "$tli" ]; then echo "recovery_target_timeline = '$tli'"; fi
+"""
+        if replay_wal
         else ""
     )
     return (
@@ -169,6 +179,7 @@ if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore
   echo "restore_command = '$restore'"
 """
         + target
+        + timeline
         + """\
   echo "recovery_target_action = 'promote'"
   echo "# end rollback-console"
@@ -317,7 +328,7 @@ PRESETS = (
         " keeping the replaced data directory aside",
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
         precheck=_precheck(),
-        action=_action("  echo \"recovery_target = 'immediate'\"\n", keep_unarchived=False),
+        action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
         verify=_verify(_REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
         undo=UNDO,
         data_touching=True,
@@ -346,7 +357,7 @@ PRESETS = (
             EXPECT,
         ),
         precheck=SERVER_PRELUDE + _WAL_ONE_TARGET + _STAGE,
-        action=_action(_WAL_TARGET, keep_unarchived=True),
+        action=_action(_WAL_TARGET, replay_wal=True),
         verify=_verify(_WAL_CHECK),
         undo=UNDO,
         data_touching=True,
@@ -369,7 +380,7 @@ PRESETS = (
             EXPECT,
         ),
         precheck=_precheck(_PITR_BACKUP_BEFORE_TARGET),
-        action=_action(_PITR_TARGET, keep_unarchived=True),
+        action=_action(_PITR_TARGET, replay_wal=True),
         verify=_verify(_PITR_CHECK),
         undo=UNDO,
         data_touching=True,
