@@ -103,9 +103,10 @@ def _intent(d: CommandIntent, e: Event) -> str:
 
 
 def _integrity(d: IntegrityRecorded, e: Event) -> str:
-    rows = ", ".join(f"{k}={v}" for k, v in sorted(d.rows.items()))
-    checksum = (d.checksum or "?")[:16]
-    return f"integrity {d.stage}: {d.verdict} (checksum {checksum}…{', ' + rows if rows else ''})"
+    """A migration preset records row counts only: no checksum is shown for it."""
+    values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
+    values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
+    return f"integrity {d.stage}: {d.verdict} ({', '.join(values) or 'nothing measured'})"
 
 
 def _recovery(d: RecoveryMeasured, e: Event) -> str:
