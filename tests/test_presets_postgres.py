@@ -250,6 +250,26 @@ async def test_wal_replay_after_an_undone_restore_follows_the_live_timeline(
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
 
 
+def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "replay", "recovery_target_name=nosuch")
+
+    assert outcome.returncode == 1
+    assert outcome.failed_stage() == "action"
+    assert not cluster.running()
+    # The summary's line for the host is the script's last: what failed, and the way back.
+    replaced = cluster.root / f"data.replaced-{outcome.incident}"
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert "— recovery failed: " in summary, summary
+    assert summary.endswith(
+        f"the data directory from before is kept at {replaced}: undo puts it back"
+    )
+    assert replaced.is_dir()
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

@@ -184,12 +184,14 @@ if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore
   echo "recovery_target_action = 'promote'"
   echo "# end rollback-console"
 } >> "$pgdata/postgresql.auto.conf" && touch "$pgdata/recovery.signal" || exit 1
-start || exit 1
+# The last line a failure prints is the one summaries show: what happened, and the way back.
+way_back() { echo "recovery failed: $1; the data directory from before is kept at $replaced: undo puts it back" >&2; exit 1; }
+start || way_back "the cluster did not start"
 i=0
 until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster state: *in production'; do
-  running || { echo "the server stopped during recovery; its log ends:" >&2; tail -n 20 "$state.log" >&2; exit 1; }
+  running || { echo "the server stopped during recovery; its log ends:" >&2; tail -n 20 "$state.log" >&2; way_back "the server stopped (its log is above)"; }
   i=$((i + 1))
-  [ "$i" -lt {{wait_seconds}} ] || { echo "still recovering after "{{wait_seconds}}" s" >&2; exit 1; }
+  [ "$i" -lt {{wait_seconds}} ] || way_back "still recovering after "{{wait_seconds}}" s"
   sleep 1
 done
 # recovered and promoted: the recovery settings must not linger for a later start
