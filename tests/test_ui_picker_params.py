@@ -84,3 +84,35 @@ async def test_a_description_is_shown_as_written_not_as_markup(tmp_path: Path) -
             shown = app.screen.query_one("#strategy-help", Static)
             await until(pilot, lambda: "release" in str(shown.render()))
             assert str(shown.render()) == "Point current at the [prod] release [/] and restart"
+
+
+async def test_the_parameter_being_typed_into_is_on_screen_at_80x24(tmp_path: Path) -> None:
+    """The side pane scrolls to the focused input: its parameters were clipped below the
+    fold, so at 80x24 a value (postgres-wal's recovery_target_name) was typed unseen."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n", "down", "enter")
+            await type_text(pilot, "new checkout fixed")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            picker = app.screen
+            await pilot.press("space")
+            for _ in range(6):
+                if isinstance(app.focused, RadioSet):
+                    break
+                await pilot.press("tab")
+            await pilot.press("down", "down", "down", "down", "enter")
+            await until(pilot, lambda: picker.strategy() == "feature-reenable")
+            await until(pilot, lambda: len(picker.query(".param")) == 4)
+            last = list(picker.query(".param").results(Input))[-1]
+            for _ in range(20):
+                if app.focused is last:
+                    break
+                await pilot.press("tab")
+            assert app.focused is last
+            await pilot.pause()
+            side = picker.query_one("#picker-side")
+            assert side.scroll_y > 0
+            assert last.region.height == 1
+            assert side.region.contains_region(last.region), (last.region, side.region)
