@@ -3,6 +3,8 @@ recovery time in the state and the exported document."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from pydantic import ValidationError
 
@@ -139,17 +141,14 @@ async def test_a_probe_step_may_have_its_own_soak_window(demo, pool, tmp_path):
     assert {(p["needed"], p["limit"]) for p in progress} == {(2, 4)}
 
 
-async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
-    """`a` on a verification step: the abort is journalled and the soak stops, failed
-    with the reason (seen in a drill on a real fleet: the abort was recorded, the soak
-    went on and the drill passed)."""
-    import asyncio
-
+async def _soaking(demo, pool, tmp_path, soak: dict):
+    """A rollback done on web, its verification soaking with `soak` (its first round
+    journalled): the conductor and the verification's task."""
     data = demo.settings.model_dump()
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "verify":
-                step["soak"] = {"samples": 6, "max_samples": 8, "interval": 0.2}
+                step["soak"] = soak
     conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
     conductor.open_incident("web errors", "inc-abort-soak")
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
@@ -162,6 +161,15 @@ async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
             break
         await asyncio.sleep(0.1)
     assert soak_events(conductor), "the soak never sampled"
+    return conductor, verify
+
+
+async def test_an_abort_during_the_soak_stops_it(demo, pool, tmp_path):
+    """`a` on a verification step: the abort is journalled and the soak stops, failed
+    with the reason (seen in a drill on a real fleet: the abort was recorded, the soak
+    went on and the drill passed)."""
+    soak = {"samples": 6, "max_samples": 8, "interval": 0.2}
+    conductor, verify = await _soaking(demo, pool, tmp_path, soak)
     await conductor.abort("the bridge calls it off")
     assert await asyncio.wait_for(verify, 30) is False
     step = conductor.state.steps["verify"]
@@ -179,25 +187,9 @@ def test_only_a_probe_step_has_a_soak_window():
 async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):
     """Rounds a minute apart: the abort stops the soak at once, not at the next round
     (it waited out the interval before)."""
-    import asyncio
-
-    data = demo.settings.model_dump()
-    for phase in data["procedure"]["phases"]:
-        for step in phase["steps"]:
-            if step["id"] == "verify":
-                step["soak"] = {"samples": 3, "max_samples": 4, "interval": 600}
-    conductor = conductor_for(Settings.model_validate(data), pool, tmp_path)
-    conductor.open_incident("web errors", "inc-abort-wait")
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
-    conductor.select(["web"])
-    conductor.choose_strategy("version-rollback")
-    assert await conductor.run_step("restore") is True
-    verify = asyncio.create_task(conductor.run_step("verify"))
-    for _ in range(200):  # bounded: the first round is journalled well within 20 s
-        if soak_events(conductor):
-            break
-        await asyncio.sleep(0.1)
-    assert len(soak_events(conductor)) == 1, "the soak never sampled"
+    soak = {"samples": 3, "max_samples": 4, "interval": 600}
+    conductor, verify = await _soaking(demo, pool, tmp_path, soak)
+    assert len(soak_events(conductor)) == 1
     await conductor.abort("the bridge calls it off")
     assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
     step = conductor.state.steps["verify"]
