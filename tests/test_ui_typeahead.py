@@ -76,3 +76,49 @@ async def test_a_close_chosen_and_explained_in_one_burst(tmp_path: Path) -> None
         await until(pilot, lambda: conductor.state.closed)
         assert conductor.state.outcome == Outcome.NOT_NEEDED.value
         assert "the errors were a load test" in conductor.state.outcome_label
+
+
+async def test_a_reason_typed_in_one_burst_on_the_suggested_outcome(tmp_path: Path) -> None:
+    """The close dialog's suggested outcome focused, its reason typed in one burst (a
+    paste, a slow link): every character is kept. The first key went behind the field's
+    focus, which then selected what the others had typed, and the record said "o"."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        app.push_screen(CloseDialog(Outcome.NOT_NEEDED, []))
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await pilot.pause(0.2)
+        burst(app, "'orders counted by hand: 3 rows'", "enter")
+        await until(pilot, lambda: conductor.state.closed)
+        assert conductor.state.outcome_label == (
+            "not needed (false alarm): orders counted by hand: 3 rows"
+        )
+
+
+async def test_a_trigger_reason_typed_in_one_burst_after_its_choice(tmp_path: Path) -> None:
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.pause(0.2)
+        burst(app, "down", "space", "'orders' backup is stale'", "enter")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        assert app.screen.declaration.reason == "orders' backup is stale"
+
+
+async def test_a_reason_typed_on_a_highlighted_outcome_chooses_it(tmp_path: Path) -> None:
+    """Nothing suggested; the commander moves to "aborted" and types its reason without
+    Space: the highlighted outcome is chosen and the reason kept whole (its first word
+    went nowhere, and its first space chose the outcome)."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        app.push_screen(CloseDialog(None, []))
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await pilot.pause(0.2)
+        downs = ["down"] * CHOSEN.index(Outcome.ABORTED)
+        burst(app, *downs, "'bridge called it off'", "enter")
+        await until(pilot, lambda: conductor.state.closed)
+        assert conductor.state.outcome_label == "aborted: bridge called it off"

@@ -69,7 +69,7 @@ class ChoiceThenText(RadioSet):
         self._handed = self._choice_screen.text_for(self.choice)
         if self._handed is not None:
             self._handed.display = True
-            self.screen.set_focus(self._handed)  # now: Widget.focus() would wait its turn
+            self._hand_over(self._handed)
 
     def on_focus(self) -> None:
         self._handed = None  # the commander came back to change the choice
@@ -105,18 +105,34 @@ class ChoiceThenText(RadioSet):
         event.prevent_default()
 
     async def _type_into_field(self, event: events.Key) -> bool:
-        """Text typed on a choice already made goes to the field that choice asks for
-        (a suggested outcome's reason), not nowhere."""
-        if not (event.is_printable and event.character) or self.choice is None:
+        """Text typed on the choice goes to the field it asks for (a suggested outcome's
+        reason), not nowhere; with nothing chosen yet, typing chooses the highlighted
+        button if it asks for text, as Space would (the text's first space did so)."""
+        if not (event.is_printable and event.character):
             return False
-        field = self._choice_screen.text_for(self.choice)
-        if field is None:
-            return False
-        self._handed = field
+        if self.choice is None:
+            if self._selected is None:
+                return False
+            highlighted = self._nodes[self._selected].name
+            asks = self._choice_screen.text_for(highlighted) is not None
+            self._choice_screen.text_for(self.choice)  # as it was: nothing chosen
+            if not asks:
+                return False
+            self.action_toggle_button()
+            field = self._handed
+        else:
+            field = self._choice_screen.text_for(self.choice)
+            if field is not None:
+                self._handed = field
+                self._hand_over(field)
+        return field is not None and await pass_on(field, event)
+
+    def _hand_over(self, field: Input) -> None:
+        """Focus to `field` now (Widget.focus() would wait its turn); what is typed into it
+        before its focus arrives is kept, not selected for the next key to replace."""
+        if isinstance(field, FieldInput):
+            field.keep_text_on_focus()
         self.screen.set_focus(field)
-        # after its focus (which selects what it holds), as if typed there
-        field.post_message(events.Key(event.key, event.character))
-        return True
 
 
 class FieldInput(Input):
@@ -129,9 +145,22 @@ class FieldInput(Input):
         super().__init__(*args, **kwargs)
         self.enter_moves = enter_moves
         self._handed: Input | None = None
+        self._select_after: bool | None = None  # select_on_focus, back after the next focus
+
+    def keep_text_on_focus(self) -> None:
+        """The next focus keeps the text (keys typed ahead of it are in it already),
+        rather than selecting it all for the next key to replace."""
+        if self._select_after is None:
+            self._select_after = self.select_on_focus
+        self.select_on_focus = False
 
     def on_focus(self) -> None:
+        # Called before Input's own focus handler (Textual: subclass first), which
+        # selects; the setting comes back once every handler of this focus has run.
         self._handed = None
+        if self._select_after is not None:
+            select, self._select_after = self._select_after, None
+            self.call_next(setattr, self, "select_on_focus", select)
 
     async def _on_key(self, event: events.Key) -> None:
         if not await self.take(event):
