@@ -213,3 +213,26 @@ def test_a_mistyped_name_on_the_command_line_gets_the_closest_one(change, said, 
     for extra in (["--dry-run"], []):
         assert main([*argv, "--yes", *extra]) == 2
         assert said in capsys.readouterr().err
+
+
+def test_an_integer_default_written_as_a_toml_integer_runs(tmp_path):
+    """`{ name = "pg_port", default = 5432 }`, as the docs' `integer` type suggests, was
+    refused ("Input should be a valid string"); it is the parameter's digits, checked
+    as an integer and sent shell-quoted like any value."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    text = strategies.read_text()
+    marker = '  { name = "tables", default = "orders,customers" },'
+    assert marker in text
+    strategies.write_text(
+        text.replace(marker, marker + '\n  { name = "pg_port", default = 5433 },')
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    dry = console(
+        "--config", str(target), "run", "--systems", "db", "--strategy",
+        "orders-restore", "--trigger", "data-corruption", "--reason", "test", "--dry-run",
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "export PGPORT=5433 " in dry.stdout

@@ -38,6 +38,15 @@ class Parameter(Strict):
             compile_pattern(pattern)
         return pattern
 
+    @field_validator("default", mode="before")
+    @classmethod
+    def _default_as_written(cls, default: object) -> object:
+        """A TOML integer (`default = 5432`, as an `integer` parameter suggests) is its
+        digits: every value reaches a command as text."""
+        if isinstance(default, int) and not isinstance(default, bool):
+            return str(default)
+        return default
+
     @field_validator("default")
     @classmethod
     def _default_fits(cls, default: str | None, info: ValidationInfo) -> str | None:
