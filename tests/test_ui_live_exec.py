@@ -40,6 +40,15 @@ async def _restore_confirmed(pilot, app) -> None:
     await pilot.press("y")
 
 
+async def _confirm_shown(pilot, app) -> None:
+    """A confirmation dialog is the screen and composed: its text is there to read (the
+    screen changes a step before its widgets are mounted)."""
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query(".dialog-text")),
+    )
+
+
 def _done(app, step: str, hosts: int) -> bool:
     runs = app.conductor.state.step(step).hosts
     return len(runs) == hosts and all(r.status is not HostStatus.RUNNING for r in runs.values())
@@ -64,7 +73,7 @@ async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None
             assert "offers SHA256:" in str(grid.get_cell("web-1", "Last line"))
             grid.move_to_key("web-1")
             await pilot.press("k")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await _confirm_shown(pilot, app)
             assert "SHA256:" in str(app.screen.query_one(".dialog-text", Static).render())
             await pilot.press("y")
             events = app.conductor.recorder.events
@@ -147,7 +156,7 @@ async def test_waves_that_ask_wait_for_the_commander_between_waves(tmp_path: Pat
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
             await _restore_confirmed(pilot, app)
-            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await _confirm_shown(pilot, app)
             runs = app.conductor.state.step("restore").hosts
             assert runs["web-1"].status is HostStatus.SUCCEEDED and "web-2" not in runs
             question = str(app.screen.query_one(".dialog-text", Static).render())
