@@ -246,7 +246,12 @@ async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
         conductor.skip("verify", "no probes on web yet")
         await app.push_screen("checklist")
         await pilot.press("f7")
-        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, CloseDialog) and bool(app.screen.query("#close-outcome"))
+            ),
+        )
         radios = app.screen.query_one("#close-outcome", RadioSet)
         assert radios.pressed_button.name == "unverified"
         assert str(app.screen.query_one("#close-ask").render()) == (

@@ -115,7 +115,12 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
             await pilot.press("r")
             await until(pilot, lambda: isinstance(app.screen, AttemptsDialog))
             await pilot.press("a")  # retry anyway: the interrupted step on web-3 alone
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, RunConfirm) and bool(app.screen.query(".dialog-title"))
+                ),
+            )
             assert "on 1 host(s)?" in str(app.screen.query_one(".dialog-title").render())
             await pilot.press("y")
             restore = state.step("restore").hosts

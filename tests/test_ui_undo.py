@@ -42,7 +42,12 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             app.screen.select_step("restore")
             await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, RunConfirm) and bool(app.screen.query(".dialog-title"))
+                ),
+            )
             shown = str(app.screen.query_one(".dialog-title").render())
             assert "Undo: Restore previous version" in shown and "3 host(s)" in shown
             sent = sum(1 for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT)
