@@ -158,6 +158,8 @@ preset = "git"
 params = [
   {{ name = "repo", default = "{repo}" }},
   {{ name = "paths", default = "nginx" }},
+  {{ name = "restart", default = "cat etc/nginx/nginx.conf > restarted-with" }},
+  {{ name = "check", default = "test -s restarted-with" }},
 ]
 """,
     )
@@ -172,10 +174,13 @@ params = [
     assert git(repo, "log", "-n", "1", "--format=%s").startswith("rollback-console ")
     shown = [line for e in outcome.events if e.kind == Kind.COMMAND_OUTPUT for line in e.data.lines]
     assert "-worker_processes 0;" in shown and "+worker_processes 4;" in shown  # the diff
+    # restart and check start in the workdir, as the docs say every command does
+    assert (root / "restarted-with").read_text() == "worker_processes 4;\n"
 
     assert (await undo(config, tmp_path / "state" / "incident-etc-restore"))[0]
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 0;\n"
     assert (repo / "nginx/extra.conf").exists()
+    assert (root / "restarted-with").read_text() == "worker_processes 0;\n"
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
 
 

@@ -2,7 +2,8 @@
 
 The tracked paths go back to an earlier revision as a new commit (history only grows, so
 the restore itself is on record in the repository); undo commits the replaced revision's
-content back. What the precheck resolved is kept in `.rollback/` of the working directory.
+content back. What the precheck resolved is kept in `.rollback/` of the working directory,
+and `restart` and `check` run there too, as every preset's do.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from console.model.presets.base import CHECK, RESTART, Preset, param, run_option
 _PATH = r"[A-Za-z0-9._/+@-]+"
 
 _REPO = """\
-mkdir -p .rollback && state=$(pwd)/.rollback || exit 3
+work=$(pwd) && mkdir -p .rollback && state=$work/.rollback || exit 3
 cd {{repo}} || { echo "no repository at "{{repo}} >&2; exit 3; }
 git rev-parse --is-inside-work-tree > /dev/null || exit 3
 set -f
@@ -25,6 +26,8 @@ if ! git config user.email > /dev/null; then
   ident="-c user.name=rollback-console -c user.email=rollback-console@localhost"
 fi
 """
+
+_IN_WORKDIR = 'cd "$work" || exit 1\n'  # restart and check start where every command does
 
 PRECHECK = (
     _REPO
@@ -66,6 +69,7 @@ git restore --source="$rev" --staged --worktree -- "$@" || exit 1
 git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || exit 1
 echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
 """
+    + _IN_WORKDIR
     + run_optional("restart", "restart")
 )
 
@@ -76,6 +80,7 @@ rev=$(cat "$state/git-target") || exit 3
 git diff --quiet "$rev" -- "$@" || { echo "$* differ from $rev:" >&2; git diff --stat "$rev" -- "$@" >&2; exit 1; }
 echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
+    + _IN_WORKDIR
     + run_optional("check", "health check")
 )
 
@@ -87,6 +92,7 @@ git restore --source="$from" --staged --worktree -- "$@" || exit 1
 git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
 echo "undone: $* back to $(git log -n 1 --format='%h %s' "$from")"
 """
+    + _IN_WORKDIR
     + run_optional("restart", "restart")
 )
 
