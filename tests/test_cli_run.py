@@ -65,6 +65,24 @@ def test_headless_rollback_then_export(tmp_path):
     assert "checkout 500s" in text and "| web-2 | ✔ succeeded |" in text
 
 
+def test_an_automatic_kind_named_by_hand_is_recorded_as_a_persons_declaration(tmp_path):
+    """Named with --trigger and a reason, not fired from a probe: the record and the
+    document say a person declared it, not that a probe did."""
+    journal = tmp_path / "j"
+    result = cli(
+        *RUN, "--trigger", "data-corruption", "--reason", "orders double-charged", "--yes",
+        "--quiet", "--journal", str(journal), state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    events = read_journal(journal / "journal.jsonl").events
+    declared = next(e.data for e in events if e.kind == Kind.TRIGGER_DECLARED)
+    assert (declared.kind, declared.automatic, declared.evidence) == ("data-corruption", False, [])
+    exported = cli("export", str(journal / "journal.jsonl"), state_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    assert "(`data-corruption`, declared by hand)" in exported.stdout
+    assert "**Reason:** orders double-charged" in exported.stdout
+
+
 def test_a_failing_host_makes_the_run_exit_1(tmp_path):
     result = cli(
         *RUN, "--trigger", "stakeholder-decision", "--reason", "drill", "--yes",
@@ -82,6 +100,11 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
     ("args", "message"),
     [
         (["--trigger", "user-impact", "--yes"], "--reason is required"),
+        (
+            ["--trigger", "data-corruption", "--yes"],
+            "--reason is required for Data corruption identified, declared by hand without a"
+            " probe's evidence; --trigger auto takes the one firing now",
+        ),
         (["--trigger", "user-impact", "--reason", "x"], "pass --yes"),
         (["--trigger", "oops", "--reason", "x", "--yes"], "invalid choice: 'oops'"),
         (

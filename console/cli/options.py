@@ -131,10 +131,10 @@ def run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
         required=required,
         choices=TRIGGERS,
         metavar="KIND",
-        help=f"the trigger kind; automatic: {automatic}; manual (needs --reason): {manual};"
-        " or auto: the automatic trigger firing now, with its evidence",
+        help=f"the trigger kind; automatic: {automatic}; manual: {manual}; named by hand,"
+        " either needs --reason; or auto: the automatic trigger firing now, with its evidence",
     )
-    run.add_argument("--reason", default="", help="why: required for a manual trigger")
+    run.add_argument("--reason", default="", help="why: required unless --trigger auto")
     run.add_argument(
         "--title", default="", help="the incident's title (default: trigger on systems)"
     )

@@ -65,18 +65,21 @@ class IncidentOpening:
         commander: str | None = None,
     ) -> None:
         """Record the trigger, and the commander it names (default: the one in charge,
-        else the login name and SSH client address of whoever declares)."""
+        else the login name and SSH client address of whoever declares). It is automatic
+        only when it comes with its probe's evidence: an automatic kind a person names by
+        hand is their declaration, with their reason."""
         open_only(self.state, "take a trigger")
         reason = reason.strip()
-        if not kind.automatic and not reason:
-            raise ProcedureError(f"a manual trigger ({kind.label}) needs a reason")
+        fired = kind.automatic and bool(evidence)
+        if not fired and not reason:
+            raise ProcedureError(f"{kind.by_hand} needs a reason")
         commander = (commander or "").strip() or self.state.commander or self.recorder.actor.login
         self.recorder.record(
             Kind.TRIGGER_DECLARED,
             commander=commander,
             kind=kind.value,
             label=kind.label,
-            automatic=kind.automatic,
+            automatic=fired,
             reason=reason,
             evidence=evidence or [],
         )

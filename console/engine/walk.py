@@ -55,8 +55,11 @@ def check_request(settings: Settings, request: RunRequest, dry_run: bool = False
             f"the procedure has {len(asked)} step(s) to confirm ({asked[0].title!r}, ...):"
             " manual steps, and steps that change hosts; pass --yes to confirm them"
         )
-    if request.trigger and not request.trigger.automatic and not request.reason.strip():
-        raise ProcedureError(f"--reason is required for a manual trigger ({request.trigger.label})")
+    if request.trigger and not request.firing and not request.reason.strip():
+        raise ProcedureError(
+            f"--reason is required for {request.trigger.by_hand.rstrip(',')}"
+            + ("; --trigger auto takes the one firing now" if request.trigger.automatic else "")
+        )
     check_choice(settings, request.systems, request.strategy, request.params)
     check_accept_keys(settings, request.systems, request.accept_keys)
 

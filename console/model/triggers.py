@@ -29,6 +29,14 @@ class TriggerKind(StrEnum):
     def label(self) -> str:
         return LABELS[self]
 
+    @property
+    def by_hand(self) -> str:
+        """This kind declared by a person, which needs a reason: `a manual trigger (User
+        impact assessment)`, or an automatic kind named without its probe's evidence."""
+        if self.automatic:
+            return f"{self.label}, declared by hand without a probe's evidence,"
+        return f"a manual trigger ({self.label})"
+
     def incident_title(self, reason: str) -> str:
         """An incident's title when nobody gave one, the same in the console and headless:
         `User impact assessment: checkout errors`; a firing's reason already starts with

@@ -23,6 +23,7 @@ from console.journal.export.markdown_record import (
 )
 from console.model.events import Event
 from console.model.state import HostStatus
+from console.model.triggers import AUTOMATIC
 
 NOT_RECORDED = "not recorded"
 SHOWN_HOSTS = 8
@@ -116,13 +117,21 @@ def _utc_text(text: str | None) -> str | None:
     return f"{text} UTC" if text and len(text) > 10 else text
 
 
+def how_declared(kind: str, automatic: bool) -> str:
+    """`automatic` (fired from its probe), `manual`, or `declared by hand` for an
+    automatic kind a person named without a probe's evidence."""
+    if automatic:
+        return "automatic"
+    return "declared by hand" if kind in AUTOMATIC else "manual"
+
+
 def trigger(doc: Document) -> list[str]:
     lines = ["## Trigger event details", ""]
     t = doc.trigger
     if t is None:
         return [*lines, "No trigger was declared.", ""]
     lines += [
-        f"- **Trigger:** {cell(t.label)} ({code(t.kind)}, {'automatic' if t.automatic else 'manual'})",
+        f"- **Trigger:** {cell(t.label)} ({code(t.kind)}, {how_declared(t.kind, t.automatic)})",
         (
             f"- **Declared:** {utc(t.declared_at)} by {cell(t.declared_by.text)}"
             if t.declared_at and t.declared_by
