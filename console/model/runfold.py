@@ -17,6 +17,7 @@ from console.model.payloads import (
     StepCompleted,
     StepConfirmed,
     StepSkipped,
+    StepStarted,
     WaveFinished,
     WaveStarted,
 )
@@ -37,6 +38,7 @@ def _host_run(state: IncidentState, event: Event) -> HostRun:
 
 def _step_started(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
+    st.targets.extend(h for h in e.payload(StepStarted).hosts if h not in st.targets)
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
     st.finished = None

@@ -133,12 +133,23 @@ class IncidentState:
         return self
 
     def settle(self) -> IncidentState:
-        """For a reader that is not the writer: an intent with no outcome is unknown."""
+        """For a reader that is not the writer: an intent with no outcome is unknown, and
+        a host of a step left running that was never sent anything did not start (the
+        record ends before its wave: a retry goes on with it)."""
         for st in self.steps.values():
             for run in st.hosts.values():
                 if run.status is HostStatus.RUNNING:
                     run.status = HostStatus.UNKNOWN
                     run.detail = "verify before retrying: the outcome was never recorded"
+            if st.status is StepStatus.RUNNING:
+                for host in st.targets:
+                    if host not in st.hosts:
+                        st.hosts[host] = HostRun(
+                            host,
+                            self.hosts.get(host),
+                            HostStatus.NOT_STARTED,
+                            detail="nothing was sent to it: its wave had not begun",
+                        )
         return self
 
 

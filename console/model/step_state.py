@@ -44,3 +44,4 @@ class StepState:
     hosts: dict[str, HostRun] = field(default_factory=dict)
     waves: dict[int, dict[str, Any]] = field(default_factory=dict)
     halted: str | None = None
+    targets: list[str] = field(default_factory=list)  # every host its starts named
