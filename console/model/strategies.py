@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
 from console.model.kinds import STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.params import Parameter
-from console.model.presets import default_preset, with_preset
-from console.model.problems import Loc, located_error
+from console.model.presets import default_preset, find_preset, with_preset
+from console.model.problems import Loc, did_you_mean, located_error
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
 
 __all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
@@ -74,6 +74,40 @@ def _commands_needed(schema: dict[str, Any]) -> None:
     }
 
 
+def _check_merged(written: list[Any], merged: dict[str, Any]) -> None:
+    """Each configured parameter joined with its preset's, checked at its own index in
+    the file (a default against the preset's type); one the preset does not have and no
+    command uses is refused: a misspelt override would leave the preset's value in force."""
+    names = [str(p.get("name")) for p in written if isinstance(p, dict)]
+    joined = {p.get("name"): p for p in merged.get("params", []) if isinstance(p, dict)}
+    problems: list[tuple[Loc, str]] = []
+    try:
+        _Params.model_validate({"params": [joined.get(n, {}) for n in names]})
+    except ValidationError as exc:
+        problems += [(e["loc"], str(e.get("ctx", {}).get("error", e["msg"]))) for e in exc.errors()]
+    commands = merged.get("commands")
+    templates = commands.values() if isinstance(commands, dict) else ()
+    used = set().union(*(placeholders(t) for t in templates if isinstance(t, str)))
+    kind = StrategyKind(merged["kind"])
+    stepping = STRATEGY_KINDS[kind].stepping
+    used |= {stepping.param, stepping.value} if stepping else set()
+    named = merged.get("preset")
+    preset = find_preset(kind, named) if isinstance(named, str) else default_preset(kind)
+    offered = [p.name for p in preset.params] if preset else []
+    problems += [
+        (
+            ("params", i, "name"),
+            f"{name!r} is not a parameter of preset {preset.name if preset else kind.value!r}"
+            + (did_you_mean(name, offered) or f" ({', '.join(offered)})")
+            + " and no command uses it",
+        )
+        for i, name in enumerate(names)
+        if name not in used and name not in offered
+    ]
+    if problems:
+        raise located_error("Strategy", problems)
+
+
 class Strategy(Strict):
     """A named, configured rollback strategy: its own commands, or a preset's."""
 
@@ -113,12 +147,15 @@ class Strategy(Strict):
             if twice:
                 raise located_error("Strategy", twice)
             _Params.model_validate({"params": params})
-        if "preset" not in data:
-            return with_preset(data)
         try:
-            return with_preset(data)
+            merged = with_preset(data)
         except ValueError as exc:  # an unknown preset: said at its own line
+            if "preset" not in data:
+                raise
             raise located_error("Strategy", [(("preset",), str(exc))]) from None
+        if isinstance(params, list) and merged is not data:
+            _check_merged(params, merged)
+        return merged
 
     @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Strategy:

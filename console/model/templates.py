@@ -123,7 +123,9 @@ def _regex_tokens(pattern: str) -> list[str]:
 
 
 def allowed_form(type_: str, pattern: str | None) -> str:
-    """The values a parameter takes, in words."""
+    """The values a parameter takes, in words (a pattern `|X` allows empty text too)."""
+    if pattern and pattern.startswith("|"):
+        return f"empty or {allowed_form(type_, pattern[1:])}"
     if pattern and type_ == "string":
         return f"text matching {pattern}"
     words = TYPE_WORDS.get(type_, type_)

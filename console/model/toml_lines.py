@@ -22,9 +22,11 @@ def key_lines(text: str) -> dict[Loc, int]:
     arrays: dict[Loc, int] = {}  # array-of-tables path -> entries so far
     table: Loc = ()
     scanner = _ValueScanner()
+    value: Loc = ()  # the key whose value the scanner follows
     for number, line in enumerate(text.splitlines(), start=1):
         if scanner.inside:
-            scanner.feed(line)
+            scanner.feed(line, number)
+            _element_lines(lines, value, scanner)
             continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
@@ -43,8 +45,18 @@ def key_lines(text: str) -> dict[Loc, int]:
         for key in keys:
             path = (*path, key)
             lines.setdefault(path, number)
-        scanner.feed(rest[1:])
+        value = path
+        scanner.feed(rest[1:], number)
+        _element_lines(lines, value, scanner)
     return lines
+
+
+def _element_lines(lines: dict[Loc, int], path: Loc, scanner: _ValueScanner) -> None:
+    """The line where each element of an array value starts, once the array is closed."""
+    if not scanner.inside:
+        for index, number in enumerate(scanner.elements):
+            lines.setdefault((*path, index), number)
+        scanner.elements = []
 
 
 def with_top_level(text: str, key: str, value: str) -> str:
@@ -141,17 +153,21 @@ def _split_key(text: str) -> tuple[list[str], str]:
 
 
 class _ValueScanner:
-    """Follows a value across lines: open multi-line strings, arrays and inline tables."""
+    """Follows a value across lines: open multi-line strings, arrays and inline tables,
+    and the line where each element of an outermost array starts."""
 
     def __init__(self) -> None:
         self.quote: str | None = None  # the delimiter of an open multi-line string
         self.depth = 0
+        self.array = False  # the outermost value is an array
+        self.expecting = False  # an element of the outermost array may start here
+        self.elements: list[int] = []
 
     @property
     def inside(self) -> bool:
         return self.quote is not None or self.depth > 0
 
-    def feed(self, text: str) -> None:
+    def feed(self, text: str, number: int = 0) -> None:
         i = 0
         while i < len(text):
             if self.quote:
@@ -163,6 +179,14 @@ class _ValueScanner:
                 i, self.quote = end + 3, None
                 continue
             char = text[i]
+            if self.array and self.depth == 1:
+                if char == ",":
+                    self.expecting = True
+                elif self.expecting and char not in " \t]#":
+                    self.elements.append(number)
+                    self.expecting = False
+            if self.depth == 0 and char in "[{":
+                self.array, self.expecting = char == "[", True
             if text.startswith(('"""', "'''"), i):
                 self.quote, i = text[i : i + 3], i + 3
             elif char in "\"'":
