@@ -222,8 +222,18 @@ class IncidentApp(App[int]):
         gc.freeze()
         self._unsubscribe = incident.recorder.subscribe(self._on_event)
         for name, screen_class in screen_classes():
-            self.install_screen(screen_class(), name)
+            self.install_screen(self._sized(screen_class()), name)
         self.attached()
+        from console.ui.keys import warm_up_keys
+
+        self.call_after_refresh(warm_up_keys)
+
+    def _sized(self, screen: Screen) -> Screen:
+        """`screen` with the breakpoint class of the app's width (`breakpoint_class`): its
+        first show does not restyle every widget of it to add the class (at the step's
+        start, ~10 % of the execution screen's first show at 200 hosts, bench/RESULTS.md).
+        A screen shown at another width is restyled then, as Textual does."""
+        return screen.set_class(True, self.breakpoint_class(), update=False)
 
     def attached(self) -> None:
         """Called when an incident was attached and its screens installed."""

@@ -71,10 +71,22 @@ def declared(cls: type) -> dict[str, Binding]:
 def binding(binding_id: str) -> Binding:
     """The binding of that id, as declared (a keymap may change its key)."""
     while binding_id not in _found and _STAGES:
-        for cls in _STAGES.pop(0)():
-            for found_id, found in declared(cls).items():
-                _found.setdefault(found_id, found)
+        _read_stage()
     return _found[binding_id]
+
+
+def _read_stage() -> None:
+    for cls in _STAGES.pop(0)():
+        for found_id, found in declared(cls).items():
+            _found.setdefault(found_id, found)
+
+
+def warm_up_keys() -> None:
+    """Read every binding now (an incident was just opened, the console is idle): the
+    first hint naming a screen's key otherwise imports the modules that declare them at
+    the step's start, the longest moment of the console at 200 hosts (bench/RESULTS.md)."""
+    while _STAGES:
+        _read_stage()
 
 
 def key_of(binding_id: str, keymap: dict[str, str]) -> str:

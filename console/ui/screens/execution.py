@@ -104,18 +104,19 @@ class ExecutionScreen(IncidentScreen):
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         """Note the hosts the batch names; an event of no host may change any row, and so
-        may a batch of none (the follow view's news that the writer is gone)."""
+        may a batch of none (the follow view's news that the writer is gone). The base
+        class's handler, which Textual calls next, syncs."""
         hosts = [event.where.host for event in message.events]
         if self._changed is not None:
             if not hosts or None in hosts:
                 self._changed = None
             else:
                 self._changed.update(host for host in hosts if host)
-        super().on_journal_changed(message)
 
     def on_screen_resume(self) -> None:
+        """Every row is looked at again. Textual then calls the base class's handler,
+        which syncs (calling it here too synced twice on every resume)."""
         self._changed = None
-        super().on_screen_resume()
 
     def shown_step(self) -> str | None:
         """The step a worker is running, else the last one that ran on hosts."""
