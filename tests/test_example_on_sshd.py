@@ -24,7 +24,7 @@ SHIMS = {
     "systemctl": '#!/bin/sh\n[ "$1" = is-active ] && echo active\nexit 0\n',
     "sudo": '#!/bin/sh\nexec "$@"\n',
     "curl": "#!/bin/sh\necho ok\n",
-    "mail": "#!/bin/sh\ncat >/dev/null\n",
+    "mail": '#!/bin/sh\ncat >> "$MAIL_SPOOL"\n',
 }
 SECRET_REASON = "password=Hunter2-leaked seen in the logs"
 
@@ -86,6 +86,7 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, tmp_path
         "PATH": f"{shims}:{os.environ['PATH']}",
         "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"),
         "DEPLOY_TOKEN": "tok-from-the-environment",
+        "MAIL_SPOOL": str(tmp_path / "mailed"),
     }
     config = tmp_path / "mine"
     assert console("init", str(config), env=env, cwd=tmp_path).returncode == 0
@@ -111,6 +112,10 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, tmp_path
 
     exported = console("export", journal, env=env, cwd=tmp_path)
     assert exported.returncode == 0 and "User impact assessment" in exported.stdout
+    # The status update mailed is the message the document says was sent.
+    mailed = (tmp_path / "mailed").read_text().strip()
+    assert mailed.startswith(Path(journal).parent.name + " (execution): User impact")
+    assert f"| {mailed} | delivered" in exported.stdout
 
     # exec, with the example's [redact] pattern matching the typed command: the host
     # gets it as typed (the marker file holds the password); the records the mask.
