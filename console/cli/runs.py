@@ -7,10 +7,15 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
 from console.cli.liboqs import look_ahead
 from console.cli.parser import UsageError
+
+if TYPE_CHECKING:
+    from console.engine.ssh import SshPool
+    from console.model.settings import Settings
 
 
 @contextmanager
@@ -18,8 +23,8 @@ def _start_up() -> Iterator[None]:
     """A headless command's start-up, with the garbage collector off: the imports and the
     configuration's models make ~55,000 objects that live as long as the process, and the
     ~120 collections among them freed ~1,400 objects in exec's start-up (issue 18). What it
-    made is parked (never scanned again) and collection resumes before the first host is
-    contacted; after a usage error it resumes too. The search for liboqs that importing
+    made is parked (never scanned again) and collection resumes before the first command
+    is sent (exec's handshakes start within it); after a usage error it resumes too. The search for liboqs that importing
     asyncssh makes (processes to wait for) runs in a thread meanwhile."""
     was_enabled = gc.isenabled()
     gc.disable()
@@ -87,36 +92,63 @@ def run(args: argparse.Namespace) -> int:
 
 
 def exec_(args: argparse.Namespace) -> int:
-    with _start_up():
-        from console.engine.walk import check_accept_keys
+    with asyncio.Runner() as runner:
+        with _start_up():
+            from console.engine.host_trust import check_accept_keys
 
-        settings = load(args, demo=args.demo)
-        faults = parse_faults(args.inject, settings, args.demo)
-        systems = split(args.systems)
-        hosts = resolve_hosts(settings, systems, split(args.hosts))
-        if not args.command_text.strip():
-            raise UsageError("COMMAND is empty")
-        if args.dry_run:
-            if faults:
-                raise UsageError("--dry-run connects to nothing: --inject has no effect with it")
-            if args.json:
-                raise UsageError("--dry-run prints commands, not results: drop --json")
-            from console.headless.dry_run import dry_exec
+            settings = load(args, demo=args.demo)
+            faults = parse_faults(args.inject, settings, args.demo)
+            systems = split(args.systems)
+            hosts = resolve_hosts(settings, systems, split(args.hosts))
+            if not args.command_text.strip():
+                raise UsageError("COMMAND is empty")
+            if args.dry_run:
+                if faults:
+                    raise UsageError(
+                        "--dry-run connects to nothing: --inject has no effect with it"
+                    )
+                if args.json:
+                    raise UsageError("--dry-run prints commands, not results: drop --json")
+                from console.headless.dry_run import dry_exec
 
-            return dry_exec(settings, args.command_text, hosts)
-        from console.headless.adhoc import run_exec
-        from console.headless.common import RunOptions
+                return dry_exec(settings, args.command_text, hosts)
+            keys = host_keys(args.accept_host_key)
+            check_accept_keys(settings, systems, keys)
+            # Everything given is checked: the hosts' handshakes may start. Not when a key
+            # is to be accepted first, an existing journal to be checked open, or the demo
+            # fleet (started later) is what answers.
+            early = not (keys or args.journal or args.demo)
+            pool = _dialing(runner, settings, hosts) if early else None
+            from console.headless.adhoc import run_exec
+            from console.headless.common import RunOptions
 
-        keys = host_keys(args.accept_host_key)
-        check_accept_keys(settings, systems, keys)
-        options = RunOptions(
-            demo=args.demo,
-            journal=args.journal,
-            accept_keys=keys,
-            json=args.json,
-            take_over_lock=args.take_over_lock,
+            options = RunOptions(
+                demo=args.demo,
+                journal=args.journal,
+                accept_keys=keys,
+                json=args.json,
+                take_over_lock=args.take_over_lock,
+            )
+        return runner.run(
+            run_exec(settings, faults, options, args.command_text, systems, hosts, pool)
         )
-    return asyncio.run(run_exec(settings, faults, options, args.command_text, systems, hosts))
+
+
+def _dialing(runner: asyncio.Runner, settings: Settings, hosts: list[str]) -> SshPool:
+    """exec's SSH pool, its hosts' connections started on `runner`'s loop: their TCP
+    connections are open (and the servers answering) while the journal's modules load and
+    the incident opens. No command is sent before its intent is on disk (the runner's
+    write-ahead), and a refused lock closes them having sent nothing."""
+    from console.engine.ssh import SshPool, targets_for
+
+    pool = SshPool(settings.inventory.ssh)
+
+    async def dial() -> None:
+        await pool.dial(targets_for(settings.inventory, hosts))
+        await asyncio.sleep(0)  # each attempt's first step: its TCP connection
+
+    runner.run(dial())
+    return pool
 
 
 def probe(args: argparse.Namespace) -> int:

@@ -95,8 +95,11 @@ class Conductor:
 
     # -- opening the incident -------------------------------------------------
 
-    def open_incident(self, title: str, incident_id: str, drill: bool = False) -> None:
-        self.opening.open(title, incident_id, drill)
+    def open_incident(
+        self, title: str, incident_id: str, drill: bool = False, with_locks: bool = False
+    ) -> None:
+        """Record the opening; `with_locks`: and the locks claimed so far, in one fsync."""
+        self.opening.open(title, incident_id, drill, with_locks)
 
     def resume(self) -> None:
         """Record that this console took the incident over again after a stop; a closed

@@ -3,12 +3,15 @@ fingerprint (in the picker before an incident exists, or through the conductor).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, targets_for
 from console.model.settings import Settings
+
+FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
 async def trust_host_key(
@@ -32,3 +35,21 @@ async def trust_host_key(
         "entry": accepted.entry,
         **({"via": via} if via else {}),
     }
+
+
+def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, str]) -> None:
+    """`--accept-host-key HOST=SHA256:...` names a host of the chosen systems and a
+    whole SHA256 fingerprint: never a blind acceptance."""
+    inventory = settings.inventory
+    for host, fingerprint in keys.items():
+        try:
+            system = inventory.system_of(host).name
+        except KeyError:
+            raise ProcedureError(f"--accept-host-key: unknown host {host!r}") from None
+        if system not in systems:
+            raise ProcedureError(f"--accept-host-key: {host} is not in {', '.join(systems)}")
+        if not FINGERPRINT.fullmatch(fingerprint):
+            raise ProcedureError(
+                f"--accept-host-key {host}={fingerprint}: expected the whole SHA256:..."
+                " fingerprint the host's owner gave you (as `ssh-keygen -lf` prints it)"
+            )

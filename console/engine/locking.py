@@ -107,6 +107,11 @@ class IncidentLocks:
         )
         claim.unrecorded, claim.replaced = [], []
 
+    @property
+    def unrecorded(self) -> bool:
+        """Locks were claimed that the journal does not say yet."""
+        return self.claim is not None and bool(self.claim.unrecorded)
+
     def release(self) -> None:
         if self.claim is None:
             return

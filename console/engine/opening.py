@@ -28,8 +28,14 @@ class IncidentOpening:
     def state(self) -> IncidentState:
         return self.recorder.state
 
-    def open(self, title: str, incident_id: str, drill: bool = False) -> None:
-        self.recorder.record(
+    def open(
+        self, title: str, incident_id: str, drill: bool = False, with_locks: bool = False
+    ) -> None:
+        """Record that the incident opened; `with_locks`: the locks claimed for it so far
+        are journalled with it, both durable with one fsync (a group commit)."""
+        together = with_locks and self.locks.unrecorded
+        record = self.recorder.record_deferred if together else self.recorder.record
+        record(
             Kind.INCIDENT_OPENED,
             incident_id=incident_id,
             title=title,
@@ -41,6 +47,8 @@ class IncidentOpening:
                 for s in p.steps
             ],
         )
+        if together:
+            self.locks.record()  # writes the held opening first, then fsyncs both
 
     def resume(self) -> bool:
         """Record that a console took the incident over again after a stop, and the hosts

@@ -79,7 +79,8 @@ class Engine:
     conductors. `Engine.build` is the one construction every command uses.
 
     `threaded_io` runs the pool's SSH I/O on a loop of its own (the TUI wants its loop
-    free to draw); headless commands keep it on theirs.
+    free to draw); headless commands keep it on theirs. `pool`: one made for these
+    settings already, dialing its hosts (exec, while the rest of its start-up loads).
     """
 
     def __init__(
@@ -90,19 +91,27 @@ class Engine:
         actor: Actor | None = None,
         lock_dir: Path | None = None,
         threaded_io: bool = False,
+        pool: SshPool | None = None,
     ):
         self.settings = settings
         self.journal_root = journal_root
         self.clock = clock or SystemClock()
         self.actor = actor or current_actor()
         self.redactor = settings_redactor(settings)
-        self.pool = SshPool(settings.inventory.ssh, threaded=threaded_io)
+        self.pool = pool or SshPool(settings.inventory.ssh, threaded=threaded_io)
         self.locks = SystemLocks(lock_dir or journal_root.parent / "locks")
         self._claims: list[Claim] = []
         self._conductors: list[Conductor] = []
 
     @classmethod
-    def build(cls, settings: Settings, *, demo: bool = False, threaded_io: bool = False) -> Engine:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        demo: bool = False,
+        threaded_io: bool = False,
+        pool: SshPool | None = None,
+    ) -> Engine:
         """The engine of the console, run, drill, exec, probe, resume and follow alike:
         console.toml's journal_dir and lock_dir (the demo fleet has directories of its
         own), so every console on this machine sees the same locks."""
@@ -110,7 +119,7 @@ class Engine:
         lock_dir = locks_dir(settings, demo)
         for root in (journal_root, lock_dir):
             secure_dir(root, group_ok=True)
-        return cls(settings, journal_root, lock_dir=lock_dir, threaded_io=threaded_io)
+        return cls(settings, journal_root, lock_dir=lock_dir, threaded_io=threaded_io, pool=pool)
 
     def claim(self, incident_id: str, systems: list[str], take_over: str | None = None) -> Claim:
         """Take the systems' locks for an incident, before anything of it is written:

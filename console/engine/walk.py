@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING
 from console.engine.choice import check_choice
 from console.engine.conductor import Conductor
 from console.engine.errors import ProcedureError
+from console.engine.host_trust import check_accept_keys
 from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
 YES = "--yes (headless)"  # who confirmed, when nobody was asked at a keyboard
-FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
 @dataclass
@@ -62,24 +61,6 @@ def check_request(settings: Settings, request: RunRequest, dry_run: bool = False
         )
     check_choice(settings, request.systems, request.strategy, request.params)
     check_accept_keys(settings, request.systems, request.accept_keys)
-
-
-def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, str]) -> None:
-    """`--accept-host-key HOST=SHA256:...` names a host of the chosen systems and a
-    whole SHA256 fingerprint: never a blind acceptance."""
-    inventory = settings.inventory
-    for host, fingerprint in keys.items():
-        try:
-            system = inventory.system_of(host).name
-        except KeyError:
-            raise ProcedureError(f"--accept-host-key: unknown host {host!r}") from None
-        if system not in systems:
-            raise ProcedureError(f"--accept-host-key: {host} is not in {', '.join(systems)}")
-        if not FINGERPRINT.fullmatch(fingerprint):
-            raise ProcedureError(
-                f"--accept-host-key {host}={fingerprint}: expected the whole SHA256:..."
-                " fingerprint the host's owner gave you (as `ssh-keygen -lf` prints it)"
-            )
 
 
 async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:

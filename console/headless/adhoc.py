@@ -27,6 +27,7 @@ from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
     from console.demo.faults import Fault
+    from console.engine.ssh import SshPool
 
 
 async def run_exec(
@@ -36,9 +37,12 @@ async def run_exec(
     command: str,
     systems: list[str],
     hosts: list[str],
+    pool: SshPool | None = None,
 ) -> int:
+    """`pool`: the one these settings connect with, dialing `hosts` already (not on
+    the demo fleet, whose settings are made as it starts)."""
     async with reachable(settings, faults, options.demo) as settings:
-        engine = Engine.build(settings, demo=options.demo)
+        engine = Engine.build(settings, demo=options.demo, pool=pool)
         try:
             # The locks come first: a refusal leaves no incident and writes to none.
             if options.journal:
@@ -49,7 +53,8 @@ async def run_exec(
                 incident_id = new_incident_id(engine.clock.now())
                 claim = engine.claim(incident_id, systems, options.take_over_lock)
                 conductor = engine.incident(claim)
-                conductor.open_incident(f"Ad-hoc command on {', '.join(systems)}", incident_id)
+                title = f"Ad-hoc command on {', '.join(systems)}"
+                conductor.open_incident(title, incident_id, with_locks=True)
             if not options.json:
                 conductor.recorder.subscribe(_print_exec_event)
             try:

@@ -1,0 +1,59 @@
+"""`exec` starts its hosts' handshakes as soon as everything given is checked, before the
+journal opens (bench/RESULTS.md, issue 18): on a real OpenSSH sshd, a refused lock still
+runs nothing and writes no journal, and a run's journal opens with its locks before any
+command is sent."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.journal.lock import Holder, SystemLocks
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.test_remote_lifetime import fleet
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = ["web-1", "web-2"]
+TOUCH = "touch ran"
+
+
+def _exec(config: Path, state: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web", TOUCH],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
+    )  # fmt: skip
+
+
+def test_exec_refused_by_a_live_lock_runs_nothing_and_writes_no_journal(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path, HOSTS)
+    holder = Holder(os.getpid(), "alice", socket.gethostname(), "2026-12-01T09:00:00+00:00", "i-1")
+    SystemLocks(tmp_path / "locks").acquire("web", holder)
+    done = _exec(config, tmp_path / "state")
+    assert done.returncode == 3, done.stderr
+    assert "refused" in done.stderr and "incident i-1 by alice" in done.stderr
+    assert not [h for h in HOSTS if (sandboxes[h] / "ran").exists()]
+    assert not list((tmp_path / "j").glob("*/journal.jsonl"))
+
+
+def test_exec_journals_its_opening_and_locks_before_any_command(sshd_server, tmp_path):
+    config, sandboxes = fleet(sshd_server, tmp_path, HOSTS)
+    done = _exec(config, tmp_path / "state")
+    assert done.returncode == 0, done.stderr
+    assert [h for h in HOSTS if (sandboxes[h] / "ran").exists()] == HOSTS
+    (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    kinds = [e.kind for e in read_journal(journal).events]
+    assert kinds[:4] == [
+        Kind.INCIDENT_OPENED,
+        Kind.LOCK_ACQUIRED,
+        Kind.STEP_STARTED,
+        Kind.WAVE_STARTED,
+    ]
+    assert kinds.count(Kind.COMMAND_INTENT) == len(HOSTS)
