@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 
@@ -19,6 +19,9 @@ from console.model.status import HostStatus
 from console.model.step_state import StepState
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class StepHost(AppPart, Protocol):
@@ -116,7 +119,20 @@ class Stepping:
                 self._go_run(step_id, only_hosts, shown)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        self.app.push_screen(RunConfirm(step.title, systems, per_host), answered)
+        about = self._strategy_text(step_id, len(per_host))
+        self.app.push_screen(RunConfirm(step.title, systems, per_host, about), answered)
+
+    def _strategy_text(self, step_id: str, hosts: int, undo: bool = False) -> Text | None:
+        """A strategy step's strategy in words, for its confirmation; None for others."""
+        from console.ui.screens.confirm_run import strategy_text
+
+        conductor = self.app.conductor
+        assert conductor is not None
+        step, state = conductor.step(step_id), conductor.state
+        name = step.strategy or state.strategy
+        if step.kind is not StepKind.STRATEGY or not name:
+            return None
+        return strategy_text(conductor.settings.strategy(name), state.params, hosts, undo)
 
     def undo_step(self, step_id: str) -> None:
         """Undo a strategy step on the hosts it touched: its undo commands are shown per
@@ -154,7 +170,8 @@ class Stepping:
                 self.run_undo(step_id)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        self.app.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host), answered)
+        about = self._strategy_text(step_id, len(per_host), undo=True)
+        self.app.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host, about), answered)
 
     def run_undo(self, step_id: str) -> None:
         """Undo strategy step `step_id` in a worker."""

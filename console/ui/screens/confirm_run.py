@@ -12,6 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from console.model.strategies import Strategy
+from console.model.visible import visible
+from console.model.waves import wave_sizes
 from console.ui.screens.command_preview import Commands
 from console.ui.widgets.typeahead import FieldInput
 
@@ -26,6 +29,35 @@ def _hosts(hosts: list[str]) -> str:
     return ", ".join(hosts[:6]) + (f" and {len(hosts) - 6} more" if len(hosts) > 6 else "")
 
 
+def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: bool) -> Text:
+    """What a strategy step does, in words, above the commands it sends: its name, kind
+    and description, the parameters chosen, its waves and its failure threshold (an
+    undo runs on every host it names at once)."""
+    kind = strategy.kind.value
+    named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
+    text = Text.assemble(("Strategy: ", "bold"), named)
+    if strategy.description:
+        text.append(f": {visible(strategy.description)}")
+    given = ", ".join(f"{k}={visible(v)}" for k, v in sorted(chosen.items()))
+    text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
+    w = strategy.waves
+    sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
+    if len(sizes) > 1:
+        waves = f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
+        if w.pause_seconds:
+            waves += f", {w.pause_seconds:g} s apart"
+        if w.confirm:
+            waves += ", your yes before each next one"
+    else:
+        waves = f"all {hosts} at once"
+    text.append("\nWaves: ", style="bold").append(waves)
+    if strategy.max_fail_percentage is not None and not undo:
+        text.append(
+            f"; no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
+        )
+    return text
+
+
 class RunConfirm(ModalScreen[bool]):
     """`Run “Restore previous version” on 3 hosts?` with the rendered commands; the safe
     answer (Esc) has focus, y runs."""
@@ -38,11 +70,18 @@ class RunConfirm(ModalScreen[bool]):
         Binding("y", "answer(True)", "Run", id="run.yes"),
     ]
 
-    def __init__(self, title: str, systems: list[str], per_host: dict[str, Commands]):
+    def __init__(
+        self,
+        title: str,
+        systems: list[str],
+        per_host: dict[str, Commands],
+        about: Text | None = None,
+    ):
         super().__init__()
         self.title_text = title
         self.systems = systems
         self.per_host = per_host
+        self.about = about  # a strategy step's strategy_text
 
     def compose(self) -> ComposeResult:
         hosts = list(self.per_host)
@@ -50,6 +89,8 @@ class RunConfirm(ModalScreen[bool]):
         text = Text.assemble(
             ("Systems: ", "bold"), ", ".join(self.systems), "\n", ("Hosts: ", "bold"), _hosts(hosts)
         )
+        if self.about is not None:
+            text.append("\n").append_text(self.about)
         text.append(f"\nIt sends, rendered for {first} (each host gets its own):", style="bold")
         for stage, command in self.per_host[first]:
             lines = command.shown.strip().splitlines()  # a secret shows masked

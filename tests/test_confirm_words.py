@@ -1,0 +1,35 @@
+"""A strategy step's confirmation says what the strategy does before the shell it sends:
+its name and description, the parameters chosen, its waves and its failure threshold."""
+
+from console.model.loading import load_settings
+from console.paths import example_config
+from console.ui.screens.confirm_run import strategy_text
+
+
+def test_a_canary_strategy_says_its_waves_and_threshold():
+    strategy = load_settings(example_config()).strategy("version-rollback")
+    text = strategy_text(strategy, {"target": "1.4.2"}, hosts=3, undo=False).plain
+    assert text.splitlines() == [
+        "Strategy: version-rollback: Point `current` at the previous release and restart the"
+        " service",
+        "With: target=1.4.2",
+        "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one; no more hosts"
+        " start once over 25 % have failed",
+    ]
+
+
+def test_an_undo_runs_on_every_host_at_once_with_the_defaults():
+    strategy = load_settings(example_config()).strategy("orders-restore")
+    text = strategy_text(strategy, {}, hosts=2, undo=True).plain
+    assert text.splitlines() == [
+        "Strategy: orders-restore (backup-restore): Restore the orders cluster from last"
+        " night's base backup",
+        "With: its parameters' defaults",
+        "Waves: all 2 at once",
+    ]
+
+
+def test_a_host_supplied_looking_value_is_shown_inert():
+    strategy = load_settings(example_config()).strategy("version-rollback")
+    text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).plain
+    assert "\x1b" not in text and "With: target=1.0" in text
