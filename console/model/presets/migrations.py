@@ -46,7 +46,7 @@ plan=$(al history -r "$target:$cur" 2>&1) || {
 }
 echo "$cur" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target || exit 3
 echo "alembic revision $cur; going down to $target, undoing:"
-echo "$plan" | grep -v -- "-> $target[ ,]"
+echo "$plan" | grep -v -- "-> $target[ ,]" | sed "s/, *$//"
 integrity before rows
 """
 )

@@ -77,7 +77,7 @@ fi
 if [ -z "$expect" ]; then
   echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
 fi
-echo "integrity stage=expected $expect"
+echo "integrity stage=expected${expect:+ $expect}"
 
 unpack() {
   if ls "$backup" | grep -Eq '^[0-9]+[.]tar'; then
