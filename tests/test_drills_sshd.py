@@ -217,3 +217,33 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     assert "  ✘ fault deploy the bad release 1.1 was not undone: undo failed on app-1" in out
     assert "  trigger    expected error-threshold · actual – (none declared) ✘" in out
     assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")
+
+
+def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
+    """A notify step's own command, run during the drill, gets a message and a summary
+    labelled [DRILL] (seen on a real fleet: the status update mailed during a drill read
+    as a real error-threshold incident); a real incident's are not labelled."""
+    sent = tmp_path / "sent"
+    tell = {
+        "id": "tell",
+        "title": "Communicate status",
+        "kind": "notify",
+        "command": f"echo {{{{message}}}} >> {sent}; echo {{{{summary}}}} >> {sent}",
+    }
+    phases = [dict(p) for p in PROCEDURE["phases"]]
+    phases[1] = {**phases[1], "steps": [*phases[1]["steps"], tell]}
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+
+    result = fleet.cli("drill")
+    assert result.returncode == 0, result.stdout + result.stderr
+    message, summary = sent.read_text().splitlines()
+    assert "[DRILL]" in message and message.count("[DRILL]") == 1, message
+    assert summary.startswith("[DRILL] Critical error threshold exceeded; systems app"), summary
+
+    sent.unlink()
+    real = fleet.cli(
+        "run", "--systems", "app", "--strategy", "release-rollback", "--trigger",
+        "user-impact", "--reason", "a real one", "--yes",
+    )  # fmt: skip
+    assert real.returncode == 0, real.stdout + real.stderr
+    assert "DRILL" not in sent.read_text()

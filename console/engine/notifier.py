@@ -20,6 +20,7 @@ from console.engine.errors import ProcedureError
 from console.engine.pager import Pager
 from console.engine.payloads import (
     Update,
+    drill_labelled,
     generic_document,
     pagerduty_event,
     plain,
@@ -95,7 +96,8 @@ class Notifier:
 
     def compose(self, step: Step, message: str | None = None) -> Update:
         """The update a notify step would send now; `message`, if given, is the text people
-        read instead of the step's template (the commander edited it)."""
+        read instead of the step's template (the commander edited it). In a drill the
+        summary and the message are labelled `[DRILL]`, whatever the commander typed."""
         state = self.state
         hosts = host_summary(state)
         severity = step.severity
@@ -109,7 +111,7 @@ class Notifier:
             phase=self.settings.procedure.phase_of(step.id).value,
             step=step.id,
             severity=severity.value,
-            summary=status_line(state),
+            summary=drill_labelled(status_line(state), state.drill),
             message="",
             drill=state.drill,
             systems=list(state.systems),
@@ -117,7 +119,7 @@ class Notifier:
             trigger={"kind": trigger.kind, "label": trigger.label} if trigger else None,
         )
         text = (message or "").strip() or plain(step.message, update.values())
-        return replace(update, message=text)
+        return replace(update, message=drill_labelled(text, state.drill))
 
     async def send_step(self, step: Step, data: dict[str, Any], message: str | None = None) -> bool:
         """Run a notify step: one update on all its channels at once. True unless a
@@ -178,7 +180,7 @@ class Notifier:
             event = pagerduty_event(
                 "trigger",
                 update.incident,
-                summary=("[DRILL] " if update.drill else "") + update.message,
+                summary=update.message,  # labelled in a drill already
                 source=self.pager.source(channel),
                 severity=update.severity,
                 timestamp=self.recorder.clock.now().isoformat(),

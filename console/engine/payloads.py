@@ -47,6 +47,14 @@ class Update:
         }
 
 
+DRILL_LABEL = "[DRILL]"
+
+
+def drill_labelled(text: str, drill: bool) -> str:
+    """A drill's text says so: `[DRILL]` in front, unless it is in it already."""
+    return f"{DRILL_LABEL} {text}" if drill and DRILL_LABEL not in text else text
+
+
 def plain(template: str, values: dict[str, str]) -> str:
     """Substitute placeholders as text, for messages that no shell reads."""
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
@@ -75,7 +83,7 @@ def slack_message(update: Update) -> dict[str, Any]:
         " · a DRILL, not a production incident" if update.drill else ""
     )
     return {
-        "text": _mrkdwn(_cut(drill + update.message, SLACK_TEXT)),
+        "text": _mrkdwn(_cut(update.message, SLACK_TEXT)),  # labelled in a drill already
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": _cut(heading, SLACK_HEADER)}},
             {
