@@ -29,20 +29,11 @@ def tui(args: argparse.Namespace) -> int:
 def demo(args: argparse.Namespace) -> int:
     _collect_later()
     look_ahead()
-    from concurrent.futures import ThreadPoolExecutor
-
-    from console.demo.fleet import DemoFleet
+    from console.cli.launch import run_demo_tui
 
     settings = load(args, demo=True)
     faults = parse_faults(args.inject, settings, demo=True)
-    fleet = DemoFleet(settings, faults)
-    # The demo hosts' sandboxes are built (files, databases, shell scripts) while the
-    # console's screens import: the first frame comes sooner.
-    with ThreadPoolExecutor(1, thread_name_prefix="demo-prepare") as pool:
-        prepared = pool.submit(fleet.prepare)
-        from console.cli.launch import run_demo_tui
-
-        return run_demo_tui(settings, faults, fleet, prepared)
+    return run_demo_tui(settings, faults)
 
 
 def ran_on_demo(journal: Path) -> bool:

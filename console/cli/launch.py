@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import sys
-from concurrent.futures import Future
 from pathlib import Path
 
 from console.demo.faults import Fault
@@ -99,19 +98,17 @@ async def _demo(
     faults: list[Fault],
     resume: Path | None = None,
     take_over: str | None = None,
-    fleet: DemoFleet | None = None,
-    prepared: Future | None = None,
 ) -> int:
-    fleet = fleet or DemoFleet(settings, faults)
+    fleet = DemoFleet(settings, faults)
     drawn = asyncio.Event()
     serving = None
     try:
         live = fleet.bind()  # ports and keys: the console can start on them at once
-        # The hosts are served once their sandboxes are built (`prepared`: in a thread
-        # since before this module loaded) and the console has drawn its first frame
-        # (serving imports asyncssh, ~15 % of the way to it); a probe that connects
-        # sooner waits in its port's backlog.
-        serving = asyncio.ensure_future(fleet.serve(prepared, after=drawn))
+        # The hosts' sandboxes are built and the hosts served once the console has drawn
+        # its first frame (serving imports asyncssh, ~15 % of the way to it; the seven
+        # sandboxes' builders, in threads, would take the interpreter's lock from the
+        # imports); a probe that connects sooner waits in its port's backlog.
+        serving = asyncio.ensure_future(fleet.serve(after=drawn))
         return await _serve(
             live, demo=True, resume=resume, take_over=take_over, fleet=fleet, drawn=drawn
         )
@@ -149,15 +146,9 @@ def run_tui(settings: Settings) -> int:
     return _run(_serve(settings, demo=False))
 
 
-def run_demo_tui(
-    settings: Settings,
-    faults: list[Fault],
-    fleet: DemoFleet | None = None,
-    prepared: Future | None = None,
-) -> int:
-    """Start the demo fleet in the app's own loop, run the console, stop the fleet.
-    `fleet` may come with its sandboxes being `prepared` in a thread already."""
-    return _run(_demo(settings, faults, fleet=fleet, prepared=prepared))
+def run_demo_tui(settings: Settings, faults: list[Fault]) -> int:
+    """Start the demo fleet in the app's own loop, run the console, stop the fleet."""
+    return _run(_demo(settings, faults))
 
 
 def run_resume(

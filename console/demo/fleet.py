@@ -10,7 +10,7 @@ import shutil
 import signal
 import socket
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -259,9 +259,8 @@ class DemoFleet:
         self._built: list[Path] | None = None
 
     def prepare(self) -> None:
-        """The slow half of `start`, synchronous and safe in a thread (the console runs it
-        while it imports): every host's sandbox (files, a database, a shell script), built
-        side by side."""
+        """The slow half of `start`, synchronous, run in a thread by `serve`: every host's
+        sandbox (files, a database, a shell script), built side by side."""
         hosts = [(s.name, h.name) for s in self.base.inventory.systems for h in s.hosts]
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         with ThreadPoolExecutor(PREPARE_WORKERS, thread_name_prefix="demo-sandbox") as pool:
@@ -313,19 +312,15 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
-    async def serve(
-        self, prepared: Future | None = None, after: asyncio.Event | None = None
-    ) -> None:
-        """The hosts `bind` took, served once their sandboxes are built (`prepared`, when
-        `prepare` runs in a thread already) and `after` is set (the console's first
-        frame), faults applied. The SSH servers, and asyncssh under them, are imported in
-        a thread: the console stays free to answer keys meanwhile."""
-        if prepared is not None:
-            await asyncio.wrap_future(prepared)
-        elif self._built is None:
-            await asyncio.to_thread(self.prepare)
+    async def serve(self, after: asyncio.Event | None = None) -> None:
+        """The hosts `bind` took, served once `after` is set (the console's first frame)
+        and their sandboxes are built, faults applied. The sandboxes, the SSH servers and
+        asyncssh under them are made in threads: the console stays free to answer keys
+        meanwhile."""
         if after is not None:
             await after.wait()
+        if self._built is None:
+            await asyncio.to_thread(self.prepare)
         await asyncio.to_thread(importlib.import_module, "console.demo.ssh_server")
         for served, sandbox in zip(self._hosts.values(), self._built or [], strict=True):
             served.sandbox = served.handler.sandbox = sandbox
