@@ -26,7 +26,8 @@ reports the median wall clock and CPU (getrusage of the child) of:
 `--instructions` also counts each command's instructions with valgrind's callgrind
 (independent of other load): `python -c pass`, `--version`, `--help`, and `demo` to its
 first full frame (`first_paint.py` ends it there: the first write that paints every row),
-its main thread's and all its threads', and exec and the floor to their exit, their one
+its main thread's and all its threads', and exec and the floor to their first connection
+attempt (callgrind's dump at the first `socket.connect`) and to their exit, their one
 host's port closed (the connection refused, reported, and the process ends).
 A benchmark, not a test: pytest never runs it.
 """
@@ -223,10 +224,17 @@ def demo_first_frame(console: str, env: dict[str, str], settle: float) -> Sample
     return Sample(first, cpu)
 
 
-def callgrind_instructions(argv: list[str], env: dict[str, str], workdir: Path) -> int:
+def callgrind_instructions(
+    argv: list[str], env: dict[str, str], workdir: Path, to_connect: bool = False
+) -> int:
+    """The instructions of `argv` to its exit; with `to_connect`, to its first socket
+    connect (the entry of `socket.connect`'s C function: a dump there, the first one read)."""
     out = workdir / "callgrind.out"
+    for stale in workdir.glob("callgrind.out*"):  # an earlier command's dumps
+        stale.unlink()
+    dump = ["--dump-before=sock_connect"] if to_connect else []
     run = subprocess.run(
-        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *argv],
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *dump, *argv],
         env=env,
         capture_output=True,
         text=True,
@@ -235,6 +243,11 @@ def callgrind_instructions(argv: list[str], env: dict[str, str], workdir: Path) 
     match = re.search(r"Collected : (\d+)", run.stderr)
     if not match:
         raise RuntimeError(f"callgrind: {run.stderr[-500:]}")
+    if to_connect:
+        first = Path(f"{out}.1")
+        if not first.exists():
+            raise RuntimeError(f"callgrind: no dump at a connect in {workdir}")
+        return _callgrind_total(first)
     return int(match[1])
 
 
@@ -370,7 +383,12 @@ def main(argv: list[str] | None = None) -> int:
                 ("exec", refused.exec_argv(console)),
             ):
                 if key in parts:
+                    first = callgrind_instructions(command, env, workdir, to_connect=True)
                     count = callgrind_instructions(command, env, workdir)
+                    print(
+                        f"| {key} to its first connection attempt, its one host refusing |"
+                        f" {first / 1e6:,.0f} M |"
+                    )
                     print(f"| {key} to its exit, its one host refusing | {count / 1e6:,.0f} M |")
             if "demo" in parts:
                 main_thread, every = demo_instructions(env, workdir)
