@@ -294,6 +294,15 @@ async def fleet_settings(fleet: asyncio.subprocess.Process) -> Settings:
     return patient(Settings.model_validate_json(line))
 
 
+def all_at_once(settings: Settings) -> Settings:
+    """`settings` running the step on every host at once (max_commands = hosts): with the
+    default 64, a 200-host soak streamed 64 hosts at a time, 40 minutes rather than 10."""
+    data = settings.model_dump()
+    hosts = sum(len(system["hosts"]) for system in data["inventory"]["systems"])
+    data["inventory"]["ssh"]["max_commands"] = max(hosts, data["inventory"]["ssh"]["max_commands"])
+    return Settings.model_validate(data)
+
+
 def patient(settings: Settings) -> Settings:
     """`settings` with a minute to connect and log in: the demo fleet's 3 s login timeout
     failed a quarter of 200 hosts at load 10 (one Python process serves every handshake)."""
@@ -459,7 +468,8 @@ async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "
     that freezing kept from being freed)."""
     lines = int(minutes * 60 / every)
     samples = []
-    async with served(hosts, lines, every, hosts_by) as live:
+    async with served(hosts, lines, every, hosts_by) as served_settings:
+        live = all_at_once(served_settings)
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(
                 live, Path(tmp) / "incidents", actor=Actor(user="bench"), threaded_io=True
