@@ -4,11 +4,12 @@ lives as long as the incident parked (frozen) only once enough of it has gathere
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 import pytest
 
-from console.ui import incident_app
+from console.ui import collector
 from console.ui.screens.home import HomeScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -63,34 +64,44 @@ def _counted_freezes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 @pytest.mark.parametrize("enough", [True, False])
-async def test_a_busy_batch_parks_the_heap_only_once_it_has_grown(
+async def test_the_heap_is_parked_once_it_has_grown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, enough: bool
 ) -> None:
     """A freeze parks for good whatever cyclic garbage-to-be is alive then (render caches):
-    so a flood of events parks the heap when PARK_OBJECTS are unparked, not at every batch."""
-    unparked = len(gc.get_objects(generation=2))
-    monkeypatch.setattr(incident_app, "PARK_OBJECTS", unparked // 2 if enough else 10 * unparked)
+    so the heap is parked, at a collection due, once it has grown by PARK_BLOCKS, not at
+    every collection."""
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         conductor = app.engine.new_incident("flood")
         app.attach(conductor)
         await pilot.pause()
-        gc.unfreeze()
-        gc.collect()  # everything unparked again, plenty of it in generation 2
-        for i in range(incident_app.BUSY_BATCH):
-            conductor.note(f"note {i}")
+        held = [[i] for i in range(collector.YOUNG_OBJECTS)]  # a young collection is due
+        grown = app.collector.grown()
+        monkeypatch.setattr(collector, "PARK_BLOCKS", grown // 2 if enough else 10 * grown)
         freezes = _counted_freezes(monkeypatch)
         app.flush_events()
         assert bool(freezes) is enough
+        assert gc.get_count()[0] < len(held)  # collected, parked or not
         gc.unfreeze()
 
 
-async def test_young_objects_get_room_while_the_console_runs(tmp_path: Path) -> None:
-    """What a frame draws (Textual's strips, in cycles with their caches) dies young
-    while the console runs; the thresholds it found are back once it has ended."""
+async def test_collections_run_between_frames_while_the_console_runs(tmp_path: Path) -> None:
+    """Automatic collection is off while the console runs (it fell inside frames, or on the
+    SSH thread); the console collects what is due between frames, and the thresholds it
+    found are back once it has ended."""
+
+    class Node:
+        """Garbage only the collector frees: it refers to itself."""
+
     before = gc.get_threshold()
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        assert gc.get_threshold() == (incident_app.YOUNG_OBJECTS, *before[1:])
+        assert gc.get_threshold() == (0, *before[1:])
+        nodes = [Node() for _ in range(collector.YOUNG_OBJECTS)]
+        for node in nodes:
+            node.me = node  # type: ignore[attr-defined]
+        first = weakref.ref(nodes[0])
+        del nodes, node
+        await until(pilot, lambda: first() is None)
     assert gc.get_threshold() == before

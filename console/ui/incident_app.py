@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -30,6 +29,7 @@ from console.model.event_kinds import Kind
 from console.model.events import Event
 from console.model.settings import Settings
 from console.model.visible import visible
+from console.ui.collector import Collector
 from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
@@ -40,17 +40,6 @@ if TYPE_CHECKING:
 
 FLUSH_SECONDS = 1 / 30
 FUNCTION_KEY = re.compile(r"f\d{1,2}")
-BUSY_BATCH = 20
-# Park (gc.freeze) the heap once this many long-lived objects are not parked yet; looked at
-# no more often than every PARK_CHECK_SECONDS (counting them lists them).
-PARK_OBJECTS = 100_000
-PARK_CHECK_SECONDS = 1.0
-# Allocations between young collections while the console runs (Python's default: 700).
-# Each line Textual draws is ~16 tracked objects (a Strip and its caches, in cycles with
-# itself): at 700, what one frame drew outlived two young collections, was promoted, and
-# only full collections (20-60 ms each) freed it. With room for a few frames, it dies
-# young: no full collection in a 200-host flood, half the collector's time (RESULTS.md).
-YOUNG_OBJECTS = 5_000
 
 
 def _undelivered_unasked(event: Event) -> bool:
@@ -104,8 +93,7 @@ class IncidentApp(App[int]):
         self.conductor: IncidentView | None = None
         self.exec_step: str | None = None  # the step the execution screen shows
         self._pending: list[Event] = []
-        self._park_checked = 0.0  # time.monotonic() of the last look at the heap
-        self._thresholds = gc.get_threshold()  # restored when the app ends
+        self.collector = Collector()
         self._unsubscribe: Callable[[], None] | None = None
         # Set once the first frame is drawn: what is not needed for it (asyncssh, which the
         # probes' first samples and the demo's servers import) waits for it.
@@ -143,8 +131,7 @@ class IncidentApp(App[int]):
         return super()._background_screens
 
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
-        self._thresholds = gc.get_threshold()
-        gc.set_threshold(YOUNG_OBJECTS, *self._thresholds[1:])
+        self.collector.start()
         self.call_after_refresh(self._first_frame_drawn)
 
     def _first_frame_drawn(self) -> None:
@@ -152,7 +139,7 @@ class IncidentApp(App[int]):
         self.drawn.set()
 
     def on_unmount(self) -> None:
-        gc.set_threshold(*self._thresholds)
+        self.collector.stop()
         if self._unsubscribe:
             self._unsubscribe()
             self._unsubscribe = None
@@ -180,7 +167,9 @@ class IncidentApp(App[int]):
         self._pending.append(event)
 
     def flush_events(self) -> None:
-        """Tell every screen what the journal recorded since the last call (once a frame)."""
+        """Tell every screen what the journal recorded since the last call (once a frame),
+        and collect what is due (`collector`): a turn of the loop between two frames."""
+        self.collector.tick()
         if not self._pending:
             return
         batch, self._pending = self._pending, []
@@ -189,23 +178,6 @@ class IncidentApp(App[int]):
                 self.notify(describe(event), title="Not delivered", severity="warning")
         for screen in self.screen_stack:
             screen.post_message(JournalChanged(batch))
-        if len(batch) >= BUSY_BATCH:
-            self._park_if_grown()
-
-    def _park_if_grown(self) -> None:
-        """A flood of events grows the heap fast, and a full collection pass takes time in
-        proportion to what is not parked (frozen): the events live as long as the incident
-        anyway, so they are parked once PARK_OBJECTS have gathered. Not at every busy
-        batch: a freeze also parks the render caches alive at that moment (Textual's
-        strips hold themselves in cycles), which then die and can never be collected; at
-        every batch that was ~40 % of all that was parked in a soak (bench/RESULTS.md)."""
-        now = time.monotonic()
-        if now - self._park_checked < PARK_CHECK_SECONDS:
-            return
-        self._park_checked = now
-        if len(gc.get_objects(generation=2)) >= PARK_OBJECTS:
-            gc.collect()  # what is garbage already is not parked; it scans the unparked only
-            gc.freeze()
 
     # -- the incident ------------------------------------------------------------
 
