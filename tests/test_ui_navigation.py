@@ -314,6 +314,25 @@ async def test_home_keeps_id_title_outcome_and_age_at_80_columns(
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= 78
 
 
+async def test_home_keeps_the_age_whole_when_the_incidents_scroll(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More incidents than the table shows: its scrollbar takes two columns, and the age
+    kept them free (seen at 80x24 on a real jump host: "12 min" read "12 m")."""
+    app = populated_app(tmp_path, monkeypatch)
+    for n in range(12):
+        title = "x " * 40  # cut at a word, as wide as a title may be
+        extra = app.engine.new_incident(title, incident_id=f"20260314-0931{n:02d}-demo")
+        extra.close(Outcome.HANDED_OVER, to="bob")  # "→ handed over": a wide outcome
+        extra.recorder.close()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        table = app.screen.query_one("#incidents", DataTable)
+        assert table.row_count == 13 and table.scrollbar_size_vertical > 0
+        shown = sum(c.get_render_width(table) for c in table.columns.values())
+        assert shown <= table.scrollable_content_region.width
+
+
 def test_age_reads_in_minutes_hours_and_days() -> None:
     from console.model.clock import FixedClock
     from console.ui.screens.home import age

@@ -200,7 +200,7 @@ class HomeScreen(Screen):
 
     def refresh_incidents(self) -> None:
         """Each incident with its id, title, outcome and age; at 80 columns the title and
-        the outcome are cut at a word, and no column is lost."""
+        the outcome are cut at a word, and no column is lost, scrollbar or not."""
         table = self.query_one("#incidents", DataTable)
         if not table.columns:
             table.add_columns("Incident", "Title", "Outcome", "Age")
@@ -209,7 +209,10 @@ class HomeScreen(Screen):
         now = self.app.clock.now()
         width = table.size.width or self.app.size.width - 2
         id_width = max((len(s.incident_id) for s in found), default=8)
-        room = max(24, width - id_width - AGE_WIDTH - CELL_PADDING * 4)
+        # Room for the vertical scrollbar too: with more incidents than the table shows
+        # (or a banner above it), the scrollbar would otherwise cover the age.
+        bar = table.styles.scrollbar_size_vertical
+        room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4)
         outcome_width = OUTCOME_WIDTH
         for summary in found:
             title = ("DRILL " if summary.drill else "") + visible(summary.title)
