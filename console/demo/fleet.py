@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from console.demo.data import BASE as BACKUP
 from console.demo.faults import Fault, FaultKind
-from console.demo.sandbox import build_sandbox, corrupt_backup, lose_orders, write_breach
 from console.model.settings import Settings
 
 if TYPE_CHECKING:
@@ -223,6 +221,11 @@ class _Served:
 
     def start_faults(self, kinds: set[FaultKind]) -> None:
         """Faults on the host's files: a damaged backup, a flood of logins, lost rows."""
+        # The sandboxes' modules (sqlite3 under them) load with the first sandbox, after
+        # the console's first frame.
+        from console.demo.data import BASE as BACKUP
+        from console.demo.sandbox import corrupt_backup, lose_orders, write_breach
+
         if FaultKind.CORRUPT_BACKUP in kinds and self.saved_backup is None:
             self.saved_backup = (self.sandbox / BACKUP).read_bytes()
             corrupt_backup(self.sandbox)
@@ -231,6 +234,8 @@ class _Served:
                 self.tasks[kind] = asyncio.create_task(job(self.sandbox))
 
     async def stop_faults(self, kinds: set[FaultKind]) -> None:
+        from console.demo.data import BASE as BACKUP
+
         if FaultKind.CORRUPT_BACKUP in kinds and self.saved_backup is not None:
             (self.sandbox / BACKUP).write_bytes(self.saved_backup)
             self.saved_backup = None
@@ -261,6 +266,8 @@ class DemoFleet:
     def prepare(self) -> None:
         """The slow half of `start`, synchronous, run in a thread by `serve`: every host's
         sandbox (files, a database, a shell script), built side by side."""
+        from console.demo.sandbox import build_sandbox
+
         hosts = [(s.name, h.name) for s in self.base.inventory.systems for h in s.hosts]
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         with ThreadPoolExecutor(PREPARE_WORKERS, thread_name_prefix="demo-sandbox") as pool:
