@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from console.engine.session import Engine
+from console.headless.drills import DrillOptions, drill_once
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.loading import load_settings
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
 
@@ -247,3 +250,39 @@ def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
     )  # fmt: skip
     assert real.returncode == 0, real.stdout + real.stderr
     assert "DRILL" not in sent.read_text()
+
+
+async def test_every_drill_command_is_sent_by_a_step_the_console_counts_as_running(
+    fleet, monkeypatch
+):
+    """The stage's own steps (baseline, fault, integrity after, undo) run like any step:
+    the console counts them running, so it shows them running (not "? unknown", seen at
+    80x24 on a real fleet), asks before quitting and can abort them."""
+    settings = load_settings(fleet.config)
+    sent: list[tuple[str | None, bool]] = []
+    build = Engine.build
+
+    def watching(*args, **kwargs) -> Engine:
+        engine = build(*args, **kwargs)
+        incident = engine.incident
+
+        def watched(*a, **k):
+            conductor = incident(*a, **k)
+
+            def see(event) -> None:
+                if event.kind == Kind.COMMAND_INTENT:
+                    sent.append((event.where.step, event.where.step in conductor.running))
+
+            conductor.recorder.subscribe(see)
+            return conductor
+
+        engine.incident = watched  # type: ignore[method-assign]
+        return engine
+
+    monkeypatch.setattr(Engine, "build", watching)
+    options = DrillOptions(quiet=True, journal=str(fleet.state / "drill"))
+    verdict = await drill_once(settings, settings.drills.scenario("bad-release"), options)
+    assert verdict["passed"], verdict
+    steps = {step for step, _ in sent}
+    assert {"drill-baseline", "drill-fault", "drill-integrity", "drill-undo"} <= steps
+    assert [s for s, running in sent if not running] == []

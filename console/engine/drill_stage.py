@@ -65,10 +65,11 @@ class Stage:
                 lines.setdefault(event.where.host, []).extend(event.payload(CommandOutput).lines)
 
         stop = recorder.subscribe(collect)
-        try:
-            outcomes = await conductor.runner.run(
-                step, targets, lambda t: rendered[t.name], attempt=attempt
-            )
+        try:  # a running step, as any: shown running, asked about on quit, abortable
+            with conductor.activity.running({step}):
+                outcomes = await conductor.runner.run(
+                    step, targets, lambda t: rendered[t.name], attempt=attempt
+                )
         finally:
             stop()
         failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
