@@ -1,6 +1,8 @@
-"""A rollback killed between two waves on real sshd: the hosts of the later waves were never
-sent anything. The record says so (not started), and after `resume` a retry goes on with
-them alone; the host of the first wave is not rolled back a second time."""
+"""A rollback killed mid-step on real sshd, then resumed. Killed between two waves: the hosts
+of the later waves were never sent anything; the record says so (not started), and a retry
+goes on with them alone, the host of the first wave not rolled back a second time. Killed
+during the action: the hosts are unknown, V settles them, and the document's key events
+say how."""
 
 from __future__ import annotations
 
@@ -9,13 +11,16 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
+from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from tests.cli_fleet import Fleet, write_fleet
@@ -29,7 +34,12 @@ STRATEGIES = {
             "kind": "version-rollback",
             # a canary, then a long pause: the console is killed in it
             "waves": {"size": 1, "pause_seconds": 120},
-        }
+        },
+        {
+            "name": "slow-restart",
+            "kind": "version-rollback",
+            "params": [{"name": "restart", "default": "sleep 30"}],  # killed in it
+        },
     ]
 }
 PROCEDURE = {
@@ -52,7 +62,9 @@ RELEASES = ("1.9.2", "1.10.0", "1.11.0")
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=[])
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["release", "slow-restart"], probes=[]
+    )
     for sandbox in fleet.sandboxes.values():
         for version in RELEASES:
             (sandbox / "releases" / version).mkdir(parents=True)
@@ -63,11 +75,18 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
     return fleet
 
 
-def run_killed_after_first_wave(fleet: Fleet, journal: Path, timeout: float = 90.0) -> None:
-    """`run` as a user types it, SIGKILLed once its first wave has finished."""
+def run_killed_at(
+    fleet: Fleet,
+    journal: Path,
+    strategy: str,
+    marker: str,
+    ready: Callable[[], bool] = lambda: True,
+    timeout: float = 90.0,
+) -> None:
+    """`run` as a user types it, SIGKILLed once it has printed `marker` and `ready()`."""
     argv = [
         sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--systems", "app", "--strategy", strategy, "--trigger", "user-impact",
         "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
     ]  # fmt: skip
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
@@ -78,13 +97,17 @@ def run_killed_after_first_wave(fleet: Fleet, journal: Path, timeout: float = 90
         assert process.stdout is not None
         for line in process.stdout:
             shown.append(line)
-            if "wave 1 of 2 finished" in line:
+            if marker in line:
+                for _ in range(int(timeout / 0.05)):
+                    if ready():
+                        break
+                    time.sleep(0.05)
                 process.send_signal(signal.SIGKILL)
                 break
             if time.monotonic() > deadline:
                 break
         else:
-            pytest.fail("the run ended before its first wave finished:\n" + "".join(shown))
+            pytest.fail(f"the run ended before {marker!r}:\n" + "".join(shown))
     finally:
         process.kill()
         process.wait(timeout=30)
@@ -93,7 +116,7 @@ def run_killed_after_first_wave(fleet: Fleet, journal: Path, timeout: float = 90
 
 async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: Fleet) -> None:
     journal = fleet.state / "incident"
-    run_killed_after_first_wave(fleet, journal)
+    run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
     link = {h: s / "current" for h, s in fleet.sandboxes.items()}
     assert link["app-1"].readlink() == Path("releases/1.10.0")
     assert link["app-2"].readlink() == Path("releases/1.11.0")
@@ -117,3 +140,46 @@ async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: 
     assert link["app-1"].readlink() == Path("releases/1.10.0")  # not rolled back twice
     assert link["app-2"].readlink() == Path("releases/1.10.0")
     assert conductor.state.step("restore").hosts["app-2"].status is HostStatus.SUCCEEDED
+
+
+async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record(
+    fleet: Fleet,
+) -> None:
+    journal = fleet.state / "incident"
+    links = [s / "current" for s in fleet.sandboxes.values()]
+
+    def switched() -> bool:  # each host is in its restart (sleep 30) now
+        return all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    # The session is gone: each host's supervisor ends its attempt (TERM, then KILL after
+    # 3 s), as after a real crash, before anyone resumes; V would find it still running.
+    tokens = [e.data.token for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
+    for _ in range(400):
+        running = [
+            token
+            for token in tokens
+            if not subprocess.run(
+                ["pgrep", "-f", f"rollback-attempt={token}"], capture_output=True
+            ).returncode
+        ]
+        if not running:
+            break
+        time.sleep(0.05)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        assert sorted(h for _, h in conductor.state.unknown_hosts) == ["app-1", "app-2"]
+        verdicts = await verify_unknown(conductor, None)  # V, on the resumed console
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert verdicts == {"app-1": "verified: succeeded", "app-2": "verified: succeeded"}
+
+    document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
+    timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    assert "resumed the incident; 2 host(s) unknown" in timeline
+    assert (
+        "checked hosts left unknown: app-1 verified: succeeded; app-2 verified: succeeded"
+        in timeline
+    ), timeline
