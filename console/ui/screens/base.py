@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import getters
+from textual import events, getters
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Static
@@ -57,6 +57,7 @@ class IncidentScreen(Screen):
         self._static_content: dict[Static | OneLine, Text | str] = {}
         self._banner: ModeBanner | None = None
         self._sync_due = False  # a sync is queued behind this screen's waiting messages
+        self._resumed = False  # shown at least once (its first show is when it mounts)
 
     @property
     def incident(self) -> IncidentView:
@@ -86,7 +87,13 @@ class IncidentScreen(Screen):
         elif len(self.app.screen_stack) > 2:
             self.app.pop_screen()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Its first show: composed and styled as it mounted, a moment ago. Not again
+            # (Textual restyles every widget of a resumed screen: ~10 % of the execution
+            # screen's first show as a step starts at 200 hosts, bench/RESULTS.md).
+            self._resumed = True
+            event.refresh_styles = False
         self.sync()
         self._sync_banner()
 

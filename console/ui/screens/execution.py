@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -30,6 +31,7 @@ from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.pass_style import OutputLog
 from console.ui.widgets.run_summary import halt_text, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
@@ -95,7 +97,7 @@ class ExecutionScreen(IncidentScreen):
             yield HostGrid(COLUMNS, id="grid")
             with Vertical(id="output-box"):
                 yield Label("Output", id="output-title")
-                yield Log(id="output", max_lines=5000, auto_scroll=True)
+                yield OutputLog(id="output", max_lines=5000, auto_scroll=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -113,7 +115,7 @@ class ExecutionScreen(IncidentScreen):
             else:
                 self._changed.update(host for host in hosts if host)
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Every row is looked at again. Textual then calls the base class's handler,
         which syncs (calling it here too synced twice on every resume)."""
         self._changed = None

@@ -4,6 +4,7 @@ and the retry with its owner."""
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -98,7 +99,7 @@ class FormScreen(IncidentScreen):
         self.sync()
         self.query_one(f"#field-{F.REASON.value}", Input).focus()
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.open_at is not None:  # after Textual gives the focus back to where it was
             self.call_after_refresh(self.focus_step, self.open_at)
             self.open_at = None

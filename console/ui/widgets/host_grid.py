@@ -11,12 +11,13 @@ from textual.strip import Strip
 
 from console.model.visible import visible
 from console.ui.widgets.cursor_view import CursorView
+from console.ui.widgets.pass_style import StyledOncePerPass
 
 Cell = str | Text
 GAP = 2
 
 
-class HostGrid(CursorView):
+class HostGrid(StyledOncePerPass, CursorView):
     """Rows keyed by host under a sticky header. At 200 hosts streaming output, a
     DataTable re-rendered every visible cell on any update (~50 ms a frame); here an
     updated row costs one line, and each row's rendering is cached until it changes."""
