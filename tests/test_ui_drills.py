@@ -19,6 +19,7 @@ from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.home import HomeScreen
 from console.ui.widgets.drill_schedule import DrillSchedule
+from tests.test_ui_live_support import only_triggers
 from tests.test_ui_support import (  # noqa: F401
     ACTOR,
     START,
@@ -203,3 +204,29 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             await pilot.press("enter")  # home
             await until(pilot, lambda: isinstance(app.screen, HomeScreen))
             assert "web-slow" in str(app.screen.query_one("#incidents", DataTable).get_row_at(0))
+
+
+async def test_a_firing_the_drills_faults_cause_says_so_on_the_home_screen(tmp_path):
+    """The home screen's probes see a drill's fault: the trigger it fires waits for a
+    person, and its alert says the drill was running (seen at 80x24 after a drill on a
+    real fleet: "TRIGGER FIRED Critical error threshold exceeded" on a healthy system,
+    with nothing to tell it from a real one)."""
+    settings = only_triggers(demo_settings(), api_auth={})
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
+        app.drills.demo_faults = fleet
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+            table = app.screen.query_one("#scenarios", DataTable)
+            table.move_cursor(row=list(app.settings.drills.names).index("api-breach"))
+            await pilot.press("enter")
+            await until(pilot, lambda: app.live.proposal is not None, timeout=120)
+            assert app.live.proposal.drill == "api-breach"
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+            await pilot.pause(0.2)
+            alert = str(app.screen.query_one("#alert").render())
+            assert "TRIGGER FIRED" in alert
+            assert "It fired during drill api-breach: the drill's faults may be its cause" in alert

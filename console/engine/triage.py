@@ -22,12 +22,14 @@ from console.model.outcome import Outcome
 
 @dataclass(frozen=True)
 class Proposal:
-    """A firing that waits for a person; `why` says why it did not start by itself, and
-    `countdown` is the countdown that was stopped for it, if one ran."""
+    """A firing that waits for a person; `why` says why it did not start by itself,
+    `countdown` is the countdown that was stopped for it, if one ran, and `drill` the
+    drill that was running when it fired (its faults may be the cause)."""
 
     firing: Firing
     why: str
     countdown: Countdown | None = None
+    drill: str | None = None
 
     @property
     def name(self) -> str:

@@ -161,7 +161,8 @@ class LiveWatch:
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
             )
             return
-        self.proposals.insert(0, Proposal(firing, why or PROPOSED))
+        drill = self.app.drills.running
+        self.proposals.insert(0, Proposal(firing, why or PROPOSED, drill=drill))
         self.changed("proposed")
 
     async def _auto(self, firing: Firing) -> None:

@@ -195,7 +195,8 @@ class HomeScreen(Screen):
         if countdown is not None:
             remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
         others = [p.firing for p in live.proposals if p.firing is not firing]
-        banner.update(alert_text(self.app, firing, countdown, remaining, others))
+        drill = proposal.drill if proposal is not None and countdown is None else None
+        banner.update(alert_text(self.app, firing, countdown, remaining, others, drill))
         banner.set_class(countdown is not None, "-countdown")
 
     def refresh_incidents(self) -> None:

@@ -26,10 +26,15 @@ def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) ->
 
 
 def alert_text(
-    app, firing: Firing, countdown: Countdown | None, remaining: float, others: list[Firing]
+    app,
+    firing: Firing,
+    countdown: Countdown | None,
+    remaining: float,
+    others: list[Firing],
+    drill: str | None = None,
 ) -> Text:
-    """The banner: a countdown anyone can cancel, or a firing the commander can take up;
-    the keys named are the keys bound."""
+    """The banner: a countdown anyone can cancel, or a firing the commander can take up
+    (and the drill that was running when it fired); the keys named are the keys bound."""
     text = Text(no_wrap=False)
     decide = app.key_label("watch.decide")
     if countdown is not None:
@@ -42,6 +47,8 @@ def alert_text(
     else:
         text.append(" ▲ TRIGGER FIRED ", style="bold reverse")
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
+        if drill:
+            text.append(f" It fired during drill {drill}: the drill's faults may be its cause.\n")
         text.append(
             f" {app.key_label('home.propose')} opens an incident pre-filled with this trigger"
             f" and its evidence; {decide} also dismisses it.\n"
