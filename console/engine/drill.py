@@ -4,20 +4,22 @@ undo the faults, and judge it all against what the scenario expects (`drill.judg
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.engine.conductor import Conductor, ProcedureError
 from console.engine.drill_stage import DemoFaults, Stage
+from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
-from console.engine.verify import record_firing
 from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as
-from console.engine.watcher import Watcher, with_others
+from console.engine.watcher import Watcher, record_firing, with_others
 from console.model.drill_verdict import judge
 from console.model.drills import DrillOutcome, Part, Scenario, Scope
 from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
 
 DETECTION_SLACK = 3  # sampling rounds, beyond the longest consecutive limit, to wait
 SCOPE_SKIP = "drill scope: only the strategy and its verification"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from console.engine.conductor import Conductor, new_incident_id
 from console.engine.errors import ProcedureError
 from console.engine.locking import Claim
 from console.engine.ssh import SshPool
@@ -29,6 +29,9 @@ from console.model.settings import Settings
 from console.model.state import IncidentState, fold
 from console.model.watch import Recovery
 from console.paths import incidents_dir, locks_dir
+
+if TYPE_CHECKING:  # imported by the first incident: not on the console's way to its first frame
+    from console.engine.conductor import Conductor
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,8 @@ class Engine:
     def _conductor(
         self, directory: Path, claim: Claim, recorder: Recorder | None = None
     ) -> Conductor:
+        from console.engine.conductor import Conductor
+
         recorder = recorder or Recorder.open(directory, self.clock, self.actor, self.redactor)
         conductor = Conductor(self.settings, recorder, self.pool)
         conductor.claim = claim
@@ -149,6 +154,8 @@ class Engine:
         """Create the incident's journal directory and record that it opened, holding the
         locks of `systems` first (a refusal leaves no incident). The title is kept as
         given: one made from a reason comes cut already (TriggerKind.incident_title)."""
+        from console.engine.conductor import new_incident_id
+
         incident_id = incident_id or new_incident_id(self.clock.now())
         conductor = self.incident(self.claim(incident_id, systems or [], take_over))
         conductor.open_incident(title, incident_id, drill=drill)

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.engine.conductor import Conductor
-from console.engine.verify import record_firing
-from console.engine.watcher import Countdown, Firing, with_others
+from console.engine.watcher import Countdown, Firing, record_firing, with_others
 from console.model.events import Kind
 from console.model.outcome import Outcome
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
 
 
 @dataclass(frozen=True)

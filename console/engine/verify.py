@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.probe_report import threshold_text
 from console.engine.reassess import reassess
-from console.engine.watcher import Firing, Watcher, WatchUpdate
+from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.probes import Soak
@@ -26,17 +26,6 @@ from console.model.watch import (
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
-
-
-def record_firing(recorder: Recorder, firing: Firing) -> None:
-    """Journal the firing in the incident unless the watcher already did."""
-    fired_at = firing.fired_at.isoformat()
-    seen = any(
-        f.get("trigger") == firing.trigger.name and f.get("fired_at") == fired_at
-        for f in recorder.state.firings
-    )
-    if not seen:
-        recorder.record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
 
 
 async def soak(

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from console.engine.choice import check_choice
-from console.engine.conductor import Conductor
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_accept_keys
 from console.model.outcome import Outcome
@@ -18,6 +17,7 @@ from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
+    from console.engine.conductor import Conductor
     from console.engine.watcher import Firing
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
@@ -91,8 +91,7 @@ async def walk(
     await accept_keys(conductor, request.accept_keys)
     evidence = None
     if request.firing:
-        from console.engine.verify import record_firing
-        from console.engine.watcher import with_others
+        from console.engine.watcher import record_firing, with_others
 
         for firing in (request.firing, *request.also_firing):
             record_firing(conductor.recorder, firing)

@@ -81,6 +81,17 @@ class Firing:
         return [s.as_data() for s in self.evidence]
 
 
+def record_firing(recorder: Recorder, firing: Firing) -> None:
+    """Journal the firing in the incident unless the watcher already did."""
+    fired_at = firing.fired_at.isoformat()
+    seen = any(
+        f.get("trigger") == firing.trigger.name and f.get("fired_at") == fired_at
+        for f in recorder.state.firings
+    )
+    if not seen:
+        recorder.record(Kind.TRIGGER_FIRED, system=firing.trigger.system, **firing.as_data())
+
+
 def with_others(firing: Firing, others: list[Firing]) -> tuple[str, list[dict[str, Any]]]:
     """The reason and evidence of `firing` when `others` fired too: theirs are added as
     evidence, and the reason names them."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.theme import Theme
 
-from console.engine.conductor import Conductor
 from console.engine.reach import ReachCheck
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
@@ -28,6 +28,9 @@ from console.ui.quitting import Quitting
 from console.ui.resume import Resuming
 from console.ui.stepping import Stepping
 from console.ui.theme import ROLLBACK_THEME
+
+if TYPE_CHECKING:  # imported by the first incident: not on the way to the first frame
+    from console.engine.conductor import Conductor
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
 # on a step stays, for a form step opens its form to amend.
@@ -97,10 +100,10 @@ class RollbackApp(IncidentApp):
         self.set_interval(FLUSH_SECONDS, self.flush_events)
         self.live.start()
         self.push_screen(HomeScreen(classes=self.breakpoint_class()))
-        if isinstance(self.resume_from, Conductor):
-            self.resuming.show_resumed(self.resume_from)
-        elif self.resume_from is not None:
+        if isinstance(self.resume_from, Path):
             self.resuming.resume(self.resume_from)
+        elif self.resume_from is not None:
+            self.resuming.show_resumed(self.resume_from)
 
     def _theme_chosen(self, theme: Theme) -> None:
         """A theme picked in the palette is the one the next start opens with."""

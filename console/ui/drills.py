@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from console.engine.conductor import Conductor, ProcedureError
-from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.engine.errors import ProcedureError
 from console.engine.session import Engine
 from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.ui.console_app import AppPart
 
 if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
     from console.engine.drill_stage import DemoFaults
     from console.model.drills import Scenario
 
@@ -60,7 +60,11 @@ class DrillControl:
         return self.running is None or action not in DRILL_DRIVES
 
     def start(self, name: str) -> None:
-        """Open a drill incident for scenario `name`, show it running, judge it."""
+        """Open a drill incident for scenario `name`, show it running, judge it. The drill
+        engine (and the walk, the runner and the plan under it) loads with the first drill:
+        not on the console's way to its first frame."""
+        from console.engine.drill import check_scenario, drill_settings, title_of
+
         app = self.app
         scenario = app.settings.drills.scenario(name)
         try:
@@ -80,6 +84,7 @@ class DrillControl:
         app.run_worker(self._run(scenario), group="drill", exclusive=True, exit_on_error=False)
 
     async def _run(self, scenario: Scenario) -> None:
+        from console.engine.drill import run_scenario
         from console.ui.screens.drills import DrillReport
 
         app = self.app

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine import triage
-from console.engine.conductor import Conductor, ProcedureError
+from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
 from console.model.outcome import Outcome
 from console.model.triggers import TriggerKind
 from console.ui.console_app import AppPart
 
 if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
     from console.engine.session import Engine
     from console.ui.live import LiveWatch
     from console.ui.quitting import Quitting

@@ -14,8 +14,7 @@ from rich.text import Text
 
 from console.engine import attempts
 from console.engine.attempts import AttemptCheck
-from console.engine.conductor import Conductor, ProcedureError
-from console.engine.errors import StaleLock
+from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
@@ -24,6 +23,7 @@ from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
 
 if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
     from console.ui.screens.loading import LoadingScreen
 
 

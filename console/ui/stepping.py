@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 
-from console.engine.conductor import ProcedureError
-from console.engine.errors import StaleLock
+from console.engine.errors import ProcedureError, StaleLock
 from console.engine.notifier import target_of
 from console.engine.session import Engine
 from console.journal.describe import describe

@@ -12,7 +12,6 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Input, Label, RadioSet, Static
 
-from console.engine.conductor import Conductor
 from console.engine.triage import Proposal
 from console.engine.watcher import Firing, Watcher
 from console.model.probes import AutoTrigger
@@ -30,6 +29,7 @@ from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
 from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
     from console.ui.app import RollbackApp
 
 AUTO = "automatic"
