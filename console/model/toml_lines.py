@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 import tomllib
 
-import tomli_w
-
 from console.model.problems import Loc
 
 BARE = re.compile(r"[A-Za-z0-9_-]+")
@@ -63,6 +61,8 @@ def with_top_level(text: str, key: str, value: str) -> str:
     """`text` with the top-level `key` set to `value`, every other line kept as written
     (comments included): its line replaced; else one added after the commented-out
     example (`# key = ...`), after the last top-level key, or before the first table."""
+    import tomli_w  # here only: every command reads key_lines, the theme's choice alone writes
+
     line = tomli_w.dumps({key: value})
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
