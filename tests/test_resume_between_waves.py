@@ -183,3 +183,22 @@ async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record
         "checked hosts left unknown: app-1 verified: succeeded; app-2 verified: succeeded"
         in timeline
     ), timeline
+
+
+async def test_a_follower_hears_the_writer_died_between_waves(fleet: Fleet) -> None:
+    """A second responder following the incident: the console dies between waves, with no
+    command running; the follow view says so and shows the hosts that did not start."""
+    from console.model.clock import FixedClock
+    from console.ui.follow import make_follow_app
+    from tests.test_ui_support import START, until
+
+    journal = fleet.state / "incident"
+    run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
+    app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: any(n.title == "Writer gone" for n in app._notifications))
+        await pilot.press("f3")
+        grid = app.screen.query_one("#grid")
+        await until(pilot, lambda: "app-2" in grid.rows)
+        assert "not started" in str(grid.get_cell("app-2", "Status"))
+        assert "succeeded" in str(grid.get_cell("app-1", "Status"))

@@ -228,17 +228,20 @@ class FollowApp(IncidentApp):
 
     def poll(self) -> None:
         """Read what the writer appended since the last poll and fold it in. When the
-        writer is gone, hosts it left running can only be unknown: say so, once."""
+        writer is gone in the middle of a step, hosts it left running can only be unknown,
+        and those its waves had not reached did not start: say so, once."""
         journal = self.incident.recorder
         journal.feed(self.tail.poll())
         gone = journal.lock.gone()
-        if gone and not self.writer_gone and journal.state.hosts_with(HostStatus.RUNNING):
+        steps = journal.state.steps.values()
+        if gone and not self.writer_gone and any(s.status is StepStatus.RUNNING for s in steps):
             journal.state.settle()
             for screen in self.screen_stack:
                 screen.post_message(JournalChanged([]))
             self.notify(
-                "The console driving this incident exited without finishing. Hosts it was"
-                " running on are unknown: resume the incident to verify them.",
+                "The console driving this incident exited in the middle of a step. Hosts it"
+                " was running on are unknown, hosts it had not reached did not start: resume"
+                " the incident to verify them and go on.",
                 title="Writer gone",
                 severity="error",
                 timeout=30,
