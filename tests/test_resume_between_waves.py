@@ -202,3 +202,5 @@ async def test_a_follower_hears_the_writer_died_between_waves(fleet: Fleet) -> N
         await until(pilot, lambda: "app-2" in grid.rows)
         assert "not started" in str(grid.get_cell("app-2", "Status"))
         assert "succeeded" in str(grid.get_cell("app-1", "Status"))
+        waves = str(app.screen.query_one("#exec-waves").render())
+        assert "✔ 1/2 1 ok, 0 failed" in waves and "○ 2/2 not started" in waves, waves

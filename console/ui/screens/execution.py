@@ -226,7 +226,8 @@ class ExecutionScreen(IncidentScreen):
         waves = self.query_one("#exec-waves", Static)
         retry = self.app.key_label("execution.retry")
         halted = halt_text(self.incident.state, step_id, retry) if step_id else None
-        lines = waves_text(self.incident.state.step(step_id)) if step_id else None
+        running = step_id in self.incident.running
+        lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None
         self.show(halt, halted or "")
         self.show(waves, lines or "")

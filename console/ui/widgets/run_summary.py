@@ -15,10 +15,11 @@ from console.ui.palette import themed
 BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 
 
-def waves_text(st: StepState) -> Text | None:
+def waves_text(st: StepState, running: bool = True) -> Text | None:
     """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves.
     A finished wave's counts are its hosts' states in the fold, so they agree with the
-    grid and the export even after an integrity check or a retry changed a host."""
+    grid and the export even after an integrity check or a retry changed a host. A wave
+    that never began reads waiting only while the step runs here (`running`)."""
     if not st.waves:
         return None
     total = max(int(w.get("waves", 1)) for w in st.waves.values())
@@ -28,7 +29,7 @@ def waves_text(st: StepState) -> Text | None:
         if number > 1:
             text.append(" · ", style="dim")
         if wave is None:
-            state = "not started" if st.halted else "waiting"
+            state = "not started" if st.halted or not running else "waiting"
             text.append(f"○ {number}/{total} {state}", style="dim")
         elif wave.get("finished"):
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
