@@ -20,10 +20,13 @@ from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
+from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
+from tests.test_ui_support import START, until
 
 pytestmark = pytest.mark.sshd
 
@@ -166,6 +169,14 @@ async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record
         if not running:
             break
         time.sleep(0.05)
+    follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with follow.run_test(size=(80, 24)) as pilot:  # a second responder, meanwhile
+        await until(pilot, lambda: any(n.title == "Writer gone" for n in follow._notifications))
+        await pilot.press("f3")
+        await until(pilot, lambda: "app-2" in follow.screen.query_one("#grid").rows)
+        waves = str(follow.screen.query_one("#exec-waves").render())
+        assert "? 1/1 cut short (2 host(s))" in waves, waves
+
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)
     try:
@@ -188,10 +199,6 @@ async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record
 async def test_a_follower_hears_the_writer_died_between_waves(fleet: Fleet) -> None:
     """A second responder following the incident: the console dies between waves, with no
     command running; the follow view says so and shows the hosts that did not start."""
-    from console.model.clock import FixedClock
-    from console.ui.follow import make_follow_app
-    from tests.test_ui_support import START, until
-
     journal = fleet.state / "incident"
     run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
     app = make_follow_app(journal / "journal.jsonl", FixedClock(START))

@@ -18,8 +18,9 @@ BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 def waves_text(st: StepState, running: bool = True) -> Text | None:
     """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves.
     A finished wave's counts are its hosts' states in the fold, so they agree with the
-    grid and the export even after an integrity check or a retry changed a host. A wave
-    that never began reads waiting only while the step runs here (`running`)."""
+    grid and the export even after an integrity check or a retry changed a host. Only
+    while the step runs here (`running`) is a wave running or waiting; else one a crash
+    cut short reads so, and one that never began, not started."""
     if not st.waves:
         return None
     total = max(int(w.get("waves", 1)) for w in st.waves.values())
@@ -40,8 +41,10 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
             text.append(f"{mark} {number}/{total} {ok} ok, {failed} failed", style=style)
         else:
             hosts = len(wave.get("hosts", []))
+            said = "running" if running else "cut short"  # by a crash: its hosts unknown
+            mark = "▶" if running else "?"
             text.append(
-                f"▶ {number}/{total} running ({hosts} host(s))", style=themed("bold $warning")
+                f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
     return text
 
