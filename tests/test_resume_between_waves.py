@@ -136,7 +136,15 @@ async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: 
     conductor = engine.resume(journal)  # its own stale lock, taken back
     try:
         assert conductor.failed_hosts("restore") == ["app-2"]  # what t (retry) runs on
+        shown = []  # the step's hosts as the retry starts: app-2 waits for its wave
+
+        def started(event) -> None:
+            if event.kind == Kind.STEP_STARTED:
+                shown.append(sorted(conductor.state.step("restore").hosts))
+
+        conductor.recorder.subscribe(started)
         assert await conductor.run_step("restore", only_hosts=conductor.failed_hosts("restore"))
+        assert shown == [["app-1"]]  # not "not started", so not counted finished
     finally:
         await engine.close()
         conductor.recorder.close()

@@ -38,7 +38,11 @@ def _host_run(state: IncidentState, event: Event) -> HostRun:
 
 def _step_started(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
-    st.targets.extend(h for h in e.payload(StepStarted).hosts if h not in st.targets)
+    hosts = e.payload(StepStarted).hosts
+    st.targets.extend(h for h in hosts if h not in st.targets)
+    for host in hosts:  # about to be tried: waiting for its wave, as in a first run
+        if host in st.hosts and st.hosts[host].status is HostStatus.NOT_STARTED:
+            del st.hosts[host]
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
     st.finished = None
