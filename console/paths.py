@@ -83,6 +83,11 @@ def incidents_dir(demo: bool = False, configured: str | None = None) -> Path:
     return state_dir() / ("demo-incidents" if demo else "incidents")
 
 
+def lock_file(directory: Path, system: str) -> Path:
+    """The lock file of `system` in a lock directory."""
+    return directory / f"{system}.lock"
+
+
 def locks_dir(settings, demo: bool = False) -> Path:
     """Where system locks live: console.toml's lock_dir (share it on a shared jump host)."""
     configured = settings.console.lock_dir

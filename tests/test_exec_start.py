@@ -36,8 +36,10 @@ def test_exec_refused_by_a_live_lock_runs_nothing_and_writes_no_journal(sshd_ser
     config, sandboxes = fleet(sshd_server, tmp_path, HOSTS)
     holder = Holder(os.getpid(), "alice", socket.gethostname(), "2026-12-01T09:00:00+00:00", "i-1")
     SystemLocks(tmp_path / "locks").acquire("web", holder)
+    connections = sshd_server.server.log().count("Connection from")
     done = _exec(config, tmp_path / "state")
     assert done.returncode == 3, done.stderr
+    assert sshd_server.server.log().count("Connection from") == connections  # no host contacted
     assert "refused" in done.stderr and "incident i-1 by alice" in done.stderr
     assert not [h for h in HOSTS if (sandboxes[h] / "ran").exists()]
     assert not list((tmp_path / "j").glob("*/journal.jsonl"))

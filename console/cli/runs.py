@@ -115,9 +115,10 @@ def exec_(args: argparse.Namespace) -> int:
             keys = host_keys(args.accept_host_key)
             check_accept_keys(settings, systems, keys)
             # Everything given is checked: the hosts' handshakes may start. Not when a key
-            # is to be accepted first, an existing journal to be checked open, or the demo
-            # fleet (started later) is what answers.
-            early = not (keys or args.journal or args.demo)
+            # is to be accepted first, an existing journal to be checked open, the demo
+            # fleet (started later) is what answers, or a system's lock file is there (a
+            # refusal contacts no host).
+            early = not (keys or args.journal or args.demo or _locked(settings, systems))
             pool = _dialing(runner, settings, hosts) if early else None
             from console.headless.adhoc import run_exec
             from console.headless.common import RunOptions
@@ -132,6 +133,14 @@ def exec_(args: argparse.Namespace) -> int:
         return runner.run(
             run_exec(settings, faults, options, args.command_text, systems, hosts, pool)
         )
+
+
+def _locked(settings: Settings, systems: list[str]) -> bool:
+    """Whether any of `systems` has a lock file, live or stale: the claim decides."""
+    from console.paths import lock_file, locks_dir
+
+    directory = locks_dir(settings)
+    return any(lock_file(directory, s).exists() for s in systems)
 
 
 def _dialing(runner: asyncio.Runner, settings: Settings, hosts: list[str]) -> SshPool:

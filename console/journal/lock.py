@@ -13,6 +13,7 @@ from pathlib import Path
 from console.journal.store import FILE_MODE, secure_dir
 from console.model.events import Event, Kind
 from console.model.payloads import LockAcquired
+from console.paths import lock_file
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class SystemLocks:
         self.directory = directory
 
     def _path(self, system: str) -> Path:
-        return self.directory / f"{system}.lock"
+        return lock_file(self.directory, system)
 
     def holder(self, system: str) -> Holder | None:
         """Who holds `system`; None if nobody does (or the lock file is torn). A lock file
