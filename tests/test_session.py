@@ -28,6 +28,12 @@ async def test_a_long_title_is_cut_at_a_word_with_an_ellipsis(tmp_path) -> None:
     assert [i.title for i in engine.incidents()] == [title]
 
 
+def test_a_hyphenated_name_is_never_cut_at_its_hyphen() -> None:
+    reason = "checkout fails for web-data-pipeline-orders-replica-eu-west-production-blue"
+    title = TriggerKind.USER_IMPACT.incident_title(reason)
+    assert title == "User impact assessment: checkout fails for …"
+
+
 async def test_a_drills_title_is_kept_whole_as_headless_keeps_it(tmp_path) -> None:
     """The console and `drill` name a drill incident alike (seen on a real fleet: the
     console's document was titled "...; the …" where the headless one had it whole)."""

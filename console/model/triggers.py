@@ -7,8 +7,9 @@ TITLE_WIDTH = 80  # an incident's title made from a reason, in characters
 
 
 def shorten(title: str) -> str:
-    """A title cut at a word to TITLE_WIDTH, with an ellipsis."""
-    return textwrap.shorten(title, TITLE_WIDTH, placeholder=" …")
+    """A title cut at a word to TITLE_WIDTH, with an ellipsis; a hyphenated name is kept
+    whole or left out, never cut at a hyphen (`web-data- …` reads as another name)."""
+    return textwrap.shorten(title, TITLE_WIDTH, placeholder=" …", break_on_hyphens=False)
 
 
 class TriggerKind(StrEnum):
