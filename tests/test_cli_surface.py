@@ -14,7 +14,8 @@ import jsonschema
 import pytest
 
 from console.cli import HANDLERS, main
-from console.cli.parser import DRILL_EXIT_CODES, EXIT_CODES, FORMATS, build_parser
+from console.cli.parser import EXIT_CODES, build_parser
+from console.cli.subcommands import DRILL_EXIT_CODES, FORMATS
 from console.journal.export import EXPORT_FORMATS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")

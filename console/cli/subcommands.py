@@ -1,0 +1,342 @@
+"""The command line's fifteen commands: each one's subparser, with its description, options
+with their help, examples and exit codes (`build_parser` adds the one named, or all).
+Imports nothing heavy, as the parser."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from console.cli.options import (
+    drill_options,
+    inject_option,
+    journal_arg,
+    json_option,
+    run_options,
+    take_over_option,
+    target_options,
+)
+
+PROG = "rollback-console"
+DRILL_EXIT_CODES = """\
+exit status:
+  0  every drill passed: outcome, trigger, recovery time and integrity as expected;
+     --gate: each system has a passing drill within its before-deploy window;
+     --status: nothing is OVERDUE
+  1  a drill did not pass (the report says what did not match); the gate is closed;
+     a cadence is OVERDUE
+  2  bad usage or bad configuration: one line names the file, key or scenario
+  3  refused: another incident holds the system"""
+# console/journal/export's EXPORT_FORMATS, by name: kept here so that --help loads no
+# exporter (tests/test_cli_surface.py holds the two equal).
+FORMATS = ("json", "markdown", "node")
+SHELLS = ("bash", "zsh", "fish")
+
+
+def file_mode(text: str) -> int:
+    """An octal file mode such as 0644 (argparse type for --mode)."""
+    try:
+        mode = int(text, 8)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an octal mode such as 0600") from None
+    if not 0 <= mode <= 0o777:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a file mode (0000 to 0777)")
+    return mode
+
+
+# `command(name, summary, description, *examples, codes=...)`: a subparser added.
+Command = Callable[..., argparse.ArgumentParser]
+
+
+def _demo(command: Command) -> None:
+    demo = command(
+        "demo",
+        "the console on the embedded demo fleet",
+        "Start seven demo hosts as SSH servers on 127.0.0.1 and open the console on them:"
+        " a real rollback over SSH with no hosts of your own.",
+        f"{PROG} demo",
+        f"{PROG} demo --inject refuse-auth:db-1 --inject slow:web-2",
+    )
+    inject_option(demo)
+
+
+def _run(command: Command) -> None:
+    run = command(
+        "run",
+        "the procedure headless: trigger, systems, strategy, every step",
+        "Declare the trigger, select the systems, choose the strategy and walk the"
+        " immediate actions and the rollback execution without the console; every event"
+        " is printed and journalled. The exit status says whether the rollback was"
+        " verified.",
+        f"{PROG} run --demo --systems web --strategy version-rollback \\\n"
+        "      --trigger user-impact --reason 'checkout errors' --yes",
+        f"{PROG} run --systems db --strategy point-in-time --param until=2026-05-16T10:30Z"
+        " \\\n      --trigger data-corruption --dry-run",
+        f"{PROG} run --demo --systems web --strategy version-rollback --trigger user-impact"
+        " \\\n      --reason 'checkout errors' --yes --json | jq .verdict",
+        codes=True,
+    )
+    run_options(run)
+
+
+def _drill(command: Command) -> None:
+    drill = command(
+        "drill",
+        "a drill: a scenario of drills.toml, the schedule, the pre-deployment gate",
+        "Run a drill scenario of drills.toml (--scenario; none: the default scenario):"
+        " inject its faults, fire its trigger, roll back, verify, and judge recovery time,"
+        " data integrity and the outcome against what the scenario expects. Every drill is"
+        " labelled DRILL everywhere (PagerDuty is never paged). --status shows the test"
+        " schedule from past drills, --due runs what is due, --gate guards a deployment."
+        " With --strategy, an ad-hoc drill as `run` takes it.",
+        f"{PROG} drill --demo                           # the demo's default scenario",
+        f"{PROG} drill --list",
+        f"{PROG} drill --scenario db-restore --json | jq .drills[0].findings",
+        f"{PROG} drill --status --format markdown > drills.md",
+        f"{PROG} drill --due",
+        f"{PROG} drill --gate --systems web --run        # in a pipeline, before deploying",
+        f"{PROG} drill --demo --systems web --strategy version-rollback \\\n"
+        "      --trigger user-impact --reason 'game day' --yes",
+        codes=DRILL_EXIT_CODES,
+    )
+    drill_options(drill)
+
+
+def _exec(command: Command) -> None:
+    exec_ = command(
+        "exec",
+        "one command across hosts, journalled like a step",
+        "Run COMMAND, exactly as typed, on every host of the systems (or the hosts named);"
+        " output is prefixed by host; the run is journalled as an ad-hoc step of a new"
+        " incident, or of --journal's.",
+        f"{PROG} exec --systems web 'uptime'",
+        f"{PROG} exec --systems web --hosts web-1,web-2 --dry-run 'systemctl restart app'",
+        f"{PROG} exec --demo --systems db --json 'cat current' | jq '.hosts[].status'",
+        codes=True,
+    )
+    target_options(exec_)
+    exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
+    exec_.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print where each host goes and the command as sent; connect to nothing",
+    )
+    take_over_option(exec_)
+    json_option(exec_)
+    exec_.add_argument("command_text", metavar="COMMAND", help="the shell command to run")
+
+
+def _probe(command: Command) -> None:
+    probe = command(
+        "probe",
+        "every probe's value and state, once",
+        "Sample every probe of the configuration (or of --systems) once, over SSH and"
+        " HTTP, and print each one's value, threshold and state.",
+        f"{PROG} probe",
+        f"{PROG} probe --demo --systems api --json",
+        codes=True,
+    )
+    probe.add_argument("--demo", action="store_true", help="probe the embedded demo fleet")
+    probe.add_argument(
+        "--systems", default="", metavar="S1,S2", help="comma-separated systems (default: all)"
+    )
+    inject_option(probe)
+    json_option(probe)
+
+
+def _resume(command: Command) -> None:
+    resume = command(
+        "resume",
+        "reopen an incident after a crash or a closed terminal",
+        "Reopen the incident in the console, from its journal, holding its systems' locks"
+        " again (refused, exit 3, while another console holds them): hosts whose outcome"
+        " was never recorded read 'unknown: verify before retrying'.",
+        f"{PROG} resume ~/.local/state/{PROG}/incidents/20261130-101500-ab12",
+        codes=True,
+    )
+    journal_arg(resume)
+    resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+    take_over_option(resume)
+
+
+def _undo(command: Command) -> None:
+    undo = command(
+        "undo",
+        "run a strategy step's undo on the hosts it touched",
+        "Run the undo of the strategy that STEP ran, on the hosts it touched (or --hosts),"
+        " journalled in that incident under its systems' locks: the way back when the"
+        " rollback itself was the wrong move. --dry-run shows each host's command first.",
+        f"{PROG} undo JOURNAL restore --dry-run",
+        f"{PROG} undo JOURNAL restore --hosts web-2 --yes",
+        codes=True,
+    )
+    journal_arg(undo)
+    undo.add_argument("step", metavar="STEP", help="the strategy step's id, e.g. restore")
+    undo.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
+    undo.add_argument("--yes", action="store_true", help="confirm: the undo changes hosts")
+    undo.add_argument(
+        "--dry-run", action="store_true", help="print each host's undo command; connect to nothing"
+    )
+    undo.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+    take_over_option(undo)
+
+
+def _follow(command: Command) -> None:
+    follow = command(
+        "follow",
+        "a read-only live view for a second responder",
+        "Follow an incident another console is driving, live and read-only: nothing in"
+        " this view can act on a host.",
+        f"{PROG} follow /srv/rollback/incidents/20261130-101500-ab12",
+        f"{PROG} follow --plain JOURNAL | grep FAILED",
+    )
+    journal_arg(follow)
+    follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
+
+
+def _serve(command: Command) -> None:
+    serve = command(
+        "serve",
+        "the read-only follow view in a browser",
+        "Serve the follow view of JOURNAL to web browsers (textual-serve): each browser"
+        " gets its own read-only view. Bound to 127.0.0.1: reach it through an SSH tunnel"
+        " from your laptop, with the same port on both ends.",
+        f"{PROG} serve JOURNAL --port 8000",
+        "ssh -L 8000:127.0.0.1:8000 jump-host   # then open http://127.0.0.1:8000",
+    )
+    journal_arg(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the URL browsers use, if not http://HOST:PORT (e.g. a tunnel's other port)",
+    )
+
+
+def _export(command: Command) -> None:
+    export = command(
+        "export",
+        "write the rollback document",
+        "Render the rollback document from a journal; the same journal always gives the"
+        " same bytes.",
+        f"{PROG} export JOURNAL > rollback.md",
+        f"{PROG} export JOURNAL --format json -o rollback.json",
+        f"{PROG} export JOURNAL --starred-only",
+        f"{PROG} export JOURNAL -o rollback.md --mode 0644   # readable by others, on purpose",
+    )
+    journal_arg(export)
+    export.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="markdown",
+        help="document format (default: %(default)s)",
+    )
+    export.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (mode 0600) instead of stdout"
+    )
+    export.add_argument(
+        "--mode",
+        type=file_mode,
+        default=0o600,
+        metavar="OCTAL",
+        help="the written file's mode (default 0600; e.g. 0644 lets others read it)",
+    )
+    export.add_argument(
+        "--starred-only", action="store_true", help="only starred events in the timeline"
+    )
+
+
+def _init(command: Command) -> None:
+    init = command(
+        "init",
+        "write a commented starter configuration into DIR",
+        "Copy the annotated example configuration into DIR (never over existing files).",
+        f"{PROG} init ./config",
+    )
+    init.add_argument("directory", metavar="DIR", help="where to write it")
+
+
+def _ansible(command: Command) -> None:
+    ansible = command(
+        "import-ansible",
+        "convert an Ansible inventory into inventory.toml systems, once",
+        "Convert an Ansible inventory (INI, YAML or JSON, or a directory of them) into"
+        " inventory.toml systems: each group with hosts becomes a system. To keep the"
+        " Ansible inventory as the truth instead, read it in place from inventory.toml.",
+        f"{PROG} import-ansible /etc/ansible/hosts",
+        f"{PROG} import-ansible inventories/prod --group web --group db -o systems.toml",
+        codes=True,
+    )
+    ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
+    ansible.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    ansible.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="a group to make a system of (repeatable; default: every group with hosts)",
+    )
+    ansible.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+
+
+def _check(command: Command) -> None:
+    check = command(
+        "check-config",
+        "validate a configuration directory",
+        "Validate every file of a configuration; each problem is one line naming the file,"
+        " the line and the key.",
+        f"{PROG} check-config ./config",
+        codes=True,
+    )
+    check.add_argument(
+        "directory", nargs="?", metavar="DIR", help="the directory (default: as for --config)"
+    )
+
+
+def _schema(command: Command) -> None:
+    schema = command(
+        "schema",
+        "the JSON Schema of the configuration, for editors",
+        "Print the JSON Schema of the whole configuration, or of one of its files; generated"
+        " from the models the loader validates with. --write puts one schema per file in DIR"
+        " for taplo or Even Better TOML.",
+        f"{PROG} schema > rollback-console.schema.json",
+        f"{PROG} schema --file procedure.toml",
+        f"{PROG} schema --write ./config/.schema",
+    )
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument("--file", metavar="NAME", help="one file's schema, e.g. inventory.toml")
+    which.add_argument("--write", metavar="DIR", help="write NAME.schema.json per file into DIR")
+
+
+def _completion(command: Command) -> None:
+    completion = command(
+        "completion",
+        "shell completion script",
+        "Print the completion script for SHELL; system, host and strategy names are read"
+        " from the configuration as you type.",
+        f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
+        f"{PROG} completion zsh > ~/.zfunc/_{PROG}   # with fpath+=(~/.zfunc)",
+        f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
+    )
+    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
+
+
+# Every command, in the order --help lists them: each adds its subparser and options.
+COMMANDS: dict[str, Callable[[Command], None]] = {
+    "demo": _demo,
+    "run": _run,
+    "drill": _drill,
+    "exec": _exec,
+    "probe": _probe,
+    "resume": _resume,
+    "undo": _undo,
+    "follow": _follow,
+    "serve": _serve,
+    "export": _export,
+    "init": _init,
+    "import-ansible": _ansible,
+    "check-config": _check,
+    "schema": _schema,
+    "completion": _completion,
+}
