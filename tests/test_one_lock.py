@@ -23,7 +23,7 @@ from console.model.events import Kind
 from console.ui.app import RollbackApp, make_app
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.picker import PickerScreen
-from tests.test_ui_support import demo_settings, type_text, until
+from tests.test_ui_support import declare_and_pick, demo_settings, until
 
 RUN = [
     "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
@@ -92,10 +92,7 @@ def console() -> RollbackApp:
 async def take_web(app: RollbackApp, pilot) -> str:
     """Declare an incident and pick `web`: "" when it holds web, else the refusal shown."""
     if not isinstance(app.screen, PickerScreen):
-        await pilot.press("n", "down", "enter")
-        await type_text(pilot, "checkout errors")
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await declare_and_pick(pilot, "checkout errors")
         await pilot.press("space")
     error = app.screen.query_one("#picker-error", Label)
     error.update("")

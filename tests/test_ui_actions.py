@@ -14,12 +14,12 @@ from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.execution import ExecutionScreen
-from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    declare_and_pick,
     demo_settings,
     open_incident,
     start_evidence_step,
@@ -124,10 +124,7 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
             # Picking `web` is taking charge of it: the stale lock is met on the picker.
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "checkout errors")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await declare_and_pick(pilot, "checkout errors")
             await pilot.press("space", "enter")
             await until(pilot, lambda: isinstance(app.screen, TextPrompt))
             assert "stale lock" in str(app.screen.query_one(".dialog-text").render())

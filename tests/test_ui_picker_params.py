@@ -16,8 +16,8 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    declare_and_pick,
     demo_settings,
-    type_text,
     until,
 )
 
@@ -26,10 +26,7 @@ async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: P
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "config pushed by mistake")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await declare_and_pick(pilot, "config pushed by mistake")
             picker = app.screen
             await pilot.press("space")  # the whole `web` system
             # To the strategies with Tab, then the third one (config-restore) with keys.
@@ -76,10 +73,7 @@ async def test_a_description_is_shown_as_written_not_as_markup(tmp_path: Path) -
     async with DemoFleet(settings) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "checkout errors")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await declare_and_pick(pilot, "checkout errors")
             await pilot.press("space")  # the whole `web` system: its first strategy
             shown = app.screen.query_one("#strategy-help", Static)
             await until(pilot, lambda: "release" in str(shown.render()))
@@ -92,10 +86,7 @@ async def test_the_parameter_being_typed_into_is_on_screen_at_80x24(tmp_path: Pa
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("n", "down", "enter")
-            await type_text(pilot, "new checkout fixed")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await declare_and_pick(pilot, "new checkout fixed")
             picker = app.screen
             await pilot.press("space")
             for _ in range(6):

@@ -28,8 +28,8 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    declare_and_pick,
     demo_settings,
-    type_text,
     until,
 )
 
@@ -50,10 +50,7 @@ def tree_lines(tree: HostTree) -> dict[str, str]:
 async def open_picker(pilot: Pilot, hosts: int = 7) -> PickerScreen:
     """Declare a manual trigger with keys, and land on the picker with every host checked."""
     app = pilot.app
-    await pilot.press("n", "down", "enter")
-    await type_text(pilot, "checkout fails")
-    await pilot.press("enter")
-    await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+    await declare_and_pick(pilot, "checkout fails")
     await until(pilot, lambda: len(app.reach.results) == hosts and not app.reach.checking)
     await pilot.pause(0.2)  # the side panel is redrawn in batches
     return app.screen

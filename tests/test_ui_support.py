@@ -193,10 +193,7 @@ async def do_current_step(pilot: Pilot) -> str:
 
 async def open_incident(pilot: Pilot, reason: str = "checkout errors") -> None:
     """Home -> new incident -> user impact + reason -> the whole `web` system -> checklist."""
-    await pilot.press("n", "down", "enter")
-    await type_text(pilot, reason)
-    await pilot.press("enter")
-    await until(pilot, lambda: type(pilot.app.screen).__name__ == "PickerScreen")
+    await declare_and_pick(pilot, reason)
     await pilot.press("space", "enter")
     await until(pilot, lambda: type(pilot.app.screen).__name__ == "ChecklistScreen")
     await pilot.pause(0.1)
