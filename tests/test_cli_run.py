@@ -102,8 +102,8 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
         (["--trigger", "user-impact", "--yes"], "--reason is required"),
         (
             ["--trigger", "data-corruption", "--yes"],
-            "--reason is required for Data corruption identified, declared by hand without a"
-            " probe's evidence; --trigger auto takes the one firing now",
+            "--reason is required for Data corruption identified (declared by hand, without a"
+            " probe's evidence); --trigger auto takes the one firing now",
         ),
         (["--trigger", "user-impact", "--reason", "x"], "pass --yes"),
         (["--trigger", "oops", "--reason", "x", "--yes"], "invalid choice: 'oops'"),

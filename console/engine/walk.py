@@ -56,7 +56,7 @@ def check_request(settings: Settings, request: RunRequest, dry_run: bool = False
         )
     if request.trigger and not request.firing and not request.reason.strip():
         raise ProcedureError(
-            f"--reason is required for {request.trigger.by_hand.rstrip(',')}"
+            f"--reason is required for {request.trigger.by_hand}"
             + ("; --trigger auto takes the one firing now" if request.trigger.automatic else "")
         )
     check_choice(settings, request.systems, request.strategy, request.params)

@@ -35,7 +35,7 @@ class TriggerKind(StrEnum):
         """This kind declared by a person, which needs a reason: `a manual trigger (User
         impact assessment)`, or an automatic kind named without its probe's evidence."""
         if self.automatic:
-            return f"{self.label}, declared by hand without a probe's evidence,"
+            return f"{self.label} (declared by hand, without a probe's evidence)"
         return f"a manual trigger ({self.label})"
 
     def incident_title(self, reason: str) -> str:
