@@ -20,6 +20,7 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     demo_settings,
+    footer_keys,
     open_incident,
     type_text,
     until,
@@ -71,6 +72,7 @@ async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None
             assert run.failure.value == "host key unknown"
             grid = app.screen.query_one("#grid", HostGrid)
             assert "offers SHA256:" in str(grid.get_cell("web-1", "Last line"))
+            assert "t Retry failed" in await footer_keys(pilot)
             grid.move_to_key("web-1")
             await pilot.press("k")
             await _confirm_shown(pilot, app)
@@ -80,6 +82,8 @@ async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None
             await until(pilot, lambda: any(e.kind == Kind.HOSTKEY_ACCEPTED for e in events))
             await pilot.press("t")  # retry the failed host only
             await until(pilot, lambda: run_ok(app))
+            await pilot.pause(0.2)
+            assert "t Retry failed" not in await footer_keys(pilot)  # nothing left to retry
             accepted = next(e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED)
             assert accepted.who.user == "commander" and accepted.where.host == "web-1"
 

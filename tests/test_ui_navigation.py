@@ -31,7 +31,6 @@ from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.cursor_view import CursorView
-from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.run_summary import soak_round_lines
 from tests.test_ui_resume import half_done, resumed_app
 from tests.test_ui_support import (  # noqa: F401
@@ -40,6 +39,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     build_engine,
     demo_settings,
+    footer_keys,
     populated,
     populated_app,
     type_text,
@@ -47,13 +47,6 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 CONTROLS = (Input, RadioSet, OptionList, DataTable, Tree, Button, Log, Select, Checkbox, CursorView)
-
-
-async def footer_keys(pilot) -> list[str]:
-    """What the footer shows, key and description, in order, once it is drawn."""
-    footer = pilot.app.screen.query_one(KeyFooter)
-    await until(pilot, lambda: bool(footer.query("FooterKey")))
-    return [f"{k.key_display} {k.description}".strip() for k in footer.query("FooterKey")]
 
 
 def visibly_focused(app) -> Widget:

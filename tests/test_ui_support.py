@@ -21,6 +21,7 @@ from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from console.ui.app import RollbackApp, make_app
+from console.ui.widgets.key_footer import KeyFooter
 
 START = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
 ACTOR = Actor(user="commander")
@@ -87,6 +88,13 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
                 f"timed out after {timeout} s on {pilot.app.screen!r}: {condition.__code__.co_firstlineno}"
             )
         await pilot.pause(0.05)
+
+
+async def footer_keys(pilot: Pilot) -> list[str]:
+    """What the footer shows, key and description, in order, once it is drawn."""
+    footer = pilot.app.screen.query_one(KeyFooter)
+    await until(pilot, lambda: bool(footer.query("FooterKey")))
+    return [f"{k.key_display} {k.description}".strip() for k in footer.query("FooterKey")]
 
 
 async def type_text(pilot: Pilot, text: str) -> None:

@@ -83,6 +83,7 @@ class ExecutionScreen(IncidentScreen):
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
         self._changed: set[str] | None = None
         self._deferred: set[str] = set()  # rows whose only change was a last line
+        self._offers = (False, False)  # (retryable, soaking): what the footer was drawn for
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -140,6 +141,9 @@ class ExecutionScreen(IncidentScreen):
             grid.clear()
             self.host = None
             self._reload_output()
+        if (offers := (self._can_retry(), self._is_probe(step_id))) != self._offers:
+            self._offers = offers
+            self.refresh_bindings()
         progress = self.query_one("#exec-progress", ProgressBar)
         self._banners(step_id)
         if step_id is None:
@@ -312,20 +316,30 @@ class ExecutionScreen(IncidentScreen):
     def action_abort(self) -> None:
         self.app.prompt_abort()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retry is offered only when the step shown has something to retry, problems
+        only where there is a host grid (a soak has none)."""
+        retryable, soaking = self._offers
+        if (action == "retry" and not retryable) or (action == "problems" and soaking):
+            return False
+        return super().check_action(action, parameters)
+
+    def _can_retry(self) -> bool:
+        step_id = self.step_id
+        if step_id is None or step_id in self.incident.running:
+            return False
+        if self._is_probe(step_id):
+            return self.incident.state.step(step_id).status is StepStatus.FAILED
+        return bool(self.incident.failed_hosts(step_id))
+
     def action_retry(self) -> None:
-        if self.step_id is None:
-            self.notify("Nothing has run yet.")
+        if not self._can_retry():  # the state moved on since the footer was drawn
             return
-        if self.step_id in self.incident.running:
-            self.notify("The step is still running: wait for it, or abort it.")
-            return
+        assert self.step_id is not None
         if self._is_probe(self.step_id):
             self.app.start_run(self.step_id)
             return
         failed = self.incident.failed_hosts(self.step_id)
-        if not failed:
-            self.notify("No host failed in this step: nothing to retry.")
-            return
         if self.step_id in self._adhoc_commands:
             self.run_adhoc(self._adhoc_commands[self.step_id], failed)
             return
