@@ -284,6 +284,10 @@ def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp
     )
 
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
-    assert "choose an older backup" in outcome.stdout
+    # The host's summary line gives the refusal, not a claim the refusal made false:
+    # the staged copy is removed, so it was never "staged and verified".
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert summary.endswith("choose an older backup"), summary
+    assert "staged and verified" not in outcome.stdout
     assert cluster.running() and ids(cluster) == [1, 2, 3]
     assert kept_aside(cluster, outcome.incident) == []

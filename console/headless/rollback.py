@@ -89,7 +89,8 @@ def _print_problem_hosts(conductor: Conductor) -> None:
             continue
         step, run = runs[-1]
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
-        seen = f" — {run.last_line}" if run.last_line and run.last_line not in why else ""
+        said = run.said()
+        seen = f" — {said}" if said and said not in why else ""
         line = f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}"
         lines.append(visible(line, one_line=True))
     if lines:

@@ -85,14 +85,17 @@ def _intent(s: IncidentState, e: Event) -> None:
     run.on_jump_host = d.on == "jump-host"
     run.exit_status = run.signal = run.failure = run.detail = None
     run.finished = None
+    run.last_error = ""
 
 
 def _output(s: IncidentState, e: Event) -> None:
-    lines = e.payload(CommandOutput).lines
+    d = e.payload(CommandOutput)
     run = _host_run(s, e)
-    run.lines += len(lines)
-    if lines:
-        run.last_line = lines[-1]
+    run.lines += len(d.lines)
+    if d.lines:
+        run.last_line = d.lines[-1]
+        if d.stream == "stderr":
+            run.last_error = d.lines[-1]
 
 
 def _result(s: IncidentState, e: Event) -> None:

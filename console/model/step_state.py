@@ -27,8 +27,16 @@ class HostRun:
     finished: datetime | None = None
     lines: int = 0
     last_line: str = ""
+    last_error: str = ""  # the stage's last stderr line: what a failed host said was wrong
     token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
     on_jump_host: bool = False
+
+    def said(self) -> str:
+        """The one line that says most about the host: a failed host's last stderr line
+        (its stdout may end on a claim its refusal made false), else its last line."""
+        if self.status is HostStatus.FAILED and self.last_error:
+            return self.last_error
+        return self.last_line
 
 
 @dataclass

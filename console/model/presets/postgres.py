@@ -124,12 +124,15 @@ if ! unpack; then
   exit 4
 fi
 sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
-echo "staged and verified at $stage"
+"""
+
+# Said once every check has passed: a later check that refuses removes the staged copy.
+_STAGED = """echo "staged and verified at $stage"
 """
 
 
 def _precheck(after_staging: str = "") -> str:
-    return SERVER_PRELUDE + _STAGE + after_staging
+    return SERVER_PRELUDE + _STAGE + after_staging + _STAGED
 
 
 def _action(target: str, replay_wal: bool) -> str:
@@ -358,7 +361,7 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=SERVER_PRELUDE + _WAL_ONE_TARGET + _STAGE,
+        precheck=SERVER_PRELUDE + _WAL_ONE_TARGET + _STAGE + _STAGED,
         action=_action(_WAL_TARGET, replay_wal=True),
         verify=_verify(_WAL_CHECK),
         undo=UNDO,

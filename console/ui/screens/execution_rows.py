@@ -43,12 +43,13 @@ def host_row(run: HostRun) -> tuple:
 
 
 def _last(run: HostRun) -> str:
-    """The last column: unknown outcome, the offered host key, else the last line."""
+    """The last column: unknown outcome, the offered host key, else what the host said
+    (a failed host's last stderr line first)."""
     if run.status is HostStatus.UNKNOWN:
         return UNKNOWN_WORDS
     if run.failure in HOSTKEY:
         return f"offers {fingerprint_of(run) or 'an unreadable key'}"
-    return run.last_line or run.detail or ""
+    return run.said() or run.detail or ""
 
 
 def output_lines(event: Event, step_id: str | None, host: str | None, accept: str) -> list[str]:
