@@ -42,6 +42,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+from turns import Turns
+
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine
 from console.journal.recorder import Recorder
@@ -312,7 +314,13 @@ def patient(settings: Settings) -> Settings:
 
 
 async def fanout(
-    hosts: int, lines: int, screen: str = "execution", hosts_by: str = "demo", nice: int = 0
+    hosts: int,
+    lines: int,
+    screen: str = "execution",
+    hosts_by: str = "demo",
+    nice: int = 0,
+    turns: Turns | None = None,
+    turns_dump: Path | None = None,
 ) -> dict:
     async with served(hosts, lines, hosts_by=hosts_by, nice=nice) as live:
         with tempfile.TemporaryDirectory() as tmp:
@@ -329,6 +337,8 @@ async def fanout(
                 base = peak_mb()
                 monitor = StallMonitor()
                 monitor.start()
+                if turns is not None:
+                    turns.start()
                 app.start_run(STEP)
                 if screen != "execution":
                     app.action_go(screen)
@@ -341,6 +351,8 @@ async def fanout(
                     raise
                 await pilot.pause(0.3)  # the last coalesced batch reaches the screen
                 stall = monitor.stop_ms()
+                if turns is not None:
+                    turns.stop()
                 gc_ms = round(monitor.worst_gc * 1000, 1)
                 grid = app.get_screen("execution").query_one("#grid")
                 received = sum(r.lines for r in step.hosts.values())
@@ -367,6 +379,10 @@ async def fanout(
                     "stall_stacks": monitor.worst_places(),
                     "gc_pauses_over_20ms": monitor.gc_pauses,
                 }
+                if turns is not None:
+                    report = turns.report(dump=turns_dump)
+                    print(report.pop("profile", ""), file=sys.stderr)
+                    result.update(report)
             conductor.recorder.close()
             await engine.close()
     return result
@@ -724,6 +740,18 @@ def main() -> int:
         default=0,
         help="fanout: the fleet's processes run at this nice (19: the console's cores first)",
     )
+    parser.add_argument(
+        "--turns", type=int, help="fanout: report the N longest turns of the UI loop (turns.py)"
+    )
+    parser.add_argument(
+        "--profile-turns",
+        type=float,
+        metavar="MS",
+        help="fanout: with --turns, cProfile the turns over MS ms of CPU (to stderr)",
+    )
+    parser.add_argument(
+        "--profile-out", type=Path, help="fanout: the turns' summed profile, for pstats"
+    )
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
@@ -735,7 +763,16 @@ def main() -> int:
         asyncio.run(serve_fleet(args.hosts, args.lines, args.every))
         return 0
     if args.part == "fanout":
-        fan = fanout(args.hosts, args.lines, args.screen, args.fleet, args.fleet_nice)
+        turns = Turns(args.turns, args.profile_turns) if args.turns else None
+        fan = fanout(
+            args.hosts,
+            args.lines,
+            args.screen,
+            args.fleet,
+            args.fleet_nice,
+            turns,
+            args.profile_out,
+        )
         print(json.dumps(asyncio.run(fan)))
         return 0
     if args.part == "timeline":
