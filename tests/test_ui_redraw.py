@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.widgets import Static
 
 from console.model.events import Kind
@@ -12,6 +13,7 @@ from console.ui.messages import JournalChanged
 from console.ui.screens.base import _same_room
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.home import HomeScreen
+from console.ui.widgets.output_log import OutputLog
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -123,3 +125,35 @@ async def test_batches_waiting_for_a_screen_sync_it_once(
 
 def _screen_text(app) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_the_output_log_grows_without_a_layout_pass_and_keeps_its_last_lines() -> None:
+    """Lines written to the output log scroll it and redraw it alone: Textual's Log laid
+    the whole screen out at every write. It keeps its last `max_lines`, the newest in
+    view, a host's control characters replaced."""
+
+    class LogApp(App):
+        CSS = "OutputLog { overflow-x: hidden; }"  # as app.tcss has it
+
+        def compose(self) -> ComposeResult:
+            yield OutputLog(id="output", max_lines=50)
+
+    app = LogApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        log = app.query_one(OutputLog)
+        log.write_lines(["first"])
+        await pilot.pause()
+        layouts: list[object] = []
+        refresh_layout = app.screen._refresh_layout
+        app.screen._refresh_layout = lambda *a, **k: (layouts.append(a), refresh_layout(*a, **k))
+        for batch in range(6):
+            log.write_lines(f"line {batch * 10 + i} \x07bell" for i in range(10))
+            await pilot.pause()
+        assert layouts == []
+        assert log.line_count == 50 and log.lines[-1] == "line 59 \x07bell"
+        shown = _screen_text(app).splitlines()
+        assert shown[-1].startswith("line 59 �bell"), shown
+        assert shown[0].startswith("line 50 ")
+        log.clear()
+        await pilot.pause()
+        assert log.line_count == 0 and not _screen_text(app).split()

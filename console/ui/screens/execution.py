@@ -7,7 +7,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Log, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from console.engine.errors import ProcedureError
 from console.model.events import Event
@@ -31,7 +31,7 @@ from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
-from console.ui.widgets.pass_style import OutputLog
+from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.run_summary import halt_text, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
@@ -97,7 +97,7 @@ class ExecutionScreen(IncidentScreen):
         with Horizontal(id="exec-body"):
             yield HostGrid(COLUMNS, id="grid")
             with Vertical(id="output-box"):
-                yield Label("Output", id="output-title")
+                yield OneLine("Output", id="output-title")
                 yield OutputLog(id="output", max_lines=5000, auto_scroll=True)
         yield KeyFooter()
 
@@ -283,17 +283,18 @@ class ExecutionScreen(IncidentScreen):
         return output_lines(event, self.step_id, self.host, accept)
 
     def _reload_output(self) -> None:
-        log = self.query_one("#output", Log)
+        log = self.query_one("#output", OutputLog)
         log.clear()
         events = self.incident.recorder.events
         self._seen = len(events)
-        label = self.query_one("#output-title", Label)
         probe = self._is_probe(self.step_id)
-        label.update(
-            "Soak rounds"
-            if probe
-            else (f"Output of {self.host}" if self.host else "Output (select a host)")
-        )
+        title = "Output (select a host)"
+        if probe:
+            title = "Soak rounds"
+        elif self.host:
+            title = f"Output of {self.host}"
+        # One line always: another host's name redraws it alone, without a layout pass.
+        self.show(self.query_one("#output-title", OneLine), title)
         if self.host or probe:
             lines = [ln for e in events for ln in self._lines(e)]
             log.write_lines(map(visible, lines[-5000:]))
@@ -304,7 +305,7 @@ class ExecutionScreen(IncidentScreen):
         self._seen = len(events)
         lines = [ln for e in new for ln in self._lines(e)]
         if lines:
-            self.query_one("#output", Log).write_lines(map(visible, lines))
+            self.query_one("#output", OutputLog).write_lines(map(visible, lines))
 
     def on_host_grid_highlighted(self, event: HostGrid.Highlighted) -> None:
         if event.key != self.host:

@@ -7,6 +7,8 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
+from console.ui.widgets.virtual_size import resize_in_place
+
 
 class CursorView(ScrollView, can_focus=True):
     """Rows under `HEADER` fixed lines; subclasses render lines and count rows."""
@@ -45,20 +47,11 @@ class CursorView(ScrollView, can_focus=True):
         """The cursor went from `before` to `self.cursor` (redraw, tell the screen)."""
 
     def _resized(self) -> None:
-        """The rows changed in number: so does the scroll range. Setting `virtual_size`
-        lays the whole screen out again (Textual 8.2.8, pinned), ~18 ms at 200 hosts,
-        and hosts' rows appear one by one: 200 such passes a run were most of the
-        execution screen's layouts (bench/RESULTS.md). Only a view whose height follows
-        its rows needs one; otherwise the scroll range and the scrollbars are updated in
-        place (a scrollbar that comes or goes still lays the screen out), and the caller
-        redraws the lines that changed."""
-        size = Size(self.size.width, self.row_count + self.HEADER)
-        if self.styles.is_auto_height:
-            self.virtual_size = size
-            return
-        if size != self.virtual_size:
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
+        """The rows changed in number: so does the scroll range (without a layout pass:
+        hosts' rows appear one by one, and 200 such passes a run were most of the
+        execution screen's layouts, bench/RESULTS.md). The caller redraws the lines that
+        changed."""
+        resize_in_place(self, Size(self.size.width, self.row_count + self.HEADER))
 
     def move_to(self, row: int) -> None:
         """Put the cursor on `row` (negative counts from the end) and keep it in view."""

@@ -8,7 +8,6 @@ from rich.style import Style
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Log
 
 if TYPE_CHECKING:
     _Mixin = Widget
@@ -38,7 +37,3 @@ class StyledOncePerPass(_Mixin):
             return super().render_lines(crop)
         finally:
             self._pass_style = None
-
-
-class OutputLog(StyledOncePerPass, Log):
-    """Textual's Log, its style looked up once a pass."""
