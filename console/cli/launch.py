@@ -16,7 +16,6 @@ from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import state_dir
 from console.ui.app import make_app
-from console.ui.follow import make_follow_app
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 from console.ui.resume import parked
 
@@ -166,6 +165,7 @@ def run_resume(
 
 def run_follow(path: Path) -> int:
     """The read-only live view of the incident another console writes to `path`."""
+    from console.ui.follow import make_follow_app  # not on the console's way to its frame
 
     async def follow() -> int:
         result = await make_follow_app(path).run_async()  # no engine, no SSH: nothing to close

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
-from console.engine.locking import Claim
 from console.engine.ssh import SshPool
+from console.journal.actor import current_actor
 from console.journal.lock import SystemLocks
-from console.journal.recorder import Recorder, current_actor
 from console.journal.redact import settings_redactor
 from console.journal.store import (
     JOURNAL_NAME,
@@ -26,12 +25,17 @@ from console.journal.store import (
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
-from console.model.state import IncidentState, fold
-from console.model.watch import Recovery
 from console.paths import incidents_dir, locks_dir
 
-if TYPE_CHECKING:  # imported by the first incident: not on the console's way to its first frame
+# Imported by the first incident, claim or journal read (the state's fold, the recorder,
+# the locks' records and their payload families): not on the console's way to its first
+# frame, whose home screen folds only the journals it lists.
+if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.engine.locking import Claim
+    from console.journal.recorder import Recorder
+    from console.model.state import IncidentState
+    from console.model.watch import Recovery
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Engine:
     def claim(self, incident_id: str, systems: list[str], take_over: str | None = None) -> Claim:
         """Take the systems' locks for an incident, before anything of it is written:
         a refusal (LockRefused) leaves no trace."""
+        from console.engine.locking import Claim
+
         claim = Claim.for_incident(self.locks, incident_id, self.actor.user)
         claim.acquire(systems, take_over)
         self._claims.append(claim)
@@ -136,6 +142,7 @@ class Engine:
         self, directory: Path, claim: Claim, recorder: Recorder | None = None
     ) -> Conductor:
         from console.engine.conductor import Conductor
+        from console.journal.recorder import Recorder
 
         recorder = recorder or Recorder.open(directory, self.clock, self.actor, self.redactor)
         conductor = Conductor(self.settings, recorder, self.pool)
@@ -200,6 +207,8 @@ class Engine:
         path = directory / JOURNAL_NAME
         if not path.is_file():
             raise JournalError(f"{path}: no such journal")
+        from console.model.state import fold
+
         stamp = _stamp(path)
         events = read_journal(path, progress).events
         return Loaded(path, events, fold(events), stamp)
@@ -231,6 +240,8 @@ class Engine:
         claim = self.claim(state.incident_id or directory.name, systems, take_over)
         if _stamp(loaded.path) != loaded.stamp:  # written to before the lock was ours
             loaded = self.read(loaded.path)
+        from console.journal.recorder import Recorder
+
         writer = JournalWriter(loaded.path)
         recorder = Recorder(
             writer, self.clock, self.actor, self.redactor, loaded.events, loaded.state
@@ -240,9 +251,12 @@ class Engine:
     def incidents(self) -> list[IncidentSummary]:
         """Journals under the root, newest first; unreadable ones are left out."""
         found: list[IncidentSummary] = []
-        if not self.journal_root.is_dir():
+        journals = sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}"))
+        if not journals:  # the fold's modules are not loaded for an empty list
             return found
-        for path in sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}")):
+        from console.model.state import fold
+
+        for path in journals:
             try:
                 state = fold(_incident_events(path))
             except (JournalError, OSError):

@@ -9,11 +9,10 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.engine.probes import Sampler
 from console.engine.ssh import SshPool, targets_for
-from console.journal.recorder import Recorder
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
 from console.model.probes import AutoTrigger, BadWhen, Probe
@@ -28,6 +27,9 @@ from console.model.watch import (
     probe_key,
     sparkline,
 )
+
+if TYPE_CHECKING:  # the recorder and the state's fold load with the first incident
+    from console.journal.recorder import Recorder
 
 
 def _samples(count: int) -> str:

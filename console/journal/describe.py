@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import Amendable, CommandIntent, CommandOutput, Payload
-from console.model.payloads.steps import StepData
+from console.model.payloads import Amendable, Payload
 from console.model.procedure import FormField
 from console.model.visible import visible
 from console.model.watch import recorded_text
@@ -17,6 +16,7 @@ from console.model.watch import recorded_text
 if TYPE_CHECKING:
     from console.model.payloads import (
         AttemptChecked,
+        CommandIntent,
         CommandResult,
         CountdownStarted,
         DrillJudged,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         SystemsSelected,
         TriggerDeclared,
     )
+    from console.model.payloads.steps import StepData
 
 P = TypeVar("P", bound=Payload)
 Describer = Callable[[Event], str]
@@ -367,6 +368,8 @@ def where(event: Event) -> str:
 def console_line(event: Event) -> str:
     """A terminal line for headless runs and follow: time, where, what. What a host
     printed is shown with its control characters escaped, never obeyed."""
+    from console.model.payloads import CommandIntent, CommandOutput  # steps: not on home's way
+
     data = event.data
     if isinstance(data, CommandOutput):
         mark = "!" if data.stream == "stderr" else "|"

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from console.journal.store import FILE_MODE, secure_dir
+from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import LockAcquired
 from console.paths import lock_file
 
 
@@ -67,7 +67,7 @@ class WriterLock:
         """(pid, host) of the holding process; (0, "") when no lock is held."""
         if self.held is None:
             return 0, ""
-        held = self.held.payload(LockAcquired)
+        held = self.held.payload(payloads.LockAcquired)  # its family: read when held
         host = self.held.where.host or held.host  # filed under where
         return held.pid or 0, host or ""
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
-import os
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -20,16 +18,6 @@ from console.model.payloads import KINDS, Payload, payload_model
 from console.model.state import IncidentState, fold
 
 Listener = Callable[[Event], None]
-
-
-def current_actor() -> Actor:
-    """The OS user, and the SSH client address of the jump-host session if any."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = f"uid-{os.getuid()}"
-    client = os.environ.get("SSH_CONNECTION", "").split(" ")[0] or None
-    return Actor(user=user, client=client)
 
 
 class Recorder:

@@ -45,6 +45,8 @@ class LiveWatch:
     @property
     def waiting(self) -> list[Proposal]:
         """Proposals nobody has in hand: not the one a trigger screen is declaring."""
+        if not self.proposals:  # as at the first frame: the trigger screen not loaded yet
+            return []
         from console.ui.screens.trigger import TriggerScreen
 
         held = {id(s.proposal) for s in self.app.screen_stack if isinstance(s, TriggerScreen)}

@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rich.text import Text
 
-from console.engine import attempts
-from console.engine.attempts import AttemptCheck
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.store import JournalError
 from console.model.events import Event, Kind
-from console.model.state import IncidentState
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
+    from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
+    from console.model.state import IncidentState
     from console.ui.screens.loading import LoadingScreen
 
 
@@ -244,6 +243,8 @@ class Resuming:
             self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
     async def _verify_unknown_hosts(self, hosts: list[str]) -> None:
+        from console.engine import attempts
+
         try:
             verdicts = await attempts.verify_unknown(self.live_conductor, hosts)
         except ProcedureError as exc:
@@ -272,6 +273,8 @@ class Resuming:
         self.app.run_worker(work, group="attempts", exclusive=False, exit_on_error=False)
 
     async def _retry_unknown_hosts(self, step: str, hosts: list[str]) -> None:
+        from console.engine import attempts
+
         try:
             checks = await attempts.check_attempts(self.live_conductor, hosts)
         except ProcedureError as exc:
@@ -302,6 +305,8 @@ class Resuming:
     async def _stop_then_retry(self, step: str, checks: list[AttemptCheck]) -> None:
         """Stop the earlier attempts found running, then retry where none runs any more;
         a host that could not be checked stays unknown."""
+        from console.engine import attempts
+
         try:
             after = {c.host: c for c in await attempts.stop_attempts(self.live_conductor, checks)}
         except ProcedureError as exc:

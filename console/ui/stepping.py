@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
-from console.engine.notifier import target_of
 from console.engine.session import Engine
 from console.journal.describe import describe
 from console.model.events import Kind
@@ -89,6 +88,8 @@ class Stepping:
         who = conductor.state.commander or self.app.engine.actor.login
         if step.kind is StepKind.NOTIFY:
             default = conductor.notifier.compose(step).message
+            from console.engine.notifier import target_of  # with the first incident
+
             targets = [target_of(c) for c in conductor.notifier.channels_of(step)]
 
             def send(message: str | None) -> None:

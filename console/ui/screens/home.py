@@ -20,7 +20,6 @@ from console.model.outcome import Outcome
 from console.model.visible import visible
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
-from console.ui.screens.trigger import TriggerScreen
 from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.key_footer import KeyFooter
@@ -252,6 +251,8 @@ class HomeScreen(Screen):
         return True
 
     def action_new(self) -> None:
+        from console.ui.screens.trigger import TriggerScreen
+
         self.app.push_screen(TriggerScreen())
 
     def action_drills(self) -> None:
