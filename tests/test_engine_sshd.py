@@ -1,5 +1,6 @@
 """The engine against a real OpenSSH sshd on loopback: a real version rollback."""
 
+import asyncio
 import json
 import os
 
@@ -165,3 +166,39 @@ async def test_output_is_recorded_line_by_line_however_it_arrives(sshd_server, t
     (result,) = [e.data for e in events if e.kind == Kind.COMMAND_RESULT]
     assert result.exit_status == 3
     assert result.output_lines == 6
+
+
+WAIT_ROUNDS = 400  # 20 s at 0.05 s: far longer than a batch is held
+
+
+@pytest.mark.parametrize("threaded", [False, True], ids=["inline", "threaded"])
+async def test_a_line_is_recorded_while_its_command_still_runs(sshd_server, tmp_path, threaded):
+    """Two lines at once, then a command that waits: both are in the journal (and so on
+    every screen and follower) before it ends, not held until the next line or its end
+    (a restore that prints, then unpacks for an hour; a console killed meanwhile)."""
+    settings, sandboxes = sshd_settings(sshd_server, {"web-1": "web"})
+    stop = sandboxes["web-1"] / "stop"
+    recorder = recorder_in(tmp_path / "incident")
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh, threaded))
+    seen: list[str] = []
+    recorder.subscribe(
+        lambda event: seen.extend(event.data.lines) if event.kind == Kind.COMMAND_OUTPUT else None
+    )
+    script = f"echo first; echo second; i=0; while [ ! -e {stop} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo third"
+    try:
+        # The connection is open already, as for a strategy's later stages: the first
+        # lines come within a batch's time of the command's start.
+        assert await conductor.run_adhoc("true", ["web-1"])
+        task = asyncio.create_task(conductor.run_adhoc(script, ["web-1"]))
+        for _ in range(WAIT_ROUNDS):
+            if seen == ["first", "second"] or task.done():
+                break
+            await asyncio.sleep(0.05)
+        recorded_while_running = list(seen)
+        stop.touch()
+        await task
+    finally:
+        await conductor.shutdown()
+        recorder.close()
+    assert recorded_while_running == ["first", "second"]
+    assert seen == ["first", "second", "third"]

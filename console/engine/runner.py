@@ -53,13 +53,17 @@ class RunPlan:
 
 
 class _OutputBatcher:
-    """Collects a host's lines and records them as a few output events."""
+    """Collects a host's lines and records them as a few output events: a batch is
+    recorded when it is full, or at the latest OUTPUT_BATCH_SECONDS after its first line,
+    even if the command then prints nothing more for an hour."""
 
     def __init__(self, recorder: Recorder, where: dict[str, Any], stream: str):
         self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
         self.count = 0
         self.last_flush = time.monotonic()
+        self._timer: asyncio.TimerHandle | None = None
+        self._failure: Exception | None = None  # a timed flush's, raised by the next call
 
     def extend(self, lines: list[str]) -> None:
         self.pending += lines
@@ -69,8 +73,24 @@ class _OutputBatcher:
             or time.monotonic() - self.last_flush >= OUTPUT_BATCH_SECONDS
         ):
             self.flush()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(
+                OUTPUT_BATCH_SECONDS, self._flush_on_time
+            )
+
+    def _flush_on_time(self) -> None:
+        self._timer = None
+        try:
+            self.flush()
+        except Exception as exc:  # the journal cannot be written: the command's end says so
+            self._failure = exc
 
     def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._failure is not None:
+            raise self._failure
         if self.pending:
             self.recorder.record(
                 CommandOutput(stream=self.stream, lines=self.pending), **self.where
