@@ -335,3 +335,18 @@ def test_the_node_nests_headings_but_not_lines_in_a_fence():
         "### Title", "", "#### Part", "", "   ```sh", "   # a comment in a command", "   ```",
         "", "#### Next",
     ]  # fmt: skip
+
+
+def test_the_summary_counts_the_hosts_the_strategy_ran_on_not_those_chosen(tmp_path):
+    from console.model.triggers import TriggerKind
+    from tests.test_ui_support import _run_on_hosts, build_engine, demo_settings
+
+    conductor = build_engine(demo_settings(), tmp_path).new_incident("checkout", incident_id="i")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout fails")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback", {})
+    summary = section(markdown_of(conductor.recorder.events), "Summary")
+    assert "The version-rollback strategy was chosen for 3 hosts; it ran on none." in summary
+    _run_on_hosts(conductor, "restore", {"web-1": ("verify", 0, "healthy on 2.4.0")})
+    summary = section(markdown_of(conductor.recorder.events), "Summary")
+    assert "The version-rollback strategy ran on 1 of 3 hosts (1 succeeded)" in summary

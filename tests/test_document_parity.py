@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from console.demo.fleet import DemoFleet
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
@@ -32,13 +34,13 @@ from tests.test_ui_support import (  # noqa: F401
 REASON = "checkout errors for 30% of users"
 
 
-async def interactive(root: Path) -> Path:
+async def interactive(root: Path, downs: int) -> Path:
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, root)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("n")
             await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
-            await pilot.press("down", "enter")  # user impact assessment
+            await pilot.press(*["down"] * downs, "enter")  # from Stakeholder decision
             await type_text(pilot, REASON)
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, PickerScreen))
@@ -61,11 +63,11 @@ async def interactive(root: Path) -> Path:
     return root / INCIDENT_ID / "journal.jsonl"
 
 
-def headless(root: Path) -> Path:
+def headless(root: Path, trigger: str) -> Path:
     incident = root / "headless"
     args = [
         sys.executable, "-m", "console", "run", "--demo", "--yes", "--quiet",
-        "--systems", "web", "--strategy", "version-rollback", "--trigger", "user-impact",
+        "--systems", "web", "--strategy", "version-rollback", "--trigger", trigger,
         "--reason", REASON, "--journal", str(incident),
     ]  # fmt: skip
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(root)}
@@ -96,9 +98,20 @@ def normalised(journal: Path) -> list[str]:
     return [*lines, *sorted(ln for ln in appendix.splitlines() if not CLOSE.search(ln))]
 
 
-async def test_the_console_and_a_headless_run_give_the_same_document(tmp_path: Path) -> None:
-    console = normalised(await interactive(tmp_path / "console"))
-    run = normalised(headless(tmp_path / "headless"))
-    assert "| Title | User impact assessment: checkout errors for 30% of users |" in run
+@pytest.mark.parametrize(
+    ("trigger", "downs", "title", "said"),
+    [
+        ("user-impact", 1, "User impact assessment", "manual"),
+        ("data-corruption", 7, "Data corruption identified", "declared by hand"),
+    ],
+)
+async def test_the_console_and_a_headless_run_give_the_same_document(
+    tmp_path: Path, trigger: str, downs: int, title: str, said: str
+) -> None:
+    """An automatic kind too, declared by hand (no probe's evidence) in either."""
+    console = normalised(await interactive(tmp_path / "console", downs))
+    run = normalised(headless(tmp_path / "headless", trigger))
+    assert f"| Title | {title}: checkout errors for 30% of users |" in run
+    assert f"- **Trigger:** {title} (`{trigger}`, {said})" in run
     assert "1. **Open the incident bridge and name the commander** — done: confirmed WHO" in run
     assert "\n".join(console) == "\n".join(run)

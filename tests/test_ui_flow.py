@@ -87,7 +87,7 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
             await pilot.press("n")
             assert isinstance(app.screen, TriggerScreen)
             await pilot.press("ctrl+s")  # no trigger chosen yet: refused, said so
-            assert "Choose a manual trigger" in str(app.screen.query_one("#trigger-error").render())
+            assert "Choose a trigger" in str(app.screen.query_one("#trigger-error").render())
             await pilot.press("down", "enter")  # user impact assessment
             await pilot.press("enter")  # empty reason: refused, said so
             assert "Type a reason" in str(app.screen.query_one("#trigger-error").render())

@@ -81,7 +81,7 @@ class Lifecycle:
         reason = declaration.reason.strip()
         proposal = declaration.proposal
         if proposal is None and not reason:
-            raise ProcedureError(f"a manual trigger ({declaration.kind.label}) needs a reason")
+            raise ProcedureError(f"{declaration.kind.by_hand} needs a reason")
         conductor = declaration.into
         if conductor is None:
             firing = proposal.firing if proposal else None

@@ -323,11 +323,19 @@ def _paragraph(
     counts: dict[str, int] = {}
     for h in hosts:
         counts[h.status] = counts.get(h.status, 0) + 1
-    if facts.strategy and hosts:
-        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        moved = _changed(systems)
+    ran = len(hosts) - counts.get("not touched", 0)
+    if facts.strategy and hosts and not ran:
         said.append(
-            f"The {facts.strategy} strategy ran on {hosts_text(len(hosts))} ({tally})"
+            f"The {facts.strategy} strategy was chosen for {hosts_text(len(hosts))}; it ran on none."
+        )
+    elif facts.strategy and hosts:
+        tally = ", ".join(
+            f"{n} {status}" for status, n in sorted(counts.items()) if status != "not touched"
+        )
+        moved = _changed(systems)
+        of = f"{ran} of " if ran < len(hosts) else ""
+        said.append(
+            f"The {facts.strategy} strategy ran on {of}{hosts_text(len(hosts))} ({tally})"
             + (f": {'; '.join(moved)}" if moved else "")
             + "."
         )

@@ -57,7 +57,7 @@ def auto_line(kind: TriggerKind, watcher: Watcher, firing: Firing | None) -> Tex
     """One automatic kind: the worst state of its triggers, symbol and word, and the probe."""
     triggers = [t for t in watcher.settings.triggers.triggers if t.kind is kind]
     if not triggers:
-        return Text(f"– not set  {kind.label}", style="dim")
+        return Text(f"– no probe  {kind.label}", style="dim")
     states = [_watched(watcher, t) for t in triggers]
     if firing is not None and firing.trigger.kind is kind:
         states.insert(0, ("firing", visible(firing.reason.split(": ", 1)[-1], one_line=True)))
@@ -112,7 +112,9 @@ class TriggerScreen(Screen):
                 yield MarkedRadioButton("", name=AUTO, disabled=True)
                 for kind in MANUAL:
                     yield MarkedRadioButton(kind.label, name=kind.value)
-            yield Label("Reason (required for a manual trigger: it opens the record)")
+                for kind in sorted(AUTOMATIC, key=list(TriggerKind).index):
+                    yield MarkedRadioButton(f"{kind.label} (by hand)", name=kind.value)
+            yield Label("Reason (required unless a probe's trigger fired: it opens the record)")
             yield FieldInput(
                 enter_moves=False, placeholder="What did you see? Who decided?", id="reason"
             )
@@ -171,15 +173,20 @@ class TriggerScreen(Screen):
         firing = self.proposal.firing if self.proposal else None
         for kind in AUTOMATIC:
             self.query_one(f"#auto-{kind.value}", OneLine).update(auto_line(kind, watcher, firing))
+        watched = bool(watcher.settings.triggers.triggers)
+        self.query_one("#auto-triggers").display = watched and self.proposal is None
         summary = self.query_one("#auto-summary", Static)
         if self.proposal is None:
             waiting = self.app.live.proposal
             key = self.app.key_label("watch.decide")
             summary.update(
                 f"▲ {waiting.firing.trigger.kind.label} fired: {key} takes it as this"
-                " incident's trigger, or dismisses it. Or declare a manual trigger here."
+                " incident's trigger, or dismisses it. Or declare one by hand here."
                 if waiting is not None
-                else "No automatic trigger is proposed here: declare a manual one."
+                else "None of these automatic triggers has fired: declare one by hand below."
+                if watched
+                else "No probe watches for automatic triggers (triggers.toml): declare one"
+                " by hand below."
             )
             summary.set_class(False, "-firing")
             return
@@ -210,15 +217,17 @@ class TriggerScreen(Screen):
         error = self.query_one("#trigger-error", Label)
         chosen = self.chosen()
         if chosen is None:
-            which = "the automatic trigger or a manual one" if self.proposal else "a manual trigger"
+            which = "the automatic trigger or another" if self.proposal else "a trigger"
             error.update(f"✘ Choose {which} first (↑ ↓ then Space).")
+            error.scroll_visible(animate=False)
             self.query_one("#manual-triggers", RadioSet).focus()
             return None
         if chosen == AUTO and self.proposal is not None:
             kind = self.proposal.firing.trigger.kind
             return Declaration(kind, reason, self.proposal, self.into, self.commander())
         if not reason.strip():
-            error.update("✘ Type a reason before you go on: a manual trigger needs one.")
+            error.update("✘ Type a reason before you go on: a trigger declared by hand needs one.")
+            error.scroll_visible(animate=False)
             self.query_one("#reason", Input).focus()
             return None
         error.update("")
