@@ -74,10 +74,11 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
         raise ConfigError(sources.problems)
     document = {part: value for part, value in raw.items() if value is not None}
     strategies = document.get("strategies", {})
-    lines = key_lines(sources.texts.get("strategies", ""))
-    for key in sorted(set(strategies) - {"strategies"}):
-        hint = did_you_mean(key, ["strategies"])
-        sources.add("strategies", f"unknown key{hint}", key, line_of(lines, (key,)))
+    if unknown := sorted(set(strategies) - {"strategies"}):  # else its lines go unindexed
+        lines = key_lines(sources.texts.get("strategies", ""))
+        for key in unknown:
+            hint = did_you_mean(key, ["strategies"])
+            sources.add("strategies", f"unknown key{hint}", key, line_of(lines, (key,)))
     document["strategies"] = strategies.get("strategies", [])
     document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
     found = _ansible_problems(reported, sources)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.model.ansible.inventory import Finding
+if TYPE_CHECKING:  # read with the first Ansible-backed system (a configuration without one
+    # loads none of the inventory reader)
+    from console.model.ansible.inventory import Finding
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ def with_ansible_hosts(inventory: Any, directory: Path) -> tuple[Any, list[Repor
     if not any(isinstance(s, dict) and "ansible" in s for s in inventory["systems"]):
         return inventory, []  # nothing to read (and PyYAML stays unimported)
     from console.model.ansible.hosts import group_hosts
+    from console.model.ansible.inventory import Finding
     from console.model.ansible.variables import Inventory, read_inventory
 
     reported: list[Reported] = []
