@@ -108,6 +108,42 @@ def test_an_unknown_group_or_file_points_at_inventory_toml(tmp_path):
     )
 
 
+def test_broken_yaml_and_a_zero_range_step_are_one_line_each_with_file_and_line(tmp_path):
+    """What a YAML parser or Python says is not a user's message: one line per problem,
+    naming the file, the line and the column, and no parser internals."""
+    ansible = tmp_path / "ansible"
+    (ansible / "host_vars").mkdir(parents=True)
+    (ansible / "hosts.ini").write_text("[web]\nweb-1\nweb[01:03:0]\n")
+    (ansible / "host_vars" / "web-1.yml").write_text("---\nansible_port: 22: x\n")
+    (ansible / "db.yml").write_text("all:\n  hosts:\n    db-1: {ansible_port: 22: x}\n")
+    directory = config_with(
+        tmp_path,
+        [
+            {"name": "web", "ansible": {"inventory": "../ansible/hosts.ini", "group": "web"}},
+            {"name": "db", "ansible": {"inventory": "../ansible/db.yml", "group": "all"}},
+        ],
+    )
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert all(line.startswith("error: ") for line in errors), errors
+    assert f"error: {ansible / 'hosts.ini'}:3: host range [01:03:0] has a step of 0" in errors
+    assert (
+        f"error: {ansible / 'host_vars' / 'web-1.yml'}:2: cannot be read:"
+        " mapping values are not allowed here (column 17)"
+    ) in errors
+    assert (
+        f"error: {ansible / 'db.yml'}:3: is not valid YAML: expected ',' or '}}', but got ':'"
+        " (column 28; while parsing a flow mapping from line 3, column 11)"
+    ) in errors
+    result = cli("import-ansible", str(ansible / "db.yml"), tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: {ansible / 'db.yml'}:3: is not valid YAML: expected ',' or '}}', but got ':'"
+        " (column 28; while parsing a flow mapping from line 3, column 11)"
+    ]
+
+
 def test_import_ansible_then_check_config_then_exec_dry_run(tmp_path):
     directory = tmp_path / "config"
     assert cli("init", str(directory), tmp_path=tmp_path).returncode == 0

@@ -73,6 +73,20 @@ def _ini_host(line: str, group: str, where: Where, into: AnsibleInventory) -> No
         into.add_host(group, name, where, dict(variables))
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    """A YAML error as (line, one line of words): PyYAML's own text spans several lines
+    and quotes its input as "<unicode string>"."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem is None:
+        return None, " ".join(str(exc).split())
+    mark, context = exc.problem_mark, exc.context_mark
+    line = mark.line + 1 if mark else None
+    where = [f"column {mark.column + 1}"] if mark else []
+    if exc.context and context:
+        at = f"line {context.line + 1}, column {context.column + 1}"
+        where.append(f"{exc.context} from {at}")
+    return line, f"{exc.problem}" + (f" ({'; '.join(where)})" if where else "")
+
+
 class _Loader(yaml.SafeLoader):
     """Safe YAML, with Ansible's `!unsafe` (a plain string) and `!vault` (kept as
     Vaulted: the console cannot decrypt it) tags understood."""
@@ -100,9 +114,8 @@ def read_yaml(text: str, path: str, into: AnsibleInventory) -> None:
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        into.findings.append(Finding(Where(path, line), f"is not valid YAML: {exc}"))
+        line, said = yaml_problem(exc)
+        into.findings.append(Finding(Where(path, line), f"is not valid YAML: {said}"))
         return
     finally:
         loader.dispose()

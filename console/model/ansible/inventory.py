@@ -140,6 +140,8 @@ def expand_range(pattern: str) -> list[str]:
         return [pattern]
     start, end, step = match[1], match[2], int(match[3] or 1)
     head, tail = pattern[: match.start()], pattern[match.end() :]
+    if step == 0:
+        raise ValueError(f"host range {match[0]} has a step of 0")
     if start.isdigit() and end.isdigit():
         width = len(start) if start.startswith("0") else 0
         values = [str(n).zfill(width) for n in range(int(start), int(end) + 1, step)]

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import yaml
 
-from console.model.ansible.formats import _Loader, _vars, read_ini, read_json, read_yaml
+from console.model.ansible.formats import (
+    _Loader,
+    _vars,
+    read_ini,
+    read_json,
+    read_yaml,
+    yaml_problem,
+)
 from console.model.ansible.inventory import AnsibleInventory, Finding, Var, Where
 
 YAML_SUFFIXES = (".yml", ".yaml")
@@ -141,6 +148,10 @@ def _vars_file(path: Path, inventory: Inventory) -> dict[str, Var]:
             return _vars(loader, node, str(path), inventory) if node is not None else {}
         finally:
             loader.dispose()
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
+        line, said = yaml_problem(exc)
+        inventory.findings.append(Finding(Where(str(path), line), f"cannot be read: {said}"))
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
         inventory.findings.append(Finding(Where(str(path)), f"cannot be read: {exc}"))
         return {}
