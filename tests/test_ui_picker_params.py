@@ -107,3 +107,28 @@ async def test_the_parameter_being_typed_into_is_on_screen_at_80x24(tmp_path: Pa
             assert side.scroll_y > 0
             assert last.region.height == 1
             assert side.region.contains_region(last.region), (last.region, side.region)
+
+
+async def test_enter_on_the_strategies_goes_on_as_the_hint_says(tmp_path: Path) -> None:
+    """'Enter continues' held on the host tree only: on the strategy list Enter re-chose
+    the chosen strategy and nothing happened. Enter on another strategy chooses it (its
+    parameters show first); Enter on the chosen one goes on."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "checkout errors")
+            picker = app.screen
+            await pilot.press("space")  # the whole `web` system: its first strategy
+            for _ in range(6):
+                if isinstance(app.focused, RadioSet):
+                    break
+                await pilot.press("tab")
+            assert isinstance(app.focused, RadioSet)
+            first, second = fleet.settings.inventory.system("web").strategies[:2]
+            assert picker.strategy() == first
+            await pilot.press("down", "enter")
+            await until(pilot, lambda: picker.strategy() == second)
+            assert app.screen is picker  # chosen, its parameters on screen: not gone on
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            assert app.conductor is not None and app.conductor.state.strategy == second

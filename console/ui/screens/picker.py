@@ -28,7 +28,7 @@ from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain, prose
-from console.ui.widgets.toggles import MarkedRadioButton
+from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
@@ -146,7 +146,7 @@ class PickerScreen(Screen):
             await box.remove_children()
             if applies:
                 buttons = [MarkedRadioButton(n, value=n == chosen, name=n) for n in applies]
-                await box.mount(RadioSet(*buttons, classes="strategies"))
+                await box.mount(ChoiceThenEnter(*buttons, classes="strategies"))
         await self.show_params()
 
     async def show_params(self) -> None:
@@ -322,6 +322,9 @@ class PickerScreen(Screen):
             self.action_go_on()
 
     def on_continue(self, event: Continue) -> None:
+        self.action_go_on()
+
+    def on_choice_then_enter_chosen(self, event: ChoiceThenEnter.Chosen) -> None:
         self.action_go_on()
 
     def action_focus_filter(self) -> None:

@@ -6,6 +6,8 @@ on a dim terminal or with NO_COLOR, that can be misread. Here an empty button is
 
 from __future__ import annotations
 
+from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Checkbox, RadioButton, RadioSet
 
 
@@ -36,3 +38,20 @@ def highlight_pressed(radios: RadioSet) -> None:
     pressed = radios.pressed_button
     for _ in range(buttons.index(pressed) if pressed in buttons else 0):
         radios.action_next_button()
+
+
+class ChoiceThenEnter(RadioSet):
+    """A choice that Enter goes on from, as Enter does elsewhere on its screen: Enter on
+    the chosen button posts `Chosen`; on another one it chooses it, as Space does, so
+    what that choice shows (a strategy's parameters) is seen before going on."""
+
+    BINDINGS = [Binding("enter", "enter", show=False)]
+
+    class Chosen(Message):
+        """Enter on the chosen button: the screen goes on."""
+
+    def action_enter(self) -> None:
+        if self._selected is not None and self._nodes[self._selected] is not self.pressed_button:
+            self.action_toggle_button()
+        else:
+            self.post_message(self.Chosen())
