@@ -157,3 +157,35 @@ async def test_the_output_log_grows_without_a_layout_pass_and_keeps_its_last_lin
         log.clear()
         await pilot.pause()
         assert log.line_count == 0 and not _screen_text(app).split()
+
+
+async def test_the_execution_screen_opened_for_a_step_keeps_its_size_and_its_waves_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opened to run a step, the execution screen is not laid out again for the Resize
+    Textual posts it after its first layout (the size it has, with its breakpoint
+    class), and keeps the step's waves line from the start, blank: the first wave
+    starting (once the hosts are dialled) redraws that line alone, no layout pass."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 40)) as pilot:
+        conductor = app.prepared
+        app.attach(conductor)
+        await pilot.pause()
+        app.exec_step = "restore"  # running in the record, before its first wave
+        screen = app.get_screen("execution")
+        resized: list[object] = []
+        screen_resized = screen._screen_resized
+        screen._screen_resized = lambda size: (resized.append(size), screen_resized(size))
+        await app.push_screen(screen)
+        await until(pilot, lambda: not app._pending)
+        await pilot.pause(0.2)
+        assert resized == [] and screen.has_class("-wide")
+        assert screen.query_one("#exec-waves").display
+        layouts: list[object] = []
+        refresh_layout = screen._refresh_layout
+        screen._refresh_layout = lambda *a, **k: (layouts.append(a), refresh_layout(*a, **k))
+        where = {"system": "web", "step": "restore"}
+        hosts = ["web-1", "web-2", "web-3"]
+        conductor.recorder.record(Kind.WAVE_STARTED, wave=1, waves=1, hosts=hosts, **where)
+        await until(pilot, lambda: "Waves ? 1/1 cut short" in _screen_text(app))
+        assert layouts == []

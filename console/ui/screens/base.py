@@ -27,19 +27,24 @@ _NOTHING = object()
 
 def _same_room(static: Static, old: object, new: Text | str) -> bool:
     """Whether `new` takes exactly the room `old` took in `static`: one line each, within
-    its width, and a width that does not follow its content. Then an update redraws the
-    widget alone; the layout pass of the whole screen took ~13 ms at 1,000 hosts, and the
-    execution screen's counts change with every host that finishes."""
-    width = static.styles.width
+    its width, and a width that does not follow its content (nor its height, for an
+    empty line). Then an update redraws the widget alone; the layout pass of the whole
+    screen took ~13 ms at 1,000 hosts, and the execution screen's counts change with
+    every host that finishes."""
+    width, height = static.styles.width, static.styles.height
     room = static.content_size.width
     if (width is not None and width.is_auto) or room <= 0:
         return False
-    return all(isinstance(text, (str, Text)) and _one_line(text, room) for text in (old, new))
+    fixed = height is not None and not height.is_auto
+    return all(
+        isinstance(text, (str, Text)) and _one_line(text, room, fixed) for text in (old, new)
+    )
 
 
-def _one_line(text: Text | str, room: int) -> bool:
+def _one_line(text: Text | str, room: int, empty: bool) -> bool:
+    """One line within `room`; an empty one counts if `empty` (a line of fixed height)."""
     plain = text.plain if isinstance(text, Text) else text
-    return bool(plain) and "\n" not in plain and cell_len(plain) <= room
+    return (bool(plain) or empty) and "\n" not in plain and cell_len(plain) <= room
 
 
 class IncidentScreen(Screen):
@@ -96,6 +101,18 @@ class IncidentScreen(Screen):
             event.refresh_styles = False
         self.sync()
         self._sync_banner()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A Resize to the size the screen has, which already has that width's breakpoint
+        class (installed with it), is the echo of its own first layout: Textual's handler
+        would lay it and the screens beneath out again, ~7 ms as a step starts at 200
+        hosts (bench/RESULTS.md)."""
+        app = self.app
+        wanted = app.breakpoint_class()
+        others = [name for _, name in app.HORIZONTAL_BREAKPOINTS if name != wanted]
+        classed = self.has_class(wanted) and not any(self.has_class(name) for name in others)
+        if event.size == self.size and classed:
+            event.prevent_default()
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         self.sync_soon()
