@@ -74,6 +74,8 @@ async def _serve(
         app.drills.demo_faults = fleet  # drills inject their faults into the running demo fleet
         if drawn is not None:  # set at the console's first frame: the demo fleet waits for it
             app.drawn = drawn
+        if fleet is not None:  # its keys: after the first frame, before the probes connect
+            app.at_first_frame = fleet.make_keys
         result = await app.run_async()
     finally:
         logging.getLogger("asyncio").addFilter(quiet)
@@ -102,7 +104,7 @@ async def _demo(
     drawn = asyncio.Event()
     serving = None
     try:
-        live = fleet.bind()  # ports and keys: the console can start on them at once
+        live = fleet.bind()  # ports: the console can start on them at once (keys: at its frame)
         # The hosts' sandboxes are built and the hosts served once the console has drawn
         # its first frame (serving imports asyncssh, ~15 % of the way to it; the seven
         # sandboxes' builders, in threads, would take the interpreter's lock from the

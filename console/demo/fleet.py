@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from console.demo.faults import Fault, FaultKind
 from console.model.settings import Settings
 
@@ -25,6 +22,8 @@ if TYPE_CHECKING:
     import asyncssh
 
 DEMO_USER = "responder"
+CLIENT_KEY = "client_key"  # files in the fleet's root
+KNOWN_HOSTS = "known_hosts"
 SLOW_SECONDS = 3.0
 PREPARE_WORKERS = 8
 LISTEN_BACKLOG = 100  # asyncssh's own default
@@ -139,7 +138,12 @@ class Key:
 
 def new_key() -> Key:
     """A fresh key, made with `cryptography` (as asyncssh makes one) without importing
-    asyncssh, whose import is ~15 % of the console's way to its first frame."""
+    asyncssh, whose import is ~15 % of the console's way to its first frame; imported
+    with the first key (~85 M instructions with OpenSSL's start: after the console's
+    first frame, `DemoFleet.make_keys`)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     private = key.private_bytes(
         serialization.Encoding.PEM,
@@ -158,7 +162,7 @@ class _Served:
     def __init__(self, name: str, sandbox: Path, faults: set[FaultKind]):
         self.name, self.sandbox, self.faults = name, sandbox, faults
         self.handler = _DemoHost(name, sandbox, faults)
-        self.host_key = new_key()
+        self.host_key: Key | None = None  # made by DemoFleet.make_keys
         self.port = 0
         self.bound: socket.socket | None = None
         self.server: asyncio.AbstractServer | asyncssh.SSHAcceptor | None = None
@@ -186,6 +190,7 @@ class _Served:
         else:
             refused = FaultKind.REFUSE_AUTH in self.faults
             key = self.host_key
+            assert key is not None  # the fleet made its keys before serving
             if FaultKind.WRONG_HOSTKEY in self.faults:
                 key = new_key()
             acceptor = await ssh_server(
@@ -281,17 +286,12 @@ class DemoFleet:
         return settings
 
     def bind(self) -> Settings:
-        """The fast half of `start`, before any host is served: the keys, each host's
-        port, a known_hosts and the settings that point at them. A client that connects
-        before `serve` waits in the port's backlog (the console draws its first frame
-        meanwhile)."""
+        """The fast half of `start`, before any host is served: each host's port and the
+        settings that point at them, their key files to be made by `make_keys` before
+        the first connection (the console makes them once it has drawn its first frame,
+        before its probes start). A client that connects before `serve` waits in the
+        port's backlog."""
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
-        client_key = new_key()
-        key_path = self.root / "client_key"
-        key_path.write_bytes(client_key.private)
-        key_path.chmod(0o600)
-        self._client_key = client_key.public
-        known_lines = []
         systems = []
         for system in self.base.inventory.systems:
             hosts = []
@@ -299,16 +299,13 @@ class DemoFleet:
                 faults = {f.kind for f in self.faults if f.host == host.name}
                 served = self._hosts[host.name] = _Served(host.name, self.root, faults)
                 served.bind()
-                known_lines.append(f"[127.0.0.1]:{served.port} {served.host_key.public}")
                 hosts.append({**host.model_dump(), "address": "127.0.0.1", "port": served.port})
             systems.append({**system.model_dump(), "hosts": hosts})
-        known_hosts = self.root / "known_hosts"
-        known_hosts.write_text("\n".join(known_lines) + "\n")
         ssh = {
             **self.base.inventory.ssh.model_dump(),
             "user": DEMO_USER,
-            "identity_files": [str(key_path)],
-            "known_hosts": str(known_hosts),
+            "identity_files": [str(self.root / CLIENT_KEY)],
+            "known_hosts": str(self.root / KNOWN_HOSTS),
             "jump_host": None,
             "use_ssh_config": False,
             "connect_timeout": 3.0,
@@ -319,6 +316,23 @@ class DemoFleet:
         self.settings = Settings.model_validate(data)
         return self.settings
 
+    def make_keys(self) -> None:
+        """The console's key and each host's, and the known_hosts that names the hosts'
+        (once: the hosts `bind` took). Before anything connects: a known_hosts read
+        without them refuses every host."""
+        if self._client_key:
+            return
+        client_key = new_key()
+        key_path = self.root / CLIENT_KEY
+        key_path.write_bytes(client_key.private)
+        key_path.chmod(0o600)
+        known_lines = []
+        for served in self._hosts.values():
+            served.host_key = new_key()
+            known_lines.append(f"[127.0.0.1]:{served.port} {served.host_key.public}")
+        (self.root / KNOWN_HOSTS).write_text("\n".join(known_lines) + "\n")
+        self._client_key = client_key.public
+
     async def serve(self, after: asyncio.Event | None = None) -> None:
         """The hosts `bind` took, served once `after` is set (the console's first frame)
         and their sandboxes are built, faults applied. The sandboxes, the SSH servers and
@@ -326,6 +340,7 @@ class DemoFleet:
         meanwhile."""
         if after is not None:
             await after.wait()
+        self.make_keys()
         if self._built is None:
             await asyncio.to_thread(self.prepare)
         await asyncio.to_thread(importlib.import_module, "console.demo.ssh_server")

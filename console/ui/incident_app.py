@@ -98,6 +98,9 @@ class IncidentApp(App[int]):
         # Set once the first frame is drawn: what is not needed for it (asyncssh, which the
         # probes' first samples and the demo's servers import) waits for it.
         self.drawn = asyncio.Event()
+        # Run at the first frame, before anything waiting for `drawn` (the demo fleet's
+        # keys, which the probes' first connections read).
+        self.at_first_frame: Callable[[], None] | None = None
 
     def _open_in(self, theme: Theme) -> None:
         """Start in `theme` (a dark one) as Textual starts in its default: set before the
@@ -136,6 +139,8 @@ class IncidentApp(App[int]):
 
     def _first_frame_drawn(self) -> None:
         _collect_from_now()
+        if self.at_first_frame is not None:
+            self.at_first_frame()
         self.drawn.set()
 
     def on_unmount(self) -> None:
