@@ -38,3 +38,23 @@ async def test_an_empty_field_of_a_done_step_is_not_ticked(tmp_path: Path) -> No
         assert label("remediation").startswith("☑ Remediation")
         assert label("action_items").startswith("☐ Action items")
         assert label("root_cause").startswith("☐ Root cause")  # a step still pending
+
+
+async def test_the_reason_starts_as_the_triggers_and_typing_replaces_it(tmp_path: Path) -> None:
+    """As a headless run fills it from --reason; selected, so what is typed replaces it."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot, "checkout errors for 30% of users")
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        reason = app.screen.query_one("#field-reason", Input)
+        assert reason.value == "checkout errors for 30% of users"
+        assert reason.selected_text == reason.value
+        await pilot.press("ctrl+s")
+        conductor = app.conductor
+        await until(pilot, lambda: conductor.state.step("document-reason").status.finished)
+        assert conductor.state.fields["reason"] == "checkout errors for 30% of users"
+        reason.focus()
+        await pilot.pause(0.1)
+        await type_text(pilot, "web 2.4.1 broke checkout")
+        assert reason.value == "web 2.4.1 broke checkout"

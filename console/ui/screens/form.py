@@ -10,11 +10,13 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
+from textual.widgets.input import Selection
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
 from console.model.review import FieldError, FieldValue, action_item, check_field, filled_in
 from console.model.status import StepStatus
+from console.model.visible import visible
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.action_items import ActionItemRow, ActionItems
 from console.ui.widgets.incident_bar import IncidentBar
@@ -91,6 +93,11 @@ class FormScreen(IncidentScreen):
         state = self.incident.state
         for field in TEXT_FIELDS:
             self.query_one(f"#field-{field.value}", Input).value = state.fields.get(field.value, "")
+        if F.REASON.value not in state.fields and state.trigger and not state.closed:
+            # As a headless run fills it from --reason: selected, so typing replaces it.
+            reason = visible(state.trigger.reason, one_line=True)
+            box = self.query_one(f"#field-{F.REASON.value}", Input)
+            box.value, box.selection = reason, Selection(0, len(reason))
         legacy = bool(state.fields.get(F.LESSONS.value)) or any(
             F.LESSONS in s.fields for s in self.form_steps()
         )

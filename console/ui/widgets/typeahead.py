@@ -32,7 +32,10 @@ async def pass_on(target: Input, event: events.Key) -> bool:
     if isinstance(target, FieldInput) and await target.take(event):
         return True
     if event.is_printable and event.character:
-        target.insert_text_at_cursor(event.character)
+        if target.selection.is_empty:
+            target.insert_text_at_cursor(event.character)
+        else:  # as typing into it would: a selected (prefilled) text is replaced
+            target.replace(event.character, *target.selection)
         return True
     return False
 
