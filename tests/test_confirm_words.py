@@ -8,11 +8,12 @@ from console.ui.screens.confirm_run import strategy_text
 
 def test_a_canary_strategy_says_its_waves_and_threshold():
     strategy = load_settings(example_config()).strategy("version-rollback")
-    text = strategy_text(strategy, {"target": "1.4.2"}, hosts=3, undo=False).plain
+    chosen = {"target": "1.4.2", "restart": ""}
+    text = strategy_text(strategy, chosen, hosts=3, undo=False).plain
     assert text.splitlines() == [
         "Strategy: version-rollback: Point `current` at the previous release and restart the"
         " service",
-        "With: target=1.4.2",
+        "With: restart=(empty), target=1.4.2",  # an empty value is said, not left blank
         "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one; no more hosts"
         " start once over 25 % have failed",
     ]

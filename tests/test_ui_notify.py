@@ -54,3 +54,24 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
             ]  # fmt: skip
             assert repeats and {e.data.channel for e in repeats} == {"status", "pager"}
             await conductor.notifier.drain()
+
+
+async def test_no_channel_delivered_says_so_not_just_not_every_one(tmp_path: Path) -> None:
+    with HookServer() as hooks:
+        channels = [
+            {"name": "pager", "kind": "webhook", "url": hooks.on("/down", (503, "", {})),
+             "retries": 0},
+        ]  # fmt: skip
+        app = build_app(settings_with(channels), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            app.screen.select_step("communicate")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+            await pilot.press("enter")
+            await until(pilot, lambda: any(n.severity == "warning" for n in app._notifications))
+            toast = next(n for n in app._notifications if n.severity == "warning")
+            assert toast.title == "Status update: NOT DELIVERED on any channel"
+            assert "notification via pager: NOT DELIVERED (warning)" in toast.message
+            await conductor.notifier.drain()

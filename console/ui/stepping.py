@@ -282,17 +282,17 @@ class Stepping:
 
         assert self.app.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
-        undelivered = False
+        undelivered = delivered = False
         for event in reversed(self.app.conductor.recorder.events):  # this attempt's results
             if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
                 break
             if event.where.step == step_id and isinstance(event.data, NotificationResult):
                 sent.insert(0, describe(event))
                 undelivered = undelivered or not event.data.ok
+                delivered = delivered or event.data.ok
         if ok and undelivered:
-            self.app.notify(
-                "\n".join(sent), title="Status update: not every channel", severity="warning"
-            )
+            title = "not every channel" if delivered else "NOT DELIVERED on any channel"
+            self.app.notify("\n".join(sent), title=f"Status update: {title}", severity="warning")
         elif ok:
             self.app.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
         else:

@@ -38,7 +38,7 @@ def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: 
     text = Text.assemble(("Strategy: ", "bold"), named)
     if strategy.description:
         text.append(f": {visible(strategy.description)}")
-    given = ", ".join(f"{k}={visible(v)}" for k, v in sorted(chosen.items()))
+    given = ", ".join(f"{k}={visible(v) if v else '(empty)'}" for k, v in sorted(chosen.items()))
     text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
     w = strategy.waves
     sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
