@@ -20,6 +20,7 @@ from textual.widgets import (
     Tree,
 )
 
+from console.demo.fleet import DemoFleet
 from console.journal.describe import describe
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
@@ -40,6 +41,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_engine,
     demo_settings,
     footer_keys,
+    open_incident,
     populated,
     populated_app,
     type_text,
@@ -389,3 +391,34 @@ async def test_home_says_what_would_fill_an_empty_probe_table_and_drill_schedule
         assert str(no_drills.render()) == (
             "No drills yet: [[schedule]] in drills.toml sets a cadence; d opens drills."
         )
+
+
+async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -> None:
+    """The line under the current step said 'Enter confirms it is done' of step 1 while
+    the highlight, where Enter acts, was on step 2; after a step done out of order, the
+    highlight stayed on it and Enter answered 'already done' under 'Enter runs it'."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            screen = app.screen
+            assert isinstance(screen, ChecklistScreen)
+            todo = screen.query_one("#where-todo")
+            first, second = screen.incident.order[:2]
+            assert app.conductor.current().id == first
+            assert str(todo.render()) == " Enter confirms it is done."
+            await pilot.press("down")
+            await until(pilot, lambda: screen.highlighted_step().id == second)
+            said = str(todo.render())
+            assert said.startswith(" Highlighted: step 2, not the current one.") and (
+                "Enter confirms it is done" in said and "c goes to step 1" in said
+            ), said
+            await pilot.press("enter")  # step 2 (manual) done out of order
+            await until(pilot, lambda: app.conductor.state.step(second).status.finished)
+            await until(pilot, lambda: ", done." in str(todo.render()))
+            assert str(todo.render()) == " Highlighted: step 2, done. c goes to step 1.", str(
+                todo.render()
+            )
+            await pilot.press("c")
+            await until(pilot, lambda: screen.highlighted_step().id == first)
+            assert str(todo.render()) == " Enter confirms it is done."

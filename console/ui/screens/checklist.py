@@ -142,7 +142,7 @@ class ChecklistScreen(IncidentScreen):
         phase = self.app.settings.procedure.phase_of(current.id).label
         index = order.index(current.id) + 1
         # A follower watches: the keys that do steps are the driver's, not theirs.
-        todo = READ_ONLY_WORDS if self.app.read_only else DO_WORDS[current.kind]
+        todo = READ_ONLY_WORDS if self.app.read_only else self._todo(current, index)
         if not self.app.read_only and not self.app.allows("do_step"):  # a drill drives it
             todo = DRILL_WORDS
         self.show(
@@ -154,6 +154,19 @@ class ChecklistScreen(IncidentScreen):
             ),
         )
         self.show(todo_line, f" {todo}.")
+
+    def _todo(self, current: Step, index: int) -> str:
+        """What Enter does: on the highlighted step, which is where it acts, and the way
+        back when that is not the current one."""
+        step = self.highlighted_step()
+        if step is None or step.id == current.id:
+            return DO_WORDS[current.kind]
+        number = self.incident.order.index(step.id) + 1
+        back = f"{self.app.key_label('checklist.current')} goes to step {index}"
+        status = self.shown_status(self.incident.state.step(step.id))
+        if isinstance(status, StepStatus) and status.finished:
+            return f"Highlighted: step {number}, {status.value}. {back}"
+        return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
         """Every step is done: offer the close; once closed, say how it ended."""
@@ -246,6 +259,7 @@ class ChecklistScreen(IncidentScreen):
         self.app.push_screen(CommandPreview(step.title, per_host))
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._where(self.incident.current())
         self._detail()
 
     def action_do_step(self) -> None:
