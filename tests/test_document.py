@@ -350,3 +350,13 @@ def test_the_summary_counts_the_hosts_the_strategy_ran_on_not_those_chosen(tmp_p
     _run_on_hosts(conductor, "restore", {"web-1": ("verify", 0, "healthy on 2.4.0")})
     summary = section(markdown_of(conductor.recorder.events), "Summary")
     assert "The version-rollback strategy ran on 1 of 3 hosts (1 succeeded)" in summary
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [(42.4, "42 s"), (185, "3 min 05 s"), (26472, "7 h 21 min 12 s"), (90061, "25 h 01 min 01 s")],
+)
+def test_durations_read_in_hours_minutes_and_seconds(seconds, shown):
+    from console.journal.describe import duration
+
+    assert duration(seconds) == shown

@@ -53,8 +53,11 @@ def _title(d: StepData, e: Event) -> str:
 
 
 def duration(seconds: float) -> str:
-    """`42 s`, or `3 min 05 s`."""
+    """`42 s`, `3 min 05 s`, or `7 h 21 min 12 s` (not `441 min 12 s`)."""
     minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min {secs:02d} s"
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
