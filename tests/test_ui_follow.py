@@ -206,3 +206,32 @@ def test_the_follow_view_loads_no_engine() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.split()
     assert loaded == ["console.engine", "console.engine.errors"]
+
+
+async def test_a_follower_is_never_offered_what_only_the_commander_can_do(
+    tmp_path: Path,
+) -> None:
+    """The form's title said 'Tab moves · ^s saves' to a follower, and once the incident
+    closed, 'can still be amended (F5)' and 'Amending the closed incident': its fields and
+    Save are disabled there (amendments are the commander's, with `resume`)."""
+    r = writer(tmp_path)
+    app = follow_app(r.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("f5")
+        title = app.screen.query_one("#form-title")
+        await until(pilot, lambda: "Post-rollback" in str(title.render()))
+        assert "saves" not in str(title.render()), str(title.render())
+        assert "read-only" in str(title.render())
+
+        r.record(Kind.INCIDENT_CLOSED, outcome="aborted", label="aborted: drill", reason="drill")
+        await until(pilot, lambda: app.conductor.state.closed, timeout=5)
+        await pilot.pause(0.2)
+        assert "mend" not in str(title.render()), str(title.render())
+        assert "read-only" in str(title.render())
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        todo = app.screen.query_one("#where-todo")
+        await until(pilot, lambda: "exports" in str(todo.render()))
+        assert "amended" not in str(todo.render()), str(todo.render())
+    r.close()

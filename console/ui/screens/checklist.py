@@ -175,10 +175,12 @@ class ChecklistScreen(IncidentScreen):
             ended = f"{state.closed_at:%H:%M:%S} UTC" if state.closed_at else ""
             self.show(step_line, Text(f" ■ Closed: {state.outcome_label} · ended {ended}"))
             form, export = self.app.key_label("go.form"), self.app.key_label("go.export")
-            self.show(
-                todo_line,
-                f" The post-rollback form can still be amended ({form}) · {export} exports.",
+            amend = (
+                "Read-only"
+                if self.app.read_only
+                else f"The post-rollback form can still be amended ({form})"
             )
+            self.show(todo_line, f" {amend} · {export} exports.")
             return
         self.show(step_line, Text(" ☑ Every step is done or skipped.", style="bold"))
         todo = "Read-only." if self.app.read_only else "Enter closes the incident with its outcome."

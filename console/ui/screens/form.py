@@ -128,11 +128,12 @@ class FormScreen(IncidentScreen):
             return
         state = self.incident.state
         save = self.app.key_label("form.save")
-        title = (
-            " Amending the closed incident: each change is recorded as an amendment"
-            if state.closed
-            else f" Post-rollback: document the rollback · Tab moves · {save} saves"
-        )
+        if self.app.read_only:  # a follower: the fields and Save are the commander's
+            title = " Post-rollback review (read-only: the commander fills it in)"
+        elif state.closed:
+            title = " Amending the closed incident: each change is recorded as an amendment"
+        else:
+            title = f" Post-rollback: document the rollback · Tab moves · {save} saves"
         self.show(self.query_one("#form-title", Static), title)
         named: set[str] = set()  # a step is named at its first field on screen
         for _, fields in GROUPS:
