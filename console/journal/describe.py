@@ -10,7 +10,7 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
 from console.model.procedure import FormField
-from console.model.visible import visible
+from console.model.visible import assignments, visible
 from console.model.watch import recorded_text
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def _selected(d: SystemsSelected, e: Event) -> str:
 
 
 def _strategy(d: StrategyChosen, e: Event) -> str:
-    params = ", ".join(f"{k}={v}" for k, v in sorted(d.params.items()))
+    params = assignments(d.params)
     return f"chose the strategy: `{d.strategy}`" + (f" ({params})" if params else "")
 
 

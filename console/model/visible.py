@@ -4,6 +4,7 @@ obeyed. The journal keeps the bytes as data; this is only for what is displayed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 # C0 controls but tab and newline, DEL, C1 controls (U+0080-U+009F: a terminal may read
 # U+009B as CSI), and the Unicode controls that reorder or break lines on screen.
@@ -33,6 +34,15 @@ def visible(value: object, *, one_line: bool = False) -> str:
     if one_line and ("\n" in text or "\t" in text):
         return text.translate(_FLAT)
     return text
+
+
+def assignments(params: Mapping[str, object]) -> str:
+    """`flags=new_checkout, restart=(empty)`: parameters as screens and records say them,
+    sorted, each value inert, an empty one named rather than left blank."""
+    return ", ".join(
+        f"{k}={visible(v, one_line=True) if v != '' else '(empty)'}"
+        for k, v in sorted(params.items())
+    )
 
 
 def json_visible(document: str) -> str:

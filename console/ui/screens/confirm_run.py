@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.model.strategies import Strategy
-from console.model.visible import visible
+from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
 from console.ui.screens.command_preview import Commands
 from console.ui.widgets.typeahead import FieldInput
@@ -38,7 +38,7 @@ def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: 
     text = Text.assemble(("Strategy: ", "bold"), named)
     if strategy.description:
         text.append(f": {visible(strategy.description)}")
-    given = ", ".join(f"{k}={visible(v) if v else '(empty)'}" for k, v in sorted(chosen.items()))
+    given = assignments(chosen)
     text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
     w = strategy.waves
     sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
