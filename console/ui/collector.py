@@ -25,8 +25,9 @@ OLDER_EVERY = 10
 # park (sys.getallocatedblocks: O(1), where counting the collector's objects lists them,
 # ~0.3 ms per 1,000), looked at when a collection is due. A full collection first frees
 # what is garbage, in time proportional to what is unparked (~1 ms per 1,000 objects here,
-# ~3 blocks each): with ~30,000 of them the park stays a short turn of the loop.
-PARK_BLOCKS = 100_000
+# ~3 blocks each): with ~15,000 of them the park stays a short turn of the loop (at
+# 100,000 blocks a park took 20-35 ms of CPU at 200 hosts streaming, as long as a frame).
+PARK_BLOCKS = 50_000
 
 
 class Collector:
