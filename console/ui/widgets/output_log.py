@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.selection import Selection
@@ -92,9 +92,9 @@ class OutputLog(StyledOncePerPass, Log):
         key = y + self._pruned
         strip = self._strips.get(key)
         if strip is None:
+            # The segment Rich renders for a plain line styled whole, without its cost.
             line = self._process_line(self._lines[y])
-            text = Text(line, no_wrap=True)
-            text.stylize(rich_style)
-            strip = Strip(text.render(self.app.console), cell_len(line))
+            segment = Segment(line, rich_style) if line else Segment("")
+            strip = Strip([segment], cell_len(line))
             self._strips[key] = strip
         return strip
