@@ -4,6 +4,7 @@ incident when the record agrees (here: one host failed, so it is partial)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,22 @@ def test_yes_form_and_outcome_on_real_hosts(fleet: Fleet, tmp_path: Path) -> Non
     export = fleet.cli("export", str(fleet.state / "incident" / "journal.jsonl"))
     assert "| Commander | alice@10.0.0.7 |" in export.stdout
     assert "| Outcome | partially rolled back; not rolled back: app-2 |" in export.stdout
+
+
+def test_every_host_rolled_back_but_not_verified_closes_as_such_not_failed(
+    sshd_server, tmp_path: Path
+) -> None:
+    """As the console's close suggests: the hosts were rolled back; the check failed."""
+    procedure = json.loads(json.dumps(PROCEDURE))
+    verify = {"id": "verify", "title": "Verify stability", "kind": "probe"}
+    procedure["phases"][1]["steps"].append(verify)
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": procedure}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    result = run(fleet, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr  # not verified
+    last = result.stdout.splitlines()[-1]
+    assert ": NOT VERIFIED: rolled back, not verified: “Verify stability” failed (" in last
+    for host in ("app-1", "app-2"):
+        assert (fleet.sandboxes[host] / "release").read_text() == "2.4.0\n"
+    closed = read_journal(fleet.state / "incident").events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "unverified"

@@ -139,8 +139,10 @@ def close_walk(
     conductor: Conductor, ok: bool, asked: Outcome | None = None, detail: str = ""
 ) -> None:
     """Close a headless run with `asked` (--outcome) if the record agrees, else with
-    what happened: rolled back and verified, aborted (with its reason), partially rolled
-    back (the hosts left), or failed (the step that did)."""
+    what happened, as the console's close suggests it: rolled back and verified, aborted
+    (with its reason), partially rolled back (the hosts left), rolled back but not
+    verified (every host rolled back; the stability check that failed says why), or
+    failed (the step that did)."""
     if asked is not None:
         hosts = [h for h in detail.replace(",", " ").split() if h] or conductor.not_rolled_back()
         try:
@@ -170,4 +172,8 @@ def close_walk(
         if failed
         else "the procedure did not finish"
     )
+    checked = failed and conductor.step(failed[-1]).kind is StepKind.PROBE
+    if checked and state.hosts and not left:
+        conductor.close(Outcome.UNVERIFIED, reason=why)
+        return
     conductor.close(Outcome.FAILED, why)

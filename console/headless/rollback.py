@@ -21,6 +21,7 @@ from console.headless.common import (
     reachable,
 )
 from console.journal.results import drill_findings, run_result
+from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import HostStatus
 from console.model.visible import visible
@@ -73,7 +74,8 @@ async def _walk(
         _print_drill(drill)
     _print_problem_hosts(conductor)
     closed = conductor.state.outcome_label
-    verdict = closed if ok else f"FAILED: {closed}"
+    unverified = conductor.state.outcome == Outcome.UNVERIFIED
+    verdict = closed if ok else f"{'NOT VERIFIED' if unverified else 'FAILED'}: {closed}"
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 
