@@ -24,8 +24,9 @@ SCREEN_TIME = datetime(2026, 11, 28, 9, 42, tzinfo=UTC)
 WHERE = {"system": "web", "step": "restore"}
 
 
-def writer(directory: Path) -> Recorder:
-    """The driving console's journal, up to the start of `restore` (steps from the config)."""
+def writer(directory: Path, hosts: tuple[str, ...] = ("web-1",)) -> Recorder:
+    """The driving console's journal, up to the start of `restore` on `hosts` (steps from
+    the config)."""
     settings = demo_settings()
     r = recorder_in(directory)
     r.record(
@@ -50,7 +51,7 @@ def writer(directory: Path) -> Recorder:
     r.record(Kind.STEP_CONFIRMED, step="open-bridge", title="Open the bridge", phase="immediate")
     r.record(Kind.NOTE_ADDED, step="open-bridge", text="bridge open on #inc-checkout")
     r.record(Kind.LOCK_ACQUIRED, systems=["web"], pid=4242, host="jump-1")
-    r.record(Kind.STEP_STARTED, step="restore", title="Restore", phase="execution", hosts=["web-1"])
+    r.record(Kind.STEP_STARTED, step="restore", title="Restore", phase="execution", hosts=[*hosts])
     return r
 
 
@@ -234,4 +235,21 @@ async def test_a_follower_is_never_offered_what_only_the_commander_can_do(
         todo = app.screen.query_one("#where-todo")
         await until(pilot, lambda: "exports" in str(todo.render()))
         assert "amended" not in str(todo.render()), str(todo.render())
+    r.close()
+
+
+async def test_a_waved_step_counts_every_host_it_started_with(tmp_path: Path) -> None:
+    """In the pause after the canary wave, the heading said '1 of 1 hosts finished' of a
+    step started on three hosts: the hosts of later waves were not counted."""
+    r = writer(tmp_path, hosts=("web-1", "web-2", "web-3"))
+    r.record(Kind.WAVE_STARTED, wave=1, waves=3, hosts=["web-1"], **WHERE)
+    run_on(r, "web-1")
+    r.record(Kind.WAVE_FINISHED, wave=1, waves=3, succeeded=1, failed=0, **WHERE)
+    app = follow_app(r.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.press("f3")
+        heading = app.screen.query_one("#exec-counts")
+        await until(pilot, lambda: "hosts finished" in str(heading.render()))
+        assert str(heading.render()).startswith("1 of 3 hosts finished"), str(heading.render())
     r.close()

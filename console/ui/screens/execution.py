@@ -183,8 +183,10 @@ class ExecutionScreen(IncidentScreen):
             grid.set_row(run.host, row)
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
-        progress.update(total=max(1, len(runs)), progress=done)
-        line = Text(f"{done} of {len(runs)} hosts finished")
+        # The hosts of waves not begun yet count too: they are the step's, waiting.
+        hosts = len(st.hosts.keys() | set(st.targets))
+        progress.update(total=max(1, hosts), progress=done)
+        line = Text(f"{done} of {hosts} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style=themed("bold $error"))
         if self.problems_only:
