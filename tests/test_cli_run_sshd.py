@@ -141,3 +141,7 @@ def test_every_host_rolled_back_but_not_verified_closes_as_such_not_failed(
         assert (fleet.sandboxes[host] / "release").read_text() == "2.4.0\n"
     closed = read_journal(fleet.state / "incident").events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "unverified"
+    (fleet.state / "incident").rename(fleet.state / "first")
+    doc = json.loads(run(fleet, "--yes", "--json").stdout)
+    assert (doc["ok"], doc["exit_status"], doc["outcome"]) == (False, 1, "unverified")
+    assert doc["verdict"] == "rolled back, not verified"

@@ -8,6 +8,7 @@ from typing import Any
 
 from console.journal.outcomes import host_summary
 from console.model.events import Event
+from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput
 from console.model.state import IncidentState
 
@@ -58,7 +59,13 @@ def run_result(
     return {
         **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
         "incident": state.incident_id,
-        "verdict": "rolled back and verified" if ok else "failed",
+        "verdict": (
+            "rolled back and verified"
+            if ok
+            else "rolled back, not verified"
+            if state.outcome == Outcome.UNVERIFIED
+            else "failed"
+        ),
         "outcome": state.outcome,
         "strategy": state.strategy,
         "systems": list(state.systems),
