@@ -126,3 +126,44 @@ def test_serving_a_missing_journal_is_one_line_and_exit_2(tmp_path):
     assert done.stderr.strip().endswith(
         "no journal there (expected a journal.jsonl or its directory)"
     )
+
+
+def serve_once(*args: str, state: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
+    )
+
+
+def test_a_port_in_use_a_bad_port_or_a_non_journal_is_one_line_and_exit_2(tmp_path):
+    """A second `serve` on the default port, a port out of range: each was an 'internal
+    error: OSError ... (a bug: please report it)' after 'serving ... on' had been printed;
+    a file that is not a journal was served, its every browser view failing."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = serve_once(str(journal), "--port", str(port), state=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{port}: address already in use"
+        " (another serve? --port picks another)"
+    ]
+    done = serve_once(str(journal), "--port", "70000", state=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines()[-1].endswith(
+        "argument --port: '70000' is not a port (1 to 65535)"
+    ), done.stderr
+    garbage = tmp_path / "notes.jsonl"
+    garbage.write_text("remember to page the DBA\n")
+    done = serve_once(str(garbage), state=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"error: {garbage}:1: not a journal event: Expecting value: line 1 column 1 (char 0)"
+    ]

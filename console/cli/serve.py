@@ -8,11 +8,14 @@ told otherwise; watchers reach it through an SSH tunnel to the jump host.
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import shlex
+import socket
 import sys
 
 from console.cli.common import existing_journal
-from console.cli.parser import EXIT_OK, PROG
+from console.cli.parser import EXIT_OK, PROG, UsageError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -22,10 +25,26 @@ def follow_command(journal: str) -> str:
     return f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
 
 
+def check_listen(host: str, port: int) -> None:
+    """Refuse, before saying anything is served, an address this machine cannot listen on
+    (a port another serve holds, an address not its own)."""
+    try:
+        socket.create_server((host, port)).close()
+    except OSError as exc:
+        in_use = exc.errno == errno.EADDRINUSE
+        hint = " (another serve? --port picks another)" if in_use else ""
+        reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+        raise UsageError(f"cannot listen on {host}:{port}: {reason}{hint}") from None
+
+
 def serve(args: argparse.Namespace) -> int:
     from textual_serve.server import Server
 
+    from console.journal.store import read_journal
+
     journal = existing_journal(args.journal)
+    read_journal(journal)  # a file that is not a journal is refused here, not in each browser
+    check_listen(args.host, args.port)
     if args.host not in LOOPBACK:
         print(
             f"warning: serving on {args.host}: anyone who reaches that address can watch this"

@@ -44,6 +44,13 @@ def file_mode(text: str) -> int:
     return mode
 
 
+def port_number(text: str) -> int:
+    """A TCP port to listen on, 1 to 65535 (argparse type for --port)."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1 to 65535)")
+    return int(text)
+
+
 # `command(name, summary, description, *examples, codes=...)`: a subparser added.
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -206,7 +213,7 @@ def _serve(command: Command) -> None:
     )
     journal_arg(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default: %(default)s)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
         "--public-url",
         metavar="URL",
