@@ -90,7 +90,11 @@ def lock_file(directory: Path, system: str) -> Path:
 
 def locks_dir(settings, demo: bool = False) -> Path:
     """Where system locks live: console.toml's lock_dir (share it on a shared jump host)."""
-    configured = settings.console.lock_dir
+    return locks_dir_of(settings.console.lock_dir, demo)
+
+
+def locks_dir_of(configured: str | None, demo: bool = False) -> Path:
+    """Where system locks live for console.toml's lock_dir as given (None: not given)."""
     if configured and not demo:
         return Path(configured).expanduser()
     return state_dir() / ("demo-locks" if demo else "locks")

@@ -59,3 +59,17 @@ def test_exec_journals_its_opening_and_locks_before_any_command(sshd_server, tmp
         Kind.WAVE_STARTED,
     ]
     assert kinds.count(Kind.COMMAND_INTENT) == len(HOSTS)
+
+
+def test_exec_on_a_configuration_wrong_past_its_inventory_sends_nothing(sshd_server, tmp_path):
+    """exec dials its hosts once inventory.toml alone is validated, while the rest of the
+    configuration loads: a procedure.toml the models refuse stops it (exit 2, the problem
+    said as check-config says it) before any command is sent or any journal written."""
+    config, sandboxes = fleet(sshd_server, tmp_path, HOSTS)
+    procedure = config / "procedure.toml"
+    procedure.write_text("unheard_of = 1\n" + procedure.read_text())
+    done = _exec(config, tmp_path / "state")
+    assert done.returncode == 2, done.stderr
+    assert "procedure.toml:1: unheard_of" in done.stderr, done.stderr
+    assert not [h for h in HOSTS if (sandboxes[h] / "ran").exists()]
+    assert not list((tmp_path / "j").glob("*/journal.jsonl"))

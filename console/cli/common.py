@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from console.demo.faults import Fault
+    from console.model.inventory import Inventory
     from console.model.loading import Check
     from console.model.settings import Settings
 
@@ -86,17 +87,16 @@ def split(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> list[str]:
+def resolve_hosts(inventory: Inventory, systems: list[str], hosts: list[str]) -> list[str]:
     """The hosts of `systems`, narrowed to `hosts` if given; unknown names are usage errors."""
     from console.model.problems import did_you_mean
 
-    inventory = settings.inventory
     names: list[str] = []
     for system in systems:
         try:
             names += [h.name for h in inventory.system(system).hosts]
         except KeyError:
-            raise UsageError(f"--systems: {unknown_system(settings, system)}") from None
+            raise UsageError(f"--systems: {unknown_system(inventory, system)}") from None
     outside = [h for h in hosts if h not in names]
     if outside:
         hint = did_you_mean(outside[0], names)
@@ -104,10 +104,10 @@ def resolve_hosts(settings: Settings, systems: list[str], hosts: list[str]) -> l
     return [h for h in names if not hosts or h in hosts]
 
 
-def unknown_system(settings: Settings, name: str) -> str:
+def unknown_system(inventory: Inventory, name: str) -> str:
     from console.model.problems import did_you_mean
 
-    known = [s.name for s in settings.inventory.systems]
+    known = [s.name for s in inventory.systems]
     return f"unknown system {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
 
 

@@ -50,7 +50,7 @@ def drill(args: argparse.Namespace) -> int:
         known = [s.name for s in settings.inventory.systems]
         for name in systems:
             if name not in known:
-                raise UsageError(f"--systems: {unknown_system(settings, name)}")
+                raise UsageError(f"--systems: {unknown_system(settings.inventory, name)}")
         from console.model.drill_schedule import GateError
 
         try:

@@ -7,6 +7,7 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
@@ -15,6 +16,7 @@ from console.cli.parser import UsageError
 
 if TYPE_CHECKING:
     from console.engine.ssh import SshPool
+    from console.model.inventory import Inventory
     from console.model.settings import Settings
 
 
@@ -96,30 +98,39 @@ def exec_(args: argparse.Namespace) -> int:
         with _start_up():
             from console.engine.host_trust import check_accept_keys
 
-            settings = load(args, demo=args.demo)
-            faults = parse_faults(args.inject, settings, args.demo)
-            systems = split(args.systems)
-            hosts = resolve_hosts(settings, systems, split(args.hosts))
-            if not args.command_text.strip():
-                raise UsageError("COMMAND is empty")
-            if args.dry_run:
-                if faults:
-                    raise UsageError(
-                        "--dry-run connects to nothing: --inject has no effect with it"
-                    )
-                if args.json:
-                    raise UsageError("--dry-run prints commands, not results: drop --json")
-                from console.headless.dry_run import dry_exec
+            dialed = _dial_first(args, runner)
+            try:
+                settings = load(args, demo=args.demo)
+                faults = parse_faults(args.inject, settings, args.demo)
+                systems = split(args.systems)
+                hosts = resolve_hosts(settings.inventory, systems, split(args.hosts))
+                if not args.command_text.strip():
+                    raise UsageError("COMMAND is empty")
+                if args.dry_run:
+                    if faults:
+                        raise UsageError(
+                            "--dry-run connects to nothing: --inject has no effect with it"
+                        )
+                    if args.json:
+                        raise UsageError("--dry-run prints commands, not results: drop --json")
+                    from console.headless.dry_run import dry_exec
 
-                return dry_exec(settings, args.command_text, hosts)
-            keys = host_keys(args.accept_host_key)
-            check_accept_keys(settings, systems, keys)
-            # Everything given is checked: the hosts' handshakes may start. Not when a key
-            # is to be accepted first, an existing journal to be checked open, the demo
-            # fleet (started later) is what answers, or a system's lock file is there (a
-            # refusal contacts no host).
-            early = not (keys or args.journal or args.demo or _locked(settings, systems))
-            pool = _dialing(runner, settings, hosts) if early else None
+                    return dry_exec(settings, args.command_text, hosts)
+                keys = host_keys(args.accept_host_key)
+                check_accept_keys(settings, systems, keys)
+                # Everything given is checked: the hosts' handshakes may start. Not when a
+                # key is to be accepted first, an existing journal to be checked open, the
+                # demo fleet (started later) is what answers, or a system's lock file is
+                # there (a refusal contacts no host).
+                early = not (keys or args.journal or args.demo or _locked(settings, systems))
+                pool = None
+                if early and dialed is not None and dialed.fits(settings, hosts):
+                    pool, dialed = dialed.pool, None
+                elif early:
+                    pool = _dialing(runner, settings.inventory, hosts)
+            finally:
+                if dialed is not None:  # not used: its connections close, nothing was sent
+                    runner.run(dialed.pool.close())
             from console.headless.adhoc import run_exec
             from console.headless.common import RunOptions
 
@@ -135,6 +146,57 @@ def exec_(args: argparse.Namespace) -> int:
         )
 
 
+@dataclass
+class _Dialed:
+    """exec's hosts dialed from inventory.toml alone (`_dial_first`)."""
+
+    pool: SshPool
+    inventory: Inventory
+    hosts: list[str]
+
+    def fits(self, settings: Settings, hosts: list[str]) -> bool:
+        """The whole configuration, validated, has this inventory and these hosts."""
+        return settings.inventory == self.inventory and hosts == self.hosts
+
+
+def _dial_first(args: argparse.Namespace, runner: asyncio.Runner) -> _Dialed | None:
+    """exec's hosts dialed as soon as inventory.toml alone is read and validated: their
+    TCP connections open while the rest of the configuration loads and is validated (the
+    procedure's, strategies', triggers' and drills' models, ~10 % of exec's way to its
+    first connection). Used only if the whole configuration, validated, has the same
+    inventory and hosts, and nothing is sent before it is (nor before the command's
+    intent is on disk); else closed unused. None (no dial) when a key is to be accepted
+    first, an existing journal checked open, on the demo fleet, for a dry run or an empty
+    command, when a system's lock file is there, or when anything read so far is off
+    (the whole load then says what)."""
+    if (
+        args.accept_host_key
+        or args.journal
+        or args.demo
+        or args.dry_run
+        or args.inject
+        or not args.command_text.strip()
+    ):
+        return None
+    from console.model.loading import load_inventory
+    from console.paths import find_config, lock_file, locks_dir_of
+
+    directory = find_config(args.config)
+    found = load_inventory(directory) if directory is not None else None
+    if found is None:
+        return None
+    inventory, lock_dir = found
+    systems = split(args.systems)
+    try:
+        hosts = resolve_hosts(inventory, systems, split(args.hosts))
+    except UsageError:
+        return None
+    locks = locks_dir_of(lock_dir)
+    if any(lock_file(locks, s).exists() for s in systems):
+        return None
+    return _Dialed(_dialing(runner, inventory, hosts), inventory, hosts)
+
+
 def _locked(settings: Settings, systems: list[str]) -> bool:
     """Whether any of `systems` has a lock file, live or stale: the claim decides."""
     from console.paths import lock_file, locks_dir
@@ -143,17 +205,17 @@ def _locked(settings: Settings, systems: list[str]) -> bool:
     return any(lock_file(directory, s).exists() for s in systems)
 
 
-def _dialing(runner: asyncio.Runner, settings: Settings, hosts: list[str]) -> SshPool:
+def _dialing(runner: asyncio.Runner, inventory: Inventory, hosts: list[str]) -> SshPool:
     """exec's SSH pool, its hosts' connections started on `runner`'s loop: their TCP
     connections are open (and the servers answering) while the journal's modules load and
     the incident opens. No command is sent before its intent is on disk (the runner's
     write-ahead), and a refused lock closes them having sent nothing."""
     from console.engine.ssh import SshPool, targets_for
 
-    pool = SshPool(settings.inventory.ssh)
+    pool = SshPool(inventory.ssh)
 
     async def dial() -> None:
-        await pool.dial(targets_for(settings.inventory, hosts))
+        await pool.dial(targets_for(inventory, hosts))
         await asyncio.sleep(0)  # each attempt's first step: its TCP connection
 
     runner.run(dial())
@@ -169,7 +231,7 @@ def probe(args: argparse.Namespace) -> int:
         systems = split(args.systems)
         for name in systems:
             if name not in {s.name for s in settings.inventory.systems}:
-                raise UsageError(f"--systems: {unknown_system(settings, name)}")
+                raise UsageError(f"--systems: {unknown_system(settings.inventory, name)}")
     return asyncio.run(run_probe(settings, faults, systems, args.demo, json=args.json))
 
 

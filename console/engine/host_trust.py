@@ -4,12 +4,14 @@ fingerprint (in the picker before an incident exists, or through the conductor).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, targets_for
-from console.model.settings import Settings
+
+if TYPE_CHECKING:  # exec imports this before its configuration loads whole (it dials first)
+    from console.model.settings import Settings
 
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 

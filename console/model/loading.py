@@ -19,11 +19,12 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from console.model.ansible.load import Reported, with_ansible_hosts
+from console.model.files import FILES, REQUIRED
 from console.model.problems import (
     ConfigError,
     ConfigProblem,
@@ -32,12 +33,15 @@ from console.model.problems import (
     key_path,
     validation_findings,
 )
-from console.model.settings import FILES, REQUIRED, Settings
 from console.model.toml_lines import key_lines, line_of
+
+if TYPE_CHECKING:  # loaded by load_settings: load_inventory needs the inventory's models only
+    from console.model.inventory import Inventory
+    from console.model.settings import Settings
 
 TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
-Check = Callable[[Settings], list[Finding]]
+Check = Callable[["Settings"], list[Finding]]
 
 
 @dataclass
@@ -64,6 +68,8 @@ class _Sources:
 
 def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     """Read and validate a configuration directory, or raise ConfigError."""
+    from console.model.settings import Settings
+
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         raise ConfigError([ConfigProblem(str(directory), "", what)])
@@ -96,6 +102,28 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     settings._warnings = [problem for problem, error in found if not error]
     settings._warnings += [sources.locate(f) for f in findings if f.warning]
     return settings
+
+
+def load_inventory(directory: Path) -> tuple[Inventory, str | None] | None:
+    """inventory.toml alone, validated (its Ansible-backed systems' hosts filled in), and
+    console.toml's lock_dir as written: what exec dials its hosts with while the rest of
+    the configuration loads, before any of it is used (load_settings reads and validates
+    it all again). None at the first problem: load_settings says what it is."""
+    from console.model.inventory import Inventory
+
+    sources = _Sources(directory)
+    inventory = _parse(sources, "inventory") if directory.is_dir() else None
+    options = _parse(sources, "console") or {}
+    lock_dir = options.get("lock_dir")
+    if inventory is None or sources.problems or not isinstance(lock_dir, str | None):
+        return None
+    inventory, reported = with_ansible_hosts(inventory, directory)
+    if any(item.finding.error for item in reported):
+        return None
+    try:
+        return Inventory.model_validate(inventory), lock_dir
+    except ValidationError:
+        return None
 
 
 def _ansible_problems(

@@ -7,7 +7,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from console.model.settings import FILES, Settings
+from console.model.files import FILES
+from console.model.settings import Settings
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 

@@ -20,17 +20,6 @@ from console.model.references import reference_problems
 from console.model.strategies import Strategy
 from console.model.templates import compile_pattern
 
-# Each field of Settings is one file of the configuration directory.
-FILES = {
-    "inventory": "inventory.toml",
-    "procedure": "procedure.toml",
-    "strategies": "strategies.toml",
-    "console": "console.toml",
-    "triggers": "triggers.toml",
-    "drills": "drills.toml",
-}
-REQUIRED = ("inventory", "procedure", "strategies")
-
 
 def _compiles(pattern: str) -> str:
     compile_pattern(pattern)
