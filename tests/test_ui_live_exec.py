@@ -233,3 +233,43 @@ async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Pat
         assert summary.startswith("not verified, nothing sampled: no probes watch web")
         toasts = [n.message for n in app._notifications if n.title == "Step failed"]
         assert toasts == [f"“Verify system stability”: {summary}"]
+
+
+async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
+    tmp_path: Path,
+) -> None:
+    """The confirmation said 'Waves: all 3 at once' of a re-enable in four stages, and
+    between stages 'Stop here, and the hosts of later stages are not started': every host
+    is in every stage; stopping leaves them all at the stage's percentage."""
+    data = demo_settings().model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "feature-reenable":
+            strategy["waves"] = {"confirm": True}
+    settings = type(demo_settings()).model_validate(data)
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.conductor.choose_strategy("feature-reenable")
+            app.start_run("restore")
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, RunConfirm)
+                    and bool(app.screen.query("#run-commands .dialog-text"))
+                ),
+            )
+            shown = app.screen.query_one("#run-commands .dialog-text", Static)
+            about = " ".join(str(shown.render()).split())
+            assert "Stages: 5, 25, 50, 100 %, each checked on every host before the next," in about
+            assert "your yes before each next one" in about
+            await pilot.press("y")
+            await _confirm_shown(pilot, app)
+            asked = app.screen.query_one(".dialog-text", Static)
+            question = " ".join(str(asked.render()).split())
+            assert "Stage 1 of 4 (5 %) of “Restore previous version” has finished" in question
+            assert "Start stage 2 of 4 (25 %)?" in question
+            assert "Stop here, and every host stays at 5 %" in question
+            assert "later stages" not in question
+            await pilot.press("escape")
+            await until(pilot, lambda: "restore" not in app.conductor.running)

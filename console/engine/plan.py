@@ -83,7 +83,7 @@ def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups,
     if stepping is None:
         return [[(s, tpl, {}) for s, tpl in strategy.commands.stages()]], []
     commands = strategy.commands
-    values = [v.strip() for v in params.get(stepping.param, stepping.default).split(",")]
+    values = stepping.values(params)
     groups: Groups = []
     for index, value in enumerate(values):
         given = {stepping.value: value}

@@ -31,6 +31,10 @@ class Stepping:
     default: str
     unit: str = ""  # after the value in stage names: "set 25%"
 
+    def values(self, params: dict[str, str]) -> list[str]:
+        """The stages' values, in order, from the chosen parameters."""
+        return [v.strip() for v in params.get(self.param, self.default).split(",")]
+
 
 @dataclass(frozen=True)
 class KindInfo:

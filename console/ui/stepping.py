@@ -270,12 +270,21 @@ class Stepping:
         assert conductor is not None  # a step of it is running
         title = conductor.step(step_id).title
         who = conductor.state.commander or self.app.engine.actor.login
-        question = (
-            f"{what.capitalize()} {done} of {total} of “{title}” has finished"
-            f"{_wave_result(conductor.state.step(step_id), what, done)}.\nStart {what}"
-            f" {done + 1} of {total}? Stop here, and the hosts of later {what}s are not"
-            " started (retry the step to go on)."
-        )
+        if what == "stage":  # every host is in every stage: stopping leaves them at this one
+            at = self._stage_values(step_id)
+            this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
+            question = (
+                f"Stage {done} of {total} ({this}) of “{title}” has finished.\nStart stage"
+                f" {done + 1} of {total} ({after})? Stop here, and every host stays at {this}"
+                f" (retry the step to roll out again from {at[0] if at else '?'})."
+            )
+        else:
+            question = (
+                f"Wave {done} of {total} of “{title}” has finished"
+                f"{_wave_result(conductor.state.step(step_id), what, done)}.\nStart wave"
+                f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
+                " started (retry the step to go on)."
+            )
         dialog = ConfirmDialog(
             f"{what.capitalize()} {done} of {total} done",
             question,
@@ -286,6 +295,19 @@ class Stepping:
         answer = "confirmed" if go_on else "stopped"
         conductor.note(f"{what} {done} of {total} done; the next {what} {answer} by {who}", step_id)
         return go_on
+
+    def _stage_values(self, step_id: str) -> list[str]:
+        """A gradual strategy's stages as shown ("25 %"), from the parameters chosen."""
+        from console.model.kinds import STRATEGY_KINDS
+
+        conductor = self.app.conductor
+        assert conductor is not None
+        state = conductor.state
+        name = conductor.step(step_id).strategy or state.strategy
+        stepping = STRATEGY_KINDS[conductor.settings.strategy(name).kind].stepping if name else None
+        if stepping is None:
+            return []
+        return [f"{v} {stepping.unit}".rstrip() for v in stepping.values(state.params)]
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from console.model.kinds import STRATEGY_KINDS
 from console.model.strategies import Strategy
 from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
@@ -51,6 +52,13 @@ def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: 
     else:
         waves = f"all {hosts} at once"
     text.append("\nWaves: ", style="bold").append(waves)
+    stepping = STRATEGY_KINDS[strategy.kind].stepping
+    if stepping is not None and not undo:  # a gradual re-enable: every host in every stage
+        stages = f"{', '.join(stepping.values(chosen))} {stepping.unit}".rstrip()
+        stages += ", each checked on every host before the next"
+        if w.confirm:
+            stages += ", your yes before each next one"
+        text.append("\nStages: ", style="bold").append(stages)
     if strategy.max_fail_percentage is not None and not undo:
         text.append(
             f"; no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
