@@ -171,6 +171,7 @@ class ExecutionScreen(IncidentScreen):
         if not lines_later:
             changed = None if changed is None else changed | self._deferred
             self._deferred = set()
+        rows = []
         for run in runs if changed is None else [r for r in runs if r.host in changed]:
             if self.problems_only and run.status not in PROBLEMS:
                 grid.remove_row(run.host)
@@ -180,7 +181,8 @@ class ExecutionScreen(IncidentScreen):
             if lines_later and old is not None and row[:-1] == old[:-1]:
                 self._deferred.add(run.host)
                 continue  # only the last line changed: shown at the next tick
-            grid.set_row(run.host, row)
+            rows.append((run.host, row))
+        grid.set_rows(rows)
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         # The hosts of waves not begun yet count too: they are the step's, waiting.

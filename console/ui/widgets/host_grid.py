@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
@@ -68,25 +70,37 @@ class HostGrid(StyledOncePerPass, CursorView):
         self.refresh()
 
     def set_row(self, key: str, values: tuple[Cell, ...]) -> None:
-        """Add or change a row; only that line is redrawn unless a column grows. A text
-        cell may come from a host: it is shown on one line, its control characters
-        escaped (a Text cell is the caller's own, styled)."""
-        values = tuple(visible(v, one_line=True) if isinstance(v, str) else v for v in values)
-        if self.rows.get(key) == values:
-            return
-        new = key not in self.rows
-        self.rows[key] = values
-        if new:
-            self._index[key] = len(self.keys)
-            self.keys.append(key)
+        """Add or change a row (see `set_rows`)."""
+        self.set_rows([(key, values)])
+
+    def set_rows(self, rows: Iterable[tuple[str, tuple[Cell, ...]]]) -> None:
+        """Add or change rows; only their lines are redrawn unless a column grows, and
+        the scroll range is set once for all the rows added (once a row, the 200 hosts'
+        first rows took ~28 ms). A text cell may come from a host: it is shown on one
+        line, its control characters escaped (a Text cell is the caller's own, styled)."""
+        added = grew = False
+        changed: list[str] = []
+        for key, cells in rows:
+            values = tuple(visible(v, one_line=True) if isinstance(v, str) else v for v in cells)
+            if self.rows.get(key) == values:
+                continue
+            if key not in self.rows:
+                self._index[key] = len(self.keys)
+                self.keys.append(key)
+                added = True
+                if len(self.keys) == 1:
+                    self.post_message(self.Highlighted(key))
+            self.rows[key] = values
+            grew = self._grow(values) or grew
+            changed.append(key)
+        if added:
             self._resized()
-        if self._grow(values):
+        if grew:
             self._cache.clear()
             self.refresh()
-        else:
+            return
+        for key in changed:
             self.refresh_lines(self._index[key] + 1)
-        if new and len(self.keys) == 1:
-            self.post_message(self.Highlighted(key))
 
     def remove_row(self, key: str) -> None:
         """Drop a row; the cursor stays on the same host if it is still shown."""
