@@ -58,7 +58,8 @@ async def test_propose_prefills_the_trigger_screen_with_its_evidence(tmp_path: P
             pressed = screen.query_one("#manual-triggers", RadioSet).pressed_button
             assert pressed is not None and pressed.name == "automatic"
             summary = str(screen.query_one("#auto-summary", Static).render())
-            assert "Proposed" in summary and summary.count("web/error-rate = 0.31") >= 3
+            assert "Proposed" in summary and summary.count("web/error-rate = 0.31") == 2
+            assert "The latest of 3 samples" in summary  # at 80x24; every one when wider
             line = str(screen.query_one("#auto-error-threshold").render())
             assert line.startswith("▲ firing")
             await pilot.press("ctrl+s")

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
 AUTO = "automatic"
+TALL = 30  # rows from which every evidence sample of a proposal is shown, not the latest
 
 
 def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
@@ -158,7 +159,12 @@ class TriggerScreen(Screen):
         self.query_one("#trigger-error", Label).update("")
         for shown in self.query("#auto-title, #auto-triggers"):
             shown.display = False  # the proposal below says what fired, with its evidence
+        for by_hand in self.query(MarkedRadioButton):  # its kind by hand: the same words again
+            by_hand.display = by_hand.name != proposal.firing.trigger.kind.value
         self.refresh_auto()
+        # What fired heads the screen: shown from its first line, whatever has focus.
+        body = self.query_one("#trigger-body", VerticalScroll)
+        self.call_after_refresh(body.scroll_home, animate=False)
 
     def _auto_button(self) -> MarkedRadioButton:
         return next(b for b in self.query(MarkedRadioButton) if b.name == AUTO)
@@ -177,26 +183,27 @@ class TriggerScreen(Screen):
         self.query_one("#auto-triggers").display = watched and self.proposal is None
         summary = self.query_one("#auto-summary", Static)
         if self.proposal is None:
-            waiting = self.app.live.proposal
-            key = self.app.key_label("watch.decide")
+            # A proposal waiting is said by the watch line above, with its key: not twice.
+            summary.display = self.app.live.proposal is None
             summary.update(
-                f"▲ {waiting.firing.trigger.kind.label} fired: {key} takes it as this"
-                " incident's trigger, or dismisses it. Or declare one by hand here."
-                if waiting is not None
-                else "None of these automatic triggers has fired: declare one by hand below."
+                "None of these automatic triggers has fired: declare one by hand below."
                 if watched
                 else "No probe watches for automatic triggers (triggers.toml): declare one"
                 " by hand below."
             )
             summary.set_class(False, "-firing")
             return
+        summary.display = True
+        lines = evidence_lines(self.proposal.firing)
+        shown = lines[-1:] if self.app.size.height < TALL else lines  # 24 rows keep the choice
+        which = f"the latest of {len(lines)} samples" if len(shown) < len(lines) else "Evidence"
         text = Text.assemble(
             ("▲ Proposed: ", "bold"),
             visible(self.app.live.proposed_reason(self.proposal.firing)),
-            f"\nEvidence ({self.app.key_label('trigger.declare')} declares it; or choose a manual"
-            " trigger instead):",
+            f"\n{which.capitalize()} ({self.app.key_label('trigger.declare')} declares it; or"
+            " choose another trigger below):",
         )
-        for line in evidence_lines(self.proposal.firing):
+        for line in shown:
             text.append(f"\n  {line}", style="dim")
         summary.update(text)
         summary.set_class(True, "-firing")
