@@ -5,14 +5,27 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import OptionList
 
+from console.engine.conductor import Conductor
 from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import NotifyDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
 from tests.test_ui_support import build_app, open_incident, until
+
+
+async def send_status_update(pilot: Pilot) -> Conductor:
+    """Open an incident, and send its status update with the message as shown."""
+    await open_incident(pilot)
+    app = pilot.app
+    app.screen.select_step("communicate")
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+    await pilot.press("enter")
+    return app.conductor
 
 
 async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path: Path) -> None:
@@ -24,12 +37,7 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
         ]  # fmt: skip
         app = build_app(settings_with(channels, every=0.002), tmp_path)
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            conductor = app.conductor
-            app.screen.select_step("communicate")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-            await pilot.press("enter")  # send the message as shown
+            conductor = await send_status_update(pilot)
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             assert conductor.state.step("communicate").status is StepStatus.DONE
             steps = app.screen.query_one("#steps", OptionList)
@@ -64,12 +72,7 @@ async def test_no_channel_delivered_says_so_not_just_not_every_one(tmp_path: Pat
         ]  # fmt: skip
         app = build_app(settings_with(channels), tmp_path)
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            conductor = app.conductor
-            app.screen.select_step("communicate")
-            await pilot.press("enter")
-            await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-            await pilot.press("enter")
+            conductor = await send_status_update(pilot)
             await until(pilot, lambda: any(n.severity == "warning" for n in app._notifications))
             toast = next(n for n in app._notifications if n.severity == "warning")
             assert toast.title == "Status update: NOT DELIVERED on any channel"
