@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Static
 
 from console.demo.faults import Fault, FaultKind
@@ -19,6 +20,7 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    build_engine,
     declare_and_pick,
     demo_settings,
     open_incident,
@@ -109,13 +111,20 @@ async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
         await until(pilot, lambda: conductor.current().id == "stop-traffic-shift")
 
 
-async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> None:
+@pytest.mark.parametrize("journal_here", [False, True])
+async def test_a_stale_lock_is_taken_over_only_with_a_reason(
+    tmp_path: Path, journal_here: bool
+) -> None:
+    """With the crashed incident's journal on this jump host, resuming it is offered too."""
     import socket
     import subprocess
     import sys
 
     from console.journal.lock import Holder, SystemLocks
 
+    if journal_here:  # its console opened it, then died (a released lock stands in)
+        crashed = build_engine(demo_settings(), tmp_path / "incidents")
+        crashed.new_incident("checkout", incident_id="inc-crashed", systems=["web"]).release_locks()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=30)
     locks = SystemLocks(tmp_path / "locks")
@@ -127,10 +136,14 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(tmp_path: Path) -> 
             await declare_and_pick(pilot, "checkout errors")
             await pilot.press("space", "enter")
             await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-            assert "stale lock" in str(app.screen.query_one(".dialog-text").render())
+            said = str(app.screen.query_one(".dialog-text").render())
+            assert "stale lock" in said
+            offered = "Incident inc-crashed is still open on this jump host: to carry it on"
+            assert (offered in said) is journal_here
             # The locks are claimed before the incident is recorded: nothing of it exists yet.
             assert app.conductor is None
-            assert not list((tmp_path / "incidents").glob("*/journal.jsonl"))
+            journals = (tmp_path / "incidents").glob("*/journal.jsonl")
+            assert [j.parent.name for j in journals] == (["inc-crashed"] if journal_here else [])
             await type_text(pilot, "alice's console crashed; I am the commander now")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))

@@ -10,6 +10,10 @@ class ProcedureError(Exception):
 class LockRefused(ProcedureError):
     """Another incident holds a system: nothing was recorded or sent (exit status 3)."""
 
+    def __init__(self, message: str, holder: str = "") -> None:
+        super().__init__(message)
+        self.holder = holder  # the holding incident's id
+
 
 class StaleLock(LockRefused):
     """A system is locked by an incident whose process is gone: it may be taken over,

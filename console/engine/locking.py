@@ -57,7 +57,8 @@ class Claim:
         except LockHeld as held:
             mine = held.holder.incident == self.holder.incident
             if not (held.stale and mine):
-                raise (StaleLock if held.stale else LockRefused)(str(held)) from None
+                refused = StaleLock if held.stale else LockRefused
+                raise refused(str(held), held.holder.incident) from None
             take_over = (
                 f"incident {self.holder.incident} taken back: its console (pid"
                 f" {held.holder.pid} on {held.holder.host}) had exited"

@@ -31,6 +31,7 @@ from console.ui.theme import ROLLBACK_THEME
 
 if TYPE_CHECKING:  # imported by the first incident: not on the way to the first frame
     from console.engine.conductor import Conductor
+    from console.engine.errors import StaleLock
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
 # on a step stays, for a form step opens its form to amend.
@@ -182,7 +183,7 @@ class RollbackApp(IncidentApp):
         """Undo a strategy step on the hosts it touched, its commands shown first."""
         self.steps.undo_step(step_id)
 
-    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
         """Ask for a reason to take over a stale lock; `retry(reason)` tries again."""
         self.steps.offer_lock_takeover(refusal, retry)
 

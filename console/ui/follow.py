@@ -14,7 +14,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import ProcedureError, StaleLock
 from console.journal.lock import WriterLock
 from console.journal.store import journal_path
 from console.journal.tail import JournalTail
@@ -302,7 +302,7 @@ class FollowApp(IncidentApp):
     def prompt_abort(self, then_quit: bool = False) -> None:
         self._refused()
 
-    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
         self._refused()
 
     def action_close_incident(self) -> None:

@@ -35,6 +35,7 @@ from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
 
 if TYPE_CHECKING:
+    from console.engine.errors import StaleLock
     from console.ui.incident_view import IncidentView
     from console.ui.live import LiveWatch
 
@@ -306,6 +307,6 @@ class IncidentApp(App[int]):
         """Offer the close, with the outcome the record suggests."""
         raise NotImplementedError
 
-    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
         """Ask for a reason to take over a stale lock; `retry(reason)` tries again."""
         raise NotImplementedError

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine
 from console.journal.describe import describe
+from console.journal.store import JOURNAL_NAME
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.status import HostStatus
@@ -233,7 +234,7 @@ class Stepping:
             ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed)
         except StaleLock as exc:
             self.offer_lock_takeover(
-                str(exc), lambda why: self._run_taking_over(why, step_id, only_hosts, confirmed)
+                exc, lambda why: self._run_taking_over(why, step_id, only_hosts, confirmed)
             )
             return
         except ProcedureError as exc:
@@ -340,7 +341,7 @@ class Stepping:
             self.app.conductor.lock_takeover_reason = reason
             self.run_step(step_id, only_hosts, None, confirmed)
 
-    def offer_lock_takeover(self, refusal: str, retry: Callable[[str], None]) -> None:
+    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
         """A stale lock (its process is gone) is taken over only with a journalled reason:
         `retry(reason)` tries again with it."""
         from console.ui.screens.dialogs import TextPrompt
@@ -349,10 +350,19 @@ class Stepping:
             if reason:
                 retry(reason)
 
+        conductor = self.app.conductor
+        mine = conductor.state.incident_id if conductor else ""
+        journal = self.app.engine.journal_root / refusal.holder / JOURNAL_NAME
+        resume = ""
+        if refusal.holder and refusal.holder != mine and journal.is_file():
+            resume = (
+                f"\nIncident {refusal.holder} is still open on this jump host: to carry it on"
+                " instead, Esc back to the home screen and resume it there (r)."
+            )
         self.app.push_screen(
             TextPrompt(
                 "Take over a stale lock?",
-                f"{refusal}.\nWhy is it safe to take it over? The reason is journalled.",
+                f"{refusal}.{resume}\nWhy is it safe to take it over? The reason is journalled.",
                 "e.g. the console that held it crashed; nobody else is rolling back",
                 danger=True,
             ),

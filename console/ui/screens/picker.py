@@ -371,7 +371,7 @@ class PickerScreen(Screen):
             app.lifecycle.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
             error.update(f"✘ {exc}")
-            self.app.offer_lock_takeover(str(exc), self._take_over)
+            self.app.offer_lock_takeover(exc, self._take_over)
             return
         except ProcedureError as exc:
             error.update(plain(f"✘ {exc}"))
