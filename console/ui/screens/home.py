@@ -134,13 +134,15 @@ class HomeScreen(Screen):
 
     def on_mount(self) -> None:
         systems = self.query_one("#systems", DataTable)
-        systems.add_columns("System", "Hosts", "Strategies", "RTO")
+        # Text, not str: a str label or cell is read as Rich markup, whose first use loads
+        # its emoji table (~11 M instructions on the way to the first frame).
+        systems.add_columns(*map(plain, ("System", "Hosts", "Strategies", "RTO")))
         for system in self.app.settings.inventory.systems:
             systems.add_row(
                 plain(system.name),
-                str(len(system.hosts)),
+                plain(len(system.hosts)),
                 plain(_strategies(system.strategies)),
-                f"{system.rto_minutes:g} min" if system.rto_minutes else "–",
+                plain(f"{system.rto_minutes:g} min" if system.rto_minutes else "–"),
                 key=system.name,
             )
         self.refresh_incidents()
@@ -203,7 +205,7 @@ class HomeScreen(Screen):
         the outcome are cut at a word, and no column is lost, scrollbar or not."""
         table = self.query_one("#incidents", DataTable)
         if not table.columns:
-            table.add_columns("Incident", "Title", "Outcome", "Age")
+            table.add_columns(*map(plain, ("Incident", "Title", "Outcome", "Age")))
         table.clear()
         found = self.app.engine.incidents()
         now = self.app.clock.now()

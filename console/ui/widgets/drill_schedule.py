@@ -99,6 +99,6 @@ class DrillSchedule(DataTable):
         self.clear(columns=True)
         for index, name in enumerate(columns):
             width = max([len(name), *(row[index].cell_len for row in rows)])
-            self.add_column(name, width=width)
+            self.add_column(plain(name), width=width)
         for row in rows:
             self.add_row(*row)

@@ -51,7 +51,7 @@ class ProbeTable(DataTable):
 
     def on_mount(self) -> None:
         for name in COLUMNS:
-            self.add_column(name, key=name)
+            self.add_column(plain(name), key=name)
         self.cursor_type = "row"
         self._rows: dict[str, tuple] = {}
 
