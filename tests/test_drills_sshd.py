@@ -286,3 +286,33 @@ async def test_every_drill_command_is_sent_by_a_step_the_console_counts_as_runni
     steps = {step for step, _ in sent}
     assert {"drill-baseline", "drill-fault", "drill-integrity", "drill-undo"} <= steps
     assert [s for s, running in sent if not running] == []
+
+
+def test_every_host_rolled_back_but_never_stable_is_unverified_not_partial(fleet):
+    """The good release is unhealthy too: the rollback reaches every host, the stability
+    check fails. The drill said 'partially rolled back' and closed the incident 'failed:
+    partially rolled back' (seen on a real fleet); it is 'rolled back, not verified', and a
+    scenario may expect that."""
+    [scenario] = DRILLS["scenarios"]
+    unverified = {
+        **scenario,
+        "trigger": "user-impact",
+        "reason": "drill: the stability check must catch an unhealthy release",
+        "expect": "unverified",
+    }
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [unverified]}))
+    [strategy] = STRATEGIES["strategies"]
+    lenient = {**strategy, "commands": {**strategy["commands"], "verify": "test -e current/health"}}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [lenient]}))
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "releases" / "1.0" / "health").write_text("bad\n")
+    result = fleet.cli("drill")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "DRILL bad-release: PASSED" in out
+    expected = "rolled back, not verified"
+    assert f"  outcome    expected {expected} · actual {expected} ✔" in out, out
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    closed = read_journal(journal).events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "unverified"
+    assert "“Verify system stability” failed (" in closed.data.reason

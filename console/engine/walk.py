@@ -165,15 +165,19 @@ def close_walk(
     if left and len(left) < len(conductor.state.hosts):
         conductor.close(Outcome.PARTIAL, hosts=left)
         return
-    state = conductor.state
-    failed = [sid for sid in conductor.order if state.step(sid).status is StepStatus.FAILED]
-    why = (
-        f"“{conductor.step(failed[-1]).title}” failed ({state.step(failed[-1]).summary})"
-        if failed
-        else "the procedure did not finish"
-    )
-    checked = failed and conductor.step(failed[-1]).kind is StepKind.PROBE
-    if checked and state.hosts and not left:
+    why, checked = failure(conductor)
+    if checked and conductor.state.hosts and not left:
         conductor.close(Outcome.UNVERIFIED, reason=why)
         return
     conductor.close(Outcome.FAILED, why)
+
+
+def failure(conductor: Conductor) -> tuple[str, bool]:
+    """Why the walk stopped, in words (the last step that failed, with its summary), and
+    whether that step was a stability check (a probe step)."""
+    state = conductor.state
+    failed = [sid for sid in conductor.order if state.step(sid).status is StepStatus.FAILED]
+    if not failed:
+        return "the procedure did not finish", False
+    step = conductor.step(failed[-1])
+    return f"“{step.title}” failed ({state.step(step.id).summary})", step.kind is StepKind.PROBE

@@ -18,8 +18,9 @@ BAD_INTEGRITY = ("mismatch", "missing")
 
 def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
     """How the rollback ended: verified when the walk succeeded; else halted by the
-    failure threshold, refused by a precheck (its command said no), partial (some hosts
-    rolled back) or failed."""
+    failure threshold, refused by a precheck (its command said no), unverified (every
+    host rolled back, stability not verified), partial (some hosts rolled back) or
+    failed."""
     if ok:
         return DrillOutcome.VERIFIED
     if any(h.get("step") in strategy_steps for h in state.halts):
@@ -31,6 +32,8 @@ def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) ->
         if r.status is HostStatus.FAILED
     ):
         return DrillOutcome.REFUSED
+    if runs and all(r.status is HostStatus.SUCCEEDED for r in runs):
+        return DrillOutcome.UNVERIFIED
     if any(r.status is HostStatus.SUCCEEDED for r in runs):
         return DrillOutcome.PARTIAL
     return DrillOutcome.FAILED

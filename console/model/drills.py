@@ -22,6 +22,7 @@ class DrillOutcome(StrEnum):
     """How a drill's rollback ended; a scenario says which one it expects."""
 
     VERIFIED = "verified"  # rolled back on every host and verified stable
+    UNVERIFIED = "unverified"  # rolled back on every host; stability not verified
     PARTIAL = "partial"  # rolled back on some hosts, not on others
     HALTED = "halted"  # stopped by the strategy's failure threshold
     REFUSED = "refused"  # a precheck refused before anything changed there
@@ -34,6 +35,7 @@ class DrillOutcome(StrEnum):
 
 OUTCOME_TITLES = {
     DrillOutcome.VERIFIED: "rolled back and verified",
+    DrillOutcome.UNVERIFIED: "rolled back, not verified",
     DrillOutcome.PARTIAL: "partially rolled back",
     DrillOutcome.HALTED: "halted by the failure threshold",
     DrillOutcome.REFUSED: "refused by a precheck",
