@@ -184,6 +184,12 @@ async def test_the_execution_screen_opened_for_a_step_keeps_its_size_and_its_wav
         layouts: list[object] = []
         refresh_layout = screen._refresh_layout
         screen._refresh_layout = lambda *a, **k: (layouts.append(a), refresh_layout(*a, **k))
+        for _ in range(20):  # the passes after a first show (the footer's keys) are over
+            seen = len(layouts)
+            await pilot.pause(0.3)
+            if len(layouts) == seen:
+                break
+        layouts.clear()
         where = {"system": "web", "step": "restore"}
         hosts = ["web-1", "web-2", "web-3"]
         conductor.recorder.record(Kind.WAVE_STARTED, wave=1, waves=1, hosts=hosts, **where)
