@@ -219,9 +219,10 @@ async def test_q_and_ctrl_c_quit_like_ctrl_q_and_say_how_to_resume(tmp_path: Pat
         await open_incident(pilot)
         await pilot.press("ctrl+c")
         assert isinstance(app.screen, ConfirmDialog)
-        assert "stays open; resume with: rollback-console resume" in str(
-            app.screen.query_one(".dialog-text").render()
-        )
+        said = str(app.screen.query_one(".dialog-text").render())
+        assert "stays open: resume it from the home screen (r), or with" in said
+        assert said.splitlines()[-1].startswith("rollback-console resume ")  # whole, no "."
+        assert said.endswith(f"/{app.conductor.state.incident_id}")  # resume takes the directory
         await pilot.press("escape")
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmDialog)

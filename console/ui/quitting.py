@@ -81,7 +81,12 @@ class Quitting:
             return "The incident is not declared yet: what you chose and typed is not recorded."
         conductor = self.app.conductor
         if conductor is not None and not conductor.state.closed:
-            return f"{conductor.state.incident_id} stays open; {self.how_to_resume()}."
+            # Its directory (resume takes it), on a line of its own: whole at 80 columns.
+            path = shlex.quote(str(conductor.recorder.path.parent))
+            return (
+                f"{conductor.state.incident_id} stays open: resume it from the home screen (r),"
+                f" or with\n\nrollback-console resume {path}"
+            )
         return None
 
     def abort_then_quit(self, reason: str) -> None:
