@@ -228,6 +228,7 @@ async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Pat
         assert counts.startswith("✘ failed · no probes watch web: add [[systems.probes]]")
         assert counts.endswith("· F2 back to the checklist, s skips it")
         assert "retries" not in counts
+        assert "t Retry failed" not in await footer_keys(pilot)  # it would fail the same way
         # the toast says why, not "Retry failed hosts" (no host failed)
         summary = app.conductor.state.step("verify").summary
         assert summary.startswith("not verified, nothing sampled: no probes watch web")

@@ -361,8 +361,11 @@ class ExecutionScreen(IncidentScreen):
         step_id = self.step_id
         if step_id is None or step_id in self.incident.running:
             return False
-        if self._is_probe(step_id):
-            return self.incident.state.step(step_id).status is StepStatus.FAILED
+        if self._is_probe(step_id):  # a soak no probe watches would fail the same way again
+            state = self.incident.state
+            systems = self.app.settings.inventory.systems  # a follower's may not name them all
+            watched = any(s.probes for s in systems if s.name in state.systems)
+            return watched and state.step(step_id).status is StepStatus.FAILED
         return bool(self.incident.failed_hosts(step_id))
 
     def action_retry(self) -> None:
