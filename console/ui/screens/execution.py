@@ -9,7 +9,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
-from console.engine.errors import ProcedureError
 from console.model.events import Event
 from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
@@ -17,6 +16,7 @@ from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.messages import JournalChanged
 from console.ui.palette import themed
+from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.execution_rows import (
     COLUMNS,
@@ -77,7 +77,7 @@ class ExecutionScreen(IncidentScreen):
         self.host: str | None = None
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self._seen = 0
-        self._adhoc_commands: dict[str, str] = {}
+        self.adhoc = AdhocRuns(self)
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
@@ -215,8 +215,7 @@ class ExecutionScreen(IncidentScreen):
 
     def _title(self, step_id: str) -> str:
         if step_id.startswith("adhoc-"):
-            command = self._adhoc_commands.get(step_id)
-            return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
+            return self.adhoc.title(step_id)
         if step_id in self.incident.order:
             return self.incident.step(step_id).title
         started = (  # a step of its own (a drill's fault, its integrity check): as recorded
@@ -286,13 +285,17 @@ class ExecutionScreen(IncidentScreen):
         """The keys that can help: a retry or another strategy, unless no probe watches
         the systems (a retry would sample nothing again): then the way to skip the step."""
         key = self.app.key_label
-        systems = set(self.incident.state.systems)
-        watched = any(s.probes for s in self.app.settings.inventory.systems if s.name in systems)
-        if not soak.get("round") and not watched:
+        if not soak.get("round") and not self._watched():
             return (
                 f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
             )
         return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
+
+    def _watched(self) -> bool:
+        """Whether a probe watches any of the incident's systems (a follower's settings
+        may not name them all)."""
+        systems = set(self.incident.state.systems)
+        return any(s.probes for s in self.app.settings.inventory.systems if s.name in systems)
 
     def _hint(self, step_id: str, failed: int) -> str:
         """The next key for this step, named as it is bound; abort only while it runs."""
@@ -362,10 +365,7 @@ class ExecutionScreen(IncidentScreen):
         if step_id is None or step_id in self.incident.running:
             return False
         if self._is_probe(step_id):  # a soak no probe watches would fail the same way again
-            state = self.incident.state
-            systems = self.app.settings.inventory.systems  # a follower's may not name them all
-            watched = any(s.probes for s in systems if s.name in state.systems)
-            return watched and state.step(step_id).status is StepStatus.FAILED
+            return self._watched() and self.incident.state.step(step_id).status is StepStatus.FAILED
         return bool(self.incident.failed_hosts(step_id))
 
     def action_retry(self) -> None:
@@ -376,8 +376,8 @@ class ExecutionScreen(IncidentScreen):
             self.app.start_run(self.step_id)
             return
         failed = self.incident.failed_hosts(self.step_id)
-        if self.step_id in self._adhoc_commands:
-            self.run_adhoc(self._adhoc_commands[self.step_id], failed)
+        if self.step_id in self.adhoc.commands:
+            self.adhoc.run(self.adhoc.commands[self.step_id], failed)
             return
         self.app.start_run(self.step_id, only_hosts=failed)
 
@@ -414,40 +414,4 @@ class ExecutionScreen(IncidentScreen):
         self.app.push_screen(PickerScreen(preselect=list(self.incident.state.systems)))
 
     def action_adhoc(self) -> None:
-        from console.ui.screens.adhoc import AdhocDialog
-
-        hosts = list(self.incident.state.hosts)
-        if not hosts:
-            self.notify("Pick the affected systems first.", severity="warning")
-            return
-
-        def chosen(answer: tuple[str, list[str]] | None) -> None:
-            if answer:
-                self.run_adhoc(*answer)
-
-        self.app.push_screen(AdhocDialog(hosts, self.host), chosen)
-
-    def run_adhoc(self, command: str, hosts: list[str]) -> None:
-        """Run `command` on `hosts` in a worker; the grid follows the new ad-hoc step."""
-        self.app.exec_step = None
-        self.run_worker(
-            self._adhoc(command, hosts), group="adhoc", exclusive=True, exit_on_error=False
-        )
-
-    async def _adhoc(self, command: str, hosts: list[str]) -> None:
-        ran = sum(1 for sid in self.incident.state.steps if sid.startswith("adhoc-"))
-        self._adhoc_commands[f"adhoc-{ran + 1}"] = command  # the id the conductor gives it
-        try:
-            ok = await self.incident.run_adhoc(command, hosts)
-        except ProcedureError as exc:
-            self.notify(str(exc), title="Not run", severity="error")
-            return
-        where, shown = f"{len(hosts)} host(s)", self._masked(command)
-        if ok:
-            self.notify(f"“{shown}” succeeded on {where}.", title="Ad-hoc command", markup=False)
-        else:
-            self.notify(f"“{shown}” failed on some of {where}.", severity="error", markup=False)
-
-    def _masked(self, command: str) -> str:
-        """A typed command as screens show it: its secrets masked (it is sent as typed)."""
-        return self.incident.masked(command)
+        self.adhoc.ask(self.host)

@@ -1,0 +1,65 @@
+"""Ad-hoc commands started from the execution screen: asked for, run in a worker, and
+remembered by the step id the conductor gives them, to title and retry them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.engine.errors import ProcedureError
+
+if TYPE_CHECKING:
+    from console.ui.screens.execution import ExecutionScreen
+
+
+class AdhocRuns:
+    """The execution screen's ad-hoc commands, as typed (each is sent as typed)."""
+
+    def __init__(self, screen: ExecutionScreen) -> None:
+        self.screen = screen
+        self.commands: dict[str, str] = {}  # step id -> the command typed
+
+    def title(self, step_id: str) -> str:
+        command = self.commands.get(step_id)
+        return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
+
+    def ask(self, host: str | None) -> None:
+        """The ad-hoc dialog on the incident's hosts (`host` chosen first), then the run."""
+        from console.ui.screens.adhoc import AdhocDialog
+
+        screen = self.screen
+        hosts = list(screen.incident.state.hosts)
+        if not hosts:
+            screen.notify("Pick the affected systems first.", severity="warning")
+            return
+
+        def chosen(answer: tuple[str, list[str]] | None) -> None:
+            if answer:
+                self.run(*answer)
+
+        screen.app.push_screen(AdhocDialog(hosts, host), chosen)
+
+    def run(self, command: str, hosts: list[str]) -> None:
+        """Run `command` on `hosts` in a worker; the grid follows the new ad-hoc step."""
+        self.screen.app.exec_step = None
+        self.screen.run_worker(
+            self._run(command, hosts), group="adhoc", exclusive=True, exit_on_error=False
+        )
+
+    async def _run(self, command: str, hosts: list[str]) -> None:
+        screen = self.screen
+        ran = sum(1 for sid in screen.incident.state.steps if sid.startswith("adhoc-"))
+        self.commands[f"adhoc-{ran + 1}"] = command  # the id the conductor gives it
+        try:
+            ok = await screen.incident.run_adhoc(command, hosts)
+        except ProcedureError as exc:
+            screen.notify(str(exc), title="Not run", severity="error")
+            return
+        where, shown = f"{len(hosts)} host(s)", self._masked(command)
+        if ok:
+            screen.notify(f"“{shown}” succeeded on {where}.", title="Ad-hoc command", markup=False)
+        else:
+            screen.notify(f"“{shown}” failed on some of {where}.", severity="error", markup=False)
+
+    def _masked(self, command: str) -> str:
+        """A typed command as screens show it: its secrets masked (it is sent as typed)."""
+        return self.screen.incident.masked(command)
