@@ -52,15 +52,16 @@ def _handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             answers = hooks.script.get(self.path, [OK])
             status, body, headers = answers.pop(0) if len(answers) > 1 else answers[0]
+            # Recorded before the answer: a client that has its answer finds it recorded.
+            with hooks.arrived:
+                hooks.received.append(Received(self.path, dict(self.headers), json.loads(raw)))
+                hooks.arrived.notify_all()
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body.encode())))
             self.end_headers()
             self.wfile.write(body.encode())
-            with hooks.arrived:
-                hooks.received.append(Received(self.path, dict(self.headers), json.loads(raw)))
-                hooks.arrived.notify_all()
 
         def log_message(self, *args) -> None:
             pass
