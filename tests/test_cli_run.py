@@ -1,6 +1,7 @@
 """The headless contract: run, export and the exit statuses."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -325,3 +326,32 @@ def test_headless_start_up_parks_its_objects_and_leaves_the_collector_on(tmp_pat
         env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
     )
     assert done.stdout.splitlines()[-2:] == ["0 True True", "2 True"], done.stdout + done.stderr
+
+
+def test_a_journal_is_named_by_its_incident_id_wherever_incidents_live(tmp_path):
+    """`export ID` (and resume, undo, follow, serve) find the incident by its id alone:
+    in console.toml's journal_dir first, then the state directory, then the demo's."""
+    state = tmp_path / "state"
+    ran = cli(*RUN, "--trigger", "user-impact", "--reason", "500s", "--yes", state_dir=state)
+    assert ran.returncode == 0, ran.stderr
+    (journal,) = (state / "demo-incidents").glob("*/journal.jsonl")
+    demo_id = journal.parent.name
+    exported = cli("export", demo_id, state_dir=state)
+    assert exported.returncode == 0, exported.stderr
+    assert "| web-2 | ✔ succeeded |" in exported.stdout
+
+    config, kept = tmp_path / "config", tmp_path / "kept"
+    assert cli("init", str(config), state_dir=state).returncode == 0
+    toml = config / "console.toml"
+    toml.write_text(f'journal_dir = "{kept}"\n' + toml.read_text())
+    shutil.copytree(journal.parent, kept / "20261130-101500-ab12")  # its output beside it
+    found = cli("--config", str(config), "export", "20261130-101500-ab12", state_dir=state)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout == exported.stdout
+
+    missing = cli("--config", str(config), "export", "20261130-101500-ffff", state_dir=state)
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [
+        "error: 20261130-101500-ffff: no incident of that id (looked in "
+        f"{kept}, {state / 'incidents'}, {state / 'demo-incidents'})"
+    ]

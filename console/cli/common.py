@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.cli.parser import UsageError
+
+INCIDENT_ID = re.compile(r"\d{8}-\d{6}-[0-9a-f]{4}")  # as the conductor names incidents
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -111,10 +114,30 @@ def unknown_system(inventory: Inventory, name: str) -> str:
     return f"unknown system {name!r}{did_you_mean(name, known)} (known: {', '.join(known)})"
 
 
-def existing_journal(text: str) -> Path:
+def existing_journal(text: str, config: str | None) -> Path:
+    """The journal JOURNAL names: a journal.jsonl, its incident's directory, or the
+    incident's id, looked for where incidents live (console.toml's journal_dir, this
+    account's state directory, the demo's)."""
     from console.journal.store import JOURNAL_NAME, journal_path
 
     path = journal_path(Path(text))
-    if not path.is_file():
+    if path.is_file():
+        return path
+    if not INCIDENT_ID.fullmatch(text):
         raise UsageError(f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)")
-    return path
+    places = _incident_places(config)
+    for place in places:
+        if (place / text / JOURNAL_NAME).is_file():
+            return place / text / JOURNAL_NAME
+    looked = ", ".join(str(p) for p in places)
+    raise UsageError(f"{text}: no incident of that id (looked in {looked})")
+
+
+def _incident_places(config: str | None) -> list[Path]:
+    from console.model.loading import configured_journal_dir
+    from console.paths import find_config, incidents_dir
+
+    directory = find_config(config)
+    configured = configured_journal_dir(directory) if directory else None
+    places = [incidents_dir(configured=configured), incidents_dir(), incidents_dir(demo=True)]
+    return list(dict.fromkeys(places))

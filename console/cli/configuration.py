@@ -162,7 +162,7 @@ def schema(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> int:
-    path = existing_journal(args.journal)
+    path = existing_journal(args.journal, args.config)
     if args.output:
         torn = _export_to(Path(args.output), args.mode, path, args.format, args.starred_only)
     else:

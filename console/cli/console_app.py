@@ -47,14 +47,14 @@ def resume(args: argparse.Namespace) -> int:
     look_ahead()
     from console.cli.launch import run_resume
 
-    path = existing_journal(args.journal)
+    path = existing_journal(args.journal, args.config)
     on_demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=on_demo)
     return run_resume(settings, path, demo=on_demo, take_over=args.take_over_lock)
 
 
 def follow(args: argparse.Namespace) -> int:
-    path = existing_journal(args.journal)
+    path = existing_journal(args.journal, args.config)
     if args.plain:
         from console.headless.follow import follow_plain
 

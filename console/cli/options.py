@@ -32,7 +32,7 @@ FORM_FIELDS = (
 
 def journal_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "journal", metavar="JOURNAL", help="an incident's journal.jsonl, or its directory"
+        "journal", metavar="JOURNAL", help="an incident's journal.jsonl, its directory, or its id"
     )
 
 

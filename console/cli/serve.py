@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from console.journal.store import read_journal
 
-    journal = existing_journal(args.journal)
+    journal = existing_journal(args.journal, args.config)
     read_journal(journal)  # a file that is not a journal is refused here, not in each browser
     check_listen(args.host, args.port)
     if args.host not in LOOPBACK:

@@ -19,7 +19,7 @@ def undo(args: argparse.Namespace) -> int:
     from console.journal.store import read_journal
     from console.model.state import fold
 
-    path = existing_journal(args.journal)
+    path = existing_journal(args.journal, args.config)
     demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=demo)
     if args.step not in {s.id for s in settings.procedure.steps}:

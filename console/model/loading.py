@@ -104,6 +104,14 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     return settings
 
 
+def configured_journal_dir(directory: Path) -> str | None:
+    """console.toml's journal_dir as written, or None (not given, or the file has a problem
+    that loading the configuration says): where to look for an incident named by its id."""
+    sources = _Sources(directory)
+    value = (_parse(sources, "console") or {}).get("journal_dir")
+    return value if isinstance(value, str) else None
+
+
 def load_inventory(directory: Path) -> tuple[Inventory, str | None] | None:
     """inventory.toml alone, validated (its Ansible-backed systems' hosts filled in), and
     console.toml's lock_dir as written: what exec dials its hosts with while the rest of
