@@ -99,3 +99,30 @@ def test_the_lists_leave_enter_to_their_screen() -> None:
     assert StepList().check_action("select", ()) is False
     assert RowTable().check_action("select_cursor", ()) is False
     assert StepList().check_action("cursor_down", ()) is not False
+
+
+async def test_tab_after_choosing_a_trigger_stays_in_its_reason(tmp_path: Path) -> None:
+    """Space on a trigger hands the focus to its reason; a Tab typed next, out of a form's
+    habit, must not move on to the commander's name: the reason typed after it replaced
+    the name there (seen in tmux at 80x24: commander 'nginx 502s after config push', reason
+    empty). A Tab once the reason holds text moves on as ever."""
+    from textual.widgets import Input
+
+    from console.ui.screens.trigger import TriggerScreen
+
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("n")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            commander = app.screen.query_one("#commander", Input)
+            name = commander.value
+            for key in ("down", "space", "tab"):  # typed faster than the screen answers
+                app.post_message(events.Key(key, None))
+            await pilot.press(*"502s")
+            reason = app.screen.query_one("#reason", Input)
+            await until(pilot, lambda: reason.value == "502s")
+            assert commander.value == name and reason.has_focus
+            await pilot.press("tab")
+            await until(pilot, lambda: commander.has_focus)
+            assert reason.value == "502s" and commander.value == name

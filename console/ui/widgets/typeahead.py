@@ -149,10 +149,13 @@ class FieldInput(Input):
         self.enter_moves = enter_moves
         self._handed: Input | None = None
         self._select_after: bool | None = None  # select_on_focus, back after the next focus
+        self._tab_is_here = False  # handed the focus by a choice: the next Tab means "here"
 
     def keep_text_on_focus(self) -> None:
         """The next focus keeps the text (keys typed ahead of it are in it already),
-        rather than selecting it all for the next key to replace."""
+        rather than selecting it all for the next key to replace; the focus came from a
+        choice, so a Tab typed next, out of a form's habit, stays in this field."""
+        self._tab_is_here = True
         if self._select_after is None:
             self._select_after = self.select_on_focus
         self.select_on_focus = False
@@ -165,6 +168,9 @@ class FieldInput(Input):
             select, self._select_after = self._select_after, None
             self.call_next(setattr, self, "select_on_focus", select)
 
+    def on_blur(self) -> None:
+        self._tab_is_here = False
+
     async def _on_key(self, event: events.Key) -> None:
         if not await self.take(event):
             await super()._on_key(event)
@@ -172,7 +178,10 @@ class FieldInput(Input):
     async def take(self, event: events.Key) -> bool:
         """Handle a moving or editing key, or pass a key on to where focus went; False
         for a key this field leaves to Textual (printable text, the screen's keys)."""
-        if self._handed is not None:
+        tab_is_here, self._tab_is_here = self._tab_is_here, False
+        if tab_is_here and event.key == "tab" and not self.value:
+            taken = True  # Space, Tab, reason: the reason lands here, not in the next field
+        elif self._handed is not None:
             taken = await pass_on(self._handed, event)
         elif event.key in ("tab", "shift+tab") or (event.key == "enter" and self.enter_moves):
             await self._move(event.key)
