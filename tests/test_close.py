@@ -267,6 +267,37 @@ async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
         )
 
 
+@pytest.mark.parametrize(
+    ("typed", "recorded"),
+    [("", "“Verify system stability” skipped: curl 200 by hand"), ("rechecked", "rechecked")],
+)
+async def test_not_verified_offers_the_skip_reason_as_how_it_was_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, typed: str, recorded: str
+) -> None:
+    """The stability check was skipped with a reason (often how it was checked instead):
+    the close offers it, selected, as the reason; Enter closes with it at once, and text
+    typed on the choice replaces it (seen in tmux: the skip said 'verified by hand: curl
+    200 on all three', the close asked the same question again, its field empty)."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        conductor = app.conductor
+        done = ("verify", 0, "healthy on 2.4.0")
+        _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
+        conductor.skip("verify", "curl 200 by hand")
+        await app.push_screen("checklist")
+        await pilot.press("f7")
+        await until(pilot, lambda: bool(app.screen.query("#close-detail")))
+        detail = app.screen.query_one("#close-detail", Input)
+        assert detail.value == "“Verify system stability” skipped: curl 200 by hand"
+        await pilot.press(*typed, "enter")
+        await until(pilot, lambda: conductor.state.closed)
+        assert conductor.state.outcome == "unverified"
+        assert f"rolled back, not verified: {recorded}" in render_markdown(
+            conductor.recorder.events
+        )
+
+
 async def test_an_incident_closed_with_steps_left_says_how_it_ended_not_enter_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

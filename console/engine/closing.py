@@ -78,6 +78,22 @@ class IncidentClosing:
             if s.kind is StepKind.PROBE and self.state.step(s.id).status is not StepStatus.DONE
         ]
 
+    def unverified_why(self) -> str:
+        """Why the stability checks are not done, from the record: each one skipped (its
+        reason: often how it was checked instead), failed (its summary) or not run."""
+        why = []
+        for step in self.settings.procedure.steps:
+            st = self.state.step(step.id)
+            if step.kind is not StepKind.PROBE or st.status is StepStatus.DONE:
+                continue
+            if st.status is StepStatus.SKIPPED:
+                why.append(f"“{step.title}” skipped: {st.skip_reason}")
+            elif st.status is StepStatus.FAILED:
+                why.append(f"“{step.title}” failed ({st.summary})")
+            else:
+                why.append(f"“{step.title}” not run")
+        return "; ".join(why)
+
     def close(
         self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
     ) -> None:

@@ -364,6 +364,9 @@ class Conductor:
     def unverified(self) -> list[str]:
         return self.closing.unverified()
 
+    def unverified_why(self) -> str:
+        return self.closing.unverified_why()
+
     def close(
         self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
     ) -> None:

@@ -197,7 +197,8 @@ class Lifecycle:
             suggested = Outcome.UNVERIFIED if conductor.unverified() else Outcome.ROLLED_BACK
         elif left and len(left) < len(state.hosts):
             suggested = Outcome.PARTIAL
-        self.app.push_screen(CloseDialog(suggested, left))
+        why = conductor.unverified_why() if suggested is Outcome.UNVERIFIED else ""
+        self.app.push_screen(CloseDialog(suggested, left, why))
 
     async def close_incident(self, outcome: Outcome, detail: str) -> str | None:
         """Close the attached incident; what is wrong with the choice, or None when closed."""

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
+from textual.widgets.input import Selection
 
 from console.model.outcome import CHOSEN, Outcome
 from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
@@ -54,12 +55,15 @@ class CloseDialog(ModalScreen[None]):
         Binding("enter", "close", "Close incident", id="close.submit"),
     ]
 
-    def __init__(self, suggested: Outcome | None, left: list[str]):
+    def __init__(self, suggested: Outcome | None, left: list[str], why: str = ""):
+        """`why`: the suggested outcome's reason from the record (the stability check's
+        skip reason or failure), offered selected: Enter keeps it, typing replaces it."""
         super().__init__()
         self.suggested = suggested
         self.left = left
         # What is typed for each kind of detail, kept when the outcome changes.
         self.typed: dict[str, str] = {"hosts": ", ".join(left)}
+        self.offered = {suggested: why} if suggested and why else {}
         self.need: str | None = None
 
     def compose(self) -> ComposeResult:
@@ -99,8 +103,8 @@ class CloseDialog(ModalScreen[None]):
         next that needs a reason, the hosts for the hosts."""
         need = outcome.needs if outcome else None
         detail = self.query_one("#close-detail", Input)
-        if self.need:
-            self.typed[self.need] = detail.value
+        if self.need and detail.value not in self.offered.values():
+            self.typed[self.need] = detail.value  # what the record offered is not carried
         self.need = need
         asked = ASKS_FOR.get(outcome) if outcome else None
         ask, placeholder = asked or ASKS.get(
@@ -109,7 +113,12 @@ class CloseDialog(ModalScreen[None]):
         self.query_one("#close-ask", Label).update(ask)
         detail.placeholder = placeholder
         detail.display = need is not None
-        detail.value = self.typed.get(need or "", "")
+        offered = self.offered.get(outcome)
+        if offered and not self.typed.get(need or ""):
+            detail.value = offered
+            detail.selection = Selection(0, len(offered))
+        else:
+            detail.value = self.typed.get(need or "", "")
 
     def text_for(self, choice: str | None) -> Input | None:
         """The outcome's reason, hosts or successor, asked at once (ChoiceThenText)."""
