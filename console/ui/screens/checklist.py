@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from console.engine.errors import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
-from console.model.visible import visible
+from console.model.visible import assignments, visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
@@ -224,7 +224,7 @@ class ChecklistScreen(IncidentScreen):
             text.append("\n").append_text(prose(step.description))
         state = self.incident.state
         if step.kind is StepKind.STRATEGY and state.strategy:
-            params = ", ".join(f"{k}={visible(v)}" for k, v in sorted(state.params.items()))
+            params = assignments(state.params)
             text.append(
                 f"\nStrategy: {step.strategy or state.strategy}"
                 + (f" ({params})" if params else "")
