@@ -113,7 +113,7 @@ class CloseDialog(ModalScreen[None]):
         self.query_one("#close-ask", Label).update(ask)
         detail.placeholder = placeholder
         detail.display = need is not None
-        offered = self.offered.get(outcome)
+        offered = self.offered.get(outcome) if outcome else None
         if offered and not self.typed.get(need or ""):
             detail.value = offered
             detail.selection = Selection(0, len(offered))
