@@ -16,8 +16,9 @@ from console.demo import data
 from console.demo.sandbox import corrupt_backup
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
+from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
-from console.model.state import FailureClass, HostStatus
+from console.model.state import FailureClass, HostStatus, StepStatus
 from console.model.triggers import TriggerKind
 from tests.events_factory import recorder_in
 from tests.fleet_settings import sshd_settings
@@ -296,3 +297,80 @@ async def test_gradual_reenable_stops_at_the_first_bad_check(sshd_server, tmp_pa
     steps = [(e.data.percent, e.data.ok) for e in rig.kinds(Kind.ROLLOUT_STEP)]
     assert steps == [(5, True), (25, False)]
     assert snapshot(rig.root)["flags"]["new_checkout"] == "25"
+
+
+async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
+    sshd_server, tmp_path
+):
+    """Stage 1 (5 %) passed on both hosts and the commander said no to stage 2: both ran
+    it and stay at 5 %, so they are held (not "not started"), the step is held (not
+    failed), and the document says so. A retry goes on with stage 2, without stage 1."""
+    settings, sandboxes = sshd_settings(sshd_server, {"h1": "web", "h2": "web"})
+    data = settings.model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "feature-reenable":
+            strategy["waves"] = {"confirm": True}
+    settings = type(settings).model_validate(data)
+    for root in sandboxes.values():
+        healed_checkout(root)
+    rig = Rig(
+        Conductor(settings, recorder_in(tmp_path / "incident"), SshPool(settings.inventory.ssh)),
+        sandboxes["h1"],
+    )
+    conductor = rig.conductor
+    conductor.open_incident("test held re-enable", "inc-test")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout errors are gone: turn it on")
+    conductor.select(["web"])
+    conductor.choose_strategy("feature-reenable", {})
+    asked: list[tuple[str, int, int]] = []
+    answer = False
+
+    async def commander(what: str, done: int, total: int) -> bool:
+        asked.append((what, done, total))
+        return answer
+
+    conductor.confirm_wave = commander
+    try:
+        assert not await conductor.run_step("restore")
+        held_at = {h: snapshot(r)["flags"]["new_checkout"] for h, r in sandboxes.items()}
+        state = conductor.state
+        step = state.step("restore")
+        statuses = {h: (r.status, r.detail) for h, r in step.hosts.items()}
+        status, summary = step.status, step.summary
+        retry = conductor.failed_hosts("restore")
+        document = render_markdown(list(rig.events))
+        answer = True
+        assert await conductor.run_step("restore", retry)
+        after = {h: snapshot(r)["flags"]["new_checkout"] for h, r in sandboxes.items()}
+    finally:
+        await stop(rig)
+    assert asked[0] == ("stage", 1, 4)
+    assert held_at == {"h1": "5", "h2": "5"}
+    said = "held at 5 % (stage 1 of 4): the next stage was not confirmed"
+    assert statuses == {h: (HostStatus.HELD, said) for h in ("h1", "h2")}
+    assert status is StepStatus.HELD
+    assert summary == "held at 5 % on 2 hosts (stage 1 of 4): the next stage was not confirmed"
+    assert retry == ["h1", "h2"]
+    kinds = [e.kind for e in rig.events]
+    assert Kind.HOST_NOT_STARTED not in kinds
+    (held,) = rig.kinds(Kind.ROLLOUT_HELD)
+    assert held.data.dump() == {
+        "strategy": "feature-reenable",
+        "percent": 5,
+        "index": 1,
+        "of": 4,
+        "next_percent": 25,
+        "hosts": ["h1", "h2"],
+        "reason": "the next stage was not confirmed",
+    }
+    assert "not started" not in document
+    assert "◐ held" in document and said in document
+    assert "ran on 2 hosts (2 held at 5 %)" in document
+    # the retry went on with stage 2: no precheck, no second 5 %
+    stages = [(e.data.percent, e.data.ok) for e in rig.kinds(Kind.ROLLOUT_STEP)]
+    assert stages == [(5, True), (25, True), (50, True), (100, True)]
+    second = kinds.index(Kind.STEP_STARTED, kinds.index(Kind.ROLLOUT_HELD))
+    sent = [e.data.stage for e in rig.events[second:] if e.kind == Kind.COMMAND_INTENT]
+    assert sent[:2] == ["set 25%", "set 25%"] and "precheck" not in sent
+    assert after == {"h1": "100", "h2": "100"}
+    assert conductor.state.step("restore").status is StepStatus.DONE

@@ -38,6 +38,7 @@ class Planned:
     strategy: Strategy | None
     # A gradual kind: each group's value (e.g. its percentage), in order; else empty.
     values: list[str] = field(default_factory=list)
+    start: int = 0  # the first group sent: a held rollout goes on with its next stage
 
 
 def _unchanged(text: str) -> str:
@@ -207,7 +208,19 @@ def plan_step(
         between_waves=between_waves,
         on_jump_host=here,
     )
-    return Planned(lambda t: rendered[t.name], targets, run, strategy, values)
+    start = _held_at(state, step, strategy, targets, values)
+    return Planned(lambda t: rendered[t.name], targets, run, strategy, values, start)
+
+
+def _held_at(
+    state: IncidentState, step: Step, strategy: Strategy, targets: list[Target], values: list[str]
+) -> int:
+    """Where a gradual re-enable goes on: after the stage its hosts are all held at, if
+    that is the same stage of the same strategy still; else from its first stage."""
+    held = state.step(step.id).held_for([t.name for t in targets]) if values else None
+    if held is None or held.strategy != strategy.name or held.index >= len(values):
+        return 0
+    return held.index if values[held.index - 1] == str(held.percent) else 0
 
 
 def plan_undo(

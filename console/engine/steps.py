@@ -20,7 +20,6 @@ from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
-from console.model.strategies import Strategy
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -83,7 +82,10 @@ PerHost = dict[str, list[tuple[str, RenderedCommand]]]  # host: (stage, command)
 
 def per_host(planned: Planned) -> PerHost:
     """Every command of a plan, per host, in the order they are sent."""
-    return {t.name: [c for group in planned.groups_for(t) for c in group] for t in planned.targets}
+    return {
+        t.name: [c for group in planned.groups_for(t)[planned.start :] for c in group]
+        for t in planned.targets
+    }
 
 
 def step_data(settings: Settings, step: Step) -> dict[str, Any]:
@@ -188,11 +190,12 @@ class StepExecution:
     async def _run_groups(
         self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
     ) -> dict[str, HostOutcome]:
-        """Groups one after another, fleet-wide; a rollout stops at its first bad check."""
+        """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
+        its first bad check, and is held where its next stage is not confirmed."""
         strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
         count = len(groups_for(targets[0])) if targets else 0
         outcomes: dict[str, HostOutcome] = {}
-        for index in range(count):
+        for index in range(planned.start, count):
             result = await self.runner.run(
                 step.id,
                 targets,
@@ -206,16 +209,14 @@ class StepExecution:
             assert strategy is not None  # several groups: a gradual re-enable
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
-            go_on = (
-                ok and not last and await _confirm_rollout(strategy, confirm_wave, index + 1, count)
-            )
-            percent = int(planned.values[index])
+            asked = ok and not last and strategy.waves.confirm
+            go_on = ok and not last and (not asked or await _confirmed(confirm_wave, index, count))
             failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
             self.recorder.record(
                 Kind.ROLLOUT_STEP,
                 step=step.id,
                 strategy=strategy.name,
-                percent=percent,
+                percent=int(planned.values[index]),
                 index=index + 1,
                 of=count,
                 ok=ok,
@@ -224,18 +225,34 @@ class StepExecution:
             )
             if go_on:
                 continue
-            if ok and not last:
-                for host, outcome in outcomes.items():
-                    outcome.status = HostStatus.NOT_STARTED
-                    self.recorder.record(
-                        Kind.HOST_NOT_STARTED,
-                        step=step.id,
-                        host=host,
-                        system=self.state.hosts.get(host),
-                        reason=f"rollout stopped at {percent}%: not confirmed",
-                    )
+            if asked:
+                self._hold(step.id, planned, index, outcomes, confirm_wave is not None)
             break
         return outcomes
+
+    def _hold(
+        self,
+        step_id: str,
+        planned: Planned,
+        index: int,
+        outcomes: dict[str, HostOutcome],
+        asked: bool,
+    ) -> None:
+        """Every host ran stage `index` (from 0) and stays there: held, not failed."""
+        assert planned.strategy is not None
+        for outcome in outcomes.values():
+            outcome.status = HostStatus.HELD
+        self.recorder.record(
+            Kind.ROLLOUT_HELD,
+            step=step_id,
+            strategy=planned.strategy.name,
+            percent=int(planned.values[index]),
+            index=index + 1,
+            of=len(planned.values),
+            next_percent=int(planned.values[index + 1]),
+            hosts=sorted(outcomes),
+            reason="the next stage was not confirmed" if asked else "nobody was asked to go on",
+        )
 
     def _record_outputs(
         self, step: Step, outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]
@@ -257,23 +274,24 @@ class StepExecution:
         self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
     ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
-        including those a retry left out; True when it is done. Nothing is recorded
-        when the console detached from the step: it has not ended."""
+        including those a retry left out; held when the others are held where its
+        gradual re-enable stopped; True when it is done. Nothing is recorded when the
+        console detached from the step: it has not ended."""
         if self.runner.detached:
             return False
-        runs = self.state.step(step_id).hosts
-        ok = all(o.status is HostStatus.SUCCEEDED for o in outcomes.values()) and all(
-            r.status is HostStatus.SUCCEEDED for r in runs.values()
-        )
+        st = self.state.step(step_id)
+        ended = [o.status for o in outcomes.values()] + [r.status for r in st.hosts.values()]
+        ok = all(s is HostStatus.SUCCEEDED for s in ended)
+        held = not ok and all(s in (HostStatus.SUCCEEDED, HostStatus.HELD) for s in ended)
         counts: dict[str, int] = {}
-        for run in runs.values():
+        for run in st.hosts.values():
             counts[run.status.value] = counts.get(run.status.value, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        if held and st.held is not None:
+            summary = st.held.said(counts[HostStatus.HELD.value])
+        status = StepStatus.DONE if ok else StepStatus.HELD if held else StepStatus.FAILED
         self.recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step_id,
-            status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary=", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
-            **data,
+            Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data
         )
         return ok
 
@@ -338,13 +356,9 @@ class StepExecution:
         return self.complete(undo_id, outcomes, data)
 
 
-async def _confirm_rollout(
-    strategy: Strategy, confirm_wave: BetweenWaves | None, done: int, count: int
-) -> bool:
-    """Between percentage steps: ask if the waves say confirm (no one to ask: stop)."""
-    if not strategy.waves.confirm:
-        return True
-    return confirm_wave is not None and await confirm_wave("stage", done, count)
+async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
+    """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
+    return confirm_wave is not None and await confirm_wave("stage", index + 1, count)
 
 
 def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:

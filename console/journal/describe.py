@@ -332,6 +332,7 @@ DESCRIBE: dict[str, Describer] = {
             f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
         ),
     ),
+    Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),
     Kind.NOTIFICATION_SENT: _says(
         lambda: payloads.NotificationSent,
         lambda d, e: f"sent {_a_notification(d)} via {d.channel} to {d.target}",

@@ -47,6 +47,7 @@ class Kind(StrEnum):
     ASSESSMENT_RECORDED = "assessment.recorded"
     DELIVERY_HALTED = "delivery.halted"
     ROLLOUT_STEP = "rollout.step"
+    ROLLOUT_HELD = "rollout.held"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_RESULT = "notification.result"
     ATTEMPT_CHECKED = "attempt.checked"

@@ -13,6 +13,7 @@ class HostStatus(StrEnum):
     UNKNOWN = "unknown"
     ABORTED = "aborted"
     NOT_STARTED = "not started"
+    HELD = "held"  # a gradual re-enable stopped between stages: it stays at the stage reached
 
     @property
     def symbol(self) -> str:
@@ -27,6 +28,7 @@ HOST_SYMBOLS = {
     HostStatus.UNKNOWN: "?",
     HostStatus.ABORTED: "■",
     HostStatus.NOT_STARTED: "○",
+    HostStatus.HELD: "◐",
 }
 
 
@@ -51,6 +53,7 @@ class StepStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     SKIPPED = "skipped"
+    HELD = "held"  # its gradual re-enable was stopped between stages: neither done nor failed
 
     @property
     def symbol(self) -> str:
@@ -67,4 +70,5 @@ STEP_SYMBOLS = {
     StepStatus.DONE: "☑",
     StepStatus.FAILED: "✘",
     StepStatus.SKIPPED: "⤼",
+    StepStatus.HELD: "◐",
 }

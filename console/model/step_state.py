@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from console.model.status import FailureClass, HostStatus, StepStatus
+
+if TYPE_CHECKING:
+    from console.model.payloads import RolloutHeld
 
 
 @dataclass
@@ -53,3 +56,16 @@ class StepState:
     waves: dict[int, dict[str, Any]] = field(default_factory=dict)
     halted: str | None = None
     targets: list[str] = field(default_factory=list)  # every host its starts named
+    held: RolloutHeld | None = None  # where its gradual re-enable was last held
+
+    def held_for(self, hosts: list[str]) -> RolloutHeld | None:
+        """The hold a run of `hosts` goes on from: when every one of them is held there
+        (a run with any other host starts the rollout from its first stage)."""
+        runs = [self.hosts.get(h) for h in hosts]
+        if (
+            self.held is None
+            or not runs
+            or any(r is None or r.status is not HostStatus.HELD for r in runs)
+        ):
+            return None
+        return self.held

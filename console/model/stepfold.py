@@ -1,4 +1,5 @@
-"""Fold handlers for strategy and step records: integrity, assessment, halt, rollout, notify."""
+"""Fold handlers for strategy and step records: integrity, assessment, halt, rollout
+(its steps, where it was held), notify."""
 
 from __future__ import annotations
 
@@ -37,6 +38,18 @@ def _rollout(s: IncidentState, e: Event) -> None:
     s.rollout.append({"step": e.where.step, **e.data.dump()})
 
 
+def _held(s: IncidentState, e: Event) -> None:
+    """Every host ran the stage reached and stays there: held, not failed, not unsent."""
+    data = e.payload(payloads.RolloutHeld)
+    st = s.step(e.where.step or "")
+    st.held = data
+    for host in data.hosts:
+        run = st.hosts.get(host)
+        if run is not None:
+            run.status = HostStatus.HELD
+            run.detail = data.said()
+
+
 def _notification(s: IncidentState, e: Event) -> None:
     if e.kind == Kind.NOTIFICATION_SENT:
         s.notifications.append({"seq": e.seq, "step": e.where.step, **e.data.dump()})
@@ -53,6 +66,7 @@ STEP_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.ASSESSMENT_RECORDED: _assessment,
     Kind.DELIVERY_HALTED: _halted,
     Kind.ROLLOUT_STEP: _rollout,
+    Kind.ROLLOUT_HELD: _held,
     Kind.NOTIFICATION_SENT: _notification,
     Kind.NOTIFICATION_RESULT: _notification,
 }

@@ -138,6 +138,10 @@ class HostResult(Strict):
     known: bool = Field(description="false while the outcome is unknown")
     failure: str | None
     detail: str | None
+    held_at: str | None = Field(
+        description="a held host (a gradual re-enable stopped between stages): the share it"
+        " stays at, `5 %`"
+    )
     last_step: str | None
     last_step_title: str | None
 

@@ -38,6 +38,8 @@ def _step_line(number: int, step: StepFacts) -> str:
     if step.attempts > 1:
         said.append(f"{step.attempts} attempts")
     said = [cell(s) for s in said]
+    if said and said[0].startswith(f"{status} "):  # `held at 5 % ...` says its status
+        return f"{number}. **{cell(step.title)}** — {'; '.join(said)}"
     return f"{number}. **{cell(step.title)}** — {status}" + (f": {'; '.join(said)}" if said else "")
 
 

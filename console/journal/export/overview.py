@@ -322,7 +322,8 @@ def _paragraph(
     hosts = [h for s in systems for h in s.hosts]
     counts: dict[str, int] = {}
     for h in hosts:
-        counts[h.status] = counts.get(h.status, 0) + 1
+        status = f"held at {h.held_at}" if h.held_at else h.status
+        counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
     if facts.strategy and hosts and not ran:
         said.append(

@@ -36,12 +36,14 @@ def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, Host
         runs = state.host_runs(host)
         step, run = runs[-1] if runs else (None, None)
         status = run.status if run else HostStatus.PENDING
+        held = state.step(step).held if step and status is HostStatus.HELD else None
         out[host] = HostResult(
             host=host,
             status="not touched" if run is None else status.value,
             known=status not in UNKNOWN,
             failure=run.failure.value if run and run.failure else None,
             detail=run.detail if run else None,
+            held_at=f"{held.percent} %" if held else None,
             last_step=step,
             last_step_title=titles.get(step or "", step),
         )

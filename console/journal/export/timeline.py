@@ -42,6 +42,7 @@ KEY_KINDS = frozenset(
         Kind.UNKNOWN_VERIFIED,  # how hosts a crash left unknown were settled
         Kind.DELIVERY_HALTED,
         Kind.ROLLOUT_STEP,
+        Kind.ROLLOUT_HELD,
         Kind.RECOVERY_MEASURED,
         Kind.NOTE_ADDED,
         Kind.NOTIFICATION_SENT,

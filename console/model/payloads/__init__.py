@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from console.model.payloads.actions import (
         AssessmentRecorded,
         DeliveryHalted,
+        RolloutHeld,
         RolloutStep,
     )
     from console.model.payloads.attempts import (
@@ -131,6 +132,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.ASSESSMENT_RECORDED: ("actions", "AssessmentRecorded"),
     Kind.DELIVERY_HALTED: ("actions", "DeliveryHalted"),
     Kind.ROLLOUT_STEP: ("actions", "RolloutStep"),
+    Kind.ROLLOUT_HELD: ("actions", "RolloutHeld"),
     Kind.NOTIFICATION_SENT: ("checks", "NotificationSent"),
     Kind.NOTIFICATION_RESULT: ("checks", "NotificationResult"),
     Kind.FIELD_SET: ("document", "FieldSet"),
@@ -207,6 +209,7 @@ __all__ = [
     "Payload",
     "ProbeSample",
     "RecoveryMeasured",
+    "RolloutHeld",
     "RolloutStep",
     "RunAborted",
     "RunDetached",

@@ -1,5 +1,5 @@
 """What a strategy's built-in steps record: delivery halted, the hosts assessed, a gradual
-rollout's steps."""
+rollout's steps, and where one was held."""
 
 from __future__ import annotations
 
@@ -29,6 +29,26 @@ class RolloutStep(Payload):
     ok: bool = Field(description="every host succeeded")
     go_on: bool = Field(description="the rollout goes on")
     failed: list[str] = Field([], description="hosts that failed")
+
+
+class RolloutHeld(Payload):
+    """A gradual strategy stopped between its steps after one that passed on every host:
+    they all ran step `index` and stay at `percent`. A retry goes on with the next step."""
+
+    KIND = Kind.ROLLOUT_HELD
+    strategy: str = Field(description="the strategy")
+    percent: Number = Field(description="the share the hosts stay at")
+    index: int = Field(description="the step they reached, from 1")
+    of: int = Field(description="how many steps")
+    next_percent: Number = Field(description="the share the next step would switch on")
+    hosts: list[str] = Field([], description="the hosts held there")
+    reason: str = Field(description="why it stopped: the next step was not confirmed")
+
+    def said(self, hosts: int | None = None) -> str:
+        """`held at 5 % (stage 1 of 4): the next stage was not confirmed`; with `hosts`,
+        `held at 5 % on 4 hosts (stage 1 of 4): ...`."""
+        on = "" if hosts is None else f" on {hosts} host" + ("s" if hosts != 1 else "")
+        return f"held at {self.percent} %{on} (stage {self.index} of {self.of}): {self.reason}"
 
 
 class AssessmentRecorded(Payload):

@@ -47,7 +47,9 @@ class StepCompleted(StepData, Amendable):
     """A step ended."""
 
     KIND = Kind.STEP_COMPLETED
-    status: StepStatus = Field(description="`done` or `failed`")
+    status: StepStatus = Field(
+        description="`done`, `failed`, or `held` (a gradual re-enable stopped between stages)"
+    )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
     confirmed: str | None = Field(None, description="who confirmed it")
