@@ -270,7 +270,8 @@ async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
             question = " ".join(str(asked.render()).split())
             assert "Stage 1 of 4 (5 %) of “Restore previous version” has finished" in question
             assert "Start stage 2 of 4 (25 %)?" in question
-            assert "Stop here, and every host stays at 5 %" in question
+            assert "Stop here, and every host is held at 5 %" in question
+            assert "a retry of the step goes on with stage 2" in question
             assert "later stages" not in question
             await pilot.press("escape")
             await until(pilot, lambda: "restore" not in app.conductor.running)

@@ -51,8 +51,11 @@ def status_line(state: IncidentState) -> str:
     """One line for people: trigger, systems and how each host stands."""
     counts: dict[str, int] = {}
     for host in state.hosts:
-        run = state.latest_run(host)
+        runs = state.host_runs(host)
+        step, run = runs[-1] if runs else ("", None)
         status = run.status.value if run else "pending"
+        held = state.step(step).held if run and run.status is HostStatus.HELD else None
+        status = f"held at {held.percent} %" if held else status
         counts[status] = counts.get(status, 0) + 1
     hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     trigger = state.trigger.label if state.trigger else "no trigger"

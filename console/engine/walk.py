@@ -176,8 +176,11 @@ def failure(conductor: Conductor) -> tuple[str, bool]:
     """Why the walk stopped, in words (the last step that failed, with its summary), and
     whether that step was a stability check (a probe step)."""
     state = conductor.state
-    failed = [sid for sid in conductor.order if state.step(sid).status is StepStatus.FAILED]
+    stopped = (StepStatus.FAILED, StepStatus.HELD)
+    failed = [sid for sid in conductor.order if state.step(sid).status in stopped]
     if not failed:
         return "the procedure did not finish", False
-    step = conductor.step(failed[-1])
-    return f"“{step.title}” failed ({state.step(step.id).summary})", step.kind is StepKind.PROBE
+    step, st = conductor.step(failed[-1]), state.step(failed[-1])
+    if st.status is StepStatus.HELD:  # its summary says so: `held at 5 % on 3 hosts ...`
+        return f"“{step.title}” {st.summary}", False
+    return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE

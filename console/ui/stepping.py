@@ -14,7 +14,7 @@ from console.journal.describe import describe
 from console.journal.store import JOURNAL_NAME
 from console.model.events import Kind
 from console.model.procedure import StepKind
-from console.model.status import HostStatus
+from console.model.status import HostStatus, StepStatus
 from console.model.step_state import StepState
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
@@ -120,11 +120,12 @@ class Stepping:
                 self._go_run(step_id, only_hosts, shown)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        about = self._strategy_text(step_id, len(per_host))
+        about = self._strategy_text(step_id, list(per_host))
         self.app.push_screen(RunConfirm(step.title, systems, per_host, about), answered)
 
-    def _strategy_text(self, step_id: str, hosts: int, undo: bool = False) -> Text | None:
-        """A strategy step's strategy in words, for its confirmation; None for others."""
+    def _strategy_text(self, step_id: str, hosts: list[str], undo: bool = False) -> Text | None:
+        """A strategy step's strategy in words, for its confirmation on `hosts` (a run of
+        hosts all held goes on from their stage); None for others."""
         from console.ui.screens.confirm_run import strategy_text
 
         conductor = self.app.conductor
@@ -133,7 +134,9 @@ class Stepping:
         name = step.strategy or state.strategy
         if step.kind is not StepKind.STRATEGY or not name:
             return None
-        return strategy_text(conductor.settings.strategy(name), state.params, hosts, undo)
+        held = None if undo else state.step(step_id).held_for(hosts)
+        strategy = conductor.settings.strategy(name)
+        return strategy_text(strategy, state.params, len(hosts), undo, held)
 
     def undo_step(self, step_id: str) -> None:
         """Undo a strategy step on the hosts it touched: its undo commands are shown per
@@ -171,7 +174,7 @@ class Stepping:
                 self.run_undo(step_id)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
-        about = self._strategy_text(step_id, len(per_host), undo=True)
+        about = self._strategy_text(step_id, list(per_host), undo=True)
         self.app.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host, about), answered)
 
     def run_undo(self, step_id: str) -> None:
@@ -252,6 +255,13 @@ class Stepping:
         elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
             summary = self.app.conductor.state.step(step_id).summary
             self.app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
+        elif (held := self.app.conductor.state.step(step_id)).status is StepStatus.HELD:
+            retry = self.app.key_label("execution.retry")
+            self.app.notify(
+                f"“{title}”: {held.summary}. {retry} goes on with the next stage, or skip.",
+                title="Step held",
+                severity="warning",
+            )
         else:
             retry = self.app.key_label("execution.retry")
             self.app.notify(
@@ -276,8 +286,8 @@ class Stepping:
             this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
             question = (
                 f"Stage {done} of {total} ({this}) of “{title}” has finished.\nStart stage"
-                f" {done + 1} of {total} ({after})? Stop here, and every host stays at {this}"
-                f" (retry the step to roll out again from {at[0] if at else '?'})."
+                f" {done + 1} of {total} ({after})? Stop here, and every host is held at {this}"
+                f" (a retry of the step goes on with stage {done + 1})."
             )
         else:
             question = (

@@ -20,6 +20,7 @@ from console.ui.screens.command_preview import Commands
 from console.ui.widgets.typeahead import FieldInput
 
 if TYPE_CHECKING:
+    from console.model.payloads import RolloutHeld
     from console.ui.app import RollbackApp
 
 
@@ -30,10 +31,17 @@ def _hosts(hosts: list[str]) -> str:
     return ", ".join(hosts[:6]) + (f" and {len(hosts) - 6} more" if len(hosts) > 6 else "")
 
 
-def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: bool) -> Text:
+def strategy_text(
+    strategy: Strategy,
+    chosen: dict[str, str],
+    hosts: int,
+    undo: bool,
+    held: RolloutHeld | None = None,
+) -> Text:
     """What a strategy step does, in words, above the commands it sends: its name, kind
     and description, the parameters chosen, its waves and its failure threshold (an
-    undo runs on every host it names at once)."""
+    undo runs on every host it names at once); a gradual re-enable `held` goes on with
+    its next stage."""
     kind = strategy.kind.value
     named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Strategy: ", "bold"), named)
@@ -54,7 +62,10 @@ def strategy_text(strategy: Strategy, chosen: dict[str, str], hosts: int, undo: 
     text.append("\nWaves: ", style="bold").append(waves)
     stepping = STRATEGY_KINDS[strategy.kind].stepping
     if stepping is not None and not undo:  # a gradual re-enable: every host in every stage
-        stages = f"{', '.join(stepping.values(chosen))} {stepping.unit}".rstrip()
+        values = stepping.values(chosen)[held.index if held else 0 :]
+        stages = f"{', '.join(values)} {stepping.unit}".rstrip()
+        if held:
+            stages = f"held at {held.percent} %, goes on with {stages}"
         stages += ", each checked on every host before the next"
         if w.confirm:
             stages += ", your yes before each next one"

@@ -32,7 +32,7 @@ from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
-from console.ui.widgets.run_summary import halt_text, soak_text, waves_text
+from console.ui.widgets.run_summary import halt_text, held_text, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
 # While output streams, a row whose only change is its last line is redrawn at most this
@@ -233,7 +233,12 @@ class ExecutionScreen(IncidentScreen):
         halt = self.query_one("#exec-halt", Static)
         waves = self.query_one("#exec-waves", Static)
         retry = self.app.key_label("execution.retry")
-        halted = halt_text(self.incident.state, step_id, retry) if step_id else None
+        state = self.incident.state
+        halted = (
+            (halt_text(state, step_id, retry) or held_text(state.step(step_id), retry))
+            if step_id
+            else None
+        )
         running = step_id in self.incident.running
         lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
@@ -304,6 +309,9 @@ class ExecutionScreen(IncidentScreen):
             return ""
         if step_id in self.incident.running:
             return f" · {key('execution.abort')} aborts"
+        st = self.incident.state.step(step_id)
+        if st.status is StepStatus.HELD and st.held:
+            return f" · {key('execution.retry')} goes on with stage {st.held.index + 1}"
         if failed:
             more = "" if self.problems_only else f" · {key('execution.problems')} problems only"
             return f" · {key('execution.retry')} retries failed hosts" + more

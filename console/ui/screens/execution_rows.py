@@ -16,9 +16,16 @@ from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
 UNKNOWN_WORDS = "unknown: verify before retrying"
-FINISHED = {HostStatus.SUCCEEDED, HostStatus.FAILED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
+FINISHED = {
+    HostStatus.SUCCEEDED,
+    HostStatus.FAILED,
+    HostStatus.ABORTED,
+    HostStatus.NOT_STARTED,
+    HostStatus.HELD,
+}
 HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
-# What "problems only" keeps: every host that did not (or may not have) succeeded.
+# What "problems only" keeps: every host that did not (or may not have) succeeded; a held
+# host succeeded at the stage it stays at.
 PROBLEMS = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED}
 
 

@@ -1,4 +1,5 @@
-"""A step's run in one or two lines: its waves, the halt with its figures, the soak."""
+"""A step's run in one or two lines: its waves, the halt with its figures, where a gradual
+re-enable is held, the soak."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from rich.text import Text
 
 from console.model.payloads import SoakProgress
-from console.model.state import HostStatus, IncidentState, StepState
+from console.model.state import HostStatus, IncidentState, StepState, StepStatus
 from console.model.visible import visible
 from console.model.watch import show
 from console.ui.palette import themed
@@ -36,9 +37,11 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
             failed = sum(1 for r in runs if r.status in BAD)
             ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
-            style = themed("bold $error" if failed else "$success")
-            mark = "✘" if failed else "✔"
-            text.append(f"{mark} {number}/{total} {ok} ok, {failed} failed", style=style)
+            held = sum(1 for r in runs if r.status is HostStatus.HELD)
+            style = themed("bold $error" if failed else "bold $warning" if held else "$success")
+            mark = "✘" if failed else "◐" if held else "✔"
+            said = f"{ok} ok, {failed} failed" + (f", {held} held" if held else "")
+            text.append(f"{mark} {number}/{total} {said}", style=style)
         else:
             hosts = len(wave.get("hosts", []))
             said = "running" if running else "cut short"  # by a crash: its hosts unknown
@@ -67,6 +70,22 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     elif reason:  # a wave that was not confirmed
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
     text.append(f"\n {waiting} host(s) not started · {retry_key} retries them with the failed ones")
+    return text
+
+
+def held_text(st: StepState, retry_key: str) -> Text | None:
+    """The banner of a gradual re-enable held between stages, and what a retry does; None
+    when the step is not held."""
+    held = st.held
+    if st.status is not StepStatus.HELD or held is None:
+        return None
+    hosts = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+    text = Text(" ◐ HELD ", style=themed("bold reverse $warning"))
+    text.append(f" {held.said(hosts)}", style="bold")
+    text.append(
+        f"\n {retry_key} goes on with stage {held.index + 1} of {held.of}"
+        f" ({held.next_percent} %); every host stays at {held.percent} % until then"
+    )
     return text
 
 

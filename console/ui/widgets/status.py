@@ -17,6 +17,7 @@ STYLES = {
     "aborted": "bold $error",
     "unknown": "bold $warning",
     "skipped": "$secondary",
+    "held": "bold $warning",
 }
 
 

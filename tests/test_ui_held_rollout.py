@@ -1,0 +1,115 @@
+"""A gradual re-enable stopped between its stages, on the execution screen at 80x24: its
+hosts read held at 5 %, never "not started"; the banner says what a retry does (it goes on
+with stage 2), and the retry does that."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Static
+
+from console.demo.fleet import DemoFleet
+from console.model.events import Kind
+from console.model.settings import Settings
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.host_grid import HostGrid
+from console.ui.widgets.one_line import OneLine
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    until,
+)
+
+HELD = "held at 5 % on 3 hosts (stage 1 of 4): the next stage was not confirmed"
+
+
+def _stages_confirmed() -> Settings:
+    data = demo_settings().model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "feature-reenable":
+            strategy["waves"] = {"confirm": True}
+    return Settings.model_validate(data)
+
+
+async def _asked(pilot, app) -> str:
+    """The question of the confirmation dialog now shown, once its text is composed."""
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query(".dialog-text")),
+    )
+    return " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+
+
+def _shown(screen, selector: str) -> str:
+    return str(
+        screen.query_one(selector, OneLine if selector == "#exec-title" else Static).render()
+    )
+
+
+async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_path: Path) -> None:
+    async with DemoFleet(_stages_confirmed()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.conductor.choose_strategy("feature-reenable")
+            app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            question = await _asked(pilot, app)
+            assert "every host is held at 5 % (a retry of the step goes on with stage 2)" in (
+                question
+            )
+            await pilot.press("enter")  # the focused answer: Stop here
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await pilot.pause(0.2)
+            screen = app.screen
+            assert _shown(screen, "#exec-title").startswith("◐ held ")
+            counts = _shown(screen, "#exec-counts")
+            assert counts.startswith("3 of 3 hosts finished · t goes on with stage 2"), counts
+            banner = " ".join(_shown(screen, "#exec-halt").split())
+            assert banner.startswith(f"◐ HELD {HELD}"), banner
+            assert "t goes on with stage 2 of 4 (25 %); every host stays at 5 % until then" in (
+                banner
+            )
+            assert _shown(screen, "#exec-waves").strip() == "Waves ◐ 1/1 0 ok, 0 failed, 3 held"
+            grid = screen.query_one("#grid", HostGrid)
+            hosts = ["web-1", "web-2", "web-3"]
+            assert [str(grid.get_cell(h, "Status")).strip() for h in hosts] == ["◐ held"] * 3
+            assert "not started" not in banner + counts
+            toasts = [(n.title, n.message) for n in app._notifications]
+            assert (
+                "Step held",
+                f"“Restore previous version”: {HELD}. t goes on with the next stage, or skip.",
+            ) in toasts
+            await pilot.press("p")  # problems only: a held host succeeded at its stage
+            assert not grid.row_count
+            await pilot.press("p")
+
+            await pilot.press("t")  # the retry goes on with stage 2, and says so first
+            await until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, RunConfirm)
+                    and bool(app.screen.query("#run-commands .dialog-text"))
+                ),
+            )
+            about = " ".join(
+                str(app.screen.query_one("#run-commands .dialog-text", Static).render()).split()
+            )
+            assert "Stages: held at 5 %, goes on with 25, 50, 100 %," in about
+            assert "precheck:" not in about and "set 25%:" in about
+            await pilot.press("y")
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+    # The demo's bad path is still live: stage 2 fails its check. It was stage 2 that ran.
+    events = app.conductor.recorder.events
+    stages = [(e.data.percent, e.data.ok) for e in events if e.kind == Kind.ROLLOUT_STEP]
+    assert stages == [(5, True), (25, False)]
+    retry = [i for i, e in enumerate(events) if e.kind == Kind.STEP_STARTED][-1]
+    sent = {e.data.stage for e in events[retry:] if e.kind == Kind.COMMAND_INTENT}
+    assert sent == {"set 25%", "check 25%"}
