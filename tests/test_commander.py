@@ -231,6 +231,7 @@ async def test_q_and_ctrl_c_quit_like_ctrl_q_and_say_how_to_resume(tmp_path: Pat
     summary = app.summary()
     assert summary.startswith(f"{INCIDENT_ID}: open at step 1 of 14 (Open the incident bridge")
     assert "; resume with: rollback-console resume " in summary and "\n" not in summary
+    assert summary.endswith(f"/{INCIDENT_ID}")  # the directory, as the quit dialog says
 
 
 async def test_detaching_leaves_a_summary_that_says_which_hosts_to_verify(tmp_path: Path) -> None:

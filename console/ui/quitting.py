@@ -123,7 +123,7 @@ class Quitting:
 
     def how_to_resume(self) -> str:
         assert self.app.conductor is not None
-        path = self.app.conductor.recorder.path
+        path = self.app.conductor.recorder.path.parent  # its directory, as the dialog says
         return f"resume with: rollback-console resume {shlex.quote(str(path))}"
 
     def summary(self) -> str:
