@@ -159,4 +159,6 @@ def test_what_hosts_print_is_text_in_every_export_and_secrets_are_masked(fleet: 
     # Each host ran from its own work directory: one command per stage, the directories said.
     steps = markdown.split("## Resolution steps")[1].split("\n## ")[0]
     assert steps.count("action (each host from its workdir: ") == 1
+    for listed in re.findall(r"each host from its workdir: ([^)]*)\)", steps):
+        assert listed.split(", ") == sorted(listed.split(", "))  # not the hosts' start order
     assert steps.count("cd -- ") == 0

@@ -35,7 +35,8 @@ def step_titles(events: list[Event]) -> dict[str, str]:
 
 def _add_command(commands: list[Command], event: Event) -> None:
     """The command as sent, once; hosts that ran the same one from different work
-    directories share one entry that lists the directories."""
+    directories share one entry that lists the directories, sorted (not in the order
+    the hosts happened to start)."""
     sent = Command(stage=reading.stage(event), command=event.payload(CommandIntent).command)
     if sent in commands:
         return
@@ -47,11 +48,12 @@ def _add_command(commands: list[Command], event: Event) -> None:
         if known.workdirs and known.command == body:
             if workdir.group(1) not in known.workdirs:
                 known.workdirs.append(workdir.group(1))
+                known.workdirs.sort()
             return
         first = IN_WORKDIR.match(known.command)
         if not known.workdirs and first and known.command[first.end() :] == body:
             commands[i] = Command(
-                stage=sent.stage, command=body, workdirs=[first.group(1), workdir.group(1)]
+                stage=sent.stage, command=body, workdirs=sorted([first.group(1), workdir.group(1)])
             )
             return
     commands.append(sent)
