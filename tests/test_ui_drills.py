@@ -230,3 +230,15 @@ async def test_a_firing_the_drills_faults_cause_says_so_on_the_home_screen(tmp_p
             alert = str(app.screen.query_one("#alert").render())
             assert "TRIGGER FIRED" in alert
             assert "It fired during drill api-breach: the drill's faults may be its cause" in alert
+
+
+async def test_a_drill_in_the_incident_list_is_labelled_drill_once(tmp_path):
+    """A scenario's incident is titled "Drill NAME: ..." (as `drill` names it): the list
+    labels it DRILL in its place, not "DRILL Drill NAME" (seen at 80x24)."""
+    root = tmp_path / "incidents"
+    past_drill(root, "d-1", "Drill web-release: the release rolls back", 3, passed=True)
+    app = build_app(demo_settings(), root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#incidents", DataTable)
+        assert str(table.get_row_at(0)[1]).startswith("DRILL web-release: the")

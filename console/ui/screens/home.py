@@ -217,7 +217,9 @@ class HomeScreen(Screen):
         room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4)
         outcome_width = OUTCOME_WIDTH
         for summary in found:
-            title = ("DRILL " if summary.drill else "") + visible(summary.title)
+            title = visible(summary.title)
+            if summary.drill:  # a scenario's title begins with "Drill" already: said once
+                title = "DRILL " + title.removeprefix("Drill ")
             table.add_row(  # what a journal holds is shown, never obeyed
                 plain(summary.incident_id),
                 plain(textwrap.shorten(title, room - outcome_width, placeholder=" …")),
