@@ -43,7 +43,7 @@ def type_name(annotation: Any) -> str:
 
 
 def row(model: type[Any]) -> str:
-    summary = (model.__doc__ or "").strip().replace("\n", " ")
+    summary = " ".join((model.__doc__ or "").split())  # a wrapped docstring's indent too
     fields = []
     for name, field in model.model_fields.items():
         key = field.alias or name

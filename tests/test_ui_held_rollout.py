@@ -1,6 +1,6 @@
 """A gradual re-enable stopped between its stages, on the execution screen at 80x24: its
 hosts read held at 5 %, never "not started"; the banner says what a retry does (it goes on
-with stage 2), and the retry does that."""
+with stage 2), the footer names its key "Next stage", and the retry does that."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     demo_settings,
+    footer_keys,
     open_incident,
     until,
 )
@@ -87,6 +88,8 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
                 "Step held",
                 f"“Restore previous version”: {HELD}. t goes on with the next stage, or skip.",
             ) in toasts
+            keys = await footer_keys(pilot)
+            assert "t Next stage" in keys and "t Retry failed" not in keys, keys
             await pilot.press("p")  # problems only: a held host succeeded at its stage
             assert not grid.row_count
             await pilot.press("p")

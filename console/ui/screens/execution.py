@@ -83,7 +83,8 @@ class ExecutionScreen(IncidentScreen):
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
         self._changed: set[str] | None = None
         self._deferred: set[str] = set()  # rows whose only change was a last line
-        self._offers = (False, False)  # (retryable, soaking): what the footer was drawn for
+        # (retryable, soaking, held): what the footer was drawn for
+        self._offers = (False, False, False)
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -142,7 +143,8 @@ class ExecutionScreen(IncidentScreen):
             self._scroll_from_the_start(grid, step_id)
             self.host = None
             self._reload_output()
-        if (offers := (self._can_retry(), self._is_probe(step_id))) != self._offers:
+        held = step_id is not None and self.incident.state.step(step_id).status is StepStatus.HELD
+        if (offers := (self._can_retry(), self._is_probe(step_id), held)) != self._offers:
             self._offers = offers
             self.refresh_bindings()
         progress = self.query_one("#exec-progress", ProgressBar)
@@ -363,10 +365,16 @@ class ExecutionScreen(IncidentScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Retry is offered only when the step shown has something to retry, problems
         only where there is a host grid (a soak has none)."""
-        retryable, soaking = self._offers
+        retryable, soaking, _held = self._offers
         if (action == "retry" and not retryable) or (action == "problems" and soaking):
             return False
         return super().check_action(action, parameters)
+
+    def key_description(self, binding: Binding) -> str:
+        """The footer's word for a key: the retry of a held re-enable goes on with it."""
+        if binding.id == "execution.retry" and self._offers[2]:
+            return "Next stage"
+        return binding.description
 
     def _can_retry(self) -> bool:
         step_id = self.step_id

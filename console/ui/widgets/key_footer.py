@@ -86,7 +86,12 @@ class KeyFooter(Footer):
         return [*picked, *pinned]
 
     def _width(self, binding: Binding) -> int:
-        return key_width(self.app.get_key_display(binding), binding.description)
+        return key_width(self.app.get_key_display(binding), self._description(binding))
+
+    def _description(self, binding: Binding) -> str:
+        """The binding's description, or the screen's word for it now (`key_description`)."""
+        say = getattr(self.screen, "key_description", None)
+        return str(say(binding)) if say else binding.description
 
     def _keys(self) -> tuple[Shown, ...]:
         """What each key of the footer shows, in order."""
@@ -95,7 +100,7 @@ class KeyFooter(Footer):
         width = self.size.width or self.app.size.width
         display = self.app.get_key_display
         keys: list[Shown] = [
-            (b.key, display(b), b.description, b.action, enabled, tooltip, "")
+            (b.key, display(b), self._description(b), b.action, enabled, tooltip, "")
             for b, enabled, tooltip in self.chosen(width)
         ]
         if width >= WIDE and self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE:
