@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.table import Table
 from rich.text import Text
 from textual import getters
 from textual.app import ComposeResult
@@ -100,6 +101,18 @@ class DrillsScreen(Screen):
         self.app.pop_screen()
 
 
+def _report_grid(lines: list[str]) -> Table:
+    """The report's lines as `drill` prints them, each label in a column of its own: a
+    value too long for the dialog wraps under itself, not under the labels."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for line in lines:
+        label, _, value = line.strip().partition(" ")
+        grid.add_row(Text(visible(label)), Text(visible(value.lstrip())))
+    return grid
+
+
 class DrillReport(ModalScreen[None]):
     """What a drill found: each expectation against what happened, passed or failed; then
     home (Enter), or stay on the closed drill incident to read it (Esc)."""
@@ -125,10 +138,7 @@ class DrillReport(ModalScreen[None]):
                 classes="dialog-title",
                 markup=False,
             )
-            lines = report_lines(self.verdict)[1:]
-            yield Static(
-                Text(visible("\n".join(line.strip() for line in lines))), classes="dialog-text"
-            )
+            yield Static(_report_grid(report_lines(self.verdict)[1:]), classes="dialog-text")
             key = self.app.key_label
             yield Static(
                 f"{key('drill-report.home')}: back to the home screen ·"
