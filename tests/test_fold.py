@@ -105,3 +105,33 @@ def test_unknown_event_kinds_from_newer_versions_are_kept_and_ignored(tmp_path):
     events = read_journal(tmp_path / JOURNAL_NAME).events
     assert events[1].data.dump() == {"anything": 1}
     assert fold(events).last_seq == 1 and fold(events).notes == fold(events[:1]).notes
+
+
+def test_a_held_rollout_folds_onto_its_hosts_and_is_gone_on_from_only_by_them_all(tmp_path):
+    """rollout.held: each named host ran the stage and is held there, with the words; a
+    run of exactly held hosts goes on from the hold, a run with any other host does not."""
+    recorder = recorder_in(tmp_path)
+    where = _incident(recorder)
+    recorder.record(Kind.COMMAND_RESULT, host="web-2", stage="action", exit_status=0, **where)
+    recorder.record(
+        Kind.ROLLOUT_HELD,
+        step="restore",
+        strategy="feature-reenable",
+        percent=5,
+        index=1,
+        of=4,
+        next_percent=25,
+        hosts=["web-1"],
+        reason="the next stage was not confirmed",
+    )
+    state = fold(recorder.events)
+    assert state == recorder.state
+    st = state.steps["restore"]
+    said = "held at 5 % (stage 1 of 4): the next stage was not confirmed"
+    assert (st.hosts["web-1"].status, st.hosts["web-1"].detail) == (HostStatus.HELD, said)
+    assert st.hosts["web-2"].status is HostStatus.SUCCEEDED
+    assert st.held_for(["web-1"]) is st.held and st.held.next_percent == 25
+    assert st.held_for(["web-1", "web-2"]) is None and st.held_for([]) is None
+    assert describe(recorder.events[-1]) == (
+        "held at 5 % on 1 host (stage 1 of 4): the next stage was not confirmed"
+    )
