@@ -57,3 +57,14 @@ def test_other_stages_chosen_since_the_hold_start_from_the_first_stage(tmp_path)
     conductor = _held_at_5(tmp_path, HOSTS)
     conductor.choose_strategy("feature-reenable", {"steps": "10,50,100"})
     assert _first_stages(conductor) == {"precheck"}
+
+
+def test_held_hosts_can_be_undone_and_a_retry_after_the_undo_starts_again(tmp_path):
+    """The hosts at 5 % are the undo's (never "touched no host"); once undone, they are
+    not at 5 % any more, so a retry starts from the first stage."""
+    conductor = _held_at_5(tmp_path, HOSTS)
+    assert sorted(conductor.preview_undo("restore")) == HOSTS
+    conductor.recorder.record(
+        Kind.STEP_STARTED, step="restore.undo", hosts=HOSTS, attempt=1, undo_of="restore"
+    )
+    assert _first_stages(conductor) == {"precheck"}

@@ -38,7 +38,10 @@ def _host_run(state: IncidentState, event: Event) -> HostRun:
 
 def _step_started(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
-    hosts = e.payload(StepStarted).hosts
+    data = e.payload(StepStarted)
+    hosts = data.hosts
+    if data.undo_of and data.undo_of in s.steps:  # undone: a retry starts its rollout again
+        s.steps[data.undo_of].held = None
     st.targets.extend(h for h in hosts if h not in st.targets)
     for host in hosts:  # about to be tried: waiting for its wave, as in a first run
         if host in st.hosts and st.hosts[host].status is HostStatus.NOT_STARTED:

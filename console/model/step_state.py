@@ -56,7 +56,7 @@ class StepState:
     waves: dict[int, dict[str, Any]] = field(default_factory=dict)
     halted: str | None = None
     targets: list[str] = field(default_factory=list)  # every host its starts named
-    held: RolloutHeld | None = None  # where its gradual re-enable was last held
+    held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
 
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there

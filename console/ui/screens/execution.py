@@ -143,7 +143,8 @@ class ExecutionScreen(IncidentScreen):
             self._scroll_from_the_start(grid, step_id)
             self.host = None
             self._reload_output()
-        held = step_id is not None and self.incident.state.step(step_id).status is StepStatus.HELD
+        now = state.step(step_id) if step_id else None
+        held = now is not None and now.status is StepStatus.HELD and now.held is not None
         if (offers := (self._can_retry(), self._is_probe(step_id), held)) != self._offers:
             self._offers = offers
             self.refresh_bindings()
