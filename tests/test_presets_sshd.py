@@ -210,3 +210,83 @@ params = [
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
     assert (app / "checked").read_text() == "new_checkout=25\nnew_checkout=100\n"
+
+
+async def retried_in_one_incident(config: Path, tmp_path: Path, strategy: str, fix) -> None:
+    """One incident: the strategy step fails its check, `fix()` heals what the check
+    reads, and the failed host is retried, as `t` does in the console."""
+    from console.engine.conductor import Conductor
+    from console.engine.ssh import SshPool
+    from console.model.loading import load_settings
+    from console.model.triggers import TriggerKind
+    from tests.events_factory import recorder_in
+
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("retried", "inc-retried")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select(["web"])
+    conductor.choose_strategy(strategy, {})
+    try:
+        assert not await conductor.run_step("restore")  # the check fails once
+        fix()
+        assert await conductor.run_step("restore", only_hosts=["db-1"])
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+
+
+async def test_releases_previous_never_goes_a_second_release_back(sshd_server, tmp_path):
+    """`previous` is the release before `current`. A retry in the same incident (its check
+    failed) stays on the release its rollback chose; a second incident is refused and
+    names the way on (a named release). Before, each went one release further back."""
+    app = sshd_server.sandbox("app")
+    for version in ("2.3.0", "2.4.0", "2.10.0"):
+        (app / "releases" / version).mkdir(parents=True)
+    (app / "current").symlink_to("releases/2.10.0")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
+        'params = [{ name = "check", default = "test -e healthy" }]\n',
+    )
+
+    await retried_in_one_incident(config, tmp_path, "rollback", (app / "healthy").touch)
+    assert (app / "current").readlink() == Path("releases/2.4.0")
+
+    again = run(config, tmp_path, "rollback")
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "already rolled back to 2.4.0 (from 2.10.0, incident inc-retried)" in again.stdout
+    assert (app / "current").readlink() == Path("releases/2.4.0")
+
+    further = run(config, tmp_path / "further", "rollback", "target=2.3.0")
+    assert further.returncode == 0, further.stdout + further.stderr
+    assert (app / "current").readlink() == Path("releases/2.3.0")
+
+
+async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
+    """`previous` is the revision before the last commit on the paths; once a restore is
+    that commit, it would put the bad delivery back (seen on a real fleet: a second run
+    restored 'worker_processes 0' everywhere). A retry in the same incident checks the
+    restore again without another commit; a second incident is refused."""
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    config = configure(
+        sshd_server,
+        tmp_path,
+        root,
+        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
+        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
+        '"nginx" }, { name = "check", default = "test -e healthy" }]\n',
+    )
+
+    await retried_in_one_incident(config, tmp_path, "etc-restore", (root / "healthy").touch)
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+    assert git(repo, "rev-list", "--count", "HEAD") == "3"  # one restore commit
+
+    again = run(config, tmp_path, "etc-restore")
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "nginx already restored to" in again.stdout and "(incident inc-retried)" in again.stdout
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+    assert git(repo, "rev-list", "--count", "HEAD") == "3"

@@ -3,7 +3,9 @@
 The tracked paths go back to an earlier revision as a new commit (history only grows, so
 the restore itself is on record in the repository); undo commits the replaced revision's
 content back. What the precheck resolved is kept in `.rollback/` of the working directory,
-and `restart` and `check` run there too, as every preset's do.
+and `restart` and `check` run there too, as every preset's do. `previous` on paths that a
+restore already put back would undo that restore: a retry within the same incident checks
+it again, another incident is refused and must name the revision.
 """
 
 from __future__ import annotations
@@ -39,6 +41,18 @@ if [ -n "$dirty" ]; then
   exit 3
 fi
 rev={{revision}}
+done=$(cat "$state/git-target" 2>/dev/null)
+if [ "$rev" = previous ] && [ -n "$done" ] && git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
+  by=$(cat "$state/git-incident" 2>/dev/null)
+  if [ "$by" != {{incident}} ]; then
+    echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \
+      "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
+    exit 3
+  fi
+  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \
+    "checking them again"
+  exit 0
+fi
 if [ "$rev" = previous ]; then
   last=$(git log -n 1 --format=%H -- "$@")
   test -n "$last" || { echo "no commit touches $*" >&2; exit 3; }
@@ -50,7 +64,8 @@ if git diff --quiet "$rev" HEAD -- "$@"; then
   echo "$* already match $(git log -n 1 --format='%h %s' "$rev")" >&2
   exit 3
 fi
-git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" || exit 3
+git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
+  echo {{incident}} > "$state/git-incident" || exit 3
 echo "restoring $* in $(pwd) from $(git log -n 1 --format='%h %s' HEAD)"
 echo "                          to $(git log -n 1 --format='%h %s' "$rev")"
 git diff --stat HEAD "$rev" -- "$@"
@@ -66,8 +81,12 @@ ACTION = (
     + """\
 rev=$(cat "$state/git-target") || exit 3
 git restore --source="$rev" --staged --worktree -- "$@" || exit 1
-git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || exit 1
-echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
+if git diff --cached --quiet -- "$@"; then  # a retry: restored already
+  echo "$* already at $(git log -n 1 --format=%h "$rev")"
+else
+  git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || exit 1
+  echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
+fi
 """
     + _IN_WORKDIR
     + run_optional("restart", "restart")

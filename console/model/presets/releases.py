@@ -17,10 +17,23 @@ base=$(dirname "$points")
 dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases directory $base" >&2; exit 3; }
 """
 
+# `previous` is relative to `current`: on a host that a rollback already moved, it would
+# go one release further back. A retry within the same incident checks that rollback
+# again; another incident is refused, and names the release to go further back.
 PRECHECK = (
     _WHERE
     + """\
 target={{target}}
+if [ "$target" = previous ] && [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ]; then
+  by=$(cat .rollback/release-incident 2>/dev/null)
+  if [ "$by" != {{incident}} ]; then
+    echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \
+      "incident ${by:-unknown}): previous would go further back; name the release (target)" >&2
+    exit 3
+  fi
+  echo "current release: $cur, where this incident's rollback put it: checking it again"
+  exit 0
+fi
 if [ "$target" = previous ]; then
   target=$(ls -1 "$dir" | sort -V | awk -v c="$cur" '$0 == c { print p; exit } { p = $0 }')
 fi
@@ -29,7 +42,8 @@ if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
   exit 3
 fi
 test "$target" != "$cur" || { echo "already on $cur" >&2; exit 3; }
-mkdir -p .rollback && echo "$target" > .rollback/release-target ||
+mkdir -p .rollback && echo "$target" > .rollback/release-target &&
+  echo {{incident}} > .rollback/release-incident ||
   { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
 echo "current release: $cur; rolling back to $target"
 """
@@ -39,10 +53,14 @@ ACTION = (
     _WHERE
     + """\
 target=$(cat .rollback/release-target) || exit 3
-echo "$cur" > .rollback/release-from || { echo "cannot record the release replaced" >&2; exit 1; }
-ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link" ||
-  { echo "cannot point $link at $target" >&2; exit 1; }
-echo "rolled back: $cur -> $target"
+if [ "$cur" = "$target" ]; then  # a retry: the release it replaced stays recorded
+  echo "already on $target"
+else
+  echo "$cur" > .rollback/release-from || { echo "cannot record the release replaced" >&2; exit 1; }
+  ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link" ||
+    { echo "cannot point $link at $target" >&2; exit 1; }
+  echo "rolled back: $cur -> $target"
+fi
 """
     + run_optional("restart", "restart")
 )
