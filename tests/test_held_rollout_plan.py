@@ -4,8 +4,12 @@ first stage. Nothing is sent: the plan is read from the preview."""
 
 from __future__ import annotations
 
+import json
+
 from console.engine.conductor import Conductor
+from console.engine.notifier import status_line
 from console.engine.ssh import SshPool
+from console.journal.export.json_export import render_json
 from console.model.events import Kind
 from console.model.triggers import TriggerKind
 from tests.events_factory import recorder_in
@@ -46,7 +50,12 @@ def _first_stages(conductor: Conductor) -> set[str]:
 
 
 def test_a_retry_of_held_hosts_goes_on_with_the_next_stage(tmp_path):
-    assert _first_stages(_held_at_5(tmp_path, HOSTS)) == {"set 25%"}
+    conductor = _held_at_5(tmp_path, HOSTS)
+    assert _first_stages(conductor) == {"set 25%"}
+    assert status_line(conductor.state).endswith("hosts 3 held at 5 %")  # a status update's
+    document = json.loads(render_json(conductor.recorder.events))["document"]
+    hosts = document["systems"][0]["hosts"]
+    assert [(h["status"], h["held_at"]) for h in hosts] == [("held", "5 %")] * 3
 
 
 def test_a_run_with_a_host_not_held_starts_from_the_first_stage(tmp_path):
