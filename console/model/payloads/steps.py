@@ -116,7 +116,10 @@ class HostNotStarted(Payload):
     """A host's command was never sent."""
 
     KIND = Kind.HOST_NOT_STARTED
-    reason: str = Field(description="halted, aborted, detached, or a rollout not confirmed")
+    reason: str = Field(
+        description="halted, aborted or detached (older journals: a rollout not confirmed,"
+        " now `rollout.held`)"
+    )
 
 
 class WaveStarted(Payload):
