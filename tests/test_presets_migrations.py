@@ -159,6 +159,12 @@ params = [
     assert "integrity before: recorded (orders=2)" in outcome.stdout
     assert "integrity after: match (orders=2)" in outcome.stdout
 
+    # a second incident: `previous` would now drop the table; refused, nothing changed
+    again = run_console(config, tmp_path / "again", "schema-down")
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "already downgraded to 0001 (from 0002, incident " in again.stdout
+    assert shop(cluster, "SELECT item FROM orders ORDER BY id").split() == ["tea", "cups"]
+
 
 def _sql_strategy(cluster: pg.Cluster, migrations: Path, bookkeeping: str = "single-row") -> str:
     return f"""\
@@ -251,3 +257,40 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     assert outcome.failed_stage() == "action"
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+
+
+async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_path):
+    """After a reversal to version 1, `previous` would reverse version 1 too (DROP TABLE
+    orders). The same incident run again checks where it left the schema, changing
+    nothing; a second incident is refused at the precheck, the table and rows intact."""
+    from console.engine.conductor import Conductor
+    from console.engine.ssh import SshPool
+    from console.model.loading import load_settings
+    from console.model.triggers import TriggerKind
+    from tests.events_factory import recorder_in
+
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS, "single-row")
+    config = write_config(
+        tmp_path / "config", host, _sql_strategy(cluster, migrations), host.home("work")
+    )
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("reversed", "inc-reversed")
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "test")
+    conductor.select(["db"])
+    conductor.choose_strategy("sql-down", {})
+    try:
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("restore")  # again, in the same incident
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
+    assert columns(cluster) == ["id", "item"]
+
+    again = run_console(config, tmp_path / "state", "sql-down")
+
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "already reversed to version 1 (from 2, incident inc-reversed)" in again.stdout
+    assert columns(cluster) == ["id", "item"]
+    assert shop(cluster, "SELECT count(*) FROM orders") == "2"

@@ -4,7 +4,9 @@ applied with psql in one transaction (preset `sql`, golang-migrate's layout:
 
 A schema change rewrites rows but keeps them, so the integrity records are row counts:
 every named table that survives must keep its count. What the precheck resolved (from,
-target, the files to apply) is kept in `.rollback/` of the working directory.
+target, the files to apply) is kept in `.rollback/` of the working directory. `previous`
+never goes a second step down: where a reversal left the schema, a retry in the same
+incident checks it again, another incident is refused and must name the target.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ ALEMBIC_PRECHECK = (
     + """\
 cur=$(al current) || { echo "alembic current failed" >&2; exit 3; }
 cur=$(echo "$cur" | awk 'NF { print $1 }')
+if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)" = "${cur:-base}" ]; then
+  by=$(cat .rollback/alembic-incident 2>/dev/null)
+  if [ "$by" != {{incident}} ]; then
+    echo "already downgraded to ${cur:-base} (from $(cat .rollback/alembic-from 2>/dev/null)," \
+      "incident ${by:-unknown}): previous would go further down; name the revision" >&2
+    exit 3
+  fi
+  echo "alembic revision ${cur:-base}, where this incident's downgrade put it: checking it again"
+  integrity before rows
+  exit 0
+fi
 test -n "$cur" || { echo "the database has no alembic revision: nothing to downgrade" >&2; exit 3; }
 test "$(echo "$cur" | wc -l)" -eq 1 || { echo "several current revisions ($cur): downgrade one branch by hand" >&2; exit 3; }
 target={{revision}}
@@ -44,7 +57,8 @@ plan=$(al history -r "$target:$cur" 2>&1) || {
   echo "$target is not a revision below the current one, $cur" >&2
   exit 3
 }
-echo "$cur" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target || exit 3
+echo "$cur" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target &&
+  echo {{incident}} > .rollback/alembic-incident || exit 3
 echo "alembic revision $cur; going down to $target, undoing:"
 echo "$plan" | grep -v -- "-> $target[ ,]" | sed "s/, *$//"
 integrity before rows
@@ -114,6 +128,17 @@ SQL
   test "$dirty" != t || { echo "the database is marked dirty: a migration failed halfway; repair it first" >&2; exit 3; }
 fi
 cur=$(version) || exit 3
+if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$cur" ]; then
+  by=$(cat .rollback/sql-incident 2>/dev/null)
+  if [ "$by" != {{incident}} ]; then
+    echo "already reversed to version $cur (from $(cat .rollback/sql-from 2>/dev/null)," \
+      "incident ${by:-unknown}): previous would go further down; name the target version" >&2
+    exit 3
+  fi
+  echo "schema version $cur, where this incident's reversal put it: checking it again"
+  integrity before rows
+  exit 0
+fi
 test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 3; }
 target={{target}}
 if [ "$target" = previous ]; then
@@ -131,7 +156,8 @@ for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <= c + 0'
   echo "$v $down" >> .rollback/sql-plan
 done
 test -s .rollback/sql-plan || { echo "no migration between $target and $cur" >&2; exit 3; }
-echo "$cur" > .rollback/sql-from && echo "$target" > .rollback/sql-target || exit 3
+echo "$cur" > .rollback/sql-from && echo "$target" > .rollback/sql-target &&
+  echo {{incident}} > .rollback/sql-incident || exit 3
 echo "schema version $cur; going down to $target with, in one transaction:"
 cat .rollback/sql-plan
 integrity before rows
@@ -173,7 +199,17 @@ from=$(cat .rollback/sql-from)
     done < .rollback/sql-up-plan
   fi"""
 
-SQL_ACTION = _SQL + _apply(".rollback/sql-plan", _BOOKKEEPING_DOWN, "reverting")
+SQL_ACTION = (
+    _SQL
+    + """\
+now=$(version) || exit 1
+if [ "$now" = "$(cat .rollback/sql-target)" ]; then  # a retry: reversed already
+  echo "schema version $now already"
+else
+"""
+    + _apply(".rollback/sql-plan", _BOOKKEEPING_DOWN, "reverting")
+    + "fi\n"
+)
 
 SQL_VERIFY = (
     _SQL
