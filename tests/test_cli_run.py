@@ -355,3 +355,16 @@ def test_a_journal_is_named_by_its_incident_id_wherever_incidents_live(tmp_path)
         "error: 20261130-101500-ffff: no incident of that id (looked in "
         f"{kept}, {state / 'incidents'}, {state / 'demo-incidents'})"
     ]
+
+
+@pytest.mark.parametrize("command", [["demo"], ["probe", "--demo"]])
+def test_config_given_to_the_demo_is_refused_not_ignored(tmp_path, command):
+    """The demo fleet runs on its embedded configuration: a --config given with it was
+    silently ignored (a commander editing a copy of the demo's configuration saw none of
+    their edits). One line says so, exit 2."""
+    config = tmp_path / "mine"
+    assert cli("init", str(config), state_dir=tmp_path).returncode == 0
+    result = cli("--config", str(config), *command, state_dir=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: --config {config}: the demo fleet runs on its own")

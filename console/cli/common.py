@@ -36,6 +36,14 @@ def load(
     from console.model.loading import load_settings
     from console.paths import demo_config, find_config
 
+    yours = {"demo": "run rollback-console --config DIR alone"}.get(
+        args.command, "leave out --demo"
+    )
+    if demo and args.config and (args.command == "demo" or getattr(args, "demo", False)):
+        raise UsageError(
+            f"--config {args.config}: the demo fleet runs on its own embedded configuration;"
+            f" leave out --config for the demo, or {yours} for your fleet"
+        )
     if directory is None:
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
