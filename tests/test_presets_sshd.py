@@ -290,3 +290,83 @@ async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
     assert "nginx already restored to" in again.stdout and "(incident inc-retried)" in again.stdout
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
     assert git(repo, "rev-list", "--count", "HEAD") == "3"
+
+
+async def test_file_flags_undo_after_a_retry_puts_back_what_was_there_first(sshd_server, tmp_path):
+    """A retry in the same incident (the check failed once) copies the flags file again:
+    before, that copy held the incident's own 0, so undo "succeeded" and left the flag
+    off. Now the copy is made once per incident; undo puts back only the named flags (a
+    flag changed since, by hand or by another incident, stays); a second incident finds
+    nothing to disable and is refused at the precheck."""
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=100\ndark_mode=50\n")
+    flags = '{ name = "flags", default = "new_checkout" }'
+    check = '{ name = "check", default = "test -e healthy" }'
+    config = configure(sshd_server, tmp_path, app, flags_off(flags, FLAGS_FILE, check))
+
+    await retried_in_one_incident(config, tmp_path, "flags-off", (app / "healthy").touch)
+    assert (app / "flags").read_text() == "new_checkout=0\ndark_mode=50\n"
+
+    again = run(config, tmp_path, "flags-off")
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "new_checkout already read 0 in flags: nothing to disable" in again.stdout
+
+    (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")  # another change since
+    ok, _ = await undo(config, tmp_path / "one" / "journal.jsonl")
+    assert ok
+    assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+
+
+async def test_a_retried_re_enable_is_undone_to_off(sshd_server, tmp_path):
+    """The check fails at 100 %; the retry's precheck copied the file at 100 % over the
+    copy taken at 0, and undo then left the feature fully on. Now undo turns it off."""
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        """\
+[[strategies]]
+name = "reenable"
+kind = "feature-reenable"
+preset = "file"
+params = [
+  { name = "flags", default = "new_checkout" },
+  { name = "flags_file", default = "flags" },
+  { name = "steps", default = "25,100" },
+  { name = "check", default = "grep -q new_checkout=25 flags || test -e healthy" },
+]
+""",
+    )
+
+    await retried_in_one_incident(config, tmp_path, "reenable", (app / "healthy").touch)
+    assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+
+    again = run(config, tmp_path, "reenable")
+    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert "new_checkout already read 100 in flags: nothing to re-enable" in again.stdout
+
+    ok, _ = await undo(config, tmp_path / "one" / "journal.jsonl")
+    assert ok
+    assert (app / "flags").read_text() == "new_checkout=0\ndark_mode=0\n"
+
+
+def test_an_unknown_flag_is_refused_before_a_re_enable(sshd_server, tmp_path):
+    """The re-enable's precheck went on past the unknown flag (its copy came after) and the
+    rollout began; now it refuses, as the toggle-off's does."""
+    app = sshd_server.sandbox("app")
+    (app / "flags").write_text("new_checkout=0\n")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        '[[strategies]]\nname = "reenable"\nkind = "feature-reenable"\npreset = "file"\n'
+        f"params = [{FLAGS_FILE}]\n",
+    )
+
+    outcome = run(config, tmp_path, "reenable", "flags=new_chekout")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert "unknown flag in new_chekout" in outcome.stdout
+    assert (app / "flags").read_text() == "new_checkout=0\n"

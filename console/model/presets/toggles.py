@@ -20,7 +20,7 @@ FLAGS={{flags}} awk -F= '
   BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
   ($1 in want) { print "flag " $0; seen++ }
   END { if (seen < n) { print "unknown flag in " ENVIRON["FLAGS"] > "/dev/stderr"; exit 3 } }
-' {{flags_file}}
+' {{flags_file}} || exit 3
 """
 
 
@@ -35,19 +35,71 @@ FLAGS={{{{flags}}}} VALUE={value} awk -F= '
 """
 
 
+# A shell condition: every named flag reads $want.
+_ALL_AT_WANT = """FLAGS={{flags}} awk -F= '
+  BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
+  ($1 in want) && $2 == ENVIRON["WANT"] { seen++ }
+  END { exit seen < n }
+' {{flags_file}}"""
+
+
+# What undo puts back is copied once per incident, before the first change: a retry (or a
+# later stage) copies nothing again, so the copy never holds the incident's own change.
+def _kept(name: str) -> str:
+    return f'kept=.rollback/{name}-"{{{{incident}}}}"\n'
+
+
 def _keep(name: str, refuse: bool = False) -> str:
-    """Copy the file to .rollback/`name` for undo; without the copy nothing changes (a
-    precheck `refuse`s with exit 3, an action fails)."""
+    """Copy the file to .rollback/`name`-<incident> for undo unless this incident has one;
+    without the copy nothing changes (a precheck `refuse`s with exit 3, an action fails)."""
+    return (
+        _kept(name)
+        + f"""\
+if [ -f "$kept" ]; then
+  echo "undo keeps the copy of "{{{{flags_file}}}}" this incident made first ($kept)"
+else
+  cp {{{{flags_file}}}} "$kept" ||
+    {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit {3 if refuse else 1}; }}
+fi
+"""
+    )
+
+
+def _already(want: str, name: str, what: str) -> str:
+    """The named flags all read `want` (shell) already: this incident's own change is
+    checked again; otherwise there is nothing to do, and the precheck refuses saying so."""
     return f"""\
-cp {{{{flags_file}}}} .rollback/{name} ||
-  {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit {3 if refuse else 1}; }}
+export WANT={want}
+if {_ALL_AT_WANT}; then
+  if [ -f .rollback/{name}-"{{{{incident}}}}" ]; then
+    echo {{{{flags}}}}" read $WANT, as this incident set them: checking them again"
+  else
+    echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
+    exit 3
+  fi
+fi
 """
 
 
 def _put_back(name: str) -> str:
-    return f"""\
-cp .rollback/{name} {{{{flags_file}}}} || {{ echo "cannot put "{{{{flags_file}}}}" back" >&2; exit 1; }}
+    """The named flags' lines as the copy has them; every other line stays as it is now
+    (another incident's change to another flag is not undone)."""
+    return (
+        _kept(name)
+        + """\
+test -f "$kept" || { echo "nothing to undo: this incident kept no copy of "{{flags_file}} >&2; exit 3; }
+FLAGS={{flags}} awk -F= '
+  BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
+  FNR == NR { if ($1 in want) was[$1] = $0; next }
+  ($1 in was) { $0 = was[$1] } { print }
+' "$kept" {{flags_file}} > {{flags_file}}.new && mv {{flags_file}}.new {{flags_file}} ||
+  { echo "cannot put "{{flags_file}}" back" >&2; exit 1; }
+FLAGS={{flags}} awk -F= '
+  BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
+  ($1 in want) { print "flag " $0 " again" }
+' {{flags_file}}
 """
+    )
 
 
 def _flags_are(value: str) -> str:
@@ -182,7 +234,7 @@ PRESETS = (
         name="file",
         summary="set the named flags to 0 in a `name=percent` file, then restart or reload",
         params=(FLAGS, FLAGS_FILE, RESTART, CHECK),
-        precheck=_FLAGS_EXIST,
+        precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable"),
         action=_keep("flags-before-off")
         + _set_flags("0")
         + 'echo "disabled: "{{flags}}\n'
@@ -207,7 +259,10 @@ PRESETS = (
             RESTART,
             CHECK,
         ),
-        precheck=_FLAGS_EXIST + _keep("flags-before-reenable", refuse=True),
+        precheck=_FLAGS_EXIST
+        + "steps={{steps}}\n"
+        + _already("${steps##*,}", "flags-before-reenable", "re-enable")
+        + _keep("flags-before-reenable", refuse=True),
         action=_set_flags("{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + RESTART_NOW,
