@@ -13,6 +13,7 @@ from console.engine.conductor import Conductor
 from console.engine.integrity import Summary, differences, kept_rows, parse_line
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, walk
+from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.strategies import Strategy
 from console.model.triggers import TriggerKind
@@ -97,3 +98,37 @@ def test_the_cli_runs_log_replay_on_the_demo_fleet(tmp_path, capsys):
     argv += ["--trigger", "data-corruption", "--reason", "X", "--yes", "--quiet"]
     assert main([*argv, "--journal", str(tmp_path / "j")]) == 0
     assert "rolled back and verified" in capsys.readouterr().out
+
+
+async def test_the_demo_rollback_run_again_never_goes_a_second_release_back(tmp_path):
+    """The demo's version-rollback, run again in the same incident (a retry after its
+    check failed), stays on the release it chose: before, 2.4.1 -> 2.4.0 -> 2.3.0. A second
+    incident is refused and names the way on."""
+    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
+    settings = await fleet.start()
+    web = [r for h, r in fleet.sandboxes.items() if h.startswith("web")]
+
+    async def incident(name: str, *runs: bool) -> list[str]:
+        pool = SshPool(settings.inventory.ssh)
+        conductor = Conductor(settings, recorder_in(tmp_path / name), pool)
+        conductor.open_incident("again", name)
+        conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+        conductor.select(["web"])
+        conductor.choose_strategy("version-rollback", {})
+        try:
+            for ran in runs:
+                assert await conductor.run_step("restore") is ran
+                assert {(r / "current").readlink().name for r in web} == {"2.4.0"}
+        finally:
+            await conductor.shutdown()
+            conductor.recorder.close()
+        events = conductor.recorder.events
+        return [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
+
+    try:
+        said = await incident("inc-one", True, True)
+        assert "already on 2.4.0, where this incident's rollback put it" in said
+        said = await incident("inc-two", False)
+        assert "already rolled back to 2.4.0: name the release to go further back (target)" in said
+    finally:
+        await fleet.stop()
