@@ -259,15 +259,26 @@ def _callgrind_total(path: Path) -> int:
 def demo_instructions(env: dict[str, str], workdir: Path) -> tuple[int, int]:
     """callgrind of `demo` in an 80x24 pty up to its first full frame: the instructions
     of its main thread, and of all its threads."""
+    out = demo_instructions_in(env, workdir, [str(HERE / "first_paint.py"), "demo"])
+    threads = sorted(out.glob("cg.*-*"))
+    main_thread = next(p for p in threads if p.name.endswith("-01"))
+    return _callgrind_total(main_thread), sum(_callgrind_total(p) for p in threads)
+
+
+def demo_instructions_in(
+    env: dict[str, str], workdir: Path, script: list[str], options: list[str] | None = None
+) -> Path:
+    """Run `python SCRIPT...` (a console ended at its first full frame) under callgrind,
+    with `options`, in an 80x24 pty; the directory of its dumps, one file per thread."""
     out = Path(tempfile.mkdtemp(prefix="demo-callgrind-", dir=workdir))
     argv = [
         "valgrind",
         "--tool=callgrind",
         "--separate-threads=yes",
+        *(options or []),
         f"--callgrind-out-file={out}/cg.%p",
         sys.executable,
-        str(HERE / "first_paint.py"),
-        "demo",
+        *script,
     ]
     pid, fd = pty.fork()
     if pid == 0:  # the child: valgrind, the console under it, in the pty
@@ -290,11 +301,9 @@ def demo_instructions(env: dict[str, str], workdir: Path) -> tuple[int, int]:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
         os.close(fd)
-    threads = sorted(out.glob("cg.*-*"))
-    if not threads:
+    if not any(out.glob("cg.*-*")):
         raise RuntimeError(f"callgrind wrote nothing in {out}")
-    main_thread = next(p for p in threads if p.name.endswith("-01"))
-    return _callgrind_total(main_thread), sum(_callgrind_total(p) for p in threads)
+    return out
 
 
 def _against_floor(exec_: list[Sample], floor: list[Sample]) -> str:
