@@ -100,35 +100,68 @@ def test_the_cli_runs_log_replay_on_the_demo_fleet(tmp_path, capsys):
     assert "rolled back and verified" in capsys.readouterr().out
 
 
-async def test_the_demo_rollback_run_again_never_goes_a_second_release_back(tmp_path):
-    """The demo's version-rollback, run again in the same incident (a retry after its
-    check failed), stays on the release it chose: before, 2.4.1 -> 2.4.0 -> 2.3.0. A second
-    incident is refused and names the way on."""
+# strategy -> (what it changes on a web host, before, after, a second incident's refusal)
+AGAIN = {
+    "version-rollback": (
+        lambda r: (r / "current").readlink().name,
+        "2.4.1",
+        "2.4.0",
+        "already rolled back to 2.4.0: name the release to go further back (target)",
+    ),
+    "migration-reversal": (
+        lambda r: data.schema_version(r / data.LIVE),
+        4,
+        3,
+        "already down to schema version 3: name the version to go further down (target)",
+    ),
+    "config-restore": (
+        lambda r: (r / "etc/app-revisions/CURRENT").read_text().strip(),
+        "r43",
+        "r42",
+        "already restored to config revision r42: name the revision to go further back",
+    ),
+}
+
+
+@pytest.mark.parametrize("strategy", list(AGAIN))
+async def test_a_demo_rollback_run_again_never_goes_a_second_step_back(tmp_path, strategy):
+    """Run again in the same incident (a retry after its check failed), a demo strategy
+    stays where it went, and its undo still returns to before the first run; a second
+    incident is refused and names the way on. Before, each run went one step further back
+    (2.4.1 -> 2.4.0 -> 2.3.0; schema 4 -> 3 -> 2), and the undo returned to the middle."""
+    read, before, after, refused = AGAIN[strategy]
     fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
     settings = await fleet.start()
     web = [r for h, r in fleet.sandboxes.items() if h.startswith("web")]
 
-    async def incident(name: str, *runs: bool) -> list[str]:
+    def incident(name: str) -> Conductor:
         pool = SshPool(settings.inventory.ssh)
         conductor = Conductor(settings, recorder_in(tmp_path / name), pool)
         conductor.open_incident("again", name)
         conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
         conductor.select(["web"])
-        conductor.choose_strategy("version-rollback", {})
-        try:
-            for ran in runs:
-                assert await conductor.run_step("restore") is ran
-                assert {(r / "current").readlink().name for r in web} == {"2.4.0"}
-        finally:
+        conductor.choose_strategy(strategy, {})
+        return conductor
+
+    first, second = incident("inc-one"), incident("inc-two")
+    try:
+        assert {read(r) for r in web} == {before}
+        for _ in range(2):
+            assert await first.run_step("restore")
+            assert {read(r) for r in web} == {after}
+        assert not await second.run_step("restore")
+        assert {read(r) for r in web} == {after}
+        said = [
+            ln
+            for e in second.recorder.events
+            if e.kind == Kind.COMMAND_OUTPUT
+            for ln in e.data.lines
+        ]
+        assert refused in said
+        assert await first.undo("restore")  # back to before the first run, not the middle
+        assert {read(r) for r in web} == {before}
+    finally:
+        for conductor in (first, second):
             await conductor.shutdown()
             conductor.recorder.close()
-        events = conductor.recorder.events
-        return [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
-
-    try:
-        said = await incident("inc-one", True, True)
-        assert "already on 2.4.0, where this incident's rollback put it" in said
-        said = await incident("inc-two", False)
-        assert "already rolled back to 2.4.0: name the release to go further back (target)" in said
-    finally:
         await fleet.stop()

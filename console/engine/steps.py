@@ -331,11 +331,14 @@ class StepExecution:
         self.recorder.record(
             Kind.STEP_STARTED, step=undo_id, hosts=ran, attempt=attempt, undo_of=step_id, **data
         )
-        baseline = {
-            r["host"]: Summary.from_data(r)
-            for r in self.state.integrity
-            if r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded"
-        }
+        # The data before the step first ran on each host since its last undo: a retry
+        # records its own "before", of data the first attempt had changed already.
+        baseline: dict[str, Summary] = {}
+        for r in self.state.integrity:
+            if r["step"] == undo_id:
+                baseline.pop(r["host"], None)
+            elif r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded":
+                baseline.setdefault(r["host"], Summary.from_data(r))
         watch = (
             IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
             if strategy.data_touching
