@@ -291,3 +291,72 @@ def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp
     assert "staged and verified" not in outcome.stdout
     assert cluster.running() and ids(cluster) == [1, 2, 3]
     assert kept_aside(cluster, outcome.incident) == []
+
+
+async def test_a_retry_checks_a_finished_restore_again_and_each_undo_keeps_its_copy(
+    host, cluster, tmp_path
+):
+    """One incident: the restore recovers but verify fails (the expectation is wrong); the
+    retry was refused ("undo it first": a whole restore again) and now checks the restore
+    again, judged against the first before. Undo, a retry that restores again and a second
+    undo: that undo was refused ("data.undone-<incident> exists"), leaving the cluster on the
+    restored data; now each undone directory is kept."""
+    from console.engine.conductor import Conductor
+    from console.engine.ssh import SshPool
+    from console.model.loading import load_settings
+    from console.model.triggers import TriggerKind
+    from tests.events_factory import recorder_in
+
+    cluster.sql(ORDERS)
+    backup = cluster.basebackup("nightly")
+    (backup / "expected-integrity").write_text("rows.orders=4\n")  # wrong: 3 were backed up
+    cluster.sql("DROP TABLE orders")
+    settings = load_settings(configure(host, cluster, tmp_path))
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("retried", "inc-retried")
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "test")
+    conductor.select(["db"])
+    conductor.choose_strategy("restore", {})
+    timeline = "SELECT timeline_id FROM pg_control_checkpoint()"
+    try:
+        assert not await conductor.run_step("restore")
+        assert ids(cluster) == [1, 2, 3] and cluster.sql(timeline) == "2"
+        (backup / "expected-integrity").write_text("rows.orders=3\n")
+
+        assert await conductor.run_step("restore", only_hosts=["db-1"])
+        assert cluster.sql(timeline) == "2"  # checked again, not restored again
+        said = [line for e in conductor.recorder.events for line in getattr(e.data, "lines", [])]
+        assert any("restored " + str(backup) + " already" in line for line in said), said
+        befores = [r for r in conductor.state.integrity if r["stage"] == "before"]
+        assert [b["rows"] for b in befores] == [{"customers": 2}] * 2
+
+        assert await conductor.undo("restore")
+        assert cluster.sql("SELECT to_regclass('orders') IS NULL") == "t"
+        assert await conductor.run_step("restore", only_hosts=["db-1"])
+        assert ids(cluster) == [1, 2, 3] and cluster.sql(timeline) == "3"
+        assert await conductor.undo("restore")
+        assert cluster.sql("SELECT to_regclass('orders') IS NULL") == "t"
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+    kept = kept_aside(cluster, "inc-retried")
+    assert "data.undone-inc-retried" in kept and "data.undone-inc-retried.2" in kept
+
+
+def test_a_host_without_pg_verifybackup_is_refused_naming_the_tool(host, cluster, tmp_path):
+    """It said "backup ... refused: nothing was changed" after a shell's 'not found', as if
+    the backup were bad; now the precheck names the missing tool before staging anything."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    bindir = host.home("bin")
+    for tool in cluster.bindir.iterdir():
+        if tool.name != "pg_verifybackup":
+            (bindir / tool.name).symlink_to(tool)
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore", f"bindir={bindir}")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert f"pg_verifybackup not found in {bindir}" in outcome.stdout
+    assert cluster.running() and ids(cluster) == [1, 2, 3]
+    assert kept_aside(cluster, outcome.incident) == []

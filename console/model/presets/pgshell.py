@@ -6,7 +6,7 @@ Every piece is POSIX sh around PostgreSQL's own tools; values only ever arrive t
 directory, the server presets keep, beside it (named after the incident):
 `<pgdata>.staged-<incident>` (the backup, unpacked and verified by the precheck),
 `<pgdata>.replaced-<incident>` (the data directory the action replaced, for undo),
-`<pgdata>.undone-<incident>` (the restored one, after an undo) and
+`<pgdata>.undone-<incident>[.N]` (the restored one, after an undo) and
 `<pgdata>.rollback-<incident>` (+ `.log`: what undo needs, and the server's start log).
 """
 

@@ -10,7 +10,8 @@ the cluster, keeps its data directory aside, moves the staged one in with
 timeline, so the WAL archive never sees two histories under one name); verify checks it
 accepts connections, left recovery at the requested target (the new timeline's history
 file says where recovery stopped) and records integrity; undo puts the replaced data
-directory back.
+directory back. A retry in the same incident after a recovery that finished checks it
+again rather than restore twice; one after a recovery that did not is refused (undo first).
 """
 
 from __future__ import annotations
@@ -53,21 +54,43 @@ _STAGE = """\
 backup={{backup}}
 archive={{archive}}
 test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
-test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory; undo it first" >&2; exit 3; }
-test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
-if [ -n "$archive" ]; then
-  test -d "$archive" && test -r "$archive" || { echo "the WAL archive $archive is not a readable directory" >&2; exit 3; }
-fi
-if running; then
-  if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
-    echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2
+# This incident's action replaced the data directory already: once it recovered, a retry
+# checks it again (the before it measured stays the before); else undo comes first.
+again=
+if [ -e "$replaced" ]; then
+  if ! grep -qx recovered=1 "$state" 2>/dev/null; then
+    echo "$replaced exists: this incident's restore did not finish; undo puts that data directory back, then retry" >&2
     exit 3
   fi
-  echo "the cluster runs (postmaster $(head -n 1 "$pgdata/postmaster.pid")): the action stops it"
-  integrity before || exit 3
+  from=$(sed -n 's/^backup=//p' "$state")
+  if [ "$from" != "$backup" ]; then
+    echo "this incident restored $from already: undo it first to restore $backup instead" >&2
+    exit 3
+  fi
+  echo "this incident restored $backup already (the data directory it replaced is kept at $replaced): checking it again"
+  sed -n 's/^before=//p' "$state"
+  again=1
 else
-  echo "the cluster is not running: nothing to measure before"
-  echo "integrity stage=before"
+  test -x "$bin/pg_verifybackup" || { echo "pg_verifybackup not found in $bin: the backup cannot be verified; install it there or set bindir" >&2; exit 3; }
+  test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
+  for kept in "$pgdata".replaced-*; do
+    [ -e "$kept" ] && echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
+  done
+  if running; then
+    if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
+      echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2
+      exit 3
+    fi
+    echo "the cluster runs (postmaster $(head -n 1 "$pgdata/postmaster.pid")): the action stops it"
+    before=$(integrity before) || exit 3
+  else
+    echo "the cluster is not running: nothing to measure before"
+    before="integrity stage=before"
+  fi
+  echo "$before"
+fi
+if [ -n "$archive" ]; then
+  test -d "$archive" && test -r "$archive" || { echo "the WAL archive $archive is not a readable directory" >&2; exit 3; }
 fi
 expect={{expect}}
 if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
@@ -78,6 +101,7 @@ if [ -z "$expect" ]; then
   echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
 fi
 echo "integrity stage=expected${expect:+ $expect}"
+test -z "$again" || exit 0
 
 unpack() {
   if ls "$backup" | grep -Eq '^[0-9]+[.]tar'; then
@@ -120,14 +144,18 @@ unpack() {
 rm -rf "$stage" && mkdir -m 700 "$stage" || exit 3
 if ! unpack; then
   rm -rf "$stage"
-  echo "backup $backup refused: nothing was changed" >&2
+  echo "backup $backup not staged (the lines above say why): nothing was changed" >&2
   exit 4
 fi
 sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
 """
 
 # Said once every check has passed: a later check that refuses removes the staged copy.
-_STAGED = """echo "staged and verified at $stage"
+# What a retry needs (the backup, the before) is written only then: a refusal leaves nothing.
+_STAGED = """\
+printf 'backup=%s\\nbefore=%s\\n' "$backup" "$before" > "$state" ||
+  { rm -rf "$stage"; echo "cannot write $state" >&2; exit 3; }
+echo "staged and verified at $stage"
 """
 
 
@@ -163,12 +191,16 @@ tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest
         SERVER_PRELUDE
         + """\
 archive={{archive}}
+if [ -e "$replaced" ] && grep -qx recovered=1 "$state" 2>/dev/null; then
+  echo "this incident restored the data directory already: nothing to do again"
+  exit 0
+fi
 test -d "$stage" || { echo "nothing staged at $stage: the precheck stages the backup" >&2; exit 3; }
 test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory" >&2; exit 3; }
 if running; then
-  echo was_running=1 > "$state" && stop || exit 1
+  echo was_running=1 >> "$state" && stop || exit 1
 else
-  echo was_running=0 > "$state" || exit 1
+  echo was_running=0 >> "$state" || exit 1
 fi
 if [ -e "$pgdata" ]; then mv "$pgdata" "$replaced" || exit 1; fi
 mv "$stage" "$pgdata" || exit 1
@@ -201,6 +233,7 @@ done
 conf="$pgdata/postgresql.auto.conf"
 awk '/^# rollback-console .*: recovery settings$/ { skip = 1 } !skip { print } /^# end rollback-console$/ { skip = 0 }' \\
   "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new" || exit 1
+echo recovered=1 >> "$state" || exit 1
 echo "recovered and promoted"
 """
     )
@@ -232,7 +265,13 @@ UNDO = (
     SERVER_PRELUDE
     + """\
 test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 3; }
-test ! -e "$undone" || { echo "$undone exists: move it away first" >&2; exit 3; }
+# A restore retried after an undo is undone again: each restored directory is kept.
+n=1
+while [ -e "$undone" ]; do
+  n=$((n + 1))
+  [ "$n" -le 9 ] || { echo "nine undone directories are kept already: move $pgdata.undone-* away first" >&2; exit 3; }
+  undone="$pgdata.undone-"{{incident}}".$n"
+done
 if running; then stop || exit 1; fi
 if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || exit 1; fi
 mv "$replaced" "$pgdata" || exit 1
