@@ -165,3 +165,27 @@ async def test_a_demo_rollback_run_again_never_goes_a_second_step_back(tmp_path,
             await conductor.shutdown()
             conductor.recorder.close()
         await fleet.stop()
+
+
+async def test_the_demo_image_rollback_run_again_keeps_the_image_its_undo_returns_to(tmp_path):
+    """Run twice in one incident, the undo still returns to the image before the first
+    run (14.4), not to the one the first run put in place (the retry recorded 14.3)."""
+    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
+    settings = await fleet.start()
+    db = [r for h, r in fleet.sandboxes.items() if h.startswith("db")]
+    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("again", "inc-image")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select(["db"])
+    conductor.choose_strategy("image-rollback", {})
+    try:
+        before = {(r / "service/image").read_text() for r in db}
+        assert before == {"registry.demo/db:14.4\n"}
+        assert await conductor.run_step("restore") and await conductor.run_step("restore")
+        assert {(r / "service/image").read_text() for r in db} == {"registry.demo/db:14.3\n"}
+        assert await conductor.undo("restore")
+        assert {(r / "service/image").read_text() for r in db} == before  # not 14.3
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+        await fleet.stop()
