@@ -69,3 +69,10 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             ]
             assert started[0].data.undo_of == "restore"
             assert not conductor.running
+            # The step still reads done: its detail says it was undone since (it did not).
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            app.screen.select_step("restore")
+            await pilot.pause()
+            detail = str(app.screen.query_one("#step-detail").render())
+            assert "Result: 3 succeeded" in detail
+            assert "Undone since: 3 succeeded" in detail

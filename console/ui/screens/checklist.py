@@ -216,6 +216,10 @@ class ChecklistScreen(IncidentScreen):
         # A result may quote a host (a notification's answer): shown, never obeyed.
         if st.summary:
             text.append(f"\nResult: {visible(st.summary)}")
+        # A step still reads done after its undo: what the undo did is said beside it.
+        undo = self.incident.state.steps.get(f"{step.id}.undo")
+        if undo and undo.status.finished:
+            text.append(f"\nUndone since: {visible(undo.summary)}", style=themed("bold $warning"))
         if st.skip_reason:
             text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:
