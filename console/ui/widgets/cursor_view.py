@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 
-from console.ui.widgets.virtual_size import resize_in_place
+from console.ui.widgets.virtual_size import SteadyScrollbars, resize_in_place
 
 
-class CursorView(ScrollView, can_focus=True):
+class CursorView(SteadyScrollbars, ScrollView, can_focus=True):
     """Rows under `HEADER` fixed lines; subclasses render lines and count rows."""
 
     DEFAULT_CSS = """

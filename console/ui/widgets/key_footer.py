@@ -140,4 +140,9 @@ class KeyFooter(Footer):
             # unset again as it mounts, two restyles of every key (bench/RESULTS.md).
             footer_key.set_reactive(FooterKey.compact, self.compact)
             footer_key.set_class(self.compact, "-compact", update=False)
+            if description and not self.compact:
+                # The width its content takes (" key " "description "): laid out without
+                # rendering it first to measure it, ~a fifth of the footer's first layout
+                # and render (bench/RESULTS.md).
+                footer_key.styles.width = key_width(shown, description)
             yield footer_key.data_bind(compact=Footer.compact)

@@ -15,13 +15,13 @@ from textual.strip import Strip
 from textual.widgets import Log
 
 from console.ui.widgets.pass_style import StyledOncePerPass
-from console.ui.widgets.virtual_size import resize_in_place
+from console.ui.widgets.virtual_size import SteadyScrollbars, resize_in_place
 
 # Rendered lines kept: a screen's worth many times over, so that scrolling back hits.
 CACHED_LINES = 1024
 
 
-class OutputLog(StyledOncePerPass, Log):
+class OutputLog(StyledOncePerPass, SteadyScrollbars, Log):
     """Log's lines, rendered once each. In Textual's Log (8.2.8, pinned) every write
     sets the virtual size, a layout pass of the whole screen (20-45 ms at 200 hosts
     streaming), and starts a thread to measure the new lines' widths; and its line cache

@@ -1,9 +1,19 @@
-"""A scroll view's virtual size, changed without laying the whole screen out."""
+"""A scroll view's virtual size, changed without laying the whole screen out; its
+scrollbars, not redrawn by a layout pass that leaves it as it was."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+
+if TYPE_CHECKING:
+    _Mixin = ScrollView
+else:
+    # A mixin, not a widget at run time: Textual inherits CSS along each class's first
+    # base that is a widget, which must stay the scroll view mixed into.
+    _Mixin = object
 
 
 def resize_in_place(view: ScrollView, size: Size) -> None:
@@ -19,3 +29,21 @@ def resize_in_place(view: ScrollView, size: Size) -> None:
     if size != view.virtual_size:
         view.set_reactive(ScrollView.virtual_size, size)
         view._scroll_update(size)
+
+
+class SteadyScrollbars(_Mixin):
+    """A scroll view left as it was by a layout pass keeps its scrollbars as drawn. Textual's
+    (8.2.8, pinned) compares the room its parent gives it with its own inner room, which
+    differ, so every layout pass of the screen redraws both the host grid's and the output
+    log's scrollbars and sends them a Resize: ~5 ms of CPU a pass at 200x50, in the turns
+    after a step's start (bench/RESULTS.md). Mixed in first."""
+
+    _laid_out: tuple[Size, Size] | None = None  # its size and its parent's room, last pass
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        if (size, container_size) == self._laid_out and size == self._size:
+            return False
+        self._laid_out = (size, container_size)
+        return super()._size_updated(size, virtual_size, container_size, layout)
