@@ -108,6 +108,12 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     completed = next(e for e in after_close if e.kind == Kind.STEP_COMPLETED)
     assert completed.data.status == "done"
 
+    # The document's summary said only that the strategy ran and when it restored.
+    document = fleet.cli("export", str(journal))
+    assert document.returncode == 0, document.stderr
+    summary = document.stdout.split("## Summary", 1)[1].split("##", 1)[0]
+    assert "The rollback was undone since on 1 host (app-2)." in summary, summary
+
 
 @pytest.mark.parametrize(
     ("args", "message"),
