@@ -6,6 +6,8 @@
     python bench/ui.py --rounds 5           # fan-out five times; the worst run counts
     python bench/ui.py --part fanout --screen timeline   # another screen open meanwhile
     python bench/ui.py --part timeline --events 100000
+    setsid python bench/ui.py --part fanout --fleet sshd --console-autogroup-nice -15
+                                            # the console's CPU share before the fleet's
 
 fanout:   the real app (make_app, headless Pilot) runs a command step printing --lines
           lines on --hosts demo hosts, with the execution (or --screen) open. The demo fleet
@@ -159,6 +161,14 @@ def nice_fleet(pids: list[int], nice: int) -> None:
     hosts of a real incident are elsewhere, not on the console's cores (bench/RESULTS.md)."""
     for pid in pids:
         os.setpriority(os.PRIO_PROCESS, pid, nice)
+
+
+def autogroup() -> str:
+    """This process's autogroup and its nice (Linux, kernel.sched_autogroup_enabled), or ""."""
+    try:
+        return Path("/proc/self/autogroup").read_text().strip()
+    except OSError:
+        return ""
 
 
 def peak_mb() -> float:
@@ -360,6 +370,7 @@ async def fanout(
                     "part": "fanout",
                     "fleet": hosts_by,
                     "fleet_nice": nice,
+                    "autogroup": autogroup(),
                     "screen": screen,
                     "hosts": hosts,
                     "lines_per_host": lines,
@@ -741,6 +752,14 @@ def main() -> int:
         help="fanout: the fleet's processes run at this nice (19: the console's cores first)",
     )
     parser.add_argument(
+        "--console-autogroup-nice",
+        type=int,
+        metavar="NICE",
+        help="fanout: give this process's autogroup (its session's: run it under setsid) "
+        "this nice. With Linux autogroups every sshd session of the fleet is a group of its "
+        "own, sharing the CPUs with the console's group equally whatever --fleet-nice says",
+    )
+    parser.add_argument(
         "--turns", type=int, help="fanout: report the N longest turns of the UI loop (turns.py)"
     )
     parser.add_argument(
@@ -763,6 +782,8 @@ def main() -> int:
         asyncio.run(serve_fleet(args.hosts, args.lines, args.every))
         return 0
     if args.part == "fanout":
+        if args.console_autogroup_nice is not None:
+            Path("/proc/self/autogroup").write_text(str(args.console_autogroup_nice))
         turns = Turns(args.turns, args.profile_turns) if args.turns else None
         fan = fanout(
             args.hosts,
