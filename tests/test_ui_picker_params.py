@@ -132,3 +132,26 @@ async def test_enter_on_the_strategies_goes_on_as_the_hint_says(tmp_path: Path) 
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             assert app.conductor is not None and app.conductor.state.strategy == second
+
+
+async def test_space_then_tab_typed_fast_reaches_the_strategies(tmp_path: Path) -> None:
+    """Space on a system brings its strategies; a Tab typed right behind it (one read
+    from the terminal) must reach them. Before, the Tab moved the focus before Space's
+    binding ran: the Space toggled nothing, the focus went to the filter, and the next
+    Space typed a space there that hid every host (seen in tmux at 80x24: an empty tree)."""
+    from textual import events
+
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "config pushed by mistake")
+            picker = app.screen
+            app.post_message(events.Key("space", " "))
+            app.post_message(events.Key("tab", None))
+            await until(pilot, lambda: isinstance(app.focused, RadioSet))
+            assert picker.host_tree.selected == {"web-1", "web-2", "web-3"}
+            await pilot.press("down", "down", "space")
+            await until(pilot, lambda: picker.strategy() == "config-restore")
+            picker.query_one("#filter", Input).value = " "  # a stray space hides no host
+            await pilot.pause(0.1)
+            assert len(picker.host_tree.root.children) == 3  # web, api, db

@@ -25,7 +25,7 @@ from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
-from console.ui.widgets.host_tree import Continue, HostTree, Toggled
+from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain, prose
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
@@ -310,7 +310,7 @@ class PickerScreen(Screen):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
-            self.host_tree.filter = event.value
+            self.host_tree.filter = event.value.strip()  # a stray space hides nothing
             self.host_tree.rebuild()
         elif event.input.has_class("param"):
             self._mask_if_secret(event.input)
@@ -323,6 +323,9 @@ class PickerScreen(Screen):
 
     def on_continue(self, event: Continue) -> None:
         self.action_go_on()
+
+    def on_move_focus(self, event: MoveFocus) -> None:
+        self.focus_next() if event.forward else self.focus_previous()
 
     def on_choice_then_enter_chosen(self, event: ChoiceThenEnter.Chosen) -> None:
         self.action_go_on()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Tree
@@ -27,6 +28,14 @@ class Toggled(Message):
 
 class Continue(Message):
     """The user pressed Enter on the tree: go on with this selection."""
+
+
+@dataclass
+class MoveFocus(Message):
+    """Tab (or Shift+Tab) typed on the tree, for the screen to act on after the toggles
+    typed before it: the strategy list a toggle brings must exist before Tab reaches it."""
+
+    forward: bool
 
 
 def reach_label(reach: ReachCheck | None, host: str) -> Text:
@@ -139,6 +148,22 @@ class HostTree(Tree[tuple[str, str]]):
             self.selected.add(name)
         self.relabel()
         self.post_message(Toggled(kind, name))
+
+    def on_key(self, event: events.Key) -> None:
+        """Space, Enter and Tab act here, in the order typed: as bindings they would run
+        only once the key had bubbled back to the app, after a Tab typed behind them had
+        moved the focus (the Space then toggled nothing, or went into the filter). Tab
+        goes to the screen behind the toggle's message, so the strategies it brings exist."""
+        actions = {
+            "space": self.action_toggle_node,
+            "enter": self.action_continue,
+            "tab": lambda: self.post_message(MoveFocus(True)),
+            "shift+tab": lambda: self.post_message(MoveFocus(False)),
+        }
+        if event.key in actions:
+            event.stop()
+            event.prevent_default()
+            actions[event.key]()
 
     def action_toggle_node(self) -> None:
         node = self.cursor_node
