@@ -30,6 +30,8 @@ class FlagService(ThreadingHTTPServer):
             "dark_mode": {"enabled": True, "rollout": 5},
         }
         self.authorizations: list[str] = []
+        self.stale_reads = 0  # GETs after a PATCH that still answer the old value (a cache)
+        self.stale: dict[str, dict] = {}
 
     @property
     def url(self) -> str:
@@ -66,10 +68,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if name := self._flag():
-            self._send(200, self.server.flags[name])
+            self._send(200, self.server.stale.pop(name, None) or self.server.flags[name])
 
     def do_PATCH(self) -> None:
         if name := self._flag():
+            if self.server.stale_reads:
+                self.server.stale_reads -= 1
+                self.server.stale[name] = self.server.flags[name]
             self.server.flags[name] = {**self.server.flags[name], **self._body()}
             self._send(200, self.server.flags[name])
 
@@ -153,3 +158,50 @@ def test_a_missing_token_stops_the_precheck_and_nothing_is_sent(sshd_server, ser
     assert "the flag service's token is not in the environment" in result.stdout
     assert service.authorizations == []
     assert service.flags["new_checkout"]["enabled"] is True
+
+
+@pytest.mark.sshd
+async def test_undo_after_a_retry_puts_back_the_flags_as_they_were_first(
+    sshd_server, service, tmp_path, monkeypatch
+):
+    """The service's cache answers verify's GET with the old value once: verify fails, and
+    the retry's precheck saved the flags again, disabled, over what undo puts back. Before,
+    undo then "succeeded" and left both flags off; now the first save is kept, and a second
+    incident, with every flag disabled already, is refused at the precheck."""
+    from console.engine.conductor import Conductor
+    from console.engine.ssh import SshPool
+    from console.model.triggers import TriggerKind
+    from tests.events_factory import recorder_in
+
+    config = write_config(
+        tmp_path / "config", sshd_server, STRATEGY, sshd_server.sandbox("w"), "web"
+    )
+    env = {"FLAG_SERVICE_URL": service.url, "FLAG_SERVICE_TOKEN": TOKEN}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    service.stale_reads = 1
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("retried", "inc-retried")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select(["web"])
+    conductor.choose_strategy("checkout-off", {})
+    try:
+        assert not await conductor.run_step("restore")  # verify read the cache
+        assert await conductor.run_step("restore", only_hosts=["db-1"])
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+    assert service.flags["dark_mode"] == {"enabled": False, "rollout": 5}
+
+    again = run(config, tmp_path / "state", env)
+    assert again.returncode == 1, again.stdout
+    assert "flags new_checkout dark_mode are all disabled already: nothing to disable" in (
+        again.stdout
+    )
+
+    assert (await undo(config, tmp_path / "one" / "journal.jsonl"))[0]
+    assert service.flags == {
+        "new_checkout": {"enabled": True, "rollout": 100},
+        "dark_mode": {"enabled": True, "rollout": 5},
+    }

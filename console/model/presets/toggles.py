@@ -138,13 +138,32 @@ req() {  # METHOD URL [BODY]
 flags=$(echo {{flags}} | tr , ' ')
 """
 
+# Each flag is saved once per incident, before the first change: a retry keeps that save,
+# so undo never puts back the incident's own "disabled". Flags all disabled already, with
+# nothing saved by this incident, are refused: there is nothing to disable.
 HTTP_PRECHECK = (
     _HTTP
     + """\
 mkdir -p "$saved" || exit 3
+off=0 n=0
 for f in $flags; do
-  req GET "$url/$f" > "$saved/$f.json" || { echo "cannot read flag $f at $url/$f" >&2; exit 3; }
-  printf 'flag %s: %.300s\\n' "$f" "$(cat "$saved/$f.json")"
+  n=$((n + 1))
+  if [ -s "$saved/$f.json" ]; then
+    printf 'flag %s, as this incident saved it first (for undo): %.300s\\n' "$f" "$(cat "$saved/$f.json")"
+    continue
+  fi
+  req GET "$url/$f" > "$saved/$f.json.new" || {
+    rm -f "$saved"/*.json.new; echo "cannot read flag $f at $url/$f" >&2; exit 3; }
+  printf 'flag %s: %.300s\\n' "$f" "$(cat "$saved/$f.json.new")"
+  if grep -Eq {{disabled}} "$saved/$f.json.new"; then off=$((off + 1)); fi
+done
+if [ "$off" -eq "$n" ]; then
+  rm -f "$saved"/*.json.new
+  echo "flags $flags are all disabled already: nothing to disable" >&2
+  exit 3
+fi
+for new in "$saved"/*.json.new; do
+  [ ! -e "$new" ] || mv "$new" "${new%.new}" || exit 3
 done
 """
 )
