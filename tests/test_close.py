@@ -231,6 +231,24 @@ async def test_the_palette_offers_the_close(
         await until(pilot, lambda: isinstance(app.screen, CloseDialog))
 
 
+async def close_with_the_check_skipped(pilot, reason: str):
+    """Every host of the populated incident rolled back, the stability check skipped with
+    `reason`, then F7: the close dialog is open. The conductor."""
+    app = pilot.app
+    app.attach(app.prepared)
+    conductor = app.conductor
+    done = ("verify", 0, "healthy on 2.4.0")
+    _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
+    conductor.skip("verify", reason)
+    await app.push_screen("checklist")
+    await pilot.press("f7")
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, CloseDialog) and bool(app.screen.query("#close-detail")),
+    )
+    return conductor
+
+
 async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -239,19 +257,7 @@ async def test_rolled_back_with_the_check_skipped_is_offered_as_not_verified(
     how it was checked; the record then says so, not "aborted" or a false "verified"."""
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        conductor = app.conductor
-        done = ("verify", 0, "healthy on 2.4.0")
-        _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
-        conductor.skip("verify", "no probes on web yet")
-        await app.push_screen("checklist")
-        await pilot.press("f7")
-        await until(
-            pilot,
-            lambda: (
-                isinstance(app.screen, CloseDialog) and bool(app.screen.query("#close-outcome"))
-            ),
-        )
+        conductor = await close_with_the_check_skipped(pilot, "no probes on web yet")
         radios = app.screen.query_one("#close-outcome", RadioSet)
         assert radios.pressed_button.name == "unverified"
         assert str(app.screen.query_one("#close-ask").render()) == (
@@ -280,14 +286,7 @@ async def test_not_verified_offers_the_skip_reason_as_how_it_was_checked(
     200 on all three', the close asked the same question again, its field empty)."""
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        conductor = app.conductor
-        done = ("verify", 0, "healthy on 2.4.0")
-        _run_on_hosts(conductor, "restore", {h: done for h in ("web-1", "web-2", "web-3")})
-        conductor.skip("verify", "curl 200 by hand")
-        await app.push_screen("checklist")
-        await pilot.press("f7")
-        await until(pilot, lambda: bool(app.screen.query("#close-detail")))
+        conductor = await close_with_the_check_skipped(pilot, "curl 200 by hand")
         detail = app.screen.query_one("#close-detail", Input)
         assert detail.value == "“Verify system stability” skipped: curl 200 by hand"
         await pilot.press(*typed, "enter")
