@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.export.document import build_document
 from tests import pg
 from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, undo, write_config
@@ -341,6 +342,15 @@ async def test_a_retry_checks_a_finished_restore_again_and_each_undo_keeps_its_c
         conductor.recorder.close()
     kept = kept_aside(cluster, "inc-retried")
     assert "data.undone-inc-retried" in kept and "data.undone-inc-retried.2" in kept
+    # The document's timeline: the first run's host failed on the mismatch, though every
+    # command exited 0 (it read "failed — 1 host sent → 1 succeeded").
+    rows = [r.what for r in build_document(list(conductor.recorder.events)).timeline.rows]
+    finished = [w for w in rows if w.startswith("finished step “Restore the data”")]
+    assert finished[0].startswith(
+        "finished step “Restore the data”: failed — 1 host sent → 1 failed"
+        " (db-1: integrity mismatch)"
+    ), finished
+    assert "→ 1 succeeded" in finished[1]
 
 
 def test_a_host_without_pg_verifybackup_is_refused_naming_the_tool(host, cluster, tmp_path):

@@ -11,6 +11,7 @@ from console.journal.export.facts import Timeline, TimelineRow
 from console.model.events import Event, Kind
 from console.model.payloads import (
     CommandResult,
+    IntegrityRecorded,
     NoteAdded,
     NotificationResult,
     StepCompleted,
@@ -53,7 +54,10 @@ KEY_KINDS = frozenset(
         Kind.RUN_DETACHED,
     }
 )
-HOST_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})
+COMMAND_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_NOT_STARTED})
+# An integrity record joins its host's row: a mismatch fails a host whose commands all
+# exited 0, and the row must not say it succeeded.
+HOST_KINDS = COMMAND_KINDS | {Kind.INTEGRITY_RECORDED}
 
 
 @dataclass
@@ -78,6 +82,10 @@ class _Group:
             self.hosts[host] = "unknown"
         elif event.kind == Kind.HOST_NOT_STARTED:
             self.hosts[host] = "not started"
+        elif isinstance(event.data, IntegrityRecorded):
+            if event.data.verdict in ("mismatch", "missing"):
+                self.hosts[host] = "failed"
+                self.failures[host] = f"integrity {event.data.verdict}"
         elif not isinstance(event.data, CommandResult):
             return
         elif event.data.aborted:
@@ -126,7 +134,7 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
             waves[step] = (event.data.wave, event.data.waves)
         elif event.kind == Kind.STEP_COMPLETED:
             completed[event.seq] = by_run.get((step, runs.get(step, 0)), [])
-        elif event.kind in HOST_KINDS:
+        elif event.kind in HOST_KINDS and (event.where.host or event.kind in COMMAND_KINDS):
             wave, of = waves.get(step, (1, 1))
             key = (step, runs.get(step, 0), wave)
             group = open_groups.get(key)
