@@ -370,3 +370,35 @@ def test_a_host_without_pg_verifybackup_is_refused_naming_the_tool(host, cluster
     assert f"pg_verifybackup not found in {bindir}" in outcome.stdout
     assert cluster.running() and ids(cluster) == [1, 2, 3]
     assert kept_aside(cluster, outcome.incident) == []
+
+
+async def test_an_undo_is_refused_once_a_later_incident_restored_over_it(host, cluster, tmp_path):
+    """Incident A restores, incident B restores again on top: undoing A put back the data
+    from before both (B's restore gone, its undo then failing). Now A's undo is refused at
+    once, naming B, and nothing changes; B's undo, then A's, go back step by step."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DELETE FROM orders WHERE id > 1")
+    config = configure(host, cluster, tmp_path)
+    first = run_console(config, tmp_path / "a", "restore")
+    assert first.returncode == 0, first.stdout + first.stderr
+    cluster.sql("INSERT INTO orders VALUES (4, 'after a')")
+    second = run_console(config, tmp_path / "b", "restore")
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert f"kept aside by an earlier incident: {cluster.pgdata}.replaced-{first.incident}" in (
+        second.stdout
+    )
+
+    ok, state = await undo(config, tmp_path / "a" / "incident-restore")
+    assert not ok
+    refused = state.step("restore.undo").hosts["db-1"].last_error
+    assert refused.startswith(f"incident {second.incident} restored the data directory after"), (
+        refused
+    )
+    assert ids(cluster) == [1, 2, 3]  # B's restore stays
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
+
+    assert (await undo(config, tmp_path / "b" / "incident-restore"))[0]
+    assert ids(cluster) == [1, 2, 3, 4]  # as before B
+    assert (await undo(config, tmp_path / "a" / "incident-restore"))[0]
+    assert ids(cluster) == [1]  # as before A

@@ -265,6 +265,16 @@ UNDO = (
     SERVER_PRELUDE
     + """\
 test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 3; }
+# Another incident restored over this one since: undoing this one first would put back the
+# data from before both and leave that incident nothing to undo.
+for later in "$pgdata".rollback-*; do
+  case "$later" in *.log | "$state") continue ;; esac
+  id=${later#"$pgdata".rollback-}
+  if [ "$later" -nt "$state" ] && [ -d "$pgdata.replaced-$id" ] && grep -qx recovered=1 "$later"; then
+    echo "incident $id restored the data directory after this one: undo it first" >&2
+    exit 3
+  fi
+done
 # A restore retried after an undo is undone again: each restored directory is kept.
 n=1
 while [ -e "$undone" ]; do
