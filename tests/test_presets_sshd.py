@@ -335,13 +335,14 @@ params = [
   { name = "flags", default = "new_checkout" },
   { name = "flags_file", default = "flags" },
   { name = "steps", default = "25,100" },
-  { name = "check", default = "grep -q new_checkout=25 flags || test -e healthy" },
+  { name = "check", default = "grep new_checkout flags >> checked; grep -q =25 flags || test -e healthy" },
 ]
 """,
     )
 
     await retried_in_one_incident(config, tmp_path, "reenable", (app / "healthy").touch)
     assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+    assert (app / "checked").read_text().count("new_checkout=25") == 2  # from the first step
 
     again = run(config, tmp_path, "reenable")
     assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout

@@ -65,14 +65,14 @@ fi
     )
 
 
-def _already(want: str, name: str, what: str) -> str:
-    """The named flags all read `want` (shell) already: this incident's own change is
-    checked again; otherwise there is nothing to do, and the precheck refuses saying so."""
+def _already(want: str, name: str, what: str, again: str) -> str:
+    """The named flags all read `want` (shell) already: this incident's own change goes on
+    as `again` says; otherwise there is nothing to do, and the precheck refuses saying so."""
     return f"""\
 export WANT={want}
 if {_ALL_AT_WANT}; then
   if [ -f .rollback/{name}-"{{{{incident}}}}" ]; then
-    echo {{{{flags}}}}" read $WANT, as this incident set them: checking them again"
+    echo {{{{flags}}}}" read $WANT, as this incident set them: {again}"
   else
     echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
     exit 3
@@ -253,7 +253,7 @@ PRESETS = (
         name="file",
         summary="set the named flags to 0 in a `name=percent` file, then restart or reload",
         params=(FLAGS, FLAGS_FILE, RESTART, CHECK),
-        precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable"),
+        precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable", "checking them again"),
         action=_keep("flags-before-off")
         + _set_flags("0")
         + 'echo "disabled: "{{flags}}\n'
@@ -280,7 +280,12 @@ PRESETS = (
         ),
         precheck=_FLAGS_EXIST
         + "steps={{steps}}\n"
-        + _already("${steps##*,}", "flags-before-reenable", "re-enable")
+        + _already(
+            "${steps##*,}",
+            "flags-before-reenable",
+            "re-enable",
+            "the rollout starts again from its first step",
+        )
         + _keep("flags-before-reenable", refuse=True),
         action=_set_flags("{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
