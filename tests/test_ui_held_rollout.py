@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -106,6 +106,8 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
                 str(app.screen.query_one("#run-commands .dialog-text", Static).render()).split()
             )
             assert "Stages: held at 5 %, goes on with 25, 50, 100 %," in about
+            title = str(app.screen.query_one(".dialog-title", Label).render())
+            assert title == "Retry “Restore previous version” on 3 host(s)?"  # not a first run
             assert "precheck:" not in about and "set 25%:" in about
             await pilot.press("y")
             await until(pilot, lambda: "restore" not in app.conductor.running)

@@ -121,7 +121,9 @@ class Stepping:
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
         about = self._strategy_text(step_id, list(per_host))
-        self.app.push_screen(RunConfirm(step.title, systems, per_host, about), answered)
+        ran = conductor.state.step(step_id).hosts
+        verb = "Retry" if only_hosts is not None and set(per_host) <= set(ran) else "Run"
+        self.app.push_screen(RunConfirm(step.title, systems, per_host, about, verb), answered)
 
     def _strategy_text(self, step_id: str, hosts: list[str], undo: bool = False) -> Text | None:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of

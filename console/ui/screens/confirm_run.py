@@ -78,8 +78,8 @@ def strategy_text(
 
 
 class RunConfirm(ModalScreen[bool]):
-    """`Run “Restore previous version” on 3 hosts?` with the rendered commands; the safe
-    answer (Esc) has focus, y runs."""
+    """`Run “Restore previous version” on 3 hosts?` (or `Retry ...` on the hosts a retry
+    takes) with the rendered commands; the safe answer (Esc) has focus, y runs."""
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
@@ -95,8 +95,10 @@ class RunConfirm(ModalScreen[bool]):
         systems: list[str],
         per_host: dict[str, Commands],
         about: Text | None = None,
+        verb: str = "Run",
     ):
         super().__init__()
+        self.verb = verb
         self.title_text = title
         self.systems = systems
         self.per_host = per_host
@@ -120,7 +122,9 @@ class RunConfirm(ModalScreen[bool]):
                 text.append(f"\n    … {len(lines) - MAX_LINES} more line(s)", style="dim")
         preview = self.app.key_label("checklist.preview")
         with Vertical(classes="dialog -danger", id="run-confirm"):
-            yield Label(f"Run “{self.title_text}” on {len(hosts)} host(s)?", classes="dialog-title")
+            yield Label(
+                f"{self.verb} “{self.title_text}” on {len(hosts)} host(s)?", classes="dialog-title"
+            )
             with VerticalScroll(id="run-commands"):
                 yield Static(text, classes="dialog-text")
             yield Static(
@@ -131,7 +135,9 @@ class RunConfirm(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 cancel, yes = self.app.key_label("run.cancel"), self.app.key_label("run.yes")
                 yield Button(f"Cancel ({cancel})", id="no", variant="primary")
-                yield Button(f"Run on {len(hosts)} host(s) ({yes})", id="yes", variant="error")
+                yield Button(
+                    f"{self.verb} on {len(hosts)} host(s) ({yes})", id="yes", variant="error"
+                )
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
