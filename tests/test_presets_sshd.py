@@ -184,25 +184,26 @@ params = [
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
 
 
-def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_server, tmp_path):
+def re_enable_at_25_then_100(sshd_server, tmp_path: Path, check: str) -> tuple[Path, Path]:
+    """A host whose flags file has new_checkout off, and a configuration whose `reenable`
+    (file preset) brings it back at 25 then 100 %, running `check` after each step."""
     app = sshd_server.sandbox("app")
     (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        """\
-[[strategies]]
-name = "reenable"
-kind = "feature-reenable"
-preset = "file"
-params = [
-  { name = "flags", default = "new_checkout" },
-  { name = "flags_file", default = "flags" },
-  { name = "steps", default = "25,100" },
-  { name = "check", default = "grep new_checkout flags >> checked" },
-]
-""",
+    params = [
+        '{ name = "flags", default = "new_checkout" }',
+        FLAGS_FILE,
+        '{ name = "steps", default = "25,100" }',
+        f'{{ name = "check", default = "{check}" }}',
+    ]
+    strategy = '[[strategies]]\nname = "reenable"\nkind = "feature-reenable"\npreset = "file"\n'
+    return app, configure(
+        sshd_server, tmp_path, app, strategy + f"params = [{', '.join(params)}]\n"
+    )
+
+
+def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_server, tmp_path):
+    app, config = re_enable_at_25_then_100(
+        sshd_server, tmp_path, "grep new_checkout flags >> checked"
     )
 
     outcome = run(config, tmp_path, "reenable")
@@ -320,25 +321,8 @@ async def test_file_flags_undo_after_a_retry_puts_back_what_was_there_first(sshd
 async def test_a_retried_re_enable_is_undone_to_off(sshd_server, tmp_path):
     """The check fails at 100 %; the retry's precheck copied the file at 100 % over the
     copy taken at 0, and undo then left the feature fully on. Now undo turns it off."""
-    app = sshd_server.sandbox("app")
-    (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        """\
-[[strategies]]
-name = "reenable"
-kind = "feature-reenable"
-preset = "file"
-params = [
-  { name = "flags", default = "new_checkout" },
-  { name = "flags_file", default = "flags" },
-  { name = "steps", default = "25,100" },
-  { name = "check", default = "grep new_checkout flags >> checked; grep -q =25 flags || test -e healthy" },
-]
-""",
-    )
+    check = "grep new_checkout flags >> checked; grep -q =25 flags || test -e healthy"
+    app, config = re_enable_at_25_then_100(sshd_server, tmp_path, check)
 
     await retried_in_one_incident(config, tmp_path, "reenable", (app / "healthy").touch)
     assert (app / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
