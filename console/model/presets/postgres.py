@@ -19,6 +19,15 @@ from __future__ import annotations
 from console.model.kinds import StrategyKind
 from console.model.params import ParamType
 from console.model.presets.base import Preset, param
+from console.model.presets.pg_targets import (
+    PITR_BACKUP_BEFORE_TARGET,
+    PITR_CHECK,
+    PITR_TARGET,
+    REASON_IS,
+    WAL_CHECK,
+    WAL_ONE_TARGET,
+    WAL_TARGET,
+)
 from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
 
 NEEDS = (
@@ -295,83 +304,6 @@ fi
 """
 )
 
-_REASON_IS = """\
-case "$reason" in
-  %s) ;;
-  *) echo "recovery did not stop %s" >&2; exit 1 ;;
-esac
-"""
-
-_WAL_TARGET = """\
-  name={{recovery_target_name}}
-  lsn={{recovery_target_lsn}}
-  if [ -n "$name" ]; then echo "recovery_target_name = '$name'"; fi
-  if [ -n "$lsn" ]; then echo "recovery_target_lsn = '$lsn'"; fi
-"""
-
-_WAL_ONE_TARGET = """\
-if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
-  echo "give recovery_target_name or recovery_target_lsn, not both" >&2
-  exit 3
-fi
-"""
-
-_WAL_CHECK = """\
-name={{recovery_target_name}}
-lsn={{recovery_target_lsn}}
-if [ -n "$name" ]; then
-  test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name" >&2; exit 1; }
-elif [ -n "$lsn" ]; then
-  case "$reason" in
-    "after LSN "* | "before LSN "*) ;;
-    *) echo "recovery did not stop at an LSN" >&2; exit 1 ;;
-  esac
-  past=$(sql -v got="${reason##* }" -v want="$lsn" <<'SQL'
-SELECT :'got'::pg_lsn >= :'want'::pg_lsn
-SQL
-  )
-  test "$past" = t || { echo "recovery stopped before LSN $lsn" >&2; exit 1; }
-else
-  test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end" >&2; exit 1; }
-fi
-"""
-
-_PITR_BACKUP_BEFORE_TARGET = """\
-started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
-# The label counts whole seconds: a start in the target's own second may still be before it,
-# and recovery itself then says whether the target was reached.
-if ! since=$(date -u -d "$started" +%s) || ! until=$(date -u -d {{recovery_target_time}} +%s); then
-  rm -rf "$stage"; echo "cannot compare the backup's start with the target (GNU date)" >&2; exit 3
-fi
-if [ "$since" -gt "$until" ]; then
-  rm -rf "$stage"
-  echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
-  exit 3
-fi
-"""
-
-# The server's settings parser knows no zone abbreviations, not even Z.
-_PITR_TARGET = """\
-  echo "recovery_target_time = '"{{recovery_target_time}}"'" | sed "s/Z'\\$/+00'/"
-"""
-
-_PITR_CHECK = (
-    _REASON_IS % ('"before "* | "after "*', "at a time")
-    + """\
-last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
-if [ -n "$last" ]; then
-  before=$(sql -v t={{recovery_target_time}} <<'SQL'
-SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz
-SQL
-  )
-  test "$before" = t || { echo "the last transaction replayed ($last) is after "{{recovery_target_time}} >&2; exit 1; }
-  echo "last transaction replayed: $last, before the target "{{recovery_target_time}}
-else
-  echo "no transaction replayed since the backup (or the server restarted since recovery)"
-fi
-"""
-)
-
 RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP)
 
 PRESETS = (
@@ -383,7 +315,7 @@ PRESETS = (
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
         precheck=_precheck(),
         action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
-        verify=_verify(_REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
+        verify=_verify(REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
         undo=UNDO,
         data_touching=True,
         needs=NEEDS,
@@ -410,9 +342,9 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=SERVER_PRELUDE + _WAL_ONE_TARGET + _STAGE + _STAGED,
-        action=_action(_WAL_TARGET, replay_wal=True),
-        verify=_verify(_WAL_CHECK),
+        precheck=SERVER_PRELUDE + WAL_ONE_TARGET + _STAGE + _STAGED,
+        action=_action(WAL_TARGET, replay_wal=True),
+        verify=_verify(WAL_CHECK),
         undo=UNDO,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
@@ -433,9 +365,9 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=_precheck(_PITR_BACKUP_BEFORE_TARGET),
-        action=_action(_PITR_TARGET, replay_wal=True),
-        verify=_verify(_PITR_CHECK),
+        precheck=_precheck(PITR_BACKUP_BEFORE_TARGET),
+        action=_action(PITR_TARGET, replay_wal=True),
+        verify=_verify(PITR_CHECK),
         undo=UNDO,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),

@@ -1,0 +1,81 @@
+"""The recovery targets of the PostgreSQL presets, as shell for their commands: the
+settings each one writes (a restore point or an LSN, a time), what its precheck refuses,
+and how verify reads where recovery stopped (`$reason`, from the new timeline's history
+file) and checks it against the target."""
+
+REASON_IS = """\
+case "$reason" in
+  %s) ;;
+  *) echo "recovery did not stop %s" >&2; exit 1 ;;
+esac
+"""
+
+WAL_TARGET = """\
+  name={{recovery_target_name}}
+  lsn={{recovery_target_lsn}}
+  if [ -n "$name" ]; then echo "recovery_target_name = '$name'"; fi
+  if [ -n "$lsn" ]; then echo "recovery_target_lsn = '$lsn'"; fi
+"""
+
+WAL_ONE_TARGET = """\
+if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
+  echo "give recovery_target_name or recovery_target_lsn, not both" >&2
+  exit 3
+fi
+"""
+
+WAL_CHECK = """\
+name={{recovery_target_name}}
+lsn={{recovery_target_lsn}}
+if [ -n "$name" ]; then
+  test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name" >&2; exit 1; }
+elif [ -n "$lsn" ]; then
+  case "$reason" in
+    "after LSN "* | "before LSN "*) ;;
+    *) echo "recovery did not stop at an LSN" >&2; exit 1 ;;
+  esac
+  past=$(sql -v got="${reason##* }" -v want="$lsn" <<'SQL'
+SELECT :'got'::pg_lsn >= :'want'::pg_lsn
+SQL
+  )
+  test "$past" = t || { echo "recovery stopped before LSN $lsn" >&2; exit 1; }
+else
+  test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end" >&2; exit 1; }
+fi
+"""
+
+PITR_BACKUP_BEFORE_TARGET = """\
+started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
+# The label counts whole seconds: a start in the target's own second may still be before it,
+# and recovery itself then says whether the target was reached.
+if ! since=$(date -u -d "$started" +%s) || ! until=$(date -u -d {{recovery_target_time}} +%s); then
+  rm -rf "$stage"; echo "cannot compare the backup's start with the target (GNU date)" >&2; exit 3
+fi
+if [ "$since" -gt "$until" ]; then
+  rm -rf "$stage"
+  echo "the backup started at $started, not before "{{recovery_target_time}}": choose an older backup" >&2
+  exit 3
+fi
+"""
+
+# The server's settings parser knows no zone abbreviations, not even Z.
+PITR_TARGET = """\
+  echo "recovery_target_time = '"{{recovery_target_time}}"'" | sed "s/Z'\\$/+00'/"
+"""
+
+PITR_CHECK = (
+    REASON_IS % ('"before "* | "after "*', "at a time")
+    + """\
+last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
+if [ -n "$last" ]; then
+  before=$(sql -v t={{recovery_target_time}} <<'SQL'
+SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz
+SQL
+  )
+  test "$before" = t || { echo "the last transaction replayed ($last) is after "{{recovery_target_time}} >&2; exit 1; }
+  echo "last transaction replayed: $last, before the target "{{recovery_target_time}}
+else
+  echo "no transaction replayed since the backup (or the server restarted since recovery)"
+fi
+"""
+)
