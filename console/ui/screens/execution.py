@@ -18,6 +18,7 @@ from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
+from console.ui.screens.execution_keys import after_failed_soak, can_retry, next_key
 from console.ui.screens.execution_rows import (
     COLUMNS,
     FINISHED,
@@ -145,7 +146,9 @@ class ExecutionScreen(IncidentScreen):
             self._reload_output()
         now = state.step(step_id) if step_id else None
         held = now is not None and now.status is StepStatus.HELD and now.held is not None
-        if (offers := (self._can_retry(), self._is_probe(step_id), held)) != self._offers:
+        probe = self._is_probe(step_id)
+        offers = (can_retry(self.app, self.incident, step_id, probe), probe, held)
+        if offers != self._offers:
             self._offers = offers
             self.refresh_bindings()
         progress = self.query_one("#exec-progress", ProgressBar)
@@ -198,7 +201,9 @@ class ExecutionScreen(IncidentScreen):
             shown = sum(1 for r in runs if r.status in PROBLEMS)
             problems = self.app.key_label("execution.problems")
             line.append(f" · showing {shown} problem host(s), {problems} shows all", style="bold")
-        line.append(self._hint(step_id, failed), style="dim")
+        line.append(
+            next_key(self.app, self.incident, step_id, failed, self.problems_only), style="dim"
+        )
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         if self.host is None and runs:
             self.host = runs[0].host
@@ -285,42 +290,9 @@ class ExecutionScreen(IncidentScreen):
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
-            line.append(self._after_failed_soak(soak), style="dim")
+            line.append(after_failed_soak(self.app, self.incident, soak), style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         self._append_output()
-
-    def _after_failed_soak(self, soak: dict) -> str:
-        """The keys that can help: a retry or another strategy, unless no probe watches
-        the systems (a retry would sample nothing again): then the way to skip the step."""
-        key = self.app.key_label
-        if not soak.get("round") and not self._watched():
-            return (
-                f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
-            )
-        return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
-
-    def _watched(self) -> bool:
-        """Whether a probe watches any of the incident's systems (a follower's settings
-        may not name them all)."""
-        systems = set(self.incident.state.systems)
-        return any(s.probes for s in self.app.settings.inventory.systems if s.name in systems)
-
-    def _hint(self, step_id: str, failed: int) -> str:
-        """The next key for this step, named as it is bound; abort only while it runs."""
-        key = self.app.key_label
-        if self.app.read_only:  # a follower's keys change nothing: none is offered
-            return ""
-        if step_id in self.incident.running:
-            return f" · {key('execution.abort')} aborts"
-        st = self.incident.state.step(step_id)
-        if st.status is StepStatus.HELD and st.held:
-            return f" · {key('execution.retry')} goes on with stage {st.held.index + 1}"
-        if failed:
-            more = "" if self.problems_only else f" · {key('execution.problems')} problems only"
-            return f" · {key('execution.retry')} retries failed hosts" + more
-        if self.incident.state.step(step_id).status.finished:
-            return f" · {key('go.checklist')} back to the checklist"
-        return ""
 
     # -- output ------------------------------------------------------------------
 
@@ -377,19 +349,12 @@ class ExecutionScreen(IncidentScreen):
             return "Next stage"
         return binding.description
 
-    def _can_retry(self) -> bool:
-        step_id = self.step_id
-        if step_id is None or step_id in self.incident.running:
-            return False
-        if self._is_probe(step_id):  # a soak no probe watches would fail the same way again
-            return self._watched() and self.incident.state.step(step_id).status is StepStatus.FAILED
-        return bool(self.incident.failed_hosts(step_id))
-
     def action_retry(self) -> None:
-        if not self._can_retry():  # the state moved on since the footer was drawn
-            return
+        probe = self._is_probe(self.step_id)
+        if not can_retry(self.app, self.incident, self.step_id, probe):
+            return  # the state moved on since the footer was drawn
         assert self.step_id is not None
-        if self._is_probe(self.step_id):
+        if probe:
             self.app.start_run(self.step_id)
             return
         failed = self.incident.failed_hosts(self.step_id)

@@ -1,0 +1,60 @@
+"""Which keys the execution screen offers for a step: whether a retry can run, and the
+next key its heading names (abort while it runs, the next stage of a held rollout, a
+retry of the failed hosts, or after a failed soak a retry, or the skip when no probe
+watches the systems)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.model.status import StepStatus
+
+if TYPE_CHECKING:
+    from console.ui.incident_app import IncidentApp
+    from console.ui.incident_view import IncidentView
+
+
+def watched(app: IncidentApp, incident: IncidentView) -> bool:
+    """Whether a probe watches any of the incident's systems (a follower's settings
+    may not name them all)."""
+    systems = set(incident.state.systems)
+    return any(s.probes for s in app.settings.inventory.systems if s.name in systems)
+
+
+def after_failed_soak(app: IncidentApp, incident: IncidentView, soak: dict) -> str:
+    """The keys that can help: a retry or another strategy, unless no probe watches
+    the systems (a retry would sample nothing again): then the way to skip the step."""
+    key = app.key_label
+    if not soak.get("round") and not watched(app, incident):
+        return f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+    return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
+
+
+def can_retry(app: IncidentApp, incident: IncidentView, step_id: str | None, probe: bool) -> bool:
+    """Whether the step shown has something to retry now: failed hosts, or a failed soak
+    that a probe watches (one no probe watches would fail the same way again)."""
+    if step_id is None or step_id in incident.running:
+        return False
+    if probe:
+        return watched(app, incident) and incident.state.step(step_id).status is StepStatus.FAILED
+    return bool(incident.failed_hosts(step_id))
+
+
+def next_key(
+    app: IncidentApp, incident: IncidentView, step_id: str, failed: int, problems_only: bool
+) -> str:
+    """The next key for this step, named as it is bound; abort only while it runs."""
+    key = app.key_label
+    if app.read_only:  # a follower's keys change nothing: none is offered
+        return ""
+    if step_id in incident.running:
+        return f" · {key('execution.abort')} aborts"
+    st = incident.state.step(step_id)
+    if st.status is StepStatus.HELD and st.held:
+        return f" · {key('execution.retry')} goes on with stage {st.held.index + 1}"
+    if failed:
+        more = "" if problems_only else f" · {key('execution.problems')} problems only"
+        return f" · {key('execution.retry')} retries failed hosts" + more
+    if st.status.finished:
+        return f" · {key('go.checklist')} back to the checklist"
+    return ""
