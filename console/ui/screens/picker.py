@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.choice import check_choice
@@ -27,6 +26,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.param_fields import param_fields, secret_note
 from console.ui.widgets.plain import plain, prose
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
@@ -166,26 +166,7 @@ class PickerScreen(Screen):
             return
         strategy = self.app.settings.strategy(name)
         help_text.update(prose(strategy.description))  # configuration text, not markup
-        widgets: list[Widget] = []
-        for param in strategy.params:
-            required = " (required)" if param.required else ""
-            widgets.append(
-                Label(
-                    Text(f"{param.name}{required}: ").append_text(prose(param.description)),
-                    classes="param-label",
-                )
-            )
-            widgets.append(
-                Input(
-                    value=param.default or "",
-                    placeholder=param.type.value,
-                    name=param.name,
-                    classes="param",
-                    compact=True,
-                    password=self._secret(param.default or ""),
-                )
-            )
-        widgets.append(Static("", id="params-secret", classes="muted", markup=False))
+        widgets = param_fields(strategy, self._secret)
         box.mount_all(widgets)
         self.call_after_refresh(self._show_secret_note)
 
@@ -207,12 +188,9 @@ class PickerScreen(Screen):
         note = next(iter(notes), None)
         if note is None:
             return
-        hidden = [i.name for i in self.query(".param").results(Input) if i.password]
+        hidden = [i.name for i in self.query(".param").results(Input) if i.password and i.name]
         note.display = bool(hidden)
-        note.update(
-            f"{', '.join(h for h in hidden if h)}: a secret ([redact] in console.toml), hidden"
-            " here and masked in the record; the hosts get it as typed."
-        )
+        note.update(secret_note(hidden))
 
     # -- reachability --------------------------------------------------------------
 
