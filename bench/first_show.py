@@ -2,6 +2,7 @@
 
     python bench/first_show.py                    # 200 hosts selected, 200x50, 3 rounds
     python bench/first_show.py --hosts 1000 --rounds 5
+    python bench/first_show.py --instructions     # each turn's instructions (callgrind)
 
 The real app (make_app, headless) opens an incident on `--hosts` hosts, waits until it is
 idle, then shows the execution screen for the step `bench/ui.py` runs, as the step's start
@@ -9,14 +10,22 @@ does, but runs nothing: no host is dialled, so the figures are the console's own
 machine's other load changes them less than `bench/ui.py --turns` (whose fleet shares the
 cores). For the second after the show, every turn of the UI thread's loop longer than
 `--over` ms of CPU is printed with what it spent rendering (by widget class: Textual's
-`render_lines`, outermost call) and laying out (the compositor's `reflow`). A benchmark,
-not a test: pytest never runs it.
+`render_lines`, outermost call) and laying out (the compositor's `reflow`).
+
+`--instructions` runs one round under valgrind's callgrind instead, which dumps its counts
+at every call of `os.getppid`: this script calls it as each turn of the window begins and
+ends, and prints the turns over `--over-m` million instructions (callgrind's counts do not
+move with the machine's load; under it the loop runs ~50x slower, so the window is
+`--window` seconds of that slow time). A benchmark, not a test: pytest never runs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -77,7 +86,23 @@ class ShowTurns(Turns):
             self.long.append((at, cpu, name, {k: v for k, v in parts.items() if v > 0.0005}))
 
 
-async def first_show(hosts: int, over_ms: float) -> ShowTurns:
+class MarkedTurns(ShowTurns):
+    """Turns with a callgrind dump at each one's start and end, its name written to
+    `names` (one line a dump: the turn's, or "between" for what ran before it)."""
+
+    def __init__(self, names: int) -> None:
+        super().__init__(0.0)
+        self.names = names
+
+    def _time(self, handle: asyncio.Handle, original) -> None:
+        os.write(self.names, f"{turn_name(handle)}\n".encode())
+        os.getppid()
+        original(handle)
+        os.write(self.names, b"between\n")
+        os.getppid()
+
+
+async def first_show(hosts: int, over_ms: float, window: float = 1.0, names: int = -1) -> ShowTurns:
     settings = bulk_settings(hosts, 1)
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine(settings, Path(tmp) / "incidents", actor=Actor(user="bench"))
@@ -89,15 +114,45 @@ async def first_show(hosts: int, over_ms: float) -> ShowTurns:
             conductor.select(["bulk"])
             await pilot.pause()
             await pilot.pause(0.5)  # idle: what the attach scheduled has run
-            turns = ShowTurns(over_ms)
+            turns = ShowTurns(over_ms) if names < 0 else MarkedTurns(names)
             turns.start()
             app.exec_step = STEP  # as Stepping._go_run does, without running the step
             app.action_go("execution")
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(window)
             turns.stop()
         conductor.recorder.close()
         await engine.close()
     return turns
+
+
+def instructions(hosts: int, window: float, over_m: float) -> None:
+    """One round under callgrind: the turns over `over_m` M instructions, and the sum of
+    every turn in the window."""
+    workdir = Path(tempfile.mkdtemp(prefix="rc-first-show-"))
+    names = workdir / "names"
+    names.write_text("")
+    argv = [
+        *("valgrind", "--tool=callgrind", "--separate-threads=yes", "--dump-before=os_getppid"),
+        f"--callgrind-out-file={workdir}/cg.%p",
+        *(sys.executable, str(Path(__file__).resolve()), "--inner"),
+        *(f"--hosts={hosts}", f"--window={window}", f"--names={names}"),
+    ]
+    subprocess.run(argv, check=True, capture_output=True, timeout=3600)
+    dumps = {
+        int(m[1]): p for p in workdir.glob("cg.*-01") if (m := re.search(r"\.(\d+)-01$", p.name))
+    }
+    ended = names.read_text().splitlines()  # dump N + 1 holds what ran up to line N's mark
+    total, long = 0, []
+    for index, name in enumerate(ended[:-1]):
+        if name == "between" or index + 2 not in dumps:
+            continue
+        count = int(re.search(r"^summary: (\d+)", dumps[index + 2].read_text(), re.M)[1])
+        total += count
+        if count > over_m * 1e6:
+            long.append(f"  {count / 1e6:7.1f} M {name}")
+    turns = sum(1 for n in ended if n != "between")
+    print(f"{turns} turns, {total / 1e6:,.1f} M instructions in the window's turns")
+    print("\n".join(long))
 
 
 def main() -> int:
@@ -105,7 +160,19 @@ def main() -> int:
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--over", type=float, default=9.0, help="turns over this many ms")
+    parser.add_argument("--instructions", action="store_true", help="one round, callgrind")
+    parser.add_argument("--over-m", type=float, default=5.0, help="turns over this many M")
+    parser.add_argument("--window", type=float, default=60.0, help="s, under callgrind")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--names", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.instructions:
+        instructions(args.hosts, args.window, args.over_m)
+        return 0
+    if args.inner:
+        names = os.open(args.names, os.O_WRONLY | os.O_APPEND)
+        asyncio.run(first_show(args.hosts, 0.0, args.window, names))
+        return 0
     Widget.render_lines = _timed(Widget.render_lines, lambda w: f"render {type(w).__name__}")
     Compositor.reflow = _timed(Compositor.reflow, lambda _: "layout")
     for _ in range(args.rounds):
