@@ -16,6 +16,7 @@ from console.ui.messages import JournalChanged, WatchChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
 from console.ui.widgets.one_line import OneLine
+from console.ui.widgets.repeated_rows import RepeatedRows
 from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def _one_line(text: Text | str, room: int, empty: bool) -> bool:
     return (bool(plain) or empty) and "\n" not in plain and cell_len(plain) <= room
 
 
-class IncidentScreen(Screen):
+class IncidentScreen(RepeatedRows, Screen):
     """A screen of the open incident; `sync()` redraws it from the journal's state."""
 
     TAB = ""

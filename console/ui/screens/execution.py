@@ -6,7 +6,6 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
 from textual.widgets import ProgressBar, Static
 
 from console.model.events import Event
@@ -33,6 +32,7 @@ from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
+from console.ui.widgets.repeated_rows import Column, Row
 from console.ui.widgets.run_summary import halt_text, held_text, soak_text, waves_text
 from console.ui.widgets.status import status_text
 
@@ -89,16 +89,16 @@ class ExecutionScreen(IncidentScreen):
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
-        with Horizontal(id="exec-top"):
-            with Vertical(id="exec-heading"):
+        with Row(id="exec-top"):
+            with Column(id="exec-heading"):
                 yield OneLine(id="exec-title")
                 yield Static("", id="exec-counts")
             yield ProgressBar(id="exec-progress", show_eta=False)
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
-        with Horizontal(id="exec-body"):
+        with Row(id="exec-body"):
             yield HostGrid(COLUMNS, id="grid")
-            with Vertical(id="output-box"):
+            with Column(id="output-box"):
                 yield OneLine("Output", id="output-title")
                 yield OutputLog(id="output", max_lines=5000, auto_scroll=True)
         yield KeyFooter()
