@@ -156,6 +156,16 @@ class Outcome:
         assert len(found) == 1, found
         return found[0]
 
+    def refused(self) -> bool:
+        """`run` exited 3 with every host's precheck refusing for good (nothing to do):
+        nothing after the precheck was sent."""
+        results = [e.data for e in self.events if e.kind == Kind.COMMAND_RESULT]
+        return (
+            self.returncode == 3
+            and bool(results)
+            and all(r.stage == "precheck" and r.refused for r in results)
+        )
+
     def failed_stage(self) -> str | None:
         failed = [e for e in self.events if e.kind == Kind.COMMAND_RESULT and e.data.failure]
         return failed[-1].data.stage if failed else None

@@ -195,7 +195,7 @@ async def test_undo_after_a_retry_puts_back_the_flags_as_they_were_first(
     assert service.flags["dark_mode"] == {"enabled": False, "rollout": 5}
 
     again = run(config, tmp_path / "state", env)
-    assert again.returncode == 1, again.stdout
+    assert again.returncode == 3, again.stdout  # refused: nothing to do there, not failed
     assert "flags new_checkout dark_mode are all disabled already: nothing to disable" in (
         again.stdout
     )

@@ -257,7 +257,7 @@ async def test_releases_previous_never_goes_a_second_release_back(sshd_server, t
     assert (app / "current").readlink() == Path("releases/2.4.0")
 
     again = run(config, tmp_path, "rollback")
-    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "already rolled back to 2.4.0 (from 2.10.0, incident inc-retried)" in again.stdout
     assert (app / "current").readlink() == Path("releases/2.4.0")
 
@@ -287,7 +287,7 @@ async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
     assert git(repo, "rev-list", "--count", "HEAD") == "3"  # one restore commit
 
     again = run(config, tmp_path, "etc-restore")
-    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "nginx already restored to" in again.stdout and "(incident inc-retried)" in again.stdout
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
     assert git(repo, "rev-list", "--count", "HEAD") == "3"
@@ -309,7 +309,7 @@ async def test_file_flags_undo_after_a_retry_puts_back_what_was_there_first(sshd
     assert (app / "flags").read_text() == "new_checkout=0\ndark_mode=50\n"
 
     again = run(config, tmp_path, "flags-off")
-    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "new_checkout already read 0 in flags: nothing to disable" in again.stdout
 
     (app / "flags").write_text("new_checkout=0\ndark_mode=0\n")  # another change since
@@ -329,7 +329,7 @@ async def test_a_retried_re_enable_is_undone_to_off(sshd_server, tmp_path):
     assert (app / "checked").read_text().count("new_checkout=25") == 2  # from the first step
 
     again = run(config, tmp_path, "reenable")
-    assert again.returncode == 1 and again.failed_stage() == "precheck", again.stdout
+    assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "new_checkout already read 100 in flags: nothing to re-enable" in again.stdout
 
     ok, _ = await undo(config, tmp_path / "one" / "journal.jsonl")

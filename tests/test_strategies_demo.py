@@ -151,6 +151,8 @@ async def test_a_demo_rollback_run_again_never_goes_a_second_step_back(tmp_path,
             assert {read(r) for r in web} == {after}
         assert not await second.run_step("restore")
         assert {read(r) for r in web} == {after}
+        if strategy != "version-rollback":  # its action refuses: not a precheck's refusal
+            assert second.state.step("restore").status.value == "refused"  # not failed
         said = [
             ln
             for e in second.recorder.events

@@ -267,9 +267,9 @@ class Conductor:
         )
 
     def failed_hosts(self, step_id: str) -> list[str]:
-        """Hosts to retry: those that failed, were aborted, did not start, or are unknown."""
-        runs = self.state.step(step_id).hosts
-        return [h for h, r in runs.items() if r.status is not HostStatus.SUCCEEDED]
+        """Hosts to retry: those that failed, were aborted, did not start, or are unknown
+        (or are held, to go on); not those a precheck refused for good (nothing to do)."""
+        return self.state.step(step_id).retry_hosts()
 
     async def accept_host_key(self, host: str, fingerprint: str, via: str = "") -> bool:
         """Trust the UNKNOWN key on the way to `host` (its own or a jump host's) after a

@@ -56,6 +56,8 @@ def status_line(state: IncidentState) -> str:
         status = run.status.value if run else "pending"
         held = state.step(step).held if run and run.status is HostStatus.HELD else None
         status = f"held at {held.percent} %" if held else status
+        if run and run.status is HostStatus.REFUSED:  # nothing to do there: nothing changed
+            status = "refused at the precheck"
         counts[status] = counts.get(status, 0) + 1
     hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     trigger = state.trigger.label if state.trigger else "no trigger"

@@ -17,7 +17,7 @@ from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
-from console.model.status import FailureClass, HostStatus
+from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -61,12 +61,14 @@ class _OutputBatcher:
         self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
         self.count = 0
+        self.last = ""  # the last line: what a refusing precheck said
         self.last_flush = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
         self._failure: Exception | None = None  # a timed flush's, raised by the next call
 
     def extend(self, lines: list[str]) -> None:
         self.pending += lines
+        self.last = lines[-1] if lines else self.last
         self.count += len(lines)
         if (
             len(self.pending) >= OUTPUT_BATCH_LINES
@@ -177,13 +179,14 @@ class Runner:
 
             await asyncio.gather(*(one(t) for t in wave))
             done = [outcomes[t.name] for t in wave]
+            counts: dict[str, Any] = {
+                "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
+                "failed": sum(o.status is HostStatus.FAILED for o in done),
+            }
+            if refused := sum(o.status is HostStatus.REFUSED for o in done):
+                counts["refused"] = refused  # only then: older lines stay as they were
             self.recorder.record(
-                Kind.WAVE_FINISHED,
-                step=step,
-                wave=number,
-                waves=len(sizes),
-                succeeded=sum(o.status is HostStatus.SUCCEEDED for o in done),
-                failed=sum(o.status is HostStatus.FAILED for o in done),
+                Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
             )
             if number < len(sizes) and not self._stopped():
                 await self._between(step, plan, number, len(sizes), (failed, len(targets)))
@@ -275,6 +278,9 @@ class Runner:
                 if result.aborted:
                     outcome.status = HostStatus.ABORTED
                     return outcome
+                if result.refused is not None:  # nothing to do here: nothing more is sent
+                    outcome.status = HostStatus.REFUSED
+                    return outcome
                 if result.failure:
                     outcome.status = HostStatus.FAILED
                     outcome.failure = result.failure
@@ -320,6 +326,9 @@ class Runner:
             "%s %s: exit %s in %.3f s", target.name, where["step"], ended.exit_status, duration
         )
         lines = out.count + err.count
+        refused = None
+        if stage == "precheck" and ended.exit_status == NOTHING_TO_DO and not aborted:
+            refused = (err.last or out.last).strip() or "nothing to do"
         # None: not said, never written.
         return CommandResult(
             stage=stage,
@@ -328,6 +337,7 @@ class Runner:
             signal=ended.signal,
             exit_status=ended.exit_status,
             detail=f"aborted: {self.aborted}" if aborted else ended.detail,
+            refused=refused,
             fingerprint=ended.fingerprint,
             aborted=aborted or None,
             duration=duration,

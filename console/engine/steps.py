@@ -20,6 +20,7 @@ from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
+from console.model.step_state import refused_words
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -207,11 +208,17 @@ class StepExecution:
             if count == 1 or self.runner.detached:
                 break
             assert strategy is not None  # several groups: a gradual re-enable
+            if all(o.status is HostStatus.REFUSED for o in result.values()):
+                break  # every precheck refused: no stage was set anywhere
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
             asked = ok and not last and strategy.waves.confirm
             go_on = ok and not last and (not asked or await _confirmed(confirm_wave, index, count))
-            failed = sorted(h for h, o in result.items() if o.status is not HostStatus.SUCCEEDED)
+            failed = sorted(
+                h
+                for h, o in result.items()
+                if o.status not in (HostStatus.SUCCEEDED, HostStatus.REFUSED)
+            )
             self.recorder.record(
                 Kind.ROLLOUT_STEP,
                 step=step.id,
@@ -274,26 +281,34 @@ class StepExecution:
         self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
     ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
-        including those a retry left out; held when the others are held where its
-        gradual re-enable stopped; True when it is done. Nothing is recorded when the
-        console detached from the step: it has not ended."""
+        including those a retry left out; refused when the others' prechecks refused them
+        for good (nothing to do there); held when the others are held where its gradual
+        re-enable stopped; True when it is done. Nothing is recorded when the console
+        detached from the step: it has not ended."""
         if self.runner.detached:
             return False
         st = self.state.step(step_id)
-        ended = [o.status for o in outcomes.values()] + [r.status for r in st.hosts.values()]
-        ok = all(s is HostStatus.SUCCEEDED for s in ended)
-        held = not ok and all(s in (HostStatus.SUCCEEDED, HostStatus.HELD) for s in ended)
+        ended = {o.status for o in outcomes.values()} | {r.status for r in st.hosts.values()}
         counts: dict[str, int] = {}
         for run in st.hosts.values():
             counts[run.status.value] = counts.get(run.status.value, 0) + 1
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        if held and st.held is not None:
-            summary = st.held.said(counts[HostStatus.HELD.value])
-        status = StepStatus.DONE if ok else StepStatus.HELD if held else StepStatus.FAILED
+        status = StepStatus.FAILED
+        if ended <= {HostStatus.SUCCEEDED}:
+            status = StepStatus.DONE
+        elif ended <= {HostStatus.SUCCEEDED, HostStatus.REFUSED}:
+            status = StepStatus.REFUSED
+            counts.pop(HostStatus.REFUSED.value)
+            summary = "; ".join(
+                [refused_words(st.refused())] + [f"{n} succeeded" for n in counts.values()]
+            )
+        elif ended <= {HostStatus.SUCCEEDED, HostStatus.HELD}:
+            status = StepStatus.HELD
+            summary = st.held.said(counts[HostStatus.HELD.value]) if st.held else summary
         self.recorder.record(
             Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data
         )
-        return ok
+        return status is StepStatus.DONE
 
     async def adhoc(self, command: str, hosts: list[str], targets: list[Target]) -> bool:
         """Run one typed command, exactly as typed, on `hosts` (their `targets`);

@@ -161,26 +161,36 @@ def close_walk(
     if ok:
         conductor.close(Outcome.ROLLED_BACK)
         return
+    why, checked = failure(conductor)
+    if stopped_at(conductor)[1] is StepStatus.REFUSED:  # nothing to do there: nothing changed
+        conductor.close(Outcome.REFUSED, why)
+        return
     left = conductor.not_rolled_back()
     if left and len(left) < len(conductor.state.hosts):
         conductor.close(Outcome.PARTIAL, hosts=left)
         return
-    why, checked = failure(conductor)
     if checked and conductor.state.hosts and not left:
         conductor.close(Outcome.UNVERIFIED, reason=why)
         return
     conductor.close(Outcome.FAILED, why)
 
 
+def stopped_at(conductor: Conductor) -> tuple[str | None, StepStatus | None]:
+    """The last step of the procedure that stopped the walk (failed, held, or refused by
+    its prechecks), and how; (None, None) if none did."""
+    stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED)
+    state = conductor.state
+    failed = [sid for sid in conductor.order if state.step(sid).status in stopped]
+    return (failed[-1], state.step(failed[-1]).status) if failed else (None, None)
+
+
 def failure(conductor: Conductor) -> tuple[str, bool]:
     """Why the walk stopped, in words (the last step that failed, with its summary), and
     whether that step was a stability check (a probe step)."""
-    state = conductor.state
-    stopped = (StepStatus.FAILED, StepStatus.HELD)
-    failed = [sid for sid in conductor.order if state.step(sid).status in stopped]
-    if not failed:
+    step_id, status = stopped_at(conductor)
+    if step_id is None:
         return "the procedure did not finish", False
-    step, st = conductor.step(failed[-1]), state.step(failed[-1])
-    if st.status is StepStatus.HELD:  # its summary says so: `held at 5 % on 3 hosts ...`
-        return f"“{step.title}” {st.summary}", False
+    step, st = conductor.step(step_id), conductor.state.step(step_id)
+    if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
+        return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
     return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE

@@ -12,6 +12,7 @@ from console.engine.walk import RunRequest, check_request, walk
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_REFUSED,
     EXIT_USAGE,
     EventPrinter,
     RunOptions,
@@ -66,7 +67,8 @@ async def _walk(
     if options.drill:
         drill_ok, drill = drill_findings(conductor.state)
         ok = drill_ok and ok
-    code = EXIT_OK if ok else EXIT_FAILED
+    refused = conductor.state.outcome == Outcome.REFUSED  # prechecks: nothing to do
+    code = EXIT_OK if ok else EXIT_REFUSED if refused else EXIT_FAILED
     if options.json:
         print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
@@ -75,7 +77,8 @@ async def _walk(
     _print_problem_hosts(conductor)
     closed = conductor.state.outcome_label
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
-    verdict = closed if ok else f"{'NOT VERIFIED' if unverified else 'FAILED'}: {closed}"
+    said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
+    verdict = closed if ok else f"{said}: {closed}"
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         NotificationResult,
         NotificationSent,
         RecoveryMeasured,
+        StepCompleted,
         StrategyChosen,
         SystemsSelected,
         TriggerDeclared,
@@ -95,9 +96,17 @@ def _strategy(d: StrategyChosen, e: Event) -> str:
 def _result(d: CommandResult, e: Event) -> str:
     if d.aborted:
         return f"{d.stage} aborted — {d.detail or ''}"
+    if d.refused is not None:
+        return f"{d.stage} refused: nothing to do here, nothing more was sent — {d.refused}"
     if d.failure:
         return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
     return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
+
+
+def _ended(d: StepCompleted) -> str:
+    """`done (3 succeeded)`; a summary that starts with its status says it once:
+    `refused at the precheck on 1 host ...`."""
+    return d.summary if d.summary.startswith(f"{d.status} ") else f"{d.status} ({d.summary})"
 
 
 def _intent(d: CommandIntent, e: Event) -> str:
@@ -239,7 +248,7 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.STEP_COMPLETED: _says(
         lambda: payloads.StepCompleted,
-        lambda d, e: f"finished step {_title(d, e)}: {d.status} ({d.summary})",
+        lambda d, e: f"finished step {_title(d, e)}: {_ended(d)}",
     ),
     Kind.STEP_SKIPPED: _says(
         lambda: payloads.StepSkipped, lambda d, e: f"skipped step {_title(d, e)}: {d.reason}"
@@ -258,7 +267,10 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.WAVE_FINISHED: _says(
         lambda: payloads.WaveFinished,
-        lambda d, e: f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed",
+        lambda d, e: (
+            f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
+            + (f", {d.refused} refused" if d.refused else "")
+        ),
     ),
     Kind.RUN_HALTED: _says(lambda: payloads.RunHalted, lambda d, e: f"halted the run: {d.reason}"),
     Kind.RUN_ABORTED: _says(lambda: payloads.RunAborted, lambda d, e: f"aborted: {d.reason}"),

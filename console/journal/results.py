@@ -13,6 +13,11 @@ from console.model.payloads import CommandOutput
 from console.model.state import IncidentState
 
 SCHEMA = "rollback-console/result"
+# A run's verdict when it did not roll back and verify, by how it was closed; else `failed`.
+NOT_OK: dict[str, str] = {
+    Outcome.UNVERIFIED: "rolled back, not verified",
+    Outcome.REFUSED: "refused at the precheck: nothing to do, nothing changed",
+}
 VERSION = 1
 
 
@@ -59,13 +64,7 @@ def run_result(
     return {
         **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
         "incident": state.incident_id,
-        "verdict": (
-            "rolled back and verified"
-            if ok
-            else "rolled back, not verified"
-            if state.outcome == Outcome.UNVERIFIED
-            else "failed"
-        ),
+        "verdict": "rolled back and verified" if ok else NOT_OK.get(state.outcome or "", "failed"),
         "outcome": state.outcome,
         "strategy": state.strategy,
         "systems": list(state.systems),

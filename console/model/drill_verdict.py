@@ -18,18 +18,22 @@ BAD_INTEGRITY = ("mismatch", "missing")
 
 def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
     """How the rollback ended: verified when the walk succeeded; else halted by the
-    failure threshold, refused by a precheck (its command said no), unverified (every
-    host rolled back, stability not verified), partial (some hosts rolled back) or
-    failed."""
+    failure threshold, refused by a precheck (its command said no, or nothing to do),
+    unverified (every host rolled back, stability not verified), partial (some hosts
+    rolled back) or failed."""
     if ok:
         return DrillOutcome.VERIFIED
     if any(h.get("step") in strategy_steps for h in state.halts):
         return DrillOutcome.HALTED
     runs = [run for s in strategy_steps for run in state.step(s).hosts.values()]
     if any(
-        r.stage == "precheck" and r.failure is FailureClass.NONZERO_EXIT
+        r.status is HostStatus.REFUSED
+        or (
+            r.status is HostStatus.FAILED
+            and r.stage == "precheck"
+            and r.failure is FailureClass.NONZERO_EXIT
+        )
         for r in runs
-        if r.status is HostStatus.FAILED
     ):
         return DrillOutcome.REFUSED
     if runs and all(r.status is HostStatus.SUCCEEDED for r in runs):

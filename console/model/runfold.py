@@ -111,6 +111,9 @@ def _result(s: IncidentState, e: Event) -> None:
     run.finished = e.ts
     if d.aborted:
         run.status = HostStatus.ABORTED
+    elif d.refused is not None:  # nothing to do there: not a failure, nothing changed
+        run.status = HostStatus.REFUSED
+        run.failure, run.detail = None, d.refused
     elif d.failure:
         run.status = HostStatus.FAILED
     elif d.final:

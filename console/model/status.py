@@ -14,6 +14,7 @@ class HostStatus(StrEnum):
     ABORTED = "aborted"
     NOT_STARTED = "not started"
     HELD = "held"  # a gradual re-enable stopped between stages: it stays at the stage reached
+    REFUSED = "refused"  # its precheck found nothing to do (NOTHING_TO_DO): nothing changed
 
     @property
     def symbol(self) -> str:
@@ -29,7 +30,15 @@ HOST_SYMBOLS = {
     HostStatus.ABORTED: "■",
     HostStatus.NOT_STARTED: "○",
     HostStatus.HELD: "◐",
+    HostStatus.REFUSED: "⊘",
 }
+
+# The exit status of a precheck that refuses a host for good: it has nothing to do there
+# (rolled back already, by another incident; the flags off already). Nothing after the
+# precheck is sent, and a retry would be refused again: the way on is what its last
+# stderr line names (skip the step, another strategy, a named target). Any other non-zero
+# exit fails the host, as a problem a person may fix and retry.
+NOTHING_TO_DO = 120
 
 
 class FailureClass(StrEnum):
@@ -54,6 +63,7 @@ class StepStatus(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     HELD = "held"  # its gradual re-enable was stopped between stages: neither done nor failed
+    REFUSED = "refused"  # prechecks found nothing to do on hosts (the others succeeded)
 
     @property
     def symbol(self) -> str:
@@ -71,4 +81,5 @@ STEP_SYMBOLS = {
     StepStatus.FAILED: "✘",
     StepStatus.SKIPPED: "⤼",
     StepStatus.HELD: "◐",
+    StepStatus.REFUSED: "⊘",
 }

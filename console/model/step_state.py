@@ -35,8 +35,11 @@ class HostRun:
     on_jump_host: bool = False
 
     def said(self) -> str:
-        """The one line that says most about the host: a failed host's last stderr line
-        (its stdout may end on a claim its refusal made false), else its last line."""
+        """The one line that says most about the host: why its precheck refused it, a
+        failed host's last stderr line (its stdout may end on a claim its refusal made
+        false), else its last line."""
+        if self.status is HostStatus.REFUSED and self.detail:
+            return self.detail
         if self.status is HostStatus.FAILED and self.last_error:
             return self.last_error
         return self.last_line
@@ -58,6 +61,21 @@ class StepState:
     targets: list[str] = field(default_factory=list)  # every host its starts named
     held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
 
+    def refused(self) -> dict[str, str]:
+        """The hosts its prechecks refused for good (nothing to do there: nothing was
+        changed), each with why, as its precheck said."""
+        return {
+            host: run.detail or "nothing to do"
+            for host, run in self.hosts.items()
+            if run.status is HostStatus.REFUSED
+        }
+
+    def retry_hosts(self) -> list[str]:
+        """The hosts a retry takes: every one that did not succeed (a held one goes on
+        from its stage), except those a precheck refused for good: they would refuse again."""
+        done = (HostStatus.SUCCEEDED, HostStatus.REFUSED)
+        return [h for h, r in self.hosts.items() if r.status not in done]
+
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there
         (a run with any other host starts the rollout from its first stage)."""
@@ -69,3 +87,16 @@ class StepState:
         ):
             return None
         return self.held
+
+
+def refused_words(refused: dict[str, str]) -> str:
+    """`refused at the precheck on 2 hosts, nothing changed there (web-1, web-2: already
+    rolled back to 2.4.0 ...)`: hosts that said the same grouped."""
+    said: dict[str, list[str]] = {}
+    for host, why in refused.items():
+        said.setdefault(why, []).append(host)
+    n = len(refused)
+    why = "; ".join(f"{', '.join(hosts)}: {reason}" for reason, hosts in said.items())
+    return (
+        f"refused at the precheck on {n} host{'' if n == 1 else 's'}, nothing changed there ({why})"
+    )

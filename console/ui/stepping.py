@@ -257,11 +257,18 @@ class Stepping:
         elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
             summary = self.app.conductor.state.step(step_id).summary
             self.app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
-        elif (held := self.app.conductor.state.step(step_id)).status is StepStatus.HELD:
+        elif (st := self.app.conductor.state.step(step_id)).status is StepStatus.HELD:
             retry = self.app.key_label("execution.retry")
             self.app.notify(
-                f"“{title}”: {held.summary}. {retry} goes on with the next stage, or skip.",
+                f"“{title}”: {st.summary}. {retry} goes on with the next stage, or skip.",
                 title="Step held",
+                severity="warning",
+            )
+        elif st.status is StepStatus.REFUSED:
+            skip = self.app.key_label("checklist.skip")
+            self.app.notify(
+                f"“{title}”: {st.summary}. A retry would refuse again: skip it ({skip}).",
+                title="Step refused",
                 severity="warning",
             )
         else:

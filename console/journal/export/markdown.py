@@ -228,6 +228,8 @@ def systems(doc: Document) -> list[str]:
 
 
 def _result(status: str) -> str:
+    if status == HostStatus.REFUSED:  # its reason in the next column
+        return f"{HostStatus.REFUSED.symbol} refused at the precheck: nothing changed"
     try:
         return f"{HostStatus(status).symbol} {status}"
     except ValueError:

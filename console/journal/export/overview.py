@@ -22,7 +22,7 @@ from console.journal.export.timeline import hosts as hosts_text
 from console.model.events import Event, Kind
 from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
 from console.model.review import FormField
-from console.model.state import IncidentState
+from console.model.state import HostStatus, IncidentState
 
 # Values that say what was rolled back, most telling first.
 VERSION_WORDS = ("release", "version", "revision", "schema", "image", "tag")
@@ -323,6 +323,8 @@ def _paragraph(
     counts: dict[str, int] = {}
     for h in hosts:
         status = f"held at {h.held_at}" if h.held_at else h.status
+        if status == HostStatus.REFUSED:  # nothing was changed there
+            status = "refused at the precheck"
         counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
     if facts.strategy and hosts and not ran:

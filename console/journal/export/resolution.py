@@ -149,8 +149,13 @@ class _Attempts:
                 tail.extend(lines)
                 while len(tail) > STDERR_LINES:
                     tail.popleft()
-        elif isinstance(event.data, CommandResult) and (event.data.failure or event.data.aborted):
+        elif isinstance(event.data, CommandResult) and _failed(event.data):
             self.failed[key] = (self.current.get(key, 1), event)
+
+
+def _failed(result: CommandResult) -> bool:
+    """A failure or an abort; a precheck's refusal is none: nothing was changed there."""
+    return bool(result.failure or result.aborted) and result.refused is None
 
 
 def build_failures(events: list[Event], state: IncidentState) -> list[FailureFacts]:

@@ -48,7 +48,8 @@ class StepCompleted(StepData, Amendable):
 
     KIND = Kind.STEP_COMPLETED
     status: StepStatus = Field(
-        description="`done`, `failed`, or `held` (a gradual re-enable stopped between stages)"
+        description="`done`, `failed`, `held` (a gradual re-enable stopped between stages), or"
+        " `refused` (prechecks refused hosts for good, nothing changed there; the others succeeded)"
     )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
@@ -103,6 +104,12 @@ class CommandResult(Payload):
     signal: str | None = Field(None, description="the signal that killed it (`TERM`, ...)")
     exit_status: int | None = Field(None, description="its exit status, when it exited")
     detail: str | None = Field(None, description="the failure in words")
+    refused: str | None = Field(
+        None,
+        description="a precheck that refused the host for good (exit status 120: nothing to do"
+        " there): why, its last line on stderr. Nothing after the precheck was sent; the host"
+        " is `refused`, not failed, and a retry does not take it",
+    )
     fingerprint: str | None = Field(
         None, description="the unknown or changed host key's fingerprint"
     )
@@ -139,6 +146,7 @@ class WaveFinished(Payload):
     waves: int = Field(description="how many there are")
     succeeded: int = Field(0, description="hosts that succeeded")
     failed: int = Field(0, description="hosts that failed")
+    refused: int = Field(0, description="hosts a precheck refused for good (nothing to do there)")
 
 
 class RunHalted(Payload):

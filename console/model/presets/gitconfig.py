@@ -47,7 +47,7 @@ if [ "$rev" = previous ] && [ -n "$done" ] && git diff --quiet "$done" HEAD -- "
   if [ "$by" != {{incident}} ]; then
     echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
-    exit 3
+    exit 120
   fi
   echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \
     "checking them again"
@@ -61,8 +61,8 @@ else
   rev=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
 fi
 if git diff --quiet "$rev" HEAD -- "$@"; then
-  echo "$* already match $(git log -n 1 --format='%h %s' "$rev")" >&2
-  exit 3
+  echo "$* already match $(git log -n 1 --format='%h %s' "$rev"): nothing to restore" >&2
+  exit 120
 fi
 git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
   echo {{incident}} > "$state/git-incident" || exit 3

@@ -34,13 +34,13 @@ if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)
   if [ "$by" != {{incident}} ]; then
     echo "already downgraded to ${cur:-base} (from $(cat .rollback/alembic-from 2>/dev/null)," \
       "incident ${by:-unknown}): previous would go further down; name the revision" >&2
-    exit 3
+    exit 120
   fi
   echo "alembic revision ${cur:-base}, where this incident's downgrade put it: checking it again"
   integrity before rows
   exit 0
 fi
-test -n "$cur" || { echo "the database has no alembic revision: nothing to downgrade" >&2; exit 3; }
+test -n "$cur" || { echo "the database has no alembic revision: nothing to downgrade" >&2; exit 120; }
 test "$(echo "$cur" | wc -l)" -eq 1 || { echo "several current revisions ($cur): downgrade one branch by hand" >&2; exit 3; }
 target={{revision}}
 if [ "$target" = previous ]; then
@@ -50,7 +50,7 @@ if [ "$target" = previous ]; then
     *,*) echo "$cur merges $target: name the revision to go down to" >&2; exit 3 ;;
   esac
 fi
-test "$target" != "$cur" || { echo "already at $cur" >&2; exit 3; }
+test "$target" != "$cur" || { echo "already at $cur: nothing to downgrade" >&2; exit 120; }
 # one call checks both that the target exists and that it lies below the current one
 plan=$(al history -r "$target:$cur" 2>&1) || {
   echo "$plan" >&2
@@ -133,13 +133,13 @@ if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$
   if [ "$by" != {{incident}} ]; then
     echo "already reversed to version $cur (from $(cat .rollback/sql-from 2>/dev/null)," \
       "incident ${by:-unknown}): previous would go further down; name the target version" >&2
-    exit 3
+    exit 120
   fi
   echo "schema version $cur, where this incident's reversal put it: checking it again"
   integrity before rows
   exit 0
 fi
-test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 3; }
+test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 120; }
 target={{target}}
 if [ "$target" = previous ]; then
   target=$(versions | awk -v c="$cur" '$1 < c + 0 { p = $1 } END { print (p == "" ? 0 : p) }')

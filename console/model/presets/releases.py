@@ -29,7 +29,7 @@ if [ "$target" = previous ] && [ "$(cat .rollback/release-target 2>/dev/null)" =
   if [ "$by" != {{incident}} ]; then
     echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \
       "incident ${by:-unknown}): previous would go further back; name the release (target)" >&2
-    exit 3
+    exit 120
   fi
   echo "current release: $cur, where this incident's rollback put it: checking it again"
   exit 0
@@ -41,7 +41,7 @@ if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
   echo "no release to roll back to from $cur in $dir" >&2
   exit 3
 fi
-test "$target" != "$cur" || { echo "already on $cur" >&2; exit 3; }
+test "$target" != "$cur" || { echo "already on $cur: nothing to roll back" >&2; exit 120; }
 mkdir -p .rollback && echo "$target" > .rollback/release-target &&
   echo {{incident}} > .rollback/release-incident ||
   { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }

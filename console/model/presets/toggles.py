@@ -75,7 +75,7 @@ if {_ALL_AT_WANT}; then
     echo {{{{flags}}}}" read $WANT, as this incident set them: {again}"
   else
     echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
-    exit 3
+    exit 120
   fi
 fi
 """
@@ -160,7 +160,7 @@ done
 if [ "$off" -eq "$n" ]; then
   rm -f "$saved"/*.json.new
   echo "flags $flags are all disabled already: nothing to disable" >&2
-  exit 3
+  exit 120
 fi
 for new in "$saved"/*.json.new; do
   [ ! -e "$new" ] || mv "$new" "${new%.new}" || exit 3

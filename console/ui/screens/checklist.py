@@ -160,6 +160,9 @@ class ChecklistScreen(IncidentScreen):
         back when that is not the current one."""
         step = self.highlighted_step()
         if step is None or step.id == current.id:
+            if self.incident.state.step(current.id).status is StepStatus.REFUSED:
+                skip = self.app.key_label("checklist.skip")
+                return f"Refused at the precheck: a run would be refused again; {skip} skips it"
             return DO_WORDS[current.kind]
         number = self.incident.order.index(step.id) + 1
         back = f"{self.app.key_label('checklist.current')} goes to step {index}"

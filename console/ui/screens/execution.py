@@ -33,7 +33,7 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
-from console.ui.widgets.run_summary import halt_text, held_text, soak_text, waves_text
+from console.ui.widgets.run_summary import soak_text, step_banner, waves_text
 from console.ui.widgets.status import status_text
 
 # While output streams, a row whose only change is its last line is redrawn at most this
@@ -191,12 +191,15 @@ class ExecutionScreen(IncidentScreen):
         grid.set_rows(rows)
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
+        refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
         # The hosts of waves not begun yet count too: they are the step's, waiting.
         hosts = len(st.hosts.keys() | set(st.targets))
         progress.update(total=max(1, hosts), progress=done)
         line = Text(f"{done} of {hosts} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style=themed("bold $error"))
+        if refused:
+            line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
         if self.problems_only:
             shown = sum(1 for r in runs if r.status in PROBLEMS)
             problems = self.app.key_label("execution.problems")
@@ -242,12 +245,9 @@ class ExecutionScreen(IncidentScreen):
         waves = self.query_one("#exec-waves", Static)
         retry = self.app.key_label("execution.retry")
         state = self.incident.state
-        halted = (
-            (halt_text(state, step_id, retry) or held_text(state.step(step_id), retry))
-            if step_id
-            else None
-        )
         running = step_id in self.incident.running
+        halted, refused = step_banner(state, step_id, retry, running) if step_id else (None, False)
+        halt.set_class(refused, "-refused")
         lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
         self.show(halt, halted or "")

@@ -1,7 +1,7 @@
 """Which keys the execution screen offers for a step: whether a retry can run, and the
 next key its heading names (abort while it runs, the next stage of a held rollout, a
-retry of the failed hosts, or after a failed soak a retry, or the skip when no probe
-watches the systems)."""
+retry of the failed hosts, the skip of a step its prechecks refused, or after a failed
+soak a retry, or the skip when no probe watches the systems)."""
 
 from __future__ import annotations
 
@@ -55,6 +55,9 @@ def next_key(
     if failed:
         more = "" if problems_only else f" · {key('execution.problems')} problems only"
         return f" · {key('execution.retry')} retries failed hosts" + more
+    if st.status is StepStatus.REFUSED:  # a retry would refuse again: what its line names
+        skip = f"{key('checklist.skip')} skips it (on {key('go.checklist')})"
+        return f" · {skip} · {key('execution.strategy')} other strategy"
     if st.status.finished:
         return f" · {key('go.checklist')} back to the checklist"
     return ""

@@ -22,11 +22,18 @@ FINISHED = {
     HostStatus.ABORTED,
     HostStatus.NOT_STARTED,
     HostStatus.HELD,
+    HostStatus.REFUSED,
 }
 HOSTKEY = (FailureClass.HOSTKEY_UNKNOWN, FailureClass.HOSTKEY_MISMATCH)
-# What "problems only" keeps: every host that did not (or may not have) succeeded; a held
-# host succeeded at the stage it stays at.
-PROBLEMS = {HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED}
+# What "problems only" keeps: every host that did not (or may not have) succeeded, and
+# those its precheck refused (left as they were); a held host succeeded at its stage.
+PROBLEMS = {
+    HostStatus.FAILED,
+    HostStatus.ABORTED,
+    HostStatus.UNKNOWN,
+    HostStatus.NOT_STARTED,
+    HostStatus.REFUSED,
+}
 
 
 def _clip(text: str, width: int) -> str:
@@ -79,6 +86,8 @@ def output_lines(event: Event, step_id: str | None, host: str | None, accept: st
         if data.fingerprint:
             key = f"{accept} accepts it" if data.failure is FailureClass.HOSTKEY_UNKNOWN else ""
             return [f"✘ {data.failure}: {data.fingerprint} {key}", f"  {detail}"]
+        if data.refused is not None:
+            return [f"⊘ {data.stage} refused: nothing to do here, nothing more was sent ({detail})"]
         if data.failure:
             return [f"✘ {data.stage}: {data.failure} ({detail})"]
         return [f"✔ {data.stage}: exit 0"]

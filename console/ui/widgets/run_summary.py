@@ -1,5 +1,5 @@
 """A step's run in one or two lines: its waves, the halt with its figures, where a gradual
-re-enable is held, the soak."""
+re-enable is held, the hosts its prechecks refused, the soak."""
 
 from __future__ import annotations
 
@@ -38,10 +38,11 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
             failed = sum(1 for r in runs if r.status in BAD)
             ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
             held = sum(1 for r in runs if r.status is HostStatus.HELD)
-            style = themed("bold $error" if failed else "bold $warning" if held else "$success")
-            mark = "✘" if failed else "◐" if held else "✔"
+            refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
+            mark, style = _wave_mark(failed, held, refused)
             said = f"{ok} ok, {failed} failed" + (f", {held} held" if held else "")
-            text.append(f"{mark} {number}/{total} {said}", style=style)
+            said += f", {refused} refused" if refused else ""
+            text.append(f"{mark} {number}/{total} {said}", style=themed(style))
         else:
             hosts = len(wave.get("hosts", []))
             said = "running" if running else "cut short"  # by a crash: its hosts unknown
@@ -50,6 +51,17 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
                 f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
     return text
+
+
+def _wave_mark(failed: int, held: int, refused: int) -> tuple[str, str]:
+    """A finished wave's mark and style: its worst host first."""
+    if failed:
+        return "✘", "bold $error"
+    if held:
+        return "◐", "bold $warning"
+    if refused:
+        return "⊘", "bold $primary"
+    return "✔", "$success"
 
 
 def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None:
@@ -87,6 +99,42 @@ def held_text(st: StepState, retry_key: str) -> Text | None:
         f" ({held.next_percent} %); every host stays at {held.percent} % until then"
     )
     return text
+
+
+def refused_text(st: StepState) -> Text | None:
+    """The banner of hosts whose precheck refused them for good: nothing was changed
+    there, a retry would refuse again, and what each said (it names the way on); None
+    when no host was refused."""
+    refused = st.refused()
+    if not refused:
+        return None
+    n = len(refused)
+    text = Text(" ⊘ REFUSED ", style=themed("bold reverse $primary"))
+    hosts, them = ("1 host", "it") if n == 1 else (f"{n} hosts", "them")
+    text.append(
+        f" {hosts} at the precheck, nothing changed: a retry refuses {them} again", style="bold"
+    )
+    said: dict[str, list[str]] = {}
+    for host, why in refused.items():
+        said.setdefault(why, []).append(host)
+    for why, named in list(said.items())[:2]:
+        who = ", ".join(named[:3]) + (f" and {len(named) - 3} more" if len(named) > 3 else "")
+        text.append(f"\n {who}: {visible(why, one_line=True)}")
+    if len(said) > 2:
+        text.append(f"\n and {len(said) - 2} other reason(s): the grid has each", style="dim")
+    return text
+
+
+def step_banner(
+    state: IncidentState, step_id: str, retry_key: str, running: bool
+) -> tuple[Text | None, bool]:
+    """The banner over the host grid: the halt, the hold, or once the step has ended the
+    hosts its prechecks refused; and whether it is the refusal's (not an alarm)."""
+    halted = halt_text(state, step_id, retry_key) or held_text(state.step(step_id), retry_key)
+    if halted is not None or running:
+        return halted, False
+    refused = refused_text(state.step(step_id))
+    return refused, refused is not None
 
 
 def soak_text(soak: dict) -> Text:

@@ -18,6 +18,7 @@ STYLES = {
     "unknown": "bold $warning",
     "skipped": "$secondary",
     "held": "bold $warning",
+    "refused": "bold $primary",  # nothing to do there: neither success nor failure
 }
 
 
