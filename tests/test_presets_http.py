@@ -205,3 +205,38 @@ async def test_undo_after_a_retry_puts_back_the_flags_as_they_were_first(
         "new_checkout": {"enabled": True, "rollout": 100},
         "dark_mode": {"enabled": True, "rollout": 5},
     }
+
+
+@pytest.mark.sshd
+async def test_a_second_wave_takes_the_save_of_the_first_and_undo_puts_the_flags_back(
+    sshd_server, service, tmp_path, monkeypatch
+):
+    """Two hosts in waves of one, as docs/strategies.md suggests to send fewer requests:
+    the second wave's precheck found the flags disabled by the first, and with nothing
+    saved for its own host refused (failed, before refusals) the host; the run ended not
+    rolled back, the flags off. Now it takes the save the first wave made: done, and undo
+    from either host puts the flags back as they were."""
+    strategy = STRATEGY.replace('preset = "http"\n', 'preset = "http"\nwaves = { size = 1 }\n')
+    config = write_config(
+        tmp_path / "config", sshd_server, strategy, sshd_server.sandbox("w"), "web"
+    )
+    inventory = config / "inventory.toml"
+    inventory.write_text(
+        inventory.read_text()
+        + f'\n[[systems.hosts]]\nname = "db-2"\naddress = "127.0.0.1"\nport = {sshd_server.server.port}\n'
+    )
+    env = {"FLAG_SERVICE_URL": service.url, "FLAG_SERVICE_TOKEN": TOKEN}
+
+    outcome = run(config, tmp_path / "state", env)
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert "wave 2 of 2 finished: 1 ok, 0 failed" in outcome.stdout
+    assert service.flags["new_checkout"] == {"enabled": False, "rollout": 100}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    ok, state = await undo(config, tmp_path / "state" / "incident")
+    assert ok, state.step("restore.undo").summary
+    assert service.flags == {
+        "new_checkout": {"enabled": True, "rollout": 100},
+        "dark_mode": {"enabled": True, "rollout": 5},
+    }

@@ -139,8 +139,10 @@ flags=$(echo {{flags}} | tr , ' ')
 """
 
 # Each flag is saved once per incident, before the first change: a retry keeps that save,
-# so undo never puts back the incident's own "disabled". Flags all disabled already, with
-# nothing saved by this incident, are refused: there is nothing to disable.
+# so undo never puts back the incident's own "disabled". The service is one for every
+# target host: a host of a later wave takes the save an earlier one made (its flags read
+# disabled by then). Flags all disabled already, with nothing saved by this incident, are
+# refused: there is nothing to disable.
 HTTP_PRECHECK = (
     _HTTP
     + """\
@@ -148,6 +150,9 @@ mkdir -p "$saved" || exit 3
 off=0 n=0
 for f in $flags; do
   n=$((n + 1))
+  for first in flag-state/*/"$f.json"; do
+    [ -s "$saved/$f.json" ] || [ ! -s "$first" ] || cp "$first" "$saved/$f.json" || exit 3
+  done
   if [ -s "$saved/$f.json" ]; then
     printf 'flag %s, as this incident saved it first (for undo): %.300s\\n' "$f" "$(cat "$saved/$f.json")"
     continue
