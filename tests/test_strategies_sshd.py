@@ -299,6 +299,47 @@ async def test_gradual_reenable_stops_at_the_first_bad_check(sshd_server, tmp_pa
     assert snapshot(rig.root)["flags"]["new_checkout"] == "25"
 
 
+async def test_a_re_enable_failed_on_one_host_holds_the_others_and_a_retry_takes_all(
+    sshd_server, tmp_path
+):
+    """Stage 2 (25 %) failed on h2 and passed on h1. Before, h1 read succeeded: the retry
+    (t) took h2 alone, from stage 1 to 100 %, and the step was done with h1 left at 25 %
+    (seen in tmux on a bench fleet: '☑ done', a host at 'check 25%'). Now h1 is held at
+    25 %, the step failed, and the retry takes both hosts, from the first stage."""
+    settings, sandboxes = sshd_settings(sshd_server, {"h1": "web", "h2": "web"})
+    healed_checkout(sandboxes["h1"])  # h2's bad path is still live: its 25 % check fails
+    flags = (
+        (sandboxes["h2"] / "etc/flags").read_text().replace("new_checkout=100", "new_checkout=0")
+    )
+    (sandboxes["h2"] / "etc/flags").write_text(flags)
+    rig = Rig(
+        Conductor(settings, recorder_in(tmp_path / "incident"), SshPool(settings.inventory.ssh)),
+        sandboxes["h1"],
+    )
+    conductor = rig.conductor
+    conductor.open_incident("test failed re-enable", "inc-test")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout errors are gone: turn it on")
+    conductor.select(["web"])
+    conductor.choose_strategy("feature-reenable", {})
+    try:
+        assert not await conductor.run_step("restore")
+        step = conductor.state.step("restore")
+        statuses = {h: r.status for h, r in step.hosts.items()}
+        status, retry = step.status, conductor.failed_hosts("restore")
+        healed_checkout(sandboxes["h2"])
+        assert await conductor.run_step("restore", retry)
+        after = {h: snapshot(r)["flags"]["new_checkout"] for h, r in sandboxes.items()}
+    finally:
+        await stop(rig)
+    assert statuses == {"h1": HostStatus.HELD, "h2": HostStatus.FAILED}
+    assert status is StepStatus.FAILED
+    (held,) = rig.kinds(Kind.ROLLOUT_HELD)
+    assert (held.data.hosts, held.data.percent) == (["h1"], 25)
+    assert held.data.reason == "stage 2 failed on h2"
+    assert retry == ["h1", "h2"]
+    assert after == {"h1": "100", "h2": "100"}
+
+
 async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
     sshd_server, tmp_path
 ):

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 # (stage, template, extra values) per group; groups run one after another fleet-wide.
 PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
+NOBODY = "nobody was asked to go on"  # why a rollout that asks was held, run headless
 
 
 class Collector:
@@ -192,7 +193,8 @@ class StepExecution:
         self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
     ) -> dict[str, HostOutcome]:
         """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
-        its first bad check, and is held where its next stage is not confirmed."""
+        its first bad check (the hosts that passed it are held at that stage), and is held
+        where its next stage is not confirmed."""
         strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
         count = len(groups_for(targets[0])) if targets else 0
         outcomes: dict[str, HostOutcome] = {}
@@ -233,7 +235,11 @@ class StepExecution:
             if go_on:
                 continue
             if asked:
-                self._hold(step.id, planned, index, outcomes, confirm_wave is not None)
+                why = "the next stage was not confirmed"
+                self._hold(step.id, planned, index, outcomes, why if confirm_wave else NOBODY)
+            elif not last:  # the hosts that passed stay at this stage: held, not done
+                why = f"stage {index + 1} failed on {', '.join(failed)}" if failed else "refused"
+                self._hold(step.id, planned, index, outcomes, why)
             break
         return outcomes
 
@@ -243,12 +249,16 @@ class StepExecution:
         planned: Planned,
         index: int,
         outcomes: dict[str, HostOutcome],
-        asked: bool,
+        reason: str,
     ) -> None:
-        """Every host ran stage `index` (from 0) and stays there: held, not failed."""
+        """The hosts that passed stage `index` (from 0) stay there: held, neither done nor
+        failed (the rollout stopped there, for `reason`)."""
         assert planned.strategy is not None
-        for outcome in outcomes.values():
-            outcome.status = HostStatus.HELD
+        held = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
+        if not held:
+            return
+        for host in held:
+            outcomes[host].status = HostStatus.HELD
         self.recorder.record(
             Kind.ROLLOUT_HELD,
             step=step_id,
@@ -257,8 +267,8 @@ class StepExecution:
             index=index + 1,
             of=len(planned.values),
             next_percent=int(planned.values[index + 1]),
-            hosts=sorted(outcomes),
-            reason="the next stage was not confirmed" if asked else "nobody was asked to go on",
+            hosts=held,
+            reason=reason,
         )
 
     def _record_outputs(

@@ -32,8 +32,10 @@ class RolloutStep(Payload):
 
 
 class RolloutHeld(Payload):
-    """A gradual strategy stopped between its steps after one that passed on every host:
-    they all ran step `index` and stay at `percent`. A retry goes on with the next step."""
+    """A gradual strategy stopped between its steps: after one that passed on every host
+    (the next was not confirmed), or one that failed on some (`reason` names them); the
+    `hosts` that passed step `index` stay at `percent`. A retry of those hosts alone goes on
+    with the next step; one with a failed host starts again from the first."""
 
     KIND = Kind.ROLLOUT_HELD
     strategy: str = Field(description="the strategy")
@@ -42,7 +44,9 @@ class RolloutHeld(Payload):
     of: int = Field(description="how many steps")
     next_percent: Number = Field(description="the share the next step would switch on")
     hosts: list[str] = Field([], description="the hosts held there")
-    reason: str = Field(description="why it stopped: the next step was not confirmed")
+    reason: str = Field(
+        description="why it stopped: the next step was not confirmed, or failed on hosts"
+    )
 
     def said(self, hosts: int | None = None) -> str:
         """`held at 5 % (stage 1 of 4): the next stage was not confirmed`; with `hosts`,
