@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.segment import Segment
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.scrollbar import ScrollBar
 from textual.widgets import Static
 
 from console.model.events import Kind
@@ -14,6 +17,7 @@ from console.ui.screens.base import _same_room
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.home import HomeScreen
 from console.ui.widgets.output_log import OutputLog
+from console.ui.widgets.scrollbars import RowOnceScrollBar
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -195,3 +199,43 @@ async def test_the_execution_screen_opened_for_a_step_keeps_its_size_and_its_wav
         conductor.recorder.record(Kind.WAVE_STARTED, wave=1, waves=1, hosts=hosts, **where)
         await until(pilot, lambda: "Waves ? 1/1 cut short" in _screen_text(app))
         assert layouts == []
+
+
+async def test_a_scroll_views_scrollbar_draws_as_textuals_own_at_every_position() -> None:
+    """The output log's (and the host grid's) vertical scrollbar renders each different
+    row once: every row is what Textual's ScrollBar renders for it, as the thumb moves
+    and changes size, hovered and not."""
+
+    class LogApp(App):
+        CSS = "OutputLog { overflow-x: hidden; }"
+
+        def compose(self) -> ComposeResult:
+            yield OutputLog(id="output", max_lines=500)
+
+    def rows(bar: ScrollBar, textuals: bool) -> list[list[Segment]]:
+        region = Region(0, 0, *bar.size)
+        if textuals:
+            bar._styles_cache.clear()
+            return [list(strip) for strip in ScrollBar.render_lines(bar, region)]
+        return [list(strip) for strip in bar.render_lines(region)]
+
+    app = LogApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        log = app.query_one(OutputLog)
+        compared = 0
+        for batch in range(12):
+            log.write_lines(f"line {batch} {i}" for i in range(batch * 7 + 3))
+            await pilot.pause()
+            for y in (0, log.max_scroll_y // 3, log.max_scroll_y):
+                log.scroll_to(y=y, animate=False)
+                await pilot.pause()
+                bar = log.vertical_scrollbar
+                if not bar.display:
+                    continue
+                assert isinstance(bar, RowOnceScrollBar)
+                for hovered in (False, True):
+                    bar.mouse_over = hovered
+                    mine = rows(bar, textuals=False)
+                    assert mine == rows(bar, textuals=True)
+                    compared += 1
+        assert compared > 40

@@ -1,5 +1,5 @@
 """A scroll view's virtual size, changed without laying the whole screen out; its
-scrollbars, not redrawn by a layout pass that leaves it as it was."""
+scrollbars, not redrawn by a layout pass that leaves it as it was, and drawn a row once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
+
+from console.ui.widgets.scrollbars import RowOnceScrollBar
 
 if TYPE_CHECKING:
     _Mixin = ScrollView
@@ -47,3 +50,15 @@ class SteadyScrollbars(_Mixin):
             return False
         self._laid_out = (size, container_size)
         return super()._size_updated(size, virtual_size, container_size, layout)
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """Textual's property, making a `RowOnceScrollBar` (console/ui/widgets/scrollbars.py)."""
+        if self._vertical_scrollbar is None:
+            bar = RowOnceScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
