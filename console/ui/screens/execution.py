@@ -93,7 +93,10 @@ class ExecutionScreen(IncidentScreen):
             with Column(id="exec-heading"):
                 yield OneLine(id="exec-title")
                 yield Static("", id="exec-counts")
-            yield ProgressBar(id="exec-progress", show_eta=False)
+            # No percentage: the bar fills the room app.tcss gives it, and the percentage,
+            # clipped out of sight, still invalidated the screen's map at every update
+            # (a full arrangement, ~1 ms of each streaming frame: bench/RESULTS.md).
+            yield ProgressBar(id="exec-progress", show_eta=False, show_percentage=False)
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
         with Row(id="exec-body"):
