@@ -9,11 +9,17 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.redact import Redactor
-from console.journal.store import JOURNAL_NAME, JournalWriter, Progress, compact, read_journal
+from console.journal.store import (
+    JOURNAL_NAME,
+    JournalWriter,
+    Progress,
+    compact_data,
+    read_journal,
+)
 from console.model import payloads
 from console.model.clock import Clock
 from console.model.event_kinds import UNSYNCED_KINDS
-from console.model.events import SCHEMA_VERSION, Actor, Event, Kind, Where
+from console.model.events import Actor, Event, Kind, Where
 from console.model.payloads import KINDS, Payload, payload_model
 from console.model.state import IncidentState, fold
 
@@ -147,19 +153,13 @@ class Recorder:
         if payload.KIND == Kind.TRIGGER_DECLARED and isinstance(payload, payloads.TriggerDeclared):
             named = payload.commander
         commander = named or self.state.commander
-        # Built from parts checked already (the payload by its model, who and where by
-        # theirs): the line is the one a validated Event writes (tests/test_journal.py).
-        event = compact(
-            Event.model_construct(
-                v=SCHEMA_VERSION,
-                seq=self._last_seq + 1,
-                ts=self.clock.now(),
-                mono=float(round(self.clock.monotonic(), 6)),
-                who=self._who(commander),
-                kind=payload.KIND,
-                where=where,
-                data=payload,
-            )
+        event = Event.built(
+            self._last_seq + 1,
+            self.clock.now(),
+            float(round(self.clock.monotonic(), 6)),
+            self._who(commander),
+            where,
+            compact_data(payload),
         )
         if now:
             self.writer.append(event)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from console.model.events import Actor, Event, Where
+from console.model.payloads import Payload
 
 JOURNAL_NAME = "journal.jsonl"
 OUTPUT_NAME = "output.jsonl"
@@ -119,17 +120,29 @@ def _interned(data: dict[str, Any]) -> None:
 _FIELD_SETS: dict[frozenset[str], set[str]] = {}
 
 
+def _shared_set(fields: set[str]) -> set[str]:
+    key = frozenset(fields)
+    shared = _FIELD_SETS.get(key)
+    if shared is None:
+        shared = _FIELD_SETS[key] = set(key)
+    return shared
+
+
 def compact(event: Event) -> Event:
     """`event`, its (and its data's) set of given fields shared with every event given
     the same ones. A payload whose None means "not said" has its None fields left out."""
-    data = event.data
-    given = data.model_fields_set
+    object.__setattr__(event, "__pydantic_fields_set__", _shared_set(event.__pydantic_fields_set__))
+    compact_data(event.data)
+    return event
+
+
+def compact_data(data: Payload) -> Payload:
+    """`compact` for a payload alone (an event `built` shares its own set already)."""
+    given = data.__pydantic_fields_set__
     if data.OMIT_NONE:
         given = {name for name in given if getattr(data, name) is not None}
-    for model, fields in ((event, event.model_fields_set), (data, given)):
-        key = frozenset(fields)
-        object.__setattr__(model, "__pydantic_fields_set__", _FIELD_SETS.setdefault(key, set(key)))
-    return event
+    object.__setattr__(data, "__pydantic_fields_set__", _shared_set(given))
+    return data
 
 
 def parse_line(raw: bytes, path: Path, number: int) -> Event:
