@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
 
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from console.engine.ssh import SshPool, Target
 
 Channel = asyncssh.SSHClientChannel[str]
+T = TypeVar("T")
 
 
 class Running:
@@ -48,18 +49,19 @@ class CommandSession(asyncssh.SSHClientSession[str]):
 
     Output is split into lines and emitted once per burst (the packets that arrive
     together), a partial last line at the end of the output, as a pump reading 64 KiB at
-    a time would. `ended` is set at the output's end (or the channel's close), `closed`
-    when the channel closes; `lost` is the error that closed it before the output ended,
-    if any. stdin stays open: its EOF is how the remote supervisor learns that the
-    session is gone. A timeout may cancel `ended` or `closed`; nothing waits for them
-    then, and a partial line is not emitted (as a pump cancelled at its timeout)."""
+    a time would. `settled` says whether the output ended, and the channel closed, in
+    time; `lost` is the error that closed it before the output ended, if any. stdin
+    stays open: its EOF is how the remote supervisor learns that the session is gone.
+    After a timeout a partial line is not emitted (as a pump cancelled at its timeout)."""
 
     def __init__(self, emit: Emit):
         self._emit: Emit | None = emit
         loop = asyncio.get_running_loop()
         self._loop = loop
-        self.ended: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
+        self._ended_at: float | None = None  # the loop's time at the output's end
+        self._in_time: asyncio.Future[bool] = loop.create_future()
+        self._limit = 0.0
+        self._timer: asyncio.TimerHandle | None = None
         self.lost: Exception | None = None
         self._pending = {"stdout": "", "stderr": ""}
         self._partial = {"stdout": "", "stderr": ""}
@@ -87,22 +89,41 @@ class CommandSession(asyncssh.SSHClientSession[str]):
         return True  # half-open: stdin stays open until the channel closes
 
     def _end(self) -> None:
-        if self.ended.done():
+        if self._ended_at is not None:
             return
+        self._ended_at = self._loop.time()
         self._flush()
         for name, partial in self._partial.items():
             if partial and self._emit is not None:
                 self._emit(name, [partial])
-        _settle(self.ended)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if exc is None or self.ended.done():
+        if exc is None or self._ended_at is not None:
             self._end()
         else:  # lost before the output ended: its partial lines are not emitted
             self.lost = exc
-            _settle(self.ended)
-        _settle(self.closed)
+            self._ended_at = self._loop.time()
+        _settle(self._in_time, True)
         self._resume()
+
+    async def settled(self, limit: float) -> bool:
+        """Once the channel closes: True if the output ended within `limit` and the
+        channel closed within `limit` of that; False as soon as either limit passes.
+        One timer, moved on only when it fires (the output's end just notes its time)."""
+        self._limit = limit
+        self._timer = self._loop.call_later(limit, self._on_time)
+        try:
+            return await self._in_time
+        finally:
+            self._timer.cancel()
+
+    def _on_time(self) -> None:
+        if self._ended_at is not None:  # the exit's limit runs from the output's end
+            due = self._ended_at + self._limit
+            if due > self._loop.time():
+                self._timer = self._loop.call_at(due, self._on_time)
+                return
+        _settle(self._in_time, False)
 
     def silence(self) -> None:
         """Nothing more reaches `emit` (the command was given up on)."""
@@ -117,7 +138,7 @@ class CommandSession(asyncssh.SSHClientSession[str]):
 
     def _resume(self) -> None:
         if self._writable is not None:
-            _settle(self._writable)
+            _settle(self._writable, None)
         self._writable = None
 
     async def drain(self) -> None:
@@ -126,9 +147,9 @@ class CommandSession(asyncssh.SSHClientSession[str]):
             await self._writable
 
 
-def _settle(future: asyncio.Future[None]) -> None:
+def _settle(future: asyncio.Future[T], result: T) -> None:
     if not future.done():
-        future.set_result(None)
+        future.set_result(result)
 
 
 async def execute(
@@ -167,13 +188,7 @@ async def execute(
 
 async def _collect(channel: Channel, session: CommandSession, limit: float) -> ExecResult:
     """The output's end within `limit`, then the exit within `limit` again."""
-    try:
-        # asyncio.timeout rather than wait_for: no task of its own; one timer, moved on.
-        async with asyncio.timeout(limit) as deadline:
-            await session.ended
-            deadline.reschedule(asyncio.get_running_loop().time() + limit)
-            await session.closed
-    except TimeoutError:
+    if not await session.settled(limit):
         await stop(channel)  # its output is still heard while it stops
         session.silence()
         return timed_out(limit)

@@ -57,12 +57,13 @@ class _OutputBatcher:
     recorded when it is full, or at the latest OUTPUT_BATCH_SECONDS after its first line,
     even if the command then prints nothing more for an hour."""
 
-    def __init__(self, recorder: Recorder, where: dict[str, Any], stream: str):
+    def __init__(self, recorder: Recorder, where: dict[str, Any], stream: str, started: float):
+        """`started`: when the command was sent (made at its first line, it counts from then)."""
         self.recorder, self.where, self.stream = recorder, where, stream
         self.pending: list[str] = []
         self.count = 0
         self.last = ""  # the last line: what a refusing precheck said
-        self.last_flush = time.monotonic()
+        self.last_flush = started
         self._timer: asyncio.TimerHandle | None = None
         self._failure: Exception | None = None  # a timed flush's, raised by the next call
 
@@ -297,16 +298,16 @@ class Runner:
         final: bool,
     ) -> CommandResult:
         started = time.monotonic()
-        batchers = {
-            "stdout": _OutputBatcher(self.recorder, where, "stdout"),
-            "stderr": _OutputBatcher(self.recorder, where, "stderr"),
-        }
+        batchers: dict[str, _OutputBatcher] = {}  # a stream's, from its first line
         handle = f"{id(self)}:{target.name}"
         self._handles.add(handle)
         limit = plan.timeout or self.pool.defaults.command_timeout
 
         def emit(stream: str, lines: list[str]) -> None:
-            batchers[stream].extend(lines)
+            batcher = batchers.get(stream)
+            if batcher is None:
+                batcher = batchers[stream] = _OutputBatcher(self.recorder, where, stream, started)
+            batcher.extend(lines)
 
         try:
             ended: ExecResult
@@ -316,19 +317,21 @@ class Runner:
                 ended = await self.pool.execute(target, command, limit, emit, handle)
         finally:
             self._handles.discard(handle)
-        out, err = batchers["stdout"], batchers["stderr"]
-        out.flush()
-        err.flush()
+        lines = 0
+        for stream in ("stdout", "stderr"):
+            if (batcher := batchers.get(stream)) is not None:
+                batcher.flush()
+                lines += batcher.count
         # Stopped, or done with this stage as the abort came: its next is not sent.
         aborted = bool(self.aborted and (ended.exit_status != 0 or not final))
         duration = round(time.monotonic() - started, 3)
         log.debug(
             "%s %s: exit %s in %.3f s", target.name, where["step"], ended.exit_status, duration
         )
-        lines = out.count + err.count
         refused = None
         if stage == "precheck" and ended.exit_status == NOTHING_TO_DO and not aborted:
-            refused = (err.last or out.last).strip() or "nothing to do"
+            said = [b.last for name in ("stderr", "stdout") if (b := batchers.get(name))]
+            refused = next((line for line in said if line), "").strip() or "nothing to do"
         # None: not said, never written.
         return CommandResult(
             stage=stage,

@@ -211,6 +211,9 @@ class SshPool:
             conn = await dialing  # its failure is this host's, reported here once
             if not conn.is_closed():
                 return conn
+        opened = self._connections.get(target.name)
+        if opened is not None and not opened.is_closed():
+            return opened  # open already (a later step): no route to resolve, no lock to take
         return await self._connect(target)
 
     async def _connect(self, target: Target) -> asyncssh.SSHClientConnection:
