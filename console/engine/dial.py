@@ -19,6 +19,7 @@ import asyncssh
 
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
+from console.engine.keepalive import lazy_keepalive
 from console.engine.known_hosts import KnownHosts, host_pattern
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
@@ -105,11 +106,13 @@ class Dialer:
         """Handshake and log in; raises HostFailure, with the fingerprint of a key that
         is unknown or does not match."""
         try:
-            return await self._handshake(dest, options, tunnel)
+            conn = await self._handshake(dest, options, tunnel)
         except asyncssh.HostKeyNotVerifiable:
             raise await self._host_key_failure(dest, options, tunnel) from None
         except Exception as exc:
             raise classify_connect_error(exc) from None
+        lazy_keepalive(conn)
+        return conn
 
     async def _handshake(
         self, dest: Destination, options: Options, tunnel: Tunnel
