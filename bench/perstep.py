@@ -10,6 +10,16 @@ imports and handshakes are outside the timed steps, and both share the process a
 moment, so the ratio moves less with the machine's load than whole runs do.
 
     PYTHONPATH=SNAP python bench/perstep.py [--hosts 200] [--rounds 6]
+
+With --callgrind, run under callgrind with collection off at the start; each timed step
+is then counted alone and dumped as `console-N` / `floor-N` (instruction counts do not
+move with the machine's load; the timeouts are raised and keepalive set to an hour, so
+valgrind's slowness fails no login and fires no keepalive mid-step):
+
+    PYTHONPATH=SNAP valgrind --tool=callgrind --instr-atstart=no \
+        --callgrind-out-file=OUT/cg.%p PYTHON bench/perstep.py --callgrind --rounds 3
+    grep -H -e '^desc: Trigger' -e '^totals:' OUT/cg.*.*
+(PYTHON: the interpreter itself, not a shim script that execs it.)
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ import asyncio
 import gc
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +52,14 @@ from console.model.status import HostStatus  # noqa: E402
 from console.model.templates import RenderedCommand  # noqa: E402
 
 
-async def measure(fleet: fleetlib.Fleet, config: Path, hosts: int, rounds: int) -> dict:
+def callgrind(*args: str) -> None:
+    """Tell the callgrind this process runs under (callgrind_control)."""
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+
+
+async def measure(
+    fleet: fleetlib.Fleet, config: Path, hosts: int, rounds: int, counted: bool = False
+) -> dict:
     inventory = load_settings(config).inventory
     targets = targets_for(inventory, [h.name for s in inventory.systems for h in s.hosts])
     pool = SshPool(inventory.ssh)
@@ -58,10 +76,14 @@ async def measure(fleet: fleetlib.Fleet, config: Path, hosts: int, rounds: int) 
         agent_path=None,
         gss_auth=False,
         gss_kex=False,
+        login_timeout=900 if counted else 120,
     )
-    conns = await asyncio.gather(
-        *(asyncssh.connect(a, port=p, options=options) for _, a, p in fleet.hosts(hosts))
-    )
+    conns: list[asyncssh.SSHClientConnection] = []
+    for start in range(0, hosts, 20 if counted else hosts):
+        batch = fleet.hosts(hosts)[start : start + (20 if counted else hosts)]
+        conns += await asyncio.gather(
+            *(asyncssh.connect(a, port=p, options=options) for _, a, p in batch)
+        )
 
     async def console(number: int) -> None:
         out = await runner.run(f"step-{number}", targets, lambda t: [("action", command)])
@@ -79,9 +101,15 @@ async def measure(fleet: fleetlib.Fleet, config: Path, hosts: int, rounds: int) 
             order = list(tools) if number % 2 else list(tools)[::-1]
             for name in order:
                 gc.collect()
+                if counted:
+                    callgrind("--zero")
+                    callgrind("--instr=on")
                 wall, cpu = time.monotonic(), time.process_time()
                 await tools[name](number)
                 samples[name].append((time.monotonic() - wall, time.process_time() - cpu))
+                if counted:
+                    callgrind("--instr=off")
+                    callgrind(f"--dump={name}-{number}")
     finally:
         for conn in conns:
             conn.close()
@@ -94,15 +122,25 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--callgrind", action="store_true", help="count each step (see above)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rc-perstep-"))
     os.environ.setdefault("ROLLBACK_CONSOLE_STATE", str(work / "state"))
     fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
     try:
         config = fleetlib.write_console_config(
-            work / "console", fleet, args.hosts, command_steps=0, max_handshakes=50, max_commands=64
+            work / "console",
+            fleet,
+            args.hosts,
+            command_steps=0,
+            max_handshakes=20 if args.callgrind else 50,
+            max_commands=64,
         )
-        samples = asyncio.run(measure(fleet, config, args.hosts, args.rounds))
+        if args.callgrind:
+            inventory = config / "inventory.toml"
+            slow = "connect_timeout = 900\nlogin_timeout = 900\nkeepalive_interval = 3600\n"
+            inventory.write_text(inventory.read_text().replace("[ssh]\n", "[ssh]\n" + slow, 1))
+        samples = asyncio.run(measure(fleet, config, args.hosts, args.rounds, args.callgrind))
     finally:
         fleet.stop()
     print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
