@@ -1,6 +1,7 @@
 """A strategy step's confirmation says what the strategy does before the shell it sends:
 its name and description, the parameters chosen, its waves and its failure threshold."""
 
+from console.model.kinds import RunsOn
 from console.model.loading import load_settings
 from console.paths import example_config
 from console.ui.screens.confirm_run import strategy_text
@@ -34,3 +35,19 @@ def test_a_host_supplied_looking_value_is_shown_inert():
     strategy = load_settings(example_config()).strategy("version-rollback")
     text = strategy_text(strategy, {"target": "1.0\x1b[2J"}, hosts=1, undo=False).plain
     assert "\x1b" not in text and "With: target=1.0" in text
+
+
+def test_a_strategy_run_on_the_jump_host_says_so():
+    """The http preset's commands run here, once per host, with the console's environment
+    (its token): the confirmation said only "Run ... on 3 host(s)?" above a shell that
+    names no host's (seen walking feature-toggle-off/http at 80x24)."""
+    strategy = (
+        load_settings(example_config())
+        .strategy("version-rollback")
+        .model_copy(update={"runs_on": RunsOn.JUMP_HOST})
+    )
+    text = strategy_text(strategy, {}, hosts=3, undo=False).plain
+    assert (
+        "Runs on: this jump host, in the console's environment, once for each host; nothing"
+        " is sent to the hosts"
+    ) in text.splitlines()

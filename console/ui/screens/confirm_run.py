@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from console.model.kinds import STRATEGY_KINDS
+from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.strategies import Strategy
 from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
@@ -40,8 +40,8 @@ def strategy_text(
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends: its name, kind
     and description, the parameters chosen, its waves and its failure threshold (an
-    undo runs on every host it names at once); a gradual re-enable `held` goes on with
-    its next stage."""
+    undo runs on every host it names at once), where it runs if not on the hosts; a
+    gradual re-enable `held` goes on with its next stage."""
     kind = strategy.kind.value
     named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Strategy: ", "bold"), named)
@@ -73,6 +73,11 @@ def strategy_text(
     if strategy.max_fail_percentage is not None and not undo:
         text.append(
             f"; no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
+        )
+    if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
+        text.append("\nRuns on: ", style="bold").append(
+            "this jump host, in the console's environment, once for each host; nothing is"
+            " sent to the hosts"
         )
     return text
 
