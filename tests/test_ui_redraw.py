@@ -9,6 +9,7 @@ from rich.segment import Segment
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.scrollbar import ScrollBar
+from textual.widget import Widget
 from textual.widgets import Static
 
 from console.model.events import Kind
@@ -239,3 +240,28 @@ async def test_a_scroll_views_scrollbar_draws_as_textuals_own_at_every_position(
                     assert mine == rows(bar, textuals=True)
                     compared += 1
         assert compared > 40
+
+
+async def test_the_blank_rows_below_a_logs_lines_draw_as_textuals_own() -> None:
+    """The output log renders its blank rows below the last line once (RepeatedRows):
+    every row is what Textual renders for it, as lines come in and it scrolls."""
+
+    class LogApp(App):
+        CSS = "OutputLog { overflow-x: hidden; }"
+
+        def compose(self) -> ComposeResult:
+            yield OutputLog(id="output", max_lines=500)
+
+    app = LogApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        log = app.query_one(OutputLog)
+        region = Region(0, 0, *log.size)
+        for count in (0, 1, 4, 9, 30):
+            log.write_lines(f"line {i}" for i in range(count))
+            await pilot.pause()
+            for y in {0, log.max_scroll_y}:
+                log.scroll_to(y=y, animate=False)
+                await pilot.pause()
+                mine = [list(strip) for strip in log.render_lines(region)]
+                log._styles_cache.clear()
+                assert mine == [list(strip) for strip in Widget.render_lines(log, region)]

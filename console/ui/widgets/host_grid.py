@@ -14,12 +14,13 @@ from textual.strip import Strip
 from console.model.visible import visible
 from console.ui.widgets.cursor_view import CursorView
 from console.ui.widgets.pass_style import StyledOncePerPass
+from console.ui.widgets.repeated_rows import RepeatedRows
 
 Cell = str | Text
 GAP = 2
 
 
-class HostGrid(StyledOncePerPass, CursorView):
+class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
     """Rows keyed by host under a sticky header. At 200 hosts streaming output, a
     DataTable re-rendered every visible cell on any update (~50 ms a frame); here an
     updated row costs one line, and each row's rendering is cached until it changes."""
@@ -150,6 +151,10 @@ class HostGrid(StyledOncePerPass, CursorView):
     on_blur = on_focus
 
     # -- rendering ---------------------------------------------------------------------
+
+    def _repeated_from(self) -> int:
+        """The rows below the last host's are blank (RepeatedRows)."""
+        return max(self.HEADER, len(self.keys) - round(self.scroll_y) + self.HEADER)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

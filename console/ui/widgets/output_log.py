@@ -15,13 +15,14 @@ from textual.strip import Strip
 from textual.widgets import Log
 
 from console.ui.widgets.pass_style import StyledOncePerPass
+from console.ui.widgets.repeated_rows import RepeatedRows
 from console.ui.widgets.virtual_size import SteadyScrollbars, resize_in_place
 
 # Rendered lines kept: a screen's worth many times over, so that scrolling back hits.
 CACHED_LINES = 1024
 
 
-class OutputLog(StyledOncePerPass, SteadyScrollbars, Log):
+class OutputLog(StyledOncePerPass, RepeatedRows, SteadyScrollbars, Log):
     """Log's lines, rendered once each. In Textual's Log (8.2.8, pinned) every write
     sets the virtual size, a layout pass of the whole screen (20-45 ms at 200 hosts
     streaming), and starts a thread to measure the new lines' widths; and its line cache
@@ -83,6 +84,10 @@ class OutputLog(StyledOncePerPass, SteadyScrollbars, Log):
         for y in range(y_start, y_start + line_count):
             self._strips.discard(y + self._pruned)
         super().refresh_lines(y_start, line_count)
+
+    def _repeated_from(self) -> int:
+        """The rows below the last line are blank (RepeatedRows)."""
+        return max(0, len(self._lines) - self.scroll_offset.y)
 
     def _render_line_strip(self, y: int, rich_style: Style) -> Strip:
         """Line `y` of those kept, uncut, as Log renders it; Log's own rendering while

@@ -1,5 +1,6 @@
-"""Screens and containers drawn as one row repeated: their own area is a background and
-maybe borders, and nearly all of it lies beneath their children."""
+"""Rows that show the same content rendered once: a screen's and a container's own rows
+(a background and maybe borders, nearly all of it beneath their children), and the blank
+rows below a list's content."""
 
 from __future__ import annotations
 
@@ -20,27 +21,33 @@ else:
 
 
 class RepeatedRows(_Mixin):
-    """Textual (8.2.8, pinned) renders every row of every widget through its styles cache
-    as the screen is first shown, the screen's and the containers' own rows beneath their
-    children too: ~0.1 ms a row, ~10 ms of the execution screen's first show at 200x50
-    (bench/RESULTS.md). When what the widget renders is a `Blank` (a container without a
-    keyline, a screen of a solid colour) and it has no top or bottom padding, its rows
-    between the first and the last are all the same row: that one is rendered once and
-    repeated (the same `Strip`, so the compositor's division of it is cached too); the
-    first and the last, which may hold borders, are rendered as they are. Mixed in first."""
+    """Textual (8.2.8, pinned) renders every row of a widget through its styles cache, ~0.1
+    ms a row: as the screen is first shown, the screen's and the containers' own rows
+    beneath their children too, ~10 ms of the execution screen's first show at 200x50, and
+    the blank rows below the host grid's and the output log's content (bench/RESULTS.md).
+    Where every row from `_repeated_from()` down to the last-but-one shows the same content
+    and there is no top or bottom padding, those rows are the same row: it is rendered once
+    and repeated (the same `Strip`, so the compositor's division of it is cached too); the
+    first and the last row, which may hold borders, are rendered as they are. Mixed in
+    first."""
+
+    def _repeated_from(self) -> int | None:
+        """The row from which every row down to the last-but-one shows the same content,
+        or None: row 0 for what renders a `Blank` (a container without a keyline, a
+        screen of a solid colour)."""
+        return 0 if isinstance(self.render(), Blank) else None
 
     def render_lines(self, crop: Region) -> list[Strip]:
         padding = self.styles.padding
-        if crop.height < 4 or padding.top or padding.bottom or not isinstance(self.render(), Blank):
+        first = None if padding.top or padding.bottom else self._repeated_from()
+        if first is None:
             return super().render_lines(crop)
-        x, width = crop.x, crop.width
-
-        def row(y: int) -> Strip:
-            return super(RepeatedRows, self).render_lines(Region(x, y, width, 1))[0]
-
-        rows = [row(crop.y + 1)] * crop.height
-        rows[0], rows[-1] = row(crop.y), row(crop.bottom - 1)
-        return rows
+        start, end = max(first, crop.y + 1), crop.bottom - 1
+        if end - start < 2:
+            return super().render_lines(crop)
+        head = super().render_lines(Region(crop.x, crop.y, crop.width, start - crop.y + 1))
+        last = super().render_lines(Region(crop.x, end, crop.width, 1))
+        return [*head, *[head[-1]] * (end - start - 1), *last]
 
 
 class Row(RepeatedRows, Horizontal):
