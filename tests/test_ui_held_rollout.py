@@ -16,6 +16,7 @@ from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.one_line import OneLine
+from tests.test_strategies_sshd import healed_checkout
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -118,3 +119,29 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
     retry = [i for i, e in enumerate(events) if e.kind == Kind.STEP_STARTED][-1]
     sent = {e.data.stage for e in events[retry:] if e.kind == Kind.COMMAND_INTENT}
     assert sent == {"set 25%", "check 25%"}
+
+
+async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones_too(
+    tmp_path: Path,
+) -> None:
+    """Stage 2 (25 %) failed on web-3 and passed on web-1 and web-2, held there: the
+    heading said 't retries failed hosts', while the retry takes the held hosts too, from
+    the first stage (5 %, below where they are)."""
+    async with DemoFleet(demo_settings()) as fleet:
+        for host in ("web-1", "web-2"):
+            healed_checkout(fleet.sandboxes[host])
+        flags = fleet.sandboxes["web-3"] / "etc/flags"  # its bad path is still live
+        flags.write_text(flags.read_text().replace("new_checkout=100", "new_checkout=0"))
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.conductor.choose_strategy("feature-reenable")
+            app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            await until(pilot, lambda: app.conductor.state.step("restore").status.value == "failed")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await pilot.pause(0.2)
+            counts = " ".join(_shown(app.screen, "#exec-counts").split())
+    assert "t retries from the first stage, with the 2 held hosts" in counts, counts
+    assert "retries failed hosts" not in counts

@@ -1,13 +1,14 @@
 """Which keys the execution screen offers for a step: whether a retry can run, and the
 next key its heading names (abort while it runs, the next stage of a held rollout, a
-retry of the failed hosts, the skip of a step its prechecks refused, or after a failed
-soak a retry, or the skip when no probe watches the systems)."""
+retry of the failed hosts (of a failed rollout: with its held ones, from its first
+stage), the skip of a step its prechecks refused, or after a failed soak a retry, or
+the skip when no probe watches the systems)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.model.status import StepStatus
+from console.model.status import HostStatus, StepStatus
 
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
@@ -54,6 +55,10 @@ def next_key(
         return f" · {key('execution.retry')} goes on with stage {st.held.index + 1}"
     if failed:
         more = "" if problems_only else f" · {key('execution.problems')} problems only"
+        held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+        if held:  # a rollout that failed: its retry takes them too, from its first stage
+            with_held = f"with the {held} held host{'s' if held > 1 else ''}"
+            return f" · {key('execution.retry')} retries from the first stage, {with_held}" + more
         return f" · {key('execution.retry')} retries failed hosts" + more
     if st.status is StepStatus.REFUSED:  # a retry would refuse again: what its line names
         skip = f"{key('checklist.skip')} skips it (on {key('go.checklist')})"
