@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from rich.segment import Segment
+from textual import messages
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.widget import Widget
 from textual.widgets import Static
@@ -265,3 +267,32 @@ async def test_the_blank_rows_below_a_logs_lines_draw_as_textuals_own() -> None:
                 mine = [list(strip) for strip in log.render_lines(region)]
                 log._styles_cache.clear()
                 assert mine == [list(strip) for strip in Widget.render_lines(log, region)]
+
+
+async def test_the_execution_screens_first_layout_is_not_asked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The widgets the execution screen's first layout placed (and the requests they
+    made before it) ask for no second pass after it: Textual's virtual sizes and the
+    messages posted before the pass did, a whole pass that changed nothing."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(160, 40)) as pilot:
+        app.attach(app.prepared)
+        await pilot.pause()
+        app.exec_step = "restore"
+        screen = app.get_screen("execution")
+        asked: list[str] = []
+        on_layout = Screen._on_layout
+
+        async def recorded(self: Screen, message: messages.Layout) -> None:
+            if self is screen:
+                asked.append(f"{type(message.widget).__name__}#{message.widget.id}")
+            await on_layout(self, message)
+
+        monkeypatch.setattr(Screen, "_on_layout", recorded)
+        await app.push_screen(screen)
+        await until(pilot, lambda: bool(screen.query("FooterKey")))
+        await pilot.pause(0.3)
+        placed = {f"{type(w).__name__}#{w.id}" for w in screen.query("#exec-top, #exec-body *")}
+        assert placed and not placed & set(asked), asked
+        assert "Horizontal#exec-body" not in asked and "Row#exec-body" not in asked

@@ -26,6 +26,7 @@ from console.ui.screens.execution_rows import (
     output_lines,
 )
 from console.ui.screens.hostkeys import accept_host_key
+from console.ui.screens.settled_layout import SettledLayout
 from console.ui.throttle import Throttle
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
@@ -41,7 +42,7 @@ from console.ui.widgets.status import status_text
 LAST_LINE_SECONDS = 0.25
 
 
-class ExecutionScreen(IncidentScreen):
+class ExecutionScreen(SettledLayout, IncidentScreen):
     """Watch a step run on every host; abort it, or retry the hosts that failed."""
 
     # What the footer shows first at 80 columns; F1 lists every key.
@@ -270,6 +271,10 @@ class ExecutionScreen(IncidentScreen):
         overflow = "scroll" if rows > self.app.size.height else "auto"
         if grid.styles.overflow_y != overflow:
             grid.styles.overflow_y = overflow
+        if overflow == "scroll" and not grid.show_vertical_scrollbar:
+            # In the first layout: shown after it, it asked for a second pass of the screen.
+            grid.set_reactive(HostGrid.show_vertical_scrollbar, True)
+            grid.vertical_scrollbar.display = True
 
     def _waves_coming(self) -> bool:
         """Whether the step this screen opened to run has yet to start its first wave
