@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import OptionList
+
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.status import HostStatus, StepStatus
@@ -69,10 +71,14 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             ]
             assert started[0].data.undo_of == "restore"
             assert not conductor.running
-            # The step still reads done: its detail says it was undone since (it did not).
+            # Its row reads undone, not a tick over hosts back where they were before it
+            # (it did not); its detail says what the step and the undo did.
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             app.screen.select_step("restore")
             await pilot.pause()
+            row = app.screen.query_one("#steps", OptionList).get_option("restore").prompt
+            assert "↶ undone" in str(row) and "☑" not in str(row)
             detail = str(app.screen.query_one("#step-detail").render())
+            assert detail.splitlines()[1].startswith("↶ undone")
             assert "Result: 3 succeeded" in detail
             assert "Undone since: 3 succeeded" in detail

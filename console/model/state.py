@@ -83,6 +83,17 @@ class IncidentState:
     def step(self, step_id: str) -> StepState:
         return self.steps.setdefault(step_id, StepState(step_id))
 
+    def undone(self, step_id: str) -> StepState | None:
+        """The step's undo, once it has ended (done or not) after the step itself last
+        did; None if it never ran, or the step ran again since."""
+        undo = self.steps.get(f"{step_id}.undo")
+        if undo is None or undo.finished is None:
+            return None
+        ran = self.steps.get(step_id)
+        if ran is not None and ran.finished is not None and ran.finished > undo.finished:
+            return None
+        return undo
+
     def current_step(self, order: Iterable[str]) -> str | None:
         """The first step of `order` that is neither done nor skipped."""
         return next((s for s in order if not self.step(s).status.finished), None)

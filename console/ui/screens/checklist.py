@@ -95,6 +95,9 @@ class ChecklistScreen(IncidentScreen):
         """The step's status; a status update that did not reach every channel is
         `⚠ done`, never a plain tick."""
         status = self.shown_status(st)
+        undo = self.incident.state.undone(st.id)
+        if status is StepStatus.DONE and undo is not None:  # the hosts are back as before it
+            return Text("↶ undone".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and st.warnings:
             return Text("⚠ done".ljust(width), style=themed("bold $warning"))
         return status_text(status, width)
@@ -168,7 +171,8 @@ class ChecklistScreen(IncidentScreen):
         back = f"{self.app.key_label('checklist.current')} goes to step {index}"
         status = self.shown_status(self.incident.state.step(step.id))
         if isinstance(status, StepStatus) and status.finished:
-            return f"Highlighted: step {number}, {status.value}. {back}"
+            said = "undone" if self.incident.state.undone(step.id) else status.value
+            return f"Highlighted: step {number}, {said}. {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
@@ -219,10 +223,11 @@ class ChecklistScreen(IncidentScreen):
         # A result may quote a host (a notification's answer): shown, never obeyed.
         if st.summary:
             text.append(f"\nResult: {visible(st.summary)}")
-        # A step still reads done after its undo: what the undo did is said beside it.
-        undo = self.incident.state.steps.get(f"{step.id}.undo")
-        if undo and undo.status.finished:
-            text.append(f"\nUndone since: {visible(undo.summary)}", style=themed("bold $warning"))
+        # What its undo did, once it ended after the step (a step run again reads as run).
+        undo = self.incident.state.undone(step.id)
+        if undo is not None:
+            said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
+            text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
         if st.skip_reason:
             text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:
