@@ -94,6 +94,34 @@ class IncidentClosing:
                 why.append(f"“{step.title}” not run")
         return "; ".join(why)
 
+    def stopped_at(self) -> tuple[str | None, StepStatus | None]:
+        """The last step of the procedure that stopped the walk (failed, held, or refused by
+        its prechecks), and how; (None, None) if none did."""
+        stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED)
+        steps = [s.id for s in self.settings.procedure.steps]
+        ids = [sid for sid in steps if self.state.step(sid).status in stopped]
+        return (ids[-1], self.state.step(ids[-1]).status) if ids else (None, None)
+
+    def why_stopped(self) -> tuple[str, bool]:
+        """Why the walk stopped, in words (the last step that failed, with its summary), and
+        whether that step was a stability check (a probe step)."""
+        step_id, status = self.stopped_at()
+        if step_id is None:
+            return "the procedure did not finish", False
+        step, st = self.settings.procedure.step(step_id), self.state.step(step_id)
+        if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
+            return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
+        return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE
+
+    def refused_why(self) -> str:
+        """The reason to close as refused when the walk stopped at a step its prechecks
+        refused (nothing to do there, nothing changed there; the others succeeded): the
+        step's title and summary, which name the refused hosts. "" when it did not: headless
+        `run` and the console's close dialog both go by it."""
+        if self.stopped_at()[1] is not StepStatus.REFUSED:
+            return ""
+        return self.why_stopped()[0]
+
     def close(
         self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
     ) -> None:

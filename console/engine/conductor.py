@@ -367,6 +367,12 @@ class Conductor:
     def unverified_why(self) -> str:
         return self.closing.unverified_why()
 
+    def refused_why(self) -> str:
+        return self.closing.refused_why()
+
+    def why_stopped(self) -> tuple[str, bool]:
+        return self.closing.why_stopped()
+
     def close(
         self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
     ) -> None:

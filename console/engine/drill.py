@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.drill_stage import DemoFaults, Stage
 from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
-from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as, failure
+from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as
 from console.engine.watcher import Watcher, record_firing, with_others
 from console.model.drill_verdict import judge
 from console.model.drills import DrillOutcome, Part, Scenario, Scope
@@ -123,7 +123,7 @@ def close_drill(
     elif outcome is DrillOutcome.VERIFIED:
         conductor.close(Outcome.ROLLED_BACK)
     elif outcome is DrillOutcome.UNVERIFIED:
-        conductor.close(Outcome.UNVERIFIED, reason=failure(conductor)[0])
+        conductor.close(Outcome.UNVERIFIED, reason=conductor.why_stopped()[0])
     elif outcome is DrillOutcome.PARTIAL and conductor.not_rolled_back():
         conductor.close(Outcome.PARTIAL, hosts=conductor.not_rolled_back())
     elif outcome is DrillOutcome.REFUSED:

@@ -13,7 +13,6 @@ from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
-from console.model.status import StepStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
@@ -161,10 +160,10 @@ def close_walk(
     if ok:
         conductor.close(Outcome.ROLLED_BACK)
         return
-    why, checked = failure(conductor)
-    if stopped_at(conductor)[1] is StepStatus.REFUSED:  # nothing to do there: nothing changed
+    if why := conductor.refused_why():  # nothing to do there: nothing changed there
         conductor.close(Outcome.REFUSED, why)
         return
+    why, checked = conductor.why_stopped()
     left = conductor.not_rolled_back()
     if left and len(left) < len(conductor.state.hosts):
         conductor.close(Outcome.PARTIAL, hosts=left)
@@ -173,24 +172,3 @@ def close_walk(
         conductor.close(Outcome.UNVERIFIED, reason=why)
         return
     conductor.close(Outcome.FAILED, why)
-
-
-def stopped_at(conductor: Conductor) -> tuple[str | None, StepStatus | None]:
-    """The last step of the procedure that stopped the walk (failed, held, or refused by
-    its prechecks), and how; (None, None) if none did."""
-    stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED)
-    state = conductor.state
-    failed = [sid for sid in conductor.order if state.step(sid).status in stopped]
-    return (failed[-1], state.step(failed[-1]).status) if failed else (None, None)
-
-
-def failure(conductor: Conductor) -> tuple[str, bool]:
-    """Why the walk stopped, in words (the last step that failed, with its summary), and
-    whether that step was a stability check (a probe step)."""
-    step_id, status = stopped_at(conductor)
-    if step_id is None:
-        return "the procedure did not finish", False
-    step, st = conductor.step(step_id), conductor.state.step(step_id)
-    if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
-        return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
-    return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE

@@ -16,7 +16,7 @@ SCHEMA = "rollback-console/result"
 # A run's verdict when it did not roll back and verify, by how it was closed; else `failed`.
 NOT_OK: dict[str, str] = {
     Outcome.UNVERIFIED: "rolled back, not verified",
-    Outcome.REFUSED: "refused at the precheck where there was nothing to do; nothing changed there",
+    Outcome.REFUSED: "refused at the precheck where there was nothing to do; nothing changed on the refused hosts",
 }
 VERSION = 1
 

@@ -193,11 +193,15 @@ class Lifecycle:
             return
         left = conductor.not_rolled_back()
         suggested = None
-        if state.hosts and not left:
+        why = conductor.refused_why()  # as headless `run` closes it: refused, with its reason
+        if why:
+            suggested = Outcome.REFUSED
+        elif state.hosts and not left:
             suggested = Outcome.UNVERIFIED if conductor.unverified() else Outcome.ROLLED_BACK
         elif left and len(left) < len(state.hosts):
             suggested = Outcome.PARTIAL
-        why = conductor.unverified_why() if suggested is Outcome.UNVERIFIED else ""
+        if suggested is Outcome.UNVERIFIED:
+            why = conductor.unverified_why()
         self.app.push_screen(CloseDialog(suggested, left, why))
 
     async def close_incident(self, outcome: Outcome, detail: str) -> str | None:

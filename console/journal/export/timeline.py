@@ -90,6 +90,8 @@ class _Group:
             return
         elif event.data.aborted:
             self.hosts[host] = "aborted"
+        elif event.data.refused is not None:  # nothing to do there: nothing changed
+            self.hosts[host] = "refused"
         elif event.data.failure:
             self.hosts[host] = "failed"
             self.failures[host] = event.data.failure
@@ -101,7 +103,7 @@ class _Group:
         counts: dict[str, int] = {}
         for outcome in self.hosts.values():
             counts[outcome] = counts.get(outcome, 0) + 1
-        order = ("succeeded", "failed", "aborted", "unknown", "not started")
+        order = ("succeeded", "refused", "failed", "aborted", "unknown", "not started")
         parts = [f"{counts[o]} {o}" for o in order if counts.get(o)]
         failed = ", ".join(f"{h}: {why}" for h, why in self.failures.items())
         if failed and counts.get("failed"):

@@ -34,7 +34,13 @@ ASKS_FOR = {
         "How was it checked instead, or why not? It goes into the record.",
         "e.g. no probes on web yet; checkout tried by hand",
     ),
+    Outcome.REFUSED: (
+        "Why? From the record (nothing changed on the refused hosts):",
+        "e.g. “Restore” refused at the precheck on web-2",
+    ),
 }
+# An outcome offered under another name than its title.
+SAID = {Outcome.REFUSED: "Refused at the precheck (nothing to do)"}
 NOTHING_ASKED = ("Nothing more is needed: the record shows it.", "")
 NOTHING_CHOSEN = ("Choose how it ended (↑ ↓ then Space).", "")
 
@@ -69,7 +75,8 @@ class CloseDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         assert self.app.conductor is not None  # only an open incident is closed
         incident = self.app.conductor.state.incident_id
-        with Vertical(classes="dialog", id="close-dialog"):
+        extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
+        with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
             yield Static(
                 "How did it end? The close records the end time and releases the locks;"
@@ -77,9 +84,9 @@ class CloseDialog(ModalScreen[None]):
                 classes="dialog-text",
             )
             with ChoiceThenText(id="close-outcome", enter_decides=True):
-                for outcome in CHOSEN:
+                for outcome in self.choices():
                     yield MarkedRadioButton(
-                        outcome.title.capitalize(),
+                        SAID.get(outcome, outcome.title.capitalize()),
                         name=outcome.value,
                         value=outcome is self.suggested,
                     )
@@ -87,6 +94,13 @@ class CloseDialog(ModalScreen[None]):
             yield FieldInput(enter_moves=False, id="close-detail")
             yield Label("", id="close-error", classes="error-line")
             yield Static("Enter closes · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+
+    def choices(self) -> tuple[Outcome, ...]:
+        """A commander's choices, and the outcome the record suggests if it is none of them
+        (refused: as headless `run` would close it)."""
+        if self.suggested is None or self.suggested in CHOSEN:
+            return CHOSEN
+        return (*CHOSEN, self.suggested)
 
     def on_mount(self) -> None:
         self._asks(self.chosen())

@@ -37,6 +37,7 @@ MARKS = {
     Outcome.NOT_NEEDED: "○",
     Outcome.DISMISSED: "○",
     Outcome.HANDED_OVER: "→",
+    Outcome.REFUSED: "⊘",  # nothing to do where it was refused: nothing changed there
 }
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
 # Said where an empty table would stand: what fills it, and where that is configured.
