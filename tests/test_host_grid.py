@@ -1,7 +1,9 @@
 """The execution screen's host grid: columns, a redraw per changed row, and the cursor."""
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.strip import Strip
 
 from console.ui.widgets.host_grid import HostGrid
 
@@ -165,3 +167,38 @@ async def test_rows_appearing_lay_nothing_out_and_the_scroll_range_follows_them(
         grid.move_to(-1)
         await pilot.pause()
         assert "web-29" in "".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def rich_row(grid: HostGrid, values: tuple, width: int) -> list[Segment]:
+    """A row as Rich renders its cells made Text, padded to their columns, joined."""
+    line = Text(" ", no_wrap=True, overflow="ellipsis")
+    for i, value in enumerate(values):
+        cell = value.copy() if isinstance(value, Text) else Text(value)
+        if i < len(values) - 1:
+            cell.truncate(grid.widths[i], pad=True)
+        line.append_text(cell)
+        if i < len(values) - 1:
+            line.append(" " * 2)  # the gap
+    line.truncate(width, overflow="ellipsis")
+    segments = Segment.apply_style(line.render(grid.app.console, end=""), grid.rich_style)
+    return list(Strip(segments).crop_extend(0, width, grid.rich_style))
+
+
+async def test_a_row_of_plain_cells_is_what_rich_renders_of_them():
+    """Plain cells are appended as padded strings: the row is the same as their Texts
+    padded and joined, wide characters, cut cells and styled cells included."""
+    app = GridApp()
+    async with app.run_test(size=(40, 8)):
+        grid = app.query_one(HostGrid)
+        rows = [
+            ("web-1", Text("running", style="bold"), "日本語 line"),
+            ("😀 api", "日本", "x" * 60),
+            ("a", Text("failed", style="red"), ""),
+        ]
+        for values in rows:
+            grid.set_row(values[0], values)
+        grid.widths[0] = 3  # a column narrower than its cells: Text's own cut
+        for values in rows:
+            for width in (12, 38):
+                got = list(grid._strip(values, width, grid.rich_style, None))
+                assert got == rich_row(grid, values, width)
