@@ -88,3 +88,21 @@ def test_run_is_refused_while_another_console_executes_then_takes_over_a_stale_l
     assert takeover.data.reason == "console crashed"
     assert takeover.data.previous["incident"] == "inc-crashed"
     assert not (lock_dir / "web.lock").exists()
+
+
+def test_json_says_a_lock_refusal_on_stdout_as_one_document(tmp_path):
+    """`--json` refused by another incident's lock: the result document on stdout (ok
+    false, exit status 3, the refusal and its holder, no journal), the line on stderr."""
+    SystemLocks(tmp_path / "state" / "demo-locks").acquire("web", _holder(os.getpid(), "inc-live"))
+    for command in (
+        [*RUN, "--json"],
+        ["exec", "--demo", "--systems", "web", "--json", "uptime"],
+    ):
+        refused = _cli(tmp_path, *command)
+        assert refused.returncode == 3, refused.stderr
+        document = json.loads(refused.stdout)
+        assert document["command"] == command[0] and document["ok"] is False
+        assert document["exit_status"] == 3 and document["journal"] is None
+        assert document["holder"] == "inc-live"
+        assert document["verdict"].startswith("refused: system 'web' is locked: incident inc-live")
+        assert "system 'web' is locked" in refused.stderr

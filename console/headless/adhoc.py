@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.engine.conductor import ProcedureError, new_incident_id
+from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.session import Engine
 from console.engine.walk import accept_keys
 from console.headless.common import (
@@ -16,6 +16,7 @@ from console.headless.common import (
     abort_on_signals,
     print_json,
     reachable,
+    refusal_as_json,
 )
 from console.journal.describe import console_line
 from console.journal.results import exec_result
@@ -41,38 +42,46 @@ async def run_exec(
 ) -> int:
     """`pool`: the one these settings connect with, dialing `hosts` already (not on
     the demo fleet, whose settings are made as it starts)."""
+    made: list[Conductor] = []  # the incident, once its journal is open
+
+    def journal() -> Path | None:
+        return made[0].recorder.path if made else None
+
     async with reachable(settings, faults, options.demo) as settings:
         engine = Engine.build(settings, demo=options.demo, pool=pool)
-        try:
-            # The locks come first: a refusal leaves no incident and writes to none.
-            if options.journal:
-                conductor = engine.open_existing(
-                    Path(options.journal), systems, options.take_over_lock, open_only=True
-                )
-            else:
-                incident_id = new_incident_id(engine.clock.now())
-                claim = engine.claim(incident_id, systems, options.take_over_lock)
-                conductor = engine.incident(claim)
-                title = f"Ad-hoc command on {', '.join(systems)}"
-                conductor.open_incident(title, incident_id, with_locks=True)
-            if not options.json:
-                conductor.recorder.subscribe(_print_exec_event)
+        with refusal_as_json("exec", options.json, journal):
             try:
-                await accept_keys(conductor, options.accept_keys)
-            except ProcedureError as refused:
-                if not options.journal:
-                    conductor.close(Outcome.REFUSED, str(refused))
-                raise
-            with abort_on_signals(conductor):
-                ok = await conductor.run_adhoc(command, hosts)
-            if not options.journal:
-                where = f"on {len(hosts)} host(s)"
-                if ok:
-                    conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
+                # The locks come first: a refusal leaves no incident and writes to none.
+                if options.journal:
+                    conductor = engine.open_existing(
+                        Path(options.journal), systems, options.take_over_lock, open_only=True
+                    )
+                    made.append(conductor)
                 else:
-                    conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
-        finally:
-            await engine.close()  # releases the locks (journalled) and closes the journal
+                    incident_id = new_incident_id(engine.clock.now())
+                    claim = engine.claim(incident_id, systems, options.take_over_lock)
+                    conductor = engine.incident(claim)
+                    made.append(conductor)
+                    title = f"Ad-hoc command on {', '.join(systems)}"
+                    conductor.open_incident(title, incident_id, with_locks=True)
+                if not options.json:
+                    conductor.recorder.subscribe(_print_exec_event)
+                try:
+                    await accept_keys(conductor, options.accept_keys)
+                except ProcedureError as refused:
+                    if not options.journal:
+                        conductor.close(Outcome.REFUSED, str(refused))
+                    raise
+                with abort_on_signals(conductor):
+                    ok = await conductor.run_adhoc(command, hosts)
+                if not options.journal:
+                    where = f"on {len(hosts)} host(s)"
+                    if ok:
+                        conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
+                    else:
+                        conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
+            finally:
+                await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
         if options.json:
             recorder = conductor.recorder

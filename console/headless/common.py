@@ -8,14 +8,16 @@ import contextlib
 import json
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.engine.conductor import Conductor, ProcedureError
+from console.engine.errors import LockRefused
 from console.engine.session import Engine
 from console.journal.describe import console_line
+from console.journal.results import refused_result
 from console.journal.store import JOURNAL_NAME
 from console.model.events import Event
 from console.model.outcome import Outcome
@@ -88,6 +90,24 @@ class EventPrinter:
             sys.stdout.write("\n".join(self._lines) + "\n")
             sys.stdout.flush()
             self._lines.clear()
+
+
+@contextlib.contextmanager
+def refusal_as_json(
+    command: str, as_json: bool, journal: Callable[[], Path | None]
+) -> Iterator[None]:
+    """With --json, a refusal (another incident holds a system, or the request is
+    refused) still prints the one result document on stdout, with the journal's path if
+    one was made; its line goes to stderr and its exit status is as without --json."""
+    try:
+        yield
+    except ProcedureError as refused:
+        if as_json:
+            locked = isinstance(refused, LockRefused)
+            holder = refused.holder if isinstance(refused, LockRefused) else ""
+            code = EXIT_REFUSED if locked else EXIT_USAGE  # as the command line says it
+            print_json(refused_result(command, str(refused), code, journal(), holder))
+        raise
 
 
 _ABORTING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak refs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.engine.conductor import Conductor, new_incident_id
@@ -20,6 +21,7 @@ from console.headless.common import (
     journal_dir,
     print_json,
     reachable,
+    refusal_as_json,
 )
 from console.journal.results import drill_findings, run_result
 from console.model.outcome import Outcome
@@ -34,22 +36,31 @@ if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
 async def run_rollback(
     settings: Settings, request: RunRequest, faults: list[Fault], options: RunOptions
 ) -> int:
+    made: list[Conductor] = []  # the incident, once its journal exists
+    command = "drill" if options.drill else "run"
+
+    def journal() -> Path | None:
+        return made[0].recorder.path if made else None
+
     async with reachable(settings, faults, options.demo) as settings:
-        # Validate fully and take the locks before the journal exists: nothing
-        # half-checked is recorded, and a refusal leaves no incident behind.
-        check_request(settings, request)
-        engine = Engine.build(settings, demo=options.demo)
-        try:
-            incident_id = new_incident_id(engine.clock.now())
-            claim = engine.claim(incident_id, request.systems, options.take_over_lock)
-            pool = engine.pool
-            if request.trigger is None and not await _use_firing(settings, pool, request, options):
-                return EXIT_USAGE
-            directory = journal_dir(options.journal, engine, incident_id)
-            conductor = engine.incident(claim, directory)
-            return await _walk(conductor, request, incident_id, options)
-        finally:
-            await engine.close()
+        with refusal_as_json(command, options.json, journal):
+            # Validate fully and take the locks before the journal exists: nothing
+            # half-checked is recorded, and a refusal leaves no incident behind.
+            check_request(settings, request)
+            engine = Engine.build(settings, demo=options.demo)
+            try:
+                incident_id = new_incident_id(engine.clock.now())
+                claim = engine.claim(incident_id, request.systems, options.take_over_lock)
+                pool = engine.pool
+                if request.trigger is None and not await _use_firing(
+                    settings, pool, request, options
+                ):
+                    return EXIT_USAGE
+                directory = journal_dir(options.journal, engine, incident_id)
+                made.append(engine.incident(claim, directory))
+                return await _walk(made[0], request, incident_id, options)
+            finally:
+                await engine.close()
 
 
 async def _walk(

@@ -77,6 +77,18 @@ def run_result(
     }
 
 
+def refused_result(
+    command: str, refusal: str, exit_status: int, journal: Path | None, holder: str = ""
+) -> dict[str, Any]:
+    """`run`, `drill` or `exec --json` refused before its commands ran: another incident
+    holds a system (`holder`, exit status 3), or the request was refused (exit status 2)."""
+    return {
+        **_envelope(command, False, exit_status, journal),
+        "verdict": f"refused: {refusal}",
+        "holder": holder or None,
+    }
+
+
 def exec_result(
     state: IncidentState, events: list[Event], step: str, exit_status: int, journal: Path
 ) -> dict[str, Any]:
