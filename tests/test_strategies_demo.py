@@ -191,3 +191,14 @@ async def test_the_demo_image_rollback_run_again_keeps_the_image_its_undo_return
         await conductor.shutdown()
         conductor.recorder.close()
         await fleet.stop()
+
+
+@pytest.mark.parametrize("directory", ["demo", "example"])
+def test_every_shipped_parameter_says_what_it_is(directory):
+    """The picker shows each parameter with its description: none of the demo's or the
+    example's reads blank (the demo's image-rollback showed 'image:' alone)."""
+    settings = load_settings(demo_config().parent / directory)
+    blank = [
+        f"{s.name}.{p.name}" for s in settings.strategies for p in s.params if not p.description
+    ]
+    assert blank == []
