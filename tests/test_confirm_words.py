@@ -20,13 +20,14 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
     ]
 
 
-def test_an_undo_runs_on_every_host_at_once_with_the_defaults():
-    strategy = load_settings(example_config()).strategy("orders-restore")
-    text = strategy_text(strategy, {}, hosts=2, undo=True).plain
+def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
+    """Not the strategy's description and parameters: they say where the action went
+    (`alembic downgrade` to a target), and the undo goes back up."""
+    strategy = load_settings(example_config()).strategy("orders-schema-down")
+    text = strategy_text(strategy, {"target": "-1"}, hosts=2, undo=True).plain
     assert text.splitlines() == [
-        "Strategy: orders-restore (backup-restore): Restore the orders cluster from last"
-        " night's base backup",
-        "With: its parameters' defaults",
+        "Undoes: orders-schema-down (migration-reversal)",
+        "Does: its undo puts back what the action changed on each host",
         "Waves: all 2 at once",
     ]
 

@@ -52,6 +52,16 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             )
             shown = str(app.screen.query_one(".dialog-title").render())
             assert "Undo: Restore previous version" in shown and "3 host(s)" in shown
+            # It says what the undo does and previews its commands, not the action's:
+            # the strategy's description and parameters say where the action went.
+            strategy = conductor.settings.strategy(conductor.state.strategy)
+            said = str(app.screen.query_one("#run-commands .dialog-text").render())
+            assert f"Undoes: {strategy.name}" in said and strategy.description not in said
+            assert "\nWith: " not in said
+            assert "  undo:" in said and "  action:" not in said and "  precheck:" not in said
+            rendered = conductor.preview_undo("restore")["web-1"]
+            assert [stage for stage, _ in rendered] == ["undo"]
+            assert rendered[0][1].shown.strip().splitlines()[0] in said
             sent = sum(1 for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT)
             await pilot.press("escape")  # the safe answer: nothing is sent
             assert (

@@ -39,16 +39,24 @@ def strategy_text(
     held: RolloutHeld | None = None,
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends: its name, kind
-    and description, the parameters chosen, its waves and its failure threshold (an
-    undo runs on every host it names at once), where it runs if not on the hosts; a
-    gradual re-enable `held` goes on with its next stage."""
+    and description, the parameters chosen, its waves and its failure threshold, where
+    it runs if not on the hosts; a gradual re-enable `held` goes on with its next stage.
+    An undo does the reverse of the description and the parameters (they say where the
+    action went): it says what its undo commands do instead, on every host it names at
+    once."""
     kind = strategy.kind.value
     named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
-    text = Text.assemble(("Strategy: ", "bold"), named)
-    if strategy.description:
-        text.append(f": {visible(strategy.description)}")
-    given = assignments(chosen)
-    text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
+    if undo:
+        text = Text.assemble(("Undoes: ", "bold"), named)
+        text.append("\nDoes: ", style="bold").append(
+            "its undo puts back what the action changed on each host"
+        )
+    else:
+        text = Text.assemble(("Strategy: ", "bold"), named)
+        if strategy.description:
+            text.append(f": {visible(strategy.description)}")
+        given = assignments(chosen)
+        text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
     w = strategy.waves
     sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
     if len(sizes) > 1:
