@@ -3,7 +3,7 @@ its name and description, the parameters chosen, its waves and its failure thres
 
 from console.model.kinds import RunsOn
 from console.model.loading import load_settings
-from console.paths import example_config
+from console.paths import demo_config, example_config
 from console.ui.screens.confirm_run import strategy_text
 
 
@@ -15,9 +15,25 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
         "Strategy: version-rollback: Point `current` at the previous release and restart the"
         " service",
         "With: restart=(empty), target=1.4.2",  # an empty value is said, not left blank
-        "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one; no more hosts"
-        " start once over 25 % have failed",
+        "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one",
+        "Failures: no more hosts start once over 25 % have failed",
     ]
+
+
+def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():
+    """The threshold is about hosts starting: it read as a clause of the "Stages:" line,
+    where "25 %" could also split across two lines at 80 columns."""
+    strategy = (
+        load_settings(demo_config())
+        .strategy("feature-reenable")
+        .model_copy(update={"max_fail_percentage": 25})
+    )
+    lines = strategy_text(strategy, {}, hosts=3, undo=False).plain.splitlines()
+    assert lines[2:4] == [
+        "Waves: all 3 at once",
+        "Failures: no more hosts start once over 25 % have failed",
+    ]
+    assert lines[4].startswith("Stages: ") and "failed" not in lines[4]
 
 
 def test_an_undo_says_what_its_commands_do_on_every_host_at_once():

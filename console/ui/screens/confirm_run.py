@@ -68,6 +68,10 @@ def strategy_text(
     else:
         waves = f"all {hosts} at once"
     text.append("\nWaves: ", style="bold").append(waves)
+    if strategy.max_fail_percentage is not None and not undo:  # a line of its own: never
+        text.append("\nFailures: ", style="bold").append(  # after the stages, "N %" whole
+            f"no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
+        )
     stepping = STRATEGY_KINDS[strategy.kind].stepping
     if stepping is not None and not undo:  # a gradual re-enable: every host in every stage
         values = stepping.values(chosen)[held.index if held else 0 :]
@@ -78,10 +82,6 @@ def strategy_text(
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
-    if strategy.max_fail_percentage is not None and not undo:
-        text.append(
-            f"; no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
-        )
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
         text.append("\nRuns on: ", style="bold").append(
             "this jump host, in the console's environment, once for each host; nothing is"
