@@ -35,6 +35,17 @@ from tests.test_ui_support import (  # noqa: F401
 
 FAULTS = [Fault(FaultKind.REFUSE_AUTH, "db-1"), Fault(FaultKind.WRONG_HOSTKEY, "api-2")]
 AUTH_FAILED = "authentication failed: Permission denied for user responder on host 127.0.0.1"
+# Every host here answers, maybe late on a loaded machine: the demo fleet's 3 s bounds
+# (for its silent host, not used here) read a late login as unreachable.
+SSH_SECONDS = 30.0
+REACH_SECONDS = 120.0  # a connection, a login and `true`, each within SSH_SECONDS
+
+
+def patient(settings: Settings) -> Settings:
+    """The fleet's settings with SSH_SECONDS to connect, log in and run `true`."""
+    data = settings.model_dump()
+    data["inventory"]["ssh"] |= {"connect_timeout": SSH_SECONDS, "login_timeout": SSH_SECONDS}
+    return Settings.model_validate(data)
 
 
 def tree_lines(tree: HostTree) -> dict[str, str]:
@@ -51,7 +62,11 @@ async def open_picker(pilot: Pilot, hosts: int = 7) -> PickerScreen:
     """Declare a manual trigger with keys, and land on the picker with every host checked."""
     app = pilot.app
     await declare_and_pick(pilot, "checkout fails")
-    await until(pilot, lambda: len(app.reach.results) == hosts and not app.reach.checking)
+    await until(
+        pilot,
+        lambda: len(app.reach.results) == hosts and not app.reach.checking,
+        timeout=REACH_SECONDS,
+    )
     await pilot.pause(0.2)  # the side panel is redrawn in batches
     return app.screen
 
@@ -60,7 +75,7 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
     tmp_path: Path,
 ) -> None:
     async with DemoFleet(demo_settings(), FAULTS) as fleet:
-        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
         async with app.run_test(size=(80, 24)) as pilot:
             picker = await open_picker(pilot)
             lines = tree_lines(picker.host_tree)
@@ -101,7 +116,7 @@ def forget_key(fleet: DemoFleet, host: str) -> None:
 async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_path: Path) -> None:
     async with DemoFleet(demo_settings()) as fleet:
         forget_key(fleet, "web-2")
-        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
         async with app.run_test(size=(80, 24)) as pilot:
             picker = await open_picker(pilot)
             assert "? host key unknown" in tree_lines(picker.host_tree)["web-2"]
@@ -117,7 +132,7 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             assert offered and offered in question
             assert f"[127.0.0.1]:{port} is not in {fleet.root / 'known_hosts'}" in question
             await pilot.press("y")
-            await until(pilot, lambda: app.reach.results["web-2"].ok)
+            await until(pilot, lambda: app.reach.results["web-2"].ok, timeout=REACH_SECONDS)
             assert "✔ up" in tree_lines(picker.host_tree)["web-2"]
             assert app.conductor is None  # recorded with the declaration, when it is made
             await pilot.press("space", "enter")
@@ -166,5 +181,5 @@ def test_picker_with_answers_snapshot(snap_compare, tmp_path: Path, size) -> Non
         await pilot.pause(0.2)
 
     with fleet_in_thread(demo_settings(), FAULTS) as fleet:
-        app = build_app(fleet.settings, tmp_path / "incidents", check_reach=True)
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
         assert snap_compare(app, terminal_size=size, run_before=run_before)
