@@ -337,6 +337,33 @@ async def test_a_retried_re_enable_is_undone_to_off(sshd_server, tmp_path):
     assert (app / "flags").read_text() == "new_checkout=0\ndark_mode=0\n"
 
 
+def test_a_re_enable_refused_on_one_host_holds_the_other_saying_why(sshd_server, tmp_path):
+    """db-2's flag is on already: its precheck refuses (nothing to re-enable) while db-1
+    passes the 25 % stage and is held there. Before, the held reason read a bare
+    "refused"; now it names the host and what its precheck said."""
+    app, config = re_enable_at_25_then_100(sshd_server, tmp_path, "true")
+    other = sshd_server.sandbox("other")
+    (other / "flags").write_text("new_checkout=100\ndark_mode=0\n")
+    chown_tree(other, sshd_server.account.uid, sshd_server.account.gid)
+    with (config / "inventory.toml").open("a") as inventory:
+        inventory.write(
+            f'\n[[systems.hosts]]\nname = "db-2"\naddress = "127.0.0.1"\n'
+            f'port = {sshd_server.server.port}\nworkdir = "{other}"\n'
+        )
+
+    outcome = run(config, tmp_path, "reenable")
+
+    said = "new_checkout already read 100 in flags: nothing to re-enable"
+    (held,) = [e.data for e in outcome.events if e.kind == Kind.ROLLOUT_HELD]
+    assert (held.hosts, held.percent) == (["db-1"], 25), outcome.stdout
+    assert held.reason == f"the precheck refused db-2 ({said})"
+    assert f"held at 25 % on 1 host (stage 1 of 2): the precheck refused db-2 ({said})" in (
+        outcome.stdout
+    )
+    assert (app / "flags").read_text() == "new_checkout=25\ndark_mode=0\n"
+    assert (other / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+
+
 def test_an_unknown_flag_is_refused_before_a_re_enable(sshd_server, tmp_path):
     """The re-enable's precheck went on past the unknown flag (its copy came after) and the
     rollout began; now it refuses, as the toggle-off's does."""

@@ -20,7 +20,7 @@ from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
-from console.model.step_state import refused_words
+from console.model.step_state import held_by_refusals, refused_words
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -237,8 +237,12 @@ class StepExecution:
             if asked:
                 why = "the next stage was not confirmed"
                 self._hold(step.id, planned, index, outcomes, why if confirm_wave else NOBODY)
-            elif not last:  # the hosts that passed stay at this stage: held, not done
-                why = f"stage {index + 1} failed on {', '.join(failed)}" if failed else "refused"
+            elif not last and failed:  # the hosts that passed stay at this stage: held
+                why = f"stage {index + 1} failed on {', '.join(failed)}"
+                self._hold(step.id, planned, index, outcomes, why)
+            elif not last:  # no host failed: some prechecks refused, and the others are held
+                refused = self.state.step(step.id).refused()
+                why = held_by_refusals({h: refused[h] for h in result if h in refused})
                 self._hold(step.id, planned, index, outcomes, why)
             break
         return outcomes

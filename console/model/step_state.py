@@ -89,14 +89,30 @@ class StepState:
         return self.held
 
 
-def refused_words(refused: dict[str, str]) -> str:
-    """`refused at the precheck on 2 hosts, nothing changed there (web-1, web-2: already
-    rolled back to 2.4.0 ...)`: hosts that said the same grouped."""
+def _said_alike(refused: dict[str, str]) -> dict[str, list[str]]:
+    """{why: the hosts that said it}."""
     said: dict[str, list[str]] = {}
     for host, why in refused.items():
         said.setdefault(why, []).append(host)
+    return said
+
+
+def refused_words(refused: dict[str, str]) -> str:
+    """`refused at the precheck on 2 hosts, nothing changed there (web-1, web-2: already
+    rolled back to 2.4.0 ...)`: hosts that said the same grouped."""
+    said = _said_alike(refused)
     n = len(refused)
     why = "; ".join(f"{', '.join(hosts)}: {reason}" for reason, hosts in said.items())
     return (
         f"refused at the precheck on {n} host{'' if n == 1 else 's'}, nothing changed there ({why})"
+    )
+
+
+def held_by_refusals(refused: dict[str, str]) -> str:
+    """Why a gradual rollout stopped where prechecks refused some hosts and the others
+    passed the stage: `the precheck refused web-2 (new_checkout already read 100 in
+    flags: nothing to re-enable)`, hosts that said the same grouped."""
+    said = _said_alike(refused)
+    return "the precheck refused " + "; ".join(
+        f"{', '.join(hosts)} ({reason})" for reason, hosts in said.items()
     )

@@ -33,9 +33,10 @@ class RolloutStep(Payload):
 
 class RolloutHeld(Payload):
     """A gradual strategy stopped between its steps: after one that passed on every host
-    (the next was not confirmed), or one that failed on some (`reason` names them); the
-    `hosts` that passed step `index` stay at `percent`. A retry of those hosts alone goes on
-    with the next step; one with a failed host starts again from the first."""
+    (the next was not confirmed), or one that failed on some or whose precheck refused
+    some (`reason` names them); the `hosts` that passed step `index` stay at `percent`. A
+    retry of those hosts alone goes on with the next step; one with a failed host starts
+    again from the first."""
 
     KIND = Kind.ROLLOUT_HELD
     strategy: str = Field(description="the strategy")
@@ -45,7 +46,8 @@ class RolloutHeld(Payload):
     next_percent: Number = Field(description="the share the next step would switch on")
     hosts: list[str] = Field([], description="the hosts held there")
     reason: str = Field(
-        description="why it stopped: the next step was not confirmed, or failed on hosts"
+        description="why it stopped: the next step was not confirmed, failed on hosts, or"
+        " their prechecks refused them"
     )
 
     def said(self, hosts: int | None = None) -> str:
