@@ -104,6 +104,12 @@ def _corrupt_backup(verdict, events):
     )
     # db-1 was left exactly as it was: the integrity check after matches the baseline.
     assert verdict["integrity"]["hosts"]["db-1"]["after"]["verdict"] == "match"
+    # The close says which step refused, and how, not only "refused by a precheck".
+    [closed] = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
+    assert (
+        closed.data.reason
+        == "“Restore previous version”: its precheck said no on db-1 (1 failed, 1 succeeded)"
+    )
 
 
 def _slow(verdict, events):

@@ -17,6 +17,7 @@ from console.model.events import Kind
 from console.model.outcome import Outcome
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
+from console.model.status import HostStatus
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -126,10 +127,23 @@ def close_drill(
         conductor.close(Outcome.UNVERIFIED, reason=conductor.why_stopped()[0])
     elif outcome is DrillOutcome.PARTIAL and conductor.not_rolled_back():
         conductor.close(Outcome.PARTIAL, hosts=conductor.not_rolled_back())
-    elif outcome is DrillOutcome.REFUSED:
-        conductor.close(Outcome.REFUSED, outcome.title)
+    elif outcome is DrillOutcome.REFUSED:  # as a run closes it, or the precheck that said no
+        conductor.close(Outcome.REFUSED, conductor.refused_why() or _said_no(conductor))
     else:
         conductor.close(Outcome.FAILED, outcome.title)
+
+
+def _said_no(conductor: Conductor) -> str:
+    """Which step's precheck said no, where, and how the step ended."""
+    step_id, _ = conductor.closing.stopped_at()
+    if step_id is None:
+        return "a precheck said no"
+    st = conductor.state.step(step_id)
+    hosts = [
+        h for h, r in st.hosts.items() if r.status is HostStatus.FAILED and r.stage == "precheck"
+    ]
+    where = f" on {', '.join(hosts)}" if hosts else ""
+    return f"“{conductor.step(step_id).title}”: its precheck said no{where} ({st.summary})"
 
 
 def strategy_steps(settings: Settings) -> list[str]:
