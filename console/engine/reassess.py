@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from console.engine.assessment import Collector, record_assessment
 from console.engine.plan import plan_step
-from console.engine.steps import Collector, record_assessment
 from console.model.procedure import Step, StepRecord
 from console.model.state import HostStatus
 

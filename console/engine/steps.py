@@ -2,22 +2,22 @@
 (`Activity`).
 
 Integrity records around data-touching strategies, a gradual re-enable in
-percentage steps, ad-hoc commands, undo, and the halt and assessment records.
+percentage steps, ad-hoc commands, undo, and the halt records (an assessment step's
+values are read by `console.engine.assessment`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from console.engine.assessment import Collector, record_assessment
 from console.engine.integrity import IntegrityWatch, Summary
 from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
-from console.model.events import Event, Kind
-from console.model.payloads import CommandOutput
+from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import FailureClass, HostStatus, StepStatus
 from console.model.step_state import held_by_refusals, refused_words
@@ -31,52 +31,7 @@ if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 # (stage, template, extra values) per group; groups run one after another fleet-wide.
-PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
 NOBODY = "nobody was asked to go on"  # why a rollout that asks was held, run headless
-
-
-class Collector:
-    """Every stdout line of one step, per host, while it runs."""
-
-    def __init__(self, recorder: Recorder, step: str):
-        self.recorder, self.step = recorder, step
-        self.lines: dict[str, list[str]] = {}
-
-    def __enter__(self) -> Collector:
-        self._stop = self.recorder.subscribe(self._on)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop()
-
-    def _on(self, event: Event) -> None:
-        output = event.data
-        if not isinstance(output, CommandOutput) or output.stream != "stdout":
-            return
-        if event.where.step == self.step and event.where.host:
-            self.lines.setdefault(event.where.host, []).extend(output.lines)
-
-
-def record_assessment(
-    recorder: Recorder,
-    step: str,
-    outcomes: dict[str, HostOutcome],
-    lines: dict[str, list[str]],
-    stage: str = "before",
-) -> None:
-    """Journal the `key=value` lines each host printed as an assessment: `before` the
-    rollback (the assessment step), or `after` it (read again once stability is verified)."""
-    done = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
-    hosts: dict[str, dict[str, str]] = {}
-    keys: list[str] = []
-    for host in done:
-        pairs = [m.groups() for m in map(PAIR.match, lines.get(host, [])) if m]
-        hosts[host] = {k: v.strip() for k, v in pairs}
-        keys += [k for k, _ in pairs if k not in keys]
-    failed = sorted(set(outcomes) - set(done))
-    recorder.record(
-        Kind.ASSESSMENT_RECORDED, step=step, hosts=hosts, keys=keys, failed=failed, stage=stage
-    )
 
 
 PerHost = dict[str, list[tuple[str, RenderedCommand]]]  # host: (stage, command), in order
