@@ -53,15 +53,20 @@ def _shown(screen, selector: str) -> str:
     )
 
 
+async def _re_enable_confirmed(pilot, app) -> None:
+    """Declare, then run the gradual re-enable on the restore step and confirm it."""
+    await open_incident(pilot)
+    app.conductor.choose_strategy("feature-reenable")
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+
+
 async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_path: Path) -> None:
     async with DemoFleet(_stages_confirmed()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            app.conductor.choose_strategy("feature-reenable")
-            app.start_run("restore")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
+            await _re_enable_confirmed(pilot, app)
             question = await _asked(pilot, app)
             assert "every host is held at 5 % (a retry of the step goes on with stage 2)" in (
                 question
@@ -134,11 +139,7 @@ async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones
         flags.write_text(flags.read_text().replace("new_checkout=100", "new_checkout=0"))
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            app.conductor.choose_strategy("feature-reenable")
-            app.start_run("restore")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
+            await _re_enable_confirmed(pilot, app)
             await until(pilot, lambda: app.conductor.state.step("restore").status.value == "failed")
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             await pilot.pause(0.2)
