@@ -3,96 +3,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from console.model.loading import load_settings
+from tests.flag_service import TOKEN, FlagService, serving
 from tests.pgrig import undo, write_config
-
-TOKEN = "s3cr3t-flag-token-4242"
-
-
-class FlagService(ThreadingHTTPServer):
-    """Flags as JSON at /flags/NAME: GET, PATCH (merge), PUT (replace), bearer token."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.flags = {
-            "new_checkout": {"enabled": True, "rollout": 100},
-            "dark_mode": {"enabled": True, "rollout": 5},
-        }
-        self.authorizations: list[str] = []
-        self.stale_reads = 0  # GETs after a PATCH that still answer the old value (a cache)
-        self.stale: dict[str, dict] = {}
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/flags"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FlagService
-
-    def log_message(self, *args) -> None:  # quiet
-        pass
-
-    def _flag(self) -> str | None:
-        self.server.authorizations.append(self.headers.get("Authorization", ""))
-        if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            self._send(401, {"error": "unauthorized"})
-            return None
-        name = self.path.removeprefix("/flags/")
-        if name not in self.server.flags:
-            self._send(404, {"error": "no such flag"})
-            return None
-        return name
-
-    def _send(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _body(self) -> dict:
-        return json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-
-    def do_GET(self) -> None:
-        if name := self._flag():
-            self._send(200, self.server.stale.pop(name, None) or self.server.flags[name])
-
-    def do_PATCH(self) -> None:
-        if name := self._flag():
-            if self.server.stale_reads:
-                self.server.stale_reads -= 1
-                self.server.stale[name] = self.server.flags[name]
-            self.server.flags[name] = {**self.server.flags[name], **self._body()}
-            self._send(200, self.server.flags[name])
-
-    def do_PUT(self) -> None:
-        if name := self._flag():
-            self.server.flags[name] = self._body()
-            self._send(200, self.server.flags[name])
 
 
 @pytest.fixture
 def service() -> Iterator[FlagService]:
-    server = FlagService()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=10)
+    with serving() as server:
+        yield server
 
 
 STRATEGY = """\

@@ -23,11 +23,18 @@ def all_presets() -> dict[tuple[StrategyKind, str], Preset]:
     """Every preset by (kind, name). Built on first use: its ~90 parameters are validated
     models, and a configuration whose strategies all bring their own commands (custom
     kinds, or an action of their own) never needs them (`exec`'s start-up, issue 18)."""
-    from console.model.presets import gitconfig, migrations, postgres, releases, toggles
+    from console.model.presets import (
+        flag_service,
+        gitconfig,
+        migrations,
+        postgres,
+        releases,
+        toggles,
+    )
 
     return {
         (p.kind, p.name): p
-        for family in (releases, toggles, gitconfig, migrations, postgres)
+        for family in (releases, toggles, flag_service, gitconfig, migrations, postgres)
         for p in family.PRESETS
     }
 
