@@ -28,10 +28,14 @@ def service(monkeypatch) -> Iterator[FlagService]:
         yield server
 
 
-def strategies(service: FlagService, steps: str, waves: str = "") -> str:
+def strategies(service: FlagService, steps: str, waves: str = "", on_hosts: bool = False) -> str:
     """checkout-off (toggle-off http) and checkout-reenable (re-enable http, `steps`,
-    the application's health at each step checked for the target host)."""
+    the application's health at each step checked for the target host: by `check` on the
+    jump host, or `on_hosts` by the `health` command, over SSH, noted in the workdir)."""
     check = f'curl -fsS \\"{service.health_url}?host=$ROLLBACK_HOST\\"'
+    health = f"curl -fsS '{service.health_url}?host='{{{{host}}}} && echo {{{{host}}}} >> healthy"
+    commands = f'[strategies.commands]\nhealth = "{health}"\n' if on_hosts else ""
+    check = "" if on_hosts else check
     return f"""\
 [[strategies]]
 name = "checkout-off"
@@ -48,11 +52,14 @@ preset = "http"
   {{ name = "steps", default = "{steps}" }},
   {{ name = "check", default = "{check}" }},
 ]
-"""
+{commands}"""
 
 
 def configure(sshd_server, tmp_path: Path, text: str, hosts: int = 1) -> Path:
-    config = write_config(tmp_path / "config", sshd_server, text, sshd_server.sandbox("w"), "web")
+    """The system `web`: `hosts` hosts on the sshd, their workdir tmp_path/workdir's target."""
+    workdir = sshd_server.sandbox("w")
+    (tmp_path / "workdir").symlink_to(workdir)
+    config = write_config(tmp_path / "config", sshd_server, text, workdir, "web")
     inventory = config / "inventory.toml"
     for n in range(2, hosts + 1):
         port = sshd_server.server.port
@@ -74,7 +81,7 @@ def rollout(events) -> list[tuple[int, bool]]:
 async def test_flags_turned_off_come_back_step_by_step_checked_between_and_undo_restores(
     sshd_server, service, tmp_path
 ):
-    config = configure(sshd_server, tmp_path, strategies(service, "25,100"))
+    config = configure(sshd_server, tmp_path, strategies(service, "25,100", on_hosts=True))
     assert run(config, tmp_path, "checkout-off").returncode == 0
     assert service.flags == {"new_checkout": OFF, "dark_mode": {"enabled": False, "rollout": 5}}
 
@@ -90,8 +97,10 @@ async def test_flags_turned_off_come_back_step_by_step_checked_between_and_undo_
         ("PATCH", "dark_mode", 100),
     ]
     assert service.health_checks == [("db-1", 25), ("db-1", 100)]  # after each step
+    assert (tmp_path / "workdir" / "healthy").read_text() == "db-1\ndb-1\n"  # on the host
+    on = {e.data.stage: e.data.on for e in outcome.events if e.kind == Kind.COMMAND_INTENT}
+    assert on["health 25%"] is None and on["check 25%"] == "jump-host"
     assert rollout(outcome.events) == [(25, True), (100, True)]
-    assert "health check passed at 25 %" in outcome.stdout
     assert set(service.authorizations) == {f"Bearer {TOKEN}"}  # sent, for real
     for path in (tmp_path / "state").rglob("*"):
         if path.is_file():

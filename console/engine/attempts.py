@@ -20,6 +20,7 @@ from console.engine.runner import RunPlan
 from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
+from console.model.kinds import is_health
 from console.model.procedure import StepKind
 from console.model.state import HostStatus
 from console.model.templates import RenderedCommand
@@ -167,7 +168,8 @@ def _verify_commands(
         stage = runs[target.name].stage
         # The group the attempt stopped in (a gradual re-enable has one per percentage).
         group = next((g for g in groups if any(s == stage for s, _ in g)), groups[-1])
-        found[target.name] = group[-1]
+        # Its verify says whether the change was made (a health check says something else).
+        found[target.name] = [c for c in group if not is_health(c[0])][-1]
     return planned, found
 
 

@@ -10,7 +10,7 @@ from console.engine.errors import ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
-from console.model.kinds import STRATEGY_KINDS
+from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
@@ -94,6 +94,8 @@ def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups,
         group.append((f"set {value}{stepping.unit}", commands.action, given))
         if commands.verify:
             group.append((f"check {value}{stepping.unit}", commands.verify, given))
+        if commands.health:
+            group.append((f"{HEALTH} {value}{stepping.unit}", commands.health, given))
         groups.append(group)
     return groups, values
 
@@ -194,7 +196,12 @@ def plan_step(
     rendered = {
         t.name: [
             [
-                (s, host_command(state, tpl, t, {**params, **x}, secrets.redact, here))
+                (
+                    s,
+                    host_command(
+                        state, tpl, t, {**params, **x}, secrets.redact, here and not is_health(s)
+                    ),
+                )
                 for s, tpl, x in g
             ]
             for g in groups

@@ -16,6 +16,7 @@ from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
+from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus
 from console.model.strategies import Waves
@@ -49,7 +50,7 @@ class RunPlan:
     max_fail_percentage: float | None = None
     timeout: float | None = None
     between_waves: BetweenWaves | None = None
-    on_jump_host: bool = False  # each host's commands run here, not over SSH
+    on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
 
 
 class _OutputBatcher:
@@ -258,19 +259,20 @@ class Runner:
                 # The token finds this command on the host if the console dies before
                 # its outcome is known (see `supervised` and engine/attempts.py).
                 token = attempt_token()
+                here = plan.on_jump_host and not is_health(stage)
                 intent = CommandIntent(
                     command=command.shown,
                     stage=stage,
                     attempt=attempt,
                     token=token,
                     masked=True if command.masked else None,
-                    on="jump-host" if plan.on_jump_host else None,
+                    on="jump-host" if here else None,
                 )
                 self.recorder.record_deferred(intent, **where)
                 await self.recorder.sync()
                 sent = supervised(command.sent, token)
                 final = index == len(stages) - 1
-                result = await self._execute(where, target, sent, plan, stage, final)
+                result = await self._execute(where, target, sent, plan, stage, final, here)
                 self.recorder.record_deferred(result, **where)
                 # No fsync of its own: the next stage's intent (group commit) or the wave's
                 # end (recorded with its fsync) makes the result durable before anything
@@ -296,6 +298,7 @@ class Runner:
         plan: RunPlan,
         stage: str,
         final: bool,
+        here: bool,
     ) -> CommandResult:
         started = time.monotonic()
         batchers: dict[str, _OutputBatcher] = {}  # a stream's, from its first line
@@ -311,7 +314,7 @@ class Runner:
 
         try:
             ended: ExecResult
-            if plan.on_jump_host:
+            if here:
                 ended = await self.local.execute(command, limit, emit, handle)
             else:
                 ended = await self.pool.execute(target, command, limit, emit, handle)

@@ -62,6 +62,15 @@ STRATEGY_KINDS: dict[StrategyKind, KindInfo] = {
 }
 
 
+# The stage that runs on the target host over SSH wherever the strategy's others run
+# ("health", or "health 25%" in a gradual kind).
+HEALTH = "health"
+
+
+def is_health(stage: str) -> bool:
+    return stage == HEALTH or stage.startswith(f"{HEALTH} ")
+
+
 class RunsOn(StrEnum):
     """Where a strategy's commands run: on each target host over SSH, or on the jump host
     (once per target host, with its name in {{host}}), e.g. to call a service's API."""

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from console.model.base import NAME_PATTERN, Strict
-from console.model.kinds import STRATEGY_KINDS, RunsOn, StrategyKind
+from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, find_preset, with_preset
 from console.model.problems import Loc, did_you_mean, located_error
@@ -23,7 +23,9 @@ class _Params(Strict):
 
 
 class Commands(Strict):
-    """The four command templates of a strategy, run on each host in order."""
+    """The command templates of a strategy, run on each host in order; `health` runs on
+    each target host over SSH after the verify (after each step's, in a gradual kind),
+    also when the strategy's other commands run on the jump host."""
 
     # A built-in kind brings its own templates: in a file, any stage may be left out.
     model_config = ConfigDict(json_schema_extra=lambda schema: schema.pop("required", None))
@@ -32,10 +34,16 @@ class Commands(Strict):
     action: str
     verify: str | None = None
     undo: str | None = None
+    health: str | None = None
 
     def stages(self) -> list[tuple[str, str]]:
         """The (stage, template) pairs a forward run executes."""
-        named = [("precheck", self.precheck), ("action", self.action), ("verify", self.verify)]
+        named = [
+            ("precheck", self.precheck),
+            ("action", self.action),
+            ("verify", self.verify),
+            (HEALTH, self.health),
+        ]
         return [(stage, tpl) for stage, tpl in named if tpl]
 
 
@@ -54,7 +62,7 @@ class Waves(Strict):
         return self
 
 
-STAGES = ("precheck", "action", "verify", "undo")
+STAGES = ("precheck", "action", "verify", "undo", HEALTH)
 
 
 def _commands_needed(schema: dict[str, Any]) -> None:

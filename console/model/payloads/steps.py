@@ -72,7 +72,10 @@ class CommandIntent(Payload):
     command: str = Field(
         description="as rendered, parameters shell-quoted, configured secrets masked (`«redacted»`)"
     )
-    stage: str = Field(description="precheck, action, verify, undo, run, notify, or `set 25%`...")
+    stage: str = Field(
+        description="precheck, action, verify, health, undo, run, notify, or `set 25%`,"
+        " `check 25%`, `health 25%`..."
+    )
     attempt: int = Field(1, description="the step's attempt")
     token: str | None = Field(
         None,

@@ -83,9 +83,13 @@ def strategy_text(
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
+        on_hosts = (
+            "its health check runs on each host over SSH"
+            if strategy.commands.health and not undo
+            else "nothing is sent to the hosts"
+        )
         text.append("\nRuns on: ", style="bold").append(
-            "this jump host, in the console's environment, once for each host; nothing is"
-            " sent to the hosts"
+            f"this jump host, in the console's environment, once for each host; {on_hosts}"
         )
     return text
 
