@@ -98,9 +98,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving() -> Iterator[FlagService]:
-    """A FlagService answering on its own thread until the block ends."""
+def serving(monkeypatch=None) -> Iterator[FlagService]:
+    """A FlagService answering on its own thread until the block ends; with `monkeypatch`,
+    its URL and token in the environment, where the http presets read them."""
     server = FlagService()
+    if monkeypatch is not None:
+        monkeypatch.setenv("FLAG_SERVICE_URL", server.url)
+        monkeypatch.setenv("FLAG_SERVICE_TOKEN", TOKEN)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

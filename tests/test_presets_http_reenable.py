@@ -22,9 +22,7 @@ ON = {"enabled": True, "rollout": 100}
 
 @pytest.fixture
 def service(monkeypatch) -> Iterator[FlagService]:
-    with serving() as server:
-        monkeypatch.setenv("FLAG_SERVICE_URL", server.url)
-        monkeypatch.setenv("FLAG_SERVICE_TOKEN", TOKEN)
+    with serving(monkeypatch) as server:
         yield server
 
 
