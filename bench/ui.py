@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 import traceback
+import tracemalloc
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -488,11 +489,14 @@ def rss_mb() -> float:
 STALLED_SOAK_SECONDS = 180.0  # no event for this long: the soak is stuck, not slow
 
 
-async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "demo") -> dict:
+async def soak(
+    hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "demo", trace: bool = False
+) -> dict:
     """A live incident with steady output for `minutes`: every host prints a line every
     `every` s. Samples the resident memory and the events held each 10 s; at the end, how
     much garbage the collector finds once what `gc.freeze()` parked is unparked (memory
-    that freezing kept from being freed)."""
+    that freezing kept from being freed). `trace`: where the memory grew between the first
+    sample past 2,000 events and the end, by allocating line (tracemalloc)."""
     lines = int(minutes * 60 / every)
     samples = []
     async with served(hosts, lines, every, hosts_by) as served_settings:
@@ -514,6 +518,9 @@ async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "
                 app.start_run(STEP)
                 step = conductor.state.step(STEP)
                 progressed, seen = started, 0
+                if trace:
+                    tracemalloc.start()
+                first: tuple[tracemalloc.Snapshot, int] | None = None
                 while not step.status.finished:
                     # Bounded by progress, not by the clock: on a loaded machine the hosts'
                     # `sleep` loops run slow, and a run cut by time never reached its count.
@@ -531,8 +538,11 @@ async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "
                         }
                     )
                     print(json.dumps(samples[-1]), file=sys.stderr, flush=True)  # progress
+                    if trace and first is None and count >= 2000:
+                        first = (tracemalloc.take_snapshot(), count)
                     await asyncio.sleep(10)
                 stall = monitor.stop_ms()
+                growth = grown_where(first, len(conductor.recorder.events)) if first else None
                 gc.collect()
                 gc.unfreeze()
                 gc.set_debug(gc.DEBUG_SAVEALL)  # what freezing kept: kept here to be counted
@@ -553,10 +563,38 @@ async def soak(hosts: int, minutes: float, every: float = 1.0, hosts_by: str = "
                     "rss_after_unfreeze_mb": rss_mb(),
                     "samples": samples,
                     "peak_mb": peak_mb(),
+                    **({"growth": growth} if growth else {}),
                 }
             conductor.recorder.close()
             await engine.close()
     return result
+
+
+def grown_where(first: tuple[tracemalloc.Snapshot, int], events: int) -> dict:
+    """What was allocated and is still held since `first` (a snapshot and the events held
+    then), by line and by file, in bytes per event recorded since."""
+    snapshot, before = first
+    gc.collect()
+    now = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    added = max(1, events - before)
+    short = lambda name: name.split("site-packages/")[-1].split("heldout/")[-1]  # noqa: E731
+    by_file = now.compare_to(snapshot, "filename")
+    by_line = now.compare_to(snapshot, "lineno")
+    return {
+        "events_added": added,
+        "bytes_per_event": round(sum(d.size_diff for d in by_file) / added),
+        "by_file": [
+            [short(d.traceback[0].filename), round(d.size_diff / added)] for d in by_file[:12]
+        ],
+        "by_line": [
+            [
+                f"{short(d.traceback[0].filename)}:{d.traceback[0].lineno}",
+                round(d.size_diff / added),
+            ]
+            for d in by_line[:20]
+        ],
+    }
 
 
 async def resume(journal: Path, hosts: int) -> dict:
@@ -771,6 +809,9 @@ def main() -> int:
     parser.add_argument(
         "--profile-out", type=Path, help="fanout: the turns' summed profile, for pstats"
     )
+    parser.add_argument(
+        "--trace", action="store_true", help="soak: where the memory grows (tracemalloc)"
+    )
     parser.add_argument("--write", action="store_true", help="record in bench/RESULTS.md")
     parser.add_argument("--serve-fleet", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--write-journal", type=Path, help=argparse.SUPPRESS)
@@ -800,7 +841,8 @@ def main() -> int:
         print(json.dumps(asyncio.run(timeline(args.events))))
         return 0
     if args.part == "soak":
-        print(json.dumps(asyncio.run(soak(args.hosts, args.minutes, hosts_by=args.fleet))))
+        soaked = soak(args.hosts, args.minutes, hosts_by=args.fleet, trace=args.trace)
+        print(json.dumps(asyncio.run(soaked)))
         return 0
     if args.part == "resume":
         print(json.dumps(asyncio.run(resume(args.journal, args.hosts))))

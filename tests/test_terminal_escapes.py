@@ -257,7 +257,8 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
         await until(pilot, lambda: isinstance(app.screen, TimelineScreen))
         timeline = app.screen
         rows = timeline.query_one("#timeline")
-        rows.move_to(next(i for i, e in enumerate(rows.rows) if e.kind == Kind.COMMAND_OUTPUT))
+        output = (i for i, at in enumerate(rows.rows) if rows.fetch(at).kind == Kind.COMMAND_OUTPUT)
+        rows.move_to(next(output))
         await pilot.pause()
         detail = str(timeline.query_one("#timeline-detail", Static).render())
         assert "csi-clear<\\x1b[2J\\x1b[H>" in detail

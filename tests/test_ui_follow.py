@@ -107,8 +107,9 @@ async def test_follow_shows_new_events_refuses_actions_and_names_the_driver(
         state = app.conductor.state
         await until(pilot, lambda: state.last_seq == r.state.last_seq, timeout=5)
         timeline = app.screen.query_one("#timeline")
-        await until(pilot, lambda: timeline.rows[-1].seq == r.state.last_seq, timeout=5)
-        assert "web-1 is back on 2.4.0" in str(timeline.format_row(timeline.rows[-1], 120))
+        last = lambda: timeline.fetch(timeline.rows[-1])  # noqa: E731
+        await until(pilot, lambda: last().seq == r.state.last_seq, timeout=5)
+        assert "web-1 is back on 2.4.0" in str(timeline.format_row(last(), 120))
         assert state.step("restore").hosts["web-1"].status is HostStatus.SUCCEEDED
         await pilot.press("f3")
         grid = app.screen.query_one("#grid")

@@ -18,7 +18,8 @@ PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")
 
 
 class Collector:
-    """Every stdout line of one step, per host, while it runs."""
+    """The `key=value` lines of one step's stdout, per host, while it runs: those alone
+    (the rest held here kept a long run's every line in memory, issue 18)."""
 
     def __init__(self, recorder: Recorder, step: str):
         self.recorder, self.step = recorder, step
@@ -36,7 +37,9 @@ class Collector:
         if not isinstance(output, CommandOutput) or output.stream != "stdout":
             return
         if event.where.step == self.step and event.where.host:
-            self.lines.setdefault(event.where.host, []).extend(output.lines)
+            pairs = [line for line in output.lines if PAIR.match(line)]
+            if pairs:
+                self.lines.setdefault(event.where.host, []).extend(pairs)
 
 
 def record_assessment(

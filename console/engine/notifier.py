@@ -275,7 +275,7 @@ class Notifier:
                 continue
             sent = [
                 e.ts
-                for e in self.recorder.events
+                for e in self.recorder.events.actions
                 if e.kind == Kind.NOTIFICATION_SENT and e.where.step == step.id
             ]
             due = max(sent) + timedelta(minutes=step.every) if sent else now

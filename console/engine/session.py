@@ -19,7 +19,6 @@ from console.journal.store import (
     JournalWriter,
     Progress,
     parse_line,
-    read_journal,
     secure_dir,
 )
 from console.model.clock import Clock, SystemClock
@@ -33,6 +32,7 @@ from console.paths import incidents_dir, locks_dir
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.engine.locking import Claim
+    from console.journal.event_log import EventLog
     from console.journal.recorder import Recorder
     from console.model.state import IncidentState
     from console.model.watch import Recovery
@@ -58,7 +58,7 @@ class Loaded:
     """A journal read and folded, nothing written to it yet (resume's long first half)."""
 
     path: Path
-    events: list[Event]
+    events: EventLog  # its output left in the output file
     state: IncidentState
     stamp: tuple[int, ...]  # the files' sizes when read: grown since, it is read again
 
@@ -207,11 +207,11 @@ class Engine:
         path = directory / JOURNAL_NAME
         if not path.is_file():
             raise JournalError(f"{path}: no such journal")
-        from console.model.state import fold
+        from console.journal.event_log import read_log
 
         stamp = _stamp(path)
-        events = read_journal(path, progress).events
-        return Loaded(path, events, fold(events), stamp)
+        read = read_log(path, progress)
+        return Loaded(path, read.log, read.state, stamp)
 
     def resumed(self, loaded: Loaded, take_over: str | None = None) -> Conductor:
         """Resume's second half, on the caller's loop: the locks taken again, then the

@@ -87,7 +87,7 @@ async def run_exec(
             recorder = conductor.recorder
             step = next(
                 e.where.step or ""
-                for e in reversed(recorder.events)
+                for e in reversed(recorder.events.actions)
                 if isinstance(e.data, StepStarted) and e.data.adhoc
             )
             print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))

@@ -8,13 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from console.journal.event_log import EventLog, read_log
 from console.journal.redact import Redactor
 from console.journal.store import (
     JOURNAL_NAME,
+    OUTPUT_NAME,
     JournalWriter,
     Progress,
     compact_data,
-    read_journal,
 )
 from console.model import payloads
 from console.model.clock import Clock
@@ -33,7 +34,8 @@ class Recorder:
     that recorded them, one write per file (a burst of 200 hosts' output was 600 writes,
     each a wait for the interpreter's lock on a busy console: bench/RESULTS.md). An event
     is in `events` and `state`, and listeners hear of it, only once it is written, in the
-    order of its `seq`: whatever shows it can be lost by no crash of this process."""
+    order of its `seq`: whatever shows it can be lost by no crash of this process.
+    `events` holds the actions; output is read back from its file (event_log.py)."""
 
     def __init__(
         self,
@@ -41,24 +43,28 @@ class Recorder:
         clock: Clock,
         actor: Actor,
         redactor: Redactor | None = None,
-        history: list[Event] | None = None,
+        history: EventLog | None = None,
         state: IncidentState | None = None,
     ):
-        """`state`, if given, is `history` folded already (by whoever read it)."""
+        """`history`: the journal's events so far (read_log), its output placed in the
+        writer's output file; `state`, if given, is `history` folded already."""
         self.writer = writer
         self.clock = clock
         self.actor = actor
         self.redactor = redactor or Redactor()
-        self.events: list[Event] = list(history or [])
+        output = writer.path.with_name(OUTPUT_NAME)
+        self.events = history if history is not None else EventLog(output)
         self.state: IncidentState = state if state is not None else fold(self.events)
         self._listeners: list[Listener] = []
         self._last_seq = self.state.last_seq  # given; the state folds it once written
         self._synced_seq = self._last_seq
         self._sync_task: asyncio.Future[None] | None = None
-        self._held: list[Event] = []  # to be written at the end of this loop iteration
+        # To be written at the end of this loop iteration, each with where output starts
+        # in the output file.
+        self._held: list[tuple[Event, int | None]] = []
         self._flush_due = False
         self._failure: OSError | None = None  # that write's, raised by the next record
-        self._untold: deque[Event] = deque()  # written; to be folded and told, in order
+        self._untold: deque[tuple[Event, int | None]] = deque()  # written; to be told, in order
         self._telling = False
         # Frozen, and the same on most events: built once each (the write path is hot:
         # two events per host and step).
@@ -81,8 +87,10 @@ class Recorder:
         """Open (or create) the journal in an incident directory, folding what it holds;
         `progress` hears how far the reading is (a long journal takes seconds)."""
         path = directory / JOURNAL_NAME
-        history = read_journal(path, progress).events if path.exists() else []
-        return cls(JournalWriter(path), clock, actor, redactor, history)
+        if not path.exists():
+            return cls(JournalWriter(path), clock, actor, redactor)
+        read = read_log(path, progress)
+        return cls(JournalWriter(path), clock, actor, redactor, read.log, read.state)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -164,7 +172,7 @@ class Recorder:
         if now:
             self.writer.append(event)
             self._last_seq = self._synced_seq = event.seq
-            self._untold.append(event)
+            self._untold.append((event, None))
             self._tell_untold()
         else:
             self._last_seq = event.seq
@@ -175,12 +183,10 @@ class Recorder:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # nothing to wait for: written and told at once
-            self.writer.append(event, sync=False)
-            self._untold.append(event)
+            self._untold.append((event, self.writer.append(event, sync=False)))
             self._tell_untold()
             return
-        self.writer.hold(event)
-        self._held.append(event)
+        self._held.append((event, self.writer.hold(event)))
         if not self._flush_due:
             self._flush_due = True
             loop.call_soon(self._flush_held)
@@ -217,8 +223,8 @@ class Recorder:
         self._telling = True
         try:
             while self._untold:
-                event = self._untold.popleft()
-                self.events.append(event)
+                event, offset = self._untold.popleft()
+                self.events.append(event, offset)
                 self.state.apply(event)
                 for listener in list(self._listeners):
                     listener(event)
@@ -273,3 +279,4 @@ class Recorder:
                 self.flush()
         finally:
             self.writer.close()
+            self.events.close()

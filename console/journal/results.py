@@ -3,6 +3,7 @@ per-host results and the journal's path, folded from the same events as everythi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def refused_result(
 
 
 def exec_result(
-    state: IncidentState, events: list[Event], step: str, exit_status: int, journal: Path
+    state: IncidentState, events: Iterable[Event], step: str, exit_status: int, journal: Path
 ) -> dict[str, Any]:
     """`exec --json`: each host's outcome and its output, as journalled (secrets masked)."""
     runs = state.step(step).hosts

@@ -202,31 +202,38 @@ class JournalStream:
         self._total = 0
 
     def __iter__(self) -> Iterator[Event]:
-        files = [self.path]
+        for event, _ in self.placed():
+            yield event
+
+    def placed(self) -> Iterator[tuple[Event, int | None]]:
+        """Each event with the byte offset of its line in the output file, if it is one
+        of that file's (None for the journal's)."""
         output = self.path.with_name(OUTPUT_NAME)
+        files = [self._lines(self.path, False)]
         if output.is_file():
-            files.append(output)
-        self._total = sum(_size(f) for f in files)
-        yield from heapq.merge(*(self._lines(f) for f in files), key=lambda e: e.seq)
+            files.append(self._lines(output, True))
+        self._total = _size(self.path) + _size(output)
+        yield from heapq.merge(*files, key=lambda p: p[0].seq)
         if self.progress is not None:
             self.progress(self._total, self._total)
 
-    def _lines(self, path: Path) -> Iterator[Event]:
+    def _lines(self, path: Path, placed: bool) -> Iterator[tuple[Event, int | None]]:
         try:
             handle = path.open("rb")
         except OSError as exc:
             raise JournalError(f"{path}: cannot be read: {exc.strerror}") from None
         with handle:
-            number = 0
+            number = end = 0
             for raw in handle:
                 number += 1
+                offset, end = end, end + len(raw)
                 self._done += len(raw)
                 if self.progress is not None and number % PROGRESS_EVERY == 0:
                     self.progress(min(self._done, self._total), self._total)
                 if not raw.strip():
                     continue
                 try:
-                    yield parse_line(raw, path, number)
+                    yield parse_line(raw, path, number), offset if placed else None
                 except JournalError:
                     if raw.endswith(b"\n"):
                         raise
@@ -252,6 +259,7 @@ class _AppendFile:
             raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
         os.fchmod(self.fd, FILE_MODE)
         self.held: list[bytes] = []  # lines not written yet, in order
+        self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
 
     def _repair_torn_tail(self) -> TornLine | None:
         if not self.path.exists() or self.path.stat().st_size == 0:
@@ -270,11 +278,17 @@ class _AppendFile:
             os.fsync(handle.fileno())
         return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
 
-    def hold(self, line: bytes) -> None:
+    def hold(self, line: bytes) -> int:
+        """Keep `line` to be written with the next; returns where it will start."""
         self.held.append(line)
+        self.end += len(line)
+        return self.end - len(line)
 
-    def write(self, line: bytes = b"", sync: bool = False) -> None:
-        """Write the held lines, then `line`, in one system call."""
+    def write(self, line: bytes = b"", sync: bool = False) -> int:
+        """Write the held lines, then `line`, in one system call; returns where `line`
+        starts in the file."""
+        offset = self.end
+        self.end += len(line)
         if self.held:
             self.held.append(line)
             line = b"".join(self.held)
@@ -284,6 +298,7 @@ class _AppendFile:
             view = view[os.write(self.fd, view) :]
         if sync:
             os.fsync(self.fd)
+        return offset
 
     def close(self) -> None:
         if self.fd >= 0:
@@ -306,24 +321,27 @@ class JournalWriter:
         repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
         self.repaired: TornLine | None = repaired[0] if repaired else None
 
-    def append(self, event: Event, sync: bool = True) -> None:
+    def append(self, event: Event, sync: bool = True) -> int | None:
         """Write the event, after every line held; an action is fsync'd now unless `sync`
         is False, in which case the caller must call fsync() (group commit) before relying
-        on it."""
+        on it. Returns where output's line starts in the output file (None for an action)."""
         line = event.line().encode() + b"\n"
         if event.is_action:
             self._output.write()  # an action never reaches the disk before earlier output
             self._journal.write(line, sync=sync)
-        else:
-            self._output.write(line)
+            return None
+        return self._output.write(line)
 
-    def hold(self, event: Event) -> None:
+    def hold(self, event: Event) -> int | None:
         """Keep the event's line to be written by the next flush() or append(): a burst of
         events is then one write, not one each (each write on a busy console's loop is a
         round trip of the interpreter's lock with its SSH I/O thread). Not for an action
-        the caller relies on before it flushes."""
+        the caller relies on before it flushes. Returns what append() does."""
         line = event.line().encode() + b"\n"
-        (self._journal if event.is_action else self._output).hold(line)
+        if event.is_action:
+            self._journal.hold(line)
+            return None
+        return self._output.hold(line)
 
     def flush(self) -> None:
         """Write every held line: the output's first, as append() does."""

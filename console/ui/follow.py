@@ -6,7 +6,7 @@ needs neither the writer's configuration nor SSH. It tails the journal and folds
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -15,6 +15,7 @@ from textual import events
 from textual.binding import Binding
 
 from console.engine.errors import ProcedureError, StaleLock
+from console.journal.event_log import EventLog
 from console.journal.lock import WriterLock
 from console.journal.store import journal_path
 from console.journal.tail import JournalTail
@@ -107,10 +108,12 @@ class FollowedJournal:
 
     def __init__(self, path: Path, events: Iterable[Event]):
         self.path = path
-        self.events: list[Event] = list(events)
-        self.state = fold(self.events)
+        self.events = EventLog()  # every event held: a follower's are not placed
+        self.state = IncidentState()
         self.lock = WriterLock()
-        for event in self.events:
+        for event in events:
+            self.events.append(event)
+            self.state.apply(event)
             self.lock.feed(event)
         self._listeners: list[Callable[[Event], None]] = []
 
@@ -157,7 +160,7 @@ class FollowedIncident:
         title = next(
             (
                 e.data.title
-                for e in self.recorder.events
+                for e in self.recorder.events.actions
                 if e.where.step == step_id and isinstance(e.data, StepData)
             ),
             None,
@@ -190,7 +193,7 @@ class FollowedIncident:
         self._refuse()
 
 
-def driver_text(events: list[Event], lock: WriterLock) -> str:
+def driver_text(events: Sequence[Event], lock: WriterLock) -> str:
     """Who is driving: user@client of the latest event, and the lock it holds, if any."""
     if not events:
         return "nobody yet"

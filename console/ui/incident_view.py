@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
+from console.journal.event_log import EventLog
 from console.model.events import Event
 from console.model.procedure import FormField, Step
 from console.model.review import FieldValue
@@ -25,7 +26,7 @@ class Journal(Protocol):
     @property
     def path(self) -> Path: ...
     @property
-    def events(self) -> list[Event]: ...
+    def events(self) -> EventLog: ...
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]: ...
 

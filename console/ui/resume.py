@@ -218,7 +218,7 @@ class Resuming:
     def unknown(self) -> list[Unknown]:
         if self.app.conductor is None:
             return []
-        return unknown_hosts(self.app.conductor.state, self.app.conductor.recorder.events)
+        return unknown_hosts(self.app.conductor.state, self.app.conductor.recorder.events.actions)
 
     def _idle_unknown(self) -> list[Unknown]:
         """The unknown hosts, if nothing runs now (said so, else)."""

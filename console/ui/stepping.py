@@ -336,7 +336,7 @@ class Stepping:
         assert self.app.conductor is not None  # a step just ran in the open incident
         sent: list[str] = []
         undelivered = delivered = False
-        for event in reversed(self.app.conductor.recorder.events):  # this attempt's results
+        for event in reversed(self.app.conductor.recorder.events.actions):  # this attempt's
             if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
                 break
             if event.where.step == step_id and isinstance(event.data, NotificationResult):

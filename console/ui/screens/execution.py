@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
-from console.model.events import Event
+from console.journal.event_log import EventLog, Place
+from console.model.events import Event, Kind
 from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
@@ -40,6 +41,8 @@ from console.ui.widgets.status import status_text
 # While output streams, a row whose only change is its last line is redrawn at most this
 # often: 200 hosts scrolling their last lines every frame is noise, not news.
 LAST_LINE_SECONDS = 0.25
+# The output pane holds a host's last lines; the rest stay in output.jsonl and the export.
+OUTPUT_LINES = 5000
 
 
 class ExecutionScreen(SettledLayout, IncidentScreen):
@@ -104,7 +107,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             yield HostGrid(COLUMNS, id="grid")
             with Column(id="output-box"):
                 yield OneLine("Output", id="output-title")
-                yield OutputLog(id="output", max_lines=5000, auto_scroll=True)
+                yield OutputLog(id="output", max_lines=OUTPUT_LINES, auto_scroll=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -235,7 +238,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             return self.incident.step(step_id).title
         started = (  # a step of its own (a drill's fault, its integrity check): as recorded
             e.data.title
-            for e in reversed(self.incident.recorder.events)
+            for e in reversed(self.incident.recorder.events.actions)
             if isinstance(e.data, StepStarted) and e.where.step == step_id
         )
         return str(next(started, None) or step_id)
@@ -314,16 +317,42 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         events = self.incident.recorder.events
         self._seen = len(events)
         probe = self._is_probe(self.step_id)
+        lines: list[str] = []
+        if self.host or probe:
+            lines = self._tail_lines(events, OUTPUT_LINES + 1)
+            log.write_lines(map(visible, lines[-OUTPUT_LINES:]))
+        self._output_title(probe, cut=len(lines) > OUTPUT_LINES)
+
+    def _output_title(self, probe: bool, cut: bool) -> None:
+        """What the pane shows, and that it shows the last lines only when it does."""
         title = "Output (select a host)"
         if probe:
             title = "Soak rounds"
         elif self.host:
             title = f"Output of {self.host}"
+        if cut:
+            title += f" · its last {OUTPUT_LINES:,} lines; all of them in the export"
         # One line always: another host's name redraws it alone, without a layout pass.
         self.show(self.query_one("#output-title", OneLine), title)
-        if self.host or probe:
-            lines = [ln for e in events for ln in self._lines(e)]
-            log.write_lines(map(visible, lines[-5000:]))
+
+    def _tail_lines(self, events: EventLog, count: int) -> list[str]:
+        """The pane's last `count` lines (or fewer), its events read newest first: a long
+        run's output is read back from its file only as far back as the pane shows."""
+        step, host = self.step_id, self.host
+
+        def shown(place: Place) -> bool:  # what output_lines may show, without reading it
+            kind, _, at, at_step = place
+            return at_step == step and (at == host or kind == Kind.SOAK_PROGRESS)
+
+        chunks: list[list[str]] = []
+        total = 0
+        for index in events.indices(shown, newest_first=True):
+            lines = self._lines(events[index])
+            chunks.append(lines)
+            total += len(lines)
+            if total >= count:
+                break
+        return [line for chunk in reversed(chunks) for line in chunk][-count:]
 
     def _append_output(self) -> None:
         events = self.incident.recorder.events
@@ -331,7 +360,11 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._seen = len(events)
         lines = [ln for e in new for ln in self._lines(e)]
         if lines:
-            self.query_one("#output", OutputLog).write_lines(map(visible, lines))
+            log = self.query_one("#output", OutputLog)
+            pruned = log.pruned
+            log.write_lines(map(visible, lines))
+            if log.pruned and not pruned:  # the first lines left the pane: say so
+                self._output_title(self._is_probe(self.step_id), cut=True)
 
     def on_host_grid_highlighted(self, event: HostGrid.Highlighted) -> None:
         if event.key != self.host:

@@ -66,7 +66,9 @@ class ExportScreen(IncidentScreen):
 
     def document(self) -> str:
         starred = self.query_one("#starred-only", Checkbox).value
-        return EXPORT_FORMATS[self.format()].render(self.incident.recorder.events, starred)
+        # The output read back from its file for this render only, then let go.
+        events = list(self.incident.recorder.events)
+        return EXPORT_FORMATS[self.format()].render(events, starred)
 
     def sync(self) -> None:
         if self.is_mounted and self.is_current:

@@ -3,12 +3,16 @@ annotatable, with the highlighted event in full below the list."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from functools import cache
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from console.journal.describe import describe, where
+from console.journal.event_log import Place
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, EventStarred, ExportWritten
 from console.model.visible import visible
@@ -65,10 +69,17 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
     return text
 
 
-def _hay(event: Event) -> str:
-    """What the filter searches: kind, system, host and step, lowered."""
-    w = event.where
-    return " ".join((event.kind, w.system or "", w.host or "", w.step or "")).lower()
+def _keeps(text: str) -> Callable[[Place], bool]:
+    """Whether the filter `text` keeps an event at a place: each of its words is in the
+    place's kind, system, host or step (lowered)."""
+    words = text.lower().split()
+
+    @cache
+    def keep(place: Place) -> bool:
+        hay = " ".join(part or "" for part in place).lower()
+        return all(word in hay for word in words)
+
+    return keep
 
 
 def _clip(text: str, width: int) -> str:
@@ -102,7 +113,6 @@ class TimelineScreen(IncidentScreen):
     def __init__(self) -> None:
         super().__init__()
         self._seen = 0
-        self._hay: list[str] = []  # lowered kind/system/host/step of each journal event
         self.filter = ""
         self._shown = ""  # the filter the rows were built with
 
@@ -116,7 +126,7 @@ class TimelineScreen(IncidentScreen):
         yield Static(
             f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} {'Where':<20} What", id="timeline-header"
         )
-        yield EventList(self.row_text, id="timeline")
+        yield EventList(self.row_text, self._event, id="timeline")
         yield Static("", id="timeline-detail")
         yield KeyFooter()
 
@@ -136,24 +146,23 @@ class TimelineScreen(IncidentScreen):
         line.append(_clip(visible(what(event), one_line=True), max(10, width - LEFT)))
         return line
 
-    def _matching(self, events: list[Event], start: int) -> list[Event]:
-        """Those of `events` (from index `start` of the journal) that the filter keeps."""
-        hay = self._hay
-        hay.extend(map(_hay, events[len(hay) - start :]))  # each event's text is lowered once
-        words = self.filter.lower().split()
-        if not words:
-            return list(events)
-        texts = hay[start : start + len(events)]
-        return [e for e, h in zip(events, texts, strict=True) if all(x in h for x in words)]
+    def _event(self, index: int) -> Event:
+        return self.incident.recorder.events[index]
+
+    def _matching(self, start: int) -> Iterable[int]:
+        """The indices of the journal's events from `start` that the filter keeps, chosen
+        by their places: no event is read for it (output stays in its file)."""
+        events = self.incident.recorder.events
+        if not self.filter.split():
+            return range(start, len(events))
+        return events.indices(_keeps(self.filter), start)
 
     def sync(self) -> None:
         if not self.is_mounted:
             return
-        events = self.incident.recorder.events
-        start, self._seen = self._seen, len(events)
+        start, self._seen = self._seen, len(self.incident.recorder.events)
         if start < self._seen:  # stars change how rows look, so a repaint is enough for them
-            found = self._matching(events[start:], start)
-            self.query_one("#timeline", EventList).extend(found)
+            self.query_one("#timeline", EventList).extend(self._matching(start))
         self.show_detail()
 
     def show_detail(self) -> None:
@@ -176,11 +185,11 @@ class TimelineScreen(IncidentScreen):
         shown, self._shown = self._shown, self.filter.lower()
         if shown and self._shown.startswith(shown) and self._seen == len(events):
             # Typing on narrows what is shown: search those rows, not the whole journal.
-            words = self._shown.split()
-            rows.set_rows([e for e in rows.rows if all(x in _hay(e) for x in words)])
+            keep = _keeps(self._shown)
+            rows.set_rows(i for i in rows.rows if keep(events.place(i)))
             return
         self._seen = len(events)
-        rows.set_rows(self._matching(events, 0))
+        rows.set_rows(self._matching(0))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self.filter = event.value

@@ -60,6 +60,11 @@ class OutputLog(StyledOncePerPass, RepeatedRows, SteadyScrollbars, Log):
             del self._lines[:drop]
             self._pruned += drop
 
+    @property
+    def pruned(self) -> int:
+        """Lines dropped from the top (over max_lines) since the last clear."""
+        return self._pruned
+
     def clear(self) -> OutputLog:
         self._lines.clear()
         self._width = 0

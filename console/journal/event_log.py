@@ -1,0 +1,171 @@
+"""The incident's events in order, as the screens and the export read them: the actions
+held in memory, the output (`command.output`, `probe.sample`) left in output.jsonl and
+read back by its offset when asked for. A live incident's memory no longer grows with
+every line its hosts print (it grew ~1.2 KB an output event: bench/RESULTS.md, issue 18)."""
+
+from __future__ import annotations
+
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, overload
+
+from console.journal.store import (
+    OUTPUT_NAME,
+    JournalError,
+    JournalStream,
+    Progress,
+    TornLine,
+    journal_path,
+    parse_line,
+)
+from console.model.events import Event
+from console.model.state import IncidentState
+
+# Output events kept as objects: the newest (what a screen showing the live run reads
+# next) and the last read back (the timeline's rows on screen). ~2.5 MB at most.
+RECENT = 2048
+
+Place = tuple[str, str | None, str | None, str | None]  # kind, system, host, step
+
+
+def place_of(event: Event) -> Place:
+    w = event.where
+    return (event.kind, w.system, w.host, w.step)
+
+
+class EventLog(Sequence[Event]):
+    """Every event of the incident, by its index (seq order). An output event given its
+    offset in `output` is placed there: only its offset and its place (kind, system,
+    host, step) stay in memory, 12 bytes, and it is read back from the file when asked
+    for. Events given without an offset (a follower's, a test's) are held as objects."""
+
+    def __init__(self, output: Path | None = None):
+        self.output = output
+        self.actions: list[Event] = []  # the actions alone, in order: what most scans want
+        self._held: list[Event] = []  # the events kept as objects
+        self._slots = array("q")  # per event: its offset in `output` (>= 0), or ~its index in _held
+        self._places = array("I")  # per event: its place's index in `places`
+        self.places: list[Place] = []
+        self._place_ids: dict[Place, int] = {}
+        self._recent: OrderedDict[int, Event] = OrderedDict()  # index -> placed event
+        self._reader: BinaryIO | None = None
+
+    def append(self, event: Event, offset: int | None = None) -> None:
+        """Add the next event; `offset`: where its line starts in the output file."""
+        index = len(self._slots)
+        if offset is None or event.is_action:
+            self._slots.append(~len(self._held))
+            self._held.append(event)
+        else:
+            self._slots.append(offset)
+            self._remember(index, event)
+        if event.is_action:
+            self.actions.append(event)
+        place = place_of(event)
+        pid = self._place_ids.get(place)
+        if pid is None:
+            pid = self._place_ids[place] = len(self.places)
+            self.places.append(place)
+        self._places.append(pid)
+
+    @property
+    def held(self) -> int:
+        """How many events are in memory as objects (the recent output among them)."""
+        return len(self._held) + len(self._recent)
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        if isinstance(index, slice):
+            return [self._event(i) for i in range(*index.indices(len(self._slots)))]
+        if index < 0:
+            index += len(self._slots)
+        if not 0 <= index < len(self._slots):
+            raise IndexError(index)
+        return self._event(index)
+
+    def __iter__(self) -> Iterator[Event]:
+        for index in range(len(self._slots)):
+            yield self._event(index)
+
+    def __reversed__(self) -> Iterator[Event]:
+        for index in range(len(self._slots) - 1, -1, -1):
+            yield self._event(index)
+
+    def place(self, index: int) -> Place:
+        """The event's kind, system, host and step, without reading it."""
+        return self.places[self._places[index]]
+
+    def indices(
+        self, keep: Callable[[Place], bool], start: int = 0, newest_first: bool = False
+    ) -> Iterator[int]:
+        """The indices from `start` of the events whose place `keep` keeps; nothing is
+        read from the file to choose them."""
+        kept = [keep(p) for p in self.places]
+        places, end = self._places, len(self._slots)
+        order = range(end - 1, start - 1, -1) if newest_first else range(start, end)
+        return (i for i in order if kept[places[i]])
+
+    def _event(self, index: int) -> Event:
+        slot = self._slots[index]
+        if slot < 0:
+            return self._held[~slot]
+        event = self._recent.get(index)
+        if event is None:
+            event = self._read(slot)
+            self._remember(index, event)
+        else:
+            self._recent.move_to_end(index)
+        return event
+
+    def _remember(self, index: int, event: Event) -> None:
+        self._recent[index] = event
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+
+    def _read(self, offset: int) -> Event:
+        assert self.output is not None  # only an event placed in it has an offset
+        if self._reader is None:
+            try:
+                self._reader = self.output.open("rb")
+            except OSError as exc:
+                raise JournalError(f"{self.output}: cannot be read: {exc.strerror}") from None
+        self._reader.seek(offset)
+        raw = self._reader.readline()
+        try:
+            return parse_line(raw, self.output, 0)
+        except JournalError as exc:  # the file changed under the console: say where
+            raise JournalError(f"{self.output}: byte {offset}: {exc}") from None
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+
+@dataclass(frozen=True)
+class LogRead:
+    log: EventLog
+    state: IncidentState
+    torn: list[TornLine]
+
+
+def read_log(path: Path, progress: Progress | None = None) -> LogRead:
+    """An incident's journal read once and folded, its output left in its file (the
+    events of read_journal, never all in memory at once)."""
+    path = journal_path(path)
+    log = EventLog(path.with_name(OUTPUT_NAME))
+    state = IncidentState()
+    stream = JournalStream(path, progress)
+    for event, offset in stream.placed():
+        state.apply(event)
+        log.append(event, offset)
+    return LogRead(log, state, stream.torn)

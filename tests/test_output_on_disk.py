@@ -1,0 +1,137 @@
+"""A live incident's output stays in output.jsonl, not in memory (issue 18), and every
+screen and the export still show all of it, read back from the file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from textual.widgets import Log
+
+from console.demo.fleet import DemoFleet
+from console.journal import event_log
+from console.journal.event_log import RECENT
+from console.journal.recorder import Recorder
+from console.journal.store import OUTPUT_NAME, read_journal
+from console.model.clock import FixedClock
+from console.model.events import Kind
+from console.model.payloads import CommandOutput
+from console.ui.screens.export import ExportScreen
+from console.ui.screens.timeline import TimelineScreen
+from console.ui.widgets.event_list import EventList
+from console.ui.widgets.host_grid import HostGrid
+from tests.events_factory import COMMANDER, START, recorder_in
+from tests.test_ui_live_exec import _adhoc, _done
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    until,
+)
+
+OUTPUTS = RECENT + 500
+
+
+async def _chatty(recorder: Recorder, start: int = 0) -> None:
+    """OUTPUTS output events as a live run records them, a few per loop iteration."""
+    recorder.record(Kind.NOTE_ADDED, text="a run starts")
+    for i in range(start, start + OUTPUTS):
+        recorder.record(
+            Kind.COMMAND_OUTPUT, host="web-1", step="s", stream="stdout", lines=[f"l{i}"]
+        )
+        if i % 7 == 0:
+            await asyncio.sleep(0)
+    recorder.flush()
+
+
+def _lines(events) -> list[str]:
+    return [ln for e in events if isinstance(e.data, CommandOutput) for ln in e.data.lines]
+
+
+def test_output_of_a_live_incident_is_left_on_disk_and_read_back(tmp_path: Path) -> None:
+    recorder = recorder_in(tmp_path)
+    asyncio.run(_chatty(recorder))
+    events = recorder.events
+    assert len(events) == OUTPUTS + 1
+    assert events.held == len(events.actions) + RECENT  # the newest output only
+    assert [e.kind for e in events.actions] == [Kind.NOTE_ADDED]
+    assert _lines(events) == [f"l{i}" for i in range(OUTPUTS)]  # the oldest read back
+    assert events[1].data.lines == ["l0"] and events[-1].data.lines == [f"l{OUTPUTS - 1}"]
+    recorder.close()
+    assert list(events) == read_journal(tmp_path).events  # what was shown is what is kept
+
+
+def test_a_resumed_incident_reads_its_output_from_disk_and_places_new_output(
+    tmp_path: Path,
+) -> None:
+    recorder = recorder_in(tmp_path)
+    asyncio.run(_chatty(recorder))
+    recorder.close()
+    with (tmp_path / OUTPUT_NAME).open("ab") as torn:  # a crash mid-write: set aside on open
+        torn.write(b'{"v": 1, "seq": 99')
+    again = Recorder.open(tmp_path, FixedClock(START), COMMANDER)
+    assert again.events.held <= len(again.events.actions) + RECENT
+    assert again.state.last_seq == OUTPUTS
+    asyncio.run(_chatty(again, start=OUTPUTS))
+    again.close()
+    assert _lines(again.events) == [f"l{i}" for i in range(2 * OUTPUTS)]
+    assert list(again.events) == read_journal(tmp_path).events
+
+
+async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(event_log, "RECENT", 4)  # a short window: most output is on disk
+    command = "for i in $(seq 1 40); do echo line-$i; sleep 0.01; done"
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, command)
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            events = app.conductor.recorder.events
+            outputs = [i for i in range(len(events)) if events.place(i)[0] == Kind.COMMAND_OUTPUT]
+            assert len(outputs) > 4 and events.held <= len(events.actions) + 4
+
+            grid = app.screen.query_one("#grid", HostGrid)
+            grid.move_to_key("web-2")
+            await pilot.pause(0.2)
+            shown = list(app.screen.query_one("#output", Log).lines)
+            assert [ln for ln in shown if ln.startswith("line-")] == [
+                f"line-{i}" for i in range(1, 41)
+            ]
+
+            await pilot.press("f4")
+            await until(pilot, lambda: isinstance(app.screen, TimelineScreen))
+            screen = app.screen
+            screen.set_filter("output web-3")
+            await pilot.pause(0.2)
+            rows = screen.query_one("#timeline", EventList)
+            first = rows.fetch(rows.rows[0])
+            assert first.where.host == "web-3" and first.data.lines[0] == "line-1"
+            assert rows.row_count == sum(1 for i in outputs if events.place(i)[2] == "web-3")
+            rows.move_to(0)
+            await pilot.pause(0.1)
+            detail = str(screen.query_one("#timeline-detail").render())
+            assert "line-1" in detail
+
+            await pilot.press("escape", "f6")
+            await until(pilot, lambda: isinstance(app.screen, ExportScreen))
+            document = json.loads(_json(app))
+            exported = [
+                ln
+                for e in document["events"]
+                if e["kind"] == Kind.COMMAND_OUTPUT
+                for ln in e["data"]["lines"]
+            ]
+            assert sorted(exported) == sorted(f"line-{i}" for i in range(1, 41) for _ in range(3))
+
+
+def _json(app) -> str:
+    """The export screen's JSON document, as it writes it."""
+    from textual.widgets import Select
+
+    app.screen.query_one("#export-format", Select).value = "json"
+    return app.screen.document()
