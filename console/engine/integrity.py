@@ -19,6 +19,7 @@ from console.journal.recorder import Recorder
 from console.model import payloads
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
+from console.model.status import FailureClass
 
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
@@ -124,6 +125,10 @@ class IntegrityWatch:
         self.failed: dict[str, str] = {}
         self._hosts: dict[str, _HostLines] = {}
         self._unsubscribe: Callable[[], None] | None = None
+
+    def judge(self, host: str) -> FailureClass | None:
+        """Why `host` fails the step on its data (a mismatch or a missing record), or None."""
+        return FailureClass.INTEGRITY if host in self.failed else None
 
     def __enter__(self) -> IntegrityWatch:
         self._unsubscribe = self.recorder.subscribe(self._on)

@@ -30,6 +30,9 @@ StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 # Asked between waves, or between a gradual strategy's stages, that say `confirm`:
 # ("wave" or "stage", how many are done, how many in all) -> go on?
 BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
+# A data-touching step's judge of a host once its last stage succeeded: why its data
+# fails the step (an integrity mismatch or a missing record), or None.
+Judge = Callable[[str], FailureClass | None]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class RunPlan:
     timeout: float | None = None
     between_waves: BetweenWaves | None = None
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
+    judge: Judge | None = None
 
 
 class _OutputBatcher:
@@ -277,6 +281,10 @@ class Runner:
                 # No fsync of its own: the next stage's intent (group commit) or the wave's
                 # end (recorded with its fsync) makes the result durable before anything
                 # more is sent to this host or the step is reported done.
+                if plan.judge is not None:
+                    # The judge hears this stage's output now: the data before is on
+                    # record before the next stage is sent, a mismatch before the tally.
+                    self.recorder.flush()
                 outcome.exit_status = result.exit_status
                 if result.aborted:
                     outcome.status = HostStatus.ABORTED
@@ -288,6 +296,9 @@ class Runner:
                     outcome.status = HostStatus.FAILED
                     outcome.failure = result.failure
                     return outcome
+            if plan.judge is not None and (failure := plan.judge(target.name)):
+                outcome.status = HostStatus.FAILED
+                outcome.failure = failure
             return outcome
 
     async def _execute(

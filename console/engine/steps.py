@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
-from console.model.status import FailureClass, HostStatus, StepStatus
+from console.model.status import HostStatus, StepStatus
 from console.model.step_state import held_by_refusals, refused_words
 from console.model.templates import RenderedCommand
 
@@ -136,10 +137,12 @@ class StepExecution:
             if strategy and strategy.data_touching
             else contextlib.nullcontext()
         )
+        if isinstance(watch, IntegrityWatch):
+            planned = dataclasses.replace(
+                planned, run=dataclasses.replace(planned.run, judge=watch.judge)
+            )
         with watch, Collector(self.recorder, step.id) as collected:
             outcomes = await self._run_groups(step, planned, attempt, confirm_wave)
-        if isinstance(watch, IntegrityWatch):
-            _fail_integrity(outcomes, watch.failed)
         if step.records:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes
@@ -329,30 +332,20 @@ class StepExecution:
             else contextlib.nullcontext()
         )
         commands = per_host(planned)
+        plan = planned.run
+        if isinstance(watch, IntegrityWatch):
+            plan = dataclasses.replace(plan, judge=watch.judge)
         # Quitting and the close see it running, as any step.
         with self.activity.running({undo_id}), watch:
             outcomes = await self.runner.run(
-                undo_id,
-                planned.targets,
-                lambda t: commands[t.name],
-                attempt=attempt,
-                plan=planned.run,
+                undo_id, planned.targets, lambda t: commands[t.name], attempt=attempt, plan=plan
             )
-        if isinstance(watch, IntegrityWatch):
-            _fail_integrity(outcomes, watch.failed)
         return self.complete(undo_id, outcomes, data)
 
 
 async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
     """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
     return confirm_wave is not None and await confirm_wave("stage", index + 1, count)
-
-
-def _fail_integrity(outcomes: dict[str, HostOutcome], failed: dict[str, str]) -> None:
-    for host in failed:
-        if host in outcomes and outcomes[host].status is HostStatus.SUCCEEDED:
-            outcomes[host].status = HostStatus.FAILED
-            outcomes[host].failure = FailureClass.INTEGRITY
 
 
 def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:
