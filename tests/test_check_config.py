@@ -67,6 +67,25 @@ def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
     assert result.stdout.endswith(", 1 warning\n")
 
 
+def test_a_drill_parameter_the_strategy_lacks_is_refused_naming_every_one(tmp_path):
+    """A preset's own parameters come after its twelve common ones: a list cut at twelve
+    hid the very one meant (`until` is the demo's name for `recovery_target_time`)."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    (target / "drills.toml").write_text(
+        '[[scenarios]]\nname = "db-pitr"\nsystems = ["db"]\nstrategy = "orders-pitr"\n'
+        'params = { until = "2026-05-16T10:30:00Z" }\n'
+        'trigger = "stakeholder-decision"\nreason = "monthly drill"\n'
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"error: {target / 'drills.toml'}:5: scenarios[0].params.until:"
+        " no parameter of 'orders-pitr' is named 'until'; known: pgdata,"
+    )
+    assert result.stderr.endswith(", backup, archive, recovery_target_time, expect\n")
+
+
 def test_a_missing_directory_is_a_usage_error(tmp_path):
     result = console("check-config", str(tmp_path / "nowhere"))
     assert result.returncode == 2

@@ -92,7 +92,10 @@ def _part(settings: Settings, part: Part, where: Loc, systems: list[str]) -> lis
     for name, value in part.params.items():
         param = declared.get(name)
         if param is None:
-            message = _unknown(f"parameter of {part.strategy!r}", name, [*declared])
+            # every one: a preset's own (its recovery target) come after the common ones
+            message = _unknown(
+                f"parameter of {part.strategy!r}", name, [*declared], shown=len(declared)
+            )
             problems.append(((*where, "params", name), message))
             continue
         try:

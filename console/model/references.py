@@ -24,8 +24,9 @@ def reference_problems(settings: Settings) -> list[tuple[Loc, str]]:
     ]
 
 
-def unknown(kind: str, name: str, known: list[str]) -> str:
-    listed = ", ".join(known[:12]) or "none"
+def unknown(kind: str, name: str, known: list[str], shown: int = 12) -> str:
+    """`name` is no `kind`: the closest of `known`, and the first `shown` of them."""
+    listed = ", ".join(known[:shown]) or "none"
     return f"no {kind} is named {quoted(name)}{did_you_mean(name, known)}; known: {listed}"
 
 
