@@ -86,6 +86,26 @@ def test_a_drill_parameter_the_strategy_lacks_is_refused_naming_every_one(tmp_pa
     assert result.stderr.endswith(", backup, archive, recovery_target_time, expect\n")
 
 
+def test_a_demo_fault_outside_the_demo_is_refused_where_it_is_written(tmp_path):
+    """`drill` refuses a scenario injecting demo faults on any fleet but the demo's, which
+    runs on its own configuration alone: check-config must not accept it."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    (target / "drills.toml").write_text(
+        '[[scenarios]]\nname = "db-broken-backup"\nsystems = ["db"]\n'
+        'strategy = "orders-restore"\ntrigger = "stakeholder-decision"\n'
+        'reason = "monthly drill"\nexpect = "refused"\n\n'
+        '[[scenarios.faults]]\nname = "corrupt the backup"\ninject = "corrupt-backup:db-1"\n'
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {target / 'drills.toml'}:11: scenarios[0].faults[0].inject: scenario"
+        " 'db-broken-backup' injects the demo fault 'corrupt-backup:db-1', which exists on the"
+        " demo fleet only: on your hosts write a `command` that sets the fault, with its `undo`\n"
+    )
+
+
 def test_a_missing_directory_is_a_usage_error(tmp_path):
     result = console("check-config", str(tmp_path / "nowhere"))
     assert result.returncode == 2
@@ -194,7 +214,8 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     """As OpenSSH does, a missing key file is skipped (ssh-agent may hold the key): a
     warning naming the file and line, from check-config and from a dry run alike."""
     config = tmp_path / "config"
-    shutil.copytree(demo_config(), config)
+    # the demo's drills inject demo faults: errors anywhere but in the demo itself
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
     inventory = config / "inventory.toml"
     inventory.write_text(
         inventory.read_text().replace("[ssh]\n", '[ssh]\nidentity_files = ["no-such-key"]\n', 1)

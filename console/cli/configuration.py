@@ -36,16 +36,14 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.coverage import undetectable_drills, unwatched_systems
-    from console.paths import find_config
+    from console.model.coverage import demo_faults, undetectable_drills, unwatched_systems
+    from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    settings = load(
-        args,
-        directory=directory,
-        say_warnings=False,
-        checks=[unwatched_systems, undetectable_drills],
-    )
+    checks = [unwatched_systems, undetectable_drills]
+    if directory is None or directory.resolve() != demo_config().resolve():
+        checks.append(demo_faults)
+    settings = load(args, directory=directory, say_warnings=False, checks=checks)
     assert directory is not None  # load() refuses a configuration it cannot find
     for warning in settings.warnings:
         print(f"warning: {warning}", file=sys.stderr)

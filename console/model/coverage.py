@@ -1,6 +1,6 @@
-"""What check-config warns of because it will not pass though it loads: a probe step for
-systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
-can fire."""
+"""What check-config says of a configuration that loads but will not pass: a probe step
+for systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
+can fire (warnings), a drill injecting demo faults outside the demo (an error)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,20 @@ def undetectable_drills(settings: Settings) -> list[Finding]:
                 )
             )
     return findings
+
+
+def demo_faults(settings: Settings) -> list[Finding]:
+    """Each demo fault (`inject`) of a configuration other than the demo's: `drill` refuses
+    that scenario every time, as the demo fleet runs on its own configuration alone."""
+    return [
+        Finding(
+            "drills",
+            ("scenarios", index, "faults", number, "inject"),
+            f"scenario {quoted(scenario.name)} injects the demo fault {quoted(fault.inject)},"
+            " which exists on the demo fleet only: on your hosts write a `command` that sets"
+            " the fault, with its `undo`",
+        )
+        for index, scenario in enumerate(settings.drills.scenarios)
+        for number, fault in enumerate(scenario.faults)
+        if fault.inject
+    ]
