@@ -130,8 +130,8 @@ async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones
     tmp_path: Path,
 ) -> None:
     """Stage 2 (25 %) failed on web-3 and passed on web-1 and web-2, held there: the
-    heading said 't retries failed hosts', while the retry takes the held hosts too, from
-    the first stage (5 %, below where they are)."""
+    heading (and the toast) said 't retries failed hosts', while the retry takes the held
+    hosts too, from the first stage (5 %, below where they are)."""
     async with DemoFleet(demo_settings()) as fleet:
         for host in ("web-1", "web-2"):
             healed_checkout(fleet.sandboxes[host])
@@ -144,5 +144,8 @@ async def test_a_re_enable_failed_on_one_host_says_its_retry_takes_the_held_ones
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             await pilot.pause(0.2)
             counts = " ".join(_shown(app.screen, "#exec-counts").split())
+            toasts = [(n.title, n.message) for n in app._notifications]
     assert "t retries from the first stage, with the 2 held hosts" in counts, counts
     assert "retries failed hosts" not in counts
+    said = "did not succeed everywhere. t retries from the first stage, with the 2 held hosts"
+    assert ("Step failed", f"“Restore previous version” {said}, or skip.") in toasts, toasts

@@ -273,8 +273,16 @@ class Stepping:
             )
         else:
             retry = self.app.key_label("execution.retry")
+            held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+            # A rollout that failed: its retry takes the held hosts too, from its first stage.
+            how = (
+                f"{retry} retries from the first stage, with the {held} held"
+                f" host{'s' if held > 1 else ''}"
+                if held
+                else f"Retry failed hosts with {retry}"
+            )
             self.app.notify(
-                f"“{title}” did not succeed everywhere. Retry failed hosts with {retry}, or skip.",
+                f"“{title}” did not succeed everywhere. {how}, or skip.",
                 title="Step failed",
                 severity="error",
             )
