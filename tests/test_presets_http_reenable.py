@@ -174,3 +174,57 @@ async def test_a_failed_health_check_holds_the_passed_hosts_and_the_retry_starts
     finally:
         await conductor.shutdown()
         conductor.recorder.close()
+
+
+async def test_a_host_left_unknown_in_its_health_check_is_settled_by_the_flags_check(
+    sshd_server, service, tmp_path
+):
+    """The console died while db-1's health check ran over SSH (its intent is on record,
+    with no result). On resume, V asks the host for that attempt (the health check ran
+    there, not on the jump host), then runs the step's verify, the flags' check on the jump
+    host: whether the change was made is the flags' to say, not the application's."""
+    from console.engine.attempts import verify_unknown
+    from console.engine.conductor import Conductor
+    from console.engine.session import Engine
+    from console.engine.ssh import SshPool
+    from console.engine.supervisor import attempt_token
+    from console.model.loading import load_settings
+    from console.model.payloads import CommandIntent
+    from console.model.triggers import TriggerKind
+    from tests.events_factory import recorder_in
+
+    config = configure(sshd_server, tmp_path, strategies(service, "25,100", on_hosts=True))
+    service.flags = {name: {"enabled": True, "rollout": 25} for name in service.flags}
+    settings = load_settings(config)
+    conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("died", "inc-died")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select(["web"])
+    conductor.choose_strategy("checkout-reenable", {})
+    where = {"system": "web", "host": "db-1", "step": "restore"}
+    conductor.recorder.record(
+        Kind.STEP_STARTED,
+        step="restore",
+        hosts=["db-1"],
+        attempt=1,
+        title="Restore",
+        phase="execution",
+    )
+    health = CommandIntent(command="curl ...", stage="health 25%", token=attempt_token())
+    conductor.recorder.record(health, **where)
+    await conductor.shutdown()
+    conductor.recorder.close()
+
+    engine = Engine(settings, tmp_path / "incidents")
+    resumed = engine.resume(tmp_path / "one" / "journal.jsonl")
+    try:
+        assert resumed.state.unknown_hosts == [("restore", "db-1")]
+        verdicts = await verify_unknown(resumed, None)
+        events = resumed.recorder.events
+    finally:
+        await engine.close()
+        resumed.recorder.close()
+    assert verdicts == {"db-1": "verified: succeeded"}
+    checked = [e.data for e in events if e.kind == Kind.COMMAND_INTENT][1:]
+    assert [(c.stage, c.on) for c in checked] == [("check 25%", "jump-host")]
+    assert service.health_checks == []
