@@ -5,6 +5,9 @@ flag service on loopback, real sshd hosts in the inventory, `rollback-console ru
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -228,3 +231,26 @@ async def test_a_host_left_unknown_in_its_health_check_is_settled_by_the_flags_c
     checked = [e.data for e in events if e.kind == Kind.COMMAND_INTENT][1:]
     assert [(c.stage, c.on) for c in checked] == [("check 25%", "jump-host")]
     assert service.health_checks == []
+
+
+def test_the_dry_run_says_the_health_check_runs_on_the_host(sshd_server, service, tmp_path):
+    config = configure(sshd_server, tmp_path, strategies(service, "25,100", on_hosts=True))
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "web",
+        "--strategy", "checkout-reenable", "--trigger", "user-impact", "--reason", "r",
+        "--dry-run",
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    shown = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env).stdout
+
+    headings = [line for line in shown.splitlines() if line.startswith("### db-1 ")]
+    assert headings == [
+        "### db-1 precheck (on the jump host)",
+        "### db-1 set 25% (on the jump host)",
+        "### db-1 check 25% (on the jump host)",
+        "### db-1 health 25%",
+        "### db-1 set 100% (on the jump host)",
+        "### db-1 check 100% (on the jump host)",
+        "### db-1 health 100%",
+    ], shown
+    assert service.changes == [] and service.health_checks == []

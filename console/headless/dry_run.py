@@ -15,7 +15,7 @@ from console.engine.supervisor import supervised
 from console.engine.walk import RunRequest, check_request
 from console.headless.common import EXIT_OK, EXIT_USAGE
 from console.journal.redact import MASKED_NOTE, settings_redactor
-from console.model.kinds import RunsOn
+from console.model.kinds import RunsOn, is_health
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.templates import RenderedCommand
@@ -52,9 +52,9 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                         settings.strategy(step.strategy or request.strategy).runs_on
                         is RunsOn.JUMP_HOST
                     )
-                    where = " (on the jump host)" if here else ""
                     for host, commands in conductor.preview(step.id).items():
                         for stage, command in commands:
+                            where = " (on the jump host)" if here and not is_health(stage) else ""
                             shown = visible(command.shown.strip())
                             print(f"### {host} {stage}{where}\n{shown}")
                             if command.masked:
