@@ -15,9 +15,11 @@ import pytest
 from console.demo import data
 from console.demo.sandbox import corrupt_backup
 from console.engine.conductor import Conductor
+from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
+from console.model.outcome import Outcome
 from console.model.state import FailureClass, HostStatus, StepStatus
 from console.model.triggers import TriggerKind
 from tests.events_factory import recorder_in
@@ -415,3 +417,23 @@ async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
     assert sent[:2] == ["set 25%", "set 25%"] and "precheck" not in sent
     assert after == {"h1": "100", "h2": "100"}
     assert conductor.state.step("restore").status is StepStatus.DONE
+
+
+async def test_a_rollback_undone_since_is_not_rolled_back_at_the_close(sshd_server, tmp_path):
+    """Seen in the console on a real PostgreSQL: restore, verify, then undo (the data back
+    as it was before), and the close still took "rolled back and verified"."""
+    rig = await start(sshd_server, tmp_path, "version-rollback")
+    conductor = rig.conductor
+    try:
+        assert await conductor.run_step("restore")
+        assert conductor.not_rolled_back() == []
+        assert await conductor.undo("restore")
+        assert snapshot(rig.root)["release"] != "2.4.0"
+        assert conductor.not_rolled_back() == ["h1"]
+        for outcome in (Outcome.ROLLED_BACK, Outcome.UNVERIFIED):
+            with pytest.raises(ProcedureError, match="not rolled back: h1"):
+                conductor.close(outcome, reason="checked by hand")
+        assert await conductor.run_step("restore")  # rolled back again
+        assert conductor.not_rolled_back() == []
+    finally:
+        await stop(rig)

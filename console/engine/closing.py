@@ -56,18 +56,26 @@ class IncidentClosing:
         return self.recorder.state
 
     def not_rolled_back(self) -> list[str]:
-        """Selected hosts that no strategy step of the procedure has rolled back (yet)."""
+        """Selected hosts that no strategy step of the procedure has rolled back (yet), or
+        whose rollback was undone since (its undo ran there after the step last did)."""
         strategy_steps = [
             s.id for s in self.settings.procedure.steps if s.kind is StepKind.STRATEGY
         ]
         if not strategy_steps:
             return []
-        done = {
-            host
-            for step_id in strategy_steps
-            for host, run in self.state.step(step_id).hosts.items()
-            if run.status is HostStatus.SUCCEEDED
-        }
+        done = set()
+        for step_id in strategy_steps:
+            undo = self.state.undone(step_id)
+            undone = {
+                host
+                for host, run in (undo.hosts.items() if undo else ())
+                if run.status is not HostStatus.NOT_STARTED
+            }
+            done |= {
+                host
+                for host, run in self.state.step(step_id).hosts.items()
+                if run.status is HostStatus.SUCCEEDED and host not in undone
+            }
         return [h for h in self.state.hosts if h not in done]
 
     def unverified(self) -> list[str]:
