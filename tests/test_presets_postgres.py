@@ -108,7 +108,7 @@ def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path, p
     assert "recovery_target" not in (cluster.pgdata / "postgresql.auto.conf").read_text()
 
 
-@pytest.mark.parametrize("target", ["restore point", "lsn", "end"])
+@pytest.mark.parametrize("target", ["restore point", "unarchived point", "lsn", "end"])
 def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
@@ -119,10 +119,12 @@ def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
         "SELECT pg_current_wal_insert_lsn();\n"
         "INSERT INTO orders VALUES (5, 'bad row');\n"
     ).split()[-1]
-    cluster.switch_wal_and_wait_archived()
+    if target != "unarchived point":  # else the point is in the live pg_wal only
+        cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
     param = {
         "restore point": ["recovery_target_name=before-deploy-42"],
+        "unarchived point": ["recovery_target_name=before-deploy-42"],
         "lsn": [f"recovery_target_lsn={lsn}"],
         "end": [],
     }[target]
@@ -256,7 +258,8 @@ def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
 
-    outcome = run_console(config, tmp_path / "state", "replay", "recovery_target_name=nosuch")
+    # past the end of the WAL: recovery ends before it
+    outcome = run_console(config, tmp_path / "state", "replay", "recovery_target_lsn=FF/0")
 
     assert outcome.returncode == 1
     assert outcome.failed_stage() == "action"
@@ -269,6 +272,30 @@ def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
         f"the data directory from before is kept at {replaced}: undo puts it back"
     )
     assert replaced.is_dir()
+
+
+def test_a_restore_point_the_wal_lacks_is_refused_and_nothing_changes(host, cluster, tmp_path):
+    """Walked on a real cluster: a mistyped restore point stopped the server mid-recovery
+    with its data directory replaced ("recovery ended before configured recovery target
+    was reached"), the database down until an undo."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("SELECT pg_create_restore_point('before-deploy-42')")
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(
+        config, tmp_path / "state", "replay", "recovery_target_name=before-deploy-24"
+    )
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert summary.endswith(
+        "no restore point before-deploy-24 in the WAL since the backup (found:"
+        " before-deploy-42): check the name, or give recovery_target_lsn"
+    ), summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3]
+    assert kept_aside(cluster, outcome.incident) == []
 
 
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):

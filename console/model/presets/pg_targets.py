@@ -24,6 +24,33 @@ if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
 fi
 """
 
+# After staging: a restore point the WAL since the backup does not hold would stop the
+# server mid-recovery with its data directory replaced. Every timeline's segments from the
+# backup's start are read, in the archive and in the running cluster's pg_wal (the action
+# copies what it has not archived): a superset of what recovery reads, so a point that is
+# there is never refused.
+WAL_POINT_FOUND = """\
+name={{recovery_target_name}}
+if [ -n "$name" ]; then
+  test -x "$bin/pg_waldump" || { rm -rf "$stage"; echo "pg_waldump not found in $bin: the restore point cannot be looked for; install it there or set bindir" >&2; exit 3; }
+  first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
+  points=$(for dir in "$archive" "$pgdata/pg_wal"; do
+    ls "$dir" 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
+      segs=$(ls "$dir" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
+      [ -n "$segs" ] || continue
+      "$bin/pg_waldump" -p "$dir" -r XLOG "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null
+    done
+  done | sed -n 's/.*desc: RESTORE_POINT //p' | sort -u)
+  if ! printf '%s\\n' "$points" | grep -qxF -- "$name"; then
+    rm -rf "$stage"
+    found=$(echo $points | sed 's/ /, /g')
+    echo "no restore point $name in the WAL since the backup (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
+    exit 3
+  fi
+  echo "restore point $name found in the WAL since the backup"
+fi
+"""
+
 WAL_CHECK = """\
 name={{recovery_target_name}}
 lsn={{recovery_target_lsn}}

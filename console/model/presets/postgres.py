@@ -26,6 +26,7 @@ from console.model.presets.pg_targets import (
     REASON_IS,
     WAL_CHECK,
     WAL_ONE_TARGET,
+    WAL_POINT_FOUND,
     WAL_TARGET,
 )
 from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
@@ -342,7 +343,7 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=SERVER_PRELUDE + WAL_ONE_TARGET + _STAGE + _STAGED,
+        precheck=SERVER_PRELUDE + WAL_ONE_TARGET + _STAGE + WAL_POINT_FOUND + _STAGED,
         action=_action(WAL_TARGET, replay_wal=True),
         verify=_verify(WAL_CHECK),
         undo=UNDO,
