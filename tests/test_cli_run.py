@@ -183,7 +183,7 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
     )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "hosts not rolled back:"
+    assert lines[0] == "hosts whose last step did not succeed:"
     assert lines[1] == (
         "  web-2: failed at capture-evidence · run: non-zero exit: exit status 1"
         " — web-2: injected failure"

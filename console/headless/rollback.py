@@ -110,7 +110,7 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         line = f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}"
         lines.append(visible(line, one_line=True))
     if lines:
-        print("hosts not rolled back:", *lines, sep="\n")
+        print("hosts whose last step did not succeed:", *lines, sep="\n")
 
 
 def _print_drill(drill: dict) -> None:
