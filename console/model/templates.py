@@ -30,7 +30,7 @@ TYPE_WORDS = {
     "integer": "a whole number",
     "version": "a version: letters, digits, '.', '_', '+', '-', starting with a letter or digit",
     "path": "a path: letters, digits, '.', '_', '/', '+', '@', '-'",
-    "timestamp": "a timestamp like 2024-05-01T13:45:00Z",
+    "timestamp": "a timestamp like 2024-05-01T13:45:00.123456Z (at most 6 decimals of a second)",
     "name": "a name: letters, digits, '.', '_', '-', starting with a letter or digit",
     "env": "the name of an environment variable: letters, digits and '_'",
 }
