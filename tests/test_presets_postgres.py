@@ -253,6 +253,31 @@ async def test_wal_replay_after_an_undone_restore_follows_the_live_timeline(
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
 
 
+async def test_a_backup_restore_after_an_undone_restore_stays_on_the_backups_timeline(
+    host, cluster, tmp_path
+):
+    """Walked on a real cluster: with an undone restore's timeline the latest in the
+    archive, a newer backup of the live timeline was recovered towards that latest one,
+    which forked before the backup ("requested timeline 2 is not a child of this server's
+    history"): the cluster stopped, its data directory replaced."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    ok, _state = await undo(config, tmp_path / "state" / "incident-restore")
+    assert ok and (cluster.archive / "00000002.history").exists()
+    cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
+    fresh = cluster.basebackup("fresh")
+    cluster.sql("INSERT INTO orders VALUES (5, 'bad row')")
+    cluster.switch_wal_and_wait_archived()
+
+    outcome = run_console(config, tmp_path / "again", "restore", f"backup={fresh}")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
+
+
 def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")

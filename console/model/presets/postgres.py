@@ -190,12 +190,17 @@ tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest
         if replay_wal
         else ""
     )
+    # The backup's own timeline when no WAL is replayed: the archive's latest may be an
+    # undone restore's, forked before the backup (PostgreSQL: "not a child of this server's
+    # history").
     timeline = (
         """\
   if [ -n "$tli" ]; then echo "recovery_target_timeline = '$tli'"; fi
 """
         if replay_wal
-        else ""
+        else """\
+  echo "recovery_target_timeline = 'current'"
+"""
     )
     return (
         SERVER_PRELUDE
