@@ -316,3 +316,20 @@ def test_every_host_rolled_back_but_never_stable_is_unverified_not_partial(fleet
     closed = read_journal(journal).events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "unverified"
     assert "“Verify system stability” failed (" in closed.data.reason
+
+
+def test_a_drill_whose_rollback_fails_closes_naming_the_step_that_did(fleet):
+    """Seen in the console on a real PostgreSQL: a drill whose restore failed closed its
+    incident 'failed: failed'; a failed run names the step and its hosts."""
+    [scenario] = DRILLS["scenarios"]
+    failing = {**scenario, "trigger": "user-impact", "reason": "monthly drill", "expect": "failed"}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [failing]}))
+    [strategy] = STRATEGIES["strategies"]
+    broken = {**strategy, "commands": {**strategy["commands"], "verify": "exit 1"}}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [broken]}))
+    result = fleet.cli("drill")
+    assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    closed = read_journal(journal).events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"
+    assert closed.data.label == "failed: “Restore previous version” failed (2 failed)"

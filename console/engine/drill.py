@@ -129,8 +129,10 @@ def close_drill(
         conductor.close(Outcome.PARTIAL, hosts=conductor.not_rolled_back())
     elif outcome is DrillOutcome.REFUSED:  # as a run closes it, or the precheck that said no
         conductor.close(Outcome.REFUSED, conductor.refused_why() or _said_no(conductor))
-    else:
-        conductor.close(Outcome.FAILED, outcome.title)
+    else:  # failed, or halted: the step that stopped the walk, as a failed run says it
+        why = conductor.why_stopped()[0]
+        said = why if outcome is DrillOutcome.FAILED else f"{outcome.title}: {why}"
+        conductor.close(Outcome.FAILED, said)
 
 
 def _said_no(conductor: Conductor) -> str:
