@@ -409,6 +409,9 @@ async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
     assert "not started" not in document
     assert "◐ held" in document and said in document
     assert "ran on 2 hosts (2 held at 5 %)" in document
+    assert "finished step “Restore previous version”: held — 2 hosts sent → 2 held at 5 %" in (
+        document
+    )
     # the retry went on with stage 2: no precheck, no second 5 %
     stages = [(e.data.percent, e.data.ok) for e in rig.kinds(Kind.ROLLOUT_STEP)]
     assert stages == [(5, True), (25, True), (50, True), (100, True)]

@@ -255,7 +255,7 @@ class StepExecution:
         """Record how a step ended: done only when every host of the step has succeeded,
         including those a retry left out; refused when the others' prechecks refused them
         for good (nothing to do there); held when the others are held where its gradual
-        re-enable stopped; True when it is done. Nothing is recorded when the console
+        re-enable stopped (`2 held at 25 %` among failed ones); True when it is done. Nothing is recorded when the console
         detached from the step: it has not ended."""
         if self.runner.detached:
             return False
@@ -264,7 +264,12 @@ class StepExecution:
         counts: dict[str, int] = {}
         for run in st.hosts.values():
             counts[run.status.value] = counts.get(run.status.value, 0) + 1
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        summary = ", ".join(
+            f"{n} held at {st.held.percent} %"
+            if status == HostStatus.HELD.value and st.held
+            else f"{n} {status}"
+            for status, n in sorted(counts.items())
+        )
         status = StepStatus.FAILED
         if ended <= {HostStatus.SUCCEEDED}:
             status = StepStatus.DONE

@@ -1,5 +1,6 @@
 """The timeline: key events one row each; what hosts did condensed to one row per step and
-wave ("restore: 3 hosts sent → 3 succeeded in 0.6 s"); or only the starred events."""
+wave ("restore: 3 hosts sent → 3 succeeded in 0.6 s", "→ 2 held at 25 %, 1 failed"); or
+only the starred events."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from console.model.payloads import (
     IntegrityRecorded,
     NoteAdded,
     NotificationResult,
+    RolloutHeld,
     StepCompleted,
     WaveStarted,
 )
@@ -98,12 +100,20 @@ class _Group:
         elif event.data.final:
             self.hosts[host] = "succeeded"
 
+    def hold(self, held: RolloutHeld) -> None:
+        """Its hosts a gradual re-enable left between stages: they passed the last stage
+        they ran, and stay at its share, neither re-enabled fully nor rolled back."""
+        for host in held.hosts:
+            if host in self.hosts:
+                self.hosts[host] = f"held at {held.percent} %"
+
     def text(self, named: bool = True) -> str:
         sent = [h for h, o in self.hosts.items() if o != "not started"]
         counts: dict[str, int] = {}
         for outcome in self.hosts.values():
             counts[outcome] = counts.get(outcome, 0) + 1
-        order = ("succeeded", "refused", "failed", "aborted", "unknown", "not started")
+        held = sorted(o for o in counts if o.startswith("held at "))
+        order = ("succeeded", *held, "refused", "failed", "aborted", "unknown", "not started")
         parts = [f"{counts[o]} {o}" for o in order if counts.get(o)]
         failed = ", ".join(f"{h}: {why}" for h, why in self.failures.items())
         if failed and counts.get("failed"):
@@ -136,6 +146,9 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
             waves[step] = (event.data.wave, event.data.waves)
         elif event.kind == Kind.STEP_COMPLETED:
             completed[event.seq] = by_run.get((step, runs.get(step, 0)), [])
+        elif isinstance(event.data, RolloutHeld):
+            for held in by_run.get((step, runs.get(step, 0)), []):
+                held.hold(event.data)
         elif event.kind in HOST_KINDS and (event.where.host or event.kind in COMMAND_KINDS):
             wave, of = waves.get(step, (1, 1))
             key = (step, runs.get(step, 0), wave)
