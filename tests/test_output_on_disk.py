@@ -7,11 +7,13 @@ import asyncio
 import json
 from pathlib import Path
 
+import pytest
 from textual.widgets import Log
 
 from console.demo.fleet import DemoFleet
 from console.journal import event_log
-from console.journal.event_log import RECENT
+from console.journal.event_log import RECENT, read_log
+from console.journal.export import EXPORT_FORMATS
 from console.journal.recorder import Recorder
 from console.journal.store import OUTPUT_NAME, read_journal
 from console.model.clock import FixedClock
@@ -22,6 +24,7 @@ from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.host_grid import HostGrid
 from tests.events_factory import COMMANDER, START, recorder_in
+from tests.test_exports import CASES, journal_of
 from tests.test_ui_live_exec import _adhoc, _done
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -135,3 +138,26 @@ def _json(app) -> str:
 
     app.screen.query_one("#export-format", Select).value = "json"
     return app.screen.document()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_document_read_without_the_commands_stdout_is_the_same(tmp_path: Path, case) -> None:
+    """The export screen renders the Markdown and node documents from the log without the
+    commands' stdout (they show stderr only): the same bytes, a starred stdout kept."""
+    journal = journal_of(case, tmp_path)
+    if case == "handmade":  # star its stdout: a starred-only document shows it
+        recorder = Recorder.open(journal.parent, FixedClock(START), COMMANDER)
+        stdout = next(e for e in recorder.events if e.kind == Kind.COMMAND_OUTPUT)
+        recorder.record(Kind.EVENT_STARRED, seq=stdout.seq)
+        recorder.close()
+    events = read_journal(journal).events
+    read = read_log(journal)
+    documented = read.log.documented(read.state.stars)
+    stdout = [e for e in events if isinstance(e.data, CommandOutput) and e.data.stream == "stdout"]
+    kept = [e for e in stdout if e.seq in read.state.stars]
+    assert len(documented) == len(events) - len(stdout) + len(kept) and stdout
+    for name in ("markdown", "node"):
+        for starred in (False, True):
+            full = EXPORT_FORMATS[name].render(events, starred)
+            assert EXPORT_FORMATS[name].render(documented, starred, len(events)) == full
+    assert [e for e in documented if e in kept] == kept and (kept or case != "handmade")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, overload
@@ -21,7 +21,8 @@ from console.journal.store import (
     journal_path,
     parse_line,
 )
-from console.model.events import Event
+from console.model.events import Event, Kind
+from console.model.payloads import CommandOutput
 from console.model.state import IncidentState
 
 # Output events kept as objects: the newest (what a screen showing the live run reads
@@ -48,6 +49,7 @@ class EventLog(Sequence[Event]):
         self._held: list[Event] = []  # the events kept as objects
         self._slots = array("q")  # per event: its offset in `output` (>= 0), or ~its index in _held
         self._places = array("I")  # per event: its place's index in `places`
+        self._stdout = bytearray()  # per event: 1 if it is a command's stdout
         self.places: list[Place] = []
         self._place_ids: dict[Place, int] = {}
         self._recent: OrderedDict[int, Event] = OrderedDict()  # index -> placed event
@@ -70,6 +72,12 @@ class EventLog(Sequence[Event]):
             pid = self._place_ids[place] = len(self.places)
             self.places.append(place)
         self._places.append(pid)
+        data = event.data
+        self._stdout.append(
+            event.kind == Kind.COMMAND_OUTPUT
+            and isinstance(data, CommandOutput)
+            and data.stream == "stdout"
+        )
 
     @property
     def held(self) -> int:
@@ -113,6 +121,15 @@ class EventLog(Sequence[Event]):
         places, end = self._places, len(self._slots)
         order = range(end - 1, start - 1, -1) if newest_first else range(start, end)
         return (i for i in order if kept[places[i]])
+
+    def documented(self, stars: Collection[int]) -> list[Event]:
+        """The events a rollback document reads, read back once: all but the stdout of
+        commands (a document shows their stderr only), a starred one kept."""
+        count = len(self._slots)
+        if count and (self._event(0).seq, self._event(count - 1).seq) != (0, count - 1):
+            return list(self)  # seqs are not indices (never so in a console's journal)
+        starred = {s for s in stars if 0 <= s < count and self._stdout[s]}
+        return [self._event(i) for i in range(count) if not self._stdout[i] or i in starred]
 
     def _event(self, index: int) -> Event:
         slot = self._slots[index]

@@ -2,34 +2,40 @@
 What hosts printed is in it with every control character escaped (the journal keeps the
 bytes; the JSON export keeps them as JSON escapes), so a document is safe to `cat`."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from console.model.events import Event
 from console.model.visible import json_visible, visible
 
-Exporter = Callable[[list[Event], bool], str]  # (events, starred only) -> the document
+
+class Exporter(Protocol):
+    """(events, starred only) -> the document; `total`: how many events the incident
+    holds when `events` leaves out some the document does not read."""
+
+    def __call__(self, events: list[Event], starred: bool, total: int | None = None, /) -> str: ...
 
 
 # Each renderer (the document's ~30 pydantic models) is imported when a format renders:
 # a module that needs `inert` or `reading` only, the console's drills screen among them,
 # does not pay for it (issue 18, the demo's first frame).
-def _markdown(events: list[Event], starred: bool) -> str:
+def _markdown(events: list[Event], starred: bool, total: int | None = None) -> str:
     from console.journal.export.markdown import render_markdown
 
-    return visible(render_markdown(events, starred_only=starred))
+    return visible(render_markdown(events, starred_only=starred, total=total))
 
 
-def _json(events: list[Event], starred: bool) -> str:
+def _json(events: list[Event], starred: bool, total: int | None = None) -> str:
     from console.journal.export.json_export import render_json
 
+    assert total is None or total == len(events)  # it lists every event
     return json_visible(render_json(events, starred))
 
 
-def _node(events: list[Event], starred: bool) -> str:
+def _node(events: list[Event], starred: bool, total: int | None = None) -> str:
     from console.journal.export.node import render_node
 
-    return visible(render_node(events, starred_only=starred))
+    return visible(render_node(events, starred_only=starred, total=total))
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class ExportFormat:
     file_name: str  # the screen's default, in the incident's directory
     render: Exporter
     markdown: bool = True  # the screen previews it as Markdown, else as plain text
+    every_event: bool = False  # it lists every event: else it reads no command's stdout
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
@@ -58,6 +65,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "rollback.json",
             _json,
             markdown=False,
+            every_event=True,
         ),
         ExportFormat(
             "node",

@@ -24,7 +24,11 @@ def settled(events: list[Event]) -> IncidentState:
     return fold(events).settle()
 
 
-def build_document(events: list[Event], starred_only: bool = False) -> Document:
+def build_document(
+    events: list[Event], starred_only: bool = False, total: int | None = None
+) -> Document:
+    """`total`: the incident's events, when `events` leaves out the stdout of commands
+    that the document never reads (EventLog.documented)."""
     state = settled(events)
     milestones = build_milestones(events, state)
     started = next(m.at for m in milestones.milestones if m.name == "rollback_started")
@@ -42,7 +46,7 @@ def build_document(events: list[Event], starred_only: bool = False) -> Document:
         failures=build_failures(events, state),
         halts=build_halts(events),
         notifications=build_notifications(events, state),
-        timeline=build_timeline(events, state, starred_only),
+        timeline=build_timeline(events, state, starred_only, total),
         review=build_review(state),
         history=build_history(events),
     )

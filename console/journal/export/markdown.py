@@ -29,10 +29,12 @@ NOT_RECORDED = "not recorded"
 SHOWN_HOSTS = 8
 
 
-def render_markdown(events: list[Event], starred_only: bool = False, history: bool = True) -> str:
+def render_markdown(
+    events: list[Event], starred_only: bool = False, history: bool = True, total: int | None = None
+) -> str:
     """The document; `history=False` leaves the change history and the appendix to a
-    container that keeps its own (the node format)."""
-    doc = build_document(events, starred_only)
+    container that keeps its own (the node format). `total`: see build_document."""
+    doc = build_document(events, starred_only, total)
     out = [f"# Rollback document: {cell(doc.title)}", ""]
     if doc.summary.drill:
         out += ["> **DRILL** — this incident was a rollback drill, not a production incident.", ""]

@@ -35,8 +35,8 @@ def _date(ts: datetime) -> str:
     return f"{ts.month}/{ts.day}/{ts.year}"
 
 
-def render_node(events: list[Event], starred_only: bool = False) -> str:
-    doc = build_document(events, starred_only)
+def render_node(events: list[Event], starred_only: bool = False, total: int | None = None) -> str:
+    doc = build_document(events, starred_only, total)
     s = doc.summary
     systems = ", ".join(s.systems) or "no system"
     trigger = cell(doc.trigger.label) if doc.trigger else "no trigger declared"
@@ -60,7 +60,9 @@ def render_node(events: list[Event], starred_only: bool = False) -> str:
         "",
         "## Content",
         "",
-        _demote(render_markdown(events, starred_only=starred_only, history=False)).rstrip(),
+        _demote(
+            render_markdown(events, starred_only=starred_only, history=False, total=total)
+        ).rstrip(),
         "",
         "## Relationships",
         f"- **Parent Node:** {PROCEDURE}",

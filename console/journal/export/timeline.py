@@ -241,10 +241,13 @@ def starred_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]
     return [_row(e, state, describe(e)) for e in events if e.seq in state.stars]
 
 
-def build_timeline(events: list[Event], state: IncidentState, starred_only: bool) -> Timeline:
+def build_timeline(
+    events: list[Event], state: IncidentState, starred_only: bool, total: int | None = None
+) -> Timeline:
+    count = len(events) if total is None else total
     if starred_only:
-        return Timeline(view="starred only", rows=starred_rows(events, state), events=len(events))
-    return Timeline(view="key events", rows=key_rows(events, state), events=len(events))
+        return Timeline(view="starred only", rows=starred_rows(events, state), events=count)
+    return Timeline(view="key events", rows=key_rows(events, state), events=count)
 
 
 def every_event(events: list[Event], state: IncidentState) -> list[TimelineRow]:

@@ -66,9 +66,11 @@ class ExportScreen(IncidentScreen):
 
     def document(self) -> str:
         starred = self.query_one("#starred-only", Checkbox).value
-        # The output read back from its file for this render only, then let go.
-        events = list(self.incident.recorder.events)
-        return EXPORT_FORMATS[self.format()].render(events, starred)
+        form = EXPORT_FORMATS[self.format()]
+        events = self.incident.recorder.events  # read back for this render only, let go
+        if form.every_event:
+            return form.render(list(events), starred)
+        return form.render(events.documented(self.incident.state.stars), starred, len(events))
 
     def sync(self) -> None:
         if self.is_mounted and self.is_current:
