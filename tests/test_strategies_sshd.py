@@ -440,3 +440,26 @@ async def test_a_rollback_undone_since_is_not_rolled_back_at_the_close(sshd_serv
         assert conductor.not_rolled_back() == []
     finally:
         await stop(rig)
+
+
+async def test_an_undo_after_later_steps_is_the_hosts_last_step_in_the_document(
+    sshd_server, tmp_path
+):
+    """Seen in the console on a real PostgreSQL: restore, undo, retry, a later step on the
+    host, undo again. The document gave the later step as the host's last and never said
+    the rollback was undone: a host's runs went in the order its steps first ran."""
+    rig = await start(sshd_server, tmp_path, "version-rollback")
+    conductor = rig.conductor
+    try:
+        assert await conductor.run_step("restore")
+        assert await conductor.undo("restore")
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("capture-evidence")
+        assert await conductor.undo("restore")
+    finally:
+        await stop(rig)
+    assert conductor.state.host_runs("h1")[-1][0] == "restore.undo"
+    document = render_markdown(list(rig.events))
+    summary = document.split("## Summary", 1)[1].split("##", 1)[0]
+    assert "The rollback was undone since on 1 host (h1)." in summary, summary
+    assert "| h1 | ✔ succeeded | – | Undo: " in document

@@ -33,6 +33,7 @@ def _host_run(state: IncidentState, event: Event) -> HostRun:
     host = event.where.host or "?"
     if host not in st.hosts:
         st.hosts[host] = HostRun(host=host, system=event.where.system)
+    st.hosts[host].seq = event.seq
     return st.hosts[host]
 
 

@@ -99,7 +99,10 @@ class IncidentState:
         return next((s for s in order if not self.step(s).status.finished), None)
 
     def host_runs(self, host: str) -> list[tuple[str, HostRun]]:
-        return [(sid, st.hosts[host]) for sid, st in self.steps.items() if host in st.hosts]
+        """(step, run) of each step the host ran in, the latest last (an undo run after a
+        later step is the latest, though its step first ran before that one)."""
+        runs = [(sid, st.hosts[host]) for sid, st in self.steps.items() if host in st.hosts]
+        return sorted(runs, key=lambda run: run[1].seq)
 
     def latest_run(self, host: str) -> HostRun | None:
         runs = self.host_runs(host)
@@ -160,6 +163,7 @@ class IncidentState:
                             self.hosts.get(host),
                             HostStatus.NOT_STARTED,
                             detail="nothing was sent to it: its wave had not begun",
+                            seq=self.last_seq,
                         )
         return self
 

@@ -33,6 +33,7 @@ class HostRun:
     last_error: str = ""  # the stage's last stderr line: what a failed host said was wrong
     token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
     on_jump_host: bool = False
+    seq: int = -1  # the journal's latest event about it: which of a host's runs is latest
 
     def said(self) -> str:
         """The one line that says most about the host: why its precheck refused it, a
