@@ -1,5 +1,6 @@
 """A strategy step's confirmation says what the strategy does before the shell it sends:
-its name and description, the parameters chosen, its waves and its failure threshold."""
+first the facts that decide the yes (its name, where it runs, its waves, its failure
+threshold, its stages), then its description and the parameters chosen, however many."""
 
 from console.model.kinds import RunsOn
 from console.model.loading import load_settings
@@ -12,11 +13,11 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
     chosen = {"target": "1.4.2", "restart": ""}
     text = strategy_text(strategy, chosen, hosts=3, undo=False).plain
     assert text.splitlines() == [
-        "Strategy: version-rollback: Point `current` at the previous release and restart the"
-        " service",
-        "With: restart=(empty), target=1.4.2",  # an empty value is said, not left blank
+        "Strategy: version-rollback",
         "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one",
         "Failures: no more hosts start once over 25 % have failed",
+        "Does: Point `current` at the previous release and restart the service",
+        "With (2): restart=(empty), target=1.4.2",  # an empty value is said, not left blank
     ]
 
 
@@ -29,11 +30,11 @@ def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():
         .model_copy(update={"max_fail_percentage": 25})
     )
     lines = strategy_text(strategy, {}, hosts=3, undo=False).plain.splitlines()
-    assert lines[2:4] == [
+    assert lines[1:3] == [
         "Waves: all 3 at once",
         "Failures: no more hosts start once over 25 % have failed",
     ]
-    assert lines[4].startswith("Stages: ") and "failed" not in lines[4]
+    assert lines[3].startswith("Stages: ") and "failed" not in lines[3]
 
 
 def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
@@ -43,8 +44,8 @@ def test_an_undo_says_what_its_commands_do_on_every_host_at_once():
     text = strategy_text(strategy, {"target": "-1"}, hosts=2, undo=True).plain
     assert text.splitlines() == [
         "Undoes: orders-schema-down (migration-reversal)",
-        "Does: its undo puts back what the action changed on each host",
         "Waves: all 2 at once",
+        "Does: its undo puts back what the action changed on each host",
     ]
 
 
@@ -68,3 +69,25 @@ def test_a_strategy_run_on_the_jump_host_says_so():
         "Runs on: this jump host, in the console's environment, once for each host; nothing"
         " is sent to the hosts"
     ) in text.splitlines()
+
+
+def test_the_facts_come_before_a_long_parameter_list():
+    """postgres-pitr's 14 parameters wrapped to six lines between the strategy and its
+    waves: at 80x24 the waves and the threshold were below the fold. The facts come
+    first now, the parameters last, counted."""
+    strategy = (
+        load_settings(example_config())
+        .strategy("orders-pitr")
+        .model_copy(update={"max_fail_percentage": 25, "runs_on": RunsOn.JUMP_HOST})
+    )
+    chosen = {p.name: p.default or "" for p in strategy.params}
+    lines = strategy_text(strategy, chosen, hosts=2, undo=False).plain.splitlines()
+    assert [line.split(":")[0] for line in lines] == [
+        "Strategy",
+        "Runs on",
+        "Waves",
+        "Failures",
+        "Does",
+        f"With ({len(chosen)})",
+    ]
+    assert len(chosen) == 14

@@ -38,25 +38,25 @@ def strategy_text(
     undo: bool,
     held: RolloutHeld | None = None,
 ) -> Text:
-    """What a strategy step does, in words, above the commands it sends: its name, kind
-    and description, the parameters chosen, its waves and its failure threshold, where
-    it runs if not on the hosts; a gradual re-enable `held` goes on with its next stage.
-    An undo does the reverse of the description and the parameters (they say where the
-    action went): it says what its undo commands do instead, on every host it names at
-    once."""
+    """What a strategy step does, in words, above the commands it sends. The facts that
+    decide the yes come first, one line each, so that at 80x24 they are on screen however
+    long the rest: the strategy, where it runs if not on the hosts, its waves, its failure
+    threshold, its stages (a gradual re-enable `held` goes on with its next stage). Then
+    what it does (its description) and the parameters chosen, however many. An undo does
+    the reverse of the description and the parameters (they say where the action went):
+    it says what its undo commands do instead, on every host it names at once."""
     kind = strategy.kind.value
     named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
-    if undo:
-        text = Text.assemble(("Undoes: ", "bold"), named)
-        text.append("\nDoes: ", style="bold").append(
-            "its undo puts back what the action changed on each host"
+    text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), named)
+    if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
+        on_hosts = (
+            "its health check runs on each host over SSH"
+            if strategy.commands.health and not undo
+            else "nothing is sent to the hosts"
         )
-    else:
-        text = Text.assemble(("Strategy: ", "bold"), named)
-        if strategy.description:
-            text.append(f": {visible(strategy.description)}")
-        given = assignments(chosen)
-        text.append("\nWith: ", style="bold").append(given or "its parameters' defaults")
+        text.append("\nRuns on: ", style="bold").append(
+            f"this jump host, in the console's environment, once for each host; {on_hosts}"
+        )
     w = strategy.waves
     sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
     if len(sizes) > 1:
@@ -82,21 +82,23 @@ def strategy_text(
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
-    if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
-        on_hosts = (
-            "its health check runs on each host over SSH"
-            if strategy.commands.health and not undo
-            else "nothing is sent to the hosts"
+    if undo:
+        text.append("\nDoes: ", style="bold").append(
+            "its undo puts back what the action changed on each host"
         )
-        text.append("\nRuns on: ", style="bold").append(
-            f"this jump host, in the console's environment, once for each host; {on_hosts}"
-        )
+        return text
+    if strategy.description:
+        text.append("\nDoes: ", style="bold").append(visible(strategy.description))
+    given = assignments(chosen)
+    count = f" ({len(chosen)})" if len(chosen) > 1 else ""
+    text.append(f"\nWith{count}: ", style="bold").append(given or "its parameters' defaults")
     return text
 
 
 class RunConfirm(ModalScreen[bool]):
     """`Run “Restore previous version” on 3 hosts?` (or `Retry ...` on the hosts a retry
-    takes) with the rendered commands; the safe answer (Esc) has focus, y runs."""
+    takes) with what it does and the rendered commands; the safe answer (Esc) has focus,
+    y runs. What is below the fold scrolls with the arrows and PgUp/PgDn at once."""
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
@@ -104,6 +106,10 @@ class RunConfirm(ModalScreen[bool]):
     BINDINGS = [
         Binding("escape", "answer(False)", "Cancel", id="run.cancel"),
         Binding("y", "answer(True)", "Run", id="run.yes"),
+        Binding("up", "scroll_by(-1)", "Scroll up", id="run.up", show=False),
+        Binding("down", "scroll_by(1)", "Scroll down", id="run.down", show=False),
+        Binding("pageup", "scroll_page(-1)", "Page up", id="run.page-up", show=False),
+        Binding("pagedown", "scroll_page(1)", "Page down", id="run.page-down", show=False),
     ]
 
     def __init__(
@@ -137,6 +143,9 @@ class RunConfirm(ModalScreen[bool]):
                 text.append(f"\n    $ {line}")
             if len(lines) > MAX_LINES:
                 text.append(f"\n    … {len(lines) - MAX_LINES} more line(s)", style="dim")
+        keys = "/".join(
+            self.app.key_label(f"run.{k}") for k in ("up", "down", "page-up", "page-down")
+        )
         preview = self.app.key_label("checklist.preview")
         with Vertical(classes="dialog -danger", id="run-confirm"):
             yield Label(
@@ -145,8 +154,8 @@ class RunConfirm(ModalScreen[bool]):
             with VerticalScroll(id="run-commands"):
                 yield Static(text, classes="dialog-text")
             yield Static(
-                f"{preview} on the checklist shows every host's commands. Your name goes"
-                " into the record with the run.",
+                f"{keys} scroll; {preview} on the checklist shows every host's commands."
+                " Your name goes into the record with the run.",
                 classes="dialog-hint",
             )
             with Horizontal(classes="dialog-buttons"):
@@ -161,6 +170,15 @@ class RunConfirm(ModalScreen[bool]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
+
+    def action_scroll_by(self, lines: int) -> None:
+        self.query_one("#run-commands", VerticalScroll).scroll_relative(y=lines, animate=False)
+
+    def action_scroll_page(self, pages: int) -> None:
+        area = self.query_one("#run-commands", VerticalScroll)
+        area.scroll_relative(
+            y=pages * max(area.scrollable_content_region.height - 1, 1), animate=False
+        )
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -1,0 +1,112 @@
+"""The run confirmation of a strategy with many parameters at 80x24: postgres-pitr's 14
+parameters wrapped to six lines above its waves and its failure threshold, which were
+below the fold and scrolled only after Shift-Tab into the scroll area. The facts come
+first now, on screen when it opens; the rest scrolls with the arrows and PgUp/PgDn while
+the safe answer keeps the focus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.pilot import Pilot
+from textual.widgets import Button, Static
+
+from console.model.loading import load_settings
+from console.model.settings import Settings
+from console.model.triggers import TriggerKind
+from console.paths import demo_config, example_config
+from console.ui.app import RollbackApp
+from console.ui.screens.confirm_run import RunConfirm
+from tests.test_ui_support import (  # noqa: F401
+    INCIDENT_ID,
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    build_engine,
+    until,
+)
+
+FACTS = ("Systems:", "Hosts:", "Strategy:", "Waves:", "Failures:")
+
+
+def _pitr_settings() -> Settings:
+    """The demo's, with the example's orders-pitr for db: two waves of one host, 25 %."""
+    data = load_settings(demo_config()).model_dump()
+    pitr = load_settings(example_config()).strategy("orders-pitr").model_dump()
+    pitr.update(max_fail_percentage=25, waves={"size": 1})
+    data["strategies"].append(pitr)
+    for system in data["inventory"]["systems"]:
+        if system["name"] == "db":
+            system["strategies"].append("orders-pitr")
+    return Settings.model_validate(data)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RollbackApp:
+    """An incident on db with orders-pitr chosen, under a relative journal root."""
+    monkeypatch.chdir(tmp_path)
+    settings = _pitr_settings()
+    engine = build_engine(settings, Path("incidents"))
+    conductor = engine.new_incident("Orders lost rows", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "orders rows lost after 09:00")
+    conductor.select(["db"])
+    conductor.choose_strategy("orders-pitr", {"recovery_target_time": "2026-03-14T09:00:00Z"})
+    app = build_app(settings, Path("incidents"), engine)
+    app.prepared = conductor  # type: ignore[attr-defined]
+    return app
+
+
+async def _confirm(pilot: Pilot) -> RunConfirm:
+    app = pilot.app
+    app.attach(app.prepared)
+    await app.push_screen("checklist")
+    app.start_run("restore")
+    await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))
+    await pilot.pause(0.1)
+    assert isinstance(app.screen, RunConfirm)
+    return app.screen
+
+
+def _lines(screen: RunConfirm) -> list[str]:
+    """The confirmation's text as wrapped on screen."""
+    text = screen.query_one("#run-commands .dialog-text", Static)
+    content = text.render()
+    assert isinstance(content, Content)
+    return [line.plain for line in content.wrap(text.content_region.width)]
+
+
+async def test_the_facts_are_on_screen_when_it_opens_and_the_rest_scrolls_by_keys(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        area = screen.query_one("#run-commands", VerticalScroll)
+        lines = _lines(screen)
+        shown = area.scrollable_content_region.height
+        assert area.max_scroll_y > 0  # the parameters and the commands go on below
+        assert area.scroll_y == 0
+        for fact in FACTS:
+            (at,) = [i for i, line in enumerate(lines) if line.startswith(fact)]
+            assert at < shown, (fact, at, shown, lines)
+        assert [line for line in lines if line.startswith("With (14): ")]
+        assert app.focused is screen.query_one("#no", Button)  # the safe answer
+        hint = " ".join(str(screen.query_one(".dialog-hint", Static).render()).split())
+        assert hint.startswith("↑/↓/pgup/pgdn scroll; p on the checklist"), hint
+
+        await pilot.press("pagedown")
+        paged = area.scroll_y
+        await pilot.press("down")
+        assert paged > 0 and area.scroll_y == paged + 1
+        await pilot.press("pageup", "pageup")
+        assert area.scroll_y == 0
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, RunConfirm))
+    assert not app.conductor.state.step("restore").hosts  # nothing ran
+
+
+def test_snapshot_of_a_many_parameter_confirmation(snap_compare, app) -> None:
+    async def run_before(pilot: Pilot) -> None:
+        await _confirm(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
