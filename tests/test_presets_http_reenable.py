@@ -136,6 +136,7 @@ async def test_a_failed_health_check_holds_the_passed_hosts_and_the_retry_starts
     off again, as the first save had them (not as the retry found them)."""
     from console.engine.conductor import Conductor
     from console.engine.ssh import SshPool
+    from console.journal.export.markdown import render_markdown
     from console.model.loading import load_settings
     from console.model.triggers import TriggerKind
     from tests.events_factory import recorder_in
@@ -163,6 +164,13 @@ async def test_a_failed_health_check_holds_the_passed_hosts_and_the_retry_starts
             (50, ["db-1"], "stage 2 failed on db-2")
         ]
         assert service.flags["new_checkout"] == {"enabled": True, "rollout": 50}
+        document = render_markdown(list(conductor.recorder.events))
+        waves = [line.split(" | ")[2] for line in document.splitlines() if " sent → " in line]
+        assert [w.rsplit(" in ", 1)[0] for w in waves] == [
+            "restore wave 1 of 2: 1 host sent → 1 held at 50 %",  # not "1 succeeded"
+            "restore wave 2 of 2: 1 host sent → 1 failed (db-2: non-zero exit)",
+        ]
+        assert state.step("restore").summary == "1 failed, 1 held at 50 %"
 
         service.sick.clear()
         checked = len(service.health_checks)
