@@ -323,6 +323,31 @@ def test_a_restore_point_the_wal_lacks_is_refused_and_nothing_changes(host, clus
     assert kept_aside(cluster, outcome.incident) == []
 
 
+def test_point_in_time_refuses_a_target_no_transaction_reaches(host, cluster, tmp_path):
+    """A time later than every transaction in the WAL (here an hour ahead: a zone written
+    wrong) would end recovery with FATAL, the server stopped, its data directory replaced."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
+    cluster.switch_wal_and_wait_archived()
+    ahead = cluster.sql(
+        "SELECT to_char(now() AT TIME ZONE 'UTC' + interval '1 hour',"
+        ' \'YYYY-MM-DD"T"HH24:MI:SS"Z"\')'
+    )
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={ahead}")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert f"no transaction in the WAL since the backup ended at or after {ahead}" in summary
+    assert summary.endswith(
+        "recovery would never reach it and stop the server; choose an earlier time"
+    )
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 4]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

@@ -24,23 +24,33 @@ if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
 fi
 """
 
-# After staging: a restore point the WAL since the backup does not hold would stop the
-# server mid-recovery with its data directory replaced. Every timeline's segments from the
-# backup's start are read, in the archive and in the running cluster's pg_wal (the action
-# copies what it has not archived): a superset of what recovery reads, so a point that is
-# there is never refused.
-WAL_POINT_FOUND = """\
-name={{recovery_target_name}}
-if [ -n "$name" ]; then
-  test -x "$bin/pg_waldump" || { rm -rf "$stage"; echo "pg_waldump not found in $bin: the restore point cannot be looked for; install it there or set bindir" >&2; exit 3; }
+# After staging: records of the WAL recovery may read, to refuse a target it would never
+# reach (PostgreSQL then ends recovery with FATAL, the server stopped, the data directory
+# replaced). Every timeline's segments from the backup's start, in the archive, the staged
+# backup's pg_wal and the running cluster's pg_wal (the action copies what it has not
+# archived): a superset of what recovery reads, so a target it reaches is never refused.
+WAL_RECORDS = """\
+wal_records() {
+  test -x "$bin/pg_waldump" || { echo "pg_waldump not found in $bin: the WAL cannot be read for the target; install it there or set bindir" >&2; return 1; }
   first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
-  points=$(for dir in "$archive" "$pgdata/pg_wal"; do
+  for dir in "$archive" "$stage/pg_wal" "$pgdata/pg_wal"; do
     ls "$dir" 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
       segs=$(ls "$dir" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
       [ -n "$segs" ] || continue
-      "$bin/pg_waldump" -p "$dir" -r XLOG "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null
+      TZ=UTC "$bin/pg_waldump" -p "$dir" -r "$1" "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null
     done
-  done | sed -n 's/.*desc: RESTORE_POINT //p' | sort -u)
+  done
+  return 0  # pg_waldump ends on an error where the WAL ends: what it read counts
+}
+"""
+
+WAL_POINT_FOUND = (
+    WAL_RECORDS
+    + """\
+name={{recovery_target_name}}
+if [ -n "$name" ]; then
+  records=$(wal_records XLOG) || { rm -rf "$stage"; exit 3; }
+  points=$(echo "$records" | sed -n 's/.*desc: RESTORE_POINT //p' | sort -u)
   if ! printf '%s\\n' "$points" | grep -qxF -- "$name"; then
     rm -rf "$stage"
     found=$(echo $points | sed 's/ /, /g')
@@ -50,6 +60,23 @@ if [ -n "$name" ]; then
   echo "restore point $name found in the WAL since the backup"
 fi
 """
+)
+
+# Recovery to a time stops at the first transaction that ended at or after it: with none in
+# the WAL (a time in the future, a zone written wrong), PostgreSQL ends recovery with FATAL.
+PITR_TARGET_REACHED = (
+    WAL_RECORDS
+    + """\
+records=$(wal_records Transaction) || { rm -rf "$stage"; exit 3; }
+last=$(echo "$records" | sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | tail -n 1)
+if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then
+  rm -rf "$stage"
+  echo "no transaction in the WAL since the backup ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+  exit 3
+fi
+echo "the WAL goes past the target: its last transaction ended $last UTC"
+"""
+)
 
 WAL_CHECK = """\
 name={{recovery_target_name}}
