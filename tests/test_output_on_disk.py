@@ -15,10 +15,12 @@ from console.journal import event_log
 from console.journal.event_log import RECENT, read_log
 from console.journal.export import EXPORT_FORMATS
 from console.journal.recorder import Recorder
-from console.journal.store import OUTPUT_NAME, read_journal
+from console.journal.store import JOURNAL_NAME, OUTPUT_NAME, read_journal
+from console.journal.tail import JournalTail
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.payloads import CommandOutput
+from console.ui.follow import FollowedJournal
 from console.ui.screens.export import ExportScreen
 from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.event_list import EventList
@@ -82,6 +84,25 @@ def test_a_resumed_incident_reads_its_output_from_disk_and_places_new_output(
     again.close()
     assert _lines(again.events) == [f"l{i}" for i in range(2 * OUTPUTS)]
     assert list(again.events) == read_journal(tmp_path).events
+
+
+def test_a_follower_reads_the_output_it_tails_back_from_disk(tmp_path: Path) -> None:
+    """The follow view places what it tails too: a torn line the writer sets aside on
+    resuming leaves the offsets of what follows right."""
+    writer = recorder_in(tmp_path)
+    asyncio.run(_chatty(writer))
+    writer.close()
+    with (tmp_path / OUTPUT_NAME).open("ab") as torn:
+        torn.write(b'{"v": 1, "seq": 99')
+    tail = JournalTail(tmp_path / JOURNAL_NAME)
+    followed = FollowedJournal(tmp_path / JOURNAL_NAME, tail.poll_placed())
+    again = Recorder.open(tmp_path, FixedClock(START), COMMANDER)  # the torn line set aside
+    asyncio.run(_chatty(again, start=OUTPUTS))
+    again.close()
+    followed.feed(tail.poll_placed())
+    assert followed.events.held <= len(followed.events.actions) + RECENT
+    assert _lines(followed.events) == [f"l{i}" for i in range(2 * OUTPUTS)]
+    assert list(followed.events) == read_journal(tmp_path).events
 
 
 async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, monkeypatch) -> None:

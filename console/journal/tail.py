@@ -12,34 +12,41 @@ from console.model.events import Event
 GAP_PATIENCE_SECONDS = 2.0
 
 
-class _FileCursor:
-    """Complete new lines of one file since the last read; a partial line waits."""
+Placed = tuple[Event, int | None]  # an event, and where its line starts in the output file
 
-    def __init__(self, path: Path):
+
+class _FileCursor:
+    """Complete new lines of one file since the last read; a partial line is read again
+    from its start next time (a torn one the writer set aside is then not glued to what it
+    appended after). Events of the output file (`placed`) come with their line's offset."""
+
+    def __init__(self, path: Path, placed: bool = False):
         self.path = path
-        self.offset = 0
-        self.partial = b""
+        self.placed = placed
+        self.offset = 0  # where the first line not handed out starts
         self.line = 0
 
-    def read(self) -> list[Event]:
+    def read(self) -> list[Placed]:
         try:
             size = self.path.stat().st_size
         except FileNotFoundError:
             return []
-        if size < self.offset:  # a torn tail was moved aside by the writer
-            self.offset, self.partial = size, b""
-        if size == self.offset:
+        if size <= self.offset:  # nothing new (or less: a torn tail set aside)
             return []
         with self.path.open("rb") as handle:
             handle.seek(self.offset)
             chunk = handle.read(size - self.offset)
-        self.offset += len(chunk)
-        *complete, self.partial = (self.partial + chunk).split(b"\n")
-        events = []
+        *complete, partial = chunk.split(b"\n")
+        start = self.offset
+        self.offset += len(chunk) - len(partial)
+        events: list[Placed] = []
         for raw in complete:
             self.line += 1
             if raw.strip():
-                events.append(parse_line(raw, self.path, self.line))
+                events.append(
+                    (parse_line(raw, self.path, self.line), start if self.placed else None)
+                )
+            start += len(raw) + 1
         return events
 
 
@@ -52,18 +59,23 @@ class JournalTail:
 
     def __init__(self, path: Path):
         journal = journal_path(path)
-        self._cursors = [_FileCursor(journal), _FileCursor(journal.with_name(OUTPUT_NAME))]
-        self._pending: list[tuple[int, Event]] = []
+        self._cursors = [_FileCursor(journal), _FileCursor(journal.with_name(OUTPUT_NAME), True)]
+        self._pending: list[tuple[int, Event, int | None]] = []
         self._next = 0
         self._gap_since: float | None = None
 
     def poll(self) -> list[Event]:
+        return [event for event, _ in self.poll_placed()]
+
+    def poll_placed(self) -> list[Placed]:
+        """The new events, each with where its line starts in the output file (None
+        for the journal's)."""
         for cursor in self._cursors:
-            for event in cursor.read():
-                heapq.heappush(self._pending, (event.seq, event))
-        out: list[Event] = []
+            for event, offset in cursor.read():
+                heapq.heappush(self._pending, (event.seq, event, offset))
+        out: list[Placed] = []
         while self._pending:
-            seq, event = self._pending[0]
+            seq, event, offset = self._pending[0]
             if seq < self._next:
                 heapq.heappop(self._pending)
                 continue
@@ -73,7 +85,7 @@ class JournalTail:
                 if now - self._gap_since < GAP_PATIENCE_SECONDS:
                     break
             heapq.heappop(self._pending)
-            out.append(event)
+            out.append((event, offset))
             self._next = seq + 1
             self._gap_since = None
         return out

@@ -17,8 +17,8 @@ from textual.binding import Binding
 from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
 from console.journal.lock import WriterLock
-from console.journal.store import journal_path
-from console.journal.tail import JournalTail
+from console.journal.store import OUTPUT_NAME, journal_path
+from console.journal.tail import JournalTail, Placed
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind
 from console.model.inventory import Host, Inventory, SshDefaults, System
@@ -106,13 +106,15 @@ def journal_settings(events: list[Event]) -> Settings:
 class FollowedJournal:
     """The journal as a follower sees it: the events so far, their fold, and listeners."""
 
-    def __init__(self, path: Path, events: Iterable[Event]):
+    def __init__(self, path: Path, events: Iterable[Placed]):
+        """`events`: each with where its line starts in the output file (JournalTail):
+        the output is read back from there, not held (event_log.py)."""
         self.path = path
-        self.events = EventLog()  # every event held: a follower's are not placed
+        self.events = EventLog(path.with_name(OUTPUT_NAME))
         self.state = IncidentState()
         self.lock = WriterLock()
-        for event in events:
-            self.events.append(event)
+        for event, offset in events:
+            self.events.append(event, offset)
             self.state.apply(event)
             self.lock.feed(event)
         self._listeners: list[Callable[[Event], None]] = []
@@ -121,9 +123,9 @@ class FollowedJournal:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener)
 
-    def feed(self, events: Iterable[Event]) -> None:
-        for event in events:
-            self.events.append(event)
+    def feed(self, events: Iterable[Placed]) -> None:
+        for event, offset in events:
+            self.events.append(event, offset)
             self.state.apply(event)
             self.lock.feed(event)
             for listener in list(self._listeners):
@@ -216,8 +218,8 @@ class FollowApp(IncidentApp):
 
     def __init__(self, path: Path, clock: Clock | None = None, poll_seconds: float = POLL_SECONDS):
         self.tail = JournalTail(path)
-        first = self.tail.poll()
-        settings = journal_settings(first)
+        first = self.tail.poll_placed()
+        settings = journal_settings([event for event, _ in first])
         super().__init__(settings, clock or SystemClock(), dict(settings.console.keymap))
         self.poll_seconds = poll_seconds
         self.writer_gone = False
@@ -234,7 +236,7 @@ class FollowApp(IncidentApp):
         writer is gone in the middle of a step, hosts it left running can only be unknown,
         and those its waves had not reached did not start: say so, once."""
         journal = self.incident.recorder
-        journal.feed(self.tail.poll())
+        journal.feed(self.tail.poll_placed())
         gone = journal.lock.gone()
         steps = journal.state.steps.values()
         if gone and not self.writer_gone and any(s.status is StepStatus.RUNNING for s in steps):
