@@ -283,7 +283,9 @@ def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
 
-    # past the end of the WAL: recovery ends before it
+    # past the end of the WAL: recovery ends before it (the precheck of a running cluster
+    # refuses that LSN, so it is stopped: a primary that went down with it)
+    cluster.stop_all()
     outcome = run_console(config, tmp_path / "state", "replay", "recovery_target_lsn=FF/0")
 
     assert outcome.returncode == 1
@@ -319,6 +321,22 @@ def test_a_restore_point_the_wal_lacks_is_refused_and_nothing_changes(host, clus
         "no restore point before-deploy-24 in the WAL since the backup (found:"
         " before-deploy-42): check the name, or give recovery_target_lsn"
     ), summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
+def test_wal_replay_refuses_an_lsn_past_the_end_of_the_wal(host, cluster, tmp_path):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "replay", "recovery_target_lsn=FF/0")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck"
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert (
+        "recovery_target_lsn FF/0 is past the end of the WAL (the cluster writes at 0/" in summary
+    )
     assert cluster.running() and ids(cluster) == [1, 2, 3]
     assert kept_aside(cluster, outcome.incident) == []
 

@@ -59,6 +59,19 @@ if [ -n "$name" ]; then
   fi
   echo "restore point $name found in the WAL since the backup"
 fi
+# An LSN past where the running cluster writes now is past the end of what recovery reads.
+lsn={{recovery_target_lsn}}
+if [ -n "$lsn" ] && running && now=$(sql -c 'SELECT pg_current_wal_insert_lsn()'); then
+  past=$(sql -v want="$lsn" -v now="$now" <<'SQL'
+SELECT :'want'::pg_lsn > :'now'::pg_lsn
+SQL
+  )
+  if [ "$past" = t ]; then
+    rm -rf "$stage"
+    echo "recovery_target_lsn $lsn is past the end of the WAL (the cluster writes at $now): recovery would never reach it and stop the server" >&2
+    exit 3
+  fi
+fi
 """
 )
 
