@@ -8,8 +8,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
-from console.journal.event_log import EventLog, Place
-from console.model.events import Event, Kind
 from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
@@ -24,9 +22,9 @@ from console.ui.screens.execution_rows import (
     FINISHED,
     PROBLEMS,
     host_row,
-    output_lines,
 )
 from console.ui.screens.hostkeys import accept_host_key
+from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
 from console.ui.screens.settled_layout import SettledLayout
 from console.ui.throttle import Throttle
 from console.ui.widgets.host_grid import HostGrid
@@ -41,8 +39,6 @@ from console.ui.widgets.status import status_text
 # While output streams, a row whose only change is its last line is redrawn at most this
 # often: 200 hosts scrolling their last lines every frame is noise, not news.
 LAST_LINE_SECONDS = 0.25
-# The output pane holds a host's last lines; the rest stay in output.jsonl and the export.
-OUTPUT_LINES = 5000
 
 
 class ExecutionScreen(SettledLayout, IncidentScreen):
@@ -81,7 +77,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self.step_id: str | None = None
         self.host: str | None = None
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
-        self._seen = 0
+        self.output = OutputPane(self)
         self.adhoc = AdhocRuns(self)
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
@@ -150,10 +146,10 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             grid.clear()
             self._scroll_from_the_start(grid, step_id)
             self.host = None
-            self._reload_output()
+            self.output.reload()
         now = state.step(step_id) if step_id else None
         held = now is not None and now.status is StepStatus.HELD and now.held is not None
-        probe = self._is_probe(step_id)
+        probe = self.is_probe(step_id)
         offers = (can_retry(self.app, self.incident, step_id, probe), probe, held)
         if offers != self._offers:
             self._offers = offers
@@ -168,7 +164,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
-        soaking = self._is_probe(step_id)
+        soaking = self.is_probe(step_id)
         body = self.query_one("#exec-body")
         if body.has_class("-soak") != soaking:  # a soak has no hosts: its rounds take the space
             body.set_class(soaking, "-soak")
@@ -217,9 +213,9 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         if self.host is None and runs:
             self.host = runs[0].host
-            self._reload_output()
+            self.output.reload()
         else:
-            self._append_output()
+            self.output.append()
 
     def _title_line(self, status: StepStatus | HostStatus, step_id: str) -> Text:
         title = visible(self._title(step_id), one_line=True)  # a follower's come from a journal
@@ -243,7 +239,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         )
         return str(next(started, None) or step_id)
 
-    def _is_probe(self, step_id: str | None) -> bool:
+    def is_probe(self, step_id: str | None) -> bool:
         steps = {s.id: s for s in self.app.settings.procedure.steps}
         return step_id in steps and steps[step_id].kind is StepKind.PROBE
 
@@ -288,7 +284,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             step_id is not None
             and step_id == self.step_id
             and not self.incident.state.step(step_id).status.finished
-            and not self._is_probe(step_id)
+            and not self.is_probe(step_id)
         )
 
     def _soak(self, step_id: str) -> None:
@@ -303,73 +299,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         if st.status is StepStatus.FAILED:
             line.append(after_failed_soak(self.app, self.incident, soak), style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
-        self._append_output()
-
-    # -- output ------------------------------------------------------------------
-
-    def _lines(self, event: Event) -> list[str]:
-        accept = self.app.key_label("execution.hostkey")
-        return output_lines(event, self.step_id, self.host, accept)
-
-    def _reload_output(self) -> None:
-        log = self.query_one("#output", OutputLog)
-        log.clear()
-        events = self.incident.recorder.events
-        self._seen = len(events)
-        probe = self._is_probe(self.step_id)
-        lines: list[str] = []
-        if self.host or probe:
-            lines = self._tail_lines(events, OUTPUT_LINES + 1)
-            log.write_lines(map(visible, lines[-OUTPUT_LINES:]))
-        self._output_title(probe, cut=len(lines) > OUTPUT_LINES)
-
-    def _output_title(self, probe: bool, cut: bool) -> None:
-        """What the pane shows, and that it shows the last lines only when it does."""
-        title = "Output (select a host)"
-        if probe:
-            title = "Soak rounds"
-        elif self.host:
-            title = f"Output of {self.host}"
-        if cut:
-            title += f" · its last {OUTPUT_LINES:,} lines; all of them in the export"
-        # One line always: another host's name redraws it alone, without a layout pass.
-        self.show(self.query_one("#output-title", OneLine), title)
-
-    def _tail_lines(self, events: EventLog, count: int) -> list[str]:
-        """The pane's last `count` lines (or fewer), its events read newest first: a long
-        run's output is read back from its file only as far back as the pane shows."""
-        step, host = self.step_id, self.host
-
-        def shown(place: Place) -> bool:  # what output_lines may show, without reading it
-            kind, _, at, at_step = place
-            return at_step == step and (at == host or kind == Kind.SOAK_PROGRESS)
-
-        chunks: list[list[str]] = []
-        total = 0
-        for index in events.indices(shown, newest_first=True):
-            lines = self._lines(events[index])
-            chunks.append(lines)
-            total += len(lines)
-            if total >= count:
-                break
-        return [line for chunk in reversed(chunks) for line in chunk][-count:]
-
-    def _append_output(self) -> None:
-        events = self.incident.recorder.events
-        new = events[self._seen :]
-        self._seen = len(events)
-        lines = [ln for e in new for ln in self._lines(e)]
-        if lines:
-            log = self.query_one("#output", OutputLog)
-            pruned = log.pruned
-            log.write_lines(map(visible, lines))
-            if log.pruned and not pruned:  # the first lines left the pane: say so
-                self._output_title(self._is_probe(self.step_id), cut=True)
+        self.output.append()
 
     def on_host_grid_highlighted(self, event: HostGrid.Highlighted) -> None:
         if event.key != self.host:
             self.host = event.key
-            self._reload_output()
+            self.output.reload()
 
     # -- actions -------------------------------------------------------------------
 
@@ -391,7 +326,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         return binding.description
 
     def action_retry(self) -> None:
-        probe = self._is_probe(self.step_id)
+        probe = self.is_probe(self.step_id)
         if not can_retry(self.app, self.incident, self.step_id, probe):
             return  # the state moved on since the footer was drawn
         assert self.step_id is not None
