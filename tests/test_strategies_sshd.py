@@ -433,11 +433,17 @@ async def test_a_rollback_undone_since_is_not_rolled_back_at_the_close(sshd_serv
         assert await conductor.undo("restore")
         assert snapshot(rig.root)["release"] != "2.4.0"
         assert conductor.not_rolled_back() == ["h1"]
+        # The walk's next step is the restore again, and what follows says it was undone.
+        order = ["restore", "verify"]
+        assert conductor.state.current_step(order) == "restore"
+        assert conductor.state.undone_before(order, "verify")[0] == "restore"
         for outcome in (Outcome.ROLLED_BACK, Outcome.UNVERIFIED):
             with pytest.raises(ProcedureError, match="not rolled back: h1"):
                 conductor.close(outcome, reason="checked by hand")
         assert await conductor.run_step("restore")  # rolled back again
         assert conductor.not_rolled_back() == []
+        assert conductor.state.current_step(order) == "verify"
+        assert conductor.state.undone_before(order, "verify") is None
     finally:
         await stop(rig)
 

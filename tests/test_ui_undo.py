@@ -92,3 +92,61 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             assert detail.splitlines()[1].startswith("↶ undone")
             assert "Result: 3 succeeded" in detail
             assert "Undone since: 3 succeeded" in detail
+
+
+async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_undone(
+    tmp_path: Path,
+) -> None:
+    from console.ui.screens.dialogs import ConfirmDialog
+    from console.ui.widgets.one_line import OneLine
+
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            conductor = app.conductor
+            while (step := conductor.current()) is not None and step.id != "verify":
+                await do_current_step(pilot)
+            await pilot.press("f2")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            app.screen.select_step("restore")
+            await pilot.press("u")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            undo = conductor.state.step("restore.undo")
+            await until(pilot, lambda: undo.status in ENDED, timeout=60)
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            # The current step is the restore again: the hint goes back to it, not on.
+            assert conductor.current().id == "restore"
+            screen = app.screen
+            number = conductor.order.index("restore") + 1
+            screen.select_step("verify")
+            await pilot.pause()
+            todo = str(screen.query_one("#where-todo").render())
+            assert f"goes to step {number}" in todo
+            where = str(screen.query_one("#where-step", OneLine).render())
+            assert f"Step {number} of" in where and "Restore previous version" in where
+            at = f"{undo.finished:%H:%M} UTC"
+            detail = str(screen.query_one("#step-detail").render())
+            assert f"“Restore previous version” was undone at {at}" in detail
+            # Verify, done anyway, asks first and says the rollback is not in place.
+            started = sum(1 for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            said = str(app.screen.query_one(".dialog-text").render())
+            assert f"“Restore previous version” was undone at {at}" in said
+            assert "checks the state before the rollback" in said
+            await pilot.press("escape")  # nothing runs
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            assert sum(1 for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED) == (
+                started
+            )
+            # On the restore itself: Enter runs it again; once it has, verify is next.
+            screen.select_step("restore")
+            await pilot.pause()
+            assert "Undone: the rollback is not in place" in str(
+                screen.query_one("#where-todo").render()
+            )
+            await do_current_step(pilot)
+            assert conductor.state.undone("restore") is None
+            assert conductor.current().id == "verify"

@@ -95,8 +95,17 @@ class IncidentState:
         return undo
 
     def current_step(self, order: Iterable[str]) -> str | None:
-        """The first step of `order` that is neither done nor skipped."""
-        return next((s for s in order if not self.step(s).status.finished), None)
+        """The first step of `order` that is neither done nor skipped, or whose undo ran
+        since it did (its hosts are back as before it: run it again, or another strategy)."""
+        return next((s for s in order if not self.step(s).status.finished or self.undone(s)), None)
+
+    def undone_before(self, order: Iterable[str], step_id: str) -> tuple[str, StepState] | None:
+        """The last step before `step_id` in `order` whose undo ran since it did, with
+        that undo: what `step_id` works on is the state before it."""
+        before = list(order)
+        before = before[: before.index(step_id)] if step_id in before else []
+        found = [(s, undo) for s in before if (undo := self.undone(s)) is not None]
+        return found[-1] if found else None
 
     def host_runs(self, host: str) -> list[tuple[str, HostRun]]:
         """(step, run) of each step the host ran in, the latest last (an undo run after a

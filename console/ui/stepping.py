@@ -69,14 +69,19 @@ class Stepping:
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not done", severity="error")
 
-    def start_run(self, step_id: str, only_hosts: list[str] | None = None) -> None:
-        """Run a step, asking first: a step that changes hosts shows what it sends and to
-        how many (unless it says `confirm = false`); a status update shows its message,
+    def start_run(
+        self, step_id: str, only_hosts: list[str] | None = None, undone_seen: bool = False
+    ) -> None:
+        """Run a step, asking first: a step after one that was undone says so (it works on
+        the state before the rollback); a step that changes hosts shows what it sends and
+        to how many (unless it says `confirm = false`); a status update shows its message,
         to edit. The commander's yes goes into the record."""
         from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 
         conductor = self.app.conductor
         assert conductor is not None
+        if not undone_seen and self._after_undo(step_id, only_hosts):
+            return
         if conductor.running:
             running = ", ".join(sorted(conductor.running))
             self.app.notify(
@@ -124,6 +129,34 @@ class Stepping:
         ran = conductor.state.step(step_id).hosts
         verb = "Retry" if only_hosts is not None and set(per_host) <= set(ran) else "Run"
         self.app.push_screen(RunConfirm(step.title, systems, per_host, about, verb), answered)
+
+    def _after_undo(self, step_id: str, only_hosts: list[str] | None) -> bool:
+        """A step after a strategy step that was undone (not another strategy) asks
+        first, saying so: a soak would pass on the state before the rollback. True if
+        it asked."""
+        from console.ui.screens.dialogs import ConfirmDialog
+
+        conductor = self.app.conductor
+        assert conductor is not None
+        step = conductor.step(step_id)
+        found = conductor.state.undone_before(conductor.order, step_id)
+        if found is None or step.kind is StepKind.STRATEGY:
+            return False
+        undone_id, undo = found
+        at = f" at {undo.finished:%H:%M} UTC" if undo.finished else ""
+        does = "checks" if step.kind is StepKind.PROBE else "works on"
+        question = (
+            f"“{conductor.step(undone_id).title}” was undone{at}: the rollback is no longer"
+            f" in place, and this {does} the state before the rollback."
+            f" Run “{step.title}” anyway?"
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.start_run(step_id, only_hosts, undone_seen=True)
+
+        self.app.push_screen(ConfirmDialog("The rollback was undone", question, "Run"), answered)
+        return True
 
     def _strategy_text(self, step_id: str, hosts: list[str], undo: bool = False) -> Text | None:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of

@@ -166,6 +166,8 @@ class ChecklistScreen(IncidentScreen):
             if self.incident.state.step(current.id).status is StepStatus.REFUSED:
                 skip = self.app.key_label("checklist.skip")
                 return f"Refused at the precheck: a run would be refused again; {skip} skips it"
+            if self.incident.state.undone(current.id):  # current again: its hosts are back
+                return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
             return DO_WORDS[current.kind]
         number = self.incident.order.index(step.id) + 1
         back = f"{self.app.key_label('checklist.current')} goes to step {index}"
@@ -228,6 +230,14 @@ class ChecklistScreen(IncidentScreen):
         if undo is not None:
             said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
             text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
+        after = self.incident.state.undone_before(self.incident.order, step.id)
+        if after is not None and step.kind is not StepKind.STRATEGY:
+            at = f" at {after[1].finished:%H:%M} UTC" if after[1].finished else ""
+            text.append(
+                f"\n“{visible(self.incident.step(after[0]).title, one_line=True)}” was undone{at}:"
+                " this works on the state before the rollback",
+                style=themed("bold $warning"),
+            )
         if st.skip_reason:
             text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:
