@@ -6,6 +6,7 @@
     python bench/ui.py --rounds 5           # fan-out five times; the worst run counts
     python bench/ui.py --part fanout --screen timeline   # another screen open meanwhile
     python bench/ui.py --part timeline --events 100000
+    python bench/ui.py --part export --events 100000
     setsid python bench/ui.py --part fanout --fleet sshd --console-autogroup-nice -15
                                             # the console's CPU share before the fleet's
 
@@ -14,6 +15,8 @@ fanout:   the real app (make_app, headless Pilot) runs a command step printing -
           runs in a child process, so this process is the console alone.
 timeline: --events events (notes and command output) in a journal; the timeline screen
           opens on them, is scrolled, filtered, cleared, and follows 1,000 live events.
+export:   the same journal; the export screen opens on it (Markdown), switches to JSON and
+          to node, takes 200 live events, and writes the document (Ctrl+S).
 
 Each part runs in its own process, so ru_maxrss is that part's peak. A monitor task
 sleeps 10 ms in a loop; its worst lateness is the longest event-loop stall. Targets:
@@ -481,6 +484,66 @@ async def timeline(events: int) -> dict:
     return out
 
 
+async def export(events: int) -> dict:
+    """The export screen's worst stalls on a journal of `events` events."""
+    from textual.widgets import Select
+
+    settings = load_settings(demo_config())
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "incidents"
+        path = root / "bench-timeline" / "journal.jsonl"
+        run_part(["--write-journal", str(path.parent), "--events", str(events)], parse=False)
+        engine = Engine(settings, root, actor=Actor(user="bench"))
+        conductor = engine.open_existing(path)
+        app = make_app(settings, engine, sample_probes=False)
+        out: dict = {"part": "export", "events": events}
+
+        def rendered() -> bool:  # a screen without a rendering state renders on the loop
+            return not getattr(app.screen, "rendering", False)
+
+        async with app.run_test(headless=True, size=(120, 36)) as pilot:
+            app.attach(conductor)
+            await pilot.pause()
+            monitor = StallMonitor()
+            phases = [("open", None), ("json", "json"), ("node", "node")]
+            for phase, format in phases:
+                monitor.start()
+                t0 = time.perf_counter()
+                if format is None:
+                    await app.push_screen("export")
+                else:
+                    app.screen.query_one("#export-format", Select).value = format
+                await asyncio.sleep(0.1)
+                await until(rendered, f"the {phase} preview")
+                await asyncio.sleep(0.5)
+                out[f"{phase}_s"] = round(time.perf_counter() - t0, 2)
+                out[f"{phase}_stall_ms"] = monitor.stop_ms()
+                print(json.dumps(out), file=sys.stderr, flush=True)
+
+            monitor.start()
+            for i in range(200):
+                conductor.note(f"live note {i}")
+                if i % 50 == 0:
+                    await asyncio.sleep(0)
+            await asyncio.sleep(0.5)
+            await until(rendered, "the live preview")
+            out["live_stall_ms"] = monitor.stop_ms()
+
+            monitor.start()
+            t0 = time.perf_counter()
+            await pilot.press("ctrl+s")
+            await until(lambda: bool(conductor.state.exports), "the write")
+            await asyncio.sleep(0.5)
+            out["write_s"] = round(time.perf_counter() - t0, 2)
+            out["write_stall_ms"] = monitor.stop_ms()
+            out["stall_places"] = monitor.worst_places(3)
+        conductor.recorder.close()
+        await engine.close()
+    out["peak_mb"] = peak_mb()
+    out["stall_ms"] = max(v for k, v in out.items() if k.endswith("stall_ms"))
+    return out
+
+
 def rss_mb() -> float:
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
@@ -763,7 +826,7 @@ def record(text: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["fanout", "timeline", "resume", "soak"])
+    parser.add_argument("--part", choices=["fanout", "timeline", "export", "resume", "soak"])
     parser.add_argument("--minutes", type=float, default=10.0, help="soak: how long")
     parser.add_argument("--every", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--journal", type=Path, help="resume: a journal from bench/journal.py")
@@ -839,6 +902,9 @@ def main() -> int:
         return 0
     if args.part == "timeline":
         print(json.dumps(asyncio.run(timeline(args.events))))
+        return 0
+    if args.part == "export":
+        print(json.dumps(asyncio.run(export(args.events))))
         return 0
     if args.part == "soak":
         soaked = soak(args.hosts, args.minutes, hosts_by=args.fleet, trace=args.trace)

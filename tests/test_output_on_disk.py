@@ -143,7 +143,7 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
 
             await pilot.press("escape", "f6")
             await until(pilot, lambda: isinstance(app.screen, ExportScreen))
-            document = json.loads(_json(app))
+            document = json.loads(await _json(pilot))
             exported = [
                 ln
                 for e in document["events"]
@@ -153,12 +153,14 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
             assert sorted(exported) == sorted(f"line-{i}" for i in range(1, 41) for _ in range(3))
 
 
-def _json(app) -> str:
-    """The export screen's JSON document, as it writes it."""
+async def _json(pilot) -> str:
+    """The export screen's JSON document, as its preview shows it once rendered."""
     from textual.widgets import Select
 
-    app.screen.query_one("#export-format", Select).value = "json"
-    return app.screen.document()
+    screen = pilot.app.screen
+    screen.query_one("#export-format", Select).value = "json"
+    await until(pilot, lambda: not screen.rendering and screen.shown.format == "json")
+    return screen.text
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -272,9 +272,9 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
 
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, ExportScreen))
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.shown is not None)
         screen_text(app)
-        assert "\x1b" not in app.screen.document()
+        assert "\x1b" not in app.screen.text
 
 
 # -- a real terminal ------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     demo_settings,
     populated,
+    until,
 )
 
 SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
@@ -156,6 +157,7 @@ async def _export_json(pilot: Pilot) -> None:
     await _incident("export")(pilot)
     app = pilot.app
     app.screen.query_one("#export-format").value = "json"
+    await until(pilot, lambda: not app.screen.rendering)
     await pilot.pause(0.1)
 
 

@@ -15,6 +15,7 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     populated_app,
     type_text,
+    until,
 )
 
 SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
@@ -37,6 +38,7 @@ def _screen(name: str, *keys: str):
         await _open(pilot, name)
         if keys:
             await pilot.press(*keys)
+        await until(pilot, lambda: not getattr(pilot.app.screen, "rendering", False))
         await pilot.pause(0.1)
 
     return run_before

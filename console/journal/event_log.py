@@ -122,14 +122,30 @@ class EventLog(Sequence[Event]):
         order = range(end - 1, start - 1, -1) if newest_first else range(start, end)
         return (i for i in order if kept[places[i]])
 
-    def documented(self, stars: Collection[int]) -> list[Event]:
-        """The events a rollback document reads, read back once: all but the stdout of
-        commands (a document shows their stderr only), a starred one kept."""
-        count = len(self._slots)
+    def documented(self, stars: Collection[int], count: int | None = None) -> list[Event]:
+        """The events a rollback document reads, the first `count` (all by default),
+        read back once: all but the stdout of commands (a document shows their stderr
+        only), a starred one kept."""
+        count = len(self._slots) if count is None else count
         if count and (self._event(0).seq, self._event(count - 1).seq) != (0, count - 1):
-            return list(self)  # seqs are not indices (never so in a console's journal)
+            return self[:count]  # seqs are not indices (never so in a console's journal)
         starred = {s for s in stars if 0 <= s < count and self._stdout[s]}
         return [self._event(i) for i in range(count) if not self._stdout[i] or i in starred]
+
+    def snapshot(self, count: int) -> EventLog:
+        """The first `count` events, for another thread to read while this log grows on
+        its own: the arrays are copied, the held events are shared (never changed), and
+        the copy reads the output file through a handle of its own (the file is only
+        appended to, and `count` events are all on disk already)."""
+        copy = EventLog(self.output)
+        copy._slots = self._slots[:count]
+        copy._places = self._places[:count]
+        copy._stdout = self._stdout[:count]
+        copy._held = self._held[: sum(1 for slot in copy._slots if slot < 0)]
+        copy.places = list(self.places)
+        copy._place_ids = dict(self._place_ids)
+        copy.actions = [e for e in copy._held if e.is_action]
+        return copy
 
     def _event(self, index: int) -> Event:
         slot = self._slots[index]

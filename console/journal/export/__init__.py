@@ -2,11 +2,17 @@
 What hosts printed is in it with every control character escaped (the journal keeps the
 bytes; the JSON export keeps them as JSON escapes), so a document is safe to `cat`."""
 
+from __future__ import annotations
+
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from console.model.events import Event
 from console.model.visible import json_visible, visible
+
+if TYPE_CHECKING:
+    from console.journal.event_log import EventLog
 
 
 class Exporter(Protocol):
@@ -48,6 +54,13 @@ class ExportFormat:
     render: Exporter
     markdown: bool = True  # the screen previews it as Markdown, else as plain text
     every_event: bool = False  # it lists every event: else it reads no command's stdout
+
+    def of_log(self, log: EventLog, stars: Collection[int], starred: bool) -> str:
+        """The document of every event in `log`, read back once (`stars`: the seqs the
+        incident's state has starred)."""
+        if self.every_event:
+            return self.render(list(log), starred)
+        return self.render(log.documented(stars), starred, len(log))
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
