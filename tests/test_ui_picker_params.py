@@ -155,3 +155,48 @@ async def test_space_then_tab_typed_fast_reaches_the_strategies(tmp_path: Path) 
             picker.query_one("#filter", Input).value = " "  # a stray space hides no host
             await pilot.pause(0.1)
             assert len(picker.host_tree.root.children) == 3  # web, api, db
+
+
+async def test_a_refused_parameter_is_seen_at_80x24_and_its_field_has_the_cursor(
+    tmp_path: Path,
+) -> None:
+    """The error was the last line of the scrolling side pane: with the strategies and a
+    parameter's description above it, below the fold at 80x24. It is drawn on screen now,
+    whatever the pane's scroll, and the field at fault has the cursor."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "flag re-enabled too fast")
+            picker = app.screen
+            await pilot.press("space")  # the whole `web` system
+            for _ in range(6):
+                if isinstance(app.focused, RadioSet):
+                    break
+                await pilot.press("tab")
+            await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+            await until(pilot, lambda: picker.strategy() == "feature-reenable")
+
+            def field(name: str) -> Input | None:
+                return next((i for i in picker.query(Input) if i.name == name), None)
+
+            await until(pilot, lambda: field("max_error_rate") is not None)
+            field("max_error_rate").value = "lots"
+            picker.query_one("#tree").focus()
+            await pilot.press("ctrl+s")
+            error = picker.query_one("#picker-error")
+            await until(pilot, lambda: "max_error_rate" in str(error.render()))
+            await pilot.pause()
+            region = error.region
+            assert region.height > 0 and app.screen.region.contains_region(region)
+            # Drawn there: no pane scrolled over it, nothing covers it.
+            assert all(
+                app.screen.get_widget_at(x, y)[0] is error
+                for y in range(region.y, region.bottom)
+                for x in (region.x, region.right - 1)
+            )
+            assert app.focused is field("max_error_rate")
+            at = field("max_error_rate").region  # and in view, under the error's line
+            await until(
+                pilot, lambda: app.screen.get_widget_at(at.x, at.y)[0] is field("max_error_rate")
+            )
+            assert isinstance(app.screen, PickerScreen) and app.conductor is None

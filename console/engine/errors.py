@@ -7,6 +7,14 @@ class ProcedureError(Exception):
     """An action the procedure does not allow now; the message says why."""
 
 
+class ParameterRefused(ProcedureError):
+    """A strategy parameter's value (or its absence) refused; `param` names it."""
+
+    def __init__(self, message: str, param: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
 class LockRefused(ProcedureError):
     """Another incident holds a system: nothing was recorded or sent (exit status 3)."""
 

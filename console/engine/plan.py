@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import ParameterRefused, ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
@@ -61,19 +61,22 @@ def check_params(
     values = {}
     for p in strategy.params:
         if p.secret and p.name in given and given[p.name] != p.default:
-            raise ProcedureError(
+            raise ParameterRefused(
                 f"parameter {p.name!r} of {strategy.name!r} names a secret: set it in"
-                " strategies.toml (so that it is redacted), not for one run"
+                " strategies.toml (so that it is redacted), not for one run",
+                p.name,
             )
         value = given.get(p.name, p.default)
         if value is None:
             if p.required:
-                raise ProcedureError(f"parameter {p.name!r} of {strategy.name!r} is required")
+                raise ParameterRefused(
+                    f"parameter {p.name!r} of {strategy.name!r} is required", p.name
+                )
             continue
         try:
             values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern)
         except ParameterError as exc:
-            raise ProcedureError(redact(str(exc))) from None
+            raise ParameterRefused(redact(str(exc)), p.name) from None
     return values
 
 

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.choice import check_choice
-from console.engine.errors import ProcedureError, StaleLock
+from console.engine.errors import ParameterRefused, ProcedureError, StaleLock
 from console.engine.host_trust import trust_host_key
 from console.engine.reach import Reach
 from console.model.status import FailureClass
@@ -80,7 +80,8 @@ class PickerScreen(Screen):
                 yield Vertical(id="strategy-box")
                 yield Static("", id="strategy-help", classes="muted")
                 yield Vertical(id="params")
-                yield Label("", id="picker-error", classes="error-line")
+        # Under the pane, not in it: seen whatever the pane's scroll (hidden when empty).
+        yield Label("", id="picker-error", classes="error-line")
         yield Static(
             " Space toggles · Enter continues · type in the filter to narrow", classes="hint-line"
         )
@@ -280,7 +281,7 @@ class PickerScreen(Screen):
         self.show_reach()
 
     async def on_toggled(self, event: Toggled) -> None:
-        self.query_one("#picker-error", Label).update("")
+        self.refuse("")
         await self.update_side()
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
@@ -319,15 +320,25 @@ class PickerScreen(Screen):
             self.app.conductor.lock_takeover_reason = reason
         self.action_go_on()
 
-    def action_go_on(self) -> None:
+    def refuse(self, why: str | Text, param: str | None = None) -> None:
+        """Say why the screen does not go on (empty: nothing to say), and put the cursor
+        in the parameter at fault, if one is."""
         error = self.query_one("#picker-error", Label)
+        error.update(why)
+        error.display = bool(why)
+        field = next((i for i in self.query(".param").results(Input) if i.name == param), None)
+        if field is not None:  # scrolled to once the error line has taken its room
+            field.focus(scroll_visible=False)
+            self.call_after_refresh(field.scroll_visible, animate=False)
+
+    def action_go_on(self) -> None:
         systems = self.systems()
         if not systems:
-            error.update("✘ Select at least one system or host (Space toggles).")
+            self.refuse("✘ Select at least one system or host (Space toggles).")
             return
         strategy = self.strategy()
         if strategy is None:
-            error.update("✘ No strategy applies to all of these systems: pick fewer.")
+            self.refuse("✘ No strategy applies to all of these systems: pick fewer.")
             return
         whole = all(
             {h.name for h in self.app.settings.inventory.system(s).hosts} <= self.host_tree.selected
@@ -351,11 +362,12 @@ class PickerScreen(Screen):
                     conductor.record_host_key(accepted)
             app.lifecycle.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
-            error.update(f"✘ {exc}")
+            self.refuse(f"✘ {exc}")
             self.app.offer_lock_takeover(exc, self._take_over)
             return
         except ProcedureError as exc:
-            error.update(plain(f"✘ {exc}"))
+            param = exc.param if isinstance(exc, ParameterRefused) else None
+            self.refuse(plain(f"✘ {exc}"), param)
             return
         if failing:
             app.notify(
