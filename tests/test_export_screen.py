@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Label, Select
+from textual.widgets import Label, Select, Static
 
 from console.journal.event_log import read_log
 from console.journal.export import EXPORT_FORMATS
 from console.model.events import Kind
 from console.ui.app import RollbackApp
-from console.ui.screens.export import ExportScreen
+from console.ui.screens.export import PREVIEW_LINES, ExportScreen
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -143,3 +143,19 @@ async def test_write_is_the_journal_at_that_moment_as_the_cli_exports_it(
         lines = _lines(status)
         assert lines[0] == f"✔ Written ({len(cli.stdout):,} bytes):"
         assert "".join(lines[1:]) == str(target)
+
+
+async def test_the_preview_shows_the_documents_head_and_the_write_all_of_it(
+    app: RollbackApp,
+) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        screen.query_one("#export-format", Select).value = "json"
+        await until(pilot, lambda: screen.shown is not None and screen.shown.format == "json")
+        await until(pilot, lambda: not screen.rendering)
+        document = _document(screen.incident.recorder.path, "json")
+        lines = document.count("\n")
+        assert lines > PREVIEW_LINES and screen.text == document
+        shown = str(screen.query_one("#preview-text", Static).render())
+        head = "".join(document.splitlines(keepends=True)[:PREVIEW_LINES])
+        assert shown == f"{head}\n\n… {lines:,} lines in all: ^s writes them all.\n"

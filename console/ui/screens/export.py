@@ -23,6 +23,31 @@ from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedCheckbox
 
 FORMATS = [(f.title, f.name) for f in EXPORT_FORMATS.values()]
+# The preview shows the document's first lines only: a widget holding all of a 100,000-event
+# document (tens of MB as JSON) is laid out and mounted on the UI loop, for seconds.
+PREVIEW_LINES = 400
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A rendered document (`text`) and its first PREVIEW_LINES lines (`head`)."""
+
+    text: str
+    head: str
+    lines: int  # how many lines `text` has
+
+    @classmethod
+    def of(cls, text: str) -> Preview:
+        end = -1
+        for _ in range(PREVIEW_LINES):
+            end = text.find("\n", end + 1)
+            if end < 0:
+                return cls(text, text, text.count("\n"))
+        return cls(text, text[: end + 1], text.count("\n"))
+
+    @property
+    def cut(self) -> bool:
+        return len(self.head) < len(self.text)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +71,10 @@ class Render:
             return EXPORT_FORMATS[self.format].of_log(self.log, self.stars, self.starred)
         finally:
             self.log.close()
+
+    def preview(self) -> Preview:
+        """The document and the part of it the preview shows (in a worker thread)."""
+        return Preview.of(self.text())
 
     def written(self) -> str:
         """The document, written to `path` (in a worker thread)."""
@@ -148,14 +177,15 @@ class ExportScreen(IncidentScreen):
         self._asked = self._ask()
         self._note()
         self._preview = self.run_worker(
-            self._asked.text, group="preview", thread=True, exclusive=True, exit_on_error=False
+            self._asked.preview, group="preview", thread=True, exclusive=True, exit_on_error=False
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if worker is self._preview and self._asked is not None:  # else superseded
             if event.state == WorkerState.SUCCESS:
-                self._show(self._asked, str(worker.result))
+                assert isinstance(worker.result, Preview)
+                self._show(self._asked, worker.result)
             elif event.state == WorkerState.ERROR:
                 self._asked = None
                 why = plain(f"✘ Could not render the document: {worker.error}")
@@ -163,19 +193,23 @@ class ExportScreen(IncidentScreen):
         elif worker is self._write and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             self._written(worker)
 
-    def _show(self, render: Render, text: str) -> None:
+    def _show(self, render: Render, preview: Preview) -> None:
         """Show the newest preview asked for, rendered."""
         self._asked = None
         self.shown = render
         markdown = EXPORT_FORMATS[render.format].markdown
         self.query_one("#preview", Markdown).display = markdown
         self.query_one("#preview-text", Static).display = not markdown
-        if text != self.text:
-            self.text = text
+        head = preview.head
+        if preview.cut:
+            key = self.app.key_label("export.write")
+            head += f"\n\n… {preview.lines:,} lines in all: {key} writes them all.\n"
+        if preview.text != self.text:
+            self.text = preview.text
             if markdown:
-                self.query_one("#preview", Markdown).update(text)
+                self.query_one("#preview", Markdown).update(head)
             else:
-                self.query_one("#preview-text", Static).update(text)
+                self.query_one("#preview-text", Static).update(head)
         self._note()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
