@@ -32,10 +32,15 @@ def _markdown(events: list[Event], starred: bool, total: int | None = None) -> s
 
 
 def _json(events: list[Event], starred: bool, total: int | None = None) -> str:
-    from console.journal.export.json_export import render_json
+    from console.journal.export.json_export import write_json
 
     assert total is None or total == len(events)  # it lists every event
-    return json_visible(render_json(events, starred))
+    # Escaped part by part, as the command line's export does: one regex over a whole
+    # 100,000-event document held the interpreter's lock ~0.3 s, stalling the export
+    # screen's UI loop while its worker thread rendered (issue 18).
+    parts: list[str] = []
+    write_json(lambda: events, lambda text: parts.append(json_visible(text)), starred)
+    return "".join(parts)
 
 
 def _node(events: list[Event], starred: bool, total: int | None = None) -> str:
