@@ -120,10 +120,14 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
             assert conductor.current().id == "restore"
             screen = app.screen
             number = conductor.order.index("restore") + 1
+
+            def todo() -> str:
+                return str(screen.query_one("#where-todo").render())
+
+            # The checklist moves its cursor to the restore once it has synced the undo.
+            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
             screen.select_step("verify")
-            await pilot.pause()
-            todo = str(screen.query_one("#where-todo").render())
-            assert f"goes to step {number}" in todo
+            await until(pilot, lambda: f"goes to step {number}" in todo())
             where = str(screen.query_one("#where-step", OneLine).render())
             assert f"Step {number} of" in where and "Restore previous version" in where
             at = f"{undo.finished:%H:%M} UTC"
@@ -143,10 +147,7 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
             )
             # On the restore itself: Enter runs it again; once it has, verify is next.
             screen.select_step("restore")
-            await pilot.pause()
-            assert "Undone: the rollback is not in place" in str(
-                screen.query_one("#where-todo").render()
-            )
+            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
             await do_current_step(pilot)
             assert conductor.state.undone("restore") is None
             assert conductor.current().id == "verify"
