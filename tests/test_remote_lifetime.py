@@ -318,7 +318,13 @@ def test_after_a_partition_the_earlier_attempt_is_found_and_stopped_before_a_ret
                     await pilot.press("v")
                     await until(pilot, lambda: _kinds(conductor).count(Kind.UNKNOWN_VERIFIED))
                     assert restore["web-1"].status is HostStatus.UNKNOWN
-                    assert "still running" in app.screen.query_one("ModeBanner").render().plain
+                    # The banner is redrawn on the screen's next sync, after the event.
+                    await until(
+                        pilot,
+                        lambda: (
+                            "still running" in app.screen.query_one("ModeBanner").render().plain
+                        ),
+                    )
                     # R: the commander is shown it and chooses; nothing is sent meanwhile.
                     sent = _kinds(conductor).count(Kind.COMMAND_INTENT)
                     await pilot.press("f2", "r")
