@@ -22,6 +22,15 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 
+async def _to_strategies(pilot) -> None:
+    """Tab on from the host tree to the strategies' radio set."""
+    for _ in range(6):
+        if isinstance(pilot.app.focused, RadioSet):
+            break
+        await pilot.press("tab")
+    assert isinstance(pilot.app.focused, RadioSet)
+
+
 async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: Path) -> None:
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
@@ -30,11 +39,7 @@ async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: P
             picker = app.screen
             await pilot.press("space")  # the whole `web` system
             # To the strategies with Tab, then the third one (config-restore) with keys.
-            for _ in range(6):
-                if isinstance(app.focused, RadioSet):
-                    break
-                await pilot.press("tab")
-            assert isinstance(app.focused, RadioSet)
+            await _to_strategies(pilot)
             await pilot.press("down", "down", "enter")
             await until(pilot, lambda: picker.strategy() == "config-restore")
 
@@ -89,10 +94,7 @@ async def test_the_parameter_being_typed_into_is_on_screen_at_80x24(tmp_path: Pa
             await declare_and_pick(pilot, "new checkout fixed")
             picker = app.screen
             await pilot.press("space")
-            for _ in range(6):
-                if isinstance(app.focused, RadioSet):
-                    break
-                await pilot.press("tab")
+            await _to_strategies(pilot)
             await pilot.press("down", "down", "down", "down", "enter")
             await until(pilot, lambda: picker.strategy() == "feature-reenable")
             await until(pilot, lambda: len(picker.query(".param")) == 4)
@@ -119,11 +121,7 @@ async def test_enter_on_the_strategies_goes_on_as_the_hint_says(tmp_path: Path) 
             await declare_and_pick(pilot, "checkout errors")
             picker = app.screen
             await pilot.press("space")  # the whole `web` system: its first strategy
-            for _ in range(6):
-                if isinstance(app.focused, RadioSet):
-                    break
-                await pilot.press("tab")
-            assert isinstance(app.focused, RadioSet)
+            await _to_strategies(pilot)
             first, second = fleet.settings.inventory.system("web").strategies[:2]
             assert picker.strategy() == first
             await pilot.press("down", "enter")
@@ -169,10 +167,7 @@ async def test_a_refused_parameter_is_seen_at_80x24_and_its_field_has_the_cursor
             await declare_and_pick(pilot, "flag re-enabled too fast")
             picker = app.screen
             await pilot.press("space")  # the whole `web` system
-            for _ in range(6):
-                if isinstance(app.focused, RadioSet):
-                    break
-                await pilot.press("tab")
+            await _to_strategies(pilot)
             await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
             await until(pilot, lambda: picker.strategy() == "feature-reenable")
 
