@@ -326,6 +326,8 @@ class PickerScreen(Screen):
         error = self.query_one("#picker-error", Label)
         error.update(why)
         error.display = bool(why)
+        # In the hint's place: a one-line error leaves the pane's height (and scroll) as is.
+        self.query_one(".hint-line", Static).display = not why
         field = next((i for i in self.query(".param").results(Input) if i.name == param), None)
         if field is not None:  # scrolled to once the error line has taken its room
             field.focus(scroll_visible=False)
