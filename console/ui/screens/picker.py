@@ -364,7 +364,7 @@ class PickerScreen(Screen):
                     conductor.record_host_key(accepted)
             app.lifecycle.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
-            self.refuse(f"✘ {exc}")
+            self.refuse(plain(f"✘ {exc}"))  # its holder says who: their words, no markup
             self.app.offer_lock_takeover(exc, self._take_over)
             return
         except ProcedureError as exc:
