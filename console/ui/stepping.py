@@ -15,7 +15,7 @@ from console.journal.store import JOURNAL_NAME
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
-from console.model.step_state import StepState
+from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
 
@@ -267,7 +267,7 @@ class Stepping:
         self, step_id: str, only_hosts: list[str] | None, message: str | None, confirmed: str
     ) -> None:
         assert self.app.conductor is not None
-        self.app.conductor.confirm_wave = functools.partial(self._confirm_wave, step_id)
+        self.app.conductor.confirm_wave = functools.partial(confirm_next, self.app, step_id)
         try:
             ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed)
         except StaleLock as exc:
@@ -320,55 +320,6 @@ class Stepping:
                 severity="error",
             )
         self.app.screen.post_message(StepRunFinished(step_id, ok))
-
-    async def _confirm_wave(self, step_id: str, what: str, done: int, total: int) -> bool:
-        """Between waves (or a gradual strategy's stages) that say `confirm`: the
-        commander says whether the next one starts; the answer, and who gave it, go into
-        the record. No, or Esc, stops here: the later hosts are not started."""
-        from console.ui.screens.dialogs import ConfirmDialog
-
-        conductor = self.app.conductor
-        assert conductor is not None  # a step of it is running
-        title = conductor.step(step_id).title
-        who = conductor.state.commander or self.app.engine.actor.login
-        if what == "stage":  # every host is in every stage: stopping leaves them at this one
-            at = self._stage_values(step_id)
-            this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
-            question = (
-                f"Stage {done} of {total} ({this}) of “{title}” has finished.\nStart stage"
-                f" {done + 1} of {total} ({after})? Stop here, and every host is held at {this}"
-                f" (a retry of the step goes on with stage {done + 1})."
-            )
-        else:
-            question = (
-                f"Wave {done} of {total} of “{title}” has finished"
-                f"{_wave_result(conductor.state.step(step_id), what, done)}.\nStart wave"
-                f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
-                " started (retry the step to go on)."
-            )
-        dialog = ConfirmDialog(
-            f"{what.capitalize()} {done} of {total} done",
-            question,
-            f"Start {what} {done + 1}",
-            "Stop here",
-        )
-        go_on = bool(await self.app.push_screen_wait(dialog))
-        answer = "confirmed" if go_on else "stopped"
-        conductor.note(f"{what} {done} of {total} done; the next {what} {answer} by {who}", step_id)
-        return go_on
-
-    def _stage_values(self, step_id: str) -> list[str]:
-        """A gradual strategy's stages as shown ("25 %"), from the parameters chosen."""
-        from console.model.kinds import STRATEGY_KINDS
-
-        conductor = self.app.conductor
-        assert conductor is not None
-        state = conductor.state
-        name = conductor.step(step_id).strategy or state.strategy
-        stepping = STRATEGY_KINDS[conductor.settings.strategy(name).kind].stepping if name else None
-        if stepping is None:
-            return []
-        return [f"{v} {stepping.unit}".rstrip() for v in stepping.values(state.params)]
 
     def _notified(self, step_id: str, ok: bool) -> None:
         """What each channel of a status update said, as one toast."""
@@ -428,15 +379,3 @@ class Stepping:
             ),
             take_over,
         )
-
-
-def _wave_result(st: StepState, what: str, number: int) -> str:
-    """`: 2 ok, 1 failed (web-3)` for a finished wave; nothing for a gradual stage."""
-    wave = st.waves.get(number) if what == "wave" else None
-    if not wave:
-        return ""
-    runs = {h: st.hosts[h].status for h in wave.get("hosts", []) if h in st.hosts}
-    ok = sorted(h for h, s in runs.items() if s is HostStatus.SUCCEEDED)
-    bad = sorted(set(runs) - set(ok))
-    named = f" ({', '.join(bad[:5])}{', …' if len(bad) > 5 else ''})" if bad else ""
-    return f": {len(ok)} ok, {len(bad)} did not succeed{named}"
