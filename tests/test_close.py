@@ -309,4 +309,4 @@ async def test_an_incident_closed_with_steps_left_says_how_it_ended_not_enter_ru
         where = str(app.screen.query_one("#where-step").render())
         assert where.startswith(" ■ Closed: aborted: bridge decided to stop · ended")
         todo = str(app.screen.query_one("#where-todo").render())
-        assert todo.startswith(" The post-rollback form can still be amended (F5)")
+        assert todo.startswith("The post-rollback form can still be amended (F5)")

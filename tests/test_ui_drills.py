@@ -176,7 +176,7 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             await pilot.pause(0.1)
             assert str(app.screen.query_one("#where-todo").render()) == (
-                " The drill does the steps; notes and the abort stay yours."
+                "The drill does the steps; notes and the abort stay yours."
             )
             await pilot.press("f3")
             await until(pilot, lambda: app.screen is app.get_screen("execution"))

@@ -406,19 +406,19 @@ async def test_what_enter_does_is_said_of_the_highlighted_step(tmp_path: Path) -
             todo = screen.query_one("#where-todo")
             first, second = screen.incident.order[:2]
             assert app.conductor.current().id == first
-            assert str(todo.render()) == " Enter confirms it is done."
+            assert str(todo.render()) == "Enter confirms it is done."
             await pilot.press("down")
             await until(pilot, lambda: screen.highlighted_step().id == second)
             said = str(todo.render())
-            assert said.startswith(" Highlighted: step 2, not the current one.") and (
+            assert said.startswith("Highlighted: step 2, not the current one.") and (
                 "Enter confirms it is done" in said and "c goes to step 1" in said
             ), said
             await pilot.press("enter")  # step 2 (manual) done out of order
             await until(pilot, lambda: app.conductor.state.step(second).status.finished)
             await until(pilot, lambda: ", done." in str(todo.render()))
-            assert str(todo.render()) == " Highlighted: step 2, done. c goes to step 1.", str(
+            assert str(todo.render()) == "Highlighted: step 2, done. c goes to step 1.", str(
                 todo.render()
             )
             await pilot.press("c")
             await until(pilot, lambda: screen.highlighted_step().id == first)
-            assert str(todo.render()) == " Enter confirms it is done."
+            assert str(todo.render()) == "Enter confirms it is done."

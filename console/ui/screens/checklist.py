@@ -156,7 +156,7 @@ class ChecklistScreen(IncidentScreen):
                 (visible(current.title, one_line=True), themed("bold $accent")),
             ),
         )
-        self.show(todo_line, f" {todo}.")
+        self.show(todo_line, f"{todo}.")
 
     def _todo(self, current: Step, index: int) -> str:
         """What Enter does: on the highlighted step, which is where it acts, and the way
@@ -189,12 +189,12 @@ class ChecklistScreen(IncidentScreen):
                 if self.app.read_only
                 else f"The post-rollback form can still be amended ({form})"
             )
-            self.show(todo_line, f" {amend} · {export} exports.")
+            self.show(todo_line, f"{amend} · {export} exports.")
             return
         self.show(step_line, Text(" ☑ Every step is done or skipped.", style="bold"))
         todo = "Read-only." if self.app.read_only else "Enter closes the incident with its outcome."
         export = self.app.key_label("go.export")
-        self.show(todo_line, f" {todo} {export} exports the rollback document.")
+        self.show(todo_line, f"{todo} {export} exports the rollback document.")
 
     def highlighted_step(self) -> Step | None:
         steps = self.query_one("#steps", OptionList)
