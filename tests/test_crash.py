@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from console.journal.describe import console_line
 from console.journal.store import read_journal
+from console.journal.terminal_line import console_line
 from console.model.state import HostStatus, StepStatus, fold
 
 RUN = [

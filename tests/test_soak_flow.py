@@ -106,7 +106,7 @@ async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):
         " with a reason"
     )
     # headless and in the timeline: the same, without counts
-    from console.journal.describe import console_line
+    from console.journal.terminal_line import console_line
 
     soak = next(e for e in reversed(conductor.recorder.events) if e.kind == Kind.SOAK_PROGRESS)
     assert console_line(soak).endswith(

@@ -12,7 +12,7 @@ import pytest
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.ssh import SshPool
-from console.journal.describe import console_line
+from console.journal.terminal_line import console_line
 from console.model.events import Kind
 from console.model.settings import Settings
 from console.model.triggers import TriggerKind

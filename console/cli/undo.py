@@ -61,8 +61,8 @@ def _dry_run(settings, planned, title: str) -> int:
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
     from console.engine.session import Engine
     from console.headless.common import reachable
-    from console.journal.describe import console_line
     from console.journal.store import read_journal
+    from console.journal.terminal_line import console_line
     from console.model.state import fold
 
     hosts = split(args.hosts) or None

@@ -18,8 +18,8 @@ from console.headless.common import (
     reachable,
     refusal_as_json,
 )
-from console.journal.describe import console_line
 from console.journal.results import exec_result
+from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput, CommandResult, StepStarted

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from console.guard import reader_gone
 from console.headless.common import EXIT_OK
-from console.journal.describe import console_line
 from console.journal.lock import WriterLock
 from console.journal.tail import JournalTail
+from console.journal.terminal_line import console_line
 from console.model.events import Kind
 from console.model.state import HostStatus, IncidentState
 from console.model.visible import visible

@@ -10,7 +10,7 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
 from console.model.procedure import FormField
-from console.model.visible import assignments, visible
+from console.model.visible import assignments
 from console.model.watch import recorded_text
 
 if TYPE_CHECKING:
@@ -379,23 +379,3 @@ def describe(event: Event) -> str:
 def where(event: Event) -> str:
     parts = [event.where.host or event.where.system or "", event.where.step or ""]
     return " · ".join(p for p in parts if p)
-
-
-def console_line(event: Event) -> str:
-    """A terminal line for headless runs and follow: time, where, what. What a host
-    printed is shown with its control characters escaped, never obeyed."""
-    from console.model.payloads import CommandIntent, CommandOutput  # steps: not on home's way
-
-    data = event.data
-    if isinstance(data, CommandOutput):
-        mark = "!" if data.stream == "stderr" else "|"
-        host = visible(event.where.host or "", one_line=True)
-        return "\n".join(
-            f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}" for ln in data.lines
-        )
-    text = describe(event)
-    if isinstance(data, CommandIntent):
-        first = data.command.strip().splitlines()
-        text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")
-    place = event.where.host or event.where.step or event.where.system or ""
-    return visible(f"{event.ts:%H:%M:%S}  {place:<10} {text}", one_line=True)
