@@ -36,11 +36,16 @@ def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.coverage import demo_faults, undetectable_drills, unwatched_systems
+    from console.model.coverage import (
+        demo_faults,
+        unchecked_rollouts,
+        undetectable_drills,
+        unwatched_systems,
+    )
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    checks = [unwatched_systems, undetectable_drills]
+    checks = [unwatched_systems, undetectable_drills, unchecked_rollouts]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
     settings = load(args, directory=directory, say_warnings=False, checks=checks)
