@@ -33,7 +33,12 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
-from console.ui.widgets.run_summary import soak_text, step_banner, waves_text
+from console.ui.widgets.run_summary import (
+    soak_text,
+    step_banner,
+    undone_before_text,
+    waves_text,
+)
 from console.ui.widgets.status import status_text
 
 # While output streams, a row whose only change is its last line is redrawn at most this
@@ -250,7 +255,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         state = self.incident.state
         running = step_id in self.incident.running
         halted, refused = step_banner(state, step_id, retry, running) if step_id else (None, False)
+        # Else, a step after an undone strategy step: what it works on (the run asked).
+        undone = None if halted or not step_id else undone_before_text(self.incident, step_id)
+        if undone is not None:
+            halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
         halt.set_class(refused, "-refused")
+        halt.set_class(undone is not None, "-undone")
         lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
         self.show(halt, halted or "")
