@@ -307,7 +307,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
-            line.append(after_failed_soak(self.app, self.incident, soak), style="dim")
+            line.append(after_failed_soak(self.app, self.incident, step_id, soak), style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         self.output.append()
 
