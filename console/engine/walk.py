@@ -165,6 +165,16 @@ def close_walk(
         return
     why, checked = conductor.why_stopped()
     left = conductor.not_rolled_back()
+    if unknown := sorted({h for _, h in conductor.state.unknown_hosts}):
+        # Neither rolled back nor not: the connection was lost while a change ran there.
+        rest = [h for h in left if h not in unknown]
+        conductor.close(
+            Outcome.FAILED,
+            f"outcome unknown on {', '.join(unknown)}: the connection was lost while a"
+            " command that changes hosts ran there; verify them before retrying"
+            + (f"; not rolled back: {', '.join(rest)}" if rest else ""),
+        )
+        return
     if left and len(left) < len(conductor.state.hosts):
         conductor.close(Outcome.PARTIAL, hosts=left)
         return

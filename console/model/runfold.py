@@ -21,7 +21,7 @@ from console.model.payloads import (
     WaveFinished,
     WaveStarted,
 )
-from console.model.status import HostStatus, StepStatus
+from console.model.status import HostStatus, StepStatus, lost_mid_change
 from console.model.step_state import HostRun
 
 if TYPE_CHECKING:
@@ -115,6 +115,8 @@ def _result(s: IncidentState, e: Event) -> None:
     elif d.refused is not None:  # nothing to do there: not a failure, nothing changed
         run.status = HostStatus.REFUSED
         run.failure, run.detail = None, d.refused
+    elif lost_mid_change(d.failure, d.stage):
+        run.status = HostStatus.UNKNOWN
     elif d.failure:
         run.status = HostStatus.FAILED
     elif d.final:

@@ -150,6 +150,11 @@ class WaveFinished(Payload):
     succeeded: int = Field(0, description="hosts that succeeded")
     failed: int = Field(0, description="hosts that failed")
     refused: int = Field(0, description="hosts a precheck refused for good (nothing to do there)")
+    unknown: int = Field(
+        0,
+        description="hosts whose outcome is unknown: the connection was lost while a command"
+        " that may change them ran (verify before retrying)",
+    )
 
 
 class RunHalted(Payload):

@@ -43,9 +43,11 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
             ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
             held = sum(1 for r in runs if r.status is HostStatus.HELD)
             refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
-            mark, style = _wave_mark(failed, held, refused)
+            unknown = sum(1 for r in runs if r.status is HostStatus.UNKNOWN)
+            mark, style = _wave_mark(failed, held, refused, unknown)
             said = f"{ok} ok, {failed} failed" + (f", {held} held" if held else "")
             said += f", {refused} refused" if refused else ""
+            said += f", {unknown} unknown" if unknown else ""
             text.append(f"{mark} {number}/{total} {said}", style=themed(style))
         else:
             hosts = len(wave.get("hosts", []))
@@ -57,10 +59,12 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     return text
 
 
-def _wave_mark(failed: int, held: int, refused: int) -> tuple[str, str]:
+def _wave_mark(failed: int, held: int, refused: int, unknown: int) -> tuple[str, str]:
     """A finished wave's mark and style: its worst host first."""
     if failed:
         return "✘", "bold $error"
+    if unknown:
+        return "?", "bold $warning"
     if held:
         return "◐", "bold $warning"
     if refused:
