@@ -84,6 +84,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self.output = OutputPane(self)
         self.adhoc = AdhocRuns(self)
+        self._recorded_titles: dict[str, str] = {}  # of steps not in the procedure
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
@@ -233,16 +234,23 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self.show(self.query_one("#exec-counts", Static), counts)
 
     def _title(self, step_id: str) -> str:
-        if step_id.startswith("adhoc-"):
-            return self.adhoc.title(step_id)
         if step_id in self.incident.order:
             return self.incident.step(step_id).title
-        started = (  # a step of its own (a drill's fault, its integrity check): as recorded
-            e.data.title
-            for e in reversed(self.incident.recorder.events.actions)
-            if isinstance(e.data, StepStarted) and e.where.step == step_id
-        )
-        return str(next(started, None) or step_id)
+        if step_id in self.adhoc.commands:
+            return self.adhoc.title(step_id, None)
+        recorded = self._recorded_titles.get(step_id)
+        if recorded is None:  # read once it is there: a start's title stays
+            started = (  # a step of its own (ad-hoc, a drill's fault, its integrity check)
+                e.data.title
+                for e in reversed(self.incident.recorder.events.actions)
+                if isinstance(e.data, StepStarted) and e.where.step == step_id
+            )
+            recorded = next(started, None)
+            if recorded is not None:
+                self._recorded_titles[step_id] = recorded
+        if step_id.startswith("adhoc-"):
+            return self.adhoc.title(step_id, recorded)
+        return str(recorded or step_id)
 
     def is_probe(self, step_id: str | None) -> bool:
         steps = {s.id: s for s in self.app.settings.procedure.steps}
@@ -344,8 +352,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self.app.start_run(self.step_id)
             return
         failed = self.incident.failed_hosts(self.step_id)
-        if self.step_id in self.adhoc.commands:
-            self.adhoc.run(self.adhoc.commands[self.step_id], failed)
+        if self.step_id.startswith("adhoc-"):
+            self.adhoc.retry(self.step_id, failed)
             return
         self.app.start_run(self.step_id, only_hosts=failed)
 
