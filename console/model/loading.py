@@ -92,7 +92,17 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
     try:
         settings = Settings.model_validate(document)
     except ValidationError as exc:
-        sources.problems += map(sources.locate, validation_findings(exc, Settings))
+        # A system whose Ansible group could not be read has no hosts: said once, there.
+        unread = {("systems", item.system) for item in reported if item.finding.error}
+        sources.problems += [
+            sources.locate(finding)
+            for finding in validation_findings(exc, Settings)
+            if not (
+                finding.part == "inventory"
+                and finding.loc in unread
+                and "no hosts" in finding.message
+            )
+        ]
         raise ConfigError(sources.problems) from None
     findings = [finding for check in checks for finding in check(settings)]
     sources.problems += [sources.locate(f) for f in findings if not f.warning]
