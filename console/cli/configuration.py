@@ -119,7 +119,10 @@ def import_ansible(args: argparse.Namespace) -> int:
         raise UsageError(f"{target}: exists; choose another file or pass --force")
     _write(target, text)
     hosts = sum(len(s["hosts"]) for s in conversion.systems)
-    print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
+    systems = len(conversion.systems)
+    print(
+        f"{target}: wrote {counted(systems, 'system')}, {counted(hosts, 'host')}", file=sys.stderr
+    )
     return EXIT_OK
 
 
