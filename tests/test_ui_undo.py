@@ -25,6 +25,26 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 
+async def restore_undone_at_verify(pilot):
+    """Walk the demo incident to verify, then undo its restore from the checklist; the
+    undo's step state, once it has ended and the checklist is back."""
+    app = pilot.app
+    await open_incident(pilot)
+    conductor = app.conductor
+    while (step := conductor.current()) is not None and step.id != "verify":
+        await do_current_step(pilot)
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    app.screen.select_step("restore")
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+    undo = conductor.state.step("restore.undo")
+    await until(pilot, lambda: undo.status in ENDED, timeout=60)
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    return undo
+
+
 async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
     tmp_path: Path,
 ) -> None:
@@ -103,19 +123,8 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
+            undo = await restore_undone_at_verify(pilot)
             conductor = app.conductor
-            while (step := conductor.current()) is not None and step.id != "verify":
-                await do_current_step(pilot)
-            await pilot.press("f2")
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            app.screen.select_step("restore")
-            await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
-            undo = conductor.state.step("restore.undo")
-            await until(pilot, lambda: undo.status in ENDED, timeout=60)
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             # The current step is the restore again: the hint goes back to it, not on.
             assert conductor.current().id == "restore"
             screen = app.screen
@@ -163,19 +172,8 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
+            undo = await restore_undone_at_verify(pilot)
             conductor = app.conductor
-            while (step := conductor.current()) is not None and step.id != "verify":
-                await do_current_step(pilot)
-            await pilot.press("f2")
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            app.screen.select_step("restore")
-            await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
-            undo = conductor.state.step("restore.undo")
-            await until(pilot, lambda: undo.status in ENDED, timeout=60)
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             checklist = app.screen
 
             def todo() -> str:
