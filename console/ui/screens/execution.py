@@ -201,12 +201,16 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
+        idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
         # The hosts of waves not begun yet count too: they are the step's, waiting.
         hosts = len(st.hosts.keys() | set(st.targets))
         progress.update(total=max(1, hosts), progress=done)
-        line = Text(f"{done} of {hosts} hosts finished")
+        # A host never sent anything has not finished anything: said apart, not counted.
+        line = Text(f"{done - idle} of {hosts} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style=themed("bold $error"))
+        if idle:
+            line.append(f" · {idle} not started", style=themed("bold $warning"))
         if refused:
             line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
         if self.problems_only:
