@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from console.engine.attempts import verify_unknown
 from console.engine.errors import ProcedureError
@@ -253,3 +254,34 @@ async def test_neither_a_run_nor_a_retry_of_the_step_resends_to_its_unknown_host
         await engine.close()
         conductor.recorder.close()
     assert all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+
+async def test_a_follower_of_the_resumed_incident_does_not_see_the_cut_step_running(
+    fleet: Fleet,
+) -> None:
+    """The console died mid-action and another resumed it (alive, holding the lock): a
+    second responder sees the step as the commander does, unknown, never as running."""
+    journal = fleet.state / "incident"
+    links = [s / "current" for s in fleet.sandboxes.values()]
+
+    def switched() -> bool:
+        return all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+        async with follow.run_test(size=(80, 24)) as pilot:
+            steps = follow.screen.query_one("#steps", OptionList)
+
+            def shown() -> str:
+                return str(steps.get_option("restore").prompt)
+
+            await until(pilot, lambda: "Restore the release" in shown())
+            assert "? unknown   2. Restore the release" in shown(), shown()
+            assert follow.incident.running == frozenset()
+    finally:
+        await engine.close()
+        conductor.recorder.close()

@@ -13,6 +13,7 @@ from console.model.payloads import (
     CommandResult,
     HostNotStarted,
     RunAborted,
+    RunDetached,
     RunHalted,
     StepCompleted,
     StepConfirmed,
@@ -50,6 +51,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
     st.finished = None
+    st.cut_short = False
 
 
 def _step_confirmed(s: IncidentState, e: Event) -> None:
@@ -150,6 +152,11 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
     s.step(e.where.step or "").waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
 
 
+def _detached(s: IncidentState, e: Event) -> None:
+    for step_id in e.payload(RunDetached).running:
+        s.step(step_id).cut_short = True
+
+
 def _aborted(s: IncidentState, e: Event) -> None:
     s.aborts.append({"step": e.where.step, "by": e.who.user, **e.payload(RunAborted).dump()})
 
@@ -168,4 +175,5 @@ RUN_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.WAVE_STARTED: _wave_started,
     Kind.WAVE_FINISHED: _wave_finished,
     Kind.RUN_ABORTED: _aborted,
+    Kind.RUN_DETACHED: _detached,
 }

@@ -54,6 +54,9 @@ class StepState:
     finished: datetime | None = None
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on
+    # Left running by a console that died or detached, then resumed: the fold still says
+    # running, but nothing runs it until it starts again.
+    cut_short: bool = False
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)
