@@ -1,7 +1,5 @@
 """The checklist's steps and the commands they run on hosts, in waves."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind
