@@ -1,22 +1,28 @@
-"""The export screen renders the rollback document in a worker thread, off the UI loop:
-at 80x24 on a real incident's journal (actions on disk, output read back from its file)."""
+"""The export screen has `rollback-console export` render the rollback document in a child
+process, off the UI's interpreter: at 80x24 on a real incident's journal (actions on disk,
+output read back from its file), the preview is the command line's document's first lines,
+cut at the events the screen saw; the newest request wins; a write is journalled once the
+file is in place, and quitting during one leaves neither a file nor a record."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+from asyncio.subprocess import Process
 from pathlib import Path
 
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Label, Select, Static
+from textual.widgets import Checkbox, Label, Select
 
-from console.journal.event_log import read_log
-from console.journal.export import EXPORT_FORMATS
 from console.model.events import Kind
 from console.ui.app import RollbackApp
-from console.ui.screens.export import PREVIEW_LINES, ExportScreen
+from console.ui.document_process import PREVIEW_LINES
+from console.ui.screens.export import ExportScreen
+from console.ui.widgets.document_view import DocumentView
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -25,6 +31,7 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 SIZE = (80, 24)
+WAIT = 60.0  # s: a child renders the document, slower on a loaded machine
 
 
 @pytest.fixture
@@ -39,17 +46,46 @@ async def _export_screen(pilot: Pilot) -> ExportScreen:
     await until(pilot, lambda: isinstance(app.screen, ExportScreen))
     screen = app.screen
     assert isinstance(screen, ExportScreen)
-    await until(pilot, lambda: not screen.rendering)
+    await until(pilot, lambda: not screen.rendering, WAIT)
     return screen
 
 
-def _document(journal: Path, format: str) -> str:
-    """The document of the journal as it is on disk now."""
-    read = read_log(journal)
-    try:
-        return EXPORT_FORMATS[format].of_log(read.log, read.state.stars, False)
-    finally:
-        read.log.close()
+def _lengthen(app: RollbackApp, events: int = 20_000) -> None:
+    """Output enough that rendering the document takes its child seconds."""
+    recorder = app.prepared.recorder  # type: ignore[attr-defined]
+    for n in range(events):
+        recorder.record(
+            Kind.COMMAND_OUTPUT, stream="stdout", lines=[f"line {n}"], host="web-1", step="restore"
+        )
+
+
+async def _stopped_child(pilot: Pilot, screen: ExportScreen) -> Process:
+    """The child just started, stopped (SIGSTOP): it cannot finish before what the test
+    does next."""
+    await until(pilot, lambda: bool(screen.exports.running), WAIT)
+    child = screen.exports.running[-1]
+    os.kill(child.pid, signal.SIGSTOP)
+    return child
+
+
+def _cli(journal: Path, *args: str) -> str:
+    """The command line's document of the journal as it is on disk now."""
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "export", str(journal.resolve()), *args],
+        capture_output=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout.decode()
+
+
+def _head(document: str) -> str:
+    """The preview of `document`: its first lines, and how many there are if cut."""
+    lines = document.splitlines(keepends=True)
+    if len(lines) <= PREVIEW_LINES:
+        return document
+    head = "".join(lines[:PREVIEW_LINES])
+    return f"{head}\n\n… {document.count(chr(10)):,} lines in all: ^s writes them all.\n"
 
 
 def _lines(widget: Label) -> list[str]:
@@ -57,57 +93,90 @@ def _lines(widget: Label) -> list[str]:
     return [strip.text.strip() for strip in widget.render_lines(Region(0, 0, width, height))]
 
 
-async def test_the_preview_renders_in_a_worker_and_the_newest_format_wins(
-    app: RollbackApp,
-) -> None:
+async def _rendered(pilot: Pilot, screen: ExportScreen, format: str) -> None:
+    await until(pilot, lambda: screen.shown is not None and screen.shown.format == format, WAIT)
+    await until(pilot, lambda: not screen.rendering, WAIT)
+
+
+@pytest.mark.parametrize("format", ["markdown", "json", "node"])
+async def test_the_preview_is_the_command_lines_document(app: RollbackApp, format: str) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await _export_screen(pilot)
         journal = screen.incident.recorder.path
-        assert screen.shown is not None and screen.shown.format == "markdown"
-        assert screen.text == _document(journal, "markdown")
+        screen.query_one("#export-format", Select).value = format
+        await _rendered(pilot, screen, format)
+        document = _cli(journal, "--format", format)
+        assert screen.head == _head(document)
+        if format == "json":  # longer than the preview: its head, and how long it is
+            assert document.count("\n") > PREVIEW_LINES
+            assert screen.head.endswith(" lines in all: ^s writes them all.\n")
+        assert screen.query_one("#preview", DocumentView).text == screen.head
         count = len(screen.incident.recorder.events)
         note = screen.query_one("#preview-note", Label)
         assert str(note.render()) == f"Preview of the journal's {count} events."
 
-        # Asked on the loop, rendered in a thread: until its result comes back the
-        # preview says so, and keeps what it showed.
-        screen.action_preview()
-        assert screen.rendering
-        assert str(note.render()) == f"Rendering the document… ({count} events)"
-        assert screen.text == _document(journal, "markdown")
 
-        # JSON, then node before JSON's render is shown: node's document is the one left.
-        select = screen.query_one("#export-format", Select)
-        select.value = "json"
-        screen.action_preview()
-        json_render = screen._preview
-        select.value = "node"
-        screen.action_preview()
-        assert screen._preview is not json_render
-        assert json_render is not None and json_render.is_cancelled
-        await until(pilot, lambda: not screen.rendering)
-        assert screen.shown is not None and screen.shown.format == "node"
-        assert screen.text == _document(journal, "node")
-        assert str(screen.query_one("#export-path").value).endswith("rollback-node.md")
-
-
-async def test_new_events_mark_the_preview_stale_until_refreshed(
-    app: RollbackApp,
-) -> None:
+async def test_starred_only_is_the_stars_of_the_events_the_screen_saw(app: RollbackApp) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await _export_screen(pilot)
-        shown = screen.text
+        conductor = screen.incident
+        journal = conductor.recorder.path
+        note = next(e for e in conductor.recorder.events if e.kind == Kind.NOTE_ADDED)
+        conductor.star(note.seq)
+        await pilot.pause()
+        screen.query_one("#starred-only", Checkbox).value = True
+        await until(pilot, lambda: screen.shown is not None and screen.shown.starred, WAIT)
+        await until(pilot, lambda: not screen.rendering, WAIT)
+        starred = _cli(journal, "--starred-only")
+        assert screen.head == _head(starred) and starred != _cli(journal)
+        assert "bridge open on #inc-checkout" in screen.head
+
+        # Unstarred after the preview: the preview keeps the stars it was asked with.
+        conductor.star(note.seq, starred=False)
+        await pilot.pause()
+        assert screen.head == _head(starred)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not screen.rendering, WAIT)
+        assert screen.head == _head(_cli(journal, "--starred-only")) != _head(starred)
+
+
+async def test_the_newest_request_wins_and_ends_the_older_child(app: RollbackApp) -> None:
+    _lengthen(app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        journal = screen.incident.recorder.path
+        note = screen.query_one("#preview-note", Label)
+        count = len(screen.incident.recorder.events)
+
+        select = screen.query_one("#export-format", Select)
+        select.value = "json"
+        json_child = await _stopped_child(pilot, screen)
+        assert screen.rendering
+        assert str(note.render()) == f"Rendering the document… ({count:,} events)"
+        select.value = "node"
+        await until(pilot, lambda: json_child.returncode is not None, WAIT)
+        assert json_child.returncode == -signal.SIGKILL  # ended, not left to finish
+        await _rendered(pilot, screen, "node")
+        assert screen.head == _head(_cli(journal, "--format", "node"))
+        assert str(screen.query_one("#export-path").value).endswith("rollback-node.md")
+        assert screen.exports.running == []
+
+
+async def test_new_events_mark_the_preview_stale_until_refreshed(app: RollbackApp) -> None:
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        shown = screen.head
         for n in range(3):
             screen.incident.note(f"live note {n}")
         note = screen.query_one("#preview-note", Label)
         await until(pilot, lambda: "3 new events" in str(note.render()))
-        assert not screen.rendering and screen.text == shown  # not re-rendered by itself
+        assert not screen.rendering and screen.head == shown  # not re-rendered by itself
         assert str(note.render()) == (
             "3 new events since the preview — ^r refreshes. A write reads them all."
         )
         await pilot.press("ctrl+r")
-        await until(pilot, lambda: not screen.rendering)
-        assert "live note 2" in screen.text and "live note 2" not in shown
+        await until(pilot, lambda: not screen.rendering, WAIT)
+        assert "live note 2" in screen.head and "live note 2" not in shown
 
 
 async def test_write_is_the_journal_at_that_moment_as_the_cli_exports_it(
@@ -119,43 +188,43 @@ async def test_write_is_the_journal_at_that_moment_as_the_cli_exports_it(
         journal = conductor.recorder.path
         conductor.note("written after the preview was rendered")
         await pilot.pause()
-        cli = subprocess.run(
-            [sys.executable, "-m", "console", "export", str(journal.resolve())],
-            capture_output=True,
-            timeout=60,
-            check=True,
-        )
+        cli = _cli(journal).encode()
         target = tmp_path / "exports-for-the-postmortem" / "of-the-checkout-incident" / "doc.md"
         screen.query_one("#export-path").value = str(target)
         status = screen.query_one("#export-status", Label)
         screen.action_write()
         screen.action_write()  # a second write while one runs is refused
         assert str(status.render()) == f"… Still writing {target}: wait for it."
-        await until(pilot, lambda: bool(conductor.state.exports))
-        assert target.read_bytes() == cli.stdout
-        assert b"written after the preview was rendered" in cli.stdout
-        assert b"written after the preview was rendered" not in screen.text.encode()
+        # Events recorded while the child writes are not in the document.
+        conductor.note("recorded while the document was being written")
+        await until(pilot, lambda: bool(conductor.state.exports), WAIT)
+        assert target.read_bytes() == cli
+        assert b"written after the preview was rendered" in cli
+        assert b"written after the preview was rendered" not in screen.head.encode()
         written = [e for e in conductor.recorder.events if e.kind == Kind.EXPORT_WRITTEN]
         assert [(e.data.path, e.data.format) for e in written] == [(str(target), "markdown")]
+        assert sorted(p.name for p in target.parent.iterdir()) == ["doc.md"]  # nothing staged
 
         # The path is shown whole at 80 columns: on a line of its own, wrapped if need be.
         await pilot.pause()
         lines = _lines(status)
-        assert lines[0] == f"✔ Written ({len(cli.stdout):,} bytes):"
+        assert lines[0] == f"✔ Written ({len(cli):,} bytes):"
         assert "".join(lines[1:]) == str(target)
 
 
-async def test_the_preview_shows_the_documents_head_and_the_write_all_of_it(
-    app: RollbackApp,
+async def test_quitting_during_a_write_leaves_no_file_and_no_record(
+    app: RollbackApp, tmp_path: Path
 ) -> None:
+    target = tmp_path / "exports" / "doc.md"
+    _lengthen(app)
     async with app.run_test(size=SIZE) as pilot:
         screen = await _export_screen(pilot)
-        screen.query_one("#export-format", Select).value = "json"
-        await until(pilot, lambda: screen.shown is not None and screen.shown.format == "json")
-        await until(pilot, lambda: not screen.rendering)
-        document = _document(screen.incident.recorder.path, "json")
-        lines = document.count("\n")
-        assert lines > PREVIEW_LINES and screen.text == document
-        shown = str(screen.query_one("#preview-text", Static).render())
-        head = "".join(document.splitlines(keepends=True)[:PREVIEW_LINES])
-        assert shown == f"{head}\n\n… {lines:,} lines in all: ^s writes them all.\n"
+        conductor = screen.incident
+        journal = conductor.recorder.path
+        screen.query_one("#export-path").value = str(target)
+        screen.action_write()
+        child = await _stopped_child(pilot, screen)  # still writing when the app quits
+        app.exit()
+    assert child.returncode == -signal.SIGKILL
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    assert "export.written" not in journal.read_text()

@@ -14,10 +14,12 @@ import pytest
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.export.schema import export_schema
+from console.journal.recorder import Recorder
 from console.journal.store import JOURNAL_NAME, read_journal
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.payloads import KINDS, payload_model
-from tests.events_factory import recorder_in
+from tests.events_factory import COMMANDER, START, recorder_in
 
 GOLDEN = Path(__file__).parent / "golden"
 JOURNALS = GOLDEN / "journals"
@@ -343,3 +345,38 @@ def test_export_of_an_unreadable_journal_leaves_no_file(tmp_path):
     assert result.returncode == 2
     assert "not a journal event" in result.stderr and "Traceback" not in result.stderr
     assert not target.exists() and not list(tmp_path.glob(".out.json.partial"))
+
+
+def test_first_n_is_the_document_of_the_journal_when_it_held_n(tmp_path):
+    """`export --first N` (what the console's export screen runs): the journal as it was
+    when it held N events, though it grew since (a note, output, a star taken back) and
+    a line is being written at its end."""
+    journal = write_fixed_journal(tmp_path / "incident")
+    count = len(read_journal(journal).events)
+    variants = [(fmt, *starred) for fmt in SUFFIX for starred in ([], ["--starred-only"])]
+
+    def exports(*first: str) -> dict[tuple[str, ...], subprocess.CompletedProcess[bytes]]:
+        return {
+            variant: subprocess.run(
+                [*CLI_EXPORT, str(journal), "--format", *variant, *first],
+                capture_output=True,
+                timeout=60,
+            )
+            for variant in variants
+        }
+
+    before = exports()
+    recorder = Recorder.open(journal.parent, FixedClock(START), COMMANDER)
+    starred = min(recorder.state.stars)
+    recorder.record(Kind.NOTE_ADDED, text="after the document was asked for")
+    recorder.record(Kind.COMMAND_OUTPUT, stream="stdout", lines=["later"], host="web-1")
+    recorder.record(Kind.EVENT_STARRED, seq=starred, starred=False)
+    recorder.close()
+    with open(journal, "ab") as growing:
+        growing.write(b'{"seq": 99, "kind": "note.ad')
+    after = exports("--first", str(count))
+    for variant in variants:
+        assert after[variant].returncode == 0, after[variant].stderr
+        assert after[variant].stdout == before[variant].stdout, variant
+        assert after[variant].stderr == b"", variant  # the line being written: not torn
+    assert exports()[("markdown",)].stdout != before[("markdown",)].stdout

@@ -154,13 +154,15 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
 
 
 async def _json(pilot) -> str:
-    """The export screen's JSON document, as its preview shows it once rendered."""
+    """The export screen's JSON document, as it writes it (its preview is the first lines)."""
     from textual.widgets import Select
 
     screen = pilot.app.screen
     screen.query_one("#export-format", Select).value = "json"
     await until(pilot, lambda: not screen.rendering and screen.shown.format == "json")
-    return screen.text
+    await pilot.press("ctrl+s")
+    await until(pilot, lambda: bool(pilot.app.conductor.state.exports))
+    return Path(pilot.app.conductor.state.exports[-1]["path"]).read_text()
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -274,7 +274,7 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
         await until(pilot, lambda: isinstance(app.screen, ExportScreen))
         await until(pilot, lambda: app.screen.shown is not None)
         screen_text(app)
-        assert "\x1b" not in app.screen.text
+        assert "\x1b" not in app.screen.head
 
 
 # -- a real terminal ------------------------------------------------------------------------

@@ -12,40 +12,40 @@ from console.cli.common import existing_journal, load
 from console.cli.parser import EXIT_OK, EXIT_USAGE, UsageError
 
 
-def _export(path: Path, fmt: str, starred_only: bool, write) -> list:
-    """Write the document; the JSON one is streamed (constant memory however much output
-    the incident holds). Returns the torn lines seen."""
+def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) -> list:
+    """Write the document of the journal's `first` events (all if None); the JSON one is
+    streamed (constant memory however much output the incident holds), the others read
+    back no command's stdout they do not show. Returns the torn lines seen."""
+    from console.journal.event_log import read_log
     from console.journal.export import EXPORT_FORMATS
     from console.journal.export.json_export import write_json
-    from console.journal.store import JournalStream, read_journal
+    from console.journal.store import JournalStream
     from console.model.visible import json_visible
 
     if fmt == "json":
         streams: list[JournalStream] = []
 
         def journal() -> JournalStream:  # read twice, never held (see write_json)
-            streams.append(JournalStream(path))
+            streams.append(JournalStream(path, first=first))
             return streams[-1]
 
         write_json(journal, lambda text: write(json_visible(text)), starred_only)
         return streams[0].torn
-    read = read_journal(path)
-    write(EXPORT_FORMATS[fmt].render(read.events, starred_only))
+    read = read_log(path, first=first)
+    try:
+        write(EXPORT_FORMATS[fmt].of_log(read.log, read.state.stars, starred_only))
+    finally:
+        read.log.close()
     return read.torn
 
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.coverage import (
-        demo_faults,
-        unchecked_rollouts,
-        undetectable_drills,
-        unwatched_systems,
-    )
+    from console.model.coverage import demo_faults, undetectable_drills, unwatched_systems
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    checks = [unwatched_systems, undetectable_drills, unchecked_rollouts]
+    checks = [unwatched_systems, undetectable_drills]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
     settings = load(args, directory=directory, say_warnings=False, checks=checks)
@@ -119,10 +119,7 @@ def import_ansible(args: argparse.Namespace) -> int:
         raise UsageError(f"{target}: exists; choose another file or pass --force")
     _write(target, text)
     hosts = sum(len(s["hosts"]) for s in conversion.systems)
-    systems = len(conversion.systems)
-    print(
-        f"{target}: wrote {counted(systems, 'system')}, {counted(hosts, 'host')}", file=sys.stderr
-    )
+    print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
     return EXIT_OK
 
 
@@ -170,9 +167,9 @@ def schema(args: argparse.Namespace) -> int:
 def export(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal, args.config)
     if args.output:
-        torn = _export_to(Path(args.output), args.mode, path, args.format, args.starred_only)
+        torn = _export_to(Path(args.output), path, args)
     else:
-        torn = _export(path, args.format, args.starred_only, sys.stdout.write)
+        torn = _export(path, args.format, args.starred_only, args.first, sys.stdout.write)
     for line in torn:
         print(
             f"warning: {line.path}:{line.line}: torn last line ignored ({line.size} bytes)",
@@ -181,13 +178,13 @@ def export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _export_to(target: Path, mode: int, journal: Path, fmt: str, starred_only: bool) -> list:
+def _export_to(target: Path, journal: Path, args: argparse.Namespace) -> list:
     """Stream the document into a file beside `target` (0600 unless asked otherwise, in a
     0700 directory if made), renamed when complete: a journal line that turns out
     unreadable half-way leaves no half document behind; a failure is one line, exit 2."""
     from console.journal.store import JournalError, make_dirs
 
-    partial = target.with_name(f".{target.name}.partial")
+    partial, mode = target.with_name(f".{target.name}.partial"), args.mode
     try:
         try:
             make_dirs(target.parent)
@@ -196,7 +193,8 @@ def _export_to(target: Path, mode: int, journal: Path, fmt: str, starred_only: b
         except (OSError, JournalError) as exc:
             raise _cannot_write(target, exc) from None
         with open(fd, "w", encoding="utf-8") as out:
-            torn = _export(journal, fmt, starred_only, out.write)  # a bad journal: its error
+            # A bad journal: its error.
+            torn = _export(journal, args.format, args.starred_only, args.first, out.write)
         os.replace(partial, target)
     except OSError as exc:
         raise _cannot_write(target, exc) from None

@@ -51,6 +51,13 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def event_count(text: str) -> int:
+    """How many events, 0 or more (argparse type for export --first)."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of events (0 or more)")
+    return int(text)
+
+
 # `command(name, summary, description, *examples, codes=...)`: a subparser added.
 Command = Callable[..., argparse.ArgumentParser]
 
@@ -251,6 +258,13 @@ def _export(command: Command) -> None:
     )
     export.add_argument(
         "--starred-only", action="store_true", help="only starred events in the timeline"
+    )
+    export.add_argument(
+        "--first",
+        type=event_count,
+        metavar="N",
+        help="the journal's first N events only: the document as it was when it held N"
+        " (a live incident's journal grows while it is read)",
     )
 
 

@@ -132,21 +132,6 @@ class EventLog(Sequence[Event]):
         starred = {s for s in stars if 0 <= s < count and self._stdout[s]}
         return [self._event(i) for i in range(count) if not self._stdout[i] or i in starred]
 
-    def snapshot(self, count: int) -> EventLog:
-        """The first `count` events, for another thread to read while this log grows on
-        its own: the arrays are copied, the held events are shared (never changed), and
-        the copy reads the output file through a handle of its own (the file is only
-        appended to, and `count` events are all on disk already)."""
-        copy = EventLog(self.output)
-        copy._slots = self._slots[:count]
-        copy._places = self._places[:count]
-        copy._stdout = self._stdout[:count]
-        copy._held = self._held[: sum(1 for slot in copy._slots if slot < 0)]
-        copy.places = list(self.places)
-        copy._place_ids = dict(self._place_ids)
-        copy.actions = [e for e in copy._held if e.is_action]
-        return copy
-
     def _event(self, index: int) -> Event:
         slot = self._slots[index]
         if slot < 0:
@@ -191,13 +176,13 @@ class LogRead:
     torn: list[TornLine]
 
 
-def read_log(path: Path, progress: Progress | None = None) -> LogRead:
+def read_log(path: Path, progress: Progress | None = None, first: int | None = None) -> LogRead:
     """An incident's journal read once and folded, its output left in its file (the
-    events of read_journal, never all in memory at once)."""
+    events of read_journal, never all in memory at once; its `first` only, if given)."""
     path = journal_path(path)
     log = EventLog(path.with_name(OUTPUT_NAME))
     state = IncidentState()
-    stream = JournalStream(path, progress)
+    stream = JournalStream(path, progress, first)
     for event, offset in stream.placed():
         state.apply(event)
         log.append(event, offset)

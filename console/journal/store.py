@@ -181,10 +181,13 @@ Progress = Callable[[int, int], None]  # (bytes read, bytes in all), now and the
 PROGRESS_EVERY = 2000  # lines
 
 
-def read_journal(path: Path, progress: Progress | None = None) -> JournalRead:
-    """The incident's events in order: the journal merged with its output file by seq.
-    Read line by line: the file's bytes are never all in memory beside the events."""
-    stream = JournalStream(path, progress)
+def read_journal(
+    path: Path, progress: Progress | None = None, first: int | None = None
+) -> JournalRead:
+    """The incident's events in order: the journal merged with its output file by seq
+    (the `first` of them only, if given: see JournalStream). Read line by line: the
+    file's bytes are never all in memory beside the events."""
+    stream = JournalStream(path, progress, first)
     events = list(stream)
     return JournalRead(events, stream.torn)
 
@@ -192,12 +195,16 @@ def read_journal(path: Path, progress: Progress | None = None) -> JournalRead:
 class JournalStream:
     """The same events as read_journal, one at a time, never all in memory: for exporting
     an incident whose output runs to gigabytes. `torn` is complete once iterated;
-    `progress` hears how far the reading is, every few thousand lines and at the end."""
+    `progress` hears how far the reading is, every few thousand lines and at the end.
+    `first`: only the events whose seq is below it, the journal as it was when it held
+    that many (a live incident's grows while it is read); a line being written past them
+    is not read, let alone reported torn."""
 
-    def __init__(self, path: Path, progress: Progress | None = None):
+    def __init__(self, path: Path, progress: Progress | None = None, first: int | None = None):
         self.path = journal_path(path)
         self.torn: list[TornLine] = []
         self.progress = progress
+        self.first = first
         self._done = 0
         self._total = 0
 
@@ -232,12 +239,18 @@ class JournalStream:
                     self.progress(min(self._done, self._total), self._total)
                 if not raw.strip():
                     continue
+                if self.first is not None and not raw.endswith(b"\n"):
+                    return  # being written: the events before the cut are whole lines
                 try:
-                    yield parse_line(raw, path, number), offset if placed else None
+                    event = parse_line(raw, path, number)
                 except JournalError:
                     if raw.endswith(b"\n"):
                         raise
                     self.torn.append(TornLine(path, number, len(raw)))
+                    continue
+                if self.first is not None and event.seq >= self.first:
+                    return  # each file is in seq order
+                yield event, offset if placed else None
 
 
 def _size(path: Path) -> int:

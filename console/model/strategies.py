@@ -1,6 +1,8 @@
 """Rollback strategies: kinds, typed parameters, command templates, waves."""
 
-from typing import Any, Self
+from __future__ import annotations
+
+from typing import Any
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
@@ -54,7 +56,7 @@ class Waves(Strict):
     confirm: bool = False
 
     @model_validator(mode="after")
-    def _one_of(self) -> Self:
+    def _one_of(self) -> Waves:
         if self.size is not None and self.percent is not None:
             raise ValueError("give either size or percent, not both")
         return self
@@ -164,7 +166,7 @@ class Strategy(Strict):
         return merged
 
     @model_validator(mode="after")
-    def _templates_use_declared_params(self) -> Self:
+    def _templates_use_declared_params(self) -> Strategy:
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
         stepping = STRATEGY_KINDS[self.kind].stepping
         if stepping:  # the engine sets it for each step of a gradual kind

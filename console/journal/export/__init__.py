@@ -57,7 +57,6 @@ class ExportFormat:
     title: str  # in the export screen's list
     file_name: str  # the screen's default, in the incident's directory
     render: Exporter
-    markdown: bool = True  # the screen previews it as Markdown, else as plain text
     every_event: bool = False  # it lists every event: else it reads no command's stdout
 
     def of_log(self, log: EventLog, stars: Collection[int], starred: bool) -> str:
@@ -82,7 +81,6 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "JSON",
             "rollback.json",
             _json,
-            markdown=False,
             every_event=True,
         ),
         ExportFormat(

@@ -1,87 +1,29 @@
 """Export: path, format and starred-only, with a preview before anything is written. The
-document is rendered in a thread (it reads back every event: seconds at 100,000), from a
-snapshot of the journal taken on the UI loop; the loop only shows the result."""
+document is rendered by `rollback-console export` in a child process (it reads back every
+event: seconds at 100,000), cut at the events the journal held when it was asked for; the
+loop only shows the preview's first lines (document_process.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Checkbox, Input, Label, Markdown, Select, Static
+from textual.containers import Horizontal
+from textual.widgets import Checkbox, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
-from console.journal.event_log import EventLog
 from console.journal.export import EXPORT_FORMATS
-from console.journal.store import JournalError, write_private
+from console.journal.store import JournalError
+from console.ui.document_process import Children, ExportFailed, Preview, Render
 from console.ui.screens.base import IncidentScreen
+from console.ui.widgets.document_view import DocumentView
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.toggles import MarkedCheckbox
 
 FORMATS = [(f.title, f.name) for f in EXPORT_FORMATS.values()]
-# The preview shows the document's first lines only: a widget holding all of a 100,000-event
-# document (tens of MB as JSON) is laid out and mounted on the UI loop, for seconds.
-PREVIEW_LINES = 400
-
-
-@dataclass(frozen=True)
-class Preview:
-    """A rendered document (`text`) and its first PREVIEW_LINES lines (`head`)."""
-
-    text: str
-    head: str
-    lines: int  # how many lines `text` has
-
-    @classmethod
-    def of(cls, text: str) -> Preview:
-        end = -1
-        for _ in range(PREVIEW_LINES):
-            end = text.find("\n", end + 1)
-            if end < 0:
-                return cls(text, text, text.count("\n"))
-        return cls(text, text[: end + 1], text.count("\n"))
-
-    @property
-    def cut(self) -> bool:
-        return len(self.head) < len(self.text)
-
-
-@dataclass(frozen=True, eq=False)
-class Render:
-    """One document asked for: the journal's first `count` events as they were when it
-    was asked (`log`: their snapshot), in `format`; written to `path` if one is given."""
-
-    log: EventLog
-    stars: frozenset[int]
-    format: str
-    starred: bool
-    path: Path | None = None
-
-    @property
-    def count(self) -> int:
-        return len(self.log)
-
-    def text(self) -> str:
-        """The document (in a worker thread): it reads the snapshot only."""
-        try:
-            return EXPORT_FORMATS[self.format].of_log(self.log, self.stars, self.starred)
-        finally:
-            self.log.close()
-
-    def preview(self) -> Preview:
-        """The document and the part of it the preview shows (in a worker thread)."""
-        return Preview.of(self.text())
-
-    def written(self) -> str:
-        """The document, written to `path` (in a worker thread)."""
-        assert self.path is not None
-        text = self.text()
-        write_private(self.path, text.encode())
-        return text
 
 
 class ExportScreen(IncidentScreen):
@@ -107,19 +49,21 @@ class ExportScreen(IncidentScreen):
             )
         yield Label("", id="export-status")
         yield Label("", id="preview-note")
-        with VerticalScroll(id="preview-box"):
-            yield Markdown(id="preview")
-            yield Static(id="preview-text", markup=False)
+        # The document's text as the file holds it (Markdown source, or JSON).
+        yield DocumentView(id="preview")
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.text = ""  # the document the preview shows
+        self.head = ""  # the document's first lines, as the preview shows them
         self.shown: Render | None = None  # what it was rendered from
+        self.exports = Children()
         self._asked: Render | None = None  # the newest preview asked for
         self._writing: Render | None = None
         self._preview: Worker | None = None  # the newest preview's render
         self._write: Worker | None = None
         self._path_for("markdown")
+        # Nothing to scroll until the first preview comes back: Tab skips the empty box.
+        self.query_one("#preview", DocumentView).can_focus = False
         self.query_one("#export-status", Label).update(
             f"Preview below. {self.app.key_label('export.write')} writes it to the path; the write is journalled."
         )
@@ -139,12 +83,17 @@ class ExportScreen(IncidentScreen):
         self.query_one("#export-path", Input).value = str(path)
         self.query_one("#export-path", Input).cursor_position = 0
 
+    def on_unmount(self) -> None:
+        """The app quits: no child outlives it, none leaves a file behind."""
+        self.exports.end_all()
+
     def _ask(self, path: Path | None = None) -> Render:
-        """The document asked for now: the journal as it is at this moment (on the loop,
-        where events are appended)."""
+        """The document asked for now: the journal's events as the screen sees them at
+        this moment (their stars among them), all on disk already."""
+        recorder = self.incident.recorder
         return Render(
-            self.incident.recorder.events.snapshot(len(self.incident.recorder.events)),
-            frozenset(self.incident.state.stars),
+            recorder.path,
+            len(recorder.events),
             self.format(),
             self.query_one("#starred-only", Checkbox).value,
             path,
@@ -173,11 +122,15 @@ class ExportScreen(IncidentScreen):
         self.query_one("#preview-note", Label).update(note)
 
     def action_preview(self) -> None:
-        """Render the preview in a thread; a newer one supersedes it."""
+        """Render the preview in a child process; a newer one supersedes it (the older
+        child is ended)."""
         self._asked = self._ask()
         self._note()
         self._preview = self.run_worker(
-            self._asked.preview, group="preview", thread=True, exclusive=True, exit_on_error=False
+            self.exports.preview(self._asked),
+            group="preview",
+            exclusive=True,
+            exit_on_error=False,
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -197,19 +150,15 @@ class ExportScreen(IncidentScreen):
         """Show the newest preview asked for, rendered."""
         self._asked = None
         self.shown = render
-        markdown = EXPORT_FORMATS[render.format].markdown
-        self.query_one("#preview", Markdown).display = markdown
-        self.query_one("#preview-text", Static).display = not markdown
+        view = self.query_one("#preview", DocumentView)
+        view.can_focus = True
         head = preview.head
         if preview.cut:
             key = self.app.key_label("export.write")
             head += f"\n\n… {preview.lines:,} lines in all: {key} writes them all.\n"
-        if preview.text != self.text:
-            self.text = preview.text
-            if markdown:
-                self.query_one("#preview", Markdown).update(head)
-            else:
-                self.query_one("#preview-text", Static).update(head)
+        if head != self.head:
+            self.head = head
+            view.load_text(head)
         self._note()
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
@@ -223,8 +172,8 @@ class ExportScreen(IncidentScreen):
         self.action_write()
 
     def action_write(self) -> None:
-        """Write the document of the journal as it is now, rendered and written in a
-        thread; the write is journalled once the file is on disk."""
+        """Write the document of the journal as it is now, rendered and written by a
+        child process; the write is journalled once the file is in place."""
         status = self.query_one("#export-status", Label)
         if self._writing is not None:
             status.update(plain(f"… Still writing {self._writing.path}: wait for it."))
@@ -235,23 +184,28 @@ class ExportScreen(IncidentScreen):
             return
         self._writing = render = self._ask(Path(raw).expanduser())
         status.update(plain(f"… Writing the document ({render.count:,} events)…"))
-        self._write = self.run_worker(
-            render.written, group="write", thread=True, exit_on_error=False
-        )
+        self._write = self.run_worker(self._written_to(render), group="write", exit_on_error=False)
+
+    async def _written_to(self, render: Render) -> int:
+        """Write the document, then journal the write: nothing in between lets the app quit
+        with the file in place and no record of it. Returns its size."""
+        assert render.path is not None
+        size = await self.exports.write(render)
+        self.incident.record_export(str(render.path), render.format, starred_only=render.starred)
+        return size
 
     def _written(self, worker: Worker) -> None:
         render, self._writing = self._writing, None
         assert render is not None and render.path is not None
         status = self.query_one("#export-status", Label)
         exc = worker.error
-        if isinstance(exc, (OSError, JournalError)):
+        if isinstance(exc, (OSError, JournalError, ExportFailed)):
             why = getattr(exc, "strerror", None) or exc
             status.update(plain(f"✘ Could not write {render.path}: {why}", one_line=False))
             return
         if exc is not None:
             raise exc
-        size = len(str(worker.result).encode())
-        self.incident.record_export(str(render.path), render.format, starred_only=render.starred)
+        size = worker.result
         # The path on a line of its own, wrapped if need be: never cut at the screen's edge.
         status.update(plain(f"✔ Written ({size:,} bytes):\n{render.path}", one_line=False))
         self.notify(f"Rollback document written to {render.path}.", title="Exported")

@@ -1,0 +1,44 @@
+"""A document's text, read-only: scrolled, selected and copied, never edited. Only the lines
+on screen are drawn: a Markdown widget mounted a 400-line preview's blocks on the UI loop
+(~4 s of CPU, the loop held 1.5 s at a time; a Static laid out all 400 lines, ~0.1-0.2 s;
+this view ~0.05 s: bench/RESULTS.md, issue 18)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import TextArea
+
+# TextArea's keys that move, select and copy; its editing keys, and F5-F7 (it selects with
+# them; the console opens its form and export screens and closes the incident with them),
+# stay the console's.
+KEEP = frozenset(
+    {
+        *("up", "down", "left", "right", "home", "end", "pageup", "pagedown"),
+        *("ctrl+left", "ctrl+right", "ctrl+shift+left", "ctrl+shift+right"),
+        *("shift+home", "shift+end", "shift+up", "shift+down", "shift+left", "shift+right"),
+        "ctrl+c",
+    }
+)
+
+
+def _kept(bindings: list[Binding]) -> list[Binding]:
+    kept = []
+    for binding in bindings:
+        keys = [k for k in binding.key.split(",") if k.strip() in KEEP]
+        if keys:
+            kept.append(replace(binding, key=",".join(keys)))
+    return kept
+
+
+class DocumentView(TextArea, inherit_bindings=False):
+    """Read-only text, wrapped at the widget's width, with a cursor to select and copy."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_kept([b for b in TextArea.BINDINGS if isinstance(b, Binding)])
+    ]
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id, read_only=True, soft_wrap=True, show_cursor=True)
