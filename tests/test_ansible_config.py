@@ -87,6 +87,8 @@ def test_check_config_names_the_ansible_file_and_line_of_what_cannot_be_honoured
 
 
 def test_an_unknown_group_or_file_points_at_inventory_toml(tmp_path):
+    """Each mistake is one line at its key; the system it leaves without hosts is not a
+    second problem (seen: a mistyped group also said to list [[systems.hosts]])."""
     shutil.copytree(CORPUS, tmp_path / "ansible")
     directory = config_with(
         tmp_path,
@@ -106,6 +108,8 @@ def test_an_unknown_group_or_file_points_at_inventory_toml(tmp_path):
     assert shown[1].startswith(f"{toml}:") and shown[1].endswith(
         "systems[1].ansible.inventory: no such file"
     )
+    # One line each: not also "system 'web' has no hosts: list [[systems.hosts]]...".
+    assert len(shown) == 2
 
 
 def test_broken_yaml_and_a_zero_range_step_are_one_line_each_with_file_and_line(tmp_path):

@@ -68,8 +68,8 @@ def test_hosts_groups_and_vars_are_those_of_ansible_inventory_list(path, tmp_pat
     read_json(json.dumps(listing), "ansible-inventory --list", theirs)
     theirs.finish()
     for group in groups - {"all"}:
-        mine = group_hosts(ours, group, path.parent)
-        from_ansible = group_hosts(theirs, group, path.parent)
+        mine = group_hosts(ours, group, path)
+        from_ansible = group_hosts(theirs, group, path)
         assert mine.hosts == from_ansible.hosts, group
 
 
@@ -82,7 +82,7 @@ def test_ranges_expand_as_ansible_expands_them():
 
 
 def test_an_ini_inventory_becomes_console_hosts():
-    converted = group_hosts(read_inventory(INI), "eu", INI.parent)
+    converted = group_hosts(read_inventory(INI), "eu", INI)
     by_name = {h["name"]: h for h in converted.hosts}
     assert len(by_name) == 17  # 12 from the range, edge-1, web-legacy, db-a..c
     # a host in three groups (web, canary, pci): the groups beyond the system's are tags;
@@ -110,7 +110,7 @@ def test_an_ini_inventory_becomes_console_hosts():
 
 
 def test_a_yaml_inventory_becomes_console_hosts():
-    converted = group_hosts(read_inventory(YAML), "db", YAML.parent)
+    converted = group_hosts(read_inventory(YAML), "db", YAML)
     assert [h["name"] for h in converted.hosts] == ["pg-01", "pg-02", "pg-03", "pg-r1", "pg-r2"]
     replica = converted.hosts[-1]
     assert replica["proxy_command"] == "ssh -W %h:%p -q ops@jump-us"
@@ -129,7 +129,7 @@ def test_what_cannot_be_honoured_is_reported_with_file_and_line(tmp_path):
         "web-4 ansible_ssh_extra_args='-F ./other_config'\n"
         "web-5 ansible_become=true ansible_ssh_common_args='-o ControlPersist=60s'\n"
     )
-    findings = group_hosts(read_inventory(inventory), "web", tmp_path).findings
+    findings = group_hosts(read_inventory(inventory), "web", inventory).findings
     lines = {(f.where.line, f.error, f.message) for f in findings}
     assert (
         2,
@@ -145,9 +145,12 @@ def test_what_cannot_be_honoured_is_reported_with_file_and_line(tmp_path):
     assert any(n == 6 and not e and "ControlPersist" in m for n, e, m in lines)
 
 
-def test_an_unknown_group_says_which_groups_there_are():
-    findings = group_hosts(read_inventory(INI), "wbe", INI.parent).findings
-    assert [f.message for f in findings] == [
-        "no group 'wbe' (did you mean 'web'?); groups: all, canary, db, eu, pci, prod,"
-        " ungrouped, web"
+def test_an_unknown_group_says_which_groups_there_are_in_which_file():
+    findings = group_hosts(read_inventory(INI), "wbe", INI).findings
+    assert [(str(f.where), f.message) for f in findings] == [
+        (
+            str(INI),
+            "no group 'wbe' (did you mean 'web'?); groups: all, canary, db, eu, pci, prod,"
+            " ungrouped, web",
+        )
     ]

@@ -67,6 +67,55 @@ def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
     assert result.stdout.endswith(", 1 warning\n")
 
 
+FLAGS_FILE = '  { name = "flags_file", default = "/etc/storefront/flags" },\n'
+CHECK = '  { name = "check", default = "curl -fsS http://127.0.0.1:8080/health" },\n'
+HEALTH = '[strategies.commands]\nhealth = "curl -fsS http://127.0.0.1:8080/health"\n'
+
+
+@pytest.mark.parametrize(
+    ("preset", "params", "health", "warned"),
+    [
+        ("file", FLAGS_FILE, "", True),
+        ("http", "", "", True),
+        ("file", FLAGS_FILE + CHECK, "", False),
+        ("http", "", HEALTH, False),
+    ],
+)
+def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
+    tmp_path, preset, params, health, warned
+):
+    """docs/strategies.md's re-enable without its `check` line (or the http one without its
+    `health`) loads and runs, and every step passes once the flags read the percentage,
+    the application sick or not, up to 100 %: check-config says so at the strategy's name
+    and still says ok."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    text = strategies.read_text()
+    strategies.write_text(
+        text + '\n[[strategies]]\nname = "checkout-reenable"\nkind = "feature-reenable"\n'
+        f'preset = "{preset}"\nwaves = {{ confirm = true }}\n'
+        f'params = [\n  {{ name = "flags", default = "new_checkout" }},\n{params}]\n{health}'
+    )
+    inventory = target / "inventory.toml"
+    inventory.write_text(
+        inventory.read_text().replace(
+            '["version-rollback"]', '["version-rollback", "checkout-reenable"]'
+        )
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    line = text.count("\n") + 3
+    warning = (
+        f"warning: {strategies}:{line}: strategies[5].name: strategy 'checkout-reenable'"
+        " re-enables step by step, but nothing checks the application between steps: each"
+        " passes once the flags read its percentage (give the parameter `check` a default,"
+        " or [strategies.commands] health)\n"
+    )
+    assert result.stderr == (warning if warned else "")
+    assert result.stdout.endswith(", 1 warning\n" if warned else " 6 strategies, 9 steps\n")
+
+
 def test_a_drill_parameter_the_strategy_lacks_is_refused_naming_every_one(tmp_path):
     """A preset's own parameters come after its twelve common ones: a list cut at twelve
     hid the very one meant (`until` is the demo's name for `recovery_target_time`)."""

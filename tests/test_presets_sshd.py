@@ -362,6 +362,20 @@ def test_a_re_enable_refused_on_one_host_holds_the_other_saying_why(sshd_server,
     )
     assert (app / "flags").read_text() == "new_checkout=25\ndark_mode=0\n"
     assert (other / "flags").read_text() == "new_checkout=100\ndark_mode=0\n"
+    # Held, not failed: no host failed, and the held one goes on with the next stage.
+    completed = next(
+        e.data
+        for e in outcome.events
+        if e.kind == Kind.STEP_COMPLETED and e.where.step == held_step(outcome)
+    )
+    assert completed.status == "held"
+    assert completed.summary == (
+        f"held at 25 % on 1 host (stage 1 of 2): the precheck refused db-2 ({said})"
+    )
+
+
+def held_step(outcome) -> str:
+    return next(e.where.step for e in outcome.events if e.kind == Kind.ROLLOUT_HELD)
 
 
 def test_an_unknown_flag_is_refused_before_a_re_enable(sshd_server, tmp_path):

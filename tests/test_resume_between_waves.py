@@ -15,8 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from console.engine.attempts import verify_unknown
+from console.engine.errors import ProcedureError
 from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
@@ -117,6 +119,23 @@ def run_killed_at(
     assert process.returncode == -signal.SIGKILL, "".join(shown)
 
 
+def attempts_ended(journal: Path) -> None:
+    """The session is gone: each host's supervisor ends its attempt (TERM, then KILL after
+    3 s), as after a real crash, before anyone resumes; V would find it still running."""
+    tokens = [e.data.token for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
+    for _ in range(400):
+        running = [
+            token
+            for token in tokens
+            if not subprocess.run(
+                ["pgrep", "-f", f"rollback-attempt={token}"], capture_output=True
+            ).returncode
+        ]
+        if not running:
+            return
+        time.sleep(0.05)
+
+
 async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: Fleet) -> None:
     journal = fleet.state / "incident"
     run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
@@ -163,20 +182,7 @@ async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record
         return all(link.readlink() == Path("releases/1.10.0") for link in links)
 
     run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
-    # The session is gone: each host's supervisor ends its attempt (TERM, then KILL after
-    # 3 s), as after a real crash, before anyone resumes; V would find it still running.
-    tokens = [e.data.token for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
-    for _ in range(400):
-        running = [
-            token
-            for token in tokens
-            if not subprocess.run(
-                ["pgrep", "-f", f"rollback-attempt={token}"], capture_output=True
-            ).returncode
-        ]
-        if not running:
-            break
-        time.sleep(0.05)
+    attempts_ended(journal)
     follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
     async with follow.run_test(size=(80, 24)) as pilot:  # a second responder, meanwhile
         await until(pilot, lambda: any(n.title == "Writer gone" for n in follow._notifications))
@@ -219,3 +225,63 @@ async def test_a_follower_hears_the_writer_died_between_waves(fleet: Fleet) -> N
         assert "succeeded" in str(grid.get_cell("app-1", "Status"))
         waves = str(app.screen.query_one("#exec-waves").render())
         assert "✔ 1/2 1 ok, 0 failed" in waves and "○ 2/2 not started" in waves, waves
+
+
+async def test_neither_a_run_nor_a_retry_of_the_step_resends_to_its_unknown_hosts(
+    fleet: Fleet,
+) -> None:
+    """Enter on the step (a run with no hosts named) and t (a retry of the failed hosts)
+    leave the unknown hosts alone: their action may have done its work, or still run."""
+    journal = fleet.state / "incident"
+    links = [s / "current" for s in fleet.sandboxes.values()]
+
+    def switched() -> bool:
+        return all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        assert conductor.failed_hosts("restore") == []  # t has nothing to retry
+        sent = len(read_journal(journal).events)
+        with pytest.raises(ProcedureError) as refused:
+            await conductor.run_step("restore", confirmed="a person")
+        assert "the outcome on app-1, app-2 is unknown" in str(refused.value)
+        intents = [e for e in read_journal(journal).events[sent:] if e.kind == Kind.COMMAND_INTENT]
+        assert intents == []
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+
+async def test_a_follower_of_the_resumed_incident_does_not_see_the_cut_step_running(
+    fleet: Fleet,
+) -> None:
+    """The console died mid-action and another resumed it (alive, holding the lock): a
+    second responder sees the step as the commander does, unknown, never as running."""
+    journal = fleet.state / "incident"
+    links = [s / "current" for s in fleet.sandboxes.values()]
+
+    def switched() -> bool:
+        return all(link.readlink() == Path("releases/1.10.0") for link in links)
+
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+        async with follow.run_test(size=(80, 24)) as pilot:
+            steps = follow.screen.query_one("#steps", OptionList)
+
+            def shown() -> str:
+                return str(steps.get_option("restore").prompt)
+
+            await until(pilot, lambda: "Restore the release" in shown())
+            assert "? unknown   2. Restore the release" in shown(), shown()
+            assert follow.incident.running == frozenset()
+    finally:
+        await engine.close()
+        conductor.recorder.close()

@@ -146,6 +146,9 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
             halt = str(screen.query_one("#exec-halt", Static).render())
             assert "HALTED" in halt and "1 of 3 host(s) failed" in halt and "limit of 30%" in halt
             assert "2 host(s) not started" in halt
+            # The hosts never sent anything are not counted finished, but said apart.
+            counts = str(screen.query_one("#exec-counts", Static).render())
+            assert counts.startswith("1 of 3 hosts finished · 1 failed · 2 not started"), counts
             waves = str(screen.query_one("#exec-waves", Static).render())
             assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
             grid = screen.query_one("#grid", HostGrid)

@@ -12,6 +12,7 @@ from console.engine.conductor import Conductor
 from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import NotifyDialog
+from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
 from tests.test_ui_support import build_app, open_incident, until
@@ -78,3 +79,25 @@ async def test_no_channel_delivered_says_so_not_just_not_every_one(tmp_path: Pat
             assert toast.title == "Status update: NOT DELIVERED on any channel"
             assert "notification via pager: NOT DELIVERED (warning)" in toast.message
             await conductor.notifier.drain()
+
+
+async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path: Path) -> None:
+    """Nothing of a status update runs on a host: the quit dialog says what quitting does
+    to it here, not that its commands run on without the console."""
+    go = tmp_path / "GO"
+    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    channels = [{"name": "mailer", "kind": "command", "command": waits}]
+    app = build_app(settings_with(channels), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conductor = await send_status_update(pilot)
+        await until(pilot, lambda: "communicate" in conductor.running)
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+        said = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
+        assert "“Communicate status” runs here, in this console" in said, said
+        assert "a notification not delivered yet is never sent" in said
+        assert "commands run on without it" not in said
+        await pilot.press("escape")
+        go.touch()
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        await conductor.notifier.drain()

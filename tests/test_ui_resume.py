@@ -14,7 +14,7 @@ from console.engine.attempts import AttemptCheck
 from console.engine.session import Engine
 from console.model.clock import FixedClock
 from console.model.events import Kind
-from console.model.state import HostStatus
+from console.model.state import HostStatus, StepStatus
 from console.ui.app import RollbackApp, make_app
 from console.ui.screens.attempts import AttemptsDialog
 from console.ui.screens.checklist import ChecklistScreen
@@ -304,3 +304,47 @@ def test_resume_on_the_command_line_says_how_far_it_has_read(tmp_path: Path, mon
     shown = terminal.getvalue()
     assert f"\rreading {journal}: " in shown and " %" in shown
     assert shown.endswith("\r\x1b[K")  # the line is cleared for the console
+
+
+async def test_a_resumed_adhoc_step_keeps_its_title_and_asks_for_its_command_again(
+    tmp_path: Path,
+) -> None:
+    """An ad-hoc command's text is not kept across a restart (it is sent as typed, and
+    the journal holds it masked): the resumed step is titled as recorded, and its retry
+    says to type it again instead of running a step the procedure does not have."""
+    from console.demo.faults import Fault, FaultKind
+    from console.ui.screens.execution import ExecutionScreen
+    from console.ui.widgets.one_line import OneLine
+    from tests.test_ui_support import build_app, open_incident, type_text
+
+    root = tmp_path / "incidents"
+    faults = [Fault(FaultKind.WRONG_HOSTKEY, "web-2")]
+    async with DemoFleet(demo_settings(), faults) as fleet:
+        first = build_app(fleet.settings, root)
+        async with first.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await pilot.press("f3", "e")
+            await type_text(pilot, "echo checked")
+            await pilot.press("enter")
+            state = first.conductor.state
+            await until(pilot, lambda: state.step("adhoc-1").status is StepStatus.FAILED)
+            assert state.step("adhoc-1").hosts["web-2"].status is HostStatus.FAILED
+            journal = first.conductor.recorder.path
+            first.conductor.recorder.close()
+        engine = build_engine(fleet.settings, root)
+        app = resumed_app(engine, journal)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: checklist_shown(app))
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            screen = app.screen
+            title = screen.query_one("#exec-title", OneLine)
+            await until(pilot, lambda: "Ad-hoc 1: echo checked" in str(title.render()))
+            seen = len(app.conductor.recorder.events)
+            await pilot.press("t")
+            await until(pilot, lambda: any(n.title == "Not retried" for n in app._notifications))
+            said = next(n.message for n in app._notifications if n.title == "Not retried")
+            assert "type it again" in said
+            assert isinstance(app.screen, ExecutionScreen)
+            assert len(app.conductor.recorder.events) == seen  # nothing sent, nothing recorded
+        await engine.close()

@@ -25,6 +25,26 @@ from tests.test_ui_support import (  # noqa: F401
 )
 
 
+async def restore_undone_at_verify(pilot):
+    """Walk the demo incident to verify, then undo its restore from the checklist; the
+    undo's step state, once it has ended and the checklist is back."""
+    app = pilot.app
+    await open_incident(pilot)
+    conductor = app.conductor
+    while (step := conductor.current()) is not None and step.id != "verify":
+        await do_current_step(pilot)
+    await pilot.press("f2")
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    app.screen.select_step("restore")
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+    undo = conductor.state.step("restore.undo")
+    await until(pilot, lambda: undo.status in ENDED, timeout=60)
+    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    return undo
+
+
 async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
     tmp_path: Path,
 ) -> None:
@@ -103,19 +123,8 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
+            undo = await restore_undone_at_verify(pilot)
             conductor = app.conductor
-            while (step := conductor.current()) is not None and step.id != "verify":
-                await do_current_step(pilot)
-            await pilot.press("f2")
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            app.screen.select_step("restore")
-            await pilot.press("u")
-            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-            await pilot.press("y")
-            undo = conductor.state.step("restore.undo")
-            await until(pilot, lambda: undo.status in ENDED, timeout=60)
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             # The current step is the restore again: the hint goes back to it, not on.
             assert conductor.current().id == "restore"
             screen = app.screen
@@ -151,3 +160,51 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
             await do_current_step(pilot)
             assert conductor.state.undone("restore") is None
             assert conductor.current().id == "verify"
+
+
+async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) -> None:
+    """Verify run anyway after the restore's undo: its execution screen says, above the
+    soak's rounds, that it checks the state before the rollback (the checklist and the
+    question said so; the screen the responder then watches did not)."""
+    from console.ui.screens.dialogs import ConfirmDialog
+    from console.ui.screens.execution import ExecutionScreen
+
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            undo = await restore_undone_at_verify(pilot)
+            conductor = app.conductor
+            checklist = app.screen
+
+            def todo() -> str:
+                return str(checklist.query_one("#where-todo").render())
+
+            # The checklist moves its cursor to the restore once it has synced the undo.
+            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
+            checklist.select_step("verify")
+            await until(pilot, lambda: "goes to step" in todo())
+            await pilot.press("enter")
+            await until(pilot, lambda: type(app.screen) is ConfirmDialog)
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            screen = app.screen
+            at = f"{undo.finished:%H:%M} UTC"
+
+            def banner() -> str:
+                halt = screen.query_one("#exec-halt")
+                return str(halt.render()) if halt.display else ""
+
+            await until(pilot, lambda: "↶ UNDONE" in banner())
+            assert (
+                f"“Restore previous version” was undone at {at}: this checks the state"
+                " before the rollback" in banner()
+            )
+            assert screen.query_one("#exec-halt").has_class("-undone")
+            await until(pilot, lambda: conductor.state.step("verify").status in ENDED, timeout=90)
+            assert "↶ UNDONE" in banner()  # still there once the soak has ended
+            # A retry would sample the same state: the way on is the restore, run again.
+            counts = str(screen.query_one("#exec-counts").render())
+            assert "F2 back to the checklist, where Enter runs “Restore previous version”" in (
+                " ".join(counts.split())
+            )
+            assert " t retries" not in counts

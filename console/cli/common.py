@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from console.demo.faults import Fault
     from console.model.inventory import Inventory
-    from console.model.loading import Check
+    from console.model.loading import Check, InventoryRead
     from console.model.settings import Settings
 
 
@@ -27,10 +27,12 @@ def load(
     directory: Path | None = None,
     say_warnings: bool = True,
     checks: Sequence[Check] = (),
+    read: InventoryRead | None = None,
 ) -> Settings:
     """The one loader every command and the console use: the configuration's text, then
     what this machine must have to run it (keys, writable directories). Its warnings
-    are said on stderr (check-config says them its own way, with its own `checks`)."""
+    are said on stderr (check-config says them its own way, with its own `checks`).
+    `read`: inventory.toml as exec read it already (`load_inventory`)."""
     from console.cli.debuglog import redact_with
     from console.engine.preflight import machine_problems
     from console.model.loading import load_settings
@@ -48,7 +50,8 @@ def load(
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
         raise UsageError(no_configuration(args.config))
-    settings = load_settings(directory, checks=[machine_problems, _theme_problems, *checks])
+    checks = [machine_problems, _theme_problems, *checks]
+    settings = load_settings(directory, checks=checks, read=read)
     redact_with(settings)
     if say_warnings:
         from console.model.visible import visible

@@ -41,11 +41,16 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
 def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
-    from console.model.coverage import demo_faults, undetectable_drills, unwatched_systems
+    from console.model.coverage import (
+        demo_faults,
+        unchecked_rollouts,
+        undetectable_drills,
+        unwatched_systems,
+    )
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    checks = [unwatched_systems, undetectable_drills]
+    checks = [unwatched_systems, undetectable_drills, unchecked_rollouts]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
     settings = load(args, directory=directory, say_warnings=False, checks=checks)
@@ -119,7 +124,10 @@ def import_ansible(args: argparse.Namespace) -> int:
         raise UsageError(f"{target}: exists; choose another file or pass --force")
     _write(target, text)
     hosts = sum(len(s["hosts"]) for s in conversion.systems)
-    print(f"{target}: wrote {len(conversion.systems)} systems, {hosts} hosts", file=sys.stderr)
+    systems = len(conversion.systems)
+    print(
+        f"{target}: wrote {counted(systems, 'system')}, {counted(hosts, 'host')}", file=sys.stderr
+    )
     return EXIT_OK
 
 

@@ -17,6 +17,7 @@ from console.cli.parser import UsageError
 if TYPE_CHECKING:
     from console.engine.ssh import SshPool
     from console.model.inventory import Inventory
+    from console.model.loading import InventoryRead
     from console.model.settings import Settings
 
 
@@ -100,7 +101,7 @@ def exec_(args: argparse.Namespace) -> int:
 
             dialed = _dial_first(args, runner)
             try:
-                settings = load(args, demo=args.demo)
+                settings = load(args, demo=args.demo, read=dialed.read if dialed else None)
                 faults = parse_faults(args.inject, settings, args.demo)
                 systems = split(args.systems)
                 hosts = resolve_hosts(settings.inventory, systems, split(args.hosts))
@@ -151,12 +152,12 @@ class _Dialed:
     """exec's hosts dialed from inventory.toml alone (`_dial_first`)."""
 
     pool: SshPool
-    inventory: Inventory
+    read: InventoryRead  # the whole configuration's load takes it as it is
     hosts: list[str]
 
     def fits(self, settings: Settings, hosts: list[str]) -> bool:
         """The whole configuration, validated, has this inventory and these hosts."""
-        return settings.inventory == self.inventory and hosts == self.hosts
+        return settings.inventory is self.read.inventory and hosts == self.hosts
 
 
 def _dial_first(args: argparse.Namespace, runner: asyncio.Runner) -> _Dialed | None:
@@ -182,19 +183,18 @@ def _dial_first(args: argparse.Namespace, runner: asyncio.Runner) -> _Dialed | N
     from console.paths import find_config, lock_file, locks_dir_of
 
     directory = find_config(args.config)
-    found = load_inventory(directory) if directory is not None else None
-    if found is None:
+    read = load_inventory(directory) if directory is not None else None
+    if read is None:
         return None
-    inventory, lock_dir = found
     systems = split(args.systems)
     try:
-        hosts = resolve_hosts(inventory, systems, split(args.hosts))
+        hosts = resolve_hosts(read.inventory, systems, split(args.hosts))
     except UsageError:
         return None
-    locks = locks_dir_of(lock_dir)
+    locks = locks_dir_of(read.lock_dir)
     if any(lock_file(locks, s).exists() for s in systems):
         return None
-    return _Dialed(_dialing(runner, inventory, hosts), inventory, hosts)
+    return _Dialed(_dialing(runner, read.inventory, hosts), read, hosts)
 
 
 def _locked(settings: Settings, systems: list[str]) -> bool:

@@ -15,7 +15,7 @@ from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
 from console.engine.notifier import Notifier
 from console.engine.opening import IncidentOpening
-from console.engine.plan import Secrets, plan_step, plan_undo
+from console.engine.plan import Secrets, plan_step, plan_undo, refuse_unknown
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
@@ -227,6 +227,7 @@ class Conductor:
                 from console.engine.verify import run_probe_step
 
                 return await run_probe_step(self, step, sorted(systems) or None)
+            refuse_unknown(self.state.step(step_id).unknown(), step.title, only_hosts)
             planned = plan_step(
                 self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
             )
@@ -267,8 +268,9 @@ class Conductor:
         )
 
     def failed_hosts(self, step_id: str) -> list[str]:
-        """Hosts to retry: those that failed, were aborted, did not start, or are unknown
-        (or are held, to go on); not those a precheck refused for good (nothing to do)."""
+        """Hosts to retry: those that failed, were aborted or did not start (or are held,
+        to go on); not those a precheck refused for good (nothing to do), nor those whose
+        outcome is unknown (verified, or retried after their earlier attempt is checked)."""
         return self.state.step(step_id).retry_hosts()
 
     async def accept_host_key(self, host: str, fingerprint: str, via: str = "") -> bool:

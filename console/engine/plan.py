@@ -166,6 +166,18 @@ def host_command(
         raise ProcedureError(redact(str(exc))) from None
 
 
+def refuse_unknown(unknown: list[str], title: str, only_hosts: list[str] | None) -> None:
+    """A run of a step never takes a host whose outcome there is unknown unless it is
+    named (a retry of only those hosts, after their earlier attempt was checked): its
+    attempt may have done its work, or still run, and a second one could repeat it."""
+    if unknown and only_hosts is None:
+        raise ProcedureError(
+            f"“{title}”: the outcome on {', '.join(unknown)} is unknown (the earlier attempt"
+            " may have done its work, or still run): verify those hosts, or retry only them"
+            " once their attempt is checked, before running the step again"
+        )
+
+
 def plan_step(
     settings: Settings,
     state: IncidentState,

@@ -173,7 +173,9 @@ async def execute(
         )
     except HostFailure as failure:
         return ExecResult.of(failure)
-    except (asyncssh.Error, OSError) as exc:
+    except asyncssh.ChannelOpenError as exc:  # refused before the command was sent
+        return ExecResult(FailureClass.UNREACHABLE, f"no session opened, nothing sent: {exc}")
+    except (asyncssh.Error, OSError) as exc:  # its exec request may have gone out
         pool.forget(target.name)
         return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
     running.channels[handle] = (channel, session)

@@ -18,7 +18,7 @@ from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
-from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus
+from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus, lost_mid_change
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -167,7 +167,7 @@ class Runner:
                 nonlocal failed
                 outcome = await self._host(step, target, stages_for, attempt, plan)
                 outcomes[target.name] = outcome
-                if outcome.status is HostStatus.FAILED:
+                if outcome.status in (HostStatus.FAILED, HostStatus.UNKNOWN):
                     failed += 1
                     if not self.halted and threshold_exceeded(
                         failed, len(targets), plan.max_fail_percentage
@@ -191,6 +191,8 @@ class Runner:
             }
             if refused := sum(o.status is HostStatus.REFUSED for o in done):
                 counts["refused"] = refused  # only then: older lines stay as they were
+            if unknown := sum(o.status is HostStatus.UNKNOWN for o in done):
+                counts["unknown"] = unknown
             self.recorder.record(
                 Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
             )
@@ -293,7 +295,8 @@ class Runner:
                     outcome.status = HostStatus.REFUSED
                     return outcome
                 if result.failure:
-                    outcome.status = HostStatus.FAILED
+                    lost = lost_mid_change(result.failure, stage)
+                    outcome.status = HostStatus.UNKNOWN if lost else HostStatus.FAILED
                     outcome.failure = result.failure
                     return outcome
             if plan.judge is not None and (failure := plan.judge(target.name)):

@@ -255,8 +255,9 @@ class StepExecution:
         """Record how a step ended: done only when every host of the step has succeeded,
         including those a retry left out; refused when the others' prechecks refused them
         for good (nothing to do there); held when the others are held where its gradual
-        re-enable stopped (`2 held at 25 %` among failed ones); True when it is done. Nothing is recorded when the console
-        detached from the step: it has not ended."""
+        re-enable stopped, beside any its prechecks refused (`2 held at 25 %` among
+        failed ones); True when it is done. Nothing is recorded when the console detached
+        from the step: it has not ended."""
         if self.runner.detached:
             return False
         st = self.state.step(step_id)
@@ -279,8 +280,12 @@ class StepExecution:
             summary = "; ".join(
                 [refused_words(st.refused())] + [f"{n} succeeded" for n in counts.values()]
             )
-        elif ended <= {HostStatus.SUCCEEDED, HostStatus.HELD}:
-            status = StepStatus.HELD
+        elif HostStatus.HELD in ended and ended <= {
+            HostStatus.SUCCEEDED,
+            HostStatus.HELD,
+            HostStatus.REFUSED,
+        }:
+            status = StepStatus.HELD  # the refused hosts are named in the hold's reason
             summary = st.held.said(counts[HostStatus.HELD.value]) if st.held else summary
         self.recorder.record(
             Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data

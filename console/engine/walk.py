@@ -13,6 +13,7 @@ from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
+from console.model.status import HostStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
@@ -70,13 +71,37 @@ async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:
 
 def confirm_waves_as(conductor: Conductor, who: str) -> None:
     """Waves (and a gradual strategy's stages) that ask before going on are confirmed
-    by `who`, with nobody at a keyboard: each confirmation is a note in the record."""
+    by `who`, with nobody at a keyboard: each confirmation is a note in the record. A wave
+    with a host that did not succeed (a canary that failed) is not confirmed: the run
+    stops there, as a person seeing it would, and the note says why."""
 
     async def confirm(what: str, done: int, total: int) -> bool:
+        if bad := _did_not_succeed(conductor, what, done):
+            conductor.note(
+                f"{what} {done} of {total} done; {', '.join(bad)} did not succeed, so the"
+                f" next {what} was not confirmed by {who}: the later hosts are left for a"
+                " person to decide (retry the step once the cause is fixed)"
+            )
+            return False
         conductor.note(f"{what} {done} of {total} done; the next {what} confirmed by {who}")
         return True
 
     conductor.confirm_wave = confirm
+
+
+def _did_not_succeed(conductor: Conductor, what: str, number: int) -> list[str]:
+    """The hosts of wave `number` of the running step that did not succeed (a gradual
+    re-enable asks only after a stage that succeeded everywhere)."""
+    if what != "wave":
+        return []
+    bad = []
+    for step_id in sorted(conductor.running):
+        st = conductor.state.step(step_id)
+        for host in st.waves.get(number, {}).get("hosts", []):
+            run = st.hosts.get(host)
+            if run is None or run.status not in (HostStatus.SUCCEEDED, HostStatus.REFUSED):
+                bad.append(host)
+    return bad
 
 
 async def walk(
@@ -165,6 +190,16 @@ def close_walk(
         return
     why, checked = conductor.why_stopped()
     left = conductor.not_rolled_back()
+    if unknown := sorted({h for _, h in conductor.state.unknown_hosts}):
+        # Neither rolled back nor not: the connection was lost while a change ran there.
+        rest = [h for h in left if h not in unknown]
+        conductor.close(
+            Outcome.FAILED,
+            f"outcome unknown on {', '.join(unknown)}: the connection was lost while a"
+            " command that changes hosts ran there; verify them before retrying"
+            + (f"; not rolled back: {', '.join(rest)}" if rest else ""),
+        )
+        return
     if left and len(left) < len(conductor.state.hosts):
         conductor.close(Outcome.PARTIAL, hosts=left)
         return

@@ -107,7 +107,8 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
         said = run.said()
         seen = f" — {said}" if said and said not in why else ""
-        line = f"  {host}: {run.status.value} at {step} · {run.stage}: {why}{seen}"
+        at = f"{step} · {run.stage}" if run.stage else step  # a host never sent anything
+        line = f"  {host}: {run.status.value} at {at}: {why}{seen}"
         lines.append(visible(line, one_line=True))
     if lines:
         print("hosts whose last step did not succeed:", *lines, sep="\n")

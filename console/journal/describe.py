@@ -270,6 +270,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda d, e: (
             f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
             + (f", {d.refused} refused" if d.refused else "")
+            + (f", {d.unknown} unknown (connection lost)" if d.unknown else "")
         ),
     ),
     Kind.RUN_HALTED: _says(lambda: payloads.RunHalted, lambda d, e: f"halted the run: {d.reason}"),

@@ -5,11 +5,9 @@ from environment variables named here; either way they are resolved only to be s
 every one of them is redacted from the journal, exports and screens.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field, model_validator
 
@@ -123,7 +121,7 @@ class Channel(Strict):
     )
 
     @model_validator(mode="after")
-    def _keys_fit_kind(self) -> Channel:
+    def _keys_fit_kind(self) -> Self:
         allowed = KIND_KEYS[self.kind]
         given = {k for k in OPTIONAL_KEYS if getattr(self, k) not in (None, {}, [])}
         stray = sorted(given - allowed)

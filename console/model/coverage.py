@@ -1,12 +1,15 @@
 """What check-config says of a configuration that loads but will not pass: a probe step
 for systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
-can fire (warnings), a drill injecting demo faults outside the demo (an error)."""
+can fire, a gradual re-enable that checks nothing but the flags (warnings), a drill
+injecting demo faults outside the demo (an error)."""
 
 from __future__ import annotations
 
+from console.model.kinds import STRATEGY_KINDS
 from console.model.problems import Finding, quoted
 from console.model.procedure import StepKind
 from console.model.settings import Settings
+from console.model.templates import placeholders
 
 
 def unwatched_systems(settings: Settings) -> list[Finding]:
@@ -65,3 +68,32 @@ def demo_faults(settings: Settings) -> list[Finding]:
         for number, fault in enumerate(scenario.faults)
         if fault.inject
     ]
+
+
+def unchecked_rollouts(settings: Settings) -> list[Finding]:
+    """Each gradual strategy whose verify runs `check` with none configured and which has
+    no `health` stage: every step passes once the flags read its percentage, however the
+    application fares, and the rollout reaches 100 % unchecked."""
+    findings = []
+    for index, strategy in enumerate(settings.strategies):
+        stepping = STRATEGY_KINDS[strategy.kind].stepping
+        check = next((p for p in strategy.params if p.name == "check"), None)
+        if (
+            stepping
+            and check is not None
+            and not (check.default or "").strip()
+            and "check" in placeholders(strategy.commands.verify or "")
+            and not strategy.commands.health
+        ):
+            findings.append(
+                Finding(
+                    "strategies",
+                    (index, "name"),
+                    f"strategy {quoted(strategy.name)} re-enables step by step, but nothing"
+                    " checks the application between steps: each passes once the flags read"
+                    " its percentage (give the parameter `check` a default, or"
+                    " [strategies.commands] health)",
+                    warning=True,
+                )
+            )
+    return findings

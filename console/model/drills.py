@@ -1,11 +1,10 @@
 """drills.toml: drill scenarios (what to break, what to run, what must come out) and the
 test schedule (monthly, every N days, before a deployment, the annual DR exercise)."""
 
-from __future__ import annotations
-
 import re
 from datetime import timedelta
 from enum import StrEnum
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -66,7 +65,7 @@ class Fault(Strict):
     systems: list[str] = []
 
     @model_validator(mode="after")
-    def _one_kind(self) -> Fault:
+    def _one_kind(self) -> Self:
         if bool(self.inject) == bool(self.command):
             raise ValueError("a fault is either `inject` (demo) or `command` (with its `undo`)")
         if self.inject and (self.undo or self.hosts or self.systems):
@@ -131,7 +130,7 @@ class Scenario(Strict):
     integrity: IntegrityCheck | None = None
 
     @model_validator(mode="after")
-    def _what_runs(self) -> Scenario:
+    def _what_runs(self) -> Self:
         if self.parts and (self.strategy or self.systems or self.params):
             raise ValueError("give `parts` (several strategies) or `systems` and `strategy`")
         if not self.parts and not (self.strategy and self.systems):
@@ -189,7 +188,7 @@ class ScheduleEntry(Strict):
         return every
 
     @model_validator(mode="after")
-    def _one_cadence(self) -> ScheduleEntry:
+    def _one_cadence(self) -> Self:
         if (self.cadence is None) == (self.every is None):
             raise ValueError("give `cadence` (monthly, before-deploy, annual-dr) or `every`")
         if self.valid_hours is not None and self.cadence is not Cadence.BEFORE_DEPLOY:

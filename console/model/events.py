@@ -1,10 +1,8 @@
 """The journal's event envelope: when, who, what and where, versioned; its data typed
 by kind (console/model/payloads)."""
 
-from __future__ import annotations
-
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 from pydantic import Field, SerializeAsAny, ValidationInfo, WithJsonSchema, field_validator
 
@@ -89,7 +87,7 @@ class Event(Strict):
     @classmethod
     def built(
         cls, seq: int, ts: datetime, mono: float, who: Actor, where: Where, data: Payload
-    ) -> Event:
+    ) -> Self:
         """The event of these parts, each checked already (the payload by its kind's
         model, who and where by theirs), every field given: `model_construct`'s result
         without its walk over the fields (the write path is hot: two events per host and

@@ -17,6 +17,7 @@ from console.model.payloads import (
     StrategyChosen,
     SystemsSelected,
 )
+from console.model.status import StepStatus
 from console.model.watchfold import first_trigger
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ def _opened(s: IncidentState, e: Event) -> None:
 
 def _resumed(s: IncidentState, e: Event) -> None:
     s.settle()
+    for st in s.steps.values():  # what ran in the console that died runs no more
+        if st.status is StepStatus.RUNNING:
+            st.cut_short = True
     if e.payload(IncidentResumed).amendments_only:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None

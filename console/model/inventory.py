@@ -1,6 +1,6 @@
 """The fleet: SSH defaults, systems, hosts and tags."""
 
-from __future__ import annotations
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -46,7 +46,7 @@ class Host(Strict):
     tags: list[str] = []
 
     @model_validator(mode="after")
-    def _one_route(self) -> Host:
+    def _one_route(self) -> Self:
         if self.jump_host and self.proxy_command:
             raise ValueError("set jump_host or proxy_command, not both")
         return self
@@ -74,7 +74,7 @@ class System(Strict):
     probes: list[Probe] = []
 
     @model_validator(mode="after")
-    def _has_hosts(self) -> System:
+    def _has_hosts(self) -> Self:
         if not self.hosts:
             raise ValueError(
                 f"system {self.name!r} has no hosts: list [[systems.hosts]], or read them"

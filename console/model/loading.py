@@ -66,19 +66,25 @@ class _Sources:
         return ConfigProblem(self.path(part), key_path(loc), finding.message, line)
 
 
-def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
-    """Read and validate a configuration directory, or raise ConfigError."""
+def load_settings(
+    directory: Path, checks: Sequence[Check] = (), read: InventoryRead | None = None
+) -> Settings:
+    """Read and validate a configuration directory, or raise ConfigError. With `read`
+    (load_inventory's, of this directory), inventory.toml is that text and that model:
+    not read, parsed nor validated again (per host, the largest part of a load)."""
     from console.model.settings import Settings
 
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         raise ConfigError([ConfigProblem(str(directory), "", what)])
     sources = _Sources(directory)
-    raw = {part: _parse(sources, part) for part in FILES}
+    if read is not None:
+        sources.texts["inventory"] = read.text
+    raw = {p: None if read is not None and p == "inventory" else _parse(sources, p) for p in FILES}
     _misnamed_files(sources)
     if sources.problems:
         raise ConfigError(sources.problems)
-    document = {part: value for part, value in raw.items() if value is not None}
+    document: dict[str, Any] = {part: value for part, value in raw.items() if value is not None}
     strategies = document.get("strategies", {})
     if unknown := sorted(set(strategies) - {"strategies"}):  # else its lines go unindexed
         lines = key_lines(sources.texts.get("strategies", ""))
@@ -86,13 +92,26 @@ def load_settings(directory: Path, checks: Sequence[Check] = ()) -> Settings:
             hint = did_you_mean(key, ["strategies"])
             sources.add("strategies", f"unknown key{hint}", key, line_of(lines, (key,)))
     document["strategies"] = strategies.get("strategies", [])
-    document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
+    if read is not None:  # a model instance: pydantic takes it as it is
+        document["inventory"], reported = read.inventory, read.reported
+    else:
+        document["inventory"], reported = with_ansible_hosts(document.get("inventory"), directory)
     found = _ansible_problems(reported, sources)
     sources.problems += [problem for problem, error in found if error]
     try:
         settings = Settings.model_validate(document)
     except ValidationError as exc:
-        sources.problems += map(sources.locate, validation_findings(exc, Settings))
+        # A system whose Ansible group could not be read has no hosts: said once, there.
+        unread = {("systems", item.system) for item in reported if item.finding.error}
+        sources.problems += [
+            sources.locate(finding)
+            for finding in validation_findings(exc, Settings)
+            if not (
+                finding.part == "inventory"
+                and finding.loc in unread
+                and "no hosts" in finding.message
+            )
+        ]
         raise ConfigError(sources.problems) from None
     findings = [finding for check in checks for finding in check(settings)]
     sources.problems += [sources.locate(f) for f in findings if not f.warning]
@@ -112,11 +131,22 @@ def configured_journal_dir(directory: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def load_inventory(directory: Path) -> tuple[Inventory, str | None] | None:
-    """inventory.toml alone, validated (its Ansible-backed systems' hosts filled in), and
-    console.toml's lock_dir as written: what exec dials its hosts with while the rest of
-    the configuration loads, before any of it is used (load_settings reads and validates
-    it all again). None at the first problem: load_settings says what it is."""
+@dataclass
+class InventoryRead:
+    """inventory.toml as load_inventory read and validated it, and console.toml's lock_dir
+    as written."""
+
+    text: str
+    inventory: Inventory
+    reported: list[Reported]  # what its Ansible inventories could not honour (no errors)
+    lock_dir: str | None
+
+
+def load_inventory(directory: Path) -> InventoryRead | None:
+    """inventory.toml alone, validated (its Ansible-backed systems' hosts filled in): what
+    exec dials its hosts with while the rest of the configuration loads, before any of it
+    is used (load_settings, given it, takes it as it is and validates the whole with it).
+    None at the first problem: load_settings says what it is."""
     from console.model.inventory import Inventory
 
     sources = _Sources(directory)
@@ -129,9 +159,10 @@ def load_inventory(directory: Path) -> tuple[Inventory, str | None] | None:
     if any(item.finding.error for item in reported):
         return None
     try:
-        return Inventory.model_validate(inventory), lock_dir
+        model = Inventory.model_validate(inventory)
     except ValidationError:
         return None
+    return InventoryRead(sources.texts["inventory"], model, reported, lock_dir)
 
 
 def _ansible_problems(

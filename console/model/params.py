@@ -1,7 +1,5 @@
 """Typed strategy parameters: what a `{{name}}` placeholder may be given."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 
 from pydantic import Field, ValidationInfo, field_validator

@@ -1,9 +1,8 @@
 """Probes that watch a system, and the automatic triggers they feed (triggers.toml)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -89,7 +88,7 @@ class Probe(Strict):
     unit: str = ""
 
     @model_validator(mode="after")
-    def _kind_needs(self) -> Probe:
+    def _kind_needs(self) -> Self:
         info = PROBE_KINDS[self.kind]
         missing = [k for k in info.needs if not getattr(self, k)]
         if missing:
@@ -102,7 +101,7 @@ class Probe(Strict):
         return self
 
     @model_validator(mode="after")
-    def _no_stray_placeholders(self) -> Probe:
+    def _no_stray_placeholders(self) -> Self:
         """Probe commands and paths are sent as written; only a URL names {{host}} and
         {{address}}. A `{{` anywhere else would reach the shell as is."""
         available = {"url": ("host", "address"), "command": (), "path": ()}
@@ -157,7 +156,7 @@ class AutoTrigger(Strict):
     countdown_seconds: float = Field(default=30.0, ge=0, le=3600)
 
     @model_validator(mode="after")
-    def _automatic_kind(self) -> AutoTrigger:
+    def _automatic_kind(self) -> Self:
         if not self.kind.automatic:
             raise located_error(
                 "AutoTrigger",
@@ -199,7 +198,7 @@ class TriggerSettings(Strict):
     watch: WatchOptions = WatchOptions()
 
     @model_validator(mode="after")
-    def _unique(self) -> TriggerSettings:
+    def _unique(self) -> Self:
         names = [t.name for t in self.triggers]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:

@@ -1,8 +1,7 @@
 """The checklist: three phases of steps, as the procedure document orders them."""
 
-from __future__ import annotations
-
 from enum import StrEnum
+from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -74,7 +73,7 @@ class Step(Strict):
         return self.confirm and self.kind in (StepKind.COMMAND, StepKind.STRATEGY)
 
     @model_validator(mode="after")
-    def _kind_needs(self) -> Step:
+    def _kind_needs(self) -> Self:
         if self.kind is StepKind.COMMAND and not self.command:
             raise ValueError("a command step needs a command")
         if self.kind is StepKind.NOTIFY and not (self.command or self.channels):
@@ -93,7 +92,7 @@ class Step(Strict):
         return self
 
     @model_validator(mode="after")
-    def _templates_name_values(self) -> Step:
+    def _templates_name_values(self) -> Self:
         """A command step names the host's values; a notify step the incident's."""
         notify = self.kind is StepKind.NOTIFY
         available = {
@@ -124,7 +123,7 @@ class Procedure(Strict):
     channels: list[Channel] = []
 
     @model_validator(mode="after")
-    def _channels_resolve(self) -> Procedure:
+    def _channels_resolve(self) -> Self:
         names = [c.name for c in self.channels]
         problems: list[tuple[Loc, str]] = [
             (("channels", i, "name"), f"channel {name!r} is declared twice")

@@ -13,6 +13,7 @@ from console.model.payloads import (
     CommandResult,
     HostNotStarted,
     RunAborted,
+    RunDetached,
     RunHalted,
     StepCompleted,
     StepConfirmed,
@@ -21,7 +22,7 @@ from console.model.payloads import (
     WaveFinished,
     WaveStarted,
 )
-from console.model.status import HostStatus, StepStatus
+from console.model.status import HostStatus, StepStatus, lost_mid_change
 from console.model.step_state import HostRun
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
     st.finished = None
+    st.cut_short = False
 
 
 def _step_confirmed(s: IncidentState, e: Event) -> None:
@@ -115,6 +117,8 @@ def _result(s: IncidentState, e: Event) -> None:
     elif d.refused is not None:  # nothing to do there: not a failure, nothing changed
         run.status = HostStatus.REFUSED
         run.failure, run.detail = None, d.refused
+    elif lost_mid_change(d.failure, d.stage):
+        run.status = HostStatus.UNKNOWN
     elif d.failure:
         run.status = HostStatus.FAILED
     elif d.final:
@@ -148,6 +152,11 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
     s.step(e.where.step or "").waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
 
 
+def _detached(s: IncidentState, e: Event) -> None:
+    for step_id in e.payload(RunDetached).running:
+        s.step(step_id).cut_short = True
+
+
 def _aborted(s: IncidentState, e: Event) -> None:
     s.aborts.append({"step": e.where.step, "by": e.who.user, **e.payload(RunAborted).dump()})
 
@@ -166,4 +175,5 @@ RUN_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.WAVE_STARTED: _wave_started,
     Kind.WAVE_FINISHED: _wave_finished,
     Kind.RUN_ABORTED: _aborted,
+    Kind.RUN_DETACHED: _detached,
 }

@@ -1,9 +1,7 @@
 """The whole configuration as one validated Settings (read by console/model/loading.py)."""
 
-from __future__ import annotations
-
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
 
@@ -84,7 +82,7 @@ class Settings(Strict):
         return self._warnings
 
     @model_validator(mode="after")
-    def _references_resolve(self) -> Settings:
+    def _references_resolve(self) -> Self:
         problems = [*reference_problems(self), *drill_problems(self)]
         if problems:
             raise located_error("Settings", problems)

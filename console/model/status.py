@@ -56,6 +56,13 @@ class FailureClass(StrEnum):
     INTEGRITY = "integrity mismatch"
 
 
+def lost_mid_change(failure: FailureClass | None, stage: str | None) -> bool:
+    """A connection lost while a command ran that may change the host (any stage but a
+    precheck, which only looks): it may have done its work, or part of it, so the host's
+    outcome is unknown (verify before retrying), not failed."""
+    return failure is FailureClass.CONNECTION_LOST and stage != "precheck"
+
+
 class StepStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

@@ -54,6 +54,9 @@ class StepState:
     finished: datetime | None = None
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on
+    # Left running by a console that died or detached, then resumed: the fold still says
+    # running, but nothing runs it until it starts again.
+    cut_short: bool = False
     skip_reason: str | None = None
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)
@@ -73,9 +76,15 @@ class StepState:
 
     def retry_hosts(self) -> list[str]:
         """The hosts a retry takes: every one that did not succeed (a held one goes on
-        from its stage), except those a precheck refused for good: they would refuse again."""
-        done = (HostStatus.SUCCEEDED, HostStatus.REFUSED)
-        return [h for h, r in self.hosts.items() if r.status not in done]
+        from its stage), except those a precheck refused for good (they would refuse
+        again) and those whose outcome is unknown: their earlier attempt may have done
+        its work, or still run; they are verified or retried only after it is checked."""
+        left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.UNKNOWN)
+        return [h for h, r in self.hosts.items() if r.status not in left]
+
+    def unknown(self) -> list[str]:
+        """The hosts whose outcome is unknown (verify before retrying)."""
+        return [h for h, r in self.hosts.items() if r.status is HostStatus.UNKNOWN]
 
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there

@@ -1,8 +1,6 @@
 """Rollback strategies: kinds, typed parameters, command templates, waves."""
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Self
 
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
@@ -56,7 +54,7 @@ class Waves(Strict):
     confirm: bool = False
 
     @model_validator(mode="after")
-    def _one_of(self) -> Waves:
+    def _one_of(self) -> Self:
         if self.size is not None and self.percent is not None:
             raise ValueError("give either size or percent, not both")
         return self
@@ -166,7 +164,7 @@ class Strategy(Strict):
         return merged
 
     @model_validator(mode="after")
-    def _templates_use_declared_params(self) -> Strategy:
+    def _templates_use_declared_params(self) -> Self:
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
         stepping = STRATEGY_KINDS[self.kind].stepping
         if stepping:  # the engine sets it for each step of a gradual kind

@@ -151,10 +151,15 @@ class FollowedIncident:
 
     @property
     def running(self) -> frozenset[str]:
-        """The steps the writer is running: those the journal says run, while it lives."""
+        """The steps the writer is running: those the journal says run, while it lives,
+        but not one a console before it left running (it died, or detached)."""
         if self.recorder.lock.gone():
             return frozenset()
-        return frozenset(s for s, st in self.state.steps.items() if st.status is StepStatus.RUNNING)
+        return frozenset(
+            s
+            for s, st in self.state.steps.items()
+            if st.status is StepStatus.RUNNING and not st.cut_short
+        )
 
     def step(self, step_id: str) -> Step:
         if step_id in self.order:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
+from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
 from console.journal.describe import describe
 from console.journal.store import JOURNAL_NAME
@@ -91,6 +92,11 @@ class Stepping:
             )
             return
         step = conductor.step(step_id)
+        try:  # before its confirmation: the run would be refused after it
+            refuse_unknown(conductor.state.step(step_id).unknown(), step.title, only_hosts)
+        except ProcedureError as exc:
+            self.app.notify(str(exc), title="Not started", severity="error")
+            return
         who = conductor.state.commander or self.app.engine.actor.login
         if step.kind is StepKind.NOTIFY:
             default = conductor.notifier.compose(step).message

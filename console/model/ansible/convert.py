@@ -45,10 +45,9 @@ def convert(path: Path, groups: list[str]) -> Conversion:
         groups = [g for g in inventory.groups if inventory.groups[g].hosts and g not in IMPLICIT]
         if inventory.groups["ungrouped"].hosts:
             groups.append("ungrouped")
-    base = path if path.is_dir() else path.parent
     placed: dict[str, str] = {}
     for group in groups:
-        converted = group_hosts(inventory, group, base)
+        converted = group_hosts(inventory, group, path)
         out.findings += [f for f in converted.findings if f not in out.findings]
         hosts = []
         for host in converted.hosts:

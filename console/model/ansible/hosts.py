@@ -53,14 +53,16 @@ class Converted:
             self.findings.append(finding)
 
 
-def group_hosts(inventory: Inventory, group: str, base: Path) -> Converted:
-    """The hosts of `group` (and its children), with their variables applied."""
+def group_hosts(inventory: Inventory, group: str, path: Path) -> Converted:
+    """The hosts of `group` (and its children) in the inventory at `path` (a file or a
+    directory), with their variables applied."""
     out = Converted(findings=list(inventory.findings))
+    base = path if path.is_dir() else path.parent
     if group not in inventory.groups:
         near = get_close_matches(group, list(inventory.groups), n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
         known = ", ".join(sorted(inventory.groups))
-        out.note(Where(str(base)), f"no group {group!r}{hint}; groups: {known}", True, "group")
+        out.note(Where(str(path)), f"no group {group!r}{hint}; groups: {known}", True, "group")
         return out
     members = inventory.members(group)
     if not members:

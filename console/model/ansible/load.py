@@ -50,7 +50,7 @@ def with_ansible_hosts(inventory: Any, directory: Path) -> tuple[Any, list[Repor
             systems.append(system)
             continue
         group = str(source.get("group", "all"))
-        converted = group_hosts(read[path], group, path if path.is_dir() else path.parent)
+        converted = group_hosts(read[path], group, path)
         reported += [Reported(index, finding) for finding in converted.findings]
         listed = system.get("hosts", [])
         systems.append({**system, "hosts": [*listed, *converted.hosts]})

@@ -1,8 +1,6 @@
 """What a strategy's built-in steps record: delivery halted, the hosts assessed, a gradual
 rollout's steps, and where one was held."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind

@@ -1,7 +1,5 @@
 """Hosts a crash left unknown: their interrupted attempts checked and stopped, then verified."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind

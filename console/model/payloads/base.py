@@ -1,7 +1,5 @@
 """What every event kind's data is built on: a frozen pydantic model per kind."""
 
-from __future__ import annotations
-
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field

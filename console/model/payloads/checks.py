@@ -1,8 +1,6 @@
 """What the console measured and told: probe samples, soak rounds, recovery time, data
 integrity, notifications."""
 
-from __future__ import annotations
-
 from pydantic import Field
 from typing_extensions import TypedDict
 

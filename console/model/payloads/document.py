@@ -1,7 +1,5 @@
 """What the commander adds to the record: fields of the document, notes, stars, exports."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind

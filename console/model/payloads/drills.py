@@ -1,7 +1,5 @@
 """A drill's own facts: its scenario, the faults it injected, its verdict ([drills](drills.md))."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind

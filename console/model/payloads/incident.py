@@ -1,7 +1,5 @@
 """The incident's own facts: opened, scoped, locked, resumed, closed."""
 
-from __future__ import annotations
-
 from pydantic import Field
 from typing_extensions import TypedDict
 

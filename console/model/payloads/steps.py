@@ -1,7 +1,5 @@
 """The checklist's steps and the commands they run on hosts, in waves."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind
@@ -150,6 +148,11 @@ class WaveFinished(Payload):
     succeeded: int = Field(0, description="hosts that succeeded")
     failed: int = Field(0, description="hosts that failed")
     refused: int = Field(0, description="hosts a precheck refused for good (nothing to do there)")
+    unknown: int = Field(
+        0,
+        description="hosts whose outcome is unknown: the connection was lost while a command"
+        " that may change them ran (verify before retrying)",
+    )
 
 
 class RunHalted(Payload):

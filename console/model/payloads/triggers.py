@@ -1,8 +1,6 @@
 """Why the rollback happens and who leads it: triggers declared, fired, merged or
 dismissed, the auto-rollback countdown, command handed over."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from console.model.event_kinds import Kind

@@ -27,7 +27,13 @@ mkdir -p .rollback || exit 3
 ALEMBIC_PRECHECK = (
     _ALEMBIC
     + """\
-cur=$(al current) || { echo "alembic current failed" >&2; exit 3; }
+test -d {{app_dir}} || { echo "no directory "{{app_dir}}" (app_dir) in $(pwd)" >&2; exit 3; }
+# alembic says why it failed on stdout ("FAILED: No config file ..."): the last line names it
+cur=$(al current) || {
+  test -z "$cur" || echo "$cur" >&2
+  echo "alembic current failed in "{{app_dir}}"${cur:+: $(echo "$cur" | tail -n 1)}" >&2
+  exit 3
+}
 cur=$(echo "$cur" | awk 'NF { print $1 }')
 if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)" = "${cur:-base}" ]; then
   by=$(cat .rollback/alembic-incident 2>/dev/null)

@@ -18,9 +18,29 @@ class AdhocRuns:
         self.screen = screen
         self.commands: dict[str, str] = {}  # step id -> the command typed
 
-    def title(self, step_id: str) -> str:
+    def title(self, step_id: str, recorded: str | None) -> str:
+        """`Ad-hoc 2: uptime`: as typed here (masked), else as its start recorded it (a
+        resumed or followed incident's)."""
         command = self.commands.get(step_id)
-        return f"Ad-hoc {step_id[6:]}: {self._masked(command) if command else 'command'}"
+        if command is not None:
+            return f"Ad-hoc {step_id[6:]}: {self._masked(command)}"
+        said = (recorded or "").removeprefix("Ad-hoc:").strip() or "command"
+        return f"Ad-hoc {step_id[6:]}: {said}"
+
+    def retry(self, step_id: str, hosts: list[str]) -> None:
+        """Its command again on `hosts`, if typed in this console: the journal holds it
+        masked, and what is sent is never what a record shows."""
+        command = self.commands.get(step_id)
+        if command is None:
+            key = self.screen.app.key_label("execution.adhoc")
+            self.screen.notify(
+                "Its command was typed before the console restarted and is not kept (the"
+                f" journal holds it masked): type it again ({key}) on the failed hosts.",
+                title="Not retried",
+                severity="warning",
+            )
+            return
+        self.run(command, hosts)
 
     def ask(self, host: str | None) -> None:
         """The ad-hoc dialog on the incident's hosts (`host` chosen first), then the run."""

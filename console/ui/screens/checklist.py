@@ -20,6 +20,7 @@ from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.plain import prose
+from console.ui.widgets.run_summary import undone_before_text
 from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.status import status_text
 
@@ -230,14 +231,9 @@ class ChecklistScreen(IncidentScreen):
         if undo is not None:
             said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
             text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
-        after = self.incident.state.undone_before(self.incident.order, step.id)
-        if after is not None and step.kind is not StepKind.STRATEGY:
-            at = f" at {after[1].finished:%H:%M} UTC" if after[1].finished else ""
-            text.append(
-                f"\n“{visible(self.incident.step(after[0]).title, one_line=True)}” was undone{at}:"
-                " this works on the state before the rollback",
-                style=themed("bold $warning"),
-            )
+        after = undone_before_text(self.incident, step.id)
+        if after is not None:
+            text.append(f"\n{after}", style=themed("bold $warning"))
         if st.skip_reason:
             text.append(f"\nSkipped: {visible(st.skip_reason)}")
         for note in st.notes[-3:]:

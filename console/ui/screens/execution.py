@@ -33,7 +33,12 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
-from console.ui.widgets.run_summary import soak_text, step_banner, waves_text
+from console.ui.widgets.run_summary import (
+    soak_text,
+    step_banner,
+    undone_before_text,
+    waves_text,
+)
 from console.ui.widgets.status import status_text
 
 # While output streams, a row whose only change is its last line is redrawn at most this
@@ -79,6 +84,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self.output = OutputPane(self)
         self.adhoc = AdhocRuns(self)
+        self._recorded_titles: dict[str, str] = {}  # of steps not in the procedure
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
@@ -195,12 +201,16 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         done = sum(1 for r in runs if r.status in FINISHED)
         failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
         refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
+        idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
         # The hosts of waves not begun yet count too: they are the step's, waiting.
         hosts = len(st.hosts.keys() | set(st.targets))
         progress.update(total=max(1, hosts), progress=done)
-        line = Text(f"{done} of {hosts} hosts finished")
+        # A host never sent anything has not finished anything: said apart, not counted.
+        line = Text(f"{done - idle} of {hosts} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style=themed("bold $error"))
+        if idle:
+            line.append(f" · {idle} not started", style=themed("bold $warning"))
         if refused:
             line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
         if self.problems_only:
@@ -228,16 +238,23 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self.show(self.query_one("#exec-counts", Static), counts)
 
     def _title(self, step_id: str) -> str:
-        if step_id.startswith("adhoc-"):
-            return self.adhoc.title(step_id)
         if step_id in self.incident.order:
             return self.incident.step(step_id).title
-        started = (  # a step of its own (a drill's fault, its integrity check): as recorded
-            e.data.title
-            for e in reversed(self.incident.recorder.events.actions)
-            if isinstance(e.data, StepStarted) and e.where.step == step_id
-        )
-        return str(next(started, None) or step_id)
+        if step_id in self.adhoc.commands:
+            return self.adhoc.title(step_id, None)
+        recorded = self._recorded_titles.get(step_id)
+        if recorded is None:  # read once it is there: a start's title stays
+            started = (  # a step of its own (ad-hoc, a drill's fault, its integrity check)
+                e.data.title
+                for e in reversed(self.incident.recorder.events.actions)
+                if isinstance(e.data, StepStarted) and e.where.step == step_id
+            )
+            recorded = next(started, None)
+            if recorded is not None:
+                self._recorded_titles[step_id] = recorded
+        if step_id.startswith("adhoc-"):
+            return self.adhoc.title(step_id, recorded)
+        return str(recorded or step_id)
 
     def is_probe(self, step_id: str | None) -> bool:
         steps = {s.id: s for s in self.app.settings.procedure.steps}
@@ -250,7 +267,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         state = self.incident.state
         running = step_id in self.incident.running
         halted, refused = step_banner(state, step_id, retry, running) if step_id else (None, False)
+        # Else, a step after an undone strategy step: what it works on (the run asked).
+        undone = None if halted or not step_id else undone_before_text(self.incident, step_id)
+        if undone is not None:
+            halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
         halt.set_class(refused, "-refused")
+        halt.set_class(undone is not None, "-undone")
         lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
         self.show(halt, halted or "")
@@ -297,7 +319,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         progress.update(total=needed, progress=int(soak.get("healthy", 0)))
         line = soak_text(soak) if soak else Text("waiting for the first round")
         if st.status is StepStatus.FAILED:
-            line.append(after_failed_soak(self.app, self.incident, soak), style="dim")
+            line.append(after_failed_soak(self.app, self.incident, step_id, soak), style="dim")
         self._heading(self._title_line(self.shown_status(st), step_id), line)
         self.output.append()
 
@@ -334,8 +356,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self.app.start_run(self.step_id)
             return
         failed = self.incident.failed_hosts(self.step_id)
-        if self.step_id in self.adhoc.commands:
-            self.adhoc.run(self.adhoc.commands[self.step_id], failed)
+        if self.step_id.startswith("adhoc-"):
+            self.adhoc.retry(self.step_id, failed)
             return
         self.app.start_run(self.step_id, only_hosts=failed)
 

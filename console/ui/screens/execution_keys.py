@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.model.status import HostStatus, StepStatus
+from console.model.visible import visible
 
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
@@ -22,12 +23,17 @@ def watched(app: IncidentApp, incident: IncidentView) -> bool:
     return any(s.probes for s in app.settings.inventory.systems if s.name in systems)
 
 
-def after_failed_soak(app: IncidentApp, incident: IncidentView, soak: dict) -> str:
+def after_failed_soak(app: IncidentApp, incident: IncidentView, step_id: str, soak: dict) -> str:
     """The keys that can help: a retry or another strategy, unless no probe watches
-    the systems (a retry would sample nothing again): then the way to skip the step."""
+    the systems (a retry would sample nothing again): then the way to skip the step; or,
+    after an undone strategy step, the way back to it (a retry samples the same state)."""
     key = app.key_label
     if not soak.get("round") and not watched(app, incident):
         return f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+    undone = incident.state.undone_before(incident.order, step_id)
+    if undone is not None:
+        title = visible(incident.step(undone[0]).title, one_line=True)
+        return f" · {key('go.checklist')} back to the checklist, where Enter runs “{title}” again"
     return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
 
 

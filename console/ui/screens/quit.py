@@ -32,18 +32,28 @@ class QuitDialog(ModalScreen[str | None]):
         shown = ", ".join(self.hosts[:SHOWN_HOSTS])
         if len(self.hosts) > SHOWN_HOSTS:
             shown += f" and {len(self.hosts) - SHOWN_HOSTS} more"
-        running = f"{', '.join(self.steps)} runs on {shown or 'its hosts'}."
-        with Vertical(classes="dialog -danger", id="quit-dialog"):
-            yield Label("A step is still running", classes="dialog-title")
-            yield Static(visible(running), classes="dialog-text", markup=False)
-            yield Static(
+        steps = ", ".join(self.steps)
+        if shown:
+            running = f"{steps} runs on {shown}."
+            choices = (
                 "Abort (A): its commands are stopped (TERM, then KILL) and your reason is"
                 " recorded, then the console quits.\n"
                 "Detach (D): the console quits and the commands run on without it. They"
                 " stay unknown until you resume and verify (V); what they print from now"
-                " on is lost.",
-                classes="dialog-text",
+                " on is lost."
             )
+        else:  # a status update's deliveries, a soak's samples: in this console, not on hosts
+            running = f"{steps} runs here, in this console: nothing of it runs on a host."
+            choices = (
+                "Abort (A): it is stopped and your reason is recorded, then the console quits.\n"
+                "Detach (D): the console quits and the step ends with it, unfinished (a"
+                " notification not delivered yet is never sent); it reads unknown until you"
+                " resume and run it again."
+            )
+        with Vertical(classes="dialog -danger", id="quit-dialog"):
+            yield Label("A step is still running", classes="dialog-title")
+            yield Static(visible(running), classes="dialog-text", markup=False)
+            yield Static(choices, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Stay (Esc)", id="stay", variant="primary")
                 yield Button("Detach (D)", id="detach", variant="warning")

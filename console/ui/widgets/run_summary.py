@@ -3,15 +3,19 @@ re-enable is held, the hosts its prechecks refused, the soak."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from console.model.payloads import SoakProgress
+from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
 from console.model.visible import visible
 from console.model.watch import show
 from console.ui.palette import themed
+
+if TYPE_CHECKING:
+    from console.ui.incident_view import IncidentView
 
 BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 
@@ -39,9 +43,11 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
             ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
             held = sum(1 for r in runs if r.status is HostStatus.HELD)
             refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
-            mark, style = _wave_mark(failed, held, refused)
+            unknown = sum(1 for r in runs if r.status is HostStatus.UNKNOWN)
+            mark, style = _wave_mark(failed, held, refused, unknown)
             said = f"{ok} ok, {failed} failed" + (f", {held} held" if held else "")
             said += f", {refused} refused" if refused else ""
+            said += f", {unknown} unknown" if unknown else ""
             text.append(f"{mark} {number}/{total} {said}", style=themed(style))
         else:
             hosts = len(wave.get("hosts", []))
@@ -53,10 +59,12 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     return text
 
 
-def _wave_mark(failed: int, held: int, refused: int) -> tuple[str, str]:
+def _wave_mark(failed: int, held: int, refused: int, unknown: int) -> tuple[str, str]:
     """A finished wave's mark and style: its worst host first."""
     if failed:
         return "✘", "bold $error"
+    if unknown:
+        return "?", "bold $warning"
     if held:
         return "◐", "bold $warning"
     if refused:
@@ -135,6 +143,21 @@ def step_banner(
         return halted, False
     refused = refused_text(state.step(step_id))
     return refused, refused is not None
+
+
+def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
+    """What a step after an undone strategy step works on, said wherever it shows: the
+    state before the rollback (a soak passing there proves nothing of the rollback)."""
+    if step_id not in incident.order or incident.step(step_id).kind is StepKind.STRATEGY:
+        return None
+    found = incident.state.undone_before(incident.order, step_id)
+    if found is None:
+        return None
+    undone_id, undo = found
+    at = f" at {undo.finished:%H:%M} UTC" if undo.finished else ""
+    does = "checks" if incident.step(step_id).kind is StepKind.PROBE else "works on"
+    title = visible(incident.step(undone_id).title, one_line=True)
+    return f"“{title}” was undone{at}: this {does} the state before the rollback"
 
 
 def soak_text(soak: dict) -> Text:

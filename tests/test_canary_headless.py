@@ -1,0 +1,68 @@
+"""A canary wave that fails under `run --yes`, on real sshd: --yes confirms the next wave
+only after one where every host succeeded, so the later hosts are left as they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.state import HostStatus, fold
+from tests.cli_fleet import write_fleet
+from tests.fleet_settings import chown_tree
+from tests.test_presets_sshd import etc_repository, git
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "etc-restore",
+            "kind": "config-restore",
+            "preset": "git",
+            "params": [{"name": "repo", "default": "etc"}, {"name": "paths", "default": "nginx"}],
+            "waves": {"size": 1, "confirm": True},  # a canary, then a yes before the next
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Config rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore the config", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+def test_yes_does_not_confirm_the_wave_after_a_failed_canary(sshd_server, tmp_path: Path) -> None:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["etc-restore"], probes=[])
+    repos = {h: etc_repository(s) for h, s in fleet.sandboxes.items()}
+    (repos["app-1"] / "nginx/nginx.conf").write_text("edited by hand\n")  # its precheck fails
+    for sandbox in fleet.sandboxes.values():
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    journal = tmp_path / "incident"
+
+    done = fleet.cli(
+        "run", "--systems", "app", "--strategy", "etc-restore", "--trigger", "user-impact",
+        "--reason", "nginx workers 0", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "app-1 did not succeed, so the next wave was not confirmed by --yes" in done.stdout
+    assert "\n  app-2: not started at restore: the run was halted\n" in done.stdout
+    restore = fold(read_journal(journal).events).step("restore")
+    assert restore.hosts["app-1"].status is HostStatus.FAILED
+    assert restore.hosts["app-2"].status is HostStatus.NOT_STARTED
+    assert git(repos["app-2"], "log", "-n", "1", "--format=%s") == "bad delivery"  # untouched
+    intents = [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
+    assert {e.where.host for e in intents} == {"app-1"}

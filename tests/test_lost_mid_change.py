@@ -1,0 +1,143 @@
+"""A host whose SSH connection drops while its action runs, on real sshd: the action may
+have done its work (here it did), so the host reads unknown, never "failed" or "not
+rolled back", the run's close says so, and the document agrees."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.journal.export import EXPORT_FORMATS
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.state import HostStatus, fold
+from console.model.status import FailureClass
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+# The restart waits (bounded) for a file the test writes: the action has switched the
+# link by then, and its command is still running when app-2's connection is cut.
+WAIT_FOR_GO = "i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "release",
+            "kind": "version-rollback",
+            "params": [{"name": "restart", "default": WAIT_FOR_GO}],
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=[])
+    for sandbox in fleet.sandboxes.values():
+        for version in ("1.10.0", "1.11.0"):
+            (sandbox / "releases" / version).mkdir(parents=True)
+            os.chown(sandbox / "releases" / version, sshd_server.account.uid, -1)
+        os.chown(sandbox / "releases", sshd_server.account.uid, -1)
+        (sandbox / "current").symlink_to("releases/1.11.0")
+        os.lchown(sandbox / "current", sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _sessions_of(token: str, listener: int) -> list[int]:
+    """The sshd processes serving the connection that runs the attempt tagged `token`:
+    the command's ancestors below the listening sshd (the privileged monitor and the
+    child that holds the socket)."""
+    found = subprocess.run(
+        ["pgrep", "-f", f"rollback-attempt={token}"], capture_output=True, text=True
+    )
+    pid = int(found.stdout.split()[0])
+    chain = []
+    for _ in range(32):  # a process tree is shallow
+        pid = _parent(pid)
+        if pid == listener:
+            return [p for p in chain if "sshd" in Path(f"/proc/{p}/cmdline").read_text()]
+        chain.append(pid)
+    raise AssertionError(f"no sshd session above the attempt {token}")
+
+
+def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
+    fleet: Fleet, sshd_server
+) -> None:
+    journal = fleet.state / "incident"
+    argv = [
+        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+    links = {h: s / "current" for h, s in fleet.sandboxes.items()}
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    shown = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            shown.append(line)
+            if "app-2      sent action" in line:
+                break
+        for _ in range(600):  # the action has switched app-2's link; its restart waits
+            if links["app-2"].readlink() == Path("releases/1.10.0"):
+                break
+            time.sleep(0.05)
+        [token] = [
+            e.data.token
+            for e in read_journal(journal).events
+            if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
+            if e.data.stage == "action"
+        ]
+        for pid in _sessions_of(token, sshd_server.server.process.pid):
+            os.kill(pid, signal.SIGKILL)  # the connection drops, as a host's would
+        (fleet.sandboxes["app-1"] / "go").touch()
+        out, _ = process.communicate(timeout=120)
+        shown.append(out)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    said = "".join(shown)
+    assert process.returncode == 1, said
+
+    assert links["app-2"].readlink() == Path("releases/1.10.0")  # the change was made
+    events = read_journal(journal).events
+    state = fold(events)
+    restore = state.step("restore").hosts
+    assert restore["app-1"].status is HostStatus.SUCCEEDED
+    assert restore["app-2"].status is HostStatus.UNKNOWN, said
+    assert restore["app-2"].failure is FailureClass.CONNECTION_LOST
+    assert "1 ok, 0 failed, 1 unknown (connection lost)" in said
+    assert "  app-2: unknown at restore · action: connection lost mid-command" in said
+    assert state.outcome == "failed"
+    assert state.outcome_label.startswith("failed: outcome unknown on app-2: the connection")
+    assert state.closed
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    assert "not rolled back: app-2" not in document
+    assert "| app-2 | ? unknown |" in document
