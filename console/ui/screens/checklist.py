@@ -169,6 +169,13 @@ class ChecklistScreen(IncidentScreen):
                 return f"Refused at the precheck: a run would be refused again; {skip} skips it"
             if self.incident.state.undone(current.id):  # current again: its hosts are back
                 return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
+            if unknown := self.incident.state.step(current.id).unknown():  # Enter is refused
+                key = self.app.key_label
+                hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
+                return (
+                    f"Unknown on {hosts}: {key('resume.verify')} verifies them,"
+                    f" {key('resume.retry')} retries only them, then Enter"
+                )
             return DO_WORDS[current.kind]
         number = self.incident.order.index(step.id) + 1
         back = f"{self.app.key_label('checklist.current')} goes to step {index}"
