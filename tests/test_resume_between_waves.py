@@ -45,6 +45,12 @@ STRATEGIES = {
             "kind": "version-rollback",
             "params": [{"name": "restart", "default": "sleep 30"}],  # killed in it
         },
+        {
+            "name": "slow-waves",  # a canary, then a wave killed in app-2's restart
+            "kind": "version-rollback",
+            "waves": {"size": 1},
+            "params": [{"name": "restart", "default": 'case "$PWD" in *app-2*) sleep 30;; esac'}],
+        },
     ]
 }
 PROCEDURE = {
@@ -68,7 +74,11 @@ RELEASES = ("1.9.2", "1.10.0", "1.11.0")
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
     fleet = write_fleet(
-        sshd_server, tmp_path, files, strategies=["release", "slow-restart"], probes=[]
+        sshd_server,
+        tmp_path,
+        files,
+        strategies=["release", "slow-restart", "slow-waves"],
+        probes=[],
     )
     for sandbox in fleet.sandboxes.values():
         for version in RELEASES:
@@ -285,3 +295,32 @@ async def test_a_follower_of_the_resumed_incident_does_not_see_the_cut_step_runn
     finally:
         await engine.close()
         conductor.recorder.close()
+
+
+async def test_the_document_keeps_the_check_after_a_resume_apart_from_the_waves_before(
+    fleet: Fleet,
+) -> None:
+    """Killed in wave 2's action, resumed, the unknown host verified: the timeline's row of
+    wave 1 is the canary alone, not joined with the verify that ran after the resume."""
+    journal = fleet.state / "incident"
+    link = fleet.sandboxes["app-2"] / "current"
+    run_killed_at(
+        fleet, journal, "slow-waves", "app-2      sent action",
+        lambda: link.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
+    timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in timeline.splitlines() if "| restore" in line and "sent →" in line]
+    said = [row.split(" | ")[2] for row in rows]
+    assert said[0].startswith("restore wave 1 of 2: 1 host sent → 1 succeeded in "), rows
+    assert said[1].startswith("restore wave 2 of 2: 1 host sent → 1 unknown in "), rows
+    assert said[2].startswith("restore: 1 host sent → 1 succeeded in "), rows
+    assert len(said) == 3, rows

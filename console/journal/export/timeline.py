@@ -134,12 +134,17 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
     and the groups of each step run keyed by the seq of the step's completion."""
     runs: dict[str, int] = {}
     waves: dict[str, tuple[int, int]] = {}
-    open_groups: dict[tuple[str, int, int], _Group] = {}
+    # A resume starts new groups: what a console ran before it died is not joined to what
+    # the next one runs (its check of the hosts left unknown is a wave 1 of its own).
+    resumes = 0
+    open_groups: dict[tuple[str, int, int, int], _Group] = {}
     by_run: dict[tuple[str, int], list[_Group]] = {}
     completed: dict[int, list[_Group]] = {}
     for event in events:
         step = event.where.step or ""
-        if event.kind == Kind.STEP_STARTED:
+        if event.kind == Kind.INCIDENT_RESUMED:
+            resumes += 1
+        elif event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
             waves.pop(step, None)
         elif isinstance(event.data, WaveStarted):
@@ -151,7 +156,7 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
                 held.hold(event.data)
         elif event.kind in HOST_KINDS and (event.where.host or event.kind in COMMAND_KINDS):
             wave, of = waves.get(step, (1, 1))
-            key = (step, runs.get(step, 0), wave)
+            key = (step, runs.get(step, 0), resumes, wave)
             group = open_groups.get(key)
             if group is None:
                 group = open_groups[key] = _Group(step, wave, of, event, event)
