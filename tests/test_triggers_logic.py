@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from console.model.probes import AutoTrigger, Probe, TriggerSettings
+from console.model.recovery import measure_recovery
 from console.model.triggers import TriggerKind
 from console.model.watch import (
     HostValue,
@@ -20,7 +21,6 @@ from console.model.watch import (
     Streak,
     Thinner,
     aggregate,
-    measure_recovery,
     parse_value,
     sample_text,
     sparkline,

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from console.engine.locking import Claim
     from console.journal.event_log import EventLog
     from console.journal.recorder import Recorder
+    from console.model.recovery import Recovery
     from console.model.state import IncidentState
-    from console.model.watch import Recovery
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.probes import Soak
 from console.model.procedure import Step
+from console.model.recovery import measure_recovery
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.model.watch import (
     ProbeSample,
     SoakProgress,
     SoakStatus,
-    measure_recovery,
     sample_text,
 )
 

@@ -11,7 +11,6 @@ from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
 from console.model.procedure import FormField
 from console.model.visible import assignments
-from console.model.watch import recorded_text
 
 if TYPE_CHECKING:
     from console.model.payloads import (
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
         IntegrityRecorded,
         NotificationResult,
         NotificationSent,
+        ProbeSample,
         RecoveryMeasured,
         StepCompleted,
         StrategyChosen,
@@ -125,6 +125,13 @@ def _integrity(d: IntegrityRecorded, e: Event) -> str:
 def _recovery(d: RecoveryMeasured, e: Event) -> str:
     target = f"target {d.rto_minutes:g} min" if d.rto_minutes else "no target"
     return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
+
+
+def _sampled(d: ProbeSample, e: Event) -> str:
+    # The probes' module only when a sample is described: exec and run fold no samples.
+    from console.model.watch import recorded_text
+
+    return f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})"
 
 
 def _since(d: CountdownStarted) -> str:
@@ -318,10 +325,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.EXPORT_WRITTEN: _says(
         lambda: payloads.ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"
     ),
-    Kind.PROBE_SAMPLE: _says(
-        lambda: payloads.ProbeSample,
-        lambda d, e: f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})",
-    ),
+    Kind.PROBE_SAMPLE: _says(lambda: payloads.ProbeSample, _sampled),
     Kind.SOAK_PROGRESS: _says(
         lambda: payloads.SoakProgress,
         lambda d, e: (

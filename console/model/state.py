@@ -14,6 +14,7 @@ from console.model.events import Event
 from console.model.incidentfold import INCIDENT_HANDLERS
 from console.model.incidentfold import Trigger as Trigger
 from console.model.payloads import Amendable
+from console.model.recovery import Recovery
 from console.model.runfold import RUN_HANDLERS
 
 # Re-exported: the statuses and the step records are part of the state's vocabulary.
@@ -23,7 +24,6 @@ from console.model.status import StepStatus as StepStatus
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
 from console.model.stepfold import STEP_HANDLERS
-from console.model.watch import Recovery
 from console.model.watchfold import WATCH_HANDLERS
 
 

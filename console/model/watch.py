@@ -243,30 +243,6 @@ class SoakProgress:
         return self.status
 
 
-@dataclass(frozen=True)
-class Recovery:
-    """Time from the first trigger event to verified stable, against the system's RTO."""
-
-    system: str
-    started: datetime
-    verified: datetime
-    seconds: float
-    rto_minutes: float | None
-
-    @property
-    def verdict(self) -> str:
-        if self.rto_minutes is None:
-            return "no target"
-        return "within RTO" if self.seconds <= self.rto_minutes * 60 else "RTO exceeded"
-
-
-def measure_recovery(
-    system: str, started: datetime, verified: datetime, rto_minutes: float | None
-) -> Recovery:
-    seconds = round(max(0.0, (verified - started).total_seconds()), 3)
-    return Recovery(system, started, verified, seconds, rto_minutes)
-
-
 SPARKS = "▁▂▃▄▅▆▇█"
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.watch import Recovery
+from console.model.recovery import Recovery
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
