@@ -82,6 +82,7 @@ class Notifier:
         self.settings, self.recorder, self.environ = settings, recorder, environ
         self._repeats: dict[str, asyncio.Task[None]] = {}
         self.pager = Pager(self)
+        self.interrupted: str | None = None  # why the deliveries were cut short, if they were
 
     @property
     def state(self) -> IncidentState:
@@ -224,11 +225,31 @@ class Notifier:
             **what,
             **extra,
         )
-        delivery = await deliver(channel, outgoing, self.environ)
+        try:
+            if self.interrupted:
+                delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)
+            else:
+                delivery = await deliver(channel, outgoing, self.environ)
+        except asyncio.CancelledError:  # never left without its outcome on record
+            why = f"no answer yet when it was {self.interrupted or 'stopped'}"
+            self._result(sent.seq, step, channel, Delivery(False, None, why, 1), required, repeat)
+            raise
+        self._result(sent.seq, step, channel, delivery, required, repeat)
+        return delivery
+
+    def _result(
+        self,
+        sent: int,
+        step: str | None,
+        channel: Channel,
+        delivery: Delivery,
+        required: bool,
+        repeat: int,
+    ) -> None:
         self.recorder.record(
             Kind.NOTIFICATION_RESULT,
             step=step,
-            sent=sent.seq,
+            sent=sent,
             channel=channel.name,
             ok=delivery.ok,
             status=delivery.status,
@@ -237,7 +258,14 @@ class Notifier:
             required=required,
             **_present(lines=delivery.lines, repeat=repeat),
         )
-        return delivery
+
+    def interrupt(self, reason: str) -> None:
+        """Stop waiting on deliveries (Ctrl+C once the incident is closed): each one that
+        has no answer yet, and each PagerDuty event not sent yet, is journalled as not
+        delivered, saying why; none is retried."""
+        self.interrupted = reason
+        for task in [*self._repeats.values(), *self.pager.chains]:
+            task.cancel()
 
     # -- every N minutes ----------------------------------------------------------
 

@@ -152,15 +152,21 @@ class Pager:
         return summary, severity.value, document
 
     @property
+    def chains(self) -> list[asyncio.Task[None]]:
+        """Each channel's events in flight or waiting their turn."""
+        return list(self._chains.values())
+
+    @property
     def pending(self) -> int:
         """PagerDuty events asked for and not yet delivered (or given up on)."""
         return sum(1 for task in self._chains.values() if not task.done())
 
     async def drain(self) -> None:
         """Wait for every PagerDuty event asked for so far (each is bounded by its retries)."""
-        while self._chains:
-            chains, self._chains = list(self._chains.values()), {}
-            await asyncio.gather(*chains, return_exceptions=True)
+        # Each channel's last task waits for the ones before it; they stay in view while
+        # awaited, so an interrupt (Notifier.interrupt) reaches them.
+        while pending := [task for task in self._chains.values() if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _action_for(event: Event) -> str | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +70,36 @@ async def post_json(
         return WebhookResult(False, None, "the webhook URL must be http:// or https://")
     try:
         return await asyncio.wait_for(
-            asyncio.to_thread(_post, url, payload, headers or {}, timeout), timeout + 1
+            _in_daemon_thread(_post, url, payload, headers or {}, timeout), timeout + 1
         )
     except TimeoutError:
         return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
+
+
+def _in_daemon_thread(
+    post: Callable[..., WebhookResult], *args: Any
+) -> asyncio.Future[WebhookResult]:
+    """`post(*args)` in a thread of its own that never holds the process open: a server
+    that does not answer must not keep a run that stopped waiting for it (Ctrl+C) alive
+    until its timeout, as the loop's default executor would at exit."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[WebhookResult] = loop.create_future()
+
+    def settle(result: WebhookResult | None, error: BaseException | None) -> None:
+        if future.done():  # given up on (a timeout, an interrupt)
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+
+    def work() -> None:
+        try:
+            result, error = post(*args), None
+        except Exception as exc:  # handed to the awaiting task, as to_thread would
+            result, error = None, exc
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(settle, result, error)
+
+    threading.Thread(target=work, name="webhook", daemon=True).start()
+    return future

@@ -114,6 +114,9 @@ _ABORTING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps 
 
 
 def _abort_soon(conductor: Conductor, reason: str) -> None:
+    if conductor.state.closed:  # nothing left to abort: stop waiting on notifications
+        conductor.notifier.interrupt(reason)
+        return
     task = asyncio.ensure_future(conductor.abort(reason))
     _ABORTING.add(task)
     task.add_done_callback(_ABORTING.discard)

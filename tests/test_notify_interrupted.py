@@ -1,0 +1,89 @@
+"""Ctrl+C once a headless run has closed its incident, while PagerDuty does not answer
+(a real loopback socket that never replies): the run stops waiting, journals every event
+without an answer as not delivered, and records no abort in the closed incident."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import write_fleet
+
+pytestmark = pytest.mark.sshd
+
+NOOP = {"name": "noop", "kind": "custom", "commands": {"action": "true"}}
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "halt", "title": "Halt", "kind": "command", "command": "true"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+def test_ctrl_c_after_the_close_stops_waiting_on_pagerduty(sshd_server, tmp_path: Path) -> None:
+    with socket.socket() as silent:  # accepts connections in its backlog, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
+        channel = {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test", "url": url}
+        channel |= {"timeout": 120, "retries": 0}
+        files = {
+            "procedure.toml": PROCEDURE | {"channels": [channel]},
+            "strategies.toml": {"strategies": [NOOP]},
+        }
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        journal = tmp_path / "incident"
+        argv = [
+            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes", "--journal", str(journal),
+            "--outcome", "not-needed:a false alarm",
+        ]  # fmt: skip
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+        shown = []
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                shown.append(line)
+                if "closed the incident" in line:
+                    break
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=60)  # a bound: PagerDuty would take 120 s
+            shown.append(out)
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+    said = "".join(shown)
+    assert process.returncode == 0, said
+
+    events = read_journal(journal).events
+    closed = next(e.seq for e in events if e.kind == Kind.INCIDENT_CLOSED)
+    assert not [e for e in events if e.kind == Kind.RUN_ABORTED], said
+    sent = {e.seq: e.data.action for e in events if e.kind == Kind.NOTIFICATION_SENT}
+    results = {e.data.sent: e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT}
+    assert set(sent.values()) == {"trigger", "acknowledge", "resolve"}
+    assert set(results) == set(sent)  # every event sent, or not, has its outcome
+    assert not any(r.ok for r in results.values())
+    trigger = next(s for s, action in sent.items() if action == "trigger")
+    assert results[trigger].detail == "no answer yet when it was interrupted by SIGINT"
+    assert all(
+        r.detail == "not sent: interrupted by SIGINT" for s, r in results.items() if s != trigger
+    )
+    assert max(results) > closed
