@@ -2,8 +2,8 @@
 child process: the console's interpreter never renders it (in a thread it held the lock
 the UI loop needs for seconds at 100,000 events: bench/RESULTS.md, issue 18), and the
 screen shows what the command line exports, byte for byte. The child reads the journal's
-first N events, the journal as the screen saw it when it asked; the loop reads back only
-the preview's first lines and counts the rest."""
+first N events, the journal as the screen saw it when it asked, and writes the document
+to a file; the loop reads back only the preview's first lines and counts the rest."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from console.journal.store import make_dirs
 # The preview shows the document's first lines only: a widget holding all of a 100,000-event
 # document (tens of MB as JSON) is laid out and mounted on the UI loop, for seconds.
 PREVIEW_LINES = 400
-CHUNK = 1 << 16  # read from the child at a time: one short loop turn each
+CHUNK = 1 << 20  # read back at a time: a turn of the loop of ~1 ms
 
 
 class ExportFailed(Exception):
@@ -40,14 +40,12 @@ class Render:
     starred: bool
     path: Path | None = None
 
-    def argv(self, output: Path | None = None) -> list[str]:
-        """The export command of this document, to stdout or into `output`."""
+    def argv(self, output: Path) -> list[str]:
+        """The export command writing this document into `output`."""
         argv = [sys.executable, "-m", "console", "export", str(self.journal.resolve())]
-        argv += ["--format", self.format, "--first", str(self.count)]
+        argv += ["--format", self.format, "--first", str(self.count), "-o", str(output)]
         if self.starred:
             argv.append("--starred-only")
-        if output is not None:
-            argv += ["-o", str(output)]
         return argv
 
 
@@ -62,44 +60,46 @@ class Preview:
 
 
 class Children:
-    """The export children running, each ended (and its unfinished files removed) when
-    its request is superseded or cancelled, or when the screen goes away (the app quits)."""
+    """The export children running, each ended when its request is superseded or
+    cancelled; when the screen goes away (the app quits), each is ended and the directory
+    it writes into removed at once."""
 
     def __init__(self) -> None:
-        self._running: dict[asyncio.subprocess.Process, Path | None] = {}
+        self._running: dict[asyncio.subprocess.Process, Path] = {}  # its staging directory
 
-    async def _start(self, argv: list[str], output: Path | None) -> asyncio.subprocess.Process:
+    async def _run(self, render: Render, staging: Path, name: str) -> None:
+        """Have a child write the document into `staging`/`name`; it fails with the
+        child's last line."""
         # The same code as this console, whichever way it was started (an editable
-        # install, a checkout on PYTHONPATH); UTF-8 on stdout as in a file, whatever the locale.
+        # install, a checkout on PYTHONPATH).
         root = str(Path(console.__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
-        env = {
-            **os.environ,
-            "PYTHONPATH": root + (os.pathsep + path if path else ""),
-            "PYTHONIOENCODING": "utf-8",
-        }
+        env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
         child = await asyncio.create_subprocess_exec(
-            *argv,
+            *render.argv(staging / name),
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE if output is None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
             env=env,
         )
-        self._running[child] = output.parent if output is not None else None
-        return child
+        self._running[child] = staging
+        try:
+            assert child.stderr is not None
+            await _ended(child, await child.stderr.read())
+        finally:
+            self._running.pop(child, None)
+            _kill(child)
 
     async def preview(self, render: Render) -> Preview:
-        """The document's head and its line count, as the command line prints it."""
-        child = await self._start(render.argv(), None)
-        assert child.stdout is not None and child.stderr is not None
-        errors = asyncio.ensure_future(child.stderr.read())  # read beside: never a full pipe
+        """The document's head and its line count, as the command line writes it. The
+        child writes the file (a pipe woke the loop for every 8 KB it was given: ~5 s of
+        the UI thread's CPU for a 60 MB JSON document); the loop reads it back a MB a turn."""
+        staging = Path(tempfile.mkdtemp(prefix="rollback-export-"))
         try:
-            preview = await _head(child.stdout)
-            await _ended(child, await errors)
-            return preview
+            await self._run(render, staging, "document")
+            return await _head(staging / "document")
         finally:
-            errors.cancel()
-            self._end(child)
+            shutil.rmtree(staging, ignore_errors=True)
 
     async def write(self, render: Render) -> int:
         """Write the document to `render.path` (0600, parents made 0700), renamed into
@@ -110,24 +110,11 @@ class Children:
         target = render.path
         make_dirs(target.parent)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        child = None
         try:
-            child = await self._start(render.argv(staging / target.name), staging / target.name)
-            assert child.stderr is not None
-            await _ended(child, await child.stderr.read())
+            await self._run(render, staging, target.name)
             os.replace(staging / target.name, target)
             return target.stat().st_size
         finally:
-            if child is not None:
-                self._end(child)
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def _end(self, child: asyncio.subprocess.Process) -> None:
-        staging = self._running.pop(child, None)
-        if child.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
-                child.kill()
-        if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 
     @property
@@ -136,29 +123,40 @@ class Children:
         return list(self._running)
 
     def end_all(self) -> None:
-        """End every child now (synchronous: the app may be quitting)."""
-        for child in list(self._running):
-            self._end(child)
+        """End every child and remove what it wrote, now (synchronous: the app may be
+        quitting, and its workers' cleanup may never run)."""
+        for child, staging in list(self._running.items()):
+            _kill(child)
+            shutil.rmtree(staging, ignore_errors=True)
+        self._running.clear()
 
 
-async def _head(stream: asyncio.StreamReader) -> Preview:
-    """The first PREVIEW_LINES lines of what `stream` gives, and how many lines it has:
-    the rest is counted as it comes, never held."""
+def _kill(child: asyncio.subprocess.Process) -> None:
+    if child.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            child.kill()
+
+
+async def _head(path: Path) -> Preview:
+    """The first PREVIEW_LINES lines of the file, and how many lines it has: read a chunk
+    a loop turn, the rest counted, never held."""
     head = bytearray()
     lines = rest = 0
-    while chunk := await stream.read(CHUNK):
-        found = chunk.count(b"\n")
-        if lines >= PREVIEW_LINES:
-            rest += len(chunk)
-        else:
-            head += chunk
-            if lines + found >= PREVIEW_LINES:
-                end = -1
-                for _ in range(PREVIEW_LINES):
-                    end = head.find(b"\n", end + 1)
-                rest += len(head) - end - 1
-                del head[end + 1 :]
-        lines += found
+    with path.open("rb") as document:
+        while chunk := document.read(CHUNK):
+            found = chunk.count(b"\n")
+            if lines >= PREVIEW_LINES:
+                rest += len(chunk)
+            else:
+                head += chunk
+                if lines + found >= PREVIEW_LINES:
+                    end = -1
+                    for _ in range(PREVIEW_LINES):
+                        end = head.find(b"\n", end + 1)
+                    rest += len(head) - end - 1
+                    del head[end + 1 :]
+            lines += found
+            await asyncio.sleep(0)
     return Preview(head.decode("utf-8", errors="replace"), lines, rest > 0)
 
 
