@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from console.engine.delivery import Delivery, Outgoing, deliver
 from console.engine.errors import ProcedureError
 from console.engine.pager import Pager
 from console.engine.payloads import (
@@ -36,6 +35,7 @@ from console.model.status import HostStatus, StepStatus
 from console.model.templates import ParameterError, render
 
 if TYPE_CHECKING:
+    from console.engine.delivery import Delivery, Outgoing
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
 
@@ -178,6 +178,10 @@ class Notifier:
         return delivery.ok, f"{channel.name}: {delivery.detail}"
 
     def _outgoing(self, channel: Channel, update: Update) -> Outgoing:
+        # Delivery (webhooks, local commands) is imported by the first notification:
+        # exec and most runs send none (issue 18, start-up).
+        from console.engine.delivery import Outgoing
+
         if channel.kind is ChannelKind.COMMAND:
             return Outgoing(command=render(channel.command or "", update.values()))
         if channel.kind is ChannelKind.SLACK:
@@ -225,6 +229,8 @@ class Notifier:
             **what,
             **extra,
         )
+        from console.engine.delivery import Delivery, deliver
+
         try:
             if self.interrupted:
                 delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)

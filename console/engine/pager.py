@@ -12,7 +12,6 @@ import contextlib
 import socket
 from typing import TYPE_CHECKING, Any
 
-from console.engine.delivery import Outgoing
 from console.engine.payloads import pagerduty_event
 from console.model.channels import TRIGGER_SEVERITY, Channel, Severity
 from console.model.events import Event, Kind
@@ -93,6 +92,8 @@ class Pager:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await previous
         message, severity, document = self._event(channel, action, event)
+        from console.engine.delivery import Outgoing  # with the first page
+
         outgoing = Outgoing(document, routing_key=True)
         await self.notifier.send(channel, outgoing, None, message, severity, lifecycle=action)
 
