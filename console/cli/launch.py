@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
@@ -19,6 +22,9 @@ from console.ui.app import make_app
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
 from console.ui.resume import parked
 
+if TYPE_CHECKING:
+    from console.engine.notifier import Notifier
+
 
 def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeChoice:
     """console.toml's theme, written back there when the user picks another; the demo's
@@ -27,6 +33,22 @@ def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeC
     if settings is None or demo or settings.directory is None:
         return ThemeChoice(preferences)
     return ThemeChoice(preferences, settings.directory / "console.toml", settings.console.theme)
+
+
+@contextlib.contextmanager
+def _interrupting(notifier: Notifier) -> Iterator[None]:
+    """Ctrl+C or TERM while the last notifications go out stops waiting for them (each is
+    journalled not delivered, saying so); the locks are released and the journal closed
+    as after any quit."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        why = f"interrupted by {signal.Signals(signum).name}"
+        loop.add_signal_handler(signum, notifier.interrupt, why)
+    try:
+        yield
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 def _read(engine: Engine, journal: Path) -> Loaded:
@@ -81,9 +103,11 @@ async def _serve(
         logging.getLogger("asyncio").addFilter(quiet)
         if app is not None and app.conductor is not None:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
-            if app.conductor.notifier.pager.pending:
-                print("sending the last PagerDuty event(s) before closing the journal ...")
-            await app.conductor.notifier.drain()
+            notifier = app.conductor.notifier
+            if notifier.pager.pending:
+                print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")
+            with _interrupting(notifier):
+                await notifier.drain()
             app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
