@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_engine,
     demo_settings,
     open_incident,
+    press_to_end,
     type_text,
     until,
 )
@@ -208,7 +209,7 @@ async def test_aborting_the_incident_stops_what_runs_then_closes_it(tmp_path: Pa
 async def test_quit_with_nothing_open_exits_0_at_once(tmp_path: Path) -> None:
     app = build_app(demo_settings(), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+q")
+        await press_to_end(pilot, "ctrl+q")
     assert app.return_code == 0
     assert app.summary() == "rollback-console: no incident was open"
 
@@ -226,7 +227,7 @@ async def test_q_and_ctrl_c_quit_like_ctrl_q_and_say_how_to_resume(tmp_path: Pat
         await pilot.press("escape")
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmDialog)
-        await pilot.press("y")
+        await press_to_end(pilot, "y")
     assert app.return_code == 0
     summary = app.summary()
     assert summary.startswith(f"{INCIDENT_ID}: open at step 1 of 14 (Open the incident bridge")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -88,6 +89,20 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
                 f"timed out after {timeout} s on {pilot.app.screen!r}: {condition.__code__.co_firstlineno}"
             )
         await pilot.pause(0.05)
+
+
+async def press_to_end(pilot: Pilot, key: str, timeout: float = 20.0) -> None:
+    """Press a key that ends the app, and wait (bounded) until it has. Pilot.press waits
+    for the animator afterwards, which an app that has already exited never finishes: a
+    hang seen under load, with the app long gone. The key is posted as the terminal's
+    driver posts it."""
+    app = pilot.app
+    app.post_message(events.Key(key, None))
+    deadline = asyncio.get_running_loop().time() + timeout
+    while app.return_code is None:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"the app did not end after {key} in {timeout} s")
+        await asyncio.sleep(0.02)
 
 
 async def footer_keys(pilot: Pilot) -> list[str]:
