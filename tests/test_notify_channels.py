@@ -355,3 +355,34 @@ def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path, monke
         " sending on this channel will warn until it is"
     ) in done.stderr
     assert done.stdout.rstrip().endswith("1 warning")
+
+
+def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
+    """$SLACK_WEBHOOK_URL set without its scheme: every send would fail on it, so
+    check-config says so, naming the variable and never its value (the URL is the secret)."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    with (config / "procedure.toml").open("a") as procedure:
+        procedure.write(
+            '\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "HOOK_NO_SCHEME"\n'
+        )
+    env = {**os.environ, "HOOK_NO_SCHEME": "hooks.slack.com/services/T0/B0/sekrit"}
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"warning: {config}/procedure.toml: channels.incidents: $HOOK_NO_SCHEME is set here to"
+        " something that is not an http:// or https:// URL; sending on this channel will fail"
+        " until it is one"
+    ) in done.stderr
+    assert "sekrit" not in done.stdout + done.stderr

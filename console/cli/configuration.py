@@ -90,13 +90,22 @@ def counted(count: int, noun: str) -> str:
 
 
 def _unset_secrets(settings, directory: Path) -> int:
-    """Warn of each notification channel whose secret's variable is not set here."""
+    """Warn of each notification channel whose secret's variable is not set here, or
+    whose URL variable does not hold an http(s) URL."""
     count = 0
     for channel in settings.procedure.channels:
         for name in channel.unset(os.environ):
             print(
                 f"warning: {directory / 'procedure.toml'}: channels.{channel.name}: ${name} is"
                 " not set here; sending on this channel will warn until it is",
+                file=sys.stderr,
+            )
+            count += 1
+        if name := channel.bad_url(os.environ):
+            print(
+                f"warning: {directory / 'procedure.toml'}: channels.{channel.name}: ${name} is"
+                " set here to something that is not an http:// or https:// URL; sending on this"
+                " channel will fail until it is one",
                 file=sys.stderr,
             )
             count += 1

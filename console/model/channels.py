@@ -5,6 +5,7 @@ from environment variables named here; either way they are resolved only to be s
 every one of them is redacted from the journal, exports and screens.
 """
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
@@ -170,6 +171,12 @@ class Channel(Strict):
     def headers_for(self, environ: Mapping[str, str]) -> dict[str, str]:
         named = {h: _env(environ, var, f"headers_env.{h}") for h, var in self.headers_env.items()}
         return {**self.headers, **named}
+
+    def bad_url(self, environ: Mapping[str, str]) -> str | None:
+        """The variable `url_env` names, when it is set here to something that is not an
+        http:// or https:// URL (sending would fail)."""
+        value = environ.get(self.url_env or "")
+        return self.url_env if value and not re.match(URL, value) else None
 
     def unset(self, environ: Mapping[str, str]) -> list[str]:
         """The environment variables this channel names that are not set."""
