@@ -4,6 +4,7 @@ rolled back", the run's close says so, and the document agrees."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -86,6 +87,14 @@ def _sessions_of(token: str, listener: int) -> list[int]:
     raise AssertionError(f"no sshd session above the attempt {token}")
 
 
+def _drop(sessions: list[int]) -> None:
+    """The connection drops, as a host's would: its sshd processes are killed (one may
+    be gone already, with the other)."""
+    for pid in sessions:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
 def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     fleet: Fleet, sshd_server
 ) -> None:
@@ -115,8 +124,7 @@ def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
             if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
             if e.data.stage == "action"
         ]
-        for pid in _sessions_of(token, sshd_server.server.process.pid):
-            os.kill(pid, signal.SIGKILL)  # the connection drops, as a host's would
+        _drop(_sessions_of(token, sshd_server.server.process.pid))
         (fleet.sandboxes["app-1"] / "go").touch()
         out, _ = process.communicate(timeout=120)
         shown.append(out)
@@ -141,3 +149,40 @@ def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     document = EXPORT_FORMATS["markdown"].render(events, False)
     assert "not rolled back: app-2" not in document
     assert "| app-2 | ? unknown |" in document
+
+
+def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
+    fleet: Fleet, sshd_server
+) -> None:
+    argv = [
+        sys.executable, "-m", "console", "exec", "--config", str(fleet.config),
+        "--systems", "app", f"echo start; {WAIT_FOR_GO}",
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("app-2: start"):
+                break
+        [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+        [token] = [
+            e.data.token
+            for e in read_journal(journal).events
+            if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
+        ]
+        _drop(_sessions_of(token, sshd_server.server.process.pid))
+        (fleet.sandboxes["app-1"] / "go").touch()
+        _, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == 1, err
+    assert (
+        "app-2: UNKNOWN (connection lost mid-command): Connection lost; it may have run there:"
+        " check before running it again"
+    ) in err
+    state = fold(read_journal(journal).events)
+    assert state.step("adhoc-1").hosts["app-2"].status is HostStatus.UNKNOWN

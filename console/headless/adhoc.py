@@ -24,6 +24,7 @@ from console.model.events import Event, Kind
 from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
+from console.model.status import lost_mid_change
 from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
@@ -78,6 +79,13 @@ async def run_exec(
                     where = f"on {len(hosts)} host(s)"
                     if ok:
                         conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
+                    elif unknown := sorted({h for _, h in conductor.state.unknown_hosts}):
+                        lost = ", ".join(unknown)
+                        conductor.close(
+                            Outcome.FAILED,
+                            f"ad-hoc command {where}: outcome unknown on {lost} (the connection"
+                            " was lost while it ran)",
+                        )
                     else:
                         conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
             finally:
@@ -104,5 +112,9 @@ def _print_exec_event(event: Event) -> None:
     elif event.kind == Kind.HOSTKEY_ACCEPTED:
         print(console_line(event), flush=True)
     elif isinstance(data, CommandResult) and data.failure:
-        line = f"{event.where.host}: FAILED ({data.failure}): {data.detail or ''}"
+        # Lost while it ran: it may have run to its end there, or part of the way.
+        said = "UNKNOWN" if lost_mid_change(data.failure, data.stage) else "FAILED"
+        line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
+        if said == "UNKNOWN":
+            line += "; it may have run there: check before running it again"
         print(visible(line, one_line=True), file=sys.stderr)
