@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from console.model.loading import load_settings
+from console.model.loading import load_inventory, load_settings
 from console.model.problems import ConfigError
 from console.paths import example_config
 from tests import sshd as sshd_mod
@@ -84,6 +84,24 @@ def test_check_config_names_the_ansible_file_and_line_of_what_cannot_be_honoured
         " (the console reaches hosts by SSH keys)"
     ]
     assert "2 warnings" in result.stdout  # and web has no probes (test_check_config.py)
+
+
+def test_the_inventory_exec_dialed_with_is_the_one_its_whole_load_keeps(tmp_path):
+    """exec reads inventory.toml first, to dial (`load_inventory`), and its whole load takes
+    that text and model as they are: the same settings and warnings as a load from scratch."""
+    (tmp_path / "hosts.ini").write_text("[web]\nweb-1 ansible_password=hunter2\nweb-2\n")
+    directory = config_with(
+        tmp_path, [{"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}]
+    )
+    read = load_inventory(directory)
+    assert read is not None and [h.name for h in read.inventory.system("web").hosts] == [
+        "web-1",
+        "web-2",
+    ]
+    whole, taken = load_settings(directory), load_settings(directory, read=read)
+    assert taken.inventory is read.inventory and taken == whole
+    assert [str(w) for w in taken.warnings] == [str(w) for w in whole.warnings]
+    assert "ansible_password is not honoured" in str(taken.warnings[0])
 
 
 def test_an_unknown_group_or_file_points_at_inventory_toml(tmp_path):
