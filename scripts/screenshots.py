@@ -149,7 +149,10 @@ async def tour(size: tuple[int, int]) -> None:
                 await pilot.pause(0.2)
                 shot(app, "post-rollback")
                 await pilot.press("f6")
-                await pilot.pause(0.5)
+                await until(pilot, lambda: type(app.screen).__name__ == "ExportScreen")
+                export = app.screen
+                await until(pilot, lambda: not export.rendering, what="the export preview")
+                await pilot.pause(0.3)
                 shot(app, "export")
                 await pilot.press("f1")
                 await pilot.pause(0.2)
