@@ -396,3 +396,36 @@ def test_an_unknown_flag_is_refused_before_a_re_enable(sshd_server, tmp_path):
     assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
     assert "unknown flag in new_chekout" in outcome.stdout
     assert (app / "flags").read_text() == "new_checkout=0\n"
+
+
+def test_git_previous_on_a_repository_of_one_commit_says_there_is_nothing_before(
+    sshd_server, tmp_path
+):
+    """A repository whose paths have only their first commit: the host's line says so in
+    words, with that commit, not a bare 'nothing before <40 hex digits>'."""
+    root = sshd_server.sandbox("host")
+    repo = root / "etc"
+    (repo / "nginx").mkdir(parents=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "ops@example.com")
+    git(repo, "config", "user.name", "ops")
+    (repo / "nginx/nginx.conf").write_text("worker_processes 4;\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "first")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        root,
+        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
+        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
+        '"nginx" }]\n',
+    )
+
+    outcome = run(config, tmp_path, "etc-restore")
+
+    assert outcome.returncode == 1, outcome.stdout + outcome.stderr
+    first = git(repo, "log", "-n", "1", "--format=%h first")
+    assert (
+        f"nginx have no revision before {first}, the first commit: nothing to go back to;"
+        " name the revision to restore"
+    ) in outcome.stdout

@@ -56,7 +56,11 @@ fi
 if [ "$rev" = previous ]; then
   last=$(git log -n 1 --format=%H -- "$@")
   test -n "$last" || { echo "no commit touches $*" >&2; exit 3; }
-  rev=$(git rev-parse -q --verify "$last^{commit}^") || { echo "nothing before $last" >&2; exit 3; }
+  rev=$(git rev-parse -q --verify "$last^{commit}^") || {
+    echo "$* have no revision before $(git log -n 1 --format='%h %s' "$last"), the first commit:" \
+      "nothing to go back to; name the revision to restore" >&2
+    exit 3
+  }
 else
   rev=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
 fi
