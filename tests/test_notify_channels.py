@@ -350,9 +350,11 @@ def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path, monke
         env=env,
     )
     assert done.returncode == 0, done.stderr
+    text = (config / "procedure.toml").read_text().splitlines()
+    line = text.index('url_env = "NO_HOOK_X"') + 1
     assert (
-        f"warning: {config}/procedure.toml: channels.incidents: $NO_HOOK_X is not set here;"
-        " sending on this channel will warn until it is"
+        f"warning: {config}/procedure.toml:{line}: channels[0].url_env: $NO_HOOK_X is not set"
+        " here; sending on channel 'incidents' will warn until it is"
     ) in done.stderr
     assert done.stdout.rstrip().endswith("1 warning")
 
@@ -380,9 +382,11 @@ def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
         env=env,
     )
     assert done.returncode == 0, done.stderr
+    text = (config / "procedure.toml").read_text().splitlines()
+    line = text.index('url_env = "HOOK_NO_SCHEME"') + 1
     assert (
-        f"warning: {config}/procedure.toml: channels.incidents: $HOOK_NO_SCHEME is set here to"
-        " something that is not an http:// or https:// URL; sending on this channel will fail"
-        " until it is one"
+        f"warning: {config}/procedure.toml:{line}: channels[0].url_env: $HOOK_NO_SCHEME is set"
+        " here to something that is not an http:// or https:// URL; sending on channel"
+        " 'incidents' will fail until it is one"
     ) in done.stderr
     assert "sekrit" not in done.stdout + done.stderr

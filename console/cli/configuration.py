@@ -91,25 +91,46 @@ def counted(count: int, noun: str) -> str:
 
 def _unset_secrets(settings, directory: Path) -> int:
     """Warn of each notification channel whose secret's variable is not set here, or
-    whose URL variable does not hold an http(s) URL."""
+    whose URL variable does not hold an http(s) URL, at the channel's key and line."""
+    from console.model.toml_lines import key_lines, line_of
+
+    path = directory / "procedure.toml"
+    lines = key_lines(path.read_text(encoding="utf-8-sig")) if path.is_file() else {}
     count = 0
-    for channel in settings.procedure.channels:
+    for index, channel in enumerate(settings.procedure.channels):
         for name in channel.unset(os.environ):
-            print(
-                f"warning: {directory / 'procedure.toml'}: channels.{channel.name}: ${name} is"
-                " not set here; sending on this channel will warn until it is",
-                file=sys.stderr,
+            _warn(
+                path,
+                line_of(lines, ("channels", index, key := _key_naming(channel, name))),
+                f"channels[{index}].{key}",
+                f"${name} is not set here; sending on channel '{channel.name}' will warn"
+                " until it is",
             )
             count += 1
         if name := channel.bad_url(os.environ):
-            print(
-                f"warning: {directory / 'procedure.toml'}: channels.{channel.name}: ${name} is"
-                " set here to something that is not an http:// or https:// URL; sending on this"
-                " channel will fail until it is one",
-                file=sys.stderr,
+            _warn(
+                path,
+                line_of(lines, ("channels", index, "url_env")),
+                f"channels[{index}].url_env",
+                f"${name} is set here to something that is not an http:// or https:// URL;"
+                f" sending on channel '{channel.name}' will fail until it is one",
             )
             count += 1
     return count
+
+
+def _warn(path: Path, line: int | None, key: str, what: str) -> None:
+    where = f"{path}:{line}" if line else str(path)
+    print(f"warning: {where}: {key}: {what}", file=sys.stderr)
+
+
+def _key_naming(channel, variable: str) -> str:
+    """The channel's key that names `variable` (url_env, routing_key_env, headers_env)."""
+    if variable == channel.url_env:
+        return "url_env"
+    if variable == channel.routing_key_env:
+        return "routing_key_env"
+    return "headers_env"
 
 
 def import_ansible(args: argparse.Namespace) -> int:
