@@ -325,3 +325,28 @@ def test_an_integer_default_written_as_a_toml_integer_runs(tmp_path):
     )  # fmt: skip
     assert dry.returncode == 0, dry.stderr
     assert "export PGPORT=5433 " in dry.stdout
+
+
+def test_a_misspelt_kind_is_one_line_not_also_missing_commands(tmp_path):
+    """init's strategies take their commands from their kind's preset: a misspelt kind
+    brings none, and its 'commands: is required' was a second line sending the user to
+    write commands the right kind brings."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    text = strategies.read_text()
+    strategies.write_text(text.replace('kind = "version-rollback"', 'kind = "version-rollbak"', 1))
+    result = console("check-config", str(target))
+    assert result.returncode == 2
+    line = (
+        text.splitlines().index(
+            next(ln for ln in text.splitlines() if ln.startswith('kind = "version-rollback"'))
+        )
+        + 1
+    )
+    assert result.stderr.splitlines() == [
+        f"error: {strategies}:{line}: strategies[0].kind: 'version-rollbak' is not one of:"
+        " version-rollback, migration-reversal, config-restore, feature-toggle-off,"
+        " feature-reenable, backup-restore, log-replay, point-in-time, custom"
+        " (did you mean 'version-rollback'?)"
+    ]

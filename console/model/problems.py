@@ -95,9 +95,16 @@ PATTERN_WORDS = {
 def validation_findings(exc: ValidationError, root: type[BaseModel]) -> list[Finding]:
     """Each pydantic error of `root` (Settings) as a Finding: its part is the first
     element of the location, the rest is the key path inside that part's file."""
+    errors = [
+        (tuple(i for i in error["loc"] if isinstance(i, int) or _is_key(i)), error)
+        for error in exc.errors()
+    ]
+    # A strategy whose kind is wrong brings no preset: its missing commands follow from it.
+    wrong_kind = {loc[:-1] for loc, _ in errors if loc and loc[-1] == "kind"}
     findings = []
-    for error in exc.errors():
-        loc = tuple(i for i in error["loc"] if isinstance(i, int) or _is_key(i))
+    for loc, error in errors:
+        if error["type"] == "missing" and loc[-1:] == ("commands",) and loc[:-1] in wrong_kind:
+            continue
         part, rest = (str(loc[0]), loc[1:]) if loc else ("", ())
         findings.append(Finding(part, rest, _message(error, root, loc)))
     return findings
