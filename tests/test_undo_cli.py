@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.loading import load_settings
+from console.ui.screens.home import _outcome
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
 
@@ -107,6 +110,9 @@ def test_undo_shows_its_commands_then_runs_them_on_the_hosts_named(fleet):
     )
     completed = next(e for e in after_close if e.kind == Kind.STEP_COMPLETED)
     assert completed.data.status == "done"
+    # The home screen's list no longer ticks it as rolled back.
+    (listed,) = Engine(load_settings(fleet.config), journal.parent.parent).incidents()
+    assert listed.undone and _outcome(listed) == "↶ rolled back, undone since"
 
     # The document's summary said only that the strategy ran and when it restored.
     document = fleet.cli("export", str(journal))

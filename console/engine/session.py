@@ -51,6 +51,7 @@ class IncidentSummary:
     closed_at: datetime | None
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
+    undone: bool = False  # a strategy step's undo ran since the step (after the close too)
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,14 @@ def _stamp(journal: Path) -> tuple[int, ...]:
 
 
 def _incident_events(path: Path) -> list[Event]:
-    """The `incident.*` and `recovery.measured` events of a journal, all a summary
-    needs, without parsing the rest: listing incidents must stay cheap however long
-    one of them is."""
+    """The `incident.*`, `recovery.measured` and `step.completed` events of a journal
+    (the last say whether a step was undone since), all a summary needs, without parsing
+    the rest: listing incidents must stay cheap however long one of them is."""
     lines = path.read_bytes().split(b"\n")
     return [
         parse_line(raw, path, number)
         for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
-        if b'"incident.' in raw or b'"recovery.measured"' in raw
+        if b'"incident.' in raw or b'"recovery.measured"' in raw or b'"step.completed"' in raw
     ]
 
 
@@ -272,6 +273,7 @@ class Engine:
                     closed_at=state.closed_at,
                     drill=state.drill,
                     recovery=state.recovery,
+                    undone=any(state.undone(s) for s in state.steps if not s.endswith(".undo")),
                 )
             )
         return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

@@ -52,14 +52,17 @@ def _strategies(names: list[str]) -> str:
 
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
-    """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, or `… open`, cut at a
-    word; the export has the reason, the hosts or the successor."""
+    """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
+    since`, or `… open`, cut at a word; the export has the reason, the hosts or the
+    successor."""
     if summary.outcome is None:
         return "… open"
     try:
         outcome = Outcome(summary.outcome)
     except ValueError:  # an older journal: the outcome in words
         return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
+    if summary.undone:  # what the close said no longer stands: never a tick
+        return textwrap.shorten(f"↶ {outcome.short}, undone since", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
     return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
 
