@@ -329,39 +329,10 @@ def test_the_example_channels_are_valid_once_uncommented(tmp_path):
     assert step.channels == ["incidents", "oncall"] and step.every == 15
 
 
-def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path, monkeypatch):
-    import shutil
-    import subprocess
-    import sys
-
-    config = tmp_path / "config"
-    # the demo's drills inject demo faults: errors anywhere but in the demo itself
-    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
-    with (config / "procedure.toml").open("a") as procedure:
-        procedure.write(
-            '\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "NO_HOOK_X"\n'
-        )
-    env = {k: v for k, v in __import__("os").environ.items() if k != "NO_HOOK_X"}
-    done = subprocess.run(
-        [sys.executable, "-m", "console", "check-config", str(config)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    text = (config / "procedure.toml").read_text().splitlines()
-    line = text.index('url_env = "NO_HOOK_X"') + 1
-    assert (
-        f"warning: {config}/procedure.toml:{line}: channels[0].url_env: $NO_HOOK_X is not set"
-        " here; sending on channel 'incidents' will warn until it is"
-    ) in done.stderr
-    assert done.stdout.rstrip().endswith("1 warning")
-
-
-def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
-    """$SLACK_WEBHOOK_URL set without its scheme: every send would fail on it, so
-    check-config says so, naming the variable and never its value (the URL is the secret)."""
+def check_config_with_slack_channel(tmp_path, variable: str, value: str | None):
+    """check-config on the demo's configuration (its drills left out: their demo faults are
+    errors anywhere else) with a Slack channel whose URL is in `variable`, set to `value`
+    (None: unset). The result, and the channel's `url_env` line."""
     import os
     import shutil
     import subprocess
@@ -371,9 +342,11 @@ def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
     shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
     with (config / "procedure.toml").open("a") as procedure:
         procedure.write(
-            '\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "HOOK_NO_SCHEME"\n'
+            f'\n[[channels]]\nname = "incidents"\nkind = "slack"\nurl_env = "{variable}"\n'
         )
-    env = {**os.environ, "HOOK_NO_SCHEME": "hooks.slack.com/services/T0/B0/sekrit"}
+    env = {k: v for k, v in os.environ.items() if k != variable}
+    if value is not None:
+        env[variable] = value
     done = subprocess.run(
         [sys.executable, "-m", "console", "check-config", str(config)],
         capture_output=True,
@@ -381,11 +354,29 @@ def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
         timeout=60,
         env=env,
     )
-    assert done.returncode == 0, done.stderr
     text = (config / "procedure.toml").read_text().splitlines()
-    line = text.index('url_env = "HOOK_NO_SCHEME"') + 1
+    line = text.index(f'url_env = "{variable}"') + 1
+    return done, f"{config}/procedure.toml:{line}"
+
+
+def test_check_config_warns_of_a_channel_whose_secret_is_not_set(tmp_path):
+    done, where = check_config_with_slack_channel(tmp_path, "NO_HOOK_X", None)
+    assert done.returncode == 0, done.stderr
     assert (
-        f"warning: {config}/procedure.toml:{line}: channels[0].url_env: $HOOK_NO_SCHEME is set"
+        f"warning: {where}: channels[0].url_env: $NO_HOOK_X is not set"
+        " here; sending on channel 'incidents' will warn until it is"
+    ) in done.stderr
+    assert done.stdout.rstrip().endswith("1 warning")
+
+
+def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
+    """$SLACK_WEBHOOK_URL set without its scheme: every send would fail on it, so
+    check-config says so, naming the variable and never its value (the URL is the secret)."""
+    secret = "hooks.slack.com/services/T0/B0/sekrit"
+    done, where = check_config_with_slack_channel(tmp_path, "HOOK_NO_SCHEME", secret)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"warning: {where}: channels[0].url_env: $HOOK_NO_SCHEME is set"
         " here to something that is not an http:// or https:// URL; sending on channel"
         " 'incidents' will fail until it is one"
     ) in done.stderr
