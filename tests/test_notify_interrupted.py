@@ -36,18 +36,24 @@ PROCEDURE = {
 }
 
 
+def fleet_paging_silently(sshd_server, tmp_path: Path, silent: socket.socket):
+    """A one-host fleet whose procedure pages PagerDuty at `silent`, bound here to a
+    loopback port that accepts connections in its backlog and never answers."""
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
+    channel = {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test", "url": url}
+    channel |= {"timeout": 120, "retries": 0}
+    files = {
+        "procedure.toml": PROCEDURE | {"channels": [channel]},
+        "strategies.toml": {"strategies": [NOOP]},
+    }
+    return write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+
+
 def test_ctrl_c_after_the_close_stops_waiting_on_pagerduty(sshd_server, tmp_path: Path) -> None:
-    with socket.socket() as silent:  # accepts connections in its backlog, never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
-        channel = {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test", "url": url}
-        channel |= {"timeout": 120, "retries": 0}
-        files = {
-            "procedure.toml": PROCEDURE | {"channels": [channel]},
-            "strategies.toml": {"strategies": [NOOP]},
-        }
-        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+    with socket.socket() as silent:
+        fleet = fleet_paging_silently(sshd_server, tmp_path, silent)
         journal = tmp_path / "incident"
         argv = [
             sys.executable, "-m", "console", "run", "--config", str(fleet.config),
@@ -98,16 +104,7 @@ def test_ctrl_c_while_the_console_sends_its_last_page_closes_the_journal(
     from tests.test_ui_terminal import Tmux
 
     with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        url = f"http://127.0.0.1:{silent.getsockname()[1]}/v2/enqueue"
-        channel = {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test", "url": url}
-        channel |= {"timeout": 120, "retries": 0}
-        files = {
-            "procedure.toml": PROCEDURE | {"channels": [channel]},
-            "strategies.toml": {"strategies": [NOOP]},
-        }
-        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        fleet = fleet_paging_silently(sshd_server, tmp_path, silent)
         tmux = Tmux(tmp_path)
         try:
             tmux.start(
