@@ -237,13 +237,9 @@ async def test_a_follower_hears_the_writer_died_between_waves(fleet: Fleet) -> N
         assert "✔ 1/2 1 ok, 0 failed" in waves and "○ 2/2 not started" in waves, waves
 
 
-async def test_neither_a_run_nor_a_retry_of_the_step_resends_to_its_unknown_hosts(
-    fleet: Fleet,
-) -> None:
-    """Enter on the step (a run with no hosts named) and t (a retry of the failed hosts)
-    leave the unknown hosts alone: their action may have done its work, or still run."""
-    journal = fleet.state / "incident"
-    links = [s / "current" for s in fleet.sandboxes.values()]
+def resumed_after_kill_mid_action(fleet: Fleet, journal: Path, links: list[Path]):
+    """A run killed once both hosts' links switched (app-2's action sent, its restart
+    slow), their attempts ended, then the incident resumed by a new engine: both."""
 
     def switched() -> bool:
         return all(link.readlink() == Path("releases/1.10.0") for link in links)
@@ -251,7 +247,17 @@ async def test_neither_a_run_nor_a_retry_of_the_step_resends_to_its_unknown_host
     run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
     attempts_ended(journal)
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.resume(journal)
+    return engine, engine.resume(journal)
+
+
+async def test_neither_a_run_nor_a_retry_of_the_step_resends_to_its_unknown_hosts(
+    fleet: Fleet,
+) -> None:
+    """Enter on the step (a run with no hosts named) and t (a retry of the failed hosts)
+    leave the unknown hosts alone: their action may have done its work, or still run."""
+    journal = fleet.state / "incident"
+    links = [s / "current" for s in fleet.sandboxes.values()]
+    engine, conductor = resumed_after_kill_mid_action(fleet, journal, links)
     try:
         assert conductor.failed_hosts("restore") == []  # t has nothing to retry
         sent = len(read_journal(journal).events)
@@ -273,14 +279,7 @@ async def test_a_follower_of_the_resumed_incident_does_not_see_the_cut_step_runn
     second responder sees the step as the commander does, unknown, never as running."""
     journal = fleet.state / "incident"
     links = [s / "current" for s in fleet.sandboxes.values()]
-
-    def switched() -> bool:
-        return all(link.readlink() == Path("releases/1.10.0") for link in links)
-
-    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
-    attempts_ended(journal)
-    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.resume(journal)
+    engine, conductor = resumed_after_kill_mid_action(fleet, journal, links)
     try:
         follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
         async with follow.run_test(size=(80, 24)) as pilot:
