@@ -12,10 +12,10 @@ from textual.widgets import Log
 
 from console.demo.fleet import DemoFleet
 from console.journal import event_log
-from console.journal.event_log import RECENT, read_log
+from console.journal.event_log import RECENT, read_documented, read_log
 from console.journal.export import EXPORT_FORMATS
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, OUTPUT_NAME, read_journal
+from console.journal.store import JOURNAL_NAME, OUTPUT_NAME, JournalStream, Unread, read_journal
 from console.journal.tail import JournalTail
 from console.model.clock import FixedClock
 from console.model.events import Kind
@@ -167,8 +167,9 @@ async def _json(pilot) -> str:
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_document_read_without_the_commands_stdout_is_the_same(tmp_path: Path, case) -> None:
-    """The export screen renders the Markdown and node documents from the log without the
-    commands' stdout (they show stderr only): the same bytes, a starred stdout kept."""
+    """The Markdown and node documents are rendered from the journal without the commands'
+    stdout (they show stderr only), its lines not even parsed: the same bytes, a starred
+    stdout kept."""
     journal = journal_of(case, tmp_path)
     if case == "handmade":  # star its stdout: a starred-only document shows it
         recorder = Recorder.open(journal.parent, FixedClock(START), COMMANDER)
@@ -176,13 +177,21 @@ def test_a_document_read_without_the_commands_stdout_is_the_same(tmp_path: Path,
         recorder.record(Kind.EVENT_STARRED, seq=stdout.seq)
         recorder.close()
     events = read_journal(journal).events
-    read = read_log(journal)
-    documented = read.log.documented(read.state.stars)
+    read = read_documented(journal)
+    stars = read_log(journal).state.stars
     stdout = [e for e in events if isinstance(e.data, CommandOutput) and e.data.stream == "stdout"]
-    kept = [e for e in stdout if e.seq in read.state.stars]
-    assert len(documented) == len(events) - len(stdout) + len(kept) and stdout
+    kept = [e for e in stdout if e.seq in stars]
+    assert read.events == [e for e in events if e not in stdout or e in kept] and stdout
+    assert read.total == len(events)
+    # Every stdout line of the output file was left unparsed.
+    unread = [e.seq for e in JournalStream(journal).documented() if isinstance(e, Unread)]
+    assert unread == [e.seq for e in stdout]
     for name in ("markdown", "node"):
         for starred in (False, True):
             full = EXPORT_FORMATS[name].render(events, starred)
-            assert EXPORT_FORMATS[name].render(documented, starred, len(events)) == full
-    assert [e for e in documented if e in kept] == kept and (kept or case != "handmade")
+            assert EXPORT_FORMATS[name].render(read.events, starred, read.total) == full
+    assert [e for e in read.events if e in kept] == kept and (kept or case != "handmade")
+    half = len(events) // 2  # the journal as it was then: a star after it does not count
+    first, stars = read_documented(journal, first=half), read_log(journal, first=half).state.stars
+    assert first.total == half
+    assert first.events == [e for e in events[:half] if e not in stdout or e.seq in stars]

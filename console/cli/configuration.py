@@ -16,7 +16,7 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
     """Write the document of the journal's `first` events (all if None); the JSON one is
     streamed (constant memory however much output the incident holds), the others read
     back no command's stdout they do not show. Returns the torn lines seen."""
-    from console.journal.event_log import read_log
+    from console.journal.event_log import read_documented
     from console.journal.export import EXPORT_FORMATS
     from console.journal.export.json_export import write_json
     from console.journal.store import JournalStream
@@ -31,11 +31,8 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
         write_json(journal, lambda text: write(json_visible(text)), starred_only)
         return streams[0].torn
-    read = read_log(path, first=first)
-    try:
-        write(EXPORT_FORMATS[fmt].of_log(read.log, read.state.stars, starred_only))
-    finally:
-        read.log.close()
+    read = read_documented(path, first)
+    write(EXPORT_FORMATS[fmt].render(read.events, starred_only, read.total))
     return read.torn
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, overload
@@ -18,6 +18,7 @@ from console.journal.store import (
     JournalStream,
     Progress,
     TornLine,
+    Unread,
     journal_path,
     parse_line,
 )
@@ -49,7 +50,6 @@ class EventLog(Sequence[Event]):
         self._held: list[Event] = []  # the events kept as objects
         self._slots = array("q")  # per event: its offset in `output` (>= 0), or ~its index in _held
         self._places = array("I")  # per event: its place's index in `places`
-        self._stdout = bytearray()  # per event: 1 if it is a command's stdout
         self.places: list[Place] = []
         self._place_ids: dict[Place, int] = {}
         self._recent: OrderedDict[int, Event] = OrderedDict()  # index -> placed event
@@ -72,12 +72,6 @@ class EventLog(Sequence[Event]):
             pid = self._place_ids[place] = len(self.places)
             self.places.append(place)
         self._places.append(pid)
-        data = event.data
-        self._stdout.append(
-            event.kind == Kind.COMMAND_OUTPUT
-            and isinstance(data, CommandOutput)
-            and data.stream == "stdout"
-        )
 
     @property
     def held(self) -> int:
@@ -122,16 +116,6 @@ class EventLog(Sequence[Event]):
         order = range(end - 1, start - 1, -1) if newest_first else range(start, end)
         return (i for i in order if kept[places[i]])
 
-    def documented(self, stars: Collection[int], count: int | None = None) -> list[Event]:
-        """The events a rollback document reads, the first `count` (all by default),
-        read back once: all but the stdout of commands (a document shows their stderr
-        only), a starred one kept."""
-        count = len(self._slots) if count is None else count
-        if count and (self._event(0).seq, self._event(count - 1).seq) != (0, count - 1):
-            return self[:count]  # seqs are not indices (never so in a console's journal)
-        starred = {s for s in stars if 0 <= s < count and self._stdout[s]}
-        return [self._event(i) for i in range(count) if not self._stdout[i] or i in starred]
-
     def _event(self, index: int) -> Event:
         slot = self._slots[index]
         if slot < 0:
@@ -152,16 +136,8 @@ class EventLog(Sequence[Event]):
     def _read(self, offset: int) -> Event:
         assert self.output is not None  # only an event placed in it has an offset
         if self._reader is None:
-            try:
-                self._reader = self.output.open("rb")
-            except OSError as exc:
-                raise JournalError(f"{self.output}: cannot be read: {exc.strerror}") from None
-        self._reader.seek(offset)
-        raw = self._reader.readline()
-        try:
-            return parse_line(raw, self.output, 0)
-        except JournalError as exc:  # the file changed under the console: say where
-            raise JournalError(f"{self.output}: byte {offset}: {exc}") from None
+            self._reader = _open(self.output)
+        return _read_at(self._reader, self.output, offset)
 
     def close(self) -> None:
         if self._reader is not None:
@@ -187,3 +163,64 @@ def read_log(path: Path, progress: Progress | None = None, first: int | None = N
         state.apply(event)
         log.append(event, offset)
     return LogRead(log, state, stream.torn)
+
+
+@dataclass(frozen=True)
+class DocumentRead:
+    """What a rollback document reads of a journal (`read_documented`)."""
+
+    events: list[Event]
+    total: int  # the events the journal holds (its first N), those left out among them
+    torn: list[TornLine]
+
+
+def read_documented(path: Path, first: int | None = None) -> DocumentRead:
+    """The events a rollback document reads, of the journal's `first` (all by default):
+    all but the stdout of commands (a document shows their stderr only), a starred one
+    kept. The output file's stdout lines are parsed only if starred: 3/4 of a long
+    incident's lines, most of the time to read it (bench/RESULTS.md, issue 18)."""
+    path = journal_path(path)
+    stream = JournalStream(path, first=first)
+    stars = IncidentState()  # event.starred folded alone: the stars are all it needs
+    read: list[Event | Unread] = []
+    for item in stream.documented():
+        if isinstance(item, Event) and item.kind == Kind.EVENT_STARRED:
+            stars.apply(item)
+        read.append(item)
+    starred = stars.stars
+    kept = [e for e in read if not _stdout(e) or e.seq in starred]
+    parsed: dict[int, Event] = {}  # the starred stdout lines, by seq
+    if unread := [e for e in kept if isinstance(e, Unread)]:
+        output = path.with_name(OUTPUT_NAME)
+        with _open(output) as reader:
+            parsed = {u.seq: _read_at(reader, output, u.offset) for u in unread}
+    events = [e if isinstance(e, Event) else parsed[e.seq] for e in kept]
+    return DocumentRead(events, len(read), stream.torn)
+
+
+def _stdout(event: Event | Unread) -> bool:
+    if isinstance(event, Unread):
+        return True
+    data = event.data
+    return (
+        event.kind == Kind.COMMAND_OUTPUT
+        and isinstance(data, CommandOutput)
+        and data.stream == "stdout"
+    )
+
+
+def _open(output: Path) -> BinaryIO:
+    try:
+        return output.open("rb")
+    except OSError as exc:
+        raise JournalError(f"{output}: cannot be read: {exc.strerror}") from None
+
+
+def _read_at(reader: BinaryIO, output: Path, offset: int) -> Event:
+    """The event whose line starts at `offset` in the output file."""
+    reader.seek(offset)
+    raw = reader.readline()
+    try:
+        return parse_line(raw, output, 0)
+    except JournalError as exc:  # the file changed under the console: say where
+        raise JournalError(f"{output}: byte {offset}: {exc}") from None

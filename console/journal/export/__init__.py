@@ -4,15 +4,11 @@ bytes; the JSON export keeps them as JSON escapes), so a document is safe to `ca
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from console.model.events import Event
 from console.model.visible import json_visible, visible
-
-if TYPE_CHECKING:
-    from console.journal.event_log import EventLog
 
 
 class Exporter(Protocol):
@@ -57,14 +53,6 @@ class ExportFormat:
     title: str  # in the export screen's list
     file_name: str  # the screen's default, in the incident's directory
     render: Exporter
-    every_event: bool = False  # it lists every event: else it reads no command's stdout
-
-    def of_log(self, log: EventLog, stars: Collection[int], starred: bool) -> str:
-        """The document of every event in `log`, read back once (`stars`: the seqs the
-        incident's state has starred)."""
-        if self.every_event:
-            return self.render(list(log), starred)
-        return self.render(log.documented(stars), starred, len(log))
 
 
 EXPORT_FORMATS: dict[str, ExportFormat] = {
@@ -81,7 +69,6 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
             "JSON",
             "rollback.json",
             _json,
-            every_event=True,
         ),
         ExportFormat(
             "node",
