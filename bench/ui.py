@@ -488,8 +488,9 @@ async def timeline(events: int) -> dict:
     return out
 
 
-async def export(events: int) -> dict:
-    """The export screen's worst stalls on a journal of `events` events."""
+async def export(events: int, turns: Turns | None = None, turns_dump: Path | None = None) -> dict:
+    """The export screen's worst stalls on a journal of `events` events; `turns`: the UI
+    loop's longest turns while the screen opens (its first compose and mount)."""
     from textual.widgets import Select
 
     settings = load_settings(demo_config())
@@ -522,6 +523,8 @@ async def export(events: int) -> dict:
             phases = [("open", None), ("json", "json"), ("node", "node")]
             for phase, format in phases:
                 monitor.start()
+                if turns is not None and format is None:
+                    turns.start()
                 t0 = time.perf_counter()
                 if format is None:
                     await app.push_screen("export")
@@ -532,6 +535,11 @@ async def export(events: int) -> dict:
                 await asyncio.sleep(0.5)
                 out[f"{phase}_s"] = round(time.perf_counter() - t0, 2)
                 measured(phase)
+                if turns is not None and format is None:
+                    turns.stop()
+                    report = turns.report(dump=turns_dump)
+                    print(report.pop("profile", ""), file=sys.stderr)
+                    out.update({f"open_{k}": v for k, v in report.items()})
                 print(json.dumps(out), file=sys.stderr, flush=True)
 
             monitor.start()
@@ -879,7 +887,9 @@ def main() -> int:
         "own, sharing the CPUs with the console's group equally whatever --fleet-nice says",
     )
     parser.add_argument(
-        "--turns", type=int, help="fanout: report the N longest turns of the UI loop (turns.py)"
+        "--turns",
+        type=int,
+        help="fanout, export (its open): report the N longest turns of the UI loop (turns.py)",
     )
     parser.add_argument(
         "--profile-turns",
@@ -922,7 +932,8 @@ def main() -> int:
         print(json.dumps(asyncio.run(timeline(args.events))))
         return 0
     if args.part == "export":
-        print(json.dumps(asyncio.run(export(args.events))))
+        turns = Turns(args.turns, args.profile_turns) if args.turns else None
+        print(json.dumps(asyncio.run(export(args.events, turns, args.profile_out))))
         return 0
     if args.part == "soak":
         soaked = soak(args.hosts, args.minutes, hosts_by=args.fleet, trace=args.trace)
