@@ -333,3 +333,33 @@ def test_a_drill_whose_rollback_fails_closes_naming_the_step_that_did(fleet):
     closed = read_journal(journal).events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"
     assert closed.data.label == "failed: “Restore previous version” failed (2 failed)"
+
+
+def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_undo(fleet):
+    """Seen on a real fleet: a drill whose rollback failed on one host ran its integrity
+    check after and its fault's undo there too, which succeeded; the document then said
+    every host succeeded (its last step: the undo), as did `--json` and the summary, while
+    the incident closed 'not rolled back' on that host. The drill's stage is not the
+    host's rollback."""
+    [scenario] = DRILLS["scenarios"]
+    partial = {**scenario, "trigger": "user-impact", "reason": "monthly drill", "expect": "partial"}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [partial]}))
+    [strategy] = STRATEGIES["strategies"]
+    verify = strategy["commands"]["verify"] + " && test ! -e stuck"
+    stuck = {**strategy, "commands": {**strategy["commands"], "verify": verify}}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [stuck]}))
+    (fleet.sandboxes["app-2"] / "stuck").write_text("")
+    result = fleet.cli("drill")
+    assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    steps = [e.where.step for e in read_journal(journal).events if e.where.host == "app-2"]
+    assert steps[-1] == "drill-undo"  # the undo did run there last, and succeeded
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    assert "| app-1 | ✔ succeeded | – | Restore previous version |" in document
+    assert "| app-2 | ✘ failed | non-zero exit: exit status 1 | Restore previous version |" in (
+        document
+    )
+    assert "strategy ran on 2 hosts (1 failed, 1 succeeded)" in document
+    facts = json.loads(fleet.cli("export", str(journal), "--format", "json").stdout)
+    hosts = {h["host"]: h for s in facts["document"]["systems"] for h in s["hosts"]}
+    assert (hosts["app-2"]["status"], hosts["app-2"]["last_step"]) == ("failed", "restore")

@@ -10,16 +10,14 @@ from console.engine.integrity import Summary, differences, integrity_payload, pa
 from console.engine.plan import host_command
 from console.engine.runner import HostOutcome
 from console.engine.ssh import targets_for
-from console.model.drill_verdict import AFTER_STEP, BASELINE_STEP
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import HostStatus, StepStatus
+from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, UNDO_STEP
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.model.drills import Fault, Scenario
-
-FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"
 
 
 class DemoFaults(Protocol):

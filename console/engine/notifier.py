@@ -51,7 +51,7 @@ def status_line(state: IncidentState) -> str:
     """One line for people: trigger, systems and how each host stands."""
     counts: dict[str, int] = {}
     for host in state.hosts:
-        runs = state.host_runs(host)
+        runs = state.result_runs(host)
         step, run = runs[-1] if runs else ("", None)
         status = run.status.value if run else "pending"
         held = state.step(step).held if run and run.status is HostStatus.HELD else None

@@ -100,7 +100,7 @@ def _print_problem_hosts(conductor: Conductor) -> None:
     state = conductor.state
     lines = []
     for host in state.hosts:
-        runs = state.host_runs(host)
+        runs = state.result_runs(host)
         if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
             continue
         step, run = runs[-1]

@@ -11,8 +11,8 @@ from typing import Any
 from console.model.drills import DrillOutcome, Scenario
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
+from console.model.step_state import AFTER_STEP, BASELINE_STEP
 
-BASELINE_STEP, AFTER_STEP = "drill-baseline", "drill-integrity"
 BAD_INTEGRITY = ("mismatch", "missing")
 
 

@@ -21,6 +21,7 @@ from console.model.runfold import RUN_HANDLERS
 from console.model.status import FailureClass as FailureClass
 from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
+from console.model.step_state import DRILL_STAGE_STEPS
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
 from console.model.stepfold import STEP_HANDLERS
@@ -113,8 +114,15 @@ class IncidentState:
         runs = [(sid, st.hosts[host]) for sid, st in self.steps.items() if host in st.hosts]
         return sorted(runs, key=lambda run: run[1].seq)
 
-    def latest_run(self, host: str) -> HostRun | None:
+    def result_runs(self, host: str) -> list[tuple[str, HostRun]]:
+        """The host's runs that say how its rollback stands, the latest last: a drill's
+        stage (its baseline, faults, check after and undo) is left out, unless the host
+        ran nothing else (a fault that failed there stopped the drill)."""
         runs = self.host_runs(host)
+        return [run for run in runs if run[0] not in DRILL_STAGE_STEPS] or runs
+
+    def latest_run(self, host: str) -> HostRun | None:
+        runs = self.result_runs(host)
         return runs[-1][1] if runs else None
 
     def hosts_with(self, status: HostStatus) -> list[tuple[str, str]]:

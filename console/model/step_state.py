@@ -11,6 +11,13 @@ from console.model.status import FailureClass, HostStatus, StepStatus
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
 
+# A drill's stage, set and cleared around its rollback: the integrity baseline, the faults,
+# the integrity check after and the faults' undo. They run on every host, a host the
+# rollback failed on too: their runs never say how a host's rollback stands.
+BASELINE_STEP, AFTER_STEP = "drill-baseline", "drill-integrity"
+FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"
+DRILL_STAGE_STEPS = frozenset({BASELINE_STEP, FAULT_STEP, AFTER_STEP, UNDO_STEP})
+
 
 @dataclass
 class HostRun:

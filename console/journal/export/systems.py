@@ -33,7 +33,7 @@ def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, Host
     """Each selected host's latest outcome, in the order the hosts were selected."""
     out = {}
     for host in state.hosts:
-        runs = state.host_runs(host)
+        runs = state.result_runs(host)
         step, run = runs[-1] if runs else (None, None)
         status = run.status if run else HostStatus.PENDING
         held = state.step(step).held if step and status is HostStatus.HELD else None
