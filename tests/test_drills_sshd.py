@@ -363,3 +363,39 @@ def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_u
     facts = json.loads(fleet.cli("export", str(journal), "--format", "json").stdout)
     hosts = {h["host"]: h for s in facts["document"]["systems"] for h in s["hosts"]}
     assert (hosts["app-2"]["status"], hosts["app-2"]["last_step"]) == ("failed", "restore")
+
+
+def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fleet):
+    """Seen on a real fleet: a data-touching strategy failed on one host after its before
+    record; the document's Data integrity table labelled that host 'recorded', as if its
+    after were still to come, and the drill's baseline rows showed no values at all."""
+    [scenario] = DRILLS["scenarios"]
+    partial = {**scenario, "trigger": "user-impact", "reason": "monthly drill", "expect": "partial"}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [partial]}))
+    [strategy] = STRATEGIES["strategies"]
+    summary = 'checksum=$(cksum < data.txt | cut -d" " -f1) rows.lines=$(wc -l < data.txt)'
+    commands = {
+        **strategy["commands"],
+        "precheck": strategy["commands"]["precheck"]
+        + f' && echo "integrity stage=before {summary}"',
+        "verify": strategy["commands"]["verify"]
+        + f' && test ! -e stuck && echo "integrity stage=after {summary}"',
+    }
+    touching = {**strategy, "data_touching": True, "commands": commands}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [touching]}))
+    (fleet.sandboxes["app-2"] / "stuck").write_text("")
+    result = fleet.cli("drill")
+    assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    rows = {
+        tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): line
+        for line in document.split("## Data integrity")[1].split("##")[0].splitlines()
+        if line.startswith("| app-")
+    }
+    assert rows[("app-1", "restore")].endswith("| match |"), rows
+    assert rows[("app-2", "restore")].endswith(
+        "| – | – | not reached: failed at verify: no after record was taken |"
+    ), rows
+    baseline = rows[("app-2", "drill-baseline")]
+    assert "| checksum " in baseline and "rows: lines 3 | – | – | recorded |" in baseline, rows

@@ -178,7 +178,10 @@ class IntegrityCheck(Strict):
     before: Snapshot | None
     after: Snapshot | None
     expected: Snapshot | None
-    verdict: str = Field(description="match, mismatch, missing, or recorded (no after yet)")
+    verdict: str = Field(
+        description="match, mismatch, missing, not reached (the host's run ended before its"
+        " after record: failed, aborted, refused or unknown), or recorded (no after yet)"
+    )
     detail: str | None
 
 

@@ -141,7 +141,8 @@ def _snapshot(record: dict[str, Any] | None) -> Snapshot | None:
 
 
 def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
-    """Each (step, host) data set: its before record, its after record, the expectation."""
+    """Each (step, host) data set: its before record (a drill's baseline), its after
+    record, the expectation."""
     pairs: dict[tuple[str | None, str | None], dict[str, dict[str, Any]]] = {}
     for record in state.integrity:
         key = (record.get("step"), record.get("host"))
@@ -149,17 +150,32 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
     out = []
     for (step, host), stages in pairs.items():
         after = stages.get("after")
-        last = after or stages.get("before") or next(iter(stages.values()))
+        before = stages.get("before") or stages.get("baseline")
+        last = after or before or next(iter(stages.values()))
+        verdict, detail = str(last.get("verdict") or "recorded"), last.get("detail") or None
+        stopped = _stopped(state, step, host) if after is None and "before" in stages else None
+        if stopped:
+            verdict, detail = "not reached", stopped
         out.append(
             IntegrityCheck(
                 host=host,
                 step=step,
                 strategy=last.get("strategy"),
-                before=_snapshot(stages.get("before")),
+                before=_snapshot(before),
                 after=_snapshot(after),
                 expected=_snapshot(last.get("expected")),
-                verdict=str(last.get("verdict") or "recorded"),
-                detail=last.get("detail") or None,
+                verdict=verdict,
+                detail=detail,
             )
         )
     return out
+
+
+def _stopped(state: IncidentState, step: str | None, host: str | None) -> str | None:
+    """Why a host has no after record where its run ended without one (failed, aborted,
+    refused, unknown), or None while it may still come (running, or it succeeded)."""
+    run = state.step(step).hosts.get(host) if step and host else None
+    if run is None or run.status in (HostStatus.SUCCEEDED, HostStatus.RUNNING):
+        return None
+    at = f" at {run.stage}" if run.stage else ""
+    return f"{run.status.value}{at}: no after record was taken"
