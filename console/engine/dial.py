@@ -25,6 +25,7 @@ from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
 Options = asyncssh.SSHClientConnectionOptions
+LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
 Tunnel = asyncssh.SSHClientConnection | None  # the shared jump-host connection, if any
 
 
@@ -71,6 +72,9 @@ class Dialer:
                 gss_kex=False,
                 keepalive_interval=dest.keepalive_interval or None,
                 keepalive_count_max=dest.keepalive_count_max,
+                # asyncssh arms this timer for every connection anyway (2 minutes by
+                # default): the login's limit, with no timer of the console's beside it.
+                login_timeout=self.defaults.login_timeout,
             )
         except (OSError, asyncssh.Error, ValueError) as exc:
             raise HostFailure(FailureClass.AUTH, f"cannot load SSH options: {exc}") from None
@@ -109,6 +113,13 @@ class Dialer:
             conn = await self._handshake(dest, options, tunnel)
         except asyncssh.HostKeyNotVerifiable:
             raise await self._host_key_failure(dest, options, tunnel) from None
+        except asyncssh.ConnectionLost as exc:
+            if exc.reason != LOGIN_TIMER_FIRED:
+                raise classify_connect_error(exc) from None
+            login = self.defaults.login_timeout
+            raise HostFailure(
+                FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
+            ) from None
         except Exception as exc:
             raise classify_connect_error(exc) from None
         lazy_keepalive(conn)
@@ -117,25 +128,19 @@ class Dialer:
     async def _handshake(
         self, dest: Destination, options: Options, tunnel: Tunnel
     ) -> asyncssh.SSHClientConnection:
-        """TCP within the connect timeout, then SSH login within login_timeout; through a
-        tunnel or a proxy command, both within their sum."""
-        login = self.defaults.login_timeout
+        """TCP within the connect timeout, then SSH login within login_timeout (asyncssh's
+        own login timer, in the options); through a tunnel or a proxy command, both within
+        their sum."""
         # asyncio.timeout, not wait_for: no task of its own per host and step.
         if tunnel is not None or dest.proxy_command:
-            async with asyncio.timeout(dest.connect_timeout + login):
+            async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
                 return await asyncssh.connect(
                     dest.host, dest.port, options=options, tunnel=tunnel or ()
                 )
         async with asyncio.timeout(dest.connect_timeout):
             sock = await _tcp(dest.host, dest.port)
-        try:
-            async with asyncio.timeout(login):
-                return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
-        except TimeoutError:
-            sock.close()
-            raise HostFailure(
-                FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
-            ) from None
+        # A login that fails (its timer too) aborts the transport, which closes `sock`.
+        return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
 
     async def _offered_key(
         self, dest: Destination, options: Options, tunnel: Tunnel
