@@ -250,7 +250,7 @@ def test_hashed_entries_match_as_openssh_writes_them(tmp_path):
 
     key = generate_private_key("ssh-ed25519")
     path = tmp_path / "known_hosts"
-    line = KnownHosts.append(path, "10.0.0.5", 2222, key, hash_it=True)
+    line = KnownHosts().append(path, "10.0.0.5", 2222, key, hash_it=True)
     assert line.startswith("|1|") and "10.0.0.5" not in line
     known = KnownHosts()
     assert known.knows((str(path),), "10.0.0.5", 2222)
@@ -265,3 +265,36 @@ def test_hashed_entries_match_as_openssh_writes_them(tmp_path):
             timeout=30,
         )
         assert found.returncode == 0 and "found: line 1" in found.stdout
+
+
+async def test_known_hosts_are_looked_at_again_at_the_next_turn_or_after_an_accept(tmp_path):
+    """The hosts of a wave share one look at the files in a turn of the loop; an entry
+    written by another process is seen at the next turn, one the console accepts at once."""
+    import asyncio
+
+    from asyncssh import generate_private_key
+
+    path = tmp_path / "known_hosts"
+    files = (str(path), str(tmp_path / "missing"))
+    known = KnownHosts()
+    assert not known.knows(files, "10.0.0.7", 2222)
+    key = generate_private_key("ssh-ed25519").export_public_key().decode()
+    path.write_text(f"[10.0.0.7]:2222 {key}")  # by hand, elsewhere
+    await asyncio.sleep(0)  # the next turn
+    assert known.knows(files, "10.0.0.7", 2222)
+    assert not known.knows(files, "10.0.0.8", 2222)
+    known.append(path, "10.0.0.8", 2222, generate_private_key("ssh-ed25519"), hash_it=False)
+    assert known.knows(files, "10.0.0.8", 2222)  # in the same turn
+
+
+def test_destinations_that_differ_only_in_where_they_are_share_their_options(tmp_path):
+    from console.engine.destination import Destination
+    from console.engine.dial import Dialer
+
+    dialer = Dialer(SshDefaults(known_hosts=str(tmp_path / "known_hosts"), use_ssh_config=False))
+    one = Destination(alias="a", host="10.0.0.1", port=22, user="deploy")
+    other = Destination(alias="b", host="10.0.0.2", port=2222, user="deploy", jump=one)
+    assert dialer.options(one) is dialer.options(other)
+    assert dialer.options(Destination(alias="c", host="10.0.0.3", port=22, user="root")) is not (
+        dialer.options(one)
+    )

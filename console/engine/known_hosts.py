@@ -3,6 +3,7 @@ appends them (`[host]:port`, hashed when HashKnownHosts is set)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -38,17 +39,22 @@ def _stamp(path: str) -> Stamp:
 
 
 class KnownHosts:
-    """Each distinct list of known_hosts files, parsed once per change of any of them
-    (a stat per connection, never a parse: the fleet-wide cost stays linear)."""
+    """Each distinct list of known_hosts files, parsed once per change of any of them,
+    and looked at (stat) once per turn of the event loop that asks: the hosts of a wave
+    all ask in the same turn, and share one look instead of one each (issue 18)."""
 
     def __init__(self) -> None:
         self._parsed: dict[tuple[str, ...], tuple[tuple[Stamp, ...], asyncssh.SSHKnownHosts]] = {}
+        self._looked: set[tuple[str, ...]] = set()  # in this turn of the loop
 
     def parsed(self, files: tuple[str, ...]) -> asyncssh.SSHKnownHosts:
         """Every entry of `files` (missing ones are empty); raises HostFailure naming a
         file that cannot be read or parsed."""
-        stamps = tuple(_stamp(f) for f in files)
         hit = self._parsed.get(files)
+        if hit is not None and files in self._looked:
+            return hit[1]
+        stamps = tuple(_stamp(f) for f in files)
+        self._look(files)
         if hit is not None and hit[0] == stamps:
             return hit[1]
         known = asyncssh.SSHKnownHosts()
@@ -64,6 +70,15 @@ class KnownHosts:
         self._parsed[files] = (stamps, known)
         return known
 
+    def _look(self, files: tuple[str, ...]) -> None:
+        """`files` were looked at in this turn of the running loop (forgotten at the next)."""
+        if not self._looked:
+            try:
+                asyncio.get_running_loop().call_soon(self._looked.clear)
+            except RuntimeError:  # no loop, no turn to share the look with
+                return
+        self._looked.add(files)
+
     def knows(self, files: tuple[str, ...], host: str, port: int) -> bool:
         """True if any key is recorded for host:port in `files` (asyncssh's lookup)."""
         found = self.parsed(files).match(host, host, None if port == 22 else port)
@@ -73,10 +88,10 @@ class KnownHosts:
         found = self.parsed(files).match(host, host, None if port == 22 else port)
         return {key.get_fingerprint("sha256") for key in found[0]}
 
-    @staticmethod
-    def append(path: Path, host: str, port: int, key: asyncssh.SSHKey, hash_it: bool) -> str:
+    def append(self, path: Path, host: str, port: int, key: asyncssh.SSHKey, hash_it: bool) -> str:
         """Append `key` for host:port to `path` (made 0600 in a 0700 directory if new);
-        returns the line written."""
+        returns the line written. The next connection looks at the files again."""
+        self._looked.clear()
         pattern = host_pattern(host, port)
         name = hashed(pattern) if hash_it else pattern
         line = f"{name} {key.export_public_key().decode().strip()}"
