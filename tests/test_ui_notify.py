@@ -3,10 +3,11 @@ the step still done; a periodic update that fails later says so too."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from console.engine.conductor import Conductor
 from console.model.events import Kind
@@ -62,6 +63,9 @@ async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path
                 if e.kind == Kind.NOTIFICATION_SENT and e.data.repeat
             ]  # fmt: skip
             assert repeats and {e.data.channel for e in repeats} == {"status", "pager"}
+            # which update it was: the repeat's result names it, as its send does
+            toast = next(n for n in app._notifications if n.title == "Not delivered")
+            assert "status update #2 via pager: NOT DELIVERED (warning)" in toast.message
             await conductor.notifier.drain()
 
 
@@ -101,3 +105,37 @@ async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path
         go.touch()
         await until(pilot, lambda: conductor.state.step("communicate").status.finished)
         await conductor.notifier.drain()
+
+
+async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
+    tmp_path: Path,
+) -> None:
+    """Seen on a real receiver and a socket that accepts and never answers: the checklist
+    said only "▶ running" while the silent channel was retried, the other one long
+    delivered. It shows each channel: delivered, or no answer yet and how its retries go."""
+    with HookServer() as hooks, socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.listen(8)  # never accepted: the request is taken, and never answered
+        port = silent.getsockname()[1]
+        channels = [
+            {"name": "status", "kind": "webhook", "url": hooks.on("/ok", OK)},
+            {"name": "silent", "kind": "webhook", "url": f"http://127.0.0.1:{port}/",
+             "timeout": 0.5, "retries": 1, "backoff": 5},
+        ]  # fmt: skip
+        app = build_app(settings_with(channels), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            conductor = await send_status_update(pilot)
+            detail = app.screen.query_one("#step-detail", Static)
+
+            def shown() -> str:
+                return " ".join(str(detail.render()).split())
+
+            await until(pilot, lambda: "attempt 2 at" in shown())
+            said = shown()
+            assert "▶ running · notify step Sending:" in said, said
+            assert "✔ status: delivered — HTTP 200" in said, said
+            assert "… silent: no answer yet (attempt 1 of 2: timed out; attempt 2 at" in said
+            where = str(app.screen.query_one("#where-todo", Static).render())
+            assert "Sending the status update: each channel's answer is shown below" in where
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            await until(pilot, lambda: "Sending:" not in shown())  # the result says it now
+            assert "silent: not delivered: timed out (after 2 attempts)" in shown()

@@ -267,6 +267,10 @@ class Conductor:
             plan_undo(self.settings, self.state, self.step(step_id), None, self.secrets)
         )
 
+    def retrying(self, sent: int) -> str | None:
+        """How a notification still waiting for its answer is retried, if it is."""
+        return self.notifier.retrying.get(sent)
+
     def failed_hosts(self, step_id: str) -> list[str]:
         """Hosts to retry: those that failed, were aborted or did not start (or are held,
         to go on); not those a precheck refused for good (nothing to do), nor those whose

@@ -36,6 +36,9 @@ class Delivery:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+# Told of each attempt that failed and will be tried again: (attempt, what happened, the
+# seconds before the next one).
+Retrying = Callable[[int, str, float], None]
 
 
 async def deliver(
@@ -43,6 +46,7 @@ async def deliver(
     outgoing: Outgoing,
     environ: Mapping[str, str] = os.environ,
     sleep: Sleep = asyncio.sleep,
+    retrying: Retrying | None = None,
 ) -> Delivery:
     """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; a failed
     command the shell could run) up to `channel.retries` times, waiting `backoff`, then twice as long."""
@@ -63,7 +67,10 @@ async def deliver(
         log.debug("notification %s: attempt %d: %s", channel.name, attempt, result.detail)
         if result.ok or not result.retryable or attempt > channel.retries:
             break
-        await sleep(min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY))
+        delay = min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY)
+        if retrying is not None:
+            retrying(attempt, result.detail, delay)
+        await sleep(delay)
     detail = result.detail + (f" (after {attempt} attempts)" if attempt > 1 else "")
     return Delivery(result.ok, result.status, detail, attempt, lines)
 

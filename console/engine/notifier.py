@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,10 @@ class Notifier:
         self._repeats: dict[str, asyncio.Task[None]] = {}
         self.pager = Pager(self)
         self.interrupted: str | None = None  # why the deliveries were cut short, if they were
+        # Sends still waiting for their answer, by the seq of their `notification.sent`:
+        # how the last attempt went and when the next starts (not journalled: the result
+        # says how many attempts it took). The console shows it while a channel is retried.
+        self.retrying: dict[int, str] = {}
 
     @property
     def state(self) -> IncidentState:
@@ -235,13 +239,27 @@ class Notifier:
             if self.interrupted:
                 delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)
             else:
-                delivery = await deliver(channel, outgoing, self.environ)
+                delivery = await deliver(
+                    channel, outgoing, self.environ, retrying=self._retrying(sent.seq, channel)
+                )
         except asyncio.CancelledError:  # never left without its outcome on record
             why = f"no answer yet when it was {self.interrupted or 'stopped'}"
             self._result(sent.seq, step, channel, Delivery(False, None, why, 1), required, repeat)
             raise
+        finally:
+            self.retrying.pop(sent.seq, None)
         self._result(sent.seq, step, channel, delivery, required, repeat)
         return delivery
+
+    def _retrying(self, seq: int, channel: Channel) -> Callable[[int, str, float], None]:
+        def said(attempt: int, detail: str, delay: float) -> None:
+            at = self.recorder.clock.now() + timedelta(seconds=delay)
+            self.retrying[seq] = (
+                f"attempt {attempt} of {channel.retries + 1}: {detail.removeprefix('not delivered: ')};"
+                f" attempt {attempt + 1} at {at:%H:%M:%S} UTC"
+            )
+
+        return said
 
     def _result(
         self,

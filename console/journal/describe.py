@@ -153,7 +153,8 @@ def _a_notification(d: NotificationSent) -> str:
 
 def _notified(d: NotificationResult, e: Event) -> str:
     verdict = "delivered" if d.ok else "FAILED" if d.required else "NOT DELIVERED (warning)"
-    return f"notification via {d.channel}: {verdict} — {d.detail}"
+    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
+    return f"{what} via {d.channel}: {verdict} — {d.detail}"
 
 
 def _attempt_checked(d: AttemptChecked, e: Event) -> str:

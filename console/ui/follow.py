@@ -185,6 +185,9 @@ class FollowedIncident:
     def masked(self, text: str) -> str:
         return text  # the journal holds it masked already
 
+    def retrying(self, sent: int) -> None:
+        return None  # the writer's attempts are not journalled: its result says how many
+
     def preview(self, step_id: str) -> NoReturn:
         raise ReadOnly("read-only: the follow view has not the strategies to render commands")
 

@@ -102,7 +102,7 @@ class Stepping:
             default = conductor.notifier.compose(step).message
             from console.engine.notifier import target_of  # with the first incident
 
-            targets = [target_of(c) for c in conductor.notifier.channels_of(step)]
+            targets = [f"{c.name}: {target_of(c)}" for c in conductor.notifier.channels_of(step)]
 
             def send(message: str | None) -> None:
                 if message is not None:

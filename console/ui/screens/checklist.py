@@ -22,6 +22,7 @@ from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.plain import prose
 from console.ui.widgets.run_summary import undone_before_text
 from console.ui.widgets.screen_enter import StepList
+from console.ui.widgets.sending import sending_text
 from console.ui.widgets.status import status_text
 
 DO_WORDS = {
@@ -81,6 +82,18 @@ class ChecklistScreen(IncidentScreen):
     def on_mount(self) -> None:
         self.sync()
         self.query_one("#steps", OptionList).focus()
+        # A channel being retried changes nothing in the journal until it answers: its
+        # attempts are shown as they go.
+        self.set_interval(1.0, self._sending)
+
+    def _sending(self) -> None:
+        step = self.highlighted_step()
+        if (
+            step is not None
+            and step.kind is StepKind.NOTIFY
+            and sending_text(self.incident, step.id)
+        ):
+            self._detail()
 
     def _prompt(self, number: int, step: Step, st: StepState, current: bool) -> Text:
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -163,6 +176,10 @@ class ChecklistScreen(IncidentScreen):
         """What Enter does: on the highlighted step, which is where it acts, and the way
         back when that is not the current one."""
         step = self.highlighted_step()
+        back = f"{self.app.key_label('checklist.current')} goes to step {index}"
+        if step is not None and step.kind is StepKind.NOTIFY and step.id in self.incident.running:
+            sending = "Sending the status update: each channel's answer is shown below"
+            return sending if step.id == current.id else f"{sending}; {back}"
         if step is None or step.id == current.id:
             if self.incident.state.step(current.id).status is StepStatus.REFUSED:
                 skip = self.app.key_label("checklist.skip")
@@ -178,7 +195,6 @@ class ChecklistScreen(IncidentScreen):
                 )
             return DO_WORDS[current.kind]
         number = self.incident.order.index(step.id) + 1
-        back = f"{self.app.key_label('checklist.current')} goes to step {index}"
         status = self.shown_status(self.incident.state.step(step.id))
         if isinstance(status, StepStatus) and status.finished:
             said = "undone" if self.incident.state.undone(step.id) else status.value
@@ -221,6 +237,8 @@ class ChecklistScreen(IncidentScreen):
         text = Text.assemble((step.title, "bold"), "\n", self._status(st), f" · {step.kind} step")
         if st.status is StepStatus.DONE and st.warnings:
             text.append(f" · not delivered on {st.warnings} channel(s)", style=themed("$warning"))
+        if step.kind is StepKind.NOTIFY and (sending := sending_text(self.incident, step.id)):
+            text.append("\n").append_text(sending)
         # Most pressing first: at 80x24 the pane shows six lines.
         unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
         if unknown:
