@@ -181,6 +181,18 @@ async def test_a_retry_after_resume_goes_on_with_the_hosts_never_started(fleet: 
     assert link["app-2"].readlink() == Path("releases/1.10.0")
     assert conductor.state.step("restore").hosts["app-2"].status is HostStatus.SUCCEEDED
 
+    # The waves line keeps the run before the crash in view: the retry's one wave would
+    # read as the whole step (seen at 80x24: three waves of a four-host step, no more).
+    app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        waves = app.screen.query_one("#exec-waves")
+        await until(pilot, lambda: "Earlier" in str(waves.render()))
+        said = str(waves.render())
+        assert "Waves run 2: ✔ 1/1 1 ok, 0 failed" in said, said
+        assert "Earlier run 1: 1 of 2 waves, app-1" in said, said
+        assert waves.size.height == 2
+
 
 async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record(
     fleet: Fleet,

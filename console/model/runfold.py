@@ -142,6 +142,8 @@ def _wave_started(s: IncidentState, e: Event) -> None:
     d = e.payload(WaveStarted)
     st = s.step(e.where.step or "")
     if d.wave == 1:
+        if st.waves:  # a run before this one: kept, so its waves stay in view
+            st.earlier_waves.append(dict(st.waves))
         st.waves.clear()
         st.halted = None
     st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False)

@@ -25,13 +25,27 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     A finished wave's counts are its hosts' states in the fold, so they agree with the
     grid and the export even after an integrity check or a retry changed a host. Only
     while the step runs here (`running`) is a wave running or waiting; else one a crash
-    cut short reads so, and one that never began, not started."""
+    cut short reads so, and one that never began, not started. The step's earlier runs
+    (a retry's waves replace them) follow on a line of their own, one phrase a run."""
     if not st.waves:
         return None
-    total = max(int(w.get("waves", 1)) for w in st.waves.values())
-    text = Text(" Waves ", style="bold")
+    text = Text(" Waves ", style="bold", no_wrap=True, overflow="ellipsis")
+    if st.earlier_waves:  # first: a long line is cut at the terminal's edge
+        text.append(f"run {len(st.earlier_waves) + 1}: ", style="bold")
+    text.append_text(_run_waves(st, st.waves, running))
+    if st.earlier_waves:
+        text.append("\n Earlier ", style="bold")
+        for number, waves in enumerate(st.earlier_waves, 1):
+            text.append(" · " if number > 1 else "", style="dim")
+            text.append(f"run {number}: {_run_said(st, waves)}", style="dim")
+    return text
+
+
+def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -> Text:
+    total = max(int(w.get("waves", 1)) for w in waves.values())
+    text = Text()
     for number in range(1, total + 1):
-        wave = st.waves.get(number)
+        wave = waves.get(number)
         if number > 1:
             text.append(" · ", style="dim")
         if wave is None:
@@ -57,6 +71,14 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
                 f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
     return text
+
+
+def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
+    """An earlier run in a phrase: `1 of 4 waves, web-1` (the hosts its waves took)."""
+    total = max(int(w.get("waves", 1)) for w in waves.values())
+    hosts = [h for w in waves.values() for h in w.get("hosts", [])]
+    named = ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if hosts[3:] else "")
+    return f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
 
 
 def _wave_mark(failed: int, held: int, refused: int, unknown: int) -> tuple[str, str]:
