@@ -1,0 +1,174 @@
+"""The hosts' CPU for a step of `true` on N real sshd hosts: bare, and as the console sends
+it (wrapped by its remote supervisor), with the supervisor's pieces alone in between.
+
+One process starts a fleet of N real sshd hosts on loopback (bench/fleet.py), puts its
+sshd processes in a cgroup of their own (cgroup v1 `cpuacct`, or v2's `cpu.stat`: every
+session, shell and fork they start is counted, to the nanosecond, and nothing else on the
+machine), opens one connection a host, then alternates steps of each command on every
+host and reports the fleet's CPU for a step, the processes forked on the machine during
+it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
+
+    PYTHONPATH=SNAP python bench/hostcpu.py [--hosts 200] [--rounds 6]
+
+  bare        `true`, as the floor sends it
+  exec-sh     `exec /bin/sh -c true`: the supervisor's sh, started by the login shell
+  one-fork    the same sh running `true` in a background subshell it waits for
+  two-fork    and a watcher subshell beside it, killed at the command's end
+  supervised  what the console sends: console.engine.supervisor.supervised('true', token)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import asyncssh
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import fleet as fleetlib  # noqa: E402
+
+from console.engine.supervisor import attempt_token, supervised  # noqa: E402
+
+
+def _sh(script: str) -> str:
+    return f"exec /bin/sh -c {shlex.quote(script)}"
+
+
+COMMANDS: dict[str, Callable[[], str]] = {
+    "bare": lambda: "true",
+    "exec-sh": lambda: _sh("true"),
+    "one-fork": lambda: _sh("(\ntrue\n) &\nwait $!\n"),
+    "two-fork": lambda: _sh(
+        "(\ntrue\n) &\nc=$!\n{ read -r l; } </dev/null &\nw=$!\nwait $c\n"
+        "kill -KILL $w 2>/dev/null\nwait $w 2>/dev/null\nexit 0\n"
+    ),
+    "supervised": lambda: supervised("true", attempt_token()),
+}
+
+
+class Cgroup:
+    """A cgroup counting the CPU of the processes put in it and of all they start."""
+
+    def __init__(self, name: str):
+        v2 = Path("/sys/fs/cgroup/unified")
+        if not v2.is_dir():
+            v2 = Path("/sys/fs/cgroup")
+        v1 = Path("/sys/fs/cgroup/cpuacct")
+        if v1.is_dir():
+            self.path, self.v2 = v1 / name, False
+        elif (v2 / "cgroup.controllers").is_file():
+            self.path, self.v2 = v2 / name, True
+        else:
+            raise SystemExit("hostcpu: no cgroup cpuacct (v1) or cgroup v2 mounted")
+        self.path.mkdir(exist_ok=True)
+
+    def add(self, pid: int) -> None:
+        (self.path / "cgroup.procs").write_text(str(pid))
+
+    def seconds(self) -> float:
+        if self.v2:
+            usage = (self.path / "cpu.stat").read_text().split("\n", 1)[0].split()[1]
+            return int(usage) / 1e6
+        return int((self.path / "cpuacct.usage").read_text()) / 1e9
+
+    def remove(self) -> None:
+        for _ in range(100):  # bounded: the fleet's processes are gone or going
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+def forks() -> int:
+    """Processes forked on the whole machine since boot."""
+    with open("/proc/stat") as stat:
+        return next(int(line.split()[1]) for line in stat if line.startswith("processes"))
+
+
+async def _one(conn: asyncssh.SSHClientConnection, command: str) -> None:
+    # stdin stays open, as the console leaves it (the supervisor's watcher reads it).
+    channel, _ = await conn.create_session(asyncssh.SSHClientSession, command)
+    await channel.wait_closed()
+    if channel.get_exit_status() != 0:
+        raise RuntimeError(f"{command!r}: exit {channel.get_exit_status()}")
+
+
+async def measure(
+    fleet: fleetlib.Fleet, cgroup: Cgroup, hosts: int, rounds: int, names: list[str]
+) -> dict[str, list[tuple[float, int, float, float]]]:
+    options = asyncssh.SSHClientConnectionOptions(
+        username=fleet.user,
+        client_keys=asyncssh.load_keypairs(str(fleet.client_key)),
+        known_hosts=asyncssh.read_known_hosts(str(fleet.known_hosts)),
+        config=None,
+        agent_path=None,
+        gss_auth=False,
+        gss_kex=False,
+    )
+    conns: list[asyncssh.SSHClientConnection] = []
+    for start in range(0, hosts, 50):
+        batch = fleet.hosts(hosts)[start : start + 50]
+        conns += await asyncio.gather(
+            *(asyncssh.connect(a, port=p, options=options) for _, a, p in batch)
+        )
+    samples: dict[str, list[tuple[float, int, float, float]]] = {n: [] for n in names}
+    try:
+        for number in range(rounds + 1):  # round 0 warms up
+            for name in names if number % 2 else names[::-1]:
+                commands = [COMMANDS[name]() for _ in conns]
+                await asyncio.sleep(0.3)  # the previous step's sessions end
+                host, forked = cgroup.seconds(), forks()
+                wall, cpu = time.monotonic(), time.process_time()
+                await asyncio.gather(*(_one(c, x) for c, x in zip(conns, commands, strict=True)))
+                wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+                await asyncio.sleep(0.3)
+                if number:
+                    sample = (cgroup.seconds() - host, forks() - forked, wall, cpu)
+                    samples[name].append(sample)
+    finally:
+        for conn in conns:
+            conn.close()
+    return samples
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hosts", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--commands", nargs="+", choices=list(COMMANDS), default=list(COMMANDS))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rc-hostcpu-"))
+    cgroup = Cgroup(work.name)
+    fleet = fleetlib.start_fleet(work / "fleet", args.hosts)
+    try:
+        for server in fleet.servers:
+            cgroup.add(server.process.pid)
+        samples = asyncio.run(measure(fleet, cgroup, args.hosts, args.rounds, args.commands))
+    finally:
+        fleet.stop()
+        cgroup.remove()
+    print(f"{args.hosts} hosts, {args.rounds} rounds, load {os.getloadavg()[0]:.1f}")
+    for name, values in samples.items():
+        host = [v[0] * 1000 for v in values]
+        median = statistics.median
+        print(
+            f"  {name:10s} hosts' CPU {median(host):5.0f} ms a step"
+            f" ({', '.join(f'{h:.0f}' for h in host)}), forks {median(v[1] for v in values):4.0f},"
+            f" wall {median(v[2] for v in values) * 1000:5.0f} ms,"
+            f" client CPU {median(v[3] for v in values) * 1000:4.0f} ms"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
