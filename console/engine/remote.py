@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
@@ -21,12 +22,54 @@ Channel = asyncssh.SSHClientChannel[str]
 T = TypeVar("T")
 
 
+class Deadlines:
+    """The limits of the commands running on one loop, under one timer armed for the
+    earliest of them: a command's limit is an entry in a dict, not a timer of its own
+    (pushed on the loop's heap, cancelled, and popped again, for every command: issue 18)."""
+
+    def __init__(self) -> None:
+        self._due: dict[CommandSession, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._at = math.inf  # when the timer fires
+
+    def add(self, session: CommandSession, due: float) -> None:
+        """`session` is told (`_on_time`) once the loop's time reaches `due`."""
+        self._due[session] = due
+        if due < self._at:
+            self._arm(due)
+
+    def remove(self, session: CommandSession) -> None:
+        self._due.pop(session, None)
+        if not self._due and self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._at = None, math.inf
+
+    def _arm(self, at: float) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._at = at
+        self._timer = asyncio.get_running_loop().call_at(at, self._fire)
+
+    def _fire(self) -> None:
+        self._timer, self._at = None, math.inf
+        now = asyncio.get_running_loop().time()
+        for session, due in list(self._due.items()):
+            if due <= now:
+                del self._due[session]
+                session.on_time()  # which may add it again, with a later limit
+        if self._due:
+            earliest = min(self._due.values())
+            if earliest < self._at:
+                self._arm(earliest)
+
+
 class Running:
     """The channels of the remote commands started under each handle, so that an abort
-    can stop them."""
+    can stop them; and the limits of those commands, under one timer."""
 
     def __init__(self) -> None:
         self.channels: dict[str, tuple[Channel, CommandSession]] = {}
+        self.deadlines = Deadlines()
 
     async def stop(self, handles: list[str]) -> None:
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
@@ -54,14 +97,14 @@ class CommandSession(asyncssh.SSHClientSession[str]):
     stays open: its EOF is how the remote supervisor learns that the session is gone.
     After a timeout a partial line is not emitted (as a pump cancelled at its timeout)."""
 
-    def __init__(self, emit: Emit):
+    def __init__(self, emit: Emit, deadlines: Deadlines):
         self._emit: Emit | None = emit
         loop = asyncio.get_running_loop()
         self._loop = loop
+        self._deadlines = deadlines
         self._ended_at: float | None = None  # the loop's time at the output's end
         self._in_time: asyncio.Future[bool] = loop.create_future()
         self._limit = 0.0
-        self._timer: asyncio.TimerHandle | None = None
         self.lost: Exception | None = None
         self._pending = {"stdout": "", "stderr": ""}
         self._partial = {"stdout": "", "stderr": ""}
@@ -109,19 +152,22 @@ class CommandSession(asyncssh.SSHClientSession[str]):
     async def settled(self, limit: float) -> bool:
         """Once the channel closes: True if the output ended within `limit` and the
         channel closed within `limit` of that; False as soon as either limit passes.
-        One timer, moved on only when it fires (the output's end just notes its time)."""
+        The limit is moved on only when it is reached (the output's end just notes its
+        time); the running commands' limits share one timer (`Deadlines`)."""
         self._limit = limit
-        self._timer = self._loop.call_later(limit, self._on_time)
+        self._deadlines.add(self, self._loop.time() + limit)
         try:
             return await self._in_time
         finally:
-            self._timer.cancel()
+            self._deadlines.remove(self)
 
-    def _on_time(self) -> None:
-        if self._ended_at is not None:  # the exit's limit runs from the output's end
+    def on_time(self) -> None:
+        """Its limit is reached: the command is late, unless its output ended since, and
+        the exit's limit, from then, is still ahead."""
+        if self._ended_at is not None:
             due = self._ended_at + self._limit
             if due > self._loop.time():
-                self._timer = self._loop.call_at(due, self._on_time)
+                self._deadlines.add(self, due)
                 return
         _settle(self._in_time, False)
 
@@ -167,7 +213,7 @@ async def execute(
         conn = await pool.connection(target)
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.
-        session = CommandSession(emit)
+        session = CommandSession(emit, running.deadlines)
         channel, _ = await conn.create_session(
             lambda: session, command, encoding="utf-8", errors="replace"
         )
