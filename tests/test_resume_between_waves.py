@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
 from console.engine.attempts import verify_unknown
 from console.engine.errors import ProcedureError
@@ -28,7 +28,8 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
-from tests.test_ui_support import START, until
+from tests.test_ui_resume import checklist_shown, resumed_app
+from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -335,3 +336,23 @@ async def test_the_document_keeps_the_check_after_a_resume_apart_from_the_waves_
     assert said[1].startswith("restore wave 2 of 2: 1 host sent → 1 unknown in "), rows
     assert said[2].startswith("restore: 1 host sent → 1 succeeded in "), rows
     assert len(said) == 3, rows
+
+
+async def test_the_resumed_console_says_where_the_step_stood_between_waves(fleet: Fleet) -> None:
+    """Seen at 80x24: killed at the between-waves question and resumed, the step read
+    '? unknown' (nothing was) with 'Enter runs the strategy on the selected hosts' (every
+    host again, the canary too), and F3 named no key to go on. Both now say the later
+    hosts did not start and that t goes on with them."""
+    journal = fleet.state / "incident"
+    run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
+    engine = build_engine(load_settings(fleet.config), fleet.state / "incidents")
+    app = resumed_app(engine, journal / "journal.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: checklist_shown(app))
+        todo = app.screen.query_one("#where-todo", Static)
+        words = "Stopped between waves, app-2 not started: F3 then t goes on with them"
+        await until(pilot, lambda: words in " ".join(str(todo.render()).split()))
+        await pilot.press("f3")
+        counts = app.screen.query_one("#exec-counts", Static)
+        said = "1 of 2 hosts finished · 1 not started · t goes on with the 1 not started"
+        await until(pilot, lambda: said in " ".join(str(counts.render()).split()))

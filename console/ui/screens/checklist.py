@@ -186,6 +186,12 @@ class ChecklistScreen(IncidentScreen):
                 return f"Refused at the precheck: a run would be refused again; {skip} skips it"
             if self.incident.state.undone(current.id):  # current again: its hosts are back
                 return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
+            if waiting := self._not_started(current):
+                key = self.app.key_label
+                return (
+                    f"Stopped between waves, {waiting} not started: {key('go.execution')}"
+                    f" then {key('execution.retry')} goes on with them (Enter runs every host)"
+                )
             if unknown := self.incident.state.step(current.id).unknown():  # Enter is refused
                 key = self.app.key_label
                 hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
@@ -200,6 +206,15 @@ class ChecklistScreen(IncidentScreen):
             said = "undone" if self.incident.state.undone(step.id) else status.value
             return f"Highlighted: step {number}, {said}. {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
+
+    def _not_started(self, step: Step) -> str:
+        """The hosts of a step cut short, or stopped, between waves that no wave has
+        started, with none whose outcome is unknown: named, or "" when there are none."""
+        st = self.incident.state.step(step.id)
+        if st.status.finished or step.id in self.incident.running or st.unknown():
+            return ""
+        idle = [h for h, r in st.hosts.items() if r.status is HostStatus.NOT_STARTED]
+        return ", ".join(idle[:2]) + (f" +{len(idle) - 2}" if idle[2:] else "")
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
         """Every step is done: offer the close; once closed, say how it ended."""

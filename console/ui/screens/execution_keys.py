@@ -66,6 +66,9 @@ def next_key(
             with_held = f"with the {held} held host{'s' if held > 1 else ''}"
             return f" · {key('execution.retry')} retries from the first stage, {with_held}" + more
         return f" · {key('execution.retry')} retries failed hosts" + more
+    idle = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
+    if idle and not st.unknown():  # stopped between waves (Esc, or a console gone)
+        return f" · {key('execution.retry')} goes on with the {idle} not started"
     if st.status is StepStatus.REFUSED:  # a retry would refuse again: what its line names
         skip = f"{key('checklist.skip')} skips it (on {key('go.checklist')})"
         return f" · {skip} · {key('execution.strategy')} other strategy"
