@@ -192,3 +192,17 @@ def test_strategies_with_their_own_commands_load_without_the_preset_table():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout
+
+
+@pytest.mark.parametrize(
+    "key", sorted(all_presets(), key=str), ids=lambda k: f"{k[0].value}/{k[1]}"
+)
+def test_a_preset_line_continued_stays_two_lines_as_the_dry_run_shows_it(key):
+    """Seen in `run --dry-run`: a preset's `echo "..." \\` continuation, written in a
+    Python string, was joined by Python itself ('...,"       "incident ...' on one line),
+    so the dry run and the host got one long line with a gap in it. A line continued in
+    a preset ends with the shell's backslash, its next line indented as written."""
+    preset = all_presets()[key]
+    for stage in ("precheck", "action", "verify", "undo"):
+        for line in (getattr(preset, stage) or "").splitlines():
+            assert not re.search(r'"\s{4,}"', line), f"{stage}: {line}"

@@ -45,11 +45,11 @@ done=$(cat "$state/git-target" 2>/dev/null)
 if [ "$rev" = previous ] && [ -n "$done" ] && git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
   by=$(cat "$state/git-incident" 2>/dev/null)
   if [ "$by" != {{incident}} ]; then
-    echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \
+    echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \\
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
     exit 120
   fi
-  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \
+  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \\
     "checking them again"
   exit 0
 fi
@@ -57,7 +57,7 @@ if [ "$rev" = previous ]; then
   last=$(git log -n 1 --format=%H -- "$@")
   test -n "$last" || { echo "no commit touches $*" >&2; exit 3; }
   rev=$(git rev-parse -q --verify "$last^{commit}^") || {
-    echo "$* have no revision before $(git log -n 1 --format='%h %s' "$last"), the first commit:" \
+    echo "$* have no revision before $(git log -n 1 --format='%h %s' "$last"), the first commit:" \\
       "nothing to go back to; name the revision to restore" >&2
     exit 3
   }

@@ -38,7 +38,7 @@ cur=$(echo "$cur" | awk 'NF { print $1 }')
 if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)" = "${cur:-base}" ]; then
   by=$(cat .rollback/alembic-incident 2>/dev/null)
   if [ "$by" != {{incident}} ]; then
-    echo "already downgraded to ${cur:-base} (from $(cat .rollback/alembic-from 2>/dev/null)," \
+    echo "already downgraded to ${cur:-base} (from $(cat .rollback/alembic-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further down; name the revision" >&2
     exit 120
   fi
@@ -137,7 +137,7 @@ cur=$(version) || exit 3
 if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$cur" ]; then
   by=$(cat .rollback/sql-incident 2>/dev/null)
   if [ "$by" != {{incident}} ]; then
-    echo "already reversed to version $cur (from $(cat .rollback/sql-from 2>/dev/null)," \
+    echo "already reversed to version $cur (from $(cat .rollback/sql-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further down; name the target version" >&2
     exit 120
   fi

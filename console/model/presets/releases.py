@@ -27,7 +27,7 @@ target={{target}}
 if [ "$target" = previous ] && [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ]; then
   by=$(cat .rollback/release-incident 2>/dev/null)
   if [ "$by" != {{incident}} ]; then
-    echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \
+    echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further back; name the release (target)" >&2
     exit 120
   fi
