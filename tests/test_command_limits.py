@@ -111,3 +111,26 @@ async def test_the_exit_limit_runs_from_the_output_end(pool) -> None:
         pool.execute(_target(port, "h2"), "late-exit", 2.0, lambda *a: None, "h2"), BOUND
     )
     assert late.failure is FailureClass.TIMEOUT
+
+
+class _Told:
+    """What `Deadlines` tells: a command's limit was reached."""
+
+    def __init__(self) -> None:
+        self.told = asyncio.Event()
+
+    def on_time(self) -> None:
+        self.told.set()
+
+
+async def test_a_shorter_limit_added_after_a_longer_one_is_kept() -> None:
+    from console.engine.remote import Deadlines
+
+    deadlines = Deadlines()
+    loop = asyncio.get_running_loop()
+    late, early = _Told(), _Told()
+    deadlines.add(late, loop.time() + 3600)
+    deadlines.add(early, loop.time() + 0.1)
+    await asyncio.wait_for(early.told.wait(), BOUND)
+    assert not late.told.is_set()
+    deadlines.remove(late)
