@@ -110,3 +110,22 @@ def test_snapshot_of_a_many_parameter_confirmation(snap_compare, app) -> None:
         await _confirm(pilot)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_a_long_command_line_goes_on_under_itself_not_from_the_left_edge(app) -> None:
+    """Seen at 80x24 on an undo's confirmation: a command line longer than the dialog
+    wrapped to the dialog's left edge, where it read as text of the dialog's own (or as
+    the next stage). Each part after the first goes on under the command's start."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        await until(pilot, lambda: screen._width > 0)
+        await pilot.pause()
+        lines = _lines(screen)
+        sent = lines[next(i for i, ln in enumerate(lines) if ln.startswith("It sends")) + 1 :]
+        assert all(ln.startswith("  ") for ln in sent), sent
+        went_on = [ln for ln in sent if ln.startswith("      ") and not ln.startswith("    $")]
+        assert went_on, sent  # the pitr preset has lines longer than the dialog
+        per_host = screen.per_host[next(iter(screen.per_host))]
+        shown = "\n".join(ln[6:] for ln in sent if ln.startswith("    $ ") or ln in went_on)
+        first = per_host[0][1].shown.strip().splitlines()[0]
+        assert first.replace(" ", "") in shown.replace("\n", "").replace(" ", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -25,6 +26,22 @@ if TYPE_CHECKING:
 
 
 MAX_LINES = 6  # of each command shown; the checklist's preview shows them whole
+COMMAND = "    $ "  # before each command line; a long one goes on under its start
+
+
+def _hang(line: str, room: int) -> list[str]:
+    """`line` in parts of at most `room` characters, cut at spaces where it can be; the
+    parts join back to it, every character kept."""
+    if room < 20 or len(line) <= room:
+        return [line]
+    return textwrap.wrap(
+        line,
+        room,
+        expand_tabs=False,
+        replace_whitespace=False,
+        drop_whitespace=False,
+        break_on_hyphens=False,
+    )
 
 
 def _hosts(hosts: list[str]) -> str:
@@ -126,8 +143,11 @@ class RunConfirm(ModalScreen[bool]):
         self.systems = systems
         self.per_host = per_host
         self.about = about  # a strategy step's strategy_text
+        self._width = 0  # the text's width on screen, once laid out
 
-    def compose(self) -> ComposeResult:
+    def _text(self, width: int = 0) -> Text:
+        """What it does and sends; a command line longer than `width` (the text's width
+        on screen, once known) goes on under itself, never from the dialog's left edge."""
         hosts = list(self.per_host)
         first = hosts[0]
         text = Text.assemble(
@@ -140,9 +160,15 @@ class RunConfirm(ModalScreen[bool]):
             lines = command.shown.strip().splitlines()  # a secret shows masked
             text.append(f"\n  {stage}:", style="dim")
             for line in lines[:MAX_LINES]:
-                text.append(f"\n    $ {line}")
+                for i, part in enumerate(_hang(line, width - len(COMMAND))):
+                    text.append(f"\n{COMMAND if i == 0 else ' ' * len(COMMAND)}{part}")
             if len(lines) > MAX_LINES:
                 text.append(f"\n    … {len(lines) - MAX_LINES} more line(s)", style="dim")
+        return text
+
+    def compose(self) -> ComposeResult:
+        hosts = list(self.per_host)
+        text = self._text()
         keys = "/".join(
             self.app.key_label(f"run.{k}") for k in ("up", "down", "page-up", "page-down")
         )
@@ -167,6 +193,18 @@ class RunConfirm(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        self.call_after_refresh(self._rewrap)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._rewrap)
+
+    def _rewrap(self) -> None:
+        """Wrap the long command lines at the width the text has on screen."""
+        text = self.query_one("#run-commands .dialog-text", Static)
+        width = text.content_region.width
+        if width and width != self._width:
+            self._width = width
+            text.update(self._text(width))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
