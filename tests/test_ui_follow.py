@@ -236,6 +236,9 @@ async def test_a_follower_is_never_offered_what_only_the_commander_can_do(
         todo = app.screen.query_one("#where-todo")
         await until(pilot, lambda: "exports" in str(todo.render()))
         assert "amended" not in str(todo.render()), str(todo.render())
+        # The banner says the outcome in words, as the checklist does (seen through
+        # `serve`: '(closed: rolled-back)' under '■ closed: rolled back and verified').
+        await until(pilot, lambda: "(closed: aborted: drill)" in banner(app))
     r.close()
 
 

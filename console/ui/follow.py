@@ -271,7 +271,8 @@ class FollowApp(IncidentApp):
         following = visible(str(state.incident_id or self.incident.recorder.path), one_line=True)
         line.append(f" following {following}")
         if state.outcome:
-            line.append(f" (closed: {visible(state.outcome, one_line=True)})", style="bold")
+            label = state.outcome_label or state.outcome  # in words, as the checklist says it
+            line.append(f" (closed: {visible(label, one_line=True)})", style="bold")
         line.append(" · every action is disabled", style="italic")
         line.append("\n driving: ")
         journal = self.incident.recorder
