@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import tomli_w
 from textual.widgets import OptionList, Static
 
 from console.engine.attempts import verify_unknown
@@ -356,3 +357,38 @@ async def test_the_resumed_console_says_where_the_step_stood_between_waves(fleet
         counts = app.screen.query_one("#exec-counts", Static)
         said = "1 of 2 hosts finished · 1 not started · t goes on with the 1 not started"
         await until(pilot, lambda: said in " ".join(str(counts.render()).split()))
+
+
+async def test_a_run_of_every_host_after_resume_tries_the_never_started_one_first(
+    fleet: Fleet,
+) -> None:
+    """Enter on the checklist runs every host again after a kill between waves: app-1,
+    rolled back in wave 1, tries a second time; app-2 was never sent anything and read
+    'Try 2' with it (one attempt number for the whole run). Each host has its own."""
+    journal = fleet.state / "incident"
+    run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
+    quick = [
+        {**s, "waves": {"size": 1}} if s["name"] == "release" else s
+        for s in STRATEGIES["strategies"]
+    ]
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": quick}))
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:  # its pause between the waves dropped: the run goes on at once
+        assert await conductor.run_step("restore", confirmed="a person")
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    intents = {
+        (e.where.host, e.data.stage): e.data.attempt
+        for e in read_journal(journal).events
+        if e.kind == Kind.COMMAND_INTENT and e.where.step == "restore"
+    }
+    assert intents[("app-1", "action")] == 2 and intents[("app-2", "action")] == 1, intents
+    app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        grid = app.screen.query_one("#grid")
+        await until(pilot, lambda: "app-2" in grid.rows and "app-1" in grid.rows)
+        assert str(grid.get_cell("app-1", "Try")).strip() == "2"
+        assert str(grid.get_cell("app-2", "Try")).strip() == "1"

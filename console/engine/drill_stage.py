@@ -51,7 +51,9 @@ class Stage:
         rendered = {
             t.name: [(stage, host_command(state, template, t, {}, redact))] for t in targets
         }
-        attempt = 1 + max((r.attempt for r in state.step(step).hosts.values()), default=0)
+        runs = state.step(step).hosts
+        attempt = 1 + max((r.attempt for r in runs.values()), default=0)
+        tries = {h: 1 + (runs[h].attempt if h in runs else 0) for h in hosts}  # each its own
         data = {"title": title, "phase": "drill"}
         recorder.record(Kind.STEP_STARTED, step=step, hosts=hosts, attempt=attempt, **data)
         lines: dict[str, list[str]] = {}
@@ -66,7 +68,7 @@ class Stage:
         try:  # a running step, as any: shown running, asked about on quit, abortable
             with conductor.activity.running({step}):
                 outcomes = await conductor.runner.run(
-                    step, targets, lambda t: rendered[t.name], attempt=attempt
+                    step, targets, lambda t: rendered[t.name], attempt=attempt, tries=tries
                 )
         finally:
             stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,8 +134,10 @@ class Runner:
         *,
         attempt: int = 1,
         plan: RunPlan | None = None,
+        tries: Mapping[str, int] | None = None,
     ) -> dict[str, HostOutcome]:
-        """Run each target's stages in order; targets in waves, each wave concurrently."""
+        """Run each target's stages in order; targets in waves, each wave concurrently.
+        Each host's try is `tries`' number for it, if given, else `attempt`."""
         plan = plan or RunPlan()
         self.arm()
         self.halted = False
@@ -165,7 +167,8 @@ class Runner:
 
             async def one(target: Target) -> None:
                 nonlocal failed
-                outcome = await self._host(step, target, stages_for, attempt, plan)
+                tried = tries.get(target.name, attempt) if tries else attempt
+                outcome = await self._host(step, target, stages_for, tried, plan)
                 outcomes[target.name] = outcome
                 if outcome.status in (HostStatus.FAILED, HostStatus.UNKNOWN):
                     failed += 1

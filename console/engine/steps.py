@@ -124,11 +124,19 @@ class StepExecution:
             **data,
             **said,
         )
-        outcomes = await self._execute(step, planned, attempt, confirm_wave)
+        # Each host's own try: a host of a later wave never sent anything tries first.
+        runs = self.state.step(step.id).hosts
+        tries = {h: 1 + (runs[h].attempt if h in runs else 0) for h in chosen}
+        outcomes = await self._execute(step, planned, attempt, confirm_wave, tries)
         return self.complete(step.id, outcomes, data)
 
     async def _execute(
-        self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
+        self,
+        step: Step,
+        planned: Planned,
+        attempt: int,
+        confirm_wave: BetweenWaves | None,
+        tries: dict[str, int],
     ) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
         strategy = planned.strategy
@@ -142,13 +150,18 @@ class StepExecution:
                 planned, run=dataclasses.replace(planned.run, judge=watch.judge)
             )
         with watch, Collector(self.recorder, step.id) as collected:
-            outcomes = await self._run_groups(step, planned, attempt, confirm_wave)
+            outcomes = await self._run_groups(step, planned, attempt, confirm_wave, tries)
         if step.records:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes
 
     async def _run_groups(
-        self, step: Step, planned: Planned, attempt: int, confirm_wave: BetweenWaves | None
+        self,
+        step: Step,
+        planned: Planned,
+        attempt: int,
+        confirm_wave: BetweenWaves | None,
+        tries: dict[str, int],
     ) -> dict[str, HostOutcome]:
         """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
         its first bad check (the hosts that passed it are held at that stage), and is held
@@ -163,6 +176,7 @@ class StepExecution:
                 _nth_group(groups_for, index),
                 attempt=attempt,
                 plan=planned.run,
+                tries=tries,
             )
             outcomes.update(result)
             if count == 1 or self.runner.detached:

@@ -84,7 +84,9 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self.output = OutputPane(self)
         self.adhoc = AdhocRuns(self)
-        self._recorded_titles: dict[str, str] = {}  # of steps not in the procedure
+        # Of steps not in the procedure, by step and run: a drill's fault steps (and their
+        # undo) run once a fault, each with its own title.
+        self._recorded_titles: dict[tuple[str, int], str] = {}
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
@@ -242,7 +244,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             return self.incident.step(step_id).title
         if step_id in self.adhoc.commands:
             return self.adhoc.title(step_id, None)
-        recorded = self._recorded_titles.get(step_id)
+        key = (step_id, len(self.incident.state.step(step_id).earlier_waves))
+        recorded = self._recorded_titles.get(key)
         if recorded is None:  # read once it is there: a start's title stays
             started = (  # a step of its own (ad-hoc, a drill's fault, its integrity check)
                 e.data.title
@@ -251,7 +254,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             )
             recorded = next(started, None)
             if recorded is not None:
-                self._recorded_titles[step_id] = recorded
+                self._recorded_titles[key] = recorded
         if step_id.startswith("adhoc-"):
             return self.adhoc.title(step_id, recorded)
         return str(recorded or step_id)
