@@ -67,6 +67,27 @@ def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
     assert result.stdout.endswith(", 1 warning\n")
 
 
+def test_a_drill_judging_integrity_on_a_strategy_that_keeps_no_records_is_a_warning(tmp_path):
+    """Seen on a real fleet: a scenario with `after = "strategy"` and a custom strategy
+    without `data_touching` loaded, ran, and failed 'integrity on web-1: no record after
+    the drill' on every host, every time: check-config says so, where, and still ok."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    (target / "drills.toml").write_text(
+        '[[scenarios]]\nname = "orders"\nsystems = ["web"]\nstrategy = "version-rollback"\n'
+        'trigger = "user-impact"\nreason = "drill"\n\n[scenarios.integrity]\n'
+        'command = "orders-summary"\nafter = "strategy"\n'
+    )
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        f"warning: {target / 'drills.toml'}:10: scenarios[0].integrity.after: scenario"
+        " 'orders' judges integrity on the strategy's own records, but 'version-rollback'"
+        " keeps none (no `data_touching = true`): every host would have no record after the"
+        ' drill (set it, and print `integrity` lines; or `after = "baseline"`)\n'
+    )
+
+
 FLAGS_FILE = '  { name = "flags_file", default = "/etc/storefront/flags" },\n'
 CHECK = '  { name = "check", default = "curl -fsS http://127.0.0.1:8080/health" },\n'
 HEALTH = '[strategies.commands]\nhealth = "curl -fsS http://127.0.0.1:8080/health"\n'

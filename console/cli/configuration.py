@@ -42,12 +42,13 @@ def check_config(args: argparse.Namespace) -> int:
         demo_faults,
         unchecked_rollouts,
         undetectable_drills,
+        unjudged_integrity,
         unwatched_systems,
     )
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    checks = [unwatched_systems, undetectable_drills, unchecked_rollouts]
+    checks = [unwatched_systems, undetectable_drills, unjudged_integrity, unchecked_rollouts]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
     settings = load(args, directory=directory, say_warnings=False, checks=checks)

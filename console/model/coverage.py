@@ -1,7 +1,8 @@
 """What check-config says of a configuration that loads but will not pass: a probe step
 for systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
-can fire, a gradual re-enable that checks nothing but the flags (warnings), a drill
-injecting demo faults outside the demo (an error)."""
+can fire or judging integrity on a strategy that keeps no records, a gradual re-enable
+that checks nothing but the flags (warnings), a drill injecting demo faults outside the
+demo (an error)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,33 @@ def undetectable_drills(settings: Settings) -> list[Finding]:
                     f"scenario {quoted(scenario.name)} awaits {kind.value}, but no trigger of"
                     f" triggers.toml fires it on {', '.join(systems)}: the drill would fail"
                     " on detection (add that trigger, or declare a manual kind with a reason)",
+                    warning=True,
+                )
+            )
+    return findings
+
+
+def unjudged_integrity(settings: Settings) -> list[Finding]:
+    """Each scenario whose integrity is judged on its strategy's own records (`after =
+    "strategy"`) with a strategy that keeps none (not `data_touching`): every host then
+    has no record after the drill, and the drill fails on it, every time."""
+    findings = []
+    for index, scenario in enumerate(settings.drills.scenarios):
+        if scenario.integrity is None or scenario.integrity.after != "strategy":
+            continue
+        names = {part.strategy for part in scenario.plan}
+        bare = sorted(
+            s.name for s in settings.strategies if s.name in names and not s.data_touching
+        )
+        if bare:
+            findings.append(
+                Finding(
+                    "drills",
+                    ("scenarios", index, "integrity", "after"),
+                    f"scenario {quoted(scenario.name)} judges integrity on the strategy's own"
+                    f" records, but {', '.join(map(quoted, bare))} keeps none (no"
+                    " `data_touching = true`): every host would have no record after the"
+                    ' drill (set it, and print `integrity` lines; or `after = "baseline"`)',
                     warning=True,
                 )
             )
