@@ -151,6 +151,21 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
         ("acknowledge", "acknowledge", True),
         ("close", "resolve", True),
     ]
+    # The lines a headless run prints: each event, when it went, and which was answered.
+    lines = [
+        console_line(e)
+        for e in read_journal(conductor.recorder.path).events
+        if e.kind in (Kind.NOTIFICATION_SENT, Kind.NOTIFICATION_RESULT)
+    ]
+    said = [line.split("  ", 2)[-1].strip() for line in lines]
+    assert [s.split(" to PagerDuty")[0] for s in said] == [
+        "sent a PagerDuty trigger on the declaration via oncall",
+        "PagerDuty trigger via oncall: delivered — HTTP 202",
+        "sent a PagerDuty acknowledge as the rollback started via oncall",
+        "PagerDuty acknowledge via oncall: delivered — HTTP 202",
+        "sent a PagerDuty resolve on the close via oncall",
+        "PagerDuty resolve via oncall: delivered — HTTP 202",
+    ], lines
 
 
 async def test_a_failed_rollback_keeps_the_page_open_and_a_drill_never_pages(

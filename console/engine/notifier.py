@@ -244,11 +244,12 @@ class Notifier:
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
             why = f"no answer yet when it was {self.interrupted or 'stopped'}"
-            self._result(sent.seq, step, channel, Delivery(False, None, why, 1), required, repeat)
+            failed = Delivery(False, None, why, 1)
+            self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
         finally:
             self.retrying.pop(sent.seq, None)
-        self._result(sent.seq, step, channel, delivery, required, repeat)
+        self._result(sent.seq, step, channel, delivery, required, repeat, extra.get("action"))
         return delivery
 
     def _retrying(self, seq: int, channel: Channel) -> Callable[[int, str, float], None]:
@@ -269,6 +270,7 @@ class Notifier:
         delivery: Delivery,
         required: bool,
         repeat: int,
+        action: str | None = None,
     ) -> None:
         self.recorder.record(
             Kind.NOTIFICATION_RESULT,
@@ -280,7 +282,7 @@ class Notifier:
             detail=delivery.detail,
             attempts=delivery.attempts,
             required=required,
-            **_present(lines=delivery.lines, repeat=repeat),
+            **_present(lines=delivery.lines, repeat=repeat, action=action),
         )
 
     def interrupt(self, reason: str) -> None:

@@ -142,9 +142,17 @@ def _since(d: CountdownStarted) -> str:
     )
 
 
+# When PagerDuty's incident events go: said after the event's action.
+_LIFECYCLE = {
+    "trigger": "on the declaration",
+    "acknowledge": "as the rollback started",
+    "close": "on the close",
+}
+
+
 def _a_notification(d: NotificationSent) -> str:
     if d.lifecycle:
-        return f"a PagerDuty {d.action} ({d.lifecycle})"
+        return f"a PagerDuty {d.action} {_LIFECYCLE.get(d.lifecycle, f'({d.lifecycle})')}"
     what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
     if not d.severity:
         return f"a {what}"
@@ -154,6 +162,7 @@ def _a_notification(d: NotificationSent) -> str:
 def _notified(d: NotificationResult, e: Event) -> str:
     verdict = "delivered" if d.ok else "FAILED" if d.required else "NOT DELIVERED (warning)"
     what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
+    what = f"PagerDuty {d.action}" if d.action else what  # an incident event: which
     return f"{what} via {d.channel}: {verdict} — {d.detail}"
 
 

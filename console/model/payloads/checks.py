@@ -115,3 +115,6 @@ class NotificationResult(Payload):
     required: bool = Field(False, description="the step fails when it does")
     lines: list[str] | None = Field(None, description="a command's last output lines")
     repeat: int | None = Field(None, description="the nth periodic update")
+    action: str | None = Field(
+        None, description="the PagerDuty event_action of the incident event it answers"
+    )
