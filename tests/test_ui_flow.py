@@ -24,6 +24,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     demo_settings,
     do_current_step,
+    open_incident,
     type_text,
     until,
 )
@@ -173,3 +174,17 @@ async def test_whole_rollback_with_keys_only(tmp_path: Path) -> None:
     assert "User impact assessment" in document
     assert "| Outcome | rolled back and verified |" in document
     assert "| Commander | commander |" in document
+
+
+async def test_a_many_line_command_step_says_its_first_line_is_not_all_of_it(tmp_path: Path):
+    """Seen at 80x24: 'Runs: echo "release=$(basename ...)"' under a seven-line
+    assessment, read as the whole command. It says how many lines follow (p shows them)."""
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.screen.select_step("assess-state")
+        await pilot.pause()
+        detail = " ".join(str(app.screen.query_one("#step-detail").render()).split())
+        assert 'Runs: echo "release=$(basename "$(readlink current)")" (+6 more lines)' in (
+            detail
+        ), detail

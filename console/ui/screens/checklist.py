@@ -288,9 +288,11 @@ class ChecklistScreen(IncidentScreen):
                 + (f" ({params})" if params else "")
             )
         elif step.command:
-            first = step.command.strip().splitlines()[0]
+            first, *more = step.command.strip().splitlines()
             where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
             text.append(f"\nRuns{where}: {first}", style="dim")
+            if more:  # never read as the whole command
+                text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
         if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
             text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
         if step.kind in SENDS_TO_HOSTS:
