@@ -396,3 +396,30 @@ def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
         " 'incidents' will fail until it is one"
     ) in done.stderr
     assert "sekrit" not in done.stdout + done.stderr
+
+
+async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tmp_path):
+    """Seen with a socket that never answers (3 attempts of 3 s): updates every 15 s went
+    out every 27 s, the next one waiting its whole period after the last had answered.
+    The period counts from each update's start (as a resume counts it from the last sent):
+    what the update took comes off the wait (the clock ticks one second a reading)."""
+    url = hooks.on("/updates", OK)
+    channel = {"name": "updates", "kind": "webhook", "url": url}
+    conductor = conductor_for(settings_with([channel], every=10), tmp_path)  # 600 s
+    waits: list[float] = []
+
+    async def waited(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0.01)
+
+    conductor.notifier.sleep = waited  # type: ignore[method-assign]
+    assert await conductor.run_step("communicate")
+    for _ in range(2000):
+        if len(waits) >= 3:
+            break
+        await asyncio.sleep(0.01)
+    conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
+    await conductor.shutdown()
+    conductor.recorder.close()
+    assert waits[0] == 600  # the first, a whole period after the step's update
+    assert 0 < waits[1] < 600 and 0 < waits[2] < 600, waits  # less what each update took

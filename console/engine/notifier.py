@@ -87,6 +87,7 @@ class Notifier:
         # how the last attempt went and when the next starts (not journalled: the result
         # says how many attempts it took). The console shows it while a channel is retried.
         self.retrying: dict[int, str] = {}
+        self.sleep = asyncio.sleep  # between periodic updates
 
     @property
     def state(self) -> IncidentState:
@@ -305,13 +306,18 @@ class Notifier:
         self._repeats[step.id] = task
 
     async def _repeat(self, step: Step, seconds: float, first: float) -> None:
+        """Every `seconds` from the start of the last update, as a resume counts them: a
+        channel that takes its retries to answer does not push the next update later."""
         done = [n.get("repeat", 0) for n in self.state.notifications if n.get("step") == step.id]
         count = max(done, default=0)
-        await asyncio.sleep(first)
+        await self.sleep(first)
         while not self.state.outcome:
             count += 1
+            clock = self.recorder.clock
+            started = clock.now()
             await self._send_all(step, self.channels_of(step), self.compose(step), repeat=count)
-            await asyncio.sleep(seconds)
+            took = (clock.now() - started).total_seconds()
+            await self.sleep(max(0.0, seconds - took))
 
     def rearm(self) -> None:
         """After a resume: status updates that were repeating go on where they were."""
