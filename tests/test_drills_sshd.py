@@ -349,8 +349,14 @@ def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_u
     stuck = {**strategy, "commands": {**strategy["commands"], "verify": verify}}
     (fleet.config / "strategies.toml").write_text(tomli_w.dumps({"strategies": [stuck]}))
     (fleet.sandboxes["app-2"] / "stuck").write_text("")
-    result = fleet.cli("drill")
-    assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
+    result = fleet.cli("drill", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [drill] = json.loads(result.stdout)["drills"]
+    assert drill["passed"] and drill["hosts"]["app-2"]["status"] == "failed", drill
+    assert (drill["hosts"]["app-1"]["status"], drill["hosts"]["app-1"]["step"]) == (
+        "succeeded",
+        "restore",
+    )
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     steps = [e.where.step for e in read_journal(journal).events if e.where.host == "app-2"]
     assert steps[-1] == "drill-undo"  # the undo did run there last, and succeeded

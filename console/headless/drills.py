@@ -22,6 +22,7 @@ from console.headless.common import (
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
 from console.journal.drills import past_drills
+from console.journal.outcomes import host_summary
 from console.model.clock import SystemClock
 from console.model.drill_schedule import (
     Standing,
@@ -68,7 +69,8 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
         async with driving(conductor):
             verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
         printer.flush()
-        return {**verdict, "journal": str(recorder.path), "incident": incident_id}
+        hosts = host_summary(conductor.state)  # each host's rollback, as `run --json` says it
+        return {**verdict, "hosts": hosts, "journal": str(recorder.path), "incident": incident_id}
     finally:
         await engine.close()
         if fleet is not None:
