@@ -276,7 +276,9 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
         halt.set_class(refused, "-refused")
         halt.set_class(undone is not None, "-undone")
-        lines = waves_text(self.incident.state.step(step_id), running) if step_id else None
+        lines = waves_text(state.step(step_id), running) if step_id else None
+        # A fixed height, not auto: a wave's update redraws the line, with no layout pass.
+        waves.set_class(bool(step_id and state.step(step_id).earlier_waves), "-earlier")
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
         self.show(halt, halted or "")
         self.show(waves, lines or "")
