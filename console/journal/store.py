@@ -242,8 +242,8 @@ class JournalStream:
     def documented(self) -> Iterator[Event | Unread]:
         """Each event, but a command's stdout line of the output file left unparsed (and
         unchecked): what a document that shows no stdout but the starred reads. Parsing
-        it was 3/4 of the time to export the Markdown of a 100,000-event incident whose
-        output is 3/4 stdout (bench/RESULTS.md, issue 18)."""
+        them was ~40 % of the time to export the Markdown of a 100,000-event incident
+        whose events are 3/4 stdout (bench/RESULTS.md, issue 18)."""
         for event, _ in self._merged(True):
             yield event
 

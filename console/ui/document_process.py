@@ -24,8 +24,8 @@ from console.journal.store import make_dirs
 PREVIEW_LINES = 400
 CHUNK = 1 << 20  # read back at a time: a turn of the loop of ~1 ms
 # The child's niceness above the console's: on a busy machine it waits for a CPU before
-# the UI thread does, not the other way round (a child at the console's priority kept
-# the UI thread in the run queue, the export screen's first open late by 110-220 ms).
+# the UI thread does, not the other way round (the export screen's late turns at 100,000
+# events were the UI thread waiting for a CPU while the child rendered: bench/RESULTS.md).
 CHILD_NICE = 10
 
 
