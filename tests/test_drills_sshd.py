@@ -11,14 +11,19 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from textual.widgets import DataTable, Label
 
 from console.engine.session import Engine
 from console.headless.drills import DrillOptions, drill_once
 from console.journal.store import read_journal
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.ui.follow import make_follow_app
+from console.ui.screens.assessment import AssessmentScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
+from tests.test_ui_support import START, until
 
 pytestmark = pytest.mark.sshd
 
@@ -371,10 +376,9 @@ def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_u
     assert (hosts["app-2"]["status"], hosts["app-2"]["last_step"]) == ("failed", "restore")
 
 
-def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fleet):
-    """Seen on a real fleet: a data-touching strategy failed on one host after its before
-    record; the document's Data integrity table labelled that host 'recorded', as if its
-    after were still to come, and the drill's baseline rows showed no values at all."""
+def drilled_with_a_host_stopped_before_its_after(fleet) -> Path:
+    """A drill whose data-touching strategy fails on app-2 at its verify, after its before
+    record and before its after record: the drill's journal."""
     [scenario] = DRILLS["scenarios"]
     partial = {**scenario, "trigger": "user-impact", "reason": "monthly drill", "expect": "partial"}
     (fleet.config / "drills.toml").write_text(tomli_w.dumps({**DRILLS, "scenarios": [partial]}))
@@ -393,6 +397,14 @@ def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fl
     result = fleet.cli("drill")
     assert "DRILL bad-release: PASSED" in result.stdout, result.stdout + result.stderr
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    return journal
+
+
+def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fleet):
+    """Seen on a real fleet: a data-touching strategy failed on one host after its before
+    record; the document's Data integrity table labelled that host 'recorded', as if its
+    after were still to come, and the drill's baseline rows showed no values at all."""
+    journal = drilled_with_a_host_stopped_before_its_after(fleet)
     document = fleet.cli("export", str(journal), "--format", "markdown").stdout
     rows = {
         tuple(cell.strip() for cell in line.strip("|").split("|")[:2]): line
@@ -405,3 +417,23 @@ def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fl
     ), rows
     baseline = rows[("app-2", "drill-baseline")]
     assert "| checksum " in baseline and "rows: lines 3 | – | – | recorded |" in baseline, rows
+
+
+async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(fleet):
+    """Seen at 80x24: the console's integrity screen titled '7 record(s) · no mismatch'
+    and showed app-2's before record as '✔ recorded' while the export said app-2 was not
+    reached. The title counts the hosts compared and names the one not reached."""
+    journal = drilled_with_a_host_stopped_before_its_after(fleet)
+    app = make_follow_app(journal, FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.push_screen(AssessmentScreen())  # i on F3 (the follow view has no i)
+        await until(pilot, lambda: app.screen.query("#integrity-title"))
+        title = str(app.screen.query_one("#integrity-title", Label).render())
+        assert title == (
+            "Data integrity: 2 host(s) compared · ✘ 1 not reached (app-2) · no mismatch"
+        ), title
+        table = app.screen.query_one("#integrity", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        restore = {(r[0], r[2]): r[1] for r in rows if r[3] == "restore"}
+        assert restore[("app-2", "before; failed at verify")] == "✘ not reached", rows
+        assert restore[("app-1", "after")] == "✔ match", rows

@@ -8,6 +8,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label
 
+from console.journal.export.facts import IntegrityCheck
+from console.journal.export.systems import build_integrity
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
@@ -16,6 +18,25 @@ from console.ui.widgets.plain import plain
 
 DIFFERS = "bold $warning"
 INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Rows", "Expected", "Checksum")
+NOT_REACHED = "not reached"  # the host's run ended before its after record (as the export)
+COMPARED = ("match", "mismatch", "missing")
+
+
+def _some(hosts: list[str]) -> str:
+    return ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if hosts[2:] else "")
+
+
+def integrity_title(checks: list[IntegrityCheck]) -> str:
+    """`Data integrity: 2 host(s) compared · ✘ 1 not reached (app-2) · no mismatch`: a
+    host whose run ended before its after record was compared with nothing."""
+    compared = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict in COMPARED))
+    missed = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict == NOT_REACHED))
+    bad = sum(1 for c in checks if c.verdict in ("mismatch", "missing"))
+    return (
+        f"Data integrity: {len(compared)} host(s) compared"
+        + (f" · ✘ {len(missed)} not reached ({_some(missed)})" if missed else "")
+        + (f" · ✘ {bad} MISMATCH" if bad else " · no mismatch")
+    )
 
 
 def _rows(rows: dict | None) -> str:
@@ -34,6 +55,8 @@ def verdict_text(verdict: str | None) -> Text:
         return Text(f"✘ {verdict}", style=themed("bold reverse $error"))
     if verdict in ("match", "ok", "recorded"):
         return Text(f"✔ {verdict}", style=themed("$success"))
+    if verdict == NOT_REACHED:
+        return Text(f"✘ {verdict}", style=themed(DIFFERS))
     return plain(f"· {verdict or '–'}", "dim")
 
 
@@ -94,17 +117,18 @@ class AssessmentScreen(IncidentScreen):
         table.clear(columns=True)
         if not records:
             return
-        bad = sum(1 for r in records if r.get("verdict") in ("mismatch", "missing"))
-        title.update(
-            f"Data integrity: {len(records)} record(s)"
-            + (f" · ✘ {bad} MISMATCH" if bad else " · no mismatch")
-        )
+        checks = build_integrity(self.incident.state)
+        title.update(integrity_title(checks))
+        # A host whose run ended before its after record: its last record says so.
+        missed = {(c.step, c.host): c.detail for c in checks if c.verdict == NOT_REACHED}
         table.add_columns(*INTEGRITY_COLUMNS)
         for record in records:
+            why = missed.get((record.get("step"), record.get("host")))
+            stage = record.get("stage") or "–"
             table.add_row(
                 plain(record.get("host") or "–"),
-                verdict_text(record.get("verdict")),
-                plain(record.get("stage") or "–"),
+                verdict_text(NOT_REACHED if why else record.get("verdict")),
+                plain(f"{stage}; {why.split(':')[0]}" if why else stage),
                 plain(record.get("step") or "–"),
                 plain(_rows(record.get("rows"))),
                 plain(_expected(record.get("expected"))),
