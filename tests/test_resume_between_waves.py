@@ -27,6 +27,7 @@ from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
+from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
 from tests.test_ui_resume import checklist_shown, resumed_app
@@ -52,6 +53,12 @@ STRATEGIES = {
             "kind": "version-rollback",
             "waves": {"size": 1},
             "params": [{"name": "restart", "default": 'case "$PWD" in *app-2*) sleep 30;; esac'}],
+        },
+        {
+            "name": "slow-canary",  # the canary killed in its restart, app-2 never started
+            "kind": "version-rollback",
+            "waves": {"size": 1},
+            "params": [{"name": "restart", "default": 'case "$PWD" in *app-1*) sleep 30;; esac'}],
         },
     ]
 }
@@ -79,7 +86,7 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
         sshd_server,
         tmp_path,
         files,
-        strategies=["release", "slow-restart", "slow-waves"],
+        strategies=["release", "slow-restart", "slow-waves", "slow-canary"],
         probes=[],
     )
     for sandbox in fleet.sandboxes.values():
@@ -392,3 +399,36 @@ async def test_a_run_of_every_host_after_resume_tries_the_never_started_one_firs
         await until(pilot, lambda: "app-2" in grid.rows and "app-1" in grid.rows)
         assert str(grid.get_cell("app-1", "Try")).strip() == "2"
         assert str(grid.get_cell("app-2", "Try")).strip() == "1"
+
+
+async def test_a_step_whose_canary_v_settled_reads_stopped_not_failed(fleet: Fleet) -> None:
+    """Killed in the canary's action, resumed, V: app-1 verified succeeded, app-2 never
+    sent anything. The step read '✘ failed' ('1 not started, 1 succeeded') though no host
+    failed; it reads stopped, in the record the checklist, the execution screen and the
+    document all fold, and t goes on with app-2."""
+    journal = fleet.state / "incident"
+    link = fleet.sandboxes["app-1"] / "current"
+    run_killed_at(
+        fleet, journal, "slow-canary", "app-1      sent action",
+        lambda: link.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
+        assert conductor.failed_hosts("restore") == ["app-2"]  # what t goes on with
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    restore = fold(read_journal(journal).events).settle().step("restore")
+    assert (restore.status, restore.summary) == (StepStatus.STOPPED, "1 not started, 1 succeeded")
+    document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
+    assert "**Restore the release** — stopped: 1 not started, 1 succeeded" in document
+    assert "✘" not in document.split("## Timeline", 1)[0], document
+    app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        steps = app.screen.query_one("#steps", OptionList)
+        await until(pilot, lambda: "Restore the release" in str(steps.get_option("restore").prompt))
+        shown = str(steps.get_option("restore").prompt)
+        assert "◌ stopped" in shown, shown

@@ -103,9 +103,9 @@ class IncidentClosing:
         return "; ".join(why)
 
     def stopped_at(self) -> tuple[str | None, StepStatus | None]:
-        """The last step of the procedure that stopped the walk (failed, held, or refused by
-        its prechecks), and how; (None, None) if none did."""
-        stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED)
+        """The last step of the procedure that stopped the walk (failed, held, refused by
+        its prechecks, or stopped between waves), and how; (None, None) if none did."""
+        stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED, StepStatus.STOPPED)
         steps = [s.id for s in self.settings.procedure.steps]
         ids = [sid for sid in steps if self.state.step(sid).status in stopped]
         return (ids[-1], self.state.step(ids[-1]).status) if ids else (None, None)
@@ -119,6 +119,8 @@ class IncidentClosing:
         step, st = self.settings.procedure.step(step_id), self.state.step(step_id)
         if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
             return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
+        if status is StepStatus.STOPPED:
+            return f"“{step.title}” stopped between waves ({st.summary})", False
         return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE
 
     def refused_why(self) -> str:

@@ -270,7 +270,8 @@ class StepExecution:
         including those a retry left out; refused when the others' prechecks refused them
         for good (nothing to do there); held when the others are held where its gradual
         re-enable stopped, beside any its prechecks refused (`2 held at 25 %` among
-        failed ones); True when it is done. Nothing is recorded when the console detached
+        failed ones); stopped when its waves stopped before some hosts and none of the
+        others failed (a no between waves; a crash, then V); True when it is done. Nothing is recorded when the console detached
         from the step: it has not ended."""
         if self.runner.detached:
             return False
@@ -301,6 +302,12 @@ class StepExecution:
         }:
             status = StepStatus.HELD  # the refused hosts are named in the hold's reason
             summary = st.held.said(counts[HostStatus.HELD.value]) if st.held else summary
+        elif HostStatus.NOT_STARTED in ended and ended <= {
+            HostStatus.SUCCEEDED,
+            HostStatus.REFUSED,
+            HostStatus.NOT_STARTED,
+        }:
+            status = StepStatus.STOPPED
         self.recorder.record(
             Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data
         )

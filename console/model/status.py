@@ -71,6 +71,9 @@ class StepStatus(StrEnum):
     SKIPPED = "skipped"
     HELD = "held"  # its gradual re-enable was stopped between stages: neither done nor failed
     REFUSED = "refused"  # prechecks found nothing to do on hosts (the others succeeded)
+    # Its waves stopped before some hosts (a no between waves, a crash then V), none of
+    # them failed: neither done nor failed, a retry goes on with the hosts not started.
+    STOPPED = "stopped"
 
     @property
     def symbol(self) -> str:
@@ -89,4 +92,5 @@ STEP_SYMBOLS = {
     StepStatus.SKIPPED: "⤼",
     StepStatus.HELD: "◐",
     StepStatus.REFUSED: "⊘",
+    StepStatus.STOPPED: "◌",
 }

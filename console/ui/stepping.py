@@ -303,6 +303,13 @@ class Stepping:
                 title="Step held",
                 severity="warning",
             )
+        elif st.status is StepStatus.STOPPED:
+            retry = self.app.key_label("execution.retry")
+            self.app.notify(
+                f"“{title}”: {st.summary}. {retry} goes on with those not started, or skip.",
+                title="Step stopped between waves",
+                severity="warning",
+            )
         elif st.status is StepStatus.REFUSED:
             skip = self.app.key_label("checklist.skip")
             self.app.notify(

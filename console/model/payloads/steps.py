@@ -46,8 +46,10 @@ class StepCompleted(StepData, Amendable):
 
     KIND = Kind.STEP_COMPLETED
     status: StepStatus = Field(
-        description="`done`, `failed`, `held` (a gradual re-enable stopped between stages), or"
-        " `refused` (prechecks refused hosts for good, nothing changed there; the others succeeded)"
+        description="`done`, `failed`, `held` (a gradual re-enable stopped between stages),"
+        " `refused` (prechecks refused hosts for good, nothing changed there; the others"
+        " succeeded), or `stopped` (its waves stopped before some hosts, none of the others"
+        " failed: a retry goes on with those not started)"
     )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
