@@ -350,7 +350,7 @@ async def test_the_resumed_console_says_where_the_step_stood_between_waves(fleet
     """Seen at 80x24: killed at the between-waves question and resumed, the step read
     '? unknown' (nothing was) with 'Enter runs the strategy on the selected hosts' (every
     host again, the canary too), and F3 named no key to go on. Both now say the later
-    hosts did not start and that t goes on with them."""
+    hosts did not start and that t goes on with them; the step reads '◌ stopped'."""
     journal = fleet.state / "incident"
     run_killed_at(fleet, journal, "release", "wave 1 of 2 finished")
     engine = build_engine(load_settings(fleet.config), fleet.state / "incidents")
@@ -360,6 +360,8 @@ async def test_the_resumed_console_says_where_the_step_stood_between_waves(fleet
         todo = app.screen.query_one("#where-todo", Static)
         words = "Stopped between waves, app-2 not started: F3 then t goes on with them"
         await until(pilot, lambda: words in " ".join(str(todo.render()).split()))
+        step = str(app.screen.query_one("#steps", OptionList).get_option("restore").prompt)
+        assert "◌ stopped   2. Restore the release" in step, step  # was '? unknown'
         await pilot.press("f3")
         counts = app.screen.query_one("#exec-counts", Static)
         said = "1 of 2 hosts finished · 1 not started · t goes on with the 1 not started"

@@ -49,6 +49,7 @@ def _resumed(s: IncidentState, e: Event) -> None:
     for st in s.steps.values():  # what ran in the console that died runs no more
         if st.status is StepStatus.RUNNING:
             st.cut_short = True
+            st.stop_between_waves()
     if e.payload(IncidentResumed).amendments_only:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None

@@ -95,6 +95,18 @@ class StepState:
         """The hosts whose outcome is unknown (verify before retrying)."""
         return [h for h, r in self.hosts.items() if r.status is HostStatus.UNKNOWN]
 
+    def stop_between_waves(self) -> None:
+        """A step cut short between waves (no host unknown, none failed, some never sent
+        anything) stopped there, as a no between waves stops it: `1 not started, 1
+        succeeded`, never read as unknown or failed."""
+        said = [r.status for r in self.hosts.values()]
+        ended = {HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.NOT_STARTED}
+        if HostStatus.NOT_STARTED in said and set(said) <= ended:
+            self.status = StepStatus.STOPPED
+            self.summary = ", ".join(
+                f"{said.count(s)} {s.value}" for s in sorted(set(said), key=lambda s: s.value)
+            )
+
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there
         (a run with any other host starts the rollout from its first stage)."""
