@@ -9,8 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from console.model.probes import AutoTrigger, Probe, TriggerSettings
+from console.model.probes import Probe
 from console.model.recovery import measure_recovery
+from console.model.trigger_settings import AutoTrigger, TriggerSettings
 from console.model.triggers import TriggerKind
 from console.model.watch import (
     HostValue,

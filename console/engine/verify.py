@@ -12,11 +12,11 @@ from console.engine.reassess import reassess
 from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.events import Kind
-from console.model.probes import Soak
 from console.model.procedure import Step
 from console.model.recovery import measure_recovery
 from console.model.settings import Settings
 from console.model.status import StepStatus
+from console.model.trigger_settings import Soak
 from console.model.watch import (
     ProbeSample,
     SoakProgress,

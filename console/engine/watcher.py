@@ -15,8 +15,9 @@ from console.engine.probes import Sampler
 from console.engine.ssh import SshPool, targets_for
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
-from console.model.probes import AutoTrigger, BadWhen, Probe
+from console.model.probes import BadWhen, Probe
 from console.model.settings import Settings
+from console.model.trigger_settings import AutoTrigger
 from console.model.triggers import PRECEDENCE
 from console.model.watch import (
     ProbeSample,

@@ -7,10 +7,10 @@ from pydantic import Field, field_validator, model_validator
 
 from console.model.base import Strict
 from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
-from console.model.probes import Soak
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.review import FormField as FormField
 from console.model.templates import IMPLICIT_VALUES, template_problems
+from console.model.trigger_settings import Soak
 
 
 class Phase(StrEnum):

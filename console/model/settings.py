@@ -11,12 +11,12 @@ from console.model.drills import DrillSettings
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
 from console.model.params import ParamType
-from console.model.probes import TriggerSettings
 from console.model.problems import ConfigProblem, located_error
 from console.model.procedure import Procedure
 from console.model.references import reference_problems
 from console.model.strategies import Strategy
 from console.model.templates import compile_pattern
+from console.model.trigger_settings import TriggerSettings
 
 
 def _compiles(pattern: str) -> str:

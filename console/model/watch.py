@@ -11,7 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from console.model.probes import PROBE_KINDS, Aggregate, AutoTrigger, BadWhen, Probe
+from console.model.probes import PROBE_KINDS, Aggregate, BadWhen, Probe
+from console.model.trigger_settings import AutoTrigger
 
 
 class SampleState(StrEnum):
