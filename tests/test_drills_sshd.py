@@ -422,11 +422,15 @@ def test_the_data_integrity_table_says_a_host_stopped_before_its_after_record(fl
 async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(fleet):
     """Seen at 80x24: the console's integrity screen titled '7 record(s) · no mismatch'
     and showed app-2's before record as '✔ recorded' while the export said app-2 was not
-    reached. The title counts the hosts compared and names the one not reached."""
+    reached. The title counts the hosts compared and names the one not reached. A
+    follower opens it too (i on F3), and Escape goes back."""
     journal = drilled_with_a_host_stopped_before_its_after(fleet)
     app = make_follow_app(journal, FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
-        await app.push_screen(AssessmentScreen())  # i on F3 (the follow view has no i)
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen is app.get_screen("execution"))
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
         await until(pilot, lambda: app.screen.query("#integrity-title"))
         title = str(app.screen.query_one("#integrity-title", Label).render())
         assert title == (
@@ -437,3 +441,5 @@ async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(
         restore = {(r[0], r[2]): r[1] for r in rows if r[3] == "restore"}
         assert restore[("app-2", "before; failed at verify")] == "✘ not reached", rows
         assert restore[("app-1", "after")] == "✔ match", rows
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is app.get_screen("execution"))

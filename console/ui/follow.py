@@ -34,12 +34,13 @@ from console.ui.incident_screens import looking_actions
 from console.ui.messages import JournalChanged
 
 POLL_SECONDS = 0.2
-# Actions that only look: moving between screens, help, quitting; and the screens' own
+# Actions that only look: moving between screens (and back), help, quitting; and the screens' own
 # (filtering, previewing...: their `looks` in the screen table).
 SAFE_ACTIONS = (
     frozenset(
         {
             "go",
+            "back",
             "help",
             "quit",
             "help_quit",

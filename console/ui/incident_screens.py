@@ -57,7 +57,13 @@ SCREENS = (
         "Checklist",
         frozenset({"current", "preview"}),
     ),
-    ScreenRow("execution", "execution:ExecutionScreen", "f3", "Execution"),
+    ScreenRow(
+        "execution",
+        "execution:ExecutionScreen",
+        "f3",
+        "Execution",
+        frozenset({"assessment"}),  # the system state and data integrity, read only
+    ),
     ScreenRow(
         "timeline",
         "timeline:TimelineScreen",
