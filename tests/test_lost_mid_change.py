@@ -13,13 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import HostStatus, fold
-from console.model.status import FailureClass
+from console.model.status import FailureClass, StepStatus
+from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
+from tests.test_ui_support import START, until
 
 pytestmark = pytest.mark.sshd
 
@@ -95,9 +99,12 @@ def _drop(sessions: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
+async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     fleet: Fleet, sshd_server
 ) -> None:
+    """The host and its step read unknown (the step read '✘ failed' with '1 succeeded,
+    1 unknown' though no host failed), in the record the checklist and the document fold;
+    the run is not reported as succeeded: exit status 1, closed failed."""
     journal = fleet.state / "incident"
     argv = [
         sys.executable, "-m", "console", "run", "--config", str(fleet.config),
@@ -149,6 +156,16 @@ def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     document = EXPORT_FORMATS["markdown"].render(events, False)
     assert "not rolled back: app-2" not in document
     assert "| app-2 | ? unknown |" in document
+    step = state.step("restore")
+    assert (step.status, step.summary) == (StepStatus.UNKNOWN, "1 succeeded, 1 unknown")
+    assert "**Restore the release** — unknown: 1 succeeded, 1 unknown" in document
+    assert "outcome unknown on app-2" in said and "FAILED: failed" in said
+    app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        steps = app.screen.query_one("#steps", OptionList)
+        await until(pilot, lambda: "Restore the release" in str(steps.get_option("restore").prompt))
+        shown = str(steps.get_option("restore").prompt)
+        assert "? unknown   2. Restore the release" in shown, shown  # was '✘ failed'
 
 
 def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(

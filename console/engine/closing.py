@@ -104,8 +104,15 @@ class IncidentClosing:
 
     def stopped_at(self) -> tuple[str | None, StepStatus | None]:
         """The last step of the procedure that stopped the walk (failed, held, refused by
-        its prechecks, or stopped between waves), and how; (None, None) if none did."""
-        stopped = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED, StepStatus.STOPPED)
+        its prechecks, stopped between waves, or left unknown), and how; (None, None) if
+        none did."""
+        stopped = (
+            StepStatus.FAILED,
+            StepStatus.HELD,
+            StepStatus.REFUSED,
+            StepStatus.STOPPED,
+            StepStatus.UNKNOWN,
+        )
         steps = [s.id for s in self.settings.procedure.steps]
         ids = [sid for sid in steps if self.state.step(sid).status in stopped]
         return (ids[-1], self.state.step(ids[-1]).status) if ids else (None, None)
@@ -121,6 +128,8 @@ class IncidentClosing:
             return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
         if status is StepStatus.STOPPED:
             return f"“{step.title}” stopped between waves ({st.summary})", False
+        if status is StepStatus.UNKNOWN:
+            return f"“{step.title}” outcome unknown ({st.summary})", False
         return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE
 
     def refused_why(self) -> str:

@@ -271,8 +271,10 @@ class StepExecution:
         for good (nothing to do there); held when the others are held where its gradual
         re-enable stopped, beside any its prechecks refused (`2 held at 25 %` among
         failed ones); stopped when its waves stopped before some hosts and none of the
-        others failed (a no between waves; a crash, then V); True when it is done. Nothing is recorded when the console detached
-        from the step: it has not ended."""
+        others failed (a no between waves; a crash, then V); unknown when a connection was
+        lost mid-change on some hosts and none failed (V settles them); True when it is
+        done. Nothing is recorded when the console detached from the step: it has not
+        ended."""
         if self.runner.detached:
             return False
         st = self.state.step(step_id)
@@ -287,7 +289,9 @@ class StepExecution:
             for status, n in sorted(counts.items())
         )
         status = StepStatus.FAILED
-        if ended <= {HostStatus.SUCCEEDED}:
+        if HostStatus.UNKNOWN in ended and not ended & {HostStatus.FAILED, HostStatus.ABORTED}:
+            status = StepStatus.UNKNOWN  # no host failed: V settles those left unknown
+        elif ended <= {HostStatus.SUCCEEDED}:
             status = StepStatus.DONE
         elif ended <= {HostStatus.SUCCEEDED, HostStatus.REFUSED}:
             status = StepStatus.REFUSED

@@ -74,6 +74,9 @@ class StepStatus(StrEnum):
     # Its waves stopped before some hosts (a no between waves, a crash then V), none of
     # them failed: neither done nor failed, a retry goes on with the hosts not started.
     STOPPED = "stopped"
+    # A connection was lost while a change ran on some hosts, none failed: neither done
+    # nor failed until V verifies them (then done, stopped or failed as it shows).
+    UNKNOWN = "unknown"
 
     @property
     def symbol(self) -> str:
@@ -93,4 +96,5 @@ STEP_SYMBOLS = {
     StepStatus.HELD: "◐",
     StepStatus.REFUSED: "⊘",
     StepStatus.STOPPED: "◌",
+    StepStatus.UNKNOWN: "?",
 }

@@ -310,6 +310,13 @@ class Stepping:
                 title="Step stopped between waves",
                 severity="warning",
             )
+        elif st.status is StepStatus.UNKNOWN:
+            verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
+            self.app.notify(
+                f"“{title}”: {st.summary}. {verify} verifies them, {retry} retries only them.",
+                title="Step outcome unknown",
+                severity="warning",
+            )
         elif st.status is StepStatus.REFUSED:
             skip = self.app.key_label("checklist.skip")
             self.app.notify(

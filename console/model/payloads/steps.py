@@ -48,8 +48,9 @@ class StepCompleted(StepData, Amendable):
     status: StepStatus = Field(
         description="`done`, `failed`, `held` (a gradual re-enable stopped between stages),"
         " `refused` (prechecks refused hosts for good, nothing changed there; the others"
-        " succeeded), or `stopped` (its waves stopped before some hosts, none of the others"
-        " failed: a retry goes on with those not started)"
+        " succeeded), `stopped` (its waves stopped before some hosts, none of the others"
+        " failed: a retry goes on with those not started), or `unknown` (a connection was"
+        " lost while a change ran on some hosts, none failed: verify them)"
     )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
