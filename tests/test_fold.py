@@ -135,3 +135,68 @@ def test_a_held_rollout_folds_onto_its_hosts_and_is_gone_on_from_only_by_them_al
     assert describe(recorder.events[-1]) == (
         "held at 5 % on 1 host (stage 1 of 4): the next stage was not confirmed"
     )
+
+
+def test_v_checking_unknown_hosts_is_not_a_run_of_the_step(tmp_path):
+    """A connection lost mid-action: the step ends unknown (not failed, no host did). V's
+    verify then runs a wave of its own, with no step.started: the action's waves stay the
+    step's waves, settled by the verify (F3 read 'Waves run 2: ✔ 1/1')."""
+    from console.ui.widgets.run_summary import waves_text
+
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
+    recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web", "web-2": "web"})
+    where = {"system": "web", "step": "restore"}
+    hosts = ["web-1", "web-2"]
+    recorder.record(Kind.STEP_STARTED, step="restore", hosts=hosts, attempt=1)
+    recorder.record(Kind.WAVE_STARTED, step="restore", wave=1, waves=1, hosts=hosts)
+    for host in hosts:
+        recorder.record(Kind.COMMAND_INTENT, host=host, command="x", stage="action", **where)
+    recorder.record(Kind.COMMAND_RESULT, host="web-1", stage="action", exit_status=0, **where)
+    lost = FailureClass.CONNECTION_LOST.value
+    recorder.record(Kind.COMMAND_RESULT, host="web-2", stage="action", failure=lost, **where)
+    recorder.record(Kind.WAVE_FINISHED, step="restore", wave=1, waves=1, succeeded=1, unknown=1)
+    recorder.record(
+        Kind.STEP_COMPLETED, step="restore", status="unknown", summary="1 succeeded, 1 unknown"
+    )
+    st = recorder.state.step("restore")
+    assert st.status is StepStatus.UNKNOWN
+    assert str(waves_text(st, running=False)) == " Waves ? 1/1 1 ok, 0 failed, 1 unknown"
+
+    recorder.record(Kind.WAVE_STARTED, step="restore", wave=1, waves=1, hosts=["web-2"])
+    recorder.record(Kind.COMMAND_INTENT, host="web-2", command="v", stage="verify", **where)
+    recorder.record(Kind.COMMAND_RESULT, host="web-2", stage="verify", exit_status=0, **where)
+    recorder.record(Kind.WAVE_FINISHED, step="restore", wave=1, waves=1, succeeded=1)
+    recorder.record(Kind.STEP_COMPLETED, step="restore", status="done", summary="2 succeeded")
+    st = recorder.state.step("restore")
+    assert st.earlier_waves == []
+    assert str(waves_text(st, running=False)) == " Waves ✔ 1/1 2 ok, 0 failed"
+    assert fold(recorder.events) == recorder.state
+
+
+def test_v_ends_a_wave_a_crash_cut_short_once_its_hosts_are_settled(tmp_path):
+    """Killed in wave 1 of 2 and resumed: V settles its host; the waves line reads that
+    wave finished and the next not started (it read 'run 2: ✔ 1/1', with the earlier
+    run's wave cut short)."""
+    from console.ui.widgets.run_summary import waves_text
+
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
+    recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web", "web-2": "web"})
+    where = {"system": "web", "step": "restore"}
+    recorder.record(Kind.STEP_STARTED, step="restore", hosts=["web-1", "web-2"], attempt=1)
+    recorder.record(Kind.WAVE_STARTED, step="restore", wave=1, waves=2, hosts=["web-1"])
+    recorder.record(Kind.COMMAND_INTENT, host="web-1", command="x", stage="action", **where)
+    recorder.record(Kind.INCIDENT_RESUMED)
+    st = recorder.state.step("restore")
+    assert str(waves_text(st, running=False)) == (
+        " Waves ? 1/2 cut short (1 host(s)) · ○ 2/2 not started"
+    )
+    recorder.record(Kind.WAVE_STARTED, step="restore", wave=1, waves=1, hosts=["web-1"])
+    recorder.record(Kind.COMMAND_INTENT, host="web-1", command="v", stage="verify", **where)
+    recorder.record(Kind.COMMAND_RESULT, host="web-1", stage="verify", exit_status=0, **where)
+    recorder.record(Kind.WAVE_FINISHED, step="restore", wave=1, waves=1, succeeded=1)
+    st = recorder.state.step("restore")
+    assert st.earlier_waves == []
+    assert str(waves_text(st, running=False)) == " Waves ✔ 1/2 1 ok, 0 failed · ○ 2/2 not started"
+    assert fold(recorder.events) == recorder.state

@@ -434,3 +434,7 @@ async def test_a_step_whose_canary_v_settled_reads_stopped_not_failed(fleet: Fle
         await until(pilot, lambda: "Restore the release" in str(steps.get_option("restore").prompt))
         shown = str(steps.get_option("restore").prompt)
         assert "◌ stopped" in shown, shown
+        await pilot.press("f3")  # V's verify is no run of the step's action: its waves stay
+        await until(pilot, lambda: "Waves" in str(app.screen.query_one("#exec-waves").render()))
+        waves = str(app.screen.query_one("#exec-waves").render())
+        assert "Waves ✔ 1/2 1 ok, 0 failed · ○ 2/2 not started" in waves, waves  # 'run 2: ✔ 1/1'

@@ -68,7 +68,8 @@ class StepState:
     notes: list[str] = field(default_factory=list)
     hosts: dict[str, HostRun] = field(default_factory=dict)
     waves: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # The waves of its earlier runs, oldest first: a retry's waves replace `waves`.
+    # The waves of its earlier runs, oldest first: a retry's waves replace `waves` (V's
+    # verify of unknown hosts is no run: its waves are not kept).
     earlier_waves: list[dict[int, dict[str, Any]]] = field(default_factory=list)
     halted: str | None = None
     targets: list[str] = field(default_factory=list)  # every host its starts named
