@@ -278,3 +278,37 @@ async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
             assert "later stages" not in question
             await pilot.press("escape")
             await until(pilot, lambda: "restore" not in app.conductor.running)
+
+
+async def test_a_connection_dropped_mid_action_leaves_the_step_unknown(tmp_path: Path) -> None:
+    """The demo fleet drops web-2's connection after a command's first line: the step
+    read '✘ failed' with a 'Step failed' toast, though no host failed; it reads '? unknown'
+    on the checklist at 80x24 and the toast says V verifies, R retries only them."""
+    from textual.widgets import OptionList
+
+    from console.model.settings import Settings
+    from console.model.status import StepStatus
+
+    data = demo_settings().model_dump()
+    for strategy in data["strategies"]:  # a silent precheck: the drop comes in the action
+        if strategy["name"] == "version-rollback":
+            strategy["commands"]["precheck"] = "test -L current"
+    settings = Settings.model_validate(data)
+    async with DemoFleet(settings, [Fault(FaultKind.DROP, "web-2")]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _restore_confirmed(pilot, app)
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            st = app.conductor.state.step("restore")
+            web2 = st.hosts["web-2"]
+            assert (web2.status, web2.stage) == (HostStatus.UNKNOWN, "action"), web2
+            assert (st.status, st.summary) == (StepStatus.UNKNOWN, "2 succeeded, 1 unknown")
+            toasts = [(n.title, n.message) for n in app._notifications]
+            said = "“Restore previous version”: 2 succeeded, 1 unknown."
+            assert ("Step outcome unknown", f"{said} v verifies them, r retries only them.") in (
+                toasts
+            ), toasts
+            await pilot.press("f2")
+            steps = app.screen.query_one("#steps", OptionList)
+            shown = str(steps.get_option("restore").prompt)
+            assert "? unknown" in shown, shown
