@@ -136,6 +136,8 @@ class IncidentScreen(RepeatedRows, Screen):
             self._banner.sync()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "back" and self.TAB == "checklist" and len(self.app.screen_stack) <= 2:
+            return False  # nothing beneath it (the follow view's first screen): not offered
         return self.app.allows(action)
 
     def shown_status(self, st: StepState) -> StepStatus | HostStatus:
