@@ -24,6 +24,32 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
+# A step that ended neither done nor failed: its toast's title, and the way on with the
+# keys it names (their ids, shown as they are bound).
+WARNED: dict[StepStatus, tuple[str, str, tuple[str, ...]]] = {
+    StepStatus.HELD: (
+        "Step held",
+        "{} goes on with the next stage, or skip.",
+        ("execution.retry",),
+    ),
+    StepStatus.STOPPED: (
+        "Step stopped between waves",
+        "{} goes on with those not started, or skip.",
+        ("execution.retry",),
+    ),
+    StepStatus.UNKNOWN: (
+        "Step outcome unknown",
+        "{} verifies them, {} retries only them.",
+        ("resume.verify", "resume.retry"),
+    ),
+    StepStatus.REFUSED: (
+        "Step refused",
+        "A retry would refuse again: skip it ({}).",
+        ("checklist.skip",),
+    ),
+}
+
+
 class StepHost(AppPart, Protocol):
     """What doing steps asks of the console app, beyond what every part may use."""
 
@@ -296,32 +322,12 @@ class Stepping:
         elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
             summary = self.app.conductor.state.step(step_id).summary
             self.app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
-        elif (st := self.app.conductor.state.step(step_id)).status is StepStatus.HELD:
-            retry = self.app.key_label("execution.retry")
+        elif (st := self.app.conductor.state.step(step_id)).status in WARNED:
+            toast, way_on, keys = WARNED[st.status]
+            way_on = way_on.format(*map(self.app.key_label, keys))
             self.app.notify(
-                f"“{title}”: {st.summary}. {retry} goes on with the next stage, or skip.",
-                title="Step held",
-                severity="warning",
-            )
-        elif st.status is StepStatus.STOPPED:
-            retry = self.app.key_label("execution.retry")
-            self.app.notify(
-                f"“{title}”: {st.summary}. {retry} goes on with those not started, or skip.",
-                title="Step stopped between waves",
-                severity="warning",
-            )
-        elif st.status is StepStatus.UNKNOWN:
-            verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
-            self.app.notify(
-                f"“{title}”: {st.summary}. {verify} verifies them, {retry} retries only them.",
-                title="Step outcome unknown",
-                severity="warning",
-            )
-        elif st.status is StepStatus.REFUSED:
-            skip = self.app.key_label("checklist.skip")
-            self.app.notify(
-                f"“{title}”: {st.summary}. A retry would refuse again: skip it ({skip}).",
-                title="Step refused",
+                f"“{title}”: {st.summary}. {way_on}",
+                title=toast,
                 severity="warning",
             )
         else:
