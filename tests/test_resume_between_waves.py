@@ -317,25 +317,35 @@ async def test_a_follower_of_the_resumed_incident_does_not_see_the_cut_step_runn
         conductor.recorder.close()
 
 
-async def test_the_document_keeps_the_check_after_a_resume_apart_from_the_waves_before(
-    fleet: Fleet,
-) -> None:
-    """Killed in wave 2's action, resumed, the unknown host verified: the timeline's row of
-    wave 1 is the canary alone, not joined with the verify that ran after the resume."""
+async def verified_after_a_kill_in_action(
+    fleet: Fleet, preset: str, host: str
+) -> tuple[dict[str, str], list[str]]:
+    """`preset` run and killed as `host` was sent its action (its release switched), the
+    incident resumed and V pressed: the verdicts, and the hosts t would go on with."""
     journal = fleet.state / "incident"
-    link = fleet.sandboxes["app-2"] / "current"
+    link = fleet.sandboxes[host] / "current"
     run_killed_at(
-        fleet, journal, "slow-waves", "app-2      sent action",
+        fleet, journal, preset, f"{host}      sent action",
         lambda: link.readlink() == Path("releases/1.10.0"),
     )  # fmt: skip
     attempts_ended(journal)
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)
     try:
-        assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
+        return await verify_unknown(conductor, None), conductor.failed_hosts("restore")
     finally:
         await engine.close()
         conductor.recorder.close()
+
+
+async def test_the_document_keeps_the_check_after_a_resume_apart_from_the_waves_before(
+    fleet: Fleet,
+) -> None:
+    """Killed in wave 2's action, resumed, the unknown host verified: the timeline's row of
+    wave 1 is the canary alone, not joined with the verify that ran after the resume."""
+    journal = fleet.state / "incident"
+    verdicts, _ = await verified_after_a_kill_in_action(fleet, "slow-waves", "app-2")
+    assert verdicts == {"app-2": "verified: succeeded"}
     document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
     timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
     rows = [line for line in timeline.splitlines() if "| restore" in line and "sent →" in line]
@@ -409,20 +419,9 @@ async def test_a_step_whose_canary_v_settled_reads_stopped_not_failed(fleet: Fle
     failed; it reads stopped, in the record the checklist, the execution screen and the
     document all fold, and t goes on with app-2."""
     journal = fleet.state / "incident"
-    link = fleet.sandboxes["app-1"] / "current"
-    run_killed_at(
-        fleet, journal, "slow-canary", "app-1      sent action",
-        lambda: link.readlink() == Path("releases/1.10.0"),
-    )  # fmt: skip
-    attempts_ended(journal)
-    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.resume(journal)
-    try:
-        assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
-        assert conductor.failed_hosts("restore") == ["app-2"]  # what t goes on with
-    finally:
-        await engine.close()
-        conductor.recorder.close()
+    verdicts, going_on = await verified_after_a_kill_in_action(fleet, "slow-canary", "app-1")
+    assert verdicts == {"app-1": "verified: succeeded"}
+    assert going_on == ["app-2"]  # what t goes on with
     restore = fold(read_journal(journal).events).settle().step("restore")
     assert (restore.status, restore.summary) == (StepStatus.STOPPED, "1 not started, 1 succeeded")
     document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
