@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,17 +48,25 @@ def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_
     assert result.stdout.endswith(": ok: 1 system, 1 host, 5 strategies, 9 steps, 1 warning\n")
 
 
+def checked_with_drills(
+    tmp_path: Path, drills: str
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """check-config of `init`'s configuration with `drills` as its drills.toml."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    (target / "drills.toml").write_text(drills)
+    return target, console("check-config", str(target))
+
+
 def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
     """A scenario awaiting error-threshold on a system no trigger of triggers.toml
     watches loads, then fails on detection every time (seen on a real fleet: "no automatic
     trigger fired on web in 0 round(s)"): check-config says so, where, and still says ok."""
-    target = tmp_path / "mine"
-    assert console("init", str(target)).returncode == 0
-    (target / "drills.toml").write_text(
+    target, result = checked_with_drills(
+        tmp_path,
         '[[scenarios]]\nname = "bad-release"\nsystems = ["web"]\n'
-        'strategy = "version-rollback"\ntrigger = "error-threshold"\n'
+        'strategy = "version-rollback"\ntrigger = "error-threshold"\n',
     )
-    result = console("check-config", str(target))
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         f"warning: {target / 'drills.toml'}:5: scenarios[0].trigger: scenario 'bad-release'"
@@ -71,14 +80,12 @@ def test_a_drill_judging_integrity_on_a_strategy_that_keeps_no_records_is_a_warn
     """Seen on a real fleet: a scenario with `after = "strategy"` and a custom strategy
     without `data_touching` loaded, ran, and failed 'integrity on web-1: no record after
     the drill' on every host, every time: check-config says so, where, and still ok."""
-    target = tmp_path / "mine"
-    assert console("init", str(target)).returncode == 0
-    (target / "drills.toml").write_text(
+    target, result = checked_with_drills(
+        tmp_path,
         '[[scenarios]]\nname = "orders"\nsystems = ["web"]\nstrategy = "version-rollback"\n'
         'trigger = "user-impact"\nreason = "drill"\n\n[scenarios.integrity]\n'
-        'command = "orders-summary"\nafter = "strategy"\n'
+        'command = "orders-summary"\nafter = "strategy"\n',
     )
-    result = console("check-config", str(target))
     assert result.returncode == 0, result.stderr
     assert result.stderr == (
         f"warning: {target / 'drills.toml'}:10: scenarios[0].integrity.after: scenario"
