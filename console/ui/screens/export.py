@@ -149,6 +149,8 @@ class ExportScreen(IncidentScreen):
     def _show(self, render: Render, preview: Preview) -> None:
         """Show the newest preview asked for, rendered."""
         self._asked = None
+        if not self.app.screen_stack:  # the app is closing: its screens are gone
+            return
         self.shown = render
         view = self.query_one("#preview", DocumentView)
         view.can_focus = True
