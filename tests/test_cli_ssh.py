@@ -207,3 +207,68 @@ def test_check_config_resolves_every_route_and_says_what_ssh_config_cannot_chang
     result = cli("check-config", str(directory), home=home, state=tmp_path / "state")
     assert result.returncode == 2
     assert "error: db-3: ProxyJump loop: db-3 → loop-a → loop-b → loop-a" in result.stderr
+
+
+def ssh_answers(server, client_key: Path, known: Path, host: str) -> int:
+    """What OpenSSH's own `ssh` says of `host` with the same known_hosts: its exit status."""
+    return subprocess.run(
+        [
+            *("ssh", "-F", "/dev/null", "-i", str(client_key), "-p", str(server.port)),
+            *("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"),
+            *("-o", f"UserKnownHostsFile={known}", "-o", "GlobalKnownHostsFile=/dev/null"),
+            f"{server.user}@{host}",
+            "true",
+        ],
+        capture_output=True,
+        timeout=30,
+    ).returncode
+
+
+@pytest.mark.sshd
+def test_a_host_given_by_name_is_trusted_as_ssh_trusts_it_not_by_its_address(sshd_server, tmp_path):
+    """Inventory host `localhost`, known_hosts with `[127.0.0.1]:PORT` only: ssh (CheckHostIP
+    no) says the host is unknown, and so does the console, naming the entry it has (asyncssh
+    alone took the address's entry). Accepted, the key is recorded as ssh looks it up."""
+    server = sshd_server.server
+    known = tmp_path / "known_hosts"
+    known.write_text(server.known_hosts_line() + "\n")
+    inventory = {
+        "ssh": {
+            "use_ssh_config": False,
+            "user": server.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(known),
+        },
+        "systems": [
+            {
+                "name": "web",
+                "hosts": [{"name": "web-1", "address": "localhost", "port": server.port}],
+            }
+        ],
+    }
+    directory = config_dir(tmp_path, inventory)
+    home, state = tmp_path, tmp_path / "state"
+    base = ["exec", "--config", str(directory), "--systems", "web"]
+    name = f"[localhost]:{server.port}"
+
+    assert ssh_answers(server, sshd_server.client_key, known, "localhost") == 255
+    unknown = cli(*base, "true", home=home, state=state)
+    assert unknown.returncode == 1 and "Traceback" not in unknown.stderr
+    real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+    said = unknown.stderr + unknown.stdout
+    assert f"web-1: FAILED (host key unknown): {name} is not in {known}" in said
+    assert (
+        f"; it offers {real} (that key is recorded for [127.0.0.1]:{server.port}, not {name}:"
+        " ssh, and the console, look a key up by the host's name as given)\n"
+    ) in said
+
+    accepted = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=home, state=state)
+    assert accepted.returncode == 0, accepted.stderr
+    assert known.read_text().splitlines()[-1].startswith(f"{name} ssh-ed25519 ")
+    assert ssh_answers(server, sshd_server.client_key, known, "localhost") == 0
+
+    known.write_text("")  # no entry at all: unknown, not an internal error
+    nothing = cli(*base, "true", home=home, state=state)
+    said = nothing.stderr + nothing.stdout
+    assert nothing.returncode == 1 and f"{name} is not in {known}" in said
+    assert f"; it offers {real}\n" in said and "internal error" not in said

@@ -250,7 +250,7 @@ def test_hashed_entries_match_as_openssh_writes_them(tmp_path):
 
     key = generate_private_key("ssh-ed25519")
     path = tmp_path / "known_hosts"
-    line = KnownHosts().append(path, "10.0.0.5", 2222, key, hash_it=True)
+    line = KnownHosts().append(path, "[10.0.0.5]:2222", key, hash_it=True)
     assert line.startswith("|1|") and "10.0.0.5" not in line
     known = KnownHosts()
     assert known.knows((str(path),), "10.0.0.5", 2222)
@@ -283,7 +283,7 @@ async def test_known_hosts_are_looked_at_again_at_the_next_turn_or_after_an_acce
     await asyncio.sleep(0)  # the next turn
     assert known.knows(files, "10.0.0.7", 2222)
     assert not known.knows(files, "10.0.0.8", 2222)
-    known.append(path, "10.0.0.8", 2222, generate_private_key("ssh-ed25519"), hash_it=False)
+    known.append(path, "[10.0.0.8]:2222", generate_private_key("ssh-ed25519"), hash_it=False)
     assert known.knows(files, "10.0.0.8", 2222)  # in the same turn
 
 

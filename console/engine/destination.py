@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from console.engine.known_hosts import known_name
 from console.model.inventory import SshDefaults
 
 if TYPE_CHECKING:
@@ -93,9 +94,9 @@ class Destination:
         return (*self.user_known_hosts, *self.global_known_hosts)
 
     @property
-    def key_host(self) -> str:
-        """The name host keys are recorded under (HostKeyAlias, else HostName)."""
-        return self.host_key_alias or self.host
+    def key_name(self) -> str:
+        """The name its host keys are looked up and recorded under, as OpenSSH does."""
+        return known_name(self.host, self.port, self.host_key_alias)
 
     def describe(self) -> str:
         """`user@host:port`, then how it is reached: `via a → b`, or the proxy command."""

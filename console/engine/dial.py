@@ -20,7 +20,7 @@ import asyncssh
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.keepalive import lazy_keepalive
-from console.engine.known_hosts import KnownHosts, host_pattern
+from console.engine.known_hosts import KnownHosts
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
@@ -66,7 +66,10 @@ class Dialer:
             options = asyncssh.SSHClientConnectionOptions(
                 config=[os.devnull],
                 username=dest.user,
-                known_hosts=known,
+                # Looked up by the name as given, as `ssh` does: what the console
+                # trusts is what ssh trusts (asyncssh alone also takes a key recorded
+                # for the address the name resolved to).
+                known_hosts=self.known.lookup(dest.known_hosts_files, dest.host_key_alias),
                 host_key_alias=dest.host_key_alias,
                 client_keys=keys or (),
                 agent_identities=identities if dest.identities_only else (),
@@ -102,11 +105,12 @@ class Dialer:
         return hit
 
     def knows(self, dest: Destination) -> bool:
-        return self.known.knows(dest.known_hosts_files, dest.key_host, dest.port)
+        return self.known.knows(dest.known_hosts_files, dest.host, dest.port, dest.host_key_alias)
 
     def trusted(self, dest: Destination) -> set[str]:
         """SHA256 fingerprints of the keys recorded for `dest`."""
-        return self.known.fingerprints(dest.known_hosts_files, dest.key_host, dest.port)
+        files = dest.known_hosts_files
+        return self.known.fingerprints(files, dest.host, dest.port, dest.host_key_alias)
 
     async def connect(
         self, dest: Destination, options: Options, tunnel: Tunnel
@@ -168,7 +172,7 @@ class Dialer:
         with contextlib.suppress(Exception):
             key = await self._offered_key(dest, options, tunnel)
             fingerprint = key.get_fingerprint("sha256") if key else None
-        where = host_pattern(dest.key_host, dest.port)
+        where = dest.key_name
         files = ", ".join(dest.known_hosts_files) or "no known_hosts file"
         if self.knows(dest):
             return HostFailure(
@@ -177,9 +181,18 @@ class Dialer:
                 f" offered {fingerprint or 'unknown key'}; refused",
                 fingerprint,
             )
+        elsewhere = (
+            self.known.recorded_for(dest.known_hosts_files, fingerprint) if fingerprint else []
+        )
+        also = (
+            f" (that key is recorded for {', '.join(elsewhere)}, not {where}: ssh, and the"
+            " console, look a key up by the host's name as given)"
+            if elsewhere
+            else ""
+        )
         return HostFailure(
             FailureClass.HOSTKEY_UNKNOWN,
-            f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}",
+            f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}",
             fingerprint,
         )
 
@@ -204,7 +217,7 @@ class Dialer:
                 f" ({key.get_fingerprint('sha256') if key else 'none'}); refused",
             )
         path = Path(dest.user_known_hosts[0])
-        entry = self.known.append(path, dest.key_host, dest.port, key, dest.hash_known_hosts)
+        entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)
         return Accepted(dest.endpoint, str(path), entry)
 
 

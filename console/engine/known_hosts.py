@@ -1,5 +1,6 @@
-"""known_hosts files: parsed once per change and shared, and keys appended as OpenSSH
-appends them (`[host]:port`, hashed when HashKnownHosts is set)."""
+"""known_hosts files: parsed once per change and shared, looked up by the name OpenSSH
+looks a host up by, and keys appended as OpenSSH appends them (`[host]:port`, hashed
+when HashKnownHosts is set)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import asyncssh
@@ -16,11 +18,28 @@ from console.engine.failures import HostFailure
 from console.model.status import FailureClass
 
 Stamp = tuple[int, int] | None
+Found = tuple[Sequence[asyncssh.SSHKey], ...]  # host keys, CA keys, revoked keys
+Lookup = Callable[[str, str, int | None], Found]
 
 
 def host_pattern(host: str, port: int) -> str:
     """How OpenSSH names a host in known_hosts: bare on port 22, else `[host]:port`."""
     return host if port == 22 else f"[{host}]:{port}"
+
+
+def known_name(host: str, port: int, alias: str | None) -> str:
+    """The name OpenSSH records a host's key under: HostKeyAlias as it is, else the host
+    as given (`[host]:port` off port 22)."""
+    return alias or host_pattern(host, port)
+
+
+def _match(known: asyncssh.SSHKnownHosts, host: str, port: int, alias: str | None) -> Found:
+    """The keys OpenSSH trusts for the host (CheckHostIP no, its default since 8.5): those
+    recorded for its known_name, else for the bare name ("found matching key w/out port").
+    Never those of the address the name resolved to, which asyncssh alone would take."""
+    if alias:
+        return known.match(alias, "", None)[:3]
+    return known.match(host, "", None if port == 22 else port)[:3]
 
 
 def hashed(pattern: str, salt: bytes | None = None) -> str:
@@ -79,21 +98,57 @@ class KnownHosts:
                 return
         self._looked.add(files)
 
-    def knows(self, files: tuple[str, ...], host: str, port: int) -> bool:
-        """True if any key is recorded for host:port in `files` (asyncssh's lookup)."""
-        found = self.parsed(files).match(host, host, None if port == 22 else port)
+    def lookup(self, files: tuple[str, ...], alias: str | None) -> Lookup:
+        """asyncssh's `known_hosts=` callable: the host keys, CA keys and revoked keys
+        recorded in `files` for the name as given (asyncssh passes the alias if any)."""
+        known = self.parsed(files)
+
+        def keys(host: str, _addr: str, port: int | None) -> Found:
+            return _match(known, host, port or 22, alias)
+
+        return keys
+
+    def knows(self, files: tuple[str, ...], host: str, port: int, alias: str | None = None) -> bool:
+        """True if any key (or CA key) `files` record is trusted for host:port."""
+        found = _match(self.parsed(files), host, port, alias)
         return bool(found[0] or found[1])
 
-    def fingerprints(self, files: tuple[str, ...], host: str, port: int) -> set[str]:
-        found = self.parsed(files).match(host, host, None if port == 22 else port)
+    def fingerprints(
+        self, files: tuple[str, ...], host: str, port: int, alias: str | None = None
+    ) -> set[str]:
+        found = _match(self.parsed(files), host, port, alias)
         return {key.get_fingerprint("sha256") for key in found[0]}
 
-    def append(self, path: Path, host: str, port: int, key: asyncssh.SSHKey, hash_it: bool) -> str:
-        """Append `key` for host:port to `path` (made 0600 in a 0700 directory if new);
-        returns the line written. The next connection looks at the files again."""
+    def recorded_for(self, files: tuple[str, ...], fingerprint: str) -> list[str]:
+        """The names `files` record the key `fingerprint` under ('a hashed name' for a
+        hashed one): why a key known under another name is refused for this one."""
+        names: list[str] = []
+        for path in files:
+            try:
+                lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                fields = line.split()
+                if fields and fields[0].startswith("@"):
+                    fields = fields[1:]
+                if len(fields) < 3 or fields[0].startswith("#"):
+                    continue
+                try:
+                    key = asyncssh.import_public_key(f"{fields[1]} {fields[2]}")
+                except (asyncssh.KeyImportError, ValueError):
+                    continue
+                if key.get_fingerprint("sha256") == fingerprint:
+                    names += [
+                        "a hashed name" if n.startswith("|") else n for n in fields[0].split(",")
+                    ]
+        return list(dict.fromkeys(names))
+
+    def append(self, path: Path, name: str, key: asyncssh.SSHKey, hash_it: bool) -> str:
+        """Append `key` for `name` (a known_name) to `path` (made 0600 in a 0700 directory
+        if new); returns the line written. The next connection looks at the files again."""
         self._looked.clear()
-        pattern = host_pattern(host, port)
-        name = hashed(pattern) if hash_it else pattern
+        name = hashed(name) if hash_it else name
         line = f"{name} {key.export_public_key().decode().strip()}"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
