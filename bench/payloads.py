@@ -23,8 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.engine.runner import _OutputBatcher
+from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
+from console.journal.store import read_journal
+from console.journal.writer import JournalWriter
 from console.model.clock import FixedClock
 from console.model.events import Actor, Kind
 from console.model.state import fold

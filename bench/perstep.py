@@ -45,7 +45,7 @@ from console.engine.runner import Runner  # noqa: E402
 from console.engine.ssh import SshPool, targets_for  # noqa: E402
 from console.journal.actor import current_actor  # noqa: E402
 from console.journal.recorder import Recorder  # noqa: E402
-from console.journal.store import JournalWriter  # noqa: E402
+from console.journal.writer import JournalWriter  # noqa: E402
 from console.model.clock import SystemClock  # noqa: E402
 from console.model.loading import load_settings  # noqa: E402
 from console.model.status import HostStatus  # noqa: E402

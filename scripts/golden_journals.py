@@ -20,8 +20,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from console.journal.files import JOURNAL_NAME, OUTPUT_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, OUTPUT_NAME, read_journal
+from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Actor, Kind
 from console.model.review import FormField

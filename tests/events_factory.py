@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime
 
+from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, JournalWriter
+from console.journal.writer import JournalWriter
 from console.model.clock import FixedClock
 from console.model.events import Actor
 

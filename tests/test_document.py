@@ -10,7 +10,8 @@ import pytest
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.export.document import build_document
-from console.journal.store import JOURNAL_NAME, read_journal
+from console.journal.files import JOURNAL_NAME
+from console.journal.store import read_journal
 from console.model.events import Event, Kind
 from tests.test_exports import JOURNALS, RECORDED
 

@@ -14,8 +14,9 @@ import pytest
 
 from console.journal.export import EXPORT_FORMATS
 from console.journal.export.schema import export_schema
+from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, read_journal
+from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.payloads import KINDS, payload_model
@@ -291,8 +292,9 @@ def test_streamed_json_export_gives_the_same_bytes_as_one_dump(tmp_path):
     its bytes are those of the document rendered in one piece, output interleaved by seq,
     only the last stderr lines kept for the facts, control characters and non-ASCII
     included, a torn last output line reported once."""
+    from console.journal.files import OUTPUT_NAME
     from console.journal.recorder import Recorder
-    from console.journal.store import OUTPUT_NAME, read_journal
+    from console.journal.store import read_journal
     from console.model.clock import FixedClock
     from tests.events_factory import COMMANDER, START
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.files import write_private
 from console.journal.lock import Holder, SystemLocks
-from console.journal.store import write_private
 
 RUN = [
     "run", "--demo", "--systems", "web", "--strategy", "version-rollback",

@@ -3,7 +3,8 @@
 import json
 
 from console.journal.describe import describe
-from console.journal.store import JOURNAL_NAME, read_journal
+from console.journal.files import JOURNAL_NAME
+from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.state import FailureClass, HostStatus, StepStatus, fold
 from tests.events_factory import recorder_in

@@ -4,14 +4,10 @@ import stat
 
 import pytest
 
+from console.journal.files import JOURNAL_NAME, OUTPUT_NAME, JournalError
 from console.journal.recorder import Recorder
-from console.journal.store import (
-    JOURNAL_NAME,
-    OUTPUT_NAME,
-    JournalError,
-    JournalWriter,
-    read_journal,
-)
+from console.journal.store import read_journal
+from console.journal.writer import JournalWriter
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from tests.events_factory import COMMANDER, START, recorder_in
@@ -134,7 +130,7 @@ async def test_a_burst_of_output_is_one_write_made_before_the_next_action(tmp_pa
     import os
     import types
 
-    from console.journal import store
+    from console.journal import writer
 
     writes = []
 
@@ -142,7 +138,7 @@ async def test_a_burst_of_output_is_one_write_made_before_the_next_action(tmp_pa
         writes.append(bytes(data).count(b"\n"))
         return os.write(fd, data)
 
-    monkeypatch.setattr(store, "os", types.SimpleNamespace(**{**vars(os), "write": write}))
+    monkeypatch.setattr(writer, "os", types.SimpleNamespace(**{**vars(os), "write": write}))
     recorder = recorder_in(tmp_path)
     where = {"host": "web-1", "step": "s"}
     recorder.record(Kind.COMMAND_INTENT, **where, command="x", stage="run")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from console.journal.store import JOURNAL_NAME, JournalError, read_journal
+from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.store import read_journal
 from console.model.events import SCHEMA_VERSION, Kind
 from console.model.payloads import KINDS, CommandResult, NoteAdded, all_models, payload_model
 from console.model.status import FailureClass

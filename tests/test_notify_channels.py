@@ -13,10 +13,12 @@ import pytest
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.journal.export import EXPORT_FORMATS
+from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
 from console.journal.redact import MASK, settings_redactor
-from console.journal.store import JOURNAL_NAME, JournalWriter, read_journal
+from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
+from console.journal.writer import JournalWriter
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome

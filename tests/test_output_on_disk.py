@@ -14,8 +14,9 @@ from console.demo.fleet import DemoFleet
 from console.journal import event_log
 from console.journal.event_log import RECENT, read_documented, read_log
 from console.journal.export import EXPORT_FORMATS
+from console.journal.files import JOURNAL_NAME, OUTPUT_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import JOURNAL_NAME, OUTPUT_NAME, JournalStream, Unread, read_journal
+from console.journal.store import JournalStream, Unread, read_journal
 from console.journal.tail import JournalTail
 from console.model.clock import FixedClock
 from console.model.events import Kind

@@ -71,7 +71,7 @@ def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
     from console.engine.errors import LockRefused, ProcedureError, StaleLock
-    from console.journal.store import JournalError
+    from console.journal.files import JournalError
     from console.model.problems import ConfigError
     from console.model.visible import visible
 

@@ -129,7 +129,7 @@ def existing_journal(text: str, config: str | None) -> Path:
     """The journal JOURNAL names: a journal.jsonl, its incident's directory, or the
     incident's id, looked for where incidents live (console.toml's journal_dir, this
     account's state directory, the demo's)."""
-    from console.journal.store import JOURNAL_NAME, journal_path
+    from console.journal.files import JOURNAL_NAME, journal_path
 
     path = journal_path(Path(text))
     if path.is_file():

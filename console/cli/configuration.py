@@ -218,7 +218,7 @@ def _export_to(target: Path, journal: Path, args: argparse.Namespace) -> list:
     """Stream the document into a file beside `target` (0600 unless asked otherwise, in a
     0700 directory if made), renamed when complete: a journal line that turns out
     unreadable half-way leaves no half document behind; a failure is one line, exit 2."""
-    from console.journal.store import JournalError, make_dirs
+    from console.journal.files import JournalError, make_dirs
 
     partial, mode = target.with_name(f".{target.name}.partial"), args.mode
     try:
@@ -246,7 +246,7 @@ def _cannot_write(path: Path, exc: Exception) -> UsageError:
 def _write(path: Path, text: str, mode: int = 0o600) -> None:
     """Every file the console writes is 0600 unless asked otherwise (export --mode), and
     a directory it makes for it 0700; a failure is one line, exit 2."""
-    from console.journal.store import JournalError, write_private
+    from console.journal.files import JournalError, write_private
 
     try:
         write_private(path, text.encode(), mode)

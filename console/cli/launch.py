@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine, Loaded
-from console.journal.store import journal_path
+from console.journal.files import journal_path
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import state_dir

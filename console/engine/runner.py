@@ -13,8 +13,8 @@ from console.engine.failures import ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
+from console.journal.files import OUTPUT_NAME
 from console.journal.recorder import Recorder
-from console.journal.store import OUTPUT_NAME
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult

@@ -10,17 +10,11 @@ from typing import TYPE_CHECKING
 from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
+from console.journal.files import JOURNAL_NAME, OUTPUT_NAME, JournalError, secure_dir
 from console.journal.lock import SystemLocks
 from console.journal.redact import settings_redactor
-from console.journal.store import (
-    JOURNAL_NAME,
-    OUTPUT_NAME,
-    JournalError,
-    JournalWriter,
-    Progress,
-    parse_line,
-    secure_dir,
-)
+from console.journal.store import Progress, parse_line
+from console.journal.writer import JournalWriter
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings

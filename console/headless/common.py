@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import LockRefused
 from console.engine.session import Engine
+from console.journal.files import JOURNAL_NAME
 from console.journal.results import refused_result
-from console.journal.store import JOURNAL_NAME
 from console.journal.terminal_line import console_line
 from console.model.events import Event
 from console.model.outcome import Outcome

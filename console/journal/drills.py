@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.journal.store import JOURNAL_NAME, JournalError, parse_line
+from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.store import parse_line
 from console.model.drill_schedule import DrillRun, RecoveryResult
 from console.model.events import Event
 

@@ -12,16 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, overload
 
-from console.journal.store import (
-    OUTPUT_NAME,
-    JournalError,
-    JournalStream,
-    Progress,
-    TornLine,
-    Unread,
-    journal_path,
-    parse_line,
-)
+from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
+from console.journal.store import JournalStream, Progress, Unread, parse_line
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import IncidentState

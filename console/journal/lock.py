@@ -10,7 +10,7 @@ import socket
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from console.journal.store import FILE_MODE, secure_dir
+from console.journal.files import FILE_MODE, secure_dir
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.paths import lock_file

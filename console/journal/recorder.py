@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.event_log import EventLog, read_log
+from console.journal.files import JOURNAL_NAME, OUTPUT_NAME
 from console.journal.redact import Redactor
-from console.journal.store import (
-    JOURNAL_NAME,
-    OUTPUT_NAME,
-    JournalWriter,
-    Progress,
-    compact_data,
-)
+from console.journal.store import Progress, compact_data
+from console.journal.writer import JournalWriter
 from console.model import payloads
 from console.model.clock import Clock
 from console.model.event_kinds import UNSYNCED_KINDS

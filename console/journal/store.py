@@ -1,12 +1,10 @@
-"""The journal: append-only JSON Lines; actions fsync'd, bulky output beside them."""
+"""The journal read back: its JSON lines parsed, the output file merged in by seq."""
 
 from __future__ import annotations
 
 import heapq
 import json
-import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,78 +13,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
 from console.model.events import READABLE_VERSIONS, Actor, Event, Where
 from console.model.payloads import Payload
-
-JOURNAL_NAME = "journal.jsonl"
-OUTPUT_NAME = "output.jsonl"
-DIR_MODE = 0o700
-FILE_MODE = 0o600
-
-
-class JournalError(Exception):
-    """A journal that cannot be read or written safely; the message names the file."""
-
-
-@dataclass(frozen=True)
-class TornLine:
-    """The unterminated, unparsable tail a crash mid-write leaves behind."""
-
-    path: Path
-    line: int
-    size: int
 
 
 @dataclass(frozen=True)
 class JournalRead:
     events: list[Event]
     torn: list[TornLine]
-
-
-def journal_path(path: Path) -> Path:
-    """A journal file, or an incident directory holding one."""
-    return path / JOURNAL_NAME if path.is_dir() else path
-
-
-def make_dirs(path: Path) -> None:
-    """Create `path` and each missing parent, 0700 each; existing ones are left alone."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
-    for directory in reversed(missing):
-        try:
-            directory.mkdir(mode=DIR_MODE)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise JournalError(f"{directory}: cannot be created: {exc.strerror}") from None
-    if not path.is_dir():
-        raise JournalError(f"{path}: not a directory")
-
-
-def secure_dir(path: Path, group_ok: bool = False) -> None:
-    """Create `path` (and each missing parent) 0700, or tighten an existing `path` that
-    others can read. With `group_ok`, a group keeps the access an administrator gave it
-    (a lock or journal directory shared by the team's accounts); others never do."""
-    make_dirs(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & (0o007 if group_ok else 0o077):
-        try:
-            path.chmod(mode & 0o7770 if group_ok else DIR_MODE)
-        except OSError as exc:
-            raise JournalError(f"{path}: mode {mode:o} lets others read it: {exc}") from None
-
-
-def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
-    umask and whatever mode an earlier file at `path` had; missing parents are 0700."""
-    make_dirs(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-    finally:
-        os.close(fd)
 
 
 # Parsed `who` and `where` are frozen and repeat on most lines: one shared instance of
@@ -299,119 +234,3 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0
-
-
-class _AppendFile:
-    """One append-only file; a torn tail is moved aside (never deleted) before appending."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.repaired = self._repair_torn_tail()
-        try:
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
-        except OSError as exc:
-            raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
-        os.fchmod(self.fd, FILE_MODE)
-        self.held: list[bytes] = []  # lines not written yet, in order
-        self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
-
-    def _repair_torn_tail(self) -> TornLine | None:
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return None
-        with self.path.open("rb") as handle:  # its last byte only: it may hold gigabytes
-            handle.seek(-1, os.SEEK_END)
-            if handle.read(1) == b"\n":
-                return None
-        data = self.path.read_bytes()  # torn (after a crash): rare, read as it is
-        cut = data.rfind(b"\n") + 1
-        aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
-        aside.write_bytes(data[cut:])
-        aside.chmod(FILE_MODE)
-        with self.path.open("r+b") as handle:
-            handle.truncate(cut)
-            os.fsync(handle.fileno())
-        return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
-
-    def hold(self, line: bytes) -> int:
-        """Keep `line` to be written with the next; returns where it will start."""
-        self.held.append(line)
-        self.end += len(line)
-        return self.end - len(line)
-
-    def write(self, line: bytes = b"", sync: bool = False) -> int:
-        """Write the held lines, then `line`, in one system call; returns where `line`
-        starts in the file."""
-        offset = self.end
-        self.end += len(line)
-        if self.held:
-            self.held.append(line)
-            line = b"".join(self.held)
-            self.held.clear()
-        view = memoryview(line)
-        while view:
-            view = view[os.write(self.fd, view) :]
-        if sync:
-            os.fsync(self.fd)
-        return offset
-
-    def close(self) -> None:
-        if self.fd >= 0:
-            self.write()
-            os.fsync(self.fd)
-            os.close(self.fd)
-            self.fd = -1
-
-
-class JournalWriter:
-    """Appends events: actions to the journal, fsync'd before they are relied on;
-    command output to the output file beside it, written but not fsync'd. Lines held
-    (hold) are written, in order, before any line appended after them."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        secure_dir(path.parent)
-        self._journal = _AppendFile(path)
-        self._output = _AppendFile(path.with_name(OUTPUT_NAME))
-        repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
-        self.repaired: TornLine | None = repaired[0] if repaired else None
-
-    def append(self, event: Event, sync: bool = True) -> int | None:
-        """Write the event, after every line held; an action is fsync'd now unless `sync`
-        is False, in which case the caller must call fsync() (group commit) before relying
-        on it. Returns where output's line starts in the output file (None for an action)."""
-        line = event.line().encode() + b"\n"
-        if event.is_action:
-            self._output.write()  # an action never reaches the disk before earlier output
-            self._journal.write(line, sync=sync)
-            return None
-        return self._output.write(line)
-
-    def hold(self, event: Event) -> int | None:
-        """Keep the event's line to be written by the next flush() or append(): a burst of
-        events is then one write, not one each (each write on a busy console's loop is a
-        round trip of the interpreter's lock with its SSH I/O thread). Not for an action
-        the caller relies on before it flushes. Returns what append() does."""
-        line = event.line().encode() + b"\n"
-        if event.is_action:
-            self._journal.hold(line)
-            return None
-        return self._output.hold(line)
-
-    def flush(self) -> None:
-        """Write every held line: the output's first, as append() does."""
-        self._output.write()
-        self._journal.write()
-
-    @property
-    def closed(self) -> bool:
-        return self._journal.fd < 0
-
-    def fsync(self) -> None:
-        """Make every action written so far durable (safe to call from a thread; lines
-        still held are not written by it)."""
-        if self._journal.fd >= 0:
-            os.fsync(self._journal.fd)
-
-    def close(self) -> None:
-        self._journal.close()
-        self._output.close()

@@ -6,7 +6,8 @@ import heapq
 import time
 from pathlib import Path
 
-from console.journal.store import OUTPUT_NAME, journal_path, parse_line
+from console.journal.files import OUTPUT_NAME, journal_path
+from console.journal.store import parse_line
 from console.model.events import Event
 
 GAP_PATIENCE_SECONDS = 2.0

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import console
-from console.journal.store import make_dirs
+from console.journal.files import make_dirs
 
 # The preview shows the document's first lines only: a widget holding all of a 100,000-event
 # document (tens of MB as JSON) is laid out and mounted on the UI loop, for seconds.

@@ -16,8 +16,8 @@ from textual.binding import Binding
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
+from console.journal.files import OUTPUT_NAME, journal_path
 from console.journal.lock import WriterLock
-from console.journal.store import OUTPUT_NAME, journal_path
 from console.journal.tail import JournalTail, Placed
 from console.model.clock import Clock, SystemClock
 from console.model.events import Event, Kind

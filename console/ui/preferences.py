@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tomli_w
 
-from console.journal.store import JournalError, write_private
+from console.journal.files import JournalError, write_private
 from console.model.toml_lines import with_top_level
 
 PREFERENCES = "preferences.toml"

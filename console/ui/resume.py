@@ -14,7 +14,7 @@ from rich.text import Text
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
-from console.journal.store import JournalError
+from console.journal.files import JournalError
 from console.model.events import Event, Kind
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS

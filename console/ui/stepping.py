@@ -12,7 +12,7 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
 from console.journal.describe import describe
-from console.journal.store import JOURNAL_NAME
+from console.journal.files import JOURNAL_NAME
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus

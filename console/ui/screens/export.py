@@ -14,7 +14,7 @@ from textual.widgets import Checkbox, Input, Label, Select
 from textual.worker import Worker, WorkerState
 
 from console.journal.export import EXPORT_FORMATS
-from console.journal.store import JournalError
+from console.journal.files import JournalError
 from console.ui.document_process import Children, ExportFailed, Preview, Render
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.document_view import DocumentView

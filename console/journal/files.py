@@ -1,0 +1,72 @@
+"""The journal's files: their names and modes, a private directory, a private write."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+JOURNAL_NAME = "journal.jsonl"
+OUTPUT_NAME = "output.jsonl"
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+class JournalError(Exception):
+    """A journal that cannot be read or written safely; the message names the file."""
+
+
+@dataclass(frozen=True)
+class TornLine:
+    """The unterminated, unparsable tail a crash mid-write leaves behind."""
+
+    path: Path
+    line: int
+    size: int
+
+
+def journal_path(path: Path) -> Path:
+    """A journal file, or an incident directory holding one."""
+    return path / JOURNAL_NAME if path.is_dir() else path
+
+
+def make_dirs(path: Path) -> None:
+    """Create `path` and each missing parent, 0700 each; existing ones are left alone."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            pass
+        except OSError as exc:
+            raise JournalError(f"{directory}: cannot be created: {exc.strerror}") from None
+    if not path.is_dir():
+        raise JournalError(f"{path}: not a directory")
+
+
+def secure_dir(path: Path, group_ok: bool = False) -> None:
+    """Create `path` (and each missing parent) 0700, or tighten an existing `path` that
+    others can read. With `group_ok`, a group keeps the access an administrator gave it
+    (a lock or journal directory shared by the team's accounts); others never do."""
+    make_dirs(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & (0o007 if group_ok else 0o077):
+        try:
+            path.chmod(mode & 0o7770 if group_ok else DIR_MODE)
+        except OSError as exc:
+            raise JournalError(f"{path}: mode {mode:o} lets others read it: {exc}") from None
+
+
+def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
+    umask and whatever mode an earlier file at `path` had; missing parents are 0700."""
+    make_dirs(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

@@ -1,0 +1,125 @@
+"""The journal's writer: actions appended and fsync'd, command output beside them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from console.journal.files import FILE_MODE, OUTPUT_NAME, JournalError, TornLine, secure_dir
+from console.model.events import Event
+
+
+class _AppendFile:
+    """One append-only file; a torn tail is moved aside (never deleted) before appending."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.repaired = self._repair_torn_tail()
+        try:
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
+        os.fchmod(self.fd, FILE_MODE)
+        self.held: list[bytes] = []  # lines not written yet, in order
+        self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
+
+    def _repair_torn_tail(self) -> TornLine | None:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return None
+        with self.path.open("rb") as handle:  # its last byte only: it may hold gigabytes
+            handle.seek(-1, os.SEEK_END)
+            if handle.read(1) == b"\n":
+                return None
+        data = self.path.read_bytes()  # torn (after a crash): rare, read as it is
+        cut = data.rfind(b"\n") + 1
+        aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
+        aside.write_bytes(data[cut:])
+        aside.chmod(FILE_MODE)
+        with self.path.open("r+b") as handle:
+            handle.truncate(cut)
+            os.fsync(handle.fileno())
+        return TornLine(self.path, data.count(b"\n") + 1, len(data) - cut)
+
+    def hold(self, line: bytes) -> int:
+        """Keep `line` to be written with the next; returns where it will start."""
+        self.held.append(line)
+        self.end += len(line)
+        return self.end - len(line)
+
+    def write(self, line: bytes = b"", sync: bool = False) -> int:
+        """Write the held lines, then `line`, in one system call; returns where `line`
+        starts in the file."""
+        offset = self.end
+        self.end += len(line)
+        if self.held:
+            self.held.append(line)
+            line = b"".join(self.held)
+            self.held.clear()
+        view = memoryview(line)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        if sync:
+            os.fsync(self.fd)
+        return offset
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            self.write()
+            os.fsync(self.fd)
+            os.close(self.fd)
+            self.fd = -1
+
+
+class JournalWriter:
+    """Appends events: actions to the journal, fsync'd before they are relied on;
+    command output to the output file beside it, written but not fsync'd. Lines held
+    (hold) are written, in order, before any line appended after them."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        secure_dir(path.parent)
+        self._journal = _AppendFile(path)
+        self._output = _AppendFile(path.with_name(OUTPUT_NAME))
+        repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
+        self.repaired: TornLine | None = repaired[0] if repaired else None
+
+    def append(self, event: Event, sync: bool = True) -> int | None:
+        """Write the event, after every line held; an action is fsync'd now unless `sync`
+        is False, in which case the caller must call fsync() (group commit) before relying
+        on it. Returns where output's line starts in the output file (None for an action)."""
+        line = event.line().encode() + b"\n"
+        if event.is_action:
+            self._output.write()  # an action never reaches the disk before earlier output
+            self._journal.write(line, sync=sync)
+            return None
+        return self._output.write(line)
+
+    def hold(self, event: Event) -> int | None:
+        """Keep the event's line to be written by the next flush() or append(): a burst of
+        events is then one write, not one each (each write on a busy console's loop is a
+        round trip of the interpreter's lock with its SSH I/O thread). Not for an action
+        the caller relies on before it flushes. Returns what append() does."""
+        line = event.line().encode() + b"\n"
+        if event.is_action:
+            self._journal.hold(line)
+            return None
+        return self._output.hold(line)
+
+    def flush(self) -> None:
+        """Write every held line: the output's first, as append() does."""
+        self._output.write()
+        self._journal.write()
+
+    @property
+    def closed(self) -> bool:
+        return self._journal.fd < 0
+
+    def fsync(self) -> None:
+        """Make every action written so far durable (safe to call from a thread; lines
+        still held are not written by it)."""
+        if self._journal.fd >= 0:
+            os.fsync(self._journal.fd)
+
+    def close(self) -> None:
+        self._journal.close()
+        self._output.close()
