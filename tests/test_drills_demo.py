@@ -267,8 +267,8 @@ def test_an_integrity_mismatch_against_the_baseline_is_detected(capsys, state_di
     assert faults[1].data.ok is True
     intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "web-1"]
     stages = [(e.where.step, e.data.stage) for e in intents]
-    assert stages[:2] == [("drill-baseline", "baseline"), ("drill-fault", "fault")]
-    assert stages[-2:] == [("drill-integrity", "after"), ("drill-undo", "undo")]
+    assert stages[:2] == [("drill-baseline", "baseline"), ("drill-fault-1", "fault")]
+    assert stages[-2:] == [("drill-integrity", "after"), ("drill-undo-1", "undo")]
 
 
 def test_a_scenario_is_refused_with_one_line_when_it_cannot_run(capsys, tmp_path):

@@ -169,13 +169,13 @@ def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(flee
     intents = [e for e in events if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"]
     assert [(e.where.step, e.data.stage) for e in intents] == [
         ("drill-baseline", "baseline"),
-        ("drill-fault", "fault"),
+        ("drill-fault-1", "fault"),
         ("look", "run"),
         ("restore", "precheck"),
         ("restore", "action"),
         ("restore", "verify"),
         ("drill-integrity", "after"),
-        ("drill-undo", "undo"),
+        ("drill-undo-1", "undo"),
     ]
     fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
     assert fired.data.evidence[-1]["hosts"]["app-1"]["value"] == "bad"
@@ -225,6 +225,39 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     assert "  ✘ fault deploy the bad release 1.1 was not undone: undo failed on app-1" in out
     assert "  trigger    expected error-threshold · actual – (none declared) ✘" in out
     assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")
+
+
+def test_each_fault_of_a_drill_is_injected_and_undone_by_steps_of_its_own(fleet):
+    """Two command faults: each is its own step and its undo another, named for it, in
+    the journal and the document (they shared drill-fault and drill-undo: the second
+    fault read as the first's "2 attempts", its own title lost)."""
+    [scenario] = DRILLS["scenarios"]
+    marker = {"name": "leave a marker", "command": "touch .marker", "undo": "rm .marker"}
+    marker |= {"systems": ["app"]}
+    drills = {**DRILLS, "scenarios": [{**scenario, "faults": [*scenario["faults"], marker]}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("drill")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    started = [
+        (e.where.step, e.data.title, e.data.attempt)
+        for e in events
+        if e.kind == Kind.STEP_STARTED and e.where.step.startswith(("drill-fault", "drill-undo"))
+    ]
+    assert started == [
+        ("drill-fault-1", "Drill: inject fault deploy the bad release 1.1", 1),
+        ("drill-fault-2", "Drill: inject fault leave a marker", 1),
+        ("drill-undo-2", "Drill: undo fault leave a marker", 1),
+        ("drill-undo-1", "Drill: undo fault deploy the bad release 1.1", 1),
+    ]
+    for sandbox in fleet.sandboxes.values():
+        assert not (sandbox / ".marker").exists()
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    resolution = document.split("## Resolution steps")[1].split("\n## ")[0]
+    for title in (t for _, t, _ in started):
+        assert f"**{title}** — done on 2 host(s)\n" in resolution, resolution
+    assert "attempts" not in resolution
 
 
 def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
@@ -289,7 +322,7 @@ async def test_every_drill_command_is_sent_by_a_step_the_console_counts_as_runni
     verdict = await drill_once(settings, settings.drills.scenario("bad-release"), options)
     assert verdict["passed"], verdict
     steps = {step for step, _ in sent}
-    assert {"drill-baseline", "drill-fault", "drill-integrity", "drill-undo"} <= steps
+    assert {"drill-baseline", "drill-fault-1", "drill-integrity", "drill-undo-1"} <= steps
     assert [s for s, running in sent if not running] == []
 
 
@@ -364,7 +397,7 @@ def test_a_host_the_rollback_failed_on_reads_failed_after_the_drills_check_and_u
     )
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     steps = [e.where.step for e in read_journal(journal).events if e.where.host == "app-2"]
-    assert steps[-1] == "drill-undo"  # the undo did run there last, and succeeded
+    assert steps[-1] == "drill-undo-1"  # the undo did run there last, and succeeded
     document = fleet.cli("export", str(journal), "--format", "markdown").stdout
     assert "| app-1 | ✔ succeeded | – | Restore previous version |" in document
     assert "| app-2 | ✘ failed | non-zero exit: exit status 1 | Restore previous version |" in (

@@ -13,7 +13,7 @@ from console.engine.ssh import targets_for
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import HostStatus, StepStatus
-from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, UNDO_STEP
+from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, fault_steps
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -34,7 +34,8 @@ class Stage:
     def __init__(self, conductor: Conductor, scenario: Scenario, demo: DemoFaults | None):
         self.conductor, self.scenario, self.demo = conductor, scenario, demo
         self.baseline: dict[str, Summary] = {}
-        self.injected: list[tuple[Fault, list[str]]] = []  # each fault, the hosts it is on
+        # each fault, the hosts it is on, and its number (its steps: fault_steps)
+        self.injected: list[tuple[Fault, list[str], int]] = []
 
     def _hosts(self, hosts: list[str], systems: list[str]) -> list[str]:
         inventory = self.conductor.settings.inventory
@@ -161,16 +162,21 @@ class Stage:
         except ValueError as exc:
             return f"fault {fault.label}: {exc}"
         host = fault.demo_host or ""
-        self.injected.append((fault, [host]))
+        self.injected.append((fault, [host], 0))
         self._fault_record(Kind.DRILL_FAULT, fault, [host], kind="demo", inject=fault.inject)
         return None
 
     async def _inject_command(self, fault: Fault) -> str | None:
         hosts = self._hosts(fault.hosts, fault.systems)
+        # Numbered in the incident, so that no fault's runs read as another's (nor another
+        # drill's, in the same journal).
+        steps = self.conductor.state.steps
+        number = 1 + sum(1 for s in steps if s.startswith(f"{FAULT_STEP}-"))
         title = f"Drill: inject fault {fault.label}"
-        outcomes, _ = await self._run(FAULT_STEP, title, hosts, fault.command or "", "fault")
+        step = fault_steps(number)[0]
+        outcomes, _ = await self._run(step, title, hosts, fault.command or "", "fault")
         touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
-        self.injected.append((fault, touched))
+        self.injected.append((fault, touched, number))
         failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
         if failed:
             return f"fault {fault.label} could not be injected on {', '.join(failed)}"
@@ -179,12 +185,13 @@ class Stage:
 
     async def undo(self) -> None:
         """Put back every fault injected, the last first, whatever the drill's result."""
-        for fault, hosts in reversed(self.injected):
+        for fault, hosts, number in reversed(self.injected):
             if fault.inject:
                 ok, detail = await self._clear_demo(fault)
             else:
                 title = f"Drill: undo fault {fault.label}"
-                outcomes, _ = await self._run(UNDO_STEP, title, hosts, fault.undo or "", "undo")
+                step = fault_steps(number)[1]
+                outcomes, _ = await self._run(step, title, hosts, fault.undo or "", "undo")
                 failed = sorted(
                     h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED
                 )

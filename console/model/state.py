@@ -21,9 +21,9 @@ from console.model.runfold import RUN_HANDLERS
 from console.model.status import FailureClass as FailureClass
 from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
-from console.model.step_state import DRILL_STAGE_STEPS
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
+from console.model.step_state import is_drill_stage
 from console.model.stepfold import STEP_HANDLERS
 from console.model.watchfold import WATCH_HANDLERS
 
@@ -119,7 +119,7 @@ class IncidentState:
         stage (its baseline, faults, check after and undo) is left out, unless the host
         ran nothing else (a fault that failed there stopped the drill)."""
         runs = self.host_runs(host)
-        return [run for run in runs if run[0] not in DRILL_STAGE_STEPS] or runs
+        return [run for run in runs if not is_drill_stage(run[0])] or runs
 
     def latest_run(self, host: str) -> HostRun | None:
         runs = self.result_runs(host)

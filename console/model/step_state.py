@@ -15,8 +15,19 @@ if TYPE_CHECKING:
 # the integrity check after and the faults' undo. They run on every host, a host the
 # rollback failed on too: their runs never say how a host's rollback stands.
 BASELINE_STEP, AFTER_STEP = "drill-baseline", "drill-integrity"
-FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"
-DRILL_STAGE_STEPS = frozenset({BASELINE_STEP, FAULT_STEP, AFTER_STEP, UNDO_STEP})
+FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"  # each fault's: drill-fault-1, drill-undo-1
+
+
+def fault_steps(number: int) -> tuple[str, str]:
+    """The steps that inject the incident's `number`th fault and undo it: one pair each."""
+    return f"{FAULT_STEP}-{number}", f"{UNDO_STEP}-{number}"
+
+
+def is_drill_stage(step_id: str) -> bool:
+    """A drill's stage step (journals before fault_steps had one fault and one undo step)."""
+    return step_id in (BASELINE_STEP, AFTER_STEP, FAULT_STEP, UNDO_STEP) or step_id.startswith(
+        (f"{FAULT_STEP}-", f"{UNDO_STEP}-")
+    )
 
 
 @dataclass
