@@ -14,6 +14,8 @@ it (/proc/stat), its wall time and this client's CPU. Needs root (the cgroup).
   exec-sh     `exec /bin/sh -c true`: the supervisor's sh, started by the login shell
   one-fork    the same sh running `true` in a background subshell it waits for
   two-fork    and a watcher subshell beside it, killed at the command's end
+  exec-supervised  the supervisor's script exec'd by /bin/sh whatever the login shell (as
+              sent before the login shell /bin/sh read it itself)
   supervised  what the console sends: console.engine.supervisor.supervised('true', token)
 """
 
@@ -51,6 +53,7 @@ COMMANDS: dict[str, Callable[[], str]] = {
         "(\ntrue\n) &\nc=$!\n{ read -r l; } </dev/null &\nw=$!\nwait $c\n"
         "kill -KILL $w 2>/dev/null\nwait $w 2>/dev/null\nexit 0\n"
     ),
+    "exec-supervised": lambda: "exec " + supervised("true", attempt_token()).split("; exec ")[1],
     "supervised": lambda: supervised("true", attempt_token()),
 }
 
