@@ -18,7 +18,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import CommandIntent
 from console.model.settings import Settings
-from console.model.state import fold
+from console.model.state import StepStatus, fold
 from console.paths import demo_config
 
 
@@ -366,3 +366,43 @@ async def test_an_abort_during_a_drill_closes_it_aborted_with_its_faults_undone(
     assert state.outcome == Outcome.ABORTED, state.outcome_label
     assert [f["undone"]["ok"] for f in state.faults] == [True]
     assert fleet.faults == []
+
+
+def test_a_drill_step_whose_connection_dropped_reads_unknown_not_failed(capsys):
+    """web-2 drops its connection (a demo fault, an in-process asyncssh server) while the
+    command fault and its undo run there: both steps read `? unknown` ('1 succeeded, 1
+    unknown'), as any step does, and the drill says the outcome is unknown there, not
+    that the fault failed (it read '✘ failed', 'failed on web-2')."""
+    settings = with_scenarios(
+        {
+            "name": "dropped",
+            "systems": ["web"],
+            "strategy": "version-rollback",
+            "scope": "strategy",
+            "trigger": "user-impact",
+            "reason": "a connection lost in the drill's set-up",
+            "faults": [
+                {"inject": "drop:web-2"},
+                {
+                    "name": "mark",
+                    "command": "echo marked",
+                    "undo": "echo unmarked",
+                    "hosts": ["web-1", "web-2"],
+                },
+            ],
+        }
+    )
+    code, verdict = run_custom(settings, "dropped", capsys)
+    assert code == 1 and not verdict["passed"]
+    state = fold(events_of(verdict))
+    for step in ("drill-fault-1", "drill-undo-1"):
+        st = state.step(step)
+        assert (st.status, st.summary) == (StepStatus.UNKNOWN, "1 succeeded, 1 unknown")
+    assert (
+        verdict["findings"][0] == "fault mark was not injected everywhere: outcome unknown on web-2"
+    )
+    assert "fault mark was not undone: undo outcome unknown on web-2" in verdict["findings"]
+    document = main(["export", verdict["journal"], "--format", "markdown"])
+    assert document == 0
+    text = capsys.readouterr().out
+    assert "**Drill: inject fault mark** — unknown: 1 succeeded, 1 unknown\n" in text

@@ -256,7 +256,7 @@ def test_each_fault_of_a_drill_is_injected_and_undone_by_steps_of_its_own(fleet)
     document = fleet.cli("export", str(journal), "--format", "markdown").stdout
     resolution = document.split("## Resolution steps")[1].split("\n## ")[0]
     for title in (t for _, t, _ in started):
-        assert f"**{title}** — done on 2 host(s)\n" in resolution, resolution
+        assert f"**{title}** — done: 2 succeeded\n" in resolution, resolution
     assert "attempts" not in resolution
 
 

@@ -12,7 +12,7 @@ from console.engine.runner import HostOutcome
 from console.engine.ssh import targets_for
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
-from console.model.state import HostStatus, StepStatus
+from console.model.state import HostStatus
 from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, fault_steps
 
 if TYPE_CHECKING:
@@ -73,14 +73,9 @@ class Stage:
                 )
         finally:
             stop()
-        failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
-        recorder.record(
-            Kind.STEP_COMPLETED,
-            step=step,
-            status=(StepStatus.FAILED if failed else StepStatus.DONE).value,
-            summary=f"failed on {', '.join(failed)}" if failed else f"done on {len(hosts)} host(s)",
-            **data,
-        )
+        # As every step ends: `? unknown` where a connection was lost mid-command and none
+        # failed, `◌ stopped` where some never started, never `✘ failed` for those.
+        conductor.execution.complete(step, outcomes, data)
         return outcomes, lines
 
     # -- integrity ------------------------------------------------------------------
@@ -177,9 +172,9 @@ class Stage:
         outcomes, _ = await self._run(step, title, hosts, fault.command or "", "fault")
         touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
         self.injected.append((fault, touched, number))
-        failed = sorted(h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED)
-        if failed:
-            return f"fault {fault.label} could not be injected on {', '.join(failed)}"
+        short = _fell_short(outcomes)
+        if short:
+            return f"fault {fault.label} was not injected everywhere: {short}"
         self._fault_record(Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command)
         return None
 
@@ -192,10 +187,8 @@ class Stage:
                 title = f"Drill: undo fault {fault.label}"
                 step = fault_steps(number)[1]
                 outcomes, _ = await self._run(step, title, hosts, fault.undo or "", "undo")
-                failed = sorted(
-                    h for h, o in outcomes.items() if o.status is not HostStatus.SUCCEEDED
-                )
-                ok, detail = not failed, f"undo failed on {', '.join(failed)}" if failed else ""
+                short = _fell_short(outcomes)
+                ok, detail = not short, f"undo {short}" if short else ""
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
 
     async def _clear_demo(self, fault: Fault) -> tuple[bool, str]:
@@ -216,6 +209,17 @@ class Stage:
             hosts=hosts,
             **data,
         )
+
+
+def _fell_short(outcomes: dict[str, HostOutcome]) -> str:
+    """The hosts that did not succeed, by how they ended ('failed on app-1; outcome
+    unknown on app-2'); empty when every host succeeded."""
+    words = {HostStatus.UNKNOWN: "outcome unknown", HostStatus.NOT_STARTED: "not started"}
+    by: dict[str, list[str]] = {}
+    for host, outcome in sorted(outcomes.items()):
+        if outcome.status is not HostStatus.SUCCEEDED:
+            by.setdefault(words.get(outcome.status, outcome.status.value), []).append(host)
+    return "; ".join(f"{how} on {', '.join(hosts)}" for how, hosts in by.items())
 
 
 def _summary(lines: list[str]) -> Summary | None:
