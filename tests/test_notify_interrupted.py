@@ -120,7 +120,7 @@ def test_ctrl_c_while_the_console_sends_its_last_page_closes_the_journal(
             tmux.keys("Space", "Enter")
             tmux.wait_for("Step 1 of 3")
             tmux.keys("C-q")
-            tmux.wait_for("Quit (Y)")
+            tmux.wait_for("Quit (y)")
             tmux.keys("y")
             tmux.wait_for("go out; Ctrl+C stops waiting")
             tmux.keys("C-c")

@@ -72,7 +72,7 @@ class ConfirmDialog(ModalScreen[bool]):
             yield Static(visible(self.question), classes="dialog-text", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
-                yield Button(f"{self.yes} (Y)", id="yes", variant="error")
+                yield Button(f"{self.yes} (y)", id="yes", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
