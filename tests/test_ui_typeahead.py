@@ -122,3 +122,26 @@ async def test_a_reason_typed_on_a_highlighted_outcome_chooses_it(tmp_path: Path
         burst(app, *downs, "'bridge called it off'", "enter")
         await until(pilot, lambda: conductor.state.closed)
         assert conductor.state.outcome_label == "aborted: bridge called it off"
+
+
+async def test_text_typed_ahead_into_the_next_field_is_not_replaced_by_what_follows(
+    tmp_path: Path,
+) -> None:
+    """Tab and the start of a date typed in one burst, the rest a moment later (a terminal
+    reads a paste or a fast typist in chunks): the field the Tab went to got its first keys
+    before its focus arrived, and the focus then selected them for the next key to
+    replace. Seen in tmux at 80x24: "2026-12-02 15:00" recorded as "00"."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.action_go("form")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.2)
+        burst(app, "'web 2.4.1 broke'", "tab", "'SEV'")
+        await pilot.pause(0.3)
+        burst(app, "'2'", "tab", "'a third'")
+        await pilot.pause(0.3)
+        values = {k.value: v for k, v in app.screen.values().items()}
+        assert values["reason"] == "web 2.4.1 broke"
+        assert values["severity"] == "SEV2"
+        assert values["impact_users"] == "a third"

@@ -15,6 +15,7 @@ from typing import Protocol, cast
 from textual import events
 from textual.binding import Binding, NoBinding
 from textual.widgets import Input, RadioButton, RadioSet
+from textual.widgets.input import Selection
 
 MOVES = {"down": 1, "right": 1, "up": -1, "left": -1}
 
@@ -156,6 +157,17 @@ class FieldInput(Input):
         rather than selecting it all for the next key to replace; the focus came from a
         choice, so a Tab typed next, out of a form's habit, stays in this field."""
         self._tab_is_here = True
+        self._hold_selection()
+
+    def focus_on_its_way(self) -> None:
+        """The focus was moved here and keys may arrive before its event does: select now
+        what that event would (typing replaces a filled-in value), and keep the event
+        from selecting again what was typed ahead for the next key to replace."""
+        if self.select_on_focus:
+            self.selection = Selection(0, len(self.value))
+        self._hold_selection()
+
+    def _hold_selection(self) -> None:
         if self._select_after is None:
             self._select_after = self.select_on_focus
         self.select_on_focus = False
@@ -214,3 +226,4 @@ class FieldInput(Input):
         self._handed = after if isinstance(after, Input) and after is not self else None
         if isinstance(after, FieldInput):
             after._handed = None  # it has the focus now: the keys it gets are its own
+            after.focus_on_its_way()
