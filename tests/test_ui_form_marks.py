@@ -58,3 +58,27 @@ async def test_the_reason_starts_as_the_triggers_and_typing_replaces_it(tmp_path
         await pilot.pause(0.1)
         await type_text(pilot, "web 2.4.1 broke checkout")
         assert reason.value == "web 2.4.1 broke checkout"
+
+
+async def test_the_form_opens_with_its_first_field_labelled_on_screen(tmp_path: Path) -> None:
+    """Opened from its step at 80x24, the reason field has the focus, its group's title and
+    its label in sight. Textual's auto focus centred it on a layout not made yet: the
+    title and "Reason" scrolled away, the prefilled reason selected under no label, and
+    what was typed next (meant for Severity) replaced it (seen in tmux)."""
+    from console.model.procedure import StepKind
+
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        while (step := conductor.current()) is not None and step.kind is not StepKind.FORM:
+            conductor.skip(step.id, "not part of this test")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.6)  # any scrolling animation would be over
+        body = app.screen.query_one("#form-body")
+        assert app.focused is app.screen.query_one("#field-reason", Input)
+        assert body.scroll_y == 0
+        label = app.screen.query_one("#label-reason", Label)
+        assert body.region.contains_region(label.region)

@@ -62,6 +62,9 @@ class FormScreen(IncidentScreen):
     FOOTER = ("form.save", "incident.close", "watch.decide", "incident.back")
 
     TAB = "form"
+    # on_mount gives the reason its focus; Textual's auto focus would also centre it on a
+    # layout not made yet, scrolling the group's title and its label out of sight (80x24).
+    AUTO_FOCUS = ""  # (None would fall back to the app's)
     open_at: str | None = None  # the form step it was opened from: its first field gets the cursor
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="form.save"),
@@ -104,7 +107,7 @@ class FormScreen(IncidentScreen):
         for widget in (f"#label-{F.LESSONS.value}", f"#field-{F.LESSONS.value}"):
             self.query_one(widget).display = legacy
         self.sync()
-        self.query_one(f"#field-{F.REASON.value}", Input).focus()
+        self.set_focus(self.query_one(f"#field-{F.REASON.value}", Input), scroll_visible=False)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if self.open_at is not None:  # after Textual gives the focus back to where it was
@@ -117,8 +120,9 @@ class FormScreen(IncidentScreen):
         fields = [f for f in step.fields if f is not F.ACTION_ITEMS] if step else []
         if fields:
             field = self.query_one(f"#field-{fields[0].value}", Input)
-            field.focus()
-            field.scroll_visible()
+            self.set_focus(field, scroll_visible=False)
+            self.query_one(f"#label-{fields[0].value}").scroll_visible(animate=False)
+            field.scroll_visible(animate=False)  # its label too: what the field is for
 
     def form_steps(self):
         return [s for s in self.app.settings.procedure.steps if s.kind is StepKind.FORM]
