@@ -194,3 +194,18 @@ async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):
     assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
     step = conductor.state.steps["verify"]
     assert step.summary == "not stable after 1 round(s): aborted: the bridge calls it off"
+
+
+def test_a_healthy_round_is_counted_once_on_screen():
+    """The count is said once: a healthy round's detail ("2/3 healthy") repeated it, and at
+    80 columns wrapped to a line of its own under a dangling "·" (seen in tmux); an
+    unhealthy round still names its probes."""
+    from console.ui.widgets.run_summary import soak_text
+
+    healthy = {"status": "waiting", "healthy": 2, "needed": 3, "round": 2, "limit": 6,
+               "detail": "2/3 healthy"}  # fmt: skip
+    assert soak_text(healthy).plain == "◔ waiting · 2/3 healthy samples · round 2 of 6"
+    unhealthy = {**healthy, "healthy": 0, "round": 3, "detail": "web/health unhealthy"}
+    assert soak_text(unhealthy).plain == (
+        "◔ waiting · 0/3 healthy samples · round 3 of 6 · web/health unhealthy"
+    )

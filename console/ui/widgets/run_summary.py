@@ -194,8 +194,11 @@ def soak_text(soak: dict) -> Text:
     if soak.get("round") or status != "failed":  # failed before a round: nothing to count
         text.append(f" · {healthy}/{needed} healthy samples")
         text.append(f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}")
-    if soak.get("detail") and status != "passed":
-        text.append(f" · {visible(str(soak['detail']), one_line=True)}", style="dim")
+    detail = str(soak.get("detail") or "")
+    # A healthy round's detail is the count just said ("2/3 healthy"); an unhealthy
+    # round's names the probes that are not.
+    if detail and status != "passed" and detail != f"{healthy}/{needed} healthy":
+        text.append(f" · {visible(detail, one_line=True)}", style="dim")
     return text
 
 
