@@ -12,6 +12,8 @@ import pytest
 
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.ssh import SshPool
+from console.journal.export.markdown import render_markdown
+from console.journal.outcomes import host_summary
 from console.journal.terminal_line import console_line
 from console.model.events import Kind
 from console.model.settings import Settings
@@ -275,3 +277,33 @@ async def test_a_failed_webhook_is_a_warning_that_says_why(sshd_server, tmp_path
     assert (result.data.ok, result.data.status) == (False, 500)
     step = conductor.state.steps["communicate"]
     assert step.status.value == "done" and "warning: hook: HTTP 500" in step.summary
+
+
+async def test_an_adhoc_command_after_the_rollback_is_not_the_hosts_result(sshd_server, tmp_path):
+    """The restore succeeded on web-1 and web-2; then a look around (`exit 3`, an ad-hoc
+    command) failed on web-1. The document's systems table, `--json`'s hosts and the
+    notifications say how the rollback stands (succeeded, at the restore); the ad-hoc
+    command is in the document as what it is (it read '✘ failed' at 'Ad-hoc: exit 3')."""
+    settings, _ = settings_for(sshd_server, {"web-1": "web", "web-2": "web"})
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        conductor.choose_strategy("version-rollback")
+        assert await conductor.run_step("restore")
+        assert not await conductor.run_adhoc("exit 3", ["web-1"])
+    finally:
+        await close(conductor)
+    summary = host_summary(conductor.state)
+    assert [(h, s["status"], s["step"]) for h, s in summary.items()] == [
+        ("web-1", "succeeded", "restore"),
+        ("web-2", "succeeded", "restore"),
+    ]
+    document = render_markdown(list(conductor.recorder.events))
+    assert "| web-1 | ✔ succeeded | – | Restore previous version |" in document
+    resolution = document.split("## Resolution steps")[1].split("\n## ")[0]
+    assert "1. **Restore previous version** — done: 2 succeeded\n" in resolution
+    assert (
+        "Ad-hoc commands, typed by hand: not steps of the procedure (a host's result under"
+        " Systems affected is its procedure's).\n\n- **Ad-hoc: exit 3** — failed: 1 failed\n"
+    ) in resolution
+    assert "2. " not in resolution

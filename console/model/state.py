@@ -23,7 +23,7 @@ from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
-from console.model.step_state import is_drill_stage
+from console.model.step_state import is_adhoc, is_drill_stage
 from console.model.stepfold import STEP_HANDLERS
 from console.model.watchfold import WATCH_HANDLERS
 
@@ -115,11 +115,14 @@ class IncidentState:
         return sorted(runs, key=lambda run: run[1].seq)
 
     def result_runs(self, host: str) -> list[tuple[str, HostRun]]:
-        """The host's runs that say how its rollback stands, the latest last: a drill's
-        stage (its baseline, faults, check after and undo) is left out, unless the host
-        ran nothing else (a fault that failed there stopped the drill)."""
+        """The host's runs that say how its rollback stands, the latest last: its
+        procedure's. Ad-hoc commands (a look around, typed by hand) count only when the
+        host ran nothing else (an `exec` incident), a drill's stage (its baseline, faults,
+        check after and undo) only when it ran nothing else at all (a fault that failed
+        there stopped the drill)."""
         runs = self.host_runs(host)
-        return [run for run in runs if not is_drill_stage(run[0])] or runs
+        staged = [run for run in runs if not is_drill_stage(run[0])]
+        return [run for run in staged if not is_adhoc(run[0])] or staged or runs
 
     def latest_run(self, host: str) -> HostRun | None:
         runs = self.result_runs(host)

@@ -23,6 +23,11 @@ def fault_steps(number: int) -> tuple[str, str]:
     return f"{FAULT_STEP}-{number}", f"{UNDO_STEP}-{number}"
 
 
+def is_adhoc(step_id: str) -> bool:
+    """A command typed by hand (the console's e, `exec`): not a step of the procedure."""
+    return step_id.startswith("adhoc-")
+
+
 def is_drill_stage(step_id: str) -> bool:
     """A drill's stage step (journals before fault_steps had one fault and one undo step)."""
     return step_id in (BASELINE_STEP, AFTER_STEP, FAULT_STEP, UNDO_STEP) or step_id.startswith(

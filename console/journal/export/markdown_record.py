@@ -24,7 +24,7 @@ def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
     return [f"{indent}{fence}{info}", *(f"{indent}{ln}" for ln in lines), f"{indent}{fence}"]
 
 
-def _step_line(number: int, step: StepFacts) -> str:
+def _step_line(marker: str, step: StepFacts) -> str:
     status = {"interrupted": "interrupted: outcome unknown"}.get(step.status, step.status)
     said = []
     if step.skipped_because:
@@ -39,30 +39,47 @@ def _step_line(number: int, step: StepFacts) -> str:
         said.append(f"{step.attempts} attempts")
     said = [cell(s) for s in said]
     if said and said[0].startswith(f"{status} "):  # `held at 5 % ...` says its status
-        return f"{number}. **{cell(step.title)}** — {'; '.join(said)}"
-    return f"{number}. **{cell(step.title)}** — {status}" + (f": {'; '.join(said)}" if said else "")
+        return f"{marker} **{cell(step.title)}** — {'; '.join(said)}"
+    return f"{marker} **{cell(step.title)}** — {status}" + (f": {'; '.join(said)}" if said else "")
 
 
 def resolution(doc: Document) -> list[str]:
     lines = ["## Resolution steps", ""]
     acted = [s for s in doc.steps if s.status != "not done"]
+    adhoc = [s for s in acted if s.phase == "adhoc"]
+    acted = [s for s in acted if s.phase != "adhoc"]
     if not acted:
-        lines += ["No step was acted on.", ""]
+        lines += [f"No step{' of the procedure' if adhoc else ''} was acted on.", ""]
     for number, step in enumerate(acted, start=1):
-        lines.append(_step_line(number, step))
-        for sent in step.commands:
-            body = sent.command.strip().splitlines()
-            where = ""
-            if sent.workdirs:
-                shown = ", ".join(sent.workdirs[:SHOWN_DIRS])
-                more = len(sent.workdirs) - SHOWN_DIRS
-                where = f" (each host from its workdir: {shown}{f' and {more} more' if more > 0 else ''})"
-            lines += ["", f"   {cell(sent.stage + where)}:", "", *_fence(body, "sh", "   ")]
-        lines.append("")
+        lines += _step_block(f"{number}.", step)
+    if adhoc:
+        lines += [
+            "Ad-hoc commands, typed by hand: not steps of the procedure (a host's result"
+            " under Systems affected is its procedure's).",
+            "",
+        ]
+    for step in adhoc:
+        lines += _step_block("-", step)
     waiting = [s.title for s in doc.steps if s.status == "not done"]
     if waiting:
         lines += ["Not done: " + "; ".join(waiting) + ".", ""]
     return lines
+
+
+def _step_block(marker: str, step: StepFacts) -> list[str]:
+    """A step's line and each command it sent, fenced."""
+    lines = [_step_line(marker, step)]
+    for sent in step.commands:
+        body = sent.command.strip().splitlines()
+        where = ""
+        if sent.workdirs:
+            shown = ", ".join(sent.workdirs[:SHOWN_DIRS])
+            more = len(sent.workdirs) - SHOWN_DIRS
+            where = (
+                f" (each host from its workdir: {shown}{f' and {more} more' if more > 0 else ''})"
+            )
+        lines += ["", f"   {cell(sent.stage + where)}:", "", *_fence(body, "sh", "   ")]
+    return [*lines, ""]
 
 
 def failures(doc: Document) -> list[str]:

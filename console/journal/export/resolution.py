@@ -17,6 +17,7 @@ from console.journal.export.facts import (
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.state import HostStatus, IncidentState, StepStatus
+from console.model.step_state import is_adhoc
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 STDERR_LINES = 10
@@ -92,7 +93,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
             StepFacts(
                 id=step,
                 title=titles.get(step, step),
-                phase=meta.get("phase"),
+                phase=meta.get("phase") or ("adhoc" if is_adhoc(step) else None),
                 kind=meta.get("kind"),
                 status=status,
                 summary=st.summary,
