@@ -177,6 +177,32 @@ def test_a_skipped_step_gives_its_reason(tmp_path):
     assert "1. **Halt delivery** — skipped: no delivery was running" in text
 
 
+def test_a_stage_sent_differently_in_two_runs_says_to_whom_and_when(tmp_path):
+    """Run 1 sent the action, with a restart that failed, to web-1 alone; run 2, with the
+    restart changed, to every host. Each command says its run and its hosts (the walk of
+    2 December: two "action" blocks, nothing telling which went where)."""
+    from tests.events_factory import recorder_in
+
+    r = recorder_in(tmp_path)
+    r.record(Kind.INCIDENT_OPENED, incident_id="i", title="t", drill=False)
+    r.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web", "web-2": "web"})
+    for run, hosts, restart in ((1, ["web-1"], "sudo restart"), (2, ["web-1", "web-2"], "")):
+        r.record(Kind.STEP_STARTED, title="Restore", phase="execution", hosts=hosts,
+                 step="restore")  # fmt: skip
+        for host in hosts:
+            where = {"system": "web", "host": host, "step": "restore"}
+            command = f"cd -- /srv/{host} || exit 97\nswitch\n{restart}".strip()
+            r.record(Kind.COMMAND_INTENT, command=command, stage="action", attempt=run, **where)
+            r.record(Kind.COMMAND_RESULT, stage="action", exit_status=0, **where)
+    r.close()
+    text = section(markdown_of(read_journal(tmp_path / JOURNAL_NAME).events), "Resolution steps")
+    assert "   action (run 1, sent to web-1):\n" in text
+    assert (
+        "   action (run 2, sent to web-1, web-2; each host from its workdir: /srv/web-1,"
+        " /srv/web-2):\n" in text
+    )
+
+
 def markdown_of(evs: list[Event]) -> str:
     return EXPORT_FORMATS["markdown"].render(list(evs), False)
 

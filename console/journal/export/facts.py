@@ -194,6 +194,10 @@ class Command(Strict):
         " of them (`cd -- DIR || exit 97` before the command); else empty and the command"
         " is as sent",
     )
+    hosts: list[str] = Field(default=[], description="the hosts it was sent to, sorted")
+    runs: list[int] = Field(
+        default=[], description="the step's runs (1 for its first) it was sent in"
+    )
 
 
 class StepFacts(Strict):

@@ -4,6 +4,7 @@ notifications, the timeline, the review sections, the change history and the app
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 
 from console.journal.describe import utc
@@ -14,7 +15,7 @@ from console.model.events import Event
 from console.model.state import IncidentState
 
 NOT_YET = "_Not documented yet._"
-SHOWN_DIRS = 3
+SHOWN_NAMES = 3
 
 
 def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
@@ -69,17 +70,25 @@ def resolution(doc: Document) -> list[str]:
 def _step_block(marker: str, step: StepFacts) -> list[str]:
     """A step's line and each command it sent, fenced."""
     lines = [_step_line(marker, step)]
+    stages = Counter(sent.stage for sent in step.commands)
     for sent in step.commands:
         body = sent.command.strip().splitlines()
-        where = ""
-        if sent.workdirs:
-            shown = ", ".join(sent.workdirs[:SHOWN_DIRS])
-            more = len(sent.workdirs) - SHOWN_DIRS
-            where = (
-                f" (each host from its workdir: {shown}{f' and {more} more' if more > 0 else ''})"
+        said = []
+        if stages[sent.stage] > 1:  # sent differently: to which hosts, in which run
+            runs = " and ".join(map(str, sent.runs))
+            said.append(
+                f"run{'s' if len(sent.runs) > 1 else ''} {runs}, sent to {_first(sent.hosts)}"
             )
+        if sent.workdirs:
+            said.append(f"each host from its workdir: {_first(sent.workdirs)}")
+        where = f" ({'; '.join(said)})" if said else ""
         lines += ["", f"   {cell(sent.stage + where)}:", "", *_fence(body, "sh", "   ")]
     return [*lines, ""]
+
+
+def _first(names: list[str]) -> str:
+    more = len(names) - SHOWN_NAMES
+    return ", ".join(names[:SHOWN_NAMES]) + (f" and {more} more" if more > 0 else "")
 
 
 def failures(doc: Document) -> list[str]:

@@ -34,30 +34,46 @@ def step_titles(events: list[Event]) -> dict[str, str]:
     return titles
 
 
-def _add_command(commands: list[Command], event: Event) -> None:
-    """The command as sent, once; hosts that ran the same one from different work
-    directories share one entry that lists the directories, sorted (not in the order
-    the hosts happened to start)."""
-    sent = Command(stage=reading.stage(event), command=event.payload(CommandIntent).command)
-    if sent in commands:
-        return
-    workdir = IN_WORKDIR.match(sent.command)
+def _add_command(commands: list[Command], event: Event, run: int) -> None:
+    """The command as sent, once, with the hosts it went to and the step's runs it was
+    sent in; hosts that ran the same one from different work directories share one entry
+    that lists the directories, sorted (not in the order the hosts happened to start)."""
+    stage, command = reading.stage(event), event.payload(CommandIntent).command
+    workdir = IN_WORKDIR.match(command)
     for i, known in enumerate(commands):
-        if workdir is None or known.stage != sent.stage:
+        if known.stage != stage:
             continue
-        body = sent.command[workdir.end() :]
+        if known.command == command and not known.workdirs:
+            _sent(known, event, run)
+            return
+        if workdir is None:
+            continue
+        body = command[workdir.end() :]
         if known.workdirs and known.command == body:
             if workdir.group(1) not in known.workdirs:
                 known.workdirs.append(workdir.group(1))
                 known.workdirs.sort()
+            _sent(known, event, run)
             return
         first = IN_WORKDIR.match(known.command)
         if not known.workdirs and first and known.command[first.end() :] == body:
+            dirs = sorted([first.group(1), workdir.group(1)])
             commands[i] = Command(
-                stage=sent.stage, command=body, workdirs=sorted([first.group(1), workdir.group(1)])
+                stage=stage, command=body, workdirs=dirs, hosts=known.hosts, runs=known.runs
             )
+            _sent(commands[i], event, run)
             return
-    commands.append(sent)
+    commands.append(_sent(Command(stage=stage, command=command), event, run))
+
+
+def _sent(command: Command, event: Event, run: int) -> Command:
+    host = event.where.host
+    if host and host not in command.hosts:
+        command.hosts.append(host)
+        command.hosts.sort()
+    if run and run not in command.runs:
+        command.runs.append(run)
+    return command
 
 
 def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
@@ -80,7 +96,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         elif event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
         elif event.kind == Kind.COMMAND_INTENT:
-            _add_command(commands.setdefault(step, []), event)
+            _add_command(commands.setdefault(step, []), event, runs.get(step, 0))
     out = []
     for step in order:
         st = state.step(step)
