@@ -84,7 +84,9 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             assert "t goes on with stage 2 of 4 (25 %); every host stays at 5 % until then" in (
                 banner
             )
-            assert _shown(screen, "#exec-waves").strip() == "Waves ◐ 1/1 0 ok, 0 failed, 3 held"
+            # its stages, not one wave of all hosts ("Waves ◐ 1/1 0 ok, 0 failed, 3 held")
+            stages = "Stages ◐ 1/4 5 % held · ○ 2–4 of 4 not started"
+            assert _shown(screen, "#exec-waves").strip() == stages
             grid = screen.query_one("#grid", HostGrid)
             hosts = ["web-1", "web-2", "web-3"]
             assert [str(grid.get_cell(h, "Status")).strip() for h in hosts] == ["◐ held"] * 3
@@ -117,6 +119,11 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             assert "precheck:" not in about and "set 25%:" in about
             await pilot.press("y")
             await until(pilot, lambda: "restore" not in app.conductor.running)
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await pilot.pause(0.2)
+            # the same rollout gone on, not "Waves run 2: ✘ 1/1" and "Earlier run 1: ..."
+            stages = "Stages ✔ 1/4 5 % · ✘ 2/4 25 % (3 failed) · ○ 3–4 of 4 not started"
+            assert _shown(app.screen, "#exec-waves").strip() == stages
     # The demo's bad path is still live: stage 2 fails its check. It was stage 2 that ran.
     events = app.conductor.recorder.events
     stages = [(e.data.percent, e.data.ok) for e in events if e.kind == Kind.ROLLOUT_STEP]

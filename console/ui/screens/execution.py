@@ -35,6 +35,7 @@ from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
 from console.ui.widgets.run_summary import (
     soak_text,
+    stages_text,
     step_banner,
     undone_before_text,
     waves_text,
@@ -276,9 +277,13 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
         halt.set_class(refused, "-refused")
         halt.set_class(undone is not None, "-undone")
-        lines = waves_text(state.step(step_id), running) if step_id else None
+        lines = None
+        if step_id:
+            st = state.step(step_id)
+            rollout = [r for r in state.rollout if r["step"] == step_id]
+            lines = stages_text(st, rollout, running) or waves_text(st, running)
         # A fixed height, not auto: a wave's update redraws the line, with no layout pass.
-        waves.set_class(bool(step_id and state.step(step_id).earlier_waves), "-earlier")
+        waves.set_class(lines is not None and "\n" in lines.plain, "-earlier")
         halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
         self.show(halt, halted or "")
         self.show(waves, lines or "")

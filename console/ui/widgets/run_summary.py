@@ -3,6 +3,7 @@ re-enable is held, the hosts its prechecks refused, the soak."""
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -38,6 +39,50 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
         for number, waves in enumerate(st.earlier_waves, 1):
             text.append(" · " if number > 1 else "", style="dim")
             text.append(f"run {number}: {_run_said(st, waves)}", style="dim")
+    return text
+
+
+def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> Text | None:
+    """A gradual re-enable's stages, not runs: `Stages ✔ 1/4 5 % · ✘ 2/4 25 % (3 failed) ·
+    ○ 3–4 of 4 not started` (a retry after a hold goes on with the next stage: the same rollout,
+    not a run 2); None for a step with no stage recorded. `rollout`: the step's
+    `rollout.step` records, oldest first; the rollout shown starts at its latest stage 1,
+    earlier ones (a retry with a failed host starts again) follow on a line of their own."""
+    if not rollout:
+        return None
+    starts = [i for i, r in enumerate(rollout) if r["index"] == 1] or [0]
+    current = {r["index"]: r for r in rollout[starts[-1] :]}
+    total = int(rollout[-1]["of"])
+    held = st.held.index if st.held is not None and st.status is StepStatus.HELD else None
+    text = Text(" Stages ", style="bold", no_wrap=True, overflow="ellipsis")
+    reached = max(current)
+    for number in range(1, reached + 1):
+        if number > 1:
+            text.append(" · ", style="dim")
+        stage = current[number]
+        at = f"{number}/{total} {stage['percent']:g} %"
+        if not stage["ok"]:
+            failed = len(stage.get("failed") or [])
+            text.append(f"✘ {at} ({failed} failed)", style=themed("bold $error"))
+        elif number == held:
+            text.append(f"◐ {at} held", style=themed("bold $warning"))
+        else:
+            text.append(f"✔ {at}", style=themed("$success"))
+    if running and reached < total:
+        reached += 1
+        text.append(f" · ▶ {reached}/{total} running", style=themed("bold $warning"))
+    if reached < total:  # one phrase, so that the line fits 80 columns
+        left = f"{total}/{total}" if reached + 1 == total else f"{reached + 1}–{total} of {total}"
+        text.append(f" · ○ {left} not started", style="dim")
+    earlier = [rollout[a:b] for a, b in pairwise(starts)]
+    if earlier:
+        text.append("\n Earlier ", style="bold")
+        for number, stages in enumerate(earlier, 1):
+            last = stages[-1]
+            how = "reached" if last["ok"] else "failed at"
+            text.append(" · " if number > 1 else "", style="dim")
+            said = f"{how} {last['index']}/{total} ({last['percent']:g} %)"
+            text.append(f"rollout {number}: {said}", style="dim")
     return text
 
 
