@@ -53,7 +53,9 @@ COMMANDS: dict[str, Callable[[], str]] = {
         "(\ntrue\n) &\nc=$!\n{ read -r l; } </dev/null &\nw=$!\nwait $c\n"
         "kill -KILL $w 2>/dev/null\nwait $w 2>/dev/null\nexit 0\n"
     ),
-    "exec-supervised": lambda: "exec " + supervised("true", attempt_token()).split("; exec ")[1],
+    "exec-supervised": lambda: (
+        "exec /bin/sh -c " + supervised("true", attempt_token()).partition("\nexec /bin/sh -c ")[2]
+    ),
     "supervised": lambda: supervised("true", attempt_token()),
 }
 

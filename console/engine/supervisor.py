@@ -56,10 +56,11 @@ def supervised(command: str, token: str) -> str:
         "exit $s\n"
     )
     # The tag leads the login shell's arguments too (ps may cut them short); the script
-    # ends with `exit`: eval does not return to the exec after it.
+    # ends with `exit`: eval does not return to the exec's line, which sh then never
+    # parses (20 k instructions of the login shell's ~386 k a command).
     return (
         f"# {ATTEMPT_TAG}{token}\n"
-        f'test "$SHELL" = /bin/sh && eval {script}; exec /bin/sh -c {script}'
+        f'test "$SHELL" = /bin/sh && eval {script}\nexec /bin/sh -c {script}'
     )
 
 
