@@ -188,6 +188,12 @@ class ChecklistScreen(IncidentScreen):
                 return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
             if waiting := self._not_started(current):
                 key = self.app.key_label
+                if self.incident.state.step(current.id).status is StepStatus.FAILED:
+                    return (  # halted by its failures, not stopped by a no between waves
+                        f"Halted by failures, {waiting} not started: {key('go.execution')}"
+                        f" then {key('execution.retry')} retries the failed with them"
+                        " (Enter runs every host)"
+                    )
                 return (
                     f"Stopped between waves, {waiting} not started: {key('go.execution')}"
                     f" then {key('execution.retry')} goes on with them (Enter runs every host)"
