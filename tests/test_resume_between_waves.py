@@ -6,6 +6,7 @@ say how."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -29,6 +30,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
+from console.ui.widgets.run_summary import waves_text
 from tests.cli_fleet import Fleet, write_fleet
 from tests.test_ui_resume import checklist_shown, resumed_app
 from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
@@ -53,6 +55,15 @@ STRATEGIES = {
             "kind": "version-rollback",
             "waves": {"size": 1},
             "params": [{"name": "restart", "default": 'case "$PWD" in *app-2*) sleep 30;; esac'}],
+        },
+        {
+            "name": "held-verify",  # as slow-canary; app-1's verify waits while `hold` is
+            "kind": "version-rollback",
+            "waves": {"size": 1},
+            "params": [
+                {"name": "restart", "default": 'case "$PWD" in *app-1*) sleep 30;; esac'},
+                {"name": "check", "default": "while test -e hold; do sleep 0.05; done"},
+            ],
         },
         {
             "name": "slow-canary",  # the canary killed in its restart, app-2 never started
@@ -86,7 +97,7 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
         sshd_server,
         tmp_path,
         files,
-        strategies=["release", "slow-restart", "slow-waves", "slow-canary"],
+        strategies=["release", "slow-restart", "slow-waves", "slow-canary", "held-verify"],
         probes=[],
     )
     for sandbox in fleet.sandboxes.values():
@@ -334,6 +345,43 @@ async def verified_after_a_kill_in_action(
     try:
         return await verify_unknown(conductor, None), conductor.failed_hosts("restore")
     finally:
+        await engine.close()
+        conductor.recorder.close()
+
+
+async def test_while_v_verifies_the_wave_not_started_reads_not_started_not_waiting(
+    fleet: Fleet,
+) -> None:
+    """Killed in the canary's action, resumed, V verifying app-1 (its verify held): the
+    waves line read '▶ 1/2 running (1 host(s)) · ○ 2/2 waiting', as if the action ran
+    and wave 2 were about to; V starts no wave. It reads what they are."""
+    journal = fleet.state / "incident"
+    link = fleet.sandboxes["app-1"] / "current"
+    run_killed_at(
+        fleet, journal, "held-verify", "app-1      sent action",
+        lambda: link.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    hold = fleet.sandboxes["app-1"] / "hold"
+    hold.write_text("")
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        verifying = asyncio.create_task(verify_unknown(conductor, None))
+        for _ in range(600):  # V's verify sent to app-1, held there
+            sent = [e for e in conductor.recorder.events if e.kind == Kind.COMMAND_INTENT]
+            if sent and sent[-1].data.stage == "verify":
+                break
+            await asyncio.sleep(0.05)
+        assert "restore" in conductor.running
+        st = conductor.state.step("restore")
+        waves = waves_text(st, "restore" in conductor.running)
+        assert waves is not None
+        assert waves.plain == " Waves ? 1/2 cut short, verifying (1 host(s)) · ○ 2/2 not started"
+        hold.unlink()
+        assert await verifying == {"app-1": "verified: succeeded"}
+    finally:
+        hold.unlink(missing_ok=True)
         await engine.close()
         conductor.recorder.close()
 

@@ -23,7 +23,7 @@ from console.model.payloads import (
     WaveStarted,
 )
 from console.model.status import HostStatus, StepStatus, lost_mid_change
-from console.model.step_state import HostRun, StepState
+from console.model.step_state import HostRun
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
@@ -138,17 +138,10 @@ def _halted(s: IncidentState, e: Event) -> None:
         s.step(e.where.step).halted = d.reason
 
 
-def _verifying(st: StepState) -> bool:
-    """A wave of a step not being run (it ended, or a crash cut it short) is V checking
-    its unknown hosts (no `step.started` before it, only a verify sent): not a run of
-    its action. The action's waves stay in view; the hosts' results settle them."""
-    return st.status is not StepStatus.RUNNING or st.cut_short
-
-
 def _wave_started(s: IncidentState, e: Event) -> None:
     d = e.payload(WaveStarted)
     st = s.step(e.where.step or "")
-    if _verifying(st):
+    if st.verifying:  # V: the action's waves stay in view; the hosts' results settle them
         return
     if d.wave == 1:
         if st.waves:  # a run before this one: kept, so its waves stay in view
@@ -161,7 +154,7 @@ def _wave_started(s: IncidentState, e: Event) -> None:
 def _wave_finished(s: IncidentState, e: Event) -> None:
     d = e.payload(WaveFinished)
     st = s.step(e.where.step or "")
-    if _verifying(st):  # V: a wave a crash cut short ends once none of its hosts is unknown
+    if st.verifying:  # V: a wave a crash cut short ends once none of its hosts is unknown
         unsettled = (HostStatus.UNKNOWN, HostStatus.RUNNING)
         for wave in st.waves.values():
             hosts = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]

@@ -108,6 +108,12 @@ class StepState:
         left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.UNKNOWN)
         return [h for h, r in self.hosts.items() if r.status not in left]
 
+    @property
+    def verifying(self) -> bool:
+        """A wave sent now is V checking its unknown hosts, not a run of its action: the
+        step ended, or a crash cut it short (no `step.started` came before the wave)."""
+        return self.status is not StepStatus.RUNNING or self.cut_short
+
     def unknown(self) -> list[str]:
         """The hosts whose outcome is unknown (verify before retrying)."""
         return [h for h, r in self.hosts.items() if r.status is HostStatus.UNKNOWN]

@@ -25,8 +25,9 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves.
     A finished wave's counts are its hosts' states in the fold, so they agree with the
     grid and the export even after an integrity check or a retry changed a host. Only
-    while the step runs here (`running`) is a wave running or waiting; else one a crash
-    cut short reads so, and one that never began, not started. The step's earlier runs
+    while the step's action runs here (`running`, not V verifying its unknown hosts) is a
+    wave running or waiting; else one a crash cut short reads so, and one that never
+    began, not started. The step's earlier runs
     (a retry's waves replace them) follow on a line of their own, one phrase a run."""
     if not st.waves:
         return None
@@ -88,13 +89,14 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
 
 def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -> Text:
     total = max(int(w.get("waves", 1)) for w in waves.values())
+    acting = running and not st.verifying  # not V checking unknown hosts: it starts no wave
     text = Text()
     for number in range(1, total + 1):
         wave = waves.get(number)
         if number > 1:
             text.append(" · ", style="dim")
         if wave is None:
-            state = "not started" if st.halted or not running else "waiting"
+            state = "waiting" if acting and not st.halted else "not started"
             text.append(f"○ {number}/{total} {state}", style="dim")
         elif wave.get("finished"):
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
@@ -110,8 +112,9 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
             text.append(f"{mark} {number}/{total} {said}", style=themed(style))
         else:
             hosts = len(wave.get("hosts", []))
-            said = "running" if running else "cut short"  # by a crash: its hosts unknown
-            mark = "▶" if running else "?"
+            # cut short by a crash: its hosts unknown, maybe being verified (V) now
+            said = "running" if acting else "cut short, verifying" if running else "cut short"
+            mark = "▶" if acting else "?"
             text.append(
                 f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
