@@ -61,11 +61,11 @@ def _shadow_password(name: str) -> str | None:
     return None
 
 
-def ensure_test_account(name: str = "rbtest") -> Account:
+def ensure_test_account(name: str = "rbtest", shell: str = "/bin/sh") -> Account:
     """Return a dedicated login account, creating it when running as root.
 
     Without root, falls back to the current user (left untouched).  The
-    dedicated account gets ``/bin/sh``, a minimal ``.profile``, no
+    dedicated account gets ``shell`` as its login shell, a minimal ``.profile``, no
     ``.bashrc``, and the password ``*``: with ``UsePAM no`` sshd refuses
     even public-key logins for accounts whose password is locked (``!``).
     """
@@ -77,10 +77,10 @@ def ensure_test_account(name: str = "rbtest") -> Account:
         try:
             pw = pwd.getpwnam(name)
         except KeyError:
-            subprocess.run(["useradd", "-m", "-s", "/bin/sh", name], check=True, timeout=30)
+            subprocess.run(["useradd", "-m", "-s", shell, name], check=True, timeout=30)
             pw = pwd.getpwnam(name)
-        if pw.pw_shell != "/bin/sh":
-            subprocess.run(["usermod", "-s", "/bin/sh", name], check=True, timeout=30)
+        if pw.pw_shell != shell:
+            subprocess.run(["usermod", "-s", shell, name], check=True, timeout=30)
         if (_shadow_password(name) or "!").startswith("!"):
             subprocess.run(["usermod", "-p", "*", name], check=True, timeout=30)
         account = _account_from_pw(pwd.getpwnam(name))

@@ -1,11 +1,13 @@
-"""The remote supervisor under each login shell a host's account may have, run as sshd
-runs a command (`SHELL -c COMMAND`, argv[0] the shell's name, SHELL set to it, a session
-of its own, stdin a pipe held open as a channel's): the command runs in /bin/sh, its
-output and exit status come back, a lost session or a TERM stops what it started, a
-`detach` lets it run on, and what it left running on purpose stays."""
+"""The remote supervisor under each login shell a host's account may have: through a real
+sshd (an account with that login shell), and run as sshd runs a command (`SHELL -c
+COMMAND`, argv[0] the shell's name, SHELL set to it, a session of its own, stdin a pipe
+held open as a channel's): the command runs in /bin/sh, its output and exit status come
+back, a lost session or a TERM stops what it started, a `detach` lets it run on, and what
+it left running on purpose stays."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import signal
@@ -13,9 +15,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from console.engine.supervisor import ATTEMPT_TAG, DETACH, supervised
+from tests import sshd
 
 SHELLS = [
     s
@@ -87,6 +91,43 @@ def test_the_command_runs_in_sh_with_its_output_and_status(shell, tmp_path):
     assert login.wait() == 3
     assert login.out.read_bytes() == expected.stdout == b"it's|a\\\\b|c\\|{a,b}|3|\n"
     assert login.err.read_bytes() == b"to-stderr\n"
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize("shell", SHELLS)
+def test_through_a_real_sshd_the_command_runs_in_sh_whatever_the_login_shell(shell, tmp_path):
+    if os.geteuid() != 0 or not sshd.sshd_available():
+        pytest.skip("needs root (an account of its own with this login shell) and sshd")
+    name = "rbtest" if shell == "/bin/sh" else f"rbtest-{os.path.basename(shell)}"
+    account = sshd.ensure_test_account(name, shell)
+    key, public_key = sshd.make_client_key(tmp_path)
+    server = sshd.start_sshd(tmp_path / "sshd", account, authorized_keys=[public_key])
+    try:
+        said = asyncio.run(_over_ssh(server, account, key, ['printf %s "$SHELL"', COMMAND]))
+    finally:
+        server.stop()
+    expected = subprocess.run(["/bin/sh", "-c", COMMAND], capture_output=True, check=False)
+    assert said[0] == (0, shell, "")  # sshd says the login shell in SHELL
+    assert said[1] == (3, expected.stdout.decode(), "to-stderr\n")
+
+
+async def _over_ssh(server, account, key: Path, commands: list[str]) -> list[tuple]:
+    """(exit status, stdout, stderr) of each command, supervised, its stdin left open."""
+    async with asyncssh.connect(
+        sshd.HOST,
+        server.port,
+        username=account.name,
+        client_keys=[str(key)],
+        known_hosts=None,
+        config=None,
+        agent_path=None,
+    ) as conn:
+        said = []
+        for command in commands:
+            process = await conn.create_process(supervised(command, "0123456789ab"))
+            done = await process.wait(check=False, timeout=WAIT)
+            said.append((done.exit_status, done.stdout, done.stderr))
+        return said
 
 
 @pytest.mark.parametrize("shell", SHELLS)
