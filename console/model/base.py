@@ -3,6 +3,8 @@
 from pydantic import BaseModel, ConfigDict
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
+# A HostName: a DNS name, an IPv4 address, or an IPv6 one (its colons, a % zone).
+ADDRESS_PATTERN = r"^[A-Za-z0-9:][A-Za-z0-9._:%-]{0,252}$"
 
 
 class Strict(BaseModel):

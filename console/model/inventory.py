@@ -4,7 +4,7 @@ from typing import Self
 
 from pydantic import Field, field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, Strict
 from console.model.probes import Probe
 
 # ProxyJump's syntax: `none`, or hops `[user@]host[:port]` separated by commas.
@@ -36,7 +36,7 @@ class Host(Strict):
     """One machine; `address` is its HostName, the name is what people say."""
 
     name: str = Field(pattern=NAME_PATTERN)
-    address: str | None = None
+    address: str | None = Field(default=None, pattern=ADDRESS_PATTERN)
     port: int | None = Field(default=None, ge=1, le=65535)
     user: str | None = None
     identity_files: list[str] = []
@@ -81,6 +81,19 @@ class System(Strict):
                 ' from Ansible with ansible = { inventory = "...", group = "..." }'
             )
         return self
+
+    @field_validator("hosts")
+    @classmethod
+    def _unique_hosts(cls, hosts: list[Host]) -> list[Host]:
+        first: dict[str, int] = {}
+        for index, host in enumerate(hosts):
+            if host.name in first:
+                raise ValueError(
+                    f"host {host.name!r} is listed twice: hosts[{first[host.name]}] and"
+                    f" hosts[{index}]"
+                )
+            first[host.name] = index
+        return hosts
 
     @field_validator("probes")
     @classmethod

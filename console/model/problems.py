@@ -89,6 +89,10 @@ PATTERN_WORDS = {
     r"^[a-z0-9][a-z0-9-]{0,62}$": "lowercase letters, digits and '-', at most 63",
     r"^[a-z_][a-z0-9_]*$": "lowercase letters, digits and '_', not starting with a digit",
     r"^https?://\S+$": "an http:// or https:// URL without spaces",
+    r"^[A-Za-z0-9:][A-Za-z0-9._:%-]{0,252}$": (
+        "a host name or IP address: letters, digits, '.', '_', '-' (and an IPv6 address's"
+        " ':' and '%')"
+    ),
 }
 
 
