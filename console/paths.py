@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -13,8 +13,7 @@ ENV_CONFIG = "ROLLBACK_CONSOLE_CONFIG"
 ENV_STATE = "ROLLBACK_CONSOLE_STATE"
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):
     """One place a configuration may be: how it is given, and the directory if any."""
 
     label: str

@@ -22,7 +22,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from console.engine.known_hosts import known_name
 from console.model.inventory import SshDefaults
@@ -42,8 +42,7 @@ class RouteError(ValueError):
     """ssh_config or a jump specification that cannot be followed (loop, bad syntax)."""
 
 
-@dataclass(frozen=True)
-class Preset:
+class Preset(NamedTuple):
     """Values set before ssh_config is read: they win over it (the inventory's host)."""
 
     hostname: str | None = None
@@ -52,6 +51,9 @@ class Preset:
     jump: str | None = None  # a ProxyJump spec, or "none"
     proxy_command: str | None = None
     identity_files: tuple[str, ...] = ()
+
+
+NO_PRESET = Preset()  # nothing set: ssh_config and the defaults say all
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ class Resolver:
         ]
         self._cache: dict[tuple[Any, ...], Destination] = {}
 
-    def resolve(self, alias: str, preset: Preset = Preset()) -> Destination:
+    def resolve(self, alias: str, preset: Preset = NO_PRESET) -> Destination:
         """The destination an inventory host named `alias` really is."""
         return self._resolve(alias, preset, hop=False, seen=())
 

@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 import os
 import socket
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import asyncssh
 
@@ -31,8 +31,7 @@ _PLACE = frozenset({"alias", "host", "port", "jump"})
 Tunnel = asyncssh.SSHClientConnection | None  # the shared jump-host connection, if any
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(NamedTuple):
     """A host key written to known_hosts after a person (or --accept-host-key) agreed."""
 
     endpoint: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from console.engine.errors import ParameterRefused, ProcedureError
 from console.engine.runner import BetweenWaves, RunPlan
@@ -103,8 +104,7 @@ def strategy_groups(strategy: Strategy, params: dict[str, str]) -> tuple[Groups,
     return groups, values
 
 
-@dataclass(frozen=True)
-class Secrets:
+class Secrets(NamedTuple):
     """What turns the journal's masked record back into what hosts must get: the
     parameter values given to this process (the journal holds them masked), and the
     redaction that makes each command's shown form."""

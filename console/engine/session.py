@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
@@ -32,8 +31,7 @@ if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 
-@dataclass(frozen=True)
-class IncidentSummary:
+class IncidentSummary(NamedTuple):
     """One journal on disk, folded: enough for a list of incidents."""
 
     path: Path
@@ -48,8 +46,7 @@ class IncidentSummary:
     undone: bool = False  # a strategy step's undo ran since the step (after the close too)
 
 
-@dataclass(frozen=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A journal read and folded, nothing written to it yet (resume's long first half)."""
 
     path: Path

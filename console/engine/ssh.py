@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.destination import Destination, Preset, Resolver, RouteError
 from console.engine.ending import Emit
@@ -30,8 +29,7 @@ def _since(start: float) -> float:
     return time.monotonic() - start
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """Where one inventory host is reached, as the inventory says (before ssh_config)."""
 
     name: str

@@ -8,9 +8,8 @@ from __future__ import annotations
 from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, overload
+from typing import BinaryIO, NamedTuple, overload
 
 from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
 from console.journal.store import JournalStream, Progress, Unread, parse_line
@@ -137,8 +136,7 @@ class EventLog(Sequence[Event]):
             self._reader = None
 
 
-@dataclass(frozen=True)
-class LogRead:
+class LogRead(NamedTuple):
     log: EventLog
     state: IncidentState
     torn: list[TornLine]
@@ -157,8 +155,7 @@ def read_log(path: Path, progress: Progress | None = None, first: int | None = N
     return LogRead(log, state, stream.torn)
 
 
-@dataclass(frozen=True)
-class DocumentRead:
+class DocumentRead(NamedTuple):
     """What a rollback document reads of a journal (`read_documented`)."""
 
     events: list[Event]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 JOURNAL_NAME = "journal.jsonl"
 OUTPUT_NAME = "output.jsonl"
@@ -17,8 +17,7 @@ class JournalError(Exception):
     """A journal that cannot be read or written safely; the message names the file."""
 
 
-@dataclass(frozen=True)
-class TornLine:
+class TornLine(NamedTuple):
     """The unterminated, unparsable tail a crash mid-write leaves behind."""
 
     path: Path

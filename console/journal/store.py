@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -18,8 +18,7 @@ from console.model.events import READABLE_VERSIONS, Actor, Event, Where
 from console.model.payloads import Payload
 
 
-@dataclass(frozen=True)
-class JournalRead:
+class JournalRead(NamedTuple):
     events: list[Event]
     torn: list[TornLine]
 

@@ -3,8 +3,8 @@ and what sets one apart, in one table: STRATEGY_KINDS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class StrategyKind(StrEnum):
@@ -19,8 +19,7 @@ class StrategyKind(StrEnum):
     CUSTOM = "custom"
 
 
-@dataclass(frozen=True)
-class Stepping:
+class Stepping(NamedTuple):
     """A gradual kind: the action (and the verify after it) run once per value of the
     parameter `param`, a comma-separated list, each value given to the commands as
     {{value}}; the hosts go from one value to the next only when every host's verify
@@ -36,8 +35,7 @@ class Stepping:
         return [v.strip() for v in params.get(self.param, self.default).split(",")]
 
 
-@dataclass(frozen=True)
-class KindInfo:
+class KindInfo(NamedTuple):
     """What the engine and the loader need to know of a kind beyond its presets."""
 
     kind: StrategyKind

@@ -1,8 +1,7 @@
 """Probes that watch a system: their kinds, how a sample is judged, and the probe model."""
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import Self
+from typing import NamedTuple, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -37,8 +36,7 @@ class BadWhen(StrEnum):
 HEALTHY_WORDS = ["ok", "healthy", "up", "pass", "passing", "green", "running"]
 
 
-@dataclass(frozen=True)
-class ProbeKindInfo:
+class ProbeKindInfo(NamedTuple):
     """What the loader and the watcher need to know of a probe kind; how it is sampled
     is the engine's (console/engine/probes.py, SAMPLERS)."""
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails
@@ -15,8 +14,7 @@ Loc = tuple[str | int, ...]
 QUOTE_LIMIT = 80
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
+class ConfigProblem(NamedTuple):
     """One readable configuration error: file, key path, line and message."""
 
     file: str
@@ -38,8 +36,7 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """A problem located in the configuration document (part, key path), before the
     file and line are known. A warning is said, and does not stop a run."""
 

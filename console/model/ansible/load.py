@@ -4,17 +4,15 @@ from an Ansible inventory when the configuration is loaded."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # read with the first Ansible-backed system (a configuration without one
     # loads none of the inventory reader)
     from console.model.ansible.inventory import Finding
 
 
-@dataclass(frozen=True)
-class Reported:
+class Reported(NamedTuple):
     """A finding for system number `system`; when `finding.about` is set, it is about
     inventory.toml's `systems[system].ansible.<about>`, not a line of the inventory."""
 
