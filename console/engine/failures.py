@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from console.model.status import FailureClass
 
@@ -20,8 +20,7 @@ class HostFailure(Exception):
         self.fingerprint = fingerprint
 
 
-@dataclass(frozen=True, slots=True)
-class ExecResult:
+class ExecResult(NamedTuple):
     """How a command ended on its host (or the jump host): exit status 0, or a failure
     class with its detail, and the signal or host key that caused it."""
 
