@@ -66,3 +66,24 @@ def test_yes_does_not_confirm_the_wave_after_a_failed_canary(sshd_server, tmp_pa
     assert git(repos["app-2"], "log", "-n", "1", "--format=%s") == "bad delivery"  # untouched
     intents = [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
     assert {e.where.host for e in intents} == {"app-1"}
+    # The question between the waves, and its answer, are in the record and the document
+    # (the console stopped to ask, who answered, how long it waited); only a note was.
+    events = read_journal(journal).events
+    [asked] = [e for e in events if e.kind == Kind.WAVE_ASKED]
+    [answered] = [e for e in events if e.kind == Kind.WAVE_ANSWERED]
+    assert (asked.where.step, asked.data.what, asked.data.done, asked.data.of) == (
+        "restore",
+        "wave",
+        1,
+        2,
+    )
+    assert (answered.where.step, answered.data.go_on, answered.data.by) == (
+        "restore",
+        False,
+        "--yes",
+    )
+    assert answered.data.waited >= 0 and asked.seq < answered.seq
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    assert "| stopped to ask: wave 1 of 2 done, start wave 2? | restore |" in timeline, timeline
+    assert "| wave 2 of 2 not started: answered by --yes after 0 s | restore |" in timeline

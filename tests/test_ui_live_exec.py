@@ -8,6 +8,7 @@ from textual.widgets import Log, Static
 
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
+from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.state import HostStatus
 from console.ui.screens.confirm_run import RunConfirm
@@ -187,13 +188,21 @@ async def test_waves_that_ask_wait_for_the_commander_between_waves(tmp_path: Pat
             assert runs["web-3"].status is HostStatus.NOT_STARTED
             halt = str(app.screen.query_one("#exec-halt", Static).render())
             assert "HALTED" in halt and "wave 3 of 3: not confirmed" in halt
-            notes = [
-                e.data.text for e in app.conductor.recorder.events if e.kind == Kind.NOTE_ADDED
+            asked = [
+                (e.kind, e.where.step, describe(e).split(": answered")[0])
+                for e in app.conductor.recorder.events
+                if e.kind in (Kind.WAVE_ASKED, Kind.WAVE_ANSWERED)
             ]
-            assert notes[-2:] == [
-                "wave 1 of 3 done; the next wave confirmed by commander",
-                "wave 2 of 3 done; the next wave stopped by commander",
+            assert asked == [
+                (Kind.WAVE_ASKED, "restore", "stopped to ask: wave 1 of 3 done, start wave 2?"),
+                (Kind.WAVE_ANSWERED, "restore", "wave 2 of 3 confirmed"),
+                (Kind.WAVE_ASKED, "restore", "stopped to ask: wave 2 of 3 done, start wave 3?"),
+                (Kind.WAVE_ANSWERED, "restore", "wave 3 of 3 not started"),
             ]
+            answers = [
+                e.data for e in app.conductor.recorder.events if e.kind == Kind.WAVE_ANSWERED
+            ]
+            assert [(a.by, a.go_on) for a in answers] == [("commander", True), ("commander", False)]
 
 
 def _done_2(app) -> bool:

@@ -16,6 +16,7 @@ from console.engine.locking import Claim, IncidentLocks
 from console.engine.notifier import Notifier
 from console.engine.opening import IncidentOpening
 from console.engine.plan import Secrets, plan_step, plan_undo, refuse_unknown
+from console.engine.questions import Questions
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
 from console.engine.ssh import SshPool, targets_for
 from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
@@ -63,6 +64,7 @@ class Conductor:
         self.settings = settings
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
+        self.questions = Questions(self.recorder)
         self.watcher: Watcher | None = None  # made by the first probe step
         # A drill's recovery-time targets by system, in place of the systems' RTO.
         self.recovery_targets: dict[str, float | None] = {}
@@ -228,10 +230,9 @@ class Conductor:
 
                 return await run_probe_step(self, step, sorted(systems) or None)
             refuse_unknown(self.state.step(step_id).unknown(), step.title, only_hosts)
-            planned = plan_step(
-                self.settings, self.state, step, only_hosts, self.confirm_wave, self.secrets
-            )
-            return await self.execution.run(step, planned, self.confirm_wave, said)
+            ask = self.questions.asking(step_id, self.confirm_wave)
+            planned = plan_step(self.settings, self.state, step, only_hosts, ask, self.secrets)
+            return await self.execution.run(step, planned, ask, said)
 
     async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""

@@ -71,9 +71,9 @@ async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:
 
 def confirm_waves_as(conductor: Conductor, who: str) -> None:
     """Waves (and a gradual strategy's stages) that ask before going on are confirmed
-    by `who`, with nobody at a keyboard: each confirmation is a note in the record. A wave
-    with a host that did not succeed (a canary that failed) is not confirmed: the run
-    stops there, as a person seeing it would, and the note says why."""
+    by `who`, with nobody at a keyboard: each answer is journalled (`wave.answered`). A
+    wave with a host that did not succeed (a canary that failed) is not confirmed: the
+    run stops there, as a person seeing it would, and a note says why."""
 
     async def confirm(what: str, done: int, total: int) -> bool:
         if bad := _did_not_succeed(conductor, what, done):
@@ -82,9 +82,8 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
                 f" next {what} was not confirmed by {who}: the later hosts are left for a"
                 " person to decide (retry the step once the cause is fixed)"
             )
-            return False
-        conductor.note(f"{what} {done} of {total} done; the next {what} confirmed by {who}")
-        return True
+        conductor.questions.answered(what, done, total, not bad, who)
+        return not bad
 
     conductor.confirm_wave = confirm
 

@@ -290,6 +290,19 @@ DESCRIBE: dict[str, Describer] = {
             + (f", {d.unknown} unknown (connection lost)" if d.unknown else "")
         ),
     ),
+    Kind.WAVE_ASKED: _says(
+        lambda: payloads.WaveAsked,
+        lambda d, e: (
+            f"stopped to ask: {d.what} {d.done} of {d.of} done, start {d.what} {d.done + 1}?"
+        ),
+    ),
+    Kind.WAVE_ANSWERED: _says(
+        lambda: payloads.WaveAnswered,
+        lambda d, e: (
+            f"{d.what} {d.done + 1} of {d.of} {'confirmed' if d.go_on else 'not started'}:"
+            f" answered by {d.by} after {duration(d.waited)}"
+        ),
+    ),
     Kind.RUN_HALTED: _says(lambda: payloads.RunHalted, lambda d, e: f"halted the run: {d.reason}"),
     Kind.RUN_ABORTED: _says(lambda: payloads.RunAborted, lambda d, e: f"aborted: {d.reason}"),
     Kind.RUN_DETACHED: _says(

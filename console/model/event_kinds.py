@@ -23,6 +23,8 @@ class Kind(StrEnum):
     HOST_NOT_STARTED = "host.not_started"
     WAVE_STARTED = "wave.started"
     WAVE_FINISHED = "wave.finished"
+    WAVE_ASKED = "wave.asked"
+    WAVE_ANSWERED = "wave.answered"
     HOSTKEY_ACCEPTED = "hostkey.accepted"
     LOCK_ACQUIRED = "lock.acquired"
     LOCK_TAKEN_OVER = "lock.taken_over"

@@ -44,8 +44,7 @@ async def confirm_next(app: StepHost, step_id: str, what: str, done: int, total:
         "Stop here",
     )
     go_on = bool(await app.push_screen_wait(dialog))
-    answer = "confirmed" if go_on else "stopped"
-    conductor.note(f"{what} {done} of {total} done; the next {what} {answer} by {who}", step_id)
+    conductor.questions.answered(what, done, total, go_on, who)
     return go_on
 
 

@@ -38,6 +38,8 @@ KEY_KINDS = frozenset(
         Kind.STEP_CONFIRMED,
         Kind.STEP_COMPLETED,
         Kind.STEP_SKIPPED,
+        Kind.WAVE_ASKED,  # the console waited for a person between waves
+        Kind.WAVE_ANSWERED,
         Kind.RUN_HALTED,
         Kind.RUN_ABORTED,
         Kind.HOSTKEY_ACCEPTED,
