@@ -24,7 +24,9 @@ STRATEGIES = {
             "kind": "custom",
             "description": "Pin the previous release, keeping the replaced one for undo",
             "commands": {
-                "precheck": "test -f version",
+                # 120: nothing to do (refused), as a preset's precheck on a host a
+                # rollback already put on 2.4.1
+                "precheck": "test -f version && { ! grep -qx 2.4.1 version || exit 120; }",
                 "action": "cp version version.replaced && echo 2.4.1 > version",
                 "verify": "grep -qx 2.4.1 version",
                 "undo": "mv version.replaced version",
@@ -138,3 +140,33 @@ def test_an_undo_that_cannot_run_is_one_line_and_changes_nothing(fleet, args, me
     assert result.stderr.startswith(message), result.stderr
     assert journal.read_bytes() == recorded
     assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n")
+
+
+def test_undo_leaves_alone_a_host_whose_precheck_refused(fleet):
+    """app-1 was on 2.4.1 already, by an earlier rollback that kept 2.3.0 aside: this run's
+    precheck refused it (nothing done), app-2 rolled back. The undo goes to app-2 alone;
+    it went to app-1 too, and moved it to the earlier incident's 2.3.0 (seen with the
+    releases preset on a real sshd fleet: the undo of an incident that changed nothing on
+    web-1 put back the release an earlier incident had rolled back from)."""
+    app_1 = fleet.sandboxes["app-1"]
+    (app_1 / "version").write_text("2.4.1\n")
+    (app_1 / "version.replaced").write_text("2.3.0\n")
+    result = fleet.cli(
+        "run", "--systems", "app", "--strategy", "pin-release", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(fleet.state / "incident"),
+    )  # fmt: skip
+    assert fleet.written("version") == dict.fromkeys(HOSTS, "2.4.1\n"), result.stdout
+    journal = fleet.state / "incident" / "journal.jsonl"
+
+    seen = fleet.cli("undo", str(journal), "restore", "--dry-run")
+    assert seen.returncode == 0, seen.stderr
+    assert "### app-2 undo" in seen.stdout and "### app-1 undo" not in seen.stdout
+    named = fleet.cli("undo", str(journal), "restore", "--hosts", "app-1", "--yes")
+    assert named.returncode == 2
+    assert named.stderr.startswith(
+        "error: step 'Restore the release' changed nothing on 'app-1' (it went no further"
+        " than its precheck"
+    ), named.stderr
+    undone = fleet.cli("undo", str(journal), "restore", "--yes")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.5.0\n"}

@@ -15,7 +15,7 @@ from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
-from console.model.state import HostStatus, IncidentState
+from console.model.state import IncidentState
 from console.model.strategies import RunsOn, Strategy
 from console.model.templates import (
     ParameterError,
@@ -267,12 +267,20 @@ def plan_undo(
             f"step {step.title!r} did not run on {unknown[0]!r}"
             f" (it ran on: {', '.join(runs) or 'no host'})"
         )
-    skip = (HostStatus.PENDING, HostStatus.NOT_STARTED)
-    ran = [
-        h for h, r in runs.items() if r.status not in skip and (not only_hosts or h in only_hosts)
-    ]
+    changed = state.step(step.id).changed
+    for host in only_hosts or ():
+        if host not in changed:  # its precheck refused, failed or was lost, or it never ran
+            said = f": {runs[host].said()}" if runs[host].said() else ""
+            raise ProcedureError(
+                f"step {step.title!r} changed nothing on {host!r} (it went no further than"
+                f" its precheck{said}): nothing to undo there"
+            )
+    ran = [h for h in runs if h in changed and (not only_hosts or h in only_hosts)]
     if not ran:
-        raise ProcedureError(f"step {step.title!r} touched no host to undo")
+        raise ProcedureError(
+            f"step {step.title!r} changed no host (none went further than its precheck):"
+            " nothing to undo"
+        )
     params = strategy_params(state, name, strategy, secrets)
     targets = targets_for(settings.inventory, ran)
     here = strategy.runs_on is RunsOn.JUMP_HOST

@@ -81,6 +81,8 @@ def _step_skipped(s: IncidentState, e: Event) -> None:
 def _intent(s: IncidentState, e: Event) -> None:
     d = e.payload(CommandIntent)
     run = _host_run(s, e)
+    if d.stage != "precheck":
+        s.step(e.where.step or "adhoc").changed.add(run.host)
     run.status = HostStatus.RUNNING
     run.stage = d.stage
     run.command = d.command

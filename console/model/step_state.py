@@ -89,6 +89,9 @@ class StepState:
     earlier_waves: list[dict[int, dict[str, Any]]] = field(default_factory=list)
     halted: str | None = None
     targets: list[str] = field(default_factory=list)  # every host its starts named
+    # The hosts sent a stage past its precheck, in any run: what its undo may touch (a
+    # precheck that refused, failed or was lost changed nothing the step should undo).
+    changed: set[str] = field(default_factory=set)
     held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
 
     def refused(self) -> dict[str, str]:
