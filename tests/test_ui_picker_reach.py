@@ -87,7 +87,8 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
             assert "SSH check (all 7): ✔ 5 up · ✘ 2 not up" in side
             for _ in range(8):  # the cursor to db-1: its reason is shown
                 await pilot.press("down")
-            assert f"db-1: {AUTH_FAILED}" in str(picker.query_one("#reach", Static).render())
+            shown = str(picker.query_one("#reach", Static).render())  # folded to the panel
+            assert f"db-1: {AUTH_FAILED}" in " ".join(shown.splitlines())
             await pilot.press("up", "space")  # the db system
             await pilot.pause(0.2)
             side = str(picker.query_one("#reach", Static).render())
@@ -183,3 +184,26 @@ def test_picker_with_answers_snapshot(snap_compare, tmp_path: Path, size) -> Non
     with fleet_in_thread(demo_settings(), FAULTS) as fleet:
         app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
         assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+async def test_a_long_reason_breaks_on_words_and_after_a_path_separator(tmp_path: Path) -> None:
+    """api-2's host key mismatch names the fleet's known_hosts path (40 characters), wider
+    than the side panel at 80x24: it broke mid-word ('/tmp/rollback-demo-…/known_hos' then
+    'ts,'); the reason is folded on its spaces, a path after its '/'."""
+    async with DemoFleet(demo_settings(), FAULTS) as fleet:
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            picker = await open_picker(pilot)
+            for _ in range(6):  # the cursor to api-2
+                await pilot.press("down")
+            await pilot.pause(0.2)
+            label = picker.query_one("#reach", Static)
+            shown = str(label.render())
+            reason = shown[shown.index("api-2: host key mismatch") :].split("\n^r")[0]
+            width = label.content_size.width
+            assert 0 < width < len(str(fleet.root / "known_hosts,"))
+            lines = reason.splitlines()
+            assert all(len(line) <= width for line in lines), lines
+            assert f"{fleet.root}/" in lines and "known_hosts," in lines, lines
+            said = f"api-2: {app.reach.results['api-2'].describe()}"  # every character kept
+            assert "".join(lines).replace(" ", "") == said.replace(" ", "")

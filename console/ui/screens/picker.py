@@ -24,6 +24,7 @@ from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
+from console.ui.widgets.fold import fold
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.param_fields import param_fields, secret_note
@@ -212,6 +213,10 @@ class PickerScreen(Screen):
         if self._reach_timer is None:
             self._reach_timer = self.set_timer(self.REACH_SECONDS, self._reach_tick)
 
+    def on_resize(self) -> None:
+        """The cursor host's reason, folded again to the panel's new width."""
+        self.call_after_refresh(self.show_reach)
+
     def _reach_tick(self) -> None:
         self._reach_timer = None
         self.show_reach()
@@ -243,7 +248,10 @@ class PickerScreen(Screen):
         answer = reach.results.get(node.data[1]) if node and node.data else None
         if answer is not None and not answer.ok:
             why = visible(answer.describe(), one_line=True)  # the server's words, maybe
-            text.append(f"\n{answer.host}: {why}", style=themed("$error"))
+            # Folded here, not by the widget: a path or a fingerprint breaks after its '/'
+            # or ',', not wherever the panel's edge falls.
+            said = fold(f"{answer.host}: {why}", label.content_size.width)
+            text.append(f"\n{said}", style=themed("$error"))
             if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
                 key = self.app.key_label("picker.hostkey")
                 text.append(f"\n{key} shows its fingerprint, to compare and accept", style="bold")
