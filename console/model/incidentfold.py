@@ -10,13 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.model import payloads
 from console.model.events import Event, Kind
-from console.model.payloads import (
-    IncidentClosed,
-    IncidentOpened,
-    IncidentResumed,
-    StrategyChosen,
-    SystemsSelected,
-)
+from console.model.payloads import IncidentClosed, IncidentOpened
 from console.model.status import StepStatus
 from console.model.watchfold import first_trigger
 
@@ -50,7 +44,7 @@ def _resumed(s: IncidentState, e: Event) -> None:
         if st.status is StepStatus.RUNNING:
             st.cut_short = True
             st.stop_between_waves()
-    if e.payload(IncidentResumed).amendments_only:
+    if e.payload(payloads.IncidentResumed).amendments_only:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None
     s.outcome = None
@@ -91,13 +85,13 @@ def _handed_over(s: IncidentState, e: Event) -> None:
 
 
 def _selected(s: IncidentState, e: Event) -> None:
-    d = e.payload(SystemsSelected)
+    d = e.payload(payloads.SystemsSelected)
     s.systems = list(d.systems)
     s.hosts = dict(d.hosts)
 
 
 def _strategy(s: IncidentState, e: Event) -> None:
-    d = e.payload(StrategyChosen)
+    d = e.payload(payloads.StrategyChosen)
     s.strategy = d.strategy
     s.params = dict(d.params)
 

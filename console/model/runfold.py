@@ -6,18 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import (
     CommandIntent,
     CommandOutput,
     CommandResult,
-    HostNotStarted,
-    RunAborted,
-    RunDetached,
-    RunHalted,
     StepCompleted,
-    StepConfirmed,
-    StepSkipped,
     StepStarted,
     WaveFinished,
     WaveStarted,
@@ -59,7 +54,9 @@ def _step_confirmed(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.DONE
     st.started = st.started or e.ts
     st.finished = e.ts
-    st.summary = "confirmed by " + (e.payload(StepConfirmed).by or e.who.commander or e.who.user)
+    st.summary = "confirmed by " + (
+        e.payload(payloads.StepConfirmed).by or e.who.commander or e.who.user
+    )
 
 
 def _step_completed(s: IncidentState, e: Event) -> None:
@@ -75,7 +72,7 @@ def _step_skipped(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     st.status = StepStatus.SKIPPED
     st.finished = e.ts
-    st.skip_reason = e.payload(StepSkipped).reason
+    st.skip_reason = e.payload(payloads.StepSkipped).reason
 
 
 def _intent(s: IncidentState, e: Event) -> None:
@@ -130,11 +127,11 @@ def _result(s: IncidentState, e: Event) -> None:
 def _not_started(s: IncidentState, e: Event) -> None:
     run = _host_run(s, e)
     run.status = HostStatus.NOT_STARTED
-    run.detail = e.payload(HostNotStarted).reason
+    run.detail = e.payload(payloads.HostNotStarted).reason
 
 
 def _halted(s: IncidentState, e: Event) -> None:
-    d = e.payload(RunHalted)
+    d = e.payload(payloads.RunHalted)
     s.halts.append({"step": e.where.step, **d.dump()})
     if e.where.step:
         s.step(e.where.step).halted = d.reason
@@ -167,12 +164,14 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
 
 
 def _detached(s: IncidentState, e: Event) -> None:
-    for step_id in e.payload(RunDetached).running:
+    for step_id in e.payload(payloads.RunDetached).running:
         s.step(step_id).cut_short = True
 
 
 def _aborted(s: IncidentState, e: Event) -> None:
-    s.aborts.append({"step": e.where.step, "by": e.who.user, **e.payload(RunAborted).dump()})
+    s.aborts.append(
+        {"step": e.where.step, "by": e.who.user, **e.payload(payloads.RunAborted).dump()}
+    )
 
 
 # Keyed by kind as a str: an event's kind is a str, equal to its Kind member.

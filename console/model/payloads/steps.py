@@ -3,7 +3,7 @@
 from pydantic import Field
 
 from console.model.event_kinds import Kind
-from console.model.payloads.base import Amendable, Number, Payload
+from console.model.payloads.base import Amendable, Payload
 from console.model.status import FailureClass, StepStatus
 
 
@@ -33,14 +33,6 @@ class StepStarted(StepData):
     )
 
 
-class StepConfirmed(StepData):
-    """A manual step was confirmed done."""
-
-    KIND = Kind.STEP_CONFIRMED
-    note: str = Field("", description="what the commander said")
-    by: str | None = Field(None, description="the commander, or `--yes (headless)`")
-
-
 class StepCompleted(StepData, Amendable):
     """A step ended."""
 
@@ -56,13 +48,6 @@ class StepCompleted(StepData, Amendable):
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
     confirmed: str | None = Field(None, description="who confirmed it")
     edited: bool | None = Field(None, description="the commander changed the message sent")
-
-
-class StepSkipped(StepData):
-    """A step was skipped, with a reason."""
-
-    KIND = Kind.STEP_SKIPPED
-    reason: str = Field(description="why")
 
 
 class CommandIntent(Payload):
@@ -123,16 +108,6 @@ class CommandResult(Payload):
     output_file: str | None = Field(None, description="the file holding them (`output.jsonl`)")
 
 
-class HostNotStarted(Payload):
-    """A host's command was never sent."""
-
-    KIND = Kind.HOST_NOT_STARTED
-    reason: str = Field(
-        description="halted, aborted or detached (older journals: a rollout not confirmed,"
-        " now `rollout.held`)"
-    )
-
-
 class WaveStarted(Payload):
     """A wave of hosts starts."""
 
@@ -182,29 +157,3 @@ class WaveAnswered(Payload):
         " keyboard"
     )
     waited: float = Field(description="seconds from the question to the answer")
-
-
-class RunHalted(Payload):
-    """Too many hosts failed, or a wave was not confirmed: the hosts not started yet will not be."""
-
-    KIND = Kind.RUN_HALTED
-    reason: str = Field(description="why, in words")
-    failed: int = Field(0, description="hosts failed")
-    total: int = Field(0, description="hosts in the step")
-    max_fail_percentage: Number | None = Field(None, description="the limit crossed")
-
-
-class RunAborted(Payload):
-    """The commander aborted: running commands are stopped (TERM, then KILL)."""
-
-    KIND = Kind.RUN_ABORTED
-    reason: str = Field(description="why")
-    running: list[str] = Field([], description="the steps running then")
-
-
-class RunDetached(Payload):
-    """The console quit and left its commands running: their hosts are unknown until verified."""
-
-    KIND = Kind.RUN_DETACHED
-    running: list[str] = Field([], description="the steps")
-    hosts: list[str] = Field([], description="the hosts whose commands were left running")

@@ -1,0 +1,47 @@
+"""What the commander chose: the systems and the strategy, a manual step confirmed done
+or skipped. Apart from `incident` and `steps`: exec records none of them."""
+
+from pydantic import Field
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import Payload
+from console.model.payloads.steps import StepData
+
+
+class SystemsSelected(Payload):
+    """The systems and hosts the rollback is for."""
+
+    KIND = Kind.SYSTEMS_SELECTED
+    systems: list[str] = Field(description="the systems")
+    hosts: dict[str, str] = Field({}, description="{host: system}")
+    ssh_check_failed: dict[str, str] | None = Field(
+        None,
+        description="{host: why} when chosen hosts failed the picker's SSH check (connect,"
+        " log in, run `true`)",
+    )
+
+
+class StrategyChosen(Payload):
+    """The strategy the restore step runs, with its checked parameters."""
+
+    KIND = Kind.STRATEGY_CHOSEN
+    strategy: str = Field(description="its name")
+    params: dict[str, str] = Field({}, description="the checked parameter values")
+    systems: list[str] | None = Field(
+        None, description="when it is for some of the selected systems (a DR exercise)"
+    )
+
+
+class StepConfirmed(StepData):
+    """A manual step was confirmed done."""
+
+    KIND = Kind.STEP_CONFIRMED
+    note: str = Field("", description="what the commander said")
+    by: str | None = Field(None, description="the commander, or `--yes (headless)`")
+
+
+class StepSkipped(StepData):
+    """A step was skipped, with a reason."""
+
+    KIND = Kind.STEP_SKIPPED
+    reason: str = Field(description="why")

@@ -1,0 +1,48 @@
+"""Who holds the incident and what it trusts: reopened after a crash, its lock taken
+over, a host key accepted. Apart from `incident`: exec records none of them."""
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import JsonObject, Payload
+
+
+class InFlight(TypedDict):
+    step: str
+    host: str
+
+
+class IncidentResumed(Payload):
+    """Someone reopened the incident (after a crash or a closed terminal)."""
+
+    KIND = Kind.INCIDENT_RESUMED
+    unknown: list[InFlight] = Field(
+        [],
+        description="`step` and `host` of each command whose intent had no outcome: unknown,"
+        " verify before retrying",
+    )
+    amendments_only: bool | None = Field(
+        None, description="true when the incident was closed (it stays closed)"
+    )
+
+
+class LockTakenOver(Payload):
+    """A stale or abandoned lock was taken over, with a reason."""
+
+    KIND = Kind.LOCK_TAKEN_OVER
+    previous: JsonObject = Field(
+        description="the holder: `pid`, `user`, `host`, `started`, `incident`"
+    )
+    reason: str = Field(description="why it was taken over")
+
+
+class HostkeyAccepted(Payload):
+    """The commander accepted an unknown host key, having seen its fingerprint."""
+
+    KIND = Kind.HOSTKEY_ACCEPTED
+    fingerprint: str = Field(description="the key's SHA256 fingerprint")
+    endpoint: str | None = Field(None, description="`host:port` the key is for")
+    known_hosts: str = Field(description="the known_hosts file written")
+    entry: str = Field(description="the line added to it")
+    via: str | None = Field(None, description="the jump host it was reached through")

@@ -1,0 +1,43 @@
+"""A run cut short: halted by its failures, aborted, detached, and the hosts it never
+started. Apart from `steps`: a run that ends as planned (exec's) records none of them."""
+
+from pydantic import Field
+
+from console.model.event_kinds import Kind
+from console.model.payloads.base import Number, Payload
+
+
+class HostNotStarted(Payload):
+    """A host's command was never sent."""
+
+    KIND = Kind.HOST_NOT_STARTED
+    reason: str = Field(
+        description="halted, aborted or detached (older journals: a rollout not confirmed,"
+        " now `rollout.held`)"
+    )
+
+
+class RunHalted(Payload):
+    """Too many hosts failed, or a wave was not confirmed: the hosts not started yet will not be."""
+
+    KIND = Kind.RUN_HALTED
+    reason: str = Field(description="why, in words")
+    failed: int = Field(0, description="hosts failed")
+    total: int = Field(0, description="hosts in the step")
+    max_fail_percentage: Number | None = Field(None, description="the limit crossed")
+
+
+class RunAborted(Payload):
+    """The commander aborted: running commands are stopped (TERM, then KILL)."""
+
+    KIND = Kind.RUN_ABORTED
+    reason: str = Field(description="why")
+    running: list[str] = Field([], description="the steps running then")
+
+
+class RunDetached(Payload):
+    """The console quit and left its commands running: their hosts are unknown until verified."""
+
+    KIND = Kind.RUN_DETACHED
+    running: list[str] = Field([], description="the steps")
+    hosts: list[str] = Field([], description="the hosts whose commands were left running")
