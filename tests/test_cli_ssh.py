@@ -135,10 +135,9 @@ def fingerprint_of(public_key: Path) -> str:
     return out.split()[1]
 
 
-@pytest.mark.sshd
-def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_path):
+def exec_on_one_host(sshd_server, tmp_path: Path, address: str, known: Path) -> list[str]:
+    """`exec` on system web: host web-1 at `address` on the sshd, `known` its known_hosts."""
     server = sshd_server.server
-    known = tmp_path / "known_hosts"
     inventory = {
         "ssh": {
             "use_ssh_config": False,
@@ -149,13 +148,19 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
         "systems": [
             {
                 "name": "web",
-                "hosts": [{"name": "web-1", "address": "127.0.0.1", "port": server.port}],
+                "hosts": [{"name": "web-1", "address": address, "port": server.port}],
             }
         ],
     }
-    directory = config_dir(tmp_path, inventory)
+    return ["exec", "--config", str(config_dir(tmp_path, inventory)), "--systems", "web"]
+
+
+@pytest.mark.sshd
+def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_path):
+    server = sshd_server.server
+    known = tmp_path / "known_hosts"
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
     home, state = tmp_path, tmp_path / "state"
-    base = ["exec", "--config", str(directory), "--systems", "web"]
 
     unknown = cli(*base, "true", home=home, state=state)
     assert unknown.returncode == 1
@@ -232,23 +237,8 @@ def test_a_host_given_by_name_is_trusted_as_ssh_trusts_it_not_by_its_address(ssh
     server = sshd_server.server
     known = tmp_path / "known_hosts"
     known.write_text(server.known_hosts_line() + "\n")
-    inventory = {
-        "ssh": {
-            "use_ssh_config": False,
-            "user": server.user,
-            "identity_files": [str(sshd_server.client_key)],
-            "known_hosts": str(known),
-        },
-        "systems": [
-            {
-                "name": "web",
-                "hosts": [{"name": "web-1", "address": "localhost", "port": server.port}],
-            }
-        ],
-    }
-    directory = config_dir(tmp_path, inventory)
+    base = exec_on_one_host(sshd_server, tmp_path, "localhost", known)
     home, state = tmp_path, tmp_path / "state"
-    base = ["exec", "--config", str(directory), "--systems", "web"]
     name = f"[localhost]:{server.port}"
 
     assert ssh_answers(server, sshd_server.client_key, known, "localhost") == 255
