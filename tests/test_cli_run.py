@@ -368,3 +368,23 @@ def test_config_given_to_the_demo_is_refused_not_ignored(tmp_path, command):
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"error: --config {config}: the demo fleet runs on its own")
+
+
+def test_a_journal_that_holds_an_incident_is_refused_for_a_new_one(tmp_path):
+    """A second `run` (or drill) given the --journal of one that closed appended a second
+    incident to its record (opened after it closed: a negative duration in its document)
+    and then failed: the incident is closed. It is refused before anything is written."""
+    journal = tmp_path / "incident"
+    reason = ["--trigger", "user-impact", "--reason", "checkout 500s", "--yes"]
+    first = cli(*RUN, *reason, "--journal", str(journal), state_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = (journal / "journal.jsonl").read_bytes()
+    for again in (
+        [*RUN, *reason, "--journal", str(journal)],
+        ["drill", "--demo", "--scenario", "web-slow", "--journal", str(journal / "journal.jsonl")],
+    ):
+        refused = cli(*again, state_dir=tmp_path)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr.startswith(f"error: --journal {again[-1]}: holds an incident already")
+        assert "Traceback" not in refused.stderr
+    assert (journal / "journal.jsonl").read_bytes() == before

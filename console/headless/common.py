@@ -57,14 +57,21 @@ async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> Asyn
 
 
 def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
-    """`--journal` (a journal file or an incident directory), else the engine's journal root."""
+    """`--journal` (a journal file or an incident directory), else the engine's journal
+    root: where a new incident's journal is made, never one that holds an incident
+    already (a second run or drill there appended a second incident to its record)."""
     if not path:
         return engine.journal_root / incident_id
     target = Path(path)
     if target.suffix == ".jsonl" or target.is_file():
         if target.name != JOURNAL_NAME:
             raise ProcedureError(f"--journal {path}: a journal file must be named {JOURNAL_NAME}")
-        return target.parent
+        target = target.parent
+    if (target / JOURNAL_NAME).exists():
+        raise ProcedureError(
+            f"--journal {path}: holds an incident already; a new one needs a directory of"
+            " its own (`resume` goes on with that one, `exec --journal` adds to it while open)"
+        )
     return target
 
 
