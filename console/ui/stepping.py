@@ -11,43 +11,15 @@ from textual.screen import Screen
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
-from console.journal.describe import describe
 from console.journal.files import JOURNAL_NAME
-from console.model.events import Kind
 from console.model.procedure import StepKind
-from console.model.status import HostStatus, StepStatus
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
+from console.ui.step_toasts import announce
 
 if TYPE_CHECKING:
     from rich.text import Text
-
-
-# A step that ended neither done nor failed: its toast's title, and the way on with the
-# keys it names (their ids, shown as they are bound).
-WARNED: dict[StepStatus, tuple[str, str, tuple[str, ...]]] = {
-    StepStatus.HELD: (
-        "Step held",
-        "{} goes on with the next stage, or skip.",
-        ("execution.retry",),
-    ),
-    StepStatus.STOPPED: (
-        "Step stopped between waves",
-        "{} goes on with those not started, or skip.",
-        ("execution.retry",),
-    ),
-    StepStatus.UNKNOWN: (
-        "Step outcome unknown",
-        "{} verifies them, {} retries only them.",
-        ("resume.verify", "resume.retry"),
-    ),
-    StepStatus.REFUSED: (
-        "Step refused",
-        "A retry would refuse again: skip it ({}).",
-        ("checklist.skip",),
-    ),
-}
 
 
 class StepHost(AppPart, Protocol):
@@ -311,65 +283,8 @@ class Stepping:
             self.app.notify(str(exc), title="Not started", severity="error")
             return
         self.app.flush_events()
-        step = self.app.conductor.step(step_id)
-        title = step.title
-        if step.kind is StepKind.NOTIFY:
-            self._notified(step_id, ok)
-        elif ok:
-            # The execution screen already says so; elsewhere a short toast tells.
-            if self.app.screen is not self.app.get_screen("execution"):
-                self.app.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
-        elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
-            summary = self.app.conductor.state.step(step_id).summary
-            self.app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
-        elif (st := self.app.conductor.state.step(step_id)).status in WARNED:
-            toast, way_on, keys = WARNED[st.status]
-            way_on = way_on.format(*map(self.app.key_label, keys))
-            self.app.notify(
-                f"“{title}”: {st.summary}. {way_on}",
-                title=toast,
-                severity="warning",
-            )
-        else:
-            retry = self.app.key_label("execution.retry")
-            held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
-            # A rollout that failed: its retry takes the held hosts too, from its first stage.
-            how = (
-                f"{retry} retries from the first stage, with the {held} held"
-                f" host{'s' if held > 1 else ''}"
-                if held
-                else f"Retry failed hosts with {retry}"
-            )
-            self.app.notify(
-                f"“{title}” did not succeed everywhere. {how}, or skip.",
-                title="Step failed",
-                severity="error",
-            )
+        announce(self.app, step_id, ok)
         self.app.screen.post_message(StepRunFinished(step_id, ok))
-
-    def _notified(self, step_id: str, ok: bool) -> None:
-        """What each channel of a status update said, as one toast."""
-        from console.model.payloads import NotificationResult  # its family: sent already
-
-        assert self.app.conductor is not None  # a step just ran in the open incident
-        sent: list[str] = []
-        undelivered = delivered = False
-        for event in reversed(self.app.conductor.recorder.events.actions):  # this attempt's
-            if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
-                break
-            if event.where.step == step_id and isinstance(event.data, NotificationResult):
-                sent.insert(0, describe(event))
-                undelivered = undelivered or not event.data.ok
-                delivered = delivered or event.data.ok
-        if ok and undelivered:
-            title = "not every channel" if delivered else "NOT DELIVERED on any channel"
-            self.app.notify("\n".join(sent), title=f"Status update: {title}", severity="warning")
-        elif ok:
-            self.app.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
-        else:
-            self.app.notify(
-                "\n".join(sent) or "not sent", title="Status update FAILED", severity="error"
-            )
 
     def _run_taking_over(
         self, reason: str, step_id: str, only_hosts: list[str] | None, confirmed: str

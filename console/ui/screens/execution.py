@@ -8,7 +8,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
-from console.model.payloads import StepStarted
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.visible import visible
@@ -26,6 +25,7 @@ from console.ui.screens.execution_rows import (
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
 from console.ui.screens.settled_layout import SettledLayout
+from console.ui.screens.step_titles import StepTitles
 from console.ui.throttle import Throttle
 from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.incident_bar import IncidentBar
@@ -85,9 +85,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._last_lines = Throttle(self, LAST_LINE_SECONDS, self.sync_soon)
         self.output = OutputPane(self)
         self.adhoc = AdhocRuns(self)
-        # Of steps not in the procedure, by step and run: a drill's fault steps (and their
-        # undo) run once a fault, each with its own title.
-        self._recorded_titles: dict[tuple[str, int], str] = {}
+        self.titles = StepTitles(self)
         self.problems_only = False
         # The hosts whose rows may have changed since the last sync (None: every host).
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
@@ -231,7 +229,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self.output.append()
 
     def _title_line(self, status: StepStatus | HostStatus, step_id: str) -> Text:
-        title = visible(self._title(step_id), one_line=True)  # a follower's come from a journal
+        title = visible(self.titles.of(step_id), one_line=True)  # a follower's come from a journal
         return Text.assemble(status_text(status), " ", (title, "bold"))
 
     def _heading(self, title: Text, counts: Text | str) -> None:
@@ -239,26 +237,6 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         wrap, so what failed and the next key are never out of sight."""
         self.show(self.query_one("#exec-title", OneLine), title)
         self.show(self.query_one("#exec-counts", Static), counts)
-
-    def _title(self, step_id: str) -> str:
-        if step_id in self.incident.order:
-            return self.incident.step(step_id).title
-        if step_id in self.adhoc.commands:
-            return self.adhoc.title(step_id, None)
-        key = (step_id, len(self.incident.state.step(step_id).earlier_waves))
-        recorded = self._recorded_titles.get(key)
-        if recorded is None:  # read once it is there: a start's title stays
-            started = (  # a step of its own (ad-hoc, a drill's fault, its integrity check)
-                e.data.title
-                for e in reversed(self.incident.recorder.events.actions)
-                if isinstance(e.data, StepStarted) and e.where.step == step_id
-            )
-            recorded = next(started, None)
-            if recorded is not None:
-                self._recorded_titles[key] = recorded
-        if step_id.startswith("adhoc-"):
-            return self.adhoc.title(step_id, recorded)
-        return str(recorded or step_id)
 
     def is_probe(self, step_id: str | None) -> bool:
         steps = {s.id: s for s in self.app.settings.procedure.steps}

@@ -1,0 +1,102 @@
+"""What the console says when a step's run ends: a toast that names the outcome and the
+keys that go on from it, and each channel's answer for a status update."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.journal.describe import describe
+from console.model.events import Kind
+from console.model.procedure import StepKind
+from console.model.status import HostStatus, StepStatus
+
+if TYPE_CHECKING:
+    from console.ui.stepping import StepHost
+
+# A step that ended neither done nor failed: its toast's title, and the way on with the
+# keys it names (their ids, shown as they are bound).
+WARNED: dict[StepStatus, tuple[str, str, tuple[str, ...]]] = {
+    StepStatus.HELD: (
+        "Step held",
+        "{} goes on with the next stage, or skip.",
+        ("execution.retry",),
+    ),
+    StepStatus.STOPPED: (
+        "Step stopped between waves",
+        "{} goes on with those not started, or skip.",
+        ("execution.retry",),
+    ),
+    StepStatus.UNKNOWN: (
+        "Step outcome unknown",
+        "{} verifies them, {} retries only them.",
+        ("resume.verify", "resume.retry"),
+    ),
+    StepStatus.REFUSED: (
+        "Step refused",
+        "A retry would refuse again: skip it ({}).",
+        ("checklist.skip",),
+    ),
+}
+
+
+def announce(app: StepHost, step_id: str, ok: bool) -> None:
+    """The toast for a step's run that has just ended (none on the execution screen for a
+    step done: it says so already)."""
+    assert app.conductor is not None
+    step = app.conductor.step(step_id)
+    title = step.title
+    if step.kind is StepKind.NOTIFY:
+        _notified(app, step_id, ok)
+    elif ok:
+        # The execution screen already says so; elsewhere a short toast tells.
+        if app.screen is not app.get_screen("execution"):
+            app.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
+    elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
+        summary = app.conductor.state.step(step_id).summary
+        app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
+    elif (st := app.conductor.state.step(step_id)).status in WARNED:
+        toast, way_on, keys = WARNED[st.status]
+        way_on = way_on.format(*map(app.key_label, keys))
+        app.notify(
+            f"“{title}”: {st.summary}. {way_on}",
+            title=toast,
+            severity="warning",
+        )
+    else:
+        retry = app.key_label("execution.retry")
+        held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+        # A rollout that failed: its retry takes the held hosts too, from its first stage.
+        how = (
+            f"{retry} retries from the first stage, with the {held} held"
+            f" host{'s' if held > 1 else ''}"
+            if held
+            else f"Retry failed hosts with {retry}"
+        )
+        app.notify(
+            f"“{title}” did not succeed everywhere. {how}, or skip.",
+            title="Step failed",
+            severity="error",
+        )
+
+
+def _notified(app: StepHost, step_id: str, ok: bool) -> None:
+    """What each channel of a status update said, as one toast."""
+    from console.model.payloads import NotificationResult  # its family: sent already
+
+    assert app.conductor is not None  # a step just ran in the open incident
+    sent: list[str] = []
+    undelivered = delivered = False
+    for event in reversed(app.conductor.recorder.events.actions):  # this attempt's
+        if event.where.step == step_id and event.kind == Kind.STEP_STARTED:
+            break
+        if event.where.step == step_id and isinstance(event.data, NotificationResult):
+            sent.insert(0, describe(event))
+            undelivered = undelivered or not event.data.ok
+            delivered = delivered or event.data.ok
+    if ok and undelivered:
+        title = "not every channel" if delivered else "NOT DELIVERED on any channel"
+        app.notify("\n".join(sent), title=f"Status update: {title}", severity="warning")
+    elif ok:
+        app.notify("\n".join(sent) or "sent", title="Status update sent", timeout=6)
+    else:
+        app.notify("\n".join(sent) or "not sent", title="Status update FAILED", severity="error")
