@@ -485,3 +485,40 @@ async def test_a_step_whose_canary_v_settled_reads_stopped_not_failed(fleet: Fle
         await until(pilot, lambda: "Waves" in str(app.screen.query_one("#exec-waves").render()))
         waves = str(app.screen.query_one("#exec-waves").render())
         assert "Waves ✔ 1/2 1 ok, 0 failed · ○ 2/2 not started" in waves, waves  # 'run 2: ✔ 1/1'
+
+
+async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
+    fleet: Fleet,
+) -> None:
+    """Killed in the canary's action, resumed, V pressed and app-1's verify held there: the
+    execution screen's title read '▶ running Restore the release', as if the action ran
+    again (seen at 80x24); it says what runs: '▶ verifying'."""
+    from console.ui.widgets.one_line import OneLine
+
+    journal = fleet.state / "incident"
+    link = fleet.sandboxes["app-1"] / "current"
+    run_killed_at(
+        fleet, journal, "held-verify", "app-1      sent action",
+        lambda: link.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    hold = fleet.sandboxes["app-1"] / "hold"
+    hold.write_text("")
+    try:
+        engine = build_engine(load_settings(fleet.config), fleet.state / "incidents")
+        app = resumed_app(engine, journal / "journal.jsonl")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: checklist_shown(app))
+            await pilot.press("v")
+            title = lambda: str(app.screen.query_one("#exec-title", OneLine).render())  # noqa: E731
+            await until(
+                pilot,
+                lambda: (
+                    "restore" in app.conductor.running and bool(app.screen.query("#exec-title"))
+                ),
+            )
+            await until(pilot, lambda: title().startswith("▶ verifying "))
+            hold.unlink()
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+    finally:
+        hold.unlink(missing_ok=True)

@@ -221,16 +221,23 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         line.append(
             next_key(self.app, self.incident, step_id, failed, self.problems_only), style="dim"
         )
-        self._heading(self._title_line(self.shown_status(st), step_id), line)
+        verifying = step_id in self.incident.running and st.verifying
+        self._heading(self._title_line(self.shown_status(st), step_id, verifying), line)
         if self.host is None and runs:
             self.host = runs[0].host
             self.output.reload()
         else:
             self.output.append()
 
-    def _title_line(self, status: StepStatus | HostStatus, step_id: str) -> Text:
+    def _title_line(
+        self, status: StepStatus | HostStatus, step_id: str, verifying: bool = False
+    ) -> Text:
         title = visible(self.titles.of(step_id), one_line=True)  # a follower's come from a journal
-        return Text.assemble(status_text(status), " ", (title, "bold"))
+        said = status_text(status)
+        if verifying:  # V checking its unknown hosts: no run of the step's action
+            running = status_text(StepStatus.RUNNING)
+            said = Text(f"{StepStatus.RUNNING.symbol} verifying", style=running.style)
+        return Text.assemble(said, " ", (title, "bold"))
 
     def _heading(self, title: Text, counts: Text | str) -> None:
         """The title on one line, cut with … if long (app.tcss); the counts below it
