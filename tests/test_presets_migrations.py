@@ -294,3 +294,51 @@ async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_p
     assert "already reversed to version 1 (from 2, incident inc-reversed)" in again.stdout
     assert columns(cluster) == ["id", "item"]
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
+
+
+async def test_sql_undo_never_applies_an_up_file_twice(host, cluster, tmp_path):
+    """A down file failed: its transaction rolled back, the schema is still at version 2.
+    The undo must not run version 2's up file again on it."""
+    files = {
+        **SQL_MIGRATIONS,
+        # an up file that runs again without an error, changing rows each time
+        "000002_note.up.sql": "ALTER TABLE orders ADD COLUMN IF NOT EXISTS note text;\n"
+        "UPDATE orders SET item = item || ' (v2)';\n",
+        "000002_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\nSELECT 1 / 0;\n",
+    }
+    migrations = _migrated(host, cluster, files, "single-row")
+    config = write_config(
+        tmp_path / "config", host, _sql_strategy(cluster, migrations), host.home("work")
+    )
+    outcome = run_console(config, tmp_path / "state", "sql-down")
+    assert (outcome.returncode, outcome.failed_stage()) == (1, "action")
+
+    journal = tmp_path / "state" / "incident-sql-down"
+    ok, _state = await undo(config, journal)
+
+    assert not ok
+    assert shop(cluster, "SELECT item FROM orders ORDER BY id").split() == ["tea", "cups"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    said = (journal / "output.jsonl").read_text()
+    assert "schema version is 2, not 1 where this incident's reversal left it" in said
+
+
+async def test_sql_undo_puts_back_its_own_reversal_after_a_later_incident_planned(
+    host, cluster, tmp_path
+):
+    """Incident A reversed 2 -> 1; incident B (target 0) planned 1 -> 0 and its down file
+    failed. A's undo re-applies version 2, not B's plan."""
+    files = {**SQL_MIGRATIONS, "000001_orders.down.sql": "DROP TABLE orders;\nSELECT 1 / 0;\n"}
+    migrations = _migrated(host, cluster, files, "single-row")
+    config = write_config(
+        tmp_path / "config", host, _sql_strategy(cluster, migrations), host.home("work")
+    )
+    assert run_console(config, tmp_path / "a", "sql-down").returncode == 0
+    later = run_console(config, tmp_path / "b", "sql-down", "target=0")
+    assert (later.returncode, later.failed_stage()) == (1, "action")
+
+    ok, _state = await undo(config, tmp_path / "a" / "incident-sql-down")
+
+    assert ok
+    assert columns(cluster) == ["id", "item", "note"]
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"

@@ -4,7 +4,9 @@ applied with psql in one transaction (preset `sql`, golang-migrate's layout:
 
 A schema change rewrites rows but keeps them, so the integrity records are row counts:
 every named table that survives must keep its count. What the precheck resolved (from,
-target, the files to apply) is kept in `.rollback/` of the working directory. `previous`
+target, the files to apply) is kept in `.rollback/` of the working directory (the sql
+preset's undo reads a copy of its own incident's, and runs only where that reversal left
+the schema). `previous`
 never goes a second step down: where a reversal left the schema, a retry in the same
 incident checks it again, another incident is refused and must name the target.
 """
@@ -164,6 +166,8 @@ done
 test -s .rollback/sql-plan || { echo "no migration between $target and $cur" >&2; exit 3; }
 echo "$cur" > .rollback/sql-from && echo "$target" > .rollback/sql-target &&
   echo {{incident}} > .rollback/sql-incident || exit 3
+# undo's own copy: a later incident's precheck rewrites the files above
+for f in plan from target; do cp .rollback/sql-$f .rollback/sql-{{incident}}-$f || exit 3; done
 echo "schema version $cur; going down to $target with, in one transaction:"
 cat .rollback/sql-plan
 integrity before rows
@@ -195,7 +199,7 @@ target=$(cat .rollback/sql-target)
   fi"""
 
 _BOOKKEEPING_UP = """\
-from=$(cat .rollback/sql-from)
+from=$(cat .rollback/sql-{{incident}}-from)
   if [ {{bookkeeping}} = single-row ]; then
     printf '%s\\n' "SELECT format('DELETE FROM %s', to_regclass(:'t')) \\\\gexec"
     printf '%s\\n' "SELECT format('INSERT INTO %s (version, dirty) VALUES (%s, false)', to_regclass(:'t'), $from) \\\\gexec"
@@ -231,9 +235,16 @@ integrity after rows
 SQL_UNDO = (
     _SQL
     + """\
-test -s .rollback/sql-plan || { echo "nothing to undo: no reversal was planned" >&2; exit 3; }
+test -s .rollback/sql-{{incident}}-plan || { echo "nothing to undo: this incident planned no reversal" >&2; exit 3; }
+# only where this incident's reversal left the schema: else the up files would run again
+want=$(cat .rollback/sql-{{incident}}-target) && now=$(version) || exit 3
+test "$now" = "$want" || {
+  echo "schema version is $now, not $want where this incident's reversal left it: nothing to undo" \\
+    "(its transaction rolled back, it was undone already, or the schema changed since)" >&2
+  exit 3
+}
 : > .rollback/sql-up-plan
-for v in $(sort -n .rollback/sql-plan | awk '{ print $1 }'); do
+for v in $(sort -n .rollback/sql-{{incident}}-plan | awk '{ print $1 }'); do
   up=$(file_of "$v" up) || { echo "no single up migration for version $v" >&2; exit 3; }
   echo "$v $up" >> .rollback/sql-up-plan
 done
