@@ -266,6 +266,39 @@ async def test_releases_previous_never_goes_a_second_release_back(sshd_server, t
     assert (app / "current").readlink() == Path("releases/2.3.0")
 
 
+async def test_releases_undo_of_an_earlier_incident_leaves_a_later_rollback_alone(
+    sshd_server, tmp_path
+):
+    """Incident A rolled 2.10.0 back to 2.4.0, then incident B took it on to 2.3.0. A's undo
+    read the one release-from file B had rewritten and pointed current at 2.4.0: B's undo
+    run from A's journal, while A's own record said 2.10.0 was back. Now A's undo refuses
+    while the link is not where A left it; once B is undone, A's undo returns to 2.10.0."""
+    app = sshd_server.sandbox("app")
+    for version in ("2.3.0", "2.4.0", "2.10.0"):
+        (app / "releases" / version).mkdir(parents=True)
+    (app / "current").symlink_to("releases/2.10.0")
+    config = configure(
+        sshd_server, tmp_path, app, '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
+    )
+    first = run(config, tmp_path / "a", "rollback")
+    assert first.returncode == 0, first.stdout + first.stderr
+    later = run(config, tmp_path / "b", "rollback", "target=2.3.0")
+    assert later.returncode == 0, later.stdout + later.stderr
+    assert (app / "current").readlink() == Path("releases/2.3.0")
+
+    a, b = (tmp_path / name / "state" / "incident-rollback" for name in ("a", "b"))
+    ok, state = await undo(config, a)
+    assert not ok
+    assert (app / "current").readlink() == Path("releases/2.3.0")
+    said = state.step("restore.undo").hosts["db-1"].said()
+    assert "points at 2.3.0, not 2.4.0 where this incident's rollback left it" in said, said
+
+    assert (await undo(config, b))[0]
+    assert (app / "current").readlink() == Path("releases/2.4.0")
+    assert (await undo(config, a))[0]
+    assert (app / "current").readlink() == Path("releases/2.10.0")
+
+
 async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
     """`previous` is the revision before the last commit on the paths; once a restore is
     that commit, it would put the bad delivery back (seen on a real fleet: a second run

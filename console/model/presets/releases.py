@@ -56,7 +56,9 @@ target=$(cat .rollback/release-target) || exit 3
 if [ "$cur" = "$target" ]; then  # a retry: the release it replaced stays recorded
   echo "already on $target"
 else
-  echo "$cur" > .rollback/release-from || { echo "cannot record the release replaced" >&2; exit 1; }
+  echo "$cur" > .rollback/release-from && echo "$cur" > .rollback/release-{{incident}}-from &&
+    echo "$target" > .rollback/release-{{incident}}-target ||
+    { echo "cannot record the release replaced" >&2; exit 1; }
   ln -sfn "$base/$target" "$link.next" && mv -Tf "$link.next" "$link" ||
     { echo "cannot point $link at $target" >&2; exit 1; }
   echo "rolled back: $cur -> $target"
@@ -75,13 +77,28 @@ test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit
     + 'echo "on $cur"\n'
 )
 
+# Undo puts back what this incident's action replaced, and only while the link is where
+# that action left it: a later incident's rollback there is not this one's to undo.
 UNDO = (
     _WHERE
     + """\
-prev=$(cat .rollback/release-from) || { echo "nothing to undo: no release was replaced" >&2; exit 3; }
-ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link" ||
-  { echo "cannot point $link back at $prev" >&2; exit 1; }
-echo "undone: back on $prev"
+if [ -f .rollback/release-{{incident}}-from ]; then
+  prev=$(cat .rollback/release-{{incident}}-from) && want=$(cat .rollback/release-{{incident}}-target) || exit 3
+elif [ "$(cat .rollback/release-incident 2>/dev/null)" = {{incident}} ] && [ -f .rollback/release-from ]; then
+  prev=$(cat .rollback/release-from) && want=$(cat .rollback/release-target) || exit 3
+else
+  echo "nothing to undo: this incident replaced no release here" >&2; exit 3
+fi
+if [ "$cur" = "$prev" ]; then  # a retry: the link is back already
+  echo "already back on $prev"
+elif [ "$cur" != "$want" ]; then
+  echo "$link points at $cur, not $want where this incident's rollback left it: nothing to undo" >&2
+  exit 3
+else
+  ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link" ||
+    { echo "cannot point $link back at $prev" >&2; exit 1; }
+  echo "undone: back on $prev"
+fi
 """
     + run_optional("restart", "restart")
 )
