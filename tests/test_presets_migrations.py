@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.export.document import build_document
+from console.journal.store import read_journal
 from tests import hostpython, pg, sshd
 from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, undo, write_config
@@ -321,6 +323,10 @@ async def test_sql_undo_never_applies_an_up_file_twice(host, cluster, tmp_path):
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
     said = (journal / "output.jsonl").read_text()
     assert "schema version is 2, not 1 where this incident's reversal left it" in said
+    # the document never says the rollback was undone where its undo failed
+    summary = build_document(read_journal(journal / "journal.jsonl").events).summary.paragraph
+    assert "An undo failed on 1 host (db-1)." in summary, summary
+    assert "undone since" not in summary
 
 
 async def test_sql_undo_puts_back_its_own_reversal_after_a_later_incident_planned(

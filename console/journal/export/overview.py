@@ -358,11 +358,13 @@ def _paragraph(
             f"It was restored {duration(mitigate.seconds)} after"
             f" {since.get(mitigate.start, mitigate.start)}; stability was not verified."
         )
-    # A host whose last step is an undo is no longer where the strategy put it.
-    undone = [h for h in hosts if h.last_step and h.last_step.endswith(".undo")]
-    if undone:
-        names = ", ".join(h.host for h in undone)
-        said.append(f"The rollback was undone since on {hosts_text(len(undone))} ({names}).")
+    # A host whose last step is an undo that succeeded is no longer where the strategy put
+    # it; one whose undo failed or was refused may still be.
+    undos = [h for h in hosts if h.last_step and h.last_step.endswith(".undo")]
+    for ok, sentence in ((True, "The rollback was undone since on"), (False, "An undo failed on")):
+        these = [h.host for h in undos if (h.status == HostStatus.SUCCEEDED) is ok]
+        if these:
+            said.append(f"{sentence} {hosts_text(len(these))} ({', '.join(these)}).")
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
     if facts.outcome:
