@@ -184,6 +184,34 @@ params = [
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
 
 
+async def test_git_undo_leaves_a_change_committed_since_the_restore(sshd_server, tmp_path):
+    """After the restore, a hotfix was committed to the same paths (etckeeper commits every
+    change): the undo committed the bad revision's content over it, the hotfix gone with
+    no word. It refuses, naming what changed, and changes nothing."""
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    config = configure(
+        sshd_server,
+        tmp_path,
+        root,
+        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
+        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
+        '"nginx" }]\n',
+    )
+    outcome = run(config, tmp_path, "etc-restore")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    (repo / "nginx/nginx.conf").write_text("worker_processes 8;\n")
+    git(repo, "commit", "-q", "-am", "hotfix")
+
+    ok, state = await undo(config, tmp_path / "state" / "incident-etc-restore")
+    assert not ok
+    said = state.step("restore.undo").hosts["db-1"].said()
+    assert said.startswith("nginx changed since this incident restored them to "), said
+    assert said.endswith("nothing to undo (the changes since would be lost)"), said
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 8;\n"
+    assert git(repo, "log", "-n", "1", "--format=%s") == "hotfix"
+
+
 def re_enable_at_25_then_100(sshd_server, tmp_path: Path, check: str) -> tuple[Path, Path]:
     """A host whose flags file has new_checkout off, and a configuration whose `reenable`
     (file preset) brings it back at 25 then 100 %, running `check` after each step."""

@@ -69,7 +69,9 @@ if git diff --quiet "$rev" HEAD -- "$@"; then
   exit 120
 fi
 git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
-  echo {{incident}} > "$state/git-incident" || exit 3
+  echo {{incident}} > "$state/git-incident" &&
+  cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
+  cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3
 echo "restoring $* in $(pwd) from $(git log -n 1 --format='%h %s' HEAD)"
 echo "                          to $(git log -n 1 --format='%h %s' "$rev")"
 git diff --stat HEAD "$rev" -- "$@"
@@ -110,10 +112,26 @@ echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 UNDO = (
     _REPO
     + """\
-from=$(cat "$state/git-from") || { echo "nothing to undo: no restore was recorded" >&2; exit 3; }
-git restore --source="$from" --staged --worktree -- "$@" || exit 1
-git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
-echo "undone: $* back to $(git log -n 1 --format='%h %s' "$from")"
+mine="$state/git-"{{incident}}
+if [ -f "$mine-from" ]; then
+  from=$(cat "$mine-from") && want=$(cat "$mine-target") || exit 3
+elif [ "$(cat "$state/git-incident" 2>/dev/null)" = {{incident}} ]; then
+  from=$(cat "$state/git-from") && want=$(cat "$state/git-target") || exit 3
+else
+  echo "nothing to undo: this incident restored nothing here" >&2; exit 3
+fi
+if git diff --quiet "$from" HEAD -- "$@"; then  # a retry: back already
+  echo "$* already back to $(git log -n 1 --format='%h %s' "$from")"
+elif ! git diff --quiet "$want" HEAD -- "$@"; then
+  git diff --stat "$want" HEAD -- "$@" >&2
+  echo "$* changed since this incident restored them to $(git log -n 1 --format='%h %s' "$want"):" \\
+    "nothing to undo (the changes since would be lost)" >&2
+  exit 3
+else
+  git restore --source="$from" --staged --worktree -- "$@" || exit 1
+  git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
+  echo "undone: $* back to $(git log -n 1 --format='%h %s' "$from")"
+fi
 """
     + _IN_WORKDIR
     + run_optional("restart", "restart")
