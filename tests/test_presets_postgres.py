@@ -497,3 +497,27 @@ async def test_an_undo_is_refused_once_a_later_incident_restored_over_it(host, c
     assert ids(cluster) == [1, 2, 3, 4]  # as before B
     assert (await undo(config, tmp_path / "a" / "incident-restore"))[0]
     assert ids(cluster) == [1]  # as before A
+
+
+@pytest.mark.parametrize("bindir", ["given", "auto"])
+def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
+    host, cluster, tmp_path, bindir
+):
+    """pgdata=.../dta (for .../data): the precheck read 'the cluster is not running:
+    nothing to measure before', staged the backup beside the running cluster, and the
+    action said 'data directory replaced; the old one is kept at .../dta.replaced-...'
+    (there was none) before a second server from the backup failed to bind the port. With
+    bindir auto it read 'pg_ctl not found in PATH: set bindir'. Now the precheck names
+    the path as pgdata's, and nothing is made beside it."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    typo = cluster.root / "dta"
+    params = [f"pgdata={typo}"] + (["bindir=auto"] if bindir == "auto" else [])
+
+    outcome = run_console(config, tmp_path / "state", "restore", *params)
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert f"{typo} (pgdata)" in outcome.stdout
+    assert sorted(p.name for p in cluster.root.iterdir() if p.name.startswith("dta")) == []
+    assert cluster.running() and ids(cluster) == [1, 2, 3]

@@ -143,6 +143,9 @@ SERVER_PRELUDE = (
     'ver=$(cat "$pgdata/PG_VERSION" "$pgdata".*-*/PG_VERSION 2>/dev/null | head -n 1)\n'
     + _FIND_BIN
     % '${ver:+/usr/lib/postgresql/$ver/bin /usr/pgsql-$ver/bin} "$(dirname "$(command -v pg_ctl || echo /none/pg_ctl)")"'
+    + """\
+test -n "$bin$ver" || { echo "no PG_VERSION in $pgdata (pgdata) to find the binaries by: check the path, or set bindir" >&2; exit 3; }
+"""
     + _CONNECT % "pg_ctl pg_controldata postgres psql pg_isready"
     + """\
 stage="$pgdata.staged-"{{incident}}

@@ -82,6 +82,14 @@ if [ -e "$replaced" ]; then
   sed -n 's/^before=//p' "$state"
   again=1
 else
+  # a mistyped pgdata would get the backup started beside the running cluster
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    test -d "$pgdata" && test -z "$(ls -A "$pgdata")" || {
+      echo "$pgdata (pgdata) is not a PostgreSQL data directory (no PG_VERSION): check the path;" \\
+        "to restore where the data directory is gone, create it empty" >&2
+      exit 3
+    }
+  fi
   test -x "$bin/pg_verifybackup" || { echo "pg_verifybackup not found in $bin: the backup cannot be verified; install it there or set bindir" >&2; exit 3; }
   test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
   for kept in "$pgdata".replaced-*; do
