@@ -46,6 +46,8 @@ if TYPE_CHECKING:
         StepSkipped,
         StrategyChosen,
         SystemsSelected,
+        WaveAnswered,
+        WaveAsked,
     )
     from console.model.payloads.custody import HostkeyAccepted, IncidentResumed, LockTakenOver
     from console.model.payloads.document import (
@@ -78,8 +80,6 @@ if TYPE_CHECKING:
         CommandResult,
         StepCompleted,
         StepStarted,
-        WaveAnswered,
-        WaveAsked,
         WaveFinished,
         WaveStarted,
     )
@@ -119,8 +119,8 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.HOST_NOT_STARTED: ("interruptions", "HostNotStarted"),
     Kind.WAVE_STARTED: ("steps", "WaveStarted"),
     Kind.WAVE_FINISHED: ("steps", "WaveFinished"),
-    Kind.WAVE_ASKED: ("steps", "WaveAsked"),
-    Kind.WAVE_ANSWERED: ("steps", "WaveAnswered"),
+    Kind.WAVE_ASKED: ("choices", "WaveAsked"),
+    Kind.WAVE_ANSWERED: ("choices", "WaveAnswered"),
     Kind.RUN_HALTED: ("interruptions", "RunHalted"),
     Kind.RUN_ABORTED: ("interruptions", "RunAborted"),
     Kind.RUN_DETACHED: ("interruptions", "RunDetached"),

@@ -1,5 +1,6 @@
 """What the commander chose: the systems and the strategy, a manual step confirmed done
-or skipped. Apart from `incident` and `steps`: exec records none of them."""
+or skipped, the next wave started or not when asked. Apart from `incident` and `steps`:
+exec records none of them."""
 
 from pydantic import Field
 
@@ -45,3 +46,29 @@ class StepSkipped(StepData):
 
     KIND = Kind.STEP_SKIPPED
     reason: str = Field(description="why")
+
+
+class WaveAsked(Payload):
+    """The console stopped between waves (or a gradual strategy's stages) that say
+    `confirm`, to ask whether the next one starts: nothing starts until it is answered."""
+
+    KIND = Kind.WAVE_ASKED
+    what: str = Field(description="`wave`, or `stage` of a gradual strategy")
+    done: int = Field(description="the one that finished, from 1")
+    of: int = Field(description="how many there are")
+
+
+class WaveAnswered(Payload):
+    """The answer to the `wave.asked` before it: the next wave (or stage) starts, or the
+    run stops there."""
+
+    KIND = Kind.WAVE_ANSWERED
+    what: str = Field(description="`wave`, or `stage` of a gradual strategy")
+    done: int = Field(description="the one that finished, from 1")
+    of: int = Field(description="how many there are")
+    go_on: bool = Field(description="the next one starts; else the later hosts are not started")
+    by: str = Field(
+        description="who answered: the commander, or `--yes` or `the drill` with nobody at a"
+        " keyboard"
+    )
+    waited: float = Field(description="seconds from the question to the answer")

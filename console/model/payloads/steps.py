@@ -131,29 +131,3 @@ class WaveFinished(Payload):
         description="hosts whose outcome is unknown: the connection was lost while a command"
         " that may change them ran (verify before retrying)",
     )
-
-
-class WaveAsked(Payload):
-    """The console stopped between waves (or a gradual strategy's stages) that say
-    `confirm`, to ask whether the next one starts: nothing starts until it is answered."""
-
-    KIND = Kind.WAVE_ASKED
-    what: str = Field(description="`wave`, or `stage` of a gradual strategy")
-    done: int = Field(description="the one that finished, from 1")
-    of: int = Field(description="how many there are")
-
-
-class WaveAnswered(Payload):
-    """The answer to the `wave.asked` before it: the next wave (or stage) starts, or the
-    run stops there."""
-
-    KIND = Kind.WAVE_ANSWERED
-    what: str = Field(description="`wave`, or `stage` of a gradual strategy")
-    done: int = Field(description="the one that finished, from 1")
-    of: int = Field(description="how many there are")
-    go_on: bool = Field(description="the next one starts; else the later hosts are not started")
-    by: str = Field(
-        description="who answered: the commander, or `--yes` or `the drill` with nobody at a"
-        " keyboard"
-    )
-    waited: float = Field(description="seconds from the question to the answer")
