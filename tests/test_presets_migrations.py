@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.journal.export.document import build_document
+from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
 from tests import hostpython, pg, sshd
 from tests.conftest import require_postgres
@@ -294,6 +295,10 @@ async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_p
 
     assert again.refused(), again.stdout  # nothing to do there: exit 3, not failed
     assert "already reversed to version 1 (from 2, incident inc-reversed)" in again.stdout
+    # the data-touching strategy ran its precheck: the document never says it did not run
+    document = render_markdown(again.events)
+    section = document.split("## Data integrity", 1)[1].split("##", 1)[0]
+    assert section.strip() == "No integrity record was taken: nothing to compare.", section
     assert columns(cluster) == ["id", "item"]
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
 

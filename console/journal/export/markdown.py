@@ -255,7 +255,7 @@ def _integrity_row(r: IntegrityCheck) -> tuple[object, ...]:
 def integrity(doc: Document) -> list[str]:
     lines = ["## Data integrity", ""]
     if not doc.integrity:
-        return [*lines, "No data-touching strategy ran: nothing to compare.", ""]
+        return [*lines, "No integrity record was taken: nothing to compare.", ""]
     head = ("Host", "Step", "Before", "After", "Expected", "Verdict")
     return [*lines, *_table(head, [_integrity_row(r) for r in doc.integrity])]
 
