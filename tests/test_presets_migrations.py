@@ -111,12 +111,13 @@ def shop(cluster: pg.Cluster, query: str) -> str:
     return cluster.sql(f"\\c shop\n{query}")
 
 
-def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, cluster, tmp_path):
+def _alembic_config(host, site, cluster: pg.Cluster, tmp_path: Path, revisions: dict) -> Path:
+    """An app with `revisions` upgraded to head, two orders, and strategy schema-down."""
     app = host.home("app")
     (app / "migrations/versions").mkdir(parents=True)
     (app / "migrations/env.py").write_text(ALEMBIC_ENV)
     (app / "migrations/script.py.mako").write_text("")
-    for name, text in REVISIONS.items():
+    for name, text in revisions.items():
         (app / "migrations/versions" / name).write_text(text)
     url = f"postgresql+psycopg://{host.account.name}@{pg.HOST}:{cluster.port}/shop"
     (app / "alembic.ini").write_text(
@@ -140,8 +141,11 @@ params = [
   {{ name = "tables", default = "orders" }},
 {connection(cluster)}]
 """
-    workdir = host.home("work")
-    config = write_config(tmp_path / "config", host, strategies, workdir)
+    return write_config(tmp_path / "config", host, strategies, host.home("work"))
+
+
+def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, cluster, tmp_path):
+    config = _alembic_config(host, site, cluster, tmp_path, REVISIONS)
 
     outcome = run_console(config, tmp_path / "state", "schema-down")
 
@@ -353,3 +357,26 @@ async def test_sql_undo_puts_back_its_own_reversal_after_a_later_incident_planne
     assert ok
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+
+
+async def test_alembic_undo_upgrades_only_what_its_own_downgrade_took(
+    host, site, cluster, tmp_path
+):
+    """Incident A downgraded 0002 -> 0001; incident B (revision base) then failed in
+    0001's downgrade. A's undo ran `alembic upgrade 0001` (B's from): a no-op it reported
+    as 'alembic revision back to 0001', succeeded, the note column still gone. Now it
+    upgrades to A's 0002."""
+    revisions = dict(REVISIONS)
+    revisions["0001_orders.py"] = revisions["0001_orders.py"].replace(
+        'op.drop_table("orders")', 'raise RuntimeError("0001 cannot go down")'
+    )
+    config = _alembic_config(host, site, cluster, tmp_path, revisions)
+    assert run_console(config, tmp_path / "a", "schema-down").returncode == 0
+    later = run_console(config, tmp_path / "b", "schema-down", "revision=base")
+    assert (later.returncode, later.failed_stage()) == (1, "action"), later.stdout
+
+    ok, _state = await undo(config, tmp_path / "a" / "incident-schema-down")
+
+    assert ok
+    assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
+    assert columns(cluster) == ["id", "item", "note"]

@@ -5,10 +5,10 @@ applied with psql in one transaction (preset `sql`, golang-migrate's layout:
 A schema change rewrites rows but keeps them, so the integrity records are row counts:
 every named table that survives must keep its count. What the precheck resolved (from,
 target, the files to apply) is kept in `.rollback/` of the working directory (the sql
-preset's undo reads a copy of its own incident's, and runs only where that reversal left
-the schema). `previous`
-never goes a second step down: where a reversal left the schema, a retry in the same
-incident checks it again, another incident is refused and must name the target.
+and alembic presets' undo reads a copy of its own incident's, and runs only where that
+reversal left the schema). `previous` never goes a second step down: where a reversal
+left the schema, a retry in the same incident checks it again, another incident is refused
+and must name the target.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ plan=$(al history -r "$target:$cur" 2>&1) || {
 }
 echo "$cur" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target &&
   echo {{incident}} > .rollback/alembic-incident || exit 3
+# undo's own copy: a later incident's precheck rewrites the files above
+for f in from target; do cp .rollback/alembic-$f .rollback/alembic-{{incident}}-$f || exit 3; done
 echo "alembic revision $cur; going down to $target, undoing:"
 echo "$plan" | grep -v -- "-> $target[ ,]" | sed "s/, *$//"
 integrity before rows
@@ -87,7 +89,15 @@ integrity after rows
 ALEMBIC_UNDO = (
     _ALEMBIC
     + """\
-from=$(cat .rollback/alembic-from) || { echo "nothing to undo: no downgrade was recorded" >&2; exit 3; }
+from=$(cat .rollback/alembic-{{incident}}-from) || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 3; }
+# only where this incident's downgrade left the database: else the upgrade is another's
+want=$(cat .rollback/alembic-{{incident}}-target) && now=$(al current) || exit 3
+now=$(echo "$now" | awk 'NF { print $1 }')
+test "${now:-base}" = "$want" || {
+  echo "alembic revision is ${now:-base}, not $want where this incident's downgrade left it:" \\
+    "nothing to undo (it failed, it was undone already, or the database changed since)" >&2
+  exit 3
+}
 al upgrade "$from" || exit 1
 echo "alembic revision back to $from (data the downgrade dropped does not come back)"
 integrity after rows
