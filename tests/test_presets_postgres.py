@@ -521,3 +521,41 @@ def test_a_mistyped_data_directory_is_refused_before_anything_is_staged(
     assert f"{typo} (pgdata)" in outcome.stdout
     assert sorted(p.name for p in cluster.root.iterdir() if p.name.startswith("dta")) == []
     assert cluster.running() and ids(cluster) == [1, 2, 3]
+
+
+async def test_the_integrity_screen_shows_every_figure_at_80_columns(host, cluster, tmp_path):
+    """A restore and its undo on two tables, then `i` at 80x24: the Expected column read
+    '4719332f92 cus', the checksums off the right edge. Each figure is on a line of its
+    own now, and the table fits the terminal."""
+    from textual.widgets import DataTable
+
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from console.ui.screens.assessment import AssessmentScreen
+
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("DELETE FROM orders WHERE id = 3")
+    config = configure(host, cluster, tmp_path)
+    assert run_console(config, tmp_path / "state", "restore").returncode == 0
+    journal = tmp_path / "state" / "incident-restore"
+    assert (await undo(config, journal))[0]
+
+    settings = load_settings(config)
+    engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
+    app = make_app(settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f3", "i")
+            await pilot.pause()
+            assert isinstance(app.screen, AssessmentScreen)
+            table = app.screen.query_one("#integrity", DataTable)
+            assert table.virtual_size.width <= table.size.width, table.virtual_size
+            cells = [str(c) for r in range(table.row_count) for c in table.get_row_at(r)]
+    finally:
+        await engine.close()
+    # the undo's row: its after and its expected (the restore's before), each figure whole
+    recorded, expected = cells[-2:]
+    assert recorded.split("\n")[1:] == ["customers=2", "orders=2"] and expected == recorded, cells

@@ -17,7 +17,7 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 
 DIFFERS = "bold $warning"
-INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Rows", "Expected", "Checksum")
+INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Recorded", "Expected")
 NOT_REACHED = "not reached"  # the host's run ended before its after record (as the export)
 COMPARED = ("match", "mismatch", "missing")
 
@@ -39,15 +39,13 @@ def integrity_title(checks: list[IntegrityCheck]) -> str:
     )
 
 
-def _rows(rows: dict | None) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted((rows or {}).items())) or "–"
-
-
-def _expected(expected: dict | None) -> str:
-    if not expected:
-        return "–"
-    checksum = (expected.get("checksum") or "")[:10]
-    return " ".join(p for p in (checksum, _rows(expected.get("rows"))) if p and p != "–") or "–"
+def _snapshot(record: dict | None) -> str:
+    """A record's (or an expectation's) checksum, then `table=N`, one a line: side by side
+    on a line they ran past an 80-column terminal's edge, cut mid-name."""
+    record = record or {}
+    rows = [f"{k}={v}" for k, v in sorted((record.get("rows") or {}).items())]
+    checksum = (record.get("checksum") or "")[:10]
+    return "\n".join([checksum, *rows] if checksum else rows) or "–"
 
 
 def verdict_text(verdict: str | None) -> Text:
@@ -125,14 +123,15 @@ class AssessmentScreen(IncidentScreen):
         for record in records:
             why = missed.get((record.get("step"), record.get("host")))
             stage = record.get("stage") or "–"
+            recorded, expected = _snapshot(record), _snapshot(record.get("expected"))
             table.add_row(
                 plain(record.get("host") or "–"),
                 verdict_text(NOT_REACHED if why else record.get("verdict")),
                 plain(f"{stage}; {why.split(':')[0]}" if why else stage),
                 plain(record.get("step") or "–"),
-                plain(_rows(record.get("rows"))),
-                plain(_expected(record.get("expected"))),
-                plain((record.get("checksum") or "–")[:10]),
+                plain(recorded, one_line=False),
+                plain(expected, one_line=False),
+                height=max(recorded.count("\n"), expected.count("\n")) + 1,
             )
 
     def action_back(self) -> None:
