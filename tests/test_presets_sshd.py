@@ -143,6 +143,19 @@ def etc_repository(root: Path) -> Path:
     return repo
 
 
+def etc_restore(sshd_server, tmp_path: Path, root: Path, repo: Path, *params: str) -> Path:
+    """A configuration whose `etc-restore` (git preset) restores `nginx` in `repo`."""
+    given = "".join(f", {p}" for p in params)
+    return configure(
+        sshd_server,
+        tmp_path,
+        root,
+        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
+        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
+        f'"nginx" }}{given}]\n',
+    )
+
+
 async def test_git_restores_the_tracked_paths_as_a_commit_and_undo_returns(sshd_server, tmp_path):
     root = sshd_server.sandbox("host")
     repo = etc_repository(root)
@@ -190,14 +203,7 @@ async def test_git_undo_leaves_a_change_committed_since_the_restore(sshd_server,
     no word. It refuses, naming what changed, and changes nothing."""
     root = sshd_server.sandbox("host")
     repo = etc_repository(root)
-    config = configure(
-        sshd_server,
-        tmp_path,
-        root,
-        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
-        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
-        '"nginx" }]\n',
-    )
+    config = etc_restore(sshd_server, tmp_path, root, repo)
     outcome = run(config, tmp_path, "etc-restore")
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     (repo / "nginx/nginx.conf").write_text("worker_processes 8;\n")
@@ -334,13 +340,8 @@ async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
     restore again without another commit; a second incident is refused."""
     root = sshd_server.sandbox("host")
     repo = etc_repository(root)
-    config = configure(
-        sshd_server,
-        tmp_path,
-        root,
-        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
-        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
-        '"nginx" }, { name = "check", default = "test -e healthy" }]\n',
+    config = etc_restore(
+        sshd_server, tmp_path, root, repo, '{ name = "check", default = "test -e healthy" }'
     )
 
     await retried_in_one_incident(config, tmp_path, "etc-restore", (root / "healthy").touch)
@@ -473,14 +474,7 @@ def test_git_previous_on_a_repository_of_one_commit_says_there_is_nothing_before
     (repo / "nginx/nginx.conf").write_text("worker_processes 4;\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "first")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        root,
-        f'[[strategies]]\nname = "etc-restore"\nkind = "config-restore"\npreset = "git"\n'
-        f'params = [{{ name = "repo", default = "{repo}" }}, {{ name = "paths", default = '
-        '"nginx" }]\n',
-    )
+    config = etc_restore(sshd_server, tmp_path, root, repo)
 
     outcome = run(config, tmp_path, "etc-restore")
 

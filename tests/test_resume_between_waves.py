@@ -349,13 +349,9 @@ async def verified_after_a_kill_in_action(
         conductor.recorder.close()
 
 
-async def test_while_v_verifies_the_wave_not_started_reads_not_started_not_waiting(
-    fleet: Fleet,
-) -> None:
-    """Killed in the canary's action, resumed, V verifying app-1 (its verify held): the
-    waves line read '▶ 1/2 running (1 host(s)) · ○ 2/2 waiting', as if the action ran
-    and wave 2 were about to; V starts no wave. It reads what they are."""
-    journal = fleet.state / "incident"
+def killed_in_the_canary_with_its_verify_held(fleet: Fleet, journal: Path) -> Path:
+    """A run killed in app-1's action (the canary), its attempt ended; app-1's verify will
+    wait while the returned file exists."""
     link = fleet.sandboxes["app-1"] / "current"
     run_killed_at(
         fleet, journal, "held-verify", "app-1      sent action",
@@ -364,6 +360,17 @@ async def test_while_v_verifies_the_wave_not_started_reads_not_started_not_waiti
     attempts_ended(journal)
     hold = fleet.sandboxes["app-1"] / "hold"
     hold.write_text("")
+    return hold
+
+
+async def test_while_v_verifies_the_wave_not_started_reads_not_started_not_waiting(
+    fleet: Fleet,
+) -> None:
+    """Killed in the canary's action, resumed, V verifying app-1 (its verify held): the
+    waves line read '▶ 1/2 running (1 host(s)) · ○ 2/2 waiting', as if the action ran
+    and wave 2 were about to; V starts no wave. It reads what they are."""
+    journal = fleet.state / "incident"
+    hold = killed_in_the_canary_with_its_verify_held(fleet, journal)
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)
     try:
@@ -496,14 +503,7 @@ async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
     from console.ui.widgets.one_line import OneLine
 
     journal = fleet.state / "incident"
-    link = fleet.sandboxes["app-1"] / "current"
-    run_killed_at(
-        fleet, journal, "held-verify", "app-1      sent action",
-        lambda: link.readlink() == Path("releases/1.10.0"),
-    )  # fmt: skip
-    attempts_ended(journal)
-    hold = fleet.sandboxes["app-1"] / "hold"
-    hold.write_text("")
+    hold = killed_in_the_canary_with_its_verify_held(fleet, journal)
     try:
         engine = build_engine(load_settings(fleet.config), fleet.state / "incidents")
         app = resumed_app(engine, journal / "journal.jsonl")

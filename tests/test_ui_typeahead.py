@@ -28,6 +28,14 @@ def burst(app, *keys: str) -> None:
             app.post_message(events.Key(key, "\r" if key == "enter" else None))
 
 
+async def form_opened(pilot, app) -> None:
+    """A new incident, its post-rollback form open and settled."""
+    await open_incident(pilot)
+    app.action_go("form")
+    await until(pilot, lambda: isinstance(app.screen, FormScreen))
+    await pilot.pause(0.2)
+
+
 async def test_a_declaration_typed_in_one_burst(tmp_path: Path) -> None:
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -46,10 +54,7 @@ async def test_a_declaration_typed_in_one_burst(tmp_path: Path) -> None:
 async def test_the_form_typed_in_one_burst(tmp_path: Path) -> None:
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.action_go("form")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen))
-        await pilot.pause(0.2)
+        await form_opened(pilot, app)
         burst(app, "'web 2.4.1 broke'", "enter", "'SEV2'", "tab", "'a third'",
               "shift+tab", "' (major)'", "enter", "enter", "enter", "enter",
               "'lost orders'")  # fmt: skip
@@ -133,10 +138,7 @@ async def test_text_typed_ahead_into_the_next_field_is_not_replaced_by_what_foll
     replace. Seen in tmux at 80x24: "2026-12-02 15:00" recorded as "00"."""
     app = build_app(demo_settings(), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.action_go("form")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen))
-        await pilot.pause(0.2)
+        await form_opened(pilot, app)
         burst(app, "'web 2.4.1 broke'", "tab", "'SEV'")
         await pilot.pause(0.3)
         burst(app, "'2'", "tab", "'a third'")
