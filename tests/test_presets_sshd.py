@@ -326,11 +326,24 @@ async def test_releases_undo_of_an_earlier_incident_leaves_a_later_rollback_alon
     assert (app / "current").readlink() == Path("releases/2.3.0")
     said = state.step("restore.undo").hosts["db-1"].said()
     assert "points at 2.3.0, not 2.4.0 where this incident's rollback left it" in said, said
+    # The home screen's list does not say A was undone: its undo failed.
+    assert listed(config, a).endswith(", an undo failed since")
 
     assert (await undo(config, b))[0]
     assert (app / "current").readlink() == Path("releases/2.4.0")
     assert (await undo(config, a))[0]
     assert (app / "current").readlink() == Path("releases/2.10.0")
+    assert listed(config, a).endswith(", undone since")
+
+
+def listed(config: Path, incident: Path) -> str:
+    """How the home screen's list says the incident at `incident` ended."""
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.screens.home import _outcome
+
+    found = Engine(load_settings(config), incident.parent).incidents()
+    return _outcome(next(i for i in found if i.path.parent == incident))
 
 
 async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):

@@ -17,6 +17,7 @@ from console.journal.writer import JournalWriter
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor, Event
 from console.model.settings import Settings
+from console.model.status import StepStatus
 from console.paths import incidents_dir, locks_dir
 
 # Imported by the first incident, claim or journal read (the state's fold, the recorder,
@@ -44,6 +45,7 @@ class IncidentSummary(NamedTuple):
     drill: bool
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
     undone: bool = False  # a strategy step's undo ran since the step (after the close too)
+    undo_failed: bool = False  # and it did not succeed on every host it went to
 
 
 class Loaded(NamedTuple):
@@ -253,6 +255,8 @@ class Engine:
                 state = fold(_incident_events(path))
             except (JournalError, OSError):
                 continue
+            steps = [s for s in state.steps if not s.endswith(".undo")]
+            undos = [u for s in steps if (u := state.undone(s)) is not None]
             found.append(
                 IncidentSummary(
                     path=path,
@@ -264,7 +268,8 @@ class Engine:
                     closed_at=state.closed_at,
                     drill=state.drill,
                     recovery=state.recovery,
-                    undone=any(state.undone(s) for s in state.steps if not s.endswith(".undo")),
+                    undone=bool(undos),
+                    undo_failed=any(u.status is not StepStatus.DONE for u in undos),
                 )
             )
         return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

@@ -53,7 +53,7 @@ def _strategies(names: list[str]) -> str:
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since`, or `… open`, cut at a word; the export has the reason, the hosts or the
+    since` (or `an undo failed since`), or `… open`, cut at a word; the export has the reason, the hosts or the
     successor."""
     if summary.outcome is None:
         return "… open"
@@ -62,7 +62,8 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     except ValueError:  # an older journal: the outcome in words
         return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
     if summary.undone:  # what the close said no longer stands: never a tick
-        return textwrap.shorten(f"↶ {outcome.short}, undone since", width, placeholder=" …")
+        since = "an undo failed since" if summary.undo_failed else "undone since"
+        return textwrap.shorten(f"↶ {outcome.short}, {since}", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
     return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
 
