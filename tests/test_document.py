@@ -384,6 +384,6 @@ def test_the_summary_counts_the_hosts_the_strategy_ran_on_not_those_chosen(tmp_p
     [(42.4, "42 s"), (185, "3 min 05 s"), (26472, "7 h 21 min 12 s"), (90061, "25 h 01 min 01 s")],
 )
 def test_durations_read_in_hours_minutes_and_seconds(seconds, shown):
-    from console.journal.describe import duration
+    from console.journal.times import duration
 
     assert duration(seconds) == shown

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
+from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
@@ -45,21 +45,8 @@ TIMELINE_KINDS = frozenset(Kind) - {
 }
 
 
-def utc(ts: datetime) -> str:
-    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _title(d: StepData, e: Event) -> str:
     return f"“{d.title or e.where.step}”"
-
-
-def duration(seconds: float) -> str:
-    """`42 s`, `3 min 05 s`, or `7 h 21 min 12 s` (not `441 min 12 s`)."""
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min {secs:02d} s"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
 def field_title(name: object) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from console.journal.describe import duration
 from console.journal.export.inert import cell
+from console.journal.times import duration
 from console.model.drill_schedule import Standing, SystemCadence
 from console.model.drills import DrillOutcome
 

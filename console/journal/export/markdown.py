@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from console.journal.describe import duration, utc
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Change, Document, IntegrityCheck, Snapshot
 from console.journal.export.inert import cell, code, inert
@@ -21,6 +20,7 @@ from console.journal.export.markdown_record import (
     text_section,
     timeline,
 )
+from console.journal.times import duration, utc
 from console.model.events import Event
 from console.model.state import HostStatus
 from console.model.triggers import AUTOMATIC

@@ -7,10 +7,10 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from console.journal.describe import utc
 from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
 from console.journal.export.inert import cell, inert
 from console.journal.export.timeline import every_event
+from console.journal.times import utc
 from console.model.events import Event
 from console.model.state import IncidentState
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from console.journal.describe import duration
 from console.journal.export import reading
 from console.journal.export.facts import (
     Declarer,
@@ -19,6 +18,7 @@ from console.journal.export.facts import (
 )
 from console.journal.export.systems import value_text
 from console.journal.export.timeline import hosts as hosts_text
+from console.journal.times import duration
 from console.model.events import Event, Kind
 from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
 from console.model.review import FormField

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from console.journal.describe import TIMELINE_KINDS, describe, duration, where
+from console.journal.describe import TIMELINE_KINDS, describe, where
 from console.journal.export import reading
 from console.journal.export.facts import Timeline, TimelineRow
+from console.journal.times import duration
 from console.model.events import Event, Kind
 from console.model.payloads import (
     CommandResult,

@@ -17,18 +17,15 @@ from console.engine.choice import check_choice
 from console.engine.errors import ParameterRefused, ProcedureError, StaleLock
 from console.engine.host_trust import trust_host_key
 from console.engine.reach import Reach
-from console.model.status import FailureClass
-from console.model.visible import visible
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
-from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
-from console.ui.widgets.fold import fold
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.param_fields import param_fields, secret_note
 from console.ui.widgets.plain import plain, prose
+from console.ui.widgets.reach_text import reach_text
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
 
@@ -234,29 +231,9 @@ class PickerScreen(Screen):
             h.name for s in inventory.systems for h in s.hosts
         ]
         which = "selected" if self.host_tree.selected else "all"
-        checking = sum(1 for h in hosts if h in reach.checking)
-        up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
-        down = len(reach.failing(hosts))
-        text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
-        text.append(f"✔ {up} up", style=themed("$success"))
-        if down:
-            text.append(" · ")
-            text.append(f"✘ {down} not up", style=themed("bold $error"))
-        if checking:
-            text.append(f" · … {checking} checking", style="dim")
         node = self.host_tree.cursor_node
-        answer = reach.results.get(node.data[1]) if node and node.data else None
-        if answer is not None and not answer.ok:
-            why = visible(answer.describe(), one_line=True)  # the server's words, maybe
-            # Folded here, not by the widget: a path or a fingerprint breaks after its '/'
-            # or ',', not wherever the panel's edge falls.
-            said = fold(f"{answer.host}: {why}", label.content_size.width)
-            text.append(f"\n{said}", style=themed("$error"))
-            if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
-                key = self.app.key_label("picker.hostkey")
-                text.append(f"\n{key} shows its fingerprint, to compare and accept", style="bold")
-        if not checking:
-            text.append(f"\n{self.app.key_label('picker.recheck')} checks again", style="dim")
+        cursor = node.data[1] if node and node.data else None
+        text = reach_text(reach, hosts, which, cursor, label.content_size.width, self.app.key_label)
         label.update(text)
 
     def action_accept_key(self) -> None:

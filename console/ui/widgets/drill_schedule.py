@@ -12,8 +12,8 @@ from rich.text import Text
 from textual import getters
 from textual.widgets import DataTable
 
-from console.journal.describe import duration
 from console.journal.drills import past_drills
+from console.journal.times import duration
 from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain

@@ -1,0 +1,19 @@
+"""Dates and durations as the record writes them: `2026-12-02 14:58:03 UTC`, `3 min 05 s`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def utc(ts: datetime) -> str:
+    """`2026-12-02 14:58:03 UTC`."""
+    return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration(seconds: float) -> str:
+    """`42 s`, `3 min 05 s`, or `7 h 21 min 12 s` (not `441 min 12 s`)."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min {secs:02d} s"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"

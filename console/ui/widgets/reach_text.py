@@ -1,0 +1,49 @@
+"""What the picker's SSH check says: how the hosts answered, and why the one under the
+cursor did not, its reason folded to the panel's width."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+
+from console.engine.reach import ReachCheck
+from console.model.status import FailureClass
+from console.model.visible import visible
+from console.ui.palette import themed
+from console.ui.widgets.fold import fold
+
+
+def reach_text(
+    reach: ReachCheck,
+    hosts: list[str],
+    which: str,
+    cursor: str | None,
+    width: int,
+    key_label: Callable[[str], str],
+) -> Text:
+    """`SSH check (all 7): ✔ 6 up · ✘ 1 not up`, the cursor host's reason when it is not
+    up, and the keys that help."""
+    checking = sum(1 for h in hosts if h in reach.checking)
+    up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
+    down = len(reach.failing(hosts))
+    text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
+    text.append(f"✔ {up} up", style=themed("$success"))
+    if down:
+        text.append(" · ")
+        text.append(f"✘ {down} not up", style=themed("bold $error"))
+    if checking:
+        text.append(f" · … {checking} checking", style="dim")
+    answer = reach.results.get(cursor) if cursor is not None else None
+    if answer is not None and not answer.ok:
+        why = visible(answer.describe(), one_line=True)  # the server's words, maybe
+        # Folded here, not by the widget: a path or a fingerprint breaks after its '/'
+        # or ',', not wherever the panel's edge falls.
+        said = fold(f"{answer.host}: {why}", width)
+        text.append(f"\n{said}", style=themed("$error"))
+        if answer.failure is FailureClass.HOSTKEY_UNKNOWN:
+            key = key_label("picker.hostkey")
+            text.append(f"\n{key} shows its fingerprint, to compare and accept", style="bold")
+    if not checking:
+        text.append(f"\n{key_label('picker.recheck')} checks again", style="dim")
+    return text
