@@ -165,7 +165,7 @@ def test_a_whole_incident_at_80x24_with_the_auto_trigger_firing_mid_declaration(
             screen = tmux.wait_until_one_of(" of 14 ·", "Every step is done")
             if "Every step is done" in screen:
                 break
-            step = int(screen.split("Step ", 1)[1].split(" of", 1)[0])
+            step = int(re.findall(r"Step (\d+) of 14", screen)[0])  # not a toast's "Step done"
             tmux.keys("Enter")
             screen = tmux.wait_until_one_of(
                 "(y)",
