@@ -89,14 +89,37 @@ done
 """
 )
 
-HTTP_UNDO = (
-    _HTTP
-    + """\
+
+def _undo(ours: str) -> str:
+    """Each flag back as saved, once every flag reads what this incident set (the shell
+    function `ours FLAG JSON`, which names that in $set_as) or as saved already; else
+    refused, nothing sent: a later change (another incident's, a hand's) would be lost."""
+    return (
+        _HTTP
+        + ours
+        + """\
+bad=0
 for f in $flags; do
   test -s "$saved/$f.json" || { echo "nothing to undo: flag $f was not saved" >&2; exit 3; }
+  got=$(req GET "$url/$f") || { echo "cannot read flag $f at $url/$f" >&2; exit 1; }
+  [ "$got" = "$(cat "$saved/$f.json")" ] || ours "$f" "$got" || {
+    printf 'flag %s at %s reads %.300s, not %s as this incident set it: nothing to undo (the change since would be lost)\\n' \\
+      "$f" "$url/$f" "$got" "$set_as" >&2
+    bad=1
+  }
+done
+[ "$bad" -eq 0 ] || exit 3
+for f in $flags; do
   req PUT "$url/$f" "$(cat "$saved/$f.json")" > /dev/null || { echo "flag $f: the service refused" >&2; exit 1; }
   echo "flag $f is back as it was"
 done
+"""
+    )
+
+
+HTTP_UNDO = _undo(
+    """\
+ours() { set_as=disabled; printf '%s\\n' "$2" | grep -Eq {{disabled}}; }
 """
 )
 
@@ -166,6 +189,7 @@ p={{percent}}
 body=$(printf '%s' {{body}} | sed "s/PERCENT/$p/g")
 for f in $flags; do
   req {{method}} "$url/$f" "$body" > /dev/null || { echo "flag $f: the service refused" >&2; exit 1; }
+  echo "$p" > "$saved/$f.set" || { echo "cannot record flag $f at $p %, for undo" >&2; exit 1; }
   echo "flag $f: now at $p %"
 done
 """
@@ -193,7 +217,20 @@ fi
 """
 )
 
-REENABLE_UNDO = HTTP_UNDO.replace("saved=flag-state/", "saved=flags-before-reenable/")
+# What each step set is recorded per flag (`.set`); with no record (a step that never
+# sent), any step's percentage is taken as this incident's.
+REENABLE_UNDO = _undo(
+    _AT
+    + """\
+ours() {
+  steps=$(cat "$saved/$1.set" 2>/dev/null) || steps={{steps}}
+  for p in $(echo "$steps" | tr , ' '); do
+    set_as="enabled at $p %"; at "$2" "$p" && return 0
+  done
+  return 1
+}
+"""
+).replace("saved=flag-state/", "saved=flags-before-reenable/")
 
 URL_ENV = param(
     "url_env",

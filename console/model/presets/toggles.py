@@ -87,13 +87,45 @@ fi
 """
 
 
-def _put_back(name: str) -> str:
-    """The named flags' lines as the copy has them; every other line stays as it is now
-    (another incident's change to another flag is not undone)."""
+def _record(name: str, value: str) -> str:
+    """After the rewrite: what this incident set the flags to, beside its copy, for undo."""
     return (
         _kept(name)
+        + f"""\
+echo {value} > "$kept.set" ||
+  {{ echo "cannot record in .rollback/ what "{{{{flags}}}}" were set to, for undo" >&2; exit 1; }}
+"""
+    )
+
+
+def _put_back(name: str, fallback: str) -> str:
+    """The named flags' lines as the copy has them; every other line stays as it is now
+    (another incident's change to another flag is not undone). Refused, nothing changed,
+    when a named flag reads neither what this incident set nor what it found (a later
+    change would be lost); `fallback` is what was set where nothing was recorded."""
+    return (
+        _kept(name)
+        + f"""\
+test -f "$kept" || {{ echo "nothing to undo: this incident kept no copy of "{{{{flags_file}}}} >&2; exit 3; }}
+set=$(cat "$kept.set" 2>/dev/null) || set={fallback}
+FLAGS={{{{flags}}}} SET="$set" HOST={{{{host}}}} FILE={{{{flags_file}}}} awk -F= '
+  BEGIN {{ n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1
+          split(ENVIRON["SET"], s, ","); for (i in s) set[s[i]] = 1 }}
+  FNR == NR {{ if ($1 in want) was[$1] = $2; next }}
+  ($1 in want) {{ now[$1] = $2 }}
+  END {{
+    for (i = 1; i <= n; i++) {{
+      x = f[i]; on = "flag " x " on " ENVIRON["HOST"]
+      if (!(x in now)) why = " is gone from " ENVIRON["FILE"]
+      else if (now[x] in set || now[x] == was[x]) continue
+      else why = " reads " now[x] ", not " ENVIRON["SET"] " as this incident set it"
+      print on why ": nothing to undo (the change since would be lost)" > "/dev/stderr"; bad++
+    }}
+    exit bad ? 3 : 0
+  }}
+' "$kept" {{{{flags_file}}}} || exit 3
+"""
         + """\
-test -f "$kept" || { echo "nothing to undo: this incident kept no copy of "{{flags_file}} >&2; exit 3; }
 FLAGS={{flags}} awk -F= '
   BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
   FNR == NR { if ($1 in want) was[$1] = $0; next }
@@ -129,10 +161,11 @@ PRESETS = (
         precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable", "checking them again"),
         action=_keep("flags-before-off")
         + _set_flags("0")
+        + _record("flags-before-off", "0")
         + 'echo "disabled: "{{flags}}\n'
         + RESTART_NOW,
         verify=_flags_are("0") + run_optional("check", "health check"),
-        undo=_put_back("flags-before-off") + RESTART_NOW,
+        undo=_put_back("flags-before-off", "0") + RESTART_NOW,
         needs=("the flags file, writable by the login user", "awk"),
     ),
     Preset(
@@ -156,10 +189,11 @@ PRESETS = (
         )
         + _keep("flags-before-reenable", refuse=True),
         action=_set_flags("{{percent}}")
+        + _record("flags-before-reenable", "{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + RESTART_NOW,
         verify=_flags_are("{{percent}}") + run_optional("check", "health check"),
-        undo=_put_back("flags-before-reenable") + RESTART_NOW,
+        undo=_put_back("flags-before-reenable", "{{steps}}") + RESTART_NOW,
         needs=("the flags file, writable by the login user", "awk"),
     ),
 )
