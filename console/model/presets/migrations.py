@@ -5,10 +5,10 @@ applied with psql in one transaction (preset `sql`, golang-migrate's layout:
 A schema change rewrites rows but keeps them, so the integrity records are row counts:
 every named table that survives must keep its count. What the precheck resolved (from,
 target, the files to apply) is kept in `.rollback/` of the working directory (the sql
-and alembic presets' undo reads a copy of its own incident's, and runs only where that
-reversal left the schema). `previous` never goes a second step down: where a reversal
-left the schema, a retry in the same incident checks it again, another incident is refused
-and must name the target.
+and alembic presets' undo reads a copy of its own incident's, and runs only where one of
+its reversals left the schema, back to where the first began). `previous` never goes a
+second step down: where a reversal left the schema, a retry in the same incident checks it
+again, another incident is refused and must name the target.
 """
 
 from __future__ import annotations
@@ -25,6 +25,51 @@ al() { (cd {{app_dir}} && {{alembic}} -c {{config}} "$@"); }
 mkdir -p .rollback || exit 3
 """
 )
+
+
+# Where this incident's reversals stopped (each precheck's target, one a line): a further
+# reversal in the same incident goes on from one of them, and undo goes back from any.
+def _stops(kind: str) -> str:
+    return f"""\
+mine=.rollback/{kind}-{{{{incident}}}}
+stops=$(cat "$mine-stops" 2>/dev/null || cat "$mine-target" 2>/dev/null)
+"""
+
+
+def _further(kind: str, now: str, unit: str) -> str:
+    """Shell setting $first to what this incident's earlier reversal began from when the
+    schema is where one of its reversals stopped (a further one adds to it, so undo still
+    goes back to $first), empty when it is where it began (the reversal rolled back, or
+    was undone); anywhere else the precheck refuses: undo could not bring $first back."""
+    return (
+        _stops(kind)
+        + f"""\
+first=
+if [ -n "$stops" ]; then
+  was=$(cat "$mine-from") || exit 3
+  if echo "$stops" | grep -qx -- "{now}"; then
+    first=$was
+    echo "this incident's reversal took {unit} $was down to {now}: undo goes back to $was"
+  elif [ "{now}" != "$was" ]; then
+    echo "{unit} is {now}, not $(echo "$stops" | tail -n 1) where this incident's reversal left it, nor $was" \\
+      "where it began: it changed since, and undo could not bring $was back; reverse it in" \\
+      "another incident" >&2
+    exit 3
+  fi
+fi
+"""
+    )
+
+
+def _keep(kind: str) -> str:
+    """undo's own copy of from and target (a later incident's precheck rewrites the shared
+    files), and the stops: this one's target added to them, or the first."""
+    return f"""\
+cp .rollback/{kind}-from "$mine-from" && cp .rollback/{kind}-target "$mine-target" &&
+  if [ -n "$first" ]; then echo "$target" >> "$mine-stops"; else echo "$target" > "$mine-stops"; fi ||
+  exit 3
+"""
+
 
 ALEMBIC_PRECHECK = (
     _ALEMBIC
@@ -48,6 +93,9 @@ if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)
   integrity before rows
   exit 0
 fi
+"""
+    + _further("alembic", "${cur:-base}", "alembic revision")
+    + """\
 test -n "$cur" || { echo "the database has no alembic revision: nothing to downgrade" >&2; exit 120; }
 test "$(echo "$cur" | wc -l)" -eq 1 || { echo "several current revisions ($cur): downgrade one branch by hand" >&2; exit 3; }
 target={{revision}}
@@ -65,10 +113,11 @@ plan=$(al history -r "$target:$cur" 2>&1) || {
   echo "$target is not a revision below the current one, $cur" >&2
   exit 3
 }
-echo "$cur" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target &&
+echo "${first:-$cur}" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target &&
   echo {{incident}} > .rollback/alembic-incident || exit 3
-# undo's own copy: a later incident's precheck rewrites the files above
-for f in from target; do cp .rollback/alembic-$f .rollback/alembic-{{incident}}-$f || exit 3; done
+"""
+    + _keep("alembic")
+    + """\
 echo "alembic revision $cur; going down to $target, undoing:"
 echo "$plan" | grep -v -- "-> $target[ ,]" | sed "s/, *$//"
 integrity before rows
@@ -88,13 +137,14 @@ integrity after rows
 
 ALEMBIC_UNDO = (
     _ALEMBIC
+    + _stops("alembic")
     + """\
-from=$(cat .rollback/alembic-{{incident}}-from) || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 3; }
-# only where this incident's downgrade left the database: else the upgrade is another's
-want=$(cat .rollback/alembic-{{incident}}-target) && now=$(al current) || exit 3
+from=$(cat "$mine-from") || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 3; }
+# only where one of this incident's downgrades left the database: else the upgrade is another's
+now=$(al current) || exit 3
 now=$(echo "$now" | awk 'NF { print $1 }')
-test "${now:-base}" = "$want" || {
-  echo "alembic revision is ${now:-base}, not $want where this incident's downgrade left it:" \\
+echo "$stops" | grep -qx -- "${now:-base}" || {
+  echo "alembic revision is ${now:-base}, not $(echo "$stops" | tail -n 1) where this incident's downgrade left it:" \\
     "nothing to undo (it failed, it was undone already, or the database changed since)" >&2
   exit 3
 }
@@ -157,6 +207,9 @@ if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$
   integrity before rows
   exit 0
 fi
+"""
+    + _further("sql", "$cur", "schema version")
+    + """\
 test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 120; }
 target={{target}}
 if [ "$target" = previous ]; then
@@ -174,10 +227,17 @@ for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <= c + 0'
   echo "$v $down" >> .rollback/sql-plan
 done
 test -s .rollback/sql-plan || { echo "no migration between $target and $cur" >&2; exit 3; }
-echo "$cur" > .rollback/sql-from && echo "$target" > .rollback/sql-target &&
+echo "${first:-$cur}" > .rollback/sql-from && echo "$target" > .rollback/sql-target &&
   echo {{incident}} > .rollback/sql-incident || exit 3
-# undo's own copy: a later incident's precheck rewrites the files above
-for f in plan from target; do cp .rollback/sql-$f .rollback/sql-{{incident}}-$f || exit 3; done
+# a further reversal adds its plan to the one undo holds (a version once, if planned twice)
+if [ -n "$first" ]; then
+  sort -n -u -k1,1 "$mine-plan" .rollback/sql-plan > "$mine-plan.new" && mv "$mine-plan.new" "$mine-plan"
+else
+  cp .rollback/sql-plan "$mine-plan"
+fi || exit 3
+"""
+    + _keep("sql")
+    + """\
 echo "schema version $cur; going down to $target with, in one transaction:"
 cat .rollback/sql-plan
 integrity before rows
@@ -209,7 +269,7 @@ target=$(cat .rollback/sql-target)
   fi"""
 
 _BOOKKEEPING_UP = """\
-from=$(cat .rollback/sql-{{incident}}-from)
+from=$(cat "$mine-from")
   if [ {{bookkeeping}} = single-row ]; then
     printf '%s\\n' "SELECT format('DELETE FROM %s', to_regclass(:'t')) \\\\gexec"
     printf '%s\\n' "SELECT format('INSERT INTO %s (version, dirty) VALUES (%s, false)', to_regclass(:'t'), $from) \\\\gexec"
@@ -244,17 +304,19 @@ integrity after rows
 
 SQL_UNDO = (
     _SQL
+    + _stops("sql")
     + """\
-test -s .rollback/sql-{{incident}}-plan || { echo "nothing to undo: this incident planned no reversal" >&2; exit 3; }
-# only where this incident's reversal left the schema: else the up files would run again
-want=$(cat .rollback/sql-{{incident}}-target) && now=$(version) || exit 3
-test "$now" = "$want" || {
-  echo "schema version is $now, not $want where this incident's reversal left it: nothing to undo" \\
-    "(its transaction rolled back, it was undone already, or the schema changed since)" >&2
+test -s "$mine-plan" || { echo "nothing to undo: this incident planned no reversal" >&2; exit 3; }
+# only where one of this incident's reversals left the schema: else the up files would run
+# again; from there, the versions it took down (a later reversal's that rolled back: none)
+now=$(version) || exit 3
+echo "$stops" | grep -qx -- "$now" || {
+  echo "schema version is $now, not $(echo "$stops" | tail -n 1) where this incident's reversal left it:" \\
+    "nothing to undo (its transaction rolled back, it was undone already, or the schema changed since)" >&2
   exit 3
 }
 : > .rollback/sql-up-plan
-for v in $(sort -n .rollback/sql-{{incident}}-plan | awk '{ print $1 }'); do
+for v in $(sort -n "$mine-plan" | awk -v now="$now" '$1 > now + 0 { print $1 }'); do
   up=$(file_of "$v" up) || { echo "no single up migration for version $v" >&2; exit 3; }
   echo "$v $up" >> .rollback/sql-up-plan
 done
