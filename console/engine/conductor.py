@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.amendments import Amendments
 from console.engine.closing import IncidentClosing, open_only
+from console.engine.cut_rollouts import hold_cut_rollouts
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
@@ -107,6 +108,7 @@ class Conductor:
         """Record that this console took the incident over again after a stop; a closed
         incident reopens for amendments only."""
         if self.opening.resume():
+            hold_cut_rollouts(self.execution, self.secrets)
             self.notifier.rearm()
 
     def declare_trigger(

@@ -1,0 +1,157 @@
+"""A gradual re-enable whose console is SIGKILLed while it asks whether to start the next
+stage, on real sshd, then resumed. Seen at 80x24: after a toggle-off, its undo, the
+toggle-off again and a re-enable held at 25 % then taken on to 50 %, a kill at the
+question before 100 % left the resumed console reading '? unknown' with the old hold's
+'held at 25 %', 'Undone since: 3 succeeded' and 'Undone: the rollback is not in place.
+Enter runs the strategy on the selected hosts again' (which would have set the flags from
+50 back to 5 %), and F3 (the follower's too) showed the undo's 'new_checkout=100 again'.
+Now: held at the stage the hosts passed, recorded; a retry goes on with the next one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.state import HostStatus, fold
+from console.model.status import StepStatus
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "off",
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "params": [
+                {"name": "flags", "default": "new_checkout"},
+                {"name": "flags_file", "default": "flags"},
+            ],
+        },
+        {
+            "name": "reenable",
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"confirm": True},
+            "params": [
+                {"name": "flags", "default": "new_checkout"},
+                {"name": "flags_file", "default": "flags"},
+                {"name": "check", "default": "true"},
+            ],
+        },
+    ]
+}
+PROCEDURE = {
+    "name": "Flag rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+# The console's part, in a process of its own: off, undo, off again, then the re-enable,
+# its first question answered yes, the second left waiting (the process is killed there).
+DRIVER = """
+import asyncio, sys
+from pathlib import Path
+from console.engine.session import Engine
+from console.model.loading import load_settings
+from console.model.triggers import TriggerKind
+
+async def main(config, root):
+    engine = Engine(load_settings(Path(config)), Path(root))
+    c = engine.new_incident("flags", incident_id="inc", systems=["app"])
+    c.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
+    c.select(["app"])
+    c.choose_strategy("off", {})
+    assert await c.run_step("restore")
+    assert await c.undo("restore")
+    assert await c.run_step("restore")
+    c.choose_strategy("reenable", {})
+    asked = []
+
+    async def confirm(what, done, of):
+        asked.append(done)
+        if len(asked) == 1:
+            return True
+        print("ASKED", done, flush=True)
+        await asyncio.sleep(3600)
+        return False
+
+    c.confirm_wave = c.questions.asking("restore", confirm)
+    await c.run_step("restore")
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["off", "reenable"], probes=[])
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "flags").write_text("new_checkout=100\ndark_mode=50\n")
+        os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def killed_at_the_second_question(fleet: Fleet) -> Path:
+    root = fleet.state / "incidents"
+    process = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(fleet.config), str(root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)},
+    )
+    deadline = time.monotonic() + 90
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line.startswith("ASKED 2"), line
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=max(1.0, deadline - time.monotonic()))
+    return root / "inc" / "journal.jsonl"
+
+
+async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: Fleet) -> None:
+    journal = killed_at_the_second_question(fleet)
+    assert set(fleet.written("flags").values()) == {"new_checkout=25\ndark_mode=50\n"}
+    before = fold(read_journal(journal).events)
+    assert before.step("restore").status is StepStatus.RUNNING
+
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)  # its own stale lock, taken back
+    try:
+        st = conductor.state.step("restore")
+        assert st.status is StepStatus.HELD, st.summary
+        assert st.summary.startswith("held at 25 % on 2 hosts (stage 2 of 4): the console")
+        assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
+        # A retry goes on with 50 %: never from the first stage (back to 5 %).
+        stages = {commands[0][0] for commands in conductor.preview("restore").values()}
+        assert stages == {"set 50%"}
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    kinds = [e.kind for e in read_journal(journal).events]
+    resumed = kinds.index(Kind.INCIDENT_RESUMED)
+    assert kinds[resumed + 1 :][:3] == [Kind.ROLLOUT_STEP, Kind.ROLLOUT_HELD, Kind.STEP_COMPLETED]
