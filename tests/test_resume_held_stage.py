@@ -138,6 +138,8 @@ async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: 
     assert set(fleet.written("flags").values()) == {"new_checkout=25\ndark_mode=50\n"}
     before = fold(read_journal(journal).events)
     assert before.step("restore").status is StepStatus.RUNNING
+    # It ran again after its undo (still running, as its follower sees it): not undone.
+    assert before.undone("restore") is None
 
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)  # its own stale lock, taken back
@@ -146,6 +148,8 @@ async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: 
         assert st.status is StepStatus.HELD, st.summary
         assert st.summary.startswith("held at 25 % on 2 hosts (stage 2 of 4): the console")
         assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
+        # The undo of the first toggle-off is long past: never 'undone since'.
+        assert conductor.state.undone("restore") is None
         # A retry goes on with 50 %: never from the first stage (back to 5 %).
         stages = {commands[0][0] for commands in conductor.preview("restore").values()}
         assert stages == {"set 50%"}

@@ -45,6 +45,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
             del st.hosts[host]
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
+    st.restarted = e.ts
     st.finished = None
     st.cut_short = False
 

@@ -86,12 +86,14 @@ class IncidentState:
 
     def undone(self, step_id: str) -> StepState | None:
         """The step's undo, once it has ended (done or not) after the step itself last
-        did; None if it never ran, or the step ran again since."""
+        did; None if it never ran, or the step ran again since (also while that run runs,
+        or was cut short: its hosts are no longer as the undo left them)."""
         undo = self.steps.get(f"{step_id}.undo")
         if undo is None or undo.finished is None:
             return None
         ran = self.steps.get(step_id)
-        if ran is not None and ran.finished is not None and ran.finished > undo.finished:
+        since = [t for t in (ran.finished, ran.restarted) if t is not None] if ran else []
+        if any(t > undo.finished for t in since):
             return None
         return undo
 

@@ -74,6 +74,7 @@ class StepState:
     id: str
     status: StepStatus = StepStatus.PENDING
     started: datetime | None = None
+    restarted: datetime | None = None  # its latest start (`started` is its first)
     finished: datetime | None = None
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on
