@@ -24,7 +24,9 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
+from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
+from tests.test_ui_support import START, _close_engines, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -159,3 +161,16 @@ async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: 
     kinds = [e.kind for e in read_journal(journal).events]
     resumed = kinds.index(Kind.INCIDENT_RESUMED)
     assert kinds[resumed + 1 :][:3] == [Kind.ROLLOUT_STEP, Kind.ROLLOUT_HELD, Kind.STEP_COMPLETED]
+
+    # A follower's F3 shows the step that ran last, not the undo (an earlier record).
+    app = make_follow_app(journal, _clock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: getattr(app.screen, "step_id", None) is not None)
+        assert app.screen.step_id == "restore"
+
+
+def _clock():
+    from console.model.clock import FixedClock
+
+    return FixedClock(START)

@@ -134,12 +134,17 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._changed = None
 
     def shown_step(self) -> str | None:
-        """The step a worker is running, else the last one that ran on hosts."""
+        """The step a worker is running, else the last one that ran on hosts: the one
+        whose hosts the journal last spoke of (a step run again after its undo is later
+        than the undo, though the undo's record came into being after it)."""
         app_step = self.app.exec_step
         if app_step:
             return app_step
-        runs = [sid for sid, st in self.incident.state.steps.items() if st.hosts]
-        return runs[-1] if runs else None
+        steps = self.incident.state.steps
+        runs = [sid for sid, st in steps.items() if st.hosts]
+        return max(
+            runs, key=lambda sid: max(r.seq for r in steps[sid].hosts.values()), default=None
+        )
 
     def sync(self) -> None:
         if not self.is_mounted:
