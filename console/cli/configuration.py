@@ -37,6 +37,7 @@ def _export(path: Path, fmt: str, starred_only: bool, first: int | None, write) 
 
 
 def check_config(args: argparse.Namespace) -> int:
+    from console.engine.key_names import misplaced_keys
     from console.engine.routes import routes
     from console.model.coverage import (
         demo_faults,
@@ -64,13 +65,16 @@ def check_config(args: argparse.Namespace) -> int:
         shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
         print(f"warning: ssh_config for {shown}: {note}", file=sys.stderr)
     unset = _unset_secrets(settings, directory)
+    misplaced = misplaced_keys(found)
+    for line in misplaced:
+        print(f"warning: {line}", file=sys.stderr)
     unroutable = [r for r in found if r.error]
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     if unroutable:
         return EXIT_USAGE
     host_count = len(settings.inventory.host_names)
-    warnings = len(settings.warnings) + len(noted) + unset
+    warnings = len(settings.warnings) + len(noted) + unset + len(misplaced)
     warned = f", {counted(warnings, 'warning')}" if warnings else ""
     print(
         f"{directory}: ok: {counted(len(settings.inventory.systems), 'system')},"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from console.engine.destination import Resolver, RouteError
+from console.engine.destination import Destination, Resolver, RouteError
 from console.engine.ssh import targets_for
 from console.model.inventory import Inventory
 
@@ -17,6 +17,7 @@ class Route:
     where: str | None
     error: str | None = None
     notes: tuple[str, ...] = ()
+    dest: Destination | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         text = f"{self.host}: {self.where}" if self.where else f"{self.host}: ERROR {self.error}"
@@ -34,5 +35,5 @@ def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
             out.append(Route(target.name, None, str(exc)))
             continue
         notes = sorted({n for d in (*dest.hops, dest) for n in d.notes})
-        out.append(Route(target.name, dest.describe(), notes=tuple(notes)))
+        out.append(Route(target.name, dest.describe(), notes=tuple(notes), dest=dest))
     return out
