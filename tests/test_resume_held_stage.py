@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from console.engine.session import Engine
+from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -39,6 +40,16 @@ STRATEGIES = {
             "params": [
                 {"name": "flags", "default": "new_checkout"},
                 {"name": "flags_file", "default": "flags"},
+            ],
+        },
+        {
+            "name": "off-slow",  # killed in its restart
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "params": [
+                {"name": "flags", "default": "new_checkout"},
+                {"name": "flags_file", "default": "flags"},
+                {"name": "restart", "default": "sleep 30"},
             ],
         },
         {
@@ -78,13 +89,23 @@ from console.engine.session import Engine
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
 
-async def main(config, root):
+async def main(config, root, mode):
     engine = Engine(load_settings(Path(config)), Path(root))
     c = engine.new_incident("flags", incident_id="inc", systems=["app"])
     c.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
     c.select(["app"])
     c.choose_strategy("off", {})
     assert await c.run_step("restore")
+    if mode == "slow":
+        c.choose_strategy("off-slow", {})
+
+        def sent(event):
+            if event.kind == "command.intent" and event.data.stage == "action":
+                print("ASKED action", flush=True)
+
+        c.recorder.subscribe(sent)
+        await c.run_step("restore")
+        return
     assert await c.undo("restore")
     assert await c.run_step("restore")
     c.choose_strategy("reenable", {})
@@ -101,24 +122,25 @@ async def main(config, root):
     c.confirm_wave = c.questions.asking("restore", confirm)
     await c.run_step("restore")
 
-asyncio.run(main(sys.argv[1], sys.argv[2]))
+asyncio.run(main(*sys.argv[1:4]))
 """
 
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["off", "reenable"], probes=[])
+    strategies = ["off", "off-slow", "reenable"]
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=strategies, probes=[])
     for sandbox in fleet.sandboxes.values():
         (sandbox / "flags").write_text("new_checkout=100\ndark_mode=50\n")
         os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
     return fleet
 
 
-def killed_at_the_second_question(fleet: Fleet) -> Path:
+def killed_at(fleet: Fleet, mode: str, said: str) -> Path:
     root = fleet.state / "incidents"
     process = subprocess.Popen(
-        [sys.executable, "-c", DRIVER, str(fleet.config), str(root)],
+        [sys.executable, "-c", DRIVER, str(fleet.config), str(root), mode],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)},
@@ -127,7 +149,7 @@ def killed_at_the_second_question(fleet: Fleet) -> Path:
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
-        assert line.startswith("ASKED 2"), line
+        assert line.startswith(said), line
         process.send_signal(signal.SIGKILL)
     finally:
         process.kill()
@@ -136,7 +158,7 @@ def killed_at_the_second_question(fleet: Fleet) -> Path:
 
 
 async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: Fleet) -> None:
-    journal = killed_at_the_second_question(fleet)
+    journal = killed_at(fleet, "stages", "ASKED 2")
     assert set(fleet.written("flags").values()) == {"new_checkout=25\ndark_mode=50\n"}
     before = fold(read_journal(journal).events)
     assert before.step("restore").status is StepStatus.RUNNING
@@ -174,3 +196,17 @@ def _clock():
     from console.model.clock import FixedClock
 
     return FixedClock(START)
+
+
+async def test_a_run_cut_short_never_reads_as_the_run_before_it(fleet: Fleet) -> None:
+    """Seen at 80x24: a toggle-off killed in its restart, after a re-enable of the same
+    step that succeeded, read '? unknown' with 'Result: 3 succeeded' (the re-enable's),
+    and the document said 'interrupted: outcome unknown: 3 succeeded'."""
+    journal = killed_at(fleet, "slow", "ASKED action")
+    events = read_journal(journal).events
+    st = fold(events).step("restore")
+    assert st.status is StepStatus.RUNNING
+    assert st.summary == ""
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    line = next(ln for ln in document.splitlines() if "**Restore**" in ln)
+    assert "succeeded" not in line, line

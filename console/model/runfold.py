@@ -47,6 +47,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.started = st.started or e.ts
     st.restarted = e.ts
     st.finished = None
+    st.summary = ""  # an earlier run's: this one says its own once it ends
     st.cut_short = False
 
 
