@@ -79,20 +79,56 @@ class IncidentClosing:
         return [h for h in self.state.hosts if h not in done]
 
     def unverified(self) -> list[str]:
-        """Titles of the procedure's stability checks (probe steps) not done."""
+        """Titles of the procedure's stability checks (probe steps) not done, or done
+        before a strategy step ahead of them ran again or was undone (they checked the
+        hosts as they were then)."""
         return [
             s.title
             for s in self.settings.procedure.steps
-            if s.kind is StepKind.PROBE and self.state.step(s.id).status is not StepStatus.DONE
+            if s.kind is StepKind.PROBE
+            and (self.state.step(s.id).status is not StepStatus.DONE or self.changed_since(s.id))
         ]
+
+    def changed_since(self, probe_id: str) -> str | None:
+        """The title of the last strategy step ahead of the stability check `probe_id`
+        that started, ended or was undone after the check ended; None if none was."""
+        order = [s.id for s in self.settings.procedure.steps]
+        checked = self.state.step(probe_id).finished
+        if checked is None or probe_id not in order:
+            return None
+        changed = None
+        for step in self.settings.procedure.steps[: order.index(probe_id)]:
+            if step.kind is not StepKind.STRATEGY:
+                continue
+            runs = [self.state.step(step.id), self.state.step(f"{step.id}.undo")]
+            if any(t is not None and t > checked for r in runs for t in (r.restarted, r.finished)):
+                changed = step.title
+        return changed
+
+    def stale_checks(self, probe_ids: list[str] | None = None) -> list[str]:
+        """`“Verify system stability” passed before “Restore” ran again`, for each
+        stability check done (of `probe_ids`, default all) that a strategy step ahead of
+        it changed since."""
+        said = []
+        for step in self.settings.procedure.steps:
+            if step.kind is not StepKind.PROBE or step.id not in (probe_ids or [step.id]):
+                continue
+            done = self.state.step(step.id).status is StepStatus.DONE
+            if done and (changed := self.changed_since(step.id)):
+                said.append(f"“{step.title}” passed before “{changed}” ran again")
+        return said
 
     def unverified_why(self) -> str:
         """Why the stability checks are not done, from the record: each one skipped (its
-        reason: often how it was checked instead), failed (its summary) or not run."""
+        reason: often how it was checked instead), failed (its summary), done before the
+        rollback ran again, or not run."""
         why = []
         for step in self.settings.procedure.steps:
             st = self.state.step(step.id)
-            if step.kind is not StepKind.PROBE or st.status is StepStatus.DONE:
+            if step.kind is not StepKind.PROBE:
+                continue
+            if st.status is StepStatus.DONE:
+                why += self.stale_checks([step.id])
                 continue
             if st.status is StepStatus.SKIPPED:
                 why.append(f"“{step.title}” skipped: {st.skip_reason}")
@@ -177,7 +213,10 @@ class IncidentClosing:
             left, unverified = self.not_rolled_back(), self.unverified()
             if left or unverified:
                 missing = [f"not rolled back: {', '.join(left)}"] if left else []
-                missing += [f"not done: {', '.join(unverified)}"] if unverified else []
+                stale = self.stale_checks()
+                undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
+                missing += [f"not done: {', '.join(undone)}"] if undone else []
+                missing += stale
                 # Partially rolled back names the hosts left: only offered when some are.
                 advice = (
                     "close as partially rolled back, or finish the steps first"

@@ -1,0 +1,98 @@
+"""'Rolled back and verified' needs the stability check done after the rollback last changed
+the hosts. Seen at 80x24 on three real sshd hosts: toggle-off, stability check passed, then
+the undo, the toggle-off again, a re-enable to 100 % and a toggle-off killed in its restart
+(verified by V): the close dialog offered 'Rolled back and verified · Nothing more is
+needed: the record shows it', the check having read hosts as they were 20 minutes and five
+runs before. Now refused, naming the check and the step that ran since; a check run again
+after it lets the close through."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from console.engine.conductor import ProcedureError
+from console.engine.session import Engine
+from console.model.loading import load_settings
+from console.model.outcome import Outcome
+from console.model.triggers import TriggerKind
+from tests.cli_fleet import Fleet, write_fleet
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "off",
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "params": [
+                {"name": "flags", "default": "new_checkout"},
+                {"name": "flags_file", "default": "flags"},
+            ],
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Flag rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [
+                {"id": "restore", "title": "Restore", "kind": "strategy"},
+                {
+                    "id": "verify",
+                    "title": "Verify stability",
+                    "kind": "probe",
+                    "soak": {"samples": 1, "max_samples": 2, "interval": 0.2},
+                },
+            ],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+PROBE = {"name": "health", "title": "Health", "kind": "command", "command": "echo ok"}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["off"], probes=[PROBE])
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "flags").write_text("new_checkout=100\n")
+        os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None:
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.new_incident("flags", incident_id="inc", systems=["app"])
+    try:
+        conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
+        conductor.select(["app"])
+        conductor.choose_strategy("off", {})
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("verify")
+        assert conductor.unverified() == []
+        assert await conductor.undo("restore")
+        assert await conductor.run_step("restore")  # rolled back again: not checked since
+
+        assert conductor.unverified() == ["Verify stability"]
+        said = "“Verify stability” passed before “Restore” ran again"
+        assert conductor.unverified_why() == said
+        with pytest.raises(ProcedureError, match=said):
+            conductor.close(Outcome.ROLLED_BACK)
+        assert not conductor.state.closed
+
+        assert await conductor.run_step("verify")
+        conductor.close(Outcome.ROLLED_BACK)
+        assert conductor.state.outcome == Outcome.ROLLED_BACK.value
+    finally:
+        await engine.close()
+        conductor.recorder.close()
