@@ -14,7 +14,6 @@ from console.engine.cut_rollouts import hold_cut_rollouts
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
-from console.engine.notifier import Notifier
 from console.engine.opening import IncidentOpening
 from console.engine.plan import Secrets, plan_step, plan_undo, refuse_unknown
 from console.engine.questions import Questions
@@ -33,7 +32,9 @@ from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:
     # Probe steps load their machinery when first used: `exec` and most steps do not
-    # (issue 18, start-up).
+    # (issue 18, start-up); the notifier with the first status update, unless a pager
+    # follows the journal.
+    from console.engine.notifier import Notifier
     from console.engine.watcher import Watcher
 
 
@@ -69,7 +70,13 @@ class Conductor:
         self.watcher: Watcher | None = None  # made by the first probe step
         # A drill's recovery-time targets by system, in place of the systems' RTO.
         self.recovery_targets: dict[str, float | None] = {}
-        self.notifier = Notifier(settings, recorder)
+        # Made with these settings (a drill's own settings do not reach it), at once when
+        # a PagerDuty channel follows the journal from its first event; else when first
+        # used: exec and most runs send no status update (issue 18, ~8 M instructions).
+        self._notifier_of = (settings, recorder)
+        self._notifier: Notifier | None = None
+        if settings.procedure.pagers:
+            self._notifier = self.notifier
         # The chosen strategy's parameters as given: the journal holds them masked.
         self._given: tuple[str, dict[str, str]] | None = None
 
@@ -83,6 +90,14 @@ class Conductor:
         self._settings = settings
         for part in (self.execution, self.closing, self.opening, self.amendments):
             part.settings = settings
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._notifier is None:
+            from console.engine.notifier import Notifier
+
+            self._notifier = Notifier(*self._notifier_of)
+        return self._notifier
 
     @property
     def secrets(self) -> Secrets:
@@ -392,6 +407,7 @@ class Conductor:
 
     async def shutdown(self) -> None:
         self.release_locks()
-        await self.notifier.drain()
+        if self._notifier is not None:  # none made: nothing was sent, nothing repeats
+            await self._notifier.drain()
         await self.pool.close()
         await asyncio.sleep(0)

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from console.engine.conductor import Conductor, ProcedureError, new_incident_id
 from console.engine.session import Engine
-from console.engine.walk import accept_keys
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -67,12 +66,15 @@ async def run_exec(
                     conductor.open_incident(title, incident_id, with_locks=True)
                 if not options.json:
                     conductor.recorder.subscribe(_print_exec_event)
-                try:
-                    await accept_keys(conductor, options.accept_keys)
-                except ProcedureError as refused:
-                    if not options.journal:
-                        conductor.close(Outcome.REFUSED, str(refused))
-                    raise
+                if options.accept_keys:  # run's module: exec loads it for keys given only
+                    from console.engine.walk import accept_keys
+
+                    try:
+                        await accept_keys(conductor, options.accept_keys)
+                    except ProcedureError as refused:
+                        if not options.journal:
+                            conductor.close(Outcome.REFUSED, str(refused))
+                        raise
                 with abort_on_signals(conductor):
                     ok = await conductor.run_adhoc(command, hosts)
                 if not options.journal:
