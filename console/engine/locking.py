@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from console.engine.errors import LockRefused, StaleLock
@@ -100,7 +99,7 @@ class IncidentLocks:
             return
         for system, previous, reason in claim.replaced:
             self.recorder.record(
-                Kind.LOCK_TAKEN_OVER, system=system, previous=asdict(previous), reason=reason
+                Kind.LOCK_TAKEN_OVER, system=system, previous=previous._asdict(), reason=reason
             )
         holder = claim.holder
         self.recorder.record(

@@ -7,8 +7,8 @@ import json
 import os
 import pwd
 import socket
-from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from console.journal.files import FILE_MODE, secure_dir
 from console.model import payloads
@@ -16,8 +16,7 @@ from console.model.events import Event, Kind
 from console.paths import lock_file
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """Who holds a system's lock."""
 
     pid: int
@@ -127,7 +126,7 @@ class SystemLocks:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
         secure_dir(self.directory, group_ok=True)
         path = self._path(system)
-        payload = json.dumps(asdict(me), sort_keys=True).encode()
+        payload = json.dumps(me._asdict(), sort_keys=True).encode()
         for _ in range(3):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
