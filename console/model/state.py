@@ -14,6 +14,7 @@ from console.model.events import Event
 from console.model.incidentfold import INCIDENT_HANDLERS
 from console.model.incidentfold import Trigger as Trigger
 from console.model.payloads import Amendable
+from console.model.records import defaults_of, set_defaults
 from console.model.recovery import Recovery
 from console.model.runfold import RUN_HANDLERS
 
@@ -28,9 +29,10 @@ from console.model.stepfold import STEP_HANDLERS
 from console.model.watchfold import WATCH_HANDLERS
 
 
-@dataclass
+@dataclass(init=False)
 class IncidentState:
-    """Everything known about one incident, derived from its events only."""
+    """Everything known about one incident, derived from its events only. Made empty
+    (`IncidentState()`), then folded; its `__init__` is records.py's (issue 18)."""
 
     incident_id: str | None = None
     title: str = ""
@@ -81,8 +83,14 @@ class IncidentState:
     last_seq: int = -1
     last_ts: datetime | None = None
 
+    def __init__(self) -> None:
+        set_defaults(self, _DEFAULTS)
+
     def step(self, step_id: str) -> StepState:
-        return self.steps.setdefault(step_id, StepState(step_id))
+        st = self.steps.get(step_id)  # made only when missing: the fold asks per event
+        if st is None:
+            st = self.steps[step_id] = StepState(step_id)
+        return st
 
     def undone(self, step_id: str) -> StepState | None:
         """The step's undo, once it has ended (done or not) after the step itself last
@@ -188,6 +196,9 @@ class IncidentState:
                             seq=self.last_seq,
                         )
         return self
+
+
+_DEFAULTS = defaults_of(IncidentState)
 
 
 def fold(events: Iterable[Event]) -> IncidentState:

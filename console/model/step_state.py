@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from console.model.records import defaults_of, set_defaults
 from console.model.status import FailureClass, HostStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -69,8 +70,11 @@ class HostRun:
         return self.last_line
 
 
-@dataclass
+@dataclass(init=False)
 class StepState:
+    """One step as its events say; made with its id alone (`StepState(id)`), its
+    `__init__` records.py's (issue 18)."""
+
     id: str
     status: StepStatus = StepStatus.PENDING
     started: datetime | None = None
@@ -94,6 +98,10 @@ class StepState:
     # precheck that refused, failed or was lost changed nothing the step should undo).
     changed: set[str] = field(default_factory=set)
     held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
+
+    def __init__(self, id: str) -> None:
+        self.id = id
+        set_defaults(self, _STEP_DEFAULTS)
 
     def refused(self) -> dict[str, str]:
         """The hosts its prechecks refused for good (nothing to do there: nothing was
@@ -145,6 +153,9 @@ class StepState:
         ):
             return None
         return self.held
+
+
+_STEP_DEFAULTS = defaults_of(StepState, frozenset({"id"}))
 
 
 def _said_alike(refused: dict[str, str]) -> dict[str, list[str]]:
