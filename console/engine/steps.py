@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from console.engine.assessment import Collector, record_assessment
-from console.engine.integrity import IntegrityWatch, Summary
 from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
 from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
 from console.model.events import Kind
@@ -140,14 +139,14 @@ class StepExecution:
     ) -> dict[str, HostOutcome]:
         """Run a planned step: its groups in order, with integrity and step records."""
         strategy = planned.strategy
-        watch = (
-            IntegrityWatch(self.recorder, step.id, strategy.name)
-            if strategy and strategy.data_touching
-            else contextlib.nullcontext()
-        )
-        if isinstance(watch, IntegrityWatch):
+        watch: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+        if strategy and strategy.data_touching:
+            # Loaded by the strategies that touch data only (exec's way: issue 18).
+            from console.engine.integrity import IntegrityWatch
+
+            watch = integrity = IntegrityWatch(self.recorder, step.id, strategy.name)
             planned = dataclasses.replace(
-                planned, run=dataclasses.replace(planned.run, judge=watch.judge)
+                planned, run=dataclasses.replace(planned.run, judge=integrity.judge)
             )
         with watch, Collector(self.recorder, step.id) as collected:
             outcomes = await self._run_groups(step, planned, attempt, confirm_wave, tries)
@@ -353,23 +352,22 @@ class StepExecution:
         self.recorder.record(
             Kind.STEP_STARTED, step=undo_id, hosts=ran, attempt=attempt, undo_of=step_id, **data
         )
-        # The data before the step first ran on each host since its last undo: a retry
-        # records its own "before", of data the first attempt had changed already.
-        baseline: dict[str, Summary] = {}
-        for r in self.state.integrity:
-            if r["step"] == undo_id:
-                baseline.pop(r["host"], None)
-            elif r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded":
-                baseline.setdefault(r["host"], Summary.from_data(r))
-        watch = (
-            IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
-            if strategy.data_touching
-            else contextlib.nullcontext()
-        )
         commands = per_host(planned)
         plan = planned.run
-        if isinstance(watch, IntegrityWatch):
-            plan = dataclasses.replace(plan, judge=watch.judge)
+        watch: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+        if strategy.data_touching:
+            from console.engine.integrity import IntegrityWatch, Summary
+
+            # The data before the step first ran on each host since its last undo: a retry
+            # records its own "before", of data the first attempt had changed already.
+            baseline: dict[str, Summary] = {}
+            for r in self.state.integrity:
+                if r["step"] == undo_id:
+                    baseline.pop(r["host"], None)
+                elif r["step"] == step_id and r["stage"] == "before" and r["verdict"] == "recorded":
+                    baseline.setdefault(r["host"], Summary.from_data(r))
+            watch = integrity = IntegrityWatch(self.recorder, undo_id, name, baseline=baseline)
+            plan = dataclasses.replace(plan, judge=integrity.judge)
         # Quitting and the close see it running, as any step.
         with self.activity.running({undo_id}), watch:
             outcomes = await self.runner.run(
