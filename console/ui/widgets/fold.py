@@ -1,6 +1,6 @@
 """Text folded to a width on its spaces, as a reader expects: a word too long for a line
-(a path, a list of files) breaks after a '/', ',' or ':' in it, and only failing those
-(or in a fingerprint) at the width."""
+(a path, a list of files) breaks after a '/', ',' or ':' in it, a fingerprint after its
+'SHA256:', and only failing those at the width."""
 
 from __future__ import annotations
 
@@ -33,8 +33,13 @@ def _pieces(word: str, width: int) -> list[str]:
     cut at `width` if still too long."""
     if len(word) <= width:
         return [word]
-    # A fingerprint's base64 has '/' in it that separate nothing: cut at the width only.
-    parts = [word] if word.startswith("SHA256:") else _AFTER.split(word)
+    # A fingerprint's base64 has '/' in it that separate nothing: it breaks after its
+    # 'SHA256:' and before the sentence's ';' only, so its key is whole on a line of its
+    # own where one can hold it.
+    parts = _AFTER.split(word)
+    if word.startswith("SHA256:"):
+        key = word[7:].rstrip(",;.)")
+        parts = [word[:7], key, word[7 + len(key) :]]
     return [
         part[start : start + width]
         for part in parts

@@ -55,6 +55,20 @@ def reach_label(reach: ReachCheck | None, host: str) -> Text:
     return Text(f"✘ {failure.value}", style=themed("bold $error"))
 
 
+def fit_tags(tags: list[str], room: int | None) -> str:
+    """The tags that fit in `room` cells, each whole, then `+N` for those left out (with
+    none whole: `+N tags`, or nothing); `room` None: all of them."""
+    if room is None:
+        return ", ".join(tags)
+    for shown in range(len(tags), -1, -1):
+        text, left = ", ".join(tags[:shown]), len(tags) - shown
+        if left:
+            text = f"{text} +{left}" if shown else f"+{left} tag{'s' if left > 1 else ''}"
+        if len(text) <= room:
+            return text
+    return ""
+
+
 class HostTree(Tree[tuple[str, str]]):
     """Systems and their hosts, filtered by name or tag, each with a check mark and,
     once checked, whether it answers over SSH."""
@@ -80,6 +94,15 @@ class HostTree(Tree[tuple[str, str]]):
 
     def on_mount(self) -> None:
         self.rebuild()
+
+    def on_resize(self) -> None:
+        """The tags fitted again to the new width."""
+        self.relabel()
+
+    def _host_room(self) -> int | None:
+        """Cells a host's label has before the tree's edge (None: not laid out yet)."""
+        width = self.scrollable_content_region.width
+        return width - self.guide_depth if width else None
 
     def _matches(self, name: str, tags: list[str]) -> bool:
         needle = self.filter.lower()
@@ -115,9 +138,13 @@ class HostTree(Tree[tuple[str, str]]):
 
     def _host_label(self, name: str) -> Text:
         mark = "☑" if name in self.selected else "☐"
-        tags = ", ".join(self.inventory.host(name).tags)
         reach = reach_label(self.reach, name)
-        return Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "", (tags, "dim"))
+        label = Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "")
+        room = self._host_room()
+        tags = fit_tags(
+            self.inventory.host(name).tags, None if room is None else room - label.cell_len
+        )
+        return Text.assemble(label, (tags, "dim"))
 
     def relabel_host(self, name: str) -> None:
         """Redraw one host and its system, as its reachability comes in."""
