@@ -131,7 +131,7 @@ async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
 
             await until(pilot, lambda: "attempt 2 at" in shown())
             said = shown()
-            assert "▶ running · notify step Sending:" in said, said
+            assert "▶ running · notify step Sending (1 of 2 waiting):" in said, said
             assert "✔ status: delivered — HTTP 200" in said, said
             assert "… silent: no answer yet (attempt 1 of 2: timed out; attempt 2 at" in said
             where = str(app.screen.query_one("#where-todo", Static).render())
@@ -139,3 +139,37 @@ async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             await until(pilot, lambda: "Sending:" not in shown())  # the result says it now
             assert "silent: not delivered: timed out (after 2 attempts)" in shown()
+
+
+async def test_the_channel_still_waiting_is_in_sight_at_80x24(tmp_path: Path) -> None:
+    """Seen at 80x24 (Slack answering 500, PagerDuty never answering): the pane's six lines
+    showed 'Sending:', '✔ command: delivered', then the Slack channel's failure over two
+    lines; the PagerDuty channel the step still waited for was below them, out of sight,
+    under '▶ running'. The channels still waiting now come first, and the heading counts."""
+    with HookServer() as hooks, socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.listen(8)  # never accepted: the request is taken, and never answered
+        port = silent.getsockname()[1]
+        channels = [
+            {"name": "status", "kind": "webhook", "url": hooks.on("/ok", OK)},
+            {"name": "incidents", "kind": "webhook", "url": hooks.on("/down", (500, "boom", {})),
+             "retries": 1, "backoff": 0.1},
+            {"name": "pager", "kind": "webhook", "url": f"http://127.0.0.1:{port}/",
+             "timeout": 5, "retries": 0},
+        ]  # fmt: skip
+        app = build_app(settings_with(channels), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            conductor = await send_status_update(pilot)
+            detail = app.screen.query_one("#step-detail", Static)
+
+            def shown() -> list[str]:
+                return [
+                    " ".join(line.text.split())
+                    for line in detail.render_lines(detail.region.reset_offset)
+                ]
+
+            await until(pilot, lambda: any("incidents: not delivered" in ln for ln in shown()))
+            lines = shown()
+            assert any(ln.startswith("Sending (1 of 3 waiting):") for ln in lines), lines
+            assert any("… pager: no answer yet" in ln for ln in lines), lines  # in sight
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            await conductor.notifier.drain()

@@ -22,7 +22,12 @@ def sending_text(incident: IncidentView, step_id: str) -> Text | None:
     update = [n for n in sends if (n.get("repeat") or 0) == latest]
     if all("result" in n for n in update):
         return None
-    text = Text(f"Status update #{latest + 1}:" if latest else "Sending:", style="bold")
+    # Most pressing first: at 80x24 the pane shows six lines, and a third channel's line
+    # fell below them (the one still waiting, all the step then waited for).
+    update.sort(key=lambda n: 0 if "result" not in n else 2 if n["result"].get("ok") else 1)
+    waiting = sum("result" not in n for n in update)
+    of = f" ({waiting} of {len(update)} waiting)" if len(update) > 1 else ""
+    text = Text(f"Status update #{latest + 1}{of}:" if latest else f"Sending{of}:", style="bold")
     for sent in update:
         name = visible(str(sent.get("channel")), one_line=True)
         result = sent.get("result")
