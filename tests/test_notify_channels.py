@@ -19,6 +19,7 @@ from console.journal.redact import MASK, settings_redactor
 from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
 from console.journal.writer import JournalWriter
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
@@ -168,6 +169,25 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
         "sent a PagerDuty resolve on the close via oncall",
         "PagerDuty resolve via oncall: delivered — HTTP 202",
     ], lines
+
+
+async def test_a_page_says_a_title_made_from_the_trigger_once(hooks, tmp_path, monkeypatch):
+    """Seen on a local receiver: a console incident (its title made from the trigger and
+    reason) paged 'Rollback 20261202-182341-d3f4: User impact assessment: checkout errors
+    after 2.0 — User impact assessment: checkout errors after 2.0'."""
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    settings = settings_with([pd])
+    writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
+    recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    title = TriggerKind.USER_IMPACT.incident_title("checkout errors after 2.0")
+    conductor.open_incident(title, "inc-page")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout errors after 2.0")
+    await conductor.notifier.pager.drain()
+    summary = hooks.at("/v2/enqueue")[0].body["payload"]["summary"]
+    assert summary == "Rollback inc-page: User impact assessment: checkout errors after 2.0"
 
 
 async def test_a_failed_rollback_keeps_the_page_open_and_a_drill_never_pages(

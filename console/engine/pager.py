@@ -130,7 +130,11 @@ class Pager:
                 if trigger and trigger.reason
                 else (trigger.label if trigger else "")
             )
-            summary = f"{drill}Rollback {incident}: {state.title} — {label}"
+            # A title made from the trigger (`User impact assessment: checkout ...`) says
+            # it already: the label and reason once, whole, not the title and then them.
+            made = label.startswith(state.title.removesuffix(" …"))
+            what = label if made else f"{state.title} — {label}" if label else state.title
+            summary = f"{drill}Rollback {incident}: {what}"
         details = {
             "incident": incident,
             "title": state.title,
