@@ -167,3 +167,27 @@ async def test_a_second_wave_takes_the_save_of_the_first_and_undo_puts_the_flags
         "new_checkout": {"enabled": True, "rollout": 100},
         "dark_mode": {"enabled": True, "rollout": 5},
     }
+
+
+@pytest.mark.sshd
+def test_undo_dry_run_says_the_api_is_called_from_here(sshd_server, service, tmp_path):
+    """Seen walking `undo JOURNAL restore --dry-run` after an http toggle-off: it printed
+    'web-1: rbtest@127.0.0.1:34053' and '### web-1 undo', as if the undo went to each
+    host over SSH (run --dry-run said '(on the jump host)'); the undo calls the API from
+    here and sends nothing to the hosts."""
+    config = write_config(
+        tmp_path / "config", sshd_server, STRATEGY, sshd_server.sandbox("w"), "web"
+    )
+    env = {"FLAG_SERVICE_URL": service.url, "FLAG_SERVICE_TOKEN": TOKEN}
+    assert run(config, tmp_path / "state", env).returncode == 0
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "undo",
+        str(tmp_path / "state" / "incident"), "restore", "--dry-run",
+    ]  # fmt: skip
+    environment = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state"), **env}
+    shown = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=environment)
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    assert "### db-1 undo (on the jump host)" in shown.stdout, shown.stdout
+    assert "nothing is sent to the hosts" in shown.stdout
+    assert f"@127.0.0.1:{sshd_server.server.port}" not in shown.stdout
+    assert service.flags["new_checkout"]["enabled"] is False  # a dry run: nothing sent

@@ -43,13 +43,18 @@ def _dry_run(settings, planned, title: str) -> int:
     from console.model.visible import visible
 
     print(f"# dry run: nothing is sent. The undo of {title!r} on each host it touched")
-    found = routes(settings.inventory, [t.name for t in planned.targets])
+    here = planned.run.on_jump_host  # a flag service's API: no host's shell runs it
+    if here:
+        print("# it runs on this jump host, in the console's environment, once for each")
+        print("# host; nothing is sent to the hosts")
+    found = [] if here else routes(settings.inventory, [t.name for t in planned.targets])
     for route in found:
         print(route.line())
+    where = " (on the jump host)" if here else ""
     for target in planned.targets:
         for group in planned.groups_for(target):
             for stage, command in group:
-                print(f"\n### {target.name} {stage}\n{visible(command.shown.strip())}")
+                print(f"\n### {target.name} {stage}{where}\n{visible(command.shown.strip())}")
                 if command.masked:
                     print(f"# {MASKED_NOTE}")
     for route in found:
