@@ -46,6 +46,8 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.status = StepStatus.RUNNING
     st.started = st.started or e.ts
     st.restarted = e.ts
+    if st.id in s.strategy_steps:
+        st.ran_strategy = s.strategy
     st.finished = None
     st.summary = ""  # an earlier run's: this one says its own once it ends
     st.cut_short = False

@@ -52,6 +52,7 @@ class IncidentState:
     systems: list[str] = field(default_factory=list)
     hosts: dict[str, str] = field(default_factory=dict)
     strategy: str | None = None
+    strategy_steps: set[str] = field(default_factory=set)  # the procedure's strategy steps
     params: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)

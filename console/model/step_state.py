@@ -79,6 +79,9 @@ class StepState:
     status: StepStatus = StepStatus.PENDING
     started: datetime | None = None
     restarted: datetime | None = None  # its latest start (`started` is its first)
+    # A strategy step's: the strategy chosen when it last started (the one chosen now may
+    # be another, not run yet).
+    ran_strategy: str | None = None
     finished: datetime | None = None
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on

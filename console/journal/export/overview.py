@@ -225,12 +225,20 @@ def build_summary(
         drill=state.drill,
         drill_verdict=_drill_verdict(events, state) if state.drill else None,
         systems=list(state.systems),
-        strategy=state.strategy,
+        strategy=_strategy_ran(state),
         reason=state.fields.get(FormField.REASON.value)
         or (trigger.reason if trigger and trigger.declared_by else None),
     )
     paragraph = _paragraph(facts, milestones, systems, trigger)
     return facts.model_copy(update={"paragraph": paragraph})
+
+
+def _strategy_ran(state: IncidentState) -> str | None:
+    """The strategy the latest strategy step ran, else the one chosen (it ran on none):
+    one chosen since, never run, is not what the hosts got."""
+    ran = [(st.restarted, st.ran_strategy) for st in state.steps.values() if st.restarted]
+    latest = max(((at, name) for at, name in ran if name), default=None)
+    return latest[1] if latest else state.strategy
 
 
 def _drill_verdict(events: list[Event], state: IncidentState) -> str:

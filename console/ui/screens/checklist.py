@@ -289,10 +289,13 @@ class ChecklistScreen(IncidentScreen):
         state = self.incident.state
         if step.kind is StepKind.STRATEGY and state.strategy:
             params = assignments(state.params)
-            text.append(
-                f"\nStrategy: {step.strategy or state.strategy}"
-                + (f" ({params})" if params else "")
-            )
+            chosen = step.strategy or state.strategy
+            ran = st.ran_strategy if st.status is not StepStatus.RUNNING else None
+            if ran and ran != chosen:  # the result above is not the chosen one's
+                text.append(f"\nRan: {ran} · chosen since, not run yet: {chosen}")
+            else:
+                text.append(f"\nStrategy: {chosen}")
+            text.append(f" ({params})" if params else "")
         elif step.command:
             first, *more = step.command.strip().splitlines()
             where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
