@@ -3,15 +3,21 @@ the command line run on it as a user would (`python -m console ... --config DIR`
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import tomli_w
 
 from tests.fleet_settings import chown_tree
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
 
 HOSTS = ("app-1", "app-2")
 
@@ -79,3 +85,39 @@ def write_fleet(
     for name, data in {"inventory.toml": inventory, **files}.items():
         (config / name).write_text(tomli_w.dumps(data))
     return Fleet(config, root / "state", sandboxes, env or {})
+
+
+def flag_fleet(
+    sshd_server,
+    root: Path,
+    files: dict[str, dict],
+    strategies: list[str],
+    flags: str,
+    probes: list[dict] | None = None,
+) -> Fleet:
+    """A fleet whose hosts each hold a `flags` file of `name=percent` lines, the file
+    presets' (owned by the login account, as on a real host)."""
+    fleet = write_fleet(sshd_server, root, files, strategies=strategies, probes=probes or [])
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "flags").write_text(flags)
+        os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+@contextlib.asynccontextmanager
+async def flag_incident(fleet: Fleet, strategy: str = "off") -> AsyncIterator[Conductor]:
+    """An incident on `app` with `strategy` chosen, its engine closed after."""
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.model.triggers import TriggerKind
+
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.new_incident("flags", incident_id="inc", systems=["app"])
+    try:
+        conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
+        conductor.select(["app"])
+        conductor.choose_strategy(strategy, {})
+        yield conductor
+    finally:
+        await engine.close()
+        conductor.recorder.close()

@@ -8,17 +8,13 @@ after it lets the close through."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from console.engine.conductor import ProcedureError
-from console.engine.session import Engine
-from console.model.loading import load_settings
 from console.model.outcome import Outcome
-from console.model.triggers import TriggerKind
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import Fleet, flag_fleet, flag_incident
 
 pytestmark = pytest.mark.sshd
 
@@ -63,20 +59,11 @@ PROBE = {"name": "health", "title": "Health", "kind": "command", "command": "ech
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["off"], probes=[PROBE])
-    for sandbox in fleet.sandboxes.values():
-        (sandbox / "flags").write_text("new_checkout=100\n")
-        os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
-    return fleet
+    return flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n", [PROBE])
 
 
 async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None:
-    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.new_incident("flags", incident_id="inc", systems=["app"])
-    try:
-        conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
-        conductor.select(["app"])
-        conductor.choose_strategy("off", {})
+    async with flag_incident(fleet) as conductor:
         assert await conductor.run_step("restore")
         assert await conductor.run_step("verify")
         assert conductor.unverified() == []
@@ -93,6 +80,3 @@ async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None
         assert await conductor.run_step("verify")
         conductor.close(Outcome.ROLLED_BACK)
         assert conductor.state.outcome == Outcome.ROLLED_BACK.value
-    finally:
-        await engine.close()
-        conductor.recorder.close()

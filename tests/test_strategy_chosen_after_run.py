@@ -7,51 +7,35 @@ checkout-reenable |' (the flags were off, not re-enabled), and the checklist rea
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from textual.widgets import Static
 
-from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
-from console.model.loading import load_settings
 from console.model.outcome import Outcome
-from console.model.triggers import TriggerKind
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import Fleet, flag_fleet, flag_incident
 from tests.test_resume_held_stage import PROCEDURE, STRATEGIES
 from tests.test_ui_support import START, _close_engines, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
+FLAGS = "new_checkout=100\n"
 
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    strategies = ["off", "off-slow", "reenable"]
-    fleet = write_fleet(sshd_server, tmp_path, files, strategies=strategies, probes=[])
-    for sandbox in fleet.sandboxes.values():
-        (sandbox / "flags").write_text("new_checkout=100\n")
-        os.chown(sandbox / "flags", sshd_server.account.uid, sshd_server.account.gid)
-    return fleet
+    return flag_fleet(sshd_server, tmp_path, files, ["off", "off-slow", "reenable"], FLAGS)
 
 
 async def test_the_strategy_that_ran_is_named_not_the_one_chosen_since(fleet: Fleet) -> None:
-    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.new_incident("flags", incident_id="inc", systems=["app"])
-    try:
-        conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
-        conductor.select(["app"])
-        conductor.choose_strategy("off", {})
+    async with flag_incident(fleet) as conductor:
         assert await conductor.run_step("restore")
         conductor.choose_strategy("reenable", {})  # b: chosen, never run
         conductor.close(Outcome.UNVERIFIED, reason="checked by hand")
-    finally:
-        await engine.close()
-        conductor.recorder.close()
     assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}
     journal = fleet.state / "incidents" / "inc" / "journal.jsonl"
     document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
