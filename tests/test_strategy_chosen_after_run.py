@@ -53,3 +53,31 @@ async def test_the_strategy_that_ran_is_named_not_the_one_chosen_since(fleet: Fl
             return " ".join(str(detail.render()).split())
 
         await until(pilot, lambda: "Ran: off · chosen since, not run yet: reenable" in said())
+
+
+async def test_a_run_after_a_rollout_shows_its_waves_not_the_stages(fleet: Fleet) -> None:
+    """Seen at 80x24: a toggle-off run on the restore step after a re-enable of it read
+    'Stages ✔ 1/4 5 % · ✔ 2/4 25 % · ✔ 3/4 50 % · ✔ 4/4 100 %' on F3 (the re-enable's)
+    above hosts in 'action' and 'verify'; its own line is its waves."""
+    async with flag_incident(fleet) as conductor:
+        assert await conductor.run_step("restore")
+        conductor.choose_strategy("reenable", {})
+
+        async def no(what: str, done: int, of: int) -> bool:
+            return False  # held at 5 %
+
+        conductor.confirm_wave = no
+        await conductor.run_step("restore")
+        assert conductor.state.step("restore").held is not None
+        conductor.choose_strategy("off", {})
+        assert await conductor.run_step("restore")
+    assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}
+    journal = fleet.state / "incidents" / "inc" / "journal.jsonl"
+    app = make_follow_app(journal, FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.screen.query("#step-detail"))
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen.query("#exec-waves"))
+        waves = app.screen.query_one("#exec-waves", Static)
+        await until(pilot, lambda: "Waves" in str(waves.render()))
+        assert "Stages" not in str(waves.render())

@@ -48,7 +48,10 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
     ○ 3–4 of 4 not started` (a retry after a hold goes on with the next stage: the same rollout,
     not a run 2); None for a step with no stage recorded. `rollout`: the step's
     `rollout.step` records, oldest first; the rollout shown starts at its latest stage 1,
-    earlier ones (a retry with a failed host starts again) follow on a line of their own."""
+    earlier ones (a retry with a failed host starts again) follow on a line of their own.
+    Only the stages of the strategy the step ran last count: none after another kind ran."""
+    ran = st.ran_strategy
+    rollout = [r for r in rollout if ran is None or r.get("strategy") == ran]
     if not rollout:
         return None
     starts = [i for i, r in enumerate(rollout) if r["index"] == 1] or [0]
