@@ -7,8 +7,7 @@ import asyncio
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
 from console.cli.liboqs import look_ahead
@@ -147,8 +146,7 @@ def exec_(args: argparse.Namespace) -> int:
         )
 
 
-@dataclass
-class _Dialed:
+class _Dialed(NamedTuple):
     """exec's hosts dialed from inventory.toml alone (`_dial_first`)."""
 
     pool: SshPool

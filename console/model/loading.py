@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -44,13 +43,14 @@ TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 Check = Callable[["Settings"], list[Finding]]
 
 
-@dataclass
 class _Sources:
-    """Each file's path, text and key lines; the problems found so far."""
+    """Each file's path, text and key lines; the problems found so far. (A class of its
+    own, not a dataclass: Python compiled its methods on every start, issue 18.)"""
 
-    directory: Path
-    texts: dict[str, str] = field(default_factory=dict)
-    problems: list[ConfigProblem] = field(default_factory=list)
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.texts: dict[str, str] = {}
+        self.problems: list[ConfigProblem] = []
 
     def path(self, part: str) -> str:
         return str(self.directory / FILES.get(part, FILES["inventory"]))
@@ -131,8 +131,7 @@ def configured_journal_dir(directory: Path) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@dataclass
-class InventoryRead:
+class InventoryRead(NamedTuple):
     """inventory.toml as load_inventory read and validated it, and console.toml's lock_dir
     as written."""
 
