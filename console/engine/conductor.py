@@ -122,7 +122,9 @@ class Conductor:
     def resume(self) -> None:
         """Record that this console took the incident over again after a stop; a closed
         incident reopens for amendments only."""
-        if self.opening.resume():
+        reopened = self.opening.resume()
+        self.notifier.settle_unanswered()
+        if reopened:
             hold_cut_rollouts(self.execution, self.secrets)
             self.notifier.rearm()
 

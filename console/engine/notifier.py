@@ -319,6 +319,25 @@ class Notifier:
             took = (clock.now() - started).total_seconds()
             await self.sleep(max(0.0, seconds - took))
 
+    def settle_unanswered(self) -> None:
+        """After a resume: each notification the console that ended had sent, and heard
+        no answer for, is journalled as not delivered (it may have arrived; nothing
+        waits for it now, and none is sent again by itself)."""
+        steps = {s.id: s for s in self.settings.procedure.steps}
+        for sent in [n for n in self.state.notifications if "result" not in n]:
+            step = steps.get(sent.get("step") or "")
+            self.recorder.record(
+                Kind.NOTIFICATION_RESULT,
+                step=sent.get("step"),
+                sent=sent["seq"],
+                channel=sent["channel"],
+                ok=False,
+                detail=f"no answer yet when {ENDED}: it may have arrived",
+                attempts=1,
+                required=bool(step and step.required and not sent.get("lifecycle")),
+                **_present(repeat=sent.get("repeat"), action=sent.get("action")),
+            )
+
     def rearm(self) -> None:
         """After a resume: status updates that were repeating go on where they were."""
         if self.state.outcome:
@@ -350,6 +369,9 @@ class Notifier:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.pager.drain()
+
+
+ENDED = "the console ended (resumed since)"
 
 
 def _present(**data: Any) -> dict[str, Any]:
