@@ -11,10 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from console.engine.conductor import ProcedureError
+from console.model.clock import FixedClock
 from console.model.outcome import Outcome
+from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, flag_fleet, flag_incident
+from tests.test_ui_support import START, _close_engines, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -76,6 +80,14 @@ async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None
         with pytest.raises(ProcedureError, match=said):
             conductor.close(Outcome.ROLLED_BACK)
         assert not conductor.state.closed
+        # The checklist says so beside the check (a follower's, from the journal).
+        app = make_follow_app(conductor.recorder.path, FixedClock(START))
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.screen.query("#step-detail"))
+            app.screen.select_step("verify")
+            detail = app.screen.query_one("#step-detail", Static)
+            words = "“Restore” ran again at"
+            await until(pilot, lambda: words in " ".join(str(detail.render()).split()))
 
         assert await conductor.run_step("verify")
         conductor.close(Outcome.ROLLED_BACK)

@@ -20,7 +20,7 @@ from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.plain import prose
-from console.ui.widgets.run_summary import undone_before_text
+from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
 from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.sending import sending_text
 from console.ui.widgets.status import status_text
@@ -277,7 +277,9 @@ class ChecklistScreen(IncidentScreen):
         if undo is not None:
             said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
             text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
-        after = undone_before_text(self.incident, step.id)
+        after = undone_before_text(self.incident, step.id) or ran_since_checked(
+            self.incident, step.id
+        )
         if after is not None:
             text.append(f"\n{after}", style=themed("bold $warning"))
         if st.skip_reason:

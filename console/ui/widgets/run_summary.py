@@ -233,6 +233,29 @@ def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
     return f"“{title}” was undone{at}: this {does} the state before the rollback"
 
 
+def ran_since_checked(incident: IncidentView, step_id: str) -> str | None:
+    """A stability check done before a strategy step ahead of it ran again: it checked
+    the hosts as they were then ("rolled back and verified" needs it run again)."""
+    state, st = incident.state, incident.state.step(step_id)
+    if incident.step(step_id).kind is not StepKind.PROBE or st.status is not StepStatus.DONE:
+        return None
+    ahead = incident.order[: incident.order.index(step_id)]
+    since = [
+        (at, sid)
+        for sid in ahead
+        if sid in state.strategy_steps
+        for ran in (state.steps.get(sid), state.steps.get(f"{sid}.undo"))
+        if ran is not None
+        for at in (ran.restarted,)
+        if at is not None and st.finished is not None and at > st.finished
+    ]
+    if not since:
+        return None
+    at, sid = max(since)
+    title = visible(incident.step(sid).title, one_line=True)
+    return f"“{title}” ran again at {at:%H:%M} UTC, after this check passed: run it again"
+
+
 def soak_text(soak: dict) -> Text:
     """`2/3 healthy samples · round 2 of 6 · waiting`, and the detail."""
     healthy, needed = int(soak.get("healthy", 0)), int(soak.get("needed", 1))
