@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import operator
 import os
 import socket
 from pathlib import Path
@@ -28,6 +29,8 @@ Options = asyncssh.SSHClientConnectionOptions
 LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
 # A destination's fields that say where it is, not how to log in there.
 _PLACE = frozenset({"alias", "host", "port", "jump"})
+# Every other field, as a tuple: the key of the options it logs in with.
+_SHAPE = operator.itemgetter(*(i for i, f in enumerate(Destination._fields) if f not in _PLACE))
 Tunnel = asyncssh.SSHClientConnection | None  # the shared jump-host connection, if any
 
 
@@ -56,7 +59,7 @@ class Dialer:
         known = self.known.parsed(dest.known_hosts_files)
         # Every field but where it is: a tuple, not a Destination made for the key (the
         # dataclass's replace and hash were ~20 us a host, issue 18).
-        shape = tuple(v for k, v in vars(dest).items() if k not in _PLACE)
+        shape = _SHAPE(dest)
         cached = self._options.get(shape)
         if cached is not None and cached[0] is known:
             return cached[1]
