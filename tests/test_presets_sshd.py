@@ -497,3 +497,24 @@ def test_git_previous_on_a_repository_of_one_commit_says_there_is_nothing_before
         f"nginx have no revision before {first}, the first commit: nothing to go back to;"
         " name the revision to restore"
     ) in outcome.stdout
+
+
+async def test_git_undo_leaves_a_change_made_by_hand_since_and_not_committed(sshd_server, tmp_path):
+    """After the restore, someone edited the restored file by hand and did not commit it:
+    the undo compared commits only, and its `git restore` wrote the bad revision over the
+    edit, which was lost with no word. It refuses, naming the file, and changes nothing."""
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    config = etc_restore(sshd_server, tmp_path, root, repo)
+    outcome = run(config, tmp_path, "etc-restore")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    (repo / "nginx/nginx.conf").write_text("worker_processes 8;\n")
+    head = git(repo, "rev-parse", "HEAD")
+
+    ok, state = await undo(config, tmp_path / "state" / "incident-etc-restore")
+    assert not ok
+    said = state.step("restore.undo").hosts["db-1"].said()
+    assert said.startswith("uncommitted changes in nginx since this incident restored"), said
+    assert said.endswith("nothing undone (they would be lost)"), said
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 8;\n"
+    assert git(repo, "rev-parse", "HEAD") == head

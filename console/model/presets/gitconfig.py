@@ -127,6 +127,11 @@ elif ! git diff --quiet "$want" HEAD -- "$@"; then
   echo "$* changed since this incident restored them to $(git log -n 1 --format='%h %s' "$want"):" \\
     "nothing to undo (the changes since would be lost)" >&2
   exit 3
+elif dirty=$(git status --porcelain -- "$@") && [ -n "$dirty" ]; then
+  echo "$dirty" >&2
+  echo "uncommitted changes in $* since this incident restored them: commit them first" \\
+    "(etckeeper commit), then undo; nothing undone (they would be lost)" >&2
+  exit 3
 else
   git restore --source="$from" --staged --worktree -- "$@" || exit 1
   git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
