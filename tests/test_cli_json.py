@@ -34,6 +34,20 @@ def test_a_failed_run_says_so_in_its_document_and_its_exit_status(tmp_path):
     assert any(s["status"] == "failed" for s in doc["steps"].values())
 
 
+def test_a_run_lists_the_steps_it_has_and_no_undo_that_never_ran(tmp_path):
+    """Seen on `run --json`: a rolled-back run listed "restore.undo": pending among its
+    steps, an undo nobody asked for (the close's stale-check made it by looking it up)."""
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--json",
+        state_dir=tmp_path, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    steps = document(result)["steps"]
+    assert "restore" in steps and "verify" in steps
+    assert not [s for s in steps if s.endswith(".undo")], steps
+    assert {s["status"] for s in steps.values()} <= {"done", "skipped"}, steps
+
+
 def test_a_drill_document_has_its_recovery_and_integrity_findings(tmp_path):
     result = cli(
         "drill", *RUN[1:], "--trigger", "user-impact", "--reason", "game day", "--yes", "--json",

@@ -100,8 +100,13 @@ class IncidentClosing:
         for step in self.settings.procedure.steps[: order.index(probe_id)]:
             if step.kind is not StepKind.STRATEGY:
                 continue
-            runs = [self.state.step(step.id), self.state.step(f"{step.id}.undo")]
-            if any(t is not None and t > checked for r in runs for t in (r.restarted, r.finished)):
+            runs = [self.state.steps.get(step.id), self.state.steps.get(f"{step.id}.undo")]
+            if any(
+                t is not None and t > checked
+                for r in runs
+                if r is not None
+                for t in (r.restarted, r.finished)
+            ):
                 changed = step.title
         return changed
 
