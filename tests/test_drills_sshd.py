@@ -11,19 +11,24 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from console.engine.session import Engine
 from console.headless.drills import DrillOptions, drill_once
+from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.follow import make_follow_app
 from console.ui.screens.assessment import AssessmentScreen
+from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.drills import DrillReport, DrillsScreen
+from console.ui.screens.home import HomeScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
-from tests.test_ui_support import START, until
+from tests.test_locks import _dead_pid, _holder
+from tests.test_ui_support import START, build_app, until
 
 pytestmark = pytest.mark.sshd
 
@@ -107,6 +112,8 @@ DRILLS = {
     ],
     "schedule": [{"scenario": "bad-release", "cadence": "before-deploy", "valid_hours": 12}],
 }
+RUN_APP = ("run", "--systems", "app", "--strategy", "release-rollback", "--trigger", "user-impact")
+RUN_APP += ("--reason", "bad release", "--yes")
 
 
 @pytest.fixture
@@ -476,3 +483,67 @@ async def test_the_integrity_screen_says_a_host_stopped_before_its_after_record(
         assert restore[("app-1", "after")] == "✔ match", rows
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is app.get_screen("execution"))
+
+
+async def test_a_drill_from_the_console_offers_to_take_over_a_stale_lock(fleet, tmp_path):
+    """Seen at 80x24 on a real fleet, `app`'s lock left by a console killed with -9: `d`,
+    Enter started the drill's incident, then closed it "⊘ refused: ... take it over with a
+    reason" with no way to give one, a refused DRILL incident left in the journals for a
+    drill that never ran. The locks are claimed before anything is recorded, as a
+    declaration's are: the take-over is asked (the holder named, with its age), Esc leaves
+    nothing behind, and a reason takes the lock over, journalled, and the drill runs."""
+    settings = load_settings(fleet.config)
+    root, lock_dir = tmp_path / "incidents", tmp_path / "locks"
+    SystemLocks(lock_dir).acquire("app", _holder(_dead_pid(), "inc-killed"))
+    engine = Engine(settings, root, clock=FixedClock(START), lock_dir=lock_dir, threaded_io=True)
+    app = build_app(settings, root, engine)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            for answer in ("escape", "the console that held it was killed"):
+                await pilot.press("d")
+                await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+                said = str(app.screen.query_one(".dialog-text", Static).render())
+                assert "system 'app' is held by a stale lock (its process is gone)" in said
+                assert "incident inc-killed by alice on " in said and " ago)" in said
+                assert app.conductor is None and not root.exists(), "nothing recorded yet"
+                if answer == "escape":
+                    await pilot.press("escape")
+                    await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+                    assert app.drills.running is None and not root.exists()
+                else:
+                    await pilot.press(*[{" ": "space"}.get(c, c) for c in answer], "enter")
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
+            assert app.screen.verdict["passed"], app.screen.verdict["findings"]
+    finally:
+        await engine.close()
+    [journal] = root.glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    [taken] = [e for e in events if e.kind == Kind.LOCK_TAKEN_OVER]
+    assert taken.data.reason == "the console that held it was killed"
+    assert taken.data.previous["incident"] == "inc-killed"
+    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "rolled-back"
+    assert SystemLocks(lock_dir).holder("app") is None, "given back at the end"
+
+
+def test_a_headless_drill_refused_by_a_stale_lock_says_so_as_run_does(fleet):
+    """The same stale lock refuses `drill` as it refuses `run`: exit 3, one line naming
+    the holder (pid, host, age) and the option that takes it over, nothing recorded; with
+    `--take-over-lock` the drill runs and the take-over is journalled."""
+    SystemLocks(fleet.state / "locks").acquire("app", _holder(_dead_pid(), "inc-killed"))
+    refused = fleet.cli("drill")
+    [line] = refused.stderr.splitlines()
+    run = fleet.cli(*RUN_APP).stderr.strip()
+    ages = re.compile(r" \([^()]* ago\)")  # read a moment apart
+    assert refused.returncode == 3 and ages.sub("", line) == ages.sub("", run), (line, run)
+    assert line.startswith("refused: system 'app' is held by a stale lock (its process is gone)")
+    assert " ago); take it over with a reason (--take-over-lock REASON)" in line, line
+    assert not (fleet.state / "incidents").exists() or not any(
+        (fleet.state / "incidents").iterdir()
+    )
+    took = fleet.cli("drill", "--take-over-lock", "its console was killed")
+    assert took.returncode == 0, took.stdout + took.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    [taken] = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_TAKEN_OVER]
+    assert taken.data.previous["incident"] == "inc-killed"

@@ -7,10 +7,12 @@ import json
 import os
 import pwd
 import socket
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from console.journal.files import FILE_MODE, secure_dir
+from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.paths import lock_file
@@ -28,8 +30,18 @@ class Holder(NamedTuple):
     def describe(self) -> str:
         return (
             f"incident {self.incident} by {self.user} on {self.host} (pid {self.pid}),"
-            f" since {self.started}"
+            f" since {self.started}{self.age()}"
         )
+
+    def age(self) -> str:
+        """` (12 min 05 s ago)`: how long ago it was taken (wall clock); empty when its
+        time cannot be read."""
+        try:
+            started = datetime.fromisoformat(self.started)
+            seconds = (datetime.now(UTC) - started).total_seconds()
+        except (TypeError, ValueError):  # unreadable, or without a time zone
+            return ""
+        return f" ({duration(seconds)} ago)" if seconds >= 0 else ""
 
     def alive(self) -> bool:
         return process_alive(self.pid, self.host)

@@ -3,9 +3,11 @@ labelled DRILL, watched live on the incident screens, and judged in a report at 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Protocol
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import LockRefused, ProcedureError, StaleLock
 from console.engine.session import Engine
 from console.model.outcome import Outcome
 from console.model.settings import Settings
@@ -45,6 +47,7 @@ class DrillHost(AppPart, Protocol):
     def action_go(self, name: str) -> None: ...
     def refresh_bindings(self) -> None: ...
     def flush_events(self) -> None: ...
+    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None: ...
 
 
 class DrillControl:
@@ -59,10 +62,14 @@ class DrillControl:
     def allows(self, action: str) -> bool:
         return self.running is None or action not in DRILL_DRIVES
 
-    def start(self, name: str) -> None:
-        """Open a drill incident for scenario `name`, show it running, judge it. The drill
-        engine (and the walk, the runner and the plan under it) loads with the first drill:
-        not on the console's way to its first frame."""
+    def start(self, name: str, take_over: str | None = None) -> None:
+        """Open a drill incident for scenario `name`, show it running, judge it. Its
+        systems' locks are claimed before the incident is recorded, as a declared
+        incident's are: another incident's lock refuses it with nothing written, and a
+        stale one (its console died) is taken over only with a reason, asked here and
+        journalled (`take_over`). The drill engine (and the walk, the runner and the plan
+        under it) loads with the first drill: not on the console's way to its first
+        frame."""
         from console.engine.drill import check_scenario, drill_settings, title_of
 
         app = self.app
@@ -75,7 +82,16 @@ class DrillControl:
         if app.conductor is not None and app.conductor.running:
             app.notify("A step is running: wait for it first.", severity="warning")
             return
-        conductor = app.engine.new_incident(title_of(scenario), drill=True)
+        try:
+            conductor = app.engine.new_incident(
+                title_of(scenario), drill=True, systems=scenario.all_systems, take_over=take_over
+            )
+        except StaleLock as exc:
+            app.offer_lock_takeover(exc, partial(self.start, name))
+            return
+        except LockRefused as exc:  # a live holder: never taken over
+            app.notify(str(exc), title="Drill not started", severity="error")
+            return
         conductor.settings = drill_settings(app.settings, scenario)
         app.attach(conductor)
         self.running = name
