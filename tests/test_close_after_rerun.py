@@ -11,14 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Label, RadioSet, Static
 
 from console.engine.conductor import ProcedureError
 from console.model.clock import FixedClock
+from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.ui.follow import make_follow_app
+from console.ui.screens.close import CloseDialog
 from tests.cli_fleet import Fleet, flag_fleet, flag_incident
-from tests.test_ui_support import START, _close_engines, until  # noqa: F401
+from tests.test_ui_support import START, _close_engines, build_app, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -92,3 +94,42 @@ async def test_verified_needs_the_check_after_the_last_run(fleet: Fleet) -> None
         assert await conductor.run_step("verify")
         conductor.close(Outcome.ROLLED_BACK)
         assert conductor.state.outcome == Outcome.ROLLED_BACK.value
+
+
+async def test_the_close_dialog_never_says_nothing_more_is_needed_above_a_refusal(
+    fleet: Fleet, tmp_path: Path
+) -> None:
+    """Seen at 80x24 on a real sshd fleet: "Rolled back and verified" chosen with the
+    check done before the rollback ran again, the dialog read "Nothing more is needed: the
+    record shows it." and, under it, "✘ the record does not show every host rolled back
+    and verified". The record's refusal is said as the outcome is chosen, in that line's
+    place; Enter keeps it so, and the incident stays open."""
+    async with flag_incident(fleet) as conductor:
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("verify")
+        assert await conductor.undo("restore")
+        assert await conductor.run_step("restore")
+        app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            app.attach(conductor)
+            await app.push_screen("checklist")
+            await pilot.press("f7")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            dialog = app.screen
+            radios = dialog.query_one("#close-outcome", RadioSet)
+            assert radios.pressed_button.name == "unverified"  # what the record suggests
+            await pilot.press("up", "space")  # rolled back and verified
+            await until(pilot, lambda: radios.pressed_button.name == "rolled-back")
+            ask, error = dialog.query_one("#close-ask", Label), dialog.query_one("#close-error")
+            for key in (None, "enter"):
+                if key:
+                    await pilot.press(key)
+                    await pilot.pause(0.1)
+                said = str(error.render())
+                assert said.startswith("✘ the record does not show every host rolled back")
+                assert "“Verify stability” passed before “Restore” ran again" in said
+                assert not ask.display, str(ask.render())
+            assert not conductor.state.closed
+            await pilot.press("down", "space")  # another outcome: its question is back
+            await until(pilot, lambda: radios.pressed_button.name == "unverified")
+            assert ask.display and str(error.render()) == ""

@@ -182,6 +182,30 @@ class IncidentClosing:
             return ""
         return self.why_stopped()[0]
 
+    def unproven(self) -> str:
+        """Why the record does not show every host rolled back and verified, and what to
+        do; empty when it does ("rolled back and verified" may close it)."""
+        left, unverified = self.not_rolled_back(), self.unverified()
+        if not (left or unverified):
+            return ""
+        missing = [f"not rolled back: {', '.join(left)}"] if left else []
+        stale = self.stale_checks()
+        undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
+        missing += [f"not done: {', '.join(undone)}"] if undone else []
+        missing += stale
+        # Partially rolled back names the hosts left: only offered when some are.
+        advice = (
+            "close as partially rolled back, or finish the steps first"
+            if left
+            else "every host is rolled back: finish the stability check first, or"
+            " close as rolled back, not verified (saying how it was checked)"
+        )
+        return (
+            "the record does not show every host rolled back and verified ("
+            + "; ".join(missing)
+            + f"): {advice}"
+        )
+
     def close(
         self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
     ) -> None:
@@ -214,26 +238,8 @@ class IncidentClosing:
                     f" back: {', '.join(left)}): close as partially rolled back, or finish"
                     " the steps first"
                 )
-        if outcome is Outcome.ROLLED_BACK:
-            left, unverified = self.not_rolled_back(), self.unverified()
-            if left or unverified:
-                missing = [f"not rolled back: {', '.join(left)}"] if left else []
-                stale = self.stale_checks()
-                undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
-                missing += [f"not done: {', '.join(undone)}"] if undone else []
-                missing += stale
-                # Partially rolled back names the hosts left: only offered when some are.
-                advice = (
-                    "close as partially rolled back, or finish the steps first"
-                    if left
-                    else "every host is rolled back: finish the stability check first, or"
-                    " close as rolled back, not verified (saying how it was checked)"
-                )
-                raise ProcedureError(
-                    "the record does not show every host rolled back and verified ("
-                    + "; ".join(missing)
-                    + f"): {advice}"
-                )
+        if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
+            raise ProcedureError(unproven)
         self.locks.release()
         self.recorder.record(
             Kind.INCIDENT_CLOSED,

@@ -124,7 +124,16 @@ class CloseDialog(ModalScreen[None]):
         ask, placeholder = asked or ASKS.get(
             need or "", NOTHING_ASKED if outcome else NOTHING_CHOSEN
         )
-        self.query_one("#close-ask", Label).update(ask)
+        # "Nothing more is needed" only when the record does show it: else why not, at once.
+        conductor = self.app.conductor
+        unproven = (
+            conductor.closing.unproven() if conductor and outcome is Outcome.ROLLED_BACK else ""
+        )
+        label = self.query_one("#close-ask", Label)
+        label.update(ask)
+        label.display = not unproven
+        if unproven:
+            self.query_one("#close-error", Label).update(f"✘ {unproven}")
         detail.placeholder = placeholder
         detail.display = need is not None
         offered = self.offered.get(outcome) if outcome else None
@@ -166,6 +175,8 @@ class CloseDialog(ModalScreen[None]):
             field = self.query_one("#close-detail", Input)
             if field.display:  # what is missing is typed there next
                 field.focus()
+            else:  # "nothing more is needed" is not so: the refusal says what is
+                self.query_one("#close-ask", Label).display = False
             return
         self.dismiss(None)
 
