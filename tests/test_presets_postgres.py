@@ -157,6 +157,43 @@ def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tm
     assert cluster.sql(replayed) == "t"
 
 
+@pytest.mark.parametrize("strategy", ["replay", "pitr"])
+def test_wal_replay_is_not_judged_by_the_backups_own_expectation(host, cluster, tmp_path, strategy):
+    """Seen on a real fleet: the backup's `expected-integrity` (written when it was taken,
+    as docs/strategies.md says) judged a WAL replay to a restore point, which holds the
+    orders committed after the backup too: the host failed on 'integrity mismatch' with the
+    data recovered exactly as asked. That file says what the backup holds; after a replay
+    past it the after is recorded, not judged, unless `expect` is given."""
+    cluster.sql(ORDERS)
+    backup = cluster.basebackup("nightly")
+    (backup / "expected-integrity").write_text("rows.orders=3 rows.customers=2\n")
+    point = cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        "SELECT pg_create_restore_point('before-deploy-42');\n"
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        "INSERT INTO orders VALUES (5, 'bad row');\n"
+    ).split()[-1]
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    param = {
+        "replay": "recovery_target_name=before-deploy-42",
+        "pitr": f"recovery_target_time={point}",
+    }[strategy]
+
+    outcome = run_console(config, tmp_path / "state", strategy, param)
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    after = outcome.integrity("after")
+    assert (after["rows"]["orders"], after["verdict"]) == (4, "recorded")
+    assert "expected-integrity is what the backup held" in outcome.stdout
+
+    if strategy == "replay":  # an expectation given is judged
+        given = run_console(config, tmp_path / "again", strategy, param, "expect=rows.orders=3")
+        assert given.returncode == 1, given.stdout
+        assert given.integrity("after")["verdict"] == "mismatch"
+
+
 def _corrupt_a_data_file(backup: Path) -> None:
     """Flip bytes inside one relation file of an uncompressed tar backup: tar still
     unpacks it, only the manifest's checksums can tell."""

@@ -86,7 +86,8 @@ SERVER = (
 EXPECT = param(
     "expect",
     "the integrity expected after, as `rows.TABLE=N` (and `checksum=...`) tokens;"
-    " empty: the backup's `expected-integrity` file if it has one, else nothing is expected",
+    " empty: the backup's `expected-integrity` file if it has one and no WAL is replayed"
+    " past the backup, else nothing is expected",
     default="",
     pattern=rf"|{EXPECT_TOKEN}( {EXPECT_TOKEN})*",
 )

@@ -112,13 +112,7 @@ if [ -n "$archive" ]; then
   test -d "$archive" && test -r "$archive" || { echo "the WAL archive $archive is not a readable directory" >&2; exit 3; }
 fi
 expect={{expect}}
-if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
-  expect=$(head -n 1 "$backup/expected-integrity")
-  echo "expected integrity from $backup/expected-integrity"
-fi
-if [ -z "$expect" ]; then
-  echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
-fi
+#EXPECTATION#
 echo "integrity stage=expected${expect:+ $expect}"
 test -z "$again" || exit 0
 
@@ -169,6 +163,32 @@ fi
 sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
 """
 
+# What the restored data is expected to hold. The backup's `expected-integrity` file says
+# what the backup holds at its consistent point: a recovery that replays WAL past it
+# holds more (or less) and is judged only on an `expect` given for that target.
+_EXPECT_BACKUP = """\
+if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
+  expect=$(head -n 1 "$backup/expected-integrity")
+  echo "expected integrity from $backup/expected-integrity"
+fi
+if [ -z "$expect" ]; then
+  echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
+fi
+"""
+_EXPECT_REPLAYED = """\
+if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
+  echo "$backup/expected-integrity is what the backup held, not what the WAL replayed past it holds: not used"
+fi
+if [ -z "$expect" ]; then
+  echo "nothing is expected of the recovered data (no expect): the after is recorded, not judged"
+fi
+"""
+
+
+def _stage(replays_wal: bool) -> str:
+    return _STAGE.replace("#EXPECTATION#\n", _EXPECT_REPLAYED if replays_wal else _EXPECT_BACKUP)
+
+
 # Said once every check has passed: a later check that refuses removes the staged copy.
 # What a retry needs (the backup, the before) is written only then: a refusal leaves nothing.
 _STAGED = """\
@@ -178,8 +198,8 @@ echo "staged and verified at $stage"
 """
 
 
-def _precheck(after_staging: str = "") -> str:
-    return SERVER_PRELUDE + _STAGE + after_staging + _STAGED
+def _precheck(replays_wal: bool, after_staging: str = "") -> str:
+    return SERVER_PRELUDE + _stage(replays_wal) + after_staging + _STAGED
 
 
 def _action(target: str, replay_wal: bool) -> str:
@@ -328,7 +348,7 @@ PRESETS = (
         summary="restore a pg_basebackup (tar or plain) to its consistent point,"
         " keeping the replaced data directory aside",
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
-        precheck=_precheck(),
+        precheck=_precheck(replays_wal=False),
         action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
         verify=_verify(REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
         undo=UNDO,
@@ -357,7 +377,7 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=SERVER_PRELUDE + WAL_ONE_TARGET + _STAGE + WAL_POINT_FOUND + _STAGED,
+        precheck=SERVER_PRELUDE + WAL_ONE_TARGET + _stage(True) + WAL_POINT_FOUND + _STAGED,
         action=_action(WAL_TARGET, replay_wal=True),
         verify=_verify(WAL_CHECK),
         undo=UNDO,
@@ -380,7 +400,7 @@ PRESETS = (
             ),
             EXPECT,
         ),
-        precheck=_precheck(PITR_BACKUP_BEFORE_TARGET + PITR_TARGET_REACHED),
+        precheck=_precheck(True, PITR_BACKUP_BEFORE_TARGET + PITR_TARGET_REACHED),
         action=_action(PITR_TARGET, replay_wal=True),
         verify=_verify(PITR_CHECK),
         undo=UNDO,
