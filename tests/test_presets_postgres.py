@@ -403,6 +403,41 @@ def test_point_in_time_refuses_a_target_no_transaction_reaches(host, cluster, tm
     assert kept_aside(cluster, outcome.incident) == []
 
 
+@pytest.mark.parametrize("strategy", ["pitr", "replay"])
+def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, tmp_path, strategy):
+    """Seen on a real fleet: a recovery to a time (or a restore point) left the cluster on
+    timeline 2, forked before the bad row's commit. A second recovery there to the same
+    time passed the precheck, which read every timeline's WAL and found that commit on
+    timeline 1; recovery follows timeline 2, which never reaches it: FATAL, the server
+    stopped, its data directory replaced. The precheck reads the timelines recovery
+    follows, and refuses; nothing changes."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    target = cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        "INSERT INTO orders VALUES (5, 'bad row');\n"
+        "SELECT pg_create_restore_point('after-the-bad-row');\n"
+    ).split()[0]
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    first = run_console(config, tmp_path / "one", "pitr", f"recovery_target_time={target}")
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    param = {
+        "pitr": f"recovery_target_time={target}",
+        "replay": "recovery_target_name=after-the-bad-row",
+    }[strategy]
+
+    outcome = run_console(config, tmp_path / "two", strategy, param)
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert "timeline 2" in summary, summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 4]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

@@ -24,12 +24,41 @@ if [ -n {{recovery_target_name}} ] && [ -n {{recovery_target_lsn}} ]; then
 fi
 """
 
-# After staging: records of the WAL recovery may read, to refuse a target it would never
-# reach (PostgreSQL then ends recovery with FATAL, the server stopped, the data directory
-# replaced). Every timeline's segments from the backup's start, in the archive, the staged
-# backup's pg_wal and the running cluster's pg_wal (the action copies what it has not
-# archived): a superset of what recovery reads, so a target it reaches is never refused.
+# After staging: records of the WAL recovery reads, to refuse a target it would never reach
+# (PostgreSQL then ends recovery with FATAL, the server stopped, the data directory
+# replaced). Recovery follows the replaced cluster's timeline (the action sets it), whose
+# history file says where each timeline before it ended: of the segments from the backup's
+# start, in the archive, the staged backup's pg_wal and the running cluster's pg_wal (the
+# action copies what it has not archived), only the records on that history count. A
+# timeline forked off it (an earlier recovery's abandoned past) may hold the very commit or
+# restore point asked for, and recovery would never see it. Without a timeline (the data
+# directory is gone) or its history file, every timeline counts: a superset, so a target
+# recovery reaches is never refused.
 WAL_RECORDS = """\
+follows=$(LC_ALL=C "$bin/pg_controldata" "$pgdata" 2>/dev/null | sed -n "s/^Latest checkpoint's TimeLineID: *//p")
+lsn_key='function key(lsn, p) { split(lsn, p, "/"); while (length(p[1]) < 8) p[1] = "0" p[1]; while (length(p[2]) < 8) p[2] = "0" p[2]; return toupper(p[1] p[2]) }'
+history=
+if [ -n "$follows" ]; then
+  file=$(printf '%08X.history' "$follows")
+  if [ "$follows" = 1 ]; then
+    history="00000001 0000000000000000 FFFFFFFFFFFFFFFF"
+  elif listed=$(cat "$pgdata/pg_wal/$file" 2>/dev/null || cat "$archive/$file" 2>/dev/null); then
+    # "TLI FROM UPTO" for each timeline recovery reads, as 16 hex digits
+    history=$(echo "$listed" | awk -v last="$follows" "$lsn_key"'
+      $1 ~ /^[0-9]+$/ && $2 ~ /^[0-9A-Fa-f]+[/][0-9A-Fa-f]+$/ { printf "%08X %s %s\\n", $1, from, key($2); from = key($2) }
+      BEGIN { from = "0000000000000000" }
+      END { printf "%08X %s FFFFFFFFFFFFFFFF\\n", last, from }')
+  fi
+fi
+on_history() {  # the records of timeline $1 that lie on the history recovery follows
+  if [ -z "$history" ]; then cat; return 0; fi
+  range=$(echo "$history" | awk -v t="$1" '$1 == t { print $2, $3 }')
+  test -n "$range" || { cat > /dev/null; return 0; }
+  awk -v from="${range% *}" -v upto="${range#* }" "$lsn_key"'
+    match($0, /lsn: [0-9A-F]+[/][0-9A-F]+/) { k = key(substr($0, RSTART + 5, RLENGTH - 5)); if (k >= from && k < upto) print }'
+}
+along=
+if [ -n "$history" ] && [ "$follows" != 1 ]; then along=" along timeline $follows"; fi
 wal_records() {
   test -x "$bin/pg_waldump" || { echo "pg_waldump not found in $bin: the WAL cannot be read for the target; install it there or set bindir" >&2; return 1; }
   first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
@@ -37,7 +66,7 @@ wal_records() {
     ls "$dir" 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
       segs=$(ls "$dir" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
       [ -n "$segs" ] || continue
-      TZ=UTC "$bin/pg_waldump" -p "$dir" -r "$1" "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null
+      TZ=UTC "$bin/pg_waldump" -p "$dir" -r "$1" "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null | on_history "$tli"
     done
   done
   return 0  # pg_waldump ends on an error where the WAL ends: what it read counts
@@ -54,7 +83,7 @@ if [ -n "$name" ]; then
   if ! printf '%s\\n' "$points" | grep -qxF -- "$name"; then
     rm -rf "$stage"
     found=$(echo $points | sed 's/ /, /g')
-    echo "no restore point $name in the WAL since the backup (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
+    echo "no restore point $name in the WAL since the backup$along (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
     exit 3
   fi
   echo "restore point $name found in the WAL since the backup"
@@ -84,7 +113,7 @@ records=$(wal_records Transaction) || { rm -rf "$stage"; exit 3; }
 last=$(echo "$records" | sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | tail -n 1)
 if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then
   rm -rf "$stage"
-  echo "no transaction in the WAL since the backup ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+  echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
   exit 3
 fi
 echo "the WAL goes past the target: its last transaction ended $last UTC"
