@@ -192,6 +192,30 @@ async def test_a_rollout_killed_at_its_stage_question_resumes_held_there(fleet: 
         assert app.screen.step_id == "restore"
 
 
+def test_the_document_says_a_hold_recorded_at_resume_came_after_the_console_ended(
+    fleet: Fleet,
+) -> None:
+    """Seen in the rollback document after the resume above: 'finished step “Restore”:
+    held — 2 hosts sent → 2 held at 25 % in 0.1 s', dated at the resume, after 'resumed
+    the incident': as if the resumed console had run the stages in 0.1 s and held them.
+    Those 0.1 s were the dead console's commands. Its hosts' row keeps their own time and
+    what they did (the stages passed); the completion at the resume says why it is held."""
+    journal = killed_at(fleet, "stages", "ASKED 2")
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    engine.resume(journal).recorder.close()
+    result = fleet.cli("export", str(journal), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    timeline = result.stdout.split("## Timeline")[1].split("\n## ")[0]
+    rows = [ln.split(" | ")[2] for ln in timeline.splitlines() if ln.count(" | ") >= 3]
+    resumed = rows.index("resumed the incident")
+    before, after = rows[:resumed], rows[resumed + 1 :]
+    ran = "restore: 2 hosts sent → 2 succeeded in "
+    assert [r for r in before if r.startswith(ran)], before  # the stages, when they ran
+    assert not [r for r in rows if " held at 25 % in " in r], rows
+    cut = "held at 25 % on 2 hosts (stage 2 of 4): the console ended before it started"
+    assert f"finished step “Restore”: {cut} the next stage (resumed since)" in after, after
+
+
 def _clock():
     from console.model.clock import FixedClock
 

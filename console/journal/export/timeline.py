@@ -74,6 +74,7 @@ class _Group:
     waves: int
     first: Event
     last: Event
+    resumes: int = 0  # the console that ran it: how many resumes came before
     hosts: dict[str, str] = field(default_factory=dict)  # host → latest outcome
     failures: dict[str, str] = field(default_factory=dict)
     seqs: list[int] = field(default_factory=list)
@@ -153,16 +154,20 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
         elif isinstance(event.data, WaveStarted):
             waves[step] = (event.data.wave, event.data.waves)
         elif event.kind == Kind.STEP_COMPLETED:
-            completed[event.seq] = by_run.get((step, runs.get(step, 0)), [])
+            # A completion recorded after a resume (a rollout held where the console that
+            # died left it) is not the row of what that console ran: each keeps its time.
+            groups = by_run.get((step, runs.get(step, 0)), [])
+            completed[event.seq] = groups if all(g.resumes == resumes for g in groups) else []
         elif isinstance(event.data, RolloutHeld):
             for held in by_run.get((step, runs.get(step, 0)), []):
-                held.hold(event.data)
+                if held.resumes == resumes:  # else: its hosts passed their stage, then
+                    held.hold(event.data)  # the console ended; the hold's row says so
         elif event.kind in HOST_KINDS and (event.where.host or event.kind in COMMAND_KINDS):
             wave, of = waves.get(step, (1, 1))
             key = (step, runs.get(step, 0), resumes, wave)
             group = open_groups.get(key)
             if group is None:
-                group = open_groups[key] = _Group(step, wave, of, event, event)
+                group = open_groups[key] = _Group(step, wave, of, event, event, resumes)
                 by_run.setdefault(key[:2], []).append(group)
             group.see(event)
     anchors: dict[int, _Group] = {}
