@@ -6,8 +6,6 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
-import platformdirs
-
 APP = "rollback-console"
 ENV_CONFIG = "ROLLBACK_CONSOLE_CONFIG"
 ENV_STATE = "ROLLBACK_CONSOLE_STATE"
@@ -32,23 +30,40 @@ class Place(NamedTuple):
 
 def config_places(explicit: str | None) -> list[Place]:
     """--config, then $ROLLBACK_CONSOLE_CONFIG, then ./config, then the user config dir."""
+    return [*_given_places(explicit), *_default_places()]
+
+
+def _given_places(explicit: str | None) -> list[Place]:
     env = os.environ.get(ENV_CONFIG)
     return [
         Place("--config DIR", Path(explicit) if explicit else None),
         Place(f"${ENV_CONFIG}", Path(env) if env else None),
-        Place("./config", Path("config")),
-        Place("user config dir", Path(platformdirs.user_config_dir(APP))),
     ]
+
+
+def _default_places() -> list[Place]:
+    return [Place("./config", Path("config")), Place("user config dir", _user_dir("config"))]
+
+
+def _user_dir(kind: str) -> Path:
+    """platformdirs' user config or state directory. Imported only when asked: with
+    --config and $ROLLBACK_CONSOLE_STATE given, exec never needs it (~9 M instructions,
+    issue 18)."""
+    import platformdirs
+
+    found = (
+        platformdirs.user_config_dir(APP) if kind == "config" else platformdirs.user_state_dir(APP)
+    )
+    return Path(found)
 
 
 def find_config(explicit: str | None) -> Path | None:
     """--config or the environment variable as given (the loader says what is wrong
     with it), else the first default place that holds an inventory, else None."""
-    places = config_places(explicit)
-    for place in places[:2]:
+    for place in _given_places(explicit):
         if place.path is not None:
             return place.path
-    for place in places[2:]:
+    for place in _default_places():
         if place.path and (place.path / "inventory.toml").is_file():
             return place.path
     return None
@@ -72,7 +87,8 @@ def example_config() -> Path:
 
 def state_dir() -> Path:
     """Journals live here, one directory per incident."""
-    return Path(os.environ.get(ENV_STATE) or platformdirs.user_state_dir(APP))
+    env = os.environ.get(ENV_STATE)
+    return Path(env) if env else _user_dir("state")
 
 
 def incidents_dir(demo: bool = False, configured: str | None = None) -> Path:
