@@ -127,3 +127,37 @@ def test_a_refusal_quotes_at_most_80_characters_of_the_value():
         check_value("p", value, "path", None)
     said = str(refused.value)
     assert repr("-" + "x" * 79 + "…") in said and "x" * 81 not in said
+
+
+@pytest.mark.parametrize(
+    ("kind", "default", "given"),
+    [
+        (str, ..., {"description": "d"}),
+        (str, "", {"description": "d", "pattern": r"^\w+$", "min_length": 1, "max_length": 9}),
+        (float, 10.0, {"gt": 0, "le": 120, "description": "seconds"}),
+        (int, 3, {"ge": 0, "lt": 11, "multiple_of": 1, "strict": True, "frozen": True}),
+        (list[str], ..., {"default_factory": list, "repr": False, "exclude": True, "title": "t"}),
+        (str | None, None, {"examples": ["a"], "json_schema_extra": {"x": 1}}),
+        (list[str], [], {"alias": "keys", "description": "an alias: pydantic's own Field"}),
+    ],
+)
+def test_the_models_field_is_pydantics(kind, default, given):
+    """console.model.base's Field (made from the arguments given, issue 18) makes the
+    FieldInfo pydantic's Field makes, and a model built with it behaves the same."""
+    import pydantic
+    from pydantic.fields import FieldInfo
+
+    from console.model.base import Field
+
+    ours, theirs = Field(default, **given), pydantic.Field(default, **given)
+    assert isinstance(ours, FieldInfo)
+    for name in FieldInfo.__slots__:
+        mine, other = getattr(ours, name, None), getattr(theirs, name, None)
+        if name == "metadata":  # pydantic's general metadata has no equality of its own
+            mine, other = [repr(m) for m in mine], [repr(m) for m in other]
+        assert mine == other, name
+
+    def model(field):
+        return pydantic.create_model("M", x=(kind, field))
+
+    assert model(ours).model_json_schema() == model(theirs).model_json_schema()

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.problems import Loc, located_error
 from console.model.templates import template_problems
 from console.model.triggers import TriggerKind

@@ -6,9 +6,9 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.templates import placeholders
 from console.model.triggers import TriggerKind
 

@@ -4,9 +4,9 @@ by kind (console/model/payloads)."""
 from datetime import datetime
 from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import Field, SerializeAsAny, ValidationInfo, WithJsonSchema, field_validator
+from pydantic import SerializeAsAny, ValidationInfo, WithJsonSchema, field_validator
 
-from console.model.base import Strict
+from console.model.base import Field, Strict
 from console.model.event_kinds import UNSYNCED_KINDS, Kind
 from console.model.payloads import KINDS, Payload, payload_model
 

@@ -2,9 +2,9 @@
 
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
-from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, Strict
+from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, Field, Strict
 from console.model.probes import Probe
 
 # ProxyJump's syntax: `none`, or hops `[user@]host[:port]` separated by commas.

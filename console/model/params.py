@@ -2,9 +2,9 @@
 
 from enum import StrEnum
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ValidationInfo, field_validator
 
-from console.model.base import Strict
+from console.model.base import Field, Strict
 from console.model.templates import compile_pattern, value_problem
 
 

@@ -3,9 +3,9 @@
 from enum import StrEnum
 from typing import NamedTuple, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.problems import located_error
 from console.model.templates import PLACEHOLDER, check_extended_regex, template_problems
 

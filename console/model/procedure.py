@@ -3,9 +3,9 @@
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import field_validator, model_validator
 
-from console.model.base import Strict
+from console.model.base import Field, Strict
 from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.review import FormField as FormField

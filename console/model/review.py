@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator
+from pydantic import ConfigDict, ValidationError, field_validator
 
-from console.model.base import Strict
+from console.model.base import Field, Strict
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState

@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import AfterValidator, Field, PrivateAttr, field_validator, model_validator
+from pydantic import AfterValidator, PrivateAttr, field_validator, model_validator
 
-from console.model.base import Strict
+from console.model.base import Field, Strict
 from console.model.drill_refs import drill_problems
 from console.model.drills import DrillSettings
 from console.model.inventory import Inventory

@@ -2,9 +2,9 @@
 
 from typing import Any, Self
 
-from pydantic import ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, ValidationError, model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.params import Parameter
 from console.model.presets import default_preset, find_preset, with_preset

@@ -6,9 +6,9 @@ list their probes) builds none of these before `exec` dials."""
 from enum import StrEnum
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 
-from console.model.base import NAME_PATTERN, Strict
+from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.problems import located_error
 from console.model.triggers import TriggerKind
 

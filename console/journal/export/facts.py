@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
-
-from console.model.base import Strict
+from console.model.base import Field, Strict
 from console.model.events import Event
 from console.model.review import ActionItem
 

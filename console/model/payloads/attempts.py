@@ -1,7 +1,6 @@
 """Hosts a crash left unknown: their interrupted attempts checked and stopped, then verified."""
 
-from pydantic import Field
-
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Payload
 

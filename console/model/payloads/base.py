@@ -2,7 +2,9 @@
 
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+from console.model.base import Field
 
 # A JSON object whose keys the writer chose (a host's values, a strategy's parameters).
 JsonObject = dict[str, Any]

@@ -1,9 +1,9 @@
 """What the console measured and told: probe samples, soak rounds, recovery time, data
 integrity, notifications."""
 
-from pydantic import Field
 from typing_extensions import TypedDict
 
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
 

@@ -2,8 +2,7 @@
 or skipped, the next wave started or not when asked. Apart from `incident` and `steps`:
 exec records none of them."""
 
-from pydantic import Field
-
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Payload
 from console.model.payloads.steps import StepData

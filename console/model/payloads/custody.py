@@ -1,9 +1,9 @@
 """Who holds the incident and what it trusts: reopened after a crash, its lock taken
 over, a host key accepted. Apart from `incident`: exec records none of them."""
 
-from pydantic import Field
 from typing_extensions import TypedDict
 
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Payload
 

@@ -1,7 +1,6 @@
 """What the commander adds to the record: fields of the document, notes, stars, exports."""
 
-from pydantic import Field
-
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, JsonObject, Payload
 

@@ -1,7 +1,6 @@
 """A drill's own facts: its scenario, the faults it injected, its verdict ([drills](drills.md))."""
 
-from pydantic import Field
-
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import JsonObject, Number, Payload
 

@@ -1,8 +1,8 @@
 """The incident's own facts: opened, scoped, locked, resumed, closed."""
 
-from pydantic import Field
 from typing_extensions import TypedDict
 
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Payload
 

@@ -1,7 +1,6 @@
 """The checklist's steps and the commands they run on hosts, in waves."""
 
-from pydantic import Field
-
+from console.model.base import Field
 from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, Payload
 from console.model.status import FailureClass, StepStatus
