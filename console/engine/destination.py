@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -27,8 +27,6 @@ from console.engine.known_hosts import known_name
 from console.model.inventory import SshDefaults
 
 if TYPE_CHECKING:
-    from asyncssh.config import SSHConfig
-
     from console.engine.ssh_config import OpenSshConfig
 
 DEFAULT_USER_KNOWN_HOSTS = ("~/.ssh/known_hosts", "~/.ssh/known_hosts2")
@@ -206,7 +204,9 @@ class Resolver:
             raise RouteError("ProxyJump loop: " + " → ".join((*seen, alias)))
         config = self._load(alias, preset)
         d = self.defaults
-        get = functools.partial(_option, config)
+        # An option as asyncssh parsed it: a str, int, bool or list of str, by option.
+        get: Callable[..., Any] = config.get
+        home = os.environ.get("HOME")
         jump_spec = get("ProxyJump", _UNSET)
         proxy_command = get("ProxyCommand")
         if jump_spec is _UNSET:
@@ -232,10 +232,12 @@ class Resolver:
             user=str(get("User") or d.user or self.local_user),
             jump=jump,
             proxy_command=None if jump else proxy_command,
-            identity_files=_paths(identity),
+            identity_files=_paths(identity, home),
             identities_only=bool(get("IdentitiesOnly")),
-            user_known_hosts=_paths(user_known),
-            global_known_hosts=_paths(get("GlobalKnownHostsFile", DEFAULT_GLOBAL_KNOWN_HOSTS)),
+            user_known_hosts=_paths(user_known, home),
+            global_known_hosts=_paths(
+                get("GlobalKnownHostsFile", DEFAULT_GLOBAL_KNOWN_HOSTS), home
+            ),
             hash_known_hosts=bool(get("HashKnownHosts")),
             host_key_alias=get("HostKeyAlias"),
             connect_timeout=float(get("ConnectTimeout") or d.connect_timeout),
@@ -261,15 +263,9 @@ class Resolver:
         return previous
 
 
-def _option(config: SSHConfig | dict[str, object], name: str, default: object = None) -> Any:
-    """An option as asyncssh parsed it: a str, int, bool or list of str, by option."""
-    return config.get(name, default)
-
-
-def _paths(values: Sequence[str]) -> tuple[str, ...]:
-    """Each path with `~` expanded (and normalised, as pathlib does)."""
-    home = os.environ.get("HOME")
-    return tuple(_expanded(v, home) for v in values)
+def _paths(values: Sequence[str], home: str | None) -> tuple[str, ...]:
+    """Each path with `~` expanded (and normalised, as pathlib does); `home` is $HOME."""
+    return tuple([_expanded(v, home) for v in values])
 
 
 @functools.lru_cache(maxsize=1024)
