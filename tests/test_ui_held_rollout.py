@@ -71,6 +71,16 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             assert "every host is held at 5 % (a retry of the step goes on with stage 2)" in (
                 question
             )
+            # Enter gives the safe answer, focused, and the dialog says so (seen at 80x24 on
+            # a real sshd fleet: Enter held the rollout, nothing on screen said it would)
+            hint = app.screen.query_one("#confirm-hint", Static)
+            said = "Enter or Esc: Stop here · y: Start stage 2"
+            await until(pilot, lambda: str(hint.render()) == said)
+            assert app.screen.focused is app.screen.query_one("#no")
+            await pilot.press("tab")  # Tab moves the focus, and what Enter does with it
+            await until(pilot, lambda: str(hint.render()).startswith("Enter or y: Start"))
+            await pilot.press("shift+tab")
+            await until(pilot, lambda: str(hint.render()).startswith("Enter or Esc: Stop"))
             await pilot.press("enter")  # the focused answer: Stop here
             await until(pilot, lambda: "restore" not in app.conductor.running)
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))

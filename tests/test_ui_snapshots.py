@@ -119,6 +119,15 @@ async def _quit_dialog(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def _wave_question(pilot: Pilot) -> None:
+    """Between waves that say `confirm`: stop (focused, Enter) or start the next (y)."""
+    from console.ui.between_waves import next_question
+
+    await _open(pilot, "execution")
+    await pilot.app.push_screen(next_question(pilot.app, "restore", "wave", 1, 2))
+    await pilot.pause(0.1)
+
+
 SCREENS = {
     "home": _home,
     "trigger": _trigger,
@@ -137,6 +146,7 @@ SCREENS = {
     "confirm-run": _confirm_run,
     "close": _close,
     "quit-dialog": _quit_dialog,
+    "wave-question": _wave_question,
 }
 
 

@@ -9,6 +9,7 @@ from console.model.status import HostStatus
 from console.model.step_state import StepState
 
 if TYPE_CHECKING:
+    from console.ui.screens.dialogs import ConfirmDialog
     from console.ui.stepping import StepHost
 
 
@@ -16,12 +17,23 @@ async def confirm_next(app: StepHost, step_id: str, what: str, done: int, total:
     """Between waves (or a gradual strategy's stages) that say `confirm`: the
     commander says whether the next one starts; the answer, and who gave it, go into
     the record. No, or Esc, stops here: the later hosts are not started."""
+    conductor = app.conductor
+    assert conductor is not None  # a step of it is running
+    who = conductor.state.commander or app.engine.actor.login
+    go_on = bool(await app.push_screen_wait(next_question(app, step_id, what, done, total)))
+    conductor.questions.answered(what, done, total, go_on, who)
+    return go_on
+
+
+def next_question(app: StepHost, step_id: str, what: str, done: int, total: int) -> ConfirmDialog:
+    """The question between waves or stages: stopping, the safe answer, is focused (Enter
+    gives it, as in every confirmation of the console, and the dialog says so); going on
+    takes y."""
     from console.ui.screens.dialogs import ConfirmDialog
 
     conductor = app.conductor
     assert conductor is not None  # a step of it is running
     title = conductor.step(step_id).title
-    who = conductor.state.commander or app.engine.actor.login
     if what == "stage":  # every host is in every stage: stopping leaves them at this one
         at = _stage_values(app, step_id)
         this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
@@ -37,15 +49,12 @@ async def confirm_next(app: StepHost, step_id: str, what: str, done: int, total:
             f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
             " started (retry the step to go on)."
         )
-    dialog = ConfirmDialog(
+    return ConfirmDialog(
         f"{what.capitalize()} {done} of {total} done",
         question,
         f"Start {what} {done + 1}",
         "Stop here",
     )
-    go_on = bool(await app.push_screen_wait(dialog))
-    conductor.questions.answered(what, done, total, go_on, who)
-    return go_on
 
 
 def _stage_values(app: StepHost, step_id: str) -> list[str]:

@@ -3,6 +3,7 @@ What they explain may quote a host (a refusal, an event), so it is shown as plai
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -55,7 +56,8 @@ class TextPrompt(ModalScreen[str | None]):
 
 
 class ConfirmDialog(ModalScreen[bool]):
-    """A yes/no question; the safe answer is focused."""
+    """A yes/no question; the safe answer is focused, so Enter gives it, and the hint under
+    the buttons says what Enter does (the answer focused: Tab moves it)."""
 
     BINDINGS = [
         Binding("escape", "answer(False)", "No", id="dialog.no"),
@@ -73,9 +75,24 @@ class ConfirmDialog(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")
+            yield Static("", id="confirm-hint", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        self._hint(yes=False)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._hint(yes=event.widget.id == "yes")
+
+    def _hint(self, yes: bool) -> None:
+        """`Enter or Esc: Stop here · y: Start stage 2` (the other way round when the
+        yes button has the focus)."""
+        said = (
+            f"Enter or y: {self.yes} · Esc: {self.no}"
+            if yes
+            else f"Enter or Esc: {self.no} · y: {self.yes}"
+        )
+        self.query_one("#confirm-hint", Static).update(visible(said, one_line=True))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
