@@ -438,6 +438,37 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
     assert kept_aside(cluster, outcome.incident) == []
 
 
+def test_point_in_time_refuses_a_target_past_a_gap_in_the_archive(host, cluster, tmp_path):
+    """Seen on a real fleet: a segment was gone from the WAL archive, still in the running
+    cluster's pg_wal (archived already, so the action does not copy it). The precheck read
+    that pg_wal and found a commit after the target; recovery, which reads the archive,
+    stopped at the gap with FATAL: the server down, its data directory replaced. The
+    precheck reads what recovery reads, and refuses naming the missing segment."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
+    cluster.switch_wal_and_wait_archived()
+    cluster.sql("INSERT INTO orders VALUES (5, 'spoon')")
+    lost = cluster.sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+    cluster.switch_wal_and_wait_archived()
+    target = cluster.sql(
+        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    )
+    cluster.sql("INSERT INTO orders VALUES (6, 'bad row')")
+    cluster.switch_wal_and_wait_archived()
+    (cluster.archive / lost).unlink()
+    assert (cluster.pgdata / "pg_wal" / lost).exists()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert f"it stops where {lost} is missing from the archive" in summary, summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 4, 5, 6]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

@@ -62,14 +62,29 @@ if [ -n "$history" ] && [ "$follows" != 1 ]; then along=" along timeline $follow
 wal_records() {
   test -x "$bin/pg_waldump" || { echo "pg_waldump not found in $bin: the WAL cannot be read for the target; install it there or set bindir" >&2; return 1; }
   first=$(sed -n 's/^START WAL LOCATION: .*(file [0-9A-F]\\{8\\}\\([0-9A-F]\\{16\\}\\))$/\\1/p' "$stage/backup_label")
-  for dir in "$archive" "$stage/pg_wal" "$pgdata/pg_wal"; do
-    ls "$dir" 2>/dev/null | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
-      segs=$(ls "$dir" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
-      [ -n "$segs" ] || continue
-      TZ=UTC "$bin/pg_waldump" -p "$dir" -r "$1" "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2>/dev/null | on_history "$tli"
-    done
+  # What recovery reads, in one directory: the archive (restore_command), the backup's
+  # own WAL, and of the running cluster's pg_wal only what it has not archived yet (the
+  # stop archives the segment being written, or marks it ready, and the action copies
+  # those). A segment missing from all of them is a gap recovery stops at.
+  view=$(mktemp -d) || return 1
+  ls "$archive" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | while read -r seg; do ln -s "$archive/$seg" "$view/$seg"; done
+  ls "$stage/pg_wal" | grep -E '^[0-9A-F]{24}$' | while read -r seg; do ln -sf "$stage/pg_wal/$seg" "$view/$seg"; done
+  ls "$pgdata/pg_wal" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | while read -r seg; do
+    [ -e "$pgdata/pg_wal/archive_status/$seg.done" ] || ln -sf "$pgdata/pg_wal/$seg" "$view/$seg"
   done
-  return 0  # pg_waldump ends on an error where the WAL ends: what it read counts
+  ls "$view" | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
+    segs=$(ls "$view" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
+    [ -n "$segs" ] || continue
+    TZ=UTC "$bin/pg_waldump" -p "$view" -r "$1" "$(echo "$segs" | head -n 1)" "$(echo "$segs" | tail -n 1)" 2> "$view/errors" | on_history "$tli"
+    # pg_waldump ends on an error where the WAL ends: what it read counts; a file it
+    # could not find on the history recovery follows is a gap
+    missing=$(sed -n 's/.*could not find file "\\([0-9A-F]\\{24\\}\\)".*/\\1/p' "$view/errors" | head -n 1)
+    if [ -n "$missing" ] && { [ -z "$history" ] || echo "$history" | grep -q "^$tli "; }; then
+      echo "wal-gap $missing"
+    fi
+  done
+  rm -rf "$view"
+  return 0
 }
 """
 
@@ -83,7 +98,12 @@ if [ -n "$name" ]; then
   if ! printf '%s\\n' "$points" | grep -qxF -- "$name"; then
     rm -rf "$stage"
     found=$(echo $points | sed 's/ /, /g')
-    echo "no restore point $name in the WAL since the backup$along (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
+    gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
+    if [ -n "$gap" ]; then
+      echo "no restore point $name in the WAL recovery can read since the backup$along (found: ${found:-none}): it stops where $gap is missing from the archive; put it back, or check the name" >&2
+    else
+      echo "no restore point $name in the WAL since the backup$along (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
+    fi
     exit 3
   fi
   echo "restore point $name found in the WAL since the backup"
@@ -113,7 +133,12 @@ records=$(wal_records Transaction) || { rm -rf "$stage"; exit 3; }
 last=$(echo "$records" | sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | tail -n 1)
 if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then
   rm -rf "$stage"
-  echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+  gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
+  if [ -n "$gap" ]; then
+    echo "no transaction in the WAL recovery can read since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): it stops where $gap is missing from the archive, and recovery would stop the server there; put it back, or choose an earlier time" >&2
+  else
+    echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
+  fi
   exit 3
 fi
 echo "the WAL goes past the target: its last transaction ended $last UTC"
