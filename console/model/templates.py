@@ -6,6 +6,7 @@ import re
 import shlex
 import warnings
 from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from typing import NamedTuple
 
 from console.model.problems import did_you_mean, quoted
@@ -141,6 +142,8 @@ def value_problem(value: str, type_: str, pattern: str | None) -> str | None:
     type_pattern = TYPE_PATTERNS.get(type_)
     if type_pattern and not re.fullmatch(type_pattern, value):
         return f"{quoted(value)} is not {form}"
+    if type_ == "timestamp" and (when := _not_a_time(value)):
+        return f"{quoted(value)} is no real date and time ({when})"
     if pattern and not re.fullmatch(pattern, value):
         return f"{quoted(value)} is not {form}"
     if value.startswith("-") and not pattern:
@@ -148,6 +151,15 @@ def value_problem(value: str, type_: str, pattern: str | None) -> str | None:
             f"{quoted(value)} starts with '-' and could be read as an option; allowed:"
             f" {form}, not starting with '-' (a parameter's own pattern may allow it)"
         )
+    return None
+
+
+def _not_a_time(value: str) -> str | None:
+    """Why a value of the timestamp form names no real time (February 30th, 25:00)."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError as exc:
+        return str(exc)
     return None
 
 
