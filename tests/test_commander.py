@@ -19,6 +19,7 @@ from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
+from console.ui.widgets.message_area import MessageArea
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
     _close_engines,
@@ -155,9 +156,9 @@ async def test_a_status_update_shows_its_message_to_edit_and_journals_what_was_s
             app.screen.select_step("communicate")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-            message = app.screen.query_one("#notify-message", Input)
+            message = app.screen.query_one("#notify-message", MessageArea)
             assert message.value.startswith(f"[info] {INCIDENT_ID} (execution)")
-            message.value = "Rolling web back to 2.4.0; next update in 15 min"
+            message.load_text("Rolling web back to 2.4.0; next update in 15 min")
             await pilot.press("enter")
             await until(pilot, lambda: app.conductor.state.step("communicate").status.finished)
             sent = next(

@@ -16,7 +16,7 @@ from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
-from tests.test_ui_support import build_app, open_incident, until
+from tests.test_ui_support import build_app, demo_settings, open_incident, until
 
 
 async def send_status_update(pilot: Pilot) -> Conductor:
@@ -173,3 +173,32 @@ async def test_the_channel_still_waiting_is_in_sight_at_80x24(tmp_path: Path) ->
             assert any("… pager: no answer yet" in ln for ln in lines), lines  # in sight
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             await conductor.notifier.drain()
+
+
+async def test_the_status_update_reads_whole_from_its_start_at_80x24(tmp_path: Path) -> None:
+    """Seen at 80x24 on a real sshd fleet: the status update's message, in a one-line
+    field, showed 'ediate): Stakeholder decision; systems app; hosts 2 pending', its start
+    (the incident and phase) cut off. It is wrapped, every line of it in view from its
+    start; what is typed goes at its end, and Enter sends what is shown."""
+    reason = "checkout errors on every web host since the 2.4.1 release, bridge decided"
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot, reason)
+        app.screen.select_step("communicate")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+        area = app.screen.query_one("#notify-message")
+        message = area.value
+        assert len(message) > 2 * 66, message  # longer than two lines of the dialog
+        await pilot.pause(0.2)
+
+        def shown() -> str:
+            region = area.content_region
+            lines = [area.render_line(y).text for y in range(area.size.height)]
+            return " ".join(" ".join(lines).split()) if region.height else ""
+
+        assert shown() == " ".join(message.split()), shown()  # whole, from its start
+        await pilot.press(*"; next update 10:00", "enter")
+        await until(pilot, lambda: app.conductor.state.step("communicate").status.finished)
+        sent = next(e for e in app.conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT)
+        assert sent.data.message == message + "; next update 10:00"

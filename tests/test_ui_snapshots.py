@@ -119,6 +119,14 @@ async def _quit_dialog(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
+async def _notify_dialog(pilot: Pilot) -> None:
+    """A status update's message, wrapped whole from its start, to edit before it goes."""
+    await _open(pilot, "checklist")
+    pilot.app.screen.select_step("communicate")
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+
+
 async def _wave_question(pilot: Pilot) -> None:
     """Between waves that say `confirm`: stop (focused, Enter) or start the next (y)."""
     from console.ui.between_waves import next_question
@@ -147,6 +155,7 @@ SCREENS = {
     "close": _close,
     "quit-dialog": _quit_dialog,
     "wave-question": _wave_question,
+    "notify-dialog": _notify_dialog,
 }
 
 

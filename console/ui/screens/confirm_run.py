@@ -11,14 +11,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.strategies import Strategy
 from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
 from console.ui.screens.command_preview import Commands
-from console.ui.widgets.typeahead import FieldInput
+from console.ui.widgets.message_area import MessageArea
 
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
@@ -239,14 +239,14 @@ class NotifyDialog(ModalScreen[str | None]):
             yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
             yield Static(Text(f"To:\n{where}"), classes="dialog-text")  # a URL's [ is not markup
             yield Label("Message (edit it if you like; what is sent is journalled):")
-            yield FieldInput(self.message, id="notify-message", enter_moves=False)
+            yield MessageArea(self.message, id="notify-message")
             yield Label("", id="notify-error", classes="error-line")
             yield Static("Enter sends · Esc does not send", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#notify-message", Input).focus()
+        self.query_one("#notify-message", MessageArea).focus()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def on_message_area_submitted(self, event: MessageArea.Submitted) -> None:
         if not event.value.strip():
             self.query_one("#notify-error", Label).update("✘ The message is empty.")
             return
