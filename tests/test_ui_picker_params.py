@@ -197,3 +197,37 @@ async def test_a_refused_parameter_is_seen_at_80x24_and_its_field_has_the_cursor
                 pilot, lambda: app.screen.get_widget_at(at.x, at.y)[0] is field("max_error_rate")
             )
             assert isinstance(app.screen, PickerScreen) and app.conductor is None
+
+
+async def test_the_side_pane_scrolls_to_its_parameters_with_no_stray_scrollbar(
+    tmp_path: Path,
+) -> None:
+    """Seen at 80x24 on a real sshd fleet: a strategy whose parameters run past the pane's
+    foot showed its scrollbar's thumb alone, a stray '▄▄' beside the strategies (its track
+    is the pane's colour), and its coming narrowed the strategies' list by 2 columns. The
+    pane draws none, keeps its width, and still scrolls to each parameter Tab reaches."""
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "new checkout broke payments")
+            picker = app.screen
+            await pilot.press("space")  # the whole `web` system
+            await _to_strategies(pilot)
+            side = picker.query_one("#picker-side")
+            radios = picker.query_one(RadioSet)
+            width = radios.size.width
+            await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+            await until(pilot, lambda: picker.strategy() == "feature-reenable")
+            await until(pilot, lambda: side.max_scroll_y > 0)  # its parameters run over
+            await pilot.pause(0.1)
+            assert side.scrollbar_size_vertical == 0, "no scrollbar drawn"
+            assert radios.size.width == width, "the list keeps its width"
+            last = list(picker.query(".param").results(Input))[-1]
+            for _ in range(8):  # the parameters, one Tab each
+                if app.focused is last:
+                    break
+                await pilot.press("tab")
+            assert app.focused is last
+            await until(pilot, lambda: side.scroll_y > 0)
+            await pilot.pause(0.1)
+            assert side.region.contains_region(last.region), "Tab scrolled to it"
