@@ -10,6 +10,7 @@ from textual.widgets import OptionList
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
+from console.model.settings import Settings
 from console.model.status import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
@@ -208,3 +209,35 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
                 " ".join(counts.split())
             )
             assert " t retries" not in counts
+
+
+def _undo_refused_on_web_2() -> Settings:
+    """The demo's version rollback, its undo refused on web-2 (as a preset's undo refuses
+    where the host changed since: nothing changed there)."""
+    data = demo_settings().model_dump()
+    for strategy in data["strategies"]:
+        if strategy["name"] == "version-rollback":
+            strategy["commands"]["undo"] = (
+                'if [ {{host}} = web-2 ]; then echo "current changed since: nothing to undo" >&2;'
+                " exit 3; fi\n" + strategy["commands"]["undo"]
+            )
+    return Settings.model_validate(data)
+
+
+async def test_an_undo_that_failed_reads_failed_not_undone(tmp_path: Path) -> None:
+    """Seen at 80x24 on a real fleet: a config restore's undo refused on its host (edited
+    by hand since), nothing changed there, yet the checklist read `↶ undone` and 'Undone:
+    the rollback is not in place'. An undo that failed anywhere reads `✘ undo`, and the
+    step's line says the rollback may still be in place, and where to see why."""
+    async with DemoFleet(_undo_refused_on_web_2()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            undo = await restore_undone_at_verify(pilot)
+            assert undo.status is StepStatus.FAILED
+            assert undo.hosts["web-2"].status is HostStatus.FAILED
+            steps = app.screen.query_one("#steps", OptionList)
+            await until(pilot, lambda: "✘ undo" in str(steps.get_option("restore").prompt))
+            assert "↶ undone" not in str(steps.get_option("restore").prompt)
+            hint = str(app.screen.query_one("#where-todo").render())
+            assert hint.startswith("Undo failed (1 failed, 2 succeeded): the rollback may"), hint
+            assert "not in place" not in hint

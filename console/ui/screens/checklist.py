@@ -110,6 +110,9 @@ class ChecklistScreen(IncidentScreen):
         `⚠ done`, never a plain tick."""
         status = self.shown_status(st)
         undo = self.incident.state.undone(st.id)
+        if status is StepStatus.DONE and undo is not None and not undo.status.finished:
+            # its undo failed somewhere: the rollback may well be in place there still
+            return Text("✘ undo".ljust(width), style=themed("bold $error"))
         if status is StepStatus.DONE and undo is not None:  # the hosts are back as before it
             return Text("↶ undone".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and st.warnings:
@@ -184,7 +187,13 @@ class ChecklistScreen(IncidentScreen):
             if self.incident.state.step(current.id).status is StepStatus.REFUSED:
                 skip = self.app.key_label("checklist.skip")
                 return f"Refused at the precheck: a run would be refused again; {skip} skips it"
-            if self.incident.state.undone(current.id):  # current again: its hosts are back
+            if undo := self.incident.state.undone(current.id):  # current again
+                if not undo.status.finished:  # it failed somewhere: nothing says it is back
+                    return (
+                        f"Undo failed ({undo.summary}): the rollback may still be in place;"
+                        f" {self.app.key_label('go.execution')} shows why."
+                        f" {DO_WORDS[current.kind]} again"
+                    )
                 return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
             if waiting := self._not_started(current):
                 key = self.app.key_label
@@ -209,7 +218,14 @@ class ChecklistScreen(IncidentScreen):
         number = self.incident.order.index(step.id) + 1
         status = self.shown_status(self.incident.state.step(step.id))
         if isinstance(status, StepStatus) and status.finished:
-            said = "undone" if self.incident.state.undone(step.id) else status.value
+            undo = self.incident.state.undone(step.id)
+            said = (
+                status.value
+                if undo is None
+                else "undone"
+                if undo.status.finished
+                else ("its undo failed")
+            )
             return f"Highlighted: step {number}, {said}. {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
 

@@ -230,6 +230,11 @@ def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
     at = f" at {undo.finished:%H:%M} UTC" if undo.finished else ""
     does = "checks" if incident.step(step_id).kind is StepKind.PROBE else "works on"
     title = visible(incident.step(undone_id).title, one_line=True)
+    if not undo.status.finished:  # it failed somewhere: neither rolled back nor back for sure
+        return (
+            f"An undo of “{title}” failed{at} ({undo.summary}): where it ran, the rollback"
+            " may no longer be in place"
+        )
     return f"“{title}” was undone{at}: this {does} the state before the rollback"
 
 
