@@ -4,8 +4,11 @@ A strategy's description is shown as written, never obeyed as markup."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Input, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
@@ -31,39 +34,47 @@ async def _to_strategies(pilot) -> None:
     assert isinstance(pilot.app.focused, RadioSet)
 
 
-async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def _web_picked(tmp_path: Path, reason: str) -> AsyncIterator[Pilot]:
+    """The picker at 80x24 on the demo fleet, the whole `web` system selected, the focus
+    on the strategies (reached with Tab)."""
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await declare_and_pick(pilot, "config pushed by mistake")
-            picker = app.screen
+            await declare_and_pick(pilot, reason)
             await pilot.press("space")  # the whole `web` system
-            # To the strategies with Tab, then the third one (config-restore) with keys.
             await _to_strategies(pilot)
-            await pilot.press("down", "down", "enter")
-            await until(pilot, lambda: picker.strategy() == "config-restore")
+            yield pilot
 
-            def config_dir() -> Input | None:
-                return next((i for i in picker.query(Input) if i.name == "config_dir"), None)
 
-            await until(pilot, lambda: config_dir() is not None)
-            config_dir().value = "--version"
-            await pilot.press("ctrl+s")
-            error = picker.query_one("#picker-error")
-            await until(pilot, lambda: "starts with '-'" in str(error.render()))
-            said = str(error.render())
-            assert "parameter 'config_dir': '--version' starts with '-'" in said
-            assert "allowed: a path" in said
-            assert isinstance(app.screen, PickerScreen)
-            assert app.conductor is None  # refused before the declaration was recorded
+async def test_a_path_parameter_that_looks_like_an_option_is_refused(tmp_path: Path) -> None:
+    async with _web_picked(tmp_path, "config pushed by mistake") as pilot:
+        app = pilot.app
+        picker = app.screen
+        await pilot.press("down", "down", "enter")  # the third strategy
+        await until(pilot, lambda: picker.strategy() == "config-restore")
 
-            config_dir().value = "etc/app"
-            await pilot.press("ctrl+s")
-            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            conductor = app.conductor
-            assert conductor is not None and conductor.state.strategy == "config-restore"
-            chosen = [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
-            assert [e.data.params["config_dir"] for e in chosen] == ["etc/app"]
+        def config_dir() -> Input | None:
+            return next((i for i in picker.query(Input) if i.name == "config_dir"), None)
+
+        await until(pilot, lambda: config_dir() is not None)
+        config_dir().value = "--version"
+        await pilot.press("ctrl+s")
+        error = picker.query_one("#picker-error")
+        await until(pilot, lambda: "starts with '-'" in str(error.render()))
+        said = str(error.render())
+        assert "parameter 'config_dir': '--version' starts with '-'" in said
+        assert "allowed: a path" in said
+        assert isinstance(app.screen, PickerScreen)
+        assert app.conductor is None  # refused before the declaration was recorded
+
+        config_dir().value = "etc/app"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        conductor = app.conductor
+        assert conductor is not None and conductor.state.strategy == "config-restore"
+        chosen = [e for e in conductor.recorder.events if e.kind == Kind.STRATEGY_CHOSEN]
+        assert [e.data.params["config_dir"] for e in chosen] == ["etc/app"]
 
 
 async def test_a_description_is_shown_as_written_not_as_markup(tmp_path: Path) -> None:
@@ -206,28 +217,24 @@ async def test_the_side_pane_scrolls_to_its_parameters_with_no_stray_scrollbar(
     foot showed its scrollbar's thumb alone, a stray '▄▄' beside the strategies (its track
     is the pane's colour), and its coming narrowed the strategies' list by 2 columns. The
     pane draws none, keeps its width, and still scrolls to each parameter Tab reaches."""
-    async with DemoFleet(demo_settings()) as fleet:
-        app = build_app(fleet.settings, tmp_path / "incidents")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await declare_and_pick(pilot, "new checkout broke payments")
-            picker = app.screen
-            await pilot.press("space")  # the whole `web` system
-            await _to_strategies(pilot)
-            side = picker.query_one("#picker-side")
-            radios = picker.query_one(RadioSet)
-            width = radios.size.width
-            await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
-            await until(pilot, lambda: picker.strategy() == "feature-reenable")
-            await until(pilot, lambda: side.max_scroll_y > 0)  # its parameters run over
-            await pilot.pause(0.1)
-            assert side.scrollbar_size_vertical == 0, "no scrollbar drawn"
-            assert radios.size.width == width, "the list keeps its width"
-            last = list(picker.query(".param").results(Input))[-1]
-            for _ in range(8):  # the parameters, one Tab each
-                if app.focused is last:
-                    break
-                await pilot.press("tab")
-            assert app.focused is last
-            await until(pilot, lambda: side.scroll_y > 0)
-            await pilot.pause(0.1)
-            assert side.region.contains_region(last.region), "Tab scrolled to it"
+    async with _web_picked(tmp_path, "new checkout broke payments") as pilot:
+        app = pilot.app
+        picker = app.screen
+        side = picker.query_one("#picker-side")
+        radios = picker.query_one(RadioSet)
+        width = radios.size.width
+        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+        await until(pilot, lambda: picker.strategy() == "feature-reenable")
+        await until(pilot, lambda: side.max_scroll_y > 0)  # its parameters run over
+        await pilot.pause(0.1)
+        assert side.scrollbar_size_vertical == 0, "no scrollbar drawn"
+        assert radios.size.width == width, "the list keeps its width"
+        last = list(picker.query(".param").results(Input))[-1]
+        for _ in range(8):  # the parameters, one Tab each
+            if app.focused is last:
+                break
+            await pilot.press("tab")
+        assert app.focused is last
+        await until(pilot, lambda: side.scroll_y > 0)
+        await pilot.pause(0.1)
+        assert side.region.contains_region(last.region), "Tab scrolled to it"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -94,12 +95,22 @@ async def _form_error(pilot: Pilot) -> None:
     await pilot.pause(0.1)
 
 
-async def _confirm_run(pilot: Pilot) -> None:
-    """A step that changes hosts asks first: its command, per host, and how many."""
-    await _open(pilot, "checklist")
-    pilot.app.screen.select_step("restore")
-    await pilot.press("enter")
-    await pilot.pause(0.2)
+def _step_asks(step: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Enter on a step of the checklist: what it asks before it acts."""
+
+    async def asks(pilot: Pilot) -> None:
+        await _open(pilot, "checklist")
+        pilot.app.screen.select_step(step)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+
+    return asks
+
+
+# A step that changes hosts asks first: its command, per host, and how many.
+_confirm_run = _step_asks("restore")
+# A status update's message, wrapped whole from its start, to edit before it goes.
+_notify_dialog = _step_asks("communicate")
 
 
 async def _close(pilot: Pilot) -> None:
@@ -117,14 +128,6 @@ async def _quit_dialog(pilot: Pilot) -> None:
         QuitDialog(["“Capture the failing release and its metrics”"], hosts)
     )
     await pilot.pause(0.1)
-
-
-async def _notify_dialog(pilot: Pilot) -> None:
-    """A status update's message, wrapped whole from its start, to edit before it goes."""
-    await _open(pilot, "checklist")
-    pilot.app.screen.select_step("communicate")
-    await pilot.press("enter")
-    await pilot.pause(0.2)
 
 
 async def _wave_question(pilot: Pilot) -> None:
