@@ -6,6 +6,7 @@ the data is checked against its baseline, and the fault's undo runs at the end."
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -491,14 +492,28 @@ async def test_a_drill_from_the_console_offers_to_take_over_a_stale_lock(fleet, 
     reason" with no way to give one, a refused DRILL incident left in the journals for a
     drill that never ran. The locks are claimed before anything is recorded, as a
     declaration's are: the take-over is asked (the holder named, with its age), Esc leaves
-    nothing behind, and a reason takes the lock over, journalled, and the drill runs."""
+    nothing behind, and a reason takes the lock over, journalled, and the drill runs. A
+    live holder's lock is never offered: the drill is not started, and says whose it is."""
     settings = load_settings(fleet.config)
     root, lock_dir = tmp_path / "incidents", tmp_path / "locks"
-    SystemLocks(lock_dir).acquire("app", _holder(_dead_pid(), "inc-killed"))
+    locks = SystemLocks(lock_dir)
+    live = _holder(os.getpid(), "inc-live")
+    locks.acquire("app", live)
     engine = Engine(settings, root, clock=FixedClock(START), lock_dir=lock_dir, threaded_io=True)
     app = build_app(settings, root, engine)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+            await pilot.press("enter")
+            await until(
+                pilot, lambda: any(n.title == "Drill not started" for n in app._notifications)
+            )
+            [toast] = [n for n in app._notifications if n.title == "Drill not started"]
+            assert toast.message.startswith("system 'app' is locked: incident inc-live by alice")
+            assert app.conductor is None and not root.exists(), "nothing recorded"
+            locks.release("app", live)
+            locks.acquire("app", _holder(_dead_pid(), "inc-killed"))
             for answer in ("escape", "the console that held it was killed"):
                 await pilot.press("d")
                 await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
