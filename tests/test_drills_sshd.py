@@ -554,6 +554,12 @@ def test_a_headless_drill_refused_by_a_stale_lock_says_so_as_run_does(fleet):
     assert refused.returncode == 3 and ages.sub("", line) == ages.sub("", run), (line, run)
     assert line.startswith("refused: system 'app' is held by a stale lock (its process is gone)")
     assert " ago); take it over with a reason (--take-over-lock REASON)" in line, line
+    # --json: the result document `run --json` prints for it (drill printed nothing)
+    as_json = fleet.cli("drill", "--json")
+    result = json.loads(as_json.stdout)
+    assert as_json.returncode == 3 and result["exit_status"] == 3, as_json.stderr
+    assert (result["command"], result["holder"], result["journal"]) == ("drill", "inc-killed", None)
+    assert result["verdict"].startswith("refused: system 'app' is held by a stale lock")
     assert not (fleet.state / "incidents").exists() or not any(
         (fleet.state / "incidents").iterdir()
     )

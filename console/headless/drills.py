@@ -19,6 +19,7 @@ from console.headless.common import (
     driving,
     journal_dir,
     print_json,
+    refusal_as_json,
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
 from console.journal.drills import past_drills
@@ -49,7 +50,17 @@ class DrillOptions:
 
 async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptions) -> dict:
     """One scenario in an incident of its own (on a fresh demo fleet with --demo); its
-    verdict, with the journal's path. The systems are claimed before the journal exists."""
+    verdict, with the journal's path. The systems are claimed before the journal exists;
+    with --json a refusal (a lock another incident holds) prints the result document
+    `run --json` prints for it."""
+    made: list[Path] = []
+    with refusal_as_json("drill", options.json, lambda: made[0] if made else None):
+        return await _drill_once(settings, scenario, options, made)
+
+
+async def _drill_once(
+    settings: Settings, scenario: Scenario, options: DrillOptions, made: list[Path]
+) -> dict:
     check_scenario(settings, scenario, options.demo)
     fleet = DemoFleet(settings) if options.demo else None
     if fleet is not None:
@@ -59,6 +70,7 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
         incident_id = new_incident_id(engine.clock.now())
         claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock)
         conductor = engine.incident(claim, journal_dir(options.journal, engine, incident_id))
+        made.append(conductor.recorder.path)
         conductor.settings = drill_settings(settings, scenario)
         recorder = conductor.recorder
         printer = EventPrinter()
