@@ -493,6 +493,27 @@ def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sen
     assert outcome.events == []
 
 
+def test_a_missing_backup_fails_the_precheck_and_the_document_says_where(host, cluster, tmp_path):
+    """Seen on a real fleet: a restore from a backup directory that does not exist failed
+    at the precheck (nothing changed), and the document's Failures said only 'failed:
+    non-zero exit, exit status 3': a reviewer could not tell whether the data directory
+    was touched. It names the stage that failed."""
+    from console.journal.export import EXPORT_FORMATS
+
+    cluster.sql(ORDERS)
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert cluster.running() and ids(cluster) == [1, 2, 3]
+    failures = build_document(outcome.events).failures
+    assert [(f.host, f.stage) for f in failures] == [("db-1", "precheck")]
+    text = EXPORT_FORMATS["markdown"].render(outcome.events, False)
+    assert "- **Result:** failed at the precheck: non-zero exit, exit status 3" in text
+    assert f"no backup directory {cluster.backups / 'nightly'}" in text
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

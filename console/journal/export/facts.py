@@ -226,6 +226,9 @@ class FailureFacts(Strict):
     detail: str | None
     exit_status: int | None
     attempt: int
+    stage: str | None = Field(
+        None, description="the stage that failed: precheck, action, verify, health, undo or run"
+    )
     stderr: list[str] = Field(description="its last 10 lines, secrets masked")
     done: str = Field(description="retried, skipped, undone, accepted, or nothing recorded")
 

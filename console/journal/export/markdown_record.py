@@ -13,6 +13,7 @@ from console.journal.export.timeline import every_event
 from console.journal.times import utc
 from console.model.events import Event
 from console.model.state import IncidentState
+from console.model.strategies import STAGES
 
 NOT_YET = "_Not documented yet._"
 SHOWN_NAMES = 3
@@ -113,13 +114,15 @@ def failures(doc: Document) -> list[str]:
             f.detail,
             f.exit_status,
             f.attempt,
+            f.stage,
             tuple(f.stderr),
             f.done,
         )
         alike.setdefault(key, []).append(f)
     for group in alike.values():
         f = group[0]
-        what = f.status + (f": {f.failure}" if f.failure else "")
+        at = f" at the {f.stage}" if f.stage in STAGES else ""  # a strategy's: what ran
+        what = f.status + at + (f": {f.failure}" if f.failure else "")
         exit_status = f", exit status {f.exit_status}" if f.exit_status is not None else ""
         hosts = ", ".join(g.host for g in group)
         lines += [

@@ -208,6 +208,7 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     detail=(run.detail if bad else result.detail),
                     exit_status=run.exit_status if bad else result.exit_status,
                     attempt=attempt,
+                    stage=(run.stage if bad else result.stage) or None,
                     stderr=list(attempts.stderr.get((step, host, attempt), [])),
                     done=_done(state, step, host, attempt, closed_as),
                 )
