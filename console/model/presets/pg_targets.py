@@ -67,9 +67,10 @@ wal_records() {
   # stop archives the segment being written, or marks it ready, and the action copies
   # those). A segment missing from all of them is a gap recovery stops at.
   view=$(mktemp -d) || return 1
-  ls "$archive" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | while read -r seg; do ln -s "$archive/$seg" "$view/$seg"; done
-  ls "$stage/pg_wal" | grep -E '^[0-9A-F]{24}$' | while read -r seg; do ln -sf "$stage/pg_wal/$seg" "$view/$seg"; done
-  ls "$pgdata/pg_wal" 2>/dev/null | grep -E '^[0-9A-F]{24}$' | while read -r seg; do
+  since() { grep -E '^[0-9A-F]{24}$' | awk -v from="$first" 'substr($0, 9) >= from'; }
+  ls "$archive" 2>/dev/null | since | while read -r seg; do ln -s "$archive/$seg" "$view/$seg"; done
+  ls "$stage/pg_wal" | since | while read -r seg; do ln -sf "$stage/pg_wal/$seg" "$view/$seg"; done
+  ls "$pgdata/pg_wal" 2>/dev/null | since | while read -r seg; do
     [ -e "$pgdata/pg_wal/archive_status/$seg.done" ] || ln -sf "$pgdata/pg_wal/$seg" "$view/$seg"
   done
   ls "$view" | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
