@@ -514,6 +514,53 @@ def test_a_missing_backup_fails_the_precheck_and_the_document_says_where(host, c
     assert f"no backup directory {cluster.backups / 'nightly'}" in text
 
 
+def test_two_recovery_targets_are_refused_before_anything_is_sent(host, cluster, tmp_path):
+    """Seen on a real fleet: `--param recovery_target_name=... --param recovery_target_lsn=...`
+    opened an incident, took the lock and reached the host, whose precheck said 'give
+    recovery_target_name or recovery_target_lsn, not both': a failed incident on record
+    for a mistyped command line. It is refused as the parameters are checked: one line,
+    exit 2, nothing sent or recorded; and check-config refuses both as defaults."""
+    import subprocess
+    import sys
+
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    logins = host.server.accepted_connections()
+
+    outcome = run_console(
+        config, tmp_path / "state", "replay", "recovery_target_name=x", "recovery_target_lsn=0/1"
+    )
+
+    assert outcome.returncode == 2, outcome.stdout + outcome.stderr
+    assert outcome.stderr.strip().splitlines() == [
+        "error: parameters recovery_target_name and recovery_target_lsn of 'replay' are both"
+        " given: one at most (an empty value clears one)"
+    ]
+    assert outcome.events == [] and host.server.accepted_connections() == logins
+
+    text = (config / "strategies.toml").read_text()
+    both = (
+        '  { name = "recovery_target_name", default = "x" },\n'
+        '  { name = "recovery_target_lsn", default = "0/1" },\n'
+    )
+    start = text.index('name = "replay"')
+    end = text.index("]", start)
+    (config / "strategies.toml").write_text(text[:end] + both + text[end:])
+    checked = subprocess.run(
+        [sys.executable, "-m", "console", "check-config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    said = checked.stderr.strip().splitlines()
+    assert len(said) == 1 and said[0].endswith(
+        "recovery_target_name and recovery_target_lsn both have a default: one at most"
+    ), said
+
+
 def test_point_in_time_refuses_a_backup_newer_than_the_target(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     before_backup = cluster.sql(

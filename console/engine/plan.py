@@ -12,6 +12,7 @@ from console.engine.runner import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
 from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health
+from console.model.presets import find_preset
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
@@ -78,6 +79,12 @@ def check_params(
             values[p.name] = check_value(p.name, str(value), p.type.value, p.pattern)
         except ParameterError as exc:
             raise ParameterRefused(redact(str(exc)), p.name) from None
+    preset = find_preset(strategy.kind, strategy.preset) if strategy.preset else None
+    if preset and (both := preset.contradiction(values)):  # said here, not on a host
+        raise ParameterRefused(
+            f"parameters {' and '.join(both)} of {strategy.name!r} are both given: one at most (an empty value clears one)",
+            both[-1],
+        )
     return values
 
 

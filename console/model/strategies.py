@@ -110,6 +110,12 @@ def _check_merged(written: list[Any], merged: dict[str, Any]) -> None:
         for i, name in enumerate(names)
         if name not in used and name not in offered
     ]
+    defaults = {str(n): p.get("default") for n, p in joined.items()}
+    if preset and names and (both := preset.contradiction(defaults)):
+        last = max(i for i, n in enumerate(names) if n in both)
+        problems.append(
+            (("params", last, "default"), f"{' and '.join(both)} both have a default: one at most")
+        )
     if problems:
         raise located_error("Strategy", problems)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from console.model.kinds import RunsOn, StrategyKind
@@ -30,9 +31,20 @@ class Preset:
     runs_on: RunsOn = RunsOn.HOSTS
     default: bool = False  # the kind's commands when a strategy names no preset
     needs: tuple[str, ...] = ()  # what must exist on the host, for the documentation
+    # Parameters of which one at most may be given (not empty): two recovery targets.
+    exclusive: tuple[tuple[str, ...], ...] = ()
 
     def commands(self) -> dict[str, str]:
         return {s: t for s in STAGES if (t := getattr(self, s))}
+
+    def contradiction(self, values: Mapping[str, object]) -> list[str]:
+        """The names of an exclusive group that `values` (by name) all give, if two or
+        more; else none."""
+        for names in self.exclusive:
+            given = [n for n in names if values.get(n)]
+            if len(given) > 1:
+                return given
+        return []
 
 
 def param(

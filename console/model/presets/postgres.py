@@ -383,6 +383,7 @@ PRESETS = (
         undo=UNDO,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
+        exclusive=(("recovery_target_name", "recovery_target_lsn"),),
     ),
     Preset(
         kind=StrategyKind.POINT_IN_TIME,
