@@ -21,6 +21,10 @@ CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
 INSERT INTO orders VALUES (1, 'tea'), (2, 'cups'), (3, 'kettle');
 INSERT INTO customers VALUES (1, 'ada'), (2, 'bob');
 """
+# The time now, as a recovery target: microseconds, in UTC.
+NOW_UTC = (
+    "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+)
 
 
 @pytest.fixture(scope="module")
@@ -143,7 +147,7 @@ def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tm
     # Each statement commits on its own: the target lies after 4's commit, before 5's.
     target = cluster.sql(
         "INSERT INTO orders VALUES (4, 'saucer');\n"
-        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        f"{NOW_UTC};\n"
         "INSERT INTO orders VALUES (5, 'bad row');\n"
     )
     cluster.switch_wal_and_wait_archived()
@@ -170,7 +174,7 @@ def test_wal_replay_is_not_judged_by_the_backups_own_expectation(host, cluster, 
     point = cluster.sql(
         "INSERT INTO orders VALUES (4, 'saucer');\n"
         "SELECT pg_create_restore_point('before-deploy-42');\n"
-        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        f"{NOW_UTC};\n"
         "INSERT INTO orders VALUES (5, 'bad row');\n"
     ).split()[-1]
     cluster.switch_wal_and_wait_archived()
@@ -415,7 +419,7 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
     cluster.basebackup("nightly")
     target = cluster.sql(
         "INSERT INTO orders VALUES (4, 'saucer');\n"
-        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"');\n"
+        f"{NOW_UTC};\n"
         "INSERT INTO orders VALUES (5, 'bad row');\n"
         "SELECT pg_create_restore_point('after-the-bad-row');\n"
     ).split()[0]
@@ -451,9 +455,7 @@ def test_point_in_time_refuses_a_target_past_a_gap_in_the_archive(host, cluster,
     cluster.sql("INSERT INTO orders VALUES (5, 'spoon')")
     lost = cluster.sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
     cluster.switch_wal_and_wait_archived()
-    target = cluster.sql(
-        "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
-    )
+    target = cluster.sql(NOW_UTC)
     cluster.sql("INSERT INTO orders VALUES (6, 'bad row')")
     cluster.switch_wal_and_wait_archived()
     (cluster.archive / lost).unlink()

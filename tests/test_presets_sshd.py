@@ -197,16 +197,23 @@ params = [
     assert git(repo, "rev-list", "--count", "HEAD") == "4"
 
 
-async def test_git_undo_leaves_a_change_committed_since_the_restore(sshd_server, tmp_path):
-    """After the restore, a hotfix was committed to the same paths (etckeeper commits every
-    change): the undo committed the bad revision's content over it, the hotfix gone with
-    no word. It refuses, naming what changed, and changes nothing."""
+def restored_then_edited(sshd_server, tmp_path: Path) -> tuple[Path, Path]:
+    """`nginx` restored by etc-restore, then its nginx.conf edited by hand (not committed):
+    the configuration and the repository."""
     root = sshd_server.sandbox("host")
     repo = etc_repository(root)
     config = etc_restore(sshd_server, tmp_path, root, repo)
     outcome = run(config, tmp_path, "etc-restore")
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     (repo / "nginx/nginx.conf").write_text("worker_processes 8;\n")
+    return config, repo
+
+
+async def test_git_undo_leaves_a_change_committed_since_the_restore(sshd_server, tmp_path):
+    """After the restore, a hotfix was committed to the same paths (etckeeper commits every
+    change): the undo committed the bad revision's content over it, the hotfix gone with
+    no word. It refuses, naming what changed, and changes nothing."""
+    config, repo = restored_then_edited(sshd_server, tmp_path)
     git(repo, "commit", "-q", "-am", "hotfix")
 
     ok, state = await undo(config, tmp_path / "state" / "incident-etc-restore")
@@ -503,12 +510,7 @@ async def test_git_undo_leaves_a_change_made_by_hand_since_and_not_committed(ssh
     """After the restore, someone edited the restored file by hand and did not commit it:
     the undo compared commits only, and its `git restore` wrote the bad revision over the
     edit, which was lost with no word. It refuses, naming the file, and changes nothing."""
-    root = sshd_server.sandbox("host")
-    repo = etc_repository(root)
-    config = etc_restore(sshd_server, tmp_path, root, repo)
-    outcome = run(config, tmp_path, "etc-restore")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
-    (repo / "nginx/nginx.conf").write_text("worker_processes 8;\n")
+    config, repo = restored_then_edited(sshd_server, tmp_path)
     head = git(repo, "rev-parse", "HEAD")
 
     ok, state = await undo(config, tmp_path / "state" / "incident-etc-restore")
