@@ -471,14 +471,16 @@ def test_point_in_time_refuses_a_target_past_a_gap_in_the_archive(host, cluster,
     assert kept_aside(cluster, outcome.incident) == []
 
 
-@pytest.mark.parametrize("when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z"])
+@pytest.mark.parametrize("when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z", ""])
 def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sent(
     host, cluster, tmp_path, when
 ):
     """Seen on a real fleet: February 30th (or 25:00) had the timestamp's form, so it was
     sent; the host staged the whole backup, then said only 'cannot compare the backup's
     start with the target (GNU date)'. A value of the timestamp type names a real time, or
-    the run stops with one line naming the parameter, exit 2, nothing sent."""
+    the run stops with one line naming the parameter, exit 2, nothing sent. Left empty (as
+    the console's form gives a field nobody filled), it said "'' is not a timestamp like
+    ...": it is required."""
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     config = configure(host, cluster, tmp_path)
@@ -490,6 +492,8 @@ def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sen
     said = outcome.stderr.strip().splitlines()
     assert len(said) == 1 and said[0].startswith(
         f"error: parameter 'recovery_target_time': '{when}' is no real date and time ("
+        if when  # left empty (the console's form gives "" for a field left empty): required
+        else "error: parameter 'recovery_target_time' of 'pitr' is required"
     ), said
     assert host.server.accepted_connections() == logins
     assert outcome.events == []

@@ -69,7 +69,7 @@ def check_params(
                 p.name,
             )
         value = given.get(p.name, p.default)
-        if value is None:
+        if value is None or (value == "" and p.required):  # a field left empty gives ""
             if p.required:
                 raise ParameterRefused(
                     f"parameter {p.name!r} of {strategy.name!r} is required", p.name
