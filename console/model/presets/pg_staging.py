@@ -1,0 +1,148 @@
+"""The PostgreSQL restores' precheck: the backup unpacked beside the data directory and
+verified against its manifest while the cluster still runs, what the restored data is
+expected to hold, and what a retry needs written once every check has passed."""
+
+from __future__ import annotations
+
+from console.model.presets.pgshell import SERVER_PRELUDE
+
+_STAGE = """\
+backup={{backup}}
+archive={{archive}}
+test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
+# This incident's action replaced the data directory already: once it recovered, a retry
+# checks it again (the before it measured stays the before); else undo comes first.
+again=
+if [ -e "$replaced" ]; then
+  if ! grep -qx recovered=1 "$state" 2>/dev/null; then
+    echo "$replaced exists: this incident's restore did not finish; undo puts that data directory back, then retry" >&2
+    exit 3
+  fi
+  from=$(sed -n 's/^backup=//p' "$state")
+  if [ "$from" != "$backup" ]; then
+    echo "this incident restored $from already: undo it first to restore $backup instead" >&2
+    exit 3
+  fi
+  echo "this incident restored $backup already (the data directory it replaced is kept at $replaced): checking it again"
+  sed -n 's/^before=//p' "$state"
+  again=1
+else
+  # a mistyped pgdata would get the backup started beside the running cluster
+  if [ ! -f "$pgdata/PG_VERSION" ]; then
+    test -d "$pgdata" && test -z "$(ls -A "$pgdata")" || {
+      echo "$pgdata (pgdata) is not a PostgreSQL data directory (no PG_VERSION): check the path;" \\
+        "to restore where the data directory is gone, create it empty" >&2
+      exit 3
+    }
+  fi
+  test -x "$bin/pg_verifybackup" || { echo "pg_verifybackup not found in $bin: the backup cannot be verified; install it there or set bindir" >&2; exit 3; }
+  test -w "$(dirname "$pgdata")" || { echo "$(dirname "$pgdata") is not writable by $(id -un): the data directory cannot be kept aside" >&2; exit 3; }
+  for kept in "$pgdata".replaced-*; do
+    [ -e "$kept" ] && echo "kept aside by an earlier incident: $kept (the data directory before that incident's restore)"
+  done
+  if running; then
+    if [ {{stop}} = pg_ctl ] && [ ! -O "$pgdata" ]; then
+      echo "the cluster belongs to another user than $(id -un): log in as its owner or set stop and start" >&2
+      exit 3
+    fi
+    echo "the cluster runs (postmaster $(head -n 1 "$pgdata/postmaster.pid")): the action stops it"
+    before=$(integrity before) || exit 3
+  else
+    echo "the cluster is not running: nothing to measure before"
+    before="integrity stage=before"
+  fi
+  echo "$before"
+fi
+if [ -n "$archive" ]; then
+  test -d "$archive" && test -r "$archive" || { echo "the WAL archive $archive is not a readable directory" >&2; exit 3; }
+fi
+expect={{expect}}
+#EXPECTATION#
+echo "integrity stage=expected${expect:+ $expect}"
+test -z "$again" || exit 0
+
+unpack() {
+  if ls "$backup" | grep -Eq '^[0-9]+[.]tar'; then
+    echo "the backup has tablespaces: this preset restores only the main data directory" >&2
+    return 1
+  fi
+  if [ -f "$backup/base.tar.gz" ]; then
+    tar -xzf "$backup/base.tar.gz" -C "$stage" || return 1
+  elif [ -f "$backup/base.tar" ]; then
+    tar -xf "$backup/base.tar" -C "$stage" || return 1
+  elif [ -f "$backup/PG_VERSION" ]; then
+    cp -a "$backup/." "$stage/" && rm -f "$stage/expected-integrity" || return 1
+  else
+    echo "$backup holds no base backup (base.tar, base.tar.gz or a plain data directory)" >&2
+    return 1
+  fi
+  mkdir -p "$stage/pg_wal" || return 1
+  if [ -f "$backup/pg_wal.tar.gz" ]; then
+    tar -xzf "$backup/pg_wal.tar.gz" -C "$stage/pg_wal" || return 1
+  elif [ -f "$backup/pg_wal.tar" ]; then
+    tar -xf "$backup/pg_wal.tar" -C "$stage/pg_wal" || return 1
+  fi
+  test ! -s "$stage/tablespace_map" || { echo "the backup has tablespaces: not supported by this preset" >&2; return 1; }
+  test -f "$stage/backup_label" || { echo "no backup_label: this is not a pg_basebackup" >&2; return 1; }
+  want=$("$bin/postgres" -V | sed 's/^[^0-9]*\\([0-9]*\\).*/\\1/')
+  test "$(cat "$stage/PG_VERSION")" = "$want" || { echo "the backup is PostgreSQL $(cat "$stage/PG_VERSION"), the binaries in $bin are $want" >&2; return 1; }
+  if [ -f "$backup/backup_manifest" ]; then
+    if ls "$stage/pg_wal" | grep -Eq '^[0-9A-F]{24}$'; then
+      "$bin/pg_verifybackup" -m "$backup/backup_manifest" "$stage" || return 1
+    elif [ -n "$archive" ]; then
+      "$bin/pg_verifybackup" -m "$backup/backup_manifest" -w "$archive" "$stage" || return 1
+    else
+      "$bin/pg_verifybackup" -n -m "$backup/backup_manifest" "$stage" || return 1
+      echo "the backup holds no WAL and no archive is set: its WAL was not checked"
+    fi
+  else
+    echo "no backup_manifest in $backup: pg_verifybackup cannot check this backup"
+  fi
+}
+rm -rf "$stage" && mkdir -m 700 "$stage" || exit 3
+if ! unpack; then
+  rm -rf "$stage"
+  echo "backup $backup not staged (the lines above say why): nothing was changed" >&2
+  exit 4
+fi
+sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
+"""
+
+# What the restored data is expected to hold. The backup's `expected-integrity` file says
+# what the backup holds at its consistent point: a recovery that replays WAL past it
+# holds more (or less) and is judged only on an `expect` given for that target.
+_EXPECT_BACKUP = """\
+if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
+  expect=$(head -n 1 "$backup/expected-integrity")
+  echo "expected integrity from $backup/expected-integrity"
+fi
+if [ -z "$expect" ]; then
+  echo "nothing is expected of the restored data (no expect, no expected-integrity): the after is recorded, not judged"
+fi
+"""
+_EXPECT_REPLAYED = """\
+if [ -z "$expect" ] && [ -f "$backup/expected-integrity" ]; then
+  echo "$backup/expected-integrity is what the backup held, not what the WAL replayed past it holds: not used"
+fi
+if [ -z "$expect" ]; then
+  echo "nothing is expected of the recovered data (no expect): the after is recorded, not judged"
+fi
+"""
+
+
+def _stage(replays_wal: bool) -> str:
+    return _STAGE.replace("#EXPECTATION#\n", _EXPECT_REPLAYED if replays_wal else _EXPECT_BACKUP)
+
+
+# Said once every check has passed: a later check that refuses removes the staged copy.
+# What a retry needs (the backup, the before) is written only then: a refusal leaves nothing.
+_STAGED = """\
+printf 'backup=%s\\nbefore=%s\\n' "$backup" "$before" > "$state" ||
+  { rm -rf "$stage"; echo "cannot write $state" >&2; exit 3; }
+echo "staged and verified at $stage"
+"""
+
+
+def precheck(replays_wal: bool, after_staging: str = "", before_staging: str = "") -> str:
+    """The precheck: `before_staging`, the backup staged and verified, `after_staging`."""
+    return SERVER_PRELUDE + before_staging + _stage(replays_wal) + after_staging + _STAGED
