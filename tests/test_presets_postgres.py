@@ -84,6 +84,19 @@ def kept_aside(cluster: pg.Cluster, incident: str) -> list[str]:
     return sorted(p.name for p in cluster.root.iterdir() if incident in p.name)
 
 
+def _backed_up_then_a_bad_row(cluster: pg.Cluster, between: str, after: str = "") -> list[str]:
+    """The orders backed up ("nightly"), then one commit a statement: order 4, `between`,
+    the bad row 5, `after`; what the statements printed, a word each."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    return cluster.sql(
+        "INSERT INTO orders VALUES (4, 'saucer');\n"
+        + between
+        + "INSERT INTO orders VALUES (5, 'bad row');\n"
+        + after
+    ).split()
+
+
 @pytest.mark.parametrize("plain", [False, True], ids=["tar.gz", "plain"])
 def test_a_backup_restore_brings_a_dropped_table_back(host, cluster, tmp_path, plain):
     cluster.sql(ORDERS)
@@ -142,14 +155,8 @@ def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
 
 
 def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):
-    cluster.sql(ORDERS)
-    cluster.basebackup("nightly")
-    # Each statement commits on its own: the target lies after 4's commit, before 5's.
-    target = cluster.sql(
-        "INSERT INTO orders VALUES (4, 'saucer');\n"
-        f"{NOW_UTC};\n"
-        "INSERT INTO orders VALUES (5, 'bad row');\n"
-    )
+    # The target lies after 4's commit, before 5's.
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
 
@@ -415,14 +422,11 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
     timeline 1; recovery follows timeline 2, which never reaches it: FATAL, the server
     stopped, its data directory replaced. The precheck reads the timelines recovery
     follows, and refuses; nothing changes."""
-    cluster.sql(ORDERS)
-    cluster.basebackup("nightly")
-    target = cluster.sql(
-        "INSERT INTO orders VALUES (4, 'saucer');\n"
-        f"{NOW_UTC};\n"
-        "INSERT INTO orders VALUES (5, 'bad row');\n"
-        "SELECT pg_create_restore_point('after-the-bad-row');\n"
-    ).split()[0]
+    target, _point = _backed_up_then_a_bad_row(
+        cluster,
+        between=f"{NOW_UTC};\n",
+        after="SELECT pg_create_restore_point('after-the-bad-row');\n",
+    )
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
     first = run_console(config, tmp_path / "one", "pitr", f"recovery_target_time={target}")
