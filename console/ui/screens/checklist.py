@@ -218,14 +218,9 @@ class ChecklistScreen(IncidentScreen):
         number = self.incident.order.index(step.id) + 1
         status = self.shown_status(self.incident.state.step(step.id))
         if isinstance(status, StepStatus) and status.finished:
-            undo = self.incident.state.undone(step.id)
-            said = (
-                status.value
-                if undo is None
-                else "undone"
-                if undo.status.finished
-                else ("its undo failed")
-            )
+            said = status.value
+            if undo := self.incident.state.undone(step.id):
+                said = "undone" if undo.status.finished else "its undo failed"
             return f"Highlighted: step {number}, {said}. {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
 
