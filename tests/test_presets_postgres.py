@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import tarfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -166,6 +170,40 @@ def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tm
     assert ids(cluster) == [1, 2, 3, 4]
     replayed = f"SELECT pg_last_xact_replay_timestamp() <= '{target}'::timestamptz"
     assert cluster.sql(replayed) == "t"
+    # Where it stopped, as data: recovery stopped before the bad row's commit, the first
+    # after the target, on the timeline it was promoted to.
+    stop = outcome.integrity("after")["recovery"]
+    assert stop["timeline"] == 2 and stop["stopped"].startswith("before "), stop
+    at = datetime.fromisoformat(stop["stopped"].removeprefix("before "))
+    assert at >= datetime.fromisoformat(target.replace("Z", "+00:00")), (at, target)
+
+
+def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cluster, tmp_path):
+    """Seen on a real cluster: the verify printed 'timeline 2; recovery stopped: before
+    ...' in its raw output only; the document's Data integrity section, in Markdown and in
+    JSON, did not say where the recovery stopped."""
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    stopped = outcome.integrity("after")["recovery"]["stopped"]
+
+    journal = tmp_path / "state" / "incident-pitr"
+    markdown, document = export(journal, "markdown"), json.loads(export(journal, "json"))
+
+    section = markdown.split("## Data integrity")[1].split("\n## ")[0]
+    head, _, row = section.strip().splitlines()
+    assert head.endswith("| Recovery stopped |"), head
+    assert row.endswith(f"| {stopped} (timeline 2) |"), row
+    assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
+
+
+def export(journal: Path, form: str) -> str:
+    """`rollback-console export JOURNAL --format FORM`, as a commander would type it."""
+    argv = [sys.executable, "-m", "console", "export", str(journal), "--format", form]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
 
 
 @pytest.mark.parametrize("strategy", ["replay", "pitr"])

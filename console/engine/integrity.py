@@ -5,7 +5,9 @@ A data-touching command prints lines such as
 `before`, `after` or `expected`. Every host gets a before and an after record; an
 after that differs from the expected summary, or a missing record, fails the host.
 An `expected` line with nothing on it says no expectation exists (a recovery to a
-point in time): the after is recorded, not judged.
+point in time): the after is recorded, not judged. A recovery's verify also prints where it
+stopped, `recovery timeline=3 stopped=before 2025-05-16 10:29:30.25+00` (the rest of the
+line is PostgreSQL's own words): the after record carries it.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from console.journal.recorder import Recorder
 from console.model import payloads
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
+from console.model.payloads.checks import RecoveryStop
 from console.model.status import FailureClass
 
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
+RECOVERY = re.compile(r"^\s*recovery\s+timeline=([0-9]{1,10})\s+stopped=(\S.*?)\s*$")
 
 
 @dataclass
@@ -60,6 +64,14 @@ def parse_line(line: str) -> tuple[str, Summary] | None:
     return stage, summary
 
 
+def parse_recovery(line: str) -> RecoveryStop | None:
+    """Where a recovery stopped, from one `recovery timeline=N stopped=...` line, or None."""
+    match = RECOVERY.match(line)
+    if not match:
+        return None
+    return {"timeline": int(match.group(1)), "stopped": match.group(2)}
+
+
 def differences(found: Summary, expected: Summary) -> list[str]:
     """What differs, judged only on what the expectation names."""
     out = []
@@ -83,8 +95,10 @@ def integrity_payload(
     verdict: str,
     detail: str,
     strategy: str | None = None,
+    recovery: RecoveryStop | None = None,
 ) -> payloads.IntegrityRecorded:
-    """The `integrity.recorded` event of one host's summary at a stage, and its verdict."""
+    """The `integrity.recorded` event of one host's summary at a stage, and its verdict;
+    `recovery`: where a recovery stopped (an after's), said only when known."""
     return payloads.IntegrityRecorded(
         strategy=strategy,
         stage=stage,
@@ -93,6 +107,7 @@ def integrity_payload(
         expected=expected.as_data() if expected else None,
         verdict=verdict,
         detail=detail,
+        **({"recovery": recovery} if recovery else {}),
     )
 
 
@@ -163,6 +178,8 @@ class IntegrityWatch:
         if not final:
             return
         after = next((s for stage, s in reversed(parsed) if stage == "after"), None)
+        stops = [r for r in map(parse_recovery, state.lines) if r]
+        recovery = stops[-1] if stops else None
         if host not in self.before and host not in self.baseline:
             self._fail(event, "before", None, "no integrity summary before the change")
         if after is None:
@@ -178,10 +195,10 @@ class IntegrityWatch:
             expected = None  # the command says nothing is expected: record only
         diffs = differences(after, expected) if expected else []
         if diffs:
-            self._fail(event, "after", after, "; ".join(diffs), expected)
+            self._fail(event, "after", after, "; ".join(diffs), expected, recovery)
         else:
             verdict = "match" if expected else "recorded"
-            self._record(event, "after", after, expected, verdict, "")
+            self._record(event, "after", after, expected, verdict, "", recovery)
 
     def _fail(
         self,
@@ -190,10 +207,11 @@ class IntegrityWatch:
         found: Summary | None,
         detail: str,
         expected: Summary | None = None,
+        recovery: RecoveryStop | None = None,
     ) -> None:
         verdict = "missing" if found is None else "mismatch"
         self.failed[event.where.host or ""] = detail
-        self._record(event, stage, found, expected, verdict, detail)
+        self._record(event, stage, found, expected, verdict, detail, recovery)
 
     def _record(
         self,
@@ -203,9 +221,10 @@ class IntegrityWatch:
         expected: Summary | None,
         verdict: str,
         detail: str,
+        recovery: RecoveryStop | None = None,
     ) -> None:
         self.recorder.record(
-            integrity_payload(stage, found, expected, verdict, detail, self.strategy),
+            integrity_payload(stage, found, expected, verdict, detail, self.strategy, recovery),
             system=event.where.system,
             host=event.where.host,
             step=self.step,

@@ -167,6 +167,18 @@ class Snapshot(Strict):
     rows: dict[str, Any]
 
 
+class RecoveryStopped(Strict):
+    """Where a recovery (a restore of a backup, a WAL replay, a point-in-time recovery)
+    stopped, as its verify read it from the new timeline's history file."""
+
+    timeline: int = Field(description="the timeline the recovered cluster was promoted to")
+    stopped: str = Field(
+        description="PostgreSQL's words: `before 2025-05-16 10:29:30.25+00` (a time),"
+        ' `at restore point "x"`, `after LSN 0/3000060`, `reached consistency` (the'
+        " backup's own end), `no recovery target specified` (the end of the WAL)"
+    )
+
+
 class IntegrityCheck(Strict):
     """One host's data before and after a data-touching step, and what was expected."""
 
@@ -181,6 +193,9 @@ class IntegrityCheck(Strict):
         " after record: failed, aborted, refused or unknown), or recorded (no after yet)"
     )
     detail: str | None
+    recovery: RecoveryStopped | None = Field(
+        default=None, description="where the recovery stopped, said with the after record"
+    )
 
 
 class Command(Strict):

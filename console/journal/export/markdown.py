@@ -246,18 +246,26 @@ def _snapshot(s: Snapshot | None) -> str:
     return checksum + (f"; rows: {rows}" if rows else "")
 
 
-def _integrity_row(r: IntegrityCheck) -> tuple[object, ...]:
+def _integrity_row(r: IntegrityCheck, recoveries: bool) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
-    return (r.host or "–", r.step or "–", _snapshot(r.before), _snapshot(r.after),
-            _snapshot(r.expected), verdict)  # fmt: skip
+    row = (r.host or "–", r.step or "–", _snapshot(r.before), _snapshot(r.after),
+           _snapshot(r.expected), verdict)  # fmt: skip
+    if not recoveries:
+        return row
+    stop = r.recovery
+    return (*row, f"{stop.stopped} (timeline {stop.timeline})" if stop else "–")
 
 
 def integrity(doc: Document) -> list[str]:
     lines = ["## Data integrity", ""]
     if not doc.integrity:
         return [*lines, "No integrity record was taken: nothing to compare.", ""]
-    head = ("Host", "Step", "Before", "After", "Expected", "Verdict")
-    return [*lines, *_table(head, [_integrity_row(r) for r in doc.integrity])]
+    head: tuple[str, ...] = ("Host", "Step", "Before", "After", "Expected", "Verdict")
+    # a recovery's stop point, in a column of its own where any recovery said one
+    recoveries = any(r.recovery for r in doc.integrity)
+    if recoveries:
+        head = (*head, "Recovery stopped")
+    return [*lines, *_table(head, [_integrity_row(r, recoveries) for r in doc.integrity])]
 
 
 def retry(doc: Document) -> list[str]:

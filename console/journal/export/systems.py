@@ -166,6 +166,7 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
                 expected=_snapshot(last.get("expected")),
                 verdict=verdict,
                 detail=detail,
+                recovery=(after or {}).get("recovery"),
             )
         )
     return out

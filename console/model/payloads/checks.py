@@ -71,6 +71,11 @@ class RecoveryMeasured(Payload):
     verdict: str = Field(description="`met`, `missed`, or `no target`")
 
 
+class RecoveryStop(TypedDict):
+    timeline: int
+    stopped: str
+
+
 class IntegrityRecorded(Payload):
     """A data-touching strategy's summary of the data, before or after the change."""
 
@@ -82,6 +87,14 @@ class IntegrityRecorded(Payload):
     expected: JsonObject | None = Field(None, description="the summary it must match (`after`)")
     verdict: str = Field(description="`recorded`, `match`, `mismatch` or `missing`")
     detail: str = Field("", description="what differs, in words")
+    recovery: RecoveryStop | None = Field(
+        None,
+        description="where a recovery stopped, as its verify printed it (`recovery"
+        " timeline=N stopped=...`), with the after: {`timeline` (the one it promoted to),"
+        " `stopped` (PostgreSQL's words from that timeline's history file: `before"
+        ' 2025-05-16 10:29:30.25+00`, `at restore point "x"`, `after LSN 0/3000060`,'
+        " `reached consistency`, `no recovery target specified`)}",
+    )
 
 
 class NotificationSent(Payload):

@@ -6,7 +6,7 @@ file) and checks it against the target."""
 REASON_IS = """\
 case "$reason" in
   %s) ;;
-  *) echo "recovery did not stop %s" >&2; exit 1 ;;
+  *) echo "recovery did not stop %s (it stopped: $reason)" >&2; exit 1 ;;
 esac
 """
 
@@ -150,11 +150,11 @@ WAL_CHECK = """\
 name={{recovery_target_name}}
 lsn={{recovery_target_lsn}}
 if [ -n "$name" ]; then
-  test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name" >&2; exit 1; }
+  test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name (it stopped: $reason)" >&2; exit 1; }
 elif [ -n "$lsn" ]; then
   case "$reason" in
     "after LSN "* | "before LSN "*) ;;
-    *) echo "recovery did not stop at an LSN" >&2; exit 1 ;;
+    *) echo "recovery did not stop at an LSN (it stopped: $reason)" >&2; exit 1 ;;
   esac
   past=$(sql -v got="${reason##* }" -v want="$lsn" <<'SQL'
 SELECT :'got'::pg_lsn >= :'want'::pg_lsn
@@ -162,7 +162,7 @@ SQL
   )
   test "$past" = t || { echo "recovery stopped before LSN $lsn" >&2; exit 1; }
 else
-  test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end" >&2; exit 1; }
+  test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end (it stopped: $reason)" >&2; exit 1; }
 fi
 """
 

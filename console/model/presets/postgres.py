@@ -156,7 +156,8 @@ tli=$(sql -c 'SELECT timeline_id FROM pg_control_checkpoint()') || exit 1
 history="$pgdata/pg_wal/$(printf '%08X' "$tli").history"
 test -f "$history" || { echo "no history file for timeline $tli: this cluster was not recovered" >&2; exit 1; }
 reason=$(awk -F '\t' 'NF >= 3 { r = $3 } END { print r }' "$history")
-echo "timeline $tli; recovery stopped: $reason"
+# Where it stopped, as data: the after integrity record carries it to the document.
+echo "recovery timeline=$tli stopped=$reason"
 """
         + check
         + """\
