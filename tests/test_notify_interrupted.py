@@ -133,3 +133,66 @@ def test_ctrl_c_while_the_console_sends_its_last_page_closes_the_journal(
     [result] = [e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT]
     assert (result.ok, result.detail) == (False, "no answer yet when it was interrupted by SIGINT")
     assert events[-1].kind == Kind.LOCK_RELEASED
+
+
+def test_ctrl_c_while_a_status_update_waits_on_a_silent_webhook_aborts_at_once(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Seen walking a real incident: Ctrl+C during "Communicate status", its webhook
+    hanging, journalled the abort at once but then waited out every attempt (52 s with the
+    defaults) before the run closed. The abort now cuts the update short: the webhook's
+    send is journalled as not delivered, saying why, and the run closes as aborted."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook?token=tok-secret"
+        channel = {"name": "status-page", "kind": "webhook", "url": url}
+        channel |= {"timeout": 120, "retries": 3}
+        communicate = {"id": "communicate", "title": "Communicate status", "kind": "notify"}
+        communicate |= {"channels": ["status-page"], "message": "{{incident}}: {{summary}}"}
+        procedure = {**PROCEDURE, "channels": [channel]}
+        procedure["phases"] = [
+            p if p["phase"] != "execution" else {**p, "steps": [*p["steps"], communicate]}
+            for p in PROCEDURE["phases"]
+        ]
+        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        journal = tmp_path / "incident"
+        argv = [
+            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes", "--journal", str(journal),
+        ]  # fmt: skip
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+        shown = []
+        try:
+            assert process.stdout is not None
+            for line in process.stdout:
+                shown.append(line)
+                if "via status-page" in line:
+                    break
+            process.send_signal(signal.SIGINT)
+            out, _ = process.communicate(timeout=60)  # a bound: the webhook would take 480 s
+            shown.append(out)
+        finally:
+            process.kill()
+            process.wait(timeout=30)
+    said = "".join(shown)
+    assert process.returncode == 1, said
+    events = read_journal(journal).events
+    [result] = [e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT]
+    assert not result.ok
+    assert result.detail == (
+        "no answer yet when the step was aborted (interrupted by SIGINT): it may have arrived"
+    )
+    [done] = [
+        e.data for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step == "communicate"
+    ]
+    assert done.status == "failed"
+    assert done.summary.startswith(
+        "aborted: interrupted by SIGINT; warning: status-page: no answer"
+    )
+    closed = next(e.data for e in events if e.kind == Kind.INCIDENT_CLOSED)
+    assert (closed.outcome, closed.reason) == ("aborted", "interrupted by SIGINT")
+    assert "tok-secret" not in journal.joinpath("journal.jsonl").read_text()

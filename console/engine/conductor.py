@@ -322,6 +322,8 @@ class Conductor:
         if not reason.strip():
             raise ProcedureError("an abort needs a reason")
         self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self.running))
+        if self._notifier is not None:  # a status update waiting on a silent channel
+            self._notifier.cut_step_sends(reason.strip())
         await self.runner.abort(reason.strip())
 
     async def detach(self) -> list[str]:

@@ -88,6 +88,10 @@ class Notifier:
         # says how many attempts it took). The console shows it while a channel is retried.
         self.retrying: dict[int, str] = {}
         self.sleep = asyncio.sleep  # between periodic updates
+        # A notify step's deliveries in flight, cut short when the run is aborted (a
+        # silent endpoint must not hold Ctrl+C or `a` for its timeouts and retries).
+        self._step_sends: set[asyncio.Future[tuple[bool, str]]] = set()
+        self.step_cut: str | None = None  # why they were, if they were
 
     @property
     def state(self) -> IncidentState:
@@ -140,27 +144,65 @@ class Notifier:
             raise ProcedureError(f"step {step.title!r} has no channel")
         update = self.compose(step, message)
         self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **data)
-        results = await self._send_all(step, channels, update)
+        self.step_cut = None
+        results = await self._send_all(step, channels, update, cut=self._step_sends)
         failed = sum(1 for ok, _ in results if not ok)
-        ok = not (failed and step.required)
+        ok = not (failed and step.required) and not self.step_cut
         word = "FAILED" if step.required else "warning"
+        said = "; ".join(d if sent else f"{word}: {d}" for sent, d in results)
         self.recorder.record(
             Kind.STEP_COMPLETED,
             step=step.id,
             status=(StepStatus.DONE if ok else StepStatus.FAILED).value,
-            summary="; ".join(d if sent else f"{word}: {d}" for sent, d in results),
+            summary=f"aborted: {self.step_cut}; {said}" if self.step_cut else said,
             warnings=failed if ok else 0,
             **data,
         )
-        if step.every and not self.state.outcome:
+        if step.every and not self.state.outcome and not self.step_cut:
             self.repeat(step, step.every * 60)
         return ok
 
     async def _send_all(
-        self, step: Step, channels: list[Channel], update: Update, repeat: int = 0
+        self,
+        step: Step,
+        channels: list[Channel],
+        update: Update,
+        repeat: int = 0,
+        cut: set[asyncio.Future[tuple[bool, str]]] | None = None,
     ) -> list[tuple[bool, str]]:
-        sends = (self._send(c, step, update, repeat) for c in channels)
-        return list(await asyncio.gather(*sends))
+        """Each channel's (delivered, what it said); `cut`: where the sends are kept
+        while they run, for `cut_step_sends` to stop."""
+        sends = [asyncio.ensure_future(self._send(c, step, update, repeat)) for c in channels]
+        if cut is not None:
+            cut.update(sends)
+        try:
+            answers = await asyncio.gather(*sends, return_exceptions=True)
+        finally:
+            if cut is not None:
+                cut.difference_update(sends)
+        results: list[tuple[bool, str]] = []
+        for channel, answer in zip(channels, answers, strict=True):
+            if isinstance(answer, asyncio.CancelledError):  # cut short by the abort
+                results.append((False, f"{channel.name}: {self._cut_words()}"))
+            elif isinstance(answer, BaseException):
+                raise answer
+            else:
+                results.append(answer)
+        return results
+
+    def cut_step_sends(self, reason: str) -> None:
+        """The run is aborted: a notify step stops waiting for its channels. Each one
+        with no answer yet is journalled as not delivered, saying why (it may have
+        arrived); none is tried again. Periodic updates and PagerDuty's incident events
+        go on (the close still pages)."""
+        if not self._step_sends:
+            return
+        self.step_cut = reason
+        for send in list(self._step_sends):
+            send.cancel()
+
+    def _cut_words(self) -> str:
+        return f"no answer yet when the step was aborted ({self.step_cut}): it may have arrived"
 
     async def _send(
         self, channel: Channel, step: Step, update: Update, repeat: int
@@ -244,7 +286,10 @@ class Notifier:
                     channel, outgoing, self.environ, retrying=self._retrying(sent.seq, channel)
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
-            why = f"no answer yet when it was {self.interrupted or 'stopped'}"
+            if self.step_cut and not self.interrupted:
+                why = self._cut_words()
+            else:
+                why = f"no answer yet when it was {self.interrupted or 'stopped'}"
             failed = Delivery(False, None, why, 1)
             self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
