@@ -445,3 +445,36 @@ async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tm
     conductor.recorder.close()
     assert waits[0] == 600  # the first, a whole period after the step's update
     assert 0 < waits[1] < 600 and 0 < waits[2] < 600, waits  # less what each update took
+
+
+async def test_an_endpoint_that_hangs_or_hangs_up_is_named_for_what_it_did(tmp_path):
+    """Seen on real endpoints: a webhook that never answered read "NOT DELIVERED (warning)
+    — not delivered: timed out", one that closed the connection "not delivered: Remote end
+    closed connection without response": not delivered twice, and not how long it waited."""
+    import socket
+    import threading
+
+    from console.engine.webhook import post_json
+
+    with (
+        socket.create_server(("127.0.0.1", 0)) as silent,
+        socket.create_server(("127.0.0.1", 0)) as rude,
+    ):
+        silent.listen(8)  # taken into the backlog, never answered
+
+        def hang_up() -> None:
+            connection, _ = rude.accept()
+            connection.recv(65536)
+            connection.close()
+
+        closer = threading.Thread(target=hang_up, daemon=True)
+        closer.start()
+        hung = await post_json(f"http://127.0.0.1:{silent.getsockname()[1]}/", {"a": 1}, 0.5)
+        cut = await post_json(f"http://127.0.0.1:{rude.getsockname()[1]}/", {"a": 1}, 5)
+        closer.join(timeout=10)
+    assert (hung.ok, hung.detail, hung.retryable) == (False, "no answer within 0.5 s", True)
+    assert (cut.ok, cut.detail, cut.retryable) == (
+        False,
+        "Remote end closed connection without response",
+        True,
+    )

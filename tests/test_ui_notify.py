@@ -133,12 +133,15 @@ async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
             said = shown()
             assert "▶ running · notify step Sending (1 of 2 waiting):" in said, said
             assert "✔ status: delivered — HTTP 200" in said, said
-            assert "… silent: no answer yet (attempt 1 of 2: timed out; attempt 2 at" in said
+            assert (
+                "… silent: no answer yet (attempt 1 of 2: no answer within 0.5 s; attempt 2 at"
+                in said
+            )
             where = str(app.screen.query_one("#where-todo", Static).render())
             assert "Sending the status update: each channel's answer is shown below" in where
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             await until(pilot, lambda: "Sending:" not in shown())  # the result says it now
-            assert "silent: not delivered: timed out (after 2 attempts)" in shown()
+            assert "silent: no answer within 0.5 s (after 2 attempts)" in shown()
 
 
 async def test_the_channel_still_waiting_is_in_sight_at_80x24(tmp_path: Path) -> None:

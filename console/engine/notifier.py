@@ -302,7 +302,7 @@ class Notifier:
         def said(attempt: int, detail: str, delay: float) -> None:
             at = self.recorder.clock.now() + timedelta(seconds=delay)
             self.retrying[seq] = (
-                f"attempt {attempt} of {channel.retries + 1}: {detail.removeprefix('not delivered: ')};"
+                f"attempt {attempt} of {channel.retries + 1}: {detail};"
                 f" attempt {attempt + 1} at {at:%H:%M:%S} UTC"
             )
 

@@ -59,7 +59,9 @@ def _post(
         )
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        return WebhookResult(False, None, f"not delivered: {reason}", retryable=True)
+        if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
+            return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
+        return WebhookResult(False, None, str(reason), retryable=True)
 
 
 async def post_json(
