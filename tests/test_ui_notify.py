@@ -3,6 +3,8 @@ the step still done; a periodic update that fails later says so too."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import socket
 from pathlib import Path
 
@@ -205,3 +207,43 @@ async def test_the_status_update_reads_whole_from_its_start_at_80x24(tmp_path: P
         await until(pilot, lambda: app.conductor.state.step("communicate").status.finished)
         sent = next(e for e in app.conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT)
         assert sent.data.message == message + "; next update 10:00"
+
+
+async def test_a_follower_is_not_told_attempt_1_while_the_console_retries(tmp_path: Path) -> None:
+    """Seen at 80x24 with `follow` beside the console: the console said "attempt 3 of 4 ...;
+    attempt 4 at ...", the follower still "no answer yet (attempt 1)" (the attempts are
+    not journalled). The follower says when it was sent, and who retries it."""
+    from console.ui.follow import make_follow_app
+    from tests.test_notify_channels import conductor_for
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        silent.listen(8)  # never accepted: the request is taken, and never answered
+        port = silent.getsockname()[1]
+        channels = [
+            {"name": "silent", "kind": "webhook", "url": f"http://127.0.0.1:{port}/",
+             "timeout": 0.5, "retries": 1, "backoff": 5},
+        ]  # fmt: skip
+        conductor = conductor_for(settings_with(channels), tmp_path)
+        sending = asyncio.ensure_future(conductor.run_step("communicate"))
+        try:
+            follower = make_follow_app(conductor.recorder.path)
+            async with follower.run_test(size=(80, 24)) as pilot:
+                detail = follower.screen.query_one("#step-detail", Static)
+                follower.screen.select_step("communicate")
+
+                def shown() -> str:
+                    return " ".join(str(detail.render()).split())
+
+                await until(pilot, lambda: "silent: no answer yet" in shown())
+                await until(pilot, lambda: bool(conductor.notifier.retrying))
+                said = shown()
+                assert "attempt 1" not in said, said
+                assert re.search(
+                    r"… silent: no answer yet \(sent \d\d:\d\d:\d\d UTC; the console that"
+                    r" sends it retries it\)",
+                    said,
+                ), said
+        finally:
+            await sending
+            await conductor.notifier.drain()
+            conductor.recorder.close()

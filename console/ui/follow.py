@@ -7,6 +7,7 @@ needs neither the writer's configuration nor SSH. It tails the journal and folds
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC
 from pathlib import Path
 from typing import NoReturn
 
@@ -186,8 +187,13 @@ class FollowedIncident:
     def masked(self, text: str) -> str:
         return text  # the journal holds it masked already
 
-    def retrying(self, sent: int) -> None:
-        return None  # the writer's attempts are not journalled: its result says how many
+    def retrying(self, sent: int) -> str:
+        """The writer's attempts are not journalled (its result says how many): a follower
+        says when it was sent and who retries it, never "attempt 1" while it is on its
+        third."""
+        at = next((e.ts for e in reversed(self.recorder.events.actions) if e.seq == sent), None)
+        when = f"sent {at.astimezone(UTC):%H:%M:%S} UTC; " if at else ""
+        return f"{when}the console that sends it retries it"
 
     def preview(self, step_id: str) -> NoReturn:
         raise ReadOnly("read-only: the follow view has not the strategies to render commands")
