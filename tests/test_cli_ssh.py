@@ -249,7 +249,8 @@ def test_a_host_given_by_name_is_trusted_as_ssh_trusts_it_not_by_its_address(ssh
     assert f"web-1: FAILED (host key unknown): {name} is not in {known}" in said
     assert (
         f"; it offers {real} (that key is recorded for [127.0.0.1]:{server.port}, not {name}:"
-        " ssh, and the console, look a key up by the host's name as given)\n"
+        " ssh, and the console, look a key up by the host's name as given);"
+        f" once its owner confirms that fingerprint: --accept-host-key web-1={real}\n"
     ) in said
 
     accepted = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=home, state=state)
@@ -261,4 +262,52 @@ def test_a_host_given_by_name_is_trusted_as_ssh_trusts_it_not_by_its_address(ssh
     nothing = cli(*base, "true", home=home, state=state)
     said = nothing.stderr + nothing.stdout
     assert nothing.returncode == 1 and f"{name} is not in {known}" in said
-    assert f"; it offers {real}\n" in said and "internal error" not in said
+    assert f"; it offers {real}; once its owner confirms" in said
+    assert "internal error" not in said
+
+
+@pytest.mark.sshd
+def test_a_changed_host_key_is_refused_naming_the_line_that_records_the_old_one(
+    sshd_server, tmp_path
+):
+    """Seen on a real fleet: a re-keyed host was refused with every known_hosts file
+    listed and no word of which line held the old key. OpenSSH names it ("Offending key
+    in FILE:LINE"); so does the console, with the old and the new fingerprint and how a
+    confirmed re-key is trusted again, and it logs in nowhere."""
+    server = sshd_server.server
+    known = tmp_path / "known_hosts"
+    other = sshd_server.client_public_key.split()[:2]  # any other ed25519 key
+    known.write_text(f"# team hosts\nmonitor ssh-ed25519 {other[1]}\n")
+    with known.open("a") as handle:
+        handle.write(f"[127.0.0.1]:{server.port} {other[0]} {other[1]}\n")
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+    home, state = tmp_path, tmp_path / "state"
+
+    changed = cli(*base, "true", home=home, state=state)
+    said = changed.stderr + changed.stdout
+    assert changed.returncode == 1, said
+    real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+    old = fingerprint_of(sshd_server.client_key.with_name("client_ed25519.pub"))
+    name = f"[127.0.0.1]:{server.port}"
+    assert (
+        f"web-1: FAILED (host key mismatch): host key for {name} has CHANGED: it offers {real}"
+        f" where {known}:3 records {old} — refused, nothing sent; if its owner confirms the"
+        f" host was re-keyed: ssh-keygen -R '{name}' -f {known}\n"
+    ) in said
+    assert server.accepted_connections() == 0
+
+
+@pytest.mark.sshd
+def test_an_unknown_host_key_headless_says_how_to_accept_it(sshd_server, tmp_path):
+    """Seen on a real fleet: exec named the unknown key's fingerprint but not the option
+    that accepts it; the line now gives it whole, to use once the owner confirms it."""
+    server = sshd_server.server
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", tmp_path / "known_hosts")
+    unknown = cli(*base, "true", home=tmp_path, state=tmp_path / "state")
+    real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
+    assert unknown.returncode == 1
+    assert (
+        f"; it offers {real}; once its owner confirms that fingerprint:"
+        f" --accept-host-key web-1={real}\n"
+    ) in unknown.stderr
+    assert server.accepted_connections() == 0

@@ -177,12 +177,8 @@ class Dialer:
         where = dest.key_name
         files = ", ".join(dest.known_hosts_files) or "no known_hosts file"
         if self.knows(dest):
-            return HostFailure(
-                FailureClass.HOSTKEY_MISMATCH,
-                f"host key for {where} does not match {files}:"
-                f" offered {fingerprint or 'unknown key'}; refused",
-                fingerprint,
-            )
+            changed = self._changed(dest, fingerprint)
+            return HostFailure(FailureClass.HOSTKEY_MISMATCH, changed, fingerprint)
         elsewhere = (
             self.known.recorded_for(dest.known_hosts_files, fingerprint) if fingerprint else []
         )
@@ -196,6 +192,24 @@ class Dialer:
             FailureClass.HOSTKEY_UNKNOWN,
             f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}",
             fingerprint,
+        )
+
+    def _changed(self, dest: Destination, fingerprint: str | None) -> str:
+        """A changed key's refusal: what it offers, which known_hosts line records
+        another, and how a host really re-keyed is trusted again (by hand, never here)."""
+        where, files = dest.key_name, dest.known_hosts_files
+        offered = fingerprint or "an unreadable key"
+        recorded = self.known.recorded_at(files, dest.host, dest.port, dest.host_key_alias)
+        if not recorded:  # known through a CA only: no line of its own to name
+            listed = ", ".join(files)
+            return f"host key for {where} does not match {listed}: offered {offered}; refused"
+        # Each fingerprint followed by a space: the side pane folds there, keeping it whole.
+        lines = " and ".join(f"{path}:{number} records {old}" for path, number, old in recorded)
+        path = recorded[0][0]
+        return (
+            f"host key for {where} has CHANGED: it offers {offered} where {lines} — refused,"
+            f" nothing sent; if its owner confirms the host was re-keyed:"
+            f" ssh-keygen -R '{where}' -f {path}"
         )
 
     async def accept(self, dest: Destination, fingerprint: str, tunnel: Tunnel) -> Accepted:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -119,6 +120,22 @@ class KnownHosts:
         found = _match(self.parsed(files), host, port, alias)
         return {key.get_fingerprint("sha256") for key in found[0]}
 
+    def recorded_at(
+        self, files: tuple[str, ...], host: str, port: int, alias: str | None = None
+    ) -> list[tuple[str, int, str]]:
+        """Where `files` record a host key for host:port, as OpenSSH looks it up: (file,
+        line number, SHA256 fingerprint) of each such line, so that a changed key's
+        refusal names the line to check (OpenSSH: "Offending key in FILE:LINE")."""
+        found: list[tuple[str, int, str]] = []
+        for path in files:
+            for number, line in _lines(path):
+                if line.startswith(("#", "@")):  # a CA or a revoked key is no host key
+                    continue
+                with contextlib.suppress(ValueError, asyncssh.KeyImportError):
+                    keys = _match(asyncssh.import_known_hosts(line), host, port, alias)[0]
+                    found += [(path, number, k.get_fingerprint("sha256")) for k in keys]
+        return found
+
     def recorded_for(self, files: tuple[str, ...], fingerprint: str) -> list[str]:
         """The names `files` record the key `fingerprint` under ('a hashed name' for a
         hashed one): why a key known under another name is refused for this one."""
@@ -157,6 +174,16 @@ class KnownHosts:
                 handle.write("\n")
             handle.write(line + "\n")
         return line
+
+
+def _lines(path: str) -> list[tuple[int, str]]:
+    """The non-blank lines of a known_hosts file with their numbers from 1 (none when it
+    cannot be read)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return [(n, s) for n, line in enumerate(text.splitlines(), 1) if (s := line.strip())]
 
 
 def _ends_with_newline(path: Path) -> bool:

@@ -13,6 +13,7 @@ from console.headless.common import (
     EXIT_OK,
     RunOptions,
     abort_on_signals,
+    accept_hint,
     print_json,
     reachable,
     refusal_as_json,
@@ -119,4 +120,5 @@ def _print_exec_event(event: Event) -> None:
         line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
         if said == "UNKNOWN":
             line += "; it may have run there: check before running it again"
+        line += accept_hint(event.where.host, data.failure, data.fingerprint)
         print(visible(line, one_line=True), file=sys.stderr)

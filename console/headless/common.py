@@ -21,6 +21,7 @@ from console.journal.terminal_line import console_line
 from console.model.events import Event
 from console.model.outcome import Outcome
 from console.model.settings import Settings
+from console.model.status import FailureClass
 
 if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
     from console.demo.faults import Fault
@@ -80,6 +81,14 @@ def print_json(document: dict) -> None:
     # ASCII only: a host's bytes (C1 controls, bidi marks) reach no terminal raw.
     sys.stdout.write(json.dumps(document, indent=2) + "\n")
     sys.stdout.flush()
+
+
+def accept_hint(host: str | None, failure: FailureClass | None, fingerprint: str | None) -> str:
+    """For a host refused for an unknown key: the option that accepts exactly that key,
+    to give once its owner has confirmed the fingerprint (never a changed key's)."""
+    if failure is not FailureClass.HOSTKEY_UNKNOWN or not fingerprint or not host:
+        return ""
+    return f"; once its owner confirms that fingerprint: --accept-host-key {host}={fingerprint}"
 
 
 class EventPrinter:
