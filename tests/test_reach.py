@@ -61,7 +61,10 @@ async def test_real_sshd_hosts_are_up_and_a_closed_port_is_refused(sshd_server) 
         assert reach.results["web-1"].describe() == "reachable"
         refused = reach.results["web-3"]
         assert refused.failure is FailureClass.REFUSED
-        assert reach.failing(["web-1", "web-3"]) == {"web-3": "connection refused"}
+        port = settings.inventory.host("web-3").port
+        assert reach.failing(["web-1", "web-3"]) == {
+            "web-3": f"connection refused by 127.0.0.1:{port}"
+        }
         # the rollback that follows runs on the connections the check opened
         assert pool.handshakes_done == 2
         target = targets_for(settings.inventory, ["web-1"])[0]

@@ -4,6 +4,8 @@ known_hosts files OpenSSH would read (user, global, hashed)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -358,3 +360,53 @@ async def test_precedence_host_then_ssh_config_then_defaults_on_real_sshd(
     ok, _, events = await run_everywhere(sshd_server, tmp_path, inv, hosts)
     failed = {e.where.host for e in events if e.kind == Kind.COMMAND_RESULT and e.data.failure}
     assert not ok and failed == {"by-defaults"}
+
+
+async def test_a_host_out_of_reach_is_named_with_where_it_was_dialled_and_for_how_long(
+    sshd_server, bastions, home, tmp_path
+):
+    """Seen on a real fleet: a closed port read 'connection refused: connection refused',
+    a silent address 'no SSH answer within the connect timeout' (which address? how
+    long?), and a closed port behind a real jump host 'unreachable: ChannelOpenError:
+    Connection refused'. Each now names the address and port dialled, the seconds given,
+    and the jump host that could not reach it; a refusal behind the jump host is refused."""
+    target, bastion, key = sshd_server.server, bastions[0], sshd_server.client_key
+    closed = sshd_mod._free_port()
+    known = sshd_mod.write_known_hosts(tmp_path / "kh", [target, bastion])
+    config = write_config(home, host_block("jump", bastion, key), known)
+    with socket.socket() as silent:  # a full backlog: its SYNs are dropped, connect hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)
+        filler = [socket.socket() for _ in range(3)]
+        for sock in filler:
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect(silent.getsockname())
+        hosts = [
+            {"name": "closed", "address": "127.0.0.1", "port": closed},
+            {"name": "behind", "address": "127.0.0.1", "port": closed, "jump_host": "jump"},
+            {"name": "silent", "address": "127.0.0.1", "port": silent.getsockname()[1]},
+        ]
+        systems = [{"name": "web", "hosts": hosts}]
+        inv = inventory(config, systems, user=target.user, identity_files=[str(key)])
+        inv["ssh"]["connect_timeout"] = 1.0
+        names = [h["name"] for h in hosts]
+        ok, _, events = await run_everywhere(sshd_server, tmp_path, inv, names)
+        for sock in filler:
+            sock.close()
+    said = {
+        e.where.host: (e.data.failure, e.data.detail)
+        for e in events
+        if e.kind == Kind.COMMAND_RESULT
+    }
+    assert not ok
+    assert said["closed"] == (FailureClass.REFUSED, f"connection refused by 127.0.0.1:{closed}")
+    assert said["behind"] == (
+        FailureClass.REFUSED,
+        f"jump host jump cannot reach 127.0.0.1:{closed}: Connection refused",
+    )
+    port = hosts[2]["port"]
+    assert said["silent"] == (
+        FailureClass.UNREACHABLE,
+        f"no SSH answer from 127.0.0.1:{port} within 1 s (the connect timeout)",
+    )

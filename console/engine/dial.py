@@ -131,7 +131,12 @@ class Dialer:
                 FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
             ) from None
         except Exception as exc:
-            raise classify_connect_error(exc) from None
+            seconds = dest.connect_timeout
+            if tunnel is not None or dest.proxy_command:  # one deadline for both: _handshake
+                seconds += self.defaults.login_timeout
+            via = dest.jump.alias if dest.jump else None
+            where = f"{dest.host}:{dest.port}"
+            raise classify_connect_error(exc, where, seconds, via) from None
         lazy_keepalive(conn)
         return conn
 

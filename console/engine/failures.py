@@ -58,18 +58,36 @@ def ssh_timeout() -> type[Exception]:
     return asyncssh.TimeoutError
 
 
-def classify_connect_error(exc: BaseException) -> HostFailure:
-    """Classify an exception raised while connecting and logging in."""
+def classify_connect_error(
+    exc: BaseException,
+    where: str | None = None,
+    seconds: float | None = None,
+    via: str | None = None,
+) -> HostFailure:
+    """Classify an exception raised while connecting and logging in; `where` (host:port),
+    `seconds` (the connect timeout) and `via` (the jump host) name what was dialled, how
+    long it was given and through which host."""
     import asyncssh  # loaded already: the connection that raised `exc` imported it
 
+    at = f" {where}" if where else ""
     if isinstance(exc, HostFailure):
         return exc
     if isinstance(exc, ConnectionRefusedError):
-        return HostFailure(FailureClass.REFUSED, "connection refused")
+        return HostFailure(FailureClass.REFUSED, f"connection refused by{at or ' the host'}")
+    if isinstance(exc, asyncssh.ChannelOpenError) and exc.code == asyncssh.OPEN_CONNECT_FAILED:
+        # The jump host could not open the forwarded TCP connection: its words say why.
+        said = f"jump host {via or ''} cannot reach{at or ' it'}: {exc.reason}".replace("  ", " ")
+        refused = "refused" in exc.reason.lower()
+        return HostFailure(FailureClass.REFUSED if refused else FailureClass.UNREACHABLE, said)
     if isinstance(exc, socket.gaierror):
         return HostFailure(FailureClass.UNREACHABLE, f"name does not resolve: {exc.strerror}")
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
-        return HostFailure(FailureClass.UNREACHABLE, "no SSH answer within the connect timeout")
+        within = (
+            f"within {seconds:g} s (the connect timeout)"
+            if seconds
+            else "within the connect timeout"
+        )
+        return HostFailure(FailureClass.UNREACHABLE, f"no SSH answer from{at or ' it'} {within}")
     if isinstance(exc, asyncssh.PermissionDenied):
         return HostFailure(FailureClass.AUTH, f"authentication failed: {exc.reason}")
     if isinstance(exc, asyncssh.HostKeyNotVerifiable):
@@ -78,6 +96,9 @@ def classify_connect_error(exc: BaseException) -> HostFailure:
         return HostFailure(FailureClass.UNREACHABLE, f"disconnected during login: {exc}")
     if isinstance(exc, OSError):
         if exc.errno in UNREACHABLE_ERRNOS:
-            return HostFailure(FailureClass.UNREACHABLE, exc.strerror or str(exc))
+            return HostFailure(
+                FailureClass.UNREACHABLE,
+                f"{where}: {exc.strerror or exc}" if where else exc.strerror or str(exc),
+            )
         return HostFailure(FailureClass.UNREACHABLE, f"{type(exc).__name__}: {exc}")
     return HostFailure(FailureClass.UNREACHABLE, f"{type(exc).__name__}: {exc}")
