@@ -568,3 +568,20 @@ def test_a_headless_drill_refused_by_a_stale_lock_says_so_as_run_does(fleet):
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     [taken] = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_TAKEN_OVER]
     assert taken.data.previous["incident"] == "inc-killed"
+
+
+def test_a_drill_with_no_integrity_check_says_so_not_a_tick(fleet):
+    """Seen on a real fleet: a scenario without [scenarios.integrity] (and a strategy that
+    records none) ended its report with `integrity  0 record(s), 0 mismatch(es) ✔`, as if
+    the data had been checked and found sound."""
+    drills = {**DRILLS, "scenarios": [{**DRILLS["scenarios"][0]}]}
+    del drills["scenarios"][0]["integrity"]
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("drill", "--scenario", "bad-release", "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "DRILL bad-release: PASSED" in result.stdout
+    assert "0 record(s), 0 mismatch(es)" not in result.stdout
+    assert (
+        "  integrity  not checked: the scenario has no integrity command and the strategy"
+        " recorded none\n" in result.stdout
+    )

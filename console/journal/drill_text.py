@@ -81,10 +81,16 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         before, now = _summary(entry.get("baseline")), _summary(checked or None)
         seen = f"unchanged, {before}" if before == now else f"before {before}; after {now}"
         lines.append(f"  integrity  {host}: {checked.get('verdict', 'missing')} ({seen})")
-    lines.append(
-        f"  integrity  {integrity.get('records', 0)} record(s),"
-        f" {integrity.get('mismatches', 0)} mismatch(es) {_mark(bool(integrity.get('ok')))}"
-    )
+    if not integrity.get("records") and not integrity.get("after"):  # nothing was checked
+        lines.append(
+            "  integrity  not checked: the scenario has no integrity command and the"
+            " strategy recorded none"
+        )
+    else:
+        lines.append(
+            f"  integrity  {integrity.get('records', 0)} record(s),"
+            f" {integrity.get('mismatches', 0)} mismatch(es) {_mark(bool(integrity.get('ok')))}"
+        )
     for finding in verdict.get("findings", []):
         lines.append(f"  ✘ {finding}")
     return lines
