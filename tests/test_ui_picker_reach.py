@@ -24,6 +24,7 @@ from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.screens.picker import PickerScreen
 from console.ui.widgets.host_tree import HostTree
 from tests.fleet_settings import sshd_settings
+from tests.test_reach import closed_port
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -157,6 +158,34 @@ async def test_ctrl_r_checks_again_and_sees_a_host_go_away(tmp_path: Path, sshd_
         assert "✘ connection refused" in tree_lines(picker.host_tree)["web-1"]
 
 
+def _with_ports(settings: Settings, ports: dict[str, int]) -> Settings:
+    data = settings.model_dump()
+    for system in data["inventory"]["systems"]:
+        for host in system["hosts"]:
+            host["port"] = ports.get(host["name"], host["port"])
+    return Settings.model_validate(data)
+
+
+@pytest.mark.sshd
+async def test_hosts_not_up_among_many_are_named_in_the_side_pane(tmp_path: Path, sshd_server):
+    """Seen at 80x24 on a real fleet of 52: the pane said '✘ 3 not up' and nothing more;
+    the three were rows 24, 51 and 52 of the tree, out of sight. The pane now names each
+    (in the tree's order, with its failure class): the name to type in the filter."""
+    names = [f"web-{n:02d}" for n in range(1, 31)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    closed = closed_port()
+    settings = _with_ports(settings, {"web-23": closed, "web-30": closed})
+    app = build_app(settings, tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot, hosts=30)
+        lines = str(picker.query_one("#reach", Static).render()).splitlines()
+        assert "SSH check (all 30): ✔ 28 up · ✘ 2 not up" in lines, lines
+        at = lines.index("✘ web-23: connection refused")
+        assert lines[at + 1] == "✘ web-30: connection refused", lines
+        rows = [picker.host_tree.render_line(y).text for y in range(picker.host_tree.size.height)]
+        assert not any("web-23" in row for row in rows)  # out of the tree's sight
+
+
 @contextmanager
 def fleet_in_thread(settings: Settings, faults: list[Fault]) -> Iterator[DemoFleet]:
     """The demo fleet on a loop of its own: snap_compare runs the app on a loop it owns."""
@@ -200,7 +229,8 @@ async def test_a_long_reason_breaks_on_words_and_after_a_path_separator(tmp_path
             await pilot.pause(0.2)
             label = picker.query_one("#reach", Static)
             shown = str(label.render())
-            reason = shown[shown.index("api-2: host key mismatch") :].split("\n^r")[0]
+            # the cursor's reason, after the list of hosts not up ('✘ api-2: host key mismatch')
+            reason = shown[shown.rindex("api-2: host key mismatch") :].split("\n^r")[0]
             width = label.content_size.width
             lines = reason.splitlines()
             assert all(len(line) <= width for line in lines), lines

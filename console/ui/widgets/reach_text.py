@@ -26,7 +26,8 @@ def reach_text(
     up, and the keys that help."""
     checking = sum(1 for h in hosts if h in reach.checking)
     up = sum(1 for h in hosts if (r := reach.results.get(h)) and r.ok)
-    down = len(reach.failing(hosts))
+    failing = reach.failing(hosts)
+    down = len(failing)
     text = Text.assemble((f"SSH check ({which} {len(hosts)}): ", "bold"))
     text.append(f"✔ {up} up", style=themed("$success"))
     if down:
@@ -34,6 +35,9 @@ def reach_text(
         text.append(f"✘ {down} not up", style=themed("bold $error"))
     if checking:
         text.append(f" · … {checking} checking", style="dim")
+    if down:  # named: among 50 hosts, those not up are off the tree's screen
+        named = not_up(reach, [h for h in hosts if h in failing])
+        text.append("".join(f"\n{fold(line, width)}" for line in named), style=themed("$error"))
     answer = reach.results.get(cursor) if cursor is not None else None
     if answer is not None and not answer.ok:
         why = visible(answer.describe(), one_line=True)  # the server's words, maybe
@@ -47,3 +51,18 @@ def reach_text(
     if not checking:
         text.append(f"\n{key_label('picker.recheck')} checks again", style="dim")
     return text
+
+
+NAMED = 4  # hosts named in the side pane; the others counted
+
+
+def not_up(reach: ReachCheck, down: list[str]) -> list[str]:
+    """`✘ web-23: connection refused`, a line each in the tree's order (what to type in
+    the filter, or to move the cursor to, to read the whole reason), then `+2 more`."""
+    lines = []
+    for host in down[:NAMED]:
+        failure = reach.results[host].failure
+        lines.append(f"✘ {host}: {failure.value if failure else 'not up'}")
+    if len(down) > NAMED:
+        lines.append(f"+{len(down) - NAMED} more not up")
+    return lines
