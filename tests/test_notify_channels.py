@@ -478,3 +478,29 @@ async def test_an_endpoint_that_hangs_or_hangs_up_is_named_for_what_it_did(tmp_p
         "Remote end closed connection without response",
         True,
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "secret"),
+    [
+        ("/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX", "XXXXXXXXXXXXXXXXXXXXXXXX"),
+        ("/status/incident?token=t0k3n-s3cr3t&format=json", "t0k3n-s3cr3t"),
+    ],
+    ids=["path", "query"],
+)
+async def test_an_answer_that_echoes_the_secret_part_of_the_url_is_masked(
+    hooks, tmp_path, monkeypatch, path, secret
+):
+    """A receiver that does not know the path answers as Express does, `Cannot POST
+    /services/...` (or `/hook?token=...`): the URL's secret part, without its scheme and
+    host, went into the journal as the answer's detail. Its token is masked as the whole URL
+    is; the rest of the path stays readable."""
+    monkeypatch.setenv("STATUS_HOOK_URL", hooks.on(path, (404, f"Cannot POST {path}", {})))
+    channel = {"name": "status", "kind": "webhook", "url_env": "STATUS_HOOK_URL", "retries": 0}
+    conductor = conductor_for(settings_with([channel]), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    assert len(hooks.at(path)) == 1  # sent unaltered
+    text = records(conductor)
+    assert f"HTTP 404 Not Found: Cannot POST {path.replace(secret, '«redacted»')}" in text
+    assert secret not in text

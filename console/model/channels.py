@@ -186,12 +186,35 @@ class Channel(Strict):
     def secrets(self, environ: Mapping[str, str]) -> list[str]:
         """Every secret this channel sends, as far as it can be resolved now."""
         found = [self.routing_key or "", *self.headers.values()]
-        names = [self.routing_key_env, *self.headers_env.values()]
+        found += [
+            environ.get(n, "") for n in (self.routing_key_env, *self.headers_env.values()) if n
+        ]
         if self.kind is not ChannelKind.PAGERDUTY:  # PagerDuty's URL is public, its key is not
-            found.append(self.url or "")
-            names.append(self.url_env)
-        found += [environ.get(n, "") for n in names if n]
+            url = self.url or (environ.get(self.url_env, "") if self.url_env else "")
+            found += [url, *_url_parts(url)]
         return [s for s in found if s]
+
+
+def _url_parts(url: str) -> list[str]:
+    """The parts of a secret URL a receiver may echo without its scheme and host (`Cannot
+    POST /services/T0/B0/XXXX`, `/hook?token=...`): each path segment and query value
+    that looks like a token (letters and digits, 8 characters or more, or any 20 or more),
+    and a password. Not the whole path: `/status` would be masked in every host's output."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        values = [v for _, v in parse_qsl(parts.query)]
+        password = parts.password or ""
+    except ValueError:
+        return []
+    words = [*parts.path.split("/"), *values]
+    return [password, *(w for w in words if _token_like(w))]
+
+
+def _token_like(word: str) -> bool:
+    mixed = any(c.isdigit() for c in word) and any(c.isalpha() for c in word)
+    return len(word) >= 20 or (len(word) >= 8 and mixed)
 
 
 def _env(environ: Mapping[str, str], name: str, key: str) -> str:
