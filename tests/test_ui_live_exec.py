@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.geometry import Region
 from textual.widgets import Log, Static
 
 from console.demo.faults import Fault, FaultKind
@@ -135,6 +136,36 @@ async def test_adhoc_command_on_all_hosts_then_on_the_highlighted_one(tmp_path: 
             await pilot.press("tab", "down", "enter", "shift+tab", "enter")
             await until(pilot, lambda: _done(app, "adhoc-2", 1))
             assert list(app.conductor.state.step("adhoc-2").hosts) == ["web-3"]
+
+
+async def test_a_failed_hosts_reason_is_read_whole_at_80_columns(tmp_path: Path) -> None:
+    """Seen at 80x24 on the demo fleet: a host's failure reason, longer than the pane is
+    wide, read '! recovery failed: the cluster did not start; the data directory from
+    before i' (the output pane cuts its lines at the width), and the grid's last line
+    'recovery failed:…': what to do next was off the edge. The reason is now wrapped whole
+    above the output; a host that succeeded has none."""
+    reason = (
+        "recovery failed: the cluster did not start; the data directory from before"
+        " is kept at /srv/pg/main.replaced-42: undo puts it back"
+    )
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, f"test $DEMO_HOST = web-1 || {{ echo '{reason}' >&2; exit 1; }}")
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            screen = app.screen
+            why = screen.query_one("#output-why", Static)
+            grid = screen.query_one("#grid", HostGrid)
+            assert screen.host == "web-1" and not why.display  # it succeeded: nothing to say
+            grid.move_to_key("web-2")
+            await until(pilot, lambda: bool(why.display) and why.size.height > 1)
+            lines = why.render_lines(Region(0, 0, why.size.width, why.size.height))
+            shown = "".join("".join(seg.text for seg in line) for line in lines)
+            assert "".join(shown.split()) == "✘" + "".join(reason.split()), shown
+            assert screen.region.contains_region(why.region), why.region
+            assert screen.query_one("#output").size.height > 0  # the output still shows
 
 
 async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:

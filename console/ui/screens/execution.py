@@ -110,6 +110,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             yield HostGrid(COLUMNS, id="grid")
             with Column(id="output-box"):
                 yield OneLine("Output", id="output-title")
+                yield Static("", id="output-why")
                 yield OutputLog(id="output", max_lines=OUTPUT_LINES, auto_scroll=True)
         yield KeyFooter()
 

@@ -9,6 +9,7 @@ from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
 from console.model.state import HostRun, HostStatus
 from console.model.status import FailureClass
+from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.widgets.run_summary import soak_round_lines
@@ -34,6 +35,10 @@ PROBLEMS = {
     HostStatus.NOT_STARTED,
     HostStatus.REFUSED,
 }
+
+
+# The hosts whose reason is spelt out above their output.
+WHY = {HostStatus.FAILED, HostStatus.REFUSED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
 
 
 def _clip(text: str, width: int) -> str:
@@ -64,6 +69,20 @@ def _last(run: HostRun) -> str:
     if run.failure in HOSTKEY:
         return f"offers {fingerprint_of(run) or 'an unreadable key'}"
     return run.said() or run.detail or ""
+
+
+def why_text(run: HostRun | None) -> Text | None:
+    """Why the shown host did not succeed, whole (the pane above it wraps it): a failed
+    host's last stderr line (else what its result said), why its precheck refused it, why
+    it was aborted or not started; None for a host with nothing to explain. The output
+    pane cuts its lines at its width, and the reason is what a commander must read."""
+    if run is None or run.status not in WHY:
+        return None
+    reason = run.said() or run.detail or ""
+    if not reason:
+        return None
+    mark = status_text(run.status).style  # a refusal is not an error: its own colour
+    return Text.assemble((f"{run.status.symbol} ", mark), visible(reason, one_line=True))
 
 
 def output_lines(event: Event, step_id: str | None, host: str | None, accept: str) -> list[str]:

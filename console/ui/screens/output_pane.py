@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual.widgets import Static
+
 from console.journal.event_log import EventLog, Place
 from console.model.events import Event, Kind
 from console.model.visible import visible
-from console.ui.screens.execution_rows import output_lines
+from console.ui.screens.execution_rows import output_lines, why_text
 from console.ui.widgets.one_line import OneLine
 from console.ui.widgets.output_log import OutputLog
 
@@ -39,6 +41,19 @@ class OutputPane:
             lines = self._tail(events, OUTPUT_LINES + 1)
             log.write_lines(map(visible, lines[-OUTPUT_LINES:]))
         self._title(probe, cut=len(lines) > OUTPUT_LINES)
+        self.why()
+
+    def why(self) -> None:
+        """Why the shown host failed, wrapped whole above its output (whose lines are
+        cut at the pane's width); nothing for a host that succeeded or runs."""
+        screen = self.screen
+        step = screen.incident.state.steps.get(screen.step_id or "")
+        run = step.hosts.get(screen.host or "") if step else None
+        text = why_text(run)
+        pane = screen.query_one("#output-why", Static)
+        if pane.display != (text is not None):
+            pane.display = text is not None
+        screen.show(pane, text or "")
 
     def append(self) -> None:
         """Add the lines of the events recorded since the last look."""
@@ -53,6 +68,7 @@ class OutputPane:
             log.write_lines(map(visible, lines))
             if log.pruned and not pruned:  # the first lines left the pane: say so
                 self._title(screen.is_probe(screen.step_id), cut=True)
+        self.why()
 
     def _lines(self, event: Event) -> list[str]:
         screen = self.screen
