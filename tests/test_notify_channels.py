@@ -504,3 +504,25 @@ async def test_an_answer_that_echoes_the_secret_part_of_the_url_is_masked(
     text = records(conductor)
     assert f"HTTP 404 Not Found: Cannot POST {path.replace(secret, '«redacted»')}" in text
     assert secret not in text
+
+
+async def test_the_documents_summary_says_which_channels_did_not_deliver(
+    hooks, tmp_path, monkeypatch
+):
+    """Seen exporting a real incident whose status update reached no one (Slack answering
+    500, PagerDuty 429, the status page never answering): the summary said "rolled back
+    and verified" and nothing of it; only the Notifications table, further down, did."""
+    channels = [
+        {"name": "incidents", "kind": "webhook", "url": hooks.on("/ok", OK)},
+        {"name": "status-page", "kind": "webhook", "retries": 1, "backoff": 0.1,
+         "url": hooks.on("/down", (500, "internal error", {}))},
+    ]  # fmt: skip
+    conductor = conductor_for(settings_with(channels), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    events = read_journal(conductor.recorder.path).events
+    markdown = EXPORT_FORMATS["markdown"].render(events, False)
+    summary = markdown.split("## Summary", 1)[1].split("|", 1)[0]
+    assert "1 of 2 notifications not delivered (status-page): see Notifications." in summary
+    document = json.loads(EXPORT_FORMATS["json"].render(events, False))
+    assert "1 of 2 notifications not delivered" in document["document"]["summary"]["paragraph"]

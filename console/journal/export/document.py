@@ -34,9 +34,10 @@ def build_document(
     started = next(m.at for m in milestones.milestones if m.name == "rollback_started")
     systems = build_systems(events, state, step_titles(events), started)
     trigger = build_trigger(events)
+    notifications = build_notifications(events, state)
     return Document(
         title=state.title or state.incident_id or "Rollback",
-        summary=build_summary(events, state, milestones, systems, trigger),
+        summary=build_summary(events, state, milestones, systems, trigger, notifications),
         impact=build_impact(state, milestones),
         trigger=trigger,
         milestones=milestones,
@@ -45,7 +46,7 @@ def build_document(
         steps=build_steps(events, state),
         failures=build_failures(events, state),
         halts=build_halts(events),
-        notifications=build_notifications(events, state),
+        notifications=notifications,
         timeline=build_timeline(events, state, starred_only, total),
         review=build_review(state),
         history=build_history(events),

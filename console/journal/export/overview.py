@@ -3,6 +3,7 @@ with who or what declared it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from console.journal.export import reading
@@ -12,6 +13,7 @@ from console.journal.export.facts import (
     Firing,
     Impact,
     Milestones,
+    Notification,
     Summary,
     SystemFacts,
     TriggerDetails,
@@ -200,6 +202,7 @@ def build_summary(
     milestones: Milestones,
     systems: list[SystemFacts],
     trigger: TriggerDetails | None,
+    notifications: Sequence[Notification] = (),
 ) -> Summary:
     lead = commander(events, state)
     closed = state.closed_at
@@ -229,7 +232,7 @@ def build_summary(
         reason=state.fields.get(FormField.REASON.value)
         or (trigger.reason if trigger and trigger.declared_by else None),
     )
-    paragraph = _paragraph(facts, milestones, systems, trigger)
+    paragraph = _paragraph(facts, milestones, systems, trigger, notifications)
     return facts.model_copy(update={"paragraph": paragraph})
 
 
@@ -307,6 +310,7 @@ def _paragraph(
     milestones: Milestones,
     systems: list[SystemFacts],
     trigger: TriggerDetails | None,
+    notifications: Sequence[Notification] = (),
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
     where = ", ".join(facts.systems) or "no system"
@@ -375,6 +379,13 @@ def _paragraph(
             said.append(f"{sentence} {hosts_text(len(these))} ({', '.join(these)}).")
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
+    # Nobody told is part of how it went: said here, not only in the table further down.
+    if missed := [n for n in notifications if not n.delivered]:
+        names = ", ".join(dict.fromkeys(n.channel or n.kind or "?" for n in missed))
+        said.append(
+            f"{len(missed)} of {len(notifications)} notifications not delivered ({names}):"
+            " see Notifications."
+        )
     if facts.outcome:
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
         said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
