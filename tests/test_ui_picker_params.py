@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import Input, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
@@ -238,3 +238,32 @@ async def test_the_side_pane_scrolls_to_its_parameters_with_no_stray_scrollbar(
         await until(pilot, lambda: side.scroll_y > 0)
         await pilot.pause(0.1)
         assert side.region.contains_region(last.region), "Tab scrolled to it"
+
+
+async def test_the_side_pane_says_more_is_below_its_foot(tmp_path: Path) -> None:
+    """Seen at 80x24 on the demo fleet, feature-reenable chosen: its parameters ran past
+    the side pane's foot, which draws no scrollbar, and nothing said so. A line at the
+    foot says more is below while it is, and goes once the pane is scrolled to its end."""
+    async with _web_picked(tmp_path, "new checkout broke payments") as pilot:
+        app = pilot.app
+        picker = app.screen
+        side = picker.query_one("#picker-side")
+        more = picker.query_one("#side-more", Label)
+        assert not more.display  # version-rollback's parameter fits
+        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+        await until(pilot, lambda: picker.strategy() == "feature-reenable")
+        await until(pilot, lambda: side.max_scroll_y > 0)
+        await until(pilot, lambda: bool(more.display))
+        await pilot.pause(0.1)
+        assert "more below" in str(more.render())
+        assert side.region.contains_region(more.region), "at the pane's foot, on screen"
+        assert more.region.bottom == side.region.bottom
+        last = list(picker.query(".param").results(Input))[-1]
+        for _ in range(8):  # the parameters, one Tab each, to the last
+            if app.focused is last:
+                break
+            await pilot.press("tab")
+        await until(pilot, lambda: side.scroll_y >= side.max_scroll_y)
+        await until(pilot, lambda: not more.display)
+        await pilot.pause(0.1)
+        assert side.region.contains_region(last.region)

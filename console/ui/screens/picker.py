@@ -78,6 +78,8 @@ class PickerScreen(Screen):
                 yield Vertical(id="strategy-box")
                 yield Static("", id="strategy-help", classes="muted")
                 yield Vertical(id="params")
+                # Docked: it stays at the pane's foot while the pane scrolls.
+                yield Label("▼ more below: Tab goes on to it", id="side-more")
         # Under the pane, not in it: seen whatever the pane's scroll (hidden when empty).
         yield Label("", id="picker-error", classes="error-line")
         yield Static(
@@ -104,8 +106,20 @@ class PickerScreen(Screen):
         tree.selected |= {h.name for s in self.preselect for h in inventory.system(s).hosts}
         tree.relabel()
         tree.focus()
+        side = self.query_one("#picker-side", VerticalScroll)
+        for name in ("scroll_y", "virtual_size"):
+            self.watch(side, name, self._more_below, init=False)
         await self.update_side()
         self.action_recheck()
+
+    def _more_below(self) -> None:
+        """The pane draws no scrollbar: what runs past its foot is said there, until the
+        pane is scrolled to its end."""
+        side = self.query_one("#picker-side", VerticalScroll)
+        more = self.query_one("#side-more", Label)
+        below = side.scroll_y < side.max_scroll_y
+        if more.display != below:
+            more.display = below
 
     # -- selection ---------------------------------------------------------------
 
@@ -211,8 +225,10 @@ class PickerScreen(Screen):
             self._reach_timer = self.set_timer(self.REACH_SECONDS, self._reach_tick)
 
     def on_resize(self) -> None:
-        """The cursor host's reason, folded again to the panel's new width."""
+        """The cursor host's reason, folded again to the panel's new width; whether the
+        pane runs past its foot now."""
         self.call_after_refresh(self.show_reach)
+        self.call_after_refresh(self._more_below)
 
     def _reach_tick(self) -> None:
         self._reach_timer = None
