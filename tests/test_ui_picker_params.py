@@ -267,3 +267,32 @@ async def test_the_side_pane_says_more_is_below_its_foot(tmp_path: Path) -> None
         await until(pilot, lambda: not more.display)
         await pilot.pause(0.1)
         assert side.region.contains_region(last.region)
+
+
+async def test_a_parameters_error_is_checked_again_as_its_field_is_edited(
+    tmp_path: Path,
+) -> None:
+    """Seen at 80x24 on the demo fleet: `steps` refused on Enter, then corrected to '100',
+    and the line still said "✘ parameter 'steps': ... is not text matching ..." until Enter
+    again. The field at fault is checked again as it is typed: its error follows the value
+    and goes once the value is good; the hint line is back."""
+    async with _web_picked(tmp_path, "flag re-enabled too fast") as pilot:
+        app = pilot.app
+        picker = app.screen
+        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+        await until(pilot, lambda: picker.strategy() == "feature-reenable")
+        await until(pilot, lambda: any(i.name == "steps" for i in picker.query(Input)))
+        steps = next(i for i in picker.query(Input) if i.name == "steps")
+        steps.focus()
+        steps.value = "5,lots"
+        await pilot.press("enter")
+        error = picker.query_one("#picker-error", Label)
+        hint = picker.query_one(".hint-line", Static)
+        await until(pilot, lambda: "'5,lots'" in str(error.render()))
+        assert error.display and not hint.display
+        await pilot.press("end", "backspace", "backspace", "backspace", "backspace")
+        await until(pilot, lambda: "'5,'" in str(error.render()))  # still wrong: said as it is
+        await pilot.press("1", "0", "0")
+        await until(pilot, lambda: not error.display)
+        assert hint.display and str(error.render()) == ""
+        assert isinstance(app.screen, PickerScreen) and app.conductor is None

@@ -90,6 +90,7 @@ class PickerScreen(Screen):
     _params_for: str | None = "-"
     _applies: tuple[str, ...] = ("-",)
     _reach_timer = None
+    _error_param: str | None = None  # the parameter the error shown names
 
     def __init__(self, preselect: list[str] | None = None, declaration: Declaration | None = None):
         super().__init__()
@@ -294,6 +295,24 @@ class PickerScreen(Screen):
             self.host_tree.rebuild()
         elif event.input.has_class("param"):
             self._mask_if_secret(event.input)
+            if event.input.name is not None and event.input.name == self._error_param:
+                self._check_again(event.input.name)
+
+    def _check_again(self, param: str) -> None:
+        """The error shown names `param`, which is being edited: checked again as it is
+        typed, so an error it no longer has never stays on screen until Enter."""
+        strategy = self.strategy()
+        params = {i.name: i.value for i in self.query(".param").results(Input) if i.name}
+        try:
+            if strategy is not None:
+                check_choice(self.app.settings, self.systems(), strategy, params)
+        except ParameterRefused as exc:
+            if exc.param == param:
+                self._say(plain(f"✘ {exc}"), param)
+                return
+        except ProcedureError:
+            pass  # not this parameter's: Enter says it
+        self._say("", None)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -324,15 +343,19 @@ class PickerScreen(Screen):
     def refuse(self, why: str | Text, param: str | None = None) -> None:
         """Say why the screen does not go on (empty: nothing to say), and put the cursor
         in the parameter at fault, if one is."""
-        error = self.query_one("#picker-error", Label)
-        error.update(why)
-        error.display = bool(why)
-        # In the hint's place: a one-line error leaves the pane's height (and scroll) as is.
-        self.query_one(".hint-line", Static).display = not why
+        self._say(why, param)
         field = next((i for i in self.query(".param").results(Input) if i.name == param), None)
         if field is not None:  # scrolled to once the error line has taken its room
             field.focus(scroll_visible=False)
             self.call_after_refresh(field.scroll_visible, animate=False)
+
+    def _say(self, why: str | Text, param: str | None) -> None:
+        error = self.query_one("#picker-error", Label)
+        error.update(why)
+        error.display = bool(why)
+        self._error_param = param if why else None
+        # In the hint's place: a one-line error leaves the pane's height (and scroll) as is.
+        self.query_one(".hint-line", Static).display = not why
 
     def action_go_on(self) -> None:
         systems = self.systems()
