@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.geometry import Region
 from textual.widgets import Log, Static
 
@@ -16,7 +17,10 @@ from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.widgets.host_grid import HostGrid
+from tests.fleet_settings import sshd_settings
+from tests.test_reach import closed_port
 from tests.test_ui_live_support import with_waves
+from tests.test_ui_picker_reach import _with_ports
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -183,7 +187,9 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
             assert "2 host(s) not started" in halt
             # The hosts never sent anything are not counted finished, but said apart.
             counts = str(screen.query_one("#exec-counts", Static).render())
-            assert counts.startswith("1 of 3 hosts finished · 1 failed · 2 not started"), counts
+            assert counts.startswith("1 of 3 hosts finished · 1 failed: web-1 · 2 not started"), (
+                counts
+            )
             waves = str(screen.query_one("#exec-waves", Static).render())
             assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
             grid = screen.query_one("#grid", HostGrid)
@@ -361,3 +367,33 @@ async def test_a_connection_dropped_mid_action_leaves_the_step_unknown(tmp_path:
             steps = app.screen.query_one("#steps", OptionList)
             shown = str(steps.get_option("restore").prompt)
             assert "? unknown" in shown, shown
+
+
+@pytest.mark.sshd
+async def test_failed_hosts_among_many_are_named_in_the_heading(tmp_path: Path, sshd_server):
+    """Seen at 80x24 on a real sshd fleet of 52: a step with 4 failed hosts read
+    '52 of 52 hosts finished · 4 failed', its grid showing shop-01..07, all succeeded; the
+    failed ones were rows 23 to 52, out of sight. The heading now names them, in the
+    grid's order, three at most (p shows them alone, the output pane why)."""
+    names = [f"web-{n:02d}" for n in range(1, 31)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    closed = closed_port()
+    gone = ["web-12", "web-23", "web-27", "web-30"]
+    settings = _with_ports(settings, dict.fromkeys(gone, closed))
+    app = build_app(settings, tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await _adhoc(pilot, "true")
+        await until(pilot, lambda: _done(app, "adhoc-1", 30), timeout=120)
+        await pilot.pause(0.3)
+        runs = app.conductor.state.step("adhoc-1").hosts
+        assert [h for h, r in runs.items() if r.status is HostStatus.FAILED] == gone
+        heading = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
+        assert "30 of 30 hosts finished · 4 failed: web-12, web-23, web-27 (+1 more)" in heading
+        grid = app.screen.query_one("#grid", HostGrid)
+        shown = [grid.render_line(y).text for y in range(grid.size.height)]
+        assert not any("web-12" in row for row in shown)  # out of the grid's sight
+        await pilot.press("p")
+        await pilot.pause(0.3)
+        heading = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
+        assert "4 failed · showing 4 problem host(s)" in heading  # listed by the grid now

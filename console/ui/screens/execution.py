@@ -15,7 +15,12 @@ from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.execution_keys import after_failed_soak, can_retry, next_key
+from console.ui.screens.execution_keys import (
+    after_failed_soak,
+    can_retry,
+    failed_names,
+    next_key,
+)
 from console.ui.screens.execution_rows import (
     COLUMNS,
     FINISHED,
@@ -216,6 +221,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         line = Text(f"{done - idle} of {hosts} hosts finished")
         if failed:
             line.append(f" · {failed} failed", style=themed("bold $error"))
+            if not self.problems_only:  # else the grid shows them, and them only
+                line.append(failed_names(runs), style=themed("$error"))
         if idle:
             line.append(f" · {idle} not started", style=themed("bold $warning"))
         if refused:

@@ -1,5 +1,5 @@
-"""Which keys the execution screen offers for a step: whether a retry can run, and the
-next key its heading names (abort while it runs, the next stage of a held rollout, a
+"""Which keys the execution screen offers for a step: whether a retry can run, which
+failed hosts its heading names, and the next key it names (abort while it runs, the next stage of a held rollout, a
 retry of the failed hosts (of a failed rollout: with its held ones, from its first
 stage), the skip of a step its prechecks refused, or after a failed soak a retry, or
 the skip when no probe watches the systems)."""
@@ -12,6 +12,7 @@ from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 
 if TYPE_CHECKING:
+    from console.model.state import HostRun
     from console.ui.incident_app import IncidentApp
     from console.ui.incident_view import IncidentView
 
@@ -75,3 +76,14 @@ def next_key(
     if st.status.finished:
         return f" · {key('go.checklist')} back to the checklist"
     return ""
+
+
+NAMED = 3  # failed hosts named in the counts line; the others counted
+
+
+def failed_names(runs: list[HostRun]) -> str:
+    """`: web-23, web-37, web-51 (+1 more)`, in the grid's order: among 50 hosts a failed
+    one may be rows below the grid's sight (p shows them alone)."""
+    down = [r.host for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED)]
+    more = f" (+{len(down) - NAMED} more)" if len(down) > NAMED else ""
+    return f": {', '.join(down[:NAMED])}{more}" if down else ""
