@@ -167,3 +167,37 @@ def test_a_port_in_use_a_bad_port_or_a_non_journal_is_one_line_and_exit_2(tmp_pa
     assert done.stderr.splitlines() == [
         f"error: {garbage}:1: not a journal event: Expecting value: line 1 column 1 (char 0)"
     ]
+
+
+def test_a_wildcard_address_needs_the_url_browsers_reach_it_at(tmp_path):
+    """Seen serving with `--host 0.0.0.0`: the page told each browser to fetch its scripts
+    from http://0.0.0.0:PORT and to open ws://0.0.0.0:PORT/ws, which no browser elsewhere
+    reaches (and the line printed said to open http://0.0.0.0:PORT). Without --public-url
+    it is refused, one line, nothing listening; with it, the page names that URL."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    port = free_port()
+    done = serve_once(str(journal), "--host", "0.0.0.0", "--port", str(port), state=tmp_path)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        "error: --host 0.0.0.0 needs --public-url, the address browsers reach this host at"
+        f" (e.g. --public-url http://jump-1.example.com:{port}): the page tells each browser"
+        " where to connect, and no browser elsewhere reaches 0.0.0.0"
+    ]
+    assert listening_on(port) == []
+    public = f"http://localhost:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", str(journal), "--host", "0.0.0.0",
+         "--port", str(port), "--public-url", public],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        page = fetch(f"http://127.0.0.1:{port}/")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)
+    assert f'data-session-websocket-url="ws://localhost:{port}/ws"' in page
+    assert "0.0.0.0" not in page
+    assert f"open {public}" in out.splitlines()[0], out
+    assert err.startswith("warning: serving on 0.0.0.0: anyone who reaches"), err

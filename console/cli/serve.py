@@ -18,6 +18,7 @@ from console.cli.common import existing_journal
 from console.cli.parser import EXIT_OK, PROG, UsageError
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+WILDCARD = ("0.0.0.0", "::")  # every address: none a browser could be sent to
 
 
 def follow_command(journal: str) -> str:
@@ -44,6 +45,12 @@ def serve(args: argparse.Namespace) -> int:
 
     journal = existing_journal(args.journal, args.config)
     read_journal(journal)  # a file that is not a journal is refused here, not in each browser
+    if args.host in WILDCARD and not args.public_url:
+        raise UsageError(
+            f"--host {args.host} needs --public-url, the address browsers reach this host at"
+            f" (e.g. --public-url http://jump-1.example.com:{args.port}): the page tells each"
+            f" browser where to connect, and no browser elsewhere reaches {args.host}"
+        )
     check_listen(args.host, args.port)
     if args.host not in LOOPBACK:
         print(
@@ -58,10 +65,13 @@ def serve(args: argparse.Namespace) -> int:
         title=f"{PROG} follow {journal.parent.name}",
         public_url=args.public_url,
     )
-    print(
-        f"serving the follow view of {journal} on http://{args.host}:{args.port}"
-        f" (from your machine: ssh -L {args.port}:127.0.0.1:{args.port} THIS-HOST)",
-        flush=True,
-    )
+    where = f"http://{args.host}:{args.port}"
+    if args.public_url:
+        how = f"open {args.public_url}"
+    elif args.host in LOOPBACK:
+        how = f"from your machine: ssh -L {args.port}:127.0.0.1:{args.port} THIS-HOST"
+    else:
+        how = f"open {where}"
+    print(f"serving the follow view of {journal} on {where} ({how})", flush=True)
     server.serve()
     return EXIT_OK

@@ -219,7 +219,11 @@ def _serve(command: Command) -> None:
         "ssh -L 8000:127.0.0.1:8000 jump-host   # then open http://127.0.0.1:8000",
     )
     journal_arg(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: %(default)s; 0.0.0.0 needs --public-url)",
+    )
     serve.add_argument("--port", type=port_number, default=8000, help="port (default: %(default)s)")
     serve.add_argument(
         "--public-url",
