@@ -76,6 +76,29 @@ def test_a_drill_awaiting_a_trigger_nothing_fires_is_a_warning(tmp_path):
     assert result.stdout.endswith(", 1 warning\n")
 
 
+def test_the_trigger_docs_drills_md_shows_is_the_one_that_warning_asks_for(tmp_path):
+    """The warning above says "add that trigger", and nothing a new user reads (README,
+    docs/drills.md, `init`'s files) showed what a [[triggers]] entry holds: the example
+    docs/drills.md now shows, written as triggers.toml beside `init`'s files, is valid and
+    silences it."""
+    import re
+    import textwrap
+
+    doc = (Path(__file__).parent.parent / "docs" / "drills.md").read_text()
+    [block] = [
+        textwrap.dedent(b)
+        for b in re.findall(r"```toml\n(.*?)```", doc, re.S)
+        if "[[triggers]]" in b
+    ]
+    drills = '[[scenarios]]\nname = "bad-release"\nsystems = ["web"]\n'
+    drills += 'strategy = "version-rollback"\ntrigger = "error-threshold"\n'
+    target, _ = checked_with_drills(tmp_path, drills)
+    (target / "triggers.toml").write_text(block)
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", result.stderr
+
+
 def test_a_drill_judging_integrity_on_a_strategy_that_keeps_no_records_is_a_warning(tmp_path):
     """Seen on a real fleet: a scenario with `after = "strategy"` and a custom strategy
     without `data_touching` loaded, ran, and failed 'integrity on web-1: no record after
