@@ -227,3 +227,24 @@ def test_an_ansible_group_with_a_proxyjump_var_runs_through_one_bastion(
         assert server.accepted_connections() == 3
     finally:
         bastion.stop()
+
+
+def test_become_is_said_to_be_sudo_in_the_commands(tmp_path):
+    """Seen importing a real inventory: '[web:vars] ansible_become=true' was warned as 'not
+    honoured (the console reaches hosts by SSH keys)', which says nothing of root. The
+    warning now says commands run as the login user, and where sudo goes."""
+    (tmp_path / "hosts.ini").write_text(
+        "[web]\nweb-1 ansible_host=10.0.0.1\n\n[web:vars]\nansible_become=true\n"
+        "ansible_become_user=root\n"
+    )
+    directory = config_with(
+        tmp_path, [{"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}]
+    )
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]
+    assert said == [
+        f"warning: {tmp_path / 'hosts.ini'}:{n}: {key} is not honoured: commands run as the"
+        " login user; write sudo -n in those that need root (docs/strategies.md, 'Root: sudo')"
+        for n, key in ((5, "ansible_become"), (6, "ansible_become_user"))
+    ]

@@ -135,6 +135,12 @@ def _check(key: str, var: Var, out: Converted) -> None:
                 " templates; give the value itself",
                 error=True,
             )
+    elif key.startswith(("ansible_become", "ansible_sudo")):
+        out.note(
+            var.where,
+            f"{key} is not honoured: commands run as the login user; write sudo -n in those"
+            " that need root (docs/strategies.md, 'Root: sudo')",
+        )
     elif key.startswith("ansible_") and key not in QUIET:
         out.note(var.where, f"{key} is not honoured (the console reaches hosts by SSH keys)")
 
