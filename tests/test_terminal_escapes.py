@@ -206,6 +206,20 @@ def test_exec_run_follow_probe_and_export_print_escapes_never_obey_them(fleet: F
     assert "c1<\x9b31m> bidi<\u202e>" in output
 
 
+@pytest.mark.sshd
+def test_bytes_that_are_not_utf8_read_as_the_replacement_character(fleet: Fleet) -> None:
+    """README said the journal keeps the bytes as they came: a host's Latin-1 bytes are
+    read as U+FFFD, in exec's output and in the journal alike (the README says so now)."""
+    done = fleet.cli("exec", "--systems", "app", r"printf 'caf\351 \377\376 ok\n'", text=False)
+    assert done.returncode == 0, done.stderr
+    assert_clean(done.stdout, "exec stdout")
+    assert f"{HOSTS[0]}: caf\ufffd \ufffd\ufffd ok\n".encode() in done.stdout
+    (journal,) = fleet.state.rglob("journal.jsonl")
+    events = read_journal(journal).events
+    output = [ln for e in events if e.kind == Kind.COMMAND_OUTPUT for ln in e.data.lines]
+    assert "caf\ufffd \ufffd\ufffd ok" in output
+
+
 # -- the console ----------------------------------------------------------------------------
 
 INTACT = ("Host", "System", "Status", "Stage", "Last line")
