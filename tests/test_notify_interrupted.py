@@ -196,3 +196,40 @@ def test_ctrl_c_while_a_status_update_waits_on_a_silent_webhook_aborts_at_once(
     closed = next(e.data for e in events if e.kind == Kind.INCIDENT_CLOSED)
     assert (closed.outcome, closed.reason) == ("aborted", "interrupted by SIGINT")
     assert "tok-secret" not in journal.joinpath("journal.jsonl").read_text()
+
+
+def test_follow_plain_prints_the_pages_sent_on_the_close_until_they_are_answered(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Seen with `follow --plain` beside a real run: the follower stopped at "closed the
+    incident", and the PagerDuty resolve the run sent on the close, and its result, never
+    reached it. It goes on while the console that sent them runs and they await answers."""
+    with socket.socket() as silent:
+        fleet = fleet_paging_silently(sshd_server, tmp_path, silent)
+        procedure = fleet.config / "procedure.toml"
+        procedure.write_text(procedure.read_text().replace("timeout = 120", "timeout = 2"))
+        journal = tmp_path / "incident"
+        argv = [
+            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes", "--journal", str(journal),
+        ]  # fmt: skip
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+        run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+        try:
+            assert run.stdout is not None
+            next(line for line in run.stdout if "opened the incident" in line)
+            follow = subprocess.run(
+                [sys.executable, "-m", "console", "follow", str(journal), "--plain"],
+                capture_output=True, text=True, timeout=60, env=env,
+            )  # fmt: skip
+            run.communicate(timeout=60)
+        finally:
+            run.kill()
+            run.wait(timeout=30)
+    assert follow.returncode == 0, follow.stderr
+    lines = follow.stdout.splitlines()
+    closed = next(i for i, line in enumerate(lines) if "closed the incident" in line)
+    after = "\n".join(lines[closed:])
+    assert "sent a PagerDuty resolve on the close via oncall" in after, follow.stdout
+    assert "PagerDuty resolve via oncall: NOT DELIVERED (warning) — no answer within 2 s" in after
