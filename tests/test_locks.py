@@ -106,3 +106,17 @@ def test_json_says_a_lock_refusal_on_stdout_as_one_document(tmp_path):
         assert document["holder"] == "inc-live"
         assert document["verdict"].startswith("refused: system 'web' is locked: incident inc-live")
         assert "system 'web' is locked" in refused.stderr
+
+
+def test_a_lock_taken_days_ago_reads_in_days_and_hours():
+    """Seen on a jump host: a lock a crashed console left over a weekend read 'since ...
+    (62 h 14 min 03 s ago)'. From a day on its age is said in days and hours."""
+    from datetime import UTC, datetime, timedelta
+
+    def taken(ago: timedelta) -> Holder:
+        started = (datetime.now(UTC) - ago).isoformat()
+        return Holder(1, "alice", "jump", started, "inc-old")
+
+    assert taken(timedelta(days=2, hours=14, minutes=14)).age() == " (2 days 14 h ago)"
+    assert taken(timedelta(days=1, minutes=3)).age() == " (1 day 0 h ago)"
+    assert taken(timedelta(hours=7, minutes=21, seconds=12)).age().startswith(" (7 h 21 min")

@@ -41,10 +41,19 @@ class Holder(NamedTuple):
             seconds = (datetime.now(UTC) - started).total_seconds()
         except (TypeError, ValueError):  # unreadable, or without a time zone
             return ""
-        return f" ({duration(seconds)} ago)" if seconds >= 0 else ""
+        return f" ({_ago(seconds)} ago)" if seconds >= 0 else ""
 
     def alive(self) -> bool:
         return process_alive(self.pid, self.host)
+
+
+def _ago(seconds: float) -> str:
+    """`12 min 05 s`, `7 h 21 min 12 s`; from a day on, days and hours (`3 days 4 h`):
+    a lock left for days read `75 h 02 min 10 s`."""
+    if seconds < 86400:
+        return duration(seconds)
+    days, rest = divmod(round(seconds), 86400)
+    return f"{days} day{'s' if days > 1 else ''} {rest // 3600} h"
 
 
 def process_alive(pid: int, host: str) -> bool:
