@@ -111,11 +111,13 @@ async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
         await until(pilot, lambda: conductor.current().id == "stop-traffic-shift")
 
 
-@pytest.mark.parametrize("journal_here", [False, True])
+@pytest.mark.parametrize("journal_here", [False, True, "drill"])
 async def test_a_stale_lock_is_taken_over_only_with_a_reason(
-    tmp_path: Path, journal_here: bool
+    tmp_path: Path, journal_here: bool | str
 ) -> None:
-    """With the crashed incident's journal on this jump host, resuming it is offered too."""
+    """With the crashed incident's journal on this jump host, resuming it is offered too.
+    A drill's is not (seen: 'resume it there (r)' for a drill cut short, which nothing
+    carries on): what taking its lock over means is said instead."""
     import socket
     import subprocess
     import sys
@@ -124,7 +126,10 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(
 
     if journal_here:  # its console opened it, then died (a released lock stands in)
         crashed = build_engine(demo_settings(), tmp_path / "incidents")
-        crashed.new_incident("checkout", incident_id="inc-crashed", systems=["web"]).release_locks()
+        drill = journal_here == "drill"
+        crashed.new_incident(
+            "checkout", incident_id="inc-crashed", systems=["web"], drill=drill
+        ).release_locks()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=30)
     locks = SystemLocks(tmp_path / "locks")
@@ -139,7 +144,10 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(
             said = str(app.screen.query_one(".dialog-text").render())
             assert "stale lock" in said
             offered = "Incident inc-crashed is still open on this jump host: to carry it on"
-            assert (offered in said) is journal_here
+            assert (offered in said) is (journal_here is True)
+            drill_said = "Drill inc-crashed was cut short on this jump host (its console is gone)"
+            assert (drill_said in " ".join(said.split())) is (journal_here == "drill"), said
+            assert "(r)" not in said or journal_here is True
             # The locks are claimed before the incident is recorded: nothing of it exists yet.
             assert app.conductor is None
             journals = (tmp_path / "incidents").glob("*/journal.jsonl")

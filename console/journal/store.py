@@ -116,6 +116,18 @@ Progress = Callable[[int, int], None]  # (bytes read, bytes in all), now and the
 PROGRESS_EVERY = 2000  # lines
 
 
+def opened_as_drill(path: Path) -> bool:
+    """Whether the journal at `path` is a drill's: its first line, `incident.opened`, says
+    so (read alone: a long journal is not read to learn it)."""
+    try:
+        with path.open("rb") as journal:
+            first = json.loads(journal.readline(1 << 20))
+    except (OSError, ValueError):
+        return False
+    data = first.get("data") if isinstance(first, dict) else None
+    return isinstance(data, dict) and data.get("drill") is True
+
+
 def read_journal(
     path: Path, progress: Progress | None = None, first: int | None = None
 ) -> JournalRead:

@@ -12,6 +12,7 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
 from console.journal.files import JOURNAL_NAME
+from console.journal.store import opened_as_drill
 from console.model.procedure import StepKind
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
@@ -308,8 +309,12 @@ class Stepping:
         resume = ""
         if refusal.holder and refusal.holder != mine and journal.is_file():
             resume = (
-                f"\nIncident {refusal.holder} is still open on this jump host: to carry it on"
-                " instead, Esc back to the home screen and resume it there (r)."
+                f"\nDrill {refusal.holder} was cut short on this jump host (its console is"
+                " gone): a drill is not carried on, so taking its lock over loses nothing;"
+                " its record stays as it is."
+                if opened_as_drill(journal)
+                else f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
+                " on instead, Esc back to the home screen and resume it there (r)."
             )
         self.app.push_screen(
             TextPrompt(
