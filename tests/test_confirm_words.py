@@ -15,7 +15,7 @@ def test_a_canary_strategy_says_its_waves_and_threshold():
     assert text.splitlines() == [
         "Strategy: version-rollback",
         "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one",
-        "Failures: no more hosts start once over 25 % have failed",
+        "Failures: no more hosts start once over 25% have failed",
         "Does: Point `current` at the previous release and restart the service",
         "With (2): restart=(empty), target=1.4.2",  # an empty value is said, not left blank
     ]
@@ -32,7 +32,7 @@ def test_a_gradual_strategy_says_its_threshold_by_its_waves_not_its_stages():
     lines = strategy_text(strategy, {}, hosts=3, undo=False).plain.splitlines()
     assert lines[1:3] == [
         "Waves: all 3 at once",
-        "Failures: no more hosts start once over 25 % have failed",
+        "Failures: no more hosts start once over 25% have failed",
     ]
     assert lines[3].startswith("Stages: ") and "failed" not in lines[3]
 

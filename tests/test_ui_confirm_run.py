@@ -93,6 +93,14 @@ async def test_the_facts_are_on_screen_when_it_opens_and_the_rest_scrolls_by_key
         assert app.focused is screen.query_one("#no", Button)  # the safe answer
         hint = " ".join(str(screen.query_one(".dialog-hint", Static).render()).split())
         assert hint.startswith("↑/↓/pgup/pgdn scroll; p on the checklist"), hint
+        # What Enter does, under the buttons, as in every yes/no dialog (it said nothing)
+        enter = screen.query_one("#confirm-hint", Static)
+        assert str(enter.render()) == "Enter or esc: Cancel · y: Run on 2 host(s)"
+        assert screen.region.contains_region(enter.region) and enter.region.height == 1
+        await pilot.press("tab")  # the focus on the yes: Enter runs
+        await until(pilot, lambda: str(enter.render()).startswith("Enter or y: Run on 2"))
+        await pilot.press("shift+tab")
+        await until(pilot, lambda: str(enter.render()).startswith("Enter or esc: Cancel"))
 
         await pilot.press("pagedown")
         paged = area.scroll_y

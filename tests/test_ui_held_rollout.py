@@ -27,7 +27,8 @@ from tests.test_ui_support import (  # noqa: F401
     until,
 )
 
-HELD = "held at 5 % on 3 hosts (stage 1 of 4): the next stage was not confirmed"
+# On screen a figure and its unit are one word ("5%"): a wrapped line never splits them.
+HELD = "held at 5% on 3 hosts (stage 1 of 4): the next stage was not confirmed"
 
 
 def _stages_confirmed() -> Settings:
@@ -68,7 +69,7 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
         async with app.run_test(size=(80, 24)) as pilot:
             await _re_enable_confirmed(pilot, app)
             question = await _asked(pilot, app)
-            assert "every host is held at 5 % (a retry of the step goes on with stage 2)" in (
+            assert "every host is held at 5% (a retry of the step goes on with stage 2)" in (
                 question
             )
             # Enter gives the safe answer, focused, and the dialog says so (seen at 80x24 on
@@ -91,11 +92,11 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             assert counts.startswith("3 of 3 hosts finished · t goes on with stage 2"), counts
             banner = " ".join(_shown(screen, "#exec-halt").split())
             assert banner.startswith(f"◐ HELD {HELD}"), banner
-            assert "t goes on with stage 2 of 4 (25 %); every host stays at 5 % until then" in (
+            assert "t goes on with stage 2 of 4 (25%); every host stays at 5% until then" in (
                 banner
             )
             # its stages, not one wave of all hosts ("Waves ◐ 1/1 0 ok, 0 failed, 3 held")
-            stages = "Stages ◐ 1/4 5 % held · ○ 2–4 of 4 not started"
+            stages = "Stages ◐ 1/4 5% held · ○ 2–4 of 4 not started"
             assert _shown(screen, "#exec-waves").strip() == stages
             grid = screen.query_one("#grid", HostGrid)
             hosts = ["web-1", "web-2", "web-3"]
@@ -123,7 +124,7 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             about = " ".join(
                 str(app.screen.query_one("#run-commands .dialog-text", Static).render()).split()
             )
-            assert "Stages: held at 5 %, goes on with 25, 50, 100 %," in about
+            assert "Stages: held at 5%, goes on with 25%, 50%, 100%," in about
             title = str(app.screen.query_one(".dialog-title", Label).render())
             assert title == "Retry “Restore previous version” on 3 host(s)?"  # not a first run
             assert "precheck:" not in about and "set 25%:" in about
@@ -132,7 +133,7 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             await pilot.pause(0.2)
             # the same rollout gone on, not "Waves run 2: ✘ 1/1" and "Earlier run 1: ..."
-            stages = "Stages ✔ 1/4 5 % · ✘ 2/4 25 % (3 failed) · ○ 3–4 of 4 not started"
+            stages = "Stages ✔ 1/4 5% · ✘ 2/4 25% (3 failed) · ○ 3–4 of 4 not started"
             assert _shown(app.screen, "#exec-waves").strip() == stages
     # The demo's bad path is still live: stage 2 fails its check. It was stage 2 that ran.
     events = app.conductor.recorder.events

@@ -75,7 +75,7 @@ async def test_an_http_re_enable_asks_between_its_steps_with_each_hosts_health_c
         app.start_run("restore")
         about = await _run_confirm(pilot, app)
         assert (
-            "Stages: 25, 50, 100 %, each checked on every host before the next, your yes"
+            "Stages: 25%, 50%, 100%, each checked on every host before the next, your yes"
             " before each next one" in about
         ), about
         assert (
@@ -85,13 +85,13 @@ async def test_an_http_re_enable_asks_between_its_steps_with_each_hosts_health_c
         await pilot.press("y")
 
         question = await _asked(pilot, app)
-        assert "Start stage 2 of 3 (50 %)? Stop here, and every host is held at 25 %" in (question)
+        assert "Start stage 2 of 3 (50%)? Stop here, and every host is held at 25%" in (question)
         assert service.flags["new_checkout"] == {"enabled": True, "rollout": 25}
         assert service.health_checks == [("db-1", 25)]
         assert (tmp_path / "workdir" / "healthy").read_text() == "db-1\n"  # on the host
         await pilot.press("y")  # start stage 2
 
-        assert "Start stage 3 of 3 (100 %)?" in await _asked(pilot, app)
+        assert "Start stage 3 of 3 (100%)?" in await _asked(pilot, app)
         await pilot.press("escape")  # stop here: held at 50 %
         await until(pilot, lambda: "restore" not in app.conductor.running, timeout=60)
         assert app.conductor.state.step("restore").status.value == "held"
@@ -100,7 +100,7 @@ async def test_an_http_re_enable_asks_between_its_steps_with_each_hosts_health_c
         first = len(app.conductor.recorder.events)
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
         await pilot.press("t")  # goes on with stage 3
-        assert "Stages: held at 50 %, goes on with 100 %" in await _run_confirm(pilot, app)
+        assert "Stages: held at 50%, goes on with 100%" in await _run_confirm(pilot, app)
         await pilot.press("y")
         await until(pilot, lambda: app.conductor.state.step("restore").status.value == "done")
 

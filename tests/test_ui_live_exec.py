@@ -320,15 +320,17 @@ async def test_a_gradual_re_enable_says_its_stages_and_what_stopping_leaves(
             )
             shown = app.screen.query_one("#run-commands .dialog-text", Static)
             about = " ".join(str(shown.render()).split())
-            assert "Stages: 5, 25, 50, 100 %, each checked on every host before the next," in about
+            assert (
+                "Stages: 5%, 25%, 50%, 100%, each checked on every host before the next," in about
+            )
             assert "your yes before each next one" in about
             await pilot.press("y")
             await _confirm_shown(pilot, app)
             asked = app.screen.query_one(".dialog-text", Static)
             question = " ".join(str(asked.render()).split())
-            assert "Stage 1 of 4 (5 %) of “Restore previous version” has finished" in question
-            assert "Start stage 2 of 4 (25 %)?" in question
-            assert "Stop here, and every host is held at 5 %" in question
+            assert "Stage 1 of 4 (5%) of “Restore previous version” has finished" in question
+            assert "Start stage 2 of 4 (25%)?" in question
+            assert "Stop here, and every host is held at 5%" in question
             assert "a retry of the step goes on with stage 2" in question
             assert "later stages" not in question
             await pilot.press("escape")

@@ -58,7 +58,8 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
 
 
 def _stage_values(app: StepHost, step_id: str) -> list[str]:
-    """A gradual strategy's stages as shown ("25 %"), from the parameters chosen."""
+    """A gradual strategy's stages as shown ("25%": a figure and its unit never split
+    across two lines of a wrapped question), from the parameters chosen."""
     from console.model.kinds import STRATEGY_KINDS
 
     conductor = app.conductor
@@ -68,7 +69,7 @@ def _stage_values(app: StepHost, step_id: str) -> list[str]:
     stepping = STRATEGY_KINDS[conductor.settings.strategy(name).kind].stepping if name else None
     if stepping is None:
         return []
-    return [f"{v} {stepping.unit}".rstrip() for v in stepping.values(state.params)]
+    return [f"{v}{stepping.unit}" for v in stepping.values(state.params)]
 
 
 def _wave_result(st: StepState, what: str, number: int) -> str:

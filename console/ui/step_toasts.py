@@ -9,6 +9,7 @@ from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
+from console.ui.widgets.plain import figures
 
 if TYPE_CHECKING:
     from console.ui.stepping import StepHost
@@ -58,7 +59,7 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
         toast, way_on, keys = WARNED[st.status]
         way_on = way_on.format(*map(app.key_label, keys))
         app.notify(
-            f"“{title}”: {st.summary}. {way_on}",
+            f"“{title}”: {figures(st.summary)}. {way_on}",
             title=toast,
             severity="warning",
         )

@@ -47,11 +47,13 @@ class RolloutHeld(Payload):
         " their prechecks refused them"
     )
 
-    def said(self, hosts: int | None = None) -> str:
+    def said(self, hosts: int | None = None, unit: str = " %") -> str:
         """`held at 5 % (stage 1 of 4): the next stage was not confirmed`; with `hosts`,
-        `held at 5 % on 4 hosts (stage 1 of 4): ...`."""
+        `held at 5 % on 4 hosts (stage 1 of 4): ...`; `unit="%"`: `5%`, as a screen that
+        wraps it says it (its figure and unit never on two lines)."""
         on = "" if hosts is None else f" on {hosts} host" + ("s" if hosts != 1 else "")
-        return f"held at {self.percent} %{on} (stage {self.index} of {self.of}): {self.reason}"
+        at = f"{self.percent}{unit}"
+        return f"held at {at}{on} (stage {self.index} of {self.of}): {self.reason}"
 
 
 class AssessmentRecorded(Payload):

@@ -6,7 +6,7 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import getters
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,6 +18,7 @@ from console.model.strategies import Strategy
 from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
 from console.ui.screens.command_preview import Commands
+from console.ui.screens.dialogs import enter_says
 from console.ui.widgets.message_area import MessageArea
 
 if TYPE_CHECKING:
@@ -86,15 +87,15 @@ def strategy_text(
         waves = f"all {hosts} at once"
     text.append("\nWaves: ", style="bold").append(waves)
     if strategy.max_fail_percentage is not None and not undo:  # a line of its own: never
-        text.append("\nFailures: ", style="bold").append(  # after the stages, "N %" whole
-            f"no more hosts start once over {strategy.max_fail_percentage:g} % have failed"
+        text.append("\nFailures: ", style="bold").append(  # "N%": one word, never split
+            f"no more hosts start once over {strategy.max_fail_percentage:g}% have failed"
         )
     stepping = STRATEGY_KINDS[strategy.kind].stepping
     if stepping is not None and not undo:  # a gradual re-enable: every host in every stage
         values = stepping.values(chosen)[held.index if held else 0 :]
-        stages = f"{', '.join(values)} {stepping.unit}".rstrip()
+        stages = ", ".join(f"{v}{stepping.unit}" for v in values)
         if held:
-            stages = f"held at {held.percent} %, goes on with {stages}"
+            stages = f"held at {held.percent}%, goes on with {stages}"
         stages += ", each checked on every host before the next"
         if w.confirm:
             stages += ", your yes before each next one"
@@ -190,10 +191,21 @@ class RunConfirm(ModalScreen[bool]):
                 yield Button(
                     f"{self.verb} on {len(hosts)} host(s) ({yes})", id="yes", variant="error"
                 )
+            # what Enter does, as every yes/no dialog of the console says it
+            yield Static("", id="confirm-hint", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
+        self._hint(yes=False)
         self.call_after_refresh(self._rewrap)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._hint(yes=event.widget.id == "yes")
+
+    def _hint(self, yes: bool) -> None:
+        keys = self.app.key_label("run.yes"), self.app.key_label("run.cancel")
+        run = f"{self.verb} on {len(self.per_host)} host(s)"
+        self.query_one("#confirm-hint", Static).update(enter_says(run, "Cancel", yes, *keys))
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._rewrap)

@@ -55,6 +55,19 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+def enter_says(
+    yes: str, no: str, yes_focused: bool, yes_key: str = "y", no_key: str = "Esc"
+) -> str:
+    """What a yes/no dialog's Enter does, under its buttons: `Enter or Esc: Stop here · y:
+    Start stage 2` (the other way round when the yes button has the focus)."""
+    said = (
+        f"Enter or {yes_key}: {yes} · {no_key}: {no}"
+        if yes_focused
+        else f"Enter or {no_key}: {no} · {yes_key}: {yes}"
+    )
+    return visible(said, one_line=True)
+
+
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question; the safe answer is focused, so Enter gives it, and the hint under
     the buttons says what Enter does (the answer focused: Tab moves it)."""
@@ -85,14 +98,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self._hint(yes=event.widget.id == "yes")
 
     def _hint(self, yes: bool) -> None:
-        """`Enter or Esc: Stop here · y: Start stage 2` (the other way round when the
-        yes button has the focus)."""
-        said = (
-            f"Enter or y: {self.yes} · Esc: {self.no}"
-            if yes
-            else f"Enter or Esc: {self.no} · y: {self.yes}"
-        )
-        self.query_one("#confirm-hint", Static).update(visible(said, one_line=True))
+        self.query_one("#confirm-hint", Static).update(enter_says(self.yes, self.no, yes))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

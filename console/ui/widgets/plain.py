@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.text import Text
 
 from console.model.visible import visible
@@ -23,3 +25,13 @@ def prose(value: str) -> Text:
     for index, part in enumerate(shown.split("`")):
         text.append(part, style="bold" if index % 2 else "")
     return text
+
+
+_FIGURE = re.compile(r"(\d) %")
+
+
+def figures(text: str) -> str:
+    """`held at 5 %` as `held at 5%`: recorded words, said on a screen that wraps them,
+    where a figure and its unit must never be split over two lines (Textual breaks at
+    any space, a non-breaking one too)."""
+    return _FIGURE.sub(r"\1%", text)

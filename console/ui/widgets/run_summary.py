@@ -64,7 +64,7 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
         if number > 1:
             text.append(" · ", style="dim")
         stage = current[number]
-        at = f"{number}/{total} {stage['percent']:g} %"
+        at = f"{number}/{total} {stage['percent']:g}%"
         if not stage["ok"]:
             failed = len(stage.get("failed") or [])
             text.append(f"✘ {at} ({failed} failed)", style=themed("bold $error"))
@@ -85,7 +85,7 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             last = stages[-1]
             how = "reached" if last["ok"] else "failed at"
             text.append(" · " if number > 1 else "", style="dim")
-            said = f"{how} {last['index']}/{total} ({last['percent']:g} %)"
+            said = f"{how} {last['index']}/{total} ({last['percent']:g}%)"
             text.append(f"rollout {number}: {said}", style="dim")
     return text
 
@@ -174,10 +174,10 @@ def held_text(st: StepState, retry_key: str) -> Text | None:
         return None
     hosts = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
     text = Text(" ◐ HELD ", style=themed("bold reverse $warning"))
-    text.append(f" {held.said(hosts)}", style="bold")
-    text.append(
+    text.append(f" {held.said(hosts, unit='%')}", style="bold")
+    text.append(  # "N%": a figure and its unit are one word, never split by the wrap
         f"\n {retry_key} goes on with stage {held.index + 1} of {held.of}"
-        f" ({held.next_percent} %); every host stays at {held.percent} % until then"
+        f" ({held.next_percent}%); every host stays at {held.percent}% until then"
     )
     return text
 
