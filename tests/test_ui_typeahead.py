@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual import events
 
 from console.model.outcome import CHOSEN, Outcome
@@ -13,7 +14,8 @@ from console.ui.screens.close import CloseDialog
 from console.ui.screens.form import FormScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.trigger import TriggerScreen
-from tests.test_ui_support import build_app, demo_settings, open_incident, until
+from tests.fleet_settings import sshd_settings
+from tests.test_ui_support import build_app, declare_and_pick, demo_settings, open_incident, until
 
 NAMED = {" ": "space", "-": "minus", ".": "full_stop", ",": "comma", "%": "percent_sign"}
 
@@ -147,3 +149,31 @@ async def test_text_typed_ahead_into_the_next_field_is_not_replaced_by_what_foll
         assert values["reason"] == "web 2.4.1 broke"
         assert values["severity"] == "SEV2"
         assert values["impact_users"] == "a third"
+
+
+@pytest.mark.sshd
+async def test_arrows_and_space_typed_in_one_burst_pick_the_host_they_reach(
+    tmp_path: Path, sshd_server
+) -> None:
+    """Seen at 80x24 on a real sshd fleet: with the cursor on system web, Down Down Down
+    Down Space typed in one go selected all of web, and Up x4 Space from web-4 selected
+    web-4 alone: Space acted at once, the arrows only once they had bubbled up to the
+    bindings. Each key now acts in the order typed."""
+    settings, _ = sshd_settings(sshd_server, {f"web-{n}": "web" for n in range(1, 5)})
+    app = build_app(settings, tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "checkout fails")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        tree = picker.host_tree
+        await pilot.pause(0.2)
+        burst(app, "down", "down", "down", "down", "space")
+        await until(pilot, lambda: bool(tree.selected))
+        await pilot.pause(0.2)
+        assert tree.selected == {"web-4"}
+        burst(app, "space", "up", "up", "up", "up", "space", "end", "up", "space")
+        await pilot.pause(0.5)
+        assert tree.selected == {"web-1", "web-2", "web-4"}  # all, then web-3 taken out
+        burst(app, "home", "space", "pagedown", "space")
+        await pilot.pause(0.5)
+        assert tree.selected == {"web-1", "web-2", "web-3"}

@@ -177,15 +177,24 @@ class HostTree(Tree[tuple[str, str]]):
         self.post_message(Toggled(kind, name))
 
     def on_key(self, event: events.Key) -> None:
-        """Space, Enter and Tab act here, in the order typed: as bindings they would run
-        only once the key had bubbled back to the app, after a Tab typed behind them had
-        moved the focus (the Space then toggled nothing, or went into the filter). Tab
-        goes to the screen behind the toggle's message, so the strategies it brings exist."""
+        """Space, Enter, Tab and the cursor's keys act here, in the order typed: as
+        bindings they would run only once the key had bubbled back to the app, after a Tab
+        typed behind them had moved the focus (the Space then toggled nothing, or went into
+        the filter). Tab goes to the screen behind the toggle's message, so the strategies
+        it brings exist."""
         actions = {
             "space": self.action_toggle_node,
             "enter": self.action_continue,
             "tab": lambda: self.post_message(MoveFocus(True)),
             "shift+tab": lambda: self.post_message(MoveFocus(False)),
+            # The cursor's keys too: a Space typed behind them toggles where they led
+            # (as bindings, Down x4 Space toggled the node the cursor had left).
+            "up": self.action_cursor_up,
+            "down": self.action_cursor_down,
+            "home": self.action_scroll_home,
+            "end": self.action_scroll_end,
+            "pageup": self.action_page_up,
+            "pagedown": self.action_page_down,
         }
         if event.key in actions:
             event.stop()
