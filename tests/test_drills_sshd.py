@@ -585,3 +585,38 @@ def test_a_drill_with_no_integrity_check_says_so_not_a_tick(fleet):
         "  integrity  not checked: the scenario has no integrity command and the strategy"
         " recorded none\n" in result.stdout
     )
+
+
+def test_the_gate_with_json_prints_one_document_and_nothing_else(fleet):
+    """Seen on a real fleet: `drill --gate --systems web --json` printed the gate's text
+    lines, and with --run the drill's JSON document then the gate's text after it: a
+    pipeline reading stdout as JSON failed. `--list --json` printed text too."""
+    closed = fleet.cli("drill", "--gate", "--systems", "app", "--json")
+    assert closed.returncode == 1, closed.stderr
+    document = json.loads(closed.stdout)
+    assert (document["schema"], document["ok"], document["exit_status"]) == (
+        "rollback-console/drill-gate",
+        False,
+        1,
+    )
+    assert (document["gate"], document["systems"], document["drills"]) == ("closed", ["app"], [])
+    [row] = document["status"]
+    assert (row["system"], row["cadence"], row["standing"]) == (
+        "app",
+        "before-deploy (12 h)",
+        "DUE",
+    )
+
+    opened = fleet.cli("drill", "--gate", "--systems", "app", "--run", "--json")
+    assert opened.returncode == 0, opened.stdout + opened.stderr
+    document = json.loads(opened.stdout)
+    assert (document["ok"], document["gate"]) == (True, "open")
+    [drill] = document["drills"]
+    assert (drill["scenario"], drill["passed"]) == ("bad-release", True)
+    assert document["status"][0]["standing"] == "ok"
+
+    listed = fleet.cli("drill", "--list", "--json")
+    assert listed.returncode == 2 and listed.stdout == ""
+    assert listed.stderr.splitlines() == [
+        "error: --json goes with a drill, --due, --status or --gate; --list prints text"
+    ]

@@ -25,6 +25,10 @@ def drill(args: argparse.Namespace) -> int:
     settings = load(args, demo=args.demo)
     drills = settings.drills
     if args.list:
+        if args.json:
+            raise UsageError(
+                "--json goes with a drill, --due, --status or --gate; --list prints text"
+            )
         return _list(settings)
     from console.headless import drills as headless
     from console.model.clock import SystemClock

@@ -89,8 +89,8 @@ async def _drill_once(
             await fleet.stop()
 
 
-async def run_drills(settings: Settings, names: list[str], options: DrillOptions) -> int:
-    """Each named scenario in turn; exit 0 only when every one passed."""
+async def _drilled(settings: Settings, names: list[str], options: DrillOptions) -> list[dict]:
+    """Each named scenario in turn, its report printed unless --json; their verdicts."""
     verdicts = []
     for name in names:
         verdict = await drill_once(settings, settings.drills.scenario(name), options)
@@ -98,6 +98,12 @@ async def run_drills(settings: Settings, names: list[str], options: DrillOptions
         if not options.json:
             print("\n".join(visible(line, one_line=True) for line in report_lines(verdict)))
             print(f"  journal    {verdict['journal']}", flush=True)
+    return verdicts
+
+
+async def run_drills(settings: Settings, names: list[str], options: DrillOptions) -> int:
+    """Each named scenario in turn; exit 0 only when every one passed."""
+    verdicts = await _drilled(settings, names, options)
     passed = all(v["passed"] for v in verdicts)
     code = EXIT_OK if passed else EXIT_FAILED
     if options.json:
@@ -167,16 +173,33 @@ async def run_gate(
     root = drills_root(settings, options.demo)
     standing = gate(settings.drills, systems, past_drills(root), now)
     missing = [s for s in standing if s.standing is not Standing.OK]
+    verdicts: list[dict] = []
     if missing and run:
         names = list(dict.fromkeys(s.entry.scenario for s in missing))
-        await run_drills(settings, names, options)
+        verdicts = await _drilled(settings, names, options)
         now = max(now, SystemClock().now())  # the drills just run count
         standing = gate(settings.drills, systems, past_drills(root), now)
+    ok = all(s.standing is Standing.OK for s in standing)
+    code = EXIT_OK if ok else EXIT_FAILED
+    if options.json:  # one document, as every --json prints: the gate, and any drill run
+        print_json(
+            {
+                "schema": "rollback-console/drill-gate",
+                "version": 1,
+                "command": "drill",
+                "ok": ok,
+                "exit_status": code,
+                "gate": "open" if ok else "closed",
+                "systems": systems,
+                "status": status_rows(standing),
+                "drills": verdicts,
+            }
+        )
+        return code
     for s in standing:
         print(visible(_gate_line(s), one_line=True))
-    ok = all(s.standing is Standing.OK for s in standing)
     print(f"gate {'open' if ok else 'CLOSED'}: " + ", ".join(systems), flush=True)
-    return EXIT_OK if ok else EXIT_FAILED
+    return code
 
 
 def _gate_line(s: SystemCadence) -> str:
