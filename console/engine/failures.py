@@ -38,6 +38,14 @@ class ExecResult(NamedTuple):
 OK = ExecResult(exit_status=0)
 
 
+def said_once(failure: FailureClass, detail: str | None) -> str:
+    """`class: detail`, the class left out where the detail starts with it already
+    ('connection refused by 10.0.0.1:22', not 'connection refused: connection refused by')."""
+    if not detail or detail.startswith(failure.value):
+        return detail or failure.value
+    return f"{failure.value}: {detail}"
+
+
 UNREACHABLE_ERRNOS = {errno.EHOSTUNREACH, errno.ENETUNREACH, errno.EHOSTDOWN, errno.EADDRNOTAVAIL}
 
 

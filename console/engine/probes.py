@@ -8,7 +8,7 @@ import shlex
 import time
 from collections.abc import Awaitable, Callable
 
-from console.engine.failures import HostFailure, ssh_errors, ssh_timeout
+from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.ssh import SshPool, Target
 from console.model.clock import Clock
 from console.model.probes import PROBE_KINDS, Probe, ProbeKind
@@ -113,7 +113,7 @@ class Sampler:
             try:
                 result = await self.pool.run(target, in_workdir(command, target.workdir), timeout)
             except HostFailure as failure:
-                return "", f"{failure.failure.value}: {failure.detail}", True
+                return "", said_once(failure.failure, failure.detail), True
             except ssh_timeout():
                 return "", f"no answer within {timeout:g} s", False
             except ssh_errors() as exc:

@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from console.engine.failures import HostFailure, ssh_errors, ssh_timeout
+from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
 from console.engine.ssh import SshPool, Target, targets_for
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
@@ -30,9 +30,7 @@ class Reach:
         """`reachable`, or the failure class and its detail (said once)."""
         if self.failure is None:
             return "reachable"
-        if not self.detail or self.detail.startswith(self.failure.value):
-            return self.detail or self.failure.value
-        return f"{self.failure.value}: {self.detail}"
+        return said_once(self.failure, self.detail)
 
 
 class ReachCheck:
