@@ -21,10 +21,10 @@ from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
+from console.ui.screens.picker_params import ParamsPane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
-from console.ui.widgets.param_fields import param_fields, secret_note
-from console.ui.widgets.plain import plain, prose
+from console.ui.widgets.plain import plain
 from console.ui.widgets.reach_text import reach_text
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
@@ -87,10 +87,8 @@ class PickerScreen(Screen):
         )
         yield KeyFooter()
 
-    _params_for: str | None = "-"
     _applies: tuple[str, ...] = ("-",)
     _reach_timer = None
-    _error_param: str | None = None  # the parameter the error shown names
 
     def __init__(self, preselect: list[str] | None = None, declaration: Declaration | None = None):
         super().__init__()
@@ -100,6 +98,7 @@ class PickerScreen(Screen):
         self.declaration = declaration
         self.accepted_keys: list[dict[str, Any]] = []
         self.take_over: str | None = None  # why a stale lock may go (before the declaration)
+        self.params = ParamsPane(self)
 
     async def on_mount(self) -> None:
         tree = self.query_one(HostTree)
@@ -161,50 +160,7 @@ class PickerScreen(Screen):
             if applies:
                 buttons = [MarkedRadioButton(n, value=n == chosen, name=n) for n in applies]
                 await box.mount(ChoiceThenEnter(*buttons, classes="strategies"))
-        await self.show_params()
-
-    async def show_params(self) -> None:
-        name = self.strategy()
-        box = self.query_one("#params", Vertical)
-        if self._params_for == name:
-            return
-        self._params_for = name
-        await box.remove_children()  # before the new inputs: their ids are the same
-        help_text = self.query_one("#strategy-help", Static)
-        if name is None:
-            help_text.update(
-                "No strategy applies to every selected system."
-                if self.host_tree.selected
-                else "Select systems to see the strategies that apply to all of them."
-            )
-            return
-        strategy = self.app.settings.strategy(name)
-        help_text.update(prose(strategy.description))  # configuration text, not markup
-        widgets = param_fields(strategy, self._secret)
-        box.mount_all(widgets)
-        self.call_after_refresh(self._show_secret_note)
-
-    def _secret(self, value: str) -> bool:
-        """Whether console.toml's [redact] covers `value`: then it is hidden here too."""
-        return bool(value) and self.app.engine.redactor.text(value) != value
-
-    def _mask_if_secret(self, field: Input) -> None:
-        """A value the redaction covers is hidden as soon as it is typed, as every record
-        of it is; the host still gets it exactly as typed."""
-        if self._secret(field.value):
-            field.password = True
-        elif not field.value:
-            field.password = False
-        self._show_secret_note()
-
-    def _show_secret_note(self) -> None:
-        notes = self.query("#params-secret").results(Static)
-        note = next(iter(notes), None)
-        if note is None:
-            return
-        hidden = [i.name for i in self.query(".param").results(Input) if i.password and i.name]
-        note.display = bool(hidden)
-        note.update(secret_note(hidden))
+        await self.params.show()
 
     # -- reachability --------------------------------------------------------------
 
@@ -287,32 +243,14 @@ class PickerScreen(Screen):
         await self.update_side()
 
     async def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        await self.show_params()
+        await self.params.show()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
             self.host_tree.filter = event.value.strip()  # a stray space hides nothing
             self.host_tree.rebuild()
         elif event.input.has_class("param"):
-            self._mask_if_secret(event.input)
-            if event.input.name is not None and event.input.name == self._error_param:
-                self._check_again(event.input.name)
-
-    def _check_again(self, param: str) -> None:
-        """The error shown names `param`, which is being edited: checked again as it is
-        typed, so an error it no longer has never stays on screen until Enter."""
-        strategy = self.strategy()
-        params = {i.name: i.value for i in self.query(".param").results(Input) if i.name}
-        try:
-            if strategy is not None:
-                check_choice(self.app.settings, self.systems(), strategy, params)
-        except ParameterRefused as exc:
-            if exc.param == param:
-                self._say(plain(f"✘ {exc}"), param)
-                return
-        except ProcedureError:
-            pass  # not this parameter's: Enter says it
-        self._say("", None)
+            self.params.edited(event.input)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
@@ -343,19 +281,11 @@ class PickerScreen(Screen):
     def refuse(self, why: str | Text, param: str | None = None) -> None:
         """Say why the screen does not go on (empty: nothing to say), and put the cursor
         in the parameter at fault, if one is."""
-        self._say(why, param)
+        self.params.say(why, param)
         field = next((i for i in self.query(".param").results(Input) if i.name == param), None)
         if field is not None:  # scrolled to once the error line has taken its room
             field.focus(scroll_visible=False)
             self.call_after_refresh(field.scroll_visible, animate=False)
-
-    def _say(self, why: str | Text, param: str | None) -> None:
-        error = self.query_one("#picker-error", Label)
-        error.update(why)
-        error.display = bool(why)
-        self._error_param = param if why else None
-        # In the hint's place: a one-line error leaves the pane's height (and scroll) as is.
-        self.query_one(".hint-line", Static).display = not why
 
     def action_go_on(self) -> None:
         systems = self.systems()
@@ -371,7 +301,7 @@ class PickerScreen(Screen):
             for s in systems
         )
         hosts = None if whole else sorted(self.host_tree.selected)
-        params = {i.name: i.value for i in self.query(".param").results(Input) if i.name}
+        params = self.params.values()
         chosen = hosts or [
             h.name for s in systems for h in self.app.settings.inventory.system(s).hosts
         ]
