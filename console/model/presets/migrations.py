@@ -16,6 +16,7 @@ from __future__ import annotations
 from console.model.kinds import StrategyKind
 from console.model.params import ParamType
 from console.model.presets.base import Preset, param
+from console.model.presets.migration_stops import further, keep, stops
 from console.model.presets.pgshell import CLIENT_BINDIR, CLIENT_PRELUDE, CONNECTION, IDENT
 
 _ALEMBIC = (
@@ -25,50 +26,6 @@ al() { (cd {{app_dir}} && {{alembic}} -c {{config}} "$@"); }
 mkdir -p .rollback || exit 3
 """
 )
-
-
-# Where this incident's reversals stopped (each precheck's target, one a line): a further
-# reversal in the same incident goes on from one of them, and undo goes back from any.
-def _stops(kind: str) -> str:
-    return f"""\
-mine=.rollback/{kind}-{{{{incident}}}}
-stops=$(cat "$mine-stops" 2>/dev/null || cat "$mine-target" 2>/dev/null)
-"""
-
-
-def _further(kind: str, now: str, unit: str) -> str:
-    """Shell setting $first to what this incident's earlier reversal began from when the
-    schema is where one of its reversals stopped (a further one adds to it, so undo still
-    goes back to $first), empty when it is where it began (the reversal rolled back, or
-    was undone); anywhere else the precheck refuses: undo could not bring $first back."""
-    return (
-        _stops(kind)
-        + f"""\
-first=
-if [ -n "$stops" ]; then
-  was=$(cat "$mine-from") || exit 3
-  if echo "$stops" | grep -qx -- "{now}"; then
-    first=$was
-    echo "this incident's reversal took {unit} $was down to {now}: undo goes back to $was"
-  elif [ "{now}" != "$was" ]; then
-    echo "{unit} is {now}, not $(echo "$stops" | tail -n 1) where this incident's reversal left it, nor $was" \\
-      "where it began: it changed since, and undo could not bring $was back; reverse it in" \\
-      "another incident" >&2
-    exit 3
-  fi
-fi
-"""
-    )
-
-
-def _keep(kind: str) -> str:
-    """undo's own copy of from and target (a later incident's precheck rewrites the shared
-    files), and the stops: this one's target added to them, or the first."""
-    return f"""\
-cp .rollback/{kind}-from "$mine-from" && cp .rollback/{kind}-target "$mine-target" &&
-  if [ -n "$first" ]; then echo "$target" >> "$mine-stops"; else echo "$target" > "$mine-stops"; fi ||
-  exit 3
-"""
 
 
 ALEMBIC_PRECHECK = (
@@ -94,7 +51,7 @@ if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)
   exit 0
 fi
 """
-    + _further("alembic", "${cur:-base}", "alembic revision")
+    + further("alembic", "${cur:-base}", "alembic revision")
     + """\
 test -n "$cur" || { echo "the database has no alembic revision: nothing to downgrade" >&2; exit 120; }
 test "$(echo "$cur" | wc -l)" -eq 1 || { echo "several current revisions ($cur): downgrade one branch by hand" >&2; exit 3; }
@@ -116,7 +73,7 @@ plan=$(al history -r "$target:$cur" 2>&1) || {
 echo "${first:-$cur}" > .rollback/alembic-from && echo "$target" > .rollback/alembic-target &&
   echo {{incident}} > .rollback/alembic-incident || exit 3
 """
-    + _keep("alembic")
+    + keep("alembic")
     + """\
 echo "alembic revision $cur; going down to $target, undoing:"
 echo "$plan" | grep -v -- "-> $target[ ,]" | sed "s/, *$//"
@@ -137,7 +94,7 @@ integrity after rows
 
 ALEMBIC_UNDO = (
     _ALEMBIC
-    + _stops("alembic")
+    + stops("alembic")
     + """\
 from=$(cat "$mine-from") || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 3; }
 # only where one of this incident's downgrades left the database: else the upgrade is another's
@@ -208,7 +165,7 @@ if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$
   exit 0
 fi
 """
-    + _further("sql", "$cur", "schema version")
+    + further("sql", "$cur", "schema version")
     + """\
 test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 120; }
 target={{target}}
@@ -236,7 +193,7 @@ else
   cp .rollback/sql-plan "$mine-plan"
 fi || exit 3
 """
-    + _keep("sql")
+    + keep("sql")
     + """\
 echo "schema version $cur; going down to $target with, in one transaction:"
 cat .rollback/sql-plan
@@ -304,7 +261,7 @@ integrity after rows
 
 SQL_UNDO = (
     _SQL
-    + _stops("sql")
+    + stops("sql")
     + """\
 test -s "$mine-plan" || { echo "nothing to undo: this incident planned no reversal" >&2; exit 3; }
 # only where one of this incident's reversals left the schema: else the up files would run
