@@ -233,3 +233,44 @@ def test_follow_plain_prints_the_pages_sent_on_the_close_until_they_are_answered
     after = "\n".join(lines[closed:])
     assert "sent a PagerDuty resolve on the close via oncall" in after, follow.stdout
     assert "PagerDuty resolve via oncall: NOT DELIVERED (warning) — no answer within 2 s" in after
+
+
+def test_run_json_says_which_notification_was_delivered(sshd_server, tmp_path: Path) -> None:
+    """Seen on a real fleet: `run --json` of an incident whose status update Slack refused
+    (400) and PagerDuty rate-limited said so only inside a step's summary string; a
+    pipeline had to parse prose to know who was told. Each notification is listed."""
+    import json
+
+    from tests.hooks import ACCEPTED, HookServer
+
+    with HookServer() as hooks:
+        channels = [
+            {"name": "incidents", "kind": "slack", "retries": 0,
+             "url": hooks.on("/slack", (400, "invalid_payload", {}))},
+            {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test",
+             "url": hooks.on("/pd", ACCEPTED)},
+        ]  # fmt: skip
+        communicate = {"id": "communicate", "title": "Communicate status", "kind": "notify"}
+        communicate |= {"channels": ["incidents", "oncall"], "message": "{{summary}}"}
+        procedure = {**PROCEDURE, "channels": channels}
+        procedure["phases"] = [
+            p if p["phase"] != "execution" else {**p, "steps": [*p["steps"], communicate]}
+            for p in PROCEDURE["phases"]
+        ]
+        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        done = fleet.cli(
+            "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes", "--json",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    told = json.loads(done.stdout)["notifications"]
+    assert [(n["channel"], n["step"], n["event"], n["delivered"]) for n in told] == [
+        ("oncall", None, "trigger", True),
+        ("oncall", None, "acknowledge", True),
+        ("incidents", "communicate", None, False),
+        ("oncall", "communicate", None, True),
+        ("oncall", None, "resolve", True),
+    ]
+    assert told[2]["detail"] == "HTTP 400 Bad Request: invalid_payload"
+    assert "rk-test" not in done.stdout

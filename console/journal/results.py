@@ -74,8 +74,30 @@ def run_result(
             step_id: {"status": st.status.value, "summary": st.summary}
             for step_id, st in state.steps.items()
         },
+        "notifications": notifications(state),
         **({"drill": drill} if drill is not None else {}),
     }
+
+
+def notifications(state: IncidentState) -> list[dict[str, Any]]:
+    """Each notification sent, in order: its channel, the step that sent it (none for
+    PagerDuty's incident events: `event` names them), delivered (null: no answer was
+    recorded) and what was said (no secret: the journal holds none)."""
+    told = []
+    for sent in state.notifications:
+        result = sent.get("result") or {}
+        told.append(
+            {
+                "channel": sent.get("channel"),
+                "kind": sent.get("kind"),
+                "step": sent.get("step"),
+                "event": sent.get("action") if sent.get("lifecycle") else None,
+                "repeat": sent.get("repeat") or 0,
+                "delivered": result.get("ok") if result else None,
+                "detail": result.get("detail"),
+            }
+        )
+    return told
 
 
 def refused_result(
