@@ -311,3 +311,19 @@ def test_an_unknown_host_key_headless_says_how_to_accept_it(sshd_server, tmp_pat
         f" --accept-host-key web-1={real}\n"
     ) in unknown.stderr
     assert server.accepted_connections() == 0
+
+
+@pytest.mark.sshd
+def test_a_refused_login_says_authentication_failed_once(sshd_server, tmp_path):
+    """Seen on a real fleet: 'shop-23: FAILED (authentication failed): authentication
+    failed: Permission denied for user h77nobody on host 127.0.77.123'."""
+    known = sshd_server.known_hosts
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+    inventory = tmp_path / "config" / "inventory.toml"
+    inventory.write_text(inventory.read_text().replace(sshd_server.server.user, "nobody-here"))
+    refused = cli(*base, "true", home=tmp_path, state=tmp_path / "state")
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "web-1: FAILED (authentication failed): Permission denied for user nobody-here on host"
+        " 127.0.0.1\n"
+    )

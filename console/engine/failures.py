@@ -97,7 +97,7 @@ def classify_connect_error(
         )
         return HostFailure(FailureClass.UNREACHABLE, f"no SSH answer from{at or ' it'} {within}")
     if isinstance(exc, asyncssh.PermissionDenied):
-        return HostFailure(FailureClass.AUTH, f"authentication failed: {exc.reason}")
+        return HostFailure(FailureClass.AUTH, exc.reason)  # the class says the rest
     if isinstance(exc, asyncssh.HostKeyNotVerifiable):
         return HostFailure(FailureClass.HOSTKEY_UNKNOWN, f"host key not verifiable: {exc.reason}")
     if isinstance(exc, asyncssh.ConnectionLost | asyncssh.DisconnectError):
