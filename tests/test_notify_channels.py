@@ -526,3 +526,56 @@ async def test_the_documents_summary_says_which_channels_did_not_deliver(
     assert "1 of 2 notifications not delivered (status-page): see Notifications." in summary
     document = json.loads(EXPORT_FORMATS["json"].render(events, False))
     assert "1 of 2 notifications not delivered" in document["document"]["summary"]["paragraph"]
+
+
+async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_else(tmp_path):
+    """Seen against a real HTTP server answering the webhook's POST with `302 Location:
+    /new`: urllib followed it as a GET without the message, the target answered 200, and
+    the update read "delivered — HTTP 200"; the Authorization header went along. A
+    redirect is now the answer: not delivered, not retried, saying where it pointed."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[tuple[str, str, str | None]] = []
+
+    class Moved(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            seen.append((self.command, self.path, self.headers.get("Authorization")))
+            moved = self.path == "/old"
+            self.send_response(302 if moved else 200)
+            if moved:
+                self.send_header("Location", "http://elsewhere.example:8080/new")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/old"
+        channel = {"name": "status", "kind": "webhook", "url": url, "retries": 2}
+        channel["headers"] = {"Authorization": TOKEN}
+        conductor = conductor_for(settings_with([channel]), tmp_path)
+        assert await conductor.run_step("communicate")
+        await finish(conductor)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert seen == [("POST", "/old", TOKEN)]  # once: a redirect is final, never followed
+    [result] = [
+        e.data
+        for e in read_journal(conductor.recorder.path).events
+        if e.kind == Kind.NOTIFICATION_RESULT
+    ]
+    assert (result.ok, result.status) == (False, 302)
+    assert result.detail == (
+        "HTTP 302 Found (redirected to http://elsewhere.example:8080/...; not followed:"
+        " set the URL it names)"
+    )

@@ -44,11 +44,13 @@ def _post(
         headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with _opener().open(request, timeout=timeout) as response:
             return WebhookResult(True, response.status, f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
         said = _answer(exc.read())
         detail = f"HTTP {exc.code} {exc.reason}" + (f": {said}" if said else "")
+        if 300 <= exc.code < 400:
+            detail += _redirected(exc.headers.get("Location", "") if exc.headers else "")
         retry_after = exc.headers.get("Retry-After", "") if exc.headers else ""
         return WebhookResult(
             False,
@@ -62,6 +64,27 @@ def _post(
         if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
             return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
         return WebhookResult(False, None, str(reason), retryable=True)
+
+
+def _opener() -> Any:
+    """urllib's opener without its redirect handler. It turned a POST redirected with 301,
+    302 or 303 into a GET without the message, reported as delivered when the target
+    answered it, and sent the Authorization header on to wherever it pointed."""
+    import urllib.request
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any) -> None:
+            return None  # the 3xx is the answer: an HTTPError
+
+    return urllib.request.build_opener(NoRedirect)
+
+
+def _redirected(location: str) -> str:
+    from urllib.parse import urlsplit
+
+    where = urlsplit(location)
+    to = f" to {where.scheme}://{where.netloc}/..." if where.netloc else ""
+    return f" (redirected{to}; not followed: set the URL it names)"
 
 
 async def post_json(
