@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.amendments import Amendments
 from console.engine.closing import IncidentClosing, open_only
 from console.engine.cut_rollouts import hold_cut_rollouts
+from console.engine.decisions import Decisions
 from console.engine.errors import ProcedureError as ProcedureError  # re-exported for callers
 from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
@@ -47,7 +48,8 @@ class Conductor:
 
     It owns its collaborators, each given only what it needs: `opening` (trigger,
     systems, strategy), `locking` (the systems' locks), `execution` (what a step sends,
-    and undo), `amendments` (notes, stars, the form), `closing` (the end of the
+    and undo), `decisions` (a step confirmed or skipped, command handed over),
+    `amendments` (notes, stars, the form), `closing` (the end of the
     incident), `activity` (which steps run now), and the `notifier`."""
 
     def __init__(self, settings: Settings, recorder: Recorder, pool: SshPool):
@@ -63,6 +65,7 @@ class Conductor:
         self.closing = IncidentClosing(settings, recorder, self.activity, self.locking, self.abort)
         self.opening = IncidentOpening(settings, recorder, self.locking)
         self.amendments = Amendments(settings, recorder)
+        self.decisions = Decisions(settings, recorder, self.activity)
         self.settings = settings
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
@@ -88,7 +91,8 @@ class Conductor:
     def settings(self, settings: Settings) -> None:
         """A drill runs on its own settings: its collaborators follow."""
         self._settings = settings
-        for part in (self.execution, self.closing, self.opening, self.amendments):
+        parts = (self.execution, self.closing, self.opening, self.amendments, self.decisions)
+        for part in parts:
             part.settings = settings
 
     @property
@@ -167,42 +171,13 @@ class Conductor:
         return step_data(self.settings, step)
 
     def confirm(self, step_id: str, note: str = "", by: str = "") -> None:
-        """A person confirms a manual step is done; `by` says who (default: the
-        commander), e.g. `--yes (headless)`."""
-        open_only(self.state, "confirm a step")
-        step = self.step(step_id)
-        if step.kind is not StepKind.MANUAL:
-            raise ProcedureError(f"step {step.title!r} is not a manual step")
-        by = by or self.state.commander or self.recorder.actor.login
-        self.recorder.record(
-            Kind.STEP_CONFIRMED, step=step_id, note=note, by=by, **self._step_data(step)
-        )
+        self.decisions.confirm(step_id, note, by)
 
     def hand_over(self, to: str, note: str = "") -> None:
-        """Someone else takes command: an event of its own; later events carry them."""
-        open_only(self.state, "hand over command")
-        to = to.strip()
-        if not to:
-            raise ProcedureError("say whom command is handed over to")
-        if to == self.state.commander:
-            raise ProcedureError(f"{to} is already the commander")
-        self.recorder.record(
-            Kind.COMMANDER_HANDED_OVER,
-            to=to,
-            previous=self.state.commander or "",
-            note=note.strip(),
-        )
+        self.decisions.hand_over(to, note)
 
     def skip(self, step_id: str, reason: str) -> None:
-        open_only(self.state, "skip a step")
-        if not reason.strip():
-            raise ProcedureError("skipping a step needs a reason")
-        if step_id in self.running:
-            raise ProcedureError("the step is running; abort it first")
-        step = self.step(step_id)
-        self.recorder.record(
-            Kind.STEP_SKIPPED, step=step_id, reason=reason.strip(), **self._step_data(step)
-        )
+        self.decisions.skip(step_id, reason)
 
     def note(self, text: str, step_id: str | None = None, about: int | None = None) -> None:
         """A free-text note; `about` makes it an annotation of that event (its seq)."""
