@@ -296,6 +296,14 @@ def test_a_changed_host_key_is_refused_naming_the_line_that_records_the_old_one(
     ) in said
     assert server.accepted_connections() == 0
 
+    accept = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=home, state=state)
+    assert accept.returncode == 2
+    assert accept.stderr == (
+        f"error: web-1: a different key is already known for {name}, {known}:3 records {old};"
+        " refused\n"
+    )
+    assert server.accepted_connections() == 0
+
 
 @pytest.mark.sshd
 def test_an_unknown_host_key_headless_says_how_to_accept_it(sshd_server, tmp_path):

@@ -270,8 +270,13 @@ class SshPool:
         if unknown is None:
             if any(fingerprint in self.dialer.trusted(d) for d in route):
                 return None  # already trusted: nothing to write
+            known = self.dialer.known.recorded_at(
+                dest.known_hosts_files, dest.host, dest.port, dest.host_key_alias
+            )
+            where = "".join(f", {path}:{number} records {old}" for path, number, old in known)
             raise HostFailure(
-                FailureClass.HOSTKEY_MISMATCH, "a different key is already known; refused"
+                FailureClass.HOSTKEY_MISMATCH,
+                f"a different key is already known for {dest.key_name}{where}; refused",
             )
         tunnel = None
         if unknown.jump is not None:
