@@ -12,15 +12,14 @@ from textual.widgets.option_list import Option
 from console.engine.errors import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
-from console.model.visible import assignments, visible
+from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
+from console.ui.screens.step_detail import SENDS_TO_HOSTS, step_detail
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
-from console.ui.widgets.plain import prose
-from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
 from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.sending import sending_text
 from console.ui.widgets.status import status_text
@@ -35,7 +34,6 @@ DO_WORDS = {
 }
 READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
 DRILL_WORDS = "The drill does the steps; notes and the abort stay yours"
-SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
 
 
 class ChecklistScreen(IncidentScreen):
@@ -266,63 +264,7 @@ class ChecklistScreen(IncidentScreen):
             detail.update("")
             return
         st = self.incident.state.step(step.id)
-        text = Text.assemble((step.title, "bold"), "\n", self._status(st), f" · {step.kind} step")
-        if st.status is StepStatus.DONE and st.warnings:
-            text.append(f" · not delivered on {st.warnings} channel(s)", style=themed("$warning"))
-        if step.kind is StepKind.NOTIFY and (sending := sending_text(self.incident, step.id)):
-            text.append("\n").append_text(sending)
-        # Most pressing first: at 80x24 the pane shows six lines.
-        unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
-        if unknown:
-            text.append(
-                f"\n? unknown: verify before retrying: {', '.join(unknown)}"
-                f" ({self.app.key_label('resume.verify')} verifies,"
-                f" {self.app.key_label('resume.retry')} retries only them)",
-                style=themed("bold $accent"),
-            )
-        # A result may quote a host (a notification's answer): shown, never obeyed.
-        if st.summary:
-            text.append(f"\nResult: {visible(st.summary)}")
-        # What its undo did, once it ended after the step (a step run again reads as run).
-        undo = self.incident.state.undone(step.id)
-        if undo is not None:
-            said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
-            text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
-        after = undone_before_text(self.incident, step.id) or ran_since_checked(
-            self.incident, step.id
-        )
-        if after is not None:
-            text.append(f"\n{after}", style=themed("bold $warning"))
-        if st.skip_reason:
-            text.append(f"\nSkipped: {visible(st.skip_reason)}")
-        for note in st.notes[-3:]:
-            text.append(f"\n✎ {visible(note)}", style=themed("$secondary"))
-        if step.description:
-            text.append("\n").append_text(prose(step.description))
-        state = self.incident.state
-        if step.kind is StepKind.STRATEGY and state.strategy:
-            params = assignments(state.params)
-            chosen = step.strategy or state.strategy
-            ran = st.ran_strategy if st.status is not StepStatus.RUNNING else None
-            if ran and ran != chosen:  # the result above is not the chosen one's
-                text.append(f"\nRan: {ran} · chosen since, not run yet: {chosen}")
-            else:
-                text.append(f"\nStrategy: {chosen}")
-            text.append(f" ({params})" if params else "")
-        elif step.command:
-            first, *more = step.command.strip().splitlines()
-            where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
-            text.append(f"\nRuns{where}: {first}", style="dim")
-            if more:  # never read as the whole command
-                text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
-        if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
-            text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
-        if step.kind in SENDS_TO_HOSTS:
-            text.append(
-                f"\n{self.app.key_label('checklist.preview')} shows every command it would send, per host",
-                style="dim",
-            )
-        detail.update(text)
+        detail.update(step_detail(self.app, self.incident, step, self._status(st)))
 
     def action_preview(self) -> None:
         """Every command the highlighted step would send, rendered; nothing is sent."""

@@ -1,0 +1,83 @@
+"""The checklist's detail pane: the highlighted step in full, what is most pressing first
+(at 80x24 the pane shows six lines): its state, hosts left unknown, its result, its undo,
+notes, its description, and what it runs where."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from console.model.procedure import Step, StepKind
+from console.model.state import HostStatus, StepStatus
+from console.model.visible import assignments, visible
+from console.ui.palette import themed
+from console.ui.widgets.plain import prose
+from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
+from console.ui.widgets.sending import sending_text
+
+if TYPE_CHECKING:
+    from console.ui.incident_app import IncidentApp
+    from console.ui.incident_view import IncidentView
+
+SENDS_TO_HOSTS = (StepKind.COMMAND, StepKind.STRATEGY)
+
+
+def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Text) -> Text:
+    """Step `step` of `incident` in full; `status` is its state as the list shows it."""
+    st = incident.state.step(step.id)
+    text = Text.assemble((step.title, "bold"), "\n", status, f" · {step.kind} step")
+    if st.status is StepStatus.DONE and st.warnings:
+        text.append(f" · not delivered on {st.warnings} channel(s)", style=themed("$warning"))
+    if step.kind is StepKind.NOTIFY and (sending := sending_text(incident, step.id)):
+        text.append("\n").append_text(sending)
+    # Most pressing first: at 80x24 the pane shows six lines.
+    unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
+    if unknown:
+        text.append(
+            f"\n? unknown: verify before retrying: {', '.join(unknown)}"
+            f" ({app.key_label('resume.verify')} verifies,"
+            f" {app.key_label('resume.retry')} retries only them)",
+            style=themed("bold $accent"),
+        )
+    # A result may quote a host (a notification's answer): shown, never obeyed.
+    if st.summary:
+        text.append(f"\nResult: {visible(st.summary)}")
+    # What its undo did, once it ended after the step (a step run again reads as run).
+    undo = incident.state.undone(step.id)
+    if undo is not None:
+        said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
+        text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
+    after = undone_before_text(incident, step.id) or ran_since_checked(incident, step.id)
+    if after is not None:
+        text.append(f"\n{after}", style=themed("bold $warning"))
+    if st.skip_reason:
+        text.append(f"\nSkipped: {visible(st.skip_reason)}")
+    for note in st.notes[-3:]:
+        text.append(f"\n✎ {visible(note)}", style=themed("$secondary"))
+    if step.description:
+        text.append("\n").append_text(prose(step.description))
+    state = incident.state
+    if step.kind is StepKind.STRATEGY and state.strategy:
+        params = assignments(state.params)
+        chosen = step.strategy or state.strategy
+        ran = st.ran_strategy if st.status is not StepStatus.RUNNING else None
+        if ran and ran != chosen:  # the result above is not the chosen one's
+            text.append(f"\nRan: {ran} · chosen since, not run yet: {chosen}")
+        else:
+            text.append(f"\nStrategy: {chosen}")
+        text.append(f" ({params})" if params else "")
+    elif step.command:
+        first, *more = step.command.strip().splitlines()
+        where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
+        text.append(f"\nRuns{where}: {first}", style="dim")
+        if more:  # never read as the whole command
+            text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
+    if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
+        text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
+    if step.kind in SENDS_TO_HOSTS:
+        text.append(
+            f"\n{app.key_label('checklist.preview')} shows every command it would send, per host",
+            style="dim",
+        )
+    return text
