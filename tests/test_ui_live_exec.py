@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.geometry import Region
-from textual.widgets import Log, Static
+from textual.widgets import Log, OptionList, Static
 
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
@@ -28,6 +28,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     footer_keys,
     open_incident,
+    start_evidence_step,
     type_text,
     until,
 )
@@ -399,3 +400,24 @@ async def test_failed_hosts_among_many_are_named_in_the_heading(tmp_path: Path, 
         await pilot.pause(0.3)
         heading = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
         assert "4 failed · showing 4 problem host(s)" in heading  # listed by the grid now
+
+
+@pytest.mark.sshd
+async def test_a_checklist_step_names_its_failed_hosts(tmp_path: Path, sshd_server):
+    """Seen at 80x24 on a real sshd fleet of 52: the checklist said of a failed step
+    'Result: 4 failed, 48 succeeded' and no host; it now names them, and the key to why."""
+    names = [f"web-{n:02d}" for n in range(1, 13)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    settings = _with_ports(settings, {"web-07": closed_port()})
+    app = build_app(settings, tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await start_evidence_step(pilot)
+        await until(pilot, lambda: _done(app, "capture-evidence", 12), timeout=120)
+        await pilot.press("f2")
+        await until(pilot, lambda: bool(app.screen.query("#step-detail")))
+        steps = app.screen.query_one("#steps", OptionList)
+        steps.highlighted = steps.get_option_index("capture-evidence")
+        await pilot.pause(0.3)
+        detail = str(app.screen.query_one("#step-detail", Static).render())
+        assert "✘ failed: web-07 · F3 shows why" in detail.splitlines(), detail
