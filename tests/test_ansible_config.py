@@ -31,6 +31,15 @@ def config_with(tmp_path: Path, systems: list[dict], ssh: dict | None = None) ->
     return directory
 
 
+def warnings_of(directory: Path, tmp_path: Path):
+    """check-config's warnings of `directory` (it passes), but the missing probes'; and
+    its result."""
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]
+    return said, result
+
+
 def test_a_system_reads_its_hosts_from_an_ansible_group_at_load(tmp_path):
     shutil.copytree(CORPUS, tmp_path / "ansible")
     directory = config_with(
@@ -76,9 +85,7 @@ def test_check_config_names_the_ansible_file_and_line_of_what_cannot_be_honoured
     assert "hosts.ini:3: web-2: ansible_connection=winrm" in result.stderr
     # the warning is said too once the error is fixed, and check-config still passes
     (tmp_path / "hosts.ini").write_text("[web]\nweb-1 ansible_password=hunter2\n")
-    result = cli("check-config", str(directory), tmp_path=tmp_path)
-    assert result.returncode == 0, result.stderr
-    said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]
+    said, result = warnings_of(directory, tmp_path)
     assert said == [
         f"warning: {tmp_path / 'hosts.ini'}:2: ansible_password is not honoured"
         " (the console reaches hosts by SSH keys)"
@@ -240,9 +247,7 @@ def test_become_is_said_to_be_sudo_in_the_commands(tmp_path):
     directory = config_with(
         tmp_path, [{"name": "web", "ansible": {"inventory": "../hosts.ini", "group": "web"}}]
     )
-    result = cli("check-config", str(directory), tmp_path=tmp_path)
-    assert result.returncode == 0, result.stderr
-    said = [line for line in result.stderr.splitlines() if "[[systems.probes]]" not in line]
+    said, _ = warnings_of(directory, tmp_path)
     assert said == [
         f"warning: {tmp_path / 'hosts.ini'}:{n}: {key} is not honoured: commands run as the"
         " login user; write sudo -n in those that need root (docs/strategies.md, 'Root: sudo')"
