@@ -7,10 +7,13 @@ retries beside it until the commander has chosen."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -382,3 +385,79 @@ async def test_a_probe_command_that_times_out_is_stopped_on_the_host(sshd_server
             await asyncio.sleep(0.1)
     finally:
         await pool.close()
+
+
+class HeldDoor:
+    """127.0.0.1:`port` forwards to `target` only once `release()` is called: a host whose
+    handshake is still on its way (a slow link) when something happens."""
+
+    def __init__(self, target: int):
+        self.target = target
+        self.released = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = [self.listener]
+        self.accepted = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                self.sockets.append(client)
+                self.accepted.set()
+                threading.Thread(target=self._forward, args=(client,), daemon=True).start()
+
+    def _forward(self, client: socket.socket) -> None:
+        self.released.wait(WAIT)
+        with contextlib.suppress(OSError):
+            server = socket.create_connection(("127.0.0.1", self.target), timeout=WAIT)
+            self.sockets.append(server)
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a: socket.socket, b: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := a.recv(65536):
+                b.sendall(data)
+        with contextlib.suppress(OSError):
+            b.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.released.set()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+
+def test_an_abort_while_a_host_is_still_being_reached_sends_it_nothing(sshd_server, tmp_path):
+    """Seen on a real sshd fleet: Ctrl+C of exec 70 ms after it started, two hosts still in
+    their handshakes (a third one silent): once their connections opened, the command was
+    sent anyway and ran its 100 s to the end, exit 0, after 'run.aborted'. A host stopped
+    before its command went out now gets nothing, and reads aborted."""
+    door = HeldDoor(sshd_server.server.port)
+    try:
+        config, sandboxes = fleet(sshd_server, tmp_path, ["web-1"], port=door.port)
+        exec_ = console(
+            ["exec", "--config", str(config), "--systems", "web", "touch ran; sleep 60"],
+            tmp_path / "s",
+        )
+        try:
+            _wait_for(door.accepted.is_set, "exec to reach the held door")
+            _wait_for(lambda: any((tmp_path / "j").glob("*/journal.jsonl")), "its journal")
+            (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+            _wait_for(lambda: "command.intent" in journal.read_text(), "its write-ahead intent")
+            exec_.send_signal(signal.SIGINT)
+            _wait_for(lambda: "run.aborted" in journal.read_text(), "the abort on record")
+            door.released.set()  # the handshake goes on, after the abort
+            assert exec_.wait(timeout=WAIT) == 1, exec_.stderr.read()
+        finally:
+            exec_.kill()
+            exec_.wait(timeout=30)
+    finally:
+        door.close()
+    assert not (sandboxes["web-1"] / "ran").exists()
+    events = read_journal(journal).events
+    (result,) = [e for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert result.data.aborted and result.data.exit_status is None

@@ -70,8 +70,11 @@ class Running:
     def __init__(self) -> None:
         self.channels: dict[str, tuple[Channel, CommandSession]] = {}
         self.deadlines = Deadlines()
+        self.connecting: set[str] = set()  # handles whose host is still being reached
+        self.stopped: set[str] = set()  # of those, the ones stopped: nothing is sent
 
     async def stop(self, handles: list[str]) -> None:
+        self.stopped |= self.connecting.intersection(handles)
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
         await asyncio.gather(*(stop(channel) for channel, _ in found))
 
@@ -209,8 +212,12 @@ async def execute(
 ) -> ExecResult:
     """Run `command` on `target`; every output block goes to `emit(stream, lines)`;
     how it ended comes back."""
+    running.connecting.add(handle)
     try:
         conn = await pool.connection(target)
+        # Stopped while its host was being reached (an abort mid-handshake): not sent.
+        if handle in running.stopped:
+            return ExecResult(FailureClass.SIGNAL, "stopped before it was sent: nothing sent")
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.
         session = CommandSession(emit, running.deadlines)
@@ -224,6 +231,9 @@ async def execute(
     except (asyncssh.Error, OSError) as exc:  # its exec request may have gone out
         pool.forget(target.name)
         return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
+    finally:
+        running.connecting.discard(handle)
+        running.stopped.discard(handle)
     running.channels[handle] = (channel, session)
     try:
         result = await _collect(channel, session, limit)
