@@ -16,6 +16,7 @@ from console.model.state import HostStatus
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.host_why import HostWhy
 from console.ui.widgets.host_grid import HostGrid
 from tests.fleet_settings import sshd_settings
 from tests.test_reach import closed_port
@@ -171,6 +172,38 @@ async def test_a_failed_hosts_reason_is_read_whole_at_80_columns(tmp_path: Path)
             assert "".join(shown.split()) == "✘" + "".join(reason.split()), shown
             assert screen.region.contains_region(why.region), why.region
             assert screen.query_one("#output").size.height > 0  # the output still shows
+
+
+async def test_a_reason_longer_than_its_pane_is_read_whole_with_enter(tmp_path: Path) -> None:
+    """Above the output the reason takes six lines at most (the output must still show):
+    a longer one (a stack trace's line, a JSON error) is read whole in a dialog, Enter on
+    the host; the pane's title says so."""
+    reason = " ".join(
+        f"frame{i} at com.example.Checkout.step{i}(Checkout.java:{i})" for i in range(16)
+    )
+    async with DemoFleet(demo_settings()) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await _adhoc(pilot, f"echo '{reason}' >&2; exit 1")
+            await until(pilot, lambda: _done(app, "adhoc-1", 3))
+            await pilot.pause(0.2)
+            screen = app.screen
+            why = screen.query_one("#output-why", Static)
+            await until(pilot, lambda: bool(why.display) and why.size.height == 6)
+            assert len(reason) > 6 * why.size.width  # it runs past its pane
+            title = str(screen.query_one("#output-title").render())
+            assert title == "Output of web-1 · ⏎ shows why, whole", title
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, HostWhy))
+            dialog = app.screen
+            await pilot.pause(0.1)
+            shown = str(dialog.query_one("#why-text", Static).render())
+            assert "".join(reason.split()) in "".join(shown.split())
+            assert shown.startswith("✘ failed at run · non-zero exit (exit status 1) · try 1")
+            assert app.screen.region.contains_region(dialog.query_one("#why-scroll").region)
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
 
 
 async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:

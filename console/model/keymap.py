@@ -40,6 +40,7 @@ BINDING_IDS = frozenset(
         "execution.problems",
         "execution.retry",
         "execution.strategy",
+        "execution.why",
         "export.preview",
         "export.write",
         "form.add-item",
@@ -98,6 +99,7 @@ BINDING_IDS = frozenset(
         "trigger.back",
         "trigger.declare",
         "watch.decide",
+        "why.close",
     }
 )
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")

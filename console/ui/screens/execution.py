@@ -81,6 +81,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         Binding("i", "assessment", "Assessment", id="execution.assessment"),
         Binding("b", "other_strategy", "Other strategy", id="execution.strategy"),
         Binding("p", "problems", "Problems only", id="execution.problems"),
+        Binding("enter", "why", "Why it failed", id="execution.why"),
     ]
 
     def __init__(self) -> None:
@@ -400,6 +401,17 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         from console.ui.screens.picker import PickerScreen
 
         self.app.push_screen(PickerScreen(preselect=list(self.incident.state.systems)))
+
+    def action_why(self) -> None:
+        """The highlighted host's reason in full, whatever its length."""
+        from console.ui.screens.host_why import HostWhy, why_whole
+
+        run = self.highlighted_run()
+        text = why_whole(run) if run is not None else None
+        if run is None or text is None:
+            self.notify("The highlighted host has no failure to explain.")
+            return
+        self.app.push_screen(HostWhy(run.host, text))
 
     def action_adhoc(self) -> None:
         self.adhoc.ask(self.host)

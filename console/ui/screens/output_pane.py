@@ -27,6 +27,8 @@ class OutputPane:
     def __init__(self, screen: ExecutionScreen) -> None:
         self.screen = screen
         self._seen = 0  # the journal's events looked at so far
+        self._why_shown = False
+        self._cut = False  # the pane shows the last lines only
 
     def reload(self) -> None:
         """Show the last lines of the screen's step and host afresh."""
@@ -54,6 +56,9 @@ class OutputPane:
         if pane.display != (text is not None):
             pane.display = text is not None
         screen.show(pane, text or "")
+        if self._why_shown != (text is not None):
+            self._why_shown = text is not None
+            self._title(screen.is_probe(screen.step_id), cut=self._cut)
 
     def append(self) -> None:
         """Add the lines of the events recorded since the last look."""
@@ -78,11 +83,14 @@ class OutputPane:
     def _title(self, probe: bool, cut: bool) -> None:
         """What the pane shows, and that it shows the last lines only when it does."""
         screen = self.screen
+        self._cut = cut
         title = "Output (select a host)"
         if probe:
             title = "Soak rounds"
         elif screen.host:
             title = f"Output of {screen.host}"
+            if self._why_shown:  # above the output, six lines at most: Enter shows it whole
+                title += f" · {screen.app.key_label('execution.why')} shows why, whole"
         if cut:
             title += f" · its last {OUTPUT_LINES:,} lines; all of them in the export"
         # One line always: another host's name redraws it alone, without a layout pass.
