@@ -579,3 +579,66 @@ async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_e
         "HTTP 302 Found (redirected to http://elsewhere.example:8080/...; not followed:"
         " set the URL it names)"
     )
+
+
+async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerduty_after_its_resolve(
+    tmp_path,
+):
+    """A status update every N minutes to PagerDuty, rate-limited (429, Retry-After) while
+    the commander closes the incident: its retry went out after the resolve, and a trigger
+    on a resolved alert opens a new PagerDuty incident, paging someone for a rollback
+    already closed. The close now stops the update being retried (journalled, not
+    delivered); the resolve is the last event PagerDuty gets."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    got: list[dict] = []
+    limited = threading.Event()
+
+    class PagerDuty(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            got.append(body)
+            details = body.get("payload", {}).get("custom_details", {})
+            updates = [b for b in got if b.get("payload", {}).get("custom_details", {}).get("step")]
+            # The first status update is taken; every later one is rate-limited.
+            if details.get("step") and len(updates) > 1:
+                limited.set()
+                self.send_response(429)
+                self.send_header("Retry-After", "1")
+            else:
+                self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), PagerDuty)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v2/enqueue"
+        channel = {"name": "oncall", "kind": "pagerduty", "routing_key": PD_KEY, "url": url}
+        channel |= {"retries": 3}
+        conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)  # 0.12 s
+        assert await conductor.run_step("communicate")
+        assert await asyncio.to_thread(limited.wait, 20)
+        conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
+        await conductor.shutdown()
+        conductor.recorder.close()
+        await asyncio.sleep(2.5)  # past the Retry-After the retry would have waited
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    actions = [b["event_action"] for b in got]
+    assert "resolve" in actions
+    assert actions[-1] == "resolve", actions
+    results = [
+        e.data
+        for e in read_journal(conductor.recorder.path).events
+        if e.kind == Kind.NOTIFICATION_RESULT
+    ]
+    cut = [r for r in results if r.repeat and not r.ok]
+    assert cut and "the incident closed (a later attempt could page again)" in cut[-1].detail, cut

@@ -47,6 +47,7 @@ async def deliver(
     environ: Mapping[str, str] = os.environ,
     sleep: Sleep = asyncio.sleep,
     retrying: Retrying | None = None,
+    give_up: Callable[[], str | None] = lambda: None,
 ) -> Delivery:
     """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; a failed
     command the shell could run) up to `channel.retries` times, waiting `backoff`, then twice as long."""
@@ -65,13 +66,17 @@ async def deliver(
         else:
             result = await post_json(url, document, channel.timeout, headers)
         log.debug("notification %s: attempt %d: %s", channel.name, attempt, result.detail)
-        if result.ok or not result.retryable or attempt > channel.retries:
+        if result.ok or not result.retryable or attempt > channel.retries or give_up():
             break
         delay = min(result.retry_after or channel.backoff * 2 ** (attempt - 1), MAX_DELAY)
         if retrying is not None:
             retrying(attempt, result.detail, delay)
         await sleep(delay)
+        if give_up():  # a cancellation can be lost as an answer arrives (wait_for, 3.11)
+            break
     detail = result.detail + (f" (after {attempt} attempts)" if attempt > 1 else "")
+    if not result.ok and (why := give_up()):
+        detail += f"; not tried again: {why}"
     return Delivery(result.ok, result.status, detail, attempt, lines)
 
 

@@ -92,6 +92,7 @@ class Notifier:
         # silent endpoint must not hold Ctrl+C or `a` for its timeouts and retries).
         self._step_sends: set[asyncio.Future[tuple[bool, str]]] = set()
         self.step_cut: str | None = None  # why they were, if they were
+        self.repeats_cut: str | None = None  # why periodic updates were stopped mid-send
 
     @property
     def state(self) -> IncidentState:
@@ -283,13 +284,21 @@ class Notifier:
                 delivery = Delivery(False, None, f"not sent: {self.interrupted}", 0)
             else:
                 delivery = await deliver(
-                    channel, outgoing, self.environ, retrying=self._retrying(sent.seq, channel)
+                    channel,
+                    outgoing,
+                    self.environ,
+                    retrying=self._retrying(sent.seq, channel),
+                    give_up=lambda: (self.repeats_cut if repeat else None) or self.step_cut,
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
-            if self.step_cut and not self.interrupted:
+            if self.interrupted:
+                why = f"no answer yet when it was {self.interrupted}"
+            elif repeat and self.repeats_cut:
+                why = f"no answer yet when {self.repeats_cut}: it may have arrived"
+            elif self.step_cut:
                 why = self._cut_words()
             else:
-                why = f"no answer yet when it was {self.interrupted or 'stopped'}"
+                why = "no answer yet when it was stopped"
             failed = Delivery(False, None, why, 1)
             self._result(sent.seq, step, channel, failed, required, repeat, extra.get("action"))
             raise
@@ -349,6 +358,15 @@ class Notifier:
         wait = seconds if first is None else first
         task = asyncio.get_running_loop().create_task(self._repeat(step, seconds, wait))
         self._repeats[step.id] = task
+
+    def stop_repeats(self, why: str) -> None:
+        """The incident closed: periodic updates stop now, one still being retried too
+        (a PagerDuty trigger retried after the resolve would open a new alert, paging
+        someone for a rollback already closed). Each send cut short is journalled."""
+        self.repeats_cut = why
+        for task in self._repeats.values():
+            task.cancel()
+        self._repeats.clear()
 
     async def _repeat(self, step: Step, seconds: float, first: float) -> None:
         """Every `seconds` from the start of the last update, as a resume counts them: a

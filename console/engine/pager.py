@@ -58,6 +58,8 @@ class Pager:
         action = _action_for(event)
         if action is None:
             return
+        if action == "close":  # nothing of a periodic update may follow the resolve
+            self.notifier.stop_repeats("the incident closed (a later attempt could page again)")
         state = self.notifier.state
         for channel in self.notifier.settings.procedure.pagers:
             if state.drill and not channel.in_drills:
@@ -93,6 +95,14 @@ class Pager:
                 await previous
         message, severity, document = self._event(channel, action, event)
         from console.engine.delivery import Outgoing  # with the first page
+
+        if action == "close" and not self.notifier.interrupted:
+            # After an update to it given up on at the close, if one still flies; Ctrl+C
+            # stops the wait, and the close's event is then journalled as not sent.
+            from console.engine.webhook import settled
+
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await settled(channel.url_for(self.notifier.environ), channel.timeout + 1)
 
         outgoing = Outgoing(document, routing_key=True)
         await self.notifier.send(channel, outgoing, None, message, severity, lifecycle=action)

@@ -87,6 +87,21 @@ def _redirected(location: str) -> str:
     return f" (redirected{to}; not followed: set the URL it names)"
 
 
+# Requests on their way, by URL: a send given up on (cancelled) leaves its thread to
+# finish its one request; `settled` lets a later event to that URL wait for it.
+_IN_FLIGHT: dict[str, set[threading.Thread]] = {}
+
+
+async def settled(url: str, timeout: float) -> None:
+    """Wait (at most `timeout`) until no request to `url` is on its way: PagerDuty must
+    get a trigger retried across the close before the resolve, never after it."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while any(t.is_alive() for t in _IN_FLIGHT.get(url, ())):
+        if asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def post_json(
     url: str, payload: dict[str, Any], timeout: float, headers: dict[str, str] | None = None
 ) -> WebhookResult:
@@ -126,5 +141,9 @@ def _in_daemon_thread(
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
             loop.call_soon_threadsafe(settle, result, error)
 
-    threading.Thread(target=work, name="webhook", daemon=True).start()
+    thread = threading.Thread(target=work, name="webhook", daemon=True)
+    flying = _IN_FLIGHT.setdefault(args[0], set())
+    flying.difference_update([t for t in flying if not t.is_alive()])
+    flying.add(thread)
+    thread.start()
     return future
