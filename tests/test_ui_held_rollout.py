@@ -11,6 +11,7 @@ from textual.widgets import Label, Static
 from console.demo.fleet import DemoFleet
 from console.model.events import Kind
 from console.model.settings import Settings
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
@@ -107,6 +108,16 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
                 "Step held",
                 f"“Restore previous version”: {HELD}. t goes on with the next stage, or skip.",
             ) in toasts
+            await pilot.press(
+                "f2"
+            )  # the checklist's detail says the result as recorded, "5%" whole
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            app.screen.select_step("restore")
+            await pilot.pause(0.1)
+            detail = " ".join(str(app.screen.query_one("#step-detail", Static).render()).split())
+            assert "Result: held at 5% on 3 hosts (stage 1 of 4)" in detail, detail
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             keys = await footer_keys(pilot)
             assert "t Next stage" in keys and "t Retry failed" not in keys, keys
             await pilot.press("p")  # problems only: a held host succeeded at its stage

@@ -13,7 +13,7 @@ from console.model.state import HostStatus, StepStatus
 from console.model.visible import assignments, visible
 from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
-from console.ui.widgets.plain import prose
+from console.ui.widgets.plain import figures, prose
 from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
 from console.ui.widgets.sending import sending_text
 
@@ -43,7 +43,7 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         )
     # A result may quote a host (a notification's answer): shown, never obeyed.
     if st.summary:
-        text.append(f"\nResult: {visible(st.summary)}")
+        text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
     if failed := failed_names(list(st.hosts.values())):  # among 50, which ones
         why = app.key_label("go.execution")
         text.append(f"\n✘ failed{failed} · {why} shows why", style=themed("bold $error"))
