@@ -199,6 +199,44 @@ def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cluster,
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
 
 
+async def test_the_integrity_screen_says_where_a_point_in_time_recovery_stopped(
+    host, cluster, tmp_path
+):
+    """The console's integrity screen (F3, i) too: one line under the table, the stop
+    point too wide for its cells at 80 columns."""
+    from textual.widgets import Static
+
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from console.ui.screens.assessment import AssessmentScreen
+
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    stopped = outcome.integrity("after")["recovery"]["stopped"]
+
+    settings = load_settings(config)
+    engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
+    journal = tmp_path / "state" / "incident-pitr"
+    app = make_app(settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            await pilot.press("f3", "i")
+            await pilot.pause()
+            assert isinstance(app.screen, AssessmentScreen)
+            line = app.screen.query_one("#integrity-recovery", Static)
+            said = " ".join(str(line.render()).split())
+            shown = app.screen.region.contains_region(line.region)
+    finally:
+        await engine.close()
+    assert said == f"db-1 (restore): recovery stopped {stopped} (timeline 2)", said
+    assert shown
+
+
 def export(journal: Path, form: str) -> str:
     """`rollback-console export JOURNAL --format FORM`, as a commander would type it."""
     argv = [sys.executable, "-m", "console", "export", str(journal), "--format", form]

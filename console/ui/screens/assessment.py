@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.facts import IntegrityCheck
 from console.journal.export.systems import build_integrity
+from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
@@ -48,6 +49,18 @@ def _snapshot(record: dict | None) -> str:
     return "\n".join([checksum, *rows] if checksum else rows) or "–"
 
 
+def recovery_lines(checks: list[IntegrityCheck]) -> str:
+    """Where each recovery stopped, a host a line (wrapped, under the table: too wide for
+    one of its cells at 80 columns); empty when no recovery said so."""
+    return "\n".join(
+        f"{c.host or '–'} ({c.step or '–'}): recovery stopped"
+        f" {visible(c.recovery.stopped, one_line=True)}"
+        f" (timeline {c.recovery.timeline})"
+        for c in checks
+        if c.recovery is not None
+    )
+
+
 def verdict_text(verdict: str | None) -> Text:
     if verdict in ("mismatch", "missing"):
         return Text(f"✘ {verdict}", style=themed("bold reverse $error"))
@@ -73,6 +86,7 @@ class AssessmentScreen(IncidentScreen):
             with Vertical(id="integrity-box"):
                 yield Label("", id="integrity-title", classes="section-title")
                 yield DataTable(id="integrity", zebra_stripes=True, cursor_type="row")
+                yield Static("", id="integrity-recovery", markup=False)
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -117,6 +131,10 @@ class AssessmentScreen(IncidentScreen):
             return
         checks = build_integrity(self.incident.state)
         title.update(integrity_title(checks))
+        stops = recovery_lines(checks)
+        recovery = self.query_one("#integrity-recovery", Static)
+        recovery.display = bool(stops)
+        recovery.update(stops)
         # A host whose run ended before its after record: its last record says so.
         missed = {(c.step, c.host): c.detail for c in checks if c.verdict == NOT_REACHED}
         table.add_columns(*INTEGRITY_COLUMNS)
