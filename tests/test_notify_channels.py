@@ -28,7 +28,7 @@ from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
-from tests.hooks import ACCEPTED, OK, HookServer
+from tests.hooks import ACCEPTED, OK, HookServer, serving
 
 SLACK_SECRET = "/services/T0001/B0002/XXXXsecretXXXX"
 PD_KEY = "R0UT1NGK3Y0123456789abcdef012345"
@@ -533,8 +533,7 @@ async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_e
     /new`: urllib followed it as a GET without the message, the target answered 200, and
     the update read "delivered — HTTP 200"; the Authorization header went along. A
     redirect is now the answer: not delivered, not retried, saying where it pointed."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     seen: list[tuple[str, str, str | None]] = []
 
@@ -554,20 +553,12 @@ async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_e
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Moved)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/old"
-        channel = {"name": "status", "kind": "webhook", "url": url, "retries": 2}
+    with serving(Moved) as base:
+        channel = {"name": "status", "kind": "webhook", "url": f"{base}/old", "retries": 2}
         channel["headers"] = {"Authorization": TOKEN}
         conductor = conductor_for(settings_with([channel]), tmp_path)
         assert await conductor.run_step("communicate")
         await finish(conductor)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
     assert seen == [("POST", "/old", TOKEN)]  # once: a redirect is final, never followed
     [result] = [
         e.data
@@ -590,7 +581,7 @@ async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerdut
     already closed. The close now stops the update being retried (journalled, not
     delivered); the resolve is the last event PagerDuty gets."""
     import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
 
     got: list[dict] = []
     limited = threading.Event()
@@ -614,11 +605,8 @@ async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerdut
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), PagerDuty)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/v2/enqueue"
+    with serving(PagerDuty) as base:
+        url = f"{base}/v2/enqueue"
         channel = {"name": "oncall", "kind": "pagerduty", "routing_key": PD_KEY, "url": url}
         channel |= {"retries": 3}
         conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)  # 0.12 s
@@ -628,10 +616,6 @@ async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerdut
         await conductor.shutdown()
         conductor.recorder.close()
         await asyncio.sleep(2.5)  # past the Retry-After the retry would have waited
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
     actions = [b["event_action"] for b in got]
     assert "resolve" in actions
     assert actions[-1] == "resolve", actions

@@ -36,6 +36,49 @@ PROCEDURE = {
 }
 
 
+def run_argv(fleet, journal: Path, *extra: str) -> tuple[list[str], dict[str, str]]:
+    """`run` on the fleet's app with the noop strategy, journalled at `journal`; its env."""
+    argv = [
+        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+        "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+        "--reason", "checkout fails", "--yes", "--journal", str(journal), *extra,
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+    return argv, env
+
+
+def interrupted_after(argv: list[str], env: dict[str, str], seen: str) -> tuple[int, str]:
+    """Start `argv`, Ctrl+C it once it prints a line with `seen`; (exit status, output). A
+    bound of 60 s: every silent endpoint here would take longer."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    shown = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            shown.append(line)
+            if seen in line:
+                break
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+        shown.append(out)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    return process.returncode, "".join(shown)
+
+
+def with_communicate(channels: list[dict], message: str) -> dict:
+    """PROCEDURE with a "Communicate status" step at the end of execution, on `channels`."""
+    communicate = {"id": "communicate", "title": "Communicate status", "kind": "notify"}
+    communicate |= {"channels": [c["name"] for c in channels], "message": message}
+    procedure = {**PROCEDURE, "channels": channels}
+    procedure["phases"] = [
+        p if p["phase"] != "execution" else {**p, "steps": [*p["steps"], communicate]}
+        for p in PROCEDURE["phases"]
+    ]
+    return procedure
+
+
 def fleet_paging_silently(sshd_server, tmp_path: Path, silent: socket.socket):
     """A one-host fleet whose procedure pages PagerDuty at `silent`, bound here to a
     loopback port that accepts connections in its backlog and never answers."""
@@ -55,29 +98,9 @@ def test_ctrl_c_after_the_close_stops_waiting_on_pagerduty(sshd_server, tmp_path
     with socket.socket() as silent:
         fleet = fleet_paging_silently(sshd_server, tmp_path, silent)
         journal = tmp_path / "incident"
-        argv = [
-            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
-            "--reason", "checkout fails", "--yes", "--journal", str(journal),
-            "--outcome", "not-needed:a false alarm",
-        ]  # fmt: skip
-        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
-        shown = []
-        try:
-            assert process.stdout is not None
-            for line in process.stdout:
-                shown.append(line)
-                if "closed the incident" in line:
-                    break
-            process.send_signal(signal.SIGINT)
-            out, _ = process.communicate(timeout=60)  # a bound: PagerDuty would take 120 s
-            shown.append(out)
-        finally:
-            process.kill()
-            process.wait(timeout=30)
-    said = "".join(shown)
-    assert process.returncode == 0, said
+        argv, env = run_argv(fleet, journal, "--outcome", "not-needed:a false alarm")
+        code, said = interrupted_after(argv, env, "closed the incident")
+    assert code == 0, said
 
     events = read_journal(journal).events
     closed = next(e.seq for e in events if e.kind == Kind.INCIDENT_CLOSED)
@@ -148,38 +171,12 @@ def test_ctrl_c_while_a_status_update_waits_on_a_silent_webhook_aborts_at_once(
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook?token=tok-secret"
         channel = {"name": "status-page", "kind": "webhook", "url": url}
         channel |= {"timeout": 120, "retries": 3}
-        communicate = {"id": "communicate", "title": "Communicate status", "kind": "notify"}
-        communicate |= {"channels": ["status-page"], "message": "{{incident}}: {{summary}}"}
-        procedure = {**PROCEDURE, "channels": [channel]}
-        procedure["phases"] = [
-            p if p["phase"] != "execution" else {**p, "steps": [*p["steps"], communicate]}
-            for p in PROCEDURE["phases"]
-        ]
+        procedure = with_communicate([channel], "{{incident}}: {{summary}}")
         files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
         fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
         journal = tmp_path / "incident"
-        argv = [
-            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
-            "--reason", "checkout fails", "--yes", "--journal", str(journal),
-        ]  # fmt: skip
-        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
-        shown = []
-        try:
-            assert process.stdout is not None
-            for line in process.stdout:
-                shown.append(line)
-                if "via status-page" in line:
-                    break
-            process.send_signal(signal.SIGINT)
-            out, _ = process.communicate(timeout=60)  # a bound: the webhook would take 480 s
-            shown.append(out)
-        finally:
-            process.kill()
-            process.wait(timeout=30)
-    said = "".join(shown)
-    assert process.returncode == 1, said
+        code, said = interrupted_after(*run_argv(fleet, journal), "via status-page")
+    assert code == 1, said
     events = read_journal(journal).events
     [result] = [e.data for e in events if e.kind == Kind.NOTIFICATION_RESULT]
     assert not result.ok
@@ -209,12 +206,7 @@ def test_follow_plain_prints_the_pages_sent_on_the_close_until_they_are_answered
         procedure = fleet.config / "procedure.toml"
         procedure.write_text(procedure.read_text().replace("timeout = 120", "timeout = 2"))
         journal = tmp_path / "incident"
-        argv = [
-            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-            "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
-            "--reason", "checkout fails", "--yes", "--journal", str(journal),
-        ]  # fmt: skip
-        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+        argv, env = run_argv(fleet, journal)
         run = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
         try:
             assert run.stdout is not None
@@ -250,13 +242,7 @@ def test_run_json_says_which_notification_was_delivered(sshd_server, tmp_path: P
             {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test",
              "url": hooks.on("/pd", ACCEPTED)},
         ]  # fmt: skip
-        communicate = {"id": "communicate", "title": "Communicate status", "kind": "notify"}
-        communicate |= {"channels": ["incidents", "oncall"], "message": "{{summary}}"}
-        procedure = {**PROCEDURE, "channels": channels}
-        procedure["phases"] = [
-            p if p["phase"] != "execution" else {**p, "steps": [*p["steps"], communicate]}
-            for p in PROCEDURE["phases"]
-        ]
+        procedure = with_communicate(channels, "{{summary}}")
         files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
         fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
         done = fleet.cli(
