@@ -7,8 +7,10 @@ import json
 import subprocess
 import sys
 import tarfile
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +20,7 @@ from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, undo, write_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+T = TypeVar("T")
 
 ORDERS = """\
 CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
@@ -178,10 +181,13 @@ def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tm
     assert at >= datetime.fromisoformat(target.replace("Z", "+00:00")), (at, target)
 
 
-def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cluster, tmp_path):
+async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cluster, tmp_path):
     """Seen on a real cluster: the verify printed 'timeline 2; recovery stopped: before
     ...' in its raw output only; the document's Data integrity section, in Markdown and in
-    JSON, did not say where the recovery stopped."""
+    JSON, did not say where the recovery stopped. Nor did the console's integrity screen
+    (F3, i): one line under its table now, the stop point too wide for its cells."""
+    from textual.widgets import Static
+
     (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
@@ -198,29 +204,27 @@ def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cluster,
     assert row.endswith(f"| {stopped} (timeline 2) |"), row
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
 
+    def read(screen) -> tuple[str, bool]:
+        line = screen.query_one("#integrity-recovery", Static)
+        return " ".join(str(line.render()).split()), screen.region.contains_region(line.region)
 
-async def test_the_integrity_screen_says_where_a_point_in_time_recovery_stopped(
-    host, cluster, tmp_path
-):
-    """The console's integrity screen (F3, i) too: one line under the table, the stop
-    point too wide for its cells at 80 columns."""
-    from textual.widgets import Static
+    said, shown = await _on_integrity_screen(config, journal, tmp_path, read)
+    assert said == f"db-1 (restore): recovery stopped {stopped} (timeline 2)", said
+    assert shown
 
+
+async def _on_integrity_screen(
+    config: Path, journal: Path, tmp_path: Path, read: Callable[..., T]
+) -> T:
+    """The console resumed on `journal` at 80x24, F3 then `i`: what `read(screen)` gives
+    of its integrity screen."""
     from console.engine.session import Engine
     from console.model.loading import load_settings
     from console.ui.app import make_app
     from console.ui.screens.assessment import AssessmentScreen
 
-    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
-    cluster.switch_wal_and_wait_archived()
-    config = configure(host, cluster, tmp_path)
-    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
-    stopped = outcome.integrity("after")["recovery"]["stopped"]
-
     settings = load_settings(config)
     engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
-    journal = tmp_path / "state" / "incident-pitr"
     app = make_app(settings, engine, resume=journal, sample_probes=False, check_reach=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
@@ -228,13 +232,9 @@ async def test_the_integrity_screen_says_where_a_point_in_time_recovery_stopped(
             await pilot.press("f3", "i")
             await pilot.pause()
             assert isinstance(app.screen, AssessmentScreen)
-            line = app.screen.query_one("#integrity-recovery", Static)
-            said = " ".join(str(line.render()).split())
-            shown = app.screen.region.contains_region(line.region)
+            return read(app.screen)
     finally:
         await engine.close()
-    assert said == f"db-1 (restore): recovery stopped {stopped} (timeline 2)", said
-    assert shown
 
 
 def export(journal: Path, form: str) -> str:
@@ -810,11 +810,6 @@ async def test_the_integrity_screen_shows_every_figure_at_80_columns(host, clust
     own now, and the table fits the terminal."""
     from textual.widgets import DataTable
 
-    from console.engine.session import Engine
-    from console.model.loading import load_settings
-    from console.ui.app import make_app
-    from console.ui.screens.assessment import AssessmentScreen
-
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")
     cluster.sql("DELETE FROM orders WHERE id = 3")
@@ -823,20 +818,12 @@ async def test_the_integrity_screen_shows_every_figure_at_80_columns(host, clust
     journal = tmp_path / "state" / "incident-restore"
     assert (await undo(config, journal))[0]
 
-    settings = load_settings(config)
-    engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
-    app = make_app(settings, engine, resume=journal, sample_probes=False, check_reach=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.pause()
-            await pilot.press("f3", "i")
-            await pilot.pause()
-            assert isinstance(app.screen, AssessmentScreen)
-            table = app.screen.query_one("#integrity", DataTable)
-            assert table.virtual_size.width <= table.size.width, table.virtual_size
-            cells = [str(c) for r in range(table.row_count) for c in table.get_row_at(r)]
-    finally:
-        await engine.close()
+    def read(screen) -> list[str]:
+        table = screen.query_one("#integrity", DataTable)
+        assert table.virtual_size.width <= table.size.width, table.virtual_size
+        return [str(c) for r in range(table.row_count) for c in table.get_row_at(r)]
+
+    cells = await _on_integrity_screen(config, journal, tmp_path, read)
     # the undo's row: its after and its expected (the restore's before), each figure whole
     recorded, expected = cells[-2:]
     assert recorded.split("\n")[1:] == ["customers=2", "orders=2"] and expected == recorded, cells

@@ -41,6 +41,14 @@ async def _adhoc(pilot, command: str) -> None:
     await pilot.press("enter")
 
 
+async def _ran_adhoc(pilot, command: str) -> None:
+    """Open the incident, run `command` ad hoc on its three hosts, and wait for them all."""
+    await open_incident(pilot)
+    await _adhoc(pilot, command)
+    await until(pilot, lambda: _done(pilot.app, "adhoc-1", 3))
+    await pilot.pause(0.2)
+
+
 async def _restore_confirmed(pilot, app, current: bool = False) -> None:
     """Open the incident, start its restore step and confirm it (`current`: the steps
     before it skipped, as the checklist's current step)."""
@@ -157,10 +165,9 @@ async def test_a_failed_hosts_reason_is_read_whole_at_80_columns(tmp_path: Path)
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            await _adhoc(pilot, f"test $DEMO_HOST = web-1 || {{ echo '{reason}' >&2; exit 1; }}")
-            await until(pilot, lambda: _done(app, "adhoc-1", 3))
-            await pilot.pause(0.2)
+            await _ran_adhoc(
+                pilot, f"test $DEMO_HOST = web-1 || {{ echo '{reason}' >&2; exit 1; }}"
+            )
             screen = app.screen
             why = screen.query_one("#output-why", Static)
             grid = screen.query_one("#grid", HostGrid)
@@ -184,10 +191,7 @@ async def test_a_reason_longer_than_its_pane_is_read_whole_with_enter(tmp_path: 
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            await _adhoc(pilot, f"echo '{reason}' >&2; exit 1")
-            await until(pilot, lambda: _done(app, "adhoc-1", 3))
-            await pilot.pause(0.2)
+            await _ran_adhoc(pilot, f"echo '{reason}' >&2; exit 1")
             screen = app.screen
             why = screen.query_one("#output-why", Static)
             await until(pilot, lambda: bool(why.display) and why.size.height == 6)
