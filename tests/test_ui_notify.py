@@ -140,7 +140,10 @@ async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
                 in said
             )
             where = str(app.screen.query_one("#where-todo", Static).render())
-            assert "Sending the status update: each channel's answer is shown below" in where
+            assert (
+                "Sending the status update: each channel's answer is shown below;"
+                " F3 then a stops waiting" in where
+            ), where
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             await until(pilot, lambda: "Sending:" not in shown())  # the result says it now
             assert "silent: no answer within 0.5 s (after 2 attempts)" in shown()

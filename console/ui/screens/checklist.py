@@ -179,7 +179,11 @@ class ChecklistScreen(IncidentScreen):
         step = self.highlighted_step()
         back = f"{self.app.key_label('checklist.current')} goes to step {index}"
         if step is not None and step.kind is StepKind.NOTIFY and step.id in self.incident.running:
-            sending = "Sending the status update: each channel's answer is shown below"
+            key = self.app.key_label  # the abort is F3's: said here, where it waits
+            sending = (
+                "Sending the status update: each channel's answer is shown below;"
+                f" {key('go.execution')} then {key('execution.abort')} stops waiting"
+            )
             return sending if step.id == current.id else f"{sending}; {back}"
         if step is None or step.id == current.id:
             if self.incident.state.step(current.id).status is StepStatus.REFUSED:
