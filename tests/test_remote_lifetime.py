@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
 from console.engine.ssh import SshPool, targets_for
 from console.journal.store import read_journal
@@ -461,3 +462,43 @@ def test_an_abort_while_a_host_is_still_being_reached_sends_it_nothing(sshd_serv
     events = read_journal(journal).events
     (result,) = [e for e in events if e.kind == Kind.COMMAND_RESULT]
     assert result.data.aborted and result.data.exit_status is None
+
+
+async def _until(condition, what: str) -> None:
+    deadline = time.monotonic() + WAIT
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_detach_while_a_host_is_still_being_reached_sends_it_nothing(sshd_server, tmp_path):
+    """D on quit while web-1's handshake is still on its way: once its connection opened,
+    its first command was sent anyway (only later stages looked at the detach). A
+    detached console sends nothing more: web-1 reads not started, nothing sent."""
+    door = HeldDoor(sshd_server.server.port)
+    try:
+        config, sandboxes = fleet(sshd_server, tmp_path, ["web-1"], port=door.port)
+        settings = load_settings(config)
+        engine = Engine.build(settings, threaded_io=True)  # as the console builds it
+        try:
+            incident = new_incident_id(engine.clock.now())
+            conductor = engine.incident(engine.claim(incident, ["web"]))
+            conductor.open_incident("detach mid-handshake", incident, with_locks=True)
+            running = asyncio.ensure_future(conductor.run_adhoc("touch ran", ["web-1"]))
+            await _until(lambda: Kind.COMMAND_INTENT in _kinds(conductor), "the intent")
+            await _until(door.accepted.is_set, "the dial to reach the held door")
+            assert await conductor.detach() == ["web-1"]
+            door.released.set()  # the handshake goes on, after the detach
+            await asyncio.wait_for(running, WAIT)
+        finally:
+            await engine.close()
+    finally:
+        door.close()
+    assert not (sandboxes["web-1"] / "ran").exists()
+    events = conductor.recorder.events
+    (detached,) = [e.seq for e in events if e.kind == Kind.RUN_DETACHED]
+    (not_started,) = [e for e in events if e.kind == Kind.HOST_NOT_STARTED]
+    assert not_started.seq > detached and "nothing sent" in not_started.data.reason
+    assert not [e for e in events if e.kind == Kind.COMMAND_RESULT]
+    step = not_started.where.step or ""
+    assert conductor.state.step(step).hosts["web-1"].status is HostStatus.NOT_STARTED

@@ -36,6 +36,8 @@ class ExecResult(NamedTuple):
 
 
 OK = ExecResult(exit_status=0)
+# An abort or a detach came while its host was still being reached: the command was not sent.
+NOT_SENT = ExecResult(FailureClass.SIGNAL, "stopped while its host was being reached: nothing sent")
 
 
 def said_once(failure: FailureClass, detail: str | None) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import asyncssh
 
 from console.engine.ending import KILL_GRACE_SECONDS, Emit, exited, killed, timed_out
-from console.engine.failures import ExecResult, HostFailure
+from console.engine.failures import NOT_SENT, ExecResult, HostFailure
 from console.engine.supervisor import DETACH, attempt_token, supervised
 from console.model.status import FailureClass
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 Channel = asyncssh.SSHClientChannel[str]
 T = TypeVar("T")
+STOPPED, DETACHED = "stopped", "detached"  # what came before a command's channel was known
 
 
 class Deadlines:
@@ -70,16 +71,24 @@ class Running:
     def __init__(self) -> None:
         self.channels: dict[str, tuple[Channel, CommandSession]] = {}
         self.deadlines = Deadlines()
-        self.connecting: set[str] = set()  # handles whose host is still being reached
-        self.stopped: set[str] = set()  # of those, the ones stopped: nothing is sent
+        # Handles whose channel is not known yet (their host is still being reached, or
+        # their session opened); of those, the ones stopped or detached meanwhile.
+        self.connecting: set[str] = set()
+        self.stopped: dict[str, str] = {}  # handle -> STOPPED or DETACHED
+
+    def _halt(self, handles: list[str], how: str) -> None:
+        for handle in self.connecting.intersection(handles):
+            self.stopped.setdefault(handle, how)
 
     async def stop(self, handles: list[str]) -> None:
-        self.stopped |= self.connecting.intersection(handles)
+        self._halt(handles, STOPPED)
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
         await asyncio.gather(*(stop(channel) for channel, _ in found))
 
     async def detach(self, handles: list[str]) -> None:
-        """Tell each supervisor to let its command run on when the session ends."""
+        """Tell each supervisor to let its command run on when the session ends; a host
+        still being reached is sent nothing."""
+        self._halt(handles, DETACHED)
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
         await asyncio.gather(*(_detach(*c) for c in found))
 
@@ -215,9 +224,9 @@ async def execute(
     running.connecting.add(handle)
     try:
         conn = await pool.connection(target)
-        # Stopped while its host was being reached (an abort mid-handshake): not sent.
+        # Stopped or detached while its host was being reached (mid-handshake): not sent.
         if handle in running.stopped:
-            return ExecResult(FailureClass.SIGNAL, "stopped before it was sent: nothing sent")
+            return NOT_SENT
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
         # the session is gone (see runner.supervised); the command reads /dev/null.
         session = CommandSession(emit, running.deadlines)
@@ -233,9 +242,15 @@ async def execute(
         return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
     finally:
         running.connecting.discard(handle)
-        running.stopped.discard(handle)
+        how = running.stopped.pop(handle, None)
     running.channels[handle] = (channel, session)
     try:
+        # Stopped or detached while its session opened: its command went out, and is
+        # stopped (or let be) as the others were.
+        if how == STOPPED:
+            await stop(channel)
+        elif how == DETACHED:
+            await _detach(channel, session)
         result = await _collect(channel, session, limit)
     finally:
         running.channels.pop(handle, None)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from console.engine.failures import ExecResult
+from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
@@ -105,6 +105,13 @@ class _OutputBatcher:
             )
             self.pending = []
         self.last_flush = time.monotonic()
+
+
+def _aborted(reason: str | None, ended: ExecResult) -> str:
+    """An aborted command's detail: the abort's reason, and whether it was sent at all."""
+    if ended == NOT_SENT:
+        return f"aborted: {reason}; nothing sent (its host was still being reached)"
+    return f"aborted: {reason}"
 
 
 class Runner:
@@ -282,6 +289,15 @@ class Runner:
                 sent = supervised(command.sent, token)
                 final = index == len(stages) - 1
                 result = await self._execute(where, target, sent, plan, stage, final, here)
+                if result is None:  # detached while its host was being reached
+                    if index:  # its earlier stages ran: it stays unknown until verified
+                        outcome.status = HostStatus.UNKNOWN
+                        return outcome
+                    reason = f"{self._why_stopped()} while its host was being reached"
+                    self.recorder.record(
+                        Kind.HOST_NOT_STARTED, reason=f"{reason}: nothing sent", **where
+                    )
+                    return HostOutcome(target.name, HostStatus.NOT_STARTED)
                 self.recorder.record_deferred(result, **where)
                 # No fsync of its own: the next stage's intent (group commit) or the wave's
                 # end (recorded with its fsync) makes the result durable before anything
@@ -316,7 +332,9 @@ class Runner:
         stage: str,
         final: bool,
         here: bool,
-    ) -> CommandResult:
+    ) -> CommandResult | None:
+        """How the command ended, as recorded; None if the console detached before it
+        was sent (nothing was)."""
         started = time.monotonic()
         batchers: dict[str, _OutputBatcher] = {}  # a stream's, from its first line
         handle = f"{id(self)}:{target.name}"
@@ -337,6 +355,8 @@ class Runner:
                 ended = await self.pool.execute(target, command, limit, emit, handle)
         finally:
             self._handles.discard(handle)
+        if ended == NOT_SENT and self.detached and not self.aborted:
+            return None
         lines = 0
         for stream in ("stdout", "stderr"):
             if (batcher := batchers.get(stream)) is not None:
@@ -359,7 +379,7 @@ class Runner:
             failure=ended.failure,
             signal=ended.signal,
             exit_status=ended.exit_status,
-            detail=f"aborted: {self.aborted}" if aborted else ended.detail,
+            detail=_aborted(self.aborted, ended) if aborted else ended.detail,
             refused=refused,
             fingerprint=ended.fingerprint,
             aborted=aborted or None,
