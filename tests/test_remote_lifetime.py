@@ -141,17 +141,28 @@ def kill_9(process: subprocess.Popen) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
-def fleet(sshd_server, tmp_path: Path, hosts: list[str], port: int | None = None):
-    """A configuration directory for `hosts` of `web` on the real sshd (through `port`
-    when given), written as the README says; its sandboxes."""
+def fleet(
+    sshd_server,
+    tmp_path: Path,
+    hosts: list[str],
+    port: int | None = None,
+    ports: dict[str, int] | None = None,
+    **ssh: float,
+):
+    """A configuration directory for `hosts` of `web` on the real sshd (through `port`,
+    or each host's of `ports`, when given; `ssh`: inventory SSH settings), written as the
+    README says; its sandboxes."""
     settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(hosts, "web"))
-    if port is not None:
+    ports = ports or ({h: port for h in hosts} if port is not None else {})
+    if ports or ssh:
         data = settings.model_dump()
+        data["inventory"]["ssh"].update(ssh)
         for host in data["inventory"]["systems"][0]["hosts"]:
-            host["port"] = port
+            host["port"] = ports.get(host["name"], host["port"])
         keytype, blob = sshd_server.server.host_public_key.split()[:2]
         with sshd_server.known_hosts.open("a") as handle:
-            handle.write(f"[127.0.0.1]:{port} {keytype} {blob}\n")
+            for number in set(ports.values()):
+                handle.write(f"[127.0.0.1]:{number} {keytype} {blob}\n")
         settings = settings.model_validate(data)
     config = write_config(
         tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
@@ -502,3 +513,72 @@ async def test_a_detach_while_a_host_is_still_being_reached_sends_it_nothing(ssh
     assert not [e for e in events if e.kind == Kind.COMMAND_RESULT]
     step = not_started.where.step or ""
     assert conductor.state.step(step).hosts["web-1"].status is HostStatus.NOT_STARTED
+
+
+async def test_an_abort_ends_the_wait_for_a_host_that_does_not_answer_at_once(
+    sshd_server, tmp_path
+):
+    """Seen on a real sshd fleet: after Ctrl+C, a silent host (its connect hanging) held
+    the step, and exec, until its connect timeout ran out. The abort now ends the wait:
+    the dial is cut, its half-open connection closed, and the host reads aborted,
+    nothing sent. Timeouts of 10 minutes: only the abort can end these waits in time."""
+    door = HeldDoor(sshd_server.server.port)  # TCP accepted, no SSH answer
+    with socket.socket() as silent:  # a full backlog: its SYNs are dropped, connect hangs
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)
+        filler = [socket.socket() for _ in range(3)]
+        for sock in filler:
+            sock.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                sock.connect(silent.getsockname())
+        ports = {"web-1": silent.getsockname()[1], "web-2": door.port}
+        try:
+            config, _ = fleet(
+                sshd_server,
+                tmp_path,
+                ["web-1", "web-2"],
+                ports=ports,
+                connect_timeout=600.0,
+                login_timeout=600.0,
+            )
+            engine = Engine.build(load_settings(config), threaded_io=True)
+            try:
+                incident = new_incident_id(engine.clock.now())
+                conductor = engine.incident(engine.claim(incident, ["web"]))
+                conductor.open_incident("abort, silent hosts", incident, with_locks=True)
+                running = asyncio.ensure_future(conductor.run_adhoc("true", ["web-1", "web-2"]))
+                await _until(
+                    lambda: _kinds(conductor).count(Kind.COMMAND_INTENT) == 2, "the intents"
+                )
+                await _until(door.accepted.is_set, "web-2's dial to reach the held door")
+                await conductor.abort("the hosts do not answer")
+                try:
+                    assert await asyncio.wait_for(running, WAIT) is False
+                except TimeoutError:
+                    print(
+                        "DEBUG",
+                        [(e.kind, e.where.host, e.data) for e in conductor.recorder.events][-8:],
+                    )
+                    raise
+                # web-2's half-open connection is closed: the door reads its end.
+                client = door.sockets[1]
+                client.settimeout(WAIT)
+                while client.recv(4096):  # its SSH banner, then the end
+                    pass
+            finally:
+                await engine.close()
+        finally:
+            door.close()
+            for sock in filler:
+                sock.close()
+    events = conductor.recorder.events
+    results = {e.where.host: e.data for e in events if e.kind == Kind.COMMAND_RESULT}
+    assert sorted(results) == ["web-1", "web-2"]
+    for result in results.values():
+        assert result.aborted and result.exit_status is None
+        assert result.detail == (
+            "aborted: the hosts do not answer; nothing sent (its host was still being reached)"
+        )
+    step = next(iter(e.where.step for e in events if e.kind == Kind.COMMAND_RESULT))
+    hosts = conductor.state.step(step or "").hosts
+    assert {h: r.status for h, r in hosts.items()} == dict.fromkeys(results, HostStatus.ABORTED)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 import asyncssh
@@ -71,14 +72,19 @@ class Running:
     def __init__(self) -> None:
         self.channels: dict[str, tuple[Channel, CommandSession]] = {}
         self.deadlines = Deadlines()
-        # Handles whose channel is not known yet (their host is still being reached, or
-        # their session opened); of those, the ones stopped or detached meanwhile.
-        self.connecting: set[str] = set()
+        # Handles whose channel is not known yet: the task still reaching the host (its
+        # wait, and the dial with it, is cancelled by a stop or a detach), or None once
+        # its session opens; of those, the ones stopped or detached meanwhile.
+        self.connecting: dict[str, asyncio.Task[object] | None] = {}
         self.stopped: dict[str, str] = {}  # handle -> STOPPED or DETACHED
 
     def _halt(self, handles: list[str], how: str) -> None:
-        for handle in self.connecting.intersection(handles):
-            self.stopped.setdefault(handle, how)
+        for handle in handles:
+            if handle in self.connecting:
+                self.stopped.setdefault(handle, how)
+                if (task := self.connecting[handle]) is not None:
+                    self.connecting[handle] = None
+                    task.cancel()  # a silent host holds nothing until its connect timeout
 
     async def stop(self, handles: list[str]) -> None:
         self._halt(handles, STOPPED)
@@ -218,13 +224,26 @@ async def execute(
     limit: float,
     emit: Emit,
     handle: str,
+    cut: Callable[[], bool] | None = None,
 ) -> ExecResult:
     """Run `command` on `target`; every output block goes to `emit(stream, lines)`;
-    how it ended comes back."""
-    running.connecting.add(handle)
+    how it ended comes back. `cut()` says whether it was aborted or detached before it
+    got here (from another thread, maybe): then nothing is sent."""
+    # No task of its own: the stop cancels this one's wait for the connection, which
+    # cancels the dial (its half-open connection closed), and the host is sent nothing.
+    task = asyncio.current_task()
+    running.connecting[handle] = task
     try:
-        conn = await pool.connection(target)
-        # Stopped or detached while its host was being reached (mid-handshake): not sent.
+        if cut is not None and cut():  # a stop from now on finds it in `connecting`
+            return NOT_SENT
+        try:
+            conn = await pool.connection(target)
+        except asyncio.CancelledError:
+            if handle not in running.stopped or (task is not None and task.uncancel()):
+                raise  # cancelled from elsewhere too (the console quits): not ours to hide
+            return NOT_SENT
+        running.connecting[handle] = None  # its session opens: not cut from here on
+        # Stopped or detached as its connection opened: not sent.
         if handle in running.stopped:
             return NOT_SENT
         # stdin stays open and unused: its EOF is how the remote supervisor learns that
@@ -241,7 +260,7 @@ async def execute(
         pool.forget(target.name)
         return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
     finally:
-        running.connecting.discard(handle)
+        running.connecting.pop(handle, None)
         how = running.stopped.pop(handle, None)
     running.channels[handle] = (channel, session)
     try:

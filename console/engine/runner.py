@@ -234,6 +234,11 @@ class Runner:
             total=failed_of[1],
         )
 
+    def _cut(self) -> bool:
+        """Whether a command not sent yet must not be: the step was aborted, or the
+        console detached (read from the I/O thread too: `abort` sets it first)."""
+        return bool(self.aborted or self.detached)
+
     def _stopped(self) -> bool:
         return bool(self.aborted or self.halted or self.detached)
 
@@ -352,7 +357,7 @@ class Runner:
             if here:
                 ended = await self.local.execute(command, limit, emit, handle)
             else:
-                ended = await self.pool.execute(target, command, limit, emit, handle)
+                ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
         finally:
             self._handles.discard(handle)
         if ended == NOT_SENT and self.detached and not self.aborted:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.destination import Destination, Preset, Resolver, RouteError
@@ -120,13 +121,15 @@ class SshPool:
         limit: float,
         on_output: Emit,
         handle: str,
+        cut: Callable[[], bool] | None = None,
     ) -> ExecResult:
         """Run `command` on `target` within `limit` seconds; output blocks reach
         `on_output(stream, lines)` on the caller's loop, all before this returns.
-        How it ended comes back; `handle` lets `stop` find the process."""
+        How it ended comes back; `handle` lets `stop` find the process; nothing is sent
+        if `cut()` says it was stopped (or detached) before it reached the I/O loop."""
         relay = Relay(on_output)
         result = await self._io.call(
-            self._execute(target, command, limit, self._io.forward(relay), handle)
+            self._execute(target, command, limit, self._io.forward(relay), handle, cut)
         )
         if relay.failure is not None:
             raise relay.failure  # the output could not be journalled: stop, say so
@@ -140,9 +143,11 @@ class SshPool:
         await self._io.call(self._dial(targets))
 
     async def stop(self, handles: list[str]) -> None:
-        """TERM (then KILL) the processes started under `handles`, and wait for them."""
-        if self._running is not None:  # else no command was ever started
-            await self._io.call(self._running.stop(handles))
+        """TERM (then KILL) the processes started under `handles`, and wait for them;
+        those still reaching their host are sent nothing, and their dials are cut, as are
+        the dials nobody waits for yet (hosts that will not start now)."""
+        if self._running is not None or self._dialing:  # else nothing started (no thread)
+            await self._io.call(self._stop(handles))
 
     async def detach(self, handles: list[str]) -> None:
         """Let the processes started under `handles` outlive this session."""
@@ -177,13 +182,20 @@ class SshPool:
         return self._dialer
 
     async def _execute(
-        self, target: Target, command: str, limit: float, emit: Emit, handle: str
+        self,
+        target: Target,
+        command: str,
+        limit: float,
+        emit: Emit,
+        handle: str,
+        cut: Callable[[], bool] | None,
     ) -> ExecResult:
         from console.engine import remote
 
         if self._running is None:
             self._running = remote.Running()
-        return await remote.execute(self, self._running, target, command, limit, emit, handle)
+        running = self._running
+        return await remote.execute(self, running, target, command, limit, emit, handle, cut)
 
     async def _run(
         self, target: Target, command: str, timeout: float
@@ -191,6 +203,13 @@ class SshPool:
         from console.engine import remote
 
         return await remote.run(self, target, command, timeout)
+
+    async def _stop(self, handles: list[str]) -> None:
+        for task in self._dialing.values():  # a later use dials again
+            task.cancel()
+        self._dialing.clear()
+        if self._running is not None:
+            await self._running.stop(handles)
 
     async def _dial(self, targets: list[Target]) -> None:
         for target in targets:
