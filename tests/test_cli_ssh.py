@@ -168,13 +168,22 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
 
     real = fingerprint_of(server.host_key_path.with_name("host_ed25519.pub"))
     other = fingerprint_of(sshd_server.client_key.with_name("client_ed25519.pub"))
-    for wrong, message in (
-        (other, "now offers a different key"),
-        ("SHA256:abc", "expected the whole SHA256:... fingerprint"),
-    ):
-        refused = cli(*base, "--accept-host-key", f"web-1={wrong}", "true", home=home, state=state)
-        assert refused.returncode == 2 and message in refused.stderr, refused.stderr
-        assert not known.exists() or not known.read_text().strip()
+    # Bad input: refused before any host is dialled, nothing recorded (exit status 2).
+    before = set(state.rglob("journal.jsonl"))
+    refused = cli(*base, "--accept-host-key", "web-1=SHA256:abc", "true", home=home, state=state)
+    assert refused.returncode == 2, refused.stderr
+    assert "expected the whole SHA256:... fingerprint" in refused.stderr
+    assert set(state.rglob("journal.jsonl")) == before
+    # The host, once dialled, offers another key: a host failure, on record (exit 1).
+    refused = cli(*base, "--accept-host-key", f"web-1={other}", "true", home=home, state=state)
+    assert refused.returncode == 1, refused.stderr
+    assert f"error: web-1: web-1 now offers a different key ({real}); refused" in (refused.stderr)
+    (journal,) = set(state.rglob("journal.jsonl")) - before
+    closed = read_journal(journal).events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"
+    assert closed.data.reason.startswith("--accept-host-key refused: web-1: web-1 now offers")
+    assert not [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
+    assert not known.exists() or not known.read_text().strip()
 
     accepted = cli(*base, "--accept-host-key", f"web-1={real}", "id -un", home=home, state=state)
     assert accepted.returncode == 0, accepted.stderr
@@ -296,6 +305,9 @@ def test_a_changed_host_key_is_refused_naming_the_line_that_records_the_old_one(
     ) in said
     assert server.accepted_connections() == 0
 
+    # Refused from known_hosts alone, before any host is dialled: bad input, exit status
+    # 2, nothing recorded (it recorded a closed 'refused' incident).
+    before = set(state.rglob("journal.jsonl"))
     accept = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=home, state=state)
     assert accept.returncode == 2
     assert accept.stderr == (
@@ -303,6 +315,7 @@ def test_a_changed_host_key_is_refused_naming_the_line_that_records_the_old_one(
         " refused\n"
     )
     assert server.accepted_connections() == 0
+    assert set(state.rglob("journal.jsonl")) == before
 
 
 @pytest.mark.sshd

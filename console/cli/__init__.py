@@ -70,7 +70,7 @@ def _main(argv: list[str]) -> int:
 def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
-    from console.engine.errors import LockRefused, ProcedureError, StaleLock
+    from console.engine.errors import HostRefused, LockRefused, ProcedureError, StaleLock
     from console.journal.files import JournalError
     from console.model.problems import ConfigError
     from console.model.visible import visible
@@ -83,6 +83,9 @@ def _reported(exc: Exception) -> int | None:
         for problem in exc.problems:
             print(f"error: {visible(str(problem))}", file=sys.stderr)
         return EXIT_USAGE
+    if isinstance(exc, HostRefused):  # a host, once dialled: on record, as a host failure
+        print(f"error: {visible(str(exc))}", file=sys.stderr)
+        return EXIT_FAILED
     if isinstance(exc, JournalError | ProcedureError):  # may quote a host or a journal's bytes
         print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_USAGE

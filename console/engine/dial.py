@@ -219,12 +219,8 @@ class Dialer:
 
     async def accept(self, dest: Destination, fingerprint: str, tunnel: Tunnel) -> Accepted:
         """Write the key `dest` offers to its first UserKnownHostsFile, hashed if
-        HashKnownHosts says so, only if its fingerprint is exactly `fingerprint`."""
-        if not dest.user_known_hosts:
-            raise HostFailure(
-                FailureClass.HOSTKEY_UNKNOWN,
-                f"{dest.alias}: UserKnownHostsFile is none, nowhere to record a key; refused",
-            )
+        HashKnownHosts says so, only if its fingerprint is exactly `fingerprint` (the
+        pool checked first that it has a UserKnownHostsFile)."""
         try:
             key = await self._offered_key(dest, self.options(dest), tunnel)
         except HostFailure:

@@ -7,6 +7,12 @@ class ProcedureError(Exception):
     """An action the procedure does not allow now; the message says why."""
 
 
+class HostRefused(ProcedureError):
+    """`--accept-host-key` refused by what its host offered once dialled (another key,
+    or no answer): a host failure on record in the incident (exit status 1), not bad
+    input (which is refused before any host is dialled and records nothing)."""
+
+
 class ParameterRefused(ProcedureError):
     """A strategy parameter's value (or its absence) refused; `param` names it."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import HostRefused, ProcedureError
 from console.engine.failures import HostFailure
 from console.engine.ssh import SshPool, targets_for
 
@@ -22,10 +22,11 @@ async def trust_host_key(
     """Write the UNKNOWN key on the way to `host` to known_hosts; what `hostkey.accepted`
     records, or None if that key was trusted already (nothing written)."""
     target = targets_for(settings.inventory, [host])[0]
+    await check_host_keys(settings, pool, {host: fingerprint})
     try:
         accepted = await pool.accept_host_key(target, fingerprint)
-    except HostFailure as failure:
-        raise ProcedureError(f"{host}: {failure.detail}") from None
+    except HostFailure as failure:  # from what the host offered, once dialled
+        raise HostRefused(f"{host}: {failure.detail}") from None
     if accepted is None:
         return None
     return {
@@ -55,3 +56,16 @@ def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, st
                 f"--accept-host-key {host}={fingerprint}: expected the whole SHA256:..."
                 " fingerprint the host's owner gave you (as `ssh-keygen -lf` prints it)"
             )
+
+
+async def check_host_keys(settings: Settings, pool: SshPool, keys: dict[str, str]) -> None:
+    """Refuse (ProcedureError: bad input, exit status 2) each `--accept-host-key` that
+    what is here already refuses, before any host is dialled or incident recorded: a
+    route that cannot be followed, a known key other than the one named (a changed key is
+    never accepted), no UserKnownHostsFile to write to."""
+    for host, fingerprint in keys.items():
+        target = targets_for(settings.inventory, [host])[0]
+        try:
+            await pool.check_host_key(target, fingerprint)
+        except HostFailure as failure:
+            raise ProcedureError(f"{host}: {failure.detail}") from None

@@ -279,7 +279,15 @@ class SshPool:
         self.handshakes_done += 1
         return conn
 
-    async def _accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
+    async def check_host_key(self, target: Target, fingerprint: str) -> None:
+        """Raise HostFailure if `accept_host_key` would refuse `fingerprint` from what is
+        here alone (its route, known_hosts): no host is dialled."""
+        await self._io.call(self._unknown_on_the_way(target, fingerprint))
+
+    async def _unknown_on_the_way(self, target: Target, fingerprint: str) -> Destination | None:
+        """The first destination on the way to `target` whose key is unknown, where it
+        can be recorded; None if `fingerprint` is trusted already. Raises HostFailure
+        where the route cannot be followed, or every key on it is known and none is that."""
         try:
             dest = self.destination(target)
         except RouteError as exc:
@@ -297,6 +305,17 @@ class SshPool:
                 FailureClass.HOSTKEY_MISMATCH,
                 f"a different key is already known for {dest.key_name}{where}; refused",
             )
+        if not unknown.user_known_hosts:
+            raise HostFailure(
+                FailureClass.HOSTKEY_UNKNOWN,
+                f"{unknown.alias}: UserKnownHostsFile is none, nowhere to record a key; refused",
+            )
+        return unknown
+
+    async def _accept_host_key(self, target: Target, fingerprint: str) -> Accepted | None:
+        unknown = await self._unknown_on_the_way(target, fingerprint)
+        if unknown is None:
+            return None
         tunnel = None
         if unknown.jump is not None:
             tunnel = await self._shared(unknown.jump, unknown.jump)

@@ -6,7 +6,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.engine.conductor import Conductor, ProcedureError, new_incident_id
+from console.engine.conductor import Conductor, new_incident_id
+from console.engine.errors import HostRefused, ProcedureError
+from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
@@ -52,7 +54,9 @@ async def run_exec(
         engine = Engine.build(settings, demo=options.demo, pool=pool)
         with refusal_as_json("exec", options.json, journal):
             try:
-                # The locks come first: a refusal leaves no incident and writes to none.
+                # Keys that what is here refuses already, then the locks: a refusal
+                # leaves no incident and writes to none.
+                await check_host_keys(settings, engine.pool, options.accept_keys)
                 if options.journal:
                     conductor = engine.open_existing(
                         Path(options.journal), systems, options.take_over_lock, open_only=True
@@ -74,7 +78,9 @@ async def run_exec(
                         await accept_keys(conductor, options.accept_keys)
                     except ProcedureError as refused:
                         if not options.journal:
-                            conductor.close(Outcome.REFUSED, str(refused))
+                            conductor.close(*_closing(refused))
+                        elif isinstance(refused, HostRefused):  # on record there too
+                            conductor.note(f"exec {_closing(refused)[1]}")
                         raise
                 with abort_on_signals(conductor):
                     ok = await conductor.run_adhoc(command, hosts)
@@ -103,6 +109,14 @@ async def run_exec(
             )
             print_json(exec_result(recorder.state, recorder.events, step, code, recorder.path))
         return code
+
+
+def _closing(refused: ProcedureError) -> tuple[Outcome, str]:
+    """How an incident closes when a key named by `--accept-host-key` is refused: as
+    failed where its host was dialled and offered something else (exit status 1)."""
+    if isinstance(refused, HostRefused):
+        return Outcome.FAILED, f"--accept-host-key refused: {refused}; nothing was run"
+    return Outcome.REFUSED, str(refused)
 
 
 def _print_exec_event(event: Event) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.conductor import Conductor, ProcedureError
-from console.engine.errors import LockRefused
+from console.engine.errors import HostRefused, LockRefused
 from console.engine.session import Engine
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import refused_result
@@ -123,6 +123,8 @@ def refusal_as_json(
             locked = isinstance(refused, LockRefused)
             holder = refused.holder if isinstance(refused, LockRefused) else ""
             code = EXIT_REFUSED if locked else EXIT_USAGE  # as the command line says it
+            if isinstance(refused, HostRefused):  # a host, once dialled: a host failure
+                code = EXIT_FAILED
             print_json(refused_result(command, str(refused), code, journal(), holder))
         raise
 
@@ -166,7 +168,8 @@ async def driving(conductor: Conductor) -> AsyncIterator[None]:
             yield
         except ProcedureError as refused:
             if conductor.state.closed_at is None:
-                conductor.close(Outcome.REFUSED, str(refused))
+                failed = isinstance(refused, HostRefused)  # by a host, once dialled
+                conductor.close(Outcome.FAILED if failed else Outcome.REFUSED, str(refused))
             raise
         finally:
             await conductor.shutdown()

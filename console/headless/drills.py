@@ -11,6 +11,7 @@ from pathlib import Path
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import new_incident_id
 from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
@@ -67,6 +68,7 @@ async def _drill_once(
         settings = await fleet.start()
     engine = Engine.build(settings, demo=options.demo)
     try:
+        await check_host_keys(settings, engine.pool, options.accept_keys)
         incident_id = new_incident_id(engine.clock.now())
         claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock)
         conductor = engine.incident(claim, journal_dir(options.journal, engine, incident_id))

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.engine.conductor import Conductor, new_incident_id
+from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
@@ -49,6 +50,7 @@ async def run_rollback(
             check_request(settings, request)
             engine = Engine.build(settings, demo=options.demo)
             try:
+                await check_host_keys(settings, engine.pool, request.accept_keys)
                 incident_id = new_incident_id(engine.clock.now())
                 claim = engine.claim(incident_id, request.systems, options.take_over_lock)
                 pool = engine.pool
