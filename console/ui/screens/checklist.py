@@ -85,6 +85,8 @@ class ChecklistScreen(IncidentScreen):
         self.set_interval(1.0, self._sending)
 
     def _sending(self) -> None:
+        if not self.query("#steps"):  # the screen torn down, its timer not stopped yet
+            return
         step = self.highlighted_step()
         if (
             step is not None
