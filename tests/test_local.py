@@ -50,3 +50,15 @@ async def test_stop_by_handle(tmp_path):
     await local.stop(["h"])
     result = await asyncio.wait_for(running, 10)
     assert result.failure is FailureClass.SIGNAL and result.signal == "TERM"
+
+
+async def test_a_stop_while_the_process_is_being_started_stops_it(tmp_path):
+    """The abort comes while /bin/sh is forked but not yet known by its handle (the loop
+    still connecting its pipes): it is stopped as soon as it is, not left to run on."""
+    local = LocalProcesses(tmp_path)
+    running = asyncio.ensure_future(local.execute("sleep 60", 60, lambda *a: None, "h"))
+    await asyncio.sleep(0)  # the task runs into create_subprocess_exec and waits there
+    assert not local._running  # the window: started, not yet findable
+    await local.stop(["h"])
+    result = await asyncio.wait_for(running, 10)
+    assert result.failure is FailureClass.SIGNAL and result.signal == "TERM"

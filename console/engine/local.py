@@ -27,9 +27,13 @@ class LocalProcesses:
     def __init__(self, cwd: Path):
         self.cwd = cwd
         self._running: dict[str, asyncio.subprocess.Process] = {}
+        # Handles whose process is being started, not known yet; how each was halted
+        # meanwhile (stop or detach), done as soon as it is known.
+        self._starting: dict[str, str | None] = {}
 
     async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> ExecResult:
         """Run `command`; output blocks go to `emit(stream, lines)`; how it ended back."""
+        self._starting[handle] = None
         try:
             process = await asyncio.create_subprocess_exec(
                 "/bin/sh",
@@ -45,20 +49,34 @@ class LocalProcesses:
             )
         except OSError as exc:
             return ExecResult(FailureClass.NONZERO_EXIT, f"cannot start: {exc}")
+        finally:
+            halted = self._starting.pop(handle, None)
         self._running[handle] = process
         try:
+            if halted == "stop":
+                await _stop(process)
+            elif halted == "detach":
+                await self.detach([handle])
             return await _collect(process, emit, limit)
         finally:
             self._running.pop(handle, None)
             if process.stdin is not None:
                 process.stdin.close()
 
+    def _halt(self, handles: list[str], how: str) -> None:
+        """Mark the handles still being started: their process gets `how` once known."""
+        for handle in handles:
+            if handle in self._starting and self._starting[handle] is None:
+                self._starting[handle] = how
+
     async def stop(self, handles: list[str]) -> None:
+        self._halt(handles, "stop")
         found = [p for h in handles if (p := self._running.get(h)) is not None]
         await asyncio.gather(*(_stop(p) for p in found))
 
     async def detach(self, handles: list[str]) -> None:
         """Let the processes started under `handles` outlive the console."""
+        self._halt(handles, "detach")
         for process in [p for h in handles if (p := self._running.get(h)) is not None]:
             if process.stdin is None:
                 continue

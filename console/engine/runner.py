@@ -354,7 +354,9 @@ class Runner:
 
         try:
             ended: ExecResult
-            if here:
+            if here and self._cut():  # aborted or detached since its intent: not started
+                ended = NOT_SENT
+            elif here:
                 ended = await self.local.execute(command, limit, emit, handle)
             else:
                 ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
