@@ -5,6 +5,7 @@ every record, and a `required` step that fails while an optional one only warns.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import json
 from pathlib import Path
 
@@ -626,3 +627,19 @@ async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerdut
     ]
     cut = [r for r in results if r.repeat and not r.ok]
     assert cut and "the incident closed (a later attempt could page again)" in cut[-1].detail, cut
+
+
+async def test_retry_after_as_an_http_date_is_waited_as_said(hooks):
+    """Retry-After may be a date (RFC 9110) as well as seconds: a 503 saying a date a
+    minute ahead was read as nothing said, and the retry came after the short backoff."""
+    from email.utils import format_datetime
+
+    from console.engine.webhook import post_json
+
+    ahead = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=60)
+    dated = hooks.on("/dated", (503, "", {"Retry-After": format_datetime(ahead, usegmt=True)}))
+    garbled = hooks.on("/garbled", (429, "", {"Retry-After": "soon"}))
+    said = await post_json(dated, {"a": 1}, 5)
+    unsaid = await post_json(garbled, {"a": 1}, 5)
+    assert said.retryable and said.retry_after is not None and 50 < said.retry_after <= 60
+    assert unsaid.retryable and unsaid.retry_after is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import threading
 from collections.abc import Callable
@@ -51,19 +52,35 @@ def _post(
         detail = f"HTTP {exc.code} {exc.reason}" + (f": {said}" if said else "")
         if 300 <= exc.code < 400:
             detail += _redirected(exc.headers.get("Location", "") if exc.headers else "")
-        retry_after = exc.headers.get("Retry-After", "") if exc.headers else ""
         return WebhookResult(
             False,
             exc.code,
             detail,
             retryable=exc.code == 429 or exc.code >= 500,
-            retry_after=float(retry_after) if retry_after.isdigit() else None,
+            retry_after=_retry_after(exc.headers.get("Retry-After", "") if exc.headers else ""),
         )
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
             return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
         return WebhookResult(False, None, str(reason), retryable=True)
+
+
+def _retry_after(said: str) -> float | None:
+    """Retry-After's seconds: a number of them, or an HTTP date (RFC 9110), counted from
+    now; None when it says neither."""
+    said = said.strip()
+    if said.isdigit():
+        return float(said)
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(said)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a bare one is taken as such
+        when = when.replace(tzinfo=datetime.UTC)
+    return max(0.0, (when - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def _opener() -> Any:
