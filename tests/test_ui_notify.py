@@ -109,6 +109,32 @@ async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path
         await conductor.notifier.drain()
 
 
+async def test_aborting_a_status_update_says_it_stops_waiting(tmp_path: Path) -> None:
+    """The abort dialog said "Running commands are signalled; hosts not started will not
+    start" while the step running was a status update, which has neither: it says what an
+    abort does to an update being sent."""
+    from console.ui.screens.dialogs import TextPrompt
+
+    go = tmp_path / "GO"
+    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    channels = [{"name": "mailer", "kind": "command", "command": waits}]
+    app = build_app(settings_with(channels), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conductor = await send_status_update(pilot)
+        await until(pilot, lambda: "communicate" in conductor.running)
+        app.prompt_abort()
+        await until(
+            pilot, lambda: isinstance(app.screen, TextPrompt) and app.screen.query(".dialog-text")
+        )
+        said = " ".join(str(s.content) for s in app.screen.query(".dialog-text"))
+        assert said.startswith("A status update being sent stops waiting"), said
+        assert "hosts not started" not in said
+        await pilot.press("escape")
+        go.touch()
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        await conductor.notifier.drain()
+
+
 async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
     tmp_path: Path,
 ) -> None:

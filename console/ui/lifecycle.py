@@ -11,6 +11,7 @@ from console.engine import triage
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
 from console.model.outcome import Outcome
+from console.model.procedure import StepKind
 from console.model.triggers import TriggerKind
 from console.ui.console_app import AppPart
 
@@ -257,11 +258,17 @@ class Lifecycle:
             elif reason:
                 self.abort(reason)
 
+        kinds = {conductor.step(step_id).kind for step_id in conductor.running}
+        stops = (
+            "A status update being sent stops waiting (a channel not answered yet is"
+            " recorded as not delivered: it may have arrived)."
+            if kinds == {StepKind.NOTIFY}
+            else "Running commands are signalled; hosts not started will not start."
+        )
         self.app.push_screen(
             TextPrompt(
                 "Abort the running step",
-                "Running commands are signalled; hosts not started will not start. The"
-                " incident stays open (to abort it as a whole: the palette, or"
+                f"{stops} The incident stays open (to abort it as a whole: the palette, or"
                 f" {self.app.key_label('incident.close')} and “aborted”). Say why: it goes into"
                 " the record.",
                 "Abort reason",
