@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -201,3 +202,31 @@ def test_a_wildcard_address_needs_the_url_browsers_reach_it_at(tmp_path):
     assert "0.0.0.0" not in page
     assert f"open {public}" in out.splitlines()[0], out
     assert err.startswith("warning: serving on 0.0.0.0: anyone who reaches"), err
+
+
+def test_the_tunnel_it_names_reaches_the_address_this_session_came_in_on(tmp_path):
+    """It said `ssh -L PORT:127.0.0.1:PORT THIS-HOST`, a word to replace: it names the
+    address and port the commander's own ssh reached (SSH_CONNECTION, as sshd sets it)."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)}
+    env["SSH_CONNECTION"] = "198.51.100.4 50022 192.0.2.7 2222"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        said = process.stdout.readline() if ready else ""
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    assert f"ssh -L {port}:127.0.0.1:{port} -p 2222 192.0.2.7)" in said, said

@@ -69,9 +69,19 @@ def serve(args: argparse.Namespace) -> int:
     if args.public_url:
         how = f"open {args.public_url}"
     elif args.host in LOOPBACK:
-        how = f"from your machine: ssh -L {args.port}:127.0.0.1:{args.port} THIS-HOST"
+        how = f"from your machine: ssh -L {args.port}:127.0.0.1:{args.port} {_this_host()}"
     else:
         how = f"open {where}"
     print(f"serving the follow view of {journal} on {where} ({how})", flush=True)
     server.serve()
     return EXIT_OK
+
+
+def _this_host() -> str:
+    """This machine as the watcher's ssh reaches it: the address and port this session
+    came in on (SSH_CONNECTION, as sshd sets it), else its host name."""
+    said = os.environ.get("SSH_CONNECTION", "").split()
+    if len(said) != 4:
+        return socket.gethostname()
+    address, port = said[2], said[3]
+    return address if port == "22" else f"-p {port} {address}"
