@@ -4,6 +4,7 @@ page loads, it listens on 127.0.0.1 only, and its websocket streams the read-onl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -43,19 +45,20 @@ def listening_on(port: int) -> list[str]:
     return found
 
 
-@pytest.fixture
-def served(tmp_path):
-    journal = tmp_path / "incidents" / "20261128-093000-beef"
-    writer(journal).close()
-    port = free_port()
+@contextlib.contextmanager
+def serving_on(
+    journal: Path, port: int, state: Path, **env: str
+) -> Iterator[subprocess.Popen[str]]:
+    """`serve JOURNAL --port PORT` running (its output one pipe); Ctrl+C'd after, bounded."""
     process = subprocess.Popen(
         [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(state), **env},
     )
     try:
-        yield port, journal / "journal.jsonl"
+        yield process
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -63,6 +66,15 @@ def served(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path):
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    port = free_port()
+    with serving_on(journal, port, tmp_path):
+        yield port, journal / "journal.jsonl"
 
 
 def fetch(url: str, seconds: float = 60) -> str:
@@ -210,23 +222,9 @@ def test_the_tunnel_it_names_reaches_the_address_this_session_came_in_on(tmp_pat
     journal = tmp_path / "incidents" / "20261128-093000-beef"
     writer(journal).close()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)}
-    env["SSH_CONNECTION"] = "198.51.100.4 50022 192.0.2.7 2222"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
+    came_in = "198.51.100.4 50022 192.0.2.7 2222"
+    with serving_on(journal, port, tmp_path, SSH_CONNECTION=came_in) as process:
         assert process.stdout is not None
         ready, _, _ = select.select([process.stdout], [], [], 60)
         said = process.stdout.readline() if ready else ""
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
     assert f"ssh -L {port}:127.0.0.1:{port} -p 2222 192.0.2.7)" in said, said

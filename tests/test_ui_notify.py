@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from console.engine.conductor import Conductor
 from console.model.events import Kind
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import NotifyDialog
+from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.hooks import OK, HookServer
 from tests.test_notify_channels import settings_with
@@ -87,9 +90,11 @@ async def test_no_channel_delivered_says_so_not_just_not_every_one(tmp_path: Pat
             await conductor.notifier.drain()
 
 
-async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path: Path) -> None:
-    """Nothing of a status update runs on a host: the quit dialog says what quitting does
-    to it here, not that its commands run on without the console."""
+async def dialog_while_an_update_waits(
+    tmp_path: Path, ask: Callable[[Pilot], Awaitable[object]], dialog: type[Screen]
+) -> str:
+    """The words of the `dialog` that `ask` opens while a status update waits on a command
+    channel (held until a file appears); Esc, then the update let finish."""
     go = tmp_path / "GO"
     waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
     channels = [{"name": "mailer", "kind": "command", "command": waits}]
@@ -97,42 +102,38 @@ async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path
     async with app.run_test(size=(80, 24)) as pilot:
         conductor = await send_status_update(pilot)
         await until(pilot, lambda: "communicate" in conductor.running)
-        await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, QuitDialog))
-        said = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
-        assert "“Communicate status” runs here, in this console" in said, said
-        assert "a notification not delivered yet is never sent" in said
-        assert "commands run on without it" not in said
+        await ask(pilot)
+        await until(
+            pilot, lambda: isinstance(app.screen, dialog) and app.screen.query(".dialog-text")
+        )
+        said = " ".join(str(s.content) for s in app.screen.query(".dialog-text"))
         await pilot.press("escape")
         go.touch()
         await until(pilot, lambda: conductor.state.step("communicate").status.finished)
         await conductor.notifier.drain()
+    return said
+
+
+async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path: Path) -> None:
+    """Nothing of a status update runs on a host: the quit dialog says what quitting does
+    to it here, not that its commands run on without the console."""
+    said = await dialog_while_an_update_waits(tmp_path, lambda p: p.press("ctrl+q"), QuitDialog)
+    assert "“Communicate status” runs here, in this console" in said, said
+    assert "a notification not delivered yet is never sent" in said
+    assert "commands run on without it" not in said
 
 
 async def test_aborting_a_status_update_says_it_stops_waiting(tmp_path: Path) -> None:
     """The abort dialog said "Running commands are signalled; hosts not started will not
     start" while the step running was a status update, which has neither: it says what an
     abort does to an update being sent."""
-    from console.ui.screens.dialogs import TextPrompt
 
-    go = tmp_path / "GO"
-    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
-    channels = [{"name": "mailer", "kind": "command", "command": waits}]
-    app = build_app(settings_with(channels), tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        conductor = await send_status_update(pilot)
-        await until(pilot, lambda: "communicate" in conductor.running)
-        app.prompt_abort()
-        await until(
-            pilot, lambda: isinstance(app.screen, TextPrompt) and app.screen.query(".dialog-text")
-        )
-        said = " ".join(str(s.content) for s in app.screen.query(".dialog-text"))
-        assert said.startswith("A status update being sent stops waiting"), said
-        assert "hosts not started" not in said
-        await pilot.press("escape")
-        go.touch()
-        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
-        await conductor.notifier.drain()
+    async def abort(pilot: Pilot) -> None:
+        pilot.app.prompt_abort()
+
+    said = await dialog_while_an_update_waits(tmp_path, abort, TextPrompt)
+    assert said.startswith("A status update being sent stops waiting"), said
+    assert "hosts not started" not in said
 
 
 async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
