@@ -187,6 +187,12 @@ def test_import_ansible_then_check_config_then_exec_dry_run(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "warning: " in done.stderr and "edge-1 is in groups web and canary" in done.stderr
     assert "wrote 3 systems, 18 hosts" in done.stderr  # web, db, ungrouped (the bastion)
+    # what it could not honour stays with the file, each warning a comment of its header
+    warned = [line for line in done.stderr.splitlines() if line.startswith("warning: ")]
+    head = target.read_text().split("\n[[systems]]", 1)[0].splitlines()
+    assert warned and [f"# {line}" for line in warned] == [
+        line for line in head if line.startswith("# warning: ")
+    ]
     checked = cli("check-config", str(directory), tmp_path=tmp_path)
     assert checked.returncode == 0, checked.stderr
     assert "3 systems, 18 hosts" in checked.stdout

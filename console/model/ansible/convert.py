@@ -29,9 +29,18 @@ class Conversion:
             f"# Converted from the Ansible inventory {source} by `rollback-console"
             " import-ansible`.\n# Each system is an Ansible group; a host's other groups"
             " are its tags. Add the strategies\n# that apply to each system"
-            ' (strategies = ["..."]), then run `rollback-console check-config`.\n\n'
+            ' (strategies = ["..."]), then run `rollback-console check-config`.\n'
         )
-        return header + tomli_w.dumps({"systems": self.systems})
+        # What the conversion could not honour stays with the file it wrote, not only on
+        # the terminal that ran it.
+        said = (" ".join(f"warning: {f.where}: {f.message}".split()) for f in self.findings)
+        left = "".join(f"# {line}\n" for line in said)
+        return (
+            header
+            + (f"#\n{left}" if left else "")
+            + "\n"
+            + tomli_w.dumps({"systems": self.systems})
+        )
 
 
 def convert(path: Path, groups: list[str]) -> Conversion:
