@@ -520,3 +520,24 @@ async def test_git_undo_leaves_a_change_made_by_hand_since_and_not_committed(ssh
     assert said.endswith("nothing undone (they would be lost)"), said
     assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 8;\n"
     assert git(repo, "rev-parse", "HEAD") == head
+
+
+def test_releases_restart_failing_says_the_link_is_already_switched(sshd_server, tmp_path):
+    """A failed restart after the link moved read only 'restart failed: CMD': the host
+    failed, and nothing said that `current` already pointed at the older release."""
+    app = sshd_server.sandbox("app")
+    for version in ("2.3.0", "2.4.0"):
+        (app / "releases" / version).mkdir(parents=True)
+    (app / "current").symlink_to("releases/2.4.0")
+    strategies = (
+        '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
+        'params = [{ name = "restart", default = "exit 7" }]\n'
+    )
+    config = configure(sshd_server, tmp_path, app, strategies)
+
+    outcome = run(config, tmp_path, "rollback")
+
+    assert outcome.returncode == 1, outcome.stdout + outcome.stderr
+    assert (app / "current").readlink() == Path("releases/2.3.0")
+    said = outcome.stdout + outcome.stderr
+    assert "restart failed: exit 7 (" in said and "already points at 2.3.0" in said, said

@@ -68,12 +68,14 @@ def param(
     )
 
 
-def run_optional(name: str, what: str) -> str:
-    """Shell that runs the command held by parameter `name` unless it is empty."""
+def run_optional(name: str, what: str, done: str = "") -> str:
+    """Shell that runs the command held by parameter `name` unless it is empty; its
+    failure says `done`, what the script had already changed, when given."""
+    already = f" ({done})" if done else ""
     return f"""\
 cmd={{{{{name}}}}}
 if [ -n "$cmd" ]; then
-  sh -c "$cmd" || {{ echo "{what} failed: $cmd" >&2; exit 1; }}
+  sh -c "$cmd" || {{ echo "{what} failed: $cmd{already}" >&2; exit 1; }}
 fi
 """
 

@@ -64,7 +64,7 @@ else
   echo "rolled back: $cur -> $target"
 fi
 """
-    + run_optional("restart", "restart")
+    + run_optional("restart", "restart", "$link already points at $target: a retry restarts it")
 )
 
 VERIFY = (
@@ -100,7 +100,7 @@ else
   echo "undone: back on $prev"
 fi
 """
-    + run_optional("restart", "restart")
+    + run_optional("restart", "restart", "$link already points back at $prev")
 )
 
 PRESETS = (
