@@ -15,12 +15,7 @@ from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.execution_keys import (
-    after_failed_soak,
-    can_retry,
-    failed_names,
-    next_key,
-)
+from console.ui.screens.execution_keys import after_failed_soak, can_retry, counts_line
 from console.ui.screens.execution_rows import (
     COLUMNS,
     FINISHED,
@@ -211,30 +206,10 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
                 continue  # only the last line changed: shown at the next tick
             rows.append((run.host, row))
         grid.set_rows(rows)
-        done = sum(1 for r in runs if r.status in FINISHED)
-        failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
-        refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
-        idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
         # The hosts of waves not begun yet count too: they are the step's, waiting.
         hosts = len(st.hosts.keys() | set(st.targets))
-        progress.update(total=max(1, hosts), progress=done)
-        # A host never sent anything has not finished anything: said apart, not counted.
-        line = Text(f"{done - idle} of {hosts} hosts finished")
-        if failed:
-            line.append(f" · {failed} failed", style=themed("bold $error"))
-            if not self.problems_only:  # else the grid shows them, and them only
-                line.append(failed_names(runs), style=themed("$error"))
-        if idle:
-            line.append(f" · {idle} not started", style=themed("bold $warning"))
-        if refused:
-            line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
-        if self.problems_only:
-            shown = sum(1 for r in runs if r.status in PROBLEMS)
-            problems = self.app.key_label("execution.problems")
-            line.append(f" · showing {shown} problem host(s), {problems} shows all", style="bold")
-        line.append(
-            next_key(self.app, self.incident, step_id, failed, self.problems_only), style="dim"
-        )
+        progress.update(total=max(1, hosts), progress=sum(1 for r in runs if r.status in FINISHED))
+        line = counts_line(self.app, self.incident, step_id, hosts, self.problems_only)
         verifying = step_id in self.incident.running and st.verifying
         self._heading(self._title_line(self.shown_status(st), step_id, verifying), line)
         if self.host is None and runs:

@@ -1,5 +1,5 @@
-"""Which keys the execution screen offers for a step: whether a retry can run, which
-failed hosts its heading names, and the next key it names (abort while it runs, the next stage of a held rollout, a
+"""Which keys the execution screen offers for a step: whether a retry can run, its
+heading's counts with the failed hosts it names, and the next key it names (abort while it runs, the next stage of a held rollout, a
 retry of the failed hosts (of a failed rollout: with its held ones, from its first
 stage), the skip of a step its prechecks refused, or after a failed soak a retry, or
 the skip when no probe watches the systems)."""
@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
+from console.ui.palette import themed
+from console.ui.screens.execution_rows import FINISHED, PROBLEMS
 
 if TYPE_CHECKING:
     from console.model.state import HostRun
@@ -87,3 +91,31 @@ def failed_names(runs: list[HostRun]) -> str:
     down = [r.host for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED)]
     more = f" (+{len(down) - NAMED} more)" if len(down) > NAMED else ""
     return f": {', '.join(down[:NAMED])}{more}" if down else ""
+
+
+def counts_line(
+    app: IncidentApp, incident: IncidentView, step_id: str, hosts: int, problems_only: bool
+) -> Text:
+    """`2 of 3 hosts finished · 1 failed: web-2 · t retries failed hosts`: what the step's
+    hosts came to, the failed ones named, and the next key."""
+    runs = list(incident.state.step(step_id).hosts.values())
+    done = sum(1 for r in runs if r.status in FINISHED)
+    failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
+    refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
+    idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
+    # A host never sent anything has not finished anything: said apart, not counted.
+    line = Text(f"{done - idle} of {hosts} hosts finished")
+    if failed:
+        line.append(f" · {failed} failed", style=themed("bold $error"))
+        if not problems_only:  # else the grid shows them, and them only
+            line.append(failed_names(runs), style=themed("$error"))
+    if idle:
+        line.append(f" · {idle} not started", style=themed("bold $warning"))
+    if refused:
+        line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
+    if problems_only:
+        shown = sum(1 for r in runs if r.status in PROBLEMS)
+        problems = app.key_label("execution.problems")
+        line.append(f" · showing {shown} problem host(s), {problems} shows all", style="bold")
+    line.append(next_key(app, incident, step_id, failed, problems_only), style="dim")
+    return line
