@@ -124,6 +124,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def silent_port() -> Iterator[int]:
+    """A loopback port whose connects hang: its backlog is full, so further SYNs are
+    dropped and nothing answers until the dialler's own timeout."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(0)
+        filler = [socket.socket() for _ in range(3)]
+        try:
+            for sock in filler:
+                sock.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    sock.connect(silent.getsockname())
+            yield silent.getsockname()[1]
+        finally:
+            for sock in filler:
+                sock.close()
+
+
 @functools.cache
 def sshd_version() -> tuple[int, int]:
     """(major, minor) of the installed OpenSSH server, (0, 0) if unknown."""

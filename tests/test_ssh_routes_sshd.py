@@ -4,8 +4,6 @@ known_hosts files OpenSSH would read (user, global, hashed)."""
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -374,26 +372,17 @@ async def test_a_host_out_of_reach_is_named_with_where_it_was_dialled_and_for_ho
     closed = sshd_mod._free_port()
     known = sshd_mod.write_known_hosts(tmp_path / "kh", [target, bastion])
     config = write_config(home, host_block("jump", bastion, key), known)
-    with socket.socket() as silent:  # a full backlog: its SYNs are dropped, connect hangs
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(0)
-        filler = [socket.socket() for _ in range(3)]
-        for sock in filler:
-            sock.setblocking(False)
-            with contextlib.suppress(BlockingIOError):
-                sock.connect(silent.getsockname())
+    with sshd_mod.silent_port() as silent:
         hosts = [
             {"name": "closed", "address": "127.0.0.1", "port": closed},
             {"name": "behind", "address": "127.0.0.1", "port": closed, "jump_host": "jump"},
-            {"name": "silent", "address": "127.0.0.1", "port": silent.getsockname()[1]},
+            {"name": "silent", "address": "127.0.0.1", "port": silent},
         ]
         systems = [{"name": "web", "hosts": hosts}]
         inv = inventory(config, systems, user=target.user, identity_files=[str(key)])
         inv["ssh"]["connect_timeout"] = 1.0
         names = [h["name"] for h in hosts]
         ok, _, events = await run_everywhere(sshd_server, tmp_path, inv, names)
-        for sock in filler:
-            sock.close()
     said = {
         e.where.host: (e.data.failure, e.data.detail)
         for e in events
