@@ -22,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.engine.runner import _OutputBatcher
+from console.engine.output_batcher import OutputBatcher
 from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
 from console.journal.store import read_journal
@@ -68,7 +68,7 @@ def record(directory: Path) -> None:
     for _ in range(ROUNDS):
         start = time.perf_counter()
         for i in range(N):
-            batcher = _OutputBatcher(recorder, _where(i), "stdout")
+            batcher = OutputBatcher(recorder, _where(i), "stdout", time.monotonic())
             batcher.pending, batcher.count = list(LINES), len(LINES)
             batcher.flush()
         best["output batch (200 lines)"] = min(

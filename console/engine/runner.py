@@ -11,20 +11,18 @@ from typing import Any
 
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
+from console.engine.output_batcher import OutputBatcher
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
 from console.journal.files import OUTPUT_NAME
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
-from console.model.payloads import CommandIntent, CommandOutput, CommandResult
+from console.model.payloads import CommandIntent, CommandResult
 from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus, lost_mid_change
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
-
-OUTPUT_BATCH_LINES = 200
-OUTPUT_BATCH_SECONDS = 0.05
 
 StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 # Asked between waves, or between a gradual strategy's stages, that say `confirm`:
@@ -55,56 +53,6 @@ class RunPlan:
     between_waves: BetweenWaves | None = None
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
     judge: Judge | None = None
-
-
-class _OutputBatcher:
-    """Collects a host's lines and records them as a few output events: a batch is
-    recorded when it is full, or at the latest OUTPUT_BATCH_SECONDS after its first line,
-    even if the command then prints nothing more for an hour."""
-
-    def __init__(self, recorder: Recorder, where: dict[str, Any], stream: str, started: float):
-        """`started`: when the command was sent (made at its first line, it counts from then)."""
-        self.recorder, self.where, self.stream = recorder, where, stream
-        self.pending: list[str] = []
-        self.count = 0
-        self.last = ""  # the last line: what a refusing precheck said
-        self.last_flush = started
-        self._timer: asyncio.TimerHandle | None = None
-        self._failure: Exception | None = None  # a timed flush's, raised by the next call
-
-    def extend(self, lines: list[str]) -> None:
-        self.pending += lines
-        self.last = lines[-1] if lines else self.last
-        self.count += len(lines)
-        if (
-            len(self.pending) >= OUTPUT_BATCH_LINES
-            or time.monotonic() - self.last_flush >= OUTPUT_BATCH_SECONDS
-        ):
-            self.flush()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(
-                OUTPUT_BATCH_SECONDS, self._flush_on_time
-            )
-
-    def _flush_on_time(self) -> None:
-        self._timer = None
-        try:
-            self.flush()
-        except Exception as exc:  # the journal cannot be written: the command's end says so
-            self._failure = exc
-
-    def flush(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if self._failure is not None:
-            raise self._failure
-        if self.pending:
-            self.recorder.record(
-                CommandOutput(stream=self.stream, lines=self.pending), **self.where
-            )
-            self.pending = []
-        self.last_flush = time.monotonic()
 
 
 def _aborted(reason: str | None, ended: ExecResult) -> str:
@@ -341,7 +289,7 @@ class Runner:
         """How the command ended, as recorded; None if the console detached before it
         was sent (nothing was)."""
         started = time.monotonic()
-        batchers: dict[str, _OutputBatcher] = {}  # a stream's, from its first line
+        batchers: dict[str, OutputBatcher] = {}  # a stream's, from its first line
         handle = f"{id(self)}:{target.name}"
         self._handles.add(handle)
         limit = plan.timeout or self.pool.defaults.command_timeout
@@ -349,7 +297,7 @@ class Runner:
         def emit(stream: str, lines: list[str]) -> None:
             batcher = batchers.get(stream)
             if batcher is None:
-                batcher = batchers[stream] = _OutputBatcher(self.recorder, where, stream, started)
+                batcher = batchers[stream] = OutputBatcher(self.recorder, where, stream, started)
             batcher.extend(lines)
 
         try:
