@@ -18,7 +18,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached
-from console.model.state import HostStatus
+from console.model.state import HostStatus, fold
 from console.ui.app import make_app
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
@@ -34,9 +34,11 @@ HOSTS = ["web-1", "web-2"]
 WAITING = "while [ ! -e go ]; do sleep 0.2; done; date > finished"
 
 
-def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+def fleet(
+    sshd_server, tmp_path: Path, hosts: list[str] = HOSTS, **ssh
+) -> tuple[Path, dict[str, Path]]:
     """A configuration written as the README says, whose evidence step waits."""
-    settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(HOSTS, "web"))
+    settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(hosts, "web"), **ssh)
     config = write_config(
         tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
     )
@@ -49,11 +51,14 @@ def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
 
 
 def quit_mid_step(
-    sshd_server, config: Path, choose: Callable[[Pilot], Awaitable[None]]
+    sshd_server,
+    config: Path,
+    choose: Callable[[Pilot], Awaitable[None]],
+    running: list[str] = HOSTS,
 ) -> tuple[Path, Attempt]:
-    """In the console: open an incident, start the waiting step on both hosts, press
-    ctrl+q and answer with `choose`; the console must quit (status 0: the commander chose to). Its journal and
-    the remote processes it had started."""
+    """In the console: open an incident, start the waiting step, once it runs on
+    `running` press ctrl+q and answer with `choose`; the console must quit (status 0: the
+    commander chose to). Its journal and the remote processes it had started."""
 
     async def scenario() -> tuple[Path, Attempt]:
         settings = load_settings(config)
@@ -68,8 +73,8 @@ def quit_mid_step(
                 await until(
                     pilot,
                     lambda: (
-                        len(hosts) == len(HOSTS)
-                        and all(r.status is HostStatus.RUNNING for r in hosts.values())
+                        {h for h, r in hosts.items() if r.status is HostStatus.RUNNING}
+                        == set(running)
                     ),
                     WAIT,
                 )
@@ -142,3 +147,53 @@ def test_quit_detaches_and_the_commands_run_on_to_their_end(sshd_server, tmp_pat
         assert resumed.state.unknown_hosts == [(STEP, h) for h in HOSTS]
     finally:
         asyncio.run(engine.close())
+
+
+def test_a_detach_records_every_host_that_was_not_started_before_the_console_quits(
+    sshd_server, tmp_path
+):
+    """Seen on a real sshd with a step over more hosts than run at once: D (detach) quit
+    the console as soon as the detach was journalled, so the hosts still waiting for
+    their turn were never said to be not started (their step's worker died with the
+    app). Every host is accounted for before the console exits: the one running is
+    detached (unknown until verified), the others not started, in the journal and in
+    the export."""
+    import subprocess
+    import sys
+
+    hosts = ["web-1", "web-2", "web-3"]
+    config, sandboxes = fleet(sshd_server, tmp_path, hosts, max_commands=1)
+
+    async def detach(pilot: Pilot) -> None:
+        await pilot.press("d")
+
+    journal, attempt = quit_mid_step(sshd_server, config, detach, running=["web-1"])
+    try:
+        events = read_journal(journal).events
+        (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
+        assert detached.payload(RunDetached) == RunDetached(running=[STEP], hosts=["web-1"])
+        idle = [e for e in events if e.kind == Kind.HOST_NOT_STARTED]
+        assert sorted(e.where.host for e in idle) == ["web-2", "web-3"], [
+            (e.kind, e.where.host) for e in events
+        ]
+        assert all(e.seq > detached.seq and "detached" in e.data.reason for e in idle)
+        intents = [e.where.host for e in events if e.kind == Kind.COMMAND_INTENT]
+        assert intents == ["web-1"]
+        said = {h: r.detail for h, r in fold(events).step(STEP).hosts.items()}
+        assert said == {
+            "web-1": None,
+            "web-2": "the console quit (detached)",
+            "web-3": "the console quit (detached)",
+        }, said
+        done = subprocess.run(
+            [sys.executable, "-m", "console", "export", str(journal.parent)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        rows = [line for line in done.stdout.splitlines() if line.startswith("| web-")]
+        assert rows[0].startswith("| web-1 | ? unknown | verify before retrying"), rows
+        for row in rows[1:]:
+            assert "| ○ not started | the console quit (detached) |" in row, rows
+    finally:
+        (sandboxes["web-1"] / "go").touch()
+        _wait_for(lambda: not attempt.survivors(), "nothing of web-1's command to be left")

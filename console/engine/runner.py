@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,6 +34,10 @@ BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
 Judge = Callable[[str], FailureClass | None]
 
 log = logging.getLogger(__name__)
+
+# How long a detach waits for the hosts it found still being reached to say they were
+# sent nothing (their waits are cancelled: at once, unless the I/O loop is stuck).
+DETACH_SETTLE_SECONDS = 5.0
 
 
 @dataclass
@@ -70,6 +75,11 @@ class Runner:
         self.recorder = recorder
         self._commands = asyncio.Semaphore(max_commands or pool.defaults.max_commands)
         self._handles: set[str] = set()
+        self._handle_gone = asyncio.Event()  # set as a command's handle is let go
+        # The hosts of running steps that have not begun (no intent yet), by (step,
+        # host): a detach says at once that they were not started, before the console
+        # quits (their step's task dies with it).
+        self._waiting: dict[tuple[str, str], Target] = {}
         self.local = LocalProcesses(recorder.path.parent)
         self.aborted: str | None = None
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
@@ -96,6 +106,23 @@ class Runner:
         plan = plan or RunPlan()
         self.arm()
         self.halted = False
+        keys = [(step, t.name) for t in targets]
+        self._waiting.update(zip(keys, targets, strict=True))
+        try:
+            return await self._run(step, targets, stages_for, attempt, plan, tries)
+        finally:
+            for key in keys:
+                self._waiting.pop(key, None)
+
+    async def _run(
+        self,
+        step: str,
+        targets: list[Target],
+        stages_for: StagesFor,
+        attempt: int,
+        plan: RunPlan,
+        tries: Mapping[str, int] | None,
+    ) -> dict[str, HostOutcome]:
         outcomes: dict[str, HostOutcome] = {}
         sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
         failed = 0
@@ -196,16 +223,21 @@ class Runner:
         return "the console quit (detached)" if self.detached else "the run was halted"
 
     def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
-        reason = self._why_stopped()
         for target in wave:
+            outcomes[target.name] = self._say_not_started(step, target)
+
+    def _say_not_started(self, step: str, target: Target) -> HostOutcome:
+        """Journal that `target` was not started, and why, unless that is said already
+        (a detach says it for every host not begun, at once)."""
+        if self._waiting.pop((step, target.name), None) is not None:
             self.recorder.record(
                 Kind.HOST_NOT_STARTED,
                 system=target.system,
                 host=target.name,
                 step=step,
-                reason=reason,
+                reason=self._why_stopped(),
             )
-            outcomes[target.name] = HostOutcome(target.name, HostStatus.NOT_STARTED)
+        return HostOutcome(target.name, HostStatus.NOT_STARTED)
 
     async def _host(
         self, step: str, target: Target, stages_for: StagesFor, attempt: int, plan: RunPlan
@@ -213,8 +245,8 @@ class Runner:
         where = {"system": target.system, "host": target.name, "step": step}
         async with self._commands:
             if self._stopped():
-                self.recorder.record(Kind.HOST_NOT_STARTED, reason=self._why_stopped(), **where)
-                return HostOutcome(target.name, HostStatus.NOT_STARTED)
+                return self._say_not_started(step, target)
+            self._waiting.pop((step, target.name), None)  # it begins: its intent is next
             outcome = HostOutcome(target.name, HostStatus.SUCCEEDED)
             stages = stages_for(target)
             for index, (stage, command) in enumerate(stages):
@@ -310,6 +342,7 @@ class Runner:
                 ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
         finally:
             self._handles.discard(handle)
+            self._handle_gone.set()
         if ended == NOT_SENT and self.detached and not self.aborted:
             return None
         lines = 0
@@ -352,7 +385,17 @@ class Runner:
 
     async def detach(self) -> None:
         """Let the running commands go on without the console (their supervisors stop
-        watching for the session's end); no stage or host starts any more."""
+        watching for the session's end); no stage or host starts any more. Returns once
+        every host of the running steps is on record as begun or not started (those still
+        being reached too, bounded): the console may quit then and leave nobody out."""
         self.detached = True
+        for (step, _), target in list(self._waiting.items()):
+            self._say_not_started(step, target)
         handles = list(self._handles)
-        await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
+        reaching, _ = await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
+        loop = asyncio.get_running_loop()
+        end = loop.time() + DETACH_SETTLE_SECONDS
+        while any(h in self._handles for h in reaching) and (left := end - loop.time()) > 0:
+            self._handle_gone.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._handle_gone.wait(), left)

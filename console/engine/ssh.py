@@ -149,10 +149,12 @@ class SshPool:
         if self._running is not None or self._dialing:  # else nothing started (no thread)
             await self._io.call(self._stop(handles))
 
-    async def detach(self, handles: list[str]) -> None:
-        """Let the processes started under `handles` outlive this session."""
-        if self._running is not None:
-            await self._io.call(self._running.detach(handles))
+    async def detach(self, handles: list[str]) -> list[str]:
+        """Let the processes started under `handles` outlive this session. Those of
+        `handles` still reaching their host: they are sent nothing."""
+        if self._running is None:
+            return []
+        return await self._io.call(self._running.detach(handles))
 
     async def run(
         self, target: Target, command: str, timeout: float
