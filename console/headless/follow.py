@@ -52,8 +52,13 @@ async def follow_plain(path: Path, poll_seconds: float = 0.2) -> int:
 
 
 def _still_sending(state: IncidentState, writer: tuple[int, str]) -> bool:
-    """A notification has no answer yet and the console that sent it still runs here
-    (one on another machine cannot be told apart from one that is gone: not waited for)."""
+    """A notification has no answer yet, or a PagerDuty channel paged for the incident
+    has not been sent its event on the close yet (it is sent once the events before it
+    on that channel are answered: between the two, nothing waits), and the console that
+    sends them still runs here (one on another machine cannot be told apart from one
+    that is gone: not waited for)."""
     pid, host = writer
-    waiting = any("result" not in n for n in state.notifications)
+    paged = {n["channel"] for n in state.notifications if n.get("lifecycle")}
+    closed = {n["channel"] for n in state.notifications if n.get("lifecycle") == "close"}
+    waiting = bool(paged - closed) or any("result" not in n for n in state.notifications)
     return waiting and bool(pid) and host == socket.gethostname() and process_alive(pid, host)
