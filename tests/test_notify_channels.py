@@ -643,3 +643,31 @@ async def test_retry_after_as_an_http_date_is_waited_as_said(hooks):
     unsaid = await post_json(garbled, {"a": 1}, 5)
     assert said.retryable and said.retry_after is not None and 50 < said.retry_after <= 60
     assert unsaid.retryable and unsaid.retry_after is None
+
+
+def test_hosts_of_a_large_fleet_are_grouped_problems_first_and_survive_slack_s_cut():
+    """`{{hosts}}` at 1,000 hosts: every host by name was ~20 KB, and Slack's 3,000
+    characters cut it before web-0990's failure (seen on a 1,000-host loopback fleet)."""
+    from console.engine.payloads import Update, plain, slack_message
+
+    failed = {"web-0017", "web-0333", "web-0640", "web-0990"}
+    hosts = {
+        f"web-{i:04d}": {"status": "failed" if f"web-{i:04d}" in failed else "succeeded"}
+        for i in range(1, 1001)
+    }
+    hosts["web-0500"]["status"] = "unknown"
+    update = Update("inc", "t", "execution", "communicate", "critical", "s", "", hosts=hosts)
+    text = plain("[{{severity}}] {{hosts}}", update.values())
+    assert text == (
+        "[critical] 4 failed: web-0017, web-0333, web-0640, web-0990; 1 unknown: web-0500; "
+        "995 succeeded: web-0001, web-0002, web-0003, web-0004, web-0005, web-0006,"
+        " web-0007, web-0008, web-0009, web-0010 +985 more"
+    )
+    body = slack_message(Update("inc", "t", "execution", "communicate", "critical", "s", text))
+    assert all(host in body["text"] for host in failed)
+    # A few hosts are still named one by one, in the inventory's order.
+    few = {f"web-{i}": {"status": "succeeded"} for i in range(1, 4)}
+    few["web-2"]["status"] = "failed"
+    assert Update("i", "t", "p", "s", "info", "s", "", hosts=few).values()["hosts"] == (
+        "web-1 succeeded, web-2 failed, web-3 succeeded"
+    )

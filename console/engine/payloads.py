@@ -12,6 +12,31 @@ CLIENT = "rollback-console"
 # Slack's limits: a header's text, a section's text, a field's text.
 SLACK_HEADER, SLACK_TEXT, SLACK_FIELD = 150, 3000, 2000
 PAGERDUTY_SUMMARY = 1024
+# `{{hosts}}` names every host and its status up to this many hosts; past it, the hosts
+# are grouped by status, problems first, each group named up to HOSTS_NAMED hosts.
+HOSTS_LISTED, HOSTS_NAMED = 12, 10
+# Problems first: what a reader must act on leads, whatever a channel cuts off the end.
+STATUS_ORDER = ("failed", "unknown", "aborted", "held", "refused", "not started", "running")
+
+
+def hosts_text(hosts: dict[str, dict[str, Any]]) -> str:
+    """`web-1 succeeded, web-2 failed` for a few hosts; for many, one group a status,
+    problems first: `4 failed: web-017, web-333, ...; 996 succeeded: web-001, ... +986 more`.
+    Every host by name made a 1,000-host update ~20 KB, and Slack (3,000 characters) and
+    PagerDuty (1,024) cut it before the failed hosts that came late in the inventory."""
+    if len(hosts) <= HOSTS_LISTED:
+        return ", ".join(f"{h} {v['status']}" for h, v in hosts.items())
+    groups: dict[str, list[str]] = {}
+    for host, value in hosts.items():
+        groups.setdefault(value["status"], []).append(host)
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    parts = []
+    for status in sorted(groups, key=lambda s: (rank.get(s, len(rank)), s == "succeeded")):
+        names = groups[status]
+        more = len(names) - HOSTS_NAMED
+        shown = ", ".join(names[:HOSTS_NAMED]) + (f" +{more} more" if more > 0 else "")
+        parts.append(f"{len(names)} {status}: {shown}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -42,7 +67,7 @@ class Update:
             "message": self.message,
             "drill": "true" if self.drill else "false",
             "systems": ", ".join(self.systems),
-            "hosts": ", ".join(f"{h} {v['status']}" for h, v in self.hosts.items()),
+            "hosts": hosts_text(self.hosts),
             "trigger": self.trigger["label"] if self.trigger else "",
         }
 
