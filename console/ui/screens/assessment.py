@@ -27,6 +27,19 @@ def _some(hosts: list[str]) -> str:
     return ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if hosts[2:] else "")
 
 
+def assess_title(read: list[str], selected: list[str]) -> str:
+    """`System state on 950 host(s) · ✘ 50 not read (web-008, web-009 +48) · ● differs
+    between hosts`: a host the assessment did not read has no column, which nobody sees
+    missing among 950."""
+    have = set(read)
+    missed = [h for h in selected if h not in have]
+    return (
+        f"System state on {len(read)} host(s)"
+        + (f" · ✘ {len(missed)} not read ({_some(missed)})" if missed else "")
+        + " · ● differs between hosts"
+    )
+
+
 def integrity_title(checks: list[IntegrityCheck]) -> str:
     """`Data integrity: 2 host(s) compared · ✘ 1 not reached (app-2) · no mismatch`: a
     host whose run ended before its after record was compared with nothing."""
@@ -76,6 +89,11 @@ class AssessmentScreen(IncidentScreen):
 
     TAB = "assessment"
     BINDINGS = [Binding("escape", "back", "Back", id="assessment.back")]
+    # What each table shows: sync() runs on every batch of journal events, and a table
+    # built again is scrolled back to its start (at 1,000 hosts, to the first of 1,000
+    # columns while the reader looked at the 700th).
+    _shown_assessment: tuple[list[str], list[tuple[str, tuple[str, ...]]], list[str]] | None = None
+    _shown_integrity: tuple[int, list[IntegrityCheck]] | None = None
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -105,16 +123,20 @@ class AssessmentScreen(IncidentScreen):
         keys: list[str] = []
         for values in assessment.values():
             keys += [k for k in values if k not in keys]
+        rows = [(key, tuple(str(assessment[h].get(key, "–")) for h in hosts)) for key in keys]
+        selected = list(self.incident.state.hosts)
+        if (hosts, rows, selected) == self._shown_assessment:
+            return  # as shown: a rebuild would throw the reader back to its first column
+        self._shown_assessment = (hosts, rows, selected)
         table = self.query_one("#assessment", DataTable)
         table.clear(columns=True)
         title = self.query_one("#assess-title", Label)
         if not hosts:
             title.update("System state: not assessed yet (run “Assess system state”)")
             return
-        title.update(f"System state on {len(hosts)} host(s) · ● differs between hosts")
+        title.update(assess_title(hosts, selected))
         table.add_columns("Key", *map(plain, hosts))
-        for key in keys:
-            row = [str(assessment[h].get(key, "–")) for h in hosts]
+        for key, row in rows:
             differs = len(set(row)) > 1
             table.add_row(
                 plain(("● " if differs else "  ") + key, themed(DIFFERS) if differs else "bold"),
@@ -126,10 +148,13 @@ class AssessmentScreen(IncidentScreen):
         table = self.query_one("#integrity", DataTable)
         title = self.query_one("#integrity-title", Label)
         self.query_one("#integrity-box").display = bool(records)
+        checks = build_integrity(self.incident.state) if records else []
+        if (len(records), checks) == self._shown_integrity:
+            return  # as shown (a rebuild scrolls the table back to its start)
+        self._shown_integrity = (len(records), checks)
         table.clear(columns=True)
         if not records:
             return
-        checks = build_integrity(self.incident.state)
         title.update(integrity_title(checks))
         stops = recovery_lines(checks)
         recovery = self.query_one("#integrity-recovery", Static)

@@ -1,0 +1,57 @@
+"""The assessment screen of a large fleet: it keeps the reader's place while events come
+in, and says which chosen hosts it could not read (a missing column is not seen among
+hundreds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Label
+
+from console.model.events import Kind
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    populated_app,
+    until,
+)
+
+
+async def test_assessment_keeps_its_place_as_events_come_and_names_hosts_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Seen at 1,000 real sshd hosts: every batch of journal events rebuilt the table and
+    threw it back to its first column (DataTable.clear scrolls home) while the reader was
+    looking at a host hundreds of columns to the right; and 'System state on 950 host(s)'
+    did not say that 50 chosen hosts were not read."""
+    app = populated_app(tmp_path, monkeypatch)
+    conductor = app.prepared
+    hosts = {f"web-{i}": {"release": "2.4.1", "revision": f"r{i % 3}"} for i in (1, 2)}
+    hosts |= {f"zz-{i:02d}": {"release": "2.4.1", "revision": "r0"} for i in range(40)}
+    conductor.recorder.record(
+        Kind.ASSESSMENT_RECORDED, step="assess-state", hosts=hosts, keys=["release"], failed=[]
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(conductor)
+        await app.push_screen("execution")
+        await pilot.pause()
+        await pilot.press("i")
+        await until(pilot, lambda: bool(app.screen.query("#assessment")))
+        table = app.screen.query_one("#assessment", DataTable)
+        await until(pilot, lambda: table.row_count == 2)
+        title = str(app.screen.query_one("#assess-title", Label).render())
+        assert title.startswith("System state on 42 host(s) · ✘ 1 not read (web-3)"), title
+        await pilot.press("down")
+        table.scroll_to(x=120, animate=False)
+        await until(pilot, lambda: table.scroll_x == 120)
+        conductor.note("still looking at zz-30", None)  # any event: the screen syncs
+        await pilot.pause(0.2)
+        await pilot.pause()
+        assert table.scroll_x == 120 and table.cursor_row == 1
+        # A new reading is shown (and only then is the table built again).
+        hosts["zz-39"]["revision"] = "r2"
+        conductor.recorder.record(
+            Kind.ASSESSMENT_RECORDED, step="assess-state", hosts=hosts, keys=["release"], failed=[]
+        )
+        await until(pilot, lambda: "r2" in [str(c) for c in table.get_row_at(1)])
