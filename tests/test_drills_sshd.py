@@ -25,6 +25,7 @@ from console.ui.follow import make_follow_app
 from console.ui.screens.assessment import AssessmentScreen
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.drills import DrillReport, DrillsScreen
+from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.home import HomeScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
@@ -620,3 +621,42 @@ def test_the_gate_with_json_prints_one_document_and_nothing_else(fleet):
     assert listed.stderr.splitlines() == [
         "error: --json goes with a drill, --due, --status or --gate; --list prints text"
     ]
+
+
+async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(fleet, tmp_path):
+    """Seen in a drill in the console at 80x24: while "Communicate status" waited on its
+    channel, the execution screen (F3) showed "Verify system stability", the step before,
+    as if it were what ran. It shows the status update being sent, and says that no host
+    runs it: what each channel answered so far, and how to stop waiting."""
+    go = tmp_path / "GO"
+    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    tell = {"id": "tell", "title": "Communicate status", "kind": "notify", "command": waits}
+    phases = [dict(p) for p in PROCEDURE["phases"]]
+    phases[1] = {**phases[1], "steps": [*phases[1]["steps"], tell]}
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+    settings = load_settings(fleet.config)
+    root = tmp_path / "incidents"
+    engine = Engine(settings, root, lock_dir=tmp_path / "locks", threaded_io=True)
+    app = build_app(settings, root, engine)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("d")
+            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+            await pilot.press("enter")
+            await until(pilot, lambda: app.conductor is not None)
+            await until(pilot, lambda: "tell" in app.conductor.running, timeout=120)
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await pilot.pause(0.2)
+            screen = app.screen
+            title = str(screen.query_one("#exec-title").render())
+            counts = str(screen.query_one("#exec-counts", Static).render())
+            go.touch()
+            await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)
+    finally:
+        await engine.close()
+    assert "Communicate status" in title, (title, counts)
+    assert "Verify system stability" not in title
+    assert counts.startswith("No host runs a status update: the console sends it."), counts
+    assert "… command: no answer yet (attempt 1)" in counts, counts
+    assert "a stops waiting (no answer yet: not delivered)" in counts, counts

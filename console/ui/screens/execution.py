@@ -15,13 +15,8 @@ from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.execution_keys import after_failed_soak, can_retry, counts_line
-from console.ui.screens.execution_rows import (
-    COLUMNS,
-    FINISHED,
-    PROBLEMS,
-    host_row,
-)
+from console.ui.screens.execution_keys import after_failed_soak, can_retry, counts_line, shown_step
+from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, host_row
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
 from console.ui.screens.settled_layout import SettledLayout
@@ -40,6 +35,7 @@ from console.ui.widgets.run_summary import (
     undone_before_text,
     waves_text,
 )
+from console.ui.widgets.sending import update_text
 from console.ui.widgets.status import status_text
 
 # While output streams, a row whose only change is its last line is redrawn at most this
@@ -118,6 +114,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
     def on_mount(self) -> None:
         self.query_one("#grid", HostGrid).focus()
         self.sync()
+        # A channel being retried changes nothing in the journal until it answers.
+        self.set_interval(1.0, self._sending)
+
+    def _sending(self) -> None:
+        if self.is_update(self.step_id):
+            self.sync()
 
     def on_journal_changed(self, message: JournalChanged) -> None:
         """Note the hosts the batch names; an event of no host may change any row, and so
@@ -135,24 +137,11 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         which syncs (calling it here too synced twice on every resume)."""
         self._changed = None
 
-    def shown_step(self) -> str | None:
-        """The step a worker is running, else the last one that ran on hosts: the one
-        whose hosts the journal last spoke of (a step run again after its undo is later
-        than the undo, though the undo's record came into being after it)."""
-        app_step = self.app.exec_step
-        if app_step:
-            return app_step
-        steps = self.incident.state.steps
-        runs = [sid for sid, st in steps.items() if st.hosts]
-        return max(
-            runs, key=lambda sid: max(r.seq for r in steps[sid].hosts.values()), default=None
-        )
-
     def sync(self) -> None:
         if not self.is_mounted:
             return
         state = self.incident.state
-        step_id = self.shown_step()
+        step_id = shown_step(self.app, self.incident)
         grid = self.query_one("#grid", HostGrid)
         if step_id != self.step_id:
             self.step_id = step_id
@@ -164,7 +153,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         now = state.step(step_id) if step_id else None
         held = now is not None and now.status is StepStatus.HELD and now.held is not None
         probe = self.is_probe(step_id)
-        offers = (can_retry(self.app, self.incident, step_id, probe), probe, held)
+        updating = self.is_update(step_id)
+        offers = (can_retry(self.app, self.incident, step_id, probe), probe or updating, held)
         if offers != self._offers:
             self._offers = offers
             self.refresh_bindings()
@@ -178,13 +168,19 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             progress.update(total=1, progress=0)
             return
         st = state.step(step_id)
-        soaking = self.is_probe(step_id)
+        soaking = probe or updating
         body = self.query_one("#exec-body")
         if body.has_class("-soak") != soaking:  # a soak has no hosts: its rounds take the space
             body.set_class(soaking, "-soak")
             grid.display = not soaking
             if not soaking:
                 grid.focus()
+        if updating:  # no host runs it: what its channels said so far instead of a grid
+            progress.update(total=1, progress=0)
+            abort = None if self.app.read_only else self.app.key_label("execution.abort")
+            said = update_text(self.incident, step_id, abort)
+            self._heading(self._title_line(self.shown_status(st), step_id), said)
+            return
         if soaking:
             self._soak(step_id)
             return
@@ -235,8 +231,15 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self.show(self.query_one("#exec-counts", Static), counts)
 
     def is_probe(self, step_id: str | None) -> bool:
+        return self._kind(step_id) is StepKind.PROBE
+
+    def is_update(self, step_id: str | None) -> bool:
+        """A status update being sent: nothing of it runs on a host."""
+        return step_id in self.incident.running and self._kind(step_id) is StepKind.NOTIFY
+
+    def _kind(self, step_id: str | None) -> StepKind | None:
         steps = {s.id: s for s in self.app.settings.procedure.steps}
-        return step_id in steps and steps[step_id].kind is StepKind.PROBE
+        return steps[step_id].kind if step_id in steps else None
 
     def _banners(self, step_id: str | None) -> None:
         halt = self.query_one("#exec-halt", Static)

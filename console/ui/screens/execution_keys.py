@@ -21,6 +21,22 @@ if TYPE_CHECKING:
     from console.ui.incident_view import IncidentView
 
 
+def shown_step(app: IncidentApp, incident: IncidentView) -> str | None:
+    """The step a worker is running (one that runs on no host, a status update, too),
+    else the last one that ran on hosts: the one whose hosts the journal last spoke
+    of (a step run again after its undo is later than the undo, though the undo's
+    record came into being after it)."""
+    app_step, running = app.exec_step, incident.running
+    if app_step and (app_step in running or not running):
+        return app_step
+    if running:  # in procedure order: a drill's fault steps, not in it, after
+        order = {s: i for i, s in enumerate(incident.order)}
+        return min(running, key=lambda s: (order.get(s, len(order)), s))
+    steps = incident.state.steps
+    runs = [sid for sid, st in steps.items() if st.hosts]
+    return max(runs, key=lambda sid: max(r.seq for r in steps[sid].hosts.values()), default=None)
+
+
 def watched(app: IncidentApp, incident: IncidentView) -> bool:
     """Whether a probe watches any of the incident's systems (a follower's settings
     may not name them all)."""

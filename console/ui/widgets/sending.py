@@ -43,6 +43,19 @@ def sending_text(incident: IncidentView, step_id: str) -> Text | None:
     return text
 
 
+def update_text(incident: IncidentView, step_id: str, abort: str | None) -> Text:
+    """The execution screen's words for a status update being sent, in place of a host
+    grid: no host runs it; each channel's answer so far; the key that stops waiting
+    (none for a follower)."""
+    text = Text("No host runs a status update: the console sends it.")
+    if (sending := sending_text(incident, step_id)) is not None:
+        text.append("\n")
+        text.append_text(sending)
+    if abort:
+        text.append(f"\n{abort} stops waiting (no answer yet: not delivered)")
+    return text
+
+
 def _first(incident: IncidentView, name: str) -> str:
     """The first attempt's bounds: its timeout, and how many attempts there may be."""
     channel = next((c for c in incident.settings.procedure.channels if c.name == name), None)
