@@ -392,3 +392,17 @@ def test_a_journal_that_holds_an_incident_is_refused_for_a_new_one(tmp_path):
         assert refused.stderr.startswith(f"error: --journal {again[-1]}: holds an incident already")
         assert "Traceback" not in refused.stderr
     assert (journal / "journal.jsonl").read_bytes() == before
+
+
+def test_exec_ends_with_a_line_naming_the_hosts_that_did_not_succeed(tmp_path):
+    """Seen at 1,000 real sshd hosts: the 16 'FAILED' lines came among ~1,000 lines of
+    output, as they happened, and nothing after them said which hosts failed."""
+    done = cli("exec", "--demo", "--systems", "db", "false", state_dir=tmp_path, timeout=180)
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last in (
+        "exec: 2 of 2 host(s) did not succeed: 2 FAILED (db-1, db-2)",
+        "exec: 2 of 2 host(s) did not succeed: 2 FAILED (db-2, db-1)",
+    ), done.stderr
+    ok = cli("exec", "--demo", "--systems", "db", "true", state_dir=tmp_path, timeout=180)
+    assert ok.returncode == 0 and "did not succeed" not in ok.stderr, ok.stderr

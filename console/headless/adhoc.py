@@ -46,6 +46,7 @@ async def run_exec(
     """`pool`: the one these settings connect with, dialing `hosts` already (not on
     the demo fleet, whose settings are made as it starts)."""
     made: list[Conductor] = []  # the incident, once its journal is open
+    printer = ExecPrinter()
 
     def journal() -> Path | None:
         return made[0].recorder.path if made else None
@@ -70,7 +71,7 @@ async def run_exec(
                     title = f"Ad-hoc command on {', '.join(systems)}"
                     conductor.open_incident(title, incident_id, with_locks=True)
                 if not options.json:
-                    conductor.recorder.subscribe(_print_exec_event)
+                    conductor.recorder.subscribe(printer)
                 if options.accept_keys:  # run's module: exec loads it for keys given only
                     from console.engine.walk import accept_keys
 
@@ -100,6 +101,8 @@ async def run_exec(
             finally:
                 await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
+        if not options.json and (said := printer.summary(len(hosts))):
+            print(said, file=sys.stderr)
         if options.json:
             recorder = conductor.recorder
             step = next(
@@ -119,20 +122,47 @@ def _closing(refused: ProcedureError) -> tuple[Outcome, str]:
     return Outcome.REFUSED, str(refused)
 
 
-def _print_exec_event(event: Event) -> None:
-    data = event.data
-    if isinstance(data, CommandOutput):
-        stream = sys.stderr if data.stream == "stderr" else sys.stdout
-        host = event.where.host
-        stream.write("".join(f"{host}: {visible(line)}\n" for line in data.lines))
-        stream.flush()
-    elif event.kind == Kind.HOSTKEY_ACCEPTED:
-        print(console_line(event), flush=True)
-    elif isinstance(data, CommandResult) and data.failure:
-        # Lost while it ran: it may have run to its end there, or part of the way.
-        said = "UNKNOWN" if lost_mid_change(data.failure, data.stage) else "FAILED"
-        line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
-        if said == "UNKNOWN":
-            line += "; it may have run there: check before running it again"
-        line += accept_hint(event.where.host, data.failure, data.fingerprint)
-        print(visible(line, one_line=True), file=sys.stderr)
+NAMED = 10  # hosts named in exec's closing line; the others counted
+
+
+class ExecPrinter:
+    """Each host's output as it comes, prefixed by host, and each failure as it happens;
+    then, when some host did not succeed, one closing line that names them: at 1,000
+    hosts the failures were 16 lines among ~1,000 of output, with nothing after them."""
+
+    def __init__(self) -> None:
+        self.bad: dict[str, list[str]] = {}  # FAILED / UNKNOWN: their hosts
+
+    def __call__(self, event: Event) -> None:
+        data = event.data
+        if isinstance(data, CommandOutput):
+            stream = sys.stderr if data.stream == "stderr" else sys.stdout
+            host = event.where.host
+            stream.write("".join(f"{host}: {visible(line)}\n" for line in data.lines))
+            stream.flush()
+        elif event.kind == Kind.HOSTKEY_ACCEPTED:
+            print(console_line(event), flush=True)
+        elif isinstance(data, CommandResult) and data.failure:
+            # Lost while it ran: it may have run to its end there, or part of the way.
+            said = "UNKNOWN" if lost_mid_change(data.failure, data.stage) else "FAILED"
+            self.bad.setdefault(said, []).append(event.where.host or "?")
+            line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
+            if said == "UNKNOWN":
+                line += "; it may have run there: check before running it again"
+            line += accept_hint(event.where.host, data.failure, data.fingerprint)
+            print(visible(line, one_line=True), file=sys.stderr)
+
+    def summary(self, total: int) -> str:
+        """`exec: 16 of 1000 host(s) did not succeed: 16 FAILED (web-006, ... +6 more)`;
+        empty when every host succeeded, or for one host (its own line is the last)."""
+        if not self.bad or total < 2:
+            return ""
+        count = sum(map(len, self.bad.values()))
+        groups = []
+        for said in ("FAILED", "UNKNOWN"):
+            hosts = self.bad.get(said, [])
+            if hosts:
+                more = f" +{len(hosts) - NAMED} more" if len(hosts) > NAMED else ""
+                groups.append(f"{len(hosts)} {said} ({', '.join(hosts[:NAMED])}{more})")
+        line = f"exec: {count} of {total} host(s) did not succeed: {'; '.join(groups)}"
+        return visible(line, one_line=True)
