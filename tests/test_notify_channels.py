@@ -16,10 +16,11 @@ from console.engine.ssh import SshPool
 from console.journal.export import EXPORT_FORMATS
 from console.journal.files import JOURNAL_NAME
 from console.journal.recorder import Recorder
-from console.journal.redact import MASK, settings_redactor
+from console.journal.redact import MASK, Redactor, settings_redactor
 from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
 from console.journal.writer import JournalWriter
+from console.model.channels import Channel, ChannelKind
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -486,16 +487,18 @@ async def test_an_endpoint_that_hangs_or_hangs_up_is_named_for_what_it_did(tmp_p
     [
         ("/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX", "XXXXXXXXXXXXXXXXXXXXXXXX"),
         ("/status/incident?token=t0k3n-s3cr3t&format=json", "t0k3n-s3cr3t"),
+        ("/h/k7Qz9", "k7Qz9"),
+        ("/hooks/status?token=Zq9", "Zq9"),
     ],
-    ids=["path", "query"],
+    ids=["path", "query", "short-path", "short-query"],
 )
 async def test_an_answer_that_echoes_the_secret_part_of_the_url_is_masked(
     hooks, tmp_path, monkeypatch, path, secret
 ):
     """A receiver that does not know the path answers as Express does, `Cannot POST
     /services/...` (or `/hook?token=...`): the URL's secret part, without its scheme and
-    host, went into the journal as the answer's detail. Its token is masked as the whole URL
-    is; the rest of the path stays readable."""
+    host, went into the journal as the answer's detail. The path echoed is masked whole, a
+    short token too (`/h/k7Qz9`, `?token=Zq9`: kept before, under 8 characters)."""
     monkeypatch.setenv("STATUS_HOOK_URL", hooks.on(path, (404, f"Cannot POST {path}", {})))
     channel = {"name": "status", "kind": "webhook", "url_env": "STATUS_HOOK_URL", "retries": 0}
     conductor = conductor_for(settings_with([channel]), tmp_path)
@@ -503,8 +506,35 @@ async def test_an_answer_that_echoes_the_secret_part_of_the_url_is_masked(
     await finish(conductor)
     assert len(hooks.at(path)) == 1  # sent unaltered
     text = records(conductor)
-    assert f"HTTP 404 Not Found: Cannot POST {path.replace(secret, '«redacted»')}" in text
+    assert "HTTP 404 Not Found: Cannot POST «redacted»" in text
     assert secret not in text
+
+
+URL = "https://hooks.example.test/h/k7Qz9?format=json&sig=ab1&api_key=s3cr3tkey"
+
+
+@pytest.mark.parametrize(
+    ("url", "said", "recorded"),
+    [
+        (URL, "Cannot POST /h/k7Qz9", "Cannot POST «redacted»"),
+        (URL, f"POST {URL[26:]} 404", "POST «redacted» 404"),
+        (URL, "bad signature: sig=ab1", "bad signature: «redacted»"),
+        (URL, "unknown key s3cr3tkey", "unknown key «redacted»"),
+        # Ordinary words and paths stay: a short secret is masked only where it is one.
+        (URL, "GET /h/ 200 format=json; ab1 is a cell", None),
+        ("https://x.test/hooks/status?token=Zq9", "GET /hooks/status 200", None),
+        ("https://x.test/hooks/status?token=Zq9", "no route /hooks/status?token=Zq9", "no route «redacted»"),
+        ("https://bot:pw1@x.test/hook", "login bot:pw1@x.test refused", "login bot«redacted»x.test refused"),
+        ("https://x.test/hook", "GET /hook 200", None),
+    ],
+)  # fmt: skip
+def test_what_of_a_secret_url_is_masked_in_records(url, said, recorded):
+    """What a security engineer masks of a channel's URL in records (never in what is
+    sent): the path as a receiver echoes it unless it is plain words, a secret-named
+    query value whatever its length (with its name when short), and token-like parts;
+    not an ordinary word or path that merely shares letters with a short token."""
+    channel = Channel(name="status", kind=ChannelKind.WEBHOOK, url=url)
+    assert Redactor(channel.secrets({})).text(said) == (recorded or said)
 
 
 async def test_the_documents_summary_says_which_channels_did_not_deliver(

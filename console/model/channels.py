@@ -197,19 +197,48 @@ class Channel(Strict):
 
 def _url_parts(url: str) -> list[str]:
     """The parts of a secret URL a receiver may echo without its scheme and host (`Cannot
-    POST /services/T0/B0/XXXX`, `/hook?token=...`): each path segment and query value
-    that looks like a token (letters and digits, 8 characters or more, or any 20 or more),
-    and a password. Not the whole path: `/status` would be masked in every host's output."""
+    POST /h/k7Qz9`, `/hook?token=...`), for records only (what is sent is never altered):
+
+    - the path, whole, unless each of its segments is a plain word (`/status/incident`:
+      masked, it would be masked in every host's output), and the path with its query;
+    - the value of a query parameter whose name says it is a secret (token, key, sig,
+      ...), whatever it looks like: bare from 6 characters, and always as `name=value`
+      (a shorter one, bare, would mask ordinary letters everywhere);
+    - any other path segment or query value that looks like a token (letters and digits,
+      8 characters or more, or any 20 or more), and a password."""
     from urllib.parse import parse_qsl, urlsplit
 
     try:
         parts = urlsplit(url)
-        values = [v for _, v in parse_qsl(parts.query)]
+        pairs = parse_qsl(parts.query)
         password = parts.password or ""
     except ValueError:
         return []
-    words = [*parts.path.split("/"), *values]
-    return [password, *(w for w in words if _token_like(w))]
+    found = [parts.path] if not all(_plain(w) for w in parts.path.split("/")) else []
+    if parts.query:
+        found.append(f"{parts.path}?{parts.query}")
+    for raw in parts.query.split("&"):  # as sent, percent-encoded or not
+        name = raw.split("=", 1)[0]
+        if SECRET_NAME.search(name) and "=" in raw:
+            found.append(raw)
+    for name, value in pairs:
+        if SECRET_NAME.search(name) and len(value) >= 6:
+            found.append(value)
+    words = [*parts.path.split("/"), *(v for _, v in pairs)]
+    found += [w for w in words if _token_like(w)]
+    if password:
+        found += [f":{password}@", *([password] if len(password) >= 6 else [])]
+    return found
+
+
+# A query parameter's name that says its value is a secret (access_token, api-key,
+# X-Amz-Signature, client_secret, sig, auth, code, ...).
+SECRET_NAME = re.compile(r"(?i)token|key|secret|sig|pass|pwd|auth|code|cred|session")
+
+
+def _plain(segment: str) -> bool:
+    """A path segment that is an ordinary word: lower-case letters, `-`, `_` or `.`."""
+    return len(segment) < 20 and re.fullmatch(r"[a-z._-]*", segment) is not None
 
 
 def _token_like(word: str) -> bool:
