@@ -16,7 +16,7 @@ from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, ssh_errors
 from console.engine.notify import run_local
 from console.engine.plan import Planned, plan_step
-from console.engine.runner import RunPlan
+from console.engine.runner import HostOutcome, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
@@ -218,4 +218,12 @@ async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> 
     )
     if not any(r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING) for r in runs.values()):
         conductor.finish_step(step_id, outcomes)
-    return {h: f"verified: {outcomes[h].status.value}" for h in hosts if h in outcomes}
+    return {h: _verdict(outcomes[h], runs[h].detail) for h in hosts if h in outcomes}
+
+
+def _verdict(outcome: HostOutcome, detail: str | None) -> str:
+    """What V found on a host: its verify's result, or why it stays unknown (the change
+    still under way there)."""
+    if outcome.status is HostStatus.UNKNOWN:
+        return f"not verified: {detail or 'its outcome is still unknown'}"
+    return f"verified: {outcome.status.value}"

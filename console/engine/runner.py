@@ -20,7 +20,7 @@ from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus, lost_mid_change
+from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus, outcome_unknown
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -299,7 +299,7 @@ class Runner:
                     outcome.status = HostStatus.REFUSED
                     return outcome
                 if result.failure:
-                    lost = lost_mid_change(result.failure, stage)
+                    lost = outcome_unknown(result.failure, stage, result.exit_status)
                     outcome.status = HostStatus.UNKNOWN if lost else HostStatus.FAILED
                     outcome.failure = result.failure
                     return outcome

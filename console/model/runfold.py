@@ -17,7 +17,7 @@ from console.model.payloads import (
     WaveFinished,
     WaveStarted,
 )
-from console.model.status import HostStatus, StepStatus, lost_mid_change
+from console.model.status import HostStatus, StepStatus, lost_mid_change, still_under_way
 from console.model.step_state import HostRun
 
 if TYPE_CHECKING:
@@ -122,6 +122,10 @@ def _result(s: IncidentState, e: Event) -> None:
         run.failure, run.detail = None, d.refused
     elif lost_mid_change(d.failure, d.stage):
         run.status = HostStatus.UNKNOWN
+    elif d.failure and still_under_way(d.stage, d.exit_status):
+        run.status = HostStatus.UNKNOWN
+        said = f": {run.last_error}" if run.last_error else ""
+        run.detail = f"still under way on the host{said}; verify it again (V) once it has finished"
     elif d.failure:
         run.status = HostStatus.FAILED
     elif d.final:

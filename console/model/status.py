@@ -63,6 +63,30 @@ def lost_mid_change(failure: FailureClass | None, stage: str | None) -> bool:
     return failure is FailureClass.CONNECTION_LOST and stage != "precheck"
 
 
+# The exit status of a verify that finds the change still under way on its host (a
+# database still replaying WAL after the console died mid-restore: the server, detached
+# from the command, went on without it). Its outcome is not known yet: the host stays
+# unknown, to be verified again (V) once the change has finished, never "failed", which
+# would read as a change that did not work (and let a retry send it again). 75 is
+# sysexits' EX_TEMPFAIL.
+STILL_UNDER_WAY = 75
+
+
+def still_under_way(stage: str | None, exit_status: int | None) -> bool:
+    """A verify that said the change is still under way on its host (STILL_UNDER_WAY)."""
+    return stage == "verify" and exit_status == STILL_UNDER_WAY
+
+
+def outcome_unknown(
+    failure: FailureClass | None, stage: str | None, exit_status: int | None
+) -> bool:
+    """Whether a command that did not succeed leaves its host's outcome unknown (lost
+    mid-change, or its change still under way) rather than failed."""
+    return lost_mid_change(failure, stage) or (
+        failure is not None and still_under_way(stage, exit_status)
+    )
+
+
 class StepStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"

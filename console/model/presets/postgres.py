@@ -32,6 +32,7 @@ from console.model.presets.pg_targets import (
     WAL_TARGET,
 )
 from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
+from console.model.status import STILL_UNDER_WAY
 
 NEEDS = (
     "PostgreSQL server binaries of the cluster's major version (pg_ctl, psql, pg_isready,"
@@ -149,6 +150,20 @@ def _verify(check: str) -> str:
     return (
         SERVER_PRELUDE
         + """\
+# recovery.signal: a recovery not finished (the console that started it died, and the
+# server went on without it). Verify looks, it never starts a recovery itself.
+if [ -e "$pgdata/recovery.signal" ]; then
+  at=$(LC_ALL=C "$bin/pg_controldata" "$pgdata" | sed -n 's/^Database cluster state: *//p')
+  if running; then
+    tail -n 3 "$state.log" >&2 2>/dev/null
+    echo "the cluster is still recovering ($at; its log is above)" >&2
+"""
+        + f"    exit {STILL_UNDER_WAY}\n"
+        + """\
+  fi
+  echo "the cluster stopped before its recovery finished ($at; recovery.signal is still in $pgdata): starting it lets recovery go on to its target; undo puts the data directory from before back" >&2
+  exit 1
+fi
 running || start || exit 1
 ready || exit 1
 test "$(sql -c 'SELECT pg_is_in_recovery()')" = f || { echo "the cluster is still in recovery" >&2; exit 1; }

@@ -1,0 +1,185 @@
+"""A point-in-time recovery whose console is SIGKILLed while PostgreSQL replays WAL, on a
+real cluster over real sshd, then resumed. The server goes on without the console (pg_ctl
+detached it), so the host's outcome is unknown: V must say the recovery is still under way
+and leave it unknown (it read "failed" after V sat out its command's timeout in pg_isready),
+send nothing again, and settle the host once the recovery has reached its target."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.engine.attempts import verify_unknown
+from console.engine.session import Engine
+from console.journal.export import EXPORT_FORMATS
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.state import HostStatus, fold
+from tests import pg
+from tests.conftest import require_postgres
+from tests.pgrig import connection, pg_host, write_config
+from tests.test_resume_between_waves import attempts_ended
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+
+ORDERS = """\
+CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
+INSERT INTO orders VALUES (1, 'tea'), (2, 'cups'), (3, 'kettle');
+"""
+# After the backup: order 4, the target time, then the bad row 5 (each its own commit).
+AFTER_BACKUP = """\
+INSERT INTO orders VALUES (4, 'saucer');
+SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+INSERT INTO orders VALUES (5, 'bad row');
+"""
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory, sshd_account):
+    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
+
+
+@pytest.fixture
+def cluster(host):
+    cluster = pg.start_cluster(host.template, host.bindir, host.account)
+    yield cluster
+    pg.remove(cluster)
+
+
+# The action's stop of the cluster waits (bounded) for `go`: the test holds the archive's
+# last segment back meanwhile, after the precheck has read it.
+GATED_STOP = (
+    "touch {root}/stopping; i=0; while [ ! -e {root}/go ] && [ $i -lt 1200 ]; do sleep 0.1;"
+    " i=$((i+1)); done; {bin}/pg_ctl -D {root}/data -m fast -w stop"
+)
+
+
+def strategies(cluster: pg.Cluster) -> str:
+    return f"""\
+[[strategies]]
+name = "pitr"
+kind = "point-in-time"
+preset = "postgres-pitr"
+params = [
+  {{ name = "pgdata", default = "{cluster.pgdata}" }},
+  {{ name = "backup", default = "{cluster.backups / "nightly"}" }},
+  {{ name = "archive", default = "{cluster.archive}" }},
+  {{ name = "tables", default = "orders" }},
+  {{ name = "wait_seconds", default = "30" }},
+  {{ name = "stop", default = '{GATED_STOP.format(root=cluster.root, bin=cluster.bindir)}' }},
+{connection(cluster)}]
+"""
+
+
+def _replaying(account_uid: int) -> bool:
+    """The restored cluster's startup process waits for a WAL segment from the archive."""
+    ps = subprocess.run(
+        ["ps", "-u", str(account_uid), "-o", "args="], capture_output=True, text=True
+    )
+    return any("startup" in line and "waiting for" in line for line in ps.stdout.splitlines())
+
+
+def _ids(cluster: pg.Cluster) -> list[int]:
+    return [int(x) for x in cluster.sql("SELECT id FROM orders ORDER BY id").split()]
+
+
+def _killed_mid_replay(host, cluster: pg.Cluster, config: Path, journal: Path, target: str) -> Path:
+    """`run` of the recovery, SIGKILLed while the restored cluster replays WAL: the
+    archive's last segment is a FIFO by then, so replay waits on it. Returns the segment's
+    real bytes' path; writing them into the FIFO lets the recovery go on."""
+    segment = sorted(p for p in cluster.archive.iterdir() if len(p.name) == 24)[-1]
+    held = cluster.root / f"held-{segment.name}"
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "db",
+        "--strategy", "pitr", "--trigger", "data-corruption", "--reason", "orders damaged",
+        "--yes", "--journal", str(journal), "--param", f"recovery_target_time={target}",
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(journal.parent), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
+    try:
+        for _ in range(2400):  # the precheck has read the archive: the action stops
+            if (cluster.root / "stopping").exists():
+                break
+            time.sleep(0.05)
+        segment.rename(held)
+        os.mkfifo(segment)
+        os.chown(segment, host.account.uid, host.account.gid)
+        (cluster.root / "go").touch()
+        for _ in range(1200):
+            if _replaying(host.account.uid):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the restored cluster never waited for WAL")
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    return held
+
+
+async def _v(config: Path, journal: Path) -> dict[str, str]:
+    """V on the resumed incident."""
+    engine = Engine(load_settings(config), journal.parent / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        return await verify_unknown(conductor, None)
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+
+
+async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_finishes(
+    host, cluster, tmp_path
+):
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    (target,) = cluster.sql(AFTER_BACKUP).split()
+    cluster.switch_wal_and_wait_archived()
+    config = write_config(tmp_path / "config", host, strategies(cluster), host.home("work"))
+    journal = tmp_path / "state" / "incident"
+    held = _killed_mid_replay(host, cluster, config, journal, target)
+    attempts_ended(journal)  # its supervisor ends the action; the server goes on
+
+    run = fold(read_journal(journal).events).settle().step("restore").hosts["db-1"]
+    assert run.status is HostStatus.UNKNOWN
+
+    verdicts = await _v(config, journal)
+
+    assert verdicts["db-1"] == (
+        "not verified: still under way on the host: the cluster is still recovering"
+        " (in archive recovery; its log is above); verify it again (V) once it has finished"
+    ), verdicts
+    events = read_journal(journal).events
+    run = fold(events).step("restore").hosts["db-1"]
+    assert run.status is HostStatus.UNKNOWN, run
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    assert "| db-1 | ? unknown |" in document
+    assert "still under way on the host: the cluster is still recovering" in document
+
+    # The replay goes on (the held segment arrives) and reaches its target; V again.
+    segment = cluster.archive / held.name.removeprefix("held-")
+    with open(segment, "wb") as fifo:  # the waiting copy has it open: the file goes back
+        held_bytes = held.read_bytes()
+        held.replace(segment)  # for the reads after it (promotion reads it again)
+        fifo.write(held_bytes)
+    for _ in range(1200):
+        if cluster.sql("SELECT pg_is_in_recovery()") == "f":
+            break
+        time.sleep(0.05)
+    verdicts = await _v(config, journal)
+
+    assert verdicts == {"db-1": "verified: succeeded"}
+    assert _ids(cluster) == [1, 2, 3, 4]
+    events = read_journal(journal).events
+    sent = [e.data.stage for e in events if e.kind == Kind.COMMAND_INTENT]
+    assert sent == ["precheck", "action", "verify", "verify"]  # nothing else sent again
+    assert fold(events).step("restore").hosts["db-1"].status is HostStatus.SUCCEEDED
