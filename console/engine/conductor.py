@@ -130,7 +130,7 @@ class Conductor:
         self.notifier.settle_unanswered()
         if reopened:
             hold_cut_rollouts(self.execution, self.secrets)
-            self.notifier.rearm()
+            self.notifier.repeats.rearm()
 
     def declare_trigger(
         self,

@@ -8,9 +8,8 @@ A channel that could not deliver is a warning: the step fails only when it says
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,11 @@ from console.engine.payloads import (
     slack_message,
     templated,
 )
+from console.engine.repeats import Repeats
 from console.journal.outcomes import host_summary
 from console.model.channels import Channel, ChannelKind, Severity
 from console.model.events import Kind
-from console.model.procedure import Step, StepKind
+from console.model.procedure import Step
 from console.model.state import IncidentState
 from console.model.status import HostStatus, StepStatus
 from console.model.templates import ParameterError, render
@@ -80,23 +80,35 @@ class Notifier:
         self, settings: Settings, recorder: Recorder, environ: Mapping[str, str] = os.environ
     ):
         self.settings, self.recorder, self.environ = settings, recorder, environ
-        self._repeats: dict[str, asyncio.Task[None]] = {}
+        self.repeats = Repeats(self)  # every N minutes
         self.pager = Pager(self)
         self.interrupted: str | None = None  # why the deliveries were cut short, if they were
         # Sends still waiting for their answer, by the seq of their `notification.sent`:
         # how the last attempt went and when the next starts (not journalled: the result
         # says how many attempts it took). The console shows it while a channel is retried.
         self.retrying: dict[int, str] = {}
-        self.sleep = asyncio.sleep  # between periodic updates
         # A notify step's deliveries in flight, cut short when the run is aborted (a
         # silent endpoint must not hold Ctrl+C or `a` for its timeouts and retries).
         self._step_sends: set[asyncio.Future[tuple[bool, str]]] = set()
         self.step_cut: str | None = None  # why they were, if they were
-        self.repeats_cut: str | None = None  # why periodic updates were stopped mid-send
 
     @property
     def state(self) -> IncidentState:
         return self.recorder.state
+
+    @property
+    def repeats_cut(self) -> str | None:
+        """Why periodic updates were stopped mid-send, if they were."""
+        return self.repeats.cut
+
+    @property
+    def sleep(self) -> Callable[[float], Awaitable[None]]:
+        """The wait between periodic updates."""
+        return self.repeats.sleep
+
+    @sleep.setter
+    def sleep(self, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.repeats.sleep = sleep
 
     def channels_of(self, step: Step) -> list[Channel]:
         """The step's channels; its own `command`, if any, first."""
@@ -146,7 +158,7 @@ class Notifier:
         update = self.compose(step, message)
         self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **data)
         self.step_cut = None
-        results = await self._send_all(step, channels, update, cut=self._step_sends)
+        results = await self.send_all(step, channels, update, cut=self._step_sends)
         failed = sum(1 for ok, _ in results if not ok)
         ok = not (failed and step.required) and not self.step_cut
         word = "FAILED" if step.required else "warning"
@@ -160,10 +172,10 @@ class Notifier:
             **data,
         )
         if step.every and not self.state.outcome and not self.step_cut:
-            self.repeat(step, step.every * 60)
+            self.repeats.start(step, step.every * 60)
         return ok
 
-    async def _send_all(
+    async def send_all(
         self,
         step: Step,
         channels: list[Channel],
@@ -345,42 +357,8 @@ class Notifier:
         has no answer yet, and each PagerDuty event not sent yet, is journalled as not
         delivered, saying why; none is retried."""
         self.interrupted = reason
-        for task in [*self._repeats.values(), *self.pager.chains]:
+        for task in [*self.repeats.tasks, *self.pager.chains]:
             task.cancel()
-
-    # -- every N minutes ----------------------------------------------------------
-
-    def repeat(self, step: Step, seconds: float, first: float | None = None) -> None:
-        """Send the step's update every `seconds` (the first after `first`) until the close."""
-        old = self._repeats.pop(step.id, None)
-        if old:
-            old.cancel()
-        wait = seconds if first is None else first
-        task = asyncio.get_running_loop().create_task(self._repeat(step, seconds, wait))
-        self._repeats[step.id] = task
-
-    def stop_repeats(self, why: str) -> None:
-        """The incident closed: periodic updates stop now, one still being retried too
-        (a PagerDuty trigger retried after the resolve would open a new alert, paging
-        someone for a rollback already closed). Each send cut short is journalled."""
-        self.repeats_cut = why
-        for task in self._repeats.values():
-            task.cancel()
-        self._repeats.clear()
-
-    async def _repeat(self, step: Step, seconds: float, first: float) -> None:
-        """Every `seconds` from the start of the last update, as a resume counts them: a
-        channel that takes its retries to answer does not push the next update later."""
-        done = [n.get("repeat", 0) for n in self.state.notifications if n.get("step") == step.id]
-        count = max(done, default=0)
-        await self.sleep(first)
-        while not self.state.outcome:
-            count += 1
-            clock = self.recorder.clock
-            started = clock.now()
-            await self._send_all(step, self.channels_of(step), self.compose(step), repeat=count)
-            took = (clock.now() - started).total_seconds()
-            await self.sleep(max(0.0, seconds - took))
 
     def settle_unanswered(self) -> None:
         """After a resume: each notification the console that ended had sent, and heard
@@ -401,36 +379,9 @@ class Notifier:
                 **_present(repeat=sent.get("repeat"), action=sent.get("action")),
             )
 
-    def rearm(self) -> None:
-        """After a resume: status updates that were repeating go on where they were."""
-        if self.state.outcome:
-            return
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return  # nothing runs to repeat them (a read-only look at the journal)
-        now = self.recorder.clock.now()
-        for step in self.settings.procedure.steps:
-            if step.kind is not StepKind.NOTIFY or not step.every:
-                continue
-            if self.state.step(step.id).status is not StepStatus.DONE:
-                continue
-            sent = [
-                e.ts
-                for e in self.recorder.events.actions
-                if e.kind == Kind.NOTIFICATION_SENT and e.where.step == step.id
-            ]
-            due = max(sent) + timedelta(minutes=step.every) if sent else now
-            self.repeat(step, step.every * 60, first=max(0.0, (due - now).total_seconds()))
-
     async def drain(self) -> None:
         """Stop repeating; wait for PagerDuty's last events (each bounded by its retries)."""
-        repeats = list(self._repeats.values())
-        self._repeats.clear()
-        for task in repeats:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self.repeats.drain()
         await self.pager.drain()
 
 

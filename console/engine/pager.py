@@ -59,7 +59,7 @@ class Pager:
         if action is None:
             return
         if action == "close":  # nothing of a periodic update may follow the resolve
-            self.notifier.stop_repeats("the incident closed (a later attempt could page again)")
+            self.notifier.repeats.stop("the incident closed (a later attempt could page again)")
         state = self.notifier.state
         for channel in self.notifier.settings.procedure.pagers:
             if state.drill and not channel.in_drills:
