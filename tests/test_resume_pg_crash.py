@@ -183,3 +183,13 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     sent = [e.data.stage for e in events if e.kind == Kind.COMMAND_INTENT]
     assert sent == ["precheck", "action", "verify", "verify"]  # nothing else sent again
     assert fold(events).step("restore").hosts["db-1"].status is HostStatus.SUCCEEDED
+    # Where the recovery stopped, and the data after it, are on the record as after a run
+    # that was not cut short (V's verify printed them, and nothing recorded them): judged
+    # as the run judges a recovery to a time, recorded (the precheck's expectation: none).
+    after = [e.data.dump() for e in events if e.kind == Kind.INTEGRITY_RECORDED][-1]
+    assert (after["stage"], after["rows"], after["verdict"]) == ("after", {"orders": 4}, "recorded")
+    stopped = after["recovery"]["stopped"]
+    assert stopped.startswith("before "), after
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    section = document.split("## Data integrity")[1].split("\n## ")[0]
+    assert f"| {stopped} (timeline 2) |" in section, section

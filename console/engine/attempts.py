@@ -9,6 +9,8 @@ through its process group, everything the command started."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -213,9 +215,20 @@ async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> 
     runs = conductor.state.step(step_id).hosts
     attempt = max(runs[h].attempt for h in hosts)
     plan = RunPlan(timeout=planned.run.timeout, on_jump_host=planned.run.on_jump_host)
-    outcomes = await conductor.runner.run(
-        step_id, planned.targets, lambda t: [commands[t.name]], attempt=attempt, plan=plan
-    )
+    watch: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    if planned.strategy is not None and planned.strategy.data_touching:
+        # Its after (and where a recovery stopped) recorded and judged, as in the run.
+        from console.engine.integrity import IntegrityWatch
+
+        recorder = conductor.recorder
+        watch = integrity = IntegrityWatch(recorder, step_id, planned.strategy.name).carry_on(
+            hosts, conductor.state.integrity, recorder.events
+        )
+        plan = dataclasses.replace(plan, judge=integrity.judge)
+    with watch:
+        outcomes = await conductor.runner.run(
+            step_id, planned.targets, lambda t: [commands[t.name]], attempt=attempt, plan=plan
+        )
     if not any(r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING) for r in runs.values()):
         conductor.finish_step(step_id, outcomes)
     return {h: _verdict(outcomes[h], runs[h].detail) for h in hosts if h in outcomes}

@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.journal.event_log import EventLog
 from console.journal.recorder import Recorder
 from console.model import payloads
-from console.model.events import Event
+from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.payloads.checks import RecoveryStop
 from console.model.status import FailureClass
@@ -140,6 +141,32 @@ class IntegrityWatch:
         self.failed: dict[str, str] = {}
         self._hosts: dict[str, _HostLines] = {}
         self._unsubscribe: Callable[[], None] | None = None
+
+    def carry_on(
+        self, hosts: list[str], records: list[dict[str, Any]], events: EventLog
+    ) -> IntegrityWatch:
+        """For a verify after a crash (V): what the interrupted run had recorded and heard
+        of each host, its before (the record) and its expected line (the precheck's), so
+        that the verify's after is recorded and judged as the run would have."""
+        for r in records:  # the latest before of the step, of its latest attempt
+            recorded = (r["step"], r["stage"], r["verdict"]) == (self.step, "before", "recorded")
+            if recorded and r["host"] in hosts:
+                self.before[r["host"]] = Summary.from_data(r)
+        for host in hosts:
+            where = (Kind.COMMAND_OUTPUT.value, host, self.step)
+
+            def output(place: tuple[str, str | None, str | None, str | None]) -> bool:
+                return (place[0], place[2], place[3]) == where  # noqa: B023 (read at once)
+
+            for index in events.indices(output, newest_first=True):
+                data = events[index].data
+                assert isinstance(data, CommandOutput)
+                lines = data.lines if data.stream == "stdout" else []
+                found = [p for p in map(parse_line, reversed(lines)) if p and p[0] == "expected"]
+                if found:
+                    self._hosts[host] = _HostLines(expected=found[0][1])
+                    break
+        return self
 
     def judge(self, host: str) -> FailureClass | None:
         """Why `host` fails the step on its data (a mismatch or a missing record), or None."""
