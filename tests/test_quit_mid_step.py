@@ -163,12 +163,18 @@ def test_a_detach_records_every_host_that_was_not_started_before_the_console_qui
 
     hosts = ["web-1", "web-2", "web-3"]
     config, sandboxes = fleet(sshd_server, tmp_path, hosts, max_commands=1)
+    said = []
 
     async def detach(pilot: Pilot) -> None:
+        said.extend(str(s.render()) for s in pilot.app.screen.query(".dialog-text"))
         await pilot.press("d")
 
     journal, attempt = quit_mid_step(sshd_server, config, detach, running=["web-1"])
     try:
+        assert (
+            " runs on web-1. Not started yet: web-2, web-3 (none starts once you quit)."
+            in (said[0])
+        ), said
         events = read_journal(journal).events
         (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
         assert detached.payload(RunDetached) == RunDetached(running=[STEP], hosts=["web-1"])

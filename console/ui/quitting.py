@@ -58,7 +58,12 @@ class Quitting:
                 elif choice == "detach":
                     self.detach_then_quit()
 
-            app.push_screen(QuitDialog(steps, conductor.running_hosts()), chosen)
+            state = conductor.state
+            waiting = [
+                h for s in sorted(conductor.running) for h in state.step(s).targets
+                if h not in state.step(s).hosts
+            ]  # fmt: skip
+            app.push_screen(QuitDialog(steps, conductor.running_hosts(), waiting), chosen)
             return
         question = self.question()
         if question is None:

@@ -24,17 +24,17 @@ class QuitDialog(ModalScreen[str | None]):
         Binding("d", "choose('detach')", "Detach and quit", id="quit.detach"),
     ]
 
-    def __init__(self, steps: list[str], hosts: list[str]):
+    def __init__(self, steps: list[str], hosts: list[str], waiting: list[str] | None = None):
         super().__init__()
-        self.steps, self.hosts = steps, hosts
+        self.steps, self.hosts, self.waiting = steps, hosts, waiting or []
 
     def compose(self) -> ComposeResult:
-        shown = ", ".join(self.hosts[:SHOWN_HOSTS])
-        if len(self.hosts) > SHOWN_HOSTS:
-            shown += f" and {len(self.hosts) - SHOWN_HOSTS} more"
+        shown = _names(self.hosts)
         steps = ", ".join(self.steps)
         if shown:
             running = f"{steps} runs on {shown}."
+            if self.waiting:  # their turn not come yet (more hosts than run at once, waves)
+                running += f" Not started yet: {_names(self.waiting)} (none starts once you quit)."
             choices = (
                 "Abort (A): its commands are stopped (TERM, then KILL) and your reason is"
                 " recorded, then the console quits.\n"
@@ -67,3 +67,10 @@ class QuitDialog(ModalScreen[str | None]):
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)
+
+
+def _names(hosts: list[str]) -> str:
+    shown = ", ".join(hosts[:SHOWN_HOSTS])
+    if len(hosts) > SHOWN_HOSTS:
+        shown += f" and {len(hosts) - SHOWN_HOSTS} more"
+    return shown
