@@ -94,13 +94,14 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
         with Row(id="exec-top"):
-            with Column(id="exec-heading"):
-                yield OneLine(id="exec-title")
-                yield Static("", id="exec-counts")
+            yield OneLine(id="exec-title")
             # No percentage: the bar fills the room app.tcss gives it, and the percentage,
             # clipped out of sight, still invalidated the screen's map at every update
             # (a full arrangement, ~1 ms of each streaming frame: bench/RESULTS.md).
             yield ProgressBar(id="exec-progress", show_eta=False, show_percentage=False)
+        # Under the bar, the whole width: beside it, at 80 columns, a 1,000-host step's
+        # counts took three lines of the grid's room, and the grid showed 5 hosts.
+        yield Static("", id="exec-counts")
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
         with Row(id="exec-body"):

@@ -1,13 +1,14 @@
-"""The assessment screen of a large fleet: it keeps the reader's place while events come
-in, and says which chosen hosts it could not read (a missing column is not seen among
-hundreds)."""
+"""Screens of a large fleet, as seen at 1,000 real sshd hosts at 80x24: the assessment
+keeps the reader's place while events come in and says which chosen hosts it could not
+read (a missing column is not seen among hundreds); the execution screen's counts line
+has the whole width."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from console.model.events import Kind
 from tests.test_ui_support import (  # noqa: F401
@@ -55,3 +56,19 @@ async def test_assessment_keeps_its_place_as_events_come_and_names_hosts_not_rea
             Kind.ASSESSMENT_RECORDED, step="assess-state", hosts=hosts, keys=["release"], failed=[]
         )
         await until(pilot, lambda: "r2" in [str(c) for c in table.get_row_at(1)])
+
+
+async def test_the_execution_counts_line_has_the_whole_width_at_80_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Beside the progress bar it had ~50 of 80 columns: a 1,000-host step's line ('1000 of
+    1000 hosts finished · 16 failed: web-017, web-258, web-321 (+13 more) · t retries
+    failed hosts · p problems only') took three lines, and the grid showed 5 hosts."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("execution")
+        await until(pilot, lambda: bool(app.screen.query("#exec-counts")))
+        counts = app.screen.query_one("#exec-counts", Static)
+        await until(pilot, lambda: "hosts finished" in str(counts.render()))
+        assert counts.content_region.width >= 78, counts.content_region
