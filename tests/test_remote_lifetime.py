@@ -486,7 +486,8 @@ async def _until(condition, what: str) -> None:
 async def test_a_detach_while_a_host_is_still_being_reached_sends_it_nothing(sshd_server, tmp_path):
     """D on quit while web-1's handshake is still on its way: once its connection opened,
     its first command was sent anyway (only later stages looked at the detach). A
-    detached console sends nothing more: web-1 reads not started, nothing sent."""
+    detached console sends nothing more: web-1 reads not started, nothing sent, on record
+    by the time the detach returns."""
     door = HeldDoor(sshd_server.server.port)
     try:
         config, sandboxes = fleet(sshd_server, tmp_path, ["web-1"], port=door.port)
@@ -500,6 +501,8 @@ async def test_a_detach_while_a_host_is_still_being_reached_sends_it_nothing(ssh
             await _until(lambda: Kind.COMMAND_INTENT in _kinds(conductor), "the intent")
             await _until(door.accepted.is_set, "the dial to reach the held door")
             assert await conductor.detach() == ["web-1"]
+            # On record once the detach returns: the console quits right after it.
+            assert Kind.HOST_NOT_STARTED in _kinds(conductor)
             door.released.set()  # the handshake goes on, after the detach
             await asyncio.wait_for(running, WAIT)
         finally:
