@@ -269,6 +269,20 @@ def test_each_fault_of_a_drill_is_injected_and_undone_by_steps_of_its_own(fleet)
     assert "attempts" not in resolution
 
 
+def with_execution_step(fleet: Fleet, step: dict) -> None:
+    """The fleet's procedure with `step` at the end of its execution phase."""
+    phases = [dict(p) for p in PROCEDURE["phases"]]
+    phases[1] = {**phases[1], "steps": [*phases[1]["steps"], step]}
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+
+
+async def start_drill(pilot) -> None:
+    """From the home screen: d, then Enter on the default scenario."""
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(pilot.app.screen, DrillsScreen))
+    await pilot.press("enter")
+
+
 def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
     """A notify step's own command, run during the drill, gets a message and a summary
     labelled [DRILL] (seen on a real fleet: the status update mailed during a drill read
@@ -280,9 +294,7 @@ def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
         "kind": "notify",
         "command": f"echo {{{{message}}}} >> {sent}; echo {{{{summary}}}} >> {sent}",
     }
-    phases = [dict(p) for p in PROCEDURE["phases"]]
-    phases[1] = {**phases[1], "steps": [*phases[1]["steps"], tell]}
-    (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+    with_execution_step(fleet, tell)
 
     result = fleet.cli("drill")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -504,9 +516,7 @@ async def test_a_drill_from_the_console_offers_to_take_over_a_stale_lock(fleet, 
     app = build_app(settings, root, engine)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("d")
-            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
-            await pilot.press("enter")
+            await start_drill(pilot)
             await until(
                 pilot, lambda: any(n.title == "Drill not started" for n in app._notifications)
             )
@@ -516,9 +526,7 @@ async def test_a_drill_from_the_console_offers_to_take_over_a_stale_lock(fleet, 
             locks.release("app", live)
             locks.acquire("app", _holder(_dead_pid(), "inc-killed"))
             for answer in ("escape", "the console that held it was killed"):
-                await pilot.press("d")
-                await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
-                await pilot.press("enter")
+                await start_drill(pilot)
                 await until(pilot, lambda: isinstance(app.screen, TextPrompt))
                 said = str(app.screen.query_one(".dialog-text", Static).render())
                 assert "system 'app' is held by a stale lock (its process is gone)" in said
@@ -631,18 +639,14 @@ async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(f
     go = tmp_path / "GO"
     waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
     tell = {"id": "tell", "title": "Communicate status", "kind": "notify", "command": waits}
-    phases = [dict(p) for p in PROCEDURE["phases"]]
-    phases[1] = {**phases[1], "steps": [*phases[1]["steps"], tell]}
-    (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+    with_execution_step(fleet, tell)
     settings = load_settings(fleet.config)
     root = tmp_path / "incidents"
     engine = Engine(settings, root, lock_dir=tmp_path / "locks", threaded_io=True)
     app = build_app(settings, root, engine)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await pilot.press("d")
-            await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
-            await pilot.press("enter")
+            await start_drill(pilot)
             await until(pilot, lambda: app.conductor is not None)
             await until(pilot, lambda: "tell" in app.conductor.running, timeout=120)
             await pilot.press("f3")
