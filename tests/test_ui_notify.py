@@ -136,6 +136,29 @@ async def test_aborting_a_status_update_says_it_stops_waiting(tmp_path: Path) ->
     assert "hosts not started" not in said
 
 
+async def test_f3_while_a_status_update_waits_shows_it(tmp_path: Path) -> None:
+    """F3 while the update sent from the checklist waited on its channel read "Nothing has
+    run yet." (or the last step run on hosts), as if nothing were under way: it shows
+    the update, and that no host runs it."""
+    go = tmp_path / "GO"
+    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    channels = [{"name": "mailer", "kind": "command", "command": waits}]
+    app = build_app(settings_with(channels), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        conductor = await send_status_update(pilot)
+        await until(pilot, lambda: "communicate" in conductor.running)
+        await pilot.press("f3")
+        heading = lambda: str(app.screen.query_one("#exec-title").render())  # noqa: E731
+        await until(pilot, lambda: "Communicate status" in heading())
+        title, counts = heading(), str(app.screen.query_one("#exec-counts", Static).render())
+        go.touch()
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        await conductor.notifier.drain()
+    assert title.startswith("▶ running"), title
+    assert counts.startswith("No host runs a status update: the console sends it."), counts
+    assert "… mailer: no answer yet" in counts, counts
+
+
 async def test_the_checklist_shows_each_channel_while_a_silent_one_is_retried(
     tmp_path: Path,
 ) -> None:
