@@ -71,7 +71,7 @@ def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
     from console.engine.errors import HostRefused, LockRefused, ProcedureError, StaleLock
-    from console.journal.files import JournalError
+    from console.journal.files import JournalError, JournalWriteFailed
     from console.model.problems import ConfigError
     from console.model.visible import visible
 
@@ -83,6 +83,15 @@ def _reported(exc: Exception) -> int | None:
         for problem in exc.problems:
             print(f"error: {visible(str(problem))}", file=sys.stderr)
         return EXIT_USAGE
+    if isinstance(exc, JournalWriteFailed):  # not a bug: the record stops, nothing is sent
+        incident = exc.path.parent
+        print(
+            f"error: the journal stopped: {visible(str(exc))}; nothing more was sent to any"
+            " host, and a host whose command was sent with no outcome on record reads unknown:"
+            f" free the space, then rollback-console resume {visible(str(incident))}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if isinstance(exc, HostRefused):  # a host, once dialled: on record, as a host failure
         print(f"error: {visible(str(exc))}", file=sys.stderr)
         return EXIT_FAILED

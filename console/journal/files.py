@@ -17,6 +17,19 @@ class JournalError(Exception):
     """A journal that cannot be read or written safely; the message names the file."""
 
 
+class JournalWriteFailed(OSError):
+    """A journal file could not be written (a full disk, an I/O error): nothing is
+    recorded after it, so nothing more is sent to any host (each command's intent must be
+    on disk first). The message names the file and the system's reason."""
+
+    def __init__(self, path: Path, exc: OSError):
+        super().__init__(exc.errno, exc.strerror)
+        self.path = path
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot be written: {self.strerror}"
+
+
 class TornLine(NamedTuple):
     """The unterminated, unparsable tail a crash mid-write leaves behind."""
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from console.journal.files import FILE_MODE, OUTPUT_NAME, JournalError, TornLine, secure_dir
+from console.journal.files import (
+    FILE_MODE,
+    OUTPUT_NAME,
+    JournalError,
+    JournalWriteFailed,
+    TornLine,
+    secure_dir,
+)
 from console.model.events import Event
 
 
@@ -56,10 +63,13 @@ class _AppendFile:
             line = b"".join(self.held)
             self.held.clear()
         view = memoryview(line)
-        while view:
-            view = view[os.write(self.fd, view) :]
-        if sync:
-            os.fsync(self.fd)
+        try:
+            while view:
+                view = view[os.write(self.fd, view) :]
+            if sync:
+                os.fsync(self.fd)
+        except OSError as exc:  # a full disk: what is torn is set aside when reopened
+            raise JournalWriteFailed(self.path, exc) from exc
         return offset
 
     def close(self) -> None:
@@ -118,7 +128,10 @@ class JournalWriter:
         """Make every action written so far durable (safe to call from a thread; lines
         still held are not written by it)."""
         if self._journal.fd >= 0:
-            os.fsync(self._journal.fd)
+            try:
+                os.fsync(self._journal.fd)
+            except OSError as exc:
+                raise JournalWriteFailed(self.path, exc) from exc
 
     def close(self) -> None:
         self._journal.close()
