@@ -12,9 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.session import Engine
+from console.journal.files import JournalWriteFailed
 from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
 from console.model.events import Kind
+from console.model.state import fold
+from tests.test_ui_resume import checklist_shown, half_done, resumed_app
+from tests.test_ui_support import demo_settings, until
 
 SIZE = 256 * 1024
 FREE = 30 * 1024  # the incident's first events fit; the rollback step's do not
@@ -63,3 +68,37 @@ def test_a_full_disk_stops_the_record_and_the_sending_and_says_how_to_go_on(smal
     sent = [ln for ln in done.stdout.splitlines() if " sent " in ln]
     assert sent and all(ln in written for ln in sent), sent
     assert any(e.kind == Kind.COMMAND_INTENT for e in events)
+
+
+async def test_the_console_ends_with_the_journal_and_says_why_not_with_a_traceback(
+    small_disk, tmp_path
+):
+    """Seen in the console at 80x24: notes added on a disk that filled up; the one that
+    did not fit ended the console with a Rich traceback across the screen (and a step's
+    worker would have kept its error silently, the console going on with no record)."""
+    journal, _, notes = half_done(small_disk / "incidents")
+    used = sum(p.stat().st_size for p in small_disk.rglob("*") if p.is_file())
+    (small_disk / "filler").write_bytes(b"\0" * (SIZE - used - 8 * 1024))
+    engine = Engine(demo_settings(), tmp_path / "incidents")
+    app = resumed_app(engine, journal)
+    added: list[str] = []
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: checklist_shown(app))
+            for index in range(60):  # ~400 bytes a note: the disk is full long before
+                if app.journal_stopped is not None:
+                    break
+                text = f"note {index}: the checkout error rate is still climbing on web-2"
+                await pilot.press("n")
+                await pilot.pause()
+                await pilot.press(*text, "enter")
+                await pilot.pause()
+                if app.journal_stopped is None:
+                    added.append(text)
+    finally:
+        await engine.close()
+    assert isinstance(app.journal_stopped, JournalWriteFailed), added
+    assert app.return_code == 1
+    assert app._exception is None  # ended by the console, not by a traceback
+    on_disk = [t for _, t in fold(read_journal(journal).events).notes]
+    assert added and on_disk == notes + added  # every note said added is on record

@@ -101,7 +101,8 @@ async def _serve(
         result = await app.run_async()
     finally:
         logging.getLogger("asyncio").addFilter(quiet)
-        if app is not None and app.conductor is not None:
+        stopped = app is not None and app.journal_stopped is not None
+        if app is not None and app.conductor is not None and not stopped:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             notifier = app.conductor.notifier
             if notifier.pager.pending:
@@ -111,6 +112,8 @@ async def _serve(
             app.conductor.release_locks()  # journalled, so a follower sees nobody driving
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
+    if app is not None and app.journal_stopped is not None:
+        raise app.journal_stopped  # its one line, from the command line: no traceback
     if (
         app is not None and app.return_code is not None
     ):  # the commander quit: where it stands, how to resume

@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, NamedTuple
 from console.engine.errors import ProcedureError
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
-from console.journal.files import JOURNAL_NAME, OUTPUT_NAME, JournalError, secure_dir
+from console.journal.files import (
+    JOURNAL_NAME,
+    OUTPUT_NAME,
+    JournalError,
+    JournalWriteFailed,
+    secure_dir,
+)
 from console.journal.lock import SystemLocks
 from console.journal.redact import settings_redactor
 from console.journal.store import Progress, parse_line
@@ -279,8 +285,11 @@ class Engine:
         close the SSH connections."""
         for conductor in self._conductors:
             if not conductor.recorder.closed:
-                conductor.release_locks()  # journalled: a follower sees nobody driving
-                conductor.recorder.close()
+                try:
+                    conductor.release_locks()  # journalled: a follower sees nobody driving
+                    conductor.recorder.close()
+                except JournalWriteFailed:  # not on record: its locks stay (stale once this
+                    continue  # process ends), and its incident takes them back when resumed
         for claim in self._claims:
             claim.release()
         await self.pool.close()

@@ -12,10 +12,12 @@ from rich.text import Text
 from textual import events
 from textual.app import App
 from textual.theme import Theme
+from textual.worker import Worker, WorkerState
 
 from console.engine.reach import ReachCheck
 from console.engine.session import Engine
 from console.engine.watcher import Watcher
+from console.journal.files import JournalWriteFailed
 from console.model.clock import Clock, SystemClock
 from console.model.settings import Settings
 from console.ui.commands import IncidentCommands
@@ -59,6 +61,8 @@ class RollbackApp(IncidentApp):
     live: LiveWatch
     # Where the user's theme choice is remembered; the CLI sets it, tests mostly do not.
     theme_choice: ThemeChoice | None = None
+    # The journal could not be written: the console ended, the command line says why.
+    journal_stopped: JournalWriteFailed | None = None
 
     def __init__(
         self,
@@ -119,6 +123,31 @@ class RollbackApp(IncidentApp):
         if isinstance(event, events.Key):
             self.last_key = time.monotonic()  # somebody is at the keyboard
         await super().on_event(event)
+
+    def _handle_exception(self, error: Exception) -> None:
+        if not self._journal_stops(error):
+            super()._handle_exception(error)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A step's worker (its errors are kept, not raised) that the journal stopped."""
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            self._journal_stops(event.worker.error)
+
+    def _journal_stops(self, error: BaseException) -> bool:
+        """The journal could not be written (a full disk): nothing more is recorded, so
+        nothing more may be done or sent. The console ends at once, without a traceback;
+        the command line prints why and how to go on (resume, once there is room)."""
+        seen: BaseException | None = error
+        for _ in range(8):  # the failure, or what it caused: a short chain
+            if seen is None or isinstance(seen, JournalWriteFailed):
+                break
+            seen = seen.__cause__ or seen.__context__
+        if not isinstance(seen, JournalWriteFailed):
+            return False
+        if self.journal_stopped is None:
+            self.journal_stopped = seen
+            self.exit(return_code=1)
+        return True
 
     def to_home(self) -> None:
         """Back to the home screen: everything above it is closed (dialogs, declaration
