@@ -526,6 +526,8 @@ URL = "https://hooks.example.test/h/k7Qz9?format=json&sig=ab1&api_key=s3cr3tkey"
         ("https://x.test/hooks/status?token=Zq9", "no route /hooks/status?token=Zq9", "no route «redacted»"),
         ("https://bot:pw1@x.test/hook", "login bot:pw1@x.test refused", "login bot«redacted»x.test refused"),
         ("https://x.test/hook", "GET /hook 200", None),
+        ("https://x.test/v1?token=Zq9", "GET /v1/users 200", None),
+        ("https://x.test/v1/h/k7Qz9", "GET /v1/users 200; no /v1/h/k7Qz9", "GET /v1/users 200; no «redacted»"),
     ],
 )  # fmt: skip
 def test_what_of_a_secret_url_is_masked_in_records(url, said, recorded):

@@ -237,8 +237,9 @@ SECRET_NAME = re.compile(r"(?i)token|key|secret|sig|pass|pwd|auth|code|cred|sess
 
 
 def _plain(segment: str) -> bool:
-    """A path segment that is an ordinary word: lower-case letters, `-`, `_` or `.`."""
-    return len(segment) < 20 and re.fullmatch(r"[a-z._-]*", segment) is not None
+    """A path segment that is an ordinary word (lower-case letters, `-`, `_` or `.`) or
+    an API version (`v1`, `v2.1`)."""
+    return len(segment) < 20 and re.fullmatch(r"[a-z._-]*|v\d+(\.\d+)*", segment) is not None
 
 
 def _token_like(word: str) -> bool:
