@@ -109,81 +109,70 @@ class Runner:
         keys = [(step, t.name) for t in targets]
         self._waiting.update(zip(keys, targets, strict=True))
         try:
-            return await self._run(step, targets, stages_for, attempt, plan, tries)
+            outcomes: dict[str, HostOutcome] = {}
+            sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
+            failed = 0
+            start = 0
+            for number, size in enumerate(sizes, start=1):
+                wave = targets[start : start + size]
+                start += size
+                if self._stopped():
+                    self._not_started(step, wave, outcomes)
+                    continue
+                if not plan.on_jump_host:
+                    # Handshakes start now and overlap the intents' write-ahead; no command is
+                    # sent before its intent is on disk.
+                    await self.pool.dial(wave)
+                # Made durable by the first intents' group commit, before anything is sent:
+                # no fsync of its own on the loop.
+                self.recorder.record_deferred(
+                    Kind.WAVE_STARTED,
+                    step=step,
+                    wave=number,
+                    waves=len(sizes),
+                    hosts=[t.name for t in wave],
+                )
+
+                async def one(target: Target) -> None:
+                    nonlocal failed
+                    tried = tries.get(target.name, attempt) if tries else attempt
+                    outcome = await self._host(step, target, stages_for, tried, plan)
+                    outcomes[target.name] = outcome
+                    if outcome.status in (HostStatus.FAILED, HostStatus.UNKNOWN):
+                        failed += 1
+                        if not self.halted and threshold_exceeded(
+                            failed, len(targets), plan.max_fail_percentage
+                        ):
+                            self.halted = True
+                            self.recorder.record(
+                                Kind.RUN_HALTED,
+                                step=step,
+                                reason=f"{failed} of {len(targets)} hosts failed, more than"
+                                f" max_fail_percentage {plan.max_fail_percentage:g}%",
+                                failed=failed,
+                                total=len(targets),
+                                max_fail_percentage=plan.max_fail_percentage,
+                            )
+
+                await asyncio.gather(*(one(t) for t in wave))
+                done = [outcomes[t.name] for t in wave]
+                counts: dict[str, Any] = {
+                    "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
+                    "failed": sum(o.status is HostStatus.FAILED for o in done),
+                }
+                if refused := sum(o.status is HostStatus.REFUSED for o in done):
+                    counts["refused"] = refused  # only then: older lines stay as they were
+                if unknown := sum(o.status is HostStatus.UNKNOWN for o in done):
+                    counts["unknown"] = unknown
+                self.recorder.record(
+                    Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
+                )
+                if number < len(sizes) and not self._stopped():
+                    await self._between(step, plan, number, len(sizes), (failed, len(targets)))
+            return {t.name: outcomes[t.name] for t in targets}
         finally:
             for key in keys:
                 self._waiting.pop(key, None)
-
-    async def _run(
-        self,
-        step: str,
-        targets: list[Target],
-        stages_for: StagesFor,
-        attempt: int,
-        plan: RunPlan,
-        tries: Mapping[str, int] | None,
-    ) -> dict[str, HostOutcome]:
-        outcomes: dict[str, HostOutcome] = {}
-        sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
-        failed = 0
-        start = 0
-        for number, size in enumerate(sizes, start=1):
-            wave = targets[start : start + size]
-            start += size
-            if self._stopped():
-                self._not_started(step, wave, outcomes)
-                continue
-            if not plan.on_jump_host:
-                # Handshakes start now and overlap the intents' write-ahead; no command is
-                # sent before its intent is on disk.
-                await self.pool.dial(wave)
-            # Made durable by the first intents' group commit, before anything is sent:
-            # no fsync of its own on the loop.
-            self.recorder.record_deferred(
-                Kind.WAVE_STARTED,
-                step=step,
-                wave=number,
-                waves=len(sizes),
-                hosts=[t.name for t in wave],
-            )
-
-            async def one(target: Target) -> None:
-                nonlocal failed
-                tried = tries.get(target.name, attempt) if tries else attempt
-                outcome = await self._host(step, target, stages_for, tried, plan)
-                outcomes[target.name] = outcome
-                if outcome.status in (HostStatus.FAILED, HostStatus.UNKNOWN):
-                    failed += 1
-                    if not self.halted and threshold_exceeded(
-                        failed, len(targets), plan.max_fail_percentage
-                    ):
-                        self.halted = True
-                        self.recorder.record(
-                            Kind.RUN_HALTED,
-                            step=step,
-                            reason=f"{failed} of {len(targets)} hosts failed, more than"
-                            f" max_fail_percentage {plan.max_fail_percentage:g}%",
-                            failed=failed,
-                            total=len(targets),
-                            max_fail_percentage=plan.max_fail_percentage,
-                        )
-
-            await asyncio.gather(*(one(t) for t in wave))
-            done = [outcomes[t.name] for t in wave]
-            counts: dict[str, Any] = {
-                "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
-                "failed": sum(o.status is HostStatus.FAILED for o in done),
-            }
-            if refused := sum(o.status is HostStatus.REFUSED for o in done):
-                counts["refused"] = refused  # only then: older lines stay as they were
-            if unknown := sum(o.status is HostStatus.UNKNOWN for o in done):
-                counts["unknown"] = unknown
-            self.recorder.record(
-                Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
-            )
-            if number < len(sizes) and not self._stopped():
-                await self._between(step, plan, number, len(sizes), (failed, len(targets)))
-        return {t.name: outcomes[t.name] for t in targets}
 
     async def _between(
         self, step: str, plan: RunPlan, number: int, total: int, failed_of: tuple[int, int]
