@@ -5,21 +5,27 @@ please report it ...)'."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from console.engine.session import Engine
+from console.journal.actor import current_actor
 from console.journal.files import JournalWriteFailed
+from console.journal.recorder import Recorder
 from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
+from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import fold
 from tests.test_ui_resume import checklist_shown, half_done, resumed_app
-from tests.test_ui_support import demo_settings, until
+from tests.test_ui_support import START, demo_settings, until
 
 SIZE = 256 * 1024
 FREE = 30 * 1024  # the incident's first events fit; the rollback step's do not
@@ -102,3 +108,59 @@ async def test_the_console_ends_with_the_journal_and_says_why_not_with_a_traceba
     assert app._exception is None  # ended by the console, not by a traceback
     on_disk = [t for _, t in fold(read_journal(journal).events).notes]
     assert added and on_disk == notes + added  # every note said added is on record
+
+
+def _fill(disk: Path) -> None:
+    """Every byte left on the filesystem taken."""
+    descriptor = os.open(disk / "rest", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for _ in range(SIZE // 512 + 1):
+            os.write(descriptor, b"\0" * 512)
+    except OSError:
+        return
+    finally:
+        os.close(descriptor)
+    raise AssertionError("the disk did not fill")
+
+
+async def test_an_event_whose_write_failed_is_never_reported_synced(small_disk):
+    """Group commit on a disk that fills up: host A's fsync is in flight when host B's
+    intent, held by the loop, fails to be written. B's sync waited on A's fsync, then
+    started another, which found nothing held and returned: B reported on disk, and its
+    command would have been sent with no intent on record."""
+    loop = asyncio.get_running_loop()
+    fsyncs = ThreadPoolExecutor(max_workers=1)  # a busy thread holds A's fsync back
+    loop.set_default_executor(fsyncs)
+    released = threading.Event()
+    fsyncs.submit(released.wait, 60)
+    recorder = Recorder.open(small_disk / "incident", FixedClock(START), current_actor())
+    try:
+        recorder.record(Kind.NOTE_ADDED, text="opened")
+        recorder.record_deferred(Kind.NOTE_ADDED, text="host a's intent")
+        a = asyncio.ensure_future(recorder.sync())
+        for _ in range(3):  # A's line written by the loop's flush; its fsync waits
+            await asyncio.sleep(0)
+        _fill(small_disk)
+
+        async def host_b() -> None:  # as the runner does: hold the intent, then sync
+            recorder.record_deferred(Kind.NOTE_ADDED, text="host b's intent " + "x" * 8192)
+            await recorder.sync()
+
+        b = asyncio.ensure_future(host_b())
+        for _ in range(3):  # B's sync waits on A's fsync; the flush of B's line (more than
+            # the page the file has room in) fails
+            await asyncio.sleep(0)
+        released.set()
+        await a
+        with pytest.raises(JournalWriteFailed):
+            await b
+    finally:
+        released.set()
+        loop.set_default_executor(ThreadPoolExecutor())
+        fsyncs.shutdown()
+    texts = [
+        e.data.text
+        for e in read_journal(small_disk / "incident").events
+        if e.kind == Kind.NOTE_ADDED
+    ]
+    assert texts == ["opened", "host a's intent"]

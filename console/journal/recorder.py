@@ -130,6 +130,11 @@ class Recorder:
             raise self._failure
         target = self._last_seq
         while self._synced_seq < target:
+            # A write that failed meanwhile (the loop's flush of what this caller held,
+            # while it waited on another's fsync) lost what it held: a next fsync would
+            # find nothing to write and report it on disk.
+            if self._failure is not None:
+                raise self._failure
             if self._sync_task is None or self._sync_task.done():
                 self._sync_task = asyncio.ensure_future(self._fsync())
             await asyncio.shield(self._sync_task)
@@ -138,6 +143,8 @@ class Recorder:
         # A task step later than its first caller: the events held by the hosts starting
         # in the same loop iteration are written together.
         self._write_held()
+        if self._failure is not None:  # what was held is lost: never counted as synced
+            raise self._failure
         upto = self._last_seq
         await asyncio.to_thread(self.writer.fsync)
         self._synced_seq = max(self._synced_seq, upto)
