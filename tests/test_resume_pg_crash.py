@@ -183,6 +183,12 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     sent = [e.data.stage for e in events if e.kind == Kind.COMMAND_INTENT]
     assert sent == ["precheck", "action", "verify", "verify"]  # nothing else sent again
     assert fold(events).step("restore").hosts["db-1"].status is HostStatus.SUCCEEDED
+    # What the killed action would have done after the promotion, done by the verify: its
+    # recovery settings out of postgresql.auto.conf (a replica cloned from here would copy
+    # them, stop at the target and promote), the restore marked finished for undo.
+    assert "recovery_target" not in (cluster.pgdata / "postgresql.auto.conf").read_text()
+    [state_file] = cluster.root.glob("data.rollback-*[0-9a-f]")
+    assert "recovered=1" in state_file.read_text().split()
     # Where the recovery stopped, and the data after it, are on the record as after a run
     # that was not cut short (V's verify printed them, and nothing recorded them): judged
     # as the run judges a recovery to a time, recorded (the precheck's expectation: none).

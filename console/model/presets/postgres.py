@@ -136,13 +136,23 @@ until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster stat
   sleep 1
 done
 # recovered and promoted: the recovery settings must not linger for a later start
-conf="$pgdata/postgresql.auto.conf"
-awk '/^# rollback-console .*: recovery settings$/ { skip = 1 } !skip { print } /^# end rollback-console$/ { skip = 0 }' \\
-  "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new" || exit 1
+"""
+        + DROP_SETTINGS
+        + """\
 echo recovered=1 >> "$state" || exit 1
 echo "recovered and promoted"
 """
     )
+
+
+# The recovery settings the action wrote, taken out of postgresql.auto.conf: a later start
+# with a signal file (a replica cloned from this cluster copies the file) would stop and
+# promote at the target again.
+DROP_SETTINGS = """\
+conf="$pgdata/postgresql.auto.conf"
+awk '/^# rollback-console .*: recovery settings$/ { skip = 1 } !skip { print } /^# end rollback-console$/ { skip = 0 }' \\
+  "$conf" > "$conf.new" && cat "$conf.new" > "$conf" && rm -f "$conf.new" || exit 1
+"""
 
 
 def _verify(check: str) -> str:
@@ -176,6 +186,17 @@ echo "recovery timeline=$tli stopped=$reason"
 """
         + check
         + """\
+# Recovered where asked, but the action did not finish (its console died): what it does
+# after the promotion is done here, the settings taken out and the restore marked done.
+if grep -q '^# rollback-console .*: recovery settings$' "$pgdata/postgresql.auto.conf" 2>/dev/null; then
+"""
+        + DROP_SETTINGS
+        + """\
+  echo "removed the recovery settings its interrupted action left in $conf"
+fi
+if [ -e "$replaced" ] && ! grep -qx recovered=1 "$state" 2>/dev/null; then
+  echo recovered=1 >> "$state" || exit 1
+fi
 integrity after || exit 1
 echo "accepting connections on PostgreSQL $(sql -c 'SHOW server_version')"
 """
