@@ -266,3 +266,25 @@ async def test_at_80x24_tags_are_whole_and_a_fingerprint_is_on_one_line(tmp_path
             key = said[said.index("SHA256:") + len("SHA256:") :].split()[0]
             lines = str(picker.query_one("#reach", Static).render()).splitlines()
             assert key in lines, lines
+
+
+@pytest.mark.sshd
+async def test_going_on_with_many_hosts_not_up_names_a_few_in_its_warning(
+    tmp_path: Path, sshd_server
+):
+    """At 1,000 hosts, one stopped sshd is 16 hosts not up, a dead switch hundreds: the
+    warning on going on named every one of them; now the first 4, as the side pane."""
+    names = [f"web-{n:02d}" for n in range(1, 9)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    closed = closed_port()
+    settings = _with_ports(settings, dict.fromkeys(names[2:], closed))
+    app = build_app(settings, tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_picker(pilot, hosts=8)
+        await pilot.press("space", "enter")  # the web system, all 8
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        warned = [n.message for n in app._notifications if "SSH check" in n.message]
+        assert warned == [
+            "web-03, web-04, web-05, web-06 and 2 more failed the SSH check: steps will fail"
+            " there until it answers. The record says so."
+        ], warned

@@ -25,7 +25,7 @@ from console.ui.screens.picker_params import ParamsPane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
-from console.ui.widgets.reach_text import reach_text
+from console.ui.widgets.reach_text import NAMED, reach_text
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
 from console.ui.widgets.watch_line import WatchLine
 
@@ -326,8 +326,12 @@ class PickerScreen(Screen):
             self.refuse(plain(f"✘ {exc}"), param)
             return
         if failing:
+            # Named up to NAMED, as the side pane does: 16 hosts of a stopped sshd, or
+            # hundreds behind a dead switch, made a toast of every name.
+            names = sorted(failing)
+            more = f" and {len(names) - NAMED} more" if len(names) > NAMED else ""
             app.notify(
-                f"{', '.join(sorted(failing))} failed the SSH check: steps will fail there"
+                f"{', '.join(names[:NAMED])}{more} failed the SSH check: steps will fail there"
                 " until it answers. The record says so.",
                 title="Chosen hosts not up",
                 severity="warning",
