@@ -274,7 +274,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda d, e: (
             f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
             + (f", {d.refused} refused" if d.refused else "")
-            + (f", {d.unknown} unknown (connection lost)" if d.unknown else "")
+            + (f", {d.unknown} unknown (verify before retrying)" if d.unknown else "")
         ),
     ),
     Kind.WAVE_ASKED: _says(
