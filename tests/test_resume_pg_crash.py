@@ -126,6 +126,12 @@ def _killed_mid_replay(host, cluster: pg.Cluster, config: Path, journal: Path, t
     return held
 
 
+def _incident(journal: Path) -> str:
+    return next(
+        e.data.incident_id for e in read_journal(journal).events if e.kind == Kind.INCIDENT_OPENED
+    )
+
+
 async def _v(config: Path, journal: Path) -> dict[str, str]:
     """V on the resumed incident."""
     engine = Engine(load_settings(config), journal.parent / "incidents")
@@ -154,9 +160,13 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
 
     verdicts = await _v(config, journal)
 
+    # Said whole where the log's last lines are not above it (a notification, the
+    # document): where the server logs, not "its log is above".
+    log = cluster.root / f"data.rollback-{_incident(journal)}.log"
     assert verdicts["db-1"] == (
         "not verified: still under way on the host: the cluster is still recovering"
-        " (in archive recovery; its log is above); verify it again (V) once it has finished"
+        f" (in archive recovery; the server logs to {log}); verify it again (V) once it has"
+        " finished"
     ), verdicts
     events = read_journal(journal).events
     run = fold(events).step("restore").hosts["db-1"]

@@ -166,7 +166,7 @@ if [ -e "$pgdata/recovery.signal" ]; then
   at=$(LC_ALL=C "$bin/pg_controldata" "$pgdata" | sed -n 's/^Database cluster state: *//p')
   if running; then
     tail -n 3 "$state.log" >&2 2>/dev/null
-    echo "the cluster is still recovering ($at; its log is above)" >&2
+    echo "the cluster is still recovering ($at; the server logs to $state.log)" >&2
 """
         + f"    exit {STILL_UNDER_WAY}\n"
         + """\
