@@ -118,6 +118,7 @@ class Runner:
                 start += size
                 if self._stopped():
                     self._not_started(step, wave, outcomes)
+                    await self.recorder.sync()
                     continue
                 if not plan.on_jump_host:
                     # Handshakes start now and overlap the intents' write-ahead; no command is
@@ -217,9 +218,10 @@ class Runner:
 
     def _say_not_started(self, step: str, target: Target) -> HostOutcome:
         """Journal that `target` was not started, and why, unless that is said already
-        (a detach says it for every host not begun, at once)."""
+        (a detach says it for every host not begun, at once). Held for one fsync with
+        the others: `await recorder.sync()` after (500 hosts' fsyncs took 0.64 s)."""
         if self._waiting.pop((step, target.name), None) is not None:
-            self.recorder.record(
+            self.recorder.record_deferred(
                 Kind.HOST_NOT_STARTED,
                 system=target.system,
                 host=target.name,
@@ -234,7 +236,9 @@ class Runner:
         where = {"system": target.system, "host": target.name, "step": step}
         async with self._commands:
             if self._stopped():
-                return self._say_not_started(step, target)
+                idle = self._say_not_started(step, target)
+                await self.recorder.sync()
+                return idle
             self._waiting.pop((step, target.name), None)  # it begins: its intent is next
             outcome = HostOutcome(target.name, HostStatus.SUCCEEDED)
             stages = stages_for(target)
@@ -380,6 +384,7 @@ class Runner:
         self.detached = True
         for (step, _), target in list(self._waiting.items()):
             self._say_not_started(step, target)
+        await self.recorder.sync()
         handles = list(self._handles)
         reaching, _ = await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
         loop = asyncio.get_running_loop()
