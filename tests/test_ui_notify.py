@@ -90,11 +90,9 @@ async def test_no_channel_delivered_says_so_not_just_not_every_one(tmp_path: Pat
             await conductor.notifier.drain()
 
 
-async def dialog_while_an_update_waits(
-    tmp_path: Path, ask: Callable[[Pilot], Awaitable[object]], dialog: type[Screen]
-) -> str:
-    """The words of the `dialog` that `ask` opens while a status update waits on a command
-    channel (held until a file appears); Esc, then the update let finish."""
+async def while_an_update_waits(tmp_path: Path, look: Callable[[Pilot], Awaitable[str]]) -> str:
+    """What `look` reads while a status update waits on a command channel (held until a
+    file appears); then the update let finish."""
     go = tmp_path / "GO"
     waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
     channels = [{"name": "mailer", "kind": "command", "command": waits}]
@@ -102,16 +100,29 @@ async def dialog_while_an_update_waits(
     async with app.run_test(size=(80, 24)) as pilot:
         conductor = await send_status_update(pilot)
         await until(pilot, lambda: "communicate" in conductor.running)
+        said = await look(pilot)
+        go.touch()
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        await conductor.notifier.drain()
+    return said
+
+
+async def dialog_while_an_update_waits(
+    tmp_path: Path, ask: Callable[[Pilot], Awaitable[object]], dialog: type[Screen]
+) -> str:
+    """The words of the `dialog` that `ask` opens while a status update waits; Esc."""
+
+    async def look(pilot: Pilot) -> str:
+        app = pilot.app
         await ask(pilot)
         await until(
             pilot, lambda: isinstance(app.screen, dialog) and app.screen.query(".dialog-text")
         )
         said = " ".join(str(s.content) for s in app.screen.query(".dialog-text"))
         await pilot.press("escape")
-        go.touch()
-        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
-        await conductor.notifier.drain()
-    return said
+        return said
+
+    return await while_an_update_waits(tmp_path, look)
 
 
 async def test_quitting_while_a_status_update_is_sent_says_it_runs_here(tmp_path: Path) -> None:
@@ -140,20 +151,14 @@ async def test_f3_while_a_status_update_waits_shows_it(tmp_path: Path) -> None:
     """F3 while the update sent from the checklist waited on its channel read "Nothing has
     run yet." (or the last step run on hosts), as if nothing were under way: it shows
     the update, and that no host runs it."""
-    go = tmp_path / "GO"
-    waits = f"i=0; while [ ! -e {go} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
-    channels = [{"name": "mailer", "kind": "command", "command": waits}]
-    app = build_app(settings_with(channels), tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        conductor = await send_status_update(pilot)
-        await until(pilot, lambda: "communicate" in conductor.running)
+
+    async def look(pilot: Pilot) -> str:
         await pilot.press("f3")
-        heading = lambda: str(app.screen.query_one("#exec-title").render())  # noqa: E731
+        heading = lambda: str(pilot.app.screen.query_one("#exec-title").render())  # noqa: E731
         await until(pilot, lambda: "Communicate status" in heading())
-        title, counts = heading(), str(app.screen.query_one("#exec-counts", Static).render())
-        go.touch()
-        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
-        await conductor.notifier.drain()
+        return heading() + "\n" + str(pilot.app.screen.query_one("#exec-counts", Static).render())
+
+    title, counts = (await while_an_update_waits(tmp_path, look)).split("\n", 1)
     assert title.startswith("▶ running"), title
     assert counts.startswith("No host runs a status update: the console sends it."), counts
     assert "… mailer: no answer yet" in counts, counts
