@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.screen import ModalScreen
 
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
@@ -102,6 +103,10 @@ def _step_asks(step: str) -> Callable[[Pilot], Awaitable[None]]:
         await _open(pilot, "checklist")
         pilot.app.screen.select_step(step)
         await pilot.press("enter")
+        # Bounded, not a fixed pause: under load (~27) the message's TextArea was once
+        # caught before its last layout (the same text, other trailing padding).
+        await until(pilot, lambda: isinstance(pilot.app.screen, ModalScreen))
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)
 
     return asks
