@@ -1,8 +1,9 @@
-"""A point-in-time recovery whose console is SIGKILLed while PostgreSQL replays WAL, on a
-real cluster over real sshd, then resumed. The server goes on without the console (pg_ctl
-detached it), so the host's outcome is unknown: V must say the recovery is still under way
-and leave it unknown (it read "failed" after V sat out its command's timeout in pg_isready),
-send nothing again, and settle the host once the recovery has reached its target."""
+"""A point-in-time recovery (and a restore from a backup) whose console is SIGKILLed while
+PostgreSQL recovers, on a real cluster over real sshd, then resumed. The server goes on
+without the console (pg_ctl detached it), so the host's outcome is unknown: V must say the
+recovery is still under way and leave it unknown (it read "failed" after V sat out its
+command's timeout in pg_isready), send nothing again, and settle the host once the recovery
+has reached its target."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,12 +63,57 @@ GATED_STOP = (
 )
 
 
-def strategies(cluster: pg.Cluster) -> str:
+@dataclass(frozen=True)
+class Recovery:
+    """A recovery preset walked, and what V must find after it."""
+
+    kind: str
+    preset: str
+    verdict: str  # of the after: recorded (nothing expected) or match (an expectation)
+    ids: list[int]  # the orders after it
+    stopped: str  # how where it stopped begins (the new timeline's history file's words)
+    at: str  # where V's first look finds it
+
+
+RECOVERIES = {
+    # Held at the archive's last segment, replaying: nothing expected of a time.
+    "pitr": Recovery(
+        "point-in-time", "postgres-pitr", "recorded", [1, 2, 3, 4], "before ",
+        "in archive recovery",
+    ),
+    # Held at the backup's first segment, before recovery has read anything: pg_control is
+    # still the backup's copy, "in production" (the cluster it was taken from), which V
+    # said as is ("still recovering (in production; ...)"). Judged on the backup's
+    # expected-integrity, the expected line V carries on from the precheck.
+    "basebackup": Recovery(
+        "backup-restore", "postgres-basebackup", "match", [1, 2, 3], "reached consistency",
+        "at its start, the backup's first WAL not read yet",
+    ),
+}  # fmt: skip
+
+
+def _prepare(cluster: pg.Cluster, name: str) -> tuple[list[str], Path]:
+    """Orders 1-3 backed up, then 4, the target time, the bad row 5: the run's params, and
+    the archived segment the recovery is to wait on."""
+    cluster.sql(ORDERS)
+    backup = cluster.basebackup("nightly")
+    (target,) = cluster.sql(AFTER_BACKUP).split()
+    cluster.switch_wal_and_wait_archived()
+    if name == "pitr":
+        segment = sorted(p for p in cluster.archive.iterdir() if len(p.name) == 24)[-1]
+        return [f"recovery_target_time={target}"], segment
+    (backup / "expected-integrity").write_text("rows.orders=3\n")
+    (label,) = cluster.archive.glob("*.backup")  # named after the segment the backup began in
+    return [], cluster.archive / label.name[:24]
+
+
+def strategies(cluster: pg.Cluster, name: str) -> str:
+    recovery = RECOVERIES[name]
     return f"""\
 [[strategies]]
-name = "pitr"
-kind = "point-in-time"
-preset = "postgres-pitr"
+name = "{name}"
+kind = "{recovery.kind}"
+preset = "{recovery.preset}"
 params = [
   {{ name = "pgdata", default = "{cluster.pgdata}" }},
   {{ name = "backup", default = "{cluster.backups / "nightly"}" }},
@@ -78,28 +125,45 @@ params = [
 """
 
 
-def _replaying(account_uid: int) -> bool:
-    """The restored cluster's startup process waits for a WAL segment from the archive."""
-    ps = subprocess.run(
-        ["ps", "-u", str(account_uid), "-o", "args="], capture_output=True, text=True
-    )
+def _replaying(cluster: pg.Cluster) -> bool:
+    """The restored cluster's startup process waits for a WAL segment from the archive.
+    This cluster's: another test's cluster runs as the same account."""
+    try:
+        postmaster = (cluster.pgdata / "postmaster.pid").read_text().split("\n", 1)[0]
+    except FileNotFoundError:
+        return False
+    ps = subprocess.run(["ps", "--ppid", postmaster, "-o", "args="], capture_output=True, text=True)
     return any("startup" in line and "waiting for" in line for line in ps.stdout.splitlines())
+
+
+def _promoted(cluster: pg.Cluster) -> bool:
+    """Out of recovery (before consistency the server refuses connections: not yet)."""
+    psql = str(cluster.bindir / "psql")
+    query = cluster.run(psql, "-XAtqc", "SELECT pg_is_in_recovery()", check=False)
+    return query.stdout.strip() == "f"
 
 
 def _ids(cluster: pg.Cluster) -> list[int]:
     return [int(x) for x in cluster.sql("SELECT id FROM orders ORDER BY id").split()]
 
 
-def _killed_mid_replay(host, cluster: pg.Cluster, config: Path, journal: Path, target: str) -> Path:
-    """`run` of the recovery, SIGKILLed while the restored cluster replays WAL: the
-    archive's last segment is a FIFO by then, so replay waits on it. Returns the segment's
+def _killed_mid_replay(
+    host,
+    cluster: pg.Cluster,
+    config: Path,
+    journal: Path,
+    name: str,
+    params: list[str],
+    segment: Path,
+) -> Path:
+    """`run` of recovery `name`, SIGKILLed while the restored cluster replays WAL: the
+    archive's `segment` is a FIFO by then, so replay waits on it. Returns the segment's
     real bytes' path; writing them into the FIFO lets the recovery go on."""
-    segment = sorted(p for p in cluster.archive.iterdir() if len(p.name) == 24)[-1]
     held = cluster.root / f"held-{segment.name}"
     argv = [
         sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "db",
-        "--strategy", "pitr", "--trigger", "data-corruption", "--reason", "orders damaged",
-        "--yes", "--journal", str(journal), "--param", f"recovery_target_time={target}",
+        "--strategy", name, "--trigger", "data-corruption", "--reason", "orders damaged",
+        "--yes", "--journal", str(journal), *(a for p in params for a in ("--param", p)),
     ]  # fmt: skip
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(journal.parent), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
@@ -113,7 +177,7 @@ def _killed_mid_replay(host, cluster: pg.Cluster, config: Path, journal: Path, t
         os.chown(segment, host.account.uid, host.account.gid)
         (cluster.root / "go").touch()
         for _ in range(1200):
-            if _replaying(host.account.uid):
+            if _replaying(cluster):
                 break
             time.sleep(0.05)
         else:
@@ -143,16 +207,15 @@ async def _v(config: Path, journal: Path) -> dict[str, str]:
         conductor.recorder.close()
 
 
+@pytest.mark.parametrize("name", RECOVERIES)
 async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_finishes(
-    host, cluster, tmp_path
+    host, cluster, tmp_path, name
 ):
-    cluster.sql(ORDERS)
-    cluster.basebackup("nightly")
-    (target,) = cluster.sql(AFTER_BACKUP).split()
-    cluster.switch_wal_and_wait_archived()
-    config = write_config(tmp_path / "config", host, strategies(cluster), host.home("work"))
+    recovery = RECOVERIES[name]
+    params, segment = _prepare(cluster, name)
+    config = write_config(tmp_path / "config", host, strategies(cluster, name), host.home("work"))
     journal = tmp_path / "state" / "incident"
-    held = _killed_mid_replay(host, cluster, config, journal, target)
+    held = _killed_mid_replay(host, cluster, config, journal, name, params, segment)
     attempts_ended(journal)  # its supervisor ends the action; the server goes on
 
     run = fold(read_journal(journal).events).settle().step("restore").hosts["db-1"]
@@ -165,7 +228,7 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     log = cluster.root / f"data.rollback-{_incident(journal)}.log"
     assert verdicts["db-1"] == (
         "not verified: still under way on the host: the cluster is still recovering"
-        f" (in archive recovery; the server logs to {log}); verify it again (V) once it has"
+        f" ({recovery.at}; the server logs to {log}); verify it again (V) once it has"
         " finished"
     ), verdicts
     events = read_journal(journal).events
@@ -185,13 +248,13 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
         held.replace(segment)  # for the reads after it (promotion reads it again)
         fifo.write(held_bytes)
     for _ in range(1200):
-        if cluster.sql("SELECT pg_is_in_recovery()") == "f":
+        if _promoted(cluster):
             break
         time.sleep(0.05)
     verdicts = await _v(config, journal)
 
     assert verdicts == {"db-1": "verified: succeeded"}
-    assert _ids(cluster) == [1, 2, 3, 4]
+    assert _ids(cluster) == recovery.ids
     events = read_journal(journal).events
     sent = [e.data.stage for e in events if e.kind == Kind.COMMAND_INTENT]
     assert sent == ["precheck", "action", "verify", "verify"]  # nothing else sent again
@@ -204,11 +267,12 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     assert "recovered=1" in state_file.read_text().split()
     # Where the recovery stopped, and the data after it, are on the record as after a run
     # that was not cut short (V's verify printed them, and nothing recorded them): judged
-    # as the run judges a recovery to a time, recorded (the precheck's expectation: none).
+    # as the run judges it, on the precheck's expectation (for a time: none, recorded).
     after = [e.data.dump() for e in events if e.kind == Kind.INTEGRITY_RECORDED][-1]
-    assert (after["stage"], after["rows"], after["verdict"]) == ("after", {"orders": 4}, "recorded")
+    rows = {"orders": len(recovery.ids)}
+    assert (after["stage"], after["rows"], after["verdict"]) == ("after", rows, recovery.verdict)
     stopped = after["recovery"]["stopped"]
-    assert stopped.startswith("before "), after
+    assert stopped.startswith(recovery.stopped), after
     document = EXPORT_FORMATS["markdown"].render(events, False)
     section = document.split("## Data integrity")[1].split("\n## ")[0]
     assert f"| {stopped} (timeline 2) |" in section, section

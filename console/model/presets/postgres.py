@@ -164,6 +164,9 @@ def _verify(check: str) -> str:
 # server went on without it). Verify looks, it never starts a recovery itself.
 if [ -e "$pgdata/recovery.signal" ]; then
   at=$(LC_ALL=C "$bin/pg_controldata" "$pgdata" | sed -n 's/^Database cluster state: *//p')
+  # Until recovery has read the backup's checkpoint, pg_control is the backup's copy: the
+  # state of the cluster it was taken from ("in production"), not this one's.
+  if [ "$at" = "in production" ]; then at="at its start, the backup's first WAL not read yet"; fi
   if running; then
     tail -n 3 "$state.log" >&2 2>/dev/null
     echo "the cluster is still recovering ($at; the server logs to $state.log)" >&2
