@@ -145,3 +145,26 @@ def test_every_host_rolled_back_but_not_verified_closes_as_such_not_failed(
     doc = json.loads(run(fleet, "--yes", "--json").stdout)
     assert (doc["ok"], doc["exit_status"], doc["outcome"]) == (False, 1, "unverified")
     assert doc["verdict"] == "rolled back, not verified"
+
+
+def test_a_verify_that_finds_its_change_still_under_way_closes_saying_so(
+    sshd_server, tmp_path: Path
+) -> None:
+    """A verify exiting 75 (still under way) leaves its host unknown: the close names it
+    as such, not as a connection lost mid-change (nothing was lost)."""
+    strategies = json.loads(json.dumps(STRATEGIES))
+    strategies["strategies"][0]["commands"]["verify"] = (
+        'if [ -f slow ]; then echo "still migrating" >&2; exit 75; fi; grep -q 2.4.0 release'
+    )
+    files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    (fleet.sandboxes["app-2"] / "slow").write_text("")
+    result = run(fleet, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    closed = read_journal(fleet.state / "incident").events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED
+    assert closed.data.outcome == "failed"
+    assert closed.data.reason == (
+        "outcome unknown on app-2: the step's verify found the change still under way there;"
+        " verify them again"
+    ), closed.data.reason

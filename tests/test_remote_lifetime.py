@@ -55,7 +55,10 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(errors="replace")
+    except FileNotFoundError:  # it ended (and was reaped) between the two looks
+        return False
     return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie waits for init, it runs nothing
 
 

@@ -74,15 +74,18 @@ class LocalProcesses:
         found = [p for h in handles if (p := self._running.get(h)) is not None]
         await asyncio.gather(*(_stop(p) for p in found))
 
-    async def detach(self, handles: list[str]) -> None:
-        """Let the processes started under `handles` outlive the console."""
+    async def detach(self, handles: list[str]) -> list[str]:
+        """Let the processes started under `handles` outlive the console. Those of
+        `handles` that have (or are starting) a process here: they run on."""
         self._halt(handles, "detach")
+        here = [h for h in handles if h in self._starting or h in self._running]
         for process in [p for h in handles if (p := self._running.get(h)) is not None]:
             if process.stdin is None:
                 continue
             with contextlib.suppress(OSError, RuntimeError):
                 process.stdin.write(DETACH.encode() + b"\n")
                 await asyncio.wait_for(process.stdin.drain(), KILL_GRACE_SECONDS)
+        return here
 
 
 def _text(stream: asyncio.StreamReader | None) -> Callable[[int], Awaitable[str]]:

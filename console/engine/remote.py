@@ -78,18 +78,15 @@ class Running:
         self.connecting: dict[str, asyncio.Task[object] | None] = {}
         self.stopped: dict[str, str] = {}  # handle -> STOPPED or DETACHED
 
-    def _halt(self, handles: list[str], how: str) -> list[str]:
-        """Those of `handles` still reaching their host: each is sent nothing (its wait
-        is cancelled)."""
-        reaching = []
+    def _halt(self, handles: list[str], how: str) -> None:
+        """Those of `handles` still reaching their host are sent nothing (a wait for
+        its connection is cancelled)."""
         for handle in handles:
             if handle in self.connecting:
                 self.stopped.setdefault(handle, how)
                 if (task := self.connecting[handle]) is not None:
                     self.connecting[handle] = None
                     task.cancel()  # a silent host holds nothing until its connect timeout
-                    reaching.append(handle)
-        return reaching
 
     async def stop(self, handles: list[str]) -> None:
         self._halt(handles, STOPPED)
@@ -98,11 +95,12 @@ class Running:
 
     async def detach(self, handles: list[str]) -> list[str]:
         """Tell each supervisor to let its command run on when the session ends; a host
-        still being reached is sent nothing. Those handles (sent nothing)."""
-        reaching = self._halt(handles, DETACHED)
+        still being reached is sent nothing. The handles with no session here: still
+        being reached, or not on this loop yet (their `cut()` then says detached)."""
+        self._halt(handles, DETACHED)
         found = [c for h in handles if (c := self.channels.get(h)) is not None]
         await asyncio.gather(*(_detach(*c) for c in found))
-        return reaching
+        return [h for h in handles if h not in self.channels]
 
 
 async def _detach(channel: Channel, session: CommandSession) -> None:

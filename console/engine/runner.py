@@ -262,20 +262,30 @@ class Runner:
                     masked=True if command.masked else None,
                     on="jump-host" if here else None,
                 )
-                self.recorder.record_deferred(intent, **where)
-                await self.recorder.sync()
-                sent = supervised(command.sent, token)
-                final = index == len(stages) - 1
-                result = await self._execute(where, target, sent, plan, stage, final, here)
-                if result is None:  # detached while its host was being reached
-                    if index:  # its earlier stages ran: it stays unknown until verified
-                        outcome.status = HostStatus.UNKNOWN
-                        return outcome
-                    reason = f"{self._why_stopped()} while its host was being reached"
-                    self.recorder.record(
-                        Kind.HOST_NOT_STARTED, reason=f"{reason}: nothing sent", **where
+                handle = f"{id(self)}:{target.name}"
+                # Held from before its intent: a detach from here on waits (bounded)
+                # for what becomes of it, not sent or sent.
+                self._handles.add(handle)
+                try:
+                    self.recorder.record_deferred(intent, **where)
+                    await self.recorder.sync()
+                    sent = supervised(command.sent, token)
+                    final = index == len(stages) - 1
+                    result = await self._execute(
+                        where, target, sent, plan, stage, final, here, handle
                     )
-                    return HostOutcome(target.name, HostStatus.NOT_STARTED)
+                    if result is None:  # detached before it was sent
+                        if index:  # its earlier stages ran: unknown until verified
+                            outcome.status = HostStatus.UNKNOWN
+                            return outcome
+                        reason = f"{self._why_stopped()} while its host was being reached"
+                        self.recorder.record(
+                            Kind.HOST_NOT_STARTED, reason=f"{reason}: nothing sent", **where
+                        )
+                        return HostOutcome(target.name, HostStatus.NOT_STARTED)
+                finally:
+                    self._handles.discard(handle)
+                    self._handle_gone.set()
                 self.recorder.record_deferred(result, **where)
                 # No fsync of its own: the next stage's intent (group commit) or the wave's
                 # end (recorded with its fsync) makes the result durable before anything
@@ -310,13 +320,12 @@ class Runner:
         stage: str,
         final: bool,
         here: bool,
+        handle: str,
     ) -> CommandResult | None:
         """How the command ended, as recorded; None if the console detached before it
         was sent (nothing was)."""
         started = time.monotonic()
         batchers: dict[str, OutputBatcher] = {}  # a stream's, from its first line
-        handle = f"{id(self)}:{target.name}"
-        self._handles.add(handle)
         limit = plan.timeout or self.pool.defaults.command_timeout
 
         def emit(stream: str, lines: list[str]) -> None:
@@ -325,17 +334,13 @@ class Runner:
                 batcher = batchers[stream] = OutputBatcher(self.recorder, where, stream, started)
             batcher.extend(lines)
 
-        try:
-            ended: ExecResult
-            if here and self._cut():  # aborted or detached since its intent: not started
-                ended = NOT_SENT
-            elif here:
-                ended = await self.local.execute(command, limit, emit, handle)
-            else:
-                ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
-        finally:
-            self._handles.discard(handle)
-            self._handle_gone.set()
+        ended: ExecResult
+        if here and self._cut():  # aborted or detached since its intent: not started
+            ended = NOT_SENT
+        elif here:
+            ended = await self.local.execute(command, limit, emit, handle)
+        else:
+            ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
         if ended == NOT_SENT and self.detached and not self.aborted:
             return None
         lines = 0
@@ -386,7 +391,8 @@ class Runner:
             self._say_not_started(step, target)
         await self.recorder.sync()
         handles = list(self._handles)
-        reaching, _ = await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
+        unsent, local = await asyncio.gather(self.pool.detach(handles), self.local.detach(handles))
+        reaching = [h for h in unsent if h not in local]  # a local process runs on
         loop = asyncio.get_running_loop()
         end = loop.time() + DETACH_SETTLE_SECONDS
         while any(h in self._handles for h in reaching) and (left := end - loop.time()) > 0:

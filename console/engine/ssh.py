@@ -151,9 +151,10 @@ class SshPool:
 
     async def detach(self, handles: list[str]) -> list[str]:
         """Let the processes started under `handles` outlive this session. Those of
-        `handles` still reaching their host: they are sent nothing."""
+        `handles` with no session: still reaching their host, or not on the I/O loop
+        yet; they are sent nothing."""
         if self._running is None:
-            return []
+            return list(handles)
         return await self._io.call(self._running.detach(handles))
 
     async def run(

@@ -13,12 +13,13 @@ from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
-from console.model.status import HostStatus
+from console.model.status import FailureClass, HostStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
     from console.engine.conductor import Conductor
     from console.engine.watcher import Firing
+    from console.model.state import IncidentState
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
 YES = "--yes (headless)"  # who confirmed, when nobody was asked at a keyboard
@@ -190,12 +191,12 @@ def close_walk(
     why, checked = conductor.why_stopped()
     left = conductor.not_rolled_back()
     if unknown := sorted({h for _, h in conductor.state.unknown_hosts}):
-        # Neither rolled back nor not: the connection was lost while a change ran there.
+        # Neither rolled back nor not: the connection was lost while a change ran there,
+        # or its verify found the change still under way.
         rest = [h for h in left if h not in unknown]
         conductor.close(
             Outcome.FAILED,
-            f"outcome unknown on {', '.join(unknown)}: the connection was lost while a"
-            " command that changes hosts ran there; verify them before retrying"
+            "; ".join(_unknown_why(conductor.state))
             + (f"; not rolled back: {', '.join(rest)}" if rest else ""),
         )
         return
@@ -206,3 +207,22 @@ def close_walk(
         conductor.close(Outcome.UNVERIFIED, reason=why)
         return
     conductor.close(Outcome.FAILED, why)
+
+
+def _unknown_why(state: IncidentState) -> list[str]:
+    """Why the unknown hosts' outcomes are unknown, hosts named, for the close: the
+    connection lost mid-change, or a verify that found the change still under way (it
+    exited 75: a failure, yet not a failed host)."""
+    why = {
+        FailureClass.CONNECTION_LOST: "the connection was lost while a command that changes"
+        " hosts ran there; verify them before retrying",
+        None: "verify them before retrying",
+    }
+    under_way = "the step's verify found the change still under way there; verify them again"
+    hosts: dict[str, list[str]] = {}
+    for step, host in state.unknown_hosts:
+        failure = state.step(step).hosts[host].failure
+        said = why.get(failure, under_way)
+        if host not in hosts.get(said, []):
+            hosts.setdefault(said, []).append(host)
+    return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]
