@@ -98,8 +98,9 @@ class StepStatus(StrEnum):
     # Its waves stopped before some hosts (a no between waves, a crash then V), none of
     # them failed: neither done nor failed, a retry goes on with the hosts not started.
     STOPPED = "stopped"
-    # A connection was lost while a change ran on some hosts, none failed: neither done
-    # nor failed until V verifies them (then done, stopped or failed as it shows).
+    # A connection was lost while a change ran on some hosts, or their verify found the
+    # change still under way, none failed: neither done nor failed until V verifies them
+    # (then done, stopped or failed as it shows).
     UNKNOWN = "unknown"
 
     @property

@@ -41,7 +41,8 @@ class StepCompleted(StepData, Amendable):
         " `refused` (prechecks refused hosts for good, nothing changed there; the others"
         " succeeded), `stopped` (its waves stopped before some hosts, none of the others"
         " failed: a retry goes on with those not started), or `unknown` (a connection was"
-        " lost while a change ran on some hosts, none failed: verify them)"
+        " lost while a change ran on some hosts, or their verify found the change still"
+        " under way (exit 75), none failed: verify them)"
     )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
@@ -128,5 +129,6 @@ class WaveFinished(Payload):
     unknown: int = Field(
         0,
         description="hosts whose outcome is unknown: the connection was lost while a command"
-        " that may change them ran (verify before retrying)",
+        " that may change them ran, or their verify found the change still under way (exit"
+        " 75); verify before retrying",
     )
