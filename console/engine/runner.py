@@ -10,17 +10,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from console.engine.command_result import command_result
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
-from console.journal.files import OUTPUT_NAME
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import NOTHING_TO_DO, FailureClass, HostStatus, outcome_unknown
+from console.model.status import FailureClass, HostStatus, outcome_unknown
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -58,13 +58,6 @@ class RunPlan:
     between_waves: BetweenWaves | None = None
     on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
     judge: Judge | None = None
-
-
-def _aborted(reason: str | None, ended: ExecResult) -> str:
-    """An aborted command's detail: the abort's reason, and whether it was sent at all."""
-    if ended == NOT_SENT:
-        return f"aborted: {reason}; nothing sent (its host was still being reached)"
-    return f"aborted: {reason}"
 
 
 class Runner:
@@ -343,36 +336,15 @@ class Runner:
             ended = await self.pool.execute(target, command, limit, emit, handle, self._cut)
         if ended == NOT_SENT and self.detached and not self.aborted:
             return None
-        lines = 0
-        for stream in ("stdout", "stderr"):
-            if (batcher := batchers.get(stream)) is not None:
-                batcher.flush()
-                lines += batcher.count
-        # Stopped, or done with this stage as the abort came: its next is not sent.
-        aborted = bool(self.aborted and (ended.exit_status != 0 or not final))
-        duration = round(time.monotonic() - started, 3)
+        result = command_result(ended, batchers, stage, final, self.aborted, started)
         log.debug(
-            "%s %s: exit %s in %.3f s", target.name, where["step"], ended.exit_status, duration
+            "%s %s: exit %s in %.3f s",
+            target.name,
+            where["step"],
+            ended.exit_status,
+            result.duration,
         )
-        refused = None
-        if stage == "precheck" and ended.exit_status == NOTHING_TO_DO and not aborted:
-            said = [b.last for name in ("stderr", "stdout") if (b := batchers.get(name))]
-            refused = next((line for line in said if line), "").strip() or "nothing to do"
-        # None: not said, never written.
-        return CommandResult(
-            stage=stage,
-            final=final,
-            failure=ended.failure,
-            signal=ended.signal,
-            exit_status=ended.exit_status,
-            detail=_aborted(self.aborted, ended) if aborted else ended.detail,
-            refused=refused,
-            fingerprint=ended.fingerprint,
-            aborted=aborted or None,
-            duration=duration,
-            output_lines=lines,
-            output_file=OUTPUT_NAME if lines else None,
-        )
+        return result
 
     async def abort(self, reason: str) -> None:
         """Stop every running remote process; hosts that did not start never will."""

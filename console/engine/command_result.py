@@ -1,0 +1,57 @@
+"""How an ended command is recorded: its output flushed and counted, an abort's and a
+precheck's refusal's words, as one CommandResult."""
+
+from __future__ import annotations
+
+import time
+
+from console.engine.failures import NOT_SENT, ExecResult
+from console.engine.output_batcher import OutputBatcher
+from console.journal.files import OUTPUT_NAME
+from console.model.payloads import CommandResult
+from console.model.status import NOTHING_TO_DO
+
+
+def _aborted(reason: str | None, ended: ExecResult) -> str:
+    """An aborted command's detail: the abort's reason, and whether it was sent at all."""
+    if ended == NOT_SENT:
+        return f"aborted: {reason}; nothing sent (its host was still being reached)"
+    return f"aborted: {reason}"
+
+
+def command_result(
+    ended: ExecResult,
+    batchers: dict[str, OutputBatcher],
+    stage: str,
+    final: bool,
+    abort: str | None,
+    started: float,
+) -> CommandResult:
+    """The record of a command that ended as `ended` (`abort`: the run's abort reason,
+    if any; `started`: its monotonic start)."""
+    lines = 0
+    for stream in ("stdout", "stderr"):
+        if (batcher := batchers.get(stream)) is not None:
+            batcher.flush()
+            lines += batcher.count
+    # Stopped, or done with this stage as the abort came: its next is not sent.
+    aborted = bool(abort and (ended.exit_status != 0 or not final))
+    refused = None
+    if stage == "precheck" and ended.exit_status == NOTHING_TO_DO and not aborted:
+        said = [b.last for name in ("stderr", "stdout") if (b := batchers.get(name))]
+        refused = next((line for line in said if line), "").strip() or "nothing to do"
+    # None: not said, never written.
+    return CommandResult(
+        stage=stage,
+        final=final,
+        failure=ended.failure,
+        signal=ended.signal,
+        exit_status=ended.exit_status,
+        detail=_aborted(abort, ended) if aborted else ended.detail,
+        refused=refused,
+        fingerprint=ended.fingerprint,
+        aborted=aborted or None,
+        duration=round(time.monotonic() - started, 3),
+        output_lines=lines,
+        output_file=OUTPUT_NAME if lines else None,
+    )
