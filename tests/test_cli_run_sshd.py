@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from console.engine.attempts import verify_unknown
+from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.outcome import Outcome
+from console.model.state import HostStatus, fold
 from tests.cli_fleet import Fleet, write_fleet
 
 pytestmark = pytest.mark.sshd
@@ -147,11 +152,8 @@ def test_every_host_rolled_back_but_not_verified_closes_as_such_not_failed(
     assert doc["verdict"] == "rolled back, not verified"
 
 
-def test_a_verify_that_finds_its_change_still_under_way_closes_saying_so(
-    sshd_server, tmp_path: Path
-) -> None:
-    """A verify exiting 75 (still under way) leaves its host unknown: the close names it
-    as such, not as a connection lost mid-change (nothing was lost)."""
+def _still_under_way_fleet(sshd_server, tmp_path: Path) -> Fleet:
+    """app-2's verify exits 75 (still under way) while a `slow` file is there."""
     strategies = json.loads(json.dumps(STRATEGIES))
     strategies["strategies"][0]["commands"]["verify"] = (
         'if [ -f slow ]; then echo "still migrating" >&2; exit 75; fi; grep -q 2.4.0 release'
@@ -159,7 +161,81 @@ def test_a_verify_that_finds_its_change_still_under_way_closes_saying_so(
     files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
     (fleet.sandboxes["app-2"] / "slow").write_text("")
+    return fleet
+
+
+async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_incident_open(
+    sshd_server, tmp_path: Path
+) -> None:
+    """A verify exiting 75 (still under way) leaves its host unknown: the run does not
+    close the incident (it closed it as failed, and a closed incident reopens for
+    amendments only, so V could never settle app-2). It exits 4, says which host is
+    unknown, why and how to settle it, and keeps the system's lock; resume, then V,
+    settles the host once the change has finished."""
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
     result = run(fleet, "--yes")
+    said = result.stdout + result.stderr
+    assert result.returncode == 4, said
+    events = read_journal(fleet.state / "incident").events
+    assert not [e for e in events if e.kind in (Kind.INCIDENT_CLOSED, Kind.LOCK_RELEASED)]
+    incident = events[0].data.incident_id
+    *_, left, settle, last = result.stdout.splitlines()
+    assert last == (
+        f"{incident}: UNKNOWN, left open: outcome unknown on app-2: the step's verify found"
+        " the change still under way there; verify them again; journal"
+        f" {fleet.state / 'incident' / 'journal.jsonl'}"
+    ), said
+    assert left == (
+        "left open, its locks held (app): another incident there needs --take-over-lock REASON"
+    ), said
+    assert settle == (
+        f"to settle them: rollback-console resume {fleet.state / 'incident'}, then V (the"
+        " step's verify there; R retries the step there)"
+    ), said
+    assert events[-1].kind == Kind.NOTE_ADDED and "left open" in events[-1].data.text
+
+    # The lock stays: another run on app is refused (its holder's process is gone).
+    (fleet.state / "incident").rename(fleet.state / "first")
+    refused = run(fleet, "--yes")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert f"incident {incident}" in refused.stderr and "stale" in refused.stderr
+    assert not (fleet.state / "incident").exists()
+
+    # Once the change has finished, resume then V settles app-2; the lock is taken back.
+    (fleet.sandboxes["app-2"] / "slow").unlink()
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(fleet.state / "first" / "journal.jsonl")
+    try:
+        verdicts = await verify_unknown(conductor, None)
+        assert verdicts == {"app-2": "verified: succeeded"}, verdicts
+        assert conductor.state.step("restore").hosts["app-2"].status is HostStatus.SUCCEEDED
+        conductor.close(Outcome.ROLLED_BACK)
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert fold(read_journal(fleet.state / "first").events).outcome == "rolled-back"
+
+
+def test_run_json_says_the_outcome_is_unknown_and_the_incident_open(
+    sshd_server, tmp_path: Path
+) -> None:
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    result = run(fleet, "--yes", "--json")
+    assert result.returncode == 4, result.stdout + result.stderr
+    doc = json.loads(result.stdout)
+    assert (doc["ok"], doc["exit_status"], doc["outcome"]) == (False, 4, None)
+    assert doc["verdict"] == "outcome unknown: left open"
+    assert doc["hosts"]["app-2"]["status"] == "unknown"
+
+
+def test_a_drill_with_a_host_unknown_still_ends_with_a_verdict(sshd_server, tmp_path: Path) -> None:
+    """A drill must end with a verdict: it closes as failed, naming the unknown host (it
+    did not show the rollback verified), and releases its locks for the next drill."""
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    result = fleet.cli(
+        "drill", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "game day", "--journal", str(fleet.state / "incident"), "--yes",
+    )  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
     closed = read_journal(fleet.state / "incident").events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED
@@ -168,3 +244,4 @@ def test_a_verify_that_finds_its_change_still_under_way_closes_saying_so(
         "outcome unknown on app-2: the step's verify found the change still under way there;"
         " verify them again"
     ), closed.data.reason
+    assert not list((fleet.state / "locks").glob("*")), "the drill holds no lock"

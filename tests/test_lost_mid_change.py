@@ -15,14 +15,18 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
+from console.engine.attempts import verify_unknown
+from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
+from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import FailureClass, StepStatus
 from console.ui.follow import make_follow_app
 from tests.cli_fleet import Fleet, write_fleet
+from tests.test_resume_between_waves import attempts_ended
 from tests.test_ui_support import START, until
 
 pytestmark = pytest.mark.sshd
@@ -104,7 +108,9 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
 ) -> None:
     """The host and its step read unknown (the step read '✘ failed' with '1 succeeded,
     1 unknown' though no host failed), in the record the checklist and the document fold;
-    the run is not reported as succeeded: exit status 1, closed failed."""
+    the run is not reported as succeeded: exit status 4, the incident left open (it was
+    closed as failed, and a closed incident cannot be resumed to verify), and resume then
+    V settles the host: the change was made there."""
     journal = fleet.state / "incident"
     argv = [
         sys.executable, "-m", "console", "run", "--config", str(fleet.config),
@@ -139,7 +145,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
         process.kill()
         process.wait(timeout=30)
     said = "".join(shown)
-    assert process.returncode == 1, said
+    assert process.returncode == 4, said
 
     assert links["app-2"].readlink() == Path("releases/1.10.0")  # the change was made
     events = read_journal(journal).events
@@ -150,22 +156,31 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     assert restore["app-2"].failure is FailureClass.CONNECTION_LOST
     assert "1 ok, 0 failed, 1 unknown (verify before retrying)" in said
     assert "  app-2: unknown at restore · action: connection lost mid-command" in said
-    assert state.outcome == "failed"
-    assert state.outcome_label.startswith("failed: outcome unknown on app-2: the connection")
-    assert state.closed
+    assert state.outcome is None and not state.closed
+    assert "UNKNOWN, left open: outcome unknown on app-2: the connection was lost" in said
+    assert f"rollback-console resume {journal}, then V" in said
     document = EXPORT_FORMATS["markdown"].render(events, False)
     assert "not rolled back: app-2" not in document
     assert "| app-2 | ? unknown |" in document
     step = state.step("restore")
     assert (step.status, step.summary) == (StepStatus.UNKNOWN, "1 succeeded, 1 unknown")
     assert "**Restore the release** — unknown: 1 succeeded, 1 unknown" in document
-    assert "outcome unknown on app-2" in said and "FAILED: failed" in said
+    assert "FAILED" not in said
     app = make_follow_app(journal / "journal.jsonl", FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
         steps = app.screen.query_one("#steps", OptionList)
         await until(pilot, lambda: "Restore the release" in str(steps.get_option("restore").prompt))
         shown = str(steps.get_option("restore").prompt)
         assert "? unknown   2. Restore the release" in shown, shown  # was '✘ failed'
+
+    attempts_ended(journal)  # its supervisor ends the action the lost session left
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal / "journal.jsonl")
+    try:
+        assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
+    finally:
+        await engine.close()
+        conductor.recorder.close()
 
 
 def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(

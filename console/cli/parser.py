@@ -18,7 +18,8 @@ exit status:
   0  success: the rollback was verified on every host (or the command did what it says)
   1  the rollback, command or probe failed, or was aborted
   2  bad usage or bad configuration: one line names the file, key or host
-  3  refused: another incident holds the system"""
+  3  refused: another incident holds the system
+  4  run: a host's outcome is unknown; the incident is left open (resume, then V)"""
 
 
 class UsageError(Exception):

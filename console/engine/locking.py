@@ -72,6 +72,13 @@ class Claim:
             self.locks.release(system, self.holder)
         return released
 
+    def keep(self) -> list[str]:
+        """Leave the lock files in place past this process (stale once it exits): another
+        incident needs a reason to take them over, and this one takes them back when
+        resumed. Nothing is released from here on."""
+        kept, self.held = sorted(self.held), []
+        return kept
+
 
 class IncidentLocks:
     """The system locks an incident holds: taken before anything runs on its systems,
@@ -111,6 +118,10 @@ class IncidentLocks:
     def unrecorded(self) -> bool:
         """Locks were claimed that the journal does not say yet."""
         return self.claim is not None and bool(self.claim.unrecorded)
+
+    def keep(self) -> list[str]:
+        """The systems whose locks stay held after this process (`Claim.keep`)."""
+        return self.claim.keep() if self.claim is not None else []
 
     def release(self) -> None:
         if self.claim is None:

@@ -142,8 +142,29 @@ async def walk(
                 break
     fill_form(conductor, {FormField.REASON: request.reason, **request.form})
     ok = ok and not conductor.runner.aborted
+    if not drill and not conductor.runner.aborted and conductor.state.unknown_hosts:
+        leave_open(conductor, request.outcome)
+        return False
     close_walk(conductor, ok, request.outcome, request.outcome_detail)
     return ok
+
+
+def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
+    """A run that leaves hosts unknown (the connection lost mid-change, or a verify that
+    found the change still under way) does not close its incident: no outcome is known
+    there, and only an open incident can be resumed and its hosts settled by V. Its
+    locks stay held (stale once the run exits; resume takes them back), since a change
+    may still be running there. Noted in the journal; the systems whose locks it keeps."""
+    why = "; ".join(unknown_why(conductor.state))
+    if asked is not None:
+        conductor.note(f"--outcome {asked.value} not applied: {why}")
+    kept = conductor.locking.keep()
+    held = f", its locks held ({', '.join(kept)})" if kept else ""
+    conductor.note(
+        f"the run ended with {why}: the incident is left open{held}; resume it, then V"
+        " (verify) settles those hosts"
+    )
+    return kept
 
 
 def fill_form(conductor: Conductor, values: Mapping[FormField, FieldValue]) -> None:
@@ -196,7 +217,7 @@ def close_walk(
         rest = [h for h in left if h not in unknown]
         conductor.close(
             Outcome.FAILED,
-            "; ".join(_unknown_why(conductor.state))
+            "; ".join(unknown_why(conductor.state))
             + (f"; not rolled back: {', '.join(rest)}" if rest else ""),
         )
         return
@@ -209,7 +230,7 @@ def close_walk(
     conductor.close(Outcome.FAILED, why)
 
 
-def _unknown_why(state: IncidentState) -> list[str]:
+def unknown_why(state: IncidentState) -> list[str]:
     """Why the unknown hosts' outcomes are unknown, hosts named, for the close: the
     connection lost mid-change, or a verify that found the change still under way (it
     exited 75: a failure, yet not a failed host)."""

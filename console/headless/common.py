@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands 
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+EXIT_UNKNOWN = 4  # run: a host's outcome is unknown; the incident is left open
 
 
 class RunOptions(NamedTuple):

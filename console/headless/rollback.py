@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,11 +11,12 @@ from console.engine.conductor import Conductor, new_incident_id
 from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
-from console.engine.walk import RunRequest, check_request, walk
+from console.engine.walk import RunRequest, check_request, unknown_why, walk
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    EXIT_UNKNOWN,
     EXIT_USAGE,
     EventPrinter,
     RunOptions,
@@ -82,12 +84,17 @@ async def _walk(
         ok = drill_ok and ok
     refused = conductor.state.outcome == Outcome.REFUSED  # prechecks: nothing to do
     code = EXIT_OK if ok else EXIT_REFUSED if refused else EXIT_FAILED
+    left_open = not conductor.state.closed  # hosts unknown: no outcome is known yet
+    code = EXIT_UNKNOWN if left_open else code
     if options.json:
         print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
     if drill is not None:
         _print_drill(drill)
     _print_problem_hosts(conductor)
+    if left_open:
+        _print_left_open(conductor, options)
+        return code
     closed = conductor.state.outcome_label
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
@@ -114,6 +121,25 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         lines.append(visible(line, one_line=True))
     if lines:
         print("hosts whose last step did not succeed:", *lines, sep="\n")
+
+
+def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
+    """The last lines of a run that left hosts unknown: the incident is open, its locks
+    held, and how to settle those hosts (resume, then V)."""
+    state, path = conductor.state, conductor.recorder.path
+    # By its id where resume looks for it; else by its directory (and on the demo fleet).
+    where = shlex.quote(str(path.parent)) if options.journal else state.incident_id
+    demo = " --demo" if options.demo and options.journal else ""
+    systems = ", ".join(state.systems)
+    why = "; ".join(unknown_why(state))
+    lines = [
+        f"left open, its locks held ({systems}): another incident there needs"
+        " --take-over-lock REASON",
+        f"to settle them: rollback-console resume {where}{demo}, then V (the step's verify"
+        " there; R retries the step there)",
+        f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",
+    ]
+    print(*(visible(line, one_line=True) for line in lines), sep="\n", flush=True)
 
 
 def _print_drill(drill: dict) -> None:

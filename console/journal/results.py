@@ -65,7 +65,7 @@ def run_result(
     return {
         **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
         "incident": state.incident_id,
-        "verdict": "rolled back and verified" if ok else NOT_OK.get(state.outcome or "", "failed"),
+        "verdict": _verdict(state, ok),
         "outcome": state.outcome,
         "strategy": state.strategy,
         "systems": list(state.systems),
@@ -77,6 +77,14 @@ def run_result(
         "notifications": notifications(state),
         **({"drill": drill} if drill is not None else {}),
     }
+
+
+def _verdict(state: IncidentState, ok: bool) -> str:
+    if ok:
+        return "rolled back and verified"
+    if not state.closed and state.unknown_hosts:  # run leaves it open: no outcome known
+        return "outcome unknown: left open"
+    return NOT_OK.get(state.outcome or "", "failed")
 
 
 def notifications(state: IncidentState) -> list[dict[str, Any]]:
