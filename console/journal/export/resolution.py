@@ -34,36 +34,50 @@ def step_titles(events: list[Event]) -> dict[str, str]:
     return titles
 
 
-def _add_command(commands: list[Command], event: Event, run: int) -> None:
-    """The command as sent, once, with the hosts it went to and the step's runs it was
-    sent in; hosts that ran the same one from different work directories share one entry
-    that lists the directories, sorted (not in the order the hosts happened to start)."""
-    stage, command = reading.stage(event), event.payload(CommandIntent).command
-    workdir = IN_WORKDIR.match(command)
-    for i, known in enumerate(commands):
-        if known.stage != stage:
-            continue
-        if known.command == command and not known.workdirs:
-            _sent(known, event, run)
+class _Commands:
+    """A step's commands as sent, each once, with the hosts it went to and the step's runs
+    it was sent in; hosts that ran the same one from different work directories share one
+    entry that lists the directories, sorted (not in the order the hosts happened to
+    start). Found by the command (and by its body after `cd -- DIR || exit 97`) in a dict:
+    a loop over those known made 1,000 hosts' commands that name `{{host}}` (3,000
+    different ones) 3.4 s of a 5.6 s export."""
+
+    def __init__(self) -> None:
+        self.sent: list[Command] = []
+        self._exact: dict[tuple[str, str], int] = {}  # (stage, command) -> entry, no workdirs
+        self._bodies: dict[tuple[str, str], int] = {}  # (stage, body after its cd) -> entry
+
+    def add(self, event: Event, run: int) -> None:
+        stage, command = reading.stage(event), event.payload(CommandIntent).command
+        i = self._exact.get((stage, command))
+        if i is not None:
+            _sent(self.sent[i], event, run)
             return
-        if workdir is None:
-            continue
-        body = command[workdir.end() :]
-        if known.workdirs and known.command == body:
-            if workdir.group(1) not in known.workdirs:
-                known.workdirs.append(workdir.group(1))
-                known.workdirs.sort()
-            _sent(known, event, run)
+        workdir = IN_WORKDIR.match(command)
+        body = command[workdir.end() :] if workdir else ""
+        i = self._bodies.get((stage, body)) if workdir else None
+        if workdir is None or i is None:
+            self._exact[(stage, command)] = len(self.sent)
+            if workdir:
+                self._bodies[(stage, body)] = len(self.sent)
+            self.sent.append(_sent(Command(stage=stage, command=command), event, run))
             return
-        first = IN_WORKDIR.match(known.command)
-        if not known.workdirs and first and known.command[first.end() :] == body:
-            dirs = sorted([first.group(1), workdir.group(1)])
-            commands[i] = Command(
-                stage=stage, command=body, workdirs=dirs, hosts=known.hosts, runs=known.runs
+        known = self.sent[i]
+        if not known.workdirs:  # the first host's, from another directory: now shared
+            first = IN_WORKDIR.match(known.command)
+            assert first is not None  # indexed by its body: it had its cd
+            del self._exact[(stage, known.command)]
+            known = self.sent[i] = Command(
+                stage=stage,
+                command=body,
+                workdirs=[first.group(1)],
+                hosts=known.hosts,
+                runs=known.runs,
             )
-            _sent(commands[i], event, run)
-            return
-    commands.append(_sent(Command(stage=stage, command=command), event, run))
+        if workdir.group(1) not in known.workdirs:
+            known.workdirs.append(workdir.group(1))
+            known.workdirs.sort()
+        _sent(known, event, run)
 
 
 def _sent(command: Command, event: Event, run: int) -> Command:
@@ -83,7 +97,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
     titles = step_titles(events)
     order: list[str] = []
     confirmed: dict[str, str] = {}
-    commands: dict[str, list[Command]] = {}
+    commands: dict[str, _Commands] = {}
     runs: dict[str, int] = {}
     for event in events:
         step = event.where.step
@@ -96,7 +110,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
         elif event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
         elif event.kind == Kind.COMMAND_INTENT:
-            _add_command(commands.setdefault(step, []), event, runs.get(step, 0))
+            commands.setdefault(step, _Commands()).add(event, runs.get(step, 0))
     out = []
     for step in order:
         st = state.step(step)
@@ -119,7 +133,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 started=st.started,
                 finished=st.finished,
                 attempts=max([runs.get(step, 0), *(r.attempt for r in st.hosts.values())]),
-                commands=commands.get(step, []),
+                commands=commands[step].sent if step in commands else [],
             )
         )
     for step, meta in catalogue.items():
