@@ -74,9 +74,7 @@ def write_incident(directory: Path, count: int) -> Path:
                         duration=0.02, **where,
                     )  # fmt: skip
         bad = len(failing) if step == "restore" else 0
-        r.record(
-            Kind.WAVE_FINISHED, step=step, wave=1, waves=1, succeeded=count - bad, failed=bad
-        )
+        r.record(Kind.WAVE_FINISHED, step=step, wave=1, waves=1, succeeded=count - bad, failed=bad)
         summary = f"{bad} failed, {count - bad} succeeded" if bad else f"{count} succeeded"
         status = "failed" if bad else "done"
         r.record(Kind.STEP_COMPLETED, step=step, status=status, summary=summary)
@@ -107,7 +105,9 @@ def main() -> int:
             seconds = time.perf_counter() - started
             size = len(done.stdout.encode())
             lines = done.stdout.count("\n")
-            print(f"export --format markdown: {seconds:.2f} s, {size / 2**20:.2f} MB, {lines} lines")
+            print(
+                f"export --format markdown: {seconds:.2f} s, {size / 2**20:.2f} MB, {lines} lines"
+            )
     print(f"load average: {os.getloadavg()[0]:.1f}")
     return 0
 
