@@ -24,6 +24,9 @@ from console.ui.resume import parked
 
 if TYPE_CHECKING:
     from console.engine.notifier import Notifier
+    from console.ui.app import RollbackApp
+
+log = logging.getLogger(__name__)
 
 
 def theme_choice(settings: Settings | None = None, demo: bool = False) -> ThemeChoice:
@@ -48,6 +51,37 @@ def _interrupting(notifier: Notifier) -> Iterator[None]:
         yield
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+
+
+@contextlib.contextmanager
+def _ended_from_outside(app: RollbackApp) -> Iterator[None]:
+    """SIGHUP (the console's terminal closed: its SSH session dropped, its window shut)
+    or SIGTERM: nobody is there to ask, so the console does what the quit dialog's D
+    does, the reason journalled (`Quitting.end`), and exits 128 + the signal's number.
+    A terminal that is gone is let go of first: nothing more is written to it. A signal
+    the console was started ignoring (`nohup`) stays ignored."""
+    from console.ui import terminal
+
+    loop = asyncio.get_running_loop()
+    handled = [
+        s for s in (signal.SIGHUP, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN
+    ]
+
+    def ended(signum: signal.Signals) -> None:
+        gone = terminal.gone()
+        if gone:
+            terminal.let_go()
+        why = f"terminal closed ({signum.name})" if gone else f"ended by {signum.name}"
+        log.debug("%s: the console ends as after a detach", why)
+        app.quitting.end(why, 128 + signum)
+
+    for signum in handled:
+        loop.add_signal_handler(signum, ended, signum)
+    try:
+        yield
+    finally:
+        for signum in handled:
             loop.remove_signal_handler(signum)
 
 
@@ -98,7 +132,8 @@ async def _serve(
             app.drawn = drawn
         if fleet is not None:  # its keys: after the first frame, before the probes connect
             app.at_first_frame = fleet.make_keys
-        result = await app.run_async()
+        with _ended_from_outside(app):
+            result = await app.run_async()
     finally:
         logging.getLogger("asyncio").addFilter(quiet)
         stopped = app is not None and app.journal_stopped is not None
@@ -109,7 +144,8 @@ async def _serve(
                 print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")
             with _interrupting(notifier):
                 await notifier.drain()
-            app.conductor.release_locks()  # journalled, so a follower sees nobody driving
+            # Journalled, so a follower sees nobody driving (and why, if nobody quit).
+            app.conductor.release_locks(app.quitting.ended_by)
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
     if app is not None and app.journal_stopped is not None:

@@ -301,13 +301,15 @@ class Conductor:
             self._notifier.cut_step_sends(reason.strip())
         await self.runner.abort(reason.strip())
 
-    async def detach(self) -> list[str]:
+    async def detach(self, why: str | None = None) -> list[str]:
         """The console quits and leaves the running commands be (journalled: the steps,
-        the hosts); each supervisor lets go. Those hosts stay unknown until resumed and
-        verified. The hosts left running."""
+        the hosts, and `why` when nobody chose it: its terminal closed); each supervisor
+        lets go. Those hosts stay unknown until resumed and verified. The hosts left
+        running."""
         hosts = self.running_hosts()
-        self.recorder.record(Kind.RUN_DETACHED, running=sorted(self.running), hosts=hosts)
-        await self.runner.detach()
+        running = sorted(self.running)
+        self.recorder.record(Kind.RUN_DETACHED, running=running, hosts=hosts, reason=why)
+        await self.runner.detach(why)
         return hosts
 
     def running_hosts(self) -> list[str]:
@@ -358,8 +360,9 @@ class Conductor:
     def record_locks(self) -> None:
         self.locking.record()
 
-    def release_locks(self) -> None:
-        self.locking.release()
+    def release_locks(self, why: str | None = None) -> None:
+        """Let go of the systems (journalled; `why`: the console was ended, not quit)."""
+        self.locking.release(why)
 
     def not_rolled_back(self) -> list[str]:
         return self.closing.not_rolled_back()

@@ -123,9 +123,9 @@ class IncidentLocks:
         """The systems whose locks stay held after this process (`Claim.keep`)."""
         return self.claim.keep() if self.claim is not None else []
 
-    def release(self) -> None:
+    def release(self, why: str | None = None) -> None:
         if self.claim is None:
             return
         released = self.claim.release()
         if released:
-            self.recorder.record(Kind.LOCK_RELEASED, systems=released)
+            self.recorder.record(Kind.LOCK_RELEASED, systems=released, reason=why)

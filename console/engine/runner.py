@@ -78,6 +78,7 @@ class Runner:
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
         self.halted = False
         self.detached = False  # the console quits leaving the running commands be
+        self.detached_why: str | None = None  # why, when nobody chose it (a signal)
 
     def arm(self) -> None:
         """A step starts: an abort from now on stops it (a past one does not)."""
@@ -203,7 +204,11 @@ class Runner:
     def _why_stopped(self) -> str:
         if self.aborted:
             return f"aborted: {self.aborted}"
-        return "the console quit (detached)" if self.detached else "the run was halted"
+        if not self.detached:
+            return "the run was halted"
+        if self.detached_why:  # nobody chose it: the terminal closed, a SIGTERM
+            return f"the console quit (detached: {self.detached_why})"
+        return "the console quit (detached)"
 
     def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
         for target in wave:
@@ -353,11 +358,13 @@ class Runner:
         handles = list(self._handles)
         await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))
 
-    async def detach(self) -> None:
+    async def detach(self, why: str | None = None) -> None:
         """Let the running commands go on without the console (their supervisors stop
         watching for the session's end); no stage or host starts any more. Returns once
         every host of the running steps is on record as begun or not started (those still
-        being reached too, bounded): the console may quit then and leave nobody out."""
+        being reached too, bounded): the console may quit then and leave nobody out.
+        `why`: the reason when nobody chose it (its terminal closed), said of those hosts."""
+        self.detached_why = why
         self.detached = True
         for (step, _), target in list(self._waiting.items()):
             self._say_not_started(step, target)

@@ -296,7 +296,8 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.RunDetached,
         lambda d, e: (
             "the console quit leaving the commands running on"
-            f" {', '.join(d.hosts) or 'no host'} (detached)"
+            f" {', '.join(d.hosts) or 'no host'}"
+            + (f" (detached: {d.reason})" if d.reason else " (detached)")
         ),
     ),
     Kind.HOSTKEY_ACCEPTED: _says(
@@ -317,7 +318,11 @@ DESCRIBE: dict[str, Describer] = {
         ),
     ),
     Kind.LOCK_RELEASED: _says(
-        lambda: payloads.LockReleased, lambda d, e: f"released the locks on {', '.join(d.systems)}"
+        lambda: payloads.LockReleased,
+        lambda d, e: (
+            f"released the locks on {', '.join(d.systems)}"
+            + (f": the console ended, {d.reason}" if d.reason else "")
+        ),
     ),
     Kind.FIELD_SET: _says(
         lambda: payloads.FieldSet, lambda d, e: f"documented {field_title(d.field)}"

@@ -35,6 +35,8 @@ from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from console.engine.errors import StaleLock
     from console.ui.incident_view import IncidentView
     from console.ui.live import LiveWatch
@@ -102,6 +104,18 @@ class IncidentApp(App[int]):
         # Run at the first frame, before anything waiting for `drawn` (the demo fleet's
         # keys, which the probes' first connections read).
         self.at_first_frame: Callable[[], None] | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on Linux one that outlives its terminal (`ui/terminal.py`):
+        a console whose SSH session dropped still records why it stopped."""
+        driver = super().get_driver_class()
+        from textual.drivers.linux_driver import LinuxDriver
+
+        if driver is LinuxDriver:
+            from console.ui.terminal import TerminalDriver
+
+            return TerminalDriver
+        return driver
 
     def _open_in(self, theme: Theme) -> None:
         """Start in `theme` (a dark one) as Textual starts in its default: set before the

@@ -40,6 +40,8 @@ class Quitting:
 
     def __init__(self, app: QuitHost):
         self.app = app
+        # Why the console was ended from outside (its terminal closed, a SIGTERM), if it was.
+        self.ended_by: str | None = None
 
     async def quit(self) -> None:
         from console.ui.screens.dialogs import ConfirmDialog
@@ -109,22 +111,52 @@ class Quitting:
             app.notify(str(exc), title="Not aborted", severity="error")
             return
         app.notify("Aborted: stopping the running commands, then quitting.", timeout=30)
+        await self._settled_then_exit(0)  # the commander chose to quit
+
+    async def _settled_then_exit(self, status: int) -> None:
+        """Wait (bounded) for the aborted steps' hosts to settle, then exit `status`; the
+        summary line says what is left."""
+        app = self.app
         steps = [w for w in app.workers if w.group in ("step", "adhoc") and not w.is_finished]
         # A step that failed, or outlived the wait, does not keep the console open.
         with contextlib.suppress(TimeoutError, WorkerError):
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in steps)), ABORT_SETTLE_SECONDS)
-        app.exit(0)  # the commander chose to quit; the summary line says what is left
+        app.exit(status)
 
-    def detach_then_quit(self) -> None:
-        """Leave the running commands be on their hosts (journalled), then quit."""
+    def detach_then_quit(self, why: str | None = None, status: int = 0) -> None:
+        """Leave the running commands be on their hosts (journalled, with `why` when
+        nobody chose it), then quit with `status`."""
         self.app.run_worker(
-            self._detach_then_quit(), group="quit", exclusive=True, exit_on_error=False
+            self._detach_then_quit(why, status), group="quit", exclusive=True, exit_on_error=False
         )
 
-    async def _detach_then_quit(self) -> None:
+    async def _detach_then_quit(self, why: str | None, status: int) -> None:
         if self.app.conductor is not None:
-            await self.app.conductor.detach()
-        self.app.exit(0)  # the commander chose to quit; the summary line says what is left
+            await self.app.conductor.detach(why)
+        self.app.exit(status)  # the summary line says what is left
+
+    def end(self, why: str, status: int) -> None:
+        """The console is ended from outside: its terminal closed (SIGHUP: the SSH session
+        dropped, the window shut) or a SIGTERM. Nobody can be asked, so it does what D in
+        the quit dialog does, never anything new: commands running run on to their end,
+        hosts not reached yet are sent nothing and journalled not started, and `why` is
+        journalled (`run.detached`; with nothing running, as the locks are released).
+        The incident stays open, to resume. Exits `status` once every host is on record
+        (bounded); an abort or a detach already under way finishes as it would."""
+        if self.ended_by is not None:
+            return  # a second signal: on the way out already
+        self.ended_by = why
+        app, conductor = self.app, self.app.conductor
+        if any(w.group == "quit" and not w.is_finished for w in app.workers):
+            return  # the commander's abort or detach: it quits, bounded
+        if conductor is None or not conductor.running:
+            app.exit(status)
+        elif conductor.runner.aborted:  # being aborted: its hosts settle as aborted
+            app.run_worker(
+                self._settled_then_exit(status), group="quit", exclusive=True, exit_on_error=False
+            )
+        else:
+            self.detach_then_quit(why, status)
 
     def how_to_resume(self) -> str:
         assert self.app.conductor is not None
@@ -155,4 +187,5 @@ class Quitting:
             {h for st in state.steps.values() for h, r in st.hosts.items() if r.status in in_flight}
         )
         verify = f"; verify {', '.join(unknown)} first" if unknown else ""
-        return f"{state.incident_id}: open at {where}{verify}; {self.how_to_resume()}"
+        ended = f"{self.ended_by}: " if self.ended_by else ""
+        return f"{ended}{state.incident_id}: open at {where}{verify}; {self.how_to_resume()}"

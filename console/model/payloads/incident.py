@@ -59,3 +59,8 @@ class LockReleased(Payload):
     systems: list[str] = Field(description="the systems released")
     pid: int | None = Field(None, description="the process that held them")
     host: str | None = Field(None, description="the jump host it ran on")
+    reason: str | None = Field(
+        None,
+        description="why the console ended, when nobody quit it: `terminal closed (SIGHUP)`"
+        " or `ended by SIGTERM`",
+    )

@@ -40,3 +40,8 @@ class RunDetached(Payload):
     KIND = Kind.RUN_DETACHED
     running: list[str] = Field([], description="the steps")
     hosts: list[str] = Field([], description="the hosts whose commands were left running")
+    reason: str | None = Field(
+        None,
+        description="why, when nobody chose it: `terminal closed (SIGHUP)` or `ended by"
+        " SIGTERM` (the console could ask nobody); absent: the commander chose detach",
+    )

@@ -1,0 +1,176 @@
+"""The commander's terminal goes away mid-step: the SSH session to the jump host drops or
+tmux is killed (the terminal hangs up: SIGHUP), or the console is sent SIGTERM. Nobody can
+be asked, so the console does what the quit dialog's D does: the command in flight runs on
+to its end, the hosts waiting their turn are sent nothing and journalled not started, the
+reason is journalled, the locks are released, and it exits (128 + the signal). On a real
+OpenSSH sshd, the console in a real terminal (tmux, 80x24), driven with keys."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.engine.attempts import verify_unknown
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.payloads import RunDetached
+from tests.fleet_settings import sshd_settings, write_config
+from tests.test_remote_lifetime import _wait_for
+from tests.test_ui_terminal import Tmux
+
+pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
+
+HOSTS = ["web-1", "web-2", "web-3"]
+STEP = "capture-evidence"
+# The version rollback waits, printing nothing, until the test lets it go.
+WAIT = "while [ ! -e go ]; do sleep 0.2; done; date > started\n"
+
+
+def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A configuration written as the README says, on one real sshd, one command at a
+    time: the third step rolls the version back, and its action waits for `go`."""
+    settings, sandboxes = sshd_settings(sshd_server, dict.fromkeys(HOSTS, "web"), max_commands=1)
+    config = write_config(
+        tmp_path / "config", settings, lock_dir=tmp_path / "locks", journal_dir=tmp_path / "j"
+    )
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    old = (
+        'kind = "command"\n'
+        "confirm = false  # read-only: it changes nothing, so it does not ask first\n"
+        """command = 'echo "release $(basename "$(readlink current)")"; cat service/metrics'\n"""
+    )
+    assert old in text
+    procedure.write_text(text.replace(old, 'kind = "strategy"\n'))
+    strategies = config / "strategies.toml"
+    text = strategies.read_text()
+    action = "action = '''\ncur=$(basename \"$(readlink current)\")\ntarget={{target}}\n"
+    assert text.count(action) == 1
+    strategies.write_text(text.replace(action, action.replace("'''\n", f"'''\n{WAIT}", 1)))
+    return config, sandboxes
+
+
+def events_of(journal: Path) -> list[dict]:
+    return [json.loads(line) for line in journal.read_text().splitlines() if line]
+
+
+def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
+    """Declare on `web`, confirm the two manual steps, start the version rollback; its
+    journal once web-1's action is sent (web-2 and web-3 wait their turn)."""
+    tmux.start(f"{sys.executable} -m console --config {config}; echo EXITED $?; sleep 60")
+    tmux.wait_for("declare a new incident")
+    tmux.keys("n")
+    tmux.wait_for("Declare the rollback trigger")
+    tmux.keys("Down", "Enter")
+    tmux.type("checkout errors")
+    tmux.keys("Enter")
+    tmux.wait_for("Pick the affected systems")
+    tmux.keys("Space")
+    tmux.wait_for("3/3 hosts")
+    tmux.keys("Enter")
+    for step in (1, 2):
+        tmux.wait_for(f"Step {step} of")
+        tmux.keys("Enter")
+    tmux.wait_for("Step 3 of")
+    tmux.keys("Enter")
+    tmux.wait_for("on 3 host(s)?")
+    tmux.keys("y")
+    found: list[Path] = []
+
+    def action_sent() -> bool:
+        found[:] = list(journals.glob("*/journal.jsonl"))
+        return bool(found) and any(
+            e["kind"] == "command.intent" and e["data"]["stage"] == "action"
+            for e in events_of(found[0])
+        )
+
+    _wait_for(action_sent, "web-1's action to be sent")
+    return found[0]
+
+
+def console_pid(tmux: Tmux) -> int:
+    shell = tmux.run("display-message", "-p", "-t", "rc", "#{pane_pid}").strip()
+    found = subprocess.run(
+        ["pgrep", "-P", shell, "-f", "console --config"],
+        capture_output=True, text=True, timeout=10, check=False,
+    )  # fmt: skip
+    (pid,) = found.stdout.split()
+    return int(pid)
+
+
+def ended(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [("hang up", "terminal closed (SIGHUP)"), ("SIGTERM", "ended by SIGTERM")],
+)
+def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_path, how, why):
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    tmux = Tmux(tmp_path)
+    try:
+        journal = start_the_step(tmux, config, tmp_path / "j")
+        pid = console_pid(tmux)
+        if how == "hang up":
+            tmux.kill()  # the pty closes, as when an SSH session drops
+        else:
+            os.kill(pid, 15)
+        _wait_for(lambda: ended(pid), "the console to exit")
+        if how == "SIGTERM":  # the terminal was there: left as it was, with one line
+            screen = tmux.wait_for("EXITED 143")
+            line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
+            assert line.startswith("ended by SIGTERM: ") and "rollback-console resume" in line
+            assert "Traceback" not in screen
+    finally:
+        tmux.kill()
+
+    events = read_journal(journal).events
+    (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
+    assert detached.payload(RunDetached) == RunDetached(running=[STEP], hosts=["web-1"], reason=why)
+    idle = {e.where.host: e.data.reason for e in events if e.kind == Kind.HOST_NOT_STARTED}
+    assert idle == dict.fromkeys(["web-2", "web-3"], f"the console quit (detached: {why})")
+    sent = {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT}
+    assert sent == {"web-1"}
+    (released,) = [e for e in events if e.kind == Kind.LOCK_RELEASED]
+    assert released.data.reason == why and released.seq == events[-1].seq
+    ended_stages = [e.data.stage for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert ended_stages == ["precheck"]  # web-1's action was left running
+    assert not [e for e in events if e.kind == Kind.STEP_COMPLETED]
+
+    # web-1's action runs on without the console (the supervisor let go); the others
+    # were sent nothing, so nothing of theirs starts when they are let go too.
+    for host in HOSTS:
+        (sandboxes[host] / "go").touch()
+    _wait_for(lambda: (sandboxes["web-1"] / "started").exists(), "web-1's action to go on")
+    assert not any((sandboxes[h] / "started").exists() for h in ("web-2", "web-3"))
+
+    # Resumed: web-1 reads unknown, and V settles it once its action has ended.
+    async def resume_and_verify() -> dict[str, str]:
+        engine = Engine.build(load_settings(config))
+        conductor = engine.resume(journal)
+        try:
+            assert conductor.state.unknown_hosts == [(STEP, "web-1")]
+            for _ in range(100):  # bounded: until the attempt no longer runs on web-1
+                verdicts = await verify_unknown(conductor, None)
+                if "still running" not in verdicts["web-1"]:
+                    return verdicts
+                await asyncio.sleep(0.2)
+            return verdicts
+        finally:
+            conductor.release_locks()
+            conductor.recorder.close()
+            await engine.close()
+
+    assert asyncio.run(resume_and_verify()) == {"web-1": "verified: succeeded"}
