@@ -62,9 +62,8 @@ def events_of(journal: Path) -> list[dict]:
     return [json.loads(line) for line in journal.read_text().splitlines() if line]
 
 
-def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
-    """Declare on `web`, confirm the two manual steps, start the version rollback; its
-    journal once web-1's action is sent (web-2 and web-3 wait their turn)."""
+def declare(tmux: Tmux, config: Path) -> None:
+    """The console in `tmux`: a new incident on the whole of `web`, at its checklist."""
     tmux.start(f"{sys.executable} -m console --config {config}; echo EXITED $?; sleep 60")
     tmux.wait_for("declare a new incident")
     tmux.keys("n")
@@ -76,6 +75,12 @@ def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
     tmux.keys("Space")
     tmux.wait_for("3/3 hosts")
     tmux.keys("Enter")
+
+
+def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
+    """Declare on `web`, confirm the two manual steps, start the version rollback; its
+    journal once web-1's action is sent (web-2 and web-3 wait their turn)."""
+    declare(tmux, config)
     for step in (1, 2):
         tmux.wait_for(f"Step {step} of")
         tmux.keys("Enter")
@@ -174,3 +179,23 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             await engine.close()
 
     assert asyncio.run(resume_and_verify()) == {"web-1": "verified: succeeded"}
+
+
+def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_server, tmp_path):
+    """An open incident, no step running, the terminal closes: nothing to detach; the
+    locks are released saying why, and the console exits."""
+    config, _ = fleet(sshd_server, tmp_path)
+    tmux = Tmux(tmp_path)
+    try:
+        declare(tmux, config)
+        tmux.wait_for("Step 1 of")
+        pid = console_pid(tmux)
+        tmux.kill()
+        _wait_for(lambda: ended(pid), "the console to exit")
+    finally:
+        tmux.kill()
+    (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    assert events[-1].kind == Kind.LOCK_RELEASED, [e.kind for e in events]
+    assert events[-1].data.reason == "terminal closed (SIGHUP)"
+    assert not [e for e in events if e.kind in (Kind.RUN_DETACHED, Kind.INCIDENT_CLOSED)]
