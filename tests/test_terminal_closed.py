@@ -65,16 +65,7 @@ def events_of(journal: Path) -> list[dict]:
 def declare(tmux: Tmux, config: Path) -> None:
     """The console in `tmux`: a new incident on the whole of `web`, at its checklist."""
     tmux.start(f"{sys.executable} -m console --config {config}; echo EXITED $?; sleep 60")
-    tmux.wait_for("declare a new incident")
-    tmux.keys("n")
-    tmux.wait_for("Declare the rollback trigger")
-    tmux.keys("Down", "Enter")
-    tmux.type("checkout errors")
-    tmux.keys("Enter")
-    tmux.wait_for("Pick the affected systems")
-    tmux.keys("Space")
-    tmux.wait_for("3/3 hosts")
-    tmux.keys("Enter")
+    tmux.declare()
 
 
 def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:

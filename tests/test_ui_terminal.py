@@ -63,6 +63,20 @@ class Tmux:
         self.run("send-keys", "-t", "rc", "-l", text)
         time.sleep(0.2)
 
+    def declare(self) -> None:
+        """From the home screen: a new incident (user impact, "checkout errors") on the
+        whole of the first system, its three hosts, to its checklist."""
+        self.wait_for("declare a new incident")
+        self.keys("n")
+        self.wait_for("Declare the rollback trigger")
+        self.keys("Down", "Enter")
+        self.type("checkout errors")
+        self.keys("Enter")
+        self.wait_for("Pick the affected systems")
+        self.keys("Space")
+        self.wait_for("3/3 hosts")
+        self.keys("Enter")
+
     def screen(self) -> str:
         return self.run("capture-pane", "-p", "-t", "rc")
 
@@ -229,16 +243,7 @@ def test_quitting_mid_step_aborts_cleanly_in_a_real_terminal(tmp_path: Path) -> 
     tmux = Tmux(tmp_path)
     try:
         tmux.start("rollback-console demo --inject hang:web-1; echo EXITED $?; sleep 60")
-        tmux.wait_for("declare a new incident")
-        tmux.keys("n")
-        tmux.wait_for("Declare the rollback trigger")
-        tmux.keys("Down", "Enter")
-        tmux.type("checkout errors")
-        tmux.keys("Enter")
-        tmux.wait_for("Pick the affected systems")
-        tmux.keys("Space")
-        tmux.wait_for("3/3 hosts")
-        tmux.keys("Enter")
+        tmux.declare()
         for step in (1, 2):
             tmux.wait_for(f"Step {step} of")
             tmux.keys("Enter")
