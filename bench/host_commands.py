@@ -50,7 +50,10 @@ def write_incident(directory: Path, count: int) -> Path:
         Kind.INCIDENT_OPENED, incident_id=directory.name, title="bench", steps=STEPS,
         procedure="Release rollback",
     )  # fmt: skip
-    r.record(Kind.TRIGGER_DECLARED, kind="user-impact", reason="checkout errors", automatic=False)
+    r.record(
+        Kind.TRIGGER_DECLARED, kind="user-impact", label="User impact assessment",
+        reason="checkout errors", automatic=False,
+    )  # fmt: skip
     r.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts=dict.fromkeys(hosts, "web"))
     r.record(Kind.STRATEGY_CHOSEN, strategy="flip", params={})
     r.record(Kind.STEP_CONFIRMED, step="bridge", title="Open the bridge", by="--yes (headless)")

@@ -3,6 +3,7 @@ rendered afresh from the committed demo journals (never read from a golden file)
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
 
@@ -201,6 +202,54 @@ def test_a_stage_sent_differently_in_two_runs_says_to_whom_and_when(tmp_path):
         "   action (run 2, sent to web-1, web-2; each host from its workdir: /srv/web-1,"
         " /srv/web-2):\n" in text
     )
+
+
+def test_a_command_rendered_for_each_host_is_shown_once_and_every_outcome_kept(tmp_path):
+    """A strategy whose commands name {{host}} sent each host its own text: the document
+    showed one block per host (10,000 of 11,500 lines at 1,000 hosts); now one per stage,
+    as its first host got it, with how many got it alike. Every host's outcome stays,
+    and the JSON export (and the journal) keep each host's command as sent."""
+    from tests.events_factory import recorder_in
+
+    hosts = [f"web-{i:02d}" for i in range(1, 13)]
+    r = recorder_in(tmp_path)
+    r.record(Kind.INCIDENT_OPENED, incident_id="i", title="t", drill=False)
+    r.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts=dict.fromkeys(hosts, "web"))
+    r.record(Kind.STEP_STARTED, title="Restore", phase="execution", hosts=hosts, step="restore")
+    for host in hosts:
+        where = {"system": "web", "host": host, "step": "restore"}
+        command = f"cd -- /srv/shop || exit 97\nswitch --name {host}\nlogger '{host} is back'"
+        if host == "web-07":  # not the same but for its name: shown apart
+            command = command.replace("switch", "switch --force")
+        r.record(Kind.COMMAND_INTENT, command=command, stage="action", attempt=1, **where)
+        failed = {"failure": "non-zero exit", "detail": "exit status 1"} if host == "web-03" else {}
+        r.record(Kind.COMMAND_RESULT, stage="action", exit_status=1 if failed else 0, final=True,
+                 **failed, **where)  # fmt: skip
+    r.close()
+    events = read_journal(tmp_path / JOURNAL_NAME).events
+    text = markdown_of(events)
+    steps = section(text, "Resolution steps")
+    assert steps.count("```sh") == 2, steps
+    assert (
+        "   action (as sent to web-01; each of the 11 hosts got it with its own name in place"
+        " of “web-01”; run 1, sent to web-01, web-02, web-03 and 8 more):\n\n"
+        "   ```sh\n"
+        "   cd -- /srv/shop || exit 97\n"
+        "   switch --name web-01\n"
+        "   logger 'web-01 is back'\n"
+        "   ```\n"
+    ) in steps, steps
+    assert "   action (run 1, sent to web-07):\n" in steps
+    assert "switch --force --name web-07" in steps
+    systems = section(text, "Systems affected")
+    for host in hosts:
+        status = "✘ failed" if host == "web-03" else "✔ succeeded"
+        assert f"| {host} | {status} |" in systems
+    [step] = [s for s in json.loads(EXPORT_FORMATS["json"].render(events, False))["document"]["steps"]
+              if s["id"] == "restore"]  # fmt: skip
+    sent = {c["hosts"][0]: c["command"] for c in step["commands"]}
+    assert len(step["commands"]) == 12
+    assert sent["web-12"].endswith("switch --name web-12\nlogger 'web-12 is back'")
 
 
 def markdown_of(evs: list[Event]) -> str:

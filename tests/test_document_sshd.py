@@ -16,6 +16,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from console.journal.redact import MASK
+from console.journal.store import read_journal
+from console.model.events import Kind
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 
 pytestmark = pytest.mark.sshd
@@ -162,3 +164,61 @@ def test_what_hosts_print_is_text_in_every_export_and_secrets_are_masked(fleet: 
     for listed in re.findall(r"each host from its workdir: ([^)]*)\)", steps):
         assert listed.split(", ") == sorted(listed.split(", "))  # not the hosts' start order
     assert steps.count("cd -- ") == 0
+
+
+def test_a_command_naming_each_host_is_shown_once_with_every_hosts_outcome(
+    sshd_server, tmp_path: Path
+):
+    """A real run of a strategy whose commands name {{host}}: each host got its own
+    command (journalled as sent), and the document shows each stage once, as the first
+    host got it, saying how many got it alike; every host's outcome is in it."""
+    strategies = {
+        "strategies": [
+            {
+                "name": "named",
+                "kind": "custom",
+                "description": "Write the host's release marker",
+                "commands": {
+                    "precheck": "test -d . && echo checking {{host}}",
+                    "action": 'echo 2.4.0 > release\nlogger -t rollback "{{host}} back on 2.4.0"',
+                    "verify": "grep -q 2.4.0 release",
+                },
+            }
+        ]
+    }
+    procedure = {
+        "name": "Named",
+        "phases": [
+            {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+            {"phase": "execution", "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}]},
+            {"phase": "post", "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}]},
+        ],
+    }  # fmt: skip
+    files = {"strategies.toml": strategies, "procedure.toml": procedure}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["named"], probes=[])
+    incident = fleet.state / "incident"
+    run = fleet.cli(
+        "run", "--systems", "app", "--strategy", "named", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(incident),
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    sent = [
+        (e.where.host, e.data.command)
+        for e in read_journal(incident).events
+        if e.kind == Kind.COMMAND_INTENT and e.data.stage == "action"
+    ]
+    assert sorted(h for h, _ in sent) == list(HOSTS)
+    assert all(f'"{h} back on 2.4.0"' in command for h, command in sent)  # as each got it
+
+    markdown = fleet.cli("export", str(incident), "--format", "markdown").stdout
+    steps = markdown.split("## Resolution steps")[1].split("\n## ")[0]
+    assert steps.count("```sh") == 3, steps  # precheck, action, verify: once each
+    assert (
+        "   action (as sent to app-1; each of the 2 hosts got it with its own name in place"
+        " of “app-1”; each host from its workdir: "
+    ) in steps, steps
+    assert 'logger -t rollback "app-1 back on 2.4.0"' in steps
+    assert "app-2 back on" not in steps
+    systems = markdown.split("## Systems affected")[1].split("\n## ")[0]
+    for host in HOSTS:
+        assert f"| {host} | ✔ succeeded |" in systems

@@ -40,7 +40,7 @@ GOLDENS = [(case, "markdown") for case in CASES] + [
 
 def write_fixed_journal(directory: Path) -> Path:
     """A drill with a failed host, an unknown host, notes, an annotation, a star and every
-    document field."""
+    document field; its action names each host (`{{host}}` in its template)."""
     r = recorder_in(directory)
     r.record(
         Kind.INCIDENT_OPENED,
@@ -70,7 +70,7 @@ def write_fixed_journal(directory: Path) -> Path:
         where = {"system": "web", "host": host, "step": "restore"}
         r.record(
             Kind.COMMAND_INTENT,
-            command="ln -sfn releases/2.4.0 current",
+            command=f"ln -sfn releases/2.4.0 current && logger -t rollback {host}",
             stage="action",
             attempt=1,
             **where,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
 from console.journal.export.inert import cell, inert
+from console.journal.export.sent import shown
 from console.journal.export.timeline import every_event
 from console.journal.times import utc
 from console.model.events import Event
@@ -69,18 +70,25 @@ def resolution(doc: Document) -> list[str]:
 
 
 def _step_block(marker: str, step: StepFacts) -> list[str]:
-    """A step's line and each command it sent, fenced."""
+    """A step's line and each command it sent, fenced; one rendered for each host (its
+    template names `{{host}}`) once, as its first host got it."""
     lines = [_step_line(marker, step)]
-    stages = Counter(sent.stage for sent in step.commands)
-    for sent in step.commands:
-        body = sent.command.strip().splitlines()
+    commands = shown(step.commands)
+    stages = Counter(sent.stage for sent in commands)
+    for sent in commands:
+        body = sent.text.strip().splitlines()
         said = []
+        if sent.per_host:
+            said.append(
+                f"as sent to {sent.host}; each of the {len(sent.hosts)} hosts got it with its"
+                f" own name in place of “{sent.host}”"
+            )
         if stages[sent.stage] > 1:  # sent differently: to which hosts, in which run
             runs = " and ".join(map(str, sent.runs))
             said.append(
                 f"run{'s' if len(sent.runs) > 1 else ''} {runs}, sent to {_first(sent.hosts)}"
             )
-        if sent.workdirs:
+        if len(sent.workdirs) > 1:
             said.append(f"each host from its workdir: {_first(sent.workdirs)}")
         where = f" ({'; '.join(said)})" if said else ""
         lines += ["", f"   {cell(sent.stage + where)}:", "", *_fence(body, "sh", "   ")]
