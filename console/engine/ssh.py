@@ -95,6 +95,10 @@ class SshPool:
 
     def __init__(self, defaults: SshDefaults, threaded: bool = False):
         self.defaults = defaults
+        # exec's: each host runs one command, its connection closed as that command ends
+        # (a one-shot client's way): no keepalives to the hosts done while others run.
+        self.one_command = False
+        self._ended: list[asyncssh.SSHClientConnection] = []  # closed, waited for at `close`
         self._io = IoThread() if threaded else InlineIo()
         self._running: Running | None = None  # made by the first command
         self.resolver = Resolver(defaults)
@@ -169,7 +173,7 @@ class SshPool:
         return await self._io.call(self._accept_host_key(target, fingerprint))
 
     async def close(self) -> None:
-        if self._connections or self._dialing:  # else nothing to close (and no thread)
+        if self._connections or self._dialing or self._ended:  # else nothing (and no thread)
             await self._io.call(self._close())
         await self._io.close()
 
@@ -198,7 +202,12 @@ class SshPool:
         if self._running is None:
             self._running = remote.Running()
         running = self._running
-        return await remote.execute(self, running, target, command, limit, emit, handle, cut)
+        try:
+            return await remote.execute(self, running, target, command, limit, emit, handle, cut)
+        finally:
+            if self.one_command and (conn := self._connections.pop(target.name, None)):
+                conn.close()
+                self._ended.append(conn)
 
     async def _run(
         self, target: Target, command: str, timeout: float
@@ -336,7 +345,9 @@ class SshPool:
         self._dialing.clear()
         # Hosts before the jump hosts they are tunnelled through.
         conns = sorted(self._connections.items(), key=lambda kv: isinstance(kv[0], Destination))
+        conns += [(None, conn) for conn in self._ended]
         self._connections.clear()
+        self._ended.clear()
         for _, conn in conns:
             conn.close()
         # One deadline for all of them (one timer, not one a host; and 2 s in all at

@@ -53,6 +53,7 @@ async def run_exec(
 
     async with reachable(settings, faults, options.demo) as settings:
         engine = Engine.build(settings, demo=options.demo, pool=pool)
+        engine.pool.one_command = True  # each host's connection ends with its command
         with refusal_as_json("exec", options.json, journal):
             try:
                 # Keys that what is here refuses already, then the locks: a refusal
