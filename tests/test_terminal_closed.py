@@ -109,12 +109,9 @@ def ended(pid: int) -> bool:
         return True
 
 
-@pytest.mark.parametrize(
-    ("how", "why"),
-    [("hang up", "terminal closed (SIGHUP)"), ("SIGTERM", "ended by SIGTERM")],
-)
-def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_path, how, why):
-    config, sandboxes = fleet(sshd_server, tmp_path)
+def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
+    """Start the step in a terminal, then close the terminal (`hang up`) or send the
+    console SIGTERM; its journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
         journal = start_the_step(tmux, config, tmp_path / "j")
@@ -131,24 +128,36 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             assert "Traceback" not in screen
     finally:
         tmux.kill()
+    return journal
 
-    events = read_journal(journal).events
-    (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
-    assert detached.payload(RunDetached) == RunDetached(running=[STEP], hosts=["web-1"], reason=why)
-    idle = {e.where.host: e.data.reason for e in events if e.kind == Kind.HOST_NOT_STARTED}
-    assert idle == dict.fromkeys(["web-2", "web-3"], f"the console quit (detached: {why})")
-    sent = {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT}
-    assert sent == {"web-1"}
-    (released,) = [e for e in events if e.kind == Kind.LOCK_RELEASED]
-    assert released.data.reason == why and released.seq == events[-1].seq
-    ended_stages = [e.data.stage for e in events if e.kind == Kind.COMMAND_RESULT]
-    assert ended_stages == ["precheck"]  # web-1's action was left running
-    assert not [e for e in events if e.kind == Kind.STEP_COMPLETED]
 
-    # web-1's action runs on without the console (the supervisor let go); the others
-    # were sent nothing, so nothing of theirs starts when they are let go too.
-    for host in HOSTS:
-        (sandboxes[host] / "go").touch()
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [("hang up", "terminal closed (SIGHUP)"), ("SIGTERM", "ended by SIGTERM")],
+)
+def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_path, how, why):
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    try:
+        journal = end_mid_step(config, tmp_path, how)
+        events = read_journal(journal).events
+        (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
+        assert detached.payload(RunDetached) == RunDetached(
+            running=[STEP], hosts=["web-1"], reason=why
+        )
+        idle = {e.where.host: e.data.reason for e in events if e.kind == Kind.HOST_NOT_STARTED}
+        assert idle == dict.fromkeys(["web-2", "web-3"], f"the console quit (detached: {why})")
+        sent = {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT}
+        assert sent == {"web-1"}
+        (released,) = [e for e in events if e.kind == Kind.LOCK_RELEASED]
+        assert released.data.reason == why and released.seq == events[-1].seq
+        ended_stages = [e.data.stage for e in events if e.kind == Kind.COMMAND_RESULT]
+        assert ended_stages == ["precheck"]  # web-1's action was left running
+        assert not [e for e in events if e.kind == Kind.STEP_COMPLETED]
+    finally:
+        # web-1's action runs on without the console (the supervisor let go); the others
+        # were sent nothing, so nothing of theirs starts when they are let go too.
+        for host in HOSTS:
+            (sandboxes[host] / "go").touch()
     _wait_for(lambda: (sandboxes["web-1"] / "started").exists(), "web-1's action to go on")
     assert not any((sandboxes[h] / "started").exists() for h in ("web-2", "web-3"))
 
