@@ -258,5 +258,6 @@ def test_each_line_is_what_the_validated_event_writes(tmp_path):
     for event in recorder.events:
         validated = Event(**{name: getattr(event, name) for name in Event.model_fields})
         assert validated.line() == event.line()
+        assert event.line_bytes() == validated.line_bytes() == f"{event.line()}\n".encode()
     assert [e.who.commander for e in recorder.events] == [None, "alice", *["alice"] * 5]
     assert recorder.events[-1].who.user == "bob"

@@ -118,6 +118,12 @@ class Event(Strict):
         fields left out stay out, in pydantic's own serializer: the write path is hot)."""
         return self.model_dump_json(by_alias=True, exclude_unset=True)
 
+    def line_bytes(self) -> bytes:
+        """`line()` as the journal's bytes, newline ended: the same serializer with the
+        same arguments, called directly (model_dump_json's own call, its str decoded and
+        encoded again, was ~8,500 of the ~44,600 instructions a line, issue 18)."""
+        return _TO_JSON(self, by_alias=True, exclude_unset=True) + b"\n"
+
     def as_json(self) -> dict[str, Any]:
         """The event as the JSON of its journal line, for an export."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
@@ -135,6 +141,7 @@ class Event(Strict):
 
 # Shared by every event `built`; never added to (events are frozen).
 _EVERY_FIELD = set(Event.model_fields)
+_TO_JSON = Event.__pydantic_serializer__.to_json
 
 __all__ = [
     "READABLE_VERSIONS",
