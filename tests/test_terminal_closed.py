@@ -22,8 +22,10 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached
+from console.ui.app import make_app
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for
+from tests.test_ui_support import until
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -199,3 +201,22 @@ def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_ser
     assert events[-1].kind == Kind.LOCK_RELEASED, [e.kind for e in events]
     assert events[-1].data.reason == "terminal closed (SIGHUP)"
     assert not [e for e in events if e.kind in (Kind.RUN_DETACHED, Kind.INCIDENT_CLOSED)]
+
+    # Resumed in the console, it says how the console before it ended.
+    async def resumed() -> list[str]:
+        engine = Engine.build(load_settings(config))
+        app = make_app(
+            engine.settings, engine, resume=journal, sample_probes=False, check_reach=False
+        )
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
+                return [n.message for n in app._notifications if n.title == "Resumed"]
+        finally:
+            if app.conductor is not None:
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+
+    said = asyncio.run(resumed())
+    assert said == ["The console before was ended: terminal closed (SIGHUP)."], said

@@ -22,6 +22,7 @@ from console.ui.incident_screens import SCREENS
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
+    from console.journal.event_log import EventLog
     from console.model.state import IncidentState
     from console.ui.screens.loading import LoadingScreen
 
@@ -53,6 +54,24 @@ def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown
                 break
         found.append(Unknown(step_id, host, running))
     return found
+
+
+def ended_by(events: EventLog) -> str | None:
+    """Why the console before this resume ended, when nobody quit it (its terminal
+    closed, a SIGTERM), as its detach or its locks' release recorded; None otherwise.
+    Only the events named are read (an output event is skipped by its place)."""
+    starts = 0
+    for index in range(len(events) - 1, -1, -1):
+        kind = events.place(index)[0]
+        if kind in (Kind.INCIDENT_RESUMED, Kind.INCIDENT_OPENED):
+            starts += 1
+            if starts == 2:
+                break
+        elif starts == 1 and kind in (Kind.RUN_DETACHED, Kind.LOCK_RELEASED):
+            reason = getattr(events[index].data, "reason", None)
+            if reason:
+                return str(reason)
+    return None
 
 
 @contextmanager
@@ -199,15 +218,19 @@ class Resuming:
             self.app.push_screen(PickerScreen())
         else:
             self.app.push_screen("checklist")
+        why = ended_by(conductor.recorder.events)
+        ended = f"The console before was ended: {why}. " if why else ""
         unknown = self.unknown()
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
             verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
             self.app.notify(
-                f"Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry}).",
+                f"{ended}Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry}).",
                 title="Resumed",
                 severity="warning",
             )
+        elif ended:
+            self.app.notify(ended.strip(), title="Resumed")
 
     @property
     def live_conductor(self) -> Conductor:
