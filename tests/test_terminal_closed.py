@@ -64,16 +64,19 @@ def events_of(journal: Path) -> list[dict]:
     return [json.loads(line) for line in journal.read_text().splitlines() if line]
 
 
-def declare(tmux: Tmux, config: Path) -> None:
-    """The console in `tmux`: a new incident on the whole of `web`, at its checklist."""
-    tmux.start(f"{sys.executable} -m console --config {config}; echo EXITED $?; sleep 60")
+def declare(tmux: Tmux, config: Path, leader: bool = False) -> None:
+    """The console in `tmux`: a new incident on the whole of `web`, at its checklist.
+    `leader`: the console is the terminal's session leader (no shell around it), which
+    a hangup sends SIGCONT with its SIGHUP; else a shell prints its exit status."""
+    console = f"{sys.executable} -m console --config {config}"
+    tmux.start(f"exec {console}" if leader else f"{console}; echo EXITED $?; sleep 60")
     tmux.declare()
 
 
-def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
+def start_the_step(tmux: Tmux, config: Path, journals: Path, leader: bool) -> Path:
     """Declare on `web`, confirm the two manual steps, start the version rollback; its
     journal once web-1's action is sent (web-2 and web-3 wait their turn)."""
-    declare(tmux, config)
+    declare(tmux, config, leader)
     for step in (1, 2):
         tmux.wait_for(f"Step {step} of")
         tmux.keys("Enter")
@@ -96,6 +99,8 @@ def start_the_step(tmux: Tmux, config: Path, journals: Path) -> Path:
 
 def console_pid(tmux: Tmux) -> int:
     shell = tmux.run("display-message", "-p", "-t", "rc", "#{pane_pid}").strip()
+    if b"console\0--config" in Path(f"/proc/{shell}/cmdline").read_bytes():
+        return int(shell)  # exec'd: the pane's own process
     found = subprocess.run(
         ["pgrep", "-P", shell, "-f", "console --config"],
         capture_output=True, text=True, timeout=10, check=False,
@@ -116,7 +121,7 @@ def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
     console SIGTERM; its journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
-        journal = start_the_step(tmux, config, tmp_path / "j")
+        journal = start_the_step(tmux, config, tmp_path / "j", leader=how == "hang up")
         pid = console_pid(tmux)
         if how == "hang up":
             tmux.kill()  # the pty closes, as when an SSH session drops
