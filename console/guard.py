@@ -8,6 +8,7 @@ error no check foresaw is one line naming it and the file its traceback was save
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import select
 import stat
@@ -18,8 +19,14 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 
+def _reader_gone(exc: OSError) -> bool:
+    """A closed pipe, or a terminal hung up (EIO: the SSH session dropped)."""
+    return isinstance(exc, BrokenPipeError) or exc.errno == errno.EIO
+
+
 class PipeSafe:
-    """A text stream that stops writing, silently, once its reader has gone."""
+    """A text stream that stops writing, silently, once its reader has gone: a pipe's
+    reader closed it, or its terminal hung up."""
 
     def __init__(self, stream: TextIO):
         self._stream = stream
@@ -29,7 +36,9 @@ class PipeSafe:
         if not self.reader_gone:
             try:
                 self._stream.write(text)
-            except BrokenPipeError:
+            except OSError as exc:
+                if not _reader_gone(exc):
+                    raise
                 self._gone()
         return len(text)
 
@@ -37,7 +46,9 @@ class PipeSafe:
         if not self.reader_gone:
             try:
                 self._stream.flush()
-            except BrokenPipeError:
+            except OSError as exc:
+                if not _reader_gone(exc):
+                    raise
                 self._gone()
 
     def _gone(self) -> None:

@@ -225,3 +225,45 @@ def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_ser
 
     said = asyncio.run(resumed())
     assert said == ["The console before was ended: terminal closed (SIGHUP)."], said
+
+
+def test_a_headless_run_whose_terminal_closes_aborts_and_says_why(sshd_server, tmp_path):
+    """`run` in a terminal that closes (its SSH session dropped): aborted as on Ctrl+C or
+    TERM, "interrupted by SIGHUP" journalled, web-1's action stopped, the waiting hosts
+    sent nothing, the incident closed as aborted; what it printed after the hangup is
+    dropped, not an internal error."""
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    journal = tmp_path / "incident"
+    tmux = Tmux(tmp_path)
+    try:
+        tmux.start(
+            f"exec {sys.executable} -m console --config {config} run --systems web"
+            " --strategy version-rollback --trigger user-impact --reason 'checkout errors'"
+            f" --yes --journal {journal}"
+        )
+
+        def action_sent() -> bool:
+            path = journal / "journal.jsonl"
+            return path.exists() and any(
+                e["kind"] == "command.intent" and e["data"]["stage"] == "action"
+                for e in events_of(path)
+            )
+
+        _wait_for(action_sent, "web-1's action to be sent")
+        pid = console_pid(tmux)
+        tmux.kill()
+        _wait_for(lambda: ended(pid), "the run to exit")
+    finally:
+        tmux.kill()
+        for host in HOSTS:
+            (sandboxes[host] / "go").touch()
+    events = read_journal(journal).events
+    (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
+    assert aborted.data.reason == "interrupted by SIGHUP"
+    assert {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT} == {"web-1"}
+    (action,) = [e for e in events if e.kind == Kind.COMMAND_RESULT and e.data.stage == "action"]
+    assert action.data.aborted, action.data  # stopped on web-1 (TERM, then KILL)
+    (closed,) = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
+    assert closed.data.outcome == "aborted", closed.data
+    assert not list((tmp_path / "state").glob("crashes/*")), "an internal error"
+    assert not any((sandboxes[h] / "started").exists() for h in HOSTS)

@@ -144,9 +144,13 @@ def _abort_soon(conductor: Conductor, reason: str) -> None:
 
 @contextlib.contextmanager
 def abort_on_signals(conductor: Conductor):
-    """Ctrl+C or TERM aborts the run with that reason; the journal says so."""
+    """Ctrl+C, TERM, or HUP (its terminal closed) aborts the run with that reason; the
+    journal says so. Started ignoring HUP (`nohup`), it goes on ignoring it."""
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    handled = [signal.SIGINT, signal.SIGTERM]
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        handled.append(signal.SIGHUP)
+    for signum in handled:
         loop.add_signal_handler(
             signum,
             _abort_soon,
@@ -156,7 +160,7 @@ def abort_on_signals(conductor: Conductor):
     try:
         yield
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in handled:
             loop.remove_signal_handler(signum)
 
 
