@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -118,7 +119,7 @@ def ended(pid: int) -> bool:
 
 def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
     """Start the step in a terminal, then close the terminal (`hang up`) or send the
-    console SIGTERM; its journal once it has exited."""
+    console that signal (`SIGTERM`, `SIGHUP`) by hand; its journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
         journal = start_the_step(tmux, config, tmp_path / "j", leader=how == "hang up")
@@ -126,12 +127,12 @@ def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
         if how == "hang up":
             tmux.kill()  # the pty closes, as when an SSH session drops
         else:
-            os.kill(pid, 15)
+            os.kill(pid, signal.Signals[how])
         _wait_for(lambda: ended(pid), "the console to exit")
-        if how == "SIGTERM":  # the terminal was there: left as it was, with one line
-            screen = tmux.wait_for("EXITED 143")
+        if how != "hang up":  # the terminal was there: left as it was, with one line
+            screen = tmux.wait_for(f"EXITED {128 + signal.Signals[how]}")
             line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
-            assert line.startswith("ended by SIGTERM: ") and "rollback-console resume" in line
+            assert line.startswith(f"ended by {how}: ") and "rollback-console resume" in line
             assert "Traceback" not in screen
     finally:
         tmux.kill()
@@ -140,7 +141,11 @@ def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
 
 @pytest.mark.parametrize(
     ("how", "why"),
-    [("hang up", "terminal closed (SIGHUP)"), ("SIGTERM", "ended by SIGTERM")],
+    [
+        ("hang up", "terminal closed (SIGHUP)"),
+        ("SIGTERM", "ended by SIGTERM"),
+        ("SIGHUP", "ended by SIGHUP"),
+    ],
 )
 def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_path, how, why):
     config, sandboxes = fleet(sshd_server, tmp_path)
