@@ -332,6 +332,35 @@ def test_headless_start_up_parks_its_objects_and_leaves_the_collector_on(tmp_pat
     )
 
 
+def test_a_headless_run_parks_what_is_left_for_the_exit_only_as_the_process_command(tmp_path):
+    """The process's own command line (main() without argv, as `rollback-console` calls
+    it): what a headless run left when it ended is parked, so the interpreter's collection
+    at exit scans none of it. Called with argv (in-process, as tests do), nothing is
+    parked after the run. (The run here is a stand-in leaving 5,000 lists.)"""
+    code = (
+        "import gc, sys\n"
+        "import console.cli.runs\n"
+        "from console.cli import main\n"
+        "left = []\n"
+        "console.cli.runs.exec_ = lambda args: left.extend([] for _ in range(5000)) or 0\n"
+        "argv = ['exec', '--systems', 'db', 'true']\n"
+        "print('argv', main(argv), len(gc.get_objects()) > 5000)\n"
+        "left.clear()\n"
+        "sys.argv = ['rollback-console', *argv]\n"
+        "print('own', main(), len(gc.get_objects()) > 5000, gc.isenabled())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+    )
+    assert done.stdout.splitlines() == ["argv 0 True", "own 0 False True"], (
+        done.stdout + done.stderr
+    )
+
+
 def test_a_journal_is_named_by_its_incident_id_wherever_incidents_live(tmp_path):
     """`export ID` (and resume, undo, follow, serve) find the incident by its id alone:
     in console.toml's journal_dir first, then the state directory, then the demo's."""
