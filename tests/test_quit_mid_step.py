@@ -187,7 +187,7 @@ def test_a_detach_records_every_host_that_was_not_started_before_the_console_qui
         assert intents == ["web-1"]
         said = {h: r.detail for h, r in fold(events).step(STEP).hosts.items()}
         assert said == {
-            "web-1": None,
+            "web-1": "left running: the console quit (detached); verify before retrying",
             "web-2": "the console quit (detached)",
             "web-3": "the console quit (detached)",
         }, said
@@ -197,7 +197,7 @@ def test_a_detach_records_every_host_that_was_not_started_before_the_console_qui
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         rows = [line for line in done.stdout.splitlines() if line.startswith("| web-")]
-        assert rows[0].startswith("| web-1 | ? unknown | verify before retrying"), rows
+        assert rows[0].startswith("| web-1 | ? unknown | left running: the console quit"), rows
         for row in rows[1:]:
             assert "| ○ not started | the console quit (detached) |" in row, rows
     finally:

@@ -179,6 +179,10 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
         conductor = engine.resume(journal)
         try:
             assert conductor.state.unknown_hosts == [(STEP, "web-1")]
+            left = conductor.state.step(STEP).hosts["web-1"].detail
+            assert (
+                left == f"left running: the console quit (detached: {why}); verify before retrying"
+            )
             for _ in range(100):  # bounded: until the attempt no longer runs on web-1
                 verdicts = await verify_unknown(conductor, None)
                 if "still running" not in verdicts["web-1"]:

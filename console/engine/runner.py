@@ -20,7 +20,7 @@ from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import FailureClass, HostStatus, outcome_unknown
+from console.model.status import FailureClass, HostStatus, detached_reason, outcome_unknown
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
 from console.model.waves import threshold_exceeded, wave_sizes
@@ -206,9 +206,7 @@ class Runner:
             return f"aborted: {self.aborted}"
         if not self.detached:
             return "the run was halted"
-        if self.detached_why:  # nobody chose it: the terminal closed, a SIGTERM
-            return f"the console quit (detached: {self.detached_why})"
-        return "the console quit (detached)"
+        return detached_reason(self.detached_why)
 
     def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
         for target in wave:

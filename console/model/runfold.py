@@ -17,7 +17,13 @@ from console.model.payloads import (
     WaveFinished,
     WaveStarted,
 )
-from console.model.status import HostStatus, StepStatus, lost_mid_change, still_under_way
+from console.model.status import (
+    HostStatus,
+    StepStatus,
+    detached_reason,
+    lost_mid_change,
+    still_under_way,
+)
 from console.model.step_state import HostRun
 
 if TYPE_CHECKING:
@@ -172,8 +178,14 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
 
 
 def _detached(s: IncidentState, e: Event) -> None:
-    for step_id in e.payload(payloads.RunDetached).running:
-        s.step(step_id).cut_short = True
+    d = e.payload(payloads.RunDetached)
+    for step_id in d.running:
+        st = s.step(step_id)
+        st.cut_short = True
+        for host in d.hosts:
+            run = st.hosts.get(host)
+            if run is not None and run.status is HostStatus.RUNNING:
+                run.detail = f"left running: {detached_reason(d.reason)}; verify before retrying"
 
 
 def _aborted(s: IncidentState, e: Event) -> None:

@@ -185,7 +185,8 @@ class IncidentState:
             for run in st.hosts.values():
                 if run.status is HostStatus.RUNNING:
                     run.status = HostStatus.UNKNOWN
-                    run.detail = "verify before retrying: the outcome was never recorded"
+                    if run.detail is None:  # else it says why (left running by a detach)
+                        run.detail = "verify before retrying: the outcome was never recorded"
             if st.status is StepStatus.RUNNING:
                 for host in st.targets:
                     if host not in st.hosts:

@@ -123,3 +123,9 @@ STEP_SYMBOLS = {
     StepStatus.STOPPED: "◌",
     StepStatus.UNKNOWN: "?",
 }
+
+
+def detached_reason(why: str | None) -> str:
+    """How a detach is said: the commander chose it, or why nobody could be asked (the
+    terminal closed, a SIGTERM)."""
+    return f"the console quit (detached: {why})" if why else "the console quit (detached)"

@@ -56,6 +56,7 @@ class LockReleased(Payload):
     """The console let go of these systems."""
 
     KIND = Kind.LOCK_RELEASED
+    OMIT_NONE = True  # a reason only when nobody chose it
     systems: list[str] = Field(description="the systems released")
     pid: int | None = Field(None, description="the process that held them")
     host: str | None = Field(None, description="the jump host it ran on")

@@ -38,6 +38,7 @@ class RunDetached(Payload):
     """The console quit and left its commands running: their hosts are unknown until verified."""
 
     KIND = Kind.RUN_DETACHED
+    OMIT_NONE = True  # a reason only when nobody chose it
     running: list[str] = Field([], description="the steps")
     hosts: list[str] = Field([], description="the hosts whose commands were left running")
     reason: str | None = Field(
