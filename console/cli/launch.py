@@ -144,8 +144,9 @@ async def _serve(
                 print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")
             with _interrupting(notifier):
                 await notifier.drain()
-            # Journalled, so a follower sees nobody driving (and why, if nobody quit).
-            app.conductor.release_locks(app.quitting.ended_by)
+            # Journalled, so a follower sees nobody driving (and why, if nobody quit); kept
+            # while a host is unknown or left running: a change may still run there.
+            app.conductor.let_go("the console quit", app.quitting.ended_by)
             app.conductor.recorder.close()
         await engine.close()  # gives back what any other incident of this session held
     if app is not None and app.journal_stopped is not None:

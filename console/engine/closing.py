@@ -11,6 +11,7 @@ from console.model.events import Kind
 from console.model.outcome import Outcome, outcome_label
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
+from console.model.status import FailureClass
 
 if TYPE_CHECKING:
     from console.engine.locking import IncidentLocks
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 
 ABORT_WAIT_SECONDS = 30.0
+TAKE_OVER = "another incident there needs --take-over-lock REASON"
 
 
 def open_only(state: IncidentState, what: str) -> None:
@@ -268,3 +270,57 @@ class IncidentClosing:
             return
         await self.abort(reason)
         await self.activity.settled(ABORT_WAIT_SECONDS)
+
+    def let_go(self, ended: str, why: str | None = None) -> list[str]:
+        """This process stops driving the open incident (`ended`: "the run ended", "the
+        console quit"; `why`: what ended it, when nobody chose to). Its locks are released
+        (journalled), unless some host's outcome is unknown or its command was left running
+        (detached): a change may still be running there, so they are kept (stale once this
+        process exits: another incident there needs --take-over-lock REASON; resume takes
+        them back, and they go at the close once V or R settle those hosts). A note says
+        which hosts, why, and so. The systems kept."""
+        said = [] if self.state.closed else unsettled_why(self.state)
+        if not said:
+            self.locks.release(why)
+            return []
+        kept = self.locks.keep()
+        held = f"its locks held ({', '.join(kept)}): {TAKE_OVER}; " if kept else ""
+        by = f" ({why})" if why else ""
+        self.recorder.record(
+            Kind.NOTE_ADDED,
+            text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}resume"
+            " it, then V (verify) settles those hosts",
+        )
+        return kept
+
+
+def unknown_why(state: IncidentState) -> list[str]:
+    """Why the unknown hosts' outcomes are unknown, hosts named, for the close: the
+    connection lost mid-change, or a verify that found the change still under way (it
+    exited 75: a failure, yet not a failed host)."""
+    why = {
+        FailureClass.CONNECTION_LOST: "the connection was lost while a command that changes"
+        " hosts ran there; verify them before retrying",
+        None: "verify them before retrying",
+    }
+    under_way = "the step's verify found the change still under way there; verify them again"
+    hosts: dict[str, list[str]] = {}
+    for step, host in state.unknown_hosts:
+        failure = state.step(step).hosts[host].failure
+        said = why.get(failure, under_way)
+        if host not in hosts.get(said, []):
+            hosts.setdefault(said, []).append(host)
+    return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]
+
+
+def unsettled_why(state: IncidentState) -> list[str]:
+    """`unknown_why`, and the hosts whose command the console left running (detached)."""
+    running = sorted({h for _, h in state.hosts_with(HostStatus.RUNNING)})
+    left = (
+        [
+            f"outcome unknown on {', '.join(running)}: left running when the console detached; verify them before retrying"
+        ]
+        if running
+        else []
+    )
+    return unknown_why(state) + left

@@ -364,6 +364,16 @@ class Conductor:
         """Let go of the systems (journalled; `why`: the console was ended, not quit)."""
         self.locking.release(why)
 
+    def let_go(self, ended: str, why: str | None = None) -> list[str]:
+        """This process stops driving the incident: its locks are released, or kept while
+        a host is unknown or left running (`IncidentClosing.let_go`). The systems kept."""
+        return self.closing.let_go(ended, why)
+
+    @property
+    def locks_kept(self) -> list[str]:
+        """The systems whose locks `let_go` kept past this process."""
+        return self.locking.kept
+
     def not_rolled_back(self) -> list[str]:
         return self.closing.not_rolled_back()
 

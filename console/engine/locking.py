@@ -90,6 +90,7 @@ class IncidentLocks:
         self.recorder = recorder
         self.claim: Claim | None = None
         self.takeover_reason: str | None = None
+        self.kept: list[str] = []  # the systems `keep` left held past this process
 
     def lock(self, systems: list[str]) -> None:
         """Hold the systems' locks before anything runs on them; refuse (LockRefused)
@@ -121,7 +122,8 @@ class IncidentLocks:
 
     def keep(self) -> list[str]:
         """The systems whose locks stay held after this process (`Claim.keep`)."""
-        return self.claim.keep() if self.claim is not None else []
+        self.kept = self.claim.keep() if self.claim is not None else []
+        return self.kept
 
     def release(self, why: str | None = None) -> None:
         if self.claim is None:

@@ -7,19 +7,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from console.engine.choice import check_choice
+from console.engine.closing import unknown_why
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_accept_keys
 from console.model.outcome import Outcome
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
-from console.model.status import FailureClass, HostStatus
+from console.model.status import HostStatus
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
     from console.engine.conductor import Conductor
     from console.engine.watcher import Firing
-    from console.model.state import IncidentState
 
 RUNNABLE = (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE)
 YES = "--yes (headless)"  # who confirmed, when nobody was asked at a keyboard
@@ -155,16 +155,10 @@ def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
     there, and only an open incident can be resumed and its hosts settled by V. Its
     locks stay held (stale once the run exits; resume takes them back), since a change
     may still be running there. Noted in the journal; the systems whose locks it keeps."""
-    why = "; ".join(unknown_why(conductor.state))
     if asked is not None:
+        why = "; ".join(unknown_why(conductor.state))
         conductor.note(f"--outcome {asked.value} not applied: {why}")
-    kept = conductor.locking.keep()
-    held = f", its locks held ({', '.join(kept)})" if kept else ""
-    conductor.note(
-        f"the run ended with {why}: the incident is left open{held}; resume it, then V"
-        " (verify) settles those hosts"
-    )
-    return kept
+    return conductor.let_go("the run ended")
 
 
 def fill_form(conductor: Conductor, values: Mapping[FormField, FieldValue]) -> None:
@@ -228,22 +222,3 @@ def close_walk(
         conductor.close(Outcome.UNVERIFIED, reason=why)
         return
     conductor.close(Outcome.FAILED, why)
-
-
-def unknown_why(state: IncidentState) -> list[str]:
-    """Why the unknown hosts' outcomes are unknown, hosts named, for the close: the
-    connection lost mid-change, or a verify that found the change still under way (it
-    exited 75: a failure, yet not a failed host)."""
-    why = {
-        FailureClass.CONNECTION_LOST: "the connection was lost while a command that changes"
-        " hosts ran there; verify them before retrying",
-        None: "verify them before retrying",
-    }
-    under_way = "the step's verify found the change still under way there; verify them again"
-    hosts: dict[str, list[str]] = {}
-    for step, host in state.unknown_hosts:
-        failure = state.step(step).hosts[host].failure
-        said = why.get(failure, under_way)
-        if host not in hosts.get(said, []):
-            hosts.setdefault(said, []).append(host)
-    return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.engine.closing import TAKE_OVER, unknown_why
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
-from console.engine.walk import RunRequest, check_request, unknown_why, walk
+from console.engine.walk import RunRequest, check_request, walk
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -133,8 +134,7 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     systems = ", ".join(state.systems)
     why = "; ".join(unknown_why(state))
     lines = [
-        f"left open, its locks held ({systems}): another incident there needs"
-        " --take-over-lock REASON",
+        f"left open, its locks held ({systems}): {TAKE_OVER}",
         f"to settle them: rollback-console resume {where}{demo}, then V (the step's verify"
         " there; R retries the step there)",
         f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",

@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.worker import WorkerError
 from textual.worker_manager import WorkerManager
 
+from console.engine.closing import TAKE_OVER
 from console.engine.errors import ProcedureError
 from console.model.status import HostStatus
 from console.ui.console_app import AppPart
@@ -188,4 +189,6 @@ class Quitting:
         )
         verify = f"; verify {', '.join(unknown)} first" if unknown else ""
         ended = f"{self.ended_by}: " if self.ended_by else ""
-        return f"{ended}{state.incident_id}: open at {where}{verify}; {self.how_to_resume()}"
+        kept = conductor.locks_kept
+        held = f"; its locks held ({', '.join(kept)}): {TAKE_OVER}" if kept else ""
+        return f"{ended}{state.incident_id}: open at {where}{verify}{held}; {self.how_to_resume()}"

@@ -192,7 +192,8 @@ class Resuming:
             return
         current = self.app.conductor
         if current is not None:
-            current.release_locks()  # this console now drives the one it reopened
+            # This console now drives the one it reopened; kept while a host is unknown there.
+            current.let_go("the console opened another incident")
         self.show_resumed(conductor)
 
     def show_resumed(self, conductor: Conductor) -> None:
