@@ -207,10 +207,22 @@ class Resuming:
         state = conductor.state
         if state.closed:
             self.app.push_screen("checklist")
+            unknown = self.unknown()
+            by_hand = (
+                f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do not run"
+                " after the close (their commands would rewrite the record under its outcome,"
+                " and its locks went with the close). Verify by hand: the step's verify there,"
+                f" e.g. {self.by_hand(unknown)} (a new incident, under the locks), then note"
+                f" ({self.app.key_label('checklist.note')}) what it found."
+                if unknown
+                else ""
+            )
             self.app.notify(
                 f"Closed: {state.outcome_label}. Reopened for amendments only: the"
-                " post-rollback form, notes and stars.",
+                f" post-rollback form, notes and stars.{by_hand}",
                 title="Resumed",
+                severity="warning" if unknown else "information",
+                timeout=30 if unknown else 5,
             )
             return
         if state.trigger is None:
@@ -354,8 +366,19 @@ class Resuming:
             return bool(self.unknown())
         return True
 
+    def by_hand(self, unknown: list[Unknown]) -> str:
+        """How to run the step's verify on the unknown hosts of a closed incident."""
+        conductor = self.live_conductor
+        hosts = sorted({u.host for u in unknown})
+        systems = sorted({conductor.settings.inventory.system_of(h).name for h in hosts})
+        return (
+            f"rollback-console exec --systems {','.join(systems)} --hosts {','.join(hosts)}"
+            " 'VERIFY'"
+        )
+
     def banner(self) -> Text | None:
-        """What the resume banner says: the unknown hosts, and the keys to clear them."""
+        """What the resume banner says: the unknown hosts, and the keys to clear them (after
+        the close, which offers neither: how to verify them by hand)."""
         unknown = self.unknown()
         if not unknown:
             return None
@@ -368,6 +391,11 @@ class Resuming:
         for u in unknown:
             text.append(f" {u.host}", style="bold")
             text.append({True: " (still running)", False: " (not running)", None: ""}[u.running])
+        if conductor.state.closed:  # V and R would change hosts' outcomes under the close
+            text.append(" · the incident is closed: V and R do not run after it\n")
+            text.append(" verify by hand: ")
+            text.append(self.by_hand(unknown), style="bold")
+            return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")
         text.append(" verify them (the step's verify, those hosts only) · ")

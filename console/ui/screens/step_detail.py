@@ -35,10 +35,14 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     # Most pressing first: at 80x24 the pane shows six lines.
     unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
     if unknown:
+        keys = (
+            "closed: verify by hand, as the banner says"  # V and R do not run after it
+            if incident.state.closed
+            else f"{app.key_label('resume.verify')} verifies,"
+            f" {app.key_label('resume.retry')} retries only them"
+        )
         text.append(
-            f"\n? unknown: verify before retrying: {', '.join(unknown)}"
-            f" ({app.key_label('resume.verify')} verifies,"
-            f" {app.key_label('resume.retry')} retries only them)",
+            f"\n? unknown: verify before retrying: {', '.join(unknown)} ({keys})",
             style=themed("bold $accent"),
         )
     # A result may quote a host (a notification's answer): shown, never obeyed.

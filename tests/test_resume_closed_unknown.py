@@ -1,0 +1,69 @@
+"""`resume` of an incident closed with a host unknown (older `run`s closed such incidents
+as failed; journals in the field have them). A closed incident reopens for amendments
+only: V and R would append the step's commands and change that host's outcome under the
+close, and the incident holds no locks any more. The console offered "v verify them · r
+retry only them" there, and v did nothing: now the banner offers neither and says how to
+verify by hand. On real sshd; the console driven with Pilot at 80x24."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.loading import load_settings
+from console.model.outcome import Outcome
+from console.ui.app import make_app
+from console.ui.widgets.mode_banner import ModeBanner
+from tests.test_cli_run_sshd import _still_under_way_fleet, run
+from tests.test_ui_support import until
+
+BY_HAND = "rollback-console exec --systems app --hosts app-2 'VERIFY'"
+
+
+async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
+    sshd_server, tmp_path
+) -> None:
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    assert run(fleet, "--yes").returncode == 4  # app-2's verify: still under way
+    journal = fleet.state / "incident" / "journal.jsonl"
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)  # closed as older runs closed it
+    conductor.close(Outcome.FAILED, "outcome unknown on app-2: verify them again")
+    conductor.recorder.close()
+    await engine.close()
+    (fleet.sandboxes["app-2"] / "slow").unlink()  # V, if it ran, would settle app-2 now
+    written = read_journal(journal).events
+
+    engine = Engine.build(load_settings(fleet.config))
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
+            (said,) = [n.message for n in app._notifications if n.title == "Resumed"]
+            assert said.startswith("Closed: failed: outcome unknown on app-2"), said
+            assert "Reopened for amendments only" in said
+            assert "Outcome unknown on app-2: V and R do not run after the close" in said
+            assert f"e.g. {BY_HAND} (a new incident, under the locks), then note (n)" in said
+            banner = str(app.screen.query_one(ModeBanner).render())
+            assert "v verify them" not in banner and "retry only them" not in banner, banner
+            assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, (
+                banner
+            )
+            assert "verify by hand: rollback-console exec" in banner, banner
+            detail = str(app.screen.query_one("#step-detail").render())
+            assert "v verifies" not in detail and "(closed: verify by hand" in detail, detail
+            footer = app.screen.query_one(Footer)
+            keys = {k.description for k in footer.query("FooterKey")}
+            assert not keys & {"Verify unknown", "Retry unknown"}, keys
+            await pilot.press("v")
+            await pilot.press("r")
+            await pilot.pause()
+            assert not [w for w in app.workers if w.group in ("step", "attempts")]
+    finally:
+        if app.conductor is not None:
+            app.conductor.release_locks()
+            app.conductor.recorder.close()
+        await engine.close()
+    events = read_journal(journal).events
+    assert [e.kind for e in events[len(written) :]] == ["incident.resumed"], events[-3:]
