@@ -345,11 +345,13 @@ class SshPool:
         self._dialing.clear()
         # Hosts before the jump hosts they are tunnelled through.
         conns = sorted(self._connections.items(), key=lambda kv: isinstance(kv[0], Destination))
+        for _, conn in conns:
+            conn.close()
+        # exec's, each closed as its command ended: waited for, not closed again (a second
+        # close sent its disconnect again, logged twice: issue 18).
         conns += [(None, conn) for conn in self._ended]
         self._connections.clear()
         self._ended.clear()
-        for _, conn in conns:
-            conn.close()
         # One deadline for all of them (one timer, not one a host; and 2 s in all at
         # worst, not 2 s a host that does not close).
         with contextlib.suppress(TimeoutError):
