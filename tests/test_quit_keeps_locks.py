@@ -20,6 +20,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
+from console.model.payloads import LockKept
 from tests.test_lost_mid_change import _drop, _sessions_of
 from tests.test_terminal_closed import HOSTS, STEP, events_of, fleet, start_the_step
 from tests.test_ui_terminal import Tmux
@@ -71,6 +72,8 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
         assert f"the incident is left open, {HELD}; resume it, then V" in events[-1].data.text
         assert "outcome unknown on web-1: " in events[-1].data.text
         assert not [e for e in events if e.kind == Kind.LOCK_RELEASED]
+        kept = events[-2].payload(LockKept)
+        assert (kept.systems, kept.hosts, kept.reason) == (["web"], ["web-1"], None)
         assert (tmp_path / "locks" / "web.lock").exists()
 
         # Another incident on web is refused: the lock is stale, and taken over only with

@@ -168,6 +168,7 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
         assert events[-1].kind == Kind.NOTE_ADDED
         assert events[-1].data.text.startswith(f"the console quit ({why}) with outcome unknown")
         assert "its locks held (web)" in events[-1].data.text
+        assert events[-2].kind == Kind.LOCK_KEPT and events[-2].data.reason == why
         ended_stages = [e.data.stage for e in events if e.kind == Kind.COMMAND_RESULT]
         assert ended_stages == ["precheck"]  # web-1's action was left running
         assert not [e for e in events if e.kind == Kind.STEP_COMPLETED]

@@ -278,12 +278,15 @@ class IncidentClosing:
         (detached): a change may still be running there, so they are kept (stale once this
         process exits: another incident there needs --take-over-lock REASON; resume takes
         them back, and they go at the close once V or R settle those hosts). A note says
-        which hosts, why, and so. The systems kept."""
+        which hosts, why, and so, after a `lock.kept`. The systems kept."""
         said = [] if self.state.closed else unsettled_why(self.state)
         if not said:
             self.locks.release(why)
             return []
         kept = self.locks.keep()
+        unsettled = unknown_hosts(self.state)
+        if kept:  # none when locking is off
+            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=unsettled, reason=why)
         held = f"its locks held ({', '.join(kept)}): {TAKE_OVER}; " if kept else ""
         by = f" ({why})" if why else ""
         self.recorder.record(
@@ -311,6 +314,13 @@ def unknown_why(state: IncidentState) -> list[str]:
         if host not in hosts.get(said, []):
             hosts.setdefault(said, []).append(host)
     return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]
+
+
+def unknown_hosts(state: IncidentState) -> list[str]:
+    """The hosts whose outcome is unknown, or whose command the console left running."""
+    return sorted(
+        {h for s in (HostStatus.UNKNOWN, HostStatus.RUNNING) for _, h in state.hosts_with(s)}
+    )
 
 
 def unsettled_why(state: IncidentState) -> list[str]:

@@ -324,6 +324,13 @@ DESCRIBE: dict[str, Describer] = {
             + (f": the console ended, {d.reason}" if d.reason else "")
         ),
     ),
+    Kind.LOCK_KEPT: _says(
+        lambda: payloads.LockKept,
+        lambda d, e: (
+            f"kept the locks on {', '.join(d.systems)} (outcome unknown on"
+            f" {', '.join(d.hosts)})" + (f": the console ended, {d.reason}" if d.reason else "")
+        ),
+    ),
     Kind.FIELD_SET: _says(
         lambda: payloads.FieldSet, lambda d, e: f"documented {field_title(d.field)}"
     ),

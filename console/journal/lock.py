@@ -79,7 +79,7 @@ class WriterLock:
     def feed(self, event: Event) -> None:
         if event.kind == Kind.LOCK_ACQUIRED:
             self.held = event
-        elif event.kind == Kind.LOCK_RELEASED:
+        elif event.kind in (Kind.LOCK_RELEASED, Kind.LOCK_KEPT):  # the writer let go
             self.held = None
 
     @property

@@ -29,6 +29,7 @@ class Kind(StrEnum):
     LOCK_ACQUIRED = "lock.acquired"
     LOCK_TAKEN_OVER = "lock.taken_over"
     LOCK_RELEASED = "lock.released"
+    LOCK_KEPT = "lock.kept"
     RUN_HALTED = "run.halted"
     RUN_ABORTED = "run.aborted"
     RUN_DETACHED = "run.detached"

@@ -67,7 +67,7 @@ def ended_by(events: EventLog) -> str | None:
             starts += 1
             if starts == 2:
                 break
-        elif starts == 1 and kind in (Kind.RUN_DETACHED, Kind.LOCK_RELEASED):
+        elif starts == 1 and kind in (Kind.RUN_DETACHED, Kind.LOCK_RELEASED, Kind.LOCK_KEPT):
             reason = getattr(events[index].data, "reason", None)
             if reason:
                 return str(reason)

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
         IncidentClosed,
         IncidentOpened,
         LockAcquired,
+        LockKept,
         LockReleased,
     )
     from console.model.payloads.interruptions import (
@@ -127,6 +128,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.HOSTKEY_ACCEPTED: ("custody", "HostkeyAccepted"),
     Kind.LOCK_ACQUIRED: ("incident", "LockAcquired"),
     Kind.LOCK_RELEASED: ("incident", "LockReleased"),
+    Kind.LOCK_KEPT: ("incident", "LockKept"),
     Kind.LOCK_TAKEN_OVER: ("custody", "LockTakenOver"),
     Kind.ATTEMPT_CHECKED: ("attempts", "AttemptChecked"),
     Kind.ATTEMPT_STOPPED: ("attempts", "AttemptStopped"),
@@ -207,6 +209,7 @@ __all__ = [
     "IncidentResumed",
     "IntegrityRecorded",
     "LockAcquired",
+    "LockKept",
     "LockReleased",
     "LockTakenOver",
     "NoteAdded",

@@ -65,3 +65,21 @@ class LockReleased(Payload):
         description="why the console ended, when nobody quit it: `terminal closed (SIGHUP)`"
         " or `ended by SIGTERM`",
     )
+
+
+class LockKept(Payload):
+    """The console (or `run`) stopped driving the open incident while these hosts' outcome
+    was unknown or their command was left running (detached): a change may still run
+    there, so the systems' lock files stay (stale once its process exits; another incident
+    needs `--take-over-lock REASON`, `resume` takes them back). Its process let go of
+    the journal, as with `lock.released`."""
+
+    KIND = Kind.LOCK_KEPT
+    OMIT_NONE = True  # a reason only when nobody chose it
+    systems: list[str] = Field(description="the systems whose locks stay held")
+    hosts: list[str] = Field(description="the hosts whose outcome is unknown")
+    reason: str | None = Field(
+        None,
+        description="why the console ended, when nobody quit it: `terminal closed (SIGHUP)`"
+        " or `ended by SIGTERM`",
+    )
