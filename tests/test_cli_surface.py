@@ -70,7 +70,14 @@ def test_every_command_option_and_handler_is_documented():
         assert (DRILL_EXIT_CODES in parser.epilog) == (name == "drill"), name
         for action in parser._actions:
             assert action.help and action.help != argparse.SUPPRESS, (name, action.dest)
-    for code in ("0  success", "1  the rollback", "2  bad usage", "3  refused"):
+    for code in (
+        "0  success",
+        "1  the rollback",
+        "2  bad usage",
+        "3  refused",
+        "4  run",
+        "129, 143",
+    ):
         assert code in EXIT_CODES
 
 
