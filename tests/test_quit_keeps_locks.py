@@ -50,7 +50,9 @@ def quit_with_web_1_unknown(
                 (sandboxes[host] / "go").touch()
             tmux.wait_for("2 succeeded, 1 unknown", tries=300)
         tmux.keys("C-q")
-        tmux.wait_for("Detach (D)" if how == "detach" else "Quit (y)")
+        # Either dialog says the locks stay held.
+        said = "locks held, until" if how == "detach" else "Outcome unknown on web-1: its locks"
+        tmux.wait_for(said)
         tmux.keys("d" if how == "detach" else "y")
         screen = tmux.wait_for("EXITED 0", tries=150)
         said = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.worker import WorkerError
 from textual.worker_manager import WorkerManager
 
-from console.engine.closing import TAKE_OVER
+from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError
 from console.model.status import HostStatus
 from console.ui.console_app import AppPart
@@ -91,9 +91,15 @@ class Quitting:
         if conductor is not None and not conductor.state.closed:
             # Its directory (resume takes it), on a line of its own: whole at 80 columns.
             path = shlex.quote(str(conductor.recorder.path.parent))
+            unknown = unknown_hosts(conductor.state)
+            held = (
+                f"\n\nOutcome unknown on {', '.join(unknown)}: its locks stay held ({TAKE_OVER})."
+                if unknown and conductor.claim is not None
+                else ""
+            )
             return (
                 f"{conductor.state.incident_id} stays open: resume it from the home screen (r),"
-                f" or with\n\nrollback-console resume {path}"
+                f" or with\n\nrollback-console resume {path}{held}"
             )
         return None
 

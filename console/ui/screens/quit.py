@@ -39,8 +39,8 @@ class QuitDialog(ModalScreen[str | None]):
                 "Abort (A): its commands are stopped (TERM, then KILL) and your reason is"
                 " recorded, then the console quits.\n"
                 "Detach (D): the console quits and the commands run on without it. They"
-                " stay unknown until you resume and verify (V); what they print from now"
-                " on is lost."
+                " stay unknown, the systems' locks held, until you resume and verify (V);"
+                " what they print from now on is lost."
             )
         else:  # a status update's deliveries, a soak's samples: in this console, not on hosts
             running = f"{steps} runs here, in this console: nothing of it runs on a host."
