@@ -21,8 +21,17 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.model.payloads import LockKept
+from console.ui.resume import ended_by
 from tests.test_lost_mid_change import _drop, _sessions_of
-from tests.test_terminal_closed import HOSTS, STEP, events_of, fleet, start_the_step
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import (
+    HOSTS,
+    STEP,
+    console_pid,
+    events_of,
+    fleet,
+    start_the_step,
+)
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -34,21 +43,30 @@ def quit_with_web_1_unknown(
     sshd_server, config: Path, sandboxes: dict[str, Path], tmp_path: Path, how: str
 ) -> Path:
     """Start the version rollback in the console; web-1's action is left running (`detach`:
-    ctrl+q, D) or its connection is cut (`lost`: the others go on, then ctrl+q, y). The
-    console's last line is checked; its journal once it has exited."""
+    ctrl+q, D) or its connection is cut (`lost`: the others go on, then ctrl+q, y; `hang
+    up`: the same, then the terminal closes). The console's last line is checked; its
+    journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
-        journal = start_the_step(tmux, config, tmp_path / "j", leader=False)
-        if how == "lost":
+        journal = start_the_step(tmux, config, tmp_path / "j", leader=how == "hang up")
+        if how != "detach":
             [token] = [
                 e["data"]["token"]
                 for e in events_of(journal)
                 if e["kind"] == "command.intent" and e["data"]["stage"] == "action"
             ]
+            # The intent is written before the command is sent: wait for it to run there.
+            tagged = ["pgrep", "-f", f"rollback-attempt={token}"]
+            _wait_for(lambda: subprocess.run(tagged, capture_output=True).returncode == 0, token)
             _drop(_sessions_of(token, sshd_server.server.process.pid))
             for host in ("web-2", "web-3"):
                 (sandboxes[host] / "go").touch()
             tmux.wait_for("2 succeeded, 1 unknown", tries=300)
+        if how == "hang up":  # nothing runs: the console lets go as it exits
+            pid = console_pid(tmux)
+            tmux.kill()
+            _wait_for(lambda: not Path(f"/proc/{pid}").exists(), "the console to exit")
+            return journal
         tmux.keys("C-q")
         # Either dialog says the locks stay held.
         said = "locks held, until" if how == "detach" else "Outcome unknown on web-1: its locks"
@@ -62,7 +80,7 @@ def quit_with_web_1_unknown(
     return journal
 
 
-@pytest.mark.parametrize("how", ["detach", "lost"])
+@pytest.mark.parametrize("how", ["detach", "lost", "hang up"])
 def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
     sshd_server, tmp_path, how
 ):
@@ -75,7 +93,8 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
         assert "outcome unknown on web-1: " in events[-1].data.text
         assert not [e for e in events if e.kind == Kind.LOCK_RELEASED]
         kept = events[-2].payload(LockKept)
-        assert (kept.systems, kept.hosts, kept.reason) == (["web"], ["web-1"], None)
+        why = "terminal closed (SIGHUP)" if how == "hang up" else None
+        assert (kept.systems, kept.hosts, kept.reason) == (["web"], ["web-1"], why)
         assert (tmp_path / "locks" / "web.lock").exists()
 
         # Another incident on web is refused: the lock is stale, and taken over only with
@@ -101,6 +120,7 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
         conductor = engine.resume(journal)
         try:
             assert conductor.state.unknown_hosts == [(STEP, "web-1")]
+            assert ended_by(conductor.recorder.events) == why  # resume's notice says it
             for _ in range(100):  # bounded: until the attempt no longer runs on web-1
                 verdicts = await verify_unknown(conductor, None)
                 if "still running" not in verdicts["web-1"]:
@@ -115,7 +135,7 @@ def test_quitting_with_a_host_unknown_keeps_the_locks_until_it_is_settled(
             await engine.close()
 
     # Its action went on to its end (detached), or was ended with its lost session.
-    verdict = {"detach": "verified: succeeded", "lost": "verified: failed"}[how]
+    verdict = "verified: succeeded" if how == "detach" else "verified: failed"
     assert asyncio.run(resume_verify_close()) == {"web-1": verdict}
     kinds = [e.kind for e in read_journal(journal).events]
     taken_back, released = kinds.index(Kind.LOCK_TAKEN_OVER), kinds.index(Kind.LOCK_RELEASED)
