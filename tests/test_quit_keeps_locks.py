@@ -70,7 +70,11 @@ def quit_with_web_1_unknown(
         tmux.keys("C-q")
         # Either dialog says the locks stay held.
         said = "locks held, until" if how == "detach" else "Outcome unknown on web-1: its locks"
-        tmux.wait_for(said)
+        dialog = tmux.wait_for(said)
+        # Every key named is in the case bound: a capital (A, D, V) would name a key
+        # that does nothing there.
+        for capital in ("(A)", "(D)", "(V)"):
+            assert capital not in dialog, dialog
         tmux.keys("d" if how == "detach" else "y")
         screen = tmux.wait_for("EXITED 0", tries=150)
         said = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns

@@ -228,7 +228,7 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     log = cluster.root / f"data.rollback-{_incident(journal)}.log"
     assert verdicts["db-1"] == (
         "not verified: still under way on the host: the cluster is still recovering"
-        f" ({recovery.at}; the server logs to {log}); verify it again (V) once it has"
+        f" ({recovery.at}; the server logs to {log}); verify it again once it has"
         " finished"
     ), verdicts
     events = read_journal(journal).events

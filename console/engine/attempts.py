@@ -210,7 +210,7 @@ async def _settle(conductor: Conductor, hosts: list[str] | None) -> dict[str, st
 async def _verify_step(conductor: Conductor, step_id: str, hosts: list[str]) -> dict[str, str]:
     found = _verify_commands(conductor, step_id, hosts)
     if isinstance(found, str):
-        return {h: f"not verified: {found}; check it by hand, then retry (R)" for h in hosts}
+        return {h: f"not verified: {found}; check it by hand, then retry it there" for h in hosts}
     planned, commands = found
     runs = conductor.state.step(step_id).hosts
     attempt = max(runs[h].attempt for h in hosts)

@@ -131,7 +131,7 @@ def _result(s: IncidentState, e: Event) -> None:
     elif d.failure and still_under_way(d.stage, d.exit_status):
         run.status = HostStatus.UNKNOWN
         said = f": {run.last_error}" if run.last_error else ""
-        run.detail = f"still under way on the host{said}; verify it again (V) once it has finished"
+        run.detail = f"still under way on the host{said}; verify it again once it has finished"
     elif d.failure:
         run.status = HostStatus.FAILED
     elif d.final:

@@ -70,8 +70,8 @@ class AttemptsDialog(ModalScreen[str | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Not now (Esc)", id="cancel", variant="primary")
                 if self.running:
-                    yield Button("Stop, retry (S)", id="stop", variant="warning")
-                yield Button("Retry anyway (A)", id="anyway", variant="error")
+                    yield Button("Stop, retry (s)", id="stop", variant="warning")
+                yield Button("Retry anyway (a)", id="anyway", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()

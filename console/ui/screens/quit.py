@@ -36,17 +36,17 @@ class QuitDialog(ModalScreen[str | None]):
             if self.waiting:  # their turn not come yet (more hosts than run at once, waves)
                 running += f" Not started yet: {_names(self.waiting)} (none starts once you quit)."
             choices = (
-                "Abort (A): its commands are stopped (TERM, then KILL) and your reason is"
+                "Abort (a): its commands are stopped (TERM, then KILL) and your reason is"
                 " recorded, then the console quits.\n"
-                "Detach (D): the console quits and the commands run on without it. They"
-                " stay unknown, the systems' locks held, until you resume and verify (V);"
+                "Detach (d): the console quits and the commands run on without it. They"
+                " stay unknown, the systems' locks held, until you resume and verify them (v);"
                 " what they print from now on is lost."
             )
         else:  # a status update's deliveries, a soak's samples: in this console, not on hosts
             running = f"{steps} runs here, in this console: nothing of it runs on a host."
             choices = (
-                "Abort (A): it is stopped and your reason is recorded, then the console quits.\n"
-                "Detach (D): the console quits and the step ends with it, unfinished (a"
+                "Abort (a): it is stopped and your reason is recorded, then the console quits.\n"
+                "Detach (d): the console quits and the step ends with it, unfinished (a"
                 " notification not delivered yet is never sent); it reads unknown until you"
                 " resume and run it again."
             )
@@ -56,8 +56,8 @@ class QuitDialog(ModalScreen[str | None]):
             yield Static(choices, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Stay (Esc)", id="stay", variant="primary")
-                yield Button("Detach (D)", id="detach", variant="warning")
-                yield Button("Abort, quit (A)", id="abort", variant="error")
+                yield Button("Detach (d)", id="detach", variant="warning")
+                yield Button("Abort, quit (a)", id="abort", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
