@@ -25,6 +25,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached
 from console.ui.app import make_app
+from console.ui.screens.execution_rows import why_text
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for
 from tests.test_ui_support import until
@@ -190,6 +191,9 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             assert (
                 left == f"left running: the console quit (detached: {why}); verify before retrying"
             )
+            # F3 says it above web-1's output, as the document does (its row: unknown).
+            shown = why_text(conductor.state.step(STEP).hosts["web-1"])
+            assert shown is not None and shown.plain == f"? {left}", shown
             for _ in range(100):  # bounded: until the attempt no longer runs on web-1
                 verdicts = await verify_unknown(conductor, None)
                 if "still running" not in verdicts["web-1"]:

@@ -38,7 +38,13 @@ PROBLEMS = {
 
 
 # The hosts whose reason is spelt out above their output.
-WHY = {HostStatus.FAILED, HostStatus.REFUSED, HostStatus.ABORTED, HostStatus.NOT_STARTED}
+WHY = {
+    HostStatus.FAILED,
+    HostStatus.REFUSED,
+    HostStatus.ABORTED,
+    HostStatus.NOT_STARTED,
+    HostStatus.UNKNOWN,
+}
 
 
 def _clip(text: str, width: int) -> str:
@@ -74,11 +80,15 @@ def _last(run: HostRun) -> str:
 def why_text(run: HostRun | None) -> Text | None:
     """Why the shown host did not succeed, whole (the pane above it wraps it): a failed
     host's last stderr line (else what its result said), why its precheck refused it, why
-    it was aborted or not started; None for a host with nothing to explain. The output
-    pane cuts its lines at its width, and the reason is what a commander must read."""
+    it was aborted or not started, why its outcome is unknown (left running by a detach,
+    still under way); None for a host with nothing to explain. The output pane cuts its
+    lines at its width, and the reason is what a commander must read."""
     if run is None or run.status not in WHY:
         return None
-    reason = run.said() or run.detail or ""
+    if run.status is HostStatus.UNKNOWN:  # the fold's words; not its last line, if any
+        reason = run.detail or ""
+    else:
+        reason = run.said() or run.detail or ""
     if not reason:
         return None
     mark = status_text(run.status).style  # a refusal is not an error: its own colour
