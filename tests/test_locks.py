@@ -5,6 +5,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.store import read_journal
@@ -50,6 +52,28 @@ def test_a_stale_lock_is_only_taken_over_when_asked(tmp_path):
     replaced = locks.acquire("web", _holder(os.getpid(), "inc-2"), take_over_stale=True)
     assert replaced == stale
     assert locks.holder("web").incident == "inc-2"
+
+
+def test_a_holder_that_exited_and_waits_to_be_reaped_holds_nothing(tmp_path):
+    """A console just hung up is a zombie until its parent waits for it: signal 0 still
+    reaches it, but it holds no lock (resume would be refused as 'locked' until then)."""
+    exited = subprocess.Popen([sys.executable, "-c", "pass"])
+    try:
+        stat = Path(f"/proc/{exited.pid}/stat")
+        for _ in range(600):  # bounded: until it has exited, not reaped (no wait here)
+            if stat.read_text().rsplit(")", 1)[-1].split()[0] == "Z":
+                break
+            time.sleep(0.05)
+        locks = SystemLocks(tmp_path)
+        locks.acquire("web", _holder(exited.pid))
+        try:
+            locks.acquire("web", _holder(os.getpid(), "inc-2"))
+        except LockHeld as held:
+            assert held.stale, str(held)
+        else:
+            raise AssertionError("a lock was taken over without being asked")
+    finally:
+        exited.wait(timeout=30)
 
 
 def _cli(tmp_path, *args):
