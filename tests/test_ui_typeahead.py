@@ -177,3 +177,26 @@ async def test_arrows_and_space_typed_in_one_burst_pick_the_host_they_reach(
         burst(app, "home", "space", "pagedown", "space")
         await pilot.pause(0.5)
         assert tree.selected == {"web-1", "web-2", "web-3"}
+
+
+async def test_a_prompt_typed_into_as_it_opens_keeps_every_key(tmp_path: Path) -> None:
+    """Seen under load in the quit-mid-step test: A in the quit dialog, then the abort
+    reason: keys that reached a text prompt before its field had the focus went nowhere
+    (`wrong fleet` would be recorded `rong fleet`). The note prompt opened, and a note
+    typed at once: the note is whole, its edits and Enter included."""
+    from console.model.events import Kind
+    from console.ui.screens.dialogs import TextPrompt
+
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        recorder = app.conductor.recorder
+        app.prompt_note()
+        assert isinstance(app.screen, TextPrompt) and app.screen.focused is None
+        burst(app, "'wrong fleat'", "backspace", "backspace", "'et'", "enter")
+
+        def notes() -> list[str]:
+            return [e.data.text for e in recorder.events if e.kind == Kind.NOTE_ADDED]
+
+        await until(pilot, lambda: bool(notes()))
+        assert notes() == ["wrong fleet"]

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.model.visible import visible
+from console.ui.widgets.typeahead import FieldInput, pass_on
 
 
 class TextPrompt(ModalScreen[str | None]):
@@ -38,9 +39,20 @@ class TextPrompt(ModalScreen[str | None]):
         with Vertical(classes="dialog" + (" -danger" if self.danger else "")):
             yield Label(visible(self.title_text), classes="dialog-title", markup=False)
             yield Static(visible(self.explanation), classes="dialog-text", markup=False)
-            yield Input(placeholder=self.placeholder, id="prompt-input")
+            yield FieldInput(placeholder=self.placeholder, id="prompt-input", enter_moves=False)
             yield Label("", id="prompt-error", classes="error-line")
             yield Static("Enter to accept · Esc to cancel", classes="dialog-hint")
+
+    async def on_key(self, event: events.Key) -> None:
+        """Keys typed ahead reach the screen before its field has the focus (A in the
+        quit dialog, then the reason, in one burst over a slow link): they go into the
+        field, in order, Enter too, rather than nowhere (seen: `wrong fleet` recorded as
+        `rong fleet`). The field's own keys that bubble up are none it would take."""
+        field = self.query_one("#prompt-input", FieldInput)
+        if await pass_on(field, event):
+            self.set_focus(field)
+            event.stop()
+            event.prevent_default()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
