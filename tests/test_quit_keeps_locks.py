@@ -48,7 +48,8 @@ def quit_with_web_1_unknown(
     journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
-        journal = start_the_step(tmux, config, tmp_path / "j", leader=how == "hang up")
+        user = sshd_server.account.name
+        journal = start_the_step(tmux, config, tmp_path / "j", how == "hang up", user)
         if how != "detach":
             [token] = [
                 e["data"]["token"]

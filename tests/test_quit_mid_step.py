@@ -23,7 +23,7 @@ from console.ui.app import make_app
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.fleet_settings import sshd_settings, write_config
-from tests.test_remote_lifetime import WAIT, Attempt, _wait_for, account_processes
+from tests.test_remote_lifetime import WAIT, Attempt, _wait_for, account_processes, started
 from tests.test_ui_support import open_incident, start_evidence_step, type_text, until
 
 pytestmark = pytest.mark.sshd
@@ -78,7 +78,13 @@ def quit_mid_step(
                     ),
                     WAIT,
                 )
-                attempt = Attempt(sshd_server.account.name, conductor.recorder.path, [])
+                # Running is said at the intent, written before the command is sent: wait
+                # (bounded) for each command's process on its host, so the attempt names
+                # them all (under load its `ps` ran before sshd had started them).
+                user = sshd_server.account.name
+                tokens = [f"rollback-attempt={hosts[h].token}" for h in running]
+                await until(pilot, lambda: started(user, tokens), WAIT)
+                attempt = Attempt(user, conductor.recorder.path, [])
                 await pilot.press("ctrl+q")
                 await until(pilot, lambda: isinstance(app.screen, QuitDialog))
                 await choose(pilot)

@@ -79,6 +79,13 @@ def account_processes(user: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def started(user: str, tokens: list[str]) -> bool:
+    """Whether a live process of the account carries each of `tokens`: the commands of
+    those attempts run (a command's intent is written before it is sent)."""
+    args = [a for _, _, a in account_processes(user)]
+    return all(any(t in a for a in args) for t in tokens)
+
+
 def _wait_for(condition, what: str, seconds: float = WAIT) -> None:
     deadline = time.monotonic() + seconds
     while not condition():

@@ -27,7 +27,7 @@ from console.model.payloads import RunDetached
 from console.ui.app import make_app
 from console.ui.screens.execution_rows import why_text
 from tests.fleet_settings import sshd_settings, write_config
-from tests.test_remote_lifetime import _wait_for
+from tests.test_remote_lifetime import _wait_for, started
 from tests.test_ui_support import until
 from tests.test_ui_terminal import Tmux
 
@@ -64,7 +64,8 @@ def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
 
 
 def events_of(journal: Path) -> list[dict]:
-    return [json.loads(line) for line in journal.read_text().splitlines() if line]
+    """The journal's whole lines: one being written as it is read is left for later."""
+    return [json.loads(line) for line in journal.read_text().split("\n")[:-1] if line]
 
 
 def declare(tmux: Tmux, config: Path, leader: bool = False) -> None:
@@ -76,9 +77,9 @@ def declare(tmux: Tmux, config: Path, leader: bool = False) -> None:
     tmux.declare()
 
 
-def start_the_step(tmux: Tmux, config: Path, journals: Path, leader: bool) -> Path:
+def start_the_step(tmux: Tmux, config: Path, journals: Path, leader: bool, user: str) -> Path:
     """Declare on `web`, confirm the two manual steps, start the version rollback; its
-    journal once web-1's action is sent (web-2 and web-3 wait their turn)."""
+    journal once web-1's action runs on it (web-2 and web-3 wait their turn)."""
     declare(tmux, config, leader)
     for step in (1, 2):
         tmux.wait_for(f"Step {step} of")
@@ -89,14 +90,19 @@ def start_the_step(tmux: Tmux, config: Path, journals: Path, leader: bool) -> Pa
     tmux.keys("y")
     found: list[Path] = []
 
-    def action_sent() -> bool:
+    def action_runs() -> bool:
+        """Its intent is written before it is sent: the action runs once its process,
+        tagged with the intent's token, is on the host (read at the intent, under load
+        the console could be ended before it was sent, and web-1 never started)."""
         found[:] = list(journals.glob("*/journal.jsonl"))
-        return bool(found) and any(
-            e["kind"] == "command.intent" and e["data"]["stage"] == "action"
-            for e in events_of(found[0])
-        )
+        tokens = [
+            e["data"]["token"]
+            for e in (events_of(found[0]) if found else [])
+            if e["kind"] == "command.intent" and e["data"]["stage"] == "action"
+        ]
+        return bool(tokens) and started(user, [f"rollback-attempt={t}" for t in tokens])
 
-    _wait_for(action_sent, "web-1's action to be sent")
+    _wait_for(action_runs, "web-1's action to run")
     return found[0]
 
 
@@ -119,12 +125,12 @@ def ended(pid: int) -> bool:
         return True
 
 
-def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
+def end_mid_step(config: Path, tmp_path: Path, how: str, user: str) -> Path:
     """Start the step in a terminal, then close the terminal (`hang up`) or send the
     console that signal (`SIGTERM`, `SIGHUP`) by hand; its journal once it has exited."""
     tmux = Tmux(tmp_path)
     try:
-        journal = start_the_step(tmux, config, tmp_path / "j", leader=how == "hang up")
+        journal = start_the_step(tmux, config, tmp_path / "j", how == "hang up", user)
         pid = console_pid(tmux)
         if how == "hang up":
             tmux.kill()  # the pty closes, as when an SSH session drops
@@ -154,7 +160,7 @@ def end_mid_step(config: Path, tmp_path: Path, how: str) -> Path:
 def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_path, how, why):
     config, sandboxes = fleet(sshd_server, tmp_path)
     try:
-        journal = end_mid_step(config, tmp_path, how)
+        journal = end_mid_step(config, tmp_path, how, sshd_server.account.name)
         events = read_journal(journal).events
         (detached,) = [e for e in events if e.kind == Kind.RUN_DETACHED]
         assert detached.payload(RunDetached) == RunDetached(
