@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     populated_app,
     type_text,
     until,
+    until_shown,
 )
 
 
@@ -175,10 +176,7 @@ async def test_the_checklist_offers_the_close_when_the_last_step_is_done(
         assert state.outcome == "aborted" and state.outcome_label == (
             "aborted: bridge decided to stop"
         )
-        await pilot.pause(0.1)
-        assert "■ Closed: aborted: bridge decided to stop" in str(
-            app.screen.query_one("#where-step").render()
-        )
+        await until_shown(pilot, "#where-step", "■ Closed: aborted: bridge decided to stop")
         assert "closed: aborted" in str(app.screen.query_one("IncidentBar").render())
         await pilot.press("f7")  # nothing more to close
         assert isinstance(app.screen, ChecklistScreen)
@@ -205,8 +203,7 @@ async def test_f7_closes_and_the_form_then_records_amendments(
         assert app.conductor.state.outcome_label == "handed over to alice"
         await pilot.press("f5")
         await until(pilot, lambda: isinstance(app.screen, FormScreen))
-        await pilot.pause(0.1)
-        assert "Amending the closed incident" in str(app.screen.query_one("#form-title").render())
+        await until_shown(pilot, "#form-title", "Amending the closed incident")
         field = app.screen.query_one("#field-root_cause", Input)
         field.focus()
         await type_text(pilot, "config key renamed")

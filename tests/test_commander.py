@@ -31,6 +31,7 @@ from tests.test_ui_support import (  # noqa: F401
     press_to_end,
     type_text,
     until,
+    until_shown,
 )
 
 
@@ -103,8 +104,7 @@ async def test_the_commander_is_editable_and_shown(tmp_path: Path) -> None:
         await pilot.press("space", "enter")
         await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         assert app.conductor.state.commander == "alice@10.0.0.7"
-        await pilot.pause(0.1)
-        assert "commander alice@10.0.0.7" in str(app.screen.query_one("IncidentBar").render())
+        await until_shown(pilot, "IncidentBar", "commander alice@10.0.0.7")
         app.lifecycle.prompt_hand_over()
         await type_text(pilot, "bob")
         await pilot.press("enter")

@@ -28,6 +28,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     demo_settings,
     until,
+    until_shown,
 )
 
 SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
@@ -174,10 +175,9 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             assert app.live.attended() == "drill web-slow is running"
             await pilot.press("f2")  # the checklist says who does the steps, not "Enter runs"
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            await pilot.pause(0.1)
-            assert str(app.screen.query_one("#where-todo").render()) == (
-                "The drill does the steps; notes and the abort stay yours."
-            )
+            said = "The drill does the steps; notes and the abort stay yours."
+            await until_shown(pilot, "#where-todo", said)  # drawn at its sync
+            assert str(app.screen.query_one("#where-todo").render()) == said
             await pilot.press("f3")
             await until(pilot, lambda: app.screen is app.get_screen("execution"))
             await until(pilot, lambda: isinstance(app.screen, DrillReport), timeout=120)

@@ -8,7 +8,7 @@ import pkgutil
 from pathlib import Path
 
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
 from console.model.events import Kind
 from console.model.settings import ConsoleOptions
@@ -26,6 +26,7 @@ from tests.test_ui_support import (  # noqa: F401
     open_incident,
     type_text,
     until,
+    until_shown,
 )
 
 
@@ -100,9 +101,9 @@ async def test_a_annotates_the_highlighted_event_and_shows_it_in_full(tmp_path: 
         assert conductor.state.annotations[target.seq] == ["decided on the bridge"]
         note = conductor.recorder.events[-1]
         assert note.kind == Kind.NOTE_ADDED and note.data.about == target.seq
-        await pilot.pause(0.2)
+        # The timeline shows the note at its next refresh, after the state has it.
+        detail = await until_shown(pilot, "#timeline-detail", "✎ decided on the bridge")
         assert timeline.selected() is target  # the cursor stayed on the annotated event
-        detail = str(app.screen.query_one("#timeline-detail", Static).render())
         assert f"#{target.seq} · " in detail and "✎ decided on the bridge" in detail
         row = app.screen.row_text(target, 80).plain
         assert row.startswith(" ✎")  # not starred, annotated

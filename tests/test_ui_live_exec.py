@@ -18,6 +18,7 @@ from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.host_why import HostWhy
 from console.ui.widgets.host_grid import HostGrid
+from console.ui.widgets.key_footer import KeyFooter
 from tests.fleet_settings import sshd_settings
 from tests.test_reach import closed_port
 from tests.test_ui_live_support import with_waves
@@ -101,8 +102,14 @@ async def test_unknown_host_key_is_accepted_then_retried(tmp_path: Path) -> None
             await until(pilot, lambda: any(e.kind == Kind.HOSTKEY_ACCEPTED for e in events))
             await pilot.press("t")  # retry the failed host only
             await until(pilot, lambda: run_ok(app))
-            await pilot.pause(0.2)
-            assert "t Retry failed" not in await footer_keys(pilot)  # nothing left to retry
+
+            # The footer is drawn anew after the state has the retry's end: wait for it.
+            def retry_gone() -> bool:
+                keys = app.screen.query_one(KeyFooter).query("FooterKey")
+                shown = [f"{k.key_display} {k.description}" for k in keys]
+                return bool(shown) and "t Retry failed" not in shown
+
+            await until(pilot, retry_gone)  # nothing left to retry
             accepted = next(e for e in events if e.kind == Kind.HOSTKEY_ACCEPTED)
             assert accepted.who.user == "commander" and accepted.where.host == "web-1"
 
@@ -125,10 +132,10 @@ async def test_mismatched_host_key_is_refused(tmp_path: Path) -> None:
             grid.move_to_key("web-2")
             await pilot.pause()
             await pilot.press("k")
-            await pilot.pause(0.2)
+            await until(
+                pilot, lambda: "Refused: host key mismatch" in [n.title for n in app._notifications]
+            )
             assert isinstance(app.screen, ExecutionScreen)  # no dialog: refused outright
-            notes = [n.title for n in app._notifications]
-            assert "Refused: host key mismatch" in notes
             events = app.conductor.recorder.events
             assert not any(e.kind == Kind.HOSTKEY_ACCEPTED for e in events)
 
@@ -140,9 +147,9 @@ async def test_adhoc_command_on_all_hosts_then_on_the_highlighted_one(tmp_path: 
             await open_incident(pilot)
             await _adhoc(pilot, "echo assessed")
             await until(pilot, lambda: _done(app, "adhoc-1", 3))
-            await pilot.pause(0.2)
-            assert app.screen.step_id == "adhoc-1"
-            assert "assessed" in "\n".join(app.screen.query_one("#output", Log).lines)
+            await until(pilot, lambda: getattr(app.screen, "step_id", None) == "adhoc-1")
+            output = app.screen.query_one("#output", Log)  # drawn after the state has it
+            await until(pilot, lambda: "assessed" in "\n".join(output.lines))
             grid = app.screen.query_one("#grid", HostGrid)
             grid.move_to_key("web-3")
             await pilot.press("e")

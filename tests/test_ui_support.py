@@ -91,6 +91,18 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
         await pilot.pause(0.05)
 
 
+async def until_shown(pilot: Pilot, selector: str, text: str, timeout: float = 20.0) -> str:
+    """Wait (bounded) until the current screen's `selector` shows `text`; what it shows.
+    A widget is drawn anew at its screen's next sync, after the state it shows has
+    changed: one fixed pause before reading it is a race under load."""
+
+    def shown() -> str:
+        return str(pilot.app.screen.query_one(selector).render())
+
+    await until(pilot, lambda: text in shown(), timeout)
+    return shown()
+
+
 async def press_to_end(pilot: Pilot, key: str, timeout: float = 20.0) -> None:
     """Press a key that ends the app, and wait (bounded) until it has. Pilot.press waits
     for the animator afterwards, which an app that has already exited never finishes: a
@@ -190,19 +202,35 @@ def populated(settings: Settings, root: Path):
 ENDED = (StepStatus.DONE, StepStatus.FAILED, StepStatus.SKIPPED)
 
 
+async def on_the_current_step(pilot: Pilot) -> None:
+    """Wait (bounded) until the checklist is shown with its cursor on the current step,
+    where Enter acts: the checklist moves it there at its sync, after the step before
+    has ended (after a fixed pause, under load, Enter could act on the step before)."""
+    from console.ui.screens.checklist import ChecklistScreen
+
+    app = pilot.app
+
+    def there() -> bool:
+        screen, current = app.screen, app.conductor.current()
+        if not isinstance(screen, ChecklistScreen) or current is None:
+            return False
+        highlighted = screen.highlighted_step()
+        return highlighted is not None and highlighted.id == current.id
+
+    await until(pilot, there)
+
+
 async def do_current_step(pilot: Pilot) -> str:
     """From any incident screen: Enter on the checklist's current step, answering what it
     asks (y for a step that changes hosts, Enter for a status update's message), until it
     has ended. The step's id."""
-    from console.ui.screens.checklist import ChecklistScreen
     from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
 
     app = pilot.app
     conductor = app.conductor
     step = conductor.current()
     await pilot.press("f2")
-    await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-    await pilot.pause(0.1)
+    await on_the_current_step(pilot)
     await pilot.press("enter")
     if step.asks:  # it shows its command and host count, and asks
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
@@ -228,7 +256,7 @@ async def start_evidence_step(pilot: Pilot) -> None:
     conductor = pilot.app.conductor
     await pilot.press("enter", "enter")
     await until(pilot, lambda: conductor.current().id == "capture-evidence")
-    await pilot.pause(0.1)
+    await on_the_current_step(pilot)
     await pilot.press("enter")
 
 

@@ -202,13 +202,17 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
             )
             assert screen.query_one("#exec-halt").has_class("-undone")
             await until(pilot, lambda: conductor.state.step("verify").status in ENDED, timeout=90)
-            assert "↶ UNDONE" in banner()  # still there once the soak has ended
+
+            def counts() -> str:
+                return " ".join(str(screen.query_one("#exec-counts").render()).split())
+
+            # The screen draws the end at its next sync, after the state has it (read at
+            # once, under load it still showed the soak's rounds): wait for it, bounded.
             # A retry would sample the same state: the way on is the restore, run again.
-            counts = str(screen.query_one("#exec-counts").render())
-            assert "F2 back to the checklist, where Enter runs “Restore previous version”" in (
-                " ".join(counts.split())
-            )
-            assert " t retries" not in counts
+            way_on = "F2 back to the checklist, where Enter runs “Restore previous version”"
+            await until(pilot, lambda: way_on in counts())
+            assert " t retries" not in counts()
+            assert "↶ UNDONE" in banner()  # still there once the soak has ended
 
 
 def _undo_refused_on_web_2() -> Settings:
