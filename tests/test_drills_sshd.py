@@ -30,7 +30,7 @@ from console.ui.screens.home import HomeScreen
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
 from tests.test_locks import _dead_pid, _holder
-from tests.test_ui_support import START, build_app, until
+from tests.test_ui_support import START, build_app, until, until_shown
 
 pytestmark = pytest.mark.sshd
 
@@ -651,7 +651,8 @@ async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(f
             await until(pilot, lambda: "tell" in app.conductor.running, timeout=120)
             await pilot.press("f3")
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
-            await pilot.pause(0.2)
+            # Said at the screen's next sync (a sending update's, each second): wait for it.
+            await until_shown(pilot, "#exec-counts", "… command: no answer yet (attempt 1)")
             screen = app.screen
             title = str(screen.query_one("#exec-title").render())
             counts = str(screen.query_one("#exec-counts", Static).render())

@@ -18,6 +18,7 @@ from console.journal.export.document import build_document
 from tests import pg
 from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, undo, write_config
+from tests.test_ui_support import until
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 T = TypeVar("T")
@@ -230,8 +231,8 @@ async def _on_integrity_screen(
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
             await pilot.press("f3", "i")
-            await pilot.pause()
-            assert isinstance(app.screen, AssessmentScreen)
+            await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+            await pilot.pause()  # its first layout
             return read(app.screen)
     finally:
         await engine.close()

@@ -247,8 +247,7 @@ async def test_console_hides_a_typed_secret_sends_it_and_records_only_the_mask(
         field = app.focused
         assert isinstance(field, Input) and field.name == "token"
         await type_text(pilot, UI_SECRET)
-        await pilot.pause()
-        assert field.password  # hidden as soon as the redaction covers it
+        await until(pilot, lambda: field.password)  # hidden as soon as the redaction covers it
         note = app.screen.query_one("#params-secret", Static)
         assert note.display and "token: a secret ([redact] in" in str(note.render())
         screens.append(app.export_screenshot())

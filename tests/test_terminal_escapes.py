@@ -240,8 +240,7 @@ async def test_console_screens_show_escapes_and_stay_intact(fleet: Fleet, tmp_pa
     async with app.run_test(size=(120, 36)) as pilot:
         await until(pilot, lambda: bool(app.live.watcher.readings.get("app/banner")))
         await until(pilot, lambda: app.live.watcher.readings["app/banner"].last is not None)
-        await pilot.pause(0.3)
-        assert "banner" in screen_text(app)  # the probe table
+        await until(pilot, lambda: "banner" in screen_text(app))  # the probe table, drawn
         probes = app.screen.query_one("#probes", DataTable)
         assert all(not isinstance(c, str) for row in probes._data.values() for c in row.values())
 

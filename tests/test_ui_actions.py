@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     start_evidence_step,
     type_text,
     until,
+    until_shown,
 )
 
 STEP = "capture-evidence"
@@ -62,9 +63,7 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
             await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.FAILED)
             assert hosts["web-1"].status is HostStatus.ABORTED
             assert conductor.state.aborts[0]["reason"] == "web-1 hangs; stop and rethink"
-            await pilot.pause(0.1)
-            title = str(app.screen.query_one("#exec-counts").render())
-            assert "1 failed" in title
+            await until_shown(pilot, "#exec-counts", "1 failed")  # drawn at its screen's next sync
 
 
 async def test_retry_failed_hosts_runs_only_those(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ from tests.test_ui_support import (  # noqa: F401
     start_evidence_step,
     type_text,
     until,
+    until_shown,
 )
 
 
@@ -326,9 +327,9 @@ async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Pat
         app.start_run("verify")
         await until(pilot, lambda: app.conductor.state.step("verify").status is StepStatus.FAILED)
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
-        await pilot.pause(0.2)
-        counts = str(app.screen.query_one("#exec-counts", Static).render())
-        assert counts.startswith("✘ failed · no probes watch web: add [[systems.probes]]")
+        said = "✘ failed · no probes watch web: add [[systems.probes]]"
+        counts = await until_shown(pilot, "#exec-counts", said)  # drawn at its screen's next sync
+        assert counts.startswith(said)
         assert counts.endswith("· F2 back to the checklist, s skips it")
         assert "retries" not in counts
         assert "t Retry failed" not in await footer_keys(pilot)  # it would fail the same way
@@ -432,18 +433,15 @@ async def test_failed_hosts_among_many_are_named_in_the_heading(tmp_path: Path, 
         await open_incident(pilot)
         await _adhoc(pilot, "true")
         await until(pilot, lambda: _done(app, "adhoc-1", 30), timeout=120)
-        await pilot.pause(0.3)
         runs = app.conductor.state.step("adhoc-1").hosts
         assert [h for h, r in runs.items() if r.status is HostStatus.FAILED] == gone
-        heading = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
-        assert "30 of 30 hosts finished · 4 failed: web-12, web-23, web-27 (+1 more)" in heading
+        said = "30 of 30 hosts finished · 4 failed: web-12, web-23, web-27 (+1 more)"
+        await until_shown(pilot, "#exec-counts", said)  # drawn at its screen's next sync
         grid = app.screen.query_one("#grid", HostGrid)
         shown = [grid.render_line(y).text for y in range(grid.size.height)]
         assert not any("web-12" in row for row in shown)  # out of the grid's sight
-        await pilot.press("p")
-        await pilot.pause(0.3)
-        heading = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
-        assert "4 failed · showing 4 problem host(s)" in heading  # listed by the grid now
+        await pilot.press("p")  # listed by the grid now
+        await until_shown(pilot, "#exec-counts", "4 failed · showing 4 problem host(s)")
 
 
 @pytest.mark.sshd
@@ -462,6 +460,5 @@ async def test_a_checklist_step_names_its_failed_hosts(tmp_path: Path, sshd_serv
         await until(pilot, lambda: bool(app.screen.query("#step-detail")))
         steps = app.screen.query_one("#steps", OptionList)
         steps.highlighted = steps.get_option_index("capture-evidence")
-        await pilot.pause(0.3)
-        detail = str(app.screen.query_one("#step-detail", Static).render())
+        detail = await until_shown(pilot, "#step-detail", "✘ failed: web-07 · F3 shows why")
         assert "✘ failed: web-07 · F3 shows why" in detail.splitlines(), detail

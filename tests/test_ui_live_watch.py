@@ -19,6 +19,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     type_text,
     until,
+    until_shown,
 )
 
 
@@ -117,9 +118,8 @@ async def test_auto_countdown_is_cancelled_with_a_reason(tmp_path: Path) -> None
         app = build_app(fleet.settings, tmp_path / "incidents", sample_probes=True)
         async with app.run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: app.live.countdown is not None)
-            await pilot.pause(0.2)
-            alert = str(app.screen.query_one("#alert", Static).render())
-            assert "AUTOMATIC ROLLBACK IN" in alert and "x cancels it" in alert
+            alert = await until_shown(pilot, "#alert", "AUTOMATIC ROLLBACK IN")
+            assert "x cancels it" in alert
             await pilot.press("x")
             await pilot.press("enter")  # an empty reason is refused
             assert "cannot be empty" in str(app.screen.query_one("#prompt-error").render())

@@ -32,6 +32,7 @@ from tests.test_ui_support import (  # noqa: F401
     declare_and_pick,
     demo_settings,
     until,
+    until_shown,
 )
 
 FAULTS = [Fault(FaultKind.REFUSE_AUTH, "db-1"), Fault(FaultKind.WRONG_HOSTKEY, "api-2")]
@@ -91,9 +92,7 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
             shown = str(picker.query_one("#reach", Static).render())  # folded to the panel
             assert f"db-1: {AUTH_FAILED}" in " ".join(shown.splitlines())
             await pilot.press("up", "space")  # the db system
-            await pilot.pause(0.2)
-            side = str(picker.query_one("#reach", Static).render())
-            assert "SSH check (selected 2): ✔ 1 up · ✘ 1 not up" in side
+            await until_shown(pilot, "#reach", "SSH check (selected 2): ✔ 1 up · ✘ 1 not up")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             selected = [
@@ -123,11 +122,9 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             picker = await open_picker(pilot)
             assert "? host key unknown" in tree_lines(picker.host_tree)["web-2"]
             await pilot.press("down", "down")  # web-2
-            await pilot.pause(0.1)
-            side = str(picker.query_one("#reach", Static).render())
-            assert "k shows its fingerprint, to compare and accept" in side
+            await until_shown(pilot, "#reach", "k shows its fingerprint, to compare and accept")
             await pilot.press("k")
-            assert isinstance(app.screen, ConfirmDialog)
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             offered = fingerprint_of(app.reach.results["web-2"])
             question = str(app.screen.query_one(".dialog-text").render())
             port = fleet.settings.inventory.host("web-2").port

@@ -99,7 +99,8 @@ async def until_shown(pilot: Pilot, selector: str, text: str, timeout: float = 2
     def shown() -> str:
         return str(pilot.app.screen.query_one(selector).render())
 
-    await until(pilot, lambda: text in shown(), timeout)
+    wanted = " ".join(text.split())  # as wrapped or not
+    await until(pilot, lambda: wanted in " ".join(shown().split()), timeout)
     return shown()
 
 
