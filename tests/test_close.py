@@ -155,10 +155,8 @@ async def test_the_checklist_offers_the_close_when_the_last_step_is_done(
     async with app.run_test(size=(80, 24)) as pilot:
         app.attach(app.prepared)
         await app.push_screen("checklist")
-        finish_every_step(app.conductor)
-        await pilot.pause(0.1)
-        where = str(app.screen.query_one("#where-todo").render())
-        assert "Enter closes the incident with its outcome" in where
+        finish_every_step(app.conductor)  # the checklist says so at its next sync
+        await until_shown(pilot, "#where-todo", "Enter closes the incident with its outcome")
         await pilot.press("enter")
         assert isinstance(app.screen, CloseDialog)
         radios = app.screen.query_one("#close-outcome", RadioSet)

@@ -36,6 +36,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     open_incident,
     until,
+    until_shown,
 )
 
 OUTPUTS = RECENT + 500
@@ -138,9 +139,7 @@ async def test_screens_and_export_show_output_no_longer_held(tmp_path: Path, mon
             assert first.where.host == "web-3" and first.data.lines[0] == "line-1"
             assert rows.row_count == sum(1 for i in outputs if events.place(i)[2] == "web-3")
             rows.move_to(0)
-            await pilot.pause(0.1)
-            detail = str(screen.query_one("#timeline-detail").render())
-            assert "line-1" in detail
+            await until_shown(pilot, "#timeline-detail", "line-1")  # drawn at the move's message
 
             await pilot.press("escape", "f6")
             await until(pilot, lambda: isinstance(app.screen, ExportScreen))

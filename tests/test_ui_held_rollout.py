@@ -26,6 +26,7 @@ from tests.test_ui_support import (  # noqa: F401
     footer_keys,
     open_incident,
     until,
+    until_shown,
 )
 
 # On screen a figure and its unit are one word ("5%"): a wrapped line never splits them.
@@ -112,10 +113,9 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
                 "f2"
             )  # the checklist's detail says the result as recorded, "5%" whole
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
-            app.screen.select_step("restore")
-            await pilot.pause(0.1)
-            detail = " ".join(str(app.screen.query_one("#step-detail", Static).render()).split())
-            assert "Result: held at 5% on 3 hosts (stage 1 of 4)" in detail, detail
+            app.screen.select_step("restore")  # its detail is drawn at the highlight's message
+            said = "Result: held at 5% on 3 hosts (stage 1 of 4)"
+            await until_shown(pilot, "#step-detail", said)
             await pilot.press("f3")
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
             keys = await footer_keys(pilot)
