@@ -193,6 +193,9 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
         " step's verify there; R retries the step there)"
     ), said
     assert events[-1].kind == Kind.NOTE_ADDED and "left open" in events[-1].data.text
+    # Its verify's line says what the summary says: unknown, not failed.
+    assert "app-2      verify ended, outcome unknown: non-zero exit" in result.stdout, said
+    assert "verify failed" not in result.stdout, said
 
     # The lock stays: another run on app is refused (its holder's process is gone).
     (fleet.state / "incident").rename(fleet.state / "first")

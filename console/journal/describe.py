@@ -10,6 +10,7 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
 from console.model.procedure import FormField
+from console.model.status import outcome_unknown
 from console.model.visible import assignments
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ def _result(d: CommandResult, e: Event) -> str:
         return f"{d.stage} aborted — {d.detail or ''}"
     if d.refused is not None:
         return f"{d.stage} refused: nothing to do here, nothing more was sent — {d.refused}"
+    if d.failure and outcome_unknown(d.failure, d.stage, d.exit_status):
+        # not a failure: the change may have been made, or be still under way
+        return f"{d.stage} ended, outcome unknown: {d.failure} — {d.detail or ''}"
     if d.failure:
         return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
     return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
