@@ -4,6 +4,7 @@ rolled back", the run's close says so, and the document agrees."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,6 +17,7 @@ import pytest
 from textual.widgets import OptionList
 
 from console.engine.attempts import verify_unknown
+from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
@@ -183,13 +185,32 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
         conductor.recorder.close()
 
 
+def _open_incident(fleet: Fleet) -> Path:
+    """An incident opened on `app` and left open (its locks given back): its journal."""
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    incident_id = new_incident_id(engine.clock.now())
+    conductor = engine.incident(engine.claim(incident_id, ["app"], None))
+    conductor.open_incident("Release 1.11.0 breaks checkout", incident_id, with_locks=True)
+    conductor.release_locks()
+    conductor.recorder.close()
+    asyncio.run(engine.close())
+    return conductor.recorder.path
+
+
+@pytest.mark.parametrize("into", ["a new incident", "an open incident"])
 def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
-    fleet: Fleet, sshd_server
+    fleet: Fleet, sshd_server, into: str
 ) -> None:
+    """exec's own incident closes as failed, naming the unknown host; exec into an open
+    incident (--journal) leaves it open and keeps its locks, as run does (they were
+    released: another incident could start on app while app-2's command may still run)."""
+    existing = _open_incident(fleet) if into == "an open incident" else None
     argv = [
         sys.executable, "-m", "console", "exec", "--config", str(fleet.config),
         "--systems", "app", f"echo start; {WAIT_FOR_GO}",
     ]  # fmt: skip
+    if existing is not None:
+        argv += ["--journal", str(existing)]
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
@@ -216,5 +237,15 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
         "app-2: UNKNOWN (connection lost mid-command): Connection lost; it may have run there:"
         " check before running it again"
     ) in err
-    state = fold(read_journal(journal).events)
+    events = read_journal(journal).events
+    state = fold(events)
     assert state.step("adhoc-1").hosts["app-2"].status is HostStatus.UNKNOWN
+    locks = fleet.state / "locks" / "app.lock"
+    if existing is None:
+        assert state.closed and not locks.exists()
+        return
+    assert not state.closed and locks.exists(), [e.kind for e in events]
+    (kept,) = [e for e in events if e.kind == Kind.LOCK_KEPT]
+    assert kept.data.systems == ["app"] and kept.data.hosts == ["app-2"]
+    assert not [e for e in events[kept.seq :] if e.kind == Kind.LOCK_RELEASED]
+    assert "exec: the incident is left open, its locks held (app):" in err

@@ -87,7 +87,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 undone = conductor.state.step(f"{args.step}.undo").hosts
             finally:
                 await conductor.shutdown()
-                conductor.release_locks()
+                conductor.let_go("the undo ended")  # kept while a host is unknown there
                 conductor.recorder.close()
         finally:
             await engine.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.engine.closing import TAKE_OVER
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.errors import HostRefused, ProcedureError
 from console.engine.host_trust import check_host_keys
@@ -46,6 +48,7 @@ async def run_exec(
     """`pool`: the one these settings connect with, dialing `hosts` already (not on
     the demo fleet, whose settings are made as it starts)."""
     made: list[Conductor] = []  # the incident, once its journal is open
+    kept: list[str] = []  # the systems whose locks stay held past this exec
     printer = ExecPrinter()
 
     def journal() -> Path | None:
@@ -99,11 +102,21 @@ async def run_exec(
                         )
                     else:
                         conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
+                else:  # its locks kept while a host is unknown there, as run's
+                    kept = conductor.let_go("exec ended")
             finally:
                 await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
         if not options.json and (said := printer.summary(len(hosts))):
             print(said, file=sys.stderr)
+        if kept and not options.json:
+            where = shlex.quote(str(conductor.recorder.path.parent))
+            print(
+                f"exec: the incident is left open, its locks held ({', '.join(kept)}):"
+                f" {TAKE_OVER}; to settle: rollback-console resume {where}, then R (the"
+                " command again there)",
+                file=sys.stderr,
+            )
         if options.json:
             recorder = conductor.recorder
             step = next(
