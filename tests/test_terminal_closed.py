@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
@@ -25,6 +26,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached
 from console.ui.app import make_app
+from console.ui.screens.close import CloseDialog
 from console.ui.screens.execution_rows import why_text
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for, started
@@ -186,6 +188,31 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             (sandboxes[host] / "go").touch()
     _wait_for(lambda: (sandboxes["web-1"] / "started").exists(), "web-1's action to go on")
     assert not any((sandboxes[h] / "started").exists() for h in ("web-2", "web-3"))
+
+    # Resumed in the console, the close dialog says web-1 is unknown and which key
+    # verifies it first: a closed incident offers no V / R.
+    async def close_dialog_says() -> str:
+        engine = Engine.build(load_settings(config))
+        app = make_app(
+            engine.settings, engine, resume=journal, sample_probes=False, check_reach=False
+        )
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await until(pilot, lambda: app.conductor is not None)
+                await pilot.press("f7")
+                await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+                said = str(app.screen.query_one(".dialog-text", Static).render())
+                await pilot.press("escape")
+                return said
+        finally:
+            if app.conductor is not None:
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+
+    said = asyncio.run(close_dialog_says())
+    assert said.endswith(" Outcome unknown on web-1: a change may still run there; v verifies"
+                         " them first (Esc)."), said  # fmt: skip
 
     # Resumed: web-1 reads unknown, and V settles it once its action has ended.
     async def resume_and_verify() -> dict[str, str]:

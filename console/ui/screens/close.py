@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
 from console.model.outcome import CHOSEN, Outcome
+from console.model.visible import visible
 from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
 from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
 
@@ -78,11 +79,17 @@ class CloseDialog(ModalScreen[None]):
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
-            yield Static(
+            said = (
                 "How did it end? The close records the end time and releases the locks;"
-                " the form can still be filled afterwards, as amendments.",
-                classes="dialog-text",
+                " the form can still be filled afterwards, as amendments."
             )
+            if unknown := sorted({h for _, h in self.app.conductor.state.unknown_hosts}):
+                # a change may still run there; once closed, no V / R is offered
+                said += (
+                    f" Outcome unknown on {', '.join(unknown)}: a change may still run"
+                    f" there; {self.app.key_label('resume.verify')} verifies them first (Esc)."
+                )
+            yield Static(visible(said), classes="dialog-text", markup=False)
             with ChoiceThenText(id="close-outcome", enter_decides=True):
                 for outcome in self.choices():
                     yield MarkedRadioButton(
