@@ -43,6 +43,12 @@ async def restore_undone_at_verify(pilot):
     undo = conductor.state.step("restore.undo")
     await until(pilot, lambda: undo.status in ENDED, timeout=60)
     await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+    # Once the checklist has synced the undo, the restore is its current step (marked
+    # `>`) and the cursor stays where it is put next. Its hint says "Undone" earlier
+    # (the cursor is on the restore already): a step selected then was moved back to the
+    # restore by that sync (seen under load: "goes to step" never came).
+    steps = app.screen.query_one("#steps", OptionList)
+    await until(pilot, lambda: str(steps.get_option("restore").prompt).startswith("> "))
     return undo
 
 
