@@ -401,3 +401,21 @@ def test_a_misspelt_kind_is_one_line_not_also_missing_commands(tmp_path):
         " feature-reenable, backup-restore, log-replay, point-in-time, custom"
         " (did you mean 'version-rollback'?)"
     ]
+
+
+def test_a_placeholder_in_a_strategy_description_is_refused_where_it_is_written(tmp_path):
+    """A description is shown as written (the run's confirmation, the document): the
+    confirmation read 'Does: Swap a marker for {{host}}', never filled in."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    text = strategies.read_text()
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if t.startswith("description"))
+    first = text.split("description = ", 1)
+    strategies.write_text(first[0] + 'description = "Swap a marker for {{host}}"\n#' + first[1])
+    result = console("check-config", str(target))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {strategies}:{line}: strategies[0].description: {{{{host}}}} is never filled"
+        " in a description, which is shown as written; say it in words\n"
+    )

@@ -170,6 +170,16 @@ class Strategy(Strict):
         return merged
 
     @model_validator(mode="after")
+    def _description_is_prose(self) -> Self:
+        """A description is shown as written (the run's confirmation, the document): a
+        placeholder there would reach the reader unfilled."""
+        if named := sorted(placeholders(self.description)):
+            said = ", ".join(f"{{{{{n}}}}}" for n in named)
+            problem = f"{said} is never filled in a description, which is shown as written"
+            raise located_error("Strategy", [(("description",), f"{problem}; say it in words")])
+        return self
+
+    @model_validator(mode="after")
     def _templates_use_declared_params(self) -> Self:
         declared = {p.name for p in self.params} | IMPLICIT_VALUES
         stepping = STRATEGY_KINDS[self.kind].stepping
