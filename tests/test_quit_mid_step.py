@@ -31,7 +31,9 @@ pytestmark = pytest.mark.sshd
 STEP = "capture-evidence"
 HOSTS = ["web-1", "web-2"]
 # The step waits, printing nothing, until the test lets it go; then it leaves its mark.
-WAITING = "while [ ! -e go ]; do sleep 0.2; done; date > finished"
+WAITING = (
+    "i=0; while [ ! -e go ] && [ $i -lt 1500 ]; do sleep 0.2; i=$((i+1)); done; date > finished"
+)
 
 
 def fleet(

@@ -37,8 +37,9 @@ pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
 
 HOSTS = ["web-1", "web-2", "web-3"]
 STEP = "capture-evidence"
-# The version rollback waits, printing nothing, until the test lets it go.
-WAIT = "while [ ! -e go ]; do sleep 0.2; done; date > started\n"
+# The version rollback waits, printing nothing, until the test lets it go (bounded: 5 min,
+# so an action a failed test never let go, in a sandbox deleted since, ends).
+WAIT = "i=0; while [ ! -e go ] && [ $i -lt 1500 ]; do sleep 0.2; i=$((i+1)); done; date > started\n"
 
 
 def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
