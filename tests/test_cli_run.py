@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,17 @@ def cli(*args, state_dir, timeout=90, **env_vars):
         text=True,
         timeout=timeout,
         env=env,
+    )
+
+
+def _python(code: str, state: Path) -> subprocess.CompletedProcess[str]:
+    """`code` run by a Python of its own, its state dir `state`."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)},
     )
 
 
@@ -320,13 +332,7 @@ def test_headless_start_up_parks_its_objects_and_leaves_the_collector_on(tmp_pat
         " gc.isenabled(), gc.get_freeze_count() > 10000, gc.get_threshold()[0] == RUN_GEN0)\n"
         "print(main(['exec', '--demo', '--systems', 'db', ' ']), gc.isenabled())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
-    )
+    done = _python(code, tmp_path)
     assert done.stdout.splitlines()[-2:] == ["0 True True True", "2 True"], (
         done.stdout + done.stderr
     )
@@ -349,13 +355,7 @@ def test_a_headless_run_parks_what_is_left_for_the_exit_only_as_the_process_comm
         "sys.argv = ['rollback-console', *argv]\n"
         "print('own', main(), len(gc.get_objects()) > 5000, gc.isenabled())\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
-    )
+    done = _python(code, tmp_path)
     assert done.stdout.splitlines() == ["argv 0 True", "own 0 False True"], (
         done.stdout + done.stderr
     )
