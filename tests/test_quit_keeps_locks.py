@@ -21,7 +21,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.model.payloads import LockKept
-from console.ui.resume import ended_by
+from console.ui.resume_record import ended_by
 from tests.test_lost_mid_change import _drop, _sessions_of
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import (

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -15,63 +14,14 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
-from console.model.events import Event, Kind
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
+from console.ui.resume_record import Unknown, ended_by, unknown_hosts
 
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
-    from console.journal.event_log import EventLog
-    from console.model.state import IncidentState
     from console.ui.screens.loading import LoadingScreen
-
-
-@dataclass(frozen=True)
-class Unknown:
-    """A host whose last intent on `step` has no recorded outcome, and whether its
-    earlier attempt was found running when last asked (None: not asked, or no answer)."""
-
-    step: str
-    host: str
-    running: bool | None
-
-
-def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown]:
-    """Unknown hosts, each with what the last check since its intent found."""
-    from console.model.payloads import AttemptChecked  # its family: not on the way to home
-
-    found = []
-    for step_id, host in state.unknown_hosts:
-        running = None
-        for event in reversed(events):  # newest first, back to the unrecorded intent
-            if event.where.host != host or event.where.step != step_id:
-                continue
-            if event.kind == Kind.COMMAND_INTENT:
-                break
-            if isinstance(event.data, AttemptChecked):
-                running = event.data.running
-                break
-        found.append(Unknown(step_id, host, running))
-    return found
-
-
-def ended_by(events: EventLog) -> str | None:
-    """Why the console before this resume ended, when nobody quit it (its terminal
-    closed, a SIGTERM), as its detach or its locks' release recorded; None otherwise.
-    Only the events named are read (an output event is skipped by its place)."""
-    starts = 0
-    for index in range(len(events) - 1, -1, -1):
-        kind = events.place(index)[0]
-        if kind in (Kind.INCIDENT_RESUMED, Kind.INCIDENT_OPENED):
-            starts += 1
-            if starts == 2:
-                break
-        elif starts == 1 and kind in (Kind.RUN_DETACHED, Kind.LOCK_RELEASED, Kind.LOCK_KEPT):
-            reason = getattr(events[index].data, "reason", None)
-            if reason:
-                return str(reason)
-    return None
 
 
 @contextmanager
