@@ -42,6 +42,14 @@ STEP = "capture-evidence"
 WAIT = "i=0; while [ ! -e go ] && [ $i -lt 1500 ]; do sleep 0.2; i=$((i+1)); done; date > started\n"
 
 
+async def _let_go(app, engine: Engine) -> None:
+    """A resumed console under test ends: its locks and journal given back, then its engine."""
+    if app.conductor is not None:
+        app.conductor.release_locks()
+        app.conductor.recorder.close()
+    await engine.close()
+
+
 def fleet(sshd_server, tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     """A configuration written as the README says, on one real sshd, one command at a
     time: the third step rolls the version back, and its action waits for `go`."""
@@ -206,10 +214,7 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
                 await pilot.press("escape")
                 return said
         finally:
-            if app.conductor is not None:
-                app.conductor.release_locks()
-                app.conductor.recorder.close()
-            await engine.close()
+            await _let_go(app, engine)
 
     said = asyncio.run(close_dialog_says())
     assert said.endswith(" Outcome unknown on web-1: a change may still run there; v verifies"
@@ -272,10 +277,7 @@ def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_ser
                 await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
                 return [n.message for n in app._notifications if n.title == "Resumed"]
         finally:
-            if app.conductor is not None:
-                app.conductor.release_locks()
-                app.conductor.recorder.close()
-            await engine.close()
+            await _let_go(app, engine)
 
     said = asyncio.run(resumed())
     assert said == ["The console before was ended: terminal closed (SIGHUP)."], said
