@@ -60,7 +60,9 @@ def test_a_full_disk_stops_the_record_and_the_sending_and_says_how_to_go_on(smal
     done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
 
     assert done.returncode == 1, done.stderr
-    [said] = done.stderr.strip().splitlines()
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr  # nothing after it (tests/test_demo_fleet_stop.py)
+    said = lines[0]
     assert said == (
         f"error: the journal stopped: {journal / 'journal.jsonl'}: cannot be written: No space"
         " left on device; nothing more was sent to any host, and a host whose command was"

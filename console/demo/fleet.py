@@ -25,6 +25,7 @@ DEMO_USER = "responder"
 CLIENT_KEY = "client_key"  # files in the fleet's root
 KNOWN_HOSTS = "known_hosts"
 SLOW_SECONDS = 3.0
+STOP_SECONDS = 5.0  # a command's processes, killed, are reaped within it
 PREPARE_WORKERS = 8
 LISTEN_BACKLOG = 100  # asyncssh's own default
 SIGNALS = {
@@ -42,8 +43,28 @@ class _DemoHost:
         self.name = name
         self.sandbox = sandbox
         self.faults = faults
+        self.running: set[asyncio.Task] = set()  # the commands being answered
 
     async def handle(self, process: asyncssh.SSHServerProcess) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self.running.add(task)
+        try:
+            await self._answer(process)
+        finally:
+            self.running.discard(task)
+
+    async def stop(self) -> None:
+        """End every command still answered, its processes reaped, before returning: one
+        left to the loop's end exits after the loop is closed, and asyncio's child watcher
+        then prints a warning on the console's stderr."""
+        running = list(self.running)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.wait(running, timeout=STOP_SECONDS)
+
+    async def _answer(self, process: asyncssh.SSHServerProcess) -> None:
         command = process.command or "true"
         if FaultKind.SLOW in self.faults:
             await asyncio.sleep(SLOW_SECONDS)
@@ -210,6 +231,7 @@ class _Served:
             self.server.close()
             for conn in list(self.connections):
                 conn.abort()
+            await self.handler.stop()
             for writer in list(self.silent):
                 writer.close()
             with contextlib.suppress(Exception):
