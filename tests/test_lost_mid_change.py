@@ -241,8 +241,13 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
     state = fold(events)
     assert state.step("adhoc-1").hosts["app-2"].status is HostStatus.UNKNOWN
     locks = fleet.state / "locks" / "app.lock"
-    if existing is None:
-        assert state.closed and not locks.exists()
+    if existing is None:  # closed as failed, app's lock kept for app-2 (a close with it
+        assert state.closed and locks.exists()  # unknown keeps it)
+        (kept,) = [e for e in events if e.kind == Kind.LOCK_KEPT]
+        assert (kept.data.systems, kept.data.hosts) == (["app"], ["app-2"])
+        assert kept.data.closed_as and state.unknown_at_close == ["app-2"]
+        assert "exec: outcome unknown on app-2 at the close" in err, err
+        assert "--take-over-lock REASON --systems app --hosts app-2 'VERIFY'" in err, err
         return
     assert not state.closed and locks.exists(), [e.kind for e in events]
     (kept,) = [e for e in events if e.kind == Kind.LOCK_KEPT]

@@ -18,7 +18,8 @@ from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_cli_run_sshd import _still_under_way_fleet, run
 from tests.test_ui_support import until
 
-BY_HAND = "rollback-console exec --systems app --hosts app-2 'VERIFY'"
+# The close kept app's lock for app-2: the exec takes it over.
+BY_HAND = "rollback-console exec --take-over-lock REASON --systems app --hosts app-2 'VERIFY'"
 
 
 async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
@@ -45,6 +46,7 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
             assert "Reopened for amendments only" in said
             assert "Outcome unknown on app-2: V and R do not run after the close" in said
             assert f"e.g. {BY_HAND} (a new incident, under the locks), then note (n)" in said
+            assert "its locks there were kept at the close: --take-over-lock takes" in said
             banner = str(app.screen.query_one(ModeBanner).render())
             assert "v verify them" not in banner and "retry only them" not in banner, banner
             assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, (

@@ -91,6 +91,17 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
         await pilot.pause(0.05)
 
 
+async def close_anyway(pilot: Pilot, reason: str) -> None:
+    """In the close dialog while a host is unknown: `reason` typed, Enter says what stays
+    held and closes nothing, F7 closes anyway."""
+    await type_text(pilot, reason)
+    await pilot.press("enter")
+    await until_shown(pilot, "#close-error", "F7 closes anyway")
+    assert not pilot.app.conductor.state.closed
+    await pilot.press("f7")
+    await until(pilot, lambda: pilot.app.conductor.state.closed)
+
+
 async def until_shown(pilot: Pilot, selector: str, text: str, timeout: float = 20.0) -> str:
     """Wait (bounded) until the current screen's `selector` shows `text`; what it shows.
     A widget is drawn anew at its screen's next sync, after the state it shows has

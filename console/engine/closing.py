@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
 from console.model.events import Kind
-from console.model.outcome import Outcome, outcome_label
+from console.model.outcome import Outcome, named, outcome_label
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
 from console.model.status import FailureClass
@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 
 ABORT_WAIT_SECONDS = 30.0
 TAKE_OVER = "another incident there needs --take-over-lock REASON"
+
+
+class UnsettledClose(ProcedureError):
+    """A close asked while hosts' outcome is unknown, not confirmed: their systems' locks
+    would stay held past it (`systems`), a change may still run on `hosts`."""
+
+    def __init__(self, systems: list[str], hosts: list[str]):
+        kept = f"; the lock on {', '.join(systems)} stays held" if systems else ""
+        super().__init__(f"outcome unknown on {named(hosts)}: a change may still run there{kept}")
+        self.systems = systems
+        self.hosts = hosts
 
 
 def open_only(state: IncidentState, what: str) -> None:
@@ -209,11 +220,20 @@ class IncidentClosing:
         )
 
     def close(
-        self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
+        self,
+        outcome: Outcome,
+        reason: str = "",
+        hosts: list[str] | None = None,
+        to: str = "",
+        confirmed: bool = True,
     ) -> None:
         """End the incident: the outcome with what it needs (a reason, the hosts not rolled
         back, or whom it was handed to); the locks are released and the end time recorded.
-        "Rolled back and verified" is refused unless the record shows it."""
+        "Rolled back and verified" is refused unless the record shows it. While a host's
+        outcome is unknown (or its command was left running) its systems' locks are kept
+        past the close (`keep_at_close`; a drill's are released: its fleet is gone), and
+        the close is refused (UnsettledClose) unless `confirmed`: the console asks for a
+        key of its own first."""
         state = self.state
         if state.closed:
             raise ProcedureError(f"the incident is already closed: {state.outcome_label}")
@@ -242,26 +262,53 @@ class IncidentClosing:
                 )
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)
+        label = outcome_label(outcome, reason, hosts, to)
+        unsettled = [] if state.drill else unknown_hosts(state)
+        if unsettled and not confirmed:
+            raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
+        if unsettled:
+            self.keep_at_close(unsettled, label)
         self.locks.release()
+        said: dict[str, Any] = {"unknown": unsettled} if unsettled else {}  # else unsaid
         self.recorder.record(
             Kind.INCIDENT_CLOSED,
             outcome=outcome.value,
-            label=outcome_label(outcome, reason, hosts, to),
+            label=label,
             reason=reason,
             hosts=hosts,
             to=to,
+            **said,
         )
 
-    async def abort_incident(self, reason: str) -> None:
+    def kept_at_close(self, unsettled: list[str]) -> list[str]:
+        """The systems whose locks a close keeps: those of the hosts whose outcome is
+        unknown or left running (every system held, for a host the record places nowhere)."""
+        held = self.locks.claim.held if self.locks.claim is not None else []
+        if any(h not in self.state.hosts for h in unsettled):
+            return sorted(held)
+        return sorted({self.state.hosts[h] for h in unsettled} & set(held))
+
+    def keep_at_close(self, unsettled: list[str], label: str) -> None:
+        """Closed with these hosts unknown or left running: a change may still run there,
+        so their systems' locks stay (`lock.kept`, with the outcome it closed as); the
+        others are released. Held while this process runs, stale once it exits: another
+        incident there needs --take-over-lock REASON (the verify by hand, `exec`, lets go
+        of it once those hosts answer)."""
+        kept = self.locks.keep(self.kept_at_close(unsettled))
+        if kept:  # none when locking is off
+            self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=unsettled, closed_as=label)
+
+    async def abort_incident(self, reason: str, confirmed: bool = True) -> None:
         """Abort the whole incident, at any time: running commands are stopped, hosts not
-        started never will, and the incident closes as aborted with the reason."""
+        started never will, and the incident closes as aborted with the reason (refused
+        while a host is left unknown, unless `confirmed`: `close`)."""
         reason = reason.strip()
         if not reason:
             raise ProcedureError("aborting the incident needs a reason")
         if self.state.closed:
             raise ProcedureError(f"the incident is already closed: {self.state.outcome_label}")
         await self.stop_running(reason)
-        self.close(Outcome.ABORTED, reason)
+        self.close(Outcome.ABORTED, reason, confirmed=confirmed)
 
     async def stop_running(self, reason: str) -> None:
         """Abort the running steps (journalled, with the reason) and wait, bounded, until

@@ -389,13 +389,12 @@ class Conductor:
     def why_stopped(self) -> tuple[str, bool]:
         return self.closing.why_stopped()
 
-    def close(
-        self, outcome: Outcome, reason: str = "", hosts: list[str] | None = None, to: str = ""
-    ) -> None:
-        self.closing.close(outcome, reason, hosts, to)
+    def close(self, outcome: Outcome, reason: str = "", **how: Any) -> None:
+        """`IncidentClosing.close`: `hosts`, `to` and `confirmed` as there."""
+        self.closing.close(outcome, reason, **how)
 
-    async def abort_incident(self, reason: str) -> None:
-        await self.closing.abort_incident(reason)
+    async def abort_incident(self, reason: str, confirmed: bool = True) -> None:
+        await self.closing.abort_incident(reason, confirmed)
 
     async def shutdown(self) -> None:
         self.release_locks()

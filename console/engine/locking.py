@@ -72,11 +72,13 @@ class Claim:
             self.locks.release(system, self.holder)
         return released
 
-    def keep(self) -> list[str]:
+    def keep(self, only: list[str] | None = None) -> list[str]:
         """Leave the lock files in place past this process (stale once it exits): another
         incident needs a reason to take them over, and this one takes them back when
-        resumed. Nothing is released from here on."""
-        kept, self.held = sorted(self.held), []
+        resumed. Those kept are released no more from here on; `only`: of these systems
+        (the others stay held, for `release`)."""
+        kept = sorted(s for s in self.held if only is None or s in only)
+        self.held = [s for s in self.held if s not in kept]
         return kept
 
 
@@ -120,9 +122,10 @@ class IncidentLocks:
         """Locks were claimed that the journal does not say yet."""
         return self.claim is not None and bool(self.claim.unrecorded)
 
-    def keep(self) -> list[str]:
-        """The systems whose locks stay held after this process (`Claim.keep`)."""
-        self.kept = self.claim.keep() if self.claim is not None else []
+    def keep(self, only: list[str] | None = None) -> list[str]:
+        """The systems whose locks stay held after this process (`Claim.keep`; `only`:
+        of these systems)."""
+        self.kept = self.claim.keep(only) if self.claim is not None else []
         return self.kept
 
     def release(self, why: str | None = None) -> None:

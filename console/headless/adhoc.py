@@ -25,7 +25,7 @@ from console.headless.common import (
 from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
-from console.model.outcome import Outcome
+from console.model.outcome import Outcome, kept_at_close
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
 from console.model.status import lost_mid_change
@@ -95,7 +95,7 @@ async def run_exec(
                         conductor.close(Outcome.COMPLETED, f"ad-hoc command succeeded {where}")
                     elif unknown := sorted({h for _, h in conductor.state.unknown_hosts}):
                         lost = ", ".join(unknown)
-                        conductor.close(
+                        conductor.close(  # their systems' locks kept past the close
                             Outcome.FAILED,
                             f"ad-hoc command {where}: outcome unknown on {lost} (the connection"
                             " was lost while it ran)",
@@ -109,6 +109,9 @@ async def run_exec(
         code = EXIT_OK if ok else EXIT_FAILED
         if not options.json and (said := printer.summary(len(hosts))):
             print(said, file=sys.stderr)
+        if conductor.state.closed and conductor.locks_kept and not options.json:
+            said = kept_at_close(conductor.locks_kept, conductor.state.unknown_at_close)
+            print(f"exec: {visible(said, one_line=True)}", file=sys.stderr)
         if kept and not options.json:
             where = shlex.quote(str(conductor.recorder.path.parent))
             print(

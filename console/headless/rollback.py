@@ -28,7 +28,7 @@ from console.headless.common import (
     refusal_as_json,
 )
 from console.journal.results import drill_findings, run_result
-from console.model.outcome import Outcome
+from console.model.outcome import Outcome, kept_at_close
 from console.model.settings import Settings
 from console.model.state import HostStatus
 from console.model.visible import visible
@@ -100,6 +100,8 @@ async def _walk(
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
     verdict = closed if ok else f"{said}: {closed}"
+    if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
+        print(visible(kept_at_close(kept, conductor.state.unknown_at_close), one_line=True))
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 

@@ -216,7 +216,11 @@ DESCRIBE: dict[str, Describer] = {
         ),
     ),
     Kind.INCIDENT_CLOSED: _says(
-        lambda: payloads.IncidentClosed, lambda d, e: f"closed the incident: {d.label or d.outcome}"
+        lambda: payloads.IncidentClosed,
+        lambda d, e: (
+            f"closed the incident: {d.label or d.outcome}"
+            + (f" (outcome unknown on {', '.join(d.unknown)})" if d.unknown else "")
+        ),
     ),
     Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, _trigger),
     Kind.TRIGGER_FIRED: _says(
@@ -331,8 +335,10 @@ DESCRIBE: dict[str, Describer] = {
     Kind.LOCK_KEPT: _says(
         lambda: payloads.LockKept,
         lambda d, e: (
-            f"kept the locks on {', '.join(d.systems)} (outcome unknown on"
-            f" {', '.join(d.hosts)})" + (f": the console ended, {d.reason}" if d.reason else "")
+            f"kept the locks on {', '.join(d.systems)}"
+            + (" at the close" if d.closed_as else "")
+            + f" (outcome unknown on {', '.join(d.hosts)})"
+            + (f": the console ended, {d.reason}" if d.reason else "")
         ),
     ),
     Kind.FIELD_SET: _says(

@@ -58,6 +58,7 @@ def _closed(s: IncidentState, e: Event) -> None:
     s.outcome = d.outcome
     s.outcome_label = d.label or d.outcome
     s.closed_by = e.who.user
+    s.unknown_at_close = list(d.unknown or [])
 
 
 def _trigger(s: IncidentState, e: Event) -> None:

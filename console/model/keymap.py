@@ -24,6 +24,7 @@ BINDING_IDS = frozenset(
         "checklist.preview",
         "checklist.skip",
         "checklist.undo",
+        "close.anyway",
         "close.submit",
         "dialog.cancel",
         "dialog.no",

@@ -88,3 +88,34 @@ def outcome_label(
     if outcome is Outcome.HANDED_OVER:
         return f"{outcome.title} to {to}" + (f": {reason}" if reason else "")
     return outcome.title + (f": {reason}" if reason else "")
+
+
+def named(hosts: Sequence[str], shown: int = 3) -> str:
+    """`web-1, web-2, web-3 +47 more`: a few names, on a screen or in a line."""
+    more = len(hosts) - shown
+    return ", ".join(hosts[:shown]) + (f" +{more} more" if more > 0 else "")
+
+
+def verify_by_hand(systems: Sequence[str], hosts: Sequence[str], kept: bool = True) -> str:
+    """How to verify by hand the hosts a closed incident left unknown (its V and R do not
+    run after the close): the step's verify there, as a new incident (`exec`), which
+    takes over the locks the close kept (`kept`) and lets go of them once those hosts
+    answer."""
+    take = "--take-over-lock REASON " if kept else ""
+    return (
+        f"rollback-console exec {take}--systems {','.join(sorted(systems))}"
+        f" --hosts {','.join(sorted(hosts))} 'VERIFY'"
+    )
+
+
+def kept_at_close(systems: Sequence[str], hosts: Sequence[str]) -> str:
+    """What a close with hosts unknown leaves behind, and how it goes: one sentence
+    (the console, `run`, `exec` and the document say it alike)."""
+    lock = f"lock{'s' if len(systems) > 1 else ''} on {', '.join(systems)}"
+    return (
+        f"outcome unknown on {named(hosts)} at the close (a change may still run"
+        f" there): the {lock} stay{'' if len(systems) > 1 else 's'} held; another incident"
+        " there is refused, and once the process that closed it has exited needs"
+        " --take-over-lock REASON, as the verify by hand does"
+        f" ({verify_by_hand(systems, hosts)}), which lets go of it once those hosts answer"
+    )

@@ -43,6 +43,8 @@ class IncidentState:
     outcome: str | None = None  # an Outcome value (older journals: free words)
     outcome_label: str = ""  # the outcome in words, with its reason, hosts or successor
     closed_by: str | None = None
+    # hosts whose outcome was unknown (or left running) when it closed: their locks kept
+    unknown_at_close: list[str] = field(default_factory=list)
     amendments: list[dict[str, Any]] = field(
         default_factory=list
     )  # changes recorded after the close

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine import triage
+from console.engine.closing import UnsettledClose, unknown_hosts
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
-from console.model.outcome import Outcome
+from console.model.outcome import Outcome, kept_at_close
 from console.model.procedure import StepKind
 from console.model.triggers import TriggerKind
 from console.ui.console_app import AppPart
@@ -49,6 +50,13 @@ class LifecycleHost(AppPart, Protocol):
     def attach(self, incident: Conductor) -> None: ...
     def pop_screen(self) -> Any: ...
     def key_label(self, binding_id: str) -> str: ...
+
+
+class Unsettled(str):
+    """A close refused only because hosts' outcome is unknown: said, a key of its own
+    closes it (the close dialog's `close.anyway`)."""
+
+    __slots__ = ()
 
 
 class Lifecycle:
@@ -205,35 +213,52 @@ class Lifecycle:
             why = conductor.unverified_why()
         self.app.push_screen(CloseDialog(suggested, left, why))
 
-    async def close_incident(self, outcome: Outcome, detail: str) -> str | None:
-        """Close the attached incident; what is wrong with the choice, or None when closed."""
+    async def close_incident(
+        self, outcome: Outcome, detail: str, confirmed: bool = False
+    ) -> str | None:
+        """Close the attached incident; what is wrong with the choice, or None when closed.
+        While a host's outcome is unknown it closes only `confirmed` (its locks kept)."""
         from console.ui.screens.close import split_hosts
 
         conductor = self.app.conductor
         assert conductor is not None
         try:
             if outcome is Outcome.ABORTED:
-                await conductor.abort_incident(detail)
+                await conductor.abort_incident(detail, confirmed)
             elif outcome is Outcome.PARTIAL:
-                conductor.close(outcome, hosts=split_hosts(detail))
+                conductor.close(outcome, hosts=split_hosts(detail), confirmed=confirmed)
             elif outcome is Outcome.HANDED_OVER:
-                conductor.close(outcome, to=detail)
+                conductor.close(outcome, to=detail, confirmed=confirmed)
             else:
-                conductor.close(outcome, reason=detail)
+                conductor.close(outcome, reason=detail, confirmed=confirmed)
+        except UnsettledClose as exc:
+            anyway = self.app.key_label("close.anyway")
+            verify = self.app.key_label("resume.verify")
+            said = str(exc)
+            return Unsettled(
+                f"Not closed: {said[:1].upper()}{said[1:]}. {anyway} closes anyway;"
+                f" Esc, then {verify}, verifies first."
+            )
         except ProcedureError as exc:
             return str(exc)
         self.closed()
         return None
 
     def closed(self) -> None:
-        """After the close: no more samples into this journal; say how it ended."""
+        """After the close: no more samples into this journal; say how it ended (and what
+        stays held: the locks of hosts left unknown)."""
         self.app.live.watcher.attach(None)
         assert self.app.conductor is not None  # it was just closed
-        state = self.app.conductor.state
+        conductor = self.app.conductor
+        state = conductor.state
+        kept = conductor.locks_kept
+        said = kept_at_close(kept, state.unknown_at_close)
+        held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
         self.app.notify(
-            f"{state.incident_id}: {state.outcome_label}. The form can still be amended.",
+            f"{state.incident_id}: {state.outcome_label}. The form can still be amended.{held}",
             title="Incident closed",
-            timeout=8,
+            severity="warning" if held else "information",
+            timeout=30 if held else 8,
         )
 
     def prompt_abort(self, then_quit: bool = False) -> None:
@@ -290,6 +315,9 @@ class Lifecycle:
             if reason:
                 self.abort_incident(reason)
 
+        if not conductor.running and unknown_hosts(conductor.state):
+            self.abort_in_close_dialog()  # what stays held is said there, and asked again
+            return
         running = " Running commands are stopped first." if conductor.running else ""
         self.app.push_screen(
             TextPrompt(
@@ -322,8 +350,22 @@ class Lifecycle:
 
     async def _abort_incident(self, reason: str) -> None:
         problem = await self.close_incident(Outcome.ABORTED, reason)
-        if problem:
+        conductor = self.app.conductor
+        if problem and conductor and unknown_hosts(conductor.state):
+            # Its steps stopped, some hosts' outcome is unknown: the close says what stays
+            # held and asks again, the reason kept.
+            self.abort_in_close_dialog(reason)
+        elif problem:
             self.app.notify(problem, title="Not aborted", severity="error")
+
+    def abort_in_close_dialog(self, reason: str = "") -> None:
+        """The close dialog, “aborted” chosen (with `reason`): an abort while a host's
+        outcome is unknown closes as a close does there, once confirmed."""
+        from console.ui.screens.close import CloseDialog
+
+        conductor = self.app.conductor
+        assert conductor is not None
+        self.app.push_screen(CloseDialog(Outcome.ABORTED, conductor.not_rolled_back(), reason))
 
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt

@@ -16,6 +16,7 @@ from textual.worker_manager import WorkerManager
 
 from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError
+from console.model.outcome import kept_at_close
 from console.model.status import HostStatus
 from console.ui.console_app import AppPart
 
@@ -178,8 +179,14 @@ class Quitting:
             return "rollback-console: no incident was open"
         state = conductor.state
         if state.closed:
+            kept = conductor.locks_kept
+            held = (
+                f"; {kept_at_close(kept, state.unknown_at_close)}"
+                if kept and state.unknown_at_close
+                else ""
+            )
             return (
-                f"{state.incident_id}: closed, {state.outcome_label};"
+                f"{state.incident_id}: closed, {state.outcome_label}{held};"
                 f" to amend, {self.how_to_resume()}"
             )
         current = conductor.current()

@@ -14,6 +14,7 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
+from console.model.outcome import verify_by_hand
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
 from console.ui.resume_record import Unknown, ended_by, unknown_hosts
@@ -158,10 +159,16 @@ class Resuming:
         if state.closed:
             self.app.push_screen("checklist")
             unknown = self.unknown()
+            locks = (
+                "its locks there were kept at the close: --take-over-lock takes them over,"
+                " and the exec lets go of them once those hosts answer"
+                if state.unknown_at_close
+                else "its locks went with the close"
+            )
             by_hand = (
                 f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do not run"
                 " after the close (their commands would rewrite the record under its outcome,"
-                " and its locks went with the close). Verify by hand: the step's verify there,"
+                f" and {locks}). Verify by hand: the step's verify there,"
                 f" e.g. {self.by_hand(unknown)} (a new incident, under the locks), then note"
                 f" ({self.app.key_label('checklist.note')}) what it found."
                 if unknown
@@ -321,10 +328,7 @@ class Resuming:
         conductor = self.live_conductor
         hosts = sorted({u.host for u in unknown})
         systems = sorted({conductor.settings.inventory.system_of(h).name for h in hosts})
-        return (
-            f"rollback-console exec --systems {','.join(systems)} --hosts {','.join(hosts)}"
-            " 'VERIFY'"
-        )
+        return verify_by_hand(systems, hosts, kept=bool(conductor.state.unknown_at_close))
 
     def banner(self) -> Text | None:
         """What the resume banner says: the unknown hosts, and the keys to clear them (after

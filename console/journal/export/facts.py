@@ -39,6 +39,14 @@ class Summary(Strict):
     systems: list[str]
     strategy: str | None
     reason: str | None
+    unknown_at_close: list[str] = Field(
+        description="hosts whose outcome was unknown when it was closed (a change may still"
+        " have run there)"
+    )
+    locks_kept_at_close: list[str] = Field(
+        description="the systems whose locks the close kept for them (another incident"
+        " there needs --take-over-lock REASON)"
+    )
 
 
 class Impact(Strict):

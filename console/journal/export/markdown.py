@@ -97,6 +97,9 @@ def summary(doc: Document) -> list[str]:
         ("Strategy", s.strategy or "–"),
         ("Reason", s.reason or "–"),
     ]
+    if s.unknown_at_close:  # a change may still have run there: said where it is read
+        kept = f" (locks kept: {', '.join(s.locks_kept_at_close)})" if s.locks_kept_at_close else ""
+        rows.append(("Outcome unknown at close", ", ".join(s.unknown_at_close) + kept))
     return ["## Summary", "", inert(s.paragraph), "", *_table(("Fact", "Value"), rows)]
 
 

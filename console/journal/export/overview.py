@@ -22,7 +22,14 @@ from console.journal.export.systems import value_text
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.times import duration
 from console.model.events import Event, Kind
-from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
+from console.model.outcome import verify_by_hand
+from console.model.payloads import (
+    LockKept,
+    TriggerDeclared,
+    TriggerDismissed,
+    TriggerFired,
+    TriggerMerged,
+)
 from console.model.review import FormField
 from console.model.state import HostStatus, IncidentState
 
@@ -231,9 +238,19 @@ def build_summary(
         strategy=_strategy_ran(state),
         reason=state.fields.get(FormField.REASON.value)
         or (trigger.reason if trigger and trigger.declared_by else None),
+        unknown_at_close=list(state.unknown_at_close),
+        locks_kept_at_close=_kept_at_close(events),
     )
     paragraph = _paragraph(facts, milestones, systems, trigger, notifications)
     return facts.model_copy(update={"paragraph": paragraph})
+
+
+def _kept_at_close(events: list[Event]) -> list[str]:
+    """The systems whose locks the close kept (its hosts' outcome unknown)."""
+    for e in reversed(events):
+        if e.kind == Kind.LOCK_KEPT and (kept := e.payload(LockKept)).closed_as:
+            return list(kept.systems)
+    return []
 
 
 def _strategy_ran(state: IncidentState) -> str | None:
@@ -303,6 +320,22 @@ def _changed(systems: list[SystemFacts]) -> list[str]:
         for key, before, after in ordered
         if rank(key) < len(VERSION_WORDS)
     ][:3]
+
+
+def _unknown_at_close(unknown: list[str], kept: list[str]) -> str:
+    """The hosts a close left unknown, and the locks it kept for them: how they go."""
+    said = (
+        f"It was closed with the outcome unknown on {', '.join(unknown)}: a change may still"
+        " have run there"
+    )
+    if not kept:
+        return f"{said}."
+    lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
+    return (
+        f"{said}, so the {lock} {'were' if len(kept) > 1 else 'was'} kept past the close:"
+        " another incident there needs --take-over-lock REASON, as the verify by hand does"
+        f" ({verify_by_hand(kept, unknown)}), which lets go of it once those hosts answer."
+    )
 
 
 def _paragraph(
@@ -389,6 +422,8 @@ def _paragraph(
     if facts.outcome:
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
         said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
+        if unknown := facts.unknown_at_close:
+            said.append(_unknown_at_close(unknown, facts.locks_kept_at_close))
     else:
         said.append("The incident is still open: this document is a draft.")
     return " ".join(said)

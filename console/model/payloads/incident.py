@@ -41,6 +41,12 @@ class IncidentClosed(Payload):
     reason: str | None = Field(None, description="why, in the commander's words")
     hosts: list[str] | None = Field(None, description="for `partial`: the hosts not rolled back")
     to: str | None = Field(None, description="for `handed-over`: to whom")
+    unknown: list[str] | None = Field(
+        None,
+        description="the hosts whose outcome was unknown at the close (a command sent with"
+        " no outcome on record, or left running): a change may still have run there; their"
+        " systems' locks were kept (`lock.kept`)",
+    )
 
 
 class LockAcquired(Payload):
@@ -68,11 +74,11 @@ class LockReleased(Payload):
 
 
 class LockKept(Payload):
-    """The console (or `run`) stopped driving the open incident while these hosts' outcome
-    was unknown or their command was left running (detached): a change may still run
-    there, so the systems' lock files stay (stale once its process exits; another incident
-    needs `--take-over-lock REASON`, `resume` takes them back). Its process let go of
-    the journal, as with `lock.released`."""
+    """The console (or `run`) stopped driving the open incident, or closed it, while these
+    hosts' outcome was unknown or their command was left running (detached): a change may
+    still run there, so the systems' lock files stay (stale once its process exits; another
+    incident needs `--take-over-lock REASON`, `resume` of an open one takes them back). Its
+    process let go of the journal, as with `lock.released`."""
 
     KIND = Kind.LOCK_KEPT
     OMIT_NONE = True  # a reason only when nobody chose it
@@ -82,4 +88,9 @@ class LockKept(Payload):
         None,
         description="why the console ended, when nobody quit it: `terminal closed (SIGHUP)`"
         " or `ended by SIGTERM`",
+    )
+    closed_as: str | None = Field(
+        None,
+        description="kept at the close: the outcome it closed as, in words (the other"
+        " systems' locks were released)",
     )

@@ -12,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.model.outcome import CHOSEN, Outcome
+from console.engine.closing import unknown_hosts
+from console.model.outcome import CHOSEN, Outcome, named
 from console.model.visible import visible
+from console.ui.lifecycle import Unsettled
 from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
 from console.ui.widgets.typeahead import ChoiceThenText, FieldInput
 
@@ -60,6 +62,9 @@ class CloseDialog(ModalScreen[None]):
         Binding("escape", "cancel", "Back", id="dialog.cancel"),
         # not a priority binding: one would act before the keys typed ahead of it
         Binding("enter", "close", "Close incident", id="close.submit"),
+        # While a host's outcome is unknown Enter does not close: this key does, once
+        # Enter has said what stays held (a key of its own, never typed ahead by chance).
+        Binding("f7", "close_anyway", "Close anyway", id="close.anyway", show=False),
     ]
 
     def __init__(self, suggested: Outcome | None, left: list[str], why: str = ""):
@@ -72,24 +77,18 @@ class CloseDialog(ModalScreen[None]):
         self.typed: dict[str, str] = {"hosts": ", ".join(left)}
         self.offered = {suggested: why} if suggested and why else {}
         self.need: str | None = None
+        # Enter said the hosts unknown and the locks that stay: the next close is confirmed.
+        self.armed = False
 
     def compose(self) -> ComposeResult:
         assert self.app.conductor is not None  # only an open incident is closed
         incident = self.app.conductor.state.incident_id
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
+        # what stays held, said: the dialog still fits 24 rows, its refusal too
+        extra += " -unknown" if unknown_hosts(self.app.conductor.state) else ""
         with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
-            said = (
-                "How did it end? The close records the end time and releases the locks;"
-                " the form can still be filled afterwards, as amendments."
-            )
-            if unknown := sorted({h for _, h in self.app.conductor.state.unknown_hosts}):
-                # a change may still run there; once closed, no V / R is offered
-                said += (
-                    f" Outcome unknown on {', '.join(unknown)}: a change may still run"
-                    f" there; {self.app.key_label('resume.verify')} verifies them first (Esc)."
-                )
-            yield Static(visible(said), classes="dialog-text", markup=False)
+            yield Static(visible(self.said()), classes="dialog-text", markup=False)
             with ChoiceThenText(id="close-outcome", enter_decides=True):
                 for outcome in self.choices():
                     yield MarkedRadioButton(
@@ -100,7 +99,36 @@ class CloseDialog(ModalScreen[None]):
             yield Label("", id="close-ask")
             yield FieldInput(enter_moves=False, id="close-detail")
             yield Label("", id="close-error", classes="error-line")
-            yield Static("Enter closes · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+            closes = "Enter closes"
+            if unknown_hosts(self.app.conductor.state):
+                closes = f"Enter, then {self.app.key_label('close.anyway')}, closes"
+            yield Static(f"{closes} · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+
+    def said(self) -> str:
+        """What the close does; while hosts' outcome is unknown (a change may still run
+        there, and once closed no V / R is offered), that their locks stay held past it
+        and how they go."""
+        conductor = self.app.conductor
+        assert conductor is not None
+        unknown = unknown_hosts(conductor.state)
+        if not unknown:
+            return (
+                "How did it end? The close records the end time and releases the locks;"
+                " the form can still be filled afterwards, as amendments."
+            )
+        kept = conductor.closing.kept_at_close(unknown)
+        lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
+        stays = (
+            f" Closed now, the {lock} stay{'' if len(kept) > 1 else 's'} held: no other"
+            " incident runs there, and once this console has quit only one given"
+            " --take-over-lock REASON (the verify by hand: exec) takes it over."
+            if kept
+            else ""
+        )
+        return (
+            f"How did it end? Outcome unknown on {named(unknown)}: a change may still run"
+            f" there; {self.app.key_label('resume.verify')} verifies them first (Esc).{stays}"
+        )
 
     def choices(self) -> tuple[Outcome, ...]:
         """A commander's choices, and the outcome the record suggests if it is none of them
@@ -169,14 +197,21 @@ class CloseDialog(ModalScreen[None]):
         if detail.display and event.radio_set.has_focus:  # from the keyboard it moved on
             detail.focus()
 
-    async def action_close(self) -> None:
+    async def action_close_anyway(self) -> None:
+        """Close while hosts are unknown, their locks kept; before Enter has said so, what
+        Enter does (it says so)."""
+        await self.action_close(confirmed=self.armed)
+
+    async def action_close(self, confirmed: bool = False) -> None:
         outcome = self.chosen()
         error = self.query_one("#close-error", Label)
         if outcome is None:
             error.update("✘ Choose how it ended first (↑ ↓ then Space).")
             return
         detail = self.query_one("#close-detail", Input).value
-        problem = await self.app.lifecycle.close_incident(outcome, detail)
+        problem = await self.app.lifecycle.close_incident(outcome, detail, confirmed)
+        if isinstance(problem, Unsettled):
+            self.armed = True  # what stays held is said: the key named closes now
         if problem:
             error.update(f"✘ {problem}")
             field = self.query_one("#close-detail", Input)

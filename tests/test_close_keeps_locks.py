@@ -1,0 +1,171 @@
+"""Closing (F7) or aborting (a) an incident while a host's outcome is unknown: a change may
+still run there, so its system's lock stays held past the close (`lock.kept`, with the
+hosts and the outcome it closed as); the settled systems' locks are released. Enter does
+not close then: it says what stays held, and F7 closes anyway. Another incident on the
+kept system is refused; the verify by hand (`exec --take-over-lock`) takes the lock over
+once the console has quit and lets go of it. The document names the hosts unknown at the
+close. On a real OpenSSH sshd: `run` leaves app-2 unknown (its verify finds the change
+still under way), then the console resumes it (tmux at 80x24, or Pilot)."""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+from textual.widgets import RadioSet, Static
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.payloads import IncidentClosed, LockKept, LockReleased
+from console.ui.app import make_app
+from console.ui.screens.close import CloseDialog
+from tests.cli_fleet import Fleet
+from tests.test_cli_run_sshd import _still_under_way_fleet
+from tests.test_ui_support import close_anyway, until
+from tests.test_ui_terminal import Tmux
+
+pytestmark = pytest.mark.sshd
+
+
+def two_systems(sshd_server, tmp_path: Path) -> tuple[Fleet, Path]:
+    """app-1 in `cart`, app-2 in `app`; `run` on both leaves app-2 unknown (its verify
+    exits 75, the change still under way) and the incident open, exit 4. Its journal."""
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    inventory = fleet.config / "inventory.toml"
+    data = tomllib.loads(inventory.read_text())
+    [system] = data["systems"]
+    cart = {**system, "name": "cart", "hosts": [h for h in system["hosts"] if h["name"] == "app-1"]}
+    system["hosts"] = [h for h in system["hosts"] if h["name"] == "app-2"]
+    data["systems"].append(cart)
+    inventory.write_text(tomli_w.dumps(data))
+    result = run_on(fleet, "app,cart", fleet.state / "incident")
+    assert result.returncode == 4, result.stdout + result.stderr
+    return fleet, fleet.state / "incident" / "journal.jsonl"
+
+
+def run_on(fleet: Fleet, systems: str, journal: Path):
+    return fleet.cli(
+        "run", "--systems", systems, "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--journal", str(journal), "--yes",
+    )  # fmt: skip
+
+
+def closed_keeping_app(journal: Path, written: int, outcome: str) -> None:
+    """The close's record: app's lock kept for app-2, cart's released, the close naming
+    app-2 unknown."""
+    events = read_journal(journal).events[written:]
+    kinds = [e.kind for e in events]
+    assert Kind.INCIDENT_CLOSED in kinds, kinds
+    kept = [e.payload(LockKept) for e in events if e.kind == Kind.LOCK_KEPT]
+    assert [(k.systems, k.hosts) for k in kept] == [(["app"], ["app-2"])], kept
+    assert kept[0].closed_as and kept[0].closed_as.startswith(outcome), kept
+    released = [e.payload(LockReleased).systems for e in events if e.kind == Kind.LOCK_RELEASED]
+    assert released == [["cart"]], released  # only the settled system
+    closed = events[kinds.index(Kind.INCIDENT_CLOSED)].payload(IncidentClosed)
+    assert closed.outcome == outcome and closed.unknown == ["app-2"], closed
+
+
+@pytest.mark.tmux
+def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
+    sshd_server, tmp_path: Path
+) -> None:
+    fleet, journal = two_systems(sshd_server, tmp_path)
+    written = len(read_journal(journal).events)
+    locks = fleet.state / "locks"
+    tmux = Tmux(tmp_path)
+    try:
+        console = f"{sys.executable} -m console resume {journal} --config {fleet.config}"
+        tmux.start(f"{console}; echo EXITED $?; sleep 60")
+        tmux.wait_for("Outcome unknown on app-2")
+        tmux.keys("F7")
+        screen = tmux.wait_for("Close incident")
+        said = " ".join(" ".join(screen.split("│")).split())  # as wrapped at 80 columns
+        assert "Outcome unknown on app-2: a change may still run there" in said, screen
+        assert "the lock on app stays held" in said and "--take-over-lock REASON" in said, screen
+        tmux.keys("Enter")  # partially rolled back (app-2), as the record suggests
+        screen = tmux.wait_for("closes anyway")
+        assert "Not closed" in screen, screen
+        assert not [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
+        assert (locks / "app.lock").exists() and (locks / "cart.lock").exists()
+        tmux.keys("F7")
+        tmux.wait_for("Closed: partially rolled back")
+        closed_keeping_app(journal, written, "partial")
+        assert (locks / "app.lock").exists() and not (locks / "cart.lock").exists()
+
+        # The console still runs: another incident on app is refused, even with a reason.
+        other = run_on(fleet, "app", fleet.state / "second")
+        assert other.returncode == 3, other.stdout + other.stderr
+        assert "system 'app' is locked" in other.stderr, other.stderr
+        taken = fleet.cli(
+            "exec", "--systems", "app", "--take-over-lock", "verify by hand", "true"
+        )  # fmt: skip
+        assert taken.returncode == 3, taken.stdout + taken.stderr
+
+        tmux.keys("C-q")
+        screen = tmux.wait_for("EXITED 0")
+        line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
+        assert "the lock on app stays held" in line, screen
+    finally:
+        tmux.kill()
+
+    # Cart was released: a rollback there goes on.
+    cart = run_on(fleet, "cart", fleet.state / "cart")
+    assert cart.returncode == 0, cart.stdout + cart.stderr
+    # The console has quit: app's lock is stale, taken over only with a reason.
+    refused = run_on(fleet, "app", fleet.state / "third")
+    assert refused.returncode == 3 and "--take-over-lock REASON" in refused.stderr, refused.stderr
+    # The verify by hand, as the dialog and the document say: it takes the lock over, and
+    # lets go of it once app-2 has answered.
+    (fleet.sandboxes["app-2"] / "slow").unlink()
+    verify = fleet.cli(
+        "exec", "--take-over-lock", "verify by hand after the close", "--systems", "app",
+        "--hosts", "app-2", "grep -q 2.4.0 release",
+    )  # fmt: skip
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert not (locks / "app.lock").exists()
+
+    # The document names app-2 unknown at the close, and the lock kept.
+    document = fleet.cli("export", str(journal), "--format", "markdown")
+    assert document.returncode == 0, document.stderr
+    assert "| Outcome unknown at close | app-2 (locks kept: app) |" in document.stdout
+    text = " ".join(document.stdout.split())
+    assert "It was closed with the outcome unknown on app-2" in text, document.stdout
+
+
+async def test_a_aborts_in_the_close_dialog_with_a_host_unknown(
+    sshd_server, tmp_path: Path
+) -> None:
+    """`a` with nothing running aborts the incident: with app-2 unknown it opens the close
+    dialog, "aborted" chosen, which says what stays held and asks for F7."""
+    fleet, journal = two_systems(sshd_server, tmp_path)
+    written = len(read_journal(journal).events)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.conductor is not None)
+            await pilot.press("f3")
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            radios = app.screen.query_one("#close-outcome", RadioSet)
+            assert radios.pressed_button.name == "aborted"
+            said = str(app.screen.query_one(".dialog-text", Static).render())
+            assert "the lock on app stays held" in " ".join(said.split()), said
+            await until(pilot, lambda: app.screen.focused is not None)
+            await pilot.press("tab")
+            await close_anyway(pilot, "wrong fleet")
+            assert app.conductor.state.outcome_label == "aborted: wrong fleet"
+            closed_keeping_app(journal, written, "aborted")
+            # The console lives on: another incident on app is refused.
+            other = run_on(fleet, "app", fleet.state / "second")
+            assert other.returncode == 3, other.stdout + other.stderr
+            assert "system 'app' is locked" in other.stderr, other.stderr
+    finally:
+        if app.conductor is not None:
+            app.conductor.recorder.close()
+        await engine.close()
