@@ -15,6 +15,9 @@ account of tests/sshd.py) and times whole processes, wall clock and CPU, running
                parsed once), connect to all, run `true`, close; no handshake cap
   gather-cap   the same, at most --cap handshakes at once (default 10)
   gather-5     the same, no cap, then 4 more gathers of `true` on the same connections
+               (the floors offer the console's ciphers, AES-GCM first)
+  gather-chacha, gather-5-chacha  gather and gather-5 with asyncssh's own cipher order
+               (chacha20-poly1305 first), as the floor was before 2026-12-03 16:30 UTC
   run-1        rollback-console run, a procedure of 1 remote step
   run-5        rollback-console run, a procedure of 5 remote steps (4 commands + strategy)
 
@@ -180,6 +183,7 @@ class Bench:
                 return [self.console, command[0], *config, *command[1:]]
             return [self.console, *config, *command]
 
+        chacha = ["--asyncssh-ciphers"]
         run = ["run", "--systems", "bench", "--strategy", "noop"]
         run += ["--trigger", "stakeholder-decision", "--reason", "bench", "--yes"]
         tools = [
@@ -211,6 +215,23 @@ class Bench:
                 "gather-5",
                 "(d) asyncssh gather, 5 steps, same connections",
                 lambda n: [py, str(PEERS / "asyncssh_gather.py"), fleet_json(n), "--steps", "5"],
+            ),
+            Tool(
+                "gather-chacha",
+                "(d) asyncssh gather, asyncssh's ciphers",
+                lambda n: [py, str(PEERS / "asyncssh_gather.py"), fleet_json(n), *chacha],
+            ),
+            Tool(
+                "gather-5-chacha",
+                "(d) asyncssh gather, 5 steps, asyncssh's ciphers",
+                lambda n: [
+                    py,
+                    str(PEERS / "asyncssh_gather.py"),
+                    fleet_json(n),
+                    "--steps",
+                    "5",
+                    *chacha,
+                ],
             ),
             Tool("run-1", "(e) rollback-console run, 1 step", lambda n: console(n, run, 1)),
             Tool("run-5", "(e) rollback-console run, 5 steps", lambda n: console(n, run, 5)),
@@ -356,7 +377,7 @@ class Bench:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     keys = ["exec", "ansible", "ansible-raw", "pssh", "gather", "gather-cap", "gather-5"]
-    keys += ["run-1", "run-5"]
+    keys += ["gather-chacha", "gather-5-chacha", "run-1", "run-5"]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=[50, 200], metavar="N")
     parser.add_argument("--rounds", type=int, default=5)

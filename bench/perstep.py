@@ -41,6 +41,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import fleet as fleetlib  # noqa: E402
 
+from console.engine.dial import CIPHERS  # noqa: E402
 from console.engine.runner import Runner  # noqa: E402
 from console.engine.ssh import SshPool, targets_for  # noqa: E402
 from console.journal.actor import current_actor  # noqa: E402
@@ -76,6 +77,7 @@ async def measure(
         agent_path=None,
         gss_auth=False,
         gss_kex=False,
+        encryption_algs=CIPHERS,  # as the console's pool offers them
         login_timeout=900 if counted else 120,
     )
     conns: list[asyncssh.SSHClientConnection] = []

@@ -8,8 +8,10 @@ gather per step, over the same connections: the floor for a K-step procedure.
 Options are built once, as a well-tuned client builds them: the client key
 loaded and the fleet's known_hosts parsed once (``asyncssh.read_known_hosts``),
 not once per connection as when a path is given.  Host keys are checked, no
-~/.ssh/config, no agent: the same footing as rollback-console.  Exit status 1
-if any host failed.
+~/.ssh/config, no agent: the same footing as rollback-console, whose ciphers it
+offers too (AES-GCM first, then asyncssh's own list: console/engine/dial.py's CIPHERS);
+``--asyncssh-ciphers`` offers asyncssh's own order (chacha20-poly1305 first), as the
+floor did before 2026-12-03 16:30 UTC.  Exit status 1 if any host failed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import json
 import sys
 
 import asyncssh
+
+CIPHERS = "^aes128-gcm@openssh.com,aes256-gcm@openssh.com"  # as the console offers them
 
 
 async def connect(host: dict, options, cap: asyncio.Semaphore | None):
@@ -55,6 +59,9 @@ async def main() -> int:
     parser.add_argument("fleet")
     parser.add_argument("--cap", type=int, default=0, help="max concurrent handshakes (0: none)")
     parser.add_argument("--steps", type=int, default=1, help="commands per host, one at a time")
+    parser.add_argument(
+        "--asyncssh-ciphers", action="store_true", help="asyncssh's own cipher order"
+    )
     args = parser.parse_args()
     with open(args.fleet) as handle:
         fleet = json.load(handle)
@@ -66,6 +73,7 @@ async def main() -> int:
         agent_path=None,
         gss_auth=False,
         gss_kex=False,
+        encryption_algs=() if args.asyncssh_ciphers else CIPHERS,
     )
     cap = asyncio.Semaphore(args.cap) if args.cap else None
     if args.steps > 1:
