@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, RadioSet
 
+from console.engine.closing import UnsettledClose
 from console.engine.conductor import ProcedureError
+from console.engine.errors import LockRefused
 from console.journal.export.markdown import render_markdown
 from console.journal.lock import SystemLocks
 from console.model.events import Kind
@@ -318,3 +320,40 @@ async def test_an_incident_closed_with_steps_left_says_how_it_ended_not_enter_ru
         assert where.startswith(" ■ Closed: aborted: bridge decided to stop · ended")
         todo = str(app.screen.query_one("#where-todo").render())
         assert todo.startswith("The post-rollback form can still be amended (F5)")
+
+
+def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(tmp_path: Path) -> None:
+    """web-3's restart was sent with no outcome on record: the close keeps web's lock
+    (only once confirmed: the console asks with a key of its own), this console's next
+    incident there is refused saying why, and an undo after the close keeps it again."""
+    engine, conductor = populated(demo_settings(), tmp_path / "incidents")
+    with pytest.raises(UnsettledClose) as refused:
+        conductor.close(Outcome.ABORTED, "wrong fleet", confirmed=False)
+    assert str(refused.value) == (
+        "outcome unknown on web-3: a change may still run there; the lock on web stays held"
+    )
+    assert not conductor.state.closed
+    conductor.close(Outcome.ABORTED, "wrong fleet")
+    kept, closed = conductor.recorder.events[-2:]
+    assert (kept.kind, kept.data.systems, kept.data.hosts) == (Kind.LOCK_KEPT, ["web"], ["web-3"])
+    assert kept.data.closed_as == "aborted: wrong fleet" and kept.data.reason is None
+    assert closed.data.unknown == ["web-3"] and conductor.state.unknown_at_close == ["web-3"]
+    assert engine.locks.holder("web") is not None
+    with pytest.raises(LockRefused, match="this console kept it, a host's outcome being unknown"):
+        engine.new_incident("Another try", systems=["web"])
+    document = " ".join(render_markdown(conductor.recorder.events).split())
+    assert "| Outcome unknown at close | web-3 (locks kept: web) |" in document
+    assert (
+        "It was closed with the outcome unknown on web-3: a change may still have run there,"
+        " so the lock on web was kept past the close" in document
+    )
+    # An undo after the close (`rollback-console undo`) claims the lock again: at its end
+    # it is kept again while web-3 is still unknown (it was released).
+    conductor.recorder.close()
+    undo = engine.open_existing(conductor.recorder.path, ["web"])
+    assert undo.let_go("the undo ended") == ["web"]
+    assert engine.locks.holder("web") is not None
+    kept, noted = undo.recorder.events[-2:]
+    assert kept.kind == Kind.LOCK_KEPT and kept.data.hosts == ["web-3"]
+    assert noted.data.text.startswith("the undo ended: outcome unknown on web-3 at the close")
+    undo.recorder.close()

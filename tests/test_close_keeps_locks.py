@@ -32,10 +32,16 @@ from tests.test_ui_terminal import Tmux
 pytestmark = pytest.mark.sshd
 
 
-def two_systems(sshd_server, tmp_path: Path) -> tuple[Fleet, Path]:
+def two_systems(sshd_server, tmp_path: Path, undo: str = "") -> tuple[Fleet, Path]:
     """app-1 in `cart`, app-2 in `app`; `run` on both leaves app-2 unknown (its verify
-    exits 75, the change still under way) and the incident open, exit 4. Its journal."""
+    exits 75, the change still under way) and the incident open, exit 4. Its journal.
+    `undo`: the strategy's undo command."""
     fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    if undo:
+        strategies = fleet.config / "strategies.toml"
+        data = tomllib.loads(strategies.read_text())
+        data["strategies"][0]["commands"]["undo"] = undo
+        strategies.write_text(tomli_w.dumps(data))
     inventory = fleet.config / "inventory.toml"
     data = tomllib.loads(inventory.read_text())
     [system] = data["systems"]
@@ -169,3 +175,18 @@ async def test_a_aborts_in_the_close_dialog_with_a_host_unknown(
         if app.conductor is not None:
             app.conductor.recorder.close()
         await engine.close()
+
+
+def test_an_undo_while_a_host_is_unknown_keeps_its_lock(sshd_server, tmp_path: Path) -> None:
+    """`undo` in the incident `run` left open (app-2 unknown), on app-1 only: at its end
+    the open incident's locks are kept for app-2, as its quit keeps them (its shutdown
+    released them before its let_go could keep them)."""
+    fleet, journal = two_systems(sshd_server, tmp_path, undo="echo 2.4.1 > release")
+    written = len(read_journal(journal).events)
+    undo = fleet.cli("undo", str(journal), "restore", "--hosts", "app-1", "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    events = read_journal(journal).events[written:]
+    kept = [e.payload(LockKept) for e in events if e.kind == Kind.LOCK_KEPT]
+    assert [(k.systems, k.hosts) for k in kept] == [(["app", "cart"], ["app-2"])], kept
+    assert not [e for e in events if e.kind == Kind.LOCK_RELEASED]
+    assert (fleet.state / "locks" / "app.lock").exists()

@@ -86,8 +86,10 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 ok = await conductor.undo(args.step, hosts)
                 undone = conductor.state.step(f"{args.step}.undo").hosts
             finally:
+                # Before the shutdown, which releases whatever is still held: kept while a
+                # host is unknown there.
+                conductor.let_go("the undo ended")
                 await conductor.shutdown()
-                conductor.let_go("the undo ended")  # kept while a host is unknown there
                 conductor.recorder.close()
         finally:
             await engine.close()

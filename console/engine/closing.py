@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
 from console.model.events import Kind
-from console.model.outcome import Outcome, named, outcome_label
+from console.model.outcome import Outcome, kept_at_close, named, outcome_label
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
 from console.model.status import FailureClass
@@ -326,7 +326,9 @@ class IncidentClosing:
         process exits: another incident there needs --take-over-lock REASON; resume takes
         them back, and they go at the close once V or R settle those hosts). A note says
         which hosts, why, and so, after a `lock.kept`. The systems kept."""
-        said = [] if self.state.closed else unsettled_why(self.state)
+        if self.state.closed:
+            return self.let_go_closed(ended, why)
+        said = unsettled_why(self.state)
         if not said:
             self.locks.release(why)
             return []
@@ -341,6 +343,23 @@ class IncidentClosing:
             text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}resume"
             " it, then V (verify) settles those hosts",
         )
+        return kept
+
+    def let_go_closed(self, ended: str, why: str | None) -> list[str]:
+        """`let_go` of a closed incident whose locks were claimed again (an undo after the
+        close): those of the hosts its close left unknown, still unknown, are kept again
+        (`keep_at_close`), the others released. The systems kept."""
+        state = self.state
+        still = [h for h in unknown_hosts(state) if h in state.unknown_at_close]
+        held = self.locks.claim.held if self.locks.claim is not None else []
+        kept = self.locks.keep(self.kept_at_close(still)) if still and held else []
+        self.locks.release(why)
+        if kept:
+            label = state.outcome_label or state.outcome or ""
+            self.recorder.record(
+                Kind.LOCK_KEPT, systems=kept, hosts=still, reason=why, closed_as=label
+            )
+            self.recorder.record(Kind.NOTE_ADDED, text=f"{ended}: {kept_at_close(kept, still)}")
         return kept
 
 

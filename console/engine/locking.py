@@ -12,6 +12,14 @@ from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 
+# A refusal by a lock this very process holds for another incident: kept past its close
+# (or its console's opening of another) while a host's outcome was unknown there.
+KEPT_HERE = (
+    "this console kept it, a host's outcome being unknown there: once it has quit,"
+    " --take-over-lock REASON takes it over (the verify by hand)"
+)
+KEPT_BY_THIS_PROCESS: set[tuple[str, str]] = set()  # (system, incident), by `Claim.keep`
+
 
 class Claim:
     """The system locks one incident holds from this process."""
@@ -49,6 +57,7 @@ class Claim:
             raise
         self.held += taken
         self.unrecorded += taken
+        KEPT_BY_THIS_PROCESS.difference_update((s, self.holder.incident) for s in taken)
 
     def _acquire(self, system: str, take_over: str | None) -> None:
         try:
@@ -57,7 +66,10 @@ class Claim:
             mine = held.holder.incident == self.holder.incident
             if not (held.stale and mine):
                 refused = StaleLock if held.stale else LockRefused
-                raise refused(str(held), held.holder.incident) from None
+                said = str(held)
+                if (system, held.holder.incident) in KEPT_BY_THIS_PROCESS:
+                    said += f" — {KEPT_HERE}"  # a live holder, yet nobody drives it
+                raise refused(said, held.holder.incident) from None
             take_over = (
                 f"incident {self.holder.incident} taken back: its console (pid"
                 f" {held.holder.pid} on {held.holder.host}) had exited"
@@ -79,6 +91,7 @@ class Claim:
         (the others stay held, for `release`)."""
         kept = sorted(s for s in self.held if only is None or s in only)
         self.held = [s for s in self.held if s not in kept]
+        KEPT_BY_THIS_PROCESS.update((s, self.holder.incident) for s in kept)
         return kept
 
 
