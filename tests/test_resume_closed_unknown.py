@@ -53,6 +53,9 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
                 banner
             )
             assert "verify by hand: rollback-console exec" in banner, banner
+            # whole at 80 columns, on two lines as a shell continues one (cut at --hosts)
+            assert "exec --take-over-lock REASON \\\n" in banner, banner
+            assert "--systems app --hosts app-2 'VERIFY'" in banner, banner
             detail = str(app.screen.query_one("#step-detail").render())
             assert "v verifies" not in detail and "(closed: verify by hand" in detail, detail
             footer = app.screen.query_one(Footer)

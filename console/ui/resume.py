@@ -348,7 +348,10 @@ class Resuming:
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
             text.append(" · the incident is closed: V and R do not run after it\n")
             text.append(" verify by hand: ")
-            text.append(self.by_hand(unknown), style="bold")
+            # Whole at 80 columns: the command on two lines, as a shell continues one.
+            command, systems = self.by_hand(unknown).split(" --systems ", 1)
+            text.append(f"{command} \\\n", style="bold")
+            text.append(f"   --systems {systems}", style="bold")
             return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")

@@ -23,7 +23,7 @@ class ModeBanner(Static):
     DEFAULT_CSS = """
     ModeBanner {
         height: auto;
-        max-height: 2;
+        max-height: 3;  /* a closed incident's verify by hand: its command on two lines */
         text-wrap: nowrap;
         text-overflow: ellipsis;
         background: $warning 25%;
