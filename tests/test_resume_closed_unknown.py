@@ -48,7 +48,7 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
             assert f"e.g. {BY_HAND} (a new incident, under the locks), then note (n)" in said
             assert "its locks there were kept at the close: --take-over-lock takes" in said
             banner = str(app.screen.query_one(ModeBanner).render())
-            assert "v verify them" not in banner and "retry only them" not in banner, banner
+            assert "v verify" not in banner and "retry only" not in banner, banner
             assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, (
                 banner
             )

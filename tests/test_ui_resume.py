@@ -94,7 +94,7 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
             assert "unknown: verify before retrying: web-3" in detail
             # What Enter does says it waits for them (it is refused until then).
             todo = str(app.screen.query_one("#where-todo").render())
-            assert todo == "Unknown on web-3: v verifies them, r retries only them, then Enter."
+            assert todo == "Unknown on web-3: v verifies it, r retries only it, then Enter."
             await pilot.press("f3")
             grid = app.screen.query_one("#grid")
             assert "unknown" in str(grid.get_cell("web-3", "Status"))

@@ -96,6 +96,11 @@ def named(hosts: Sequence[str], shown: int = 3) -> str:
     return ", ".join(hosts[:shown]) + (f" +{more} more" if more > 0 else "")
 
 
+def them(hosts: Sequence[str]) -> str:
+    """`it` for one host, `them` for more: 'v verifies it', never 'them' for web-3 alone."""
+    return "them" if len(hosts) > 1 else "it"
+
+
 def verify_by_hand(systems: Sequence[str], hosts: Sequence[str], kept: bool = True) -> str:
     """How to verify by hand the hosts a closed incident left unknown (its V and R do not
     run after the close): the step's verify there, as a new incident (`exec`), which

@@ -14,7 +14,7 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
-from console.model.outcome import verify_by_hand
+from console.model.outcome import them, verify_by_hand
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
 from console.ui.resume_record import Unknown, ended_by, unknown_hosts
@@ -355,7 +355,9 @@ class Resuming:
             return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")
-        text.append(" verify them (the step's verify, those hosts only) · ")
+        hosts = sorted({u.host for u in unknown})
+        which = "those hosts" if hosts[1:] else "that host"
+        text.append(f" verify {them(hosts)} (the step's verify, {which} only) · ")
         text.append(self.app.key_label("resume.retry"), style="bold")
-        text.append(" retry only them")
+        text.append(f" retry only {them(hosts)}")
         return text

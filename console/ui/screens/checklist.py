@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
+from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepState, StepStatus
 from console.model.visible import visible
@@ -215,8 +216,8 @@ class ChecklistScreen(IncidentScreen):
                 key = self.app.key_label
                 hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
                 return (
-                    f"Unknown on {hosts}: {key('resume.verify')} verifies them,"
-                    f" {key('resume.retry')} retries only them, then Enter"
+                    f"Unknown on {hosts}: {key('resume.verify')} verifies {them(unknown)},"
+                    f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
                 )
             return DO_WORDS[current.kind]
         number = self.incident.order.index(step.id) + 1

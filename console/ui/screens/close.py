@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
 from console.engine.closing import unknown_hosts
-from console.model.outcome import CHOSEN, Outcome, named
+from console.model.outcome import CHOSEN, Outcome, named, them
 from console.model.visible import visible
 from console.ui.lifecycle import Unsettled
 from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
@@ -127,7 +127,7 @@ class CloseDialog(ModalScreen[None]):
         )
         return (
             f"How did it end? Outcome unknown on {named(unknown)}: a change may still run"
-            f" there; {self.app.key_label('resume.verify')} verifies them first (Esc).{stays}"
+            f" there; {self.app.key_label('resume.verify')} verifies {them(unknown)} first (Esc).{stays}"
         )
 
     def choices(self) -> tuple[Outcome, ...]:
