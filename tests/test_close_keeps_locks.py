@@ -9,6 +9,9 @@ still under way), then the console resumes it (tmux at 80x24, or Pilot)."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -22,10 +25,14 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import IncidentClosed, LockKept, LockReleased
+from console.model.state import fold
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from tests.cli_fleet import Fleet
 from tests.test_cli_run_sshd import _still_under_way_fleet
+from tests.test_lost_mid_change import _drop, _sessions_of, release_fleet
+from tests.test_remote_lifetime import _wait_for
+from tests.test_terminal_closed import events_of
 from tests.test_ui_support import close_anyway, until
 from tests.test_ui_terminal import Tmux
 
@@ -87,19 +94,19 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
     try:
         console = f"{sys.executable} -m console resume {journal} --config {fleet.config}"
         tmux.start(f"{console}; echo EXITED $?; sleep 60")
-        tmux.wait_for("Outcome unknown on app-2")
+        tmux.wait_for("Outcome unknown on app-2", tries=300)  # a loaded machine
         tmux.keys("F7")
-        screen = tmux.wait_for("Close incident")
+        screen = tmux.wait_for("Close incident", tries=300)
         said = " ".join(" ".join(screen.split("│")).split())  # as wrapped at 80 columns
         assert "Outcome unknown on app-2: a change may still run there" in said, screen
         assert "the lock on app stays held" in said and "--take-over-lock REASON" in said, screen
         tmux.keys("Enter")  # partially rolled back (app-2), as the record suggests
-        screen = tmux.wait_for("closes anyway")
+        screen = tmux.wait_for("closes anyway", tries=300)
         assert "Not closed" in screen, screen
         assert not [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
         assert (locks / "app.lock").exists() and (locks / "cart.lock").exists()
         tmux.keys("F7")
-        tmux.wait_for("Closed: partially rolled back")
+        tmux.wait_for("Closed: partially rolled back", tries=300)
         closed_keeping_app(journal, written, "partial")
         assert (locks / "app.lock").exists() and not (locks / "cart.lock").exists()
 
@@ -113,7 +120,7 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         assert taken.returncode == 3, taken.stdout + taken.stderr
 
         tmux.keys("C-q")
-        screen = tmux.wait_for("EXITED 0")
+        screen = tmux.wait_for("EXITED 0", tries=300)
         line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
         assert "the lock on app stays held" in line, screen
     finally:
@@ -190,3 +197,54 @@ def test_an_undo_while_a_host_is_unknown_keeps_its_lock(sshd_server, tmp_path: P
     assert [(k.systems, k.hosts) for k in kept] == [(["app", "cart"], ["app-2"])], kept
     assert not [e for e in events if e.kind == Kind.LOCK_RELEASED]
     assert (fleet.state / "locks" / "app.lock").exists()
+
+
+def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
+    sshd_server, tmp_path: Path
+) -> None:
+    """`run` interrupted (SIGINT) after app-2's connection was lost mid-action: it closes as
+    aborted (a person stopped it), app's lock kept for app-2, and its last lines say so."""
+    lost_fleet = release_fleet(sshd_server, tmp_path)
+    journal = lost_fleet.state / "incident"
+    argv = [
+        sys.executable, "-m", "console", "run", "--config", str(lost_fleet.config),
+        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(lost_fleet.state), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "app-2      sent action" in line:
+                break
+
+        def action_of(host: str, kind: str) -> list:  # whole lines: one may be half written
+            return [
+                e
+                for e in events_of(journal / "journal.jsonl")
+                if e["kind"] == kind and e["where"].get("host") == host
+                if e["data"].get("stage") == "action"
+            ]
+
+        _wait_for(lambda: bool(action_of("app-2", Kind.COMMAND_INTENT)), "app-2's intent")
+        [intent] = action_of("app-2", Kind.COMMAND_INTENT)
+        _drop(_sessions_of(intent["data"]["token"], sshd_server.server.process.pid))
+        _wait_for(lambda: bool(action_of("app-2", Kind.COMMAND_RESULT)), "app-2's result")
+        process.send_signal(signal.SIGINT)  # app-1's restart still waits for `go`
+        out, _ = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    assert process.returncode == 1, out
+    events = read_journal(journal).events
+    assert not [e for e in events if e.kind == Kind.LOCK_RELEASED], out
+    kept = [e.payload(LockKept) for e in events if e.kind == Kind.LOCK_KEPT]
+    assert [(k.systems, k.hosts) for k in kept] == [(["app"], ["app-2"])], kept
+    state = fold(events)
+    assert state.outcome == "aborted" and state.unknown_at_close == ["app-2"], out
+    assert (lost_fleet.state / "locks" / "app.lock").exists()
+    *_, held, last = out.splitlines()
+    assert held.startswith("outcome unknown on app-2 at the close"), out
+    assert "the lock on app stays held" in held and "--take-over-lock REASON" in held, out
+    assert "FAILED: aborted: " in last, out
