@@ -229,6 +229,9 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
 
         _wait_for(lambda: bool(action_of("app-2", Kind.COMMAND_INTENT)), "app-2's intent")
         [intent] = action_of("app-2", Kind.COMMAND_INTENT)
+        # Written before it is sent: wait for its process there before cutting its session.
+        tagged = ["pgrep", "-f", f"rollback-attempt={intent['data']['token']}"]
+        _wait_for(lambda: subprocess.run(tagged, capture_output=True).returncode == 0, "it")
         _drop(_sessions_of(intent["data"]["token"], sshd_server.server.process.pid))
         _wait_for(lambda: bool(action_of("app-2", Kind.COMMAND_RESULT)), "app-2's result")
         process.send_signal(signal.SIGINT)  # app-1's restart still waits for `go`

@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.engine.closing import unknown_hosts
 from console.model.outcome import CHOSEN, Outcome, named, them
+from console.model.status import HostStatus
 from console.model.visible import visible
 from console.ui.lifecycle import Unsettled
 from console.ui.widgets.toggles import MarkedRadioButton, highlight_pressed
@@ -85,7 +85,7 @@ class CloseDialog(ModalScreen[None]):
         incident = self.app.conductor.state.incident_id
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         # what stays held, said: the dialog still fits 24 rows, its refusal too
-        extra += " -unknown" if unknown_hosts(self.app.conductor.state) else ""
+        extra += " -unknown" if self.unknown() else ""
         with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
             yield Static(visible(self.said()), classes="dialog-text", markup=False)
@@ -100,9 +100,26 @@ class CloseDialog(ModalScreen[None]):
             yield FieldInput(enter_moves=False, id="close-detail")
             yield Label("", id="close-error", classes="error-line")
             closes = "Enter closes"
-            if unknown_hosts(self.app.conductor.state):
+            if self.unknown():
                 closes = f"Enter, then {self.app.key_label('close.anyway')}, closes"
             yield Static(f"{closes} · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
+
+    def unknown(self) -> list[str]:
+        """The hosts whose outcome is unknown, or left running, that the close would keep
+        locked; not those of a step running now (an abort stops it first: its hosts end
+        aborted, and only those it cannot settle stay unknown, said at Enter)."""
+        conductor = self.app.conductor
+        assert conductor is not None
+        running = set(conductor.running)
+        state = conductor.state
+        return sorted(
+            {
+                host
+                for status in (HostStatus.UNKNOWN, HostStatus.RUNNING)
+                for step, host in state.hosts_with(status)
+                if step not in running
+            }
+        )
 
     def said(self) -> str:
         """What the close does; while hosts' outcome is unknown (a change may still run
@@ -110,7 +127,7 @@ class CloseDialog(ModalScreen[None]):
         and how they go."""
         conductor = self.app.conductor
         assert conductor is not None
-        unknown = unknown_hosts(conductor.state)
+        unknown = self.unknown()
         if not unknown:
             return (
                 "How did it end? The close records the end time and releases the locks;"
