@@ -16,6 +16,7 @@ import pytest
 from console.journal.lock import Holder, SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.payloads import LockAcquired
 from tests.test_remote_lifetime import fleet
 
 pytestmark = pytest.mark.sshd
@@ -73,3 +74,22 @@ def test_exec_on_a_configuration_wrong_past_its_inventory_sends_nothing(sshd_ser
     assert "procedure.toml:1: unheard_of" in done.stderr, done.stderr
     assert not [h for h in HOSTS if (sandboxes[h] / "ran").exists()]
     assert not list((tmp_path / "j").glob("*/journal.jsonl"))
+
+
+def test_the_lock_names_the_jump_host_in_its_payload_not_where_it_happened(sshd_server, tmp_path):
+    """lock.acquired's `host` is the jump host (docs/journal.md): it was filed as the
+    event's where.host, so every Where column (run's lines, the timeline, the document's
+    appendix) named the jump host beside "locked systems web" as if it were a host of the
+    inventory, and the payload's own `host` was empty."""
+    config, _ = fleet(sshd_server, tmp_path, HOSTS)
+    done = _exec(config, tmp_path / "state")
+    assert done.returncode == 0, done.stderr
+    (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    (locked,) = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_ACQUIRED]
+    assert locked.payload(LockAcquired).host == socket.gethostname()
+    assert locked.where.host is None
+    document = subprocess.run(
+        [sys.executable, "-m", "console", "export", str(journal), "--format", "markdown"],
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout  # fmt: skip
+    assert "| locked systems web | – |" in document

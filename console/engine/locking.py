@@ -11,6 +11,7 @@ from console.engine.errors import LockRefused, StaleLock
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.payloads import LockAcquired
 
 # A refusal by a lock this very process holds for another incident: kept past its close
 # (or its console's opening of another) while a host's outcome was unknown there.
@@ -125,8 +126,10 @@ class IncidentLocks:
                 Kind.LOCK_TAKEN_OVER, system=system, previous=previous._asdict(), reason=reason
             )
         holder = claim.holder
+        # The payload itself: `host=` given to record() is where the event happened (an
+        # inventory host), and the jump host read "vm" in every Where column.
         self.recorder.record(
-            Kind.LOCK_ACQUIRED, systems=claim.unrecorded, pid=holder.pid, host=holder.host
+            LockAcquired(systems=claim.unrecorded, pid=holder.pid, host=holder.host)
         )
         claim.unrecorded, claim.replaced = [], []
 

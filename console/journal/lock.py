@@ -98,7 +98,7 @@ class WriterLock:
         if self.held is None:
             return 0, ""
         held = self.held.payload(payloads.LockAcquired)  # its family: read when held
-        host = self.held.where.host or held.host  # filed under where
+        host = held.host or self.held.where.host  # journals before 2026-12-03: under where
         return held.pid or 0, host or ""
 
     def gone(self) -> bool:
