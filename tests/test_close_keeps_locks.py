@@ -28,6 +28,7 @@ from console.model.payloads import IncidentClosed, LockKept, LockReleased
 from console.model.state import fold
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
+from console.ui.widgets.mode_banner import ModeBanner
 from tests.cli_fleet import Fleet
 from tests.test_cli_run_sshd import _still_under_way_fleet
 from tests.test_lost_mid_change import _drop, _sessions_of, release_fleet
@@ -251,3 +252,32 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
     assert held.startswith("outcome unknown on app-2 at the close"), out
     assert "the lock on app stays held" in held and "--take-over-lock REASON" in held, out
     assert "FAILED: aborted: " in last, out
+
+
+async def test_the_banner_grows_to_the_verify_by_hand_when_closed_on_the_execution_screen(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Closed from F3 with app-2 unknown, the banner's text becomes three lines (the verify
+    by hand on two): the banner is laid out again, not left at the two lines it had while
+    the incident was open (at 80x24 the command was cut after `--take-over-lock REASON \\`:
+    its systems, hosts and VERIFY gone)."""
+    fleet, journal = two_systems(sshd_server, tmp_path)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.conductor is not None)
+            await pilot.press("f3")
+            banner = app.screen.query_one(ModeBanner)
+            await until(pilot, lambda: banner.display and banner.size.height == 2)
+            await pilot.press("a")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            await until(pilot, lambda: app.screen.focused is not None)
+            await pilot.press("tab")
+            await close_anyway(pilot, "wrong fleet")
+            await until(pilot, lambda: "--hosts app-2" in str(banner.render()))
+            await until(pilot, lambda: banner.size.height == 3, timeout=5)
+    finally:
+        if app.conductor is not None:
+            app.conductor.recorder.close()
+        await engine.close()

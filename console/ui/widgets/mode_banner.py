@@ -44,8 +44,11 @@ class ModeBanner(Static):
         self.display = text is not None
         self.set_class(bool(getattr(self.app, "read_only", False)), "-follow")
         if text is not None:
+            # Laid out again when its number of lines changes (height auto is measured
+            # at layout: a close on F3 grew it to three lines and it stayed at two).
+            lines = str(getattr(self, "_banner", "")).count("\n")
             self._banner = text
-            self.refresh()
+            self.refresh(layout=str(text).count("\n") != lines)
 
     def render(self) -> Text:
         """Each line fitted to the width at a word: nothing is cut mid-word."""
