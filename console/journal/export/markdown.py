@@ -173,7 +173,9 @@ def milestones(doc: Document) -> list[str]:
     lines = ["## Milestones", "", *_table(("Milestone", "Date and time (UTC)", "Known from"), rows)]
     lines += _table(("Interval", "Duration", "From → to"), spans)
     if not m.recovery:
-        return [*lines, "Stability was not verified, so recovery time was not measured.", ""]
+        why = next((x.source for x in m.milestones if x.name == "verified_stable"), "")
+        why = why or "stability was not verified"
+        return [*lines, f"{why[0].upper()}{why[1:]}, so recovery time was not measured.", ""]
     recovery = [
         (
             r.system,

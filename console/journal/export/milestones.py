@@ -79,6 +79,19 @@ def _last(events: list[Event], match: Callable[[Event], bool]) -> datetime | Non
     return next((e.ts for e in reversed(events) if match(e)), None)
 
 
+NO_CHECK = "the procedure has no stability check (a probe step)"
+
+
+def _unverified(events: list[Event]) -> str:
+    """Why no time is verified stable: no probe step in the procedure (each host's own
+    verify is all there was: not "not verified" beside an outcome "rolled back and
+    verified"), or none passed."""
+    catalogue = reading.step_catalogue(events)
+    if catalogue and all(meta.get("kind") != "probe" for meta in catalogue.values()):
+        return NO_CHECK
+    return "stability was not verified"
+
+
 def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     rollback = strategy_steps(events)
     deployed, deployed_source = _deployed(events)
@@ -106,8 +119,7 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
          "no strategy step started"),
         ("restored", "Restored", restored, "the strategy step finished on every host",
          "not restored"),
-        ("verified_stable", "Verified stable", verified, "the soak passed",
-         "stability was not verified"),
+        ("verified_stable", "Verified stable", verified, "the soak passed", _unverified(events)),
         ("closed", "Closed", closed, "the close", "the incident is open"),
     ]  # fmt: skip
     milestones = [

@@ -399,9 +399,11 @@ def _paragraph(
             + "."
         )
     elif mitigate.seconds is not None:
+        stable = [m.source for m in milestones.milestones if m.name == "verified_stable"]
         said.append(
             f"It was restored {duration(mitigate.seconds)} after"
-            f" {since.get(mitigate.start, mitigate.start)}; stability was not verified."
+            f" {since.get(mitigate.start, mitigate.start)};"
+            f" {stable[0] if stable else 'stability was not verified'}."
         )
     # A host whose last step is an undo that succeeded is no longer where the strategy put
     # it; one whose undo failed or was refused may still be.
