@@ -435,3 +435,25 @@ def test_exec_ends_with_a_line_naming_the_hosts_that_did_not_succeed(tmp_path):
     ), done.stderr
     ok = cli("exec", "--demo", "--systems", "db", "true", state_dir=tmp_path, timeout=180)
     assert ok.returncode == 0 and "did not succeed" not in ok.stderr, ok.stderr
+
+
+def test_an_id_not_found_without_a_configuration_says_where_journal_dir_is_read(tmp_path):
+    """A configuration made with `init ~/rollback` (the quickstart), its journal_dir set, and
+    `export ID` run without --config: the id is looked for in the state directories only.
+    The refusal named them and nothing else, so the journal_dir the user set seemed ignored:
+    it says that no configuration was found, and how to name one."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "ROLLBACK_CONSOLE_CONFIG"}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"))
+    env["ROLLBACK_CONSOLE_STATE"] = str(tmp_path / "state")
+    missing = subprocess.run(
+        [sys.executable, "-m", "console", "export", "20261130-101500-ffff"],
+        capture_output=True, text=True, timeout=90, env=env, cwd=home,
+    )  # fmt: skip
+    assert missing.returncode == 2
+    [line] = missing.stderr.strip().splitlines()
+    assert line.startswith("error: 20261130-101500-ffff: no incident of that id (looked in ")
+    assert line.endswith(
+        "; no configuration found: --config DIR reads its console.toml's journal_dir)"
+    ), line

@@ -130,6 +130,7 @@ def existing_journal(text: str, config: str | None) -> Path:
     incident's id, looked for where incidents live (console.toml's journal_dir, this
     account's state directory, the demo's)."""
     from console.journal.files import JOURNAL_NAME, journal_path
+    from console.paths import find_config
 
     path = journal_path(Path(text))
     if path.is_file():
@@ -141,6 +142,8 @@ def existing_journal(text: str, config: str | None) -> Path:
         if (place / text / JOURNAL_NAME).is_file():
             return place / text / JOURNAL_NAME
     looked = ", ".join(str(p) for p in places)
+    if find_config(config) is None:  # a journal_dir set in a configuration not found here
+        looked += "; no configuration found: --config DIR reads its console.toml's journal_dir"
     raise UsageError(f"{text}: no incident of that id (looked in {looked})")
 
 
