@@ -80,10 +80,14 @@ def build_app(
 
 
 async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    """Wait (bounded) until `condition()` holds, letting the app run."""
+    """Wait (bounded) until `condition()` holds, letting the app run; then until the
+    screen on top has been drawn and no key waits its turn (console/ui/key_turns.py): a
+    key pressed next is one typed at a screen the commander sees, not type-ahead (which a
+    confirmation drops)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+    turns = getattr(pilot.app, "key_turns", None)
+    while not (condition() and (turns is None or turns.idle)):
         if loop.time() > deadline:
             raise AssertionError(
                 f"timed out after {timeout} s on {pilot.app.screen!r}: {condition.__code__.co_firstlineno}"

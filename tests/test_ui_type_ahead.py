@@ -47,9 +47,10 @@ async def test_enter_after_f2_opens_the_form_and_stays(tmp_path: Path) -> None:
 
 
 async def test_enter_typed_as_the_close_dialog_opens_closes(tmp_path: Path) -> None:
-    """Enter arrives before the dialog's choice has focus: it goes up to the bindings,
-    where RadioSet's own would toggle the chosen outcome again and leave the dialog
-    open (seen in CI at 80x24). It closes, as Enter on the focused choice does."""
+    """Enter typed before the dialog was drawn is not its answer (console/ui/key_turns.py:
+    the dialog stays, and says the key was not used); Enter once it is on screen closes,
+    as Enter on the focused choice does, never RadioSet's toggle of the chosen outcome
+    again, which left the dialog open (seen in CI at 80x24)."""
     async with DemoFleet(demo_settings()) as fleet:
         app = build_app(fleet.settings, tmp_path)
         async with app.run_test(size=(80, 24)) as pilot:
@@ -58,6 +59,10 @@ async def test_enter_typed_as_the_close_dialog_opens_closes(tmp_path: Path) -> N
             left = sorted(conductor.state.hosts)[:1]
             app.push_screen(CloseDialog(Outcome.PARTIAL, left))
             app.post_message(events.Key("enter", None))
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            await until(pilot, lambda: any("not used" in n.message for n in app._notifications))
+            assert not conductor.state.closed
+            await pilot.press("enter")
             await until(pilot, lambda: conductor.state.closed)
             assert conductor.state.outcome == Outcome.PARTIAL
             assert not isinstance(app.screen, CloseDialog)

@@ -31,6 +31,7 @@ from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.collector import Collector
 from console.ui.incident_screens import SCREENS, screen_classes
+from console.ui.key_turns import KeyTurns
 from console.ui.messages import JournalChanged
 from console.ui.theme import ROLLBACK_THEME
 
@@ -104,6 +105,8 @@ class IncidentApp(App[int]):
         # Run at the first frame, before anything waiting for `drawn` (the demo fleet's
         # keys, which the probes' first connections read).
         self.at_first_frame: Callable[[], None] | None = None
+        # Keys and pastes one at a time, each on the screen it reaches (ui/key_turns.py).
+        self.key_turns = KeyTurns(self, super().on_event)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, but on Linux one that outlives its terminal (`ui/terminal.py`):
@@ -148,7 +151,14 @@ class IncidentApp(App[int]):
             return []
         return super()._background_screens
 
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self.key_turns.arrived(event)  # Textual's routing, in its turn
+        else:
+            await super().on_event(event)
+
     def on_mount(self, event: events.Mount) -> None:  # the subclasses' run too (Textual)
+        self.key_turns.start()
         self.collector.start()
         self.call_after_refresh(self._first_frame_drawn)
 

@@ -87,6 +87,9 @@ def verdict_text(verdict: str | None) -> Text:
 class AssessmentScreen(IncidentScreen):
     """Keys down, hosts across: values that differ between hosts are marked."""
 
+    # Keys typed before it was drawn are its own (it only shows): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     TAB = "assessment"
     BINDINGS = [Binding("escape", "back", "Back", id="assessment.back")]
     # What each table shows: sync() runs on every batch of journal events, and a table

@@ -55,6 +55,11 @@ class ChecklistScreen(IncidentScreen):
     )
 
     TAB = "checklist"
+    # Keys typed before it was drawn are its own (key_turns.py), but Enter: it does the
+    # step under the cursor, which may have moved since (a step ended, a dialog closed).
+    TAKES_TYPE_AHEAD = True
+    REFUSES_TYPE_AHEAD = frozenset({"enter"})
+
     BINDINGS = [
         Binding("enter", "do_step", "Do step", id="checklist.do"),
         Binding("s", "skip", "Skip…", id="checklist.skip"),

@@ -48,6 +48,9 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
 class CommandPreview(ModalScreen[None]):
     """Every command a step would send, per host; nothing is sent. Esc closes."""
 
+    # Keys typed before it was drawn are its own (it only shows): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     BINDINGS = [Binding("escape,p", "close", "Close", id="preview.close")]
 
     def __init__(self, title: str, per_host: dict[str, Commands]):

@@ -17,6 +17,10 @@ from console.ui.widgets.typeahead import FieldInput, pass_on
 class TextPrompt(ModalScreen[str | None]):
     """Ask for one line of text; Enter accepts, Escape cancels."""
 
+    # Keys typed before it was drawn are its own (the text typed as it opens is its
+    # answer): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(
@@ -55,6 +59,8 @@ class TextPrompt(ModalScreen[str | None]):
             event.prevent_default()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        if not self.is_current:
+            return  # answered already: a second Enter would dismiss the screen beneath
         text = event.value.strip()
         if self.required and not text:
             self.query_one("#prompt-error", Label).update(

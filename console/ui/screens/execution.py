@@ -46,6 +46,9 @@ LAST_LINE_SECONDS = 0.25
 class ExecutionScreen(SettledLayout, IncidentScreen):
     """Watch a step run on every host; abort it, or retry the hosts that failed."""
 
+    # Keys typed before it was drawn are its own (its keys only ask or show): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
         "execution.abort",

@@ -29,6 +29,9 @@ FORMATS = [(f.title, f.name) for f in EXPORT_FORMATS.values()]
 class ExportScreen(IncidentScreen):
     """Preview the rollback document, then write it; the write is journalled."""
 
+    # Keys typed before it was drawn are its own (it writes a file only): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = ("export.write", "export.preview", "incident.close", "watch.decide", "incident.back")
 

@@ -58,6 +58,9 @@ class FormScreen(IncidentScreen):
     """Fill in the post-rollback fields; Ctrl+S checks and saves them and completes the
     form steps whose fields are filled."""
 
+    # Keys typed before it was drawn are its own (fields typed as it opens): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = ("form.save", "incident.close", "watch.decide", "incident.back")
 

@@ -26,6 +26,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen underneath, and the global ones."""
 
+    # Keys typed before it was drawn are its own (it only shows): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     BINDINGS = [
         Binding("escape", "close", "Close", id="help.close"),
         Binding("f1", "close", "Close", id="help.close-f1", show=False),

@@ -83,6 +83,9 @@ def age(opened: datetime | None, now: datetime) -> str:
 class HomeScreen(Screen):
     """Start a new incident, take up a firing trigger, or resume one from its journal."""
 
+    # Keys typed before it was drawn are its own (keys typed as the console starts): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
         "home.new",

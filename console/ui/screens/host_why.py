@@ -35,6 +35,9 @@ def why_whole(run: HostRun) -> Text | None:
 class HostWhy(ModalScreen[None]):
     """A host's reason in full, scrolled by the arrows; Esc (or Enter) closes."""
 
+    # Keys typed before it was drawn are its own (it only shows): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     BINDINGS = [Binding("escape,enter", "close", "Close", id="why.close")]
 
     def __init__(self, host: str, text: Text):

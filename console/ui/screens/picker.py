@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 class PickerScreen(Screen):
     """Pick the affected systems or single hosts, then the strategy; Enter goes on."""
 
+    # Keys typed before it was drawn are its own (systems picked as it opens): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
         "picker.toggle",

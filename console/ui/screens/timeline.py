@@ -89,6 +89,9 @@ def _clip(text: str, width: int) -> str:
 class TimelineScreen(IncidentScreen):
     """Follow the journal live; / filters, S stars, A annotates an event, N adds a note."""
 
+    # Keys typed before it was drawn are its own (its keys only ask or show): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
         "timeline.star",

@@ -81,6 +81,9 @@ class TriggerScreen(Screen):
     reason. Nothing is recorded until the picker goes on; Esc there comes back here with
     everything kept."""
 
+    # Keys typed before it was drawn are its own (a declaration typed as it opens): key_turns.py.
+    TAKES_TYPE_AHEAD = True
+
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = ("trigger.declare", "watch.decide", "trigger.back")
 

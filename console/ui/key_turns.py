@@ -1,0 +1,183 @@
+"""Keys one at a time, each on the screen it reaches: type-ahead across a screen push.
+
+Textual's App forwards each key, as it arrives, to the focused widget's queue, and runs
+a key's bindings only once the key has bubbled back up to the app. Keys typed in one
+burst (a paste, a fast typist, a slow link that delivers them together) were all
+forwarded to the old screen's widget before the first of them had opened its screen:
+`n` then a note's text lost the text to the checklist, and `Enter y` on a step ran it on
+its hosts with its confirmation never drawn (the `y`, forwarded to the checklist, was
+then matched against the dialog's bindings).
+
+`KeyTurns` gives each key (and paste) its turn. The next one is routed only once the
+one before has been handled: a callback queued behind it follows it up the DOM, to the
+widget that stopped it or to the app, whose bindings it has then run (an `n` has pushed
+its prompt). It also waits for the screen on top to have been drawn since it came up.
+Keys that arrived before that are the top screen's type-ahead: a screen that takes it
+(`TAKES_TYPE_AHEAD = True`: a text prompt, the declaration, the form) gets them, in
+order, as if typed there, but for the keys it refuses (the checklist's Enter, which
+does a step); any other (every confirmation) drops them and says so. A key typed
+before a question was on screen is never its answer, and never reaches the screen
+underneath.
+
+Slow typing is unchanged: each key finds the one before it handled and its screen drawn.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from textual import events
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.message_pump import MessagePump
+    from textual.screen import Screen
+    from textual.timer import Timer
+
+Typed = events.Key | events.Paste
+
+# Bounds, so the keyboard never stays held: a key that has not come back in this time
+# (its widget's handler still busy) lets the next one go, as Textual alone would; a
+# screen not drawn in this time is taken as drawn (its type-ahead is still its own).
+STUCK_SECONDS = 5.0
+CHECK_SECONDS = 0.1
+
+
+def takes_type_ahead(screen: Screen, key: str) -> bool:
+    """Whether `screen` gets `key` typed before it was drawn (else it is dropped): a
+    screen that takes type-ahead may still refuse some keys (`REFUSES_TYPE_AHEAD`)."""
+    refused: frozenset[str] = getattr(screen, "REFUSES_TYPE_AHEAD", frozenset())
+    return bool(getattr(screen, "TAKES_TYPE_AHEAD", False)) and key not in refused
+
+
+@dataclass
+class _Waiting:
+    event: Typed
+    shown: int  # screens shown when it arrived: a later one came up after it was typed
+    drawn: bool  # the top screen had been drawn when it arrived
+
+
+class KeyTurns:
+    """The app's keys and pastes, routed one at a time (see the module's docstring).
+    `route` is Textual's own routing (App.on_event); the app hands each key and paste to
+    `arrived`, and calls `start` once it is running."""
+
+    def __init__(self, app: App, route: Callable[[events.Event], Awaitable[None]]):
+        self.app = app
+        self._route_now = route
+        self._waiting: deque[_Waiting] = deque()
+        self._turn = 0  # the number of the key on its way, which its callbacks carry
+        self._out: MessagePump | None = None  # where the key on its way went
+        self._out_at = 0.0  # monotonic time it went
+        self._shown_at = 0.0  # monotonic time the top screen came up
+        self._shown = 0  # screens shown so far
+        self._undrawn: Screen | None = None  # the top screen, until it has been drawn
+        self._dropped: list[str] = []
+        self._check: Timer | None = None
+
+    def start(self) -> None:
+        self.app.screen_change_signal.subscribe(self.app, self._screen_changed, immediate=True)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing waits: no key on its way, none waiting, the top screen drawn."""
+        return self._out is None and self._undrawn is None and not self._waiting
+
+    async def arrived(self, event: Typed) -> None:
+        """A key or paste from the terminal: routed now, or in its turn."""
+        waiting = _Waiting(event, self._shown, self._undrawn is None)
+        if self.idle:
+            await self._route(waiting)
+            return
+        self._waiting.append(waiting)
+        self._watch()
+
+    def _follow(self, node: MessagePump, event: Typed, turn: int) -> None:
+        """On `node`'s task, once it has handled `event`: where the key went on to (its
+        parent, which it bubbled to), the marker follows; where it stopped (a widget took
+        it), or once it has reached the app, the next key may go, after it."""
+        if turn != self._turn:
+            return
+        parent = node._parent
+        bubbled = not event._stop_propagation and node.is_parent_active and node.is_attached
+        if parent is None or parent is self.app or not bubbled:
+            followed = False  # stopped here, or on to the app: the next goes behind it
+        else:
+            followed = parent.call_later(self._follow, parent, event, turn)
+        if not followed:
+            self.app.call_later(self._released, turn)
+
+    async def _released(self, turn: int) -> None:
+        """On the app's task, behind the key: it has been handled, its bindings too."""
+        if turn == self._turn and self._out is not None:
+            self._out = None
+            await self._pump()
+
+    def _screen_changed(self, screen: Screen) -> None:
+        self._shown += 1
+        self._undrawn = screen
+        self._shown_at = time.monotonic()
+        screen.call_after_refresh(self._drawn, screen, self._shown)
+        self._watch()
+
+    def _drawn(self, screen: Screen, shown: int) -> None:
+        """Called on the screen's task, after its first refresh: the keys waiting are
+        routed on the app's, in their order among the keys arriving."""
+        if shown == self._shown and self._undrawn is screen:
+            self._undrawn = None
+            self.app.call_later(self._pump)
+
+    async def _pump(self) -> None:
+        while self._waiting and self._out is None and self._undrawn is None:
+            await self._route(self._waiting.popleft())
+        if self._dropped:
+            keys, self._dropped = " ".join(self._dropped), []
+            self.app.notify(
+                f"Typed before this screen was shown, so not used: {keys}. Read it, then"
+                " press again.",
+                title="Keys not used",
+                severity="warning",
+            )
+
+    async def _route(self, waiting: _Waiting) -> None:
+        app, event = self.app, waiting.event
+        screen = app.screen
+        typed_ahead = waiting.shown != self._shown or not waiting.drawn
+        key = "paste" if isinstance(event, events.Paste) else event.key
+        if typed_ahead and not takes_type_ahead(screen, key):
+            self._dropped.append(key)
+            return
+        target: MessagePump = app.focused or screen
+        await self._route_now(event)  # Textual's: priority bindings, else forwarded to target
+        self._turn += 1
+        if target.call_later(self._follow, target, event, self._turn):
+            self._out = target
+            self._out_at = time.monotonic()
+
+    def _watch(self) -> None:
+        if self._check is None:
+            self._check = self.app.set_interval(CHECK_SECONDS, self._checked)
+
+    async def _checked(self) -> None:
+        """Never held for good: a key whose widget went away (its callback with it), or
+        that has been on its way too long, lets the next go; so does a screen not drawn
+        in time."""
+        now = time.monotonic()
+        out = self._out
+        gone = out is not None and (not out.is_attached or out._closing or out._closed)
+        if out is not None and (gone or now - self._out_at > STUCK_SECONDS):
+            self._out = None
+        if not self.app.screen_stack:  # the app is ending
+            return
+        undrawn = self._undrawn
+        late = now - self._shown_at > STUCK_SECONDS
+        if undrawn is not None and (late or undrawn is not self.app.screen):
+            self._undrawn = None
+        await self._pump()
+        if self.idle and self._check is not None:
+            self._check.stop()
+            self._check = None
