@@ -64,6 +64,7 @@ def test_a_procedure_without_a_probe_step_is_not_said_unverified(sshd_server, tm
     ).stdout  # fmt: skip
     text = " ".join(document.split())
     assert "Outcome: rolled back and verified" in text
+    assert "selected systems: web (1 host) |" in text  # not "(1 hosts)"
     assert "stability was not verified" not in text.lower(), text
     assert "declaration; the procedure has no stability check (a probe step). Outcome" in text
     assert "| Verified stable | – | the procedure has no stability check (a probe step) |" in text

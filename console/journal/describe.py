@@ -68,7 +68,8 @@ def _trigger(d: TriggerDeclared, e: Event) -> str:
 
 
 def _selected(d: SystemsSelected, e: Event) -> str:
-    text = f"selected systems: {', '.join(d.systems)} ({len(d.hosts)} hosts)"
+    n = len(d.hosts)
+    text = f"selected systems: {', '.join(d.systems)} ({n} host{'' if n == 1 else 's'})"
     if d.ssh_check_failed:
         text += "; failing the SSH check when picked: " + ", ".join(
             f"{h} ({why})" for h, why in d.ssh_check_failed.items()
