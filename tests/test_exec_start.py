@@ -93,3 +93,27 @@ def test_the_lock_names_the_jump_host_in_its_payload_not_where_it_happened(sshd_
         capture_output=True, text=True, timeout=60, check=True,
     ).stdout  # fmt: skip
     assert "| locked systems web | – |" in document
+
+
+def test_exec_taking_a_stale_lock_over_says_so_and_that_it_let_go(sshd_server, tmp_path):
+    """The verify by hand the close dialog gives (`exec --take-over-lock REASON ...`): on a
+    stale lock it printed the hosts' output and nothing else, so whoever ran it could not
+    tell whether the lock was taken over, nor that it was released at its end. Its last
+    line on stderr says both."""
+    config, _ = fleet(sshd_server, tmp_path, HOSTS)
+    gone = subprocess.Popen(["true"])  # a pid on this machine that no longer runs
+    gone.wait()
+    holder = Holder(gone.pid, "alice", socket.gethostname(), "2026-12-01T09:00:00+00:00", "i-1")
+    SystemLocks(tmp_path / "locks").acquire("web", holder)
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "exec", "--config", str(config), "--systems", "web",
+         "--take-over-lock", "web-2 verified by hand", "true"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "exec: took over the stale lock of incident i-1 on web: web-2 verified by hand;"
+        " released at its end"
+    ], done.stderr
+    assert not (tmp_path / "locks" / "web.lock").exists()

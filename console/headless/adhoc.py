@@ -26,7 +26,7 @@ from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.outcome import Outcome, kept_at_close
-from console.model.payloads import CommandOutput, CommandResult, StepStarted
+from console.model.payloads import CommandOutput, CommandResult, LockTakenOver, StepStarted
 from console.model.settings import Settings
 from console.model.status import lost_mid_change
 from console.model.visible import visible
@@ -107,6 +107,9 @@ async def run_exec(
             finally:
                 await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
+        if not options.json:
+            for line in _taken_over(conductor, [*kept, *conductor.locks_kept]):
+                print(line, file=sys.stderr)
         if not options.json and (said := printer.summary(len(hosts))):
             print(said, file=sys.stderr)
         if conductor.state.closed and conductor.locks_kept and not options.json:
@@ -137,6 +140,24 @@ def _closing(refused: ProcedureError) -> tuple[Outcome, str]:
     if isinstance(refused, HostRefused):
         return Outcome.FAILED, f"--accept-host-key refused: {refused}; nothing was run"
     return Outcome.REFUSED, str(refused)
+
+
+def _taken_over(conductor: Conductor, kept: list[str]) -> list[str]:
+    """`exec: took over the stale lock of incident ID on web: REASON; released at its end`
+    for each lock it took over (the verify by hand a close with a host unknown gives), or
+    `; kept` when a host there is unknown (the lines after say why): without it, its
+    output alone did not tell whether the lock was taken, nor that it was let go."""
+    lines = []
+    for event in conductor.recorder.events.actions:
+        if isinstance(event.data, LockTakenOver):
+            system = event.where.system or "?"
+            end = "kept" if system in kept else "released at its end"
+            said = (
+                f"exec: took over the stale lock of incident"
+                f" {event.data.previous.get('incident')} on {system}: {event.data.reason}; {end}"
+            )
+            lines.append(visible(said, one_line=True))
+    return lines
 
 
 NAMED = 10  # hosts named in exec's closing line; the others counted
