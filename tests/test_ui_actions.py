@@ -110,13 +110,15 @@ async def test_skip_needs_a_reason_and_records_it(tmp_path: Path) -> None:
         await until(pilot, lambda: conductor.current().id == "stop-traffic-shift")
 
 
-@pytest.mark.parametrize("journal_here", [False, True, "drill"])
+@pytest.mark.parametrize("journal_here", [False, True, "drill", "closed"])
 async def test_a_stale_lock_is_taken_over_only_with_a_reason(
     tmp_path: Path, journal_here: bool | str
 ) -> None:
     """With the crashed incident's journal on this jump host, resuming it is offered too.
     A drill's is not (seen: 'resume it there (r)' for a drill cut short, which nothing
-    carries on): what taking its lock over means is said instead."""
+    carries on): what taking its lock over means is said instead. Nor one closed with a
+    host unknown, its lock kept (seen on a real sshd fleet after exec lost web-2: "still
+    open ... resume it there (r)"): the host is named, and the verify by hand."""
     import socket
     import subprocess
     import sys
@@ -126,9 +128,17 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(
     if journal_here:  # its console opened it, then died (a released lock stands in)
         crashed = build_engine(demo_settings(), tmp_path / "incidents")
         drill = journal_here == "drill"
-        crashed.new_incident(
+        crashed_one = crashed.new_incident(
             "checkout", incident_id="inc-crashed", systems=["web"], drill=drill
-        ).release_locks()
+        )
+        crashed_one.release_locks()
+        if journal_here == "closed":  # as a close with web-2 unknown records it
+            crashed_one.recorder.record(
+                Kind.LOCK_KEPT, systems=["web"], hosts=["web-2"], closed_as="failed: lost"
+            )
+            crashed_one.recorder.record(
+                Kind.INCIDENT_CLOSED, outcome="failed", label="failed: lost", unknown=["web-2"]
+            )
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait(timeout=30)
     locks = SystemLocks(tmp_path / "locks")
@@ -146,6 +156,13 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(
             assert (offered in said) is (journal_here is True)
             drill_said = "Drill inc-crashed was cut short on this jump host (its console is gone)"
             assert (drill_said in " ".join(said.split())) is (journal_here == "drill"), said
+            closed_said = (
+                "Incident inc-crashed was closed with the outcome unknown on"
+                " web-2: a change may still run there. Check it first, as the verify by hand"
+                " does: rollback-console exec --take-over-lock REASON --systems web --hosts"
+                " web-2 'VERIFY'."
+            )
+            assert (closed_said in " ".join(said.split())) is (journal_here == "closed"), said
             assert "(r)" not in said or journal_here is True
             # The locks are claimed before the incident is recorded: nothing of it exists yet.
             assert app.conductor is None
