@@ -193,3 +193,57 @@ def test_bursts_in_a_real_terminal(tmp_path: Path) -> None:
         assert [s for k, s, _ in kinds() if k == "command.intent" and s == "halt-delivery"]
     finally:
         tmux.kill()
+
+
+async def _confirmation_shown(pilot, conductor) -> int:
+    """The run's confirmation on screen, drawn, Cancel focused: the journal's length."""
+    app = pilot.app
+    await _on_the_checklist(pilot, conductor)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm) and _settled(app))
+    return len(conductor.recorder.events)
+
+
+async def _nothing_sent(pilot, conductor, since: int) -> None:
+    app = pilot.app
+    await until(pilot, lambda: app._message_queue.empty() and _settled(app))
+    await pilot.pause(0.3)  # the step's worker, had it started, has intents by now
+    kinds = _kinds(conductor, since)
+    assert Kind.COMMAND_INTENT not in kinds and Kind.STEP_STARTED not in kinds, kinds
+    assert conductor.state.step("halt-delivery").status is StepStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [
+        pytest.param(("enter", "y"), id="enter-y"),
+        pytest.param(("enter", "enter"), id="enter-enter"),
+    ],
+)
+async def test_enter_on_a_confirmation_on_screen_answers_before_the_keys_behind_it(
+    tmp_path: Path, keys: tuple[str, ...]
+) -> None:
+    """Cancel focused, Enter then y (or Enter twice) typed fast: Enter answers in its own
+    turn (Button's press is handled later, once the keys behind it may have answered):
+    nothing is sent, and the checklist is still there under what follows."""
+    app, conductor = _at_halt_delivery(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        since = await _confirmation_shown(pilot, conductor)
+        burst(app, *keys)
+        await _nothing_sent(pilot, conductor, since)
+        assert isinstance(app.screen, (ChecklistScreen, RunConfirm)), app.screen
+        assert any(isinstance(s, ChecklistScreen) for s in app.screen_stack), app.screen_stack
+
+
+async def test_a_confirmation_takes_its_first_answer_only(tmp_path: Path) -> None:
+    """Two answers reaching the run's confirmation (a click's late press behind a key's
+    answer): the second ran the answer's callback again and popped the checklist
+    beneath. The first is the only one."""
+    app, conductor = _at_halt_delivery(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        since = await _confirmation_shown(pilot, conductor)
+        dialog = app.screen
+        dialog.dismiss(False)
+        dialog.dismiss(True)
+        await _nothing_sent(pilot, conductor, since)
+        assert isinstance(app.screen, ChecklistScreen), app.screen

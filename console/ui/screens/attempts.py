@@ -8,12 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.engine.attempts import AttemptCheck
 from console.engine.supervisor import ATTEMPT_TAG
 from console.model.visible import visible
+from console.ui.screens.button_dialog import ButtonDialog
 
 SHOWN_LINES = 3  # processes per host in the dialog; the journal keeps up to 20
 
@@ -43,7 +43,7 @@ def report(checks: list[AttemptCheck]) -> Text:
     return text
 
 
-class AttemptsDialog(ModalScreen[str | None]):
+class AttemptsDialog(ButtonDialog[str | None]):
     """`stop`, `anyway`, or None (not now)."""
 
     BINDINGS = [
@@ -76,8 +76,8 @@ class AttemptsDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_choose(None if event.button.id == "cancel" else event.button.id)
+    def answer(self, button: Button) -> None:
+        self.action_choose(None if button.id == "cancel" else button.id)
 
     def action_choose(self, choice: str | None) -> None:
         if choice == "stop" and not self.running:

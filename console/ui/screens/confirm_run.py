@@ -17,6 +17,7 @@ from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.strategies import Strategy
 from console.model.visible import assignments, visible
 from console.model.waves import wave_sizes
+from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.command_preview import Commands
 from console.ui.screens.dialogs import enter_says
 from console.ui.widgets.message_area import MessageArea
@@ -113,7 +114,7 @@ def strategy_text(
     return text
 
 
-class RunConfirm(ModalScreen[bool]):
+class RunConfirm(ButtonDialog[bool]):
     """`Run “Restore previous version” on 3 hosts?` (or `Retry ...` on the hosts a retry
     takes) with what it does and the rendered commands; the safe answer (Esc) has focus,
     y runs. What is below the fold scrolls with the arrows and PgUp/PgDn at once."""
@@ -218,8 +219,8 @@ class RunConfirm(ModalScreen[bool]):
             self._width = width
             text.update(self._text(width))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+    def answer(self, button: Button) -> None:
+        self.dismiss(button.id == "yes")
 
     def action_scroll_by(self, lines: int) -> None:
         self.query_one("#run-commands", VerticalScroll).scroll_relative(y=lines, animate=False)

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from console.model.visible import visible
+from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.widgets.typeahead import FieldInput, pass_on
 
 
@@ -86,7 +87,7 @@ def enter_says(
     return visible(said, one_line=True)
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(ButtonDialog[bool]):
     """A yes/no question; the safe answer is focused, so Enter gives it, and the hint under
     the buttons says what Enter does (the answer focused: Tab moves it)."""
 
@@ -118,8 +119,8 @@ class ConfirmDialog(ModalScreen[bool]):
     def _hint(self, yes: bool) -> None:
         self.query_one("#confirm-hint", Static).update(enter_says(self.yes, self.no, yes))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+    def answer(self, button: Button) -> None:
+        self.dismiss(button.id == "yes")
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

@@ -7,15 +7,15 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.model.visible import visible
+from console.ui.screens.button_dialog import ButtonDialog
 
 SHOWN_HOSTS = 6
 
 
-class QuitDialog(ModalScreen[str | None]):
+class QuitDialog(ButtonDialog[str | None]):
     """`abort`, `detach`, or None (stay)."""
 
     BINDINGS = [
@@ -62,8 +62,8 @@ class QuitDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.action_choose(None if event.button.id == "stay" else event.button.id)
+    def answer(self, button: Button) -> None:
+        self.action_choose(None if button.id == "stay" else button.id)
 
     def action_choose(self, choice: str | None) -> None:
         self.dismiss(choice)
