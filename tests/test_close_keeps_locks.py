@@ -101,7 +101,10 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         said = " ".join(" ".join(screen.split("│")).split())  # as wrapped at 80 columns
         assert "Outcome unknown on app-2: a change may still run there" in said, screen
         assert "the lock on app stays held" in said and "--take-over-lock REASON" in said, screen
-        tmux.keys("Enter")  # partially rolled back (app-2), as the record suggests
+        # Partially rolled back, as the record suggests; no host typed as not rolled back:
+        # app-2 is neither (helper-94: it was offered, and recorded, as not rolled back).
+        assert "from the record:" in said and "app-2 " not in said.split("from the record:")[1]
+        tmux.keys("Enter")
         screen = tmux.wait_for("closes anyway", tries=300)
         assert "Not closed" in screen, screen
         assert not [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
@@ -109,6 +112,9 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         tmux.keys("F7")
         tmux.wait_for("Closed: partially rolled back", tries=300)
         closed_keeping_app(journal, written, "partial")
+        closed = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
+        label = closed[0].payload(IncidentClosed).label
+        assert label == "partially rolled back; outcome unknown: app-2", label
         assert (locks / "app.lock").exists() and not (locks / "cart.lock").exists()
 
         # The console still runs: another incident on app is refused, even with a reason.

@@ -246,8 +246,11 @@ class IncidentClosing:
             raise ProcedureError(f"closing as “{outcome.title}” needs a reason")
         if need == "to" and not to:
             raise ProcedureError("closing as “handed over” needs whom it was handed to")
+        unsettled = [] if state.drill else unknown_hosts(state)
         if need == "hosts":
-            if not hosts:
+            # None needed only when every host not shown rolled back is unknown (neither).
+            known_left = [h for h in self.not_rolled_back() if h not in unsettled]
+            if not hosts and (known_left or not unsettled):
                 raise ProcedureError("closing as “partially rolled back” needs the hosts left")
             unknown = [h for h in hosts if h not in state.hosts]
             if unknown:
@@ -262,8 +265,7 @@ class IncidentClosing:
                 )
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)
-        label = outcome_label(outcome, reason, hosts, to)
-        unsettled = [] if state.drill else unknown_hosts(state)
+        label = outcome_label(outcome, reason, hosts, to, unsettled)
         if unsettled and not confirmed:
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:

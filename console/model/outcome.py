@@ -80,11 +80,19 @@ CHOSEN = (
 
 
 def outcome_label(
-    outcome: Outcome, reason: str = "", hosts: Sequence[str] = (), to: str = ""
+    outcome: Outcome,
+    reason: str = "",
+    hosts: Sequence[str] = (),
+    to: str = "",
+    unknown: Sequence[str] = (),
 ) -> str:
-    """The outcome in words, e.g. `partially rolled back; not rolled back: web-2`."""
+    """The outcome in words, e.g. `partially rolled back; not rolled back: web-2`, or
+    `...; outcome unknown: web-3` for a host neither shown rolled back nor not."""
     if outcome is Outcome.PARTIAL:
-        return f"{outcome.title}; not rolled back: {', '.join(hosts)}"
+        parts = [outcome.title]
+        parts += [f"not rolled back: {', '.join(hosts)}"] if hosts else []
+        parts += [f"outcome unknown: {', '.join(unknown)}"] if unknown else []
+        return "; ".join(parts)
     if outcome is Outcome.HANDED_OVER:
         return f"{outcome.title} to {to}" + (f": {reason}" if reason else "")
     return outcome.title + (f": {reason}" if reason else "")

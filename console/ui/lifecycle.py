@@ -200,14 +200,15 @@ class Lifecycle:
                 title="Closed",
             )
             return
-        left = conductor.not_rolled_back()
+        full = conductor.not_rolled_back()
+        left = known_left(conductor)
         suggested = None
         why = conductor.refused_why()  # as headless `run` closes it: refused, with its reason
         if why:
             suggested = Outcome.REFUSED
-        elif state.hosts and not left:
+        elif state.hosts and not full:
             suggested = Outcome.UNVERIFIED if conductor.unverified() else Outcome.ROLLED_BACK
-        elif left and len(left) < len(state.hosts):
+        elif full and len(full) < len(state.hosts):  # its hosts left: those known
             suggested = Outcome.PARTIAL
         if suggested is Outcome.UNVERIFIED:
             why = conductor.unverified_why()
@@ -365,7 +366,7 @@ class Lifecycle:
 
         conductor = self.app.conductor
         assert conductor is not None
-        self.app.push_screen(CloseDialog(Outcome.ABORTED, conductor.not_rolled_back(), reason))
+        self.app.push_screen(CloseDialog(Outcome.ABORTED, known_left(conductor), reason))
 
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt
@@ -382,3 +383,11 @@ class Lifecycle:
         self.app.push_screen(
             TextPrompt(f"Add a note{where}", "It becomes a timeline event.", "Note"), noted
         )
+
+
+def known_left(conductor: Conductor) -> list[str]:
+    """The hosts the record shows not rolled back, offered by the close as those left: a
+    host whose outcome is unknown (or left running) is neither, and the close names it as
+    unknown (`incident.closed`'s `unknown`), never as not rolled back."""
+    unsettled = set(unknown_hosts(conductor.state))
+    return [h for h in conductor.not_rolled_back() if h not in unsettled]
