@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, RadioSet
 
+from console.cli import _reported
+from console.cli.parser import EXIT_REFUSED
 from console.engine.closing import UnsettledClose
 from console.engine.conductor import ProcedureError
 from console.engine.errors import LockRefused
@@ -322,7 +324,9 @@ async def test_an_incident_closed_with_steps_left_says_how_it_ended_not_enter_ru
         assert todo.startswith("The post-rollback form can still be amended (F5)")
 
 
-def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(tmp_path: Path) -> None:
+def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """web-3's restart was sent with no outcome on record: the close keeps web's lock
     (only once confirmed: the console asks with a key of its own), this console's next
     incident there is refused saying why, and an undo after the close keeps it again."""
@@ -339,8 +343,23 @@ def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(tmp_pat
     assert kept.data.closed_as == "aborted: wrong fleet" and kept.data.reason is None
     assert closed.data.unknown == ["web-3"] and conductor.state.unknown_at_close == ["web-3"]
     assert engine.locks.holder("web") is not None
-    with pytest.raises(LockRefused, match="this console kept it, a host's outcome being unknown"):
+    with pytest.raises(
+        LockRefused, match="this console kept it, a host's outcome being unknown"
+    ) as held:
         engine.new_incident("Another try", systems=["web"])
+    # Why, and how it goes, from the closed incident's journal (helper-94: a headless
+    # refusal said only who held it); the command line's one line says it too.
+    incident = conductor.state.incident_id
+    assert held.value.closed.startswith(
+        f"Incident {incident} was closed with the outcome unknown on web-3: a change may"
+        " still run there. Check it first, as the verify by hand does: rollback-console exec"
+    ), held.value.closed
+    assert _reported(held.value) == EXIT_REFUSED
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("refused: system 'web' is locked") and line.endswith(
+        "(once its console has quit)."
+    ), line
+    assert f"Incident {incident} was closed with the outcome unknown on web-3" in line, line
     document = " ".join(render_markdown(conductor.recorder.events).split())
     assert "| Outcome unknown at close | web-3 (locks kept: web) |" in document
     assert (

@@ -94,7 +94,10 @@ def _reported(exc: Exception) -> int | None:
 
     if isinstance(exc, LockRefused):  # nothing was recorded or sent
         how = " (--take-over-lock REASON)" if isinstance(exc, StaleLock) else ""
-        print(f"refused: {visible(str(exc))}{how}", file=sys.stderr)
+        if exc.closed:  # a closed incident's lock, kept: why, and how it goes
+            live = "" if isinstance(exc, StaleLock) else " (once its console has quit)"
+            how += f". {exc.closed.removesuffix('.')}{live}."
+        print(f"refused: {visible(str(exc))}{visible(how)}", file=sys.stderr)
         return EXIT_REFUSED
     if isinstance(exc, ConfigError):
         for problem in exc.problems:

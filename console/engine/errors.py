@@ -27,6 +27,7 @@ class LockRefused(ProcedureError):
     def __init__(self, message: str, holder: str = "") -> None:
         super().__init__(message)
         self.holder = holder  # the holding incident's id
+        self.closed = ""  # what the holder's journal says of it, once closed (kept_locks)
 
 
 class StaleLock(LockRefused):

@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from console.engine.errors import ProcedureError
+from console.engine.errors import LockRefused, ProcedureError
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
 from console.journal.files import (
@@ -134,7 +134,15 @@ class Engine:
         from console.engine.locking import Claim
 
         claim = Claim.for_incident(self.locks, incident_id, self.actor.user)
-        claim.acquire(systems, take_over)
+        try:
+            claim.acquire(systems, take_over)
+        except LockRefused as refused:  # held by a closed incident: it says why (kept)
+            journal = self.journal_root / refused.holder / JOURNAL_NAME
+            if refused.holder and refused.holder != incident_id and journal.is_file():
+                from console.engine.kept_locks import closed_keeping
+
+                refused.closed = closed_keeping(refused.holder, journal)
+            raise
         self._claims.append(claim)
         return claim
 

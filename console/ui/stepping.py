@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
+from console.engine.kept_locks import closed_keeping
 from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
 from console.journal.files import JOURNAL_NAME
@@ -315,7 +316,7 @@ class Stepping:
                 " gone): a drill is not carried on, so taking its lock over loses nothing;"
                 " its record stays as it is."
                 if opened_as_drill(journal)
-                else _closed_keeping(refusal.holder, journal)
+                else held_by_closed(refusal.holder, journal)
                 or f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
                 " on instead, Esc back to the home screen and resume it there (r)."
             )
@@ -330,26 +331,7 @@ class Stepping:
         )
 
 
-def _closed_keeping(incident: str, journal: Path) -> str:
-    """What the stale lock of a closed incident is: kept at its close while hosts were
-    unknown (a change may still run there). Not "still open ... resume it": resumed, a
-    closed incident takes amendments only. Empty for an incident still open."""
-    from console.journal.store import read_journal
-    from console.model.outcome import verify_by_hand
-    from console.model.payloads import LockKept
-    from console.model.state import fold
-
-    events = read_journal(journal).events
-    state = fold(events)
-    if not state.closed:
-        return ""
-    hosts = state.unknown_at_close
-    if not hosts:
-        return f"\nIncident {incident} is closed ({state.outcome_label})."
-    kept = {s for e in events if isinstance(e.data, LockKept) for s in e.data.systems}
-    systems = sorted(kept or {state.hosts[h] for h in hosts if h in state.hosts}) or state.systems
-    return (
-        f"\nIncident {incident} was closed with the outcome unknown"
-        f" on {', '.join(hosts)}: a change may still run there. Check it first, as the"
-        f" verify by hand does: {verify_by_hand(systems, hosts)}."
-    )
+def held_by_closed(incident: str, journal: Path) -> str:
+    """`closed_keeping`, on a line of its own under the refusal."""
+    said = closed_keeping(incident, journal)
+    return f"\n{said}" if said else ""
