@@ -26,7 +26,7 @@ from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.outcome import Outcome, kept_at_close
-from console.model.payloads import CommandOutput, CommandResult, LockTakenOver, StepStarted
+from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
 from console.model.status import lost_mid_change
 from console.model.visible import visible
@@ -149,12 +149,15 @@ def _taken_over(conductor: Conductor, kept: list[str]) -> list[str]:
     output alone did not tell whether the lock was taken, nor that it was let go."""
     lines = []
     for event in conductor.recorder.events.actions:
-        if isinstance(event.data, LockTakenOver):
+        if event.kind == Kind.LOCK_TAKEN_OVER:  # its payloads' family built only then
+            from console.model.payloads import LockTakenOver
+
+            data = event.payload(LockTakenOver)
             system = event.where.system or "?"
             end = "kept" if system in kept else "released at its end"
             said = (
                 f"exec: took over the stale lock of incident"
-                f" {event.data.previous.get('incident')} on {system}: {event.data.reason}; {end}"
+                f" {data.previous.get('incident')} on {system}: {data.reason}; {end}"
             )
             lines.append(visible(said, one_line=True))
     return lines
