@@ -11,11 +11,11 @@ import signal
 import socket
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.demo.faults import Fault, FaultKind
+from console.demo.keys import Key, new_key
 from console.model.settings import Settings
 
 if TYPE_CHECKING:
@@ -147,34 +147,6 @@ def _kill_group(pid: int, number: int) -> None:
 
 # Faults that change how a host answers SSH at all: injected by serving it anew.
 SERVING_FAULTS = frozenset({FaultKind.UNREACHABLE, FaultKind.REFUSE_AUTH, FaultKind.WRONG_HOSTKEY})
-
-
-@dataclass(frozen=True)
-class Key:
-    """An Ed25519 key pair: the private key in OpenSSH's format, the public key's line."""
-
-    private: bytes
-    public: str
-
-
-def new_key() -> Key:
-    """A fresh key, made with `cryptography` (as asyncssh makes one) without importing
-    asyncssh, whose import is ~15 % of the console's way to its first frame; imported
-    with the first key (~85 M instructions with OpenSSL's start: after the console's
-    first frame, `DemoFleet.make_keys`)."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.OpenSSH,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
-    return Key(private, public.decode())
 
 
 class _Served:

@@ -1,6 +1,6 @@
 """A demo host's SSH server (asyncssh). The console imports it once it has drawn its
 first frame, in a thread: asyncssh's import is ~15 % of the way to that frame
-(bench/RESULTS.md), and the demo's keys are made without it (`fleet.new_key`)."""
+(bench/RESULTS.md), and the demo's keys are made without it (`keys.new_key`)."""
 
 from __future__ import annotations
 
