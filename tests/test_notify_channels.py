@@ -28,7 +28,7 @@ from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
-from console.paths import demo_config
+from console.paths import demo_config, example_config
 from tests.events_factory import COMMANDER, START
 from tests.hooks import ACCEPTED, OK, HookServer, serving
 
@@ -287,9 +287,42 @@ async def test_a_command_the_jump_host_cannot_run_is_not_retried(tmp_path):
     await finish(conductor)
     result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
     assert (result.data.ok, result.data.attempts) == (False, 1)
-    assert result.data.detail == "command failed: exit status 127 (not found on the jump host)"
+    assert result.data.detail == (
+        "command failed: exit status 127 (not found on the jump host):"
+        " /bin/sh: 1: no-such-mailer-here: not found"
+    )
     step = conductor.state.steps["communicate"]
     assert (step.status, step.warnings) == (StepStatus.DONE, 1)
+
+
+async def test_a_failed_command_says_what_it_printed_last(tmp_path, monkeypatch):
+    """The example's mail command on a jump host without `mail` (seen at 80x24: 'command
+    failed: exit status 1 (after 4 attempts)' and nothing of why): its own last line is the
+    detail the step, the timeline, the toast and the document show, control characters
+    inert, cut at 200 characters."""
+    monkeypatch.setenv("PATH", str(tmp_path / "no-mail-here"))
+    example = load_settings(example_config()).procedure.step("communicate").command
+    loud = f"printf 'first\\n\\033[2Jwhy: {'x' * 300}\\n\\n' >&2; exit 2"
+    channels = [
+        {"name": "mail", "kind": "command", "command": example, "retries": 0},
+        {"name": "loud", "kind": "command", "command": loud, "retries": 0},
+    ]
+    conductor = conductor_for(settings_with(channels), tmp_path)
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    results = {
+        e.data.channel: e.data
+        for e in conductor.recorder.events
+        if e.kind == Kind.NOTIFICATION_RESULT
+    }
+    assert results["mail"].detail == (
+        "command failed: exit status 1: no mail command on this jump host: install mailx,"
+        " or use [[channels]]"
+    )
+    said = results["loud"].detail.removeprefix("command failed: exit status 2: ")
+    assert said.startswith("\\x1b[2Jwhy: xxx") and said.endswith("x…") and len(said) == 200
+    step = conductor.state.steps["communicate"]
+    assert "install mailx" in step.summary
 
 
 async def test_a_required_step_fails_when_a_channel_gives_up(hooks, tmp_path, monkeypatch):

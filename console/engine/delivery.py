@@ -12,9 +12,11 @@ from typing import Any
 from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
 from console.model.channels import Channel, ChannelKind, MissingSecret
+from console.model.visible import visible
 
 log = logging.getLogger(__name__)
 MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
+ANSWER_CHARS = 200  # of a failed command's last line, in its detail
 
 
 @dataclass
@@ -93,4 +95,13 @@ async def _command(command: str, timeout: float) -> tuple[WebhookResult, list[st
         return WebhookResult(True, 0, "command ok"), lines
     why = NOT_RUNNABLE.get(result.exit_status or 0)
     detail = f"command failed: {result.detail}" + (f" ({why})" if why else "")
+    if said := _last_said(lines):  # what it printed last says why, as a webhook's answer does
+        detail += f": {said}"
     return WebhookResult(False, result.exit_status, detail, retryable=why is None), lines
+
+
+def _last_said(lines: list[str]) -> str:
+    """The last line a command printed, inert and at most ANSWER_CHARS long."""
+    said = next((line.strip() for line in reversed(lines) if line.strip()), "")
+    said = visible(said, one_line=True)
+    return said if len(said) <= ANSWER_CHARS else said[: ANSWER_CHARS - 1] + "…"
