@@ -329,7 +329,7 @@ async def test_a_soak_no_probe_watches_offers_the_skip_not_a_retry(tmp_path: Pat
         said = "✘ failed · no probes watch web: add [[systems.probes]]"
         counts = await until_shown(pilot, "#exec-counts", said)  # drawn at its screen's next sync
         assert counts.startswith(said)
-        assert counts.endswith("· F2 back to the checklist, s skips it")
+        assert counts.endswith("· F2 back to the checklist, where s skips it")  # not on F3
         assert "retries" not in counts
         assert "t Retry failed" not in await footer_keys(pilot)  # it would fail the same way
         # the toast says why, not "Retry failed hosts" (no host failed)

@@ -50,7 +50,7 @@ def after_failed_soak(app: IncidentApp, incident: IncidentView, step_id: str, so
     after an undone strategy step, the way back to it (a retry samples the same state)."""
     key = app.key_label
     if not soak.get("round") and not watched(app, incident):
-        return f" · {key('go.checklist')} back to the checklist, {key('checklist.skip')} skips it"
+        return f" · {key('go.checklist')} back to the checklist, where {key('checklist.skip')} skips it"
     undone = incident.state.undone_before(incident.order, step_id)
     if undone is not None:
         title = visible(incident.step(undone[0]).title, one_line=True)
