@@ -82,3 +82,32 @@ async def test_the_form_opens_with_its_first_field_labelled_on_screen(tmp_path: 
         assert body.scroll_y == 0
         label = app.screen.query_one("#label-reason", Label)
         assert body.region.contains_region(label.region)
+
+
+async def test_a_long_label_wraps_at_80x24_rather_than_being_cut(tmp_path: Path) -> None:
+    """The reason's label names its step and the step's status: at 80 columns it was cut
+    after “…remediation”: pend' (seen in tmux on a README fleet); it wraps onto a second
+    line instead, each label as wide as the form and no wider."""
+    from console.model.loading import load_settings
+    from console.model.settings import Settings
+    from console.paths import example_config
+
+    data = demo_settings().model_dump()
+    example = load_settings(example_config()).procedure.step("document").title
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "document-reason":
+                step["title"] = example  # the example's, longer than the demo's
+    app = build_app(Settings.model_validate(data), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.2)
+        body = app.screen.query_one("#form-body")
+        label = app.screen.query_one("#label-reason", Label)
+        assert str(label.render()).endswith(": pending"), len(str(label.render()))
+        assert label.region.width <= body.content_region.width
+        assert label.region.height == 2, str(label.render())
+        for each in app.screen.query(".field-label").results(Label):
+            assert each.region.width <= body.content_region.width
