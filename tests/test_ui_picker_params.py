@@ -296,3 +296,26 @@ async def test_a_parameters_error_is_checked_again_as_its_field_is_edited(
         await until(pilot, lambda: not error.display)
         assert hint.display and str(error.render()) == ""
         assert isinstance(app.screen, PickerScreen) and app.conductor is None
+
+
+async def test_another_strategy_takes_the_error_of_the_one_left_with_it(tmp_path: Path) -> None:
+    """Seen at 80x24 on a README fleet: `revision` refused, then another strategy chosen,
+    and the line still said "✘ parameter 'revision': ..." under that strategy's fields,
+    which have no `revision`. The error names a field of the strategy left: it goes."""
+    async with _web_picked(tmp_path, "flag re-enabled too fast") as pilot:
+        app = pilot.app
+        picker = app.screen
+        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+        await until(pilot, lambda: picker.strategy() == "feature-reenable")
+        await until(pilot, lambda: any(i.name == "steps" for i in picker.query(Input)))
+        steps = next(i for i in picker.query(Input) if i.name == "steps")
+        steps.focus()
+        steps.value = "5,lots"
+        await pilot.press("enter")
+        error = picker.query_one("#picker-error", Label)
+        await until(pilot, lambda: "'5,lots'" in str(error.render()))
+        await _to_strategies(pilot)
+        await pilot.press("up", "enter")  # the strategy above it
+        await until(pilot, lambda: picker.strategy() not in (None, "feature-reenable"))
+        await until(pilot, lambda: not error.display)
+        assert str(error.render()) == "" and picker.query_one(".hint-line", Static).display

@@ -38,6 +38,8 @@ class ParamsPane:
         if self._for == name:
             return
         self._for = name
+        if self.error_param is not None:  # it named a field of the strategy left
+            self.say("", None)
         await box.remove_children()  # before the new inputs: their ids are the same
         help_text = screen.query_one("#strategy-help", Static)
         if name is None:
