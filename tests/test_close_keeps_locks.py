@@ -258,6 +258,12 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
     assert held.startswith("outcome unknown on app-2 at the close"), out
     assert "the lock on app stays held" in held and "--take-over-lock REASON" in held, out
     assert "FAILED: aborted: " in last, out
+    # Journalled with --journal, not under the journal root: another incident's refusal
+    # finds why the lock is held through the lock file, which names the journal.
+    refused = lost_fleet.cli("exec", "--systems", "app", "true")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    said = f"Incident {state.incident_id} was closed with the outcome unknown on app-2"
+    assert said in refused.stderr, refused.stderr
 
 
 async def test_the_banner_grows_to_the_verify_by_hand_when_closed_on_the_execution_screen(

@@ -38,7 +38,25 @@ def test_a_live_holder_refuses_and_is_named(tmp_path):
     else:
         raise AssertionError("a second incident took a held lock")
     lock = json.loads((tmp_path / "web.lock").read_text())
-    assert set(lock) == {"pid", "user", "host", "started", "incident"}
+    assert set(lock) == {"pid", "user", "host", "started", "incident", "journal"}
+
+
+def test_a_lock_file_names_its_journal_and_older_ones_are_read(tmp_path):
+    """The journal's path is in the lock file (a refusal reads why the lock is held from
+    it, also for an incident journalled with --journal); a lock file written before it
+    was there, or with a field this console does not know, still names its holder."""
+    locks = SystemLocks(tmp_path)
+    me = _holder(os.getpid(), "inc-1")._replace(journal="/srv/incidents/inc-1/journal.jsonl")
+    locks.acquire("web", me)
+    assert json.loads((tmp_path / "web.lock").read_text())["journal"] == me.journal
+    assert locks.holder("web") == me
+    older = {"pid": 1, "user": "bob", "host": "jump", "started": "then", "incident": "inc-0"}
+    (tmp_path / "db.lock").write_text(json.dumps(older))
+    assert locks.holder("db") == Holder(1, "bob", "jump", "then", "inc-0", "")
+    (tmp_path / "db.lock").write_text(json.dumps({**older, "later": "x"}))
+    assert locks.holder("db") == Holder(1, "bob", "jump", "then", "inc-0", "")
+    (tmp_path / "db.lock").write_text("[1, 2]")  # torn or foreign: nobody holds it
+    assert locks.holder("db") is None
 
 
 def test_a_stale_lock_is_only_taken_over_when_asked(tmp_path):

@@ -24,9 +24,10 @@ class ParameterRefused(ProcedureError):
 class LockRefused(ProcedureError):
     """Another incident holds a system: nothing was recorded or sent (exit status 3)."""
 
-    def __init__(self, message: str, holder: str = "") -> None:
+    def __init__(self, message: str, holder: str = "", journal: str = "") -> None:
         super().__init__(message)
         self.holder = holder  # the holding incident's id
+        self.journal = journal  # its journal, as its lock file names it ("": not named)
         self.closed = ""  # what the holder's journal says of it, once closed (kept_locks)
 
 

@@ -6,18 +6,36 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def holder_journal(journal_root: Path, incident: str, named: str) -> Path | None:
+    """The journal of `incident`, which holds a lock: the one its lock file names
+    (`named`; an incident journalled with --journal is nowhere else), else the one of
+    that id under `journal_root` (lock files before 2026-12-03 name none); None if
+    neither is there."""
+    from console.journal.files import JOURNAL_NAME
+
+    for path in (Path(named) if named else None, journal_root / incident / JOURNAL_NAME):
+        if path is not None and path.is_file():
+            return path
+    return None
+
+
 def closed_keeping(incident: str, journal: Path) -> str:
     """One sentence or two for a refusal on `incident`'s lock: closed with the outcome
     unknown on its hosts, and the verify by hand that takes the lock over; closed
-    otherwise, its outcome. Empty for an incident still open."""
+    otherwise, its outcome. Empty for an incident still open, or a journal that cannot
+    be read or is another incident's."""
+    from console.journal.files import JournalError
     from console.journal.store import read_journal
     from console.model.outcome import verify_by_hand
     from console.model.payloads import LockKept
     from console.model.state import fold
 
-    events = read_journal(journal).events
+    try:
+        events = read_journal(journal).events
+    except (JournalError, OSError):  # the refusal stands, unexplained
+        return ""
     state = fold(events)
-    if not state.closed:
+    if not state.closed or (state.incident_id or incident) != incident:
         return ""
     hosts = state.unknown_at_close
     if not hosts:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 from datetime import UTC, datetime
+from pathlib import Path
 
 from console.engine.errors import LockRefused, StaleLock
 from console.journal.lock import Holder, LockHeld, SystemLocks
@@ -34,10 +35,13 @@ class Claim:
         self.replaced: list[tuple[str, Holder, str]] = []  # (system, stale holder, why)
 
     @classmethod
-    def for_incident(cls, locks: SystemLocks, incident: str, user: str) -> Claim:
-        """This process's claim for `incident`; the lock files say since when (wall clock)."""
+    def for_incident(cls, locks: SystemLocks, incident: str, user: str, journal: Path) -> Claim:
+        """This process's claim for `incident`, journalled in `journal`; the lock files
+        say since when (wall clock) and where that journal is."""
         since = datetime.now(UTC).isoformat(timespec="seconds")
-        return cls(locks, Holder(os.getpid(), user, socket.gethostname(), since, incident))
+        where = str(journal.absolute())
+        host = socket.gethostname()
+        return cls(locks, Holder(os.getpid(), user, host, since, incident, where))
 
     def acquire(self, systems: list[str], take_over: str | None = None) -> None:
         """Hold every system of `systems`, or none of the new ones: a refusal (LockRefused,
@@ -70,7 +74,7 @@ class Claim:
                 said = str(held)
                 if (system, held.holder.incident) in KEPT_BY_THIS_PROCESS:
                     said += f" — {KEPT_HERE}"  # a live holder, yet nobody drives it
-                raise refused(said, held.holder.incident) from None
+                raise refused(said, held.holder.incident, held.holder.journal) from None
             take_over = (
                 f"incident {self.holder.incident} taken back: its console (pid"
                 f" {held.holder.pid} on {held.holder.host}) had exited"

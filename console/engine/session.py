@@ -128,20 +128,28 @@ class Engine:
             secure_dir(root, group_ok=True)
         return cls(settings, journal_root, lock_dir=lock_dir, threaded_io=threaded_io, pool=pool)
 
-    def claim(self, incident_id: str, systems: list[str], take_over: str | None = None) -> Claim:
+    def claim(
+        self,
+        incident_id: str,
+        systems: list[str],
+        take_over: str | None = None,
+        journal: Path | None = None,
+    ) -> Claim:
         """Take the systems' locks for an incident, before anything of it is written:
-        a refusal (LockRefused) leaves no trace."""
+        a refusal (LockRefused) leaves no trace. `journal`: where the incident is
+        journalled (default: under the journal root), which its lock files name."""
         from console.engine.locking import Claim
 
-        claim = Claim.for_incident(self.locks, incident_id, self.actor.user)
+        journal = journal or self.journal_root / incident_id / JOURNAL_NAME
+        claim = Claim.for_incident(self.locks, incident_id, self.actor.user, journal)
         try:
             claim.acquire(systems, take_over)
         except LockRefused as refused:  # held by a closed incident: it says why (kept)
-            journal = self.journal_root / refused.holder / JOURNAL_NAME
-            if refused.holder and refused.holder != incident_id and journal.is_file():
-                from console.engine.kept_locks import closed_keeping
+            if refused.holder and refused.holder != incident_id:
+                from console.engine.kept_locks import closed_keeping, holder_journal
 
-                refused.closed = closed_keeping(refused.holder, journal)
+                named = holder_journal(self.journal_root, refused.holder, refused.journal)
+                refused.closed = closed_keeping(refused.holder, named) if named else ""
             raise
         self._claims.append(claim)
         return claim
@@ -245,7 +253,7 @@ class Engine:
         if systems is None:
             systems = [] if state.outcome else list(state.systems)
         directory = loaded.path.parent
-        claim = self.claim(state.incident_id or directory.name, systems, take_over)
+        claim = self.claim(state.incident_id or directory.name, systems, take_over, loaded.path)
         if _stamp(loaded.path) != loaded.stamp:  # written to before the lock was ours
             loaded = self.read(loaded.path)
         from console.journal.recorder import Recorder

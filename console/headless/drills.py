@@ -24,6 +24,7 @@ from console.headless.common import (
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
 from console.journal.drills import past_drills
+from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
 from console.model.clock import SystemClock
 from console.model.drill_schedule import (
@@ -70,8 +71,10 @@ async def _drill_once(
     try:
         await check_host_keys(settings, engine.pool, options.accept_keys)
         incident_id = new_incident_id(engine.clock.now())
-        claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock)
-        conductor = engine.incident(claim, journal_dir(options.journal, engine, incident_id))
+        directory = journal_dir(options.journal, engine, incident_id)
+        journal = directory / JOURNAL_NAME
+        claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock, journal)
+        conductor = engine.incident(claim, directory)
         made.append(conductor.recorder.path)
         conductor.settings = drill_settings(settings, scenario)
         recorder = conductor.recorder

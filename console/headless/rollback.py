@@ -27,6 +27,7 @@ from console.headless.common import (
     reachable,
     refusal_as_json,
 )
+from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, run_result
 from console.model.outcome import Outcome, kept_at_close
 from console.model.settings import Settings
@@ -55,13 +56,15 @@ async def run_rollback(
             try:
                 await check_host_keys(settings, engine.pool, request.accept_keys)
                 incident_id = new_incident_id(engine.clock.now())
-                claim = engine.claim(incident_id, request.systems, options.take_over_lock)
+                directory = journal_dir(options.journal, engine, incident_id)
+                claim = engine.claim(
+                    incident_id, request.systems, options.take_over_lock, directory / JOURNAL_NAME
+                )
                 pool = engine.pool
                 if request.trigger is None and not await _use_firing(
                     settings, pool, request, options
                 ):
                     return EXIT_USAGE
-                directory = journal_dir(options.journal, engine, incident_id)
                 made.append(engine.incident(claim, directory))
                 return await _walk(made[0], request, incident_id, options)
             finally:

@@ -26,6 +26,9 @@ class Holder(NamedTuple):
     host: str
     started: str
     incident: str
+    # Its incident's journal.jsonl: a refusal reads why the lock is held from it, also
+    # for an incident journalled with --journal (lock files before 2026-12-03 lack it).
+    journal: str = ""
 
     def describe(self) -> str:
         return (
@@ -147,10 +150,11 @@ class SystemLocks:
         held, by its owner."""
         path = self._path(system)
         try:
-            return Holder(**json.loads(path.read_text()))
+            data = json.loads(path.read_text())
+            return Holder(**{k: v for k, v in data.items() if k in Holder._fields})
         except PermissionError:
             return _unreadable(path)
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, AttributeError):  # torn: not an object
             return None
 
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:

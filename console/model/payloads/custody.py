@@ -32,7 +32,8 @@ class LockTakenOver(Payload):
 
     KIND = Kind.LOCK_TAKEN_OVER
     previous: JsonObject = Field(
-        description="the holder: `pid`, `user`, `host`, `started`, `incident`"
+        description="the holder: `pid`, `user`, `host`, `started`, `incident`, and `journal`"
+        " (its journal.jsonl; since 2026-12-03)"
     )
     reason: str = Field(description="why it was taken over")
 
