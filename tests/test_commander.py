@@ -11,7 +11,7 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
-from console.model.state import HostStatus
+from console.model.state import HostStatus, StepStatus
 from console.model.triggers import TriggerKind
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
@@ -258,3 +258,27 @@ async def test_detaching_leaves_a_summary_that_says_which_hosts_to_verify(tmp_pa
         assert detached[0].data.dump() == {"running": ["capture-evidence"], "hosts": ["web-1"]}
         assert not app.conductor.state.aborts
         assert "verify web-1 first" in app.summary()
+
+
+async def test_quitting_after_a_failed_step_says_so_in_the_summary(tmp_path: Path) -> None:
+    """Seen at 80x24 on a README fleet: a re-enable failed on one host at 50 %, two held
+    there, and the line left on the terminal said only 'open at step 1 of 9 (Open the
+    incident bridge ...)', as if nothing had run. It names each step that ran and did not
+    end well, with its summary."""
+    async with DemoFleet(demo_settings(), [Fault(FaultKind.FAIL, "web-1")]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            restore = app.conductor.state.step("restore")
+            await until(pilot, lambda: restore.status is StepStatus.FAILED)
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await press_to_end(pilot, "y")
+    summary = app.summary()
+    assert summary.startswith(f"{INCIDENT_ID}: open at step 1 of 14 (Open the incident bridge")
+    assert f"; “Restore previous version” failed ({restore.summary}); resume with" in summary
+    assert "1 failed" in restore.summary

@@ -17,12 +17,15 @@ from textual.worker_manager import WorkerManager
 from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError
 from console.model.outcome import kept_at_close
-from console.model.status import HostStatus
+from console.model.status import HostStatus, StepStatus
+from console.model.visible import visible
 from console.ui.console_app import AppPart
 
 # How long an abort may take to settle the hosts before the console quits anyway
 # (TERM, then KILL after its grace period, on every running command).
 ABORT_SETTLE_SECONDS = 30.0
+# Steps that ran and did not end well, nor are running: what the commander left behind.
+UNSETTLED = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED, StepStatus.STOPPED)
 
 
 class QuitHost(AppPart, Protocol):
@@ -204,4 +207,13 @@ class Quitting:
         ended = f"{self.ended_by}: " if self.ended_by else ""
         kept = conductor.locks_kept
         held = f"; its locks held ({', '.join(kept)}): {TAKE_OVER}" if kept else ""
-        return f"{ended}{state.incident_id}: open at {where}{verify}{held}; {self.how_to_resume()}"
+        left = "".join(
+            f"; “{visible(conductor.step(sid).title, one_line=True)}” {st.status.value}"
+            + (f" ({st.summary})" if st.summary else "")
+            for sid in conductor.order
+            if (st := state.steps.get(sid)) is not None and st.status in UNSETTLED
+        )
+        return (
+            f"{ended}{state.incident_id}: open at {where}{left}{verify}{held};"
+            f" {self.how_to_resume()}"
+        )
