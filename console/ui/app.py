@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # imported by the first incident: not on the way to the first
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
 # on a step stays, for a form step opens its form to amend.
+# The workers that run steps (a verify or retry of unknown hosts, an abort, a drill too).
+RUN_GROUPS = frozenset({"step", "attempts", "abort", "drill"})
+
 CLOSED_REFUSES = frozenset(
     {
         "skip",
@@ -129,9 +132,17 @@ class RollbackApp(IncidentApp):
             super()._handle_exception(error)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A step's worker (its errors are kept, not raised) that the journal stopped."""
+        """A step's worker (its errors are kept, not raised) that the journal stopped; one
+        that ran steps has ended: the screen syncs again, its keys with it (the steps no
+        longer run, perhaps with no event after their last)."""
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             self._journal_stops(event.worker.error)
+        ended = event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED)
+        if ended and event.worker.group in RUN_GROUPS:
+            from console.ui.screens.base import IncidentScreen
+
+            if isinstance(self.screen, IncidentScreen):
+                self.screen.sync_soon()
 
     def _journal_stops(self, error: BaseException) -> bool:
         """The journal could not be written (a full disk): nothing more is recorded, so
@@ -239,6 +250,13 @@ class RollbackApp(IncidentApp):
             return waiting and self.allows(action)
         allowed = super().check_action(action, parameters)
         return allowed and self.resuming.check_action(action)
+
+    def key_inputs(self) -> tuple[object, ...]:
+        """Beyond the incident's: a proposal waiting (^t), a drill driving, a host
+        unknown (v, r)."""
+        live = self.live
+        waiting = live.proposal is not None or live.countdown is not None
+        return (*super().key_inputs(), waiting, self.drills.running, self.resuming.any_unknown())
 
     def allows(self, action: str) -> bool:
         """Whether `action` may run at all (the follow view refuses what changes things;

@@ -277,6 +277,14 @@ class IncidentApp(App[int]):
             return conductor is not None and not conductor.state.closed and self.allows(action)
         return self.allows(action)
 
+    def key_inputs(self) -> tuple[object, ...]:
+        """What `check_action`'s answers hang on beyond the screen: the screens refresh
+        their bindings when it changes (`IncidentScreen.follow_keys`)."""
+        incident = self.conductor
+        if incident is None:
+            return (None,)
+        return (incident.state.closed, incident.running)
+
     def allows(self, action: str) -> bool:
         """Whether `action` may run at all."""
         raise NotImplementedError

@@ -317,10 +317,15 @@ class Resuming:
         if ready:
             self.app.start_run(step, only_hosts=ready)
 
+    def any_unknown(self) -> bool:
+        """Whether some host is unknown (cheap: asked at every sync of a screen)."""
+        conductor = self.app.conductor
+        return conductor is not None and bool(conductor.state.unknown_hosts)
+
     def check_action(self, action: str) -> bool:
         """Verify/retry show only while some host is unknown."""
         if action in ("verify_unknown", "retry_unknown"):
-            return bool(self.unknown())
+            return self.any_unknown()
         return True
 
     def by_hand(self, unknown: list[Unknown]) -> str:

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.model.state import HostStatus, StepState, StepStatus
-from console.ui.messages import JournalChanged, WatchChanged
+from console.ui.messages import JournalChanged, StepRunFinished, WatchChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
 from console.ui.widgets.one_line import OneLine
@@ -64,6 +64,7 @@ class IncidentScreen(RepeatedRows, Screen):
         self._banner: ModeBanner | None = None
         self._sync_due = False  # a sync is queued behind this screen's waiting messages
         self._resumed = False  # shown at least once (its first show is when it mounts)
+        self._keys_for: object = None  # what the footer's keys were last refreshed for
 
     @property
     def incident(self) -> IncidentView:
@@ -84,6 +85,11 @@ class IncidentScreen(RepeatedRows, Screen):
     def on_watch_changed(self, message: WatchChanged) -> None:
         for line in self.query(WatchLine):
             line.sync()
+        self.follow_keys()  # a proposal came or went: ^t with it
+
+    def on_step_run_finished(self, message: StepRunFinished) -> None:
+        """The step no longer runs, perhaps with no event after its last one."""
+        self.sync_soon()
 
     def action_back(self) -> None:
         """Back one screen: from any incident screen to the checklist, from the checklist
@@ -102,6 +108,7 @@ class IncidentScreen(RepeatedRows, Screen):
             event.refresh_styles = False
         self.sync()
         self._sync_banner()
+        self.follow_keys()
 
     def on_resize(self, event: events.Resize) -> None:
         """A Resize to the size the screen has, which already has that width's breakpoint
@@ -130,6 +137,23 @@ class IncidentScreen(RepeatedRows, Screen):
         self._sync_due = False
         self.sync()
         self._sync_banner()
+        self.follow_keys()
+
+    def key_inputs(self) -> tuple[object, ...]:
+        """What this screen's own answers about its keys hang on (`check_action`,
+        `key_description`), as of its last sync."""
+        return ()
+
+    def follow_keys(self) -> None:
+        """Textual's footer shows each key as `check_action` answered at the last
+        `refresh_bindings`: refreshed whenever what those answers hang on (the app's and
+        this screen's `key_inputs`) has changed, so no key is offered for what it would
+        not do now, nor one left out that would. Comparing them is cheap; a refresh at
+        every sync recomputed every binding of the screen each frame of a run."""
+        inputs = (self.app.key_inputs(), self.key_inputs())
+        if inputs != self._keys_for:
+            self._keys_for = inputs
+            self.refresh_bindings()
 
     def _sync_banner(self) -> None:
         if self._banner is not None and self._banner.is_mounted:

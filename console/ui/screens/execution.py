@@ -15,7 +15,13 @@ from console.ui.messages import JournalChanged
 from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.execution_keys import after_failed_soak, can_retry, counts_line, shown_step
+from console.ui.screens.execution_keys import (
+    after_failed_soak,
+    can_retry,
+    counts_line,
+    offers_other_strategy,
+    shown_step,
+)
 from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, host_row
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
@@ -91,8 +97,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
         self._changed: set[str] | None = None
         self._deferred: set[str] = set()  # rows whose only change was a last line
-        # (retryable, soaking, held): what the footer was drawn for
-        self._offers = (False, False, False)
+        # (retryable, soaking, held, another strategy): what its keys offer, as of its sync
+        self._offers = (False, False, False, False)
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -158,10 +164,10 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         held = now is not None and now.status is StepStatus.HELD and now.held is not None
         probe = self.is_probe(step_id)
         updating = self.is_update(step_id)
-        offers = (can_retry(self.app, self.incident, step_id, probe), probe or updating, held)
-        if offers != self._offers:
-            self._offers = offers
-            self.refresh_bindings()
+        retryable = can_retry(self.app, self.incident, step_id, probe)
+        other = offers_other_strategy(self.app, self.incident, step_id, self._kind(step_id))
+        self._offers = (retryable, probe or updating, held, other)
+        self.follow_keys()
         progress = self.query_one("#exec-progress", ProgressBar)
         self._banners(step_id)
         if step_id is None:
@@ -324,11 +330,17 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
     def action_abort(self) -> None:
         self.app.prompt_abort()
 
+    def key_inputs(self) -> tuple[object, ...]:
+        return self._offers
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Retry is offered only when the step shown has something to retry, problems
-        only where there is a host grid (a soak has none)."""
-        retryable, soaking, _held = self._offers
+        only where there is a host grid (a soak has none), another strategy only where
+        one could take the shown step's place."""
+        retryable, soaking, _held, other = self._offers
         if (action == "retry" and not retryable) or (action == "problems" and soaking):
+            return False
+        if action == "other_strategy" and not other:
             return False
         return super().check_action(action, parameters)
 

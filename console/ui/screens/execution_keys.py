@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.palette import themed
@@ -44,18 +45,42 @@ def watched(app: IncidentApp, incident: IncidentView) -> bool:
     return any(s.probes for s in app.settings.inventory.systems if s.name in systems)
 
 
+def unsampled(app: IncidentApp, incident: IncidentView, soak: dict) -> bool:
+    """A soak that sampled nothing, no probe watching the systems: a retry or another
+    strategy would sample nothing again."""
+    return not soak.get("round") and not watched(app, incident)
+
+
 def after_failed_soak(app: IncidentApp, incident: IncidentView, step_id: str, soak: dict) -> str:
     """The keys that can help: a retry or another strategy, unless no probe watches
     the systems (a retry would sample nothing again): then the way to skip the step; or,
     after an undone strategy step, the way back to it (a retry samples the same state)."""
     key = app.key_label
-    if not soak.get("round") and not watched(app, incident):
+    if unsampled(app, incident, soak):
         return f" · {key('go.checklist')} back to the checklist, where {key('checklist.skip')} skips it"
     undone = incident.state.undone_before(incident.order, step_id)
     if undone is not None:
         title = visible(incident.step(undone[0]).title, one_line=True)
         return f" · {key('go.checklist')} back to the checklist, where Enter runs “{title}” again"
     return f" · {key('execution.retry')} retries · {key('execution.strategy')} another strategy"
+
+
+def offers_other_strategy(
+    app: IncidentApp, incident: IncidentView, step_id: str | None, kind: StepKind | None
+) -> bool:
+    """Whether b (another strategy) is a way on from the step shown: a strategy step
+    not running, or a failed soak whose line names it (`after_failed_soak`); never a
+    command step, nor a step running."""
+    if step_id is None or step_id in incident.running:
+        return False
+    if kind is StepKind.STRATEGY:
+        return True
+    state = incident.state
+    if kind is not StepKind.PROBE or state.step(step_id).status is not StepStatus.FAILED:
+        return False
+    soak = state.soak.get(step_id, {})
+    undone = state.undone_before(incident.order, step_id)
+    return not unsampled(app, incident, soak) and undone is None
 
 
 def can_retry(app: IncidentApp, incident: IncidentView, step_id: str | None, probe: bool) -> bool:

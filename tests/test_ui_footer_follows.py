@@ -1,0 +1,58 @@
+"""The footer offers what each key would do now: on the execution screen, v and r while a
+host is unknown and not after it has settled, and b (another strategy) only where the
+step shown is one another strategy could replace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.demo.faults import Fault, FaultKind
+from console.demo.fleet import DemoFleet
+from console.model.state import HostStatus
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.key_footer import KeyFooter
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    start_evidence_step,
+    until,
+)
+
+
+def shown_keys(app) -> list[str]:
+    keys = app.screen.query_one(KeyFooter).query("FooterKey")
+    return [f"{k.key_display} {k.description}".strip() for k in keys]
+
+
+async def test_verify_and_retry_unknown_leave_the_footer_once_the_host_has_settled(
+    tmp_path: Path,
+) -> None:
+    """Seen at the console: web-2's connection dropped mid-command (unknown), r retried it
+    there and it succeeded; the footer still offered "v Verify unknown" and "r Retry
+    unknown", and "b Other strategy" on a command step that had finished."""
+    drop = Fault(FaultKind.DROP, "web-2")
+    async with DemoFleet(demo_settings(), [drop]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_incident(pilot)
+            await start_evidence_step(pilot)
+            runs = app.conductor.state.step("capture-evidence").hosts
+            await until(pilot, lambda: len(runs) == 3 and not app.conductor.running)
+            assert runs["web-2"].status is HostStatus.UNKNOWN
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await until(pilot, lambda: "v Verify unknown" in shown_keys(app))
+            shown = shown_keys(app)
+            assert "r Retry unknown" in shown, shown
+            assert "b Other strategy" not in shown, shown  # a command step: no strategy
+
+            await fleet.clear(drop)
+            await pilot.press("r")  # the earlier attempt is gone: retried on web-2 alone
+            await until(pilot, lambda: runs["web-2"].status is HostStatus.SUCCEEDED)
+            await until(pilot, lambda: not app.conductor.running)
+            await until(pilot, lambda: "v Verify unknown" not in shown_keys(app))
+            shown = shown_keys(app)
+            assert "r Retry unknown" not in shown and "b Other strategy" not in shown, shown
