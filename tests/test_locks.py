@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.store import read_journal
@@ -38,18 +39,34 @@ def test_a_live_holder_refuses_and_is_named(tmp_path):
     else:
         raise AssertionError("a second incident took a held lock")
     lock = json.loads((tmp_path / "web.lock").read_text())
-    assert set(lock) == {"pid", "user", "host", "started", "incident", "journal"}
+    assert set(lock) == {"pid", "user", "host", "started", "incident"}
+
+
+class EarlierHolder(NamedTuple):
+    """How every console before 2026-12-03 read a lock file: `Holder(**data)`, any other
+    key a TypeError, the file taken as torn, deleted, and the lock taken."""
+
+    pid: int
+    user: str
+    host: str
+    started: str
+    incident: str
 
 
 def test_a_lock_file_names_its_journal_and_older_ones_are_read(tmp_path):
-    """The journal's path is in the lock file (a refusal reads why the lock is held from
-    it, also for an incident journalled with --journal); a lock file written before it
-    was there, or with a field this console does not know, still names its holder."""
+    """The journal's path is beside the lock file (a refusal reads why the lock is held
+    from it, also for an incident journalled with --journal), not in it: an earlier
+    console on the same lock_dir (each user installs their own) reads the lock as held,
+    where a key it did not know made it delete the file and take the lock. A lock file
+    written before, or with a field this console does not know, still names its holder;
+    a journal noted for another incident is not taken for this one's."""
     locks = SystemLocks(tmp_path)
     me = _holder(os.getpid(), "inc-1")._replace(journal="/srv/incidents/inc-1/journal.jsonl")
     locks.acquire("web", me)
-    assert json.loads((tmp_path / "web.lock").read_text())["journal"] == me.journal
+    assert EarlierHolder(**json.loads((tmp_path / "web.lock").read_text())) == me[:5]
     assert locks.holder("web") == me
+    locks.release("web", me)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
     older = {"pid": 1, "user": "bob", "host": "jump", "started": "then", "incident": "inc-0"}
     (tmp_path / "db.lock").write_text(json.dumps(older))
     assert locks.holder("db") == Holder(1, "bob", "jump", "then", "inc-0", "")
@@ -57,6 +74,9 @@ def test_a_lock_file_names_its_journal_and_older_ones_are_read(tmp_path):
     assert locks.holder("db") == Holder(1, "bob", "jump", "then", "inc-0", "")
     (tmp_path / "db.lock").write_text("[1, 2]")  # torn or foreign: nobody holds it
     assert locks.holder("db") is None
+    (tmp_path / "db.lock").write_text(json.dumps(older))  # an earlier console's, over ...
+    (tmp_path / "db.lock.journal").write_text(json.dumps({"incident": "inc-9", "journal": "x"}))
+    assert locks.holder("db") == Holder(1, "bob", "jump", "then", "inc-0", "")  # inc-9's
 
 
 def test_a_stale_lock_is_only_taken_over_when_asked(tmp_path):

@@ -27,7 +27,8 @@ class Holder(NamedTuple):
     started: str
     incident: str
     # Its incident's journal.jsonl: a refusal reads why the lock is held from it, also
-    # for an incident journalled with --journal (lock files before 2026-12-03 lack it).
+    # for an incident journalled with --journal. Kept beside the lock file, not in it
+    # (see `SystemLocks`); empty when not known.
     journal: str = ""
 
     def describe(self) -> str:
@@ -135,14 +136,50 @@ def _unreadable(path: Path) -> Holder | None:
     return Holder(0, user, "(unknown)", "(unknown)", f"(unreadable lock file {path})")
 
 
+# What a lock file holds: the keys every console since the first reads, and only those.
+# A console before 2026-12-03 read a file with any other key as torn, deleted it and took
+# the lock: on a jump host where each user installs their own copy (as the README says),
+# two incidents would run on one system. The journal's path goes beside it instead.
+LOCK_KEYS = ("pid", "user", "host", "started", "incident")
+
+
 class SystemLocks:
-    """Lock files in one directory, `<system>.lock`, created atomically."""
+    """Lock files in one directory, `<system>.lock`, created atomically; beside each,
+    `<system>.lock.journal` names its holder's journal (read only when it names the
+    holder's incident: an older console leaves another's there)."""
 
     def __init__(self, directory: Path):
         self.directory = directory
 
     def _path(self, system: str) -> Path:
         return lock_file(self.directory, system)
+
+    def _journal_path(self, system: str) -> Path:
+        path = self._path(system)
+        return path.with_name(path.name + ".journal")
+
+    def _note_journal(self, system: str, me: Holder) -> None:
+        """Write `me`'s journal beside its lock (replacing another's), or remove what is
+        there when it has none."""
+        path = self._journal_path(system)
+        if not me.journal:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return
+        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()  # a crashed console's of the same pid
+        self._write_new(
+            aside, json.dumps({"incident": me.incident, "journal": me.journal}).encode()
+        )
+        os.replace(aside, path)
+
+    def _journal_of(self, system: str, incident: str) -> str:
+        try:
+            said = json.loads(self._journal_path(system).read_text())
+            return said["journal"] if said["incident"] == incident else ""
+        except (OSError, ValueError, TypeError, KeyError):
+            return ""
 
     def holder(self, system: str) -> Holder | None:
         """Who holds `system`; None if nobody does (or the lock file is torn). A lock file
@@ -151,17 +188,18 @@ class SystemLocks:
         path = self._path(system)
         try:
             data = json.loads(path.read_text())
-            return Holder(**{k: v for k, v in data.items() if k in Holder._fields})
+            holder = Holder(**{k: v for k, v in data.items() if k in LOCK_KEYS})
         except PermissionError:
             return _unreadable(path)
         except (OSError, ValueError, TypeError, AttributeError):  # torn: not an object
             return None
+        return holder._replace(journal=self._journal_of(system, holder.incident))
 
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
         secure_dir(self.directory, group_ok=True)
         path = self._path(system)
-        payload = json.dumps(me._asdict(), sort_keys=True).encode()
+        payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
         for _ in range(3):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -179,10 +217,12 @@ class SystemLocks:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                 self._write_new(path, payload)
+                self._note_journal(system, me)
                 return holder
             else:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(payload)
+                self._note_journal(system, me)
                 return None
         raise LockHeld(system, self.holder(system) or me, stale=False)
 
@@ -195,5 +235,7 @@ class SystemLocks:
     def release(self, system: str, me: Holder) -> None:
         holder = self.holder(system)
         if holder and holder.incident == me.incident and holder.pid == me.pid:
+            with contextlib.suppress(FileNotFoundError):
+                self._journal_path(system).unlink()
             with contextlib.suppress(FileNotFoundError):
                 self._path(system).unlink()
