@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import getters
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.choice import check_choice
@@ -19,6 +20,7 @@ from console.engine.host_trust import trust_host_key
 from console.engine.reach import Reach
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
+from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.picker_params import ParamsPane
@@ -31,6 +33,26 @@ from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
+
+
+def keys_hint(focused: Widget, filter_key: str) -> Text:
+    """The line under the panes: which one has the keys (the systems, the filter, the
+    strategy, a parameter), marked as its pane's focus is, and what they do there."""
+    if isinstance(focused, Input) and focused.id == "filter":
+        where, keys = "Filter", "type a name or tag to narrow · Enter back to the systems"
+    elif isinstance(focused, Input):
+        where, keys = (
+            f"Parameter {focused.name}",
+            "type its value · Enter continues · Tab moves on",
+        )
+    elif isinstance(focused, RadioSet):
+        where, keys = "Strategy", "↑ ↓ choose · Enter continues · Tab moves on"
+    else:
+        where, keys = (
+            "Systems",
+            f"Space toggles · Enter continues · Tab moves on · {filter_key} filter",
+        )
+    return Text.assemble((f"▸ {where}", themed("bold $accent")), f"  {keys}")
 
 
 class PickerScreen(Screen):
@@ -85,9 +107,8 @@ class PickerScreen(Screen):
                 yield Label("▼ more below: Tab goes on to it", id="side-more")
         # Under the pane, not in it: seen whatever the pane's scroll (hidden when empty).
         yield Label("", id="picker-error", classes="error-line")
-        yield Static(
-            " Space toggles · Enter continues · type in the filter to narrow", classes="hint-line"
-        )
+        # Where the keys go now, and what they do there: follows the focus.
+        yield Static(id="picker-hint", classes="hint-line")
         yield KeyFooter()
 
     _applies: tuple[str, ...] = ("-",)
@@ -114,6 +135,11 @@ class PickerScreen(Screen):
             self.watch(side, name, self._more_below, init=False)
         await self.update_side()
         self.action_recheck()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.query_one("#picker-hint", Static).update(
+            keys_hint(event.widget, self.app.key_label("picker.filter"))
+        )
 
     def _more_below(self) -> None:
         """The pane draws no scrollbar: what runs past its foot is said there, until the
