@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shlex
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 from textual.worker import WorkerError
@@ -20,6 +20,10 @@ from console.model.outcome import kept_at_close
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.console_app import AppPart
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+    from console.ui.screens.trigger import TriggerScreen
 
 # How long an abort may take to settle the hosts before the console quits anyway
 # (TERM, then KILL after its grace period, on every running command).
@@ -47,6 +51,15 @@ class Quitting:
         self.app = app
         # Why the console was ended from outside (its terminal closed, a SIGTERM), if it was.
         self.ended_by: str | None = None
+        # Whether it quit in a new incident's declaration (the screens are gone by the time
+        # its line is printed): then that line speaks of it.
+        self.left_declaring = False
+
+    def exit(self, status: int) -> None:
+        """Quit with `status`, noting what was left for the line printed after."""
+        trigger = self.declaring()
+        self.left_declaring = trigger is not None and trigger.into is None
+        self.app.exit(status)
 
     async def quit(self) -> None:
         from console.ui.screens.dialogs import ConfirmDialog
@@ -74,22 +87,36 @@ class Quitting:
             return
         question = self.question()
         if question is None:
-            app.exit(0)
+            self.exit(0)
             return
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                app.exit(0)
+                self.exit(0)
 
         app.push_screen(ConfirmDialog("Quit?", question, yes="Quit"), confirmed)
 
-    def question(self) -> str | None:
-        """What quitting now would leave behind, as a question; None if nothing."""
+    def declaring(self) -> TriggerScreen | None:
+        """The trigger screen of a declaration nothing of which is recorded yet (its
+        picker, if open, has not gone on), if the commander is in one; not the picker of
+        another strategy for the open incident (b), which has none."""
         from console.ui.screens.picker import PickerScreen
         from console.ui.screens.trigger import TriggerScreen
 
-        declaring = (TriggerScreen, PickerScreen)
-        if any(isinstance(s, declaring) for s in self.app.screen_stack):
+        stack = self.app.screen_stack
+        found = [n for n, s in enumerate(stack) if isinstance(s, TriggerScreen)]
+        if not found:
+            return None
+        pickers = [s for s in stack[found[-1] + 1 :] if isinstance(s, PickerScreen)]
+        if pickers and pickers[-1].declaration is None:
+            return None  # it went on: the incident is recorded
+        trigger = stack[found[-1]]
+        assert isinstance(trigger, TriggerScreen)
+        return trigger
+
+    def question(self) -> str | None:
+        """What quitting now would leave behind, as a question; None if nothing."""
+        if self.declaring() is not None:
             return "The incident is not declared yet: what you chose and typed is not recorded."
         conductor = self.app.conductor
         if conductor is not None and not conductor.state.closed:
@@ -132,7 +159,7 @@ class Quitting:
         # A step that failed, or outlived the wait, does not keep the console open.
         with contextlib.suppress(TimeoutError, WorkerError):
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in steps)), ABORT_SETTLE_SECONDS)
-        app.exit(status)
+        self.exit(status)
 
     def detach_then_quit(self, why: str | None = None, status: int = 0) -> None:
         """Leave the running commands be on their hosts (journalled, with `why` when
@@ -144,7 +171,7 @@ class Quitting:
     async def _detach_then_quit(self, why: str | None, status: int) -> None:
         if self.app.conductor is not None:
             await self.app.conductor.detach(why)
-        self.app.exit(status)  # the summary line says what is left
+        self.exit(status)  # the summary line says what is left
 
     def end(self, why: str, status: int) -> None:
         """The console is ended from outside: its terminal closed (SIGHUP: the SSH session
@@ -161,7 +188,7 @@ class Quitting:
         if any(w.group == "quit" and not w.is_finished for w in app.workers):
             return  # the commander's abort or detach: it quits, bounded
         if conductor is None or not conductor.running:
-            app.exit(status)
+            self.exit(status)
         elif conductor.runner.aborted:  # being aborted: its hosts settle as aborted
             app.run_worker(
                 self._settled_then_exit(status), group="quit", exclusive=True, exit_on_error=False
@@ -169,17 +196,35 @@ class Quitting:
         else:
             self.detach_then_quit(why, status)
 
-    def how_to_resume(self) -> str:
-        assert self.app.conductor is not None
-        path = self.app.conductor.recorder.path.parent  # its directory, as the dialog says
+    def _declaration_left(self, earlier: Conductor | None) -> str:
+        """Quit while declaring a new incident: that nothing of it was recorded; then the
+        line of the incident attached before it only if it still holds something (open,
+        or closed keeping locks), never a closed one's line as if it had just been left."""
+        line = "rollback-console: the incident being declared was not recorded"
+        if earlier is None:
+            return line
+        state = earlier.state
+        if state.closed and not (earlier.locks_kept and state.unknown_at_close):
+            return line
+        return f"{line}\nearlier: {self._incident_line(earlier)}"
+
+    def how_to_resume(self, conductor: Conductor) -> str:
+        path = conductor.recorder.path.parent  # its directory, as the dialog says
         return f"resume with: rollback-console resume {shlex.quote(str(path))}"
 
     def summary(self) -> str:
         """One line, printed when the console has quit: the incident, how it stands, and
         how to take it up again."""
         conductor = self.app.conductor
+        if self.left_declaring:  # a new incident: nothing of it is recorded
+            return self._declaration_left(conductor)
         if conductor is None:
             return "rollback-console: no incident was open"
+        return self._incident_line(conductor)
+
+    def _incident_line(self, conductor: Conductor) -> str:
+        """The incident `conductor` drives: closed (how), or open (where), and how to
+        take it up again."""
         state = conductor.state
         if state.closed:
             kept = conductor.locks_kept
@@ -190,7 +235,7 @@ class Quitting:
             )
             return (
                 f"{state.incident_id}: closed, {state.outcome_label}{held};"
-                f" to amend, {self.how_to_resume()}"
+                f" to amend, {self.how_to_resume(conductor)}"
             )
         current = conductor.current()
         where = (
@@ -215,5 +260,5 @@ class Quitting:
         )
         return (
             f"{ended}{state.incident_id}: open at {where}{left}{verify}{held};"
-            f" {self.how_to_resume()}"
+            f" {self.how_to_resume(conductor)}"
         )
