@@ -271,7 +271,7 @@ def test_soak_rounds_show_the_unit() -> None:
 @pytest.mark.parametrize(
     ("screen", "essential"),
     [
-        ("checklist", ["⏎ Do step", "F7 Close incident…", "s Skip…", "n Note…"]),
+        ("checklist", ["⏎ Do step", "u Undo…", "F7 Close incident…", "s Skip…", "n Note…"]),
         ("execution", ["a Abort…", "t Retry failed", "b Other strategy", "i Assessment"]),
         ("timeline", ["s Star", "a Annotate…"]),
         ("form", ["^s Save"]),

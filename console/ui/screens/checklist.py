@@ -43,6 +43,7 @@ class ChecklistScreen(IncidentScreen):
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
         "checklist.do",
+        "checklist.undo",  # offered only on a strategy step that changed hosts
         "incident.close",
         "checklist.skip",
         "checklist.note",
@@ -66,7 +67,7 @@ class ChecklistScreen(IncidentScreen):
         Binding("n", "note", "Note…", id="checklist.note"),
         Binding("c", "current", "Current step", id="checklist.current"),
         Binding("p", "preview", "Preview commands", id="checklist.preview"),
-        Binding("u", "undo", "Undo step…", id="checklist.undo"),
+        Binding("u", "undo", "Undo…", id="checklist.undo"),
     ]
 
     def __init__(self) -> None:
@@ -299,6 +300,25 @@ class ChecklistScreen(IncidentScreen):
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._where(self.incident.current())
         self._detail()
+        self.follow_keys()
+
+    def key_inputs(self) -> tuple[object, ...]:
+        step = self.highlighted_step()
+        return (step.id if step else None, self._undoable(step))
+
+    def _undoable(self, step: Step | None) -> bool:
+        """Whether u has `step` to undo: a strategy step that changed hosts, not undone
+        already (a failed one may well be what needs it; once closed, u says how)."""
+        if step is None or step.kind is not StepKind.STRATEGY:
+            return False
+        undo = self.incident.state.undone(step.id)
+        done = undo is not None and undo.status.finished
+        return bool(self.incident.state.step(step.id).changed) and not done
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo" and not self._undoable(self.highlighted_step()):
+            return False
+        return super().check_action(action, parameters)
 
     def action_do_step(self) -> None:
         incident = self.incident
