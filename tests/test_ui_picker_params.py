@@ -269,6 +269,19 @@ async def test_the_side_pane_says_more_is_below_its_foot(tmp_path: Path) -> None
         assert side.region.contains_region(last.region)
 
 
+async def _steps_refused(pilot: Pilot) -> Label:
+    """feature-reenable chosen, its `steps` typed wrong and Enter pressed: the error line."""
+    picker = pilot.app.screen
+    await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
+    await until(pilot, lambda: picker.strategy() == "feature-reenable")
+    await until(pilot, lambda: any(i.name == "steps" for i in picker.query(Input)))
+    steps = next(i for i in picker.query(Input) if i.name == "steps")
+    steps.focus()
+    steps.value = "5,lots"
+    await pilot.press("enter")
+    return picker.query_one("#picker-error", Label)
+
+
 async def test_a_parameters_error_is_checked_again_as_its_field_is_edited(
     tmp_path: Path,
 ) -> None:
@@ -279,14 +292,7 @@ async def test_a_parameters_error_is_checked_again_as_its_field_is_edited(
     async with _web_picked(tmp_path, "flag re-enabled too fast") as pilot:
         app = pilot.app
         picker = app.screen
-        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
-        await until(pilot, lambda: picker.strategy() == "feature-reenable")
-        await until(pilot, lambda: any(i.name == "steps" for i in picker.query(Input)))
-        steps = next(i for i in picker.query(Input) if i.name == "steps")
-        steps.focus()
-        steps.value = "5,lots"
-        await pilot.press("enter")
-        error = picker.query_one("#picker-error", Label)
+        error = await _steps_refused(pilot)
         hint = picker.query_one(".hint-line", Static)
         await until(pilot, lambda: "'5,lots'" in str(error.render()))
         assert error.display and not hint.display
@@ -305,14 +311,7 @@ async def test_another_strategy_takes_the_error_of_the_one_left_with_it(tmp_path
     async with _web_picked(tmp_path, "flag re-enabled too fast") as pilot:
         app = pilot.app
         picker = app.screen
-        await pilot.press("down", "down", "down", "down", "enter")  # feature-reenable
-        await until(pilot, lambda: picker.strategy() == "feature-reenable")
-        await until(pilot, lambda: any(i.name == "steps" for i in picker.query(Input)))
-        steps = next(i for i in picker.query(Input) if i.name == "steps")
-        steps.focus()
-        steps.value = "5,lots"
-        await pilot.press("enter")
-        error = picker.query_one("#picker-error", Label)
+        error = await _steps_refused(pilot)
         await until(pilot, lambda: "'5,lots'" in str(error.render()))
         await _to_strategies(pilot)
         await pilot.press("up", "enter")  # the strategy above it
