@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from console.journal import event_phrases as phrase
 from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
-from console.model.procedure import FormField
-from console.model.status import outcome_unknown
-from console.model.visible import assignments
-
-if TYPE_CHECKING:
-    from console.model.payloads import (
-        AttemptChecked,
-        CommandIntent,
-        CommandResult,
-        CountdownStarted,
-        DrillJudged,
-        DrillStarted,
-        IntegrityRecorded,
-        NotificationResult,
-        NotificationSent,
-        ProbeSample,
-        RecoveryMeasured,
-        StepCompleted,
-        StrategyChosen,
-        SystemsSelected,
-        TriggerDeclared,
-    )
-    from console.model.payloads.steps import StepData
 
 P = TypeVar("P", bound=Payload)
 Describer = Callable[[Event], str]
@@ -46,137 +24,6 @@ TIMELINE_KINDS = frozenset(Kind) - {
 }
 
 
-def _title(d: StepData, e: Event) -> str:
-    return f"“{d.title or e.where.step}”"
-
-
-def field_title(name: object) -> str:
-    """`root cause`, `retry at (UTC)`: a form field as words in a sentence."""
-    try:
-        title = FormField(str(name)).label
-    except ValueError:
-        return str(name)  # a field from a newer version
-    return title[0].lower() + title[1:]
-
-
-def _trigger(d: TriggerDeclared, e: Event) -> str:
-    return (
-        f"declared the trigger: {d.label}"
-        + (f" — {d.reason}" if d.reason else "")
-        + (f"; commander {d.commander}" if d.commander else "")
-    )
-
-
-def _selected(d: SystemsSelected, e: Event) -> str:
-    n = len(d.hosts)
-    text = f"selected systems: {', '.join(d.systems)} ({n} host{'' if n == 1 else 's'})"
-    if d.ssh_check_failed:
-        text += "; failing the SSH check when picked: " + ", ".join(
-            f"{h} ({why})" for h, why in d.ssh_check_failed.items()
-        )
-    return text
-
-
-def _strategy(d: StrategyChosen, e: Event) -> str:
-    params = assignments(d.params)
-    return f"chose the strategy: `{d.strategy}`" + (f" ({params})" if params else "")
-
-
-def _result(d: CommandResult, e: Event) -> str:
-    if d.aborted:
-        return f"{d.stage} aborted — {d.detail or ''}"
-    if d.refused is not None:
-        return f"{d.stage} refused: nothing to do here, nothing more was sent — {d.refused}"
-    if d.failure and outcome_unknown(d.failure, d.stage, d.exit_status):
-        # not a failure: the change may have been made, or be still under way
-        return f"{d.stage} ended, outcome unknown: {d.failure} — {d.detail or ''}"
-    if d.failure:
-        return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
-    return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
-
-
-def _ended(d: StepCompleted) -> str:
-    """`done (3 succeeded)`; a summary that starts with its status says it once:
-    `refused at the precheck on 1 host ...`."""
-    return d.summary if d.summary.startswith(f"{d.status} ") else f"{d.status} ({d.summary})"
-
-
-def _intent(d: CommandIntent, e: Event) -> str:
-    masked = ", secrets masked in this record" if d.masked else ""
-    here = " on the jump host" if d.on == "jump-host" else ""
-    return f"sent {d.stage}{here} (attempt {d.attempt}{masked})"
-
-
-def _integrity(d: IntegrityRecorded, e: Event) -> str:
-    """A migration preset records row counts only: no checksum is shown for it."""
-    values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
-    values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
-    return f"integrity {d.stage}: {d.verdict} ({', '.join(values) or 'nothing measured'})"
-
-
-def _recovery(d: RecoveryMeasured, e: Event) -> str:
-    target = f"target {d.rto_minutes:g} min" if d.rto_minutes else "no target"
-    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
-
-
-def _sampled(d: ProbeSample, e: Event) -> str:
-    # The probes' module only when a sample is described: exec and run fold no samples.
-    from console.model.watch import recorded_text
-
-    return f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})"
-
-
-def _since(d: CountdownStarted) -> str:
-    """` of 15 s (from 09:30:12)` for a countdown event that says when it started."""
-    started = (d.started or "")[11:19]
-    return (f" of {d.seconds:g} s" if d.seconds is not None else "") + (
-        f" (from {started})" if started else ""
-    )
-
-
-# When PagerDuty's incident events go: said after the event's action.
-_LIFECYCLE = {
-    "trigger": "on the declaration",
-    "acknowledge": "as the rollback started",
-    "close": "on the close",
-}
-
-
-def _a_notification(d: NotificationSent) -> str:
-    if d.lifecycle:
-        return f"a PagerDuty {d.action} {_LIFECYCLE.get(d.lifecycle, f'({d.lifecycle})')}"
-    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
-    if not d.severity:
-        return f"a {what}"
-    return f"{'an' if d.severity[0] in 'aeiou' else 'a'} {d.severity} {what}"
-
-
-def _notified(d: NotificationResult, e: Event) -> str:
-    verdict = "delivered" if d.ok else "FAILED" if d.required else "NOT DELIVERED (warning)"
-    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
-    what = f"PagerDuty {d.action}" if d.action else what  # an incident event: which
-    return f"{what} via {d.channel}: {verdict} — {d.detail}"
-
-
-def _attempt_checked(d: AttemptChecked, e: Event) -> str:
-    if d.running:
-        return f"earlier attempt still running ({len(d.processes)} process(es))"
-    if d.running is False:
-        return "earlier attempt no longer running"
-    return f"earlier attempt: could not tell ({d.detail})"
-
-
-def _drill_started(d: DrillStarted, e: Event) -> str:
-    parts = "; ".join(f"{p['strategy']} on {', '.join(p['systems'])}" for p in d.parts)
-    faults = f", faults {', '.join(d.faults)}" if d.faults else ""
-    return f"DRILL {d.scenario}: {parts}{faults}; expects {d.expect}"
-
-
-def _drill_judged(d: DrillJudged, e: Event) -> str:
-    verdict = "PASSED" if d.passed else "FAILED: " + "; ".join(d.findings)
-    return f"drill {d.scenario} judged: {d.outcome} (expected {d.expected}), {verdict}"
-
-
 def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Describer:
     """A describer: an event said in `words` from its payload, whose model (`model()`, named
     through the package) is built when an event of its kind is first described."""
@@ -186,7 +33,7 @@ def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Des
 # Keyed by kind: each row names its model lazily, so describing exec's events builds
 # none of the other families' (console/model/payloads).
 DESCRIBE: dict[str, Describer] = {
-    Kind.DRILL_STARTED: _says(lambda: payloads.DrillStarted, _drill_started),
+    Kind.DRILL_STARTED: _says(lambda: payloads.DrillStarted, phrase.drill_started),
     Kind.DRILL_FAULT: _says(
         lambda: payloads.DrillFault, lambda d, e: f"injected fault {d.name} on {', '.join(d.hosts)}"
     ),
@@ -194,7 +41,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.DrillFaultUndone,
         lambda d, e: f"undid fault {d.name}" + ("" if d.ok else f": FAILED — {d.detail}"),
     ),
-    Kind.DRILL_JUDGED: _says(lambda: payloads.DrillJudged, _drill_judged),
+    Kind.DRILL_JUDGED: _says(lambda: payloads.DrillJudged, phrase.drill_judged),
     Kind.INCIDENT_OPENED: _says(
         lambda: payloads.IncidentOpened,
         lambda d, e: "opened the incident" + (" (DRILL)" if d.drill else ""),
@@ -223,7 +70,7 @@ DESCRIBE: dict[str, Describer] = {
             + (f" (outcome unknown on {', '.join(d.unknown)})" if d.unknown else "")
         ),
     ),
-    Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, _trigger),
+    Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, phrase.trigger),
     Kind.TRIGGER_FIRED: _says(
         lambda: payloads.TriggerFired,
         lambda d, e: f"automatic trigger fired: {d.label} — {d.reason}",
@@ -242,32 +89,32 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.COUNTDOWN_CANCELLED: _says(
         lambda: payloads.CountdownCancelled,
-        lambda d, e: f"auto-rollback countdown{_since(d)} stopped: {d.reason}",
+        lambda d, e: f"auto-rollback countdown{phrase.since(d)} stopped: {d.reason}",
     ),
     Kind.COUNTDOWN_ELAPSED: _says(
         lambda: payloads.CountdownElapsed,
         lambda d, e: (
-            f"auto-rollback countdown{_since(d)} elapsed with nobody at the console:"
+            f"auto-rollback countdown{phrase.since(d)} elapsed with nobody at the console:"
             " the rollback starts"
         ),
     ),
-    Kind.SYSTEMS_SELECTED: _says(lambda: payloads.SystemsSelected, _selected),
-    Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, _strategy),
+    Kind.SYSTEMS_SELECTED: _says(lambda: payloads.SystemsSelected, phrase.selected),
+    Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, phrase.strategy),
     Kind.STEP_STARTED: _says(
-        lambda: payloads.StepStarted, lambda d, e: f"started step {_title(d, e)}"
+        lambda: payloads.StepStarted, lambda d, e: f"started step {phrase.title(d, e)}"
     ),
     Kind.STEP_CONFIRMED: _says(
-        lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {_title(d, e)}"
+        lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {phrase.title(d, e)}"
     ),
     Kind.STEP_COMPLETED: _says(
         lambda: payloads.StepCompleted,
-        lambda d, e: f"finished step {_title(d, e)}: {_ended(d)}",
+        lambda d, e: f"finished step {phrase.title(d, e)}: {phrase.ended(d)}",
     ),
     Kind.STEP_SKIPPED: _says(
-        lambda: payloads.StepSkipped, lambda d, e: f"skipped step {_title(d, e)}: {d.reason}"
+        lambda: payloads.StepSkipped, lambda d, e: f"skipped step {phrase.title(d, e)}: {d.reason}"
     ),
-    Kind.COMMAND_INTENT: _says(lambda: payloads.CommandIntent, _intent),
-    Kind.COMMAND_RESULT: _says(lambda: payloads.CommandResult, _result),
+    Kind.COMMAND_INTENT: _says(lambda: payloads.CommandIntent, phrase.intent),
+    Kind.COMMAND_RESULT: _says(lambda: payloads.CommandResult, phrase.result),
     Kind.HOST_NOT_STARTED: _says(
         lambda: payloads.HostNotStarted, lambda d, e: f"did not start: {d.reason}"
     ),
@@ -343,7 +190,7 @@ DESCRIBE: dict[str, Describer] = {
         ),
     ),
     Kind.FIELD_SET: _says(
-        lambda: payloads.FieldSet, lambda d, e: f"documented {field_title(d.field)}"
+        lambda: payloads.FieldSet, lambda d, e: f"documented {phrase.field_title(d.field)}"
     ),
     Kind.NOTE_ADDED: _says(
         lambda: payloads.NoteAdded,
@@ -358,7 +205,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.EXPORT_WRITTEN: _says(
         lambda: payloads.ExportWritten, lambda d, e: f"exported {d.format} to {d.path}"
     ),
-    Kind.PROBE_SAMPLE: _says(lambda: payloads.ProbeSample, _sampled),
+    Kind.PROBE_SAMPLE: _says(lambda: payloads.ProbeSample, phrase.sampled),
     Kind.SOAK_PROGRESS: _says(
         lambda: payloads.SoakProgress,
         lambda d, e: (
@@ -367,8 +214,8 @@ DESCRIBE: dict[str, Describer] = {
             else f"soak not sampled ({d.status}): {d.detail}"  # no probe to sample
         ),
     ),
-    Kind.RECOVERY_MEASURED: _says(lambda: payloads.RecoveryMeasured, _recovery),
-    Kind.INTEGRITY_RECORDED: _says(lambda: payloads.IntegrityRecorded, _integrity),
+    Kind.RECOVERY_MEASURED: _says(lambda: payloads.RecoveryMeasured, phrase.recovery),
+    Kind.INTEGRITY_RECORDED: _says(lambda: payloads.IntegrityRecorded, phrase.integrity),
     Kind.ASSESSMENT_RECORDED: _says(
         lambda: payloads.AssessmentRecorded,
         lambda d, e: f"assessed {len(d.hosts)} host(s): {', '.join(d.assessed_keys)}",
@@ -385,10 +232,10 @@ DESCRIBE: dict[str, Describer] = {
     Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),
     Kind.NOTIFICATION_SENT: _says(
         lambda: payloads.NotificationSent,
-        lambda d, e: f"sent {_a_notification(d)} via {d.channel} to {d.target}",
+        lambda d, e: f"sent {phrase.a_notification(d)} via {d.channel} to {d.target}",
     ),
-    Kind.NOTIFICATION_RESULT: _says(lambda: payloads.NotificationResult, _notified),
-    Kind.ATTEMPT_CHECKED: _says(lambda: payloads.AttemptChecked, _attempt_checked),
+    Kind.NOTIFICATION_RESULT: _says(lambda: payloads.NotificationResult, phrase.notified),
+    Kind.ATTEMPT_CHECKED: _says(lambda: payloads.AttemptChecked, phrase.attempt_checked),
     Kind.ATTEMPT_STOPPED: _says(
         lambda: payloads.AttemptStopped,
         lambda d, e: (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from console.journal.export.facts import Document
 from console.journal.export.followup import build_history, build_review
 from console.journal.export.milestones import build_milestones
-from console.journal.export.overview import build_impact, build_summary, build_trigger
+from console.journal.export.overview import build_impact, build_summary
 from console.journal.export.resolution import (
     build_failures,
     build_halts,
@@ -15,6 +15,7 @@ from console.journal.export.resolution import (
 )
 from console.journal.export.systems import build_integrity, build_systems
 from console.journal.export.timeline import build_timeline
+from console.journal.export.trigger_details import build_trigger
 from console.model.events import Event
 from console.model.state import IncidentState, fold
 

@@ -3,7 +3,8 @@ items, lessons learned in three parts, and the change history with every amendme
 
 from __future__ import annotations
 
-from console.journal.describe import describe, field_title
+from console.journal.describe import describe
+from console.journal.event_phrases import field_title
 from console.journal.export import reading
 from console.journal.export.facts import HistoryEntry, Lessons, Retry, Review
 from console.model.events import Event, Kind

@@ -1,0 +1,163 @@
+"""The longer phrases of `describe`'s table: how the payload of a step, a command, a
+trigger, a notification or a drill reads in one line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.journal.times import duration
+from console.model.events import Event
+from console.model.procedure import FormField
+from console.model.status import outcome_unknown
+from console.model.visible import assignments
+
+if TYPE_CHECKING:
+    from console.model.payloads import (
+        AttemptChecked,
+        CommandIntent,
+        CommandResult,
+        CountdownStarted,
+        DrillJudged,
+        DrillStarted,
+        IntegrityRecorded,
+        NotificationResult,
+        NotificationSent,
+        ProbeSample,
+        RecoveryMeasured,
+        StepCompleted,
+        StrategyChosen,
+        SystemsSelected,
+        TriggerDeclared,
+    )
+    from console.model.payloads.steps import StepData
+
+
+def title(d: StepData, e: Event) -> str:
+    return f"“{d.title or e.where.step}”"
+
+
+def field_title(name: object) -> str:
+    """`root cause`, `retry at (UTC)`: a form field as words in a sentence."""
+    try:
+        title = FormField(str(name)).label
+    except ValueError:
+        return str(name)  # a field from a newer version
+    return title[0].lower() + title[1:]
+
+
+def trigger(d: TriggerDeclared, e: Event) -> str:
+    return (
+        f"declared the trigger: {d.label}"
+        + (f" — {d.reason}" if d.reason else "")
+        + (f"; commander {d.commander}" if d.commander else "")
+    )
+
+
+def selected(d: SystemsSelected, e: Event) -> str:
+    n = len(d.hosts)
+    text = f"selected systems: {', '.join(d.systems)} ({n} host{'' if n == 1 else 's'})"
+    if d.ssh_check_failed:
+        text += "; failing the SSH check when picked: " + ", ".join(
+            f"{h} ({why})" for h, why in d.ssh_check_failed.items()
+        )
+    return text
+
+
+def strategy(d: StrategyChosen, e: Event) -> str:
+    params = assignments(d.params)
+    return f"chose the strategy: `{d.strategy}`" + (f" ({params})" if params else "")
+
+
+def result(d: CommandResult, e: Event) -> str:
+    if d.aborted:
+        return f"{d.stage} aborted — {d.detail or ''}"
+    if d.refused is not None:
+        return f"{d.stage} refused: nothing to do here, nothing more was sent — {d.refused}"
+    if d.failure and outcome_unknown(d.failure, d.stage, d.exit_status):
+        # not a failure: the change may have been made, or be still under way
+        return f"{d.stage} ended, outcome unknown: {d.failure} — {d.detail or ''}"
+    if d.failure:
+        return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
+    return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
+
+
+def ended(d: StepCompleted) -> str:
+    """`done (3 succeeded)`; a summary that starts with its status says it once:
+    `refused at the precheck on 1 host ...`."""
+    return d.summary if d.summary.startswith(f"{d.status} ") else f"{d.status} ({d.summary})"
+
+
+def intent(d: CommandIntent, e: Event) -> str:
+    masked = ", secrets masked in this record" if d.masked else ""
+    here = " on the jump host" if d.on == "jump-host" else ""
+    return f"sent {d.stage}{here} (attempt {d.attempt}{masked})"
+
+
+def integrity(d: IntegrityRecorded, e: Event) -> str:
+    """A migration preset records row counts only: no checksum is shown for it."""
+    values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
+    values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
+    return f"integrity {d.stage}: {d.verdict} ({', '.join(values) or 'nothing measured'})"
+
+
+def recovery(d: RecoveryMeasured, e: Event) -> str:
+    target = f"target {d.rto_minutes:g} min" if d.rto_minutes else "no target"
+    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
+
+
+def sampled(d: ProbeSample, e: Event) -> str:
+    # The probes' module only when a sample is described: exec and run fold no samples.
+    from console.model.watch import recorded_text
+
+    return f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})"
+
+
+def since(d: CountdownStarted) -> str:
+    """` of 15 s (from 09:30:12)` for a countdown event that says when it started."""
+    started = (d.started or "")[11:19]
+    return (f" of {d.seconds:g} s" if d.seconds is not None else "") + (
+        f" (from {started})" if started else ""
+    )
+
+
+# When PagerDuty's incident events go: said after the event's action.
+_LIFECYCLE = {
+    "trigger": "on the declaration",
+    "acknowledge": "as the rollback started",
+    "close": "on the close",
+}
+
+
+def a_notification(d: NotificationSent) -> str:
+    if d.lifecycle:
+        return f"a PagerDuty {d.action} {_LIFECYCLE.get(d.lifecycle, f'({d.lifecycle})')}"
+    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
+    if not d.severity:
+        return f"a {what}"
+    return f"{'an' if d.severity[0] in 'aeiou' else 'a'} {d.severity} {what}"
+
+
+def notified(d: NotificationResult, e: Event) -> str:
+    verdict = "delivered" if d.ok else "FAILED" if d.required else "NOT DELIVERED (warning)"
+    what = f"status update #{d.repeat + 1}" if d.repeat else "notification"
+    what = f"PagerDuty {d.action}" if d.action else what  # an incident event: which
+    return f"{what} via {d.channel}: {verdict} — {d.detail}"
+
+
+def attempt_checked(d: AttemptChecked, e: Event) -> str:
+    if d.running:
+        return f"earlier attempt still running ({len(d.processes)} process(es))"
+    if d.running is False:
+        return "earlier attempt no longer running"
+    return f"earlier attempt: could not tell ({d.detail})"
+
+
+def drill_started(d: DrillStarted, e: Event) -> str:
+    parts = "; ".join(f"{p['strategy']} on {', '.join(p['systems'])}" for p in d.parts)
+    faults = f", faults {', '.join(d.faults)}" if d.faults else ""
+    return f"DRILL {d.scenario}: {parts}{faults}; expects {d.expect}"
+
+
+def drill_judged(d: DrillJudged, e: Event) -> str:
+    verdict = "PASSED" if d.passed else "FAILED: " + "; ".join(d.findings)
+    return f"drill {d.scenario} judged: {d.outcome} (expected {d.expected}), {verdict}"

@@ -1,0 +1,140 @@
+"""The document's trigger: the one declared (or, none declared, the first that fired), who
+or what declared it (a person, or the watcher: accepted, or its countdown elapsed), its
+evidence, and what became of every firing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from console.journal.export import reading
+from console.journal.export.facts import Declarer, Evidence, Firing, TriggerDetails
+from console.journal.export.systems import value_text
+from console.model.events import Event, Kind
+from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
+
+
+def by_watcher(events: list[Event], declared: Event) -> bool:
+    """An automatic declaration with nobody at the console: a countdown elapsed."""
+    before = events[: events.index(declared)]
+    data = declared.payload(TriggerDeclared)
+    return data.automatic and (
+        any(e.kind == Kind.COUNTDOWN_ELAPSED for e in before)
+        or data.reason.startswith("automatic, countdown elapsed")
+    )
+
+
+def _declarer(events: list[Event], declared: Event) -> Declarer:
+    who = reading.login(declared)
+    if by_watcher(events, declared):
+        return Declarer(
+            by="watcher",
+            name="the watcher",
+            policy="auto",
+            text="the watcher (policy auto): its countdown elapsed with nobody at the console",
+        )
+    before = events[: events.index(declared)]
+    data = declared.payload(TriggerDeclared)
+    fired = [e for e in before if isinstance(e.data, TriggerFired) and e.data.kind == data.kind]
+    if fired and data.automatic:
+        policy = reading.countdown_policy(fired[-1]) or "propose"
+        return Declarer(
+            by="watcher",
+            name="the watcher",
+            policy=policy,
+            accepted_by=who,
+            text=f"{who}, accepting the watcher's proposal (policy {policy})",
+        )
+    return Declarer(by="person", name=who, text=who)
+
+
+def _evidence(sample: dict[str, Any]) -> Evidence:
+    if "probe" not in sample or "state" not in sample:
+        text = ", ".join(f"{k}={v}" for k, v in sorted(sample.items()))
+        return Evidence(text=text)
+    limit = (
+        f", threshold {value_text(sample['threshold'])}"
+        if sample.get("threshold") is not None
+        else ""
+    )
+    hosts = "; ".join(
+        f"{h} {value_text(d.get('value')) if d.get('error') is None else 'error: ' + str(d['error'])}"
+        + (f" ({d['detail']})" if d.get("detail") else "")
+        for h, d in sorted((sample.get("hosts") or {}).items())
+        if isinstance(d, dict)
+    )
+    at = str(sample.get("at", ""))[:19].replace("T", " ")
+    text = f"{at} {sample['probe']} = {value_text(sample.get('value'))} {sample['state']}{limit}"
+    return Evidence(
+        text=text + (f" — {hosts}" if hosts else ""),
+        probe=sample.get("probe"),
+        at=sample.get("at"),
+        value=sample.get("value"),
+        state=sample.get("state"),
+        threshold=sample.get("threshold"),
+        hosts=dict(sample.get("hosts") or {}),
+    )
+
+
+def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
+    name = fired.payload(TriggerFired).trigger
+    for event in events:
+        if isinstance(event.data, TriggerMerged) and event.data.trigger == name:
+            dismissed = event.data if isinstance(event.data, TriggerDismissed) else None
+            verb = "dismissed" if dismissed else "merged as evidence"
+            why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
+            return f"{verb} by {reading.login(event)}{why}"
+    if (
+        declared is not None
+        and declared.payload(TriggerDeclared).kind == fired.payload(TriggerFired).kind
+    ):
+        return "declared"
+    return "not taken up"
+
+
+def build_trigger(events: list[Event]) -> TriggerDetails | None:
+    """The declared trigger; else the first automatic one that fired (a dismissed
+    firing's record), undeclared; None when nothing fired or was declared."""
+    declared = next((e for e in events if e.kind == Kind.TRIGGER_DECLARED), None)
+    firings = [
+        Firing(
+            at=reading.fired_at(e),
+            label=e.data.label or e.data.kind,
+            probe=e.data.probe or None,
+            policy=e.data.policy or None,
+            reason=e.data.reason,
+            fate=_fate(events, e, declared),
+        )
+        for e in events
+        if isinstance(e.data, TriggerFired)
+    ]
+    if declared is None:
+        return _undeclared(events, firings)
+    d = declared.payload(TriggerDeclared)
+    merged = [s for e in events if e.kind == Kind.TRIGGER_MERGED for s in reading.samples(e)]
+    return TriggerDetails(
+        kind=d.kind,
+        label=d.label or d.kind,
+        automatic=d.automatic,
+        reason=d.reason,
+        declared_at=declared.ts,
+        declared_by=_declarer(events, declared),
+        evidence=[_evidence(s) for s in [*reading.samples(declared), *merged]],
+        firings=firings,
+    )
+
+
+def _undeclared(events: list[Event], firings: list[Firing]) -> TriggerDetails | None:
+    fired = [e.data for e in events if isinstance(e.data, TriggerFired)]
+    if not fired:
+        return None
+    first = fired[0]
+    return TriggerDetails(
+        kind=first.kind,
+        label=first.label or first.kind,
+        automatic=True,
+        reason=first.reason,
+        declared_at=None,
+        declared_by=None,
+        evidence=[_evidence(s) for f in fired for s in f.evidence],
+        firings=firings,
+    )
