@@ -23,7 +23,8 @@ from console.model.drill_schedule import (
     gate,
     schedule_status,
 )
-from console.model.drills import DrillSettings, ScheduleEntry, parse_period
+from console.model.drill_settings import DrillSettings
+from console.model.drills import ScheduleEntry, parse_period
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.paths import demo_config

@@ -13,7 +13,7 @@ import pytest
 from console.cli import main
 from console.headless.drills import DrillOptions, run_drills
 from console.journal.store import read_journal
-from console.model.drills import DrillSettings
+from console.model.drill_settings import DrillSettings
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import CommandIntent

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from console.model.drills import Cadence, DrillSettings, ScheduleEntry, parse_period
+from console.model.drill_settings import DrillSettings
+from console.model.drills import Cadence, ScheduleEntry, parse_period
 
 MONTHLY_NOTICE = timedelta(days=7)
 ANNUAL_NOTICE = timedelta(days=30)

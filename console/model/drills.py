@@ -216,21 +216,3 @@ class ScheduleEntry(Strict):
 
 
 DEFAULT_VALID_HOURS = 24.0
-
-
-class DrillSettings(Strict):
-    """drills.toml: `default` is the scenario `drill` runs when none is named."""
-
-    default: str | None = None
-    scenarios: list[Scenario] = []
-    schedule: list[ScheduleEntry] = []
-
-    def scenario(self, name: str) -> Scenario:
-        return next(s for s in self.scenarios if s.name == name)
-
-    @property
-    def names(self) -> list[str]:
-        return [s.name for s in self.scenarios]
-
-    def systems_of(self, entry: ScheduleEntry) -> list[str]:
-        return entry.systems or self.scenario(entry.scenario).all_systems

@@ -10,6 +10,8 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails
 
+from console.model.later import Later
+
 Loc = tuple[str | int, ...]
 QUOTE_LIMIT = 80
 
@@ -149,9 +151,13 @@ def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
 
 
 def _inner_model(annotation: Any) -> Any:
-    """The model inside `list[M]`, `M | None` and the like, else the annotation."""
+    """The model inside `list[M]`, `M | None` and the like (M may be built later: later.py),
+    else the annotation."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    for marker in getattr(annotation, "__metadata__", ()):
+        if isinstance(marker, Later):
+            return marker.model
     for arg in getattr(annotation, "__args__", ()):
         inner = _inner_model(arg)
         if isinstance(inner, type) and issubclass(inner, BaseModel):

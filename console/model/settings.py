@@ -7,7 +7,7 @@ from pydantic import AfterValidator, PrivateAttr, field_validator, model_validat
 
 from console.model.base import Field, Strict
 from console.model.drill_refs import drill_problems
-from console.model.drills import DrillSettings
+from console.model.drill_settings import DrillSettings
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
 from console.model.params import ParamType
