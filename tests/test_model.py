@@ -100,7 +100,7 @@ def test_eight_triggers_four_automatic_four_manual():
 
 def test_notify_templates_may_name_exactly_what_the_engine_fills_in():
     from console.engine.payloads import Update
-    from console.model.channels import NOTIFY_VALUES
+    from console.model.notify_kinds import NOTIFY_VALUES
 
     update = Update("incident", "title", "phase", "step", "info", "summary", "message")
     assert set(update.values()) == NOTIFY_VALUES | {"message"}

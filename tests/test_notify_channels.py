@@ -20,10 +20,11 @@ from console.journal.redact import MASK, Redactor, settings_redactor
 from console.journal.store import read_journal
 from console.journal.terminal_line import console_line
 from console.journal.writer import JournalWriter
-from console.model.channels import Channel, ChannelKind
+from console.model.channels import Channel
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.notify_kinds import ChannelKind
 from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import StepStatus

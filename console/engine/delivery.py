@@ -11,7 +11,8 @@ from typing import Any
 
 from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
-from console.model.channels import Channel, ChannelKind, MissingSecret
+from console.model.channels import Channel, MissingSecret
+from console.model.notify_kinds import ChannelKind
 from console.model.visible import visible
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,9 @@ from console.engine.payloads import (
 )
 from console.engine.repeats import Repeats
 from console.journal.outcomes import host_summary
-from console.model.channels import Channel, ChannelKind, Severity
+from console.model.channels import Channel
 from console.model.events import Kind
+from console.model.notify_kinds import ChannelKind, Severity
 from console.model.procedure import Step
 from console.model.state import IncidentState
 from console.model.status import HostStatus, StepStatus

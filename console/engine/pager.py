@@ -13,8 +13,9 @@ import socket
 from typing import TYPE_CHECKING, Any
 
 from console.engine.payloads import pagerduty_event
-from console.model.channels import TRIGGER_SEVERITY, Channel, Severity
+from console.model.channels import Channel
 from console.model.events import Event, Kind
+from console.model.notify_kinds import TRIGGER_SEVERITY, Severity
 from console.model.payloads import IncidentClosed
 from console.model.payloads.steps import StepData
 from console.model.triggers import TriggerKind

@@ -7,51 +7,18 @@ every one of them is redacted from the journal, exports and screens.
 
 import re
 from collections.abc import Mapping
-from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import model_validator
 
 from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, located_error
 from console.model.templates import template_problems
-from console.model.triggers import TriggerKind
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 URL = r"^https?://\S+$"
-
-
-class Severity(StrEnum):
-    """How loud a notification is; `auto` is critical while a host failed or is unknown,
-    else info. The four others are PagerDuty's severities, in the same words."""
-
-    AUTO = "auto"
-    INFO = "info"
-    WARNING = "warning"
-    ERROR = "error"
-    CRITICAL = "critical"
-
-
-# The severity of a declaration, by trigger: what is broken for users or data pages loudest.
-TRIGGER_SEVERITY = {
-    TriggerKind.ERROR_THRESHOLD: Severity.CRITICAL,
-    TriggerKind.SECURITY: Severity.CRITICAL,
-    TriggerKind.DATA_CORRUPTION: Severity.CRITICAL,
-    TriggerKind.PERFORMANCE: Severity.ERROR,
-    TriggerKind.USER_IMPACT: Severity.ERROR,
-    TriggerKind.BUSINESS_CONTINUITY: Severity.ERROR,
-    TriggerKind.STAKEHOLDER: Severity.WARNING,
-    TriggerKind.UNEXPECTED_BEHAVIOUR: Severity.WARNING,
-}
-
-
-# What a notify step's message, and a notification command, may name (the engine's
-# Update.values()); a command may also name the rendered {{message}}.
-NOTIFY_VALUES = frozenset(
-    {"incident", "title", "phase", "step", "severity", "summary"}
-    | {"drill", "systems", "hosts", "trigger"}
-)
 
 
 def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
@@ -63,13 +30,6 @@ def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
     if isinstance(value, list):
         return [found for i, v in enumerate(value) for found in _strings(v, (*where, i))]
     return []
-
-
-class ChannelKind(StrEnum):
-    SLACK = "slack"
-    PAGERDUTY = "pagerduty"
-    WEBHOOK = "webhook"
-    COMMAND = "command"
 
 
 class MissingSecret(Exception):

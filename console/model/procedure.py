@@ -1,16 +1,22 @@
 """The checklist: three phases of steps, as the procedure document orders them."""
 
 from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import field_validator, model_validator
 
 from console.model.base import Field, Strict
-from console.model.channels import NOTIFY_VALUES, Channel, ChannelKind, Severity
+from console.model.later import later
+from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.review import FormField as FormField
 from console.model.templates import IMPLICIT_VALUES, template_problems
 from console.model.trigger_settings import Soak
+
+if TYPE_CHECKING:
+    from console.model.channels import Channel
+else:  # built at its first use: most procedures have no [[channels]] (issue 18)
+    Channel = later("console.model.channels", "Channel")
 
 
 class Phase(StrEnum):

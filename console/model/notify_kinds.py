@@ -1,0 +1,46 @@
+"""What a notification is, apart from the channels' model (console/model/channels.py,
+built at its first use: a procedure without `[[channels]]` never builds it): its
+severities, the kinds of channel, and what a notify step's message may name."""
+
+from enum import StrEnum
+
+from console.model.triggers import TriggerKind
+
+
+class Severity(StrEnum):
+    """How loud a notification is; `auto` is critical while a host failed or is unknown,
+    else info. The four others are PagerDuty's severities, in the same words."""
+
+    AUTO = "auto"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+# The severity of a declaration, by trigger: what is broken for users or data pages loudest.
+TRIGGER_SEVERITY = {
+    TriggerKind.ERROR_THRESHOLD: Severity.CRITICAL,
+    TriggerKind.SECURITY: Severity.CRITICAL,
+    TriggerKind.DATA_CORRUPTION: Severity.CRITICAL,
+    TriggerKind.PERFORMANCE: Severity.ERROR,
+    TriggerKind.USER_IMPACT: Severity.ERROR,
+    TriggerKind.BUSINESS_CONTINUITY: Severity.ERROR,
+    TriggerKind.STAKEHOLDER: Severity.WARNING,
+    TriggerKind.UNEXPECTED_BEHAVIOUR: Severity.WARNING,
+}
+
+
+# What a notify step's message, and a notification command, may name (the engine's
+# Update.values()); a command may also name the rendered {{message}}.
+NOTIFY_VALUES = frozenset(
+    {"incident", "title", "phase", "step", "severity", "summary"}
+    | {"drill", "systems", "hosts", "trigger"}
+)
+
+
+class ChannelKind(StrEnum):
+    SLACK = "slack"
+    PAGERDUTY = "pagerduty"
+    WEBHOOK = "webhook"
+    COMMAND = "command"
