@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from console.model.auto_triggers import AutoTrigger
 from console.model.probes import Probe
 from console.model.recovery import measure_recovery
-from console.model.trigger_settings import AutoTrigger, TriggerSettings
+from console.model.trigger_settings import TriggerSettings
 from console.model.triggers import TriggerKind
 from console.model.watch import (
     HostValue,

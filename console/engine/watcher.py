@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.probes import Sampler
 from console.engine.ssh import SshPool, targets_for
+from console.model.auto_triggers import AutoTrigger
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
 from console.model.probes import BadWhen, Probe
 from console.model.settings import Settings
-from console.model.trigger_settings import AutoTrigger
 from console.model.triggers import PRECEDENCE
 from console.model.watch import (
     ProbeSample,

@@ -1,54 +1,20 @@
 """triggers.toml: the automatic triggers on the probes, the soak window, journal thinning.
 
 Apart from the probes' own models, so that validating inventory.toml (whose systems
-list their probes) builds none of these before `exec` dials."""
+list their probes) builds none of these before `exec` dials; the triggers' own model
+(console/model/auto_triggers.py) is built at its first use."""
 
-from enum import StrEnum
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
-from console.model.problems import located_error
-from console.model.triggers import TriggerKind
+from console.model.base import Field, Strict
+from console.model.later import later
 
-
-class Policy(StrEnum):
-    PROPOSE = "propose"
-    AUTO = "auto"
-
-
-class AutoTrigger(Strict):
-    """Fires `kind` when `consecutive` samples of a probe in a row are bad.
-
-    `threshold` overrides the probe's own for firing (a critical level above the
-    warning level that the soak uses). Policy `propose` pre-fills an incident for the
-    commander; `auto` starts the procedure after a cancellable countdown.
-    """
-
-    name: str = Field(pattern=NAME_PATTERN)
-    kind: TriggerKind
-    system: str
-    probe: str
-    threshold: float | None = None
-    consecutive: int = Field(default=3, ge=1, le=1000)
-    policy: Policy = Policy.PROPOSE
-    countdown_seconds: float = Field(default=30.0, ge=0, le=3600)
-
-    @model_validator(mode="after")
-    def _automatic_kind(self) -> Self:
-        if not self.kind.automatic:
-            raise located_error(
-                "AutoTrigger",
-                [
-                    (
-                        ("kind",),
-                        f"{self.kind} is a manual trigger; automatic ones are error-threshold,"
-                        " performance-degradation, security-breach, data-corruption",
-                    )
-                ],
-            )
-        return self
+if TYPE_CHECKING:
+    from console.model.auto_triggers import AutoTrigger
+else:
+    AutoTrigger = later("console.model.auto_triggers", "AutoTrigger")
 
 
 class Soak(Strict):

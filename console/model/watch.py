@@ -11,8 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from console.model.auto_triggers import AutoTrigger
 from console.model.probes import PROBE_KINDS, Aggregate, BadWhen, Probe
-from console.model.trigger_settings import AutoTrigger
 
 
 class SampleState(StrEnum):

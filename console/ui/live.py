@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from console.engine import triage
 from console.engine.triage import Proposal
 from console.engine.watcher import Countdown, Firing, Watcher, WatchUpdate, with_others
-from console.model.trigger_settings import Policy
+from console.model.auto_triggers import Policy
 from console.model.triggers import PRECEDENCE, shorten
 from console.ui.messages import WatchChanged
 

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 
 from console.engine.triage import Proposal
 from console.engine.watcher import Firing, Watcher
-from console.model.trigger_settings import AutoTrigger
+from console.model.auto_triggers import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
 from console.model.watch import probe_key, show
