@@ -1,21 +1,11 @@
-"""Typed strategy parameters: what a `{{name}}` placeholder may be given."""
-
-from enum import StrEnum
+"""Typed strategy parameters: what a `{{name}}` placeholder may be given. The model is built
+at its first use (strategies.py names it for later): most strategies have no parameters."""
 
 from pydantic import ValidationInfo, field_validator
 
 from console.model.base import Field, Strict
+from console.model.param_types import ParamType
 from console.model.templates import compile_pattern, value_problem
-
-
-class ParamType(StrEnum):
-    STRING = "string"
-    INTEGER = "integer"
-    VERSION = "version"
-    PATH = "path"
-    TIMESTAMP = "timestamp"
-    NAME = "name"
-    ENV = "env"  # the name of an environment variable of the console (on the jump host)
 
 
 class Parameter(Strict):

@@ -10,7 +10,7 @@ from console.model.drill_refs import drill_problems
 from console.model.drill_settings import DrillSettings
 from console.model.inventory import Inventory
 from console.model.keymap import keymap_problems, normalized
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.problems import ConfigProblem, located_error
 from console.model.procedure import Procedure
 from console.model.references import reference_problems

@@ -1,17 +1,22 @@
 """Rollback strategies: kinds, typed parameters, command templates, waves."""
 
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import ConfigDict, ValidationError, model_validator
 
 from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
-from console.model.params import Parameter
+from console.model.later import later
 from console.model.presets import default_preset, find_preset, with_preset
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
 
-__all__ = ["Commands", "Parameter", "RunsOn", "Strategy", "StrategyKind", "Waves"]
+if TYPE_CHECKING:
+    from console.model.params import Parameter
+else:  # built at its first use: most strategies have no parameters (issue 18)
+    Parameter = later("console.model.params", "Parameter")
+
+__all__ = ["Commands", "RunsOn", "Strategy", "StrategyKind", "Waves"]
 
 
 class _Params(Strict):

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from console.model.kinds import RunsOn, StrategyKind
-from console.model.params import Parameter, ParamType
+from console.model.param_types import ParamType
+from console.model.params import Parameter
 
 STAGES = ("precheck", "action", "verify", "undo")
 

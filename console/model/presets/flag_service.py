@@ -9,7 +9,7 @@ from every record. What each flag was is kept in the incident's directory, for u
 from __future__ import annotations
 
 from console.model.kinds import RunsOn, StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
 from console.model.presets.toggles import FLAGS, STEPS
 

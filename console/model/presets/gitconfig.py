@@ -11,7 +11,7 @@ it again, another incident is refused and must name the revision.
 from __future__ import annotations
 
 from console.model.kinds import StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
 
 _PATH = r"[A-Za-z0-9._/+@-]+"

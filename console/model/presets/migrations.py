@@ -14,7 +14,7 @@ again, another incident is refused and must name the target.
 from __future__ import annotations
 
 from console.model.kinds import StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
 from console.model.presets.migration_stops import further, keep, stops
 from console.model.presets.pgshell import CLIENT_BINDIR, CLIENT_PRELUDE, CONNECTION, IDENT

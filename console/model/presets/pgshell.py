@@ -12,7 +12,7 @@ directory, the server presets keep, beside it (named after the incident):
 
 from __future__ import annotations
 
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import param
 
 IDENT = r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?"

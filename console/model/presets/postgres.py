@@ -17,7 +17,7 @@ again rather than restore twice; one after a recovery that did not is refused (u
 from __future__ import annotations
 
 from console.model.kinds import StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
 from console.model.presets.pg_staging import precheck
 from console.model.presets.pg_targets import (

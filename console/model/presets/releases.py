@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.model.kinds import StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
 
 # Releases live beside the one `current` points into, whatever form the link uses

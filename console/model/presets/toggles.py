@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from console.model.kinds import StrategyKind
-from console.model.params import ParamType
+from console.model.param_types import ParamType
 from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
 
 FLAG_LIST = r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"

@@ -1,0 +1,13 @@
+"""The types a strategy parameter may have (its model: console/model/params.py)."""
+
+from enum import StrEnum
+
+
+class ParamType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    VERSION = "version"
+    PATH = "path"
+    TIMESTAMP = "timestamp"
+    NAME = "name"
+    ENV = "env"  # the name of an environment variable of the console (on the jump host)
