@@ -1,11 +1,16 @@
 """The fleet: SSH defaults, systems, hosts and tags."""
 
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from pydantic import field_validator, model_validator
 
 from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, Field, Strict
-from console.model.probes import Probe
+from console.model.later import later
+
+if TYPE_CHECKING:
+    from console.model.probes import Probe
+else:  # built at its first use: most systems list no probes (issue 18)
+    Probe = later("console.model.probes", "Probe")
 
 # ProxyJump's syntax: `none`, or hops `[user@]host[:port]` separated by commas.
 JUMP_PATTERN = r"^(none|[^\s,]+(,[^\s,]+)*)$"
