@@ -1,0 +1,161 @@
+"""Models built at their first use (console/model/later.py): a configuration that leaves a
+part out never builds its model, one that has it is validated as before, with the same
+error line (file, line, key, did-you-mean), and the JSON schema names each model once, in
+`$defs`, as a model field does."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.model.loading import load_settings
+from console.model.problems import ConfigError
+from console.model.schema import config_schema
+from console.paths import demo_config
+
+LATER = {  # module: (the model, its file's part, the field naming it)
+    "console.model.drills": ("Scenario", "DrillSettings", "scenarios"),
+    "console.model.channels": ("Channel", "Procedure", "channels"),
+    "console.model.auto_triggers": ("AutoTrigger", "TriggerSettings", "triggers"),
+    "console.model.params": ("Parameter", "Strategy", "params"),
+    "console.model.probes": ("Probe", "System", "probes"),
+}
+
+
+def _loaded_modules(directory: Path) -> set[str]:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from console.model.loading import load_settings\n"
+        f"load_settings(Path({str(directory)!r}))\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    return set(out.stdout.split())
+
+
+CHANNEL = "\n[[channels]]\nname = 'ops'\nkind = 'slack'\nurl_env = 'SLACK_URL'\n"
+PARAM = "\n[[strategies.params]]\nname = 'version'\n"
+
+
+def _minimal(tmp_path: Path, channel: str = "", param: str = "") -> Path:
+    """The three required files; `channel` and `param` added to theirs."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "inventory.toml").write_text(
+        '[[systems]]\nname = "web"\nstrategies = ["noop"]\n\n'
+        '[[systems.hosts]]\nname = "web-1"\naddress = "127.0.0.1"\n'
+    )
+    (config / "strategies.toml").write_text(
+        '[[strategies]]\nname = "noop"\nkind = "custom"\n'
+        + param
+        + '\n[strategies.commands]\naction = "true"\n'
+    )
+    (config / "procedure.toml").write_text(
+        'name = "p"\n\n[[phases]]\nphase = "immediate"\n\n[[phases.steps]]\nid = "go"\n'
+        'title = "Go"\nkind = "manual"\n\n[[phases]]\nphase = "execution"\n\n'
+        '[[phases.steps]]\nid = "restore"\ntitle = "Restore"\nkind = "strategy"\n\n'
+        '[[phases]]\nphase = "post"\n\n[[phases.steps]]\nid = "why"\ntitle = "Why"\n'
+        'kind = "form"\nfields = ["reason"]\n' + channel
+    )
+    return config
+
+
+def test_a_configuration_without_those_parts_builds_none_of_their_models(tmp_path: Path):
+    loaded = _loaded_modules(_minimal(tmp_path))
+    assert "console.model.settings" in loaded
+    assert not loaded & set(LATER)
+
+
+def test_a_configuration_with_them_builds_them(tmp_path: Path):
+    loaded = _loaded_modules(demo_config())
+    assert {"console.model.drills", "console.model.auto_triggers", "console.model.probes"} <= (
+        loaded
+    )
+    settings = load_settings(_minimal(tmp_path, CHANNEL, PARAM))
+    assert [c.name for c in settings.procedure.channels] == ["ops"]
+    assert [p.name for p in settings.strategies[0].params] == ["version"]
+
+
+def _broken(tmp_path: Path, source: Path | None, name: str, old: str, new: str) -> Path:
+    if source is None:
+        config = _minimal(tmp_path, CHANNEL, PARAM)
+    else:
+        config = tmp_path / "config"
+        shutil.copytree(source, config)
+    path = config / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return config
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "old", "new", "line"),
+    [
+        (
+            demo_config(),
+            "drills.toml",
+            "[[scenarios]]\n",
+            "[[scenarios]]\nnmae = 'x'\n",
+            "drills.toml:16: scenarios[0].nmae: unknown key (did you mean 'name'?)",
+        ),
+        (
+            demo_config(),
+            "triggers.toml",
+            "[[triggers]]\n",
+            "[[triggers]]\nthreshhold = 1\n",
+            "triggers.toml:24: triggers[0].threshhold: unknown key (did you mean 'threshold'?)",
+        ),
+        (
+            demo_config(),
+            "inventory.toml",
+            'name = "error-rate"\n',
+            'name = "error-rate"\ntreshold = 1\n',
+            "inventory.toml:36: systems[0].probes[0].treshold: unknown key"
+            " (did you mean 'threshold'?)",
+        ),
+        (
+            None,
+            "procedure.toml",
+            "[[channels]]\n",
+            "[[channels]]\nurll = 'https://example.com/x'\n",
+            "procedure.toml:29: channels[0].urll: unknown key (did you mean 'url'?)",
+        ),
+        (
+            None,
+            "strategies.toml",
+            "[[strategies.params]]\n",
+            "[[strategies.params]]\ntpye = 'string'\n",
+            "strategies.toml:6: strategies[0].params[0].tpye: unknown key (did you mean 'type'?)",
+        ),
+    ],
+    ids=["drills", "triggers", "probes", "channels", "params"],
+)
+def test_a_part_that_is_there_is_validated_with_its_error_located(
+    tmp_path: Path, source: Path | None, name: str, old: str, new: str, line: str
+):
+    config = _broken(tmp_path, source, name, old, new)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    lines = [str(problem) for problem in raised.value.problems]
+    assert [x for x in lines if line in x and name in x], lines
+
+
+def test_the_schema_names_each_later_model_once_in_its_definitions():
+    import importlib
+
+    schema = config_schema()
+    defs = schema["$defs"]
+    for module, (model, owner, field) in LATER.items():
+        items = defs[owner]["properties"][field]["items"]
+        assert items == {"$ref": f"#/$defs/{model}"}, (owner, field, items)
+        own = getattr(importlib.import_module(module), model).model_json_schema()
+        own.pop("$defs", None)
+        assert defs[model] == own, model
