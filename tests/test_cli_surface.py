@@ -20,7 +20,9 @@ from console.journal.export import EXPORT_FORMATS
 
 HEAVY = ("textual", "asyncssh", "pydantic", "aiohttp")
 # ... and resume, which is refused (3) while another console holds the incident's systems.
-WITH_VERDICT = ("run", "exec", "probe", "check-config", "import-ansible", "resume", "undo")
+WITH_VERDICT = (
+    "run", "exec", "probe", "check-config", "import-ansible", "resume", "undo", "verify"
+)  # fmt: skip
 
 
 def loaded_after(*argv: str) -> list[str]:

@@ -352,7 +352,7 @@ def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(
     incident = conductor.state.incident_id
     assert held.value.closed.startswith(
         f"Incident {incident} was closed with the outcome unknown on web-3: a change may"
-        " still run there. Check it first, as the verify by hand does: rollback-console exec"
+        " still run there. Check it first, as the verify by hand does: rollback-console verify"
     ), held.value.closed
     assert _reported(held.value) == EXIT_REFUSED
     [line] = capsys.readouterr().err.splitlines()

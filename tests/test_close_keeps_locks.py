@@ -111,6 +111,15 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         assert (locks / "app.lock").exists() and (locks / "cart.lock").exists()
         tmux.keys("F7")
         tmux.wait_for("Closed: partially rolled back", tries=300)
+        # The banner names the verify by hand, whole at 80 columns, on two lines as a
+        # shell continues one (it said 'VERIFY': the step's verify, for the user to find).
+        incident = read_journal(journal).events[0].data.incident_id
+        screen = tmux.wait_for(f"rollback-console verify {incident}", tries=300)
+        lines = [line.rstrip() for line in screen.splitlines()]
+        at = next(i for i, line in enumerate(lines) if "verify by hand:" in line)
+        assert lines[at].endswith(f"verify by hand: rollback-console verify {incident} \\"), screen
+        assert lines[at + 1].endswith("--take-over-lock REASON  (the step's verify there)"), screen
+        assert all(len(line) <= 80 for line in lines), screen
         closed_keeping_app(journal, written, "partial")
         closed = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
         label = closed[0].payload(IncidentClosed).label
@@ -130,6 +139,7 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         screen = tmux.wait_for("EXITED 0", tries=300)
         line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
         assert "the lock on app stays held" in line, screen
+        assert f"(rollback-console verify {incident} --take-over-lock REASON)" in line, screen
     finally:
         tmux.kill()
 
@@ -139,14 +149,12 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
     # The console has quit: app's lock is stale, taken over only with a reason.
     refused = run_on(fleet, "app", fleet.state / "third")
     assert refused.returncode == 3 and "--take-over-lock REASON" in refused.stderr, refused.stderr
-    # The verify by hand, as the dialog and the document say: it takes the lock over, and
+    # The verify by hand, as the banner and the document say: it takes the lock over, and
     # lets go of it once app-2 has answered.
     (fleet.sandboxes["app-2"] / "slow").unlink()
-    verify = fleet.cli(
-        "exec", "--take-over-lock", "verify by hand after the close", "--systems", "app",
-        "--hosts", "app-2", "grep -q 2.4.0 release",
-    )  # fmt: skip
+    verify = fleet.cli("verify", incident, "--take-over-lock", "verify by hand after the close")
     assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "app-2: verified: succeeded" in verify.stdout, verify.stdout
     assert not (locks / "app.lock").exists()
 
     # The document names app-2 unknown at the close, and the lock kept.
@@ -272,7 +280,7 @@ async def test_the_banner_grows_to_the_verify_by_hand_when_closed_on_the_executi
     """Closed from F3 with app-2 unknown, the banner's text becomes three lines (the verify
     by hand on two): the banner is laid out again, not left at the two lines it had while
     the incident was open (at 80x24 the command was cut after `--take-over-lock REASON \\`:
-    its systems, hosts and VERIFY gone)."""
+    its systems, hosts and VERIFY gone; now the `verify ID` on two lines)."""
     fleet, journal = two_systems(sshd_server, tmp_path)
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
@@ -287,7 +295,7 @@ async def test_the_banner_grows_to_the_verify_by_hand_when_closed_on_the_executi
             await until(pilot, lambda: app.screen.focused is not None)
             await pilot.press("tab")
             await close_anyway(pilot, "wrong fleet")
-            await until(pilot, lambda: "--hosts app-2" in str(banner.render()))
+            await until(pilot, lambda: "--take-over-lock" in str(banner.render()))
             await until(pilot, lambda: banner.size.height == 3, timeout=5)
     finally:
         if app.conductor is not None:

@@ -252,7 +252,8 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
         assert (kept.data.systems, kept.data.hosts) == (["app"], ["app-2"])
         assert kept.data.closed_as and state.unknown_at_close == ["app-2"]
         assert "exec: outcome unknown on app-2 at the close" in err, err
-        assert "--take-over-lock REASON --systems app --hosts app-2 'VERIFY'" in err, err
+        by_hand = f"rollback-console verify {state.incident_id} --take-over-lock REASON"
+        assert f"as the verify by hand does ({by_hand})" in err, err
         return
     assert not state.closed and locks.exists(), [e.kind for e in events]
     (kept,) = [e for e in events if e.kind == Kind.LOCK_KEPT]

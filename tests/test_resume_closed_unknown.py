@@ -18,8 +18,8 @@ from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_cli_run_sshd import _still_under_way_fleet, run
 from tests.test_ui_support import until
 
-# The close kept app's lock for app-2: the exec takes it over.
-BY_HAND = "rollback-console exec --take-over-lock REASON --systems app --hosts app-2 'VERIFY'"
+# The close kept app's lock for app-2: the verify by hand takes it over.
+BY_HAND = "rollback-console verify {} --take-over-lock REASON"
 
 
 async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
@@ -35,6 +35,7 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
     await engine.close()
     (fleet.sandboxes["app-2"] / "slow").unlink()  # V, if it ran, would settle app-2 now
     written = read_journal(journal).events
+    by_hand = BY_HAND.format(written[0].data.incident_id)
 
     engine = Engine.build(load_settings(fleet.config))
     app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
@@ -45,17 +46,19 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
             assert said.startswith("Closed: failed: outcome unknown on app-2"), said
             assert "Reopened for amendments only" in said
             assert "Outcome unknown on app-2: V and R do not run after the close" in said
-            assert f"e.g. {BY_HAND} (a new incident, under the locks), then note (n)" in said
+            assert (
+                f"Verify by hand: {by_hand} runs the step's verify there (a new incident, under"
+                " the locks) and notes here what it found."
+            ) in said, said
             assert "its locks there were kept at the close: --take-over-lock takes" in said
             banner = str(app.screen.query_one(ModeBanner).render())
             assert "v verify" not in banner and "retry only" not in banner, banner
             assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, (
                 banner
             )
-            assert "verify by hand: rollback-console exec" in banner, banner
-            # whole at 80 columns, on two lines as a shell continues one (cut at --hosts)
-            assert "exec --take-over-lock REASON \\\n" in banner, banner
-            assert "--systems app --hosts app-2 'VERIFY'" in banner, banner
+            # whole at 80 columns, on two lines as a shell continues one
+            command, take = by_hand.split(" --take", 1)
+            assert f"verify by hand: {command} \\\n   --take{take}" in banner, banner
             detail = str(app.screen.query_one("#step-detail").render())
             assert "v verifies" not in detail and "(closed: verify by hand" in detail, detail
             footer = app.screen.query_one(Footer)

@@ -159,8 +159,7 @@ async def test_a_stale_lock_is_taken_over_only_with_a_reason(
             closed_said = (
                 "Incident inc-crashed was closed with the outcome unknown on"
                 " web-2: a change may still run there. Check it first, as the verify by hand"
-                " does: rollback-console exec --take-over-lock REASON --systems web --hosts"
-                " web-2 'VERIFY'."
+                " does: rollback-console verify inc-crashed --take-over-lock REASON."
             )
             assert (closed_said in " ".join(said.split())) is (journal_here == "closed"), said
             assert "(r)" not in said or journal_here is True

@@ -16,6 +16,7 @@ HANDLERS = {
     "demo": "console_app:demo",
     "resume": "console_app:resume",
     "undo": "undo:undo",
+    "verify": "verify:verify",
     "follow": "console_app:follow",
     "serve": "serve:serve",
     "run": "runs:run",
@@ -33,7 +34,7 @@ HANDLERS = {
 
 # Headless runs: their journal closed and fsync'd, their loop too, when their handler
 # returns (see main's `exits`).
-PARKED_AT_EXIT = {"exec", "run", "drill", "probe"}
+PARKED_AT_EXIT = {"exec", "run", "drill", "probe", "verify"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The command line's fifteen commands: each one's subparser, with its description, options
+"""The command line's sixteen commands: each one's subparser, with its description, options
 with their help, examples and exit codes (`build_parser` adds the one named, or all).
 Imports nothing heavy, as the parser."""
 
@@ -195,6 +195,31 @@ def _undo(command: Command) -> None:
     take_over_option(undo)
 
 
+def _verify(command: Command) -> None:
+    verify = command(
+        "verify",
+        "verify by hand the hosts a closed incident left unknown",
+        "Run the step's verify, as V would send it, on the hosts whose outcome a closed"
+        " incident left unknown (or --hosts of them): a new incident, which takes over the"
+        " locks the close kept (--take-over-lock REASON once its console has quit) and"
+        " lets go of them once every host answered; what it found is noted in the closed"
+        " incident. Exit 0: the change was made on every host; 1: not on some; 4: some"
+        " still unknown (their locks kept again).",
+        f"{PROG} verify 20261130-101500-ab12 --take-over-lock 'console gone, checking app-2'",
+        f"{PROG} verify 20261130-101500-ab12 --dry-run",
+        codes=True,
+    )
+    verify.add_argument(
+        "incident", metavar="INCIDENT", help="the closed incident: its id, journal or directory"
+    )
+    verify.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
+    verify.add_argument(
+        "--dry-run", action="store_true", help="print each host's verify; connect to nothing"
+    )
+    verify.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+    take_over_option(verify)
+
+
 def _follow(command: Command) -> None:
     follow = command(
         "follow",
@@ -356,6 +381,7 @@ COMMANDS: dict[str, Callable[[Command], None]] = {
     "probe": _probe,
     "resume": _resume,
     "undo": _undo,
+    "verify": _verify,
     "follow": _follow,
     "serve": _serve,
     "export": _export,

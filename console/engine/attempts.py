@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, ssh_errors
 from console.engine.notify import run_local
-from console.engine.plan import Planned, plan_step
+from console.engine.plan import Planned, Secrets, plan_step
 from console.engine.runner import HostOutcome, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.procedure import StepKind
-from console.model.state import HostStatus
+from console.model.settings import Settings
+from console.model.state import HostStatus, IncidentState
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -85,16 +86,21 @@ async def _shell(
 
 async def _check(conductor: Conductor, step: str, target: Target) -> AttemptCheck:
     run = conductor.state.step(step).hosts[target.name]
-    if not run.token:
+    return await check_attempt(conductor, step, target, run.token, run.on_jump_host)
+
+
+async def check_attempt(
+    conductor: Conductor, step: str, target: Target, token: str | None, on_jump_host: bool
+) -> AttemptCheck:
+    """Whether the attempt tagged `token` still runs on `target` (or on the jump host)."""
+    if not token:
         why = "its intent carries no attempt token (recorded by an older console)"
         return AttemptCheck(step, target.name, None, None, [], why)
-    status, lines, error = await _shell(
-        conductor, target, run.on_jump_host, find_command(run.token)
-    )
+    status, lines, error = await _shell(conductor, target, on_jump_host, find_command(token))
     if status != 0:
-        return AttemptCheck(step, target.name, run.token, None, [], error or f"exit {status}")
+        return AttemptCheck(step, target.name, token, None, [], error or f"exit {status}")
     found = [line.strip() for line in lines if line.strip()]
-    return AttemptCheck(step, target.name, run.token, bool(found), found)
+    return AttemptCheck(step, target.name, token, bool(found), found)
 
 
 def unknown_on(conductor: Conductor, hosts: list[str] | None) -> list[tuple[str, str]]:
@@ -152,18 +158,25 @@ async def stop_attempts(conductor: Conductor, checks: list[AttemptCheck]) -> lis
 def _verify_commands(
     conductor: Conductor, step_id: str, hosts: list[str]
 ) -> str | tuple[Planned, dict[str, tuple[str, RenderedCommand]]]:
-    """Per host, the step's verify as (stage, command), for the hosts given; or why
-    there is none."""
-    if step_id not in conductor.order:
+    return verify_commands(conductor.settings, conductor.state, conductor.secrets, step_id, hosts)
+
+
+def verify_commands(
+    settings: Settings, state: IncidentState, secrets: Secrets, step_id: str, hosts: list[str]
+) -> str | tuple[Planned, dict[str, tuple[str, RenderedCommand]]]:
+    """Per host, the step's verify as (stage, command), for the hosts given, rendered as
+    V sends it (the incident's strategy and parameters, the stage its attempt stopped
+    in); or why there is none."""
+    if step_id not in {s.id for s in settings.procedure.steps}:
         return "an ad-hoc command has no verify command"
-    step = conductor.step(step_id)
+    step = settings.procedure.step(step_id)
     if step.kind is not StepKind.STRATEGY:
         return f"a {step.kind} step has no verify command"
-    planned = plan_step(conductor.settings, conductor.state, step, hosts, None, conductor.secrets)
+    planned = plan_step(settings, state, step, hosts, None, secrets)
     strategy = planned.strategy
     if strategy is None or not strategy.commands.verify:
         return f"strategy {strategy.name if strategy else '?'!r} has no verify command"
-    runs = conductor.state.step(step_id).hosts
+    runs = state.step(step_id).hosts
     found: dict[str, tuple[str, RenderedCommand]] = {}
     for target in planned.targets:
         groups = planned.groups_for(target)

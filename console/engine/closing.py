@@ -361,7 +361,8 @@ class IncidentClosing:
             self.recorder.record(
                 Kind.LOCK_KEPT, systems=kept, hosts=still, reason=why, closed_as=label
             )
-            self.recorder.record(Kind.NOTE_ADDED, text=f"{ended}: {kept_at_close(kept, still)}")
+            said = kept_at_close(kept, still, state.verifies or state.incident_id)
+            self.recorder.record(Kind.NOTE_ADDED, text=f"{ended}: {said}")
         return kept
 
 

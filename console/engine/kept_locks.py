@@ -37,13 +37,14 @@ def closed_keeping(incident: str, journal: Path) -> str:
     state = fold(events)
     if not state.closed or (state.incident_id or incident) != incident:
         return ""
-    hosts = state.unknown_at_close
+    kept = [e.data for e in events if isinstance(e.data, LockKept)]
+    # A verify by hand keeps them too for a host whose earlier attempt still ran there.
+    hosts = state.unknown_at_close or sorted({h for k in kept for h in k.hosts})
     if not hosts:
         return f"Incident {incident} is closed ({state.outcome_label})."
-    kept = {s for e in events if isinstance(e.data, LockKept) for s in e.data.systems}
-    systems = sorted(kept or {state.hosts[h] for h in hosts if h in state.hosts}) or state.systems
+    of = f" (a verify by hand of incident {state.verifies})" if state.verifies else ""
     return (
-        f"Incident {incident} was closed with the outcome unknown"
+        f"Incident {incident}{of} was closed with the outcome unknown"
         f" on {', '.join(hosts)}: a change may still run there. Check it first, as the"
-        f" verify by hand does: {verify_by_hand(systems, hosts)}."
+        f" verify by hand does: {verify_by_hand(state.verifies or incident)}."
     )

@@ -29,10 +29,16 @@ class IncidentOpening:
         return self.recorder.state
 
     def open(
-        self, title: str, incident_id: str, drill: bool = False, with_locks: bool = False
+        self,
+        title: str,
+        incident_id: str,
+        drill: bool = False,
+        with_locks: bool = False,
+        verifies: str = "",
     ) -> None:
         """Record that the incident opened; `with_locks`: the locks claimed for it so far
-        are journalled with it, both durable with one fsync (a group commit)."""
+        are journalled with it, both durable with one fsync (a group commit); `verifies`:
+        the closed incident whose unknown hosts it verifies (`verify`)."""
         together = with_locks and self.locks.unrecorded
         record = self.recorder.record_deferred if together else self.recorder.record
         record(
@@ -46,6 +52,7 @@ class IncidentOpening:
                 for p in self.settings.procedure.phases
                 for s in p.steps
             ],
+            **({"verifies": verifies} if verifies else {}),  # unset: not written
         )
         if together:
             self.locks.record()  # writes the held opening first, then fsyncs both

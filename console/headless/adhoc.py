@@ -28,7 +28,7 @@ from console.model.events import Event, Kind
 from console.model.outcome import Outcome, kept_at_close
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
-from console.model.status import lost_mid_change
+from console.model.status import lost_mid_change, still_under_way
 from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
@@ -108,12 +108,13 @@ async def run_exec(
                 await engine.close()  # releases the locks (journalled) and closes the journal
         code = EXIT_OK if ok else EXIT_FAILED
         if not options.json:
-            for line in _taken_over(conductor, [*kept, *conductor.locks_kept]):
+            for line in taken_over_lines(conductor, [*kept, *conductor.locks_kept]):
                 print(line, file=sys.stderr)
         if not options.json and (said := printer.summary(len(hosts))):
             print(said, file=sys.stderr)
         if conductor.state.closed and conductor.locks_kept and not options.json:
-            said = kept_at_close(conductor.locks_kept, conductor.state.unknown_at_close)
+            state = conductor.state
+            said = kept_at_close(conductor.locks_kept, state.unknown_at_close, state.incident_id)
             print(f"exec: {visible(said, one_line=True)}", file=sys.stderr)
         if kept and not options.json:
             where = shlex.quote(str(conductor.recorder.path.parent))
@@ -142,7 +143,7 @@ def _closing(refused: ProcedureError) -> tuple[Outcome, str]:
     return Outcome.REFUSED, str(refused)
 
 
-def _taken_over(conductor: Conductor, kept: list[str]) -> list[str]:
+def taken_over_lines(conductor: Conductor, kept: list[str]) -> list[str]:
     """`exec: took over the stale lock of incident ID on web: REASON; released at its end`
     for each lock it took over (the verify by hand a close with a host unknown gives), or
     `; kept` when a host there is unknown (the lines after say why): without it, its
@@ -184,12 +185,19 @@ class ExecPrinter:
         elif event.kind == Kind.HOSTKEY_ACCEPTED:
             print(console_line(event), flush=True)
         elif isinstance(data, CommandResult) and data.failure:
-            # Lost while it ran: it may have run to its end there, or part of the way.
-            said = "UNKNOWN" if lost_mid_change(data.failure, data.stage) else "FAILED"
+            # Lost while it ran: it may have run to its end there, or part of the way; a
+            # verify (`verify`) that found the change still under way does not know yet.
+            lost = lost_mid_change(data.failure, data.stage)
+            under_way = still_under_way(data.stage, data.exit_status)
+            said = "UNKNOWN" if lost or under_way else "FAILED"
             self.bad.setdefault(said, []).append(event.where.host or "?")
             line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
-            if said == "UNKNOWN":
+            if lost:
                 line += "; it may have run there: check before running it again"
+            elif under_way:
+                line += (
+                    "; the change is still under way there: verify it again once it has finished"
+                )
             line += accept_hint(event.where.host, data.failure, data.fingerprint)
             print(visible(line, one_line=True), file=sys.stderr)
 

@@ -104,7 +104,8 @@ async def _walk(
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
     verdict = closed if ok else f"{said}: {closed}"
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
-        print(visible(kept_at_close(kept, conductor.state.unknown_at_close), one_line=True))
+        said = kept_at_close(kept, conductor.state.unknown_at_close, incident_id)
+        print(visible(said, one_line=True))
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
 

@@ -195,6 +195,10 @@ class SystemLocks:
             return None
         return holder._replace(journal=self._journal_of(system, holder.incident))
 
+    def holders(self) -> list[Holder]:
+        """Every lock's holder, as `holder` reads each one."""
+        return [h for p in sorted(self.directory.glob("*.lock")) if (h := self.holder(p.stem))]
+
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
         secure_dir(self.directory, group_ok=True)

@@ -36,6 +36,7 @@ def _opened(s: IncidentState, e: Event) -> None:
     s.drill = d.drill
     s.opened_at = e.ts
     s.opened_by = e.who.user
+    s.verifies = d.verifies or ""
     s.strategy_steps = {step["id"] for step in d.steps if step["kind"] == "strategy"}
 
 

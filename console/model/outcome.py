@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from enum import StrEnum
 
@@ -109,26 +110,23 @@ def them(hosts: Sequence[str]) -> str:
     return "them" if len(hosts) > 1 else "it"
 
 
-def verify_by_hand(systems: Sequence[str], hosts: Sequence[str], kept: bool = True) -> str:
-    """How to verify by hand the hosts a closed incident left unknown (its V and R do not
-    run after the close): the step's verify there, as a new incident (`exec`), which
-    takes over the locks the close kept (`kept`) and lets go of them once those hosts
-    answer."""
-    take = "--take-over-lock REASON " if kept else ""
-    return (
-        f"rollback-console exec {take}--systems {','.join(sorted(systems))}"
-        f" --hosts {','.join(sorted(hosts))} 'VERIFY'"
-    )
+def verify_by_hand(incident: str | None, kept: bool = True) -> str:
+    """How to verify by hand the hosts closed incident `incident` (its id, or its journal's
+    directory) left unknown, its V and R not running after the close: `verify` runs the
+    step's verify there, as a new incident, which takes over the locks the close kept
+    (`kept`) and lets go of them once those hosts answer."""
+    take = " --take-over-lock REASON" if kept else ""
+    return f"rollback-console verify {shlex.quote(incident or 'ID')}{take}"
 
 
-def kept_at_close(systems: Sequence[str], hosts: Sequence[str]) -> str:
-    """What a close with hosts unknown leaves behind, and how it goes: one sentence
-    (the console, `run`, `exec` and the document say it alike)."""
+def kept_at_close(systems: Sequence[str], hosts: Sequence[str], incident: str | None) -> str:
+    """What closing `incident` with hosts unknown leaves behind, and how it goes: one
+    sentence (the console, `run`, `exec` and the document say it alike)."""
     lock = f"lock{'s' if len(systems) > 1 else ''} on {', '.join(systems)}"
     return (
         f"outcome unknown on {named(hosts)} at the close (a change may still run"
         f" there): the {lock} stay{'' if len(systems) > 1 else 's'} held; another incident"
         " there is refused, and once the process that closed it has exited needs"
         " --take-over-lock REASON, as the verify by hand does"
-        f" ({verify_by_hand(systems, hosts)}), which lets go of it once those hosts answer"
+        f" ({verify_by_hand(incident)}), which lets go of it once those hosts answer"
     )

@@ -45,6 +45,7 @@ class IncidentState:
     closed_by: str | None = None
     # hosts whose outcome was unknown (or left running) when it closed: their locks kept
     unknown_at_close: list[str] = field(default_factory=list)
+    verifies: str = ""  # `verify`: the closed incident whose unknown hosts this verifies
     amendments: list[dict[str, Any]] = field(
         default_factory=list
     )  # changes recorded after the close

@@ -229,7 +229,7 @@ class Quitting:
         if state.closed:
             kept = conductor.locks_kept
             held = (
-                f"; {kept_at_close(kept, state.unknown_at_close)}"
+                f"; {kept_at_close(kept, state.unknown_at_close, state.incident_id)}"
                 if kept and state.unknown_at_close
                 else ""
             )

@@ -161,16 +161,15 @@ class Resuming:
             unknown = self.unknown()
             locks = (
                 "its locks there were kept at the close: --take-over-lock takes them over,"
-                " and the exec lets go of them once those hosts answer"
+                " and the verify lets go of them once those hosts answer"
                 if state.unknown_at_close
                 else "its locks went with the close"
             )
             by_hand = (
                 f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do not run"
                 " after the close (their commands would rewrite the record under its outcome,"
-                f" and {locks}). Verify by hand: the step's verify there,"
-                f" e.g. {self.by_hand(unknown)} (a new incident, under the locks), then note"
-                f" ({self.app.key_label('checklist.note')}) what it found."
+                f" and {locks}). Verify by hand: {self.by_hand()} runs the step's verify"
+                " there (a new incident, under the locks) and notes here what it found."
                 if unknown
                 else ""
             )
@@ -328,12 +327,12 @@ class Resuming:
             return self.any_unknown()
         return True
 
-    def by_hand(self, unknown: list[Unknown]) -> str:
+    def by_hand(self) -> str:
         """How to run the step's verify on the unknown hosts of a closed incident."""
-        conductor = self.live_conductor
-        hosts = sorted({u.host for u in unknown})
-        systems = sorted({conductor.settings.inventory.system_of(h).name for h in hosts})
-        return verify_by_hand(systems, hosts, kept=bool(conductor.state.unknown_at_close))
+        state = self.live_conductor.state
+        return verify_by_hand(
+            state.verifies or state.incident_id, kept=bool(state.unknown_at_close)
+        )
 
     def banner(self) -> Text | None:
         """What the resume banner says: the unknown hosts, and the keys to clear them (after
@@ -354,9 +353,11 @@ class Resuming:
             text.append(" · the incident is closed: V and R do not run after it\n")
             text.append(" verify by hand: ")
             # Whole at 80 columns: the command on two lines, as a shell continues one.
-            command, systems = self.by_hand(unknown).split(" --systems ", 1)
-            text.append(f"{command} \\\n", style="bold")
-            text.append(f"   --systems {systems}", style="bold")
+            command, take, over = self.by_hand().partition(" --take-over-lock")
+            text.append(command + (" \\\n" if take else ""), style="bold")
+            if take:
+                text.append(f"   {take.strip()}{over}", style="bold")
+            text.append("  (the step's verify there)")
             return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")

@@ -187,7 +187,7 @@ def _changed(systems: list[SystemFacts]) -> list[str]:
     ][:3]
 
 
-def _unknown_at_close(unknown: list[str], kept: list[str]) -> str:
+def _unknown_at_close(unknown: list[str], kept: list[str], incident: str) -> str:
     """The hosts a close left unknown, and the locks it kept for them: how they go."""
     said = (
         f"It was closed with the outcome unknown on {', '.join(unknown)}: a change may still"
@@ -199,7 +199,7 @@ def _unknown_at_close(unknown: list[str], kept: list[str]) -> str:
     return (
         f"{said}, so the {lock} {'were' if len(kept) > 1 else 'was'} kept past the close:"
         " another incident there needs --take-over-lock REASON, as the verify by hand does"
-        f" ({verify_by_hand(kept, unknown)}), which lets go of it once those hosts answer."
+        f" ({verify_by_hand(incident)}), which lets go of it once those hosts answer."
     )
 
 
@@ -290,7 +290,8 @@ def _paragraph(
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
         said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
         if unknown := facts.unknown_at_close:
-            said.append(_unknown_at_close(unknown, facts.locks_kept_at_close))
+            kept = facts.locks_kept_at_close
+            said.append(_unknown_at_close(unknown, kept, facts.incident or "ID"))
     else:
         said.append("The incident is still open: this document is a draft.")
     return " ".join(said)

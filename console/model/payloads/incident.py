@@ -25,6 +25,12 @@ class IncidentOpened(Payload):
     steps: list[PlannedStep] = Field(
         [], description="`id`, `title`, `kind`, `phase` of every step of the procedure"
     )
+    verifies: str | None = Field(
+        None,
+        description="`verify`: the closed incident whose hosts left unknown at its close"
+        " this one verifies (the verify by hand): its id, or its journal's directory when"
+        " that is not under the journal root (journalled with --journal)",
+    )
 
 
 class IncidentClosed(Payload):

@@ -1,0 +1,71 @@
+"""`verify ID`: the verify by hand of the hosts a closed incident left unknown (its step's
+verify, run as an incident of its own under the locks its close kept)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.cli.common import INCIDENT_ID, existing_journal, load, split
+from console.cli.console_app import ran_on_demo
+from console.cli.parser import UsageError
+
+if TYPE_CHECKING:
+    from console.model.settings import Settings
+
+
+def verify(args: argparse.Namespace) -> int:
+    from console.headless.common import RunOptions
+    from console.headless.verify import run_verify_closed
+
+    demo = args.demo
+    settings = load(args, demo=demo)
+    journal = closed_journal(args.incident, args.config, settings, demo)
+    if not demo and ran_on_demo(journal):
+        raise UsageError(f"{args.incident}: a demo incident: add --demo")
+    journal = _verified_one(journal, args, settings, demo)
+    if args.dry_run:
+        return _dry_run(settings, journal, split(args.hosts))
+    options = RunOptions(accept_keys={}, demo=demo, take_over_lock=args.take_over_lock)
+    return asyncio.run(run_verify_closed(settings, journal, split(args.hosts), options))
+
+
+def closed_journal(text: str, config: str | None, settings: Settings, demo: bool) -> Path:
+    """The journal INCIDENT names: a journal.jsonl or its directory; for an id, the one
+    the lock it kept names (found wherever it was journalled, --journal too), else the
+    one of that id where incidents live."""
+    from console.journal.files import journal_path
+    from console.journal.lock import SystemLocks
+    from console.paths import locks_dir
+
+    if not journal_path(Path(text)).is_file() and INCIDENT_ID.fullmatch(text):
+        for holder in SystemLocks(locks_dir(settings, demo)).holders():
+            if holder.incident == text and holder.journal and Path(holder.journal).is_file():
+                return Path(holder.journal)
+    return existing_journal(text, config)
+
+
+def _verified_one(journal: Path, args: argparse.Namespace, settings: Settings, demo: bool) -> Path:
+    """A verify by hand of another incident stands for that one (its hints name it)."""
+    from console.journal.store import read_journal
+    from console.model.state import fold
+
+    verifies = fold(read_journal(journal).events).verifies
+    return closed_journal(verifies, args.config, settings, demo) if verifies else journal
+
+
+def _dry_run(settings: Settings, journal: Path, only: list[str]) -> int:
+    """Each host's verify as it would be sent; nothing is claimed, connected or written."""
+    from console.engine.closed_verify import plan_verify
+    from console.journal.store import read_journal
+    from console.model.state import fold
+    from console.model.visible import visible
+
+    plan = plan_verify(settings, fold(read_journal(journal).events), journal, only)
+    print(f"# dry run: nothing is sent. The verify of incident {plan.incident} on each host")
+    for step in plan.steps:
+        for host, (stage, command) in step.commands.items():
+            print(f"\n### {host} {stage} of {step.step!r}\n{visible(command.shown.strip())}")
+    return 0

@@ -1,0 +1,208 @@
+"""The verify by hand of a closed incident (`verify ID`): the step's verify, rendered as
+its V would send it (the incident's strategy and parameters, the stage each attempt
+stopped in), on the hosts its close left unknown; run as an incident of its own, under
+the locks that close kept."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.engine.attempts import check_attempt, verify_commands
+from console.engine.errors import ProcedureError
+from console.engine.plan import Planned, Secrets
+from console.engine.runner import RunPlan
+from console.engine.ssh import Target
+from console.model.events import Kind
+from console.model.settings import Settings
+from console.model.state import HostStatus, IncidentState
+from console.model.status import FailureClass
+from console.model.step_state import HostRun
+from console.model.templates import RenderedCommand
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+
+
+@dataclass(frozen=True)
+class StepVerify:
+    """One step of the closed incident: its verify for each of its unknown hosts."""
+
+    step: str
+    title: str
+    planned: Planned
+    commands: dict[str, tuple[str, RenderedCommand]]  # host: (stage, command)
+    attempts: dict[str, tuple[str | None, bool]]  # host: (its attempt's token, on jump host)
+
+    def stages(self, target: Target) -> list[tuple[str, RenderedCommand]]:
+        return [self.commands[target.name]]
+
+
+@dataclass(frozen=True)
+class VerifyPlan:
+    """What `verify` runs: the closed incident, and its steps' verifies."""
+
+    incident: str
+    journal: Path
+    closed_as: str
+    steps: list[StepVerify]
+
+    @property
+    def hosts(self) -> list[str]:
+        return sorted(h for s in self.steps for h in s.commands)
+
+    @property
+    def systems(self) -> list[str]:
+        return sorted({t.system for s in self.steps for t in s.planned.targets})
+
+
+def instead(journal: Path, systems: list[str], hosts: list[str]) -> str:
+    """What to do where there is no verify command to run."""
+    return (
+        "check it by hand with a command that tells whether the change was made there:"
+        f" rollback-console exec --take-over-lock REASON --systems {','.join(systems)} --hosts"
+        f" {','.join(hosts)} 'COMMAND'; then note what you found in the incident"
+        f" (rollback-console resume {shlex.quote(str(journal.parent))}, then n)"
+    )
+
+
+def plan_verify(
+    settings: Settings, state: IncidentState, journal: Path, only: list[str]
+) -> VerifyPlan:
+    """The verifies to run, checked and rendered before any lock is claimed; refused
+    (ProcedureError, one line) when the incident is open, left no host unknown at its
+    close, `only` names another host, or its step has no verify command."""
+    incident = state.incident_id or journal.parent.name
+    if not state.closed:
+        raise ProcedureError(
+            f"incident {incident} is still open: resume it (rollback-console resume"
+            f" {shlex.quote(str(journal.parent))}), then V verifies its hosts whose outcome is"
+            " unknown"
+        )
+    unknown = state.unknown_at_close
+    if not unknown:
+        raise ProcedureError(
+            f"incident {incident} left no host unknown at its close"
+            f" ({state.outcome_label or state.outcome}): there is nothing to verify"
+        )
+    if outside := [h for h in only if h not in unknown]:
+        raise ProcedureError(
+            f"--hosts {', '.join(outside)}: not left unknown by incident {incident}"
+            f" (unknown at its close: {', '.join(unknown)})"
+        )
+    hosts = [h for h in unknown if not only or h in only]
+    known = set(settings.inventory.host_names)
+    if missing := [h for h in hosts if h not in known]:
+        raise ProcedureError(
+            f"host(s) {', '.join(missing)} of incident {incident} are not in this"
+            " configuration's inventory: verify it with the configuration it ran with"
+            " (--config DIR)"
+        )
+    systems = sorted({settings.inventory.system_of(h).name for h in hosts})
+    pairs = [
+        (s, h)
+        for status in (HostStatus.UNKNOWN, HostStatus.RUNNING)
+        for s, h in state.hosts_with(status)
+        if h in hosts
+    ]
+    if nowhere := [h for h in hosts if h not in {h for _, h in pairs}]:
+        raise ProcedureError(
+            f"incident {incident}: no step on record left {', '.join(nowhere)} unknown:"
+            f" {instead(journal, systems, nowhere)}"
+        )
+    from console.journal.redact import settings_redactor
+
+    secrets = Secrets(settings_redactor(settings).text)
+    steps = []
+    for step_id in dict.fromkeys(s for s, _ in pairs):
+        waiting = [h for s, h in pairs if s == step_id]
+        found = verify_commands(settings, state, secrets, step_id, waiting)
+        if isinstance(found, str):
+            raise ProcedureError(
+                f"incident {incident}: {found} (step {step_id!r} on {', '.join(waiting)}):"
+                f" {instead(journal, systems, waiting)}"
+            )
+        planned, commands = found
+        runs = state.step(step_id).hosts
+        attempts = {h: (runs[h].token, runs[h].on_jump_host) for h in commands}
+        title = settings.procedure.step(step_id).title
+        steps.append(StepVerify(step_id, title, planned, commands, attempts))
+    return VerifyPlan(incident, journal, state.outcome_label or state.outcome or "", steps)
+
+
+async def run_verify(conductor: Conductor, plan: VerifyPlan) -> dict[str, str]:
+    """Run each step's verify in the verifying incident (`conductor`), a step of its own
+    each, after asking each host whether the closed incident's attempt still runs
+    there (journalled; such a host is sent nothing). Per host, what was found: `verified:
+    succeeded`, `verified: failed` (the verify said the change is not there), or `not
+    verified: ...` (its outcome still unknown)."""
+    found: dict[str, str] = {}
+    for number, verify in enumerate(plan.steps, start=1):
+        step_id = f"verify-{number}"
+        targets = {t.name: t for t in verify.planned.targets}
+        checks = await asyncio.gather(
+            *(
+                check_attempt(conductor, step_id, targets[h], *verify.attempts[h])
+                for h in verify.commands
+            )
+        )
+        for check in checks:
+            conductor.recorder.record(
+                Kind.ATTEMPT_CHECKED,
+                step=step_id,
+                host=check.host,
+                system=targets[check.host].system,
+                token=check.token,
+                running=check.running,
+                processes=check.processes[:20],
+                detail=check.detail,
+            )
+            if check.running:
+                found[check.host] = (
+                    f"not verified: the earlier attempt of incident {plan.incident} still runs"
+                    " there (stop it, or wait for it, then verify again)"
+                )
+        ready = [t for t in verify.planned.targets if t.name not in found]
+        if not ready:
+            continue
+        title = f"Verify by hand: {verify.title} (incident {plan.incident})"
+        data = {"title": title, "phase": "adhoc"}
+        conductor.recorder.record(
+            Kind.STEP_STARTED, step=step_id, hosts=[t.name for t in ready], adhoc=True, **data
+        )
+        sent = verify.planned.run
+        run = RunPlan(timeout=sent.timeout, on_jump_host=sent.on_jump_host)
+        with conductor.activity.running({step_id}):
+            outcomes = await conductor.runner.run(step_id, ready, verify.stages, plan=run)
+        conductor.execution.complete(step_id, outcomes, data)
+        runs = conductor.state.step(step_id).hosts
+        for target in ready:
+            found[target.name] = verdict(runs.get(target.name))
+    return found
+
+
+NONZERO = FailureClass.NONZERO_EXIT
+
+
+def verdict(run: HostRun | None) -> str:
+    """What a verify found on a host, as its record reads: its exit status answers (0:
+    the change is there; another: it is not), unless the change is still under way (75:
+    unknown) or the verify did not run to its end (unreachable, timeout, connection
+    lost): then nobody knows yet."""
+    if run is not None and run.status is HostStatus.SUCCEEDED:
+        return "verified: succeeded (the step's verify found the change made)"
+    if run is not None and (run.status, run.failure) == (HostStatus.FAILED, NONZERO):
+        return (
+            "verified: failed (the step's verify found the change not made: exit"
+            f" {run.exit_status})"
+        )
+    why = (run.detail or (run.failure.value if run.failure else "")) if run else ""
+    return f"not verified: {why or 'it did not run'}"
+
+
+def answered(found: str) -> bool:
+    """Whether `run_verify` settled the host (succeeded or failed)."""
+    return found.startswith("verified:")

@@ -1,0 +1,167 @@
+"""`verify ID`: the verify by hand of a closed incident's hosts left unknown, as an
+incident of its own; what it found is noted in the closed incident. Its modules are
+imported inside the command: nothing of the journal's payloads loads at start-up."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.headless.common import EXIT_FAILED, EXIT_OK, EXIT_UNKNOWN, RunOptions, reachable
+
+if TYPE_CHECKING:
+    from console.engine.closed_verify import VerifyPlan
+    from console.engine.conductor import Conductor
+    from console.engine.session import Engine
+    from console.model.settings import Settings
+
+
+async def run_verify_closed(
+    settings: Settings, journal: Path, only: list[str], options: RunOptions
+) -> int:
+    """Run the closed incident's verify on its unknown hosts (`only`: these of them):
+    each host's output and what it found, then how the locks went. 0: the change was
+    made on every host; 1: not made on some (or aborted); 4: some still unknown."""
+    from console.engine.closed_verify import plan_verify, run_verify
+    from console.engine.conductor import new_incident_id
+    from console.engine.session import Engine
+    from console.headless.adhoc import ExecPrinter
+    from console.headless.common import abort_on_signals
+
+    async with reachable(settings, [], options.demo) as settings:
+        engine = Engine.build(settings, demo=options.demo)
+        try:
+            loaded = engine.read(journal)
+            plan = plan_verify(settings, loaded.state, loaded.path, only)
+            incident_id = new_incident_id(engine.clock.now())
+            claim = engine.claim(incident_id, plan.systems, options.take_over_lock)
+            conductor = engine.incident(claim)
+            title = f"Verify by hand of incident {plan.incident}"
+            again = _again(engine, plan)
+            conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
+            _print_commands(plan)
+            conductor.recorder.subscribe(ExecPrinter())
+            with abort_on_signals(conductor):
+                found = await run_verify(conductor, plan)
+            kept = _close(conductor, plan, found)
+            said = _noted(engine, plan, conductor, found, kept)
+        finally:
+            await engine.close()  # releases what is still held (journalled)
+    return _report(conductor, plan, found, kept, said, again)
+
+
+def _print_commands(plan: VerifyPlan) -> None:
+    """What is sent to each host, as the journal records it (secrets masked)."""
+    from console.model.visible import visible
+
+    for step in plan.steps:
+        for host, (stage, command) in step.commands.items():
+            said = f"# {host}: {stage} of {step.step!r} (incident {plan.incident}): {command}"
+            print(visible(said, one_line=True), flush=True)
+
+
+def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> list[str]:
+    """Close the verifying incident: the locks of the systems of hosts still unknown
+    kept (`lock.kept`), the others released. The systems kept."""
+    from console.engine.closed_verify import answered
+    from console.model.events import Kind
+    from console.model.outcome import Outcome, outcome_label
+
+    still = [h for h in plan.hosts if not answered(found.get(h, ""))]
+    failed = [h for h in plan.hosts if found.get(h, "").startswith("verified: failed")]
+    of = f"verify by hand of incident {plan.incident}"
+    if aborted := conductor.runner.aborted:
+        outcome, reason = Outcome.ABORTED, f"{of}: {aborted}"
+    elif still:
+        outcome, reason = Outcome.FAILED, f"{of}: outcome still unknown on {', '.join(still)}"
+    elif failed:
+        outcome, reason = Outcome.FAILED, f"{of}: the change was not made on {', '.join(failed)}"
+    else:
+        outcome, reason = Outcome.COMPLETED, f"{of}: the change was made on {', '.join(plan.hosts)}"
+    kept: list[str] = []
+    if still:  # a change may still run there: as a close keeps them
+        inventory = conductor.settings.inventory
+        kept = conductor.locking.keep(sorted({inventory.system_of(h).name for h in still}))
+        if kept:
+            label = outcome_label(outcome, reason)
+            conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
+    conductor.release_locks()  # the others: every host there answered
+    conductor.close(outcome, reason, confirmed=True)
+    return kept
+
+
+def _noted(
+    engine: Engine,
+    plan: VerifyPlan,
+    conductor: Conductor,
+    found: dict[str, str],
+    kept: list[str],
+) -> str:
+    """What the verify found, as a note in the closed incident (an amendment): what its
+    next reader needs. The note's text."""
+    hosts = "; ".join(f"{h}: {found.get(h, 'not verified: not run')}" for h in plan.hosts)
+    locks = f"lock{'s' if plan.systems[1:] else ''} on {', '.join(plan.systems)}"
+    if kept:
+        after = f"lock{'s' if kept[1:] else ''} on {', '.join(kept)} kept again: verify again"
+        after += " once the change has finished"
+    else:
+        after = f"{locks} released"
+    text = (
+        f"verify by hand, incident {conductor.state.incident_id} (journal"
+        f" {conductor.recorder.path}): {hosts}; {after}"
+    )
+    closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed
+    try:
+        closed.note(text)
+    finally:
+        closed.recorder.close()
+    return text
+
+
+def _again(engine: Engine, plan: VerifyPlan) -> str:
+    """`verify`'s argument for the incident again: its id where that finds it (under the
+    journal root), else its directory."""
+    from console.journal.files import JOURNAL_NAME
+
+    if (engine.journal_root / plan.incident / JOURNAL_NAME).resolve() == plan.journal.resolve():
+        return plan.incident
+    return str(plan.journal.parent.resolve())
+
+
+def _report(
+    conductor: Conductor,
+    plan: VerifyPlan,
+    found: dict[str, str],
+    kept: list[str],
+    noted: str,
+    again: str,
+) -> int:
+    """Each host's finding on stdout; the locks and the note on stderr; the exit status."""
+    from console.engine.closed_verify import answered
+    from console.headless.adhoc import taken_over_lines
+    from console.model.outcome import verify_by_hand
+    from console.model.visible import visible
+
+    for host in plan.hosts:
+        print(visible(f"{host}: {found.get(host, 'not verified: not run')}", one_line=True))
+    for line in taken_over_lines(conductor, kept):
+        print(line.replace("exec:", "verify:", 1), file=sys.stderr)
+    print(
+        visible(f"verify: noted in incident {plan.incident}: {noted}", one_line=True),
+        file=sys.stderr,
+    )
+    if kept:
+        said = (
+            f"verify: the lock{'s' if kept[1:] else ''} on {', '.join(kept)}"
+            f" stay{'' if kept[1:] else 's'} held: verify again once the change has finished:"
+            f" {verify_by_hand(again)}"
+        )
+        print(visible(said, one_line=True), file=sys.stderr)
+    if conductor.runner.aborted or any(not answered(found.get(h, "")) for h in plan.hosts):
+        return EXIT_FAILED if conductor.runner.aborted else EXIT_UNKNOWN
+    return (
+        EXIT_OK
+        if all(found[h].startswith("verified: succeeded") for h in plan.hosts)
+        else EXIT_FAILED
+    )
