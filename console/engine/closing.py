@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
+from console.engine.rollback_record import RollbackRecord
 from console.model.events import Kind
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label
-from console.model.procedure import StepKind
-from console.model.state import HostStatus, StepStatus
+from console.model.state import HostStatus
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def open_only(state: IncidentState, what: str) -> None:
         )
 
 
-class IncidentClosing:
+class IncidentClosing(RollbackRecord):
     """The end of an incident: what the record lacks for "rolled back and verified", the
     close with its outcome, and the abort of the whole incident (`abort` stops the running
     steps: the Conductor's)."""
@@ -63,161 +63,6 @@ class IncidentClosing:
         self.activity = activity
         self.locks = locks
         self.abort = abort
-
-    @property
-    def state(self) -> IncidentState:
-        return self.recorder.state
-
-    def not_rolled_back(self) -> list[str]:
-        """Selected hosts that no strategy step of the procedure has rolled back (yet), or
-        whose rollback was undone since (its undo ran there after the step last did)."""
-        strategy_steps = [
-            s.id for s in self.settings.procedure.steps if s.kind is StepKind.STRATEGY
-        ]
-        if not strategy_steps:
-            return []
-        done = set()
-        for step_id in strategy_steps:
-            undo = self.state.undone(step_id)
-            undone = {
-                host
-                for host, run in (undo.hosts.items() if undo else ())
-                if run.status is not HostStatus.NOT_STARTED
-            }
-            done |= {
-                host
-                for host, run in self.state.step(step_id).hosts.items()
-                if run.status is HostStatus.SUCCEEDED and host not in undone
-            }
-        return [h for h in self.state.hosts if h not in done]
-
-    def unverified(self) -> list[str]:
-        """Titles of the procedure's stability checks (probe steps) not done, or done
-        before a strategy step ahead of them ran again or was undone (they checked the
-        hosts as they were then)."""
-        return [
-            s.title
-            for s in self.settings.procedure.steps
-            if s.kind is StepKind.PROBE
-            and (self.state.step(s.id).status is not StepStatus.DONE or self.changed_since(s.id))
-        ]
-
-    def changed_since(self, probe_id: str) -> str | None:
-        """The title of the last strategy step ahead of the stability check `probe_id`
-        that started, ended or was undone after the check ended; None if none was."""
-        order = [s.id for s in self.settings.procedure.steps]
-        checked = self.state.step(probe_id).finished
-        if checked is None or probe_id not in order:
-            return None
-        changed = None
-        for step in self.settings.procedure.steps[: order.index(probe_id)]:
-            if step.kind is not StepKind.STRATEGY:
-                continue
-            runs = [self.state.steps.get(step.id), self.state.steps.get(f"{step.id}.undo")]
-            if any(
-                t is not None and t > checked
-                for r in runs
-                if r is not None
-                for t in (r.restarted, r.finished)
-            ):
-                changed = step.title
-        return changed
-
-    def stale_checks(self, probe_ids: list[str] | None = None) -> list[str]:
-        """`“Verify system stability” passed before “Restore” ran again`, for each
-        stability check done (of `probe_ids`, default all) that a strategy step ahead of
-        it changed since."""
-        said = []
-        for step in self.settings.procedure.steps:
-            if step.kind is not StepKind.PROBE or step.id not in (probe_ids or [step.id]):
-                continue
-            done = self.state.step(step.id).status is StepStatus.DONE
-            if done and (changed := self.changed_since(step.id)):
-                said.append(f"“{step.title}” passed before “{changed}” ran again")
-        return said
-
-    def unverified_why(self) -> str:
-        """Why the stability checks are not done, from the record: each one skipped (its
-        reason: often how it was checked instead), failed (its summary), done before the
-        rollback ran again, or not run."""
-        why = []
-        for step in self.settings.procedure.steps:
-            st = self.state.step(step.id)
-            if step.kind is not StepKind.PROBE:
-                continue
-            if st.status is StepStatus.DONE:
-                why += self.stale_checks([step.id])
-                continue
-            if st.status is StepStatus.SKIPPED:
-                why.append(f"“{step.title}” skipped: {st.skip_reason}")
-            elif st.status is StepStatus.FAILED:
-                why.append(f"“{step.title}” failed ({st.summary})")
-            else:
-                why.append(f"“{step.title}” not run")
-        return "; ".join(why)
-
-    def stopped_at(self) -> tuple[str | None, StepStatus | None]:
-        """The last step of the procedure that stopped the walk (failed, held, refused by
-        its prechecks, stopped between waves, or left unknown), and how; (None, None) if
-        none did."""
-        stopped = (
-            StepStatus.FAILED,
-            StepStatus.HELD,
-            StepStatus.REFUSED,
-            StepStatus.STOPPED,
-            StepStatus.UNKNOWN,
-        )
-        steps = [s.id for s in self.settings.procedure.steps]
-        ids = [sid for sid in steps if self.state.step(sid).status in stopped]
-        return (ids[-1], self.state.step(ids[-1]).status) if ids else (None, None)
-
-    def why_stopped(self) -> tuple[str, bool]:
-        """Why the walk stopped, in words (the last step that failed, with its summary), and
-        whether that step was a stability check (a probe step)."""
-        step_id, status = self.stopped_at()
-        if step_id is None:
-            return "the procedure did not finish", False
-        step, st = self.settings.procedure.step(step_id), self.state.step(step_id)
-        if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
-            return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
-        if status is StepStatus.STOPPED:
-            return f"“{step.title}” stopped between waves ({st.summary})", False
-        if status is StepStatus.UNKNOWN:
-            return f"“{step.title}” outcome unknown ({st.summary})", False
-        return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE
-
-    def refused_why(self) -> str:
-        """The reason to close as refused when the walk stopped at a step its prechecks
-        refused (nothing to do there, nothing changed there; the others succeeded): the
-        step's title and summary, which name the refused hosts. "" when it did not: headless
-        `run` and the console's close dialog both go by it."""
-        if self.stopped_at()[1] is not StepStatus.REFUSED:
-            return ""
-        return self.why_stopped()[0]
-
-    def unproven(self) -> str:
-        """Why the record does not show every host rolled back and verified, and what to
-        do; empty when it does ("rolled back and verified" may close it)."""
-        left, unverified = self.not_rolled_back(), self.unverified()
-        if not (left or unverified):
-            return ""
-        missing = [f"not rolled back: {', '.join(left)}"] if left else []
-        stale = self.stale_checks()
-        undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
-        missing += [f"not done: {', '.join(undone)}"] if undone else []
-        missing += stale
-        # Partially rolled back names the hosts left: only offered when some are.
-        advice = (
-            "close as partially rolled back, or finish the steps first"
-            if left
-            else "every host is rolled back: finish the stability check first, or"
-            " close as rolled back, not verified (saying how it was checked)"
-        )
-        return (
-            "the record does not show every host rolled back and verified ("
-            + "; ".join(missing)
-            + f"): {advice}"
-        )
 
     def close(
         self,

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from console.engine import step_runs
 from console.engine.amendments import Amendments
 from console.engine.closing import IncidentClosing, open_only
 from console.engine.cut_rollouts import hold_cut_rollouts
@@ -16,10 +17,10 @@ from console.engine.errors import ProcedureError as ProcedureError  # re-exporte
 from console.engine.host_trust import trust_host_key
 from console.engine.locking import Claim, IncidentLocks
 from console.engine.opening import IncidentOpening
-from console.engine.plan import Secrets, plan_step, plan_undo, refuse_unknown
+from console.engine.plan import Secrets, plan_step, plan_undo
 from console.engine.questions import Questions
 from console.engine.runner import BetweenWaves, HostOutcome, Runner
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool
 from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -200,47 +201,13 @@ class Conductor:
         message: str | None = None,
         confirmed: str = "",
     ) -> bool:
-        """Run a command, strategy, notify or probe step; True when it succeeded everywhere.
-        A notify step sends `message` if given (the commander's words), else its template.
-        `confirmed` says who confirmed it after seeing what it sends (journalled): the
-        console asks before a step that changes hosts, headless runs need --yes."""
-        open_only(self.state, "run a step")
-        step = self.step(step_id)
-        if step.kind not in (StepKind.COMMAND, StepKind.STRATEGY, StepKind.NOTIFY, StepKind.PROBE):
-            raise ProcedureError(f"step {step.title!r} is {step.kind}, not something to run")
-        if step_id in self.running:
-            raise ProcedureError(f"step {step.title!r} is already running")
-        if not self.state.hosts:
-            raise ProcedureError("pick the affected systems first")
-        said = {"confirmed": confirmed.strip()} if confirmed.strip() else {}
-        self.lock_systems(self.state.systems)
-        with self.activity.running({step_id}):
-            if step.kind is StepKind.NOTIFY:
-                data = {**self._step_data(step), **said, **({"edited": True} if message else {})}
-                return await self.notifier.send_step(step, data, message)
-            if step.kind is StepKind.PROBE:
-                systems = {self.state.hosts[h] for h in only_hosts or [] if h in self.state.hosts}
-                from console.engine.verify import run_probe_step
-
-                return await run_probe_step(self, step, sorted(systems) or None)
-            refuse_unknown(self.state.step(step_id).unknown(), step.title, only_hosts)
-            ask = self.questions.asking(step_id, self.confirm_wave)
-            planned = plan_step(self.settings, self.state, step, only_hosts, ask, self.secrets)
-            return await self.execution.run(step, planned, ask, said)
+        """Run a command, strategy, notify or probe step (`step_runs.run_step`); True when
+        it succeeded everywhere."""
+        return await step_runs.run_step(self, step_id, only_hosts, message, confirmed)
 
     async def run_adhoc(self, command: str, hosts: list[str]) -> bool:
         """Run one typed command, exactly as typed, on the given hosts; journalled as a step."""
-        open_only(self.state, "run a command")
-        if not command.strip():
-            raise ProcedureError("the ad-hoc command is empty")
-        known = set(self.settings.inventory.host_names)
-        chosen = [h for h in hosts if h in known]
-        if not chosen or len(chosen) != len(hosts):
-            missing = ", ".join(sorted(set(hosts) - known)) or "none given"
-            raise ProcedureError(f"unknown host(s): {missing}")
-        targets = targets_for(self.settings.inventory, chosen)
-        self.lock_systems(sorted({t.system for t in targets}))
-        return await self.execution.adhoc(command, chosen, targets)
+        return await step_runs.run_adhoc(self, command, hosts)
 
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
