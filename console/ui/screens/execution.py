@@ -12,9 +12,9 @@ from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.messages import JournalChanged
-from console.ui.palette import themed
 from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
+from console.ui.screens.execution_banners import show_banners
 from console.ui.screens.execution_keys import (
     after_failed_soak,
     can_retry,
@@ -36,10 +36,6 @@ from console.ui.widgets.output_log import OutputLog
 from console.ui.widgets.repeated_rows import Column, Row
 from console.ui.widgets.run_summary import (
     soak_text,
-    stages_text,
-    step_banner,
-    undone_before_text,
-    waves_text,
 )
 from console.ui.widgets.sending import update_text
 from console.ui.widgets.status import status_text
@@ -169,7 +165,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         self._offers = (retryable, probe or updating, held, other)
         self.follow_keys()
         progress = self.query_one("#exec-progress", ProgressBar)
-        self._banners(step_id)
+        show_banners(self, step_id)
         if step_id is None:
             checklist = self.app.key_label("go.checklist")
             self._heading(
@@ -251,30 +247,6 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         steps = {s.id: s for s in self.app.settings.procedure.steps}
         return steps[step_id].kind if step_id in steps else None
 
-    def _banners(self, step_id: str | None) -> None:
-        halt = self.query_one("#exec-halt", Static)
-        waves = self.query_one("#exec-waves", Static)
-        retry = self.app.key_label("execution.retry")
-        state = self.incident.state
-        running = step_id in self.incident.running
-        halted, refused = step_banner(state, step_id, retry, running) if step_id else (None, False)
-        # Else, a step after an undone strategy step: what it works on (the run asked).
-        undone = None if halted or not step_id else undone_before_text(self.incident, step_id)
-        if undone is not None:
-            halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
-        halt.set_class(refused, "-refused")
-        halt.set_class(undone is not None, "-undone")
-        lines = None
-        if step_id:
-            st = state.step(step_id)
-            rollout = [r for r in state.rollout if r["step"] == step_id]
-            lines = stages_text(st, rollout, running) or waves_text(st, running)
-        # A fixed height, not auto: a wave's update redraws the line, with no layout pass.
-        waves.set_class(lines is not None and "\n" in lines.plain, "-earlier")
-        halt.display, waves.display = halted is not None, lines is not None or self._waves_coming()
-        self.show(halt, halted or "")
-        self.show(waves, lines or "")
-
     def _scroll_from_the_start(self, grid: HostGrid, step_id: str | None) -> None:
         """The grid shows its scrollbar from the start when the step has (or, about to
         run, may have) more hosts than the terminal has lines: the scrollbar appearing
@@ -293,18 +265,6 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             # In the first layout: shown after it, it asked for a second pass of the screen.
             grid.set_reactive(HostGrid.show_vertical_scrollbar, True)
             grid.vertical_scrollbar.display = True
-
-    def _waves_coming(self) -> bool:
-        """Whether the step this screen opened to run has yet to start its first wave
-        (its hosts are dialled first): its waves line is there from the start, blank;
-        the line appearing a second later laid the whole screen out (bench/RESULTS.md)."""
-        step_id = self.app.exec_step
-        return (
-            step_id is not None
-            and step_id == self.step_id
-            and not self.incident.state.step(step_id).status.finished
-            and not self.is_probe(step_id)
-        )
 
     def _soak(self, step_id: str) -> None:
         """Verify stability: progress toward the soak; on failure, retry or another strategy."""
