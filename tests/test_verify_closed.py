@@ -9,6 +9,7 @@ incident; it refuses, in one line, what it cannot verify."""
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -25,6 +26,9 @@ from tests.cli_fleet import Fleet
 from tests.test_close_keeps_locks import run_on, two_systems
 
 pytestmark = pytest.mark.sshd
+
+# app-2's verify (tests/test_cli_run_sshd.py): exit 75 while `slow` is there.
+UNDER_WAY = 'if [ -f slow ]; then echo "still migrating" >&2; exit 75; fi; grep -q 2.4.0 release'
 
 # The close, by the engine's own code, in a process of its own that then exits.
 CLOSE = """
@@ -82,7 +86,8 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     assert closed.unknown_at_close == ["app-2"] and (locks / "app.lock").exists()
     # What the run sent to app-2 as the step's verify: what `verify` must send again.
     [ran] = [i.command for i in intents(journal, "app-2") if i.stage == "verify"]
-    assert "grep -q 2.4.0 release" in ran, ran
+    workdir = shlex.quote(str(fleet.sandboxes["app-2"]))
+    assert ran == f"cd -- {workdir} || exit 97\n{UNDER_WAY}", ran
 
     # Refused, one line each, exit 2: no such incident, a host it did not leave unknown.
     nowhere = fleet.cli("verify", "20200101-000000-abcd")
