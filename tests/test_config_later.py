@@ -17,7 +17,7 @@ from console.model.problems import ConfigError
 from console.model.schema import config_schema
 from console.paths import demo_config
 
-LATER = {  # module: (the model, its file's part, the field naming it)
+LATER = {  # module: (its model, the model whose field names it, that field)
     "console.model.drills": ("Scenario", "DrillSettings", "scenarios"),
     "console.model.channels": ("Channel", "Procedure", "channels"),
     "console.model.auto_triggers": ("AutoTrigger", "TriggerSettings", "triggers"),
@@ -35,7 +35,12 @@ def _loaded_modules(directory: Path) -> set[str]:
         "print('\\n'.join(sys.modules))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
     )
     return set(out.stdout.split())
 
