@@ -7,6 +7,12 @@ verify by hand. On real sshd; the console driven with Pilot at 80x24."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import Footer
 
 from console.engine.session import Engine
@@ -20,6 +26,24 @@ from tests.test_ui_support import until
 
 # The close kept app's lock for app-2: the verify by hand takes it over.
 BY_HAND = "rollback-console verify {} --take-over-lock REASON"
+
+
+@contextlib.asynccontextmanager
+async def resumed(config: Path, journal: Path) -> AsyncIterator[tuple[App, Pilot, str]]:
+    """The console at 80x24 on the closed incident `journal`, once it said it resumed:
+    the app, its pilot, and what the "Resumed" notice said."""
+    engine = Engine.build(load_settings(config))
+    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
+            (said,) = [n.message for n in app._notifications if n.title == "Resumed"]
+            yield app, pilot, said
+    finally:
+        if app.conductor is not None:
+            app.conductor.release_locks()
+            app.conductor.recorder.close()
+        await engine.close()
 
 
 async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
@@ -37,41 +61,29 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
     written = read_journal(journal).events
     by_hand = BY_HAND.format(written[0].data.incident_id)
 
-    engine = Engine.build(load_settings(fleet.config))
-    app = make_app(engine.settings, engine, resume=journal, sample_probes=False, check_reach=False)
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
-            (said,) = [n.message for n in app._notifications if n.title == "Resumed"]
-            assert said.startswith("Closed: failed: outcome unknown on app-2"), said
-            assert "Reopened for amendments only" in said
-            assert "Outcome unknown on app-2: V and R do not run after the close" in said
-            assert (
-                f"Verify by hand: {by_hand} runs the step's verify there (a new incident, under"
-                " the locks) and notes here what it found."
-            ) in said, said
-            assert "its locks there were kept at the close: --take-over-lock takes" in said
-            banner = str(app.screen.query_one(ModeBanner).render())
-            assert "v verify" not in banner and "retry only" not in banner, banner
-            assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, (
-                banner
-            )
-            # whole at 80 columns, on two lines as a shell continues one
-            command, take = by_hand.split(" --take", 1)
-            assert f"verify by hand: {command} \\\n   --take{take}" in banner, banner
-            detail = str(app.screen.query_one("#step-detail").render())
-            assert "v verifies" not in detail and "(closed: verify by hand" in detail, detail
-            footer = app.screen.query_one(Footer)
-            keys = {k.description for k in footer.query("FooterKey")}
-            assert not keys & {"Verify unknown", "Retry unknown"}, keys
-            await pilot.press("v")
-            await pilot.press("r")
-            await pilot.pause()
-            assert not [w for w in app.workers if w.group in ("step", "attempts")]
-    finally:
-        if app.conductor is not None:
-            app.conductor.release_locks()
-            app.conductor.recorder.close()
-        await engine.close()
+    async with resumed(fleet.config, journal) as (app, pilot, said):
+        assert said.startswith("Closed: failed: outcome unknown on app-2"), said
+        assert "Reopened for amendments only" in said
+        assert "Outcome unknown on app-2: V and R do not run after the close" in said
+        assert (
+            f"Verify by hand: {by_hand} runs the step's verify there (a new incident, under"
+            " the locks) and notes here what it found."
+        ) in said, said
+        assert "its locks there were kept at the close: --take-over-lock takes" in said
+        banner = str(app.screen.query_one(ModeBanner).render())
+        assert "v verify" not in banner and "retry only" not in banner, banner
+        assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, banner
+        # whole at 80 columns, on two lines as a shell continues one
+        command, take = by_hand.split(" --take", 1)
+        assert f"verify by hand: {command} \\\n   --take{take}" in banner, banner
+        detail = str(app.screen.query_one("#step-detail").render())
+        assert "v verifies" not in detail and "(closed: verify by hand" in detail, detail
+        footer = app.screen.query_one(Footer)
+        keys = {k.description for k in footer.query("FooterKey")}
+        assert not keys & {"Verify unknown", "Retry unknown"}, keys
+        await pilot.press("v")
+        await pilot.press("r")
+        await pilot.pause()
+        assert not [w for w in app.workers if w.group in ("step", "attempts")]
     events = read_journal(journal).events
     assert [e.kind for e in events[len(written) :]] == ["incident.resumed"], events[-3:]

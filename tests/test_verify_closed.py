@@ -22,8 +22,10 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.payloads import CommandIntent, NoteAdded
 from console.model.state import fold
+from console.ui.widgets.mode_banner import ModeBanner
 from tests.cli_fleet import Fleet
 from tests.test_close_keeps_locks import run_on, two_systems
+from tests.test_resume_closed_unknown import resumed
 
 pytestmark = pytest.mark.sshd
 
@@ -64,6 +66,22 @@ def last_note(journal: Path) -> NoteAdded:
     events = read_journal(journal).events
     assert events[-1].kind == Kind.NOTE_ADDED, [e.kind for e in events[-3:]]
     return events[-1].payload(NoteAdded)
+
+
+async def test_once_verified_the_banner_says_what_was_found(sshd_server, tmp_path: Path) -> None:
+    """Resumed after `verify` answered for app-2, the closed incident's banner and notice
+    say what it found (and by which incident), not the command to run again."""
+    fleet, journal = two_systems(sshd_server, tmp_path)
+    close_and_quit(fleet, journal)
+    (fleet.sandboxes["app-2"] / "slow").unlink()
+    done = fleet.cli("verify", str(journal.parent), "--take-over-lock", "its console quit")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [made] = [p.name for p in (fleet.state / "incidents").iterdir()]
+    async with resumed(fleet.config, journal) as (app, _, said):
+        found = f"verified by hand in incident {made}: app-2 succeeded"
+        assert f"Outcome unknown on app-2 at the close: {found}" in said, said
+        banner = str(app.screen.query_one(ModeBanner).render())
+        assert found in banner and "rollback-console verify" not in banner, banner
 
 
 def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
@@ -146,7 +164,9 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     note = last_note(journal)
     assert note.amendment and "app-2: verified: succeeded" in note.text, note
     assert note.text.endswith("lock on app released"), note.text
-    assert fold(read_journal(journal).events).closed
+    after = fold(read_journal(journal).events)
+    assert after.closed and after.unknown_at_close == ["app-2"]  # its outcome as it closed
+    assert after.verified_by_hand["app-2"].startswith("verified: succeeded"), after
 
     # A closed incident that left nothing unknown, and a step with no verify command.
     cart = run_on(fleet, "cart", fleet.state / "cart")

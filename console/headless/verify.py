@@ -99,7 +99,9 @@ def _noted(
     kept: list[str],
 ) -> str:
     """What the verify found, as a note in the closed incident (an amendment): what its
-    next reader needs. The note's text."""
+    next reader needs (and the verdicts, which its banner reads). The note's text."""
+    from console.model.events import Kind
+
     hosts = "; ".join(f"{h}: {found.get(h, 'not verified: not run')}" for h in plan.hosts)
     locks = f"lock{'s' if plan.systems[1:] else ''} on {', '.join(plan.systems)}"
     if kept:
@@ -113,6 +115,9 @@ def _noted(
     )
     closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed
     try:
+        verdicts = {h: found.get(h, "not verified: not run") for h in plan.hosts}
+        by = conductor.state.incident_id
+        closed.recorder.record(Kind.UNKNOWN_VERIFIED, verdicts=verdicts, by=by, amendment=True)
         closed.note(text)
     finally:
         closed.recorder.close()

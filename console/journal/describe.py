@@ -247,7 +247,10 @@ DESCRIBE: dict[str, Describer] = {
     Kind.UNKNOWN_VERIFIED: _says(
         lambda: payloads.UnknownVerified,
         lambda d, e: (
-            "checked hosts left unknown: " + "; ".join(f"{h} {v}" for h, v in d.verdicts.items())
+            "checked hosts left unknown"
+            + (f" (verify by hand, incident {d.by})" if d.by else "")
+            + ": "
+            + "; ".join(f"{h} {v}" for h, v in d.verdicts.items())
         ),
     ),
 }

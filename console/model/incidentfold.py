@@ -116,6 +116,13 @@ def _note(s: IncidentState, e: Event) -> None:
         s.step(e.where.step).notes.append(d.text)
 
 
+def _verified(s: IncidentState, e: Event) -> None:
+    d = e.payload(payloads.UnknownVerified)
+    if d.by:  # after the close, by hand: what was found, beside the outcome it closed with
+        s.verified_by_hand.update(d.verdicts)
+        s.verified_by = d.by
+
+
 def _star(s: IncidentState, e: Event) -> None:
     d = e.payload(payloads.EventStarred)
     if d.starred:
@@ -140,5 +147,6 @@ INCIDENT_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.FIELD_SET: _field,
     Kind.NOTE_ADDED: _note,
     Kind.EVENT_STARRED: _star,
+    Kind.UNKNOWN_VERIFIED: _verified,
     Kind.EXPORT_WRITTEN: _export,
 }

@@ -46,6 +46,9 @@ class IncidentState:
     # hosts whose outcome was unknown (or left running) when it closed: their locks kept
     unknown_at_close: list[str] = field(default_factory=list)
     verifies: str = ""  # `verify`: the closed incident whose unknown hosts this verifies
+    # what `verify` found after the close, per host (and which incident ran it)
+    verified_by_hand: dict[str, str] = field(default_factory=dict)
+    verified_by: str = ""
     amendments: list[dict[str, Any]] = field(
         default_factory=list
     )  # changes recorded after the close

@@ -166,10 +166,13 @@ class Resuming:
                 else "its locks went with the close"
             )
             by_hand = (
-                f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do not run"
-                " after the close (their commands would rewrite the record under its outcome,"
-                f" and {locks}). Verify by hand: {self.by_hand()} runs the step's verify"
-                " there (a new incident, under the locks) and notes here what it found."
+                f" Outcome unknown on {', '.join(u.host for u in unknown)} at the close:"
+                f" {verified} (the notes say more)."
+                if unknown and (verified := self.verified_by_hand())
+                else f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do"
+                " not run after the close (their commands would rewrite the record under its"
+                f" outcome, and {locks}). Verify by hand: {self.by_hand()} runs the step's"
+                " verify there (a new incident, under the locks) and notes here what it found."
                 if unknown
                 else ""
             )
@@ -334,6 +337,17 @@ class Resuming:
             state.verifies or state.incident_id, kept=bool(state.unknown_at_close)
         )
 
+    def verified_by_hand(self) -> str:
+        """`verified by hand in incident ID: app-2 succeeded` once `verify`
+        answered for every host left unknown; empty until then."""
+        state = self.live_conductor.state
+        found = state.verified_by_hand
+        hosts = sorted({u.host for u in self.unknown()})
+        if not hosts or not all(found.get(h, "").startswith("verified: ") for h in hosts):
+            return ""
+        said = ", ".join(f"{h} {found[h].removeprefix('verified: ').split(' (')[0]}" for h in hosts)
+        return f"verified by hand in incident {state.verified_by}: {said}"
+
     def banner(self) -> Text | None:
         """What the resume banner says: the unknown hosts, and the keys to clear them (after
         the close, which offers neither: how to verify them by hand)."""
@@ -349,6 +363,10 @@ class Resuming:
         for u in unknown:
             text.append(f" {u.host}", style="bold")
             text.append({True: " (still running)", False: " (not running)", None: ""}[u.running])
+        if conductor.state.closed and (verified := self.verified_by_hand()):
+            text.append(" · the incident is closed\n")
+            text.append(f" {verified}", style="bold")
+            return text
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
             text.append(" · the incident is closed: V and R do not run after it\n")
             text.append(" verify by hand: ")

@@ -2,7 +2,7 @@
 
 from console.model.base import Field
 from console.model.event_kinds import Kind
-from console.model.payloads.base import Payload
+from console.model.payloads.base import Amendable, Payload
 
 
 class AttemptChecked(Payload):
@@ -27,10 +27,15 @@ class AttemptStopped(Payload):
     detail: str = Field("", description="what happened, in words")
 
 
-class UnknownVerified(Payload):
-    """Unknown hosts were verified (their step's `verify` ran)."""
+class UnknownVerified(Amendable):
+    """Unknown hosts were verified (their step's `verify` ran); after the close, by hand."""
 
     KIND = Kind.UNKNOWN_VERIFIED
     verdicts: dict[str, str] = Field(
         description="{host: `verified: succeeded`, `verified: failed`, or why it stays unknown}"
+    )
+    by: str | None = Field(
+        None,
+        description="after the close: the incident that ran the verify (`verify`, the verify"
+        " by hand); its hosts' outcomes here stay as the close left them",
     )
