@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
 import subprocess
 import sys
 import tomllib
@@ -18,14 +19,18 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from console.engine.session import Engine
+from console.journal.lock import Holder, SystemLocks
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.outcome import Outcome
 from console.model.payloads import CommandIntent, NoteAdded
 from console.model.state import fold
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.cli_fleet import Fleet
 from tests.test_close_keeps_locks import run_on, two_systems
 from tests.test_resume_closed_unknown import resumed
+from tests.test_ui_support import demo_settings
 
 pytestmark = pytest.mark.sshd
 
@@ -184,3 +189,23 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
         "check it by hand with a command that tells whether the change was made there:"
         " rollback-console exec --take-over-lock REASON --systems app --hosts app-2 'COMMAND'"
     ) in none.stderr, none.stderr
+
+
+def test_a_lock_file_naming_another_incidents_journal_is_not_followed(tmp_path: Path) -> None:
+    """An id is found through a lock file only where the journal it names is that
+    incident's: `verify` appends a note to what it finds."""
+    engine = Engine(demo_settings(), tmp_path / "elsewhere")
+    other = engine.new_incident("another incident", incident_id="20261203-000000-aaaa")
+    other.close(Outcome.ABORTED, "not this one")
+    other.recorder.close()
+    state = tmp_path / "state"
+    holder = Holder(999_999, "alice", socket.gethostname(), "earlier", "20261203-000000-bbbb")
+    SystemLocks(state / "demo-locks").acquire(
+        "web", holder._replace(journal=str(other.recorder.path))
+    )
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state)}
+    argv = [sys.executable, "-m", "console", "verify", "--demo", "20261203-000000-bbbb"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.startswith("error: 20261203-000000-bbbb: no incident of that id"), done
+    assert len(read_journal(other.recorder.path).events) == len(other.recorder.events)  # untouched

@@ -42,17 +42,37 @@ def closed_journal(text: str, config: str | None, settings: Settings, demo: bool
 
     if not journal_path(Path(text)).is_file() and INCIDENT_ID.fullmatch(text):
         for holder in SystemLocks(locks_dir(settings, demo)).holders():
-            if holder.incident == text and holder.journal and Path(holder.journal).is_file():
-                return Path(holder.journal)
+            named = Path(holder.journal) if holder.incident == text and holder.journal else None
+            if named and named.is_file() and _is_of(named, text):
+                return named
     return existing_journal(text, config)
+
+
+def _opened(journal: Path):
+    """The journal's first event, `incident.opened` (its payload), read alone."""
+    from console.journal.files import JournalError
+    from console.journal.store import read_journal
+    from console.model.payloads import IncidentOpened
+
+    events = read_journal(journal, first=1).events
+    if not events or not isinstance(events[0].data, IncidentOpened):
+        raise JournalError(f"{journal}: it does not open with incident.opened")
+    return events[0].data
+
+
+def _is_of(journal: Path, incident: str) -> bool:
+    """Whether `journal` is incident `incident`'s (a lock file may name anything)."""
+    from console.journal.files import JournalError
+
+    try:
+        return _opened(journal).incident_id == incident
+    except (JournalError, OSError):
+        return False
 
 
 def _verified_one(journal: Path, args: argparse.Namespace, settings: Settings, demo: bool) -> Path:
     """A verify by hand of another incident stands for that one (its hints name it)."""
-    from console.journal.store import read_journal
-    from console.model.state import fold
-
-    verifies = fold(read_journal(journal).events).verifies
+    verifies = _opened(journal).verifies
     return closed_journal(verifies, args.config, settings, demo) if verifies else journal
 
 
