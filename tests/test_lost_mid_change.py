@@ -254,6 +254,17 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
         assert "exec: outcome unknown on app-2 at the close" in err, err
         by_hand = f"rollback-console verify {state.incident_id} --take-over-lock REASON"
         assert f"as the verify by hand does ({by_hand})" in err, err
+        # A typed command has no verify: the verify by hand says so, and what to do instead.
+        verify = fleet.cli("verify", str(state.incident_id), "--take-over-lock", "exec ended")
+        assert verify.returncode == 2, verify.stdout + verify.stderr
+        assert verify.stderr == (
+            f"error: incident {state.incident_id}: an ad-hoc command has no verify command"
+            " (step 'adhoc-1' on app-2): check it by hand with a command that tells whether"
+            " the change was made there: rollback-console exec --take-over-lock REASON"
+            " --systems app --hosts app-2 'COMMAND'; then note what you found in the"
+            f" incident (rollback-console resume {journal.parent}, then n)\n"
+        )
+        assert locks.exists() and read_journal(journal).events == events  # nothing done
         return
     assert not state.closed and locks.exists(), [e.kind for e in events]
     (kept,) = [e for e in events if e.kind == Kind.LOCK_KEPT]
