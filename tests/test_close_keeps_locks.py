@@ -101,6 +101,8 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         said = " ".join(" ".join(screen.split("│")).split())  # as wrapped at 80 columns
         assert "Outcome unknown on app-2: a change may still run there" in said, screen
         assert "the lock on app stays held" in said and "--take-over-lock REASON" in said, screen
+        incident = read_journal(journal).events[0].data.incident_id  # its verify by hand:
+        assert f"rollback-console verify {incident} --take-over-lock REASON." in said, screen
         # Partially rolled back, as the record suggests; no host typed as not rolled back:
         # app-2 is neither (helper-94: it was offered, and recorded, as not rolled back).
         assert "from the record:" in said and "app-2 " not in said.split("from the record:")[1]

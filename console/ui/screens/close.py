@@ -138,7 +138,8 @@ class CloseDialog(ModalScreen[None]):
         stays = (
             f" Closed now, the {lock} stay{'' if len(kept) > 1 else 's'} held: no other"
             " incident runs there, and once this console has quit only one given"
-            " --take-over-lock REASON (the verify by hand: exec) takes it over."
+            " --take-over-lock REASON takes it over: the verify by hand,"
+            f" rollback-console verify {conductor.state.incident_id} --take-over-lock REASON."
             if kept
             else ""
         )
