@@ -296,6 +296,7 @@ def test_resume_on_the_command_line_says_how_far_it_has_read(tmp_path: Path, mon
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setenv("COLUMNS", "60")  # narrower than the line with the whole path
     gc.unfreeze()
     try:
         loaded = launch._read(engine, journal)
@@ -305,7 +306,12 @@ def test_resume_on_the_command_line_says_how_far_it_has_read(tmp_path: Path, mon
         asyncio.run(engine.close())
     assert loaded.state.notes[-1][1] == f"note {2 * PROGRESS_EVERY - 1}"
     shown = terminal.getvalue()
-    assert f"\rreading {journal}: " in shown and " %" in shown
+    # One line, the path's end kept: wrapped, "\r" and the clearing went back to its last
+    # row, and "reading /tmp/.../journal.js" stayed on the terminal after the console
+    # quit (seen at 80x24).
+    lines = [line for line in shown.split("\r") if line.startswith("reading ")]
+    assert lines and all(len(line) < 60 and line.endswith(" %") for line in lines), lines
+    assert lines[-1].startswith("reading …") and f"{journal.parent.name}/journal.jsonl" in lines[-1]
     assert shown.endswith("\r\x1b[K")  # the line is cleared for the console
 
 

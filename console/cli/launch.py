@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shutil
 import signal
 import sys
 from collections.abc import Iterator
@@ -89,10 +90,14 @@ def _read(engine: Engine, journal: Path) -> Loaded:
     """Resume's long half, before the console draws (its locks are claimed, or refused,
     first): how far the reading is, on the terminal; no collection over the events."""
     shown = sys.stderr.isatty()
+    # On one line, or the clearing below would leave its first part on the terminal.
+    room = shutil.get_terminal_size().columns - len("reading : 100 %") - 1
+    name = visible(str(journal))
+    name = name if len(name) <= room else "…" + name[len(name) - max(room - 1, 8) :]
 
     def progress(done: int, total: int) -> None:
         percent = 100 * done // max(total, 1)
-        print(f"\rreading {visible(str(journal))}: {percent} %", end="", file=sys.stderr)
+        print(f"\rreading {name}: {percent} %", end="", file=sys.stderr)
 
     try:
         with parked():
