@@ -52,6 +52,12 @@ asyncio.run(engine.close())
 """
 
 
+def second_made(verifying: Path, first: Path) -> Path:
+    """The journal of the verify by hand that ran after `first`."""
+    [made] = [p / "journal.jsonl" for p in verifying.iterdir() if p != first.parent]
+    return made
+
+
 def close_and_quit(fleet: Fleet, journal: Path) -> None:
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
     argv = [sys.executable, "-c", CLOSE, str(fleet.config), str(journal)]
@@ -172,6 +178,16 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     after = fold(read_journal(journal).events)
     assert after.closed and after.unknown_at_close == ["app-2"]  # its outcome as it closed
     assert after.verified_by_hand["app-2"].startswith("verified: succeeded"), after
+    # The rollback document says so: its summary said the lock was still held and how to
+    # take it over, its facts nothing of the verify (seen in an export on a README fleet).
+    document = fleet.cli("export", str(journal.parent), "--format", "markdown").stdout
+    found = "app-2: verified: succeeded (the step's verify found the change made)"
+    verifier = f"incident {second_made(verifying, made).parent.name}"
+    assert (
+        "so the lock on app was kept past the close, until the verify by hand"
+        f" ({verifier}) found {found}, and let go of it."
+    ) in document, document
+    assert f"| Verified by hand after the close | {found} ({verifier}) |" in document, document
 
     # A closed incident that left nothing unknown, and a step with no verify command.
     cart = run_on(fleet, "cart", fleet.state / "cart")

@@ -47,6 +47,11 @@ class Summary(Strict):
         description="the systems whose locks the close kept for them (another incident"
         " there needs --take-over-lock REASON)"
     )
+    verified_by_hand: dict[str, str] = Field(
+        description="what `rollback-console verify` found after the close, per host left"
+        " unknown (its latest finding)"
+    )
+    verified_by: str | None = Field(description="the incident that ran that verify by hand")
 
 
 class Impact(Strict):

@@ -100,6 +100,9 @@ def summary(doc: Document) -> list[str]:
     if s.unknown_at_close:  # a change may still have run there: said where it is read
         kept = f" (locks kept: {', '.join(s.locks_kept_at_close)})" if s.locks_kept_at_close else ""
         rows.append(("Outcome unknown at close", ", ".join(s.unknown_at_close) + kept))
+    if s.verified_by_hand:  # what `verify` found there since
+        found = "; ".join(f"{host}: {said}" for host, said in sorted(s.verified_by_hand.items()))
+        rows.append(("Verified by hand after the close", f"{found} (incident {s.verified_by})"))
     return ["## Summary", "", inert(s.paragraph), "", *_table(("Fact", "Value"), rows)]
 
 

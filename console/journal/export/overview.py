@@ -105,6 +105,8 @@ def build_summary(
         or (trigger.reason if trigger and trigger.declared_by else None),
         unknown_at_close=list(state.unknown_at_close),
         locks_kept_at_close=_kept_at_close(events),
+        verified_by_hand=dict(state.verified_by_hand),
+        verified_by=state.verified_by or None,
     )
     paragraph = _paragraph(facts, milestones, systems, trigger, notifications)
     return facts.model_copy(update={"paragraph": paragraph})
@@ -187,19 +189,30 @@ def _changed(systems: list[SystemFacts]) -> list[str]:
     ][:3]
 
 
-def _unknown_at_close(unknown: list[str], kept: list[str], incident: str) -> str:
-    """The hosts a close left unknown, and the locks it kept for them: how they go."""
+def _unknown_at_close(facts: Summary) -> str:
+    """The hosts a close left unknown, the locks it kept for them and how they go; what
+    the verify by hand found there since, if it ran."""
+    unknown, kept = facts.unknown_at_close, facts.locks_kept_at_close
     said = (
         f"It was closed with the outcome unknown on {', '.join(unknown)}: a change may still"
         " have run there"
     )
+    by_hand = facts.verified_by_hand
+    found = "; ".join(f"{h}: {by_hand[h]}" for h in unknown if h in by_hand)
+    checked = f" The verify by hand after the close (incident {facts.verified_by}) found {found}."
     if not kept:
-        return f"{said}."
+        return f"{said}." + (checked if found else "")
     lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
+    kept_past = f"{said}, so the {lock} {'were' if len(kept) > 1 else 'was'} kept past the close"
+    if all(by_hand.get(h, "").startswith("verified: ") for h in unknown):  # every one answered
+        return (
+            f"{kept_past}, until the verify by hand (incident {facts.verified_by}) found"
+            f" {found}, and let go of {'them' if len(kept) > 1 else 'it'}."
+        )
     return (
-        f"{said}, so the {lock} {'were' if len(kept) > 1 else 'was'} kept past the close:"
-        " another incident there needs --take-over-lock REASON, as the verify by hand does"
-        f" ({verify_by_hand(incident)}), which lets go of it once those hosts answer."
+        f"{kept_past}: another incident there needs --take-over-lock REASON, as the verify by"
+        f" hand does ({verify_by_hand(facts.incident or 'ID')}), which lets go of it once those"
+        " hosts answer." + (checked if found else "")
     )
 
 
@@ -289,9 +302,8 @@ def _paragraph(
     if facts.outcome:
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
         said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
-        if unknown := facts.unknown_at_close:
-            kept = facts.locks_kept_at_close
-            said.append(_unknown_at_close(unknown, kept, facts.incident or "ID"))
+        if facts.unknown_at_close:
+            said.append(_unknown_at_close(facts))
     else:
         said.append("The incident is still open: this document is a draft.")
     return " ".join(said)
