@@ -182,3 +182,16 @@ def test_a_lock_taken_days_ago_reads_in_days_and_hours():
     assert taken(timedelta(days=2, hours=14, minutes=14)).age() == " (2 days 14 h ago)"
     assert taken(timedelta(days=1, minutes=3)).age() == " (1 day 0 h ago)"
     assert taken(timedelta(hours=7, minutes=21, seconds=12)).age().startswith(" (7 h 21 min")
+
+
+def test_the_lock_is_taken_even_where_its_journal_cannot_be_noted(tmp_path):
+    """The note beside the lock is an aid to refusals, not the lock: where it cannot be
+    written (here a directory in its place; in a shared lock_dir, another account's note
+    the directory's sticky bit protects), the lock is taken all the same."""
+    (tmp_path / "web.lock.journal").mkdir()
+    locks = SystemLocks(tmp_path)
+    me = _holder(os.getpid(), "inc-1")._replace(journal="/srv/incidents/inc-1/journal.jsonl")
+    assert locks.acquire("web", me) is None
+    assert locks.holder("web") == me._replace(journal="")
+    locks.release("web", me)
+    assert not (tmp_path / "web.lock").exists()

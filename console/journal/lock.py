@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import pwd
 import socket
@@ -16,6 +17,8 @@ from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.paths import lock_file
+
+log = logging.getLogger(__name__)
 
 
 class Holder(NamedTuple):
@@ -160,19 +163,23 @@ class SystemLocks:
 
     def _note_journal(self, system: str, me: Holder) -> None:
         """Write `me`'s journal beside its lock (replacing another's), or remove what is
-        there when it has none."""
+        there when it has none. Best effort: the lock is taken whatever happens here (a
+        shared lock_dir may refuse to replace another account's note); a refusal then
+        names the holder without reading its journal."""
         path = self._journal_path(system)
-        if not me.journal:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            return
         aside = path.with_name(f".{path.name}.{os.getpid()}")
-        with contextlib.suppress(FileNotFoundError):
-            aside.unlink()  # a crashed console's of the same pid
-        self._write_new(
-            aside, json.dumps({"incident": me.incident, "journal": me.journal}).encode()
-        )
-        os.replace(aside, path)
+        try:
+            if not me.journal:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                return
+            with contextlib.suppress(FileNotFoundError):
+                aside.unlink()  # a crashed console's of the same pid
+            note = {"incident": me.incident, "journal": me.journal}
+            self._write_new(aside, json.dumps(note).encode())
+            os.replace(aside, path)
+        except OSError as exc:
+            log.warning("%s: not noted beside the lock: %s", path, exc)
 
     def _journal_of(self, system: str, incident: str) -> str:
         try:
@@ -239,7 +246,7 @@ class SystemLocks:
     def release(self, system: str, me: Holder) -> None:
         holder = self.holder(system)
         if holder and holder.incident == me.incident and holder.pid == me.pid:
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(OSError):  # the note, if there is one to remove
                 self._journal_path(system).unlink()
             with contextlib.suppress(FileNotFoundError):
                 self._path(system).unlink()
