@@ -10,7 +10,9 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.model.state import HostStatus
 from console.ui.screens.attempts import AttemptsDialog
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.host_grid import HostGrid
 from console.ui.widgets.key_footer import KeyFooter
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -21,6 +23,12 @@ from tests.test_ui_support import (  # noqa: F401
     start_evidence_step,
     until,
 )
+
+
+def offered(app, binding_id: str) -> bool:
+    """Whether the screen's binding `binding_id` is active now (the footer and F1 show it)."""
+    active = app.screen.active_bindings.values()
+    return any(b.id == binding_id and enabled for _node, b, enabled, _tip in active)
 
 
 def shown_keys(app) -> list[str]:
@@ -40,8 +48,12 @@ async def test_verify_and_retry_unknown_leave_the_footer_once_the_host_has_settl
         async with app.run_test(size=(120, 36)) as pilot:
             await open_incident(pilot)
             await start_evidence_step(pilot)
-            runs = app.conductor.state.step("capture-evidence").hosts
-            await until(pilot, lambda: len(runs) == 3 and not app.conductor.running)
+
+            def hosts() -> dict:  # read anew: the step may not have started yet
+                return app.conductor.state.step("capture-evidence").hosts
+
+            await until(pilot, lambda: len(hosts()) == 3 and not app.conductor.running)
+            runs = hosts()
             assert runs["web-2"].status is HostStatus.UNKNOWN
             await pilot.press("f3")
             await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
@@ -68,3 +80,42 @@ async def test_verify_and_retry_unknown_leave_the_footer_once_the_host_has_settl
             await until(pilot, lambda: "v Verify unknown" not in shown_keys(app))
             shown = shown_keys(app)
             assert "r Retry unknown" not in shown and "b Other strategy" not in shown, shown
+
+
+async def test_execution_keys_are_offered_only_where_they_act(tmp_path: Path) -> None:
+    """Seen at 80x24: "p Problems only" over "Nothing has run yet", "k Accept host key…"
+    on steps where no host had a key to accept, on a soak too; "⏎ Why it failed" on a
+    host that succeeded. Each is offered where it acts: k where a host failed on its key
+    (accepted, or refused saying why), Enter on a host with a reason to read (the last of
+    the footer's keys: shown when there is room, and by F1)."""
+    wrong_key = Fault(FaultKind.WRONG_HOSTKEY, "web-2")
+    async with DemoFleet(demo_settings(), [wrong_key]) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await open_incident(pilot)
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await until(pilot, lambda: "i Assessment" in shown_keys(app))
+            shown = shown_keys(app)  # nothing has run: no host to show, accept or explain
+            for key in ("p Problems only", "k Accept host key…"):
+                assert key not in shown, shown
+            assert not offered(app, "execution.why")
+
+            await pilot.press("f2")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            await start_evidence_step(pilot)
+
+            def hosts() -> dict:  # read anew: the step may not have started yet
+                return app.conductor.state.step("capture-evidence").hosts
+
+            await until(pilot, lambda: len(hosts()) == 3 and not app.conductor.running)
+            await pilot.press("f3")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            await until(pilot, lambda: "k Accept host key…" in shown_keys(app))
+            assert "p Problems only" in shown_keys(app)
+            grid = app.screen.query_one(HostGrid)
+            grid.move_to_key("web-1")  # succeeded: nothing to explain
+            await until(pilot, lambda: app.screen.host == "web-1")
+            await until(pilot, lambda: not offered(app, "execution.why"))
+            grid.move_to_key("web-2")  # its key does not match: why, whole, on Enter
+            await until(pilot, lambda: offered(app, "execution.why"))

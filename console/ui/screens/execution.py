@@ -16,10 +16,11 @@ from console.ui.screens.adhoc_runs import AdhocRuns
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.execution_banners import show_banners
 from console.ui.screens.execution_keys import (
+    Offers,
     after_failed_soak,
     can_retry,
     counts_line,
-    offers_other_strategy,
+    offers,
     shown_step,
 )
 from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, host_row
@@ -93,8 +94,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         # At 1,000 hosts, rebuilding every row for each batch of events was most of a frame.
         self._changed: set[str] | None = None
         self._deferred: set[str] = set()  # rows whose only change was a last line
-        # (retryable, soaking, held, another strategy): what its keys offer, as of its sync
-        self._offers = (False, False, False, False)
+        self._offers = Offers()  # what its keys can do, as of its sync
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
@@ -156,14 +156,9 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self._scroll_from_the_start(grid, step_id)
             self.host = None
             self.output.reload()
-        now = state.step(step_id) if step_id else None
-        held = now is not None and now.status is StepStatus.HELD and now.held is not None
         probe = self.is_probe(step_id)
         updating = self.is_update(step_id)
-        retryable = can_retry(self.app, self.incident, step_id, probe)
-        other = offers_other_strategy(self.app, self.incident, step_id, self._kind(step_id))
-        self._offers = (retryable, probe or updating, held, other)
-        self.follow_keys()
+        self._follow_offers()
         progress = self.query_one("#exec-progress", ProgressBar)
         show_banners(self, step_id)
         if step_id is None:
@@ -217,6 +212,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         if self.host is None and runs:
             self.host = runs[0].host
             self.output.reload()
+            self._follow_offers()
         else:
             self.output.append()
 
@@ -284,29 +280,38 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         if event.key != self.host:
             self.host = event.key
             self.output.reload()
+            self._follow_offers()  # Enter explains this host's failure, if it has one
 
     # -- actions -------------------------------------------------------------------
 
     def action_abort(self) -> None:
         self.app.prompt_abort()
 
+    def _follow_offers(self) -> None:
+        """What the keys can do for the step shown and the highlighted host; the footer
+        follows when it changes."""
+        self._offers = offers(
+            self.app,
+            self.incident,
+            self.step_id,
+            self._kind(self.step_id),
+            self.is_update(self.step_id),
+            self.highlighted_run(),
+        )
+        self.follow_keys()
+
     def key_inputs(self) -> tuple[object, ...]:
         return self._offers
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Retry is offered only when the step shown has something to retry, problems
-        only where there is a host grid (a soak has none), another strategy only where
-        one could take the shown step's place."""
-        retryable, soaking, _held, other = self._offers
-        if (action == "retry" and not retryable) or (action == "problems" and soaking):
-            return False
-        if action == "other_strategy" and not other:
+        """A key is offered only where it acts (`Offers`)."""
+        if not self._offers.allows(action):
             return False
         return super().check_action(action, parameters)
 
     def key_description(self, binding: Binding) -> str:
         """The footer's word for a key: the retry of a held re-enable goes on with it."""
-        if binding.id == "execution.retry" and self._offers[2]:
+        if binding.id == "execution.retry" and self._offers.held:
             return "Next stage"
         return binding.description
 

@@ -6,7 +6,7 @@ the skip when no probe watches the systems)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 
@@ -14,7 +14,7 @@ from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.palette import themed
-from console.ui.screens.execution_rows import FINISHED, PROBLEMS
+from console.ui.screens.execution_rows import FINISHED, HOSTKEY, PROBLEMS, why_text
 
 if TYPE_CHECKING:
     from console.model.state import HostRun
@@ -81,6 +81,52 @@ def offers_other_strategy(
     soak = state.soak.get(step_id, {})
     undone = state.undone_before(incident.order, step_id)
     return not unsampled(app, incident, soak) and undone is None
+
+
+class Offers(NamedTuple):
+    """What the execution screen's keys can do now, as of its last sync: each is offered
+    in the footer only then (`allows`)."""
+
+    retry: bool = False  # failed hosts, or a failed soak a probe watches
+    held: bool = False  # a held rollout: its retry goes on with the next stage
+    other_strategy: bool = False
+    grid: bool = False  # hosts to show, all or the problems only (a soak has none)
+    host_key: bool = False  # a host of the step failed on its host key (k accepts or says why not)
+    why: bool = False  # the highlighted host has a reason to read whole (Enter)
+
+    def allows(self, action: str) -> bool:
+        needs = {
+            "retry": self.retry,
+            "problems": self.grid,
+            "other_strategy": self.other_strategy,
+            "accept_key": self.host_key,
+            "why": self.why,
+        }
+        return needs.get(action, True)
+
+
+def offers(
+    app: IncidentApp,
+    incident: IncidentView,
+    step_id: str | None,
+    kind: StepKind | None,
+    updating: bool,
+    highlighted: HostRun | None,
+) -> Offers:
+    """What the keys can do for the step shown (of `kind`; `updating`: a status update being
+    sent) and the highlighted host."""
+    if step_id is None:
+        return Offers()
+    st = incident.state.step(step_id)
+    soaking = kind is StepKind.PROBE or updating
+    return Offers(
+        retry=can_retry(app, incident, step_id, kind is StepKind.PROBE),
+        held=st.status is StepStatus.HELD and st.held is not None,
+        other_strategy=offers_other_strategy(app, incident, step_id, kind),
+        grid=not soaking,
+        host_key=not soaking and any(r.failure in HOSTKEY for r in st.hosts.values()),
+        why=not soaking and why_text(highlighted) is not None,
+    )
 
 
 def can_retry(app: IncidentApp, incident: IncidentView, step_id: str | None, probe: bool) -> bool:
