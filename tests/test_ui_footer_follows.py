@@ -119,3 +119,34 @@ async def test_execution_keys_are_offered_only_where_they_act(tmp_path: Path) ->
             await until(pilot, lambda: not offered(app, "execution.why"))
             grid.move_to_key("web-2")  # its key does not match: why, whole, on Enter
             await until(pilot, lambda: offered(app, "execution.why"))
+
+
+async def test_checklist_keys_are_offered_only_where_they_act(tmp_path: Path) -> None:
+    """Seen at 80x24 on the demo: a closed incident's checklist offered "⏎ Do step" on a
+    manual step (Enter then said only that the incident was closed), "p Preview
+    commands" on steps that send none, "s Skip…" on steps already done."""
+    from console.model.outcome import Outcome
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        screen = app.screen
+        assert isinstance(screen, ChecklistScreen)
+        assert offered(app, "checklist.do") and offered(app, "checklist.skip")
+        assert not offered(app, "checklist.preview")  # a manual step sends nothing
+        await pilot.press("enter")  # open-bridge confirmed: the cursor goes on
+        await until(pilot, lambda: screen.highlighted_step().id == "stop-traffic-shift")
+        screen.select_step("open-bridge")
+        await until(pilot, lambda: not offered(app, "checklist.do"))
+        assert not offered(app, "checklist.skip")  # done already
+        screen.select_step("capture-evidence")
+        await until(pilot, lambda: offered(app, "checklist.preview"))
+        assert offered(app, "checklist.do") and offered(app, "checklist.skip")
+
+        app.conductor.close(Outcome.NOT_NEEDED, reason="the alert was a test")
+        screen.select_step("stop-traffic-shift")
+        await until(pilot, lambda: not offered(app, "checklist.do"))
+        await until(pilot, lambda: "F7 Close incident…" not in shown_keys(app))
+        assert "⏎ Do step" not in shown_keys(app) and "s Skip…" not in shown_keys(app)
+        screen.select_step("document-reason")  # the form: amended after the close
+        await until(pilot, lambda: offered(app, "checklist.do"))

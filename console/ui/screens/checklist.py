@@ -304,7 +304,9 @@ class ChecklistScreen(IncidentScreen):
 
     def key_inputs(self) -> tuple[object, ...]:
         step = self.highlighted_step()
-        return (step.id if step else None, self._undoable(step))
+        finished = step is not None and self.incident.state.step(step.id).status.finished
+        every = self.incident.current() is None  # Enter closes the incident then
+        return (step.id if step else None, self._undoable(step), finished, every)
 
     def _undoable(self, step: Step | None) -> bool:
         """Whether u has `step` to undo: a strategy step that changed hosts, not undone
@@ -316,9 +318,30 @@ class ChecklistScreen(IncidentScreen):
         return bool(self.incident.state.step(step.id).changed) and not done
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "undo" and not self._undoable(self.highlighted_step()):
-            return False
+        """A key is offered only where it acts on the highlighted step: u on what it can
+        undo, p on a step that sends commands, s on a step not finished, Enter where it
+        does something (`_enter_acts`)."""
+        if action in ("undo", "preview", "skip", "do_step") and self.query("#steps"):
+            step = self.highlighted_step()
+            finished = step is not None and self.incident.state.step(step.id).status.finished
+            acts = {
+                "undo": lambda: self._undoable(step),
+                "preview": lambda: step is not None and step.kind in SENDS_TO_HOSTS,
+                "skip": lambda: step is not None and not finished,
+                "do_step": lambda: self._enter_acts(step, finished),
+            }
+            if not acts[action]():
+                return False
         return super().check_action(action, parameters)
+
+    def _enter_acts(self, step: Step | None, finished: bool) -> bool:
+        """Whether Enter does anything: not on a manual step done already, nor on a
+        closed incident's steps but its form (amendments); every step done, it closes."""
+        if self.incident.state.closed:
+            return step is not None and step.kind is StepKind.FORM
+        if self.incident.current() is None:
+            return True
+        return step is not None and not (step.kind is StepKind.MANUAL and finished)
 
     def action_do_step(self) -> None:
         incident = self.incident
