@@ -32,6 +32,10 @@ HANDLERS = {
 }
 
 
+# The commands that may write an incident's journal.
+WRITERS = {None, "demo", "resume", "undo", "verify", "run", "drill", "exec"}
+
+
 # Headless runs: their journal closed and fsync'd, their loop too, when their handler
 # returns (see main's `exits`).
 PARKED_AT_EXIT = {"exec", "run", "drill", "probe", "verify"}
@@ -57,6 +61,10 @@ def _main(argv: list[str], exits: bool = False) -> int:
             from console.cli.debuglog import start_debug_log
 
             start_debug_log(args.log, args)
+        if args.command in WRITERS:  # a second writer's refusal names this process
+            from console.journal.journal_lock import PROGRAM
+
+            PROGRAM[0] = " ".join(filter(None, ("rollback-console", args.command)))
         module, _, name = HANDLERS[args.command].partition(":")
         ended: int = getattr(import_module(f"console.cli.{module}"), name)(args)
         if exits and args.command in PARKED_AT_EXIT:

@@ -16,6 +16,7 @@ from console.journal.files import (
     JournalWriteFailed,
     secure_dir,
 )
+from console.journal.journal_lock import JournalLock
 from console.journal.lock import SystemLocks
 from console.journal.redact import settings_redactor
 from console.journal.store import Progress, parse_line
@@ -253,12 +254,25 @@ class Engine:
         if systems is None:
             systems = [] if state.outcome else list(state.systems)
         directory = loaded.path.parent
-        claim = self.claim(state.incident_id or directory.name, systems, take_over, loaded.path)
-        if _stamp(loaded.path) != loaded.stamp:  # written to before the lock was ours
-            loaded = self.read(loaded.path)
+        incident = state.incident_id or directory.name
+        claim = self.claim(incident, systems, take_over, loaded.path)
+        try:
+            # One writer per journal: a closed incident amended elsewhere holds no system
+            # lock. Refused here, the systems' locks just taken are given back (an open
+            # incident's live writer holds them: its refusal came above, naming it).
+            journal_lock = JournalLock(loaded.path, incident)
+        except JournalError:
+            claim.release()
+            raise
+        try:
+            if _stamp(loaded.path) != loaded.stamp:  # written to before the locks were ours
+                loaded = self.read(loaded.path)
+            writer = JournalWriter(loaded.path, journal_lock)
+        except BaseException:
+            journal_lock.close()
+            raise
         from console.journal.recorder import Recorder
 
-        writer = JournalWriter(loaded.path)
         recorder = Recorder(
             writer, self.clock, self.actor, self.redactor, loaded.events, loaded.state
         )

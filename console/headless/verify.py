@@ -45,10 +45,10 @@ async def run_verify_closed(
             with abort_on_signals(conductor):
                 found = await run_verify(conductor, plan)
             kept = _close(conductor, plan, found)
-            said = _noted(engine, plan, conductor, found, kept)
+            noted = _noted(engine, plan, conductor, found, kept)
         finally:
             await engine.close()  # releases what is still held (journalled)
-    return _report(conductor, plan, found, kept, said, again)
+    return _report(conductor, plan, found, kept, noted, again)
 
 
 def _print_commands(plan: VerifyPlan) -> None:
@@ -97,9 +97,11 @@ def _noted(
     conductor: Conductor,
     found: dict[str, str],
     kept: list[str],
-) -> str:
+) -> tuple[str, str]:
     """What the verify found, as a note in the closed incident (an amendment): what its
-    next reader needs (and the verdicts, which its banner reads). The note's text."""
+    next reader needs (and the verdicts, which its banner reads). The note's text, and
+    why it was not recorded (another process writes that journal), else ""."""
+    from console.journal.journal_lock import JournalInUse
     from console.model.events import Kind
 
     hosts = "; ".join(f"{h}: {found.get(h, 'not verified: not run')}" for h in plan.hosts)
@@ -113,7 +115,10 @@ def _noted(
         f"verify by hand, incident {conductor.state.incident_id} (journal"
         f" {conductor.recorder.path}): {hosts}; {after}"
     )
-    closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed
+    try:
+        closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed
+    except JournalInUse as busy:  # a console amends it: never a second writer
+        return text, str(busy)
     try:
         verdicts = {h: found.get(h, "not verified: not run") for h in plan.hosts}
         by = conductor.state.incident_id
@@ -121,7 +126,7 @@ def _noted(
         closed.note(text)
     finally:
         closed.recorder.close()
-    return text
+    return text, ""
 
 
 def _again(engine: Engine, plan: VerifyPlan) -> str:
@@ -139,7 +144,7 @@ def _report(
     plan: VerifyPlan,
     found: dict[str, str],
     kept: list[str],
-    noted: str,
+    noted: tuple[str, str],
     again: str,
 ) -> int:
     """Each host's finding on stdout; the locks and the note on stderr; the exit status."""
@@ -152,10 +157,15 @@ def _report(
         print(visible(f"{host}: {found.get(host, 'not verified: not run')}", one_line=True))
     for line in taken_over_lines(conductor, kept):
         print(line.replace("exec:", "verify:", 1), file=sys.stderr)
-    print(
-        visible(f"verify: noted in incident {plan.incident}: {noted}", one_line=True),
-        file=sys.stderr,
-    )
+    text, refused = noted
+    if refused:  # the finding stands: only its note in the closed incident is missing
+        said = (
+            f"verify: {refused}. The note was NOT recorded in incident {plan.incident}; add"
+            f" it there by hand (the console's command palette: Add a note): {text}"
+        )
+    else:
+        said = f"verify: noted in incident {plan.incident}: {text}"
+    print(visible(said, one_line=True), file=sys.stderr)
     if kept:
         said = (
             f"verify: the lock{'s' if kept[1:] else ''} on {', '.join(kept)}"

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 JOURNAL_NAME = "journal.jsonl"
 OUTPUT_NAME = "output.jsonl"
+WRITER_LOCK_NAME = "writer.lock"  # held by the one process writing both (journal_lock.py)
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 

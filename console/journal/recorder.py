@@ -83,10 +83,15 @@ class Recorder:
         """Open (or create) the journal in an incident directory, folding what it holds;
         `progress` hears how far the reading is (a long journal takes seconds)."""
         path = directory / JOURNAL_NAME
-        if not path.exists():
-            return cls(JournalWriter(path), clock, actor, redactor)
-        read = read_log(path, progress)
-        return cls(JournalWriter(path), clock, actor, redactor, read.log, read.state)
+        writer = JournalWriter(path)  # first: what is read is then all there will be
+        if writer.empty:
+            return cls(writer, clock, actor, redactor)
+        try:
+            read = read_log(path, progress)
+        except BaseException:
+            writer.close()
+            raise
+        return cls(writer, clock, actor, redactor, read.log, read.state)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)

@@ -13,6 +13,7 @@ from console.journal.files import (
     TornLine,
     secure_dir,
 )
+from console.journal.journal_lock import JournalLock
 from console.model.events import Event
 
 
@@ -85,11 +86,18 @@ class JournalWriter:
     command output to the output file beside it, written but not fsync'd. Lines held
     (hold) are written, in order, before any line appended after them."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, lock: JournalLock | None = None):
+        """Raises JournalInUse (nothing written) while another process writes it; `lock`:
+        taken already (before the systems' locks: a refusal then leaves no trace)."""
         self.path = path
         secure_dir(path.parent)
-        self._journal = _AppendFile(path)
-        self._output = _AppendFile(path.with_name(OUTPUT_NAME))
+        self._lock = lock or JournalLock(path)  # before the torn tails' repair: it writes
+        try:
+            self._journal = _AppendFile(path)
+            self._output = _AppendFile(path.with_name(OUTPUT_NAME))
+        except BaseException:
+            self._lock.close()
+            raise
         repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
         self.repaired: TornLine | None = repaired[0] if repaired else None
 
@@ -121,6 +129,11 @@ class JournalWriter:
         self._journal.write()
 
     @property
+    def empty(self) -> bool:
+        """Nothing written to the journal yet (by this writer or any before it)."""
+        return self._journal.end == 0
+
+    @property
     def closed(self) -> bool:
         return self._journal.fd < 0
 
@@ -134,5 +147,8 @@ class JournalWriter:
                 raise JournalWriteFailed(self.path, exc) from exc
 
     def close(self) -> None:
-        self._journal.close()
-        self._output.close()
+        try:
+            self._journal.close()
+            self._output.close()
+        finally:
+            self._lock.close()

@@ -1,0 +1,107 @@
+"""One writer per journal: whatever appends to an incident's journal (and its output file)
+holds an exclusive flock on `writer.lock` beside it, taken without waiting when the
+writer opens, given back when it closes or its process ends (nothing stale is left).
+The file names the holder, for the refusal of a second writer; readers take nothing."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pwd
+import socket
+from datetime import UTC, datetime
+from pathlib import Path
+
+from console.journal.files import FILE_MODE, WRITER_LOCK_NAME, JournalError
+
+# What this process is, as a refusal names it ("rollback-console verify"): the command
+# line sets it once parsed.
+PROGRAM = ["rollback-console"]
+# Commands whose process is a console a person closes (the others end by themselves).
+CONSOLES = ("rollback-console", "rollback-console demo", "rollback-console resume")
+
+
+class JournalInUse(JournalError):
+    """Another process writes this journal: nothing was written by this one. The message
+    names the holder (when it can be read) and what to do."""
+
+    def __init__(self, journal: Path, incident: str, holder: dict[str, object] | None):
+        self.journal = journal
+        self.holder = holder or {}
+        directory = journal.parent
+        whose = f"incident {incident}'s journal ({journal})" if incident else str(journal)
+        super().__init__(
+            f"{whose} is being written by"
+            f" {_who(self.holder)}: nothing was written here; {_advice(self.holder)} first,"
+            f" or watch it read-only meanwhile: rollback-console follow {directory}"
+        )
+
+
+def _who(holder: dict[str, object]) -> str:
+    if not holder.get("pid"):  # just taken, its name not written yet, or unreadable
+        return "another process"
+    since = str(holder.get("since", ""))[:19].replace("T", " ")
+    return (
+        f"{holder.get('program', 'rollback-console')} pid {holder['pid']}"
+        f" ({holder.get('user', '?')} on {holder.get('host', '?')}, since {since} UTC)"
+    )
+
+
+def _advice(holder: dict[str, object]) -> str:
+    if holder.get("program", "rollback-console") in CONSOLES:
+        return "close that console"
+    return "let that command end"
+
+
+class JournalLock:
+    """The writer's lock on `journal`; raises JournalInUse when another process holds it
+    (naming `incident` when given)."""
+
+    def __init__(self, journal: Path, incident: str = ""):
+        path = journal.with_name(WRITER_LOCK_NAME)
+        try:
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read(self.fd)
+            os.close(self.fd)
+            raise JournalInUse(journal, incident, holder) from None
+        except OSError as exc:  # a filesystem without locks: no custody could be promised
+            os.close(self.fd)
+            raise JournalError(f"{path}: cannot be locked: {exc.strerror}") from None
+        os.fchmod(self.fd, FILE_MODE)
+        me = {
+            "pid": os.getpid(),
+            "user": _user(),
+            "host": socket.gethostname(),
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "program": PROGRAM[0],
+        }
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, json.dumps(me).encode() + b"\n", 0)
+
+    def close(self) -> None:
+        """Give the lock back (the file stays: unlinking it would let a third process lock
+        a new file while a second holds the old one)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _read(fd: int) -> dict[str, object] | None:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _user() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
