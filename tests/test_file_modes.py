@@ -111,6 +111,9 @@ def test_a_lock_directory_loses_world_access_but_keeps_a_shared_group(tmp_path):
     SystemLocks(team).acquire("web", me)
     assert _mode(team) == 0o2770
     assert _mode(team / "web.lock") == 0o600
+    # acquire's mutex: every account of the group can open it to flock it (read is enough)
+    assert _mode(team / "acquire.mutex") == 0o640
     fresh = tmp_path / "fresh" / "locks"
     SystemLocks(fresh).acquire("web", me)
     assert _mode(fresh) == _mode(fresh.parent) == 0o700
+    assert _mode(fresh / "acquire.mutex") == 0o600

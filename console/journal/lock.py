@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import pwd
 import socket
+import stat
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from console.journal.files import FILE_MODE, secure_dir
+from console.journal.files import FILE_MODE, JournalError, secure_dir
 from console.journal.times import duration
 from console.model import payloads
 from console.model.events import Event, Kind
@@ -144,6 +148,10 @@ def _unreadable(path: Path) -> Holder | None:
 # the lock: on a jump host where each user installs their own copy (as the README says),
 # two incidents would run on one system. The journal's path goes beside it instead.
 LOCK_KEYS = ("pid", "user", "host", "started", "incident")
+# Held while a lock is read, judged, removed or made (SystemLocks._serialized); not a
+# `*.lock`: no system's. Waited for at most MUTEX_WAIT seconds.
+MUTEX_NAME = "acquire.mutex"
+MUTEX_WAIT = 10.0
 
 
 class SystemLocks:
@@ -207,35 +215,73 @@ class SystemLocks:
         return [h for p in sorted(self.directory.glob("*.lock")) if (h := self.holder(p.stem))]
 
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
-        """Take the lock; returns the stale holder it replaced, if any; raises LockHeld."""
+        """Take the lock; returns the stale holder it replaced, if any; raises LockHeld.
+        Its read, check, unlink and create run under the directory's mutex, and a new lock
+        file is whole once it is visible: two consoles taking one lock, or one stale lock
+        over, at once, cannot both have it."""
         secure_dir(self.directory, group_ok=True)
         path = self._path(system)
         payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
-        for _ in range(3):
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-            except FileExistsError:
-                holder = self.holder(system)
-                if holder is None:
-                    with contextlib.suppress(FileNotFoundError):
-                        path.unlink()
-                    continue
+        with self._serialized():
+            if self._publish(path, payload):
+                self._note_journal(system, me)
+                return None
+            holder = self.holder(system)
+            if holder is not None:  # else torn (an older console's, crashed mid-write)
                 if holder.incident == me.incident and holder.pid == me.pid:
                     return None
                 stale = not holder.alive()
                 if not (stale and take_over_stale):
-                    raise LockHeld(system, holder, stale) from None
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                self._write_new(path, payload)
-                self._note_journal(system, me)
-                return holder
+                    raise LockHeld(system, holder, stale)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            if not self._publish(path, payload):  # an older console's, made meanwhile
+                raise LockHeld(system, self.holder(system) or me, stale=False)
+            self._note_journal(system, me)
+            return holder
+
+    @contextlib.contextmanager
+    def _serialized(self) -> Iterator[None]:
+        """Hold the lock directory's mutex (an exclusive flock on MUTEX_NAME, which every
+        account sharing the directory can open: group-readable where the group shares
+        it). Held for a few file operations; waited for at most MUTEX_WAIT seconds."""
+        path = self.directory / MUTEX_NAME
+        shared = stat.S_IMODE(self.directory.stat().st_mode) & 0o070
+        mode = FILE_MODE | 0o040 if shared else FILE_MODE
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CREAT, mode)
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
+        try:
+            if os.fstat(fd).st_uid == os.geteuid():
+                os.fchmod(fd, mode)  # whatever the umask
+            for _ in range(int(MUTEX_WAIT / 0.01)):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.01)
             else:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(payload)
-                self._note_journal(system, me)
-                return None
-        raise LockHeld(system, self.holder(system) or me, stale=False)
+                raise JournalError(f"{path}: held by another process for {MUTEX_WAIT:.0f} s")
+            yield
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _publish(path: Path, payload: bytes) -> bool:
+        """Create `path` holding `payload`, whole before it is visible (written aside, then
+        linked into place); False, nothing changed, when `path` exists."""
+        aside = path.with_name(f".{path.name}.{os.geteuid()}.{os.getpid()}.new")
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()  # a crashed console's of the same account and pid
+        SystemLocks._write_new(aside, payload)
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            return False
+        finally:
+            aside.unlink()
+        return True
 
     @staticmethod
     def _write_new(path: Path, payload: bytes) -> None:
@@ -244,9 +290,10 @@ class SystemLocks:
             handle.write(payload)
 
     def release(self, system: str, me: Holder) -> None:
-        holder = self.holder(system)
-        if holder and holder.incident == me.incident and holder.pid == me.pid:
-            with contextlib.suppress(OSError):  # the note, if there is one to remove
-                self._journal_path(system).unlink()
-            with contextlib.suppress(FileNotFoundError):
-                self._path(system).unlink()
+        with self._serialized():
+            holder = self.holder(system)
+            if holder and holder.incident == me.incident and holder.pid == me.pid:
+                with contextlib.suppress(OSError):  # the note, if there is one to remove
+                    self._journal_path(system).unlink()
+                with contextlib.suppress(FileNotFoundError):
+                    self._path(system).unlink()
