@@ -26,12 +26,18 @@ from console.journal.store import read_journal
 from console.model.loading import load_settings
 from console.model.state import fold
 from console.ui.app import make_app
+from tests.console_process import console
 from tests.test_close_keeps_locks import two_systems
 from tests.test_resume_closed_unknown import resumed
 from tests.test_ui_support import until
 from tests.test_verify_closed import close_and_quit, last_note
 
 pytestmark = pytest.mark.sshd
+
+DEMO_RUN = [
+    "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
+    "--trigger", "user-impact", "--reason", "one writer", "--yes", "--quiet",
+]  # fmt: skip
 
 # The engine's own code holding the closed incident's journal open for writing, in a
 # process of its own: "ready" once it holds it; a note, then exit, when its stdin closes.
@@ -75,10 +81,9 @@ async def test_verify_of_an_incident_a_console_amends_prints_the_note_to_add(
         [made] = [p.name for p in (fleet.state / "incidents").iterdir()]
         lines = done.stderr.splitlines()
         [said] = [line for line in lines if "NOT recorded" in line]
-        assert said.startswith(
-            f"verify: incident {incident}'s journal ({journal}) is being written by"
-        ), said
+        assert said.startswith(f"verify: incident {incident}'s journal is being written by"), said
         assert _holder(os.getpid()) in said, said
+        assert f"rollback-console follow {journal.parent}. The note" in said, said
         note = f"verify by hand, incident {made} (journal "
         assert (
             f"The note was NOT recorded in incident {incident}; add it there by hand (the"
@@ -129,3 +134,48 @@ async def test_resume_of_an_incident_another_process_writes_is_refused(
     assert last_note(journal).text == "amended by the first writer"  # it went on
     async with resumed(fleet.config, journal) as (app, _, said):
         assert app.conductor is not None and "Reopened for amendments only" in said, said
+
+
+# A journal's writer in a process of its own (as a console holds it): "ready" once it
+# holds it; it lets go when its stdin closes.
+HOLDER = """
+import sys
+from pathlib import Path
+from console.journal.writer import JournalWriter
+
+writer = JournalWriter(Path(sys.argv[1]))
+print("ready", flush=True)
+sys.stdin.read()
+writer.close()
+"""
+
+
+def test_a_second_writer_command_is_refused_in_one_line_and_readers_still_read(
+    tmp_path: Path,
+) -> None:
+    """`resume` of a journal another process writes: exit 2, one line, nothing written
+    (before any terminal is taken over); `export`, a reader, reads it meanwhile."""
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    run = console(*DEMO_RUN, env=env)
+    assert run.returncode == 0, run.stderr
+    [journal] = (tmp_path / "state" / "demo-incidents").glob("*/journal.jsonl")
+    argv = [sys.executable, "-c", HOLDER, str(journal)]
+    holder = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == b"ready\n"
+        before = _files(journal)
+        refused = console("resume", "--demo", str(journal.parent), env=env)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr.count("\n") == 1, refused.stderr
+        assert refused.stderr.startswith(
+            f"error: incident {journal.parent.name}'s journal is being written by"
+            f" rollback-console {_holder(holder.pid)}"
+        ), refused.stderr
+        assert _files(journal) == before
+        doc = tmp_path / "doc.md"
+        exported = console("export", str(journal.parent), "-o", str(doc), env=env)
+        assert exported.returncode == 0 and doc.read_text(), exported.stderr
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        assert holder.wait(timeout=60) == 0

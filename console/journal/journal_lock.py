@@ -30,7 +30,7 @@ class JournalInUse(JournalError):
         self.journal = journal
         self.holder = holder or {}
         directory = journal.parent
-        whose = f"incident {incident}'s journal ({journal})" if incident else str(journal)
+        whose = f"incident {incident}'s journal" if incident else str(journal)  # + follow DIR
         super().__init__(
             f"{whose} is being written by"
             f" {_who(self.holder)}: nothing was written here; {_advice(self.holder)} first,"
