@@ -247,4 +247,4 @@ def test_a_drill_with_a_host_unknown_still_ends_with_a_verdict(sshd_server, tmp_
         "outcome unknown on app-2: the step's verify found the change still under way there;"
         " verify them again"
     ), closed.data.reason
-    assert not list((fleet.state / "locks").glob("*")), "the drill holds no lock"
+    assert not list((fleet.state / "locks").glob("*.lock")), "the drill holds no lock"

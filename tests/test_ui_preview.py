@@ -48,14 +48,15 @@ async def test_p_shows_the_rendered_commands_and_sends_nothing(app) -> None:
         assert len(app.conductor.recorder.events) == events  # nothing was sent or recorded
 
 
-async def test_p_on_a_manual_step_says_it_sends_nothing(app) -> None:
+async def test_p_on_a_manual_step_is_not_offered_and_shows_nothing(app) -> None:
+    """A manual step sends nothing: p is not in its footer (ac23130), and does nothing."""
     async with app.run_test(size=(80, 24)) as pilot:
         app.attach(app.prepared)
         await app.push_screen("checklist")
         await pilot.pause()
         app.screen.select_step("open-bridge")
+        await pilot.pause()
+        assert not app.screen.check_action("preview", ())
         await pilot.press("p")
         await pilot.pause()
-        assert isinstance(app.screen, ChecklistScreen)
-        messages = [n.message for n in app._notifications]
-        assert any("is a manual step: it sends no commands to hosts" in m for m in messages)
+        assert isinstance(app.screen, ChecklistScreen) and not app._notifications

@@ -290,6 +290,8 @@ class SystemLocks:
             handle.write(payload)
 
     def release(self, system: str, me: Holder) -> None:
+        if not self._path(system).exists():
+            return  # nothing held here (its directory may have gone with its disk)
         with self._serialized():
             holder = self.holder(system)
             if holder and holder.incident == me.incident and holder.pid == me.pid:

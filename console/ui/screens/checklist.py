@@ -282,10 +282,7 @@ class ChecklistScreen(IncidentScreen):
     def action_preview(self) -> None:
         """Every command the highlighted step would send, rendered; nothing is sent."""
         step = self.highlighted_step()
-        if step is None:
-            return
-        if step.kind not in SENDS_TO_HOSTS:
-            self.notify(f"“{step.title}” is a {step.kind} step: it sends no commands to hosts.")
+        if step is None:  # p is offered only on a step that sends commands (check_action)
             return
         try:
             per_host = self.incident.preview(step.id)
