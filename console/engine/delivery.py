@@ -13,7 +13,7 @@ from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
 from console.model.channels import Channel, MissingSecret
 from console.model.notify_kinds import ChannelKind
-from console.model.visible import visible
+from console.model.visible import clip, visible
 
 log = logging.getLogger(__name__)
 MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
@@ -104,5 +104,4 @@ async def _command(command: str, timeout: float) -> tuple[WebhookResult, list[st
 def _last_said(lines: list[str]) -> str:
     """The last line a command printed, inert and at most ANSWER_CHARS long."""
     said = next((line.strip() for line in reversed(lines) if line.strip()), "")
-    said = visible(said, one_line=True)
-    return said if len(said) <= ANSWER_CHARS else said[: ANSWER_CHARS - 1] + "…"
+    return clip(visible(said, one_line=True), ANSWER_CHARS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.model.templates import PLACEHOLDER
+from console.model.visible import clip
 
 CLIENT = "rollback-console"
 # Slack's limits: a header's text, a section's text, a field's text.
@@ -85,10 +86,6 @@ def plain(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _mrkdwn(text: str) -> str:
     """Slack reads &, < and > as markup (`<!channel>` pings everyone): escape them."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -108,24 +105,24 @@ def slack_message(update: Update) -> dict[str, Any]:
         " · a DRILL, not a production incident" if update.drill else ""
     )
     return {
-        "text": _mrkdwn(_cut(update.message, SLACK_TEXT)),  # labelled in a drill already
+        "text": _mrkdwn(clip(update.message, SLACK_TEXT)),  # labelled in a drill already
         "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": _cut(heading, SLACK_HEADER)}},
+            {"type": "header", "text": {"type": "plain_text", "text": clip(heading, SLACK_HEADER)}},
             {
                 "type": "section",
                 "fields": [
-                    {"type": "mrkdwn", "text": _cut(f"*{k}*\n{_mrkdwn(v)}", SLACK_FIELD)}
+                    {"type": "mrkdwn", "text": clip(f"*{k}*\n{_mrkdwn(v)}", SLACK_FIELD)}
                     for k, v in facts
                 ],
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": _mrkdwn(_cut(update.message, SLACK_TEXT))},
+                "text": {"type": "mrkdwn", "text": _mrkdwn(clip(update.message, SLACK_TEXT))},
             },
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": _mrkdwn(_cut(update.summary, SLACK_FIELD))},
+                    {"type": "mrkdwn", "text": _mrkdwn(clip(update.summary, SLACK_FIELD))},
                     {"type": "mrkdwn", "text": _mrkdwn(context)},
                 ],
             },
@@ -152,7 +149,7 @@ def pagerduty_event(
     if action == "trigger":
         event["client"] = CLIENT
         event["payload"] = {
-            "summary": _cut(summary, PAGERDUTY_SUMMARY),
+            "summary": clip(summary, PAGERDUTY_SUMMARY),
             "source": source,
             "severity": severity,
             "timestamp": timestamp,

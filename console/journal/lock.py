@@ -154,6 +154,12 @@ MUTEX_NAME = "acquire.mutex"
 MUTEX_WAIT = 10.0
 
 
+def _aside(path: Path) -> Path:
+    """Where `path`'s next content is written before it is moved or linked into place:
+    this account's and process's own, in the same directory."""
+    return path.with_name(f".{path.name}.{os.geteuid()}.{os.getpid()}.new")
+
+
 class SystemLocks:
     """Lock files in one directory, `<system>.lock`, created atomically; beside each,
     `<system>.lock.journal` names its holder's journal (read only when it names the
@@ -175,14 +181,14 @@ class SystemLocks:
         shared lock_dir may refuse to replace another account's note); a refusal then
         names the holder without reading its journal."""
         path = self._journal_path(system)
-        aside = path.with_name(f".{path.name}.{os.getpid()}")
+        aside = _aside(path)
         try:
             if not me.journal:
                 with contextlib.suppress(FileNotFoundError):
                     path.unlink()
                 return
             with contextlib.suppress(FileNotFoundError):
-                aside.unlink()  # a crashed console's of the same pid
+                aside.unlink()  # a crashed console's of the same account and pid
             note = {"incident": me.incident, "journal": me.journal}
             self._write_new(aside, json.dumps(note).encode())
             os.replace(aside, path)
@@ -271,7 +277,7 @@ class SystemLocks:
     def _publish(path: Path, payload: bytes) -> bool:
         """Create `path` holding `payload`, whole before it is visible (written aside, then
         linked into place); False, nothing changed, when `path` exists."""
-        aside = path.with_name(f".{path.name}.{os.geteuid()}.{os.getpid()}.new")
+        aside = _aside(path)
         with contextlib.suppress(FileNotFoundError):
             aside.unlink()  # a crashed console's of the same account and pid
         SystemLocks._write_new(aside, payload)

@@ -36,6 +36,11 @@ def visible(value: object, *, one_line: bool = False) -> str:
     return text
 
 
+def clip(text: str, width: int) -> str:
+    """`text` cut to `width` characters, its last one `…` when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def assignments(params: Mapping[str, object]) -> str:
     """`flags=new_checkout, restart=(empty)`: parameters as screens and records say them,
     sorted, each value inert, an empty one named rather than left blank."""

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 from console.journal.drill_text import report_lines
 from console.journal.drills import past_drills
 from console.model.drill_schedule import Standing, schedule_status
-from console.model.visible import visible
+from console.model.visible import clip, visible
 from console.ui.widgets.drill_schedule import standing_text
 from console.ui.widgets.plain import plain
 from console.ui.widgets.screen_enter import RowTable
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
 
 COLUMNS = ("Scenario", "Faults", "Expects", "Due")
 FAULTS_WIDTH = 28
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class DrillsScreen(Screen):
@@ -65,7 +61,7 @@ class DrillsScreen(Screen):
             worst = max((s.standing for s in mine), key=list(Standing).index, default=None)
             table.add_row(
                 plain(scenario.name + (" *" if scenario.name == drills.default else "")),
-                plain(_clip(", ".join(f.label for f in scenario.faults) or "–", FAULTS_WIDTH)),
+                plain(clip(", ".join(f.label for f in scenario.faults) or "–", FAULTS_WIDTH)),
                 plain(scenario.expect.value),
                 standing_text(worst) if worst else Text("–", style="dim"),
                 key=scenario.name,

@@ -9,7 +9,7 @@ from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
 from console.model.state import HostRun, HostStatus
 from console.model.status import FailureClass
-from console.model.visible import visible
+from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.hostkeys import fingerprint_of
 from console.ui.widgets.run_summary import soak_round_lines
@@ -47,10 +47,6 @@ WHY = {
 }
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def host_row(run: HostRun) -> tuple:
     exit_text = (run.signal and f"SIG{run.signal}") or (
         "" if run.exit_status is None else str(run.exit_status)
@@ -63,7 +59,7 @@ def host_row(run: HostRun) -> tuple:
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style=themed("$error")),
         exit_text,
-        _clip(_last(run), 160),
+        clip(_last(run), 160),
     )
 
 

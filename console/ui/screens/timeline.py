@@ -15,7 +15,7 @@ from console.journal.describe import describe, where
 from console.journal.event_log import Place
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, EventStarred, ExportWritten
-from console.model.visible import visible
+from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
@@ -82,10 +82,6 @@ def _keeps(text: str) -> Callable[[Place], bool]:
     return keep
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 class TimelineScreen(IncidentScreen):
     """Follow the journal live; / filters, S stars, A annotates an event, N adds a note."""
 
@@ -143,10 +139,10 @@ class TimelineScreen(IncidentScreen):
         state = self.incident.state
         line.append("★" if event.seq in state.stars else " ", style=themed(STAR_STYLE))
         line.append("✎" if event.seq in state.annotations else " ", style=themed(NOTE_STYLE))
-        who = _clip(visible(event.who.user, one_line=True), 9)
-        place = _clip(visible(where(event), one_line=True), 20)
+        who = clip(visible(event.who.user, one_line=True), 9)
+        place = clip(visible(where(event), one_line=True), 20)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
-        line.append(_clip(visible(what(event), one_line=True), max(10, width - LEFT)))
+        line.append(clip(visible(what(event), one_line=True), max(10, width - LEFT)))
         return line
 
     def _event(self, index: int) -> Event:
@@ -230,7 +226,7 @@ class TimelineScreen(IncidentScreen):
         self.app.push_screen(
             TextPrompt(
                 f"Annotate event #{event.seq}",
-                f"{event.ts:%H:%M:%S} {_clip(what(event), 200)}\n"
+                f"{event.ts:%H:%M:%S} {clip(what(event), 200)}\n"
                 "The note stays with this event, here and in the document.",
                 "Annotation",
             ),

@@ -7,6 +7,7 @@ from textual.widgets import DataTable
 
 from console.engine.probe_report import threshold_text
 from console.engine.watcher import Reading
+from console.model.visible import clip
 from console.model.watch import sample_text
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain
@@ -29,15 +30,11 @@ def state_text(state: str, width: int = 0) -> Text:
     return Text(f"{symbol} {state}".ljust(width), style=themed(style))
 
 
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def reading_row(reading: Reading) -> tuple:
     """A probe's row; its value is whatever the hosts printed, so every cell is plain."""
     return (
         plain(reading.system),
-        plain(_clip(reading.probe.label, LABEL_WIDTH)),
+        plain(clip(reading.probe.label, LABEL_WIDTH)),
         plain(sample_text(reading.probe, reading.last)),
         plain(threshold_text(reading, short=True)),
         state_text(reading.state),
