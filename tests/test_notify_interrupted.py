@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -282,3 +283,31 @@ def test_run_json_says_which_notification_was_delivered(sshd_server, tmp_path: P
     ]
     assert told[2]["detail"] == "HTTP 400 Bad Request: invalid_payload"
     assert "rk-test" not in done.stdout
+
+
+def test_ctrl_c_while_a_status_update_command_runs_stops_that_command(
+    sshd_server, tmp_path: Path
+) -> None:
+    """A status update by a command on the jump host (a mail, a chat CLI) still running at
+    Ctrl+C: the run records it as not delivered, and the command is stopped with it, its
+    own children too, rather than left to go on (and maybe send) after a record saying it
+    had no answer. Before, the shell ran on, orphaned (and the interpreter warned, now and
+    then, of a subprocess transport left behind at exit)."""
+    sent = tmp_path / "sent"
+    command = f"echo started; (sleep 2; touch {sent}) & sleep 2; touch {sent}"
+    channel = {"name": "mail", "kind": "command", "command": command, "timeout": 60}
+    channel |= {"retries": 0}
+    procedure = with_communicate([channel], "{{incident}}: {{summary}}")
+    files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+    journal = tmp_path / "incident"
+    argv, env = run_argv(fleet, journal)
+    code, said = interrupted_after(argv, env, "via mail")
+    assert code == 1, said
+    [result] = [e.data for e in read_journal(journal).events if e.kind == Kind.NOTIFICATION_RESULT]
+    assert not result.ok
+    assert result.detail.startswith("no answer yet when the step was aborted"), result.detail
+    deadline = time.monotonic() + 6  # the command and its child would have sent by then
+    while time.monotonic() < deadline and not sent.exists():
+        time.sleep(0.2)
+    assert not sent.exists(), "the status update's command went on after the abort"
