@@ -110,7 +110,8 @@ def test_a_lock_directory_loses_world_access_but_keeps_a_shared_group(tmp_path):
     team.chmod(0o2770)
     SystemLocks(team).acquire("web", me)
     assert _mode(team) == 0o2770
-    assert _mode(team / "web.lock") == 0o600
+    # group-readable there: a teammate's console names the holder and judges it stale
+    assert _mode(team / "web.lock") == 0o640
     # acquire's mutex: every account of the group can open it to flock it (read is enough)
     assert _mode(team / "acquire.mutex") == 0o640
     fresh = tmp_path / "fresh" / "locks"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 
@@ -10,12 +11,13 @@ def holder_journal(journal_root: Path, incident: str, named: str) -> Path | None
     """The journal of `incident`, which holds a lock: the one its lock file names
     (`named`; an incident journalled with --journal is nowhere else), else the one of
     that id under `journal_root` (lock files before 2026-12-03 name none); None if
-    neither is there."""
+    neither is there, or this account may not look (another's, in a team's lock_dir)."""
     from console.journal.files import JOURNAL_NAME
 
     for path in (Path(named) if named else None, journal_root / incident / JOURNAL_NAME):
-        if path is not None and path.is_file():
-            return path
+        with contextlib.suppress(OSError):
+            if path is not None and path.is_file():
+                return path
     return None
 
 

@@ -39,6 +39,12 @@ class Holder(NamedTuple):
     journal: str = ""
 
     def describe(self) -> str:
+        if self.pid == 0 and self.host == UNKNOWN:  # a lock file this account cannot read
+            return (
+                f"by {self.user}, {self.incident[1:-1]} by this account: ask {self.user};"
+                f" once no console of {self.user}'s runs on this jump host, an administrator"
+                " may remove that file"
+            )
         return (
             f"incident {self.incident} by {self.user} on {self.host} (pid {self.pid}),"
             f" since {self.started}{self.age()}"
@@ -140,7 +146,10 @@ def _unreadable(path: Path) -> Holder | None:
     except KeyError:
         user = f"uid {owner}"
     # Another machine's name: never judged stale from here.
-    return Holder(0, user, "(unknown)", "(unknown)", f"(unreadable lock file {path})")
+    return Holder(0, user, UNKNOWN, UNKNOWN, f"(its lock file {path} cannot be read)")
+
+
+UNKNOWN = "(unknown)"  # the host of a lock file this account cannot read
 
 
 # What a lock file holds: the keys every console since the first reads, and only those.
@@ -190,7 +199,7 @@ class SystemLocks:
             with contextlib.suppress(FileNotFoundError):
                 aside.unlink()  # a crashed console's of the same account and pid
             note = {"incident": me.incident, "journal": me.journal}
-            self._write_new(aside, json.dumps(note).encode())
+            self._write_new(aside, json.dumps(note).encode(), self._mode())
             os.replace(aside, path)
         except OSError as exc:
             log.warning("%s: not noted beside the lock: %s", path, exc)
@@ -229,7 +238,7 @@ class SystemLocks:
         path = self._path(system)
         payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
         with self._serialized():
-            if self._publish(path, payload):
+            if self._publish(path, payload, self._mode()):
                 self._note_journal(system, me)
                 return None
             holder = self.holder(system)
@@ -241,19 +250,25 @@ class SystemLocks:
                     raise LockHeld(system, holder, stale)
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-            if not self._publish(path, payload):  # an older console's, made meanwhile
+            if not self._publish(path, payload, self._mode()):  # an older console's, meanwhile
                 raise LockHeld(system, self.holder(system) or me, stale=False)
             self._note_journal(system, me)
             return holder
 
+    def _mode(self) -> int:
+        """The mode of the files made here: group-readable where the directory's group
+        shares it (a team's lock_dir, 2770), so that every console of the team names a
+        lock's holder and judges it stale; else private."""
+        shared = stat.S_IMODE(self.directory.stat().st_mode) & 0o070
+        return FILE_MODE | 0o040 if shared else FILE_MODE
+
     @contextlib.contextmanager
     def _serialized(self) -> Iterator[None]:
         """Hold the lock directory's mutex (an exclusive flock on MUTEX_NAME, which every
-        account sharing the directory can open: group-readable where the group shares
-        it). Held for a few file operations; waited for at most MUTEX_WAIT seconds."""
+        account sharing the directory can open). Held for a few file operations; waited
+        for at most MUTEX_WAIT seconds."""
         path = self.directory / MUTEX_NAME
-        shared = stat.S_IMODE(self.directory.stat().st_mode) & 0o070
-        mode = FILE_MODE | 0o040 if shared else FILE_MODE
+        mode = self._mode()
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CREAT, mode)
         except OSError as exc:
@@ -274,13 +289,13 @@ class SystemLocks:
             os.close(fd)
 
     @staticmethod
-    def _publish(path: Path, payload: bytes) -> bool:
+    def _publish(path: Path, payload: bytes, mode: int) -> bool:
         """Create `path` holding `payload`, whole before it is visible (written aside, then
         linked into place); False, nothing changed, when `path` exists."""
         aside = _aside(path)
         with contextlib.suppress(FileNotFoundError):
             aside.unlink()  # a crashed console's of the same account and pid
-        SystemLocks._write_new(aside, payload)
+        SystemLocks._write_new(aside, payload, mode)
         try:
             os.link(aside, path)
         except FileExistsError:
@@ -290,9 +305,10 @@ class SystemLocks:
         return True
 
     @staticmethod
-    def _write_new(path: Path, payload: bytes) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    def _write_new(path: Path, payload: bytes, mode: int) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(fd, mode)  # whatever the umask
             handle.write(payload)
 
     def release(self, system: str, me: Holder) -> None:

@@ -1,0 +1,129 @@
+"""A team's lock_dir on one jump host (group-shared, 2770, as the README says), used by
+two real accounts: the second one's console names the holder of a lock the first took,
+judges it stale once that console has gone, and takes it over with a reason; the
+holder's journal, in the first account's private state dir, is not its to read and is
+not read. Seen with two accounts on a real sshd fleet: lock files were 0600, so the
+teammate's refusal read "incident (unreadable lock file ...) by alice on (unknown)
+(pid 0), since (unknown)" and a crashed console's lock could never be taken over."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from console.engine.kept_locks import holder_journal
+from console.journal.lock import Holder, LockHeld, SystemLocks
+from tests.sshd import Account, ensure_test_account
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
+
+
+@pytest.fixture
+def team() -> Iterator[tuple[Path, Account]]:
+    """A lock directory shared by the test account's group (2770, root's), in a
+    directory every account may pass through; the test account."""
+    account = ensure_test_account()
+    top = Path(tempfile.mkdtemp(prefix="rollback-console-team-"))
+    try:
+        top.chmod(0o755)
+        locks = top / "locks"
+        locks.mkdir()
+        os.chown(locks, 0, account.gid)
+        locks.chmod(0o2770)
+        yield locks, account
+    finally:
+        shutil.rmtree(top)
+
+
+def as_account(account: Account, act: Callable[[], object]) -> str:
+    """What `act()` returns (its repr), or what it raised, run in a child process with
+    the account's uid and gid alone, as its own console would."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never back into pytest
+        said = "nothing"
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(account.gid)
+            os.setuid(account.uid)
+            said = repr(act())
+        except BaseException as exc:  # the parent judges it
+            said = f"raised {type(exc).__name__}: {exc}"
+        finally:
+            os.write(write, said.encode())
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    os.waitpid(pid, 0)
+    return said
+
+
+def holder_of(incident: str, pid: int, journal: Path) -> Holder:
+    started = datetime.now(UTC).isoformat()
+    return Holder(pid, "root", socket.gethostname(), started, incident, str(journal))
+
+
+def test_a_teammate_names_the_holder_without_reading_its_journal(team, tmp_path) -> None:
+    locks, account = team
+    journal = tmp_path / "state" / "incidents" / "inc-1" / "journal.jsonl"  # root's, 0700
+    journal.parent.mkdir(parents=True)
+    journal.write_text("")
+    SystemLocks(locks).acquire("web", holder_of("inc-1", os.getpid(), journal))
+
+    def look() -> tuple[str, int, bool, Path | None]:
+        holder = SystemLocks(locks).holder("web")
+        assert holder is not None
+        found = holder_journal(Path("/nonexistent"), holder.incident, holder.journal)
+        return holder.incident, holder.pid, holder.alive(), found
+
+    assert as_account(account, look) == repr(("inc-1", os.getpid(), True, None))
+    said = as_account(account, lambda: SystemLocks(locks).acquire("web", holder_of("b", 1, "")))
+    assert said.startswith("raised LockHeld: system 'web' is locked: incident inc-1 by root on")
+
+
+def test_a_teammate_takes_over_the_lock_of_a_console_that_has_gone(team, tmp_path) -> None:
+    locks, account = team
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+    SystemLocks(locks).acquire("db", holder_of("inc-2", int(gone.stdout), tmp_path / "j"))
+    mine = holder_of("inc-3", os.getpid(), tmp_path / "mine")
+
+    def refused() -> bool:
+        try:
+            SystemLocks(locks).acquire("db", mine)
+        except LockHeld as held:
+            return held.stale
+        return False
+
+    assert as_account(account, refused) == "True"
+    taken = as_account(
+        account, lambda: SystemLocks(locks).acquire("db", mine, take_over_stale=True).incident
+    )
+    assert taken == "'inc-2'"
+    assert SystemLocks(locks).holder("db").incident == "inc-3"
+    assert os.stat(locks / "db.lock").st_uid == account.uid
+
+
+def test_a_lock_file_an_account_cannot_read_says_whose_and_what_to_do(team) -> None:
+    """An older console's lock file (0600) in the team's directory: held, by its owner,
+    and the refusal says who to ask and that it is never judged stale from here."""
+    locks, account = team
+    (locks / "web.lock").write_text('{"pid": 1}')
+    (locks / "web.lock").chmod(0o600)
+    said = as_account(account, lambda: SystemLocks(locks).holder("web").describe())
+    assert said == repr(
+        f"by root, its lock file {locks / 'web.lock'} cannot be read by this account: ask"
+        " root; once no console of root's runs on this jump host, an administrator may"
+        " remove that file"
+    )
