@@ -108,12 +108,19 @@ class HostTree(Tree[tuple[str, str]]):
         needle = self.filter.lower()
         return not needle or needle in name.lower() or any(needle in t.lower() for t in tags)
 
+    def shown(self, system: str) -> set[str]:
+        """The hosts of `system` the filter leaves on screen (all of them unfiltered, or
+        when the filter matches the system itself)."""
+        found = self.inventory.system(system)
+        whole = self._matches(found.name, found.tags)
+        return {h.name for h in found.hosts if whole or self._matches(h.name, h.tags)}
+
     def rebuild(self) -> None:
         self.clear()
         self._host_nodes.clear()
         for system in self.inventory.systems:
-            whole = self._matches(system.name, system.tags)
-            hosts = [h for h in system.hosts if whole or self._matches(h.name, h.tags)]
+            shown = self.shown(system.name)
+            hosts = [h for h in system.hosts if h.name in shown]
             if not hosts:
                 continue
             node = self.root.add(self._system_label(system.name), data=("system", system.name))
@@ -130,6 +137,9 @@ class HostTree(Tree[tuple[str, str]]):
         chosen = len(names & self.selected)
         mark = "☑" if chosen == len(names) else ("◩" if chosen else "☐")
         label = Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)} hosts")
+        shown = len(self.shown(name))
+        if shown < len(names):  # Space acts on these: say how many the filter left
+            label.append(f", {shown} shown", style=themed("bold $warning"))
         results = self.reach.results if self.reach else {}
         down = sum(1 for h in names if h in results and not results[h].ok)
         if down:
@@ -164,8 +174,8 @@ class HostTree(Tree[tuple[str, str]]):
                     leaf.set_label(self._host_label(leaf.data[1]))
 
     def toggle(self, kind: str, name: str) -> None:
-        if kind == "system":
-            names = {h.name for h in self.inventory.system(name).hosts}
+        if kind == "system":  # the hosts shown: a filter by tag picks those of a system
+            names = self.shown(name)
             self.selected = (
                 self.selected - names if names <= self.selected else self.selected | names
             )

@@ -1,0 +1,49 @@
+"""A filtered picker selects what it shows: Space on a system narrowed by a tag takes the
+hosts on screen, not the ones the filter hid, and the system's line says how many it shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.ui.screens.picker import PickerScreen
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    declare_and_pick,
+    demo_settings,
+    type_text,
+    until,
+)
+
+
+def screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+async def test_space_on_a_system_under_a_tag_filter_takes_only_the_hosts_shown(
+    tmp_path: Path,
+) -> None:
+    """Seen at 80x24 on 200 hosts: filtered to eu_west, Space on `web` selected its 120
+    hosts, the 60 of us_east hidden by the filter among them."""
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "bad deploy in eu-west")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "eu-west")
+        await until(pilot, lambda: not any("web-3" in line for line in screen_lines(app)))
+        await pilot.press("enter")  # back to the systems, the cursor on `web`
+        await until(pilot, lambda: app.focused is picker.host_tree)
+        await pilot.press("space")
+        await until(pilot, lambda: bool(picker.host_tree.selected))
+        assert picker.host_tree.selected == {"web-1", "web-2"}
+        lines = screen_lines(app)
+        assert not any("web-3" in line for line in lines)
+        web = next(line for line in lines if "web  " in line)
+        assert "2/3 hosts, 2 shown" in web, web
+        assert any("Selected: 2 host(s) in web" in line for line in lines), lines
+        # Space again lets go of those two.
+        await pilot.press("space")
+        await until(pilot, lambda: not picker.host_tree.selected)
