@@ -334,6 +334,32 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
 
 
+def test_an_ssh_config_file_named_but_missing_is_an_error_every_command_says(tmp_path):
+    """Seen on a real fleet (helper-101): `config_files = ["ssh_config"]`, read from the
+    current directory, or a path mistyped, was skipped without a word: check-config said
+    ok and every host went where no ssh_config says (no bastion, no HostName), though
+    `ssh -F` refuses such a file. Now an error naming the line and the path looked at."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    inventory = config / "inventory.toml"
+    setting = 'config_files = ["ssh_config", "~/.ssh/config"]'
+    inventory.write_text(inventory.read_text().replace("[ssh]\n", f"[ssh]\n{setting}\n", 1))
+    line = inventory.read_text().splitlines().index(setting) + 1
+    want = (
+        f"error: {inventory}:{line}: ssh.config_files[0]: {tmp_path / 'ssh_config'}: no such"
+        " file; the hosts would be reached without it (ssh -F refuses it too)"
+    )
+    checked = console("check-config", str(config), cwd=tmp_path)
+    assert checked.returncode == 2 and checked.stderr.splitlines() == [want], checked.stderr
+    dry = console(
+        "exec", "--config", str(config), "--systems", "web", "--dry-run", "true", cwd=tmp_path
+    )
+    assert dry.returncode == 2 and want in dry.stderr.splitlines(), dry.stderr
+    assert "web-1" not in dry.stdout
+    (tmp_path / "ssh_config").write_text("Host web-*\n    User deploy\n")
+    assert console("check-config", str(config), cwd=tmp_path).returncode == 0
+
+
 @pytest.mark.parametrize(
     ("change", "said"),
     [

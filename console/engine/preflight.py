@@ -27,6 +27,7 @@ def machine_problems(settings: Settings) -> list[Finding]:
         for problem, warning in [_key_problem(Path(name).expanduser())]
         if problem
     ]
+    findings += _ssh_config_problems(settings)
     known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
     if known is not None and known.exists() and not known.is_file():
         findings.append(
@@ -37,6 +38,37 @@ def machine_problems(settings: Settings) -> list[Finding]:
         problem = value and _directory_problem(Path(value).expanduser())
         if problem:
             findings.append(Finding("console", (key,), problem))
+    return findings
+
+
+def _ssh_config_problems(settings: Settings) -> list[Finding]:
+    """Each ssh_config file named in `[ssh] config_files` that cannot be read: skipped, its
+    hosts would go where the other files (or nothing) say, as `ssh -F` never does. The
+    default pair (~/.ssh/config, /etc/ssh/ssh_config) may be missing, as in OpenSSH."""
+    ssh = settings.inventory.ssh
+    if not ssh.use_ssh_config or "config_files" not in ssh.model_fields_set:
+        return []
+    defaults = type(ssh).model_fields["config_files"].default
+    findings = []
+    for index, name in enumerate(ssh.config_files):
+        path = Path(name).expanduser()
+        if name in defaults or (path.is_file() and os.access(path, os.R_OK)):
+            continue
+        where = path.absolute()  # a relative name is read from the current directory
+        problem = (
+            f"{where}: no such file"
+            if not path.exists()
+            else f"{where} is not a regular file"
+            if not path.is_file()
+            else f"{where} cannot be read by this user"
+        )
+        findings.append(
+            Finding(
+                "inventory",
+                ("ssh", "config_files", index),
+                f"{problem}; the hosts would be reached without it (ssh -F refuses it too)",
+            )
+        )
     return findings
 
 
