@@ -118,6 +118,7 @@ _SQL = (
     + """\
 dir=$(cd {{migrations_dir}} && pwd) || { echo "no migrations directory "{{migrations_dir}} >&2; exit 3; }
 mkdir -p .rollback || exit 3
+reach || exit 3
 # the version recorded in the database (golang-migrate: one row; Rails/dbmate: a row each)
 version() {
   sql -v t={{version_table}} <<'SQL'

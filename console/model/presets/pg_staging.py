@@ -46,8 +46,16 @@ else
       exit 3
     fi
     echo "the cluster runs (postmaster $(head -n 1 "$pgdata/postmaster.pid")): the action stops it"
+    reach || exit 3  # the verify connects as this does
     before=$(integrity before) || exit 3
   else
+    # the verify connects to the restored cluster at pg_port: a port it is not configured
+    # for would fail it (after a wait) once the data directory is replaced
+    port=$("$bin/postgres" -D "$pgdata" -C port 2>/dev/null)
+    if [ -n "$port" ] && [ "$port" != "$PGPORT" ]; then
+      echo "pg_port is $PGPORT, but $pgdata is configured for port $port: the verify would not reach the restored cluster; set pg_port" >&2
+      exit 3
+    fi
     echo "the cluster is not running: nothing to measure before"
     before="integrity stage=before"
   fi

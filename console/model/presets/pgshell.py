@@ -110,12 +110,20 @@ if [ -n {{pg_host}} ]; then export PGHOST={{pg_host}}; fi
 if [ -n {{pg_user}} ]; then export PGUSER={{pg_user}}; fi
 export PGPORT={{pg_port}} PGDATABASE={{database}} PGCONNECT_TIMEOUT=10
 sql() { "$bin/psql" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+# Whether psql reaches the database; else one line naming it and psql's reason (its first
+# line: the lines after it are hints, and the host's failure line is its last stderr line)
+reach() {
+  why=$("$bin/psql" -XAtq -c 'SELECT 1' 2>&1 >/dev/null) && return 0
+  echo "cannot connect to database $PGDATABASE: $(echo "$why" | head -n 1 | sed 's/^psql: error: //')" >&2
+  return 1
+}
 
 # One `integrity` line for the named tables: row counts, and a checksum of their rows
 # unless $2 is `rows` (a schema change rewrites every row, but keeps the count).
 integrity() {
   tables={{tables}}
   if [ -z "$tables" ]; then echo "integrity stage=$1"; return 0; fi
+  reach || return 1
   found=$(for t in $(echo "$tables" | tr , ' '); do
     sql -v t="$t" <<'SQL' || exit 1
 SELECT format('SELECT %%L, count(*), md5(coalesce(string_agg(md5(x::text), '''' ORDER BY md5(x::text)), '''')) FROM %%s AS x', :'t', to_regclass(:'t')) WHERE to_regclass(:'t') IS NOT NULL
@@ -172,7 +180,10 @@ ready() {
   i=0
   until "$bin/pg_isready" -q; do
     i=$((i + 1))
-    [ "$i" -lt {{wait_seconds}} ] || { echo "no connections after "{{wait_seconds}}" s" >&2; return 1; }
+    [ "$i" -lt {{wait_seconds}} ] || {
+      echo "no connections after "{{wait_seconds}}" s at ${PGHOST:-the default socket}, port $PGPORT (pg_host, pg_port)" >&2
+      return 1
+    }
     sleep 1
   done
 }

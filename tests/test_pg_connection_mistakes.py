@@ -1,0 +1,147 @@
+"""What a commander gets wrong in a PostgreSQL preset's connection (a database name, a
+port, a server that is down), against a real cluster over real sshd: the precheck fails
+before anything changes, and the host's failure line (its last stderr line, the one the
+run's last lines, the screens and the document show) names what is wrong."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from console.model.events import Kind
+from tests import pg
+from tests.conftest import require_postgres
+from tests.pgrig import Outcome, connection, pg_host, run_console, write_config
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+
+ORDERS = """\
+CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
+INSERT INTO orders VALUES (1, 'tea'), (2, 'cups');
+CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL);
+INSERT INTO schema_migrations VALUES (2, false);
+ALTER TABLE orders ADD COLUMN note text;
+"""
+MIGRATIONS = {
+    "1_orders.up.sql": "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);\n",
+    "1_orders.down.sql": "DROP TABLE orders;\n",
+    "2_note.up.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
+    "2_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\n",
+}
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory, sshd_account):
+    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
+
+
+@pytest.fixture
+def cluster(host):
+    cluster = pg.start_cluster(host.template, host.bindir, host.account)
+    cluster.sql(ORDERS)
+    yield cluster
+    pg.remove(cluster)
+
+
+def configure(host, cluster: pg.Cluster, tmp_path: Path) -> Path:
+    """A backup restore and an SQL down migration, as docs/strategies.md shows them."""
+    migrations = host.home("migrations")
+    for name, text in MIGRATIONS.items():
+        (migrations / name).write_text(text)
+        os.chown(migrations / name, host.account.uid, host.account.gid)
+    tables = '  { name = "tables", default = "orders" },\n' + connection(cluster)
+    strategies = f"""\
+[[strategies]]
+name = "restore"
+kind = "backup-restore"
+preset = "postgres-basebackup"
+params = [
+  {{ name = "pgdata", default = "{cluster.pgdata}" }},
+  {{ name = "backup", default = "{cluster.backups / "nightly"}" }},
+  {{ name = "archive", default = "{cluster.archive}" }},
+{tables}]
+
+[[strategies]]
+name = "sql-down"
+kind = "migration-reversal"
+preset = "sql"
+params = [
+  {{ name = "migrations_dir", default = "{migrations}" }},
+{tables}]
+"""
+    return write_config(tmp_path / "config", host, strategies, host.home("work"))
+
+
+def failure_line(outcome: Outcome) -> str:
+    """The failed host's last stderr line: what the run's last lines and the document say."""
+    errors = [
+        line
+        for e in outcome.events
+        if e.kind == Kind.COMMAND_OUTPUT and e.data.stream == "stderr"
+        for line in e.data.lines
+    ]
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    assert errors, outcome.stdout
+    return errors[-1]
+
+
+def untouched(cluster: pg.Cluster, stopped: bool = False) -> bool:
+    """The data directory is the cluster's own, nothing staged or kept aside beside it."""
+    beside = [p.name for p in cluster.root.iterdir() if p.name.startswith("data.")]
+    return not beside and cluster.running() is not stopped
+
+
+@pytest.mark.parametrize("strategy", ["restore", "sql-down"])
+def test_a_wrong_database_name_is_named_by_the_failure_line(host, cluster, tmp_path, strategy):
+    """Seen walking the presets: a restore naming a database that does not exist failed
+    its precheck with 'cannot read the tables orders,customers' as the host's line, as if
+    the tables were missing; psql's reason was on the line above it."""
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", strategy, "database=nosuch")
+
+    line = failure_line(outcome)
+    assert line.startswith("cannot connect to database nosuch: "), line
+    assert 'database "nosuch" does not exist' in line
+    assert untouched(cluster) and cluster.sql("SELECT max(version) FROM schema_migrations") == "2"
+
+
+@pytest.mark.parametrize("strategy", ["restore", "sql-down"])
+def test_a_wrong_port_is_named_by_the_failure_line(host, cluster, tmp_path, strategy):
+    """Seen walking the presets: an SQL down migration on a wrong port (or a server that
+    is down) ended on psql's hint, 'Is the server running on that host and accepting
+    TCP/IP connections?', as the host's line: the port it tried was on the line above."""
+    cluster.basebackup("nightly")
+    config = configure(host, cluster, tmp_path)
+    wrong = pg._free_port()
+
+    outcome = run_console(config, tmp_path / "state", strategy, f"pg_port={wrong}")
+
+    line = failure_line(outcome)
+    assert line.startswith("cannot connect to database postgres: "), line
+    assert f'"{pg.HOST}", port {wrong} failed' in line
+    assert untouched(cluster)
+
+
+def test_a_stopped_cluster_with_a_wrong_port_is_refused_before_its_restore(host, cluster, tmp_path):
+    """Seen walking the presets: with the cluster stopped (nothing to measure before) and
+    pg_port mistyped, the restore replaced the data directory, and only then its verify
+    waited wait_seconds (an hour by default) for connections on that port, to fail with
+    'no connections after 3600 s'. The precheck reads the port the cluster is configured
+    for and refuses another."""
+    cluster.basebackup("nightly")
+    cluster.stop_all()
+    config = configure(host, cluster, tmp_path)
+    wrong = pg._free_port()
+
+    outcome = run_console(config, tmp_path / "state", "restore", f"pg_port={wrong}")
+
+    line = failure_line(outcome)
+    assert line == (
+        f"pg_port is {wrong}, but {cluster.pgdata} is configured for port {cluster.port}:"
+        " the verify would not reach the restored cluster; set pg_port"
+    )
+    assert untouched(cluster, stopped=True)
