@@ -118,3 +118,48 @@ def test_a_lock_directory_loses_world_access_but_keeps_a_shared_group(tmp_path):
     SystemLocks(fresh).acquire("web", me)
     assert _mode(fresh) == _mode(fresh.parent) == 0o700
     assert _mode(fresh / "acquire.mutex") == 0o600
+
+
+def _shared_by_all(path: Path) -> Path:
+    """A directory like /tmp: every account writes there, and it holds another's file."""
+    path.mkdir()
+    (path / "someone-elses").write_text("x")
+    path.chmod(0o1777)
+    return path
+
+
+def test_run_never_makes_a_directory_holding_other_files_its_incidents(tmp_path):
+    """`run --journal /tmp` (as root) made /tmp 0700: every other account lost it. A new
+    incident's --journal is a directory of its own, new or empty."""
+    shared = _shared_by_all(tmp_path / "tmp")
+    for journal in (shared, shared / "journal.jsonl"):
+        run = cli(*RUN, "--journal", str(journal), state=tmp_path / "state", cwd=tmp_path)
+        assert run.returncode == 2, run.stdout
+        assert run.stderr == (
+            f"error: --journal {journal}: holds other files; a new incident needs a directory"
+            " of its own, new or empty (the console makes it private, 0700)\n"
+        )
+    assert _mode(shared) == 0o1777
+    assert [p.name for p in shared.iterdir()] == ["someone-elses"]
+
+
+@pytest.mark.parametrize("key", ["journal_dir", "lock_dir"])
+def test_a_journal_or_lock_dir_every_account_shares_is_refused(tmp_path, key):
+    """journal_dir or lock_dir = "/tmp" (or /run/lock): the console tightened it, taking
+    every other account's access away. check-config and every command refuse it."""
+    shared = _shared_by_all(tmp_path / "tmp")
+    config = tmp_path / "config"
+    assert cli("init", str(config), state=tmp_path / "state", cwd=tmp_path).returncode == 0
+    console_toml = config / "console.toml"
+    console_toml.write_text(f'{key} = "{shared}"\n' + console_toml.read_text())
+    for command in (
+        ["check-config", str(config)],
+        ["exec", "--config", str(config), "--systems", "web", "true"],
+    ):
+        result = cli(*command, state=tmp_path / "state", cwd=tmp_path)
+        assert result.returncode == 2, result.stdout
+        assert f"console.toml:1: {key}: {shared} is shared by every account (mode 1777)" in (
+            result.stderr
+        )
+        assert "Traceback" not in result.stderr
+    assert _mode(shared) == 0o1777

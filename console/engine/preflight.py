@@ -6,6 +6,7 @@ warning: as OpenSSH does, the console skips it (ssh-agent may hold the key)."""
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from console.model.problems import Finding, Loc
@@ -97,6 +98,12 @@ def _directory_problem(path: Path) -> str | None:
             return f"{path} is not a directory"
         if not os.access(path, os.W_OK | os.X_OK):
             return f"{path} is not writable by this user"
+        if path.stat().st_mode & (stat.S_IWOTH | stat.S_ISVTX):  # /tmp, /run/lock
+            return (
+                f"{path} is shared by every account (mode {stat.S_IMODE(path.stat().st_mode):o}):"
+                " the console would take others' access to it away; name a directory of its"
+                f" own, e.g. {path / 'rollback-console'}"
+            )
         return None
     parent = path.parent
     while not parent.exists() and parent != parent.parent:

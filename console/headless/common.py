@@ -62,7 +62,8 @@ async def reachable(settings: Settings, faults: list[Fault], demo: bool) -> Asyn
 def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
     """`--journal` (a journal file or an incident directory), else the engine's journal
     root: where a new incident's journal is made, never one that holds an incident
-    already (a second run or drill there appended a second incident to its record)."""
+    already (a second run or drill there appended a second incident to its record), nor
+    other files (its mode is tightened to 0700: `--journal /tmp` closed /tmp to all)."""
     if not path:
         return engine.journal_root / incident_id
     target = Path(path)
@@ -74,6 +75,11 @@ def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
         raise ProcedureError(
             f"--journal {path}: holds an incident already; a new one needs a directory of"
             " its own (`resume` goes on with that one, `exec --journal` adds to it while open)"
+        )
+    if target.is_dir() and any(target.iterdir()):  # /tmp, a home: made 0700, all of it
+        raise ProcedureError(
+            f"--journal {path}: holds other files; a new incident needs a directory of its"
+            " own, new or empty (the console makes it private, 0700)"
         )
     return target
 
