@@ -53,7 +53,8 @@ def settings_with(channels: list[dict], **communicate) -> Settings:
     for phase in data["procedure"]["phases"]:
         for step in phase["steps"]:
             if step["id"] == "communicate":
-                step.update(command=None, channels=[c["name"] for c in channels], **communicate)
+                step.update({"command": None, "channels": [c["name"] for c in channels]})
+                step.update(communicate)
     return Settings.model_validate(data)
 
 

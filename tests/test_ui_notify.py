@@ -307,3 +307,49 @@ async def test_a_follower_is_not_told_attempt_1_while_the_console_retries(tmp_pa
             await sending
             await conductor.notifier.drain()
             conductor.recorder.close()
+
+
+async def test_the_update_dialog_shows_commands_as_they_run_and_how_to_send_at_80x24(
+    tmp_path: Path,
+) -> None:
+    """Seen at 80x24 on a real sshd fleet with a mail command and four channels: the
+    dialog's "To:" showed the command channel's template (`echo {{message}} | mail ...
+    {{incident}}`), wrapped over three lines per command, and pushed "Enter sends · Esc
+    does not send" out of the dialog. The timeline said "to the jump host: echo
+    {{message}} ...", as if sent as is. Each channel is now one line, a command rendered as
+    it runs (the message, still to be edited, as ‹message›); the hint stays in sight; the
+    record says the command that ran."""
+    from console.journal.describe import describe
+
+    mailer = "echo {{incident}}: {{message}} >/dev/null"
+    with HookServer() as hooks:
+        channels = [
+            {"name": n, "kind": "webhook", "url": hooks.on(f"/{n}", OK)}
+            for n in ("slack", "pager", "status")
+        ] + [{"name": "mailer", "kind": "command", "command": mailer}]
+        settings = settings_with(channels, command="echo {{message}} >/dev/null")
+        app = build_app(settings, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot, "checkout errors on every web host since 2.4.1, " * 3)
+            app.screen.select_step("communicate")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+            await pilot.pause(0.2)
+            dialog = app.screen.query_one("#notify-dialog")
+            incident = app.conductor.state.incident_id
+            lines = [str(t.render()) for t in dialog.query(".target")]
+            assert len(lines) == 5, lines
+            assert not any("{{" in line for line in lines), lines
+            assert f"mailer: the jump host runs: echo {incident}: '‹message›'" in lines[-1]
+            for widget in [*dialog.query(".target"), dialog.query_one(".dialog-hint")]:
+                assert dialog.content_region.contains_region(widget.region), widget
+            await pilot.press("enter")
+            conductor = app.conductor
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            said = [
+                describe(e) for e in conductor.recorder.events
+                if e.kind == Kind.NOTIFICATION_SENT and e.data.kind == "command"
+            ]  # fmt: skip
+            assert len(said) == 2 and not any("{{" in s for s in said), said
+            assert f"via mailer to the jump host: echo {incident}: '" in said[1], said
+            await conductor.notifier.drain()

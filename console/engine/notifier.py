@@ -74,6 +74,22 @@ def target_of(channel: Channel) -> str:
     return f"{WHERE[channel.kind]} ({f'${secret}' if secret else 'secret in the configuration'})"
 
 
+MESSAGE_MARK = "‹message›"  # where a command channel puts the message, before it is final
+
+
+def shown_target(channel: Channel, update: Update, mask: Callable[[str], str]) -> str:
+    """Where `channel` sends `update`, as the commander confirms it: a command as it will
+    run, every placeholder rendered but `{{message}}` (the message, still to be edited:
+    `‹message›`), masked as the journal masks it; a webhook as `target_of` says it."""
+    if channel.kind is not ChannelKind.COMMAND:
+        return target_of(channel)
+    try:
+        command = render(channel.command or "", {**update.values(), "message": MESSAGE_MARK})
+    except ParameterError as exc:
+        return f"the jump host: not sent: {exc}"
+    return f"the jump host runs: {mask(command)}"
+
+
 class Notifier:
     """Sends a conductor's status updates and follows its incident on PagerDuty."""
 

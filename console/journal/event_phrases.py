@@ -9,7 +9,7 @@ from console.journal.times import duration
 from console.model.events import Event
 from console.model.procedure import FormField
 from console.model.status import outcome_unknown
-from console.model.visible import assignments
+from console.model.visible import assignments, visible
 
 if TYPE_CHECKING:
     from console.model.payloads import (
@@ -135,6 +135,14 @@ def a_notification(d: NotificationSent) -> str:
     if not d.severity:
         return f"a {what}"
     return f"{'an' if d.severity[0] in 'aeiou' else 'a'} {d.severity} {what}"
+
+
+def sent_to(d: NotificationSent) -> str:
+    """Where it went: a command as it ran (its `target` is the channel's template, whose
+    `{{message}}` would read as sent as is), else the target, without its secret."""
+    if d.kind == "command" and d.command:
+        return f"the jump host: {visible(d.command, one_line=True)}"
+    return d.target
 
 
 def notified(d: NotificationResult, e: Event) -> str:

@@ -101,10 +101,15 @@ class Stepping:
             return
         who = conductor.state.commander or self.app.engine.actor.login
         if step.kind is StepKind.NOTIFY:
-            default = conductor.notifier.compose(step).message
-            from console.engine.notifier import target_of  # with the first incident
+            notifier = conductor.notifier
+            update = notifier.compose(step)
+            default = update.message
+            from console.engine.notifier import shown_target  # with the first incident
 
-            targets = [f"{c.name}: {target_of(c)}" for c in conductor.notifier.channels_of(step)]
+            mask = notifier.recorder.redactor.text
+            targets = [
+                f"{c.name}: {shown_target(c, update, mask)}" for c in notifier.channels_of(step)
+            ]
 
             def send(message: str | None) -> None:
                 if message is not None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 MAX_LINES = 6  # of each command shown; the checklist's preview shows them whole
+MAX_TARGETS = 5  # lines of a status update's channels
 COMMAND = "    $ "  # before each command line; a long one goes on under its start
 
 
@@ -247,10 +248,16 @@ class NotifyDialog(ModalScreen[str | None]):
         self.targets = targets
 
     def compose(self) -> ComposeResult:
-        where = "\n".join(f"  → {t}" for t in self.targets)
+        shown = self.targets
+        if len(shown) > MAX_TARGETS:  # the message and how to send it stay in sight at 80x24
+            rest = [t.split(":", 1)[0] for t in shown[MAX_TARGETS - 1 :]]
+            shown = [*shown[: MAX_TARGETS - 1], f"… and {len(rest)} more: {', '.join(rest)}"]
         with Vertical(classes="dialog", id="notify-dialog"):
             yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
-            yield Static(Text(f"To:\n{where}"), classes="dialog-text")  # a URL's [ is not markup
+            with Vertical(id="notify-targets"):
+                yield Static("To:")
+                for target in shown:  # one line each, cut with … at the dialog's width
+                    yield Static(Text(f"  → {visible(target, one_line=True)}"), classes="target")
             yield Label("Message (edit it if you like; what is sent is journalled):")
             yield MessageArea(self.message, id="notify-message")
             yield Label("", id="notify-error", classes="error-line")
