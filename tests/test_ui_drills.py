@@ -242,3 +242,19 @@ async def test_a_drill_in_the_incident_list_is_labelled_drill_once(tmp_path):
         await pilot.pause()
         table = app.screen.query_one("#incidents", DataTable)
         assert str(table.get_row_at(0)[1]).startswith("DRILL web-release: the")
+
+
+async def test_a_failed_drill_in_the_incident_list_is_never_a_tick(tmp_path):
+    """Seen at 80x24 after drills on a real sshd fleet: a drill judged FAILED (its recovery
+    target missed, its data damaged) was listed "✔ rolled back", the same as one that
+    passed; only the schedule below said ✘. A drill's row says its verdict."""
+    root = tmp_path / "incidents"
+    past_drill(root, "d-1", "Drill app-slow: the restart is slow", 2, passed=False)
+    past_drill(root, "d-2", "Drill app-release: the release rolls back", 1, passed=True)
+    app = build_app(demo_settings(), root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#incidents", DataTable)
+        rows = {str(table.get_row_at(i)[1]).split(":")[0]: table.get_row_at(i) for i in (0, 1)}
+        assert str(rows["DRILL app-slow"][2]) == "✘ drill failed", rows
+        assert "drill failed" not in str(rows["DRILL app-release"][2]), rows

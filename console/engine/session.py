@@ -53,6 +53,7 @@ class IncidentSummary(NamedTuple):
     recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
     undone: bool = False  # a strategy step's undo ran since the step (after the close too)
     undo_failed: bool = False  # and it did not succeed on every host it went to
+    drill_failed: bool = False  # a drill judged failed, whatever its outcome
 
 
 class Loaded(NamedTuple):
@@ -71,15 +72,18 @@ def _stamp(journal: Path) -> tuple[int, ...]:
 
 
 def _incident_events(path: Path) -> list[Event]:
-    """The `incident.*`, `recovery.measured` and `step.completed` events of a journal
-    (the last say whether a step was undone since), all a summary needs, without parsing
+    """The `incident.*`, `recovery.measured`, `step.completed` (whether a step was undone
+    since) and `drill.judged` events of a journal, all a summary needs, without parsing
     the rest: listing incidents must stay cheap however long one of them is."""
     lines = path.read_bytes().split(b"\n")
     return [
         parse_line(raw, path, number)
         for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
-        if b'"incident.' in raw or b'"recovery.measured"' in raw or b'"step.completed"' in raw
+        if any(kind in raw for kind in SUMMARY_KINDS)
     ]
+
+
+SUMMARY_KINDS = (b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"')
 
 
 class Engine:
@@ -306,6 +310,7 @@ class Engine:
                     recovery=state.recovery,
                     undone=bool(undos),
                     undo_failed=any(u.status is not StepStatus.DONE for u in undos),
+                    drill_failed=(state.drill_verdict or {}).get("passed") is False,
                 )
             )
         return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

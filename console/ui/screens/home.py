@@ -53,10 +53,12 @@ def _strategies(names: list[str]) -> str:
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since` (or `an undo failed since`), or `… open`, cut at a word; the export has the reason, the hosts or the
-    successor."""
+    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), or `… open`,
+    cut at a word; the export has the reason, the hosts or the successor."""
     if summary.outcome is None:
         return "… open"
+    if summary.drill_failed:  # a drill is for its verdict: a failed one is never a tick
+        return textwrap.shorten("✘ drill failed", width, placeholder=" …")
     try:
         outcome = Outcome(summary.outcome)
     except ValueError:  # an older journal: the outcome in words
