@@ -165,6 +165,7 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     # row counts only: the headless lines say so, and claim no checksum
     assert "integrity before: recorded (orders=2)" in outcome.stdout
     assert "integrity after: match (orders=2)" in outcome.stdout
+    assert after["restored"] == "alembic revision 0001 (from 0002)"
 
     # a second incident: `previous` would now drop the table; refused, nothing changed
     again = run_console(config, tmp_path / "again", "schema-down")
@@ -238,6 +239,13 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(
     assert shop(cluster, query) == after
     assert shop(cluster, "SELECT count(*) FROM orders") == "2"
     assert outcome.integrity("after")["verdict"] == "match"
+    # what the schema was brought back to, as data: the document said only that the rows
+    # matched, the versions and the file reversed were in the verify's raw output alone
+    restored = "schema version 1 (from 2, reversing 000002_note.down.sql)"
+    assert outcome.integrity("after")["restored"] == restored
+    section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
+    head, _, row = section.strip().splitlines()
+    assert head.endswith("| Verdict | Restored to |") and row.endswith(f"| {restored} |"), section
 
     # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
     ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")

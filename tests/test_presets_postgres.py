@@ -186,7 +186,9 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     """Seen on a real cluster: the verify printed 'timeline 2; recovery stopped: before
     ...' in its raw output only; the document's Data integrity section, in Markdown and in
     JSON, did not say where the recovery stopped. Nor did the console's integrity screen
-    (F3, i): one line under its table now, the stop point too wide for its cells."""
+    (F3, i): one line under its table now, the stop point too wide for its cells. Nor,
+    walking the presets later, what was restored: the backup, from when, and where the data
+    directory it replaced is kept (a line of its own there too)."""
     from textual.widgets import Static
 
     (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
@@ -195,22 +197,33 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
     stopped = outcome.integrity("after")["recovery"]["stopped"]
+    # what was restored: the backup, when it started, the last transaction replayed, and
+    # where the data directory it replaced is kept (the way back): the document said none
+    restored = outcome.integrity("after")["restored"]
+    assert restored.startswith(f"backup {cluster.backups / 'nightly'} (started 20"), restored
+    assert ", then WAL to the transaction committed at 20" in restored, restored
+    kept = f"{cluster.pgdata}.replaced-{outcome.incident}"
+    assert restored.endswith(f"; the data directory before it is kept at {kept}"), restored
 
     journal = tmp_path / "state" / "incident-pitr"
     markdown, document = export(journal, "markdown"), json.loads(export(journal, "json"))
 
     section = markdown.split("## Data integrity")[1].split("\n## ")[0]
     head, _, row = section.strip().splitlines()
-    assert head.endswith("| Recovery stopped |"), head
-    assert row.endswith(f"| {stopped} (timeline 2) |"), row
+    assert head.endswith("| Restored to | Recovery stopped |"), head
+    assert row.endswith(f"| {restored} | {stopped} (timeline 2) |"), row
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
+    assert document["document"]["integrity"][0]["restored"] == restored
 
     def read(screen) -> tuple[str, bool]:
         line = screen.query_one("#integrity-recovery", Static)
         return " ".join(str(line.render()).split()), screen.region.contains_region(line.region)
 
     said, shown = await _on_integrity_screen(config, journal, tmp_path, read)
-    assert said == f"db-1 (restore): recovery stopped {stopped} (timeline 2)", said
+    assert said == " ".join(
+        f"db-1 (restore): restored to {restored}"
+        f" db-1 (restore): recovery stopped {stopped} (timeline 2)".split()
+    ), said
     assert shown
 
 

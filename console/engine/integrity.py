@@ -7,7 +7,9 @@ after that differs from the expected summary, or a missing record, fails the hos
 An `expected` line with nothing on it says no expectation exists (a recovery to a
 point in time): the after is recorded, not judged. A recovery's verify also prints where it
 stopped, `recovery timeline=3 stopped=before 2025-05-16 10:29:30.25+00` (the rest of the
-line is PostgreSQL's own words): the after record carries it.
+line is PostgreSQL's own words): the after record carries it, and so it does what the
+data was brought back to, `restored to backup /var/backups/pg/nightly (started ...)` or
+`restored to schema version 1 (from 2, reversing 2_note.down.sql)`.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from console.model.status import FailureClass
 LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
 RECOVERY = re.compile(r"^\s*recovery\s+timeline=([0-9]{1,10})\s+stopped=(\S.*?)\s*$")
+RESTORED = re.compile(r"^\s*restored to\s+(\S.*?)\s*$")
 
 
 @dataclass
@@ -73,6 +76,12 @@ def parse_recovery(line: str) -> RecoveryStop | None:
     return {"timeline": int(match.group(1)), "stopped": match.group(2)}
 
 
+def parse_restored(line: str) -> str | None:
+    """What the data was brought back to, from one `restored to ...` line, or None."""
+    match = RESTORED.match(line)
+    return match.group(1) if match else None
+
+
 def differences(found: Summary, expected: Summary) -> list[str]:
     """What differs, judged only on what the expectation names."""
     out = []
@@ -97,9 +106,13 @@ def integrity_payload(
     detail: str,
     strategy: str | None = None,
     recovery: RecoveryStop | None = None,
+    restored: str | None = None,
 ) -> payloads.IntegrityRecorded:
     """The `integrity.recorded` event of one host's summary at a stage, and its verdict;
-    `recovery`: where a recovery stopped (an after's), said only when known."""
+    `recovery`: where a recovery stopped, `restored`: what the data was brought back to
+    (an after's), each said only when known."""
+    said: dict[str, Any] = {"recovery": recovery, "restored": restored}
+    said = {k: v for k, v in said.items() if v}  # said only when known
     return payloads.IntegrityRecorded(
         strategy=strategy,
         stage=stage,
@@ -108,7 +121,7 @@ def integrity_payload(
         expected=expected.as_data() if expected else None,
         verdict=verdict,
         detail=detail,
-        **({"recovery": recovery} if recovery else {}),
+        **said,
     )
 
 
@@ -207,6 +220,7 @@ class IntegrityWatch:
         after = next((s for stage, s in reversed(parsed) if stage == "after"), None)
         stops = [r for r in map(parse_recovery, state.lines) if r]
         recovery = stops[-1] if stops else None
+        restored = next(filter(None, map(parse_restored, reversed(state.lines))), None)
         if host not in self.before and host not in self.baseline:
             self._fail(event, "before", None, "no integrity summary before the change")
         if after is None:
@@ -222,10 +236,10 @@ class IntegrityWatch:
             expected = None  # the command says nothing is expected: record only
         diffs = differences(after, expected) if expected else []
         if diffs:
-            self._fail(event, "after", after, "; ".join(diffs), expected, recovery)
+            self._fail(event, "after", after, "; ".join(diffs), expected, recovery, restored)
         else:
             verdict = "match" if expected else "recorded"
-            self._record(event, "after", after, expected, verdict, "", recovery)
+            self._record(event, "after", after, expected, verdict, "", recovery, restored)
 
     def _fail(
         self,
@@ -235,10 +249,11 @@ class IntegrityWatch:
         detail: str,
         expected: Summary | None = None,
         recovery: RecoveryStop | None = None,
+        restored: str | None = None,
     ) -> None:
         verdict = "missing" if found is None else "mismatch"
         self.failed[event.where.host or ""] = detail
-        self._record(event, stage, found, expected, verdict, detail, recovery)
+        self._record(event, stage, found, expected, verdict, detail, recovery, restored)
 
     def _record(
         self,
@@ -249,9 +264,13 @@ class IntegrityWatch:
         verdict: str,
         detail: str,
         recovery: RecoveryStop | None = None,
+        restored: str | None = None,
     ) -> None:
+        payload = integrity_payload(
+            stage, found, expected, verdict, detail, self.strategy, recovery, restored
+        )
         self.recorder.record(
-            integrity_payload(stage, found, expected, verdict, detail, self.strategy, recovery),
+            payload,
             system=event.where.system,
             host=event.where.host,
             step=self.step,

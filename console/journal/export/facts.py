@@ -209,6 +209,12 @@ class IntegrityCheck(Strict):
     recovery: RecoveryStopped | None = Field(
         default=None, description="where the recovery stopped, said with the after record"
     )
+    restored: str | None = Field(
+        default=None,
+        description="what the data was brought back to, said with the after record: the"
+        " backup (when it started, where the data directory before it is kept), the schema"
+        " version or revision (from which, reversing which files)",
+    )
 
 
 class Command(Strict):

@@ -254,14 +254,16 @@ def _snapshot(s: Snapshot | None) -> str:
     return checksum + (f"; rows: {rows}" if rows else "")
 
 
-def _integrity_row(r: IntegrityCheck, recoveries: bool) -> tuple[object, ...]:
+def _integrity_row(r: IntegrityCheck, recoveries: bool, restores: bool) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
-    row = (r.host or "–", r.step or "–", _snapshot(r.before), _snapshot(r.after),
-           _snapshot(r.expected), verdict)  # fmt: skip
-    if not recoveries:
-        return row
-    stop = r.recovery
-    return (*row, f"{stop.stopped} (timeline {stop.timeline})" if stop else "–")
+    row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
+                               _snapshot(r.after), _snapshot(r.expected), verdict)  # fmt: skip
+    if restores:
+        row = (*row, r.restored or "–")
+    if recoveries:
+        stop = r.recovery
+        row = (*row, f"{stop.stopped} (timeline {stop.timeline})" if stop else "–")
+    return row
 
 
 def integrity(doc: Document) -> list[str]:
@@ -269,11 +271,16 @@ def integrity(doc: Document) -> list[str]:
     if not doc.integrity:
         return [*lines, "No integrity record was taken: nothing to compare.", ""]
     head: tuple[str, ...] = ("Host", "Step", "Before", "After", "Expected", "Verdict")
-    # a recovery's stop point, in a column of its own where any recovery said one
+    # what the data was brought back to, and a recovery's stop point, in columns of their
+    # own where any record said one
+    restores = any(r.restored for r in doc.integrity)
     recoveries = any(r.recovery for r in doc.integrity)
+    if restores:
+        head = (*head, "Restored to")
     if recoveries:
         head = (*head, "Recovery stopped")
-    return [*lines, *_table(head, [_integrity_row(r, recoveries) for r in doc.integrity])]
+    rows = [_integrity_row(r, recoveries, restores) for r in doc.integrity]
+    return [*lines, *_table(head, rows)]
 
 
 def retry(doc: Document) -> list[str]:

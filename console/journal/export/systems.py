@@ -167,6 +167,7 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
                 verdict=verdict,
                 detail=detail,
                 recovery=(after or {}).get("recovery"),
+                restored=(after or {}).get("restored"),
             )
         )
     return out

@@ -95,6 +95,13 @@ class IntegrityRecorded(Payload):
         ' 2025-05-16 10:29:30.25+00`, `at restore point "x"`, `after LSN 0/3000060`,'
         " `reached consistency`, `no recovery target specified`)}",
     )
+    restored: str | None = Field(
+        None,
+        description="what the data was brought back to, as its verify printed it (`restored"
+        " to ...`), with the after: `backup /var/backups/pg/nightly (started 2025-05-16"
+        " 02:00:03 UTC); the data directory before it is kept at ...`, `schema version 1"
+        " (from 2, reversing 2_note.down.sql)`",
+    )
 
 
 class NotificationSent(Payload):

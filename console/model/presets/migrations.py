@@ -88,6 +88,7 @@ want=$(cat .rollback/alembic-target) || exit 3
 now=$(al current | awk 'NF { print $1 }')
 test "${now:-base}" = "$want" || { echo "alembic revision is ${now:-base}, expected $want" >&2; exit 1; }
 echo "alembic revision ${now:-base}"
+echo "restored to alembic revision ${now:-base} (from $(cat .rollback/alembic-{{incident}}-from 2>/dev/null))"
 integrity after rows
 """
 )
@@ -256,6 +257,9 @@ want=$(cat .rollback/sql-target) || exit 3
 now=$(version) || exit 1
 test "$now" = "$want" || { echo "schema version is $now, expected $want" >&2; exit 1; }
 echo "schema version $now"
+mine=.rollback/sql-{{incident}}
+echo "restored to schema version $now (from $(cat "$mine-from" 2>/dev/null)," \\
+  "reversing $(awk '{ print $2 }' "$mine-plan" 2>/dev/null | paste -s -d ' '))"
 integrity after rows
 """
 )

@@ -145,7 +145,8 @@ def _stage(replays_wal: bool) -> str:
 # Said once every check has passed: a later check that refuses removes the staged copy.
 # What a retry needs (the backup, the before) is written only then: a refusal leaves nothing.
 _STAGED = """\
-printf 'backup=%s\\nbefore=%s\\n' "$backup" "$before" > "$state" ||
+started=$(sed -n 's/^START TIME: //p' "$stage/backup_label")
+printf 'backup=%s\\nstarted=%s\\nbefore=%s\\n' "$backup" "$started" "$before" > "$state" ||
   { rm -rf "$stage"; echo "cannot write $state" >&2; exit 3; }
 echo "staged and verified at $stage"
 """

@@ -189,6 +189,13 @@ echo "recovery timeline=$tli stopped=$reason"
 """
         + check
         + """\
+# What was restored, as data: the after integrity record carries it to the document.
+from=$(sed -n 's/^backup=//p' "$state" 2>/dev/null)
+started=$(sed -n 's/^started=//p' "$state" 2>/dev/null)
+test -n "$from" || from={{backup}}
+kept=
+if [ -e "$replaced" ]; then kept="; the data directory before it is kept at $replaced"; fi
+echo "restored to backup $from${started:+ (started $started)}${last:+, then WAL to the transaction committed at $last}$kept"
 # Recovered where asked, but the action did not finish (its console died): what it does
 # after the promotion is done here, the settings taken out and the restore marked done.
 if grep -q '^# rollback-console .*: recovery settings$' "$pgdata/postgresql.auto.conf" 2>/dev/null; then

@@ -63,15 +63,18 @@ def _snapshot(record: dict | None) -> str:
 
 
 def recovery_lines(checks: list[IntegrityCheck]) -> str:
-    """Where each recovery stopped, a host a line (wrapped, under the table: too wide for
-    one of its cells at 80 columns); empty when no recovery said so."""
-    return "\n".join(
-        f"{c.host or '–'} ({c.step or '–'}): recovery stopped"
-        f" {visible(c.recovery.stopped, one_line=True)}"
-        f" (timeline {c.recovery.timeline})"
-        for c in checks
-        if c.recovery is not None
-    )
+    """What each host's data was brought back to and where its recovery stopped, a line
+    each (wrapped, under the table: too wide for one of its cells at 80 columns); empty
+    when no record said so."""
+    lines = []
+    for c in checks:
+        where = f"{c.host or '–'} ({c.step or '–'}):"
+        if c.restored:
+            lines.append(f"{where} restored to {visible(c.restored, one_line=True)}")
+        if c.recovery is not None:
+            stopped = visible(c.recovery.stopped, one_line=True)
+            lines.append(f"{where} recovery stopped {stopped} (timeline {c.recovery.timeline})")
+    return "\n".join(lines)
 
 
 def verdict_text(verdict: str | None) -> Text:
