@@ -10,6 +10,7 @@ nor SSH is needed here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import re
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
-from textual.app import App
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from console.model.events import Event
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.ui.collector import Collector
+from console.ui.held_toasts import HeldToasts
 from console.ui.incident_screens import SCREENS, screen_classes
 from console.ui.key_turns import KeyTurns
 from console.ui.messages import JournalChanged
@@ -107,6 +109,7 @@ class IncidentApp(App[int]):
         self.at_first_frame: Callable[[], None] | None = None
         # Keys and pastes one at a time, each on the screen it reaches (ui/key_turns.py).
         self.key_turns = KeyTurns(self, super().on_event)
+        self.held_toasts = HeldToasts()
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, but on Linux one that outlives its terminal (`ui/terminal.py`):
@@ -266,6 +269,12 @@ class IncidentApp(App[int]):
         super().notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
+
+    def _refresh_notifications(self) -> None:
+        """Toasts up as a dialog opens wait until it closes (ui/held_toasts.py)."""
+        with contextlib.suppress(ScreenStackError):
+            self.held_toasts.sort(self, self.screen)
+        super()._refresh_notifications()
 
     # -- actions -------------------------------------------------------------------
 
