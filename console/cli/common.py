@@ -132,19 +132,37 @@ def existing_journal(text: str, config: str | None) -> Path:
     from console.journal.files import JOURNAL_NAME, journal_path
     from console.paths import find_config
 
-    path = journal_path(Path(text))
-    if path.is_file():
-        return path
-    if not INCIDENT_ID.fullmatch(text):
-        raise UsageError(f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)")
-    places = _incident_places(config)
-    for place in places:
-        if (place / text / JOURNAL_NAME).is_file():
-            return place / text / JOURNAL_NAME
+    try:
+        path = journal_path(Path(text))
+        if path.is_file():
+            return path
+        if not INCIDENT_ID.fullmatch(text):
+            raise UsageError(
+                f"{text}: no journal there (expected a {JOURNAL_NAME} or its directory)"
+            )
+        places = _incident_places(config)
+        for place in places:
+            if (place / text / JOURNAL_NAME).is_file():
+                return place / text / JOURNAL_NAME
+    except PermissionError as exc:
+        raise UsageError(_not_readable(Path(exc.filename))) from None
     looked = ", ".join(str(p) for p in places)
     if find_config(config) is None:  # a journal_dir set in a configuration not found here
         looked += "; no configuration found: --config DIR reads its console.toml's journal_dir"
     raise UsageError(f"{text}: no incident of that id (looked in {looked})")
+
+
+def _not_readable(path: Path) -> str:
+    """An incident this account may not read: another account's, private to it."""
+    import pwd
+
+    for at in (path, *path.parents):
+        try:
+            owner = pwd.getpwuid(at.stat().st_uid).pw_name
+        except (OSError, KeyError):
+            continue
+        return f"{path}: not readable by this account: {at} is {owner}'s, private to it"
+    return f"{path}: not readable by this account"
 
 
 def _incident_places(config: str | None) -> list[Path]:

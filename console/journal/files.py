@@ -71,6 +71,36 @@ def secure_dir(path: Path, group_ok: bool = False) -> None:
             raise JournalError(f"{path}: mode {mode:o} lets others read it: {exc}") from None
 
 
+def incident_modes(directory: Path) -> tuple[int, int]:
+    """The modes of incident `directory` and of its files: private (0700, 0600), or,
+    in a team's journal directory (one its group may write, as an administrator shares
+    it: 2770), readable by that group (0750, 0640), so that teammates follow and export
+    the incident; only its writer writes."""
+    try:
+        team = directory.parent.stat().st_mode & stat.S_IWGRP
+    except OSError:
+        team = 0
+    return (0o750, 0o640) if team else (DIR_MODE, FILE_MODE)
+
+
+def secure_incident_dir(directory: Path) -> int:
+    """Create `directory` or set its mode as `incident_modes` says (a setgid bit is
+    kept); the mode of its files. One more open than that, and not ours to change, is
+    refused."""
+    make_dirs(directory)
+    mode, files = incident_modes(directory)
+    current = directory.stat().st_mode
+    if stat.S_IMODE(current) & 0o777 != mode:
+        try:
+            directory.chmod(mode | (current & stat.S_ISGID))
+        except OSError as exc:
+            if current & 0o777 & ~mode:
+                raise JournalError(
+                    f"{directory}: mode {stat.S_IMODE(current):o} lets others read it: {exc}"
+                ) from None
+    return files
+
+
 def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
     """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
     umask and whatever mode an earlier file at `path` had; missing parents are 0700."""

@@ -13,7 +13,7 @@ import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
-from console.journal.files import FILE_MODE, WRITER_LOCK_NAME, JournalError
+from console.journal.files import WRITER_LOCK_NAME, JournalError, incident_modes
 
 # What this process is, as a refusal names it ("rollback-console verify"): the command
 # line sets it once parsed.
@@ -38,6 +38,23 @@ class JournalInUse(JournalError):
         )
 
 
+class JournalNotOurs(JournalError):
+    """Another account's journal (a teammate's, in a team's journal_dir): read-only here.
+    The message names the incident, its owner and how to read it."""
+
+
+def _not_ours(journal: Path, incident: str) -> str:
+    whose = f"incident {incident}'s journal" if incident else str(journal)
+    try:
+        owner = pwd.getpwuid(journal.parent.stat().st_uid).pw_name
+    except (OSError, KeyError):
+        return f"{whose} is not this account's to write ({journal.parent})"
+    return (
+        f"{whose} is {owner}'s: this account may read it (rollback-console follow"
+        f" {journal.parent}, export), not write it; {owner}'s console goes on with it"
+    )
+
+
 def _who(holder: dict[str, object]) -> str:
     if not holder.get("pid"):  # just taken, its name not written yet, or unreadable
         return "another process"
@@ -60,8 +77,11 @@ class JournalLock:
 
     def __init__(self, journal: Path, incident: str = ""):
         path = journal.with_name(WRITER_LOCK_NAME)
+        mode = incident_modes(journal.parent)[1]
         try:
-            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+            self.fd = os.open(path, os.O_RDWR | os.O_CREAT, mode)
+        except PermissionError:
+            raise JournalNotOurs(_not_ours(journal, incident)) from None
         except OSError as exc:
             raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
         try:
@@ -73,7 +93,7 @@ class JournalLock:
         except OSError as exc:  # a filesystem without locks: no custody could be promised
             os.close(self.fd)
             raise JournalError(f"{path}: cannot be locked: {exc.strerror}") from None
-        os.fchmod(self.fd, FILE_MODE)
+        os.fchmod(self.fd, mode)
         me = {
             "pid": os.getpid(),
             "user": _user(),

@@ -6,12 +6,11 @@ import os
 from pathlib import Path
 
 from console.journal.files import (
-    FILE_MODE,
     OUTPUT_NAME,
     JournalError,
     JournalWriteFailed,
     TornLine,
-    secure_dir,
+    secure_incident_dir,
 )
 from console.journal.journal_lock import JournalLock
 from console.model.events import Event
@@ -20,14 +19,15 @@ from console.model.events import Event
 class _AppendFile:
     """One append-only file; a torn tail is moved aside (never deleted) before appending."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, mode: int):
         self.path = path
+        self.mode = mode
         self.repaired = self._repair_torn_tail()
         try:
-            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
+            self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
         except OSError as exc:
             raise JournalError(f"{path}: cannot be opened for writing: {exc.strerror}") from None
-        os.fchmod(self.fd, FILE_MODE)
+        os.fchmod(self.fd, mode)
         self.held: list[bytes] = []  # lines not written yet, in order
         self.end = os.fstat(self.fd).st_size  # where the next line held or written starts
 
@@ -42,7 +42,7 @@ class _AppendFile:
         cut = data.rfind(b"\n") + 1
         aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
         aside.write_bytes(data[cut:])
-        aside.chmod(FILE_MODE)
+        aside.chmod(self.mode)
         with self.path.open("r+b") as handle:
             handle.truncate(cut)
             os.fsync(handle.fileno())
@@ -90,11 +90,11 @@ class JournalWriter:
         """Raises JournalInUse (nothing written) while another process writes it; `lock`:
         taken already (before the systems' locks: a refusal then leaves no trace)."""
         self.path = path
-        secure_dir(path.parent)
+        mode = secure_incident_dir(path.parent)
         self._lock = lock or JournalLock(path)  # before the torn tails' repair: it writes
         try:
-            self._journal = _AppendFile(path)
-            self._output = _AppendFile(path.with_name(OUTPUT_NAME))
+            self._journal = _AppendFile(path, mode)
+            self._output = _AppendFile(path.with_name(OUTPUT_NAME), mode)
         except BaseException:
             self._lock.close()
             raise

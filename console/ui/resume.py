@@ -120,7 +120,15 @@ class Resuming:
 
     def _not_resumed(self, path: Path, exc: Exception, loading: LoadingScreen) -> None:
         loading.dismiss()
-        self.app.notify(f"Could not resume {path}: {exc}", title="Not resumed", severity="error")
+        self._say_not_resumed(path, exc)
+
+    def _say_not_resumed(self, path: Path, exc: Exception) -> None:
+        from console.journal.journal_lock import JournalInUse, JournalNotOurs
+
+        # Those name the incident and where to follow it: the path would be said twice.
+        named = isinstance(exc, JournalInUse | JournalNotOurs)
+        said = f"Could not resume: {exc}" if named else f"Could not resume {path}: {exc}"
+        self.app.notify(said, title="Not resumed", severity="error")
 
     def _take_over(
         self, loaded: Loaded, loading: LoadingScreen | None, take_over: str | None
@@ -136,10 +144,7 @@ class Resuming:
             self.app.offer_lock_takeover(exc, retry)
             return
         except (ProcedureError, JournalError, OSError, ValueError) as exc:
-            path = loaded.path
-            self.app.notify(
-                f"Could not resume {path}: {exc}", title="Not resumed", severity="error"
-            )
+            self._say_not_resumed(loaded.path, exc)
             return
         current = self.app.conductor
         if current is not None:

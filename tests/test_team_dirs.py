@@ -1,16 +1,20 @@
-"""A team's lock_dir on one jump host (group-shared, 2770, as the README says), used by
-two real accounts: the second one's console names the holder of a lock the first took,
-judges it stale once that console has gone, and takes it over with a reason; the
-holder's journal, in the first account's private state dir, is not its to read and is
-not read. Seen with two accounts on a real sshd fleet: lock files were 0600, so the
-teammate's refusal read "incident (unreadable lock file ...) by alice on (unknown)
-(pid 0), since (unknown)" and a crashed console's lock could never be taken over."""
+"""A team's lock_dir and journal_dir on one jump host (group-shared, 2770, as the README
+says), used by two real accounts. Locks: the second one's console names the holder of
+a lock the first took, judges it stale once that console has gone, and takes it over
+with a reason; the holder's journal, in the first account's private state dir, is not
+its to read and is not read. Seen with two accounts on a real sshd fleet: lock files
+were 0600, so the teammate's refusal read "incident (unreadable lock file ...) by alice
+on (unknown) (pid 0), since (unknown)" and a crashed console's lock could never be
+taken over. Journals: a teammate reads an incident of the team's journal_dir (follow,
+export), and is told, in one line, that it is not theirs to write; every command
+on a teammate's private incident crashed ("internal error: PermissionError")."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -22,6 +26,7 @@ import pytest
 
 from console.engine.kept_locks import holder_journal
 from console.journal.lock import Holder, LockHeld, SystemLocks
+from console.model.events import Kind
 from tests.sshd import Account, ensure_test_account
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
@@ -29,17 +34,17 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account need
 
 @pytest.fixture
 def team() -> Iterator[tuple[Path, Account]]:
-    """A lock directory shared by the test account's group (2770, root's), in a
-    directory every account may pass through; the test account."""
+    """A directory shared by the test account's group (2770, root's), in a directory
+    every account may pass through; the test account."""
     account = ensure_test_account()
     top = Path(tempfile.mkdtemp(prefix="rollback-console-team-"))
     try:
         top.chmod(0o755)
-        locks = top / "locks"
-        locks.mkdir()
-        os.chown(locks, 0, account.gid)
-        locks.chmod(0o2770)
-        yield locks, account
+        shared = top / "shared"
+        shared.mkdir()
+        os.chown(shared, 0, account.gid)
+        shared.chmod(0o2770)
+        yield shared, account
     finally:
         shutil.rmtree(top)
 
@@ -126,4 +131,47 @@ def test_a_lock_file_an_account_cannot_read_says_whose_and_what_to_do(team) -> N
         f"by root, its lock file {locks / 'web.lock'} cannot be read by this account: ask"
         " root; once no console of root's runs on this jump host, an administrator may"
         " remove that file"
+    )
+
+
+def test_a_teammate_reads_an_incident_of_the_team_journal_dir_and_may_not_write_it(
+    team,
+) -> None:
+    from console.journal.journal_lock import JournalLock
+    from console.journal.store import read_journal
+    from tests.events_factory import recorder_in
+
+    journals, account = team
+    recorder = recorder_in(journals / "inc-1")
+    recorder.record(Kind.NOTE_ADDED, text="bridge open")
+    recorder.close()
+    incident = journals / "inc-1"
+    assert stat.S_IMODE(incident.stat().st_mode) == 0o2750  # the team's group, read-only
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in incident.iterdir()} == {
+        "journal.jsonl": 0o640, "output.jsonl": 0o640, "writer.lock": 0o640,
+    }  # fmt: skip
+    journal = incident / "journal.jsonl"
+    read = as_account(account, lambda: [str(e.kind) for e in read_journal(journal).events])
+    assert read == repr(["note.added"])
+    said = as_account(account, lambda: JournalLock(journal, "inc-1"))
+    assert said == (
+        "raised JournalNotOurs: incident inc-1's journal is root's: this account may read it"
+        f" (rollback-console follow {incident}, export), not write it; root's console goes"
+        " on with it"
+    )
+
+
+def test_a_teammate_told_a_private_incident_is_not_theirs_to_read(team) -> None:
+    """An incident made private (by an older console, or outside a team's directory):
+    `follow`, `export`, `resume`, `verify` say so in one line, exit 2."""
+    from console.cli.common import existing_journal
+
+    journals, account = team
+    private = journals / "inc-2"
+    private.mkdir(mode=0o700)
+    (private / "journal.jsonl").write_text("")
+    said = as_account(account, lambda: existing_journal(str(private), None))
+    assert said == (
+        f"raised UsageError: {private / 'journal.jsonl'}: not readable by this account:"
+        f" {private} is root's, private to it"
     )
