@@ -311,3 +311,31 @@ def test_ctrl_c_while_a_status_update_command_runs_stops_that_command(
     while time.monotonic() < deadline and not sent.exists():
         time.sleep(0.2)
     assert not sent.exists(), "the status update's command went on after the abort"
+
+
+def test_run_names_the_updates_not_delivered_in_its_last_lines(sshd_server, tmp_path: Path) -> None:
+    """Seen on a real fleet with Slack answering 500 and a status page that hung: `run`
+    retried them for a minute, then ended "ID: rolled back and verified; journal ...",
+    exit 0, the two NOT DELIVERED lines scrolled far above. The verdict stands (a channel
+    is a warning), and the lines before it now say who was not told and why."""
+    from tests.hooks import OK, HookServer
+
+    with HookServer() as hooks:
+        channels = [
+            {"name": "incidents", "kind": "slack", "retries": 1, "backoff": 0.1,
+             "url": hooks.on("/slack", (500, "boom", {}))},
+            {"name": "status", "kind": "webhook", "url": hooks.on("/ok", OK)},
+        ]  # fmt: skip
+        procedure = with_communicate(channels, "{{summary}}")
+        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        done = fleet.cli(
+            "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes",
+        )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    last = done.stdout.splitlines()[-3:]
+    assert last[0] == "status updates not delivered:", last
+    assert last[1].startswith("  notification via incidents: NOT DELIVERED (warning) — HTTP 500")
+    assert "(after 2 attempts)" in last[1], last
+    assert ": rolled back" in last[2] and "; journal " in last[2], last

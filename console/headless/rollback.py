@@ -96,6 +96,7 @@ async def _walk(
     if drill is not None:
         _print_drill(drill)
     _print_problem_hosts(conductor)
+    _print_undelivered(conductor)
     if left_open:
         _print_left_open(conductor, options)
         return code
@@ -128,6 +129,23 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         lines.append(visible(line, one_line=True))
     if lines:
         print("hosts whose last step did not succeed:", *lines, sep="\n")
+
+
+def _print_undelivered(conductor: Conductor) -> None:
+    """Each status update or page that did not arrive, a warning that the run's verdict
+    does not show: so that the last lines say who was not told (the run's output scrolls
+    the retries far above them)."""
+    from console.journal.describe import describe
+    from console.model.events import Kind
+    from console.model.payloads import NotificationResult
+
+    lines = [
+        visible(f"  {describe(e)}", one_line=True)
+        for e in conductor.recorder.events
+        if e.kind == Kind.NOTIFICATION_RESULT and not e.payload(NotificationResult).ok
+    ]
+    if lines:
+        print("status updates not delivered:", *lines, sep="\n")
 
 
 def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
