@@ -137,3 +137,29 @@ async def test_a_long_command_line_goes_on_under_itself_not_from_the_left_edge(a
         shown = "\n".join(ln[6:] for ln in sent if ln.startswith("    $ ") or ln in went_on)
         first = per_host[0][1].shown.strip().splitlines()[0]
         assert first.replace(" ", "") in shown.replace("\n", "").replace(" ", "")
+
+
+async def test_the_parameter_typed_for_this_run_comes_before_the_presets_defaults(app) -> None:
+    """Walking a point-in-time recovery at 80x24: the recovery target typed in the picker
+    was one of 14 parameters in name order, on the checklist's detail pane past its last
+    line (after pgdata), and in the confirmation's fourth line of them. What was given
+    for this run comes first now, the configured defaults after it."""
+    given = "recovery_target_time=2026-03-14T09:00:00Z; defaults:"
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await until(pilot, lambda: bool(app.screen.query("#step-detail")))
+        app.screen.select_step("restore")
+        await pilot.pause()
+        pane = app.screen.query_one("#step-detail", Static)
+        content = pane.render()
+        assert isinstance(content, Content)
+        lines = [line.plain for line in content.wrap(pane.content_region.width)]
+        shown = lines[: pane.content_region.height]
+        assert any(line.startswith(f"Strategy: orders-pitr ({given}") for line in shown), lines
+
+        app.start_run("restore")
+        await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, RunConfirm)
+        assert [line for line in _lines(app.screen) if line.startswith(f"With (14): {given}")]

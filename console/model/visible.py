@@ -50,6 +50,18 @@ def assignments(params: Mapping[str, object]) -> str:
     )
 
 
+def given_first(params: Mapping[str, object], defaults: Mapping[str, object]) -> str:
+    """`recovery_target_time=2025-05-16T10:29:30Z; defaults: archive=..., ...`: the
+    parameters given for this run (another value than the configured default, or none
+    there) before the defaults, so that what was typed is never lost among a preset's
+    dozen; `assignments` when all or none of them were given."""
+    given = {k: v for k, v in params.items() if k not in defaults or defaults[k] != v}
+    if not given or len(given) == len(params):
+        return assignments(params)
+    rest = {k: v for k, v in params.items() if k not in given}
+    return f"{assignments(given)}; defaults: {assignments(rest)}"
+
+
 def json_visible(document: str) -> str:
     """A JSON document with the same characters escaped as `\\uXXXX`: it still parses to
     the very same data, and shows nothing a terminal would obey (json escapes C0 itself)."""

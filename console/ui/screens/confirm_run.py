@@ -15,7 +15,7 @@ from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.strategies import Strategy
-from console.model.visible import assignments, visible
+from console.model.visible import given_first, visible
 from console.model.waves import wave_sizes
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.command_preview import Commands
@@ -109,7 +109,7 @@ def strategy_text(
         return text
     if strategy.description:
         text.append("\nDoes: ", style="bold").append(visible(strategy.description))
-    given = assignments(chosen)
+    given = given_first(chosen, {p.name: p.default for p in strategy.params})
     count = f" ({len(chosen)})" if len(chosen) > 1 else ""
     text.append(f"\nWith{count}: ", style="bold").append(given or "its parameters' defaults")
     return text

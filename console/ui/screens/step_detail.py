@@ -10,7 +10,7 @@ from rich.text import Text
 
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
-from console.model.visible import assignments, visible
+from console.model.visible import given_first, visible
 from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
 from console.ui.widgets.plain import figures, prose
@@ -67,8 +67,10 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         text.append("\n").append_text(prose(step.description))
     state = incident.state
     if step.kind is StepKind.STRATEGY and state.strategy:
-        params = assignments(state.params)
         chosen = step.strategy or state.strategy
+        configured = [s for s in app.settings.strategies if s.name == chosen]
+        defaults = {p.name: p.default for s in configured for p in s.params}
+        params = given_first(state.params, defaults)
         ran = st.ran_strategy if st.status is not StepStatus.RUNNING else None
         if ran and ran != chosen:  # the result above is not the chosen one's
             text.append(f"\nRan: {ran} · chosen since, not run yet: {chosen}")
