@@ -55,7 +55,21 @@ KINDS = {
     "slow": ("web-slow", "verified"),
     "corrupt-data": ("db-corrupt-data", "verified"),
     "breach": ("api-breach", "verified"),
+    "refuse-auth": ("web-refuse-auth", "partial"),
+    "wrong-hostkey": ("web-wrong-hostkey", "partial"),
 }
+
+
+def test_every_injection_kind_has_its_scenario():
+    """The README promises "a scenario per injection kind (drill --demo --list)"; walked
+    as a user, refuse-auth and wrong-hostkey had none (the demo's drills.toml is the only
+    place an `inject` is allowed, so a user could not add one)."""
+    from console.demo.faults import FaultKind
+
+    assert set(KINDS) == {k.value for k in FaultKind}
+    scenarios = {s.name: s for s in load_settings(demo_config()).drills.scenarios}
+    for kind, (name, _) in KINDS.items():
+        assert any(f.inject and f.inject.startswith(f"{kind}:") for f in scenarios[name].faults)
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -141,6 +155,18 @@ def _breach(verdict, events):
     assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data.reason
 
 
+def _refuse_auth(verdict, events):
+    runs = host_runs(verdict)
+    assert runs["web-1"].failure.value == "authentication failed"
+    assert {runs["web-2"].status.value, runs["web-3"].status.value} == {"succeeded"}
+
+
+def _wrong_hostkey(verdict, events):
+    runs = host_runs(verdict)
+    assert runs["web-3"].failure.value == "host key mismatch"
+    assert {runs["web-1"].status.value, runs["web-2"].status.value} == {"succeeded"}
+
+
 CHECKS = {
     "unreachable": _unreachable,
     "hang": _hang,
@@ -150,6 +176,8 @@ CHECKS = {
     "slow": _slow,
     "corrupt-data": _corrupt_data,
     "breach": _breach,
+    "refuse-auth": _refuse_auth,
+    "wrong-hostkey": _wrong_hostkey,
 }
 
 
