@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from console.journal.export.document import build_document
+from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
 from tests import hostpython, pg, sshd
@@ -245,7 +246,9 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(
     assert outcome.integrity("after")["restored"] == restored
     section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
     head, _, row = section.strip().splitlines()
-    assert head.endswith("| Verdict | Restored to |") and row.endswith(f"| {restored} |"), section
+    assert head.endswith("| Verdict | Restored to |") and row.endswith(f"| {cell(restored)} |"), (
+        section
+    )
 
     # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
     ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")

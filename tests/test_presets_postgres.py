@@ -15,6 +15,7 @@ from typing import TypeVar
 import pytest
 
 from console.journal.export.document import build_document
+from console.journal.export.inert import cell
 from tests import pg
 from tests.conftest import require_postgres
 from tests.pgrig import connection, pg_host, run_console, undo, write_config
@@ -211,15 +212,22 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     section = markdown.split("## Data integrity")[1].split("\n## ")[0]
     head, _, row = section.strip().splitlines()
     assert head.endswith("| Restored to | Recovery stopped |"), head
-    assert row.endswith(f"| {restored} | {stopped} (timeline 2) |"), row
+    assert row.endswith(f"| {cell(restored)} | {stopped} (timeline 2) |"), row
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
     assert document["document"]["integrity"][0]["restored"] == restored
 
-    def read(screen) -> tuple[str, bool]:
+    def read(screen) -> tuple[str, bool, str]:
         line = screen.query_one("#integrity-recovery", Static)
-        return " ".join(str(line.render()).split()), screen.region.contains_region(line.region)
+        title = str(screen.query_one("#integrity-title").render())
+        said = " ".join(str(line.render()).split())
+        return said, screen.region.contains_region(line.region), title
 
-    said, shown = await _on_integrity_screen(config, journal, tmp_path, read)
+    said, shown, title = await _on_integrity_screen(config, journal, tmp_path, read)
+    # nothing is expected of a recovery to a time: its after is recorded, not judged; the
+    # title read "0 host(s) compared · no mismatch", as if it had been checked
+    assert (
+        title == "Data integrity: 0 host(s) compared · 1 recorded, nothing expected · no mismatch"
+    )
     assert said == " ".join(
         f"db-1 (restore): restored to {restored}"
         f" db-1 (restore): recovery stopped {stopped} (timeline 2)".split()

@@ -42,12 +42,17 @@ def assess_title(read: list[str], selected: list[str]) -> str:
 
 def integrity_title(checks: list[IntegrityCheck]) -> str:
     """`Data integrity: 2 host(s) compared · ✘ 1 not reached (app-2) · no mismatch`: a
-    host whose run ended before its after record was compared with nothing."""
+    host whose run ended before its after record was compared with nothing, and one whose
+    after nothing was expected of (a recovery to a point in time) is said recorded, not
+    judged, lest "0 host(s) compared · no mismatch" read as checked."""
     compared = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict in COMPARED))
     missed = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict == NOT_REACHED))
+    unjudged = [c.host or "?" for c in checks if c.verdict == "recorded" and c.after]
+    unjudged = [h for h in dict.fromkeys(unjudged) if h not in compared]
     bad = sum(1 for c in checks if c.verdict in ("mismatch", "missing"))
     return (
         f"Data integrity: {len(compared)} host(s) compared"
+        + (f" · {len(unjudged)} recorded, nothing expected" if unjudged else "")
         + (f" · ✘ {len(missed)} not reached ({_some(missed)})" if missed else "")
         + (f" · ✘ {bad} MISMATCH" if bad else " · no mismatch")
     )
