@@ -57,6 +57,11 @@ def _user_dir(kind: str) -> Path:
     return Path(found)
 
 
+def user_config_dir() -> Path:
+    """The configuration every shell of this account finds with no option given."""
+    return _user_dir("config")
+
+
 def find_config(explicit: str | None) -> Path | None:
     """--config or the environment variable as given (the loader says what is wrong
     with it), else the first default place that holds an inventory, else None."""

@@ -68,6 +68,15 @@ def _own_state(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mon
 
 
 @pytest.fixture(autouse=True)
+def _no_configuration_named_yet() -> None:
+    """The command lines a test's screens and lines print name no `--config` that an
+    earlier command run in this process was given (console/model/invocation.py)."""
+    from console.model.invocation import repeat_config
+
+    repeat_config(None)
+
+
+@pytest.fixture(autouse=True)
 def _marker_gates(request: pytest.FixtureRequest) -> None:
     """Skip (or fail on CI) tests marked ``sshd``, ``postgres`` or ``tmux`` when those
     are missing."""

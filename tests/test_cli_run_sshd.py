@@ -189,7 +189,8 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
         "left open, its locks held (app): another incident there needs --take-over-lock REASON"
     ), said
     assert settle == (
-        f"to settle them: rollback-console resume {fleet.state / 'incident'}, then V (the"
+        f"to settle them: rollback-console resume {fleet.state / 'incident'} --config"
+        f" {fleet.config}, then V (the"
         " step's verify there; R retries the step there)"
     ), said
     assert events[-1].kind == Kind.NOTE_ADDED and "left open" in events[-1].data.text

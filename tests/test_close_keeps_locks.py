@@ -116,11 +116,15 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         # The banner names the verify by hand, whole at 80 columns, on two lines as a
         # shell continues one (it said 'VERIFY': the step's verify, for the user to find).
         incident = read_journal(journal).events[0].data.incident_id
-        screen = tmux.wait_for(f"rollback-console verify {incident}", tries=300)
+        screen = tmux.wait_for(
+            f"rollback-console verify {incident}", tries=300, gone="Incident closed"
+        )
         lines = [line.rstrip() for line in screen.splitlines()]
         at = next(i for i, line in enumerate(lines) if "verify by hand:" in line)
         assert lines[at].endswith(f"verify by hand: rollback-console verify {incident} \\"), screen
-        assert lines[at + 1].endswith("--take-over-lock REASON  (the step's verify there)"), screen
+        assert lines[at + 1].endswith("--take-over-lock REASON \\"), screen
+        # (this test's configuration is 80 characters long: cut; ~/rollback is whole)
+        assert lines[at + 2].startswith("   --config "), screen
         assert all(len(line) <= 80 for line in lines), screen
         closed_keeping_app(journal, written, "partial")
         closed = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
@@ -141,7 +145,8 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         screen = tmux.wait_for("EXITED 0", tries=300)
         line = "".join(screen.splitlines())  # as the terminal wrapped it, at 80 columns
         assert "the lock on app stays held" in line, screen
-        assert f"(rollback-console verify {incident} --take-over-lock REASON)" in line, screen
+        by_hand = f"rollback-console verify {incident} --take-over-lock REASON --config"
+        assert f"({by_hand} {fleet.config})" in line, screen
     finally:
         tmux.kill()
 

@@ -165,7 +165,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     assert "  app-2: unknown at restore · action: connection lost mid-command" in said
     assert state.outcome is None and not state.closed
     assert "UNKNOWN, left open: outcome unknown on app-2: the connection was lost" in said
-    assert f"rollback-console resume {journal}, then V" in said
+    assert f"rollback-console resume {journal} --config {fleet.config}, then V" in said
     document = EXPORT_FORMATS["markdown"].render(events, False)
     assert "not rolled back: app-2" not in document
     assert "| app-2 | ? unknown |" in document
@@ -252,7 +252,10 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
         assert (kept.data.systems, kept.data.hosts) == (["app"], ["app-2"])
         assert kept.data.closed_as and state.unknown_at_close == ["app-2"]
         assert "exec: outcome unknown on app-2 at the close" in err, err
-        by_hand = f"rollback-console verify {state.incident_id} --take-over-lock REASON"
+        by_hand = (
+            f"rollback-console verify {state.incident_id} --take-over-lock REASON"
+            f" --config {fleet.config}"
+        )
         assert f"as the verify by hand does ({by_hand})" in err, err
         # A typed command has no verify: the verify by hand says so, and what to do instead.
         verify = fleet.cli("verify", str(state.incident_id), "--take-over-lock", "exec ended")
@@ -261,8 +264,9 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
             f"error: incident {state.incident_id}: an ad-hoc command has no verify command"
             " (step 'adhoc-1' on app-2): check it by hand with a command that tells whether"
             " the change was made there: rollback-console exec --take-over-lock REASON"
-            " --systems app --hosts app-2 'COMMAND'; then note what you found in the"
-            f" incident (rollback-console resume {journal.parent}, then n)\n"
+            f" --systems app --hosts app-2 --config {fleet.config} 'COMMAND'; then note what you"
+            f" found in the incident (rollback-console resume {journal.parent} --config"
+            f" {fleet.config}, then n)\n"
         )
         assert locks.exists() and read_journal(journal).events == events  # nothing done
         return

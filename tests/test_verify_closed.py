@@ -107,7 +107,8 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     assert still_open.returncode == 2, still_open.stdout + still_open.stderr
     assert still_open.stderr == (
         f"error: incident {incident} is still open: resume it (rollback-console resume"
-        f" {journal.parent}), then V verifies its hosts whose outcome is unknown\n"
+        f" {journal.parent} --config {fleet.config}), then V verifies its hosts whose outcome"
+        " is unknown\n"
     )
 
     close_and_quit(fleet, journal)
@@ -152,7 +153,10 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     assert note.startswith(f"verify by hand, incident {made.parent.name} (journal {made}):")
     assert "app-2: not verified: still under way on the host: still migrating" in note, note
     assert note.endswith("lock on app kept again: verify again once the change has finished")
-    again = f"rollback-console verify {journal.parent.resolve()} --take-over-lock REASON"
+    again = (
+        f"rollback-console verify {journal.parent.resolve()} --take-over-lock REASON"
+        f" --config {fleet.config}"
+    )
     assert first.stderr.splitlines()[-1].endswith(again), first.stderr
     # Another incident there is told how it goes: the verify by hand of the first one.
     refused = run_on(fleet, "app", fleet.state / "second")
@@ -203,7 +207,8 @@ def test_verify_runs_the_steps_verify_on_the_hosts_left_unknown(
     assert "strategy 'flip' has no verify command" in none.stderr, none.stderr
     assert (
         "check it by hand with a command that tells whether the change was made there:"
-        " rollback-console exec --take-over-lock REASON --systems app --hosts app-2 'COMMAND'"
+        " rollback-console exec --take-over-lock REASON --systems app --hosts app-2"
+        f" --config {fleet.config} 'COMMAND'"
     ) in none.stderr, none.stderr
 
 

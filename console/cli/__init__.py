@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str], exits: bool = False) -> int:
+    from console.model.invocation import repeat_config
+
+    repeat_config(None)  # until the loader says which configuration (in-process callers)
     try:
         args = build_parser(argv).parse_args(argv)
         if args.log:
@@ -98,6 +101,7 @@ def _reported(exc: Exception) -> int | None:
     classes are imported here, after the command already loaded them."""
     from console.engine.errors import HostRefused, LockRefused, ProcedureError, StaleLock
     from console.journal.files import JournalError, JournalWriteFailed
+    from console.model.invocation import again
     from console.model.problems import ConfigError
     from console.model.visible import visible
 
@@ -117,7 +121,7 @@ def _reported(exc: Exception) -> int | None:
         print(
             f"error: the journal stopped: {visible(str(exc))}; nothing more was sent to any"
             " host, and a host whose command was sent with no outcome on record reads unknown:"
-            f" free the space, then rollback-console resume {visible(str(incident))}",
+            f" free the space, then {again(f'resume {visible(str(incident))}')}",
             file=sys.stderr,
         )
         return EXIT_FAILED

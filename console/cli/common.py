@@ -50,6 +50,7 @@ def load(
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
         raise UsageError(no_configuration(args.config))
+    _repeat_in_hints(directory, demo)
     checks = [machine_problems, _theme_problems, *checks]
     settings = load_settings(directory, checks=checks, read=read)
     redact_with(settings)
@@ -59,6 +60,19 @@ def load(
         for warning in settings.warnings:
             print(f"warning: {visible(str(warning))}", file=sys.stderr)
     return settings
+
+
+def _repeat_in_hints(directory: Path, demo: bool) -> None:
+    """The command lines printed for a person to run next name this configuration, unless
+    every shell finds it anyway (the user config dir; the demo's, which `--demo` names)."""
+    from console.model.invocation import repeat_config
+    from console.paths import demo_config, user_config_dir
+
+    found_anywhere = demo or directory.resolve() in (
+        user_config_dir().resolve(),
+        demo_config().resolve(),
+    )
+    repeat_config(None if found_anywhere else str(directory.absolute()))
 
 
 def _theme_problems(settings: Settings) -> list:

@@ -17,6 +17,7 @@ from console.engine.plan import Planned, Secrets
 from console.engine.runner import RunPlan
 from console.engine.ssh import Target
 from console.model.events import Kind
+from console.model.invocation import again
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -61,11 +62,12 @@ class VerifyPlan:
 
 def instead(journal: Path, systems: list[str], hosts: list[str]) -> str:
     """What to do where there is no verify command to run."""
+    systems_, hosts_ = ",".join(systems), ",".join(hosts)
     return (
         "check it by hand with a command that tells whether the change was made there:"
-        f" rollback-console exec --take-over-lock REASON --systems {','.join(systems)} --hosts"
-        f" {','.join(hosts)} 'COMMAND'; then note what you found in the incident"
-        f" (rollback-console resume {shlex.quote(str(journal.parent))}, then n)"
+        f" {again(f'exec --take-over-lock REASON --systems {systems_} --hosts {hosts_}')}"
+        " 'COMMAND'; then note what you found in the incident"
+        f" ({again(f'resume {shlex.quote(str(journal.parent))}')}, then n)"
     )
 
 
@@ -78,9 +80,9 @@ def plan_verify(
     incident = state.incident_id or journal.parent.name
     if not state.closed:
         raise ProcedureError(
-            f"incident {incident} is still open: resume it (rollback-console resume"
-            f" {shlex.quote(str(journal.parent))}), then V verifies its hosts whose outcome is"
-            " unknown"
+            f"incident {incident} is still open: resume it"
+            f" ({again(f'resume {shlex.quote(str(journal.parent))}')}), then V verifies its hosts"
+            " whose outcome is unknown"
         )
     unknown = state.unknown_at_close
     if not unknown:

@@ -25,6 +25,7 @@ from console.headless.common import (
 from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
+from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
@@ -120,7 +121,7 @@ async def run_exec(
             where = shlex.quote(str(conductor.recorder.path.parent))
             print(
                 f"exec: the incident is left open, its locks held ({', '.join(kept)}):"
-                f" {TAKE_OVER}; to settle: rollback-console resume {where}, then R (the"
+                f" {TAKE_OVER}; to settle: {again(f'resume {where}')}, then R (the"
                 " command again there)",
                 file=sys.stderr,
             )

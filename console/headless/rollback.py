@@ -29,6 +29,7 @@ from console.headless.common import (
 )
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, run_result
+from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
 from console.model.settings import Settings
 from console.model.state import HostStatus
@@ -159,7 +160,7 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     why = "; ".join(unknown_why(state))
     lines = [
         f"left open, its locks held ({systems}): {TAKE_OVER}",
-        f"to settle them: rollback-console resume {where}{demo}, then V (the step's verify"
+        f"to settle them: {again(f'resume {where}{demo}')}, then V (the step's verify"
         " there; R retries the step there)",
         f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",
     ]

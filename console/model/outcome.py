@@ -6,6 +6,8 @@ import shlex
 from collections.abc import Sequence
 from enum import StrEnum
 
+from console.model.invocation import PROGRAM, again
+
 
 class Outcome(StrEnum):
     """The `outcome` of `incident.closed`. The first six are a commander's choice in the
@@ -110,13 +112,15 @@ def them(hosts: Sequence[str]) -> str:
     return "them" if len(hosts) > 1 else "it"
 
 
-def verify_by_hand(incident: str | None, kept: bool = True) -> str:
+def verify_by_hand(incident: str | None, kept: bool = True, config: bool = True) -> str:
     """How to verify by hand the hosts closed incident `incident` (its id, or its journal's
     directory) left unknown, its V and R not running after the close: `verify` runs the
     step's verify there, as a new incident, which takes over the locks the close kept
-    (`kept`) and lets go of them once those hosts answer."""
-    take = " --take-over-lock REASON" if kept else ""
-    return f"rollback-console verify {shlex.quote(incident or 'ID')}{take}"
+    (`kept`) and lets go of them once those hosts answer. `config`: with this process's
+    `--config DIR` (invocation.py); the close dialog, full at 80x24, leaves it to the line
+    the console prints as it quits."""
+    words = f"verify {shlex.quote(incident or 'ID')}{' --take-over-lock REASON' if kept else ''}"
+    return again(words) if config else f"{PROGRAM} {words}"
 
 
 def kept_at_close(systems: Sequence[str], hosts: Sequence[str], incident: str | None) -> str:

@@ -16,6 +16,7 @@ from textual.worker_manager import WorkerManager
 
 from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError
+from console.model.invocation import again
 from console.model.outcome import kept_at_close
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
@@ -130,7 +131,7 @@ class Quitting:
             )
             return (
                 f"{conductor.state.incident_id} stays open: resume it from the home screen (r),"
-                f" or with\n\nrollback-console resume {path}{held}"
+                f" or with\n\n{again(f'resume {path}')}{held}"
             )
         return None
 
@@ -210,7 +211,7 @@ class Quitting:
 
     def how_to_resume(self, conductor: Conductor) -> str:
         path = conductor.recorder.path.parent  # its directory, as the dialog says
-        return f"resume with: rollback-console resume {shlex.quote(str(path))}"
+        return f"resume with: {again(f'resume {shlex.quote(str(path))}')}"
 
     def summary(self) -> str:
         """One line, printed when the console has quit: the incident, how it stands, and

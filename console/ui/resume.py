@@ -375,11 +375,15 @@ class Resuming:
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
             text.append(" · the incident is closed: V and R do not run after it\n")
             text.append(" verify by hand: ")
-            # Whole at 80 columns: the command on two lines, as a shell continues one.
+            # Whole at 80 columns: the command on lines of its own, as a shell continues one.
             command, take, over = self.by_hand().partition(" --take-over-lock")
+            over, config, directory = over.partition(" --config")
             text.append(command + (" \\\n" if take else ""), style="bold")
             if take:
                 text.append(f"   {take.strip()}{over}", style="bold")
+            if config:
+                text.append(" \\\n", style="bold")
+                text.append(f"   {config.strip()}{directory}", style="bold")
             text.append("  (the step's verify there)")
             return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")

@@ -14,6 +14,7 @@ from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
 from console.journal.files import JOURNAL_NAME
 from console.journal.store import opened_as_drill
+from console.model.invocation import again
 from console.model.procedure import StepKind
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
@@ -198,7 +199,7 @@ class Stepping:
         if conductor.state.closed:
             self.app.notify(
                 f"The incident is closed: undo “{step.title}” with"
-                f" `rollback-console undo {conductor.recorder.path} {step_id}`.",
+                f" `{again(f'undo {conductor.recorder.path} {step_id}')}`.",
                 title="Not undone",
                 severity="warning",
             )

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.model.outcome import CHOSEN, Outcome, named, them
+from console.model.outcome import CHOSEN, Outcome, named, them, verify_by_hand
 from console.model.status import HostStatus
 from console.model.visible import visible
 from console.ui.lifecycle import Unsettled
@@ -139,7 +139,7 @@ class CloseDialog(ModalScreen[None]):
             f" Closed now, the {lock} stay{'' if len(kept) > 1 else 's'} held: no other"
             " incident runs there, and once this console has quit only one given"
             " --take-over-lock REASON takes it over: the verify by hand,"
-            f" rollback-console verify {conductor.state.incident_id} --take-over-lock REASON."
+            f" {verify_by_hand(conductor.state.incident_id, config=False)}."
             if kept
             else ""
         )

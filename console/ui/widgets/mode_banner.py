@@ -23,7 +23,7 @@ class ModeBanner(Static):
     DEFAULT_CSS = """
     ModeBanner {
         height: auto;
-        max-height: 3;  /* a closed incident's verify by hand: its command on two lines */
+        max-height: 4;  /* a closed incident's verify by hand: its command on 2-3 lines */
         text-wrap: nowrap;
         text-overflow: ellipsis;
         background: $warning 25%;
