@@ -190,6 +190,19 @@ def _killed_mid_replay(
     return held
 
 
+def _let_it_finish(cluster: pg.Cluster, held: Path) -> None:
+    """The held segment arrives: the replay goes on and reaches its target."""
+    segment = cluster.archive / held.name.removeprefix("held-")
+    with open(segment, "wb") as fifo:  # the waiting copy has it open: the file goes back
+        held_bytes = held.read_bytes()
+        held.replace(segment)  # for the reads after it (promotion reads it again)
+        fifo.write(held_bytes)
+    for _ in range(1200):
+        if _promoted(cluster):
+            break
+        time.sleep(0.05)
+
+
 def _incident(journal: Path) -> str:
     return next(
         e.data.incident_id for e in read_journal(journal).events if e.kind == Kind.INCIDENT_OPENED
@@ -242,15 +255,7 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     assert "connection lost" not in document
 
     # The replay goes on (the held segment arrives) and reaches its target; V again.
-    segment = cluster.archive / held.name.removeprefix("held-")
-    with open(segment, "wb") as fifo:  # the waiting copy has it open: the file goes back
-        held_bytes = held.read_bytes()
-        held.replace(segment)  # for the reads after it (promotion reads it again)
-        fifo.write(held_bytes)
-    for _ in range(1200):
-        if _promoted(cluster):
-            break
-        time.sleep(0.05)
+    _let_it_finish(cluster, held)
     verdicts = await _v(config, journal)
 
     assert verdicts == {"db-1": "verified: succeeded"}
@@ -276,3 +281,45 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     document = EXPORT_FORMATS["markdown"].render(events, False)
     section = document.split("## Data integrity")[1].split("\n## ")[0]
     assert f"| {stopped} (timeline 2) |" in section, section
+
+
+async def test_verify_by_hand_of_a_closed_restore_says_the_data_after(host, cluster, tmp_path):
+    """A restore killed mid-recovery, its incident closed with the host unknown (by a
+    process that then exits, as a console that quit), the recovery left to finish, then
+    `rollback-console verify ID`: it said 'db-1: verified: succeeded (the step's verify
+    found the change made)' and nothing of the data, in its own incident and in the note
+    it leaves in the closed one: not the rows, not what was restored, not where the
+    recovery stopped. Its verify's after is recorded and judged as V records it, and said."""
+    from tests.test_verify_closed import CLOSE
+
+    params, segment = _prepare(cluster, "basebackup")
+    config = write_config(
+        tmp_path / "config", host, strategies(cluster, "basebackup"), host.home("work")
+    )
+    journal = tmp_path / "state" / "incident"
+    held = _killed_mid_replay(host, cluster, config, journal, "basebackup", params, segment)
+    attempts_ended(journal)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(journal.parent)}
+    argv = [sys.executable, "-c", CLOSE, str(config), str(journal)]
+    closed = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert closed.returncode == 0, closed.stdout + closed.stderr
+    _let_it_finish(cluster, held)
+
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "verify", _incident(journal),
+        "--take-over-lock", "the recovery has finished",
+    ]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    [said] = [ln for ln in done.stdout.splitlines() if ln.startswith("db-1: verified: ")]
+    backup = cluster.backups / "nightly"
+    assert said.startswith(
+        "db-1: verified: succeeded (the step's verify found the change made); data after:"
+        f" orders=3 (match); restored to backup {backup} (started "
+    ), said
+    assert said.endswith("; recovery stopped reached consistency (timeline 2)"), said
+    assert _ids(cluster) == [1, 2, 3]
+    events = read_journal(journal).events
+    [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED][-1:]
+    assert "; data after: orders=3 (match); restored to backup " in note, note

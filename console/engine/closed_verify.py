@@ -6,10 +6,11 @@ the locks that close kept."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.attempts import check_attempt, verify_commands
 from console.engine.errors import ProcedureError
@@ -26,6 +27,7 @@ from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.journal.event_log import EventLog
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,19 @@ def plan_verify(
     return VerifyPlan(incident, journal, state.outcome_label or state.outcome or "", steps)
 
 
-async def run_verify(conductor: Conductor, plan: VerifyPlan) -> dict[str, str]:
+async def run_verify(
+    conductor: Conductor,
+    plan: VerifyPlan,
+    closed: tuple[list[dict[str, Any]], EventLog] | None = None,
+) -> dict[str, str]:
     """Run each step's verify in the verifying incident (`conductor`), a step of its own
     each, after asking each host whether the closed incident's attempt still runs
     there (journalled; such a host is sent nothing). Per host, what was found: `verified:
     succeeded`, `verified: failed` (the verify said the change is not there), or `not
-    verified: ...` (its outcome still unknown)."""
+    verified: ...` (its outcome still unknown); on a data-touching step, then the data
+    after, recorded (judged against the before and expectation of the `closed` incident's
+    integrity records and output) and said: rows, what it was restored to, where a
+    recovery stopped."""
     found: dict[str, str] = {}
     for number, verify in enumerate(plan.steps, start=1):
         step_id = f"verify-{number}"
@@ -177,13 +186,40 @@ async def run_verify(conductor: Conductor, plan: VerifyPlan) -> dict[str, str]:
         )
         sent = verify.planned.run
         run = RunPlan(timeout=sent.timeout, on_jump_host=sent.on_jump_host)
-        with conductor.activity.running({step_id}):
+        watch: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+        strategy = verify.planned.strategy
+        if closed is not None and strategy is not None and strategy.data_touching:
+            from console.engine.integrity import IntegrityWatch
+
+            names = [t.name for t in ready]
+            watch = IntegrityWatch(conductor.recorder, step_id, strategy.name).carry_on(
+                names, closed[0], closed[1], step=verify.step
+            )
+        with conductor.activity.running({step_id}), watch:
             outcomes = await conductor.runner.run(step_id, ready, verify.stages, plan=run)
         conductor.execution.complete(step_id, outcomes, data)
         runs = conductor.state.step(step_id).hosts
         for target in ready:
-            found[target.name] = verdict(runs.get(target.name))
+            after = data_after(conductor.state.integrity, step_id, target.name)
+            found[target.name] = verdict(runs.get(target.name)) + after
     return found
+
+
+def data_after(records: list[dict[str, Any]], step: str, host: str) -> str:
+    """`; data after: orders=3 (match); restored to ...; recovery stopped ...`: the after
+    record the verify made of `host`, in words; empty without one."""
+    afters = [r for r in records if (r["step"], r["host"], r["stage"]) == (step, host, "after")]
+    if not afters:
+        return ""
+    r = afters[-1]
+    rows = ", ".join(f"{t}={n}" for t, n in sorted((r.get("rows") or {}).items()))
+    judged = r["verdict"] + (f": {r['detail']}" if r.get("detail") else "")
+    said = f"; data after: {rows or 'nothing measured'} ({judged})"
+    if r.get("restored"):
+        said += f"; restored to {r['restored']}"
+    if stop := r.get("recovery"):
+        said += f"; recovery stopped {stop['stopped']} (timeline {stop['timeline']})"
+    return said
 
 
 NONZERO = FailureClass.NONZERO_EXIT

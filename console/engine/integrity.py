@@ -156,17 +156,23 @@ class IntegrityWatch:
         self._unsubscribe: Callable[[], None] | None = None
 
     def carry_on(
-        self, hosts: list[str], records: list[dict[str, Any]], events: EventLog
+        self,
+        hosts: list[str],
+        records: list[dict[str, Any]],
+        events: EventLog,
+        step: str | None = None,
     ) -> IntegrityWatch:
         """For a verify after a crash (V): what the interrupted run had recorded and heard
         of each host, its before (the record) and its expected line (the precheck's), so
-        that the verify's after is recorded and judged as the run would have."""
+        that the verify's after is recorded and judged as the run would have. `step`: the
+        interrupted step, where another incident verifies it by hand (`verify ID`)."""
+        step = step or self.step
         for r in records:  # the latest before of the step, of its latest attempt
-            recorded = (r["step"], r["stage"], r["verdict"]) == (self.step, "before", "recorded")
+            recorded = (r["step"], r["stage"], r["verdict"]) == (step, "before", "recorded")
             if recorded and r["host"] in hosts:
                 self.before[r["host"]] = Summary.from_data(r)
         for host in hosts:
-            where = (Kind.COMMAND_OUTPUT.value, host, self.step)
+            where = (Kind.COMMAND_OUTPUT.value, host, step)
 
             def output(place: tuple[str, str | None, str | None, str | None]) -> bool:
                 return (place[0], place[2], place[3]) == where  # noqa: B023 (read at once)

@@ -43,7 +43,7 @@ async def run_verify_closed(
             _print_commands(plan)
             conductor.recorder.subscribe(ExecPrinter())
             with abort_on_signals(conductor):
-                found = await run_verify(conductor, plan)
+                found = await run_verify(conductor, plan, (loaded.state.integrity, loaded.events))
             kept = _close(conductor, plan, found)
             noted = _noted(engine, plan, conductor, found, kept)
         finally:
