@@ -428,8 +428,12 @@ def test_a_drill_step_whose_connection_dropped_reads_unknown_not_failed(capsys):
         assert (st.status, st.summary) == (StepStatus.UNKNOWN, "1 succeeded, 1 unknown")
     assert (
         verdict["findings"][0] == "fault mark was not injected everywhere: outcome unknown on web-2"
+        " (connection lost mid-command)"
     )
-    assert "fault mark was not undone: undo outcome unknown on web-2" in verdict["findings"]
+    assert (
+        "fault mark was not undone: undo outcome unknown on web-2 (connection lost mid-command)"
+        in verdict["findings"]
+    )
     document = main(["export", verdict["journal"], "--format", "markdown"])
     assert document == 0
     text = capsys.readouterr().out

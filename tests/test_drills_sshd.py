@@ -229,11 +229,31 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
     out = result.stdout
     assert (
         "  fault      deploy the bad release 1.1 on app-1, app-2;"
-        " NOT undone: undo failed on app-1" in out
+        " NOT undone: undo failed on app-1 (exit status 1)" in out
     ), out
-    assert "  ✘ fault deploy the bad release 1.1 was not undone: undo failed on app-1" in out
+    assert (
+        "  ✘ fault deploy the bad release 1.1 was not undone: undo failed on app-1 (exit status 1)"
+        in out
+    )
     assert "  trigger    expected error-threshold · actual – (none declared) ✘" in out
     assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")
+
+
+def test_a_fault_that_fails_on_a_host_says_why_in_the_verdict(fleet):
+    """Seen on a real fleet: a fault that could not be set on one host ended the drill with
+    "✘ fault F was not injected everywhere: failed on app-2" and nothing more; why (the
+    host's exit status and its stderr) was only in the scrolled log, and `--quiet` showed
+    none of it. The finding (and the close) now say it."""
+    [scenario] = DRILLS["scenarios"]
+    [fault] = scenario["faults"]
+    refuse = "test {{host}} != app-2 || { echo 'cannot write there' >&2; exit 3; }; "
+    fault = {**fault, "command": refuse + fault["command"]}
+    drills = {**DRILLS, "scenarios": [{**scenario, "faults": [fault]}]}
+    (fleet.config / "drills.toml").write_text(tomli_w.dumps(drills))
+    result = fleet.cli("drill", "--quiet")
+    assert result.returncode == 1, result.stdout + result.stderr
+    why = "was not injected everywhere: failed on app-2 (exit status 3: cannot write there)"
+    assert f"  ✘ fault {fault['name']} {why}" in result.stdout, result.stdout
 
 
 def test_each_fault_of_a_drill_is_injected_and_undone_by_steps_of_its_own(fleet):

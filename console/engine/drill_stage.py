@@ -4,6 +4,7 @@ rollback, and the undo. Every command runs like a step: intent first, journalled
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.engine.integrity import Summary, differences, integrity_payload, parse_line
@@ -13,11 +14,14 @@ from console.engine.ssh import targets_for
 from console.model.events import Event, Kind
 from console.model.payloads import CommandOutput
 from console.model.state import HostStatus
-from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, fault_steps
+from console.model.step_state import AFTER_STEP, BASELINE_STEP, FAULT_STEP, HostRun, fault_steps
+from console.model.visible import clip, visible
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.model.drills import Fault, Scenario
+
+WHY_WIDTH = 100  # of a host's own words on why a fault or its undo failed there
 
 
 class DemoFaults(Protocol):
@@ -172,7 +176,7 @@ class Stage:
         outcomes, _ = await self._run(step, title, hosts, fault.command or "", "fault")
         touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
         self.injected.append((fault, touched, number))
-        short = _fell_short(outcomes)
+        short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
         if short:
             return f"fault {fault.label} was not injected everywhere: {short}"
         self._fault_record(Kind.DRILL_FAULT, fault, hosts, kind="command", command=fault.command)
@@ -187,7 +191,7 @@ class Stage:
                 title = f"Drill: undo fault {fault.label}"
                 step = fault_steps(number)[1]
                 outcomes, _ = await self._run(step, title, hosts, fault.undo or "", "undo")
-                short = _fell_short(outcomes)
+                short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
                 ok, detail = not short, f"undo {short}" if short else ""
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
 
@@ -211,15 +215,27 @@ class Stage:
         )
 
 
-def _fell_short(outcomes: dict[str, HostOutcome]) -> str:
-    """The hosts that did not succeed, by how they ended ('failed on app-1; outcome
-    unknown on app-2'); empty when every host succeeded."""
+def _fell_short(outcomes: dict[str, HostOutcome], runs: Mapping[str, HostRun]) -> str:
+    """The hosts that did not succeed, by how they ended, each with why ('failed on
+    app-1 (exit status 3: cannot write there); outcome unknown on app-2 (connection
+    lost mid-command)'); empty when every host succeeded."""
     words = {HostStatus.UNKNOWN: "outcome unknown", HostStatus.NOT_STARTED: "not started"}
     by: dict[str, list[str]] = {}
     for host, outcome in sorted(outcomes.items()):
         if outcome.status is not HostStatus.SUCCEEDED:
-            by.setdefault(words.get(outcome.status, outcome.status.value), []).append(host)
+            how = words.get(outcome.status, outcome.status.value)
+            by.setdefault(how, []).append(host + _why(outcome, runs.get(host)))
     return "; ".join(f"{how} on {', '.join(hosts)}" for how, hosts in by.items())
+
+
+def _why(outcome: HostOutcome, run: HostRun | None) -> str:
+    """' (exit status 3: its last stderr line)', or its failure class and what it said."""
+    failure = outcome.failure.value if outcome.failure else ""
+    how = f"exit status {outcome.exit_status}" if outcome.exit_status is not None else failure
+    told = run and outcome.status in (HostStatus.FAILED, HostStatus.REFUSED)  # its own words
+    said = clip(visible(run.said(), one_line=True), WHY_WIDTH) if run and told else ""
+    parts = [p for p in (how, said) if p]
+    return f" ({': '.join(parts)})" if parts else ""
 
 
 def _summary(lines: list[str]) -> Summary | None:
