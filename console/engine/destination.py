@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from console.engine.known_hosts import known_name
+from console.engine.ssh_options import ignored_note
 from console.model.inventory import SshDefaults
 
 if TYPE_CHECKING:
@@ -224,6 +225,9 @@ class Resolver:
             notes.append(
                 f"StrictHostKeyChecking {_word(strict)} ignored: host keys are always checked"
             )
+        for path, line, option in getattr(config, "ignored", ()):
+            if note := ignored_note(path, line, option):
+                notes.append(note)
         jump = self._jump_chain(jump_spec, (*seen, alias)) if jump_spec else None
         return Destination(
             alias=alias,

@@ -12,6 +12,8 @@ from pathlib import Path
 from asyncssh.config import SSHClientConfig, SSHConfig
 from asyncssh.pattern import WildcardPatternList
 
+from console.engine.ssh_options import HEEDED
+
 # Options whose %-tokens are expanded, once, after every file is read.
 EXPANDED = (
     "IdentityFile",
@@ -55,6 +57,8 @@ class OpenSshConfig(SSHClientConfig):
             port,  # type: ignore[arg-type]
         )
         self._options.update(seed)
+        # (file, line, option) of each option read for this host that the console does not use
+        self.ignored: list[tuple[str, int, str]] = []
 
     def parse(self, path: Path) -> None:
         """asyncssh's parse, replaying each file split into words once: splitting every
@@ -67,6 +71,8 @@ class OpenSshConfig(SSHClientConfig):
                 self._error(error)
             if not self._matching and loption not in self._conditionals:
                 continue
+            if loption not in HEEDED:  # said by check-config and the dry run (ssh_options)
+                self.ignored.append((str(path), number, loption))
             entry = self._handlers.get(loption)
             if entry is None:
                 continue

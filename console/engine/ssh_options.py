@@ -1,0 +1,97 @@
+"""Which ssh_config options the console acts on, and what it says of those it does not:
+README's promise that check-config warns of "an ssh_config option it ignores". Seen on a
+real fleet: `CanonicalizeHostname`, `CertificateFile`, `ForwardAgent`, `Ciphers` and a
+mistyped `Hostnme` were all dropped without a word, so a host the user's ssh reaches
+through a certificate, or by its canonical name, failed or went elsewhere unexplained."""
+
+from __future__ import annotations
+
+from difflib import get_close_matches
+
+# Read and honoured (destination.py); StrictHostKeyChecking has a note of its own.
+HEEDED = {
+    "host", "match", "include", "hostname", "user", "port", "identityfile", "identitiesonly",
+    "proxyjump", "proxycommand", "userknownhostsfile", "globalknownhostsfile",
+    "hashknownhosts", "hostkeyalias", "connecttimeout", "serveraliveinterval",
+    "serveralivecountmax", "stricthostkeychecking",
+}  # fmt: skip
+# Not used, and nothing the console does changes for it: not worth a warning on every
+# check of a config that sets them for `Host *` (Debian's /etc/ssh/ssh_config does).
+QUIET = {
+    "addkeystoagent", "usekeychain", "controlmaster", "controlpath", "controlpersist",
+    "loglevel", "logverbose", "syslogfacility", "visualhostkey", "compression",
+    "tcpkeepalive", "forwardx11", "forwardx11trusted", "forwardx11timeout", "xauthlocation",
+    "updatehostkeys", "checkhostip", "sendenv", "gssapiauthentication",
+    "gssapidelegatecredentials", "gssapikeyexchange", "gssapikexalgorithms",
+    "gssapirenewalforcesrekey", "gssapitrustdns", "gssapiclientidentity",
+    "gssapiserveridentity", "exitonforwardfailure", "escapechar", "batchmode",
+    "numberofpasswordprompts", "connectionattempts", "rekeylimit", "ignoreunknown",
+    "streamlocalbindmask", "streamlocalbindunlink", "clearallforwardings", "ipqos",
+    "obscurekeystroketiming", "enableescapecommandline", "fingerprinthash",
+    "passwordauthentication", "kbdinteractiveauthentication",
+    "challengeresponseauthentication", "pubkeyauthentication", "hostbasedauthentication",
+    "enablesshkeysign", "nohostauthenticationforlocalhost", "protocol", "stdinnull",
+    "forkafterauthentication", "sessiontype", "requiredrsasize", "channeltimeout",
+    "gatewayports", "permitremoteopen", "tunnel", "tunneldevice", "kbdinteractivedevices",
+    "versionaddendum", "useroaming", "usedns",
+}  # fmt: skip
+WHY = {
+    **dict.fromkeys(
+        ("ciphers", "macs", "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms",
+         "pubkeyacceptedkeytypes", "casignaturealgorithms", "hostbasedacceptedalgorithms"),
+        "the console offers its own algorithms (README, How hosts are reached)",
+    ),
+    **dict.fromkeys(
+        ("certificatefile", "identityagent", "pkcs11provider", "securitykeyprovider",
+         "preferredauthentications"),
+        "the console logs in with IdentityFile keys and the agent of $SSH_AUTH_SOCK only",
+    ),
+    **dict.fromkeys(
+        ("canonicalizehostname", "canonicaldomains", "canonicalizefallbacklocal",
+         "canonicalizemaxdots", "canonicalizepermittedcnames"),
+        "names are not canonicalized: set HostName (or the inventory's address)",
+    ),
+    **dict.fromkeys(
+        ("addressfamily", "bindaddress", "bindinterface"),
+        "the console connects from the address the system routes it through",
+    ),
+    **dict.fromkeys(
+        ("knownhostscommand", "verifyhostkeydns"),
+        "host keys are checked against known_hosts files only",
+    ),
+    **dict.fromkeys(
+        ("localforward", "remoteforward", "dynamicforward", "remotecommand", "requesttty",
+         "setenv", "localcommand", "permitlocalcommand", "proxyusefdpass", "tag"),
+        "the console runs its own commands, with no forwarding, tty or environment",
+    ),
+    "forwardagent": "the console never forwards the agent",
+}  # fmt: skip
+KNOWN = HEEDED | QUIET | set(WHY)
+# How OpenSSH spells the options a typo is likeliest to be near.
+SPELLED = {
+    "hostname": "HostName", "user": "User", "port": "Port", "identityfile": "IdentityFile",
+    "identitiesonly": "IdentitiesOnly", "proxyjump": "ProxyJump",
+    "proxycommand": "ProxyCommand", "userknownhostsfile": "UserKnownHostsFile",
+    "globalknownhostsfile": "GlobalKnownHostsFile", "hostkeyalias": "HostKeyAlias",
+    "connecttimeout": "ConnectTimeout", "serveraliveinterval": "ServerAliveInterval",
+}  # fmt: skip
+
+
+def ignored_note(path: str, line: int, option: str) -> str | None:
+    """What check-config (and a dry run) say of `option` (lowercase) read at `path`:`line`
+    for a host, or None when nothing needs saying."""
+    if option in HEEDED or option in QUIET:
+        return None
+    where = f"{path}:{line}"
+    if option not in KNOWN:
+        near = get_close_matches(option, sorted(KNOWN), n=1)
+        hint = f" (did you mean {_spelled(near[0])}?)" if near else ""
+        return f"{where}: {option} is not an ssh_config option{hint}; ignored (ssh refuses it)"
+    return f"{where}: {_spelled(option)} ignored: {WHY[option]}"
+
+
+def _spelled(option: str) -> str:
+    from asyncssh.config import SSHClientConfig
+
+    handler = SSHClientConfig._handlers.get(option)
+    return SPELLED.get(option) or (handler[0] if handler else option)
