@@ -52,7 +52,7 @@ def integrity_title(checks: list[IntegrityCheck]) -> str:
     bad = sum(1 for c in checks if c.verdict in ("mismatch", "missing"))
     return (
         f"Data integrity: {len(compared)} host(s) compared"
-        + (f" · {len(unjudged)} recorded, nothing expected" if unjudged else "")
+        + (f" · {len(unjudged)} recorded, not judged" if unjudged else "")
         + (f" · ✘ {len(missed)} not reached ({_some(missed)})" if missed else "")
         + (f" · ✘ {bad} MISMATCH" if bad else " · no mismatch")
     )
