@@ -93,6 +93,32 @@ def test_check_config_names_the_ansible_file_and_line_of_what_cannot_be_honoured
     assert "2 warnings" in result.stdout  # and web has no probes (test_check_config.py)
 
 
+def test_a_vaulted_or_templated_address_or_a_bad_ssh_port_is_one_line_each(tmp_path):
+    """Seen with an inventory read in place: a vault-encrypted ansible_host was said at its
+    line, then again as inventory.toml's `systems[0].hosts[0].address: '$ANSIBLE_VAULT;1.1;
+    AES256...' is not valid`, a line pointing at a file the user never wrote; and
+    `ansible_ssh_common_args='-p 22O'` was dropped without a word (the host went to 22)."""
+    (tmp_path / "hosts.yml").write_text(
+        "all:\n  children:\n    web:\n      hosts:\n        web-1:\n"
+        "          ansible_host: !vault |\n            $ANSIBLE_VAULT;1.1;AES256\n"
+        '            6162636465\n        web-2:\n          ansible_host: \'{{ lookup("env", "IP") }}\'\n'
+        "        web-3:\n          ansible_host: 192.0.2.3\n"
+        "          ansible_ssh_common_args: -p 22O\n"
+    )
+    directory = config_with(
+        tmp_path, [{"name": "web", "ansible": {"inventory": "../hosts.yml", "group": "web"}}]
+    )
+    result = cli("check-config", str(directory), tmp_path=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    inventory = tmp_path / "hosts.yml"
+    assert result.stderr.splitlines() == [
+        f"error: {inventory}:6: ansible_host is vault-encrypted: the console cannot decrypt it",
+        f'error: {inventory}:10: ansible_host is a Jinja template ({{{{ lookup("env",'
+        ' "IP") }}): the console does not evaluate templates; give the value itself',
+        f"error: {inventory}:13: ssh -p 22O: '22O' is not a port number",
+    ], result.stderr
+
+
 def test_the_inventory_exec_dialed_with_is_the_one_its_whole_load_keeps(tmp_path):
     """exec reads inventory.toml first, to dial (`load_inventory`), and its whole load takes
     that text and model as they are: the same settings and warnings as a load from scratch."""

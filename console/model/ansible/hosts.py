@@ -84,8 +84,9 @@ def _host(
         return None
     variables = inventory.host_variables(name)
     host: dict[str, Any] = {"name": name}
-    for key, var in sorted(variables.items()):
-        _check(key, var, out)
+    unusable = [key for key, var in sorted(variables.items()) if _check(key, var, out)]
+    if unusable:  # said once, at its line: not again as a host address the model refuses
+        return None
     connection = _value(variables, "ansible_connection")
     if connection is not None and str(connection) not in SSH_CONNECTIONS:
         out.note(
@@ -124,17 +125,20 @@ def _value(variables: dict[str, Var], *names: str) -> object:
     return None
 
 
-def _check(key: str, var: Var, out: Converted) -> None:
+def _check(key: str, var: Var, out: Converted) -> bool:
+    """Report what `key` cannot honour; True when it is an error (the host is unusable)."""
     if key in HONOURED:
         if isinstance(var.value, Vaulted):
             out.note(var.where, f"{key} is vault-encrypted: the console cannot decrypt it", True)
-        elif "{{" in str(var.value) or "{%" in str(var.value):
+            return True
+        if "{{" in str(var.value) or "{%" in str(var.value):
             out.note(
                 var.where,
                 f"{key} is a Jinja template ({var.value}): the console does not evaluate"
                 " templates; give the value itself",
                 error=True,
             )
+            return True
     elif key.startswith(("ansible_become", "ansible_sudo")):
         out.note(
             var.where,
@@ -143,6 +147,7 @@ def _check(key: str, var: Var, out: Converted) -> None:
         )
     elif key.startswith("ansible_") and key not in QUIET:
         out.note(var.where, f"{key} is not honoured (the console reaches hosts by SSH keys)")
+    return False
 
 
 def _port(value: object, variables: dict[str, Var], out: Converted) -> int | None:
@@ -209,7 +214,10 @@ def _ssh_option(
         if "jump_host" not in host and "proxy_command" not in host:
             host["proxy_command"] = value
     elif name in ("-p", "port"):
-        host.setdefault("port", int(value) if value.isdigit() else None)
+        if not value.isdigit() or not 0 < int(value) < 65536:
+            out.note(where, f"ssh {written}: {value!r} is not a port number", True)
+        else:
+            host.setdefault("port", int(value))
     elif name in ("-l", "user"):
         host.setdefault("user", value)
     elif name in ("-i", "identityfile"):
