@@ -177,11 +177,17 @@ def test_accept_host_key_headless_needs_the_exact_fingerprint(sshd_server, tmp_p
     # The host, once dialled, offers another key: a host failure, on record (exit 1).
     refused = cli(*base, "--accept-host-key", f"web-1={other}", "true", home=home, state=state)
     assert refused.returncode == 1, refused.stderr
-    assert f"error: web-1: web-1 now offers a different key ({real}); refused" in (refused.stderr)
+    assert (
+        f"error: web-1: web-1 ([127.0.0.1]:{server.port}) offers {real}, not {other}, the key to"
+        " accept: refused, nothing written or sent; compare the fingerprint with the host's"
+        " owner again"
+    ) in refused.stderr, refused.stderr
     (journal,) = set(state.rglob("journal.jsonl")) - before
     closed = read_journal(journal).events[-1]
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "failed"
-    assert closed.data.reason.startswith("--accept-host-key refused: web-1: web-1 now offers")
+    assert closed.data.reason.startswith(
+        f"--accept-host-key refused: web-1: web-1 ([127.0.0.1]:{server.port}) offers"
+    )
     assert not [e for e in read_journal(journal).events if e.kind == Kind.COMMAND_INTENT]
     assert not known.exists() or not known.read_text().strip()
 
@@ -311,8 +317,9 @@ def test_a_changed_host_key_is_refused_naming_the_line_that_records_the_old_one(
     accept = cli(*base, "--accept-host-key", f"web-1={real}", "true", home=home, state=state)
     assert accept.returncode == 2
     assert accept.stderr == (
-        f"error: web-1: a different key is already known for {name}, {known}:3 records {old};"
-        " refused\n"
+        f"error: web-1: {real} is not the key known for {name}: {known}:3 records {old}; a"
+        " known key is never replaced: refused, nothing sent; if its owner confirms the host"
+        f" was re-keyed: ssh-keygen -R '{name}' -f {known}, then accept the new key\n"
     )
     assert server.accepted_connections() == 0
     assert set(state.rglob("journal.jsonl")) == before

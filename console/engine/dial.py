@@ -235,10 +235,12 @@ class Dialer:
         except Exception as exc:
             raise classify_connect_error(exc) from None
         if key is None or key.get_fingerprint("sha256") != fingerprint:
+            offered = key.get_fingerprint("sha256") if key else "no key"
             raise HostFailure(
                 FailureClass.HOSTKEY_MISMATCH,
-                f"{dest.alias} now offers a different key"
-                f" ({key.get_fingerprint('sha256') if key else 'none'}); refused",
+                f"{dest.alias} ({dest.key_name}) offers {offered}, not {fingerprint}, the key"
+                " to accept: refused, nothing written or sent; compare the fingerprint with"
+                " the host's owner again",
             )
         path = Path(dest.user_known_hosts[0])
         entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)

@@ -312,10 +312,18 @@ class SshPool:
             known = self.dialer.known.recorded_at(
                 dest.known_hosts_files, dest.host, dest.port, dest.host_key_alias
             )
-            where = "".join(f", {path}:{number} records {old}" for path, number, old in known)
+            where = " and ".join(f"{path}:{number} records {old}" for path, number, old in known)
+            remove = (
+                f"; if its owner confirms the host was re-keyed: ssh-keygen -R"
+                f" '{dest.key_name}' -f {known[0][0]}, then accept the new key"
+                if known
+                else ""
+            )
             raise HostFailure(
                 FailureClass.HOSTKEY_MISMATCH,
-                f"a different key is already known for {dest.key_name}{where}; refused",
+                f"{fingerprint} is not the key known for {dest.key_name}"
+                f"{': ' + where if where else ''}; a known key is never replaced: refused,"
+                f" nothing sent{remove}",
             )
         if not unknown.user_known_hosts:
             raise HostFailure(
