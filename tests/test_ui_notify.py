@@ -353,3 +353,30 @@ async def test_the_update_dialog_shows_commands_as_they_run_and_how_to_send_at_8
             assert len(said) == 2 and not any("{{" in s for s in said), said
             assert f"via mailer to the jump host: echo {incident}: '" in said[1], said
             await conductor.notifier.drain()
+
+
+async def test_a_retried_channels_answer_on_screen_has_its_secret_masked(tmp_path: Path) -> None:
+    """Seen at 80x24 on a real sshd fleet, a status-page webhook answering 500 with
+    "Cannot POST /status/hook?token=... auth=Bearer ...": the checklist's line for the
+    channel being retried showed the token and the bearer in clear (the result, once
+    journalled, was masked). What the screen shows of an attempt is masked the same way."""
+    path = "/hooks/T0SECRET1/B0SECRET2/XXXXsecretXXXXXXXX"
+    with HookServer() as hooks:
+        url = hooks.on(path, (500, f"Cannot POST {path}", {}))
+        channels = [
+            {"name": "incidents", "kind": "webhook", "url": url, "retries": 1, "backoff": 5}
+        ]
+        app = build_app(settings_with(channels), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            conductor = await send_status_update(pilot)
+            detail = app.screen.query_one("#step-detail", Static)
+
+            def shown() -> str:
+                return " ".join(str(detail.render()).split())
+
+            await until(pilot, lambda: "attempt 2 at" in shown())
+            said = shown()
+            assert "HTTP 500" in said and "«redacted»" in said, said
+            assert "SECRET" not in said and "XXXXsecret" not in said, said
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            await conductor.notifier.drain()

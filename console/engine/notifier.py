@@ -338,6 +338,9 @@ class Notifier:
 
     def _retrying(self, seq: int, channel: Channel) -> Callable[[int, str, float], None]:
         def said(attempt: int, detail: str, delay: float) -> None:
+            # Shown on screen, never journalled: masked here as the journal masks a result
+            # (an answer may echo the URL's secret path or a header: "Cannot POST /T0/...").
+            detail = self.recorder.redactor.text(detail)
             at = self.recorder.clock.now() + timedelta(seconds=delay)
             self.retrying[seq] = (
                 f"attempt {attempt} of {channel.retries + 1}: {detail};"
