@@ -252,11 +252,19 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
         assert (kept.data.systems, kept.data.hosts) == (["app"], ["app-2"])
         assert kept.data.closed_as and state.unknown_at_close == ["app-2"]
         assert "exec: outcome unknown on app-2 at the close" in err, err
+        # A typed command has no verify to run: the line names the check that can be run
+        # (it named `verify`, which refused it, as below).
         by_hand = (
-            f"rollback-console verify {state.incident_id} --take-over-lock REASON"
-            f" --config {fleet.config}"
+            "rollback-console exec --take-over-lock REASON --systems app --hosts app-2"
+            f" --config {fleet.config} 'COMMAND'"
         )
-        assert f"as the verify by hand does ({by_hand})" in err, err
+        assert (
+            f"as a check by hand does ({by_hand}, with a command that tells whether the change"
+            " was made), which lets go of it at its end"
+        ) in err, err
+        refused = fleet.cli("exec", "--systems", "app", "true")
+        assert refused.returncode == 3, refused.stdout + refused.stderr
+        assert f"Check it first, as a check by hand does: {by_hand}," in refused.stderr
         # A typed command has no verify: the verify by hand says so, and what to do instead.
         verify = fleet.cli("verify", str(state.incident_id), "--take-over-lock", "exec ended")
         assert verify.returncode == 2, verify.stdout + verify.stderr

@@ -206,7 +206,9 @@ class IncidentClosing(RollbackRecord):
             self.recorder.record(
                 Kind.LOCK_KEPT, systems=kept, hosts=still, reason=why, closed_as=label
             )
-            said = kept_at_close(kept, still, state.verifies or state.incident_id)
+            said = kept_at_close(
+                kept, still, state.verifies or state.incident_id, state.left_by_commands(still)
+            )
             self.recorder.record(Kind.NOTE_ADDED, text=f"{ended}: {said}")
         return kept
 

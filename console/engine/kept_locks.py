@@ -28,7 +28,7 @@ def closed_keeping(incident: str, journal: Path) -> str:
     be read or is another incident's."""
     from console.journal.files import JournalError
     from console.journal.store import read_journal
-    from console.model.outcome import verify_by_hand
+    from console.model.outcome import check_by_hand, verify_by_hand
     from console.model.payloads import LockKept
     from console.model.state import fold
 
@@ -45,8 +45,13 @@ def closed_keeping(incident: str, journal: Path) -> str:
     if not hosts:
         return f"Incident {incident} is closed ({state.outcome_label})."
     of = f" (a verify by hand of incident {state.verifies})" if state.verifies else ""
+    how = (
+        f"as a check by hand does: {check_by_hand(sorted({s for k in kept for s in k.systems}), hosts)},"
+        " with a command that tells whether the change was made"
+        if state.left_by_commands(hosts) and kept
+        else f"as the verify by hand does: {verify_by_hand(state.verifies or incident)}"
+    )
     return (
         f"Incident {incident}{of} was closed with the outcome unknown"
-        f" on {', '.join(hosts)}: a change may still run there. Check it first, as the"
-        f" verify by hand does: {verify_by_hand(state.verifies or incident)}."
+        f" on {', '.join(hosts)}: a change may still run there. Check it first, {how}."
     )

@@ -115,7 +115,13 @@ async def run_exec(
             print(said, file=sys.stderr)
         if conductor.state.closed and conductor.locks_kept and not options.json:
             state = conductor.state
-            said = kept_at_close(conductor.locks_kept, state.unknown_at_close, state.incident_id)
+            unknown = state.unknown_at_close
+            said = kept_at_close(
+                conductor.locks_kept,
+                unknown,
+                state.incident_id,
+                commands=state.left_by_commands(unknown),
+            )
             print(f"exec: {visible(said, one_line=True)}", file=sys.stderr)
         if kept and not options.json:
             where = shlex.quote(str(conductor.recorder.path.parent))

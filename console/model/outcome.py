@@ -123,14 +123,29 @@ def verify_by_hand(incident: str | None, kept: bool = True, config: bool = True)
     return again(words) if config else f"{PROGRAM} {words}"
 
 
-def kept_at_close(systems: Sequence[str], hosts: Sequence[str], incident: str | None) -> str:
+def check_by_hand(systems: Sequence[str], hosts: Sequence[str]) -> str:
+    """How to check by hand hosts that a command with no verify (exec's) left unknown."""
+    where = f"--systems {','.join(systems)} --hosts {','.join(hosts)}"
+    return f"{again(f'exec --take-over-lock REASON {where}')} 'COMMAND'"
+
+
+def kept_at_close(
+    systems: Sequence[str], hosts: Sequence[str], incident: str | None, commands: bool = False
+) -> str:
     """What closing `incident` with hosts unknown leaves behind, and how it goes: one
-    sentence (the console, `run`, `exec` and the document say it alike)."""
+    sentence (the console, `run`, `exec` and the document say it alike). `commands`: only
+    ad-hoc commands left them unknown, which `verify` cannot check (it refuses them)."""
     lock = f"lock{'s' if len(systems) > 1 else ''} on {', '.join(systems)}"
+    how = (
+        f"as a check by hand does ({check_by_hand(systems, hosts)}, with a command that tells"
+        " whether the change was made), which lets go of it at its end"
+        if commands
+        else f"as the verify by hand does ({verify_by_hand(incident)}), which lets go of it"
+        " once those hosts answer"
+    )
     return (
         f"outcome unknown on {named(hosts)} at the close (a change may still run"
         f" there): the {lock} stay{'' if len(systems) > 1 else 's'} held; another incident"
-        " there is refused, and once the process that closed it has exited needs"
-        " --take-over-lock REASON, as the verify by hand does"
-        f" ({verify_by_hand(incident)}), which lets go of it once those hosts answer"
+        f" there is refused, and once the process that closed it has exited needs"
+        f" --take-over-lock REASON, {how}"
     )

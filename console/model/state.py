@@ -154,6 +154,17 @@ class IncidentState:
             if run.status is status
         ]
 
+    def left_by_commands(self, hosts: Iterable[str]) -> bool:
+        """Whether only ad-hoc commands (exec, the console's own) left `hosts` unknown: they
+        have no verify to run, so a check by hand is an `exec`, not `verify`."""
+        steps = {
+            step
+            for status in (HostStatus.UNKNOWN, HostStatus.RUNNING)
+            for step, host in self.hosts_with(status)
+            if host in hosts
+        }
+        return bool(steps) and all(is_adhoc(step) for step in steps)
+
     @property
     def closed(self) -> bool:
         return self.closed_at is not None

@@ -253,7 +253,10 @@ class Lifecycle:
         conductor = self.app.conductor
         state = conductor.state
         kept = conductor.locks_kept
-        said = kept_at_close(kept, state.unknown_at_close, state.verifies or state.incident_id)
+        unknown = state.unknown_at_close
+        said = kept_at_close(
+            kept, unknown, state.verifies or state.incident_id, state.left_by_commands(unknown)
+        )
         held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
         self.app.notify(
             f"{state.incident_id}: {state.outcome_label}. The form can still be amended.{held}",

@@ -228,10 +228,11 @@ class Quitting:
         take it up again."""
         state = conductor.state
         if state.closed:
-            kept = conductor.locks_kept
+            kept, unknown = conductor.locks_kept, state.unknown_at_close
+            commands = state.left_by_commands(unknown)
             held = (
-                f"; {kept_at_close(kept, state.unknown_at_close, state.incident_id)}"
-                if kept and state.unknown_at_close
+                f"; {kept_at_close(kept, unknown, state.incident_id, commands)}"
+                if kept and unknown
                 else ""
             )
             return (
