@@ -1,7 +1,8 @@
 """What a commander gets wrong in a PostgreSQL preset's connection (a database name, a
 port, a server that is down), against a real cluster over real sshd: the precheck fails
 before anything changes, and the host's failure line (its last stderr line, the one the
-run's last lines, the screens and the document show) names what is wrong."""
+run's last lines, the screens and the document show) names what is wrong. A table named
+that the database does not have is said absent wherever its figures would be."""
 
 from __future__ import annotations
 
@@ -145,3 +146,23 @@ def test_a_stopped_cluster_with_a_wrong_port_is_refused_before_its_restore(host,
         " the verify would not reach the restored cluster; set pg_port"
     )
     assert untouched(cluster, stopped=True)
+
+
+def test_a_misspelt_table_is_said_absent_not_left_out_unseen(host, cluster, tmp_path):
+    """Walking the presets: `tables=ordrs,customers` measured customers alone, and every
+    record, line and document read as if that were all that was named (a restore with
+    nothing expected of it would pass with the table that matters never counted). The
+    table the database does not have is on the record now, and said everywhere."""
+    from console.journal.export.markdown import render_markdown
+
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "sql-down", "tables=orders,ordrs")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    for stage in ("before", "after"):
+        record = outcome.integrity(stage)
+        assert (record["rows"], record["absent"]) == ({"orders": 2}, ["ordrs"]), record
+    assert "integrity before: recorded (orders=2, no such table: ordrs)" in outcome.stdout
+    section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
+    assert "| no checksum; rows: orders 2; no such table: ordrs |" in section, section

@@ -212,7 +212,10 @@ def data_after(records: list[dict[str, Any]], step: str, host: str) -> str:
     if not afters:
         return ""
     r = afters[-1]
-    rows = ", ".join(f"{t}={n}" for t, n in sorted((r.get("rows") or {}).items()))
+    values = [f"{t}={n}" for t, n in sorted((r.get("rows") or {}).items())]
+    if r.get("absent"):
+        values.append(f"no such table: {', '.join(r['absent'])}")
+    rows = ", ".join(values)
     judged = r["verdict"] + (f": {r['detail']}" if r.get("detail") else "")
     said = f"; data after: {rows or 'nothing measured'} ({judged})"
     if r.get("restored"):

@@ -39,6 +39,7 @@ class Summary:
 
     checksum: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
+    absent: list[str] = field(default_factory=list)  # tables named that do not exist
 
     @property
     def empty(self) -> bool:
@@ -65,6 +66,8 @@ def parse_line(line: str) -> tuple[str, Summary] | None:
             summary.checksum = value
         elif key.startswith("rows.") and value.isdigit():
             summary.rows[key.removeprefix("rows.")] = int(value)
+        elif key == "absent":
+            summary.absent = [t for t in value.split(",") if t]
     return stage, summary
 
 
@@ -88,8 +91,10 @@ def differences(found: Summary, expected: Summary) -> list[str]:
     if expected.checksum and found.checksum != expected.checksum:
         out.append(f"checksum {found.checksum} != expected {expected.checksum}")
     for table, count in sorted(expected.rows.items()):
-        if found.rows.get(table) != count:
-            out.append(f"rows.{table} {found.rows.get(table)} != expected {count}")
+        if table in found.absent:
+            out.append(f"rows.{table}: no such table, expected {count} rows")
+        elif found.rows.get(table) != count:
+            out.append(f"rows.{table} {found.rows.get(table, 'not measured')} != expected {count}")
     return out
 
 
@@ -111,7 +116,8 @@ def integrity_payload(
     """The `integrity.recorded` event of one host's summary at a stage, and its verdict;
     `recovery`: where a recovery stopped, `restored`: what the data was brought back to
     (an after's), each said only when known."""
-    said: dict[str, Any] = {"recovery": recovery, "restored": restored}
+    absent = found.absent if found else []
+    said: dict[str, Any] = {"recovery": recovery, "restored": restored, "absent": absent}
     said = {k: v for k, v in said.items() if v}  # said only when known
     return payloads.IntegrityRecorded(
         strategy=strategy,

@@ -97,6 +97,7 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     """A migration preset records row counts only: no checksum is shown for it."""
     values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
     values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
+    values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
     return f"integrity {d.stage}: {d.verdict} ({', '.join(values) or 'nothing measured'})"
 
 

@@ -178,6 +178,9 @@ class Snapshot(Strict):
 
     checksum: str | None
     rows: dict[str, Any]
+    absent: list[str] = Field(
+        default=[], description="tables named that the database did not have: not measured"
+    )
 
 
 class RecoveryStopped(Strict):

@@ -251,7 +251,8 @@ def _snapshot(s: Snapshot | None) -> str:
         return "–"
     rows = ", ".join(f"{k} {v}" for k, v in sorted(s.rows.items()))
     checksum = f"checksum {str(s.checksum)[:16]}" if s.checksum else "no checksum"
-    return checksum + (f"; rows: {rows}" if rows else "")
+    absent = f"; no such table: {', '.join(s.absent)}" if s.absent else ""
+    return checksum + (f"; rows: {rows}" if rows else "") + absent
 
 
 def _integrity_row(r: IntegrityCheck, recoveries: bool, restores: bool) -> tuple[object, ...]:

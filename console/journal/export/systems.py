@@ -137,7 +137,11 @@ def build_systems(
 def _snapshot(record: dict[str, Any] | None) -> Snapshot | None:
     if not isinstance(record, dict):
         return None
-    return Snapshot(checksum=record.get("checksum"), rows=dict(record.get("rows") or {}))
+    return Snapshot(
+        checksum=record.get("checksum"),
+        rows=dict(record.get("rows") or {}),
+        absent=list(record.get("absent") or []),
+    )
 
 
 def build_integrity(state: IncidentState) -> list[IntegrityCheck]:

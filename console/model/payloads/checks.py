@@ -84,6 +84,9 @@ class IntegrityRecorded(Payload):
     stage: str = Field(description="`before` or `after`")
     checksum: str | None = Field(None, description="the data's checksum")
     rows: dict[str, int] = Field({}, description="{table: rows}")
+    absent: list[str] = Field(
+        [], description="tables named (`tables`) that the database does not have: not measured"
+    )
     expected: JsonObject | None = Field(None, description="the summary it must match (`after`)")
     verdict: str = Field(description="`recorded`, `match`, `mismatch` or `missing`")
     detail: str = Field("", description="what differs, in words")

@@ -131,6 +131,12 @@ SELECT format('SELECT %%L, count(*), md5(coalesce(string_agg(md5(x::text), '''' 
 SQL
   done) || { echo "cannot read the tables $tables" >&2; return 1; }
   rows=$(echo "$found" | awk -F'|' 'NF == 3 { printf " rows.%%s=%%s", $1, $2 }')
+  # a table named that the database does not have (misspelt, or dropped): said, never
+  # left out unseen
+  absent=$(for t in $(echo "$tables" | tr , ' '); do
+    echo "$found" | awk -F'|' -v t="$t" '$1 == t { n++ } END { exit n == 0 }' || printf '%%s,' "$t"
+  done)
+  rows="$rows${absent:+ absent=${absent%%,}}"
   if [ "$2" = rows ]; then
     echo "integrity stage=$1$rows"
   else

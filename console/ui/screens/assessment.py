@@ -63,6 +63,7 @@ def _snapshot(record: dict | None) -> str:
     on a line they ran past an 80-column terminal's edge, cut mid-name."""
     record = record or {}
     rows = [f"{k}={v}" for k, v in sorted((record.get("rows") or {}).items())]
+    rows += [f"{t}: no table" for t in record.get("absent") or []]
     checksum = (record.get("checksum") or "")[:10]
     return "\n".join([checksum, *rows] if checksum else rows) or "–"
 
