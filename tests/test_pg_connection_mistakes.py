@@ -15,6 +15,7 @@ from console.model.events import Kind
 from tests import pg
 from tests.conftest import require_postgres
 from tests.pgrig import Outcome, connection, pg_host, run_console, write_config
+from tests.test_presets_migrations import SQL_MIGRATIONS
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
@@ -25,12 +26,6 @@ CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NU
 INSERT INTO schema_migrations VALUES (2, false);
 ALTER TABLE orders ADD COLUMN note text;
 """
-MIGRATIONS = {
-    "1_orders.up.sql": "CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);\n",
-    "1_orders.down.sql": "DROP TABLE orders;\n",
-    "2_note.up.sql": "ALTER TABLE orders ADD COLUMN note text;\n",
-    "2_note.down.sql": "ALTER TABLE orders DROP COLUMN note;\n",
-}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +44,7 @@ def cluster(host):
 def configure(host, cluster: pg.Cluster, tmp_path: Path) -> Path:
     """A backup restore and an SQL down migration, as docs/strategies.md shows them."""
     migrations = host.home("migrations")
-    for name, text in MIGRATIONS.items():
+    for name, text in SQL_MIGRATIONS.items():
         (migrations / name).write_text(text)
         os.chown(migrations / name, host.account.uid, host.account.gid)
     tables = '  { name = "tables", default = "orders" },\n' + connection(cluster)
