@@ -257,6 +257,10 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(
     assert shop(cluster, query) == before
     undone = state.integrity[-1]
     assert (undone["stage"], undone["rows"], undone["verdict"]) == ("after", {"orders": 2}, "match")
+    assert undone["restored"] == (
+        "schema version 2 (from 1, re-applying 000002_note.up.sql): the undo of this"
+        " incident's reversal"
+    )
 
 
 def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):

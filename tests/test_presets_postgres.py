@@ -367,6 +367,11 @@ async def test_undo_puts_the_replaced_data_directory_back(host, cluster, tmp_pat
         {"customers": 2},
         "match",
     )
+    assert undone["absent"] == ["orders"]  # dropped, as before the restore: said so
+    kept = f"{cluster.pgdata}.undone-{outcome.incident}"
+    assert undone["restored"] == (
+        f"the data directory from before this incident's restore; the restored one is kept at {kept}"
+    )
     assert f"data.undone-{outcome.incident}" in kept_aside(cluster, outcome.incident)
 
 

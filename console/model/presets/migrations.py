@@ -108,6 +108,7 @@ echo "$stops" | grep -qx -- "${now:-base}" || {
 }
 al upgrade "$from" || exit 1
 echo "alembic revision back to $from (data the downgrade dropped does not come back)"
+echo "restored to alembic revision $from (from ${now:-base}): the undo of this incident's downgrade"
 integrity after rows
 """
 )
@@ -286,6 +287,8 @@ done
     + _apply(".rollback/sql-up-plan", _BOOKKEEPING_UP, "re-applying")
     + """\
 echo "schema version back to $(version) (data the down migrations dropped does not come back)"
+echo "restored to schema version $(version) (from $now, re-applying" \\
+  "$(awk '{ print $2 }' .rollback/sql-up-plan | paste -s -d ' ')): the undo of this incident's reversal"
 integrity after rows
 """
 )

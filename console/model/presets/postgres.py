@@ -237,7 +237,7 @@ done
 if running; then stop || exit 1; fi
 if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || exit 1; fi
 mv "$replaced" "$pgdata" || exit 1
-echo "the data directory from before is back; the restored one is kept at $undone"
+echo "restored to the data directory from before this incident's restore; the restored one is kept at $undone"
 if [ "$(sed -n 's/^was_running=//p' "$state" 2>/dev/null)" = 1 ]; then
   start && ready && integrity after || exit 1
 else
