@@ -47,3 +47,25 @@ async def test_space_on_a_system_under_a_tag_filter_takes_only_the_hosts_shown(
         # Space again lets go of those two.
         await pilot.press("space")
         await until(pilot, lambda: not picker.host_tree.selected)
+
+
+async def test_space_typed_right_behind_the_filters_enter_toggles_the_system(
+    tmp_path: Path,
+) -> None:
+    """Seen in tmux at 80x24: `web`, Enter and Space typed in one go; the Space went into
+    the filter (Enter's move to the systems came after it), and nothing was selected."""
+    from textual import events
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "bad deploy")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        await pilot.press("ctrl+f")
+        await type_text(pilot, "api")
+        await until(pilot, lambda: not any("web-1" in line for line in screen_lines(app)))
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("space", " "))
+        await until(pilot, lambda: bool(picker.host_tree.selected))
+        assert picker.host_tree.selected == {"api-1", "api-2"}
+        assert picker.query_one("#filter").value == "api"

@@ -44,7 +44,7 @@ async def test_the_line_under_the_panes_names_the_pane_with_the_keys(tmp_path: P
             ("Input", "▸ Parameter target"),
             ("ChoiceThenEnter", "▸ Strategy"),
             ("HostTree", "▸ Systems"),
-            ("Input", "▸ Filter"),
+            ("FieldInput", "▸ Filter"),
         ], seen
         assert "Space toggles · Enter continues" in seen[0][1]
         assert "type a name or tag to narrow" in seen[-1][1]

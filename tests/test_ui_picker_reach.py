@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
@@ -181,6 +181,40 @@ async def test_hosts_not_up_among_many_are_named_in_the_side_pane(tmp_path: Path
         assert lines[at + 1] == "✘ web-30: connection refused", lines
         rows = [picker.host_tree.render_line(y).text for y in range(picker.host_tree.size.height)]
         assert not any("web-23" in row for row in rows)  # out of the tree's sight
+
+
+@pytest.mark.sshd
+async def test_many_hosts_not_up_are_counted_by_why_and_no_label_is_cut_mid_word(
+    tmp_path: Path, sshd_server
+):
+    """Seen at 80x24 on 200 real hosts (a stopped sshd, keys not yet trusted): the pane
+    named four and said '+24 more not up', two things to do hidden in one count; the tree
+    cut labels mid-word ('✘ 10 not u', '✘ authentication f', '? host key unkno')."""
+    names = [f"web-{n:02d}" for n in range(1, 31)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    closed = closed_port()
+    settings = _with_ports(
+        settings, dict.fromkeys(["web-23", "web-24", "web-25", "web-30"], closed)
+    )
+    data = settings.model_dump()
+    for host in data["inventory"]["systems"][0]["hosts"]:
+        if host["name"] in ("web-05", "web-06", "web-07", "web-08", "web-09"):
+            host["user"] = "nobody-here"
+    settings = Settings.model_validate(data)
+    app = build_app(settings, tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot, hosts=30)
+        lines = str(picker.query_one("#reach", Static).render()).splitlines()
+        assert "SSH check (all 30): ✔ 21 up · ✘ 9 not up" in lines, lines
+        assert "✘ web-08: authentication failed" in lines, lines
+        at = next(i for i, line in enumerate(lines) if line.startswith("+5 more"))
+        more = " ".join(lines[at : at + 2])  # folded to the pane's width
+        assert more == "+5 more: 4 connection refused, 1 authentication failed", lines
+        picker.query_one("#filter", Input).value = "web-0"  # 9 of 30 shown
+        await until(pilot, lambda: "web-10" not in tree_lines(picker.host_tree))
+        rows = [picker.host_tree.render_line(y).text for y in range(picker.host_tree.size.height)]
+        assert rows[0].strip() == "▼ ☐ web  0/30, 9 shown  ✘ 9", rows  # whole words only
+        assert "☐ web-05  ✘ auth failed" in rows[5], rows
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.reach_text import NAMED, reach_text
 from console.ui.widgets.toggles import ChoiceThenEnter, MarkedRadioButton
+from console.ui.widgets.typeahead import FieldInput
 from console.ui.widgets.watch_line import WatchLine
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ class PickerScreen(Screen):
             " Pick the affected systems and the strategy   step 2 of 2", classes="screen-title"
         )
         yield WatchLine()
-        yield Input(
+        # Enter (or Tab) moves to the systems at once: a Space typed right behind it
+        # toggles there (it went into the filter, seen at 80x24 in tmux).
+        yield FieldInput(
             placeholder="Filter by name or tag, e.g. web, eu-west, canary",
             id="filter",
             compact=True,

@@ -38,8 +38,19 @@ class MoveFocus(Message):
     forward: bool
 
 
-def reach_label(reach: ReachCheck | None, host: str) -> Text:
-    """`✔ up`, `… checking`, `? host key unknown` or `✘ <failure>`; empty if unchecked."""
+# Where the tree is narrow (35 columns at 80x24): "✘ authentication f" was cut mid-word.
+SHORT = {
+    FailureClass.HOSTKEY_UNKNOWN: "key unknown",
+    FailureClass.HOSTKEY_MISMATCH: "key mismatch",
+    FailureClass.AUTH: "auth failed",
+    FailureClass.REFUSED: "refused",
+    FailureClass.CONNECTION_LOST: "conn. lost",
+}
+
+
+def reach_label(reach: ReachCheck | None, host: str, short: bool = False) -> Text:
+    """`✔ up`, `… checking`, `? host key unknown` or `✘ <failure>` (`short`: in fewer
+    words, the side pane says them whole); empty if unchecked."""
     if reach is None:
         return Text()
     if host in reach.checking:
@@ -50,9 +61,10 @@ def reach_label(reach: ReachCheck | None, host: str) -> Text:
     failure = answer.failure
     if failure is None:
         return Text("✔ up", style=themed("$success"))
+    said = SHORT.get(failure, failure.value) if short else failure.value
     if failure is FailureClass.HOSTKEY_UNKNOWN:
-        return Text(f"? {failure.value}", style=themed("bold $warning"))
-    return Text(f"✘ {failure.value}", style=themed("bold $error"))
+        return Text(f"? {said}", style=themed("bold $warning"))
+    return Text(f"✘ {said}", style=themed("bold $error"))
 
 
 def fit_tags(tags: list[str], room: int | None) -> str:
@@ -136,21 +148,34 @@ class HostTree(Tree[tuple[str, str]]):
         names = {h.name for h in system.hosts}
         chosen = len(names & self.selected)
         mark = "☑" if chosen == len(names) else ("◩" if chosen else "☐")
-        label = Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)} hosts")
         shown = len(self.shown(name))
-        if shown < len(names):  # Space acts on these: say how many the filter left
-            label.append(f", {shown} shown", style=themed("bold $warning"))
         results = self.reach.results if self.reach else {}
         down = sum(1 for h in names if h in results and not results[h].ok)
-        if down:
-            label.append(f"  ✘ {down} not up", style=themed("bold $error"))
+        # Whole in the tree's width (35 columns at 80x24): the words go before the numbers
+        # ("0/120 hosts  ✘ 10 not u" was cut mid-word on a fleet of 200).
+        room = self._host_room()
+        for hosts, filtered, failing in (
+            (" hosts", " shown", " not up"),
+            ("", " shown", " not up"),
+            ("", " shown", ""),
+            ("", "", ""),
+        ):
+            label = Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)}{hosts}")
+            if shown < len(names):  # Space acts on these: say how many the filter left
+                label.append(f", {shown}{filtered}", style=themed("bold $warning"))
+            if down:
+                label.append(f"  ✘ {down}{failing}", style=themed("bold $error"))
+            if room is None or label.cell_len <= room + 1:  # a system's guide is 2 wide, not 3
+                break
         return label
 
     def _host_label(self, name: str) -> Text:
         mark = "☑" if name in self.selected else "☐"
-        reach = reach_label(self.reach, name)
-        label = Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "")
         room = self._host_room()
+        reach = reach_label(self.reach, name)
+        if room is not None and len(f"{mark} {name}  ") + reach.cell_len > room:
+            reach = reach_label(self.reach, name, short=True)
+        label = Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "")
         tags = fit_tags(
             self.inventory.host(name).tags, None if room is None else room - label.cell_len
         )

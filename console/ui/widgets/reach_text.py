@@ -58,11 +58,21 @@ NAMED = 4  # hosts named in the side pane; the others counted
 
 def not_up(reach: ReachCheck, down: list[str]) -> list[str]:
     """`✘ web-23: connection refused`, a line each in the tree's order (what to type in
-    the filter, or to move the cursor to, to read the whole reason), then `+2 more`."""
+    the filter, or to move the cursor to, to read the whole reason), then the others
+    counted by why: `+24 more: 12 unreachable, 12 host key unknown` (on 200 hosts, a
+    bastion down and keys not yet trusted are two things to do, not 24 hosts)."""
     lines = []
-    for host in down[:NAMED]:
+
+    def why(host: str) -> str:
         failure = reach.results[host].failure
-        lines.append(f"✘ {host}: {failure.value if failure else 'not up'}")
+        return failure.value if failure else "not up"
+
+    for host in down[:NAMED]:
+        lines.append(f"✘ {host}: {why(host)}")
     if len(down) > NAMED:
-        lines.append(f"+{len(down) - NAMED} more not up")
+        counts: dict[str, int] = {}
+        for host in down[NAMED:]:
+            counts[why(host)] = counts.get(why(host), 0) + 1
+        ranked = sorted(counts.items(), key=lambda item: -item[1])
+        lines.append(f"+{len(down) - NAMED} more: " + ", ".join(f"{n} {w}" for w, n in ranked))
     return lines
