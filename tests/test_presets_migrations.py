@@ -395,3 +395,31 @@ async def test_alembic_undo_upgrades_only_what_its_own_downgrade_took(
     assert ok
     assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
     assert columns(cluster) == ["id", "item", "note"]
+
+
+def test_run_json_has_the_data_before_and_after(host, cluster, tmp_path):
+    """Walking the presets headless: `run --json` of a migration reversal (or a restore)
+    had the hosts' results and the steps, and nothing of the data: a pipeline reading it
+    could not tell the rows kept, nor the schema version reached. It has the document's
+    integrity records now."""
+    import json
+    import subprocess
+    import sys
+
+    migrations = _migrated(host, cluster, SQL_MIGRATIONS, "single-row")
+    config = write_config(
+        tmp_path / "config", host, _sql_strategy(cluster, migrations), host.home("work")
+    )
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "run", "--systems", "db",
+        "--strategy", "sql-down", "--trigger", "data-corruption", "--reason", "bad migration",
+        "--yes", "--json", "--journal", str(tmp_path / "state" / "incident"),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    [record] = json.loads(done.stdout)["integrity"]
+    assert (record["host"], record["step"], record["verdict"]) == ("db-1", "restore", "match")
+    assert record["before"]["rows"] == record["after"]["rows"] == {"orders": 2}
+    assert record["restored"] == "schema version 1 (from 2, reversing 000002_note.down.sql)"

@@ -61,7 +61,11 @@ def run_result(
     journal: Path,
     drill: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """`run` / `drill --json`."""
+    """`run` / `drill --json`; `integrity`: each data-touching step's records per host, as
+    the document's JSON has them (before, after, expected, verdict, what it was restored
+    to, where a recovery stopped)."""
+    from console.journal.export.systems import build_integrity
+
     return {
         **_envelope("drill" if drill is not None else "run", ok, exit_status, journal),
         "incident": state.incident_id,
@@ -75,6 +79,7 @@ def run_result(
             for step_id, st in state.steps.items()
         },
         "notifications": notifications(state),
+        "integrity": [c.model_dump(mode="json") for c in build_integrity(state)],
         **({"drill": drill} if drill is not None else {}),
     }
 
