@@ -217,6 +217,25 @@ async def test_many_hosts_not_up_are_counted_by_why_and_no_label_is_cut_mid_word
         assert "☐ web-05  ✘ auth failed" in rows[5], rows
 
 
+@pytest.mark.sshd
+async def test_hosts_behind_a_jump_host_that_is_down_are_said_to_be_so(tmp_path: Path, sshd_server):
+    """Seen at 80x24 with a bastion down: the pane said '✘ api-1: connection refused' for
+    each host behind it, as if each refused; only the cursor's host said the bastion did."""
+    names = [f"web-{n}" for n in range(1, 4)]
+    settings, _ = sshd_settings(sshd_server, dict.fromkeys(names, "web"))
+    closed = closed_port()
+    data = settings.model_dump()
+    for host in data["inventory"]["systems"][0]["hosts"]:
+        if host["name"] != "web-1":
+            host["jump_host"] = f"{sshd_server.server.user}@127.0.0.1:{closed}"
+    app = build_app(Settings.model_validate(data), tmp_path / "incidents", check_reach=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        picker = await open_picker(pilot, hosts=3)
+        said = " ".join(str(picker.query_one("#reach", Static).render()).splitlines())
+        assert "✘ web-2: connection refused at jump host 127.0.0.1 ✘ web-3" in said, said
+        assert "✘ web-3: connection refused at jump host 127.0.0.1" in said, said
+
+
 @contextmanager
 def fleet_in_thread(settings: Settings, faults: list[Fault]) -> Iterator[DemoFleet]:
     """The demo fleet on a loop of its own: snap_compare runs the app on a loop it owns."""

@@ -26,6 +26,12 @@ class Reach:
     def ok(self) -> bool:
         return self.failure is None
 
+    @property
+    def jump_host(self) -> str | None:
+        """The jump host the failure happened at (the pool names it first), if any."""
+        head, sep, _ = self.detail.partition(": ")
+        return head.removeprefix("jump host ") if sep and head.startswith("jump host ") else None
+
     def describe(self) -> str:
         """`reachable`, or the failure class and its detail (said once)."""
         if self.failure is None:

@@ -64,8 +64,11 @@ def not_up(reach: ReachCheck, down: list[str]) -> list[str]:
     lines = []
 
     def why(host: str) -> str:
-        failure = reach.results[host].failure
-        return failure.value if failure else "not up"
+        answer = reach.results[host]
+        said = answer.failure.value if answer.failure else "not up"
+        # Behind a bastion that is down, each host read 'connection refused' as if it were
+        # the one refusing: the jump host is named, and its hosts counted together.
+        return f"{said} at jump host {answer.jump_host}" if answer.jump_host else said
 
     for host in down[:NAMED]:
         lines.append(f"✘ {host}: {why(host)}")
