@@ -87,10 +87,10 @@ def test_exec_dry_run_prints_where_each_host_really_goes(tmp_path, home):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     for expected in (
-        "web-1: deploy@10.1.0.11:22 via ops@10.0.0.1:2200",
-        "web-2: root@web-2:2222 via ops@10.0.0.1:2200",
-        "web-3: deploy@web-3:22 via fallback@10.0.0.2:22",
-        "db-1: fallback@db-1:22 via ops@10.0.0.1:2200 → fallback@10.0.0.2:22",
+        "web-1: deploy@10.1.0.11:22 via bastion-eu (ops@10.0.0.1:2200)",
+        "web-2: root@web-2:2222 via bastion-eu (ops@10.0.0.1:2200)",
+        "web-3: deploy@web-3:22 via inner (fallback@10.0.0.2:22)",
+        "db-1: fallback@db-1:22 via bastion-eu (ops@10.0.0.1:2200) → inner (fallback@10.0.0.2:22)",
         "db-2: fallback@db-2:22 via proxy command `ssh -W db-2:22 bastion-eu`",
         "  note: StrictHostKeyChecking no ignored: host keys are always checked",
     ):
@@ -108,7 +108,10 @@ def test_run_dry_run_prints_the_routes_too(tmp_path, home):
         home=home, state=tmp_path / "state",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "web-1: deploy@10.1.0.11:22 via ops@10.0.0.1:2200" in result.stdout.splitlines()
+    assert (
+        "web-1: deploy@10.1.0.11:22 via bastion-eu (ops@10.0.0.1:2200)"
+        in result.stdout.splitlines()
+    )
 
 
 def test_a_route_that_cannot_be_followed_is_one_clear_line_and_exit_2(tmp_path, home):

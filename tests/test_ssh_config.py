@@ -167,7 +167,9 @@ def test_a_jump_chain_is_resolved_hop_by_hop(tmp_path):
     first, second = dest.hops
     assert (first.endpoint, second.endpoint) == ("ops@10.0.0.1:2200", "ops@10.0.0.2:22")
     assert second.jump is first and first.jump is None  # inner's own ProxyJump is ignored
-    assert dest.describe() == "fallback@db-7:2222 via ops@10.0.0.1:2200 → ops@10.0.0.2:22"
+    assert dest.describe() == (
+        "fallback@db-7:2222 via bastion-eu (ops@10.0.0.1:2200) → inner (ops@10.0.0.2:22)"
+    )
 
 
 def test_a_proxy_command_is_expanded_and_shown(tmp_path):

@@ -107,7 +107,10 @@ class Destination(NamedTuple):
             first = hops[0]
             if first.proxy_command:
                 route = f" via proxy command `{first.proxy_command}` then"
-            route += " via " + " → ".join(h.endpoint for h in hops)
+            # By the name ssh_config gives it too: 'via bastion (ops@10.0.0.1:2200)'.
+            route += " via " + " → ".join(
+                h.endpoint if h.alias == h.host else f"{h.alias} ({h.endpoint})" for h in hops
+            )
         elif self.proxy_command:
             route = f" via proxy command `{self.proxy_command}`"
         return self.endpoint + route
