@@ -140,6 +140,46 @@ async def test_k_accepts_an_unknown_key_from_the_picker_and_checks_again(tmp_pat
             assert [(e.where.host, e.data.fingerprint) for e in accepted] == [("web-2", offered)]
 
 
+async def test_a_key_accepted_before_going_back_is_still_recorded_with_the_declaration(
+    tmp_path: Path,
+) -> None:
+    """Walked at 80x24: k, y on an unknown key ("written to known_hosts and journalled"),
+    Esc back to the trigger, Ctrl+S to the picker again, the system, Enter: the incident
+    opened with no hostkey.accepted (the picker left had held it). The acceptance now waits
+    with the console until the declaration opens the incident; quitting first says so."""
+    from console.ui.screens.picker import PickerScreen
+    from console.ui.screens.trigger import TriggerScreen
+
+    async with DemoFleet(demo_settings()) as fleet:
+        forget_key(fleet, "web-2")
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
+            await open_picker(pilot)
+            await pilot.press("down", "down")  # web-2
+            await until_shown(pilot, "#reach", "k shows its fingerprint, to compare and accept")
+            await pilot.press("k")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            offered = fingerprint_of(app.reach.results["web-2"])
+            await pilot.press("y")
+            await until(pilot, lambda: app.reach.results["web-2"].ok, timeout=REACH_SECONDS)
+            said = [n.message for n in app._notifications]
+            assert any("journalled in the incident once it is declared" in m for m in said), said
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            question = str(app.screen.query_one(".dialog-text").render())
+            assert "nor the host key you accepted for web-2" in question, question
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+            await pilot.press("space", "enter")
+            await until(pilot, lambda: app.conductor is not None)
+            accepted = [e for e in app.conductor.recorder.events if e.kind == Kind.HOSTKEY_ACCEPTED]
+            assert [(e.where.host, e.data.fingerprint) for e in accepted] == [("web-2", offered)]
+
+
 @pytest.mark.sshd
 async def test_ctrl_r_checks_again_and_sees_a_host_go_away(tmp_path: Path, sshd_server) -> None:
     settings, _ = sshd_settings(sshd_server, {"web-1": "web", "web-2": "web"})

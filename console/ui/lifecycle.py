@@ -65,6 +65,10 @@ class Lifecycle:
 
     def __init__(self, app: LifecycleHost):
         self.app = app
+        # Host keys accepted in the picker while declaring: written to known_hosts at once,
+        # journalled in the incident the declaration opens (the picker may be left and
+        # opened again meanwhile: they are kept here, not in it).
+        self.unrecorded_keys: list[dict[str, Any]] = []
 
     def new_incident(
         self, title: str, systems: list[str] | None = None, take_over: str | None = None

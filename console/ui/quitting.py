@@ -24,6 +24,7 @@ from console.ui.console_app import AppPart
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.ui.lifecycle import Lifecycle
     from console.ui.screens.trigger import TriggerScreen
 
 # How long an abort may take to settle the hosts before the console quits anyway
@@ -40,6 +41,9 @@ class QuitHost(AppPart, Protocol):
     def screen_stack(self) -> list[Screen[Any]]: ...
     @property
     def workers(self) -> WorkerManager: ...
+
+    @property
+    def lifecycle(self) -> Lifecycle: ...
 
     def exit(self, result: int | None = None) -> None: ...
     def prompt_abort(self, then_quit: bool = False) -> None: ...
@@ -118,7 +122,10 @@ class Quitting:
     def question(self) -> str | None:
         """What quitting now would leave behind, as a question; None if nothing."""
         if self.declaring() is not None:
-            return "The incident is not declared yet: what you chose and typed is not recorded."
+            return (
+                "The incident is not declared yet: what you chose and typed is not recorded"
+                f"{self._keys_left()}."
+            )
         conductor = self.app.conductor
         if conductor is not None and not conductor.state.closed:
             # Its directory (resume takes it), on a line of its own: whole at 80 columns.
@@ -197,11 +204,22 @@ class Quitting:
         else:
             self.detach_then_quit(why, status)
 
+    def _keys_left(self) -> str:
+        """The host keys accepted while declaring, which no incident records yet."""
+        keys = self.app.lifecycle.unrecorded_keys
+        if not keys:
+            return ""
+        hosts = ", ".join(dict.fromkeys(str(k.get("host", "?")) for k in keys))
+        return (
+            f", nor the host key you accepted for {hosts}: it stays in known_hosts, with no"
+            " record of who accepted it"
+        )
+
     def _declaration_left(self, earlier: Conductor | None) -> str:
         """Quit while declaring a new incident: that nothing of it was recorded; then the
         line of the incident attached before it only if it still holds something (open,
         or closed keeping locks), never a closed one's line as if it had just been left."""
-        line = "rollback-console: the incident being declared was not recorded"
+        line = f"rollback-console: the incident being declared was not recorded{self._keys_left()}"
         if earlier is None:
             return line
         state = earlier.state

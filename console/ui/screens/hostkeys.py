@@ -48,6 +48,7 @@ def accept_host_key(
     next_step: str = "",
     accepted: Callable[[str], None] | None = None,
     trust: Callable[[str, str], Awaitable[object]] | None = None,
+    recorded: str = "and journalled",
 ) -> None:
     """Ask to trust the key of `run`'s host; refuse mismatches and non-key failures.
     `trust(host, fingerprint)` writes and records it (default: the open incident's
@@ -88,7 +89,7 @@ def accept_host_key(
             screen.notify(str(exc), title="Host key not accepted", severity="error")
             return
         screen.notify(
-            f"{whose_key(run)}: {fingerprint} written to known_hosts and journalled. {next_step}",
+            f"{whose_key(run)}: {fingerprint} written to known_hosts {recorded}. {next_step}",
             title="Host key accepted",
         )
         if accepted is not None:

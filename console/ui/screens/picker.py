@@ -3,7 +3,7 @@ strategy with its parameters."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events, getters
@@ -121,9 +121,8 @@ class PickerScreen(Screen):
         super().__init__()
         self.preselect = preselect or []
         # The trigger screen's choice, recorded with the systems when this screen goes on,
-        # and the host keys accepted meanwhile.
+        # with the host keys accepted meanwhile (app.lifecycle.unrecorded_keys).
         self.declaration = declaration
-        self.accepted_keys: list[dict[str, Any]] = []
         self.take_over: str | None = None  # why a stale lock may go (before the declaration)
         self.params = ParamsPane(self)
 
@@ -255,6 +254,9 @@ class PickerScreen(Screen):
             next_step="Checking it again.",
             accepted=lambda host: self.action_recheck([host]),
             trust=self._trust,
+            recorded="and journalled"
+            if self.declaration is None and self.app.conductor is not None
+            else f"; journalled in the incident once it is declared ({self.app.key_label('picker.continue')})",
         )
 
     async def _trust(self, host: str, fingerprint: str) -> None:
@@ -265,7 +267,7 @@ class PickerScreen(Screen):
         app = self.app
         accepted = await trust_host_key(app.settings, app.engine.pool, host, fingerprint)
         if accepted is not None:
-            self.accepted_keys.append(accepted)
+            app.lifecycle.unrecorded_keys.append(accepted)
 
     def on_tree_node_highlighted(self, event: HostTree.NodeHighlighted) -> None:
         self.show_reach()
@@ -346,7 +348,8 @@ class PickerScreen(Screen):
                 # no incident behind.
                 conductor = app.lifecycle.declare(self.declaration, systems, self.take_over)
                 self.declaration = None  # recorded: going on again only picks
-                for accepted in self.accepted_keys:
+                keys, app.lifecycle.unrecorded_keys = app.lifecycle.unrecorded_keys, []
+                for accepted in keys:
                     conductor.record_host_key(accepted)
             app.lifecycle.pick(systems, hosts, strategy, params, failing)
         except StaleLock as exc:
