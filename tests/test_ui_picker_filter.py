@@ -21,6 +21,18 @@ def screen_lines(app) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
+async def filtered(pilot, needle: str, hidden: str) -> PickerScreen:
+    """The picker of a new declaration, its filter typed `needle` (`hidden` gone)."""
+    app = pilot.app
+    await declare_and_pick(pilot, f"bad deploy: {needle}")
+    picker = app.screen
+    assert isinstance(picker, PickerScreen)
+    await pilot.press("ctrl+f")
+    await type_text(pilot, needle)
+    await until(pilot, lambda: not any(hidden in line for line in screen_lines(app)))
+    return picker
+
+
 async def test_space_on_a_system_under_a_tag_filter_takes_only_the_hosts_shown(
     tmp_path: Path,
 ) -> None:
@@ -28,12 +40,7 @@ async def test_space_on_a_system_under_a_tag_filter_takes_only_the_hosts_shown(
     hosts, the 60 of us_east hidden by the filter among them."""
     app = build_app(demo_settings(), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await declare_and_pick(pilot, "bad deploy in eu-west")
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await pilot.press("ctrl+f")
-        await type_text(pilot, "eu-west")
-        await until(pilot, lambda: not any("web-3" in line for line in screen_lines(app)))
+        picker = await filtered(pilot, "eu-west", "web-3")
         await pilot.press("enter")  # back to the systems, the cursor on `web`
         await until(pilot, lambda: app.focused is picker.host_tree)
         await pilot.press("space")
@@ -58,12 +65,7 @@ async def test_space_typed_right_behind_the_filters_enter_toggles_the_system(
 
     app = build_app(demo_settings(), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await declare_and_pick(pilot, "bad deploy")
-        picker = app.screen
-        assert isinstance(picker, PickerScreen)
-        await pilot.press("ctrl+f")
-        await type_text(pilot, "api")
-        await until(pilot, lambda: not any("web-1" in line for line in screen_lines(app)))
+        picker = await filtered(pilot, "api", "web-1")
         app.post_message(events.Key("enter", "\r"))
         app.post_message(events.Key("space", " "))
         await until(pilot, lambda: bool(picker.host_tree.selected))
