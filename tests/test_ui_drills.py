@@ -258,3 +258,26 @@ async def test_a_failed_drill_in_the_incident_list_is_never_a_tick(tmp_path):
         rows = {str(table.get_row_at(i)[1]).split(":")[0]: table.get_row_at(i) for i in (0, 1)}
         assert str(rows["DRILL app-slow"][2]) == "✘ drill failed", rows
         assert "drill failed" not in str(rows["DRILL app-release"][2]), rows
+
+
+async def test_the_incident_list_keeps_its_age_column_whole_at_80x24(tmp_path):
+    """Seen at 80x24 in tmux after a dozen drills on a real sshd fleet: the list's age read
+    "12 mi", "21 mi" under the scrollbar. The columns were cut for the width guessed as the
+    screen mounted (the table not laid out yet), two columns wider than the table got;
+    and "119 min" is seven characters, not six."""
+    root = tmp_path / "incidents"
+    for n in range(12):
+        minutes = 10 + 9 * n  # up to 109 min: three digits
+        name = f"20261203-2256{n:02d}-dcc2"
+        title = "Drill bad-fault: the fault cannot be set on app-2"
+        past_drill(root, name, title, minutes / 1440, passed=False)
+    app = build_app(demo_settings(), root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#incidents", DataTable)
+        used = sum(c.get_render_width(table) for c in table.columns.values())
+        assert used <= table.scrollable_content_region.width, (
+            used,
+            table.scrollable_content_region,
+        )
+        assert any(str(table.get_row_at(i)[3]).endswith(" min") for i in range(12))

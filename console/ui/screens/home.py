@@ -29,7 +29,8 @@ from console.ui.widgets.probe_table import ProbeTable
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
-AGE_WIDTH = 6
+AGE_WIDTH = 7  # "119 min"
+HOME_MARGINS = 4  # columns the home body leaves beside its tables, both sides together
 OUTCOME_WIDTH = 14
 MARKS = {
     Outcome.UNVERIFIED: "◑",
@@ -219,7 +220,8 @@ class HomeScreen(Screen):
         table.clear()
         found = self.app.engine.incidents()
         now = self.app.clock.now()
-        width = table.size.width or self.app.size.width - 2
+        # Not laid out yet as it mounts: the screen's width less the home body's margins.
+        width = table.size.width or self.app.size.width - HOME_MARGINS
         id_width = max((len(s.incident_id) for s in found), default=8)
         # Room for the vertical scrollbar too: with more incidents than the table shows
         # (or a banner above it), the scrollbar would otherwise cover the age.
