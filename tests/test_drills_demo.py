@@ -89,10 +89,17 @@ def test_each_injection_kind_has_a_scenario_that_gets_its_expected_outcome(kind,
     CHECKS[kind](verdict, events)
 
 
-def _unreachable(verdict, events):
-    runs = host_runs(verdict)
-    assert runs["web-2"].failure.value == "unreachable"
-    assert {runs["web-1"].status.value, runs["web-3"].status.value} == {"succeeded"}
+def _one_host_failed(host: str, failure: str):
+    """The check of a scenario whose fault stops one web host: it failed so, the others
+    rolled back."""
+
+    def check(verdict, events):
+        runs = host_runs(verdict)
+        assert runs[host].failure.value == failure
+        others = {r.status.value for h, r in runs.items() if h != host}
+        assert others == {"succeeded"} and len(runs) == 3, runs
+
+    return check
 
 
 def _hang(verdict, events):
@@ -155,20 +162,8 @@ def _breach(verdict, events):
     assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data.reason
 
 
-def _refuse_auth(verdict, events):
-    runs = host_runs(verdict)
-    assert runs["web-1"].failure.value == "authentication failed"
-    assert {runs["web-2"].status.value, runs["web-3"].status.value} == {"succeeded"}
-
-
-def _wrong_hostkey(verdict, events):
-    runs = host_runs(verdict)
-    assert runs["web-3"].failure.value == "host key mismatch"
-    assert {runs["web-1"].status.value, runs["web-2"].status.value} == {"succeeded"}
-
-
 CHECKS = {
-    "unreachable": _unreachable,
+    "unreachable": _one_host_failed("web-2", "unreachable"),
     "hang": _hang,
     "drop": _drop,
     "fail": _fail,
@@ -176,8 +171,8 @@ CHECKS = {
     "slow": _slow,
     "corrupt-data": _corrupt_data,
     "breach": _breach,
-    "refuse-auth": _refuse_auth,
-    "wrong-hostkey": _wrong_hostkey,
+    "refuse-auth": _one_host_failed("web-1", "authentication failed"),
+    "wrong-hostkey": _one_host_failed("web-3", "host key mismatch"),
 }
 
 

@@ -81,6 +81,17 @@ def with_communicate(channels: list[dict], message: str) -> dict:
     return procedure
 
 
+def run_communicating(sshd_server, tmp_path: Path, channels: list[dict], *extra: str):
+    """`run` (noop, --yes) on a one-host fleet whose status update goes on `channels`."""
+    procedure = with_communicate(channels, "{{summary}}")
+    files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+        "--reason", "checkout fails", "--yes", *extra,
+    )  # fmt: skip
+
+
 def fleet_paging_silently(sshd_server, tmp_path: Path, silent: socket.socket):
     """A one-host fleet whose procedure pages PagerDuty at `silent`, bound here to a
     loopback port that accepts connections in its backlog and never answers."""
@@ -265,13 +276,7 @@ def test_run_json_says_which_notification_was_delivered(sshd_server, tmp_path: P
             {"name": "oncall", "kind": "pagerduty", "routing_key": "rk-test",
              "url": hooks.on("/pd", ACCEPTED)},
         ]  # fmt: skip
-        procedure = with_communicate(channels, "{{summary}}")
-        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
-        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
-        done = fleet.cli(
-            "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
-            "--reason", "checkout fails", "--yes", "--json",
-        )  # fmt: skip
+        done = run_communicating(sshd_server, tmp_path, channels, "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     told = json.loads(done.stdout)["notifications"]
     assert [(n["channel"], n["step"], n["event"], n["delivered"]) for n in told] == [
@@ -326,13 +331,7 @@ def test_run_names_the_updates_not_delivered_in_its_last_lines(sshd_server, tmp_
              "url": hooks.on("/slack", (500, "boom", {}))},
             {"name": "status", "kind": "webhook", "url": hooks.on("/ok", OK)},
         ]  # fmt: skip
-        procedure = with_communicate(channels, "{{summary}}")
-        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
-        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
-        done = fleet.cli(
-            "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
-            "--reason", "checkout fails", "--yes",
-        )  # fmt: skip
+        done = run_communicating(sshd_server, tmp_path, channels)
     assert done.returncode == 0, done.stdout + done.stderr
     last = done.stdout.splitlines()[-3:]
     assert last[0] == "status updates not delivered:", last

@@ -35,6 +35,17 @@ async def send_status_update(pilot: Pilot) -> Conductor:
     return app.conductor
 
 
+async def when_retried(pilot: Pilot) -> str:
+    """The checklist's step detail, in one line, once a channel waits for its second try."""
+    detail = pilot.app.screen.query_one("#step-detail", Static)
+
+    def shown() -> str:
+        return " ".join(str(detail.render()).split())
+
+    await until(pilot, lambda: "attempt 2 at" in shown())
+    return shown()
+
+
 async def test_an_undelivered_channel_is_a_warning_and_the_step_is_done(tmp_path: Path) -> None:
     with HookServer() as hooks:
         channels = [
@@ -369,13 +380,7 @@ async def test_a_retried_channels_answer_on_screen_has_its_secret_masked(tmp_pat
         app = build_app(settings_with(channels), tmp_path)
         async with app.run_test(size=(80, 24)) as pilot:
             conductor = await send_status_update(pilot)
-            detail = app.screen.query_one("#step-detail", Static)
-
-            def shown() -> str:
-                return " ".join(str(detail.render()).split())
-
-            await until(pilot, lambda: "attempt 2 at" in shown())
-            said = shown()
+            said = await when_retried(pilot)
             assert "HTTP 500" in said and "«redacted»" in said, said
             assert "SECRET" not in said and "XXXXsecret" not in said, said
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
