@@ -354,7 +354,9 @@ def test_a_refused_login_says_authentication_failed_once(sshd_server, tmp_path):
     inventory.write_text(inventory.read_text().replace(sshd_server.server.user, "nobody-here"))
     refused = cli(*base, "true", home=tmp_path, state=tmp_path / "state")
     assert refused.returncode == 1
+    # and which keys it offered (seen on a real fleet: which key was wrong was left to guess)
     assert refused.stderr == (
         "web-1: FAILED (authentication failed): Permission denied for user nobody-here on host"
-        " 127.0.0.1\n"
+        f" 127.0.0.1; keys offered: ~/{sshd_server.client_key.relative_to(tmp_path)}; no ssh-agent"
+        " ($SSH_AUTH_SOCK unset)\n"
     )

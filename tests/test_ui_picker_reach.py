@@ -98,11 +98,12 @@ async def test_the_picker_shows_each_hosts_answer_and_journals_the_failures(
             selected = [
                 e for e in app.conductor.recorder.events if e.kind == Kind.SYSTEMS_SELECTED
             ][-1]
-            assert selected.data.ssh_check_failed == {"db-1": AUTH_FAILED}
+            failed = selected.data.ssh_check_failed
+            assert list(failed) == ["db-1"] and failed["db-1"].startswith(f"{AUTH_FAILED}; keys")
             warned = [n.message for n in app._notifications]
             assert any(m.startswith("db-1 failed the SSH check") for m in warned)
-            assert describe(selected).endswith(
-                f"failing the SSH check when picked: db-1 ({AUTH_FAILED})"
+            assert f"failing the SSH check when picked: db-1 ({AUTH_FAILED}; keys offered: " in (
+                describe(selected)
             )
 
 
@@ -277,12 +278,14 @@ async def test_hosts_behind_a_jump_host_that_is_down_are_said_to_be_so(tmp_path:
 
 
 @contextmanager
-def fleet_in_thread(settings: Settings, faults: list[Fault]) -> Iterator[DemoFleet]:
+def fleet_in_thread(
+    settings: Settings, faults: list[Fault], root: Path | None = None
+) -> Iterator[DemoFleet]:
     """The demo fleet on a loop of its own: snap_compare runs the app on a loop it owns."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    fleet = DemoFleet(settings, faults)
+    fleet = DemoFleet(settings, faults, root=root)
     asyncio.run_coroutine_threadsafe(fleet.start(), loop).result(30)
     try:
         yield fleet
@@ -294,13 +297,15 @@ def fleet_in_thread(settings: Settings, faults: list[Fault]) -> Iterator[DemoFle
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 36)], ids=["80x24", "120x36"])
-def test_picker_with_answers_snapshot(snap_compare, tmp_path: Path, size) -> None:
+def test_picker_with_answers_snapshot(snap_compare, tmp_path: Path, size, monkeypatch) -> None:
     async def run_before(pilot: Pilot) -> None:
         await open_picker(pilot)
         await pilot.press(*["down"] * 8)  # db-1, whose reason is shown beside
         await pilot.pause(0.2)
 
-    with fleet_in_thread(demo_settings(), FAULTS) as fleet:
+    monkeypatch.setenv("HOME", str(tmp_path))  # the keys db-1 was offered: ~/demo/client_key
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)  # and no agent, wherever it runs
+    with fleet_in_thread(demo_settings(), FAULTS, tmp_path / "demo") as fleet:
         app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
         assert snap_compare(app, terminal_size=size, run_before=run_before)
 
