@@ -238,7 +238,7 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
     try:
         assert process.stdout is not None
         for line in process.stdout:
-            if "app-2      sent action" in line:
+            if "app-2      sending action" in line:
                 break
 
         def action_of(host: str, kind: str) -> list:  # whole lines: one may be half written

@@ -23,7 +23,7 @@ KILL_POINTS = {
     # the restore step has started; web-1 (slow) has not been sent anything yet
     "before the intent": "restore    started step",
     # web-1's action was written ahead; its command is still running (slowly)
-    "between intent and outcome": "web-1      sent action",
+    "between intent and outcome": "web-1      sending action",
     # the verify step is running on the hosts
     "during verify": "verify     started step",
 }

@@ -132,7 +132,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
         assert process.stdout is not None
         for line in process.stdout:
             shown.append(line)
-            if "app-2      sent action" in line:
+            if "app-2      sending action" in line:
                 break
         for _ in range(600):  # the action has switched app-2's link; its restart waits
             if links["app-2"].readlink() == Path("releases/1.10.0"):

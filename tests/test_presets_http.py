@@ -63,7 +63,7 @@ async def test_flags_are_disabled_through_the_api_and_the_token_is_never_recorde
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes(), path
     assert TOKEN not in result.stdout + result.stderr
-    assert "sent action on the jump host (attempt 1)" in result.stdout  # where it ran, said
+    assert "sending action on the jump host (attempt 1)" in result.stdout  # where it ran, said
     assert "FLAG_SERVICE_TOKEN" in load_settings(config).secret_env()  # redacted if echoed
 
     # undo (Conductor.undo on the same journal) puts each flag back as the precheck saved it

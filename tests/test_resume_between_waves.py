@@ -223,7 +223,7 @@ async def test_hosts_left_unknown_by_a_kill_mid_action_are_settled_on_the_record
     def switched() -> bool:  # each host is in its restart (sleep 30) now
         return all(link.readlink() == Path("releases/1.10.0") for link in links)
 
-    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sending action", switched)
     attempts_ended(journal)
     follow = make_follow_app(journal / "journal.jsonl", FixedClock(START))
     async with follow.run_test(size=(80, 24)) as pilot:  # a second responder, meanwhile
@@ -276,7 +276,7 @@ def resumed_after_kill_mid_action(fleet: Fleet, journal: Path, links: list[Path]
     def switched() -> bool:
         return all(link.readlink() == Path("releases/1.10.0") for link in links)
 
-    run_killed_at(fleet, journal, "slow-restart", "app-2      sent action", switched)
+    run_killed_at(fleet, journal, "slow-restart", "app-2      sending action", switched)
     attempts_ended(journal)
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     return engine, engine.resume(journal)
@@ -336,7 +336,7 @@ async def verified_after_a_kill_in_action(
     journal = fleet.state / "incident"
     link = fleet.sandboxes[host] / "current"
     run_killed_at(
-        fleet, journal, preset, f"{host}      sent action",
+        fleet, journal, preset, f"{host}      sending action",
         lambda: link.readlink() == Path("releases/1.10.0"),
     )  # fmt: skip
     attempts_ended(journal)
@@ -354,7 +354,7 @@ def killed_in_the_canary_with_its_verify_held(fleet: Fleet, journal: Path) -> Pa
     wait while the returned file exists."""
     link = fleet.sandboxes["app-1"] / "current"
     run_killed_at(
-        fleet, journal, "held-verify", "app-1      sent action",
+        fleet, journal, "held-verify", "app-1      sending action",
         lambda: link.readlink() == Path("releases/1.10.0"),
     )  # fmt: skip
     attempts_ended(journal)

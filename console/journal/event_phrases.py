@@ -88,9 +88,11 @@ def ended(d: StepCompleted) -> str:
 
 
 def intent(d: CommandIntent, e: Event) -> str:
+    """`sending action (attempt 1)`: recorded before the command goes, as it is being
+    sent; its result says whether it went ("nothing sent" when no session opened)."""
     masked = ", secrets masked in this record" if d.masked else ""
     here = " on the jump host" if d.on == "jump-host" else ""
-    return f"sent {d.stage}{here} (attempt {d.attempt}{masked})"
+    return f"sending {d.stage}{here} (attempt {d.attempt}{masked})"
 
 
 def integrity(d: IntegrityRecorded, e: Event) -> str:
