@@ -73,15 +73,17 @@ DESCRIBE: dict[str, Describer] = {
     Kind.TRIGGER_DECLARED: _says(lambda: payloads.TriggerDeclared, phrase.trigger),
     Kind.TRIGGER_FIRED: _says(
         lambda: payloads.TriggerFired,
-        lambda d, e: f"automatic trigger fired: {d.label} — {d.reason}",
+        lambda d, e: f"automatic trigger fired: {phrase.labelled(d.label, d.reason)}",
     ),
     Kind.TRIGGER_MERGED: _says(
         lambda: payloads.TriggerMerged,
-        lambda d, e: f"merged an automatic trigger as evidence: {d.label} — {d.summary}",
+        lambda d, e: (
+            f"merged an automatic trigger as evidence: {phrase.labelled(d.label, d.summary)}"
+        ),
     ),
     Kind.TRIGGER_DISMISSED: _says(
         lambda: payloads.TriggerDismissed,
-        lambda d, e: f"dismissed an automatic trigger: {d.label} — {d.reason}",
+        lambda d, e: f"dismissed an automatic trigger: {phrase.labelled(d.label, d.reason)}",
     ),
     Kind.COUNTDOWN_STARTED: _says(
         lambda: payloads.CountdownStarted,

@@ -87,6 +87,12 @@ def ended(d: StepCompleted) -> str:
     return d.summary if d.summary.startswith(f"{d.status} ") else f"{d.status} ({d.summary})"
 
 
+def labelled(label: str, text: str) -> str:
+    """`label — text`, the label said once: a trigger's reason may start with it
+    ("Critical error threshold exceeded: web/error-rate = 0.31 ...")."""
+    return text if text.startswith(label) else f"{label} — {text}"
+
+
 def intent(d: CommandIntent, e: Event) -> str:
     """`sending action (attempt 1)`: recorded before the command goes, as it is being
     sent; its result says whether it went ("nothing sent" when no session opened)."""
