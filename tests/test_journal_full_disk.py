@@ -76,7 +76,7 @@ def test_a_full_disk_stops_the_record_and_the_sending_and_says_how_to_go_on(smal
     # of the line that did not fit set aside when read.
     events = read_journal(journal).events
     written = {line for e in events for line in console_line(e).splitlines()}
-    sent = [ln for ln in done.stdout.splitlines() if " sent " in ln]
+    sent = [ln for ln in done.stdout.splitlines() if " sending " in ln]
     assert sent and all(ln in written for ln in sent), sent
     assert any(e.kind == Kind.COMMAND_INTENT for e in events)
 
