@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from console.engine.channel_targets import target_of
 from console.engine.errors import ProcedureError
 from console.engine.pager import Pager
 from console.engine.payloads import (
@@ -41,11 +42,6 @@ if TYPE_CHECKING:
     from console.model.settings import Settings
 
 BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
-WHERE = {
-    ChannelKind.SLACK: "Slack incoming webhook",
-    ChannelKind.PAGERDUTY: "PagerDuty Events API v2",
-    ChannelKind.WEBHOOK: "webhook",
-}
 
 
 def status_line(state: IncidentState) -> str:
@@ -64,30 +60,6 @@ def status_line(state: IncidentState) -> str:
     trigger = state.trigger.label if state.trigger else "no trigger"
     systems = ", ".join(state.systems)
     return f"{trigger}; systems {systems}; hosts {hosts}"  # {{incident}} says which one
-
-
-def target_of(channel: Channel) -> str:
-    """Where a channel sends, said without its secret."""
-    if channel.kind is ChannelKind.COMMAND:
-        return f"the jump host: {channel.command}"
-    secret = channel.routing_key_env if channel.kind is ChannelKind.PAGERDUTY else channel.url_env
-    return f"{WHERE[channel.kind]} ({f'${secret}' if secret else 'secret in the configuration'})"
-
-
-MESSAGE_MARK = "‹message›"  # where a command channel puts the message, before it is final
-
-
-def shown_target(channel: Channel, update: Update, mask: Callable[[str], str]) -> str:
-    """Where `channel` sends `update`, as the commander confirms it: a command as it will
-    run, every placeholder rendered but `{{message}}` (the message, still to be edited:
-    `‹message›`), masked as the journal masks it; a webhook as `target_of` says it."""
-    if channel.kind is not ChannelKind.COMMAND:
-        return target_of(channel)
-    try:
-        command = render(channel.command or "", {**update.values(), "message": MESSAGE_MARK})
-    except ParameterError as exc:
-        return f"the jump host: not sent: {exc}"
-    return f"the jump host runs: {mask(command)}"
 
 
 class Notifier:

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from console.engine.notifier import target_of
+from console.engine.channel_targets import target_of
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import targets_for

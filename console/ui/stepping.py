@@ -105,7 +105,7 @@ class Stepping:
             notifier = conductor.notifier
             update = notifier.compose(step)
             default = update.message
-            from console.engine.notifier import shown_target  # with the first incident
+            from console.engine.channel_targets import shown_target  # with the first incident
 
             mask = notifier.recorder.redactor.text
             targets = [
