@@ -120,11 +120,17 @@ RUN_APP += ("--reason", "bad release", "--yes")
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    return staging_fleet(sshd_server, tmp_path)
+
+
+def staging_fleet(sshd_server, tmp_path: Path, drills: dict = DRILLS) -> Fleet:
+    """Two app hosts on the real sshd, each on the good release 1.0 (1.1 beside it reads
+    bad health), with this file's procedure, strategy, trigger and `drills`."""
     files = {
         "strategies.toml": STRATEGIES,
         "procedure.toml": PROCEDURE,
         "triggers.toml": TRIGGERS,
-        "drills.toml": DRILLS,
+        "drills.toml": drills,
     }
     probes = [
         {"name": "health", "kind": "command", "command": "cat current/health", "interval": 0.2}

@@ -95,6 +95,7 @@ def _refuse_adhoc_options(args: argparse.Namespace) -> None:
 
 
 def _list(settings) -> int:
+    from console.journal.times import minutes
     from console.model.visible import visible
 
     drills = settings.drills
@@ -115,7 +116,7 @@ def _list(settings) -> int:
         if scenario.faults:
             lines.append(f"  faults       {', '.join(f.label for f in scenario.faults)}")
         if scenario.rto_minutes:
-            lines.append(f"  target       {scenario.rto_minutes:g} min")
+            lines.append(f"  target       {minutes(scenario.rto_minutes)}")
         if scenario.name in cadences:
             lines.append(f"  schedule     {', '.join(cadences[scenario.name])}")
         print("\n".join(visible(line, one_line=True) for line in lines))

@@ -139,9 +139,10 @@ class Conductor:
         reason: str,
         evidence: list[dict[str, Any]] | None = None,
         commander: str | None = None,
+        taken_by: str | None = None,
     ) -> None:
         """Record the trigger and the commander it names (IncidentOpening says how)."""
-        self.opening.declare_trigger(kind, reason, evidence, commander)
+        self.opening.declare_trigger(kind, reason, evidence, commander, taken_by)
 
     def select(
         self,

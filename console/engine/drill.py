@@ -187,7 +187,7 @@ async def fire_trigger(conductor: Conductor, scenario: Scenario) -> None:
     for each in firing:
         record_firing(conductor.recorder, each)
     reason, evidence = with_others(chosen, others)
-    conductor.declare_trigger(chosen.trigger.kind, reason, evidence=evidence)
+    conductor.declare_trigger(chosen.trigger.kind, reason, evidence=evidence, taken_by="the drill")
 
 
 async def roll_back(conductor: Conductor, scenario: Scenario) -> bool:

@@ -78,11 +78,13 @@ class IncidentOpening:
         reason: str,
         evidence: list[dict[str, Any]] | None = None,
         commander: str | None = None,
+        taken_by: str | None = None,
     ) -> None:
         """Record the trigger, and the commander it names (default: the one in charge,
         else the login name and SSH client address of whoever declares). It is automatic
         only when it comes with its probe's evidence: an automatic kind a person names by
-        hand is their declaration, with their reason."""
+        hand is their declaration, with their reason. `taken_by`: what took a firing up
+        when no person accepted the watcher's proposal (`run --trigger auto`, the drill)."""
         open_only(self.state, "take a trigger")
         reason = reason.strip()
         fired = kind.automatic and bool(evidence)
@@ -97,6 +99,7 @@ class IncidentOpening:
             automatic=fired,
             reason=reason,
             evidence=evidence or [],
+            **({"taken_by": taken_by} if fired and taken_by else {}),
         )
 
     def select(

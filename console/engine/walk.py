@@ -113,15 +113,20 @@ async def walk(
     title = request.title or request.trigger.incident_title(request.reason)
     conductor.open_incident(title, incident_id, drill=drill)
     await accept_keys(conductor, request.accept_keys)
-    evidence = None
+    evidence, taken_by = None, None
     if request.firing:
         from console.engine.watcher import record_firing, with_others
 
         for firing in (request.firing, *request.also_firing):
             record_firing(conductor.recorder, firing)
         evidence = with_others(request.firing, request.also_firing)[1]
+        taken_by = "the drill" if drill else "run --trigger auto"
     conductor.declare_trigger(
-        request.trigger, request.reason, evidence=evidence, commander=request.commander
+        request.trigger,
+        request.reason,
+        evidence=evidence,
+        commander=request.commander,
+        taken_by=taken_by,
     )
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)

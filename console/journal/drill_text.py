@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from console.journal.export.inert import cell
-from console.journal.times import duration
+from console.journal.times import duration, minutes
 from console.model.drill_schedule import Standing, SystemCadence
 from console.model.drills import DrillOutcome
 
@@ -69,7 +69,9 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         f" · actual {_outcome(verdict.get('outcome', ''))} {_mark(same)}"
     )
     for system, r in verdict.get("recovery", {}).items():
-        target = f"target {r['target_minutes']:g} min" if r.get("target_minutes") else "no target"
+        target = (
+            f"target {minutes(r['target_minutes'])}" if r.get("target_minutes") else "no target"
+        )
         since = "the injected fault" if r.get("from") == "fault" else "the trigger"
         took = f"{duration(r['seconds'])} from {since}" if r.get("seconds") is not None else "–"
         lines.append(
@@ -129,7 +131,7 @@ def _row_cells(s: SystemCadence, now: datetime) -> list[str]:
     took = "–"
     if recovery is not None and recovery.seconds is not None:
         target = recovery.target_minutes
-        took = duration(recovery.seconds) + (f" / {target:g} min" if target else "")
+        took = duration(recovery.seconds) + (f" / {minutes(target)}" if target else "")
     due = _when(s.next_due) if s.next_due else "now"
     at = _when(last.at if last else None)
     return [s.system, s.cadence, s.entry.scenario, at, result, took, due, s.standing.value]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from console.journal.times import duration
+from console.journal.times import duration, minutes
 from console.model.events import Event
 from console.model.procedure import FormField
 from console.model.status import outcome_unknown
@@ -46,10 +46,9 @@ def field_title(name: object) -> str:
 
 
 def trigger(d: TriggerDeclared, e: Event) -> str:
-    return (
-        f"declared the trigger: {d.label}"
-        + (f" — {d.reason}" if d.reason else "")
-        + (f"; commander {d.commander}" if d.commander else "")
+    """A reason that starts with the label (a firing's) says it once, as `labelled`."""
+    return f"declared the trigger: {labelled(d.label, d.reason) if d.reason else d.label}" + (
+        f"; commander {d.commander}" if d.commander else ""
     )
 
 
@@ -110,7 +109,7 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:
-    target = f"target {d.rto_minutes:g} min" if d.rto_minutes else "no target"
+    target = f"target {minutes(d.rto_minutes)}" if d.rto_minutes else "no target"
     return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
 
 

@@ -17,3 +17,9 @@ def duration(seconds: float) -> str:
     if hours:
         return f"{hours} h {minutes:02d} min {secs:02d} s"
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def minutes(value: float) -> str:
+    """A target given in minutes, as people read it: `15 min`, `1.5 min`; under a minute
+    in seconds, `45 s` (not `0.75 min`)."""
+    return f"{value * 60:.3g} s" if value < 1 else f"{value:g} min"

@@ -43,10 +43,10 @@ def clip(text: str, width: int) -> str:
 
 def assignments(params: Mapping[str, object]) -> str:
     """`flags=new_checkout, restart=(empty)`: parameters as screens and records say them,
-    sorted, each value inert, an empty one named rather than left blank."""
+    in the order given (the strategy's own, as its form and docs list them), each value
+    inert, an empty one named rather than left blank."""
     return ", ".join(
-        f"{k}={visible(v, one_line=True) if v != '' else '(empty)'}"
-        for k, v in sorted(params.items())
+        f"{k}={visible(v, one_line=True) if v != '' else '(empty)'}" for k, v in params.items()
     )
 
 

@@ -20,7 +20,7 @@ from console.journal.export.markdown_record import (
     text_section,
     timeline,
 )
-from console.journal.times import duration, utc
+from console.journal.times import duration, minutes, utc
 from console.model.events import Event
 from console.model.state import HostStatus
 from console.model.triggers import AUTOMATIC
@@ -185,7 +185,7 @@ def milestones(doc: Document) -> list[str]:
             utc(r.started),
             utc(r.verified),
             duration(r.seconds),
-            f"{r.rto_minutes:g} min" if r.rto_minutes is not None else "–",
+            minutes(r.rto_minutes) if r.rto_minutes is not None else "–",
             r.verdict,
         )
         for r in m.recovery

@@ -233,6 +233,8 @@ def _paragraph(
     else:
         by = trigger.declared_by
         who = f"by {by.name}"
+        if by.by == "person" and by.policy and facts.drill:  # the drill took up what fired
+            who = "by the drill, once its probe fired"
         if by.by == "watcher":
             who = (
                 f"by {by.accepted_by} on the watcher's proposal"

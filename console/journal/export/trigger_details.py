@@ -1,6 +1,7 @@
 """The document's trigger: the one declared (or, none declared, the first that fired), who
-or what declared it (a person, or the watcher: accepted, or its countdown elapsed), its
-evidence, and what became of every firing."""
+or what declared it (a person; the watcher: accepted, or its countdown elapsed; a headless
+`run --trigger auto` or a drill taking up what fired), its evidence, and what became of
+every firing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from console.journal.export import reading
 from console.journal.export.facts import Declarer, Evidence, Firing, TriggerDetails
 from console.journal.export.systems import value_text
 from console.model.events import Event, Kind
-from console.model.payloads import TriggerDeclared, TriggerDismissed, TriggerFired, TriggerMerged
+from console.model.payloads import (
+    IncidentOpened,
+    TriggerDeclared,
+    TriggerDismissed,
+    TriggerFired,
+    TriggerMerged,
+)
 
 
 def by_watcher(events: list[Event], declared: Event) -> bool:
@@ -37,6 +44,8 @@ def _declarer(events: list[Event], declared: Event) -> Declarer:
     fired = [e for e in before if isinstance(e.data, TriggerFired) and e.data.kind == data.kind]
     if fired and data.automatic:
         policy = reading.countdown_policy(fired[-1]) or "propose"
+        if taken := _taken_up(events, data, who, policy):
+            return Declarer(by="person", name=who, policy=policy, text=taken)
         return Declarer(
             by="watcher",
             name="the watcher",
@@ -45,6 +54,23 @@ def _declarer(events: list[Event], declared: Event) -> Declarer:
             text=f"{who}, accepting the watcher's proposal (policy {policy})",
         )
     return Declarer(by="person", name=who, text=who)
+
+
+def _taken_up(events: list[Event], data: TriggerDeclared, who: str, policy: str) -> str | None:
+    """How a headless run or a drill took a firing up, in words; None when a person
+    accepted the watcher's proposal in the console. A drill recorded before `taken_by`
+    existed is known by its opening."""
+    opened = events[0].data if events else None
+    drill = isinstance(opened, IncidentOpened) and opened.drill
+    taken = data.taken_by or ("the drill" if drill else None)
+    if taken == "the drill":
+        return f"the drill run by {who}, once its probe fired (policy {policy})"
+    if taken:
+        return (
+            f"{who}, with {taken}: the automatic trigger firing as it started, no proposal"
+            f" shown (policy {policy})"
+        )
+    return None
 
 
 def _evidence(sample: dict[str, Any]) -> Evidence:

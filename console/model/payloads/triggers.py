@@ -24,6 +24,12 @@ class TriggerDeclared(Payload):
         description="who is in charge: by default the login name and SSH client address of"
         " whoever declares",
     )
+    taken_by: str | None = Field(
+        None,
+        description="what took an automatic trigger up without a person accepting the"
+        " watcher's proposal: `run --trigger auto` (headless, the trigger firing as it"
+        " started) or `the drill` (its probe fired during the drill)",
+    )
 
 
 class TriggerFired(Payload):

@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from console.journal.drill_text import report_lines
 from console.journal.drills import past_drills
+from console.journal.times import minutes
 from console.model.drill_schedule import Standing, schedule_status
 from console.model.visible import clip, visible
 from console.ui.widgets.drill_schedule import standing_text
@@ -78,7 +79,7 @@ class DrillsScreen(Screen):
         name = str(event.row_key.value)
         scenario = self.app.settings.drills.scenario(name)
         parts = "; ".join(f"{p.strategy} on {', '.join(p.systems)}" for p in scenario.plan)
-        target = f" · target {scenario.rto_minutes:g} min" if scenario.rto_minutes else ""
+        target = f" · target {minutes(scenario.rto_minutes)}" if scenario.rto_minutes else ""
         detail = (
             f"{scenario.description or scenario.name}\nrolls back {parts} ({scenario.scope.value})"
             f"\ntrigger {scenario.trigger.value}{target}"

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
 from console.engine.session import IncidentSummary
+from console.journal.times import minutes
 from console.model.outcome import Outcome
 from console.model.visible import visible
 from console.ui.messages import WatchChanged
@@ -153,7 +154,7 @@ class HomeScreen(Screen):
                 plain(system.name),
                 plain(len(system.hosts)),
                 plain(_strategies(system.strategies)),
-                plain(f"{system.rto_minutes:g} min" if system.rto_minutes else "–"),
+                plain(minutes(system.rto_minutes) if system.rto_minutes else "–"),
                 key=system.name,
             )
         self.refresh_incidents()

@@ -1,0 +1,68 @@
+"""The rollback document of a headless run and of a drill on a real OpenSSH fleet, read as
+a reviewer who was not there: who took the automatic trigger up (no watcher proposed it
+headless), the trigger's label said once, a sub-minute recovery target in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_fleet import Fleet
+from tests.test_drills_sshd import DRILLS, staging_fleet
+
+pytestmark = pytest.mark.sshd
+
+LABEL = "Critical error threshold exceeded"
+
+
+def _document(fleet: Fleet) -> str:
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    done = fleet.cli("export", str(journal.parent), "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _said_once(document: str) -> None:
+    assert f"declared the trigger: {LABEL}: app/health = " in document
+    assert f"{LABEL} — {LABEL}" not in document
+
+
+def test_a_drill_says_it_took_the_trigger_up_and_its_sub_minute_target_in_seconds(
+    sshd_server, tmp_path: Path
+):
+    """Seen on a real fleet: the drill's document said "accepting the watcher's proposal"
+    (no watcher, nobody accepting: the drill declared it) and "target 0.75 min"."""
+    [scenario] = DRILLS["scenarios"]
+    drills = {**DRILLS, "scenarios": [{**scenario, "rto_minutes": 0.5}]}
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    result = fleet.cli("drill")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "from the injected fault, target 30 s: within target ✔" in result.stdout
+    document = _document(fleet)
+    assert "watcher's proposal" not in document
+    assert " by the drill run by root, once its probe fired (policy propose)" in document
+    assert "declared by the drill, once its probe fired: " in document
+    assert "(target 30 s, within RTO)" in document
+    assert "| 30 s | within RTO |" in document
+    assert "0.5 min" not in document
+    _said_once(document)
+
+
+def test_run_trigger_auto_says_no_proposal_was_shown(sshd_server, tmp_path: Path):
+    """`run --trigger auto` takes the firing up itself: the document names the command,
+    not a watcher's proposal that nobody saw."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "current").unlink()
+        (sandbox / "current").symlink_to("releases/1.1")
+    argv = ("--systems", "app", "--strategy", "release-rollback", "--trigger", "auto")
+    result = fleet.cli("run", *argv, "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = _document(fleet)
+    assert "watcher's proposal" not in document
+    assert (
+        "by root, with run --trigger auto: the automatic trigger firing as it started,"
+        " no proposal shown (policy propose)" in document
+    ), document
+    _said_once(document)
