@@ -18,6 +18,7 @@ HANDLERS = {
     "undo": "undo:undo",
     "verify": "verify:verify",
     "follow": "console_app:follow",
+    "list": "listing:list_incidents_command",
     "serve": "serve:serve",
     "run": "runs:run",
     "drill": "drills:drill",

@@ -1,4 +1,4 @@
-"""The command line's sixteen commands: each one's subparser, with its description, options
+"""The command line's seventeen commands: each one's subparser, with its description, options
 with their help, examples and exit codes (`build_parser` adds the one named, or all).
 Imports nothing heavy, as the parser."""
 
@@ -233,6 +233,21 @@ def _follow(command: Command) -> None:
     follow.add_argument("--plain", action="store_true", help="print events as lines, no TUI")
 
 
+def _list(command: Command) -> None:
+    listing = command(
+        "list",
+        "the incidents on this jump host, and whose each one is",
+        "List the incidents of the journal directory (console.toml's journal_dir), newest"
+        " first: each one's state and title, the account it belongs to, the process that"
+        " writes it (running or ended, since when), the system locks that name it, and what"
+        " this account may do with it (a teammate's is read-only: follow, export).",
+        f"{PROG} list",
+        f"{PROG} list --json | jq -r '.incidents[] | select(.open) | .owner'",
+    )
+    listing.add_argument("--demo", action="store_true", help="the demo fleet's incidents")
+    listing.add_argument("--json", action="store_true", help="print one JSON document instead")
+
+
 def _serve(command: Command) -> None:
     serve = command(
         "serve",
@@ -383,6 +398,7 @@ COMMANDS: dict[str, Callable[[Command], None]] = {
     "undo": _undo,
     "verify": _verify,
     "follow": _follow,
+    "list": _list,
     "serve": _serve,
     "export": _export,
     "init": _init,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.errors import LockRefused, ProcedureError
+from console.engine.listing import IncidentSummary, list_incidents
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
 from console.journal.files import (
@@ -19,12 +19,11 @@ from console.journal.files import (
 from console.journal.journal_lock import JournalLock
 from console.journal.lock import SystemLocks
 from console.journal.redact import settings_redactor
-from console.journal.store import Progress, parse_line
+from console.journal.store import Progress
 from console.journal.writer import JournalWriter
 from console.model.clock import Clock, SystemClock
-from console.model.events import Actor, Event
+from console.model.events import Actor
 from console.model.settings import Settings
-from console.model.status import StepStatus
 from console.paths import incidents_dir, locks_dir
 
 # Imported by the first incident, claim or journal read (the state's fold, the recorder,
@@ -35,25 +34,7 @@ if TYPE_CHECKING:
     from console.engine.locking import Claim
     from console.journal.event_log import EventLog
     from console.journal.recorder import Recorder
-    from console.model.recovery import Recovery
     from console.model.state import IncidentState
-
-
-class IncidentSummary(NamedTuple):
-    """One journal on disk, folded: enough for a list of incidents."""
-
-    path: Path
-    incident_id: str
-    title: str
-    opened_at: datetime | None
-    outcome: str | None
-    outcome_label: str
-    closed_at: datetime | None
-    drill: bool
-    recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
-    undone: bool = False  # a strategy step's undo ran since the step (after the close too)
-    undo_failed: bool = False  # and it did not succeed on every host it went to
-    drill_failed: bool = False  # a drill judged failed, whatever its outcome
 
 
 class Loaded(NamedTuple):
@@ -69,21 +50,6 @@ def _stamp(journal: Path) -> tuple[int, ...]:
     return tuple(
         p.stat().st_size if p.exists() else -1 for p in (journal, journal.with_name(OUTPUT_NAME))
     )
-
-
-def _incident_events(path: Path) -> list[Event]:
-    """The `incident.*`, `recovery.measured`, `step.completed` (whether a step was undone
-    since) and `drill.judged` events of a journal, all a summary needs, without parsing
-    the rest: listing incidents must stay cheap however long one of them is."""
-    lines = path.read_bytes().split(b"\n")
-    return [
-        parse_line(raw, path, number)
-        for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
-        if any(kind in raw for kind in SUMMARY_KINDS)
-    ]
-
-
-SUMMARY_KINDS = (b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"')
 
 
 class Engine:
@@ -284,36 +250,7 @@ class Engine:
 
     def incidents(self) -> list[IncidentSummary]:
         """Journals under the root, newest first; unreadable ones are left out."""
-        found: list[IncidentSummary] = []
-        journals = sorted(self.journal_root.glob(f"*/{JOURNAL_NAME}"))
-        if not journals:  # the fold's modules are not loaded for an empty list
-            return found
-        from console.model.state import fold
-
-        for path in journals:
-            try:
-                state = fold(_incident_events(path))
-            except (JournalError, OSError):
-                continue
-            steps = [s for s in state.steps if not s.endswith(".undo")]
-            undos = [u for s in steps if (u := state.undone(s)) is not None]
-            found.append(
-                IncidentSummary(
-                    path=path,
-                    incident_id=state.incident_id or path.parent.name,
-                    title=state.title,
-                    opened_at=state.opened_at,
-                    outcome=state.outcome,
-                    outcome_label=state.outcome_label,
-                    closed_at=state.closed_at,
-                    drill=state.drill,
-                    recovery=state.recovery,
-                    undone=bool(undos),
-                    undo_failed=any(u.status is not StepStatus.DONE for u in undos),
-                    drill_failed=(state.drill_verdict or {}).get("passed") is False,
-                )
-            )
-        return sorted(found, key=lambda i: i.path.parent.name, reverse=True)
+        return list_incidents(self.journal_root, self.locks)
 
     async def close(self) -> None:
         """Give back every lock still held (a console that stops holds nothing), then

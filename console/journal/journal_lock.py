@@ -5,6 +5,7 @@ The file names the holder, for the refusal of a second writer; readers take noth
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -106,8 +107,12 @@ class JournalLock:
 
     def close(self) -> None:
         """Give the lock back (the file stays: unlinking it would let a third process lock
-        a new file while a second holds the old one)."""
+        a new file while a second holds the old one), emptied first: a listing then reads
+        that nobody writes the journal, where a holder named by a process that was killed
+        reads as ended (console/journal/custody.py)."""
         if self.fd >= 0:
+            with contextlib.suppress(OSError):  # the lock goes all the same
+                os.ftruncate(self.fd, 0)
             os.close(self.fd)
             self.fd = -1
 

@@ -227,7 +227,12 @@ class SystemLocks:
 
     def holders(self) -> list[Holder]:
         """Every lock's holder, as `holder` reads each one."""
-        return [h for p in sorted(self.directory.glob("*.lock")) if (h := self.holder(p.stem))]
+        return list(self.held().values())
+
+    def held(self) -> dict[str, Holder]:
+        """Each locked system's holder, as `holder` reads it (a torn lock left out)."""
+        paths = sorted(self.directory.glob("*.lock"))
+        return {p.stem: h for p in paths if (h := self.holder(p.stem)) is not None}
 
     def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld.

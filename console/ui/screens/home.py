@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Label, Static
 
-from console.engine.session import IncidentSummary
+from console.engine.listing import IncidentSummary
 from console.journal.times import minutes
 from console.model.outcome import Outcome
 from console.model.visible import visible
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
 AGE_WIDTH = 7  # "119 min"
+OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
 HOME_MARGINS = 4  # columns the home body leaves beside its tables, both sides together
 OUTCOME_WIDTH = 14
 MARKS = {
@@ -134,6 +135,7 @@ class HomeScreen(Screen):
                     yield Label("Incidents on this jump host", classes="section-title")
                     yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
                     yield Label("", id="no-incidents", classes="muted")
+                    yield Static("", id="incident-custody")
                 with Vertical(id="drills-box"):
                     yield Label("Drill schedule", classes="section-title")
                     yield DrillSchedule(id="drills")
@@ -216,10 +218,15 @@ class HomeScreen(Screen):
         """Each incident with its id, title, outcome and age; at 80 columns the title and
         the outcome are cut at a word, and no column is lost, scrollbar or not."""
         table = self.query_one("#incidents", DataTable)
-        if not table.columns:
-            table.add_columns(*map(plain, ("Incident", "Title", "Outcome", "Age")))
-        table.clear()
         found = self.app.engine.incidents()
+        self._found = {str(s.path): s for s in found}
+        # Whose each one is, once a teammate's is listed (a team's journal_dir).
+        team = any(s.custody is not None and not s.custody.mine for s in found)
+        names = ("Incident", "Title", *(("By",) if team else ()), "Outcome", "Age")
+        if len(table.columns) != len(names):
+            table.clear(columns=True)
+            table.add_columns(*map(plain, names))
+        table.clear()
         now = self.app.clock.now()
         # Not laid out yet as it mounts: the screen's width less the home body's margins.
         width = table.size.width or self.app.size.width - HOME_MARGINS
@@ -227,15 +234,18 @@ class HomeScreen(Screen):
         # Room for the vertical scrollbar too: with more incidents than the table shows
         # (or a banner above it), the scrollbar would otherwise cover the age.
         bar = table.styles.scrollbar_size_vertical
-        room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4)
+        by = OWNER_WIDTH + CELL_PADDING if team else 0
+        room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by)
         outcome_width = OUTCOME_WIDTH
         for summary in found:
             title = visible(summary.title)
             if summary.drill:  # a scenario's title begins with "Drill" already: said once
                 title = "DRILL " + title.removeprefix("Drill ")
+            owner = (summary.custody.owner if summary.custody else "")[:OWNER_WIDTH]
             table.add_row(  # what a journal holds is shown, never obeyed
                 plain(summary.incident_id),
                 plain(textwrap.shorten(title, room - outcome_width, placeholder=" …")),
+                *((plain(owner),) if team else ()),
                 plain(_outcome(summary, outcome_width)),
                 age(summary.opened_at, now),
                 key=str(summary.path),
@@ -247,6 +257,7 @@ class HomeScreen(Screen):
         )
         self.query_one("#no-incidents", Label).update(hint)
         table.display = bool(found)
+        self._show_custody()
         schedule = self.query_one(DrillSchedule)
         schedule.refresh_schedule()
         schedule.display = bool(schedule.row_count)
@@ -258,6 +269,38 @@ class HomeScreen(Screen):
                 style=themed("bold $error"),  # the alert's colour
             )
         self.query_one("#home-hint", Label).update(prompt)
+
+    _found: dict[str, IncidentSummary] = {}
+
+    def _highlighted(self) -> IncidentSummary | None:
+        table = self.query_one("#incidents", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self._found.get(str(key))
+
+    def _show_custody(self) -> None:
+        """Under the list, for the highlighted incident when it is a teammate's or another
+        process writes it: whose it is, who writes it (running or ended, since when), who
+        holds its locks, and what this account may do with it."""
+        summary = self._highlighted()
+        custody = summary.custody if summary is not None else None
+        shown = custody is not None and (not custody.mine or custody.driven)
+        box = self.query_one("#incident-custody", Static)
+        box.display = shown
+        if summary is None or custody is None or not shown:
+            return
+        closed = summary.outcome is not None
+        lines = [
+            custody.whose(closed),
+            *custody.lock_lines(),
+            custody.can(summary.incident_id, closed),
+        ]
+        box.update(plain("\n".join(lines), one_line=False))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "incidents":
+            self._show_custody()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         live = self.app.live
@@ -323,6 +366,14 @@ class HomeScreen(Screen):
             self.notify(f"There is no incident to resume. Press {new} to declare one.")
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        summary = self._found.get(str(key))
+        if summary is not None and summary.custody is not None and not summary.custody.mine:
+            custody, closed = summary.custody, summary.outcome is not None
+            said = f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed)}"
+            self.notify(
+                visible(said), title="Not resumed: read-only", severity="warning", markup=False
+            )
+            return
         self.app.resuming.resume(Path(str(key)))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

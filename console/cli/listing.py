@@ -1,0 +1,77 @@
+"""`rollback-console list`: the incidents of the journal directory, headless, each with
+whose it is, which process writes it (running or ended), the locks that name it, and
+what this account may do with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from console.cli.common import load
+from console.cli.parser import EXIT_OK
+
+
+def list_incidents_command(args: argparse.Namespace) -> int:
+    from console.engine.listing import list_incidents
+    from console.journal.lock import SystemLocks
+    from console.paths import incidents_dir, locks_dir
+
+    settings = load(args, demo=args.demo)
+    root = incidents_dir(args.demo, settings.console.journal_dir)
+    found = list_incidents(root, SystemLocks(locks_dir(settings, args.demo)))
+    if args.json:
+        print(json.dumps({"journal_dir": str(root), "incidents": [_record(s) for s in found]}))
+        return EXIT_OK
+    if not found:
+        print(f"no incidents in {root}")
+    for summary in found:
+        print("\n".join(_lines(summary)))
+    return EXIT_OK
+
+
+def _state(summary) -> str:
+    return "open" if summary.outcome is None else summary.outcome_label or summary.outcome
+
+
+def _lines(summary) -> list[str]:
+    """The incident's line, then its custody's, indented."""
+    from console.model.visible import visible
+
+    title = visible(summary.title)  # what a journal holds is shown, never obeyed
+    lines = [f"{summary.incident_id}  {_state(summary)}  {title}"]
+    custody, closed = summary.custody, summary.outcome is not None
+    if custody is not None:
+        lines += [f"  {custody.whose(closed)}", *(f"  {line}" for line in custody.lock_lines())]
+        if not closed:
+            lines.append(f"  {custody.can(summary.incident_id, closed)}")
+    return [visible(line) if i else line for i, line in enumerate(lines)]
+
+
+def _record(summary) -> dict[str, object]:
+    custody = summary.custody
+    writer = custody.writer if custody else None
+    return {
+        "incident": summary.incident_id,
+        "journal": str(summary.path),
+        "title": summary.title,
+        "state": _state(summary),
+        "open": summary.outcome is None,
+        "opened_at": summary.opened_at.isoformat() if summary.opened_at else None,
+        "closed_at": summary.closed_at.isoformat() if summary.closed_at else None,
+        "owner": custody.owner if custody else None,
+        "mine": custody.mine if custody else True,
+        "writer": writer._asdict() if writer else None,
+        "locks": [
+            {
+                "system": system,
+                "incident": lock.incident,
+                "pid": lock.pid,
+                "user": lock.user,
+                "host": lock.host,
+                "since": lock.started,
+                "running": lock.alive(),
+            }
+            for system, lock in (custody.locks if custody else ())
+        ],
+        "may": custody.can(summary.incident_id, summary.outcome is not None) if custody else "",
+    }

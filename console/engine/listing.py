@@ -1,0 +1,93 @@
+"""The incidents of a journal directory, each folded just enough for a list (the home
+screen's, `rollback-console list`), with whose each one is (`custody`). Loads neither SSH
+nor the engine's conductor: a listing is cheap, however long each journal is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from console.journal.custody import Custody, custody
+from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.lock import SystemLocks
+from console.journal.store import parse_line
+from console.model.events import Event
+from console.model.status import StepStatus
+
+if TYPE_CHECKING:
+    from console.model.recovery import Recovery
+
+
+class IncidentSummary(NamedTuple):
+    """One journal on disk, folded: enough for a list of incidents."""
+
+    path: Path
+    incident_id: str
+    title: str
+    opened_at: datetime | None
+    outcome: str | None
+    outcome_label: str
+    closed_at: datetime | None
+    drill: bool
+    recovery: dict[str, Recovery]  # system → time to verified stable, against its RTO
+    undone: bool = False  # a strategy step's undo ran since the step (after the close too)
+    undo_failed: bool = False  # and it did not succeed on every host it went to
+    drill_failed: bool = False  # a drill judged failed, whatever its outcome
+    custody: Custody | None = None  # whose it is, who writes it, which locks name it
+
+
+def _incident_events(path: Path) -> list[Event]:
+    """The `incident.*`, `recovery.measured`, `step.completed` (whether a step was undone
+    since) and `drill.judged` events of a journal, all a summary needs, without parsing
+    the rest: listing incidents must stay cheap however long one of them is."""
+    lines = path.read_bytes().split(b"\n")
+    return [
+        parse_line(raw, path, number)
+        for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
+        if any(kind in raw for kind in SUMMARY_KINDS)
+    ]
+
+
+SUMMARY_KINDS = (b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"')
+
+
+def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSummary]:
+    """The journals under `journal_root`, newest first, each with its custody (the
+    system locks of `locks` that name it); unreadable ones are left out."""
+    found: list[IncidentSummary] = []
+    journals = sorted(journal_root.glob(f"*/{JOURNAL_NAME}"))
+    if not journals:  # the fold's modules are not loaded for an empty list
+        return found
+    from console.model.state import fold
+
+    try:
+        held = locks.held()
+    except OSError:  # no lock directory yet, or not this account's to list
+        held = {}
+    for path in journals:
+        try:
+            state = fold(_incident_events(path))
+        except (JournalError, OSError):
+            continue
+        steps = [s for s in state.steps if not s.endswith(".undo")]
+        undos = [u for s in steps if (u := state.undone(s)) is not None]
+        incident_id = state.incident_id or path.parent.name
+        found.append(
+            IncidentSummary(
+                path=path,
+                incident_id=incident_id,
+                title=state.title,
+                opened_at=state.opened_at,
+                outcome=state.outcome,
+                outcome_label=state.outcome_label,
+                closed_at=state.closed_at,
+                drill=state.drill,
+                recovery=state.recovery,
+                undone=bool(undos),
+                undo_failed=any(u.status is not StepStatus.DONE for u in undos),
+                drill_failed=(state.drill_verdict or {}).get("passed") is False,
+                custody=custody(path.parent, incident_id, held),
+            )
+        )
+    return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

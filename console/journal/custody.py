@@ -1,0 +1,129 @@
+"""Whose an incident is, as a teammate sees it in a team's journal_dir: the account that
+owns its directory, the process that last wrote it (named in `writer.lock`) and whether
+that process still runs, and which system locks name it. Read only: nothing is locked,
+so a listing never stands in the way of the writer (taking even a shared flock on
+`writer.lock` could refuse the writer's own resume)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+from pathlib import Path
+from typing import NamedTuple
+
+from console.journal.files import WRITER_LOCK_NAME
+from console.journal.lock import Holder, process_alive
+from console.model.invocation import again
+
+
+class Writer(NamedTuple):
+    """The process `writer.lock` names: the last one to write the journal."""
+
+    pid: int
+    user: str
+    host: str
+    since: str  # ISO 8601, UTC
+    program: str
+    running: bool
+
+    def said(self) -> str:
+        """`rbalice's console pid 31169 on jump1, since 02:31:45 UTC: running`."""
+        what = "console" if self.program in CONSOLE_PROGRAMS else f"'{self.program}'"
+        state = "running" if self.running else "ended"
+        return (
+            f"{self.user}'s {what} pid {self.pid} on {self.host}, since {_at(self.since)}: {state}"
+        )
+
+
+CONSOLE_PROGRAMS = ("rollback-console", "rollback-console demo", "rollback-console resume")
+
+
+def _at(since: str) -> str:
+    """`2026-12-04 02:31:45 UTC` from an ISO time; as written when it is not one."""
+    return f"{since[:19].replace('T', ' ')} UTC" if len(since) >= 19 else since or "?"
+
+
+class Custody(NamedTuple):
+    """Whose incident a journal's directory holds, and who writes it."""
+
+    owner: str  # the account owning the incident's directory
+    mine: bool  # this account's: its console may write it
+    writer: Writer | None  # None: nobody writes it (its writer let go), or unreadable
+    locks: tuple[tuple[str, Holder], ...] = ()  # (system, holder): the locks naming it
+
+    @property
+    def driven(self) -> bool:
+        """A process other than this one writes it now."""
+        return self.writer is not None and self.writer.running and self.writer.pid != os.getpid()
+
+    def whose(self, closed: bool) -> str:
+        """`rbalice's incident; written by rbalice's console pid 31169 on jump1, since
+        2026-12-04 02:31:45 UTC: running` (`: ended` once that process has gone without
+        letting go: killed, or crashed); `...; no console writes it now` once its writer let
+        go. The writer only while it is open."""
+        said = f"{self.owner}'s incident"
+        if closed:
+            return said
+        if self.writer is None:
+            return f"{said}; no console writes it now"
+        written = "written" if self.writer.running else "last written"
+        return f"{said}; {written} by {self.writer.said()}"
+
+    def lock_lines(self) -> list[str]:
+        """`lock web: rbalice pid 31169 on jump1, since ...: running`, one per lock."""
+        return [
+            f"lock {system}: {lock.user} pid {lock.pid} on {lock.host},"
+            f" since {_at(lock.started)}: {'running' if lock.alive() else 'stale, its process gone'}"
+            for system, lock in self.locks
+        ]
+
+    def can(self, incident: str, closed: bool) -> str:
+        """What this account may do with it, in one sentence."""
+        follow = again(f"follow {incident}")
+        if not self.mine:
+            return (
+                f"Read-only for this account: follow it live ({follow}) or export it;"
+                f" only {self.owner} can resume it."
+            )
+        if self.driven and not closed:
+            return f"Read-only while that console runs: follow it live ({follow})."
+        return "This account may resume it."
+
+
+def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
+    """The custody of the incident journalled in `directory`; `held`: the lock
+    directory's locks (`SystemLocks.held`), those naming `incident` kept."""
+    try:
+        uid = directory.stat().st_uid
+    except OSError:
+        uid = os.geteuid()
+    return Custody(
+        owner=_account(uid),
+        mine=uid == os.geteuid(),
+        writer=_writer(directory / WRITER_LOCK_NAME),
+        locks=tuple((s, h) for s, h in sorted(held.items()) if h.incident == incident),
+    )
+
+
+def _account(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def _writer(path: Path) -> Writer | None:
+    try:
+        data = json.loads(path.read_bytes())
+        pid, host = int(data["pid"]), str(data["host"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    return Writer(
+        pid=pid,
+        user=str(data.get("user", "?")),
+        host=host,
+        since=str(data.get("since", "")),
+        program=str(data.get("program", "rollback-console")),
+        running=process_alive(pid, host),
+    )

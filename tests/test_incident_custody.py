@@ -1,0 +1,190 @@
+"""Whose an incident is, in a team's journal_dir and lock_dir (2770, as the README shares
+them), seen by a teammate: the home screen's list and `rollback-console list` name the
+account, the process writing it (running, or ended: killed), since when, the locks that
+name it, and say that it is read-only here and how to follow it. Seen on a jump host with
+two real accounts: the teammate's home screen listed the other's open incident with no
+owner, and r on it answered with a lock refusal."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from console.engine.listing import list_incidents
+from console.journal.lock import Holder, SystemLocks
+from console.model.events import Kind
+from tests.sshd import Account
+from tests.test_team_dirs import as_account, team  # noqa: F401 (a fixture)
+from tests.test_ui_support import _close_engines, _no_cursor_blink  # noqa: F401
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
+
+INCIDENT = "20261204-030000-ab12"
+TITLE = "checkout errors up 40%"
+
+
+@contextlib.contextmanager
+def driven_by(account: Account, journals: Path, locks: Path) -> Iterator[int]:
+    """The account's process holding an open incident (its journal written, its writer
+    lock and the lock of system web held) until the block ends; yields its pid. Then it
+    is killed, as a console is by `kill -KILL`: nothing let go."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never back into pytest
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(account.gid)
+            os.setuid(account.uid)
+            from datetime import UTC, datetime
+
+            from tests.events_factory import recorder_in
+
+            recorder = recorder_in(journals / INCIDENT)
+            recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+            since = datetime.now(UTC).isoformat(timespec="seconds")
+            me = Holder(os.getpid(), account.name, os.uname().nodename, since, INCIDENT)
+            SystemLocks(locks).acquire("web", me)
+            os.write(write, b"ready")
+            signal.pause()
+        finally:
+            os._exit(1)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        assert pipe.read(5) == "ready"
+    try:
+        yield pid
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@pytest.fixture
+def shared(team) -> tuple[Path, Path, Account]:  # noqa: F811 (the imported fixture)
+    """A team's journal_dir and lock_dir, both 2770 of the test account's group; root is
+    the teammate here (it is not the account's, so it reads them as another account)."""
+    top, account = team
+    journals, locks = top / "journals", top / "locks"
+    for directory in (journals, locks):
+        directory.mkdir()
+        os.chown(directory, 0, account.gid)
+        directory.chmod(0o2770)
+    return journals, locks, account
+
+
+def test_a_teammates_open_incident_is_listed_as_theirs_running_then_ended(shared) -> None:
+    journals, locks, account = shared
+    with driven_by(account, journals, locks) as pid:
+        [summary] = list_incidents(journals, SystemLocks(locks))
+        custody = summary.custody
+        assert custody is not None and custody.owner == account.name and not custody.mine
+        whose = custody.whose(closed=False)
+        assert whose.startswith(
+            f"{account.name}'s incident; written by {account.name}'s console pid {pid} on "
+        )
+        assert whose.endswith(" UTC: running")
+        [lock] = custody.lock_lines()
+        assert lock.startswith(f"lock web: {account.name} pid {pid} on ")
+        assert lock.endswith(": running")
+        assert custody.can(INCIDENT, closed=False) == (
+            f"Read-only for this account: follow it live (rollback-console follow {INCIDENT})"
+            f" or export it; only {account.name} can resume it."
+        )
+    [summary] = list_incidents(journals, SystemLocks(locks))  # killed: nothing let go
+    assert summary.custody.whose(closed=False).startswith(f"{account.name}'s incident; last")
+    assert summary.custody.whose(closed=False).endswith(" UTC: ended")
+    assert summary.custody.lock_lines()[0].endswith(": stale, its process gone")
+
+
+def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
+    from tests.events_factory import recorder_in
+
+    journals, locks, _ = shared
+    recorder = recorder_in(journals / INCIDENT)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+    [summary] = list_incidents(journals, SystemLocks(locks))
+    assert summary.custody.mine and summary.custody.writer.pid == os.getpid()
+    recorder.close()
+    [summary] = list_incidents(journals, SystemLocks(locks))
+    assert summary.custody.whose(closed=False) == "root's incident; no console writes it now"
+    assert summary.custody.can(INCIDENT, closed=False) == "This account may resume it."
+
+
+def test_the_list_command_says_whose_as_the_teammate_reads_it(shared) -> None:
+    """`rollback-console list` run by the teammate (the account here, in a process of its
+    own), the incident root's and driven by this very process."""
+    from console.cli import main
+    from tests.events_factory import recorder_in
+
+    journals, locks, account = shared
+    config = journals.parent / "config"
+    shutil.copytree(Path(__file__).parent.parent / "config" / "example", config)
+    (config / "console.toml").write_text(f'journal_dir = "{journals}"\nlock_dir = "{locks}"\n')
+    for path in (config, *config.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    recorder = recorder_in(journals / INCIDENT)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+
+    def listed() -> str:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            status = main(["list", "--config", str(config)])
+        return f"{status}\n{out.getvalue()}"
+
+    # Here first, as root, whose it is: every module the command loads is loaded before
+    # the account's process starts (this interpreter's own library is not its to read).
+    assert listed().splitlines()[2].endswith(" UTC: running")
+    lines = eval(as_account(account, listed)).splitlines()  # the repr of what it printed
+    assert lines[:2] == ["0", f"{INCIDENT}  open  {TITLE}"]
+    assert lines[2].startswith(f"  root's incident; written by root's console pid {os.getpid()}")
+    assert lines[2].endswith(" UTC: running")
+    assert lines[3] == (
+        f"  Read-only for this account: follow it live (rollback-console follow {INCIDENT}"
+        f" --config {config}) or export it; only root can resume it."
+    )
+    recorder.close()
+
+
+async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) -> None:
+    from textual.widgets import DataTable, Static
+
+    from console.engine.session import Engine
+    from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings
+
+    journals, locks, account = shared
+    settings = demo_settings()
+    engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
+    _ENGINES.append(engine)
+    with driven_by(account, journals, locks) as pid:
+        app = build_app(settings, journals, engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one("#incidents", DataTable)
+            assert [str(c.label) for c in table.columns.values()] == [
+                "Incident", "Title", "By", "Outcome", "Age",
+            ]  # fmt: skip
+            assert str(table.get_row_at(0)[2]) == account.name
+            said = str(app.screen.query_one("#incident-custody", Static).render())
+            assert said.startswith(
+                f"{account.name}'s incident; written by {account.name}'s console pid {pid} on"
+            )
+            assert f"lock web: {account.name} pid {pid} on " in said
+            assert "Read-only for this account: follow it live (rollback-console follow" in said
+            await pilot.press("r")  # not a resume: said why, nothing opened
+            await pilot.pause()
+            assert app.conductor is None
+            [note] = list(app._notifications)
+            assert note.title == "Not resumed: read-only"
+            assert f"only {account.name} can resume it." in note.message
+    app = build_app(settings, journals, engine)
+    async with app.run_test(size=(80, 24)) as pilot:  # killed since: its process has ended
+        await pilot.pause()
+        said = str(app.screen.query_one("#incident-custody", Static).render())
+        assert "UTC: ended\n" in said and ": stale, its process gone\n" in said
