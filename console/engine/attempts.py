@@ -26,6 +26,7 @@ from console.model.kinds import is_health
 from console.model.procedure import StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
+from console.model.step_state import undoes
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -168,7 +169,7 @@ def verify_commands(
     V sends it (the incident's strategy and parameters, the stage its attempt stopped
     in); or why there is none."""
     if step_id not in {s.id for s in settings.procedure.steps}:
-        return "an ad-hoc command has no verify command"
+        return f"an {'undo' if undoes(step_id) else 'ad-hoc command'} has no verify command"
     step = settings.procedure.step(step_id)
     if step.kind is not StepKind.STRATEGY:
         return f"a {step.kind} step has no verify command"

@@ -223,12 +223,11 @@ class Conductor:
             raise ProcedureError(f"step {step.title!r} is a {step.kind} step: no commands to show")
         return per_host(plan_step(self.settings, self.state, step, None, None, self.secrets))
 
-    def preview_undo(self, step_id: str) -> PerHost:
+    def preview_undo(self, step_id: str, only_hosts: list[str] | None = None) -> PerHost:
         """Every command the undo of strategy step `step_id` would send, per host it
-        touched; nothing is sent."""
-        return per_host(
-            plan_undo(self.settings, self.state, self.step(step_id), None, self.secrets)
-        )
+        touched (or those of them named); nothing is sent."""
+        step = self.step(step_id)
+        return per_host(plan_undo(self.settings, self.state, step, only_hosts, self.secrets))
 
     def retrying(self, sent: int) -> str | None:
         """How a notification still waiting for its answer is retried, if it is."""

@@ -16,7 +16,7 @@ from console.model.presets import find_preset
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
 from console.model.settings import Settings
-from console.model.state import IncidentState
+from console.model.state import HostStatus, IncidentState
 from console.model.strategies import RunsOn, Strategy
 from console.model.templates import (
     ParameterError,
@@ -267,6 +267,14 @@ def plan_undo(
     strategy = settings.strategy(name)
     if not strategy.commands.undo:
         raise ProcedureError(f"strategy {name!r} has no undo")
+    undone = state.step(f"{step.id}.undo").hosts  # running: a crash's, as read back
+    again = [h for h, r in undone.items() if r.status in (HostStatus.UNKNOWN, HostStatus.RUNNING)]
+    if again and only_hosts is None:
+        raise ProcedureError(
+            f"the undo of “{step.title}” was sent to {', '.join(again)} with no outcome on"
+            " record (it may have done its work, or still run): retry it only there once"
+            " its attempt is checked (r in the console), or name the hosts to undo"
+        )
     runs = state.step(step.id).hosts
     unknown = sorted(set(only_hosts or ()) - set(runs))
     if unknown:

@@ -29,6 +29,11 @@ def is_adhoc(step_id: str) -> bool:
     return step_id.startswith("adhoc-")
 
 
+def undoes(step_id: str) -> str | None:
+    """The strategy step an undo step (`<step>.undo`) undoes; None for any other step."""
+    return step_id.removesuffix(".undo") if step_id.endswith(".undo") else None
+
+
 def is_drill_stage(step_id: str) -> bool:
     """A drill's stage step (journals before fault_steps had one fault and one undo step)."""
     return step_id in (BASELINE_STEP, AFTER_STEP, FAULT_STEP, UNDO_STEP) or step_id.startswith(

@@ -15,6 +15,7 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
 from console.model.outcome import them, verify_by_hand
+from console.model.step_state import undoes
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import SCREENS
 from console.ui.resume_record import Unknown, ended_by, unknown_hosts
@@ -266,7 +267,7 @@ class Resuming:
             return
         step = unknown[0].step
         assert self.app.conductor is not None  # unknown hosts belong to the open incident
-        if step not in self.app.conductor.order:
+        if (undoes(step) or step) not in self.app.conductor.order:
             self.app.notify(f"{step} was an ad-hoc command: run it again by hand if needed.")
             return
         work = self._retry_unknown_hosts(step, [u.host for u in unknown if u.step == step])

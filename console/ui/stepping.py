@@ -16,6 +16,7 @@ from console.journal.files import JOURNAL_NAME
 from console.journal.store import opened_as_drill
 from console.model.invocation import again
 from console.model.procedure import StepKind
+from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
@@ -84,6 +85,9 @@ class Stepping:
 
         conductor = self.app.conductor
         assert conductor is not None
+        if (undone := undoes(step_id)) is not None:  # an undo runs again as an undo
+            self.undo_step(undone, only_hosts)
+            return
         if not undone_seen and self._after_undo(step_id, only_hosts):
             return
         if conductor.running:
@@ -187,9 +191,10 @@ class Stepping:
         strategy = conductor.settings.strategy(name)
         return strategy_text(strategy, state.params, len(hosts), undo, held)
 
-    def undo_step(self, step_id: str) -> None:
-        """Undo a strategy step on the hosts it touched: its undo commands are shown per
-        host first, and run on `y` (journalled as `<step>.undo`)."""
+    def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        """Undo a strategy step on the hosts it touched (or those named: a retry): its
+        undo commands are shown per host first, and run on `y` (journalled as
+        `<step>.undo`)."""
         from console.ui.screens.confirm_run import RunConfirm
 
         conductor = self.app.conductor
@@ -210,9 +215,9 @@ class Stepping:
             )
             return
         try:
-            per_host = conductor.preview_undo(step_id)
+            per_host = conductor.preview_undo(step_id, only_hosts)
         except ProcedureError as exc:
-            self.app.notify(str(exc), title="Nothing to undo", severity="warning")
+            self.app.notify(str(exc), title="Not undone", severity="warning")
             return
         if not per_host:
             self.app.notify(f"“{step.title}” touched no host yet: nothing to undo.")
@@ -220,22 +225,25 @@ class Stepping:
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_undo(step_id)
+                self.run_undo(step_id, only_hosts)
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
         about = self._strategy_text(step_id, list(per_host), undo=True)
-        self.app.push_screen(RunConfirm(f"Undo: {step.title}", systems, per_host, about), answered)
+        verb = "Run" if only_hosts is None else "Retry"
+        dialog = RunConfirm(f"Undo: {step.title}", systems, per_host, about, verb)
+        self.app.push_screen(dialog, answered)
 
-    def run_undo(self, step_id: str) -> None:
-        """Undo strategy step `step_id` in a worker."""
-        self.app.run_worker(self._undo(step_id), group="step", exclusive=True, exit_on_error=False)
+    def run_undo(self, step_id: str, only_hosts: list[str] | None = None) -> None:
+        """Undo strategy step `step_id` (on `only_hosts`, if named) in a worker."""
+        work = self._undo(step_id, only_hosts)
+        self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
 
-    async def _undo(self, step_id: str) -> None:
+    async def _undo(self, step_id: str, only_hosts: list[str] | None) -> None:
         assert self.app.conductor is not None
         title = self.app.conductor.step(step_id).title
         self.app.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
         try:
-            ok = await self.app.conductor.undo(step_id)
+            ok = await self.app.conductor.undo(step_id, only_hosts)
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not undone", severity="error")
             return
