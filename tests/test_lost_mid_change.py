@@ -66,9 +66,9 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
     return release_fleet(sshd_server, tmp_path)
 
 
-def release_fleet(sshd_server, tmp_path: Path) -> Fleet:
+def release_fleet(sshd_server, tmp_path: Path, strategies: dict = STRATEGIES) -> Fleet:
     """app-1 and app-2 at release 1.11.0, their restart waiting for `go`."""
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=[])
     for sandbox in fleet.sandboxes.values():
         for version in ("1.10.0", "1.11.0"):

@@ -105,7 +105,7 @@ class Runner:
         try:
             outcomes: dict[str, HostOutcome] = {}
             sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
-            failed = 0
+            failed = unknown = 0  # unknown hosts count too: their change may have failed
             start = 0
             for number, size in enumerate(sizes, start=1):
                 wave = targets[start : start + size]
@@ -129,20 +129,22 @@ class Runner:
                 )
 
                 async def one(target: Target) -> None:
-                    nonlocal failed
+                    nonlocal failed, unknown
                     tried = tries.get(target.name, attempt) if tries else attempt
                     outcome = await self._host(step, target, stages_for, tried, plan)
                     outcomes[target.name] = outcome
                     if outcome.status in (HostStatus.FAILED, HostStatus.UNKNOWN):
                         failed += 1
+                        unknown += outcome.status is HostStatus.UNKNOWN
                         if not self.halted and threshold_exceeded(
                             failed, len(targets), plan.max_fail_percentage
                         ):
                             self.halted = True
+                            said = "failed or unknown" if unknown else "failed"
                             self.recorder.record(
                                 Kind.RUN_HALTED,
                                 step=step,
-                                reason=f"{failed} of {len(targets)} hosts failed, more than"
+                                reason=f"{failed} of {len(targets)} hosts {said}, more than"
                                 f" max_fail_percentage {plan.max_fail_percentage:g}%",
                                 failed=failed,
                                 total=len(targets),

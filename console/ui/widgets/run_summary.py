@@ -153,16 +153,25 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
         return None
     halt: dict[str, Any] = next((h for h in reversed(state.halts) if h.get("step") == step_id), {})
     failed = sum(1 for r in st.hosts.values() if r.status in BAD)
+    unknown = len(st.unknown())  # counted against the limit as the runner counts them
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
+    if not failed + unknown + waiting:  # settled since (V): the halt held nothing back
+        return None
     text = Text(" ✘ HALTED ", style=themed("bold reverse $error"))
     limit, reason = halt.get("max_fail_percentage"), halt.get("reason")
+    said = f"{failed + unknown} of {len(st.hosts)} host(s) failed{' or unknown' * bool(unknown)}"
     if limit is not None or failed or not reason:
-        text.append(f" {failed} of {len(st.hosts)} host(s) failed", style="bold")
+        text.append(f" {said}", style="bold")
     if limit is not None:
         text.append(f", more than the limit of {limit:g}%", style="bold")
     elif reason:  # a wave that was not confirmed
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
-    text.append(f"\n {waiting} host(s) not started · {retry_key} retries them with the failed ones")
+    then = [f"{waiting} host(s) not started"]
+    if waiting or failed:
+        then.append(f"{retry_key} retries them with the failed ones")
+    if unknown:
+        then.append(f"{unknown} unknown: verify before retrying")
+    text.append("\n " + " · ".join(then))
     return text
 
 

@@ -1,0 +1,82 @@
+"""A host whose connection drops mid-action counts against max_fail_percentage as a
+failure would (its change may have failed), and the halt says it so. Seen on a real sshd
+fleet at 80x24: a retry of one host lost mid-restart recorded "1 of 1 hosts failed" (none
+had failed), the execution screen read "✘ HALTED  0 of 7 host(s) failed, more than the
+limit of 50% · 0 host(s) not started · t retries them with the failed ones" (t offered
+nothing), and once V had found the change made and the step read done, the banner stayed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from console.engine.attempts import verify_unknown
+from console.journal.store import read_journal
+from console.model.clock import FixedClock
+from console.model.events import Kind
+from console.model.state import HostStatus
+from console.ui.follow import make_follow_app
+from tests.cli_fleet import Fleet, flag_incident
+from tests.test_lost_mid_change import STRATEGIES, _drop, _sessions_of, release_fleet
+from tests.test_resume_between_waves import attempts_ended
+from tests.test_ui_support import START, until
+
+pytestmark = pytest.mark.sshd
+
+LIMITED = {"strategies": [STRATEGIES["strategies"][0] | {"max_fail_percentage": 40}]}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    return release_fleet(sshd_server, tmp_path, LIMITED)
+
+
+async def _halt_banner(journal: Path) -> str:
+    """The execution screen's halt banner, as a follower at 80x24 sees it."""
+    app = make_follow_app(journal, FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: bool(app.screen.query("#steps")))
+        await pilot.press("f3")
+        await until(pilot, lambda: bool(app.screen.query("#exec-halt")))
+        await pilot.pause(0.2)
+        halt = app.screen.query_one("#exec-halt", Static)
+        return " ".join(str(halt.render()).split()) if halt.display else ""
+
+
+async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, sshd_server):
+    async with flag_incident(fleet, "release") as conductor:
+        run = asyncio.create_task(conductor.run_step("restore"))
+        link = fleet.sandboxes["app-2"] / "current"
+        for _ in range(600):  # app-2's action has switched its link; its restart waits
+            intents = [
+                e
+                for e in conductor.recorder.events
+                if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
+                if e.data.stage == "action"
+            ]
+            if intents and link.readlink() == Path("releases/1.10.0"):
+                break
+            await asyncio.sleep(0.05)
+        _drop(_sessions_of(intents[0].data.token, sshd_server.server.process.pid))
+        (fleet.sandboxes["app-1"] / "go").touch()
+        assert not await run
+        journal = conductor.recorder.path
+        restore = conductor.state.step("restore").hosts
+        assert restore["app-2"].status is HostStatus.UNKNOWN
+        [halt] = [e for e in conductor.recorder.events if e.kind == Kind.RUN_HALTED]
+        assert (
+            halt.data.reason == "1 of 2 hosts failed or unknown, more than max_fail_percentage 40%"
+        )
+
+        banner = await _halt_banner(journal)
+        assert banner.startswith("✘ HALTED 1 of 2 host(s) failed or unknown, more than the limit")
+        assert banner.endswith("0 host(s) not started · 1 unknown: verify before retrying")
+        assert "retries them" not in banner  # nothing failed, nothing waits: t has nothing
+
+        attempts_ended(journal.parent)  # its supervisor ends the action the lost session left
+        assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
+        assert await _halt_banner(journal) == ""  # every host rolled back: nothing held back
+    assert [e.kind for e in read_journal(journal).events].count(Kind.RUN_HALTED) == 1
