@@ -94,13 +94,19 @@ def test_a_teammates_open_incident_is_listed_as_theirs_running_then_ended(shared
         assert lock.startswith(f"lock web: {account.name} pid {pid} on ")
         assert lock.endswith(": running")
         assert custody.can(INCIDENT, closed=False) == (
-            f"Read-only for this account: follow it live (rollback-console follow {INCIDENT})"
-            f" or export it; only {account.name} can resume it."
+            f"Read-only for this account while {account.name}'s console runs: follow it live"
+            f" (rollback-console follow {INCIDENT}) or export it; once it has ended, take"
+            f" command of it (r on the home screen, or rollback-console resume {INCIDENT}"
+            " --take-command REASON)."
         )
     [summary] = list_incidents(journals, SystemLocks(locks))  # killed: nothing let go
     assert summary.custody.whose(closed=False).startswith(f"{account.name}'s incident; last")
     assert summary.custody.whose(closed=False).endswith(" UTC: ended")
     assert summary.custody.lock_lines()[0].endswith(": stale, its process gone")
+    assert summary.custody.can(INCIDENT, closed=False).startswith(
+        f"{account.name}'s console has ended: this account may take command of it, with a"
+        " reason that is recorded (r on the home screen, or "
+    )
 
 
 def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
@@ -146,8 +152,10 @@ def test_the_list_command_says_whose_as_the_teammate_reads_it(shared) -> None:
     assert lines[2].startswith(f"  root's incident; written by root's console pid {os.getpid()}")
     assert lines[2].endswith(" UTC: running")
     assert lines[3] == (
-        f"  Read-only for this account: follow it live (rollback-console follow {INCIDENT}"
-        f" --config {config}) or export it; only root can resume it."
+        f"  Read-only for this account while root's console runs: follow it live"
+        f" (rollback-console follow {INCIDENT} --config {config}) or export it; once it has"
+        f" ended, take command of it (r on the home screen, or rollback-console resume"
+        f" {INCIDENT} --take-command REASON --config {config})."
     )
     recorder.close()
 
@@ -176,13 +184,13 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
                 f"{account.name}'s incident; written by {account.name}'s console pid {pid} on"
             )
             assert f"lock web: {account.name} pid {pid} on " in said
-            assert "Read-only for this account: follow it live (rollback-console follow" in said
+            assert "Read-only for this account while " in said
             await pilot.press("r")  # not a resume: said why, nothing opened
             await pilot.pause()
             assert app.conductor is None
             [note] = list(app._notifications)
             assert note.title == "Not resumed: read-only"
-            assert f"only {account.name} can resume it." in note.message
+            assert "follow it live (rollback-console follow " in note.message
     app = build_app(settings, journals, engine)
     async with app.run_test(size=(80, 24)) as pilot:  # killed since: its process has ended
         await pilot.pause()

@@ -50,7 +50,34 @@ def resume(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal, args.config)
     on_demo = args.demo or ran_on_demo(path)
     settings = load(args, demo=on_demo)
+    if args.take_command is not None:
+        path = _take_command(settings, path, args.take_command, on_demo)
     return run_resume(settings, path, demo=on_demo, take_over=args.take_over_lock)
+
+
+def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
+    """A teammate's incident, its console gone: this account's to resume, the hand-over
+    recorded (console/engine/handover.py); a refusal is one line, exit 2."""
+    import sys
+
+    from console.cli.parser import UsageError
+    from console.engine.handover import HandOverRefused, take_command_recorded
+    from console.journal.actor import current_actor
+    from console.journal.files import journal_path
+    from console.journal.lock import SystemLocks
+    from console.journal.redact import settings_redactor
+    from console.model.clock import SystemClock
+    from console.paths import incidents_dir, locks_dir
+
+    recording = (SystemClock(), current_actor(), settings_redactor(settings))
+    root = incidents_dir(demo, settings.console.journal_dir)
+    locks = SystemLocks(locks_dir(settings, demo))
+    try:
+        journal = take_command_recorded(journal_path(path), root, locks, reason, recording)
+    except HandOverRefused as exc:
+        raise UsageError(f"not taken over: {exc}") from None
+    print(f"took command of the incident: it goes on in {journal.parent}", file=sys.stderr)
+    return journal
 
 
 def follow(args: argparse.Namespace) -> int:

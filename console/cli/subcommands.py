@@ -171,6 +171,13 @@ def _resume(command: Command) -> None:
     journal_arg(resume)
     resume.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
     take_over_option(resume)
+    resume.add_argument(
+        "--take-command",
+        metavar="REASON",
+        help="a teammate's open incident whose console has ended: go on with it in a journal"
+        " of this account's own (theirs copied whole, kept as it was); the hand-over and the"
+        " reason are journalled",
+    )
 
 
 def _undo(command: Command) -> None:

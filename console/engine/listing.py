@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from console.engine.handover import handed_over_from
 from console.journal.custody import Custody, custody
 from console.journal.files import JOURNAL_NAME, JournalError
 from console.journal.lock import SystemLocks
@@ -66,6 +67,8 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
     except OSError:  # no lock directory yet, or not this account's to list
         held = {}
     for path in journals:
+        if handed_over_from(path, journal_root) is not None:  # its copy goes on in ID/
+            continue
         try:
             state = fold(_incident_events(path))
         except (JournalError, OSError):

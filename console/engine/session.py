@@ -23,6 +23,7 @@ from console.journal.store import Progress
 from console.journal.writer import JournalWriter
 from console.model.clock import Clock, SystemClock
 from console.model.events import Actor
+from console.model.invocation import again
 from console.model.settings import Settings
 from console.paths import incidents_dir, locks_dir
 
@@ -181,6 +182,15 @@ class Engine:
             )
         return self._reopen(loaded, systems, take_over)
 
+    def take_command(self, journal: Path, reason: str) -> Path:
+        """Take command of a teammate's open incident whose console has gone
+        (console/engine/handover.py); the journal to resume. Raises HandOverRefused."""
+        from console.engine.handover import take_command_recorded
+
+        return take_command_recorded(
+            journal, self.journal_root, self.locks, reason, (self.clock, self.actor, self.redactor)
+        )
+
     def resume(self, journal: Path, take_over: str | None = None) -> Conductor:
         """Reopen an incident from its journal, holding its systems' locks again (refused
         while another console holds them); in-flight hosts become unknown."""
@@ -225,6 +235,14 @@ class Engine:
             systems = [] if state.outcome else list(state.systems)
         directory = loaded.path.parent
         incident = state.incident_id or directory.name
+        from console.engine.handover import handed_over_from
+
+        if (now := handed_over_from(loaded.path, self.journal_root)) is not None:
+            raise JournalError(
+                f"{loaded.path}: incident {incident} was handed over and goes on in {now};"
+                f" this journal is kept as it was, to read only:"
+                f" {again(f'follow {incident}')}"
+            )
         claim = self.claim(incident, systems, take_over, loaded.path)
         try:
             # One writer per journal: a closed incident amended elsewhere holds no system

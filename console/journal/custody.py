@@ -78,17 +78,30 @@ class Custody(NamedTuple):
             for system, lock in self.locks
         ]
 
+    @property
+    def running(self) -> bool:
+        """Its writer, or the holder of a lock naming it, still runs."""
+        return self.driven or any(lock.alive() for _, lock in self.locks)
+
     def can(self, incident: str, closed: bool) -> str:
         """What this account may do with it, in one sentence."""
         follow = again(f"follow {incident}")
-        if not self.mine:
+        if self.mine:
+            if self.driven and not closed:
+                return f"Read-only while that console runs: follow it live ({follow})."
+            return "This account may resume it."
+        if closed:
+            return f"Read-only for this account: follow it ({follow}) or export it."
+        take = f"r on the home screen, or {again(f'resume {incident} --take-command REASON')}"
+        if self.running:
             return (
-                f"Read-only for this account: follow it live ({follow}) or export it;"
-                f" only {self.owner} can resume it."
+                f"Read-only for this account while {self.owner}'s console runs: follow it live"
+                f" ({follow}) or export it; once it has ended, take command of it ({take})."
             )
-        if self.driven and not closed:
-            return f"Read-only while that console runs: follow it live ({follow})."
-        return "This account may resume it."
+        return (
+            f"{self.owner}'s console has ended: this account may take command of it, with a"
+            f" reason that is recorded ({take}), or follow it live ({follow}) or export it."
+        )
 
 
 def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:

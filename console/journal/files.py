@@ -101,9 +101,10 @@ def secure_incident_dir(directory: Path) -> int:
     return files
 
 
-def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+def write_private(path: Path, data: bytes, mode: int = FILE_MODE, sync: bool = False) -> None:
     """Write a whole file with `mode` (0600 unless relaxed on purpose), whatever the
-    umask and whatever mode an earlier file at `path` had; missing parents are 0700."""
+    umask and whatever mode an earlier file at `path` had; missing parents are 0700.
+    `sync`: on disk before this returns."""
     make_dirs(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
@@ -111,5 +112,7 @@ def write_private(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)

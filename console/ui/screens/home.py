@@ -368,11 +368,9 @@ class HomeScreen(Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         summary = self._found.get(str(key))
         if summary is not None and summary.custody is not None and not summary.custody.mine:
-            custody, closed = summary.custody, summary.outcome is not None
-            said = f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed)}"
-            self.notify(
-                visible(said), title="Not resumed: read-only", severity="warning", markup=False
-            )
+            from console.ui.take_command import teammates
+
+            teammates(self.app, summary)
             return
         self.app.resuming.resume(Path(str(key)))
 
