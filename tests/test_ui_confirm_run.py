@@ -163,3 +163,26 @@ async def test_the_parameter_typed_for_this_run_comes_before_the_presets_default
         await pilot.pause(0.1)
         assert isinstance(app.screen, RunConfirm)
         assert [line for line in _lines(app.screen) if line.startswith(f"With (14): {given}")]
+
+
+async def test_every_line_of_each_command_is_shown_before_it_is_sent(app) -> None:
+    """Seen at 80x24 on a real sshd fleet: the releases preset's action read six lines,
+    then "… 16 more line(s)", so the restart it runs was never on screen before y sent
+    it. Every line of every stage is in the confirmation now; the area scrolls to it."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        await until(pilot, lambda: screen._width > 0)
+        await pilot.pause()
+        lines = _lines(screen)
+        assert not [ln for ln in lines if "more line(s)" in ln]
+        shown = "".join("".join(ln.split()) for ln in lines)
+        [first, *_] = screen.per_host
+        for stage, command in screen.per_host[first]:
+            for line in command.shown.strip().splitlines():
+                assert "".join(line.split()) in shown, (stage, line)
+        area = screen.query_one("#run-commands", VerticalScroll)
+        for _ in range(200):  # PgDn reaches the last line
+            if area.scroll_y >= area.max_scroll_y:
+                break
+            await pilot.press("pagedown")
+        assert area.scroll_y == area.max_scroll_y > 0

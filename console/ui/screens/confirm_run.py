@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
 
-MAX_LINES = 6  # of each command shown; the checklist's preview shows them whole
 MAX_TARGETS = 5  # lines of a status update's channels
 COMMAND = "    $ "  # before each command line; a long one goes on under its start
 
@@ -162,11 +161,9 @@ class RunConfirm(ButtonDialog[bool]):
         for stage, command in self.per_host[first]:
             lines = command.shown.strip().splitlines()  # a secret shows masked
             text.append(f"\n  {stage}:", style="dim")
-            for line in lines[:MAX_LINES]:
+            for line in lines:  # every line: nothing goes that was not seen (it scrolls)
                 for i, part in enumerate(_hang(line, width - len(COMMAND))):
                     text.append(f"\n{COMMAND if i == 0 else ' ' * len(COMMAND)}{part}")
-            if len(lines) > MAX_LINES:
-                text.append(f"\n    … {len(lines) - MAX_LINES} more line(s)", style="dim")
         return text
 
     def compose(self) -> ComposeResult:
