@@ -254,7 +254,9 @@ def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_serv
     assert (app / "checked").read_text() == "new_checkout=25\nnew_checkout=100\n"
 
 
-async def retried_in_one_incident(config: Path, tmp_path: Path, strategy: str, fix) -> None:
+async def retried_in_one_incident(
+    config: Path, tmp_path: Path, strategy: str, fix, params: dict[str, str] | None = None
+) -> None:
     """One incident: the strategy step fails its check, `fix()` heals what the check
     reads, and the failed host is retried, as `t` does in the console."""
     from console.engine.conductor import Conductor
@@ -268,7 +270,7 @@ async def retried_in_one_incident(config: Path, tmp_path: Path, strategy: str, f
     conductor.open_incident("retried", "inc-retried")
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
     conductor.select(["web"])
-    conductor.choose_strategy(strategy, {})
+    conductor.choose_strategy(strategy, params or {})
     try:
         assert not await conductor.run_step("restore")  # the check fails once
         fix()
@@ -305,6 +307,37 @@ async def test_releases_previous_never_goes_a_second_release_back(sshd_server, t
     further = run(config, tmp_path / "further", "rollback", "target=2.3.0")
     assert further.returncode == 0, further.stdout + further.stderr
     assert (app / "current").readlink() == Path("releases/2.3.0")
+
+
+async def test_releases_named_target_retried_after_a_failed_restart_restarts_it(
+    sshd_server, tmp_path
+):
+    """Seen on a real fleet at 80x24: with `target=1.4.1` named, the restart failed after
+    the link moved ("a retry restarts it"), and the retry (t) was refused at the precheck,
+    "already on 1.4.1: nothing to roll back": the host was never restarted. A retry in the
+    same incident checks its own rollback again, as with `previous`."""
+    app = sshd_server.sandbox("app")
+    for version in ("2.3.0", "2.4.0", "2.10.0"):
+        (app / "releases" / version).mkdir(parents=True)
+    (app / "current").symlink_to("releases/2.10.0")
+    config = configure(
+        sshd_server,
+        tmp_path,
+        app,
+        '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
+        'params = [{ name = "restart", default = "test -e fixed && readlink current > on" }]\n',
+    )
+
+    def fix() -> None:
+        (app / "fixed").touch()
+
+    await retried_in_one_incident(config, tmp_path, "rollback", fix, {"target": "2.3.0"})
+    assert (app / "current").readlink() == Path("releases/2.3.0")
+    assert (app / "on").read_text() == "releases/2.3.0\n"  # the retry restarted it
+
+    again = run(config, tmp_path, "rollback", "target=2.3.0")  # another incident
+    assert again.refused(), again.stdout
+    assert "already on 2.3.0: nothing to roll back" in again.stdout
 
 
 async def test_releases_undo_of_an_earlier_incident_leaves_a_later_rollback_alone(

@@ -18,21 +18,25 @@ dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases direc
 """
 
 # `previous` is relative to `current`: on a host that a rollback already moved, it would
-# go one release further back. A retry within the same incident checks that rollback
-# again; another incident is refused, and names the release to go further back.
+# go one release further back. A retry within the same incident (`previous`, or the
+# release it named: a restart that failed after the switch) checks that rollback again;
+# another incident is refused, and names the release to go further back.
 PRECHECK = (
     _WHERE
     + """\
 target={{target}}
-if [ "$target" = previous ] && [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ]; then
+if [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ] &&
+  { [ "$target" = previous ] || [ "$target" = "$cur" ]; }; then
   by=$(cat .rollback/release-incident 2>/dev/null)
-  if [ "$by" != {{incident}} ]; then
+  if [ "$by" = {{incident}} ]; then
+    echo "current release: $cur, where this incident's rollback put it: checking it again"
+    exit 0
+  fi
+  if [ "$target" = previous ]; then
     echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further back; name the release (target)" >&2
     exit 120
   fi
-  echo "current release: $cur, where this incident's rollback put it: checking it again"
-  exit 0
 fi
 if [ "$target" = previous ]; then
   target=$(ls -1 "$dir" | sort -V | awk -v c="$cur" '$0 == c { print p; exit } { p = $0 }')
