@@ -385,3 +385,31 @@ async def test_a_retried_channels_answer_on_screen_has_its_secret_masked(tmp_pat
             assert "SECRET" not in said and "XXXXsecret" not in said, said
             await until(pilot, lambda: conductor.state.step("communicate").status.finished)
             await conductor.notifier.drain()
+
+
+async def test_a_long_update_command_is_shown_whole_before_it_is_sent_at_80x24(
+    tmp_path: Path,
+) -> None:
+    """Seen at 80x24 on a real sshd fleet: the status update's "To:" read "command: the
+    jump host runs: echo '‹message›' >> /tmp/helper-103-fl…", the command cut at the
+    dialog's edge before Enter sent it. A command goes on under its own start, whole;
+    the hint stays in sight."""
+    log = "/var/log/rollback-console/status-updates/storefront-production-eu-west-1.log"
+    command = f"echo {{{{message}}}} | tee -a {log} | logger -t rollback-console -p local0.notice"
+    app = build_app(settings_with([], command=command), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.screen.select_step("communicate")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+        await pilot.pause(0.2)
+        dialog = app.screen.query_one("#notify-dialog")
+        [target] = dialog.query(".target")
+        on_screen = [target.render_line(y).text for y in range(target.size.height)]
+        assert target.size.height > 1, on_screen  # longer than the dialog is wide
+        said = "".join(on_screen).replace(" ", "")
+        whole = f"command: the jump host runs: echo '‹message›' | tee -a {log} | logger"
+        assert (whole + " -t rollback-console -p local0.notice").replace(" ", "") in said
+        assert not any("…" in line for line in on_screen), on_screen
+        for widget in [target, dialog.query_one(".dialog-hint")]:
+            assert dialog.content_region.contains_region(widget.region), widget

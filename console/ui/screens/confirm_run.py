@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 MAX_TARGETS = 5  # lines of a status update's channels
 COMMAND = "    $ "  # before each command line; a long one goes on under its start
+RUNS = ": the jump host runs: "  # a status update's command channel, as shown_target says it
 
 
 def _hang(line: str, room: int) -> list[str]:
@@ -253,8 +254,16 @@ class NotifyDialog(ModalScreen[str | None]):
             yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
             with Vertical(id="notify-targets"):
                 yield Static("To:")
-                for target in shown:  # one line each, cut with … at the dialog's width
-                    yield Static(Text(f"  → {visible(target, one_line=True)}"), classes="target")
+                for target in shown:
+                    # a command goes on under its own start, whole: nothing is sent that was
+                    # not seen; a webhook's line is cut with … at the dialog's width
+                    whole = RUNS in target
+                    with Horizontal(classes="target-row"):
+                        yield Static("→", classes="arrow")
+                        yield Static(
+                            Text(visible(target, one_line=True)),
+                            classes="target -whole" if whole else "target",
+                        )
             yield Label("Message (edit it if you like; what is sent is journalled):")
             yield MessageArea(self.message, id="notify-message")
             yield Label("", id="notify-error", classes="error-line")
