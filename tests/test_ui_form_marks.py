@@ -60,6 +60,29 @@ async def test_the_reason_starts_as_the_triggers_and_typing_replaces_it(tmp_path
         assert reason.value == "web 2.4.1 broke checkout"
 
 
+async def test_a_long_reason_is_shown_from_its_start(tmp_path: Path) -> None:
+    """A trigger's reason wider than the field, prefilled and selected, read from its
+    middle at 80x24 ("> 0.1 (the trigger's level; ... in a ro", seen in tmux on a README
+    fleet): it shows from its first word, still selected, so typing replaces it."""
+    long = (
+        "Critical error threshold exceeded: shop/error-rate = 0.4 > 0.1 (the trigger's"
+        " level; the probe is bad > 0.05), 2 bad samples in a row"
+    )
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot, long)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.pause(0.2)
+        reason = app.screen.query_one("#field-reason", Input)
+        assert app.focused is reason and reason.value == long
+        assert reason.content_size.width < len(long)
+        assert reason.scroll_x == 0 and reason.cursor_position == 0
+        assert reason.selected_text == long
+        await type_text(pilot, "web 2.4.1 broke checkout")
+        assert reason.value == "web 2.4.1 broke checkout"
+
+
 async def test_the_form_opens_with_its_first_field_labelled_on_screen(tmp_path: Path) -> None:
     """Opened from its step at 80x24, the reason field has the focus, its group's title and
     its label in sight. Textual's auto focus centred it on a layout not made yet: the

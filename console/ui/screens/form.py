@@ -10,7 +10,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
-from textual.widgets.input import Selection
 
 from console.engine.errors import ProcedureError
 from console.model.procedure import FormField, StepKind
@@ -98,12 +97,13 @@ class FormScreen(IncidentScreen):
     def on_mount(self) -> None:
         state = self.incident.state
         for field in TEXT_FIELDS:
-            self.query_one(f"#field-{field.value}", Input).value = state.fields.get(field.value, "")
+            text = state.fields.get(field.value, "")
+            self.query_one(f"#field-{field.value}", FieldInput).prefill(text)
         if F.REASON.value not in state.fields and state.trigger and not state.closed:
             # As a headless run fills it from --reason: selected, so typing replaces it.
             reason = visible(state.trigger.reason, one_line=True)
-            box = self.query_one(f"#field-{F.REASON.value}", Input)
-            box.value, box.selection = reason, Selection(0, len(reason))
+            box = self.query_one(f"#field-{F.REASON.value}", FieldInput)
+            box.prefill(reason, selected=True)
         legacy = bool(state.fields.get(F.LESSONS.value)) or any(
             F.LESSONS in s.fields for s in self.form_steps()
         )

@@ -138,7 +138,7 @@ class TriggerScreen(Screen):
             for button in radios.query(MarkedRadioButton):
                 button.value = button.name == chosen
             radios.choice = chosen
-            self.query_one("#reason", Input).value = reason
+            self.query_one("#reason", FieldInput).prefill(reason)
             highlight_pressed(radios)
         self.app.draft = None
         commander = self.query_one("#commander", Input)
@@ -156,9 +156,9 @@ class TriggerScreen(Screen):
         button.display = True
         button.value = True
         self.query_one("#manual-triggers", ChoiceThenText).choice = AUTO
-        reason = self.query_one("#reason", Input)
+        reason = self.query_one("#reason", FieldInput)
         if not reason.value:
-            reason.value = visible(self.app.live.proposed_reason(proposal.firing), one_line=True)
+            reason.prefill(visible(self.app.live.proposed_reason(proposal.firing), one_line=True))
         self.query_one("#trigger-error", Label).update("")
         for shown in self.query("#auto-title, #auto-triggers"):
             shown.display = False  # the proposal below says what fired, with its evidence

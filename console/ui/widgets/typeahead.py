@@ -165,7 +165,22 @@ class FieldInput(Input):
         from selecting again what was typed ahead for the next key to replace."""
         if self.select_on_focus:
             self.selection = Selection(0, len(self.value))
+            self._show_start()
         self._hold_selection()
+
+    def prefill(self, text: str, *, selected: bool = False) -> None:
+        """`text` in the field, shown from its start (an Input shows the end of a value
+        wider than itself: a long pre-filled reason read from its middle); `selected`:
+        the next key typed replaces it."""
+        self.value = text
+        self.selection = Selection(len(text), 0) if selected else Selection(0, 0)
+
+    def _show_start(self) -> None:
+        """A value selected whole on focus is shown from its start (the cursor at its
+        first character, not after its last): one wider than the field reads from its
+        first word, not as its tail."""
+        if self.value and self.selection == Selection(0, len(self.value)):
+            self.selection = Selection(len(self.value), 0)
 
     def _hold_selection(self) -> None:
         if self._select_after is None:
@@ -176,6 +191,7 @@ class FieldInput(Input):
         # Called before Input's own focus handler (Textual: subclass first), which
         # selects; the setting comes back once every handler of this focus has run.
         self._handed = None
+        self.call_next(self._show_start)  # after Input's own handler has selected
         if self._select_after is not None:
             select, self._select_after = self._select_after, None
             self.call_next(setattr, self, "select_on_focus", select)
