@@ -76,6 +76,7 @@ class Runner:
         self.local = LocalProcesses(recorder.path.parent)
         self.aborted: str | None = None
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
+        self._cut_pause = asyncio.Event()  # set by an abort or a detach: a pause ends
         self.halted = False
         self.detached = False  # the console quits leaving the running commands be
         self.detached_why: str | None = None  # why, when nobody chose it (a signal)
@@ -84,6 +85,8 @@ class Runner:
         """A step starts: an abort from now on stops it (a past one does not)."""
         self.aborted = None
         self.abort_signal.clear()
+        if not self.detached:
+            self._cut_pause.clear()
 
     async def run(
         self,
@@ -176,8 +179,7 @@ class Runner:
     ) -> None:
         """The pause between waves, then the confirmation they ask for: with no one to
         ask, or a no, the hosts of later waves are not started."""
-        if plan.waves.pause_seconds:
-            await asyncio.sleep(plan.waves.pause_seconds)
+        await self.pause(step, "wave", number, total, plan.waves.pause_seconds)
         if not plan.waves.confirm or self._stopped():
             return
         ask = plan.between_waves
@@ -194,6 +196,18 @@ class Runner:
             failed=failed_of[0],
             total=failed_of[1],
         )
+
+    async def pause(self, step: str, what: str, done: int, of: int, seconds: float) -> None:
+        """The strategy's pause after wave (or stage) `done` of `of`, journalled first; an
+        abort or a detach ends it at once (it waited out the whole pause, up to
+        `pause_seconds` after Ctrl+C)."""
+        if not seconds or self._stopped():
+            return
+        self.recorder.record(
+            Kind.WAVE_PAUSED, step=step, what=what, done=done, of=of, seconds=seconds
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._cut_pause.wait(), seconds)
 
     def _cut(self) -> bool:
         """Whether a command not sent yet must not be: the step was aborted, or the
@@ -355,6 +369,7 @@ class Runner:
         """Stop every running remote process; hosts that did not start never will."""
         self.aborted = reason
         self.abort_signal.set()
+        self._cut_pause.set()
         handles = list(self._handles)
         await asyncio.gather(self.pool.stop(handles), self.local.stop(handles))
 
@@ -366,6 +381,7 @@ class Runner:
         `why`: the reason when nobody chose it (its terminal closed), said of those hosts."""
         self.detached_why = why
         self.detached = True
+        self._cut_pause.set()
         for (step, _), target in list(self._waiting.items()):
             self._say_not_started(step, target)
         await self.recorder.sync()

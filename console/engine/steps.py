@@ -185,8 +185,21 @@ class StepExecution:
                 break  # every precheck refused: no stage was set anywhere
             ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
             last = index == count - 1
-            asked = ok and not last and strategy.waves.confirm
-            go_on = ok and not last and (not asked or await _confirmed(confirm_wave, index, count))
+            if ok and not last:
+                pause = strategy.waves.pause_seconds
+                await self.runner.pause(step.id, "stage", index + 1, count, pause)
+                if self.runner.detached:
+                    break
+            # An abort between stages stops the rollout (the next stage's run would arm
+            # the runner again, and go on).
+            aborted = self.runner.aborted
+            asked = ok and not last and not aborted and strategy.waves.confirm
+            go_on = (
+                ok
+                and not last
+                and not aborted
+                and (not asked or await _confirmed(confirm_wave, index, count))
+            )
             failed = sorted(
                 h
                 for h, o in result.items()
@@ -211,6 +224,8 @@ class StepExecution:
             elif not last and failed:  # the hosts that passed stay at this stage: held
                 why = f"stage {index + 1} failed on {', '.join(failed)}"
                 self._hold(step.id, planned, index, outcomes, why)
+            elif not last and aborted:
+                self._hold(step.id, planned, index, outcomes, f"aborted: {aborted}")
             elif not last:  # no host failed: some prechecks refused, and the others are held
                 refused = self.state.step(step.id).refused()
                 why = held_by_refusals({h: refused[h] for h in result if h in refused})

@@ -136,14 +136,17 @@ def refusal_as_json(
         raise
 
 
-_ABORTING: set[asyncio.Future[None]] = set()  # held until done: the loop keeps weak refs
+_ABORTING: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak refs
 
 
 def _abort_soon(conductor: Conductor, reason: str) -> None:
     if conductor.state.closed:  # nothing left to abort: stop waiting on notifications
         conductor.notifier.interrupt(reason)
         return
-    task = asyncio.ensure_future(conductor.abort(reason))
+    name = f"abort {id(conductor)}: {reason}"
+    if conductor.runner.aborted == reason or any(t.get_name() == name for t in _ABORTING):
+        return  # the same signal again while it aborts: journalled once
+    task = asyncio.get_running_loop().create_task(conductor.abort(reason), name=name)
     _ABORTING.add(task)
     task.add_done_callback(_ABORTING.discard)
 

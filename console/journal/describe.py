@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from console.journal import event_phrases as phrase
-from console.journal.times import duration
+from console.journal.times import clock, duration
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import Amendable, Payload
@@ -133,6 +134,13 @@ DESCRIBE: dict[str, Describer] = {
             f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
             + (f", {d.refused} refused" if d.refused else "")
             + (f", {d.unknown} unknown (verify before retrying)" if d.unknown else "")
+        ),
+    ),
+    Kind.WAVE_PAUSED: _says(
+        lambda: payloads.WavePaused,
+        lambda d, e: (
+            f"waiting {duration(d.seconds)} before {d.what} {d.done + 1} of {d.of} (the"
+            f" strategy's pause_seconds), until {clock(e.ts + timedelta(seconds=d.seconds))}"
         ),
     ),
     Kind.WAVE_ASKED: _says(

@@ -10,6 +10,11 @@ def utc(ts: datetime) -> str:
     return ts.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def clock(ts: datetime) -> str:
+    """`14:58:03 UTC`: a time of day the same incident's lines give their date to."""
+    return ts.strftime("%H:%M:%S UTC")
+
+
 def duration(seconds: float) -> str:
     """`42 s`, `3 min 05 s`, or `7 h 21 min 12 s` (not `441 min 12 s`)."""
     minutes, secs = divmod(round(seconds), 60)

@@ -23,6 +23,7 @@ class Kind(StrEnum):
     HOST_NOT_STARTED = "host.not_started"
     WAVE_STARTED = "wave.started"
     WAVE_FINISHED = "wave.finished"
+    WAVE_PAUSED = "wave.paused"
     WAVE_ASKED = "wave.asked"
     WAVE_ANSWERED = "wave.answered"
     HOSTKEY_ACCEPTED = "hostkey.accepted"

@@ -4,6 +4,7 @@ command's intent, output and result on its host; hosts not started, waves, halts
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from console.model import payloads
@@ -24,7 +25,7 @@ from console.model.status import (
     lost_mid_change,
     still_under_way,
 )
-from console.model.step_state import HostRun
+from console.model.step_state import HostRun, Pause
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
@@ -50,6 +51,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
         if host in st.hosts and st.hosts[host].status is HostStatus.NOT_STARTED:
             del st.hosts[host]
     st.status = StepStatus.RUNNING
+    st.paused = None
     st.started = st.started or e.ts
     st.restarted = e.ts
     if st.id in s.strategy_steps:
@@ -73,6 +75,7 @@ def _step_completed(s: IncidentState, e: Event) -> None:
     d = e.payload(StepCompleted)
     st = s.step(e.where.step or "")
     st.status = d.status
+    st.paused = None
     st.finished = e.ts
     st.summary = d.summary
     st.warnings = d.warnings or 0
@@ -156,6 +159,7 @@ def _wave_started(s: IncidentState, e: Event) -> None:
     st = s.step(e.where.step or "")
     if st.verifying:  # V: the action's waves stay in view; the hosts' results settle them
         return
+    st.paused = None
     if d.wave == 1:
         if st.waves:  # a run before this one: kept, so its waves stay in view
             st.earlier_waves.append(dict(st.waves))
@@ -175,6 +179,16 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
                 wave["finished"] = True
         return
     st.waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
+
+
+def _wave_paused(s: IncidentState, e: Event) -> None:
+    d = e.payload(payloads.WavePaused)
+    until = e.ts + timedelta(seconds=d.seconds)
+    s.step(e.where.step or "").paused = Pause(d.what, d.done + 1, d.of, until)
+
+
+def _asked(s: IncidentState, e: Event) -> None:
+    s.step(e.where.step or "").paused = None  # its pause is over: a person is asked now
 
 
 def _detached(s: IncidentState, e: Event) -> None:
@@ -207,6 +221,8 @@ RUN_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.RUN_HALTED: _halted,
     Kind.WAVE_STARTED: _wave_started,
     Kind.WAVE_FINISHED: _wave_finished,
+    Kind.WAVE_PAUSED: _wave_paused,
+    Kind.WAVE_ASKED: _asked,
     Kind.RUN_ABORTED: _aborted,
     Kind.RUN_DETACHED: _detached,
 }

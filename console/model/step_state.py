@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.model.records import defaults_of, set_defaults
 from console.model.status import FailureClass, HostStatus, StepStatus
@@ -39,6 +39,16 @@ def is_drill_stage(step_id: str) -> bool:
     return step_id in (BASELINE_STEP, AFTER_STEP, FAULT_STEP, UNDO_STEP) or step_id.startswith(
         (f"{FAULT_STEP}-", f"{UNDO_STEP}-")
     )
+
+
+class Pause(NamedTuple):
+    """A step waiting as its strategy says (`waves.pause_seconds`) before its next wave
+    or stage: `what` (`wave`, `stage`) number `next` of `of` starts `until` at the soonest."""
+
+    what: str
+    next: int
+    of: int
+    until: datetime
 
 
 @dataclass
@@ -106,6 +116,7 @@ class StepState:
     # precheck that refused, failed or was lost changed nothing the step should undo).
     changed: set[str] = field(default_factory=set)
     held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
+    paused: Pause | None = None  # waiting before its next wave or stage, until it starts
 
     def __init__(self, id: str) -> None:
         self.id = id

@@ -39,6 +39,7 @@ KEY_KINDS = frozenset(
         Kind.STEP_CONFIRMED,
         Kind.STEP_COMPLETED,
         Kind.STEP_SKIPPED,
+        Kind.WAVE_PAUSED,  # the run waited between waves, as the strategy says
         Kind.WAVE_ASKED,  # the console waited for a person between waves
         Kind.WAVE_ANSWERED,
         Kind.RUN_HALTED,

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
         SystemsSelected,
         WaveAnswered,
         WaveAsked,
+        WavePaused,
     )
     from console.model.payloads.custody import HostkeyAccepted, IncidentResumed, LockTakenOver
     from console.model.payloads.document import (
@@ -120,6 +121,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.HOST_NOT_STARTED: ("interruptions", "HostNotStarted"),
     Kind.WAVE_STARTED: ("steps", "WaveStarted"),
     Kind.WAVE_FINISHED: ("steps", "WaveFinished"),
+    Kind.WAVE_PAUSED: ("choices", "WavePaused"),
     Kind.WAVE_ASKED: ("choices", "WaveAsked"),
     Kind.WAVE_ANSWERED: ("choices", "WaveAnswered"),
     Kind.RUN_HALTED: ("interruptions", "RunHalted"),
@@ -239,6 +241,7 @@ __all__ = [
     "WaveAnswered",
     "WaveAsked",
     "WaveFinished",
+    "WavePaused",
     "WaveStarted",
     "all_models",
     "payload_model",

@@ -43,8 +43,8 @@ class RolloutHeld(Payload):
     next_percent: Number = Field(description="the share the next step would switch on")
     hosts: list[str] = Field([], description="the hosts held there")
     reason: str = Field(
-        description="why it stopped: the next step was not confirmed, failed on hosts, or"
-        " their prechecks refused them"
+        description="why it stopped: the next step was not confirmed, failed on hosts,"
+        " their prechecks refused them, or it was aborted (`aborted: REASON`)"
     )
 
     def said(self, hosts: int | None = None, unit: str = " %") -> str:

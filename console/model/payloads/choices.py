@@ -4,7 +4,7 @@ exec records none of them."""
 
 from console.model.base import Field
 from console.model.event_kinds import Kind
-from console.model.payloads.base import Payload
+from console.model.payloads.base import Number, Payload
 from console.model.payloads.steps import StepData
 
 
@@ -45,6 +45,18 @@ class StepSkipped(StepData):
 
     KIND = Kind.STEP_SKIPPED
     reason: str = Field(description="why")
+
+
+class WavePaused(Payload):
+    """The run waits `seconds` (the strategy's `waves.pause_seconds`) after a wave (or a
+    gradual strategy's stage) before the next starts, or is asked for: an abort or a
+    detach cuts the wait short."""
+
+    KIND = Kind.WAVE_PAUSED
+    what: str = Field(description="`wave`, or `stage` of a gradual strategy")
+    done: int = Field(description="the one that finished, from 1")
+    of: int = Field(description="how many there are")
+    seconds: Number = Field(description="how long it waits")
 
 
 class WaveAsked(Payload):

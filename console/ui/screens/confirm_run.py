@@ -99,6 +99,8 @@ def strategy_text(
         if held:
             stages = f"held at {held.percent}%, goes on with {stages}"
         stages += ", each checked on every host before the next"
+        if w.pause_seconds:
+            stages += f", {w.pause_seconds:g} s apart"
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from console.journal.times import clock
 from console.model.payloads import SoakProgress
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
+from console.model.step_state import Pause
 from console.model.visible import visible
 from console.model.watch import show
 from console.ui.palette import themed
@@ -35,6 +37,8 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     if st.earlier_waves:  # first: a long line is cut at the terminal's edge
         text.append(f"run {len(st.earlier_waves) + 1}: ", style="bold")
     text.append_text(_run_waves(st, st.waves, running))
+    if running and st.paused is not None and st.paused.what == "stage":  # before stages_text
+        text.append(f" · ⏸ stage {_paused(st.paused)}", style=themed("bold $warning"))
     if st.earlier_waves:
         text.append("\n Earlier ", style="bold")
         for number, waves in enumerate(st.earlier_waves, 1):
@@ -72,7 +76,14 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             text.append(f"◐ {at} held", style=themed("bold $warning"))
         else:
             text.append(f"✔ {at}", style=themed("$success"))
-    if running and reached < total:
+    paused = st.paused if running and st.paused and st.paused.what == "stage" else None
+    if paused is not None and reached < paused.next - 1:  # recorded once the pause ends
+        reached = paused.next - 1
+        text.append(f" · ✔ {reached}/{total}", style=themed("$success"))
+    if paused is not None and reached < total:
+        reached += 1
+        text.append(f" · ⏸ {_paused(paused)}", style=themed("bold $warning"))
+    elif running and reached < total:
         reached += 1
         text.append(f" · ▶ {reached}/{total} running", style=themed("bold $warning"))
     if reached < total:  # one phrase, so that the line fits 80 columns
@@ -98,7 +109,9 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
         wave = waves.get(number)
         if number > 1:
             text.append(" · ", style="dim")
-        if wave is None:
+        if wave is None and acting and st.paused and st.paused[:2] == ("wave", number):
+            text.append(f"⏸ {_paused(st.paused)}", style=themed("bold $warning"))
+        elif wave is None:
             state = "waiting" if acting and not st.halted else "not started"
             text.append(f"○ {number}/{total} {state}", style="dim")
         elif wave.get("finished"):
@@ -122,6 +135,11 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
                 f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
     return text
+
+
+def _paused(pause: Pause) -> str:
+    """`2/4 at 02:38:50 UTC`: the next wave or stage, and when its pause ends."""
+    return f"{pause.next}/{pause.of} at {clock(pause.until)}"
 
 
 def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:

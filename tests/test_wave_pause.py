@@ -1,0 +1,162 @@
+"""The strategy's pause (`waves.pause_seconds`) between waves and between a gradual
+re-enable's stages, on real sshd: journalled before it waits, shown on the execution
+screen, and cut short by an abort. Seen on a README fleet: a headless run waited out the
+whole pause after Ctrl+C (60 s, recording the abort twice for two signals), a re-enable's
+stages ignored the pause (5 % to 100 % in one second under `--yes`), and nothing in the
+record said why nothing happened for the length of a pause."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from console.journal.describe import describe
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.state import HostStatus
+from console.model.status import StepStatus
+from console.ui.widgets.run_summary import waves_text
+from tests.cli_fleet import Fleet, flag_fleet, flag_incident
+
+pytestmark = pytest.mark.sshd
+
+FLAGS = [
+    {"name": "flags", "default": "new_checkout"},
+    {"name": "flags_file", "default": "flags"},
+]
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "off",  # a canary, then a long pause: Ctrl+C comes in it
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "waves": {"size": 1, "pause_seconds": 600},
+            "params": FLAGS,
+        },
+        {
+            "name": "reenable",  # a long pause after each stage: the abort comes in it
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"pause_seconds": 600},
+            "params": [*FLAGS, {"name": "check", "default": "true"}],
+        },
+        {
+            "name": "reenable-quick",
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"pause_seconds": 0.2},
+            "params": [*FLAGS, {"name": "check", "default": "true"}],
+        },
+    ]
+}
+PROCEDURE = {
+    "name": "Flag rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+def _fleet(sshd_server, root: Path, flags: str) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    strategies = [s["name"] for s in STRATEGIES["strategies"]]
+    return flag_fleet(sshd_server, root, files, strategies, flags)
+
+
+def test_ctrl_c_in_a_pause_between_waves_aborts_at_once_and_is_journalled_once(
+    sshd_server, tmp_path: Path
+) -> None:
+    fleet = _fleet(sshd_server, tmp_path, "new_checkout=100\n")
+    command = [sys.executable, "-m", "console", "run", "--config", str(fleet.config)]
+    command += ["--systems", "app", "--strategy", "off", "--trigger", "user-impact"]
+    command += ["--reason", "checkout broken", "--yes", "--journal", str(tmp_path / "inc")]
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        for _ in range(500):  # bounded: the run's lines up to its pause
+            line = process.stdout.readline()
+            if not line or "waiting 10 min 00 s before wave 2 of 2" in line:
+                break
+        assert "(the strategy's pause_seconds), until" in line, line
+        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGINT)  # a second Ctrl+C while it aborts
+        process.communicate(timeout=60)  # the pause is 600 s: it was waited out
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert process.returncode == 1
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    kinds = [e.kind for e in events]
+    assert kinds.count(Kind.WAVE_PAUSED) == 1 and kinds.count(Kind.RUN_ABORTED) == 1
+    not_started = [e.where.host for e in events if e.kind == Kind.HOST_NOT_STARTED]
+    assert not_started == ["app-2"]
+    assert fleet.written("flags") == {"app-1": "new_checkout=0\n", "app-2": "new_checkout=100\n"}
+
+
+async def test_a_gradual_reenable_pauses_after_each_stage_but_the_last(
+    sshd_server, tmp_path: Path
+) -> None:
+    fleet = _fleet(sshd_server, tmp_path, "new_checkout=0\n")
+    async with flag_incident(fleet, "reenable-quick") as conductor:
+        assert await conductor.run_step("restore")
+        events = list(conductor.recorder.events)
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}
+    order = [
+        (e.kind, e.data.done if e.kind == Kind.WAVE_PAUSED else e.data.index)
+        for e in events
+        if e.kind in (Kind.WAVE_PAUSED, Kind.ROLLOUT_STEP)
+    ]
+    # Each stage's pause comes before its record (which says whether the next one starts).
+    assert order == [
+        (Kind.WAVE_PAUSED, 1),
+        (Kind.ROLLOUT_STEP, 1),
+        (Kind.WAVE_PAUSED, 2),
+        (Kind.ROLLOUT_STEP, 2),
+        (Kind.WAVE_PAUSED, 3),
+        (Kind.ROLLOUT_STEP, 3),
+        (Kind.ROLLOUT_STEP, 4),
+    ]
+    paused = next(e for e in events if e.kind == Kind.WAVE_PAUSED)
+    assert describe(paused).startswith(
+        "waiting 0 s before stage 2 of 4 (the strategy's pause_seconds), until "
+    )
+    assert conductor.state.step("restore").paused is None
+
+
+async def test_an_abort_in_a_pause_between_stages_holds_the_rollout_there(
+    sshd_server, tmp_path: Path
+) -> None:
+    fleet = _fleet(sshd_server, tmp_path, "new_checkout=0\n")
+    async with flag_incident(fleet, "reenable") as conductor:
+        run = asyncio.create_task(conductor.run_step("restore"))
+        st = conductor.state.step("restore")
+        for _ in range(600):  # bounded: up to 60 s for stage 1 and its pause's record
+            if st.paused is not None or run.done():
+                break
+            await asyncio.sleep(0.1)
+        said = waves_text(st, running=True)
+        assert said is not None and "⏸ stage 2/4 at " in said.plain, said
+        await conductor.abort("checkout errors again")
+        # The pause is 600 s: an abort waited it out, then the next stage ran.
+        assert not await asyncio.wait_for(run, 60)
+        state = conductor.state
+    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+    st = state.step("restore")
+    assert st.status is StepStatus.HELD and st.paused is None
+    assert st.held is not None and st.held.reason == "aborted: checkout errors again"
+    assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
