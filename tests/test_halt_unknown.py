@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import Static
 
 from console.engine.attempts import verify_unknown
+from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
@@ -79,4 +80,9 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         attempts_ended(journal.parent)  # its supervisor ends the action the lost session left
         assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
         assert await _halt_banner(journal) == ""  # every host rolled back: nothing held back
+        # The document's failures name no host: app-2's lost session was no failure.
+        document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
+        failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+        assert "### app-2" not in failures, failures
+        assert "failed or unknown, more than max_fail_percentage 40%" in failures
     assert [e.kind for e in read_journal(journal).events].count(Kind.RUN_HALTED) == 1

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from textual.widgets._toast import Toast
 
+from console.journal.export.document import build_document
 from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
@@ -123,6 +124,13 @@ async def test_an_undo_left_unknown_is_refused_and_retried_only_there(
     runs = _undo_state(journal)
     assert runs["app-1"].status is HostStatus.RUNNING  # as read back: unknown once resumed
     assert runs["app-2"].status is HostStatus.SUCCEEDED
+
+    # The document says the undo's outcome, never the strategy's nor "failed", for them.
+    summary = build_document(read_journal(journal).events).summary.paragraph
+    assert "strategy ran on 2 hosts (1 undo unknown, 1 undone since)" in summary, summary
+    assert "An undo was sent to 1 host (app-1) with no outcome on record" in summary
+    assert "The rollback was undone since on 1 host (app-2)." in summary
+    assert "failed" not in summary
 
     # Headless: refused before anything is claimed, recorded or sent.
     seen = len(read_journal(journal).events)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from console.journal.export import reading
 from console.journal.export.facts import (
+    HostResult,
     Impact,
     Milestones,
     Notification,
@@ -216,6 +217,31 @@ def _unknown_at_close(facts: Summary) -> str:
     )
 
 
+# A host whose last step is an undo, by how that undo went: its share of the tally, and
+# what the summary says of those hosts. One that succeeded is no longer where the strategy
+# put it; one whose undo failed, was left unknown or never began may still be.
+UNDO_SAID: dict[str, str] = {
+    HostStatus.SUCCEEDED: "undone since",
+    HostStatus.UNKNOWN: "undo unknown",
+    HostStatus.RUNNING: "undo unknown",
+    HostStatus.NOT_STARTED: "undo not sent",
+}
+UNDO_SENTENCES = {
+    "undone since": "The rollback was undone since on {hosts}.",
+    "undo failed": "An undo failed on {hosts}.",
+    "undo unknown": "An undo was sent to {hosts} with no outcome on record: the rollback may"
+    " still be in place there.",
+    "undo not sent": "An undo was begun but nothing of it sent to {hosts}.",
+}
+
+
+def _undone(host: HostResult) -> str | None:
+    """How the host's undo went, if its last step is an undo (`UNDO_SAID`); else None."""
+    if not (host.last_step and host.last_step.endswith(".undo")):
+        return None
+    return UNDO_SAID.get(host.status, "undo failed")
+
+
 def _paragraph(
     facts: Summary,
     milestones: Milestones,
@@ -250,6 +276,7 @@ def _paragraph(
         status = f"held at {h.held_at}" if h.held_at else h.status
         if status == HostStatus.REFUSED:  # nothing was changed there
             status = "refused at the precheck"
+        status = _undone(h) or status  # an undo's host: said as the undo's, not the strategy's
         counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
     if facts.strategy and hosts and not ran:
@@ -287,11 +314,10 @@ def _paragraph(
         )
     # A host whose last step is an undo that succeeded is no longer where the strategy put
     # it; one whose undo failed or was refused may still be.
-    undos = [h for h in hosts if h.last_step and h.last_step.endswith(".undo")]
-    for ok, sentence in ((True, "The rollback was undone since on"), (False, "An undo failed on")):
-        these = [h.host for h in undos if (h.status == HostStatus.SUCCEEDED) is ok]
+    for undo, sentence in UNDO_SENTENCES.items():
+        these = [h.host for h in hosts if _undone(h) == undo]
         if these:
-            said.append(f"{sentence} {hosts_text(len(these))} ({', '.join(these)}).")
+            said.append(sentence.format(hosts=f"{hosts_text(len(these))} ({', '.join(these)})"))
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
     # Nobody told is part of how it went: said here, not only in the table further down.

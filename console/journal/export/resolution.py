@@ -17,6 +17,7 @@ from console.journal.export.facts import (
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.state import HostStatus, IncidentState, StepStatus
+from console.model.status import outcome_unknown
 from console.model.step_state import is_adhoc
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
@@ -185,7 +186,11 @@ class _Attempts:
 
 
 def _failed(result: CommandResult) -> bool:
-    """A failure or an abort; a precheck's refusal is none: nothing was changed there."""
+    """A failure or an abort; a precheck's refusal is none (nothing was changed there), nor
+    a command whose outcome it left unknown (lost mid-change, still under way): V settles
+    that, and a host it found changed never failed."""
+    if outcome_unknown(result.failure, result.stage, result.exit_status):
+        return False
     return bool(result.failure or result.aborted) and result.refused is None
 
 
