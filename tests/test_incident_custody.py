@@ -103,9 +103,11 @@ def test_a_teammates_open_incident_is_listed_as_theirs_running_then_ended(shared
     assert summary.custody.whose(closed=False).startswith(f"{account.name}'s incident; last")
     assert summary.custody.whose(closed=False).endswith(" UTC: ended")
     assert summary.custody.lock_lines()[0].endswith(": stale, its process gone")
-    assert summary.custody.can(INCIDENT, closed=False).startswith(
-        f"{account.name}'s console has ended: this account may take command of it, with a"
-        " reason that is recorded (r on the home screen, or "
+    assert summary.custody.can(INCIDENT, closed=False) == (
+        f"{account.name}'s console has ended: this account may take command of it (r on the"
+        f" home screen, or rollback-console resume {INCIDENT} --take-command REASON), with a"
+        f" reason that is recorded, or follow it live (rollback-console follow {INCIDENT}) or"
+        " export it."
     )
 
 
@@ -190,7 +192,10 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
             assert app.conductor is None
             [note] = list(app._notifications)
             assert note.title == "Not resumed: read-only"
-            assert "follow it live (rollback-console follow " in note.message
+            assert note.message.endswith(
+                f"Read-only for this account while {account.name}'s console runs: follow it"
+                " live (f) or export it; once it has ended, take command of it (r)."
+            )
     app = build_app(settings, journals, engine)
     async with app.run_test(size=(80, 24)) as pilot:  # killed since: its process has ended
         await pilot.pause()

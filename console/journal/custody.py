@@ -83,24 +83,31 @@ class Custody(NamedTuple):
         """Its writer, or the holder of a lock naming it, still runs."""
         return self.driven or any(lock.alive() for _, lock in self.locks)
 
-    def can(self, incident: str, closed: bool) -> str:
-        """What this account may do with it, in one sentence."""
-        follow = again(f"follow {incident}")
+    def can(self, incident: str, closed: bool, keys: tuple[str, str] | None = None) -> str:
+        """What this account may do with it, in one sentence: with the commands to type,
+        or, on the console's home screen, its `keys` (follow, resume)."""
+        if keys is None:
+            follow = f"follow it live ({again(f'follow {incident}')})"
+            take = (
+                "take command of it (r on the home screen, or"
+                f" {again(f'resume {incident} --take-command REASON')})"
+            )
+        else:
+            follow, take = f"follow it live ({keys[0]})", f"take command of it ({keys[1]})"
         if self.mine:
             if self.driven and not closed:
-                return f"Read-only while that console runs: follow it live ({follow})."
+                return f"Read-only while that console runs: {follow}."
             return "This account may resume it."
         if closed:
-            return f"Read-only for this account: follow it ({follow}) or export it."
-        take = f"r on the home screen, or {again(f'resume {incident} --take-command REASON')}"
+            return f"Read-only for this account: {follow.replace(' live', '')} or export it."
         if self.running:
             return (
-                f"Read-only for this account while {self.owner}'s console runs: follow it live"
-                f" ({follow}) or export it; once it has ended, take command of it ({take})."
+                f"Read-only for this account while {self.owner}'s console runs: {follow} or"
+                f" export it; once it has ended, {take}."
             )
         return (
-            f"{self.owner}'s console has ended: this account may take command of it, with a"
-            f" reason that is recorded ({take}), or follow it live ({follow}) or export it."
+            f"{self.owner}'s console has ended: this account may {take}, with a reason"
+            f" that is recorded, or {follow} or export it."
         )
 
 

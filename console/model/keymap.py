@@ -57,6 +57,7 @@ BINDING_IDS = frozenset(
         "help.close-f1",
         "home.cancel",
         "home.drills",
+        "home.follow",
         "home.new",
         "home.propose",
         "home.resume",

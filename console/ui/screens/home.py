@@ -109,6 +109,7 @@ class HomeScreen(Screen):
         Binding("p", "propose", "Take up trigger", id="home.propose"),
         Binding("x", "cancel_countdown", "Cancel countdown…", id="home.cancel"),
         Binding("r", "resume", "Resume selected", id="home.resume"),
+        Binding("f", "follow", "Follow selected (read-only)", id="home.follow"),
         Binding("d", "drills", "Drills", id="home.drills"),
     ]
 
@@ -291,10 +292,11 @@ class HomeScreen(Screen):
         if summary is None or custody is None or not shown:
             return
         closed = summary.outcome is not None
+        keys = (self.app.key_label("home.follow"), self.app.key_label("home.resume"))
         lines = [
             custody.whose(closed),
             *custody.lock_lines(),
-            custody.can(summary.incident_id, closed),
+            custody.can(summary.incident_id, closed, keys),
         ]
         box.update(plain("\n".join(lines), one_line=False))
 
@@ -368,11 +370,21 @@ class HomeScreen(Screen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         summary = self._found.get(str(key))
         if summary is not None and summary.custody is not None and not summary.custody.mine:
-            from console.ui.take_command import teammates
+            from console.ui.teammates import teammates
 
             teammates(self.app, summary)
             return
         self.app.resuming.resume(Path(str(key)))
+
+    def action_follow(self) -> None:
+        summary = self._highlighted()
+        if summary is None:
+            self.notify("There is no incident to follow.")
+            return
+        from console.ui.teammates import follow
+
+        follow(self.app, summary.path)
+        self.refresh_incidents()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "incidents":

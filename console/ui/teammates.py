@@ -1,9 +1,13 @@
-"""r on a teammate's incident in the home screen's list: read-only while their console
-runs (said, nothing opened); once it has ended, taking command of it, with a reason,
-recorded (console/engine/handover.py), then resuming it as this account's."""
+"""A teammate's incident in the home screen's list. r: read-only while their console runs
+(said, nothing opened); once it has ended, taking command of it, with a reason, recorded
+(console/engine/handover.py), then resuming it as this account's. f (any incident): the
+read-only live view, `rollback-console follow`, in this terminal until it is quit."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.model.visible import visible
@@ -18,7 +22,8 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     when it is open and nothing of its owner's runs."""
     custody, closed = summary.custody, summary.outcome is not None
     assert custody is not None
-    said = visible(f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed)}")
+    keys = (app.key_label("home.follow"), app.key_label("home.resume"))
+    said = visible(f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed, keys)}")
     if closed or custody.running:
         app.notify(said, title="Not resumed: read-only", severity="warning", markup=False)
         return
@@ -50,3 +55,17 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
         ),
         taken,
     )
+
+
+def follow(app: RollbackApp, journal: Path) -> None:
+    """The follow view of `journal` in this terminal, the console suspended meanwhile (it
+    holds nothing of that incident: nothing waits on it). `-P`: this checkout's package,
+    whatever the current directory holds."""
+    from textual.app import SuspendNotSupported
+
+    command = [sys.executable, "-P", "-m", "console", "follow", str(journal)]
+    try:
+        with app.suspend():
+            subprocess.run(command, check=False)
+    except SuspendNotSupported:  # no terminal of its own (a browser, a test)
+        app.notify(f"Follow it from a shell: rollback-console follow {journal}", markup=False)
