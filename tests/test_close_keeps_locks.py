@@ -123,8 +123,11 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         at = next(i for i, line in enumerate(lines) if "verify by hand:" in line)
         assert lines[at].endswith(f"verify by hand: rollback-console verify {incident} \\"), screen
         assert lines[at + 1].endswith("--take-over-lock REASON \\"), screen
-        # (this test's configuration is 80 characters long: cut; ~/rollback is whole)
+        # (this test's configuration may be longer than the line: it goes on at the next
+        # line's start after a backslash, as the shell joins it, never cut)
         assert lines[at + 2].startswith("   --config "), screen
+        joined = "".join(line.removesuffix("\\") for line in lines[at + 2 : at + 4])
+        assert str(fleet.config) in joined, screen
         assert all(len(line) <= 80 for line in lines), screen
         closed_keeping_app(journal, written, "partial")
         closed = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]

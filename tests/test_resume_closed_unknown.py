@@ -17,6 +17,7 @@ from textual.widgets import Footer
 
 from console.engine.session import Engine
 from console.journal.store import read_journal
+from console.model import invocation
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.ui.app import make_app
@@ -46,9 +47,9 @@ async def resumed(config: Path, journal: Path) -> AsyncIterator[tuple[App, Pilot
         await engine.close()
 
 
-async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
-    sshd_server, tmp_path
-) -> None:
+async def _closed_with_app2_unknown(sshd_server, tmp_path: Path):
+    """A run left app-2 unknown (its verify: still under way); closed as older runs
+    closed it. The fleet and the closed incident's journal."""
     fleet = _still_under_way_fleet(sshd_server, tmp_path)
     assert run(fleet, "--yes").returncode == 4  # app-2's verify: still under way
     journal = fleet.state / "incident" / "journal.jsonl"
@@ -58,6 +59,13 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
     conductor.recorder.close()
     await engine.close()
     (fleet.sandboxes["app-2"] / "slow").unlink()  # V, if it ran, would settle app-2 now
+    return fleet, journal
+
+
+async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_nothing(
+    sshd_server, tmp_path
+) -> None:
+    fleet, journal = await _closed_with_app2_unknown(sshd_server, tmp_path)
     written = read_journal(journal).events
     by_hand = BY_HAND.format(written[0].data.incident_id)
 
@@ -87,3 +95,28 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
         assert not [w for w in app.workers if w.group in ("step", "attempts")]
     events = read_journal(journal).events
     assert [e.kind for e in events[len(written) :]] == ["incident.resumed"], events[-3:]
+
+
+async def test_the_banner_shows_a_long_config_directory_whole_at_80x24(
+    sshd_server, tmp_path
+) -> None:
+    """Seen at 80x24 on a real sshd fleet started with a long --config: the closed
+    incident's banner read "   --config /tmp/…/storefront-production-eu-west-1/rol …", the
+    directory its verify by hand needs cut at the edge. It goes on at the next line's
+    start after a backslash, as the shell joins it; every line fits the screen."""
+    fleet, journal = await _closed_with_app2_unknown(sshd_server, tmp_path)
+    directory = f"/srv/{'storefront-production-eu-west-1/' * 3}rollback-console-configuration"
+    invocation.repeat_config(directory)
+    try:
+        async with resumed(fleet.config, journal) as (app, pilot, _):
+            banner = app.screen.query_one(ModeBanner)
+            await pilot.pause()
+            lines = [banner.render_line(y).text.rstrip() for y in range(banner.size.height)]
+    finally:
+        invocation.repeat_config(None)
+    assert all(len(line) <= 80 for line in lines), lines
+    at = next(i for i, line in enumerate(lines) if line.startswith("   --config "))
+    command = "".join(line.removesuffix("\\") for line in lines[at:])
+    assert command.startswith(f"   --config {directory}"), lines
+    assert "(the step's verify there)" in command, lines
+    assert not any(" …" in line for line in lines[at - 2 :]), lines

@@ -13,6 +13,9 @@ from console.ui.widgets.one_line import fit
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
 
+CONTINUED = "   --"  # a command's line after `\`: never cut, as the shell reads it
+NOTE = "  ("  # what follows a command on its last line, said about it
+
 
 class ModeBanner(Static):
     """Shows `app.banner()` (resume: unknown hosts; follow: read-only and who drives)."""
@@ -23,7 +26,7 @@ class ModeBanner(Static):
     DEFAULT_CSS = """
     ModeBanner {
         height: auto;
-        max-height: 4;  /* a closed incident's verify by hand: its command on 2-3 lines */
+        max-height: 6;  /* a closed incident's verify by hand: its command on 2-5 lines */
         text-wrap: nowrap;
         text-overflow: ellipsis;
         background: $warning 25%;
@@ -51,7 +54,23 @@ class ModeBanner(Static):
             self.refresh(layout=str(text).count("\n") != lines)
 
     def render(self) -> Text:
-        """Each line fitted to the width at a word: nothing is cut mid-word."""
+        """Each line fitted to the width at a word: nothing is cut mid-word; a command's
+        line (a long `--config DIR`) is never cut: it goes on at the next line's start
+        after a `\\`, as the shell joins it, and its note on a line of its own."""
         width = self.content_size.width
         lines = getattr(self, "_banner", Text()).split("\n")
-        return Text("\n").join(fit(line, width) for line in lines)
+        return Text("\n").join(part for line in lines for part in _fitted(line, width))
+
+
+def _fitted(line: Text, width: int) -> list[Text]:
+    if width <= len(CONTINUED) or not line.plain.startswith(CONTINUED) or len(line) <= width:
+        return [fit(line, width)]
+    note = line.plain.find(NOTE)
+    command, said = (line[:note], line[note:]) if note > 0 else (line, Text())
+    parts = []
+    while len(command) > width:  # bounded: each turn takes width - 1 characters
+        parts.append(command[: width - 1] + Text("\\", style="bold"))
+        command = command[width - 1 :]
+    if len(command) + len(said) <= width:
+        return [*parts, command + said]
+    return [*parts, command, fit(said, width)] if said else [*parts, command]
