@@ -81,6 +81,47 @@ async def test_a_login_that_never_completes_fails_at_login_timeout(tmp_path: Pat
         await server.wait_closed()
 
 
+async def test_a_host_that_takes_the_connection_and_never_speaks_ssh_says_so(
+    tmp_path: Path,
+) -> None:
+    """A port that accepts TCP and sends nothing (a stuck daemon, a tarpit, the wrong
+    service): it read "no SSH login within 0.5 s", as if the login had stalled. It says
+    no SSH answer came, as ssh's "timed out during banner exchange" does."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # kept open, never written to
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    (tmp_path / "known_hosts").write_text("")
+    defaults = SshDefaults(
+        user="nobody",
+        known_hosts=str(tmp_path / "known_hosts"),
+        use_ssh_config=False,
+        connect_timeout=5,
+        login_timeout=0.5,
+    )
+    pool = SshPool(defaults)
+    try:
+        with pytest.raises(HostFailure) as failure:
+            await asyncio.wait_for(
+                pool.run(Target("h1", "s", "127.0.0.1", port, "nobody"), "true", 5), BOUND
+            )
+        assert failure.value.failure is FailureClass.UNREACHABLE
+        assert failure.value.detail == (
+            f"no SSH answer from 127.0.0.1:{port}: connected, but no SSH banner within 0.5 s"
+            " (the login timeout)"
+        )
+        assert accepted  # it did take the connection
+    finally:
+        await pool.close()
+        for writer in accepted:
+            writer.close()
+        server.close()
+        await server.wait_closed()
+
+
 async def test_close_waits_for_every_connections_end(tmp_path: Path) -> None:
     ended: list[str] = []
     server, port, defaults = await _serve(tmp_path, hang=False, ended=ended)

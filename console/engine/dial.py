@@ -14,7 +14,7 @@ import operator
 import os
 import socket
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import asyncssh
 
@@ -24,6 +24,9 @@ from console.engine.keepalive import lazy_keepalive
 from console.engine.known_hosts import KnownHosts
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 Options = asyncssh.SSHClientConnectionOptions
 LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
@@ -164,7 +167,17 @@ class Dialer:
         async with asyncio.timeout(dest.connect_timeout):
             sock = await _tcp(dest.host, dest.port)
         # A login that fails (its timer too) aborts the transport, which closes `sock`.
-        return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
+        try:
+            return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
+        except asyncssh.ConnectionLost as exc:
+            if exc.reason != LOGIN_TIMER_FIRED or sock.heard:
+                raise
+            login, where = self.defaults.login_timeout, f"{dest.host}:{dest.port}"
+            raise HostFailure(  # as ssh's "Connection timed out during banner exchange"
+                FailureClass.UNREACHABLE,
+                f"no SSH answer from {where}: connected, but no SSH banner within {login:g} s"
+                " (the login timeout)",
+            ) from None
 
     async def _offered_key(
         self, dest: Destination, options: Options, tunnel: Tunnel
@@ -267,7 +280,24 @@ def keys_offered(dest: Destination) -> str:
     return f"keys offered: {', '.join(files) or 'no identity file found'}; {agent}"
 
 
-async def _tcp(host: str, port: int) -> socket.socket:
+class _Heard(socket.socket):
+    """A socket that notes whether anything ever came on it: a host that takes the
+    connection and never says a word is told apart from a login that stalls."""
+
+    heard = False
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        data = super().recv(size, flags)
+        self.heard = self.heard or bool(data)
+        return data
+
+    def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
+        count = super().recv_into(buffer, nbytes, flags)
+        self.heard = self.heard or bool(count)
+        return count
+
+
+async def _tcp(host: str, port: int) -> _Heard:
     """A connected, non-blocking TCP socket to the first address that answers."""
     loop = asyncio.get_running_loop()
     # An address needs no resolver thread (asyncio's create_connection skips it too), nor
@@ -281,7 +311,7 @@ async def _tcp(host: str, port: int) -> socket.socket:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     last: OSError | None = None
     for family, type_, proto, _, address in infos:
-        sock = socket.socket(family, type_, proto)
+        sock = _Heard(family, type_, proto)
         sock.setblocking(False)
         try:
             await loop.sock_connect(sock, address)
