@@ -39,6 +39,7 @@ def opened_by_root(journals: Path, locks: Path, pid: int):
     """Root's incident, mid-checklist, its lock on web held by `pid`; its recorder."""
     recorder = recorder_in(journals / INCIDENT)
     recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+    recorder.record(Kind.TRIGGER_DECLARED, kind="user-impact", reason=TITLE, commander="alice")
     recorder.record(Kind.NOTE_ADDED, text="bridge open")
     SystemLocks(locks).acquire("web", holder_of(INCIDENT, pid, journals / INCIDENT))
     return recorder
@@ -92,7 +93,7 @@ def test_the_incident_goes_on_in_the_new_commanders_journal(shared) -> None:  # 
     events = read_journal(directory / "journal.jsonl").events
     handed = events[-1]
     assert handed.kind == Kind.COMMANDER_HANDED_OVER and handed.who.user == account.name
-    assert (handed.data.to, handed.data.previous) == (account.name, "root")  # none declared
+    assert (handed.data.to, handed.data.previous) == (account.name, "alice")
     digest, lines = hashlib.sha256(original).hexdigest(), original.count(b"\n")
     assert handed.data.note == (
         f"{REASON} — taken over from root's journal (no console wrote it then):"
@@ -100,6 +101,16 @@ def test_the_incident_goes_on_in_the_new_commanders_journal(shared) -> None:  # 
         f" whole; kept as it was at {kept / 'journal.jsonl'}"
     )
     assert fold(events).commander == account.name
+    from console.journal.export import EXPORT_FORMATS
+
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    assert f"| Commander | alice, then {account.name} (from " in document
+    [responders] = [line for line in document.splitlines() if "| Other responders |" in line]
+    assert account.name not in responders  # the one who took command leads from there
+    assert (
+        f"| {account.name} | handed command over to {account.name} (from alice): {REASON}"
+        in document
+    )
     from console.engine.listing import list_incidents
 
     [listed] = list_incidents(journals, SystemLocks(locks))  # the kept copy is not listed
@@ -159,6 +170,10 @@ async def test_r_on_the_home_screen_takes_command_with_a_reason(shared) -> None:
         )
         assert handed.data.note.startswith(f"{REASON} — taken over from {account.name}'s journal")
         assert ": ended): " in handed.data.note  # its console was killed
+        [lock] = [e for e in app.conductor.recorder.events if e.kind == Kind.LOCK_TAKEN_OVER]
+        assert lock.data.reason.startswith(
+            f"incident {INCIDENT} taken over from {account.name}: {account.name}'s console (pid"
+        )
     assert os.stat(journals / INCIDENT).st_uid == 0
     assert os.stat(journals / f"{INCIDENT}~{account.name}").st_uid == account.uid
 

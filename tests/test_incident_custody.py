@@ -49,6 +49,7 @@ def driven_by(account: Account, journals: Path, locks: Path) -> Iterator[int]:
 
             recorder = recorder_in(journals / INCIDENT)
             recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
+            recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts={"web-1": "web"})
             since = datetime.now(UTC).isoformat(timespec="seconds")
             me = Holder(os.getpid(), account.name, os.uname().nodename, since, INCIDENT)
             SystemLocks(locks).acquire("web", me)

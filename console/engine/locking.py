@@ -75,8 +75,10 @@ class Claim:
                 if (system, held.holder.incident) in KEPT_BY_THIS_PROCESS:
                     said += f" — {KEPT_HERE}"  # a live holder, yet nobody drives it
                 raise refused(said, held.holder.incident, held.holder.journal) from None
+            whose = "its" if held.holder.user == self.holder.user else f"{held.holder.user}'s"
+            taken = "taken back" if whose == "its" else f"taken over from {held.holder.user}"
             take_over = (
-                f"incident {self.holder.incident} taken back: its console (pid"
+                f"incident {self.holder.incident} {taken}: {whose} console (pid"
                 f" {held.holder.pid} on {held.holder.host}) had exited"
             )
             stale = self.locks.acquire(system, self.holder, take_over_stale=True)

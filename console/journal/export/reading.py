@@ -32,11 +32,13 @@ YES = "--yes (headless)"
 
 def login(event: Event) -> str:
     """`alice@10.0.0.7`: the OS user, at the SSH client address when there is one, and
-    the commander in charge when that is someone else: `ops (commander bob@10.0.0.9)`."""
+    the commander in charge when that is someone else: `ops (commander bob@10.0.0.9)`;
+    not on the event of someone taking command (a teammate's, at a shift change)."""
     who = event.who
     login = who.login
-    if who.commander and who.commander not in (login, who.user):
-        login += f" (commander {who.commander})"
+    taking = isinstance(event.data, CommanderHandedOver) and event.data.to in (login, who.user)
+    if who.commander and who.commander not in (login, who.user) and not taking:
+        login += f" (commander {who.commander})"  # not one taking command: theirs from here
     return login
 
 
