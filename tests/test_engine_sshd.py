@@ -202,3 +202,27 @@ async def test_a_line_is_recorded_while_its_command_still_runs(sshd_server, tmp_
         recorder.close()
     assert recorded_while_running == ["first", "second"]
     assert seen == ["first", "second", "third"]
+
+
+async def test_an_adhoc_commands_title_says_where_it_was_cut(sshd_server, tmp_path):
+    """Seen in the document of a real sshd incident: "Ad-hoc: for f in releases/*/error-rate;
+    do printf '%s %s\\n' "$f" "$(", the typed command cut at 60 characters with nothing
+    saying so, read as if it were the command. Cut, the title ends in "…"; the command
+    sent, and recorded, is whole."""
+    settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
+    recorder = recorder_in(tmp_path / "incident")
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    typed = "for f in a b c; do printf '%s %s\\n' \"$f\" \"$(echo long)\"; done; echo end-of-it"
+    try:
+        conductor.open_incident("titles", "inc-titles")
+        assert await conductor.run_adhoc(typed, ["web-1"])
+        assert await conductor.run_adhoc("true\necho second line", ["web-1"])
+        assert await conductor.run_adhoc("true", ["web-1"])
+    finally:
+        await conductor.shutdown()
+        recorder.close()
+    events = read_journal(recorder.path).events
+    titles = [e.data.title for e in events if e.kind == Kind.STEP_STARTED]
+    assert titles == [f"Ad-hoc: {typed[:59]}…", "Ad-hoc: true …", "Ad-hoc: true"], titles
+    [sent, *_] = [e for e in events if e.kind == Kind.COMMAND_INTENT]
+    assert typed in sent.data.command

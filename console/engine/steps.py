@@ -22,6 +22,7 @@ from console.model.procedure import Step, StepRecord
 from console.model.status import HostStatus, StepStatus
 from console.model.step_state import held_by_refusals, refused_words
 from console.model.templates import RenderedCommand
+from console.model.visible import clip
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
@@ -336,8 +337,10 @@ class StepExecution:
         journalled as a step."""
         step_id = f"adhoc-{sum(1 for s in self.state.steps if s.startswith('adhoc-')) + 1}"
         redact = self.recorder.redactor.text
-        # Masked before it is cut: a secret cut in two would no longer match.
-        title = redact(command.strip()).splitlines()[0][:60]
+        # Masked before it is cut: a secret cut in two would no longer match. Cut, it
+        # ends in `…` (it read `... "$f" "$(` as if that were the command).
+        lines = redact(command.strip()).splitlines()
+        title = clip(lines[0] + (" …" if lines[1:] else ""), 60)
         data = {"title": f"Ad-hoc: {title}", "phase": "adhoc"}
         # As a procedure step's start: durable with the first intents' group commit, before
         # anything is sent; its handshakes start without waiting for an fsync of its own.
