@@ -212,7 +212,7 @@ async def test_an_adhoc_commands_title_says_where_it_was_cut(sshd_server, tmp_pa
     settings, _ = sshd_settings(sshd_server, {"web-1": "web"})
     recorder = recorder_in(tmp_path / "incident")
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
-    typed = "for f in a b c; do printf '%s %s\\n' \"$f\" \"$(echo long)\"; done; echo end-of-it"
+    typed = 'for f in a b c; do printf \'%s %s\\n\' "$f" "$(echo long)"; done; echo end-of-it'
     try:
         conductor.open_incident("titles", "inc-titles")
         assert await conductor.run_adhoc(typed, ["web-1"])
