@@ -166,11 +166,11 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
     ]
     said = [line.split("  ", 2)[-1].strip() for line in lines]
     assert [s.split(" to PagerDuty")[0] for s in said] == [
-        "sent a PagerDuty trigger on the declaration via oncall",
+        "sending a PagerDuty trigger on the declaration via oncall",
         "PagerDuty trigger via oncall: delivered — HTTP 202",
-        "sent a PagerDuty acknowledge as the rollback started via oncall",
+        "sending a PagerDuty acknowledge as the rollback started via oncall",
         "PagerDuty acknowledge via oncall: delivered — HTTP 202",
-        "sent a PagerDuty resolve on the close via oncall",
+        "sending a PagerDuty resolve on the close via oncall",
         "PagerDuty resolve via oncall: delivered — HTTP 202",
     ], lines
 

@@ -236,7 +236,7 @@ def test_follow_plain_prints_the_pages_sent_on_the_close_until_they_are_answered
     lines = follow.stdout.splitlines()
     closed = next(i for i, line in enumerate(lines) if "closed the incident" in line)
     after = "\n".join(lines[closed:])
-    assert "sent a PagerDuty resolve on the close via oncall" in after, follow.stdout
+    assert "sending a PagerDuty resolve on the close via oncall" in after, follow.stdout
     assert "PagerDuty resolve via oncall: NOT DELIVERED (warning) — no answer within 2 s" in after
 
 

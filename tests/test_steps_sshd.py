@@ -252,7 +252,7 @@ async def test_severity_is_critical_while_a_host_failed_unless_the_step_sets_one
     assert out.read_text().startswith("[critical] ")
     sent = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_SENT]
     assert {e.data.severity for e in sent} == {"critical"}
-    assert "sent a critical notification via hook" in console_line(sent[-1])
+    assert "sending a critical notification via hook" in console_line(sent[-1])
 
     await _notify_after_a_failure(
         sshd_server, tmp_path / "configured", url, out, severity="warning"

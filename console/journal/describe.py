@@ -242,7 +242,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),
     Kind.NOTIFICATION_SENT: _says(
         lambda: payloads.NotificationSent,
-        lambda d, e: f"sent {phrase.a_notification(d)} via {d.channel} to {phrase.sent_to(d)}",
+        lambda d, e: f"sending {phrase.a_notification(d)} via {d.channel} to {phrase.sent_to(d)}",
     ),
     Kind.NOTIFICATION_RESULT: _says(lambda: payloads.NotificationResult, phrase.notified),
     Kind.ATTEMPT_CHECKED: _says(lambda: payloads.AttemptChecked, phrase.attempt_checked),
