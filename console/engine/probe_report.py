@@ -7,7 +7,7 @@ from typing import Any
 
 from console.engine.watcher import Reading, Watcher
 from console.model.probes import PROBE_KINDS, BadWhen
-from console.model.watch import ProbeSample, sample_text, show
+from console.model.watch import ProbeSample, SampleState, host_state, sample_text, show
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,17 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
 
 
 def _detail(reading: Reading, sample: ProbeSample) -> str:
+    """Each host's error or verdict, the hosts whose own value is bad (a bad round read
+    `0.4 bad` with no word of which host), then each trigger's streak."""
     parts = [f"{h.host}: {h.error}" for h in sample.hosts if h.error]
     parts += [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
+    if sample.state is SampleState.BAD:
+        probe = reading.probe
+        bad = [
+            f"{h.host} {show(h.value, probe.unit) if isinstance(h.value, float) else h.value}"
+            for h in sample.hosts
+            if not h.flagged and host_state(probe, h, probe.threshold) is SampleState.BAD
+        ]
+        parts += [f"bad on {', '.join(bad)}"] if bad else []
     parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]
     return "; ".join(parts)
