@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,8 +52,20 @@ async def _close_engines():
 
 
 def build_engine(settings: Settings, root: Path) -> Engine:
-    """An engine as the TUI has it (SSH I/O on its own loop), closed after the test."""
-    engine = Engine(settings, root, clock=FixedClock(START), actor=ACTOR, threaded_io=True)
+    """An engine as the TUI has it (SSH I/O on its own loop), closed after the test.
+    Given the test's own tmp_path, its locks go to the test's state dir: the parent's
+    `locks/` is the pytest worker's, where an incident an earlier test left open refused
+    this test's (`system 'web' is locked: incident 20260314-093000-demo ...`)."""
+    state = Path(os.environ["ROLLBACK_CONSOLE_STATE"])
+    lock_dir = state / "locks" if root.parent == state.parent else None
+    engine = Engine(
+        settings,
+        root,
+        clock=FixedClock(START),
+        actor=ACTOR,
+        lock_dir=lock_dir,
+        threaded_io=True,
+    )
     _ENGINES.append(engine)
     return engine
 
