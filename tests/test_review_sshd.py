@@ -47,6 +47,12 @@ def test_a_drill_says_it_took_the_trigger_up_and_its_sub_minute_target_in_second
     assert "| 30 s | within RTO |" in document
     assert "0.5 min" not in document
     _said_once(document)
+    # Detection is timed from the drill's fault, not from the release it found deployed
+    # (a drill's "Time to detect" read 20 s: release deployed → first bad sample).
+    assert "| Fault injected (drill) | 20" in document
+    assert "| Time to detect | " in document
+    assert "| fault injected (drill) → first bad sample (impact detected) |" in document
+    assert "| System | From (fault injected) | Verified stable |" in document
 
 
 def test_run_trigger_auto_says_no_proposal_was_shown(sshd_server, tmp_path: Path):

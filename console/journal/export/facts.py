@@ -127,7 +127,8 @@ class Interval(Strict):
 
 
 class Recovery(Strict):
-    """Time from the first trigger event to verified stable, against the system's RTO."""
+    """Time from the first trigger event (a drill's: its first fault) to verified stable,
+    against the system's RTO."""
 
     system: str
     started: datetime

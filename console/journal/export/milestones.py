@@ -109,8 +109,14 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     verified = min((r.verified for r in state.recovery.values()), default=None)
     closed = _last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED)
     impact_start = _parse_form(state.fields.get(FormField.IMPACT_START.value))
+    # A drill's impact is its first fault: the release it found deployed is not the cause.
+    fault = _first(events, lambda e: e.kind == Kind.DRILL_FAULT)
+    injected = [
+        ("fault_injected", "Fault injected (drill)", fault, "the drill's first fault", "")
+    ] if fault else []  # fmt: skip
     found = [  # name, label, when, how it is known, why it is not
         ("release_deployed", "Release deployed", deployed, deployed_source, deployed_source),
+        *injected,
         ("impact_detected", "First bad sample (impact detected)", bad, "the probes",
          "no bad probe sample was recorded"),
         ("trigger_declared", "Trigger declared", declared, "the declaration",
@@ -128,8 +134,10 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     ]
     detected = bad or declared
     detected_name = "impact_detected" if bad else "trigger_declared"
-    start = impact_start or deployed
-    start_name = "impact_start" if impact_start else "release_deployed"
+    start = impact_start or fault or deployed
+    start_name = (
+        "impact_start" if impact_start else "fault_injected" if fault else "release_deployed"
+    )
     intervals = [
         _interval("time_to_detect", "Time to detect", start, start_name, detected, detected_name),
         _interval("time_to_mitigate", "Time to mitigate", detected, detected_name, restored, "restored"),
