@@ -63,12 +63,15 @@ def test_run_trigger_auto_says_no_proposal_was_shown(sshd_server, tmp_path: Path
         (sandbox / "current").unlink()
         (sandbox / "current").symlink_to("releases/1.1")
     argv = ("--systems", "app", "--strategy", "release-rollback", "--trigger", "auto")
-    result = fleet.cli("run", *argv, "--yes")
+    result = fleet.cli("run", *argv, "--yes", "--commander", "Dana (IC)")
     assert result.returncode == 0, result.stdout + result.stderr
     document = _document(fleet)
+    # root typed for the commander: one responder, named once
+    assert "| Commander | Dana (IC) |\n| Other responders | root |\n" in document, document
     assert "watcher's proposal" not in document
     assert (
-        "by root, with run --trigger auto: the automatic trigger firing as it started,"
+        "by root (commander Dana (IC)), with run --trigger auto: the automatic trigger"
+        " firing as it started,"
         " no proposal shown (policy propose)" in document
     ), document
     _said_once(document)

@@ -49,9 +49,10 @@ def commander(events: list[Event], state: IncidentState) -> str | None:
 
 
 def responders(events: list[Event], lead: str | None) -> list[str]:
-    """Everyone else who recorded an event, in the order they first did."""
+    """Everyone else who recorded an event, in the order they first did: each account
+    once (not `root, root (commander Dana)` for one person typing for the commander)."""
     leads = {part.split(" (from ")[0] for part in (lead or "").split(", then ")}
-    seen = dict.fromkeys(reading.login(e) for e in events)
+    seen = dict.fromkeys(e.who.login for e in events)
     return [who for who in seen if who not in leads]
 
 
