@@ -94,6 +94,8 @@ def test_the_trigger_says_who_or_what_declared_it():
     auto = section(markdown("version-rollback"), "Trigger event details")
     assert "accepting the watcher's proposal (policy propose)" in auto
     assert "web/error-rate = 0.31 bad, threshold 0.05 — web-1 0.31; web-2 0.31" in auto
+    # each sample's time says its zone, as every other time in the document does
+    assert re.search(r"\n  - \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC web/error-rate = 0.31", auto)
     manual = section(markdown("failed-halted"), "Trigger event details")
     assert "(`user-impact`, manual)" in manual and "by root" in manual
 

@@ -88,7 +88,8 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
         for h, d in sorted((sample.get("hosts") or {}).items())
         if isinstance(d, dict)
     )
-    at = str(sample.get("at", ""))[:19].replace("T", " ")
+    at = str(sample.get("at", ""))[:19].replace("T", " ")  # UTC, as every time it says
+    at += " UTC" if at else ""
     text = f"{at} {sample['probe']} = {value_text(sample.get('value'))} {sample['state']}{limit}"
     return Evidence(
         text=text + (f" — {hosts}" if hosts else ""),
