@@ -7,10 +7,12 @@ file is in place, and quitting during one leaves neither a file nor a record."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
 import sys
+import warnings
 from asyncio.subprocess import Process
 from pathlib import Path
 
@@ -262,3 +264,25 @@ async def test_quitting_during_a_write_leaves_no_file_and_no_record(
     assert await asyncio.wait_for(child.wait(), WAIT) == -signal.SIGKILL
     assert not target.exists() and list(target.parent.iterdir()) == []
     assert "export.written" not in journal.read_text()
+
+
+async def test_quitting_during_a_preview_leaves_nothing_of_its_child_to_the_loops_end(
+    app: RollbackApp,
+) -> None:
+    """Killed as the app quit, the child was never reaped nor its stderr pipe read to its
+    end: its transport stayed open, and the garbage collector met it after the loop had
+    closed (in whatever test ran next: once a UI resume test), printing "Exception ignored
+    in BaseSubprocessTransport.__del__ ... RuntimeError: Event loop is closed"."""
+    _lengthen(app)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        screen.action_preview()
+        child = await _stopped_child(pilot, screen)  # still rendering when the app quits
+        app.exit()
+    assert child.returncode == -signal.SIGKILL  # reaped before the app's run ended
+    del child, screen
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        gc.collect()
+    unclosed = [str(w.message) for w in caught if "unclosed transport" in str(w.message)]
+    assert unclosed == []

@@ -27,6 +27,7 @@ CHUNK = 1 << 20  # read back at a time: a turn of the loop of ~1 ms
 # the UI thread does, not the other way round (the export screen's late turns at 100,000
 # events were the UI thread waiting for a CPU while the child rendered: bench/RESULTS.md).
 CHILD_NICE = 10
+REAP_SECONDS = 5.0  # at most, for a killed child to be reaped (it dies at once)
 
 
 class ExportFailed(Exception):
@@ -79,24 +80,29 @@ class Children:
         root = str(Path(console.__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
-        child = await asyncio.create_subprocess_exec(
-            *render.argv(staging / name),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-        )
+        # Its errors go to a file beside the document, not a pipe: with no pipe, its
+        # transport is closed the moment it is reaped (a pipe not read to its end left it
+        # open; met by the garbage collector after the loop had closed, its __del__ said
+        # "Event loop is closed").
+        errors = staging / f"{name}.stderr"
+        with errors.open("wb") as sink:
+            child = await asyncio.create_subprocess_exec(
+                *render.argv(staging / name),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=sink,
+                env=env,
+            )
         self._running[child] = staging
         with contextlib.suppress(OSError):  # ended already, or a system without priorities
             os.setpriority(
                 os.PRIO_PROCESS, child.pid, os.getpriority(os.PRIO_PROCESS, 0) + CHILD_NICE
             )
         try:
-            assert child.stderr is not None
-            await _ended(child, await child.stderr.read())
+            await _ended(child, errors)
         finally:
+            await _reaped(child)  # still listed meanwhile: end_all waits for it too
             self._running.pop(child, None)
-            _kill(child)
 
     async def preview(self, render: Render) -> Preview:
         """The document's head and its line count, as the command line writes it. The
@@ -130,19 +136,30 @@ class Children:
         """The children not ended yet, oldest first."""
         return list(self._running)
 
-    def end_all(self) -> None:
-        """End every child and remove what it wrote, now (synchronous: the app may be
-        quitting, and its workers' cleanup may never run)."""
-        for child, staging in list(self._running.items()):
+    async def end_all(self) -> None:
+        """End every child and remove what it wrote, now, then reap them (the app may be
+        quitting: its workers' cleanup may not run before its loop ends)."""
+        ending = list(self._running.items())
+        self._running.clear()
+        for child, staging in ending:
             _kill(child)
             shutil.rmtree(staging, ignore_errors=True)
-        self._running.clear()
+        for child, _ in ending:
+            await _reaped(child)
 
 
 def _kill(child: asyncio.subprocess.Process) -> None:
     if child.returncode is None:
         with contextlib.suppress(ProcessLookupError):
             child.kill()
+
+
+async def _reaped(child: asyncio.subprocess.Process) -> None:
+    """Kill the child if it runs, then reap it (at once: it is dead), before the loop
+    may end."""
+    _kill(child)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(child.wait(), REAP_SECONDS)
 
 
 async def _head(path: Path) -> Preview:
@@ -168,8 +185,9 @@ async def _head(path: Path) -> Preview:
     return Preview(head.decode("utf-8", errors="replace"), lines, rest > 0)
 
 
-async def _ended(child: asyncio.subprocess.Process, errors: bytes) -> None:
-    """Wait for the child; a failure is its last line (the command line's one-line error)."""
+async def _ended(child: asyncio.subprocess.Process, errors: Path) -> None:
+    """Wait for the child; a failure is its last line on stderr (the command line's
+    one-line error)."""
     if await child.wait():
-        said = errors.decode("utf-8", errors="replace").strip().splitlines()
+        said = errors.read_text("utf-8", errors="replace").strip().splitlines()
         raise ExportFailed(said[-1] if said else f"the export ended with status {child.returncode}")

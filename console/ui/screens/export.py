@@ -86,9 +86,9 @@ class ExportScreen(IncidentScreen):
         self.query_one("#export-path", Input).value = str(path)
         self.query_one("#export-path", Input).cursor_position = 0
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         """The app quits: no child outlives it, none leaves a file behind."""
-        self.exports.end_all()
+        await self.exports.end_all()
 
     def _ask(self, path: Path | None = None) -> Render:
         """The document asked for now: the journal's events as the screen sees them at
