@@ -4,9 +4,11 @@ headless), the trigger's label said once, a sub-minute recovery target in second
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from tests.cli_fleet import Fleet
 from tests.test_drills_sshd import DRILLS, staging_fleet
@@ -75,3 +77,25 @@ def test_run_trigger_auto_says_no_proposal_was_shown(sshd_server, tmp_path: Path
         " no proposal shown (policy propose)" in document
     ), document
     _said_once(document)
+
+
+def test_a_run_that_fails_still_communicates_its_status(sshd_server, tmp_path: Path):
+    """Seen on a real fleet: `run` whose restore failed on a host stopped there, and its
+    "Communicate status" was never sent ("No notification was sent"): nobody heard that
+    the rollback failed. After a failure the status updates still go, saying so; the
+    other steps (the stability check) do not run."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    log = tmp_path / "status.log"
+    procedure = tomllib.loads((fleet.config / "procedure.toml").read_text())
+    procedure["phases"][1]["steps"].append(
+        {"id": "tell", "title": "Communicate status", "kind": "notify",
+         "command": f"echo {{{{message}}}} >> {log}"}
+    )  # fmt: skip
+    (fleet.config / "procedure.toml").write_text(tomli_w.dumps(procedure))
+    argv = ("--systems", "app", "--strategy", "release-rollback", "--trigger", "user-impact")
+    result = fleet.cli("run", *argv, "--reason", "bad release", "--param", "target=9.9", "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "2 failed" in log.read_text(), log.read_text()
+    document = _document(fleet)
+    assert "No notification was sent." not in document
+    assert "Not done: Verify system stability." in document, document

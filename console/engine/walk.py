@@ -138,13 +138,14 @@ async def walk(
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
             break
+        if not ok and step.kind is not StepKind.NOTIFY:
+            continue  # after a failure only the status updates go: people hear of it
         if step.kind is StepKind.MANUAL:
             conductor.confirm(step.id, by=YES)
         elif step.kind in RUNNABLE:
             confirmed = YES if step.asks else ""
             if not await conductor.run_step(step.id, confirmed=confirmed):
                 ok = False
-                break
     fill_form(conductor, {FormField.REASON: request.reason, **request.form})
     ok = ok and not conductor.runner.aborted
     if not drill and not conductor.runner.aborted and conductor.state.unknown_hosts:
