@@ -31,8 +31,9 @@ from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, run_result
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
+from console.model.procedure import StepKind
 from console.model.settings import Settings
-from console.model.state import HostStatus
+from console.model.state import HostStatus, StepStatus
 from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet is imported when a command uses it
@@ -105,6 +106,8 @@ async def _walk(
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
     verdict = closed if ok else f"{said}: {closed}"
+    if not ok and not refused and not options.drill:  # a drill's fleet is gone: no undo
+        _print_undo(conductor, options)
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
         said = kept_at_close(kept, conductor.state.unknown_at_close, incident_id)
         print(visible(said, one_line=True))
@@ -130,6 +133,40 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         lines.append(visible(line, one_line=True))
     if lines:
         print("hosts whose last step did not succeed:", *lines, sep="\n")
+
+
+def _print_undo(conductor: Conductor, options: RunOptions) -> None:
+    """Each strategy step that changed hosts and did not finish done, and the command that
+    puts them back: a failed run's last lines said which hosts failed, not that their
+    action had run (a restored configuration whose health check failed is changed)."""
+    state, path = conductor.state, conductor.recorder.path
+    where = shlex.quote(str(path.parent)) if options.journal else state.incident_id
+    demo = " --demo" if options.demo and options.journal else ""
+    for step in conductor.settings.procedure.steps:
+        st = state.step(step.id)
+        strategy = step.strategy or state.strategy
+        if step.kind is not StepKind.STRATEGY or st.status is StepStatus.DONE or not strategy:
+            continue
+        if not conductor.settings.strategy(strategy).commands.undo:
+            continue
+        undone = state.step(f"{step.id}.undo").hosts
+        ok, unsure = HostStatus.SUCCEEDED, (HostStatus.UNKNOWN, HostStatus.RUNNING)
+        left = sorted(
+            h
+            for h in st.changed
+            if (h not in undone or undone[h].status is not ok)
+            and st.hosts[h].status not in unsure  # verified first: the lines above say so
+        )
+        if left:
+            hosts = ", ".join(left[:5]) + (f" +{len(left) - 5} more" if left[5:] else "")
+            print(
+                visible(
+                    f"“{step.title}” changed {hosts} ({st.status.value}): to put them back,"
+                    f" {again(f'undo {where} {step.id}{demo} --dry-run')}, then without"
+                    " --dry-run",
+                    one_line=True,
+                )
+            )
 
 
 def _print_undelivered(conductor: Conductor) -> None:

@@ -1,0 +1,75 @@
+"""A headless run whose strategy changed hosts and then failed says so on its last lines,
+with the undo that puts them back, which runs as printed. Seen on a README fleet: a git
+configuration restore whose health check failed closed as 'failed at restore · verify' on
+four hosts, with no word that their configuration had been restored, nor of `undo`."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from tests.cli_fleet import flag_fleet
+
+pytestmark = pytest.mark.sshd
+
+FLAGS = [
+    {"name": "flags", "default": "new_checkout"},
+    {"name": "flags_file", "default": "flags"},
+]
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "off",  # the flags go to 0, then the health check fails
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "params": [*FLAGS, {"name": "check", "default": "false"}],
+        },
+    ]
+}
+PROCEDURE = {
+    "name": "Flag rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
+def test_a_failed_run_names_the_changed_hosts_and_the_undo_that_runs_as_printed(
+    sshd_server, tmp_path: Path
+) -> None:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
+    run = fleet.cli(
+        "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
+        "--reason", "checkout broken", "--yes",
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}
+    line = next(ln for ln in run.stdout.splitlines() if ln.startswith("“Restore” changed"))
+    assert line.startswith("“Restore” changed app-1, app-2 (failed): to put them back, "), line
+    printed = line.split("to put them back, ", 1)[1].removesuffix(", then without --dry-run")
+    words = shlex.split(printed)
+    assert words[0] == "rollback-console" and "--dry-run" in words and "--config" in words
+    args = [w for w in words[1:] if w != "--config" and w != str(fleet.config)]
+    dry = fleet.cli(*args)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}  # nothing sent
+    undo = fleet.cli(*[w for w in args if w != "--dry-run"], "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}
+
+    again = fleet.cli(
+        "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
+        "--reason", "checkout broken again", "--yes", "--quiet",
+    )  # fmt: skip
+    assert again.returncode == 1 and "changed app-1, app-2" in again.stdout, again.stdout
