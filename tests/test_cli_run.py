@@ -200,7 +200,7 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
         "  web-2: failed at capture-evidence · run: non-zero exit: exit status 1"
         " — web-2: injected failure"
     )
-    assert ": FAILED: failed: “Capture the failing release" in lines[2] and len(lines) == 3
+    assert ": FAILED: “Capture the failing release" in lines[2] and len(lines) == 3
     assert "; journal " in lines[2]
 
 

@@ -105,7 +105,8 @@ async def _walk(
     closed = conductor.state.outcome_label
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
-    verdict = closed if ok else f"{said}: {closed}"
+    # `FAILED: “Restore” failed (4 failed)`, not `FAILED: failed: ...`: said once.
+    verdict = closed if ok else f"{said}: {closed.removeprefix(f'{said.lower()}: ')}"
     if not ok and not refused and not options.drill:  # a drill's fleet is gone: no undo
         _print_undo(conductor, options)
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
