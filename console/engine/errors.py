@@ -28,7 +28,9 @@ class LockRefused(ProcedureError):
         super().__init__(message)
         self.holder = holder  # the holding incident's id
         self.journal = journal  # its journal, as its lock file names it ("": not named)
-        self.closed = ""  # what the holder's journal says of it, once closed (kept_locks)
+        # What the holder's journal says of it: closed keeping it, or left open by a
+        # process that is gone (kept_locks).
+        self.closed = ""
 
 
 class StaleLock(LockRefused):

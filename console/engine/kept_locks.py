@@ -1,5 +1,6 @@
-"""What a lock held by a closed incident is: kept at its close while hosts were unknown
-(a change may still run there), read from that incident's journal."""
+"""What a lock held by another incident is, read from that incident's journal: kept at its
+close while hosts were unknown (a change may still run there), or left by a process that
+is gone from an incident still open."""
 
 from __future__ import annotations
 
@@ -54,4 +55,37 @@ def closed_keeping(incident: str, journal: Path) -> str:
     return (
         f"Incident {incident}{of} was closed with the outcome unknown"
         f" on {', '.join(hosts)}: a change may still run there. Check it first, {how}."
+    )
+
+
+def left_open(incident: str, journal: Path) -> str:
+    """One sentence for a refusal on the stale lock of `incident`, still open (its process
+    gone: killed, crashed): resume it instead, naming the hosts whose outcome it left
+    unknown. Empty for a closed incident, or a journal that cannot be read or is another
+    incident's."""
+    from console.journal.files import JournalError
+    from console.journal.store import read_journal
+    from console.model.invocation import again
+    from console.model.state import HostStatus, fold
+
+    try:
+        state = fold(read_journal(journal).events)
+    except (JournalError, OSError):
+        return ""
+    if state.closed or (state.incident_id or incident) != incident:
+        return ""
+    left = (HostStatus.RUNNING, HostStatus.UNKNOWN)  # running, as read back: no outcome
+    hosts = sorted(
+        {h for st in state.steps.values() for h, r in st.hosts.items() if r.status in left}
+    )
+    unknown = (
+        f", with the outcome unknown on {', '.join(hosts)} (sent, no outcome on record: a"
+        " change may still run there)"
+        if hosts
+        else ""
+    )
+    then = ", then V" if hosts else ""
+    return (
+        f"Incident {incident} is still open{unknown}: to carry it on instead, resume it"
+        f" ({again(f'resume {journal.parent}')}){then}"
     )

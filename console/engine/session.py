@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from console.engine.errors import LockRefused, ProcedureError
+from console.engine.errors import LockRefused, ProcedureError, StaleLock
 from console.engine.listing import IncidentSummary, list_incidents
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
@@ -116,12 +116,15 @@ class Engine:
         claim = Claim.for_incident(self.locks, incident_id, self.actor.user, journal)
         try:
             claim.acquire(systems, take_over)
-        except LockRefused as refused:  # held by a closed incident: it says why (kept)
+        except LockRefused as refused:  # held by a closed incident, or one left open: why
             if refused.holder and refused.holder != incident_id:
-                from console.engine.kept_locks import closed_keeping, holder_journal
+                from console.engine.kept_locks import closed_keeping, holder_journal, left_open
 
                 named = holder_journal(self.journal_root, refused.holder, refused.journal)
-                refused.closed = closed_keeping(refused.holder, named) if named else ""
+                if named:
+                    refused.closed = closed_keeping(refused.holder, named)
+                    if not refused.closed and isinstance(refused, StaleLock):
+                        refused.closed = left_open(refused.holder, named)
             raise
         self._claims.append(claim)
         return claim

@@ -1,0 +1,60 @@
+"""A `run` killed (SIGKILL) mid-command leaves its incident open and its lock stale. Seen
+on a real sshd fleet: the next `exec` there was refused with "take it over with a reason
+(--take-over-lock REASON)" alone, not a word of the hosts whose outcome the killed run
+left unknown, nor of resuming it. The refusal now says both, as the console's does."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import Fleet
+from tests.test_lost_mid_change import release_fleet
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    return release_fleet(sshd_server, tmp_path)
+
+
+def test_the_stale_lock_of_a_killed_run_says_to_resume_it(fleet: Fleet) -> None:
+    journal = fleet.state / "incident"
+    argv = [
+        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    run = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        for _ in range(600):  # both actions sent: their restarts wait for `go`
+            events = read_journal(journal).events if (journal / "journal.jsonl").exists() else []
+            intents = [e for e in events if e.kind == Kind.COMMAND_INTENT]
+            sent = {e.where.host for e in intents if e.data.stage == "action"}
+            if sent == {"app-1", "app-2"}:
+                break
+            assert run.poll() is None, "the run ended before it could be killed"
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the run never sent its actions")
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+
+    refused = fleet.cli("exec", "--systems", "app", "true")
+    assert refused.returncode == 3, refused.stderr
+    said = " ".join(refused.stderr.split())
+    assert "held by a stale lock (its process is gone)" in said
+    assert "is still open, with the outcome unknown on app-1, app-2 (sent, no outcome" in said
+    resume = f"rollback-console resume {journal} --config {fleet.config}"
+    assert f"to carry it on instead, resume it ({resume}), then V." in said
+    assert "Traceback" not in refused.stderr
