@@ -87,6 +87,27 @@ def write_fleet(
     return Fleet(config, root / "state", sandboxes, env or {})
 
 
+# The flag presets' parameters, and a checklist whose strategy step is `restore`.
+FLAG_PARAMS = [
+    {"name": "flags", "default": "new_checkout"},
+    {"name": "flags_file", "default": "flags"},
+]
+FLAG_PROCEDURE = {
+    "name": "Flag rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+
+
 def flag_fleet(
     sshd_server,
     root: Path,

@@ -26,7 +26,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, write_fleet
 from tests.test_ui_support import START, _close_engines, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
@@ -64,20 +64,6 @@ STRATEGIES = {
             ],
         },
     ]
-}
-PROCEDURE = {
-    "name": "Flag rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
 }
 
 # The console's part, in a process of its own: off, undo, off again, then the re-enable,
@@ -128,7 +114,7 @@ asyncio.run(main(*sys.argv[1:4]))
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     strategies = ["off", "off-slow", "reenable"]
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=strategies, probes=[])
     for sandbox in fleet.sandboxes.values():

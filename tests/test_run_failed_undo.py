@@ -10,44 +10,26 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_fleet import flag_fleet
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet
 
 pytestmark = pytest.mark.sshd
 
-FLAGS = [
-    {"name": "flags", "default": "new_checkout"},
-    {"name": "flags_file", "default": "flags"},
-]
 STRATEGIES = {
     "strategies": [
         {
             "name": "off",  # the flags go to 0, then the health check fails
             "kind": "feature-toggle-off",
             "preset": "file",
-            "params": [*FLAGS, {"name": "check", "default": "false"}],
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "false"}],
         },
     ]
-}
-PROCEDURE = {
-    "name": "Flag rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
 }
 
 
 def test_a_failed_run_names_the_changed_hosts_and_the_undo_that_runs_as_printed(
     sshd_server, tmp_path: Path
 ) -> None:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
     run = fleet.cli(
         "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",

@@ -22,14 +22,10 @@ from console.model.events import Kind
 from console.model.state import HostStatus
 from console.model.status import StepStatus
 from console.ui.widgets.run_summary import waves_text
-from tests.cli_fleet import Fleet, flag_fleet, flag_incident
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 
 pytestmark = pytest.mark.sshd
 
-FLAGS = [
-    {"name": "flags", "default": "new_checkout"},
-    {"name": "flags_file", "default": "flags"},
-]
 STRATEGIES = {
     "strategies": [
         {
@@ -37,42 +33,28 @@ STRATEGIES = {
             "kind": "feature-toggle-off",
             "preset": "file",
             "waves": {"size": 1, "pause_seconds": 600},
-            "params": FLAGS,
+            "params": FLAG_PARAMS,
         },
         {
             "name": "reenable",  # a long pause after each stage: the abort comes in it
             "kind": "feature-reenable",
             "preset": "file",
             "waves": {"pause_seconds": 600},
-            "params": [*FLAGS, {"name": "check", "default": "true"}],
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
         },
         {
             "name": "reenable-quick",
             "kind": "feature-reenable",
             "preset": "file",
             "waves": {"pause_seconds": 0.2},
-            "params": [*FLAGS, {"name": "check", "default": "true"}],
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
         },
     ]
-}
-PROCEDURE = {
-    "name": "Flag rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
 }
 
 
 def _fleet(sshd_server, root: Path, flags: str) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     strategies = [s["name"] for s in STRATEGIES["strategies"]]
     return flag_fleet(sshd_server, root, files, strategies, flags)
 
