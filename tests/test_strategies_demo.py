@@ -169,6 +169,30 @@ async def test_a_demo_rollback_run_again_never_goes_a_second_step_back(tmp_path,
         await fleet.stop()
 
 
+async def test_the_demo_rollback_to_a_named_release_run_again_still_undoes_to_before(tmp_path):
+    """A retry in the same incident of a rollback to a named release (its restart or check
+    failed) recorded that release as the one it replaced: the undo then stayed on 2.4.0.
+    It restarts there, as a retry of `previous` does, and the undo returns to 2.4.1."""
+    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
+    settings = await fleet.start()
+    web = [r for h, r in fleet.sandboxes.items() if h.startswith("web")]
+    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("again", "inc-named")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback", {"target": "2.4.0"})
+    try:
+        for _ in range(2):
+            assert await conductor.run_step("restore")
+            assert {(r / "current").readlink().name for r in web} == {"2.4.0"}
+        assert await conductor.undo("restore")
+        assert {(r / "current").readlink().name for r in web} == {"2.4.1"}
+    finally:
+        await conductor.shutdown()
+        conductor.recorder.close()
+        await fleet.stop()
+
+
 async def test_the_demo_image_rollback_run_again_keeps_the_image_its_undo_returns_to(tmp_path):
     """Run twice in one incident, the undo still returns to the image before the first
     run (14.4), not to the one the first run put in place (the retry recorded 14.3)."""
