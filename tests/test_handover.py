@@ -45,10 +45,10 @@ def opened_by_root(journals: Path, locks: Path, pid: int):
     return recorder
 
 
-def take(journals: Path, locks: Path) -> Path:
+def take(journals: Path, locks: Path, incident: str = INCIDENT) -> Path:
     """What the teammate's console does on r, then the reason."""
     recording = (SystemClock(), current_actor(), None)
-    journal = journals / INCIDENT / "journal.jsonl"
+    journal = journals / incident / "journal.jsonl"
     return take_command_recorded(journal, journals, SystemLocks(locks), REASON, recording)
 
 

@@ -167,7 +167,8 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
     from textual.widgets import DataTable, Static
 
     from console.engine.session import Engine
-    from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings
+    from console.ui.screens.dialogs import TextPrompt
+    from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings, until
 
     journals, locks, account = shared
     settings = demo_settings()
@@ -188,15 +189,19 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
             )
             assert f"lock web: {account.name} pid {pid} on " in said
             assert "Read-only for this account while " in said
-            await pilot.press("r")  # not a resume: said why, nothing opened
-            await pilot.pause()
-            assert app.conductor is None
-            [note] = list(app._notifications)
-            assert note.title == "Not resumed: read-only"
-            assert note.message.endswith(
+            assert said.endswith(
                 f"Read-only for this account while {account.name}'s console runs: follow it"
-                " live (f) or export it; once it has ended, take command of it (r)."
+                " live (f) or export it; r asks that console for command (whoever is at it"
+                " may keep it)."
             )
+            await pilot.press("r")  # not a resume: it would ask that console, and says so
+            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            assert (
+                app.screen.title_text == f"Ask {account.name}'s console for command of {INCIDENT}"
+            )
+            await pilot.press("escape")  # nothing asked, nothing opened
+            await until(pilot, lambda: not isinstance(app.screen, TextPrompt))
+            assert app.conductor is None and not (locks / f"{INCIDENT}.handover").exists()
     app = build_app(settings, journals, engine)
     async with app.run_test(size=(80, 24)) as pilot:  # killed since: its process has ended
         await pilot.pause()

@@ -52,6 +52,13 @@ def team() -> Iterator[tuple[Path, Account]]:
 def as_account(account: Account, act: Callable[[], object]) -> str:
     """What `act()` returns (its repr), or what it raised, run in a child process with
     the account's uid and gid alone, as its own console would."""
+    return answer(*start_as(account, lambda: repr(act())))
+
+
+def start_as(account: Account, act: Callable[[], str]) -> tuple[int, int]:
+    """`act()` in a child process with the account's uid and gid alone; (its pid, the
+    pipe its answer comes on: `answer`). What it uses must be imported before: this
+    interpreter's own library may not be the account's to read."""
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never back into pytest
@@ -61,13 +68,18 @@ def as_account(account: Account, act: Callable[[], object]) -> str:
             os.setgroups([])
             os.setgid(account.gid)
             os.setuid(account.uid)
-            said = repr(act())
+            said = act()
         except BaseException as exc:  # the parent judges it
             said = f"raised {type(exc).__name__}: {exc}"
         finally:
             os.write(write, said.encode())
             os._exit(0)
     os.close(write)
+    return pid, read
+
+
+def answer(pid: int, read: int) -> str:
+    """What the child of `start_as` said, once it has ended."""
     with os.fdopen(read) as pipe:
         said = pipe.read()
     os.waitpid(pid, 0)

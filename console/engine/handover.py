@@ -83,12 +83,15 @@ def take_command_recorded(
     clock, actor, redactor = recording
     recorder = Recorder.open(taken.journal.parent, clock, actor, redactor)
     try:
-        recorder.record(
-            Kind.COMMANDER_HANDED_OVER,
-            to=actor.login,
-            previous=recorder.state.commander or taken.owner,
-            note=taken.note(reason),
-        )
+        if recorder.state.commander == actor.login:  # handed over already, by its console
+            recorder.record(Kind.NOTE_ADDED, text=f"command taken up here: {taken.note(reason)}")
+        else:
+            recorder.record(
+                Kind.COMMANDER_HANDED_OVER,
+                to=actor.login,
+                previous=recorder.state.commander or taken.owner,
+                note=taken.note(reason),
+            )
     finally:
         recorder.close()
     return taken.journal

@@ -101,9 +101,14 @@ class Custody(NamedTuple):
         if closed:
             return f"Read-only for this account: {follow.replace(' live', '')} or export it."
         if self.running:
+            then = (
+                f"once it has ended, {take}"
+                if keys is None
+                else f"{keys[1]} asks that console for command (whoever is at it may keep it)"
+            )
             return (
                 f"Read-only for this account while {self.owner}'s console runs: {follow} or"
-                f" export it; once it has ended, {take}."
+                f" export it; {then}."
             )
         return (
             f"{self.owner}'s console has ended: this account may {take}, with a reason"

@@ -260,6 +260,16 @@ class SystemLocks:
             self._note_journal(system, me)
             return holder
 
+    def publish(self, path: Path, payload: bytes) -> None:
+        """Write a file of this directory whole (aside, then moved into place), with its
+        lock files' mode: group-readable where the team shares the directory."""
+        secure_dir(self.directory, group_ok=True)
+        aside = _aside(path)
+        with contextlib.suppress(FileNotFoundError):
+            aside.unlink()
+        self._write_new(aside, payload, self._mode())
+        os.replace(aside, path)
+
     def _mode(self) -> int:
         """The mode of the files made here: group-readable where the directory's group
         shares it (a team's lock_dir, 2770), so that every console of the team names a

@@ -102,6 +102,8 @@ BINDING_IDS = frozenset(
         "trigger.declare",
         "watch.decide",
         "why.close",
+        "yield.hand-over",
+        "yield.keep",
     }
 )
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")

@@ -54,6 +54,9 @@ CLOSED_REFUSES = frozenset(
 )
 
 
+REQUEST_SECONDS = 1.0  # how often a request for command (yielding.py) is looked for
+
+
 class RollbackApp(IncidentApp):
     """The incident commander's console: the incident's screens (IncidentApp) with the
     engine and the live watch. What the commander does is in parts it owns, each given
@@ -93,6 +96,9 @@ class RollbackApp(IncidentApp):
         self.resuming = Resuming(self)
         self.steps = Stepping(self)
         self.lifecycle = Lifecycle(self)
+        from console.ui.yielding import RequestWatch
+
+        self.yielding = RequestWatch(self)  # a teammate asking for command
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -106,6 +112,7 @@ class RollbackApp(IncidentApp):
         if self.keymap:
             self.set_keymap(self.keymap)
         self.set_interval(FLUSH_SECONDS, self.flush_events)
+        self.set_interval(REQUEST_SECONDS, self.yielding.tick)
         self.live.start()
         self.push_screen(HomeScreen(classes=self.breakpoint_class()))
         if isinstance(self.resume_from, Path):

@@ -1,6 +1,7 @@
-"""A teammate's incident in the home screen's list. r: read-only while their console runs
-(said, nothing opened); once it has ended, taking command of it, with a reason, recorded
-(console/engine/handover.py), then resuming it as this account's. f (any incident): the
+"""A teammate's incident in the home screen's list. r: while their console runs, asking it
+for command (console/engine/handover_request.py, console/ui/yielding.py there); once it has
+ended, or let go, taking command of it, with a reason, recorded (console/engine/handover.py),
+then resuming it as this account's. f (any incident): the
 read-only live view, `rollback-console follow`, in this terminal until it is quit."""
 
 from __future__ import annotations
@@ -24,23 +25,18 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
     assert custody is not None
     keys = (app.key_label("home.follow"), app.key_label("home.resume"))
     said = visible(f"{custody.whose(closed)}. {custody.can(summary.incident_id, closed, keys)}")
-    if closed or custody.running:
+    if closed:
         app.notify(said, title="Not resumed: read-only", severity="warning", markup=False)
         return
     from console.ui.screens.dialogs import TextPrompt
 
-    def taken(reason: str | None) -> None:
-        if not reason:
-            return
-        from console.engine.handover import HandOverRefused
-        from console.journal.files import JournalError
+    if custody.running:
+        _ask(app, summary)
+        return
 
-        try:
-            journal = app.engine.take_command(summary.path, reason)
-        except (HandOverRefused, JournalError, OSError) as exc:
-            app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
-            return
-        app.resuming.resume(journal)
+    def taken(reason: str | None) -> None:
+        if reason:
+            _take(app, summary.path, reason)
 
     app.push_screen(
         TextPrompt(
@@ -54,6 +50,94 @@ def teammates(app: RollbackApp, summary: IncidentSummary) -> None:
             danger=True,
         ),
         taken,
+    )
+
+
+def _take(app: RollbackApp, journal: Path, reason: str) -> None:
+    from console.engine.handover import HandOverRefused
+    from console.journal.files import JournalError
+
+    try:
+        journal = app.engine.take_command(journal, reason)
+    except (HandOverRefused, JournalError, OSError) as exc:
+        app.notify(visible(str(exc)), title="Not taken over", severity="error", markup=False)
+        return
+    app.resuming.resume(journal)
+
+
+def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
+    """The owner's console runs: ask it for command (console/engine/handover_request.py),
+    then wait for its answer; command is taken once it has let go."""
+    from console.ui.screens.dialogs import TextPrompt
+    from console.ui.yielding import YIELD_SECONDS
+
+    custody = summary.custody
+    assert custody is not None
+
+    def asked(reason: str | None) -> None:
+        if not reason:
+            return
+        from console.engine.handover_request import ask
+
+        locks, actor = app.engine.locks, app.engine.actor
+        ask(locks, summary.incident_id, actor.login, actor.user, reason)
+        app.notify(
+            f"Asked {custody.owner}'s console for command: whoever is at its keyboard may"
+            f" keep it; with nobody there for {YIELD_SECONDS:.0f} s it hands command over.",
+            title="Asked for command",
+            markup=False,
+        )
+        app.run_worker(_answer(app, summary, reason), group="take-command", exit_on_error=False)
+
+    app.push_screen(
+        TextPrompt(
+            f"Ask {custody.owner}'s console for command of {summary.incident_id}",
+            f"{visible(custody.whose(False))}. Its console is asked to hand command over:"
+            " whoever is at its keyboard"
+            f" keeps it (Esc) or hands it over; with nobody there for {YIELD_SECONDS:.0f} s,"
+            " it records the hand-over and quits, and command is taken here. Say why.",
+            "Reason for asking",
+            required=True,
+            danger=True,
+        ),
+        asked,
+    )
+
+
+ANSWER_SECONDS = 60.0  # the countdown there, and time for its console to quit
+
+
+async def _answer(app: RollbackApp, summary: IncidentSummary, reason: str) -> None:
+    """Wait (bounded) for the owner's console to let go, then take command; or say that
+    it kept command, or did not answer."""
+    import asyncio
+
+    from console.engine.handover_request import asked, withdraw
+    from console.journal.custody import custody
+
+    locks, incident = app.engine.locks, summary.incident_id
+    for _ in range(int(ANSWER_SECONDS / 0.5)):
+        await asyncio.sleep(0.5)
+        found = custody(summary.path.parent, incident, locks.held())
+        if not found.running:
+            withdraw(locks, incident)
+            _take(app, summary.path, reason)
+            return
+        if asked(locks, incident) is None:  # removed there: command kept
+            app.notify(
+                f"{found.owner}'s console kept command of {incident}.",
+                title="Not taken over",
+                severity="warning",
+                markup=False,
+            )
+            return
+    withdraw(locks, incident)
+    app.notify(
+        f"{found.owner}'s console did not hand command over within {ANSWER_SECONDS:.0f} s"
+        " (a step runs there, or it does not look): ask again later.",
+        title="Not taken over",
+        severity="warning",
+        markup=False,
     )
 
 

@@ -1,0 +1,115 @@
+"""Asking for command of an incident whose console still runs (its commander left it open
+and went off shift): the console asks whoever is at its keyboard; with nobody there for
+its countdown it records the hand-over and quits, letting go of the journal and the locks,
+and the teammate's console takes command; Esc there keeps command, recorded, and the
+teammate is told. The console is the app (Pilot, this process, root); the teammate a real
+second account, in a process of its own, doing what its console does."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from console.engine.handover_request import ask, asked, withdraw
+from console.engine.session import Engine
+from console.journal.custody import custody
+from console.journal.lock import SystemLocks
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.ui.yielding import YieldDialog
+from tests import test_ui_support as ui
+from tests.sshd import Account
+from tests.test_handover import REASON, take
+from tests.test_incident_custody import shared  # noqa: F401
+from tests.test_team_dirs import answer, start_as, team  # noqa: F401
+from tests.test_ui_support import _close_engines, _no_cursor_blink  # noqa: F401
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="a second account needs root")
+
+
+def asking(
+    journals: Path, locks: Path, incident: str, account: Account, go: int
+) -> Callable[[], str]:
+    """What the teammate's console does on r, then its reason: ask, wait (bounded) for
+    the console to let go, take command; or be told it kept command. Started before the
+    console opens the incident (a process forked later would hold its writer lock too),
+    it asks once a byte comes on `go`."""
+
+    def act() -> str:
+        held = SystemLocks(locks)
+        os.read(go, 1)  # the console has opened it
+        ask(held, incident, account.name, account.name, REASON)
+        for _ in range(600):
+            if not custody(journals / incident, incident, held.held()).running:
+                withdraw(held, incident)
+                return str(take(journals, locks, incident))
+            if asked(held, incident) is None:
+                return "kept"
+            time.sleep(0.1)
+        return "no answer"
+
+    return act
+
+
+async def the_console(journals: Path, locks: Path):
+    settings = ui.demo_settings()
+    engine = Engine(settings, journals, actor=ui.ACTOR, lock_dir=locks, threaded_io=True)
+    ui._ENGINES.append(engine)
+    return engine, ui.build_app(settings, journals, engine)
+
+
+async def asked_once_open(pilot, dirs: tuple[Path, Path, Account]) -> tuple[str, tuple[int, int]]:
+    """The console opens an incident; the teammate, started before, asks for it then:
+    its id, and the teammate's process (`answer`)."""
+    journals, locks, account = dirs
+    incident, (go, ready) = pilot.app.next_incident_id, os.pipe()
+    child = start_as(account, asking(journals, locks, incident, account, go))
+    await ui.open_incident(pilot)
+    os.write(ready, b"!")
+    await ui.until(pilot, lambda: isinstance(pilot.app.screen, YieldDialog))
+    return incident, child
+
+
+async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> None:  # noqa: F811 (a fixture)
+    journals, locks, account = shared
+    engine, app = await the_console(journals, locks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.yielding.seconds = 0.5  # the countdown, short
+        incident, child = await asked_once_open(pilot, shared)
+        conductor = app.conductor
+        await ui.until(pilot, lambda: app.return_code is not None)  # it quit
+    assert app.quitting.ended_by == f"command handed over to {account.name}"
+    conductor.let_go("the console quit", app.quitting.ended_by)  # as the command line does
+    conductor.recorder.close()
+    await engine.close()
+    assert answer(*child) == str(journals / incident / "journal.jsonl")
+    events = read_journal(journals / incident / "journal.jsonl").events
+    handed, released, taken = events[-3:]
+    assert handed.kind == Kind.COMMANDER_HANDED_OVER and handed.who.user == ui.ACTOR.user
+    assert handed.data.to == account.name
+    assert handed.data.note.startswith(f"asked for by {account.name} (pid ")
+    assert handed.data.note.endswith(f"UTC): {REASON}; nobody answered at this console for 0 s")
+    assert released.kind == Kind.LOCK_RELEASED
+    assert released.data.reason == f"command handed over to {account.name}"
+    assert taken.kind == Kind.NOTE_ADDED and taken.who.user == account.name
+    assert taken.data.text.startswith(f"command taken up here: {REASON} — taken over from root's")
+    assert os.stat(journals / incident).st_uid == account.uid
+    assert not (locks / f"{incident}.handover").exists()
+
+
+async def test_esc_at_the_console_keeps_command_and_the_teammate_is_told(shared) -> None:  # noqa: F811 (a fixture)
+    journals, locks, account = shared
+    _, app = await the_console(journals, locks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        incident, child = await asked_once_open(pilot, shared)
+        await pilot.press("escape")
+        await ui.until(pilot, lambda: not isinstance(app.screen, YieldDialog))
+        assert answer(*child) == "kept"
+        [kept] = [e for e in app.conductor.recorder.events if e.kind == Kind.NOTE_ADDED]
+        assert kept.data.text.startswith(f"kept command, asked for by {account.name} (pid ")
+        assert app.return_code is None and app.conductor.state.commander != account.name
+    assert os.stat(journals / incident).st_uid == 0
