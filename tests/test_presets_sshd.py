@@ -280,20 +280,23 @@ async def retried_in_one_incident(
         conductor.recorder.close()
 
 
-async def test_releases_previous_never_goes_a_second_release_back(sshd_server, tmp_path):
-    """`previous` is the release before `current`. A retry in the same incident (its check
-    failed) stays on the release its rollback chose; a second incident is refused and
-    names the way on (a named release). Before, each went one release further back."""
+def releases_app(sshd_server, tmp_path: Path, param: str) -> tuple[Path, Path]:
+    """An `app` sandbox on releases 2.3.0, 2.4.0 and 2.10.0 (current), and a configuration
+    whose version-rollback `rollback` takes `param`: (the sandbox, the configuration)."""
     app = sshd_server.sandbox("app")
     for version in ("2.3.0", "2.4.0", "2.10.0"):
         (app / "releases" / version).mkdir(parents=True)
     (app / "current").symlink_to("releases/2.10.0")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
-        'params = [{ name = "check", default = "test -e healthy" }]\n',
+    strategy = f'[[strategies]]\nname = "rollback"\nkind = "version-rollback"\nparams = [{param}]\n'
+    return app, configure(sshd_server, tmp_path, app, strategy)
+
+
+async def test_releases_previous_never_goes_a_second_release_back(sshd_server, tmp_path):
+    """`previous` is the release before `current`. A retry in the same incident (its check
+    failed) stays on the release its rollback chose; a second incident is refused and
+    names the way on (a named release). Before, each went one release further back."""
+    app, config = releases_app(
+        sshd_server, tmp_path, '{ name = "check", default = "test -e healthy" }'
     )
 
     await retried_in_one_incident(config, tmp_path, "rollback", (app / "healthy").touch)
@@ -316,17 +319,8 @@ async def test_releases_named_target_retried_after_a_failed_restart_restarts_it(
     the link moved ("a retry restarts it"), and the retry (t) was refused at the precheck,
     "already on 1.4.1: nothing to roll back": the host was never restarted. A retry in the
     same incident checks its own rollback again, as with `previous`."""
-    app = sshd_server.sandbox("app")
-    for version in ("2.3.0", "2.4.0", "2.10.0"):
-        (app / "releases" / version).mkdir(parents=True)
-    (app / "current").symlink_to("releases/2.10.0")
-    config = configure(
-        sshd_server,
-        tmp_path,
-        app,
-        '[[strategies]]\nname = "rollback"\nkind = "version-rollback"\n'
-        'params = [{ name = "restart", default = "test -e fixed && readlink current > on" }]\n',
-    )
+    restart = '{ name = "restart", default = "test -e fixed && readlink current > on" }'
+    app, config = releases_app(sshd_server, tmp_path, restart)
 
     def fix() -> None:
         (app / "fixed").touch()

@@ -169,18 +169,26 @@ async def test_a_demo_rollback_run_again_never_goes_a_second_step_back(tmp_path,
         await fleet.stop()
 
 
+async def demo_incident(
+    tmp_path, system: str, strategy: str, **params: str
+) -> tuple[DemoFleet, Conductor]:
+    """A demo fleet started, and an incident on `system` with `strategy` chosen."""
+    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
+    settings = await fleet.start()
+    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
+    conductor.open_incident("again", f"inc-{strategy}")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
+    conductor.select([system])
+    conductor.choose_strategy(strategy, params)
+    return fleet, conductor
+
+
 async def test_the_demo_rollback_to_a_named_release_run_again_still_undoes_to_before(tmp_path):
     """A retry in the same incident of a rollback to a named release (its restart or check
     failed) recorded that release as the one it replaced: the undo then stayed on 2.4.0.
     It restarts there, as a retry of `previous` does, and the undo returns to 2.4.1."""
-    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
-    settings = await fleet.start()
+    fleet, conductor = await demo_incident(tmp_path, "web", "version-rollback", target="2.4.0")
     web = [r for h, r in fleet.sandboxes.items() if h.startswith("web")]
-    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
-    conductor.open_incident("again", "inc-named")
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
-    conductor.select(["web"])
-    conductor.choose_strategy("version-rollback", {"target": "2.4.0"})
     try:
         for _ in range(2):
             assert await conductor.run_step("restore")
@@ -196,14 +204,8 @@ async def test_the_demo_rollback_to_a_named_release_run_again_still_undoes_to_be
 async def test_the_demo_image_rollback_run_again_keeps_the_image_its_undo_returns_to(tmp_path):
     """Run twice in one incident, the undo still returns to the image before the first
     run (14.4), not to the one the first run put in place (the retry recorded 14.3)."""
-    fleet = DemoFleet(load_settings(demo_config()), root=tmp_path / "fleet")
-    settings = await fleet.start()
+    fleet, conductor = await demo_incident(tmp_path, "db", "image-rollback")
     db = [r for h, r in fleet.sandboxes.items() if h.startswith("db")]
-    conductor = Conductor(settings, recorder_in(tmp_path / "j"), SshPool(settings.inventory.ssh))
-    conductor.open_incident("again", "inc-image")
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
-    conductor.select(["db"])
-    conductor.choose_strategy("image-rollback", {})
     try:
         before = {(r / "service/image").read_text() for r in db}
         assert before == {"registry.demo/db:14.4\n"}
