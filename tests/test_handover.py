@@ -191,3 +191,28 @@ def test_a_sticky_journal_dir_refuses_and_leaves_everything_as_it_was(shared) ->
         " without a sticky bit"
     )
     assert {p.name: p.stat().st_uid for p in journals.iterdir()} == before
+
+
+def test_resume_take_command_refuses_in_one_line(shared) -> None:  # noqa: F811 (a fixture)
+    """`resume ID --take-command REASON` on a teammate's incident whose console runs, and
+    on one's own: one line, exit 2, nothing opened or moved."""
+    from tests.test_incident_custody import run_cli, team_config
+
+    journals, locks, account = shared
+    config = team_config(journals, locks)
+    recorder = opened_by_root(journals, locks, os.getpid())
+    argv = ("resume", INCIDENT, "--take-command", REASON, "--config", str(config))
+    # Here first: every module it loads is loaded before the account's process starts.
+    assert run_cli(*argv).splitlines()[:2] == [
+        "2",
+        f"error: not taken over: incident {INCIDENT} is this account's own: resume it",
+    ]
+    said = as_account(account, lambda: run_cli(*argv))
+    assert eval(said).splitlines()[:2] == [
+        "2",
+        f"error: not taken over: incident {INCIDENT}'s lock on web is held by root's running"
+        f" process pid {os.getpid()} on {os.uname().nodename}: ask root to quit that console"
+        f" first; follow it meanwhile: rollback-console follow {INCIDENT} --config {config}",
+    ]
+    assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]
+    recorder.close()

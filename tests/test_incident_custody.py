@@ -126,26 +126,39 @@ def test_a_writer_that_let_go_is_named_by_nobody(shared) -> None:
     assert summary.custody.can(INCIDENT, closed=False) == "This account may resume it."
 
 
-def test_the_list_command_says_whose_as_the_teammate_reads_it(shared) -> None:
-    """`rollback-console list` run by the teammate (the account here, in a process of its
-    own), the incident root's and driven by this very process."""
-    from console.cli import main
-    from tests.events_factory import recorder_in
-
-    journals, locks, account = shared
+def team_config(journals: Path, locks: Path) -> Path:
+    """The example configuration (no host is dialled here) with the team's directories,
+    readable by every account."""
     config = journals.parent / "config"
     shutil.copytree(Path(__file__).parent.parent / "config" / "example", config)
     (config / "console.toml").write_text(f'journal_dir = "{journals}"\nlock_dir = "{locks}"\n')
     for path in (config, *config.iterdir()):
         path.chmod(0o755 if path.is_dir() else 0o644)
+    return config
+
+
+def run_cli(*argv: str) -> str:
+    """The command's exit status, then what it printed (stdout and stderr together)."""
+    from console.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        status = main(list(argv))
+    return f"{status}\n{out.getvalue()}"
+
+
+def test_the_list_command_says_whose_as_the_teammate_reads_it(shared) -> None:
+    """`rollback-console list` run by the teammate (the account here, in a process of its
+    own), the incident root's and driven by this very process."""
+    from tests.events_factory import recorder_in
+
+    journals, locks, account = shared
+    config = team_config(journals, locks)
     recorder = recorder_in(journals / INCIDENT)
     recorder.record(Kind.INCIDENT_OPENED, incident_id=INCIDENT, title=TITLE)
 
     def listed() -> str:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            status = main(["list", "--config", str(config)])
-        return f"{status}\n{out.getvalue()}"
+        return run_cli("list", "--config", str(config))
 
     # Here first, as root, whose it is: every module the command loads is loaded before
     # the account's process starts (this interpreter's own library is not its to read).
