@@ -36,3 +36,24 @@ async def test_chose_the_strategy_lists_its_parameters_in_the_strategys_order(tm
     assert [said.index(f"{name}=") for name in declared] == sorted(
         said.index(f"{name}=") for name in declared
     ), said
+
+
+def test_a_trigger_firing_beside_the_declared_one_is_its_evidence_not_untaken(tmp_path):
+    """On the demo, `run --trigger auto` takes the error threshold, the latency trigger
+    firing at the same time as its evidence ("also firing: Performance degradation ...",
+    its samples listed); the list of firings said of it "not taken up"."""
+    from console.cli import main
+    from console.journal.export import EXPORT_FORMATS
+
+    argv = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
+    argv += ["--trigger", "auto", "--yes", "--quiet", "--journal", str(tmp_path / "j")]
+    assert main(argv) == 0
+    events = read_journal(tmp_path / "j" / JOURNAL_NAME).events
+    document = EXPORT_FORMATS["markdown"].render(list(events), False)
+    details = document.split("## Trigger event details", 1)[1].split("\n## ", 1)[0]
+    assert "also firing: Performance degradation beyond limits" in details
+    assert "not taken up" not in details, details
+    assert (
+        "Performance degradation beyond limits (web/p99-latency, policy propose): evidence of"
+        " the declared trigger (firing at the same time)" in details
+    ), details

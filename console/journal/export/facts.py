@@ -94,7 +94,10 @@ class Firing(Strict):
     probe: str | None
     policy: str | None
     reason: str
-    fate: str = Field(description="declared, merged as evidence, dismissed, or nothing")
+    fate: str = Field(
+        description="declared, merged as evidence, evidence of the declared trigger (firing"
+        " at the same time), dismissed, or not taken up"
+    )
 
 
 class TriggerDetails(Strict):

@@ -110,11 +110,13 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
             verb = "dismissed" if dismissed else "merged as evidence"
             why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
             return f"{verb} by {reading.login(event)}{why}"
-    if (
-        declared is not None
-        and declared.payload(TriggerDeclared).kind == fired.payload(TriggerFired).kind
-    ):
+    data = declared.payload(TriggerDeclared) if declared is not None else None
+    if data is not None and data.kind == fired.payload(TriggerFired).kind:
         return "declared"
+    probe = fired.payload(TriggerFired).probe
+    if data is not None and probe and any(s.get("probe") == probe for s in data.evidence):
+        # fired at the same time: the declared trigger's reason names it ("also firing")
+        return "evidence of the declared trigger (firing at the same time)"
     return "not taken up"
 
 
