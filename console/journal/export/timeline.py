@@ -21,6 +21,7 @@ from console.model.payloads import (
     WaveStarted,
 )
 from console.model.state import IncidentState
+from console.model.status import outcome_unknown
 
 # One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs.
 KEY_KINDS = frozenset(
@@ -99,6 +100,9 @@ class _Group:
             self.hosts[host] = "aborted"
         elif event.data.refused is not None:  # nothing to do there: nothing changed
             self.hosts[host] = "refused"
+        elif outcome_unknown(event.data.failure, event.data.stage, event.data.exit_status):
+            self.hosts[host] = "unknown"  # lost mid-change, or still under way: V settles it
+            self.failures.pop(host, None)
         elif event.data.failure:
             self.hosts[host] = "failed"
             self.failures[host] = event.data.failure
@@ -142,7 +146,10 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
     # A resume starts new groups: what a console ran before it died is not joined to what
     # the next one runs (its check of the hosts left unknown is a wave 1 of its own).
     resumes = 0
-    open_groups: dict[tuple[str, int, int, int], _Group] = {}
+    # A step run's completion ends its groups: what V then sends to the hosts it left
+    # unknown is a row of its own, never read into the completion's (as if the run had).
+    ended: dict[tuple[str, int], int] = {}
+    open_groups: dict[tuple[str, int, int, int, int], _Group] = {}
     by_run: dict[tuple[str, int], list[_Group]] = {}
     completed: dict[int, list[_Group]] = {}
     for event in events:
@@ -157,15 +164,18 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
         elif event.kind == Kind.STEP_COMPLETED:
             # A completion recorded after a resume (a rollout held where the console that
             # died left it) is not the row of what that console ran: each keeps its time.
-            groups = by_run.get((step, runs.get(step, 0)), [])
+            run = (step, runs.get(step, 0))
+            groups = list(by_run.get(run, []))  # as they stand: V's come after, apart
             completed[event.seq] = groups if all(g.resumes == resumes for g in groups) else []
+            ended[run] = ended.get(run, 0) + 1
         elif isinstance(event.data, RolloutHeld):
             for held in by_run.get((step, runs.get(step, 0)), []):
                 if held.resumes == resumes:  # else: its hosts passed their stage, then
                     held.hold(event.data)  # the console ended; the hold's row says so
         elif event.kind in HOST_KINDS and (event.where.host or event.kind in COMMAND_KINDS):
             wave, of = waves.get(step, (1, 1))
-            key = (step, runs.get(step, 0), resumes, wave)
+            run = (step, runs.get(step, 0))
+            key = (*run, resumes, ended.get(run, 0), wave)
             group = open_groups.get(key)
             if group is None:
                 group = open_groups[key] = _Group(step, wave, of, event, event, resumes)
