@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from console.engine import handover_request
 from console.engine.handover import HandOverRefused, take_command_recorded
 from console.journal.actor import current_actor
 from console.journal.files import JournalError
@@ -194,8 +195,8 @@ def test_a_sticky_journal_dir_refuses_and_leaves_everything_as_it_was(shared) ->
 
 
 def test_resume_take_command_refuses_in_one_line(shared) -> None:  # noqa: F811 (a fixture)
-    """`resume ID --take-command REASON` on a teammate's incident whose console runs, and
-    on one's own: one line, exit 2, nothing opened or moved."""
+    """`resume ID --take-command REASON` on one's own incident, and on a teammate's whose
+    console runs and does not answer when asked: one line, exit 2, nothing opened or moved."""
     from tests.test_incident_custody import run_cli, team_config
 
     journals, locks, account = shared
@@ -207,12 +208,19 @@ def test_resume_take_command_refuses_in_one_line(shared) -> None:  # noqa: F811 
         "2",
         f"error: not taken over: incident {INCIDENT} is this account's own: resume it",
     ]
-    said = as_account(account, lambda: run_cli(*argv))
-    assert eval(said).splitlines()[:2] == [
+
+    def asked_in_vain() -> str:
+        handover_request.ANSWER_SECONDS = 1.0  # nothing here answers: its wait, short
+        return run_cli(*argv)
+
+    said = eval(as_account(account, asked_in_vain)).splitlines()
+    assert said[:3] == [
         "2",
-        f"error: not taken over: incident {INCIDENT}'s lock on web is held by root's running"
-        f" process pid {os.getpid()} on {os.uname().nodename}: ask root to quit that console"
-        f" first; follow it meanwhile: rollback-console follow {INCIDENT} --config {config}",
+        f"asked the console driving incident {INCIDENT} for command: whoever is at its"
+        " keyboard may keep it; waiting at most 1 s (Ctrl+C gives up)",
+        f"error: not taken over: the console driving incident {INCIDENT} did not hand command"
+        " over within 1 s (a step runs there, or nobody looks): ask again later",
     ]
+    assert not (locks / f"{INCIDENT}.handover").exists()  # withdrawn
     assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]
     recorder.close()

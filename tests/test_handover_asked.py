@@ -55,6 +55,11 @@ def asking(
     return act
 
 
+def asks(dirs: tuple[Path, Path, Account]) -> Callable[[str, int], Callable[[], str]]:
+    journals, locks, account = dirs
+    return lambda incident, go: asking(journals, locks, incident, account, go)
+
+
 async def the_console(journals: Path, locks: Path):
     settings = ui.demo_settings()
     engine = Engine(settings, journals, actor=ui.ACTOR, lock_dir=locks, threaded_io=True)
@@ -62,12 +67,14 @@ async def the_console(journals: Path, locks: Path):
     return engine, ui.build_app(settings, journals, engine)
 
 
-async def asked_once_open(pilot, dirs: tuple[Path, Path, Account]) -> tuple[str, tuple[int, int]]:
-    """The console opens an incident; the teammate, started before, asks for it then:
-    its id, and the teammate's process (`answer`)."""
-    journals, locks, account = dirs
+async def asked_once_open(
+    pilot, dirs: tuple[Path, Path, Account], teammate: Callable[[str, int], Callable[[], str]]
+) -> tuple[str, tuple[int, int]]:
+    """The console opens an incident; the teammate (`teammate(incident, go)`: `asking`),
+    started before, asks for it then: its id, and the teammate's process (`answer`)."""
+    account = dirs[2]
     incident, (go, ready) = pilot.app.next_incident_id, os.pipe()
-    child = start_as(account, asking(journals, locks, incident, account, go))
+    child = start_as(account, teammate(incident, go))
     await ui.open_incident(pilot)
     os.write(ready, b"!")
     await ui.until(pilot, lambda: isinstance(pilot.app.screen, YieldDialog))
@@ -79,7 +86,7 @@ async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> 
     engine, app = await the_console(journals, locks)
     async with app.run_test(size=(80, 24)) as pilot:
         app.yielding.seconds = 0.5  # the countdown, short
-        incident, child = await asked_once_open(pilot, shared)
+        incident, child = await asked_once_open(pilot, shared, asks(shared))
         conductor = app.conductor
         await ui.until(pilot, lambda: app.return_code is not None)  # it quit
     assert app.quitting.ended_by == f"command handed over to {account.name}"
@@ -105,7 +112,7 @@ async def test_esc_at_the_console_keeps_command_and_the_teammate_is_told(shared)
     journals, locks, account = shared
     _, app = await the_console(journals, locks)
     async with app.run_test(size=(80, 24)) as pilot:
-        incident, child = await asked_once_open(pilot, shared)
+        incident, child = await asked_once_open(pilot, shared, asks(shared))
         await pilot.press("escape")
         await ui.until(pilot, lambda: not isinstance(app.screen, YieldDialog))
         assert answer(*child) == "kept"
@@ -113,3 +120,33 @@ async def test_esc_at_the_console_keeps_command_and_the_teammate_is_told(shared)
         assert kept.data.text.startswith(f"kept command, asked for by {account.name} (pid ")
         assert app.return_code is None and app.conductor.state.commander != account.name
     assert os.stat(journals / incident).st_uid == 0
+
+
+async def test_resume_take_command_asks_the_console_and_takes_command(shared) -> None:  # noqa: F811 (a fixture)
+    """`resume ID --take-command REASON` while the console runs: it asks, waits, takes."""
+    from console.cli.console_app import _take_command
+    from console.model.loading import load_settings
+    from tests.test_incident_custody import team_config
+
+    journals, locks, _ = shared
+    settings = load_settings(team_config(journals, locks))  # loaded here first
+
+    def resuming(incident: str, go: int) -> Callable[[], str]:
+        def act() -> str:
+            os.read(go, 1)
+            return str(_take_command(settings, journals / incident, REASON, demo=False))
+
+        return act
+
+    engine, app = await the_console(journals, locks)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.yielding.seconds = 0.5
+        incident, child = await asked_once_open(pilot, shared, resuming)
+        conductor = app.conductor
+        await ui.until(pilot, lambda: app.return_code is not None)  # it handed over, quit
+    conductor.let_go("the console quit", app.quitting.ended_by)  # as the command line does
+    conductor.recorder.close()
+    await engine.close()
+    assert answer(*child) == str(journals / incident / "journal.jsonl")
+    kinds = [e.kind for e in read_journal(journals / incident / "journal.jsonl").events[-3:]]
+    assert kinds == [Kind.COMMANDER_HANDED_OVER, Kind.LOCK_RELEASED, Kind.NOTE_ADDED]

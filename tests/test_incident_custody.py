@@ -96,9 +96,9 @@ def test_a_teammates_open_incident_is_listed_as_theirs_running_then_ended(shared
         assert lock.endswith(": running")
         assert custody.can(INCIDENT, closed=False) == (
             f"Read-only for this account while {account.name}'s console runs: follow it live"
-            f" (rollback-console follow {INCIDENT}) or export it; once it has ended, take"
-            f" command of it (r on the home screen, or rollback-console resume {INCIDENT}"
-            " --take-command REASON)."
+            f" (rollback-console follow {INCIDENT}) or export it; ask that console for command"
+            f" (r on the home screen, or rollback-console resume {INCIDENT} --take-command"
+            " REASON): whoever is at it may keep it."
         )
     [summary] = list_incidents(journals, SystemLocks(locks))  # killed: nothing let go
     assert summary.custody.whose(closed=False).startswith(f"{account.name}'s incident; last")
@@ -169,9 +169,9 @@ def test_the_list_command_says_whose_as_the_teammate_reads_it(shared) -> None:
     assert lines[2].endswith(" UTC: running")
     assert lines[3] == (
         f"  Read-only for this account while root's console runs: follow it live"
-        f" (rollback-console follow {INCIDENT} --config {config}) or export it; once it has"
-        f" ended, take command of it (r on the home screen, or rollback-console resume"
-        f" {INCIDENT} --take-command REASON --config {config})."
+        f" (rollback-console follow {INCIDENT} --config {config}) or export it; ask that"
+        f" console for command (r on the home screen, or rollback-console resume {INCIDENT}"
+        f" --take-command REASON --config {config}): whoever is at it may keep it."
     )
     recorder.close()
 
@@ -204,8 +204,8 @@ async def test_the_home_screen_says_whose_and_that_it_is_read_only_here(shared) 
             assert "Read-only for this account while " in said
             assert said.endswith(
                 f"Read-only for this account while {account.name}'s console runs: follow it"
-                " live (f) or export it; r asks that console for command (whoever is at it"
-                " may keep it)."
+                " live (f) or export it; ask that console for command (r): whoever is at it"
+                " may keep it."
             )
             await pilot.press("r")  # not a resume: it would ask that console, and says so
             await until(pilot, lambda: isinstance(app.screen, TextPrompt))

@@ -56,9 +56,9 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
-    """A teammate's incident, its console gone: this account's to resume, the hand-over
-    recorded (console/engine/handover.py); a refusal is one line, exit 2."""
-    import sys
+    """A teammate's incident, its console gone (else asked for command, and waited for to
+    let go): this account's to resume, the hand-over recorded (console/engine/handover.py);
+    a refusal is one line, exit 2."""
 
     from console.cli.parser import UsageError
     from console.engine.handover import HandOverRefused, take_command_recorded
@@ -72,10 +72,64 @@ def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
     recording = (SystemClock(), current_actor(), settings_redactor(settings))
     root = incidents_dir(demo, settings.console.journal_dir)
     locks = SystemLocks(locks_dir(settings, demo))
+    journal = journal_path(path)
     try:
-        journal = take_command_recorded(journal_path(path), root, locks, reason, recording)
+        try:
+            return _taken(take_command_recorded(journal, root, locks, reason, recording))
+        except HandOverRefused as exc:
+            if not exc.running:
+                raise
+        _asked(locks, journal, reason, recording[1])
+        return _taken(take_command_recorded(journal, root, locks, reason, recording))
     except HandOverRefused as exc:
         raise UsageError(f"not taken over: {exc}") from None
+
+
+def _taken(journal: Path) -> Path:
+    import sys
+
+    print(f"took command of the incident: it goes on in {journal.parent}", file=sys.stderr)
+    return journal
+
+
+def _asked(locks, journal: Path, reason: str, actor) -> None:
+    """The owner's console runs: ask it for command and wait (bounded) until it lets go;
+    HandOverRefused when it keeps command or does not answer."""
+    import sys
+    import time
+
+    from console.engine.handover import HandOverRefused
+    from console.engine.handover_request import (
+        ANSWER_SECONDS,
+        POLL_SECONDS,
+        answer,
+        ask,
+        withdraw,
+    )
+
+    incident = journal.parent.name
+    ask(locks, incident, actor.login, actor.user, reason)
+    print(
+        f"asked the console driving incident {incident} for command: whoever is at its"
+        f" keyboard may keep it; waiting at most {ANSWER_SECONDS:.0f} s (Ctrl+C gives up)",
+        file=sys.stderr,
+    )
+    try:
+        for _ in range(int(ANSWER_SECONDS / POLL_SECONDS)):
+            time.sleep(POLL_SECONDS)
+            said = answer(locks, journal, incident)
+            if said == "let go":
+                return
+            if said == "kept":
+                raise HandOverRefused(f"the console driving incident {incident} kept command")
+    except BaseException:
+        withdraw(locks, incident)
+        raise
+    withdraw(locks, incident)
+    raise HandOverRefused(
+        f"the console driving incident {incident} did not hand command over within"
+        f" {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks): ask again later"
+    )
     print(f"took command of the incident: it goes on in {journal.parent}", file=sys.stderr)
     return journal
 

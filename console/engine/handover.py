@@ -42,7 +42,12 @@ SEGMENT_MARK = "~"  # ID~OWNER: the journal an incident was handed over from, ke
 
 
 class HandOverRefused(ProcedureError):
-    """Command was not taken: the message says why and what to do; nothing was changed."""
+    """Command was not taken: the message says why and what to do; nothing was changed.
+    `running`: because a process of the owner's runs (its console may be asked)."""
+
+    def __init__(self, message: str, running: bool = False):
+        super().__init__(message)
+        self.running = running
 
 
 class TakenOver(NamedTuple):
@@ -127,7 +132,8 @@ def take_command(journal: Path, journal_root: Path, locks: SystemLocks) -> Taken
         raise HandOverRefused(
             f"incident {incident}'s lock on {system} is held by {holder.user}'s running"
             f" process pid {holder.pid} on {holder.host}: ask {holder.user} to quit that"
-            f" console first; follow it meanwhile: {follow}"
+            f" console first; follow it meanwhile: {follow}",
+            running=True,
         )
     fd = os.open(directory / WRITER_LOCK_NAME, os.O_RDONLY)
     try:
@@ -137,7 +143,8 @@ def take_command(journal: Path, journal_root: Path, locks: SystemLocks) -> Taken
             writer = found.writer.said() if found.writer else "a process of theirs"
             raise HandOverRefused(
                 f"incident {incident}'s journal is being written by {writer}: ask"
-                f" {found.owner} to quit that console first; follow it meanwhile: {follow}"
+                f" {found.owner} to quit that console first; follow it meanwhile: {follow}",
+                running=True,
             ) from None
         return _copy_in_place(directory, journal_root, found.owner, _said(found.writer))
     finally:

@@ -16,9 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from console.journal.custody import custody
 from console.journal.lock import SystemLocks, process_alive
 
 SUFFIX = ".handover"
+ANSWER_SECONDS = 60.0  # how long the asking side waits: the countdown there, and its quit
+POLL_SECONDS = 0.5
 
 
 class Request(NamedTuple):
@@ -63,3 +66,13 @@ def withdraw(locks: SystemLocks, incident: str) -> None:
     """No request stands any more (answered, kept, or given up)."""
     with contextlib.suppress(OSError):
         _path(locks, incident).unlink()
+
+
+def answer(locks: SystemLocks, journal: Path, incident: str) -> str | None:
+    """One look at how the request stands: "let go" (nothing of the owner's runs any more:
+    the request is withdrawn, command may be taken), "kept" (removed there), or None (no
+    answer yet)."""
+    if not custody(journal.parent, incident, locks.held()).running:
+        withdraw(locks, incident)
+        return "let go"
+    return "kept" if asked(locks, incident) is None else None

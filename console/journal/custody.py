@@ -101,11 +101,12 @@ class Custody(NamedTuple):
         if closed:
             return f"Read-only for this account: {follow.replace(' live', '')} or export it."
         if self.running:
-            then = (
-                f"once it has ended, {take}"
+            ask = (
+                f"r on the home screen, or {again(f'resume {incident} --take-command REASON')}"
                 if keys is None
-                else f"{keys[1]} asks that console for command (whoever is at it may keep it)"
+                else keys[1]
             )
+            then = f"ask that console for command ({ask}): whoever is at it may keep it"
             return (
                 f"Read-only for this account while {self.owner}'s console runs: {follow} or"
                 f" export it; {then}."

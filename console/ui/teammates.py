@@ -104,28 +104,24 @@ def _ask(app: RollbackApp, summary: IncidentSummary) -> None:
     )
 
 
-ANSWER_SECONDS = 60.0  # the countdown there, and time for its console to quit
-
-
 async def _answer(app: RollbackApp, summary: IncidentSummary, reason: str) -> None:
     """Wait (bounded) for the owner's console to let go, then take command; or say that
     it kept command, or did not answer."""
     import asyncio
 
-    from console.engine.handover_request import asked, withdraw
-    from console.journal.custody import custody
+    from console.engine.handover_request import ANSWER_SECONDS, POLL_SECONDS, answer, withdraw
 
-    locks, incident = app.engine.locks, summary.incident_id
-    for _ in range(int(ANSWER_SECONDS / 0.5)):
-        await asyncio.sleep(0.5)
-        found = custody(summary.path.parent, incident, locks.held())
-        if not found.running:
-            withdraw(locks, incident)
+    assert summary.custody is not None  # a teammate's
+    locks, incident, owner = app.engine.locks, summary.incident_id, summary.custody.owner
+    for _ in range(int(ANSWER_SECONDS / POLL_SECONDS)):
+        await asyncio.sleep(POLL_SECONDS)
+        said = answer(locks, summary.path, incident)
+        if said == "let go":
             _take(app, summary.path, reason)
             return
-        if asked(locks, incident) is None:  # removed there: command kept
+        if said == "kept":
             app.notify(
-                f"{found.owner}'s console kept command of {incident}.",
+                f"{owner}'s console kept command of {incident}.",
                 title="Not taken over",
                 severity="warning",
                 markup=False,
@@ -133,7 +129,7 @@ async def _answer(app: RollbackApp, summary: IncidentSummary, reason: str) -> No
             return
     withdraw(locks, incident)
     app.notify(
-        f"{found.owner}'s console did not hand command over within {ANSWER_SECONDS:.0f} s"
+        f"{owner}'s console did not hand command over within {ANSWER_SECONDS:.0f} s"
         " (a step runs there, or it does not look): ask again later.",
         title="Not taken over",
         severity="warning",
