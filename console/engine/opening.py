@@ -66,10 +66,14 @@ class IncidentOpening:
             for host, run in st.hosts.items()
             if run.status is HostStatus.RUNNING
         ]
+        aside = self.recorder.writer.torn_aside
+        torn = {"torn": aside.name} if aside else {}  # unset: not written
         if self.state.closed:
-            self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True)
+            self.recorder.record(
+                Kind.INCIDENT_RESUMED, unknown=in_flight, amendments_only=True, **torn
+            )
             return False
-        self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight)
+        self.recorder.record(Kind.INCIDENT_RESUMED, unknown=in_flight, **torn)
         return True
 
     def declare_trigger(

@@ -50,10 +50,18 @@ DESCRIBE: dict[str, Describer] = {
     Kind.INCIDENT_RESUMED: _says(
         lambda: payloads.IncidentResumed,
         lambda d, e: (
-            "reopened the closed incident to amend it"
-            if d.amendments_only
-            else "resumed the incident"
-            + (f"; {len(d.unknown)} host(s) unknown" if d.unknown else "")
+            (
+                "reopened the closed incident to amend it"
+                if d.amendments_only
+                else "resumed the incident"
+                + (f"; {len(d.unknown)} host(s) unknown" if d.unknown else "")
+            )
+            + (
+                f"; the journal's last line was cut short (the console before stopped while"
+                f" writing it: killed, or its disk full), set aside in {d.torn}"
+                if d.torn
+                else ""
+            )
         ),
     ),
     Kind.COMMANDER_HANDED_OVER: _says(

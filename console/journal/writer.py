@@ -22,6 +22,7 @@ class _AppendFile:
     def __init__(self, path: Path, mode: int):
         self.path = path
         self.mode = mode
+        self.aside: Path | None = None  # where a torn tail was set aside, if one was
         self.repaired = self._repair_torn_tail()
         try:
             self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode)
@@ -43,6 +44,7 @@ class _AppendFile:
         aside = self.path.with_name(f"{self.path.name}.torn-{cut}")
         aside.write_bytes(data[cut:])
         aside.chmod(self.mode)
+        self.aside = aside
         with self.path.open("r+b") as handle:
             handle.truncate(cut)
             os.fsync(handle.fileno())
@@ -100,6 +102,8 @@ class JournalWriter:
             raise
         repaired = [t for t in (self._journal.repaired, self._output.repaired) if t]
         self.repaired: TornLine | None = repaired[0] if repaired else None
+        # The journal's own torn tail (an action cut short), set aside: said on resume.
+        self.torn_aside = self._journal.aside
 
     def append(self, event: Event, sync: bool = True) -> int | None:
         """Write the event, after every line held; an action is fsync'd now unless `sync`

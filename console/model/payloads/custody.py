@@ -25,6 +25,12 @@ class IncidentResumed(Payload):
     amendments_only: bool | None = Field(
         None, description="true when the incident was closed (it stays closed)"
     )
+    torn: str | None = Field(
+        None,
+        description="the file the journal's last line was set aside in, cut short: the"
+        " process before stopped while writing it (killed, or its disk full); since"
+        " 2026-12-04",
+    )
 
 
 class LockTakenOver(Payload):
