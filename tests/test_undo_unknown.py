@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual.widgets import OptionList
 from textual.widgets._toast import Toast
 
 from console.journal.export.document import build_document
@@ -154,6 +155,10 @@ async def test_an_undo_left_unknown_is_refused_and_retried_only_there(
         await until(pilot, lambda: app.conductor is not None and app.screen.query("#steps"))
         conductor = app.conductor
         state = conductor.state
+        # The checklist never reads the step plain done while its undo is unknown.
+        steps = app.screen.query_one("#steps", OptionList)
+        await until(pilot, lambda: "Restore" in str(steps.get_option("restore").prompt))
+        assert "? undo      2. Restore" in str(steps.get_option("restore").prompt)
         app.screen.select_step("restore")
         await pilot.press("u")  # the undo again, everywhere: refused, saying why
         await until(pilot, lambda: any("app-1" in t for t in _toasts(app)))

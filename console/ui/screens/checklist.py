@@ -122,6 +122,10 @@ class ChecklistScreen(IncidentScreen):
             return Text("✘ undo".ljust(width), style=themed("bold $error"))
         if status is StepStatus.DONE and undo is not None:  # the hosts are back as before it
             return Text("↶ undone".ljust(width), style=themed("bold $warning"))
+        cut = self.incident.state.steps.get(f"{st.id}.undo")
+        if status is StepStatus.DONE and cut is not None and cut.unknown():
+            # its undo was cut short (a crash, a full disk): back as before it, or not
+            return Text("? undo".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and st.warnings:
             return Text("⚠ done".ljust(width), style=themed("bold $warning"))
         return status_text(status, width)
