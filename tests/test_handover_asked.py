@@ -94,6 +94,11 @@ async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> 
     conductor.recorder.close()
     await engine.close()
     assert answer(*child) == str(journals / incident / "journal.jsonl")
+    said = app.summary()  # its last line: not a resume, which is the teammate's now
+    assert said.startswith(f"command handed over to {account.name}: {incident}: open at step")
+    assert said.endswith(
+        f"; {account.name} goes on with it; follow it: rollback-console follow {incident}"
+    )
     events = read_journal(journals / incident / "journal.jsonl").events
     handed, released, taken = events[-3:]
     assert handed.kind == Kind.COMMANDER_HANDED_OVER and handed.who.user == ui.ACTOR.user

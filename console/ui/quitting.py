@@ -56,6 +56,8 @@ class Quitting:
         self.app = app
         # Why the console was ended from outside (its terminal closed, a SIGTERM), if it was.
         self.ended_by: str | None = None
+        # Whom command was handed over to, when a teammate asked for it (yielding.py).
+        self.handed_to: str | None = None
         # Whether it quit in a new incident's declaration (the screens are gone by the time
         # its line is printed): then that line speaks of it.
         self.left_declaring = False
@@ -278,7 +280,7 @@ class Quitting:
             for sid in conductor.order
             if (st := state.steps.get(sid)) is not None and st.status in UNSETTLED
         )
-        return (
-            f"{ended}{state.incident_id}: open at {where}{left}{verify}{held};"
-            f" {self.how_to_resume(conductor)}"
-        )
+        how = self.how_to_resume(conductor)
+        if self.handed_to:  # theirs from here: this account only watches it
+            how = f"{self.handed_to} goes on with it; follow it: {again(f'follow {state.incident_id}')}"
+        return f"{ended}{state.incident_id}: open at {where}{left}{verify}{held}; {how}"

@@ -110,6 +110,7 @@ class RequestWatch:
             )
             conductor.hand_over(request.to, f"asked for by {request.said()}; {how}")
             self.app.quitting.ended_by = f"command handed over to {request.to}"
+            self.app.quitting.handed_to = request.to
             self.app.quitting.exit(0)
 
         self.app.push_screen(YieldDialog(request, self.seconds), decided)
