@@ -273,7 +273,8 @@ def plan_undo(
         raise ProcedureError(
             f"the undo of “{step.title}” was sent to {', '.join(again)} with no outcome on"
             " record (it may have done its work, or still run): retry it only there once"
-            " its attempt is checked (r in the console), or name the hosts to undo"
+            " its attempt is checked (r, on the console's checklist), or name the hosts to"
+            " undo (undo --hosts)"
         )
     runs = state.step(step.id).hosts
     unknown = sorted(set(only_hosts or ()) - set(runs))
