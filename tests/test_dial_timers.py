@@ -58,17 +58,23 @@ async def _serve(tmp_path: Path, hang: bool, ended: list[str]):
     return server, port, defaults
 
 
+async def _failed(pool: SshPool, port: int) -> HostFailure:
+    """How a command on 127.0.0.1:`port` fails."""
+    with pytest.raises(HostFailure) as failure:
+        await asyncio.wait_for(
+            pool.run(Target("h1", "s", "127.0.0.1", port, "nobody"), "true", 5), BOUND
+        )
+    return failure.value
+
+
 async def test_a_login_that_never_completes_fails_at_login_timeout(tmp_path: Path) -> None:
     ended: list[str] = []
     server, port, defaults = await _serve(tmp_path, hang=True, ended=ended)
     pool = SshPool(defaults)
     try:
-        with pytest.raises(HostFailure) as failure:
-            await asyncio.wait_for(
-                pool.run(Target("h1", "s", "127.0.0.1", port, "nobody"), "true", 5), BOUND
-            )
-        assert failure.value.failure is FailureClass.UNREACHABLE
-        assert failure.value.detail == "no SSH login within 0.5 s"
+        failure = await _failed(pool, port)
+        assert failure.failure is FailureClass.UNREACHABLE
+        assert failure.detail == "no SSH login within 0.5 s"
         # The client's socket was closed: the server saw the connection end.
         for _ in range(BOUND * 20):
             if ended:
@@ -104,12 +110,9 @@ async def test_a_host_that_takes_the_connection_and_never_speaks_ssh_says_so(
     )
     pool = SshPool(defaults)
     try:
-        with pytest.raises(HostFailure) as failure:
-            await asyncio.wait_for(
-                pool.run(Target("h1", "s", "127.0.0.1", port, "nobody"), "true", 5), BOUND
-            )
-        assert failure.value.failure is FailureClass.UNREACHABLE
-        assert failure.value.detail == (
+        failure = await _failed(pool, port)
+        assert failure.failure is FailureClass.UNREACHABLE
+        assert failure.detail == (
             f"no SSH answer from 127.0.0.1:{port}: connected, but no SSH banner within 0.5 s"
             " (the login timeout)"
         )

@@ -80,6 +80,15 @@ def release_fleet(sshd_server, tmp_path: Path, strategies: dict = STRATEGIES) ->
     return fleet
 
 
+def release_run(fleet: Fleet, journal: Path) -> list[str]:
+    """`run` of the release strategy on app, journalled in `journal`."""
+    return [
+        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
+    ]  # fmt: skip
+
+
 def _parent(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text()
     return int(stat.rsplit(")", 1)[1].split()[1])
@@ -119,11 +128,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     closed as failed, and a closed incident cannot be resumed to verify), and resume then
     V settles the host: the change was made there."""
     journal = fleet.state / "incident"
-    argv = [
-        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
-        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
-    ]  # fmt: skip
+    argv = release_run(fleet, journal)
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
     links = {h: s / "current" for h, s in fleet.sandboxes.items()}
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import Fleet
-from tests.test_lost_mid_change import release_fleet
+from tests.test_lost_mid_change import release_fleet, release_run
 
 pytestmark = pytest.mark.sshd
 
@@ -28,12 +27,8 @@ def fleet(sshd_server, tmp_path: Path) -> Fleet:
 
 def test_the_stale_lock_of_a_killed_run_says_to_resume_it(fleet: Fleet) -> None:
     journal = fleet.state / "incident"
-    argv = [
-        sys.executable, "-m", "console", "run", "--config", str(fleet.config),
-        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
-        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
-    ]  # fmt: skip
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    argv = release_run(fleet, journal)
     run = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     try:
         for _ in range(600):  # both actions sent: their restarts wait for `go`

@@ -26,7 +26,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.ui.app import make_app
 from console.ui.screens.confirm_run import RunConfirm
-from tests.cli_fleet import Fleet, flag_incident, write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, flag_incident, write_fleet
 from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
@@ -45,25 +45,11 @@ STRATEGIES = {
         }
     ]
 }
-PROCEDURE = {
-    "name": "Switch rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
 
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     return write_fleet(sshd_server, tmp_path, files, strategies=["switch"], probes=[])
 
 
