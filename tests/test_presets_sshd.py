@@ -402,6 +402,29 @@ async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):
     assert git(repo, "rev-list", "--count", "HEAD") == "3"
 
 
+async def test_git_named_revision_retried_after_a_failed_check_checks_it_again(
+    sshd_server, tmp_path
+):
+    """As with the releases' named target: with `revision` named, a restore whose check
+    failed was retried in the same incident and refused at the precheck, "nginx already
+    match ...: nothing to restore", its restart and check never run again. A retry of this
+    incident's own restore checks it again; another incident is still refused."""
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    good = git(repo, "rev-parse", "HEAD~1")
+    config = etc_restore(
+        sshd_server, tmp_path, root, repo, '{ name = "check", default = "test -e healthy" }'
+    )
+    fix = (root / "healthy").touch
+    await retried_in_one_incident(config, tmp_path, "etc-restore", fix, {"revision": good})
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+    assert git(repo, "rev-list", "--count", "HEAD") == "3"  # one restore commit
+
+    again = run(config, tmp_path, "etc-restore", f"revision={good}")
+    assert again.refused(), again.stdout
+    assert "nginx already match" in again.stdout and "nothing to restore" in again.stdout
+
+
 async def test_file_flags_undo_after_a_retry_puts_back_what_was_there_first(sshd_server, tmp_path):
     """A retry in the same incident (the check failed once) copies the flags file again:
     before, that copy held the incident's own 0, so undo "succeeded" and left the flag

@@ -5,7 +5,8 @@ the restore itself is on record in the repository); undo commits the replaced re
 content back. What the precheck resolved is kept in `.rollback/` of the working directory,
 and `restart` and `check` run there too, as every preset's do. `previous` on paths that a
 restore already put back would undo that restore: a retry within the same incident checks
-it again, another incident is refused and must name the revision.
+it again (so does one naming the revision it restored), another incident is refused and
+must name the revision.
 """
 
 from __future__ import annotations
@@ -42,8 +43,15 @@ if [ -n "$dirty" ]; then
 fi
 rev={{revision}}
 done=$(cat "$state/git-target" 2>/dev/null)
-if [ "$rev" = previous ] && [ -n "$done" ] && git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
-  by=$(cat "$state/git-incident" 2>/dev/null)
+named=
+if [ "$rev" != previous ]; then
+  named=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
+fi
+by=$(cat "$state/git-incident" 2>/dev/null)
+# A retry in this incident of the restore it made (its restart or check failed) checks it
+# again: a named revision too, which would else read "already match: nothing to restore".
+if [ -n "$done" ] && { [ "$rev" = previous ] || { [ "$named" = "$done" ] && [ "$by" = {{incident}} ]; }; } &&
+  git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
   if [ "$by" != {{incident}} ]; then
     echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \\
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
@@ -62,7 +70,7 @@ if [ "$rev" = previous ]; then
     exit 3
   }
 else
-  rev=$(git rev-parse -q --verify "$rev^{commit}") || { echo "no revision "{{revision}} >&2; exit 3; }
+  rev=$named
 fi
 if git diff --quiet "$rev" HEAD -- "$@"; then
   echo "$* already match $(git log -n 1 --format='%h %s' "$rev"): nothing to restore" >&2
