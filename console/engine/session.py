@@ -218,6 +218,11 @@ class Engine:
         journal opened for writing and the resumption recorded. Refused (before any lock
         is taken) when a host of the incident is not in this configuration: nothing
         could be verified, retried or undone there."""
+        if loaded.state.incident_id is None:  # nothing to carry on: never written into
+            raise JournalError(
+                f"{loaded.path}: no incident was recorded here (its opening never reached the"
+                " disk: the disk was full, or its process ended first); nothing to resume"
+            )
         known = set(self.settings.inventory.host_names)
         if missing := [h for h in loaded.state.hosts if h not in known]:
             raise ProcedureError(
