@@ -236,7 +236,8 @@ async def test_waves_progress_and_the_halt_banner(tmp_path: Path) -> None:
                 counts
             )
             waves = str(screen.query_one("#exec-waves", Static).render())
-            assert "✘ 1/3 0 ok, 1 failed" in waves and "○ 2/3 not started" in waves
+            # The waves not begun: one phrase (each its own, the last lost its word at 80)
+            assert waves.strip() == "Waves ✘ 1/3 0 ok, 1 failed · ○ 2–3 of 3 not started", waves
             grid = screen.query_one("#grid", HostGrid)
             assert "not started" in str(grid.get_cell("web-2", "Status"))
             # The checklist says it was halted by a failure, not stopped between waves

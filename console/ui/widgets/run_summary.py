@@ -105,7 +105,11 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
     total = max(int(w.get("waves", 1)) for w in waves.values())
     acting = running and not st.verifying  # not V checking unknown hosts: it starts no wave
     text = Text()
-    for number in range(1, total + 1):
+    # The waves not begun at the end: one phrase, so that the line fits 80 columns (each
+    # its own, '○ 4/4' lost its word there).
+    paused = st.paused.next if acting and st.paused and st.paused.what == "wave" else 0
+    last = max([paused, *waves])
+    for number in range(1, min(last + 1, total) + 1):
         wave = waves.get(number)
         if number > 1:
             text.append(" · ", style="dim")
@@ -113,7 +117,9 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
             text.append(f"⏸ {_paused(st.paused)}", style=themed("bold $warning"))
         elif wave is None:
             state = "waiting" if acting and not st.halted else "not started"
-            text.append(f"○ {number}/{total} {state}", style="dim")
+            left = f"{number}/{total}" if number == total else f"{number}–{total} of {total}"
+            text.append(f"○ {left} {state}", style="dim")
+            break
         elif wave.get("finished"):
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
             failed = sum(1 for r in runs if r.status in BAD)
