@@ -17,8 +17,8 @@ from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.outcome import Outcome
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import Fleet, flag_fleet, flag_incident
-from tests.test_resume_held_stage import PROCEDURE, STRATEGIES
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
+from tests.test_resume_held_stage import STRATEGIES
 from tests.test_ui_support import START, _close_engines, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
@@ -27,7 +27,7 @@ FLAGS = "new_checkout=100\n"
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     return flag_fleet(sshd_server, tmp_path, files, ["off", "off-slow", "reenable"], FLAGS)
 
 
