@@ -10,30 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_fleet import write_fleet
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 
 pytestmark = pytest.mark.sshd
 
 STRATEGIES = {"strategies": [{"name": "release", "kind": "version-rollback"}]}
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
 PROBES = [{"name": "error-rate", "kind": "command", "command": "cat errors", "threshold": 0.05}]
 
 
 def test_a_bad_round_names_the_hosts_whose_value_is_bad(sshd_server, tmp_path: Path) -> None:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     fleet = write_fleet(sshd_server, tmp_path, files, strategies=["release"], probes=PROBES)
     for host, value in {"app-1": "0.01", "app-2": "0.4"}.items():
         errors = fleet.sandboxes[host] / "errors"
