@@ -1,8 +1,8 @@
 """Running a step's commands for the Conductor (`StepExecution`), and which steps run now
 (`Activity`).
 
-Integrity records around data-touching strategies, a gradual re-enable in
-percentage steps, ad-hoc commands, undo, and the halt records (an assessment step's
+Integrity records around data-touching strategies, ad-hoc commands, undo, and the halt
+records (a gradual re-enable's stages are `console.engine.rollout`'s; an assessment step's
 values are read by `console.engine.assessment`).
 """
 
@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from console.engine.assessment import Collector, record_assessment
-from console.engine.plan import GroupsFor, Planned, Secrets, plan_undo
-from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
+from console.engine.plan import Planned, Secrets, plan_undo
+from console.engine.rollout import run_stages
+from console.engine.runner import BetweenWaves, HostOutcome
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import HostStatus, StepStatus
-from console.model.step_state import held_by_refusals, refused_words
+from console.model.step_state import refused_words
 from console.model.templates import RenderedCommand
 from console.model.visible import clip
 
@@ -30,10 +31,6 @@ if TYPE_CHECKING:
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
     from console.model.state import IncidentState
-
-# (stage, template, extra values) per group; groups run one after another fleet-wide.
-NOBODY = "nobody was asked to go on"  # why a rollout that asks was held, run headless
-
 
 PerHost = dict[str, list[tuple[str, RenderedCommand]]]  # host: (stage, command), in order
 
@@ -150,117 +147,10 @@ class StepExecution:
                 planned, run=dataclasses.replace(planned.run, judge=integrity.judge)
             )
         with watch, Collector(self.recorder, step.id) as collected:
-            outcomes = await self._run_groups(step, planned, attempt, confirm_wave, tries)
+            outcomes = await run_stages(self.runner, step, planned, attempt, confirm_wave, tries)
         if step.records:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes
-
-    async def _run_groups(
-        self,
-        step: Step,
-        planned: Planned,
-        attempt: int,
-        confirm_wave: BetweenWaves | None,
-        tries: dict[str, int],
-    ) -> dict[str, HostOutcome]:
-        """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
-        its first bad check (the hosts that passed it are held at that stage), and is held
-        where its next stage is not confirmed."""
-        strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
-        count = len(groups_for(targets[0])) if targets else 0
-        outcomes: dict[str, HostOutcome] = {}
-        for index in range(planned.start, count):
-            result = await self.runner.run(
-                step.id,
-                targets,
-                _nth_group(groups_for, index),
-                attempt=attempt,
-                plan=planned.run,
-                tries=tries,
-            )
-            outcomes.update(result)
-            if count == 1 or self.runner.detached:
-                break
-            assert strategy is not None  # several groups: a gradual re-enable
-            if all(o.status is HostStatus.REFUSED for o in result.values()):
-                break  # every precheck refused: no stage was set anywhere
-            ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
-            last = index == count - 1
-            if ok and not last:
-                pause = strategy.waves.pause_seconds
-                await self.runner.pause(step.id, "stage", index + 1, count, pause)
-                if self.runner.detached:
-                    break
-            # An abort between stages stops the rollout (the next stage's run would arm
-            # the runner again, and go on).
-            aborted = self.runner.aborted
-            asked = ok and not last and not aborted and strategy.waves.confirm
-            go_on = (
-                ok
-                and not last
-                and not aborted
-                and (not asked or await _confirmed(confirm_wave, index, count))
-            )
-            failed = sorted(
-                h
-                for h, o in result.items()
-                if o.status not in (HostStatus.SUCCEEDED, HostStatus.REFUSED)
-            )
-            self.recorder.record(
-                Kind.ROLLOUT_STEP,
-                step=step.id,
-                strategy=strategy.name,
-                percent=int(planned.values[index]),
-                index=index + 1,
-                of=count,
-                ok=ok,
-                go_on=go_on,
-                failed=failed,
-            )
-            if go_on:
-                continue
-            if asked:
-                why = "the next stage was not confirmed"
-                self._hold(step.id, planned, index, outcomes, why if confirm_wave else NOBODY)
-            elif not last and failed:  # the hosts that passed stay at this stage: held
-                why = f"stage {index + 1} failed on {', '.join(failed)}"
-                self._hold(step.id, planned, index, outcomes, why)
-            elif not last and aborted:
-                self._hold(step.id, planned, index, outcomes, f"aborted: {aborted}")
-            elif not last:  # no host failed: some prechecks refused, and the others are held
-                refused = self.state.step(step.id).refused()
-                why = held_by_refusals({h: refused[h] for h in result if h in refused})
-                self._hold(step.id, planned, index, outcomes, why)
-            break
-        return outcomes
-
-    def _hold(
-        self,
-        step_id: str,
-        planned: Planned,
-        index: int,
-        outcomes: dict[str, HostOutcome],
-        reason: str,
-    ) -> None:
-        """The hosts that passed stage `index` (from 0) stay there: held, neither done nor
-        failed (the rollout stopped there, for `reason`)."""
-        assert planned.strategy is not None
-        held = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
-        if not held:
-            return
-        for host in held:
-            outcomes[host].status = HostStatus.HELD
-        self.recorder.record(
-            Kind.ROLLOUT_HELD,
-            step=step_id,
-            strategy=planned.strategy.name,
-            percent=int(planned.values[index]),
-            index=index + 1,
-            of=len(planned.values),
-            next_percent=int(planned.values[index + 1]),
-            hosts=held,
-            reason=reason,
-        )
 
     def _record_outputs(
         self, step: Step, outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]
@@ -392,13 +282,3 @@ class StepExecution:
                 undo_id, planned.targets, lambda t: commands[t.name], attempt=attempt, plan=plan
             )
         return self.complete(undo_id, outcomes, data)
-
-
-async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
-    """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
-    return confirm_wave is not None and await confirm_wave("stage", index + 1, count)
-
-
-def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:
-    """The stages of group `index`, per target."""
-    return lambda target: groups_for(target)[index]

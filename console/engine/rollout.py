@@ -1,0 +1,140 @@
+"""A step's groups one after another, fleet-wide: one group for most steps; a gradual
+re-enable's percentage stages, each checked on every host, paused after and confirmed as
+its strategy says, held where it stops (`rollout.step`, `rollout.held`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.engine.plan import GroupsFor, Planned
+from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
+from console.model.events import Kind
+from console.model.status import HostStatus
+from console.model.step_state import held_by_refusals
+
+if TYPE_CHECKING:
+    from console.engine.runner import Runner
+    from console.journal.recorder import Recorder
+    from console.model.procedure import Step
+
+NOBODY = "nobody was asked to go on"  # why a rollout that asks was held, run headless
+
+
+async def run_stages(
+    runner: Runner,
+    step: Step,
+    planned: Planned,
+    attempt: int,
+    confirm_wave: BetweenWaves | None,
+    tries: dict[str, int],
+) -> dict[str, HostOutcome]:
+    """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
+    its first bad check (the hosts that passed it are held at that stage), and is held
+    where its next stage is not confirmed."""
+    recorder = runner.recorder
+    strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
+    count = len(groups_for(targets[0])) if targets else 0
+    outcomes: dict[str, HostOutcome] = {}
+    for index in range(planned.start, count):
+        result = await runner.run(
+            step.id,
+            targets,
+            _nth_group(groups_for, index),
+            attempt=attempt,
+            plan=planned.run,
+            tries=tries,
+        )
+        outcomes.update(result)
+        if count == 1 or runner.detached:
+            break
+        assert strategy is not None  # several groups: a gradual re-enable
+        if all(o.status is HostStatus.REFUSED for o in result.values()):
+            break  # every precheck refused: no stage was set anywhere
+        ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
+        last = index == count - 1
+        if ok and not last:
+            pause = strategy.waves.pause_seconds
+            await runner.pause(step.id, "stage", index + 1, count, pause)
+            if runner.detached:
+                break
+        # An abort between stages stops the rollout (the next stage's run would arm
+        # the runner again, and go on).
+        aborted = runner.aborted
+        asked = ok and not last and not aborted and strategy.waves.confirm
+        go_on = (
+            ok
+            and not last
+            and not aborted
+            and (not asked or await _confirmed(confirm_wave, index, count))
+        )
+        failed = sorted(
+            h
+            for h, o in result.items()
+            if o.status not in (HostStatus.SUCCEEDED, HostStatus.REFUSED)
+        )
+        recorder.record(
+            Kind.ROLLOUT_STEP,
+            step=step.id,
+            strategy=strategy.name,
+            percent=int(planned.values[index]),
+            index=index + 1,
+            of=count,
+            ok=ok,
+            go_on=go_on,
+            failed=failed,
+        )
+        if go_on:
+            continue
+        if asked:
+            why = "the next stage was not confirmed"
+            _hold(recorder, step.id, planned, index, outcomes, why if confirm_wave else NOBODY)
+        elif not last and failed:  # the hosts that passed stay at this stage: held
+            why = f"stage {index + 1} failed on {', '.join(failed)}"
+            _hold(recorder, step.id, planned, index, outcomes, why)
+        elif not last and aborted:
+            _hold(recorder, step.id, planned, index, outcomes, f"aborted: {aborted}")
+        elif not last:  # no host failed: some prechecks refused, and the others are held
+            refused = recorder.state.step(step.id).refused()
+            why = held_by_refusals({h: refused[h] for h in result if h in refused})
+            _hold(recorder, step.id, planned, index, outcomes, why)
+        break
+    return outcomes
+
+
+def _hold(
+    recorder: Recorder,
+    step_id: str,
+    planned: Planned,
+    index: int,
+    outcomes: dict[str, HostOutcome],
+    reason: str,
+) -> None:
+    """The hosts that passed stage `index` (from 0) stay there: held, neither done nor
+    failed (the rollout stopped there, for `reason`)."""
+    assert planned.strategy is not None
+    held = sorted(h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED)
+    if not held:
+        return
+    for host in held:
+        outcomes[host].status = HostStatus.HELD
+    recorder.record(
+        Kind.ROLLOUT_HELD,
+        step=step_id,
+        strategy=planned.strategy.name,
+        percent=int(planned.values[index]),
+        index=index + 1,
+        of=len(planned.values),
+        next_percent=int(planned.values[index + 1]),
+        hosts=held,
+        reason=reason,
+    )
+
+
+async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
+    """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
+    return confirm_wave is not None and await confirm_wave("stage", index + 1, count)
+
+
+def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:
+    """The stages of group `index`, per target."""
+    return lambda target: groups_for(target)[index]
