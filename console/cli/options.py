@@ -4,10 +4,14 @@ and the options of `run` and `drill`. Imports nothing heavy, as the parser."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from console.model.outcome import CHOSEN
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 
+PROG = "rollback-console"
+# Adds a command's subparser: (name, summary, description, *examples, codes=...).
+Command = Callable[..., argparse.ArgumentParser]
 TRIGGERS = ("auto", *(k.value for k in TriggerKind))
 # console.model.procedure's FormField, by name (that module loads pydantic)
 FORM_FIELDS = (

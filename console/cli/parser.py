@@ -10,7 +10,8 @@ import textwrap
 from collections.abc import Sequence
 
 from console import __version__
-from console.cli.subcommands import COMMANDS, PROG
+from console.cli.options import PROG
+from console.cli.subcommands import COMMANDS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
 EXIT_CODES = """\

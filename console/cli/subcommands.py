@@ -1,13 +1,17 @@
 """The command line's seventeen commands: each one's subparser, with its description, options
-with their help, examples and exit codes (`build_parser` adds the one named, or all).
-Imports nothing heavy, as the parser."""
+with their help, examples and exit codes (`build_parser` adds the one named, or all); those
+that write or read a configuration are console/cli/configuration_commands.py's. Imports
+nothing heavy, as the parser."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
+from console.cli.configuration_commands import CONFIGURATION_COMMANDS
 from console.cli.options import (
+    PROG,
+    Command,
     drill_options,
     inject_option,
     journal_arg,
@@ -17,7 +21,6 @@ from console.cli.options import (
     target_options,
 )
 
-PROG = "rollback-console"
 DRILL_EXIT_CODES = """\
 exit status:
   0  every drill passed: outcome, trigger, recovery time and integrity as expected;
@@ -30,7 +33,6 @@ exit status:
 # console/journal/export's EXPORT_FORMATS, by name: kept here so that --help loads no
 # exporter (tests/test_cli_surface.py holds the two equal).
 FORMATS = ("json", "markdown", "node")
-SHELLS = ("bash", "zsh", "fish")
 
 
 def file_mode(text: str) -> int:
@@ -59,7 +61,6 @@ def event_count(text: str) -> int:
 
 
 # `command(name, summary, description, *examples, codes=...)`: a subparser added.
-Command = Callable[..., argparse.ArgumentParser]
 
 
 def _demo(command: Command) -> None:
@@ -319,81 +320,6 @@ def _export(command: Command) -> None:
     )
 
 
-def _init(command: Command) -> None:
-    init = command(
-        "init",
-        "write a commented starter configuration into DIR",
-        "Copy the annotated example configuration into DIR (never over existing files).",
-        f"{PROG} init ./config",
-    )
-    init.add_argument("directory", metavar="DIR", help="where to write it")
-
-
-def _ansible(command: Command) -> None:
-    ansible = command(
-        "import-ansible",
-        "convert an Ansible inventory into inventory.toml systems, once",
-        "Convert an Ansible inventory (INI, YAML or JSON, or a directory of them) into"
-        " inventory.toml systems: each group with hosts becomes a system. To keep the"
-        " Ansible inventory as the truth instead, read it in place from inventory.toml.",
-        f"{PROG} import-ansible /etc/ansible/hosts",
-        f"{PROG} import-ansible inventories/prod --group web --group db -o systems.toml",
-        codes=True,
-    )
-    ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
-    ansible.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
-    ansible.add_argument(
-        "--group",
-        action="append",
-        default=[],
-        help="a group to make a system of (repeatable; default: every group with hosts)",
-    )
-    ansible.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
-
-
-def _check(command: Command) -> None:
-    check = command(
-        "check-config",
-        "validate a configuration directory",
-        "Validate every file of a configuration; each problem is one line naming the file,"
-        " the line and the key.",
-        f"{PROG} check-config ./config",
-        codes=True,
-    )
-    check.add_argument(
-        "directory", nargs="?", metavar="DIR", help="the directory (default: as for --config)"
-    )
-
-
-def _schema(command: Command) -> None:
-    schema = command(
-        "schema",
-        "the JSON Schema of the configuration, for editors",
-        "Print the JSON Schema of the whole configuration, or of one of its files; generated"
-        " from the models the loader validates with. --write puts one schema per file in DIR"
-        " for taplo or Even Better TOML.",
-        f"{PROG} schema > rollback-console.schema.json",
-        f"{PROG} schema --file procedure.toml",
-        f"{PROG} schema --write ./config/.schema",
-    )
-    which = schema.add_mutually_exclusive_group()
-    which.add_argument("--file", metavar="NAME", help="one file's schema, e.g. inventory.toml")
-    which.add_argument("--write", metavar="DIR", help="write NAME.schema.json per file into DIR")
-
-
-def _completion(command: Command) -> None:
-    completion = command(
-        "completion",
-        "shell completion script",
-        "Print the completion script for SHELL; system, host and strategy names are read"
-        " from the configuration as you type.",
-        f"{PROG} completion bash > ~/.local/share/bash-completion/completions/{PROG}",
-        f"{PROG} completion zsh > ~/.zfunc/_{PROG}   # with fpath+=(~/.zfunc)",
-        f"{PROG} completion fish > ~/.config/fish/completions/{PROG}.fish",
-    )
-    completion.add_argument("shell", choices=SHELLS, metavar="SHELL", help=", ".join(SHELLS))
-
-
 # Every command, in the order --help lists them: each adds its subparser and options.
 COMMANDS: dict[str, Callable[[Command], None]] = {
     "demo": _demo,
@@ -408,9 +334,5 @@ COMMANDS: dict[str, Callable[[Command], None]] = {
     "list": _list,
     "serve": _serve,
     "export": _export,
-    "init": _init,
-    "import-ansible": _ansible,
-    "check-config": _check,
-    "schema": _schema,
-    "completion": _completion,
+    **CONFIGURATION_COMMANDS,
 }
