@@ -199,8 +199,7 @@ class Runner:
 
     async def pause(self, step: str, what: str, done: int, of: int, seconds: float) -> None:
         """The strategy's pause after wave (or stage) `done` of `of`, journalled first; an
-        abort or a detach ends it at once (it waited out the whole pause, up to
-        `pause_seconds` after Ctrl+C)."""
+        abort or a detach ends it at once."""
         if not seconds or self._stopped():
             return
         self.recorder.record(
