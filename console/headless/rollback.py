@@ -140,9 +140,8 @@ def _print_undo(conductor: Conductor, options: RunOptions) -> None:
     """Each strategy step that changed hosts and did not finish done, and the command that
     puts them back: a failed run's last lines said which hosts failed, not that their
     action had run (a restored configuration whose health check failed is changed)."""
-    state, path = conductor.state, conductor.recorder.path
-    where = shlex.quote(str(path.parent)) if options.journal else state.incident_id
-    demo = " --demo" if options.demo and options.journal else ""
+    state = conductor.state
+    where = _named(conductor, options)
     for step in conductor.settings.procedure.steps:
         st = state.step(step.id)
         strategy = step.strategy or state.strategy
@@ -163,11 +162,20 @@ def _print_undo(conductor: Conductor, options: RunOptions) -> None:
             print(
                 visible(
                     f"“{step.title}” changed {hosts} ({st.status.value}): to put them back,"
-                    f" {again(f'undo {where} {step.id}{demo} --dry-run')}, then without"
+                    f" {again(f'undo {where} {step.id} --dry-run')}, then without"
                     " --dry-run",
                     one_line=True,
                 )
             )
+
+
+def _named(conductor: Conductor, options: RunOptions) -> str:
+    """The incident as a printed command names it: by its id where resume and undo look
+    for it, else by its directory (with --demo on the demo fleet)."""
+    directory = shlex.quote(str(conductor.recorder.path.parent))
+    if not options.journal:
+        return conductor.state.incident_id or directory
+    return directory + (" --demo" if options.demo else "")
 
 
 def _print_undelivered(conductor: Conductor) -> None:
@@ -191,14 +199,12 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     """The last lines of a run that left hosts unknown: the incident is open, its locks
     held, and how to settle those hosts (resume, then V)."""
     state, path = conductor.state, conductor.recorder.path
-    # By its id where resume looks for it; else by its directory (and on the demo fleet).
-    where = shlex.quote(str(path.parent)) if options.journal else state.incident_id
-    demo = " --demo" if options.demo and options.journal else ""
+    where = _named(conductor, options)
     systems = ", ".join(state.systems)
     why = "; ".join(unknown_why(state))
     lines = [
         f"left open, its locks held ({systems}): {TAKE_OVER}",
-        f"to settle them: {again(f'resume {where}{demo}')}, then V (the step's verify"
+        f"to settle them: {again(f'resume {where}')}, then V (the step's verify"
         " there; R retries the step there)",
         f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",
     ]
