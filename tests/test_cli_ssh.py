@@ -95,7 +95,7 @@ def test_exec_dry_run_prints_where_each_host_really_goes(tmp_path, home):
         "  note: StrictHostKeyChecking no ignored: host keys are always checked",
     ):
         assert expected in lines, result.stdout
-    assert "### web-1 run" in lines and "uptime" in lines
+    assert "### web-1, web-2, web-3, db-1, db-2 run" in lines and "uptime" in lines
     assert not (tmp_path / "state").exists()  # nothing journalled, nothing connected
 
 

@@ -39,8 +39,7 @@ def undo(args: argparse.Namespace) -> int:
 def _dry_run(settings, planned, title: str) -> int:
     """Where each host goes and the undo as it would get it; nothing is connected."""
     from console.engine.routes import routes
-    from console.journal.redact import MASKED_NOTE
-    from console.model.visible import visible
+    from console.headless.commands_shown import print_alike
 
     print(f"# dry run: nothing is sent. The undo of {title!r} on each host it touched")
     here = planned.run.on_jump_host  # a flag service's API: no host's shell runs it
@@ -51,12 +50,16 @@ def _dry_run(settings, planned, title: str) -> int:
     for route in found:
         print(route.line())
     where = " (on the jump host)" if here else ""
-    for target in planned.targets:
-        for group in planned.groups_for(target):
-            for stage, command in group:
-                print(f"\n### {target.name} {stage}{where}\n{visible(command.shown.strip())}")
-                if command.masked:
-                    print(f"# {MASKED_NOTE}")
+    print_alike(
+        {
+            target.name: [
+                (stage + where, command)
+                for group in planned.groups_for(target)
+                for stage, command in group
+            ]
+            for target in planned.targets
+        }
+    )
     for route in found:
         if route.error:
             print(f"error: {route.host}: {route.error}", file=sys.stderr)

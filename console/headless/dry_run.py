@@ -13,13 +13,13 @@ from console.engine.session import Engine
 from console.engine.ssh import targets_for
 from console.engine.supervisor import supervised
 from console.engine.walk import RunRequest, check_request
+from console.headless.commands_shown import print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
-from console.journal.redact import MASKED_NOTE, settings_redactor
+from console.journal.redact import settings_redactor
 from console.model.kinds import RunsOn, is_health
 from console.model.procedure import Phase, StepKind
 from console.model.settings import Settings
 from console.model.templates import RenderedCommand
-from console.model.visible import visible
 
 
 def dry_run(settings: Settings, request: RunRequest) -> int:
@@ -52,13 +52,13 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                         settings.strategy(step.strategy or request.strategy).runs_on
                         is RunsOn.JUMP_HOST
                     )
-                    for host, commands in conductor.preview(step.id).items():
-                        for stage, command in commands:
-                            where = " (on the jump host)" if here and not is_health(stage) else ""
-                            shown = visible(command.shown.strip())
-                            print(f"### {host} {stage}{where}\n{shown}")
-                            if command.masked:
-                                print(f"# {MASKED_NOTE}")
+                    jump = " (on the jump host)" if here else ""
+                    print_alike(
+                        {
+                            host: [(s + ("" if is_health(s) else jump), c) for s, c in commands]
+                            for host, commands in conductor.preview(step.id).items()
+                        }
+                    )
                 elif step.kind is StepKind.PROBE:
                     print(_probe_plan(settings, conductor.state.systems))
                 elif step.kind is StepKind.NOTIFY:
@@ -78,11 +78,12 @@ def dry_exec(settings: Settings, command: str, hosts: list[str]) -> int:
     print(_commented(supervised("COMMAND", "TOKEN")))
     unroutable = _print_routes(settings, hosts)
     redactor = settings_redactor(settings)
-    for target in targets_for(settings.inventory, hosts):
-        rendered = RenderedCommand.typed(command, target.workdir, redactor.text)
-        print(f"\n### {target.name} run\n{visible(rendered.shown.strip())}")
-        if rendered.masked:
-            print(f"# {MASKED_NOTE}")
+    print_alike(
+        {
+            target.name: [("run", RenderedCommand.typed(command, target.workdir, redactor.text))]
+            for target in targets_for(settings.inventory, hosts)
+        }
+    )
     return _routes_verdict(unroutable)
 
 
