@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests import test_presets_migrations as migrations
-from tests.pgrig import undo, write_config
+from tests.pgrig import run_console, undo, write_config
+from tests.test_presets_sshd import retried_in_one_incident
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
@@ -149,3 +150,72 @@ async def test_sql_lower_retry_refused_where_the_schema_moved_since(host, cluste
         " began: it changed since, and undo could not bring 3 back" in said
     ), said
     assert columns(cluster) == ["id", "item"]
+
+
+def health_file(host) -> tuple[str, Path]:
+    """A strategy's health command that fails until its file exists: (TOML, the file)."""
+    healthy = host.home("health") / "healthy"
+    return f'[strategies.commands]\nhealth = "test -e {healthy}"\n', healthy
+
+
+async def test_alembic_named_revision_retried_after_a_failed_check_checks_it_again(
+    host, site, cluster, tmp_path
+):
+    """As the git preset's named revision: with `revision` named, a downgrade whose health
+    check failed was retried in the same incident and refused at the precheck, "already at
+    0001: nothing to downgrade", its check never run again. A retry of this incident's own
+    downgrade checks it again; another incident naming it is still refused."""
+    commands, healthy = health_file(host)
+    config = migrations._alembic_config(host, site, cluster, tmp_path, ALEMBIC_3, commands)
+
+    await retried_in_one_incident(
+        config, tmp_path, "schema-down", healthy.touch, {"revision": "0001"}, system="db"
+    )
+    assert shop(cluster, "SELECT version_num FROM alembic_version") == "0001"
+    assert columns(cluster) == ["id", "item"]
+
+    again = run_console(config, tmp_path / "again", "schema-down", "revision=0001")
+    assert again.refused(), again.stdout
+    assert "already at 0001: nothing to downgrade" in again.stdout
+
+
+async def test_sql_named_target_retried_after_a_failed_check_checks_it_again(
+    host, cluster, tmp_path
+):
+    """The sql preset's named target, as the alembic one ("version 1 is not above the
+    target 1" on the retry of its own reversal); another incident is still refused, as
+    nothing to do there (exit 3, not failed). Named as the files name it, 000001 is
+    version 1: its verify expected "000001" and failed on version 1."""
+    commands, healthy = health_file(host)
+    applied = migrations._migrated(host, cluster, SQL_3, "single-row")
+    shop(cluster, AT_3["single-row"][0])
+    strategy = migrations._sql_strategy(cluster, applied) + commands
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+
+    await retried_in_one_incident(
+        config, tmp_path, "sql-down", healthy.touch, {"target": "000001"}, system="db"
+    )
+    assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
+    assert columns(cluster) == ["id", "item"]
+
+    again = run_console(config, tmp_path / "again", "sql-down", "target=1")
+    assert again.refused(), again.stdout
+    assert "already at version 1: nothing to reverse" in again.stdout
+
+
+def test_a_health_command_after_the_verify_keeps_its_integrity_record(host, cluster, tmp_path):
+    """A data preset with a health command of the strategy's own: the verify printed the
+    integrity after, the health command ran after it, and the step was judged on the
+    health command's output alone, "no integrity summary after the change": failed on
+    every host, however well it went."""
+    applied = migrations._migrated(host, cluster, migrations.SQL_MIGRATIONS, "single-row")
+    strategy = (
+        migrations._sql_strategy(cluster, applied) + '[strategies.commands]\nhealth = "true"\n'
+    )
+    config = write_config(tmp_path / "config", host, strategy, host.home("work"))
+
+    outcome = run_console(config, tmp_path / "state", "sql-down")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    after = outcome.integrity("after")
+    assert (after["rows"], after["verdict"]) == ({"orders": 2}, "match")

@@ -112,8 +112,11 @@ def shop(cluster: pg.Cluster, query: str) -> str:
     return cluster.sql(f"\\c shop\n{query}")
 
 
-def _alembic_config(host, site, cluster: pg.Cluster, tmp_path: Path, revisions: dict) -> Path:
-    """An app with `revisions` upgraded to head, two orders, and strategy schema-down."""
+def _alembic_config(
+    host, site, cluster: pg.Cluster, tmp_path: Path, revisions: dict, extra: str = ""
+) -> Path:
+    """An app with `revisions` upgraded to head, two orders, and strategy schema-down
+    (`extra`: TOML after its params, e.g. its [strategies.commands])."""
     app = host.home("app")
     (app / "migrations/versions").mkdir(parents=True)
     (app / "migrations/env.py").write_text(ALEMBIC_ENV)
@@ -141,7 +144,7 @@ params = [
   {{ name = "database", default = "shop" }},
   {{ name = "tables", default = "orders" }},
 {connection(cluster)}]
-"""
+{extra}"""
     return write_config(tmp_path / "config", host, strategies, host.home("work"))
 
 

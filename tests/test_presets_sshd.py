@@ -255,10 +255,15 @@ def test_file_flags_come_back_step_by_step_with_a_health_check_between(sshd_serv
 
 
 async def retried_in_one_incident(
-    config: Path, tmp_path: Path, strategy: str, fix, params: dict[str, str] | None = None
+    config: Path,
+    tmp_path: Path,
+    strategy: str,
+    fix,
+    params: dict[str, str] | None = None,
+    system: str = "web",
 ) -> None:
-    """One incident: the strategy step fails its check, `fix()` heals what the check
-    reads, and the failed host is retried, as `t` does in the console."""
+    """One incident on `system`: the strategy step fails its check, `fix()` heals what the
+    check reads, and the failed host is retried, as `t` does in the console."""
     from console.engine.conductor import Conductor
     from console.engine.ssh import SshPool
     from console.model.loading import load_settings
@@ -269,7 +274,7 @@ async def retried_in_one_incident(
     conductor = Conductor(settings, recorder_in(tmp_path / "one"), SshPool(settings.inventory.ssh))
     conductor.open_incident("retried", "inc-retried")
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "test")
-    conductor.select(["web"])
+    conductor.select([system])
     conductor.choose_strategy(strategy, params or {})
     try:
         assert not await conductor.run_step("restore")  # the check fails once

@@ -23,6 +23,7 @@ from console.journal.event_log import EventLog
 from console.journal.recorder import Recorder
 from console.model import payloads
 from console.model.events import Event, Kind
+from console.model.kinds import HEALTH
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.payloads.checks import RecoveryStop
 from console.model.status import FailureClass
@@ -212,7 +213,11 @@ class IntegrityWatch:
         state = self._hosts.setdefault(host, _HostLines())
         data = event.data
         if isinstance(data, CommandIntent):
-            state.stage, state.lines = data.stage, []
+            # the strategy's own health command runs after the verify: the verify's
+            # lines (its integrity after) are still the change's to judge then
+            if data.stage != HEALTH:
+                state.lines = []
+            state.stage = data.stage
         elif isinstance(data, CommandOutput) and data.stream == "stdout":
             state.lines += data.lines
         elif isinstance(data, CommandResult) and not data.failure:

@@ -8,7 +8,8 @@ target, the files to apply) is kept in `.rollback/` of the working directory (th
 and alembic presets' undo reads a copy of its own incident's, and runs only where one of
 its reversals left the schema, back to where the first began). `previous` never goes a
 second step down: where a reversal left the schema, a retry in the same incident checks it
-again, another incident is refused and must name the target.
+again (so does one naming the target it reached), another incident is refused and must name
+the target.
 """
 
 from __future__ import annotations
@@ -39,8 +40,12 @@ cur=$(al current) || {
   exit 3
 }
 cur=$(echo "$cur" | awk 'NF { print $1 }')
-if [ {{revision}} = previous ] && [ "$(cat .rollback/alembic-target 2>/dev/null)" = "${cur:-base}" ]; then
-  by=$(cat .rollback/alembic-incident 2>/dev/null)
+done=$(cat .rollback/alembic-target 2>/dev/null)
+by=$(cat .rollback/alembic-incident 2>/dev/null)
+# A retry in this incident of the downgrade it made (its check failed) checks it again: a
+# named revision too, which would else read "already at ...: nothing to downgrade".
+if [ "$done" = "${cur:-base}" ] &&
+  { [ {{revision}} = previous ] || { [ {{revision}} = "$done" ] && [ "$by" = {{incident}} ]; }; }; then
   if [ "$by" != {{incident}} ]; then
     echo "already downgraded to ${cur:-base} (from $(cat .rollback/alembic-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further down; name the revision" >&2
@@ -156,8 +161,16 @@ SQL
   test "$dirty" != t || { echo "the database is marked dirty: a migration failed halfway; repair it first" >&2; exit 3; }
 fi
 cur=$(version) || exit 3
-if [ {{target}} = previous ] && [ "$(cat .rollback/sql-target 2>/dev/null)" = "$cur" ]; then
-  by=$(cat .rollback/sql-incident 2>/dev/null)
+target={{target}}
+if [ "$target" != previous ]; then  # 000001 is version 1, as the database records it
+  target=$(echo "$target" | sed 's/^0*//') && target=${target:-0}
+fi
+done=$(cat .rollback/sql-target 2>/dev/null)
+by=$(cat .rollback/sql-incident 2>/dev/null)
+# A retry in this incident of the reversal it made (its check failed) checks it again: a
+# named target too, which would else read "already at version ...: nothing to reverse".
+if [ "$done" = "$cur" ] &&
+  { [ "$target" = previous ] || { [ "$target" = "$done" ] && [ "$by" = {{incident}} ]; }; }; then
   if [ "$by" != {{incident}} ]; then
     echo "already reversed to version $cur (from $(cat .rollback/sql-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further down; name the target version" >&2
@@ -171,10 +184,10 @@ fi
     + further("sql", "$cur", "schema version")
     + """\
 test "$cur" != 0 || { echo "no migration is recorded: nothing to reverse" >&2; exit 120; }
-target={{target}}
 if [ "$target" = previous ]; then
   target=$(versions | awk -v c="$cur" '$1 < c + 0 { p = $1 } END { print (p == "" ? 0 : p) }')
 fi
+test "$target" != "$cur" || { echo "already at version $cur: nothing to reverse" >&2; exit 120; }
 test "$target" -lt "$cur" || { echo "version $cur is not above the target $target" >&2; exit 3; }
 : > .rollback/sql-plan
 for v in $(versions | awk -v c="$cur" -v t="$target" '$1 > t + 0 && $1 <= c + 0' | sort -rn); do
