@@ -21,7 +21,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.state import HostStatus
 from console.model.status import StepStatus
-from console.ui.widgets.run_summary import waves_text
+from console.ui.widgets.run_summary import stages_text
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 
 pytestmark = pytest.mark.sshd
@@ -115,9 +115,21 @@ async def test_a_gradual_reenable_pauses_after_each_stage_but_the_last(
     ]
     paused = next(e for e in events if e.kind == Kind.WAVE_PAUSED)
     assert describe(paused).startswith(
-        "waiting 0 s before stage 2 of 4 (the strategy's pause_seconds), until "
+        "waiting 0 s before stage 2 of 4 (25%; the strategy's pause_seconds), until "
     )
     assert conductor.state.step("restore").paused is None
+
+
+async def _paused_line(conductor, run: asyncio.Task) -> str:
+    """The execution screen's stages line once the step pauses between stages."""
+    st = conductor.state.step("restore")
+    for _ in range(600):  # bounded: up to 60 s for a stage and its pause's record
+        if st.paused is not None or run.done():
+            break
+        await asyncio.sleep(0.1)
+    said = stages_text(st, conductor.state.rollout, running=True)
+    assert said is not None, st
+    return said.plain
 
 
 async def test_an_abort_in_a_pause_between_stages_holds_the_rollout_there(
@@ -126,19 +138,26 @@ async def test_an_abort_in_a_pause_between_stages_holds_the_rollout_there(
     fleet = _fleet(sshd_server, tmp_path, "new_checkout=0\n")
     async with flag_incident(fleet, "reenable") as conductor:
         run = asyncio.create_task(conductor.run_step("restore"))
-        st = conductor.state.step("restore")
-        for _ in range(600):  # bounded: up to 60 s for stage 1 and its pause's record
-            if st.paused is not None or run.done():
-                break
-            await asyncio.sleep(0.1)
-        said = waves_text(st, running=True)
-        assert said is not None and "⏸ stage 2/4 at " in said.plain, said
+        said = await _paused_line(conductor, run)
+        # Each stage names its share: "✔ 1/4 · ⏸ 2/4" read as hosts, or any stage.
+        assert said.startswith(" Stages ✔ 1/4 5% · ⏸ 2/4 25% at "), said
+        assert said.endswith(" · ○ 3–4 of 4 not started"), said
         await conductor.abort("checkout errors again")
         # The pause is 600 s: an abort waited it out, then the next stage ran.
         assert not await asyncio.wait_for(run, 60)
         state = conductor.state
-    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
-    st = state.step("restore")
-    assert st.status is StepStatus.HELD and st.paused is None
-    assert st.held is not None and st.held.reason == "aborted: checkout errors again"
-    assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
+        assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+        st = state.step("restore")
+        assert st.status is StepStatus.HELD and st.paused is None
+        assert st.held is not None and st.held.reason == "aborted: checkout errors again"
+        assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
+
+        # The retry goes on with stage 2; in the pause after it, the line names each share
+        # (it read "✔ 1/4 5% · ✔ 2/4 · ⏸ 3/4 at ...": 2 of 4 what, 3 of 4 at which share?).
+        run = asyncio.create_task(conductor.run_step("restore"))
+        said = await _paused_line(conductor, run)
+        assert said.startswith(" Stages ✔ 1/4 5% · ✔ 2/4 25% · ⏸ 3/4 50% at "), said
+        assert said.endswith(" · ○ 4/4 not started"), said
+        await conductor.abort("still looking")
+        assert not await asyncio.wait_for(run, 60)
+    assert set(fleet.written("flags").values()) == {"new_checkout=25\n"}

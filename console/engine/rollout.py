@@ -54,7 +54,9 @@ async def run_stages(
         last = index == count - 1
         if ok and not last:
             pause = strategy.waves.pause_seconds
-            await runner.pause(step.id, "stage", index + 1, count, pause)
+            shares = {"percent": int(planned.values[index])}
+            shares["next_percent"] = int(planned.values[index + 1])
+            await runner.pause(step.id, "stage", index + 1, count, pause, **shares)
             if runner.detached:
                 break
         # An abort between stages stops the rollout (the next stage's run would arm

@@ -197,13 +197,16 @@ class Runner:
             total=failed_of[1],
         )
 
-    async def pause(self, step: str, what: str, done: int, of: int, seconds: float) -> None:
-        """The strategy's pause after wave (or stage) `done` of `of`, journalled first; an
-        abort or a detach ends it at once."""
+    async def pause(
+        self, step: str, what: str, done: int, of: int, seconds: float, **shares: Any
+    ) -> None:
+        """The strategy's pause after wave (or stage) `done` of `of` (a stage's `shares`:
+        its `percent` and `next_percent`), journalled first; an abort or a detach ends it
+        at once."""
         if not seconds or self._stopped():
             return
         self.recorder.record(
-            Kind.WAVE_PAUSED, step=step, what=what, done=done, of=of, seconds=seconds
+            Kind.WAVE_PAUSED, step=step, what=what, done=done, of=of, seconds=seconds, **shares
         )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._cut_pause.wait(), seconds)

@@ -147,8 +147,10 @@ DESCRIBE: dict[str, Describer] = {
     Kind.WAVE_PAUSED: _says(
         lambda: payloads.WavePaused,
         lambda d, e: (
-            f"waiting {duration(d.seconds)} before {d.what} {d.done + 1} of {d.of} (the"
-            f" strategy's pause_seconds), until {clock(e.ts + timedelta(seconds=d.seconds))}"
+            f"waiting {duration(d.seconds)} before {d.what} {d.done + 1} of {d.of} ("
+            + (f"{d.next_percent:g}%; " if d.next_percent is not None else "")
+            + f"the strategy's pause_seconds), until"
+            f" {clock(e.ts + timedelta(seconds=d.seconds))}"
         ),
     ),
     Kind.WAVE_ASKED: _says(

@@ -184,7 +184,8 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
 def _wave_paused(s: IncidentState, e: Event) -> None:
     d = e.payload(payloads.WavePaused)
     until = e.ts + timedelta(seconds=d.seconds)
-    s.step(e.where.step or "").paused = Pause(d.what, d.done + 1, d.of, until)
+    shares = (d.percent, d.next_percent)
+    s.step(e.where.step or "").paused = Pause(d.what, d.done + 1, d.of, until, *shares)
 
 
 def _asked(s: IncidentState, e: Event) -> None:

@@ -43,12 +43,15 @@ def is_drill_stage(step_id: str) -> bool:
 
 class Pause(NamedTuple):
     """A step waiting as its strategy says (`waves.pause_seconds`) before its next wave
-    or stage: `what` (`wave`, `stage`) number `next` of `of` starts `until` at the soonest."""
+    or stage: `what` (`wave`, `stage`) number `next` of `of` starts `until` at the soonest;
+    a stage's shares: `percent` (the one done), `next_percent` (older journals: None)."""
 
     what: str
     next: int
     of: int
     until: datetime
+    percent: float | None = None
+    next_percent: float | None = None
 
 
 @dataclass

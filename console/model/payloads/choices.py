@@ -57,6 +57,12 @@ class WavePaused(Payload):
     done: int = Field(description="the one that finished, from 1")
     of: int = Field(description="how many there are")
     seconds: Number = Field(description="how long it waits")
+    percent: Number | None = Field(
+        None, description="a stage: the share the stage that finished switched on"
+    )
+    next_percent: Number | None = Field(
+        None, description="a stage: the share the next one switches on"
+    )
 
 
 class WaveAsked(Payload):

@@ -37,8 +37,6 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
     if st.earlier_waves:  # first: a long line is cut at the terminal's edge
         text.append(f"run {len(st.earlier_waves) + 1}: ", style="bold")
     text.append_text(_run_waves(st, st.waves, running))
-    if running and st.paused is not None and st.paused.what == "stage":  # before stages_text
-        text.append(f" · ⏸ stage {_paused(st.paused)}", style=themed("bold $warning"))
     if st.earlier_waves:
         text.append("\n Earlier ", style="bold")
         for number, waves in enumerate(st.earlier_waves, 1):
@@ -50,20 +48,21 @@ def waves_text(st: StepState, running: bool = True) -> Text | None:
 def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> Text | None:
     """A gradual re-enable's stages, not runs: `Stages ✔ 1/4 5 % · ✘ 2/4 25 % (3 failed) ·
     ○ 3–4 of 4 not started` (a retry after a hold goes on with the next stage: the same rollout,
-    not a run 2); None for a step with no stage recorded. `rollout`: the step's
+    not a run 2); None for a step with no stage recorded nor paused after. `rollout`: the step's
     `rollout.step` records, oldest first; the rollout shown starts at its latest stage 1,
     earlier ones (a retry with a failed host starts again) follow on a line of their own.
     Only the stages of the strategy the step ran last count: none after another kind ran."""
     ran = st.ran_strategy
     rollout = [r for r in rollout if ran is None or r.get("strategy") == ran]
-    if not rollout:
+    paused = st.paused if running and st.paused and st.paused.what == "stage" else None
+    if not rollout and paused is None:
         return None
     starts = [i for i, r in enumerate(rollout) if r["index"] == 1] or [0]
     current = {r["index"]: r for r in rollout[starts[-1] :]}
-    total = int(rollout[-1]["of"])
+    total = int(rollout[-1]["of"]) if rollout else paused.of if paused else 0
     held = st.held.index if st.held is not None and st.status is StepStatus.HELD else None
     text = Text(" Stages ", style="bold", no_wrap=True, overflow="ellipsis")
-    reached = max(current)
+    reached = max(current, default=0)
     for number in range(1, reached + 1):
         if number > 1:
             text.append(" · ", style="dim")
@@ -76,10 +75,11 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             text.append(f"◐ {at} held", style=themed("bold $warning"))
         else:
             text.append(f"✔ {at}", style=themed("$success"))
-    paused = st.paused if running and st.paused and st.paused.what == "stage" else None
     if paused is not None and reached < paused.next - 1:  # recorded once the pause ends
         reached = paused.next - 1
-        text.append(f" · ✔ {reached}/{total}", style=themed("$success"))
+        share = f" {paused.percent:g}%" if paused.percent is not None else ""
+        dot = " · " if current else ""
+        text.append(f"{dot}✔ {reached}/{total}{share}", style=themed("$success"))
     if paused is not None and reached < total:
         reached += 1
         text.append(f" · ⏸ {_paused(paused)}", style=themed("bold $warning"))
@@ -144,8 +144,10 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
 
 
 def _paused(pause: Pause) -> str:
-    """`2/4 at 02:38:50 UTC`: the next wave or stage, and when its pause ends."""
-    return f"{pause.next}/{pause.of} at {clock(pause.until)}"
+    """`2/4 at 02:38:50 UTC`: the next wave or stage (`2/4 25% at ...`: a stage's share),
+    and when its pause ends."""
+    share = f" {pause.next_percent:g}%" if pause.next_percent is not None else ""
+    return f"{pause.next}/{pause.of}{share} at {clock(pause.until)}"
 
 
 def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
