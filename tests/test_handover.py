@@ -194,10 +194,14 @@ def test_a_sticky_journal_dir_refuses_and_leaves_everything_as_it_was(shared) ->
     assert {p.name: p.stat().st_uid for p in journals.iterdir()} == before
 
 
-def test_resume_take_command_refuses_in_one_line(shared) -> None:  # noqa: F811 (a fixture)
+def test_resume_take_command_refuses_in_one_line(shared, monkeypatch) -> None:  # noqa: F811 (a fixture)
     """`resume ID --take-command REASON` on one's own incident, and on a teammate's whose
-    console runs and does not answer when asked: one line, exit 2, nothing opened or moved."""
+    console runs and does not answer when asked (in a terminal: without one, it would
+    refuse before asking): one line, exit 2, nothing opened or moved."""
+    from console.cli import terminal_needed
     from tests.test_incident_custody import run_cli, team_config
+
+    monkeypatch.setattr(terminal_needed, "needs_terminal", lambda incident=None: None)
 
     journals, locks, account = shared
     config = team_config(journals, locks)

@@ -127,9 +127,13 @@ async def test_esc_at_the_console_keeps_command_and_the_teammate_is_told(shared)
     assert os.stat(journals / incident).st_uid == 0
 
 
-async def test_resume_take_command_asks_the_console_and_takes_command(shared) -> None:  # noqa: F811 (a fixture)
-    """`resume ID --take-command REASON` while the console runs: it asks, waits, takes."""
+async def test_resume_take_command_asks_the_console_and_takes_command(shared, monkeypatch) -> None:  # noqa: F811 (a fixture)
+    """`resume ID --take-command REASON` while the console runs: it asks, waits, takes
+    (in a terminal: without one, it would refuse before asking)."""
+    from console.cli import terminal_needed
     from console.cli.console_app import _take_command
+
+    monkeypatch.setattr(terminal_needed, "needs_terminal", lambda incident=None: None)
     from console.model.loading import load_settings
     from tests.test_incident_custody import team_config
 

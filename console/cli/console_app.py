@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
     a refusal is one line, exit 2."""
 
     from console.cli.parser import UsageError
+    from console.cli.terminal_needed import needs_terminal
     from console.engine.handover import HandOverRefused, take_command_recorded
     from console.journal.actor import current_actor
     from console.journal.files import journal_path
@@ -73,14 +75,18 @@ def _take_command(settings, path: Path, reason: str, demo: bool) -> Path:
     root = incidents_dir(demo, settings.console.journal_dir)
     locks = SystemLocks(locks_dir(settings, demo))
     journal = journal_path(path)
+    # Without a terminal, refused once the hand-over's own refusals have had their say,
+    # before the owner's console is asked or anything copied.
+    ready = functools.partial(needs_terminal, journal.parent.name)
     try:
         try:
-            return _taken(take_command_recorded(journal, root, locks, reason, recording))
+            return _taken(take_command_recorded(journal, root, locks, reason, recording, ready))
         except HandOverRefused as exc:
             if not exc.running:
                 raise
+        ready()
         _asked(locks, journal, reason, recording[1])
-        return _taken(take_command_recorded(journal, root, locks, reason, recording))
+        return _taken(take_command_recorded(journal, root, locks, reason, recording, ready))
     except HandOverRefused as exc:
         raise UsageError(f"not taken over: {exc}") from None
 
@@ -130,8 +136,6 @@ def _asked(locks, journal: Path, reason: str, actor) -> None:
         f"the console driving incident {incident} did not hand command over within"
         f" {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks): ask again later"
     )
-    print(f"took command of the incident: it goes on in {journal.parent}", file=sys.stderr)
-    return journal
 
 
 def follow(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.cli.terminal_needed import needs_terminal
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine, Loaded
@@ -128,8 +129,16 @@ async def _serve(
     quiet = _QuietTeardown()
     try:
         # A resumed incident holds its systems' locks before the console shows anything:
-        # refused (exit 3) while another console holds them.
-        resumed = engine.resumed(_read(engine, resume), take_over) if resume else None
+        # refused (exit 3) while another console holds them. Without a terminal, refused
+        # once every other refusal has had its say, before anything is taken or written.
+        resumed = None
+        if resume is not None:
+            loaded = _read(engine, resume)
+            engine.check_resume(loaded, take_over)
+            needs_terminal(loaded.state.incident_id or resume.parent.name)
+            resumed = engine.resumed(loaded, take_over)
+        else:
+            needs_terminal()
         app = make_app(settings, engine, resume=resumed)
         app.theme_choice = theme_choice(settings, demo)
         app.drills.demo_faults = fleet  # drills inject their faults into the running demo fleet

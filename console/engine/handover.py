@@ -34,6 +34,8 @@ from console.journal.lock import SystemLocks
 from console.model.invocation import again
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from console.journal.redact import Redactor
     from console.model.clock import Clock
     from console.model.events import Actor
@@ -76,15 +78,17 @@ def take_command_recorded(
     locks: SystemLocks,
     reason: str,
     recording: tuple[Clock, Actor, Redactor],
+    ready: Callable[[], None] = lambda: None,
 ) -> Path:
     """`take_command`, then the hand-over recorded in the copy, by this account (the
-    clock, actor and redactor of its engine); the journal to resume."""
+    clock, actor and redactor of its engine); the journal to resume. `ready` is called
+    once every refusal has passed, before anything is copied (it may refuse too)."""
     from console.journal.recorder import Recorder
     from console.model.events import Kind
 
     if not reason.strip():
         raise HandOverRefused("taking command of a teammate's incident needs a reason")
-    taken = take_command(journal, journal_root, locks)
+    taken = take_command(journal, journal_root, locks, ready)
     clock, actor, redactor = recording
     recorder = Recorder.open(taken.journal.parent, clock, actor, redactor)
     try:
@@ -102,9 +106,11 @@ def take_command_recorded(
     return taken.journal
 
 
-def take_command(journal: Path, journal_root: Path, locks: SystemLocks) -> TakenOver:
+def take_command(
+    journal: Path, journal_root: Path, locks: SystemLocks, ready: Callable[[], None] = lambda: None
+) -> TakenOver:
     """Copy the incident of `journal` into this account's own directory in its place, the
-    owner's kept beside it; raises HandOverRefused."""
+    owner's kept beside it; raises HandOverRefused. `ready`: as `take_command_recorded`."""
     from console.journal.store import read_journal
     from console.model.state import fold
 
@@ -146,6 +152,7 @@ def take_command(journal: Path, journal_root: Path, locks: SystemLocks) -> Taken
                 f" {found.owner} to quit that console first; follow it meanwhile: {follow}",
                 running=True,
             ) from None
+        ready()
         return _copy_in_place(directory, journal_root, found.owner, _said(found.writer))
     finally:
         os.close(fd)

@@ -64,17 +64,34 @@ class Claim:
         self.unrecorded += taken
         KEPT_BY_THIS_PROCESS.difference_update((s, self.holder.incident) for s in taken)
 
+    def check(self, systems: list[str], take_over: str | None = None) -> None:
+        """Raise what `acquire` would refuse with, taking nothing (the holders read as they
+        are now: `acquire` decides again, under the lock directory's mutex)."""
+        for system in systems:
+            holder = self.locks.holder(system)
+            if holder is None:
+                continue
+            if holder.pid == self.holder.pid and holder.incident == self.holder.incident:
+                continue
+            stale = not holder.alive()
+            if not (stale and (take_over or holder.incident == self.holder.incident)):
+                raise self._refusal(LockHeld(system, holder, stale))
+
+    @staticmethod
+    def _refusal(held: LockHeld) -> LockRefused:
+        refused = StaleLock if held.stale else LockRefused
+        said = str(held)
+        if (held.system, held.holder.incident) in KEPT_BY_THIS_PROCESS:
+            said += f" — {KEPT_HERE}"  # a live holder, yet nobody drives it
+        return refused(said, held.holder.incident, held.holder.journal)
+
     def _acquire(self, system: str, take_over: str | None) -> None:
         try:
             stale = self.locks.acquire(system, self.holder, take_over_stale=bool(take_over))
         except LockHeld as held:
             mine = held.holder.incident == self.holder.incident
             if not (held.stale and mine):
-                refused = StaleLock if held.stale else LockRefused
-                said = str(held)
-                if (system, held.holder.incident) in KEPT_BY_THIS_PROCESS:
-                    said += f" — {KEPT_HERE}"  # a live holder, yet nobody drives it
-                raise refused(said, held.holder.incident, held.holder.journal) from None
+                raise self._refusal(held) from None
             whose = "its" if held.holder.user == self.holder.user else f"{held.holder.user}'s"
             taken = "taken back" if whose == "its" else f"taken over from {held.holder.user}"
             take_over = (

@@ -116,18 +116,22 @@ class Engine:
         claim = Claim.for_incident(self.locks, incident_id, self.actor.user, journal)
         try:
             claim.acquire(systems, take_over)
-        except LockRefused as refused:  # held by a closed incident, or one left open: why
-            if refused.holder and refused.holder != incident_id:
-                from console.engine.kept_locks import closed_keeping, holder_journal, left_open
-
-                named = holder_journal(self.journal_root, refused.holder, refused.journal)
-                if named:
-                    refused.closed = closed_keeping(refused.holder, named)
-                    if not refused.closed and isinstance(refused, StaleLock):
-                        refused.closed = left_open(refused.holder, named)
+        except LockRefused as refused:
+            self._explain(refused, incident_id)
             raise
         self._claims.append(claim)
         return claim
+
+    def _explain(self, refused: LockRefused, incident_id: str) -> None:
+        """A lock held by a closed incident, or by one left open: say why, from its journal."""
+        if refused.holder and refused.holder != incident_id:
+            from console.engine.kept_locks import closed_keeping, holder_journal, left_open
+
+            named = holder_journal(self.journal_root, refused.holder, refused.journal)
+            if named:
+                refused.closed = closed_keeping(refused.holder, named)
+                if not refused.closed and isinstance(refused, StaleLock):
+                    refused.closed = left_open(refused.holder, named)
 
     def _conductor(
         self, directory: Path, claim: Claim, recorder: Recorder | None = None
@@ -218,6 +222,32 @@ class Engine:
         journal opened for writing and the resumption recorded. Refused (before any lock
         is taken) when a host of the incident is not in this configuration: nothing
         could be verified, retried or undone there."""
+        self._resumable(loaded)
+        conductor = self._reopen(loaded, None, take_over)
+        conductor.resume()
+        conductor.record_locks()
+        return conductor
+
+    def check_resume(self, loaded: Loaded, take_over: str | None = None) -> None:
+        """Refuse now what `resumed` would refuse (nothing recorded, a host not in this
+        inventory, a hand-over, a lock held, another writer), taking and writing nothing:
+        the console checks that it has a terminal once these have passed."""
+        from console.engine.locking import Claim
+
+        self._resumable(loaded)
+        state, path = loaded.state, loaded.path
+        incident = state.incident_id or path.parent.name
+        self._not_handed_over(path, incident)
+        systems = [] if state.outcome else list(state.systems)
+        claim = Claim.for_incident(self.locks, incident, self.actor.user, path)
+        try:
+            claim.check(systems, take_over)
+        except LockRefused as refused:
+            self._explain(refused, incident)
+            raise
+        JournalLock.check(path, incident)
+
+    def _resumable(self, loaded: Loaded) -> None:
         if loaded.state.incident_id is None:  # nothing to carry on: never written into
             raise JournalError(
                 f"{loaded.path}: no incident was recorded here (its opening never reached the"
@@ -230,10 +260,16 @@ class Engine:
                 " this configuration's inventory; resume it with the configuration it ran"
                 " with (--config DIR)"
             )
-        conductor = self._reopen(loaded, None, take_over)
-        conductor.resume()
-        conductor.record_locks()
-        return conductor
+
+    def _not_handed_over(self, journal: Path, incident: str) -> None:
+        from console.engine.handover import handed_over_from
+
+        if (now := handed_over_from(journal, self.journal_root)) is not None:
+            raise JournalError(
+                f"{journal}: incident {incident} was handed over and goes on in {now};"
+                f" this journal is kept as it was, to read only:"
+                f" {again(f'follow {incident}')}"
+            )
 
     def _reopen(
         self, loaded: Loaded, systems: list[str] | None, take_over: str | None
@@ -243,14 +279,7 @@ class Engine:
             systems = [] if state.outcome else list(state.systems)
         directory = loaded.path.parent
         incident = state.incident_id or directory.name
-        from console.engine.handover import handed_over_from
-
-        if (now := handed_over_from(loaded.path, self.journal_root)) is not None:
-            raise JournalError(
-                f"{loaded.path}: incident {incident} was handed over and goes on in {now};"
-                f" this journal is kept as it was, to read only:"
-                f" {again(f'follow {incident}')}"
-            )
+        self._not_handed_over(loaded.path, incident)
         claim = self.claim(incident, systems, take_over, loaded.path)
         try:
             # One writer per journal: a closed incident amended elsewhere holds no system

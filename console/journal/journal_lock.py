@@ -105,6 +105,28 @@ class JournalLock:
         os.ftruncate(self.fd, 0)
         os.pwrite(self.fd, json.dumps(me).encode() + b"\n", 0)
 
+    @staticmethod
+    def check(journal: Path, incident: str = "") -> None:
+        """Raise what taking the lock would raise (JournalInUse, JournalNotOurs), taking
+        nothing: tried and let go at once, the file left as it is."""
+        path = journal.with_name(WRITER_LOCK_NAME)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return  # nobody has written it under a lock yet
+        except PermissionError:
+            raise JournalNotOurs(_not_ours(journal, incident)) from None
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be opened: {exc.strerror}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise JournalInUse(journal, incident, _read(fd)) from None
+        except OSError as exc:
+            raise JournalError(f"{path}: cannot be locked: {exc.strerror}") from None
+        finally:
+            os.close(fd)
+
     def close(self) -> None:
         """Give the lock back (the file stays: unlinking it would let a third process lock
         a new file while a second holds the old one), emptied first: a listing then reads
