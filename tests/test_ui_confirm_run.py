@@ -186,3 +186,38 @@ async def test_every_line_of_each_command_is_shown_before_it_is_sent(app) -> Non
                 break
             await pilot.press("pagedown")
         assert area.scroll_y == area.max_scroll_y > 0
+
+
+def _sends_line(screen: RunConfirm) -> str:
+    return next(ln for ln in _lines(screen) if ln.startswith("It sends"))
+
+
+async def test_it_says_whether_every_host_gets_the_commands_shown(app) -> None:
+    """Seen at 80x24 on a README fleet of 4 sshd hosts: "It sends, rendered for web-1
+    (each host gets its own)" whether or not the others got the same; a host whose
+    command differed was not said. Alike, it says so; else how many get what is shown."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        assert _sends_line(screen) == "It sends the same to each of the 2 hosts:"
+
+
+async def test_a_host_whose_commands_differ_is_counted_apart(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = _pitr_settings().model_dump()
+    for system in data["inventory"]["systems"]:
+        if system["name"] == "db":
+            system["hosts"][1]["workdir"] = "/srv/elsewhere"  # db-2 starts elsewhere
+    settings = Settings.model_validate(data)
+    engine = build_engine(settings, Path("incidents"))
+    conductor = engine.new_incident("Orders lost rows", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "orders rows lost after 09:00")
+    conductor.select(["db"])
+    conductor.choose_strategy("orders-pitr", {"recovery_target_time": "2026-03-14T09:00:00Z"})
+    app = build_app(settings, Path("incidents"), engine)
+    app.prepared = conductor  # type: ignore[attr-defined]
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _confirm(pilot)
+        said = " ".join(_sends_line(screen).split())
+        assert said.startswith("It sends, rendered for db-1 (the same on 1 of 2 hosts; p on"), said

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.model.templates import RenderedCommand
+from console.model.templates import RenderedCommand, alike
 from console.ui.screens.checklist import ChecklistScreen
-from console.ui.screens.command_preview import CommandPreview, grouped
+from console.ui.screens.command_preview import CommandPreview
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -21,7 +21,7 @@ def test_hosts_with_the_same_commands_are_shown_together() -> None:
     same = [("action", RenderedCommand("systemctl restart web", "systemctl restart web"))]
     other = [("action", RenderedCommand("cd /srv/b && x", "cd /srv/b && x"))]
     per_host = {"web-1": same, "web-2": other, "web-3": same}
-    assert grouped(per_host) == [(["web-1", "web-3"], same), (["web-2"], per_host["web-2"])]
+    assert alike(per_host) == [(["web-1", "web-3"], same), (["web-2"], per_host["web-2"])]
 
 
 @pytest.fixture

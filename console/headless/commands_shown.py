@@ -3,26 +3,20 @@ the listing stays as long as at one, and a host whose command differs stands apa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from console.journal.redact import MASKED_NOTE
-from console.model.templates import RenderedCommand
+from console.model.templates import Commands, alike
 from console.model.visible import visible
 
-# host: [(heading after the host names, e.g. "precheck (on the jump host)", command)]
-Commands = Mapping[str, Iterable[tuple[str, RenderedCommand]]]
 
-
-def print_alike(commands: Commands) -> None:
-    """`### web-1, web-2, web-3 precheck` and the command as shown (secrets masked), for
-    each group of hosts whose whole list of commands is the same, in the hosts' order."""
-    groups: dict[tuple[tuple[str, str, bool], ...], list[str]] = {}
-    for host, listed in commands.items():
-        key = tuple((heading, c.shown.strip(), c.masked) for heading, c in listed)
-        groups.setdefault(key, []).append(host)
-    for key, hosts in groups.items():
+def print_alike(commands: Mapping[str, Commands]) -> None:
+    """`### web-1, web-2, web-3 precheck` (the heading after the hosts is the stage's, with
+    where it runs) and the command as shown, secrets masked, for each group of hosts whose
+    whole list of commands is the same, in the hosts' order."""
+    for hosts, listed in alike(commands):
         names = visible(", ".join(hosts))
-        for heading, shown, masked in key:
-            print(f"\n### {names} {heading}\n{visible(shown)}")
-            if masked:
+        for heading, command in listed:
+            print(f"\n### {names} {heading}\n{visible(command.shown.strip())}")
+            if command.masked:
                 print(f"# {MASKED_NOTE}")

@@ -223,3 +223,15 @@ def render_command(
     sent = in_workdir(render(template, values), workdir)
     masked = {name: redact(str(value)) for name, value in values.items()}
     return RenderedCommand(sent, redact(in_workdir(render(template, masked), workdir)))
+
+
+Commands = list[tuple[str, RenderedCommand]]  # (stage, command), in the order they run
+
+
+def alike(per_host: Mapping[str, Commands]) -> list[tuple[list[str], Commands]]:
+    """Hosts that get identical commands (the secrets too) together, in the order they
+    first appear: what a dry run or a preview shows once for all of them."""
+    groups: dict[tuple[tuple[str, RenderedCommand], ...], list[str]] = {}
+    for host, commands in per_host.items():
+        groups.setdefault(tuple(commands), []).append(host)
+    return [(hosts, list(commands)) for commands, hosts in groups.items()]

@@ -12,26 +12,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from console.journal.redact import MASKED_NOTE
-from console.model.templates import RenderedCommand
+from console.model.templates import Commands, alike
 from console.model.visible import visible
 from console.ui.palette import themed
 
-Commands = list[tuple[str, RenderedCommand]]
 MASKED_STYLE = "$warning"
-
-
-def grouped(per_host: dict[str, Commands]) -> list[tuple[list[str], Commands]]:
-    """Hosts with identical commands together, in the order they first appear."""
-    groups: dict[tuple, list[str]] = {}
-    for host, commands in per_host.items():
-        groups.setdefault(tuple(commands), []).append(host)
-    return [(hosts, list(commands)) for commands, hosts in groups.items()]
 
 
 def preview_text(per_host: dict[str, Commands]) -> Text:
     """Never wrapped: a wrapped shell line would read as two commands."""
     text = Text(no_wrap=True, overflow="ignore")
-    for number, (hosts, commands) in enumerate(grouped(per_host)):
+    for number, (hosts, commands) in enumerate(alike(per_host)):
         if number:
             text.append("\n")
         text.append(f"On {', '.join(hosts)}", style=themed("bold $secondary"))

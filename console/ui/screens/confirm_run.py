@@ -15,10 +15,10 @@ from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
 from console.model.strategies import Strategy
+from console.model.templates import Commands, alike
 from console.model.visible import given_first, visible
 from console.model.waves import wave_sizes
 from console.ui.screens.button_dialog import ButtonDialog
-from console.ui.screens.command_preview import Commands
 from console.ui.screens.dialogs import enter_says
 from console.ui.widgets.message_area import MessageArea
 
@@ -49,6 +49,20 @@ def _hang(line: str, room: int) -> list[str]:
 
 def _hosts(hosts: list[str]) -> str:
     return ", ".join(hosts[:6]) + (f" and {len(hosts) - 6} more" if len(hosts) > 6 else "")
+
+
+def _sends(per_host: dict[str, Commands], preview: str) -> str:
+    """Whether every host gets what is shown: `It sends the same to each of the 3 hosts`,
+    else how many get the first host's commands, and where the others are shown."""
+    if len(per_host) == 1:
+        return "It sends"
+    hosts, _ = alike(per_host)[0]
+    if len(hosts) == len(per_host):
+        return f"It sends the same to each of the {len(hosts)} hosts"
+    return (
+        f"It sends, rendered for {hosts[0]} (the same on {len(hosts)} of"
+        f" {len(per_host)} hosts; {preview} on the checklist shows the others)"
+    )
 
 
 def strategy_text(
@@ -160,7 +174,9 @@ class RunConfirm(ButtonDialog[bool]):
         )
         if self.about is not None:
             text.append("\n").append_text(self.about)
-        text.append(f"\nIt sends, rendered for {first} (each host gets its own):", style="bold")
+        text.append(
+            f"\n{_sends(self.per_host, self.app.key_label('checklist.preview'))}:", style="bold"
+        )
         for stage, command in self.per_host[first]:
             lines = command.shown.strip().splitlines()  # a secret shows masked
             text.append(f"\n  {stage}:", style="dim")
