@@ -13,12 +13,13 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.state import fold
 from console.paths import demo_config
+from tests.console_process import EXAMPLE_HOOK
 
 RUN = ["run", "--demo", "--systems", "web", "--strategy", "version-rollback"]
 
 
 def cli(*args, state_dir, timeout=90, **env_vars):
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state_dir), **env_vars}
+    env = {**os.environ, **EXAMPLE_HOOK, "ROLLBACK_CONSOLE_STATE": str(state_dir), **env_vars}
     return subprocess.run(
         [sys.executable, "-m", "console", *args],
         capture_output=True,

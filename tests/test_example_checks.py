@@ -1,10 +1,9 @@
 """The example's procedure checks on a host that lacks what they assume (no systemd, no
-pg_isready, no mail): each says so, in the record or as the step's error, rather than a
-blank or a false state."""
+pg_isready): each says so, in the record or as the step's error, rather than a blank or a
+false state."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +15,7 @@ from console.paths import example_config
 
 def _run(template: str, values: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess:
     """The rendered command, run by sh with a PATH of the few tools it needs besides
-    the ones a bare host may lack (systemctl, pg_isready, mail)."""
+    the ones a bare host may lack (systemctl, pg_isready)."""
     tools = tmp_path / "bin"
     tools.mkdir(exist_ok=True)
     for tool in ("basename", "readlink", "date", "stat"):
@@ -50,15 +49,3 @@ def test_the_assessment_says_what_a_bare_host_lacks(tmp_path: Path) -> None:
     assert lines[2] == "service=unknown (no systemd on this host)", web.stdout + web.stderr
     db = _run(step.command, {"system": "db"}, tmp_path)
     assert db.stdout == "postgres=unknown (no pg_isready on this host)\n", db.stdout + db.stderr
-
-
-def test_the_status_update_says_it_needs_mail_on_the_jump_host(tmp_path: Path) -> None:
-    step = load_settings(example_config()).procedure.step("communicate")
-    assert step.command is not None
-    values = {"message": "rolled back", "incident": "inc-1"}
-    sent = _run(step.command, values, tmp_path)
-    assert sent.returncode == 1
-    assert sent.stderr.strip() == (
-        "no mail command on this jump host: install mailx, or use [[channels]]"
-    )
-    assert os.listdir(tmp_path) == ["bin"]  # nothing else done

@@ -29,7 +29,7 @@ from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
-from console.paths import demo_config, example_config
+from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
 from tests.hooks import ACCEPTED, OK, HookServer, serving
 
@@ -298,12 +298,16 @@ async def test_a_command_the_jump_host_cannot_run_is_not_retried(tmp_path):
 
 
 async def test_a_failed_command_says_what_it_printed_last(tmp_path, monkeypatch):
-    """The example's mail command on a jump host without `mail` (seen at 80x24: 'command
-    failed: exit status 1 (after 4 attempts)' and nothing of why): its own last line is the
-    detail the step, the timeline, the toast and the document show, control characters
-    inert, cut at 200 characters."""
+    """A mail command on a jump host without `mail` (the example's once; seen at 80x24:
+    'command failed: exit status 1 (after 4 attempts)' and nothing of why): its own last
+    line is the detail the step, the timeline, the toast and the document show, control
+    characters inert, cut at 200 characters."""
     monkeypatch.setenv("PATH", str(tmp_path / "no-mail-here"))
-    example = load_settings(example_config()).procedure.step("communicate").command
+    example = (
+        'command -v mail >/dev/null || { echo "no mail command on this jump host:'
+        ' install mailx, or use [[channels]]" >&2; exit 1; }\n'
+        'echo {{message}} | mail -s "rollback "{{incident}} incidents@example.com\n'
+    )
     loud = f"printf 'first\\n\\033[2Jwhy: {'x' * 300}\\n\\n' >&2; exit 2"
     channels = [
         {"name": "mail", "kind": "command", "command": example, "retries": 0},
@@ -400,7 +404,7 @@ def test_the_example_channels_are_valid_once_uncommented(tmp_path):
         "command",
     ]
     step = settings.procedure.step("communicate")
-    assert step.channels == ["incidents", "oncall"] and step.every == 15
+    assert step.channels == ["incidents"] and step.every == 15
 
 
 def check_config_with_slack_channel(tmp_path, variable: str, value: str | None):
