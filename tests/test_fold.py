@@ -201,3 +201,31 @@ def test_v_ends_a_wave_a_crash_cut_short_once_its_hosts_are_settled(tmp_path):
     assert st.earlier_waves == []
     assert str(waves_text(st, running=False)) == " Waves ✔ 1/2 1 ok, 0 failed · ○ 2/2 not started"
     assert fold(recorder.events) == recorder.state
+
+
+def test_waves_all_ok_one_after_another_read_as_one_phrase(tmp_path):
+    """Seen at 80x24 on a README fleet of 4 sshd hosts, a canary strategy of 4 waves of 1:
+    'Waves ✔ 1/4 1 ok, 0 failed · ✔ 2/4 … · ✔' was cut at the edge, the last wave lost.
+    Waves whose every host succeeded, one after another, are one phrase; a wave with a
+    failure stands alone."""
+    from console.ui.widgets.run_summary import waves_text
+
+    recorder = recorder_in(tmp_path)
+    recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
+    hosts = [f"web-{n}" for n in range(1, 5)]
+    recorder.record(Kind.SYSTEMS_SELECTED, systems=["web"], hosts=dict.fromkeys(hosts, "web"))
+    where = {"system": "web", "step": "restore"}
+    recorder.record(Kind.STEP_STARTED, step="restore", hosts=hosts, attempt=1)
+    for wave, host in enumerate(hosts, 1):
+        recorder.record(Kind.WAVE_STARTED, step="restore", wave=wave, waves=4, hosts=[host])
+        recorder.record(Kind.COMMAND_INTENT, host=host, command="x", stage="action", **where)
+        bad = {"exit_status": 1, "failure": "non-zero exit"} if host == "web-3" else {}
+        result = bad or {"exit_status": 0}
+        recorder.record(Kind.COMMAND_RESULT, host=host, stage="action", **result, **where)
+        counts = {"failed": 1} if bad else {"succeeded": 1}
+        recorder.record(Kind.WAVE_FINISHED, step="restore", wave=wave, waves=4, **counts)
+        said = str(waves_text(recorder.state.step("restore"), running=True))
+        assert len(said) <= 80, said
+        if wave == 2:
+            assert said == " Waves ✔ 1–2 of 4: 2 ok, 0 failed · ○ 3–4 of 4 waiting"
+    assert said == " Waves ✔ 1–2 of 4: 2 ok, 0 failed · ✘ 3/4 0 ok, 1 failed · ✔ 4/4 1 ok, 0 failed"

@@ -24,7 +24,8 @@ BAD = (HostStatus.FAILED, HostStatus.ABORTED)
 
 
 def waves_text(st: StepState, running: bool = True) -> Text | None:
-    """`Waves ✔ 1/3 (1 ok) · ▶ 2/3 (1 host) · ○ 3/3`, or None for a run without waves.
+    """`Waves ✔ 1–2 of 4: 2 ok, 0 failed · ▶ 3/4 running (1 host(s)) · ○ 4/4 waiting`, or
+    None for a run without waves.
     A finished wave's counts are its hosts' states in the fold, so they agree with the
     grid and the export even after an integrity check or a retry changed a host. Only
     while the step's action runs here (`running`, not V verifying its unknown hosts) is a
@@ -109,10 +110,23 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
     # its own, '○ 4/4' lost its word there).
     paused = st.paused.next if acting and st.paused and st.paused.what == "wave" else 0
     last = max([paused, *waves])
-    for number in range(1, min(last + 1, total) + 1):
+    # Waves finished with every host ok, one after another: one phrase (`✔ 1–3 of 4: 3 ok`),
+    # so that a canary's four waves of one host fit 80 columns; any other stands alone.
+    oks = _all_ok(st, waves)
+    number = 0
+    while number < min(last + 1, total):
+        number += 1
         wave = waves.get(number)
         if number > 1:
             text.append(" · ", style="dim")
+        end = number
+        while oks.get(number) and oks.get(end + 1):
+            end += 1
+        if end > number:
+            ok = sum(oks[n] or 0 for n in range(number, end + 1))
+            text.append(f"✔ {number}–{end} of {total}: {ok} ok, 0 failed", style=themed("$success"))
+            number = end
+            continue
         if wave is None and acting and st.paused and st.paused[:2] == ("wave", number):
             text.append(f"⏸ {_paused(st.paused)}", style=themed("bold $warning"))
         elif wave is None:
@@ -141,6 +155,17 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
                 f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
             )
     return text
+
+
+def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | None]:
+    """Each finished wave's number of hosts when every one of them succeeded, else None."""
+    found: dict[int, int | None] = {}
+    for number, wave in waves.items():
+        if wave.get("finished"):
+            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
+            good = all(r.status is HostStatus.SUCCEEDED for r in runs)
+            found[number] = len(runs) if runs and good else None
+    return found
 
 
 def _paused(pause: Pause) -> str:
