@@ -182,6 +182,31 @@ class RollbackApp(IncidentApp):
 
     # -- the incident ------------------------------------------------------------
 
+    def attach(self, incident: Conductor) -> None:  # type: ignore[override]
+        """Drive `incident` now; the one driven before is left (`_leave`)."""
+        previous = self.conductor
+        super().attach(incident)
+        if previous is not None and previous is not incident:
+            self._leave(previous)
+
+    def _leave(self, previous: Conductor) -> None:
+        """The console drives another incident: the one it leaves gives back its locks
+        (kept while a host is unknown there) and, once its last notifications are out, its
+        journal, so that another console may resume or amend it."""
+        if previous.recorder.closed:
+            return
+        previous.let_go("the console opened another incident")
+        notifier = previous.notifier
+        if not notifier.pager.pending and all(t.done() for t in notifier.repeats.tasks):
+            previous.recorder.close()
+            return
+
+        async def drained() -> None:
+            await notifier.drain()
+            previous.recorder.close()
+
+        self.run_worker(drained(), group="left", exit_on_error=False)
+
     def attached(self) -> None:
         """Samples and firings go into an open incident's journal; a closed one is only
         amended, and a drill's records are its own watchers' (as headless: the same

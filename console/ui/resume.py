@@ -147,11 +147,7 @@ class Resuming:
         except (ProcedureError, JournalError, OSError, ValueError) as exc:
             self._say_not_resumed(loaded.path, exc)
             return
-        current = self.app.conductor
-        if current is not None:
-            # This console now drives the one it reopened; kept while a host is unknown there.
-            current.let_go("the console opened another incident")
-        self.show_resumed(conductor)
+        self.show_resumed(conductor)  # the one driven before is left (RollbackApp.attach)
 
     def show_resumed(self, conductor: Conductor) -> None:
         """Attach a resumed incident and show where it stopped."""
