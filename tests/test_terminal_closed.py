@@ -21,10 +21,11 @@ from textual.widgets import Static
 
 from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
+from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.model.payloads import RunDetached
+from console.model.payloads import RunDetached, WaveFinished
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.execution_rows import why_text
@@ -321,5 +322,13 @@ def test_a_headless_run_whose_terminal_closes_aborts_and_says_why(sshd_server, t
     assert action.data.aborted, action.data  # stopped on web-1 (TERM, then KILL)
     (closed,) = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
     assert closed.data.outcome == "aborted", closed.data
+    # The wave's record accounts for each of its hosts: web-1 aborted, the others unsent.
+    (finished,) = [e for e in events if e.kind == Kind.WAVE_FINISHED]
+    assert finished.payload(WaveFinished) == WaveFinished(
+        wave=1, waves=1, succeeded=0, failed=0, aborted=1, not_started=2
+    )
+    assert describe(finished) == (
+        "wave 1 of 1 finished: 0 ok, 0 failed, 1 aborted, 2 not started"
+    ), describe(finished)
     assert not list((tmp_path / "state").glob("crashes/*")), "an internal error"
     assert not any((sandboxes[h] / "started").exists() for h in HOSTS)

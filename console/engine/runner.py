@@ -160,10 +160,15 @@ class Runner:
                     "succeeded": sum(o.status is HostStatus.SUCCEEDED for o in done),
                     "failed": sum(o.status is HostStatus.FAILED for o in done),
                 }
-                if refused := sum(o.status is HostStatus.REFUSED for o in done):
-                    counts["refused"] = refused  # only then: older lines stay as they were
-                if unknown := sum(o.status is HostStatus.UNKNOWN for o in done):
-                    counts["unknown"] = unknown
+                # The others only when there are some: older lines stay as they were.
+                for status in (
+                    HostStatus.REFUSED,
+                    HostStatus.UNKNOWN,
+                    HostStatus.ABORTED,
+                    HostStatus.NOT_STARTED,
+                ):
+                    if many := sum(o.status is status for o in done):
+                        counts[status.name.lower()] = many
                 self.recorder.record(
                     Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
                 )

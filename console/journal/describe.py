@@ -142,6 +142,8 @@ DESCRIBE: dict[str, Describer] = {
             f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
             + (f", {d.refused} refused" if d.refused else "")
             + (f", {d.unknown} unknown (verify before retrying)" if d.unknown else "")
+            + (f", {d.aborted} aborted" if d.aborted else "")
+            + (f", {d.not_started} not started" if d.not_started else "")
         ),
     ),
     Kind.WAVE_PAUSED: _says(

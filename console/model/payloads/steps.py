@@ -132,3 +132,13 @@ class WaveFinished(Payload):
         " that may change them ran, or their verify found the change still under way (exit"
         " 75); verify before retrying",
     )
+    aborted: int = Field(
+        0,
+        description="hosts whose command an abort stopped (`a`, or a headless run's Ctrl+C,"
+        " SIGTERM or SIGHUP); since 2026-12-04",
+    )
+    not_started: int = Field(
+        0,
+        description="hosts of the wave sent nothing: an abort, a detach or a halt came"
+        " before their turn; since 2026-12-04. The counts add up to the wave's hosts",
+    )
