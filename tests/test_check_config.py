@@ -124,21 +124,23 @@ HEALTH = '[strategies.commands]\nhealth = "curl -fsS http://127.0.0.1:8080/healt
 
 
 @pytest.mark.parametrize(
-    ("preset", "params", "health", "warned"),
+    ("preset", "params", "health", "probed", "warned"),
     [
-        ("file", FLAGS_FILE, "", True),
-        ("http", "", "", True),
-        ("file", FLAGS_FILE + CHECK, "", False),
-        ("http", "", HEALTH, False),
+        ("file", FLAGS_FILE, "", False, True),
+        ("http", "", "", False, True),
+        ("file", FLAGS_FILE + CHECK, "", False, False),
+        ("http", "", HEALTH, False, False),
+        ("file", FLAGS_FILE, "", True, False),  # its system's probes are read between steps
     ],
 )
 def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
-    tmp_path, preset, params, health, warned
+    tmp_path, preset, params, health, probed, warned
 ):
     """docs/strategies.md's re-enable without its `check` line (or the http one without its
     `health`) loads and runs, and every step passes once the flags read the percentage,
     the application sick or not, up to 100 %: check-config says so at the strategy's name
-    and still says ok."""
+    and still says ok. Unless a probe watches its system (init's `web` has one): those
+    are read after each step, and one not healthy holds the rollout."""
     target = tmp_path / "mine"
     assert console("init", str(target)).returncode == 0
     strategies = target / "strategies.toml"
@@ -149,11 +151,13 @@ def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
         f'params = [\n  {{ name = "flags", default = "new_checkout" }},\n{params}]\n{health}'
     )
     inventory = target / "inventory.toml"
-    inventory.write_text(
-        inventory.read_text().replace(
-            '["version-rollback"]', '["version-rollback", "checkout-reenable"]'
-        )
+    lines = inventory.read_text().replace(
+        '["version-rollback"]', '["version-rollback", "checkout-reenable"]'
     )
+    if not probed:  # web's probe, up to the next system
+        start = lines.index("[[systems.probes]]")
+        lines = lines[:start] + lines[lines.index("[[systems]]", start) :]
+    inventory.write_text(lines)
     result = console("check-config", str(target))
     assert result.returncode == 0, result.stderr
     line = text.count("\n") + 3
@@ -161,10 +165,15 @@ def test_a_gradual_reenable_that_checks_nothing_is_a_warning(
         f"warning: {strategies}:{line}: strategies[5].name: strategy 'checkout-reenable'"
         " re-enables step by step, but nothing checks the application between steps: each"
         " passes once the flags read its percentage (give the parameter `check` a default,"
-        " or [strategies.commands] health)\n"
+        " [strategies.commands] health, or its systems [[systems.probes]])\n"
     )
-    assert result.stderr == (warning if warned else "")
-    assert result.stdout.endswith(", 1 warning\n" if warned else " 6 strategies, 9 steps\n")
+    assert (warning in result.stderr) is warned, result.stderr
+    assert warned or "re-enables step by step" not in result.stderr
+    # without web's probe, also: "system 'web' has no [[systems.probes]]" (the soak's)
+    warnings = warned + (not probed)
+    said = f", {warnings} warning{'s' * (warnings > 1)}\n" if warnings else " 9 steps\n"
+    assert result.stdout.endswith(said), result.stdout
+    assert result.stderr.count("warning: ") == warnings
 
 
 def test_a_drill_parameter_the_strategy_lacks_is_refused_naming_every_one(tmp_path):

@@ -25,6 +25,7 @@ from tests.test_ui_support import (  # noqa: F401
     demo_settings,
     footer_keys,
     open_incident,
+    run_confirm_about,
     until,
     until_shown,
 )
@@ -125,16 +126,7 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             await pilot.press("p")
 
             await pilot.press("t")  # the retry goes on with stage 2, and says so first
-            await until(
-                pilot,
-                lambda: (
-                    isinstance(app.screen, RunConfirm)
-                    and bool(app.screen.query("#run-commands .dialog-text"))
-                ),
-            )
-            about = " ".join(
-                str(app.screen.query_one("#run-commands .dialog-text", Static).render()).split()
-            )
+            about = await run_confirm_about(pilot)
             assert "Stages: held at 5%, goes on with 25%, 50%, 100%," in about
             title = str(app.screen.query_one(".dialog-title", Label).render())
             assert title == "Retry “Restore previous version” on 3 host(s)?"  # not a first run

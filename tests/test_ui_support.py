@@ -298,3 +298,21 @@ def populated_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RollbackAp
     app = build_app(settings, Path("incidents"), engine)
     app.prepared = conductor  # type: ignore[attr-defined]
     return app
+
+
+async def run_confirm_about(pilot: Pilot) -> str:
+    """Once a step's run confirmation is on screen, what it says the run does, in one line."""
+    from textual.widgets import Static
+
+    from console.ui.screens.confirm_run import RunConfirm
+
+    def about() -> Static | None:
+        screen = pilot.app.screen
+        if not isinstance(screen, RunConfirm):
+            return None
+        return next(iter(screen.query("#run-commands .dialog-text").results(Static)), None)
+
+    await until(pilot, lambda: about() is not None)
+    shown = about()
+    assert shown is not None
+    return " ".join(str(shown.render()).split())

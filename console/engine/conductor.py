@@ -61,7 +61,7 @@ class Conductor:
         self.activity = Activity()
         self.locking = IncidentLocks(recorder)
         self.execution = StepExecution(
-            settings, recorder, self.runner, self.activity, lambda: self.secrets
+            settings, recorder, self.runner, self.activity, lambda: self.secrets, self.watching
         )
         self.closing = IncidentClosing(settings, recorder, self.activity, self.locking, self.abort)
         self.opening = IncidentOpening(settings, recorder, self.locking)
@@ -103,6 +103,16 @@ class Conductor:
 
             self._notifier = Notifier(*self._notifier_of)
         return self._notifier
+
+    def watching(self) -> Watcher:
+        """The watcher of probe steps and of a gradual re-enable's stages, made when first
+        asked for, journalling into this incident."""
+        if self.watcher is None:
+            from console.engine.watcher import Watcher
+
+            self.watcher = Watcher(self.settings, self.pool, clock=self.recorder.clock)
+        self.watcher.attach(self.recorder)
+        return self.watcher
 
     @property
     def secrets(self) -> Secrets:

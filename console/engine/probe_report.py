@@ -70,8 +70,15 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
 
 
 def _detail(reading: Reading, sample: ProbeSample) -> str:
-    """Each host's error or verdict, the hosts whose own value is bad (a bad round read
-    `0.4 bad` with no word of which host), then each trigger's streak."""
+    """The hosts' problems, then each trigger's streak."""
+    parts = host_problems(reading, sample)
+    parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]
+    return "; ".join(parts)
+
+
+def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
+    """Each host's error or verdict, then the hosts whose own value is bad (a bad round
+    read `0.4 bad` with no word of which host): `bad on web-3 0.31`."""
     parts = [f"{h.host}: {h.error}" for h in sample.hosts if h.error]
     parts += [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
     if sample.state is SampleState.BAD:
@@ -82,5 +89,4 @@ def _detail(reading: Reading, sample: ProbeSample) -> str:
             if not h.flagged and host_state(probe, h, probe.threshold) is SampleState.BAD
         ]
         parts += [f"bad on {', '.join(bad)}"] if bad else []
-    parts += [f"{s.trigger.kind.value} {s.count}/{s.trigger.consecutive}" for s in reading.streaks]
-    return "; ".join(parts)
+    return parts

@@ -1,10 +1,11 @@
 """A step's groups one after another, fleet-wide: one group for most steps; a gradual
-re-enable's percentage stages, each checked on every host, paused after and confirmed as
-its strategy says, held where it stops (`rollout.step`, `rollout.held`)."""
+re-enable's percentage stages, each checked on every host, paused after, its systems'
+probes read (`console.engine.stage_probes`) and confirmed as its strategy says, held where
+it stops (`rollout.step`, `rollout.held`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.plan import GroupsFor, Planned
 from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
@@ -14,6 +15,7 @@ from console.model.step_state import held_by_refusals
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
+    from console.engine.stage_probes import Watching
     from console.journal.recorder import Recorder
     from console.model.procedure import Step
 
@@ -27,9 +29,11 @@ async def run_stages(
     attempt: int,
     confirm_wave: BetweenWaves | None,
     tries: dict[str, int],
+    watching: Watching | None = None,
 ) -> dict[str, HostOutcome]:
     """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
-    its first bad check (the hosts that passed it are held at that stage), and is held
+    its first bad check (the hosts that passed it are held at that stage), is held where
+    a probe of its systems (`watching()`'s) is not healthy after a stage's pause, and
     where its next stage is not confirmed."""
     recorder = runner.recorder
     strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
@@ -52,21 +56,27 @@ async def run_stages(
             break  # every precheck refused: no stage was set anywhere
         ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
         last = index == count - 1
+        unhealthy = ""  # why the probes read after the stage hold it there
         if ok and not last:
             pause = strategy.waves.pause_seconds
             shares = {"percent": int(planned.values[index])}
             shares["next_percent"] = int(planned.values[index + 1])
             await runner.pause(step.id, "stage", index + 1, count, pause, **shares)
+            if watching is not None and not runner.aborted and not runner.detached:
+                from console.engine.stage_probes import probe_stage  # the probes' machinery
+
+                unhealthy = await probe_stage(recorder, watching, step.id, planned, index)
             if runner.detached:
                 break
         # An abort between stages stops the rollout (the next stage's run would arm
         # the runner again, and go on).
         aborted = runner.aborted
-        asked = ok and not last and not aborted and strategy.waves.confirm
+        asked = ok and not last and not aborted and not unhealthy and strategy.waves.confirm
         go_on = (
             ok
             and not last
             and not aborted
+            and not unhealthy
             and (not asked or await _confirmed(confirm_wave, index, count))
         )
         failed = sorted(
@@ -87,7 +97,9 @@ async def run_stages(
         )
         if go_on:
             continue
-        if asked:
+        if unhealthy and not aborted:  # every host passed the stage: held there
+            _hold(recorder, step.id, planned, index, outcomes, unhealthy)
+        elif asked:
             why = "the next stage was not confirmed"
             _hold(recorder, step.id, planned, index, outcomes, why if confirm_wave else NOBODY)
         elif not last and failed:  # the hosts that passed stay at this stage: held
@@ -120,16 +132,21 @@ def _hold(
     for host in held:
         outcomes[host].status = HostStatus.HELD
     recorder.record(
-        Kind.ROLLOUT_HELD,
-        step=step_id,
-        strategy=planned.strategy.name,
-        percent=int(planned.values[index]),
-        index=index + 1,
-        of=len(planned.values),
-        next_percent=int(planned.values[index + 1]),
-        hosts=held,
-        reason=reason,
+        Kind.ROLLOUT_HELD, step=step_id, **stage_data(planned, index), hosts=held, reason=reason
     )
+
+
+def stage_data(planned: Planned, index: int) -> dict[str, Any]:
+    """What records of stage `index` (from 0) of a gradual strategy say of it: the
+    strategy, the stage (from 1) of how many, its share and the next one's."""
+    assert planned.strategy is not None
+    return {
+        "strategy": planned.strategy.name,
+        "percent": int(planned.values[index]),
+        "index": index + 1,
+        "of": len(planned.values),
+        "next_percent": int(planned.values[index + 1]),
+    }
 
 
 async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:

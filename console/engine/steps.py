@@ -28,6 +28,7 @@ from console.model.visible import clip
 if TYPE_CHECKING:
     from console.engine.runner import Runner
     from console.engine.ssh import Target
+    from console.engine.stage_probes import Watching
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
     from console.model.state import IncidentState
@@ -90,12 +91,14 @@ class StepExecution:
         runner: Runner,
         activity: Activity,
         secrets: Callable[[], Secrets],
+        watching: Watching | None = None,
     ):
         self.settings = settings  # the conductor's: a drill replaces it
         self.recorder = recorder
         self.runner = runner
         self.activity = activity
         self.secrets = secrets
+        self.watching = watching  # the probes read between a gradual re-enable's stages
 
     @property
     def state(self) -> IncidentState:
@@ -147,7 +150,9 @@ class StepExecution:
                 planned, run=dataclasses.replace(planned.run, judge=integrity.judge)
             )
         with watch, Collector(self.recorder, step.id) as collected:
-            outcomes = await run_stages(self.runner, step, planned, attempt, confirm_wave, tries)
+            outcomes = await run_stages(
+                self.runner, step, planned, attempt, confirm_wave, tries, self.watching
+            )
         if step.records:
             self._record_outputs(step, outcomes, collected.lines)
         return outcomes

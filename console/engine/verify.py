@@ -123,9 +123,7 @@ async def run_probe_step(
     for the soak window; on a pass, their recovery time is measured. A failed soak
     fails the step."""
     recorder, settings = conductor.recorder, conductor.settings
-    if conductor.watcher is None:
-        conductor.watcher = Watcher(settings, conductor.pool, clock=recorder.clock)
-    conductor.watcher.attach(recorder)
+    watcher = conductor.watching()
     subset: dict[str, Any] = {"systems": list(systems)} if systems else {}
     systems = list(systems or conductor.state.systems)
     data = {"title": step.title, "phase": settings.procedure.phase_of(step.id).value}
@@ -134,7 +132,7 @@ async def run_probe_step(
     runner = conductor.runner
     runner.arm()  # as a step run by the runner starts
     progress = await soak(
-        conductor.watcher,
+        watcher,
         recorder,
         window,
         systems,

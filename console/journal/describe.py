@@ -251,6 +251,17 @@ DESCRIBE: dict[str, Describer] = {
             f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
         ),
     ),
+    Kind.ROLLOUT_PROBED: _says(
+        lambda: payloads.RolloutProbed,
+        lambda d, e: (
+            f"probes after re-enable step {d.index} of {d.of} ({d.percent:g}%): "
+            + (
+                "healthy, " + ", ".join(f"{k} = {p.get('shown')}" for k, p in d.probes.items())
+                if d.ok
+                else f"NOT HEALTHY, step {d.index + 1} ({d.next_percent:g}%) not started: {d.detail}"
+            )
+        ),
+    ),
     Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),
     Kind.NOTIFICATION_SENT: _says(
         lambda: payloads.NotificationSent,

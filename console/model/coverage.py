@@ -99,19 +99,22 @@ def demo_faults(settings: Settings) -> list[Finding]:
 
 
 def unchecked_rollouts(settings: Settings) -> list[Finding]:
-    """Each gradual strategy whose verify runs `check` with none configured and which has
-    no `health` stage: every step passes once the flags read its percentage, however the
-    application fares, and the rollout reaches 100 % unchecked."""
+    """Each gradual strategy whose verify runs `check` with none configured, which has no
+    `health` stage, and a system of which no probe watches (probes are read after each
+    step): every step passes once the flags read its percentage, however the application
+    fares, and the rollout reaches 100 % unchecked."""
     findings = []
     for index, strategy in enumerate(settings.strategies):
         stepping = STRATEGY_KINDS[strategy.kind].stepping
         check = next((p for p in strategy.params if p.name == "check"), None)
+        systems = [s for s in settings.inventory.systems if strategy.name in s.strategies]
         if (
             stepping
             and check is not None
             and not (check.default or "").strip()
             and "check" in placeholders(strategy.commands.verify or "")
             and not strategy.commands.health
+            and not (systems and all(s.probes for s in systems))
         ):
             findings.append(
                 Finding(
@@ -119,8 +122,8 @@ def unchecked_rollouts(settings: Settings) -> list[Finding]:
                     (index, "name"),
                     f"strategy {quoted(strategy.name)} re-enables step by step, but nothing"
                     " checks the application between steps: each passes once the flags read"
-                    " its percentage (give the parameter `check` a default, or"
-                    " [strategies.commands] health)",
+                    " its percentage (give the parameter `check` a default,"
+                    " [strategies.commands] health, or its systems [[systems.probes]])",
                     warning=True,
                 )
             )

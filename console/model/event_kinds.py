@@ -51,6 +51,7 @@ class Kind(StrEnum):
     ASSESSMENT_RECORDED = "assessment.recorded"
     DELIVERY_HALTED = "delivery.halted"
     ROLLOUT_STEP = "rollout.step"
+    ROLLOUT_PROBED = "rollout.probed"
     ROLLOUT_HELD = "rollout.held"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_RESULT = "notification.result"

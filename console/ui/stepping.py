@@ -188,8 +188,10 @@ class Stepping:
         if step.kind is not StepKind.STRATEGY or not name:
             return None
         held = None if undo else state.step(step_id).held_for(hosts)
-        strategy = conductor.settings.strategy(name)
-        return strategy_text(strategy, state.params, len(hosts), undo, held)
+        settings = conductor.settings
+        systems = sorted({state.hosts[h] for h in hosts if h in state.hosts})
+        probes = [f"{s}/{p.name}" for s in systems for p in settings.inventory.system(s).probes]
+        return strategy_text(settings.strategy(name), state.params, len(hosts), undo, held, probes)
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

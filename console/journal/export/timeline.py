@@ -50,6 +50,7 @@ KEY_KINDS = frozenset(
         Kind.UNKNOWN_VERIFIED,  # how hosts a crash left unknown were settled
         Kind.DELIVERY_HALTED,
         Kind.ROLLOUT_STEP,
+        Kind.ROLLOUT_PROBED,  # the health check between a re-enable's stages
         Kind.ROLLOUT_HELD,
         Kind.RECOVERY_MEASURED,
         Kind.NOTE_ADDED,

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         NotificationSent,
         ProbeSample,
         RecoveryMeasured,
+        RolloutProbed,
         SoakProgress,
     )
     from console.model.payloads.choices import (
@@ -142,6 +143,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.ASSESSMENT_RECORDED: ("actions", "AssessmentRecorded"),
     Kind.DELIVERY_HALTED: ("actions", "DeliveryHalted"),
     Kind.ROLLOUT_STEP: ("actions", "RolloutStep"),
+    Kind.ROLLOUT_PROBED: ("checks", "RolloutProbed"),
     Kind.ROLLOUT_HELD: ("actions", "RolloutHeld"),
     Kind.NOTIFICATION_SENT: ("checks", "NotificationSent"),
     Kind.NOTIFICATION_RESULT: ("checks", "NotificationResult"),
@@ -221,6 +223,7 @@ __all__ = [
     "ProbeSample",
     "RecoveryMeasured",
     "RolloutHeld",
+    "RolloutProbed",
     "RolloutStep",
     "RunAborted",
     "RunDetached",

@@ -60,6 +60,30 @@ class SoakProgress(Payload):
     )
 
 
+class StageProbe(SoakProbe, total=False):
+    hosts: dict[str, HostValue]
+
+
+class RolloutProbed(Payload):
+    """A gradual strategy's health check after a stage (and its pause), before the next
+    widens it: one round of the affected systems' probes. One not healthy (bad, or not
+    read) holds the rollout at this stage (`rollout.held` follows, its reason `detail`)."""
+
+    KIND = Kind.ROLLOUT_PROBED
+    strategy: str = Field(description="the strategy")
+    percent: Number = Field(description="the share the stage switched on")
+    index: int = Field(description="the stage, from 1")
+    of: int = Field(description="how many stages")
+    next_percent: Number = Field(description="the share the next stage would switch on")
+    ok: bool = Field(description="every probe read healthy: the rollout may go on")
+    probes: dict[str, StageProbe] = Field(
+        {},
+        description="{probe: {`value`, `shown`, `state`, `threshold`, `unit`, `hosts`: the"
+        " hosts not healthy, {host: {`value`, `error`, `flagged`, `detail`}}}}",
+    )
+    detail: str = Field("", description="the probes not healthy, their hosts and values, in words")
+
+
 class RecoveryMeasured(Payload):
     """How long a system took to recover, against its recovery time objective."""
 

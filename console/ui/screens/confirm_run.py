@@ -71,11 +71,13 @@ def strategy_text(
     hosts: int,
     undo: bool,
     held: RolloutHeld | None = None,
+    probes: list[str] | None = None,
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends. The facts that
     decide the yes come first, one line each, so that at 80x24 they are on screen however
     long the rest: the strategy, where it runs if not on the hosts, its waves, its failure
-    threshold, its stages (a gradual re-enable `held` goes on with its next stage). Then
+    threshold, its stages (a gradual re-enable `held` goes on with its next stage; the
+    `probes` read after each, `system/probe`). Then
     what it does (its description) and the parameters chosen, however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, on every host it names at once."""
@@ -115,6 +117,9 @@ def strategy_text(
         stages += ", each checked on every host before the next"
         if w.pause_seconds:
             stages += f", {w.pause_seconds:g} s apart"
+        if probes:
+            named = ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
+            stages += f", then the probes read ({named}; one not healthy holds it)"
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)

@@ -1,0 +1,155 @@
+"""A gradual re-enable reads its systems' probes after each stage (and its pause) before
+the next widens it, on real sshd. Seen on a README fleet of 5 hosts: the checkout error
+rate went to 0.31 on one host right after the 5 % stage, and `run --yes` went on to 25, 50
+and 100 %; only the stability soak after the whole rollout said the probe was bad. Now a
+probe that is not healthy holds the rollout at the stage it reached: `rollout.probed`
+names the probe, the host and its value, `rollout.held` says it, headless exits 1."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.state import HostStatus, fold
+from console.model.status import StepStatus
+from console.ui.screens.execution import ExecutionScreen
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    run_confirm_about,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "reenable",
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"confirm": True},  # --yes confirms each stage: the probe stops it
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
+        }
+    ]
+}
+# The application's error rate: bad on a host marked `broken` once its flag is raised
+# at all (the stage's own check passes there: only the probe sees it).
+ERRORS = {
+    "name": "errors",
+    "kind": "command",
+    "command": "if [ -e broken ] && ! grep -qx new_checkout=0 flags; then echo 0.31;"
+    " else echo 0.01; fi",
+    "threshold": 0.05,
+    "interval": 5.0,
+}
+# Unreadable on a host marked `broken` once its flag is raised: not known healthy.
+UNREAD = {**ERRORS, "command": "[ -e broken ] && ! grep -qx new_checkout=0 flags && exit 3; echo 0"}
+HELD = (
+    "held at 5 % on 2 hosts (stage 1 of 4): not healthy after the stage:"
+    " app/errors = 0.31 (bad > 0.05), bad on app-2 0.31"
+)
+
+
+def _fleet(sshd_server, root: Path, probe: dict) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
+    fleet = flag_fleet(sshd_server, root, files, ["reenable"], "new_checkout=0\n", [probe])
+    (fleet.sandboxes["app-2"] / "broken").write_text("")
+    return fleet
+
+
+def _run(fleet: Fleet, journal: Path):
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "reenable", "--trigger",
+        "stakeholder-decision", "--reason", "fix deployed", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+
+
+def test_a_bad_probe_after_a_stage_holds_the_rollout_there(sshd_server, tmp_path: Path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    # Not widened: every host stays at the 5 % stage, none went on to 25 %.
+    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+    assert f"restore    {HELD}\n" in done.stdout, done.stdout
+    assert f"FAILED: “Restore” {HELD}; journal " in done.stdout.splitlines()[-1]
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    [probed] = [e for e in events if e.kind == Kind.ROLLOUT_PROBED]
+    d = probed.data
+    assert (d.index, d.of, d.percent, d.next_percent, d.ok) == (1, 4, 5, 25, False)
+    errors = d.probes["app/errors"]
+    assert (errors["state"], errors["shown"], errors["threshold"]) == ("bad", "0.31", "> 0.05")
+    assert {h: v["value"] for h, v in errors["hosts"].items()} == {"app-2": 0.31}
+    assert d.detail == "app/errors = 0.31 (bad > 0.05), bad on app-2 0.31"
+    # Held as it went: not asked (nobody is asked to widen an unhealthy rollout).
+    assert not [e for e in events if e.kind == Kind.WAVE_ASKED]
+    st = fold(events).step("restore")
+    assert st.status is StepStatus.HELD
+    assert {r.status for r in st.hosts.values()} == {HostStatus.HELD}
+    document = fleet.cli("export", str(tmp_path / "inc"), "--format", "markdown").stdout
+    timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
+    assert "probes after re-enable step 1 of 4 (5%): NOT HEALTHY, step 2 (25%) not" in timeline
+
+
+def test_a_probe_not_read_after_a_stage_holds_it_too(sshd_server, tmp_path: Path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, UNREAD)
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+    held = "not healthy after the stage: app/errors not read, app-2: exit 3"
+    assert held in done.stdout, done.stdout
+
+
+def test_healthy_probes_let_each_stage_go_on_and_are_recorded(sshd_server, tmp_path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    (fleet.sandboxes["app-2"] / "broken").unlink()
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    order = [(e.kind, e.data.index if "index" in e.data.dump() else e.data.done) for e in events
+             if e.kind in (Kind.ROLLOUT_PROBED, Kind.WAVE_ASKED)]  # fmt: skip
+    # Each stage's probes are read before anyone is asked to widen it.
+    assert order == [(k, n) for n in (1, 2, 3) for k in (Kind.ROLLOUT_PROBED, Kind.WAVE_ASKED)]
+    assert "probes after re-enable step 2 of 4 (25%): healthy, app/errors = 0.01\n" in done.stdout
+
+
+async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tmp_path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable")
+        app.start_run("restore")
+        about = await run_confirm_about(pilot)
+        await pilot.press("y")
+        held = StepStatus.HELD
+        await until(pilot, lambda: app.conductor.state.step("restore").status is held, 60)
+        await until(pilot, lambda: "restore" not in app.conductor.running)
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.pause(0.2)
+        screen = app.screen
+        banner = " ".join(str(screen.query_one("#exec-halt", Static).render()).split())
+        stages = str(screen.query_one("#exec-waves", Static).render()).strip()
+        toasts = [(n.title, n.message) for n in app._notifications]
+    # The yes is given knowing what is read between the stages.
+    assert (
+        "Stages: 5%, 25%, 50%, 100%, each checked on every host before the next, then the"
+        " probes read (app/errors; one not healthy holds it), your yes before each next one"
+    ) in about, about
+    said = HELD.replace("5 %", "5%")  # on screen a figure and its unit are one word
+    assert banner.startswith(f"◐ HELD {said}"), banner
+    assert stages == "Stages ◐ 1/4 5% held · ○ 2–4 of 4 not started", stages
+    assert ("Step held", f"“Restore”: {said}. t goes on with the next stage, or skip.") in toasts
+    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
