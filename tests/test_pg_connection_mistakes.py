@@ -158,6 +158,9 @@ def test_a_misspelt_table_is_said_absent_not_left_out_unseen(host, cluster, tmp_
     for stage in ("before", "after"):
         record = outcome.integrity(stage)
         assert (record["rows"], record["absent"]) == ({"orders": 2}, ["ordrs"]), record
-    assert "integrity before: recorded (orders=2, no such table: ordrs)" in outcome.stdout
+    assert (
+        "integrity before: recorded (database postgres: orders=2, no such table: ordrs)"
+        in outcome.stdout
+    )
     section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
     assert "| no checksum; rows: orders 2; no such table: ordrs |" in section, section

@@ -142,6 +142,19 @@ def test_the_example_configuration_uses_the_postgres_presets():
     assert {"postgres-basebackup", "postgres-wal", "postgres-pitr"} <= used
 
 
+def test_the_example_data_strategies_count_the_tables_in_the_orders_database():
+    """Walked on a real cluster: the example's recovery strategies named the tables
+    orders,customers and no database, so they were counted in `postgres`, which has
+    neither: "no such table: orders, customers" before and after, and the run "rolled back
+    and verified". Each names the orders database now, as its schema reversal did."""
+    from console.model.loading import load_settings
+
+    settings = load_settings(ROOT / "config/example")
+    for name in settings.inventory.system("db").strategies:
+        params = {p.name: p.default for p in settings.strategy(name).params}
+        assert (params["database"], params["tables"]) == ("orders", "orders,customers"), name
+
+
 def test_the_example_version_rollback_undoes_with_the_release_its_action_recorded():
     """The example once spelled out its own commands, and its undo read a file its action
     never wrote: `ln -sfn releases/ current` on the host. Its preset records what undo needs."""

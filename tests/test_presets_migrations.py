@@ -167,8 +167,8 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     undone = [ln for ln in outcome.stdout.splitlines() if "0001 -> 0002" in ln]
     assert undone and not any(ln.rstrip().endswith(",") for ln in undone), outcome.stdout
     # row counts only: the headless lines say so, and claim no checksum
-    assert "integrity before: recorded (orders=2)" in outcome.stdout
-    assert "integrity after: match (orders=2)" in outcome.stdout
+    assert "integrity before: recorded (database shop: orders=2)" in outcome.stdout
+    assert "integrity after: match (database shop: orders=2)" in outcome.stdout
     assert after["restored"] == "alembic revision 0001 (from 0002)"
 
     # a second incident: `previous` would now drop the table; refused, nothing changed

@@ -315,11 +315,11 @@ async def test_verify_by_hand_of_a_closed_restore_says_the_data_after(host, clus
     [said] = [ln for ln in done.stdout.splitlines() if ln.startswith("db-1: verified: ")]
     backup = cluster.backups / "nightly"
     assert said.startswith(
-        "db-1: verified: succeeded (the step's verify found the change made); data after:"
-        f" orders=3 (match); restored to backup {backup} (started "
+        "db-1: verified: succeeded (the step's verify found the change made); data after in"
+        f" database postgres: orders=3 (match); restored to backup {backup} (started "
     ), said
     assert said.endswith("; recovery stopped reached consistency (timeline 2)"), said
     assert _ids(cluster) == [1, 2, 3]
     events = read_journal(journal).events
     [note] = [e.data.text for e in events if e.kind == Kind.NOTE_ADDED][-1:]
-    assert "; data after: orders=3 (match); restored to backup " in note, note
+    assert "; data after in database postgres: orders=3 (match); restored to backup " in note

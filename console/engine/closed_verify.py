@@ -217,7 +217,8 @@ def data_after(records: list[dict[str, Any]], step: str, host: str) -> str:
         values.append(f"no such table: {', '.join(r['absent'])}")
     rows = ", ".join(values)
     judged = r["verdict"] + (f": {r['detail']}" if r.get("detail") else "")
-    said = f"; data after: {rows or 'nothing measured'} ({judged})"
+    where = f" in database {r['database']}" if r.get("database") else ""
+    said = f"; data after{where}: {rows or 'nothing measured'} ({judged})"
     if r.get("restored"):
         said += f"; restored to {r['restored']}"
     if stop := r.get("recovery"):

@@ -1,8 +1,9 @@
 """Data integrity: parse `integrity ...` lines from a step's output, journal and judge them.
 
 A data-touching command prints lines such as
-`integrity stage=before checksum=ab12 rows.orders=15 rows.customers=4`; stage is
-`before`, `after` or `expected`. Every host gets a before and an after record; an
+`integrity stage=before database=shop checksum=ab12 rows.orders=15 rows.customers=4`; stage
+is `before`, `after` or `expected` (`database`, where the tables were counted, is said
+when known). Every host gets a before and an after record; an
 after that differs from the expected summary, or a missing record, fails the host.
 An `expected` line with nothing on it says no expectation exists (a recovery to a
 point in time): the after is recorded, not judged. A recovery's verify also prints where it
@@ -41,6 +42,7 @@ class Summary:
     checksum: str | None = None
     rows: dict[str, int] = field(default_factory=dict)
     absent: list[str] = field(default_factory=list)  # tables named that do not exist
+    database: str | None = None  # where they were counted, when the line says
 
     @property
     def empty(self) -> bool:
@@ -69,6 +71,8 @@ def parse_line(line: str) -> tuple[str, Summary] | None:
             summary.rows[key.removeprefix("rows.")] = int(value)
         elif key == "absent":
             summary.absent = [t for t in value.split(",") if t]
+        elif key == "database":
+            summary.database = value
     return stage, summary
 
 
@@ -118,7 +122,13 @@ def integrity_payload(
     `recovery`: where a recovery stopped, `restored`: what the data was brought back to
     (an after's), each said only when known."""
     absent = found.absent if found else []
-    said: dict[str, Any] = {"recovery": recovery, "restored": restored, "absent": absent}
+    database = found.database if found else None
+    said: dict[str, Any] = {
+        "recovery": recovery,
+        "restored": restored,
+        "absent": absent,
+        "database": database,
+    }
     said = {k: v for k, v in said.items() if v}  # said only when known
     return payloads.IntegrityRecorded(
         strategy=strategy,

@@ -101,11 +101,14 @@ def intent(d: CommandIntent, e: Event) -> str:
 
 
 def integrity(d: IntegrityRecorded, e: Event) -> str:
-    """A migration preset records row counts only: no checksum is shown for it."""
+    """`integrity after: match (database shop: checksum …, orders=3)`: the database the
+    tables were counted in, when said (another's tables are not these); a migration
+    preset records row counts only: no checksum is shown for it."""
     values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
     values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
     values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
-    return f"integrity {d.stage}: {d.verdict} ({', '.join(values) or 'nothing measured'})"
+    where = f"database {d.database}: " if d.database else ""
+    return f"integrity {d.stage}: {d.verdict} ({where}{', '.join(values) or 'nothing measured'})"
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:

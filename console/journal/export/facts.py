@@ -205,6 +205,11 @@ class IntegrityCheck(Strict):
     host: str | None
     step: str | None
     strategy: str | None
+    database: str | None = Field(
+        default=None,
+        description="the database the tables were counted in (the PostgreSQL presets'"
+        " `database`), when the records said it",
+    )
     before: Snapshot | None
     after: Snapshot | None
     expected: Snapshot | None

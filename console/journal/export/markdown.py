@@ -258,10 +258,14 @@ def _snapshot(s: Snapshot | None) -> str:
     return checksum + (f"; rows: {rows}" if rows else "") + absent
 
 
-def _integrity_row(r: IntegrityCheck, recoveries: bool, restores: bool) -> tuple[object, ...]:
+def _integrity_row(
+    r: IntegrityCheck, recoveries: bool, restores: bool, databases: bool
+) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
     row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
                                _snapshot(r.after), _snapshot(r.expected), verdict)  # fmt: skip
+    if databases:
+        row = (*row[:2], r.database or "–", *row[2:])
     if restores:
         row = (*row, r.restored or "–")
     if recoveries:
@@ -275,15 +279,18 @@ def integrity(doc: Document) -> list[str]:
     if not doc.integrity:
         return [*lines, "No integrity record was taken: nothing to compare.", ""]
     head: tuple[str, ...] = ("Host", "Step", "Before", "After", "Expected", "Verdict")
-    # what the data was brought back to, and a recovery's stop point, in columns of their
-    # own where any record said one
+    # the database counted in, what the data was brought back to, and a recovery's stop
+    # point, in columns of their own where any record said one
+    databases = any(r.database for r in doc.integrity)
     restores = any(r.restored for r in doc.integrity)
     recoveries = any(r.recovery for r in doc.integrity)
+    if databases:
+        head = (*head[:2], "Database", *head[2:])
     if restores:
         head = (*head, "Restored to")
     if recoveries:
         head = (*head, "Recovery stopped")
-    rows = [_integrity_row(r, recoveries, restores) for r in doc.integrity]
+    rows = [_integrity_row(r, recoveries, restores, databases) for r in doc.integrity]
     return [*lines, *_table(head, rows)]
 
 

@@ -165,6 +165,7 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
                 host=host,
                 step=step,
                 strategy=last.get("strategy"),
+                database=last.get("database") or (before or {}).get("database"),
                 before=_snapshot(before),
                 after=_snapshot(after),
                 expected=_snapshot(last.get("expected")),

@@ -111,6 +111,11 @@ class IntegrityRecorded(Payload):
     absent: list[str] = Field(
         [], description="tables named (`tables`) that the database does not have: not measured"
     )
+    database: str | None = Field(
+        None,
+        description="the database the tables were counted in (the PostgreSQL presets'"
+        " `database`), when the command said it",
+    )
     expected: JsonObject | None = Field(None, description="the summary it must match (`after`)")
     verdict: str = Field(description="`recorded`, `match`, `mismatch` or `missing`")
     detail: str = Field("", description="what differs, in words")

@@ -137,10 +137,11 @@ SQL
     echo "$found" | awk -F'|' -v t="$t" '$1 == t { n++ } END { exit n == 0 }' || printf '%%s,' "$t"
   done)
   rows="$rows${absent:+ absent=${absent%%,}}"
+  # the database measured, said on the line: the tables of another are not these
   if [ "$2" = rows ]; then
-    echo "integrity stage=$1$rows"
+    echo "integrity stage=$1 database=$PGDATABASE$rows"
   else
-    echo "integrity stage=$1 checksum=$(echo "$found" | sha256sum | cut -c1-16)$rows"
+    echo "integrity stage=$1 database=$PGDATABASE checksum=$(echo "$found" | sha256sum | cut -c1-16)$rows"
   fi
 }
 """

@@ -65,7 +65,10 @@ def _snapshot(record: dict | None) -> str:
     rows = [f"{k}={v}" for k, v in sorted((record.get("rows") or {}).items())]
     rows += [f"{t}: no table" for t in record.get("absent") or []]
     checksum = (record.get("checksum") or "")[:10]
-    return "\n".join([checksum, *rows] if checksum else rows) or "–"
+    lines = [checksum, *rows] if checksum else rows
+    # the database counted in, first: the tables of another are not these
+    database = [f"database {record['database']}"] if record.get("database") else []
+    return "\n".join(database + lines) or "–"
 
 
 def recovery_lines(checks: list[IntegrityCheck]) -> str:

@@ -1,0 +1,60 @@
+"""The PostgreSQL presets' integrity records name the database the tables were counted in
+(real sshd, real PostgreSQL, `rollback-console run`): a `tables` list counted in another
+database reads "no such table" wherever it is said, and without the database's name that
+read as the tables gone."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.journal.export.markdown import render_markdown
+from tests import test_presets_postgres as recovery
+from tests.pgrig import run_console
+
+pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+
+host, cluster = recovery.host, recovery.cluster  # fixtures
+
+
+async def test_a_restore_says_which_database_its_counts_are_of(host, cluster, tmp_path):
+    cluster.sql("CREATE DATABASE shop")
+    cluster.sql("\\c shop\n" + recovery.ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("\\c shop\nDELETE FROM orders WHERE id = 3")
+    config = recovery.configure(host, cluster, tmp_path)
+    strategies = config / "strategies.toml"
+    strategies.write_text(
+        strategies.read_text().replace(
+            '  { name = "tables", default = "orders,customers" },\n',
+            '  { name = "tables", default = "orders,customers" },\n'
+            '  { name = "database", default = "shop" },\n',
+            1,  # the restore's; the others count in the default database, postgres
+        )
+    )
+
+    outcome = run_console(config, tmp_path / "state", "restore")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    before, after = outcome.integrity("before"), outcome.integrity("after")
+    assert (before["database"], before["rows"]) == ("shop", {"orders": 2, "customers": 2})
+    assert (after["database"], after["rows"]) == ("shop", {"orders": 3, "customers": 2})
+    assert "integrity after: recorded (database shop: checksum " in outcome.stdout
+    section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
+    head, _, row = section.strip().splitlines()
+    assert head.startswith("| Host | Step | Database | Before |"), section
+    assert row.startswith("| db-1 | restore | shop | "), section
+
+    def recorded(screen) -> list[str]:  # each record's Recorded cell, first line
+        table = screen.query_one("#integrity")
+        return [str(table.get_row_at(i)[4]).splitlines()[0] for i in range(table.row_count)]
+
+    journal = tmp_path / "state" / "incident-restore"
+    shown = await recovery._on_integrity_screen(config, journal, tmp_path, recorded)
+    assert shown == ["database shop", "database shop"]  # before, after
+
+    # the same tables counted in postgres, where there are none: said with its name
+    elsewhere = run_console(config, tmp_path / "again", "replay")
+    assert elsewhere.returncode == 0, elsewhere.stdout + elsewhere.stderr
+    assert elsewhere.integrity("after")["database"] == "postgres"
+    assert "integrity after: recorded (database postgres: checksum " in elsewhere.stdout
+    assert "no such table: orders, customers)" in elsewhere.stdout
