@@ -18,7 +18,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.screens.execution import ExecutionScreen
-from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -38,7 +38,13 @@ STRATEGIES = {
             "preset": "file",
             "waves": {"confirm": True},  # --yes confirms each stage: the probe stops it
             "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
-        }
+        },
+        {
+            "name": "reenable-unasked",  # its stages go on by themselves when healthy
+            "kind": "feature-reenable",
+            "preset": "file",
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
+        },
     ]
 }
 # The application's error rate: bad on a host marked `broken` once its flag is raised
@@ -61,7 +67,8 @@ HELD = (
 
 def _fleet(sshd_server, root: Path, probe: dict) -> Fleet:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
-    fleet = flag_fleet(sshd_server, root, files, ["reenable"], "new_checkout=0\n", [probe])
+    names = [s["name"] for s in STRATEGIES["strategies"]]
+    fleet = flag_fleet(sshd_server, root, files, names, "new_checkout=0\n", [probe])
     (fleet.sandboxes["app-2"] / "broken").write_text("")
     return fleet
 
@@ -125,6 +132,37 @@ def test_healthy_probes_let_each_stage_go_on_and_are_recorded(sshd_server, tmp_p
     assert "probes after re-enable step 2 of 4 (25%): healthy, app/errors = 0.01\n" in done.stdout
 
 
+async def test_a_rollout_held_by_a_probe_goes_on_only_once_it_reads_healthy(
+    sshd_server, tmp_path
+) -> None:
+    """t on a rollout held by a bad probe went on with the next stage at once, widening
+    it while the probe was still bad: it reads the probes again first."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    async with flag_incident(fleet, "reenable-unasked") as conductor:
+        assert not await conductor.run_step("restore")
+        assert conductor.state.step("restore").status is StepStatus.HELD
+
+        assert not await conductor.run_step("restore")  # still bad: nothing sent
+        events = list(conductor.recorder.events)
+        retry = max(i for i, e in enumerate(events) if e.kind == Kind.STEP_STARTED)
+        assert not [e for e in events[retry:] if e.kind == Kind.COMMAND_INTENT]
+        held = conductor.state.step("restore").held
+        assert (
+            held is not None
+            and held.percent == 5
+            and held.reason.endswith(
+                "bad on app-2 0.31 (read again before the next stage: nothing sent)"
+            )
+        ), held
+        assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+
+        (fleet.sandboxes["app-2"] / "broken").unlink()  # the cause fixed
+        assert await conductor.run_step("restore")
+        stages = [e.data.percent for e in conductor.recorder.events if e.kind == Kind.ROLLOUT_STEP]
+    assert stages == [5, 25, 50, 100]  # the rollout went on from where it was held
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}
+
+
 async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tmp_path) -> None:
     fleet = _fleet(sshd_server, tmp_path, ERRORS)
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
@@ -145,8 +183,8 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
         toasts = [(n.title, n.message) for n in app._notifications]
     # The yes is given knowing what is read between the stages.
     assert (
-        "Stages: 5%, 25%, 50%, 100%, each checked on every host before the next, then the"
-        " probes read (app/errors; one not healthy holds it), your yes before each next one"
+        "Stages: 5%, 25%, 50%, 100%, each checked on every host before the next, the probes"
+        " read after each (app/errors; one not healthy holds it), your yes before each next one"
     ) in about, about
     said = HELD.replace("5 %", "5%")  # on screen a figure and its unit are one word
     assert banner.startswith(f"◐ HELD {said}"), banner

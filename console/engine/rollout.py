@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from console.model.procedure import Step
 
 NOBODY = "nobody was asked to go on"  # why a rollout that asks was held, run headless
+_STILL = " (read again before the next stage: nothing sent)"  # a held rollout's retry
 
 
 async def run_stages(
@@ -34,11 +35,19 @@ async def run_stages(
     """Groups one after another, fleet-wide, from the plan's first; a rollout stops at
     its first bad check (the hosts that passed it are held at that stage), is held where
     a probe of its systems (`watching()`'s) is not healthy after a stage's pause, and
-    where its next stage is not confirmed."""
+    where its next stage is not confirmed. A held rollout goes on only once its probes
+    read healthy again."""
     recorder = runner.recorder
     strategy, targets, groups_for = planned.strategy, planned.targets, planned.groups_for
     count = len(groups_for(targets[0])) if targets else 0
     outcomes: dict[str, HostOutcome] = {}
+    if planned.start and watching is not None:
+        from console.engine.stage_probes import probe_stage  # the probes' machinery
+
+        if unhealthy := await probe_stage(recorder, watching, step.id, planned, planned.start - 1):
+            outcomes = {t.name: HostOutcome(t.name, HostStatus.SUCCEEDED) for t in targets}
+            _hold(recorder, step.id, planned, planned.start - 1, outcomes, unhealthy + _STILL)
+            return outcomes  # nothing sent: every host stays where it was held
     for index in range(planned.start, count):
         result = await runner.run(
             step.id,

@@ -119,7 +119,8 @@ def strategy_text(
             stages += f", {w.pause_seconds:g} s apart"
         if probes:
             named = ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
-            stages += f", then the probes read ({named}; one not healthy holds it)"
+            when = "first and after each" if held else "after each"
+            stages += f", the probes read {when} ({named}; one not healthy holds it)"
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
