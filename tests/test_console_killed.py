@@ -1,20 +1,28 @@
-"""An incident whose console was killed (`kill -9`) on the jump host, as the next user
-meets it: from cron or a pipe (no terminal), `resume` refuses in one line and leaves
-everything as it was. On a real OpenSSH sshd, the console in a real terminal (tmux, 80x24)."""
+"""An incident whose console was killed (`kill -9`) on the jump host, or whose terminal
+closed, as the next user meets it: `list`, `follow --plain` and the console's resume say
+that its console ended without closing it, who and when; from cron or a pipe (no
+terminal), `resume` refuses in one line and leaves everything as it was. On a real
+OpenSSH sshd, the console in a real terminal (tmux, 80x24)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from console.journal.lock import SystemLocks
+from console.journal.store import read_journal
+from console.journal.times import utc
 from tests.test_remote_lifetime import _wait_for
-from tests.test_terminal_closed import console_pid, declare, ended, fleet
+from tests.test_terminal_closed import console_pid, declare, ended, fleet, resumed_notice
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -36,16 +44,20 @@ def headless(tmp_path: Path, config: Path | None, *argv: str) -> subprocess.Comp
     )
 
 
-def killed_at_its_checklist(tmp_path: Path, config: Path) -> tuple[Path, int]:
-    """The console in a terminal declares an incident on `web`, then is killed with -9:
+def ended_at_its_checklist(tmp_path: Path, config: Path, how: str = "kill -9") -> tuple[Path, int]:
+    """The console in a terminal declares an incident on `web`, then is killed with -9
+    (or its terminal closes, `hang up`: as when the SSH session to the jump host drops):
     its journal, and the pid it had."""
     tmux = Tmux(tmp_path)
     try:
-        declare(tmux, config)
+        declare(tmux, config, leader=how == "hang up")
         tmux.wait_for("Step 1 of")
         pid = console_pid(tmux)
-        os.kill(pid, signal.SIGKILL)
-        _wait_for(lambda: ended(pid), "the console to die")
+        if how == "hang up":
+            tmux.kill()
+        else:
+            os.kill(pid, signal.SIGKILL)
+        _wait_for(lambda: ended(pid), "the console to end")
         _wait_for(lambda: not Path(f"/proc/{pid}").exists(), "the console to be reaped")
     finally:
         tmux.kill()
@@ -88,7 +100,7 @@ def test_resume_without_a_terminal_refuses_after_its_other_refusals(sshd_server,
     from a terminal takes it back as ever). A refusal of its own comes first: the lock
     taken meanwhile by another live process is said as usual (exit 3)."""
     config, _ = fleet(sshd_server, tmp_path)
-    journal, pid = killed_at_its_checklist(tmp_path, config)
+    journal, pid = ended_at_its_checklist(tmp_path, config)
     incident = journal.parent.name
     lock = tmp_path / "locks" / "web.lock"
     before = [p.read_bytes() for p in (journal, journal.with_name("writer.lock"), lock)]
@@ -113,3 +125,92 @@ def test_resume_without_a_terminal_refuses_after_its_other_refusals(sshd_server,
     assert refused.returncode == 3, refused.stderr
     assert refused.stderr.startswith("refused: system 'web' is locked:"), refused.stderr
     assert journal.read_bytes() == before[0]
+
+
+def following(tmp_path: Path, journal: Path, until: str) -> tuple[list[str], subprocess.Popen]:
+    """`follow --plain` on `journal`: its lines up to the first holding `until` (bounded:
+    the follower is killed after 60 s), and the follower, still running."""
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "console", "follow", str(journal.parent), "--plain"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+    )  # fmt: skip
+    deadline = threading.Timer(60, follower.kill)
+    deadline.start()
+    lines: list[str] = []
+    try:
+        assert follower.stdout is not None
+        for line in follower.stdout:
+            lines.append(line.rstrip("\n"))
+            if until in line:
+                break
+    finally:
+        deadline.cancel()
+    return lines, follower
+
+
+@pytest.mark.parametrize(
+    ("how", "why"),
+    [
+        ("kill -9", "ended without closing it or letting go (killed, or crashed)"),
+        ("hang up", "ended without closing it: terminal closed (SIGHUP)"),
+    ],
+)
+def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, how, why):
+    """The next user meets an incident whose console was killed, or whose terminal closed:
+    `list`, `follow --plain` and the console's resume each say plainly that its console
+    ended without closing it, who that was (pid, account, jump host) and when its last
+    event was written."""
+    config, _ = fleet(sshd_server, tmp_path)
+    journal, pid = ended_at_its_checklist(tmp_path, config, how)
+    last = read_journal(journal).events[-1]
+    said = (
+        f"rollback-console pid {pid} ({last.who.user} on {socket.gethostname()}) {why};"
+        f" its last event was written at {utc(last.ts)}"
+    )
+
+    listed = headless(tmp_path, config, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"\n  Left open: {said}.\n" in listed.stdout, listed.stdout
+    record = json.loads(headless(tmp_path, config, "list", "--json").stdout)
+    assert record["incidents"][0]["left_open"] == said
+
+    lines, follower = following(tmp_path, journal, "! nobody drives")
+    follower.kill()
+    follower.wait(timeout=30)
+    assert lines[-1] == (
+        f"! nobody drives this incident now: {said}. To carry it on: rollback-console resume"
+        f" {journal.parent}"
+    ), lines[-5:]
+    assert sum(line.startswith("! ") for line in lines) == 1, lines
+
+    notice = asyncio.run(resumed_notice(config, journal))
+    assert notice == [f"The console before, {said}."], notice
+
+
+def test_follow_plain_says_what_it_waits_for(sshd_server, tmp_path):
+    """`follow --plain` on a journal nothing is written in yet says once which journal it
+    waits for, then prints its events as they come, and ends at the close."""
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    for sandbox in sandboxes.values():
+        (sandbox / "go").touch()  # the version rollback's action waits for nothing
+    ran = headless(
+        tmp_path, config, "run", "--systems", "web", "--strategy", "version-rollback",
+        "--trigger", "user-impact", "--reason", "checkout errors", "--yes",
+        "--journal", str(tmp_path / "ran"),
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stdout[-500:] + ran.stderr[-500:]
+    waiting = tmp_path / "waiting" / "journal.jsonl"
+    waiting.parent.mkdir()
+    waiting.touch()
+    lines, follower = following(tmp_path, waiting, "waiting for")
+    assert lines == [f"! nothing is recorded in {waiting} yet: waiting for its first event"]
+    for name in ("output.jsonl", "journal.jsonl"):  # as its writer appends them
+        with (waiting.parent / name).open("ab") as written:
+            written.write((tmp_path / "ran" / name).read_bytes())
+    out, err = follower.communicate(timeout=60)
+    assert follower.returncode == 0, err
+    assert "opened the incident" in out.splitlines()[0], out[:300]
+    assert "closed the incident: rolled back and verified" in out, out[-300:]
+    assert "! " not in out, out

@@ -42,8 +42,10 @@ def _lines(summary) -> list[str]:
     custody, closed = summary.custody, summary.outcome is not None
     if custody is not None:
         lines += [f"  {custody.whose(closed)}", *(f"  {line}" for line in custody.lock_lines())]
-        if not closed:
-            lines.append(f"  {custody.can(summary.incident_id, closed)}")
+    if summary.ended:  # open, nobody drives it: said plainly, with when it last moved
+        lines.append(f"  Left open: {summary.ended}.")
+    if custody is not None and not closed:
+        lines.append(f"  {custody.can(summary.incident_id, closed)}")
     return [visible(line) if i else line for i, line in enumerate(lines)]
 
 
@@ -61,6 +63,7 @@ def _record(summary) -> dict[str, object]:
         "owner": custody.owner if custody else None,
         "mine": custody.mine if custody else True,
         "writer": writer._asdict() if writer else None,
+        "left_open": summary.ended,
         "locks": [
             {
                 "system": system,

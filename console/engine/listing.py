@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from console.engine.handover import handed_over_from
 from console.journal.custody import Custody, custody
 from console.journal.files import JOURNAL_NAME, JournalError
+from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
 from console.journal.store import parse_line
 from console.model.events import Event
@@ -36,18 +37,26 @@ class IncidentSummary(NamedTuple):
     undo_failed: bool = False  # and it did not succeed on every host it went to
     drill_failed: bool = False  # a drill judged failed, whatever its outcome
     custody: Custody | None = None  # whose it is, who writes it, which locks name it
+    # Open, and nobody drives it: how its last writer ended, when its last event was.
+    ended: str | None = None
 
 
-def _incident_events(path: Path) -> list[Event]:
+def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     """The `incident.*`, `recovery.measured`, `step.completed` (whether a step was undone
     since) and `drill.judged` events of a journal, all a summary needs, without parsing
-    the rest: listing incidents must stay cheap however long one of them is."""
+    the rest: listing incidents must stay cheap however long one of them is. Beside
+    them, its last writer, from its `lock.*` events and its last one."""
     lines = path.read_bytes().split(b"\n")
-    return [
-        parse_line(raw, path, number)
-        for number, raw in enumerate(lines[:-1], start=1)  # the last is empty, or torn
-        if any(kind in raw for kind in SUMMARY_KINDS)
-    ]
+    events, driver = [], LastDriver()
+    whole = lines[:-1]  # the last is empty, or torn
+    for number, raw in enumerate(whole, start=1):
+        if any(kind in raw for kind in SUMMARY_KINDS):
+            events.append(parse_line(raw, path, number))
+        if b'"lock.' in raw and (event := parse_line(raw, path, number)).kind.startswith("lock."):
+            driver.feed(event)
+    if whole and whole[-1].strip():
+        driver.last = parse_line(whole[-1], path, len(whole))
+    return events, driver
 
 
 SUMMARY_KINDS = (b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"')
@@ -70,7 +79,8 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
         if handed_over_from(path, journal_root) is not None:  # its copy goes on in ID/
             continue
         try:
-            state = fold(_incident_events(path))
+            events, driver = _incident_events(path)
+            state = fold(events)
         except (JournalError, OSError):
             continue
         steps = [s for s in state.steps if not s.endswith(".undo")]
@@ -91,6 +101,7 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
                 undo_failed=any(u.status is not StepStatus.DONE for u in undos),
                 drill_failed=(state.drill_verdict or {}).get("passed") is False,
                 custody=custody(path.parent, incident_id, held),
+                ended=None if state.closed else driver.ended(quit_too=True),
             )
         )
     return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

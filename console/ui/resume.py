@@ -192,8 +192,8 @@ class Resuming:
             self.app.push_screen(PickerScreen())
         else:
             self.app.push_screen("checklist")
-        why = ended_by(conductor.recorder.events)
-        ended = f"The console before was ended: {why}. " if why else ""
+        how = ended_by(conductor.recorder.events)
+        ended = f"The console before, {how}. " if how else ""
         unknown = self.unknown()
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
@@ -204,7 +204,7 @@ class Resuming:
                 severity="warning",
             )
         elif ended:
-            self.app.notify(ended.strip(), title="Resumed")
+            self.app.notify(ended.strip(), title="Resumed", severity="warning", timeout=30)
 
     @property
     def live_conductor(self) -> Conductor:

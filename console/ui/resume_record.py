@@ -44,18 +44,29 @@ def unknown_hosts(state: IncidentState, events: Sequence[Event]) -> list[Unknown
 
 
 def ended_by(events: EventLog) -> str | None:
-    """Why the console before this resume ended, when nobody quit it (its terminal
-    closed, a SIGTERM), as its detach or its locks' release recorded; None otherwise.
-    Only the events named are read (an output event is skipped by its place)."""
-    starts = 0
+    """How the console before this resume ended without closing the incident, when
+    nobody quit it: killed or crashed without a word, or letting go as its terminal
+    closed or on SIGTERM (its locks' release or keep says why); who it was and when its
+    last event was written (`LastDriver.ended`). None when its commander quit, or nothing
+    drove it. Only the events named are read (an output event is skipped by its place)."""
+    from console.journal.left_open import LastDriver
+
+    starts, last = 0, None
+    locks: list[int] = []
     for index in range(len(events) - 1, -1, -1):
         kind = events.place(index)[0]
         if kind in (Kind.INCIDENT_RESUMED, Kind.INCIDENT_OPENED):
             starts += 1
             if starts == 2:
                 break
-        elif starts == 1 and kind in (Kind.RUN_DETACHED, Kind.LOCK_RELEASED, Kind.LOCK_KEPT):
-            reason = getattr(events[index].data, "reason", None)
-            if reason:
-                return str(reason)
-    return None
+        elif starts == 1:
+            last = index if last is None else last
+            if kind in (Kind.LOCK_ACQUIRED, Kind.LOCK_RELEASED, Kind.LOCK_KEPT):
+                locks.append(index)
+    if last is None:
+        return None
+    driver = LastDriver()
+    for index in reversed(locks):
+        driver.feed(events[index])
+    driver.last = events[last]
+    return driver.ended()

@@ -296,6 +296,7 @@ class HomeScreen(Screen):
         lines = [
             custody.whose(closed),
             *custody.lock_lines(),
+            *([f"Left open: {summary.ended}."] if summary.ended else []),
             custody.can(summary.incident_id, closed, keys),
         ]
         box.update(plain("\n".join(lines), one_line=False))

@@ -1,0 +1,55 @@
+"""How the process that drove an open incident last ended, read from its journal alone
+(a reader's view: `follow --plain`, `list`, the console's resume): killed or crashed
+without a word, or gone having let go without closing it (its terminal closed, SIGTERM,
+its commander quit), who it was and when its last event was written."""
+
+from __future__ import annotations
+
+from console.journal.lock import WriterLock
+from console.journal.times import utc
+from console.model.events import Event, Kind
+
+
+class LastDriver:
+    """Fed the journal's events in order (or only its `lock.*` events, then `last`)."""
+
+    def __init__(self) -> None:
+        self.lock = WriterLock()  # the lock.acquired no lock.released or lock.kept followed
+        self.acquired: Event | None = None  # the last lock.acquired, let go of or not
+        self.left: Event | None = None  # the lock.released or lock.kept that let it go
+        self.last: Event | None = None  # the last event written
+
+    def feed(self, event: Event) -> None:
+        self.lock.feed(event)
+        self.last = event
+        if event.kind == Kind.LOCK_ACQUIRED:
+            self.acquired, self.left = event, None
+        elif event.kind in (Kind.LOCK_RELEASED, Kind.LOCK_KEPT) and self.left is None:
+            self.left = event
+
+    def ended(self, quit_too: bool = False) -> str | None:
+        """`rollback-console pid 31169 (alice on jump1) ended without closing it or letting
+        go (killed, or crashed); its last event was written at 2026-12-04 05:05:29 UTC`, or
+        `... ended without closing it: terminal closed (SIGHUP); ...` once it let go when
+        nobody quit it (a quit by its commander too with `quit_too`). None while it runs,
+        or when nothing drove it. The caller knows the incident is open."""
+        if self.acquired is None or self.last is None:
+            return None
+        pid, host = self.lock.owner if self.lock.held else _owner(self.acquired)
+        who = f"rollback-console pid {pid} ({self.acquired.who.user} on {host})"
+        when = f"its last event was written at {utc(self.last.ts)}"
+        if self.lock.held is not None:
+            if not self.lock.gone():
+                return None
+            return f"{who} ended without closing it or letting go (killed, or crashed); {when}"
+        assert self.left is not None  # let go: released, or kept while a host is unknown
+        why = getattr(self.left.data, "reason", None)
+        if why is None and not quit_too:
+            return None
+        return f"{who} ended without closing it: {why or 'its commander quit'}; {when}"
+
+
+def _owner(acquired: Event) -> tuple[int, str]:
+    lock = WriterLock()
+    lock.feed(acquired)
+    return lock.owner
