@@ -114,6 +114,15 @@ def test_resume_without_a_terminal_refuses_after_its_other_refusals(sshd_server,
         f" rollback-console export {incident} --format markdown --config {config}, and resume"
         " it from a terminal (inside tmux on the jump host, a dropped session ends nothing)\n"
     )
+    # The follow view likewise, naming its plain lines (served to a browser, it has its own
+    # driver: tests/test_serve.py).
+    followed = headless(tmp_path, config, "follow", incident)
+    assert followed.returncode == 2, (followed.stdout[-300:], followed.stderr[-300:])
+    assert followed.stderr == (
+        "error: the follow view needs a terminal (standard input, output and error are not one"
+        f" here): without one, rollback-console follow {journal.parent} --plain prints the"
+        " incident's events as lines as they are written\n"
+    )
     after = [p.read_bytes() for p in (journal, journal.with_name("writer.lock"), lock)]
     assert after == before
     assert SystemLocks(tmp_path / "locks").holder("web").pid == pid

@@ -145,5 +145,7 @@ def follow(args: argparse.Namespace) -> int:
 
         return asyncio.run(follow_plain(path))
     from console.cli.launch import run_follow
+    from console.cli.terminal_needed import needs_terminal_to_follow
 
+    needs_terminal_to_follow(path)
     return run_follow(path)
