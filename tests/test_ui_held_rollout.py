@@ -75,6 +75,12 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             assert "every host is held at 5% (a retry of the step goes on with stage 2)" in (
                 question
             )
+            # Under the question, the stages with their shares (it read "Waves ✔ 1/1 3 ok,
+            # 0 failed": every wave done, the rollout three stages short of its end).
+            under = app.screen_stack[-2]
+            assert isinstance(under, ExecutionScreen), app.screen_stack
+            stages = "Stages ✔ 1/4 5% · ⏸ 2/4 25% waits for a yes · ○ 3–4 of 4 not started"
+            assert _shown(under, "#exec-waves").strip() == stages
             # Enter gives the safe answer, focused, and the dialog says so (seen at 80x24 on
             # a real sshd fleet: Enter held the rollout, nothing on screen said it would)
             hint = app.screen.query_one("#confirm-hint", Static)

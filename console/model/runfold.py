@@ -188,8 +188,21 @@ def _wave_paused(s: IncidentState, e: Event) -> None:
     s.step(e.where.step or "").paused = Pause(d.what, d.done + 1, d.of, until, *shares)
 
 
+def _probed(s: IncidentState, e: Event) -> None:
+    """A stage's probes read healthy: between that stage and the next, with their shares
+    (also with no pause before them), until the next starts or a person is asked."""
+    d = e.payload(payloads.RolloutProbed)
+    st = s.step(e.where.step or "")
+    if d.ok:
+        until = st.paused.until if st.paused else e.ts
+        st.paused = Pause("stage", d.index + 1, d.of, until, d.percent, d.next_percent)
+
+
 def _asked(s: IncidentState, e: Event) -> None:
-    s.step(e.where.step or "").paused = None  # its pause is over: a person is asked now
+    """Its pause is over: a person is asked now (a stage's line keeps its shares)."""
+    st = s.step(e.where.step or "")
+    stage = st.paused is not None and st.paused.what == "stage"
+    st.paused = st.paused._replace(asked=True) if st.paused and stage else None
 
 
 def _detached(s: IncidentState, e: Event) -> None:
@@ -224,6 +237,7 @@ RUN_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.WAVE_FINISHED: _wave_finished,
     Kind.WAVE_PAUSED: _wave_paused,
     Kind.WAVE_ASKED: _asked,
+    Kind.ROLLOUT_PROBED: _probed,
     Kind.RUN_ABORTED: _aborted,
     Kind.RUN_DETACHED: _detached,
 }

@@ -44,7 +44,8 @@ def is_drill_stage(step_id: str) -> bool:
 class Pause(NamedTuple):
     """A step waiting as its strategy says (`waves.pause_seconds`) before its next wave
     or stage: `what` (`wave`, `stage`) number `next` of `of` starts `until` at the soonest;
-    a stage's shares: `percent` (the one done), `next_percent` (older journals: None)."""
+    a stage's shares: `percent` (the one done), `next_percent` (older journals: None);
+    `asked`: a stage's pause is over and a person is asked whether the next one starts."""
 
     what: str
     next: int
@@ -52,6 +53,7 @@ class Pause(NamedTuple):
     until: datetime
     percent: float | None = None
     next_percent: float | None = None
+    asked: bool = False
 
 
 @dataclass

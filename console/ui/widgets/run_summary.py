@@ -78,12 +78,14 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             text.append(f"✔ {at}", style=themed("$success"))
     if paused is not None and reached < paused.next - 1:  # recorded once the pause ends
         reached = paused.next - 1
-        share = f" {paused.percent:g}%" if paused.percent is not None else ""
         dot = " · " if current else ""
-        text.append(f"{dot}✔ {reached}/{total}{share}", style=themed("$success"))
+        text.append(f"{dot}✔ {reached}/{total}{_share(paused.percent)}", style=themed("$success"))
     if paused is not None and reached < total:
         reached += 1
-        text.append(f" · ⏸ {_paused(paused)}", style=themed("bold $warning"))
+        asked = f"{paused.next}/{total}{_share(paused.next_percent)} waits for a yes"
+        text.append(
+            f" · ⏸ {asked if paused.asked else _paused(paused)}", style=themed("bold $warning")
+        )
     elif running and reached < total:
         reached += 1
         text.append(f" · ▶ {reached}/{total} running", style=themed("bold $warning"))
@@ -171,8 +173,12 @@ def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | 
 def _paused(pause: Pause) -> str:
     """`2/4 at 02:38:50 UTC`: the next wave or stage (`2/4 25% at ...`: a stage's share),
     and when its pause ends."""
-    share = f" {pause.next_percent:g}%" if pause.next_percent is not None else ""
-    return f"{pause.next}/{pause.of}{share} at {clock(pause.until)}"
+    return f"{pause.next}/{pause.of}{_share(pause.next_percent)} at {clock(pause.until)}"
+
+
+def _share(percent: float | None) -> str:
+    """` 25%`: a stage's share as recorded (none in older journals)."""
+    return f" {percent:g}%" if percent is not None else ""
 
 
 def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
