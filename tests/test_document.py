@@ -378,7 +378,9 @@ def test_the_change_history_lists_creation_close_and_each_amendment():
 def test_a_drill_is_labelled_and_judged():
     text = markdown("drill")
     assert text.count("**DRILL**") == 1
-    assert re.search(r"\| Drill or real \| drill: passed \(db: within RTO; 4 integrity", text)
+    assert re.search(
+        r"\| Drill or real \| drill: passed \(db: within RTO; integrity: 4 record", text
+    )
     assert "Drill verdict: passed" in section(text, "Summary")
 
 

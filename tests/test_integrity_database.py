@@ -5,6 +5,11 @@ read as the tables gone."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from console.journal.export.markdown import render_markdown
@@ -58,3 +63,31 @@ async def test_a_restore_says_which_database_its_counts_are_of(host, cluster, tm
     assert elsewhere.integrity("after")["database"] == "postgres"
     assert "integrity after: recorded (database postgres: checksum " in elsewhere.stdout
     assert "no such table: orders, customers)" in elsewhere.stdout
+
+
+def test_an_ad_hoc_drill_says_its_restore_was_recorded_not_judged(host, cluster, tmp_path):
+    """Walked on a real cluster: an ad-hoc drill of a restore with nothing expected of it
+    (no `expect`, no `expected-integrity` in the backup) reported "data integrity: 2
+    record(s), 0 mismatch(es)", read as checked; its after was only recorded."""
+    cluster.sql(recovery.ORDERS)
+    cluster.basebackup("nightly")
+    config = recovery.configure(host, cluster, tmp_path)
+    argv = [
+        sys.executable, "-m", "console", "--config", str(config), "drill", "--systems", "db",
+        "--strategy", "restore", "--trigger", "stakeholder-decision", "--reason", "monthly",
+        "--yes", "--journal", str(tmp_path / "drill"),
+    ]  # fmt: skip
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, env=env)
+
+    # failed: this procedure has no stability step, so no recovery time is measured
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "  data integrity: 2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing"
+        " was expected of its data after)\n" in done.stdout
+    ), done.stdout
+    json_argv = [*argv[:-1], str(tmp_path / "again"), "--json"]
+    report = json.loads(
+        subprocess.run(json_argv, capture_output=True, text=True, timeout=300, env=env).stdout
+    )
+    assert report["drill"]["integrity"]["not_judged"] == ["db-1"], report["drill"]

@@ -28,7 +28,7 @@ from console.headless.common import (
     refusal_as_json,
 )
 from console.journal.files import JOURNAL_NAME
-from console.journal.results import drill_findings, run_result
+from console.journal.results import drill_findings, integrity_said, run_result
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
 from console.model.procedure import StepKind
@@ -96,7 +96,7 @@ async def _walk(
         print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
     if drill is not None:
-        _print_drill(drill)
+        _print_drill(drill, conductor.state.integrity)
     _print_problem_hosts(conductor)
     _print_undelivered(conductor)
     if left_open:
@@ -211,17 +211,15 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     print(*(visible(line, one_line=True) for line in lines), sep="\n", flush=True)
 
 
-def _print_drill(drill: dict) -> None:
+def _print_drill(drill: dict, records: list[dict]) -> None:
+    """The drill's recovery per system and its integrity records (`records`), judged."""
     print("drill report:")
     for system, r in drill["recovery"].items():
         if r["seconds"] is None:
             print(f"  {system}: recovery time not measured (stability never verified)")
         else:
             print(f"  {system}: recovered in {r['seconds']:.1f} s: {r['verdict']}")
-    integrity = drill["integrity"]
-    print(
-        f"  data integrity: {integrity['records']} record(s), {integrity['mismatches']} mismatch(es)"
-    )
+    print(f"  data integrity: {integrity_said(records)}")
 
 
 async def _use_firing(

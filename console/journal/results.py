@@ -33,6 +33,30 @@ def _envelope(command: str, ok: bool, exit_status: int, journal: Path | None) ->
     }
 
 
+def not_judged(records: list[dict[str, Any]]) -> list[str]:
+    """The hosts whose data after was recorded with nothing expected of it (a recovery past
+    its backup, a restore of a backup without `expected-integrity`): not judged, lest "0
+    mismatch(es)" read as checked."""
+    hosts = [
+        r.get("host") or "?"
+        for r in records
+        if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
+    ]
+    return list(dict.fromkeys(hosts))
+
+
+def integrity_said(records: list[dict[str, Any]]) -> str:
+    """`2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was expected of its
+    data after)`."""
+    bad = [r for r in records if r.get("verdict") in ("mismatch", "missing")]
+    said = f"{len(records)} record(s), {len(bad)} mismatch(es)"
+    if unjudged := not_judged(records):
+        said += (
+            f"; {', '.join(unjudged)} recorded, not judged (nothing was expected of its data after)"
+        )
+    return said
+
+
 def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
     """A drill passes when recovery met every target and every integrity check matched."""
     recovery: dict[str, dict[str, Any]] = {}
@@ -50,7 +74,11 @@ def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
         }
         ok = ok and measured.verdict != "RTO exceeded"
     bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
-    integrity = {"records": len(state.integrity), "mismatches": len(bad)}
+    integrity = {
+        "records": len(state.integrity),
+        "mismatches": len(bad),
+        "not_judged": not_judged(state.integrity),
+    }
     return ok and not bad, {"passed": ok and not bad, "recovery": recovery, "integrity": integrity}
 
 

@@ -17,6 +17,7 @@ from console.journal.export.facts import (
 )
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
+from console.journal.results import integrity_said
 from console.journal.times import duration
 from console.model.events import Event, Kind
 from console.model.outcome import verify_by_hand
@@ -146,7 +147,7 @@ def _drill_verdict(events: list[Event], state: IncidentState) -> str:
     ]
     bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
     if state.integrity:
-        said.append(f"{len(state.integrity)} integrity record(s), {len(bad)} mismatch(es)")
+        said.append(f"integrity: {integrity_said(state.integrity)}")
     passed = not bad and all(
         (r := state.recovery.get(s)) is not None and r.verdict != "RTO exceeded"
         for s in state.systems
