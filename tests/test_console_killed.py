@@ -46,7 +46,8 @@ def headless(tmp_path: Path, config: Path | None, *argv: str) -> subprocess.Comp
 
 def ended_at_its_checklist(tmp_path: Path, config: Path, how: str = "kill -9") -> tuple[Path, int]:
     """The console in a terminal declares an incident on `web`, then is killed with -9
-    (or its terminal closes, `hang up`: as when the SSH session to the jump host drops):
+    (or its terminal closes, `hang up`: as when the SSH session to the jump host drops;
+    or its commander quits, leaving it open):
     its journal, and the pid it had."""
     tmux = Tmux(tmp_path)
     try:
@@ -55,6 +56,10 @@ def ended_at_its_checklist(tmp_path: Path, config: Path, how: str = "kill -9") -
         pid = console_pid(tmux)
         if how == "hang up":
             tmux.kill()
+        elif how == "quit":  # its commander quits, leaving it open (asked once)
+            tmux.keys("C-q")
+            tmux.wait_for("Quit")
+            tmux.keys("y")
         else:
             os.kill(pid, signal.SIGKILL)
         _wait_for(lambda: ended(pid), "the console to end")
@@ -164,6 +169,7 @@ def following(tmp_path: Path, journal: Path, until: str) -> tuple[list[str], sub
     [
         ("kill -9", "ended without closing it or letting go (killed, or crashed)"),
         ("hang up", "ended without closing it: terminal closed (SIGHUP)"),
+        ("quit", "let go of it without closing it"),
     ],
 )
 def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, how, why):
@@ -194,8 +200,9 @@ def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, 
     ), lines[-5:]
     assert sum(line.startswith("! ") for line in lines) == 1, lines
 
-    notice = asyncio.run(resumed_notice(config, journal))
-    assert notice == [f"The console before, {said}."], notice
+    if how != "quit":  # a quit is its commander's choice: the resume says nothing of it
+        notice = asyncio.run(resumed_notice(config, journal))
+        assert notice == [f"The console before, {said}."], notice
 
 
 def test_follow_plain_says_what_it_waits_for(sshd_server, tmp_path):

@@ -31,8 +31,9 @@ class LastDriver:
         """`rollback-console pid 31169 (alice on jump1) ended without closing it or letting
         go (killed, or crashed); its last event was written at 2026-12-04 05:05:29 UTC`, or
         `... ended without closing it: terminal closed (SIGHUP); ...` once it let go when
-        nobody quit it (a quit by its commander too with `quit_too`). None while it runs,
-        or when nothing drove it. The caller knows the incident is open."""
+        nobody quit it (`... let go of it without closing it; ...` with `quit_too`, when its
+        commander quit or a headless run left it open). None while it runs, or when
+        nothing drove it. The caller knows the incident is open."""
         if self.acquired is None or self.last is None:
             return None
         pid, host = self.lock.owner if self.lock.held else _owner(self.acquired)
@@ -44,9 +45,9 @@ class LastDriver:
             return f"{who} ended without closing it or letting go (killed, or crashed); {when}"
         assert self.left is not None  # let go: released, or kept while a host is unknown
         why = getattr(self.left.data, "reason", None)
-        if why is None and not quit_too:
-            return None
-        return f"{who} ended without closing it: {why or 'its commander quit'}; {when}"
+        if why is None:  # chosen: its commander quit, or a headless run left it open (exit 4)
+            return f"{who} let go of it without closing it; {when}" if quit_too else None
+        return f"{who} ended without closing it: {why}; {when}"
 
 
 def _owner(acquired: Event) -> tuple[int, str]:
