@@ -192,8 +192,9 @@ class RollbackApp(IncidentApp):
     def _leave(self, previous: Conductor) -> None:
         """The console drives another incident: the one it leaves gives back its locks
         (kept while a host is unknown there) and, once its last notifications are out, its
-        journal, so that another console may resume or amend it."""
-        if previous.recorder.closed:
+        journal, so that another console may resume or amend it. One with a step running
+        is left be: its commands run on here, and their outcomes are recorded there."""
+        if previous.recorder.closed or previous.running:
             return
         previous.let_go("the console opened another incident")
         notifier = previous.notifier
