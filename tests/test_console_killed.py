@@ -21,8 +21,10 @@ import pytest
 from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.journal.times import utc
+from console.ui.follow import make_follow_app
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, declare, ended, fleet, resumed_notice
+from tests.test_ui_support import until
 from tests.test_ui_terminal import Tmux
 
 pytestmark = [pytest.mark.sshd, pytest.mark.tmux]
@@ -199,6 +201,17 @@ def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, 
         f" {journal.parent}"
     ), lines[-5:]
     assert sum(line.startswith("! ") for line in lines) == 1, lines
+
+    # The follow view (a second responder's) says it as it opens, at 80x24.
+    async def followed() -> list[str]:
+        app = make_follow_app(journal)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: any(n.title == "Left open" for n in app._notifications))
+            return [n.message for n in app._notifications if n.title == "Left open"]
+
+    assert asyncio.run(followed()) == [
+        f"Nobody drives this incident now: {said}. Whoever carries it on resumes it."
+    ]
 
     if how != "quit":  # a quit is its commander's choice: the resume says nothing of it
         notice = asyncio.run(resumed_notice(config, journal))

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from console.engine.errors import ProcedureError, StaleLock
 from console.journal.event_log import EventLog
 from console.journal.files import OUTPUT_NAME, journal_path
+from console.journal.left_open import LastDriver
 from console.journal.lock import WriterLock
 from console.journal.tail import JournalTail, Placed
 from console.model.clock import Clock, SystemClock
@@ -114,11 +115,12 @@ class FollowedJournal:
         self.path = path
         self.events = EventLog(path.with_name(OUTPUT_NAME))
         self.state = IncidentState()
-        self.lock = WriterLock()
+        self.driver = LastDriver()  # who drives it, and how that one ended
+        self.lock = self.driver.lock
         for event, offset in events:
             self.events.append(event, offset)
             self.state.apply(event)
-            self.lock.feed(event)
+            self.driver.feed(event)
         self._listeners: list[Callable[[Event], None]] = []
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
@@ -129,7 +131,7 @@ class FollowedJournal:
         for event, offset in events:
             self.events.append(event, offset)
             self.state.apply(event)
-            self.lock.feed(event)
+            self.driver.feed(event)
             for listener in list(self._listeners):
                 listener(event)
 
@@ -237,7 +239,7 @@ class FollowApp(IncidentApp):
         settings = journal_settings([event for event, _ in first])
         super().__init__(settings, clock or SystemClock(), dict(settings.console.keymap))
         self.poll_seconds = poll_seconds
-        self.writer_gone = False
+        self.left_open: str | None = None  # how its writer ended, as said last
         self.incident = FollowedIncident(settings, FollowedJournal(journal_path(path), first))
 
     def on_mount(self, event: events.Mount) -> None:
@@ -247,26 +249,39 @@ class FollowApp(IncidentApp):
         self.push_screen("checklist")
 
     def poll(self) -> None:
-        """Read what the writer appended since the last poll and fold it in. When the
-        writer is gone in the middle of a step, hosts it left running can only be unknown,
-        and those its waves had not reached did not start: say so, once."""
+        """Read what the writer appended since the last poll and fold it in. Once it is
+        open and nobody drives it, say how its writer ended and when its last event was,
+        once for that writer; gone in the middle of a step, hosts it left running can only
+        be unknown, and those its waves had not reached did not start: said too."""
         journal = self.incident.recorder
         journal.feed(self.tail.poll_placed())
-        gone = journal.lock.gone()
-        steps = journal.state.steps.values()
-        if gone and not self.writer_gone and any(s.status is StepStatus.RUNNING for s in steps):
-            journal.state.settle()
+        state = journal.state
+        ended = None if state.closed else journal.driver.ended(quit_too=True)
+        if ended is None or ended == self.left_open:
+            self.left_open = ended
+            return
+        self.left_open = ended
+        if journal.lock.gone() and any(
+            s.status is StepStatus.RUNNING for s in state.steps.values()
+        ):
+            state.settle()
             for screen in self.screen_stack:
                 screen.post_message(JournalChanged([]))
             self.notify(
-                "The console driving this incident exited in the middle of a step. Hosts it"
-                " was running on are unknown, hosts it had not reached did not start: resume"
-                " the incident to verify them and go on.",
+                f"The console driving this incident exited in the middle of a step: {ended}."
+                " Hosts it was running on are unknown, hosts it had not reached did not start:"
+                " resume the incident to verify them and go on.",
                 title="Writer gone",
                 severity="error",
                 timeout=30,
             )
-        self.writer_gone = gone
+            return
+        self.notify(
+            f"Nobody drives this incident now: {ended}. Whoever carries it on resumes it.",
+            title="Left open",
+            severity="warning",
+            timeout=30,
+        )
 
     def allows(self, action: str) -> bool:
         return action in SAFE_ACTIONS
