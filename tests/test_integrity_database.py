@@ -91,3 +91,37 @@ def test_an_ad_hoc_drill_says_its_restore_was_recorded_not_judged(host, cluster,
         subprocess.run(json_argv, capture_output=True, text=True, timeout=300, env=env).stdout
     )
     assert report["drill"]["integrity"]["not_judged"] == ["db-1"], report["drill"]
+
+
+def test_a_scenario_drill_says_its_restore_was_recorded_not_judged(host, cluster, tmp_path):
+    """The scenario of docs/drills.md (`after = "strategy"`: the restore's own records
+    judge the data) on a real cluster, its backup with no `expected-integrity`: the report
+    ended "integrity  4 record(s), 0 mismatch(es) ✔", nothing having been compared. And
+    its system has no rto_minutes, nor the scenario: the drill stopped on an internal error
+    as it opened (drill.started refused a target of None), its incident left behind."""
+    cluster.sql(recovery.ORDERS)
+    cluster.basebackup("nightly")
+    config = recovery.configure(host, cluster, tmp_path)
+    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
+    (config / "drills.toml").write_text(
+        '[[scenarios]]\nname = "db-restore"\nsystems = ["db"]\nstrategy = "restore"\n'
+        'trigger = "stakeholder-decision"\nreason = "monthly"\nexpect = "verified"\n\n'
+        f'[[scenarios.faults]]\nname = "damage"\ncommand = "{psql} -c \'DELETE FROM orders\'"\n'
+        'undo = "true"\nsystems = ["db"]\n\n'
+        "[scenarios.integrity]\n"
+        f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
+        'after = "strategy"\n'
+    )
+    argv = [sys.executable, "-m", "console", "--config", str(config), "drill", "--scenario"]
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    done = subprocess.run(
+        [*argv, "db-restore"], capture_output=True, text=True, timeout=300, env=env
+    )
+
+    assert "  integrity  db-1: recorded (before orders=3; after checksum " in done.stdout, (
+        done.stdout
+    )
+    assert (
+        "  integrity  4 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
+        " expected of its data after) ✔\n" in done.stdout
+    ), done.stdout

@@ -80,7 +80,8 @@ async def run_scenario(
         parts=[p.model_dump() for p in scenario.plan],
         trigger=scenario.trigger.value,
         expect=scenario.expect.value,
-        targets=targets,
+        # a system with no RTO and no scenario target has none: its verdict says "no target"
+        targets={s: t for s, t in targets.items() if t is not None},
         faults=[f.label for f in scenario.faults],
         integrity=scenario.integrity.model_dump() if scenario.integrity else None,
     )

@@ -89,9 +89,20 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             " strategy recorded none"
         )
     else:
+        # a host whose after nothing was expected of is recorded, not judged: said, lest
+        # "0 mismatch(es) ✔" read as its data checked
+        hosts = integrity.get("hosts", {}).items()
+        unjudged = [
+            h for h, entry in hosts if (entry.get("after") or {}).get("verdict") == "recorded"
+        ]
+        said = (
+            f"; {', '.join(unjudged)} recorded, not judged (nothing was expected of its data after)"
+            if unjudged
+            else ""
+        )
         lines.append(
             f"  integrity  {integrity.get('records', 0)} record(s),"
-            f" {integrity.get('mismatches', 0)} mismatch(es) {_mark(bool(integrity.get('ok')))}"
+            f" {integrity.get('mismatches', 0)} mismatch(es){said} {_mark(bool(integrity.get('ok')))}"
         )
     for finding in verdict.get("findings", []):
         lines.append(f"  ✘ {finding}")

@@ -15,7 +15,9 @@ class DrillStarted(Payload):
     parts: list[JsonObject] = Field([], description="the systems and strategies it rolls back")
     trigger: str = Field("", description="the trigger kind it expects")
     expect: str = Field("", description="the outcome it expects")
-    targets: dict[str, Number] = Field({}, description="{system: recovery target in minutes}")
+    targets: dict[str, Number] = Field(
+        {}, description="{system: recovery target in minutes}; a system with none is left out"
+    )
     faults: list[str] = Field([], description="the faults it injects")
     integrity: JsonObject | None = Field(None, description="the data check it makes")
 
