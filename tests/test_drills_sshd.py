@@ -326,7 +326,8 @@ def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     message, summary = sent.read_text().splitlines()
     assert "[DRILL]" in message and message.count("[DRILL]") == 1, message
-    assert summary.startswith("[DRILL] Critical error threshold exceeded; systems app"), summary
+    assert summary.startswith("[DRILL] Critical error threshold exceeded: app/health = 2"), summary
+    assert "; app by release-rollback: hosts 2 succeeded; stable (2/2 healthy rounds)" in summary
 
     sent.unlink()
     real = fleet.cli(

@@ -118,7 +118,9 @@ async def test_slack_gets_text_and_blocks_and_its_url_stays_out_of_every_record(
         "*Systems*": "web",
     }
     assert message["text"] == {"type": "mrkdwn", "text": body["text"]}
-    assert context["elements"][0]["text"].startswith("User impact assessment; systems web")
+    assert context["elements"][0]["text"].startswith(
+        "User impact assessment: customers cannot pay; web"
+    )
     text = records(conductor)
     assert "XXXXsecretXXXX" not in text and hooks.url not in text
     assert "Slack incoming webhook ($SLACK_WEBHOOK_URL)" in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -41,11 +42,13 @@ if TYPE_CHECKING:
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
 
+REASON_WIDTH = 60
 BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
 
 
 def status_line(state: IncidentState) -> str:
-    """One line for people: trigger, systems and how each host stands."""
+    """One line for people: the trigger and its reason, the systems and strategy, how each
+    host stands, and whether the systems held once the stability check began."""
     counts: dict[str, int] = {}
     for host in state.hosts:
         runs = state.result_runs(host)
@@ -57,9 +60,30 @@ def status_line(state: IncidentState) -> str:
             status = "refused at the precheck"
         counts[status] = counts.get(status, 0) + 1
     hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    trigger = state.trigger.label if state.trigger else "no trigger"
-    systems = ", ".join(state.systems)
-    return f"{trigger}; systems {systems}; hosts {hosts}"  # {{incident}} says which one
+    trigger = state.trigger
+    # The reason as far as a line allows: the record and the document keep it whole.
+    # (a probe's reason begins with the trigger's label already: said once)
+    reason = trigger.reason.removeprefix(f"{trigger.label}: ") if trigger else ""
+    reason = textwrap.shorten(reason, REASON_WIDTH, placeholder=" …")
+    said = f"{trigger.label}: {reason}" if trigger and reason else None
+    said = said or (trigger.label if trigger else "no trigger")
+    systems = ", ".join(state.systems) + (f" by {state.strategy}" if state.strategy else "")
+    stability = _stability(state)
+    # {{incident}} says which one
+    return f"{said}; {systems}: hosts {hosts}" + (f"; {stability}" if stability else "")
+
+
+def _stability(state: IncidentState) -> str:
+    """The latest stability check in words, once one has begun."""
+    if not state.soak:
+        return ""
+    soak = list(state.soak.values())[-1]
+    rounds = f"{soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy rounds"
+    if soak.get("status") == "passed":
+        return f"stable ({rounds})"
+    if soak.get("status") == "failed":
+        return f"NOT stable ({soak.get('detail') or rounds})"
+    return f"stability check running ({rounds})"
 
 
 class Notifier:
