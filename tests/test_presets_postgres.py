@@ -202,7 +202,12 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     # where the data directory it replaced is kept (the way back): the document said none
     restored = outcome.integrity("after")["restored"]
     assert restored.startswith(f"backup {cluster.backups / 'nightly'} (started 20"), restored
-    assert ", then WAL to the transaction committed at 20" in restored, restored
+    # the time asked for with it (the document's stop point is PostgreSQL's: the first
+    # transaction after it, read as the target itself)
+    assert (
+        f", then WAL up to the target {target} (the last transaction replayed committed at 20"
+        in restored
+    ), restored
     kept = f"{cluster.pgdata}.replaced-{outcome.incident}"
     assert restored.endswith(f"; the data directory before it is kept at {kept}"), restored
 

@@ -189,6 +189,7 @@ PITR_CHECK = (
     REASON_IS % ('"before "* | "after "*', "at a time")
     + """\
 last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
+asked={{recovery_target_time}}  # said with what was restored
 if [ -n "$last" ]; then
   before=$(sql -v t={{recovery_target_time}} <<'SQL'
 SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz

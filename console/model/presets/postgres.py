@@ -195,7 +195,13 @@ started=$(sed -n 's/^started=//p' "$state" 2>/dev/null)
 test -n "$from" || from={{backup}}
 kept=
 if [ -e "$replaced" ]; then kept="; the data directory before it is kept at $replaced"; fi
-echo "restored to backup $from${started:+ (started $started)}${last:+, then WAL to the transaction committed at $last}$kept"
+# a recovery to a time names the time asked for, and the last transaction before it
+if [ -n "$asked" ]; then
+  wal=", then WAL up to the target $asked${last:+ (the last transaction replayed committed at $last)}"
+else
+  wal="${last:+, then WAL to the transaction committed at $last}"
+fi
+echo "restored to backup $from${started:+ (started $started)}$wal$kept"
 # Recovered where asked, but the action did not finish (its console died): what it does
 # after the promotion is done here, the settings taken out and the restore marked done.
 if grep -q '^# rollback-console .*: recovery settings$' "$pgdata/postgresql.auto.conf" 2>/dev/null; then
