@@ -17,10 +17,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
+from console.engine.session import Engine
 from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.journal.times import utc
+from console.model.loading import load_settings
+from console.ui.app import make_app
 from console.ui.follow import make_follow_app
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, declare, ended, fleet, resumed_notice
@@ -201,6 +205,20 @@ def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, 
         f" {journal.parent}"
     ), lines[-5:]
     assert sum(line.startswith("! ") for line in lines) == 1, lines
+
+    # The console's home screen says it under its list of incidents, first, at 80x24.
+    async def home() -> str:
+        engine = Engine.build(load_settings(config))
+        app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                box = app.screen.query_one("#incident-custody", Static)
+                await until(pilot, lambda: bool(box.display))
+                return str(box.render())
+        finally:
+            await engine.close()
+
+    assert asyncio.run(home()).startswith(f"Left open: {said}.\n")
 
     # The follow view (a second responder's) says it as it opens, at 80x24.
     async def followed() -> list[str]:

@@ -281,12 +281,14 @@ class HomeScreen(Screen):
         return self._found.get(str(key))
 
     def _show_custody(self) -> None:
-        """Under the list, for the highlighted incident when it is a teammate's or another
-        process writes it: whose it is, who writes it (running or ended, since when), who
-        holds its locks, and what this account may do with it."""
+        """Under the list, for the highlighted incident when it is a teammate's, another
+        process writes it, or nobody drives it, open: whose it is, who writes it (running
+        or ended, since when), who holds its locks, how it was left open, and what this
+        account may do with it."""
         summary = self._highlighted()
         custody = summary.custody if summary is not None else None
-        shown = custody is not None and (not custody.mine or custody.driven)
+        left = summary is not None and summary.ended is not None  # open, nobody drives it
+        shown = custody is not None and (not custody.mine or custody.driven or left)
         box = self.query_one("#incident-custody", Static)
         box.display = shown
         if summary is None or custody is None or not shown:
@@ -294,9 +296,9 @@ class HomeScreen(Screen):
         closed = summary.outcome is not None
         keys = (self.app.key_label("home.follow"), self.app.key_label("home.resume"))
         lines = [
+            *([f"Left open: {summary.ended}."] if summary.ended else []),  # first: the news
             custody.whose(closed),
             *custody.lock_lines(),
-            *([f"Left open: {summary.ended}."] if summary.ended else []),
             custody.can(summary.incident_id, closed, keys),
         ]
         box.update(plain("\n".join(lines), one_line=False))
