@@ -113,8 +113,8 @@ def impact(doc: Document) -> list[str]:
         start += f" (the first bad probe sample was at {utc(i.first_bad_sample)})"
     rows = [
         ("Users or customers affected", i.users or NOT_RECORDED),
-        ("Impact start (UTC)", start),
-        ("Impact end (UTC)", _utc_text(i.end) or NOT_RECORDED),
+        ("Impact start", start),
+        ("Impact end", _utc_text(i.end) or NOT_RECORDED),
         ("Business impact", i.business or NOT_RECORDED),
     ]
     return ["## Impact", "", *_table(("Impact", "Value"), rows)]
