@@ -158,6 +158,20 @@ def health_file(host) -> tuple[str, Path]:
     return f'[strategies.commands]\nhealth = "test -e {healthy}"\n', healthy
 
 
+async def retried_then_named_again(
+    config: Path, tmp_path: Path, strategy: str, healthy: Path, param: str, value: str
+):
+    """One incident whose health check fails, `healthy` made, retried with `param` named
+    `value` (it must pass); then another incident naming it (refused: nothing to do,
+    exit 3): its outcome."""
+    await retried_in_one_incident(
+        config, tmp_path, strategy, healthy.touch, {param: value}, system="db"
+    )
+    again = run_console(config, tmp_path / "again", strategy, f"{param}={value}")
+    assert again.refused(), again.stdout
+    return again
+
+
 async def test_alembic_named_revision_retried_after_a_failed_check_checks_it_again(
     host, site, cluster, tmp_path
 ):
@@ -168,14 +182,11 @@ async def test_alembic_named_revision_retried_after_a_failed_check_checks_it_aga
     commands, healthy = health_file(host)
     config = migrations._alembic_config(host, site, cluster, tmp_path, ALEMBIC_3, commands)
 
-    await retried_in_one_incident(
-        config, tmp_path, "schema-down", healthy.touch, {"revision": "0001"}, system="db"
+    again = await retried_then_named_again(
+        config, tmp_path, "schema-down", healthy, "revision", "0001"
     )
     assert shop(cluster, "SELECT version_num FROM alembic_version") == "0001"
     assert columns(cluster) == ["id", "item"]
-
-    again = run_console(config, tmp_path / "again", "schema-down", "revision=0001")
-    assert again.refused(), again.stdout
     assert "already at 0001: nothing to downgrade" in again.stdout
 
 
@@ -192,14 +203,11 @@ async def test_sql_named_target_retried_after_a_failed_check_checks_it_again(
     strategy = migrations._sql_strategy(cluster, applied) + commands
     config = write_config(tmp_path / "config", host, strategy, host.home("work"))
 
-    await retried_in_one_incident(
-        config, tmp_path, "sql-down", healthy.touch, {"target": "000001"}, system="db"
+    again = await retried_then_named_again(
+        config, tmp_path, "sql-down", healthy, "target", "000001"
     )
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
     assert columns(cluster) == ["id", "item"]
-
-    again = run_console(config, tmp_path / "again", "sql-down", "target=1")
-    assert again.refused(), again.stdout
     assert "already at version 1: nothing to reverse" in again.stdout
 
 
