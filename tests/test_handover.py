@@ -228,3 +228,34 @@ def test_resume_take_command_refuses_in_one_line(shared, monkeypatch) -> None:  
     assert not (locks / f"{INCIDENT}.handover").exists()  # withdrawn
     assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]
     recorder.close()
+
+
+def test_resume_take_command_without_a_terminal_moves_nothing(shared) -> None:  # noqa: F811 (a fixture)
+    """`resume ID --take-command REASON` from cron or a pipe, the owner's console gone: the
+    hand-over's own checks pass, then it refuses in one line (exit 2) before anything is
+    copied or moved: a resume with no terminal could not carry the incident on."""
+    from tests.test_incident_custody import run_cli, team_config
+
+    journals, locks, account = shared
+    config = team_config(journals, locks)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True, timeout=30)  # fmt: skip
+    opened_by_root(journals, locks, int(gone.stdout)).close()  # quit; its lock left stale
+    before = (journals / INCIDENT / "journal.jsonl").read_bytes()
+    argv = ("resume", INCIDENT, "--take-command", REASON, "--config", str(config))
+    # Here first (refused: root's own): every module it loads is loaded before the
+    # account's process starts (this interpreter's own library is not its to read).
+    assert run_cli(*argv).splitlines()[0] == "2"
+
+    def without_a_terminal() -> str:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)  # cron's standard input
+        return run_cli(*argv)
+
+    said = eval(as_account(account, without_a_terminal)).splitlines()
+    assert said[0] == "2", said
+    assert said[1].startswith("error: the console needs a terminal (standard input"), said
+    assert f"nothing was opened or written; without one, watch it with rollback-console follow" \
+        f" {INCIDENT} --plain" in said[1], said  # fmt: skip
+    assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]  # nothing moved
+    assert (journals / INCIDENT / "journal.jsonl").read_bytes() == before
