@@ -26,9 +26,11 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached, WaveFinished
+from console.model.state import fold
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.execution_rows import why_text
+from console.ui.widgets.run_summary import waves_text
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for, started
 from tests.test_ui_support import until
@@ -332,5 +334,9 @@ def test_a_headless_run_whose_terminal_closes_aborts_and_says_why(sshd_server, t
     assert describe(finished) == (
         "wave 1 of 1 finished: 0 ok, 0 failed, 1 aborted, 2 not started"
     ), describe(finished)
+    # ... and so does the execution screen's waves line once it is resumed (it read
+    # '✘ 1/1 0 ok, 1 failed': web-1's abort as a failure, the others not at all).
+    said = str(waves_text(fold(events).step(STEP), running=False))
+    assert said == " Waves ■ 1/1 0 ok, 0 failed, 1 aborted, 2 not started", said
     assert not list((tmp_path / "state").glob("crashes/*")), "an internal error"
     assert not any((sandboxes[h] / "started").exists() for h in HOSTS)

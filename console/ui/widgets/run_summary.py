@@ -3,6 +3,7 @@ re-enable is held, the hosts its prechecks refused, the soak."""
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
@@ -138,15 +139,22 @@ def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -
             break
         elif wave.get("finished"):
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
-            failed = sum(1 for r in runs if r.status in BAD)
-            ok = sum(1 for r in runs if r.status is HostStatus.SUCCEEDED)
-            held = sum(1 for r in runs if r.status is HostStatus.HELD)
-            refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
-            unknown = sum(1 for r in runs if r.status is HostStatus.UNKNOWN)
-            mark, style = _wave_mark(failed, held, refused, unknown)
-            said = f"{ok} ok, {failed} failed" + (f", {held} held" if held else "")
-            said += f", {refused} refused" if refused else ""
-            said += f", {unknown} unknown" if unknown else ""
+            count = Counter(r.status for r in runs)
+            failed, aborted = count[HostStatus.FAILED], count[HostStatus.ABORTED]
+            held, refused = count[HostStatus.HELD], count[HostStatus.REFUSED]
+            unknown = count[HostStatus.UNKNOWN]
+            mark, style = _wave_mark(failed, held, refused, unknown, aborted)
+            said = f"{count[HostStatus.SUCCEEDED]} ok, {failed} failed"
+            # Every host of the wave, as its record counts them (an abort: who was cut
+            # short, who was never sent anything).
+            for status, many in (
+                ("held", held),
+                ("refused", refused),
+                ("unknown", unknown),
+                ("aborted", aborted),
+                ("not started", count[HostStatus.NOT_STARTED]),
+            ):
+                said += f", {many} {status}" if many else ""
             text.append(f"{mark} {number}/{total} {said}", style=themed(style))
         else:
             hosts = len(wave.get("hosts", []))
@@ -189,10 +197,12 @@ def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
     return f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
 
 
-def _wave_mark(failed: int, held: int, refused: int, unknown: int) -> tuple[str, str]:
+def _wave_mark(failed: int, held: int, refused: int, unknown: int, aborted: int) -> tuple[str, str]:
     """A finished wave's mark and style: its worst host first."""
     if failed:
         return "✘", "bold $error"
+    if aborted:
+        return "■", "bold $error"
     if unknown:
         return "?", "bold $warning"
     if held:
