@@ -309,6 +309,35 @@ async def test_home_keeps_id_title_outcome_and_age_at_80_columns(
         assert sum(c.get_render_width(table) for c in table.columns.values()) <= 78
 
 
+@pytest.mark.parametrize("size", [(120, 36), (170, 40), (200, 50)])
+async def test_home_keeps_every_column_of_the_incidents_at_wider_sizes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """Seen at 120x36 on a README fleet's jump host: the incidents table shared its row
+    with the drill schedule, its titles cut for the whole screen's width before layout,
+    and the outcome and the age were off its edge. The home's tables go side by side from
+    160 columns, and the titles are cut again for the table's own width once laid out."""
+    app = populated_app(tmp_path, monkeypatch)
+    app.prepared.close(Outcome.PARTIAL, hosts=["web-2", "web-3"])
+    long = app.engine.new_incident("checkout errors " * 8, incident_id="20260314-093100-demo")
+    long.recorder.close()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.3)
+        table = app.screen.query_one("#incidents", DataTable)
+        box = app.screen.query_one("#incidents-box")
+        assert [str(c.label) for c in table.columns.values()] == [
+            "Incident", "Title", "Outcome", "Age"
+        ]  # fmt: skip
+        shown = sum(c.get_render_width(table) for c in table.columns.values())
+        assert shown <= box.content_size.width, (shown, box.content_size)
+        assert table.region.right <= app.screen.region.right
+        rows = {
+            str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(2)
+        }
+        assert rows["20260314-093000-demo"][2:] == ["◐ partial", "12 min"]
+        assert rows["20260314-093100-demo"][1].endswith(" …")  # cut at a word, to its column
+
+
 async def test_home_keeps_the_age_whole_when_the_incidents_scroll(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 AGE_WIDTH = 7  # "119 min"
 OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
+WIDE_HOME = 160  # columns from which the home's tables go side by side
 HOME_MARGINS = 4  # columns the home body leaves beside its tables, both sides together
 OUTCOME_WIDTH = 14
 MARKS = {
@@ -90,6 +91,9 @@ class HomeScreen(Screen):
 
     # Keys typed before it was drawn are its own (keys typed as the console starts): key_turns.py.
     TAKES_TYPE_AHEAD = True
+    # Its tables side by side only where each still has its every column: at 120 columns
+    # the incidents' outcome and age, the systems' RTO and the probes' trend were cut off.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_HOME, "-wide")]
 
     # What the footer shows first at 80 columns; F1 lists every key.
     FOOTER = (
@@ -163,11 +167,23 @@ class HomeScreen(Screen):
         self.refresh_incidents()
         self.refresh_watch()
         self.set_interval(0.5, self._tick)
+        self.call_after_refresh(self._refit)  # its first width was guessed before layout
         # Focus scrolls its table into view: the top (what to press first) stays shown.
         body = self.query_one("#home-body", VerticalScroll)
         self.call_after_refresh(body.scroll_home, animate=False)
 
     _shown = False
+    _fitted = 0  # the incidents box's width the titles were cut for
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """Cut the titles again once the table's own width is known, or has changed (at
+        120 columns it shares the row with the drill schedule: the outcome went off)."""
+        width = self.query_one("#incidents-box").content_size.width
+        if width and width != self._fitted:
+            self.refresh_incidents()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         if not self._shown:
@@ -224,20 +240,30 @@ class HomeScreen(Screen):
         # Whose each one is, once a teammate's is listed (a team's journal_dir).
         team = any(s.custody is not None and not s.custody.mine for s in found)
         names = ("Incident", "Title", *(("By",) if team else ()), "Outcome", "Age")
-        if len(table.columns) != len(names):
-            table.clear(columns=True)
-            table.add_columns(*map(plain, names))
-        table.clear()
+        # Not laid out yet as it mounts: the screen's width less the home body's margins
+        # (`_refit` cuts again once laid out).
+        box = self.query_one("#incidents-box").content_size.width
+        width = box or self.app.size.width - HOME_MARGINS
+        self._fitted = box
         now = self.app.clock.now()
-        # Not laid out yet as it mounts: the screen's width less the home body's margins.
-        width = table.size.width or self.app.size.width - HOME_MARGINS
-        id_width = max((len(s.incident_id) for s in found), default=8)
+        id_width = max([len(names[0]), *(len(s.incident_id) for s in found)])
         # Room for the vertical scrollbar too: with more incidents than the table shows
         # (or a banner above it), the scrollbar would otherwise cover the age.
         bar = table.styles.scrollbar_size_vertical
         by = OWNER_WIDTH + CELL_PADDING if team else 0
         room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by)
         outcome_width = OUTCOME_WIDTH
+        title_width = room - outcome_width
+        # Widths given, not measured: a measured column never narrows again (Textual keeps
+        # its widest cell's width), and a title cut for a narrower table pushed the outcome
+        # and the age off its edge.
+        widths = [id_width, title_width, *([OWNER_WIDTH] if team else []), outcome_width, AGE_WIDTH]
+        columns = [(c.label.plain, c.width) for c in table.columns.values()]
+        if columns != list(zip(names, widths, strict=True)):
+            table.clear(columns=True)
+            for name, size in zip(names, widths, strict=True):
+                table.add_column(plain(name), width=size)
+        table.clear()
         for summary in found:
             title = visible(summary.title)
             if summary.drill:  # a scenario's title begins with "Drill" already: said once
@@ -245,7 +271,7 @@ class HomeScreen(Screen):
             owner = (summary.custody.owner if summary.custody else "")[:OWNER_WIDTH]
             table.add_row(  # what a journal holds is shown, never obeyed
                 plain(summary.incident_id),
-                plain(textwrap.shorten(title, room - outcome_width, placeholder=" …")),
+                plain(textwrap.shorten(title, title_width, placeholder=" …")),
                 *((plain(owner),) if team else ()),
                 plain(_outcome(summary, outcome_width)),
                 age(summary.opened_at, now),
