@@ -36,14 +36,15 @@ class LastDriver:
         nothing drove it. The caller knows the incident is open."""
         if self.acquired is None or self.last is None:
             return None
-        pid, host = self.lock.owner if self.lock.held else _owner(self.acquired)
+        pid, host = _owner(self.acquired)
         who = f"rollback-console pid {pid} ({self.acquired.who.user} on {host})"
         when = f"its last event was written at {utc(self.last.ts)}"
         if self.lock.held is not None:
             if not self.lock.gone():
                 return None
             return f"{who} ended without closing it or letting go (killed, or crashed); {when}"
-        assert self.left is not None  # let go: released, or kept while a host is unknown
+        if self.left is None:  # let go of (released, or kept while a host is unknown)
+            return None  # by an event it was not fed
         why = getattr(self.left.data, "reason", None)
         if why is None:  # chosen: its commander quit, or a headless run left it open (exit 4)
             return f"{who} let go of it without closing it; {when}" if quit_too else None
@@ -51,6 +52,7 @@ class LastDriver:
 
 
 def _owner(acquired: Event) -> tuple[int, str]:
+    """(pid, host) of the process a `lock.acquired` names, as a reader reads it."""
     lock = WriterLock()
     lock.feed(acquired)
     return lock.owner

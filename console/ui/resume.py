@@ -198,10 +198,12 @@ class Resuming:
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
             verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
-            self.app.notify(
-                f"{ended}Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry}).",
+            self.app.notify(  # what to do first; how the console before ended, after
+                f"Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry})."
+                + (f" {ended.strip()}" if ended else ""),
                 title="Resumed",
                 severity="warning",
+                timeout=30 if ended else None,
             )
         elif ended:
             self.app.notify(ended.strip(), title="Resumed", severity="warning", timeout=30)
