@@ -135,6 +135,9 @@ async def test_enter_on_the_strategies_goes_on_as_the_hint_says(tmp_path: Path) 
             await _to_strategies(pilot)
             first, second = fleet.settings.inventory.system("web").strategies[:2]
             assert picker.strategy() == first
+            # It said "↑ ↓ choose · Enter continues": ↓ moved, and Enter chose, not went on.
+            hint = str(picker.query_one("#picker-hint", Static).render())
+            assert "↑ ↓ move · Enter chooses, Enter again continues" in hint, hint
             await pilot.press("down", "enter")
             await until(pilot, lambda: picker.strategy() == second)
             assert app.screen is picker  # chosen, its parameters on screen: not gone on

@@ -47,7 +47,7 @@ def keys_hint(focused: Widget, filter_key: str) -> Text:
             "type its value · Enter continues · Tab moves on",
         )
     elif isinstance(focused, RadioSet):
-        where, keys = "Strategy", "↑ ↓ choose · Enter continues · Tab moves on"
+        where, keys = "Strategy", "↑ ↓ move · Enter chooses, Enter again continues · Tab moves on"
     else:
         where, keys = (
             "Systems",
