@@ -233,7 +233,7 @@ def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, 
 
     if how != "quit":  # a quit is its commander's choice: the resume says nothing of it
         notice = asyncio.run(resumed_notice(config, journal))
-        assert notice == [f"The console before, {said}."], notice
+        assert notice == [f"Before this resume, {said}."], notice
 
 
 def test_follow_plain_says_what_it_waits_for(sshd_server, tmp_path):

@@ -271,7 +271,7 @@ def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_ser
 
     # Resumed in the console, it says how the console before it ended.
     (said,) = asyncio.run(resumed_notice(config, journal))
-    assert said.startswith("The console before, rollback-console pid "), said
+    assert said.startswith("Before this resume, rollback-console pid "), said
     assert " ended without closing it: terminal closed (SIGHUP); its last event was written" \
         " at " in said, said  # fmt: skip
 

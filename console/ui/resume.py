@@ -193,7 +193,7 @@ class Resuming:
         else:
             self.app.push_screen("checklist")
         how = ended_by(conductor.recorder.events)
-        ended = f"The console before, {how}. " if how else ""
+        ended = f"Before this resume, {how}. " if how else ""  # a console, or a run
         unknown = self.unknown()
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
