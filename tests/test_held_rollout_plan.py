@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 
 from console.engine.conductor import Conductor
-from console.engine.notifier import status_line
 from console.engine.ssh import SshPool
 from console.journal.export.json_export import render_json
 from console.model.events import Kind
+from console.model.status_summary import status_line
 from console.model.triggers import TriggerKind
 from tests.events_factory import recorder_in
 from tests.test_ui_support import demo_settings

@@ -379,7 +379,7 @@ def listed(config: Path, incident: Path) -> str:
     """How the home screen's list says the incident at `incident` ended."""
     from console.engine.session import Engine
     from console.model.loading import load_settings
-    from console.ui.screens.home import _outcome
+    from console.ui.widgets.incident_rows import _outcome
 
     found = Engine(load_settings(config), incident.parent).incidents()
     return _outcome(next(i for i in found if i.path.parent == incident))

@@ -48,7 +48,10 @@ def _pitr_settings() -> Settings:
 def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RollbackApp:
     """An incident on db with orders-pitr chosen, under a relative journal root."""
     monkeypatch.chdir(tmp_path)
-    settings = _pitr_settings()
+    return _pitr_app(_pitr_settings())
+
+
+def _pitr_app(settings: Settings) -> RollbackApp:
     engine = build_engine(settings, Path("incidents"))
     conductor = engine.new_incident("Orders lost rows", incident_id=INCIDENT_ID)
     conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "orders rows lost after 09:00")
@@ -209,14 +212,7 @@ async def test_a_host_whose_commands_differ_is_counted_apart(
     for system in data["inventory"]["systems"]:
         if system["name"] == "db":
             system["hosts"][1]["workdir"] = "/srv/elsewhere"  # db-2 starts elsewhere
-    settings = Settings.model_validate(data)
-    engine = build_engine(settings, Path("incidents"))
-    conductor = engine.new_incident("Orders lost rows", incident_id=INCIDENT_ID)
-    conductor.declare_trigger(TriggerKind.DATA_CORRUPTION, "orders rows lost after 09:00")
-    conductor.select(["db"])
-    conductor.choose_strategy("orders-pitr", {"recovery_target_time": "2026-03-14T09:00:00Z"})
-    app = build_app(settings, Path("incidents"), engine)
-    app.prepared = conductor  # type: ignore[attr-defined]
+    app = _pitr_app(Settings.model_validate(data))
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _confirm(pilot)
         said = " ".join(_sends_line(screen).split())

@@ -359,7 +359,7 @@ async def test_home_keeps_the_age_whole_when_the_incidents_scroll(
 
 def test_age_reads_in_minutes_hours_and_days() -> None:
     from console.model.clock import FixedClock
-    from console.ui.screens.home import age
+    from console.ui.widgets.incident_rows import age
     from tests.test_ui_support import START
 
     now = FixedClock(START).now()

@@ -11,7 +11,7 @@ from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.ui.screens.home import _outcome
+from console.ui.widgets.incident_rows import _outcome
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import textwrap
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -35,6 +34,7 @@ from console.model.notify_kinds import ChannelKind, Severity
 from console.model.procedure import Step
 from console.model.state import IncidentState
 from console.model.status import HostStatus, StepStatus
+from console.model.status_summary import status_line
 from console.model.templates import ParameterError, render
 
 if TYPE_CHECKING:
@@ -42,48 +42,7 @@ if TYPE_CHECKING:
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
 
-REASON_WIDTH = 60
 BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
-
-
-def status_line(state: IncidentState) -> str:
-    """One line for people: the trigger and its reason, the systems and strategy, how each
-    host stands, and whether the systems held once the stability check began."""
-    counts: dict[str, int] = {}
-    for host in state.hosts:
-        runs = state.result_runs(host)
-        step, run = runs[-1] if runs else ("", None)
-        status = run.status.value if run else "pending"
-        held = state.step(step).held if run and run.status is HostStatus.HELD else None
-        status = f"held at {held.percent} %" if held else status
-        if run and run.status is HostStatus.REFUSED:  # nothing to do there: nothing changed
-            status = "refused at the precheck"
-        counts[status] = counts.get(status, 0) + 1
-    hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    trigger = state.trigger
-    # The reason as far as a line allows: the record and the document keep it whole.
-    # (a probe's reason begins with the trigger's label already: said once)
-    reason = trigger.reason.removeprefix(f"{trigger.label}: ") if trigger else ""
-    reason = textwrap.shorten(reason, REASON_WIDTH, placeholder=" …")
-    said = f"{trigger.label}: {reason}" if trigger and reason else None
-    said = said or (trigger.label if trigger else "no trigger")
-    systems = ", ".join(state.systems) + (f" by {state.strategy}" if state.strategy else "")
-    stability = _stability(state)
-    # {{incident}} says which one
-    return f"{said}; {systems}: hosts {hosts}" + (f"; {stability}" if stability else "")
-
-
-def _stability(state: IncidentState) -> str:
-    """The latest stability check in words, once one has begun."""
-    if not state.soak:
-        return ""
-    soak = list(state.soak.values())[-1]
-    rounds = f"{soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy rounds"
-    if soak.get("status") == "passed":
-        return f"stable ({rounds})"
-    if soak.get("status") == "failed":
-        return f"NOT stable ({soak.get('detail') or rounds})"
-    return f"stability check running ({rounds})"
 
 
 class Notifier:

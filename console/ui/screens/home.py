@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,12 +15,11 @@ from textual.widgets import DataTable, Label, Static
 
 from console.engine.listing import IncidentSummary
 from console.journal.times import minutes
-from console.model.outcome import Outcome
-from console.model.visible import visible
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
+from console.ui.widgets.incident_rows import fill_incidents
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
@@ -30,20 +27,8 @@ from console.ui.widgets.probe_table import ProbeTable
 if TYPE_CHECKING:
     from console.ui.app import RollbackApp
 
-AGE_WIDTH = 7  # "119 min"
-OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
 WIDE_HOME = 160  # columns from which the home's tables go side by side
 HOME_MARGINS = 4  # columns the home body leaves beside its tables, both sides together
-OUTCOME_WIDTH = 14
-MARKS = {
-    Outcome.UNVERIFIED: "◑",
-    Outcome.PARTIAL: "◐",
-    Outcome.NOT_NEEDED: "○",
-    Outcome.DISMISSED: "○",
-    Outcome.HANDED_OVER: "→",
-    Outcome.REFUSED: "⊘",  # nothing to do where it was refused: nothing changed there
-}
-CELL_PADDING = 2  # a DataTable cell's padding, both sides
 # Said where an empty table would stand: what fills it, and where that is configured.
 NO_PROBES = "None configured: [[systems.probes]] in inventory.toml watch each system."
 NO_DRILLS = "No drills yet: [[schedule]] in drills.toml sets a cadence; {key} opens drills."
@@ -53,37 +38,6 @@ def _strategies(names: list[str]) -> str:
     if len(names) <= 2:
         return ", ".join(names) or "–"
     return f"{', '.join(names[:2])} +{len(names) - 2}"
-
-
-def _outcome(summary: IncidentSummary, width: int = 80) -> str:
-    """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), or `… open`,
-    cut at a word; the export has the reason, the hosts or the successor."""
-    if summary.outcome is None:
-        return "… open"
-    if summary.drill_failed:  # a drill is for its verdict: a failed one is never a tick
-        return textwrap.shorten("✘ drill failed", width, placeholder=" …")
-    try:
-        outcome = Outcome(summary.outcome)
-    except ValueError:  # an older journal: the outcome in words
-        return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
-    if summary.undone:  # what the close said no longer stands: never a tick
-        since = "an undo failed since" if summary.undo_failed else "undone since"
-        return textwrap.shorten(f"↶ {outcome.short}, {since}", width, placeholder=" …")
-    mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
-    return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
-
-
-def age(opened: datetime | None, now: datetime) -> str:
-    """How long ago an incident opened: `<1 min`, `12 min`, `3 h`, `2 d`."""
-    if opened is None:
-        return "–"
-    minutes = int((now - opened).total_seconds() // 60)
-    if minutes < 1:
-        return "<1 min"
-    if minutes < 120:
-        return f"{minutes} min"
-    return f"{minutes // 60} h" if minutes < 48 * 60 else f"{minutes // 1440} d"
 
 
 class HomeScreen(Screen):
@@ -237,46 +191,12 @@ class HomeScreen(Screen):
         table = self.query_one("#incidents", DataTable)
         found = self.app.engine.incidents()
         self._found = {str(s.path): s for s in found}
-        # Whose each one is, once a teammate's is listed (a team's journal_dir).
-        team = any(s.custody is not None and not s.custody.mine for s in found)
-        names = ("Incident", "Title", *(("By",) if team else ()), "Outcome", "Age")
         # Not laid out yet as it mounts: the screen's width less the home body's margins
         # (`_refit` cuts again once laid out).
         box = self.query_one("#incidents-box").content_size.width
-        width = box or self.app.size.width - HOME_MARGINS
         self._fitted = box
-        now = self.app.clock.now()
-        id_width = max([len(names[0]), *(len(s.incident_id) for s in found)])
-        # Room for the vertical scrollbar too: with more incidents than the table shows
-        # (or a banner above it), the scrollbar would otherwise cover the age.
-        bar = table.styles.scrollbar_size_vertical
-        by = OWNER_WIDTH + CELL_PADDING if team else 0
-        room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by)
-        outcome_width = OUTCOME_WIDTH
-        title_width = room - outcome_width
-        # Widths given, not measured: a measured column never narrows again (Textual keeps
-        # its widest cell's width), and a title cut for a narrower table pushed the outcome
-        # and the age off its edge.
-        widths = [id_width, title_width, *([OWNER_WIDTH] if team else []), outcome_width, AGE_WIDTH]
-        columns = [(c.label.plain, c.width) for c in table.columns.values()]
-        if columns != list(zip(names, widths, strict=True)):
-            table.clear(columns=True)
-            for name, size in zip(names, widths, strict=True):
-                table.add_column(plain(name), width=size)
-        table.clear()
-        for summary in found:
-            title = visible(summary.title)
-            if summary.drill:  # a scenario's title begins with "Drill" already: said once
-                title = "DRILL " + title.removeprefix("Drill ")
-            owner = (summary.custody.owner if summary.custody else "")[:OWNER_WIDTH]
-            table.add_row(  # what a journal holds is shown, never obeyed
-                plain(summary.incident_id),
-                plain(textwrap.shorten(title, title_width, placeholder=" …")),
-                *((plain(owner),) if team else ()),
-                plain(_outcome(summary, outcome_width)),
-                age(summary.opened_at, now),
-                key=str(summary.path),
-            )
+        width = box or self.app.size.width - HOME_MARGINS
+        fill_incidents(table, found, width, self.app.clock.now())
         hint = (
             ""
             if found

@@ -1,0 +1,99 @@
+"""The home's incidents, one row each: id, title, whose (once a teammate's is listed),
+outcome and age, cut to the table's width so that no column is lost."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+
+from textual.widgets import DataTable
+
+from console.engine.listing import IncidentSummary
+from console.model.outcome import Outcome
+from console.model.visible import visible
+from console.ui.widgets.plain import plain
+
+AGE_WIDTH = 7  # "119 min"
+OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
+OUTCOME_WIDTH = 14
+CELL_PADDING = 2  # a DataTable cell's padding, both sides
+MARKS = {
+    Outcome.UNVERIFIED: "◑",
+    Outcome.PARTIAL: "◐",
+    Outcome.NOT_NEEDED: "○",
+    Outcome.DISMISSED: "○",
+    Outcome.HANDED_OVER: "→",
+    Outcome.REFUSED: "⊘",  # nothing to do where it was refused: nothing changed there
+}
+
+
+def _outcome(summary: IncidentSummary, width: int = 80) -> str:
+    """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
+    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), or `… open`,
+    cut at a word; the export has the reason, the hosts or the successor."""
+    if summary.outcome is None:
+        return "… open"
+    if summary.drill_failed:  # a drill is for its verdict: a failed one is never a tick
+        return textwrap.shorten("✘ drill failed", width, placeholder=" …")
+    try:
+        outcome = Outcome(summary.outcome)
+    except ValueError:  # an older journal: the outcome in words
+        return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
+    if summary.undone:  # what the close said no longer stands: never a tick
+        since = "an undo failed since" if summary.undo_failed else "undone since"
+        return textwrap.shorten(f"↶ {outcome.short}, {since}", width, placeholder=" …")
+    mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
+    return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
+
+
+def age(opened: datetime | None, now: datetime) -> str:
+    """How long ago an incident opened: `<1 min`, `12 min`, `3 h`, `2 d`."""
+    if opened is None:
+        return "–"
+    minutes = int((now - opened).total_seconds() // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" if minutes < 48 * 60 else f"{minutes // 1440} d"
+
+
+def fill_incidents(
+    table: DataTable, found: list[IncidentSummary], width: int, now: datetime
+) -> None:
+    """Each incident with its id, title, outcome and age in `width` columns; at 80 the title
+    and the outcome are cut at a word, and no column is lost, scrollbar or not."""
+    # Whose each one is, once a teammate's is listed (a team's journal_dir).
+    team = any(s.custody is not None and not s.custody.mine for s in found)
+    names = ("Incident", "Title", *(("By",) if team else ()), "Outcome", "Age")
+    id_width = max([len(names[0]), *(len(s.incident_id) for s in found)])
+    # Room for the vertical scrollbar too: with more incidents than the table shows
+    # (or a banner above it), the scrollbar would otherwise cover the age.
+    bar = table.styles.scrollbar_size_vertical
+    by = OWNER_WIDTH + CELL_PADDING if team else 0
+    room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by)
+    outcome_width = OUTCOME_WIDTH
+    title_width = room - outcome_width
+    # Widths given, not measured: a measured column never narrows again (Textual keeps
+    # its widest cell's width), and a title cut for a narrower table pushed the outcome
+    # and the age off its edge.
+    widths = [id_width, title_width, *([OWNER_WIDTH] if team else []), outcome_width, AGE_WIDTH]
+    columns = [(c.label.plain, c.width) for c in table.columns.values()]
+    if columns != list(zip(names, widths, strict=True)):
+        table.clear(columns=True)
+        for name, size in zip(names, widths, strict=True):
+            table.add_column(plain(name), width=size)
+    table.clear()
+    for summary in found:
+        title = visible(summary.title)
+        if summary.drill:  # a scenario's title begins with "Drill" already: said once
+            title = "DRILL " + title.removeprefix("Drill ")
+        owner = (summary.custody.owner if summary.custody else "")[:OWNER_WIDTH]
+        table.add_row(  # what a journal holds is shown, never obeyed
+            plain(summary.incident_id),
+            plain(textwrap.shorten(title, title_width, placeholder=" …")),
+            *((plain(owner),) if team else ()),
+            plain(_outcome(summary, outcome_width)),
+            age(summary.opened_at, now),
+            key=str(summary.path),
+        )
