@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from console.model.status import HostStatus
 from console.model.step_state import StepState
+from console.ui.probes_now import latest_readings, probes_now
 
 if TYPE_CHECKING:
+    from console.engine.watcher import Reading
     from console.ui.screens.dialogs import ConfirmDialog
     from console.ui.stepping import StepHost
 
@@ -54,7 +56,18 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
         question,
         f"Start {what} {done + 1}",
         "Stop here",
+        probes_now(_step_readings(app, step_id)),
     )
+
+
+def _step_readings(app: StepHost, step_id: str) -> list[Reading]:
+    """The latest readings of the probes of the step's systems: the live watcher's, or
+    the conductor's round read after a stage, whichever is newer."""
+    conductor = app.conductor
+    assert conductor is not None
+    hosts = conductor.state.step(step_id).hosts.values()
+    systems = sorted({h.system for h in hosts if h.system}) or list(conductor.state.systems)
+    return latest_readings([app.live.watcher, conductor.watcher], systems)
 
 
 def _stage_values(app: StepHost, step_id: str) -> list[str]:

@@ -27,12 +27,15 @@ if TYPE_CHECKING:
 
     from rich.text import Text
 
+    from console.ui.live import LiveWatch
+
 
 class StepHost(AppPart, Protocol):
     """What doing steps asks of the console app, beyond what every part may use."""
 
     engine: Engine
     exec_step: str | None
+    live: LiveWatch
 
     @property
     def screen(self) -> Screen[Any]: ...

@@ -3,6 +3,7 @@ What they explain may quote a host (a refusal, an event), so it is shown as plai
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -96,14 +97,26 @@ class ConfirmDialog(ButtonDialog[bool]):
         Binding("y", "answer(True)", "Yes", id="dialog.yes"),
     ]
 
-    def __init__(self, title: str, question: str, yes: str = "Yes", no: str = "No"):
+    def __init__(
+        self,
+        title: str,
+        question: str,
+        yes: str = "Yes",
+        no: str = "No",
+        detail: Text | None = None,
+    ):
+        """`detail`, when given, is shown under the question as it is (what the answer
+        rests on, made safe to show by whoever made it)."""
         super().__init__()
         self.title_text, self.question, self.yes, self.no = title, question, yes, no
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger"):
             yield Label(visible(self.title_text), classes="dialog-title", markup=False)
             yield Static(visible(self.question), classes="dialog-text", markup=False)
+            if self.detail is not None:
+                yield Static(self.detail, classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")

@@ -1,0 +1,80 @@
+"""What the probes of a step's systems read now, for a question that widens the step (the
+next wave, the next stage): the latest reading the console has of each, from the live
+watcher or from the round read after the stage, whichever is newer. Nothing is sampled
+here; each reading is shown as the home's probe table shows it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+
+from console.engine.probe_report import host_problems, threshold_text
+from console.model.visible import clip, visible
+from console.model.watch import sample_text
+from console.ui.widgets.probe_table import state_text
+
+if TYPE_CHECKING:
+    from console.engine.watcher import Reading, Watcher
+
+# The worst first: a question about going on lists what speaks against it before the rest.
+ORDER = ("firing", "bad", "inconclusive", "not sampled", "healthy")
+KEY_WIDTH = 22
+VALUE_WIDTH = 10
+HEADING = "Probes now"
+
+
+def latest_readings(watchers: list[Watcher | None], systems: list[str]) -> list[Reading]:
+    """Each probe of `systems` once, as the watcher that sampled it last read it."""
+    newest: dict[str, Reading] = {}
+    for watcher in filter(None, watchers):
+        for key in watcher.keys_for(systems):
+            reading, known = watcher.readings[key], newest.get(key)
+            if known is None or (
+                reading.last is not None
+                and (known.last is None or reading.last.at >= known.last.at)
+            ):
+                newest[key] = reading
+    return sorted(newest.values(), key=lambda r: (_rank(r.state), r.key))
+
+
+def probes_now(readings: list[Reading], most: int = 4) -> Text | None:
+    """The readings as lines under a heading, the worst first, `most` lines at most (the
+    last says `… and N more`): `✘ web/errors  0.31  > 0.05  bad on web-3 0.31`. None when
+    no probe watches these systems."""
+    if not readings:
+        return None
+    shown = readings if len(readings) <= most else readings[: most - 1]
+    width = max(len(HEADING), *(2 + len(clip(r.key, KEY_WIDTH)) for r in shown))
+    values = [clip(sample_text(r.probe, r.last), VALUE_WIDTH) for r in shown]
+    limits = [threshold_text(r, short=True) for r in shown]
+    value_width = max(map(len, [*values, "Value"]))
+    limit_width = max(map(len, [*limits, "Threshold"]))
+    heading = (
+        f"{HEADING.ljust(width)}  {'Value'.ljust(value_width)}  {'Threshold'.ljust(limit_width)}"
+    )
+    text = Text(f"{heading}  State", style="bold")
+    for reading, value, limit in zip(shown, values, limits, strict=True):
+        symbol = state_text(reading.state)
+        symbol.truncate(2)  # `✘ `: the symbol, never colour alone
+        text.append("\n")
+        text.append_text(symbol)
+        key = clip(reading.key, KEY_WIDTH).ljust(width - 2)
+        text.append(visible(f"{key}  {value.ljust(value_width)}  {limit.ljust(limit_width)}  "))
+        text.append(visible(state_said(reading), one_line=True), style=symbol.style)
+    if len(shown) < len(readings):
+        text.append(f"\n… and {len(readings) - len(shown)} more", style="dim")
+    return text
+
+
+def state_said(reading: Reading) -> str:
+    """`healthy`, `not sampled`, or the state with its hosts' problems: `bad on web-3 0.31`,
+    `firing, bad on web-3 0.31`, `inconclusive, web-3: exit 3`."""
+    problems = "; ".join(host_problems(reading, reading.last)) if reading.last else ""
+    if not problems:
+        return reading.state
+    return problems if problems.startswith(reading.state) else f"{reading.state}, {problems}"
+
+
+def _rank(state: str) -> int:
+    return ORDER.index(state) if state in ORDER else len(ORDER)

@@ -1,0 +1,104 @@
+"""The question that widens a step (the next wave, the next stage) shows what the probes of
+its systems read now, at 80x24: the commander said yes to widening a canary blind (the
+dialog named the wave's hosts and nothing of the error rate). Each probe with its latest
+value, threshold and state, the bad ones first, a long list cut with `… and N more`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Static
+
+from console.demo.fleet import DemoFleet
+from console.model.loading import load_settings
+from console.model.settings import Settings
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.dialogs import ConfirmDialog
+from tests.test_stage_probes_sshd import ERRORS, _fleet
+from tests.test_ui_live_support import with_waves
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    demo_settings,
+    open_incident,
+    until,
+)
+
+
+def _many_web_probes(settings: Settings, more: int) -> Settings:
+    """web watched by `more` latency probes besides its own two, healthy (their threshold
+    far off) and named to sort before them."""
+    data = settings.model_dump()
+    [web] = [s for s in data["inventory"]["systems"] if s["name"] == "web"]
+    latency = next(p for p in web["probes"] if p["name"] == "p99-latency")
+    web["probes"] += [
+        {**latency, "name": f"a-latency-{n}", "threshold": 9000} for n in range(1, 1 + more)
+    ]
+    return Settings.model_validate(data)
+
+
+async def _asked(pilot, app) -> list[str]:
+    """The probes under the question now shown, line by line."""
+    await until(
+        pilot,
+        lambda: isinstance(app.screen, ConfirmDialog) and bool(app.screen.query(".dialog-detail")),
+        60,
+    )
+    return str(app.screen.query_one(".dialog-detail", Static).render()).splitlines()
+
+
+async def test_the_wave_question_shows_the_probes_bad_first_cut_to_fit(tmp_path: Path) -> None:
+    settings = with_waves(demo_settings(), size=1, max_fail_percentage=None, confirm=True)
+    async with DemoFleet(_many_web_probes(settings, 5)) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await app.live.watcher.round()  # the live watcher's readings, as the home shows
+            app.start_run("restore")
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            lines = await _asked(pilot, app)
+            dialog = app.screen.query_one(".dialog").region
+            hint = app.screen.query_one("#confirm-hint").region
+            inside = [app.screen.query_one(f"#{b}", Button).region for b in ("no", "yes")]
+            screen = app.screen.region
+    assert lines[0].split() == ["Probes", "now", "Value", "Threshold", "State"], lines
+    # The bad ones first, named by host and value, then the healthy; 7 probes cut to 4.
+    assert lines[1].split() == [
+        "✘", "web/error-rate", "0.31", ">", "0.05", "bad", "on", "web-1", "0.31,", "web-2",
+        "0.31,", "web-3", "0.31",
+    ], lines  # fmt: skip
+    assert lines[2].startswith("✘ web/p99-latency  2400 ms  > 1000 ms  bad on web-1 2400 ms")
+    healthy = ["✔", "web/a-latency-1", "2400", "ms", ">", "9000", "ms", "healthy"]
+    assert lines[3].split() == healthy
+    assert len(lines) == 5 and lines[-1] == "… and 4 more", lines
+    # All of it at 80x24, the answers too.
+    assert screen.contains_region(dialog), (dialog, screen)
+    assert all(dialog.contains_region(r) for r in [*inside, hint]), (dialog, inside, hint)
+
+
+@pytest.mark.sshd
+async def test_the_stage_question_shows_the_round_read_after_the_stage(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Between stages the probes were read after the stage (`rollout.probed`): those
+    readings, not the live watcher's (not sampling here), are the ones shown."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    (fleet.sandboxes["app-2"] / "broken").unlink()  # healthy: the rollout asks to go on
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable")
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        lines = await _asked(pilot, app)
+        question = str(app.screen.query_one(".dialog-text", Static).render())
+        await pilot.press("escape")
+        await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    assert "Start stage 2 of 4 (25%)?" in " ".join(question.split())
+    assert [line.split() for line in lines[1:]] == [
+        ["✔", "app/errors", "0.01", ">", "0.05", "healthy"]
+    ], lines
