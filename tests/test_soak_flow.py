@@ -209,3 +209,22 @@ def test_a_healthy_round_is_counted_once_on_screen():
     assert soak_text(unhealthy).plain == (
         "◔ waiting · 0/3 healthy samples · round 3 of 6 · web/health unhealthy"
     )
+
+
+async def test_a_failed_soak_names_the_hosts_and_their_values(demo, pool, tmp_path):
+    """After the rollback one host's error rate is bad again: the failed soak's detail
+    said only 'web/error-rate bad'; it names the host and its value, as a rollout's hold
+    does (the checklist, the document and the status update say it)."""
+    conductor = conductor_for(demo.settings, pool, tmp_path)
+    conductor.open_incident("web errors", "inc-soak-hosts")
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout complaints")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback")
+    assert await conductor.run_step("restore") is True
+    metrics = demo.sandboxes["web-3"] / "service" / "metrics"
+    metrics.write_text(metrics.read_text().replace("error_rate=0.006", "error_rate=0.31"))
+    assert await conductor.run_step("verify") is False
+    said = "web/error-rate = 0.31 (bad > 0.05), bad on web-3 0.31"
+    summary = conductor.state.steps["verify"].summary
+    assert summary.startswith("not stable after ") and summary.endswith(f"): {said}"), summary
+    assert soak_events(conductor)[-1]["detail"] == said

@@ -90,3 +90,16 @@ def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
         ]
         parts += [f"bad on {', '.join(bad)}"] if bad else []
     return parts
+
+
+def sample_said(reading: Reading, sample: ProbeSample) -> str:
+    """A round not healthy in words, its hosts and their values named (a rollout's hold,
+    a failed soak): `web/errors = 0.31 (bad > 0.05), bad on web-3 0.31`, or for a probe
+    not read `web/errors not read, web-3: exit 1: ...`."""
+    problems = "; ".join(host_problems(reading, sample)) or sample.detail
+    if sample.state is SampleState.INCONCLUSIVE:
+        return f"{reading.key} not read, {problems}"
+    limit = threshold_text(reading)
+    bad_when = f" (bad {limit})" if limit != "–" else ""
+    said = f"{reading.key} = {sample_text(reading.probe, sample)}{bad_when}"
+    return f"{said}, {problems}" if problems else said

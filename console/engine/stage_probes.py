@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from console.engine.probe_report import host_problems, threshold_text
+from console.engine.probe_report import sample_said, threshold_text
 from console.engine.rollout import stage_data
 from console.model.events import Kind
 from console.model.watch import ProbeSample, SampleState, host_state, sample_text
@@ -36,7 +36,7 @@ async def probe_stage(
     samples = await watcher.round(keys)
     readings = [(watcher.readings[s.key], s) for s in samples]
     bad = [(r, s) for r, s in readings if s.state is not SampleState.HEALTHY]
-    detail = "; ".join(_said(r, s) for r, s in bad)
+    detail = "; ".join(sample_said(r, s) for r, s in bad)
     recorder.record(
         Kind.ROLLOUT_PROBED,
         step=step_id,
@@ -46,17 +46,6 @@ async def probe_stage(
         detail=detail,
     )
     return f"not healthy after the stage: {detail}" if bad else ""
-
-
-def _said(reading: Reading, sample: ProbeSample) -> str:
-    """`web/errors = 0.31 (bad > 0.05), bad on web-3 0.31`, or for a probe not read
-    `web/errors not read, web-3: exit 1: ...`."""
-    problems = "; ".join(host_problems(reading, sample)) or sample.detail
-    if sample.state is SampleState.INCONCLUSIVE:
-        return f"{reading.key} not read, {problems}"
-    limit = threshold_text(reading)
-    bad_when = f" (bad {limit})" if limit != "–" else ""
-    return f"{reading.key} = {sample_text(reading.probe, sample)}{bad_when}, {problems}"
 
 
 def _probe_data(reading: Reading, sample: ProbeSample) -> dict[str, Any]:

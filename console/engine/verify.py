@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from console.engine.probe_report import threshold_text
+from console.engine.probe_report import sample_said, threshold_text
 from console.engine.reassess import reassess
 from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
@@ -19,6 +19,7 @@ from console.model.status import StepStatus
 from console.model.trigger_settings import Soak
 from console.model.watch import (
     ProbeSample,
+    SampleState,
     SoakProgress,
     SoakStatus,
     sample_text,
@@ -83,7 +84,12 @@ async def soak(
             progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
             break
         samples = await watcher.round(keys)
-        progress.observe({s.key: s.state for s in samples})
+        said = {
+            s.key: sample_said(watcher.readings[s.key], s)
+            for s in samples
+            if s.state is not SampleState.HEALTHY
+        }
+        progress.observe({s.key: s.state for s in samples}, said)
         report(samples)
         if progress.status is not SoakStatus.WAITING:
             break

@@ -225,8 +225,11 @@ class SoakProgress:
     status: SoakStatus = SoakStatus.WAITING
     detail: str = ""
 
-    def observe(self, states: dict[str, SampleState]) -> SoakStatus:
-        """Feed one round (probe key -> state); every probe must be healthy."""
+    def observe(
+        self, states: dict[str, SampleState], said: Mapping[str, str] | None = None
+    ) -> SoakStatus:
+        """Feed one round (probe key -> state); every probe must be healthy. `said`: a
+        probe not healthy in words, its hosts and values named (else `web/errors bad`)."""
         if self.status is not SoakStatus.WAITING:
             return self.status
         self.rounds += 1
@@ -236,7 +239,8 @@ class SoakProgress:
             self.detail = f"{self.healthy}/{self.needed} healthy"
         else:
             self.healthy = 0
-            self.detail = ", ".join(f"{k} {s}" for k, s in sorted(unhealthy.items())) or "no probes"
+            words = [(said or {}).get(k) or f"{k} {s}" for k, s in sorted(unhealthy.items())]
+            self.detail = "; ".join(words) or "no probes"
         if self.healthy >= self.needed:
             self.status = SoakStatus.PASSED
         elif self.limit - self.rounds < self.needed - self.healthy:
