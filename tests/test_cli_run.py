@@ -204,6 +204,23 @@ def test_a_failed_quiet_run_still_says_which_hosts_are_left_and_why(tmp_path):
     assert "; journal " in lines[2]
 
 
+def test_hosts_that_failed_alike_are_said_once_each_one_s_output_under(tmp_path):
+    """Two hosts stopped by the same failure: one line for both (at 200 hosts it was 200
+    lines of the same reason), what each printed last under it, as it differs."""
+    result = cli(
+        *RUN, "--trigger", "user-impact", "--reason", "checkout 500s", "--yes", "--quiet",
+        "--inject", "fail:web-2", "--inject", "fail:web-3", state_dir=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:4] == [
+        "hosts whose last step did not succeed:",
+        "  web-2, web-3: failed at capture-evidence · run: non-zero exit: exit status 1",
+        "    web-2 — web-2: injected failure",
+        "    web-3 — web-3: injected failure",
+    ], result.stdout
+
+
 def test_a_demo_journal_is_resumed_on_the_demo_fleet_without_demo(tmp_path, monkeypatch):
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path))
     assert ran_on_demo(tmp_path / "demo-incidents" / "20261128-1" / "journal.jsonl")

@@ -89,6 +89,13 @@ def test_a_bad_probe_after_a_stage_holds_the_rollout_there(sshd_server, tmp_path
     assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
     assert f"restore    {HELD}\n" in done.stdout, done.stdout
     assert f"FAILED: “Restore” {HELD}; journal " in done.stdout.splitlines()[-1]
+    # Said once for the hosts held alike, not a line each (200 alike lines at 200 hosts).
+    stopped = done.stdout.split("hosts whose last step did not succeed:\n", 1)[1]
+    reason = HELD.replace(" on 2 hosts", "")
+    assert stopped.splitlines()[0] == (
+        f"  app-1, app-2: held at restore · check 5%: {reason} — flag new_checkout=5"
+    ), stopped
+    assert stopped.splitlines()[1].startswith("“Restore” changed app-1, app-2"), stopped
     events = read_journal(tmp_path / "inc" / "journal.jsonl").events
     [probed] = [e for e in events if e.kind == Kind.ROLLOUT_PROBED]
     d = probed.data

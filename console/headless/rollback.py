@@ -29,6 +29,7 @@ from console.headless.common import (
 )
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
+from console.model.alike import grouped
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
 from console.model.procedure import StepKind
@@ -118,9 +119,12 @@ async def _walk(
 
 def _print_problem_hosts(conductor: Conductor) -> None:
     """Each host whose last step did not succeed: where it stopped and why, so that a
-    --quiet run still says what is left to do."""
+    --quiet run still says what is left to do. Hosts that stopped alike are said once,
+    named together (a held rollout's reason, 200 times the same at 200 hosts); what each
+    printed last stays on their line when they printed the same, else on its own."""
     state = conductor.state
-    lines = []
+    stopped: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for host in state.hosts:
         runs = state.result_runs(host)
         if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
@@ -128,12 +132,20 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         step, run = runs[-1]
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
         said = run.said()
-        seen = f" — {said}" if said and said not in why else ""
+        seen[host] = f" — {said}" if said and said not in why else ""
         at = f"{step} · {run.stage}" if run.stage else step  # a host never sent anything
-        line = f"  {host}: {run.status.value} at {at}: {why}{seen}"
-        lines.append(visible(line, one_line=True))
+        stopped[host] = f"{run.status.value} at {at}: {why}"
+    lines = []
+    for hosts, why in grouped(stopped):
+        [*last] = {seen[h] for h in hosts}
+        lines.append(f"  {', '.join(hosts)}: {why}{last[0] if len(last) == 1 else ''}")
+        lines += [f"    {h}{seen[h]}" for h in hosts if seen[h] and len(last) > 1]
     if lines:
-        print("hosts whose last step did not succeed:", *lines, sep="\n")
+        print(
+            "hosts whose last step did not succeed:",
+            *(visible(x, one_line=True) for x in lines),
+            sep="\n",
+        )
 
 
 def _print_undo(conductor: Conductor, options: RunOptions) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from console.model.alike import grouped
 from console.model.records import defaults_of, set_defaults
 from console.model.status import FailureClass, HostStatus, StepStatus
 
@@ -184,10 +185,7 @@ _STEP_DEFAULTS = defaults_of(StepState, frozenset({"id"}))
 
 def _said_alike(refused: dict[str, str]) -> dict[str, list[str]]:
     """{why: the hosts that said it}."""
-    said: dict[str, list[str]] = {}
-    for host, why in refused.items():
-        said.setdefault(why, []).append(host)
-    return said
+    return {why: hosts for hosts, why in grouped(refused)}
 
 
 def refused_words(refused: dict[str, str]) -> str:

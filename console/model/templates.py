@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import NamedTuple
 
+from console.model.alike import grouped
 from console.model.problems import did_you_mean, quoted
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
@@ -231,7 +232,5 @@ Commands = list[tuple[str, RenderedCommand]]  # (stage, command), in the order t
 def alike(per_host: Mapping[str, Commands]) -> list[tuple[list[str], Commands]]:
     """Hosts that get identical commands (the secrets too) together, in the order they
     first appear: what a dry run or a preview shows once for all of them."""
-    groups: dict[tuple[tuple[str, RenderedCommand], ...], list[str]] = {}
-    for host, commands in per_host.items():
-        groups.setdefault(tuple(commands), []).append(host)
-    return [(hosts, list(commands)) for commands, hosts in groups.items()]
+    as_one = {host: tuple(commands) for host, commands in per_host.items()}
+    return [(hosts, list(commands)) for hosts, commands in grouped(as_one)]
