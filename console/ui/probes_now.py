@@ -40,8 +40,9 @@ def latest_readings(watchers: list[Watcher | None], systems: list[str]) -> list[
 
 def probes_now(readings: list[Reading], most: int = 4) -> Text | None:
     """The readings as lines under a heading, the worst first, `most` lines at most (the
-    last says `… and N more`): `✘ web/errors  0.31  > 0.05  bad on web-3 0.31`. None when
-    no probe watches these systems."""
+    last says `… and N more, all healthy`, or how many of those are not):
+    `✘ web/errors  0.31  > 0.05  bad on web-3 0.31`. None when no probe watches these
+    systems."""
     if not readings:
         return None
     shown = readings if len(readings) <= most else readings[: most - 1]
@@ -62,8 +63,10 @@ def probes_now(readings: list[Reading], most: int = 4) -> Text | None:
         key = clip(reading.key, KEY_WIDTH).ljust(width - 2)
         text.append(visible(f"{key}  {value.ljust(value_width)}  {limit.ljust(limit_width)}  "))
         text.append(visible(state_said(reading), one_line=True), style=symbol.style)
-    if len(shown) < len(readings):
-        text.append(f"\n… and {len(readings) - len(shown)} more", style="dim")
+    if rest := readings[len(shown) :]:  # the worst are shown: say if any left out is not
+        unhealthy = sum(r.state != "healthy" for r in rest)
+        also = f"{unhealthy} of them not healthy" if unhealthy else "all healthy"
+        text.append(f"\n… and {len(rest)} more, {also}", style="dim")
     return text
 
 
