@@ -11,7 +11,7 @@ from console.model.payloads import CommandOutput
 from console.model.status import HostStatus
 
 if TYPE_CHECKING:
-    from console.engine.runner import HostOutcome
+    from console.engine.run_plan import HostOutcome
     from console.journal.recorder import Recorder
 
 PAIR = re.compile(r"^\s*([A-Za-z0-9_.-]+)=(.*)$")

@@ -19,7 +19,8 @@ from console.engine.locking import Claim, IncidentLocks
 from console.engine.opening import IncidentOpening
 from console.engine.plan import Secrets, plan_step, plan_undo
 from console.engine.questions import Questions
-from console.engine.runner import BetweenWaves, HostOutcome, Runner
+from console.engine.run_plan import BetweenWaves, HostOutcome
+from console.engine.runner import Runner
 from console.engine.ssh import SshPool
 from console.engine.steps import Activity, PerHost, StepExecution, per_host, step_data
 from console.journal.recorder import Recorder

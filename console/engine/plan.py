@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from console.engine.errors import ParameterRefused, ProcedureError
-from console.engine.runner import BetweenWaves, RunPlan
+from console.engine.run_plan import BetweenWaves, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.journal.redact import MASK
 from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health

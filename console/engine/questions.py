@@ -4,7 +4,7 @@ died waiting), who answered, and how long it waited."""
 
 from __future__ import annotations
 
-from console.engine.runner import BetweenWaves
+from console.engine.run_plan import BetweenWaves
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 

@@ -1,20 +1,23 @@
 """A step's groups one after another, fleet-wide: one group for most steps; a gradual
 re-enable's percentage stages, each checked on every host, paused after, its systems'
 probes read (`console.engine.stage_probes`) and confirmed as its strategy says, held where
-it stops (`rollout.step`, `rollout.held`)."""
+it stops (`rollout.step`, `rollout.held`). Between a strategy's waves too, the probes are
+read before the next wave starts."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
 from console.engine.plan import GroupsFor, Planned
-from console.engine.runner import BetweenWaves, HostOutcome, StagesFor
+from console.engine.run_plan import BetweenWaves, HostOutcome, ProbeBetween, StagesFor
 from console.model.events import Kind
 from console.model.status import HostStatus
 from console.model.step_state import held_by_refusals
 
 if TYPE_CHECKING:
     from console.engine.runner import Runner
+    from console.engine.ssh import Target
     from console.engine.stage_probes import Watching
     from console.journal.recorder import Recorder
     from console.model.procedure import Step
@@ -48,13 +51,18 @@ async def run_stages(
             outcomes = {t.name: HostOutcome(t.name, HostStatus.SUCCEEDED) for t in targets}
             _hold(recorder, step.id, planned, planned.start - 1, outcomes, unhealthy + _STILL)
             return outcomes  # nothing sent: every host stays where it was held
+    plan = planned.run
+    if watching is not None and strategy is not None:
+        plan = dataclasses.replace(
+            plan, probe_between=_probe_between(runner, step, targets, watching)
+        )
     for index in range(planned.start, count):
         result = await runner.run(
             step.id,
             targets,
             _nth_group(groups_for, index),
             attempt=attempt,
-            plan=planned.run,
+            plan=plan,
             tries=tries,
         )
         outcomes.update(result)
@@ -143,6 +151,20 @@ def _hold(
     recorder.record(
         Kind.ROLLOUT_HELD, step=step_id, **stage_data(planned, index), hosts=held, reason=reason
     )
+
+
+def _probe_between(
+    runner: Runner, step: Step, targets: list[Target], watching: Watching
+) -> ProbeBetween:
+    """The systems' probes read between a strategy's waves, as between its stages."""
+
+    async def probe(done: int, of: int, changed: list[str]) -> str:
+        from console.engine.stage_probes import probe_wave  # the probes' machinery
+
+        wave = (done, of)
+        return await probe_wave(runner.recorder, watching, step.id, targets, wave, changed)
+
+    return probe
 
 
 def stage_data(planned: Planned, index: int) -> dict[str, Any]:

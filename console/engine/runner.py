@@ -6,58 +6,28 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from console.engine.command_result import command_result
 from console.engine.failures import NOT_SENT, ExecResult
 from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
+from console.engine.run_plan import HostOutcome, RunPlan, StagesFor
 from console.engine.ssh import SshPool, Target
 from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
 from console.model.payloads import CommandIntent, CommandResult
-from console.model.status import FailureClass, HostStatus, detached_reason, outcome_unknown
-from console.model.strategies import Waves
-from console.model.templates import RenderedCommand
+from console.model.status import HostStatus, detached_reason, outcome_unknown
 from console.model.waves import threshold_exceeded, wave_sizes
-
-StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
-# Asked between waves, or between a gradual strategy's stages, that say `confirm`:
-# ("wave" or "stage", how many are done, how many in all) -> go on?
-BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
-# A data-touching step's judge of a host once its last stage succeeded: why its data
-# fails the step (an integrity mismatch or a missing record), or None.
-Judge = Callable[[str], FailureClass | None]
 
 log = logging.getLogger(__name__)
 
 # How long a detach waits for the hosts it found still being reached to say they were
 # sent nothing (their waits are cancelled: at once, unless the I/O loop is stuck).
 DETACH_SETTLE_SECONDS = 5.0
-
-
-@dataclass
-class HostOutcome:
-    host: str
-    status: HostStatus
-    failure: FailureClass | None = None
-    exit_status: int | None = None
-
-
-@dataclass
-class RunPlan:
-    """How a step fans out: waves, the failure threshold, and what happens between waves."""
-
-    waves: Waves = field(default_factory=Waves)
-    max_fail_percentage: float | None = None
-    timeout: float | None = None
-    between_waves: BetweenWaves | None = None
-    on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
-    judge: Judge | None = None
 
 
 class Runner:
@@ -173,22 +143,35 @@ class Runner:
                     Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
                 )
                 if number < len(sizes) and not self._stopped():
-                    await self._between(step, plan, number, len(sizes), (failed, len(targets)))
+                    await self._between(
+                        step, plan, (number, len(sizes)), outcomes, (failed, len(targets))
+                    )
             return {t.name: outcomes[t.name] for t in targets}
         finally:
             for key in keys:
                 self._waiting.pop(key, None)
 
     async def _between(
-        self, step: str, plan: RunPlan, number: int, total: int, failed_of: tuple[int, int]
+        self,
+        step: str,
+        plan: RunPlan,
+        wave: tuple[int, int],
+        outcomes: dict[str, HostOutcome],
+        failed_of: tuple[int, int],
     ) -> None:
-        """The pause between waves, then the confirmation they ask for: with no one to
+        """The pause after wave `number` of `total`, the probes of the hosts changed so
+        far, then the confirmation the waves ask for: with a probe not healthy, no one to
         ask, or a no, the hosts of later waves are not started."""
+        number, total = wave
         await self.pause(step, "wave", number, total, plan.waves.pause_seconds)
-        if not plan.waves.confirm or self._stopped():
+        unhealthy = ""
+        if plan.probe_between is not None and not self._stopped():
+            done = [h for h, o in outcomes.items() if o.status is HostStatus.SUCCEEDED]
+            unhealthy = await plan.probe_between(number, total, done)
+        if self._stopped() or not (unhealthy or plan.waves.confirm):
             return
         ask = plan.between_waves
-        if ask is not None and await ask("wave", number, total):
+        if not unhealthy and ask is not None and await ask("wave", number, total):
             return
         if self._stopped():  # aborted or detached while asked: that says why already
             return
@@ -197,7 +180,7 @@ class Runner:
         self.recorder.record(
             Kind.RUN_HALTED,
             step=step,
-            reason=f"wave {number + 1} of {total}: {nobody}",
+            reason=f"wave {number + 1} of {total}: {unhealthy or nobody}",
             failed=failed_of[0],
             total=failed_of[1],
         )

@@ -1,21 +1,24 @@
-"""A gradual re-enable's health check between stages: after a stage and its pause, one
-round of the affected systems' probes (the watcher's, as a probe step samples them) before
-the next stage widens it. A probe that is not healthy, bad or not read, holds the rollout
-at the stage it reached (`rollout.probed`, then `rollout.held` naming the probe, the hosts
-and what they read)."""
+"""The health check between a gradual re-enable's stages, and between a strategy's waves:
+after a stage (or wave) and its pause, one round of the affected systems' probes (the
+watcher's, as a probe step samples them) before the next widens it. A probe that is not
+healthy, bad or not read, holds the rollout at the stage it reached (`rollout.probed`, then
+`rollout.held`), or halts the run before the next wave (`wave.probed`, then `run.halted`),
+naming the probe, the hosts and what they read."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probe_report import sample_said, threshold_text
 from console.engine.rollout import stage_data
 from console.model.events import Kind
-from console.model.watch import ProbeSample, SampleState, host_state, sample_text
+from console.model.watch import ProbeSample, SampleState, aggregate, host_state, sample_text
 
 if TYPE_CHECKING:
     from console.engine.plan import Planned
+    from console.engine.ssh import Target
     from console.engine.watcher import Reading, Watcher
     from console.journal.recorder import Recorder
 
@@ -29,23 +32,80 @@ async def probe_stage(
     what they read; '' when each is healthy (or none watches those systems), else why the
     rollout stops here: `not healthy after the stage: web/errors = 0.31 (bad > 0.05), bad
     on web-3 0.31`."""
+    detail = await _probe_round(
+        recorder,
+        watching,
+        step_id,
+        planned.targets,
+        Kind.ROLLOUT_PROBED,
+        stage_data(planned, index),
+    )
+    return f"not healthy after the stage: {detail}" if detail else ""
+
+
+async def probe_wave(
+    recorder: Recorder,
+    watching: Watching,
+    step_id: str,
+    targets: list[Target],
+    wave: tuple[int, int],
+    changed: list[str],
+) -> str:
+    """The same round after wave `done` of `of` (and its pause), before the next starts,
+    judged on the hosts whose change succeeded so far (`changed`): the others still run
+    what is being rolled back, and a reading of the whole system (an HTTP probe of one URL)
+    mixes both, so neither is judged. '' when each probe reads healthy there, else why the
+    next wave is not started."""
+    done, of = wave
+    data = {"wave": done, "of": of, "hosts": sorted(changed)}
+    judged = set(changed)
+    detail = await _probe_round(
+        recorder, watching, step_id, targets, Kind.WAVE_PROBED, data, judged
+    )
+    return f"not healthy after wave {done}: {detail}" if detail else ""
+
+
+async def _probe_round(
+    recorder: Recorder,
+    watching: Watching,
+    step_id: str,
+    targets: list[Target],
+    kind: Kind,
+    data: dict[str, Any],
+    judged: set[str] | None = None,
+) -> str:
+    """One round of the probes of the `targets`' systems, journalled as `kind` with `data`;
+    '' when each is healthy (or none watches those systems), else the ones that are not.
+    With `judged`, each probe is read on those hosts only (a probe with none is left out)."""
     watcher = watching()
-    keys = watcher.keys_for(sorted({t.system for t in planned.targets}))
+    keys = watcher.keys_for(sorted({t.system for t in targets}))
     if not keys:
         return ""
     samples = await watcher.round(keys)
     readings = [(watcher.readings[s.key], s) for s in samples]
+    if judged is not None:
+        readings = [(r, o) for r, s in readings if (o := _on_hosts(r, s, judged)) is not None]
     bad = [(r, s) for r, s in readings if s.state is not SampleState.HEALTHY]
     detail = "; ".join(sample_said(r, s) for r, s in bad)
     recorder.record(
-        Kind.ROLLOUT_PROBED,
+        kind,
         step=step_id,
-        **stage_data(planned, index),
+        **data,
         ok=not bad,
         probes={s.key: _probe_data(r, s) for r, s in readings},
         detail=detail,
     )
-    return f"not healthy after the stage: {detail}" if bad else ""
+    return detail
+
+
+def _on_hosts(reading: Reading, sample: ProbeSample, hosts: set[str]) -> ProbeSample | None:
+    """The round as read on `hosts` alone, combined as the probe combines its hosts; None
+    when it read none of them."""
+    mine = tuple(h for h in sample.hosts if h.host in hosts)
+    if not mine:
+        return None
+    value, state = aggregate(reading.probe, list(mine), sample.threshold)
+    return dataclasses.replace(sample, hosts=mine, value=value, state=state)
 
 
 def _probe_data(reading: Reading, sample: ProbeSample) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.assessment import Collector, record_assessment
 from console.engine.plan import Planned, Secrets, plan_undo
 from console.engine.rollout import run_stages
-from console.engine.runner import BetweenWaves, HostOutcome
+from console.engine.run_plan import BetweenWaves, HostOutcome
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import HostStatus, StepStatus

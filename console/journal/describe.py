@@ -10,6 +10,7 @@ from console.journal import event_phrases as phrase
 from console.journal.times import clock, duration
 from console.model import payloads
 from console.model.events import Event, Kind
+from console.model.outcome import named
 from console.model.payloads import Amendable, Payload
 
 P = TypeVar("P", bound=Payload)
@@ -23,6 +24,16 @@ TIMELINE_KINDS = frozenset(Kind) - {
     Kind.EVENT_STARRED,
     Kind.EXPORT_WRITTEN,
 }
+
+
+def _probes_read(d: payloads.RolloutProbed | payloads.WaveProbed, after: str, then: str) -> str:
+    """`probes after wave 1 of 4: healthy, web/errors = 0.02`, or `...: NOT HEALTHY, wave 2
+    not started: web/errors = 0.31 (bad > 0.05), bad on web-3 0.31`."""
+    if d.ok:
+        return f"probes after {after}: healthy, " + ", ".join(
+            f"{k} = {p.get('shown')}" for k, p in d.probes.items()
+        )
+    return f"probes after {after}: NOT HEALTHY, {then} not started: {d.detail}"
 
 
 def _says(model: Callable[[], type[P]], words: Callable[[P, Event], str]) -> Describer:
@@ -253,13 +264,19 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.ROLLOUT_PROBED: _says(
         lambda: payloads.RolloutProbed,
+        lambda d, e: _probes_read(
+            d,
+            f"re-enable step {d.index} of {d.of} ({d.percent:g}%)",
+            f"step {d.index + 1} ({d.next_percent:g}%)",
+        ),
+    ),
+    Kind.WAVE_PROBED: _says(
+        lambda: payloads.WaveProbed,
         lambda d, e: (
-            f"probes after re-enable step {d.index} of {d.of} ({d.percent:g}%): "
-            + (
-                "healthy, " + ", ".join(f"{k} = {p.get('shown')}" for k, p in d.probes.items())
-                if d.ok
-                else f"NOT HEALTHY, step {d.index + 1} ({d.next_percent:g}%) not started: {d.detail}"
-            )
+            _probes_read(d, f"wave {d.wave} of {d.of} on {named(d.hosts)}", f"wave {d.wave + 1}")
+            if d.probes
+            else f"probes after wave {d.wave} of {d.of}: none reads {named(d.hosts)} alone,"
+            " not judged"
         ),
     ),
     Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),

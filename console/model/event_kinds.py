@@ -52,6 +52,7 @@ class Kind(StrEnum):
     DELIVERY_HALTED = "delivery.halted"
     ROLLOUT_STEP = "rollout.step"
     ROLLOUT_PROBED = "rollout.probed"
+    WAVE_PROBED = "wave.probed"
     ROLLOUT_HELD = "rollout.held"
     NOTIFICATION_SENT = "notification.sent"
     NOTIFICATION_RESULT = "notification.result"

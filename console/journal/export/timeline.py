@@ -51,6 +51,7 @@ KEY_KINDS = frozenset(
         Kind.DELIVERY_HALTED,
         Kind.ROLLOUT_STEP,
         Kind.ROLLOUT_PROBED,  # the health check between a re-enable's stages
+        Kind.WAVE_PROBED,  # and between a strategy's waves
         Kind.ROLLOUT_HELD,
         Kind.RECOVERY_MEASURED,
         Kind.NOTE_ADDED,

@@ -144,6 +144,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.DELIVERY_HALTED: ("actions", "DeliveryHalted"),
     Kind.ROLLOUT_STEP: ("actions", "RolloutStep"),
     Kind.ROLLOUT_PROBED: ("checks", "RolloutProbed"),
+    Kind.WAVE_PROBED: ("checks", "WaveProbed"),
     Kind.ROLLOUT_HELD: ("actions", "RolloutHeld"),
     Kind.NOTIFICATION_SENT: ("checks", "NotificationSent"),
     Kind.NOTIFICATION_RESULT: ("checks", "NotificationResult"),

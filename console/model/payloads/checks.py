@@ -84,6 +84,26 @@ class RolloutProbed(Payload):
     detail: str = Field("", description="the probes not healthy, their hosts and values, in words")
 
 
+class WaveProbed(Payload):
+    """A strategy's health check after a wave (and its pause), before the next wave starts:
+    one round of the affected systems' probes, each judged on the hosts changed so far (a
+    probe read once for the whole system is left out: it mixes them with the hosts not
+    rolled back yet). One not healthy there (bad, or not read) halts the run (`run.halted`
+    follows): the hosts of later waves are not started."""
+
+    KIND = Kind.WAVE_PROBED
+    wave: int = Field(description="the wave just finished, from 1")
+    of: int = Field(description="how many waves")
+    hosts: list[str] = Field([], description="the hosts judged: their change succeeded so far")
+    ok: bool = Field(description="every probe read healthy: the next wave may start")
+    probes: dict[str, StageProbe] = Field(
+        {},
+        description="{probe: {`value`, `shown`, `state`, `threshold`, `unit`, `hosts`: the"
+        " hosts not healthy, {host: {`value`, `error`, `flagged`, `detail`}}}}",
+    )
+    detail: str = Field("", description="the probes not healthy, their hosts and values, in words")
+
+
 class RecoveryMeasured(Payload):
     """How long a system took to recover, against its recovery time objective."""
 

@@ -1,0 +1,44 @@
+"""What a fan-out is given (its waves, its failure threshold, what happens between waves)
+and what it gives back for each host."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from console.engine.ssh import Target
+from console.model.status import FailureClass, HostStatus
+from console.model.strategies import Waves
+from console.model.templates import RenderedCommand
+
+StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
+# Asked between waves, or between a gradual strategy's stages, that say `confirm`:
+# ("wave" or "stage", how many are done, how many in all) -> go on?
+BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
+# The systems' probes read after wave `done` of `of` (and its pause), judged on the hosts
+# whose change succeeded so far: '' when healthy, else why the next wave must not start.
+ProbeBetween = Callable[[int, int, list[str]], Awaitable[str]]
+# A data-touching step's judge of a host once its last stage succeeded: why its data
+# fails the step (an integrity mismatch or a missing record), or None.
+Judge = Callable[[str], FailureClass | None]
+
+
+@dataclass
+class HostOutcome:
+    host: str
+    status: HostStatus
+    failure: FailureClass | None = None
+    exit_status: int | None = None
+
+
+@dataclass
+class RunPlan:
+    """How a step fans out: waves, the failure threshold, and what happens between waves."""
+
+    waves: Waves = field(default_factory=Waves)
+    max_fail_percentage: float | None = None
+    timeout: float | None = None
+    between_waves: BetweenWaves | None = None
+    probe_between: ProbeBetween | None = None
+    on_jump_host: bool = False  # each host's commands run here, not over SSH (but health)
+    judge: Judge | None = None

@@ -1,0 +1,124 @@
+"""A strategy's canary waves read the systems' probes before the next wave starts, on real
+sshd. Seen on a README fleet of 4 sshd hosts with the init example's canary (waves of 1,
+a confirmation between them): `run --yes` answered every question at once and went on to
+every host, whatever the probes read after the canary; only the stability soak after the
+whole run would have said so. Now a probe that is not healthy after a wave halts the run:
+`wave.probed` names the probe, the host and its value, the later waves are not started,
+headless exits 1. The probes are judged on the hosts changed so far: the others still run
+the release being rolled back, bad as they were."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import Fleet, write_fleet
+from tests.fleet_settings import chown_tree
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "pin-release",
+            "kind": "custom",
+            "description": "Pin the previous release, one host at a time",
+            "waves": {"size": 1, "confirm": True},  # a canary; --yes answers the question
+            "commands": {
+                "action": "echo 2.4.1 > version",
+                "verify": "grep -qx 2.4.1 version",
+            },
+        }
+    ]
+}
+PROCEDURE = {
+    "name": "Release rollback",
+    "phases": [
+        {
+            "phase": "immediate",
+            "steps": [{"id": "look", "title": "Look", "kind": "command", "command": "true"}],
+        },
+        {
+            "phase": "execution",
+            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
+        },
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+# The application's error rate: bad on the release being rolled back (2.5.0), and on a host
+# marked `broken` once 2.4.1 runs there too (the strategy's own verify passes there: only
+# the probe sees it).
+ERRORS = {
+    "name": "errors",
+    "kind": "command",
+    "command": "if grep -qx 2.4.1 version && [ ! -e broken ]; then echo 0.01; else echo 0.31; fi",
+    "threshold": 0.05,
+    "interval": 5.0,
+}
+
+
+def _fleet(sshd_server, root: Path, broken: bool) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, root, files, strategies=["pin-release"], probes=[ERRORS])
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "version").write_text("2.5.0\n")
+    if broken:
+        (fleet.sandboxes["app-1"] / "broken").write_text("")
+    for sandbox in fleet.sandboxes.values():
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def _run(fleet: Fleet, journal: Path):
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "pin-release", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+
+
+def test_a_bad_probe_after_the_canary_wave_halts_the_run(sshd_server, tmp_path: Path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, broken=True)
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    # The canary changed; the next wave never started.
+    assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.5.0\n"}
+    said = "app/errors = 0.31 (bad > 0.05), bad on app-1 0.31"
+    assert f"wave 2 of 2: not healthy after wave 1: {said}" in done.stdout, done.stdout
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    [probed] = [e for e in events if e.kind == Kind.WAVE_PROBED]
+    d = probed.data
+    assert (d.wave, d.of, d.ok, d.detail) == (1, 2, False, said)
+    errors = d.probes["app/errors"]
+    assert (errors["state"], errors["shown"], errors["threshold"]) == ("bad", "0.31", "> 0.05")
+    assert {h: v["value"] for h, v in errors["hosts"].items()} == {"app-1": 0.31}
+    # Halted as it was: nobody was asked to widen an unhealthy canary.
+    assert not [e for e in events if e.kind == Kind.WAVE_ANSWERED]
+    [halted] = [e for e in events if e.kind == Kind.RUN_HALTED]
+    assert halted.data.reason == f"wave 2 of 2: not healthy after wave 1: {said}"
+    started = [e.data.wave for e in events if e.kind == Kind.WAVE_STARTED and e.where.step]
+    assert started.count(2) == 0, started
+
+
+def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Path) -> None:
+    fleet = _fleet(sshd_server, tmp_path, broken=False)
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.4.1\n"}
+    # app-2 still read 0.31 on the release rolled back: not judged, the canary was.
+    said = "probes after wave 1 of 2 on app-1: healthy, app/errors = 0.01"
+    assert said in done.stdout, done.stdout
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    kinds = [e.kind for e in events if e.where.step == "restore"]
+    # Read after the canary, before anyone (here --yes) is asked to start wave 2.
+    probed = kinds.index(Kind.WAVE_PROBED)
+    assert kinds.index(Kind.WAVE_ANSWERED) > probed
+    [probed] = [e for e in events if e.kind == Kind.WAVE_PROBED]
+    assert (probed.data.ok, probed.data.hosts) == (True, ["app-1"])
