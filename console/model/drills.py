@@ -8,13 +8,14 @@ from typing import Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.templates import placeholders
 from console.model.triggers import TriggerKind
 
 FAULT_PLACEHOLDERS = frozenset({"host", "system", "incident"})
 PERIOD = re.compile(r"^\s*(\d+)\s*([hdw])\s*$")
 PERIOD_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+MAX_PERIOD = timedelta(days=3650)  # a cadence longer is a typo; far longer leaves the calendar
 
 
 class DrillOutcome(StrEnum):
@@ -124,8 +125,8 @@ class Scenario(Strict):
     trigger: TriggerKind
     reason: str = ""
     expect: DrillOutcome = DrillOutcome.VERIFIED
-    rto_minutes: float | None = Field(default=None, gt=0)
-    timeout: float | None = Field(default=None, gt=0)
+    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
+    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
     faults: list[Fault] = []
     integrity: IntegrityCheck | None = None
 
@@ -167,7 +168,10 @@ def parse_period(text: str) -> timedelta:
     match = PERIOD.match(text)
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"period {text!r}: expected a number and h, d or w, e.g. 30d")
-    return timedelta(**{PERIOD_UNITS[match.group(2)]: int(match.group(1))})
+    count, unit = int(match.group(1)), PERIOD_UNITS[match.group(2)]
+    if count > MAX_PERIOD / timedelta(**{unit: 1}):  # before timedelta, which overflows
+        raise ValueError(f"period {text!r} is longer than ten years (3650d)")
+    return timedelta(**{unit: count})
 
 
 class ScheduleEntry(Strict):
@@ -178,7 +182,7 @@ class ScheduleEntry(Strict):
     cadence: Cadence | None = None
     every: str | None = None
     systems: list[str] = []  # default: the scenario's systems
-    valid_hours: float | None = Field(default=None, gt=0)
+    valid_hours: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 3600)
 
     @field_validator("every")
     @classmethod

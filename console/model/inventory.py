@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, Field, Strict
+from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.later import later
 
 if TYPE_CHECKING:
@@ -29,10 +29,10 @@ class SshDefaults(Strict):
     jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
     use_ssh_config: bool = True
     config_files: list[str] = ["~/.ssh/config", "/etc/ssh/ssh_config"]
-    connect_timeout: float = Field(default=10.0, gt=0)
-    login_timeout: float = Field(default=15.0, gt=0)
-    command_timeout: float = Field(default=300.0, gt=0)
-    keepalive_interval: float = Field(default=15.0, ge=0)
+    connect_timeout: float = Field(default=10.0, gt=0, le=YEAR_SECONDS)
+    login_timeout: float = Field(default=15.0, gt=0, le=YEAR_SECONDS)
+    command_timeout: float = Field(default=300.0, gt=0, le=YEAR_SECONDS)
+    keepalive_interval: float = Field(default=15.0, ge=0, le=YEAR_SECONDS)
     max_handshakes: int = Field(default=50, ge=1, le=1024)
     max_commands: int = Field(default=64, ge=1, le=4096)
 
@@ -75,7 +75,7 @@ class System(Strict):
     workdir: str | None = None
     tags: list[str] = []
     strategies: list[str] = []
-    rto_minutes: float | None = Field(default=None, gt=0)
+    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
     probes: list[Probe] = []
 
     @model_validator(mode="after")

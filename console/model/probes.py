@@ -5,7 +5,7 @@ from typing import NamedTuple, Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.problems import located_error
 from console.model.templates import PLACEHOLDER, check_extended_regex, template_problems
 
@@ -70,8 +70,8 @@ class Probe(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     kind: ProbeKind
     title: str = ""
-    interval: float = Field(default=10.0, gt=0)
-    timeout: float = Field(default=5.0, gt=0)
+    interval: float = Field(default=10.0, gt=0, le=YEAR_SECONDS)
+    timeout: float = Field(default=5.0, gt=0, le=YEAR_SECONDS)
     command: str | None = None
     url: str | None = None
     path: str | None = None

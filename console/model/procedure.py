@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import field_validator, model_validator
 
-from console.model.base import Field, Strict
+from console.model.base import YEAR_SECONDS, Field, Strict
 from console.model.later import later
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
@@ -66,7 +66,8 @@ class Step(Strict):
     channels: list[str] = []  # a notify step's [[channels]], by name
     message: str = "{{incident}} ({{phase}}): {{summary}}"
     severity: Severity = Severity.AUTO
-    every: float | None = Field(default=None, gt=0)  # minutes between status updates
+    # minutes between status updates
+    every: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
     required: bool = False  # a notify step fails only when this says so
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
     # A command or strategy step shows its rendered command and host count and asks

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from pydantic import ConfigDict, ValidationError, model_validator
 
-from console.model.base import NAME_PATTERN, Field, Strict
+from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.later import later
 from console.model.presets import default_preset, find_preset, with_preset
@@ -55,7 +55,7 @@ class Waves(Strict):
 
     size: int | None = Field(default=None, ge=1)
     percent: float | None = Field(default=None, gt=0, le=100)
-    pause_seconds: float = Field(default=0.0, ge=0)
+    pause_seconds: float = Field(default=0.0, ge=0, le=YEAR_SECONDS)
     confirm: bool = False
 
     @model_validator(mode="after")
@@ -142,7 +142,7 @@ class Strategy(Strict):
     commands: Commands
     waves: Waves = Waves()
     max_fail_percentage: float | None = Field(default=None, ge=0, le=100)
-    timeout: float | None = Field(default=None, gt=0)
+    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
     data_touching: bool = False
     runs_on: RunsOn = RunsOn.HOSTS
 

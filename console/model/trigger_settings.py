@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Self
 
 from pydantic import model_validator
 
-from console.model.base import Field, Strict
+from console.model.base import YEAR_SECONDS, Field, Strict
 from console.model.later import later
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class Soak(Strict):
 
     samples: int = Field(default=3, ge=1, le=1000)
     max_samples: int | None = Field(default=None, ge=1, le=10000)
-    interval: float | None = Field(default=None, gt=0)
+    interval: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
 
     @property
     def limit(self) -> int:
