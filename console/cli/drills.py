@@ -10,7 +10,10 @@ from console.cli.parser import UsageError
 from console.cli.runs import host_keys
 from console.cli.runs import run as run_adhoc
 
-ADHOC_ONLY = ("strategy", "trigger", "param", "inject", "dry_run", "hosts", "title")
+ADHOC_ONLY = (
+    *("strategy", "trigger", "param", "inject", "dry_run", "hosts", "title", "reason"),
+    *("commander", "form", "form_file", "outcome"),
+)
 SCENARIO_ONLY = ("run",)
 
 
@@ -35,7 +38,7 @@ def drill(args: argparse.Namespace) -> int:
 
     now = SystemClock().now()
     if args.status:
-        fmt = "json" if args.json else args.format
+        fmt = "json" if args.json else args.format or "text"
         return headless.print_status(settings, args.demo, fmt, now)
     options = headless.DrillOptions(
         demo=args.demo,
@@ -88,6 +91,8 @@ def _refuse_adhoc_options(args: argparse.Namespace) -> None:
             f"{', '.join(given)}: a scenario's faults, trigger and strategy are in drills.toml;"
             " add --strategy for an ad-hoc drill"
         )
+    if args.format and not args.status:  # else a drill would run: `drill --format markdown`
+        raise UsageError("--format goes with --status (a drill, --due and --gate take --json)")
     if args.run and not args.gate:
         raise UsageError("--run goes with --gate")
     if args.systems and not args.gate:

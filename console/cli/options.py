@@ -112,8 +112,7 @@ def drill_options(drill: argparse.ArgumentParser) -> None:
     drill.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
-        default="text",
-        help="with --status (default: %(default)s; --json is the same as --format json)",
+        help="with --status (default: text; --json is the same as --format json)",
     )
     run_options(drill, required=False)
 
