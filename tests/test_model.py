@@ -43,7 +43,7 @@ def test_procedure_has_three_phases_in_order():
         Procedure.model_validate(
             {"phases": [_phase("execution", "b"), _phase("immediate", "a"), _phase("post", "c")]}
         )
-    with pytest.raises(ValidationError, match="step id\\(s\\) used twice: a"):
+    with pytest.raises(ValidationError, match="step id 'a' is used twice"):
         Procedure.model_validate(
             {"phases": [_phase("immediate", "a"), _phase("execution", "a"), _phase("post", "c")]}
         )

@@ -2,10 +2,11 @@
 
 from typing import TYPE_CHECKING, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import model_validator
 
 from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.later import later
+from console.model.problems import Loc, located_error
 
 if TYPE_CHECKING:
     from console.model.probes import Probe
@@ -87,27 +88,37 @@ class System(Strict):
             )
         return self
 
-    @field_validator("hosts")
-    @classmethod
-    def _unique_hosts(cls, hosts: list[Host]) -> list[Host]:
+    @model_validator(mode="after")
+    def _unique_hosts(self) -> Self:
+        """A host listed twice, said at its second entry's name."""
         first: dict[str, int] = {}
-        for index, host in enumerate(hosts):
+        for index, host in enumerate(self.hosts):
             if host.name in first:
-                raise ValueError(
-                    f"host {host.name!r} is listed twice: hosts[{first[host.name]}] and"
-                    f" hosts[{index}]"
+                raise located_error(
+                    "System",
+                    [
+                        (
+                            ("hosts", index, "name"),
+                            f"host {host.name!r} is listed twice: hosts[{first[host.name]}]"
+                            f" and hosts[{index}]",
+                        )
+                    ],
                 )
             first[host.name] = index
-        return hosts
+        return self
 
-    @field_validator("probes")
-    @classmethod
-    def _unique_probes(cls, probes: list[Probe]) -> list[Probe]:
-        names = [p.name for p in probes]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"probe name(s) used twice: {', '.join(dupes)}")
-        return probes
+    @model_validator(mode="after")
+    def _unique_probes(self) -> Self:
+        """A probe name used twice, said at the second one."""
+        names = [p.name for p in self.probes]
+        twice: list[tuple[Loc, str]] = [
+            (("probes", i, "name"), f"probe name {name!r} is used twice")
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+        if twice:
+            raise located_error("System", twice)
+        return self
 
     def probe(self, name: str) -> Probe:
         return next(p for p in self.probes if p.name == name)
@@ -122,23 +133,33 @@ class Inventory(Strict):
     ssh: SshDefaults = SshDefaults()
     systems: list[System] = Field(min_length=1)
 
-    @field_validator("systems")
-    @classmethod
-    def _unique_names(cls, systems: list[System]) -> list[System]:
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        """A system declared twice, or a host in two systems: said where the second is."""
         seen_systems: set[str] = set()
         seen_hosts: dict[str, str] = {}
-        for system in systems:
+        for i, system in enumerate(self.systems):
             if system.name in seen_systems:
-                raise ValueError(f"system {system.name!r} is declared twice")
+                where: Loc = ("systems", i, "name")
+                raise located_error(
+                    "Inventory", [(where, f"system {system.name!r} is declared twice")]
+                )
             seen_systems.add(system.name)
-            for host in system.hosts:
+            for j, host in enumerate(system.hosts):
                 if host.name in seen_hosts:
-                    raise ValueError(
-                        f"host {host.name!r} is in both {seen_hosts[host.name]!r}"
-                        f" and {system.name!r}"
+                    where = ("systems", i, "hosts", j, "name")
+                    raise located_error(
+                        "Inventory",
+                        [
+                            (
+                                where,
+                                f"host {host.name!r} is in both {seen_hosts[host.name]!r}"
+                                f" and {system.name!r}",
+                            )
+                        ],
                     )
                 seen_hosts[host.name] = system.name
-        return systems
+        return self
 
     def system(self, name: str) -> System:
         for system in self.systems:

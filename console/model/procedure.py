@@ -158,11 +158,23 @@ class Procedure(Strict):
         order = [p.phase for p in phases]
         if order != list(Phase):
             raise ValueError(f"phases must be {', '.join(Phase)} in that order")
-        ids = [s.id for p in phases for s in p.steps]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"step id(s) used twice: {', '.join(dupes)}")
         return phases
+
+    @model_validator(mode="after")
+    def _unique_steps(self) -> Self:
+        """A step id used twice, said at the second one."""
+        seen: set[str] = set()
+        twice: list[tuple[Loc, str]] = []
+        for i, phase in enumerate(self.phases):
+            for j, step in enumerate(phase.steps):
+                if step.id in seen:
+                    twice.append(
+                        (("phases", i, "steps", j, "id"), f"step id {step.id!r} is used twice")
+                    )
+                seen.add(step.id)
+        if twice:
+            raise located_error("Procedure", twice)
+        return self
 
     @property
     def steps(self) -> list[Step]:

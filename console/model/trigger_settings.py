@@ -10,6 +10,7 @@ from pydantic import model_validator
 
 from console.model.base import YEAR_SECONDS, Field, Strict
 from console.model.later import later
+from console.model.problems import Loc, located_error
 
 if TYPE_CHECKING:
     from console.model.auto_triggers import AutoTrigger
@@ -46,7 +47,11 @@ class TriggerSettings(Strict):
     @model_validator(mode="after")
     def _unique(self) -> Self:
         names = [t.name for t in self.triggers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"trigger name(s) used twice: {', '.join(dupes)}")
+        twice: list[tuple[Loc, str]] = [
+            (("triggers", i, "name"), f"trigger name {name!r} is used twice")
+            for i, name in enumerate(names)
+            if name in names[:i]
+        ]
+        if twice:
+            raise located_error("TriggerSettings", twice)
         return self
