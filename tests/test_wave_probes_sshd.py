@@ -12,11 +12,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from console.journal.store import read_journal
 from console.model.events import Kind
+from console.model.loading import load_settings
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.dialogs import ConfirmDialog
 from tests.cli_fleet import Fleet, write_fleet
 from tests.fleet_settings import chown_tree
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    until,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -122,3 +133,28 @@ def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Pa
     assert kinds.index(Kind.WAVE_ANSWERED) > probed
     [probed] = [e for e in events if e.kind == Kind.WAVE_PROBED]
     assert (probed.data.ok, probed.data.hosts) == (True, ["app-1"])
+
+
+async def test_the_wave_question_says_what_the_hosts_changed_read(
+    sshd_server, tmp_path: Path
+) -> None:
+    """At 80x24 the question after the canary says the probes read healthy on it, while
+    the table under it shows the whole system, app-2 still bad on the release rolled back:
+    a red line under a question the probes let through, with nothing to say why, misread."""
+    fleet = _fleet(sshd_server, tmp_path, broken=False)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+        table = str(app.screen.query_one(".dialog-detail", Static).render()).splitlines()
+        await pilot.press("escape")
+        await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    said = "Probes on app-1 (changed so far): healthy, app/errors = 0.01."
+    assert said in question, question
+    assert [line.split() for line in table[1:]] == [
+        ["✘", "app/errors", "0.31", ">", "0.05", "bad", "on", "app-2", "0.31"]
+    ], table

@@ -47,7 +47,8 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
     else:
         question = (
             f"Wave {done} of {total} of “{title}” has finished"
-            f"{_wave_result(conductor.state.step(step_id), what, done)}.\nStart wave"
+            f"{_wave_result(conductor.state.step(step_id), what, done)}."
+            f"{_wave_probed(app, step_id, done)}\nStart wave"
             f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
             " started (retry the step to go on)."
         )
@@ -68,6 +69,27 @@ def _step_readings(app: StepHost, step_id: str) -> list[Reading]:
     hosts = conductor.state.step(step_id).hosts.values()
     systems = sorted({h.system for h in hosts if h.system}) or list(conductor.state.systems)
     return latest_readings([app.live.watcher, conductor.watcher], systems)
+
+
+def _wave_probed(app: StepHost, step_id: str, done: int) -> str:
+    """What the probes read after the wave on the hosts changed so far (`wave.probed`; the
+    table under the question shows the whole system, hosts not rolled back yet too):
+    ` Probes on web-1, web-2 (changed so far): healthy, web/errors = 0.01.`"""
+    from console.model.outcome import named
+    from console.model.payloads import WaveProbed, WaveStarted
+
+    conductor = app.conductor
+    assert conductor is not None
+    for event in reversed(conductor.recorder.events.actions):
+        d = event.data
+        if isinstance(d, WaveStarted) and event.where.step == step_id:
+            return ""  # this run read none after this wave
+        if isinstance(d, WaveProbed) and event.where.step == step_id:
+            if d.wave != done or not d.probes:
+                return ""
+            read = ", ".join(f"{k} = {p.get('shown')}" for k, p in d.probes.items())
+            return f" Probes on {named(d.hosts)} (changed so far): healthy, {read}."
+    return ""
 
 
 def _stage_values(app: StepHost, step_id: str) -> list[str]:
