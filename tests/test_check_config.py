@@ -343,6 +343,29 @@ def test_a_missing_identity_file_is_a_warning_every_command_says(tmp_path):
     assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
 
 
+def test_a_known_hosts_file_named_but_missing_is_a_warning_every_command_says(tmp_path):
+    """A mistyped known_hosts path was accepted silently, and then every host of a run
+    failed as unknown: a warning naming the file, line and key, and what follows."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    inventory = config / "inventory.toml"
+    typo = tmp_path / "known_hostz"
+    entry = f'known_hosts = "{typo}"'
+    inventory.write_text(inventory.read_text().replace("[ssh]\n", f"[ssh]\n{entry}\n", 1))
+    line = inventory.read_text().splitlines().index(entry) + 1
+    want = (
+        f"warning: {inventory}:{line}: ssh.known_hosts: {typo}: no such file: every host's"
+        " key is unknown (exec, run and drill fail each host) until one is accepted (k in"
+        " the system picker, or --accept-host-key), which creates it"
+    )
+    checked = console("check-config", str(config), cwd=tmp_path)
+    assert checked.returncode == 0 and want in checked.stderr.splitlines(), checked.stderr
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
+    argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
+    dry = console(*argv, "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
+
+
 def test_an_ssh_config_file_named_but_missing_is_an_error_every_command_says(tmp_path):
     """Seen on a real fleet (helper-101): `config_files = ["ssh_config"]`, read from the
     current directory, or a path mistyped, was skipped without a word: check-config said

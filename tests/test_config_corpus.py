@@ -83,6 +83,7 @@ def commands(config: Path) -> dict[str, list[str]]:
 def isolated(tmp_path, monkeypatch):
     """A working directory and state dir of its own; the console must never start."""
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "known_hosts").touch()  # the base's, read from here: one missing is warned of
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path / "state"))
     monkeypatch.delenv("DEPLOY_TOKEN", raising=False)
 

@@ -34,6 +34,8 @@ def machine_problems(settings: Settings) -> list[Finding]:
         findings.append(
             Finding("inventory", ("ssh", "known_hosts"), f"{known} is not a regular file")
         )
+    elif known is not None and not known.exists():
+        findings.append(Finding("inventory", ("ssh", "known_hosts"), _no_known_hosts(known), True))
     for key in ("journal_dir", "lock_dir"):
         value = getattr(settings.console, key)
         problem = value and _directory_problem(Path(value).expanduser())
@@ -89,6 +91,16 @@ def _key_problem(path: Path) -> tuple[str | None, bool]:
         if "passphrase" not in str(exc).lower():
             return f"{path} is not a private key the SSH client can load: {exc}", False
     return None, False
+
+
+def _no_known_hosts(path: Path) -> str:
+    """A known_hosts file named and absent: a typo, or no host trusted yet. Not an error,
+    as in OpenSSH: a key accepted in the console (or by --accept-host-key) creates it."""
+    return (
+        f"{path}: no such file: every host's key is unknown (exec, run and drill fail each"
+        " host) until one is accepted (k in the system picker, or --accept-host-key),"
+        " which creates it"
+    )
 
 
 def _directory_problem(path: Path) -> str | None:
