@@ -261,3 +261,37 @@ def test_follow_plain_says_what_it_waits_for(sshd_server, tmp_path):
     assert "opened the incident" in out.splitlines()[0], out[:300]
     assert "closed the incident: rolled back and verified" in out, out[-300:]
     assert "! " not in out, out
+
+
+def test_a_run_killed_mid_step_is_named_alike_in_list(sshd_server, tmp_path):
+    """A headless `run` killed with -9 while its strategy's action runs: `list` names the
+    process the same way on its custody line and on its 'Left open' line (the program and
+    its pid, `rollback-console run pid N`), so that nobody wonders whether two processes
+    are meant."""
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
+    argv += ["--trigger", "user-impact", "--reason", "killed mid-step", "--yes"]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "console", *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        journals = tmp_path / "j"
+        _wait_for(
+            lambda: any('"stage":"action"' in p.read_text() for p in journals.glob("*/*.jsonl")),
+            "the run's action to be sent",
+        )
+        os.kill(run.pid, signal.SIGKILL)
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+        for sandbox in sandboxes.values():
+            (sandbox / "go").touch()
+    listed = headless(tmp_path, config, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"'s rollback-console run pid {run.pid} on " in listed.stdout, listed.stdout
+    assert f"\n  Left open: rollback-console run pid {run.pid} (" in listed.stdout, listed.stdout

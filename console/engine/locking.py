@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from console.engine.errors import LockRefused, StaleLock
+from console.journal.journal_lock import PROGRAM
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -152,7 +153,9 @@ class IncidentLocks:
         # The payload itself: `host=` given to record() is where the event happened (an
         # inventory host), and the jump host read "vm" in every Where column.
         self.recorder.record(
-            LockAcquired(systems=claim.unrecorded, pid=holder.pid, host=holder.host)
+            LockAcquired(
+                systems=claim.unrecorded, pid=holder.pid, host=holder.host, program=PROGRAM[0]
+            )
         )
         claim.unrecorded, claim.replaced = [], []
 

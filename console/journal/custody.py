@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from console.journal.files import WRITER_LOCK_NAME
+from console.journal.journal_lock import CONSOLES
 from console.journal.lock import Holder, process_alive
 from console.model.invocation import again
 
@@ -29,14 +30,11 @@ class Writer(NamedTuple):
 
     def said(self) -> str:
         """`rbalice's console pid 31169 on jump1, since 02:31:45 UTC: running`."""
-        what = "console" if self.program in CONSOLE_PROGRAMS else f"'{self.program}'"
+        what = "console" if self.program in CONSOLES else self.program
         state = "running" if self.running else "ended"
         return (
             f"{self.user}'s {what} pid {self.pid} on {self.host}, since {_at(self.since)}: {state}"
         )
-
-
-CONSOLE_PROGRAMS = ("rollback-console", "rollback-console demo", "rollback-console resume")
 
 
 def _at(since: str) -> str:

@@ -5,8 +5,10 @@ its commander quit), who it was and when its last event was written."""
 
 from __future__ import annotations
 
+from console.journal.journal_lock import CONSOLES
 from console.journal.lock import WriterLock
 from console.journal.times import utc
+from console.model import payloads
 from console.model.events import Event, Kind
 
 
@@ -37,7 +39,7 @@ class LastDriver:
         if self.acquired is None or self.last is None:
             return None
         pid, host = _owner(self.acquired)
-        who = f"rollback-console pid {pid} ({self.acquired.who.user} on {host})"
+        who = f"{_program(self.acquired)} pid {pid} ({self.acquired.who.user} on {host})"
         when = f"its last event was written at {utc(self.last.ts)}"
         if self.lock.held is not None:
             if not self.lock.gone():
@@ -56,3 +58,10 @@ def _owner(acquired: Event) -> tuple[int, str]:
     lock = WriterLock()
     lock.feed(acquired)
     return lock.owner
+
+
+def _program(acquired: Event) -> str:
+    """`rollback-console run` for a headless command, `rollback-console` for the console
+    (or a journal that does not say): as `list` names the writer."""
+    program = acquired.payload(payloads.LockAcquired).program
+    return program if program and program not in CONSOLES else "rollback-console"

@@ -62,6 +62,11 @@ class LockAcquired(Payload):
     systems: list[str] = Field(description="the systems locked")
     pid: int | None = Field(None, description="the holding process")
     host: str | None = Field(None, description="the jump host it runs on")
+    program: str | None = Field(
+        None,
+        description="the command holding them (`rollback-console run`; `rollback-console`:"
+        " the console), as its `writer.lock` names it; absent in journals before 2026-12-04",
+    )
 
 
 class LockReleased(Payload):
