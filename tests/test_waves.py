@@ -135,3 +135,27 @@ async def test_each_wave_that_asks_waits_for_the_answer(tmp_path):
     assert runs["web-3"].status is HostStatus.NOT_STARTED
     halt = next(e for e in recorder.events if e.kind == Kind.RUN_HALTED)
     assert halt.data.reason == "wave 3 of 3: not confirmed"
+
+
+async def test_a_retry_judges_the_hosts_an_earlier_run_changed_too(tmp_path):
+    """Halted after the canary, then retried on the hosts not started: the probes after
+    the retry's first wave are read on web-1 (changed by the first run) and web-2."""
+    settings = _confirming_waves(load_settings(demo_config()))
+    async with DemoFleet(settings) as fleet:
+        recorder = recorder_in(tmp_path / "incident")
+        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        try:
+            conductor.open_incident("waves", "inc-waves")
+            conductor.select(["web"])
+            conductor.choose_strategy("version-rollback")
+            assert not await conductor.run_step("restore")  # nobody to confirm wave 2
+
+            async def yes(what: str, done: int, total: int) -> bool:
+                return True
+
+            conductor.confirm_wave = yes
+            await conductor.run_step("restore", only_hosts=["web-2", "web-3"])
+        finally:
+            await conductor.shutdown()
+    judged = [e.data.hosts for e in recorder.events if e.kind == Kind.WAVE_PROBED]
+    assert judged == [["web-1"], ["web-1", "web-2"]], judged

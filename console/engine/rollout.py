@@ -156,13 +156,18 @@ def _hold(
 def _probe_between(
     runner: Runner, step: Step, targets: list[Target], watching: Watching
 ) -> ProbeBetween:
-    """The systems' probes read between a strategy's waves, as between its stages."""
+    """The systems' probes read between a strategy's waves, as between its stages, on the
+    hosts changed so far: this run's, and those an earlier run of the step changed (a
+    retry goes on with the hosts not started: the canary of the first run is judged too)."""
+    names = {t.name for t in targets}
+    hosts = runner.recorder.state.step(step.id).hosts
+    earlier = [h for h, s in hosts.items() if s.status is HostStatus.SUCCEEDED and h not in names]
 
     async def probe(done: int, of: int, changed: list[str]) -> str:
         from console.engine.stage_probes import probe_wave  # the probes' machinery
 
-        wave = (done, of)
-        return await probe_wave(runner.recorder, watching, step.id, targets, wave, changed)
+        wave, judged = (done, of), [*earlier, *changed]
+        return await probe_wave(runner.recorder, watching, step.id, targets, wave, judged)
 
     return probe
 
