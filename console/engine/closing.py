@@ -63,6 +63,10 @@ class IncidentClosing(RollbackRecord):
         self.activity = activity
         self.locks = locks
         self.abort = abort
+        # A drill on the demo fleet: the fleet is gone when it ends, so a host unknown
+        # there holds no lock past the close. On your own hosts a drill's close keeps them
+        # as any close does: the change may still run there.
+        self.fleet_gone = False
 
     def close(
         self,
@@ -76,7 +80,8 @@ class IncidentClosing(RollbackRecord):
         back, or whom it was handed to); the locks are released and the end time recorded.
         "Rolled back and verified" is refused unless the record shows it. While a host's
         outcome is unknown (or its command was left running) its systems' locks are kept
-        past the close (`keep_at_close`; a drill's are released: its fleet is gone), and
+        past the close (`keep_at_close`; a drill's on the demo fleet are released: its fleet
+        is gone, `fleet_gone`), and
         the close is refused (UnsettledClose) unless `confirmed`: the console asks for a
         key of its own first."""
         state = self.state
@@ -91,7 +96,7 @@ class IncidentClosing(RollbackRecord):
             raise ProcedureError(f"closing as “{outcome.title}” needs a reason")
         if need == "to" and not to:
             raise ProcedureError("closing as “handed over” needs whom it was handed to")
-        unsettled = [] if state.drill else unknown_hosts(state)
+        unsettled = [] if state.drill and self.fleet_gone else unknown_hosts(state)
         if need == "hosts":
             # None needed only when every host not shown rolled back is unknown (neither).
             known_left = [h for h in self.not_rolled_back() if h not in unsettled]

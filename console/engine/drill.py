@@ -72,6 +72,7 @@ async def run_scenario(
     settings, recorder = conductor.settings, conductor.recorder
     targets = recovery_targets(settings, scenario)
     conductor.recovery_targets = targets
+    conductor.closing.fleet_gone = demo is not None
     recorder.record(
         Kind.DRILL_STARTED,
         scenario=scenario.name,

@@ -35,6 +35,7 @@ from console.model.drill_schedule import (
     schedule_status,
 )
 from console.model.drills import Scenario
+from console.model.outcome import kept_at_close
 from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import incidents_dir
@@ -87,7 +88,14 @@ async def _drill_once(
             verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)
         printer.flush()
         hosts = host_summary(conductor.state)  # each host's rollback, as `run --json` says it
-        return {**verdict, "hosts": hosts, "journal": str(recorder.path), "incident": incident_id}
+        kept = conductor.locks_kept  # hosts left unknown on your own fleet: their locks stay
+        return {
+            **verdict,
+            "hosts": hosts,
+            "journal": str(recorder.path),
+            "incident": incident_id,
+            "locks_kept": kept,
+        }
     finally:
         await engine.close()
         if fleet is not None:
@@ -102,6 +110,10 @@ async def _drilled(settings: Settings, names: list[str], options: DrillOptions) 
         verdicts.append(verdict)
         if not options.json:
             print("\n".join(visible(line, one_line=True) for line in report_lines(verdict)))
+            if verdict["locks_kept"]:
+                unknown = sorted({u["host"] for u in verdict["unknown"]})
+                said = kept_at_close(verdict["locks_kept"], unknown, verdict["incident"])
+                print(visible(f"  ✘ {said}", one_line=True))
             print(f"  journal    {verdict['journal']}", flush=True)
     return verdicts
 

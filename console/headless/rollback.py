@@ -79,6 +79,7 @@ async def _walk(
 ) -> int:
     """Walk the procedure on the incident just made; print (or --json) the verdict."""
     recorder = conductor.recorder
+    conductor.closing.fleet_gone = options.demo  # a drill's: the demo fleet ends with it
     printer = EventPrinter()
     if not options.quiet:
         recorder.subscribe(printer)

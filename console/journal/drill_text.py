@@ -104,6 +104,11 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             f"  integrity  {integrity.get('records', 0)} record(s),"
             f" {integrity.get('mismatches', 0)} mismatch(es){said} {_mark(bool(integrity.get('ok')))}"
         )
+    for entry in verdict.get("unknown", []):  # whatever the verdict: not to be missed
+        lines.append(
+            f"  unknown    {entry.get('host')} (step {entry.get('step')}): outcome unknown,"
+            f" {entry.get('why')}; a change may still run there {BAD}"
+        )
     for finding in verdict.get("findings", []):
         lines.append(f"  ✘ {finding}")
     return lines

@@ -132,6 +132,26 @@ def _trigger(state: IncidentState, scenario: Scenario) -> tuple[dict[str, Any], 
     return data, findings
 
 
+def _unknown(state: IncidentState) -> list[dict[str, str]]:
+    """Each host whose outcome the drill left unknown, in which step, and why: a change
+    may still run there, whatever the verdict."""
+    said = {
+        FailureClass.CONNECTION_LOST: "connection lost mid-command",
+        None: "sent, no outcome on record",
+    }
+    return [
+        {
+            "host": host,
+            "step": step,
+            "why": said.get(
+                state.step(step).hosts[host].failure,
+                "its verify found the change still under way",
+            ),
+        }
+        for step, host in state.unknown_hosts
+    ]
+
+
 def judge(
     state: IncidentState,
     scenario: Scenario,
@@ -173,4 +193,5 @@ def judge(
         "integrity": integrity,
         "faults": faults,
         "findings": findings,
+        "unknown": _unknown(state),
     }

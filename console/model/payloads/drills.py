@@ -57,3 +57,8 @@ class DrillJudged(Payload):
     integrity: JsonObject = Field({}, description="the data check's result")
     faults: list[JsonObject] = Field([], description="`name`, `hosts`, `undone` of each fault")
     findings: list[str] = Field([], description="what failed, in words")
+    unknown: list[JsonObject] = Field(
+        [],
+        description="`host`, `step`, `why` of each host whose outcome the drill left unknown"
+        " (a connection lost mid-change, a change still under way): it may still run there",
+    )
