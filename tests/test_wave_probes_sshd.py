@@ -147,12 +147,17 @@ async def test_the_wave_question_says_what_the_hosts_changed_read(
         await open_incident(pilot)
         app.start_run("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))
+        about = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
         question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
         table = str(app.screen.query_one(".dialog-detail", Static).render()).splitlines()
         await pilot.press("escape")
         await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    # The run's confirmation said so first.
+    waves = "2 waves of 1, 1 host(s), the probes read after each on the hosts changed"
+    assert f"Waves: {waves} (app/errors; one not healthy halts it)" in about, about
     said = "Probes on app-1 (changed so far): healthy, app/errors = 0.01."
     assert said in question, question
     assert [line.split() for line in table[1:]] == [

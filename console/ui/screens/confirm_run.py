@@ -99,6 +99,9 @@ def strategy_text(
         waves = f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
         if w.pause_seconds:
             waves += f", {w.pause_seconds:g} s apart"
+        if probes and not undo:
+            read = f"the probes read after each on the hosts changed ({_named(probes)}"
+            waves += f", {read}; one not healthy halts it)"
         if w.confirm:
             waves += ", your yes before each next one"
     else:
@@ -118,9 +121,8 @@ def strategy_text(
         if w.pause_seconds:
             stages += f", {w.pause_seconds:g} s apart"
         if probes:
-            named = ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
             when = "first and after each" if held else "after each"
-            stages += f", the probes read {when} ({named}; one not healthy holds it)"
+            stages += f", the probes read {when} ({_named(probes)}; one not healthy holds it)"
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
@@ -304,3 +306,8 @@ class NotifyDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def _named(probes: list[str]) -> str:
+    """`web/errors, web/p99 +2`: the probes read between waves or stages, a few named."""
+    return ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
