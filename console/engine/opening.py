@@ -49,6 +49,7 @@ class IncidentOpening:
             procedure=self.settings.procedure.name,
             steps=[
                 {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
+                | ({"strategy": s.strategy} if s.strategy else {})
                 for p in self.settings.procedure.phases
                 for s in p.steps
             ],

@@ -59,6 +59,7 @@ class IncidentState:
     hosts: dict[str, str] = field(default_factory=dict)
     strategy: str | None = None
     strategy_steps: set[str] = field(default_factory=set)  # the procedure's strategy steps
+    named_strategies: dict[str, str] = field(default_factory=dict)  # step → its own strategy
     params: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
     fields: dict[str, str] = field(default_factory=dict)

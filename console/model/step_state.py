@@ -100,8 +100,8 @@ class StepState:
     status: StepStatus = StepStatus.PENDING
     started: datetime | None = None
     restarted: datetime | None = None  # its latest start (`started` is its first)
-    # A strategy step's: the strategy chosen when it last started (the one chosen now may
-    # be another, not run yet).
+    # A strategy step's: the strategy it names, else the one chosen when it last started
+    # (the one chosen now may be another, not run yet).
     ran_strategy: str | None = None
     finished: datetime | None = None
     summary: str = ""

@@ -146,6 +146,14 @@ class Strategy(Strict):
     data_touching: bool = False
     runs_on: RunsOn = RunsOn.HOSTS
 
+    def values_in(self, chosen: str | None, params: dict[str, str]) -> dict[str, str]:
+        """The parameters it runs with in an incident whose chosen strategy is `chosen`,
+        given `params`: those when it is the chosen one, else its defaults (a procedure
+        step naming its own strategy is given no values: the engine's plan says so too)."""
+        if self.name == chosen:
+            return dict(params)
+        return {p.name: p.default for p in self.params if p.default is not None}
+
     @model_validator(mode="before")
     @classmethod
     def _preset(cls, data: object) -> object:

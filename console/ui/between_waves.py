@@ -101,10 +101,12 @@ def _stage_values(app: StepHost, step_id: str) -> list[str]:
     assert conductor is not None
     state = conductor.state
     name = conductor.step(step_id).strategy or state.strategy
-    stepping = STRATEGY_KINDS[conductor.settings.strategy(name).kind].stepping if name else None
-    if stepping is None:
+    strategy = conductor.settings.strategy(name) if name else None
+    stepping = STRATEGY_KINDS[strategy.kind].stepping if strategy else None
+    if strategy is None or stepping is None:
         return []
-    return [f"{v}{stepping.unit}" for v in stepping.values(state.params)]
+    values = stepping.values(strategy.values_in(state.strategy, state.params))
+    return [f"{v}{stepping.unit}" for v in values]
 
 
 def _wave_result(st: StepState, what: str, number: int) -> str:

@@ -194,7 +194,9 @@ class Stepping:
         settings = conductor.settings
         systems = sorted({state.hosts[h] for h in hosts if h in state.hosts})
         probes = [f"{s}/{p.name}" for s in systems for p in settings.inventory.system(s).probes]
-        return strategy_text(settings.strategy(name), state.params, len(hosts), undo, held, probes)
+        strategy = settings.strategy(name)
+        chosen = strategy.values_in(state.strategy, state.params)
+        return strategy_text(strategy, chosen, len(hosts), undo, held, probes)
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

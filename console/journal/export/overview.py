@@ -3,7 +3,9 @@ responders, and the impact (the trigger: trigger_details.py)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from console.journal.export import reading
 from console.journal.export.facts import (
@@ -22,6 +24,7 @@ from console.journal.times import duration
 from console.model.events import Event, Kind
 from console.model.outcome import verify_by_hand
 from console.model.payloads import (
+    IncidentOpened,
     LockKept,
 )
 from console.model.review import FormField
@@ -111,8 +114,37 @@ def build_summary(
         verified_by_hand=dict(state.verified_by_hand),
         verified_by=state.verified_by or None,
     )
-    paragraph = _paragraph(facts, milestones, systems, trigger, notifications)
+    paragraph = _paragraph(facts, milestones, systems, trigger, notifications, _own(events, state))
     return facts.model_copy(update={"paragraph": paragraph})
+
+
+class Own(NamedTuple):
+    """What the steps naming their own strategy ran, said apart from the incident's."""
+
+    said: str = ""  # `Steps with a strategy of their own: “Flags off” ran ... (2 succeeded).`
+    chosen_ran: bool = True  # False: they ran, and no step ran the incident's strategy
+
+
+def _own(events: list[Event], state: IncidentState) -> Own:
+    """The procedure's steps naming their own strategy that ran, in a sentence."""
+    opened = next((e for e in events if e.kind == Kind.INCIDENT_OPENED), None)
+    titles = {s["id"]: s["title"] for s in opened.payload(IncidentOpened).steps} if opened else {}
+    said = []
+    for step_id, name in state.named_strategies.items():
+        st = state.step(step_id)
+        if not st.restarted:
+            continue
+        counts = Counter(str(run.status) for run in st.hosts.values())
+        tally = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        said.append(
+            f"“{titles.get(step_id, step_id)}” ran {name} on {hosts_text(len(st.hosts))}"
+            + (f" ({tally})" if tally else "")
+        )
+    if not said:
+        return Own()
+    others = state.strategy_steps - set(state.named_strategies)
+    chosen_ran = any(state.step(s).restarted for s in others)
+    return Own(f"Steps with a strategy of their own: {'; '.join(said)}.", chosen_ran)
 
 
 def _kept_at_close(events: list[Event]) -> list[str]:
@@ -125,8 +157,13 @@ def _kept_at_close(events: list[Event]) -> list[str]:
 
 def _strategy_ran(state: IncidentState) -> str | None:
     """The strategy the latest strategy step ran, else the one chosen (it ran on none):
-    one chosen since, never run, is not what the hosts got."""
-    ran = [(st.restarted, st.ran_strategy) for st in state.steps.values() if st.restarted]
+    one chosen since, never run, is not what the hosts got. Steps naming their own
+    strategy are said on their own."""
+    ran = [
+        (st.restarted, st.ran_strategy)
+        for st in state.steps.values()
+        if st.restarted and st.id not in state.named_strategies
+    ]
     latest = max(((at, name) for at, name in ran if name), default=None)
     return latest[1] if latest else state.strategy
 
@@ -249,7 +286,8 @@ def _paragraph(
     milestones: Milestones,
     systems: list[SystemFacts],
     trigger: TriggerDetails | None,
-    notifications: Sequence[Notification] = (),
+    notifications: Sequence[Notification],
+    own: Own,
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
     where = ", ".join(facts.systems) or "no system"
@@ -281,7 +319,7 @@ def _paragraph(
         status = _undone(h) or status  # an undo's host: said as the undo's, not the strategy's
         counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
-    if facts.strategy and hosts and not ran:
+    if facts.strategy and hosts and (not ran or not own.chosen_ran):
         said.append(
             f"The {facts.strategy} strategy was chosen for {hosts_text(len(hosts))}; it ran on none."
         )
@@ -296,6 +334,8 @@ def _paragraph(
             + (f": {'; '.join(moved)}" if moved else "")
             + "."
         )
+    if own.said:
+        said.append(own.said)
     intervals = {i.name: i for i in milestones.intervals}
     recover, mitigate = intervals["time_to_recover"], intervals["time_to_mitigate"]
     since = {"impact_detected": "the first bad sample", "trigger_declared": "the declaration"}

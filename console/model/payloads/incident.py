@@ -1,5 +1,7 @@
 """The incident's own facts: opened, scoped, locked, resumed, closed."""
 
+from typing import NotRequired
+
 from typing_extensions import TypedDict
 
 from console.model.base import Field
@@ -12,6 +14,7 @@ class PlannedStep(TypedDict):
     title: str
     kind: str
     phase: str
+    strategy: NotRequired[str]  # a strategy step's own (`strategy = ...`), not the chosen one
 
 
 class IncidentOpened(Payload):
@@ -23,7 +26,9 @@ class IncidentOpened(Payload):
     drill: bool = Field(False, description="a drill, not a real incident")
     procedure: str = Field("", description="the procedure's name")
     steps: list[PlannedStep] = Field(
-        [], description="`id`, `title`, `kind`, `phase` of every step of the procedure"
+        [],
+        description="`id`, `title`, `kind`, `phase` of every step of the procedure, and the"
+        " `strategy` a strategy step names as its own (since 2026-12-04)",
     )
     verifies: str | None = Field(
         None,

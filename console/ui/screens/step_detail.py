@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, StepStatus
+from console.model.state import HostStatus, IncidentState, StepStatus
 from console.model.visible import given_first, visible
 from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
@@ -70,7 +70,8 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         chosen = step.strategy or state.strategy
         configured = [s for s in app.settings.strategies if s.name == chosen]
         defaults = {p.name: p.default for s in configured for p in s.params}
-        params = given_first(state.params, defaults)
+        values = [s.values_in(state.strategy, state.params) for s in configured]
+        params = given_first(values[0] if values else state.params, defaults)
         ran = st.ran_strategy if st.status is not StepStatus.RUNNING else None
         if ran and ran != chosen:  # the result above is not the chosen one's
             text.append(f"\nRan: {ran} · chosen since, not run yet: {chosen}")
@@ -84,10 +85,24 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         if more:  # never read as the whole command
             text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
     if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
-        text.append(f"\nHosts: {len(state.hosts)} in {', '.join(state.systems)}")
+        text.append(f"\nHosts: {_hosts(app, state, step)}")
     if step.kind in SENDS_TO_HOSTS:
         text.append(
             f"\n{app.key_label('checklist.preview')} shows every command it would send, per host",
             style="dim",
         )
     return text
+
+
+def _hosts(app: IncidentApp, state: IncidentState, step: Step) -> str:
+    """`4 in web, api`: the hosts it goes to. A strategy step goes to those whose system
+    lists its strategy (one naming its own may leave some systems out)."""
+    systems = state.systems
+    name = step.strategy or state.strategy
+    if step.kind is StepKind.STRATEGY and name:
+        listed = {s.name: s.strategies for s in app.settings.inventory.systems}
+        systems = [s for s in systems if name in listed.get(s, [])]
+        if not systems:
+            return f"none: no selected system lists {name}"
+    hosts = [h for h, system in state.hosts.items() if system in systems]
+    return f"{len(hosts)} in {', '.join(systems)}"

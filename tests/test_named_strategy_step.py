@@ -1,0 +1,110 @@
+"""A procedure step that names its own strategy (`strategy = "reenable"` in procedure.toml)
+beside the incident's chosen one, on real sshd at 80x24. Walked on a README fleet: the
+confirmation of a gradual re-enable step said `With (4): target=previous, current=...`
+(the chosen version rollback's parameters) and `Stages: 100%` while the hosts got 10, 50
+and 100 %; the question between stages said `Stage 1 of 3 (?)`, and once it had run, the
+execution screen counted its stages as runs (`Waves run 3`, `Earlier run 1 ...`), and the
+document's summary named only the chosen strategy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+from textual.widgets import Static
+
+from console.journal.export.markdown import render_markdown
+from console.model.loading import load_settings
+from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.screens.step_detail import step_detail
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    run_confirm_about,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+CHECK = {"name": "check", "default": "true"}
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "off",
+            "kind": "feature-toggle-off",
+            "preset": "file",
+            "params": [*FLAG_PARAMS, CHECK],
+        },
+        {
+            "name": "reenable",
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"confirm": True},
+            "params": [*FLAG_PARAMS, CHECK, {"name": "steps", "default": "10,50,100"}],
+        },
+    ]
+}
+PROCEDURE = {
+    **FLAG_PROCEDURE,
+    "phases": [
+        FLAG_PROCEDURE["phases"][0],
+        {
+            "phase": "execution",
+            "steps": [
+                {"id": "restore", "title": "Restore", "kind": "strategy"},
+                {"id": "back", "title": "Back on", "kind": "strategy", "strategy": "reenable"},
+            ],
+        },
+        FLAG_PROCEDURE["phases"][2],
+    ],
+}
+
+
+async def _question(pilot, app) -> str:
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+    return " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+
+
+async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
+    sshd_server, tmp_path: Path
+) -> None:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("off")
+        shown = step_detail(app, app.screen.incident, app.conductor.step("back"), Text(""))
+        detail = " ".join(shown.plain.split())
+        app.start_run("back")
+        about = await run_confirm_about(pilot)
+        await pilot.press("y")
+        first = await _question(pilot, app)
+        await pilot.press("y")
+        second = await _question(pilot, app)
+        await pilot.press("y")
+        await until(pilot, lambda: "back" not in app.conductor.running, 60)
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.pause(0.2)
+        waves = " ".join(str(app.screen.query_one("#exec-waves", Static).render()).split())
+        ran = app.conductor.state.step("back").ran_strategy
+        document = render_markdown(app.conductor.recorder.events)
+    assert "Strategy: reenable (flags=new_checkout, flags_file=flags" in detail, detail
+    assert "steps=10,50,100" in detail, detail
+    assert "Stages: 10%, 50%, 100%, each checked" in about, about
+    assert "steps=10,50,100" in about and "target" not in about, about
+    assert "Stage 1 of 3 (10%)" in first and "Start stage 2 of 3 (50%)?" in first, first
+    assert "held at 10%" in first, first
+    assert "Start stage 3 of 3 (100%)?" in second, second
+    assert ran == "reenable"
+    assert waves.startswith("Stages ✔ 1/3 10% · ✔ 2/3 50% · ✔ 3/3 100%"), waves
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}
+    # The next morning: the summary says what that step ran, besides the chosen strategy.
+    summary = " ".join(document.split("## Summary", 1)[1].split("|", 1)[0].split())
+    assert "“Back on” ran reenable on 2 hosts (2 succeeded)" in summary, summary
+    assert "The off strategy was chosen for 2 hosts; it ran on none." in summary, summary
