@@ -28,6 +28,7 @@ from tests.test_ui_support import (  # noqa: F401
     open_incident,
     until,
 )
+from tests.test_undo_cli import PROCEDURE  # look, restore the release, document
 
 pytestmark = pytest.mark.sshd
 
@@ -44,23 +45,6 @@ STRATEGIES = {
             },
         }
     ]
-}
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {
-            "phase": "immediate",
-            "steps": [{"id": "look", "title": "Look", "kind": "command", "command": "true"}],
-        },
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
 }
 # The application's error rate: bad on the release being rolled back (2.5.0), and on a host
 # marked `broken` once 2.4.1 runs there too (the strategy's own verify passes there: only
@@ -131,8 +115,8 @@ def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Pa
     # Read after the canary, before anyone (here --yes) is asked to start wave 2.
     probed = kinds.index(Kind.WAVE_PROBED)
     assert kinds.index(Kind.WAVE_ANSWERED) > probed
-    [probed] = [e for e in events if e.kind == Kind.WAVE_PROBED]
-    assert (probed.data.ok, probed.data.hosts) == (True, ["app-1"])
+    [read] = [e for e in events if e.kind == Kind.WAVE_PROBED]
+    assert (read.data.ok, read.data.hosts) == (True, ["app-1"])
 
 
 async def test_the_wave_question_says_what_the_hosts_changed_read(
