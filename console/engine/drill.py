@@ -46,6 +46,19 @@ def recovery_targets(settings: Settings, scenario: Scenario) -> dict[str, float 
     }
 
 
+def drill_systems(settings: Settings, scenario: Scenario) -> list[str]:
+    """Every system the drill sends a command to, whose locks it holds: those it rolls
+    back, and those its faults and its integrity check run on (a fault on a database host
+    must not land under another incident there)."""
+    inventory = settings.inventory
+    hosts = [h for f in scenario.faults for h in (*f.hosts, *filter(None, [f.demo_host]))]
+    if scenario.integrity is not None:
+        hosts += scenario.integrity.hosts
+    named = [s for f in scenario.faults for s in f.systems]
+    touched = [*named, *(inventory.system_of(h).name for h in hosts)]
+    return list(dict.fromkeys([*scenario.all_systems, *touched]))
+
+
 def check_scenario(settings: Settings, scenario: Scenario, demo: bool) -> None:
     """Refuse, before anything is recorded, a drill that could not run here."""
     demo_faults = [f.inject for f in scenario.faults if f.inject]

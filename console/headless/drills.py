@@ -10,7 +10,13 @@ from pathlib import Path
 
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import new_incident_id
-from console.engine.drill import check_scenario, drill_settings, run_scenario, title_of
+from console.engine.drill import (
+    check_scenario,
+    drill_settings,
+    drill_systems,
+    run_scenario,
+    title_of,
+)
 from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.headless.common import (
@@ -74,7 +80,8 @@ async def _drill_once(
         incident_id = new_incident_id(engine.clock.now())
         directory = journal_dir(options.journal, engine, incident_id)
         journal = directory / JOURNAL_NAME
-        claim = engine.claim(incident_id, scenario.all_systems, options.take_over_lock, journal)
+        systems = drill_systems(settings, scenario)  # faults' and integrity's too
+        claim = engine.claim(incident_id, systems, options.take_over_lock, journal)
         conductor = engine.incident(claim, directory)
         made.append(conductor.recorder.path)
         conductor.settings = drill_settings(settings, scenario)

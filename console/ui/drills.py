@@ -70,7 +70,7 @@ class DrillControl:
         journalled (`take_over`). The drill engine (and the walk, the runner and the plan
         under it) loads with the first drill: not on the console's way to its first
         frame."""
-        from console.engine.drill import check_scenario, drill_settings, title_of
+        from console.engine.drill import check_scenario, drill_settings, drill_systems, title_of
 
         app = self.app
         scenario = app.settings.drills.scenario(name)
@@ -84,7 +84,10 @@ class DrillControl:
             return
         try:
             conductor = app.engine.new_incident(
-                title_of(scenario), drill=True, systems=scenario.all_systems, take_over=take_over
+                title_of(scenario),
+                drill=True,
+                systems=drill_systems(app.settings, scenario),
+                take_over=take_over,
             )
         except StaleLock as exc:
             app.offer_lock_takeover(exc, partial(self.start, name))
