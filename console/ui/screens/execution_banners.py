@@ -3,6 +3,8 @@ banner, and its waves or stages line."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -28,6 +30,8 @@ def show_banners(screen: ExecutionScreen, step_id: str | None) -> None:
     undone = None if halted or not step_id else undone_before_text(screen.incident, step_id)
     if undone is not None:
         halted = Text.assemble((" ↶ UNDONE ", themed("bold reverse $warning")), f" {undone}")
+    if halted is not None:
+        halted = _cut(screen, halted, (h for st in state.steps.values() for h in st.hosts))
     halt.set_class(refused, "-refused")
     halt.set_class(undone is not None, "-undone")
     lines = None
@@ -53,3 +57,34 @@ def waves_coming(screen: ExecutionScreen) -> bool:
         and not screen.incident.state.step(step_id).status.finished
         and not screen.is_probe(step_id)
     )
+
+
+# A banner's reason (a halt, a hold, the hosts refused) in this many lines at most: a probe
+# that read badly on 150 hosts named each one, and the banner pushed the grid, and what the
+# retry key does, off an 80x24 screen.
+REASON_LINES = 3
+_SEPARATOR = re.compile(r"[,;] ")
+
+
+def _cut(screen: ExecutionScreen, banner: Text, hosts: Iterable[str]) -> Text:
+    """`banner` with its first paragraph cut, at a list separator, to REASON_LINES lines
+    of the screen, saying how many hosts it no longer names and where it is whole."""
+    head, newline, _ = banner.plain.partition("\n")
+    width = max(20, (screen.size.width or 80) - 1)  # the thick left border
+    console = screen.app.console
+    if len(banner[: len(head)].wrap(console, width)) <= REASON_LINES:
+        return banner
+    names = set(hosts)
+    budget = REASON_LINES * width
+    for _ in range(REASON_LINES * 8):  # bounded: each turn cuts at an earlier separator
+        budget -= width // 4
+        cuts = [m.start() for m in _SEPARATOR.finditer(head, 0, max(budget, 0))]
+        at = cuts[-1] if cuts else max(budget, 0)
+        left = {n for n in re.findall(r"[A-Za-z0-9._-]+", head[at:]) if n in names}
+        left -= set(re.findall(r"[A-Za-z0-9._-]+", head[:at]))
+        more = f" and {len(left)} more host(s)" if left else ""
+        timeline = screen.app.key_label("go.timeline")
+        cut = banner[:at] + Text(f" …{more}: {timeline} Timeline has it whole", style="bold")
+        if len(cut.wrap(console, width)) <= REASON_LINES or at == 0:
+            return cut + banner[len(head) :] if newline else cut
+    return banner
