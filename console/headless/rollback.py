@@ -29,10 +29,12 @@ from console.headless.common import (
 )
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
+from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close
 from console.model.procedure import StepKind
+from console.model.recovery import RTO_EXCEEDED
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.visible import visible
@@ -86,7 +88,7 @@ async def _walk(
     async with driving(conductor):
         ok = await walk(conductor, request, incident_id, drill=options.drill)
     printer.flush()
-    drill = None
+    drill, walked = None, ok
     if options.drill:
         drill_ok, drill = drill_findings(conductor.state)
         ok = drill_ok and ok
@@ -109,6 +111,8 @@ async def _walk(
     said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
     # `FAILED: “Restore” failed (4 failed)`, not `FAILED: failed: ...`: said once.
     verdict = closed if ok else f"{said}: {closed.removeprefix(f'{said.lower()}: ')}"
+    if drill is not None and walked and not ok:  # not "FAILED: rolled back and verified"
+        verdict = f"DRILL FAILED: {'; '.join(_drill_failures(drill))}; closed as {closed}"
     if not ok and not refused and not options.drill:  # a drill's fleet is gone: no undo
         _print_undo(conductor, options)
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
@@ -229,10 +233,30 @@ def _print_drill(drill: dict, records: list[dict]) -> None:
     print("drill report:")
     for system, r in drill["recovery"].items():
         if r["seconds"] is None:
-            print(f"  {system}: recovery time not measured (stability never verified)")
+            print(f"  {system}: recovery time not measured (stability never verified) ✘")
         else:
-            print(f"  {system}: recovered in {r['seconds']:.1f} s: {r['verdict']}")
-    print(f"  data integrity: {integrity_said(records)}")
+            rto = f"RTO {minutes(r['rto_minutes'])}" if r["rto_minutes"] else "no RTO"
+            mark = "✘" if r["verdict"] == RTO_EXCEEDED else "✔"
+            print(
+                f"  {system}: recovered in {r['seconds']:.1f} s from the trigger, {rto}:"
+                f" {r['verdict']} {mark}"
+            )
+    said = integrity_said(records) if records else "not checked: the strategy recorded none"
+    print(f"  data integrity: {said}")
+
+
+def _drill_failures(drill: dict) -> list[str]:
+    """Why a drill whose rollback was verified failed: `recovery of web: RTO exceeded
+    (46.3 s, RTO 30 s)`, `1 integrity mismatch(es)`."""
+    said = [
+        f"recovery of {system}: {r['verdict']}"
+        + (f" ({r['seconds']:.1f} s, RTO {minutes(r['rto_minutes'])})" if r["rto_minutes"] else "")
+        for system, r in drill["recovery"].items()
+        if r["seconds"] is None or r["verdict"] == RTO_EXCEEDED
+    ]
+    if mismatches := drill["integrity"]["mismatches"]:
+        said.append(f"{mismatches} integrity mismatch(es)")
+    return said
 
 
 async def _use_firing(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+RTO_EXCEEDED = "RTO exceeded"
+
 
 class Recovery(NamedTuple):
     """Time from the first trigger event to verified stable, against the system's RTO."""
@@ -19,7 +21,7 @@ class Recovery(NamedTuple):
     def verdict(self) -> str:
         if self.rto_minutes is None:
             return "no target"
-        return "within RTO" if self.seconds <= self.rto_minutes * 60 else "RTO exceeded"
+        return "within RTO" if self.seconds <= self.rto_minutes * 60 else RTO_EXCEEDED
 
 
 def measure_recovery(

@@ -1,0 +1,47 @@
+"""An ad-hoc drill (`drill --strategy ...`) on a real sshd fleet whose recovery exceeds
+the system's RTO: its report and last line say so plainly, and it exits 1."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+import tomli_w
+
+from tests.test_drills_sshd import staging_fleet
+
+pytestmark = pytest.mark.sshd
+
+ADHOC = ("drill", "--systems", "app", "--strategy", "release-rollback")
+ADHOC += ("--trigger", "user-impact", "--reason", "game day", "--yes", "--quiet")
+
+
+def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
+    sshd_server, tmp_path
+):
+    """Walked on a README fleet: the last line read 'ID: FAILED: rolled back and
+    verified' (which failed?), the recovery line gave no target, and 'data integrity: 0
+    record(s), 0 mismatch(es)' read as checked."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    path = fleet.config / "inventory.toml"
+    inventory = tomllib.loads(path.read_text())
+    inventory["systems"][0]["rto_minutes"] = 0.001  # 0.06 s: any rollback exceeds it
+    path.write_text(tomli_w.dumps(inventory))
+    for sandbox in fleet.sandboxes.values():  # the bad release is live
+        (sandbox / "current").unlink()
+        (sandbox / "current").symlink_to("releases/1.1")
+
+    result = fleet.cli(*ADHOC)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    recovery = next(ln for ln in lines if ln.startswith("  app: recovered in "))
+    assert re.fullmatch(
+        r"  app: recovered in \d+\.\d s from the trigger, RTO 0\.06 s: RTO exceeded ✘", recovery
+    ), recovery
+    assert "  data integrity: not checked: the strategy recorded none" in lines
+    assert re.search(
+        r": DRILL FAILED: recovery of app: RTO exceeded \(\d+\.\d s, RTO 0\.06 s\);"
+        r" closed as rolled back and verified; journal ",
+        lines[-1],
+    ), lines[-1]
