@@ -9,6 +9,9 @@ import tomllib
 import pytest
 import tomli_w
 
+from console.engine.listing import list_incidents
+from console.journal.lock import SystemLocks
+from console.ui.widgets.incident_rows import _outcome as incident_outcome
 from tests.test_drills_sshd import staging_fleet
 
 pytestmark = pytest.mark.sshd
@@ -21,8 +24,9 @@ def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
     sshd_server, tmp_path
 ):
     """Walked on a README fleet: the last line read 'ID: FAILED: rolled back and
-    verified' (which failed?), the recovery line gave no target, and 'data integrity: 0
-    record(s), 0 mismatch(es)' read as checked."""
+    verified' (which failed?), the recovery line gave no target, 'data integrity: 0
+    record(s), 0 mismatch(es)' read as checked; and the home screen listed it '✔ rolled
+    back' (no drill.judged: only a scenario's verdict was read)."""
     fleet = staging_fleet(sshd_server, tmp_path)
     path = fleet.config / "inventory.toml"
     inventory = tomllib.loads(path.read_text())
@@ -45,3 +49,7 @@ def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
         r" closed as rolled back and verified; journal ",
         lines[-1],
     ), lines[-1]
+
+    # the home screen's list (and `list`): a failed drill is never a tick
+    [summary] = list_incidents(fleet.state / "incidents", SystemLocks(fleet.state / "locks"))
+    assert summary.drill_failed and incident_outcome(summary) == "✘ drill failed"
