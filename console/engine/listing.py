@@ -62,8 +62,10 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
     return events, driver
 
 
-SUMMARY_KINDS = (b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"')
-SUMMARY_KINDS += (b'"systems.selected"', b'"integrity.recorded"')  # an ad-hoc drill's verdict
+SUMMARY_KINDS = (
+    *(b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"'),
+    *(b'"systems.selected"', b'"integrity.recorded"'),  # an ad-hoc drill's verdict
+)
 
 
 def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSummary]:
