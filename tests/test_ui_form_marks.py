@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual.widgets import Input, Label
 
+from console.journal.export.markdown import render_markdown
+from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.ui.screens.form import FormScreen
+from console.ui.screens.step_detail import step_detail
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -134,3 +138,50 @@ async def test_a_long_label_wraps_at_80x24_rather_than_being_cut(tmp_path: Path)
         assert label.region.height == 2, str(label.render())
         for each in app.screen.query(".field-label").results(Label):
             assert each.region.width <= body.content_region.width
+
+
+async def test_a_form_step_is_done_once_its_required_fields_are_filled(tmp_path: Path) -> None:
+    """Walked on a README fleet: “Document reason, root cause and remediation” read done
+    as soon as the reason was saved, the root cause and remediation empty, while the
+    document said '5 of 9 field(s) filled' (and still did once 7 were). A form step is
+    done once the fields it requires are filled (required_fields, else all of them); till
+    then it stays pending and says which; a later save says the count as it is then."""
+    data = demo_settings().model_dump()
+    for phase in data["procedure"]["phases"]:
+        for step in phase["steps"]:
+            if step["id"] == "document-reason":
+                step["required_fields"] = ["reason", "impact_users"]
+    app = build_app(Settings.model_validate(data), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        conductor = app.conductor
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.press("ctrl+s")  # the reason alone
+        await until(pilot, lambda: "reason" in conductor.state.fields)
+        await pilot.pause(0.1)
+        said = [n.message for n in app._notifications]
+        assert conductor.state.step("document-reason").status is StepStatus.PENDING
+        detail = step_detail(
+            app, app.screen.incident, conductor.step("document-reason"), Text("")
+        ).plain
+        app.screen.query_one("#field-impact_users", Input).focus()
+        await type_text(pilot, "30% of checkouts")
+        await pilot.press("ctrl+s")
+        step = conductor.state.step("document-reason")
+        await until(pilot, lambda: step.status is StepStatus.DONE)
+        done = step.summary
+        app.screen.query_one("#field-severity", Input).focus()
+        await type_text(pilot, "SEV2")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: conductor.state.step("document-reason").summary != done)
+        later = conductor.state.step("document-reason").summary
+        document = render_markdown(conductor.recorder.events)
+    assert any(
+        "“Document rollback reason” is done once filled: Users or customers affected." in m
+        for m in said
+    ), said
+    assert "1 of 6 field(s) filled; done once filled: Users or customers affected" in detail
+    assert done == "2 of 6 field(s) filled, all 2 required"
+    assert later == "3 of 6 field(s) filled, all 2 required"
+    assert "**Document rollback reason** — done: 3 of 6 field(s) filled, all 2" in document

@@ -57,25 +57,34 @@ class Amendments:
             Kind.FIELD_SET, step=step_id, field=field.value, value=checked, **self.amending()
         )
 
-    def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> None:
-        """Journal the form step's changed fields, then the step as done."""
+    def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> list[str]:
+        """Journal the form step's changed fields, then the step as done once every field
+        it requires is filled (again when a field of it changed since: its count then
+        stays true); the labels of those still empty, which leave it as it was."""
         step = self.settings.procedure.step(step_id)
-        for field in step.fields:
-            if field in values and not self._unchanged(field, values[field]):
-                self.set_field(field, values[field], step_id)
+        changed = [f for f in step.fields if f in values and not self._unchanged(f, values[f])]
+        for field in changed:
+            self.set_field(field, values[field], step_id)
+        empty = [f.label for f in step.must_fill if not filled_in(self.state, f)]
+        done = self.state.step(step_id).status is StepStatus.DONE
+        if empty or (done and not changed):
+            return empty
         filled = sum(1 for f in step.fields if filled_in(self.state, f))
+        required = len(step.must_fill)
+        said = "" if required == len(step.fields) else f", all {required} required"
         self.recorder.record(
             Kind.STEP_COMPLETED,
             step=step_id,
             status=StepStatus.DONE.value,
-            summary=f"{filled} of {len(step.fields)} field(s) filled",
+            summary=f"{filled} of {len(step.fields)} field(s) filled{said}",
             **step_data(self.settings, step),
             **self.amending(),
         )
+        return []
 
     def _unchanged(self, field: FormField, value: FieldValue) -> bool:
         """Whether `value` is what the record holds already: saving it again would be
         noise (and, after the close, a false amendment)."""
         if isinstance(value, str):
-            return value.strip() == self.state.fields.get(field.value)
+            return value.strip() == self.state.fields.get(field.value, "")
         return field is FormField.ACTION_ITEMS and value == self.state.action_items

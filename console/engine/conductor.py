@@ -203,8 +203,10 @@ class Conductor:
         """Journal a post-rollback field, checked as the form and `run --form` check it."""
         self.amendments.set_field(field, value, step_id)
 
-    def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> None:
-        self.amendments.complete_form(step_id, values)
+    def complete_form(self, step_id: str, values: Mapping[FormField, FieldValue]) -> list[str]:
+        """Journal a form step's fields, and the step as done once its required fields are
+        filled: the labels of those still empty."""
+        return self.amendments.complete_form(step_id, values)
 
     async def run_step(
         self,

@@ -62,6 +62,8 @@ class Step(Strict):
     command: str | None = None
     strategy: str | None = None
     fields: list[FormField] = []
+    # A form step is done once these are filled: all its fields unless it names some.
+    required_fields: list[FormField] | None = None
     records: StepRecord | None = None
     channels: list[str] = []  # a notify step's [[channels]], by name
     message: str = "{{incident}} ({{phase}}): {{summary}}"
@@ -73,6 +75,11 @@ class Step(Strict):
     # A command or strategy step shows its rendered command and host count and asks
     # before it sends anything; `confirm = false` for a read-only step.
     confirm: bool = True
+
+    @property
+    def must_fill(self) -> list[FormField]:
+        """The fields a form step is done once filled."""
+        return self.fields if self.required_fields is None else self.required_fields
 
     @property
     def asks(self) -> bool:
@@ -92,6 +99,10 @@ class Step(Strict):
             raise ValueError(f"only a notify step has {', '.join(notify_only)}")
         if self.kind is StepKind.FORM and not self.fields:
             raise ValueError("a form step needs fields")
+        if self.required_fields is not None and self.kind is not StepKind.FORM:
+            raise ValueError("only a form step has required_fields")
+        if stray := [f.value for f in self.required_fields or () if f not in self.fields]:
+            raise ValueError(f"required_fields names {', '.join(stray)}, not among its fields")
         if self.kind is not StepKind.STRATEGY and self.strategy:
             raise ValueError("only a strategy step names a strategy")
         if self.soak and self.kind is not StepKind.PROBE:

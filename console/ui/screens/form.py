@@ -219,19 +219,24 @@ class FormScreen(IncidentScreen):
             return
         error.update("")
         try:
-            completed = self._save(values)
+            completed, needed = self._save(values)
         except ProcedureError as exc:
             error.update(plain(f"✘ {exc}"))
             return
         missing = [f.label for f, v in values.items() if not v and f is not F.LESSONS]
         message = f"Saved. {completed} form step(s) completed."
-        if missing:
-            message += f" Still empty: {', '.join(missing)}."
+        for title, empty in needed.items():  # what keeps a step from done, first
+            message += f" “{title}” is done once filled: {', '.join(empty)}."
+        others = [m for m in missing if not any(m in e for e in needed.values())]
+        if others:
+            message += f" Still empty: {', '.join(others)}."
         self.notify(message, title="Post-rollback")
 
-    def _save(self, values: dict[FormField, FieldValue]) -> int:
-        """Journal what changed: a form step with a value is completed (with its fields);
-        a field of a finished step, or of no step, is set on its own."""
+    def _save(self, values: dict[FormField, FieldValue]) -> tuple[int, dict[str, list[str]]]:
+        """Journal what changed: a form step's fields, the step completed once those it
+        requires are filled (again, its count updated, when one changed since); a field
+        of a skipped step, or of no step, is set on its own. The steps completed now, and
+        for each step not done, the labels of its required fields still empty."""
         incident = self.incident
         state = incident.state
 
@@ -241,13 +246,17 @@ class FormScreen(IncidentScreen):
             return state.fields.get(field.value, "")
 
         completed = 0
+        needed: dict[str, list[str]] = {}
         owned: set[FormField] = set()
         for step in self.form_steps():
             owned |= set(step.fields)
-            mine = {f: values[f] for f in step.fields if values.get(f)}
-            if not state.step(step.id).status.finished:
-                if mine:
-                    incident.complete_form(step.id, mine)
+            status = state.step(step.id).status
+            if status in (StepStatus.PENDING, StepStatus.DONE):
+                mine = {f: values[f] for f in step.fields if f in values}
+                empty = incident.complete_form(step.id, mine)
+                if empty:
+                    needed[step.title] = empty
+                elif status is StepStatus.PENDING:
                     completed += 1
                 continue
             for field in step.fields:
@@ -256,4 +265,4 @@ class FormScreen(IncidentScreen):
         for field, value in values.items():
             if field not in owned and value != current(field):
                 incident.set_field(field, value)
-        return completed
+        return completed, needed

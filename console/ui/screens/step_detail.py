@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from console.model.procedure import Step, StepKind
+from console.model.review import filled_in
 from console.model.state import HostStatus, IncidentState, StepStatus
 from console.model.visible import given_first, visible
 from console.ui.palette import themed
@@ -78,6 +79,11 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         else:
             text.append(f"\nStrategy: {chosen}")
         text.append(f" ({params})" if params else "")
+    elif step.kind is StepKind.FORM and st.status is StepStatus.PENDING:
+        empty = [f.label for f in step.must_fill if not filled_in(state, f)]
+        filled = sum(1 for f in step.fields if filled_in(state, f))
+        text.append(f"\n{filled} of {len(step.fields)} field(s) filled; done once filled: ")
+        text.append(", ".join(empty) or "all of them (save the form)")
     elif step.command:
         first, *more = step.command.strip().splitlines()
         where = " on the jump host" if step.kind is StepKind.NOTIFY else ""
