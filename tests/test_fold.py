@@ -142,7 +142,7 @@ def test_v_checking_unknown_hosts_is_not_a_run_of_the_step(tmp_path):
     """A connection lost mid-action: the step ends unknown (not failed, no host did). V's
     verify then runs a wave of its own, with no step.started: the action's waves stay the
     step's waves, settled by the verify (F3 read 'Waves run 2: ✔ 1/1')."""
-    from console.ui.widgets.run_summary import waves_text
+    from console.ui.widgets.waves_line import waves_text
 
     recorder = recorder_in(tmp_path)
     recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
@@ -179,7 +179,7 @@ def test_v_ends_a_wave_a_crash_cut_short_once_its_hosts_are_settled(tmp_path):
     """Killed in wave 1 of 2 and resumed: V settles its host; the waves line reads that
     wave finished and the next not started (it read 'run 2: ✔ 1/1', with the earlier
     run's wave cut short)."""
-    from console.ui.widgets.run_summary import waves_text
+    from console.ui.widgets.waves_line import waves_text
 
     recorder = recorder_in(tmp_path)
     recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)
@@ -208,7 +208,7 @@ def test_waves_all_ok_one_after_another_read_as_one_phrase(tmp_path):
     'Waves ✔ 1/4 1 ok, 0 failed · ✔ 2/4 … · ✔' was cut at the edge, the last wave lost.
     Waves whose every host succeeded, one after another, are one phrase; a wave with a
     failure stands alone."""
-    from console.ui.widgets.run_summary import waves_text
+    from console.ui.widgets.waves_line import waves_text
 
     recorder = recorder_in(tmp_path)
     recorder.record(Kind.INCIDENT_OPENED, incident_id="inc-1", title="checkout errors", drill=False)

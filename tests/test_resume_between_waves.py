@@ -30,7 +30,7 @@ from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
-from console.ui.widgets.run_summary import waves_text
+from console.ui.widgets.waves_line import waves_text
 from tests.cli_fleet import Fleet, write_fleet
 from tests.test_ui_resume import checklist_shown, resumed_app
 from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401

@@ -30,7 +30,7 @@ from console.model.state import fold
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.execution_rows import why_text
-from console.ui.widgets.run_summary import waves_text
+from console.ui.widgets.waves_line import waves_text
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import _wait_for, started
 from tests.test_ui_support import until

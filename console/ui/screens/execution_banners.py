@@ -11,7 +11,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from console.ui.palette import themed
-from console.ui.widgets.run_summary import stages_text, step_banner, undone_before_text, waves_text
+from console.ui.widgets.run_summary import stages_text, step_banner, undone_before_text
+from console.ui.widgets.waves_line import waves_text
 
 if TYPE_CHECKING:
     from console.ui.screens.execution import ExecutionScreen
@@ -38,7 +39,8 @@ def show_banners(screen: ExecutionScreen, step_id: str | None) -> None:
     if step_id:
         st = state.step(step_id)
         rollout = [r for r in state.rollout if r["step"] == step_id]
-        lines = stages_text(st, rollout, running) or waves_text(st, running)
+        width = screen.size.width or None
+        lines = stages_text(st, rollout, running) or waves_text(st, running, width)
     # A fixed height, not auto: a wave's update redraws the line, with no layout pass.
     waves.set_class(lines is not None and "\n" in lines.plain, "-earlier")
     halt.display, waves.display = halted is not None, lines is not None or waves_coming(screen)

@@ -3,48 +3,23 @@ re-enable is held, the hosts its prechecks refused, the soak."""
 
 from __future__ import annotations
 
-from collections import Counter
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from console.journal.times import clock
 from console.model.payloads import SoakProgress
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
-from console.model.step_state import Pause
 from console.model.visible import visible
 from console.model.watch import show
 from console.ui.palette import themed
+from console.ui.widgets.waves_line import paused_said, share
 
 if TYPE_CHECKING:
     from console.ui.incident_view import IncidentView
 
 BAD = (HostStatus.FAILED, HostStatus.ABORTED)
-
-
-def waves_text(st: StepState, running: bool = True) -> Text | None:
-    """`Waves ✔ 1–2 of 4: 2 ok, 0 failed · ▶ 3/4 running (1 host(s)) · ○ 4/4 waiting`, or
-    None for a run without waves.
-    A finished wave's counts are its hosts' states in the fold, so they agree with the
-    grid and the export even after an integrity check or a retry changed a host. Only
-    while the step's action runs here (`running`, not V verifying its unknown hosts) is a
-    wave running or waiting; else one a crash cut short reads so, and one that never
-    began, not started. The step's earlier runs
-    (a retry's waves replace them) follow on a line of their own, one phrase a run."""
-    if not st.waves:
-        return None
-    text = Text(" Waves ", style="bold", no_wrap=True, overflow="ellipsis")
-    if st.earlier_waves:  # first: a long line is cut at the terminal's edge
-        text.append(f"run {len(st.earlier_waves) + 1}: ", style="bold")
-    text.append_text(_run_waves(st, st.waves, running))
-    if st.earlier_waves:
-        text.append("\n Earlier ", style="bold")
-        for number, waves in enumerate(st.earlier_waves, 1):
-            text.append(" · " if number > 1 else "", style="dim")
-            text.append(f"run {number}: {_run_said(st, waves)}", style="dim")
-    return text
 
 
 def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> Text | None:
@@ -80,12 +55,12 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
     if paused is not None and reached < paused.next - 1:  # recorded once the pause ends
         reached = paused.next - 1
         dot = " · " if current else ""
-        text.append(f"{dot}✔ {reached}/{total}{_share(paused.percent)}", style=themed("$success"))
+        text.append(f"{dot}✔ {reached}/{total}{share(paused.percent)}", style=themed("$success"))
     if paused is not None and reached < total:
         reached += 1
-        asked = f"{paused.next}/{total}{_share(paused.next_percent)} waits for a yes"
+        asked = f"{paused.next}/{total}{share(paused.next_percent)} waits for a yes"
         text.append(
-            f" · ⏸ {asked if paused.asked else _paused(paused)}", style=themed("bold $warning")
+            f" · ⏸ {asked if paused.asked else paused_said(paused)}", style=themed("bold $warning")
         )
     elif running and reached < total:
         reached += 1
@@ -103,113 +78,6 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             said = f"{how} {last['index']}/{total} ({last['percent']:g}%)"
             text.append(f"rollout {number}: {said}", style="dim")
     return text
-
-
-def _run_waves(st: StepState, waves: dict[int, dict[str, Any]], running: bool) -> Text:
-    total = max(int(w.get("waves", 1)) for w in waves.values())
-    acting = running and not st.verifying  # not V checking unknown hosts: it starts no wave
-    text = Text()
-    # The waves not begun at the end: one phrase, so that the line fits 80 columns (each
-    # its own, '○ 4/4' lost its word there).
-    paused = st.paused.next if acting and st.paused and st.paused.what == "wave" else 0
-    last = max([paused, *waves])
-    # Waves finished with every host ok, one after another: one phrase (`✔ 1–3 of 4: 3 ok`),
-    # so that a canary's four waves of one host fit 80 columns; any other stands alone.
-    oks = _all_ok(st, waves)
-    number = 0
-    while number < min(last + 1, total):
-        number += 1
-        wave = waves.get(number)
-        if number > 1:
-            text.append(" · ", style="dim")
-        end = number
-        while oks.get(number) and oks.get(end + 1):
-            end += 1
-        if end > number:
-            ok = sum(oks[n] or 0 for n in range(number, end + 1))
-            text.append(f"✔ {number}–{end} of {total}: {ok} ok, 0 failed", style=themed("$success"))
-            number = end
-            continue
-        if wave is None and acting and st.paused and st.paused[:2] == ("wave", number):
-            text.append(f"⏸ {_paused(st.paused)}", style=themed("bold $warning"))
-        elif wave is None:
-            state = "waiting" if acting and not st.halted else "not started"
-            left = f"{number}/{total}" if number == total else f"{number}–{total} of {total}"
-            text.append(f"○ {left} {state}", style="dim")
-            break
-        elif wave.get("finished"):
-            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
-            count = Counter(r.status for r in runs)
-            failed, aborted = count[HostStatus.FAILED], count[HostStatus.ABORTED]
-            held, refused = count[HostStatus.HELD], count[HostStatus.REFUSED]
-            unknown = count[HostStatus.UNKNOWN]
-            mark, style = _wave_mark(failed, held, refused, unknown, aborted)
-            said = f"{count[HostStatus.SUCCEEDED]} ok, {failed} failed"
-            # Every host of the wave, as its record counts them (an abort: who was cut
-            # short, who was never sent anything).
-            for status, many in (
-                ("held", held),
-                ("refused", refused),
-                ("unknown", unknown),
-                ("aborted", aborted),
-                ("not started", count[HostStatus.NOT_STARTED]),
-            ):
-                said += f", {many} {status}" if many else ""
-            text.append(f"{mark} {number}/{total} {said}", style=themed(style))
-        else:
-            hosts = len(wave.get("hosts", []))
-            # cut short by a crash: its hosts unknown, maybe being verified (V) now
-            said = "running" if acting else "cut short, verifying" if running else "cut short"
-            mark = "▶" if acting else "?"
-            text.append(
-                f"{mark} {number}/{total} {said} ({hosts} host(s))", style=themed("bold $warning")
-            )
-    return text
-
-
-def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | None]:
-    """Each finished wave's number of hosts when every one of them succeeded, else None."""
-    found: dict[int, int | None] = {}
-    for number, wave in waves.items():
-        if wave.get("finished"):
-            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
-            good = all(r.status is HostStatus.SUCCEEDED for r in runs)
-            found[number] = len(runs) if runs and good else None
-    return found
-
-
-def _paused(pause: Pause) -> str:
-    """`2/4 at 02:38:50 UTC`: the next wave or stage (`2/4 25% at ...`: a stage's share),
-    and when its pause ends."""
-    return f"{pause.next}/{pause.of}{_share(pause.next_percent)} at {clock(pause.until)}"
-
-
-def _share(percent: float | None) -> str:
-    """` 25%`: a stage's share as recorded (none in older journals)."""
-    return f" {percent:g}%" if percent is not None else ""
-
-
-def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
-    """An earlier run in a phrase: `1 of 4 waves, web-1` (the hosts its waves took)."""
-    total = max(int(w.get("waves", 1)) for w in waves.values())
-    hosts = [h for w in waves.values() for h in w.get("hosts", [])]
-    named = ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if hosts[3:] else "")
-    return f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
-
-
-def _wave_mark(failed: int, held: int, refused: int, unknown: int, aborted: int) -> tuple[str, str]:
-    """A finished wave's mark and style: its worst host first."""
-    if failed:
-        return "✘", "bold $error"
-    if aborted:
-        return "■", "bold $error"
-    if unknown:
-        return "?", "bold $warning"
-    if held:
-        return "◐", "bold $warning"
-    if refused:
-        return "⊘", "bold $primary"
-    return "✔", "$success"
 
 
 def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None:

@@ -1,8 +1,10 @@
-"""The execution screen's halt banner at 80x24 when a run halts on many hosts, on real
-sshd. Walked on 34 sshd hosts: a probe not read after the first wave named every host of
-it with its error, and the banner, `height: auto`, grew over the host grid, the retry
-key's line last, pushed out of sight. Now the reason is cut to three lines at a list
-separator, saying how many hosts it no longer names and that the timeline has it whole."""
+"""The execution screen's lines over the host grid at 80x24 when many hosts fail, on real
+sshd (walked on 34 sshd hosts). The halt banner: a probe not read after the first wave
+named every host of it with its error, and the banner, `height: auto`, grew over the host
+grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
+at a list separator, saying how many hosts it no longer names and that the timeline has it
+whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
+are one phrase when they do not fit."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import tomli_w
 from textual.widgets import Static
 
 from console.model.loading import load_settings
+from console.model.state import StepStatus
 from console.ui.screens.confirm_run import RunConfirm
 from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401
@@ -64,12 +67,14 @@ FILES = {
 }
 
 
-def _config(sshd_server, root: Path) -> Path:
+def _config(sshd_server, root: Path, **strategy) -> tuple[Path, dict[str, Path]]:
+    """The configuration and each host's sandbox; `strategy` keys replace the strategy's,
+    and with `waves` given no probe watches the system."""
     config = root / "config"
     config.mkdir()
+    sandboxes = {name: sshd_server.sandbox(name) for name in HOSTS}
     hosts = []
-    for name in HOSTS:
-        sandbox = sshd_server.sandbox(name)
+    for name, sandbox in sandboxes.items():
         chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
         hosts.append(
             {"name": name, "address": "127.0.0.1", "port": sshd_server.server.port}
@@ -83,18 +88,22 @@ def _config(sshd_server, root: Path) -> Path:
             "use_ssh_config": False,
         },
         "systems": [
-            {"name": "app", "strategies": ["pin-release"], "hosts": hosts, "probes": [PROBE]}
+            {"name": "app", "strategies": ["pin-release"], "hosts": hosts}
+            | ({} if strategy else {"probes": [PROBE]})
         ],
     }
-    for name, data in {"inventory.toml": inventory, **FILES}.items():
+    [pin] = FILES["strategies.toml"]["strategies"]
+    files = {**FILES, "strategies.toml": {"strategies": [pin | strategy]}}
+    for name, data in {"inventory.toml": inventory, **files}.items():
         (config / name).write_text(tomli_w.dumps(data))
-    return config
+    return config, sandboxes
 
 
 async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
     sshd_server, tmp_path: Path
 ) -> None:
-    app = build_app(load_settings(_config(sshd_server, tmp_path)), tmp_path / "incidents")
+    config, _ = _config(sshd_server, tmp_path)
+    app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         app.start_run("restore")
@@ -116,3 +125,32 @@ async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
     assert said.endswith(f"… and {6 - len(named)} more host(s): F4 Timeline has it whole")
     assert then == " 6 host(s) not started · t retries them with the failed ones"
     assert grid_rows >= 5, grid_rows  # its header and four hosts
+
+
+async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 34 sshd hosts in waves of 3: with failures in waves 2, 3 and 6-8 the line
+    read 'Waves ✔ 1/9 3 ok, 0 failed · ✘ 2/9 0 ok, 3 failed · ✘ 3/9 0 ok, 3 failed · ✔'
+    and stopped at the edge: six waves and their counts out of sight. When the waves do
+    not fit, the finished ones are one phrase: their hosts counted, the waves not all ok
+    named."""
+    waves = {"size": 1}  # twelve waves, none asked about, no probes between them
+    commands = {"action": "test ! -e broken", "verify": "true"}
+    config, sandboxes = _config(sshd_server, tmp_path, waves=waves, commands=commands)
+    for n in (2, 3, 5, 8, 9, 10, 12):
+        (sandboxes[HOSTS[n - 1]] / "broken").write_text("")
+    app = build_app(load_settings(config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        failed = StepStatus.FAILED  # every wave ran: seven hosts failed, none halted it
+        await until(pilot, lambda: app.conductor.state.step("restore").status is failed, 60)
+        await app.push_screen("execution")
+        await until(pilot, lambda: "Waves" in str(app.screen.query_one("#exec-waves").render()))
+        await pilot.pause(0.2)
+        line = str(app.screen.query_one("#exec-waves", Static).render())
+    assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (not all ok: 2–3, 5, 8–10 +1 more)"
+    assert len(line) <= 80

@@ -1,0 +1,206 @@
+"""A step's waves in a line: each finished wave's counts, the one running or paused, those
+waiting; one phrase for the finished ones when the line would not fit the screen."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.text import Text
+
+from console.journal.times import clock
+from console.model.state import HostStatus, StepState
+from console.model.step_state import Pause
+from console.ui.palette import themed
+
+
+def waves_text(st: StepState, running: bool = True, width: int | None = None) -> Text | None:
+    """`Waves ✔ 1–2 of 4: 2 ok, 0 failed · ▶ 3/4 running (1 host(s)) · ○ 4/4 waiting`, or
+    None for a run without waves.
+    A finished wave's counts are its hosts' states in the fold, so they agree with the
+    grid and the export even after an integrity check or a retry changed a host. Only
+    while the step's action runs here (`running`, not V verifying its unknown hosts) is a
+    wave running or waiting; else one a crash cut short reads so, and one that never
+    began, not started. The step's earlier runs
+    (a retry's waves replace them) follow on a line of their own, one phrase a run."""
+    if not st.waves:
+        return None
+    text = Text(" Waves ", style="bold", no_wrap=True, overflow="ellipsis")
+    if st.earlier_waves:  # first: a long line is cut at the terminal's edge
+        text.append(f"run {len(st.earlier_waves) + 1}: ", style="bold")
+    text.append_text(_run_waves(st, st.waves, running, width and width - text.cell_len))
+    if st.earlier_waves:
+        text.append("\n Earlier ", style="bold")
+        for number, waves in enumerate(st.earlier_waves, 1):
+            text.append(" · " if number > 1 else "", style="dim")
+            text.append(f"run {number}: {_run_said(st, waves)}", style="dim")
+    return text
+
+
+def _run_waves(
+    st: StepState, waves: dict[int, dict[str, Any]], running: bool, width: int | None
+) -> Text:
+    total = max(int(w.get("waves", 1)) for w in waves.values())
+    pieces = _wave_pieces(st, waves, running, total)
+    text = _joined([piece for piece, *_ in pieces])
+    if width is None or text.cell_len <= width or all(count is None for _, count, *_ in pieces):
+        return text
+    return _joined(_finished_in_one(pieces, total))
+
+
+def _joined(phrases: list[Text]) -> Text:
+    """The phrases with a dim ` · ` between them (Text.join would dim them all)."""
+    text = Text()
+    for number, phrase in enumerate(phrases):
+        text.append(" · " if number else "", style="dim").append_text(phrase)
+    return text
+
+
+# A wave's phrase, its hosts' statuses once it finished (else None), its first and last number.
+Piece = tuple[Text, Counter[HostStatus] | None, int, int]
+_SAID = (
+    (HostStatus.HELD, "held"),
+    (HostStatus.REFUSED, "refused"),
+    (HostStatus.UNKNOWN, "unknown"),
+    (HostStatus.ABORTED, "aborted"),
+    (HostStatus.NOT_STARTED, "not started"),
+)
+
+
+def _wave_pieces(
+    st: StepState, waves: dict[int, dict[str, Any]], running: bool, total: int
+) -> list[Piece]:
+    acting = running and not st.verifying  # not V checking unknown hosts: it starts no wave
+    pieces: list[Piece] = []
+    # The waves not begun at the end: one phrase, so that the line fits 80 columns (each
+    # its own, '○ 4/4' lost its word there).
+    paused = st.paused.next if acting and st.paused and st.paused.what == "wave" else 0
+    last = max([paused, *waves])
+    # Waves finished with every host ok, one after another: one phrase (`✔ 1–3 of 4: 3 ok`),
+    # so that a canary's four waves of one host fit 80 columns; any other stands alone.
+    oks = _all_ok(st, waves)
+    number = 0
+    while number < min(last + 1, total):
+        number += 1
+        wave = waves.get(number)
+        end = number
+        while oks.get(number) and oks.get(end + 1):
+            end += 1
+        if end > number:
+            ok = sum(oks[n] or 0 for n in range(number, end + 1))
+            run = Text(f"✔ {number}–{end} of {total}: {ok} ok, 0 failed", themed("$success"))
+            pieces.append((run, Counter({HostStatus.SUCCEEDED: ok}), number, end))
+            number = end
+            continue
+        if wave is None and acting and st.paused and st.paused[:2] == ("wave", number):
+            pieces.append(
+                (Text(f"⏸ {paused_said(st.paused)}", themed("bold $warning")), None, 0, 0)
+            )
+        elif wave is None:
+            state = "waiting" if acting and not st.halted else "not started"
+            left = f"{number}/{total}" if number == total else f"{number}–{total} of {total}"
+            pieces.append((Text(f"○ {left} {state}", style="dim"), None, 0, 0))
+            break
+        elif wave.get("finished"):
+            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
+            count = Counter(r.status for r in runs)
+            said = f"{number}/{total} {_counted(count)}"
+            pieces.append((_marked(count, said), count, number, number))
+        else:
+            hosts = len(wave.get("hosts", []))
+            # cut short by a crash: its hosts unknown, maybe being verified (V) now
+            said = "running" if acting else "cut short, verifying" if running else "cut short"
+            mark = "▶" if acting else "?"
+            text = Text(
+                f"{mark} {number}/{total} {said} ({hosts} host(s))", themed("bold $warning")
+            )
+            pieces.append((text, None, 0, 0))
+    return pieces
+
+
+def _counted(count: Counter[HostStatus]) -> str:
+    """`1 ok, 2 failed, 1 unknown`: every host of the finished waves, as the record counts
+    them (an abort: who was cut short, who was never sent anything)."""
+    said = f"{count[HostStatus.SUCCEEDED]} ok, {count[HostStatus.FAILED]} failed"
+    return said + "".join(f", {count[s]} {word}" for s, word in _SAID if count[s])
+
+
+def _marked(count: Counter[HostStatus], said: str) -> Text:
+    """`said` after the mark of the worst host `count` holds, in its style."""
+    mark, style = _wave_mark(*(count[s] for s in BAD_ORDER))
+    return Text(f"{mark} {said}", style=themed(style))
+
+
+BAD_ORDER = (
+    HostStatus.FAILED,
+    HostStatus.HELD,
+    HostStatus.REFUSED,
+    HostStatus.UNKNOWN,
+    HostStatus.ABORTED,
+)
+
+
+def _finished_in_one(pieces: list[Piece], total: int) -> list[Text]:
+    """The finished waves as one phrase, with the numbers of those not all ok, then the
+    others: 100 waves with failures here and there took a phrase each, and the line was
+    cut at the edge of the screen, the later waves and the counts out of sight:
+    `✘ 1–9 of 9: 16 ok, 10 failed (not all ok: 2–3, 6–8) · ○ ...`."""
+    finished = [(count, first, last) for _, count, first, last in pieces if count is not None]
+    hosts = sum((count for count, _, _ in finished), Counter[HostStatus]())
+    bad = [(a, b) for count, a, b in finished if count[HostStatus.SUCCEEDED] != count.total()]
+    ranges: list[list[int]] = []
+    for first, last in bad:
+        if ranges and ranges[-1][1] + 1 == first:
+            ranges[-1][1] = last
+        else:
+            ranges.append([first, last])
+    named = [f"{a}–{b}" if b > a else f"{a}" for a, b in ranges]
+    shown = ", ".join(named[:3]) + (f" +{len(named) - 3} more" if named[3:] else "")
+    said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts)}"
+    said += f" (not all ok: {shown})" if shown else ""
+    return [_marked(hosts, said), *(piece for piece, count, *_ in pieces if count is None)]
+
+
+def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | None]:
+    """Each finished wave's number of hosts when every one of them succeeded, else None."""
+    found: dict[int, int | None] = {}
+    for number, wave in waves.items():
+        if wave.get("finished"):
+            runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
+            good = all(r.status is HostStatus.SUCCEEDED for r in runs)
+            found[number] = len(runs) if runs and good else None
+    return found
+
+
+def paused_said(pause: Pause) -> str:
+    """`2/4 at 02:38:50 UTC`: the next wave or stage (`2/4 25% at ...`: a stage's share),
+    and when its pause ends."""
+    return f"{pause.next}/{pause.of}{share(pause.next_percent)} at {clock(pause.until)}"
+
+
+def share(percent: float | None) -> str:
+    """` 25%`: a stage's share as recorded (none in older journals)."""
+    return f" {percent:g}%" if percent is not None else ""
+
+
+def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
+    """An earlier run in a phrase: `1 of 4 waves, web-1` (the hosts its waves took)."""
+    total = max(int(w.get("waves", 1)) for w in waves.values())
+    hosts = [h for w in waves.values() for h in w.get("hosts", [])]
+    named = ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if hosts[3:] else "")
+    return f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
+
+
+def _wave_mark(failed: int, held: int, refused: int, unknown: int, aborted: int) -> tuple[str, str]:
+    """A finished wave's mark and style: its worst host first."""
+    if failed:
+        return "✘", "bold $error"
+    if aborted:
+        return "■", "bold $error"
+    if unknown:
+        return "?", "bold $warning"
+    if held:
+        return "◐", "bold $warning"
+    if refused:
+        return "⊘", "bold $primary"
+    return "✔", "$success"
