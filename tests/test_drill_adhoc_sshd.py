@@ -3,6 +3,7 @@ the system's RTO: its report and last line say so plainly, and it exits 1."""
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 
@@ -26,7 +27,8 @@ def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
     """Walked on a README fleet: the last line read 'ID: FAILED: rolled back and
     verified' (which failed?), the recovery line gave no target, 'data integrity: 0
     record(s), 0 mismatch(es)' read as checked; and the home screen listed it '✔ rolled
-    back' (no drill.judged: only a scenario's verdict was read)."""
+    back' (no drill.judged: only a scenario's verdict was read), and `list` said neither
+    that it was a drill nor that it failed."""
     fleet = staging_fleet(sshd_server, tmp_path)
     path = fleet.config / "inventory.toml"
     inventory = tomllib.loads(path.read_text())
@@ -53,3 +55,11 @@ def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
     # the home screen's list (and `list`): a failed drill is never a tick
     [summary] = list_incidents(fleet.state / "incidents", SystemLocks(fleet.state / "locks"))
     assert summary.drill_failed and incident_outcome(summary) == "✘ drill failed"
+    listed = fleet.cli("list")  # the drill history, headless: labelled, its verdict first
+    assert listed.returncode == 0, listed.stderr
+    assert (
+        f"{summary.incident_id}  DRILL FAILED; rolled back and verified  DRILL User impact"
+        in listed.stdout
+    ), listed.stdout
+    [record] = json.loads(fleet.cli("list", "--json").stdout)["incidents"]
+    assert (record["drill"], record["drill_failed"]) == (True, True)

@@ -30,7 +30,14 @@ def list_incidents_command(args: argparse.Namespace) -> int:
 
 
 def _state(summary) -> str:
-    return "open" if summary.outcome is None else summary.outcome_label or summary.outcome
+    """`rolled back and verified`, or `open`; a closed drill's verdict first (`DRILL
+    FAILED; rolled back and verified`: its recovery missed the target)."""
+    if summary.outcome is None:
+        return "open"
+    said = summary.outcome_label or summary.outcome
+    if summary.drill:
+        return f"{'DRILL FAILED' if summary.drill_failed else 'drill passed'}; {said}"
+    return said
 
 
 def _lines(summary) -> list[str]:
@@ -38,6 +45,8 @@ def _lines(summary) -> list[str]:
     from console.model.visible import visible
 
     title = visible(summary.title)  # what a journal holds is shown, never obeyed
+    if summary.drill:  # as the home screen lists it; a scenario's says "Drill" already
+        title = "DRILL " + title.removeprefix("Drill ")
     lines = [f"{summary.incident_id}  {_state(summary)}  {title}"]
     custody, closed = summary.custody, summary.outcome is not None
     if custody is not None:
@@ -58,6 +67,8 @@ def _record(summary) -> dict[str, object]:
         "title": summary.title,
         "state": _state(summary),
         "open": summary.outcome is None,
+        "drill": summary.drill,
+        "drill_failed": summary.drill_failed,
         "opened_at": summary.opened_at.isoformat() if summary.opened_at else None,
         "closed_at": summary.closed_at.isoformat() if summary.closed_at else None,
         "owner": custody.owner if custody else None,
