@@ -180,13 +180,27 @@ async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> i
     status = schedule_status(settings.drills, past_drills(drills_root(settings, options.demo)), now)
     names = due_scenarios(status)
     if not names:
-        print("no drill is due", file=sys.stderr if options.json else sys.stdout)
+        print(_none_due(status), file=sys.stderr if options.json else sys.stdout)
         if options.json:
             print_json({"schema": "rollback-console/drills", "version": 1, "command": "drill",
                         "ok": True, "exit_status": EXIT_OK, "drills": []})  # fmt: skip
         return EXIT_OK
     print(f"due: {', '.join(names)}", file=sys.stderr if options.json else sys.stdout, flush=True)
     return await run_drills(settings, names, options)
+
+
+def _none_due(status: list[SystemCadence]) -> str:
+    """`no drill is due`, and the before-deploy cadences that read DUE all the same: the
+    gate runs those, right before a deployment, not --due."""
+    gated = [s for s in status if s.standing is not Standing.OK]  # before-deploy alone
+    if not gated:
+        return "no drill is due"
+    systems = ",".join(dict.fromkeys(s.system for s in gated))
+    said = ", ".join(f"{s.system} {s.cadence} ({s.entry.scenario})" for s in gated)
+    return (
+        f"no drill is due; DUE before a deployment only: {said}: the gate runs it"
+        f" (rollback-console drill --gate --systems {systems} --run)"
+    )
 
 
 async def run_gate(
