@@ -50,6 +50,14 @@ class Scope(StrEnum):
     STRATEGY = "strategy"
 
 
+def _known_placeholders(template: str) -> None:
+    """Refuse a `{{...}}` that a drill's own command does not fill (never sent as is)."""
+    unknown = sorted(placeholders(template) - FAULT_PLACEHOLDERS)
+    if unknown:
+        known = ", ".join(sorted(FAULT_PLACEHOLDERS))
+        raise ValueError(f"unknown placeholder {{{{{unknown[0]}}}}} (known: {known})")
+
+
 class Fault(Strict):
     """One fault a drill injects before its trigger, recorded in the journal.
 
@@ -76,10 +84,7 @@ class Fault(Strict):
         if self.command and not self.undo:
             raise ValueError("a fault command needs its `undo`, run when the drill ends")
         for template in (self.command, self.undo):
-            unknown = sorted(placeholders(template or "") - FAULT_PLACEHOLDERS)
-            if unknown:
-                known = ", ".join(sorted(FAULT_PLACEHOLDERS))
-                raise ValueError(f"unknown placeholder {{{{{unknown[0]}}}}} (known: {known})")
+            _known_placeholders(template or "")
         return self
 
     @property
@@ -110,6 +115,12 @@ class IntegrityCheck(Strict):
     command: str
     hosts: list[str] = []  # default: every host of the scenario's systems
     after: str = Field(default="baseline", pattern="^(baseline|strategy)$")
+
+    @field_validator("command")
+    @classmethod
+    def _placeholders(cls, command: str) -> str:
+        _known_placeholders(command)
+        return command
 
 
 class Scenario(Strict):
