@@ -16,9 +16,11 @@ from textual.widgets import Static
 
 from console.journal.export.markdown import render_markdown
 from console.model.loading import load_settings
+from console.ui.screens.close import CloseDialog
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.step_detail import step_detail
+from console.ui.widgets.toggles import MarkedRadioButton
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -108,3 +110,22 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
     summary = " ".join(document.split("## Summary", 1)[1].split("|", 1)[0].split())
     assert "“Back on” ran reenable on 2 hosts (2 succeeded)" in summary, summary
     assert "The off strategy was chosen for 2 hosts; it ran on none." in summary, summary
+
+
+async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path: Path) -> None:
+    """The close dialog of an incident whose strategy is a gradual re-enable offers what
+    it did: 'Re-enabled and verified', 'Partially re-enabled', never 'Rolled back'."""
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable")
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        offered = [str(b.label) for b in app.screen.query(MarkedRadioButton)]
+    assert offered[:3] == [
+        "Re-enabled and verified",
+        "Re-enabled, not verified",
+        "Partially re-enabled",
+    ], offered

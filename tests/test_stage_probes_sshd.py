@@ -198,3 +198,21 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
     assert stages == "Stages ◐ 1/4 5% held · ○ 2–4 of 4 not started", stages
     assert ("Step held", f"“Restore”: {said}. t goes on with the next stage, or skip.") in toasts
     assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+
+
+def test_a_re_enable_closes_as_re_enabled_not_rolled_back(sshd_server, tmp_path) -> None:
+    """Walked on a README fleet: an incident whose strategy was a gradual re-enable closed
+    'rolled back and verified', and so its document, `list` and the home screen said, where
+    nothing was rolled back: the new checkout was turned back on. Its close says what the
+    strategy did (`re-enabled and verified`), as does every place that shows it."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    (fleet.sandboxes["app-2"] / "broken").unlink()
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ": re-enabled and verified; journal " in done.stdout.splitlines()[-1], done.stdout
+    state = fold(read_journal(tmp_path / "inc" / "journal.jsonl").events)
+    assert (state.outcome, state.outcome_label) == ("rolled-back", "re-enabled and verified")
+    document = fleet.cli("export", str(tmp_path / "inc"), "--format", "markdown").stdout
+    assert "| Outcome | re-enabled and verified |" in document
+    assert "rolled back and verified" not in document

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from console.engine.errors import ProcedureError
 from console.engine.rollback_record import RollbackRecord
 from console.model.events import Kind
+from console.model.kinds import STRATEGY_KINDS
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label
-from console.model.state import HostStatus
+from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class IncidentClosing(RollbackRecord):
                 )
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)
-        label = outcome_label(outcome, reason, hosts, to, unsettled)
+        label = outcome_label(outcome, reason, hosts, to, unsettled, done_by(self.settings, state))
         if unsettled and not confirmed:
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:
@@ -255,3 +256,11 @@ def unsettled_why(state: IncidentState) -> list[str]:
         else []
     )
     return unknown_why(state) + left
+
+
+def done_by(settings: Settings, state: IncidentState) -> str:
+    """What the incident's strategy leaves its hosts, as its close says it: `rolled back`,
+    or `re-enabled` after a gradual re-enable (kinds.py)."""
+    known = {s.name: s for s in settings.strategies}
+    strategy = known.get(state.strategy or "")
+    return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"

@@ -42,6 +42,8 @@ class KindInfo(NamedTuple):
     # No preset: the configuration writes the commands (custom).
     own_commands: bool = False
     stepping: Stepping | None = None
+    # What its hosts are once it ran, as a close says it: "re-enabled and verified".
+    done: str = "rolled back"
 
 
 STRATEGY_KINDS: dict[StrategyKind, KindInfo] = {
@@ -51,7 +53,11 @@ STRATEGY_KINDS: dict[StrategyKind, KindInfo] = {
         KindInfo(StrategyKind.MIGRATION_REVERSAL),
         KindInfo(StrategyKind.CONFIG_RESTORE),
         KindInfo(StrategyKind.FEATURE_TOGGLE_OFF),
-        KindInfo(StrategyKind.FEATURE_REENABLE, stepping=Stepping("steps", "percent", "100", "%")),
+        KindInfo(
+            StrategyKind.FEATURE_REENABLE,
+            stepping=Stepping("steps", "percent", "100", "%"),
+            done="re-enabled",
+        ),
         KindInfo(StrategyKind.BACKUP_RESTORE),
         KindInfo(StrategyKind.LOG_REPLAY),
         KindInfo(StrategyKind.POINT_IN_TIME),

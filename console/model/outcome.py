@@ -43,6 +43,7 @@ class Outcome(StrEnum):
         return self in (Outcome.ROLLED_BACK, Outcome.COMPLETED)
 
 
+ROLLED_BACK, RE_ENABLED = "rolled back", "re-enabled"  # as kinds.py's `done` says them
 TITLES = {
     Outcome.ROLLED_BACK: "rolled back and verified",
     Outcome.UNVERIFIED: "rolled back, not verified",
@@ -82,23 +83,36 @@ CHOSEN = (
 )
 
 
+def titled(outcome: Outcome, done: str = ROLLED_BACK) -> str:
+    """The outcome's title, its hosts said `done` as the strategy left them: `re-enabled and
+    verified` for a gradual re-enable, which rolls nothing back."""
+    return outcome.title.replace(ROLLED_BACK, done)
+
+
 def outcome_label(
     outcome: Outcome,
     reason: str = "",
     hosts: Sequence[str] = (),
     to: str = "",
     unknown: Sequence[str] = (),
+    done: str = ROLLED_BACK,
 ) -> str:
     """The outcome in words, e.g. `partially rolled back; not rolled back: web-2`, or
-    `...; outcome unknown: web-3` for a host neither shown rolled back nor not."""
+    `...; outcome unknown: web-3` for a host neither shown rolled back nor not; `done`:
+    what the strategy did, `re-enabled` (kinds.py)."""
     if outcome is Outcome.PARTIAL:
-        parts = [outcome.title]
-        parts += [f"not rolled back: {', '.join(hosts)}"] if hosts else []
+        parts = [titled(outcome, done)]
+        parts += [f"not {done}: {', '.join(hosts)}"] if hosts else []
         parts += [f"outcome unknown: {', '.join(unknown)}"] if unknown else []
         return "; ".join(parts)
     if outcome is Outcome.HANDED_OVER:
         return f"{outcome.title} to {to}" + (f": {reason}" if reason else "")
-    return outcome.title + (f": {reason}" if reason else "")
+    return titled(outcome, done) + (f": {reason}" if reason else "")
+
+
+def done_word(label: str) -> str:
+    """What a closed incident's hosts were said to be, read back from its label."""
+    return RE_ENABLED if label.startswith((RE_ENABLED, f"partially {RE_ENABLED}")) else ROLLED_BACK
 
 
 def named(hosts: Sequence[str], shown: int = 3) -> str:

@@ -12,7 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.model.outcome import CHOSEN, Outcome, named, them, verify_by_hand
+from console.engine.closing import done_by
+from console.model.outcome import CHOSEN, Outcome, named, them, titled, verify_by_hand
 from console.model.status import HostStatus
 from console.model.visible import visible
 from console.ui.lifecycle import Unsettled
@@ -83,6 +84,7 @@ class CloseDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         assert self.app.conductor is not None  # only an open incident is closed
         incident = self.app.conductor.state.incident_id
+        done = done_by(self.app.settings, self.app.conductor.state)  # `re-enabled` ...
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         # what stays held, said: the dialog still fits 24 rows, its refusal too
         extra += " -unknown" if self.unknown() else ""
@@ -92,7 +94,7 @@ class CloseDialog(ModalScreen[None]):
             with ChoiceThenText(id="close-outcome", enter_decides=True):
                 for outcome in self.choices():
                     yield MarkedRadioButton(
-                        SAID.get(outcome, outcome.title.capitalize()),
+                        SAID.get(outcome, titled(outcome, done).capitalize()),
                         name=outcome.value,
                         value=outcome is self.suggested,
                     )

@@ -9,7 +9,7 @@ from datetime import datetime
 from textual.widgets import DataTable
 
 from console.engine.listing import IncidentSummary
-from console.model.outcome import Outcome
+from console.model.outcome import ROLLED_BACK, Outcome, done_word
 from console.model.visible import visible
 from console.ui.widgets.plain import plain
 
@@ -39,11 +39,12 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
         outcome = Outcome(summary.outcome)
     except ValueError:  # an older journal: the outcome in words
         return textwrap.shorten(f"· {summary.outcome}", width, placeholder=" …")
+    short = outcome.short.replace(ROLLED_BACK, done_word(summary.outcome_label))
     if summary.undone:  # what the close said no longer stands: never a tick
         since = "an undo failed since" if summary.undo_failed else "undone since"
-        return textwrap.shorten(f"↶ {outcome.short}, {since}", width, placeholder=" …")
+        return textwrap.shorten(f"↶ {short}, {since}", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
-    return textwrap.shorten(f"{mark} {outcome.short}", width, placeholder=" …")
+    return textwrap.shorten(f"{mark} {short}", width, placeholder=" …")
 
 
 def age(opened: datetime | None, now: datetime) -> str:
