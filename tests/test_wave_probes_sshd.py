@@ -99,6 +99,11 @@ def test_a_bad_probe_after_the_canary_wave_halts_the_run(sshd_server, tmp_path: 
     assert halted.data.reason == f"wave 2 of 2: not healthy after wave 1: {said}"
     started = [e.data.wave for e in events if e.kind == Kind.WAVE_STARTED and e.where.step]
     assert started.count(2) == 0, started
+    # app-2 says why it was not started, in the record and in the run's last lines.
+    [not_started] = [e for e in events if e.kind == Kind.HOST_NOT_STARTED]
+    why = f"the run was halted: {halted.data.reason}"
+    assert (not_started.where.host, not_started.data.reason) == ("app-2", why)
+    assert f"\n  app-2: not started at restore: {why}\n" in done.stdout, done.stdout
 
 
 def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Path) -> None:

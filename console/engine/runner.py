@@ -47,7 +47,7 @@ class Runner:
         self.aborted: str | None = None
         self.abort_signal = asyncio.Event()  # set with `aborted`: wakes what waits (a soak)
         self._cut_pause = asyncio.Event()  # set by an abort or a detach: a pause ends
-        self.halted = False
+        self.halted = ""  # why the run was halted, once it was: its later hosts not started
         self.detached = False  # the console quits leaving the running commands be
         self.detached_why: str | None = None  # why, when nobody chose it (a signal)
 
@@ -72,7 +72,7 @@ class Runner:
         Each host's try is `tries`' number for it, if given, else `attempt`."""
         plan = plan or RunPlan()
         self.arm()
-        self.halted = False
+        self.halted = ""
         keys = [(step, t.name) for t in targets]
         self._waiting.update(zip(keys, targets, strict=True))
         try:
@@ -112,13 +112,15 @@ class Runner:
                         if not self.halted and threshold_exceeded(
                             failed, len(targets), plan.max_fail_percentage
                         ):
-                            self.halted = True
                             said = "failed or unknown" if unknown else "failed"
+                            self.halted = (
+                                f"{failed} of {len(targets)} hosts {said}, more than"
+                                f" max_fail_percentage {plan.max_fail_percentage:g}%"
+                            )
                             self.recorder.record(
                                 Kind.RUN_HALTED,
                                 step=step,
-                                reason=f"{failed} of {len(targets)} hosts {said}, more than"
-                                f" max_fail_percentage {plan.max_fail_percentage:g}%",
+                                reason=self.halted,
                                 failed=failed,
                                 total=len(targets),
                                 max_fail_percentage=plan.max_fail_percentage,
@@ -175,12 +177,12 @@ class Runner:
             return
         if self._stopped():  # aborted or detached while asked: that says why already
             return
-        self.halted = True
         nobody = "nobody to confirm it" if ask is None else "not confirmed"
+        self.halted = f"wave {number + 1} of {total}: {unhealthy or nobody}"
         self.recorder.record(
             Kind.RUN_HALTED,
             step=step,
-            reason=f"wave {number + 1} of {total}: {unhealthy or nobody}",
+            reason=self.halted,
             failed=failed_of[0],
             total=failed_of[1],
         )
@@ -211,7 +213,7 @@ class Runner:
         if self.aborted:
             return f"aborted: {self.aborted}"
         if not self.detached:
-            return "the run was halted"
+            return f"the run was halted: {self.halted}"
         return detached_reason(self.detached_why)
 
     def _not_started(self, step: str, wave: list[Target], outcomes: dict[str, HostOutcome]) -> None:
