@@ -4,7 +4,8 @@ named every host of it with its error, and the banner, `height: auto`, grew over
 grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
 at a list separator, saying how many hosts it no longer names and that the timeline has it
 whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
-are one phrase when they do not fit."""
+are one phrase when they do not fit. The run's question: past four waves, their size once.
+"""
 
 from __future__ import annotations
 
@@ -145,6 +146,7 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         await open_incident(pilot)
         app.start_run("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        asked = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
         await pilot.press("y")
         failed = StepStatus.FAILED  # every wave ran: seven hosts failed, none halted it
         await until(pilot, lambda: app.conductor.state.step("restore").status is failed, 60)
@@ -154,3 +156,5 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         line = str(app.screen.query_one("#exec-waves", Static).render())
     assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (not all ok: 2–3, 5, 8–10 +1 more)"
     assert len(line) <= 80
+    # The question said the waves in a few words, not each of the twelve sizes.
+    assert "\nWaves: 12 waves of 1 host(s)\n" in asked, asked

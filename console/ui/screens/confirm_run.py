@@ -96,7 +96,7 @@ def strategy_text(
     w = strategy.waves
     sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
     if len(sizes) > 1:
-        waves = f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
+        waves = _sizes_said(sizes)
         if w.pause_seconds:
             waves += f", {w.pause_seconds:g} s apart"
         if probes and not undo:
@@ -311,3 +311,13 @@ class NotifyDialog(ModalScreen[str | None]):
 def _named(probes: list[str]) -> str:
     """`web/errors, web/p99 +2`: the probes read between waves or stages, a few named."""
     return ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
+
+
+def _sizes_said(sizes: list[int]) -> str:
+    """`3 waves of 1, 1, 1 host(s)`; past four, the size once: `1000 waves of 1 host(s)`
+    (each listed, the line took 40 rows of the dialog at 80 columns) or `9 waves of 3
+    host(s), the last of 2` (all but the last are the same size: model/waves.py)."""
+    if len(sizes) <= 4:
+        return f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
+    last = f", the last of {sizes[-1]}" if sizes[-1] != sizes[0] else ""
+    return f"{len(sizes)} waves of {sizes[0]} host(s){last}"
