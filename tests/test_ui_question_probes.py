@@ -103,3 +103,33 @@ async def test_the_stage_question_shows_the_round_read_after_the_stage(
     assert [line.split() for line in lines[1:]] == [
         ["✔", "app/errors", "0.01", ">", "0.05", "healthy"]
     ], lines
+
+
+async def test_a_probe_of_the_whole_system_is_not_said_to_judge_the_waves(
+    tmp_path: Path,
+) -> None:
+    """An HTTP probe of one URL reads the whole system: hosts rolled back and not alike.
+    Between waves it judges nothing, and the run's confirmation no longer says it does
+    ('the probes read after each on the hosts changed (web/error-rate ...)')."""
+    settings = with_waves(demo_settings(), size=1, max_fail_percentage=None, confirm=True)
+    data = settings.model_dump()
+    [web] = [s for s in data["inventory"]["systems"] if s["name"] == "web"]
+    one_url = {"kind": "http", "url": "http://127.0.0.1:9/health", "command": None}
+    web["probes"] = [{**p, **one_url} for p in web["probes"]]
+    async with DemoFleet(Settings.model_validate(data)) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            app.start_run("restore")
+            await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))
+            about = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
+            await pilot.press("y")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+            question = str(app.screen.query_one(".dialog-text", Static).render())
+            await pilot.press("escape")
+            await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    [waves] = [line for line in about.splitlines() if line.startswith("Waves: ")]
+    assert waves == "Waves: 3 waves of 1, 1, 1 host(s), your yes before each next one", about
+    # After the canary, the question says nothing judged it.
+    said = "No probe reads web-1 alone: none judged the wave."
+    assert said in " ".join(question.split()), question

@@ -128,3 +128,9 @@ class Probe(Strict):
     @property
     def label(self) -> str:
         return self.title or self.name
+
+    @property
+    def per_host(self) -> bool:
+        """Whether it reads each host alone: an HTTP probe of one URL, without {{host}} or
+        {{address}}, reads the whole system once, from the jump host."""
+        return self.kind is not ProbeKind.HTTP or "{{" in (self.url or "")

@@ -193,10 +193,12 @@ class Stepping:
         held = None if undo else state.step(step_id).held_for(hosts)
         settings = conductor.settings
         systems = sorted({state.hosts[h] for h in hosts if h in state.hosts})
-        probes = [f"{s}/{p.name}" for s in systems for p in settings.inventory.system(s).probes]
+        probes = [(s, p) for s in systems for p in settings.inventory.system(s).probes]
         strategy = settings.strategy(name)
         chosen = strategy.values_in(state.strategy, state.params)
-        return strategy_text(strategy, chosen, len(hosts), undo, held, probes)
+        names = [f"{s}/{p.name}" for s, p in probes]
+        alone = [f"{s}/{p.name}" for s, p in probes if p.per_host]
+        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone)
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

@@ -72,12 +72,14 @@ def strategy_text(
     undo: bool,
     held: RolloutHeld | None = None,
     probes: list[str] | None = None,
+    host_probes: list[str] | None = None,
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends. The facts that
     decide the yes come first, one line each, so that at 80x24 they are on screen however
     long the rest: the strategy, where it runs if not on the hosts, its waves, its failure
     threshold, its stages (a gradual re-enable `held` goes on with its next stage; the
-    `probes` read after each, `system/probe`). Then
+    `probes` read after each, `system/probe`; between waves, the `host_probes` that read
+    each host alone). Then
     what it does (its description) and the parameters chosen, however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, on every host it names at once."""
@@ -99,8 +101,8 @@ def strategy_text(
         waves = _sizes_said(sizes)
         if w.pause_seconds:
             waves += f", {w.pause_seconds:g} s apart"
-        if probes and not undo:
-            read = f"the probes read after each on the hosts changed ({_named(probes)}"
+        if host_probes and not undo:
+            read = f"the probes read after each on the hosts changed ({_named(host_probes)}"
             waves += f", {read}; one not healthy halts it)"
         if w.confirm:
             waves += ", your yes before each next one"
