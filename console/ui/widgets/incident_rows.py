@@ -29,7 +29,8 @@ MARKS = {
 
 def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     """`✔ rolled back`, `◐ partial`, `○ false alarm`, `✘ aborted`, `↶ rolled back, undone
-    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), or `… open`,
+    since` (or `an undo failed since`), `✘ drill failed` (a drill judged so), `✔ drill
+    passed` (one that expected its rollback to fail, or to halt), or `… open`,
     cut at a word; the export has the reason, the hosts or the successor."""
     if summary.outcome is None:
         return "… open"
@@ -43,6 +44,8 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     if summary.undone:  # what the close said no longer stands: never a tick
         since = "an undo failed since" if summary.undo_failed else "undone since"
         return textwrap.shorten(f"↶ {short}, {since}", width, placeholder=" …")
+    if summary.drill and not outcome.good:  # it passed: it expected this (halted, failed)
+        return textwrap.shorten("✔ drill passed", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
     return textwrap.shorten(f"{mark} {short}", width, placeholder=" …")
 
