@@ -1,6 +1,7 @@
 """A drill on your own hosts whose connection to one of them drops mid-change (real sshd):
-the host's outcome is unknown, so the drill's close keeps its system's lock as any close
-does, the report names the host, and the verify by hand it prints settles it."""
+the host's outcome is unknown, so the drill sends it nothing more (not even the faults'
+undo), its close keeps its system's lock as any close does, the report names the host,
+and the verify by hand it prints settles it."""
 
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ def test_a_drill_that_leaves_a_host_unknown_keeps_its_lock_and_names_it(fleet):
         " a change may still run there ✘" in out
     ), out
     assert "✘ outcome unknown on app-1 at the close (a change may still run there): the lock" in out
+    # nothing more is sent to app-1, not even the faults' undo: a change may still run
+    # there, and the undo would also hide from the verify what that change did
+    assert (
+        "  fault      drop on app-1; NOT undone: undo not sent to app-1: its outcome is unknown"
+        " (a change may still run there); undo it there once the verify by hand has answered:"
+        " rm -f .drop" in out
+    ), out
+    assert (fleet.sandboxes["app-1"] / ".drop").exists()
+    assert not (fleet.sandboxes["app-2"] / ".drill-was").exists()  # undone where known
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     events = read_journal(journal).events
     closed = events[-1]

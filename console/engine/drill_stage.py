@@ -183,17 +183,32 @@ class Stage:
         return None
 
     async def undo(self) -> None:
-        """Put back every fault injected, the last first, whatever the drill's result."""
+        """Put back every fault injected, the last first, whatever the drill's result;
+        on your own hosts, not where a host's outcome is unknown (a change may still run
+        there, and an undo would also hide from its verify what that change did)."""
         for fault, hosts, number in reversed(self.injected):
             if fault.inject:
                 ok, detail = await self._clear_demo(fault)
-            else:
+                self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
+                continue
+            unknown = {h for _, h in self.conductor.state.unknown_hosts}
+            held = sorted(set(hosts) & unknown) if self.demo is None else []
+            sent = [h for h in hosts if h not in held]
+            short = ""
+            if sent:
                 title = f"Drill: undo fault {fault.label}"
                 step = fault_steps(number)[1]
-                outcomes, _ = await self._run(step, title, hosts, fault.undo or "", "undo")
+                outcomes, _ = await self._run(step, title, sent, fault.undo or "", "undo")
                 short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
-                ok, detail = not short, f"undo {short}" if short else ""
-            self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
+            said = [f"undo {short}"] if short else []
+            if held:
+                said.append(
+                    f"undo not sent to {', '.join(held)}: its outcome is unknown (a change may"
+                    " still run there); undo it there once the verify by hand has answered:"
+                    f" {clip(visible(fault.undo or '', one_line=True), WHY_WIDTH)}"
+                )
+            detail = "; ".join(said)
+            self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
 
     async def _clear_demo(self, fault: Fault) -> tuple[bool, str]:
         assert self.demo is not None
