@@ -105,6 +105,20 @@ class Step(Strict):
             raise ValueError(f"required_fields names {', '.join(stray)}, not among its fields")
         if self.kind is not StepKind.STRATEGY and self.strategy:
             raise ValueError("only a strategy step names a strategy")
+        if self.command and self.kind not in (StepKind.COMMAND, StepKind.NOTIFY):
+            # never run, and nothing said: a hurried `kind = "manual"` over a real command
+            raise located_error(
+                "Step",
+                [
+                    (
+                        ("command",),
+                        f'a {self.kind.value} step runs no command; kind = "command" runs it'
+                        " on the hosts (a notify step's, on this jump host)",
+                    )
+                ],
+            )
+        if self.fields and self.kind is not StepKind.FORM:
+            raise located_error("Step", [(("fields",), "only a form step has fields")])
         if self.soak and self.kind is not StepKind.PROBE:
             raise ValueError("only a probe step has a soak window")
         return self
