@@ -350,9 +350,10 @@ async def test_sql_undo_never_applies_an_up_file_twice(host, cluster, tmp_path):
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
     said = (journal / "output.jsonl").read_text()
     assert "schema version is 2, not 1 where this incident's reversal left it" in said
-    # the document never says the rollback was undone where its undo failed
+    # the document never says the rollback was undone where its undo was refused (it
+    # changed nothing: neither failed nor undone)
     summary = build_document(read_journal(journal / "journal.jsonl").events).summary.paragraph
-    assert "An undo failed on 1 host (db-1)." in summary, summary
+    assert "An undo was refused on 1 host (db-1): it found nothing of this" in summary, summary
     assert "undone since" not in summary
 
 

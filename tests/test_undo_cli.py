@@ -3,6 +3,7 @@ wrong move, seen first with --dry-run, confirmed with --yes, journalled in the i
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.state import HostStatus, fold
 from console.ui.widgets.incident_rows import _outcome
 from tests.cli_fleet import HOSTS, Fleet, write_fleet
 from tests.fleet_settings import chown_tree
@@ -170,3 +172,41 @@ def test_undo_leaves_alone_a_host_whose_precheck_refused(fleet):
     undone = fleet.cli("undo", str(journal), "restore", "--yes")
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.5.0\n"}
+
+
+def test_an_undo_that_finds_a_change_since_is_refused_not_failed(sshd_server, tmp_path):
+    """The releases preset's undo on a host whose `current` moved on since the rollback
+    (another release deployed by hand) changes nothing there. Walked on a README fleet, it
+    read 'undo failed: non-zero exit' and 'restore: undo FAILED', exit 1, for an undo that
+    did nothing: it is refused, as a precheck finding nothing to do is (exit 3), and said so
+    on the host, the step, the last line and in the document."""
+    files = {"strategies.toml": {"strategies": [{"name": "rb", "kind": "version-rollback"}]}}
+    fleet = write_fleet(sshd_server, tmp_path, {**files, "procedure.toml": PROCEDURE},
+                        strategies=["rb"], probes=[])  # fmt: skip
+    for sandbox in fleet.sandboxes.values():
+        for release in ("2.4.0", "2.5.0", "2.6.0"):
+            (sandbox / "releases" / release).mkdir(parents=True)
+        (sandbox / "current").symlink_to("releases/2.5.0")
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    journal = fleet.state / "incident"
+    ran = fleet.cli("run", "--systems", "app", "--strategy", "rb", "--trigger", "user-impact",
+                    "--reason", "checkout errors", "--yes", "--journal", str(journal))  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    moved = fleet.sandboxes["app-2"] / "current"
+    moved.unlink()
+    moved.symlink_to("releases/2.6.0")  # deployed by hand since
+
+    undone = fleet.cli("undo", str(journal), "restore", "--yes")
+    assert undone.returncode == 3, undone.stdout + undone.stderr
+    last = undone.stdout.splitlines()[-1]
+    assert last.startswith(
+        "restore: undone on app-1; undo REFUSED on app-2, nothing changed there (app-2:"
+        " current points at 2.6.0, not 2.4.0 where this incident's rollback left it:"
+        " nothing to undo); journal "
+    ), last
+    assert "FAILED" not in undone.stdout and "undo failed" not in undone.stdout
+    assert os.readlink(moved) == "releases/2.6.0"
+    state = fold(read_journal(journal / "journal.jsonl").events)
+    assert state.step("restore.undo").hosts["app-2"].status is HostStatus.REFUSED
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    assert "An undo was refused on 1 host (app-2): it found nothing of this incident's" in document

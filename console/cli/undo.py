@@ -10,7 +10,7 @@ from pathlib import Path
 
 from console.cli.common import existing_journal, load, split
 from console.cli.console_app import ran_on_demo
-from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from console.cli.parser import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, UsageError
 
 
 def undo(args: argparse.Namespace) -> int:
@@ -71,7 +71,8 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     from console.headless.common import reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import console_line
-    from console.model.state import fold
+    from console.model.state import HostStatus, fold
+    from console.model.status import StepStatus
 
     hosts = split(args.hosts) or None
     async with reachable(settings, [], demo) as settings:
@@ -87,7 +88,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             try:
                 conductor.record_locks()
                 ok = await conductor.undo(args.step, hosts)
-                undone = conductor.state.step(f"{args.step}.undo").hosts
+                undo = conductor.state.step(f"{args.step}.undo")
             finally:
                 # Before the shutdown, which releases whatever is still held: kept while a
                 # host is unknown there.
@@ -96,6 +97,17 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 conductor.recorder.close()
         finally:
             await engine.close()
-    verdict = f"undone on {', '.join(undone)}" if ok else "undo FAILED"
+    if undo.status is StepStatus.REFUSED:  # it changed nothing where it was refused
+        refused = undo.refused()
+        done = [h for h, run in undo.hosts.items() if run.status is HostStatus.SUCCEEDED]
+        said = "; ".join(f"{h}: {why}" for h, why in refused.items())
+        undone = f"undone on {', '.join(done)}; " if done else ""
+        print(
+            f"{args.step}: {undone}undo REFUSED on {', '.join(refused)}, nothing changed"
+            f" there ({said}); journal {path}",
+            flush=True,
+        )
+        return EXIT_REFUSED
+    verdict = f"undone on {', '.join(undo.hosts)}" if ok else "undo FAILED"
     print(f"{args.step}: {verdict}; journal {path}", flush=True)
     return EXIT_OK if ok else EXIT_FAILED

@@ -37,7 +37,8 @@ def command_result(
     # Stopped, or done with this stage as the abort came: its next is not sent.
     aborted = bool(abort and (ended.exit_status != 0 or not final))
     refused = None
-    if stage == "precheck" and ended.exit_status == NOTHING_TO_DO and not aborted:
+    # An undo finding nothing to undo there (a change since) refuses as a precheck does.
+    if stage in ("precheck", "undo") and ended.exit_status == NOTHING_TO_DO and not aborted:
         said = [b.last for name in ("stderr", "stdout") if (b := batchers.get(name))]
         refused = next((line for line in said if line), "").strip() or "nothing to do"
     # None: not said, never written.

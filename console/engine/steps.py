@@ -205,9 +205,10 @@ class StepExecution:
             status = StepStatus.DONE
         elif ended <= {HostStatus.SUCCEEDED, HostStatus.REFUSED}:
             status = StepStatus.REFUSED
+            by = "by the undo" if step_id.endswith(".undo") else "at the precheck"
             counts.pop(HostStatus.REFUSED.value)
             summary = "; ".join(
-                [refused_words(st.refused())] + [f"{n} succeeded" for n in counts.values()]
+                [refused_words(st.refused(), by)] + [f"{n} succeeded" for n in counts.values()]
             )
         elif HostStatus.HELD in ended and ended <= {
             HostStatus.SUCCEEDED,

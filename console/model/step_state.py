@@ -188,15 +188,14 @@ def _said_alike(refused: dict[str, str]) -> dict[str, list[str]]:
     return {why: hosts for hosts, why in grouped(refused)}
 
 
-def refused_words(refused: dict[str, str]) -> str:
+def refused_words(refused: dict[str, str], by: str = "at the precheck") -> str:
     """`refused at the precheck on 2 hosts, nothing changed there (web-1, web-2: already
-    rolled back to 2.4.0 ...)`: hosts that said the same grouped."""
+    rolled back to 2.4.0 ...)`: hosts that said the same grouped; `by`: what refused
+    them (an undo finding a change since: `by its undo`)."""
     said = _said_alike(refused)
     n = len(refused)
     why = "; ".join(f"{', '.join(hosts)}: {reason}" for reason, hosts in said.items())
-    return (
-        f"refused at the precheck on {n} host{'' if n == 1 else 's'}, nothing changed there ({why})"
-    )
+    return f"refused {by} on {n} host{'' if n == 1 else 's'}, nothing changed there ({why})"
 
 
 def held_by_refusals(refused: dict[str, str]) -> str:

@@ -264,6 +264,7 @@ UNDO_SAID: dict[str, str] = {
     HostStatus.UNKNOWN: "undo unknown",
     HostStatus.RUNNING: "undo unknown",
     HostStatus.NOT_STARTED: "undo not sent",
+    HostStatus.REFUSED: "undo refused",
 }
 UNDO_SENTENCES = {
     "undone since": "The rollback was undone since on {hosts}.",
@@ -271,6 +272,8 @@ UNDO_SENTENCES = {
     "undo unknown": "An undo was sent to {hosts} with no outcome on record: the rollback may"
     " still be in place there.",
     "undo not sent": "An undo was begun but nothing of it sent to {hosts}.",
+    "undo refused": "An undo was refused on {hosts}: it found nothing of this incident's to"
+    " undo there, and changed nothing.",
 }
 
 

@@ -100,7 +100,7 @@ def _undo(ours: str) -> str:
         + """\
 bad=0
 for f in $flags; do
-  test -s "$saved/$f.json" || { echo "nothing to undo: flag $f was not saved" >&2; exit 3; }
+  test -s "$saved/$f.json" || { echo "nothing to undo: flag $f was not saved" >&2; exit 120; }
   got=$(req GET "$url/$f") || { echo "cannot read flag $f at $url/$f" >&2; exit 1; }
   [ "$got" = "$(cat "$saved/$f.json")" ] || ours "$f" "$got" || {
     printf 'flag %s at %s reads %.300s, not %s as this incident set it: nothing to undo (the change since would be lost)\\n' \\
@@ -108,7 +108,7 @@ for f in $flags; do
     bad=1
   }
 done
-[ "$bad" -eq 0 ] || exit 3
+[ "$bad" -eq 0 ] || exit 120
 for f in $flags; do
   req PUT "$url/$f" "$(cat "$saved/$f.json")" > /dev/null || { echo "flag $f: the service refused" >&2; exit 1; }
   echo "flag $f is back as it was"

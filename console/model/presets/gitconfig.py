@@ -126,7 +126,7 @@ if [ -f "$mine-from" ]; then
 elif [ "$(cat "$state/git-incident" 2>/dev/null)" = {{incident}} ]; then
   from=$(cat "$state/git-from") && want=$(cat "$state/git-target") || exit 3
 else
-  echo "nothing to undo: this incident restored nothing here" >&2; exit 3
+  echo "nothing to undo: this incident restored nothing here" >&2; exit 120
 fi
 if git diff --quiet "$from" HEAD -- "$@"; then  # a retry: back already
   echo "$* already back to $(git log -n 1 --format='%h %s' "$from")"
@@ -134,7 +134,7 @@ elif ! git diff --quiet "$want" HEAD -- "$@"; then
   git diff --stat "$want" HEAD -- "$@" >&2
   echo "$* changed since this incident restored them to $(git log -n 1 --format='%h %s' "$want"):" \\
     "nothing to undo (the changes since would be lost)" >&2
-  exit 3
+  exit 120
 elif dirty=$(git status --porcelain -- "$@") && [ -n "$dirty" ]; then
   echo "$dirty" >&2
   echo "uncommitted changes in $* since this incident restored them: commit them first" \\

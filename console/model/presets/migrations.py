@@ -102,14 +102,14 @@ ALEMBIC_UNDO = (
     _ALEMBIC
     + stops("alembic")
     + """\
-from=$(cat "$mine-from") || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 3; }
+from=$(cat "$mine-from") || { echo "nothing to undo: this incident recorded no downgrade" >&2; exit 120; }
 # only where one of this incident's downgrades left the database: else the upgrade is another's
 now=$(al current) || exit 3
 now=$(echo "$now" | awk 'NF { print $1 }')
 echo "$stops" | grep -qx -- "${now:-base}" || {
   echo "alembic revision is ${now:-base}, not $(echo "$stops" | tail -n 1) where this incident's downgrade left it:" \\
     "nothing to undo (it failed, it was undone already, or the database changed since)" >&2
-  exit 3
+  exit 120
 }
 al upgrade "$from" || exit 1
 echo "alembic revision back to $from (data the downgrade dropped does not come back)"
@@ -282,14 +282,14 @@ SQL_UNDO = (
     _SQL
     + stops("sql")
     + """\
-test -s "$mine-plan" || { echo "nothing to undo: this incident planned no reversal" >&2; exit 3; }
+test -s "$mine-plan" || { echo "nothing to undo: this incident planned no reversal" >&2; exit 120; }
 # only where one of this incident's reversals left the schema: else the up files would run
 # again; from there, the versions it took down (a later reversal's that rolled back: none)
 now=$(version) || exit 3
 echo "$stops" | grep -qx -- "$now" || {
   echo "schema version is $now, not $(echo "$stops" | tail -n 1) where this incident's reversal left it:" \\
     "nothing to undo (its transaction rolled back, it was undone already, or the schema changed since)" >&2
-  exit 3
+  exit 120
 }
 : > .rollback/sql-up-plan
 for v in $(sort -n "$mine-plan" | awk -v now="$now" '$1 > now + 0 { print $1 }'); do

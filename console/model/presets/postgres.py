@@ -222,7 +222,7 @@ echo "accepting connections on PostgreSQL $(sql -c 'SHOW server_version')"
 UNDO = (
     SERVER_PRELUDE
     + """\
-test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 3; }
+test -d "$replaced" || { echo "nothing to undo: no data directory was kept aside at $replaced" >&2; exit 120; }
 # Another incident restored over this one since: undoing this one first would put back the
 # data from before both and leave that incident nothing to undo.
 for later in "$pgdata".rollback-*; do
@@ -230,7 +230,7 @@ for later in "$pgdata".rollback-*; do
   id=${later#"$pgdata".rollback-}
   if [ "$later" -nt "$state" ] && [ -d "$pgdata.replaced-$id" ] && grep -qx recovered=1 "$later"; then
     echo "incident $id restored the data directory after this one: undo it first" >&2
-    exit 3
+    exit 120
   fi
 done
 # A restore retried after an undo is undone again: each restored directory is kept.

@@ -91,13 +91,13 @@ if [ -f .rollback/release-{{incident}}-from ]; then
 elif [ "$(cat .rollback/release-incident 2>/dev/null)" = {{incident}} ] && [ -f .rollback/release-from ]; then
   prev=$(cat .rollback/release-from) && want=$(cat .rollback/release-target) || exit 3
 else
-  echo "nothing to undo: this incident replaced no release here" >&2; exit 3
+  echo "nothing to undo: this incident replaced no release here" >&2; exit 120
 fi
 if [ "$cur" = "$prev" ]; then  # a retry: the link is back already
   echo "already back on $prev"
 elif [ "$cur" != "$want" ]; then
   echo "$link points at $cur, not $want where this incident's rollback left it: nothing to undo" >&2
-  exit 3
+  exit 120
 else
   ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link" ||
     { echo "cannot point $link back at $prev" >&2; exit 1; }

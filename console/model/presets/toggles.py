@@ -106,7 +106,7 @@ def _put_back(name: str, fallback: str) -> str:
     return (
         _kept(name)
         + f"""\
-test -f "$kept" || {{ echo "nothing to undo: this incident kept no copy of "{{{{flags_file}}}} >&2; exit 3; }}
+test -f "$kept" || {{ echo "nothing to undo: this incident kept no copy of "{{{{flags_file}}}} >&2; exit 120; }}
 set=$(cat "$kept.set" 2>/dev/null) || set={fallback}
 FLAGS={{{{flags}}}} SET="$set" HOST={{{{host}}}} FILE={{{{flags_file}}}} awk -F= '
   BEGIN {{ n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1
@@ -121,9 +121,9 @@ FLAGS={{{{flags}}}} SET="$set" HOST={{{{host}}}} FILE={{{{flags_file}}}} awk -F=
       else why = " reads " now[x] ", not " ENVIRON["SET"] " as this incident set it"
       print on why ": nothing to undo (the change since would be lost)" > "/dev/stderr"; bad++
     }}
-    exit bad ? 3 : 0
+    exit bad ? 120 : 0
   }}
-' "$kept" {{{{flags_file}}}} || exit 3
+' "$kept" {{{{flags_file}}}} || exit $?
 """
         + """\
 FLAGS={{flags}} awk -F= '

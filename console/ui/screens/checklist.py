@@ -117,6 +117,9 @@ class ChecklistScreen(IncidentScreen):
         `⚠ done`, never a plain tick."""
         status = self.shown_status(st)
         undo = self.incident.state.undone(st.id)
+        if status is StepStatus.DONE and undo is not None and undo.status is StepStatus.REFUSED:
+            # its undo found a change since somewhere, and changed nothing there
+            return Text("⊘ undo".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and undo is not None and not undo.status.finished:
             # its undo failed somewhere: the rollback may well be in place there still
             return Text("✘ undo".ljust(width), style=themed("bold $error"))
