@@ -9,10 +9,16 @@ import time
 
 import pytest
 import tomli_w
+from textual.widgets import Static
 
+from console.engine.session import Engine
 from console.journal.store import read_journal
+from console.model.clock import FixedClock
 from console.model.events import Kind
-from tests.test_drills_sshd import DRILLS, STRATEGIES, staging_fleet
+from console.model.loading import load_settings
+from console.ui.screens.dialogs import TextPrompt
+from tests.test_drills_sshd import DRILLS, STRATEGIES, staging_fleet, start_drill
+from tests.test_ui_support import START, build_app, until
 
 pytestmark = pytest.mark.sshd
 VERIFY_ATTEMPTS = 20  # the killed session's command may take a moment to be stopped
@@ -90,3 +96,34 @@ def test_a_drill_that_leaves_a_host_unknown_keeps_its_lock_and_names_it(fleet):
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "app-1: verified: succeeded" in verify.stdout
     assert "lock on app released" in verify.stderr
+
+
+async def test_the_console_offered_the_kept_lock_says_why_it_was_kept(fleet):
+    """Seen at 80x24 after such a drill: d, Enter on a drill of the same system offered to
+    take the kept lock over saying 'Drill ID was cut short on this jump host (its console is
+    gone): ... taking its lock over loses nothing', where the headless refusal says the
+    outcome is unknown on web-1 and gives the verify by hand."""
+    assert fleet.cli("drill", "--quiet").returncode == 1  # app-1 unknown: app's lock kept
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    settings = load_settings(fleet.config)
+    engine = Engine(
+        settings,
+        fleet.state / "incidents",
+        clock=FixedClock(START),
+        lock_dir=fleet.state / "locks",
+        threaded_io=True,
+    )
+    app = build_app(settings, fleet.state / "incidents", engine)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await start_drill(pilot)
+            await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+            said = str(app.screen.query_one(".dialog-text", Static).render())
+    finally:
+        await engine.close()
+    said = " ".join(said.split())
+    assert "was cut short" not in said and "loses nothing" not in said, said
+    assert (
+        f"Incident {journal.parent.name} was closed with the outcome unknown on app-1: a change"
+        " may still run there. Check it first, as the verify by hand does:" in said
+    ), said

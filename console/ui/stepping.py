@@ -334,13 +334,13 @@ class Stepping:
         journal = self.app.engine.journal_root / refusal.holder / JOURNAL_NAME
         resume = ""
         if refusal.holder and refusal.holder != mine and journal.is_file():
-            resume = (
+            # a close that kept it (a host unknown there, a drill's too) says so first
+            resume = held_by_closed(refusal.holder, journal) or (
                 f"\nDrill {refusal.holder} was cut short on this jump host (its console is"
                 " gone): a drill is not carried on, so taking its lock over loses nothing;"
                 " its record stays as it is."
                 if opened_as_drill(journal)
-                else held_by_closed(refusal.holder, journal)
-                or f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
+                else f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
                 " on instead, Esc back to the home screen and resume it there (r)."
             )
         self.app.push_screen(
