@@ -11,9 +11,14 @@ import pytest
 import tomli_w
 
 from console.engine.listing import list_incidents
+from console.engine.session import Engine
 from console.journal.lock import SystemLocks
+from console.model.loading import load_settings
+from console.ui.app import make_app
+from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.incident_rows import _outcome as incident_outcome
 from tests.test_drills_sshd import staging_fleet
+from tests.test_ui_support import until
 
 pytestmark = pytest.mark.sshd
 
@@ -21,7 +26,7 @@ ADHOC = ("drill", "--systems", "app", "--strategy", "release-rollback")
 ADHOC += ("--trigger", "user-impact", "--reason", "game day", "--yes", "--quiet")
 
 
-def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
+async def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
     sshd_server, tmp_path
 ):
     """Walked on a README fleet: the last line read 'ID: FAILED: rolled back and
@@ -63,3 +68,15 @@ def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_back(
     ), listed.stdout
     [record] = json.loads(fleet.cli("list", "--json").stdout)["incidents"]
     assert (record["drill"], record["drill_failed"]) == (True, True)
+
+    # the console, opened on it (r): its bar says the drill failed before "verified"
+    settings = load_settings(fleet.config)
+    engine = Engine(settings, fleet.state / "incidents", lock_dir=fleet.state / "locks")
+    app = make_app(settings, engine, resume=summary.path, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: app.conductor is not None)
+            bar = str(app.screen.query_one(IncidentBar).render())
+    finally:
+        await engine.close()
+    assert "■ closed: DRILL FAILED; rolled back" in bar, bar

@@ -13,14 +13,13 @@ from console.journal.custody import Custody, custody
 from console.journal.files import JOURNAL_NAME, JournalError
 from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
-from console.journal.results import drill_findings
+from console.journal.results import drill_failed
 from console.journal.store import parse_line
 from console.model.events import Event
 from console.model.status import StepStatus
 
 if TYPE_CHECKING:
     from console.model.recovery import Recovery
-    from console.model.state import IncidentState
 
 
 class IncidentSummary(NamedTuple):
@@ -105,17 +104,9 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
                 recovery=state.recovery,
                 undone=bool(undos),
                 undo_failed=any(u.status is not StepStatus.DONE for u in undos),
-                drill_failed=_drill_failed(state),
+                drill_failed=drill_failed(state),
                 custody=custody(path.parent, incident_id, held),
                 ended=None if state.closed else driver.ended(quit_too=True),
             )
         )
     return sorted(found, key=lambda i: i.path.parent.name, reverse=True)
-
-
-def _drill_failed(state: IncidentState) -> bool:
-    """A drill judged failed: a scenario's verdict, or (closed) an ad-hoc drill's
-    findings, its recovery over an RTO or its data mismatched: never a tick."""
-    if state.drill_verdict is not None:
-        return state.drill_verdict.get("passed") is False
-    return state.drill and state.closed and not drill_findings(state)[0]

@@ -83,6 +83,14 @@ def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
     return ok and not bad, {"passed": ok and not bad, "recovery": recovery, "integrity": integrity}
 
 
+def drill_failed(state: IncidentState) -> bool:
+    """A drill judged failed: a scenario's verdict, or (closed) an ad-hoc drill's
+    findings, its recovery over an RTO or its data mismatched: never a tick."""
+    if state.drill_verdict is not None:
+        return state.drill_verdict.get("passed") is False
+    return state.drill and state.closed and not drill_findings(state)[0]
+
+
 def run_result(
     state: IncidentState,
     ok: bool,

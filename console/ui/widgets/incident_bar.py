@@ -62,7 +62,10 @@ class IncidentBar(Widget):
             line.append(" │ ", style="dim")
             line.append(elapsed_text(end - state.opened_at), style="bold")
         if state.closed:
-            line.append(f" ■ closed: {visible(state.outcome_label, one_line=True)}", style="bold")
+            # a failed drill says so first: its rollback may well read "verified"
+            failed = "DRILL FAILED; " if state.drill and _drill_failed(state) else ""
+            said = visible(state.outcome_label, one_line=True)
+            line.append(f" ■ closed: {failed}{said}", style="bold")
         if state.commander:
             line.append(" │ ", style="dim")
             commander = visible(state.commander, one_line=True)
@@ -91,3 +94,9 @@ class IncidentBar(Widget):
             return Text(" no incident open")
         width = self.content_size.width
         return Text("\n").join([fit(self._facts(conductor.state), width), fit(self._tabs(), width)])
+
+
+def _drill_failed(state: IncidentState) -> bool:
+    from console.journal.results import drill_failed  # drills only: not on the way to start
+
+    return drill_failed(state)
