@@ -16,12 +16,13 @@ from textual.widgets import Static
 
 from console.journal.export.markdown import render_markdown
 from console.model.loading import load_settings
+from console.ui.app import RollbackApp
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.step_detail import step_detail
 from console.ui.widgets.toggles import MarkedRadioButton
-from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -67,6 +68,13 @@ PROCEDURE = {
 }
 
 
+def _fleet_and_app(sshd_server, tmp_path: Path) -> tuple[Fleet, RollbackApp]:
+    """Two hosts whose new_checkout is off, and the console on them."""
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
+    return fleet, build_app(load_settings(fleet.config), tmp_path / "incidents")
+
+
 async def _question(pilot, app) -> str:
     await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
     return " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
@@ -75,9 +83,7 @@ async def _question(pilot, app) -> str:
 async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
     sshd_server, tmp_path: Path
 ) -> None:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    fleet, app = _fleet_and_app(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         app.conductor.choose_strategy("off")
@@ -115,9 +121,7 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
 async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path: Path) -> None:
     """The close dialog of an incident whose strategy is a gradual re-enable offers what
     it did: 'Re-enabled and verified', 'Partially re-enabled', never 'Rolled back'."""
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
-    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=0\n")
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    _, app = _fleet_and_app(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
         app.conductor.choose_strategy("reenable")
