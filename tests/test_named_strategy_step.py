@@ -8,13 +8,16 @@ document's summary named only the chosen strategy."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from rich.text import Text
 from textual.widgets import Static
 
+from console.journal.export.document import build_document
 from console.journal.export.markdown import render_markdown
+from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import RollbackApp
 from console.ui.screens.close import CloseDialog
@@ -22,7 +25,7 @@ from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.step_detail import step_detail
 from console.ui.widgets.toggles import MarkedRadioButton
-from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -133,3 +136,27 @@ async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path:
         "Re-enabled, not verified",
         "Partially re-enabled",
     ], offered
+
+
+async def test_the_time_to_mitigate_ends_with_the_incidents_own_strategy(
+    sshd_server, tmp_path: Path
+) -> None:
+    """The flag off by the incident's strategy, then turned back on by a step naming its
+    own: walked on a README fleet, the document's 'Restored' (and so its time to mitigate)
+    was the end of the re-enable, human waits between stages included, where the service
+    was restored once the incident's own strategy had run."""
+    quick = {**STRATEGIES["strategies"][1], "name": "reenable-now", "waves": {}}
+    files = {
+        "strategies.toml": {"strategies": [*STRATEGIES["strategies"], quick]},
+        "procedure.toml": json.loads(json.dumps(PROCEDURE).replace('"reenable"', '"reenable-now"')),
+    }
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "reenable-now"], "new_checkout=100\n")
+    async with flag_incident(fleet, "off") as conductor:
+        assert await conductor.run_step("restore")
+        assert await conductor.run_step("back")
+        events = list(conductor.recorder.events)
+    ended = {e.where.step: e.ts for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step}
+    milestones = build_document(events).milestones
+    [restored] = [m for m in milestones.milestones if m.name == "restored"]
+    assert restored.at == ended["restore"] != ended["back"], (restored, ended)
+    assert set(fleet.written("flags").values()) == {"new_checkout=100\n"}

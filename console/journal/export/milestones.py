@@ -92,19 +92,27 @@ def _unverified(events: list[Event]) -> str:
     return "stability was not verified"
 
 
+def _done_in(event: Event, steps: set[str]) -> bool:
+    """Whether `event` is one of `steps` ending done."""
+    return (
+        isinstance(event.data, StepCompleted)
+        and event.where.step in steps
+        and event.data.status is StepStatus.DONE
+    )
+
+
 def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     rollback = strategy_steps(events)
     deployed, deployed_source = _deployed(events)
     bad = first_bad_sample(events)
     declared = _first(events, lambda e: e.kind == Kind.TRIGGER_DECLARED)
     started = _first(events, lambda e: e.kind == Kind.STEP_STARTED and e.where.step in rollback)
-    restored = _last(
-        events,
-        lambda e: (
-            isinstance(e.data, StepCompleted)
-            and e.where.step in rollback
-            and e.data.status is StepStatus.DONE
-        ),
+    # The incident's own strategy restored it: a step naming a strategy of its own after it
+    # (the flag turned back on, stage by stage) is not part of the time to mitigate.
+    catalogue = reading.step_catalogue(events)
+    own = {s for s in rollback if "strategy" not in catalogue.get(s, {})}
+    restored = _last(events, lambda e: _done_in(e, own)) or _last(
+        events, lambda e: _done_in(e, rollback)
     )
     verified = min((r.verified for r in state.recovery.values()), default=None)
     closed = _last(events, lambda e: e.kind == Kind.INCIDENT_CLOSED)
