@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from rich.text import Text
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from console.journal.export.document import build_document
 from console.journal.export.markdown import render_markdown
@@ -131,11 +131,15 @@ async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path:
         await pilot.press("f7")
         await until(pilot, lambda: isinstance(app.screen, CloseDialog))
         offered = [str(b.label) for b in app.screen.query(MarkedRadioButton)]
+        await pilot.press("down", "down", "space")  # partially: it asks for the hosts
+        await pilot.pause(0.1)
+        asked = str(app.screen.query_one("#close-ask", Label).render())
     assert offered[:3] == [
         "Re-enabled and verified",
         "Re-enabled, not verified",
         "Partially re-enabled",
     ], offered
+    assert asked.startswith("Hosts NOT re-enabled (comma-separated)"), asked
 
 
 async def test_the_time_to_mitigate_ends_with_the_incidents_own_strategy(

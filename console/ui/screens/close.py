@@ -13,7 +13,15 @@ from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
 from console.engine.closing import done_by
-from console.model.outcome import CHOSEN, Outcome, named, them, titled, verify_by_hand
+from console.model.outcome import (
+    CHOSEN,
+    ROLLED_BACK,
+    Outcome,
+    named,
+    them,
+    titled,
+    verify_by_hand,
+)
 from console.model.status import HostStatus
 from console.model.visible import visible
 from console.ui.lifecycle import Unsettled
@@ -185,6 +193,8 @@ class CloseDialog(ModalScreen[None]):
             conductor.closing.unproven() if conductor and outcome is Outcome.ROLLED_BACK else ""
         )
         label = self.query_one("#close-ask", Label)
+        if conductor is not None:  # `Hosts NOT re-enabled` after a gradual re-enable
+            ask = ask.replace(ROLLED_BACK, done_by(self.app.settings, conductor.state))
         label.update(ask)
         label.display = not unproven
         if unproven:
