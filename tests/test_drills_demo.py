@@ -316,14 +316,15 @@ def test_a_scenario_is_refused_with_one_line_when_it_cannot_run(capsys, tmp_path
         (["--commander", "alice"], "--commander: a scenario's faults"),
         (["--scenario", "web-release", "--reason", "game day"], "--reason: a scenario's"),
         (["--outcome", "aborted:x", "--form", "severity=SEV2"], "--form, --outcome: a scen"),
+        (["--scenario="], "--scenario: empty; name one"),  # "$SCENARIO" unset: not the default
     ],
 )
 def test_an_option_a_scenario_drill_does_not_take_is_refused_before_any_drill(
     args, said, capsys, tmp_path
 ):
-    """`drill --format markdown` (meant: --status) ran the default scenario on the hosts,
-    and a scenario drill recorded another commander than --commander named: each is one
-    line, exit 2, and no drill."""
+    """`drill --format markdown` (meant: --status) or `--scenario "$UNSET"` ran the
+    default scenario on the hosts, and a scenario drill recorded another commander than
+    --commander named: each is one line, exit 2, and no drill."""
     assert main(["drill", "--demo", *args]) == 2
     captured = capsys.readouterr()
     assert said in captured.err and len(captured.err.splitlines()) == 1

@@ -64,6 +64,8 @@ def drill(args: argparse.Namespace) -> int:
             return asyncio.run(headless.run_gate(settings, systems, args.run, options, now))
         except GateError as exc:
             raise UsageError(f"--gate: {exc}") from None
+    if args.scenario is not None and not args.scenario.strip():  # "$SCENARIO" unset
+        raise UsageError("--scenario: empty; name one (drill --list shows them)")
     scenario: str | None = args.scenario or drills.default
     if scenario is None:
         raise UsageError(
