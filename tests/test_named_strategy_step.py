@@ -19,6 +19,7 @@ from console.journal.export.document import build_document
 from console.journal.export.markdown import render_markdown
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.status_summary import status_line
 from console.ui.app import RollbackApp
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.dialogs import ConfirmDialog
@@ -105,6 +106,7 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
         waves = " ".join(str(app.screen.query_one("#exec-waves", Static).render()).split())
         ran = app.conductor.state.step("back").ran_strategy
         document = render_markdown(app.conductor.recorder.events)
+        update = status_line(app.conductor.state)  # a status update's {{summary}}
     assert "Strategy: reenable (flags=new_checkout, flags_file=flags" in detail, detail
     assert "steps=10,50,100" in detail, detail
     assert "Stages: 10%, 50%, 100%, each checked" in about, about
@@ -119,6 +121,7 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
     summary = " ".join(document.split("## Summary", 1)[1].split("|", 1)[0].split())
     assert "“Back on” ran reenable on 2 hosts (2 succeeded)" in summary, summary
     assert "The off strategy was chosen for 2 hosts; it ran on none." in summary, summary
+    assert "; app by off (steps of their own: reenable): hosts 2 succeeded" in update, update
 
 
 async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path: Path) -> None:

@@ -32,6 +32,9 @@ def status_line(state: IncidentState) -> str:
     said = f"{trigger.label}: {reason}" if trigger and reason else None
     said = said or (trigger.label if trigger else "no trigger")
     systems = ", ".join(state.systems) + (f" by {state.strategy}" if state.strategy else "")
+    own = [n for s, n in state.named_strategies.items() if state.step(s).restarted]
+    if own:  # steps of the procedure that ran a strategy named for them (a flag off, on)
+        systems += f" (steps of their own: {', '.join(dict.fromkeys(own))})"
     stability = _stability(state)
     # {{incident}} says which one
     return f"{said}; {systems}: hosts {hosts}" + (f"; {stability}" if stability else "")
