@@ -29,6 +29,7 @@ STANDING_STYLES = {
     Standing.OVERDUE: ("▲ OVERDUE", "bold reverse $error"),  # the alert's colour
 }
 RECENT_SHOWN = 3
+WORST_FIRST = (Standing.OVERDUE, Standing.DUE, Standing.OK)
 
 
 def _day(moment: datetime | None) -> str:
@@ -80,7 +81,10 @@ class DrillSchedule(DataTable):
         drills = app.settings.drills
         if drills.schedule:
             status = schedule_status(drills, runs, app.clock.now())
-            self._fill(COLUMNS, [schedule_row(s) for s in status])
+            # the worst first: at 80x24 the box shows a few rows, and an OVERDUE one
+            # below them read as all fine
+            shown = sorted(status, key=lambda s: WORST_FIRST.index(s.standing))
+            self._fill(COLUMNS, [schedule_row(s) for s in shown])
             self.overdue = sum(1 for s in status if s.standing is Standing.OVERDUE)
             return
         rows = []
