@@ -4,7 +4,7 @@ named every host of it with its error, and the banner, `height: auto`, grew over
 grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
 at a list separator, saying how many hosts it no longer names and that the timeline has it
 whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
-are one phrase when they do not fit. The run's question: past four waves, their size once.
+are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left.
 """
 
 from __future__ import annotations
@@ -154,7 +154,13 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         await until(pilot, lambda: "Waves" in str(app.screen.query_one("#exec-waves").render()))
         await pilot.pause(0.2)
         line = str(app.screen.query_one("#exec-waves", Static).render())
+        await pilot.press("f7")  # to close: the hosts not rolled back, counted
+        await until(pilot, lambda: bool(app.screen.query("#close-ask")))
+        await pilot.pause(0.2)
+        close_ask = str(app.screen.query_one("#close-ask").render())
     assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (not all ok: 2–3, 5, 8–10 +1 more)"
     assert len(line) <= 80
     # The question said the waves in a few words, not each of the twelve sizes.
     assert "\nWaves: 12 waves of 1 host(s)\n" in asked, asked
+    # The input shows a few of the hosts left: the question says how many there are.
+    assert close_ask == "Hosts NOT rolled back (comma-separated), 7 from the record:"

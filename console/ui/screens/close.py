@@ -192,6 +192,8 @@ class CloseDialog(ModalScreen[None]):
         unproven = (
             conductor.closing.unproven() if conductor and outcome is Outcome.ROLLED_BACK else ""
         )
+        if need == "hosts" and self.left and not asked:  # the input shows a few of 150
+            ask = ask.replace("from the record", f"{len(self.left)} from the record")
         label = self.query_one("#close-ask", Label)
         if conductor is not None:  # `Hosts NOT re-enabled` after a gradual re-enable
             ask = ask.replace(ROLLED_BACK, done_by(self.app.settings, conductor.state))
