@@ -4,11 +4,14 @@ named every host of it with its error, and the banner, `height: auto`, grew over
 grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
 at a list separator, saying how many hosts it no longer names and that the timeline has it
 whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
-are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left.
+are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left. exec's last line: the hosts in the inventory's order.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -164,3 +167,24 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
     assert "\nWaves: 12 waves of 1 host(s)\n" in asked, asked
     # The input shows a few of the hosts left: the question says how many there are.
     assert close_ask == "Hosts NOT rolled back (comma-separated), 7 from the record:"
+
+
+def test_exec_names_the_hosts_that_did_not_succeed_in_the_inventory_order(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 34 sshd hosts: 'exec: 10 of 34 host(s) did not succeed: 10 FAILED (web-06,
+    web-07, web-08, web-09, web-05, web-04, ...)', as they happened to finish, a list that
+    changed from run to run. Here the later hosts fail first."""
+    config, sandboxes = _config(sshd_server, tmp_path)
+    for host, delay in (("app-02", "1.0"), ("app-05", "0.5"), ("app-09", "0")):
+        (sandboxes[host] / "broken").write_text(delay)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    command = 'test ! -e broken || { sleep "$(cat broken)"; exit 1; }'
+    argv = ["exec", "--config", str(config), "--systems", "app", command]
+    done = subprocess.run(
+        [sys.executable, "-m", "console", *argv],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == "exec: 3 of 12 host(s) did not succeed: 3 FAILED (app-02, app-05, app-09)"

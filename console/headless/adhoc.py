@@ -111,7 +111,7 @@ async def run_exec(
         if not options.json:
             for line in taken_over_lines(conductor, [*kept, *conductor.locks_kept]):
                 print(line, file=sys.stderr)
-        if not options.json and (said := printer.summary(len(hosts))):
+        if not options.json and (said := printer.summary(hosts)):
             print(said, file=sys.stderr)
         if conductor.state.closed and conductor.locks_kept and not options.json:
             state = conductor.state
@@ -208,17 +208,20 @@ class ExecPrinter:
             line += accept_hint(event.where.host, data.failure, data.fingerprint)
             print(visible(line, one_line=True), file=sys.stderr)
 
-    def summary(self, total: int) -> str:
-        """`exec: 16 of 1000 host(s) did not succeed: 16 FAILED (web-006, ... +6 more)`;
+    def summary(self, hosts: list[str]) -> str:
+        """`exec: 16 of 1000 host(s) did not succeed: 16 FAILED (web-006, ... +6 more)`,
+        named in the order of `hosts` (as they finished, the list changed from run to run);
         empty when every host succeeded, or for one host (its own line is the last)."""
+        total = len(hosts)
         if not self.bad or total < 2:
             return ""
+        place = {host: index for index, host in enumerate(hosts)}
         count = sum(map(len, self.bad.values()))
         groups = []
         for said in ("FAILED", "UNKNOWN"):
-            hosts = self.bad.get(said, [])
-            if hosts:
-                more = f" +{len(hosts) - NAMED} more" if len(hosts) > NAMED else ""
-                groups.append(f"{len(hosts)} {said} ({', '.join(hosts[:NAMED])}{more})")
+            bad = sorted(self.bad.get(said, []), key=lambda h: place.get(h, total))
+            if bad:
+                more = f" +{len(bad) - NAMED} more" if len(bad) > NAMED else ""
+                groups.append(f"{len(bad)} {said} ({', '.join(bad[:NAMED])}{more})")
         line = f"exec: {count} of {total} host(s) did not succeed: {'; '.join(groups)}"
         return visible(line, one_line=True)
