@@ -366,6 +366,32 @@ def test_a_known_hosts_file_named_but_missing_is_a_warning_every_command_says(tm
     assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
 
 
+def test_a_keymap_key_another_binding_of_the_screen_has_is_refused(tmp_path, monkeypatch):
+    """`"execution.retry" = "a"` was accepted: two bindings of the execution screen on one
+    key, the abort and the retry, one of which never acts, with nothing said. check-config
+    and the console refuse it, naming the line and both bindings; a key of its own is fine."""
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    entry = '"execution.retry" = "a"'
+    (config / "console.toml").write_text(f"[keymap]\n{entry}\n")
+    want = (
+        f"error: {config / 'console.toml'}:2: keymap.execution.retry: 'a' is also the key of"
+        " execution.abort on the same screen: one of the two would never act"
+    )
+    checked = console("check-config", str(config), cwd=tmp_path)
+    assert checked.returncode == 2 and want in checked.stderr.splitlines(), checked.stderr
+    from console.cli import launch
+
+    def started(*args, **kwargs):
+        raise AssertionError("the console started on a keymap it must refuse")
+
+    monkeypatch.setattr(launch, "run_tui", started)
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(tmp_path / "state"))
+    assert main(["--config", str(config)]) == 2
+    (config / "console.toml").write_text('[keymap]\n"execution.retry" = "f9"\n')
+    assert console("check-config", str(config), cwd=tmp_path).returncode == 0
+
+
 def test_an_ssh_config_file_named_but_missing_is_an_error_every_command_says(tmp_path):
     """Seen on a real fleet (helper-101): `config_files = ["ssh_config"]`, read from the
     current directory, or a path mistyped, was skipped without a word: check-config said

@@ -52,6 +52,8 @@ def load(
         raise UsageError(no_configuration(args.config))
     _repeat_in_hints(directory, demo)
     checks = [machine_problems, _theme_problems, *checks]
+    if args.command in KEYED_COMMANDS:  # the others press no key
+        checks.append(_keymap_problems)
     settings = load_settings(directory, checks=checks, read=read)
     redact_with(settings)
     if say_warnings:
@@ -82,6 +84,24 @@ def _theme_problems(settings: Settings) -> list:
     from console.ui.theme import theme_findings
 
     return theme_findings(settings)
+
+
+# The commands whose keys a [keymap] changes (None: the console itself), and check-config.
+KEYED_COMMANDS = (None, "demo", "resume", "follow", "check-config")
+
+
+def _keymap_problems(settings: Settings) -> list:
+    """A [keymap] key another binding of the same screen has (textual is loaded only if a
+    keymap is given)."""
+    if not settings.console.keymap:
+        return []
+    from console.model.problems import Finding
+    from console.ui.keys import keymap_conflicts
+
+    return [
+        Finding("console", ("keymap", binding_id), why)
+        for binding_id, why in keymap_conflicts(settings.console.keymap)
+    ]
 
 
 def no_configuration(explicit: str | None) -> str:

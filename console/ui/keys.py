@@ -92,3 +92,29 @@ def warm_up_keys() -> None:
 def key_of(binding_id: str, keymap: dict[str, str]) -> str:
     """The key that triggers the binding now: the keymap's, else the declared first key."""
     return keymap.get(binding_id, binding(binding_id).key).split(",")[0]
+
+
+def keymap_conflicts(keymap: dict[str, str]) -> list[tuple[str, str]]:
+    """(binding id, why) for each key a [keymap] entry gives that another binding of the
+    same screen (or the app's, which a screen's key shadows) has too: one of the two would
+    never act, and nothing would say which."""
+    from console.ui.app import RollbackApp
+
+    warm_up_keys()
+    app = declared(RollbackApp)
+    found: dict[str, str] = {}
+    for cls in every_class():
+        bindings = declared(cls) if cls is RollbackApp else {**app, **declared(cls)}
+        holders: dict[str, list[str]] = {}
+        for binding_id, declared_binding in bindings.items():
+            for key in keymap.get(binding_id, declared_binding.key).split(","):
+                holders.setdefault(key, []).append(binding_id)
+        for key, ids in holders.items():
+            for binding_id in (i for i in ids if i in keymap and len(ids) > 1):
+                others = ", ".join(i for i in ids if i != binding_id)
+                found.setdefault(
+                    binding_id,
+                    f"{key!r} is also the key of {others} on the same screen: one of the two"
+                    " would never act",
+                )
+    return sorted(found.items())
