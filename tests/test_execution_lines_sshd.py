@@ -4,7 +4,8 @@ named every host of it with its error, and the banner, `height: auto`, grew over
 grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
 at a list separator, saying how many hosts it no longer names and that the timeline has it
 whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
-are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left. exec's last line: the hosts in the inventory's order.
+are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left. exec's last line: the hosts in the inventory's order. The wave question: which hosts the
+probes judged.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from textual.widgets import Static
 from console.model.loading import load_settings
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.dialogs import ConfirmDialog
 from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -71,9 +73,12 @@ FILES = {
 }
 
 
-def _config(sshd_server, root: Path, **strategy) -> tuple[Path, dict[str, Path]]:
+def _config(
+    sshd_server, root: Path, probes: list[dict] | None = None, **strategy
+) -> tuple[Path, dict[str, Path]]:
     """The configuration and each host's sandbox; `strategy` keys replace the strategy's,
-    and with `waves` given no probe watches the system."""
+    and with those given no probe watches the system unless `probes` says."""
+    probes = probes if probes is not None else [] if strategy else [PROBE]
     config = root / "config"
     config.mkdir()
     sandboxes = {name: sshd_server.sandbox(name) for name in HOSTS}
@@ -93,7 +98,7 @@ def _config(sshd_server, root: Path, **strategy) -> tuple[Path, dict[str, Path]]
         },
         "systems": [
             {"name": "app", "strategies": ["pin-release"], "hosts": hosts}
-            | ({} if strategy else {"probes": [PROBE]})
+            | ({"probes": probes} if probes else {})
         ],
     }
     [pin] = FILES["strategies.toml"]["strategies"]
@@ -188,3 +193,30 @@ def test_exec_names_the_hosts_that_did_not_succeed_in_the_inventory_order(
     assert done.returncode == 1, done.stderr
     last = done.stderr.strip().splitlines()[-1]
     assert last == "exec: 3 of 12 host(s) did not succeed: 3 FAILED (app-02, app-05, app-09)"
+
+
+async def test_the_wave_question_says_the_probes_judged_the_hosts_that_succeeded(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 34 sshd hosts: after a wave whose three hosts failed their restart (the
+    release switched, then the restart failed), the question read 'Probes on web-01,
+    web-02, web-03 (changed so far): healthy': the failed hosts were changed too, and were
+    not judged. It says the hosts that succeeded."""
+    waves = {"percent": 50, "confirm": True}
+    commands = {"action": "echo 2.4.1 > version; test ! -e broken", "verify": "true"}
+    probe = {**PROBE, "command": "echo 0.01"}  # healthy wherever it is read
+    config, sandboxes = _config(sshd_server, tmp_path, [probe], waves=waves, commands=commands)
+    (sandboxes["app-03"] / "broken").write_text("")
+    app = build_app(load_settings(config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+        await pilot.press("escape")
+        await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    assert "5 ok, 1 did not succeed (app-03)" in question, question
+    judged = "app-01, app-02, app-04 +2 more"  # app-03 changed too, and is not judged
+    assert f"Probes on {judged} (succeeded so far): healthy, app/errors = 0.01." in question

@@ -147,7 +147,7 @@ async def test_the_wave_question_says_what_the_hosts_changed_read(
     # The run's confirmation said so first.
     waves = "2 waves of 1, 1 host(s), the probes read after each on the hosts changed"
     assert f"Waves: {waves} (app/errors; one not healthy halts it)" in about, about
-    said = "Probes on app-1 (changed so far): healthy, app/errors = 0.01."
+    said = "Probes on app-1 (succeeded so far): healthy, app/errors = 0.01."
     assert said in question, question
     assert [line.split() for line in table[1:]] == [
         ["✘", "app/errors", "0.31", ">", "0.05", "bad", "on", "app-2", "0.31"]

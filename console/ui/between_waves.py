@@ -72,10 +72,10 @@ def _step_readings(app: StepHost, step_id: str) -> list[Reading]:
 
 
 def _wave_probed(app: StepHost, step_id: str, done: int) -> str:
-    """What the probes read after the wave on the hosts changed so far (`wave.probed`; the
-    table under the question shows the whole system, hosts not rolled back yet too):
-    ` Probes on web-1, web-2 (changed so far): healthy, web/errors = 0.01.`, or that none
-    reads them alone (an HTTP probe of one URL)."""
+    """What the probes read after the wave on the hosts whose change succeeded so far
+    (`wave.probed`; the table under the question shows the whole system, hosts not rolled
+    back yet too): ` Probes on web-1, web-2 (succeeded so far): healthy, web/errors =
+    0.01.`, or that none reads them alone (an HTTP probe of one URL)."""
     from console.model.outcome import named
     from console.model.payloads import WaveProbed, WaveStarted
 
@@ -91,7 +91,9 @@ def _wave_probed(app: StepHost, step_id: str, done: int) -> str:
             if not d.probes:
                 return f" No probe reads {named(d.hosts)} alone: none judged the wave."
             read = ", ".join(f"{k} = {p.get('shown')}" for k, p in d.probes.items())
-            return f" Probes on {named(d.hosts)} (changed so far): healthy, {read}."
+            # not "changed": a host that failed after its change (a restart) is changed too,
+            # and is not judged
+            return f" Probes on {named(d.hosts)} (succeeded so far): healthy, {read}."
     return ""
 
 
