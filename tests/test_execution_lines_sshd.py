@@ -2,11 +2,11 @@
 sshd (walked on 34 sshd hosts). The halt banner: a probe not read after the first wave
 named every host of it with its error, and the banner, `height: auto`, grew over the host
 grid, the retry key's line last, pushed out of sight; now the reason is cut to three lines
-at a list separator, saying how many hosts it no longer names and that the timeline has it
-whole. The waves line: one phrase a wave, cut at the screen's edge; now the finished waves
-are one phrase when they do not fit. The run's question: past four waves, their size once. The close: how many hosts are left. exec's last line: the hosts in the inventory's order. The wave question: which hosts the
-probes judged.
-"""
+at a list separator, saying how many hosts it no longer names. The waves line: one phrase
+a wave, cut at the screen's edge; now the finished waves are one phrase when they do not
+fit. The run's question: past four waves, their size once. The close: how many hosts are
+left. exec's last line: the hosts in the inventory's order. The wave question: which
+hosts the probes judged."""
 
 from __future__ import annotations
 
@@ -131,7 +131,7 @@ async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
     said, then = banner.splitlines()
     assert said.startswith(" ✘ HALTED  wave 2 of 2: not healthy after wave 1:"), banner
     named = [h for h in HOSTS[:6] if h in said]
-    assert said.endswith(f"… and {6 - len(named)} more host(s): F4 Timeline has it whole")
+    assert said.endswith(f"… and {6 - len(named)} more host(s), named in the record")
     assert then == " 6 host(s) not started · t retries them with the failed ones"
     assert grid_rows >= 5, grid_rows  # its header and four hosts
 

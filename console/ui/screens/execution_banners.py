@@ -70,7 +70,7 @@ _SEPARATOR = re.compile(r"[,;] ")
 
 def _cut(screen: ExecutionScreen, banner: Text, hosts: Iterable[str]) -> Text:
     """`banner` with its first paragraph cut, at a list separator, to REASON_LINES lines
-    of the screen, saying how many hosts it no longer names and where it is whole."""
+    of the screen, saying how many hosts it no longer names (the record names them all)."""
     head, newline, _ = banner.plain.partition("\n")
     width = max(20, (screen.size.width or 80) - 1)  # the thick left border
     console = screen.app.console
@@ -84,9 +84,10 @@ def _cut(screen: ExecutionScreen, banner: Text, hosts: Iterable[str]) -> Text:
         at = cuts[-1] if cuts else max(budget, 0)
         left = {n for n in re.findall(r"[A-Za-z0-9._-]+", head[at:]) if n in names}
         left -= set(re.findall(r"[A-Za-z0-9._-]+", head[:at]))
+        # the journal and the document have it whole (the timeline's detail: 8 lines)
+        said = ", named in the record" if left else " (the record has it whole)"
         more = f" and {len(left)} more host(s)" if left else ""
-        timeline = screen.app.key_label("go.timeline")
-        cut = banner[:at] + Text(f" …{more}: {timeline} Timeline has it whole", style="bold")
+        cut = banner[:at] + Text(f" …{more}{said}", style="bold")
         if len(cut.wrap(console, width)) <= REASON_LINES or at == 0:
             return cut + banner[len(head) :] if newline else cut
     return banner
