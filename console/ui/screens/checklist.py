@@ -10,10 +10,10 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
-from console.model.outcome import them
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, StepState, StepStatus
+from console.model.state import StepState, StepStatus
 from console.model.visible import visible
+from console.ui.checklist_todo import DO_WORDS, current_todo
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
@@ -25,14 +25,6 @@ from console.ui.widgets.screen_enter import StepList
 from console.ui.widgets.sending import sending_text
 from console.ui.widgets.status import status_text
 
-DO_WORDS = {
-    StepKind.MANUAL: "Enter confirms it is done",
-    StepKind.COMMAND: "Enter runs it on the selected hosts",
-    StepKind.STRATEGY: "Enter runs the strategy on the selected hosts",
-    StepKind.NOTIFY: "Enter sends the status update",
-    StepKind.FORM: "Enter opens the post-rollback form",
-    StepKind.PROBE: "Enter checks the probes of the selected systems",
-}
 READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
 DRILL_WORDS = "The drill does the steps; notes and the abort stay yours"
 
@@ -202,37 +194,7 @@ class ChecklistScreen(IncidentScreen):
             )
             return sending if step.id == current.id else f"{sending}; {back}"
         if step is None or step.id == current.id:
-            if self.incident.state.step(current.id).status is StepStatus.REFUSED:
-                skip = self.app.key_label("checklist.skip")
-                return f"Refused at the precheck: a run would be refused again; {skip} skips it"
-            if undo := self.incident.state.undone(current.id):  # current again
-                if not undo.status.finished:  # it failed somewhere: nothing says it is back
-                    return (
-                        f"Undo failed ({undo.summary}): the rollback may still be in place;"
-                        f" {self.app.key_label('go.execution')} shows why."
-                        f" {DO_WORDS[current.kind]} again"
-                    )
-                return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
-            if waiting := self._not_started(current):
-                key = self.app.key_label
-                if self.incident.state.step(current.id).status is StepStatus.FAILED:
-                    return (  # halted by its failures, not stopped by a no between waves
-                        f"Halted by failures, {waiting} not started: {key('go.execution')}"
-                        f" then {key('execution.retry')} retries the failed with them"
-                        " (Enter runs every host)"
-                    )
-                return (
-                    f"Stopped between waves, {waiting} not started: {key('go.execution')}"
-                    f" then {key('execution.retry')} goes on with them (Enter runs every host)"
-                )
-            if unknown := self.incident.state.step(current.id).unknown():  # Enter is refused
-                key = self.app.key_label
-                hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
-                return (
-                    f"Unknown on {hosts}: {key('resume.verify')} verifies {them(unknown)},"
-                    f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
-                )
-            return DO_WORDS[current.kind]
+            return current_todo(self.incident, current, self.app.key_label)
         number = self.incident.order.index(step.id) + 1
         status = self.shown_status(self.incident.state.step(step.id))
         if isinstance(status, StepStatus) and status.finished:
@@ -241,15 +203,6 @@ class ChecklistScreen(IncidentScreen):
                 said = "undone" if undo.status.finished else "its undo failed"
             return f"Highlighted: step {number}, {said}. {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
-
-    def _not_started(self, step: Step) -> str:
-        """The hosts of a step cut short, or stopped, between waves that no wave has
-        started, with none whose outcome is unknown: named, or "" when there are none."""
-        st = self.incident.state.step(step.id)
-        if st.status.finished or step.id in self.incident.running or st.unknown():
-            return ""
-        idle = [h for h, r in st.hosts.items() if r.status is HostStatus.NOT_STARTED]
-        return ", ".join(idle[:2]) + (f" +{len(idle) - 2}" if idle[2:] else "")
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:
         """Every step is done: offer the close; once closed, say how it ended."""

@@ -1,0 +1,66 @@
+"""What Enter does on the checklist's current step, in words: run it, or why not and
+which key goes on (refused, undone, stopped between waves, unknown hosts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from console.model.outcome import them
+from console.model.procedure import Step, StepKind
+from console.model.state import HostStatus, StepStatus
+
+if TYPE_CHECKING:
+    from console.ui.incident_view import IncidentView
+
+DO_WORDS = {
+    StepKind.MANUAL: "Enter confirms it is done",
+    StepKind.COMMAND: "Enter runs it on the selected hosts",
+    StepKind.STRATEGY: "Enter runs the strategy on the selected hosts",
+    StepKind.NOTIFY: "Enter sends the status update",
+    StepKind.FORM: "Enter opens the post-rollback form",
+    StepKind.PROBE: "Enter checks the probes of the selected systems",
+}
+
+
+def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str]) -> str:
+    """What Enter does on `current`, the step the procedure is at (`key` names a key)."""
+    if incident.state.step(current.id).status is StepStatus.REFUSED:
+        skip = key("checklist.skip")
+        return f"Refused at the precheck: a run would be refused again; {skip} skips it"
+    if undo := incident.state.undone(current.id):  # current again
+        if not undo.status.finished:  # it failed somewhere: nothing says it is back
+            return (
+                f"Undo failed ({undo.summary}): the rollback may still be in place;"
+                f" {key('go.execution')} shows why."
+                f" {DO_WORDS[current.kind]} again"
+            )
+        return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
+    if waiting := _not_started(incident, current):
+        if incident.state.step(current.id).status is StepStatus.FAILED:
+            return (  # halted by its failures, not stopped by a no between waves
+                f"Halted by failures, {waiting} not started: {key('go.execution')}"
+                f" then {key('execution.retry')} retries the failed with them"
+                " (Enter runs every host)"
+            )
+        return (
+            f"Stopped between waves, {waiting} not started: {key('go.execution')}"
+            f" then {key('execution.retry')} goes on with them (Enter runs every host)"
+        )
+    if unknown := incident.state.step(current.id).unknown():  # Enter is refused
+        hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
+        return (
+            f"Unknown on {hosts}: {key('resume.verify')} verifies {them(unknown)},"
+            f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
+        )
+    return DO_WORDS[current.kind]
+
+
+def _not_started(incident: IncidentView, step: Step) -> str:
+    """The hosts of a step cut short, or stopped, between waves that no wave has
+    started, with none whose outcome is unknown: named, or "" when there are none."""
+    st = incident.state.step(step.id)
+    if st.status.finished or step.id in incident.running or st.unknown():
+        return ""
+    idle = [h for h, r in st.hosts.items() if r.status is HostStatus.NOT_STARTED]
+    return ", ".join(idle[:2]) + (f" +{len(idle) - 2}" if idle[2:] else "")
