@@ -172,7 +172,7 @@ def test_a_whole_incident_at_80x24_with_the_auto_trigger_firing_mid_declaration(
             11: "a null price in the cart",
             12: "fix and add a test",
             13: "canary first",
-            14: "2026-03-20",
+            14: "2026-03-20\talice",  # the retry and its owner: both required to be done
         }
         while "Every step is done" not in tmux.screen():
             tmux.keys("F2")
@@ -195,7 +195,10 @@ def test_a_whole_incident_at_80x24_with_the_auto_trigger_firing_mid_declaration(
             elif "Enter sends" in screen:  # the status update, as it will be sent
                 tmux.keys("Enter")
             elif "Post-rollback: document" in screen:
-                tmux.type(written[step])
+                for n, value in enumerate(written[step].split("\t")):
+                    if n:
+                        tmux.keys("Tab")
+                    tmux.type(value)
                 tmux.keys("C-s")
             tmux.wait_for_step_done(step)
         tmux.keys("F2")
