@@ -7,7 +7,7 @@ import contextlib
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,12 +52,13 @@ def write_fleet(
     strategies: list[str],
     probes: list[dict],
     env: dict[str, str] | None = None,
+    hosts: Sequence[str] = HOSTS,
 ) -> Fleet:
     """`files` (strategies.toml, procedure.toml, ... as data) plus an inventory of one
-    system `app` whose hosts are sandboxes on the real sshd."""
+    system `app` whose `hosts` are sandboxes on the real sshd."""
     config = root / "config"
     config.mkdir()
-    sandboxes = {h: sshd_server.sandbox(h) for h in HOSTS}
+    sandboxes = {h: sshd_server.sandbox(h) for h in hosts}
     for sandbox in sandboxes.values():
         chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
     inventory = {

@@ -16,14 +16,13 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomli_w
 from textual.widgets import Static
 
 from console.model.loading import load_settings
 from console.model.state import StepStatus
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
-from tests.fleet_settings import chown_tree
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -56,20 +55,7 @@ FILES = {
             }
         ]
     },
-    "procedure.toml": {
-        "name": "Release rollback",
-        "phases": [
-            {"phase": "immediate", "steps": [{"id": "look", "title": "Look", "kind": "manual"}]},
-            {
-                "phase": "execution",
-                "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
-            },
-            {
-                "phase": "post",
-                "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
-            },
-        ],
-    },
+    "procedure.toml": FLAG_PROCEDURE,  # a manual step, the strategy's `restore`, a form
 }
 
 
@@ -79,33 +65,23 @@ def _config(
     """The configuration and each host's sandbox; `strategy` keys replace the strategy's,
     and with those given no probe watches the system unless `probes` says."""
     probes = probes if probes is not None else [] if strategy else [PROBE]
-    config = root / "config"
-    config.mkdir()
-    sandboxes = {name: sshd_server.sandbox(name) for name in HOSTS}
-    hosts = []
-    for name, sandbox in sandboxes.items():
-        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
-        hosts.append(
-            {"name": name, "address": "127.0.0.1", "port": sshd_server.server.port}
-            | {"workdir": str(sandbox)}
-        )
-    inventory = {
-        "ssh": {
-            "user": sshd_server.server.user,
-            "identity_files": [str(sshd_server.client_key)],
-            "known_hosts": str(sshd_server.known_hosts),
-            "use_ssh_config": False,
-        },
-        "systems": [
-            {"name": "app", "strategies": ["pin-release"], "hosts": hosts}
-            | ({"probes": probes} if probes else {})
-        ],
-    }
     [pin] = FILES["strategies.toml"]["strategies"]
     files = {**FILES, "strategies.toml": {"strategies": [pin | strategy]}}
-    for name, data in {"inventory.toml": inventory, **files}.items():
-        (config / name).write_text(tomli_w.dumps(data))
-    return config, sandboxes
+    fleet = write_fleet(
+        sshd_server, root, files, strategies=["pin-release"], probes=probes, hosts=HOSTS
+    )
+    return fleet.config, fleet.sandboxes
+
+
+async def _restore(pilot) -> str:
+    """Open an incident on every host and run its strategy step; the question it asked."""
+    app = pilot.app
+    await open_incident(pilot)
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    asked = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
+    await pilot.press("y")
+    return asked
 
 
 async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
@@ -114,10 +90,7 @@ async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
     config, _ = _config(sshd_server, tmp_path)
     app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
+        await _restore(pilot)
         await until(pilot, lambda: app.conductor.state.step("restore").halted, 60)
         await app.push_screen("execution")
         await until(pilot, lambda: app.screen.query_one("#exec-halt", Static).display)
@@ -151,11 +124,7 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         (sandboxes[HOSTS[n - 1]] / "broken").write_text("")
     app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        asked = str(app.screen.query_one("#run-commands .dialog-text", Static).render())
-        await pilot.press("y")
+        asked = await _restore(pilot)
         failed = StepStatus.FAILED  # every wave ran: seven hosts failed, none halted it
         await until(pilot, lambda: app.conductor.state.step("restore").status is failed, 60)
         await app.push_screen("execution")
@@ -209,10 +178,7 @@ async def test_the_wave_question_says_the_probes_judged_the_hosts_that_succeeded
     (sandboxes["app-03"] / "broken").write_text("")
     app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
+        await _restore(pilot)
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
         question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
         await pilot.press("escape")
