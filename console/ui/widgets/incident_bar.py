@@ -71,6 +71,8 @@ class IncidentBar(Widget):
             commander = visible(state.commander, one_line=True)
             line.append(f"commander {commander}", style=themed("bold $secondary"))
         trigger = state.trigger.label if state.trigger else "no trigger declared"
+        if state.drill and state.faults and not (state.trigger or state.closed):
+            trigger = "awaits its trigger from the probes"  # up to a minute: not hung
         trigger = visible(trigger, one_line=True)  # a followed journal's, as written
         line.append(" │ ", style="dim")
         line.append(trigger, style=themed("$error"))
