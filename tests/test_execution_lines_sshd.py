@@ -99,12 +99,12 @@ async def test_a_halt_naming_every_host_keeps_the_grid_and_the_retry_in_sight(
         banner, height = str(halt.render()), halt.size.height
         grid_rows = app.screen.query_one("#grid").size.height
         reason = app.conductor.state.halts[-1]["reason"]
-    assert all(f"{h}: exit 1: cannot read" in reason for h in HOSTS[:6]), reason
-    assert height == 4, banner  # three lines of the reason, then what the retry key does
+    # The reason names a few hosts and counts the others (wave.probed has each).
+    assert all(f"{h}: exit 1: cannot read" in reason for h in HOSTS[:2]), reason
+    assert reason.endswith("; +4 more in error"), reason
+    assert height <= 4, banner  # the reason in three lines at most, then the retry key
     said, then = banner.splitlines()
     assert said.startswith(" ✘ HALTED  wave 2 of 2: not healthy after wave 1:"), banner
-    named = [h for h in HOSTS[:6] if h in said]
-    assert said.endswith(f"… and {6 - len(named)} more host(s), named in the record")
     assert then == " 6 host(s) not started · t retries them with the failed ones"
     assert grid_rows >= 5, grid_rows  # its header and four hosts
 

@@ -9,6 +9,10 @@ from console.engine.watcher import Reading, Watcher
 from console.model.probes import PROBE_KINDS, BadWhen
 from console.model.watch import ProbeSample, SampleState, host_state, sample_text, show
 
+# How many hosts a probe's problems name, in words (the record keeps every host).
+ERRORS_NAMED = 3
+BAD_NAMED = 5
+
 
 @dataclass(frozen=True)
 class ProbeReport:
@@ -78,9 +82,13 @@ def _detail(reading: Reading, sample: ProbeSample) -> str:
 
 def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
     """Each host's error or verdict, then the hosts whose own value is bad (a bad round
-    read `0.4 bad` with no word of which host): `bad on web-3 0.31`."""
-    parts = [f"{h.host}: {h.error}" for h in sample.hosts if h.error]
-    parts += [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
+    read `0.4 bad` with no word of which host): `bad on web-3 0.31`. A few of each are
+    named, then how many more (`+195 more`): at 200 hosts, a halt's reason named each."""
+    parts = _few(
+        [f"{h.host}: {h.error}" for h in sample.hosts if h.error], ERRORS_NAMED, "in error"
+    )
+    flagged = [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
+    parts += _few(flagged, ERRORS_NAMED, "flagged")
     if sample.state is SampleState.BAD:
         probe = reading.probe
         bad = [
@@ -88,8 +96,15 @@ def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
             for h in sample.hosts
             if not h.flagged and host_state(probe, h, probe.threshold) is SampleState.BAD
         ]
-        parts += [f"bad on {', '.join(bad)}"] if bad else []
+        parts += [f"bad on {', '.join(_few(bad, BAD_NAMED))}"] if bad else []
     return parts
+
+
+def _few(said: list[str], most: int, what: str = "") -> list[str]:
+    """The first `most - 1` of `said` and `+N more (what)` when there are more than `most`."""
+    if len(said) <= most:
+        return said
+    return [*said[: most - 1], f"+{len(said) - most + 1} more" + (f" {what}" if what else "")]
 
 
 def sample_said(reading: Reading, sample: ProbeSample) -> str:
