@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -744,3 +745,40 @@ def test_hosts_of_a_large_fleet_are_grouped_problems_first_and_survive_slack_s_c
     assert Update("i", "t", "p", "s", "info", "s", "", hosts=few).values()["hosts"] == (
         "web-1 succeeded, web-2 failed, web-3 succeeded"
     )
+
+
+def _slack_refuses(body: dict) -> list[str]:
+    """What Slack's Block Kit limits refuse in an incoming-webhook body (`invalid_blocks`):
+    a header over 150 characters, a section's text over 3,000, a field or a context
+    element over 2,000 (this console's own, tighter cut) – counted as sent, escaped."""
+    limits = {"header": 150, "section": 3000, "field": 2000, "context": 2000}
+    found = []
+    for block in body["blocks"]:
+        texts = [("field", f["text"]) for f in block.get("fields", [])]
+        texts += [("context", e["text"]) for e in block.get("elements", [])]
+        if "text" in block:
+            texts.append((block["type"], block["text"]["text"]))
+        found += [f"{kind}: {len(t)}" for kind, t in texts if len(t) > limits[kind]]
+    return found
+
+
+async def test_a_long_slack_update_full_of_markup_stays_within_slack_s_limits(
+    hooks, tmp_path, monkeypatch
+):
+    """Slack counts a text as sent: escaped, `&lt;` is 4 characters. The message was cut
+    to 3,000 characters and then escaped, so an update typed with `<`, `>` or `&` (output
+    quoted from a host, `p99 > 2 s & rising`) grew to twice Slack's limit and Slack
+    refused the whole update. Cut after escaping, and never inside an entity."""
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", hooks.on(SLACK_SECRET, OK))
+    channel = {"name": "incidents", "kind": "slack", "url_env": "SLACK_WEBHOOK_URL"}
+    settings = settings_with([channel])
+    conductor = conductor_for(settings, tmp_path)
+    words = "p99 > 2 s & <html> from web-1; " * 150  # 4,800 characters, 9,600 escaped
+    assert await conductor.run_step("communicate", message=words)
+    await finish(conductor)
+    (request,) = hooks.at(SLACK_SECRET)
+    assert _slack_refuses(request.body) == []
+    message = request.body["blocks"][2]["text"]["text"]
+    assert message.startswith("p99 &gt; 2 s &amp; &lt;html&gt; from web-1;")
+    assert message.endswith("…") and not re.search(r"&[a-z]*…$", message)
+    assert len(request.body["text"]) <= 3000

@@ -3,6 +3,7 @@ event, or a generic JSON document (optionally shaped by a body template)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,9 +87,15 @@ def plain(template: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
-def _mrkdwn(text: str) -> str:
-    """Slack reads &, < and > as markup (`<!channel>` pings everyone): escape them."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _mrkdwn(text: str, limit: int) -> str:
+    """Slack reads &, < and > as markup (`<!channel>` pings everyone): escape them, then
+    cut to Slack's `limit`, which counts the escaped text (`&lt;` is 4 characters: a
+    message cut before escaping grew past it, and Slack refused the whole update with
+    `invalid_blocks`), never in the middle of an entity."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if len(escaped) <= limit:
+        return escaped
+    return re.sub(r"&[a-z]*$", "", escaped[: limit - 1]) + "…"
 
 
 def slack_message(update: Update) -> dict[str, Any]:
@@ -105,25 +112,25 @@ def slack_message(update: Update) -> dict[str, Any]:
         " · a DRILL, not a production incident" if update.drill else ""
     )
     return {
-        "text": _mrkdwn(clip(update.message, SLACK_TEXT)),  # labelled in a drill already
+        "text": _mrkdwn(update.message, SLACK_TEXT),  # labelled in a drill already
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": clip(heading, SLACK_HEADER)}},
             {
                 "type": "section",
                 "fields": [
-                    {"type": "mrkdwn", "text": clip(f"*{k}*\n{_mrkdwn(v)}", SLACK_FIELD)}
+                    {"type": "mrkdwn", "text": f"*{k}*\n{_mrkdwn(v, SLACK_FIELD - len(k) - 3)}"}
                     for k, v in facts
                 ],
             },
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": _mrkdwn(clip(update.message, SLACK_TEXT))},
+                "text": {"type": "mrkdwn", "text": _mrkdwn(update.message, SLACK_TEXT)},
             },
             {
                 "type": "context",
                 "elements": [
-                    {"type": "mrkdwn", "text": _mrkdwn(clip(update.summary, SLACK_FIELD))},
-                    {"type": "mrkdwn", "text": _mrkdwn(context)},
+                    {"type": "mrkdwn", "text": _mrkdwn(update.summary, SLACK_FIELD)},
+                    {"type": "mrkdwn", "text": _mrkdwn(context, SLACK_FIELD)},
                 ],
             },
         ],
