@@ -17,6 +17,8 @@ from textual.widgets import Static
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.state import fold
+from console.model.status_summary import status_line
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from tests.cli_fleet import Fleet, write_fleet
@@ -104,6 +106,9 @@ def test_a_bad_probe_after_the_canary_wave_halts_the_run(sshd_server, tmp_path: 
     why = f"the run was halted: {halted.data.reason}"
     assert (not_started.where.host, not_started.data.reason) == ("app-2", why)
     assert f"\n  app-2: not started at restore: {why}\n" in done.stdout, done.stdout
+    # A status update's {{summary}} says why the others were not started.
+    hosts = f"hosts 1 not started, 1 succeeded (halted: {halted.data.reason})"
+    assert hosts in status_line(fold(events)), status_line(fold(events))
 
 
 def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from console.model.state import IncidentState
 from console.model.status import HostStatus
 
 REASON_WIDTH = 60  # the record and the document keep the reason whole
+HALT_WIDTH = 100  # a halt's reason: the wave, and the probe or threshold that stopped it
 
 
 def status_line(state: IncidentState) -> str:
@@ -35,6 +36,9 @@ def status_line(state: IncidentState) -> str:
     own = [n for s, n in state.named_strategies.items() if state.step(s).restarted]
     if own:  # steps of the procedure that ran a strategy named for them (a flag off, on)
         systems += f" (steps of their own: {', '.join(dict.fromkeys(own))})"
+    halted = [st.halted for st in state.steps.values() if st.halted]
+    if halted:  # why the later hosts were not started: a probe, the threshold, a no
+        hosts += f" (halted: {textwrap.shorten(halted[-1], HALT_WIDTH, placeholder=' …')})"
     stability = _stability(state)
     # {{incident}} says which one
     return f"{said}; {systems}: hosts {hosts}" + (f"; {stability}" if stability else "")
