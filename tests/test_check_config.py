@@ -392,6 +392,33 @@ def test_a_keymap_key_another_binding_of_the_screen_has_is_refused(tmp_path, mon
     assert console("check-config", str(config), cwd=tmp_path).returncode == 0
 
 
+def test_a_redacted_variable_misspelt_is_a_warning_every_command_says(tmp_path):
+    """`[redact] env = ["DEPLOY_TOKN"]` with $DEPLOY_TOKEN exported was accepted silently:
+    the token it meant to mask would reach the journal and every export as it is. A name
+    merely unset (nothing exported to mask) says nothing."""
+    from tests.console_process import EXAMPLE_HOOK
+
+    config = tmp_path / "config"
+    shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
+    (config / "console.toml").write_text('[redact]\nenv = ["DEPLOY_TOKN"]\n')
+    env = {**os.environ, **EXAMPLE_HOOK, "DEPLOY_TOKEN": "s3cret-token"}
+    env.pop("DEPLOY_TOKN", None)
+    want = (
+        f"warning: {config / 'console.toml'}:2: redact.env[0]: $DEPLOY_TOKN is not set here,"
+        " $DEPLOY_TOKEN is: its value would not be masked in the journal and exports (did you"
+        " mean 'DEPLOY_TOKEN'?)"
+    )
+    checked = console("check-config", str(config), cwd=tmp_path, env=env)
+    assert checked.returncode == 0 and want in checked.stderr.splitlines(), checked.stderr
+    argv = ["run", "--config", str(config), "--systems", "web", "--strategy"]
+    argv += ["version-rollback", "--trigger", "user-impact", "--reason", "r", "--yes"]
+    dry = console(*argv, "--dry-run", cwd=tmp_path, env=env)
+    assert dry.returncode == 0 and want in dry.stderr.splitlines(), dry.stderr
+    env.pop("DEPLOY_TOKEN")
+    quiet = console("check-config", str(config), cwd=tmp_path, env=env)
+    assert "redact" not in quiet.stderr, quiet.stderr
+
+
 def test_an_ssh_config_file_named_but_missing_is_an_error_every_command_says(tmp_path):
     """Seen on a real fleet (helper-101): `config_files = ["ssh_config"]`, read from the
     current directory, or a path mistyped, was skipped without a word: check-config said

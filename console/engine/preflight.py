@@ -36,6 +36,7 @@ def machine_problems(settings: Settings) -> list[Finding]:
         )
     elif known is not None and not known.exists():
         findings.append(Finding("inventory", ("ssh", "known_hosts"), _no_known_hosts(known), True))
+    findings += _redacted_unset(settings)
     for key in ("journal_dir", "lock_dir"):
         value = getattr(settings.console, key)
         problem = value and _directory_problem(Path(value).expanduser())
@@ -91,6 +92,30 @@ def _key_problem(path: Path) -> tuple[str | None, bool]:
         if "passphrase" not in str(exc).lower():
             return f"{path} is not a private key the SSH client can load: {exc}", False
     return None, False
+
+
+def _redacted_unset(settings: Settings) -> list[Finding]:
+    """Each `[redact] env` name that is not set here while one close to it is: a typo that
+    leaves the secret it meant unmasked, in the journal and every export. A name merely
+    unset (its secret not exported in this shell) has nothing to mask: no word of it."""
+    import difflib  # here only: most configurations name no variable to redact
+
+    findings = []
+    for index, name in enumerate(settings.console.redact.env):
+        if name in os.environ:
+            continue
+        close = difflib.get_close_matches(name, list(os.environ), n=1, cutoff=0.8)
+        if close:
+            findings.append(
+                Finding(
+                    "console",
+                    ("redact", "env", index),
+                    f"${name} is not set here, ${close[0]} is: its value would not be masked"
+                    f" in the journal and exports (did you mean {close[0]!r}?)",
+                    True,
+                )
+            )
+    return findings
 
 
 def _no_known_hosts(path: Path) -> str:
