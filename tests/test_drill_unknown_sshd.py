@@ -1,7 +1,7 @@
 """A drill on your own hosts whose connection to one of them drops mid-change (real sshd):
-the host's outcome is unknown, so the drill sends it nothing more (not even the faults'
-undo), its close keeps its system's lock as any close does, the report names the host,
-and the verify by hand it prints settles it."""
+the host's outcome is unknown, so the drill sends it nothing more (neither the faults'
+undo nor the integrity check), its close keeps its system's lock as any close does, the
+report names the host, and the verify by hand it prints settles it."""
 
 from __future__ import annotations
 
@@ -73,6 +73,10 @@ def test_a_drill_that_leaves_a_host_unknown_keeps_its_lock_and_names_it(fleet):
         " rm -f .drop" in out
     ), out
     assert (fleet.sandboxes["app-1"] / ".drop").exists()
+    assert (
+        "  ✘ integrity on app-1 (drill-integrity): missing: not read: its outcome is unknown"
+        " (a change may still run there)" in out
+    ), out
     assert not (fleet.sandboxes["app-2"] / ".drill-was").exists()  # undone where known
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     events = read_journal(journal).events
@@ -80,6 +84,8 @@ def test_a_drill_that_leaves_a_host_unknown_keeps_its_lock_and_names_it(fleet):
     assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.unknown == ["app-1"]
     judged = next(e for e in events if e.kind == Kind.DRILL_JUDGED)
     assert [(u["host"], u["step"]) for u in judged.data.unknown] == [("app-1", "restore")]
+    sent = [(e.where.step, e.where.host) for e in events if e.kind == Kind.COMMAND_INTENT]
+    assert ("drill-integrity", "app-2") in sent and ("drill-integrity", "app-1") not in sent
     kept = next(e for e in events if e.kind == Kind.LOCK_KEPT)
     assert (kept.data.systems, kept.data.hosts) == (["app"], ["app-1"])
 
