@@ -109,7 +109,7 @@ class Stage:
         check = self.scenario.integrity
         if check is None or not self.baseline:
             return
-        unknown = {h for _, h in self.conductor.state.unknown_hosts} if self.demo is None else ()
+        unknown = self._unknown()
         hosts = [h for h in self.baseline if h not in unknown]  # nothing more is sent there
         for host in [h for h in self.baseline if h in unknown]:
             expected = self.baseline[host] if check.after == "baseline" else None
@@ -199,8 +199,7 @@ class Stage:
                 ok, detail = await self._clear_demo(fault)
                 self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
                 continue
-            unknown = {h for _, h in self.conductor.state.unknown_hosts}
-            held = sorted(set(hosts) & unknown) if self.demo is None else []
+            held = sorted(set(hosts) & self._unknown())
             sent = [h for h in hosts if h not in held]
             short = ""
             if sent:
@@ -217,6 +216,13 @@ class Stage:
                 )
             detail = "; ".join(said)
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
+
+    def _unknown(self) -> set[str]:
+        """The hosts whose outcome is unknown, on your own hosts (the demo fleet is gone at
+        the end): nothing more is sent there."""
+        if self.demo is not None:
+            return set()
+        return {h for _, h in self.conductor.state.unknown_hosts}
 
     async def _clear_demo(self, fault: Fault) -> tuple[bool, str]:
         assert self.demo is not None
