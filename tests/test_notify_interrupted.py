@@ -338,3 +338,30 @@ def test_run_names_the_updates_not_delivered_in_its_last_lines(sshd_server, tmp_
     assert last[1].startswith("  notification via incidents: NOT DELIVERED (warning) — HTTP 500")
     assert "(after 2 attempts)" in last[1], last
     assert ": rolled back" in last[2] and "; journal " in last[2], last
+
+
+def test_a_required_update_not_delivered_says_which_step_failed_on_the_last_line(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked with a `required = true` status update whose webhook answered 500 and
+    `--outcome rolled-back`: the host was rolled back and verified, the update failed, and
+    `run` ended "ID: FAILED: rolled back and verified; journal ..." (exit 1), a verdict
+    that reads as both. It names the step that failed, then the close."""
+    from tests.hooks import HookServer
+
+    with HookServer() as hooks:
+        channel = {"name": "status", "kind": "webhook", "retries": 0}
+        channel["url"] = hooks.on("/status", (500, "boom", {}))
+        procedure = with_communicate([channel], "{{summary}}")
+        for phase in procedure["phases"]:
+            for step in phase["steps"]:
+                step.update({"required": True} if step["id"] == "communicate" else {})
+        files = {"procedure.toml": procedure, "strategies.toml": {"strategies": [NOOP]}}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[])
+        done = fleet.cli(
+            "run", "--systems", "app", "--strategy", "noop", "--trigger", "user-impact",
+            "--reason", "checkout fails", "--yes", "--outcome", "rolled-back",
+        )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = done.stdout.splitlines()[-1]
+    assert ": FAILED: “Communicate status” failed; closed as rolled back" in last, last

@@ -113,6 +113,10 @@ async def _walk(
     verdict = closed if ok else f"{said}: {closed.removeprefix(f'{said.lower()}: ')}"
     if drill is not None and walked and not ok:  # not "FAILED: rolled back and verified"
         verdict = f"DRILL FAILED: {'; '.join(_drill_failures(drill))}; closed as {closed}"
+    elif not ok and conductor.state.outcome in (Outcome.ROLLED_BACK, Outcome.COMPLETED):
+        # The rollback was verified, and a step that must succeed failed after it (a
+        # required status update not delivered): say which, not "FAILED: rolled back".
+        verdict = f"FAILED: {_failed_steps(conductor)}; closed as {closed}"
     if not ok and not refused and not options.drill:  # a drill's fleet is gone: no undo
         _print_undo(conductor, options)
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
@@ -120,6 +124,16 @@ async def _walk(
         print(visible(said, one_line=True))
     print(f"{incident_id}: {verdict}; journal {recorder.path}", flush=True)
     return code
+
+
+def _failed_steps(conductor: Conductor) -> str:
+    """`“Communicate status” failed`: each step of the walk that failed, by its title."""
+    failed = [
+        f"“{step.title}”"
+        for step in conductor.settings.procedure.steps
+        if conductor.state.step(step.id).status is StepStatus.FAILED
+    ]
+    return visible(f"{', '.join(failed) or 'a step'} failed", one_line=True)
 
 
 def _print_problem_hosts(conductor: Conductor) -> None:
