@@ -5,6 +5,7 @@ every record, and a `required` step that fails while an optional one only warns.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
 import json
 import re
@@ -782,3 +783,34 @@ async def test_a_long_slack_update_full_of_markup_stays_within_slack_s_limits(
     assert message.startswith("p99 &gt; 2 s &amp; &lt;html&gt; from web-1;")
     assert message.endswith("…") and not re.search(r"&[a-z]*…$", message)
     assert len(request.body["text"]) <= 3000
+
+
+async def test_a_status_update_of_a_large_failed_fleet_stays_within_pagerduty_s_size(
+    hooks, tmp_path, monkeypatch
+):
+    """PagerDuty refuses an event over 512 KB (a 400, not retried). An update's
+    custom_details held every host and its failure reason: 1,000 failed hosts with
+    600-character reasons made a 721 KB event, so the page about a fleet-wide failure
+    was the one refused. Past the limit the hosts are said as `{{hosts}}` groups them."""
+    from console.engine.payloads import Update
+
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    settings = settings_with([pd])
+    conductor = conductor_for(settings, tmp_path)
+    reason = "exit status 1: Job for app.service failed because the control process exited"
+    hosts = {
+        f"web-{i:04d}": {"system": "web", "status": "failed", "detail": (reason * 8)[:600]}
+        for i in range(1, 1001)
+    }
+    update = Update("inc-notify", "t", "execution", "communicate", "critical", "s", "m")
+    update = dataclasses.replace(update, systems=["web"], hosts=hosts)
+    step = settings.procedure.step("communicate")
+    notifier = conductor.notifier
+    ((ok, said),) = await notifier.send_all(step, notifier.channels_of(step), update)
+    await finish(conductor, None)
+    assert ok, said
+    page = hooks.at("/v2/enqueue")[-1].body
+    assert len(json.dumps(page, sort_keys=True).encode()) <= 512 * 1024
+    assert page["payload"]["custom_details"]["hosts"].startswith("1000 failed: web-0001, web-0002,")

@@ -21,6 +21,7 @@ from console.engine.payloads import (
     Update,
     drill_labelled,
     generic_document,
+    pagerduty_details,
     pagerduty_event,
     plain,
     slack_message,
@@ -226,7 +227,7 @@ class Notifier:
                 source=self.pager.source(channel),
                 severity=update.severity,
                 timestamp=self.recorder.clock.now().isoformat(),
-                details=generic_document(update),
+                details=pagerduty_details(update),
             )
             return Outgoing(event, routing_key=True)
         body = channel.body
