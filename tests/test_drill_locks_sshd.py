@@ -46,6 +46,11 @@ def fleet(sshd_server, tmp_path):
 def test_a_drill_is_refused_where_another_incident_holds_a_system_its_fault_touches(fleet):
     """Seen on a README fleet: while an `exec` on db held db's lock, a drill of web whose
     fault zeroes an order total on db-1 ran that fault there (it locked web only)."""
+    listed = fleet.cli("drill", "--list").stdout  # where it goes, before it is run
+    assert "  faults       deploy the bad release 1.1 (on app-1), damage the data (on app-2)\n" in (
+        listed
+    ), listed
+    assert "  integrity    on app-2, after = baseline\n" in listed, listed
     locks, holder = SystemLocks(fleet.state / "locks"), _holder(os.getpid(), "inc-db")
     locks.acquire("db", holder)  # a live holder: this process
     refused = fleet.cli("drill", "--quiet")

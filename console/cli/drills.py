@@ -120,11 +120,20 @@ def _list(settings) -> int:
             f"  rolls back   {parts} ({scenario.scope.value})",
             f"  trigger      {scenario.trigger.value}; expects {scenario.expect.title}",
         ]
-        if scenario.faults:
-            lines.append(f"  faults       {', '.join(f.label for f in scenario.faults)}")
+        if scenario.faults:  # where each goes: a drill may touch more than it rolls back
+            lines.append(f"  faults       {', '.join(map(_where, scenario.faults))}")
+        if scenario.integrity is not None:
+            on = ", ".join(scenario.integrity.hosts) or "every host of its systems"
+            lines.append(f"  integrity    on {on}, after = {scenario.integrity.after}")
         if scenario.rto_minutes:
             lines.append(f"  target       {minutes(scenario.rto_minutes)}")
         if scenario.name in cadences:
             lines.append(f"  schedule     {', '.join(cadences[scenario.name])}")
         print("\n".join(visible(line, one_line=True) for line in lines))
     return 0
+
+
+def _where(fault) -> str:
+    """`zero order 7's total (on db-1)`; a demo fault names its host itself."""
+    on = ", ".join([*fault.hosts, *fault.systems])
+    return f"{fault.label} (on {on})" if on else fault.label
