@@ -565,3 +565,28 @@ def test_a_placeholder_in_a_strategy_description_is_refused_where_it_is_written(
         f"error: {strategies}:{line}: strategies[0].description: {{{{host}}}} is never filled"
         " in a description, which is shown as written; say it in words\n"
     )
+
+
+def test_a_notification_command_with_a_placeholder_inside_quotes_is_refused(tmp_path):
+    """Walked: a command channel `echo "mail {{incident}}: {{message}}" >> FILE`, and a
+    run declared with the reason 'checkout 500s $(touch F) `id`': the jump host created F
+    and the mail read 'uid=0(root) ...'. Each value is shell-quoted as it is filled in,
+    so quotes around a placeholder hand it back to the shell. check-config refuses it,
+    at its line, saying how to write it; outside the quotes it is accepted."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    procedure = target / "procedure.toml"
+    base = procedure.read_text()
+    channel = '\n[[channels]]\nname = "mailer"\nkind = "command"\ncommand = \'{}\'\n'
+    procedure.write_text(base + channel.format('echo "mail: {{message}}" >> /tmp/x'))
+    result = console("check-config", str(target))
+    line, index = base.count("\n") + 5, base.count("\n[[channels]]")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == (
+        f"error: {procedure}:{line}: channels[{index}].command: {{{{message}}}} is inside"
+        ' "..." quotes: its value is shell-quoted already, and inside quotes the shell'
+        " would run what it holds ($(...), `...`) and show the quotes; close the quotes"
+        ' before it: echo "status: "{{message}}\n'
+    )
+    procedure.write_text(base + channel.format('echo "mail: "{{message}} >> /tmp/x'))
+    assert console("check-config", str(target)).returncode == 0

@@ -14,6 +14,7 @@ from pydantic import model_validator
 from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, located_error
+from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import template_problems
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -101,6 +102,7 @@ class Channel(Strict):
         located: list[tuple[Loc, str]] = [
             (("command",), p) for p in template_problems(self.command or "", names)
         ]
+        located += [(("command",), p) for p in quoted_placeholders(self.command or "")]
         located += [
             (("body", *where), p)
             for where, text in _strings(self.body)

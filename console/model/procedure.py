@@ -10,6 +10,7 @@ from console.model.later import later
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.review import FormField as FormField
+from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import IMPLICIT_VALUES, template_problems
 from console.model.trigger_settings import Soak
 
@@ -137,6 +138,7 @@ class Step(Strict):
             for problem in template_problems(getattr(self, key) or "", names)
             if key == "command" or notify
         ]
+        problems += [(("command",), p) for p in quoted_placeholders(self.command or "")]
         if problems:
             raise located_error("Step", problems)
         return self
