@@ -572,7 +572,8 @@ def test_a_notification_command_with_a_placeholder_inside_quotes_is_refused(tmp_
     run declared with the reason 'checkout 500s $(touch F) `id`': the jump host created F
     and the mail read 'uid=0(root) ...'. Each value is shell-quoted as it is filled in,
     so quotes around a placeholder hand it back to the shell. check-config refuses it,
-    at its line, saying how to write it; outside the quotes it is accepted."""
+    at its line, saying how to write it; outside the quotes it is accepted, and so is a
+    value that is always a plain word (the incident id) inside them."""
     target = tmp_path / "mine"
     assert console("init", str(target)).returncode == 0
     procedure = target / "procedure.toml"
@@ -588,5 +589,6 @@ def test_a_notification_command_with_a_placeholder_inside_quotes_is_refused(tmp_
         " would run what it holds ($(...), `...`) and show the quotes; close the quotes"
         ' before it: echo "status: "{{message}}\n'
     )
-    procedure.write_text(base + channel.format('echo "mail: "{{message}} >> /tmp/x'))
+    # Outside the quotes; a plain word (an id, a name) reads the same inside them.
+    procedure.write_text(base + channel.format('echo "mail {{incident}}: "{{message}} >> /x'))
     assert console("check-config", str(target)).returncode == 0

@@ -9,10 +9,14 @@ from console.model.templates import PLACEHOLDER
 
 # What a shell reads as code, where quotes nest anew: unquoted, `$( )`, `( )`, backquotes.
 CODE = ("", "$(", "(", "`")
+# Values that are always plain words (names, ids, `true`), which quoting leaves as they
+# are: inside quotes they read the same (the presets write `"{{incident}}"`).
+PLAIN_WORDS = frozenset({"host", "system", "incident", "phase", "step", "severity", "drill"})
 
 
 def quoted_placeholders(template: str) -> list[str]:
-    """One problem for each placeholder that stands inside '...' or "..." quotes."""
+    """One problem for each placeholder that stands inside '...' or "..." quotes and may
+    hold more than a plain word."""
     problems: list[str] = []
     frames = [""]  # the quoting the shell is in at each position, innermost last
     i = 0
@@ -20,7 +24,7 @@ def quoted_placeholders(template: str) -> list[str]:
         frame, c = frames[-1], template[i]
         placeholder = PLACEHOLDER.match(template, i)
         if placeholder:
-            if frame in ("'", '"'):
+            if frame in ("'", '"') and placeholder.group(1) not in PLAIN_WORDS:
                 problems.append(_inside(placeholder.group(0), frame))
             i = placeholder.end()
             continue
