@@ -17,6 +17,7 @@ AGE_WIDTH = 7  # "119 min"
 OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
 OUTCOME_WIDTH = 14
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
+SPARE = 1  # columns left at the table's right edge
 MARKS = {
     Outcome.UNVERIFIED: "◑",
     Outcome.PARTIAL: "◐",
@@ -75,7 +76,9 @@ def fill_incidents(
     # (or a banner above it), the scrollbar would otherwise cover the age.
     bar = table.styles.scrollbar_size_vertical
     by = OWNER_WIDTH + CELL_PADDING if team else 0
-    room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by)
+    # and one column spare: a table filled to its last column drew, or did not, an empty
+    # cell there, from one redraw to the next (the home's snapshots differed at random)
+    room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by - SPARE)
     outcome_width = OUTCOME_WIDTH
     title_width = room - outcome_width
     # Widths given, not measured: a measured column never narrows again (Textual keeps
