@@ -5,6 +5,8 @@ trigger's reason would run on the jump host, and the quotes show in what is sent
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from console.model.templates import PLACEHOLDER
 
 # What a shell reads as code, where quotes nest anew: unquoted, `$( )`, `( )`, backquotes.
@@ -14,9 +16,11 @@ CODE = ("", "$(", "(", "`")
 PLAIN_WORDS = frozenset({"host", "system", "incident", "phase", "step", "severity", "drill"})
 
 
-def quoted_placeholders(template: str) -> list[str]:
+def quoted_placeholders(template: str, free: Callable[[str], bool] | None = None) -> list[str]:
     """One problem for each placeholder that stands inside '...' or "..." quotes and may
-    hold more than a plain word."""
+    hold more than a plain word: any but PLAIN_WORDS, or those `free` says may (a
+    strategy's parameters of type string or env)."""
+    may = free or (lambda name: name not in PLAIN_WORDS)
     problems: list[str] = []
     frames = [""]  # the quoting the shell is in at each position, innermost last
     i = 0
@@ -24,7 +28,7 @@ def quoted_placeholders(template: str) -> list[str]:
         frame, c = frames[-1], template[i]
         placeholder = PLACEHOLDER.match(template, i)
         if placeholder:
-            if frame in ("'", '"') and placeholder.group(1) not in PLAIN_WORDS:
+            if frame in ("'", '"') and may(placeholder.group(1)):
                 problems.append(_inside(placeholder.group(0), frame))
             i = placeholder.end()
             continue

@@ -7,8 +7,10 @@ from pydantic import ConfigDict, ValidationError, model_validator
 from console.model.base import NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.kinds import HEALTH, STRATEGY_KINDS, RunsOn, StrategyKind
 from console.model.later import later
+from console.model.param_types import ParamType
 from console.model.presets import default_preset, find_preset, with_preset
 from console.model.problems import Loc, did_you_mean, located_error
+from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
 
 if TYPE_CHECKING:
@@ -203,6 +205,14 @@ class Strategy(Strict):
             (("commands", stage), problem)
             for stage, template in templates.items()
             for problem in template_problems(template, declared, "a declared parameter")
+        ]
+        # A value that may hold any text is filled in shell-quoted: inside quotes, the
+        # shell would run what it holds ($(...), `...`) on every host.
+        free = {p.name for p in self.params if p.type in (ParamType.STRING, ParamType.ENV)}
+        problems += [
+            (("commands", stage), problem)
+            for stage, template in templates.items()
+            for problem in quoted_placeholders(template, free.__contains__)
         ]
         used = set().union(*(placeholders(t) for t in templates.values()))
         problems += [
