@@ -7,6 +7,7 @@ from console.demo.faults import Fault, FaultKind
 from console.demo.fleet import DemoFleet
 from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
+from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.settings import Settings
@@ -49,6 +50,16 @@ def test_threshold_matches_its_definition(failed, total, pct):
     assert threshold_exceeded(failed, total, pct) == (failed / total * 100 > pct)
 
 
+def _web_incident(fleet: DemoFleet, tmp_path) -> tuple[Conductor, Recorder]:
+    """An incident on web with the version rollback chosen, journalled under tmp_path."""
+    recorder = recorder_in(tmp_path / "incident")
+    conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+    conductor.open_incident("waves", "inc-waves")
+    conductor.select(["web"])
+    conductor.choose_strategy("version-rollback")
+    return conductor, recorder
+
+
 async def test_a_halted_run_reports_hosts_not_started(tmp_path):
     data = load_settings(demo_config()).model_dump()
     for strategy in data["strategies"]:
@@ -57,12 +68,8 @@ async def test_a_halted_run_reports_hosts_not_started(tmp_path):
             strategy["max_fail_percentage"] = 30
     settings = Settings.model_validate(data)
     async with DemoFleet(settings, [Fault(FaultKind.FAIL, "web-1")]) as fleet:
-        recorder = recorder_in(tmp_path / "incident")
-        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor, recorder = _web_incident(fleet, tmp_path)
         try:
-            conductor.open_incident("waves", "inc-waves")
-            conductor.select(["web"])
-            conductor.choose_strategy("version-rollback")
             assert not await conductor.run_step("restore")
         finally:
             await conductor.shutdown()
@@ -91,13 +98,9 @@ def _confirming_waves(settings: Settings) -> Settings:
 async def _restore_web(tmp_path, confirm_wave):
     settings = _confirming_waves(load_settings(demo_config()))
     async with DemoFleet(settings) as fleet:
-        recorder = recorder_in(tmp_path / "incident")
-        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor, recorder = _web_incident(fleet, tmp_path)
         conductor.confirm_wave = confirm_wave
         try:
-            conductor.open_incident("waves", "inc-waves")
-            conductor.select(["web"])
-            conductor.choose_strategy("version-rollback")
             ok = await conductor.run_step("restore")
         finally:
             await conductor.shutdown()
@@ -142,12 +145,8 @@ async def test_a_retry_judges_the_hosts_an_earlier_run_changed_too(tmp_path):
     the retry's first wave are read on web-1 (changed by the first run) and web-2."""
     settings = _confirming_waves(load_settings(demo_config()))
     async with DemoFleet(settings) as fleet:
-        recorder = recorder_in(tmp_path / "incident")
-        conductor = Conductor(fleet.settings, recorder, SshPool(fleet.settings.inventory.ssh))
+        conductor, recorder = _web_incident(fleet, tmp_path)
         try:
-            conductor.open_incident("waves", "inc-waves")
-            conductor.select(["web"])
-            conductor.choose_strategy("version-rollback")
             assert not await conductor.run_step("restore")  # nobody to confirm wave 2
 
             async def yes(what: str, done: int, total: int) -> bool:
