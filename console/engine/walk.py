@@ -83,7 +83,9 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
                 f" next {what} was not confirmed by {who}: the later hosts are left for a"
                 " person to decide (retry the step once the cause is fixed)"
             )
-        conductor.questions.answered(what, done, total, not bad, who)
+        # Said as what decided: --yes confirms only a wave whose every host succeeded.
+        by = f"the console, not {who} ({', '.join(bad)} did not succeed)" if bad else who
+        conductor.questions.answered(what, done, total, not bad, by)
         return not bad
 
     conductor.confirm_wave = confirm
