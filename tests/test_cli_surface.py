@@ -129,3 +129,25 @@ def test_the_readme_shows_taplo_where_the_schemas_are():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "rollback-console schema --write" in readme
     assert "[[rule]]" in readme and "#:schema" in readme
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("verify", "20261130-101500-ab12", "--take-over-lock="),
+        ("undo", "20261130-101500-ab12", "restore", "--take-over-lock", "  "),
+        ("resume", "20261130-101500-ab12", "--take-over-lock="),
+        ("run", "--demo", "--systems", "web", "--strategy", "version-rollback", "--trigger",
+         "user-impact", "--reason", "x", "--yes", "--take-over-lock="),
+    ],
+)  # fmt: skip
+def test_a_take_over_without_a_reason_is_refused_in_one_line(argv) -> None:
+    """`--take-over-lock=` (an unset $REASON in a script) was taken as no take-over at all:
+    the lock was then refused further on, or a run went ahead as if nothing was asked."""
+    done = subprocess.run(
+        [sys.executable, "-m", "console", *argv], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = f"error: rollback-console {argv[0]}: argument --take-over-lock: needs a reason,"
+    assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr
+    assert done.stdout == ""

@@ -85,6 +85,7 @@ def take_over_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--take-over-lock",
         metavar="REASON",
+        type=_reason,
         help="take over a stale system lock (its process is gone; a live holder's, never);"
         " the reason is journalled",
     )
@@ -174,3 +175,11 @@ def run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
     take_over_option(run)
     run.add_argument("--quiet", action="store_true", help="print no event lines, only the verdict")
     json_option(run)
+
+
+def _reason(text: str) -> str:
+    """A take-over's reason, journalled with it: `--take-over-lock=` (an unset variable in
+    a script) was taken as no take-over at all."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("needs a reason, journalled with the take-over")
+    return text
