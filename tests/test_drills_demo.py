@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -457,3 +459,17 @@ def test_a_drill_step_whose_connection_dropped_reads_unknown_not_failed(capsys):
     assert document == 0
     text = capsys.readouterr().out
     assert "**Drill: inject fault mark** — unknown: 1 succeeded, 1 unknown\n" in text
+
+
+def test_the_report_names_each_fault_and_its_host_once() -> None:
+    """The demo's fault `fail:web-1` read 'fault      fail:web-1 on web-1'; a fault named
+    for its host on your own fleet, 'slow restart on web-3 on web-3'."""
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "drill", "--demo", "--scenario", "web-fail"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    faults = [line for line in done.stdout.splitlines() if line.startswith("  fault ")]
+    assert faults == ["  fault      fail on web-1; undone", "  fault      fail on web-2; undone"]
