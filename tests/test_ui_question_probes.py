@@ -110,7 +110,7 @@ async def test_a_probe_of_the_whole_system_is_not_said_to_judge_the_waves(
 ) -> None:
     """An HTTP probe of one URL reads the whole system: hosts rolled back and not alike.
     Between waves it judges nothing, and the run's confirmation no longer says it does
-    ('the probes read after each on the hosts changed (web/error-rate ...)')."""
+    ('the probes read after each on the hosts that succeeded so far (web/error-rate ...)')."""
     settings = with_waves(demo_settings(), size=1, max_fail_percentage=None, confirm=True)
     data = settings.model_dump()
     [web] = [s for s in data["inventory"]["systems"] if s["name"] == "web"]

@@ -4,7 +4,7 @@ a confirmation between them): `run --yes` answered every question at once and we
 every host, whatever the probes read after the canary; only the stability soak after the
 whole run would have said so. Now a probe that is not healthy after a wave halts the run:
 `wave.probed` names the probe, the host and its value, the later waves are not started,
-headless exits 1. The probes are judged on the hosts changed so far: the others still run
+headless exits 1. The probes are judged on the hosts that succeeded so far: the others still run
 the release being rolled back, bad as they were."""
 
 from __future__ import annotations
@@ -150,8 +150,8 @@ async def test_the_wave_question_says_what_the_hosts_changed_read(
         await pilot.press("escape")
         await until(pilot, lambda: "restore" not in app.conductor.running, 60)
     # The run's confirmation said so first.
-    waves = "2 waves of 1, 1 host(s), the probes read after each on the hosts changed"
-    assert f"Waves: {waves} (app/errors; one not healthy halts it)" in about, about
+    waves = "2 waves of 1, 1 host(s), the probes read after each on the hosts that succeeded"
+    assert f"Waves: {waves} so far (app/errors; one not healthy halts it)" in about, about
     said = "Probes on app-1 (succeeded so far): healthy, app/errors = 0.01."
     assert said in question, question
     assert [line.split() for line in table[1:]] == [

@@ -86,7 +86,7 @@ class RolloutProbed(Payload):
 
 class WaveProbed(Payload):
     """A strategy's health check after a wave (and its pause), before the next wave starts:
-    one round of the affected systems' probes, each judged on the hosts changed so far (a
+    one round of the affected systems' probes, each judged on the hosts that succeeded so far (a
     probe read once for the whole system is left out: it mixes them with the hosts not
     rolled back yet). One not healthy there (bad, or not read) halts the run (`run.halted`
     follows): the hosts of later waves are not started."""

@@ -102,7 +102,8 @@ def strategy_text(
         if w.pause_seconds:
             waves += f", {w.pause_seconds:g} s apart"
         if host_probes and not undo:
-            read = f"the probes read after each on the hosts changed ({_named(host_probes)}"
+            read = "the probes read after each on the hosts that succeeded so far"
+            read += f" ({_named(host_probes)}"
             waves += f", {read}; one not healthy halts it)"
         if w.confirm:
             waves += ", your yes before each next one"
