@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
+from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, visible
@@ -84,8 +85,8 @@ def strategy_text(
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, on every host it names at once."""
     kind = strategy.kind.value
-    named = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
-    text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), named)
+    called = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
+    text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
         on_hosts = (
             "its health check runs on each host over SSH"
@@ -103,7 +104,7 @@ def strategy_text(
             waves += f", {w.pause_seconds:g} s apart"
         if host_probes and not undo:
             read = "the probes read after each on the hosts that succeeded so far"
-            read += f" ({_named(host_probes)}"
+            read += f" ({named(host_probes)}"
             waves += f", {read}; one not healthy halts it)"
         if w.confirm:
             waves += ", your yes before each next one"
@@ -125,7 +126,7 @@ def strategy_text(
             stages += f", {w.pause_seconds:g} s apart"
         if probes:
             when = "first and after each" if held else "after each"
-            stages += f", the probes read {when} ({_named(probes)}; one not healthy holds it)"
+            stages += f", the probes read {when} ({named(probes)}; one not healthy holds it)"
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
@@ -309,11 +310,6 @@ class NotifyDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def _named(probes: list[str]) -> str:
-    """`web/errors, web/p99 +2`: the probes read between waves or stages, a few named."""
-    return ", ".join(probes[:3]) + (f" +{len(probes) - 3}" if probes[3:] else "")
 
 
 def _sizes_said(sizes: list[int]) -> str:
