@@ -592,3 +592,30 @@ def test_a_notification_command_with_a_placeholder_inside_quotes_is_refused(tmp_
     # Outside the quotes; a plain word (an id, a name) reads the same inside them.
     procedure.write_text(base + channel.format('echo "mail {{incident}}: "{{message}} >> /x'))
     assert console("check-config", str(target)).returncode == 0
+
+
+def test_a_number_written_as_a_string_is_refused_where_it_is_written(tmp_path):
+    """`port = "22"` is TOML text, not the integer the key takes (check-config
+    guarantees every value has its type, and the schema says integer): one line naming
+    file, line and key, exit 2, for check-config and every command alike; it was taken
+    as the number 22."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    inventory = target / "inventory.toml"
+    text = inventory.read_text().replace('\ntags = ["eu-west", "canary"]', '\nport = "22"', 1)
+    inventory.write_text(text.replace("connect_timeout = 10.0", 'connect_timeout = "10"'))
+    lines = inventory.read_text().splitlines()
+    port_line = lines.index('port = "22"') + 1
+    timeout_line = next(n for n, line in enumerate(lines, 1) if "connect_timeout" in line)
+    for command in (
+        ("check-config", str(target)),
+        ("exec", "--config", str(target), "--systems", "web", "--dry-run", "true"),
+    ):
+        result = console(*command)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr == (
+            f"error: {inventory}:{timeout_line}: ssh.connect_timeout: '10' is a string:"
+            " write a number, without quotes\n"
+            f"error: {inventory}:{port_line}: systems[0].hosts[0].port: '22' is a string:"
+            " write an integer, without quotes\n"
+        ), command

@@ -28,10 +28,10 @@ class AutoTrigger(Strict):
     kind: TriggerKind
     system: str
     probe: str
-    threshold: float | None = None
-    consecutive: int = Field(default=3, ge=1, le=1000)
+    threshold: float | None = Field(default=None, strict=True)
+    consecutive: int = Field(default=3, ge=1, le=1000, strict=True)
     policy: Policy = Policy.PROPOSE
-    countdown_seconds: float = Field(default=30.0, ge=0, le=3600)
+    countdown_seconds: float = Field(default=30.0, ge=0, le=3600, strict=True)
 
     @model_validator(mode="after")
     def _automatic_kind(self) -> Self:

@@ -73,10 +73,18 @@ class Channel(Strict):
     severity: Severity = Field(
         default=Severity.AUTO, description="PagerDuty trigger severity; auto: by trigger kind"
     )
-    timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per attempt")
-    retries: int = Field(default=3, ge=0, le=10, description="attempts after the first")
+    timeout: float = Field(
+        default=10.0, gt=0, le=120, description="seconds per attempt", strict=True
+    )
+    retries: int = Field(
+        default=3, ge=0, le=10, description="attempts after the first", strict=True
+    )
     backoff: float = Field(
-        default=2.0, ge=0, le=300, description="seconds before the first retry, then doubled"
+        default=2.0,
+        ge=0,
+        le=300,
+        description="seconds before the first retry, then doubled",
+        strict=True,
     )
     drills: bool | None = Field(
         default=None, description="send during drills (default: yes, but PagerDuty never pages)"

@@ -136,8 +136,8 @@ class Scenario(Strict):
     trigger: TriggerKind
     reason: str = ""
     expect: DrillOutcome = DrillOutcome.VERIFIED
-    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
-    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
+    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
+    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS, strict=True)
     faults: list[Fault] = []
     integrity: IntegrityCheck | None = None
 
@@ -193,7 +193,7 @@ class ScheduleEntry(Strict):
     cadence: Cadence | None = None
     every: str | None = None
     systems: list[str] = []  # default: the scenario's systems
-    valid_hours: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 3600)
+    valid_hours: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 3600, strict=True)
 
     @field_validator("every")
     @classmethod

@@ -24,18 +24,18 @@ class SshDefaults(Strict):
     ssh_config (`config_files`, first match wins), then these defaults."""
 
     user: str | None = None
-    port: int | None = Field(default=None, ge=1, le=65535)
+    port: int | None = Field(default=None, ge=1, le=65535, strict=True)
     identity_files: list[str] = []
     known_hosts: str | None = None
     jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
     use_ssh_config: bool = True
     config_files: list[str] = ["~/.ssh/config", "/etc/ssh/ssh_config"]
-    connect_timeout: float = Field(default=10.0, gt=0, le=YEAR_SECONDS)
-    login_timeout: float = Field(default=15.0, gt=0, le=YEAR_SECONDS)
-    command_timeout: float = Field(default=300.0, gt=0, le=YEAR_SECONDS)
-    keepalive_interval: float = Field(default=15.0, ge=0, le=YEAR_SECONDS)
-    max_handshakes: int = Field(default=50, ge=1, le=1024)
-    max_commands: int = Field(default=64, ge=1, le=4096)
+    connect_timeout: float = Field(default=10.0, gt=0, le=YEAR_SECONDS, strict=True)
+    login_timeout: float = Field(default=15.0, gt=0, le=YEAR_SECONDS, strict=True)
+    command_timeout: float = Field(default=300.0, gt=0, le=YEAR_SECONDS, strict=True)
+    keepalive_interval: float = Field(default=15.0, ge=0, le=YEAR_SECONDS, strict=True)
+    max_handshakes: int = Field(default=50, ge=1, le=1024, strict=True)
+    max_commands: int = Field(default=64, ge=1, le=4096, strict=True)
 
 
 class Host(Strict):
@@ -43,7 +43,7 @@ class Host(Strict):
 
     name: str = Field(pattern=NAME_PATTERN)
     address: str | None = Field(default=None, pattern=ADDRESS_PATTERN)
-    port: int | None = Field(default=None, ge=1, le=65535)
+    port: int | None = Field(default=None, ge=1, le=65535, strict=True)
     user: str | None = None
     identity_files: list[str] = []
     jump_host: str | None = Field(default=None, pattern=JUMP_PATTERN)
@@ -76,7 +76,7 @@ class System(Strict):
     workdir: str | None = None
     tags: list[str] = []
     strategies: list[str] = []
-    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
+    rto_minutes: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
     probes: list[Probe] = []
 
     @model_validator(mode="after")

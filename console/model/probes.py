@@ -70,8 +70,8 @@ class Probe(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     kind: ProbeKind
     title: str = ""
-    interval: float = Field(default=10.0, gt=0, le=YEAR_SECONDS)
-    timeout: float = Field(default=5.0, gt=0, le=YEAR_SECONDS)
+    interval: float = Field(default=10.0, gt=0, le=YEAR_SECONDS, strict=True)
+    timeout: float = Field(default=5.0, gt=0, le=YEAR_SECONDS, strict=True)
     command: str | None = None
     url: str | None = None
     path: str | None = None
@@ -79,7 +79,7 @@ class Probe(Strict):
     expected: str | None = None
     expect_status: list[int] = [200]
     aggregate: Aggregate | None = None
-    threshold: float | None = None
+    threshold: float | None = Field(default=None, strict=True)
     bad_when: BadWhen = BadWhen.ABOVE
     healthy_words: list[str] = HEALTHY_WORDS
     unit: str = ""

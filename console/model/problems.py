@@ -128,6 +128,9 @@ def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
         choices = re.findall(r"'([^']*)'", error.get("ctx", {}).get("expected", ""))
         value = str(error.get("input"))
         return f"{quoted(value)} is not one of: {', '.join(choices)}" + did_you_mean(value, choices)
+    if kind in ("int_type", "float_type") and isinstance(error.get("input"), str):
+        number = "an integer" if kind == "int_type" else "a number"
+        return f"{quoted(error['input'])} is a string: write {number}, without quotes"
     if kind == "finite_number":
         return "must be a finite number (not inf or nan)"
     if kind == "string_pattern_mismatch":

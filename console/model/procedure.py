@@ -70,7 +70,7 @@ class Step(Strict):
     message: str = "{{incident}} ({{phase}}): {{summary}}"
     severity: Severity = Severity.AUTO
     # minutes between status updates
-    every: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60)
+    every: float | None = Field(default=None, gt=0, le=YEAR_SECONDS / 60, strict=True)
     required: bool = False  # a notify step fails only when this says so
     soak: Soak | None = None  # a probe step's own window, else triggers.toml's
     # A command or strategy step shows its rendered command and host count and asks

@@ -55,9 +55,9 @@ class Commands(Strict):
 class Waves(Strict):
     """How many hosts start together: a count or a percentage of the targets."""
 
-    size: int | None = Field(default=None, ge=1)
-    percent: float | None = Field(default=None, gt=0, le=100)
-    pause_seconds: float = Field(default=0.0, ge=0, le=YEAR_SECONDS)
+    size: int | None = Field(default=None, ge=1, strict=True)
+    percent: float | None = Field(default=None, gt=0, le=100, strict=True)
+    pause_seconds: float = Field(default=0.0, ge=0, le=YEAR_SECONDS, strict=True)
     confirm: bool = False
 
     @model_validator(mode="after")
@@ -143,8 +143,8 @@ class Strategy(Strict):
     params: list[Parameter] = []
     commands: Commands
     waves: Waves = Waves()
-    max_fail_percentage: float | None = Field(default=None, ge=0, le=100)
-    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
+    max_fail_percentage: float | None = Field(default=None, ge=0, le=100, strict=True)
+    timeout: float | None = Field(default=None, gt=0, le=YEAR_SECONDS, strict=True)
     data_touching: bool = False
     runs_on: RunsOn = RunsOn.HOSTS
 

@@ -21,9 +21,9 @@ else:
 class Soak(Strict):
     """Verify stability: `samples` healthy rounds in a row within `max_samples` rounds."""
 
-    samples: int = Field(default=3, ge=1, le=1000)
-    max_samples: int | None = Field(default=None, ge=1, le=10000)
-    interval: float | None = Field(default=None, gt=0, le=YEAR_SECONDS)
+    samples: int = Field(default=3, ge=1, le=1000, strict=True)
+    max_samples: int | None = Field(default=None, ge=1, le=10000, strict=True)
+    interval: float | None = Field(default=None, gt=0, le=YEAR_SECONDS, strict=True)
 
     @property
     def limit(self) -> int:
@@ -33,8 +33,8 @@ class Soak(Strict):
 class WatchOptions(Strict):
     """Journal thinning: state changes always, else one sample in `journal_every`."""
 
-    journal_every: int = Field(default=20, ge=1)
-    history: int = Field(default=60, ge=2, le=10000)
+    journal_every: int = Field(default=20, ge=1, strict=True)
+    history: int = Field(default=60, ge=2, le=10000, strict=True)
 
 
 class TriggerSettings(Strict):
