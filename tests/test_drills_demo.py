@@ -473,3 +473,36 @@ def test_the_report_names_each_fault_and_its_host_once() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     faults = [line for line in done.stdout.splitlines() if line.startswith("  fault ")]
     assert faults == ["  fault      fail on web-1; undone", "  fault      fail on web-2; undone"]
+
+
+def test_a_match_against_the_strategy_names_what_it_matched() -> None:
+    """db-corrupt-data judges the data after against what the replay expected, not the
+    baseline taken before the fault. Its report read 'db-1: match (before checksum
+    387afb641ae2 customers=4 orders=15; after checksum a1572ed5ce09 customers=4
+    orders=18)': a match between two checksums that differ."""
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "drill", "--demo", "--scenario", "db-corrupt-data"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    journal = Path(done.stdout.splitlines()[-1].split()[-1])
+    records = [
+        e.data.dump() | {"host": e.where.host, "step": e.where.step}
+        for e in read_journal(journal).events
+        if e.kind == Kind.INTEGRITY_RECORDED
+    ]
+    for host in ("db-1", "db-2"):
+        [base] = [r for r in records if r["host"] == host and r["stage"] == "baseline"]
+        [after] = [
+            r for r in records if (r["host"], r["step"], r["stage"]) == (host, "restore", "after")
+        ]
+        assert after["verdict"] == "match" and after["expected"]["checksum"] == after["checksum"]
+        assert base["checksum"] != after["checksum"]  # the replay changed the data, on purpose
+        [line] = [x for x in done.stdout.splitlines() if x.startswith(f"  integrity  {host}: ")]
+        assert line == (
+            f"  integrity  {host}: match: after = the strategy's expected,"
+            f" checksum {after['checksum'][:12]} customers=4 orders=18"
+            f" (baseline before the drill: checksum {base['checksum'][:12]} customers=4 orders=15)"
+        ), line

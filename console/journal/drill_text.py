@@ -43,6 +43,30 @@ def _summary(data: dict[str, Any] | None) -> str:
     return (checksum + rows).strip() or "empty"
 
 
+def _data_said(entry: dict[str, Any], after: str | None) -> str:
+    """One host's data verdict and what it was judged against: its baseline (`after =
+    "baseline"`), else what the strategy expected, the baseline beside it (a recovery
+    changes the data on purpose: a match there is not the baseline kept)."""
+    checked: dict[str, Any] = entry.get("after") or {}
+    verdict = checked.get("verdict", "missing")
+    baseline, now = _summary(entry.get("baseline")), _summary(checked or None)
+    if after != "strategy":
+        seen = f"unchanged, {baseline}" if baseline == now else f"before {baseline}; after {now}"
+        return f"{verdict} ({seen})"
+    expected = _summary(checked.get("expected")) if checked.get("expected") else None
+    if not checked:
+        judged = "no record after"
+    elif expected == now or (
+        expected is None and verdict == "match"
+    ):  # None: judged before it was kept
+        judged = f"after = the strategy's expected, {now}"
+    elif expected:
+        judged = f"after {now}, the strategy expected {expected}"
+    else:
+        judged = f"after {now}, nothing expected of it"
+    return f"{verdict}: {judged} (baseline before the drill: {baseline})"
+
+
 def report_lines(verdict: dict[str, Any]) -> list[str]:
     """The drill report: faults, trigger, outcome, recovery and integrity, each against
     what the scenario expected, then what did not match."""
@@ -79,10 +103,7 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
         )
     integrity = verdict.get("integrity", {})
     for host, entry in integrity.get("hosts", {}).items():
-        checked: dict[str, Any] = entry.get("after") or {}
-        before, now = _summary(entry.get("baseline")), _summary(checked or None)
-        seen = f"unchanged, {before}" if before == now else f"before {before}; after {now}"
-        lines.append(f"  integrity  {host}: {checked.get('verdict', 'missing')} ({seen})")
+        lines.append(f"  integrity  {host}: {_data_said(entry, integrity.get('after'))}")
     if not integrity.get("records") and not integrity.get("after"):  # nothing was checked
         lines.append(
             "  integrity  not checked: the scenario has no integrity command and the"

@@ -94,7 +94,11 @@ def _integrity(
                 hosts.setdefault(r["host"], {})["baseline"] = _summary(r)
         for r in records:
             if r.get("host") in hosts and r.get("step") in judged_by and r.get("stage") == "after":
-                hosts[r["host"]]["after"] = {**_summary(r), "verdict": r.get("verdict")}
+                hosts[r["host"]]["after"] = {
+                    **_summary(r),
+                    "verdict": r.get("verdict"),
+                    "expected": r.get("expected"),
+                }
         findings += [
             f"integrity on {host}: no record after the drill"
             for host, entry in sorted(hosts.items())
