@@ -163,3 +163,28 @@ def test_a_journal_or_lock_dir_every_account_shares_is_refused(tmp_path, key):
         )
         assert "Traceback" not in result.stderr
     assert _mode(shared) == 0o1777
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="access(2) tells others the truth; root it lies to")
+@pytest.mark.parametrize("key", ["journal_dir", "lock_dir"])
+@pytest.mark.parametrize("value", ["/proc/x", "/proc"])
+def test_a_directory_root_cannot_make_is_refused_though_access_says_yes(tmp_path, key, value):
+    """journal_dir = "/proc/x" run as root: access(2) says root may write /proc, check-config
+    said ok, and the run then failed making it. check-config (and every command) try making
+    a directory there, as root only, and refuse it in one line."""
+    config = tmp_path / "config"
+    assert cli("init", str(config), state=tmp_path / "state", cwd=tmp_path).returncode == 0
+    console_toml = config / "console.toml"
+    console_toml.write_text(f'{key} = "{value}"\n' + console_toml.read_text())
+    said = f"{value} cannot be created in /proc" if value != "/proc" else "/proc is not writable"
+    for command in (
+        ["check-config", str(config)],
+        ["exec", "--config", str(config), "--systems", "web", "true"],
+    ):
+        result = cli(*command, state=tmp_path / "state", cwd=tmp_path)
+        assert result.returncode == 2, result.stdout
+        assert (
+            f"console.toml:1: {key}: {said}: making a directory there fails (No such file or"
+            " directory)\n"
+        ) in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -135,6 +135,8 @@ def _directory_problem(path: Path) -> str | None:
             return f"{path} is not a directory"
         if not os.access(path, os.W_OK | os.X_OK):
             return f"{path} is not writable by this user"
+        if failed := _root_cannot_create_in(path):
+            return f"{path} is not writable: {failed}"
         if path.stat().st_mode & (stat.S_IWOTH | stat.S_ISVTX):  # /tmp, /run/lock
             return (
                 f"{path} is shared by every account (mode {stat.S_IMODE(path.stat().st_mode):o}):"
@@ -149,4 +151,23 @@ def _directory_problem(path: Path) -> str | None:
         return f"{path} cannot be created: {parent} is not a directory"
     if not os.access(parent, os.W_OK | os.X_OK):
         return f"{path} cannot be created: {parent} is not writable by this user"
+    if failed := _root_cannot_create_in(parent):
+        return f"{path} cannot be created in {parent}: {failed}"
+    return None
+
+
+def _root_cannot_create_in(directory: Path) -> str | None:
+    """Why root could not create a directory in `directory` (the system's reason), or None.
+    access(2) answers yes to root for every directory, /proc and /sys too, where mkdir then
+    fails: so root tries it, with a directory removed at once. Others' access is the truth."""
+    if os.geteuid() != 0:
+        return None
+    trial = directory / f".rollback-console-check-{os.getpid()}"
+    try:
+        trial.mkdir()
+        trial.rmdir()
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        return f"making a directory there fails ({exc.strerror or exc})"
     return None
