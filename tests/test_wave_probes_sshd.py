@@ -18,6 +18,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import fold
+from console.model.status import StepStatus
 from console.model.status_summary import status_line
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
@@ -109,6 +110,53 @@ def test_a_bad_probe_after_the_canary_wave_halts_the_run(sshd_server, tmp_path: 
     # A status update's {{summary}} says why the others were not started.
     hosts = f"hosts 1 not started, 1 succeeded (halted: {halted.data.reason})"
     assert hosts in status_line(fold(events)), status_line(fold(events))
+    # The step reads halted, with why, not `stopped` as after a no between waves (helper-113
+    # walked it on six sshd hosts: the same `◌ stopped`, its reason nowhere on the line).
+    assert halted.data.probes is True
+    [ended] = [e for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step == "restore"]
+    assert (ended.data.status, ended.data.summary) == (
+        StepStatus.HALTED,
+        f"1 not started, 1 succeeded; {halted.data.reason}",
+    )
+    finished = "finished step “Restore the release”: halted (1 not started, 1 succeeded; wave 2"
+    assert finished in done.stdout, done.stdout
+
+
+async def test_the_console_reads_a_wave_halted_by_a_probe_as_halted(
+    sshd_server, tmp_path: Path
+) -> None:
+    """At 80x24: the checklist's mark and line, the toast and the execution screen's banner
+    say halted and why (they said `◌ stopped`, as after a no, and "t retries them with the
+    failed ones" where none had failed)."""
+    fleet = _fleet(sshd_server, tmp_path, broken=True)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        for step in ("look", "restore"):  # the checklist at the step halted
+            app.start_run(step)
+            await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+            await pilot.press("y")
+            ended = app.conductor.state.step(step)
+            await until(pilot, lambda st=ended: st.finished is not None, 60)
+        toasts = [(n.title, n.message) for n in app._notifications]
+        await app.push_screen("execution")
+        await until(pilot, lambda: app.screen.query_one("#exec-halt", Static).display)
+        await pilot.pause(0.2)
+        banner = str(app.screen.query_one("#exec-halt", Static).render()).splitlines()
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
+        await pilot.pause(0.2)
+        todo = " ".join(str(app.screen.query_one("#where-todo", Static).render()).split())
+        rows = [str(o.prompt) for o in app.screen.query_one("#steps").options if o.prompt]
+    said = "app/errors = 0.31 (bad > 0.05), bad on app-1 0.31"
+    assert any(r.startswith("> ⊗ halted") and "Restore the release" in r for r in rows), rows
+    assert todo.startswith(
+        f"Halted, app-2 not started: wave 2 of 2: not healthy after wave 1: {said}. Once"
+    ), todo
+    assert "F3 then t goes on with them" in todo, todo
+    assert [t for t, _ in toasts if "halted" in t] == ["Step halted by a probe"], toasts
+    assert banner[0].startswith(" ⊗ HALTED  wave 2 of 2: not healthy after wave 1:"), banner
+    assert banner[-1] == " 1 host(s) not started · t goes on with them", banner
 
 
 def test_healthy_probes_are_read_before_each_next_wave(sshd_server, tmp_path: Path) -> None:

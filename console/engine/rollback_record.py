@@ -116,13 +116,14 @@ class RollbackRecord:
 
     def stopped_at(self) -> tuple[str | None, StepStatus | None]:
         """The last step of the procedure that stopped the walk (failed, held, refused by
-        its prechecks, stopped between waves, or left unknown), and how; (None, None) if
-        none did."""
+        its prechecks, stopped or halted between waves, or left unknown), and how; (None,
+        None) if none did."""
         stopped = (
             StepStatus.FAILED,
             StepStatus.HELD,
             StepStatus.REFUSED,
             StepStatus.STOPPED,
+            StepStatus.HALTED,
             StepStatus.UNKNOWN,
         )
         steps = [s.id for s in self.settings.procedure.steps]
@@ -140,6 +141,8 @@ class RollbackRecord:
             return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
         if status is StepStatus.STOPPED:
             return f"“{step.title}” stopped between waves ({st.summary})", False
+        if status is StepStatus.HALTED:  # its summary names the probe
+            return f"“{step.title}” halted between waves ({st.summary})", False
         if status is StepStatus.UNKNOWN:
             return f"“{step.title}” outcome unknown ({st.summary})", False
         return f"“{step.title}” failed ({st.summary})", step.kind is StepKind.PROBE

@@ -179,12 +179,14 @@ class Runner:
             return
         nobody = "nobody to confirm it" if ask is None else "not confirmed"
         self.halted = f"wave {number + 1} of {total}: {unhealthy or nobody}"
+        by_probes: dict[str, Any] = {"probes": True} if unhealthy else {}  # not a no
         self.recorder.record(
             Kind.RUN_HALTED,
             step=step,
             reason=self.halted,
             failed=failed_of[0],
             total=failed_of[1],
+            **by_probes,
         )
 
     async def pause(

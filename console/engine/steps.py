@@ -181,10 +181,10 @@ class StepExecution:
         for good (nothing to do there); held when the others are held where its gradual
         re-enable stopped, beside any its prechecks refused (`2 held at 25 %` among
         failed ones); stopped when its waves stopped before some hosts and none of the
-        others failed (a no between waves; a crash, then V); unknown when a connection was
-        lost mid-change on some hosts and none failed (V settles them); True when it is
-        done. Nothing is recorded when the console detached from the step: it has not
-        ended."""
+        others failed (a no between waves; a crash, then V), halted when a probe did;
+        unknown when a connection was lost mid-change on some hosts and none failed (V
+        settles them); True when it is done. Nothing is recorded when the console
+        detached from the step: it has not ended."""
         if self.runner.detached:
             return False
         st = self.state.step(step_id)
@@ -222,7 +222,7 @@ class StepExecution:
             HostStatus.REFUSED,
             HostStatus.NOT_STARTED,
         }:
-            status = StepStatus.STOPPED
+            status, summary = st.stopped_as(summary)
         self.recorder.record(
             Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data
         )

@@ -152,6 +152,7 @@ def _halted(s: IncidentState, e: Event) -> None:
     s.halts.append({"step": e.where.step, **d.dump()})
     if e.where.step:
         s.step(e.where.step).halted = d.reason
+        s.step(e.where.step).halted_by_probes = d.probes
 
 
 def _wave_started(s: IncidentState, e: Event) -> None:
@@ -165,6 +166,7 @@ def _wave_started(s: IncidentState, e: Event) -> None:
             st.earlier_waves.append(dict(st.waves))
         st.waves.clear()
         st.halted = None
+        st.halted_by_probes = False
     st.waves.setdefault(d.wave, {}).update(d.dump(), finished=False)
 
 

@@ -98,6 +98,10 @@ class StepStatus(StrEnum):
     # Its waves stopped before some hosts (a no between waves, a crash then V), none of
     # them failed: neither done nor failed, a retry goes on with the hosts not started.
     STOPPED = "stopped"
+    # Its waves were halted before some hosts by a probe not healthy (or not read) on the
+    # hosts changed so far, none of them failed: a retry goes on with the hosts not started,
+    # once the cause is dealt with. Not `stopped`, which a no (or nobody to ask) says.
+    HALTED = "halted"
     # A connection was lost while a change ran on some hosts, or their verify found the
     # change still under way, none failed: neither done nor failed until V verifies them
     # (then done, stopped or failed as it shows).
@@ -121,6 +125,7 @@ STEP_SYMBOLS = {
     StepStatus.HELD: "◐",
     StepStatus.REFUSED: "⊘",
     StepStatus.STOPPED: "◌",
+    StepStatus.HALTED: "⊗",
     StepStatus.UNKNOWN: "?",
 }
 

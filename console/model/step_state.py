@@ -117,6 +117,7 @@ class StepState:
     # verify of unknown hosts is no run: its waves are not kept).
     earlier_waves: list[dict[int, dict[str, Any]]] = field(default_factory=list)
     halted: str | None = None
+    halted_by_probes: bool = False  # `halted` says a probe not healthy after a wave
     targets: list[str] = field(default_factory=list)  # every host its starts named
     # The hosts sent a stage past its precheck, in any run: what its undo may touch (a
     # precheck that refused, failed or was lost changed nothing the step should undo).
@@ -158,14 +159,24 @@ class StepState:
     def stop_between_waves(self) -> None:
         """A step cut short between waves (no host unknown, none failed, some never sent
         anything) stopped there, as a no between waves stops it: `1 not started, 1
-        succeeded`, never read as unknown or failed."""
+        succeeded`, never read as unknown or failed; halted, with why, where a probe
+        halted it."""
         said = [r.status for r in self.hosts.values()]
         ended = {HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.NOT_STARTED}
         if HostStatus.NOT_STARTED in said and set(said) <= ended:
-            self.status = StepStatus.STOPPED
-            self.summary = ", ".join(
-                f"{said.count(s)} {s.value}" for s in sorted(set(said), key=lambda s: s.value)
+            self.status, self.summary = self.stopped_as(
+                ", ".join(
+                    f"{said.count(s)} {s.value}" for s in sorted(set(said), key=lambda s: s.value)
+                )
             )
+
+    def stopped_as(self, counts: str) -> tuple[StepStatus, str]:
+        """How a step whose waves did not reach some hosts (none failed) ended, and its
+        summary: halted, with the probe's reason after its `counts`, where a probe not
+        healthy after a wave halted it; else stopped (a no, nobody to ask, a crash)."""
+        if self.halted_by_probes and self.halted:
+            return StepStatus.HALTED, f"{counts}; {self.halted}"
+        return StepStatus.STOPPED, counts
 
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there

@@ -1,5 +1,5 @@
 """What Enter does on the checklist's current step, in words: run it, or why not and
-which key goes on (refused, undone, stopped between waves, unknown hosts)."""
+which key goes on (refused, undone, stopped or halted between waves, unknown hosts)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,13 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
             return (  # halted by its failures, not stopped by a no between waves
                 f"Halted by failures, {waiting} not started: {key('go.execution')}"
                 f" then {key('execution.retry')} retries the failed with them"
+                " (Enter runs every host)"
+            )
+        st = incident.state.step(current.id)
+        if st.status is StepStatus.HALTED and st.halted:  # a probe read bad: why, first
+            return (
+                f"Halted, {waiting} not started: {st.halted}. Once the cause is dealt with,"
+                f" {key('go.execution')} then {key('execution.retry')} goes on with them"
                 " (Enter runs every host)"
             )
         return (

@@ -31,7 +31,13 @@ if TYPE_CHECKING:
 # (TERM, then KILL after its grace period, on every running command).
 ABORT_SETTLE_SECONDS = 30.0
 # Steps that ran and did not end well, nor are running: what the commander left behind.
-UNSETTLED = (StepStatus.FAILED, StepStatus.HELD, StepStatus.REFUSED, StepStatus.STOPPED)
+UNSETTLED = (
+    StepStatus.FAILED,
+    StepStatus.HELD,
+    StepStatus.REFUSED,
+    StepStatus.STOPPED,
+    StepStatus.HALTED,
+)
 
 
 class QuitHost(AppPart, Protocol):

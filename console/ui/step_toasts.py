@@ -27,6 +27,11 @@ WARNED: dict[StepStatus, tuple[str, str, tuple[str, ...]]] = {
         "{} goes on with those not started, or skip.",
         ("execution.retry",),
     ),
+    StepStatus.HALTED: (
+        "Step halted by a probe",
+        "Once the cause is dealt with, {} goes on with those not started, or skip.",
+        ("execution.retry",),
+    ),
     StepStatus.UNKNOWN: (
         "Step outcome unknown",
         "{} verifies them, {} retries only them.",

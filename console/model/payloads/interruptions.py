@@ -17,13 +17,19 @@ class HostNotStarted(Payload):
 
 
 class RunHalted(Payload):
-    """Too many hosts failed, or a wave was not confirmed: the hosts not started yet will not be."""
+    """Too many hosts failed, a probe was not healthy after a wave, or a wave was not
+    confirmed: the hosts not started yet will not be."""
 
     KIND = Kind.RUN_HALTED
     reason: str = Field(description="why, in words")
     failed: int = Field(0, description="hosts failed")
     total: int = Field(0, description="hosts in the step")
     max_fail_percentage: Number | None = Field(None, description="the limit crossed")
+    probes: bool = Field(
+        False,
+        description="a probe not healthy (or not read) after a wave halted it: the step reads"
+        " `halted`, not `stopped` as after a no",
+    )
 
 
 class RunAborted(Payload):

@@ -40,7 +40,9 @@ class StepCompleted(StepData, Amendable):
         description="`done`, `failed`, `held` (a gradual re-enable stopped between stages),"
         " `refused` (prechecks refused hosts for good, nothing changed there; the others"
         " succeeded), `stopped` (its waves stopped before some hosts, none of the others"
-        " failed: a retry goes on with those not started), or `unknown` (a connection was"
+        " failed: a retry goes on with those not started: a no between waves, nobody to ask),"
+        " `halted` (the same, halted by a probe not healthy after a wave: the summary says"
+        " which), or `unknown` (a connection was"
         " lost while a change ran on some hosts, or their verify found the change still"
         " under way (exit 75), none failed: verify them)"
     )

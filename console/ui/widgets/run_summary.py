@@ -92,8 +92,12 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     if not failed + unknown + waiting:  # settled since (V): the halt held nothing back
         return None
-    text = Text(" ✘ HALTED ", style=themed("bold reverse $error"))
     limit, reason = halt.get("max_fail_percentage"), halt.get("reason")
+    if limit is None and not failed and not halt.get("probes"):  # a no, or nobody to ask
+        text = Text(" ◌ STOPPED ", style=themed("bold reverse $warning"))
+    else:  # by failures, or a probe not healthy after a wave (the step reads ⊗ halted)
+        mark = "⊗" if halt.get("probes") and not failed else "✘"
+        text = Text(f" {mark} HALTED ", style=themed("bold reverse $error"))
     said = f"{failed + unknown} of {len(st.hosts)} host(s) failed{' or unknown' * bool(unknown)}"
     if limit is not None or failed or not reason:
         text.append(f" {said}", style="bold")
@@ -102,8 +106,10 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     elif reason:  # a wave that was not confirmed
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
     then = [f"{waiting} host(s) not started"]
-    if waiting or failed:
+    if failed:
         then.append(f"{retry_key} retries them with the failed ones")
+    elif waiting:  # none failed: nothing else to retry
+        then.append(f"{retry_key} goes on with them")
     if unknown:
         then.append(f"{unknown} unknown: verify before retrying")
     text.append("\n " + " · ".join(then))

@@ -19,6 +19,7 @@ STYLES = {
     "skipped": "$secondary",
     "held": "bold $warning",
     "refused": "bold $primary",  # nothing to do there: neither success nor failure
+    "halted": "bold $error",  # a probe read bad after a wave: the later ones not started
 }
 
 
