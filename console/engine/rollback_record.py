@@ -139,6 +139,8 @@ class RollbackRecord:
         step, st = self.settings.procedure.step(step_id), self.state.step(step_id)
         if status in (StepStatus.HELD, StepStatus.REFUSED):  # its summary says so: `held at 5 %
             return f"“{step.title}” {st.summary}", False  # on 3 hosts ...`, `refused at the ...`
+        if status is StepStatus.STOPPED and step.kind is StepKind.PROBE:  # cut short
+            return f"“{step.title}”: {st.summary}", False
         if status is StepStatus.STOPPED:
             return f"“{step.title}” stopped between waves ({st.summary})", False
         if status is StepStatus.HALTED:  # its summary names the probe

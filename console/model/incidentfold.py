@@ -38,6 +38,7 @@ def _opened(s: IncidentState, e: Event) -> None:
     s.opened_by = e.who.user
     s.verifies = d.verifies or ""
     s.strategy_steps = {step["id"] for step in d.steps if step["kind"] == "strategy"}
+    s.probe_steps = {step["id"] for step in d.steps if step["kind"] == "probe"}
     s.named_strategies = {step["id"]: step["strategy"] for step in d.steps if "strategy" in step}
 
 
@@ -47,6 +48,8 @@ def _resumed(s: IncidentState, e: Event) -> None:
         if st.status is StepStatus.RUNNING:
             st.cut_short = True
             st.stop_between_waves()
+            if st.id in s.probe_steps:
+                s.stop_checking(st, "the console ended before it finished (killed, or crashed)")
     if e.payload(payloads.IncidentResumed).amendments_only:
         return  # a closed incident reopened to amend its record: it stays closed
     s.closed_at = None

@@ -212,6 +212,8 @@ def _detached(s: IncidentState, e: Event) -> None:
     for step_id in d.running:
         st = s.step(step_id)
         st.cut_short = True
+        if step_id in s.probe_steps and st.status is StepStatus.RUNNING:
+            s.stop_checking(st, detached_reason(d.reason))
         for host in d.hosts:
             run = st.hosts.get(host)
             if run is not None and run.status is HostStatus.RUNNING:

@@ -59,6 +59,7 @@ class IncidentState:
     hosts: dict[str, str] = field(default_factory=dict)
     strategy: str | None = None
     strategy_steps: set[str] = field(default_factory=set)  # the procedure's strategy steps
+    probe_steps: set[str] = field(default_factory=set)  # its stability checks
     named_strategies: dict[str, str] = field(default_factory=dict)  # step → its own strategy
     params: dict[str, str] = field(default_factory=dict)
     steps: dict[str, StepState] = field(default_factory=dict)
@@ -99,6 +100,12 @@ class IncidentState:
         if st is None:
             st = self.steps[step_id] = StepState(step_id)
         return st
+
+    def stop_checking(self, st: StepState, why: str) -> None:
+        """`st`, a stability check left running by a console that ended, stopped (its
+        progress so far, when its latest round is of this run)."""
+        soak = self.soak.get(st.id)
+        st.stop_checking(why, soak if soak and soak.get("status") == "waiting" else None)
 
     def undone(self, step_id: str) -> StepState | None:
         """The step's undo, once it has ended (done or not) after the step itself last

@@ -54,4 +54,6 @@ def _stability(state: IncidentState) -> str:
         return f"stable ({rounds})"
     if soak.get("status") == "failed":
         return f"NOT stable ({soak.get('detail') or rounds})"
+    if soak.get("status") == "stopped":
+        return f"stability check cut short ({rounds})"
     return f"stability check running ({rounds})"

@@ -178,6 +178,20 @@ class StepState:
             return StepStatus.HALTED, f"{counts}; {self.halted}"
         return StepStatus.STOPPED, counts
 
+    def stop_checking(self, why: str, soak: dict[str, Any] | None) -> None:
+        """A stability check (a probe step) cut short by the console's end: it changed no
+        host and judged nothing, so it stopped, to be run again: never unknown, never
+        failed. `soak`: its progress so far (made `stopped`), None before its first round."""
+        self.status = StepStatus.STOPPED
+        so_far = " before its first round"
+        if soak is not None:
+            soak["status"] = "stopped"
+            so_far = (
+                f" after round {soak.get('round', 0)} of {soak.get('limit', 0)},"
+                f" {soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy in a row"
+            )
+        self.summary = f"cut short{so_far}: {why}; it changed nothing: check again"
+
     def held_for(self, hosts: list[str]) -> RolloutHeld | None:
         """The hold a run of `hosts` goes on from: when every one of them is held there
         (a run with any other host starts the rollout from its first stage)."""
