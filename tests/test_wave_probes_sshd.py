@@ -205,3 +205,53 @@ async def test_the_wave_question_says_what_the_hosts_changed_read(
     assert [line.split() for line in table[1:]] == [
         ["✘", "app/errors", "0.31", ">", "0.05", "bad", "on", "app-2", "0.31"]
     ], table
+
+
+def _refusing_fleet(sshd_server, root: Path) -> Fleet:
+    """pin-release with a precheck that refuses a host on 2.4.1 already (app-1), and an undo."""
+    pin = STRATEGIES["strategies"][0]
+    refusing = {
+        **pin,
+        "commands": {
+            **pin["commands"],
+            "precheck": "if grep -qx 2.4.1 version; then echo already 2.4.1 >&2; exit 120; fi",
+            "undo": "echo 2.5.0 > version",
+        },
+    }
+    files = {"strategies.toml": {"strategies": [refusing]}, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, root, files, strategies=["pin-release"], probes=[ERRORS])
+    for host, sandbox in fleet.sandboxes.items():
+        (sandbox / "version").write_text("2.4.1\n" if host == "app-1" else "2.5.0\n")
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+    return fleet
+
+
+def test_a_canary_refused_everywhere_then_the_others_changed(sshd_server, tmp_path: Path) -> None:
+    """helper-113 ran a toggle-off again after a halt (the canary's flags already off): the
+    canary wave was refused, and the record read `probes after wave 1 of 3: none reads
+    alone, not judged` (no host named); the run then changed the others and closed as
+    refused, exit 3, without the `undo` line that names the hosts it changed."""
+    fleet = _refusing_fleet(sshd_server, tmp_path)
+    done = _run(fleet, tmp_path / "inc")
+
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.4.1\n"}
+    said = "probes after wave 1 of 2: no host succeeded so far, none judged"
+    assert f"restore    {said}\n" in done.stdout, done.stdout
+    assert "changed app-2 (refused): to put them back, rollback-console undo" in done.stdout
+
+
+async def test_the_question_after_a_canary_refused_everywhere(sshd_server, tmp_path: Path) -> None:
+    """The console's question said `No probe reads  alone` (no host named)."""
+    fleet = _refusing_fleet(sshd_server, tmp_path)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+        await pilot.press("escape")
+        await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+    assert "No host succeeded so far: no probe judged the wave." in question, question

@@ -117,8 +117,8 @@ async def _walk(
         # The rollback was verified, and a step that must succeed failed after it (a
         # required status update not delivered): say which, not "FAILED: rolled back".
         verdict = f"FAILED: {_failed_steps(conductor)}; closed as {closed}"
-    if not ok and not refused and not options.drill:  # a drill's fleet is gone: no undo
-        _print_undo(conductor, options)
+    if not ok and not options.drill:  # a drill's fleet is gone: no undo
+        _print_undo(conductor, options)  # refused too: the others may have changed
     if kept := conductor.locks_kept:  # aborted with hosts unknown: their locks stay
         said = kept_at_close(kept, conductor.state.unknown_at_close, incident_id)
         print(visible(said, one_line=True))

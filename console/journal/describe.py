@@ -277,6 +277,8 @@ DESCRIBE: dict[str, Describer] = {
             if d.probes
             else f"probes after wave {d.wave} of {d.of}: none reads {named(d.hosts)} alone,"
             " not judged"
+            if d.hosts
+            else f"probes after wave {d.wave} of {d.of}: no host succeeded so far, none judged"
         ),
     ),
     Kind.ROLLOUT_HELD: _says(lambda: payloads.RolloutHeld, lambda d, e: d.said(len(d.hosts))),

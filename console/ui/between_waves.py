@@ -88,6 +88,8 @@ def _wave_probed(app: StepHost, step_id: str, done: int) -> str:
         if isinstance(d, WaveProbed) and event.where.step == step_id:
             if d.wave != done:
                 return ""
+            if not d.hosts:  # every host so far refused (nothing to do there), or failed
+                return " No host succeeded so far: no probe judged the wave."
             if not d.probes:
                 return f" No probe reads {named(d.hosts)} alone: none judged the wave."
             read = ", ".join(f"{k} = {p.get('shown')}" for k, p in d.probes.items())
