@@ -124,3 +124,24 @@ def test_a_scenario_drill_says_its_restore_was_recorded_not_judged(host, cluster
         "  integrity  4 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
         " expected of its data after) ✔\n" in done.stdout
     ), done.stdout
+
+
+def test_a_mismatch_says_what_differs_as_it_is_recorded(host, cluster, tmp_path):
+    """Walked on a real cluster: a restore whose data is not what `expect` says printed
+    'verify succeeded' then 'integrity after: mismatch (database postgres: checksum …,
+    customers=2, orders=3)', naming no difference; what differed came only in the last
+    lines, after the rest of the procedure."""
+    cluster.sql(recovery.ORDERS)
+    cluster.basebackup("nightly")
+    config = recovery.configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore", "expect=rows.orders=999")
+
+    assert outcome.returncode == 1, outcome.stdout + outcome.stderr
+    assert outcome.integrity("after")["verdict"] == "mismatch"
+    [line] = [x for x in outcome.stdout.splitlines() if "integrity after: " in x]
+    assert line.endswith(
+        "integrity after: mismatch (database postgres: checksum "
+        f"{outcome.integrity('after')['checksum'][:16]}…, customers=2, orders=3):"
+        " rows.orders 3 != expected 999"
+    ), line

@@ -103,12 +103,16 @@ def intent(d: CommandIntent, e: Event) -> str:
 def integrity(d: IntegrityRecorded, e: Event) -> str:
     """`integrity after: match (database shop: checksum …, orders=3)`: the database the
     tables were counted in, when said (another's tables are not these); a migration
-    preset records row counts only: no checksum is shown for it."""
+    preset records row counts only: no checksum is shown for it. A mismatch or a missing
+    record says why, as it happens: `...: rows.orders 3 != expected 4`."""
     values = [f"checksum {d.checksum[:16]}…"] if d.checksum else []
     values += [f"{k}={v}" for k, v in sorted(d.rows.items())]
     values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
     where = f"database {d.database}: " if d.database else ""
-    return f"integrity {d.stage}: {d.verdict} ({where}{', '.join(values) or 'nothing measured'})"
+    why = f": {d.detail}" if d.detail else ""
+    return (
+        f"integrity {d.stage}: {d.verdict} ({where}{', '.join(values) or 'nothing measured'}){why}"
+    )
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:
