@@ -198,6 +198,50 @@ async def test_a_page_says_a_title_made_from_the_trigger_once(hooks, tmp_path, m
     assert summary == "Rollback inc-page: User impact assessment: checkout errors after 2.0"
 
 
+async def test_a_page_for_an_automatic_trigger_says_its_label_once(hooks, tmp_path, monkeypatch):
+    """Seen on a loopback receiver after `run --trigger auto` on a real sshd fleet: 'Rollback
+    ID: Critical error threshold exceeded: app/health = 5, 1 bad sample — Critical error
+    threshold exceeded: Critical error threshold exceeded: app/health = 5, 1 bad sample'. A
+    firing's reason starts with its label already."""
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    settings = settings_with([pd])
+    writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
+    recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
+    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
+    reason = "Critical error threshold exceeded: web/error-rate = 0.31, 3 bad samples"
+    conductor.open_incident(TriggerKind.ERROR_THRESHOLD.incident_title(reason), "inc-auto")
+    evidence = [{"probe": "web/error-rate", "value": 0.31}]
+    conductor.declare_trigger(TriggerKind.ERROR_THRESHOLD, reason, evidence)
+    await conductor.notifier.pager.drain()
+    summary = hooks.at("/v2/enqueue")[0].body["payload"]["summary"]
+    assert summary == f"Rollback inc-auto: {reason}"
+
+
+async def test_a_close_that_leaves_the_problem_after_the_acknowledge_pages_anew(
+    hooks, tmp_path, monkeypatch
+):
+    """Once acknowledged (as the rollback started), a PagerDuty alert notifies nobody of
+    later triggers (Events API v2): the failed close's trigger went to that alert, and
+    nobody heard that the problem remains. It goes on an alert of its own, which pages."""
+    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
+    url = hooks.on("/v2/enqueue", ACCEPTED)
+    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
+    conductor = conductor_for(settings_with([pd]), tmp_path)
+    conductor.confirm("initiate")  # the rollback starts: acknowledged
+    await finish(conductor, "failed")
+    events = [r.body for r in hooks.at("/v2/enqueue")]
+    assert [(e["event_action"], e["dedup_key"]) for e in events] == [
+        ("trigger", "inc-notify"),
+        ("acknowledge", "inc-notify"),
+        ("trigger", "inc-notify:closed"),
+    ]
+    closing = events[2]["payload"]
+    assert "closed as failed: a test; the problem may remain" in closing["summary"]
+    assert closing["custom_details"]["acknowledged_alert"] == "inc-notify"
+
+
 async def test_a_failed_rollback_keeps_the_page_open_and_a_drill_never_pages(
     hooks, tmp_path, monkeypatch
 ):

@@ -3,6 +3,8 @@ starts, resolve on close. The incident id is the dedup_key, so the three are one
 
 A close that leaves the problem in place (failed, aborted, handed over, partly rolled back)
 does not resolve the page: it sends a trigger with the outcome, and the alert stays open.
+Once acknowledged, an alert notifies nobody of a trigger, so that one then goes on an
+alert of its own (`ID:closed`), which pages.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
 # Outcomes after which nothing is left to do: the page is resolved.
 RESOLVING = {"rolled back", "rolled-back", "completed", "not-needed", "dismissed"}
 STEP_KINDS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_SKIPPED)
+# The dedup_key's suffix of the alert a close that leaves the problem opens, once the
+# incident's own alert was acknowledged.
+CLOSED_ALERT = ":closed"
 
 
 def resolves(outcome: str) -> bool:
@@ -132,13 +137,19 @@ class Pager:
                 if trigger
                 else Severity.ERROR
             )
-        if action == "close":  # closed, but not resolved: say so on the open alert
+        key = incident
+        if action == "close":  # closed, but not resolved: say so, and page
             summary = f"{drill}Rollback {incident} closed as {said}; the problem may remain: {state.title}"
             severity = Severity.ERROR if severity is not Severity.CRITICAL else severity
+            if self._done(channel, "acknowledge"):
+                # An acknowledged alert notifies nobody of a trigger (Events API v2): the
+                # close pages on an alert of its own; the acknowledged one stays open.
+                key = f"{incident}{CLOSED_ALERT}"
         else:
-            label = (
-                f"{trigger.label}: {trigger.reason}"
-                if trigger and trigger.reason
+            reason = trigger.reason if trigger else ""
+            label = (  # a firing's reason starts with its label: `Critical error ...: web/...`
+                (reason if reason.startswith(trigger.label) else f"{trigger.label}: {reason}")
+                if trigger and reason
                 else (trigger.label if trigger else "")
             )
             # A title made from the trigger (`User impact assessment: checkout ...`) says
@@ -156,9 +167,11 @@ class Pager:
             "outcome": state.outcome,
             "journal": str(self.notifier.recorder.path),
         }
+        if key != incident:
+            details["acknowledged_alert"] = incident
         document = pagerduty_event(
             "trigger",
-            incident,
+            key,
             summary=summary,
             source=self.source(channel),
             severity=severity.value,
