@@ -40,6 +40,12 @@ STRATEGIES = {
             "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
         },
         {
+            "name": "reenable-thirds",  # stages of its own
+            "kind": "feature-reenable",
+            "preset": "file",
+            "params": [*FLAG_PARAMS, {"name": "steps", "default": "10,50,100"}],
+        },
+        {
             "name": "reenable-unasked",  # its stages go on by themselves when healthy
             "kind": "feature-reenable",
             "preset": "file",
@@ -216,3 +222,21 @@ def test_a_re_enable_closes_as_re_enabled_not_rolled_back(sshd_server, tmp_path)
     document = fleet.cli("export", str(tmp_path / "inc"), "--format", "markdown").stdout
     assert "| Outcome | re-enabled and verified |" in document
     assert "rolled back and verified" not in document
+
+
+async def test_the_confirmation_does_not_name_other_stages_than_its_own(
+    sshd_server, tmp_path
+) -> None:
+    """helper-113 at 80x24: `Stages: 10%, 50%, 100%, ...`, then `Does: raise the named flags
+    step by step (5, 25, 50, 100 %)` (the preset's words, its default steps) on one screen."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable-thirds")
+        app.start_run("restore")
+        about = await run_confirm_about(pilot)
+        await pilot.press("escape")
+    assert "Stages: 10%, 50%, 100%, each checked on every host" in about, about
+    does = "Does: raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set)"
+    assert does in about, about

@@ -289,7 +289,8 @@ PRESETS = (
     Preset(
         kind=StrategyKind.FEATURE_REENABLE,
         name="http",
-        summary="raise flags step by step (5, 25, 50, 100 %) through a flag service's API,"
+        summary="raise flags step by step (its `steps`: 5, 25, 50, 100 % unless set) through a"
+        " flag service's API,"
         " from the jump host, checking health between",
         runs_on=RunsOn.JUMP_HOST,
         params=(

@@ -171,7 +171,8 @@ PRESETS = (
     Preset(
         kind=StrategyKind.FEATURE_REENABLE,
         name="file",
-        summary="raise the named flags step by step (5, 25, 50, 100 %), checking health between",
+        summary="raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set),"
+        " checking health between",
         params=(
             FLAGS,
             FLAGS_FILE,
