@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 from tests.test_ui_support import (  # noqa: F401
@@ -44,6 +46,13 @@ STRATEGIES = {
             "kind": "feature-reenable",
             "preset": "file",
             "params": [*FLAG_PARAMS, {"name": "steps", "default": "10,50,100"}],
+        },
+        {
+            "name": "reenable-waves",  # host by host within each stage, asked between
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"size": 1, "confirm": True},
+            "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
         },
         {
             "name": "reenable-unasked",  # its stages go on by themselves when healthy
@@ -240,3 +249,33 @@ async def test_the_confirmation_does_not_name_other_stages_than_its_own(
     assert "Stages: 10%, 50%, 100%, each checked on every host" in about, about
     does = "Does: raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set)"
     assert does in about, about
+
+
+async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) -> None:
+    """helper-113 at 80x24, a re-enable in waves of 3 on 6 sshd hosts: Esc to `Start wave
+    2?` within a stage read `✘ 3/3 100% (3 failed)` on the stages line, `re-enable step 3 of
+    3: 100% FAILED` in the timeline, and `rollout.step` named the 3 hosts not started as
+    failed (within an earlier stage, the hold said `stage 1 failed on ...`)."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    (fleet.sandboxes["app-2"] / "broken").unlink()  # healthy: only the no stops it
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable-waves")
+        app.start_run("restore")
+        await run_confirm_about(pilot)
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        await pilot.press("escape")  # no wave 2 (app-2) in stage 1 (5 %)
+        await until(pilot, lambda: app.conductor.state.step("restore").finished is not None, 60)
+        await app.push_screen("execution")
+        await pilot.pause(0.3)
+        stages = str(app.screen.query_one("#exec-waves", Static).render()).strip()
+        events = list(app.conductor.recorder.events)
+    [step] = [e for e in events if e.kind == Kind.ROLLOUT_STEP]
+    assert (step.data.ok, step.data.failed) == (False, [])
+    assert describe(step) == "re-enable step 1 of 4: 5% stopped before some hosts"
+    [held] = [e for e in events if e.kind == Kind.ROLLOUT_HELD]
+    assert held.data.reason == "wave 2 of 2: not confirmed", held.data.reason
+    assert "failed" not in stages and "◌ 1/4 5% stopped (1 not started)" in stages, stages
+    assert fleet.written("flags") == {"app-1": "new_checkout=5\n", "app-2": "new_checkout=0\n"}

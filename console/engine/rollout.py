@@ -96,11 +96,9 @@ async def run_stages(
             and not unhealthy
             and (not asked or await _confirmed(confirm_wave, index, count))
         )
-        failed = sorted(
-            h
-            for h, o in result.items()
-            if o.status not in (HostStatus.SUCCEEDED, HostStatus.REFUSED)
-        )
+        # Not those a halt between the stage's waves left not started (a no, a probe).
+        left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.NOT_STARTED)
+        failed = sorted(h for h, o in result.items() if o.status not in left)
         recorder.record(
             Kind.ROLLOUT_STEP,
             step=step.id,
@@ -124,6 +122,8 @@ async def run_stages(
             _hold(recorder, step.id, planned, index, outcomes, why)
         elif not last and aborted:
             _hold(recorder, step.id, planned, index, outcomes, f"aborted: {aborted}")
+        elif not last and runner.halted:  # between the stage's waves: some not started
+            _hold(recorder, step.id, planned, index, outcomes, runner.halted)
         elif not last:  # no host failed: some prechecks refused, and the others are held
             refused = recorder.state.step(step.id).refused()
             why = held_by_refusals({h: refused[h] for h in result if h in refused})

@@ -259,7 +259,8 @@ DESCRIBE: dict[str, Describer] = {
     Kind.ROLLOUT_STEP: _says(
         lambda: payloads.RolloutStep,
         lambda d, e: (
-            f"re-enable step {d.index} of {d.of}: {d.percent}% {'ok' if d.ok else 'FAILED'}"
+            f"re-enable step {d.index} of {d.of}: {d.percent}% "
+            + ("ok" if d.ok else "FAILED" if d.failed else "stopped before some hosts")
         ),
     ),
     Kind.ROLLOUT_PROBED: _says(

@@ -45,7 +45,10 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
             text.append(" · ", style="dim")
         stage = current[number]
         at = f"{number}/{total} {stage['percent']:g}%"
-        if not stage["ok"]:
+        if not stage["ok"] and not stage.get("failed"):  # halted between its waves
+            waiting = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
+            text.append(f"◌ {at} stopped ({waiting} not started)", style=themed("bold $warning"))
+        elif not stage["ok"]:
             failed = len(stage.get("failed") or [])
             text.append(f"✘ {at} ({failed} failed)", style=themed("bold $error"))
         elif number == held:
