@@ -257,3 +257,31 @@ async def test_a_waved_step_counts_every_host_it_started_with(tmp_path: Path) ->
         await until(pilot, lambda: "hosts finished" in str(heading.render()))
         assert str(heading.render()).startswith("1 of 3 hosts finished"), str(heading.render())
     r.close()
+
+
+async def test_a_follower_sees_the_hosts_a_strategy_step_goes_to(tmp_path: Path) -> None:
+    """A follower of a real incident (run --demo, journalled in a directory of its own) read
+    'Hosts: none: no selected system lists version-rollback' under the strategy step that
+    rolled web back: the settings built from the journal gave its systems no strategies."""
+    from console.ui.screens.step_detail import step_detail
+    from tests.console_process import console
+
+    journal = tmp_path / "incident"
+    ran = console(
+        *("run", "--demo", "--systems", "web", "--strategy", "version-rollback"),
+        *("--trigger", "user-impact", "--reason", "checkout errors", "--yes"),
+        *("--journal", str(journal)),
+    )
+    assert ran.returncode in (0, 1), ran.stderr  # how it ended is not the point
+    app = follow_app(journal / "journal.jsonl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        screen = app.screen
+        step = app.incident.step("restore")
+        said = step_detail(
+            app, app.incident, step, screen._status(app.incident.state.step("restore"))
+        )
+        assert "\nHosts: 3 in web" in said.plain, said.plain
+        # Nor does it offer p, whose commands it cannot render (it said "Nothing to preview").
+        assert "shows every command" not in said.plain
+        assert not app.screen.check_action("preview", ())

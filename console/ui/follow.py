@@ -93,11 +93,17 @@ def journal_settings(events: list[Event]) -> Settings:
         by_phase[Phase(s["phase"])].append(step)
     phases = [PhaseSteps.model_construct(phase=p, steps=by_phase[p]) for p in Phase]
     systems: dict[str, list[Host]] = {}
-    for host, system in fold(events).hosts.items():
+    state = fold(events)
+    for host, system in state.hosts.items():
         systems.setdefault(system, []).append(Host.model_construct(name=host))
+    # Each system lists the strategies the incident ran: one for all of them (the picker
+    # offers those that every selected system lists), and those steps name of their own.
+    ran = [*dict.fromkeys(s for s in (state.strategy, *state.named_strategies.values()) if s)]
     inventory = Inventory.model_construct(
         ssh=SshDefaults(),
-        systems=[System.model_construct(name=n, hosts=hs) for n, hs in systems.items()],
+        systems=[
+            System.model_construct(name=n, hosts=hs, strategies=ran) for n, hs in systems.items()
+        ],
     )
     return Settings.model_construct(
         inventory=inventory,

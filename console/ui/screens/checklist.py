@@ -276,14 +276,16 @@ class ChecklistScreen(IncidentScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """A key is offered only where it acts on the highlighted step: u on what it can
-        undo, p on a step that sends commands, s on a step not finished, Enter where it
+        undo, p on a step that sends commands (not in the follow view), s on a step not finished, Enter where it
         does something (`_enter_acts`)."""
         if action in ("undo", "preview", "skip", "do_step") and self.query("#steps"):
             step = self.highlighted_step()
             finished = step is not None and self.incident.state.step(step.id).status.finished
             acts = {
                 "undo": lambda: self._undoable(step),
-                "preview": lambda: step is not None and step.kind in SENDS_TO_HOSTS,
+                "preview": lambda: (  # a follower has not the strategies to render them
+                    not self.app.read_only and step is not None and step.kind in SENDS_TO_HOSTS
+                ),
                 "skip": lambda: step is not None and not finished,
                 "do_step": lambda: self._enter_acts(step, finished),
             }

@@ -92,7 +92,7 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
             text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
     if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
         text.append(f"\nHosts: {_hosts(app, state, step)}")
-    if step.kind in SENDS_TO_HOSTS:
+    if step.kind in SENDS_TO_HOSTS and not app.read_only:
         text.append(
             f"\n{app.key_label('checklist.preview')} shows every command it would send, per host",
             style="dim",
