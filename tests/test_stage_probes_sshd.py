@@ -267,11 +267,18 @@ async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) 
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
         await pilot.press("escape")  # no wave 2 (app-2) in stage 1 (5 %)
-        await until(pilot, lambda: app.conductor.state.step("restore").finished is not None, 60)
+        restore = app.conductor.state.step("restore")
+        await until(pilot, lambda: restore.finished is not None, 60)
         await app.push_screen("execution")
         await pilot.pause(0.3)
         stages = str(app.screen.query_one("#exec-waves", Static).render()).strip()
         events = list(app.conductor.recorder.events)
+        await pilot.press("t", "y")  # again, and a no again: the first is an earlier one
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        await pilot.press("escape")
+        await until(pilot, lambda: "restore" not in app.conductor.running, 60)
+        await pilot.pause(0.3)
+        again = str(app.screen.query_one("#exec-waves", Static).render()).strip()
     [step] = [e for e in events if e.kind == Kind.ROLLOUT_STEP]
     assert (step.data.ok, step.data.failed) == (False, [])
     assert describe(step) == "re-enable step 1 of 4: 5% stopped before some hosts"
@@ -279,3 +286,4 @@ async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) 
     assert held.data.reason == "wave 2 of 2: not confirmed", held.data.reason
     assert "failed" not in stages and "◌ 1/4 5% stopped (1 not started)" in stages, stages
     assert fleet.written("flags") == {"app-1": "new_checkout=5\n", "app-2": "new_checkout=0\n"}
+    assert "Earlier rollout 1: stopped at 1/4 (5%)" in again, again

@@ -76,7 +76,7 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
         text.append("\n Earlier ", style="bold")
         for number, stages in enumerate(earlier, 1):
             last = stages[-1]
-            how = "reached" if last["ok"] else "failed at"
+            how = "reached" if last["ok"] else "failed at" if last.get("failed") else "stopped at"
             text.append(" · " if number > 1 else "", style="dim")
             said = f"{how} {last['index']}/{total} ({last['percent']:g}%)"
             text.append(f"rollout {number}: {said}", style="dim")
