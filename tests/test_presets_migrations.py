@@ -282,6 +282,13 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     assert outcome.failed_stage() == "action"
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    # the last lines said '“Restore the data” changed db-1 (failed)' beside the host's own
+    # 'rolled back: the database is as before' (walked on a real cluster)
+    [line] = [x for x in outcome.stdout.splitlines() if x.startswith("“Restore the data” ")]
+    assert line.startswith(
+        "“Restore the data” may have changed db-1 (its action failed there): to put them"
+        " back, rollback-console undo "
+    ), line
 
 
 async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_path):

@@ -32,7 +32,7 @@ from console.journal.results import drill_findings, integrity_said, run_result
 from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.invocation import again
-from console.model.outcome import Outcome, kept_at_close
+from console.model.outcome import Outcome, kept_at_close, named
 from console.model.procedure import StepKind
 from console.model.recovery import RTO_EXCEEDED
 from console.model.settings import Settings
@@ -188,11 +188,20 @@ def _print_undo(conductor: Conductor, options: RunOptions) -> None:
             if (h not in undone or undone[h].status is not ok)
             and st.hosts[h].status not in unsure  # verified first: the lines above say so
         )
-        if left:
-            hosts = ", ".join(left[:5]) + (f" +{len(left) - 5} more" if left[5:] else "")
+        # a host whose action itself failed may be as it was (a migration's transaction
+        # rolled back): said so, not "changed"; its undo refuses where nothing changed
+        stopped = [
+            h for h in left if st.hosts[h].stage == "action" and st.hosts[h].status is not ok
+        ]
+        sure = [h for h in left if h not in stopped]
+        said = [f"changed {named(sure, 5)} ({st.status.value})"] if sure else []
+        said += (
+            [f"may have changed {named(stopped, 5)} (its action failed there)"] if stopped else []
+        )
+        if said:
             print(
                 visible(
-                    f"“{step.title}” changed {hosts} ({st.status.value}): to put them back,"
+                    f"“{step.title}” {', and '.join(said)}: to put them back,"
                     f" {again(f'undo {where} {step.id} --dry-run')}, then without"
                     " --dry-run",
                     one_line=True,
