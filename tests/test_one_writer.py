@@ -179,3 +179,55 @@ def test_a_second_writer_command_is_refused_in_one_line_and_readers_still_read(
         assert holder.stdin is not None
         holder.stdin.close()
         assert holder.wait(timeout=60) == 0
+
+
+# A console driving an open incident on `init`'s configuration (nothing is dialled), in a
+# process of its own: its systems' locks and its journal held; the journal's path once it
+# holds them; it lets go when its stdin closes.
+DRIVER = """
+import asyncio, sys
+from pathlib import Path
+from console.engine.session import Engine
+from console.model.loading import load_settings
+from console.model.triggers import TriggerKind
+
+engine = Engine.build(load_settings(Path(sys.argv[1])))
+conductor = engine.new_incident("driven", systems=["web"])
+conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout errors")
+conductor.select(["web"])
+print(conductor.recorder.path, flush=True)
+sys.stdin.read()
+conductor.release_locks()
+conductor.recorder.close()
+asyncio.run(engine.close())
+"""
+
+
+def test_resume_of_an_open_incident_its_console_drives_names_that_console(tmp_path: Path) -> None:
+    """`resume ID` while the console driving it runs said "refused: system 'web' is
+    locked: incident ID by ..." (exit 3), naming the very incident being resumed as the
+    holder and nothing to do: seen resuming, from a second terminal, an incident a console
+    drove on a real sshd fleet. Its journal's writer is named first, with what to do."""
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    config = tmp_path / "config"
+    assert console("init", str(config), env=env).returncode == 0
+    argv = [sys.executable, "-c", DRIVER, str(config)]
+    driver = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+    try:
+        assert driver.stdout is not None
+        journal = Path(driver.stdout.readline().decode().strip())
+        before = _files(journal)
+        refused = console("resume", "--config", str(config), str(journal.parent), env=env)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stderr == (
+            f"error: incident {journal.parent.name}'s journal is being written by"
+            f" rollback-console {_holder(driver.pid)}"
+            + refused.stderr.split(_holder(driver.pid), 1)[1].split(")", 1)[0]
+            + "): nothing was written here; close that console first, or watch it read-only"
+            f" meanwhile: rollback-console follow {journal.parent}\n"
+        ), refused.stderr
+        assert _files(journal) == before
+    finally:
+        assert driver.stdin is not None
+        driver.stdin.close()
+        assert driver.wait(timeout=60) == 0

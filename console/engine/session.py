@@ -238,6 +238,9 @@ class Engine:
         state, path = loaded.state, loaded.path
         incident = state.incident_id or path.parent.name
         self._not_handed_over(path, incident)
+        # Its journal's live writer first: a console driving it holds its locks too, and
+        # "system 'app' is locked: incident <this one>" said neither who nor what to do.
+        JournalLock.check(path, incident)
         systems = [] if state.outcome else list(state.systems)
         claim = Claim.for_incident(self.locks, incident, self.actor.user, path)
         try:
@@ -245,7 +248,6 @@ class Engine:
         except LockRefused as refused:
             self._explain(refused, incident)
             raise
-        JournalLock.check(path, incident)
 
     def _resumable(self, loaded: Loaded) -> None:
         if loaded.state.incident_id is None:  # nothing to carry on: never written into
@@ -280,6 +282,7 @@ class Engine:
         directory = loaded.path.parent
         incident = state.incident_id or directory.name
         self._not_handed_over(loaded.path, incident)
+        JournalLock.check(loaded.path, incident)  # its live writer named, as check_resume does
         claim = self.claim(incident, systems, take_over, loaded.path)
         try:
             # One writer per journal: a closed incident amended elsewhere holds no system
