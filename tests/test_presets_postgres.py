@@ -221,13 +221,18 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
     assert document["document"]["integrity"][0]["restored"] == restored
 
-    def read(screen) -> tuple[str, bool, str]:
+    def read(screen) -> tuple[str, bool, str, list[str]]:
         line = screen.query_one("#integrity-recovery", Static)
         title = str(screen.query_one("#integrity-title").render())
         said = " ".join(str(line.render()).split())
-        return said, screen.region.contains_region(line.region), title
+        table = screen.query_one("#integrity")
+        verdicts = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        return said, screen.region.contains_region(line.region), title, verdicts
 
-    said, shown, title = await _on_integrity_screen(config, journal, tmp_path, read)
+    said, shown, title, verdicts = await _on_integrity_screen(config, journal, tmp_path, read)
+    # its before and its after were each shown '✔ recorded', in the colour of a match,
+    # beside a title saying nothing was compared
+    assert verdicts == ["· recorded", "· recorded"], verdicts
     # nothing is expected of a recovery to a time: its after is recorded, not judged; the
     # title read "0 host(s) compared · no mismatch", as if it had been checked
     assert title == "Data integrity: 0 host(s) compared · 1 recorded, not judged · no mismatch"

@@ -87,9 +87,11 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
 
 
 def verdict_text(verdict: str | None) -> Text:
+    """✔ for data compared and found as expected only: a record nothing was compared with
+    (a before, an after of a recovery to a point in time) is `· recorded`."""
     if verdict in ("mismatch", "missing"):
         return Text(f"✘ {verdict}", style=themed("bold reverse $error"))
-    if verdict in ("match", "ok", "recorded"):
+    if verdict in ("match", "ok"):
         return Text(f"✔ {verdict}", style=themed("$success"))
     if verdict == NOT_REACHED:
         return Text(f"✘ {verdict}", style=themed(DIFFERS))
