@@ -147,12 +147,14 @@ def test_resume_without_a_terminal_refuses_after_its_other_refusals(sshd_server,
     assert journal.read_bytes() == before[0]
 
 
-def following(tmp_path: Path, journal: Path, until: str) -> tuple[list[str], subprocess.Popen]:
-    """`follow --plain` on `journal`: its lines up to the first holding `until` (bounded:
-    the follower is killed after 60 s), and the follower, still running."""
+def following(
+    tmp_path: Path, journal: Path, until: str, *more: str
+) -> tuple[list[str], subprocess.Popen]:
+    """`follow --plain` on `journal` (and `more` options): its lines up to the first holding
+    `until` (bounded: the follower is killed after 60 s), and the follower, still running."""
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
     follower = subprocess.Popen(
-        [sys.executable, "-m", "console", "follow", str(journal.parent), "--plain"],
+        [sys.executable, "-m", "console", "follow", str(journal.parent), "--plain", *more],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env,
     )  # fmt: skip
@@ -205,6 +207,12 @@ def test_a_console_that_ended_without_closing_is_said_so(sshd_server, tmp_path, 
         f" {journal.parent}"
     ), lines[-5:]
     assert sum(line.startswith("! ") for line in lines) == 1, lines
+    # Followed with the configuration named, the resume it prints names it too, as the
+    # console's own lines do: pasted into another shell, it reads the same one.
+    lines, follower = following(tmp_path, journal, "! nobody drives", "--config", str(config))
+    follower.kill()
+    follower.wait(timeout=30)
+    assert lines[-1].endswith(f"rollback-console resume {journal.parent} --config {config}")
 
     # The console's home screen says it under its list of incidents, first, at 80x24.
     async def home() -> str:

@@ -50,7 +50,7 @@ def load(
         directory = demo_config() if demo else find_config(args.config)
     if directory is None:
         raise UsageError(no_configuration(args.config))
-    _repeat_in_hints(directory, demo)
+    repeat_in_hints(directory, demo)
     checks = [machine_problems, _theme_problems, *checks]
     if args.command in KEYED_COMMANDS:  # the others press no key
         checks.append(_keymap_problems)
@@ -64,7 +64,7 @@ def load(
     return settings
 
 
-def _repeat_in_hints(directory: Path, demo: bool) -> None:
+def repeat_in_hints(directory: Path, demo: bool) -> None:
     """The command lines printed for a person to run next name this configuration, unless
     every shell finds it anyway (the user config dir; the demo's, which `--demo` names)."""
     from console.model.invocation import repeat_config

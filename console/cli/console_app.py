@@ -8,7 +8,7 @@ import functools
 import gc
 from pathlib import Path
 
-from console.cli.common import existing_journal, load, parse_faults
+from console.cli.common import existing_journal, load, parse_faults, repeat_in_hints
 from console.cli.liboqs import look_ahead
 
 
@@ -140,6 +140,7 @@ def _asked(locks, journal: Path, reason: str, actor) -> None:
 
 def follow(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal, args.config)
+    _resume_as_configured(path, args.config)
     if args.plain:
         from console.headless.follow import follow_plain
 
@@ -149,3 +150,14 @@ def follow(args: argparse.Namespace) -> int:
 
     needs_terminal_to_follow(path)
     return run_follow(path)
+
+
+def _resume_as_configured(path: Path, config: str | None) -> None:
+    """The `resume` follow prints for an incident nobody drives names the configuration
+    found here, as the console's own lines do (a demo incident's needs none): pasted into
+    a shell without $ROLLBACK_CONSOLE_CONFIG, it read another one, or none."""
+    from console.paths import find_config, incidents_dir
+
+    directory = find_config(config)
+    if directory is not None and incidents_dir(demo=True) not in path.parents:
+        repeat_in_hints(directory, demo=False)
