@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
+from textual.binding import Binding
 from textual.widgets import OptionList, Static
 
 from console.engine.attempts import verify_unknown
@@ -522,3 +523,26 @@ async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
             await until(pilot, lambda: "restore" not in app.conductor.running)
     finally:
         hold.unlink(missing_ok=True)
+
+
+async def test_shift_v_and_r_do_what_the_printed_lines_name(fleet: Fleet) -> None:
+    """`run` left a host unknown and printed `resume ..., then V (the step's verify there; R
+    retries the step there)`, as README says **V** and **R**: helper-113 pressed V (Shift+v)
+    in the resumed console and nothing happened (only v was bound)."""
+    journal = fleet.state / "incident"
+    hold = killed_in_the_canary_with_its_verify_held(fleet, journal)
+    try:
+        engine = build_engine(load_settings(fleet.config), fleet.state / "incidents")
+        app = resumed_app(engine, journal / "journal.jsonl")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await until(pilot, lambda: checklist_shown(app))
+            await pilot.press("V")
+            await until(pilot, lambda: "restore" in app.conductor.running)
+            hold.unlink()
+            await until(pilot, lambda: "restore" not in app.conductor.running)
+            # The screen still names v and r; R is bound as V is.
+            assert (app.key_label("resume.verify"), app.key_label("resume.retry")) == ("v", "r")
+            keys = {b.id: b.key for b in app.BINDINGS if isinstance(b, Binding)}
+    finally:
+        hold.unlink(missing_ok=True)
+    assert "R" in keys["resume.retry"].split(","), keys

@@ -81,8 +81,9 @@ class IncidentApp(App[int]):
         *(row.binding() for row in SCREENS),
         Binding("f7", "close_incident", "Close incident…", id="incident.close"),
         Binding("ctrl+t", "decide_proposal", "Trigger…", id="watch.decide", priority=True),
-        Binding("v", "verify_unknown", "Verify unknown", id="resume.verify"),
-        Binding("r", "retry_unknown", "Retry unknown", id="resume.retry"),
+        # V and R too: the printed lines and the docs name them so (`then V`, **V**).
+        Binding("v,V", "verify_unknown", "Verify unknown", id="resume.verify"),
+        Binding("r,R", "retry_unknown", "Retry unknown", id="resume.retry"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("q", "quit", "Quit", id="quit.q", show=False),
     ]
