@@ -504,5 +504,6 @@ def test_a_match_against_the_strategy_names_what_it_matched() -> None:
         assert line == (
             f"  integrity  {host}: match: after = the strategy's expected,"
             f" checksum {after['checksum'][:12]} customers=4 orders=18"
-            f" (baseline before the drill: checksum {base['checksum'][:12]} customers=4 orders=15)"
+            f" (the drill's own check: baseline checksum {base['checksum'][:12]} customers=4"
+            f" orders=15; after checksum {after['checksum'][:12]} customers=4 orders=18)"
         ), line

@@ -64,7 +64,12 @@ def _data_said(entry: dict[str, Any], after: str | None) -> str:
         judged = f"after {now}, the strategy expected {expected}"
     else:
         judged = f"after {now}, nothing expected of it"
-    return f"{verdict}: {judged} (baseline before the drill: {baseline})"
+    check = entry.get("check")
+    if check is None:
+        return f"{verdict}: {judged} (baseline before the drill: {baseline})"
+    ours = _summary(check)
+    seen = f"unchanged, {ours}" if ours == baseline else f"baseline {baseline}; after {ours}"
+    return f"{verdict}: {judged} (the drill's own check: {seen})"
 
 
 def report_lines(verdict: dict[str, Any]) -> list[str]:

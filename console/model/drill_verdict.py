@@ -93,6 +93,11 @@ def _integrity(
             if r.get("step") == BASELINE_STEP:
                 hosts.setdefault(r["host"], {})["baseline"] = _summary(r)
         for r in records:
+            # against the strategy: the drill's own check after too, measured as its
+            # baseline was (the strategy's checksum is another measure of the same data)
+            own = r.get("step") == AFTER_STEP and AFTER_STEP not in judged_by
+            if own and r.get("host") in hosts and r.get("verdict") != "missing":
+                hosts[r["host"]]["check"] = _summary(r)
             if r.get("host") in hosts and r.get("step") in judged_by and r.get("stage") == "after":
                 hosts[r["host"]]["after"] = {
                     **_summary(r),
