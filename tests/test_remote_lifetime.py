@@ -216,7 +216,9 @@ def test_kill_9_of_exec_leaves_no_remote_process(sshd_server, tmp_path):
     assert not attempt.survivors()
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"]
+)
 def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp_path, signum):
     hosts = ["web-1", "web-2"]
     config, sandboxes = fleet(sshd_server, tmp_path, hosts)
@@ -226,19 +228,24 @@ def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp
         (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
         attempt = Attempt(sshd_server.account.name, journal, pids)
         exec_.send_signal(signum)
-        assert exec_.wait(timeout=60) == 1, exec_.stderr.read()
+        assert exec_.wait(timeout=60) == 1
+        said = exec_.stderr.read()
     finally:
         exec_.kill()
         exec_.wait(timeout=30)
     assert not attempt.survivors(), "stopped before exec returned"
+    # Aborted, as run says it: they read "FAILED", the incident "failed" (seen with SIGHUP
+    # on a real sshd fleet: "5 FAILED ... ad-hoc command failed on 5 host(s)").
+    assert said.endswith("exec: 2 of 2 host(s) did not succeed: 2 ABORTED (web-1, web-2)\n"), said
+    assert f"web-1: ABORTED (killed by signal): aborted: interrupted by {signum.name}" in said
     events = read_journal(journal).events
     (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]
     assert aborted.data.reason == f"interrupted by {signum.name}"
     results = [e for e in events if e.kind == Kind.COMMAND_RESULT]
     assert sorted(e.where.host for e in results if e.data.aborted) == hosts
     assert [e.kind for e in events[-2:]] == [Kind.LOCK_RELEASED, Kind.INCIDENT_CLOSED]
-    assert events[-1].data.outcome == "failed"
-    assert events[-1].data.reason == f"ad-hoc command failed on {len(hosts)} host(s)"
+    assert events[-1].data.outcome == "aborted"
+    assert events[-1].data.reason == f"ad-hoc command on 2 host(s): interrupted by {signum.name}"
 
 
 def test_a_session_that_sshd_finds_lost_ends_its_command(sshd_server, tmp_path):

@@ -101,6 +101,9 @@ async def run_exec(
                             f"ad-hoc command {where}: outcome unknown on {lost} (the connection"
                             " was lost while it ran)",
                         )
+                    elif aborts := conductor.state.aborts:  # Ctrl+C, TERM, a closed terminal
+                        why = aborts[-1].get("reason") or "aborted"
+                        conductor.close(Outcome.ABORTED, f"ad-hoc command {where}: {why}")
                     else:
                         conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
                 else:  # its locks kept while a host is unknown there, as run's
@@ -180,7 +183,7 @@ class ExecPrinter:
     hosts the failures were 16 lines among ~1,000 of output, with nothing after them."""
 
     def __init__(self) -> None:
-        self.bad: dict[str, list[str]] = {}  # FAILED / UNKNOWN: their hosts
+        self.bad: dict[str, list[str]] = {}  # FAILED / UNKNOWN / ABORTED: their hosts
 
     def __call__(self, event: Event) -> None:
         data = event.data
@@ -196,7 +199,7 @@ class ExecPrinter:
             # verify (`verify`) that found the change still under way does not know yet.
             lost = lost_mid_change(data.failure, data.stage)
             under_way = still_under_way(data.stage, data.exit_status)
-            said = "UNKNOWN" if lost or under_way else "FAILED"
+            said = "ABORTED" if data.aborted else "UNKNOWN" if lost or under_way else "FAILED"
             self.bad.setdefault(said, []).append(event.where.host or "?")
             line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
             if lost:
@@ -218,7 +221,7 @@ class ExecPrinter:
         place = {host: index for index, host in enumerate(hosts)}
         count = sum(map(len, self.bad.values()))
         groups = []
-        for said in ("FAILED", "UNKNOWN"):
+        for said in ("FAILED", "UNKNOWN", "ABORTED"):
             bad = sorted(self.bad.get(said, []), key=lambda h: place.get(h, total))
             if bad:
                 more = f" +{len(bad) - NAMED} more" if len(bad) > NAMED else ""
