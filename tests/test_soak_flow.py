@@ -20,6 +20,7 @@ from console.model.events import Actor, Kind
 from console.model.procedure import Step
 from console.model.settings import Settings
 from console.model.state import StepStatus
+from console.model.status_summary import status_line
 from console.model.triggers import TriggerKind
 
 
@@ -193,7 +194,12 @@ async def test_an_abort_ends_the_wait_between_soak_rounds(demo, pool, tmp_path):
     await conductor.abort("the bridge calls it off")
     assert await asyncio.wait_for(verify, 60) is False  # not after the 600 s interval
     step = conductor.state.steps["verify"]
-    assert step.summary == "not stable after 1 round(s): aborted: the bridge calls it off"
+    # An abort judges nothing: never "not stable" (in the step, nor in a status update).
+    said = "not judged, stopped after 1 round(s): aborted: the bridge calls it off"
+    assert step.summary == said
+    assert status_line(conductor.state).endswith(
+        "; stability check aborted: the bridge calls it off (1/3 healthy rounds)"
+    ), status_line(conductor.state)
 
 
 def test_a_healthy_round_is_counted_once_on_screen():

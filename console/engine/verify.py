@@ -16,6 +16,7 @@ from console.model.procedure import Step
 from console.model.recovery import measure_recovery
 from console.model.settings import Settings
 from console.model.status import StepStatus
+from console.model.status_summary import aborted_soak
 from console.model.trigger_settings import Soak
 from console.model.watch import (
     ProbeSample,
@@ -82,6 +83,7 @@ async def soak(
             await watcher.pause(interval, abort_signal)
         if reason := aborted():
             progress.status, progress.detail = SoakStatus.FAILED, f"aborted: {reason}"
+            report([])  # its end on record: it no longer reads as running
             break
         samples = await watcher.round(keys)
         said = {
@@ -159,6 +161,8 @@ async def run_probe_step(
             f"stable for {progress.needed} sample(s) in a row" + (f"; {after}" if after else "")
             if ok
             else f"not stable after {progress.rounds} round(s): {progress.detail}"
+            if progress.rounds and not aborted_soak(progress.detail)
+            else f"not judged, stopped after {progress.rounds} round(s): {progress.detail}"
             if progress.rounds
             else f"not verified, nothing sampled: {progress.detail}"
         ),

@@ -52,8 +52,16 @@ def _stability(state: IncidentState) -> str:
     rounds = f"{soak.get('healthy', 0)}/{soak.get('needed', 0)} healthy rounds"
     if soak.get("status") == "passed":
         return f"stable ({rounds})"
+    if soak.get("status") == "failed" and aborted_soak(soak.get("detail") or ""):
+        return f"stability check {soak['detail']} ({rounds})"
     if soak.get("status") == "failed":
         return f"NOT stable ({soak.get('detail') or rounds})"
     if soak.get("status") == "stopped":
         return f"stability check cut short ({rounds})"
     return f"stability check running ({rounds})"
+
+
+def aborted_soak(detail: str) -> bool:
+    """A stability check that a person (or a signal) stopped: it judged nothing, so it
+    never reads "not stable"."""
+    return detail.startswith("aborted: ")
