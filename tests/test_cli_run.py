@@ -475,3 +475,24 @@ def test_an_id_not_found_without_a_configuration_says_where_journal_dir_is_read(
     assert line.endswith(
         "; no configuration found: --config DIR reads its console.toml's journal_dir)"
     ), line
+
+
+def test_a_value_a_long_pattern_refuses_is_said_in_the_parameters_words(tmp_path):
+    """`--param expect=orders=101` (the `rows.` left out) on init's orders-restore was
+    refused with the preset's 211-character regular expression; `tables` given with a
+    space, with its 123-character one. Each says what the parameter takes instead."""
+    config = tmp_path / "config"
+    assert cli("init", str(config), state_dir=tmp_path).returncode == 0
+    base = ["--config", str(config), "run", "--systems", "db", "--strategy", "orders-restore"]
+    base += ["--trigger", "data-corruption", "--reason", "orders damaged", "--dry-run"]
+    for given, said in [
+        ("expect=orders=101", "'orders=101' is not what it takes: the integrity expected after,"
+         " as `rows.TABLE=N` (and `checksum=...`) tokens; empty: the backup's"),
+        ("tables=orders customers", "'orders customers' is not what it takes: comma-separated"
+         " tables whose row counts (and checksum) are recorded before and after"),
+    ]:  # fmt: skip
+        done = cli(*base, "--param", given, state_dir=tmp_path)
+        name = given.split("=")[0]
+        assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+        assert done.stderr.startswith(f"error: parameter '{name}': {said}"), done.stderr
+        assert len(done.stderr.splitlines()) == 1 and "[A-Za-z" not in done.stderr

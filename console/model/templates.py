@@ -124,8 +124,16 @@ def _regex_tokens(pattern: str) -> list[str]:
     return tokens
 
 
-def allowed_form(type_: str, pattern: str | None) -> str:
-    """The values a parameter takes, in words (a pattern `|X` allows empty text too)."""
+# A pattern longer than this reads as noise in one line (a preset's `expect`, `tables`):
+# the parameter's description says what it takes instead.
+READABLE_PATTERN = 60
+
+
+def allowed_form(type_: str, pattern: str | None, words: str = "") -> str:
+    """The values a parameter takes, in words (a pattern `|X` allows empty text too);
+    `words`, its description, in place of a pattern too long to read."""
+    if pattern and words and len(pattern) > READABLE_PATTERN:
+        return f"what it takes: {words}"
     if pattern and pattern.startswith("|"):
         return f"empty or {allowed_form(type_, pattern[1:])}"
     if pattern and type_ == "string":
@@ -134,12 +142,12 @@ def allowed_form(type_: str, pattern: str | None) -> str:
     return f"{words}, matching {pattern}" if pattern else words
 
 
-def value_problem(value: str, type_: str, pattern: str | None) -> str | None:
+def value_problem(value: str, type_: str, pattern: str | None, words: str = "") -> str | None:
     """Why `value` may not be sent as a parameter of this type and pattern, or None. A
     value that starts with '-' could be read as an option: only a pattern may allow it."""
     if "\x00" in value:
         return "contains a NUL byte"
-    form = allowed_form(type_, pattern)
+    form = allowed_form(type_, pattern, words)
     type_pattern = TYPE_PATTERNS.get(type_)
     if type_pattern and not re.fullmatch(type_pattern, value):
         return f"{quoted(value)} is not {form}"
@@ -164,9 +172,10 @@ def _not_a_time(value: str) -> str | None:
     return None
 
 
-def check_value(name: str, value: str, type_: str, pattern: str | None) -> str:
-    """Return the value if it may be sent, else raise naming the parameter."""
-    problem = value_problem(value, type_, pattern)
+def check_value(name: str, value: str, type_: str, pattern: str | None, words: str = "") -> str:
+    """Return the value if it may be sent, else raise naming the parameter (`words`: its
+    description)."""
+    problem = value_problem(value, type_, pattern, words)
     if problem:
         raise ParameterError(f"parameter {name!r}: {problem}")
     return value
