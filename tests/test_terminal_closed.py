@@ -190,6 +190,11 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
         assert events[-1].data.text.startswith(f"the console quit ({why}) with outcome unknown")
         assert "its locks held (web)" in events[-1].data.text
         assert events[-2].kind == Kind.LOCK_KEPT and events[-2].data.reason == why
+        # Said once: it read "the console ended, ended by SIGTERM".
+        ended = f"the console {why}" if why.startswith("ended") else f"the console ended, {why}"
+        assert describe(events[-2]) == (
+            f"kept the locks on web (outcome unknown on web-1): {ended}"
+        ), describe(events[-2])
         ended_stages = [e.data.stage for e in events if e.kind == Kind.COMMAND_RESULT]
         assert ended_stages == ["precheck"]  # web-1's action was left running
         assert not [e for e in events if e.kind == Kind.STEP_COMPLETED]

@@ -208,10 +208,7 @@ DESCRIBE: dict[str, Describer] = {
     ),
     Kind.LOCK_RELEASED: _says(
         lambda: payloads.LockReleased,
-        lambda d, e: (
-            f"released the locks on {', '.join(d.systems)}"
-            + (f": the console ended, {d.reason}" if d.reason else "")
-        ),
+        lambda d, e: f"released the locks on {', '.join(d.systems)}" + _console_ended(d.reason),
     ),
     Kind.LOCK_KEPT: _says(
         lambda: payloads.LockKept,
@@ -219,7 +216,7 @@ DESCRIBE: dict[str, Describer] = {
             f"kept the locks on {', '.join(d.systems)}"
             + (" at the close" if d.closed_as else "")
             + f" (outcome unknown on {', '.join(d.hosts)})"
-            + (f": the console ended, {d.reason}" if d.reason else "")
+            + _console_ended(d.reason)
         ),
     ),
     Kind.FIELD_SET: _says(
@@ -320,3 +317,15 @@ def describe(event: Event) -> str:
 def where(event: Event) -> str:
     parts = [event.where.host or event.where.system or "", event.where.step or ""]
     return " · ".join(p for p in parts if p)
+
+
+def _console_ended(reason: str | None) -> str:
+    """`: the console ended by SIGTERM`, `: the console ended, terminal closed (SIGHUP)`
+    (it read `the console ended, ended by SIGTERM`), or nothing."""
+    if not reason:
+        return ""
+    return (
+        f": the console {reason}"
+        if reason.startswith("ended ")
+        else f": the console ended, {reason}"
+    )
