@@ -34,7 +34,9 @@ def loaded_after(*argv: str) -> list[str]:
         f"    main({list(argv)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))"
+        # a None entry blocks an import (console/__init__.py's asyncssh X.509): not loaded
+        f"print(sorted({{m.split('.')[0] for m, v in sys.modules.items() if v}}"
+        f" & {set(HEAVY)!r}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
