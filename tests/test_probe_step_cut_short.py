@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from console.engine.session import Engine
+from console.journal.describe import describe
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
@@ -92,6 +93,10 @@ def test_a_stability_check_cut_short_reads_stopped_not_unknown(sshd_server, tmp_
     detached = [e.payload(RunDetached) for e in events if e.kind == Kind.RUN_DETACHED]
     assert detached == ([RunDetached(running=["verify"], hosts=[], reason="ended by SIGHUP")]
                         if how == "SIGHUP" else [])  # fmt: skip
+    if how == "SIGHUP":  # the timeline's line: it read "... running on no host (...)"
+        (line,) = [describe(e) for e in events if e.kind == Kind.RUN_DETACHED]
+        assert line == "the console quit during verify, no command left running (detached:" \
+            " ended by SIGHUP)"  # fmt: skip
     said = f"cut short before its first round: {why}; it changed nothing: check again"
     if how == "SIGHUP":  # a follower reads it so from the record, before any resume
         st = fold(events).settle().step("verify")

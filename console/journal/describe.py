@@ -184,8 +184,12 @@ DESCRIBE: dict[str, Describer] = {
     Kind.RUN_DETACHED: _says(
         lambda: payloads.RunDetached,
         lambda d, e: (
-            "the console quit leaving the commands running on"
-            f" {', '.join(d.hosts) or 'no host'}"
+            (
+                f"the console quit leaving the commands running on {', '.join(d.hosts)}"
+                if d.hosts  # else a probe step, a question between waves: nothing runs
+                else f"the console quit during {', '.join(d.running) or 'a step'},"
+                " no command left running"
+            )
             + (f" (detached: {d.reason})" if d.reason else " (detached)")
         ),
     ),
