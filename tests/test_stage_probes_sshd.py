@@ -287,3 +287,53 @@ async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) 
     assert "failed" not in stages and "◌ 1/4 5% stopped (1 not started)" in stages, stages
     assert fleet.written("flags") == {"app-1": "new_checkout=5\n", "app-2": "new_checkout=0\n"}
     assert "Earlier rollout 1: stopped at 1/4 (5%)" in again, again
+
+
+async def test_between_a_later_stages_waves_every_host_changed_is_judged(
+    sshd_server, tmp_path
+) -> None:
+    """helper-113 at 80x24, a re-enable in waves of 3 on six sshd hosts: web-5, at 10 % since
+    stage 1, read bad during stage 2; after stage 2's first wave (web-1..3) the probes were
+    judged on those three alone, healthy, and the question (or --yes) widened web-5 to 50 %
+    too. Every host at the stage before is changed by the step: judged as well."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    (fleet.sandboxes["app-2"] / "broken").unlink()
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.conductor.choose_strategy("reenable-waves")
+        app.start_run("restore")
+        await run_confirm_about(pilot)
+        await pilot.press("y")
+        recorded = app.conductor.recorder.events
+        for number, asked in enumerate(("wave 2", "stage 2"), 1):  # app-1, app-2; stage 2?
+            await until(pilot, lambda n=number: _answers(recorded, Kind.WAVE_ASKED) == n, 60)
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+            text = str(app.screen.query_one(".dialog-text", Static).render())
+            assert f"Start {asked}" in text, text
+            if asked == "stage 2":  # app-2 turns bad at 5 %, after the stage's own probes
+                (fleet.sandboxes["app-2"] / "broken").write_text("")
+            await pilot.press("y")
+            await until(pilot, lambda n=number: _answers(recorded, Kind.WAVE_ANSWERED) == n, 60)
+        await until(pilot, lambda: app.conductor.state.step("restore").finished is not None, 60)
+        events = list(app.conductor.recorder.events)
+    asked = [e.data.done for e in events if e.kind == Kind.WAVE_ASKED and e.data.what == "wave"]
+    assert asked == [1], asked  # stage 2's wave 2 was never asked for: halted
+    probed = [e for e in events if e.kind == Kind.WAVE_PROBED]
+    assert [(p.data.ok, p.data.hosts) for p in probed] == [
+        (True, ["app-1"]),
+        (False, ["app-1", "app-2"]),
+    ]
+    assert fleet.written("flags") == {"app-1": "new_checkout=25\n", "app-2": "new_checkout=5\n"}
+    [ended] = [e for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step == "restore"]
+    halted = (
+        "wave 2 of 2: not healthy after wave 1: app/errors = 0.31 (bad > 0.05), bad on app-2 0.31"
+    )
+    assert (ended.data.status, ended.data.summary) == (  # no host failed: not `✘ failed`
+        StepStatus.HALTED,
+        f"1 held at 25 %, 1 not started; {halted}",
+    )
+
+
+def _answers(events, kind: Kind) -> int:
+    return sum(1 for e in events if e.kind == kind)

@@ -52,11 +52,14 @@ async def run_stages(
             _hold(recorder, step.id, planned, planned.start - 1, outcomes, unhealthy + _STILL)
             return outcomes  # nothing sent: every host stays where it was held
     plan = planned.run
-    if watching is not None and strategy is not None:
-        plan = dataclasses.replace(
-            plan, probe_between=_probe_between(runner, step, targets, watching)
-        )
     for index in range(planned.start, count):
+        if watching is not None and strategy is not None:
+            # From its second stage on, every target runs the stage before: changed by
+            # this step, judged between the waves too (not only the hosts of this stage).
+            before = [t.name for t in targets] if index else []
+            plan = dataclasses.replace(
+                planned.run, probe_between=_probe_between(runner, step, targets, watching, before)
+            )
         result = await runner.run(
             step.id,
             targets,
@@ -154,11 +157,12 @@ def _hold(
 
 
 def _probe_between(
-    runner: Runner, step: Step, targets: list[Target], watching: Watching
+    runner: Runner, step: Step, targets: list[Target], watching: Watching, before: list[str]
 ) -> ProbeBetween:
     """The systems' probes read between a strategy's waves, as between its stages, on the
-    hosts changed so far: this run's, and those an earlier run of the step changed (a
-    retry goes on with the hosts not started: the canary of the first run is judged too)."""
+    hosts changed so far: this run's, those an earlier run of the step changed (a retry
+    goes on with the hosts not started: the canary of the first run is judged too), and
+    `before`: those at a gradual strategy's stage before this one."""
     names = {t.name for t in targets}
     hosts = runner.recorder.state.step(step.id).hosts
     earlier = [h for h, s in hosts.items() if s.status is HostStatus.SUCCEEDED and h not in names]
@@ -166,7 +170,7 @@ def _probe_between(
     async def probe(done: int, of: int, changed: list[str]) -> str:
         from console.engine.stage_probes import probe_wave  # the probes' machinery
 
-        wave, judged = (done, of), [*earlier, *changed]
+        wave, judged = (done, of), list(dict.fromkeys([*earlier, *before, *changed]))
         return await probe_wave(runner.recorder, watching, step.id, targets, wave, judged)
 
     return probe

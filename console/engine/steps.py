@@ -221,6 +221,7 @@ class StepExecution:
             HostStatus.SUCCEEDED,
             HostStatus.REFUSED,
             HostStatus.NOT_STARTED,
+            HostStatus.HELD,  # a re-enable's stage halted between its waves: none failed
         }:
             status, summary = st.stopped_as(summary)
         self.recorder.record(
