@@ -179,10 +179,30 @@ async def test_pagerduty_follows_the_incident_trigger_acknowledge_resolve(
     ], lines
 
 
-async def test_a_page_says_a_title_made_from_the_trigger_once(hooks, tmp_path, monkeypatch):
+AUTO_REASON = "Critical error threshold exceeded: web/error-rate = 0.31, 3 bad samples"
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "summary"),
+    [
+        (
+            TriggerKind.USER_IMPACT,
+            "checkout errors after 2.0",
+            "User impact assessment: checkout errors after 2.0",
+        ),
+        (TriggerKind.ERROR_THRESHOLD, AUTO_REASON, AUTO_REASON),
+    ],
+    ids=["manual", "automatic"],
+)
+async def test_a_page_says_a_title_made_from_the_trigger_once(
+    hooks, tmp_path, monkeypatch, kind, reason, summary
+):
     """Seen on a local receiver: a console incident (its title made from the trigger and
     reason) paged 'Rollback 20261202-182341-d3f4: User impact assessment: checkout errors
-    after 2.0 — User impact assessment: checkout errors after 2.0'."""
+    after 2.0 — User impact assessment: checkout errors after 2.0'; and after `run --trigger
+    auto` on a real sshd fleet, 'Rollback ID: Critical error threshold exceeded: app/health
+    = 5, 1 bad sample — Critical error threshold exceeded: Critical error threshold
+    exceeded: app/health = 5, 1 bad sample' (a firing's reason starts with its label)."""
     monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
     url = hooks.on("/v2/enqueue", ACCEPTED)
     pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
@@ -190,33 +210,12 @@ async def test_a_page_says_a_title_made_from_the_trigger_once(hooks, tmp_path, m
     writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
     recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
     conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
-    title = TriggerKind.USER_IMPACT.incident_title("checkout errors after 2.0")
-    conductor.open_incident(title, "inc-page")
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout errors after 2.0")
+    conductor.open_incident(kind.incident_title(reason), "inc-page")
+    evidence = [{"probe": "web/error-rate", "value": 0.31}] if kind.automatic else None
+    conductor.declare_trigger(kind, reason, evidence)
     await conductor.notifier.pager.drain()
-    summary = hooks.at("/v2/enqueue")[0].body["payload"]["summary"]
-    assert summary == "Rollback inc-page: User impact assessment: checkout errors after 2.0"
-
-
-async def test_a_page_for_an_automatic_trigger_says_its_label_once(hooks, tmp_path, monkeypatch):
-    """Seen on a loopback receiver after `run --trigger auto` on a real sshd fleet: 'Rollback
-    ID: Critical error threshold exceeded: app/health = 5, 1 bad sample — Critical error
-    threshold exceeded: Critical error threshold exceeded: app/health = 5, 1 bad sample'. A
-    firing's reason starts with its label already."""
-    monkeypatch.setenv("PD_ROUTING_KEY", PD_KEY)
-    url = hooks.on("/v2/enqueue", ACCEPTED)
-    pd = {"name": "oncall", "kind": "pagerduty", "routing_key_env": "PD_ROUTING_KEY", "url": url}
-    settings = settings_with([pd])
-    writer = JournalWriter(tmp_path / "incident" / JOURNAL_NAME)
-    recorder = Recorder(writer, FixedClock(START), COMMANDER, settings_redactor(settings))
-    conductor = Conductor(settings, recorder, SshPool(settings.inventory.ssh))
-    reason = "Critical error threshold exceeded: web/error-rate = 0.31, 3 bad samples"
-    conductor.open_incident(TriggerKind.ERROR_THRESHOLD.incident_title(reason), "inc-auto")
-    evidence = [{"probe": "web/error-rate", "value": 0.31}]
-    conductor.declare_trigger(TriggerKind.ERROR_THRESHOLD, reason, evidence)
-    await conductor.notifier.pager.drain()
-    summary = hooks.at("/v2/enqueue")[0].body["payload"]["summary"]
-    assert summary == f"Rollback inc-auto: {reason}"
+    said = hooks.at("/v2/enqueue")[0].body["payload"]["summary"]
+    assert said == f"Rollback inc-page: {summary}"
 
 
 async def test_a_close_that_leaves_the_problem_after_the_acknowledge_pages_anew(
