@@ -59,7 +59,7 @@ def test_yes_does_not_confirm_the_wave_after_a_failed_canary(sshd_server, tmp_pa
 
     assert done.returncode == 1, done.stdout + done.stderr
     assert "app-1 did not succeed, so the next wave was not confirmed by --yes" in done.stdout
-    said = "the run was halted: wave 2 of 2: not confirmed"
+    said = "the run was halted: wave 2 of 2: not confirmed (app-1 did not succeed)"
     assert f"\n  app-2: not started at restore: {said}\n" in done.stdout, done.stdout
     restore = fold(read_journal(journal).events).step("restore")
     assert restore.hosts["app-1"].status is HostStatus.FAILED

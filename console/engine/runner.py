@@ -19,9 +19,13 @@ from console.engine.supervisor import attempt_token, supervised
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
+from console.model.outcome import named
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.status import HostStatus, detached_reason, outcome_unknown
 from console.model.waves import threshold_exceeded, wave_sizes
+
+NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
+_WENT_ON = (HostStatus.SUCCEEDED, HostStatus.REFUSED)  # a wave's hosts a yes may follow
 
 log = logging.getLogger(__name__)
 
@@ -177,8 +181,10 @@ class Runner:
             return
         if self._stopped():  # aborted or detached while asked: that says why already
             return
-        nobody = "nobody to confirm it" if ask is None else "not confirmed"
-        self.halted = f"wave {number + 1} of {total}: {unhealthy or nobody}"
+        # A no after a wave whose hosts did not all succeed says which (--yes gives none then).
+        bad = [h for h, o in outcomes.items() if o.status not in _WENT_ON]
+        no = f"not confirmed ({named(bad)} did not succeed)" if bad else "not confirmed"
+        self.halted = f"wave {number + 1} of {total}: {unhealthy or (no if ask else NOBODY)}"
         by_probes: dict[str, Any] = {"probes": True} if unhealthy else {}  # not a no
         self.recorder.record(
             Kind.RUN_HALTED,
