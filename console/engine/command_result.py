@@ -45,7 +45,9 @@ def command_result(
     return CommandResult(
         stage=stage,
         final=final,
-        failure=ended.failure,
+        # Aborted before it was sent: nothing was killed there ("killed by signal: ...
+        # nothing sent" said both); its detail says so.
+        failure=None if aborted and ended == NOT_SENT else ended.failure,
         signal=ended.signal,
         exit_status=ended.exit_status,
         detail=_aborted(abort, ended) if aborted else ended.detail,

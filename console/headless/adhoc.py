@@ -194,14 +194,15 @@ class ExecPrinter:
             stream.flush()
         elif event.kind == Kind.HOSTKEY_ACCEPTED:
             print(console_line(event), flush=True)
-        elif isinstance(data, CommandResult) and data.failure:
+        elif isinstance(data, CommandResult) and (data.failure or data.aborted):
             # Lost while it ran: it may have run to its end there, or part of the way; a
             # verify (`verify`) that found the change still under way does not know yet.
             lost = lost_mid_change(data.failure, data.stage)
             under_way = still_under_way(data.stage, data.exit_status)
             said = "ABORTED" if data.aborted else "UNKNOWN" if lost or under_way else "FAILED"
             self.bad.setdefault(said, []).append(event.where.host or "?")
-            line = f"{event.where.host}: {said} ({data.failure}): {data.detail or ''}"
+            why = f" ({data.failure})" if data.failure else ""  # none: aborted, never sent
+            line = f"{event.where.host}: {said}{why}: {data.detail or ''}"
             if lost:
                 line += "; it may have run there: check before running it again"
             elif under_way:

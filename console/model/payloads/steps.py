@@ -90,7 +90,8 @@ class CommandResult(Payload):
     stage: str = Field(description="as in its intent")
     final: bool = Field(True, description="the host's last stage of the step")
     failure: FailureClass | None = Field(
-        None, description="the failure class; absent: it succeeded"
+        None,
+        description="the failure class; absent: it succeeded, or (`aborted`) was never sent",
     )
     signal: str | None = Field(None, description="the signal that killed it (`TERM`, ...)")
     exit_status: int | None = Field(None, description="its exit status, when it exited")
