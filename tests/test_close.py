@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, RadioSet
+from textual.widgets import Input, RadioButton, RadioSet
 
 from console.cli import _reported
 from console.cli.parser import EXIT_REFUSED
@@ -376,3 +376,24 @@ def test_a_close_with_a_host_unknown_keeps_its_lock_until_it_is_verified(
     assert kept.kind == Kind.LOCK_KEPT and kept.data.hosts == ["web-3"]
     assert noted.data.text.startswith("the undo ended: outcome unknown on web-3 at the close")
     undo.recorder.close()
+
+
+async def test_the_reason_asked_gives_an_example_of_its_own_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """helper-113 at 80x24: closing as aborted suggested "e.g. the error rate was a load
+    test", a false alarm's reason (Not needed), not an abort's."""
+    app = populated_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.press("f7")
+        assert isinstance(app.screen, CloseDialog)
+        shown = {}
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        for name in ("aborted", "not-needed"):
+            next(b for b in radios.query(RadioButton) if b.name == name).value = True
+            await until(pilot, lambda n=name: radios.pressed_button.name == n)
+            await pilot.pause()
+            shown[name] = app.screen.query_one("#close-detail", Input).placeholder
+    assert "load test" in shown["not-needed"] and "load test" not in shown["aborted"], shown

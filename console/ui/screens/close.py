@@ -50,6 +50,11 @@ ASKS_FOR = {
         "Why? From the record (nothing changed on the refused hosts):",
         "e.g. “Restore” refused at the precheck on web-2",
     ),
+    # ASKS' example (a load test) is a false alarm's: an abort stops a rollback under way.
+    Outcome.ABORTED: (
+        "Why? It goes into the record.",
+        "e.g. the canary's errors rose after the rollback; stopped to investigate",
+    ),
 }
 # An outcome offered under another name than its title.
 SAID = {Outcome.REFUSED: "Refused at the precheck (nothing to do)"}
