@@ -26,6 +26,7 @@ from console.model.watch import (
     Value,
     aggregate,
     probe_key,
+    sample_text,
     sparkline,
 )
 
@@ -57,8 +58,11 @@ class Firing:
         t, s, p = self.trigger, self.sample, self.probe
         unit = f" {p.unit}" if p and p.unit else ""
         value = f"{s.value:g}" if isinstance(s.value, float) else s.value
+        vote = p is not None and (shown := sample_text(p, s)).endswith(" bad")
+        if vote:  # `5/5 bad`, as the table says: `= 5 > 0.05` read as a reading
+            value, unit = shown, ""
         level = ""
-        if s.threshold is not None:
+        if s.threshold is not None and not vote:
             sign = "<" if p and p.bad_when is BadWhen.BELOW else ">"
             level = f" {sign} {s.threshold:g}{unit}"
             if p and p.threshold is not None and p.threshold != s.threshold:
