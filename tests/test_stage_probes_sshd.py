@@ -317,6 +317,13 @@ async def test_between_a_later_stages_waves_every_host_changed_is_judged(
             await until(pilot, lambda n=number: _answers(recorded, Kind.WAVE_ANSWERED) == n, 60)
         await until(pilot, lambda: app.conductor.state.step("restore").finished is not None, 60)
         events = list(app.conductor.recorder.events)
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.pause(0.3)
+        counts = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
+    # What t does: app-1 held at 25 % goes again from 5 % with app-2 (said `goes on with
+    # the 1 not started`).
+    said = "t runs the 1 not started from the first stage, with the 1 held host"
+    assert said in counts, counts
     asked = [e.data.done for e in events if e.kind == Kind.WAVE_ASKED and e.data.what == "wave"]
     assert asked == [1], asked  # stage 2's wave 2 was never asked for: halted
     probed = [e for e in events if e.kind == Kind.WAVE_PROBED]

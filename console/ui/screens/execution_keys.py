@@ -151,14 +151,16 @@ def next_key(
     st = incident.state.step(step_id)
     if st.status is StepStatus.HELD and st.held:
         return f" · {key('execution.retry')} goes on with stage {st.held.index + 1}"
+    held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+    # A rollout that failed, or stopped between a stage's waves: its retry takes the held
+    # hosts too, from its first stage.
+    first = f"from the first stage, with the {held} held host{'s' if held > 1 else ''}"
     if failed:
         more = "" if problems_only else f" · {key('execution.problems')} problems only"
-        held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
-        if held:  # a rollout that failed: its retry takes them too, from its first stage
-            with_held = f"with the {held} held host{'s' if held > 1 else ''}"
-            return f" · {key('execution.retry')} retries from the first stage, {with_held}" + more
-        return f" · {key('execution.retry')} retries failed hosts" + more
+        return f" · {key('execution.retry')} retries {first if held else 'failed hosts'}" + more
     idle = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
+    if idle and held and not st.unknown():
+        return f" · {key('execution.retry')} runs the {idle} not started {first}"
     if idle and not st.unknown():  # stopped between waves (Esc, or a console gone)
         return f" · {key('execution.retry')} goes on with the {idle} not started"
     if st.status is StepStatus.REFUSED:  # a retry would refuse again: what its line names
