@@ -202,10 +202,7 @@ async def test_f7_closes_and_the_form_then_records_amendments(
 ) -> None:
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        await app.push_screen("checklist")
-        await pilot.press("f7")
-        assert isinstance(app.screen, CloseDialog)
+        await _f7_on_the_checklist(pilot)
         radios = app.screen.query_one("#close-outcome", RadioSet)
         assert radios.pressed_button.name == "partial"  # suggested, and highlighted
         for _ in range(3):  # partial, aborted, not needed, handed over
@@ -385,10 +382,7 @@ async def test_the_reason_asked_gives_an_example_of_its_own_outcome(
     test", a false alarm's reason (Not needed), not an abort's."""
     app = populated_app(tmp_path, monkeypatch)
     async with app.run_test(size=(80, 24)) as pilot:
-        app.attach(app.prepared)
-        await app.push_screen("checklist")
-        await pilot.press("f7")
-        assert isinstance(app.screen, CloseDialog)
+        await _f7_on_the_checklist(pilot)
         shown = {}
         radios = app.screen.query_one("#close-outcome", RadioSet)
         for name in ("aborted", "not-needed"):
@@ -397,3 +391,12 @@ async def test_the_reason_asked_gives_an_example_of_its_own_outcome(
             await pilot.pause()
             shown[name] = app.screen.query_one("#close-detail", Input).placeholder
     assert "load test" in shown["not-needed"] and "load test" not in shown["aborted"], shown
+
+
+async def _f7_on_the_checklist(pilot) -> None:
+    """The populated incident attached, F7 on its checklist: the close dialog."""
+    app = pilot.app
+    app.attach(app.prepared)
+    await app.push_screen("checklist")
+    await pilot.press("f7")
+    assert isinstance(app.screen, CloseDialog)

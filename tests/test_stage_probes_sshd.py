@@ -189,10 +189,7 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
     fleet = _fleet(sshd_server, tmp_path, ERRORS)
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.conductor.choose_strategy("reenable")
-        app.start_run("restore")
-        about = await run_confirm_about(pilot)
+        about = await _asked_to_run(pilot, "reenable")
         await pilot.press("y")
         held = StepStatus.HELD
         await until(pilot, lambda: app.conductor.state.step("restore").status is held, 60)
@@ -241,10 +238,7 @@ async def test_the_confirmation_does_not_name_other_stages_than_its_own(
     fleet = _fleet(sshd_server, tmp_path, ERRORS)
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.conductor.choose_strategy("reenable-thirds")
-        app.start_run("restore")
-        about = await run_confirm_about(pilot)
+        about = await _asked_to_run(pilot, "reenable-thirds")
         await pilot.press("escape")
     assert "Stages: 10%, 50%, 100%, each checked on every host" in about, about
     does = "Does: raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set)"
@@ -260,10 +254,7 @@ async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) 
     (fleet.sandboxes["app-2"] / "broken").unlink()  # healthy: only the no stops it
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.conductor.choose_strategy("reenable-waves")
-        app.start_run("restore")
-        await run_confirm_about(pilot)
+        await _asked_to_run(pilot, "reenable-waves")
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
         await pilot.press("escape")  # no wave 2 (app-2) in stage 1 (5 %)
@@ -300,10 +291,7 @@ async def test_between_a_later_stages_waves_every_host_changed_is_judged(
     (fleet.sandboxes["app-2"] / "broken").unlink()
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.conductor.choose_strategy("reenable-waves")
-        app.start_run("restore")
-        await run_confirm_about(pilot)
+        await _asked_to_run(pilot, "reenable-waves")
         await pilot.press("y")
         recorded = app.conductor.recorder.events
         for number, asked in enumerate(("wave 2", "stage 2"), 1):  # app-1, app-2; stage 2?
@@ -344,3 +332,12 @@ async def test_between_a_later_stages_waves_every_host_changed_is_judged(
 
 def _answers(events, kind: Kind) -> int:
     return sum(1 for e in events if e.kind == kind)
+
+
+async def _asked_to_run(pilot, strategy: str) -> str:
+    """A new incident with `strategy` chosen, at the restore step's run confirmation: what
+    it says the run does."""
+    await open_incident(pilot)
+    pilot.app.conductor.choose_strategy(strategy)
+    pilot.app.start_run("restore")
+    return await run_confirm_about(pilot)
