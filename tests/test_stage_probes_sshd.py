@@ -308,6 +308,12 @@ async def test_between_a_later_stages_waves_every_host_changed_is_judged(
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
         await pilot.pause(0.3)
         counts = " ".join(str(app.screen.query_one("#exec-counts", Static).render()).split())
+        app.conductor.confirm("bridge")  # the checklist at the step stopped
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
+        await pilot.pause(0.2)
+        todo = " ".join(str(app.screen.query_one("#where-todo", Static).render()).split())
+    assert "F3 then t runs them from the first stage, with the 1 held (Enter" in todo, todo
     # What t does: app-1 held at 25 % goes again from 5 % with app-2 (said `goes on with
     # the 1 not started`).
     said = "t runs the 1 not started from the first stage, with the 1 held host"

@@ -44,15 +44,20 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 " (Enter runs every host)"
             )
         st = incident.state.step(current.id)
+        held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
+        # A re-enable stopped between a stage's waves: its retry takes the held ones too.
+        how = (
+            f"runs them from the first stage, with the {held} held" if held else "goes on with them"
+        )
         if st.status is StepStatus.HALTED and st.halted:  # a probe read bad: why, first
             return (
                 f"Halted, {waiting} not started: {st.halted}. Once the cause is dealt with,"
-                f" {key('go.execution')} then {key('execution.retry')} goes on with them"
+                f" {key('go.execution')} then {key('execution.retry')} {how}"
                 " (Enter runs every host)"
             )
         return (
             f"Stopped between waves, {waiting} not started: {key('go.execution')}"
-            f" then {key('execution.retry')} goes on with them (Enter runs every host)"
+            f" then {key('execution.retry')} {how} (Enter runs every host)"
         )
     if unknown := incident.state.step(current.id).unknown():  # Enter is refused
         hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
