@@ -230,11 +230,14 @@ def test_a_canary_refused_everywhere_then_the_others_changed(sshd_server, tmp_pa
     """helper-113 ran a toggle-off again after a halt (the canary's flags already off): the
     canary wave was refused, and the record read `probes after wave 1 of 3: none reads
     alone, not judged` (no host named); the run then changed the others and closed as
-    refused, exit 3, without the `undo` line that names the hosts it changed."""
+    refused, exit 3 ("nothing changed") and `REFUSED`, without the `undo` line that names the
+    hosts it changed, nor a stability check of them: exit 1, NOT VERIFIED."""
     fleet = _refusing_fleet(sshd_server, tmp_path)
     done = _run(fleet, tmp_path / "inc")
 
-    assert done.returncode == 3, done.stdout + done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+    verdict = done.stdout.strip().splitlines()[-1]
+    assert ": NOT VERIFIED: refused: “Restore the release” refused at the precheck" in verdict
     assert fleet.written("version") == {"app-1": "2.4.1\n", "app-2": "2.4.1\n"}
     said = "probes after wave 1 of 2: no host succeeded so far, none judged"
     assert f"restore    {said}\n" in done.stdout, done.stdout

@@ -93,7 +93,9 @@ async def _walk(
         drill_ok, drill = drill_findings(conductor.state)
         ok = drill_ok and ok
     refused = conductor.state.outcome == Outcome.REFUSED  # prechecks: nothing to do
-    code = EXIT_OK if ok else EXIT_REFUSED if refused else EXIT_FAILED
+    # ... there, while the step changed its other hosts: their stability was not checked.
+    changed = refused and any(conductor.state.step(s).changed for s in conductor.state.steps)
+    code = EXIT_OK if ok else EXIT_REFUSED if refused and not changed else EXIT_FAILED
     left_open = not conductor.state.closed  # hosts unknown: no outcome is known yet
     code = EXIT_UNKNOWN if left_open else code
     if options.json:
@@ -108,7 +110,7 @@ async def _walk(
         return code
     closed = conductor.state.outcome_label
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
-    said = "NOT VERIFIED" if unverified else "REFUSED" if refused else "FAILED"
+    said = "NOT VERIFIED" if unverified or changed else "REFUSED" if refused else "FAILED"
     # `FAILED: “Restore” failed (4 failed)`, not `FAILED: failed: ...`: said once.
     verdict = closed if ok else f"{said}: {closed.removeprefix(f'{said.lower()}: ')}"
     if drill is not None and walked and not ok:  # not "FAILED: rolled back and verified"
