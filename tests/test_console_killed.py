@@ -131,8 +131,8 @@ def test_resume_without_a_terminal_refuses_after_its_other_refusals(sshd_server,
     assert followed.returncode == 2, (followed.stdout[-300:], followed.stderr[-300:])
     assert followed.stderr == (
         "error: the follow view needs a terminal (standard input, output and error are not one"
-        f" here): without one, rollback-console follow {journal.parent} --plain prints the"
-        " incident's events as lines as they are written\n"
+        f" here): without one, rollback-console follow {journal.parent} --plain --config"
+        f" {config} prints the incident's events as lines as they are written\n"
     )
     after = [p.read_bytes() for p in (journal, journal.with_name("writer.lock"), lock)]
     assert after == before

@@ -75,12 +75,16 @@ async def test_the_screen_table_drives_the_tabs_the_f_keys_and_the_follow_view(t
             await pilot.press(row.key)
             await until(pilot, lambda row=row: row.name == app.screen.TAB)
             screen = app.screen
-            if row.name == "checklist":  # p acts on a step that sends commands (ac23130)
+            # p looks, on a step that sends commands, but not in the follow view: it has not
+            # the strategies to render them (c416c43).
+            unrendered = {"preview"} if row.name == "checklist" else set()
+            if unrendered:
                 screen.select_step("capture-evidence")
                 await pilot.pause()
             for binding in screen.BINDINGS:
                 assert isinstance(binding, Binding)
                 action = binding.action.split("(")[0]
                 # Only what the row says looks is let through in the read-only view.
-                assert screen.check_action(action, ()) is (action in row.looks), action
+                looks = action in row.looks and action not in unrendered
+                assert screen.check_action(action, ()) is looks, action
     journal.close()
