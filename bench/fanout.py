@@ -67,6 +67,9 @@ class Tool:
     argv: Callable[[int], list[str]]
     before: Callable[[int, int], dict[str, str]] = lambda n, r: {}
     after: Callable[[], None] = lambda: None
+    # What else its log may end with on exit 1 and still have done its work: the bench's
+    # procedure has no stability check, so `run` closes it as not verified (exit 1).
+    also_ok: bytes | None = None
 
 
 def cpu_ticks() -> tuple[int, int]:
@@ -186,6 +189,7 @@ class Bench:
         chacha = ["--asyncssh-ciphers"]
         run = ["run", "--systems", "bench", "--strategy", "noop"]
         run += ["--trigger", "stakeholder-decision", "--reason", "bench", "--yes"]
+        unchecked = {"also_ok": b"NOT VERIFIED: rolled back, not verified: the procedure has no"}
         tools = [
             Tool("exec", "(a) rollback-console exec", lambda n: console(n, self.exec_argv())),
             self.ansible("ansible", "(b) ansible -m command -f N", "command"),
@@ -233,8 +237,18 @@ class Bench:
                     *chacha,
                 ],
             ),
-            Tool("run-1", "(e) rollback-console run, 1 step", lambda n: console(n, run, 1)),
-            Tool("run-5", "(e) rollback-console run, 5 steps", lambda n: console(n, run, 5)),
+            Tool(
+                "run-1",
+                "(e) rollback-console run, 1 step",
+                lambda n: console(n, run, 1),
+                **unchecked,
+            ),
+            Tool(
+                "run-5",
+                "(e) rollback-console run, 5 steps",
+                lambda n: console(n, run, 5),
+                **unchecked,
+            ),
         ]
         return [t for t in tools if t.key in self.args.tools]
 
@@ -317,6 +331,8 @@ class Bench:
         busy = self.fleet.wait_idle()
         logins = self.fleet.logins()
         ok = code == 0
+        if code == 1 and tool.also_ok is not None:
+            ok = tool.also_ok in log_path.read_bytes()[-TAIL:]
         if not ok:
             tail = log_path.read_bytes()[-TAIL:].decode(errors="replace")
             why = "timed out" if code is None else f"exit {code}"

@@ -152,6 +152,34 @@ def test_every_host_rolled_back_but_not_verified_closes_as_such_not_failed(
     assert doc["verdict"] == "rolled back, not verified"
 
 
+def test_a_strategy_that_verifies_nothing_with_no_stability_check_is_not_verified(
+    sshd_server, tmp_path: Path
+) -> None:
+    """PROCEDURE has no probe step, and this strategy no verify: every host rolled back,
+    and nothing verified it. It closed as "rolled back and verified", exit 0."""
+    strategies = json.loads(json.dumps(STRATEGIES))
+    del strategies["strategies"][0]["commands"]["verify"]
+    files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    checked = fleet.cli("check-config")
+    assert checked.returncode == 0, checked.stderr
+    assert (
+        "strategies[0].name: strategy 'flip' has no verify command, and the procedure no"
+        " stability check" in checked.stderr
+    )
+    result = run(fleet, "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    last = result.stdout.splitlines()[-1]
+    assert (
+        ": NOT VERIFIED: rolled back, not verified: nothing verified it: strategy “flip” has"
+        " no verify command, and the procedure no stability check (a probe step)" in last
+    )
+    for host in ("app-1", "app-2"):
+        assert (fleet.sandboxes[host] / "release").read_text() == "2.4.0\n"
+    closed = read_journal(fleet.state / "incident").events[-1]
+    assert closed.kind == Kind.INCIDENT_CLOSED and closed.data.outcome == "unverified"
+
+
 def _still_under_way_fleet(sshd_server, tmp_path: Path) -> Fleet:
     """app-2's verify exits 75 (still under way) while a `slow` file is there."""
     strategies = json.loads(json.dumps(STRATEGIES))

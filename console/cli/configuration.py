@@ -44,12 +44,19 @@ def check_config(args: argparse.Namespace) -> int:
         unchecked_rollouts,
         undetectable_drills,
         unjudged_integrity,
+        unverifying_strategies,
         unwatched_systems,
     )
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
-    checks = [unwatched_systems, undetectable_drills, unjudged_integrity, unchecked_rollouts]
+    checks = [
+        unverifying_strategies,
+        unwatched_systems,
+        undetectable_drills,
+        unjudged_integrity,
+        unchecked_rollouts,
+    ]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
     settings = load(args, directory=directory, say_warnings=False, checks=checks)

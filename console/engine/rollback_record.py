@@ -15,6 +15,23 @@ if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 
+# With no stability check in the procedure (no probe step), each host's verify is what
+# verifies the rollback; a strategy with neither verify nor health command verifies
+# nothing: its rollback is not verified, as after a check skipped.
+NO_CHECK = "a verify (the procedure has no stability check)"
+
+
+def no_check_why(strategies: list[str]) -> str:
+    """`nothing verified it: strategy “noop” has no verify command, and the procedure no
+    stability check (a probe step)`."""
+    named = ", ".join(f"“{n}”" for n in strategies)
+    which = f"strategy {named} has" if len(strategies) == 1 else f"strategies {named} have"
+    return (
+        f"nothing verified it: {which} no verify command, and the procedure no stability"
+        " check (a probe step)"
+    )
+
+
 class RollbackRecord:
     """The queries over the record that the close, headless `run`, drills and the close
     dialog go by; `settings` is the conductor's (a drill replaces it)."""
@@ -52,13 +69,33 @@ class RollbackRecord:
     def unverified(self) -> list[str]:
         """Titles of the procedure's stability checks (probe steps) not done, or done
         before a strategy step ahead of them ran again or was undone (they checked the
-        hosts as they were then)."""
+        hosts as they were then). With none in the procedure, NO_CHECK when a strategy
+        step ran a strategy that verifies nothing on its hosts."""
+        if not self._checks():
+            return [NO_CHECK] if self.unverifying() else []
         return [
             s.title
             for s in self.settings.procedure.steps
             if s.kind is StepKind.PROBE
             and (self.state.step(s.id).status is not StepStatus.DONE or self.changed_since(s.id))
         ]
+
+    def _checks(self) -> list[str]:
+        return [s.id for s in self.settings.procedure.steps if s.kind is StepKind.PROBE]
+
+    def unverifying(self) -> list[str]:
+        """The strategies the strategy steps ran that have neither a verify nor a health
+        command: a host succeeds there once its action exits 0."""
+        known = {s.name: s for s in self.settings.strategies}
+        names = []
+        for step in self.settings.procedure.steps:
+            name = step.strategy or self.state.strategy
+            if step.kind is not StepKind.STRATEGY or not self.state.step(step.id).hosts:
+                continue
+            strategy = known.get(name or "")
+            if strategy and not (strategy.commands.verify or strategy.commands.health):
+                names.append(strategy.name)
+        return sorted(set(names))
 
     def changed_since(self, probe_id: str) -> str | None:
         """The title of the last strategy step ahead of the stability check `probe_id`
@@ -97,7 +134,9 @@ class RollbackRecord:
     def unverified_why(self) -> str:
         """Why the stability checks are not done, from the record: each one skipped (its
         reason: often how it was checked instead), failed (its summary), done before the
-        rollback ran again, or not run."""
+        rollback ran again, or not run; or that the procedure has none."""
+        if not self._checks():
+            return no_check_why(self.unverifying())
         why = []
         for step in self.settings.procedure.steps:
             st = self.state.step(step.id)
@@ -167,14 +206,18 @@ class RollbackRecord:
         missing = [f"not rolled back: {', '.join(left)}"] if left else []
         stale = self.stale_checks()
         undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
-        missing += [f"not done: {', '.join(undone)}"] if undone else []
+        if undone == [NO_CHECK]:
+            missing.append(no_check_why(self.unverifying()))
+        elif undone:
+            missing.append(f"not done: {', '.join(undone)}")
         missing += stale
         # Partially rolled back names the hosts left: only offered when some are.
+        check = "finish the stability check first, or " if self._checks() else ""
         advice = (
             "close as partially rolled back, or finish the steps first"
             if left
-            else "every host is rolled back: finish the stability check first, or"
-            " close as rolled back, not verified (saying how it was checked)"
+            else f"every host is rolled back: {check}close as rolled back, not verified"
+            " (saying how it was checked)"
         )
         return (
             "the record does not show every host rolled back and verified ("

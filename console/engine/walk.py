@@ -154,7 +154,7 @@ async def walk(
         leave_open(conductor, request.outcome)
         return False
     close_walk(conductor, ok, request.outcome, request.outcome_detail)
-    return ok
+    return ok and conductor.state.outcome != Outcome.UNVERIFIED  # exit 1: not verified
 
 
 def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
@@ -204,6 +204,9 @@ def close_walk(
             conductor.note(f"--outcome {asked.value} refused: {refused}")
     if conductor.runner.aborted:
         conductor.close(Outcome.ABORTED, conductor.runner.aborted)
+        return
+    if ok and conductor.unverified():  # no stability check in the procedure
+        conductor.close(Outcome.UNVERIFIED, reason=conductor.unverified_why())
         return
     if ok:
         conductor.close(Outcome.ROLLED_BACK)

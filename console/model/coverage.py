@@ -1,8 +1,9 @@
-"""What check-config says of a configuration that loads but will not pass: a probe step
-for systems no probe watches, a drill awaiting an automatic trigger no triggers.toml entry
-can fire or judging integrity on a strategy that keeps no records, a gradual re-enable
-that checks nothing but the flags (warnings), a drill injecting demo faults outside the
-demo (an error)."""
+"""What check-config says of a configuration that loads but will not pass: a strategy
+that verifies nothing in a procedure with no stability check, a probe step for systems no
+probe watches, a drill awaiting an automatic trigger no triggers.toml entry can fire or
+judging integrity on a strategy that keeps no records, a gradual re-enable that checks
+nothing but the flags (warnings), a drill injecting demo faults outside the demo (an
+error)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,26 @@ def unwatched_systems(settings: Settings) -> list[Finding]:
         )
         for index, system in enumerate(settings.inventory.systems)
         if not system.probes
+    ]
+
+
+def unverifying_strategies(settings: Settings) -> list[Finding]:
+    """Each strategy with neither a verify nor a health command, when the procedure has no
+    stability check (no probe step): nothing verifies its rollback, and its incidents close
+    as rolled back, not verified."""
+    if any(s.kind is StepKind.PROBE for s in settings.procedure.steps):
+        return []
+    return [
+        Finding(
+            "strategies",
+            (index, "name"),
+            f"strategy {quoted(strategy.name)} has no verify command, and the procedure no"
+            ' stability check (a step of kind "probe"): nothing verifies its rollback, and'
+            " its incidents close as rolled back, not verified",
+            warning=True,
+        )
+        for index, strategy in enumerate(settings.strategies)
+        if not (strategy.commands.verify or strategy.commands.health)
     ]
 
 
