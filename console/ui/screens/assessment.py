@@ -30,13 +30,18 @@ def _some(hosts: list[str]) -> str:
 def assess_title(read: list[str], selected: list[str]) -> str:
     """`System state on 950 host(s) · ✘ 50 not read (web-008, web-009 +48) · ● differs
     between hosts`: a host the assessment did not read has no column, which nobody sees
-    missing among 950."""
+    missing among 950. One host read has nothing to differ from: said so, not the mark's
+    legend."""
     have = set(read)
     missed = [h for h in selected if h not in have]
     return (
-        f"System state on {len(read)} host(s)"
+        ("System state on 1 host" if len(read) == 1 else f"System state on {len(read)} host(s)")
         + (f" · ✘ {len(missed)} not read ({_some(missed)})" if missed else "")
-        + " · ● differs between hosts"
+        + (
+            " · no other host to compare it with"
+            if len(read) == 1
+            else " · ● differs between hosts"
+        )
     )
 
 

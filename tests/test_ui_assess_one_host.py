@@ -1,0 +1,49 @@
+"""The assessment's title for one host, gathered over real OpenSSH and shown at 80x24: a
+legend "● differs between hosts" read as if there were hosts to differ from."""
+
+from __future__ import annotations
+
+from textual.widgets import Label
+
+from console.model.clock import FixedClock
+from console.ui.follow import make_follow_app
+from console.ui.screens.assessment import AssessmentScreen
+from tests.test_steps_sshd import close, conductor_for, pytestmark, settings_for
+from tests.test_ui_support import START, until
+
+__all__ = ["pytestmark"]
+
+
+async def _title(journal) -> str:
+    app = make_follow_app(journal, FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen is app.get_screen("execution"))
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        await until(pilot, lambda: app.screen.query("#assess-title"))
+        return str(app.screen.query_one("#assess-title", Label).render())
+
+
+async def test_one_host_assessed_is_not_said_to_differ_from_others(sshd_server, tmp_path):
+    settings, _ = settings_for(sshd_server, {"web-1": "web"})
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        assert await conductor.run_step("assess-state")
+    finally:
+        await close(conductor)
+    title = await _title(tmp_path / "incident" / "journal.jsonl")
+    assert title == "System state on 1 host · no other host to compare it with", title
+
+
+async def test_two_hosts_assessed_keep_the_legend_of_the_mark(sshd_server, tmp_path):
+    settings, _ = settings_for(sshd_server, {"web-1": "web", "db-1": "db"})
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web", "db"])
+        assert await conductor.run_step("assess-state")
+    finally:
+        await close(conductor)
+    title = await _title(tmp_path / "incident" / "journal.jsonl")
+    assert title == "System state on 2 host(s) · ● differs between hosts", title
