@@ -135,7 +135,8 @@ async def test_a_re_enable_stopped_after_stage_1_reads_held_and_t_goes_on(tmp_pa
             about = await run_confirm_about(pilot)
             assert "Stages: held at 5%, goes on with 25%, 50%, 100%," in about
             title = str(app.screen.query_one(".dialog-title", Label).render())
-            assert title == "Retry “Restore previous version” on 3 host(s)?"  # not a first run
+            # not a first run: the hosts held go on from their stage
+            assert title == "Retry “Restore previous version” on 3 host(s): 3 held?"
             assert "precheck:" not in about and "set 25%:" in about
             await pilot.press("y")
             await until(pilot, lambda: "restore" not in app.conductor.running)

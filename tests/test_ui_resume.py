@@ -124,7 +124,7 @@ async def test_resume_restores_then_asks_before_it_retries_only_the_unknown_host
                     isinstance(app.screen, RunConfirm) and bool(app.screen.query(".dialog-title"))
                 ),
             )
-            assert "on 1 host(s)?" in str(app.screen.query_one(".dialog-title").render())
+            assert "on 1 host(s): 1 unknown?" in str(app.screen.query_one(".dialog-title").render())
             await pilot.press("y")
             restore = state.step("restore").hosts
             await until(pilot, lambda: restore["web-3"].attempt == 2 and not conductor.running)

@@ -159,7 +159,7 @@ async def test_an_undo_left_unknown_is_refused_and_retried_only_there(
         await pilot.press("r")  # the earlier undo no longer runs: retried on app-1 alone
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
         title = " ".join(str(app.screen.query_one(".dialog-title").render()).split())
-        assert title == "Retry “Undo: Restore” on 1 host(s)?"
+        assert title == "Retry “Undo: Restore” on 1 host(s): 1 unknown?"
         await pilot.press("y")
         undo = state.step("restore.undo").hosts
         await until(pilot, lambda: undo["app-1"].attempt == 2 and not conductor.running)

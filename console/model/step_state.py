@@ -146,6 +146,12 @@ class StepState:
         left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.UNKNOWN)
         return [h for h, r in self.hosts.items() if r.status not in left]
 
+    def standing(self, hosts: list[str]) -> str:
+        """`1 failed, 3 not started`: how `hosts` (those a retry takes) stand in this step,
+        counted by status; a host it has not reached yet counts as not started."""
+        said = [self.hosts[h].status if h in self.hosts else HostStatus.NOT_STARTED for h in hosts]
+        return ", ".join(f"{said.count(s)} {s.value}" for s in HostStatus if s in said)
+
     @property
     def verifying(self) -> bool:
         """A wave sent now is V checking its unknown hosts, not a run of its action: the

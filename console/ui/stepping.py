@@ -147,9 +147,12 @@ class Stepping:
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
         about = self._strategy_text(step_id, list(per_host))
-        ran = conductor.state.step(step_id).hosts
-        verb = "Retry" if only_hosts is not None and set(per_host) <= set(ran) else "Run"
-        self.app.push_screen(RunConfirm(step.title, systems, per_host, about, verb), answered)
+        ran_state = conductor.state.step(step_id)
+        ran = ran_state.hosts
+        retry = only_hosts is not None and set(per_host) <= set(ran)
+        verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
+        dialog = RunConfirm(step.title, systems, per_host, about, verb, standing)
+        self.app.push_screen(dialog, answered)
 
     def _after_undo(self, step_id: str, only_hosts: list[str] | None) -> bool:
         """A step after a strategy step that was undone (not another strategy) asks
@@ -238,8 +241,13 @@ class Stepping:
 
         systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
         about = self._strategy_text(step_id, list(per_host), undo=True)
-        verb = "Run" if only_hosts is None else "Retry"
-        dialog = RunConfirm(f"Undo: {step.title}", systems, per_host, about, verb)
+        verb, standing = "Run", ""
+        if only_hosts is not None:
+            verb, standing = (
+                "Retry",
+                conductor.state.step(f"{step_id}.undo").standing(list(per_host)),
+            )
+        dialog = RunConfirm(f"Undo: {step.title}", systems, per_host, about, verb, standing)
         self.app.push_screen(dialog, answered)
 
     def run_undo(self, step_id: str, only_hosts: list[str] | None = None) -> None:

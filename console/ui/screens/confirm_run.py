@@ -167,9 +167,11 @@ class RunConfirm(ButtonDialog[bool]):
         per_host: dict[str, Commands],
         about: Text | None = None,
         verb: str = "Run",
+        standing: str = "",
     ):
         super().__init__()
         self.verb = verb
+        self.standing = standing  # a retry's hosts counted: `1 failed, 3 not started`
         self.title_text = title
         self.systems = systems
         self.per_host = per_host
@@ -205,9 +207,7 @@ class RunConfirm(ButtonDialog[bool]):
         )
         preview = self.app.key_label("checklist.preview")
         with Vertical(classes="dialog -danger", id="run-confirm"):
-            yield Label(
-                f"{self.verb} “{self.title_text}” on {len(hosts)} host(s)?", classes="dialog-title"
-            )
+            yield Label(f"{self.verb} “{self.title_text}” {self._where()}?", classes="dialog-title")
             with VerticalScroll(id="run-commands"):
                 yield Static(text, classes="dialog-text")
             yield Static(
@@ -234,8 +234,13 @@ class RunConfirm(ButtonDialog[bool]):
 
     def _hint(self, yes: bool) -> None:
         keys = self.app.key_label("run.yes"), self.app.key_label("run.cancel")
-        run = f"{self.verb} on {len(self.per_host)} host(s)"
+        run = f"{self.verb} {self._where()}"
         self.query_one("#confirm-hint", Static).update(enter_says(run, "Cancel", yes, *keys))
+
+    def _where(self) -> str:
+        """`on 4 host(s)`, or for a retry `on 4 host(s): 1 failed, 3 not started`."""
+        where = f"on {len(self.per_host)} host(s)"
+        return f"{where}: {self.standing}" if self.standing else where
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._rewrap)

@@ -1,0 +1,66 @@
+"""The retry question counts its hosts by how they stand, on real sshd: a run stopped by
+its max-fail after its first wave left one host failed and three never started, and the
+retry asked 'Retry “Restore” on 4 host(s)?', as if all four had failed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Label, Static
+
+from console.model.loading import load_settings
+from console.model.state import StepStatus
+from console.ui.screens.confirm_run import RunConfirm
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = ["app-1", "app-2", "app-3", "app-4"]
+STRATEGY = {
+    "name": "pin-release",
+    "kind": "custom",
+    "waves": {"size": 1},
+    "max_fail_percentage": 0.0,  # the first host failing stops the run there
+    "commands": {"action": "test ! -e broken && echo 2.4.1 > version", "verify": "true"},
+}
+
+
+async def test_the_retry_question_says_how_many_failed_and_how_many_never_started(
+    sshd_server, tmp_path: Path
+) -> None:
+    files = {"strategies.toml": {"strategies": [STRATEGY]}, "procedure.toml": FLAG_PROCEDURE}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["pin-release"], probes=[], hosts=HOSTS
+    )
+    (fleet.sandboxes["app-1"] / "broken").write_text("")
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        step = app.conductor.state.step
+        ended = (StepStatus.FAILED, StepStatus.STOPPED, StepStatus.HALTED)
+        await until(pilot, lambda: step("restore").status in ended, 60)
+        standing = {h: r.status.value for h, r in step("restore").hosts.items()}
+        await app.push_screen("execution")
+        await pilot.pause(0.2)
+        await pilot.press(app.key_label("execution.retry"))
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        title = str(app.screen.query_one(".dialog-title", Label).render())
+        yes = str(app.screen.query_one("#yes", Button).label)
+        hint = str(app.screen.query_one("#confirm-hint", Static).render())
+    assert standing == {
+        "app-1": "failed", "app-2": "not started", "app-3": "not started", "app-4": "not started"
+    }  # fmt: skip
+    assert title == "Retry “Restore” on 4 host(s): 1 failed, 3 not started?"
+    assert yes == "Retry on 4 host(s) (y)"
+    assert "Retry on 4 host(s): 1 failed, 3 not started" in hint, hint
