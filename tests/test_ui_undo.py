@@ -151,7 +151,7 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
                 return str(screen.query_one("#where-todo").render())
 
             # The checklist moves its cursor to the restore once it has synced the undo.
-            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
+            await until(pilot, lambda: "Undone: the hosts are no longer rolled back" in todo())
             screen.select_step("verify")
             await until(pilot, lambda: f"goes to step {number}" in todo())
             where = str(screen.query_one("#where-step", OneLine).render())
@@ -173,7 +173,7 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
             )
             # On the restore itself: Enter runs it again; once it has, verify is next.
             screen.select_step("restore")
-            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
+            await until(pilot, lambda: "Undone: the hosts are no longer rolled back" in todo())
             await do_current_step(pilot)
             assert conductor.state.undone("restore") is None
             assert conductor.current().id == "verify"
@@ -197,7 +197,7 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
                 return str(checklist.query_one("#where-todo").render())
 
             # The checklist moves its cursor to the restore once it has synced the undo.
-            await until(pilot, lambda: "Undone: the rollback is not in place" in todo())
+            await until(pilot, lambda: "Undone: the hosts are no longer rolled back" in todo())
             checklist.select_step("verify")
             await until(pilot, lambda: "goes to step" in todo())
             await pilot.press("enter")
@@ -248,7 +248,7 @@ async def test_an_undo_that_failed_reads_failed_not_undone(tmp_path: Path) -> No
     """Seen at 80x24 on a real fleet: a config restore's undo refused on its host (edited
     by hand since), nothing changed there, yet the checklist read `↶ undone` and 'Undone:
     the rollback is not in place'. An undo that failed anywhere reads `✘ undo`, and the
-    step's line says the rollback may still be in place, and where to see why."""
+    step's line says the hosts may still be rolled back, and where to see why."""
     async with DemoFleet(_undo_refused_on_web_2()) as fleet:
         app = build_app(fleet.settings, tmp_path / "incidents")
         async with app.run_test(size=(80, 24)) as pilot:
@@ -259,5 +259,7 @@ async def test_an_undo_that_failed_reads_failed_not_undone(tmp_path: Path) -> No
             await until(pilot, lambda: "✘ undo" in str(steps.get_option("restore").prompt))
             assert "↶ undone" not in str(steps.get_option("restore").prompt)
             hint = str(app.screen.query_one("#where-todo").render())
-            assert hint.startswith("Undo failed (1 failed, 2 succeeded): the rollback may"), hint
-            assert "not in place" not in hint
+            assert hint.startswith(
+                "Undo failed (1 failed, 2 succeeded): the hosts may still be rolled back"
+            ), hint
+            assert "no longer" not in hint

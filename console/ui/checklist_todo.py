@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from console.model.kinds import STRATEGY_KINDS
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
@@ -29,13 +30,14 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
         skip = key("checklist.skip")
         return f"Refused at the precheck: a run would be refused again; {skip} skips it"
     if undo := incident.state.undone(current.id):  # current again
+        done = _done_word(incident, current)
         if not undo.status.finished:  # it failed somewhere: nothing says it is back
             return (
-                f"Undo failed ({undo.summary}): the rollback may still be in place;"
+                f"Undo failed ({undo.summary}): the hosts may still be {done};"
                 f" {key('go.execution')} shows why."
                 f" {DO_WORDS[current.kind]} again"
             )
-        return f"Undone: the rollback is not in place. {DO_WORDS[current.kind]} again"
+        return f"Undone: the hosts are no longer {done}. {DO_WORDS[current.kind]} again"
     if waiting := _not_started(incident, current):
         if incident.state.step(current.id).status is StepStatus.FAILED:
             return (  # halted by its failures, not stopped by a no between waves
@@ -66,6 +68,15 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
             f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
         )
     return DO_WORDS[current.kind]
+
+
+def _done_word(incident: IncidentView, step: Step) -> str:
+    """What the step's strategy left its hosts, in its own word (kinds.py `done`):
+    `re-enabled` after a gradual re-enable, not a rollback nobody ran."""
+    name = step.strategy or incident.state.strategy
+    known = {s.name: s for s in incident.settings.strategies}
+    strategy = known.get(name or "")
+    return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"
 
 
 def _not_started(incident: IncidentView, step: Step) -> str:
