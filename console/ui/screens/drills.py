@@ -3,6 +3,8 @@ and where its cadences stand; Enter runs one. And the report a drill ends with."
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.table import Table
@@ -70,7 +72,7 @@ class DrillsScreen(Screen):
         hint = (
             "Enter runs the highlighted scenario (* the default); its faults go in first."
             if drills.scenarios
-            else "No scenarios: declare [[scenarios]] in drills.toml (see the README)."
+            else no_scenarios_hint(app.settings.directory)
         )
         self.query_one("#drills-hint", Label).update(hint)
         table.focus()
@@ -96,6 +98,26 @@ class DrillsScreen(Screen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def no_scenarios_hint(directory: Path | None) -> str:
+    """Why no scenario is listed: the configuration is read once, at start (as every other
+    file of it), so scenarios written since need a restart; said with their number when
+    drills.toml declares some now."""
+    try:
+        text = (directory / "drills.toml").read_text() if directory else ""
+        found = len(tomllib.loads(text).get("scenarios") or [])
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, TypeError):
+        found = 0
+    if found:
+        return (
+            f"No scenarios when the console started; drills.toml declares {found} now:"
+            " restart the console to run them (it reads its configuration at start)."
+        )
+    return (
+        "No scenarios: declare [[scenarios]] in drills.toml (see the README), then restart"
+        " the console (it reads its configuration at start)."
+    )
 
 
 def _report_grid(lines: list[str]) -> Table:
