@@ -340,6 +340,15 @@ class Conductor:
     def record_locks(self) -> None:
         self.locking.record()
 
+    @property
+    def locks_lost(self) -> list[str]:
+        """One line for each lock of this incident another incident took over while its
+        console was gone (journalled as its locks were taken again): its hosts may have
+        been changed since."""
+        from console.journal.describe import describe
+
+        return [describe(e) for e in self.locking.lost]
+
     def release_locks(self, why: str | None = None) -> None:
         """Let go of the systems (journalled; `why`: the console was ended, not quit)."""
         self.locking.release(why)

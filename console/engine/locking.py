@@ -12,7 +12,7 @@ from console.engine.errors import LockRefused, StaleLock
 from console.journal.journal_lock import PROGRAM
 from console.journal.lock import Holder, LockHeld, SystemLocks
 from console.journal.recorder import Recorder
-from console.model.events import Kind
+from console.model.events import Event, Kind
 from console.model.payloads import LockAcquired
 
 # A refusal by a lock this very process holds for another incident: kept past its close
@@ -34,6 +34,8 @@ class Claim:
         # Taken but not journalled yet: the incident records them when it can.
         self.unrecorded: list[str] = []
         self.replaced: list[tuple[str, Holder, str]] = []  # (system, stale holder, why)
+        # (system, note): another incident took this one's stale lock over meanwhile
+        self.lost: list[tuple[str, dict[str, object]]] = []
 
     @classmethod
     def for_incident(cls, locks: SystemLocks, incident: str, user: str, journal: Path) -> Claim:
@@ -63,6 +65,8 @@ class Claim:
             raise
         self.held += taken
         self.unrecorded += taken
+        incident = self.holder.incident
+        self.lost += [(s, note) for s in taken for note in self.locks.taken_from(s, incident)]
         KEPT_BY_THIS_PROCESS.difference_update((s, self.holder.incident) for s in taken)
 
     def check(self, systems: list[str], take_over: str | None = None) -> None:
@@ -88,7 +92,9 @@ class Claim:
 
     def _acquire(self, system: str, take_over: str | None) -> None:
         try:
-            stale = self.locks.acquire(system, self.holder, take_over_stale=bool(take_over))
+            stale = self.locks.acquire(
+                system, self.holder, take_over_stale=bool(take_over), reason=take_over or ""
+            )
         except LockHeld as held:
             mine = held.holder.incident == self.holder.incident
             if not (held.stale and mine):
@@ -131,6 +137,8 @@ class IncidentLocks:
         self.claim: Claim | None = None
         self.takeover_reason: str | None = None
         self.kept: list[str] = []  # the systems `keep` left held past this process
+        # `lock.lost` events this process journalled: what the console and headless say
+        self.lost: list[Event] = []
 
     def lock(self, systems: list[str]) -> None:
         """Hold the systems' locks before anything runs on them; refuse (LockRefused)
@@ -149,6 +157,12 @@ class IncidentLocks:
             self.recorder.record(
                 Kind.LOCK_TAKEN_OVER, system=system, previous=previous._asdict(), reason=reason
             )
+        for system, note in claim.lost:  # before anything is retried or verified there
+            said = self.recorder.record(
+                Kind.LOCK_LOST, system=system, by=note.get("by") or {}, at=str(note.get("at")),
+                reason=str(note.get("reason") or ""),
+            )  # fmt: skip
+            self.lost.append(said)
         holder = claim.holder
         # The payload itself: `host=` given to record() is where the event happened (an
         # inventory host), and the jump host read "vm" in every Where column.
@@ -157,7 +171,7 @@ class IncidentLocks:
                 systems=claim.unrecorded, pid=holder.pid, host=holder.host, program=PROGRAM[0]
             )
         )
-        claim.unrecorded, claim.replaced = [], []
+        claim.unrecorded, claim.replaced, claim.lost = [], [], []
 
     @property
     def unrecorded(self) -> bool:

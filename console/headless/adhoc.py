@@ -68,6 +68,9 @@ async def run_exec(
                         Path(options.journal), systems, options.take_over_lock, open_only=True
                     )
                     made.append(conductor)
+                    conductor.record_locks()  # said before anything is sent there
+                    for lost in conductor.locks_lost:
+                        print(f"exec: {lost}", file=sys.stderr, flush=True)
                 else:
                     incident_id = new_incident_id(engine.clock.now())
                     claim = engine.claim(incident_id, systems, options.take_over_lock)

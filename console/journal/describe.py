@@ -210,6 +210,7 @@ DESCRIBE: dict[str, Describer] = {
             f"took over the stale lock of incident {d.previous.get('incident')}: {d.reason}"
         ),
     ),
+    Kind.LOCK_LOST: _says(lambda: payloads.LockLost, phrase.lock_lost),
     Kind.LOCK_RELEASED: _says(
         lambda: payloads.LockReleased,
         lambda d, e: f"released the locks on {', '.join(d.systems)}" + _console_ended(d.reason),

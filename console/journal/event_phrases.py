@@ -3,6 +3,7 @@ trigger, a notification or a drill reads in one line."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from console.journal.times import duration, minutes
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
         DrillJudged,
         DrillStarted,
         IntegrityRecorded,
+        LockLost,
         NotificationResult,
         NotificationSent,
         ProbeSample,
@@ -30,6 +32,26 @@ if TYPE_CHECKING:
         TriggerDeclared,
     )
     from console.model.payloads.steps import StepData
+
+
+def lock_lost(d: LockLost, e: Event) -> str:
+    """`lock on app taken over by incident X (rbbob on jump, pid 4242) at 2026-12-04
+    14:02:11 UTC, reason “...”, while this incident's console was gone: its hosts may have
+    been changed since; ...`: one line, said as the incident takes its locks again,
+    before anything is retried or verified."""
+    by = d.by
+    try:
+        at = datetime.fromisoformat(d.at).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        at = d.at
+    who = f"{by.get('user', '?')} on {by.get('host', '?')}, pid {by.get('pid', '?')}"
+    return visible(
+        f"lock on {e.where.system or '?'} taken over by incident {by.get('incident', '?')}"
+        f" ({who}) at {at}, reason “{d.reason}”, while this incident's console was gone:"
+        " its hosts may have been changed since; read that incident's record before"
+        " retrying or verifying",
+        one_line=True,
+    )
 
 
 def title(d: StepData, e: Event) -> str:

@@ -234,11 +234,14 @@ class SystemLocks:
         paths = sorted(self.directory.glob("*.lock"))
         return {p.stem: h for p in paths if (h := self.holder(p.stem)) is not None}
 
-    def acquire(self, system: str, me: Holder, take_over_stale: bool = False) -> Holder | None:
+    def acquire(
+        self, system: str, me: Holder, take_over_stale: bool = False, reason: str = ""
+    ) -> Holder | None:
         """Take the lock; returns the stale holder it replaced, if any; raises LockHeld.
         Its read, check, unlink and create run under the directory's mutex, and a new lock
         file is whole once it is visible: two consoles taking one lock, or one stale lock
-        over, at once, cannot both have it."""
+        over, at once, cannot both have it. A stale lock of another incident taken over is
+        noted for that incident (`taken_from`), with `reason`."""
         secure_dir(self.directory, group_ok=True)
         path = self._path(system)
         payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
@@ -258,7 +261,51 @@ class SystemLocks:
             if not self._publish(path, payload, self._mode()):  # an older console's, meanwhile
                 raise LockHeld(system, self.holder(system) or me, stale=False)
             self._note_journal(system, me)
+            if holder is not None and holder.incident != me.incident:
+                self._note_taken(system, holder.incident, me, reason)
             return holder
+
+    def _taken_path(self, system: str) -> Path:
+        path = self._path(system)
+        return path.with_name(path.name + ".taken")
+
+    def _taken_notes(self, system: str) -> list[dict[str, object]]:
+        try:
+            notes = json.loads(self._taken_path(system).read_text())
+        except (OSError, ValueError):
+            return []
+        return [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
+
+    def _note_taken(self, system: str, incident: str, by: Holder, reason: str) -> None:
+        """Note beside the lock that `by` took `incident`'s stale lock over, for that
+        incident to read as it takes its locks again (its journal is not ours to write).
+        Best effort, as `_note_journal`: the lock is taken whatever happens here."""
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        note = {"incident": incident, "by": by._asdict(), "at": at, "reason": reason}
+        try:
+            notes = [*self._taken_notes(system), note]
+            self.publish(self._taken_path(system), json.dumps(notes).encode())
+        except OSError as exc:
+            log.warning("%s: taking over not noted: %s", self._taken_path(system), exc)
+
+    def taken_from(self, system: str, incident: str) -> list[dict[str, object]]:
+        """The notes that other incidents took `incident`'s lock on `system` over while it
+        was stale, oldest first; removed once read (the caller journals them)."""
+        path = self._taken_path(system)
+        if not path.exists():
+            return []
+        with self._serialized():
+            notes = self._taken_notes(system)
+            mine = [n for n in notes if n.get("incident") == incident]
+            rest = [n for n in notes if n.get("incident") != incident]
+            try:
+                if not rest:
+                    path.unlink()
+                elif mine:
+                    self.publish(path, json.dumps(rest).encode())
+            except OSError as exc:
+                log.warning("%s: not rewritten: %s", path, exc)
+            return mine
 
     def publish(self, path: Path, payload: bytes) -> None:
         """Write a file of this directory whole (aside, then moved into place), with its

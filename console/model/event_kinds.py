@@ -29,6 +29,7 @@ class Kind(StrEnum):
     HOSTKEY_ACCEPTED = "hostkey.accepted"
     LOCK_ACQUIRED = "lock.acquired"
     LOCK_TAKEN_OVER = "lock.taken_over"
+    LOCK_LOST = "lock.lost"
     LOCK_RELEASED = "lock.released"
     LOCK_KEPT = "lock.kept"
     RUN_HALTED = "run.halted"

@@ -192,6 +192,14 @@ class Resuming:
             self.app.push_screen(PickerScreen())
         else:
             self.app.push_screen("checklist")
+        for lost in conductor.locks_lost:  # first: the hosts may have changed since
+            self.app.notify(
+                lost[0].upper() + lost[1:] + ".",
+                title="Lock taken over meanwhile",
+                severity="error",
+                timeout=120,
+                markup=False,
+            )
         how = ended_by(conductor.recorder.events)
         ended = f"Before this resume, {how}. " if how else ""  # a console, or a run
         unknown = self.unknown()

@@ -47,6 +47,7 @@ KEY_KINDS = frozenset(
         Kind.RUN_ABORTED,
         Kind.HOSTKEY_ACCEPTED,
         Kind.LOCK_TAKEN_OVER,
+        Kind.LOCK_LOST,  # another incident may have changed the hosts meanwhile
         Kind.UNKNOWN_VERIFIED,  # how hosts a crash left unknown were settled
         Kind.DELIVERY_HALTED,
         Kind.ROLLOUT_STEP,

@@ -51,7 +51,12 @@ if TYPE_CHECKING:
         WaveAsked,
         WavePaused,
     )
-    from console.model.payloads.custody import HostkeyAccepted, IncidentResumed, LockTakenOver
+    from console.model.payloads.custody import (
+        HostkeyAccepted,
+        IncidentResumed,
+        LockLost,
+        LockTakenOver,
+    )
     from console.model.payloads.document import (
         EventStarred,
         ExportWritten,
@@ -133,6 +138,7 @@ HOMES: dict[str, tuple[str, str]] = {
     Kind.LOCK_RELEASED: ("incident", "LockReleased"),
     Kind.LOCK_KEPT: ("incident", "LockKept"),
     Kind.LOCK_TAKEN_OVER: ("custody", "LockTakenOver"),
+    Kind.LOCK_LOST: ("custody", "LockLost"),
     Kind.ATTEMPT_CHECKED: ("attempts", "AttemptChecked"),
     Kind.ATTEMPT_STOPPED: ("attempts", "AttemptStopped"),
     Kind.UNKNOWN_VERIFIED: ("attempts", "UnknownVerified"),
@@ -215,6 +221,7 @@ __all__ = [
     "IntegrityRecorded",
     "LockAcquired",
     "LockKept",
+    "LockLost",
     "LockReleased",
     "LockTakenOver",
     "NoteAdded",

@@ -44,6 +44,19 @@ class LockTakenOver(Payload):
     reason: str = Field(description="why it was taken over")
 
 
+class LockLost(Payload):
+    """While this incident's console was gone, another incident took its stale lock over
+    (and may have changed its hosts); recorded as the incident takes its locks again."""
+
+    KIND = Kind.LOCK_LOST
+    by: JsonObject = Field(
+        description="the incident that took it over: `pid`, `user`, `host`, `started`,"
+        " `incident`, `journal`"
+    )
+    at: str = Field(description="when it was taken over (UTC, ISO 8601)")
+    reason: str = Field(description="the reason it was taken over with")
+
+
 class HostkeyAccepted(Payload):
     """The commander accepted an unknown host key, having seen its fingerprint."""
 
