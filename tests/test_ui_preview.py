@@ -14,6 +14,7 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     populated_app,
+    until,
 )
 
 
@@ -60,3 +61,44 @@ async def test_p_on_a_manual_step_is_not_offered_and_shows_nothing(app) -> None:
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, ChecklistScreen) and not app._notifications
+
+
+async def test_a_line_too_long_for_the_dialog_goes_on_under_a_mark(app) -> None:
+    """At 80x24 the preview cut each long shell line at the dialog's edge, nothing saying
+    there was more (it scrolled sideways): now it goes on under itself after `↪`, in the
+    indent no command line starts in, and every line fits the dialog."""
+    from rich.cells import cell_len
+
+    from console.model.visible import visible
+    from console.ui.screens.command_preview import GOES_ON, INDENT
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)
+        await app.push_screen("checklist")
+        await pilot.pause()
+        app.screen.select_step("restore")
+        await pilot.press("p")
+        assert isinstance(app.screen, CommandPreview)
+        box = app.screen.query_one("#commands")
+        text = app.screen.query_one("#commands-text", Static)
+        await until(pilot, lambda: GOES_ON in str(text.render()))
+        width = box.scrollable_content_region.width
+        shown = str(text.render()).splitlines()
+        assert max(map(cell_len, shown)) <= width, (width, shown)
+        assert box.max_scroll_x == 0  # nothing off to the side
+        # Joined again at the marks, the lines are the commands as they are sent.
+        joined: list[str] = []
+        for line in shown:
+            if line.startswith(GOES_ON):
+                joined[-1] += line[len(GOES_ON) :]
+            else:
+                joined.append(line)
+        sent = [
+            INDENT + line
+            for commands in app.conductor.preview("restore").values()
+            for _, command in commands
+            for line in visible(command.shown.strip()).splitlines()
+        ]
+        assert [line for line in sent if cell_len(line) > width], "no line long enough"
+        assert all(line in joined for line in sent)
+        await pilot.press("escape")

@@ -4,6 +4,7 @@ A secret is shown masked, and marked so: the host gets the real value."""
 
 from __future__ import annotations
 
+from rich.cells import chop_cells
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,10 +18,25 @@ from console.model.visible import visible
 from console.ui.palette import themed
 
 MASKED_STYLE = "$warning"
+INDENT = "    "  # a command's lines
+# Where a line too long for the dialog goes on, in the indent no command line starts in:
+# a line wrapped without it would read as two commands, one cut at the edge as all of it.
+GOES_ON = "  ↪ "
 
 
-def preview_text(per_host: dict[str, Commands]) -> Text:
-    """Never wrapped: a wrapped shell line would read as two commands."""
+def _command_lines(text: Text, line: str, width: int | None) -> None:
+    """One line of a command, folded at `width` cells with each rest marked GOES_ON."""
+    room = (width or 0) - len(INDENT)
+    pieces = chop_cells(line, room) if room > 0 else [line]
+    text.append(f"{INDENT}{pieces[0]}\n")
+    for piece in pieces[1:]:
+        text.append(GOES_ON, style=themed("bold $accent"))
+        text.append(f"{piece}\n")
+
+
+def preview_text(per_host: dict[str, Commands], width: int | None = None) -> Text:
+    """Never wrapped by the terminal: a line longer than `width` cells goes on under
+    itself after a GOES_ON mark (not a second command, nor cut at the edge)."""
     text = Text(no_wrap=True, overflow="ignore")
     for number, (hosts, commands) in enumerate(alike(per_host)):
         if number:
@@ -30,7 +46,7 @@ def preview_text(per_host: dict[str, Commands]) -> Text:
         for stage, command in commands:
             text.append(f"  {stage}\n", style="bold")
             for line in visible(command.shown.strip()).splitlines():
-                text.append(f"    {line}\n")
+                _command_lines(text, line, width)
             if command.masked:
                 text.append(f"    # {MASKED_NOTE}\n", style=themed(MASKED_STYLE))
     return text
@@ -48,6 +64,7 @@ class CommandPreview(ModalScreen[None]):
         super().__init__()
         self.title_text = title
         self.per_host = per_host
+        self._width = 0  # the cells the commands were folded at
 
     def compose(self) -> ComposeResult:
         hosts = len(self.per_host)
@@ -58,13 +75,24 @@ class CommandPreview(ModalScreen[None]):
             with VerticalScroll(id="commands"):
                 yield Static(preview_text(self.per_host), id="commands-text")
             yield Static(
-                "Nothing has been sent. Each command runs under a wrapper that passes an"
-                " abort on to everything it started. Arrows scroll · Esc closes.",
+                "Nothing has been sent; each command's wrapper passes an abort on to all it"
+                " started. ↪ continues a line · Arrows scroll · Esc closes.",
                 classes="dialog-hint",
             )
 
     def on_mount(self) -> None:
         self.query_one("#commands").focus()
+        self.call_after_refresh(self._fold)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fold)
+
+    def _fold(self) -> None:
+        """The commands folded at the width the dialog gives them (known once laid out)."""
+        width = self.query_one("#commands", VerticalScroll).scrollable_content_region.width
+        if width > len(INDENT) and width != self._width:
+            self._width = width
+            self.query_one("#commands-text", Static).update(preview_text(self.per_host, width))
 
     def action_close(self) -> None:
         self.dismiss()
