@@ -72,7 +72,7 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
     async with resumed(fleet.config, journal) as (app, pilot, said):
         assert said.startswith("Closed: failed: outcome unknown on app-2"), said
         assert "Reopened for amendments only" in said
-        assert "Outcome unknown on app-2: V and R do not run after the close" in said
+        assert "Outcome unknown on app-2: v and r do not run after the close" in said
         assert (
             f"Verify by hand: {by_hand} runs the step's verify there (a new incident, under"
             " the locks) and notes here what it found."
@@ -80,7 +80,7 @@ async def test_a_closed_incident_with_a_host_unknown_offers_no_key_that_does_not
         assert "its locks there were kept at the close: --take-over-lock takes" in said
         banner = str(app.screen.query_one(ModeBanner).render())
         assert "v verify" not in banner and "retry only" not in banner, banner
-        assert "? UNKNOWN  app-2" in banner and "is closed: V and R do not run" in banner, banner
+        assert "? UNKNOWN  app-2" in banner and "is closed: v and r do not run" in banner, banner
         # whole at 80 columns, on two lines as a shell continues one
         command, take = by_hand.split(" --take", 1)
         assert f"verify by hand: {command} \\\n   --take{take}" in banner, banner

@@ -19,6 +19,7 @@ from console.engine.run_plan import RunPlan
 from console.engine.ssh import Target
 from console.model.events import Kind
 from console.model.invocation import again
+from console.model.keymap import said_key
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -83,8 +84,9 @@ def plan_verify(
     if not state.closed:
         raise ProcedureError(
             f"incident {incident} is still open: resume it"
-            f" ({again(f'resume {shlex.quote(str(journal.parent))}')}), then V verifies its hosts"
-            " whose outcome is unknown"
+            f" ({again(f'resume {shlex.quote(str(journal.parent))}')}), then"
+            f" {said_key(settings.console.keymap, 'resume.verify')} verifies its hosts whose"
+            " outcome is unknown"
         )
     unknown = state.unknown_at_close
     if not unknown:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.errors import ProcedureError
 from console.engine.rollback_record import RollbackRecord
 from console.model.events import Kind
+from console.model.keymap import said_key
 from console.model.kinds import STRATEGY_KINDS
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label
 from console.model.state import HostStatus, IncidentState
@@ -194,7 +195,8 @@ class IncidentClosing(RollbackRecord):
         self.recorder.record(
             Kind.NOTE_ADDED,
             text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}resume"
-            " it, then V (verify) settles those hosts",
+            f" it, then {said_key(self.settings.console.keymap, 'resume.verify')} (verify)"
+            " settles those hosts",
         )
         return kept
 

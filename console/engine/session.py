@@ -126,12 +126,14 @@ class Engine:
         """A lock held by a closed incident, or by one left open: say why, from its journal."""
         if refused.holder and refused.holder != incident_id:
             from console.engine.kept_locks import closed_keeping, holder_journal, left_open
+            from console.model.keymap import said_key
 
             named = holder_journal(self.journal_root, refused.holder, refused.journal)
             if named:
                 refused.closed = closed_keeping(refused.holder, named)
                 if not refused.closed and isinstance(refused, StaleLock):
-                    refused.closed = left_open(refused.holder, named)
+                    verify = said_key(self.settings.console.keymap, "resume.verify")
+                    refused.closed = left_open(refused.holder, named, verify)
 
     def _conductor(
         self, directory: Path, claim: Claim, recorder: Recorder | None = None

@@ -26,6 +26,7 @@ from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.invocation import again
+from console.model.keymap import said_key
 from console.model.outcome import Outcome, kept_at_close
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
@@ -133,7 +134,8 @@ async def run_exec(
             where = shlex.quote(str(conductor.recorder.path.parent))
             print(
                 f"exec: the incident is left open, its locks held ({', '.join(kept)}):"
-                f" {TAKE_OVER}; to settle: {again(f'resume {where}')}, then R (the"
+                f" {TAKE_OVER}; to settle: {again(f'resume {where}')}, then"
+                f" {said_key(settings.console.keymap, 'resume.retry')} (the"
                 " command again there)",
                 file=sys.stderr,
             )

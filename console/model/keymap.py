@@ -188,6 +188,20 @@ def keymap_problems(keymap: dict[str, str]) -> list[tuple[Loc, str]]:
     return problems
 
 
+# What lines printed or journalled for later name the resumed console's verify and retry
+# of unknown hosts (`then V`) when no [keymap] rebinds them (console/ui/incident_app.py
+# binds "v,V" and "r,R").
+SAID_KEYS = {"resume.verify": "V", "resume.retry": "R"}
+
+
+def said_key(keymap: dict[str, str], binding_id: str) -> str:
+    """The key a printed or journalled line names for `binding_id` (a SAID_KEYS id): `V`,
+    or the first key console.toml's [keymap] binds to it instead (`ctrl+e`), with which
+    the default key does nothing."""
+    keys = keymap.get(binding_id)
+    return keys.split(",")[0] if keys else SAID_KEYS[binding_id]
+
+
 def normalized(keymap: dict[str, str]) -> dict[str, str]:
     """The keymap with every key in Textual's names, as the console binds them."""
     return {

@@ -171,8 +171,8 @@ class Resuming:
                 f" Outcome unknown on {', '.join(u.host for u in unknown)} at the close:"
                 f" {verified} (the notes say more)."
                 if unknown and (verified := self.verified_by_hand())
-                else f" Outcome unknown on {', '.join(u.host for u in unknown)}: V and R do"
-                " not run after the close (their commands would rewrite the record under its"
+                else f" Outcome unknown on {', '.join(u.host for u in unknown)}:"
+                f" {self._keys()} do not run after the close (their commands would rewrite the record under its"
                 f" outcome, and {locks}). Verify by hand: {self.by_hand()} runs the step's"
                 " verify there (a new incident, under the locks) and notes here what it found."
                 if unknown
@@ -215,6 +215,11 @@ class Resuming:
             )
         elif ended:
             self.app.notify(ended.strip(), title="Resumed", severity="warning", timeout=30)
+
+    def _keys(self) -> str:
+        """`v and r`: the keys that verify and retry unknown hosts, as bound now."""
+        label = self.app.key_label
+        return f"{label('resume.verify')} and {label('resume.retry')}"
 
     @property
     def live_conductor(self) -> Conductor:
@@ -380,7 +385,7 @@ class Resuming:
             text.append(f" {verified}", style="bold")
             return text
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
-            text.append(" · the incident is closed: V and R do not run after it\n")
+            text.append(f" · the incident is closed: {self._keys()} do not run after it\n")
             text.append(" verify by hand: ")
             # Whole at 80 columns: the command on lines of its own, as a shell continues one.
             command, take, over = self.by_hand().partition(" --take-over-lock")

@@ -4,6 +4,9 @@ stay."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from textual import getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -12,11 +15,17 @@ from textual.widgets import Button, Label, Static
 from console.model.visible import visible
 from console.ui.screens.button_dialog import ButtonDialog
 
+if TYPE_CHECKING:
+    from console.ui.app import RollbackApp
+
 SHOWN_HOSTS = 6
 
 
 class QuitDialog(ButtonDialog[str | None]):
     """`abort`, `detach`, or None (stay)."""
+
+    if TYPE_CHECKING:
+        app = getters.app(RollbackApp)
 
     BINDINGS = [
         Binding("escape", "choose(None)", "Stay", id="quit.stay"),
@@ -39,7 +48,8 @@ class QuitDialog(ButtonDialog[str | None]):
                 "Abort (a): its commands are stopped (TERM, then KILL) and your reason is"
                 " recorded, then the console quits.\n"
                 "Detach (d): the console quits and the commands run on without it. They"
-                " stay unknown, the systems' locks held, until you resume and verify them (v);"
+                " stay unknown, the systems' locks held, until you resume and verify them"
+                f" ({self.app.key_label('resume.verify')});"
                 " what they print from now on is lost."
             )
         else:  # a status update's deliveries, a soak's samples: in this console, not on hosts

@@ -1,0 +1,75 @@
+"""A [keymap] that rebinds the resumed console's verify and retry of unknown hosts: the
+lines that tell the commander which key to press name the key bound, on a real sshd
+fleet. A run left a host unknown and said 'resume ..., then V (the step's verify there; R
+retries the step there)', its journal note 'resume it, then V', the refusal of the next
+run 'then V': V and R did nothing in that console, whose keys were f9 and f10."""
+
+from __future__ import annotations
+
+import pytest
+import tomli_w
+
+from console.engine.session import Engine
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.ui.app import make_app
+from console.ui.screens.quit import QuitDialog
+from console.ui.widgets.mode_banner import ModeBanner
+from tests.test_cli_run_sshd import _still_under_way_fleet, run
+from tests.test_resume_closed_unknown import _closed_with_app2_unknown, resumed
+
+pytestmark = pytest.mark.sshd
+
+KEYMAP = {"resume.verify": "f9", "resume.retry": "f10"}
+
+
+def test_a_run_left_open_names_the_keys_the_keymap_binds(sshd_server, tmp_path) -> None:
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    (fleet.config / "console.toml").write_text(tomli_w.dumps({"keymap": KEYMAP}))
+    checked = fleet.cli("check-config")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    result = run(fleet, "--yes")
+    said = result.stdout + result.stderr
+    assert result.returncode == 4, said
+    settle = result.stdout.splitlines()[-2]
+    assert settle.endswith(", then f9 (the step's verify there; f10 retries the step there)"), said
+    note = read_journal(fleet.state / "incident").events[-1]
+    assert note.kind == Kind.NOTE_ADDED
+    assert note.data.text.endswith("resume it, then f9 (verify) settles those hosts")
+
+    # An exec there is refused by the stale lock: it says to resume the run's, then f9.
+    refused = fleet.cli("exec", "--systems", "app", "true")
+    assert refused.returncode == 3, refused.stdout + refused.stderr
+    assert refused.stderr.rstrip().endswith(", then f9."), refused.stderr
+    assert " then V" not in refused.stderr + said + note.data.text
+
+
+async def test_a_closed_incident_names_the_keys_the_keymap_binds(sshd_server, tmp_path) -> None:
+    """The console on an incident closed with a host unknown said 'V and R do not run
+    after the close', on screen and in its notice, whatever keys the keymap bound."""
+    fleet, journal = await _closed_with_app2_unknown(sshd_server, tmp_path)
+    (fleet.config / "console.toml").write_text(tomli_w.dumps({"keymap": KEYMAP}))
+    async with resumed(fleet.config, journal) as (app, _pilot, said):
+        banner = str(app.screen.query_one(ModeBanner).render())
+    assert "Outcome unknown on app-2: F9 and F10 do not run after the close" in said, said
+    assert "is closed: F9 and F10 do not run after it" in banner, banner
+
+
+async def test_the_quit_question_names_the_verify_key_the_keymap_binds(
+    sshd_server, tmp_path
+) -> None:
+    """Detach's words said 'until you resume and verify them (v)' whatever the keymap."""
+    fleet = _still_under_way_fleet(sshd_server, tmp_path)
+    (fleet.config / "console.toml").write_text(tomli_w.dumps({"keymap": KEYMAP}))
+    engine = Engine.build(load_settings(fleet.config))
+    app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(QuitDialog(["Restore"], ["app-1", "app-2"]))
+            await pilot.pause()
+            said = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
+    finally:
+        await engine.close()
+    assert "until you resume and verify them (F9);" in said, said
