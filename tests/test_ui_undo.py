@@ -165,7 +165,7 @@ async def test_after_an_undo_the_restore_is_next_again_and_verify_says_it_was_un
             await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
             said = str(app.screen.query_one(".dialog-text").render())
             assert f"“Restore previous version” was undone at {at}" in said
-            assert "checks the state before the rollback" in said
+            assert "checks them as they were before they were rolled back" in said
             await pilot.press("escape")  # nothing runs
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             assert sum(1 for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED) == (
@@ -213,8 +213,8 @@ async def test_a_soak_run_after_an_undo_says_so_over_its_rounds(tmp_path: Path) 
 
             await until(pilot, lambda: "↶ UNDONE" in banner())
             assert (
-                f"“Restore previous version” was undone at {at}: this checks the state"
-                " before the rollback" in banner()
+                f"“Restore previous version” was undone at {at}: this checks the hosts as they"
+                " were before they were rolled back" in banner()
             )
             assert screen.query_one("#exec-halt").has_class("-undone")
             await until(pilot, lambda: conductor.state.step("verify").status in ENDED, timeout=90)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from console.engine.locking import IncidentLocks
     from console.engine.steps import Activity
     from console.journal.recorder import Recorder
+    from console.model.procedure import Step
     from console.model.settings import Settings
     from console.model.state import IncidentState
 
@@ -260,9 +261,9 @@ def unsettled_why(state: IncidentState) -> list[str]:
     return unknown_why(state) + left
 
 
-def done_by(settings: Settings, state: IncidentState) -> str:
-    """What the incident's strategy leaves its hosts, as its close says it: `rolled back`,
-    or `re-enabled` after a gradual re-enable (kinds.py)."""
+def done_by(settings: Settings, state: IncidentState, step: Step | None = None) -> str:
+    """What the incident's strategy (or the one `step` names) leaves its hosts, as its
+    close says it: `rolled back`, or `re-enabled` after a gradual re-enable (kinds.py)."""
     known = {s.name: s for s in settings.strategies}
-    strategy = known.get(state.strategy or "")
+    strategy = known.get((step.strategy if step else None) or state.strategy or "")
     return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"

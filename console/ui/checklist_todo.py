@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.model.kinds import STRATEGY_KINDS
+from console.engine.closing import done_by
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
@@ -30,7 +30,7 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
         skip = key("checklist.skip")
         return f"Refused at the precheck: a run would be refused again; {skip} skips it"
     if undo := incident.state.undone(current.id):  # current again
-        done = _done_word(incident, current)
+        done = done_by(incident.settings, incident.state, current)
         if not undo.status.finished:  # it failed somewhere: nothing says it is back
             return (
                 f"Undo failed ({undo.summary}): the hosts may still be {done};"
@@ -68,15 +68,6 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
             f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
         )
     return DO_WORDS[current.kind]
-
-
-def _done_word(incident: IncidentView, step: Step) -> str:
-    """What the step's strategy left its hosts, in its own word (kinds.py `done`):
-    `re-enabled` after a gradual re-enable, not a rollback nobody ran."""
-    name = step.strategy or incident.state.strategy
-    known = {s.name: s for s in incident.settings.strategies}
-    strategy = known.get(name or "")
-    return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"
 
 
 def _not_started(incident: IncidentView, step: Step) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 
+from console.engine.closing import done_by
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.kept_locks import closed_keeping
 from console.engine.plan import refuse_unknown
@@ -169,10 +170,11 @@ class Stepping:
         undone_id, undo = found
         at = f" at {undo.finished:%H:%M} UTC" if undo.finished else ""
         does = "checks" if step.kind is StepKind.PROBE else "works on"
+        undone = conductor.step(undone_id)
+        done = done_by(conductor.settings, conductor.state, undone)
         question = (
-            f"“{conductor.step(undone_id).title}” was undone{at}: the rollback is no longer"
-            f" in place, and this {does} the state before the rollback."
-            f" Run “{step.title}” anyway?"
+            f"“{undone.title}” was undone{at}: the hosts are no longer {done}, and this"
+            f" {does} them as they were before they were {done}. Run “{step.title}” anyway?"
         )
 
         def answered(yes: bool | None) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
+from console.engine.closing import done_by
 from console.model.payloads import SoakProgress
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
@@ -183,12 +184,13 @@ def undone_before_text(incident: IncidentView, step_id: str) -> str | None:
     at = f" at {undo.finished:%H:%M} UTC" if undo.finished else ""
     does = "checks" if incident.step(step_id).kind is StepKind.PROBE else "works on"
     title = visible(incident.step(undone_id).title, one_line=True)
+    done = done_by(incident.settings, incident.state, incident.step(undone_id))
     if not undo.status.finished:  # it failed somewhere: neither rolled back nor back for sure
         return (
-            f"An undo of “{title}” failed{at} ({undo.summary}): where it ran, the rollback"
-            " may no longer be in place"
+            f"An undo of “{title}” failed{at} ({undo.summary}): where it ran, the hosts may"
+            f" no longer be {done}"
         )
-    return f"“{title}” was undone{at}: this {does} the state before the rollback"
+    return f"“{title}” was undone{at}: this {does} the hosts as they were before they were {done}"
 
 
 def ran_since_checked(incident: IncidentView, step_id: str) -> str | None:
