@@ -21,8 +21,8 @@ from console.model.settings import Settings
 from console.model.visible import visible
 from console.paths import state_dir
 from console.ui.app import make_app
+from console.ui.collector import parked
 from console.ui.preferences import PREFERENCES, Preferences, ThemeChoice
-from console.ui.resume import parked
 
 if TYPE_CHECKING:
     from console.engine.notifier import Notifier

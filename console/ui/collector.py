@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import gc
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # Allocations between young collections (Python's default: 700). Each line Textual draws
 # is ~16 tracked objects (a Strip and its caches, in cycles with itself): at 700, what one
@@ -70,3 +72,16 @@ class Collector:
     def grown(self) -> int:
         """Memory blocks allocated (net) since the last park."""
         return sys.getallocatedblocks() - self._parked_at
+
+
+@contextmanager
+def parked() -> Iterator[None]:
+    """Around a journal's load: it makes millions of objects that live as long as the
+    incident, and collections over them would hold the GIL (and so the screen) for
+    seconds. No collection runs while they are made; they are parked (frozen) after."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()

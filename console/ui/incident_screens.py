@@ -85,3 +85,12 @@ def screen_classes() -> Iterator[tuple[str, type[IncidentScreen]]]:
 def looking_actions() -> frozenset[str]:
     """What the screens offer that changes nothing."""
     return frozenset().union(*(row.looks for row in SCREENS))
+
+
+def import_incident_screens() -> None:
+    """The modules of the incident's screens, which `attach` and resuming need."""
+    import console.ui.screens.picker
+    import console.ui.screens.trigger  # noqa: F401
+
+    for row in SCREENS:
+        row.screen_class()

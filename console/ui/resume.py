@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,36 +14,15 @@ from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
 from console.model.outcome import them, verify_by_hand
 from console.model.step_state import undoes
+from console.ui.collector import parked
 from console.ui.console_app import AppPart
-from console.ui.incident_screens import SCREENS
+from console.ui.incident_screens import import_incident_screens
 from console.ui.resume_record import Unknown, ended_by, unknown_hosts
 
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
     from console.engine.conductor import Conductor
     from console.ui.screens.loading import LoadingScreen
-
-
-@contextmanager
-def parked() -> Iterator[None]:
-    """Around a journal's load: it makes millions of objects that live as long as the
-    incident, and collections over them would hold the GIL (and so the screen) for
-    seconds. No collection runs while they are made; they are parked (frozen) after."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        gc.enable()
-
-
-def import_incident_screens() -> None:
-    """The modules of the incident's screens, which `attach` and resuming need."""
-    import console.ui.screens.picker
-    import console.ui.screens.trigger  # noqa: F401
-
-    for row in SCREENS:
-        row.screen_class()
 
 
 class ResumeHost(AppPart, Protocol):
