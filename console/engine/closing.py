@@ -10,7 +10,7 @@ from console.engine.errors import ProcedureError
 from console.engine.rollback_record import RollbackRecord
 from console.model.events import Kind
 from console.model.keymap import said_key
-from console.model.kinds import STRATEGY_KINDS
+from console.model.kinds import done_by
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from console.engine.locking import IncidentLocks
     from console.engine.steps import Activity
     from console.journal.recorder import Recorder
-    from console.model.procedure import Step
     from console.model.settings import Settings
     from console.model.state import IncidentState
 
@@ -259,11 +258,3 @@ def unsettled_why(state: IncidentState) -> list[str]:
         else []
     )
     return unknown_why(state) + left
-
-
-def done_by(settings: Settings, state: IncidentState, step: Step | None = None) -> str:
-    """What the incident's strategy (or the one `step` names) leaves its hosts, as its
-    close says it: `rolled back`, or `re-enabled` after a gradual re-enable (kinds.py)."""
-    known = {s.name: s for s in settings.strategies}
-    strategy = known.get((step.strategy if step else None) or state.strategy or "")
-    return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"

@@ -4,7 +4,12 @@ and what sets one apart, in one table: STRATEGY_KINDS."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from console.model.procedure import Step
+    from console.model.settings import Settings
+    from console.model.state import IncidentState
 
 
 class StrategyKind(StrEnum):
@@ -81,3 +86,11 @@ class RunsOn(StrEnum):
 
     HOSTS = "hosts"
     JUMP_HOST = "jump-host"
+
+
+def done_by(settings: Settings, state: IncidentState, step: Step | None = None) -> str:
+    """What the incident's strategy (or the one `step` names) leaves its hosts, as its
+    close says it: `rolled back`, or `re-enabled` after a gradual re-enable."""
+    known = {s.name: s for s in settings.strategies}
+    strategy = known.get((step.strategy if step else None) or state.strategy or "")
+    return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.engine.closing import done_by
+from console.model.kinds import done_by
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus

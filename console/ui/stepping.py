@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
 
-from console.engine.closing import done_by
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.kept_locks import closed_keeping
 from console.engine.plan import refuse_unknown
@@ -16,6 +15,7 @@ from console.engine.session import Engine
 from console.journal.files import JOURNAL_NAME
 from console.journal.store import opened_as_drill
 from console.model.invocation import again
+from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.step_state import undoes
 from console.ui.between_waves import confirm_next

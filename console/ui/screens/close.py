@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.engine.closing import done_by
+from console.model.kinds import done_by
 from console.model.outcome import (
     CHOSEN,
     ROLLED_BACK,

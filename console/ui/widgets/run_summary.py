@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from console.engine.closing import done_by
+from console.model.kinds import done_by
 from console.model.payloads import SoakProgress
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
