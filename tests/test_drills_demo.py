@@ -461,16 +461,22 @@ def test_a_drill_step_whose_connection_dropped_reads_unknown_not_failed(capsys):
     assert "**Drill: inject fault mark** — unknown: 1 succeeded, 1 unknown\n" in text
 
 
-def test_the_report_names_each_fault_and_its_host_once() -> None:
-    """The demo's fault `fail:web-1` read 'fault      fail:web-1 on web-1'; a fault named
-    for its host on your own fleet, 'slow restart on web-3 on web-3'."""
+def _demo_drill(scenario: str) -> subprocess.CompletedProcess[str]:
+    """`drill --demo --scenario SCENARIO` in a process of its own, which passed (exit 0)."""
     done = subprocess.run(
-        [sys.executable, "-m", "console", "drill", "--demo", "--scenario", "web-fail"],
+        [sys.executable, "-m", "console", "drill", "--demo", "--scenario", scenario],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
+
+
+def test_the_report_names_each_fault_and_its_host_once() -> None:
+    """The demo's fault `fail:web-1` read 'fault      fail:web-1 on web-1'; a fault named
+    for its host on your own fleet, 'slow restart on web-3 on web-3'."""
+    done = _demo_drill("web-fail")
     faults = [line for line in done.stdout.splitlines() if line.startswith("  fault ")]
     assert faults == ["  fault      fail on web-1; undone", "  fault      fail on web-2; undone"]
 
@@ -480,13 +486,7 @@ def test_a_match_against_the_strategy_names_what_it_matched() -> None:
     baseline taken before the fault. Its report read 'db-1: match (before checksum
     387afb641ae2 customers=4 orders=15; after checksum a1572ed5ce09 customers=4
     orders=18)': a match between two checksums that differ."""
-    done = subprocess.run(
-        [sys.executable, "-m", "console", "drill", "--demo", "--scenario", "db-corrupt-data"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = _demo_drill("db-corrupt-data")
     journal = Path(done.stdout.splitlines()[-1].split()[-1])
     records = [
         e.data.dump() | {"host": e.where.host, "step": e.where.step}

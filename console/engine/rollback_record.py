@@ -93,7 +93,7 @@ class RollbackRecord:
             if step.kind is not StepKind.STRATEGY or not self.state.step(step.id).hosts:
                 continue
             strategy = known.get(name or "")
-            if strategy and not (strategy.commands.verify or strategy.commands.health):
+            if strategy and not strategy.commands.verifies:
                 names.append(strategy.name)
         return sorted(set(names))
 

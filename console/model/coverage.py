@@ -49,7 +49,7 @@ def unverifying_strategies(settings: Settings) -> list[Finding]:
             warning=True,
         )
         for index, strategy in enumerate(settings.strategies)
-        if not (strategy.commands.verify or strategy.commands.health)
+        if not strategy.commands.verifies
     ]
 
 

@@ -41,6 +41,11 @@ class Commands(Strict):
     undo: str | None = None
     health: str | None = None
 
+    @property
+    def verifies(self) -> bool:
+        """Whether anything checks a host after its action: a verify or a health command."""
+        return bool(self.verify or self.health)
+
     def stages(self) -> list[tuple[str, str]]:
         """The (stage, template) pairs a forward run executes."""
         named = [
