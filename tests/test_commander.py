@@ -198,7 +198,7 @@ async def test_aborting_the_incident_stops_what_runs_then_closes_it(tmp_path: Pa
             await until(
                 pilot, lambda: "web-1" in hosts and hosts["web-1"].status is HostStatus.RUNNING
             )
-            app.lifecycle.prompt_abort_incident()
+            app.aborting.prompt_abort_incident()
             await type_text(pilot, "web-1 hangs")
             await pilot.press("enter")
             await until(pilot, lambda: app.conductor.state.closed)

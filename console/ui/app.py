@@ -20,6 +20,7 @@ from console.engine.watcher import Watcher
 from console.journal.files import JournalWriteFailed
 from console.model.clock import Clock, SystemClock
 from console.model.settings import Settings
+from console.ui.aborting import Aborting
 from console.ui.commands import IncidentCommands
 from console.ui.drills import DrillControl
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
@@ -61,7 +62,7 @@ class RollbackApp(IncidentApp):
     """The incident commander's console: the incident's screens (IncidentApp) with the
     engine and the live watch. What the commander does is in parts it owns, each given
     only what it needs of the app (`console_app.AppPart` and its own protocol):
-    `lifecycle`, `steps`, `resuming`, `quitting`, `drills`."""
+    `lifecycle`, `aborting`, `steps`, `resuming`, `quitting`, `drills`."""
 
     COMMANDS = App.COMMANDS | {IncidentCommands}
     live: LiveWatch
@@ -96,6 +97,7 @@ class RollbackApp(IncidentApp):
         self.resuming = Resuming(self)
         self.steps = Stepping(self)
         self.lifecycle = Lifecycle(self)
+        self.aborting = Aborting(self, self.lifecycle)
         from console.ui.yielding import RequestWatch
 
         self.yielding = RequestWatch(self)  # a teammate asking for command
@@ -238,7 +240,7 @@ class RollbackApp(IncidentApp):
 
     def prompt_abort(self, then_quit: bool = False) -> None:
         """Abort the running step, or with nothing running the incident; asks why."""
-        self.lifecycle.prompt_abort(then_quit)
+        self.aborting.prompt_abort(then_quit)
 
     def prompt_note(self, step_id: str | None = None) -> None:
         """Ask for a note (on `step_id`) and journal it."""

@@ -59,7 +59,7 @@ class IncidentCommands(Provider):
             ),
             (
                 "Abort the whole incident…",
-                app.lifecycle.prompt_abort_incident,
+                app.aborting.prompt_abort_incident,
                 "closes it as aborted",
             ),
             ("Hand over command…", app.lifecycle.prompt_hand_over, "to whom: an event"),

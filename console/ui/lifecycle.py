@@ -1,4 +1,5 @@
-"""An incident's life in the console: declared, its systems picked, noted, aborted, closed."""
+"""An incident's life in the console: declared, its systems picked, noted, closed (aborting:
+console/ui/aborting.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from console.engine.closing import UnsettledClose, unknown_hosts
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
 from console.model.outcome import Outcome, kept_at_close
-from console.model.procedure import StepKind
 from console.model.triggers import TriggerKind
 from console.ui.console_app import AppPart
 
@@ -61,7 +61,7 @@ class Unsettled(str):
 
 class Lifecycle:
     """The app's incident from declaration to close: declared (its trigger, a proposal
-    accepted), its systems picked, noted, handed over, aborted, closed."""
+    accepted), its systems picked, noted, handed over, closed."""
 
     def __init__(self, app: LifecycleHost):
         self.app = app
@@ -268,112 +268,6 @@ class Lifecycle:
             severity="warning" if held else "information",
             timeout=30 if held else 8,
         )
-
-    def prompt_abort(self, then_quit: bool = False) -> None:
-        """Abort the running step (the incident stays open; the console quits after, when
-        quitting asked), or, with nothing running, the whole incident (it closes as
-        aborted). Both need a reason."""
-        from console.ui.screens.dialogs import TextPrompt
-
-        conductor = self.app.conductor
-        if conductor is None:
-            return
-        if conductor.state.closed:
-            self.app.notify(f"The incident is closed: {conductor.state.outcome_label}.")
-            return
-        if not conductor.running:
-            self.prompt_abort_incident()
-            return
-
-        def aborted(reason: str | None) -> None:
-            if reason and then_quit:
-                self.app.quitting.abort_then_quit(reason)
-            elif reason:
-                self.abort(reason)
-
-        kinds = {conductor.step(step_id).kind for step_id in conductor.running}
-        stops = (
-            "A status update being sent stops waiting (a channel not answered yet is"
-            " recorded as not delivered: it may have arrived)."
-            if kinds == {StepKind.NOTIFY}
-            else "Running commands are signalled; hosts not started will not start."
-        )
-        self.app.push_screen(
-            TextPrompt(
-                "Abort the running step",
-                f"{stops} The incident stays open (to abort it as a whole: the palette, or"
-                f" {self.app.key_label('incident.close')} and “aborted”). Say why: it goes into"
-                " the record.",
-                "Abort reason",
-                required=True,
-                danger=True,
-            ),
-            aborted,
-        )
-
-    def prompt_abort_incident(self) -> None:
-        from console.ui.screens.dialogs import TextPrompt
-
-        conductor = self.app.conductor
-        if conductor is None or conductor.state.closed:
-            self.app.notify("No open incident to abort.")
-            return
-
-        def aborted(reason: str | None) -> None:
-            if reason:
-                self.abort_incident(reason)
-
-        if not conductor.running and unknown_hosts(conductor.state):
-            self.abort_in_close_dialog()  # what stays held is said there, and asked again
-            return
-        running = " Running commands are stopped first." if conductor.running else ""
-        self.app.push_screen(
-            TextPrompt(
-                f"Abort incident {conductor.state.incident_id}",
-                f"The incident closes as aborted.{running} Say why: it goes into the record.",
-                "Abort reason",
-                required=True,
-                danger=True,
-            ),
-            aborted,
-        )
-
-    def abort(self, reason: str) -> None:
-        """Abort the running step, in a worker."""
-        self.app.run_worker(
-            self._abort(reason), group="abort", exclusive=False, exit_on_error=False
-        )
-
-    async def _abort(self, reason: str) -> None:
-        assert self.app.conductor is not None
-        try:
-            await self.app.conductor.abort(reason)
-        except ProcedureError as exc:
-            self.app.notify(str(exc), title="Not aborted", severity="error")
-
-    def abort_incident(self, reason: str) -> None:
-        """Abort the whole incident, in a worker: it closes as aborted."""
-        work = self._abort_incident(reason)
-        self.app.run_worker(work, group="abort", exclusive=False, exit_on_error=False)
-
-    async def _abort_incident(self, reason: str) -> None:
-        problem = await self.close_incident(Outcome.ABORTED, reason)
-        conductor = self.app.conductor
-        if problem and conductor and unknown_hosts(conductor.state):
-            # Its steps stopped, some hosts' outcome is unknown: the close says what stays
-            # held and asks again, the reason kept.
-            self.abort_in_close_dialog(reason)
-        elif problem:
-            self.app.notify(problem, title="Not aborted", severity="error")
-
-    def abort_in_close_dialog(self, reason: str = "") -> None:
-        """The close dialog, “aborted” chosen (with `reason`): an abort while a host's
-        outcome is unknown closes as a close does there, once confirmed."""
-        from console.ui.screens.close import CloseDialog
-
-        conductor = self.app.conductor
-        assert conductor is not None
-        self.app.push_screen(CloseDialog(Outcome.ABORTED, known_left(conductor), reason))
 
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt
