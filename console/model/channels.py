@@ -7,9 +7,9 @@ every one of them is redacted from the journal, exports and screens.
 
 import re
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Annotated, Any, Self
 
-from pydantic import model_validator
+from pydantic import AfterValidator, WithJsonSchema, model_validator
 
 from console.model.base import NAME_PATTERN, Field, Strict
 from console.model.notify_kinds import NOTIFY_VALUES, ChannelKind, Severity
@@ -20,6 +20,41 @@ from console.model.templates import template_problems
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 URL = r"^https?://\S+$"
+
+
+def _env_name(value: str) -> str:
+    """A variable's name; a value in its place is refused without being shown: it is
+    most likely the secret itself, pasted where its variable's name goes."""
+    if re.match(ENV_NAME, value):
+        return value
+    if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", value):
+        raise ValueError(
+            "holds a URL where the name of the environment variable holding it goes (not"
+            " shown: the URL is a secret): export it, e.g. SLACK_WEBHOOK_URL=..., and name"
+            " that variable here"
+        )
+    raise ValueError(
+        "is not the name of an environment variable: use letters, digits and '_', not"
+        " starting with a digit (not shown: it may be the secret itself)"
+    )
+
+
+def _secret_url(value: str) -> str:
+    if not re.match(URL, value):
+        raise ValueError(
+            "is not an http:// or https:// URL without spaces (not shown: the URL is a secret)"
+        )
+    return value
+
+
+# Where a secret, or the name of the variable holding one, is given: a mistaken value is
+# refused without being echoed (check-config's output goes to CI logs and screens).
+EnvName = Annotated[
+    str, AfterValidator(_env_name), WithJsonSchema({"type": "string", "pattern": ENV_NAME})
+]
+SecretUrl = Annotated[
+    str, AfterValidator(_secret_url), WithJsonSchema({"type": "string", "pattern": URL})
+]
 
 
 def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
@@ -53,16 +88,16 @@ class Channel(Strict):
 
     name: str = Field(pattern=NAME_PATTERN, description="what steps call this channel")
     kind: ChannelKind
-    url: str | None = Field(default=None, pattern=URL, description="webhook URL (a secret)")
-    url_env: str | None = Field(
-        default=None, pattern=ENV_NAME, description="environment variable holding the URL"
+    url: SecretUrl | None = Field(default=None, description="webhook URL (a secret)")
+    url_env: EnvName | None = Field(
+        default=None, description="environment variable holding the URL"
     )
     routing_key: str | None = Field(default=None, min_length=1, description="PagerDuty key")
-    routing_key_env: str | None = Field(
-        default=None, pattern=ENV_NAME, description="environment variable holding the key"
+    routing_key_env: EnvName | None = Field(
+        default=None, description="environment variable holding the key"
     )
     headers: dict[str, str] = Field(default={}, description="extra HTTP headers (secrets)")
-    headers_env: dict[str, str] = Field(
+    headers_env: dict[str, EnvName] = Field(
         default={}, description="header name -> environment variable holding its value"
     )
     body: dict[str, Any] | None = Field(
