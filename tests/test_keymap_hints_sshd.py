@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import tomli_w
+from textual.widgets import Button
 
 from console.engine.session import Engine
 from console.journal.store import read_journal
@@ -60,9 +61,11 @@ async def test_a_closed_incident_names_the_keys_the_keymap_binds(sshd_server, tm
 async def test_the_quit_question_names_the_verify_key_the_keymap_binds(
     sshd_server, tmp_path
 ) -> None:
-    """Detach's words said 'until you resume and verify them (v)' whatever the keymap."""
+    """Detach's words said 'until you resume and verify them (v)', and the dialog 'Abort
+    (a)', 'Detach (d)' on its words and buttons, whatever the keymap."""
     fleet = _still_under_way_fleet(sshd_server, tmp_path)
-    (fleet.config / "console.toml").write_text(tomli_w.dumps({"keymap": KEYMAP}))
+    keymap = KEYMAP | {"quit.abort": "ctrl+b", "quit.detach": "f6"}
+    (fleet.config / "console.toml").write_text(tomli_w.dumps({"keymap": keymap}))
     engine = Engine.build(load_settings(fleet.config))
     app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
     try:
@@ -70,6 +73,10 @@ async def test_the_quit_question_names_the_verify_key_the_keymap_binds(
             await app.push_screen(QuitDialog(["Restore"], ["app-1", "app-2"]))
             await pilot.pause()
             said = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
+            buttons = [str(b.label) for b in app.screen.query(Button)]
     finally:
         await engine.close()
     assert "until you resume and verify them (F9);" in said, said
+    assert "Abort (^b): its commands are stopped" in said, said
+    assert "Detach (F6): the console quits" in said, said
+    assert buttons == ["Stay (Esc)", "Detach (F6)", "Abort, quit (^b)"], buttons

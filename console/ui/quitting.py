@@ -52,6 +52,7 @@ class QuitHost(AppPart, Protocol):
     def lifecycle(self) -> Lifecycle: ...
 
     def exit(self, result: int | None = None) -> None: ...
+    def key_label(self, binding_id: str) -> str: ...
     def prompt_abort(self, then_quit: bool = False) -> None: ...
 
 
@@ -145,7 +146,8 @@ class Quitting:
                 else ""
             )
             return (
-                f"{conductor.state.incident_id} stays open: resume it from the home screen (r),"
+                f"{conductor.state.incident_id} stays open: resume it from the home screen"
+                f" ({self.app.key_label('home.resume')}),"
                 f" or with\n\n{again(f'resume {path}')}{held}"
             )
         return None

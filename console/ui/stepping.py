@@ -351,7 +351,8 @@ class Stepping:
                 " its record stays as it is."
                 if opened_as_drill(journal)
                 else f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
-                " on instead, Esc back to the home screen and resume it there (r)."
+                " on instead, Esc back to the home screen and resume it there"
+                f" ({self.app.key_label('home.resume')})."
             )
         self.app.push_screen(
             TextPrompt(

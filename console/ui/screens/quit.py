@@ -40,14 +40,15 @@ class QuitDialog(ButtonDialog[str | None]):
     def compose(self) -> ComposeResult:
         shown = _names(self.hosts)
         steps = ", ".join(self.steps)
+        abort, detach = (self.app.key_label(f"quit.{choice}") for choice in ("abort", "detach"))
         if shown:
             running = f"{steps} runs on {shown}."
             if self.waiting:  # their turn not come yet (more hosts than run at once, waves)
                 running += f" Not started yet: {_names(self.waiting)} (none starts once you quit)."
             choices = (
-                "Abort (a): its commands are stopped (TERM, then KILL) and your reason is"
-                " recorded, then the console quits.\n"
-                "Detach (d): the console quits and the commands run on without it. They"
+                f"Abort ({abort}): its commands are stopped (TERM, then KILL) and your reason"
+                " is recorded, then the console quits.\n"
+                f"Detach ({detach}): the console quits and the commands run on without it. They"
                 " stay unknown, the systems' locks held, until you resume and verify them"
                 f" ({self.app.key_label('resume.verify')});"
                 " what they print from now on is lost."
@@ -55,8 +56,9 @@ class QuitDialog(ButtonDialog[str | None]):
         else:  # a status update's deliveries, a soak's samples: in this console, not on hosts
             running = f"{steps} runs here, in this console: nothing of it runs on a host."
             choices = (
-                "Abort (a): it is stopped and your reason is recorded, then the console quits.\n"
-                "Detach (d): the console quits and the step ends with it, unfinished (a"
+                f"Abort ({abort}): it is stopped and your reason is recorded, then the console"
+                " quits.\n"
+                f"Detach ({detach}): the console quits and the step ends with it, unfinished (a"
                 " notification not delivered yet is never sent); it reads unknown until you"
                 " resume and run it again."
             )
@@ -66,8 +68,8 @@ class QuitDialog(ButtonDialog[str | None]):
             yield Static(choices, classes="dialog-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Stay (Esc)", id="stay", variant="primary")
-                yield Button("Detach (d)", id="detach", variant="warning")
-                yield Button("Abort, quit (a)", id="abort", variant="error")
+                yield Button(f"Detach ({detach})", id="detach", variant="warning")
+                yield Button(f"Abort, quit ({abort})", id="abort", variant="error")
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
