@@ -190,7 +190,7 @@ class Channel(Strict):
 
     def secrets(self, environ: Mapping[str, str]) -> list[str]:
         """Every secret this channel sends, as far as it can be resolved now."""
-        found = [self.routing_key or "", *self.headers.values()]
+        found = [self.routing_key or "", *(v for h, v in self.headers.items() if _secret(h, v))]
         found += [
             environ.get(n, "") for n in (self.routing_key_env, *self.headers_env.values()) if n
         ]
@@ -239,6 +239,15 @@ def _url_parts(url: str) -> list[str]:
 # A query parameter's name that says its value is a secret (access_token, api-key,
 # X-Amz-Signature, client_secret, sig, auth, code, ...).
 SECRET_NAME = re.compile(r"(?i)token|key|secret|sig|pass|pwd|auth|code|cred|session")
+
+
+def _secret(header: str, value: str) -> bool:
+    """Whether a header given in the configuration holds a secret: its name says so
+    (Authorization, X-Api-Key, ...), or its value looks like a token. A plain value
+    (`X-Team = "web"`) is not one: masked, it was masked in every record, the names of
+    systems and strategies too, and a strategy recorded as `«redacted»ersion-rollback`
+    was then not found when its step ran."""
+    return bool(SECRET_NAME.search(header)) or _token_like(value)
 
 
 def _plain(segment: str) -> bool:
