@@ -27,9 +27,13 @@ KEPT_BY_THIS_PROCESS: set[tuple[str, str]] = set()  # (system, incident), by `Cl
 class Claim:
     """The system locks one incident holds from this process."""
 
-    def __init__(self, locks: SystemLocks, holder: Holder):
+    def __init__(self, locks: SystemLocks, holder: Holder, noted_for: tuple[str, ...] = ()):
         self.locks = locks
         self.holder = holder
+        # Other incidents whose lock on a system this one takes over where they left off
+        # (a verify by hand's: the closed incident, its earlier verifies): what was noted
+        # for them (`taken_from`) is this incident's to say, as its own.
+        self.noted_for = noted_for
         self.held: list[str] = []
         # Taken but not journalled yet: the incident records them when it can.
         self.unrecorded: list[str] = []
@@ -38,13 +42,20 @@ class Claim:
         self.lost: list[tuple[str, dict[str, object]]] = []
 
     @classmethod
-    def for_incident(cls, locks: SystemLocks, incident: str, user: str, journal: Path) -> Claim:
+    def for_incident(
+        cls,
+        locks: SystemLocks,
+        incident: str,
+        user: str,
+        journal: Path,
+        noted_for: tuple[str, ...] = (),
+    ) -> Claim:
         """This process's claim for `incident`, journalled in `journal`; the lock files
         say since when (wall clock) and where that journal is."""
         since = datetime.now(UTC).isoformat(timespec="seconds")
         where = str(journal.absolute())
         host = socket.gethostname()
-        return cls(locks, Holder(os.getpid(), user, host, since, incident, where))
+        return cls(locks, Holder(os.getpid(), user, host, since, incident, where), noted_for)
 
     def acquire(self, systems: list[str], take_over: str | None = None) -> None:
         """Hold every system of `systems`, or none of the new ones: a refusal (LockRefused,
@@ -66,7 +77,12 @@ class Claim:
         self.held += taken
         self.unrecorded += taken
         incident = self.holder.incident
-        self.lost += [(s, note) for s in taken for note in self.locks.taken_from(s, incident)]
+        for system in taken:
+            for of in (incident, *self.noted_for):
+                notes = self.locks.taken_from(system, of)  # read once: removed as read
+                # this very claim's take-over (of a verified incident's kept lock) aside
+                by = [n for n in notes if _incident(n.get("by")) != incident]
+                self.lost += [(system, note) for note in by]
         KEPT_BY_THIS_PROCESS.difference_update((s, self.holder.incident) for s in taken)
 
     def check(self, systems: list[str], take_over: str | None = None) -> None:
@@ -126,6 +142,10 @@ class Claim:
         return kept
 
 
+def _incident(holder: object) -> object:
+    return holder.get("incident") if isinstance(holder, dict) else None
+
+
 class IncidentLocks:
     """The system locks an incident holds: taken before anything runs on its systems,
     journalled, released when it closes or stops. `claim` is None when locking is off
@@ -158,9 +178,11 @@ class IncidentLocks:
                 Kind.LOCK_TAKEN_OVER, system=system, previous=previous._asdict(), reason=reason
             )
         for system, note in claim.lost:  # before anything is retried or verified there
+            of = note.get("incident")
             said = self.recorder.record(
                 Kind.LOCK_LOST, system=system, by=note.get("by") or {}, at=str(note.get("at")),
                 reason=str(note.get("reason") or ""),
+                of=str(of) if of and of != claim.holder.incident else None,
             )  # fmt: skip
             self.lost.append(said)
         holder = claim.holder

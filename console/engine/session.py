@@ -106,14 +106,16 @@ class Engine:
         systems: list[str],
         take_over: str | None = None,
         journal: Path | None = None,
+        noted_for: tuple[str, ...] = (),
     ) -> Claim:
         """Take the systems' locks for an incident, before anything of it is written:
         a refusal (LockRefused) leaves no trace. `journal`: where the incident is
-        journalled (default: under the journal root), which its lock files name."""
+        journalled (default: under the journal root), which its lock files name;
+        `noted_for`: incidents whose taken-over locks it reads as its own (`Claim`)."""
         from console.engine.locking import Claim
 
         journal = journal or self.journal_root / incident_id / JOURNAL_NAME
-        claim = Claim.for_incident(self.locks, incident_id, self.actor.user, journal)
+        claim = Claim.for_incident(self.locks, incident_id, self.actor.user, journal, noted_for)
         try:
             claim.acquire(systems, take_over)
         except LockRefused as refused:

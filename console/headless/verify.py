@@ -5,6 +5,7 @@ imported inside the command: nothing of the journal's payloads loads at start-up
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from console.engine.closed_verify import VerifyPlan
     from console.engine.conductor import Conductor
     from console.engine.session import Engine
+    from console.model.events import Event
     from console.model.settings import Settings
 
 
@@ -35,11 +37,13 @@ async def run_verify_closed(
             loaded = engine.read(journal)
             plan = plan_verify(settings, loaded.state, loaded.path, only)
             incident_id = new_incident_id(engine.clock.now())
-            claim = engine.claim(incident_id, plan.systems, options.take_over_lock)
+            kept_by = (plan.incident, *_earlier_verifies(loaded.events))
+            claim = engine.claim(incident_id, plan.systems, options.take_over_lock, None, kept_by)
             conductor = engine.incident(claim)
             title = f"Verify by hand of incident {plan.incident}"
             again = _again(engine, plan)
             conductor.opening.open(title, incident_id, with_locks=True, verifies=again)
+            _print_lost(conductor)
             _print_commands(plan)
             conductor.recorder.subscribe(ExecPrinter())
             with abort_on_signals(conductor):
@@ -49,6 +53,25 @@ async def run_verify_closed(
         finally:
             await engine.close()  # releases what is still held (journalled)
     return _report(conductor, plan, found, kept, noted, again)
+
+
+def _earlier_verifies(events: Sequence[Event]) -> list[str]:
+    """The verifies by hand of this closed incident before (a lock one kept again is
+    theirs until taken back), as its `unknown.verified` amendments name them."""
+    from console.model.events import Kind
+    from console.model.payloads import UnknownVerified
+
+    verified = (e.payload(UnknownVerified) for e in events if e.kind == Kind.UNKNOWN_VERIFIED)
+    return [v.by for v in verified if v.by]
+
+
+def _print_lost(conductor: Conductor) -> None:
+    """Each lock another incident took over since the close (or since an earlier verify
+    kept it again), first: what the verify finds there may be that incident's doing."""
+    from console.model.visible import visible
+
+    for lost in conductor.locks_lost:
+        print(visible(f"verify: {lost}", one_line=True), file=sys.stderr, flush=True)
 
 
 def _print_commands(plan: VerifyPlan) -> None:
@@ -111,9 +134,10 @@ def _noted(
         after += " once the change has finished"
     else:
         after = f"{locks} released"
+    since = "".join(f"; {lost}" for lost in conductor.locks_lost)
     text = (
         f"verify by hand, incident {conductor.state.incident_id} (journal"
-        f" {conductor.recorder.path}): {hosts}; {after}"
+        f" {conductor.recorder.path}): {hosts}; {after}{since}"
     )
     try:
         closed = engine.open_existing(plan.journal, [])  # claims nothing: it is closed

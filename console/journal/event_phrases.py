@@ -38,20 +38,28 @@ def lock_lost(d: LockLost, e: Event) -> str:
     """`lock on app taken over by incident X (rbbob on jump, pid 4242) at 2026-12-04
     14:02:11 UTC, reason “...”, while this incident's console was gone: its hosts may have
     been changed since; ...`: one line, said as the incident takes its locks again,
-    before anything is retried or verified."""
+    before anything is retried or verified (a verify by hand: as it takes the lock the
+    closed incident kept, `of`)."""
     by = d.by
     try:
         at = datetime.fromisoformat(d.at).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     except ValueError:
         at = d.at
     who = f"{by.get('user', '?')} on {by.get('host', '?')}, pid {by.get('pid', '?')}"
-    return visible(
-        f"lock on {e.where.system or '?'} taken over by incident {by.get('incident', '?')}"
-        f" ({who}) at {at}, reason “{d.reason}”, while this incident's console was gone:"
-        " its hosts may have been changed since; read that incident's record before"
-        " retrying or verifying",
-        one_line=True,
-    )
+    taken = f"taken over by incident {by.get('incident', '?')} ({who}) at {at}, reason “{d.reason}”"
+    if d.of:
+        said = (
+            f"lock on {e.where.system or '?'} kept by incident {d.of} {taken}, after it"
+            " closed: its hosts may have been changed since, and what this verify finds"
+            " there may be that incident's doing; read its record"
+        )
+    else:
+        said = (
+            f"lock on {e.where.system or '?'} {taken}, while this incident's console was"
+            " gone: its hosts may have been changed since; read that incident's record"
+            " before retrying or verifying"
+        )
+    return visible(said, one_line=True)
 
 
 def title(d: StepData, e: Event) -> str:

@@ -46,7 +46,8 @@ class LockTakenOver(Payload):
 
 class LockLost(Payload):
     """While this incident's console was gone, another incident took its stale lock over
-    (and may have changed its hosts); recorded as the incident takes its locks again."""
+    (and may have changed its hosts); recorded as the incident takes its locks again. A
+    verify by hand records it for the closed incident it verifies (`of`)."""
 
     KIND = Kind.LOCK_LOST
     by: JsonObject = Field(
@@ -55,6 +56,11 @@ class LockLost(Payload):
     )
     at: str = Field(description="when it was taken over (UTC, ISO 8601)")
     reason: str = Field(description="the reason it was taken over with")
+    of: str | None = Field(
+        None,
+        description="whose lock it was when not this incident's: the closed incident this"
+        " verify by hand verifies (or an earlier verify of it); since 2026-12-04",
+    )
 
 
 class HostkeyAccepted(Payload):
