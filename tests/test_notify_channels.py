@@ -512,7 +512,9 @@ async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tm
     """Seen with a socket that never answers (3 attempts of 3 s): updates every 15 s went
     out every 27 s, the next one waiting its whole period after the last had answered.
     The period counts from each update's start (as a resume counts it from the last sent):
-    what the update took comes off the wait (the clock ticks one second a reading)."""
+    what the update took comes off the wait (the clock ticks one second a reading), the
+    step's own update's too (seen with a webhook answering 429 twice: every = 1 sent the
+    second update 64 s after the first)."""
     url = hooks.on("/updates", OK)
     channel = {"name": "updates", "kind": "webhook", "url": url}
     conductor = conductor_for(settings_with([channel], every=10), tmp_path)  # 600 s
@@ -531,8 +533,7 @@ async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tm
     conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
     await conductor.shutdown()
     conductor.recorder.close()
-    assert waits[0] == 600  # the first, a whole period after the step's update
-    assert 0 < waits[1] < 600 and 0 < waits[2] < 600, waits  # less what each update took
+    assert all(0 < wait < 600 for wait in waits[:3]), waits  # less what each update took
 
 
 async def test_an_endpoint_that_hangs_or_hangs_up_is_named_for_what_it_did(tmp_path):

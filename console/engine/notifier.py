@@ -131,6 +131,7 @@ class Notifier:
         update = self.compose(step, message)
         self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **data)
         self.step_cut = None
+        started = self.recorder.clock.now()
         results = await self.send_all(step, channels, update, cut=self._step_sends)
         failed = sum(1 for ok, _ in results if not ok)
         ok = not (failed and step.required) and not self.step_cut
@@ -145,7 +146,10 @@ class Notifier:
             **data,
         )
         if step.every and not self.state.outcome and not self.step_cut:
-            self.repeats.start(step, step.every * 60)
+            # From this update's start, as every later one and a resume count: a channel
+            # that took its retries to answer does not push the next update later.
+            took = (self.recorder.clock.now() - started).total_seconds()
+            self.repeats.start(step, step.every * 60, first=max(0.0, step.every * 60 - took))
         return ok
 
     async def send_all(
