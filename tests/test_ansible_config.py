@@ -285,3 +285,37 @@ def test_become_is_said_to_be_sudo_in_the_commands(tmp_path):
         " login user; write sudo -n in those that need root (docs/strategies.md, 'Root: sudo')"
         for n, key in ((5, "ansible_become"), (6, "ansible_become_user"))
     ]
+
+
+@pytest.mark.sshd
+def test_the_ansible_ssh_names_win_as_in_ansible_whatever_level_sets_them(sshd_server, tmp_path):
+    """An inventory from before Ansible 2.0's names: `ansible_ssh_user` in a group's vars and
+    `ansible_user` on a host. Ansible's ssh connection takes the last of each option's
+    variables that is set (host: ansible_host, then ansible_ssh_host; port; user), so the
+    ansible_ssh_ names win whichever level set them: `ansible all -m raw -a 'id -un'` on
+    such an inventory logs in as the group's ansible_ssh_user. The import took the other
+    name first, and every host went to a port and a user nothing listens as."""
+    server, key = sshd_server.server, sshd_server.client_key
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[web]\n"
+        f"web-[1:2] ansible_host=192.0.2.1 ansible_port=1 ansible_user=nobody\n"
+        "[web:vars]\n"
+        f"ansible_ssh_host=127.0.0.1\nansible_ssh_port={server.port}\n"
+        f"ansible_ssh_user={server.user}\nansible_ssh_private_key_file={key}\n"
+    )
+    directory = config_with(tmp_path, [])
+    inventory_toml = directory / "inventory.toml"
+    inventory_toml.unlink()
+    done = cli("import-ansible", str(inventory), "-o", str(inventory_toml), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr
+    converted = inventory_toml.read_text()
+    inventory_toml.write_text(
+        f'[ssh]\nuse_ssh_config = false\nknown_hosts = "{sshd_server.known_hosts}"\n\n' + converted
+    )
+    assert cli("check-config", str(directory), tmp_path=tmp_path).returncode == 0
+    result = cli(
+        "exec", "--config", str(directory), "--systems", "web", "id -un", tmp_path=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(result.stdout.splitlines()) == [f"web-{n}: {server.user}" for n in (1, 2)]

@@ -96,11 +96,13 @@ def _host(
             error=True,
         )
         return None
-    if (address := _value(variables, "ansible_host", "ansible_ssh_host")) is not None:
+    # Where both names are set, the ansible_ssh_ one is what Ansible's ssh connection uses
+    # (the last of each option's variables wins), whichever level set it.
+    if (address := _value(variables, "ansible_ssh_host", "ansible_host")) is not None:
         host["address"] = str(address)
-    if (port := _value(variables, "ansible_port", "ansible_ssh_port")) is not None:
+    if (port := _value(variables, "ansible_ssh_port", "ansible_port")) is not None:
         host["port"] = _port(port, variables, out)
-    if (user := _value(variables, "ansible_user", "ansible_ssh_user")) is not None:
+    if (user := _value(variables, "ansible_ssh_user", "ansible_user")) is not None:
         host["user"] = str(user)
     key_file = _value(variables, "ansible_ssh_private_key_file", "ansible_private_key_file")
     if key_file is not None:
@@ -151,13 +153,14 @@ def _check(key: str, var: Var, out: Converted) -> bool:
 
 
 def _port(value: object, variables: dict[str, Var], out: Converted) -> int | None:
-    where = (variables.get("ansible_port") or variables["ansible_ssh_port"]).where
+    where = (variables.get("ansible_ssh_port") or variables["ansible_port"]).where
     try:
         port = int(str(value))
     except ValueError:
         port = 0
     if not 0 < port < 65536:
-        out.note(where, f"ansible_port {value!r} is not a port number", True)
+        name = "ansible_ssh_port" if "ansible_ssh_port" in variables else "ansible_port"
+        out.note(where, f"{name} {value!r} is not a port number", True)
         return None
     return port
 
