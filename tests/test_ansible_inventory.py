@@ -15,6 +15,7 @@ from console.model.ansible.formats import read_json
 from console.model.ansible.hosts import group_hosts
 from console.model.ansible.inventory import expand_range
 from console.model.ansible.variables import Inventory, read_inventory
+from tests.test_cli_run import cli
 
 CORPUS = Path(__file__).parent / "ansible"
 INI = CORPUS / "ini" / "hosts.ini"
@@ -154,3 +155,60 @@ def test_an_unknown_group_says_which_groups_there_are_in_which_file():
             " ungrouped, web",
         )
     ]
+
+
+RANGES_WITH_PORTS = "[web]\nweb[1:3]:2222\n[a:b]-web:2200\n127.0.0.1:2201\n"
+
+
+def test_a_range_with_a_port_is_hosts_on_that_port_as_in_ansible(tmp_path):
+    """`web[1:3]:2222` is three hosts on port 2222 for Ansible; the import refused it, its
+    `:` taken for part of the name ('web1:2222' is not a console host name)."""
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(RANGES_WITH_PORTS)
+    converted = group_hosts(read_inventory(inventory), "web", inventory)
+    assert converted.findings == []
+    ports = {h["name"]: h["port"] for h in converted.hosts}
+    assert ports == {
+        "web1": 2222,
+        "web2": 2222,
+        "web3": 2222,
+        "a-web": 2200,
+        "b-web": 2200,
+        "127.0.0.1": 2201,
+    }
+
+
+@needs_ansible
+def test_a_range_with_a_port_reads_as_ansible_inventory_lists_it(tmp_path):
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(RANGES_WITH_PORTS)
+    hostvars = ansible_list(inventory, tmp_path)["_meta"]["hostvars"]
+    ours = read_inventory(inventory)
+    assert {h: {k: v.value for k, v in ours.host_variables(h).items()} for h in hostvars} == (
+        hostvars
+    )
+
+
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        (
+            '{"web": {"hosts": ["a"]}, "_meta": 5}',
+            "_meta.hostvars is not an object of hosts, each an object of variables",
+        ),
+        ("[1, 2]", "expected an object of groups, found list"),
+        ('{"web": 5}', "group 'web' is neither a list of hosts nor an object"),
+        ('{"web": {"hosts": {"a": {}}}}', "group 'web': hosts is not a list of names"),
+        ('{"web": {"hosts": ["a"], "vars": [1]}}', "group 'web': vars is not an object"),
+    ],
+)
+def test_json_of_another_shape_is_one_line_and_exit_2(tmp_path, text, problem):
+    """A hand-edited or cut `ansible-inventory --list` output ended in an internal error
+    ('int' object has no attribute 'get') instead of saying what is wrong with the file."""
+    inventory = tmp_path / "inventory.json"
+    inventory.write_text(text)
+    done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"error: {inventory}: is not the JSON of ansible-inventory --list: {problem}\n"
+    )

@@ -204,6 +204,12 @@ def read_json(text: str, path: str, into: AnsibleInventory) -> None:
         into.findings.append(Finding(Where(path, exc.lineno), f"is not valid JSON: {exc.msg}"))
         return
     where = Where(path)
+    problem = _json_problem(data)
+    if problem:
+        into.findings.append(
+            Finding(where, f"is not the JSON of ansible-inventory --list: {problem}")
+        )
+        return
     hostvars = data.get("_meta", {}).get("hostvars", {})
     for name, group in data.items():
         if name == "_meta":
@@ -220,3 +226,29 @@ def read_json(text: str, path: str, into: AnsibleInventory) -> None:
     for host, variables in hostvars.items():
         into.host_vars.setdefault(host, {}).update({k: Var(v, where) for k, v in variables.items()})
         into.host_where.setdefault(host, where)
+
+
+def _json_problem(data: object) -> str | None:
+    """What in `data` is not shaped as `ansible-inventory --list` prints it (an object of
+    groups, each a list of hosts or an object of hosts, children and vars, and `_meta`'s
+    hostvars): a hand-edited or truncated file ended in a traceback."""
+    if not isinstance(data, dict):
+        return f"expected an object of groups, found {type(data).__name__}"
+    meta = data.get("_meta", {})
+    hostvars = meta.get("hostvars", {}) if isinstance(meta, dict) else None
+    if not isinstance(hostvars, dict) or not all(isinstance(v, dict) for v in hostvars.values()):
+        return "_meta.hostvars is not an object of hosts, each an object of variables"
+    for name, group in data.items():
+        if name == "_meta":
+            continue
+        if isinstance(group, list):
+            group = {"hosts": group}
+        if not isinstance(group, dict):
+            return f"group {name!r} is neither a list of hosts nor an object"
+        for key in ("hosts", "children"):
+            names = group.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                return f"group {name!r}: {key} is not a list of names"
+        if not isinstance(group.get("vars", {}), dict):
+            return f"group {name!r}: vars is not an object"
+    return None

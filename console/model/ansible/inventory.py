@@ -159,11 +159,13 @@ def expand_range(pattern: str) -> list[str]:
 
 
 def split_port(pattern: str) -> tuple[str, int | None]:
-    """`host:2222` (or `[v6]:2222`) as Ansible reads a host with a port."""
-    if pattern.startswith("[") and "]:" in pattern:
+    """`host:2222` (or `[v6]:2222`, or a range `web[01:10]:2222`) as Ansible reads a host
+    with a port."""
+    if pattern.startswith("[") and "]:" in pattern and not RANGE.match(pattern):
         host, _, port = pattern[1:].partition("]:")
         return host, int(port)
     head, sep, port = pattern.rpartition(":")
-    if sep and port.isdigit() and ":" not in head and not head.endswith("]"):
+    bare = RANGE.sub("", head)
+    if sep and port.isdigit() and ":" not in bare and not bare.endswith("]"):
         return head, int(port)
     return pattern, None
