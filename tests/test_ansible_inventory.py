@@ -212,3 +212,13 @@ def test_json_of_another_shape_is_one_line_and_exit_2(tmp_path, text, problem):
     assert done.stderr == (
         f"error: {inventory}: is not the JSON of ansible-inventory --list: {problem}\n"
     )
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n", "[web:vars]\nhttp_port=8080\n"])
+def test_an_inventory_without_hosts_is_one_line_and_exit_2(tmp_path, text):
+    """It was converted to `systems = []`, exit 0, which check-config then refuses."""
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(text)
+    done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {inventory}: has no hosts: nothing to convert\n"

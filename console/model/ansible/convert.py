@@ -54,6 +54,9 @@ def convert(path: Path, groups: list[str]) -> Conversion:
         groups = [g for g in inventory.groups if inventory.groups[g].hosts and g not in IMPLICIT]
         if inventory.groups["ungrouped"].hosts:
             groups.append("ungrouped")
+        if not groups:  # `systems = []` is what check-config refuses
+            out.findings.append(Finding(Where(str(path)), "has no hosts: nothing to convert"))
+            return out
     placed: dict[str, str] = {}
     for group in groups:
         converted = group_hosts(inventory, group, path)
