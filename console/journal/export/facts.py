@@ -351,7 +351,11 @@ class Document(Strict):
     trigger: TriggerDetails | None
     milestones: Milestones
     systems: list[SystemFacts]
-    integrity: list[IntegrityCheck]
+    integrity: list[IntegrityCheck] = Field(
+        description="one per run of a data-touching step on a host, in the order they ran:"
+        " a step run again (a retry, a restore after its undo) has one per run, so a host's"
+        " last is where its data was left"
+    )
     steps: list[StepFacts]
     failures: list[FailureFacts]
     halts: list[Halt]

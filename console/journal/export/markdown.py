@@ -291,6 +291,13 @@ def integrity(doc: Document) -> list[str]:
     if recoveries:
         head = (*head, "Recovery stopped")
     rows = [_integrity_row(r, recoveries, restores, databases) for r in doc.integrity]
+    runs = [(r.step, r.host) for r in doc.integrity]
+    if len(set(runs)) < len(runs):
+        lines += [
+            "A step run again on a host (a retry, a run after its undo) has a row for each"
+            " run, in the order they ran: the last one is where the data was left.",
+            "",
+        ]
     return [*lines, *_table(head, rows)]
 
 

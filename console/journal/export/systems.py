@@ -144,31 +144,55 @@ def _snapshot(record: dict[str, Any] | None) -> Snapshot | None:
     )
 
 
+def integrity_runs(records: list[dict[str, Any]]) -> list[dict[str, dict[str, Any]]]:
+    """The records grouped by run, in the order the runs began: a (step, host)'s before
+    (a drill's baseline) opens a run, its after closes it. A step run again (a retry, a
+    restore after its undo) is a run of its own, and so is each after of a step that
+    records no before (an undo): every state the data was left in keeps its row."""
+    runs: list[dict[str, dict[str, Any]]] = []
+    current: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
+    for record in records:
+        key, stage = (record.get("step"), record.get("host")), str(record.get("stage"))
+        run = current.get(key)
+        if run is None or stage in ("before", "baseline") or (stage == "after" and _closed(run)):
+            run = current[key] = {}
+            runs.append(run)
+        run[stage] = record
+    return runs
+
+
+def _closed(run: dict[str, dict[str, Any]]) -> bool:
+    """An after again where the run had only an after (an undo done again): a new run.
+    Where it had a before, the later after stands for that run (a verify run again)."""
+    return "after" in run and not ({"before", "baseline"} & run.keys())
+
+
 def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
-    """Each (step, host) data set: its before record (a drill's baseline), its after
-    record, the expectation."""
-    pairs: dict[tuple[str | None, str | None], dict[str, dict[str, Any]]] = {}
-    for record in state.integrity:
-        key = (record.get("step"), record.get("host"))
-        pairs.setdefault(key, {})[str(record.get("stage"))] = record
+    """Each run of a data-touching step on a host, in the order they began: its before
+    record (a drill's baseline), its after record, the expectation."""
+    runs = integrity_runs(state.integrity)
+    last = {_key(stages): i for i, stages in enumerate(runs)}
     out = []
-    for (step, host), stages in pairs.items():
+    for i, stages in enumerate(runs):
+        step, host = _key(stages)
         after = stages.get("after")
         before = stages.get("before") or stages.get("baseline")
-        last = after or before or next(iter(stages.values()))
-        verdict, detail = str(last.get("verdict") or "recorded"), last.get("detail") or None
-        stopped = _stopped(state, step, host) if after is None and "before" in stages else None
-        if stopped:
-            verdict, detail = "not reached", stopped
+        said = after or before or next(iter(stages.values()))
+        verdict, detail = str(said.get("verdict") or "recorded"), said.get("detail") or None
+        if after is None and "before" in stages:
+            if last[(step, host)] != i:  # a run of the step after it: the row below
+                detail = "no after record: the step ran again after it"
+            elif stopped := _stopped(state, step, host):
+                verdict, detail = "not reached", stopped
         out.append(
             IntegrityCheck(
                 host=host,
                 step=step,
-                strategy=last.get("strategy"),
-                database=last.get("database") or (before or {}).get("database"),
+                strategy=said.get("strategy"),
+                database=said.get("database") or (before or {}).get("database"),
                 before=_snapshot(before),
                 after=_snapshot(after),
-                expected=_snapshot(last.get("expected")),
+                expected=_snapshot(said.get("expected")),
                 verdict=verdict,
                 detail=detail,
                 recovery=(after or {}).get("recovery"),
@@ -176,6 +200,11 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
             )
         )
     return out
+
+
+def _key(stages: dict[str, dict[str, Any]]) -> tuple[str | None, str | None]:
+    record = next(iter(stages.values()))
+    return record.get("step"), record.get("host")
 
 
 def _stopped(state: IncidentState, step: str | None, host: str | None) -> str | None:

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.facts import IntegrityCheck
-from console.journal.export.systems import build_integrity
+from console.journal.export.systems import build_integrity, integrity_runs
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
@@ -182,11 +182,15 @@ class AssessmentScreen(IncidentScreen):
         recovery = self.query_one("#integrity-recovery", Static)
         recovery.display = bool(stops)
         recovery.update(stops)
-        # A host whose run ended before its after record: its last record says so.
-        missed = {(c.step, c.host): c.detail for c in checks if c.verdict == NOT_REACHED}
+        # A host whose run ended before its after record: that run's before says so.
+        missed = {
+            id(run.get("before")): check.detail
+            for run, check in zip(integrity_runs(records), checks, strict=True)
+            if check.verdict == NOT_REACHED
+        }
         table.add_columns(*INTEGRITY_COLUMNS)
         for record in records:
-            why = missed.get((record.get("step"), record.get("host")))
+            why = missed.get(id(record))
             stage = record.get("stage") or "–"
             recorded, expected = _snapshot(record), _snapshot(record.get("expected"))
             table.add_row(
