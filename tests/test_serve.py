@@ -47,11 +47,11 @@ def listening_on(port: int) -> list[str]:
 
 @contextlib.contextmanager
 def serving_on(
-    journal: Path, port: int, state: Path, **env: str
+    journal: Path, port: int, state: Path, *args: str, **env: str
 ) -> Iterator[subprocess.Popen[str]]:
     """`serve JOURNAL --port PORT` running (its output one pipe); Ctrl+C'd after, bounded."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port)],
+        [sys.executable, "-m", "console", "serve", str(journal), "--port", str(port), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -90,12 +90,14 @@ def fetch(url: str, seconds: float = 60) -> str:
             time.sleep(0.2)
 
 
-async def in_the_browser(port: int, wanted: str, keys: str, seconds: float = 60) -> str:
+async def in_the_browser(
+    port: int, wanted: str, keys: str, seconds: float = 60, host: str = "127.0.0.1"
+) -> str:
     """Drive the view behind the page through its websocket as the page does: once it shows
     `wanted`, type `keys`, then read three more frames; returns all it drew, as text."""
     plain, frames = "", None
     async with aiohttp.ClientSession() as session:
-        url = f"http://127.0.0.1:{port}/ws?width=100&height=30"
+        url = f"http://{host}:{port}/ws?width=100&height=30"
         async with session.ws_connect(url) as ws:
             await ws.send_str(json.dumps(["resize", {"width": 100, "height": 30}]))
             text = ""
@@ -228,3 +230,33 @@ def test_the_tunnel_it_names_reaches_the_address_this_session_came_in_on(tmp_pat
         ready, _, _ = select.select([process.stdout], [], [], 60)
         said = process.stdout.readline() if ready else ""
     assert f"ssh -L {port}:127.0.0.1:{port} -p 2222 192.0.2.7)" in said, said
+
+
+def ipv6_loopback() -> bool:
+    with contextlib.suppress(OSError), socket.socket(socket.AF_INET6) as probe:
+        probe.bind(("::1", 0))
+        return True
+    return False
+
+
+@pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here")
+def test_the_ipv6_loopback_is_served_under_a_url_a_browser_can_open(tmp_path):
+    """`--host ::1`, the loopback the help and the warning count as one, was refused as
+    'cannot listen on ::1:8000: unknown error -9' (it was tried as IPv4); served, the page
+    would have sent browsers to ws://::1:PORT/ws, which is no URL."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    with socket.socket(socket.AF_INET6) as free:
+        free.bind(("::1", 0))
+        port = free.getsockname()[1]
+    with serving_on(journal, port, tmp_path, "--host", "::1") as process:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 60)
+        said = process.stdout.readline() if ready else ""
+        page = fetch(f"http://[::1]:{port}/")
+        screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r", host="[::1]"))
+        listening = listening_on(port)
+    assert f"on http://[::1]:{port} (from your machine: ssh -L {port}:[::1]:{port} " in said
+    assert f'data-session-websocket-url="ws://[::1]:{port}/ws"' in page
+    assert "READ-ONLY" in screen
+    assert listening == ["00000000000000000000000001000000"]  # ::1, nothing else

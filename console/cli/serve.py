@@ -26,16 +26,28 @@ def follow_command(journal: str) -> str:
     return f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
 
 
+def url_host(host: str) -> str:
+    """`host` as a URL or ssh -L names it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def check_listen(host: str, port: int) -> None:
     """Refuse, before saying anything is served, an address this machine cannot listen on
-    (a port another serve holds, an address not its own)."""
+    (a port another serve holds, an address not its own), in each family it resolves to
+    (`::1` is IPv6: tried as IPv4, it was refused as "unknown error -9")."""
+    where = f"{url_host(host)}:{port}"
     try:
-        socket.create_server((host, port)).close()
-    except OSError as exc:
-        in_use = exc.errno == errno.EADDRINUSE
-        hint = " (another serve? --port picks another)" if in_use else ""
-        reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
-        raise UsageError(f"cannot listen on {host}:{port}: {reason}{hint}") from None
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {where}: {str(exc.strerror).lower()}") from None
+    for family, address in dict.fromkeys((f[0], f[4][:2]) for f in found):
+        try:
+            socket.create_server(address, family=family).close()
+        except OSError as exc:
+            in_use = exc.errno == errno.EADDRINUSE
+            hint = " (another serve? --port picks another)" if in_use else ""
+            reason = (os.strerror(exc.errno) if exc.errno else str(exc)).lower()
+            raise UsageError(f"cannot listen on {where}: {reason}{hint}") from None
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -58,18 +70,20 @@ def serve(args: argparse.Namespace) -> int:
             " incident; prefer 127.0.0.1 and an SSH tunnel",
             file=sys.stderr,
         )
+    where = f"http://{url_host(args.host)}:{args.port}"
     server = Server(
         follow_command(str(journal)),
         host=args.host,
         port=args.port,
         title=f"{PROG} follow {journal.parent.name}",
-        public_url=args.public_url,
+        # textual-serve's own default, http://HOST:PORT, is no URL for an IPv6 address
+        public_url=args.public_url or where,
     )
-    where = f"http://{args.host}:{args.port}"
     if args.public_url:
         how = f"open {args.public_url}"
     elif args.host in LOOPBACK:
-        how = f"from your machine: ssh -L {args.port}:127.0.0.1:{args.port} {_this_host()}"
+        to = url_host("::1" if args.host == "::1" else "127.0.0.1")
+        how = f"from your machine: ssh -L {args.port}:{to}:{args.port} {_this_host()}"
     else:
         how = f"open {where}"
     print(f"serving the follow view of {journal} on {where} ({how})", flush=True)
