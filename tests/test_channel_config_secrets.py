@@ -1,7 +1,9 @@
 """check-config on channels whose secret was pasted where the name of its variable goes, or
 whose secret URL is malformed: refused in one line naming file, line and key, the value
 never echoed (check-config's output reaches CI logs and shared screens), and never left to
-the run, where a header variable named by a pasted token was journalled as "not set"."""
+the run, where a header variable named by a pasted token was journalled as "not set".
+Headers no HTTP request can carry are refused too, and one whose value comes from the
+environment is tried once: no attempt could send it."""
 
 from __future__ import annotations
 
@@ -33,12 +35,15 @@ routing_key_env = "routing key {TOKEN}"
 """
 
 
-def test_a_secret_in_place_of_its_variable_is_refused_without_being_shown(tmp_path):
+def check_config_with(tmp_path, channels: str):
+    """check-config on the demo's configuration (its drills left out) with `channels`
+    appended to procedure.toml; the result, and `where(text)`: the file and line of the
+    first line holding `text`."""
     config = tmp_path / "config"
     shutil.copytree(demo_config(), config, ignore=shutil.ignore_patterns("drills.toml"))
     procedure = config / "procedure.toml"
     with procedure.open("a") as out:
-        out.write(CHANNELS)
+        out.write(channels)
     lines = procedure.read_text().splitlines()
 
     def where(text: str) -> str:
@@ -51,6 +56,11 @@ def test_a_secret_in_place_of_its_variable_is_refused_without_being_shown(tmp_pa
         timeout=60,
         env={**os.environ, "PYTHONPATH": os.getcwd()},
     )
+    return done, where
+
+
+def test_a_secret_in_place_of_its_variable_is_refused_without_being_shown(tmp_path):
+    done, where = check_config_with(tmp_path, CHANNELS)
     assert done.returncode == 2, done.stdout + done.stderr
     errors = done.stderr.splitlines()
     assert f"error: {where('url_env = ')}: channels[0].url_env: holds a URL where" in errors[0]
@@ -64,3 +74,57 @@ def test_a_secret_in_place_of_its_variable_is_refused_without_being_shown(tmp_pa
     assert TOKEN not in done.stdout + done.stderr
     assert "hooks.slack.com" not in done.stdout + done.stderr
     assert "Traceback" not in done.stderr
+
+
+HEADERS = """
+[[channels]]
+name = "status-page"
+kind = "webhook"
+url_env = "STATUS_HOOK_URL"
+headers = { "Bad Name" = "v", X-Note = "two\\nlines", X-Price = "5 €", X-Team = "web" }
+headers_env = { "X:Auth" = "STATUS_HOOK_AUTH" }
+"""
+
+
+def test_headers_no_http_request_can_carry_are_refused(tmp_path):
+    """Each was accepted, then every attempt of every update failed before it left
+    ('Invalid header name', 'Invalid header value'), retried as if the network had."""
+    done, where = check_config_with(tmp_path, HEADERS)
+    assert done.returncode == 2, done.stdout + done.stderr
+    name = "is not an HTTP header name: letters, digits and - (no spaces or ':')"
+    value = (
+        "holds a line break, a control character or a character outside Latin-1, which an"
+        " HTTP header cannot carry (not shown: it may be a secret)"
+    )
+    assert done.stderr.splitlines() == [
+        f"error: {where('headers = ')}: channels[0].headers.Bad Name: 'Bad Name' {name}",
+        f"error: {where('headers_env')}: channels[0].headers_env.X:Auth: 'X:Auth' {name}",
+        f"error: {where('headers = ')}: channels[0].headers.X-Note: {value}",
+        f"error: {where('headers = ')}: channels[0].headers.X-Price: {value}",
+    ]
+
+
+async def test_a_header_from_the_environment_that_cannot_be_sent_is_tried_once(tmp_path):
+    from console.model.events import Kind
+    from tests.hooks import HookServer
+    from tests.test_notify_channels import conductor_for, finish, settings_with
+
+    channel = {
+        "name": "status",
+        "kind": "webhook",
+        "url_env": "STATUS_HOOK_URL",
+        "headers_env": {"Authorization": "STATUS_HOOK_AUTH"},
+        "backoff": 0,
+    }
+    with HookServer() as hooks:
+        conductor = conductor_for(settings_with([channel]), tmp_path)
+        conductor.notifier.environ = {
+            "STATUS_HOOK_URL": hooks.url + "/status",
+            "STATUS_HOOK_AUTH": "Bearer abc\r\nX-Injected: 1",
+        }
+        await conductor.run_step("communicate")
+        await finish(conductor)
+        assert hooks.received == []
+    [result] = [e.data for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT]
+    assert (result.ok, result.attempts) == (False, 1)
+    assert result.detail.startswith("not sent: Invalid header value")

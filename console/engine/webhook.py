@@ -59,11 +59,14 @@ def _post(
             retryable=exc.code == 429 or exc.code >= 500,
             retry_after=_retry_after(exc.headers.get("Retry-After", "") if exc.headers else ""),
         )
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
             return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
         return WebhookResult(False, None, str(reason), retryable=True)
+    except ValueError as exc:  # a request that cannot be made (a header value from the
+        # environment with a line break): the same on every attempt, so none is retried
+        return WebhookResult(False, None, f"not sent: {exc}")
 
 
 def _retry_after(said: str) -> float | None:

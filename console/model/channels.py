@@ -68,6 +68,35 @@ def _strings(value: Any, where: Loc = ()) -> list[tuple[Loc, str]]:
     return []
 
 
+# What an HTTP request can carry: a header name is a token (RFC 9110), a value is
+# Latin-1 text without line breaks or control characters (http.client refuses the rest,
+# and the send then failed on every attempt).
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e\xa0-\xff]*")
+
+
+def _header_problems(headers: dict[str, str], named: dict[str, str]) -> list[tuple[Loc, str]]:
+    found: list[tuple[Loc, str]] = [
+        (
+            (key, name),
+            f"{name!r} is not an HTTP header name: letters, digits and - (no spaces or ':')",
+        )
+        for key, table in (("headers", headers), ("headers_env", named))
+        for name in table
+        if not HEADER_NAME.fullmatch(name)
+    ]
+    found += [
+        (
+            ("headers", name),
+            "holds a line break, a control character or a character outside Latin-1, which"
+            " an HTTP header cannot carry (not shown: it may be a secret)",
+        )
+        for name, value in headers.items()
+        if not HEADER_VALUE.fullmatch(value)
+    ]
+    return found
+
+
 class MissingSecret(Exception):
     """A channel names an environment variable that is not set."""
 
@@ -151,6 +180,7 @@ class Channel(Strict):
             for where, text in _strings(self.body)
             for p in template_problems(text, names)
         ]
+        located += _header_problems(self.headers, self.headers_env)
         if located:
             raise located_error("Channel", located)
         both = sorted(set(self.headers) & set(self.headers_env))
