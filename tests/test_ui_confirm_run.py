@@ -216,4 +216,4 @@ async def test_a_host_whose_commands_differ_is_counted_apart(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _confirm(pilot)
         said = " ".join(_sends_line(screen).split())
-        assert said.startswith("It sends, rendered for db-1 (the same on 1 of 2 hosts; p on"), said
+        assert said.startswith("It sends, rendered for db-1 (only db-1 gets exactly this; p on")

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import OptionList, Static
 
 from console.engine.conductor import Conductor
 from console.model.events import Kind
 from console.model.state import StepStatus
+from console.ui.screens.close import CloseDialog
 from console.ui.screens.confirm_run import NotifyDialog
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
@@ -24,15 +26,23 @@ from tests.test_notify_channels import settings_with
 from tests.test_ui_support import build_app, demo_settings, open_incident, until
 
 
-async def send_status_update(pilot: Pilot) -> Conductor:
-    """Open an incident, and send its status update with the message as shown."""
+async def update_dialog(pilot: Pilot, drawn: bool = True) -> Widget:
+    """Open an incident and its status update's dialog (`drawn`: once drawn): the dialog."""
     await open_incident(pilot)
     app = pilot.app
     app.screen.select_step("communicate")
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
+    if drawn:
+        await pilot.pause(0.2)
+    return app.screen.query_one("#notify-dialog")
+
+
+async def send_status_update(pilot: Pilot) -> Conductor:
+    """Open an incident, and send its status update with the message as shown."""
+    await update_dialog(pilot, drawn=False)
     await pilot.press("enter")
-    return app.conductor
+    return pilot.app.conductor
 
 
 async def when_retried(pilot: Pilot) -> str:
@@ -398,12 +408,7 @@ async def test_a_long_update_command_is_shown_whole_before_it_is_sent_at_80x24(
     command = f"echo {{{{message}}}} | tee -a {log} | logger -t rollback-console -p local0.notice"
     app = build_app(settings_with([], command=command), tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.screen.select_step("communicate")
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, NotifyDialog))
-        await pilot.pause(0.2)
-        dialog = app.screen.query_one("#notify-dialog")
+        dialog = await update_dialog(pilot)
         [target] = dialog.query(".target")
         on_screen = [target.render_line(y).text for y in range(target.size.height)]
         assert target.size.height > 1, on_screen  # longer than the dialog is wide
@@ -413,3 +418,47 @@ async def test_a_long_update_command_is_shown_whole_before_it_is_sent_at_80x24(
         assert not any("…" in line for line in on_screen), on_screen
         for widget in [target, dialog.query_one(".dialog-hint")]:
             assert dialog.content_region.contains_region(widget.region), widget
+
+
+async def test_a_channel_that_cannot_send_says_so_before_the_update_is_sent(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Seen at 80x24 on a README fleet: the dialog read "→ incidents: Slack incoming
+    webhook ($SLACK_WEBHOOK_URL)", unset, and NOT DELIVERED came only once sent. It says,
+    whole, that the channel will not send, and why; the others as before. The close then
+    says so too, with the steps not done."""
+    monkeypatch.delenv("RC_UNSET_HOOK", raising=False)
+    with HookServer() as hooks:
+        channels = [
+            {"name": "incidents", "kind": "slack", "url_env": "RC_UNSET_HOOK"},
+            {"name": "status", "kind": "webhook", "url": hooks.on("/status", OK)},
+        ]
+        app = build_app(settings_with(channels), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await update_dialog(pilot)
+            targets = list(dialog.query(".target"))
+            lines = [" ".join(str(t.render()).split()) for t in targets]
+            assert lines == [
+                "incidents: Slack incoming webhook: NOT SENT, $RC_UNSET_HOOK not set in this"
+                " console",
+                "status: webhook (secret in the configuration)",
+            ], lines
+            assert targets[0].has_class("-whole"), targets[0].classes
+            for widget in [*targets, dialog.query_one(".dialog-hint")]:
+                assert dialog.content_region.contains_region(widget.region), widget
+            await pilot.press("enter")
+            conductor = app.conductor
+            await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+            await conductor.notifier.drain()
+            # The close said "Nothing more is needed" (of the outcome, it meant) with the
+            # update never delivered and the steps after it not done: it names them first.
+            await pilot.press("f7")
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            await pilot.pause(0.2)
+            close = app.screen.query_one("#close-dialog")
+            text = " ".join(str(close.query_one(".dialog-text").render()).split())
+            assert text.endswith("NOT DELIVERED: the last status update on incidents."), text
+            assert " Not done: steps " in text, text
+            for widget in [close.query_one(".dialog-text"), close.query_one(".dialog-hint")]:
+                assert close.content_region.contains_region(widget.region), widget
+            conductor.recorder.close()

@@ -3,11 +3,11 @@ a command as it will run on the jump host."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from console.engine.payloads import Update
 from console.model.channels import Channel
-from console.model.notify_kinds import ChannelKind
+from console.model.notify_kinds import NOT_SENT, ChannelKind
 from console.model.templates import ParameterError, render
 
 WHERE = {
@@ -28,11 +28,22 @@ def target_of(channel: Channel) -> str:
 MESSAGE_MARK = "‹message›"  # where a command channel puts the message, before it is final
 
 
-def shown_target(channel: Channel, update: Update, mask: Callable[[str], str]) -> str:
+def shown_target(
+    channel: Channel, update: Update, mask: Callable[[str], str], environ: Mapping[str, str]
+) -> str:
     """Where `channel` sends `update`, as the commander confirms it: a command as it will
     run, every placeholder rendered but `{{message}}` (the message, still to be edited:
-    `‹message›`), masked as the journal masks it; a webhook as `target_of` says it."""
+    `‹message›`), masked as the journal masks it; a webhook as `target_of` says it, and
+    that it will not be sent when a variable it needs is not set in `environ` (seen: the
+    dialog named $SLACK_WEBHOOK_URL, unset, and said NOT DELIVERED only once sent)."""
     if channel.kind is not ChannelKind.COMMAND:
+        unset = channel.unset(environ)
+        bad = channel.bad_url(environ)
+        if unset:
+            names = ", ".join(f"${name}" for name in unset)
+            return f"{WHERE[channel.kind]}{NOT_SENT}{names} not set in this console"
+        if bad:
+            return f"{WHERE[channel.kind]}{NOT_SENT}${bad} is not an http(s) URL"
         return target_of(channel)
     try:
         command = render(channel.command or "", {**update.values(), "message": MESSAGE_MARK})

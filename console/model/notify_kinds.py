@@ -18,6 +18,10 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+# A channel that cannot send, as the commander confirms a status update (`NOT SENT, $X
+# not set in this console`): the dialog shows that line whole, never cut.
+NOT_SENT = ": NOT SENT, "
+
 # The severity of a declaration, by trigger: what is broken for users or data pages loudest.
 TRIGGER_SEVERITY = {
     TriggerKind.ERROR_THRESHOLD: Severity.CRITICAL,

@@ -117,7 +117,8 @@ class Stepping:
 
             mask = notifier.recorder.redactor.text
             targets = [
-                f"{c.name}: {shown_target(c, update, mask)}" for c in notifier.channels_of(step)
+                f"{c.name}: {shown_target(c, update, mask, notifier.environ)}"
+                for c in notifier.channels_of(step)
             ]
 
             def send(message: str | None) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
 from console.model.kinds import done_by
+from console.model.loose_ends import loose_ends
 from console.model.outcome import (
     CHOSEN,
     ROLLED_BACK,
@@ -58,7 +59,7 @@ ASKS_FOR = {
 }
 # An outcome offered under another name than its title.
 SAID = {Outcome.REFUSED: "Refused at the precheck (nothing to do)"}
-NOTHING_ASKED = ("Nothing more is needed: the record shows it.", "")
+NOTHING_ASKED = ("This outcome needs nothing more: the record shows it.", "")
 NOTHING_CHOSEN = ("Choose how it ended (↑ ↓ then Space).", "")
 
 
@@ -101,6 +102,8 @@ class CloseDialog(ModalScreen[None]):
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         # what stays held, said: the dialog still fits 24 rows, its refusal too
         extra += " -unknown" if self.unknown() else ""
+        if not self.unknown() and loose_ends(self.app.settings.procedure, self.app.conductor.state):
+            extra += " -loose"
         with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
             yield Static(visible(self.said()), classes="dialog-text", markup=False)
@@ -144,9 +147,11 @@ class CloseDialog(ModalScreen[None]):
         assert conductor is not None
         unknown = self.unknown()
         if not unknown:
+            left = loose_ends(self.app.settings.procedure, conductor.state)
             return (
                 "How did it end? The close records the end time and releases the locks;"
                 " the form can still be filled afterwards, as amendments."
+                + (f" {left}" if left else "")
             )
         kept = conductor.closing.kept_at_close(unknown)
         lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
@@ -192,7 +197,7 @@ class CloseDialog(ModalScreen[None]):
         ask, placeholder = asked or ASKS.get(
             need or "", NOTHING_ASKED if outcome else NOTHING_CHOSEN
         )
-        # "Nothing more is needed" only when the record does show it: else why not, at once.
+        # "needs nothing more" only when the record does show it: else why not, at once.
         conductor = self.app.conductor
         unproven = (
             conductor.closing.unproven() if conductor and outcome is Outcome.ROLLED_BACK else ""

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
+from console.model.notify_kinds import NOT_SENT
 from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
@@ -54,15 +55,19 @@ def _hosts(hosts: list[str]) -> str:
 
 def _sends(per_host: dict[str, Commands], preview: str) -> str:
     """Whether every host gets what is shown: `It sends the same to each of the 3 hosts`,
-    else how many get the first host's commands, and where the others are shown."""
+    else how many get the first host's commands (only it), and where the others are shown."""
     if len(per_host) == 1:
         return "It sends"
     hosts, _ = alike(per_host)[0]
     if len(hosts) == len(per_host):
         return f"It sends the same to each of the {len(hosts)} hosts"
+    rest = len(per_host) - len(hosts)
+    others = f"{preview} on the checklist shows the other {'host' if rest == 1 else rest}"
+    if len(hosts) == 1:  # seen: "the same on 1 of 3 hosts", each host in its own workdir
+        return f"It sends, rendered for {hosts[0]} (only {hosts[0]} gets exactly this; {others})"
     return (
-        f"It sends, rendered for {hosts[0]} (the same on {len(hosts)} of"
-        f" {len(per_host)} hosts; {preview} on the checklist shows the others)"
+        f"It sends, rendered for {hosts[0]} (the same on {len(hosts)} of {len(per_host)}"
+        f" hosts; {others})"
     )
 
 
@@ -291,8 +296,9 @@ class NotifyDialog(ModalScreen[str | None]):
                 yield Static("To:")
                 for target in shown:
                     # a command goes on under its own start, whole: nothing is sent that was
-                    # not seen; a webhook's line is cut with … at the dialog's width
-                    whole = RUNS in target
+                    # not seen, and so does a channel that cannot send (why, whole); a
+                    # webhook's line is cut with … at the dialog's width
+                    whole = RUNS in target or NOT_SENT in target
                     with Horizontal(classes="target-row"):
                         yield Static("→", classes="arrow")
                         yield Static(

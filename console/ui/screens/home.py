@@ -34,6 +34,17 @@ NO_PROBES = "None configured: [[systems.probes]] in inventory.toml watch each sy
 NO_DRILLS = "No drills yet: [[schedule]] in drills.toml sets a cadence; {key} opens drills."
 
 
+class IncidentsBox(Vertical):
+    """The incidents' box: its titles are cut for its width, and again when that changes
+    without the screen's (the home body's scrollbar, there or not as the first frames
+    settle: the Title column was 2 cells wider or not, from one run to the next)."""
+
+    def on_resize(self) -> None:
+        screen = self.screen
+        if isinstance(screen, HomeScreen):
+            screen.call_after_refresh(screen.refit_incidents)
+
+
 def _strategies(names: list[str]) -> str:
     if len(names) <= 2:
         return ", ".join(names) or "–"
@@ -90,7 +101,7 @@ class HomeScreen(Screen):
                     yield Label("Systems", classes="section-title")
                     yield DataTable(id="systems", cursor_type="row", zebra_stripes=True)
             with Horizontal(id="home-bottom"):
-                with Vertical(id="incidents-box"):
+                with IncidentsBox(id="incidents-box"):
                     yield Label("Incidents on this jump host", classes="section-title")
                     yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
                     yield Label("", id="no-incidents", classes="muted")
@@ -121,7 +132,7 @@ class HomeScreen(Screen):
         self.refresh_incidents()
         self.refresh_watch()
         self.set_interval(0.5, self._tick)
-        self.call_after_refresh(self._refit)  # its first width was guessed before layout
+        self.call_after_refresh(self.refit_incidents)  # its first width was guessed before layout
         # Focus scrolls its table into view: the top (what to press first) stays shown.
         body = self.query_one("#home-body", VerticalScroll)
         self.call_after_refresh(body.scroll_home, animate=False)
@@ -129,10 +140,7 @@ class HomeScreen(Screen):
     _shown = False
     _fitted = 0  # the incidents box's width the titles were cut for
 
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._refit)
-
-    def _refit(self) -> None:
+    def refit_incidents(self) -> None:
         """Cut the titles again once the table's own width is known, or has changed (at
         120 columns it shares the row with the drill schedule: the outcome went off)."""
         width = self.query_one("#incidents-box").content_size.width
@@ -192,7 +200,7 @@ class HomeScreen(Screen):
         found = self.app.engine.incidents()
         self._found = {str(s.path): s for s in found}
         # Not laid out yet as it mounts: the screen's width less the home body's margins
-        # (`_refit` cuts again once laid out).
+        # (`refit_incidents` cuts again once laid out).
         box = self.query_one("#incidents-box").content_size.width
         self._fitted = box
         width = box or self.app.size.width - HOME_MARGINS
