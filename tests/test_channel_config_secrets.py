@@ -128,3 +128,13 @@ async def test_a_header_from_the_environment_that_cannot_be_sent_is_tried_once(t
     [result] = [e.data for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT]
     assert (result.ok, result.attempts) == (False, 1)
     assert result.detail.startswith("not sent: Invalid header value")
+
+
+def test_a_backoff_longer_than_any_wait_is_refused(tmp_path):
+    """`backoff = 300` was accepted (up to 300), and every wait was then cut to 60 s."""
+    channels = '\n[[channels]]\nname = "x"\nkind = "command"\ncommand = "true"\nbackoff = 300\n'
+    done, where = check_config_with(tmp_path, channels)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: {where('backoff')}: channels[0].backoff: Input should be less than or equal to 60"
+    ]

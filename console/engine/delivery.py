@@ -11,12 +11,11 @@ from typing import Any
 
 from console.engine.notify import run_local
 from console.engine.webhook import WebhookResult, post_json
-from console.model.channels import Channel, MissingSecret
+from console.model.channels import MAX_DELAY, Channel, MissingSecret
 from console.model.notify_kinds import ChannelKind
 from console.model.visible import clip, visible
 
 log = logging.getLogger(__name__)
-MAX_DELAY = 60.0  # seconds between two attempts, whatever the server asks
 ANSWER_CHARS = 200  # of a failed command's last line, in its detail
 
 

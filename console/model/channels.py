@@ -17,6 +17,8 @@ from console.model.problems import Loc, located_error
 from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import template_problems
 
+# The longest wait between two attempts, whatever the backoff or the server asks.
+MAX_DELAY = 60.0
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 URL = r"^https?://\S+$"
@@ -146,8 +148,8 @@ class Channel(Strict):
     backoff: float = Field(
         default=2.0,
         ge=0,
-        le=300,
-        description="seconds before the first retry, then doubled",
+        le=MAX_DELAY,  # every wait is cut to it: more would be a promise not kept
+        description="seconds before the first retry, then doubled (each wait at most 60)",
         strict=True,
     )
     drills: bool | None = Field(
