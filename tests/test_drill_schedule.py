@@ -253,11 +253,19 @@ def test_the_gates_exit_codes(demo_state, capsys):
     assert gate_code(settings, ["web"], NOW) == 1
     out = capsys.readouterr().out
     assert "last web-release FAILED 2026-05-20 11:00 UTC" in out and "gate CLOSED: web" in out
+    # a pass within the window, then the failure: the latest drill found it broken
     write_drill(demo_state, "good", "web-release", NOW - timedelta(hours=3), passed=True)
+    assert gate_code(settings, ["web"], NOW) == 1
+    out = capsys.readouterr().out
+    assert (
+        "the last web-release drill FAILED 2026-05-20 11:00 UTC: the one that passed"
+        " 2026-05-20 09:00 UTC no longer counts"
+    ) in out and "gate CLOSED: web" in out
+    write_drill(demo_state, "again", "web-release", NOW - timedelta(minutes=30), passed=True)
     assert gate_code(settings, ["web"], NOW) == 0
     out = capsys.readouterr().out
-    assert "valid until 2026-05-21 09:00 UTC" in out and "gate open: web" in out
-    assert gate_code(settings, ["web"], NOW + timedelta(hours=22)) == 1  # the window closed
+    assert "valid until 2026-05-21 11:30 UTC" in out and "gate open: web" in out
+    assert gate_code(settings, ["web"], NOW + timedelta(hours=24)) == 1  # the window closed
 
 
 def test_the_gate_refuses_what_it_cannot_judge(demo_state, capsys):

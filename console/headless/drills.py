@@ -38,6 +38,7 @@ from console.model.drill_schedule import (
     SystemCadence,
     due_scenarios,
     gate,
+    next_due,
     schedule_status,
 )
 from console.model.drills import Scenario
@@ -248,6 +249,12 @@ def _gate_line(s: SystemCadence) -> str:
             f" valid until {s.next_due:{when}}"
         )
     last = s.last
+    passed = s.last_passed
+    if last is not None and not last.passed and passed and last.at < next_due(s.entry, passed.at):
+        return (
+            f"{head} the last {s.entry.scenario} drill FAILED {last.at:{when}}: the one that"
+            f" passed {passed.at:{when}} no longer counts ({last.journal})"
+        )
     seen = ""
     if last is not None:
         seen = f"; last {s.entry.scenario} {'passed' if last.passed else 'FAILED'} {last.at:{when}}"

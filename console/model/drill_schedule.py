@@ -97,8 +97,8 @@ def notice(entry: ScheduleEntry) -> timedelta:
 
 
 def standing_of(entry: ScheduleEntry, due: datetime | None, now: datetime) -> Standing:
-    """before-deploy is DUE whenever no passing drill is valid (it is needed only before a
-    deployment, so never OVERDUE); the others are DUE within their notice, OVERDUE
+    """before-deploy is DUE whenever no passing drill is valid, or the latest failed (it
+    is needed only before a deployment, so never OVERDUE); the others are DUE within their notice, OVERDUE
     after the date, and OVERDUE when never passed."""
     if entry.cadence is Cadence.BEFORE_DEPLOY:
         return Standing.OK if due is not None and now < due else Standing.DUE
@@ -117,6 +117,8 @@ def system_cadence(
     last = mine[-1] if mine else None
     passed = next((r for r in reversed(mine) if r.passed), None)
     due = next_due(entry, passed.at) if passed else None
+    if entry.cadence is Cadence.BEFORE_DEPLOY and last is not None and not last.passed:
+        due = None  # a deployment waits on the latest drill: a pass before it no longer holds
     return SystemCadence(system, entry, last, passed, due, standing_of(entry, due, now))
 
 

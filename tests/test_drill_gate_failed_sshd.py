@@ -1,0 +1,43 @@
+"""The pre-deployment gate after a drill that failed (real sshd, the README's CI command):
+a drill passed, then the same scenario failed (the release it rolls back to turned bad),
+and `drill --gate` still opened on the earlier pass, within its window: the pipeline would
+deploy over a rollback just found broken. Now the latest drill must have passed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.test_drills_sshd import staging_fleet
+
+pytestmark = pytest.mark.sshd
+
+
+def test_the_gate_closes_after_a_failed_drill_until_one_passes_again(sshd_server, tmp_path):
+    fleet = staging_fleet(sshd_server, tmp_path)
+    passed = fleet.cli("drill", "--gate", "--systems", "app", "--run")
+    assert passed.returncode == 0 and "gate open: app" in passed.stdout, passed.stdout
+
+    for sandbox in fleet.sandboxes.values():  # the good release breaks
+        (sandbox / "releases" / "1.0" / "health").write_text("bad\n")
+    failed = fleet.cli("drill")
+    assert failed.returncode == 1 and "DRILL bad-release: FAILED" in failed.stdout
+
+    gate = fleet.cli("drill", "--gate", "--systems", "app")
+    assert gate.returncode == 1, gate.stdout + gate.stderr
+    line, closed = gate.stdout.splitlines()
+    assert line.startswith("app before-deploy (12 h): the last bad-release drill FAILED "), line
+    assert "the one that passed " in line and "no longer counts" in line, line
+    assert closed == "gate CLOSED: app"
+    status = fleet.cli("drill", "--status", "--json")
+    [row] = json.loads(status.stdout)["status"]
+    assert (row["standing"], row["result"]) == ("DUE", "failed"), row
+
+    # --run drills it again: still broken, still closed; fixed, it opens
+    assert fleet.cli("drill", "--gate", "--systems", "app", "--run").returncode == 1
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "releases" / "1.0" / "health").write_text("ok\n")
+    again = fleet.cli("drill", "--gate", "--systems", "app", "--run")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "DRILL bad-release: PASSED" in again.stdout and "gate open: app" in again.stdout
