@@ -169,12 +169,17 @@ replaced="$pgdata.replaced-"{{incident}}
 undone="$pgdata.undone-"{{incident}}
 state="$pgdata.rollback-"{{incident}}
 running() { "$bin/pg_ctl" -D "$pgdata" status >/dev/null 2>&1; }
+# Where the server logs: pg_ctl's -l here, else wherever the `start` command sends it
+# (pg_ctlcluster: /var/log/postgresql), which this script cannot read.
+if [ {{start}} = pg_ctl ]; then serverlog="$state.log"; logs="the server logs to $state.log"
+else serverlog=; logs="the server logs where the start command sends it"; fi
+log_tail() { if [ -n "$serverlog" ]; then echo "$1; its log ends:" >&2; tail -n 20 "$serverlog" >&2; else echo "$1 ($logs)" >&2; fi; }
 start() {
   if [ {{start}} = pg_ctl ]; then
     "$bin/pg_ctl" -D "$pgdata" -l "$state.log" -w -t {{wait_seconds}} start >/dev/null
   else
-    sh -c {{start}}
-  fi || { echo "the cluster did not start; its log ends:" >&2; tail -n 20 "$state.log" >&2; return 1; }
+    sh -c {{start}} || { log_tail "the cluster did not start: the start command '"{{start}}"' exited $?"; return 1; }
+  fi || { log_tail "the cluster did not start"; return 1; }
 }
 stop() {
   if [ {{stop}} = pg_ctl ]; then

@@ -130,7 +130,7 @@ way_back() { echo "recovery failed: $1; the data directory from before is kept a
 start || way_back "the cluster did not start"
 i=0
 until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster state: *in production'; do
-  running || { echo "the server stopped during recovery; its log ends:" >&2; tail -n 20 "$state.log" >&2; way_back "the server stopped (its log is above)"; }
+  running || { log_tail "the server stopped during recovery"; way_back "the server stopped during recovery ($logs)"; }
   i=$((i + 1))
   [ "$i" -lt {{wait_seconds}} ] || way_back "still recovering after "{{wait_seconds}}" s"
   sleep 1
@@ -168,8 +168,8 @@ if [ -e "$pgdata/recovery.signal" ]; then
   # state of the cluster it was taken from ("in production"), not this one's.
   if [ "$at" = "in production" ]; then at="at its start, the backup's first WAL not read yet"; fi
   if running; then
-    tail -n 3 "$state.log" >&2 2>/dev/null
-    echo "the cluster is still recovering ($at; the server logs to $state.log)" >&2
+    test -z "$serverlog" || tail -n 3 "$serverlog" >&2 2>/dev/null
+    echo "the cluster is still recovering ($at; $logs)" >&2
 """
         + f"    exit {STILL_UNDER_WAY}\n"
         + """\
@@ -242,10 +242,14 @@ while [ -e "$undone" ]; do
 done
 if running; then stop || exit 1; fi
 if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || exit 1; fi
-mv "$replaced" "$pgdata" || exit 1
+mv "$replaced" "$pgdata" || { echo "undo stopped halfway: the restored data directory is kept at $undone, the one from before is still at $replaced: move it to $pgdata" >&2; exit 1; }
 echo "restored to the data directory from before this incident's restore; the restored one is kept at $undone"
+# The last line a failure from here prints: where the data is, which the document keeps.
+back() { echo "the data directory from before this incident's restore is back in $pgdata (the restored one is kept at $undone), but $1" >&2; exit 1; }
 if [ "$(sed -n 's/^was_running=//p' "$state" 2>/dev/null)" = 1 ]; then
-  start && ready && integrity after || exit 1
+  start || back "the cluster did not start ($logs): start it, then check its data"
+  ready || back "it accepts no connections: check the server, then its data"
+  integrity after || back "its data could not be read after the undo"
 else
   echo "the cluster was not running before: left stopped"
   echo "integrity stage=after"
