@@ -33,7 +33,9 @@ STRATEGIES = {
 }
 
 
-def procedure(url: str) -> dict:
+def procedure(url: str, **communicate) -> dict:
+    """A checklist whose execution restores, then posts to one webhook (`communicate`:
+    more of that step's keys)."""
     return {
         "name": "Release rollback",
         "phases": [
@@ -49,7 +51,8 @@ def procedure(url: str) -> dict:
                         "message": "{{incident}}: {{summary}}",
                         "channels": ["status-page"],
                         "required": True,
-                    },
+                    }
+                    | communicate,
                 ],
             },
             {

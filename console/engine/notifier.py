@@ -159,10 +159,14 @@ class Notifier:
         update: Update,
         repeat: int = 0,
         cut: set[asyncio.Future[tuple[bool, str]]] | None = None,
+        final: bool = False,
     ) -> list[tuple[bool, str]]:
         """Each channel's (delivered, what it said); `cut`: where the sends are kept
-        while they run, for `cut_step_sends` to stop."""
-        sends = [asyncio.ensure_future(self._send(c, step, update, repeat)) for c in channels]
+        while they run, for `cut_step_sends` to stop; `final`: the close's update, which
+        the close does not stop."""
+        sends = [
+            asyncio.ensure_future(self._send(c, step, update, repeat, final)) for c in channels
+        ]
         if cut is not None:
             cut.update(sends)
         try:
@@ -195,7 +199,7 @@ class Notifier:
         return f"no answer yet when the step was aborted ({self.step_cut}): it may have arrived"
 
     async def _send(
-        self, channel: Channel, step: Step, update: Update, repeat: int
+        self, channel: Channel, step: Step, update: Update, repeat: int, final: bool = False
     ) -> tuple[bool, str]:
         if update.drill and not channel.in_drills:
             return True, f"{channel.name}: not sent during a drill (drills = true sends it)"
@@ -211,6 +215,7 @@ class Notifier:
             update.severity,
             repeat=repeat,
             required=step.required,
+            final=final,
         )
         return delivery.ok, f"{channel.name}: {delivery.detail}"
 
@@ -248,6 +253,7 @@ class Notifier:
         repeat: int = 0,
         required: bool = False,
         lifecycle: str | None = None,
+        final: bool = False,
     ) -> Delivery:
         """Journal what is sent (secrets are added only on the way out), deliver, journal
         the outcome."""
@@ -277,12 +283,14 @@ class Notifier:
                     outgoing,
                     self.environ,
                     retrying=self._retrying(sent.seq, channel),
-                    give_up=lambda: (self.repeats_cut if repeat else None) or self.step_cut,
+                    give_up=lambda: (
+                        (self.repeats_cut if repeat and not final else None) or self.step_cut
+                    ),
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
             if self.interrupted:
                 why = f"no answer yet when it was {self.interrupted}"
-            elif repeat and self.repeats_cut:
+            elif repeat and self.repeats_cut and not final:
                 why = f"no answer yet when {self.repeats_cut}: it may have arrived"
             elif self.step_cut:
                 why = self._cut_words()

@@ -1,6 +1,8 @@
 """Status updates again every N minutes while the incident is open: a notify step with
 `every` repeats its update on its channels until the close (or an interrupt), counting
-each period from the start of the update before it, as a resume counts them."""
+each period from the start of the update before it, as a resume counts them. The close
+is their last update: the channels that heard them hear how it ended (PagerDuty hears
+it as its own resolve or trigger)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from console.model.events import Kind
+from console.model.events import Event, Kind
+from console.model.notify_kinds import ChannelKind
+from console.model.payloads import IncidentClosed
 from console.model.procedure import Step, StepKind
 from console.model.status import StepStatus
 
@@ -26,10 +30,45 @@ class Repeats:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # between updates
         self.cut: str | None = None  # why periodic updates were stopped mid-send
+        self._closing: list[asyncio.Task[None]] = []  # the close's update, once closed
+        if any(s.every for s in notifier.settings.procedure.steps):
+            notifier.recorder.subscribe(self._on_event)
 
     @property
     def tasks(self) -> list[asyncio.Task[None]]:
-        return list(self._tasks.values())
+        return [*self._tasks.values(), *self._closing]
+
+    def _on_event(self, event: Event) -> None:
+        """The incident closed: each step still repeating sends its last update, saying
+        how it ended, on its channels but PagerDuty (it follows the close itself)."""
+        if event.kind != Kind.INCIDENT_CLOSED or not self._tasks:
+            return
+        closed = event.data if isinstance(event.data, IncidentClosed) else None
+        said = (closed and closed.label) or self.notifier.state.outcome or "closed"
+        steps = {s.id: s for s in self.notifier.settings.procedure.steps}
+        for step_id, task in list(self._tasks.items()):
+            task.cancel()
+            del self._tasks[step_id]
+            loop = asyncio.get_running_loop()
+            self._closing.append(loop.create_task(self._last(steps[step_id], said)))
+
+    async def _last(self, step: Step, said: str) -> None:
+        notifier = self.notifier
+        channels = [c for c in notifier.channels_of(step) if c.kind is not ChannelKind.PAGERDUTY]
+        if not channels:
+            return
+        incident = notifier.state.incident_id or ""
+        update = notifier.compose(step, f"{incident} closed: {said}")
+        await notifier.send_all(step, channels, update, repeat=self._count(step) + 1, final=True)
+
+    def _count(self, step: Step) -> int:
+        """The number of the step's last periodic update on record."""
+        done = [
+            n.get("repeat", 0)
+            for n in self.notifier.state.notifications
+            if n.get("step") == step.id
+        ]
+        return max(done, default=0)
 
     def start(self, step: Step, seconds: float, first: float | None = None) -> None:
         """Send the step's update every `seconds` (the first after `first`) until the close."""
@@ -53,10 +92,7 @@ class Repeats:
         """Every `seconds` from the start of the last update, as a resume counts them: a
         channel that takes its retries to answer does not push the next update later."""
         notifier = self.notifier
-        done = [
-            n.get("repeat", 0) for n in notifier.state.notifications if n.get("step") == step.id
-        ]
-        count = max(done, default=0)
+        count = self._count(step)
         await self.sleep(first)
         while not notifier.state.outcome:
             count += 1
@@ -91,10 +127,13 @@ class Repeats:
             self.start(step, step.every * 60, first=max(0.0, (due - now).total_seconds()))
 
     async def drain(self) -> None:
-        """Stop repeating, and wait for each repeat's send to be journalled as cut."""
-        tasks = self.tasks
+        """Stop repeating, and wait for each repeat's send to be journalled as cut; wait
+        for the close's update (bounded by its channels' retries)."""
+        tasks = list(self._tasks.values())
         self._tasks.clear()
         for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        while pending := [t for t in self._closing if not t.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,53 @@
+"""The close is the last status update: a headless `run` on a real OpenSSH fleet whose
+"Communicate status" repeats (`every`) posts its update, closes, and the webhook then hears
+how the incident ended, once, before `run` exits. Seen on a README fleet: Slack heard an
+update every N minutes, then nothing, and could not tell a close from a console that died
+(only PagerDuty followed the incident to its close)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import Fleet, write_fleet
+from tests.hooks import Hooks, HookServer
+from tests.test_channel_headers_sshd import STRATEGIES, procedure
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def hooks():
+    with HookServer() as server:
+        yield server
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:
+    files = {
+        "strategies.toml": STRATEGIES,
+        "procedure.toml": procedure(hooks.url + "/status", every=15),
+    }
+    return write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
+
+
+def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: Hooks):
+    done = fleet.cli(
+        "run",
+        *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
+        *("--reason", "checkout broken", "--yes", "--outcome", "unverified:no probes here"),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # closed NOT VERIFIED: no probes
+    updates = [r.body["message"] for r in hooks.at("/status")]
+    journal = next(fleet.state.rglob("journal.jsonl"))
+    incident = journal.parent.name
+    [closed] = [e for e in read_journal(journal).events if e.kind == Kind.INCIDENT_CLOSED]
+    assert len(updates) == 2, updates
+    assert "checkout broken" in updates[0] and "closed" not in updates[0]
+    assert updates[1] == f"{incident} closed: {closed.data.label}"
+    assert "rolled back, not verified" in updates[1]
+    assert "status update #2 via status-page: delivered — HTTP 200" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith(f"{incident}: ")
