@@ -13,20 +13,14 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests.cli_fleet import Fleet, write_fleet
-from tests.hooks import Hooks, HookServer
-from tests.test_channel_headers_sshd import STRATEGIES, procedure
+from tests.hooks import Hooks
+from tests.test_channel_headers_sshd import STRATEGIES, hooks, procedure  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
 
 @pytest.fixture
-def hooks():
-    with HookServer() as server:
-        yield server
-
-
-@pytest.fixture
-def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:
+def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:  # noqa: F811
     files = {
         "strategies.toml": STRATEGIES,
         "procedure.toml": procedure(hooks.url + "/status", every=15),
@@ -34,7 +28,7 @@ def fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:
     return write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
 
 
-def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: Hooks):
+def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: Hooks):  # noqa: F811
     done = fleet.cli(
         "run",
         *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
