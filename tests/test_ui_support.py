@@ -190,15 +190,21 @@ def _run_on_hosts(conductor, step_id: str, results: dict[str, tuple[str, int, st
         record(Kind.COMMAND_RESULT, stage=stage, final=True, **result, **where)
 
 
-def populated(settings: Settings, root: Path):
-    """An incident half way through the restore step, recorded with a fixed clock."""
+def under_way(settings: Settings, root: Path, incident_id: str | None = None):
+    """An incident on web, version-rollback, its first two manual steps confirmed."""
     engine = build_engine(settings, root)
-    conductor = engine.new_incident("Checkout errors after 2.4.1", incident_id=INCIDENT_ID)
+    conductor = engine.new_incident("Checkout errors after 2.4.1", incident_id=incident_id)
     conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout fails for 30% of users")
     conductor.select(["web"])
     conductor.choose_strategy("version-rollback", {})
     conductor.confirm("open-bridge")
     conductor.confirm("stop-traffic-shift")
+    return engine, conductor
+
+
+def populated(settings: Settings, root: Path):
+    """An incident half way through the restore step, recorded with a fixed clock."""
+    engine, conductor = under_way(settings, root, INCIDENT_ID)
     ok = ("run", 0, "error_rate=0.31")
     for step_id in ("capture-evidence", "assess-state"):
         _run_on_hosts(conductor, step_id, {h: ok for h in ("web-1", "web-2", "web-3")})

@@ -22,11 +22,9 @@ from console.engine.run_plan import HostOutcome, RunPlan
 from console.engine.ssh import Target, targets_for
 from console.engine.supervisor import ATTEMPT_TAG, find_command, stop_command
 from console.model.events import Kind
-from console.model.kinds import is_health
-from console.model.procedure import StepKind
+from console.model.kinds import is_health, no_verify
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
-from console.model.step_state import undoes
 from console.model.templates import RenderedCommand
 
 if TYPE_CHECKING:
@@ -168,15 +166,9 @@ def verify_commands(
     """Per host, the step's verify as (stage, command), for the hosts given, rendered as
     V sends it (the incident's strategy and parameters, the stage its attempt stopped
     in); or why there is none."""
-    if step_id not in {s.id for s in settings.procedure.steps}:
-        return f"an {'undo' if undoes(step_id) else 'ad-hoc command'} has no verify command"
-    step = settings.procedure.step(step_id)
-    if step.kind is not StepKind.STRATEGY:
-        return f"a {step.kind} step has no verify command"
-    planned = plan_step(settings, state, step, hosts, None, secrets)
-    strategy = planned.strategy
-    if strategy is None or not strategy.commands.verify:
-        return f"strategy {strategy.name if strategy else '?'!r} has no verify command"
+    if why := no_verify(settings, state, step_id):
+        return why
+    planned = plan_step(settings, state, settings.procedure.step(step_id), hosts, None, secrets)
     runs = state.step(step_id).hosts
     found: dict[str, tuple[str, RenderedCommand]] = {}
     for target in planned.targets:

@@ -94,3 +94,22 @@ def done_by(settings: Settings, state: IncidentState, step: Step | None = None) 
     known = {s.name: s for s in settings.strategies}
     strategy = known.get((step.strategy if step else None) or state.strategy or "")
     return STRATEGY_KINDS[strategy.kind].done if strategy else "rolled back"
+
+
+def no_verify(settings: Settings, state: IncidentState, step_id: str) -> str:
+    """Why V has no verify to run on `step_id`'s unknown hosts (`a command step has no
+    verify command`): it then only asks whether the attempt still runs there. "" when the
+    step's strategy has a verify."""
+    from console.model.procedure import StepKind
+    from console.model.step_state import undoes
+
+    step = next((s for s in settings.procedure.steps if s.id == step_id), None)
+    if step is None:
+        return f"an {'undo' if undoes(step_id) else 'ad-hoc command'} has no verify command"
+    if step.kind is not StepKind.STRATEGY:
+        return f"a {step.kind} step has no verify command"
+    known = {s.name: s for s in settings.strategies}
+    strategy = known.get(step.strategy or state.strategy or "")
+    if strategy is None or not strategy.commands.verify:
+        return f"strategy {strategy.name if strategy else '?'!r} has no verify command"
+    return ""

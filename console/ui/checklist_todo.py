@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from console.model.kinds import done_by
+from console.model.kinds import done_by, no_verify
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
@@ -63,10 +63,10 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
         )
     if unknown := incident.state.step(current.id).unknown():  # Enter is refused
         hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
-        return (
-            f"Unknown on {hosts}: {key('resume.verify')} verifies {them(unknown)},"
-            f" {key('resume.retry')} retries only {them(unknown)}, then Enter"
-        )
+        verifies = f"{key('resume.verify')} verifies {them(unknown)}"
+        if no_verify(incident.settings, incident.state, current.id):
+            verifies = f"no verify: check by hand ({key('resume.verify')}: still running?)"
+        return f"Unknown on {hosts}: {verifies}, {key('resume.retry')} retries only {them(unknown)}, then Enter"
     return DO_WORDS[current.kind]
 
 

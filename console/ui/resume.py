@@ -17,7 +17,7 @@ from console.model.step_state import undoes
 from console.ui.collector import parked
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import import_incident_screens
-from console.ui.resume_record import Unknown, ended_by, unknown_hosts
+from console.ui.resume_record import Unknown, ended_by, no_verify_of, unknown_hosts
 
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
@@ -183,9 +183,14 @@ class Resuming:
         if unknown:
             hosts = ", ".join(u.host for u in unknown)
             verify, retry = self.app.key_label("resume.verify"), self.app.key_label("resume.retry")
+            first = f"verify ({verify}) before retrying ({retry})"
+            if why := no_verify_of(conductor.settings, conductor.state, unknown):
+                first = (
+                    f"{why}: check it by hand ({verify} says whether it still runs there)"
+                    f" before retrying ({retry})"
+                )
             self.app.notify(  # what to do first; how the console before ended, after
-                f"Outcome unknown on {hosts}: verify ({verify}) before retrying ({retry})."
-                + (f" {ended.strip()}" if ended else ""),
+                f"Outcome unknown on {hosts}: {first}." + (f" {ended.strip()}" if ended else ""),
                 title="Resumed",
                 severity="warning",
                 timeout=30 if ended else None,
@@ -379,7 +384,11 @@ class Resuming:
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")
         hosts = sorted({u.host for u in unknown})
         which = "those hosts" if hosts[1:] else "that host"
-        text.append(f" verify {them(hosts)} (the step's verify, {which} only) · ")
+        # No verify (a command step's): V only asks whether it still runs; R in sight at 80
+        if no_verify_of(conductor.settings, conductor.state, unknown):
+            text.append(" says if it still runs (no verify: check by hand) · ")
+        else:
+            text.append(f" verify {them(hosts)} (the step's verify, {which} only) · ")
         text.append(self.app.key_label("resume.retry"), style="bold")
         text.append(f" retry only {them(hosts)}")
         return text

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from console.model.events import Event, Kind
+from console.model.kinds import no_verify
 
 if TYPE_CHECKING:  # loaded with the first incident
     from console.journal.event_log import EventLog
+    from console.model.settings import Settings
     from console.model.state import IncidentState
 
 
@@ -70,3 +72,15 @@ def ended_by(events: EventLog) -> str | None:
         driver.feed(events[index])
     driver.last = events[last]
     return driver.ended()
+
+
+def no_verify_of(settings: Settings, state: IncidentState, unknown: list[Unknown]) -> str:
+    """Why none of the unknown hosts' steps has a verify to run (`a command step has no
+    verify command`), or "" when one has: V then only asks whether the attempt still
+    runs there (seen: the banner offered "the step's verify" of a command step)."""
+    reasons = set()
+    for step in dict.fromkeys(u.step for u in unknown):
+        if not (why := no_verify(settings, state, step)):
+            return ""
+        reasons.add(why)
+    return "; ".join(sorted(reasons))

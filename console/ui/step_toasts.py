@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from console.journal.describe import describe
 from console.model.events import Kind
+from console.model.kinds import no_verify
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
 from console.ui.widgets.plain import figures
@@ -62,6 +63,12 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
         app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")
     elif (st := app.conductor.state.step(step_id)).status in WARNED:
         toast, way_on, keys = WARNED[st.status]
+        if st.status is StepStatus.UNKNOWN and no_verify(
+            app.conductor.settings, app.conductor.state, step_id
+        ):  # V only asks whether it still runs there
+            way_on = (
+                "No verify: check them by hand ({} says if it still runs), {} retries only them."
+            )
         way_on = way_on.format(*map(app.key_label, keys))
         app.notify(
             f"“{title}”: {figures(st.summary)}. {way_on}",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from console.model.kinds import no_verify
 from console.model.procedure import Step, StepKind
 from console.model.review import filled_in
 from console.model.state import HostStatus, IncidentState, StepStatus
@@ -36,10 +37,13 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     # Most pressing first: at 80x24 the pane shows six lines.
     unknown = [h for h, run in st.hosts.items() if run.status is HostStatus.UNKNOWN]
     if unknown:
+        # A step with no verify: V only asks whether the attempt still runs there.
+        no = no_verify(incident.settings, incident.state, step.id)
+        verifies = "says if it still runs (no verify: check by hand)" if no else "verifies"
         keys = (
             "closed: verify by hand, as the banner says"  # V and R do not run after it
             if incident.state.closed
-            else f"{app.key_label('resume.verify')} verifies,"
+            else f"{app.key_label('resume.verify')} {verifies},"
             f" {app.key_label('resume.retry')} retries only them"
         )
         text.append(
