@@ -138,3 +138,22 @@ def test_a_backoff_longer_than_any_wait_is_refused(tmp_path):
     assert done.stderr.splitlines() == [
         f"error: {where('backoff')}: channels[0].backoff: Input should be less than or equal to 60"
     ]
+
+
+def test_a_header_variable_no_request_can_carry_is_warned_of(tmp_path, monkeypatch):
+    """check-config says so before the run, naming the variable, never its value."""
+    monkeypatch.setenv("STATUS_HOOK_URL", "http://127.0.0.1:9/status")
+    monkeypatch.setenv("STATUS_HOOK_AUTH", "Bearer sekrit\r\nX-Injected: 1")
+    channels = (
+        '\n[[channels]]\nname = "status-page"\nkind = "webhook"\nurl_env = "STATUS_HOOK_URL"'
+        '\nheaders_env = { Authorization = "STATUS_HOOK_AUTH" }\n'
+    )
+    done, where = check_config_with(tmp_path, channels)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"warning: {where('headers_env')}: channels[0].headers_env: $STATUS_HOOK_AUTH is set"
+        " here to something an HTTP header cannot carry (a line break, a control character"
+        " or a character outside Latin-1); sending on channel 'status-page' will fail until"
+        " it can"
+    ]
+    assert "sekrit" not in done.stdout + done.stderr

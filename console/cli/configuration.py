@@ -99,8 +99,9 @@ def counted(count: int, noun: str) -> str:
 
 
 def _unset_secrets(settings, directory: Path) -> int:
-    """Warn of each notification channel whose secret's variable is not set here, or
-    whose URL variable does not hold an http(s) URL, at the channel's key and line."""
+    """Warn of each notification channel whose secret's variable is not set here, whose
+    URL variable does not hold an http(s) URL, or whose header variable holds what no
+    header can carry, at the channel's key and line."""
     from console.model.toml_lines import key_lines, line_of
 
     path = directory / "procedure.toml"
@@ -123,6 +124,16 @@ def _unset_secrets(settings, directory: Path) -> int:
                 f"channels[{index}].url_env",
                 f"${name} is set here to something that is not an http:// or https:// URL;"
                 f" sending on channel '{channel.name}' will fail until it is one",
+            )
+            count += 1
+        for name in channel.bad_headers(os.environ):
+            _warn(
+                path,
+                line_of(lines, ("channels", index, "headers_env")),
+                f"channels[{index}].headers_env",
+                f"${name} is set here to something an HTTP header cannot carry (a line break,"
+                " a control character or a character outside Latin-1); sending on channel"
+                f" '{channel.name}' will fail until it can",
             )
             count += 1
     return count

@@ -215,6 +215,15 @@ class Channel(Strict):
         value = environ.get(self.url_env or "")
         return self.url_env if value and not re.match(URL, value) else None
 
+    def bad_headers(self, environ: Mapping[str, str]) -> list[str]:
+        """The `headers_env` variables set here to what no HTTP header can carry (a line
+        break, a control character): every send would fail on it."""
+        return [
+            name
+            for name in self.headers_env.values()
+            if environ.get(name) and not HEADER_VALUE.fullmatch(environ[name])
+        ]
+
     def unset(self, environ: Mapping[str, str]) -> list[str]:
         """The environment variables this channel names that are not set."""
         names = [self.url_env, self.routing_key_env, *self.headers_env.values()]
