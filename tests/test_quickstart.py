@@ -117,6 +117,9 @@ def test_the_quickstart_runs_as_written(newcomer: Newcomer) -> None:
     for server in newcomer.servers:
         where = f"{newcomer.user}@{server.host}:{server.port}"
         assert where in exec_dry.stdout and where in run_dry.stdout
+    # The starter procedure's status update: said before any run that it would not go.
+    unset = "incidents: Slack incoming webhook: NOT SENT, $SLACK_WEBHOOK_URL not set in this"
+    assert f"\n{unset} console\n" in run_dry.stdout, run_dry.stdout
     (uptime,) = newcomer.sh(first)
     for host in ("web-1", "web-2"):
         assert re.search(rf"^{host}\b.*load average", uptime.stdout, re.M), uptime.stdout

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from console.engine.channel_targets import target_of
+from console.engine.channel_targets import shown_target, target_of
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import targets_for
@@ -61,9 +61,12 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                     )
                 elif step.kind is StepKind.PROBE:
                     print(_probe_plan(settings, conductor.state.systems))
-                elif step.kind is StepKind.NOTIFY:
-                    for channel in conductor.notifier.channels_of(step):
-                        print(f"{channel.name}: {target_of(channel)}")
+                elif step.kind is StepKind.NOTIFY:  # as the console's dialog shows each
+                    notifier = conductor.notifier
+                    update, mask = notifier.compose(step), recorder.redactor.text
+                    for channel in notifier.channels_of(step):
+                        where = shown_target(channel, update, mask, notifier.environ)
+                        print(f"{channel.name}: {where}")
                 elif step.kind is StepKind.MANUAL:
                     print("(confirmed by a person; --yes confirms it)")
                 else:
