@@ -157,3 +157,20 @@ def test_a_header_variable_no_request_can_carry_is_warned_of(tmp_path, monkeypat
         " it can"
     ]
     assert "sekrit" not in done.stdout + done.stderr
+
+
+def test_a_routing_key_in_place_of_its_variable_is_refused_without_being_shown(tmp_path):
+    """A PagerDuty integration key is a valid variable name when it starts with a letter:
+    pasted into routing_key_env, check-config printed it ('$e93f... is not set here') and
+    each send journalled it ('environment variable e93f... is not set')."""
+    key = "e93facc04764012d7bfb002500d5d1a6"
+    channels = f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key_env = "{key}"\n'
+    done, where = check_config_with(tmp_path, channels)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"error: {where('routing_key_env')}: channels[0].routing_key_env: looks like a key"
+        " itself (lowercase letters and digits, as PagerDuty's), not the name of the"
+        " environment variable holding it (not shown: it is a secret): export it, e.g."
+        " PAGERDUTY_ROUTING_KEY=..., and name that variable here"
+    ]
+    assert key not in done.stdout + done.stderr

@@ -27,6 +27,16 @@ URL = r"^https?://\S+$"
 def _env_name(value: str) -> str:
     """A variable's name; a value in its place is refused without being shown: it is
     most likely the secret itself, pasted where its variable's name goes."""
+    if (
+        re.fullmatch(r"[a-z0-9]{16,}", value)
+        and re.search(r"\d", value)
+        and re.search("[a-z]", value)
+    ):
+        raise ValueError(
+            "looks like a key itself (lowercase letters and digits, as PagerDuty's), not the"
+            " name of the environment variable holding it (not shown: it is a secret): export"
+            " it, e.g. PAGERDUTY_ROUTING_KEY=..., and name that variable here"
+        )
     if re.match(ENV_NAME, value):
         return value
     if re.match(r"(?i)^[a-z][a-z0-9+.-]*://", value):
