@@ -59,6 +59,13 @@ def check_config_with(tmp_path, channels: str):
     return done, where
 
 
+def said(tmp_path, channels: str, status: int):
+    """check-config's exit status is `status`: its stderr lines, where, and all it printed."""
+    done, where = check_config_with(tmp_path, channels)
+    assert done.returncode == status, done.stdout + done.stderr
+    return done.stderr.splitlines(), where, done.stdout + done.stderr
+
+
 def test_a_secret_in_place_of_its_variable_is_refused_without_being_shown(tmp_path):
     done, where = check_config_with(tmp_path, CHANNELS)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -133,9 +140,8 @@ async def test_a_header_from_the_environment_that_cannot_be_sent_is_tried_once(t
 def test_a_backoff_longer_than_any_wait_is_refused(tmp_path):
     """`backoff = 300` was accepted (up to 300), and every wait was then cut to 60 s."""
     channels = '\n[[channels]]\nname = "x"\nkind = "command"\ncommand = "true"\nbackoff = 300\n'
-    done, where = check_config_with(tmp_path, channels)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.splitlines() == [
+    lines, where, _ = said(tmp_path, channels, 2)
+    assert lines == [
         f"error: {where('backoff')}: channels[0].backoff: Input should be less than or equal to 60"
     ]
 
@@ -148,15 +154,14 @@ def test_a_header_variable_no_request_can_carry_is_warned_of(tmp_path, monkeypat
         '\n[[channels]]\nname = "status-page"\nkind = "webhook"\nurl_env = "STATUS_HOOK_URL"'
         '\nheaders_env = { Authorization = "STATUS_HOOK_AUTH" }\n'
     )
-    done, where = check_config_with(tmp_path, channels)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stderr.splitlines() == [
+    lines, where, printed = said(tmp_path, channels, 0)
+    assert lines == [
         f"warning: {where('headers_env')}: channels[0].headers_env: $STATUS_HOOK_AUTH is set"
         " here to something an HTTP header cannot carry (a line break, a control character"
         " or a character outside Latin-1); sending on channel 'status-page' will fail until"
         " it can"
     ]
-    assert "sekrit" not in done.stdout + done.stderr
+    assert "sekrit" not in printed
 
 
 def test_a_routing_key_in_place_of_its_variable_is_refused_without_being_shown(tmp_path):
@@ -165,12 +170,11 @@ def test_a_routing_key_in_place_of_its_variable_is_refused_without_being_shown(t
     each send journalled it ('environment variable e93f... is not set')."""
     key = "e93facc04764012d7bfb002500d5d1a6"
     channels = f'\n[[channels]]\nname = "oncall"\nkind = "pagerduty"\nrouting_key_env = "{key}"\n'
-    done, where = check_config_with(tmp_path, channels)
-    assert done.returncode == 2, done.stdout + done.stderr
-    assert done.stderr.splitlines() == [
+    lines, where, printed = said(tmp_path, channels, 2)
+    assert lines == [
         f"error: {where('routing_key_env')}: channels[0].routing_key_env: looks like a key"
         " itself (lowercase letters and digits, as PagerDuty's), not the name of the"
         " environment variable holding it (not shown: it is a secret): export it, e.g."
         " PAGERDUTY_ROUTING_KEY=..., and name that variable here"
     ]
-    assert key not in done.stdout + done.stderr
+    assert key not in printed
