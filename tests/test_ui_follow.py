@@ -188,6 +188,15 @@ async def test_when_the_writer_dies_its_running_hosts_become_unknown(tmp_path: P
         assert "verify before retrying" in str(grid.get_cell("web-2", "Last line"))
         assert f"GONE: pid {dead.pid}" in banner(app)
         assert any(n.title == "Writer gone" for n in app._notifications)
+        # The step's detail named the commander's keys (v verifies, r retries): whose.
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        app.screen.select_step("restore")
+        detail = app.screen.query_one("#step-detail")
+        await until(pilot, lambda: "unknown: verify before retrying" in str(detail.render()))
+        said = " ".join(str(detail.render()).split())
+        assert "the commander checks by hand, then retries them" in said, said
+        assert "retries only them" not in said, said
     r.close()
 
 

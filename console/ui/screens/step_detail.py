@@ -40,12 +40,19 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         # A step with no verify: V only asks whether the attempt still runs there.
         no = no_verify(incident.settings, incident.state, step.id)
         verifies = "says if it still runs (no verify: check by hand)" if no else "verifies"
-        keys = (
-            "closed: verify by hand, as the banner says"  # V and R do not run after it
-            if incident.state.closed
-            else f"{app.key_label('resume.verify')} {verifies},"
-            f" {app.key_label('resume.retry')} retries only them"
-        )
+        if incident.state.closed:  # V and R do not run after it
+            keys = "closed: verify by hand, as the banner says"
+        elif app.read_only:  # a follower's keys do nothing: whose they are
+            keys = (
+                "no verify: the commander checks by hand, then retries them"
+                if no
+                else "the commander verifies or retries them"
+            )
+        else:
+            keys = (
+                f"{app.key_label('resume.verify')} {verifies},"
+                f" {app.key_label('resume.retry')} retries only them"
+            )
         text.append(
             f"\n? unknown: verify before retrying: {', '.join(unknown)} ({keys})",
             style=themed("bold $accent"),
