@@ -15,6 +15,7 @@ from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.journal.export.json_export import render_json
 from console.journal.export.markdown import render_markdown
+from console.journal.export.systems import build_integrity
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
 from tests import pg
@@ -88,3 +89,31 @@ async def test_a_recovery_undone_then_run_again_has_a_row_for_each_run(host, clu
     assert [row.split(" | ")[1] for row in rows] == ["restore", "restore.undo", "restore"]
     assert f"checksum {recovered}" in rows[-1].split(" | ")[4], rows[-1]
     assert "the last one is where the data was left" in section
+
+
+def test_a_run_that_ended_before_its_after_says_so_beside_the_run_after_it():
+    """A restore that failed at its action (no after), its undo, then the restore again,
+    as walked at 80x24 (a port taken while the cluster restarted): the first run's row
+    says it was not reached, and the title counts the host reached by the last run."""
+    from console.model.state import IncidentState
+    from console.ui.screens.assessment import integrity_title
+
+    state = IncidentState()
+    rows = {"orders": 3}
+    for step, stage in [
+        ("restore", "before"),
+        ("restore.undo", "after"),
+        ("restore", "before"),
+        ("restore", "after"),
+    ]:
+        state.integrity.append(
+            {"step": step, "host": "db-1", "stage": stage, "rows": rows, "verdict": "match"}
+        )
+    checks = build_integrity(state)
+    assert [(c.step, c.verdict) for c in checks] == [
+        ("restore", "not reached"),
+        ("restore.undo", "match"),
+        ("restore", "match"),
+    ]
+    assert checks[0].detail == "ended before its after record; the step ran again"
+    assert integrity_title(checks) == "Data integrity: 1 host(s) compared · no mismatch"

@@ -180,8 +180,8 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
         said = after or before or next(iter(stages.values()))
         verdict, detail = str(said.get("verdict") or "recorded"), said.get("detail") or None
         if after is None and "before" in stages:
-            if last[(step, host)] != i:  # a run of the step after it: the row below
-                detail = "no after record: the step ran again after it"
+            if last[(step, host)] != i:  # a run of the step after it: a row below
+                verdict, detail = "not reached", "ended before its after record; the step ran again"
             elif stopped := _stopped(state, step, host):
                 verdict, detail = "not reached", stopped
         out.append(

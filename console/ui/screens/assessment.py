@@ -51,7 +51,9 @@ def integrity_title(checks: list[IntegrityCheck]) -> str:
     after nothing was expected of (a recovery to a point in time) is said recorded, not
     judged, lest "0 host(s) compared · no mismatch" read as checked."""
     compared = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict in COMPARED))
-    missed = list(dict.fromkeys(c.host or "?" for c in checks if c.verdict == NOT_REACHED))
+    # a run the step ran again after is history: its host was reached by the later run
+    latest = {(c.step, c.host): c for c in checks}.values()
+    missed = list(dict.fromkeys(c.host or "?" for c in latest if c.verdict == NOT_REACHED))
     unjudged = [c.host or "?" for c in checks if c.verdict == "recorded" and c.after]
     unjudged = [h for h in dict.fromkeys(unjudged) if h not in compared]
     bad = sum(1 for c in checks if c.verdict in ("mismatch", "missing"))
