@@ -14,6 +14,7 @@ from console.model.kinds import done_by
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
+from console.model.step_state import needed_nothing_words
 
 if TYPE_CHECKING:
     from console.engine.locking import IncidentLocks
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 
 ABORT_WAIT_SECONDS = 30.0
+# The outcomes whose words name the hosts that needed nothing (a precheck refused them:
+# another incident rolled them back already), beside those rolled back.
+SAYS_NEEDED = (Outcome.ROLLED_BACK, Outcome.UNVERIFIED, Outcome.PARTIAL)
 TAKE_OVER = "another incident there needs --take-over-lock REASON"
 
 
@@ -118,6 +122,8 @@ class IncidentClosing(RollbackRecord):
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)
         label = outcome_label(outcome, reason, hosts, to, unsettled, done_by(self.settings, state))
+        if outcome in SAYS_NEEDED and (needed := self.needed_nothing()):
+            label += f"; {needed_nothing_words(needed, counted=False)}"  # never "not rolled back"
         if unsettled and not confirmed:
             raise UnsettledClose(self.kept_at_close(unsettled), unsettled)
         if unsettled:

@@ -10,11 +10,10 @@ from console.engine.assessment import Collector, record_assessment
 from console.engine.plan import plan_step
 from console.model.procedure import Step, StepRecord
 from console.model.state import HostStatus
+from console.model.step_state import READ_AGAIN
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
-
-STAGE = "assess"
 
 
 def assessment_step(conductor: Conductor) -> Step | None:
@@ -27,18 +26,22 @@ def assessment_step(conductor: Conductor) -> Step | None:
 
 async def reassess(conductor: Conductor, verifying: Step) -> str:
     """Run the assessment command again, as part of `verifying`, on the hosts it read
-    before whose latest outcome is a success (a host left failed keeps that result).
-    Says how many hosts were read, for the step's summary."""
+    before whose latest outcome is a success, or that needed nothing (a precheck refused
+    them in a step done on the others: they are checked as much); a host left failed keeps
+    that result. Says how many hosts were read, for the step's summary."""
     assess = assessment_step(conductor)
     state = conductor.state
     if assess is None:
         return ""
+    needed = {h for st in state.steps.values() for h in st.needed_nothing()}
     hosts = [
         h
         for h in state.hosts
         if h in state.assessment
         and (run := state.latest_run(h)) is not None
-        and run.status is HostStatus.SUCCEEDED
+        and (
+            run.status is HostStatus.SUCCEEDED or (run.status is HostStatus.REFUSED and h in needed)
+        )
     ]
     if not hosts:
         return ""
@@ -49,7 +52,7 @@ async def reassess(conductor: Conductor, verifying: Step) -> str:
         outcomes = await conductor.runner.run(
             verifying.id,
             planned.targets,
-            lambda t: [(STAGE, command) for _, command in planned.groups_for(t)[0]],
+            lambda t: [(READ_AGAIN, command) for _, command in planned.groups_for(t)[0]],
             attempt=attempt,
             plan=planned.run,
         )

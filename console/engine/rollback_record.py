@@ -45,12 +45,35 @@ class RollbackRecord:
 
     def not_rolled_back(self) -> list[str]:
         """Selected hosts that no strategy step of the procedure has rolled back (yet), or
-        whose rollback was undone since (its undo ran there after the step last did)."""
+        whose rollback was undone since (its undo ran there after the step last did); not
+        those that needed nothing (`needed_nothing`): they are where it leaves them."""
+        done = self._rolled_back()
+        if done is None:
+            return []
+        needed = self.needed_nothing()
+        return [h for h in self.state.hosts if h not in done and h not in needed]
+
+    def needed_nothing(self) -> dict[str, str]:
+        """The selected hosts that a strategy step's precheck refused for good (nothing to
+        do there: rolled back already by another incident, the flags off already) and none
+        rolled back: nothing was changed there. Each with why, as its precheck said."""
+        done = self._rolled_back() or set()
+        needed: dict[str, str] = {}
+        for step in self.settings.procedure.steps:
+            if step.kind is StepKind.STRATEGY:
+                for host, why in self.state.step(step.id).refused().items():
+                    if host in self.state.hosts and host not in done:
+                        needed.setdefault(host, why)
+        return needed
+
+    def _rolled_back(self) -> set[str] | None:
+        """The hosts a strategy step rolled back, not undone since; None when the procedure
+        has no strategy step."""
         strategy_steps = [
             s.id for s in self.settings.procedure.steps if s.kind is StepKind.STRATEGY
         ]
         if not strategy_steps:
-            return []
+            return None
         done = set()
         for step_id in strategy_steps:
             undo = self.state.undone(step_id)
@@ -64,7 +87,7 @@ class RollbackRecord:
                 for host, run in self.state.step(step_id).hosts.items()
                 if run.status is HostStatus.SUCCEEDED and host not in undone
             }
-        return [h for h in self.state.hosts if h not in done]
+        return done
 
     def unverified(self) -> list[str]:
         """Titles of the procedure's stability checks (probe steps) not done, or done

@@ -21,7 +21,7 @@ from console.engine.run_plan import BetweenWaves, HostOutcome
 from console.model.events import Kind
 from console.model.procedure import Step, StepRecord
 from console.model.status import HostStatus, StepStatus
-from console.model.step_state import refused_words
+from console.model.step_state import needed_nothing_words, refused_words
 from console.model.templates import RenderedCommand
 from console.model.visible import clip
 
@@ -177,10 +177,11 @@ class StepExecution:
         self, step_id: str, outcomes: dict[str, HostOutcome], data: dict[str, Any]
     ) -> bool:
         """Record how a step ended: done only when every host of the step has succeeded,
-        including those a retry left out; refused when the others' prechecks refused them
-        for good (nothing to do there); held when the others are held where its gradual
-        re-enable stopped, beside any its prechecks refused (`2 held at 25 %` among
-        failed ones); stopped when its waves stopped before some hosts and none of the
+        including those a retry left out, or every other one was refused by its precheck
+        for good (it needed nothing: `StepState.needed_nothing`); refused when every host
+        was (nothing to do anywhere), or an undo was refused somewhere; held when the
+        others are held where its gradual re-enable stopped, beside any its prechecks
+        refused (`2 held at 25 %` among failed ones); stopped when its waves stopped before some hosts and none of the
         others failed (a no between waves; a crash, then V), halted when a probe did;
         unknown when a connection was lost mid-change on some hosts and none failed (V
         settles them); True when it is done. Nothing is recorded when the console
@@ -204,12 +205,16 @@ class StepExecution:
         elif ended <= {HostStatus.SUCCEEDED}:
             status = StepStatus.DONE
         elif ended <= {HostStatus.SUCCEEDED, HostStatus.REFUSED}:
-            status = StepStatus.REFUSED
-            by = "by the undo" if step_id.endswith(".undo") else "at the precheck"
+            undo = step_id.endswith(".undo")  # refused there: a change since, not undone
             counts.pop(HostStatus.REFUSED.value)
-            summary = "; ".join(
-                [refused_words(st.refused(), by)] + [f"{n} succeeded" for n in counts.values()]
-            )
+            succeeded = [f"{n} succeeded" for n in counts.values()]
+            if succeeded and not undo:  # the others needed nothing: done, the walk goes on
+                status = StepStatus.DONE
+                summary = "; ".join([*succeeded, needed_nothing_words(st.refused())])
+            else:
+                status = StepStatus.REFUSED
+                by = "by the undo" if undo else "at the precheck"
+                summary = "; ".join([refused_words(st.refused(), by), *succeeded])
         elif HostStatus.HELD in ended and ended <= {
             HostStatus.SUCCEEDED,
             HostStatus.HELD,

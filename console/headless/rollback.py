@@ -94,8 +94,13 @@ async def _walk(
         drill_ok, drill = drill_findings(conductor.state)
         ok = drill_ok and ok
     refused = conductor.state.outcome == Outcome.REFUSED  # prechecks: nothing to do
-    # ... there, while the step changed its other hosts: their stability was not checked.
-    changed = refused and any(conductor.state.step(s).changed for s in conductor.state.steps)
+    # ... there, while a strategy step before it changed hosts: their stability was not
+    # checked (a command step's, the delivery halted, rolls nothing back).
+    changed = refused and any(
+        conductor.state.step(s.id).changed
+        for s in conductor.settings.procedure.steps
+        if s.kind is StepKind.STRATEGY
+    )
     code = EXIT_OK if ok else EXIT_REFUSED if refused and not changed else EXIT_FAILED
     left_open = not conductor.state.closed  # hosts unknown: no outcome is known yet
     code = EXIT_UNKNOWN if left_open else code
@@ -152,6 +157,8 @@ def _print_problem_hosts(conductor: Conductor) -> None:
         if not runs or runs[-1][1].status is HostStatus.SUCCEEDED:
             continue
         step, run = runs[-1]
+        if host in state.step(step).needed_nothing():  # the others changed: the close says it
+            continue
         why = ": ".join(str(p) for p in (run.failure, run.detail) if p) or run.status.value
         said = run.said()
         seen[host] = f" — {said}" if said and said not in why else ""

@@ -5,6 +5,7 @@ The verdict is what `drill.judged` records and every report prints."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +26,14 @@ def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) ->
         return DrillOutcome.VERIFIED
     if any(h.get("step") in strategy_steps for h in state.halts):
         return DrillOutcome.HALTED
-    runs = [run for s in strategy_steps for run in state.step(s).hosts.values()]
+    # A host refused where the step was done on the others needed nothing: it is where
+    # the rollback leaves it, as a host rolled back is.
+    needed = {(s, h) for s in strategy_steps for h in state.step(s).needed_nothing()}
+    runs = [
+        dataclasses.replace(r, status=HostStatus.SUCCEEDED) if (s, r.host) in needed else r
+        for s in strategy_steps
+        for r in state.step(s).hosts.values()
+    ]
     if any(
         r.status is HostStatus.REFUSED
         or (

@@ -22,9 +22,9 @@ from console.model.runfold import RUN_HANDLERS
 from console.model.status import FailureClass as FailureClass
 from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
+from console.model.step_state import READ_AGAIN, is_adhoc, is_drill_stage
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
-from console.model.step_state import is_adhoc, is_drill_stage
 from console.model.stepfold import STEP_HANDLERS
 from console.model.watchfold import WATCH_HANDLERS
 
@@ -152,6 +152,20 @@ class IncidentState:
     def latest_run(self, host: str) -> HostRun | None:
         runs = self.result_runs(host)
         return runs[-1][1] if runs else None
+
+    def needed_nothing(self, host: str) -> tuple[str, str] | None:
+        """(the step, why) when the host needed nothing: a precheck refused it in a step
+        done on the others (`StepState.needed_nothing`), and nothing it ran since did more
+        than read its state again (the stability check's READ_AGAIN); else None."""
+        runs = self.result_runs(host)
+        for at in range(len(runs) - 1, -1, -1):
+            step, run = runs[at]
+            if run.status is HostStatus.REFUSED:
+                why = self.step(step).needed_nothing().get(host)
+                return (step, why) if why is not None else None
+            if run.stage != READ_AGAIN or run.status is not HostStatus.SUCCEEDED:
+                return None
+        return None
 
     def hosts_with(self, status: HostStatus) -> list[tuple[str, str]]:
         """(step, host) of every host run in `status`."""

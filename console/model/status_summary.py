@@ -6,6 +6,7 @@ import textwrap
 
 from console.model.state import IncidentState
 from console.model.status import HostStatus
+from console.model.step_state import NEEDED_NOTHING
 
 REASON_WIDTH = 60  # the record and the document keep the reason whole
 HALT_WIDTH = 100  # a halt's reason: the wave, and the probe or threshold that stopped it
@@ -23,6 +24,8 @@ def status_line(state: IncidentState) -> str:
         status = f"held at {held.percent} %" if held else status
         if run and run.status is HostStatus.REFUSED:  # nothing to do there: nothing changed
             status = "refused at the precheck"
+        if state.needed_nothing(host):  # ... the step done on the others
+            status = NEEDED_NOTHING
         counts[status] = counts.get(status, 0) + 1
     hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     trigger = state.trigger

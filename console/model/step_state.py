@@ -20,6 +20,11 @@ BASELINE_STEP, AFTER_STEP = "drill-baseline", "drill-integrity"
 FAULT_STEP, UNDO_STEP = "drill-fault", "drill-undo"  # each fault's: drill-fault-1, drill-undo-1
 
 
+# The stage of a stability check's run that reads a host's state again with the
+# assessment's command, once stability is verified: it changes nothing there.
+READ_AGAIN = "assess"
+
+
 def fault_steps(number: int) -> tuple[str, str]:
     """The steps that inject the incident's `number`th fault and undo it: one pair each."""
     return f"{FAULT_STEP}-{number}", f"{UNDO_STEP}-{number}"
@@ -138,6 +143,13 @@ class StepState:
             if run.status is HostStatus.REFUSED
         }
 
+    def needed_nothing(self) -> dict[str, str]:
+        """The hosts of a done step its prechecks refused (nothing to do there: another
+        incident rolled them back already, the flags were off already), each with why:
+        they needed nothing, nothing was changed there, and the others succeeded. Empty
+        unless the step is done (a step refused everywhere changed nothing: `refused()`)."""
+        return self.refused() if self.status is StepStatus.DONE else {}
+
     def retry_hosts(self) -> list[str]:
         """The hosts a retry takes: every one that did not succeed (a held one goes on
         from its stage), except those a precheck refused for good (they would refuse
@@ -227,6 +239,21 @@ def refused_words(refused: dict[str, str], by: str = "at the precheck") -> str:
     n = len(refused)
     why = "; ".join(f"{', '.join(hosts)}: {reason}" for reason, hosts in said.items())
     return f"refused {by} on {n} host{'' if n == 1 else 's'}, nothing changed there ({why})"
+
+
+def needed_nothing_words(refused: dict[str, str], counted: bool = True) -> str:
+    """`2 needed nothing, nothing changed there (web-1, web-2: already rolled back to 2.4.0
+    ...)`: hosts a precheck refused in a step that changed the others, grouped by why (the
+    step's summary); not `counted`: `needed nothing, nothing changed there: web-1, web-2:
+    already ...` (the close's words)."""
+    said = _said_alike(refused)
+    why = "; ".join(f"{', '.join(hosts)}: {reason}" for reason, hosts in said.items())
+    if not counted:
+        return f"{NEEDED_NOTHING}, nothing changed there: {why}"
+    return f"{len(refused)} {NEEDED_NOTHING}, nothing changed there ({why})"
+
+
+NEEDED_NOTHING = "needed nothing"  # a host its precheck refused in a step done elsewhere
 
 
 def held_by_refusals(refused: dict[str, str]) -> str:

@@ -123,6 +123,14 @@ def _wave_result(st: StepState, what: str, number: int) -> str:
         return ""
     runs = {h: st.hosts[h].status for h in wave.get("hosts", []) if h in st.hosts}
     ok = sorted(h for h, s in runs.items() if s is HostStatus.SUCCEEDED)
-    bad = sorted(set(runs) - set(ok))
-    named = f" ({', '.join(bad[:5])}{', …' if len(bad) > 5 else ''})" if bad else ""
-    return f": {len(ok)} ok, {len(bad)} did not succeed{named}"
+    # refused at the precheck: nothing to do there (rolled back already), nothing changed
+    refused = sorted(h for h, s in runs.items() if s is HostStatus.REFUSED)
+    bad = sorted(set(runs) - set(ok) - set(refused))
+    said = [f": {len(ok)} ok"]
+    said += [f"{len(bad)} did not succeed{_named(bad)}"] if bad or not refused else []
+    said += [f"{len(refused)} needed nothing{_named(refused)}"] if refused else []
+    return ", ".join(said)
+
+
+def _named(hosts: list[str]) -> str:
+    return f" ({', '.join(hosts[:5])}{', …' if len(hosts) > 5 else ''})" if hosts else ""

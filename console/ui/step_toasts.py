@@ -57,7 +57,9 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
     elif ok:
         # The execution screen already says so; elsewhere a short toast tells.
         if app.screen is not app.get_screen("execution"):
-            app.notify(f"“{title}” succeeded on every host.", title="Step done", timeout=3)
+            st = app.conductor.state.step(step_id)
+            said = f"{figures(st.summary)}." if st.needed_nothing() else "succeeded on every host."
+            app.notify(f"“{title}” {said}", title="Step done", timeout=3)
     elif step.kind is StepKind.PROBE:  # no host failed: the systems were not stable
         summary = app.conductor.state.step(step_id).summary
         app.notify(f"“{title}”: {summary}", title="Step failed", severity="error")

@@ -23,6 +23,7 @@ from console.journal.export.markdown_record import (
 from console.journal.times import duration, minutes, utc
 from console.model.events import Event
 from console.model.state import HostStatus
+from console.model.step_state import NEEDED_NOTHING
 from console.model.triggers import AUTOMATIC
 
 NOT_RECORDED = "not recorded"
@@ -243,6 +244,8 @@ def systems(doc: Document) -> list[str]:
 def _result(status: str) -> str:
     if status == HostStatus.REFUSED:  # its reason in the next column
         return f"{HostStatus.REFUSED.symbol} refused at the precheck: nothing changed"
+    if status == NEEDED_NOTHING:  # refused there, the step done on the others: its reason
+        return f"{HostStatus.REFUSED.symbol} {NEEDED_NOTHING}: nothing changed by this incident"
     try:
         return f"{HostStatus(status).symbol} {status}"
     except ValueError:

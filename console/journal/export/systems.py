@@ -3,6 +3,7 @@ before and after the rollback, and each data set's checksum and row counts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from console.journal.export.facts import (
 )
 from console.model.events import Event, Kind
 from console.model.state import HostStatus, IncidentState
+from console.model.step_state import NEEDED_NOTHING
 
 UNKNOWN = (HostStatus.UNKNOWN, HostStatus.RUNNING)
 
@@ -30,16 +32,22 @@ def value_text(value: Any) -> str | None:
 
 
 def host_results(state: IncidentState, titles: dict[str, str]) -> dict[str, HostResult]:
-    """Each selected host's latest outcome, in the order the hosts were selected."""
+    """Each selected host's latest outcome, in the order the hosts were selected; a host
+    that needed nothing (`StepState.needed_nothing`) says so, with why, and that step, also
+    once the stability check read its state again."""
     out = {}
     for host in state.hosts:
         runs = state.result_runs(host)
         step, run = runs[-1] if runs else (None, None)
         status = run.status if run else HostStatus.PENDING
         held = state.step(step).held if step and status is HostStatus.HELD else None
+        said = None if run is None else status.value
+        if run is not None and (needed := state.needed_nothing(host)):
+            (step, detail), said = needed, NEEDED_NOTHING
+            run = dataclasses.replace(run, detail=detail)
         out[host] = HostResult(
             host=host,
-            status="not touched" if run is None else status.value,
+            status="not touched" if said is None else said,
             known=status not in UNKNOWN,
             failure=run.failure.value if run and run.failure else None,
             detail=run.detail if run else None,

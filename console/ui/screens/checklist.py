@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from console.engine.errors import ProcedureError
 from console.model.procedure import Step, StepKind
 from console.model.state import StepState, StepStatus
+from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.checklist_todo import DO_WORDS, current_todo
 from console.ui.palette import themed
@@ -100,6 +101,8 @@ class ChecklistScreen(IncidentScreen):
         line.append_text(self._status(st, 10))
         line.append(f" {number:>2}. ")
         line.append(visible(step.title, one_line=True), style="bold" if current else "")
+        if needed := st.needed_nothing():  # done: the others needed nothing, said apart
+            line.append(f"  ⊘ {len(needed)} {NEEDED_NOTHING}", style=themed("bold $primary"))
         if st.notes:
             line.append(f"  ✎{len(st.notes)}", style=themed("$secondary"))
         return line

@@ -192,11 +192,12 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             changed = None if changed is None else changed | self._deferred
             self._deferred = set()
         rows = []
+        needed = st.needed_nothing()
         for run in runs if changed is None else [r for r in runs if r.host in changed]:
             if self.problems_only and run.status not in PROBLEMS:
                 grid.remove_row(run.host)
                 continue
-            row = host_row(run)
+            row = host_row(run, run.host in needed)
             old = grid.rows.get(run.host)
             if lines_later and old is not None and row[:-1] == old[:-1]:
                 self._deferred.add(run.host)

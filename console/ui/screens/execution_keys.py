@@ -12,6 +12,7 @@ from rich.text import Text
 
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
+from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.execution_rows import FINISHED, HOSTKEY, PROBLEMS, why_text
@@ -200,7 +201,11 @@ def counts_line(
             line.append(failed_names(runs), style=themed("$error"))
     if idle:
         line.append(f" · {idle} not started", style=themed("bold $warning"))
-    if refused:
+    if refused and incident.state.step(step_id).needed_nothing():  # the others succeeded
+        line.append(
+            f" · {refused} {NEEDED_NOTHING} (nothing changed)", style=themed("bold $primary")
+        )
+    elif refused:
         line.append(f" · {refused} refused (nothing changed)", style=themed("bold $primary"))
     if problems_only:
         shown = sum(1 for r in runs if r.status in PROBLEMS)

@@ -9,6 +9,7 @@ from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
 from console.model.state import HostRun, HostStatus
 from console.model.status import FailureClass
+from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.hostkeys import fingerprint_of
@@ -47,14 +48,19 @@ WHY = {
 }
 
 
-def host_row(run: HostRun) -> tuple:
+def host_row(run: HostRun, needed_nothing: bool = False) -> tuple:
+    """The grid's row of `run`; `needed_nothing`: a host its precheck refused in a step
+    done on the others (`StepState.needed_nothing`) reads `⊘ needed nothing`."""
+    status = status_text(run.status, 12)
+    if needed_nothing:
+        status = Text(f"{run.status.symbol} {NEEDED_NOTHING}", style=status.style)
     exit_text = (run.signal and f"SIG{run.signal}") or (
         "" if run.exit_status is None else str(run.exit_status)
     )
     return (
         run.host,
         run.system or "",
-        status_text(run.status, 12),
+        status,
         run.stage or "",
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style=themed("$error")),

@@ -12,6 +12,7 @@ from console.model.kinds import done_by
 from console.model.payloads import SoakProgress
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
+from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.model.watch import show
 from console.ui.palette import themed
@@ -144,11 +145,20 @@ def refused_text(st: StepState) -> Text | None:
     if not refused:
         return None
     n = len(refused)
-    text = Text(" ⊘ REFUSED ", style=themed("bold reverse $primary"))
     hosts, them = ("1 host", "it") if n == 1 else (f"{n} hosts", "them")
-    text.append(
-        f" {hosts} at the precheck, nothing changed: a retry refuses {them} again", style="bold"
-    )
+    if st.needed_nothing():  # the step is done on the others: the walk goes on
+        text = Text(f" ⊘ {NEEDED_NOTHING.upper()} ", style=themed("bold reverse $primary"))
+        text.append(
+            f" {hosts}: the precheck found nothing to do, nothing changed there;"
+            " the step is done on the others",
+            style="bold",
+        )
+    else:
+        text = Text(" ⊘ REFUSED ", style=themed("bold reverse $primary"))
+        text.append(
+            f" {hosts} at the precheck, nothing changed: a retry refuses {them} again",
+            style="bold",
+        )
     said: dict[str, list[str]] = {}
     for host, why in refused.items():
         said.setdefault(why, []).append(host)
