@@ -38,8 +38,9 @@ class StepCompleted(StepData, Amendable):
     KIND = Kind.STEP_COMPLETED
     status: StepStatus = Field(
         description="`done`, `failed`, `held` (a gradual re-enable stopped between stages),"
-        " `refused` (prechecks refused hosts for good, nothing changed there; the others"
-        " succeeded), `stopped` (its waves stopped before some hosts, none of the others"
+        " `refused` (prechecks refused every host for good, nothing changed there; journals"
+        " before 2026-12-04 wrote it too where the others succeeded: since, such a step is"
+        " `done`, its refused hosts needed nothing), `stopped` (its waves stopped before some hosts, none of the others"
         " failed: a retry goes on with those not started: a no between waves, nobody to ask),"
         " `halted` (the same, halted by a probe not healthy after a wave: the summary says"
         " which), or `unknown` (a connection was"
