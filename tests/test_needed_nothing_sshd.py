@@ -94,6 +94,8 @@ HEALTH = {
     "command": "test -L current && echo ok || echo down",
     "interval": 0.5,
 }
+# The colleague's incident rolled app-1 and app-2 back; so does an undo of ours.
+AFTER_FIRST = {"app-1": "2.9.1", "app-2": "2.9.1", "app-3": "2.10.0", "app-4": "2.10.0"}
 ALREADY = "already rolled back to 2.9.1 (from 2.10.0, incident {}): previous would go further"
 
 
@@ -128,12 +130,7 @@ def colleagues_incident(fleet: Fleet, tmp_path: Path) -> str:
     """A first incident rolls app-1 and app-2 back: its id."""
     first = run(fleet, tmp_path / "first", "app-1", "app-2")
     assert first.returncode == 0, first.stdout + first.stderr
-    assert releases(fleet) == {
-        "app-1": "2.9.1",
-        "app-2": "2.9.1",
-        "app-3": "2.10.0",
-        "app-4": "2.10.0",
-    }
+    assert releases(fleet) == AFTER_FIRST
     return fold(read_journal(tmp_path / "first" / "journal.jsonl").events).incident_id or ""
 
 
@@ -178,15 +175,11 @@ def test_a_run_where_half_the_fleet_needed_nothing_goes_on_and_verifies(fleet, t
     )
     assert hosts["app-3"]["status"] == "succeeded"
 
-    # The undo puts back what this incident changed, nothing where it changed nothing.
+    # The undo puts back what this incident changed, nothing where it changed nothing:
+    # as the colleague's incident left them.
     undo = fleet.cli("undo", str(tmp_path / "second"), "restore", "--yes")
     assert undo.returncode == 0, undo.stdout + undo.stderr
-    assert releases(fleet) == {
-        "app-1": "2.9.1",
-        "app-2": "2.9.1",
-        "app-3": "2.10.0",
-        "app-4": "2.10.0",
-    }
+    assert releases(fleet) == AFTER_FIRST
     events = read_journal(tmp_path / "second" / "journal.jsonl").events
     sent = {e.where.host for e in events if e.kind == Kind.COMMAND_INTENT}
     undone = {
