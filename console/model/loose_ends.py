@@ -12,16 +12,18 @@ SETTLED = {StepStatus.DONE, StepStatus.SKIPPED, StepStatus.REFUSED}
 
 
 def loose_ends(procedure: Procedure, state: IncidentState) -> str:
-    """`Not done: step 9 (pending). NOT DELIVERED: the last status update on incidents.`,
+    """`Not done: steps 5 halted; 8–14 pending. NOT DELIVERED: the last status update on
+    incidents.`,
     or "" when every step is settled and every channel's last update arrived."""
-    open_steps = [
-        f"{number} ({status})"
-        for number, step in enumerate(procedure.steps, 1)
-        if (status := state.step(step.id).status) not in SETTLED
-    ]
+    by_status: dict[StepStatus, list[int]] = {}
+    for number, step in enumerate(procedure.steps, 1):
+        if (status := state.step(step.id).status) not in SETTLED:
+            by_status.setdefault(status, []).append(number)
     said = []
-    if open_steps:
-        said.append(f"Not done: step{'s' if open_steps[1:] else ''} {', '.join(open_steps)}.")
+    if by_status:
+        several = sum(map(len, by_status.values())) > 1
+        steps = "; ".join(f"{_ranges(numbers)} {status}" for status, numbers in by_status.items())
+        said.append(f"Not done: step{'s' if several else ''} {steps}.")
     last: dict[str, bool] = {}  # each channel's last update with an answer: delivered?
     for sent in state.notifications:
         if "result" in sent:
@@ -29,3 +31,14 @@ def loose_ends(procedure: Procedure, state: IncidentState) -> str:
     if failed := [channel for channel, ok in last.items() if not ok]:
         said.append(f"NOT DELIVERED: the last status update on {', '.join(failed)}.")
     return " ".join(said)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """`8–14`, `3, 5–6`: ascending step numbers, runs joined."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(f"{r[0]}–{r[-1]}" if r[1:] else str(r[0]) for r in runs)
