@@ -166,7 +166,7 @@ def import_ansible(args: argparse.Namespace) -> int:
     if conversion.errors:
         return EXIT_USAGE
     text = conversion.toml(source)
-    if not args.output:
+    if args.output in (None, "", "-"):
         sys.stdout.write(text)
         return EXIT_OK
     target = Path(args.output)
@@ -224,7 +224,7 @@ def schema(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     path = existing_journal(args.journal, args.config)
-    if args.output:
+    if args.output and args.output != "-":  # `-o -`: stdout, as the other tools read it
         torn = _export_to(Path(args.output), path, args)
     else:
         torn = _export(path, args.format, args.starred_only, args.first, sys.stdout.write)

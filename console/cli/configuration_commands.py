@@ -33,7 +33,9 @@ def _ansible(command: Command) -> None:
         codes=True,
     )
     ansible.add_argument("inventory", metavar="INVENTORY", help="INI, YAML or JSON, or a directory")
-    ansible.add_argument("-o", "--output", metavar="FILE", help="write here (default: stdout)")
+    ansible.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (default, or '-': stdout)"
+    )
     ansible.add_argument(
         "--group",
         action="append",

@@ -299,7 +299,10 @@ def _export(command: Command) -> None:
         help="document format (default: %(default)s)",
     )
     export.add_argument(
-        "-o", "--output", metavar="FILE", help="write here (mode 0600) instead of stdout"
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write here (mode 0600) instead of stdout ('-': stdout)",
     )
     export.add_argument(
         "--mode",
