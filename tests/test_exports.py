@@ -382,3 +382,19 @@ def test_first_n_is_the_document_of_the_journal_when_it_held_n(tmp_path):
         assert after[variant].stdout == before[variant].stdout, variant
         assert after[variant].stderr == b"", variant  # the line being written: not torn
     assert exports()[("markdown",)].stdout != before[("markdown",)].stdout
+
+
+def test_a_trigger_firing_again_after_the_declaration_is_not_read_as_declared() -> None:
+    """Walked at 80x24 on a README fleet: the trigger fired again while the rollback ran
+    (the hosts of the next wave still bad), nobody decided on it, and the document's
+    'Automatic triggers that fired' said 'declared' for both firings."""
+    events = read_journal(JOURNALS / "version-rollback" / JOURNAL_NAME).events
+    fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
+    again = fired.model_copy(update={"seq": events[-1].seq + 1})  # as the watcher records it
+    text = EXPORT_FORMATS["markdown"].render([*events, again], False)
+    section = text.split("- **Automatic triggers that fired:**\n")[1].split("\n\n")[0]
+    fates = [line.rsplit("): ", 1)[1] for line in section.splitlines()]
+    assert fates == [
+        "declared",
+        "fired again after the declaration: neither merged as evidence nor dismissed",
+    ], section

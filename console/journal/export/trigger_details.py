@@ -111,6 +111,10 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
             why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
             return f"{verb} by {reading.login(event)}{why}"
     data = declared.payload(TriggerDeclared) if declared is not None else None
+    if declared is not None and fired.seq > declared.seq:
+        # Seen: the trigger firing again while the rollback ran (a wave's hosts still bad)
+        # read "declared", as if the incident had been declared twice.
+        return "fired again after the declaration: neither merged as evidence nor dismissed"
     if data is not None and data.kind == fired.payload(TriggerFired).kind:
         return "declared"
     probe = fired.payload(TriggerFired).probe
