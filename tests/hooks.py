@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -100,3 +100,28 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def rate_limiting(
+    got: list[dict], limit: Callable[[dict], bool], limited: threading.Event, ok: int = 200
+) -> type[BaseHTTPRequestHandler]:
+    """A handler keeping each JSON body it gets in `got`: one that `limit` picks is
+    answered 429 (Retry-After: 1) and sets `limited`, any other `ok`."""
+
+    class Limiting(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            got.append(body)
+            if limit(body):
+                limited.set()
+                self.send_response(429)
+                self.send_header("Retry-After", "1")
+            else:
+                self.send_response(ok)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return Limiting

@@ -9,6 +9,7 @@ import dataclasses
 import datetime
 import json
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,7 @@ from console.model.state import StepStatus
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 from tests.events_factory import COMMANDER, START
-from tests.hooks import ACCEPTED, OK, HookServer, serving
+from tests.hooks import ACCEPTED, OK, HookServer, rate_limiting, serving
 
 SLACK_SECRET = "/services/T0001/B0002/XXXXsecretXXXX"
 PD_KEY = "R0UT1NGK3Y0123456789abcdef012345"
@@ -699,6 +700,20 @@ async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_e
     )
 
 
+async def closed_while_limited(
+    channel: dict, tmp_path: Path, limited: threading.Event
+) -> Conductor:
+    """An incident whose status update repeats every 0.12 s on `channel`, closed once the
+    channel has rate-limited one (`limited`), its conductor shut down."""
+    conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)
+    assert await conductor.run_step("communicate")
+    assert await asyncio.to_thread(limited.wait, 20)
+    conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
+    await conductor.shutdown()
+    conductor.recorder.close()
+    return conductor
+
+
 async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerduty_after_its_resolve(
     tmp_path,
 ):
@@ -707,41 +722,21 @@ async def test_a_periodic_update_retried_across_the_close_never_reaches_pagerdut
     on a resolved alert opens a new PagerDuty incident, paging someone for a rollback
     already closed. The close now stops the update being retried (journalled, not
     delivered); the resolve is the last event PagerDuty gets."""
-    import threading
-    from http.server import BaseHTTPRequestHandler
-
     got: list[dict] = []
+
+    def periodic(body: dict) -> bool:
+        """A status update but the first: the first is taken, every later one limited."""
+        updates = [b for b in got if b.get("payload", {}).get("custom_details", {}).get("step")]
+        return bool(body.get("payload", {}).get("custom_details", {}).get("step")) and (
+            len(updates) > 1
+        )
+
     limited = threading.Event()
-
-    class PagerDuty(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            got.append(body)
-            details = body.get("payload", {}).get("custom_details", {})
-            updates = [b for b in got if b.get("payload", {}).get("custom_details", {}).get("step")]
-            # The first status update is taken; every later one is rate-limited.
-            if details.get("step") and len(updates) > 1:
-                limited.set()
-                self.send_response(429)
-                self.send_header("Retry-After", "1")
-            else:
-                self.send_response(202)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args) -> None:
-            pass
-
-    with serving(PagerDuty) as base:
+    with serving(rate_limiting(got, periodic, limited, ok=202)) as base:
         url = f"{base}/v2/enqueue"
         channel = {"name": "oncall", "kind": "pagerduty", "routing_key": PD_KEY, "url": url}
         channel |= {"retries": 3}
-        conductor = conductor_for(settings_with([channel], every=0.002), tmp_path)  # 0.12 s
-        assert await conductor.run_step("communicate")
-        assert await asyncio.to_thread(limited.wait, 20)
-        conductor.close(Outcome.NOT_NEEDED, "a test: nothing to roll back")
-        await conductor.shutdown()
-        conductor.recorder.close()
+        conductor = await closed_while_limited(channel, tmp_path, limited)
         await asyncio.sleep(2.5)  # past the Retry-After the retry would have waited
     actions = [b["event_action"] for b in got]
     assert "resolve" in actions

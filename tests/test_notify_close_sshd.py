@@ -2,7 +2,8 @@
 "Communicate status" repeats (`every`) posts its update, closes, and the webhook then hears
 how the incident ended, once, before `run` exits. Seen on a README fleet: Slack heard an
 update every N minutes, then nothing, and could not tell a close from a console that died
-(only PagerDuty followed the incident to its close)."""
+(only PagerDuty followed the incident to its close). And against a loopback webhook: an
+update still being retried at the close stops there, and the close's update follows it."""
 
 from __future__ import annotations
 
@@ -45,3 +46,28 @@ def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: 
     assert "rolled back, not verified" in updates[1]
     assert "status update #2 via status-page: delivered — HTTP 200" in done.stdout
     assert done.stdout.splitlines()[-1].startswith(f"{incident}: ")
+
+
+async def test_an_update_retried_at_the_close_stops_and_the_close_s_update_follows(tmp_path):
+    """A webhook rate-limiting every periodic update (429, Retry-After) when the incident
+    closes: that update stops being retried, journalled as cut, and the close's update is
+    the last one sent (it went on being retried after the close, until the run ended)."""
+    import threading
+
+    from tests.hooks import rate_limiting, serving
+    from tests.test_notify_channels import closed_while_limited
+
+    got: list[dict] = []
+    limited = threading.Event()
+    periodic = lambda body: len(got) > 1 and "closed" not in body["message"]  # noqa: E731
+    with serving(rate_limiting(got, periodic, limited)) as base:
+        channel = {"name": "updates", "kind": "webhook", "url": f"{base}/u", "retries": 5}
+        conductor = await closed_while_limited(channel, tmp_path, limited)
+    got_messages = [b["message"] for b in got]
+    results = [e.data for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT]
+    closing = "inc-notify closed: not needed (false alarm): a test: nothing to roll back"
+    assert got_messages[-1] == closing and got_messages.count(closing) == 1, got_messages
+    cut = [r for r in results if not r.ok]
+    [cut_short] = cut
+    assert "the incident closed (its close's update goes out instead)" in cut_short.detail
+    assert results[-1].ok and results[-1].repeat == cut_short.repeat + 1

@@ -46,6 +46,9 @@ class Repeats:
         closed = event.data if isinstance(event.data, IncidentClosed) else None
         said = (closed and closed.label) or self.notifier.state.outcome or "closed"
         steps = {s.id: s for s in self.notifier.settings.procedure.steps}
+        # One still being retried stops here, journalled as cut: the close's update says
+        # more, and comes after it.
+        self.cut = "the incident closed (its close's update goes out instead)"
         for step_id, task in list(self._tasks.items()):
             task.cancel()
             del self._tasks[step_id]
