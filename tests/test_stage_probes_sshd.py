@@ -200,6 +200,13 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
         banner = " ".join(str(screen.query_one("#exec-halt", Static).render()).split())
         stages = str(screen.query_one("#exec-waves", Static).render()).strip()
         toasts = [(n.title, n.message) for n in app._notifications]
+        # The checklist said "Enter runs the strategy on the selected hosts", as if from the
+        # start: Enter goes on with the next stage (walked at 80x24 on a README fleet).
+        app.conductor.confirm("bridge")  # the checklist at the step held
+        await pilot.press("f2")
+        await until(pilot, lambda: type(app.screen).__name__ == "ChecklistScreen")
+        await pilot.pause(0.2)
+        todo = " ".join(str(app.screen.query_one("#where-todo", Static).render()).split())
     # The yes is given knowing what is read between the stages.
     assert (
         "Stages: 5%, 25%, 50%, 100%, each checked on every host before the next, the probes"
@@ -209,6 +216,11 @@ async def test_the_console_shows_the_hold_and_its_probe_at_80x24(sshd_server, tm
     assert banner.startswith(f"◐ HELD {said}"), banner
     assert stages == "Stages ◐ 1/4 5% held · ○ 2–4 of 4 not started", stages
     assert ("Step held", f"“Restore”: {said}. t goes on with the next stage, or skip.") in toasts
+    assert todo == (
+        "Held at 5% (stage 1 of 4): not healthy after the stage: app/errors = 0.31 (bad >"
+        " 0.05), bad on app-2 0.31. Once the cause is dealt with, Enter goes on with 25%; u"
+        " undoes it."
+    ), todo
     assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
 
 

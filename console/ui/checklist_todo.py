@@ -38,6 +38,15 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 f" {DO_WORDS[current.kind]} again"
             )
         return f"Undone: the hosts are no longer {done}. {DO_WORDS[current.kind]} again"
+    st = incident.state.step(current.id)
+    if st.status is StepStatus.HELD and st.held and not _not_started(incident, current):
+        # Seen: "Enter runs the strategy on the selected hosts" under a re-enable held at
+        # 25 % by a probe, where Enter goes on with the next stage (or u undoes it).
+        held = st.held.said(unit="%")
+        return (
+            f"{held[:1].upper()}{held[1:]}. Once the cause is dealt with, Enter goes on with"
+            f" {st.held.next_percent}%; {key('checklist.undo')} undoes it"
+        )
     if waiting := _not_started(incident, current):
         if incident.state.step(current.id).status is StepStatus.FAILED:
             return (  # halted by its failures, not stopped by a no between waves
