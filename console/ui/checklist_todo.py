@@ -42,9 +42,9 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
     if st.status is StepStatus.HELD and st.held and not _not_started(incident, current):
         # Seen: "Enter runs the strategy on the selected hosts" under a re-enable held at
         # 25 % by a probe, where Enter goes on with the next stage (or u undoes it).
-        held = st.held.said(unit="%")
+        where = st.held.said(unit="%")
         return (
-            f"{held[:1].upper()}{held[1:]}. Once the cause is dealt with, Enter goes on with"
+            f"{where[:1].upper()}{where[1:]}. Once the cause is dealt with, Enter goes on with"
             f" {st.held.next_percent}%; {key('checklist.undo')} undoes it"
         )
     if waiting := _not_started(incident, current):
@@ -54,7 +54,6 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 f" then {key('execution.retry')} retries the failed with them"
                 " (Enter runs every host)"
             )
-        st = incident.state.step(current.id)
         held = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
         # A re-enable stopped between a stage's waves: its retry takes the held ones too.
         how = (
