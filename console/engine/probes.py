@@ -12,6 +12,7 @@ from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_time
 from console.engine.ssh import SshPool, Target
 from console.model.clock import Clock
 from console.model.probes import PROBE_KINDS, Probe, ProbeKind
+from console.model.stderr_lines import telling
 from console.model.templates import in_workdir
 from console.model.watch import HostValue, ProbeSample, aggregate, parse_value, probe_key
 
@@ -120,9 +121,8 @@ class Sampler:
                 return "", f"connection lost: {exc}", False
         if result.exit_status != 0:
             err = str(result.stderr or "").strip().splitlines()
-            why = (
-                err[-1] if err else f"signal {result.exit_signal[0]}" if result.exit_signal else ""
-            )
+            said = (telling(err) or err[-1]).strip() if err else ""
+            why = said or (f"signal {result.exit_signal[0]}" if result.exit_signal else "")
             return "", f"exit {result.exit_status}" + (f": {why}" if why else ""), False
         return str(result.stdout or ""), None, False
 

@@ -25,6 +25,7 @@ from console.model.status import (
     lost_mid_change,
     still_under_way,
 )
+from console.model.stderr_lines import telling
 from console.model.step_state import HostRun, Pause
 
 if TYPE_CHECKING:
@@ -112,8 +113,8 @@ def _output(s: IncidentState, e: Event) -> None:
     run.lines += len(d.lines)
     if d.lines:
         run.last_line = d.lines[-1]
-        if d.stream == "stderr":
-            run.last_error = d.lines[-1]
+        if d.stream == "stderr":  # a line that says something, over psql's `^` under it
+            run.last_error = telling(d.lines) or run.last_error or d.lines[-1]
 
 
 def _result(s: IncidentState, e: Event) -> None:
