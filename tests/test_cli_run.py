@@ -496,3 +496,19 @@ def test_a_value_a_long_pattern_refuses_is_said_in_the_parameters_words(tmp_path
         assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
         assert done.stderr.startswith(f"error: parameter '{name}': {said}"), done.stderr
         assert len(done.stderr.splitlines()) == 1 and "[A-Za-z" not in done.stderr
+
+
+def test_list_puts_a_closed_incidents_reason_on_a_line_of_its_own(tmp_path):
+    """Seen on a jump host: `list` printed a closed incident's whole outcome label (a
+    reason of 190 characters) between its id and its title. The outcome's title stays on
+    the incident's line; its reason follows, indented."""
+    run = cli(
+        *RUN, "--param", "target=2.2.0", "--trigger", "user-impact", "--reason", "checkout",
+        "--title", "Roll web back to 2.2.0", "--yes", "--quiet", state_dir=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    listed = cli("list", "--demo", state_dir=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    first, reason = listed.stdout.splitlines()[:2]
+    assert first.endswith("  failed  Roll web back to 2.2.0"), first
+    assert reason.startswith("  ") and len(reason) > 20, reason

@@ -31,4 +31,5 @@ def test_a_drill_that_passed_expecting_its_rollback_to_fail_is_listed_passed(ssh
     assert summary.outcome == "failed" and not summary.drill_failed
     assert incident_outcome(summary, OUTCOME_WIDTH) == "✔ drill passed"  # 80x24
     listed = fleet.cli("list")
-    assert f"{summary.incident_id}  drill passed; failed: " in listed.stdout, listed.stdout
+    # its reason on a line of its own, under the verdict and the title
+    assert f"{summary.incident_id}  drill passed; failed  DRILL " in listed.stdout, listed.stdout
