@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
+import tomli_w
 from textual.widgets import RadioSet, Static
 
 from console.journal.store import read_journal
@@ -34,6 +35,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     open_incident,
     until,
+    until_shown,
 )
 
 pytestmark = pytest.mark.sshd
@@ -207,19 +209,27 @@ def test_refused_everywhere_is_still_refused_exit_3(fleet, tmp_path):
     assert state.outcome == Outcome.REFUSED
 
 
+async def restore_in_console(pilot):
+    """A new incident on every host, walked to its strategy step, which runs (y): the
+    conductor once the step has finished."""
+    app = pilot.app
+    await open_incident(pilot)
+    conductor = app.conductor
+    conductor.confirm("open-bridge")
+    assert await conductor.run_step("halt") and await conductor.run_step("assess")
+    conductor.choose_strategy("version-rollback")
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+    await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+    return conductor
+
+
 async def test_the_console_walks_on_past_hosts_that_needed_nothing(fleet, tmp_path):
     first = colleagues_incident(fleet, tmp_path)
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        conductor = app.conductor
-        conductor.confirm("open-bridge")
-        assert await conductor.run_step("halt") and await conductor.run_step("assess")
-        conductor.choose_strategy("version-rollback")
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
-        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+        conductor = await restore_in_console(pilot)
         await pilot.pause(0.2)  # the screen's sync after the step's end
 
         st = conductor.state.step("restore")
@@ -253,3 +263,22 @@ async def test_the_console_walks_on_past_hosts_that_needed_nothing(fleet, tmp_pa
         label = conductor.state.outcome_label or ""
         assert label.startswith("rolled back and verified; needed nothing, nothing changed")
         assert "app-1, app-2: already rolled back" in label and "not rolled back" not in label
+
+
+async def test_the_waves_line_says_needed_nothing_as_the_grid_does(fleet, tmp_path):
+    """Seen at 80x24: a canary's waves, the first two refused at the precheck (rolled back
+    already by a colleague's incident), the step done: the grid said `⊘ needed nothing`,
+    the waves line `⊘ 1–4 of 4: 2 ok, 0 failed, 2 refused (not all ok: 1–2)`."""
+    colleagues_incident(fleet, tmp_path)
+    [strategy] = STRATEGIES["strategies"]
+    waves = {"strategies": [{**strategy, "waves": {"size": 1}}]}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps(waves))
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        conductor = await restore_in_console(pilot)
+        assert conductor.state.step("restore").status is StepStatus.DONE
+
+        line = await until_shown(pilot, "#exec-waves", "needed nothing")
+        said = " ".join(line.split())
+        assert said == "Waves ⊘ 1–4 of 4: 2 ok, 0 failed, 2 needed nothing", said
+        assert "refused" not in said and "not all ok" not in said

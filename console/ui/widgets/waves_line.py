@@ -10,7 +10,7 @@ from rich.text import Text
 
 from console.journal.times import clock
 from console.model.state import HostStatus, StepState
-from console.model.step_state import Pause
+from console.model.step_state import NEEDED_NOTHING, Pause
 from console.ui.palette import themed
 
 
@@ -45,7 +45,7 @@ def _run_waves(
     text = _joined([piece for piece, *_ in pieces])
     if width is None or text.cell_len <= width or all(count is None for _, count, *_ in pieces):
         return text
-    return _joined(_finished_in_one(pieces, total))
+    return _joined(_finished_in_one(pieces, total, _refused_word(st)))
 
 
 def _joined(phrases: list[Text]) -> Text:
@@ -104,7 +104,7 @@ def _wave_pieces(
         elif wave.get("finished"):
             runs = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
             count = Counter(r.status for r in runs)
-            said = f"{number}/{total} {_counted(count)}"
+            said = f"{number}/{total} {_counted(count, _refused_word(st))}"
             pieces.append((_marked(count, said), count, number, number))
         else:
             hosts = len(wave.get("hosts", []))
@@ -118,11 +118,20 @@ def _wave_pieces(
     return pieces
 
 
-def _counted(count: Counter[HostStatus]) -> str:
+def _counted(count: Counter[HostStatus], refused: str = "refused") -> str:
     """`1 ok, 2 failed, 1 unknown`: every host of the finished waves, as the record counts
-    them (an abort: who was cut short, who was never sent anything)."""
+    them (an abort: who was cut short, who was never sent anything); a precheck's refusals
+    in `refused`'s word."""
     said = f"{count[HostStatus.SUCCEEDED]} ok, {count[HostStatus.FAILED]} failed"
-    return said + "".join(f", {count[s]} {word}" for s, word in _SAID if count[s])
+    words = [(s, refused if s is HostStatus.REFUSED else word) for s, word in _SAID]
+    return said + "".join(f", {count[s]} {word}" for s, word in words if count[s])
+
+
+def _refused_word(st: StepState) -> str:
+    """What a host its precheck refused is in this step: `needed nothing` once the step is
+    done on the others (as the grid, the counts and the checklist say), else `refused`.
+    Seen: the grid said `⊘ needed nothing` and the waves line `2 refused (not all ok: 1–2)`."""
+    return NEEDED_NOTHING if st.needed_nothing() else "refused"
 
 
 def _marked(count: Counter[HostStatus], said: str) -> Text:
@@ -140,14 +149,15 @@ BAD_ORDER = (
 )
 
 
-def _finished_in_one(pieces: list[Piece], total: int) -> list[Text]:
+def _finished_in_one(pieces: list[Piece], total: int, refused: str = "refused") -> list[Text]:
     """The finished waves as one phrase, with the numbers of those not all ok, then the
     others: 100 waves with failures here and there took a phrase each, and the line was
     cut at the edge of the screen, the later waves and the counts out of sight:
     `✘ 1–9 of 9: 16 ok, 10 failed (not all ok: 2–3, 6–8) · ○ ...`."""
     finished = [(count, first, last) for _, count, first, last in pieces if count is not None]
     hosts = sum((count for count, _, _ in finished), Counter[HostStatus]())
-    bad = [(a, b) for count, a, b in finished if count[HostStatus.SUCCEEDED] != count.total()]
+    fine = {HostStatus.SUCCEEDED} | ({HostStatus.REFUSED} if refused == NEEDED_NOTHING else set())
+    bad = [(a, b) for count, a, b in finished if sum(count[s] for s in fine) != count.total()]
     ranges: list[list[int]] = []
     for first, last in bad:
         if ranges and ranges[-1][1] + 1 == first:
@@ -156,7 +166,7 @@ def _finished_in_one(pieces: list[Piece], total: int) -> list[Text]:
             ranges.append([first, last])
     named = [f"{a}–{b}" if b > a else f"{a}" for a, b in ranges]
     shown = ", ".join(named[:3]) + (f" +{len(named) - 3} more" if named[3:] else "")
-    said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts)}"
+    said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts, refused)}"
     said += f" (not all ok: {shown})" if shown else ""
     return [_marked(hosts, said), *(piece for piece, count, *_ in pieces if count is None)]
 
