@@ -161,6 +161,16 @@ def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
     assert ids(cluster) == ([1, 2, 3, 4, 5] if target == "end" else [1, 2, 3, 4])
     after = outcome.integrity("after")
     assert (after["rows"]["orders"], after["verdict"]) == (len(ids(cluster)), "recorded")
+    # what was restored says how far past the backup the WAL went: the restore point, the
+    # LSN, the end ('restored to backup ...' alone read as the backup's data)
+    replayed = {
+        "restore point": "to the restore point before-deploy-42",
+        "unarchived point": "to the restore point before-deploy-42",
+        "lsn": f"to LSN {lsn} (recovery stopped ",
+        "end": "to its end",
+    }[target]
+    assert f", then WAL {replayed}" in after["restored"], after["restored"]
+    assert "(the last transaction replayed committed at " in after["restored"]
 
 
 def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):

@@ -164,6 +164,11 @@ SQL
 else
   test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end (it stopped: $reason)" >&2; exit 1; }
 fi
+# how far past the backup the WAL went, said with what was restored
+if [ -n "$name" ]; then replayed="to the restore point $name"
+elif [ -n "$lsn" ]; then replayed="to LSN $lsn (recovery stopped $reason)"
+else replayed="to its end"; fi
+last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
 """
 
 PITR_BACKUP_BEFORE_TARGET = """\

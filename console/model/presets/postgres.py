@@ -186,6 +186,7 @@ test -f "$history" || { echo "no history file for timeline $tli: this cluster wa
 reason=$(awk -F '\t' 'NF >= 3 { r = $3 } END { print r }' "$history")
 # Where it stopped, as data: the after integrity record carries it to the document.
 echo "recovery timeline=$tli stopped=$reason"
+asked= last= replayed=  # what the target's check below says was replayed
 """
         + check
         + """\
@@ -198,6 +199,8 @@ if [ -e "$replaced" ]; then kept="; the data directory before it is kept at $rep
 # a recovery to a time names the time asked for, and the last transaction before it
 if [ -n "$asked" ]; then
   wal=", then WAL up to the target $asked${last:+ (the last transaction replayed committed at $last)}"
+elif [ -n "$replayed" ]; then  # a replay to a restore point, an LSN or the end
+  wal=", then WAL $replayed${last:+ (the last transaction replayed committed at $last)}"
 else
   wal="${last:+, then WAL to the transaction committed at $last}"
 fi
