@@ -102,14 +102,31 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
     )
 
 
-def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
-    name = fired.payload(TriggerFired).trigger
+def _decision(events: list[Event], fired: Event) -> Event | None:
+    """The merge or dismissal of this firing: after it, before its trigger fired again (a
+    proposal is replaced by its trigger's next firing), naming its trigger and, where both
+    say it, when it fired. Seen: a trigger declared, then firing again twice while its
+    rollback ran (one merged, one left undecided), read 'merged as evidence' all three times."""
+    data = fired.payload(TriggerFired)
     for event in events:
-        if isinstance(event.data, TriggerMerged) and event.data.trigger == name:
-            dismissed = event.data if isinstance(event.data, TriggerDismissed) else None
-            verb = "dismissed" if dismissed else "merged as evidence"
-            why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
-            return f"{verb} by {reading.login(event)}{why}"
+        if event.seq <= fired.seq:
+            continue
+        if isinstance(event.data, TriggerFired) and event.data.trigger == data.trigger:
+            return None
+        if isinstance(event.data, TriggerMerged) and event.data.trigger == data.trigger:
+            at = event.data.fired_at
+            if at is None or data.fired_at is None or at == data.fired_at:
+                return event
+    return None
+
+
+def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
+    decided = _decision(events, fired)
+    if decided is not None:
+        dismissed = decided.data if isinstance(decided.data, TriggerDismissed) else None
+        verb = "dismissed" if dismissed else "merged as evidence"
+        why = f": {dismissed.reason}" if dismissed and dismissed.reason else ""
+        return f"{verb} by {reading.login(decided)}{why}"
     data = declared.payload(TriggerDeclared) if declared is not None else None
     if declared is not None and fired.seq > declared.seq:
         # Seen: the trigger firing again while the rollback ran (a wave's hosts still bad)

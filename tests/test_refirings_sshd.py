@@ -1,0 +1,164 @@
+"""Automatic triggers firing while an incident is driven, in the console at 80x24 on a real
+OpenSSH fleet: the error-rate trigger taken up (p) and declared, then firing again twice
+while the rollback runs (one merged as evidence, one left undecided) and the latency
+trigger firing too (dismissed with a reason). The rollback document says of each firing
+what became of it.
+Probes are `cat` of a file in each host's work directory, as a user writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.export import reading
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.model.outcome import Outcome
+from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.picker import PickerScreen
+from console.ui.screens.proposal import ProposalDialog
+from console.ui.screens.trigger import TriggerScreen
+from tests.cli_fleet import Fleet, write_fleet
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    type_text,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = ("app-1", "app-2")
+PROCEDURE = {
+    "name": "Rollback",
+    "phases": [
+        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
+        {"phase": "execution", "steps": [{"id": "go", "title": "Initiate", "kind": "manual"}]},
+        {
+            "phase": "post",
+            "steps": [{"id": "doc", "title": "Document", "kind": "form", "fields": ["reason"]}],
+        },
+    ],
+}
+STRATEGIES = {
+    "strategies": [{"name": "noop", "kind": "custom", "commands": {"action": "true"}}],
+}
+PROBES = [
+    {"name": "error-rate", "kind": "command", "command": "cat error_rate", "threshold": 0.05},
+    {"name": "latency", "kind": "command", "command": "cat latency", "threshold": 500},
+]
+TRIGGERS = {
+    "triggers": [
+        {
+            "name": "app-errors",
+            "kind": "error-threshold",
+            "system": "app",
+            "probe": "error-rate",
+            "consecutive": 2,
+            "policy": "propose",
+        },
+        {
+            "name": "app-latency",
+            "kind": "performance-degradation",
+            "system": "app",
+            "probe": "latency",
+            "consecutive": 2,
+            "policy": "propose",
+        },
+    ]
+}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"procedure.toml": PROCEDURE, "strategies.toml": STRATEGIES, "triggers.toml": TRIGGERS}
+    probes = [{**p, "interval": 0.2} for p in PROBES]
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["noop"], probes=probes, hosts=HOSTS
+    )
+    set_values(fleet, error_rate="0.01", latency="100")
+    return fleet
+
+
+def set_values(fleet: Fleet, hosts: tuple[str, ...] = HOSTS, **values: str) -> None:
+    """What each host's probe files hold."""
+    for host in hosts:
+        for name, value in values.items():
+            path = fleet.sandboxes[host] / name
+            path.write_text(value + "\n")
+            path.chmod(0o644)
+
+
+def armed(app, probe: str) -> bool:
+    """The probe's trigger may fire again: a healthy sample came since it last fired."""
+    return not any(s.fired for s in app.live.watcher.readings[f"app/{probe}"].streaks)
+
+
+def waiting(app) -> list[str]:
+    return [p.name for p in app.live.proposals]
+
+
+async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path):
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        set_values(fleet, error_rate="0.3")
+        await until(pilot, lambda: waiting(app) == ["app-errors"])
+        await pilot.press("p")  # take it up
+        await until(pilot, lambda: isinstance(app.screen, TriggerScreen))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        await until(pilot, lambda: set(app.screen.host_tree.selected) == set(HOSTS))
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        conductor = app.conductor
+        assert conductor.state.trigger.automatic and app.live.proposals == []
+
+        # The rollback runs; the canary is well, the next wave's host still bad: the
+        # trigger fires again, and so does latency there.
+        set_values(fleet, error_rate="0.01")
+        await until(pilot, lambda: armed(app, "error-rate"))
+        set_values(fleet, ("app-2",), error_rate="0.3", latency="900")
+        await until(pilot, lambda: sorted(waiting(app)) == ["app-errors", "app-latency"])
+        await pilot.press("ctrl+t")  # the error threshold first: merged as evidence
+        await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
+        assert app.screen.proposal.name == "app-errors"
+        await pilot.press("enter")
+        await until(pilot, lambda: waiting(app) == ["app-latency"])
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
+        await pilot.press("down", "space")  # dismiss it, with a reason
+        await type_text(pilot, "known load test on app-2")
+        await pilot.press("enter")
+        await until(pilot, lambda: waiting(app) == [])
+
+        # It fires a third time; nobody decides on it before the close.
+        set_values(fleet, error_rate="0.01", latency="100")
+        await until(pilot, lambda: armed(app, "error-rate"))
+        set_values(fleet, ("app-2",), error_rate="0.3")
+        await until(pilot, lambda: waiting(app) == ["app-errors"])
+        conductor.close(Outcome.ABORTED, "the walk ends here")
+        journal = conductor.recorder.path
+
+    events = read_journal(journal).events
+    [dismissed] = [e for e in events if e.kind == Kind.TRIGGER_DISMISSED]
+    done = fleet.cli("export", str(journal))
+    assert done.returncode == 0, done.stderr
+    section = done.stdout.split("- **Automatic triggers that fired:**\n")[1].split("\n\n")[0]
+    fates = [
+        (line.split(" UTC ")[1].split(" (")[0], line.rsplit("): ", 1)[1])
+        for line in section.splitlines()
+    ]
+    me = reading.login(dismissed)  # who decided, as the document names them
+    declared = ("Critical error threshold exceeded", "declared")
+    left = (
+        "Critical error threshold exceeded",
+        "fired again after the declaration: neither merged as evidence nor dismissed",
+    )
+    assert fates[0] == declared and fates[-1] == left, section
+    assert sorted(fates[1:3]) == [  # these two fired in the same round, in either order
+        ("Critical error threshold exceeded", f"merged as evidence by {me}"),
+        ("Performance degradation beyond limits", f"dismissed by {me}: known load test on app-2"),
+    ], section
