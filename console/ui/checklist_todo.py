@@ -37,7 +37,11 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
                 f" {key('go.execution')} shows why."
                 f" {DO_WORDS[current.kind]} again"
             )
-        return f"Undone: the hosts are no longer {done}. {DO_WORDS[current.kind]} again"
+        ran = incident.state.step(current.id).hosts.values()
+        # Seen: a restore that failed on every host, undone, read "no longer rolled back".
+        if any(r.status is HostStatus.SUCCEEDED for r in ran):
+            return f"Undone: the hosts are no longer {done}. {DO_WORDS[current.kind]} again"
+        return f"Undone: what the failed run changed is put back. {DO_WORDS[current.kind]} again"
     st = incident.state.step(current.id)
     if st.status is StepStatus.HELD and st.held and not _not_started(incident, current):
         # Seen: "Enter runs the strategy on the selected hosts" under a re-enable held at
