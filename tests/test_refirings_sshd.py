@@ -1,8 +1,8 @@
 """Automatic triggers firing while an incident is driven, in the console at 80x24 on a real
 OpenSSH fleet: the error-rate trigger taken up (p) and declared, then firing again twice
 while the rollback runs (one merged as evidence, one left undecided) and the latency
-trigger firing too (dismissed with a reason). The rollback document says of each firing
-what became of it.
+trigger firing too (dismissed with a reason typed after moving to "Dismiss"). The rollback
+document says of each firing what became of it, and the journal keeps the reason whole.
 Probes are `cat` of a file in each host's work directory, as a user writes them."""
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path)
         await until(pilot, lambda: waiting(app) == ["app-latency"])
         await pilot.press("ctrl+t")
         await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
-        await pilot.press("down", "space")  # dismiss it, with a reason
+        await pilot.press("down")  # to "Dismiss", then its reason, as a person types it
         await type_text(pilot, "known load test on app-2")
         await pilot.press("enter")
         await until(pilot, lambda: waiting(app) == [])
@@ -144,6 +144,7 @@ async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path)
 
     events = read_journal(journal).events
     [dismissed] = [e for e in events if e.kind == Kind.TRIGGER_DISMISSED]
+    assert dismissed.data.reason == "known load test on app-2"  # its first word was lost
     done = fleet.cli("export", str(journal))
     assert done.returncode == 0, done.stderr
     section = done.stdout.split("- **Automatic triggers that fired:**\n")[1].split("\n\n")[0]

@@ -110,25 +110,25 @@ class ChoiceThenText(RadioSet):
 
     async def _type_into_field(self, event: events.Key) -> bool:
         """Text typed on the choice goes to the field it asks for (a suggested outcome's
-        reason), not nowhere; with nothing chosen yet, typing chooses the highlighted
-        button if it asks for text, as Space would (the text's first space did so)."""
+        reason), not nowhere; when the choice asks for none (or nothing is chosen yet),
+        typing chooses the highlighted button if it asks for text, as Space would (the
+        text's first space did so), and goes to its field."""
         if not (event.is_printable and event.character):
             return False
-        if self.choice is None:
-            if self._selected is None:
-                return False
-            highlighted = self._nodes[self._selected].name
-            asks = self._choice_screen.text_for(highlighted) is not None
-            self._choice_screen.text_for(self.choice)  # as it was: nothing chosen
-            if not asks:
-                return False
-            self.action_toggle_button()
-            field = self._handed
-        else:
-            field = self._choice_screen.text_for(self.choice)
-            if field is not None:
-                self._handed = field
-                self._hand_over(field)
+        screen = self._choice_screen
+        field = screen.text_for(self.choice) if self.choice is not None else None
+        highlighted = self._nodes[self._selected].name if self._selected is not None else None
+        if field is None and highlighted is not None and highlighted != self.choice:
+            # Seen: a dismissal's reason typed after moving to "Dismiss" (Merge chosen
+            # already, which asks nothing) lost its first word, its space choosing it.
+            if screen.text_for(highlighted) is not None:
+                self.action_toggle_button()
+                field = self._handed
+            else:
+                screen.text_for(self.choice)  # as it was: the choice unchanged
+        elif field is not None:
+            self._handed = field
+            self._hand_over(field)
         return field is not None and await pass_on(field, event)
 
     def _hand_over(self, field: Input) -> None:
