@@ -3,6 +3,7 @@ OpenSSH fleet: the error-rate trigger taken up (p) and declared, then firing aga
 while the rollback runs (one merged as evidence, one left undecided) and the latency
 trigger firing too (dismissed with a reason typed after moving to "Dismiss"). The rollback
 document says of each firing what became of it, and the journal keeps the reason whole.
+An `auto` trigger never starts a second incident on a system an incident was left open on.
 Probes are `cat` of a file in each host's work directory, as a user writes them."""
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from console.journal.export import reading
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
+from console.ui.app import make_app
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.dialogs import ConfirmDialog
+from console.ui.screens.home import HomeScreen
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.proposal import ProposalDialog
 from console.ui.screens.trigger import TriggerScreen
@@ -25,6 +30,9 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    build_engine,
+    declare_and_pick,
+    press_to_end,
     type_text,
     until,
 )
@@ -163,3 +171,33 @@ async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path)
         ("Critical error threshold exceeded", f"merged as evidence by {me}"),
         ("Performance degradation beyond limits", f"dismissed by {me}: known load test on app-2"),
     ], section
+
+
+async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(fleet, tmp_path):
+    """Walked: an incident on the system declared, the console quit (it stays open, its
+    locks let go), the console started again; the trigger's countdown, with nobody at the
+    keyboard, opened a second incident on that system. It waits for a person instead."""
+    auto = {**TRIGGERS["triggers"][0], "policy": "auto", "countdown_seconds": 0.5}
+    (fleet.config / "triggers.toml").write_text(tomli_w.dumps({"triggers": [auto]}))
+    settings = load_settings(fleet.config)
+    root = tmp_path / "incidents"
+    first = build_app(settings, root)
+    async with first.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "checkout errors")
+        await pilot.press("space", "enter")
+        await until(pilot, lambda: isinstance(first.screen, ChecklistScreen))
+        left = first.conductor.state.incident_id
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(first.screen, ConfirmDialog))
+        await press_to_end(pilot, "y")
+
+    engine = build_engine(settings, root)
+    again = make_app(settings, engine, incident_id="20260314-094500-next", check_reach=False)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, HomeScreen))
+        set_values(fleet, error_rate="0.3")
+        await until(pilot, lambda: waiting(again) == ["app-errors"])
+        assert again.live.countdown is None and again.conductor is None
+        why = again.live.proposal.why
+        assert why.startswith(f"incident {left} is open on app, nobody driving it here"), why
+        assert [i.incident_id for i in engine.incidents()] == [left]

@@ -40,6 +40,7 @@ class IncidentSummary(NamedTuple):
     custody: Custody | None = None  # whose it is, who writes it, which locks name it
     # Open, and nobody drives it: how its last writer ended, when its last event was.
     ended: str | None = None
+    systems: tuple[str, ...] = ()  # those picked for it
 
 
 def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
@@ -107,6 +108,7 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
                 drill_failed=drill_failed(state),
                 custody=custody(path.parent, incident_id, held),
                 ended=None if state.closed else driver.ended(quit_too=True),
+                systems=tuple(state.systems),
             )
         )
     return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

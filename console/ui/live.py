@@ -134,10 +134,27 @@ class LiveWatch:
             return f"incident {driving.state.incident_id} is being driven"
         return ""
 
+    def left_open(self, firing: Firing) -> str:
+        """Why a person decides on `firing`: an incident open on its system that nobody
+        drives in this console (left open by a quit, or a teammate's), or "". Seen: an
+        `auto` countdown on the home screen started a second incident on api beside the
+        one left open there, with nobody at the keyboard."""
+        driving = self.driving()
+        here = driving.state.incident_id if driving is not None else None
+        system = firing.trigger.system
+        for listed in self.app.engine.incidents():
+            if listed.closed_at is None and listed.incident_id != here and system in listed.systems:
+                return (
+                    f"incident {listed.incident_id} is open on {system}, nobody driving it here"
+                    f" ({self.app.key_label('home.resume')} on the home screen resumes it;"
+                    " then merge this firing into it as evidence)"
+                )
+        return ""
+
     def _hold_at_deadline(self) -> str:
         """Asked when a countdown elapses: a reason to wait for a person, or ""."""
         countdown = self.countdown
-        why = self.attended()
+        why = self.attended() or (self.left_open(countdown.firing) if countdown else "")
         if why or countdown is None:
             return why
         last_key = self.app.last_key
@@ -157,7 +174,7 @@ class LiveWatch:
         if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
             return  # the same trigger, still counting down
         self.proposals = [p for p in self.proposals if p.name != firing.trigger.name]
-        why = self.attended()
+        why = self.attended() or self.left_open(firing)
         if firing.trigger.policy is Policy.AUTO and not why and countdown is None:
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
