@@ -225,8 +225,10 @@ def test_the_console_ended_from_outside_detaches_and_says_why(sshd_server, tmp_p
             await _let_go(app, engine)
 
     said = asyncio.run(close_dialog_says())
-    assert " Outcome unknown on web-1: a change may still run there; v verifies it first" \
-        " (Esc). Closed now, the lock on web stays held" in said, said  # fmt: skip
+    assert said.startswith(
+        "Outcome unknown on web-1: a change may still run there; v verifies it first"
+        " (Esc). Closed now, the lock on web stays held"
+    ), said
 
     # Resumed: web-1 reads unknown, and V settles it once its action has ended.
     async def resume_and_verify() -> dict[str, str]:

@@ -94,6 +94,9 @@ class CloseDialog(ModalScreen[None]):
         self.need: str | None = None
         # Enter said the hosts unknown and the locks that stay: the next close is confirmed.
         self.armed = False
+        # Hosts unknown: the dialog's every row is used at 80x24 (the refusal's too), so an
+        # empty refusal takes none, and once said it stands for the hint.
+        self.tight: list[str] = []  # the hosts unknown it says, at its opening
 
     def compose(self) -> ComposeResult:
         assert self.app.conductor is not None  # only an open incident is closed
@@ -101,7 +104,8 @@ class CloseDialog(ModalScreen[None]):
         done = done_by(self.app.settings, self.app.conductor.state)  # `re-enabled` ...
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         # what stays held, said: the dialog still fits 24 rows, its refusal too
-        extra += " -unknown" if self.unknown() else ""
+        self.tight = self.unknown()
+        extra += " -unknown" if self.tight else ""
         if not self.unknown() and loose_ends(self.app.settings.procedure, self.app.conductor.state):
             extra += " -loose"
         with Vertical(classes="dialog" + extra, id="close-dialog"):
@@ -163,8 +167,8 @@ class CloseDialog(ModalScreen[None]):
             if kept
             else ""
         )
-        return (
-            f"How did it end? Outcome unknown on {named(unknown)}: a change may still run"
+        return (  # no "How did it end?": the outcomes under it ask, and it fits 24 rows
+            f"Outcome unknown on {named(unknown)}: a change may still run"
             f" there; {self.app.key_label('resume.verify')} verifies {them(unknown)} first (Esc).{stays}"
         )
 
@@ -176,6 +180,7 @@ class CloseDialog(ModalScreen[None]):
         return (*CHOSEN, self.suggested)
 
     def on_mount(self) -> None:
+        self._refuse("")
         self._asks(self.chosen())
         radios = self.query_one("#close-outcome", RadioSet)
         highlight_pressed(radios)
@@ -210,7 +215,7 @@ class CloseDialog(ModalScreen[None]):
         label.update(ask)
         label.display = not unproven
         if unproven:
-            self.query_one("#close-error", Label).update(f"✘ {unproven}")
+            self._refuse(f"✘ {unproven}")
         detail.placeholder = placeholder
         detail.display = need is not None
         offered = self.offered.get(outcome) if outcome else None
@@ -233,7 +238,7 @@ class CloseDialog(ModalScreen[None]):
         self.call_later(self.action_close)
 
     def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.query_one("#close-error", Label).update("")
+        self._refuse("")
         self._asks(self.chosen())
         detail = self.query_one("#close-detail", Input)
         if detail.display and event.radio_set.has_focus:  # from the keyboard it moved on
@@ -246,16 +251,22 @@ class CloseDialog(ModalScreen[None]):
 
     async def action_close(self, confirmed: bool = False) -> None:
         outcome = self.chosen()
-        error = self.query_one("#close-error", Label)
         if outcome is None:
-            error.update("✘ Choose how it ended first (↑ ↓ then Space).")
+            self._refuse("✘ Choose how it ended first (↑ ↓ then Space).")
             return
         detail = self.query_one("#close-detail", Input).value
         problem = await self.app.lifecycle.close_incident(outcome, detail, confirmed)
         if isinstance(problem, Unsettled):
             self.armed = True  # what stays held is said: the key named closes now
+        if isinstance(problem, Unsettled) and self.tight == self.unknown():
+            # which hosts, and what stays held, is said above: the keys alone, whole
+            anyway = self.app.key_label("close.anyway")
+            verify = self.app.key_label("resume.verify")
+            problem = Unsettled(
+                f"Not closed: {anyway} closes anyway; Esc, then {verify}, verifies first."
+            )
         if problem:
-            error.update(f"✘ {problem}")
+            self._refuse(f"✘ {problem}", instead_of_hint=isinstance(problem, Unsettled))
             field = self.query_one("#close-detail", Input)
             if field.display:  # what is missing is typed there next
                 field.focus()
@@ -263,6 +274,15 @@ class CloseDialog(ModalScreen[None]):
                 self.query_one("#close-ask", Label).display = False
             return
         self.dismiss(None)
+
+    def _refuse(self, said: str, instead_of_hint: bool = False) -> None:
+        """Say why it does not close ("" clears it); `instead_of_hint`: it names the keys
+        the hint does (F7 closes anyway), and takes its row."""
+        error = self.query_one("#close-error", Label)
+        error.update(said)
+        if self.tight:
+            error.display = bool(said)
+            self.query_one(".dialog-hint", Static).display = not (said and instead_of_hint)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
