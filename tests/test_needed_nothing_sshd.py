@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import tomli_w
-from textual.widgets import RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -258,6 +258,15 @@ async def test_the_console_walks_on_past_hosts_that_needed_nothing(fleet, tmp_pa
         await pilot.pause(0.1)
         radios = app.screen.query_one("#close-outcome", RadioSet)
         assert radios.pressed_button.name == Outcome.ROLLED_BACK.value
+        # Partially rolled back asks for the hosts not rolled back: the record left none
+        # (it said 'from the record:' over an empty field, its example app-like names).
+        await pilot.press("down", "down", "space")
+        await until(pilot, lambda: radios.pressed_button.name == Outcome.PARTIAL.value)
+        ask = str(app.screen.query_one("#close-ask", Label).render())
+        assert ask == "Hosts NOT rolled back (comma-separated), none known from the record:"
+        assert app.screen.query_one("#close-detail", Input).value == ""
+        await pilot.press("shift+tab", "up", "up", "space")
+        await until(pilot, lambda: radios.pressed_button.name == Outcome.ROLLED_BACK.value)
         await pilot.press("enter")
         await until(pilot, lambda: conductor.state.closed)
         label = conductor.state.outcome_label or ""

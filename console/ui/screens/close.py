@@ -207,8 +207,9 @@ class CloseDialog(ModalScreen[None]):
         unproven = (
             conductor.closing.unproven() if conductor and outcome is Outcome.ROLLED_BACK else ""
         )
-        if need == "hosts" and self.left and not asked:  # the input shows a few of 150
-            ask = ask.replace("from the record", f"{len(self.left)} from the record")
+        if need == "hosts" and not asked:  # the input shows a few of 150, or none
+            many = f"{len(self.left)}" if self.left else "none known"  # not the example's
+            ask = ask.replace("from the record", f"{many} from the record")
         label = self.query_one("#close-ask", Label)
         if conductor is not None:  # `Hosts NOT re-enabled` after a gradual re-enable
             ask = ask.replace(ROLLED_BACK, done_by(self.app.settings, conductor.state))
