@@ -35,6 +35,7 @@ from tests.test_ui_support import (  # noqa: F401
     press_to_end,
     type_text,
     until,
+    until_shown,
 )
 
 pytestmark = pytest.mark.sshd
@@ -190,6 +191,7 @@ async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(flee
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(first.screen, ConfirmDialog))
         await press_to_end(pilot, "y")
+    await first.engine.close()  # as the process ends: its journal's writer lock goes
 
     engine = build_engine(settings, root)
     again = make_app(settings, engine, incident_id="20260314-094500-next", check_reach=False)
@@ -201,3 +203,16 @@ async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(flee
         why = again.live.proposal.why
         assert why.startswith(f"incident {left} is open on app, nobody driving it here"), why
         assert [i.incident_id for i in engine.incidents()] == [left]
+        said = f"Incident {left} is open on app: r resumes it, then ^t merges this firing as"
+        await until_shown(pilot, "#alert", said)
+
+        await pilot.press("r")  # as the banner says: resume it, then merge the firing
+        await until(pilot, lambda: again.live.driving() is not None)
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: isinstance(again.screen, ProposalDialog))
+        await pilot.press("enter")
+        await until(pilot, lambda: waiting(again) == [])
+        journal = again.conductor.recorder.path
+    assert again.conductor.state.incident_id == left
+    [merged] = [e for e in read_journal(journal).events if e.kind == Kind.TRIGGER_MERGED]
+    assert merged.data.trigger == "app-errors"

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 class Proposal:
     """A firing that waits for a person; `why` says why it did not start by itself,
     `countdown` is the countdown that was stopped for it, if one ran, and `drill` the
-    drill that was running when it fired (its faults may be the cause)."""
+    drill that was running when it fired (its faults may be the cause); `left_open`, an
+    incident open on its system that nobody drives in this console."""
 
     firing: Firing
     why: str
     countdown: Countdown | None = None
     drill: str | None = None
+    left_open: str = ""
 
     @property
     def name(self) -> str:

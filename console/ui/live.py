@@ -135,26 +135,31 @@ class LiveWatch:
         return ""
 
     def left_open(self, firing: Firing) -> str:
-        """Why a person decides on `firing`: an incident open on its system that nobody
-        drives in this console (left open by a quit, or a teammate's), or "". Seen: an
-        `auto` countdown on the home screen started a second incident on api beside the
-        one left open there, with nobody at the keyboard."""
+        """An incident open on `firing`'s system that nobody drives in this console (left
+        open by a quit, or a teammate's): its id, or "". Seen: an `auto` countdown on the
+        home screen started a second incident on api beside the one left open there, with
+        nobody at the keyboard."""
         driving = self.driving()
         here = driving.state.incident_id if driving is not None else None
         system = firing.trigger.system
         for listed in self.app.engine.incidents():
             if listed.closed_at is None and listed.incident_id != here and system in listed.systems:
-                return (
-                    f"incident {listed.incident_id} is open on {system}, nobody driving it here"
-                    f" ({self.app.key_label('home.resume')} on the home screen resumes it;"
-                    " then merge this firing into it as evidence)"
-                )
+                return listed.incident_id
         return ""
+
+    def left_open_why(self, incident_id: str, firing: Firing) -> str:
+        return (
+            f"incident {incident_id} is open on {firing.trigger.system}, nobody driving it here"
+            f" ({self.app.key_label('home.resume')} on the home screen resumes it; then merge"
+            " this firing into it as evidence)"
+        )
 
     def _hold_at_deadline(self) -> str:
         """Asked when a countdown elapses: a reason to wait for a person, or ""."""
         countdown = self.countdown
-        why = self.attended() or (self.left_open(countdown.firing) if countdown else "")
+        why = self.attended()
+        if not why and countdown is not None and (left := self.left_open(countdown.firing)):
+            why = self.left_open_why(left, countdown.firing)
         if why or countdown is None:
             return why
         last_key = self.app.last_key
@@ -174,14 +179,16 @@ class LiveWatch:
         if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
             return  # the same trigger, still counting down
         self.proposals = [p for p in self.proposals if p.name != firing.trigger.name]
-        why = self.attended() or self.left_open(firing)
+        why = self.attended()
+        left = "" if why else self.left_open(firing)
+        why = why or (self.left_open_why(left, firing) if left else "")
         if firing.trigger.policy is Policy.AUTO and not why and countdown is None:
             self.app.run_worker(
                 self._auto(firing), group="countdown", exclusive=True, exit_on_error=False
             )
             return
         drill = self.app.drills.running
-        self.proposals.insert(0, Proposal(firing, why or PROPOSED, drill=drill))
+        self.proposals.insert(0, Proposal(firing, why or PROPOSED, drill=drill, left_open=left))
         self.changed("proposed")
 
     async def _auto(self, firing: Firing) -> None:

@@ -32,9 +32,11 @@ def alert_text(
     remaining: float,
     others: list[Firing],
     drill: str | None = None,
+    left_open: str = "",
 ) -> Text:
     """The banner: a countdown anyone can cancel, or a firing the commander can take up
-    (and the drill that was running when it fired); the keys named are the keys bound."""
+    (and the drill that was running when it fired, or the incident open on its system that
+    nobody drives here); the keys named are the keys bound."""
     text = Text(no_wrap=False)
     decide = app.key_label("watch.decide")
     if countdown is not None:
@@ -49,10 +51,18 @@ def alert_text(
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
         if drill:
             text.append(f" It fired during drill {drill}: the drill's faults may be its cause.\n")
-        text.append(
-            f" {app.key_label('home.propose')} opens an incident pre-filled with this trigger"
-            f" and its evidence; {decide} also dismisses it.\n"
-        )
+        if left_open:  # the firing belongs there, most likely: say how, in as many lines
+            text.append(
+                f" Incident {left_open} is open on {firing.trigger.system}:"
+                f" {app.key_label('home.resume')} resumes it, then {decide} merges this firing"
+                f" as evidence (or dismisses it); {app.key_label('home.propose')} opens a new"
+                " incident.\n"
+            )
+        else:
+            text.append(
+                f" {app.key_label('home.propose')} opens an incident pre-filled with this"
+                f" trigger and its evidence; {decide} also dismisses it.\n"
+            )
     for line in evidence_lines(firing):
         text.append(f"   {line}\n", style="dim")
     if others:
