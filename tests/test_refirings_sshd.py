@@ -150,6 +150,16 @@ async def test_each_firing_during_the_rollback_has_its_own_fate(fleet, tmp_path)
         await until(pilot, lambda: waiting(app) == ["app-errors"])
         conductor.close(Outcome.ABORTED, "the walk ends here")
         journal = conductor.recorder.path
+        await pilot.press("ctrl+t")  # after the close: no longer "being driven"
+        await until(pilot, lambda: isinstance(app.screen, ProposalDialog))
+        said = " ".join(str(app.screen.query_one(".dialog-text").render()).split())
+        incident = conductor.state.incident_id
+        assert (
+            f"It fired while incident {incident} was being driven; nobody drives it here now."
+            in said
+        ), said
+        assert "is being driven" not in said
+        await pilot.press("escape")
 
     events = read_journal(journal).events
     [dismissed] = [e for e in events if e.kind == Kind.TRIGGER_DISMISSED]

@@ -26,13 +26,15 @@ class Proposal:
     """A firing that waits for a person; `why` says why it did not start by itself,
     `countdown` is the countdown that was stopped for it, if one ran, and `drill` the
     drill that was running when it fired (its faults may be the cause); `left_open`, an
-    incident open on its system that nobody drives in this console."""
+    incident open on its system that nobody drives in this console; `during`, the incident
+    being driven when it fired."""
 
     firing: Firing
     why: str
     countdown: Countdown | None = None
     drill: str | None = None
     left_open: str = ""
+    during: str = ""
 
     @property
     def name(self) -> str:

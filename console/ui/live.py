@@ -188,7 +188,11 @@ class LiveWatch:
             )
             return
         drill = self.app.drills.running
-        self.proposals.insert(0, Proposal(firing, why or PROPOSED, drill=drill, left_open=left))
+        driving = self.driving()
+        during = driving.state.incident_id or "" if driving is not None else ""
+        self.proposals.insert(
+            0, Proposal(firing, why or PROPOSED, drill=drill, left_open=left, during=during)
+        )
         self.changed("proposed")
 
     async def _auto(self, firing: Firing) -> None:

@@ -47,7 +47,14 @@ class ProposalDialog(ModalScreen[None]):
         firing = self.proposal.firing
         driving = self.app.live.driving()
         text = Text(visible(firing.reason), style="bold")  # a host's value, shown as is
-        text.append(f"\nIt waits for you: {self.proposal.why}.")
+        during = self.proposal.during
+        if during and (driving is None or driving.state.incident_id != during):
+            # Seen after the close: "It waits for you: incident X is being driven."
+            text.append(
+                f"\nIt fired while incident {during} was being driven; nobody drives it here now."
+            )
+        else:
+            text.append(f"\nIt waits for you: {self.proposal.why}.")
         for line in evidence_lines(firing):
             text.append(f"\n  {line}", style="dim")
         with Vertical(classes="dialog -danger", id="proposal-dialog"):
