@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.widgets import Input, RadioButton, RadioSet
+
 from tests.test_ui_resume import banner_text, checklist_shown, resumed_app
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
@@ -31,11 +33,15 @@ def _left_in_a_command_step(root: Path) -> Path:
     return conductor.recorder.path
 
 
-async def test_a_command_step_left_unknown_offers_no_verify(tmp_path: Path) -> None:
+def _resumed(tmp_path: Path):
+    """The console resuming that incident."""
     root = tmp_path / "incidents"
     journal = _left_in_a_command_step(root)
-    engine = build_engine(demo_settings(), root)
-    app = resumed_app(engine, journal)
+    return resumed_app(build_engine(demo_settings(), root), journal)
+
+
+async def test_a_command_step_left_unknown_offers_no_verify(tmp_path: Path) -> None:
+    app = _resumed(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: checklist_shown(app))
         await pilot.pause(0.1)
@@ -57,3 +63,36 @@ async def test_a_command_step_left_unknown_offers_no_verify(tmp_path: Path) -> N
             "Outcome unknown on web-2: a command step has no verify command: check it by hand"
             " (v says whether it still runs there) before retrying (r)."
         ), notice.message
+
+
+async def test_the_close_says_what_v_does_for_a_command_step(tmp_path: Path) -> None:
+    """The close (F7) said "v verifies it first" of the command step the banner says has
+    no verify; with Enter's refusal, whole at 80x24."""
+    from console.ui.screens.close import CloseDialog
+
+    app = _resumed(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: checklist_shown(app))
+        await pilot.press("f7")
+        await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+        await pilot.pause(0.1)
+        said = " ".join(str(app.screen.query_one(".dialog-text").render()).split())
+        assert said.startswith(
+            "Outcome unknown on web-2: a change may still run there; v says if it still runs"
+            " (Esc; no verify: check by hand). Closed now, the lock on web stays held"
+        ), said
+        assert "verifies" not in said, said
+        radios = app.screen.query_one("#close-outcome", RadioSet)
+        [aborted] = [b for b in radios.query(RadioButton) if b.name == "aborted"]
+        aborted.value = True  # a reason, then Enter
+        detail = app.screen.query_one("#close-detail", Input)
+        await until(pilot, lambda: bool(detail.display))
+        detail.focus()
+        await pilot.press(*"stopped", "enter")
+        await until(
+            pilot, lambda: "Not closed" in str(app.screen.query_one("#close-error").render())
+        )
+        refusal = " ".join(str(app.screen.query_one("#close-error").render()).split())
+        assert refusal == "✘ Not closed: F7 closes anyway; Esc, then v, says if it still runs.", (
+            refusal
+        )

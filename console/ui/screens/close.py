@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
-from console.model.kinds import done_by
+from console.model.kinds import done_by, no_verify
 from console.model.loose_ends import loose_ends
 from console.model.outcome import (
     CHOSEN,
@@ -143,6 +143,23 @@ class CloseDialog(ModalScreen[None]):
             }
         )
 
+    def verifies(self) -> str:
+        """What V does for the hosts unknown: their step's verify, or, where none has one
+        (a command step's), whether it still runs there (seen: the close said "v verifies
+        them first" where the banner said "no verify: check by hand")."""
+        conductor = self.app.conductor
+        assert conductor is not None
+        running, state = set(conductor.running), conductor.state
+        steps = {
+            step
+            for status in (HostStatus.UNKNOWN, HostStatus.RUNNING)
+            for step, _host in state.hosts_with(status)
+            if step not in running
+        }
+        if steps and all(no_verify(conductor.settings, state, step) for step in steps):
+            return "says if it still runs"
+        return ""
+
     def said(self) -> str:
         """What the close does; while hosts' outcome is unknown (a change may still run
         there, and once closed no V / R is offered), that their locks stay held past it
@@ -169,7 +186,13 @@ class CloseDialog(ModalScreen[None]):
         )
         return (  # no "How did it end?": the outcomes under it ask, and it fits 24 rows
             f"Outcome unknown on {named(unknown)}: a change may still run"
-            f" there; {self.app.key_label('resume.verify')} verifies {them(unknown)} first (Esc).{stays}"
+            f" there; {self.app.key_label('resume.verify')}"
+            + (
+                f" {self.verifies()} (Esc; no verify: check by hand)."
+                if self.verifies()
+                else f" verifies {them(unknown)} first (Esc)."
+            )
+            + stays
         )
 
     def choices(self) -> tuple[Outcome, ...]:
@@ -264,7 +287,8 @@ class CloseDialog(ModalScreen[None]):
             anyway = self.app.key_label("close.anyway")
             verify = self.app.key_label("resume.verify")
             problem = Unsettled(
-                f"Not closed: {anyway} closes anyway; Esc, then {verify}, verifies first."
+                f"Not closed: {anyway} closes anyway; Esc, then {verify},"
+                f" {self.verifies() or 'verifies first'}."
             )
         if problem:
             self._refuse(f"✘ {problem}", instead_of_hint=isinstance(problem, Unsettled))
