@@ -140,10 +140,12 @@ def _own(events: list[Event], state: IncidentState) -> Own:
             f"“{titles.get(step_id, step_id)}” ran {name} on {hosts_text(len(st.hosts))}"
             + (f" ({tally})" if tally else "")
         )
-    if not said:
-        return Own()
+    # The hosts' last step is not the strategy's run: a command step alone ran there (seen:
+    # 'The version-rollback strategy ran on 4 hosts (4 unknown)', a drain step's).
     others = state.strategy_steps - set(state.named_strategies)
     chosen_ran = any(state.step(s).restarted for s in others)
+    if not said:  # a journal naming no strategy step: as it always read
+        return Own(chosen_ran=chosen_ran or not others)
     return Own(f"Steps with a strategy of their own: {'; '.join(said)}.", chosen_ran)
 
 
