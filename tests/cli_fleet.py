@@ -39,6 +39,12 @@ class Fleet:
             env=env,
         )
 
+    def started(self, *args: str) -> subprocess.Popen[str]:
+        """The command line running, its output a line at a time on `stdout`."""
+        env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(self.state), "PYTHONUNBUFFERED": "1"}
+        argv = [sys.executable, "-m", "console", *args, "--config", str(self.config)]
+        return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env={**env, **self.env})
+
     def written(self, name: str) -> dict[str, str]:
         """What each host holds in `name`, read back from its work directory."""
         return {h: (s / name).read_text() for h, s in self.sandboxes.items()}

@@ -9,7 +9,6 @@ still under way), then the console resumes it (tmux at 80x24, or Pilot)."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -231,13 +230,10 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
     aborted (a person stopped it), app's lock kept for app-2, and its last lines say so."""
     lost_fleet = release_fleet(sshd_server, tmp_path)
     journal = lost_fleet.state / "incident"
-    argv = [
-        sys.executable, "-m", "console", "run", "--config", str(lost_fleet.config),
-        "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+    process = lost_fleet.started(
+        "run", "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
         "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal),
-    ]  # fmt: skip
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(lost_fleet.state), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    )  # fmt: skip
     try:
         assert process.stdout is not None
         for line in process.stdout:

@@ -38,6 +38,7 @@ def _opened(s: IncidentState, e: Event) -> None:
     s.opened_by = e.who.user
     s.verifies = d.verifies or ""
     s.strategy_steps = {step["id"] for step in d.steps if step["kind"] == "strategy"}
+    s.planned_steps = {step["id"] for step in d.steps}
     s.probe_steps = {step["id"] for step in d.steps if step["kind"] == "probe"}
     s.named_strategies = {step["id"]: step["strategy"] for step in d.steps if "strategy" in step}
 

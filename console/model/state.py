@@ -22,7 +22,7 @@ from console.model.runfold import RUN_HANDLERS
 from console.model.status import FailureClass as FailureClass
 from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
-from console.model.step_state import READ_AGAIN, is_adhoc, is_drill_stage
+from console.model.step_state import READ_AGAIN, is_adhoc, is_drill_stage, undoes
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
 from console.model.stepfold import STEP_HANDLERS
@@ -59,6 +59,7 @@ class IncidentState:
     hosts: dict[str, str] = field(default_factory=dict)
     strategy: str | None = None
     strategy_steps: set[str] = field(default_factory=set)  # the procedure's strategy steps
+    planned_steps: set[str] = field(default_factory=set)  # every step of its procedure
     probe_steps: set[str] = field(default_factory=set)  # its stability checks
     named_strategies: dict[str, str] = field(default_factory=dict)  # step → its own strategy
     params: dict[str, str] = field(default_factory=dict)
@@ -177,15 +178,24 @@ class IncidentState:
         ]
 
     def left_by_commands(self, hosts: Iterable[str]) -> bool:
-        """Whether only ad-hoc commands (exec, the console's own) left `hosts` unknown: they
-        have no verify to run, so a check by hand is an `exec`, not `verify`."""
+        """Whether only steps with no verify to run left `hosts` unknown: ad-hoc commands
+        (exec, the console's own), the procedure's command steps, undos. A check by hand is
+        then an `exec`, not `verify` (which refuses them: seen after a command step cut
+        short, the banner, the close and the document all named `verify ID`)."""
         steps = {
             step
             for status in (HostStatus.UNKNOWN, HostStatus.RUNNING)
             for step, host in self.hosts_with(status)
             if host in hosts
         }
-        return bool(steps) and all(is_adhoc(step) for step in steps)
+        return bool(steps) and all(self._no_verify(step) for step in steps)
+
+    def _no_verify(self, step: str) -> bool:
+        if is_adhoc(step) or undoes(step):
+            return True
+        # A strategy step's strategy has a verify (else `verify` says so); a journal whose
+        # opening planned no steps (older) says nothing of the others.
+        return step in self.planned_steps and step not in self.strategy_steps
 
     @property
     def closed(self) -> bool:

@@ -12,12 +12,20 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
-from console.model.outcome import them, verify_by_hand
+from console.model.outcome import them
 from console.model.step_state import undoes
 from console.ui.collector import parked
 from console.ui.console_app import AppPart
 from console.ui.incident_screens import import_incident_screens
-from console.ui.resume_record import Unknown, ended_by, no_verify_of, unknown_hosts
+from console.ui.resume_record import (
+    Unknown,
+    by_hand_said,
+    by_hand_text,
+    ended_by,
+    no_verify_of,
+    unknown_hosts,
+    verified_by_hand,
+)
 
 if TYPE_CHECKING:  # the attempts' checks and the state: loaded with the first incident
     from console.engine.attempts import AttemptCheck
@@ -150,8 +158,7 @@ class Resuming:
                 if unknown and (verified := self.verified_by_hand())
                 else f" Outcome unknown on {', '.join(u.host for u in unknown)}:"
                 f" {self._keys()} do not run after the close (their commands would rewrite the record under its"
-                f" outcome, and {locks}). Verify by hand: {self.by_hand()} runs the step's"
-                " verify there (a new incident, under the locks) and notes here what it found."
+                f" outcome, and {locks}). {by_hand_said(state, self.live_conductor.settings)}"
                 if unknown
                 else ""
             )
@@ -329,23 +336,9 @@ class Resuming:
             return self.any_unknown()
         return True
 
-    def by_hand(self) -> str:
-        """How to run the step's verify on the unknown hosts of a closed incident."""
-        state = self.live_conductor.state
-        return verify_by_hand(
-            state.verifies or state.incident_id, kept=bool(state.unknown_at_close)
-        )
-
     def verified_by_hand(self) -> str:
-        """`verified by hand in incident ID: app-2 succeeded` once `verify`
-        answered for every host left unknown; empty until then."""
-        state = self.live_conductor.state
-        found = state.verified_by_hand
         hosts = sorted({u.host for u in self.unknown()})
-        if not hosts or not all(found.get(h, "").startswith("verified: ") for h in hosts):
-            return ""
-        said = ", ".join(f"{h} {found[h].removeprefix('verified: ').split(' (')[0]}" for h in hosts)
-        return f"verified by hand in incident {state.verified_by}: {said}"
+        return verified_by_hand(self.live_conductor.state, hosts)
 
     def banner(self) -> Text | None:
         """What the resume banner says: the unknown hosts, and the keys to clear them (after
@@ -368,17 +361,7 @@ class Resuming:
             return text
         if conductor.state.closed:  # V and R would change hosts' outcomes under the close
             text.append(f" · the incident is closed: {self._keys()} do not run after it\n")
-            text.append(" verify by hand: ")
-            # Whole at 80 columns: the command on lines of its own, as a shell continues one.
-            command, take, over = self.by_hand().partition(" --take-over-lock")
-            over, config, directory = over.partition(" --config")
-            text.append(command + (" \\\n" if take else ""), style="bold")
-            if take:
-                text.append(f"   {take.strip()}{over}", style="bold")
-            if config:
-                text.append(" \\\n", style="bold")
-                text.append(f"   {config.strip()}{directory}", style="bold")
-            text.append("  (the step's verify there)")
+            text.append_text(by_hand_text(conductor.state, conductor.settings))
             return text
         text.append(f" · verify before retrying · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")

@@ -11,6 +11,8 @@ from console.model.events import Event, Kind
 from console.model.kinds import no_verify
 
 if TYPE_CHECKING:  # loaded with the first incident
+    from rich.text import Text
+
     from console.journal.event_log import EventLog
     from console.model.settings import Settings
     from console.model.state import IncidentState
@@ -84,3 +86,63 @@ def no_verify_of(settings: Settings, state: IncidentState, unknown: list[Unknown
             return ""
         reasons.add(why)
     return "; ".join(sorted(reasons))
+
+
+def by_hand(state: IncidentState, settings: Settings) -> str:
+    """How to run the step's verify on the unknown hosts of a closed incident, or, left
+    by steps with no verify (`verify` refuses them), to check them with an `exec`."""
+    from console.model.outcome import check_by_hand, verify_by_hand
+
+    hosts = state.unknown_at_close
+    if state.left_by_commands(hosts):
+        systems = sorted({settings.inventory.system_of(h).name for h in hosts})
+        return check_by_hand(systems, hosts)
+    return verify_by_hand(state.verifies or state.incident_id, kept=bool(hosts))
+
+
+def verified_by_hand(state: IncidentState, hosts: list[str]) -> str:
+    """`verified by hand in incident ID: app-2 succeeded` once `verify` answered for
+    every host of `hosts` (those left unknown); empty until then."""
+    found = state.verified_by_hand
+    if not hosts or not all(found.get(h, "").startswith("verified: ") for h in hosts):
+        return ""
+    said = ", ".join(f"{h} {found[h].removeprefix('verified: ').split(' (')[0]}" for h in hosts)
+    return f"verified by hand in incident {state.verified_by}: {said}"
+
+
+def by_hand_said(state: IncidentState, settings: Settings) -> str:
+    """The resume notice's sentence on how the hosts left unknown are checked after the
+    close: the verify by hand, or an `exec` where steps with no verify left them."""
+    if state.left_by_commands(state.unknown_at_close):  # `verify` refuses those
+        return (
+            f"Check by hand: {by_hand(state, settings)}, with a command that tells whether the"
+            " change was made there (a new incident, under the locks)."
+        )
+    return (
+        f"Verify by hand: {by_hand(state, settings)} runs the step's verify there (a new"
+        " incident, under the locks) and notes here what it found."
+    )
+
+
+def by_hand_text(state: IncidentState, settings: Settings) -> Text:
+    """The closed incident's banner line on how its unknown hosts are checked: whole at 80
+    columns, the command on lines of its own, as a shell continues one."""
+    from rich.text import Text
+
+    commands = state.left_by_commands(state.unknown_at_close)
+    text = Text(" check by hand: " if commands else " verify by hand: ")
+    command, take, over = by_hand(state, settings).partition(" --take-over-lock")
+    over, config, directory = over.partition(" --config")
+    text.append(command + (" \\\n" if take else ""), style="bold")
+    if take:
+        text.append(f"   {take.strip()}{over}", style="bold")
+    if config:
+        text.append(" \\\n", style="bold")
+        text.append(f"   {config.strip()}{directory}", style="bold")
+    what = (
+        "a command that tells whether the change was made"
+        if commands
+        else "the step's verify there"
+    )
+    text.append(f"  ({what})")
+    return text

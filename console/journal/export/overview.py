@@ -22,7 +22,7 @@ from console.journal.export.trigger_details import by_watcher
 from console.journal.results import integrity_said
 from console.journal.times import duration
 from console.model.events import Event, Kind
-from console.model.outcome import verify_by_hand
+from console.model.outcome import check_by_hand, verify_by_hand
 from console.model.payloads import (
     IncidentOpened,
     LockKept,
@@ -114,7 +114,10 @@ def build_summary(
         verified_by_hand=dict(state.verified_by_hand),
         verified_by=state.verified_by or None,
     )
-    paragraph = _paragraph(facts, milestones, systems, trigger, notifications, _own(events, state))
+    by_commands = state.left_by_commands(state.unknown_at_close)  # no verify to run there
+    paragraph = _paragraph(
+        facts, milestones, systems, trigger, notifications, _own(events, state), by_commands
+    )
     return facts.model_copy(update={"paragraph": paragraph})
 
 
@@ -231,9 +234,10 @@ def _changed(systems: list[SystemFacts]) -> list[str]:
     ][:3]
 
 
-def _unknown_at_close(facts: Summary) -> str:
-    """The hosts a close left unknown, the locks it kept for them and how they go; what
-    the verify by hand found there since, if it ran."""
+def _unknown_at_close(facts: Summary, by_commands: bool = False) -> str:
+    """The hosts a close left unknown, the locks it kept for them and how they go (`by_
+    commands`: steps with no verify left them, checked by hand with an `exec`); what the
+    verify by hand found there since, if it ran."""
     unknown, kept = facts.unknown_at_close, facts.locks_kept_at_close
     said = (
         f"It was closed with the outcome unknown on {', '.join(unknown)}: a change may still"
@@ -250,6 +254,12 @@ def _unknown_at_close(facts: Summary) -> str:
         return (
             f"{kept_past}, until the verify by hand (incident {facts.verified_by}) found"
             f" {found}, and let go of {'them' if len(kept) > 1 else 'it'}."
+        )
+    if by_commands:  # `verify` refuses a step with no verify
+        return (
+            f"{kept_past}: another incident there needs --take-over-lock REASON, as a check by"
+            f" hand does ({check_by_hand(kept, unknown)}, with a command that tells whether the"
+            " change was made), which lets go of it at its end."
         )
     return (
         f"{kept_past}: another incident there needs --take-over-lock REASON, as the verify by"
@@ -293,6 +303,7 @@ def _paragraph(
     trigger: TriggerDetails | None,
     notifications: Sequence[Notification],
     own: Own,
+    by_commands: bool = False,
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
     where = ", ".join(facts.systems) or "no system"
@@ -378,7 +389,7 @@ def _paragraph(
         took = f" after {duration(facts.duration_seconds)}" if facts.duration_seconds else ""
         said.append(f"Outcome: {facts.outcome}; the incident was closed{took}.")
         if facts.unknown_at_close:
-            said.append(_unknown_at_close(facts))
+            said.append(_unknown_at_close(facts, by_commands))
     else:
         said.append("The incident is still open: this document is a draft.")
     return " ".join(said)

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Static
 from textual.widgets.input import Selection
 
+from console.model.invocation import PROGRAM
 from console.model.kinds import done_by, no_verify
 from console.model.loose_ends import loose_ends
 from console.model.outcome import (
@@ -176,11 +177,17 @@ class CloseDialog(ModalScreen[None]):
             )
         kept = conductor.closing.kept_at_close(unknown)
         lock = f"lock{'s' if len(kept) > 1 else ''} on {', '.join(kept)}"
+        # Left by steps with no verify (`verify` refuses them): an exec checks them, whole
+        # in the lines this console prints as it quits.
+        how = (
+            f"a check by hand, {PROGRAM} exec --take-over-lock REASON ... 'COMMAND'"
+            if conductor.state.left_by_commands(unknown)
+            else f"the verify by hand, {verify_by_hand(conductor.state.incident_id, config=False)}"
+        )
         stays = (
             f" Closed now, the {lock} stay{'' if len(kept) > 1 else 's'} held: no other"
             " incident runs there, and once this console has quit only one given"
-            " --take-over-lock REASON takes it over: the verify by hand,"
-            f" {verify_by_hand(conductor.state.incident_id, config=False)}."
+            f" --take-over-lock REASON takes it over: {how}."
             if kept
             else ""
         )
