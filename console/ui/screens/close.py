@@ -106,12 +106,14 @@ class CloseDialog(ModalScreen[None]):
         extra = " -extra-choice" if len(self.choices()) > len(CHOSEN) else ""
         # what stays held, said: the dialog still fits 24 rows, its refusal too
         self.tight = self.unknown()
-        extra += " -unknown" if self.tight else ""
-        if not self.unknown() and loose_ends(self.app.settings.procedure, self.app.conductor.state):
-            extra += " -loose"
+        # steps not done, updates not delivered: said when no host is unknown (which says more)
+        left = (
+            "" if self.tight else loose_ends(self.app.settings.procedure, self.app.conductor.state)
+        )
+        extra += " -unknown" if self.tight else " -loose" if left else ""
         with Vertical(classes="dialog" + extra, id="close-dialog"):
             yield Label(f"Close incident {incident}", classes="dialog-title")
-            yield Static(visible(self.said()), classes="dialog-text", markup=False)
+            yield Static(visible(self.said(left)), classes="dialog-text", markup=False)
             with ChoiceThenText(id="close-outcome", enter_decides=True):
                 for outcome in self.choices():
                     yield MarkedRadioButton(
@@ -123,7 +125,7 @@ class CloseDialog(ModalScreen[None]):
             yield FieldInput(enter_moves=False, id="close-detail")
             yield Label("", id="close-error", classes="error-line")
             closes = "Enter closes"
-            if self.unknown():
+            if self.tight:
                 closes = f"Enter, then {self.app.key_label('close.anyway')}, closes"
             yield Static(f"{closes} · ↑ ↓ Space choose · Esc goes back", classes="dialog-hint")
 
@@ -161,15 +163,14 @@ class CloseDialog(ModalScreen[None]):
             return "says if it still runs"
         return ""
 
-    def said(self) -> str:
-        """What the close does; while hosts' outcome is unknown (a change may still run
-        there, and once closed no V / R is offered), that their locks stay held past it
-        and how they go."""
+    def said(self, left: str) -> str:
+        """What the close does, and what it leaves undone (`left`); while hosts' outcome is
+        unknown (a change may still run there, and once closed no V / R is offered), that
+        their locks stay held past it and how they go."""
         conductor = self.app.conductor
         assert conductor is not None
-        unknown = self.unknown()
+        unknown = self.tight
         if not unknown:
-            left = loose_ends(self.app.settings.procedure, conductor.state)
             return (
                 "How did it end? The close records the end time and releases the locks;"
                 " the form can still be filled afterwards, as amendments."
