@@ -222,3 +222,40 @@ def test_an_inventory_without_hosts_is_one_line_and_exit_2(tmp_path, text):
     done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == f"error: {inventory}: has no hosts: nothing to convert\n"
+
+
+LOOPS = {
+    "hosts.ini": ("[a:children]\nb\n[b:children]\na\n[b]\nweb1\n", 4),
+    "inventory.yml": (
+        "all:\n  children:\n    a:\n      children:\n        b:\n"
+        "          hosts:\n            web1:\n          children:\n            a:\n",
+        9,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LOOPS))
+def test_a_group_under_itself_is_refused_at_its_line_as_ansible_refuses_it(tmp_path, name):
+    """Groups `a` and `b` children of each other were read as they came (web1 tagged `a`);
+    Ansible refuses the file ('creates a recursive dependency loop')."""
+    text, line = LOOPS[name]
+    inventory = tmp_path / name
+    inventory.write_text(text)
+    done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert (
+        done.stderr == f"error: {inventory}:{line}: group 'a' under 'b' makes a loop: b > a > b\n"
+    )
+
+
+def test_an_address_for_a_host_name_says_how_to_keep_it(tmp_path):
+    """Ansible takes `::1` as a host; the console names hosts, so the line says how to
+    give the address under a name."""
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[web]\n::1 ansible_port=2222\nweb6 ansible_host=::1\n")
+    done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: {inventory}:2: host '::1' is not a console host name (letters, digits, . _ -):"
+        " name it and give the address as ansible_host, e.g. NAME ansible_host=::1\n"
+    )

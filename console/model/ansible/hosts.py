@@ -7,6 +7,7 @@ import re
 import shlex
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ def _host(
 ) -> dict[str, Any] | None:
     where = inventory.host_where.get(name, Where(str(base)))
     if not re.match(NAME_PATTERN, name):
-        out.note(where, f"host {name!r} is not a console host name (letters, digits, . _ -)", True)
+        out.note(where, _not_a_name(name), True)
         return None
     variables = inventory.host_variables(name)
     host: dict[str, Any] = {"name": name}
@@ -165,8 +166,19 @@ def _port(value: object, variables: dict[str, Var], out: Converted) -> int | Non
     return port
 
 
+def _not_a_name(name: str) -> str:
+    """Why `name` cannot name a console host; for an address, how to keep it."""
+    said = f"host {name!r} is not a console host name (letters, digits, . _ -)"
+    try:
+        ip_address(name)
+    except ValueError:
+        return said
+    return f"{said}: name it and give the address as ansible_host, e.g. NAME ansible_host={name}"
+
+
 def _path(text: str, base: Path) -> str:
-    """A key path as Ansible would open it from the inventory's directory."""
+    """A key path; a relative one is read from the inventory's directory, wherever the
+    console runs."""
     if text.startswith("~") or Path(text).is_absolute():
         return text
     return str((base / text).resolve())

@@ -68,10 +68,32 @@ class AnsibleInventory:
         self.host_vars.setdefault(name, {}).update(variables)
 
     def add_child(self, parent: str, child: str, where: Where) -> None:
+        """`child` under `parent`; a child that would be its own ancestor is refused where
+        it is said, as Ansible refuses a recursive dependency loop."""
         children = self.group(parent).children
         self.group(child, where)
-        if child not in children:
+        loop = self._path_down(child, parent)
+        if loop is not None:
+            way = " > ".join([parent, *loop])
+            self.findings.append(
+                Finding(where, f"group {child!r} under {parent!r} makes a loop: {way}")
+            )
+        elif child not in children:
             children.append(child)
+
+    def _path_down(self, top: str, bottom: str) -> list[str] | None:
+        """The groups from `top` down to `bottom` through children, if `bottom` is below."""
+        ways = [[top]]
+        seen = {top}
+        while ways:
+            way = ways.pop()
+            if way[-1] == bottom:
+                return way
+            for child in self.groups[way[-1]].children:
+                if child not in seen:
+                    seen.add(child)
+                    ways.append([*way, child])
+        return None
 
     def finish(self) -> None:
         """As Ansible: every group not under another is a child of `all`; a host in no
