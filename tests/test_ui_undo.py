@@ -263,3 +263,29 @@ async def test_an_undo_that_failed_reads_failed_not_undone(tmp_path: Path) -> No
                 "Undo failed (1 failed, 2 succeeded): the hosts may still be rolled back"
             ), hint
             assert "no longer" not in hint
+
+
+async def test_undo_of_a_closed_incident_says_to_quit_this_console_first(tmp_path: Path) -> None:
+    """u on a closed incident named `rollback-console undo ...`, which this console's hold
+    on the journal refuses ("close that console first"): it says to quit first."""
+    from console.model.outcome import Outcome
+    from tests.test_ui_resume import resumed_app
+    from tests.test_ui_support import _run_on_hosts, build_engine, under_way
+
+    root = tmp_path / "incidents"
+    _engine, conductor = under_way(demo_settings(), root)
+    _run_on_hosts(conductor, "restore", {"web-1": ("verify", 0, "current release: 2.4.0")})
+    conductor.close(Outcome.PARTIAL, "web-1 restored", hosts=["web-2", "web-3"])
+    conductor.recorder.close()
+    journal = conductor.recorder.path
+    app = resumed_app(build_engine(demo_settings(), root), journal)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        app.screen.select_step("restore")
+        await pilot.press("u")
+        await until(pilot, lambda: any(n.title == "Not undone" for n in app._notifications))
+        notice = next(n for n in app._notifications if n.title == "Not undone")
+        assert notice.message.startswith(
+            "The incident is closed: quit this console (^q), then undo “Restore previous"
+            f" version” with `rollback-console undo {journal} restore"
+        ), notice.message

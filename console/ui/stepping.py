@@ -217,8 +217,10 @@ class Stepping:
             return
         step = conductor.step(step_id)
         if conductor.state.closed:
+            # `undo` claims the systems again and writes the journal this console holds.
             self.app.notify(
-                f"The incident is closed: undo “{step.title}” with"
+                f"The incident is closed: quit this console"
+                f" ({self.app.key_label('quit')}), then undo “{step.title}” with"
                 f" `{again(f'undo {conductor.recorder.path} {step_id}')}`.",
                 title="Not undone",
                 severity="warning",
