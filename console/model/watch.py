@@ -207,6 +207,11 @@ class Thinner:
         self._since[key] = since
         return None
 
+    def start_from(self, sample: ProbeSample) -> None:
+        """A new journal got `sample`: what follows is thinned against it."""
+        self._last[sample.key] = sample.state
+        self._since[sample.key] = 0
+
 
 class SoakStatus(StrEnum):
     WAITING = "waiting"

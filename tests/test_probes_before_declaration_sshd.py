@@ -1,0 +1,53 @@
+"""A probe bad before the incident was declared: the home screen showed `✘ bad`, yet its
+journal had none of it (walked on a README fleet of 3 sshd hosts at 80x24). The watcher
+journals a sample when its state changes, and the state had not changed since before the
+journal existed: the document said "First bad sample: no bad probe sample was recorded"
+and "Before: –". A journal attached anew gets what the watcher holds: the first sample of
+the bad run it is in, and the latest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.export.milestones import first_bad_sample
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from tests.cli_fleet import write_fleet
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    until,
+)
+from tests.test_undo_cli import PROCEDURE
+from tests.test_wave_probes_sshd import ERRORS, STRATEGIES
+
+pytestmark = pytest.mark.sshd
+
+
+async def test_a_probe_bad_before_the_declaration_is_in_the_incidents_record(
+    sshd_server, tmp_path: Path
+) -> None:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    probes = [{**ERRORS, "interval": 0.2}]  # three samples before the declaration
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["pin-release"], probes=probes)
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "version").write_text("2.5.0\n")  # the release being rolled back: bad
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents", sample_probes=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        reading = app.live.watcher.readings["app/errors"]
+        await until(pilot, lambda: len(reading.history) >= 3, 60)
+        await open_incident(pilot)
+        before = list(reading.history)
+        journal = app.conductor.recorder.path
+    events = read_journal(journal).events
+    samples = [e for e in events if e.kind == Kind.PROBE_SAMPLE]
+    held = [e.data for e in samples if e.data.journalled == "held"]
+    assert [(s.state, s.value) for s in held] == [("bad", 0.31), ("bad", 0.31)], held
+    first = min(before, key=lambda s: s.at)
+    assert held[0].at == first.as_data()["at"]
+    assert first_bad_sample(events) == first.at
