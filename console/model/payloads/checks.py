@@ -24,13 +24,18 @@ class ProbeSample(Payload):
     probe: str = Field(description="`system/probe`")
     at: str = Field(description="when (ISO 8601, UTC)")
     value: Value = Field(None, description="the combined value: a number, a word, or null")
-    state: str = Field(description="`ok`, `bad` or `error`")
+    state: str = Field(description="`healthy`, `bad` or `inconclusive`")
     threshold: Number | None = Field(None, description="the threshold it is judged against")
     detail: str = Field("", description="why it is bad or an error, in words")
     hosts: dict[str, HostValue] = Field(
         {}, description="{host: {`value`, `error`, `flagged`, `detail`}}"
     )
-    journalled: str | None = Field(None, description="why this sample was journalled")
+    journalled: str | None = Field(
+        None,
+        description="why this sample was journalled: `change` (its state changed), `periodic`"
+        " (one in `journal_every`), `held` (taken before the journal was attached: the first"
+        " of the unhealthy run it ends, and the latest)",
+    )
 
 
 class SoakProbe(TypedDict, total=False):
