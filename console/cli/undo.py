@@ -68,9 +68,11 @@ def _dry_run(settings, planned, title: str) -> int:
 
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
     from console.engine.session import Engine
+    from console.engine.walk import confirm_waves_as
     from console.headless.common import reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import console_line
+    from console.model.invocation import again
     from console.model.state import HostStatus, fold
     from console.model.status import StepStatus
 
@@ -85,6 +87,9 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
                 closed = state.outcome_label or state.outcome
                 print(f"# the incident was closed ({closed}); the undo is recorded after")
             conductor.recorder.subscribe(lambda event: print(console_line(event), flush=True))
+            # Its waves ask as the step's do: --yes answers, after a wave whose every host
+            # succeeded; after one that did not, the later hosts are left for a person.
+            confirm_waves_as(conductor, "--yes")
             try:
                 conductor.record_locks()
                 ok = await conductor.undo(args.step, hosts)
@@ -108,6 +113,22 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             flush=True,
         )
         return EXIT_REFUSED
+    by = {s: [h for h, run in undo.hosts.items() if run.status is s] for s in HostStatus}
+    if not ok and by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
+        parts = [f"undone on {', '.join(h)}" for h in [by[HostStatus.SUCCEEDED]] if h]
+        parts += [
+            f"{status.value}: {', '.join(by[status])}"
+            for status in (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
+            if by[status]
+        ]
+        rest = ",".join(h for s in (HostStatus.FAILED, HostStatus.NOT_STARTED) for h in by[s])
+        on = again(f"undo {path.parent} {args.step} --hosts {rest} --dry-run")
+        print(
+            f"{args.step}: undo STOPPED ({undo.halted or 'halted'}); {'; '.join(parts)};"
+            f" to go on once the cause is fixed: {on}, then --yes; journal {path}",
+            flush=True,
+        )
+        return EXIT_FAILED
     verdict = f"undone on {', '.join(undo.hosts)}" if ok else "undo FAILED"
     print(f"{args.step}: {verdict}; journal {path}", flush=True)
     return EXIT_OK if ok else EXIT_FAILED

@@ -225,8 +225,10 @@ class Conductor:
 
     async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
-        close: an undo asked for later is recorded in the incident it undoes)."""
-        return await self.execution.undo(step_id, only_hosts)
+        close: an undo asked for later is recorded in the incident it undoes), in the
+        strategy's waves: between them, `confirm_wave` asks where they say confirm."""
+        ask = self.questions.asking(f"{step_id}.undo", self.confirm_wave)
+        return await self.execution.undo(step_id, only_hosts, ask)
 
     def preview(self, step_id: str) -> PerHost:
         """Every command a step would send, per host, rendered and quoted; nothing is sent.

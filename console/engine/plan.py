@@ -230,13 +230,7 @@ def plan_step(
         ]
         for t in targets
     }
-    run = RunPlan(
-        waves=strategy.waves,
-        max_fail_percentage=strategy.max_fail_percentage,
-        timeout=strategy.timeout,
-        between_waves=between_waves,
-        on_jump_host=here,
-    )
+    run = strategy_run(strategy, between_waves, here)
     start = _held_at(state, step, strategy, targets, values)
     return Planned(lambda t: rendered[t.name], targets, run, strategy, values, start)
 
@@ -258,9 +252,14 @@ def plan_undo(
     step: Step,
     only_hosts: list[str] | None,
     secrets: Secrets,
+    between_waves: BetweenWaves | None = None,
 ) -> Planned:
     """The strategy's undo for the hosts a strategy step touched (or those of them named),
-    rendered for each before anything is sent."""
+    rendered for each before anything is sent. It goes in the strategy's waves, as the
+    step did: the hosts in the order the step took them (its canary first), its pause,
+    `between_waves` asked where the waves say confirm, its failure threshold; no probes
+    are read between them (they judged the rollback: an undo puts back what they read
+    bad)."""
     name = step.strategy or state.strategy
     if step.kind is not StepKind.STRATEGY or not name:
         raise ProcedureError(f"step {step.title!r} ran no strategy to undo")
@@ -305,5 +304,17 @@ def plan_undo(
         t.name: [[("undo", host_command(state, undo, t, params, secrets.redact, here))]]
         for t in targets
     }
-    run = RunPlan(timeout=strategy.timeout, on_jump_host=here)
+    run = strategy_run(strategy, between_waves, here)
     return Planned(lambda t: rendered[t.name], targets, run, strategy)
+
+
+def strategy_run(strategy: Strategy, between_waves: BetweenWaves | None, here: bool) -> RunPlan:
+    """How a strategy's step, and its undo, fan out: its waves (`between_waves` asked
+    where they say confirm), its failure threshold, its timeout."""
+    return RunPlan(
+        waves=strategy.waves,
+        max_fail_percentage=strategy.max_fail_percentage,
+        timeout=strategy.timeout,
+        between_waves=between_waves,
+        on_jump_host=here,
+    )

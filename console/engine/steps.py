@@ -257,11 +257,19 @@ class StepExecution:
             )
         return self.complete(step_id, outcomes, data)
 
-    async def undo(self, step_id: str, only_hosts: list[str] | None = None) -> bool:
+    async def undo(
+        self,
+        step_id: str,
+        only_hosts: list[str] | None = None,
+        confirm_wave: BetweenWaves | None = None,
+    ) -> bool:
         """Run the strategy's undo on the hosts a strategy step touched (also after the
-        close: an undo asked for later is recorded in the incident it undoes)."""
+        close: an undo asked for later is recorded in the incident it undoes), in the
+        strategy's waves, `confirm_wave` asked between them where they say confirm."""
         step = self.settings.procedure.step(step_id)
-        planned = plan_undo(self.settings, self.state, step, only_hosts, self.secrets())
+        planned = plan_undo(
+            self.settings, self.state, step, only_hosts, self.secrets(), confirm_wave
+        )
         strategy = planned.strategy
         assert strategy is not None  # plan_undo refuses a step that ran no strategy
         name = strategy.name

@@ -15,6 +15,7 @@ from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
 from console.model.status import HostStatus
+from console.model.step_state import undoes
 from console.model.triggers import TriggerKind
 
 if TYPE_CHECKING:  # a firing's machinery is loaded by the run that has one
@@ -81,7 +82,7 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
             conductor.note(
                 f"{what} {done} of {total} done; {', '.join(bad)} did not succeed, so the"
                 f" next {what} was not confirmed by {who}: the later hosts are left for a"
-                " person to decide (retry the step once the cause is fixed)"
+                f" person to decide (retry {_what_runs(conductor)} once the cause is fixed)"
             )
         # Said as what decided: --yes confirms only a wave whose every host succeeded.
         by = f"the console, not {who} ({', '.join(bad)} did not succeed)" if bad else who
@@ -89,6 +90,11 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
         return not bad
 
     conductor.confirm_wave = confirm
+
+
+def _what_runs(conductor: Conductor) -> str:
+    """`the step`, or `the undo` while an undo runs (`<step>.undo`)."""
+    return "the undo" if any(undoes(s) for s in conductor.running) else "the step"
 
 
 def _did_not_succeed(conductor: Conductor, what: str, number: int) -> list[str]:

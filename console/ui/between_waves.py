@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.model.status import HostStatus
-from console.model.step_state import StepState
+from console.model.step_state import StepState, undoes
 from console.ui.probes_now import latest_readings, probes_now
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
 
     conductor = app.conductor
     assert conductor is not None  # a step of it is running
-    title = conductor.step(step_id).title
+    undone = undoes(step_id)
+    title = f"Undo: {conductor.step(undone).title}" if undone else conductor.step(step_id).title
     if what == "stage":  # every host is in every stage: stopping leaves them at this one
         at = _stage_values(app, step_id)
         this, after = (at[done - 1], at[done]) if len(at) > done else ("?", "?")
@@ -50,7 +51,7 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
             f"{_wave_result(conductor.state.step(step_id), what, done)}."
             f"{_wave_probed(app, step_id, done)}\nStart wave"
             f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
-            " started (retry the step to go on)."
+            f" started ({_go_on(app, step_id)} to go on)."
         )
     return ConfirmDialog(
         f"{what.capitalize()} {done} of {total} done",
@@ -59,6 +60,15 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
         "Stop here",
         probes_now(_step_readings(app, step_id)),
     )
+
+
+def _go_on(app: StepHost, step_id: str) -> str:
+    """How the hosts of later waves are taken on after a stop: a step is retried; an
+    undo, from the execution screen (its retry takes them; the checklist's undo takes
+    every host the step changed again)."""
+    if undoes(step_id) is None:
+        return "retry the step"
+    return f"{app.key_label('execution.retry')} on the execution screen retries the undo"
 
 
 def _step_readings(app: StepHost, step_id: str) -> list[Reading]:

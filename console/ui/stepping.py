@@ -264,6 +264,10 @@ class Stepping:
         assert self.app.conductor is not None
         title = self.app.conductor.step(step_id).title
         self.app.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
+        # Asked between its waves as the step was: the undo's own question; F3 shows it
+        # (during and after: t there goes on with the hosts a stop left not started).
+        undo_id = self.app.exec_step = f"{step_id}.undo"
+        self.app.conductor.confirm_wave = functools.partial(confirm_next, self.app, undo_id)
         try:
             ok = await self.app.conductor.undo(step_id, only_hosts)
         except ProcedureError as exc:

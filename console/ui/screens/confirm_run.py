@@ -88,7 +88,8 @@ def strategy_text(
     each host alone). Then
     what it does (its description) and the parameters chosen, however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
-    it says what its undo commands do instead, on every host it names at once."""
+    it says what its undo commands do instead, in the strategy's waves and under its
+    failure threshold as the step (no probes read between them)."""
     kind = strategy.kind.value
     called = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
@@ -102,7 +103,7 @@ def strategy_text(
             f"this jump host, in the console's environment, once for each host; {on_hosts}"
         )
     w = strategy.waves
-    sizes = [hosts] if undo else wave_sizes(hosts, w.size, w.percent)
+    sizes = wave_sizes(hosts, w.size, w.percent)
     if len(sizes) > 1:
         waves = _sizes_said(sizes)
         if w.pause_seconds:
@@ -116,7 +117,7 @@ def strategy_text(
     else:
         waves = f"all {hosts} at once"
     text.append("\nWaves: ", style="bold").append(waves)
-    if strategy.max_fail_percentage is not None and not undo:  # a line of its own: never
+    if strategy.max_fail_percentage is not None:  # a line of its own: never
         text.append("\nFailures: ", style="bold").append(  # "N%": one word, never split
             f"no more hosts start once over {strategy.max_fail_percentage:g}% have failed"
         )
