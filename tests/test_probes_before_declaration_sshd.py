@@ -3,7 +3,7 @@ journal had none of it (walked on a README fleet of 3 sshd hosts at 80x24). The 
 journals a sample when its state changes, and the state had not changed since before the
 journal existed: the document said "First bad sample: no bad probe sample was recorded"
 and "Before: –". A journal attached anew gets what the watcher holds: the first sample of
-the bad run it is in, and the latest."""
+the bad run it is in, and the latest, said in the timeline with the time each was sampled."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.describe import describe
 from console.journal.export.milestones import first_bad_sample
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -46,8 +47,12 @@ async def test_a_probe_bad_before_the_declaration_is_in_the_incidents_record(
         journal = app.conductor.recorder.path
     events = read_journal(journal).events
     samples = [e for e in events if e.kind == Kind.PROBE_SAMPLE]
-    held = [e.data for e in samples if e.data.journalled == "held"]
+    held_events = [e for e in samples if e.data.journalled == "held"]
+    held = [e.data for e in held_events]
     assert [(s.state, s.value) for s in held] == [("bad", 0.31), ("bad", 0.31)], held
     first = min(before, key=lambda s: s.at)
     assert held[0].at == first.as_data()["at"]
     assert first_bad_sample(events) == first.at
+    # The timeline says when it was sampled, not only when it was journalled.
+    said = describe(held_events[0])
+    assert said.endswith(f"(bad), as sampled at {first.at:%H:%M:%S}"), said
