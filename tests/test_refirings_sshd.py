@@ -220,6 +220,12 @@ async def test_auto_never_starts_beside_an_incident_left_open_on_its_system(flee
         await until(pilot, lambda: again.live.driving() is not None)
         await pilot.press("ctrl+t")
         await until(pilot, lambda: isinstance(again.screen, ProposalDialog))
+        said = " ".join(str(again.screen.query_one(".dialog-text").render()).split())
+        # Resumed, not "nobody driving it here (r on the home screen resumes it ...)".
+        assert (
+            f"It fired while incident {left} was open with nobody driving it; you drive it now:"
+            " merge the firing into it as evidence, or dismiss it." in said
+        ), said
         await pilot.press("enter")
         await until(pilot, lambda: waiting(again) == [])
         journal = again.conductor.recorder.path

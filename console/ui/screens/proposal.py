@@ -47,11 +47,18 @@ class ProposalDialog(ModalScreen[None]):
         firing = self.proposal.firing
         driving = self.app.live.driving()
         text = Text(visible(firing.reason), style="bold")  # a host's value, shown as is
-        during = self.proposal.during
-        if during and (driving is None or driving.state.incident_id != during):
+        during, left = self.proposal.during, self.proposal.left_open
+        here = driving.state.incident_id if driving is not None else None
+        if during and here != during:
             # Seen after the close: "It waits for you: incident X is being driven."
             text.append(
                 f"\nIt fired while incident {during} was being driven; nobody drives it here now."
+            )
+        elif left and here == left:
+            # Seen once resumed: "incident X is open on edge, nobody driving it here".
+            text.append(
+                f"\nIt fired while incident {left} was open with nobody driving it; you drive"
+                " it now: merge the firing into it as evidence, or dismiss it."
             )
         else:
             text.append(f"\nIt waits for you: {self.proposal.why}.")
