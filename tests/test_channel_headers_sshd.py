@@ -94,7 +94,8 @@ def test_a_plain_header_is_sent_as_it_is_and_masks_nothing(fleet: Fleet, hooks: 
     assert "finished step “Restore the release”: done (2 succeeded)" in done.stdout, done.stdout
     assert "notification via status-page: delivered — HTTP 200" in done.stdout
     assert "app-1      | app on 2.4.0" in done.stdout
-    [sent] = hooks.at("/status")
+    sent, closed = hooks.at("/status")  # the update, then the close's
+    assert closed.headers["X-Api-Key"] == API_KEY and " closed: " in closed.body["message"]
     assert (sent.headers["X-Team"], sent.headers["X-Api-Key"]) == ("app", API_KEY)
     assert sent.body["systems"] == ["app"]
     journal = next(fleet.state.rglob("journal.jsonl")).read_text()

@@ -324,8 +324,9 @@ def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
 
     result = fleet.cli("drill")
     assert result.returncode == 0, result.stdout + result.stderr
-    message, summary = sent.read_text().splitlines()
+    message, summary, closed, _ = sent.read_text().splitlines()  # then the close's update
     assert "[DRILL]" in message and message.count("[DRILL]") == 1, message
+    assert closed.startswith("[DRILL] ") and " closed: " in closed, closed
     assert summary.startswith("[DRILL] Critical error threshold exceeded: app/health = 2"), summary
     assert "; app by release-rollback: hosts 2 succeeded; stable (2/2 healthy rounds)" in summary
 

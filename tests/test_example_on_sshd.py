@@ -122,7 +122,8 @@ def test_init_then_check_dry_run_run_export_exec_on_a_real_fleet(fleet, hooks, t
     assert exported.returncode == 0 and "User impact assessment" in exported.stdout
     # The status update posted is the message the document says was sent; the webhook's
     # URL, the secret, is in no record.
-    [posted] = hooks.at(SLACK_PATH)
+    posted, closed = hooks.at(SLACK_PATH)  # the update, then the close's
+    assert closed.body["text"].endswith(" closed: rolled back and verified"), closed.body
     sent = posted.body["text"]
     assert sent.startswith(Path(journal).parent.name + " (execution): User impact"), sent
     assert f"| incidents (slack) | info | {cell(sent)} | delivered" in exported.stdout
@@ -204,10 +205,11 @@ def test_the_example_status_update_without_its_webhook_still_lets_the_run_pass(f
     done = console("run", *run, "--trigger", "user-impact", "--reason", "r", "--yes", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("sending an info notification via incidents") == 1, done.stdout
-    *_, heading, missed, last = done.stdout.splitlines()
-    assert (heading, missed) == (
+    *_, heading, missed, close_missed, last = done.stdout.splitlines()
+    unset = "NOT DELIVERED (warning) — not sent: environment variable SLACK_WEBHOOK_URL"
+    assert (heading, missed, close_missed) == (
         "status updates not delivered:",
-        "  notification via incidents: NOT DELIVERED (warning) — not sent: environment"
-        " variable SLACK_WEBHOOK_URL (url_env) is not set",
+        f"  notification via incidents: {unset} (url_env) is not set",
+        f"  status update #2 via incidents: {unset} (url_env) is not set",  # the close's
     )
     assert "rolled back and verified" in last

@@ -85,6 +85,10 @@ async def finish(conductor: Conductor, outcome: str | None = "resolved") -> None
     conductor.recorder.close()
 
 
+# What every channel sent an update hears at `finish`'s close.
+CLOSED = "inc-notify closed: not needed (false alarm): a test: nothing to roll back"
+
+
 def records(conductor: Conductor) -> str:
     """Everything written about the incident: journal, exports, console lines."""
     path = conductor.recorder.path
@@ -102,7 +106,8 @@ async def test_slack_gets_text_and_blocks_and_its_url_stays_out_of_every_record(
     conductor = conductor_for(settings, tmp_path)
     assert await conductor.run_step("communicate")
     await finish(conductor)
-    (request,) = hooks.at(SLACK_SECRET)
+    request, closed = hooks.at(SLACK_SECRET)
+    assert closed.body["text"] == CLOSED
     body = request.body
     assert request.headers["Content-Type"] == "application/json"
     # Slack markup from the title is escaped, so `<!channel>` pings nobody.
@@ -278,13 +283,15 @@ async def test_a_generic_webhook_fills_its_body_template_and_sends_its_headers(
     conductor = conductor_for(settings_with([channel, other]), tmp_path)
     assert await conductor.run_step("communicate")
     await finish(conductor)
-    (request,) = hooks.at("/generic")
+    request, closed = hooks.at("/generic")
+    assert closed.body["title"] == request.body["title"]  # the close's, in the same body
     assert request.body == {
         "title": "checkout <!channel> & errors",
         "state": {"severity": "info", "n": 1},
     }
     assert request.headers["Authorization"] == TOKEN and request.headers["X-Team"] == "payments"
-    (default,) = hooks.at("/all")
+    default, closed = hooks.at("/all")
+    assert closed.body["message"] == CLOSED
     assert default.body["incident"] == "inc-notify" and default.body["systems"] == ["web"]
     assert default.body["hosts"]["web-1"]["status"] == "pending"
     text = records(conductor)
@@ -304,11 +311,12 @@ async def test_transient_failures_are_retried_with_backoff_and_bad_requests_are_
     conductor = conductor_for(settings_with(channels), tmp_path)
     assert await conductor.run_step("communicate")  # not required: warnings only
     await finish(conductor)
-    assert len(hooks.at("/flaky")) == 3 and len(hooks.at("/bad")) == 1
+    # the step's update: 3 tries on flaky, 1 on bad; then the close's, once on each
+    assert len(hooks.at("/flaky")) == 4 and len(hooks.at("/bad")) == 2
     results = {
         e.data.channel: e.data.dump()
         for e in conductor.recorder.events
-        if e.kind == Kind.NOTIFICATION_RESULT
+        if e.kind == Kind.NOTIFICATION_RESULT and not e.data.repeat
     }
     assert (results["flaky"]["ok"], results["flaky"]["attempts"]) == (True, 3)
     assert results["flaky"]["detail"] == "HTTP 200 (after 3 attempts)"
@@ -385,11 +393,12 @@ async def test_a_required_step_fails_when_a_channel_gives_up(hooks, tmp_path, mo
     conductor = conductor_for(settings_with([channel], required=True), tmp_path)
     assert not await conductor.run_step("communicate")
     await finish(conductor)
-    assert len(hooks.at("/down")) == 3  # the first try and two retries, no more
+    tried = [r for r in hooks.at("/down") if r.body["message"] != CLOSED]
+    assert len(tried) == 3  # the first try and two retries, no more
     step = conductor.state.steps["communicate"]
     assert step.status is StepStatus.FAILED
     assert step.summary == "FAILED: status: HTTP 503 Service Unavailable (after 3 attempts)"
-    result = [e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT][-1]
+    result = next(e for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT)
     assert "notification via status: FAILED" in console_line(result)
 
 
@@ -599,7 +608,7 @@ async def test_an_answer_that_echoes_the_secret_part_of_the_url_is_masked(
     conductor = conductor_for(settings_with([channel]), tmp_path)
     assert await conductor.run_step("communicate")
     await finish(conductor)
-    assert len(hooks.at(path)) == 1  # sent unaltered
+    assert len(hooks.at(path)) == 2  # sent unaltered: the update, then the close's
     text = records(conductor)
     assert "HTTP 404 Not Found: Cannot POST «redacted»" in text
     assert secret not in text
@@ -651,9 +660,10 @@ async def test_the_documents_summary_says_which_channels_did_not_deliver(
     events = read_journal(conductor.recorder.path).events
     markdown = EXPORT_FORMATS["markdown"].render(events, False)
     summary = markdown.split("## Summary", 1)[1].split("|", 1)[0]
-    assert "1 of 2 notifications not delivered (status-page): see Notifications." in summary
+    # the update and the close's, each delivered to incidents only
+    assert "2 of 4 notifications not delivered (status-page): see Notifications." in summary
     document = json.loads(EXPORT_FORMATS["json"].render(events, False))
-    assert "1 of 2 notifications not delivered" in document["document"]["summary"]["paragraph"]
+    assert "2 of 4 notifications not delivered" in document["document"]["summary"]["paragraph"]
 
 
 async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_else(tmp_path):
@@ -687,8 +697,9 @@ async def test_a_redirected_update_is_not_delivered_and_its_token_goes_nowhere_e
         conductor = conductor_for(settings_with([channel]), tmp_path)
         assert await conductor.run_step("communicate")
         await finish(conductor)
-    assert seen == [("POST", "/old", TOKEN)]  # once: a redirect is final, never followed
-    [result] = [
+    # once each, the update and the close's: a redirect is final, never followed
+    assert seen == [("POST", "/old", TOKEN)] * 2
+    [result, _closed] = [
         e.data
         for e in read_journal(conductor.recorder.path).events
         if e.kind == Kind.NOTIFICATION_RESULT
@@ -823,7 +834,7 @@ async def test_a_long_slack_update_full_of_markup_stays_within_slack_s_limits(
     words = "p99 > 2 s & <html> from web-1; " * 150  # 4,800 characters, 9,600 escaped
     assert await conductor.run_step("communicate", message=words)
     await finish(conductor)
-    (request,) = hooks.at(SLACK_SECRET)
+    request, _closed = hooks.at(SLACK_SECRET)
     assert _slack_refuses(request.body) == []
     message = request.body["blocks"][2]["text"]["text"]
     assert message.startswith("p99 &gt; 2 s &amp; &lt;html&gt; from web-1;")

@@ -48,6 +48,31 @@ def test_a_repeating_update_s_channels_hear_the_close_once(fleet: Fleet, hooks: 
     assert done.stdout.splitlines()[-1].startswith(f"{incident}: ")
 
 
+@pytest.fixture
+def once_fleet(sshd_server, tmp_path: Path, hooks: Hooks) -> Fleet:  # noqa: F811
+    """A procedure whose "Communicate status" goes once (no `every`)."""
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": procedure(hooks.url + "/status")}
+    return write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
+
+
+def test_a_one_off_update_s_channels_hear_the_close_too(once_fleet: Fleet, hooks: Hooks):  # noqa: F811
+    """Seen on a README fleet: a status page told "rolling back" by a notify step without
+    `every` heard nothing more; the incident closed and the page said "rolling back" on."""
+    done = once_fleet.cli(
+        "run",
+        *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
+        *("--reason", "checkout broken", "--yes", "--outcome", "unverified:no probes here"),
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # closed NOT VERIFIED: no probes
+    incident = next(once_fleet.state.rglob("journal.jsonl")).parent.name
+    updates = [r.body["message"] for r in hooks.at("/status")]
+    assert len(updates) == 2, updates
+    assert "checkout broken" in updates[0]
+    assert updates[1].startswith(f"{incident} closed: rolled back, not verified")
+    assert "status update #2 via status-page: delivered — HTTP 200" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith(f"{incident}: ")
+
+
 async def test_an_update_retried_at_the_close_stops_and_the_close_s_update_follows(tmp_path):
     """A webhook rate-limiting every periodic update (429, Retry-After) when the incident
     closes: that update stops being retried, journalled as cut, and the close's update is

@@ -285,6 +285,7 @@ def test_run_json_says_which_notification_was_delivered(sshd_server, tmp_path: P
         ("incidents", "communicate", None, False),
         ("oncall", "communicate", None, True),
         ("oncall", None, "resolve", True),
+        ("incidents", "communicate", None, False),  # the close's update, refused too
     ]
     assert told[2]["detail"] == "HTTP 400 Bad Request: invalid_payload"
     assert "rk-test" not in done.stdout
@@ -333,11 +334,13 @@ def test_run_names_the_updates_not_delivered_in_its_last_lines(sshd_server, tmp_
         ]  # fmt: skip
         done = run_communicating(sshd_server, tmp_path, channels)
     assert done.returncode == 0, done.stdout + done.stderr
-    last = done.stdout.splitlines()[-3:]
+    last = done.stdout.splitlines()[-4:]
     assert last[0] == "status updates not delivered:", last
     assert last[1].startswith("  notification via incidents: NOT DELIVERED (warning) — HTTP 500")
     assert "(after 2 attempts)" in last[1], last
-    assert ": rolled back" in last[2] and "; journal " in last[2], last
+    # the close's update, to the same channel: not told of the close either
+    assert last[2].startswith("  status update #2 via incidents: NOT DELIVERED (warning)"), last
+    assert ": rolled back" in last[3] and "; journal " in last[3], last
 
 
 def test_a_required_update_not_delivered_says_which_step_failed_on_the_last_line(

@@ -64,6 +64,9 @@ class Notifier:
         # silent endpoint must not hold Ctrl+C or `a` for its timeouts and retries).
         self._step_sends: set[asyncio.Future[tuple[bool, str]]] = set()
         self.step_cut: str | None = None  # why they were, if they were
+        # The channels that gave no answer before the abort cut their update: not tried
+        # again, the close's update neither (a run stopped by Ctrl+C would wait on them).
+        self.unanswered: set[str] = set()
 
     @property
     def state(self) -> IncidentState:
@@ -177,6 +180,7 @@ class Notifier:
         results: list[tuple[bool, str]] = []
         for channel, answer in zip(channels, answers, strict=True):
             if isinstance(answer, asyncio.CancelledError):  # cut short by the abort
+                self.unanswered.add(channel.name)
                 results.append((False, f"{channel.name}: {self._cut_words()}"))
             elif isinstance(answer, BaseException):
                 raise answer

@@ -1,8 +1,9 @@
 """Status updates again every N minutes while the incident is open: a notify step with
 `every` repeats its update on its channels until the close (or an interrupt), counting
 each period from the start of the update before it, as a resume counts them. The close
-is their last update: the channels that heard them hear how it ended (PagerDuty hears
-it as its own resolve or trigger)."""
+is the last update of every notify step that sent one, with `every` or without: each
+channel that heard the incident's status hears how it ended, once (PagerDuty hears it as
+its own resolve or trigger)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from console.model.status import StepStatus
 
 if TYPE_CHECKING:
     from console.engine.notifier import Notifier
+    from console.model.channels import Channel
 
 
 class Repeats:
@@ -31,7 +33,7 @@ class Repeats:
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # between updates
         self.cut: str | None = None  # why periodic updates were stopped mid-send
         self._closing: list[asyncio.Task[None]] = []  # the close's update, once closed
-        if any(s.every for s in notifier.settings.procedure.steps):
+        if any(s.kind is StepKind.NOTIFY for s in notifier.settings.procedure.steps):
             notifier.recorder.subscribe(self._on_event)
 
     @property
@@ -39,27 +41,56 @@ class Repeats:
         return [*self._tasks.values(), *self._closing]
 
     def _on_event(self, event: Event) -> None:
-        """The incident closed: each step still repeating sends its last update, saying
-        how it ended, on its channels but PagerDuty (it follows the close itself)."""
-        if event.kind != Kind.INCIDENT_CLOSED or not self._tasks:
+        """The incident closed: each notify step that sent an update (one that repeats,
+        or one sent once, "rolling back": its people must hear the close too) sends its
+        last one, saying how it ended, on its channels that heard it but PagerDuty (it
+        follows the close itself); a channel two steps sent on hears it once."""
+        if event.kind != Kind.INCIDENT_CLOSED:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # nothing runs to send it (a read-only look at the journal)
         closed = event.data if isinstance(event.data, IncidentClosed) else None
         said = (closed and closed.label) or self.notifier.state.outcome or "closed"
-        steps = {s.id: s for s in self.notifier.settings.procedure.steps}
         # One still being retried stops here, journalled as cut: the close's update says
         # more, and comes after it.
         self.cut = "the incident closed (its close's update goes out instead)"
-        for step_id, task in list(self._tasks.items()):
+        for task in self._tasks.values():
             task.cancel()
-            del self._tasks[step_id]
-            loop = asyncio.get_running_loop()
-            self._closing.append(loop.create_task(self._last(steps[step_id], said)))
+        self._tasks.clear()
+        for step, channels in self._heard():
+            self._closing.append(loop.create_task(self._last(step, channels, said)))
 
-    async def _last(self, step: Step, said: str) -> None:
+    def _heard(self) -> list[tuple[Step, list[Channel]]]:
+        """The channels that were sent an update (PagerDuty aside, and one an abort cut
+        with no answer yet: none is tried again), each once, under the step that sent it
+        its last one (its close is that step's next update), in the procedure's order."""
+        procedure = self.notifier.settings.procedure
+        steps = {s.id: s for s in procedure.steps if s.kind is StepKind.NOTIFY}
+        last: dict[tuple[str | None, str], str] = {}  # a step's own command is its own
+        for sent in self.notifier.state.notifications:
+            step = steps.get(sent.get("step") or "")
+            if step is None or sent.get("lifecycle"):
+                continue
+            name = sent["channel"]
+            last[(step.id if step.command and name == "command" else None, name)] = step.id
+        heard = []
+        for step in steps.values():
+            names = {name for (_, name), by in last.items() if by == step.id}
+            channels = [
+                c
+                for c in self.notifier.channels_of(step)
+                if c.name in names
+                and c.kind is not ChannelKind.PAGERDUTY
+                and c.name not in self.notifier.unanswered
+            ]
+            if channels:
+                heard.append((step, channels))
+        return heard
+
+    async def _last(self, step: Step, channels: list[Channel], said: str) -> None:
         notifier = self.notifier
-        channels = [c for c in notifier.channels_of(step) if c.kind is not ChannelKind.PAGERDUTY]
-        if not channels:
-            return
         incident = notifier.state.incident_id or ""
         update = notifier.compose(step, f"{incident} closed: {said}")
         await notifier.send_all(step, channels, update, repeat=self._count(step) + 1, final=True)
