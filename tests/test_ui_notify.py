@@ -444,6 +444,8 @@ async def test_a_channel_that_cannot_send_says_so_before_the_update_is_sent(
                 "status: webhook (secret in the configuration)",
             ], lines
             assert targets[0].has_class("-whole"), targets[0].classes
+            hint = str(dialog.query_one(".dialog-hint", Static).render())
+            assert hint == "Enter sends it on 1 of 2 channels · Esc does not send", hint
             for widget in [*targets, dialog.query_one(".dialog-hint")]:
                 assert dialog.content_region.contains_region(widget.region), widget
             await pilot.press("enter")
@@ -462,3 +464,31 @@ async def test_a_channel_that_cannot_send_says_so_before_the_update_is_sent(
             for widget in [close.query_one(".dialog-text"), close.query_one(".dialog-hint")]:
                 assert close.content_region.contains_region(widget.region), widget
             conductor.recorder.close()
+
+
+async def test_the_update_dialog_does_not_say_enter_sends_when_no_channel_can(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Seen at 80x24 on a README fleet, the console started without the channels'
+    variables: Slack and PagerDuty both read NOT SENT, and the hint said "Enter sends".
+    It says that nothing can send the update from here, and what Enter does then."""
+    monkeypatch.delenv("RC_UNSET_HOOK", raising=False)
+    monkeypatch.delenv("RC_UNSET_KEY", raising=False)
+    channels = [
+        {"name": "incidents", "kind": "slack", "url_env": "RC_UNSET_HOOK"},
+        {"name": "oncall", "kind": "pagerduty", "routing_key_env": "RC_UNSET_KEY"},
+    ]
+    app = build_app(settings_with(channels), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await update_dialog(pilot)
+        hint = dialog.query_one(".dialog-hint", Static)
+        said = str(hint.render())
+        assert said == "No channel can send it: Enter records it as NOT SENT · Esc does not"
+        assert dialog.content_region.contains_region(hint.region), hint
+        await pilot.press("enter")
+        conductor = app.conductor
+        await until(pilot, lambda: conductor.state.step("communicate").status.finished)
+        results = [e.data for e in conductor.recorder.events if e.kind == Kind.NOTIFICATION_RESULT]
+        assert results and not any(r.ok for r in results), results
+        await conductor.notifier.drain()
+        conductor.recorder.close()

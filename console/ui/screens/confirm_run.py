@@ -309,7 +309,19 @@ class NotifyDialog(ModalScreen[str | None]):
             yield Label("Message (edit it if you like; what is sent is journalled):")
             yield MessageArea(self.message, id="notify-message")
             yield Label("", id="notify-error", classes="error-line")
-            yield Static("Enter sends · Esc does not send", classes="dialog-hint")
+            yield Static(self._hint(), classes="dialog-hint")
+
+    def _hint(self) -> str:
+        """What Enter does: with a channel that cannot send from this console, where it
+        sends, or that it sends nowhere (seen: "Enter sends" over two channels both NOT
+        SENT, their variables not set here)."""
+        cannot = sum(NOT_SENT in t for t in self.targets)
+        if cannot and cannot == len(self.targets):
+            return "No channel can send it: Enter records it as NOT SENT · Esc does not"
+        if cannot:
+            can = len(self.targets) - cannot
+            return f"Enter sends it on {can} of {len(self.targets)} channels · Esc does not send"
+        return "Enter sends · Esc does not send"
 
     def on_mount(self) -> None:
         self.query_one("#notify-message", MessageArea).focus()
