@@ -10,7 +10,10 @@ from console.engine.choice import check_choice
 from console.engine.closing import unknown_why
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_accept_keys
+from console.engine.rollback_record import NO_CHECK
+from console.model.events import Kind
 from console.model.outcome import Outcome
+from console.model.payloads import RunAborted
 from console.model.procedure import FormField, Phase, StepKind
 from console.model.review import FieldValue
 from console.model.settings import Settings
@@ -155,12 +158,39 @@ async def walk(
             if not await conductor.run_step(step.id, confirmed=confirmed):
                 ok = False
     fill_form(conductor, {FormField.REASON: request.reason, **request.form})
+    if not drill and conductor.runner.aborted and _closed_as_recorded(conductor, request.outcome):
+        return conductor.state.outcome == Outcome.ROLLED_BACK  # stopped in a status update
     ok = ok and not conductor.runner.aborted
     if not drill and not conductor.runner.aborted and conductor.state.unknown_hosts:
         leave_open(conductor, request.outcome)
         return False
     close_walk(conductor, ok, request.outcome, request.outcome_detail)
     return ok and conductor.state.outcome != Outcome.UNVERIFIED  # exit 1: not verified
+
+
+def _closed_as_recorded(conductor: Conductor, asked: Outcome | None) -> bool:
+    """Interrupted (Ctrl+C, TERM) while a status update waited on its channels, and on
+    nothing else, after the rollback was verified: the incident closes rolled back and
+    verified, as the record shows (the update's step failed, "aborted: ..."), not as an
+    aborted rollback (PagerDuty then resolves rather than paging again); rolled back, not
+    verified, where nothing in the procedure or the strategy verifies. False, closing
+    nothing, when anything else ran then or the record shows neither (a stability check
+    not done yet: the rollback was stopped before it was verified)."""
+    aborted = [e for e in conductor.recorder.events if e.kind == Kind.RUN_ABORTED]
+    running = aborted[-1].data.running if isinstance(aborted[-1].data, RunAborted) else []
+    if asked not in (None, Outcome.ROLLED_BACK) or not running:
+        return False
+    notify = {s.id for s in conductor.settings.procedure.steps if s.kind is StepKind.NOTIFY}
+    if not set(running) <= notify:
+        return False
+    try:
+        if conductor.unverified() == [NO_CHECK]:  # nothing here verifies: not an abort either
+            conductor.close(Outcome.UNVERIFIED, reason=conductor.unverified_why())
+        else:
+            conductor.close(Outcome.ROLLED_BACK)
+    except ProcedureError:
+        return False
+    return True
 
 
 def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
