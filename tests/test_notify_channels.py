@@ -871,3 +871,48 @@ async def test_a_status_update_of_a_large_failed_fleet_stays_within_pagerduty_s_
     page = hooks.at("/v2/enqueue")[-1].body
     assert len(json.dumps(page, sort_keys=True).encode()) <= 512 * 1024
     assert page["payload"]["custom_details"]["hosts"].startswith("1000 failed: web-0001, web-0002,")
+
+
+async def test_a_retry_after_a_late_answer_carries_the_same_idempotency_key(tmp_path):
+    """Walked against a loopback status page slower than the channel's `timeout`: it took
+    each attempt and answered too late, so each retry posted the same update again (three
+    times). Every attempt of one notification now carries the same `Idempotency-Key`
+    (IETF httpapi draft), so a receiver that honours it posts the update once; another
+    notification (the close's) has its own."""
+    import time
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.hooks import serving
+
+    posted: dict[str, str] = {}  # what a receiver honouring the key keeps: one per key
+    tries: list[str | None] = []
+    lock = threading.Lock()
+
+    class Late(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            key = self.headers.get("Idempotency-Key")
+            with lock:
+                tries.append(key)
+                first = len(tries) == 1
+                if key:
+                    posted.setdefault(key, body["message"])
+            if first:
+                time.sleep(1.5)  # answers after the channel gave up on this attempt
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    with serving(Late) as base:
+        channel = {"name": "status", "kind": "webhook", "url": f"{base}/hook", "timeout": 0.5}
+        channel |= {"retries": 2, "backoff": 0.1}
+        conductor = conductor_for(settings_with([channel]), tmp_path)
+        assert await conductor.run_step("communicate")
+        await finish(conductor)
+    assert len(tries) == 3, tries  # the late attempt, its retry, the close's update
+    assert tries[0] == tries[1] and tries[0] != tries[2], tries
+    assert all(k and k.startswith('"inc-notify-') and k.endswith('"') for k in tries), tries
+    assert list(posted.values())[1:] == [CLOSED] and len(posted) == 2, posted

@@ -38,6 +38,7 @@ class Delivery:
 
 
 Sleep = Callable[[float], Awaitable[None]]
+IDEMPOTENCY = "idempotency-key"  # IETF httpapi draft: the same key on every retry
 # Told of each attempt that failed and will be tried again: (attempt, what happened, the
 # seconds before the next one).
 Retrying = Callable[[int, str, float], None]
@@ -50,12 +51,18 @@ async def deliver(
     sleep: Sleep = asyncio.sleep,
     retrying: Retrying | None = None,
     give_up: Callable[[], str | None] = lambda: None,
+    key: str | None = None,
 ) -> Delivery:
     """Send, then retry what may pass later (network errors, timeouts, 429, 5xx; a failed
-    command the shell could run) up to `channel.retries` times, waiting `backoff`, then twice as long."""
+    command the shell could run) up to `channel.retries` times, waiting `backoff`, then
+    twice as long. `key`: this notification's own, sent as `Idempotency-Key` on every
+    attempt, so that a receiver that took an attempt but answered too late can tell the
+    retry from a new update (unless the channel's `headers` set one)."""
     try:
         url = "" if channel.kind is ChannelKind.COMMAND else channel.url_for(environ)
         headers = channel.headers_for(environ)
+        if key and not any(name.lower() == IDEMPOTENCY for name in headers):
+            headers = {"Idempotency-Key": f'"{key}"', **headers}  # a structured string
         document = dict(outgoing.document or {})
         if outgoing.routing_key:
             document["routing_key"] = channel.routing_key_for(environ)

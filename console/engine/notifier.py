@@ -290,6 +290,7 @@ class Notifier:
                     give_up=lambda: (
                         (self.repeats_cut if repeat and not final else None) or self.step_cut
                     ),
+                    key=f"{self.state.incident_id}-{sent.seq}",  # its notification.sent
                 )
         except asyncio.CancelledError:  # never left without its outcome on record
             if self.interrupted:
