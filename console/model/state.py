@@ -121,6 +121,19 @@ class IncidentState:
             return None
         return undo
 
+    def undo_first(self, step_id: str) -> list[str]:
+        """The hosts of the step whose last attempt failed saying a retry cannot go on there
+        until the undo puts back what it left (UNDO_FIRST: a restore that did not finish),
+        and whose undo has not succeeded since: a retry there is refused, the undo is the
+        way on."""
+        undo = self.undone(step_id)
+        back = (
+            {h for h, r in undo.hosts.items() if r.status is HostStatus.SUCCEEDED}
+            if undo
+            else set()
+        )
+        return [h for h, r in self.step(step_id).hosts.items() if r.undo_first() and h not in back]
+
     def current_step(self, order: Iterable[str]) -> str | None:
         """The first step of `order` that is neither done nor skipped, or whose undo ran
         since it did (its hosts are back as before it: run it again, or another strategy)."""

@@ -72,6 +72,14 @@ def lost_mid_change(failure: FailureClass | None, stage: str | None) -> bool:
 STILL_UNDER_WAY = 75
 
 
+# The exit status of a command that failed and left its host where a retry cannot go on
+# until the strategy's undo puts back what the attempt changed (a restore that did not
+# finish: the data directory replaced, the recovery stopped). The host fails as any
+# non-zero exit fails it; the console then names the undo as the way on, never a retry,
+# which the next precheck would refuse.
+UNDO_FIRST = 121
+
+
 def still_under_way(stage: str | None, exit_status: int | None) -> bool:
     """A verify that said the change is still under way on its host (STILL_UNDER_WAY)."""
     return stage == "verify" and exit_status == STILL_UNDER_WAY

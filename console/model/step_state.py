@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.model.alike import grouped
 from console.model.records import defaults_of, set_defaults
-from console.model.status import FailureClass, HostStatus, StepStatus
+from console.model.status import UNDO_FIRST, FailureClass, HostStatus, StepStatus
 
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
@@ -84,6 +84,10 @@ class HostRun:
     token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
     on_jump_host: bool = False
     seq: int = -1  # the journal's latest event about it: which of a host's runs is latest
+
+    def undo_first(self) -> bool:
+        """It failed saying a retry cannot go on here until the undo (UNDO_FIRST)."""
+        return self.status is HostStatus.FAILED and self.exit_status == UNDO_FIRST
 
     def said(self) -> str:
         """The one line that says most about the host: why its precheck refused it, a

@@ -10,6 +10,7 @@ from console.model.kinds import done_by, no_verify
 from console.model.outcome import them
 from console.model.procedure import Step, StepKind
 from console.model.state import HostStatus, StepStatus
+from console.ui.undo_first import undo_first_said
 
 if TYPE_CHECKING:
     from console.ui.incident_view import IncidentView
@@ -43,6 +44,11 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
             return f"Undone: the hosts are no longer {done}. {DO_WORDS[current.kind]} again"
         return f"Undone: what the failed run changed is put back. {DO_WORDS[current.kind]} again"
     st = incident.state.step(current.id)
+    first = undo_first_said(key, incident.state, current.id, here=True)
+    if st.status is StepStatus.FAILED and first:
+        # Seen: "Enter runs the strategy" under a restore that did not finish, whose next
+        # precheck refuses it until the undo has put the data directory back.
+        return f"Failed: {first}"
     if st.status is StepStatus.HELD and st.held and not _not_started(incident, current):
         # Seen: "Enter runs the strategy on the selected hosts" under a re-enable held at
         # 25 % by a probe, where Enter goes on with the next stage (or u undoes it).

@@ -10,6 +10,7 @@ from console.model.events import Kind
 from console.model.kinds import no_verify
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
+from console.ui.undo_first import undo_first_said
 from console.ui.widgets.plain import figures
 
 if TYPE_CHECKING:
@@ -87,8 +88,13 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
             if held
             else f"Retry failed hosts with {retry}"
         )
+        said = f"“{title}” did not succeed everywhere. {how}, or skip."
+        # An attempt that left what only the undo puts back (a restore that did not
+        # finish): the retry would be refused there.
+        if undo := undo_first_said(app.key_label, app.conductor.state, step_id):
+            said = f"“{title}” did not succeed everywhere: {undo}."
         app.notify(
-            f"“{title}” did not succeed everywhere. {how}, or skip.",
+            said,
             title="Step failed",
             severity="error",
         )

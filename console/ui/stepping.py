@@ -17,7 +17,9 @@ from console.journal.store import opened_as_drill
 from console.model.invocation import again
 from console.model.kinds import done_by
 from console.model.procedure import StepKind
+from console.model.status import HostStatus
 from console.model.step_state import undoes
+from console.model.visible import visible
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.messages import StepRunFinished
@@ -277,8 +279,11 @@ class Stepping:
         if ok:
             self.app.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
         else:
+            # where it left the data, in the host's own words (the presets say it)
+            failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]
+            where = [f"\n{r.host}: {visible(r.said(), one_line=True)}" for r in failed[:1]]
             self.app.notify(
-                f"Undo of “{title}” did not succeed everywhere: {undo.summary}.",
+                f"Undo of “{title}” did not succeed everywhere: {undo.summary}.{''.join(where)}",
                 title="Undo failed",
                 severity="error",
             )

@@ -9,7 +9,6 @@ from typing import NamedTuple
 
 from console.journal.export import reading
 from console.journal.export.facts import (
-    HostResult,
     Impact,
     Milestones,
     Notification,
@@ -19,6 +18,7 @@ from console.journal.export.facts import (
 )
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
+from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
 from console.journal.results import integrity_said
 from console.journal.times import duration
 from console.model.events import Event, Kind
@@ -116,7 +116,14 @@ def build_summary(
     )
     by_commands = state.left_by_commands(state.unknown_at_close)  # no verify to run there
     paragraph = _paragraph(
-        facts, milestones, systems, trigger, notifications, _own(events, state), by_commands
+        facts,
+        milestones,
+        systems,
+        trigger,
+        notifications,
+        _own(events, state),
+        by_commands,
+        undo_failures(state),
     )
     return facts.model_copy(update={"paragraph": paragraph})
 
@@ -268,34 +275,6 @@ def _unknown_at_close(facts: Summary, by_commands: bool = False) -> str:
     )
 
 
-# A host whose last step is an undo, by how that undo went: its share of the tally, and
-# what the summary says of those hosts. One that succeeded is no longer where the strategy
-# put it; one whose undo failed, was left unknown or never began may still be.
-UNDO_SAID: dict[str, str] = {
-    HostStatus.SUCCEEDED: "undone since",
-    HostStatus.UNKNOWN: "undo unknown",
-    HostStatus.RUNNING: "undo unknown",
-    HostStatus.NOT_STARTED: "undo not sent",
-    HostStatus.REFUSED: "undo refused",
-}
-UNDO_SENTENCES = {
-    "undone since": "The rollback was undone since on {hosts}.",
-    "undo failed": "An undo failed on {hosts}.",
-    "undo unknown": "An undo was sent to {hosts} with no outcome on record: the rollback may"
-    " still be in place there.",
-    "undo not sent": "An undo was begun but nothing of it sent to {hosts}.",
-    "undo refused": "An undo was refused on {hosts}: it found nothing of this incident's to"
-    " undo there, and changed nothing.",
-}
-
-
-def _undone(host: HostResult) -> str | None:
-    """How the host's undo went, if its last step is an undo (`UNDO_SAID`); else None."""
-    if not (host.last_step and host.last_step.endswith(".undo")):
-        return None
-    return UNDO_SAID.get(host.status, "undo failed")
-
-
 def _paragraph(
     facts: Summary,
     milestones: Milestones,
@@ -304,6 +283,7 @@ def _paragraph(
     notifications: Sequence[Notification],
     own: Own,
     by_commands: bool = False,
+    undos: dict[str, UndoFailed] | None = None,
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
     where = ", ".join(facts.systems) or "no system"
@@ -332,7 +312,9 @@ def _paragraph(
         status = f"held at {h.held_at}" if h.held_at else h.status
         if status == HostStatus.REFUSED:  # nothing was changed there
             status = "refused at the precheck"
-        status = _undone(h) or status  # an undo's host: said as the undo's, not the strategy's
+        # an undo's host: said as the undo's, not the strategy's (and, where the undo failed,
+        # how the strategy had gone there: a failed restore whose undo failed too)
+        status = undone(h, undos or {}) or status
         counts[status] = counts.get(status, 0) + 1
     ran = len(hosts) - counts.get("not touched", 0)
     if facts.strategy and hosts and (not ran or not own.chosen_ran):
@@ -372,10 +354,7 @@ def _paragraph(
         )
     # A host whose last step is an undo that succeeded is no longer where the strategy put
     # it; one whose undo failed or was refused may still be.
-    for undo, sentence in UNDO_SENTENCES.items():
-        these = [h.host for h in hosts if _undone(h) == undo]
-        if these:
-            said.append(sentence.format(hosts=f"{hosts_text(len(these))} ({', '.join(these)})"))
+    said += undo_sentences(hosts, undos or {})
     if facts.drill_verdict:
         said.append(f"Drill verdict: {facts.drill_verdict}.")
     # Nobody told is part of how it went: said here, not only in the table further down.

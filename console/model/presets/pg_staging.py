@@ -5,23 +5,25 @@ expected to hold, and what a retry needs written once every check has passed."""
 from __future__ import annotations
 
 from console.model.presets.pgshell import SERVER_PRELUDE
+from console.model.status import UNDO_FIRST
 
 _STAGE = """\
 backup={{backup}}
 archive={{archive}}
 test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
 # This incident's action replaced the data directory already: once it recovered, a retry
-# checks it again (the before it measured stays the before); else undo comes first.
+# checks it again (the before it measured stays the before); else undo comes first
+# (UNDO_FIRST: the console names the undo as the way on, not a retry).
 again=
 if [ -e "$replaced" ]; then
   if ! grep -qx recovered=1 "$state" 2>/dev/null; then
     echo "$replaced exists: this incident's restore did not finish; undo puts that data directory back, then retry" >&2
-    exit 3
+    exit #UNDO_FIRST#
   fi
   from=$(sed -n 's/^backup=//p' "$state")
   if [ "$from" != "$backup" ]; then
     echo "this incident restored $from already: undo it first to restore $backup instead" >&2
-    exit 3
+    exit #UNDO_FIRST#
   fi
   echo "this incident restored $backup already (the data directory it replaced is kept at $replaced): checking it again"
   sed -n 's/^before=//p' "$state"
@@ -139,7 +141,9 @@ fi
 
 
 def _stage(replays_wal: bool) -> str:
-    return _STAGE.replace("#EXPECTATION#\n", _EXPECT_REPLAYED if replays_wal else _EXPECT_BACKUP)
+    return _STAGE.replace("#UNDO_FIRST#", str(UNDO_FIRST)).replace(
+        "#EXPECTATION#\n", _EXPECT_REPLAYED if replays_wal else _EXPECT_BACKUP
+    )
 
 
 # Said once every check has passed: a later check that refuses removes the staged copy.

@@ -32,7 +32,7 @@ from console.model.presets.pg_targets import (
     WAL_TARGET,
 )
 from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
-from console.model.status import STILL_UNDER_WAY
+from console.model.status import STILL_UNDER_WAY, UNDO_FIRST
 
 NEEDS = (
     "PostgreSQL server binaries of the cluster's major version (pg_ctl, psql, pg_isready,"
@@ -102,7 +102,7 @@ if [ -e "$replaced" ] && grep -qx recovered=1 "$state" 2>/dev/null; then
   exit 0
 fi
 test -d "$stage" || { echo "nothing staged at $stage: the precheck stages the backup" >&2; exit 3; }
-test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory" >&2; exit 3; }
+test ! -e "$replaced" || { echo "$replaced exists: an earlier attempt already replaced the data directory; undo puts it back" >&2; exit #UNDO_FIRST#; }
 if running; then
   echo was_running=1 >> "$state" && stop || exit 1
 else
@@ -126,7 +126,7 @@ if [ -n "$archive" ]; then restore="cp \\"$archive/%f\\" \\"%p\\""; else restore
   echo "# end rollback-console"
 } >> "$pgdata/postgresql.auto.conf" && touch "$pgdata/recovery.signal" || exit 1
 # The last line a failure prints is the one summaries show: what happened, and the way back.
-way_back() { echo "recovery failed: $1; the data directory from before is kept at $replaced: undo puts it back" >&2; exit 1; }
+way_back() { echo "recovery failed: $1; the data directory from before is kept at $replaced: undo puts it back" >&2; exit #UNDO_FIRST#; }
 start || way_back "the cluster did not start"
 i=0
 until LC_ALL=C "$bin/pg_controldata" "$pgdata" | grep -q '^Database cluster state: *in production'; do
@@ -142,7 +142,7 @@ done
 echo recovered=1 >> "$state" || exit 1
 echo "recovered and promoted"
 """
-    )
+    ).replace("#UNDO_FIRST#", str(UNDO_FIRST))
 
 
 # The recovery settings the action wrote, taken out of postgresql.auto.conf: a later start
@@ -175,7 +175,9 @@ if [ -e "$pgdata/recovery.signal" ]; then
         + """\
   fi
   echo "the cluster stopped before its recovery finished ($at; recovery.signal is still in $pgdata): starting it lets recovery go on to its target; undo puts the data directory from before back" >&2
-  exit 1
+"""
+        + f"  exit {UNDO_FIRST}\n"
+        + """\
 fi
 running || start || exit 1
 ready || exit 1
@@ -243,8 +245,15 @@ while [ -e "$undone" ]; do
   [ "$n" -le 9 ] || { echo "nine undone directories are kept already: move $pgdata.undone-* away first" >&2; exit 3; }
   undone="$pgdata.undone-"{{incident}}".$n"
 done
-if running; then stop || exit 1; fi
-if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || exit 1; fi
+# The last line a failure before the swap prints: nothing was moved, and what $pgdata holds.
+stays() {
+  if grep -qx recovered=1 "$state" 2>/dev/null; then held="this incident's restored data directory"
+  else held="this incident's restore, which did not finish"; fi
+  echo "nothing was put back ($1): $pgdata is still $held; the one from before is kept at $replaced" >&2
+  exit 1
+}
+if running; then stop || stays "the cluster did not stop"; fi
+if [ -e "$pgdata" ]; then mv "$pgdata" "$undone" || stays "$pgdata could not be moved aside"; fi
 mv "$replaced" "$pgdata" || { echo "undo stopped halfway: the restored data directory is kept at $undone, the one from before is still at $replaced: move it to $pgdata" >&2; exit 1; }
 echo "restored to the data directory from before this incident's restore; the restored one is kept at $undone"
 # The last line a failure from here prints: where the data is, which the document keeps.

@@ -19,6 +19,7 @@ from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.screens.step_detail import SENDS_TO_HOSTS, step_detail
+from console.ui.undo_first import undo_first_said
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
 from console.ui.widgets.one_line import OneLine
@@ -205,6 +206,8 @@ class ChecklistScreen(IncidentScreen):
             if undo := self.incident.state.undone(step.id):
                 said = "undone" if undo.status.finished else "its undo failed"
             return f"Highlighted: step {number}, {said}. {back}"
+        if first := undo_first_said(self.app.key_label, self.incident.state, step.id, here=True):
+            return f"Highlighted: step {number}, failed: {first}; {back}"
         return f"Highlighted: step {number}, not the current one. {DO_WORDS[step.kind]}; {back}"
 
     def _finished(self, step_line: OneLine, todo_line: Static) -> None:

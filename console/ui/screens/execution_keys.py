@@ -16,6 +16,7 @@ from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.execution_rows import FINISHED, HOSTKEY, PROBLEMS, why_text
+from console.ui.undo_first import undo_first_said
 
 if TYPE_CHECKING:
     from console.model.state import HostRun
@@ -137,7 +138,8 @@ def can_retry(app: IncidentApp, incident: IncidentView, step_id: str | None, pro
         return False
     if probe:
         return watched(app, incident) and incident.state.step(step_id).status is StepStatus.FAILED
-    return bool(incident.failed_hosts(step_id))
+    # A host whose attempt left what only the undo puts back would refuse the retry again.
+    return bool(set(incident.failed_hosts(step_id)) - set(incident.state.undo_first(step_id)))
 
 
 def next_key(
@@ -158,6 +160,10 @@ def next_key(
     first = f"from the first stage, with the {held} held host{'s' if held > 1 else ''}"
     if failed:
         more = "" if problems_only else f" · {key('execution.problems')} problems only"
+        if incident.state.closed:  # nothing runs in a closed incident
+            return more
+        if undo := undo_first_said(key, incident.state, step_id):
+            return f" · {undo}" + more
         return f" · {key('execution.retry')} retries {first if held else 'failed hosts'}" + more
     idle = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     if idle and held and not st.unknown():

@@ -19,6 +19,8 @@ from console.ui.widgets.plain import figures, prose
 from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
 from console.ui.widgets.sending import sending_text
 
+UNDO_FAILED_SHOWN = 2  # hosts whose failed undo's last line the step's detail shows
+
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
     from console.ui.incident_view import IncidentView
@@ -68,6 +70,14 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     if undo is not None:
         said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
         text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
+        # Where the undo left each host it failed on, in the host's own last words (the
+        # presets say where the data is): "1 failed" alone said nothing of it.
+        undo_failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]
+        for run in undo_failed[:UNDO_FAILED_SHOWN]:
+            text.append(f"\n  {run.host}: {visible(run.said(), one_line=True)}")
+        if undo_failed[UNDO_FAILED_SHOWN:]:
+            left = len(undo_failed) - UNDO_FAILED_SHOWN
+            text.append(f"\n  +{left} more: {app.key_label('go.execution')} shows each")
     after = undone_before_text(incident, step.id) or ran_since_checked(incident, step.id)
     if after is not None:
         text.append(f"\n{after}", style=themed("bold $warning"))
