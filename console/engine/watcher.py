@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import itertools
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,11 +21,11 @@ from console.model.settings import Settings
 from console.model.triggers import PRECEDENCE
 from console.model.watch import (
     ProbeSample,
-    SampleState,
     Streak,
     Thinner,
     Value,
     aggregate,
+    held,
     probe_key,
     sample_text,
     sparkline,
@@ -128,18 +127,6 @@ class Reading:
     def last(self) -> ProbeSample | None:
         return self.history[-1] if self.history else None
 
-    def held(self) -> list[ProbeSample]:
-        """What a journal opened now gets of the samples before it: the latest, after the
-        first of the unhealthy run it ends (the earliest still held), the evidence."""
-        if not self.history:
-            return []
-        run = list(
-            itertools.takewhile(
-                lambda s: s.state is not SampleState.HEALTHY, reversed(self.history)
-            )
-        )
-        return [run[-1], run[0]] if len(run) > 1 else [self.history[-1]]
-
     @property
     def state(self) -> str:
         if self.last is None:
@@ -235,13 +222,13 @@ class Watcher:
 
     def attach(self, recorder: Recorder | None) -> None:
         """Journal samples and firings into this incident from now on (None: stop). A
-        journal attached anew first gets the samples `Reading.held` keeps: an unchanged
+        journal attached anew first gets the samples `held` keeps: an unchanged
         state would otherwise leave it without the probes' state at its start."""
         if recorder is self.recorder:
             return
         self.recorder = recorder
         for reading in self.readings.values():
-            for sample in reading.held():
+            for sample in held(reading.history):
                 self._record(
                     Kind.PROBE_SAMPLE, system=reading.system, journalled="held", **sample.as_data()
                 )

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from itertools import takewhile
 from typing import Any
 
 from console.model.auto_triggers import AutoTrigger
@@ -185,6 +186,13 @@ class Streak:
     @property
     def count(self) -> int:
         return len(self.bad)
+
+
+def held(history: Sequence[ProbeSample]) -> list[ProbeSample]:
+    """What a journal opened now gets of the samples before it: the latest, after the
+    first of the unhealthy run it ends (the earliest still held), the evidence."""
+    run = list(takewhile(lambda s: s.state is not SampleState.HEALTHY, reversed(history)))
+    return [run[-1], run[0]] if len(run) > 1 else [history[-1]] if history else []
 
 
 class Thinner:
