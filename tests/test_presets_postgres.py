@@ -597,6 +597,29 @@ def test_point_in_time_refuses_a_target_past_a_gap_in_the_archive(host, cluster,
     assert kept_aside(cluster, outcome.incident) == []
 
 
+def test_a_replay_to_the_end_refuses_a_gap_in_the_archive(host, cluster, tmp_path):
+    """Walked on a real cluster (helper-124): a segment gone from the WAL archive, archived
+    already (so the action does not copy it), the WAL replay to the end recovered up to it
+    and promoted: 'rolled back and verified', 'then WAL to its end', the orders committed
+    after the gap lost. The precheck reads what recovery reads, and refuses naming it."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
+    lost = cluster.sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+    cluster.switch_wal_and_wait_archived()
+    cluster.sql("INSERT INTO orders VALUES (5, 'spoon')")
+    (cluster.archive / lost).unlink()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "replay")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert f"has a gap: {lost} is missing from the archive" in summary, summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 4, 5]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 @pytest.mark.parametrize("when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z", ""])
 def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sent(
     host, cluster, tmp_path, when

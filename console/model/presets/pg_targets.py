@@ -109,6 +109,18 @@ if [ -n "$name" ]; then
   fi
   echo "restore point $name found in the WAL since the backup"
 fi
+# To the end: a segment missing from the archive ends recovery there, short of the end,
+# and the data committed after it would be lost under a record saying "to its end".
+if [ -z "$name" ] && [ -z {{recovery_target_lsn}} ]; then
+  records=$(wal_records XLOG) || { rm -rf "$stage"; exit 3; }
+  gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
+  if [ -n "$gap" ]; then
+    rm -rf "$stage"
+    echo "the WAL since the backup$along has a gap: $gap is missing from the archive, and recovery would end there, short of its end (what was committed after it lost); put it back, or give recovery_target_name or recovery_target_lsn before it" >&2
+    exit 3
+  fi
+  echo "the WAL since the backup has no gap"
+fi
 # An LSN past where the running cluster writes now is past the end of what recovery reads.
 lsn={{recovery_target_lsn}}
 if [ -n "$lsn" ] && running && now=$(sql -c 'SELECT pg_current_wal_insert_lsn()'); then
