@@ -55,7 +55,10 @@ def test_headless_rollback_then_export(tmp_path):
         assert any(e.where.host == host and e.kind == Kind.COMMAND_RESULT for e in events)
     assert lines.count("rolled back: 2.4.1 -> 2.4.0") == 3
     assert lines.count("healthy on 2.4.0") == 3
-    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "rolled-back"
+    [closed] = [e for e in events if e.kind == Kind.INCIDENT_CLOSED]
+    assert closed.data.outcome == "rolled-back"
+    # then the close's update, on the status update's command (the demo's echo)
+    assert events[-1].kind == Kind.NOTIFICATION_RESULT and events[-1].data.repeat == 1
 
     doc = tmp_path / "doc.md"
     exported = cli(
