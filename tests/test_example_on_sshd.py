@@ -209,7 +209,7 @@ def test_the_example_status_update_without_its_webhook_still_lets_the_run_pass(f
     unset = "NOT DELIVERED (warning) — not sent: environment variable SLACK_WEBHOOK_URL"
     assert (heading, missed, close_missed) == (
         "status updates not delivered:",
-        f"  notification via incidents: {unset} (url_env) is not set",
-        f"  status update #2 via incidents: {unset} (url_env) is not set",  # the close's
+        f"  communicate: notification via incidents: {unset} (url_env) is not set",
+        f"  communicate: status update #2 via incidents: {unset} (url_env) is not set",
     )
     assert "rolled back and verified" in last

@@ -378,10 +378,12 @@ def test_run_names_the_updates_not_delivered_in_its_last_lines(sshd_server, tmp_
     assert done.returncode == 0, done.stdout + done.stderr
     last = done.stdout.splitlines()[-4:]
     assert last[0] == "status updates not delivered:", last
-    assert last[1].startswith("  notification via incidents: NOT DELIVERED (warning) — HTTP 500")
+    said = "  communicate: notification via incidents: NOT DELIVERED (warning) — HTTP 500"
+    assert last[1].startswith(said), last
     assert "(after 2 attempts)" in last[1], last
     # the close's update, to the same channel: not told of the close either
-    assert last[2].startswith("  status update #2 via incidents: NOT DELIVERED (warning)"), last
+    said = "  communicate: status update #2 via incidents: NOT DELIVERED (warning)"
+    assert last[2].startswith(said), last
     assert ": rolled back" in last[3] and "; journal " in last[3], last
 
 
