@@ -620,6 +620,30 @@ def test_a_replay_to_the_end_refuses_a_gap_in_the_archive(host, cluster, tmp_pat
     assert kept_aside(cluster, outcome.incident) == []
 
 
+def test_a_replay_to_an_lsn_past_a_gap_in_the_archive_is_refused(host, cluster, tmp_path):
+    """Recovery to an LSN past a segment missing from the archive ends at the gap: FATAL,
+    the server stopped, the data directory replaced. The precheck refuses it, naming the
+    segment and where it begins (walked by helper-124 on a real cluster)."""
+    cluster.sql(ORDERS)
+    cluster.basebackup("nightly")
+    cluster.sql("INSERT INTO orders VALUES (4, 'saucer')")
+    lost = cluster.sql("SELECT pg_walfile_name(pg_current_wal_lsn())")
+    cluster.switch_wal_and_wait_archived()
+    cluster.sql("INSERT INTO orders VALUES (5, 'spoon')")
+    lsn = cluster.sql("SELECT pg_current_wal_lsn()")
+    (cluster.archive / lost).unlink()
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "replay", f"recovery_target_lsn={lsn}")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert f"recovery_target_lsn {lsn} is past a gap in the WAL since the backup" in summary
+    assert f": {lost} (from " in summary, summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 4, 5]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 @pytest.mark.parametrize("when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z", ""])
 def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sent(
     host, cluster, tmp_path, when

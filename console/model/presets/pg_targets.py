@@ -121,8 +121,25 @@ if [ -z "$name" ] && [ -z {{recovery_target_lsn}} ]; then
   fi
   echo "the WAL since the backup has no gap"
 fi
-# An LSN past where the running cluster writes now is past the end of what recovery reads.
+# An LSN past a gap in the archive: recovery ends at the gap, short of it, and PostgreSQL
+# stops the server there (FATAL), the data directory replaced.
 lsn={{recovery_target_lsn}}
+if [ -n "$lsn" ]; then
+  records=$(wal_records XLOG) || { rm -rf "$stage"; exit 3; }
+  gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
+  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
+  if [ -n "$gap" ] && [ -n "$size" ]; then
+    # the gap's first byte as an LSN: its segment number times the segment size
+    n=$(( 0x$(echo "$gap" | cut -c9-16) * (0x100000000 / size) + 0x$(echo "$gap" | cut -c17-24) ))
+    at=$(printf '%X/%X' $(( (n * size) >> 32 )) $(( (n * size) & 0xFFFFFFFF )))
+    if [ "$(printf '%s\\n%s\\n' "$lsn" "$at" | awk "$lsn_key"'{ k[NR] = key($0) } END { print (k[1] > k[2]) }')" = 1 ]; then
+      rm -rf "$stage"
+      echo "recovery_target_lsn $lsn is past a gap in the WAL since the backup$along: $gap (from $at) is missing from the archive, and recovery would stop the server there; put it back, or give an LSN before $at" >&2
+      exit 3
+    fi
+  fi
+fi
+# An LSN past where the running cluster writes now is past the end of what recovery reads.
 if [ -n "$lsn" ] && running && now=$(sql -c 'SELECT pg_current_wal_insert_lsn()'); then
   past=$(sql -v want="$lsn" -v now="$now" <<'SQL'
 SELECT :'want'::pg_lsn > :'now'::pg_lsn
