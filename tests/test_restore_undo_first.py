@@ -166,5 +166,9 @@ async def test_a_failed_restore_whose_undo_failed_says_where_the_data_is(host, c
             steps.highlighted = 1  # the restore
             detail = await until_shown(pilot, "#step-detail", "Undo did not succeed everywhere")
             assert f"db-1: {where}" in " ".join(detail.split()), detail
+            # closed: nothing runs, so nothing offers a retry (it read "t retries failed hosts")
+            await pilot.press("f3")
+            counts = await until_shown(pilot, "#exec-counts", "1 failed")
+            assert "retries" not in counts, counts
     finally:
         await engine.close()
