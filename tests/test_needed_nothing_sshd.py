@@ -209,9 +209,9 @@ def test_refused_everywhere_is_still_refused_exit_3(fleet, tmp_path):
     assert state.outcome == Outcome.REFUSED
 
 
-async def restore_in_console(pilot):
-    """A new incident on every host, walked to its strategy step, which runs (y): the
-    conductor once the step has finished."""
+async def restore_started(pilot):
+    """A new incident on every host, walked to its strategy step, started (y): the
+    conductor."""
     app = pilot.app
     await open_incident(pilot)
     conductor = app.conductor
@@ -221,6 +221,13 @@ async def restore_in_console(pilot):
     app.start_run("restore")
     await until(pilot, lambda: isinstance(app.screen, RunConfirm))
     await pilot.press("y")
+    return conductor
+
+
+async def restore_in_console(pilot):
+    """A new incident on every host, walked to its strategy step, which runs (y): the
+    conductor once the step has finished."""
+    conductor = await restore_started(pilot)
     await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
     return conductor
 

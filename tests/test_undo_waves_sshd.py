@@ -20,13 +20,12 @@ from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.execution import ExecutionScreen
 from tests.cli_fleet import Fleet
-from tests.test_needed_nothing_sshd import STRATEGIES, releases, run
+from tests.test_needed_nothing_sshd import STRATEGIES, releases, restore_started, run
 from tests.test_needed_nothing_sshd import fleet as four_hosts  # noqa: F401
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
-    open_incident,
     until,
 )
 
@@ -106,14 +105,7 @@ async def test_the_consoles_undo_says_its_waves_and_asks_between_them(waved, tmp
     fleet = waved
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        conductor = app.conductor
-        conductor.confirm("open-bridge")
-        assert await conductor.run_step("halt") and await conductor.run_step("assess")
-        conductor.choose_strategy("version-rollback")
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
+        conductor = await restore_started(pilot)
         await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 30)
         await pilot.press("y")
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 30)

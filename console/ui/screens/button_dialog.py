@@ -30,6 +30,15 @@ class ButtonDialog(ModalScreen[R]):
 
     BINDINGS = [Binding("enter", "press_focused", "Answer", show=False, priority=True)]
 
+    def on_mount(self) -> None:
+        # A trigger's proposal or countdown stays in view, on the dialog's top line: at
+        # 80x24 a tall dialog (a wave's question with its probes) covered the screen's
+        # own line beneath, and the commander confirmed without seeing what was proposed.
+        from console.ui.widgets.watch_line import WatchLine
+
+        if getattr(self.app, "live", None) is not None:
+            self.mount(WatchLine(), before=0)
+
     def answer(self, button: Button) -> None:
         """Dismiss with what `button` answers."""
         raise NotImplementedError
