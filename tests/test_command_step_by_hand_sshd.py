@@ -17,11 +17,14 @@ import pytest
 from console.journal.store import read_journal
 from console.model.state import fold
 from console.ui.screens.close import CloseDialog
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.host_grid import HostGrid
 from tests.cli_fleet import write_fleet
 from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES
 from tests.test_lost_mid_change import _drop, _sessions_of
 from tests.test_resume_closed_unknown import resumed
 from tests.test_terminal_closed import events_of
+from tests.test_ui_resume import banner_text
 from tests.test_ui_support import until
 from tests.test_verify_closed import close_and_quit
 
@@ -119,3 +122,28 @@ async def test_a_command_step_left_unknown_is_checked_with_exec_everywhere(
     assert " check by hand: rollback-console exec \\" in banner, banner
     assert "(a command that tells whether the change was made)" in banner, banner
     assert incident and "verify by hand" not in banner, banner
+
+
+async def test_an_open_command_step_left_unknown_says_check_by_hand_before_retrying(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Open, resumed: the banner, the step's detail, the host's row, the document's failure
+    and its wave line said "verify before retrying" of a step with no verify to run (V only
+    says whether it still runs there), walked at 80x24 with a host's sshd stopped mid-step."""
+    fleet, journal = _left_unknown_in_the_command_step(sshd_server, tmp_path)
+    async with resumed(fleet.config, journal) as (app, pilot, _said):
+        banner = banner_text(app)
+        detail = " ".join(str(app.screen.query_one("#step-detail").render()).split())
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await until(pilot, lambda: app.screen.query_one(HostGrid).rows.get("app-2") is not None)
+        last = str(app.screen.query_one(HostGrid).get_cell("app-2", "Last line"))
+    assert banner.startswith(" ? UNKNOWN  app-2 · check by hand before retrying · stopped in"), (
+        banner
+    )
+    assert "? unknown: check by hand before retrying: app-2 (v says if it still runs" in detail
+    assert last == "unknown: check by hand before retrying", last
+    document = fleet.cli("export", str(journal.parent), "--format", "markdown", "-o", "-").stdout
+    assert "- **What was done:** nothing yet: check the host by hand before any retry" in document
+    assert "1 unknown (check before retrying)" in document
+    assert "verify before retrying" not in document and "verify the host" not in document

@@ -166,7 +166,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     assert restore["app-1"].status is HostStatus.SUCCEEDED
     assert restore["app-2"].status is HostStatus.UNKNOWN, said
     assert restore["app-2"].failure is FailureClass.CONNECTION_LOST
-    assert "1 ok, 0 failed, 1 unknown (verify before retrying)" in said
+    assert "1 ok, 0 failed, 1 unknown (check before retrying)" in said
     assert "  app-2: unknown at restore · action: connection lost mid-command" in said
     assert state.outcome is None and not state.closed
     assert "UNKNOWN, left open: outcome unknown on app-2: the connection was lost" in said

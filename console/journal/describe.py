@@ -152,7 +152,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda d, e: (
             f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
             + (f", {d.refused} refused" if d.refused else "")
-            + (f", {d.unknown} unknown (verify before retrying)" if d.unknown else "")
+            + (f", {d.unknown} unknown (check before retrying)" if d.unknown else "")
             + (f", {d.aborted} aborted" if d.aborted else "")
             + (f", {d.not_started} not started" if d.not_started else "")
         ),

@@ -218,7 +218,8 @@ def _detached(s: IncidentState, e: Event) -> None:
         for host in d.hosts:
             run = st.hosts.get(host)
             if run is not None and run.status is HostStatus.RUNNING:
-                run.detail = f"left running: {detached_reason(d.reason)}; verify before retrying"
+                said = s.before_retrying(step_id)
+                run.detail = f"left running: {detached_reason(d.reason)}; {said}"
 
 
 def _aborted(s: IncidentState, e: Event) -> None:

@@ -22,6 +22,7 @@ from console.model.runfold import RUN_HANDLERS
 from console.model.status import FailureClass as FailureClass
 from console.model.status import HostStatus as HostStatus
 from console.model.status import StepStatus as StepStatus
+from console.model.status import before_retrying
 from console.model.step_state import READ_AGAIN, is_adhoc, is_drill_stage, undoes
 from console.model.step_state import HostRun as HostRun
 from console.model.step_state import StepState as StepState
@@ -201,9 +202,16 @@ class IncidentState:
             for step, host in self.hosts_with(status)
             if host in hosts
         }
-        return bool(steps) and all(self._no_verify(step) for step in steps)
+        return bool(steps) and all(self.no_verify_to_run(step) for step in steps)
 
-    def _no_verify(self, step: str) -> bool:
+    def before_retrying(self, step: str) -> str:
+        """`verify before retrying`, or for a step with no verify to run, `check by hand
+        before retrying` (`status.before_retrying`)."""
+        return before_retrying(self.no_verify_to_run(step))
+
+    def no_verify_to_run(self, step: str) -> bool:
+        """Whether `step` has no verify for V to run (an ad-hoc command, an undo, the
+        procedure's command steps): V then only says whether the attempt still runs."""
         if is_adhoc(step) or undoes(step):
             return True
         # A strategy step's strategy has a verify (else `verify` says so); a journal whose
@@ -248,7 +256,8 @@ class IncidentState:
                 if run.status is HostStatus.RUNNING:
                     run.status = HostStatus.UNKNOWN
                     if run.detail is None:  # else it says why (left running by a detach)
-                        run.detail = "verify before retrying: the outcome was never recorded"
+                        said = self.before_retrying(st.id)
+                        run.detail = f"{said}: the outcome was never recorded"
             if st.status is StepStatus.RUNNING:
                 for host in st.targets:
                     if host not in st.hosts:

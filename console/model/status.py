@@ -138,6 +138,13 @@ STEP_SYMBOLS = {
 }
 
 
+def before_retrying(by_hand: bool) -> str:
+    """What a host whose outcome is unknown needs before a retry: its step's verify
+    (V), or, for a step with no verify to run (a procedure's command step, an undo, an
+    ad-hoc command: V then only says whether the attempt still runs), a check by hand."""
+    return "check by hand before retrying" if by_hand else "verify before retrying"
+
+
 def detached_reason(why: str | None) -> str:
     """How a detach is said: the commander chose it, or why nobody could be asked (the
     terminal closed, a SIGTERM)."""

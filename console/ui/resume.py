@@ -13,6 +13,7 @@ from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
 from console.model.outcome import them
+from console.model.status import before_retrying
 from console.model.step_state import undoes
 from console.ui.collector import parked
 from console.ui.console_app import AppPart
@@ -363,12 +364,13 @@ class Resuming:
             text.append(f" · the incident is closed: {self._keys()} do not run after it\n")
             text.append_text(by_hand_text(conductor.state, conductor.settings))
             return text
-        text.append(f" · verify before retrying · stopped in “{step}”\n")
+        # No verify (a command step's): V only asks whether it still runs; R in sight at 80
+        by_hand = bool(no_verify_of(conductor.settings, conductor.state, unknown))
+        text.append(f" · {before_retrying(by_hand)} · stopped in “{step}”\n")
         text.append(f" {self.app.key_label('resume.verify')}", style="bold")
         hosts = sorted({u.host for u in unknown})
         which = "those hosts" if hosts[1:] else "that host"
-        # No verify (a command step's): V only asks whether it still runs; R in sight at 80
-        if no_verify_of(conductor.settings, conductor.state, unknown):
+        if by_hand:
             text.append(" says if it still runs (no verify: check by hand) · ")
         else:
             text.append(f" verify {them(hosts)} (the step's verify, {which} only) · ")

@@ -252,7 +252,9 @@ def _done(
     if st.status is StepStatus.SKIPPED:
         said.append(f"step skipped: {st.skip_reason}")
     if run.status is HostStatus.UNKNOWN:
-        said.append("nothing yet: verify the host before any retry")
+        # A step with no verify to run (a command step's): checked by hand instead.
+        check = "check the host by hand" if state.no_verify_to_run(step) else "verify the host"
+        said.append(f"nothing yet: {check} before any retry")
     if not said and run.status is not HostStatus.SUCCEEDED and closed_as:
         verb = "accepted" if host in closed_as else "nothing more: the incident was closed"
         said.append(f"{verb} ({closed_as})")

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import ProgressBar, Static
 
+from console.model.kinds import no_verify
 from console.model.procedure import StepKind
 from console.model.state import HostRun, HostStatus, StepStatus
 from console.model.visible import visible
@@ -193,11 +194,13 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
             self._deferred = set()
         rows = []
         needed = st.needed_nothing()
+        # A step with no verify to run (a command step's): its unknown hosts are checked by hand.
+        by_hand = no_verify(self.app.settings, self.incident.state, step_id) != ""
         for run in runs if changed is None else [r for r in runs if r.host in changed]:
             if self.problems_only and run.status not in PROBLEMS:
                 grid.remove_row(run.host)
                 continue
-            row = host_row(run, run.host in needed)
+            row = host_row(run, run.host in needed, by_hand)
             old = grid.rows.get(run.host)
             if lines_later and old is not None and row[:-1] == old[:-1]:
                 self._deferred.add(run.host)

@@ -8,7 +8,7 @@ from rich.text import Text
 from console.model.events import Event
 from console.model.payloads import CommandIntent, CommandOutput, CommandResult, SoakProgress
 from console.model.state import HostRun, HostStatus
-from console.model.status import FailureClass
+from console.model.status import FailureClass, before_retrying
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import clip, visible
 from console.ui.palette import themed
@@ -17,7 +17,6 @@ from console.ui.widgets.run_summary import soak_round_lines
 from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
-UNKNOWN_WORDS = "unknown: verify before retrying"
 FINISHED = {
     HostStatus.SUCCEEDED,
     HostStatus.FAILED,
@@ -48,9 +47,10 @@ WHY = {
 }
 
 
-def host_row(run: HostRun, needed_nothing: bool = False) -> tuple:
+def host_row(run: HostRun, needed_nothing: bool = False, by_hand: bool = False) -> tuple:
     """The grid's row of `run`; `needed_nothing`: a host its precheck refused in a step
-    done on the others (`StepState.needed_nothing`) reads `⊘ needed nothing`."""
+    done on the others (`StepState.needed_nothing`) reads `⊘ needed nothing`; `by_hand`:
+    its step has no verify to run, so an unknown host is checked by hand."""
     status = status_text(run.status, 12)
     if needed_nothing:
         status = Text(f"{run.status.symbol} {NEEDED_NOTHING}", style=status.style)
@@ -65,15 +65,15 @@ def host_row(run: HostRun, needed_nothing: bool = False) -> tuple:
         str(run.attempt or ""),
         Text(run.failure.value if run.failure else "", style=themed("$error")),
         exit_text,
-        clip(_last(run), 160),
+        clip(_last(run, by_hand), 160),
     )
 
 
-def _last(run: HostRun) -> str:
+def _last(run: HostRun, by_hand: bool) -> str:
     """The last column: unknown outcome, the offered host key, else what the host said
     (a failed host's last stderr line first)."""
     if run.status is HostStatus.UNKNOWN:
-        return UNKNOWN_WORDS
+        return f"unknown: {before_retrying(by_hand)}"
     if run.failure in HOSTKEY:
         return f"offers {fingerprint_of(run) or 'an unreadable key'}"
     return run.said() or run.detail or ""

@@ -12,6 +12,7 @@ from console.model.kinds import no_verify
 from console.model.procedure import Step, StepKind
 from console.model.review import filled_in
 from console.model.state import HostStatus, IncidentState, StepStatus
+from console.model.status import before_retrying
 from console.model.visible import given_first, visible
 from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
@@ -56,7 +57,7 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
                 f" {app.key_label('resume.retry')} retries only them"
             )
         text.append(
-            f"\n? unknown: verify before retrying: {', '.join(unknown)} ({keys})",
+            f"\n? unknown: {before_retrying(bool(no))}: {', '.join(unknown)} ({keys})",
             style=themed("bold $accent"),
         )
     # A result may quote a host (a notification's answer): shown, never obeyed.

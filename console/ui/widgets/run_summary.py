@@ -116,7 +116,7 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     elif waiting:  # none failed: nothing else to retry
         then.append(f"{retry_key} goes on with them")
     if unknown:
-        then.append(f"{unknown} unknown: verify before retrying")
+        then.append(f"{unknown} unknown: {state.before_retrying(step_id)}")
     text.append("\n " + " · ".join(then))
     return text
 
