@@ -144,7 +144,8 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.WaveStarted,
         lambda d, e: (
             f"wave {d.wave} of {d.waves} started"
-            f" ({len(d.hosts)} host{'' if len(d.hosts) == 1 else 's'})"
+            f" ({len(d.hosts)} host{'' if len(d.hosts) == 1 else 's'}"
+            + (f": {', '.join(d.hosts)})" if d.waves > 1 else ")")
         ),
     ),
     Kind.WAVE_FINISHED: _says(

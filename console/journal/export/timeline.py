@@ -11,6 +11,7 @@ from console.journal.export import reading
 from console.journal.export.facts import Timeline, TimelineRow
 from console.journal.times import duration
 from console.model.events import Event, Kind
+from console.model.outcome import named as some
 from console.model.payloads import (
     CommandResult,
     IntegrityRecorded,
@@ -18,6 +19,7 @@ from console.model.payloads import (
     NotificationResult,
     RolloutHeld,
     StepCompleted,
+    WaveFinished,
     WaveStarted,
 )
 from console.model.state import IncidentState
@@ -80,6 +82,7 @@ class _Group:
     first: Event
     last: Event
     resumes: int = 0  # the console that ran it: how many resumes came before
+    rest: bool = False  # the waves never started after a stop: their hosts not started
     hosts: dict[str, str] = field(default_factory=dict)  # host → latest outcome
     failures: dict[str, str] = field(default_factory=dict)
     seqs: list[int] = field(default_factory=list)
@@ -133,6 +136,10 @@ class _Group:
         seconds = (self.last.ts - self.first.ts).total_seconds()
         took = f" in {seconds:.1f} s" if seconds < 60 else f" in {duration(seconds)}"
         wave = f"wave {self.wave} of {self.waves}" if self.waves > 1 else ""
+        if self.rest and self.wave < self.waves:
+            wave = f"waves {self.wave}–{self.waves} of {self.waves}"
+        if wave:  # which wave each host was in (the canary's, the later ones')
+            wave += f" ({some(list(self.hosts), 10)})"
         name = " ".join(p for p in (self.step if named else "", wave) if p)
         return (f"{name}: " if name else "") + f"{hosts(len(sent))} sent → {', '.join(parts)}{took}"
 
@@ -146,6 +153,9 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
     and the groups of each step run keyed by the seq of the step's completion."""
     runs: dict[str, int] = {}
     waves: dict[str, tuple[int, int]] = {}
+    # Past a wave that was not the last: hosts not started from here on are the later
+    # waves' (a stop, a halt), never the finished wave's.
+    rest: dict[str, bool] = {}
     # A resume starts new groups: what a console ran before it died is not joined to what
     # the next one runs (its check of the hosts left unknown is a wave 1 of its own).
     resumes = 0
@@ -162,9 +172,17 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
         elif event.kind == Kind.STEP_STARTED:
             runs[step] = runs.get(step, 0) + 1
             waves.pop(step, None)
+            rest.pop(step, None)
         elif isinstance(event.data, WaveStarted):
             waves[step] = (event.data.wave, event.data.waves)
+            rest.pop(step, None)
+        elif isinstance(event.data, WaveFinished):
+            if event.data.wave < event.data.waves:
+                waves[step] = (event.data.wave + 1, event.data.waves)
+                rest[step] = True
         elif event.kind == Kind.STEP_COMPLETED:
+            if rest.pop(step, False):  # what V sends later is no wave of the run
+                waves.pop(step, None)
             # A completion recorded after a resume (a rollout held where the console that
             # died left it) is not the row of what that console ran: each keeps its time.
             run = (step, runs.get(step, 0))
@@ -181,7 +199,8 @@ def _groups(events: list[Event]) -> tuple[dict[int, _Group], dict[int, list[_Gro
             key = (*run, resumes, ended.get(run, 0), wave)
             group = open_groups.get(key)
             if group is None:
-                group = open_groups[key] = _Group(step, wave, of, event, event, resumes)
+                group = _Group(step, wave, of, event, event, resumes, rest.get(step, False))
+                open_groups[key] = group
                 by_run.setdefault(key[:2], []).append(group)
             group.see(event)
     anchors: dict[int, _Group] = {}
