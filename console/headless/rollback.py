@@ -33,7 +33,7 @@ from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.invocation import again
 from console.model.keymap import said_key
-from console.model.outcome import Outcome, kept_at_close, named
+from console.model.outcome import Outcome, kept_at_close, named, them
 from console.model.procedure import StepKind
 from console.model.recovery import RTO_EXCEEDED
 from console.model.settings import Settings
@@ -211,7 +211,7 @@ def _print_undo(conductor: Conductor, options: RunOptions) -> None:
         if said:
             print(
                 visible(
-                    f"“{step.title}” {', and '.join(said)}: to put them back,"
+                    f"“{step.title}” {', and '.join(said)}: to put {them(left)} back,"
                     f" {again(f'undo {where} {step.id} --dry-run')}, then without"
                     " --dry-run",
                     one_line=True,
