@@ -359,3 +359,25 @@ async def _asked_to_run(pilot, strategy: str) -> str:
     pilot.app.conductor.choose_strategy(strategy)
     pilot.app.start_run("restore")
     return await run_confirm_about(pilot)
+
+
+def test_a_host_the_re_enable_leaves_out_neither_holds_it_nor_is_judged(
+    sshd_server, tmp_path
+) -> None:
+    """Walked on a README fleet of 7 sshd hosts, web-6 down and left out (--hosts): the
+    re-enable was held at 25 % on the six it ran on, 'web/version not read, web-6:
+    connection refused'. A per-host probe is judged on the stage's hosts, as between a
+    strategy's waves."""
+    down = {**ERRORS, "command": "[ -e down ] && exit 3; echo 0.01"}
+    fleet = _fleet(sshd_server, tmp_path, down)
+    (fleet.sandboxes["app-2"] / "broken").unlink()
+    (fleet.sandboxes["app-2"] / "down").write_text("")  # its probe cannot be read
+    done = fleet.cli(
+        "run", "--systems", "app", "--hosts", "app-1", "--strategy", "reenable", "--trigger",
+        "stakeholder-decision", "--reason", "fix deployed", "--yes", "--journal",
+        str(tmp_path / "inc"),
+    )  # fmt: skip
+
+    assert "held at" not in done.stdout, done.stdout
+    assert fleet.written("flags") == {"app-1": "new_checkout=100\n", "app-2": "new_checkout=0\n"}
+    assert "probes after re-enable step 1 of 4 (5%): healthy, app/errors = 0.01\n" in done.stdout

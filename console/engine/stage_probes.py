@@ -31,7 +31,9 @@ async def probe_stage(
     """Sample the probes of the systems stage `index` (from 0) ran on, once, and journal
     what they read; '' when each is healthy (or none watches those systems), else why the
     rollout stops here: `not healthy after the stage: web/errors = 0.31 (bad > 0.05), bad
-    on web-3 0.31`."""
+    on web-3 0.31`. A probe that reads each host alone is judged on the stage's hosts: one
+    the re-enable was not run on (left out with --hosts: down for maintenance) neither
+    holds it nor lets it go on; a reading of the whole system is judged whole."""
     detail = await _probe_round(
         recorder,
         watching,
@@ -39,6 +41,8 @@ async def probe_stage(
         planned.targets,
         Kind.ROLLOUT_PROBED,
         stage_data(planned, index),
+        {t.name for t in planned.targets},
+        whole=True,
     )
     return f"not healthy after the stage: {detail}" if detail else ""
 
@@ -73,10 +77,12 @@ async def _probe_round(
     kind: Kind,
     data: dict[str, Any],
     judged: set[str] | None = None,
+    whole: bool = False,
 ) -> str:
     """One round of the probes of the `targets`' systems, journalled as `kind` with `data`;
     '' when each is healthy (or none watches those systems), else the ones that are not.
-    With `judged`, each probe is read on those hosts only (a probe with none is left out)."""
+    With `judged`, each probe is read on those hosts only (a probe with none is left out;
+    with `whole`, a probe that reads the whole system at once is kept as it read)."""
     watcher = watching()
     keys = watcher.keys_for(sorted({t.system for t in targets}))
     if not keys:
@@ -84,7 +90,11 @@ async def _probe_round(
     samples = await watcher.round(keys)
     readings = [(watcher.readings[s.key], s) for s in samples]
     if judged is not None:
-        readings = [(r, o) for r, s in readings if (o := _on_hosts(r, s, judged)) is not None]
+        kept = [
+            (r, s if whole and not r.probe.per_host else _on_hosts(r, s, judged))
+            for r, s in readings
+        ]
+        readings = [(r, s) for r, s in kept if s is not None]
     bad = [(r, s) for r, s in readings if s.state is not SampleState.HEALTHY]
     detail = "; ".join(sample_said(r, s) for r, s in bad)
     recorder.record(
