@@ -142,6 +142,16 @@ class PickerScreen(Screen):
         self.query_one("#picker-hint", Static).update(
             keys_hint(event.widget, self.app.key_label("picker.filter"))
         )
+        if self.query_one("#picker-side") in event.widget.ancestors:
+            self.call_after_refresh(self._clear_of_more, event.widget)
+
+    def _clear_of_more(self, field: Widget) -> None:
+        """Seen at 80x24: a parameter focused by Tab was scrolled into view at the pane's
+        foot, under the docked "more below" line, and typed into unseen. Scroll it clear."""
+        more = self.query_one("#side-more", Label)
+        hidden = field.region.bottom - more.region.y
+        if more.display and field.region and hidden > 0:
+            self.query_one("#picker-side", VerticalScroll).scroll_relative(y=hidden, animate=False)
 
     def _more_below(self) -> None:
         """The pane draws no scrollbar: what runs past its foot is said there, until the
