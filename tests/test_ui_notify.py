@@ -492,3 +492,19 @@ async def test_the_update_dialog_does_not_say_enter_sends_when_no_channel_can(
         assert results and not any(r.ok for r in results), results
         await conductor.notifier.drain()
         conductor.recorder.close()
+
+
+async def test_the_update_dialog_says_a_periodic_update_goes_again(tmp_path: Path) -> None:
+    """Seen at 80x24 on a README fleet whose "Communicate status" has `every = 1`: the
+    dialog read "To:" and "Enter sends", and nothing said it would post again every minute
+    until the close. It says so above the channels; a one-off update's reads as before."""
+    with HookServer() as hooks:
+        channels = [{"name": "status", "kind": "webhook", "url": hooks.on("/status", OK)}]
+        app = build_app(settings_with(channels, every=15), tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            dialog = await update_dialog(pilot)
+            said = [str(s.render()) for s in dialog.query("#notify-targets > Static")]
+            assert said[0] == "To (then again every 15 min until the close):", said
+            assert dialog.content_region.contains_region(dialog.query_one(".dialog-hint").region)
+            await pilot.press("escape")
+            app.conductor.recorder.close()

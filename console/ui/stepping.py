@@ -128,7 +128,7 @@ class Stepping:
                     edited = message if message != default else None
                     self.run_step(step_id, only_hosts, edited, f"{who} (message shown)")
 
-            self.app.push_screen(NotifyDialog(step.title, default, targets), send)
+            self.app.push_screen(NotifyDialog(step.title, default, targets, step.every), send)
             return
         if not step.asks:
             self._go_run(step_id, only_hosts, "")

@@ -280,11 +280,12 @@ class NotifyDialog(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="notify.cancel")]
 
-    def __init__(self, title: str, message: str, targets: list[str]):
+    def __init__(self, title: str, message: str, targets: list[str], every: float | None = None):
         super().__init__()
         self.title_text = title
         self.message = message
         self.targets = targets
+        self.every = every  # minutes: the step's update goes again until the close
 
     def compose(self) -> ComposeResult:
         shown = self.targets
@@ -294,7 +295,9 @@ class NotifyDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog", id="notify-dialog"):
             yield Label(f"Send “{self.title_text}”?", classes="dialog-title")
             with Vertical(id="notify-targets"):
-                yield Static("To:")
+                # seen: a step with `every` said nothing of it before it was sent
+                again = f"every {self.every:g} min" if self.every else ""
+                yield Static(f"To (then again {again} until the close):" if again else "To:")
                 for target in shown:
                     # a command goes on under its own start, whole: nothing is sent that was
                     # not seen, and so does a channel that cannot send (why, whole); a
