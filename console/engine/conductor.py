@@ -107,12 +107,14 @@ class Conductor:
 
     def watching(self) -> Watcher:
         """The watcher of probe steps and of a gradual re-enable's stages, made when first
-        asked for, journalling into this incident."""
+        asked for, journalling into this incident; a probe that reads each host reads the
+        hosts the incident chose (one left out, down for maintenance, holds nothing)."""
         if self.watcher is None:
             from console.engine.watcher import Watcher
 
             self.watcher = Watcher(self.settings, self.pool, clock=self.recorder.clock)
         self.watcher.attach(self.recorder)
+        self.watcher.hosts = frozenset(self.state.hosts)
         return self.watcher
 
     @property

@@ -197,6 +197,8 @@ class Watcher:
         self.clock = clock or SystemClock()
         self.sampler = Sampler(pool, self.clock)
         self.recorder = recorder
+        # A probe reading each host reads these only, when set (an incident's selection).
+        self.hosts: frozenset[str] = frozenset()
         options = settings.triggers.watch
         self._thinner = Thinner(options.journal_every)
         self._listeners: list[Listener] = []
@@ -253,8 +255,10 @@ class Watcher:
         return list(await asyncio.gather(*(self._sample(r) for r in chosen)))
 
     async def _sample(self, reading: Reading) -> ProbeSample:
-        system = self.settings.inventory.system(reading.system)
-        targets = targets_for(self.settings.inventory, [h.name for h in system.hosts])
+        names = [h.name for h in self.settings.inventory.system(reading.system).hosts]
+        if self.hosts and reading.probe.per_host:  # an incident's: the hosts it chose
+            names = [n for n in names if n in self.hosts] or names
+        targets = targets_for(self.settings.inventory, names)
         sample = await self.sampler.sample(reading.system, reading.probe, targets)
         reading.history.append(sample)
         why = self._thinner.keep(sample)

@@ -1,0 +1,44 @@
+"""A host down for maintenance, left out of the incident (`run --hosts`, or unticked in the
+picker): the stability check still read it, 'app-4: connection refused', round after round,
+and the rollback of every host chosen ended NOT VERIFIED (helper-125 on a README fleet of
+7 sshd hosts). A probe that reads each host reads the hosts the incident chose; one that
+reads the whole system at once is read whole. Real OpenSSH sshd."""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.test_needed_nothing_sshd import fleet, run  # noqa: F401
+
+pytestmark = pytest.mark.sshd
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_host_left_out_of_the_incident_holds_no_stability_check(fleet, tmp_path: Path):  # noqa: F811
+    inventory = fleet.config / "inventory.toml"
+    written = tomllib.loads(inventory.read_text())
+    [down] = [h for h in written["systems"][0]["hosts"] if h["name"] == "app-4"]
+    down["port"] = _closed_port()  # its sshd is down: connection refused
+    inventory.write_text(tomli_w.dumps(written))
+
+    done = run(fleet, tmp_path / "inc", "app-1", "app-2", "app-3")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    events = read_journal(tmp_path / "inc" / "journal.jsonl").events
+    rounds = [e.data for e in events if e.kind == Kind.SOAK_PROGRESS]
+    assert rounds[-1].status == "passed", rounds[-1]
+    samples = [e.data for e in events if e.kind == Kind.PROBE_SAMPLE]
+    assert samples and all(set(s.hosts) == {"app-1", "app-2", "app-3"} for s in samples)
