@@ -143,7 +143,7 @@ def test_a_vote_is_shown_as_bad_hosts_and_a_number_as_itself():
     words = Probe(name="p", kind="command", command="true")
     up = [HostValue("a", "ok"), HostValue("b", "down"), HostValue("c", None, error="timeout")]
     assert shown(words, up) == "1/2 bad"
-    assert shown(words, [HostValue("a", "ok")]) == "0/1 bad"
+    assert shown(words, [HostValue("a", "ok")]) == "1/1 ok"
     latency = Probe(name="p", kind="command", command="true", threshold=900, unit="ms")
     assert shown(latency, [HostValue("a", 420.0), HostValue("b", 610.0)]) == "610 ms"
     assert sample_text(latency, None) == "–"

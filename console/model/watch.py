@@ -291,25 +291,33 @@ def show(value: Value, unit: str = "") -> str:
 
 def recorded_text(value: float | str | None, hosts: Mapping[str, Mapping[str, object]]) -> str:
     """A journalled sample's value as the tables show it, read from its hosts alone: a
-    vote (status words, flags) as how many of the hosts that answered read bad, `0/3 bad`
-    rather than `0.0`; a number as it is."""
+    vote (status words, flags) as how many of the hosts that answered read bad, `1/3 bad`
+    (`3/3 ok`) rather than `1.0`; a number as it is."""
     if value is None:
         return "–"
     shown = show(value if isinstance(value, str) else float(value))
     answered = [h for h in hosts.values() if h.get("error") is None and h.get("value") is not None]
     if all(isinstance(h.get("value"), float | int) and not h.get("flagged") for h in answered):
         return shown
-    return f"{shown}/{len(answered)} bad"
+    return _vote(value, len(answered))
 
 
 def sample_text(probe: Probe, sample: ProbeSample | None) -> str:
     """A round's value as the tables show it: the number the hosts combined to, or, for a
     vote (status words, flags, any/all), how many of the hosts that answered read bad:
-    `1/3 bad` (a bare `0` read as a reading of zero)."""
+    `1/3 bad`, or `3/3 ok` (a bare `0` read as a reading of zero)."""
     if sample is None or sample.value is None:
         return "–"
     answered = [h for h in sample.hosts if h.error is None and h.value is not None]
     numeric = all(isinstance(h.value, float) and not h.flagged for h in answered)
     if numeric and probe.combine not in (Aggregate.ANY, Aggregate.ALL):
         return show(sample.value, probe.unit)
-    return f"{show(sample.value)}/{len(answered)} bad"
+    return _vote(sample.value, len(answered))
+
+
+def _vote(bad: float | str, answered: int) -> str:
+    """How many of the hosts that answered read bad (`1/3 bad`); none: `3/3 ok` (`0/3 bad`
+    beside a healthy mark read oddly)."""
+    if bad == 0:
+        return f"{answered}/{answered} ok"
+    return f"{show(bad if isinstance(bad, str) else float(bad))}/{answered} bad"
