@@ -125,3 +125,26 @@ def rate_limiting(
             pass
 
     return Limiting
+
+
+def first_held(got: list[Received], hold: Callable[[], object]) -> type[BaseHTTPRequestHandler]:
+    """A handler keeping each request in `got` and answering 200, the first only once
+    `hold()` returns: a receiver that takes an update and answers it late, or hangs."""
+    lock = threading.Lock()
+
+    class FirstHeld(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            with lock:
+                got.append(Received(self.path, dict(self.headers), body))
+                first = len(got) == 1
+            if first:
+                hold()
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    return FirstHeld

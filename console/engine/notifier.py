@@ -306,6 +306,7 @@ class Notifier:
             raise
         finally:
             self.retrying.pop(sent.seq, None)
+        self.unanswered.discard(channel.name)  # sent again to the end: it hears the close
         self._result(sent.seq, step, channel, delivery, required, repeat, extra.get("action"))
         return delivery
 
