@@ -286,7 +286,7 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     # 'rolled back: the database is as before' (walked on a real cluster)
     [line] = [x for x in outcome.stdout.splitlines() if x.startswith("“Restore the data” ")]
     assert line.startswith(
-        "“Restore the data” may have changed db-1 (its action failed there): to put them"
+        "“Restore the data” may have changed db-1 (its action failed there): to put it"
         " back, rollback-console undo "
     ), line
 
