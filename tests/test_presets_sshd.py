@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from console.model.events import Kind
+from console.ui.widgets.incident_rows import OUTCOME_WIDTH
 from tests.fleet_settings import chown_tree
 from tests.pgrig import run_console, undo, write_config
 
@@ -367,22 +368,25 @@ async def test_releases_undo_of_an_earlier_incident_leaves_a_later_rollback_alon
     assert "points at 2.3.0, not 2.4.0 where this incident's rollback left it" in said, said
     # The home screen's list does not say A was undone: its undo failed.
     assert listed(config, a).endswith(", an undo failed since")
+    assert listed(config, a, OUTCOME_WIDTH) == "↶ undo failed"
 
     assert (await undo(config, b))[0]
     assert (app / "current").readlink() == Path("releases/2.4.0")
     assert (await undo(config, a))[0]
     assert (app / "current").readlink() == Path("releases/2.10.0")
     assert listed(config, a).endswith(", undone since")
+    # At 80 columns the undo is what is said: it read `↶ rolled …`, the undo cut off.
+    assert listed(config, a, OUTCOME_WIDTH) == "↶ undone since"
 
 
-def listed(config: Path, incident: Path) -> str:
+def listed(config: Path, incident: Path, width: int = 80) -> str:
     """How the home screen's list says the incident at `incident` ended."""
     from console.engine.session import Engine
     from console.model.loading import load_settings
     from console.ui.widgets.incident_rows import _outcome
 
     found = Engine(load_settings(config), incident.parent).incidents()
-    return _outcome(next(i for i in found if i.path.parent == incident))
+    return _outcome(next(i for i in found if i.path.parent == incident), width)
 
 
 async def test_git_previous_never_undoes_a_restore(sshd_server, tmp_path):

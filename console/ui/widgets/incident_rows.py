@@ -16,6 +16,7 @@ from console.ui.widgets.plain import plain
 AGE_WIDTH = 7  # "119 min"
 OWNER_WIDTH = 8  # the "By" column's account names, cut beyond
 OUTCOME_WIDTH = 14
+OUTCOME_WHOLE = 36  # `↶ rolled back, an undo failed since` whole, when there is room
 CELL_PADDING = 2  # a DataTable cell's padding, both sides
 SPARE = 1  # columns left at the table's right edge
 MARKS = {
@@ -44,7 +45,10 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
     short = outcome.short.replace(ROLLED_BACK, done_word(summary.outcome_label))
     if summary.undone:  # what the close said no longer stands: never a tick
         since = "an undo failed since" if summary.undo_failed else "undone since"
-        return textwrap.shorten(f"↶ {short}, {since}", width, placeholder=" …")
+        said = f"↶ {short}, {since}"  # narrow, the undo alone: `↶ rolled …` hid it
+        if len(said) > width:
+            said = "↶ undo failed" if summary.undo_failed else "↶ undone since"
+        return textwrap.shorten(said, width, placeholder=" …")
     if summary.drill and not outcome.good:  # it passed: it expected this (halted, failed)
         return textwrap.shorten("✔ drill passed", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
@@ -79,7 +83,8 @@ def fill_incidents(
     # and one column spare: a table filled to its last column drew, or did not, an empty
     # cell there, from one redraw to the next (the home's snapshots differed at random)
     room = max(24, width - bar - id_width - AGE_WIDTH - CELL_PADDING * 4 - by - SPARE)
-    outcome_width = OUTCOME_WIDTH
+    # Wider than 80 columns, the outcome is said whole (`↶ rolled back, undone since`).
+    outcome_width = max(OUTCOME_WIDTH, min(OUTCOME_WHOLE, room // 3))
     title_width = room - outcome_width
     # Widths given, not measured: a measured column never narrows again (Textual keeps
     # its widest cell's width), and a title cut for a narrower table pushed the outcome
