@@ -1,5 +1,5 @@
 """What the close leaves undone, said before it: the steps not done, and the channels
-whose last status update was not delivered (seen at 80x24: the close offered "Nothing
+whose last status update (or page) was not delivered (seen at 80x24: the close offered "Nothing
 more is needed" while the retry was not scheduled and Slack had got nothing)."""
 
 from __future__ import annotations
@@ -24,12 +24,20 @@ def loose_ends(procedure: Procedure, state: IncidentState) -> str:
         several = sum(map(len, by_status.values())) > 1
         steps = "; ".join(f"{_ranges(numbers)} {status}" for status, numbers in by_status.items())
         said.append(f"Not done: step{'s' if several else ''} {steps}.")
-    last: dict[str, bool] = {}  # each channel's last update with an answer: delivered?
+    # Each channel's last message with an answer: "" delivered, else what it was (a
+    # PagerDuty incident event is a page: it read "the last status update on oncall").
+    last: dict[str, str] = {}
     for sent in state.notifications:
         if "result" in sent:
-            last[sent["channel"]] = bool(sent["result"].get("ok"))
-    if failed := [channel for channel, ok in last.items() if not ok]:
-        said.append(f"NOT DELIVERED: the last status update on {', '.join(failed)}.")
+            what = "page" if sent.get("lifecycle") else "status update"
+            last[sent["channel"]] = "" if sent["result"].get("ok") else what
+    failed = [
+        f"the last {what} on {', '.join(c for c, w in last.items() if w == what)}"
+        for what in ("status update", "page")
+        if what in last.values()
+    ]
+    if failed:
+        said.append(f"NOT DELIVERED: {'; '.join(failed)}.")
     return " ".join(said)
 
 
