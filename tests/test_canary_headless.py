@@ -87,6 +87,7 @@ def test_yes_does_not_confirm_the_wave_after_a_failed_canary(sshd_server, tmp_pa
     assert answered.data.waited >= 0 and asked.seq < answered.seq
     document = fleet.cli("export", str(journal), "--format", "markdown").stdout
     timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
-    assert "| stopped to ask: wave 1 of 2 done, start wave 2? | restore |" in timeline, timeline
+    stopped = "stopped to ask: wave 1 of 2 done, start wave 2 (1 host: app-2)?"
+    assert f"| {stopped} | restore |" in timeline, timeline
     said = "wave 2 of 2 not started: answered by the console, not --yes (app-1 did not succeed)"
     assert f"| {said} after 0 s | restore |" in timeline, timeline

@@ -80,7 +80,7 @@ async def test_the_question_between_waves_shows_the_proposal_waiting(watched, tm
 
         lines = screen_lines(app)
         shown = "\n".join(lines)
-        assert any("Start wave 2 of 2?" in line for line in lines), shown
+        assert any("Start wave 2 of 2 (2 hosts: app-3, app-4)?" in line for line in lines), shown
         proposed = [line for line in lines if "▲ PROPOSED" in line]
         said = "^t decides · Critical error threshold exceeded: app/release"
         assert proposed and all(said in line for line in proposed), shown

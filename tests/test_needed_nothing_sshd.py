@@ -103,9 +103,14 @@ ALREADY = "already rolled back to 2.9.1 (from 2.10.0, incident {}): previous wou
 
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
-    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    return releases_fleet(sshd_server, tmp_path, STRATEGIES, HOSTS)
+
+
+def releases_fleet(sshd_server, tmp_path: Path, strategies: dict, hosts: tuple[str, ...]) -> Fleet:
+    """`hosts` on 2.10.0 (2.9.1 before it), the procedure above, `strategies`."""
+    files = {"strategies.toml": strategies, "procedure.toml": PROCEDURE}
     fleet = write_fleet(
-        sshd_server, tmp_path, files, strategies=["version-rollback"], probes=[HEALTH], hosts=HOSTS
+        sshd_server, tmp_path, files, strategies=["version-rollback"], probes=[HEALTH], hosts=hosts
     )
     for sandbox in fleet.sandboxes.values():
         for version in ("2.9.1", "2.10.0"):
@@ -209,9 +214,9 @@ def test_refused_everywhere_is_still_refused_exit_3(fleet, tmp_path):
     assert state.outcome == Outcome.REFUSED
 
 
-async def restore_started(pilot):
+async def restore_started(pilot, read: list[str] | None = None):
     """A new incident on every host, walked to its strategy step, started (y): the
-    conductor."""
+    conductor. The run's confirmation, as shown, is appended to `read` before the y."""
     app = pilot.app
     await open_incident(pilot)
     conductor = app.conductor
@@ -220,6 +225,10 @@ async def restore_started(pilot):
     conductor.choose_strategy("version-rollback")
     app.start_run("restore")
     await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    if read is not None:
+        read.append(
+            " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
+        )
     await pilot.press("y")
     return conductor
 

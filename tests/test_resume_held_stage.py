@@ -97,7 +97,7 @@ async def main(config, root, mode):
     c.choose_strategy("reenable", {})
     asked = []
 
-    async def confirm(what, done, of):
+    async def confirm(what, done, of, hosts=()):
         asked.append(done)
         if len(asked) == 1:
             return True

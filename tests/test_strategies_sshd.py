@@ -368,7 +368,7 @@ async def test_a_re_enable_stopped_between_stages_is_held_and_a_retry_goes_on(
     asked: list[tuple[str, int, int]] = []
     answer = False
 
-    async def commander(what: str, done: int, total: int) -> bool:
+    async def commander(what: str, done: int, total: int, hosts) -> bool:
         asked.append((what, done, total))
         return answer
 

@@ -63,7 +63,7 @@ async def test_a_run_after_a_rollout_shows_its_waves_not_the_stages(fleet: Fleet
         assert await conductor.run_step("restore")
         conductor.choose_strategy("reenable", {})
 
-        async def no(what: str, done: int, of: int) -> bool:
+        async def no(what: str, done: int, of: int, hosts) -> bool:
             return False  # held at 5 %
 
         conductor.confirm_wave = no

@@ -279,9 +279,17 @@ async def test_waves_that_ask_wait_for_the_commander_between_waves(tmp_path: Pat
                 if e.kind in (Kind.WAVE_ASKED, Kind.WAVE_ANSWERED)
             ]
             assert asked == [
-                (Kind.WAVE_ASKED, "restore", "stopped to ask: wave 1 of 3 done, start wave 2?"),
+                (
+                    Kind.WAVE_ASKED,
+                    "restore",
+                    "stopped to ask: wave 1 of 3 done, start wave 2 (1 host: web-2)?",
+                ),
                 (Kind.WAVE_ANSWERED, "restore", "wave 2 of 3 confirmed"),
-                (Kind.WAVE_ASKED, "restore", "stopped to ask: wave 2 of 3 done, start wave 3?"),
+                (
+                    Kind.WAVE_ASKED,
+                    "restore",
+                    "stopped to ask: wave 2 of 3 done, start wave 3 (1 host: web-3)?",
+                ),
                 (Kind.WAVE_ANSWERED, "restore", "wave 3 of 3 not started"),
             ]
             answers = [

@@ -1,5 +1,6 @@
 """Waves and the failure threshold: arithmetic, then a halted run on the demo fleet."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,8 +13,9 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.settings import Settings
 from console.model.state import HostStatus
-from console.model.waves import threshold_exceeded, wave_sizes
+from console.model.waves import sizes_said, threshold_exceeded, wave_sizes
 from console.paths import demo_config
+from tests.console_process import console
 from tests.events_factory import recorder_in
 
 
@@ -123,15 +125,15 @@ async def test_waves_that_ask_stop_after_the_canary_when_nobody_is_asked(tmp_pat
 
 
 async def test_each_wave_that_asks_waits_for_the_answer(tmp_path):
-    asked: list[tuple[str, int, int]] = []
+    asked: list[tuple[str, int, int, list[str]]] = []
 
-    async def answer(what: str, done: int, total: int) -> bool:
-        asked.append((what, done, total))
+    async def answer(what: str, done: int, total: int, hosts) -> bool:
+        asked.append((what, done, total, list(hosts)))  # hosts: the next wave's
         return done < 2  # yes after the canary, no after the second wave
 
     ok, recorder = await _restore_web(tmp_path, answer)
 
-    assert asked == [("wave", 1, 3), ("wave", 2, 3)]
+    assert asked == [("wave", 1, 3, ["web-2"]), ("wave", 2, 3, ["web-3"])]
     runs = recorder.state.steps["restore"].hosts
     assert not ok
     assert runs["web-2"].status is HostStatus.SUCCEEDED
@@ -149,7 +151,7 @@ async def test_a_retry_judges_the_hosts_an_earlier_run_changed_too(tmp_path):
         try:
             assert not await conductor.run_step("restore")  # nobody to confirm wave 2
 
-            async def yes(what: str, done: int, total: int) -> bool:
+            async def yes(what: str, done: int, total: int, hosts) -> bool:
                 return True
 
             conductor.confirm_wave = yes
@@ -158,3 +160,79 @@ async def test_a_retry_judges_the_hosts_an_earlier_run_changed_too(tmp_path):
             await conductor.shutdown()
     judged = [e.data.hosts for e in recorder.events if e.kind == Kind.WAVE_PROBED]
     assert judged == [["web-1"], ["web-1", "web-2"]], judged
+
+
+def test_wave_sizes_in_order_the_last_repeated_as_ansibles_serial():
+    assert wave_sizes(7, sizes=[1, "100%"]) == [1, 6]
+    assert wave_sizes(20, sizes=[1, 5, "20%"]) == [1, 5, 4, 4, 4, 2]
+    assert wave_sizes(7, sizes=[1, 2, "50%"]) == [1, 2, 3, 1]
+    assert wave_sizes(3, sizes=[5]) == [3]
+    assert wave_sizes(3, sizes=["10%"]) == [1, 1, 1]  # a share is 1 host at least
+    assert wave_sizes(0, sizes=[1]) == []
+
+
+@given(
+    st.integers(0, 300),
+    st.lists(st.integers(1, 50) | st.integers(1, 100).map("{}%".format), min_size=1, max_size=5),
+)
+def test_sized_waves_cover_every_host_once(total, sizes):
+    planned = wave_sizes(total, sizes=sizes)
+    assert sum(planned) == total and all(s > 0 for s in planned)
+
+
+def test_waves_of_different_sizes_said_in_one_line():
+    assert sizes_said([1, 6]) == "2 waves of 1, 6 host(s)"
+    assert sizes_said([1, 5, 20, 20, 20, 20, 14]) == "7 waves of 1, 5, 20 ×4, 14 host(s)"
+    assert sizes_said([3] * 8 + [2]) == "9 waves of 3 host(s), the last of 2"
+
+
+@pytest.mark.parametrize(
+    ("written", "said"),
+    [
+        (
+            'sizes = [1, "x"]',
+            'waves.sizes[1]: "x" is not a wave size: give a whole number of hosts (1) or a share of them ("25%")',
+        ),
+        ("sizes = [0]", "waves.sizes[0]: 0 hosts: a wave has 1 at least"),
+        (
+            "sizes = [1, 2.5]",
+            'waves.sizes[1]: 2.5 is not a wave size: give a whole number of hosts (1) or a share of them ("2.5%")',
+        ),
+        (
+            'sizes = [1, "150%"]',
+            'waves.sizes[1]: "150%": a share of the hosts is more than 0% and at most 100%',
+        ),
+        ("sizes = []", 'waves.sizes: give one size at least: [1, "100%"]'),
+        (
+            'size = 1\nsizes = [1, "100%"]',
+            "waves: give one of size, percent or sizes, not size and sizes",
+        ),
+    ],
+)
+def test_check_config_names_the_file_line_and_key_of_a_bad_wave_size(tmp_path, written, said):
+    """`init`'s configuration, its example strategy's waves edited as the README says."""
+    target, strategies, head = _init_with_waves(tmp_path, written)
+    line = head.count("\n") + (2 if written.startswith("sizes") else 1)
+    checked = console("check-config", str(target))
+    assert checked.returncode == 2
+    assert checked.stderr == f"error: {strategies}:{line}: strategies[0].{said}\n", checked.stderr
+    assert "Traceback" not in checked.stderr
+
+
+def test_check_config_accepts_init_s_canary_then_the_rest(tmp_path):
+    target, _, _ = _init_with_waves(tmp_path, 'sizes = [1, "100%"]')
+    checked = console("check-config", str(target))
+    assert checked.returncode == 0, checked.stderr
+    waves = load_settings(target).strategy("version-rollback").waves
+    assert waves.plan(7) == [1, 6] and waves.confirm
+
+
+def _init_with_waves(tmp_path, written: str):
+    """`init`'s configuration, its example strategy's `size = 1` line replaced by
+    `written`: the directory, its strategies.toml and what stands before that line."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    head, tail = strategies.read_text().split("\nsize = 1 ", 1)
+    strategies.write_text(head + "\n" + written + "\n" + tail.split("\n", 1)[1])
+    return target, strategies, head

@@ -4,6 +4,9 @@ died waiting), who answered, and how long it waited."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from console.engine.run_plan import BetweenWaves
 from console.journal.recorder import Recorder
 from console.model.events import Kind
@@ -20,10 +23,13 @@ class Questions:
         if confirm is None:
             return None
 
-        async def ask(what: str, done: int, total: int) -> bool:
+        async def ask(what: str, done: int, total: int, hosts: Sequence[str] = ()) -> bool:
             self._asked = (step_id, self.recorder.clock.monotonic())
-            self.recorder.record(Kind.WAVE_ASKED, step=step_id, what=what, done=done, of=total)
-            return await confirm(what, done, total)
+            starts: dict[str, Any] = {"hosts": list(hosts)} if hosts else {}  # a stage: all
+            self.recorder.record(
+                Kind.WAVE_ASKED, step=step_id, what=what, done=done, of=total, **starts
+            )
+            return await confirm(what, done, total, hosts)
 
         return ask
 

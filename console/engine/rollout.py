@@ -191,7 +191,7 @@ def stage_data(planned: Planned, index: int) -> dict[str, Any]:
 
 async def _confirmed(confirm_wave: BetweenWaves | None, index: int, count: int) -> bool:
     """Between percentage steps that say confirm: the commander's yes (no one to ask: no)."""
-    return confirm_wave is not None and await confirm_wave("stage", index + 1, count)
+    return confirm_wave is not None and await confirm_wave("stage", index + 1, count, ())
 
 
 def _nth_group(groups_for: GroupsFor, index: int) -> StagesFor:

@@ -3,7 +3,7 @@ and what it gives back for each host."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from console.engine.ssh import Target
@@ -13,8 +13,9 @@ from console.model.templates import RenderedCommand
 
 StagesFor = Callable[[Target], list[tuple[str, RenderedCommand]]]
 # Asked between waves, or between a gradual strategy's stages, that say `confirm`:
-# ("wave" or "stage", how many are done, how many in all) -> go on?
-BetweenWaves = Callable[[str, int, int], Awaitable[bool]]
+# ("wave" or "stage", how many are done, how many in all, the hosts the next wave starts
+# (none for a stage: every host is in every stage)) -> go on?
+BetweenWaves = Callable[[str, int, int, Sequence[str]], Awaitable[bool]]
 # The systems' probes read after wave `done` of `of` (and its pause), judged on the hosts
 # whose change succeeded so far: '' when healthy, else why the next wave must not start.
 ProbeBetween = Callable[[int, int, list[str]], Awaitable[str]]

@@ -22,7 +22,7 @@ from console.model.kinds import is_health
 from console.model.outcome import named
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.status import HostStatus, detached_reason, outcome_unknown
-from console.model.waves import threshold_exceeded, wave_sizes
+from console.model.waves import threshold_exceeded
 
 NOBODY = "nobody to confirm it"  # why waves that ask stopped with nobody to ask
 _WENT_ON = (HostStatus.SUCCEEDED, HostStatus.REFUSED)  # a wave's hosts a yes may follow
@@ -81,12 +81,9 @@ class Runner:
         self._waiting.update(zip(keys, targets, strict=True))
         try:
             outcomes: dict[str, HostOutcome] = {}
-            sizes = wave_sizes(len(targets), plan.waves.size, plan.waves.percent)
+            planned = plan.waves.of(targets)
             failed = unknown = 0  # unknown hosts count too: their change may have failed
-            start = 0
-            for number, size in enumerate(sizes, start=1):
-                wave = targets[start : start + size]
-                start += size
+            for number, wave in enumerate(planned, start=1):
                 if self._stopped():
                     self._not_started(step, wave, outcomes)
                     await self.recorder.sync()
@@ -101,7 +98,7 @@ class Runner:
                     Kind.WAVE_STARTED,
                     step=step,
                     wave=number,
-                    waves=len(sizes),
+                    waves=len(planned),
                     hosts=[t.name for t in wave],
                 )
 
@@ -146,11 +143,12 @@ class Runner:
                     if many := sum(o.status is status for o in done):
                         counts[status.name.lower()] = many
                 self.recorder.record(
-                    Kind.WAVE_FINISHED, step=step, wave=number, waves=len(sizes), **counts
+                    Kind.WAVE_FINISHED, step=step, wave=number, waves=len(planned), **counts
                 )
-                if number < len(sizes) and not self._stopped():
+                if number < len(planned) and not self._stopped():
+                    after = [t.name for t in planned[number]]  # the next wave's hosts
                     await self._between(
-                        step, plan, (number, len(sizes)), outcomes, (failed, len(targets))
+                        step, plan, (number, len(planned)), outcomes, (failed, len(targets)), after
                     )
             return {t.name: outcomes[t.name] for t in targets}
         finally:
@@ -164,10 +162,11 @@ class Runner:
         wave: tuple[int, int],
         outcomes: dict[str, HostOutcome],
         failed_of: tuple[int, int],
+        next_hosts: list[str],
     ) -> None:
         """The pause after wave `number` of `total`, the probes of the hosts changed so
-        far, then the confirmation the waves ask for: with a probe not healthy, no one to
-        ask, or a no, the hosts of later waves are not started."""
+        far, then the confirmation the waves ask for (naming the `next_hosts` it starts):
+        with a probe not healthy, no one to ask, or a no, the later hosts are not started."""
         number, total = wave
         await self.pause(step, "wave", number, total, plan.waves.pause_seconds)
         unhealthy = ""
@@ -177,7 +176,7 @@ class Runner:
         if self._stopped() or not (unhealthy or plan.waves.confirm):
             return
         ask = plan.between_waves
-        if not unhealthy and ask is not None and await ask("wave", number, total):
+        if not unhealthy and ask is not None and await ask("wave", number, total, next_hosts):
             return
         if self._stopped():  # aborted or detached while asked: that says why already
             return

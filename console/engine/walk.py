@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -80,7 +80,7 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
     wave with a host that did not succeed (a canary that failed) is not confirmed: the
     run stops there, as a person seeing it would, and a note says why."""
 
-    async def confirm(what: str, done: int, total: int) -> bool:
+    async def confirm(what: str, done: int, total: int, hosts: Sequence[str]) -> bool:
         if bad := _did_not_succeed(conductor, what, done):
             conductor.note(
                 f"{what} {done} of {total} done; {', '.join(bad)} did not succeed, so the"

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 
 from console.engine.channel_targets import shown_target, target_of
+from console.engine.conductor import Conductor
+from console.engine.plan import plan_step
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import targets_for
@@ -17,9 +19,10 @@ from console.headless.commands_shown import print_alike
 from console.headless.common import EXIT_OK, EXIT_USAGE
 from console.journal.redact import settings_redactor
 from console.model.kinds import RunsOn, is_health
-from console.model.procedure import Phase, StepKind
+from console.model.procedure import Phase, Step, StepKind
 from console.model.settings import Settings
 from console.model.templates import RenderedCommand
+from console.model.waves import sizes_said
 
 
 def dry_run(settings: Settings, request: RunRequest) -> int:
@@ -53,6 +56,8 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                         is RunsOn.JUMP_HOST
                     )
                     jump = " (on the jump host)" if here else ""
+                    if step.kind is StepKind.STRATEGY:
+                        print(_waves_plan(conductor, step))
                     print_alike(
                         {
                             host: [(s + ("" if is_health(s) else jump), c) for s, c in commands]
@@ -107,6 +112,22 @@ def _routes_verdict(unroutable: list[Route]) -> int:
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     return EXIT_USAGE if unroutable else EXIT_OK
+
+
+def _waves_plan(conductor: Conductor, step: Step) -> str:
+    """The hosts of each wave the step would start, in order, as its strategy's waves
+    plan them (`waves.size`, `percent` or `sizes`); a retry plans the hosts it takes anew."""
+    planned = plan_step(conductor.settings, conductor.state, step, None, None, conductor.secrets)
+    waves = planned.run.waves
+    hosts = waves.of([t.name for t in planned.targets])
+    if len(hosts) < 2:
+        return f"# waves: all {len(planned.targets)} at once"
+    said = sizes_said([len(w) for w in hosts])
+    said += f", {waves.pause_seconds:g} s apart" if waves.pause_seconds else ""
+    asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded)"
+    lines = [f"# waves: {said}{asks if waves.confirm else ''}"]
+    lines += [f"#   wave {n} of {len(hosts)}: {', '.join(w)}" for n, w in enumerate(hosts, 1)]
+    return "\n".join(lines)
 
 
 def _probe_plan(settings: Settings, systems: list[str]) -> str:

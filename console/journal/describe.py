@@ -12,6 +12,7 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.outcome import named
 from console.model.payloads import Amendable, Payload
+from console.model.waves import hosts_said
 
 P = TypeVar("P", bound=Payload)
 Describer = Callable[[Event], str]
@@ -144,8 +145,7 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.WaveStarted,
         lambda d, e: (
             f"wave {d.wave} of {d.waves} started"
-            f" ({len(d.hosts)} host{'' if len(d.hosts) == 1 else 's'}"
-            + (f": {', '.join(d.hosts)})" if d.waves > 1 else ")")
+            f" ({hosts_said(d.hosts, None if d.waves > 1 else 0)})"
         ),
     ),
     Kind.WAVE_FINISHED: _says(
@@ -170,7 +170,8 @@ DESCRIBE: dict[str, Describer] = {
     Kind.WAVE_ASKED: _says(
         lambda: payloads.WaveAsked,
         lambda d, e: (
-            f"stopped to ask: {d.what} {d.done} of {d.of} done, start {d.what} {d.done + 1}?"
+            f"stopped to ask: {d.what} {d.done} of {d.of} done, start {d.what} {d.done + 1}"
+            + (f" ({hosts_said(d.hosts)})?" if d.hosts else "?")
         ),
     ),
     Kind.WAVE_ANSWERED: _says(

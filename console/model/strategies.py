@@ -1,6 +1,7 @@
 """Rollback strategies: kinds, typed parameters, command templates, waves."""
 
-from typing import TYPE_CHECKING, Any, Self
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 from pydantic import ConfigDict, ValidationError, model_validator
 
@@ -12,6 +13,7 @@ from console.model.presets import default_preset, find_preset, with_preset
 from console.model.problems import Loc, did_you_mean, located_error
 from console.model.shell_quotes import quoted_placeholders
 from console.model.templates import IMPLICIT_VALUES, placeholders, template_problems
+from console.model.waves import SHARE, T, in_waves, size_problem, wave_sizes
 
 if TYPE_CHECKING:
     from console.model.params import Parameter
@@ -58,18 +60,54 @@ class Commands(Strict):
 
 
 class Waves(Strict):
-    """How many hosts start together: a count or a percentage of the targets."""
+    """How many hosts start together: a count or a percentage of the targets, the same
+    for every wave, or `sizes` in order (Ansible's `serial` list: `[1, "25%"]`, the last
+    one repeated)."""
 
     size: int | None = Field(default=None, ge=1, strict=True)
     percent: float | None = Field(default=None, gt=0, le=100, strict=True)
+    sizes: (
+        list[Annotated[int, Field(ge=1)] | Annotated[str, Field(pattern=SHARE.pattern)]] | None
+    ) = Field(
+        default=None,
+        min_length=1,
+        description='the size of each wave in order, a number of hosts or a share ("25%");'
+        " the last one repeated until every host has a wave",
+    )
     pause_seconds: float = Field(default=0.0, ge=0, le=YEAR_SECONDS, strict=True)
     confirm: bool = False
 
+    @model_validator(mode="before")
+    @classmethod
+    def _sizes_as_written(cls, data: object) -> object:
+        """Each of `sizes` checked at its own index, in words (a union's errors are not)."""
+        sizes = data.get("sizes") if isinstance(data, dict) else None
+        if isinstance(sizes, list):
+            if not sizes:
+                raise located_error("Waves", [(("sizes",), 'give one size at least: [1, "100%"]')])
+            problems: list[tuple[Loc, str]] = [
+                (("sizes", i), problem)
+                for i, size in enumerate(sizes)
+                if (problem := size_problem(size))
+            ]
+            if problems:
+                raise located_error("Waves", problems)
+        return data
+
     @model_validator(mode="after")
     def _one_of(self) -> Self:
-        if self.size is not None and self.percent is not None:
-            raise ValueError("give either size or percent, not both")
+        given = [k for k in ("size", "percent", "sizes") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of size, percent or sizes, not {' and '.join(given)}")
         return self
+
+    def plan(self, hosts: int) -> list[int]:
+        """How many of `hosts` each wave takes, in order: the one home of the plan."""
+        return wave_sizes(hosts, self.size, self.percent, self.sizes)
+
+    def of(self, hosts: Sequence[T]) -> list[list[T]]:
+        """`hosts` in their waves, in order."""
+        return in_waves(hosts, self.plan(len(hosts)))
 
 
 STAGES = ("precheck", "action", "verify", "undo", HEALTH)

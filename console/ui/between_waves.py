@@ -3,10 +3,12 @@ whether the next one starts, and the answer goes into the record."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from console.model.status import HostStatus
 from console.model.step_state import StepState, undoes
+from console.model.waves import hosts_said
 from console.ui.probes_now import latest_readings, probes_now
 
 if TYPE_CHECKING:
@@ -15,22 +17,28 @@ if TYPE_CHECKING:
     from console.ui.stepping import StepHost
 
 
-async def confirm_next(app: StepHost, step_id: str, what: str, done: int, total: int) -> bool:
+async def confirm_next(
+    app: StepHost, step_id: str, what: str, done: int, total: int, hosts: Sequence[str] = ()
+) -> bool:
     """Between waves (or a gradual strategy's stages) that say `confirm`: the
-    commander says whether the next one starts; the answer, and who gave it, go into
-    the record. No, or Esc, stops here: the later hosts are not started."""
+    commander says whether the next one starts (the next wave's `hosts`); the answer,
+    and who gave it, go into the record. No, or Esc, stops here: the later hosts are not
+    started."""
     conductor = app.conductor
     assert conductor is not None  # a step of it is running
     who = conductor.state.commander or app.engine.actor.login
-    go_on = bool(await app.push_screen_wait(next_question(app, step_id, what, done, total)))
+    question = next_question(app, step_id, what, done, total, hosts)
+    go_on = bool(await app.push_screen_wait(question))
     conductor.questions.answered(what, done, total, go_on, who)
     return go_on
 
 
-def next_question(app: StepHost, step_id: str, what: str, done: int, total: int) -> ConfirmDialog:
+def next_question(
+    app: StepHost, step_id: str, what: str, done: int, total: int, hosts: Sequence[str] = ()
+) -> ConfirmDialog:
     """The question between waves or stages: stopping, the safe answer, is focused (Enter
     gives it, as in every confirmation of the console, and the dialog says so); going on
-    takes y."""
+    takes y. The next wave's `hosts` are named (waves of different sizes: `sizes`)."""
     from console.ui.screens.dialogs import ConfirmDialog
 
     conductor = app.conductor
@@ -50,7 +58,8 @@ def next_question(app: StepHost, step_id: str, what: str, done: int, total: int)
             f"Wave {done} of {total} of “{title}” has finished"
             f"{_wave_result(conductor.state.step(step_id), what, done)}."
             f"{_wave_probed(app, step_id, done)}\nStart wave"
-            f" {done + 1} of {total}? Stop here, and the hosts of later waves are not"
+            f" {done + 1} of {total}{f' ({hosts_said(hosts, 3)})' if hosts else ''}? Stop"
+            " here, and the hosts of later waves are not"
             f" started ({_go_on(app, step_id)} to go on)."
         )
     return ConfirmDialog(

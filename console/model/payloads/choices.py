@@ -73,6 +73,9 @@ class WaveAsked(Payload):
     what: str = Field(description="`wave`, or `stage` of a gradual strategy")
     done: int = Field(description="the one that finished, from 1")
     of: int = Field(description="how many there are")
+    hosts: list[str] | None = Field(
+        None, description="the hosts the next wave starts (absent for a stage: every host)"
+    )
 
 
 class WaveAnswered(Payload):

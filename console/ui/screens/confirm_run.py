@@ -19,7 +19,7 @@ from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
 from console.model.visible import given_first, visible
-from console.model.waves import wave_sizes
+from console.model.waves import sizes_said
 from console.ui.screens.button_dialog import ButtonDialog
 from console.ui.screens.dialogs import enter_says
 from console.ui.widgets.message_area import MessageArea
@@ -103,9 +103,9 @@ def strategy_text(
             f"this jump host, in the console's environment, once for each host; {on_hosts}"
         )
     w = strategy.waves
-    sizes = wave_sizes(hosts, w.size, w.percent)
+    sizes = w.plan(hosts)
     if len(sizes) > 1:
-        waves = _sizes_said(sizes)
+        waves = sizes_said(sizes)
         if w.pause_seconds:
             waves += f", {w.pause_seconds:g} s apart"
         if host_probes and not undo:
@@ -337,13 +337,3 @@ class NotifyDialog(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-def _sizes_said(sizes: list[int]) -> str:
-    """`3 waves of 1, 1, 1 host(s)`; past four, the size once: `1000 waves of 1 host(s)`
-    (each listed, the line took 40 rows of the dialog at 80 columns) or `9 waves of 3
-    host(s), the last of 2` (all but the last are the same size: model/waves.py)."""
-    if len(sizes) <= 4:
-        return f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
-    last = f", the last of {sizes[-1]}" if sizes[-1] != sizes[0] else ""
-    return f"{len(sizes)} waves of {sizes[0]} host(s){last}"
