@@ -16,10 +16,13 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import WaveAsked
 from console.model.state import HostStatus, StepStatus, fold
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
 from console.ui.screens.dialogs import ConfirmDialog
 from tests.cli_fleet import Fleet
+from tests.test_dialog_watch_line_sshd import screen_lines
 from tests.test_needed_nothing_sshd import STRATEGIES, releases, releases_fleet, restore_started
+from tests.test_ui_held_toasts import toasts
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -111,7 +114,7 @@ def test_a_canary_that_fails_stops_the_rest(fleet, tmp_path):
 
 async def test_the_console_says_the_waves_and_names_the_next_ones_hosts(fleet, tmp_path):
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         read: list[str] = []
         conductor = await restore_started(pilot, read)
         assert "Waves: 2 waves of 1, 6 host(s), the probes read after each" in read[0], read
@@ -139,3 +142,17 @@ async def test_the_console_says_the_waves_and_names_the_next_ones_hosts(fleet, t
         undo = conductor.state.step("restore.undo")
         await until(pilot, lambda: undo.status is StepStatus.STOPPED, 30)
         assert releases(fleet) == {"app-1": "2.10.0"} | dict.fromkeys(THE_REST, "2.9.1")
+        # A no is not a failure: it read "✘ undo", "Undo failed (1 succeeded, 6 not
+        # started)" and an error toast "Undo failed", where the execution screen said
+        # ◌ STOPPED.
+        stopped = "Undo of “Restore previous version” stopped between its waves"
+        await until(pilot, lambda: any(stopped in t for t in toasts(app)), 30)
+        assert not any("Undo failed" in t for t in toasts(app)), toasts(app)
+        await pilot.press("f2")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        await pilot.pause(0.3)
+        shown = "\n".join(screen_lines(app))
+        assert "◌ undo      4. Restore previous versi" in shown, shown
+        assert "✘ undo" not in shown and "Undo failed" not in shown, shown
+        said = " ".join(shown.split())
+        assert "Undo stopped between its waves (6 not started, 1 succeeded): the hosts" in said

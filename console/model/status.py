@@ -120,6 +120,11 @@ class StepStatus(StrEnum):
         return STEP_SYMBOLS[self]
 
     @property
+    def between_waves(self) -> bool:
+        """Its waves stopped (or were halted) before some hosts, none of them failed."""
+        return self in (StepStatus.STOPPED, StepStatus.HALTED)
+
+    @property
     def finished(self) -> bool:
         return self in (StepStatus.DONE, StepStatus.SKIPPED)
 

@@ -32,6 +32,12 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
         return f"Refused at the precheck: a run would be refused again; {skip} skips it"
     if undo := incident.state.undone(current.id):  # current again
         done = done_by(incident.settings, incident.state, current)
+        if undo.status.between_waves:  # none failed; the later waves' hosts not started
+            return (
+                f"Undo stopped between its waves ({undo.summary}): the hosts not started"
+                f" are still {done}; {key('execution.retry')} on the execution screen goes"
+                f" on with them. {DO_WORDS[current.kind]} again"
+            )
         if not undo.status.finished:  # it failed somewhere: nothing says it is back
             return (
                 f"Undo failed ({undo.summary}): the hosts may still be {done};"

@@ -278,6 +278,14 @@ class Stepping:
         undo = self.app.conductor.state.step(f"{step_id}.undo")
         if ok:
             self.app.notify(f"Undo of “{title}”: {undo.summary}.", title="Undone", timeout=6)
+        elif undo.status.between_waves:  # a no between its waves: none failed
+            retry = self.app.key_label("execution.retry")
+            self.app.notify(
+                f"Undo of “{title}” stopped between its waves: {undo.summary}. {retry} on"
+                " the execution screen goes on with the hosts not started.",
+                title="Undo stopped",
+                severity="warning",
+            )
         else:
             # where it left the data, in the host's own words (the presets say it)
             failed = [r for r in undo.hosts.values() if r.status is HostStatus.FAILED]

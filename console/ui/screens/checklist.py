@@ -116,6 +116,9 @@ class ChecklistScreen(IncidentScreen):
         if status is StepStatus.DONE and undo is not None and undo.status is StepStatus.REFUSED:
             # its undo found a change since somewhere, and changed nothing there
             return Text("⊘ undo".ljust(width), style=themed("bold $warning"))
+        if status is StepStatus.DONE and undo is not None and undo.status.between_waves:
+            # its undo stopped between its waves: some hosts undone, none failed
+            return Text("◌ undo".ljust(width), style=themed("bold $warning"))
         if status is StepStatus.DONE and undo is not None and not undo.status.finished:
             # its undo failed somewhere: the rollback may well be in place there still
             return Text("✘ undo".ljust(width), style=themed("bold $error"))

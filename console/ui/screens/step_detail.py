@@ -70,6 +70,7 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     undo = incident.state.undone(step.id)
     if undo is not None:
         said = "Undone since" if undo.status.finished else "Undo did not succeed everywhere"
+        said = "Undo stopped between its waves" if undo.status.between_waves else said
         text.append(f"\n{said}: {visible(undo.summary)}", style=themed("bold $warning"))
         # Where the undo left each host it failed on, in the host's own last words (the
         # presets say where the data is): "1 failed" alone said nothing of it.
