@@ -142,8 +142,8 @@ async def test_the_console_says_the_waves_and_names_the_next_ones_hosts(fleet, t
         undo = conductor.state.step("restore.undo")
         await until(pilot, lambda: undo.status is StepStatus.STOPPED, 30)
         assert releases(fleet) == {"app-1": "2.10.0"} | dict.fromkeys(THE_REST, "2.9.1")
-        # A no is not a failure: it read "✘ undo", "Undo failed (1 succeeded, 6 not
-        # started)" and an error toast "Undo failed", where the execution screen said
+        # A no is not a failure: it read "✘ undo", "Undo failed (6 not started, 1
+        # succeeded)" and an error toast "Undo failed", where the execution screen said
         # ◌ STOPPED.
         stopped = "Undo of “Restore previous version” stopped between its waves"
         await until(pilot, lambda: any(stopped in t for t in toasts(app)), 30)
