@@ -483,7 +483,7 @@ async def test_the_update_dialog_does_not_say_enter_sends_when_no_channel_can(
         dialog = await update_dialog(pilot)
         hint = dialog.query_one(".dialog-hint", Static)
         said = str(hint.render())
-        assert said == "No channel can send it: Enter records it as NOT SENT · Esc does not"
+        assert said == "No channel can send it: Enter records it as NOT SENT · Esc records nothing"
         assert dialog.content_region.contains_region(hint.region), hint
         await pilot.press("enter")
         conductor = app.conductor

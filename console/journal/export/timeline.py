@@ -1,5 +1,5 @@
 """The timeline: key events one row each; what hosts did condensed to one row per step and
-wave ("restore: 3 hosts sent → 3 succeeded in 0.6 s", "→ 2 held at 25 %, 1 failed"); or
+wave ("restore: 3 hosts sent → 3 succeeded in 0.62 s", "→ 2 held at 25 %, 1 failed"); or
 only the starred events."""
 
 from __future__ import annotations
@@ -134,7 +134,10 @@ class _Group:
         if failed and counts.get("failed"):
             parts[parts.index(f"{counts['failed']} failed")] += f" ({failed})"
         seconds = (self.last.ts - self.first.ts).total_seconds()
-        took = f" in {seconds:.1f} s" if seconds < 60 else f" in {duration(seconds)}"
+        # under a second two decimals, as each command's own line has ("0.0 s" read as if
+        # nothing ran)
+        took = f" in {seconds:.{2 if seconds < 1 else 1}f} s"
+        took = took if seconds < 60 else f" in {duration(seconds)}"
         wave = f"wave {self.wave} of {self.waves}" if self.waves > 1 else ""
         if self.rest and self.wave < self.waves:
             wave = f"waves {self.wave}–{self.waves} of {self.waves}"

@@ -320,7 +320,7 @@ class NotifyDialog(ModalScreen[str | None]):
         SENT, their variables not set here)."""
         cannot = sum(NOT_SENT in t for t in self.targets)
         if cannot and cannot == len(self.targets):
-            return "No channel can send it: Enter records it as NOT SENT · Esc does not"
+            return "No channel can send it: Enter records it as NOT SENT · Esc records nothing"
         if cannot:
             can = len(self.targets) - cannot
             return f"Enter sends it on {can} of {len(self.targets)} channels · Esc does not send"
