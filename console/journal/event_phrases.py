@@ -94,7 +94,7 @@ def selected(d: SystemsSelected, e: Event) -> str:
 
 def strategy(d: StrategyChosen, e: Event) -> str:
     params = assignments(d.params)
-    return f"chose the strategy: `{d.strategy}`" + (f" ({params})" if params else "")
+    return f"chose the strategy: {d.strategy}" + (f" ({params})" if params else "")
 
 
 def result(d: CommandResult, e: Event) -> str:
