@@ -160,8 +160,12 @@ def _breach(verdict, events):
     declared = next(e for e in events if e.kind == Kind.TRIGGER_DECLARED)
     assert declared.data.kind == "security-breach"
     probes = {s["probe"] for s in declared.data.evidence}
-    assert probes == {"api/auth-failures", "api/error-rate"}  # the other firing: evidence
-    assert "also firing: Critical error threshold exceeded (api-errors)" in declared.data.reason
+    # the auth log is read before the fault (a log probe counts from its first reading), so
+    # the breach fires in as few rounds as it needs: the error rate, 3 in a row, may not
+    # have fired yet; when it has, it is the evidence of the one taken
+    assert "api/auth-failures" in probes and probes <= {"api/auth-failures", "api/error-rate"}
+    also = "also firing: Critical error threshold exceeded (api-errors)" in declared.data.reason
+    assert also == ("api/error-rate" in probes)
 
 
 CHECKS = {

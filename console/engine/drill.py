@@ -106,9 +106,12 @@ async def run_scenario(
     aborted: str | None = None  # read before the check and the undo: their runs clear it
     try:
         setup = await stage.take_baseline()
+        watcher = detection_watcher(conductor, scenario)
+        if watcher is not None and not setup:  # a log's offset, a checksum's known good
+            await watcher.first_readings(watcher.keys_for(scenario.all_systems))
         setup = setup or await stage.inject()
         if not setup:
-            await fire_trigger(conductor, scenario)
+            await fire_trigger(conductor, scenario, watcher)
             ok = await roll_back(conductor, scenario)
             aborted = conductor.runner.aborted
         await stage.check_after()
@@ -167,21 +170,27 @@ def strategy_steps(settings: Settings) -> list[str]:
     return [s.id for s in settings.procedure.steps if s.kind is StepKind.STRATEGY]
 
 
-async def fire_trigger(conductor: Conductor, scenario: Scenario) -> None:
-    """An automatic trigger is awaited from the probes of the scenario's systems (a
-    bounded number of rounds); the one taken follows the precedence, the others firing
-    are its evidence. A manual trigger, or none firing, is declared as the scenario says."""
-    systems = scenario.all_systems
+def detection_watcher(conductor: Conductor, scenario: Scenario) -> Watcher | None:
+    """The probes of the scenario's systems, for an automatic trigger (else None)."""
     if not scenario.trigger.automatic:
-        conductor.declare_trigger(scenario.trigger, scenario.reason)
-        return
-    watcher = Watcher(
+        return None
+    return Watcher(
         conductor.settings,
         conductor.pool,
         clock=conductor.recorder.clock,
         recorder=conductor.recorder,
-        systems=systems,
+        systems=scenario.all_systems,
     )
+
+
+async def fire_trigger(conductor: Conductor, scenario: Scenario, watcher: Watcher | None) -> None:
+    """An automatic trigger is awaited from the probes of the scenario's systems (a
+    bounded number of rounds); the one taken follows the precedence, the others firing
+    are its evidence. A manual trigger, or none firing, is declared as the scenario says."""
+    systems = scenario.all_systems
+    if watcher is None:
+        conductor.declare_trigger(scenario.trigger, scenario.reason)
+        return
     keys = watcher.keys_for(systems)
     limits = [s.trigger.consecutive for k in keys for s in watcher.readings[k].streaks]
     rounds = max(limits, default=0) + DETECTION_SLACK if limits else 0

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from console.engine.probes import Sampler
-from console.engine.ssh import SshPool, targets_for
+from console.engine.ssh import SshPool, Target, targets_for
 from console.model.auto_triggers import AutoTrigger
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
@@ -254,12 +254,22 @@ class Watcher:
         chosen = [self.readings[k] for k in (keys if keys is not None else self.readings)]
         return list(await asyncio.gather(*(self._sample(r) for r in chosen)))
 
-    async def _sample(self, reading: Reading) -> ProbeSample:
+    async def first_readings(self, keys: list[str]) -> None:
+        """Read once, unjudged and unrecorded, the probes among `keys` that judge later
+        readings by their first (a drill reads them before its faults, for them to see)."""
+        chosen = [self.readings[k] for k in keys if self.readings[k].probe.reads_against_its_first]
+        await asyncio.gather(
+            *(self.sampler.sample(r.system, r.probe, self._targets(r)) for r in chosen)
+        )
+
+    def _targets(self, reading: Reading) -> list[Target]:
         names = [h.name for h in self.settings.inventory.system(reading.system).hosts]
         if self.hosts and reading.probe.per_host:  # an incident's: the hosts it chose
             names = [n for n in names if n in self.hosts] or names
-        targets = targets_for(self.settings.inventory, names)
-        sample = await self.sampler.sample(reading.system, reading.probe, targets)
+        return targets_for(self.settings.inventory, names)
+
+    async def _sample(self, reading: Reading) -> ProbeSample:
+        sample = await self.sampler.sample(reading.system, reading.probe, self._targets(reading))
         reading.history.append(sample)
         why = self._thinner.keep(sample)
         if why:
@@ -315,14 +325,11 @@ class Watcher:
             return None
         for index in range(max_rounds or max(limits)):
             if index:
-                await self.pause(self._interval(keys))
+                await self.pause(min(self.readings[k].probe.interval for k in keys))
             await self.round(keys)
             if found := self.firing(systems):
                 return found
         return None
-
-    def _interval(self, keys: list[str]) -> float:
-        return min((self.readings[k].probe.interval for k in keys), default=1.0)
 
     async def watch(self, max_rounds: int | None = None) -> None:
         """Each probe on its own interval until stop() (or `max_rounds` samples each)."""

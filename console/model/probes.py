@@ -130,6 +130,14 @@ class Probe(Strict):
         return self.title or self.name
 
     @property
+    def reads_against_its_first(self) -> bool:
+        """Whether its first reading is the one it judges the later ones by: a log probe
+        counts the lines written since, a checksum without `expected` compares with it."""
+        return self.kind is ProbeKind.LOG or (
+            self.kind is ProbeKind.CHECKSUM and self.expected is None
+        )
+
+    @property
     def per_host(self) -> bool:
         """Whether it reads each host alone: an HTTP probe of one URL, without {{host}} or
         {{address}}, reads the whole system once, from the jump host."""
