@@ -92,9 +92,7 @@ def test_the_export_formats_named_without_importing_them_are_the_exporters():
 def test_bad_usage_is_one_line_and_exit_2(capsys):
     assert main(["run", "--systems", "web"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "error: rollback-console run: the following arguments are required: --strategy, --trigger"
-    ]
+    assert err == ["error: rollback-console run: the following arguments are required: --trigger"]
 
 
 def test_schema_prints_the_whole_and_each_file_and_writes_them(tmp_path, capsys):
@@ -153,3 +151,16 @@ def test_a_take_over_without_a_reason_is_refused_in_one_line(argv) -> None:
     said = f"error: rollback-console {argv[0]}: argument --take-over-lock: needs a reason,"
     assert done.stderr.startswith(said) and len(done.stderr.splitlines()) == 1, done.stderr
     assert done.stdout == ""
+
+
+def test_run_without_strategy_names_the_ones_that_apply_when_more_than_one_does(capsys):
+    """`run` takes the only strategy that applies to every system named, as the console's
+    picker does; with several it names them, in one line, exit 2."""
+    args = ["run", "--demo", "--systems", "web", "--trigger", "user-impact", "--reason", "x"]
+    assert main([*args, "--dry-run"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: 5 strategies apply to web (version-rollback, migration-reversal, config-restore,"
+        " feature-toggle-off, feature-reenable): name one with --strategy"
+    ]
+    assert main([*args[:3], "web,api,db", *args[4:], "--dry-run"]) == 0
+    assert "# strategy: version-rollback\n" in capsys.readouterr().out

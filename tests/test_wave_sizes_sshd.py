@@ -58,10 +58,14 @@ def run(fleet: Fleet, journal: Path | None = None, *more: str):
 def test_check_config_accepts_the_sizes_and_the_dry_run_shows_each_wave(fleet):
     checked = fleet.cli("check-config")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    dry = run(fleet, None, "--dry-run")
+    # no --strategy: the only one that applies to the system, as the console's picker
+    dry = fleet.cli(
+        "run", "--systems", "app", "--trigger", "user-impact", "--reason", "x", "--dry-run"
+    )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     restore = dry.stdout.split("[strategy]\n", 1)[1]
     assert restore.startswith(
+        "# strategy: version-rollback\n"
         "# waves: 2 waves of 1, 6 host(s), a yes before each next one (--yes gives it after"
         " a wave whose every host succeeded)\n"
         "#   wave 1 of 2: app-1\n"

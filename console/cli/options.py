@@ -120,7 +120,12 @@ def drill_options(drill: argparse.ArgumentParser) -> None:
 
 def run_options(run: argparse.ArgumentParser, required: bool = True) -> None:
     target_options(run, required)
-    run.add_argument("--strategy", required=required, metavar="NAME", help="the rollback strategy")
+    run.add_argument(
+        "--strategy",
+        metavar="NAME",
+        help="the rollback strategy (default: the only one that applies to every system named,"
+        " as the console's picker chooses it)",
+    )
     run.add_argument(
         "--param",
         action="append",

@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
     """`run` and `drill`."""
     with _start_up():
         from console.cli.forms import form_values, parse_outcome
+        from console.engine.choice import only_strategy
         from console.engine.walk import RunRequest, check_request
         from console.model.triggers import TriggerKind
 
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         request = RunRequest(
             systems=split(args.systems),
             hosts=split(args.hosts),
-            strategy=args.strategy,
+            strategy=args.strategy or only_strategy(settings, split(args.systems)),
             params=params,
             trigger=None if args.trigger == "auto" else TriggerKind(args.trigger),
             reason=args.reason,

@@ -15,23 +15,40 @@ def check_choice(
     """Refuse an unknown strategy or system (with a 'did you mean'), a strategy that does
     not apply to all of the systems, and parameters that fail their types: the console
     and headless runs check the same."""
-    inventory = settings.inventory
+    check_systems(settings, systems)
     known = [s.name for s in settings.strategies]
     if strategy not in known:
         hint = did_you_mean(strategy, known)
         raise ProcedureError(f"unknown strategy {strategy!r}{hint} (known: {', '.join(known)})")
     for system in systems:
-        try:
-            strategies = inventory.system(system).strategies
-        except KeyError:
-            names = [s.name for s in inventory.systems]
-            hint = did_you_mean(system, names)
-            raise ProcedureError(
-                f"unknown system {system!r}{hint} (known: {', '.join(names)})"
-            ) from None
+        strategies = settings.inventory.system(system).strategies
         if strategy not in strategies:
             raise ProcedureError(
                 f"strategy {strategy!r} does not apply to system {system!r}"
                 f" (its strategies: {', '.join(strategies) or 'none'})"
             )
     check_params(settings.strategy(strategy), params, settings_redactor(settings).text)
+
+
+def check_systems(settings: Settings, systems: list[str]) -> None:
+    """Refuse a system the inventory does not have, with a 'did you mean'."""
+    names = [s.name for s in settings.inventory.systems]
+    for system in systems:
+        if system not in names:
+            hint = did_you_mean(system, names)
+            raise ProcedureError(f"unknown system {system!r}{hint} (known: {', '.join(names)})")
+
+
+def only_strategy(settings: Settings, systems: list[str]) -> str:
+    """The strategy a headless run takes when none is named: the only one that applies to
+    every system, as the console's picker chooses it; else one line saying which do."""
+    check_systems(settings, systems)
+    applies = settings.strategies_for(systems)
+    if len(applies) == 1:
+        return applies[0]
+    named = ", ".join(systems)
+    if not applies:
+        raise ProcedureError(f"no strategy applies to every one of {named}: run them apart")
+    raise ProcedureError(
+        f"{len(applies)} strategies apply to {named} ({', '.join(applies)}): name one with --strategy"
+    )

@@ -56,7 +56,8 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                         is RunsOn.JUMP_HOST
                     )
                     jump = " (on the jump host)" if here else ""
-                    if step.kind is StepKind.STRATEGY:
+                    if step.kind is StepKind.STRATEGY:  # named: `run` may have chosen it
+                        print(f"# strategy: {step.strategy or request.strategy}")
                         print(_waves_plan(conductor, step))
                     print_alike(
                         {
