@@ -65,12 +65,17 @@ def check_config(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     found = routes(settings.inventory, settings.inventory.host_names)
     noted: dict[str, list[str]] = {}
+    key_notes = _key_notes(settings.inventory)
+    keyed: dict[str, list[str]] = {}
     for route in found:
         for note in route.notes:
             noted.setdefault(note, []).append(route.host)
-    for note, hosts in noted.items():
-        shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
-        print(f"warning: ssh_config for {shown}: {note}", file=sys.stderr)
+        for note in key_notes(route.dest):
+            keyed.setdefault(note, []).append(route.host)
+    for said, found_notes in (("ssh_config", noted), ("keys", keyed)):
+        for note, hosts in found_notes.items():
+            shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
+            print(f"warning: {said} for {shown}: {note}", file=sys.stderr)
     unset = _unset_secrets(settings, directory)
     misplaced = misplaced_keys(found)
     for line in misplaced:
@@ -81,7 +86,7 @@ def check_config(args: argparse.Namespace) -> int:
     if unroutable:
         return EXIT_USAGE
     host_count = len(settings.inventory.host_names)
-    warnings = len(settings.warnings) + len(noted) + unset + len(misplaced)
+    warnings = len(settings.warnings) + len(noted) + len(keyed) + unset + len(misplaced)
     warned = f", {counted(warnings, 'warning')}" if warnings else ""
     print(
         f"{directory}: ok: {counted(len(settings.inventory.systems), 'system')},"
@@ -89,6 +94,33 @@ def check_config(args: argparse.Namespace) -> int:
         f" {counted(len(settings.procedure.steps), 'step')}{warned}"
     )
     return EXIT_OK
+
+
+def _key_notes(inventory):
+    """What is true here of the keys each hop on the way to a host logs in with: one look
+    at each list of identity files, however many hosts share it."""
+    from console.engine.client_keys import login_key_notes
+
+    named = frozenset(
+        str(Path(name).expanduser())
+        for names in [inventory.ssh.identity_files]
+        + [h.identity_files for s in inventory.systems for h in s.hosts]
+        for name in names
+    )
+    seen: dict[tuple[str, ...], list[str]] = {}
+
+    def notes(dest) -> list[str]:
+        if dest is None:
+            return []
+        out = []
+        for hop in (*dest.hops, dest):
+            if hop.identity_files not in seen:
+                seen[hop.identity_files] = login_key_notes(hop.identity_files, named)
+            prefix = f"jump host {hop.alias}: " if hop is not dest else ""
+            out += [prefix + note for note in seen[hop.identity_files]]
+        return out
+
+    return notes
 
 
 def counted(count: int, noun: str) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import asyncssh
 
+from console.engine.client_keys import keys_offered
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.keepalive import lazy_keepalive
@@ -134,7 +135,8 @@ class Dialer:
         except asyncssh.HostKeyNotVerifiable:
             raise await self._host_key_failure(dest, options, tunnel) from None
         except asyncssh.PermissionDenied as exc:
-            raise HostFailure(FailureClass.AUTH, f"{exc.reason}; {keys_offered(dest)}") from None
+            offered = keys_offered(dest.identity_files, dest.identities_only)
+            raise HostFailure(FailureClass.AUTH, f"{exc.reason}; {offered}") from None
         except asyncssh.ConnectionLost as exc:
             if exc.reason != LOGIN_TIMER_FIRED:
                 raise classify_connect_error(exc) from None
@@ -260,24 +262,6 @@ class Dialer:
         path = Path(dest.user_known_hosts[0])
         entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)
         return Accepted(dest.endpoint, str(path), entry)
-
-
-def keys_offered(dest: Destination) -> str:
-    """Which keys a refused login offered: the first thing to check when a host says
-    'Permission denied' (the wrong IdentityFile, an agent that is not there)."""
-    home = os.environ.get("HOME", "").rstrip("/")
-    files = [
-        "~" + name[len(home) :] if home and name.startswith(home + "/") else name
-        for name in dest.identity_files
-        if Path(name).is_file()
-    ]
-    if not os.environ.get("SSH_AUTH_SOCK"):
-        agent = "no ssh-agent ($SSH_AUTH_SOCK unset)"
-    elif dest.identities_only:
-        agent = "ssh-agent's only where they match those (IdentitiesOnly)"
-    else:
-        agent = "and ssh-agent's"
-    return f"keys offered: {', '.join(files) or 'no identity file found'}; {agent}"
 
 
 class _Heard(socket.socket):

@@ -1,0 +1,110 @@
+"""Which of a login's keys were really offered, and why one was not: the refused login's
+line and check-config say it, so that nobody looks for a server-side fault while the key
+never left this machine (a passphrase-protected key the console cannot unlock, an
+IdentityFile that does not exist, an ssh-agent socket left from an older session)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+# OpenSSH's default identities, as asyncssh tries them when nothing names a key (its own
+# list, private to it: the ones it can load).
+DEFAULT_KEY_FILES = ("id_ed448", "id_ed25519", "id_ecdsa", "id_rsa", "id_dsa")
+PASSPHRASE = "passphrase-protected"
+AGENT_WAIT = 0.5  # seconds to connect to the agent's socket: it is local, or gone
+
+
+def key_file_state(path: Path) -> str | None:
+    """Why the private key at `path` is not offered, or None when it is one the SSH client
+    loads: 'no such file', PASSPHRASE, or what else is wrong with it."""
+    import asyncssh  # loaded already wherever a login was refused; check-config's only here
+
+    try:
+        asyncssh.read_private_key(path)
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    except asyncssh.KeyImportError as exc:
+        return PASSPHRASE if "passphrase" in str(exc).lower() else f"not a private key: {exc}"
+    return None
+
+
+def agent_problem() -> str | None:
+    """Why no ssh-agent serves keys here, or None when $SSH_AUTH_SOCK answers."""
+    sock_path = os.environ.get("SSH_AUTH_SOCK")
+    if not sock_path:
+        return "no ssh-agent ($SSH_AUTH_SOCK unset)"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(AGENT_WAIT)
+        try:
+            sock.connect(sock_path)
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            return f"no ssh-agent answers at $SSH_AUTH_SOCK ({sock_path}: {why})"
+    return None
+
+
+def _short(name: str) -> str:
+    home = os.environ.get("HOME", "").rstrip("/")
+    return "~" + name[len(home) :] if home and name.startswith(home + "/") else name
+
+
+def _looked_at(identity_files: Sequence[str]) -> tuple[list[str], list[tuple[str, str, str]]]:
+    """The keys that load (offered) and those that do not (skipped: the file, why, and
+    the words for it). With no identity file named, the defaults OpenSSH tries
+    (~/.ssh/id_ed25519, ...), an absent one being no news."""
+    named = bool(identity_files)
+    if not named:
+        identity_files = [str(Path.home() / ".ssh" / name) for name in DEFAULT_KEY_FILES]
+    offered, skipped = [], []
+    for name in identity_files:
+        state = key_file_state(Path(name))
+        if state is None:
+            offered.append(_short(name))
+        elif state == PASSPHRASE:
+            said = f"{PASSPHRASE}: the console asks for no passphrase; ssh-add it to an ssh-agent"
+            skipped.append((name, state, f"{_short(name)} ({said})"))
+        elif named or state != "no such file":
+            skipped.append((name, state, f"{_short(name)} ({state})"))
+    return offered, skipped
+
+
+def keys_offered(identity_files: Sequence[str], identities_only: bool) -> str:
+    """Which keys a refused login offered: the first thing to check when a host says
+    'Permission denied' (the wrong IdentityFile, an agent that is not there)."""
+    offered, skipped = _looked_at(identity_files)
+    said = ", ".join(offered) or ("none" if skipped else "no identity file found")
+    if skipped:
+        said += "; not offered: " + ", ".join(text for _, _, text in skipped)
+    agent = agent_problem()
+    if agent is None:
+        agent = (
+            "ssh-agent's only where they match those (IdentitiesOnly)"
+            if identities_only
+            else "and ssh-agent's"
+        )
+    return f"keys offered: {said}; {agent}"
+
+
+def login_key_notes(identity_files: Sequence[str], inventory_named: frozenset[str]) -> list[str]:
+    """check-config's word on the keys a host logs in with, where it is true on this
+    machine now: a key there that cannot serve, while no other does and no ssh-agent
+    answers (a passphrase-protected key: the console asks for no passphrase), else each
+    IdentityFile of ssh_config that does not exist or is not a key. The inventory's own
+    identity files are preflight's to name. Nothing is connected."""
+    offered, skipped = _looked_at(identity_files)
+    news = [
+        text for name, state, text in skipped if state == PASSPHRASE or name not in inventory_named
+    ]
+    agent = agent_problem() if news and not offered else None
+    if agent:
+        return [f"no key to log in with here: {', '.join(news)}; {agent}"]
+    return [
+        f"IdentityFile {_short(name)}: {state}; skipped, as ssh skips it"
+        for name, state, _ in skipped
+        if state != PASSPHRASE and name not in inventory_named
+    ]

@@ -1,0 +1,140 @@
+"""The keys a login really offers, said where a user looks: the refused login's line and
+check-config. Walked on a README fleet of real sshd hosts behind a bastion (helper-128):
+a passphrase-protected ~/.ssh/id_ed25519 with no ssh-agent read 'keys offered:
+~/.ssh/id_ed25519' (named in ssh_config) or 'keys offered: no identity file found' (the
+OpenSSH default), though that key never left the machine; a stale $SSH_AUTH_SOCK read
+'and ssh-agent's'; an IdentityFile typo in ~/.ssh/config passed check-config silently."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.paths import example_config
+from tests.sshd import ssh_agent
+from tests.test_cli_run import cli
+
+PASSPHRASE = "correct horse"
+NOT_OFFERED = (
+    "~/.ssh/id_ed25519 (passphrase-protected: the console asks for no passphrase; ssh-add it"
+    " to an ssh-agent)"
+)
+
+
+def _setup(sshd_server, tmp_path: Path, identity: str, name_it: bool) -> tuple[Path, Path]:
+    """$HOME with a passphrase-protected ~/.ssh/id_ed25519 (the server's client key) and
+    a ~/.ssh/config naming web-1 (IdentityFile `identity` when `name_it`); the config."""
+    server = sshd_server.server
+    home = tmp_path / "home"
+    ssh = home / ".ssh"
+    ssh.mkdir(parents=True)
+    key = ssh / "id_ed25519"
+    shutil.copy(sshd_server.client_key, key)
+    key.chmod(0o600)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-p", "-P", "", "-N", PASSPHRASE, "-f", str(key)],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    shutil.copy(sshd_server.known_hosts, ssh / "known_hosts")
+    (ssh / "config").write_text(
+        f"Host web-1\n  HostName 127.0.0.1\n  Port {server.port}\n  User {server.user}\n"
+        + (f"  IdentityFile {identity}\n" if name_it else "")
+    )
+    directory = tmp_path / "config"
+    shutil.copytree(example_config(), directory)
+    (directory / "console.toml").unlink()
+    inventory = {"systems": [{"name": "web", "hosts": [{"name": "web-1"}]}]}
+    (directory / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    return home, directory
+
+
+def _run(*args, home: Path, tmp_path: Path, agent: str = ""):
+    return cli(*args, state_dir=tmp_path / "state", HOME=str(home), SSH_AUTH_SOCK=agent)
+
+
+@contextlib.contextmanager
+def _agent_holding(tmp_path: Path, key: Path) -> Iterator[Path]:
+    """A private ssh-agent holding the passphrase-protected key (added with its phrase)."""
+    askpass = tmp_path / "askpass"
+    askpass.write_text(f"#!/bin/sh\necho '{PASSPHRASE}'\n")
+    askpass.chmod(0o700)
+    with ssh_agent(tmp_path, []) as sock:
+        env = {"SSH_AUTH_SOCK": str(sock), "SSH_ASKPASS": str(askpass)}
+        subprocess.run(
+            ["ssh-add", str(key)],
+            env={**os.environ, **env, "SSH_ASKPASS_REQUIRE": "force"},
+            stdin=subprocess.DEVNULL,
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        yield sock
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize("name_it", [True, False], ids=["IdentityFile", "OpenSSH's default"])
+def test_a_passphrase_protected_key_is_said_not_offered_and_serves_from_the_agent(
+    sshd_server, tmp_path, name_it
+):
+    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed25519", name_it)
+    base = ["exec", "--config", str(config), "--systems", "web"]
+
+    checked = _run("check-config", str(config), home=home, tmp_path=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert (
+        f"warning: keys for web-1: no key to log in with here: {NOT_OFFERED}; no ssh-agent"
+        " ($SSH_AUTH_SOCK unset)\n"
+    ) in checked.stderr
+
+    refused = _run(*base, "true", home=home, tmp_path=tmp_path)
+    assert refused.returncode == 1
+    assert (
+        f"; keys offered: none; not offered: {NOT_OFFERED}; no ssh-agent ($SSH_AUTH_SOCK unset)\n"
+    ) in refused.stderr
+    # An agent socket left from an older session (a reattached tmux) is no agent.
+    gone = str(tmp_path / "gone.sock")
+    stale = _run(*base, "true", home=home, tmp_path=tmp_path, agent=gone)
+    assert f"; no ssh-agent answers at $SSH_AUTH_SOCK ({gone}: " in stale.stderr, stale.stderr
+    assert sshd_server.server.accepted_connections() == 0
+
+    with _agent_holding(tmp_path, home / ".ssh" / "id_ed25519") as sock:
+        checked = _run("check-config", str(config), home=home, tmp_path=tmp_path, agent=str(sock))
+        assert checked.returncode == 0 and "keys for" not in checked.stderr, checked.stderr
+        ran = _run(*base, "echo logged in", home=home, tmp_path=tmp_path, agent=str(sock))
+        assert ran.returncode == 0, ran.stderr
+        assert ran.stdout == "web-1: logged in\n"
+
+
+@pytest.mark.sshd
+def test_an_identity_file_typo_in_ssh_config_is_named(sshd_server, tmp_path):
+    home, config = _setup(sshd_server, tmp_path, "~/.ssh/id_ed2551", True)
+    base = ["exec", "--config", str(config), "--systems", "web"]
+
+    checked = _run("check-config", str(config), home=home, tmp_path=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert (
+        "warning: keys for web-1: no key to log in with here: ~/.ssh/id_ed2551 (no such file);"
+        " no ssh-agent ($SSH_AUTH_SOCK unset)\n"
+    ) in checked.stderr
+    refused = _run(*base, "true", home=home, tmp_path=tmp_path)
+    assert "; keys offered: none; not offered: ~/.ssh/id_ed2551 (no such file); no" in (
+        refused.stderr
+    )
+    # With an agent answering, the key may come from it: the typo alone is said.
+    with _agent_holding(tmp_path, home / ".ssh" / "id_ed25519") as sock:
+        checked = _run("check-config", str(config), home=home, tmp_path=tmp_path, agent=str(sock))
+        assert (
+            "warning: keys for web-1: IdentityFile ~/.ssh/id_ed2551: no such file; skipped, as"
+            " ssh skips it\n"
+        ) in checked.stderr
+        ran = _run(*base, "true", home=home, tmp_path=tmp_path, agent=str(sock))
+        assert ran.returncode == 0, ran.stderr
