@@ -4,7 +4,7 @@ rollback, and the undo. Every command runs like a step: intent first, journalled
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from console.engine.integrity import Summary, differences, integrity_payload, parse_line
@@ -46,9 +46,16 @@ class Stage:
         return hosts or [h.name for s in systems for h in inventory.system(s).hosts]
 
     async def _run(
-        self, step: str, title: str, hosts: list[str], template: str, stage: str
-    ) -> tuple[dict[str, HostOutcome], dict[str, list[str]]]:
-        """`template` on `hosts` as a step of its own; outcomes, and stdout per host."""
+        self,
+        step: str,
+        title: str,
+        hosts: list[str],
+        template: str,
+        stage: str,
+        judge: Callable[[dict[str, HostOutcome], dict[str, list[str]]], None] | None = None,
+    ) -> dict[str, HostOutcome]:
+        """`template` on `hosts` as a step of its own; its outcomes. `judge` reads them and
+        each host's stdout before the step completes: what it records is the step's."""
         conductor = self.conductor
         state, recorder = conductor.state, conductor.recorder
         targets = targets_for(conductor.settings.inventory, hosts)
@@ -77,10 +84,12 @@ class Stage:
                 )
         finally:
             stop()
+        if judge is not None:
+            judge(outcomes, lines)
         # As every step ends: `? unknown` where a connection was lost mid-command and none
         # failed, `◌ stopped` where some never started, never `✘ failed` for those.
         conductor.execution.complete(step, outcomes, data)
-        return outcomes, lines
+        return outcomes
 
     # -- integrity ------------------------------------------------------------------
 
@@ -91,15 +100,18 @@ class Stage:
             return []
         hosts = self._hosts(check.hosts, self.scenario.all_systems)
         title = "Drill: integrity baseline, before the fault"
-        outcomes, lines = await self._run(BASELINE_STEP, title, hosts, check.command, "baseline")
-        problems = []
-        for host in hosts:
-            summary = _summary(lines.get(host, []))
-            if outcomes[host].status is not HostStatus.SUCCEEDED or summary is None:
-                problems.append(f"integrity baseline: none from {host}")
-                continue
-            self.baseline[host] = summary
-            self._record(host, BASELINE_STEP, "baseline", summary, None, "recorded", "")
+        problems: list[str] = []
+
+        def judge(outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]) -> None:
+            for host in hosts:
+                summary = _summary(lines.get(host, []))
+                if outcomes[host].status is not HostStatus.SUCCEEDED or summary is None:
+                    problems.append(f"integrity baseline: none from {host}")
+                    continue
+                self.baseline[host] = summary
+                self._record(host, BASELINE_STEP, "baseline", summary, None, "recorded", "")
+
+        await self._run(BASELINE_STEP, title, hosts, check.command, "baseline", judge)
         return problems
 
     async def check_after(self) -> None:
@@ -116,19 +128,22 @@ class Stage:
             why = "not read: its outcome is unknown (a change may still run there)"
             self._record(host, AFTER_STEP, "after", None, expected, "missing", why)
         title = "Drill: integrity after the rollback"
-        outcomes, lines = (
-            await self._run(AFTER_STEP, title, hosts, check.command, "after") if hosts else ({}, {})
-        )
-        for host in hosts:
-            found = _summary(lines.get(host, []))
-            expected = self.baseline[host] if check.after == "baseline" else None
-            if outcomes[host].status is not HostStatus.SUCCEEDED or found is None:
-                why = "no integrity summary after the rollback"
-                self._record(host, AFTER_STEP, "after", None, expected, "missing", why)
-                continue
-            diffs = differences(found, expected) if expected else []
-            verdict = ("mismatch" if diffs else "match") if expected else "recorded"
-            self._record(host, AFTER_STEP, "after", found, expected, verdict, "; ".join(diffs))
+
+        def judge(outcomes: dict[str, HostOutcome], lines: dict[str, list[str]]) -> None:
+            for host in hosts:
+                found = _summary(lines.get(host, []))
+                expected = self.baseline[host] if check.after == "baseline" else None
+                if outcomes[host].status is not HostStatus.SUCCEEDED or found is None:
+                    why = "no integrity summary after the rollback"
+                    self._record(host, AFTER_STEP, "after", None, expected, "missing", why)
+                    continue
+                diffs = differences(found, expected) if expected else []
+                verdict = ("mismatch" if diffs else "match") if expected else "recorded"
+                detail = "; ".join(diffs)
+                self._record(host, AFTER_STEP, "after", found, expected, verdict, detail)
+
+        if hosts:
+            await self._run(AFTER_STEP, title, hosts, check.command, "after", judge)
 
     def _record(
         self,
@@ -181,7 +196,7 @@ class Stage:
         number = 1 + sum(1 for s in steps if s.startswith(f"{FAULT_STEP}-"))
         title = f"Drill: inject fault {fault.label}"
         step = fault_steps(number)[0]
-        outcomes, _ = await self._run(step, title, hosts, fault.command or "", "fault")
+        outcomes = await self._run(step, title, hosts, fault.command or "", "fault")
         touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
         self.injected.append((fault, touched, number))
         short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
@@ -205,7 +220,7 @@ class Stage:
             if sent:
                 title = f"Drill: undo fault {fault.label}"
                 step = fault_steps(number)[1]
-                outcomes, _ = await self._run(step, title, sent, fault.undo or "", "undo")
+                outcomes = await self._run(step, title, sent, fault.undo or "", "undo")
                 short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
             said = [f"undo {short}"] if short else []
             if held:
