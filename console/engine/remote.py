@@ -261,8 +261,7 @@ async def execute(
     except asyncssh.ChannelOpenError as exc:  # refused before the command was sent
         return ExecResult(FailureClass.UNREACHABLE, f"no session opened, nothing sent: {exc}")
     except (asyncssh.Error, OSError) as exc:  # its exec request may have gone out
-        pool.forget(target.name)
-        return ExecResult(FailureClass.CONNECTION_LOST, str(exc) or "lost")
+        return _lost(pool, target, str(exc) or "lost")
     finally:
         running.connecting.pop(handle, None)
         how = running.stopped.pop(handle, None)
@@ -278,8 +277,18 @@ async def execute(
     finally:
         running.channels.pop(handle, None)
     if result.failure is FailureClass.CONNECTION_LOST:
-        pool.forget(target.name)
+        return _lost(pool, target, result.detail or "lost")
     return result
+
+
+def _lost(pool: SshPool, target: Target, detail: str) -> ExecResult:
+    """A connection lost mid-command, dropped so the next use reconnects; one lost with
+    the jump host it went through says so: the cause was on the way, not on the host."""
+    pool.forget(target.name)
+    jump = pool.lost_with(target)
+    if jump is not None:
+        detail += f" (the connection to its jump host {jump} was lost with it)"
+    return ExecResult(FailureClass.CONNECTION_LOST, detail)
 
 
 async def _collect(channel: Channel, session: CommandSession, limit: float) -> ExecResult:

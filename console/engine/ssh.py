@@ -347,6 +347,19 @@ class SshPool:
         if conn is not None:
             conn.abort()
 
+    def lost_with(self, target: Target) -> str | None:
+        """The jump host on the way to `target` whose shared connection is gone: a host
+        lost mid-command behind it was cut off with it (every host behind it at once)."""
+        try:
+            hops = self.destination(target).hops
+        except RouteError:
+            return None
+        for hop in hops:
+            conn = self._connections.get(hop)
+            if conn is not None and conn.is_closed():
+                return hop.alias
+        return None
+
     async def _close(self) -> None:
         for task in self._dialing.values():
             task.cancel()
