@@ -511,3 +511,15 @@ def test_a_match_against_the_strategy_names_what_it_matched() -> None:
             f" (the drill's own check: baseline checksum {base['checksum'][:12]} customers=4"
             f" orders=15; after checksum {after['checksum'][:12]} customers=4 orders=18)"
         ), line
+
+
+def test_a_halt_in_the_last_wave_says_every_host_was_started(capsys):
+    """The failure threshold crossed in a run's only wave holds no host back: the banner
+    said "0 host(s) not started · t retries them with the failed ones" (walked on a README
+    fleet of 3 sshd hosts at 80x24, the third host failing in the last of three waves)."""
+    from tests.test_halt_unknown import _halt_banner
+
+    _, verdict = drill(capsys, "--scenario", "web-fail")
+    banner = asyncio.run(_halt_banner(Path(verdict["journal"])))
+    assert banner.startswith("✘ HALTED 2 of 3 host(s) failed, more than the limit of 34%"), banner
+    assert banner.endswith("every host was started · t retries the failed ones"), banner

@@ -110,9 +110,11 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
         text.append(f", more than the limit of {limit:g}%", style="bold")
     elif reason:  # a wave that was not confirmed
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
-    then = [f"{waiting} host(s) not started"]
+    # a halt crossed in the last wave held none back: no "0 ... t retries them" (seen)
+    then = [f"{waiting} host(s) not started" if waiting else "every host was started"]
     if failed:
-        then.append(f"{retry_key} retries them with the failed ones")
+        them = "them with the failed ones" if waiting else "the failed ones"
+        then.append(f"{retry_key} retries {them}")
     elif waiting:  # none failed: nothing else to retry
         then.append(f"{retry_key} goes on with them")
     if unknown:
