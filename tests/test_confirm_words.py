@@ -91,3 +91,13 @@ def test_the_facts_come_before_a_long_parameter_list():
         f"With ({len(chosen)})",
     ]
     assert len(chosen) == 14
+
+
+def test_a_retry_of_one_host_says_one_wave_and_no_threshold():
+    """Walked at 80x24 on a README fleet of 3 sshd hosts: t on the one host that failed
+    read "Waves: all 1 at once" and "Failures: no more hosts start once over 25% have
+    failed", with no other host to start."""
+    strategy = load_settings(example_config()).strategy("version-rollback")
+    lines = strategy_text(strategy, {}, hosts=1, undo=False).plain.splitlines()
+    assert lines[1] == "Waves: 1 host, one wave"
+    assert not [line for line in lines if line.startswith("Failures:")], lines

@@ -121,9 +121,9 @@ def _waves_plan(conductor: Conductor, step: Step) -> str:
     planned = plan_step(conductor.settings, conductor.state, step, None, None, conductor.secrets)
     waves = planned.run.waves
     hosts = waves.of([t.name for t in planned.targets])
+    said = sizes_said([len(w) for w in hosts] or [len(planned.targets)])
     if len(hosts) < 2:
-        return f"# waves: all {len(planned.targets)} at once"
-    said = sizes_said([len(w) for w in hosts])
+        return f"# waves: {said}"
     said += f", {waves.pause_seconds:g} s apart" if waves.pause_seconds else ""
     asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded)"
     lines = [f"# waves: {said}{asks if waves.confirm else ''}"]

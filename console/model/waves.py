@@ -74,7 +74,10 @@ def sizes_said(sizes: list[int]) -> str:
     """`3 waves of 1, 1, 1 host(s)`; past four, the size once: `1000 waves of 1 host(s)`
     (each listed, the line took 40 rows of the dialog at 80 columns) or `9 waves of 3
     host(s), the last of 2`; waves of sizes that change (`waves.sizes`) each run of one
-    size once: `7 waves of 1, 5, 20 ×4, 14 host(s)`."""
+    size once: `7 waves of 1, 5, 20 ×4, 14 host(s)`; one wave: `all 3 at once`, or
+    `1 host, one wave` (a retry of one host read "all 1 at once")."""
+    if len(sizes) == 1:
+        return "1 host, one wave" if sizes[0] == 1 else f"all {sizes[0]} at once"
     if len(sizes) <= 4:
         return f"{len(sizes)} waves of {', '.join(map(str, sizes))} host(s)"
     if len(set(sizes[:-1])) == 1:

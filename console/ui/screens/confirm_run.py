@@ -115,9 +115,9 @@ def strategy_text(
         if w.confirm:
             waves += ", your yes before each next one"
     else:
-        waves = f"all {hosts} at once"
+        waves = sizes_said(sizes or [hosts])
     text.append("\nWaves: ", style="bold").append(waves)
-    if strategy.max_fail_percentage is not None:  # a line of its own: never
+    if strategy.max_fail_percentage is not None and hosts > 1:  # a line of its own: never
         text.append("\nFailures: ", style="bold").append(  # "N%": one word, never split
             f"no more hosts start once over {strategy.max_fail_percentage:g}% have failed"
         )
