@@ -64,3 +64,36 @@ async def test_the_retry_question_says_how_many_failed_and_how_many_never_starte
     assert title == "Retry “Restore” on 4 host(s): 1 failed, 3 not started?"
     assert yes == "Retry on 4 host(s) (y)"
     assert "Retry on 4 host(s): 1 failed, 3 not started" in hint, hint
+
+
+async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked at 80x24 on a README fleet of 3 sshd hosts: after t had retried the host that
+    failed, the waves line read "Earlier run 1: 3 of 3 waves, web-1, web-2, web-3", as if
+    that run had gone well; it says how its hosts ended then."""
+    files = {"strategies.toml": {"strategies": [STRATEGY]}, "procedure.toml": FLAG_PROCEDURE}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["pin-release"], probes=[], hosts=HOSTS
+    )
+    (fleet.sandboxes["app-1"] / "broken").write_text("")
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.start_run("restore")
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        step = app.conductor.state.step
+        ended = (StepStatus.FAILED, StepStatus.STOPPED, StepStatus.HALTED)
+        await until(pilot, lambda: step("restore").status in ended, 60)
+        (fleet.sandboxes["app-1"] / "broken").unlink()
+        await app.push_screen("execution")
+        await pilot.pause(0.2)
+        await pilot.press(app.key_label("execution.retry"))
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await pilot.press("y")
+        await until(pilot, lambda: step("restore").status is StepStatus.DONE, 60)
+        waves = app.screen.query_one("#exec-waves", Static)
+        await until(pilot, lambda: "Earlier" in str(waves.render()))
+        said = str(waves.render())
+    assert "Earlier run 1: 1 of 4 waves, app-1: 0 ok, 1 failed" in said, said

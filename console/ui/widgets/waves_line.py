@@ -194,11 +194,19 @@ def share(percent: float | None) -> str:
 
 
 def _run_said(st: StepState, waves: dict[int, dict[str, Any]]) -> str:
-    """An earlier run in a phrase: `1 of 4 waves, web-1` (the hosts its waves took)."""
+    """An earlier run in a phrase: `3 of 3 waves, web-1, web-2, web-3: 2 ok, 1 failed` (the
+    hosts its waves took, and how they ended then, as its waves recorded it: a retry's
+    results replace theirs in the grid). Seen: the run a retry followed read without its
+    counts, as if it had gone well."""
     total = max(int(w.get("waves", 1)) for w in waves.values())
     hosts = [h for w in waves.values() for h in w.get("hosts", [])]
     named = ", ".join(hosts[:3]) + (f" +{len(hosts) - 3}" if hosts[3:] else "")
-    return f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
+    said = f"{len(waves)} of {total} wave{'s' if total > 1 else ''}, {named}"
+    ended = [w for w in waves.values() if w.get("finished")]
+    if not ended:
+        return said
+    count = Counter({s: sum(int(w.get(s.name.lower()) or 0) for w in ended) for s in HostStatus})
+    return f"{said}: {_counted(count, _refused_word(st))}"
 
 
 def _wave_mark(failed: int, held: int, refused: int, unknown: int, aborted: int) -> tuple[str, str]:
