@@ -4,7 +4,7 @@ comparing its fingerprint (journalled), refuse a mismatched one always."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Protocol
 
 from textual.screen import Screen
@@ -34,6 +34,23 @@ def whose_key(run: KeyFailure) -> str:
     """The host, or the jump host on the way to it, whose key this failure is about."""
     found = JUMP_HOST.match(run.detail or "")
     return f"jump host {found.group(1)} (on the way to {run.host})" if found else run.host
+
+
+def sharing_the_key(run: KeyFailure, answers: Iterable[KeyFailure]) -> list[str]:
+    """The hosts whose unknown key is `run`'s: a jump host's key is every host's behind it
+    (accepted once, each of them is checked again), a host's own key its own."""
+    jump = JUMP_HOST.match(run.detail or "")
+    offered = fingerprint_of(run)
+    same = [
+        answer.host
+        for answer in answers
+        if jump is not None
+        and answer.failure is FailureClass.HOSTKEY_UNKNOWN
+        and (theirs := JUMP_HOST.match(answer.detail or "")) is not None
+        and theirs.group(1) == jump.group(1)
+        and fingerprint_of(answer) == offered
+    ]
+    return same or [run.host]
 
 
 def fingerprint_of(run: KeyFailure) -> str | None:
@@ -89,7 +106,8 @@ def accept_host_key(
             screen.notify(str(exc), title="Host key not accepted", severity="error")
             return
         screen.notify(
-            f"{whose_key(run)}: {fingerprint} written to known_hosts {recorded}. {next_step}",
+            f"{whose_key(run)}: {fingerprint} written to known_hosts"
+            f"{'' if recorded.startswith(';') else ' '}{recorded}. {next_step}",
             title="Host key accepted",
         )
         if accepted is not None:

@@ -22,7 +22,7 @@ from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
-from console.ui.screens.hostkeys import accept_host_key
+from console.ui.screens.hostkeys import accept_host_key, sharing_the_key
 from console.ui.screens.picker_params import ParamsPane
 from console.ui.widgets.host_tree import Continue, HostTree, MoveFocus, Toggled
 from console.ui.widgets.key_footer import KeyFooter
@@ -251,18 +251,19 @@ class PickerScreen(Screen):
         label.update(text)
 
     def action_accept_key(self) -> None:
-        """Trust the unknown key of the host under the cursor, then check it again."""
+        """Trust the unknown key under the cursor, then check again whose key it is."""
         node = self.host_tree.cursor_node
         reach = self.app.reach
         answer = reach.results.get(node.data[1]) if reach and node and node.data else None
         if answer is None:
             self.notify("Put the cursor on a host whose SSH check found an unknown key.")
             return
+        sharing = sharing_the_key(answer, reach.results.values() if reach else ())
         accept_host_key(
             self,
             answer,
             next_step="Checking it again.",
-            accepted=lambda host: self.action_recheck([host]),
+            accepted=lambda _: self.action_recheck(sharing),
             trust=self._trust,
             recorded="and journalled"
             if self.declaration is None and self.app.conductor is not None
