@@ -24,8 +24,10 @@ from console.journal.lock import SystemLocks
 from console.journal.store import read_journal
 from console.journal.times import utc
 from console.model.loading import load_settings
+from console.model.state import HostStatus
 from console.ui.app import make_app
 from console.ui.follow import make_follow_app
+from console.ui.screens.checklist import ChecklistScreen
 from tests.test_remote_lifetime import _wait_for
 from tests.test_terminal_closed import console_pid, declare, ended, fleet, resumed_notice
 from tests.test_ui_support import until
@@ -277,6 +279,51 @@ def test_a_run_killed_mid_step_is_named_alike_in_list(sshd_server, tmp_path):
     its pid, `rollback-console run pid N`), so that nobody wonders whether two processes
     are meant."""
     config, sandboxes = fleet(sshd_server, tmp_path)
+    run = killed_mid_action(tmp_path, config, sandboxes)
+    listed = headless(tmp_path, config, "list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"'s rollback-console run pid {run.pid} on " in listed.stdout, listed.stdout
+    assert f"\n  Left open: rollback-console run pid {run.pid} (" in listed.stdout, listed.stdout
+
+
+def test_a_follower_reads_a_strategy_steps_host_as_verify_before_retrying(sshd_server, tmp_path):
+    """A second responder follows an incident whose `run` was killed while its strategy's
+    action ran: the host it left is unknown, and the strategy has a verify, so the follow
+    view says "verify before retrying", as the commander's console does. It said "check
+    by hand before retrying" and "no verify: the commander checks by hand" (its settings,
+    read from the journal, know no strategy: every strategy step read as one without a
+    verify), so a follower told the bridge to check hosts by hand that V would verify."""
+    from console.model.state import fold
+
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    killed_mid_action(tmp_path, config, sandboxes)
+    [journal] = (tmp_path / "j").glob("*/journal.jsonl")
+    [(step, host)] = fold(read_journal(journal).events).hosts_with(HostStatus.RUNNING)
+
+    async def followed() -> tuple[str, str]:
+        app = make_follow_app(journal)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.press("f3")
+            grid = app.screen.query_one("#grid")
+            await until(pilot, lambda: host in grid.rows)
+            await until(pilot, lambda: "unknown" in str(grid.get_cell(host, "Status")))
+            line = str(grid.get_cell(host, "Last line"))
+            await pilot.press("f2")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            app.screen.select_step(step)
+            detail = app.screen.query_one("#step-detail")
+            await until(pilot, lambda: "? unknown" in str(detail.render()))
+            return line, " ".join(str(detail.render()).split())
+
+    line, detail = asyncio.run(followed())
+    assert line.startswith("unknown: verify before retrying"), line
+    assert f"? unknown: verify before retrying: {host} (the commander verifies or" in detail
+    assert "check by hand" not in detail, detail
+
+
+def killed_mid_action(tmp_path: Path, config: Path, sandboxes: dict[str, Path]):
+    """A headless `run` of the version rollback on `web`, killed with -9 once its action
+    was sent (the action waits for `go`, let go after); the process, ended."""
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
     argv = ["run", "--config", str(config), "--systems", "web", "--strategy", "version-rollback"]
     argv += ["--trigger", "user-impact", "--reason", "killed mid-step", "--yes"]
@@ -299,7 +346,4 @@ def test_a_run_killed_mid_step_is_named_alike_in_list(sshd_server, tmp_path):
         run.wait(timeout=30)
         for sandbox in sandboxes.values():
             (sandbox / "go").touch()
-    listed = headless(tmp_path, config, "list")
-    assert listed.returncode == 0, listed.stderr
-    assert f"'s rollback-console run pid {run.pid} on " in listed.stdout, listed.stdout
-    assert f"\n  Left open: rollback-console run pid {run.pid} (" in listed.stdout, listed.stdout
+    return run

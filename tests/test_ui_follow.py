@@ -185,8 +185,9 @@ async def test_when_the_writer_dies_its_running_hosts_become_unknown(tmp_path: P
         grid = app.screen.query_one("#grid")
         await until(pilot, lambda: "web-2" in grid.rows, timeout=5)
         await until(pilot, lambda: "unknown" in str(grid.get_cell("web-2", "Status")), timeout=5)
-        # A command step: no verify to run there (v only says whether it still runs).
-        assert "check by hand before retrying" in str(grid.get_cell("web-2", "Last line"))
+        # A strategy step: its strategy's verify settles the host (the journal alone says
+        # it; the follower's settings, read from it, know no strategy).
+        assert "verify before retrying" in str(grid.get_cell("web-2", "Last line"))
         assert f"GONE: pid {dead.pid}" in banner(app)
         assert any(n.title == "Writer gone" for n in app._notifications)
         # The step's detail named the commander's keys (v verifies, r retries): whose.
@@ -194,9 +195,9 @@ async def test_when_the_writer_dies_its_running_hosts_become_unknown(tmp_path: P
         await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
         app.screen.select_step("restore")
         detail = app.screen.query_one("#step-detail")
-        await until(pilot, lambda: "unknown: check by hand before retrying" in str(detail.render()))
+        await until(pilot, lambda: "unknown: verify before retrying" in str(detail.render()))
         said = " ".join(str(detail.render()).split())
-        assert "the commander checks by hand, then retries them" in said, said
+        assert "the commander verifies or retries them" in said, said
         assert "retries only them" not in said, said
     r.close()
 
