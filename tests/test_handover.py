@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -222,8 +223,10 @@ def test_resume_take_command_refuses_in_one_line(shared, monkeypatch) -> None:  
         "2",
         f"asked the console driving incident {INCIDENT} for command: whoever is at its"
         " keyboard may keep it; waiting at most 1 s (Ctrl+C gives up)",
-        f"error: not taken over: the console driving incident {INCIDENT} did not hand command"
-        " over within 1 s (a step runs there, or nobody looks): ask again later",
+        f"error: not taken over: root's console (pid {os.getpid()} on {socket.gethostname()})"
+        f" did not hand over command of incident {INCIDENT} within 1 s (a step runs there, or"
+        f" nobody looks): follow it live (rollback-console follow {INCIDENT} --config {config})"
+        " or export it, and ask again later",
     ]
     assert not (locks / f"{INCIDENT}.handover").exists()  # withdrawn
     assert sorted(p.name for p in journals.iterdir()) == [INCIDENT]

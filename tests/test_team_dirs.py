@@ -166,10 +166,11 @@ def test_a_teammate_reads_an_incident_of_the_team_journal_dir_and_may_not_write_
     read = as_account(account, lambda: [str(e.kind) for e in read_journal(journal).events])
     assert read == repr(["note.added"])
     said = as_account(account, lambda: JournalLock(journal, "inc-1"))
-    assert said == (
+    assert said == (  # its console closed the journal: not "goes on with it"
         "raised JournalNotOurs: incident inc-1's journal is root's: this account may read it"
-        f" (rollback-console follow {incident}, export), not write it; root's console goes"
-        " on with it"
+        f" (rollback-console follow {incident}, export), not write it; root's console has"
+        " ended: to carry it on, take command of it (rollback-console resume inc-1"
+        " --take-command REASON)"
     )
 
 

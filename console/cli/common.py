@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import grp
 import re
 import sys
 from pathlib import Path
@@ -187,15 +188,29 @@ def existing_journal(text: str, config: str | None) -> Path:
 
 
 def _not_readable(path: Path) -> str:
-    """An incident this account may not read: another account's, private to it."""
+    """An incident this account may not read: another account's, private to it, or a
+    team's whose group this account is not in (it read "private to it" of a 2770
+    journal_dir shared by its group)."""
     import pwd
+    import stat
 
     for at in (path, *path.parents):
         try:
-            owner = pwd.getpwuid(at.stat().st_uid).pw_name
+            found = at.stat()
+            owner = pwd.getpwuid(found.st_uid).pw_name
         except (OSError, KeyError):
             continue
-        return f"{path}: not readable by this account: {at} is {owner}'s, private to it"
+        mode = stat.S_IMODE(found.st_mode)
+        if not mode & 0o050:  # nothing for its group
+            return f"{path}: not readable by this account: {at} is {owner}'s, private to it"
+        try:
+            group = grp.getgrgid(found.st_gid).gr_name
+        except KeyError:
+            group = str(found.st_gid)
+        return (
+            f"{path}: not readable by this account: {at} is {owner}'s, shared with group"
+            f" {group} (mode {mode:o}), which this account is not in"
+        )
     return f"{path}: not readable by this account"
 
 

@@ -127,14 +127,14 @@ def _asked(locks, journal: Path, reason: str, actor) -> None:
             if said == "let go":
                 return
             if said == "kept":
-                raise HandOverRefused(f"the console driving incident {incident} kept command")
+                raise HandOverRefused(_kept(journal, incident))
     except BaseException:
         withdraw(locks, incident)
         raise
     withdraw(locks, incident)
     raise HandOverRefused(
-        f"the console driving incident {incident} did not hand command over within"
-        f" {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks): ask again later"
+        f"{_holder(journal, incident)} did not hand over command of incident {incident} within"
+        f" {ANSWER_SECONDS:.0f} s (a step runs there, or nobody looks): {_meanwhile(incident)}"
     )
 
 
@@ -161,3 +161,26 @@ def _resume_as_configured(path: Path, config: str | None) -> None:
     directory = find_config(config)
     if directory is not None and incidents_dir(demo=True) not in path.parents:
         repeat_in_hints(directory, demo=False)
+
+
+def _holder(journal: Path, incident: str) -> str:
+    """`rbbob's console (pid 4242 on jump1)`: whose console drives the incident."""
+    from console.journal.custody import custody
+
+    writer = custody(journal.parent, incident, {}).writer
+    if writer is None:
+        return "the console driving it"
+    return f"{writer.user}'s console (pid {writer.pid} on {writer.host})"
+
+
+def _meanwhile(incident: str) -> str:
+    from console.model.invocation import again
+
+    return f"follow it live ({again(f'follow {incident}')}) or export it, and ask again later"
+
+
+def _kept(journal: Path, incident: str) -> str:
+    """Who kept command, and what this account may do meanwhile."""
+    return (
+        f"{_holder(journal, incident)} kept command of incident {incident}: {_meanwhile(incident)}"
+    )

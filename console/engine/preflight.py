@@ -30,12 +30,8 @@ def machine_problems(settings: Settings) -> list[Finding]:
     ]
     findings += _ssh_config_problems(settings)
     known = Path(ssh.known_hosts).expanduser() if ssh.known_hosts else None
-    if known is not None and known.exists() and not known.is_file():
-        findings.append(
-            Finding("inventory", ("ssh", "known_hosts"), f"{known} is not a regular file")
-        )
-    elif known is not None and not known.exists():
-        findings.append(Finding("inventory", ("ssh", "known_hosts"), _no_known_hosts(known), True))
+    if known is not None and (found := _known_hosts_problem(known)):
+        findings.append(Finding("inventory", ("ssh", "known_hosts"), *found))
     findings += _redacted_unset(settings)
     for key in ("journal_dir", "lock_dir"):
         value = getattr(settings.console, key)
@@ -78,6 +74,12 @@ def _ssh_config_problems(settings: Settings) -> list[Finding]:
 
 def _key_problem(path: Path) -> tuple[str | None, bool]:
     """Why `path` will not serve as a private key, and whether that is only a warning."""
+    try:
+        path.stat()
+    except PermissionError as exc:  # in a directory this account may not enter
+        return f"{path} cannot be read: {exc.strerror or exc}", False
+    except OSError:
+        pass  # as before: said below
     if not path.exists():
         return f"{path}: no such file; skipped (ssh-agent may hold the key)", True
     if not path.is_file():
@@ -118,6 +120,23 @@ def _redacted_unset(settings: Settings) -> list[Finding]:
     return findings
 
 
+def _known_hosts_problem(path: Path) -> tuple[str, bool] | None:
+    """Why the known_hosts file named will not serve, and whether only as a warning. One
+    in a directory this account may not enter (a team's, of a group it is not in) is an
+    error naming it, as one it cannot read: every host's key would be unknown."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return _no_known_hosts(path), True
+    except OSError as exc:
+        return f"{path} cannot be read by this account: {exc.strerror or exc}", False
+    if not stat.S_ISREG(mode):
+        return f"{path} is not a regular file", False
+    if not os.access(path, os.R_OK):
+        return f"{path} cannot be read by this account: {os.strerror(13)}", False
+    return None
+
+
 def _no_known_hosts(path: Path) -> str:
     """A known_hosts file named and absent: a typo, or no host trusted yet. Not an error,
     as in OpenSSH: a key accepted in the console (or by --accept-host-key) creates it."""
@@ -130,6 +149,12 @@ def _no_known_hosts(path: Path) -> str:
 
 def _directory_problem(path: Path) -> str | None:
     """Why the console could not create and write files in `path`, or None."""
+    try:
+        path.stat()
+    except PermissionError as exc:  # in a directory this account may not enter
+        return f"{path} cannot be reached by this account: {exc.strerror or exc}"
+    except OSError:
+        pass  # as before: said below
     if path.exists():
         if not path.is_dir():
             return f"{path} is not a directory"

@@ -244,6 +244,7 @@ class Engine:
         self._not_handed_over(path, incident)
         # Its journal's live writer first: a console driving it holds its locks too, and
         # "system 'app' is locked: incident <this one>" said neither who nor what to do.
+        self._ours(path, incident, state.closed)  # a teammate's: whose, and what to do
         JournalLock.check(path, incident)
         systems = [] if state.outcome else list(state.systems)
         claim = Claim.for_incident(self.locks, incident, self.actor.user, path)
@@ -252,6 +253,19 @@ class Engine:
         except LockRefused as refused:
             self._explain(refused, incident)
             raise
+
+    def _ours(self, journal: Path, incident: str, closed: bool) -> None:
+        """A teammate's incident is theirs: refused, saying whose, whether their console
+        runs, and what this account may do (take command, follow, export)."""
+        from console.journal.custody import not_ours
+        from console.journal.journal_lock import JournalNotOurs
+
+        try:
+            held = self.locks.held()
+        except OSError:  # no lock directory yet, or not this account's to list
+            held = {}
+        if why := not_ours(journal.parent, incident, closed, held):
+            raise JournalNotOurs(why)
 
     def _resumable(self, loaded: Loaded) -> None:
         if loaded.state.incident_id is None:  # nothing to carry on: never written into

@@ -4,6 +4,7 @@ its writer has nothing more to say."""
 from __future__ import annotations
 
 import asyncio
+import os
 import shlex
 import socket
 from pathlib import Path
@@ -61,7 +62,10 @@ def _left_open(state: IncidentState, ended: str, held: bool, directory: Path) ->
     """The line for an open incident nobody drives: its writer's end; the hosts whose
     outcome it never recorded, if it went holding its lock (killed); how to go on."""
     running = state.hosts_with(HostStatus.RUNNING)
-    resume = again(f"resume {shlex.quote(str(directory))}")
+    # A teammate's incident is carried on by taking command of it (a plain resume there is
+    # refused: not this account's to write).
+    take = "" if _mine(directory) else " --take-command REASON"
+    resume = again(f"resume {shlex.quote(str(directory))}{take}")
     if not (running and held):
         return f"! nobody drives this incident now: {ended}. To carry it on: {resume}"
     hosts = ", ".join(sorted(f"{h} ({step})" for step, h in running))
@@ -69,6 +73,14 @@ def _left_open(state: IncidentState, ended: str, held: bool, directory: Path) ->
         f"! the console driving this incident exited holding its lock: {ended}; outcome"
         f" never recorded, so unknown: {hosts}. Resume the incident to verify them: {resume}"
     )
+
+
+def _mine(directory: Path) -> bool:
+    """The incident's directory is this account's (else a teammate's)."""
+    try:
+        return directory.stat().st_uid == os.geteuid()
+    except OSError:
+        return True
 
 
 def _still_sending(state: IncidentState, writer: tuple[int, str]) -> bool:

@@ -130,6 +130,17 @@ def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
     )
 
 
+def not_ours(directory: Path, incident: str, closed: bool, held: dict[str, Holder]) -> str:
+    """Why this account may not resume a teammate's incident journalled in `directory`,
+    and what it may do instead, in the words of the list (`whose`, `can`); "" when it
+    is this account's. A resume without --take-command said "their console goes on
+    with it" of a console that had been killed."""
+    found = custody(directory, incident, held)
+    if found.mine:
+        return ""
+    return f"incident {incident}: {found.whose(closed)}. {found.can(incident, closed)}"
+
+
 def _account(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name

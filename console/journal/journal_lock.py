@@ -34,7 +34,7 @@ class JournalInUse(JournalError):
         whose = f"incident {incident}'s journal" if incident else str(journal)  # + follow DIR
         super().__init__(
             f"{whose} is being written by"
-            f" {_who(self.holder)}: nothing was written here; {_advice(self.holder)} first,"
+            f" {_who(self.holder)}: nothing was written here; {_advice(self.holder, incident)},"
             f" or watch it read-only meanwhile: rollback-console follow {directory}"
         )
 
@@ -45,14 +45,22 @@ class JournalNotOurs(JournalError):
 
 
 def _not_ours(journal: Path, incident: str) -> str:
+    from console.journal.custody import custody  # it reads this module's CONSOLES
+
     whose = f"incident {incident}'s journal" if incident else str(journal)
     try:
         owner = pwd.getpwuid(journal.parent.stat().st_uid).pw_name
     except (OSError, KeyError):
         return f"{whose} is not this account's to write ({journal.parent})"
+    # Whether its console still runs (it said "goes on with it" of one killed).
+    if custody(journal.parent, incident, {}).driven:
+        then = f"{owner}'s console goes on with it"
+    else:
+        take = f"rollback-console resume {incident or journal.parent} --take-command REASON"
+        then = f"{owner}'s console has ended: to carry it on, take command of it ({take})"
     return (
         f"{whose} is {owner}'s: this account may read it (rollback-console follow"
-        f" {journal.parent}, export), not write it; {owner}'s console goes on with it"
+        f" {journal.parent}, export), not write it; {then}"
     )
 
 
@@ -66,10 +74,14 @@ def _who(holder: dict[str, object]) -> str:
     )
 
 
-def _advice(holder: dict[str, object]) -> str:
+def _advice(holder: dict[str, object], incident: str) -> str:
+    user = holder.get("user")
+    if user is not None and user != _user():  # a teammate's: not this account's to close
+        take = f"rollback-console resume {incident or 'ID'} --take-command REASON"
+        return f"that console is {user}'s: ask it for command first ({take})"
     if holder.get("program", "rollback-console") in CONSOLES:
-        return "close that console"
-    return "let that command end"
+        return "close that console first"
+    return "let that command end first"
 
 
 class JournalLock:

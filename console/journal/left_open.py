@@ -23,7 +23,8 @@ class LastDriver:
 
     def feed(self, event: Event) -> None:
         self.lock.feed(event)
-        self.last = event
+        if event.kind != Kind.COMMANDER_HANDED_OVER:  # the taker's word, not the driver's
+            self.last = event
         if event.kind == Kind.LOCK_ACQUIRED:
             self.acquired, self.left = event, None
         elif event.kind in (Kind.LOCK_RELEASED, Kind.LOCK_KEPT) and self.left is None:

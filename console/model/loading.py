@@ -14,6 +14,8 @@ Steps, each adding to the same list of problems:
 
 from __future__ import annotations
 
+import grp
+import os
 import re
 import tomllib
 from collections.abc import Callable, Sequence
@@ -77,6 +79,8 @@ def load_settings(
     if not directory.is_dir():
         what = "does not exist" if not directory.exists() else "is not a directory"
         raise ConfigError([ConfigProblem(str(directory), "", what)])
+    if not os.access(directory, os.R_OK | os.X_OK):  # a team's, of a group not this account's
+        raise ConfigError([ConfigProblem(str(directory), "", _not_readable(directory))])
     sources = _Sources(directory)
     if read is not None:
         sources.texts["inventory"] = read.text
@@ -183,6 +187,25 @@ def _ansible_problems(
             problem = ConfigProblem(finding.where.file, "", finding.message, finding.where.line)
         out[problem] = out.get(problem, False) or finding.error
     return list(out.items())
+
+
+def _not_readable(directory: Path) -> str:
+    """`cannot be read by this account (root:team, mode 2750)`: whose it is, so the reader
+    knows whom to ask (it was an internal error: a PermissionError)."""
+    import pwd
+    import stat
+
+    found = directory.stat()
+    try:
+        owner = pwd.getpwuid(found.st_uid).pw_name
+    except KeyError:
+        owner = str(found.st_uid)
+    try:
+        group = grp.getgrgid(found.st_gid).gr_name
+    except KeyError:
+        group = str(found.st_gid)
+    mode = stat.S_IMODE(found.st_mode)
+    return f"cannot be read by this account ({owner}:{group}, mode {mode:o})"
 
 
 def _parse(sources: _Sources, part: str) -> dict[str, Any] | None:

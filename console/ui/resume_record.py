@@ -64,7 +64,10 @@ def ended_by(events: EventLog) -> str | None:
             if starts == 2:
                 break
         elif starts == 1:
-            last = index if last is None else last
+            # A hand-over is the taker's, written as it took command: not the last word
+            # of the console before (its time was said as the killed console's last).
+            if last is None and kind != Kind.COMMANDER_HANDED_OVER:
+                last = index
             if kind in (Kind.LOCK_ACQUIRED, Kind.LOCK_RELEASED, Kind.LOCK_KEPT):
                 locks.append(index)
     if last is None:
