@@ -8,6 +8,7 @@ move of the teammate's directory are what a real one gets."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
@@ -146,16 +147,14 @@ def test_the_kept_copy_is_never_written_again(shared) -> None:  # noqa: F811 (a 
         engine.take_command(journals / INCIDENT / "journal.jsonl", "twice")
 
 
-async def test_r_on_the_home_screen_takes_command_with_a_reason(shared) -> None:  # noqa: F811 (a fixture)
-    """The teammate's console was killed: r asks why, and the incident opens here, this
-    account its commander."""
+@contextlib.asynccontextmanager
+async def taking_command(journals: Path, locks: Path, reason: str):
+    """This account's console at 80x24, r on the teammate's incident, `reason` typed:
+    (the app, its pilot) once the incident is resumed here."""
     from console.engine.session import Engine
     from console.ui.screens.dialogs import TextPrompt
     from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings, until
 
-    journals, locks, account = shared
-    with driven_by(account, journals, locks):
-        pass  # killed: its writer and its lock on web left behind
     settings = demo_settings()
     engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
     _ENGINES.append(engine)
@@ -163,8 +162,20 @@ async def test_r_on_the_home_screen_takes_command_with_a_reason(shared) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-        await pilot.press(*REASON, "enter")
+        await pilot.press(*reason, "enter")
         await until(pilot, lambda: app.conductor is not None)
+        yield app, pilot
+
+
+async def test_r_on_the_home_screen_takes_command_with_a_reason(shared) -> None:  # noqa: F811 (a fixture)
+    """The teammate's console was killed: r asks why, and the incident opens here, this
+    account its commander."""
+    from tests.test_ui_support import ACTOR
+
+    journals, locks, account = shared
+    with driven_by(account, journals, locks):
+        pass  # killed: its writer and its lock on web left behind
+    async with taking_command(journals, locks, REASON) as (app, _):
         state = app.conductor.state
         assert state.commander == ACTOR.login and state.incident_id == INCIDENT
         handed = next(

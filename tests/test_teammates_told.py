@@ -160,13 +160,12 @@ async def test_the_resume_dates_the_killed_console_by_its_own_last_event(shared)
     command (a killed console seemed to have written minutes after it died)."""
     import socket
 
-    from console.engine.session import Engine
     from console.journal.store import read_journal
     from console.journal.times import utc
     from console.model.events import Kind
-    from console.ui.screens.dialogs import TextPrompt
     from tests.events_factory import recorder_in
-    from tests.test_ui_support import _ENGINES, ACTOR, build_app, demo_settings, until
+    from tests.test_handover import taking_command
+    from tests.test_ui_support import until
 
     journals, locks, account = shared
     pid = gone_pid()
@@ -181,14 +180,7 @@ async def test_the_resume_dates_the_killed_console_by_its_own_last_event(shared)
 
     assert as_account(account, killed) == repr("written")
     last = read_journal(journals / INCIDENT / "journal.jsonl").events[-1]
-    settings = demo_settings()
-    engine = Engine(settings, journals, actor=ACTOR, lock_dir=locks, threaded_io=True)
-    _ENGINES.append(engine)
-    app = build_app(settings, journals, engine)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("r")
-        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-        await pilot.press(*"their console was killed", "enter")
+    async with taking_command(journals, locks, "their console was killed") as (app, pilot):
         await until(pilot, lambda: any(n.title == "Resumed" for n in app._notifications))
         [notice] = [n.message for n in app._notifications if n.title == "Resumed"]
         handed = next(
