@@ -47,6 +47,10 @@ async def test_keymap_from_settings_moves_a_binding(tmp_path: Path) -> None:
         table = app.screen.query_one("#keys", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert ["F9", "Timeline", "go.timeline"] in [[str(c) for c in r] for r in rows]
+        # the palette once, as the other keys are shown (it read "^p palette" and
+        # "ctrl+p Palette: ..." at 80x24)
+        palette = [[str(c) for c in r] for r in rows if "alette" in str(r[1])]
+        assert palette == [["^p", "Palette: systems, hosts, steps", ""]], palette
 
 
 async def test_palette_jumps_to_a_step(tmp_path: Path) -> None:

@@ -15,11 +15,15 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
     seen = set()
     for _key, active in screen.active_bindings.items():
         binding = active.binding
+        if binding.action == "command_palette":  # Textual's, described below
+            continue
         if not binding.description or (binding.id, binding.description) in seen:
             continue
         seen.add((binding.id, binding.description))
         rows.append((screen.app.get_key_display(binding), binding.description, binding.id or ""))
-    rows.append(("ctrl+p", "Palette: systems, hosts, steps", ""))  # fixed: no keymap id
+    # fixed, no keymap id; once (it was listed twice: Textual's "^p palette" and this)
+    palette = Binding(screen.app.COMMAND_PALETTE_BINDING, "command_palette")
+    rows.append((screen.app.get_key_display(palette), "Palette: systems, hosts, steps", ""))
     return sorted(rows, key=lambda row: not row[2])
 
 
