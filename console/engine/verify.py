@@ -109,6 +109,8 @@ def record_recovery(
     started = recorder.state.first_trigger_at
     if started is None:
         return
+    # a drill's, as its start recorded them: the console that resumes one has no others
+    targets = targets or (recorder.state.scenario or {}).get("targets")
     verified = recorder.clock.now()
     for name in systems:
         rto = (targets or {}).get(name, settings.inventory.system(name).rto_minutes)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.outcomes import host_summary
+from console.model.drillfold import faults_left
 from console.model.events import Event
 from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput
@@ -88,7 +89,8 @@ def drill_failed(state: IncidentState) -> bool:
     findings, its recovery over an RTO or its data mismatched: never a tick."""
     if state.drill_verdict is not None:
         return state.drill_verdict.get("passed") is False
-    return state.drill and state.closed and not drill_findings(state)[0]
+    left = faults_left(state)  # a drill cut short, its faults still in place
+    return state.drill and state.closed and (bool(left) or not drill_findings(state)[0])
 
 
 def run_result(

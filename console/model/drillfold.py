@@ -39,6 +39,28 @@ def _judged(s: IncidentState, e: Event) -> None:
     s.drill_verdict = e.data.dump()
 
 
+def faults_left(s: IncidentState) -> list[str]:
+    """Each injected fault whose undo never ran, as `NAME on HOSTS`: a drill cut short
+    (its console killed) leaves them in place on the hosts."""
+    return [
+        f"{f.get('name')} on {', '.join(f.get('hosts') or []) or '?'}"
+        for f in s.faults
+        if f.get("undone") is None
+    ]
+
+
+def cut_short(s: IncidentState) -> str:
+    """A scenario's drill whose console ended before its verdict (resumed, or closed
+    since): words saying so and naming each fault left in place; '' for any other."""
+    if s.scenario is None or s.drill_verdict is not None:
+        return ""
+    said = "this drill was cut short before its verdict: it is not judged"
+    left = faults_left(s)
+    if left:
+        said += f"; its fault {'; '.join(left)} was NEVER UNDONE: undo it by hand"
+    return said
+
+
 DRILL_HANDLERS: dict[str, Callable[[IncidentState, Event], None]] = {
     Kind.DRILL_STARTED: _started,
     Kind.DRILL_FAULT: _fault,

@@ -12,6 +12,7 @@ from rich.text import Text
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.session import Engine, Loaded
 from console.journal.files import JournalError
+from console.model.drillfold import cut_short
 from console.model.outcome import them
 from console.model.status import before_retrying
 from console.model.step_state import undoes
@@ -183,6 +184,14 @@ class Resuming:
                 title="Lock taken over meanwhile",
                 severity="error",
                 timeout=120,
+                markup=False,
+            )
+        if short := cut_short(conductor.state):  # its faults may still be in place
+            self.app.notify(
+                short[0].upper() + short[1:] + ".",
+                title="Drill",
+                severity="error",
+                timeout=600,
                 markup=False,
             )
         how = ended_by(conductor.recorder.events)

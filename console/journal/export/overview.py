@@ -21,6 +21,7 @@ from console.journal.export.trigger_details import by_watcher
 from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
 from console.journal.results import integrity_said
 from console.journal.times import duration
+from console.model.drillfold import cut_short
 from console.model.events import Event, Kind
 from console.model.outcome import check_by_hand, verify_by_hand
 from console.model.payloads import (
@@ -197,6 +198,8 @@ def _drill_verdict(events: list[Event], state: IncidentState) -> str:
     bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
     if state.integrity:
         said.append(f"integrity: {integrity_said(state.integrity)}")
+    if short := cut_short(state):  # a scenario's drill never judged: never "passed"
+        return short + (f" ({'; '.join(said)})" if said else "")
     passed = not bad and all(
         (r := state.recovery.get(s)) is not None and r.verdict != "RTO exceeded"
         for s in state.systems
