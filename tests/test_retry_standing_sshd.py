@@ -33,28 +33,38 @@ STRATEGY = {
 }
 
 
-async def test_the_retry_question_says_how_many_failed_and_how_many_never_started(
-    sshd_server, tmp_path: Path
-) -> None:
+def _app(sshd_server, tmp_path: Path):
+    """The console on four hosts whose first, app-1, fails the strategy's action."""
     files = {"strategies.toml": {"strategies": [STRATEGY]}, "procedure.toml": FLAG_PROCEDURE}
     fleet = write_fleet(
         sshd_server, tmp_path, files, strategies=["pin-release"], probes=[], hosts=HOSTS
     )
     (fleet.sandboxes["app-1"] / "broken").write_text("")
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    return fleet, build_app(load_settings(fleet.config), tmp_path / "incidents")
+
+
+async def _run_then_retry(app, pilot) -> None:
+    """Run the step until it stops, then ask to retry it from the execution screen."""
+    await open_incident(pilot)
+    app.start_run("restore")
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+    await pilot.press("y")
+    ended = (StepStatus.FAILED, StepStatus.STOPPED, StepStatus.HALTED)
+    await until(pilot, lambda: app.conductor.state.step("restore").status in ended, 60)
+    await app.push_screen("execution")
+    await pilot.pause(0.2)
+    await pilot.press(app.key_label("execution.retry"))
+    await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+
+
+async def test_the_retry_question_says_how_many_failed_and_how_many_never_started(
+    sshd_server, tmp_path: Path
+) -> None:
+    _, app = _app(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
-        step = app.conductor.state.step
-        ended = (StepStatus.FAILED, StepStatus.STOPPED, StepStatus.HALTED)
-        await until(pilot, lambda: step("restore").status in ended, 60)
-        standing = {h: r.status.value for h, r in step("restore").hosts.items()}
-        await app.push_screen("execution")
-        await pilot.pause(0.2)
-        await pilot.press(app.key_label("execution.retry"))
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await _run_then_retry(app, pilot)
+        hosts = app.conductor.state.step("restore").hosts
+        standing = {h: r.status.value for h, r in hosts.items()}
         title = str(app.screen.query_one(".dialog-title", Label).render())
         yes = str(app.screen.query_one("#yes", Button).label)
         hint = str(app.screen.query_one("#confirm-hint", Static).render())
@@ -72,26 +82,12 @@ async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
     """Walked at 80x24 on a README fleet of 3 sshd hosts: after t had retried the host that
     failed, the waves line read "Earlier run 1: 3 of 3 waves, web-1, web-2, web-3", as if
     that run had gone well; it says how its hosts ended then."""
-    files = {"strategies.toml": {"strategies": [STRATEGY]}, "procedure.toml": FLAG_PROCEDURE}
-    fleet = write_fleet(
-        sshd_server, tmp_path, files, strategies=["pin-release"], probes=[], hosts=HOSTS
-    )
-    (fleet.sandboxes["app-1"] / "broken").write_text("")
-    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    fleet, app = _app(sshd_server, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
-        await open_incident(pilot)
-        app.start_run("restore")
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
+        await _run_then_retry(app, pilot)
+        (fleet.sandboxes["app-1"] / "broken").unlink()
         await pilot.press("y")
         step = app.conductor.state.step
-        ended = (StepStatus.FAILED, StepStatus.STOPPED, StepStatus.HALTED)
-        await until(pilot, lambda: step("restore").status in ended, 60)
-        (fleet.sandboxes["app-1"] / "broken").unlink()
-        await app.push_screen("execution")
-        await pilot.pause(0.2)
-        await pilot.press(app.key_label("execution.retry"))
-        await until(pilot, lambda: isinstance(app.screen, RunConfirm))
-        await pilot.press("y")
         await until(pilot, lambda: step("restore").status is StepStatus.DONE, 60)
         waves = app.screen.query_one("#exec-waves", Static)
         await until(pilot, lambda: "Earlier" in str(waves.render()))
