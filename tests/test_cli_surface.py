@@ -164,3 +164,17 @@ def test_run_without_strategy_names_the_ones_that_apply_when_more_than_one_does(
     ]
     assert main([*args[:3], "web,api,db", *args[4:], "--dry-run"]) == 0
     assert "# strategy: version-rollback\n" in capsys.readouterr().out
+
+
+def test_an_unknown_option_is_named_with_its_command(capsys):
+    """`exec --yes` said "rollback-console: unrecognized arguments: --yes", naming no
+    command; an exec command left unquoted says how to pass it."""
+    assert main(["exec", "--demo", "--systems", "web", "--yes", "true"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: rollback-console exec: unrecognized arguments: --yes"
+    ]
+    assert main(["exec", "--demo", "--systems", "web", "ls", "-la"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "error: rollback-console exec: unrecognized arguments: -la (the command is one"
+        " argument: quote it, as in 'ls -la')"
+    ]

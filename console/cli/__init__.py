@@ -60,7 +60,13 @@ def _main(argv: list[str], exits: bool = False) -> int:
 
     repeat_config(None)  # until the loader says which configuration (in-process callers)
     try:
-        args = build_parser(argv).parse_args(argv)
+        args, extra = build_parser(argv).parse_known_args(argv)
+        if extra:  # named with its command: argparse said "rollback-console: ..."
+            where = " ".join(filter(None, ("rollback-console", args.command)))
+            said = f"{where}: unrecognized arguments: {' '.join(extra)}"
+            if args.command == "exec" and not all(a.startswith("--") for a in extra):
+                said += " (the command is one argument: quote it, as in 'ls -la')"
+            raise UsageError(said)
         if args.log:
             from console.cli.debuglog import start_debug_log
 
