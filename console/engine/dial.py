@@ -24,7 +24,7 @@ from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.keepalive import lazy_keepalive
 from console.engine.known_hosts import KnownHosts
 from console.model.inventory import SshDefaults
-from console.model.status import FailureClass
+from console.model.status import REVOKED_KEY, FailureClass
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -205,6 +205,8 @@ class Dialer:
             fingerprint = key.get_fingerprint("sha256") if key else None
         where = dest.key_name
         files = ", ".join(dest.known_hosts_files) or "no known_hosts file"
+        if revoked := self.revoked(dest, fingerprint):
+            return HostFailure(FailureClass.HOSTKEY_MISMATCH, revoked, fingerprint)
         if self.knows(dest):
             changed = self._changed(dest, fingerprint)
             return HostFailure(FailureClass.HOSTKEY_MISMATCH, changed, fingerprint)
@@ -221,6 +223,25 @@ class Dialer:
             FailureClass.HOSTKEY_UNKNOWN,
             f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}",
             fingerprint,
+        )
+
+    def revoked(self, dest: Destination, fingerprint: str | None) -> str | None:
+        """Why `fingerprint` is never trusted for `dest`: a known_hosts line marks it
+        @revoked (as ssh: 'REVOKED HOST KEY DETECTED'); None if none does."""
+        files, where = dest.known_hosts_files, dest.key_name
+        lines = [
+            f"{path}:{number}"
+            for path, number, revoked in self.known.revoked_at(
+                files, dest.host, dest.port, dest.host_key_alias
+            )
+            if revoked == fingerprint
+        ]
+        if not lines:
+            return None
+        return (
+            f"host key for {where}{REVOKED_KEY}{' and '.join(lines)} marks @revoked the key"
+            f" it offers, {fingerprint} — refused, nothing sent; a revoked key is never"
+            " trusted (nor is it by ssh): the host's owner must re-key the host"
         )
 
     def _changed(self, dest: Destination, fingerprint: str | None) -> str:

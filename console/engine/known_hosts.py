@@ -136,6 +136,23 @@ class KnownHosts:
                     found += [(path, number, k.get_fingerprint("sha256")) for k in keys]
         return found
 
+    def revoked_at(
+        self, files: tuple[str, ...], host: str, port: int, alias: str | None = None
+    ) -> list[tuple[str, int, str]]:
+        """Where `files` mark a key @revoked for host:port: (file, line number, SHA256
+        fingerprint). Each line is matched as a host key line would be: asyncssh drops the
+        revoked keys of `[host]:port` when no host key is recorded under that name."""
+        found: list[tuple[str, int, str]] = []
+        for path in files:
+            for number, line in _lines(path):
+                marker, _, entry = line.partition(" ")
+                if marker != "@revoked":
+                    continue
+                with contextlib.suppress(ValueError, asyncssh.KeyImportError):
+                    keys = _match(asyncssh.import_known_hosts(entry.strip()), host, port, alias)[0]
+                    found += [(path, number, k.get_fingerprint("sha256")) for k in keys]
+        return found
+
     def recorded_for(self, files: tuple[str, ...], fingerprint: str) -> list[str]:
         """The names `files` record the key `fingerprint` under ('a hashed name' for a
         hashed one): why a key known under another name is refused for this one."""

@@ -305,6 +305,9 @@ class SshPool:
         except RouteError as exc:
             raise HostFailure(FailureClass.UNREACHABLE, str(exc)) from None
         route = [*dest.hops, dest]
+        for hop in route:
+            if revoked := self.dialer.revoked(hop, fingerprint):
+                raise HostFailure(FailureClass.HOSTKEY_MISMATCH, revoked)
         unknown = next((d for d in route if not self.dialer.knows(d)), None)
         if unknown is None:
             if any(fingerprint in self.dialer.trusted(d) for d in route):

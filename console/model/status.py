@@ -56,6 +56,11 @@ class FailureClass(StrEnum):
     INTEGRITY = "integrity mismatch"
 
 
+# A host key mismatch's words when known_hosts marks the key offered @revoked (engine's
+# refusal), which the console's k reads to say why it is never accepted.
+REVOKED_KEY = " is REVOKED: "
+
+
 def lost_mid_change(failure: FailureClass | None, stage: str | None) -> bool:
     """A connection lost while a command ran that may change the host (any stage but a
     precheck, which only looks): it may have done its work, or part of it, so the host's

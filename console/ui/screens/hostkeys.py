@@ -10,7 +10,7 @@ from typing import Protocol
 from textual.screen import Screen
 
 from console.engine.errors import ProcedureError
-from console.model.status import FailureClass
+from console.model.status import REVOKED_KEY, FailureClass
 from console.model.visible import visible
 
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/=]+")
@@ -75,6 +75,15 @@ def accept_host_key(
 
     if run is None:
         screen.notify("Select a host first.")
+        return
+    if run.failure is FailureClass.HOSTKEY_MISMATCH and REVOKED_KEY in (run.detail or ""):
+        screen.notify(
+            f"{whose_key(run)} offers a key that known_hosts marks @revoked. A revoked key is"
+            " never accepted: the host's owner must re-key the host.",
+            title="Refused: host key revoked",
+            severity="error",
+            timeout=10,
+        )
         return
     if run.failure is FailureClass.HOSTKEY_MISMATCH:
         screen.notify(
