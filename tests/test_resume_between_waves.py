@@ -404,11 +404,12 @@ async def test_the_document_keeps_the_check_after_a_resume_apart_from_the_waves_
     assert verdicts == {"app-2": "verified: succeeded"}
     document = EXPORT_FORMATS["markdown"].render(read_journal(journal).events, False)
     timeline = document.split("## Timeline", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in timeline.splitlines() if "| restore" in line and "sent →" in line]
+    rows = [line for line in timeline.splitlines() if "| restore" in line and " → " in line]
     said = [row.split(" | ")[2] for row in rows]
     assert said[0].startswith("restore wave 1 of 2 (app-1): 1 host sent → 1 succeeded in "), rows
     assert said[1].startswith("restore wave 2 of 2 (app-2): 1 host sent → 1 unknown in "), rows
-    assert said[2].startswith("restore: 1 host sent → 1 succeeded in "), rows
+    # V sent the step's verify alone, not the step (it read "1 host sent")
+    assert said[2].startswith("restore: its verify on 1 host → 1 succeeded in "), rows
     assert len(said) == 3, rows
 
 

@@ -87,12 +87,14 @@ class _Group:
     failures: dict[str, str] = field(default_factory=dict)
     seqs: list[int] = field(default_factory=list)
     where: dict[int, str] = field(default_factory=dict)  # seq → host
+    stages: set[str] = field(default_factory=set)  # of the commands sent
 
     def see(self, event: Event) -> None:
         self.last = event
         self.seqs.append(event.seq)
         host = self.where[event.seq] = event.where.host or "?"
         if event.kind == Kind.COMMAND_INTENT:
+            self.stages.add(str(getattr(event.data, "stage", "")))
             self.hosts[host] = "unknown"
         elif event.kind == Kind.HOST_NOT_STARTED:
             self.hosts[host] = "not started"
@@ -144,7 +146,11 @@ class _Group:
         if wave:  # which wave each host was in (the canary's, the later ones')
             wave += f" ({some(list(self.hosts), 10)})"
         name = " ".join(p for p in (self.step if named else "", wave) if p)
-        return (f"{name}: " if name else "") + f"{hosts(len(sent))} sent → {', '.join(parts)}{took}"
+        # Only the step's verify (V on hosts a console left unknown): the step was not sent
+        # again (it read "4 hosts sent", under the name of whoever pressed V).
+        what = f"its verify on {hosts(len(sent))}" if self.stages == {"verify"} else None
+        what = what or f"{hosts(len(sent))} sent"
+        return (f"{name}: " if name else "") + f"{what} → {', '.join(parts)}{took}"
 
 
 def hosts(n: int) -> str:
