@@ -16,6 +16,7 @@ from textual.worker_manager import WorkerManager
 
 from console.engine.closing import TAKE_OVER, unknown_hosts
 from console.engine.errors import ProcedureError
+from console.model.drillfold import cut_short, faults_left
 from console.model.invocation import again
 from console.model.outcome import kept_at_close
 from console.model.status import HostStatus, StepStatus
@@ -104,11 +105,20 @@ class Quitting:
             self.exit(0)
             return
 
+        drilling = self.drilling  # as asked: a drill that ends meanwhile is already judged
+
         def confirmed(yes: bool | None) -> None:
-            if yes:
+            if yes and drilling:  # as Ctrl+C headless: aborted, its faults undone, judged
+                self.abort_then_quit("the console quit")
+            elif yes:
                 self.exit(0)
 
         app.push_screen(ConfirmDialog("Quit?", question, yes="Quit"), confirmed)
+
+    @property
+    def drilling(self) -> bool:
+        """A drill drives the open incident (awaiting its trigger, between its steps)."""
+        return any(w.group == "drill" and not w.is_finished for w in self.app.workers)
 
     def declaring(self) -> TriggerScreen | None:
         """The trigger screen of a declaration nothing of which is recorded yet (its
@@ -145,10 +155,19 @@ class Quitting:
                 if unknown and conductor.claim is not None
                 else ""
             )
+            left = faults_left(conductor.state) if cut_short(conductor.state) else []
+            faults = f"its fault {'; '.join(left)}"
+            drill = (
+                f"\n\nIts drill is not finished: quitting aborts it, and {faults} is undone first."
+                if left and self.drilling
+                else f"\n\nIts drill is not finished: {faults} stays in place, NOT UNDONE."
+                if left
+                else ""
+            )
             return (
                 f"{conductor.state.incident_id} stays open: resume it from the home screen"
                 f" ({self.app.key_label('home.resume')}),"
-                f" or with\n\n{again(f'resume {path}')}{held}"
+                f" or with\n\n{again(f'resume {path}')}{held}{drill}"
             )
         return None
 
@@ -173,7 +192,11 @@ class Quitting:
         """Wait (bounded) for the aborted steps' hosts to settle, then exit `status`; the
         summary line says what is left."""
         app = self.app
-        steps = [w for w in app.workers if w.group in ("step", "adhoc") and not w.is_finished]
+        # A drill's worker runs its steps, then (aborted too) its check, its faults' undo
+        # and its verdict: quitting before those would leave its faults on the hosts.
+        steps = [
+            w for w in app.workers if w.group in ("step", "adhoc", "drill") and not w.is_finished
+        ]
         # A step that failed, or outlived the wait, does not keep the console open.
         with contextlib.suppress(TimeoutError, WorkerError):
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in steps)), ABORT_SETTLE_SECONDS)
@@ -288,6 +311,8 @@ class Quitting:
             for sid in conductor.order
             if (st := state.steps.get(sid)) is not None and st.status in UNSETTLED
         )
+        if short := cut_short(state):  # its faults, never undone: said as loudly as here
+            left += f"; {short}"
         how = self.how_to_resume(conductor)
         if self.handed_to:  # theirs from here: this account only watches it
             how = f"{self.handed_to} goes on with it; follow it: {again(f'follow {state.incident_id}')}"
