@@ -4,7 +4,7 @@ test schedule (monthly, every N days, before a deployment, the annual DR exercis
 import re
 from datetime import timedelta
 from enum import StrEnum
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import field_validator, model_validator
 
@@ -114,7 +114,7 @@ class IntegrityCheck(Strict):
 
     command: str
     hosts: list[str] = []  # default: every host of the scenario's systems
-    after: str = Field(default="baseline", pattern="^(baseline|strategy)$")
+    after: Literal["baseline", "strategy"] = "baseline"
 
     @field_validator("command")
     @classmethod
