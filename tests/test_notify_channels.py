@@ -124,6 +124,7 @@ async def test_slack_gets_text_and_blocks_and_its_url_stays_out_of_every_record(
         "*Phase*": "execution",
         "*Severity*": "info",
         "*Systems*": "web",
+        "*Commander*": conductor.state.commander,
     }
     assert message["text"] == {"type": "mrkdwn", "text": body["text"]}
     assert context["elements"][0]["text"].startswith(
@@ -929,3 +930,36 @@ async def test_a_channel_an_abort_cut_then_sent_to_again_hears_the_close(tmp_pat
         await finish(conductor)
     said = [r.body["message"] for r in got]
     assert len(said) == 3 and said[-1] == CLOSED, said
+
+
+async def test_an_update_names_the_commander_and_from_whom_command_was_taken(
+    hooks, tmp_path, monkeypatch
+):
+    """A status update sent after a hand-over says who commands the incident now, from
+    whom and since when: `{{commander}}` in the message, `commander` in a webhook's facts,
+    a Commander field on Slack. Walked with two real accounts on a README team
+    configuration: rbh129b took command of rbh129a's incident (its console killed) and the
+    update on the incidents channel named nobody."""
+    from console.journal.times import utc
+
+    monkeypatch.setenv("SLACK_WEBHOOK_URL", hooks.on(SLACK_SECRET, OK))
+    slack = {"name": "incidents", "kind": "slack", "url_env": "SLACK_WEBHOOK_URL"}
+    other = {"name": "everything", "kind": "webhook", "url": hooks.on("/all", OK)}
+    message = "{{incident}}: commander {{commander}}"
+    conductor = conductor_for(settings_with([slack, other], message=message), tmp_path)
+    first = conductor.state.commander
+    handed = conductor.recorder.record(
+        Kind.COMMANDER_HANDED_OVER, to="rbbob", previous=first, note="shift change"
+    )
+    assert await conductor.run_step("communicate")
+    await finish(conductor)
+    now = f"rbbob (took command from {first} at {utc(handed.ts)})"
+    default, _ = hooks.at("/all")
+    assert default.body["message"] == f"inc-notify: commander {now}"
+    assert default.body["commander"] == now
+    request, _ = hooks.at(SLACK_SECRET)
+    fields = {
+        f["text"].split("\n")[0]: f["text"].split("\n")[1]
+        for f in request.body["blocks"][1]["fields"]
+    }
+    assert fields["*Commander*"] == now

@@ -28,7 +28,7 @@ from console.engine.payloads import (
     templated,
 )
 from console.engine.repeats import Repeats
-from console.journal.outcomes import host_summary
+from console.journal.outcomes import commander_said, host_summary
 from console.model.channels import Channel
 from console.model.events import Kind
 from console.model.notify_kinds import ChannelKind, Severity
@@ -121,6 +121,7 @@ class Notifier:
             systems=list(state.systems),
             hosts=hosts,
             trigger={"kind": trigger.kind, "label": trigger.label} if trigger else None,
+            commander=commander_said(state),
         )
         text = (message or "").strip() or plain(step.message, update.values())
         return replace(update, message=drill_labelled(text, state.drill))

@@ -59,6 +59,7 @@ class Update:
     systems: list[str] = field(default_factory=list)
     hosts: dict[str, dict[str, Any]] = field(default_factory=dict)
     trigger: dict[str, Any] | None = None  # {"kind": ..., "label": ...}
+    commander: str = ""  # who commands it now, and since a hand-over from whom
 
     def values(self) -> dict[str, str]:
         """Placeholder values for message and body templates, as text."""
@@ -74,6 +75,7 @@ class Update:
             "systems": ", ".join(self.systems),
             "hosts": hosts_text(self.hosts),
             "trigger": self.trigger["label"] if self.trigger else "",
+            "commander": self.commander,
         }
 
 
@@ -110,6 +112,7 @@ def slack_message(update: Update) -> dict[str, Any]:
         ("Phase", update.phase),
         ("Severity", update.severity),
         ("Systems", ", ".join(update.systems) or "–"),
+        *([("Commander", update.commander)] if update.commander else []),
     ]
     context = f"{CLIENT} · step {update.step}" + (
         " · a DRILL, not a production incident" if update.drill else ""
@@ -181,6 +184,7 @@ def generic_document(update: Update) -> dict[str, Any]:
         "message": update.message,
         "drill": update.drill,
         "trigger": update.trigger,
+        "commander": update.commander,
         "systems": list(update.systems),
         "hosts": update.hosts,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from console.journal.times import utc
 from console.model.state import IncidentState
 from console.model.status import HostStatus
 
@@ -26,3 +27,12 @@ def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
             "detail": run.detail if run else None,
         }
     return out
+
+
+def commander_said(state: IncidentState) -> str:
+    """Who commands the incident, as a status update names them: `rbbob`, or after a
+    hand-over `rbbob (took command from rbalice at 2026-12-04 22:26:01 UTC)`."""
+    if len(state.commanders) < 2:
+        return state.commander or ""
+    now, before = state.commanders[-1], state.commanders[-2]
+    return f"{now['name']} (took command from {before['name']} at {utc(now['since'])})"

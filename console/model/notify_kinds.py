@@ -39,7 +39,7 @@ TRIGGER_SEVERITY = {
 # Update.values()); a command may also name the rendered {{message}}.
 NOTIFY_VALUES = frozenset(
     {"incident", "title", "phase", "step", "severity", "summary"}
-    | {"drill", "systems", "hosts", "trigger"}
+    | {"drill", "systems", "hosts", "trigger", "commander"}
 )
 
 
