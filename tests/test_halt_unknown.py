@@ -95,3 +95,39 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         assert "| restore: its verify on 1 host → 1 succeeded in" in rows[1], rows
         assert len(rows) == 2 and not [r for r in rows if "failed" in r], rows
     assert [e.kind for e in read_journal(journal).events].count(Kind.RUN_HALTED) == 1
+
+
+WAVED = {"strategies": [LIMITED["strategies"][0] | {"waves": {"size": 1}}]}
+
+
+async def test_a_halt_whose_unknown_host_verified_succeeded_reads_stopped(
+    sshd_server, tmp_path: Path
+):
+    """Walked on a README fleet of 3 sshd hosts at 80x24: the canary's session dropped
+    mid-action, the run halted at the limit with the rest not started, and once V had
+    found the canary rolled back the banner read "✘ HALTED 0 of 3 host(s) failed, more than
+    the limit of 25%". It says what the limit stopped and that none failed."""
+    fleet = release_fleet(sshd_server, tmp_path, WAVED)
+    async with flag_incident(fleet, "release") as conductor:
+        run = asyncio.create_task(conductor.run_step("restore"))
+        link = fleet.sandboxes["app-1"] / "current"
+        for _ in range(600):  # app-1's action has switched its link; its restart waits
+            intents = [
+                e
+                for e in conductor.recorder.events
+                if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"
+                if e.data.stage == "action"
+            ]
+            if intents and link.readlink() == Path("releases/1.10.0"):
+                break
+            await asyncio.sleep(0.05)
+        _drop(_sessions_of(intents[0].data.token, sshd_server.server.process.pid))
+        assert not await run
+        journal = conductor.recorder.path
+        attempts_ended(journal.parent)
+        assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
+        banner = await _halt_banner(journal)
+    assert banner == (
+        "◌ STOPPED at the limit of 40% (1 of 2 host(s) failed or unknown then); none failed"
+        " once verified 1 host(s) not started · t goes on with them"
+    ), banner

@@ -98,17 +98,23 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     if not failed + unknown + waiting:  # settled since (V): the halt held nothing back
         return None
     limit, reason = halt.get("max_fail_percentage"), halt.get("reason")
-    if limit is None and not failed and not halt.get("probes"):  # a no, or nobody to ask
+    # The limit crossed by unknown hosts that V found succeeded: none failed now (seen:
+    # "✘ HALTED 0 of 3 host(s) failed, more than the limit of 25%"); the step reads stopped.
+    settled = limit is not None and not failed + unknown
+    if settled or (limit is None and not failed and not halt.get("probes")):  # or a no
         text = Text(" ◌ STOPPED ", style=themed("bold reverse $warning"))
     else:  # by failures, or a probe not healthy after a wave (the step reads ⊗ halted)
         mark = "⊗" if halt.get("probes") and not failed else "✘"
         text = Text(f" {mark} HALTED ", style=themed("bold reverse $error"))
     said = f"{failed + unknown} of {len(st.hosts)} host(s) failed{' or unknown' * bool(unknown)}"
+    if settled:
+        counted = f"{halt.get('failed')} of {halt.get('total')} host(s) failed or unknown"
+        said = f"at the limit of {limit:g}% ({counted} then); none failed once verified"
     if limit is not None or failed or not reason:
         text.append(f" {said}", style="bold")
-    if limit is not None:
+    if limit is not None and not settled:
         text.append(f", more than the limit of {limit:g}%", style="bold")
-    elif reason:  # a wave that was not confirmed
+    elif reason and not settled:  # a wave that was not confirmed
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
     # a halt crossed in the last wave held none back: no "0 ... t retries them" (seen)
     then = [f"{waiting} host(s) not started" if waiting else "every host was started"]
