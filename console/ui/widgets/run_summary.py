@@ -118,7 +118,9 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
         text.append(f" {reason}" if not failed else f" · {reason}", style="bold")
     # a halt crossed in the last wave held none back: no "0 ... t retries them" (seen)
     then = [f"{waiting} host(s) not started" if waiting else "every host was started"]
-    if failed:
+    if state.closed:  # nothing runs in a closed incident: no key offers a retry
+        pass
+    elif failed:
         them = "them with the failed ones" if waiting else "the failed ones"
         then.append(f"{retry_key} retries {them}")
     elif waiting:  # none failed: nothing else to retry
@@ -129,15 +131,18 @@ def halt_text(state: IncidentState, step_id: str, retry_key: str) -> Text | None
     return text
 
 
-def held_text(st: StepState, retry_key: str) -> Text | None:
-    """The banner of a gradual re-enable held between stages, and what a retry does; None
-    when the step is not held."""
+def held_text(st: StepState, retry_key: str, closed: bool = False) -> Text | None:
+    """The banner of a gradual re-enable held between stages, and what a retry does (in
+    an open incident); None when the step is not held."""
     held = st.held
     if st.status is not StepStatus.HELD or held is None:
         return None
     hosts = sum(1 for r in st.hosts.values() if r.status is HostStatus.HELD)
     text = Text(" ◐ HELD ", style=themed("bold reverse $warning"))
     text.append(f" {held.said(hosts, unit='%')}", style="bold")
+    if closed:  # nothing runs in a closed incident: no key goes on
+        text.append(f"\n every host stays at {held.percent}%")
+        return text
     text.append(  # "N%": a figure and its unit are one word, never split by the wrap
         f"\n {retry_key} goes on with stage {held.index + 1} of {held.of}"
         f" ({held.next_percent}%); every host stays at {held.percent}% until then"
@@ -183,7 +188,8 @@ def step_banner(
 ) -> tuple[Text | None, bool]:
     """The banner over the host grid: the halt, the hold, or once the step has ended the
     hosts its prechecks refused; and whether it is the refusal's (not an alarm)."""
-    halted = halt_text(state, step_id, retry_key) or held_text(state.step(step_id), retry_key)
+    step = state.step(step_id)
+    halted = halt_text(state, step_id, retry_key) or held_text(step, retry_key, state.closed)
     if halted is not None or running:
         return halted, False
     refused = refused_text(state.step(step_id))
