@@ -192,3 +192,25 @@ async def test_the_resume_dates_the_killed_console_by_its_own_last_event(shared)
         f" crashed); its last event was written at {utc(last.ts)}."
     )
     assert utc(handed.ts) != utc(last.ts)
+
+
+def test_inits_console_toml_names_the_team_directories(shared) -> None:  # noqa: F811 (a fixture)
+    """A team writes its configuration from `init`: console.toml names journal_dir and
+    lock_dir and how a team shares them (it named journal_dir alone), and a teammate's
+    `list` reads the team's journals with its two lines uncommented."""
+    journals, locks, account = shared
+    config = journals.parent.parent / "team-init"
+    assert run_cli("init", str(config)).startswith("0\n")
+    console = config / "console.toml"
+    text = console.read_text()
+    for key, directory in (("journal_dir", "incidents"), ("lock_dir", "locks")):
+        line = f'# {key} = "~/.local/state/rollback-console/{directory}"'
+        assert line in text, text
+        text = text.replace(line, f'{key} = "{journals if key == "journal_dir" else locks}"')
+    assert "mode 2770" in text
+    console.write_text(text)
+    for path in (config, *config.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    assert as_teammate(account, "list", "--config", str(config)) == (
+        f"0\nno incidents in {journals}\n"
+    )
