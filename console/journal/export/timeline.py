@@ -140,6 +140,7 @@ class _Group:
         # nothing ran)
         took = f" in {seconds:.{2 if seconds < 1 else 1}f} s"
         took = took if seconds < 60 else f" in {duration(seconds)}"
+        took = took if sent else ""  # "0 hosts sent → 1 not started in 0.00 s" (seen)
         wave = f"wave {self.wave} of {self.waves}" if self.waves > 1 else ""
         if self.rest and self.wave < self.waves:
             wave = f"waves {self.wave}–{self.waves} of {self.waves}"
