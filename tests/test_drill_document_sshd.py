@@ -7,8 +7,14 @@ completes, they join its row."""
 
 from __future__ import annotations
 
-import pytest
+import tomllib
 
+import pytest
+import tomli_w
+
+from console.journal.drill_text import report_lines
+from console.journal.store import read_journal
+from console.model.events import Kind
 from tests.test_drills_sshd import staging_fleet
 
 pytestmark = pytest.mark.sshd
@@ -30,3 +36,34 @@ def test_a_drills_integrity_steps_read_as_one_row_each(sshd_server, tmp_path):
         rows = [r for r in timeline.splitlines() if r.endswith(f"| {step} |")]
         assert len(rows) == 2, rows  # started, finished: nothing after
         assert f"finished step “{title}”: done — 2 hosts sent → 2 succeeded in " in rows[1]
+
+
+def test_a_drill_names_the_procedure_steps_it_leaves_on_the_hosts(sshd_server, tmp_path):
+    """Walked on a README fleet (init's procedure): every drill of the whole procedure ran
+    'Halt current delivery process' (`touch deploy.lock`) on each web host and left the
+    file there, and its report said nothing of it. A command step that asks before it runs
+    (it changes hosts) is named on a line of its own; a read-only one is not."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    path = fleet.config / "procedure.toml"
+    procedure = tomllib.loads(path.read_text())
+    immediate = procedure["phases"][0]["steps"]
+    immediate[0]["confirm"] = False  # `readlink current`: read-only
+    immediate.append(
+        {"id": "halt", "title": "Halt current delivery process", "kind": "command",
+         "command": "touch deploy.lock"}
+    )  # fmt: skip
+    path.write_text(tomli_w.dumps(procedure))
+    result = fleet.cli("drill", "--scenario", "bad-release")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    [verdict] = [e.data.dump() for e in read_journal(journal).events if e.kind == Kind.DRILL_JUDGED]
+    assert verdict["left"] == [
+        {"step": "halt", "title": "Halt current delivery process", "hosts": ["app-1", "app-2"]}
+    ]
+    said = (
+        "  left       Halt current delivery process ran on app-1, app-2: the drill does not"
+        " undo the procedure's own steps"
+    )
+    assert report_lines(verdict)[-1] == said
+    assert said in result.stdout.splitlines()
+    assert all((sandbox / "deploy.lock").exists() for sandbox in fleet.sandboxes.values())

@@ -118,7 +118,10 @@ async def run_scenario(
     finally:
         await stage.undo()
     steps = strategy_steps(settings)
-    verdict = judge(conductor.state, scenario, targets, steps, ok, setup)
+    changing = [  # its own command steps that change hosts: the drill does not undo them
+        (s.id, s.title) for s in settings.procedure.steps if s.asks and s.kind is StepKind.COMMAND
+    ]
+    verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing)
     if aborted:
         verdict = {
             **verdict,

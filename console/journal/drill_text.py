@@ -135,6 +135,12 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             f"  unknown    {entry.get('host')} (step {entry.get('step')}): outcome unknown,"
             f" {entry.get('why')}; a change may still run there {BAD}"
         )
+    for entry in verdict.get("left", []):  # the procedure's changes: no fault undoes them
+        hosts = ", ".join(entry.get("hosts", []))
+        lines.append(
+            f"  left       {entry.get('title')} ran on {hosts}: the drill does not undo the"
+            " procedure's own steps"
+        )
     for finding in verdict.get("findings", []):
         lines.append(f"  ✘ {finding}")
     return lines

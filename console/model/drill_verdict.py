@@ -176,6 +176,7 @@ def judge(
     strategy_steps: list[str],
     ok: bool,
     setup: Sequence[str] = (),
+    changing: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The drill's verdict: it passes only when everything matches what the scenario
     expects and the stage was set (`setup` lists what could not be) and cleared."""
@@ -211,4 +212,15 @@ def judge(
         "faults": faults,
         "findings": findings,
         "unknown": _unknown(state),
+        "left": _left(state, changing),
     }
+
+
+def _left(state: IncidentState, changing: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The procedure's steps that change hosts (`changing`: id, title) and were sent to
+    some: the drill undoes its faults, never what the procedure did (deploy.lock...)."""
+    return [
+        {"step": step, "title": title, "hosts": sorted(run.hosts)}
+        for step, title in changing
+        if (run := state.steps.get(step)) is not None and run.hosts
+    ]

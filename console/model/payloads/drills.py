@@ -62,3 +62,8 @@ class DrillJudged(Payload):
         description="`host`, `step`, `why` of each host whose outcome the drill left unknown"
         " (a connection lost mid-change, a change still under way): it may still run there",
     )
+    left: list[JsonObject] = Field(
+        [],
+        description="`step`, `title`, `hosts` of each step of the procedure that changes hosts"
+        " (a command step it asks before) and ran in the drill: nothing undoes it",
+    )
