@@ -14,7 +14,7 @@ import operator
 import os
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import asyncssh
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 Options = asyncssh.SSHClientConnectionOptions
 LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
+FIRST_WORDS = 200  # bytes of what a host sends first, kept to quote if it is no SSH banner
 # A destination's fields that say where it is, not how to log in there.
 _PLACE = frozenset({"alias", "host", "port", "jump"})
 # Every other field, as a tuple: the key of the options it logs in with.
@@ -162,16 +163,24 @@ class Dialer:
         their sum."""
         # asyncio.timeout, not wait_for: no task of its own per host and step.
         if tunnel is not None or dest.proxy_command:
-            async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
-                return await asyncssh.connect(
-                    dest.host, dest.port, options=options, tunnel=tunnel or ()
-                )
+            via = _Tunnelled(tunnel) if tunnel is not None else None
+            try:
+                async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
+                    return await asyncssh.connect(
+                        dest.host, dest.port, options=options, tunnel=via or ()
+                    )
+            except asyncssh.ConnectionLost as exc:
+                if via is None or via.heard() or exc.reason == LOGIN_TIMER_FIRED:
+                    raise
+                raise _closed_unheard(dest) from None
         async with asyncio.timeout(dest.connect_timeout):
             sock = await _tcp(dest.host, dest.port)
         # A login that fails (its timer too) aborts the transport, which closes `sock`.
         try:
             return await asyncssh.connect(dest.host, dest.port, options=options, sock=sock)
         except asyncssh.ConnectionLost as exc:
+            if exc.reason != LOGIN_TIMER_FIRED and not sock.first.startswith(b"SSH-"):
+                raise _closed_unheard(dest, sock.first) from None
             if exc.reason != LOGIN_TIMER_FIRED or sock.heard:
                 raise
             login, where = self.defaults.login_timeout, f"{dest.host}:{dest.port}"
@@ -285,20 +294,61 @@ class Dialer:
         return Accepted(dest.endpoint, str(path), entry)
 
 
+def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:
+    """A host that took the connection and closed it before its SSH banner, quoting its
+    first line when it said one (sshd: 'Exceeded MaxStartups')."""
+    line = said.decode("utf-8", "replace").splitlines()[0].strip() if said.strip() else ""
+    why = (
+        f"saying '{line}'"
+        if line
+        else "as sshd does at its MaxStartups limit, or to an address it refuses (a"
+        " firewall, TCP wrappers)"
+    )
+    return HostFailure(
+        FailureClass.UNREACHABLE,
+        f"{dest.host}:{dest.port} closed the connection before its SSH banner, nothing"
+        f" sent, {why} (ssh: 'kex_exchange_identification: Connection closed by remote"
+        " host')",
+    )
+
+
+class _Tunnelled:
+    """A jump host's connection as asyncssh's `tunnel=`, keeping the connection opened
+    through it: whether the host behind it sent its SSH banner before it closed."""
+
+    def __init__(self, conn: asyncssh.SSHClientConnection) -> None:
+        self._conn = conn
+        self._opened: Any = None  # the SSHClientConnection, as its session
+
+    async def create_connection(self, factory: Any, host: str, port: int) -> Any:
+        chan, session = await self._conn.create_connection(factory, host, port)
+        self._opened = session
+        return chan, session
+
+    def heard(self) -> bool:
+        """True unless the connection opened and its host never sent its banner."""
+        opened = self._opened
+        return opened is None or opened.get_extra_info("server_version") is not None
+
+
 class _Heard(socket.socket):
-    """A socket that notes whether anything ever came on it: a host that takes the
-    connection and never says a word is told apart from a login that stalls."""
+    """A socket that notes whether anything ever came on it, and the first of it: a host
+    that takes the connection and never says a word is told apart from a login that
+    stalls, and one that says why it closes before its SSH banner is quoted."""
 
     heard = False
+    first = b""
 
     def recv(self, size: int, flags: int = 0) -> bytes:
         data = super().recv(size, flags)
-        self.heard = self.heard or bool(data)
+        if data and not self.heard:
+            self.heard, self.first = True, data[:FIRST_WORDS]
         return data
 
     def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
         count = super().recv_into(buffer, nbytes, flags)
-        self.heard = self.heard or bool(count)
+        if count and not self.heard:
+            self.heard, self.first = True, bytes(memoryview(buffer)[: min(count, FIRST_WORDS)])
         return count
 
 

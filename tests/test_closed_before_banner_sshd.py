@@ -1,0 +1,86 @@
+"""A host that closes the connection before its SSH banner (sshd at its MaxStartups limit)
+is said to, quoting what it said. Walked on a README fleet of real sshd hosts
+(helper-128): web-5's sshd with MaxStartups 1:100:1 and one login pending read
+'disconnected during login: Connection lost', directly and through the bastion; ssh says
+'kex_exchange_identification: banner line 0: Exceeded MaxStartups'."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import socket
+import time
+
+import pytest
+import tomli_w
+
+from console.paths import example_config
+from tests import sshd as sshd_mod
+from tests.test_cli_ssh import cli
+
+pytestmark = pytest.mark.sshd
+CLOSED = "closed the connection before its SSH banner, nothing sent, "
+
+
+def _exec(tmp_path, name: str, host: dict, ssh: dict):
+    config = tmp_path / name
+    shutil.copytree(example_config(), config)
+    (config / "console.toml").unlink()
+    inventory = {"ssh": ssh, "systems": [{"name": "web", "hosts": [host]}]}
+    (config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    argv = ["exec", "--config", str(config), "--systems", "web", "true"]
+    return cli(*argv, home=tmp_path, state=tmp_path / "state")
+
+
+def _one_login_at_a_time(server: sshd_mod.SshdServer) -> None:
+    """MaxStartups 1:100:1 (one login pending: every other connection dropped), read as
+    sshd reads a changed configuration: on SIGHUP (the first value in the file wins, and
+    over the fixture's own, so it is changed in place; -o does not win over it)."""
+    text = server.config_path.read_text()
+    server.config_path.write_text(re.sub(r"(?m)^MaxStartups .*$", "MaxStartups 1:100:1", text))
+    said = len(server.log())
+    server.process.send_signal(signal.SIGHUP)
+    for _ in range(int(sshd_mod.START_TIMEOUT / 0.02)):  # until it listens again
+        if "Server listening" in server.log()[said:]:
+            return
+        time.sleep(0.02)
+    raise TimeoutError(server.log())
+
+
+def test_a_host_at_its_maxstartups_limit_is_said_to_close_before_its_banner(
+    sshd_server, sshd_account, tmp_path
+):
+    bastion = sshd_server.server
+    full = sshd_mod.start_sshd(
+        tmp_path / "full", sshd_account, authorized_keys=[sshd_server.client_public_key]
+    )
+    try:
+        _one_login_at_a_time(full)
+        known = sshd_mod.write_known_hosts(tmp_path / "known_hosts", [full, bastion])
+        ssh = {
+            "use_ssh_config": False,
+            "user": full.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(known),
+        }
+        host = {"name": "web-1", "address": "127.0.0.1", "port": full.port}
+        with socket.create_connection(("127.0.0.1", full.port)) as pending:
+            assert pending.recv(64).startswith(b"SSH-2.0-")  # it holds the one slot
+            direct = _exec(tmp_path, "direct", host, ssh)
+            jump = f"{bastion.user}@127.0.0.1:{bastion.port}"
+            through = _exec(tmp_path, "through", {**host, "jump_host": jump}, ssh)
+        assert direct.returncode == 1
+        assert direct.stderr.startswith(
+            f"web-1: FAILED (unreachable): 127.0.0.1:{full.port} {CLOSED}saying 'Exceeded"
+            " MaxStartups' (ssh: 'kex_exchange_identification: Connection closed by remote"
+            " host')\n"
+        ), direct.stderr
+        assert through.returncode == 1
+        assert through.stderr.startswith(
+            f"web-1: FAILED (unreachable): 127.0.0.1:{full.port} {CLOSED}as sshd does at its"
+            " MaxStartups limit, or to an address it refuses"
+        ), through.stderr
+        assert full.accepted_connections() == 0
+    finally:
+        full.stop()
