@@ -127,7 +127,13 @@ async def test_a_halt_whose_unknown_host_verified_succeeded_reads_stopped(
         attempts_ended(journal.parent)
         assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
         banner = await _halt_banner(journal)
+        # t goes on with app-2; the halt's entry in the document then says it was started
+        (fleet.sandboxes["app-2"] / "go").touch()
+        assert await conductor.run_step("restore", only_hosts=["app-2"])
+        document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
     assert banner == (
         "◌ STOPPED at the limit of 40% (1 of 2 host(s) failed or unknown then); none failed"
         " once verified 1 host(s) not started · t goes on with them"
     ), banner
+    failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+    assert "; not started: app-2 (started by a later run: all)" in failures, failures

@@ -284,6 +284,9 @@ class Halt(Strict):
     step: str | None
     reason: str
     not_started: list[str]
+    started_since: list[str] = Field(
+        default_factory=list, description="of those not started, the ones a later run started"
+    )
 
 
 class Notification(Strict):

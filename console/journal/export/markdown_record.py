@@ -107,6 +107,10 @@ def failures(doc: Document) -> list[str]:
     lines = ["## Failures", ""]
     for halt in doc.halts:
         also = f"; not started: {', '.join(halt.not_started)}" if halt.not_started else ""
+        if halt.started_since:
+            since = halt.started_since
+            some = "all" if len(since) == len(halt.not_started) else ", ".join(since)
+            also += f" (started by a later run: {some})"
         step = titles.get(halt.step or "", halt.step or "–")
         lines += [f"- **Run halted** {utc(halt.at)} in “{cell(step)}”: {cell(halt.reason + also)}"]
     if doc.halts:

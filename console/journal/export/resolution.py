@@ -266,18 +266,21 @@ def build_halts(events: list[Event]) -> list[Halt]:
     for index, event in enumerate(events):
         if event.kind != Kind.RUN_HALTED:
             continue
-        later = events[index + 1 :]
-        waiting = [
-            e.where.host
-            for e in later
-            if e.kind == Kind.HOST_NOT_STARTED and e.where.step == event.where.step
-        ]
+        step = event.where.step
+        later = [e for e in events[index + 1 :] if e.where.step == step]
+        # this run's hosts held back (up to the step's next start), and which of them a
+        # later run started (seen: "not started: web-3" of a host rolled back since)
+        ends = next((n for n, e in enumerate(later) if e.kind == Kind.STEP_STARTED), len(later))
+        waiting = [e.where.host for e in later[:ends] if e.kind == Kind.HOST_NOT_STARTED]
+        held = [h for h in dict.fromkeys(waiting) if h]
+        begun = {e.where.host for e in later[ends:] if e.kind == Kind.COMMAND_INTENT}
         halts.append(
             Halt(
                 at=event.ts,
-                step=event.where.step,
+                step=step,
                 reason=reading.halt_reason(event),
-                not_started=[h for h in dict.fromkeys(waiting) if h],
+                not_started=held,
+                started_since=[h for h in held if h in begun],
             )
         )
     return halts
