@@ -84,3 +84,28 @@ def test_a_host_at_its_maxstartups_limit_is_said_to_close_before_its_banner(
         assert full.accepted_connections() == 0
     finally:
         full.stop()
+
+
+def test_a_host_behind_a_jump_host_that_never_sends_its_banner_is_said_so(sshd_server, tmp_path):
+    """Through a jump host, a host that takes the connection and says nothing read 'no SSH
+    login within 2 s', as a login that stalls; directly it read 'no SSH banner within'."""
+    bastion = sshd_server.server
+    with socket.socket() as silent:  # listening, never accepting: connected, never a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        ssh = {
+            "use_ssh_config": False,
+            "user": bastion.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(sshd_server.known_hosts),
+            "login_timeout": 2.0,
+        }
+        jump = f"{bastion.user}@127.0.0.1:{bastion.port}"
+        host = {"name": "web-1", "address": "127.0.0.1", "port": port, "jump_host": jump}
+        through = _exec(tmp_path, "through", host, ssh)
+    assert through.returncode == 1
+    assert through.stderr.startswith(
+        f"web-1: FAILED (unreachable): no SSH answer from 127.0.0.1:{port}: connected, but no"
+        " SSH banner within 2 s (the login timeout)\n"
+    ), through.stderr

@@ -170,8 +170,10 @@ class Dialer:
                         dest.host, dest.port, options=options, tunnel=via or ()
                     )
             except asyncssh.ConnectionLost as exc:
-                if via is None or via.heard() or exc.reason == LOGIN_TIMER_FIRED:
+                if via is None or via.heard():
                     raise
+                if exc.reason == LOGIN_TIMER_FIRED:
+                    raise self._no_banner(dest) from None
                 raise _closed_unheard(dest) from None
         async with asyncio.timeout(dest.connect_timeout):
             sock = await _tcp(dest.host, dest.port)
@@ -183,12 +185,17 @@ class Dialer:
                 raise _closed_unheard(dest, sock.first) from None
             if exc.reason != LOGIN_TIMER_FIRED or sock.heard:
                 raise
-            login, where = self.defaults.login_timeout, f"{dest.host}:{dest.port}"
-            raise HostFailure(  # as ssh's "Connection timed out during banner exchange"
-                FailureClass.UNREACHABLE,
-                f"no SSH answer from {where}: connected, but no SSH banner within {login:g} s"
-                " (the login timeout)",
-            ) from None
+            raise self._no_banner(dest) from None
+
+    def _no_banner(self, dest: Destination) -> HostFailure:
+        """A host that took the connection (directly, or from its jump host) and never
+        sent its SSH banner within the login timeout."""
+        login, where = self.defaults.login_timeout, f"{dest.host}:{dest.port}"
+        return HostFailure(  # as ssh's "Connection timed out during banner exchange"
+            FailureClass.UNREACHABLE,
+            f"no SSH answer from {where}: connected, but no SSH banner within {login:g} s"
+            " (the login timeout)",
+        )
 
     async def _offered_key(
         self, dest: Destination, options: Options, tunnel: Tunnel
