@@ -15,6 +15,7 @@ import copy
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from console.engine.session import Engine
 from console.journal.store import read_journal
@@ -22,6 +23,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.outcome import Outcome
 from console.ui.app import make_app
+from console.ui.screens.close import CloseDialog
 from tests.test_drills_sshd import DRILLS, staging_fleet
 from tests.test_terminal_closed import _let_go
 from tests.test_ui_support import until
@@ -46,6 +48,11 @@ async def _resumed(config: Path, journal: Path) -> list[str]:
             conductor = app.conductor
             assert conductor is not None
             await conductor.run_step("verify")
+            await pilot.press("f7")  # the close says it before the commander chooses
+            await until(pilot, lambda: isinstance(app.screen, CloseDialog))
+            asked = str(app.screen.query_one(".dialog-text", Static).render())
+            said.append(" ".join(asked.split()))
+            await pilot.press("escape")
             conductor.close(Outcome.ABORTED, "the release put back by hand")
             return said
     finally:
@@ -72,7 +79,11 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
         (sandbox / "current").symlink_to("releases/1.0")
 
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
-    assert asyncio.run(_resumed(fleet.config, journal)) == [LEFT + "."]
+    notice, close = asyncio.run(_resumed(fleet.config, journal))
+    assert notice == LEFT + "."
+    assert close.endswith(
+        "NOT UNDONE: the drill's fault deploy the bad release 1.1 on app-1, app-2."
+    ), close
 
     measured = [e for e in read_journal(journal).events if e.kind == Kind.RECOVERY_MEASURED]
     assert [(e.data.rto_minutes, e.data.verdict) for e in measured] == [

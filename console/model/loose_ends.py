@@ -4,6 +4,7 @@ more is needed" while the retry was not scheduled and Slack had got nothing)."""
 
 from __future__ import annotations
 
+from console.model.drillfold import cut_short, faults_left
 from console.model.procedure import Procedure
 from console.model.state import IncidentState
 from console.model.status import StepStatus
@@ -38,6 +39,8 @@ def loose_ends(procedure: Procedure, state: IncidentState) -> str:
     ]
     if failed:
         said.append(f"NOT DELIVERED: {'; '.join(failed)}.")
+    if cut_short(state) and (left := faults_left(state)):  # its console ended mid-drill
+        said.append(f"NOT UNDONE: the drill's fault {'; '.join(left)}.")
     return " ".join(said)
 
 
