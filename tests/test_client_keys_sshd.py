@@ -138,3 +138,37 @@ def test_an_identity_file_typo_in_ssh_config_is_named(sshd_server, tmp_path):
         ) in checked.stderr
         ran = _run(*base, "true", home=home, tmp_path=tmp_path, agent=str(sock))
         assert ran.returncode == 0, ran.stderr
+
+
+@pytest.mark.sshd
+def test_an_agent_full_of_other_keys_is_named_when_the_host_stops_the_login(sshd_server, tmp_path):
+    """Walked with 8 keys in ssh-agent and the right one in ~/.ssh/config: 'FAILED
+    (unreachable): jump host bastion: disconnected during login: Too many authentication
+    failures' (ssh fails there too: each agent key is a try, MaxAuthTries 6)."""
+    server = sshd_server.server
+    home, config = _setup(sshd_server, tmp_path, str(sshd_server.client_key), True)
+    base = ["exec", "--config", str(config), "--systems", "web", "echo logged in"]
+    others = []
+    for n in range(7):
+        key = tmp_path / f"other-{n}"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+        others.append(key)
+    with ssh_agent(tmp_path, others) as sock:
+        stopped = _run(*base, home=home, tmp_path=tmp_path, agent=str(sock))
+        assert stopped.returncode == 1
+        assert stopped.stderr.startswith(
+            "web-1: FAILED (authentication failed): Too many authentication failures: the host"
+            " ended the login at its limit of keys tried (sshd's MaxAuthTries, 6 by default)"
+            " before one it accepts; ssh-agent holds 7 keys, each offered as a try;"
+            " IdentitiesOnly yes in ssh_config offers only the IdentityFile's; keys offered: "
+        ), stopped.stderr
+        assert server.accepted_connections() == 0
+        ssh_config = home / ".ssh" / "config"
+        ssh_config.write_text(ssh_config.read_text() + "  IdentitiesOnly yes\n")
+        ran = _run(*base, home=home, tmp_path=tmp_path, agent=str(sock))
+        assert ran.returncode == 0 and ran.stdout == "web-1: logged in\n", ran.stderr

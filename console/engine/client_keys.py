@@ -48,6 +48,41 @@ def agent_problem() -> str | None:
     return None
 
 
+TOO_MANY = "Too many authentication failures"  # sshd's words at its MaxAuthTries
+
+
+async def agent_keys() -> int | None:
+    """How many keys the ssh-agent at $SSH_AUTH_SOCK holds; None without one."""
+    import asyncio
+
+    import asyncssh
+
+    if agent_problem() is not None:
+        return None
+    try:
+        async with asyncio.timeout(AGENT_WAIT * 2):
+            agent = await asyncssh.connect_agent()
+            try:
+                return len(await agent.get_keys())
+            finally:
+                agent.close()
+    except (OSError, asyncssh.Error, TimeoutError):
+        return None
+
+
+async def too_many_keys(identity_files: Sequence[str], identities_only: bool) -> str:
+    """A login the host ended at its MaxAuthTries: every key offered counts as a try, and
+    ssh-agent's are offered with the identity files (as ssh offers them, unless
+    IdentitiesOnly): the right key may never get its turn."""
+    held = None if identities_only else await agent_keys()
+    agent = f"; ssh-agent holds {held} keys, each offered as a try" if held else ""
+    return (
+        f"{TOO_MANY}: the host ended the login at its limit of keys tried (sshd's"
+        f" MaxAuthTries, 6 by default) before one it accepts{agent}; IdentitiesOnly yes in"
+        f" ssh_config offers only the IdentityFile's; {keys_offered(identity_files, identities_only)}"
+    )
+
+
 def _short(name: str) -> str:
     home = os.environ.get("HOME", "").rstrip("/")
     return "~" + name[len(home) :] if home and name.startswith(home + "/") else name

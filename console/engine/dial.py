@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import asyncssh
 
-from console.engine.client_keys import keys_offered
+from console.engine.client_keys import TOO_MANY, keys_offered, too_many_keys
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.keepalive import lazy_keepalive
@@ -138,6 +138,11 @@ class Dialer:
         except asyncssh.PermissionDenied as exc:
             offered = keys_offered(dest.identity_files, dest.identities_only)
             raise HostFailure(FailureClass.AUTH, f"{exc.reason}; {offered}") from None
+        except asyncssh.ProtocolError as exc:
+            if TOO_MANY not in exc.reason:
+                raise classify_connect_error(exc) from None
+            said = await too_many_keys(dest.identity_files, dest.identities_only)
+            raise HostFailure(FailureClass.AUTH, said) from None
         except asyncssh.ConnectionLost as exc:
             if exc.reason != LOGIN_TIMER_FIRED:
                 raise classify_connect_error(exc) from None
