@@ -302,7 +302,8 @@ def start_sshd(
     account is not us the keys file lives in a private dir in its home
     (pytest's tmp dirs are 0700 root); that dir is removed by ``stop()``.
     ``options`` are passed as ``-o`` and win over the file (``LogLevel=DEBUG1`` logs
-    each forwarded connection's target).
+    each forwarded connection's target), except MaxStartups: OpenSSH 9.2 keeps the
+    file's (``sshd -T`` shows it); tests/test_closed_before_banner_sshd changes the file.
     """
     if not sshd_available():
         raise FileNotFoundError(f"{SSHD} is not installed")
