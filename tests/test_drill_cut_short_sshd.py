@@ -25,7 +25,7 @@ from console.model.outcome import Outcome
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from tests.test_drills_sshd import DRILLS, staging_fleet
-from tests.test_terminal_closed import _let_go
+from tests.test_terminal_closed import _let_go, resumed_notice
 from tests.test_ui_support import until
 
 pytestmark = pytest.mark.sshd
@@ -95,3 +95,25 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
     assert "Drill verdict: passed" not in document.stdout
     listing = fleet.cli("list")
     assert "DRILL FAILED; aborted" in listing.stdout, listing.stdout
+
+
+def test_a_drill_cut_short_mid_fault_names_its_own_step_on_resume(
+    sshd_server, tmp_path, monkeypatch
+):
+    """Its console killed while a fault's command ran: the fault step's hosts are unknown,
+    and the resume (and `verify`, once closed) called that step 'an ad-hoc command'
+    (walked: 'an ad-hoc command has no verify command (step 'drill-undo-1' on web-1)')."""
+    drills = copy.deepcopy(DRILLS)
+    drills["scenarios"][0]["faults"][0]["command"] = "sleep 30"
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    drill = fleet.started("drill", "--scenario", "bad-release")
+    assert drill.stdout is not None
+    for line in drill.stdout:  # ends with the process at the latest
+        if "sending fault (attempt 1)" in line:
+            drill.kill()  # as kill -9, mid-command
+            break
+    drill.wait(timeout=60)
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+    [notice] = asyncio.run(resumed_notice(fleet.config, journal))
+    assert "a drill's own command has no verify command: check it by hand" in notice, notice

@@ -101,9 +101,11 @@ def no_verify(settings: Settings, state: IncidentState, step_id: str) -> str:
     verify command`): it then only asks whether the attempt still runs there. "" when the
     step's strategy has a verify."""
     from console.model.procedure import StepKind
-    from console.model.step_state import undoes
+    from console.model.step_state import is_drill_stage, undoes
 
     step = next((s for s in settings.procedure.steps if s.id == step_id), None)
+    if step is None and is_drill_stage(step_id):  # its fault, its undo, its integrity check
+        return "a drill's own command has no verify command"
     if step is None:
         return f"an {'undo' if undoes(step_id) else 'ad-hoc command'} has no verify command"
     if step.kind is not StepKind.STRATEGY:
