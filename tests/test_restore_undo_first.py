@@ -115,6 +115,8 @@ async def test_a_restore_left_unfinished_names_the_undo_not_a_retry(host, cluste
             await pilot.press("u")  # on the restore, the current step
             await until(pilot, lambda: app.screen.is_modal)
             await pilot.press("y")
+            await until(pilot, lambda: conductor.state.undo_first("restore") == [], 120)
+            await pilot.press("f2")  # the undo ran on the execution screen
             await until_shown(pilot, "#where-todo", "Undone: what the failed run changed", 120)
             assert conductor.state.undo_first("restore") == []
     finally:

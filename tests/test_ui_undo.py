@@ -14,6 +14,7 @@ from console.model.settings import Settings
 from console.model.status import HostStatus, StepStatus
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.execution import ExecutionScreen
 from tests.test_ui_support import (  # noqa: F401
     ENDED,
     _close_engines,
@@ -29,7 +30,7 @@ from tests.test_ui_support import (  # noqa: F401
 
 async def restore_undone_at_verify(pilot):
     """Walk the demo incident to verify, then undo its restore from the checklist; the
-    undo's step state, once it has ended and the checklist is back."""
+    undo's step state, once it has ended and the checklist is shown again."""
     app = pilot.app
     await open_incident(pilot)
     conductor = app.conductor
@@ -43,6 +44,7 @@ async def restore_undone_at_verify(pilot):
     await pilot.press("y")
     undo = conductor.state.step("restore.undo")
     await until(pilot, lambda: undo.status in ENDED, timeout=60)
+    await pilot.press("f2")  # the undo ran on the execution screen, as a step's run
     await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
     # Once the checklist has synced the undo, the restore is its current step (marked
     # `>`) and the cursor stays where it is put next. Its hint says "Undone" earlier
@@ -107,6 +109,9 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             await pilot.press("u")
             await until(pilot, lambda: isinstance(app.screen, RunConfirm))
             await pilot.press("y")
+            # shown running as a step's run is (the checklist stayed, the step "☑ done")
+            await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+            assert app.exec_step == "restore.undo"
             undo = conductor.state.step("restore.undo")
             await until(pilot, lambda: undo.status in ENDED, timeout=60)
             assert sorted(undo.hosts) == ["web-1", "web-2", "web-3"]
@@ -120,6 +125,7 @@ async def test_undo_shows_each_hosts_command_then_runs_it_on_the_touched_hosts(
             assert not conductor.running
             # Its row reads undone, not a tick over hosts back where they were before it
             # (it did not); its detail says what the step and the undo did.
+            await pilot.press("f2")
             await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
             app.screen.select_step("restore")
             await pilot.pause()

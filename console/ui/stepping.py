@@ -258,9 +258,15 @@ class Stepping:
         self.app.push_screen(dialog, answered)
 
     def run_undo(self, step_id: str, only_hosts: list[str] | None = None) -> None:
-        """Undo strategy step `step_id` (on `only_hosts`, if named) in a worker."""
-        work = self._undo(step_id, only_hosts)
-        self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
+        """Undo strategy step `step_id` (on `only_hosts`, if named) in a worker, on the
+        execution screen as a run is (seen at 80x24: the checklist stayed, the step
+        reading "☑ done" while its undo ran in waves for a minute)."""
+
+        def start() -> None:
+            work = self._undo(step_id, only_hosts)
+            self.app.run_worker(work, group="step", exclusive=True, exit_on_error=False)
+
+        self._on_execution(f"{step_id}.undo", start)
 
     async def _undo(self, step_id: str, only_hosts: list[str] | None) -> None:
         assert self.app.conductor is not None
@@ -268,7 +274,7 @@ class Stepping:
         self.app.notify(f"Undoing “{title}”…", title="Undo", timeout=3)
         # Asked between its waves as the step was: the undo's own question; F3 shows it
         # (during and after: t there goes on with the hosts a stop left not started).
-        undo_id = self.app.exec_step = f"{step_id}.undo"
+        undo_id = f"{step_id}.undo"  # shown by run_undo
         self.app.conductor.confirm_wave = functools.partial(confirm_next, self.app, undo_id)
         try:
             ok = await self.app.conductor.undo(step_id, only_hosts)
@@ -302,16 +308,20 @@ class Stepping:
         first show of that screen is the longest turn of the UI's loop as a step starts
         (~40 ms of CPU at 200x50), and the hosts' handshakes begun in the same moment
         took the CPUs and the interpreter's lock from it (bench/RESULTS.md)."""
+        run = functools.partial(self.run_step, step_id, only_hosts, None, confirmed)
+        self._on_execution(step_id, run)
+
+    def _on_execution(self, step_id: str, start: Callable[[], None]) -> None:
+        """Show `step_id` on the execution screen, then `start` once it is drawn."""
         app = self.app
         app.exec_step = step_id
         shown = app.screen
         app.action_go("execution")
-        run = functools.partial(self.run_step, step_id, only_hosts, None, confirmed)
         execution = app.get_screen("execution")
         if app.screen is execution and shown is not execution:
-            execution.call_after_refresh(run)
+            execution.call_after_refresh(start)
         else:
-            run()
+            start()
 
     def run_step(
         self,
