@@ -159,3 +159,73 @@ async def test_resume_take_command_asks_the_console_and_takes_command(shared, mo
     assert answer(*child) == str(journals / incident / "journal.jsonl")
     kinds = [e.kind for e in read_journal(journals / incident / "journal.jsonl").events[-3:]]
     assert kinds == [Kind.COMMANDER_HANDED_OVER, Kind.LOCK_RELEASED, Kind.NOTE_ADDED]
+
+
+async def test_asked_while_a_step_runs_the_commander_is_told_and_nothing_is_handed(
+    shared,  # noqa: F811 (a fixture)
+) -> None:
+    """A teammate asks for command while a step runs (web-1 hangs): nothing is handed
+    over mid-step, as before, but the commander is told who asks and why, and that the
+    console asks once the step has ended. Walked with two real accounts: rbh129a, back
+    after its console was killed, asked rbh129b's console while its wave question was open;
+    rbh129a waited its minute and was refused, and rbh129b never learnt that anyone had
+    asked."""
+    from console.demo.faults import Fault, FaultKind
+    from console.demo.fleet import DemoFleet
+    from console.model.state import HostStatus
+
+    journals, locks, account = shared
+    async with DemoFleet(ui.demo_settings(), [Fault(FaultKind.HANG, "web-1")]) as fleet:
+        settings = fleet.settings
+        engine = Engine(settings, journals, actor=ui.ACTOR, lock_dir=locks, threaded_io=True)
+        ui._ENGINES.append(engine)
+        app = ui.build_app(settings, journals, engine)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await ui.open_incident(pilot)
+            conductor = app.conductor
+            incident = conductor.state.incident_id
+            await ui.start_evidence_step(pilot)
+            hosts = conductor.state.step("capture-evidence").hosts
+            await ui.until(
+                pilot, lambda: hosts.get("web-1") and hosts["web-1"].status is HostStatus.RUNNING
+            )
+            go, ready = os.pipe()
+
+            def asks() -> str:  # the teammate's console, waiting for an answer meanwhile
+                os.close(ready)  # so that the test's end, whatever it was, lets it go
+                held = SystemLocks(locks)
+                ask(held, incident, account.name, account.name, REASON)
+                os.read(go, 1)
+                withdraw(held, incident)
+                return "withdrawn"
+
+            child = start_as(account, asks)
+            try:
+                await told_while_running(pilot, account, child[0])
+            finally:
+                os.write(ready, b"!")
+                os.close(ready)
+            assert answer(*child) == "withdrawn"
+            await pilot.press("a")
+            await ui.type_text(pilot, "a test: stop the hanging host")
+            await pilot.press("enter")
+            await ui.until(pilot, lambda: not conductor.running)
+            assert conductor.state.commander == ui.ACTOR.login
+
+
+async def told_while_running(pilot, account: Account, pid: int) -> None:
+    """The commander's notice of `account`'s request (from `pid`), the step still running."""
+    from console.engine.handover_request import ANSWER_SECONDS
+
+    app = pilot.app
+    title = f"{account.name} asks for command"
+    await ui.until(pilot, lambda: any(n.title == title for n in app._notifications))
+    [told] = [n.message for n in app._notifications if n.title == title]
+    assert told.startswith(f"Asked by {account.name} (pid {pid} on ")
+    assert told.endswith(
+        f"UTC): {REASON}. Not while a step runs: once it has ended, this console asks"
+        f" you, if the request still stands (the teammate waits a minute at most)."
+    )
+    assert ANSWER_SECONDS == 60.0  # "a minute"
+    assert not isinstance(app.screen, YieldDialog)  # never handed over mid-step
+    assert app.conductor.running

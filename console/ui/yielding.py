@@ -83,14 +83,28 @@ class RequestWatch:
         self.app = app
         self.seconds = seconds
         self.shown: Request | None = None
+        self.told: Request | None = None  # the request said while a step ran
 
     def tick(self) -> None:
         conductor = self.app.conductor
-        if conductor is None or conductor.state.closed or conductor.running or self.shown:
+        if conductor is None or conductor.state.closed or self.shown:
             return
         incident = conductor.state.incident_id or ""
         request = asked(self.app.engine.locks, incident)
         if request is None or request.to == conductor.state.commander:
+            return
+        if conductor.running:  # never handed over mid-step: but the commander is told
+            if request != self.told:
+                self.told = request
+                self.app.notify(
+                    f"Asked by {request.said()}. Not while a step runs: once it has ended,"
+                    " this console asks you, if the request still stands (the teammate waits"
+                    " a minute at most).",
+                    title=f"{request.user} asks for command",
+                    severity="warning",
+                    timeout=30,
+                    markup=False,
+                )
             return
         self.shown = request
 
