@@ -7,6 +7,7 @@ completes, they join its row."""
 
 from __future__ import annotations
 
+import copy
 import tomllib
 
 import pytest
@@ -15,7 +16,7 @@ import tomli_w
 from console.journal.drill_text import report_lines
 from console.journal.store import read_journal
 from console.model.events import Kind
-from tests.test_drills_sshd import staging_fleet
+from tests.test_drills_sshd import DRILLS, staging_fleet
 
 pytestmark = pytest.mark.sshd
 
@@ -67,3 +68,24 @@ def test_a_drill_names_the_procedure_steps_it_leaves_on_the_hosts(sshd_server, t
     assert report_lines(verdict)[-1] == said
     assert said in result.stdout.splitlines()
     assert all((sandbox / "deploy.lock").exists() for sandbox in fleet.sandboxes.values())
+
+
+def test_an_integrity_record_not_read_is_no_mismatch(sshd_server, tmp_path):
+    """Walked on a README fleet: web-4's sshd went down mid-drill, its integrity after could
+    not be read, and the report said '8 record(s), 1 mismatch(es) ✘', as if its data had
+    differed. A record missing is said apart: '0 mismatch(es), 1 missing (not read)'."""
+    drills = copy.deepcopy(DRILLS)
+    scenario = drills["scenarios"][0]
+    scenario["faults"].append(
+        {"name": "hide the data", "command": "mv data.txt data.hidden",
+         "undo": "mv data.hidden data.txt", "hosts": ["app-2"]}
+    )  # fmt: skip
+    scenario["integrity"]["command"] = (
+        "test -r data.txt || exit 3; " + (scenario["integrity"]["command"])
+    )
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    result = fleet.cli("drill", "--scenario", "bad-release")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "  integrity  4 record(s), 0 mismatch(es), 1 missing (not read) ✘" in (
+        result.stdout.splitlines()
+    ), result.stdout

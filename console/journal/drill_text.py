@@ -126,9 +126,13 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             if unjudged
             else ""
         )
+        # a record missing (a host unreachable, nothing read) is no mismatch: said apart
+        missing = integrity.get("missing", 0)
+        differ = integrity.get("mismatches", 0) - missing
+        unread = f", {missing} missing (not read)" if missing else ""
         lines.append(
-            f"  integrity  {integrity.get('records', 0)} record(s),"
-            f" {integrity.get('mismatches', 0)} mismatch(es){said} {_mark(bool(integrity.get('ok')))}"
+            f"  integrity  {integrity.get('records', 0)} record(s), {differ} mismatch(es)"
+            f"{unread}{said} {_mark(bool(integrity.get('ok')))}"
         )
     for entry in verdict.get("unknown", []):  # whatever the verdict: not to be missed
         lines.append(

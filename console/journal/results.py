@@ -50,8 +50,10 @@ def not_judged(records: list[dict[str, Any]]) -> list[str]:
 def integrity_said(records: list[dict[str, Any]]) -> str:
     """`2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was expected of its
     data after)`."""
-    bad = [r for r in records if r.get("verdict") in ("mismatch", "missing")]
-    said = f"{len(records)} record(s), {len(bad)} mismatch(es)"
+    differ = sum(r.get("verdict") == "mismatch" for r in records)
+    missing = sum(r.get("verdict") == "missing" for r in records)  # nothing read: said apart
+    said = f"{len(records)} record(s), {differ} mismatch(es)"
+    said += f", {missing} missing (not read)" if missing else ""
     if unjudged := not_judged(records):
         said += (
             f"; {', '.join(unjudged)} recorded, not judged (nothing was expected of its data after)"

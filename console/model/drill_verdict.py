@@ -120,7 +120,8 @@ def _integrity(
     return {
         "after": check.after if check else None,
         "records": len(records),
-        "mismatches": len(bad),
+        "mismatches": len(bad),  # with those missing: what the check could not read
+        "missing": sum(r.get("verdict") == "missing" for r in bad),
         "hosts": hosts,
         "ok": not findings,
     }, findings
