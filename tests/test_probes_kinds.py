@@ -216,3 +216,21 @@ async def test_http_probe_per_host_and_timeouts_are_inconclusive(http_base):
     timed_out = await sampler.sample("web", slow, [])
     assert timed_out.state is SampleState.INCONCLUSIVE
     assert timed_out.hosts[0].error.startswith(f"GET {http_base}/slow")
+
+
+async def test_an_http_probes_threshold_reads_in_milliseconds(http_base):
+    """Its value is the GET's latency: the `probe` table read "THRESHOLD > 500" beside a
+    503, as if it were a status; a unit the configuration gives stays."""
+    from collections import deque
+
+    from console.engine.probe_report import threshold_text
+    from console.engine.watcher import Reading
+
+    probe = Probe(name="door", kind="http", url=f"{http_base}/ok", threshold=500)
+    assert probe.unit == "ms"
+    assert threshold_text(Reading("svc", probe, deque())) == "> 500 ms"
+    sampler = Sampler(SshPool(SshDefaults()), SystemClock())
+    assert (await sampler.sample("svc", probe, [])).state is SampleState.HEALTHY
+    given = Probe(name="door", kind="http", url=f"{http_base}/ok", threshold=0.5, unit="s")
+    assert given.unit == "s"
+    assert Probe(name="c", kind="command", command="true").unit == ""

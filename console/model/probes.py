@@ -1,7 +1,7 @@
 """Probes that watch a system: their kinds, how a sample is judged, and the probe model."""
 
 from enum import StrEnum
-from typing import NamedTuple, Self
+from typing import Any, NamedTuple, Self
 
 from pydantic import field_validator, model_validator
 
@@ -83,6 +83,15 @@ class Probe(Strict):
     bad_when: BadWhen = BadWhen.ABOVE
     healthy_words: list[str] = HEALTHY_WORDS
     unit: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _http_in_ms(cls, data: Any) -> Any:
+        """An http probe's value is its latency in milliseconds: its threshold reads
+        `> 500 ms`, not `> 500` (an HTTP status, as a reader took it)."""
+        if isinstance(data, dict) and data.get("kind") in ("http", ProbeKind.HTTP):
+            return {"unit": "ms", **data}
+        return data
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Self:
