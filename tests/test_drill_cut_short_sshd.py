@@ -21,12 +21,12 @@ from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.model.outcome import Outcome
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
+from console.ui.screens.trigger import TriggerScreen
 from tests.test_drills_sshd import DRILLS, staging_fleet
 from tests.test_terminal_closed import _let_go, resumed_notice
-from tests.test_ui_support import until
+from tests.test_ui_support import type_text, until
 
 pytestmark = pytest.mark.sshd
 
@@ -52,8 +52,15 @@ async def _resumed(config: Path, journal: Path) -> list[str]:
             await until(pilot, lambda: isinstance(app.screen, CloseDialog))
             asked = str(app.screen.query_one(".dialog-text", Static).render())
             said.append(" ".join(asked.split()))
-            await pilot.press("escape")
-            conductor.close(Outcome.ABORTED, "the release put back by hand")
+            await pilot.press("down", "down", "down", "space")  # aborted, with a reason
+            await type_text(pilot, "the release put back by hand")
+            await pilot.press("enter")
+            if isinstance(app.screen, CloseDialog):  # Enter, then F7 (a host unknown)
+                await pilot.press("f7")
+            await until(pilot, lambda: conductor.state.closed)
+            # nothing to declare once closed: off the declaration it opened on
+            await until(pilot, lambda: not isinstance(app.screen, (CloseDialog, TriggerScreen)))
+            said.append(app.quitting.question() or "")
             return said
     finally:
         await _let_go(app, engine)
@@ -79,7 +86,8 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
         (sandbox / "current").symlink_to("releases/1.0")
 
     monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
-    notice, close = asyncio.run(_resumed(fleet.config, journal))
+    notice, close, asked = asyncio.run(_resumed(fleet.config, journal))
+    assert "not declared yet" not in asked, asked
     assert notice == LEFT + "."
     assert close.endswith(
         "NOT UNDONE: the drill's fault deploy the bad release 1.1 on app-1, app-2."

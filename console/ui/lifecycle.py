@@ -3,6 +3,7 @@ console/ui/aborting.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -49,6 +50,8 @@ class LifecycleHost(AppPart, Protocol):
 
     def attach(self, incident: Conductor) -> None: ...
     def pop_screen(self) -> Any: ...
+    def switch_screen(self, screen: str) -> Any: ...
+    def call_after_refresh(self, callback: Callable[[], Any]) -> bool: ...
     def key_label(self, binding_id: str) -> str: ...
 
 
@@ -268,6 +271,15 @@ class Lifecycle:
             severity="warning" if held else "information",
             timeout=30 if held else 8,
         )
+        # A resumed drill cut short before its trigger opens on the declaration: closed,
+        # there is nothing to declare (its quit read "not declared yet: ... not recorded").
+        self.app.call_after_refresh(self._off_the_declaration)
+
+    def _off_the_declaration(self) -> None:
+        from console.ui.screens.trigger import TriggerScreen
+
+        if isinstance(self.app.screen, TriggerScreen) and self.app.screen.into is not None:
+            self.app.switch_screen("checklist")
 
     def prompt_note(self, step_id: str | None = None) -> None:
         from console.ui.screens.dialogs import TextPrompt
