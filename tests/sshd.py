@@ -377,8 +377,8 @@ def ssh_agent(workdir: Path, keys: Iterable[Path]) -> Iterator[Path]:
     agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket_path)], stdout=subprocess.DEVNULL)
     try:
         for _ in range(int(START_TIMEOUT / _POLL)):
-            if socket_path.exists():
-                break
+            if _listening(socket_path):  # its file is made before it listens (bind, then
+                break  # listen): ssh-add in between read "Connection refused" (seen)
             time.sleep(_POLL)
         env = {**os.environ, "SSH_AUTH_SOCK": str(socket_path)}
         for key in keys:
@@ -389,6 +389,16 @@ def ssh_agent(workdir: Path, keys: Iterable[Path]) -> Iterator[Path]:
     finally:
         agent.terminate()
         agent.wait(timeout=STOP_TIMEOUT)
+
+
+def _listening(path: Path) -> bool:
+    """Whether a Unix socket at `path` takes connections."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
 
 
 def write_known_hosts(path: Path, servers: Iterable[SshdServer]) -> Path:

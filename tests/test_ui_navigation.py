@@ -222,7 +222,7 @@ async def test_the_halt_banner_and_the_waves_count_from_the_fold(
         await pilot.pause(0.2)
         banner = str(app.screen.query_one("#exec-halt").render())
         assert "1 of 3 host(s) failed" in banner and "1 of 1" not in banner
-        assert "limit of 34%" in banner and "t retries them" in banner
+        assert "limit of 34%" in banner and "t retries the failed ones" in banner
         waves = str(app.screen.query_one("#exec-waves").render())
         assert "0 ok, 1 failed" in waves  # the wave's host as the fold has it, not "1 ok"
     events = app.prepared.recorder.events

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
+from textual.widgets import TextArea
 
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
@@ -106,10 +107,17 @@ def _step_asks(step: str) -> Callable[[Pilot], Awaitable[None]]:
         # Bounded, not a fixed pause: under load (~27) the message's TextArea was once
         # caught before its last layout (the same text, other trailing padding).
         await until(pilot, lambda: isinstance(pilot.app.screen, ModalScreen))
+        # and wrapped at its laid-out width (a fresh clone at load ~8 caught it again)
+        await until(pilot, lambda: all(_wrapped(a) for a in pilot.app.screen.query(TextArea)))
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.2)
 
     return asks
+
+
+def _wrapped(area: TextArea) -> bool:
+    """Whether a TextArea's text is wrapped at the width its layout gave it."""
+    return area.wrap_width > 0 and area.wrapped_document._width == area.wrap_width
 
 
 # A step that changes hosts asks first: its command, per host, and how many.
