@@ -96,10 +96,14 @@ def test_exec_into_a_closed_incident_is_refused(tmp_path: Path) -> None:
     assert cli(state, *RUN).returncode == 0
     (journal,) = state.glob("demo-incidents/*/journal.jsonl")
     written = journal.read_bytes()
-    done = cli(state, "exec", "--demo", "--systems", "web", "--journal", str(journal), "true")
-    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
-    assert "the incident is closed (rolled back and verified)" in done.stderr
-    assert journal.read_bytes() == written
+    # named by its path, or by its id as resume and export take it (the id read "no such
+    # journal")
+    for named in (str(journal), journal.parent.name):
+        exec_ = ["exec", "--demo", "--systems", "web", "--journal", named, "true"]
+        done = cli(state, *exec_)
+        assert done.returncode == 2 and len(done.stderr.splitlines()) == 1, done.stderr
+        assert "the incident is closed (rolled back and verified)" in done.stderr
+        assert journal.read_bytes() == written
 
 
 def test_resume_takes_over_a_stale_lock_only_with_a_reason(tmp_path: Path) -> None:

@@ -9,7 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
-from console.cli.common import load, parse_faults, resolve_hosts, split, unknown_system
+from console.cli.common import (
+    existing_journal,
+    load,
+    parse_faults,
+    resolve_hosts,
+    split,
+    unknown_system,
+)
 from console.cli.liboqs import look_ahead
 from console.cli.parser import UsageError
 
@@ -145,9 +152,11 @@ def exec_(args: argparse.Namespace) -> int:
             from console.headless.adhoc import run_exec
             from console.headless.common import RunOptions
 
+            # an incident's journal, its directory or its id, as resume and export take it
+            known = existing_journal(args.journal, args.config) if args.journal else None
             options = RunOptions(
                 demo=args.demo,
-                journal=args.journal,
+                journal=str(known) if known else None,
                 accept_keys=keys,
                 json=args.json,
                 take_over_lock=args.take_over_lock,

@@ -130,7 +130,11 @@ def _exec(command: Command) -> None:
         codes=True,
     )
     target_options(exec_)
-    exec_.add_argument("--journal", metavar="PATH", help="append to this incident's journal")
+    exec_.add_argument(
+        "--journal",
+        metavar="JOURNAL",
+        help="append to this incident's journal (its journal.jsonl, its directory, or its id)",
+    )
     exec_.add_argument(
         "--dry-run",
         action="store_true",
