@@ -69,7 +69,8 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         assert restore["app-2"].status is HostStatus.UNKNOWN
         [halt] = [e for e in conductor.recorder.events if e.kind == Kind.RUN_HALTED]
         assert (
-            halt.data.reason == "1 of 2 hosts failed or unknown, more than max_fail_percentage 40%"
+            halt.data.reason
+            == "1 of 2 hosts had failed or were unknown, more than max_fail_percentage 40%"
         )
 
         banner = await _halt_banner(journal)
@@ -84,7 +85,7 @@ async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, 
         document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
         failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
         assert "### app-2" not in failures, failures
-        assert "failed or unknown, more than max_fail_percentage 40%" in failures
+        assert "had failed or were unknown, more than max_fail_percentage 40%" in failures
         # The timeline: the run's row says what it left; V's check is a row of its own.
         rows = [
             r

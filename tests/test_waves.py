@@ -85,7 +85,7 @@ async def test_a_halted_run_reports_hosts_not_started(tmp_path):
         e.kind == Kind.COMMAND_INTENT and e.where.host in ("web-2", "web-3")
         for e in recorder.events
     )
-    assert recorder.state.steps["restore"].halted.startswith("1 of 3 hosts failed")
+    assert recorder.state.steps["restore"].halted.startswith("1 of 3 hosts had failed")
     assert sorted(recorder.state.steps["restore"].waves) == [1]
 
 

@@ -113,7 +113,9 @@ class Runner:
                         if not self.halted and threshold_exceeded(
                             failed, len(targets), plan.max_fail_percentage
                         ):
-                            said = "failed or unknown" if unknown else "failed"
+                            # `had`: more may fail after, among the hosts running then
+                            # (seen: not started "11 of 200 failed" beside "13 failed")
+                            said = "had failed or were unknown" if unknown else "had failed"
                             self.halted = (
                                 f"{failed} of {len(targets)} hosts {said}, more than"
                                 f" max_fail_percentage {plan.max_fail_percentage:g}%"

@@ -171,7 +171,8 @@ DESCRIBE: dict[str, Describer] = {
         lambda: payloads.WaveAsked,
         lambda d, e: (
             f"stopped to ask: {d.what} {d.done} of {d.of} done, start {d.what} {d.done + 1}"
-            + (f" ({hosts_said(d.hosts)})?" if d.hosts else "?")
+            # as the wave's own row: ten names, then how many more (179 named, seen)
+            + (f" ({hosts_said(d.hosts, 10)})?" if d.hosts else "?")
         ),
     ),
     Kind.WAVE_ANSWERED: _says(

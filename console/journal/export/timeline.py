@@ -70,6 +70,7 @@ COMMAND_KINDS = frozenset({Kind.COMMAND_INTENT, Kind.COMMAND_RESULT, Kind.HOST_N
 # An integrity record joins its host's row: a mismatch fails a host whose commands all
 # exited 0, and the row must not say it succeeded.
 HOST_KINDS = COMMAND_KINDS | {Kind.INTEGRITY_RECORDED}
+FAILURES_EACH = 5  # a wave's failed hosts each named with why, up to this many
 
 
 @dataclass
@@ -132,7 +133,7 @@ class _Group:
         held = sorted(o for o in counts if o.startswith("held at "))
         order = ("succeeded", *held, "refused", "failed", "aborted", "unknown", "not started")
         parts = [f"{counts[o]} {o}" for o in order if counts.get(o)]
-        failed = ", ".join(f"{h}: {why}" for h, why in self.failures.items())
+        failed = _failures_said(self.failures, list(self.hosts))
         if failed and counts.get("failed"):
             parts[parts.index(f"{counts['failed']} failed")] += f" ({failed})"
         seconds = (self.last.ts - self.first.ts).total_seconds()
@@ -152,6 +153,19 @@ class _Group:
         what = f"its verify on {hosts(len(sent))}" if self.stages == {"verify"} else None
         what = what or f"{hosts(len(sent))} sent"
         return (f"{name}: " if name else "") + f"{what} → {', '.join(parts)}{took}"
+
+
+def _failures_said(failures: dict[str, str], order: list[str], each: int = FAILURES_EACH) -> str:
+    """`web-5: non-zero exit` for each of a few failed hosts; more than `each`, alike ones
+    together, a few named: `non-zero exit: web-30, web-31, web-32, web-33, web-34 +7 more`
+    (a row of a wave of 200 named each host and its failure, seen), in the order sent."""
+    if len(failures) <= each:
+        return ", ".join(f"{h}: {why}" for h, why in failures.items())
+    alike: dict[str, list[str]] = {}
+    sent = {host: number for number, host in enumerate(order)}
+    for host in sorted(failures, key=lambda h: sent.get(h, len(sent))):
+        alike.setdefault(failures[host], []).append(host)
+    return "; ".join(f"{why}: {some(names, each)}" for why, names in alike.items())
 
 
 def hosts(n: int) -> str:
