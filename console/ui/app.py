@@ -26,6 +26,7 @@ from console.ui.drills import DrillControl
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.lifecycle import Lifecycle
 from console.ui.live import LiveWatch
+from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.preferences import ThemeChoice
 from console.ui.quitting import Quitting
 from console.ui.resume import Resuming
@@ -260,7 +261,7 @@ class RollbackApp(IncidentApp):
 
     def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
         """Ask for a reason to take over a stale lock; `retry(reason)` tries again."""
-        self.steps.offer_lock_takeover(refusal, retry)
+        offer_lock_takeover(self, refusal, retry)
 
     def action_verify_unknown(self) -> None:
         """v: verify the hosts a stopped console left unknown."""

@@ -1,4 +1,4 @@
-"""Doing steps from the console: confirm, run (in a worker), report, take over a stale lock."""
+"""Doing steps from the console: confirm, run (in a worker), report; undo."""
 
 from __future__ import annotations
 
@@ -9,11 +9,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
-from console.engine.kept_locks import closed_keeping
 from console.engine.plan import refuse_unknown
 from console.engine.session import Engine
-from console.journal.files import JOURNAL_NAME
-from console.journal.store import opened_as_drill
 from console.model.invocation import again
 from console.model.kinds import done_by
 from console.model.procedure import StepKind
@@ -22,12 +19,11 @@ from console.model.step_state import undoes
 from console.model.visible import visible
 from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
+from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
 from console.ui.step_toasts import announce
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from rich.text import Text
 
     from console.ui.live import LiveWatch
@@ -342,8 +338,10 @@ class Stepping:
         try:
             ok = await self.app.conductor.run_step(step_id, only_hosts, message, confirmed)
         except StaleLock as exc:
-            self.offer_lock_takeover(
-                exc, lambda why: self._run_taking_over(why, step_id, only_hosts, confirmed)
+            offer_lock_takeover(
+                self.app,
+                exc,
+                lambda why: self._run_taking_over(why, step_id, only_hosts, confirmed),
             )
             return
         except ProcedureError as exc:
@@ -359,43 +357,3 @@ class Stepping:
         if self.app.conductor is not None:
             self.app.conductor.lock_takeover_reason = reason
             self.run_step(step_id, only_hosts, None, confirmed)
-
-    def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:
-        """A stale lock (its process is gone) is taken over only with a journalled reason:
-        `retry(reason)` tries again with it."""
-        from console.ui.screens.dialogs import TextPrompt
-
-        def take_over(reason: str | None) -> None:
-            if reason:
-                retry(reason)
-
-        conductor = self.app.conductor
-        mine = conductor.state.incident_id if conductor else ""
-        journal = self.app.engine.journal_root / refusal.holder / JOURNAL_NAME
-        resume = ""
-        if refusal.holder and refusal.holder != mine and journal.is_file():
-            # a close that kept it (a host unknown there, a drill's too) says so first
-            resume = held_by_closed(refusal.holder, journal) or (
-                f"\nDrill {refusal.holder} was cut short on this jump host (its console is"
-                " gone): a drill is not carried on, so taking its lock over loses nothing;"
-                " its record stays as it is."
-                if opened_as_drill(journal)
-                else f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
-                " on instead, Esc back to the home screen and resume it there"
-                f" ({self.app.key_label('home.resume')})."
-            )
-        self.app.push_screen(
-            TextPrompt(
-                "Take over a stale lock?",
-                f"{refusal}.{resume}\nWhy is it safe to take it over? The reason is journalled.",
-                "e.g. the console that held it crashed; nobody else is rolling back",
-                danger=True,
-            ),
-            take_over,
-        )
-
-
-def held_by_closed(incident: str, journal: Path) -> str:
-    """`closed_keeping`, on a line of its own under the refusal."""
-    said = closed_keeping(incident, journal)
-    return f"\n{said}" if said else ""
