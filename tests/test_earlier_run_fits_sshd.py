@@ -10,17 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
 
 from console.model.loading import load_settings
-from console.model.state import StepStatus
 from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
-from tests.test_retry_standing_sshd import _run_then_retry
+from tests.test_retry_standing_sshd import waves_line_after_retry
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
-    until,
 )
 
 pytestmark = pytest.mark.sshd
@@ -44,15 +41,7 @@ async def test_the_earlier_run_line_keeps_its_counts_at_80_columns(sshd_server, 
     inventory.write_text(inventory.read_text().replace("[ssh]\n", "[ssh]\nmax_commands = 1\n"))
     (fleet.sandboxes[HOSTS[0]] / "broken").write_text("")
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _run_then_retry(app, pilot)
-        (fleet.sandboxes[HOSTS[0]] / "broken").unlink()
-        await pilot.press("y")
-        step = app.conductor.state.step
-        await until(pilot, lambda: step("restore").status is StepStatus.DONE, 60)
-        waves = app.screen.query_one("#exec-waves", Static)
-        await until(pilot, lambda: "Earlier" in str(waves.render()))
-        said = str(waves.render())
+    said = await waves_line_after_retry(app, fleet.sandboxes[HOSTS[0]] / "broken")
     earlier = said.splitlines()[-1]
     assert earlier == " Earlier run 1: 1 of 1 wave, 4 hosts: 0 ok, 1 failed, 3 not started"
     assert all(len(line) <= 80 for line in said.splitlines()), said

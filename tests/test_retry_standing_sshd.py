@@ -76,6 +76,20 @@ async def test_the_retry_question_says_how_many_failed_and_how_many_never_starte
     assert "Retry on 4 host(s): 1 failed, 3 not started" in hint, hint
 
 
+async def waves_line_after_retry(app, broken: Path) -> str:
+    """At 80x24: the run stops on the host `broken` fails, `broken` goes, t retries, and
+    the execution screen's waves line once the step is done."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _run_then_retry(app, pilot)
+        broken.unlink()
+        await pilot.press("y")
+        step = app.conductor.state.step
+        await until(pilot, lambda: step("restore").status is StepStatus.DONE, 60)
+        waves = app.screen.query_one("#exec-waves", Static)
+        await until(pilot, lambda: "Earlier" in str(waves.render()))
+        return str(waves.render())
+
+
 async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
     sshd_server, tmp_path: Path
 ) -> None:
@@ -83,13 +97,5 @@ async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
     failed, the waves line read "Earlier run 1: 3 of 3 waves, web-1, web-2, web-3", as if
     that run had gone well; it says how its hosts ended then."""
     fleet, app = _app(sshd_server, tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _run_then_retry(app, pilot)
-        (fleet.sandboxes["app-1"] / "broken").unlink()
-        await pilot.press("y")
-        step = app.conductor.state.step
-        await until(pilot, lambda: step("restore").status is StepStatus.DONE, 60)
-        waves = app.screen.query_one("#exec-waves", Static)
-        await until(pilot, lambda: "Earlier" in str(waves.render()))
-        said = str(waves.render())
+    said = await waves_line_after_retry(app, fleet.sandboxes["app-1"] / "broken")
     assert "Earlier run 1: 1 of 4 waves, app-1: 0 ok, 1 failed" in said, said
