@@ -66,15 +66,18 @@ async def test_the_wave_question_shows_the_probes_bad_first_cut_to_fit(tmp_path:
             inside = [app.screen.query_one(f"#{b}", Button).region for b in ("no", "yes")]
             screen = app.screen.region
     assert lines[0].split() == ["Probes", "now", "Value", "Threshold", "State"], lines
-    # The bad ones first, named by host and value; 7 probes cut to 3 and a line saying
-    # that one left out is not healthy either (web/p99-latency).
-    said = "2400 ms  > 1000 ms  bad on web-1 2400 ms, web-2 2400 ms, web-3 2400 ms"
+    # The bad ones first, named by host and value as the dialog's 66 columns hold them
+    # (counted where no name fits); 7 probes cut to 3 and a line saying that one left out
+    # is not healthy either (web/p99-latency). Walked at 200 hosts, the state was cut at
+    # the dialog's edge: 'bad on web-007 down, w…', its '+8 more' out of sight; here the
+    # 85 columns of '... bad on web-1 2400 ms, web-2 2400 ms, web-3 2400 ms' were.
+    said = "2400 ms  > 1000 ms  bad on 3 of 3 hosts"
     assert lines[1:3] == [f"✘ web/a-latency-1  {said}", f"✘ web/a-latency-2  {said}"], lines
     assert lines[3].split() == [
-        "✘", "web/error-rate", "0.31", ">", "0.05", "bad", "on", "web-1", "0.31,", "web-2",
-        "0.31,", "web-3", "0.31",
+        "✘", "web/error-rate", "0.31", ">", "0.05", "bad", "on", "web-1", "0.31,", "+2", "more",
     ], lines  # fmt: skip
     assert len(lines) == 5 and lines[-1] == "… and 4 more, 1 of them not healthy", lines
+    assert max(len(line) for line in lines) <= 66, lines  # the dialog's width, inside
     # All of it at 80x24, the answers too.
     assert screen.contains_region(dialog), (dialog, screen)
     assert all(dialog.contains_region(r) for r in [*inside, hint]), (dialog, inside, hint)

@@ -80,15 +80,15 @@ def _detail(reading: Reading, sample: ProbeSample) -> str:
     return "; ".join(parts)
 
 
-def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
+def host_problems(reading: Reading, sample: ProbeSample, named: int | None = None) -> list[str]:
     """Each host's error or verdict, then the hosts whose own value is bad (a bad round
     read `0.4 bad` with no word of which host): `bad on web-3 0.31`. A few of each are
-    named, then how many more (`+195 more`): at 200 hosts, a halt's reason named each."""
-    parts = _few(
-        [f"{h.host}: {h.error}" for h in sample.hosts if h.error], ERRORS_NAMED, "in error"
-    )
+    named, then how many more (`+195 more`): at 200 hosts, a halt's reason named each.
+    `named`: at most this many of each (where room is short), else the defaults."""
+    errors, bads = (named, named) if named else (ERRORS_NAMED, BAD_NAMED)
+    parts = _few([f"{h.host}: {h.error}" for h in sample.hosts if h.error], errors, "in error")
     flagged = [f"{h.host}: {h.detail}" for h in sample.hosts if h.flagged]
-    parts += _few(flagged, ERRORS_NAMED, "flagged")
+    parts += _few(flagged, errors, "flagged")
     if sample.state is SampleState.BAD:
         probe = reading.probe
         bad = [
@@ -96,7 +96,7 @@ def host_problems(reading: Reading, sample: ProbeSample) -> list[str]:
             for h in sample.hosts
             if not h.flagged and host_state(probe, h, probe.threshold) is SampleState.BAD
         ]
-        parts += [f"bad on {', '.join(_few(bad, BAD_NAMED))}"] if bad else []
+        parts += [f"bad on {', '.join(_few(bad, bads))}"] if bad else []
     return parts
 
 

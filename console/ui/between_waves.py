@@ -67,8 +67,14 @@ def next_question(
         question,
         f"Start {what} {done + 1}",
         "Stop here",
-        probes_now(_step_readings(app, step_id)),
+        probes_now(_step_readings(app, step_id), width=_dialog_width(app)),
     )
+
+
+def _dialog_width(app: StepHost) -> int:
+    """The columns inside a dialog (app.tcss `.dialog`: 70 wide at most 95%, a thick border
+    and a padding of 1 each side)."""
+    return min(70, app.screen.size.width * 95 // 100) - 4
 
 
 def _go_on(app: StepHost, step_id: str) -> str:
