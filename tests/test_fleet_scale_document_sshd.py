@@ -4,7 +4,8 @@ README fleet of 200 real sshd hosts (bench/fleet.py), a version rollback in wave
 question before the third wave named all 179 hosts (1,672 characters in one row), the
 wave's row named each of its 12 failed hosts with the same failure, the Failures section's
 halt named all 115 hosts not started, and each of those hosts read "the run was halted: 11
-of 200 hosts failed" beside "13 failed" (two more failed among the hosts already running).
+of 200 hosts failed" beside "13 failed" (two more failed among the hosts already running),
+in a Systems affected table of 200 rows, a row per host.
 Fourteen hosts, one command at a time, stand in for the 200: the words are the same."""
 
 from __future__ import annotations
@@ -59,4 +60,9 @@ def test_the_document_of_a_halted_wave_names_a_few_and_says_how_many_more(fleet,
     failures = text.split("## Failures", 1)[1].split("\n## ", 1)[0]
     assert f"{why}; not started: app-8, app-9, app-10 and 4 more" in failures, failures
     systems = text.split("## Systems affected", 1)[1].split("\n## ", 1)[0]
-    assert f"| app-14 | ○ not started | the run was halted: {why} |" in systems, systems
+    # One row for the hosts alike, each named (at 200 hosts: 200 rows, 115 the same halt).
+    assert "| app-1 | ✔ succeeded | – | Restore previous version |" in systems, systems
+    failed = "| app-2–app-7 (6 hosts) | ✘ failed | non-zero exit: exit status 3 | Restore"
+    assert failed in systems, systems
+    assert f"| app-8–app-14 (7 hosts) | ○ not started | the run was halted: {why} |" in systems
+    assert systems.count("\n| app-") == 3, systems
