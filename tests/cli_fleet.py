@@ -94,6 +94,16 @@ def write_fleet(
     return Fleet(config, root / "state", sandboxes, env or {})
 
 
+# A verify of the link alone (and `check`), for the tests of what V does with a host it
+# finds changed: the preset's own also fails while the restart the session's loss cut
+# off is owed (test_lost_mid_change).
+LINK_VERIFY = {
+    "commands": {
+        "verify": 'test "$(readlink current)" = "releases/$(cat .rollback/release-target)"'
+        " && sh -c {{check}}"
+    }
+}
+
 # The flag presets' parameters, and a checklist whose strategy step is `restore`.
 FLAG_PARAMS = [
     {"name": "flags", "default": "new_checkout"},

@@ -20,14 +20,14 @@ from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.state import HostStatus
 from console.ui.follow import make_follow_app
-from tests.cli_fleet import Fleet, flag_incident
+from tests.cli_fleet import LINK_VERIFY, Fleet, flag_incident
 from tests.test_lost_mid_change import STRATEGIES, _drop, _sessions_of, release_fleet
 from tests.test_resume_between_waves import attempts_ended
 from tests.test_ui_support import START, until
 
 pytestmark = pytest.mark.sshd
 
-LIMITED = {"strategies": [STRATEGIES["strategies"][0] | {"max_fail_percentage": 40}]}
+LIMITED = {"strategies": [STRATEGIES["strategies"][0] | {"max_fail_percentage": 40} | LINK_VERIFY]}
 
 
 @pytest.fixture

@@ -126,7 +126,9 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     1 unknown' though no host failed), in the record the checklist and the document fold;
     the run is not reported as succeeded: exit status 4, the incident left open (it was
     closed as failed, and a closed incident cannot be resumed to verify), and resume then
-    V settles the host: the change was made there."""
+    V settles the host: the link was switched there, but the restart after it was cut off
+    with the session, so V finds it failed, saying the restart must run again (it said
+    'verified: succeeded': the verify read the link alone), and a retry runs it."""
     journal = fleet.state / "incident"
     argv = release_run(fleet, journal)
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
@@ -189,7 +191,27 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal / "journal.jsonl")
     try:
-        assert await verify_unknown(conductor, None) == {"app-2": "verified: succeeded"}
+        # The link was switched, but its restart was cut off with the session: V does not
+        # call that succeeded (it did: the verify read the link alone), and says why.
+        assert await verify_unknown(conductor, None) == {"app-2": "verified: failed"}
+        app_2 = conductor.state.step("restore").hosts["app-2"]
+        assert app_2.status is HostStatus.FAILED
+        document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
+        failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+        assert (
+            f"restart not finished since the change: {WAIT_FOR_GO} (cut off, or it failed):"
+            " the service may still run as before it; a retry runs the restart again"
+        ) in failures, failures
+        # The retry runs the restart again (the link stays where the rollback put it).
+        (fleet.sandboxes["app-2"] / "go").touch()
+        assert await conductor.run_step("restore", only_hosts=["app-2"])
+        app_2 = conductor.state.step("restore").hosts["app-2"]
+        assert app_2.status is HostStatus.SUCCEEDED
+        assert links["app-2"].readlink() == Path("releases/1.10.0")
+        assert not list((fleet.sandboxes["app-2"] / ".rollback").glob("*restart-owed"))
+        # and its undo puts the release back, as before
+        assert await conductor.undo("restore")
+        assert links["app-2"].readlink() == Path("releases/1.11.0")
     finally:
         await engine.close()
         conductor.recorder.close()

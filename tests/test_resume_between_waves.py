@@ -32,7 +32,7 @@ from console.model.state import HostStatus, fold
 from console.model.status import StepStatus
 from console.ui.follow import make_follow_app
 from console.ui.widgets.waves_line import waves_text
-from tests.cli_fleet import Fleet, write_fleet
+from tests.cli_fleet import LINK_VERIFY, Fleet, write_fleet
 from tests.test_ui_resume import checklist_shown, resumed_app
 from tests.test_ui_support import START, _close_engines, build_engine, until  # noqa: F401
 
@@ -47,17 +47,20 @@ STRATEGIES = {
             "waves": {"size": 1, "pause_seconds": 120},
         },
         {
+            **LINK_VERIFY,
             "name": "slow-restart",
             "kind": "version-rollback",
             "params": [{"name": "restart", "default": "sleep 30"}],  # killed in it
         },
         {
+            **LINK_VERIFY,
             "name": "slow-waves",  # a canary, then a wave killed in app-2's restart
             "kind": "version-rollback",
             "waves": {"size": 1},
             "params": [{"name": "restart", "default": 'case "$PWD" in *app-2*) sleep 30;; esac'}],
         },
         {
+            **LINK_VERIFY,
             "name": "held-verify",  # as slow-canary; app-1's verify waits while `hold` is
             "kind": "version-rollback",
             "waves": {"size": 1},
@@ -67,6 +70,7 @@ STRATEGIES = {
             ],
         },
         {
+            **LINK_VERIFY,
             "name": "slow-canary",  # the canary killed in its restart, app-2 never started
             "kind": "version-rollback",
             "waves": {"size": 1},

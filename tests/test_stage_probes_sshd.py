@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import RadioSet, Static
 
 from console.journal.describe import describe
 from console.journal.store import read_journal
@@ -25,6 +25,7 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    declare_and_pick,
     open_incident,
     run_confirm_about,
     until,
@@ -246,15 +247,28 @@ async def test_the_confirmation_does_not_name_other_stages_than_its_own(
     sshd_server, tmp_path
 ) -> None:
     """helper-113 at 80x24: `Stages: 10%, 50%, 100%, ...`, then `Does: raise the named flags
-    step by step (5, 25, 50, 100 %)` (the preset's words, its default steps) on one screen."""
+    step by step (5, 25, 50, 100 %)` (the preset's default steps), then '(its `steps`: 5, 25,
+    50, 100 % unless set)', in the picker too: both say the strategy's own steps."""
     fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    does = "raise the named flags step by step (10, 50, 100 %), checking health between"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "fix deployed")
+        picker = app.screen
+        await pilot.press("space")  # the whole `app` system
+        for _ in range(8):  # Tab on to the strategies, then down to reenable-thirds
+            if picker.strategy() != "reenable-thirds":
+                keys = ("down", "enter") if isinstance(app.focused, RadioSet) else ("tab",)
+                await pilot.press(*keys)
+        shown = picker.query_one("#strategy-help", Static)  # it read the preset's 5, 25, ...
+        await until(pilot, lambda: "10, 50, 100" in str(shown.render()))
+        assert " ".join(str(shown.render()).split()) == does
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         about = await _asked_to_run(pilot, "reenable-thirds")
         await pilot.press("escape")
     assert "Stages: 10%, 50%, 100%, each checked on every host" in about, about
-    does = "Does: raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set)"
-    assert does in about, about
+    assert f"Does: {does}" in " ".join(about.split()), about
 
 
 async def test_a_no_between_a_stages_waves_fails_no_host(sshd_server, tmp_path) -> None:

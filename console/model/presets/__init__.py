@@ -92,10 +92,19 @@ def with_preset(raw: dict[str, Any]) -> dict[str, Any]:
     out["params"] = merged + list(given.values())
     if commands is None or isinstance(commands, dict):
         out["commands"] = {**preset.commands(), **(commands or {})}
-    out.setdefault("description", preset.summary)
+    out.setdefault("description", _described(preset.summary, merged))
     out.setdefault("data_touching", preset.data_touching)
     out.setdefault("runs_on", preset.runs_on.value)
     return out
+
+
+def _described(summary: str, params: list[dict[str, Any]]) -> str:
+    """The preset's summary for a strategy: each `{name}` in it reads that parameter's value
+    as the strategy sets it (a gradual re-enable's own steps: `10, 50, 100 %`)."""
+    for p in params:
+        value = p.get("default")
+        summary = summary.replace("{" + str(p.get("name")) + "}", ", ".join(str(value).split(",")))
+    return summary
 
 
 def _refuse(kind: StrategyKind) -> NoReturn:

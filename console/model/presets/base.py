@@ -81,6 +81,41 @@ fi
 """
 
 
+@dataclass(frozen=True)
+class RestartOwed:
+    """The restart a change needs is owed from before the change until the restart has
+    finished: the file `mark` (shell, in .rollback/) names its command meanwhile. A
+    connection lost mid-restart (or a restart that failed) leaves it there, so the verify,
+    which reads the change alone, does not report a change the service may not run yet as
+    succeeded."""
+
+    mark: str
+
+    def owe(self) -> str:
+        """Before the change: the `restart` parameter's command, when there is one, owed."""
+        return f"""\
+if [ -n {{{{restart}}}} ]; then
+  mkdir -p "$(dirname {self.mark})" && echo {{{{restart}}}} > {self.mark} ||
+    {{ echo "cannot record in .rollback/ that a restart is owed" >&2; exit 1; }}
+fi
+"""
+
+    def restart(self, done: str = "") -> str:
+        """After the change: run `restart` (see run_optional); once it has finished, it is
+        no longer owed."""
+        return run_optional("restart", "restart", done) + f"rm -f {self.mark}\n"
+
+    def finished(self) -> str:
+        """In the verify: a restart still owed since the change fails it, saying so."""
+        return f"""\
+if [ -f {self.mark} ]; then
+  echo "restart not finished since the change: "{{{{restart}}}}" (cut off, or it failed):" \\
+    "the service may still run as before it; a retry runs the restart again" >&2
+  exit 1
+fi
+"""
+
+
 # Parameters more than one family shares.
 RESTART = param(
     "restart",

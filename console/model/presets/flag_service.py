@@ -289,7 +289,7 @@ PRESETS = (
     Preset(
         kind=StrategyKind.FEATURE_REENABLE,
         name="http",
-        summary="raise flags step by step (its `steps`: 5, 25, 50, 100 % unless set) through a"
+        summary="raise flags step by step ({steps} %) through a"
         " flag service's API,"
         " from the jump host, checking health between",
         runs_on=RunsOn.JUMP_HOST,

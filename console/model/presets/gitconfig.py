@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
+from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
 
 _PATH = r"[A-Za-z0-9._/+@-]+"
 
@@ -90,10 +90,15 @@ fi
 """
 )
 
+OWED = RestartOwed('"$state/git-"{{incident}}"-restart-owed"')  # the restart since the restore
+
 ACTION = (
     _REPO
     + """\
 rev=$(cat "$state/git-target") || exit 3
+"""
+    + OWED.owe()
+    + """\
 git restore --source="$rev" --staged --worktree -- "$@" || exit 1
 if git diff --cached --quiet -- "$@"; then  # a retry: restored already
   echo "$* already at $(git log -n 1 --format=%h "$rev")"
@@ -103,7 +108,7 @@ else
 fi
 """
     + _IN_WORKDIR
-    + run_optional("restart", "restart")
+    + OWED.restart()
 )
 
 VERIFY = (
@@ -113,6 +118,7 @@ rev=$(cat "$state/git-target") || exit 3
 git diff --quiet "$rev" -- "$@" || { echo "$* differ from $rev:" >&2; git diff --stat "$rev" -- "$@" >&2; exit 1; }
 echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
+    + OWED.finished()
     + _IN_WORKDIR
     + run_optional("check", "health check")
 )
@@ -147,7 +153,7 @@ else
 fi
 """
     + _IN_WORKDIR
-    + run_optional("restart", "restart")
+    + OWED.restart()
 )
 
 PRESETS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
+from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
 
 # Releases live beside the one `current` points into, whatever form the link uses
 # (relative or absolute); the link is replaced atomically (GNU mv -T).
@@ -53,10 +53,15 @@ echo "current release: $cur; rolling back to $target"
 """
 )
 
+OWED = RestartOwed(".rollback/release-{{incident}}-restart-owed")  # the restart since the switch
+
 ACTION = (
     _WHERE
     + """\
 target=$(cat .rollback/release-target) || exit 3
+"""
+    + OWED.owe()
+    + """\
 if [ "$cur" = "$target" ]; then  # a retry: the release it replaced stays recorded
   echo "already on $target"
 else
@@ -68,7 +73,7 @@ else
   echo "rolled back: $cur -> $target"
 fi
 """
-    + run_optional("restart", "restart", "$link already points at $target: a retry restarts it")
+    + OWED.restart("$link already points at $target: a retry restarts it")
 )
 
 VERIFY = (
@@ -77,6 +82,7 @@ VERIFY = (
 want=$(cat .rollback/release-target) || exit 3
 test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit 1; }
 """
+    + OWED.finished()
     + run_optional("check", "health check")
     + 'echo "on $cur"\n'
 )
@@ -104,7 +110,7 @@ else
   echo "undone: back on $prev"
 fi
 """
-    + run_optional("restart", "restart", "$link already points back at $prev")
+    + OWED.restart("$link already points back at $prev")
 )
 
 PRESETS = (

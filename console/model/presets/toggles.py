@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, param, run_optional
+from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
 
 FLAG_LIST = r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"
 
@@ -150,7 +150,10 @@ FLAGS={{{{flags}}}} VALUE={value} awk -F= '
 """
 
 
-RESTART_NOW = run_optional("restart", "restart")
+def _owed(name: str) -> RestartOwed:
+    """The restart after this incident's change, owed until it has finished."""
+    return RestartOwed(f'.rollback/{name}-"{{{{incident}}}}".restart-owed')
+
 
 PRESETS = (
     Preset(
@@ -160,19 +163,21 @@ PRESETS = (
         params=(FLAGS, FLAGS_FILE, RESTART, CHECK),
         precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable", "checking them again"),
         action=_keep("flags-before-off")
+        + _owed("flags-before-off").owe()
         + _set_flags("0")
         + _record("flags-before-off", "0")
         + 'echo "disabled: "{{flags}}\n'
-        + RESTART_NOW,
-        verify=_flags_are("0") + run_optional("check", "health check"),
-        undo=_put_back("flags-before-off", "0") + RESTART_NOW,
+        + _owed("flags-before-off").restart(),
+        verify=_flags_are("0")
+        + _owed("flags-before-off").finished()
+        + run_optional("check", "health check"),
+        undo=_put_back("flags-before-off", "0") + _owed("flags-before-off").restart(),
         needs=("the flags file, writable by the login user", "awk"),
     ),
     Preset(
         kind=StrategyKind.FEATURE_REENABLE,
         name="file",
-        summary="raise the named flags step by step (its `steps`: 5, 25, 50, 100 % unless set),"
-        " checking health between",
+        summary="raise the named flags step by step ({steps} %), checking health between",
         params=(
             FLAGS,
             FLAGS_FILE,
@@ -189,12 +194,16 @@ PRESETS = (
             "the rollout starts again from its first step",
         )
         + _keep("flags-before-reenable", refuse=True),
-        action=_set_flags("{{percent}}")
+        action=_owed("flags-before-reenable").owe()
+        + _set_flags("{{percent}}")
         + _record("flags-before-reenable", "{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
-        + RESTART_NOW,
-        verify=_flags_are("{{percent}}") + run_optional("check", "health check"),
-        undo=_put_back("flags-before-reenable", "{{steps}}") + RESTART_NOW,
+        + _owed("flags-before-reenable").restart(),
+        verify=_flags_are("{{percent}}")
+        + _owed("flags-before-reenable").finished()
+        + run_optional("check", "health check"),
+        undo=_put_back("flags-before-reenable", "{{steps}}")
+        + _owed("flags-before-reenable").restart(),
         needs=("the flags file, writable by the login user", "awk"),
     ),
 )

@@ -1,0 +1,124 @@
+"""A restart cut off with its SSH session is owed, on real sshd: the presets whose action
+ends with `restart` (the flag file's off and gradual re-enable; the release link and git
+restore are in test_lost_mid_change and test_presets_sshd) record it from before the
+change until it has finished, and their verify fails while it is owed. Walked on a
+README fleet of sshd hosts: a feature-toggle-off (file, with a reload) lost mid-reload
+read 'verified: succeeded' at V, as its verify read the flags file alone, and nothing said
+the application might still serve the flags from before."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from console.engine.attempts import verify_unknown
+from console.journal.export import EXPORT_FORMATS
+from console.model.events import Kind
+from console.model.state import HostStatus
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
+from tests.test_lost_mid_change import _drop, _sessions_of
+from tests.test_resume_between_waves import attempts_ended
+
+pytestmark = pytest.mark.sshd
+
+# The reload waits (bounded) for `go`, then says which flags it read.
+RELOAD = "i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; cp flags served"
+OWED = (
+    "restart not finished since the change: {} (cut off, or it failed): the service may"
+    " still run as before it; a retry runs the restart again"
+)
+
+
+def _fleet(sshd_server, tmp_path: Path) -> Fleet:
+    params = [*FLAG_PARAMS, {"name": "restart", "default": RELOAD}]
+    strategies = {
+        "strategies": [
+            {"name": "off", "kind": "feature-toggle-off", "preset": "file", "params": params},
+            {
+                "name": "reenable",
+                "kind": "feature-reenable",
+                "preset": "file",
+                "params": [*params, {"name": "steps", "default": "10,60"}],
+            },
+        ]
+    }
+    files = {"strategies.toml": strategies, "procedure.toml": FLAG_PROCEDURE}
+    return flag_fleet(sshd_server, tmp_path, files, ["off", "reenable"], "new_checkout=100\n")
+
+
+async def _dropped_in_reload(
+    conductor, sshd_server, sandbox: Path, run: asyncio.Task, flags: str
+) -> None:
+    """Waits for the host's action to be in its reload (the flags rewritten to `flags`),
+    drops that command's session, and lets the run end."""
+    for _ in range(600):
+        intents = [
+            e
+            for e in conductor.recorder.events
+            if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"
+            if e.data.stage == "action" or e.data.stage.startswith("set ")  # a stage's action
+        ]
+        rewritten = (sandbox / "flags").read_text() == flags
+        if intents and rewritten and list((sandbox / ".rollback").glob("*.restart-owed")):
+            break
+        await asyncio.sleep(0.05)
+    _drop(_sessions_of(intents[-1].data.token, sshd_server.server.process.pid))
+    await run
+    attempts_ended(conductor.recorder.path.parent)
+
+
+def _failures(conductor) -> str:
+    document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
+    return document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+
+
+async def test_a_flag_off_whose_reload_was_cut_off_is_not_verified(sshd_server, tmp_path):
+    """V finds the flags at 0 but the reload owed: failed, saying so (it read 'verified:
+    succeeded'); the retry runs the reload, and the undo puts the flags back."""
+    fleet = _fleet(sshd_server, tmp_path)
+    sandbox = fleet.sandboxes["app-1"]
+    async with flag_incident(fleet, "off") as conductor:
+        run = asyncio.create_task(conductor.run_step("restore", only_hosts=["app-1"]))
+        await _dropped_in_reload(conductor, sshd_server, sandbox, run, "new_checkout=0\n")
+        assert conductor.state.step("restore").hosts["app-1"].status is HostStatus.UNKNOWN
+        assert (sandbox / "flags").read_text() == "new_checkout=0\n"
+        assert not (sandbox / "served").exists()  # the app never read them
+
+        assert await verify_unknown(conductor, None) == {"app-1": "verified: failed"}
+        assert OWED.format(RELOAD) in _failures(conductor)
+
+        (sandbox / "go").touch()
+        assert await conductor.run_step("restore", only_hosts=["app-1"])
+        assert conductor.state.step("restore").hosts["app-1"].status is HostStatus.SUCCEEDED
+        assert (sandbox / "served").read_text() == "new_checkout=0\n"
+        assert not list((sandbox / ".rollback").glob("*.restart-owed"))
+
+        assert await conductor.undo("restore", only_hosts=["app-1"])
+        assert (sandbox / "flags").read_text() == "new_checkout=100\n"
+        assert (sandbox / "served").read_text() == "new_checkout=100\n"
+
+
+async def test_a_reenable_stage_whose_reload_was_cut_off_is_not_verified(sshd_server, tmp_path):
+    """The second stage (60%) lost in its reload: V finds the stage's flags but the reload
+    owed, and says so."""
+    fleet = _fleet(sshd_server, tmp_path)
+    sandbox = fleet.sandboxes["app-1"]
+    (sandbox / "flags").write_text("new_checkout=0\n")
+    async with flag_incident(fleet, "reenable") as conductor:
+        (sandbox / "go").touch()  # the first stage reloads at once
+        run = asyncio.create_task(conductor.run_step("restore", only_hosts=["app-1"]))
+        for _ in range(600):
+            if (sandbox / "served").exists() and "=10" in (sandbox / "served").read_text():
+                break
+            await asyncio.sleep(0.05)
+        (sandbox / "go").unlink()
+        await _dropped_in_reload(conductor, sshd_server, sandbox, run, "new_checkout=60\n")
+        hosts = conductor.state.step("restore").hosts
+        assert hosts["app-1"].status is HostStatus.UNKNOWN, hosts
+        assert (sandbox / "flags").read_text() == "new_checkout=60\n"
+        assert (sandbox / "served").read_text() == "new_checkout=10\n"  # 60 never served
+
+        assert await verify_unknown(conductor, None) == {"app-1": "verified: failed"}
+        assert OWED.format(RELOAD) in _failures(conductor)
