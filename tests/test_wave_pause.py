@@ -43,6 +43,13 @@ STRATEGIES = {
             "params": [*FLAG_PARAMS, {"name": "check", "default": "true"}],
         },
         {
+            "name": "reenable-asked",  # a yes before each next stage
+            "kind": "feature-reenable",
+            "preset": "file",
+            "waves": {"confirm": True},
+            "params": [*FLAG_PARAMS, {"name": "steps", "default": "5,50,100"}],
+        },
+        {
             "name": "reenable-quick",
             "kind": "feature-reenable",
             "preset": "file",
@@ -103,14 +110,14 @@ async def test_a_gradual_reenable_pauses_after_each_stage_but_the_last(
         for e in events
         if e.kind in (Kind.WAVE_PAUSED, Kind.ROLLOUT_STEP)
     ]
-    # Each stage's pause comes before its record (which says whether the next one starts).
+    # Each stage's record comes as it ended, before the pause after it.
     assert order == [
-        (Kind.WAVE_PAUSED, 1),
         (Kind.ROLLOUT_STEP, 1),
-        (Kind.WAVE_PAUSED, 2),
+        (Kind.WAVE_PAUSED, 1),
         (Kind.ROLLOUT_STEP, 2),
-        (Kind.WAVE_PAUSED, 3),
+        (Kind.WAVE_PAUSED, 2),
         (Kind.ROLLOUT_STEP, 3),
+        (Kind.WAVE_PAUSED, 3),
         (Kind.ROLLOUT_STEP, 4),
     ]
     paused = next(e for e in events if e.kind == Kind.WAVE_PAUSED)
@@ -161,3 +168,25 @@ async def test_an_abort_in_a_pause_between_stages_holds_the_rollout_there(
         await conductor.abort("still looking")
         assert not await asyncio.wait_for(run, 60)
     assert set(fleet.written("flags").values()) == {"new_checkout=25\n"}
+
+
+def test_a_stage_is_said_before_the_question_after_it_headless(sshd_server, tmp_path) -> None:
+    """Walked headless (--yes) on a README fleet, a re-enable that asks before each next
+    stage printed 'stage 2 of 3 confirmed: answered by --yes ...', then 're-enable step 1
+    of 3: 5% ok': the lines in the order things happened, the step's result first."""
+    fleet = _fleet(sshd_server, tmp_path, "new_checkout=0\n")
+    done = fleet.cli(
+        "run", "--systems", "app", "--strategy", "reenable-asked", "--trigger",
+        "stakeholder-decision", "--reason", "fix deployed", "--yes", "--journal",
+        str(tmp_path / "inc"),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+
+    def at(words: str) -> int:
+        return next(i for i, line in enumerate(lines) if words in line)
+
+    assert at("re-enable step 1 of 3: 5% ok") < at("stage 2 of 3 confirmed"), done.stdout
+    assert at("stage 2 of 3 confirmed") < at("re-enable step 2 of 3: 50% ok"), done.stdout
+    assert at("re-enable step 2 of 3: 50% ok") < at("stage 3 of 3 confirmed"), done.stdout
+    assert sum("re-enable step 1 of 3" in line for line in lines) == 1, done.stdout

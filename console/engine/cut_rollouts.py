@@ -58,16 +58,18 @@ def hold_cut_rollouts(execution: StepExecution, secrets: Secrets) -> None:
             continue  # the last stage passed: done, not held (V or a retry says so)
         hosts = sorted(st.hosts)
         percent, of = shares[index], len(shares)
-        recorder.record(
-            Kind.ROLLOUT_STEP,
-            step=step.id,
-            strategy=strategy.name,
-            percent=percent,
-            index=index + 1,
-            of=of,
-            ok=True,
-            go_on=False,
-        )
+        last = next((r for r in reversed(state.rollout) if r["step"] == step.id), None)
+        if not last or (last["index"], last["ok"]) != (index + 1, True):  # recorded as it
+            recorder.record(  # ended since 2026-12-04; an older console, after the question
+                Kind.ROLLOUT_STEP,
+                step=step.id,
+                strategy=strategy.name,
+                percent=percent,
+                index=index + 1,
+                of=of,
+                ok=True,
+                go_on=False,
+            )
         recorder.record(
             Kind.ROLLOUT_HELD,
             step=step.id,

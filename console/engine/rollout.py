@@ -76,6 +76,23 @@ async def run_stages(
             break  # every precheck refused: no stage was set anywhere
         ok = all(o.status is HostStatus.SUCCEEDED for o in result.values())
         last = index == count - 1
+        # Not those a halt between the stage's waves left not started (a no, a probe).
+        left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.NOT_STARTED)
+        failed = sorted(h for h, o in result.items() if o.status not in left)
+        # On record as it ended, before its pause, its probes and the question after it (a
+        # hold there is a record of its own): it read after them, headless and in the
+        # document's timeline ('stage 2 of 3 confirmed', then 'step 1 of 3: 5% ok').
+        recorder.record(
+            Kind.ROLLOUT_STEP,
+            step=step.id,
+            strategy=strategy.name,
+            percent=int(planned.values[index]),
+            index=index + 1,
+            of=count,
+            ok=ok,
+            go_on=ok and not last,
+            failed=failed,
+        )
         unhealthy = ""  # why the probes read after the stage hold it there
         if ok and not last:
             pause = strategy.waves.pause_seconds
@@ -98,20 +115,6 @@ async def run_stages(
             and not aborted
             and not unhealthy
             and (not asked or await _confirmed(confirm_wave, index, count))
-        )
-        # Not those a halt between the stage's waves left not started (a no, a probe).
-        left = (HostStatus.SUCCEEDED, HostStatus.REFUSED, HostStatus.NOT_STARTED)
-        failed = sorted(h for h, o in result.items() if o.status not in left)
-        recorder.record(
-            Kind.ROLLOUT_STEP,
-            step=step.id,
-            strategy=strategy.name,
-            percent=int(planned.values[index]),
-            index=index + 1,
-            of=count,
-            ok=ok,
-            go_on=go_on,
-            failed=failed,
         )
         if go_on:
             continue

@@ -24,7 +24,12 @@ class RolloutStep(Payload):
     index: int = Field(description="this step, from 1")
     of: int = Field(description="how many steps")
     ok: bool = Field(description="every host succeeded")
-    go_on: bool = Field(description="the rollout goes on")
+    go_on: bool = Field(
+        description="its result lets the rollout go on: every host succeeded and steps are"
+        " left (a hold after it, by its probes, a no or an abort, is a `rollout.held`);"
+        " recorded as it ended since 2026-12-04 (before, after the question that followed:"
+        " the rollout went on)"
+    )
     failed: list[str] = Field([], description="hosts that failed")
 
 
