@@ -65,6 +65,7 @@ def _closed(s: IncidentState, e: Event) -> None:
     s.outcome_label = d.label or d.outcome
     s.closed_by = e.who.user
     s.unknown_at_close = list(d.unknown or [])
+    s.left_at_close = list(d.hosts or [])
 
 
 def _trigger(s: IncidentState, e: Event) -> None:

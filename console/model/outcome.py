@@ -96,14 +96,22 @@ def outcome_label(
     to: str = "",
     unknown: Sequence[str] = (),
     done: str = ROLLED_BACK,
+    shown: int | None = None,
 ) -> str:
     """The outcome in words, e.g. `partially rolled back; not rolled back: web-2`, or
     `...; outcome unknown: web-3` for a host neither shown rolled back nor not; `done`:
-    what the strategy did, `re-enabled` (kinds.py)."""
+    what the strategy did, `re-enabled` (kinds.py). `shown`: that many hosts named, then
+    `+N more` (0: `13 hosts`), where a line has no room for all."""
+
+    def said(names: Sequence[str]) -> str:
+        if shown is None:
+            return ", ".join(names)
+        return named(names, shown) if shown else f"{len(names)} host{'s' * (len(names) != 1)}"
+
     if outcome is Outcome.PARTIAL:
         parts = [titled(outcome, done)]
-        parts += [f"not {done}: {', '.join(hosts)}"] if hosts else []
-        parts += [f"outcome unknown: {', '.join(unknown)}"] if unknown else []
+        parts += [f"not {done}: {said(hosts)}"] if hosts else []
+        parts += [f"outcome unknown: {said(unknown)}"] if unknown else []
         return "; ".join(parts)
     if outcome is Outcome.HANDED_OVER:
         return f"{outcome.title} to {to}" + (f": {reason}" if reason else "")

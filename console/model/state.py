@@ -46,6 +46,8 @@ class IncidentState:
     closed_by: str | None = None
     # hosts whose outcome was unknown (or left running) when it closed: their locks kept
     unknown_at_close: list[str] = field(default_factory=list)
+    # a partial close: the hosts it names not rolled back (its label names every one)
+    left_at_close: list[str] = field(default_factory=list)
     verifies: str = ""  # `verify`: the closed incident whose unknown hosts this verifies
     # what `verify` found after the close, per host (and which incident ran it)
     verified_by_hand: dict[str, str] = field(default_factory=dict)

@@ -10,8 +10,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
+from console.model.outcome import Outcome, done_word, outcome_label
 from console.model.procedure import Step, StepKind
-from console.model.state import StepState, StepStatus
+from console.model.state import IncidentState, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.checklist_todo import DO_WORDS, current_todo
@@ -218,7 +219,7 @@ class ChecklistScreen(IncidentScreen):
         state = self.incident.state
         if state.closed:
             ended = f"{state.closed_at:%H:%M:%S} UTC" if state.closed_at else ""
-            self.show(step_line, Text(f" ■ Closed: {state.outcome_label} · ended {ended}"))
+            self.show(step_line, Text(closed_line(state, ended, self.size.width)))
             form, export = self.app.key_label("go.form"), self.app.key_label("go.export")
             amend = (
                 "Read-only"
@@ -365,3 +366,19 @@ class ChecklistScreen(IncidentScreen):
     def select_step(self, step_id: str) -> None:
         steps = self.query_one("#steps", OptionList)
         steps.highlighted = steps.get_option_index(step_id)
+
+
+def closed_line(state: IncidentState, ended: str, width: int) -> str:
+    """` ■ Closed: partially rolled back; not rolled back: web-2 · ended 10:04:00 UTC`; a
+    partial close's hosts named fewer, then counted, until it fits `width` (seen at 200
+    hosts: cut at the screen's edge, the hosts left and the time out of sight)."""
+    label = state.outcome_label
+    for shown in (None, 3, 2, 1, 0):
+        if shown is not None and state.outcome == Outcome.PARTIAL:
+            hosts, unknown = state.left_at_close, state.unknown_at_close
+            done = done_word(state.outcome_label)
+            label = outcome_label(Outcome.PARTIAL, "", hosts, "", unknown, done, shown)
+        line = f" ■ Closed: {label} · ended {ended}"
+        if len(line) <= width or state.outcome != Outcome.PARTIAL:
+            break
+    return line
