@@ -1,6 +1,6 @@
 """A restart cut off with its SSH session is owed, on real sshd: the presets whose action
-ends with `restart` (the flag file's off and gradual re-enable; the release link and git
-restore are in test_lost_mid_change and test_presets_sshd) record it from before the
+ends with `restart` (the flag file's off and gradual re-enable, git's restore; the release
+link's is in test_lost_mid_change) record it from before the
 change until it has finished, and their verify fails while it is owed. Walked on a
 README fleet of sshd hosts: a feature-toggle-off (file, with a reload) lost mid-reload
 read 'verified: succeeded' at V, as its verify read the flags file alone, and nothing said
@@ -19,6 +19,7 @@ from console.model.events import Kind
 from console.model.state import HostStatus
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
 from tests.test_lost_mid_change import _drop, _sessions_of
+from tests.test_presets_sshd import etc_repository, etc_restore, git
 from tests.test_resume_between_waves import attempts_ended
 
 pytestmark = pytest.mark.sshd
@@ -120,3 +121,49 @@ async def test_a_reenable_stage_whose_reload_was_cut_off_is_not_verified(sshd_se
 
         assert await verify_unknown(conductor, None) == {"app-1": "verified: failed"}
         assert OWED.format(RELOAD_AT_60) in _failures(conductor)
+
+
+async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_server, tmp_path):
+    """config-restore (git): the paths restored, the reload cut off: V says the reload is
+    owed (the verify read the paths alone), and the retry runs it."""
+    from console.engine.session import Engine
+    from console.model.loading import load_settings
+    from console.model.triggers import TriggerKind
+
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    reload = f"{WAIT}; cat etc/nginx/nginx.conf > served"
+    config = etc_restore(
+        sshd_server, tmp_path, root, repo, f'{{ name = "restart", default = "{reload}" }}'
+    )
+    engine = Engine(load_settings(config), tmp_path / "incidents")
+    conductor = engine.new_incident("etc", incident_id="inc", systems=["web"])
+    try:
+        conductor.declare_trigger(TriggerKind.USER_IMPACT, "nginx down")
+        conductor.select(["web"])
+        conductor.choose_strategy("etc-restore", {})
+        run = asyncio.create_task(conductor.run_step("restore"))
+        for _ in range(600):
+            intents = [
+                e
+                for e in conductor.recorder.events
+                if e.kind == Kind.COMMAND_INTENT and e.data.stage == "action"
+            ]
+            if intents and git(repo, "log", "-n", "1", "--format=%s").startswith("rollback"):
+                break
+            await asyncio.sleep(0.05)
+        _drop(_sessions_of(intents[-1].data.token, sshd_server.server.process.pid))
+        await run
+        attempts_ended(conductor.recorder.path.parent)
+        assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+        assert not (root / "served").exists()
+
+        assert await verify_unknown(conductor, None) == {"db-1": "verified: failed"}
+        assert OWED.format(reload) in _failures(conductor)
+
+        (root / "go").touch()
+        assert await conductor.run_step("restore", only_hosts=["db-1"])
+        assert (root / "served").read_text() == "worker_processes 4;\n"
+    finally:
+        await engine.close()
+        conductor.recorder.close()
