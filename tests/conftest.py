@@ -77,6 +77,16 @@ def _no_configuration_named_yet() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _no_command_named_yet() -> None:
+    """This process is "rollback-console", as a refusal names it, whatever command an
+    earlier test ran in it (`run` set it: test_handover read "rollback-console run pid"
+    where it expected a console, in a fresh clone's full run)."""
+    from console.journal.journal_lock import PROGRAM
+
+    PROGRAM[0] = "rollback-console"
+
+
+@pytest.fixture(autouse=True)
 def _marker_gates(request: pytest.FixtureRequest) -> None:
     """Skip (or fail on CI) tests marked ``sshd``, ``postgres`` or ``tmux`` when those
     are missing."""
