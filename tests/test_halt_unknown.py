@@ -47,21 +47,27 @@ async def _halt_banner(journal: Path) -> str:
         return " ".join(str(halt.render()).split()) if halt.display else ""
 
 
+async def _lose_mid_action(conductor, fleet: Fleet, sshd_server, host: str) -> None:
+    """Drop `host`'s SSH session once its action has switched its link (its restart
+    waits for `go`)."""
+    link = fleet.sandboxes[host] / "current"
+    for _ in range(600):
+        intents = [
+            e
+            for e in conductor.recorder.events
+            if e.kind == Kind.COMMAND_INTENT and e.where.host == host
+            if e.data.stage == "action"
+        ]
+        if intents and link.readlink() == Path("releases/1.10.0"):
+            break
+        await asyncio.sleep(0.05)
+    _drop(_sessions_of(intents[0].data.token, sshd_server.server.process.pid))
+
+
 async def test_a_host_lost_mid_action_halts_as_unknown_not_failed(fleet: Fleet, sshd_server):
     async with flag_incident(fleet, "release") as conductor:
         run = asyncio.create_task(conductor.run_step("restore"))
-        link = fleet.sandboxes["app-2"] / "current"
-        for _ in range(600):  # app-2's action has switched its link; its restart waits
-            intents = [
-                e
-                for e in conductor.recorder.events
-                if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
-                if e.data.stage == "action"
-            ]
-            if intents and link.readlink() == Path("releases/1.10.0"):
-                break
-            await asyncio.sleep(0.05)
-        _drop(_sessions_of(intents[0].data.token, sshd_server.server.process.pid))
+        await _lose_mid_action(conductor, fleet, sshd_server, "app-2")
         (fleet.sandboxes["app-1"] / "go").touch()
         assert not await run
         journal = conductor.recorder.path
@@ -111,18 +117,7 @@ async def test_a_halt_whose_unknown_host_verified_succeeded_reads_stopped(
     fleet = release_fleet(sshd_server, tmp_path, WAVED)
     async with flag_incident(fleet, "release") as conductor:
         run = asyncio.create_task(conductor.run_step("restore"))
-        link = fleet.sandboxes["app-1"] / "current"
-        for _ in range(600):  # app-1's action has switched its link; its restart waits
-            intents = [
-                e
-                for e in conductor.recorder.events
-                if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-1"
-                if e.data.stage == "action"
-            ]
-            if intents and link.readlink() == Path("releases/1.10.0"):
-                break
-            await asyncio.sleep(0.05)
-        _drop(_sessions_of(intents[0].data.token, sshd_server.server.process.pid))
+        await _lose_mid_action(conductor, fleet, sshd_server, "app-1")
         assert not await run
         journal = conductor.recorder.path
         attempts_ended(journal.parent)
