@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
     """`run` and `drill`."""
     with _start_up():
         from console.cli.forms import form_values, parse_outcome
-        from console.engine.choice import only_strategy
         from console.engine.walk import RunRequest, check_request
         from console.model.triggers import TriggerKind
 
@@ -75,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         request = RunRequest(
             systems=split(args.systems),
             hosts=split(args.hosts),
-            strategy=args.strategy or only_strategy(settings, split(args.systems)),
+            strategy=args.strategy or _only_strategy(settings, split(args.systems)),
             params=params,
             trigger=None if args.trigger == "auto" else TriggerKind(args.trigger),
             reason=args.reason,
@@ -109,6 +108,23 @@ def run(args: argparse.Namespace) -> int:
             json=args.json,
         )
     return asyncio.run(run_rollback(settings, request, faults, options))
+
+
+def _only_strategy(settings: Settings, systems: list[str]) -> str:
+    """The strategy `run` takes when --strategy is left out: the only one that applies to
+    every system, as the console's picker chooses it; else one line saying which do."""
+    from console.engine.choice import check_systems
+
+    check_systems(settings, systems)
+    applies = settings.strategies_for(systems)
+    if len(applies) == 1:
+        return applies[0]
+    named = ", ".join(systems)
+    if not applies:
+        raise UsageError(f"no strategy applies to every one of {named}: run them apart")
+    raise UsageError(
+        f"{len(applies)} strategies apply to {named} ({', '.join(applies)}): name one with --strategy"
+    )
 
 
 def exec_(args: argparse.Namespace) -> int:

@@ -37,18 +37,3 @@ def check_systems(settings: Settings, systems: list[str]) -> None:
         if system not in names:
             hint = did_you_mean(system, names)
             raise ProcedureError(f"unknown system {system!r}{hint} (known: {', '.join(names)})")
-
-
-def only_strategy(settings: Settings, systems: list[str]) -> str:
-    """The strategy a headless run takes when none is named: the only one that applies to
-    every system, as the console's picker chooses it; else one line saying which do."""
-    check_systems(settings, systems)
-    applies = settings.strategies_for(systems)
-    if len(applies) == 1:
-        return applies[0]
-    named = ", ".join(systems)
-    if not applies:
-        raise ProcedureError(f"no strategy applies to every one of {named}: run them apart")
-    raise ProcedureError(
-        f"{len(applies)} strategies apply to {named} ({', '.join(applies)}): name one with --strategy"
-    )

@@ -178,20 +178,16 @@ class Resuming:
             self.app.push_screen(PickerScreen())
         else:
             self.app.push_screen("checklist")
-        for lost in conductor.locks_lost:  # first: the hosts may have changed since
+        # first: the hosts may have changed since; a drill's faults may still be in place
+        alarms = [(lost, "Lock taken over meanwhile", 120) for lost in conductor.locks_lost]
+        if short := cut_short(conductor.state):
+            alarms.append((short, "Drill", 600))
+        for said, title, timeout in alarms:
             self.app.notify(
-                lost[0].upper() + lost[1:] + ".",
-                title="Lock taken over meanwhile",
+                said[0].upper() + said[1:] + ".",
+                title=title,
                 severity="error",
-                timeout=120,
-                markup=False,
-            )
-        if short := cut_short(conductor.state):  # its faults may still be in place
-            self.app.notify(
-                short[0].upper() + short[1:] + ".",
-                title="Drill",
-                severity="error",
-                timeout=600,
+                timeout=timeout,
                 markup=False,
             )
         how = ended_by(conductor.recorder.events)
