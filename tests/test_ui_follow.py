@@ -293,6 +293,13 @@ async def test_a_follower_sees_the_hosts_a_strategy_step_goes_to(tmp_path: Path)
             app, app.incident, step, screen._status(app.incident.state.step("restore"))
         )
         assert "\nHosts: 3 in web" in said.plain, said.plain
+        # A follower's settings (built from the journal) have no probes: its stability
+        # check never reads "Holds nothing".
+        verify = app.incident.step("verify")
+        held = step_detail(
+            app, app.incident, verify, screen._status(app.incident.state.step("verify"))
+        )
+        assert "Holds" not in held.plain, held.plain
         # Nor does it offer p, whose commands it cannot render (it said "Nothing to preview").
         assert "shows every command" not in said.plain
         assert not app.screen.check_action("preview", ())

@@ -21,6 +21,7 @@ from console.ui.widgets.run_summary import ran_since_checked, undone_before_text
 from console.ui.widgets.sending import sending_text
 
 UNDO_FAILED_SHOWN = 2  # hosts whose failed undo's last line the step's detail shows
+PROBES_NAMED = 3  # a stability check's probes named in its detail, the rest counted
 
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
@@ -113,6 +114,8 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         text.append(f"\nRuns{where}: {first}", style="dim")
         if more:  # never read as the whole command
             text.append(f" (+{len(more)} more line{'s' if len(more) > 1 else ''})", style="dim")
+    if step.kind is StepKind.PROBE and not app.read_only:  # a follower's settings have no probes
+        text.append(f"\n{_holds(app, state, step)}")
     if state.hosts and step.kind in (*SENDS_TO_HOSTS, StepKind.PROBE):
         text.append(f"\nHosts: {_hosts(app, state, step)}")
     if step.kind in SENDS_TO_HOSTS and not app.read_only:
@@ -135,3 +138,20 @@ def _hosts(app: IncidentApp, state: IncidentState, step: Step) -> str:
             return f"none: no selected system lists {name}"
     hosts = [h for h, system in state.hosts.items() if system in systems]
     return f"{len(hosts)} in {', '.join(systems)}"
+
+
+def _holds(app: IncidentApp, state: IncidentState, step: Step) -> str:
+    """What a stability check holds, and for how long: the probes of the systems
+    (`db/accepting`), the healthy rounds in a row it needs, at most how many, how far
+    apart."""
+    systems = [s for s in app.settings.inventory.systems if s.name in state.systems]
+    probes = [(f"{s.name}/{p.name}", p.interval) for s in systems for p in s.probes]
+    if not probes:
+        return "Holds nothing: no probe watches these systems ([[systems.probes]])"
+    window = step.soak or app.settings.triggers.soak
+    apart = window.interval or max(interval for _, interval in probes)
+    names = ", ".join(name for name, _ in probes[:PROBES_NAMED])
+    if len(probes) > PROBES_NAMED:
+        names += f" +{len(probes) - PROBES_NAMED} more"
+    rounds = f"{window.samples} round{'s' if window.samples > 1 else ''}"
+    return f"Holds {names} healthy {rounds} in a row (at most {window.limit}, {apart:g} s apart)"
