@@ -330,7 +330,7 @@ def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):
     assert "[DRILL]" in message and message.count("[DRILL]") == 1, message
     assert closed.startswith("[DRILL] ") and " closed: " in closed, closed
     assert summary.startswith("[DRILL] Critical error threshold exceeded: app/health = 2"), summary
-    assert "; app by release-rollback: hosts 2 succeeded; stable (2/2 healthy rounds)" in summary
+    assert "; app by release-rollback: 2 hosts succeeded; stable (2/2 healthy rounds)" in summary
 
     sent.unlink()
     real = fleet.cli(

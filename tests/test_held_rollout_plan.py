@@ -52,7 +52,7 @@ def _first_stages(conductor: Conductor) -> set[str]:
 def test_a_retry_of_held_hosts_goes_on_with_the_next_stage(tmp_path):
     conductor = _held_at_5(tmp_path, HOSTS)
     assert _first_stages(conductor) == {"set 25%"}
-    assert status_line(conductor.state).endswith("hosts 3 held at 5 %")  # a status update's
+    assert status_line(conductor.state).endswith("3 hosts held at 5 %")  # a status update's
     document = json.loads(render_json(conductor.recorder.events))["document"]
     hosts = document["systems"][0]["hosts"]
     assert [(h["status"], h["held_at"]) for h in hosts] == [("held", "5 %")] * 3

@@ -121,7 +121,7 @@ async def test_a_step_naming_its_strategy_says_its_own_parameters_and_stages(
     summary = " ".join(document.split("## Summary", 1)[1].split("|", 1)[0].split())
     assert "“Back on” ran reenable on 2 hosts (2 succeeded)" in summary, summary
     assert "The off strategy was chosen for 2 hosts; it ran on none." in summary, summary
-    assert "; app by off (steps of their own: reenable): hosts 2 succeeded" in update, update
+    assert "; app by off (steps of their own: reenable): 2 hosts succeeded" in update, update
 
 
 async def test_the_close_of_a_re_enable_offers_re_enabled(sshd_server, tmp_path: Path) -> None:

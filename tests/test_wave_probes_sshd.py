@@ -108,7 +108,7 @@ def test_a_bad_probe_after_the_canary_wave_halts_the_run(sshd_server, tmp_path: 
     assert (not_started.where.host, not_started.data.reason) == ("app-2", why)
     assert f"\n  app-2: not started at restore: {why}\n" in done.stdout, done.stdout
     # A status update's {{summary}} says why the others were not started.
-    hosts = f"hosts 1 not started, 1 succeeded (halted: {halted.data.reason})"
+    hosts = f"2 hosts: 1 not started, 1 succeeded (halted: {halted.data.reason})"
     assert hosts in status_line(fold(events)), status_line(fold(events))
     # The step reads halted, with why, not `stopped` as after a no between waves (helper-113
     # walked it on six sshd hosts: the same `◌ stopped`, its reason nowhere on the line).

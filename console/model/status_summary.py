@@ -27,7 +27,7 @@ def status_line(state: IncidentState) -> str:
         if state.needed_nothing(host):  # ... the step done on the others
             status = NEEDED_NOTHING
         counts[status] = counts.get(status, 0) + 1
-    hosts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    hosts = _hosts_said(counts)
     trigger = state.trigger
     # The reason as far as a line allows: the record and the document keep it whole.
     # (a probe's reason begins with the trigger's label already: said once)
@@ -44,7 +44,16 @@ def status_line(state: IncidentState) -> str:
         hosts += f" (halted: {textwrap.shorten(halted[-1], HALT_WIDTH, placeholder=' …')})"
     stability = _stability(state)
     # {{incident}} says which one
-    return f"{said}; {systems}: hosts {hosts}" + (f"; {stability}" if stability else "")
+    return f"{said}; {systems}: {hosts}" + (f"; {stability}" if stability else "")
+
+
+def _hosts_said(counts: dict[str, int]) -> str:
+    """`1 host succeeded`, `3 hosts held at 5 %`, `2 hosts: 1 failed, 1 succeeded`."""
+    total = sum(counts.values())
+    hosts = f"{total} host{'s' if total != 1 else ''}"
+    if len(counts) == 1:
+        return f"{hosts} {next(iter(counts))}"
+    return f"{hosts}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
 
 
 def _stability(state: IncidentState) -> str:
