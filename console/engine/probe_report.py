@@ -12,6 +12,7 @@ from console.model.watch import ProbeSample, SampleState, host_state, sample_tex
 # How many hosts a probe's problems name, in words (the record keeps every host).
 ERRORS_NAMED = 3
 BAD_NAMED = 5
+NO_LIMIT = "–"  # a probe that judges by words alone: nothing makes its value bad
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,16 @@ async def probe_once(watcher: Watcher) -> ProbeReport:
         if sample is None:
             continue
         unreachable |= {h.host for h in sample.hosts if h.unreachable}
+        limit = threshold_text(reading)
         samples.append(
             {
                 **sample.as_data(),
+                # a vote's value counts the hosts that read bad: `shown` says it as the
+                # table does ("1/1 ok", not a bare 0.0)
+                "shown": sample_text(reading.probe, sample),
                 "kind": reading.probe.kind.value,
                 "unit": reading.probe.unit,
-                "bad_when": threshold_text(reading),
+                "bad_when": None if limit == NO_LIMIT else limit,
             }
         )
         rows.append(
@@ -68,7 +73,7 @@ def threshold_text(reading: Reading, short: bool = False) -> str:
         return f"= {show(probe.expected)}"
     if probe.threshold is None:
         good = "last good" if short else "last known good"
-        return "–" if PROBE_KINDS[probe.kind].thresholded else good
+        return NO_LIMIT if PROBE_KINDS[probe.kind].thresholded else good
     sign = ">" if probe.bad_when is BadWhen.ABOVE else "<"
     return f"{sign} {show(probe.threshold, probe.unit)}"
 
@@ -115,6 +120,6 @@ def sample_said(reading: Reading, sample: ProbeSample) -> str:
     if sample.state is SampleState.INCONCLUSIVE:
         return f"{reading.key} not read, {problems}"
     limit = threshold_text(reading)
-    bad_when = f" (bad {limit})" if limit != "–" else ""
+    bad_when = f" (bad {limit})" if limit != NO_LIMIT else ""
     said = f"{reading.key} = {sample_text(reading.probe, sample)}{bad_when}"
     return f"{said}, {problems}" if problems else said
