@@ -619,3 +619,29 @@ def test_a_number_written_as_a_string_is_refused_where_it_is_written(tmp_path):
             f"error: {inventory}:{port_line}: systems[0].hosts[0].port: '22' is a string:"
             " write an integer, without quotes\n"
         ), command
+
+
+def test_an_empty_list_or_text_is_said_in_words_not_pydantics(tmp_path):
+    """Every strategy commented out of strategies.toml read "strategies: List should have at
+    least 1 item after validation, not 0", and an empty title "String should have at least
+    1 character": pydantic's words. One line each, naming file and key, exit 2."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    strategies = target / "strategies.toml"
+    strategies.write_text("".join(f"# {line}\n" for line in strategies.read_text().splitlines()))
+    procedure = target / "procedure.toml"
+    procedure.write_text(
+        procedure.read_text().replace('title = "Halt current delivery process"', 'title = ""', 1)
+    )
+    title_line = procedure.read_text().splitlines().index('title = ""') + 1
+    for command in (
+        ("check-config", str(target)),
+        ("exec", "--config", str(target), "--systems", "web", "--dry-run", "true"),
+    ):
+        result = console(*command)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.splitlines()
+        assert lines == [
+            f"error: {procedure}:{title_line}: phases[1].steps[0].title: must not be empty",
+            f"error: {strategies}: strategies: needs at least 1 entry, has none",
+        ], command

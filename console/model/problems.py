@@ -131,6 +131,19 @@ def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     if kind in ("int_type", "float_type") and isinstance(error.get("input"), str):
         number = "an integer" if kind == "int_type" else "a number"
         return f"{quoted(error['input'])} is a string: write {number}, without quotes"
+    if kind in ("too_short", "too_long"):  # a list: [[systems]], [[strategies]], ...
+        ctx = error.get("ctx", {})
+        bound = ctx.get("min_length" if kind == "too_short" else "max_length", 0)
+        has = ctx.get("actual_length") or "none"
+        entries = f"{bound} entr{'y' if bound == 1 else 'ies'}"
+        return (
+            f"needs at least {entries}, has {has}"
+            if kind == "too_short"
+            else (f"takes at most {entries}, has {has}")
+        )
+    if kind == "string_too_short":
+        least = error.get("ctx", {}).get("min_length", 1)
+        return "must not be empty" if least == 1 else f"needs at least {least} characters"
     if kind == "finite_number":
         return "must be a finite number (not inf or nan)"
     if kind == "string_pattern_mismatch":
