@@ -115,8 +115,9 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
     """Walked on 34 sshd hosts in waves of 3: with failures in waves 2, 3 and 6-8 the line
     read 'Waves ✔ 1/9 3 ok, 0 failed · ✘ 2/9 0 ok, 3 failed · ✘ 3/9 0 ok, 3 failed · ✔'
     and stopped at the edge: six waves and their counts out of sight. When the waves do
-    not fit, the finished ones are one phrase: their hosts counted, the waves not all ok
-    named."""
+    not fit, the finished ones are one phrase: their hosts counted, those not ok named by
+    what they are (it said '(not all ok: 2–3, 5, 8–10 +1 more)', wave numbers an incident
+    commander had to work out into hosts and states)."""
     waves = {"size": 1}  # twelve waves, none asked about, no probes between them
     commands = {"action": "test ! -e broken", "verify": "true"}
     config, sandboxes = _config(sshd_server, tmp_path, waves=waves, commands=commands)
@@ -135,7 +136,7 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         await until(pilot, lambda: bool(app.screen.query("#close-ask")))
         await pilot.pause(0.2)
         close_ask = str(app.screen.query_one("#close-ask").render())
-    assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (not all ok: 2–3, 5, 8–10 +1 more)"
+    assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (failed: app-02, app-03, app-05 +4 more)"
     assert len(line) <= 80
     # The question said the waves in a few words, not each of the twelve sizes.
     assert "\nWaves: 12 waves of 1 host(s)\n" in asked, asked

@@ -60,7 +60,13 @@ def _run_waves(
     text = _joined([piece for piece, *_ in pieces])
     if width is None or text.cell_len <= width or all(count is None for _, count, *_ in pieces):
         return text
-    return _joined(_finished_in_one(pieces, total, _refused_word(st)))
+    finished = [h for w in waves.values() if w.get("finished") for h in w.get("hosts", [])]
+    statuses = {h: st.hosts[h].status for h in finished if h in st.hosts}
+    for names in (3, 1):  # the hosts named, fewer when the line would not fit
+        one = _joined(_finished_in_one(pieces, total, statuses, _refused_word(st), names))
+        if one.cell_len <= width:
+            break
+    return one
 
 
 def _joined(phrases: list[Text]) -> Text:
@@ -164,26 +170,40 @@ BAD_ORDER = (
 )
 
 
-def _finished_in_one(pieces: list[Piece], total: int, refused: str = "refused") -> list[Text]:
-    """The finished waves as one phrase, with the numbers of those not all ok, then the
-    others: 100 waves with failures here and there took a phrase each, and the line was
-    cut at the edge of the screen, the later waves and the counts out of sight:
-    `✘ 1–9 of 9: 16 ok, 10 failed (not all ok: 2–3, 6–8) · ○ ...`."""
+def _finished_in_one(
+    pieces: list[Piece],
+    total: int,
+    statuses: dict[str, HostStatus],
+    refused: str = "refused",
+    names: int = 3,
+) -> list[Text]:
+    """The finished waves as one phrase, with the hosts not ok named by what they are, then
+    the others: 100 waves with failures here and there took a phrase each, and the line
+    was cut at the edge of the screen, the later waves and the counts out of sight:
+    `✘ 1–9 of 9: 16 ok, 10 failed (failed: web-04, web-05, web-06 +7 more) · ○ ...`.
+    Seen: `(not all ok: 2)`, the numbers of the waves, which an incident commander had to
+    work out into hosts and states (`statuses`: each finished wave's host, as it stands)."""
     finished = [(count, first, last) for _, count, first, last in pieces if count is not None]
     hosts = sum((count for count, _, _ in finished), Counter[HostStatus]())
-    fine = {HostStatus.SUCCEEDED} | ({HostStatus.REFUSED} if refused == NEEDED_NOTHING else set())
-    bad = [(a, b) for count, a, b in finished if sum(count[s] for s in fine) != count.total()]
-    ranges: list[list[int]] = []
-    for first, last in bad:
-        if ranges and ranges[-1][1] + 1 == first:
-            ranges[-1][1] = last
-        else:
-            ranges.append([first, last])
-    named = [f"{a}–{b}" if b > a else f"{a}" for a, b in ranges]
-    shown = ", ".join(named[:3]) + (f" +{len(named) - 3} more" if named[3:] else "")
     said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts, refused)}"
-    said += f" (not all ok: {shown})" if shown else ""
+    if shown := _not_ok(statuses, refused, names):
+        said += f" ({shown})"
     return [_marked(hosts, said), *(piece for piece, count, *_ in pieces if count is None)]
+
+
+def _not_ok(statuses: dict[str, HostStatus], refused: str, names: int) -> str:
+    """`failed: web-3; unknown: web-2`: the hosts of the finished waves that are not ok,
+    worst first, `names` of each named and the others counted (`+4 more`)."""
+    parts = []
+    for status in (*BAD_ORDER, HostStatus.NOT_STARTED):
+        if status is HostStatus.REFUSED and refused == NEEDED_NOTHING:
+            continue  # they are where the rollback leaves them: ok
+        these = [h for h, s in statuses.items() if s is status]
+        if these:
+            word = refused if status is HostStatus.REFUSED else status.value
+            more = f" +{len(these) - names} more" if these[names:] else ""
+            parts.append(f"{word}: {', '.join(these[:names])}{more}")
+    return "; ".join(parts)
 
 
 def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | None]:
