@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from console.engine.attempts import verify_unknown
 from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
@@ -198,8 +197,10 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     """A verify exiting 75 (still under way) leaves its host unknown: the run does not
     close the incident (it closed it as failed, and a closed incident reopens for
     amendments only, so V could never settle app-2). It exits 4, says which host is
-    unknown, why and how to settle it, and keeps the system's lock; resume, then V,
-    settles the host once the change has finished."""
+    unknown, why and how to settle it, and keeps the system's lock; the verify its last
+    lines print settles the host once the change has finished (they said 'resume ..., then
+    V (the step's verify there; R retries the step there)': keys of no use where the run
+    was), in that incident, which stays open for the console."""
     fleet = _still_under_way_fleet(sshd_server, tmp_path)
     result = run(fleet, "--yes")
     said = result.stdout + result.stderr
@@ -216,11 +217,13 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     assert left == (
         "left open, its locks held (app): another incident there needs --take-over-lock REASON"
     ), said
+    where = f"{fleet.state / 'incident'} --config {fleet.config}"
     assert settle == (
-        f"to settle them: rollback-console resume {fleet.state / 'incident'} --config"
-        f" {fleet.config}, then V (the"
-        " step's verify there; R retries the step there)"
+        f"to settle them: rollback-console verify {where} (the step's verify there, in this"
+        " incident); a retry there, the steps left and the close are the console's:"
+        f" rollback-console resume {where}"
     ), said
+    assert " V " not in said and "R retries" not in said
     assert events[-1].kind == Kind.NOTE_ADDED and "left open" in events[-1].data.text
     # Its verify's line says what the summary says: unknown, not failed.
     assert "app-2      verify ended, outcome unknown: non-zero exit" in result.stdout, said
@@ -233,13 +236,21 @@ async def test_a_verify_that_finds_its_change_still_under_way_leaves_the_inciden
     assert f"incident {incident}" in refused.stderr and "stale" in refused.stderr
     assert not (fleet.state / "incident").exists()
 
-    # Once the change has finished, resume then V settles app-2; the lock is taken back.
+    # While the change still runs, the verify printed says so and keeps the lock (exit 4).
+    first = str(fleet.state / "first")
+    still = fleet.cli("verify", first)
+    assert still.returncode == 4, still.stdout + still.stderr
+    assert "app-2: not verified" in still.stdout, still.stdout
+    assert "verify again once the change has finished" in still.stderr, still.stderr
+    # Once the change has finished, it settles app-2, in that incident: exit 0.
     (fleet.sandboxes["app-2"] / "slow").unlink()
+    verified = fleet.cli("verify", first)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
+    assert f"incident {incident} stays open:" in verified.stderr, verified.stderr
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.resume(fleet.state / "first" / "journal.jsonl")
+    conductor = engine.resume(fleet.state / "first" / "journal.jsonl")  # the lock taken back
     try:
-        verdicts = await verify_unknown(conductor, None)
-        assert verdicts == {"app-2": "verified: succeeded"}, verdicts
         assert conductor.state.step("restore").hosts["app-2"].status is HostStatus.SUCCEEDED
         conductor.close(Outcome.ROLLED_BACK)
     finally:

@@ -145,5 +145,5 @@ async def test_an_open_command_step_left_unknown_says_check_by_hand_before_retry
     assert last == "unknown: check by hand before retrying", last
     document = fleet.cli("export", str(journal.parent), "--format", "markdown", "-o", "-").stdout
     assert "- **What was done:** nothing yet: check the host by hand before any retry" in document
-    assert "1 unknown (check before retrying)" in document
+    assert "1 unknown (app-2: sent, its outcome never seen: the connection dropped" in document
     assert "verify before retrying" not in document and "verify the host" not in document

@@ -2,7 +2,8 @@
 lines that tell the commander which key to press name the key bound, on a real sshd
 fleet. A run left a host unknown and said 'resume ..., then V (the step's verify there; R
 retries the step there)', its journal note 'resume it, then V', the refusal of the next
-run 'then V': V and R did nothing in that console, whose keys were f9 and f10."""
+run 'then V': V and R did nothing in that console, whose keys were f9 and f10. A run names
+no key now (its verify is the command line's), the refusal the key the keymap binds."""
 
 from __future__ import annotations
 
@@ -34,17 +35,23 @@ def test_a_run_left_open_names_the_keys_the_keymap_binds(sshd_server, tmp_path) 
     result = run(fleet, "--yes")
     said = result.stdout + result.stderr
     assert result.returncode == 4, said
+    # The run names no key at all: they are of no use where it ran (it named f9 and f10).
     settle = result.stdout.splitlines()[-2]
-    assert settle.endswith(", then f9 (the step's verify there; f10 retries the step there)"), said
+    assert settle.startswith("to settle them: rollback-console verify "), said
     note = read_journal(fleet.state / "incident").events[-1]
     assert note.kind == Kind.NOTE_ADDED
-    assert note.data.text.endswith("resume it, then f9 (verify) settles those hosts")
+    assert note.data.text.endswith(
+        "(the step's verify there, in this incident) settles those hosts"
+    )
 
-    # An exec there is refused by the stale lock: it says to resume the run's, then f9.
+    # An exec there is refused by the stale lock: it says to resume the run's, then f9, or
+    # the command line's verify.
     refused = fleet.cli("exec", "--systems", "app", "true")
     assert refused.returncode == 3, refused.stdout + refused.stderr
-    assert refused.stderr.rstrip().endswith(", then f9."), refused.stderr
+    headless = f"rollback-console verify {fleet.state / 'incident'} --config {fleet.config}"
+    assert refused.stderr.rstrip().endswith(f", then f9; without the console: {headless}.")
     assert " then V" not in refused.stderr + said + note.data.text
+    assert "f9" not in settle + note.data.text and "f10" not in said
 
 
 async def test_a_closed_incident_names_the_keys_the_keymap_binds(sshd_server, tmp_path) -> None:

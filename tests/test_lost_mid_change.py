@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList
 
-from console.engine.attempts import verify_unknown
 from console.engine.conductor import new_incident_id
 from console.engine.session import Engine
 from console.journal.export import EXPORT_FORMATS
@@ -125,8 +124,8 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     """The host and its step read unknown (the step read '✘ failed' with '1 succeeded,
     1 unknown' though no host failed), in the record the checklist and the document fold;
     the run is not reported as succeeded: exit status 4, the incident left open (it was
-    closed as failed, and a closed incident cannot be resumed to verify), and resume then
-    V settles the host: the link was switched there, but the restart after it was cut off
+    closed as failed, and a closed incident cannot be resumed to verify), and the verify
+    its last lines print (V's, headless) settles the host: the link was switched there, but the restart after it was cut off
     with the session, so V finds it failed, saying the restart must run again (it said
     'verified: succeeded': the verify read the link alone), and a retry runs it."""
     journal = fleet.state / "incident"
@@ -168,11 +167,19 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     assert restore["app-1"].status is HostStatus.SUCCEEDED
     assert restore["app-2"].status is HostStatus.UNKNOWN, said
     assert restore["app-2"].failure is FailureClass.CONNECTION_LOST
-    assert "1 ok, 0 failed, 1 unknown (check before retrying)" in said
+    # The wave's line says which host, what unknown means, and the command that checks it
+    # (it read '1 unknown (check before retrying)').
+    incident = state.incident_id
+    assert (
+        "1 ok, 0 failed, 1 unknown (app-2: sent, its outcome never seen: the connection dropped"
+        " mid-command, or the change was still under way; rollback-console verify"
+        f" {incident} --config {fleet.config} checks it before retrying)"
+    ) in said, said
     assert "  app-2: unknown at restore · action: connection lost mid-command" in said
     assert state.outcome is None and not state.closed
     assert "UNKNOWN, left open: outcome unknown on app-2: the connection was lost" in said
-    assert f"rollback-console resume {journal} --config {fleet.config}, then V" in said
+    assert f"to settle them: rollback-console verify {journal} --config {fleet.config}" in said
+    assert " then V" not in said and "R retries" not in said  # keys of no use here
     document = EXPORT_FORMATS["markdown"].render(events, False)
     assert "not rolled back: app-2" not in document
     assert "| app-2 | ? unknown |" in document
@@ -188,12 +195,16 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
         assert "? unknown   2. Restore the release" in shown, shown  # was '✘ failed'
 
     attempts_ended(journal)  # its supervisor ends the action the lost session left
+    # The link was switched, but its restart was cut off with the session: the verify the
+    # run printed (V's, headless) does not call that succeeded (it did: the verify read the
+    # link alone), and says why.
+    verified = fleet.cli("verify", str(journal))
+    assert verified.returncode == 1, verified.stdout + verified.stderr
+    assert "app-2: verified: failed" in verified.stdout, verified.stdout
+    assert "restart not finished since the change" in verified.stdout + verified.stderr
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal / "journal.jsonl")
     try:
-        # The link was switched, but its restart was cut off with the session: V does not
-        # call that succeeded (it did: the verify read the link alone), and says why.
-        assert await verify_unknown(conductor, None) == {"app-2": "verified: failed"}
         app_2 = conductor.state.step("restore").hosts["app-2"]
         assert app_2.status is HostStatus.FAILED
         document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
@@ -310,3 +321,8 @@ def test_exec_says_unknown_for_a_host_whose_connection_dropped_mid_command(
     assert kept.data.systems == ["app"] and kept.data.hosts == ["app-2"]
     assert not [e for e in events[kept.seq :] if e.kind == Kind.LOCK_RELEASED]
     assert "exec: the incident is left open, its locks held (app):" in err
+    # Its last line names no key of the console (it said 'then R'): a retry there is the
+    # console's, as the command line can only run it again as a step of its own.
+    resume = f"rollback-console resume {existing.parent} --config {fleet.config}"
+    assert f"app-2 settles in the console (a retry of the command there): {resume}" in err, err
+    assert "then R" not in err

@@ -251,7 +251,7 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     assert "| db-1 | ? unknown |" in document
     assert "still under way on the host: the cluster is still recovering" in document
     # No connection was lost: the wave V ran does not say one was (it did).
-    assert "1 unknown (check before retrying)" in document
+    assert "1 unknown (db-1: sent, its outcome never seen:" in document
     assert "connection lost" not in document
 
     # The replay goes on (the held segment arrives) and reaches its target; V again.

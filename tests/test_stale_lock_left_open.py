@@ -56,5 +56,7 @@ def test_the_stale_lock_of_a_killed_run_says_to_resume_it(fleet: Fleet) -> None:
     assert "held by a stale lock (its process is gone)" in said
     assert "is still open, with the outcome unknown on app-1, app-2 (sent, no outcome" in said
     resume = f"rollback-console resume {journal} --config {fleet.config}"
-    assert f"to carry it on instead, resume it ({resume}), then V." in said
+    headless = f"rollback-console verify {journal} --config {fleet.config}"
+    assert f"to carry it on instead, resume it ({resume}), then V; without the console:" in said
+    assert said.rstrip().endswith(f"without the console: {headless}."), said
     assert "Traceback" not in refused.stderr

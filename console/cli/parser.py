@@ -20,7 +20,7 @@ exit status:
   1  the rollback, command or probe failed, or was aborted
   2  bad usage or bad configuration: one line names the file, key or host
   3  refused: another incident holds the system
-  4  run: a host's outcome is unknown; the incident is left open (resume, then V);
+  4  run: a host's outcome is unknown; the incident is left open (verify ID settles it);
      verify: a host's outcome is still unknown (its lock kept again)
   129, 143  the console (demo, resume too) was ended by SIGHUP (its terminal closed)
      or SIGTERM: what ran was detached as with D; the incident left open to resume"""

@@ -210,19 +210,21 @@ def _undo(command: Command) -> None:
 def _verify(command: Command) -> None:
     verify = command(
         "verify",
-        "verify by hand the hosts a closed incident left unknown",
-        "Run the step's verify, as V would send it, on the hosts whose outcome a closed"
-        " incident left unknown (or --hosts of them): a new incident, which takes over the"
-        " locks the close kept (--take-over-lock REASON once its console has quit) and"
-        " lets go of them once every host answered; what it found is noted in the closed"
-        " incident. Exit 0: the change was made on every host; 1: not on some; 4: some"
-        " still unknown (their locks kept again).",
+        "verify the hosts an incident left unknown (V, without the console)",
+        "Run the step's verify, as V would send it, on the hosts whose outcome an incident"
+        " left unknown (or --hosts of them). Open (its run or console ended): in that"
+        " incident, as V does; it stays open for resume (a retry, the steps left, the"
+        " close). Closed: a new incident, which takes over the locks the close kept"
+        " (--take-over-lock REASON once its console has quit) and lets go of them once"
+        " every host answered; what it found is noted in the closed incident. Exit 0: the"
+        " change was made on every host; 1: not on some; 4: some still unknown (their"
+        " locks kept again).",
         f"{PROG} verify 20261130-101500-ab12 --take-over-lock 'console gone, checking app-2'",
         f"{PROG} verify 20261130-101500-ab12 --dry-run",
         codes=True,
     )
     verify.add_argument(
-        "incident", metavar="INCIDENT", help="the closed incident: its id, journal or directory"
+        "incident", metavar="INCIDENT", help="the incident: its id, journal or directory"
     )
     verify.add_argument("--hosts", default="", metavar="H1,H2", help="only these of its hosts")
     verify.add_argument(

@@ -29,7 +29,18 @@ def verify(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(settings, journal, split(args.hosts))
     options = RunOptions(accept_keys={}, demo=demo, take_over_lock=args.take_over_lock)
+    if not _closed(journal):
+        from console.headless.verify import run_verify_open
+
+        return asyncio.run(run_verify_open(settings, journal, split(args.hosts), options))
     return asyncio.run(run_verify_closed(settings, journal, split(args.hosts), options))
+
+
+def _closed(journal: Path) -> bool:
+    from console.journal.store import read_journal
+    from console.model.state import fold
+
+    return fold(read_journal(journal).events).closed
 
 
 def closed_journal(text: str, config: str | None, settings: Settings, demo: bool) -> Path:

@@ -19,7 +19,6 @@ from console.engine.run_plan import RunPlan
 from console.engine.ssh import Target
 from console.model.events import Kind
 from console.model.invocation import again
-from console.model.keymap import said_key
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -70,34 +69,54 @@ def instead(journal: Path, systems: list[str], hosts: list[str]) -> str:
         "check it by hand with a command that tells whether the change was made there:"
         f" {again(f'exec --take-over-lock REASON --systems {systems_} --hosts {hosts_}')}"
         " 'COMMAND'; then note what you found in the incident"
-        f" ({again(f'resume {shlex.quote(str(journal.parent))}')}, then n)"
+        f" ({again(f'resume {where(journal)}')}, then n)"
     )
+
+
+def where(journal: Path) -> str:
+    """The incident's directory, as a command line names it."""
+    return shlex.quote(str(journal.parent))
+
+
+def verify_again(journal: Path) -> str:
+    """`rollback-console verify DIR`: V's verify of an open incident's hosts left unknown,
+    headless (its directory: found wherever it was journalled)."""
+    return again(f"verify {where(journal)}")
+
+
+def settle_headless(journal: Path) -> str:
+    """What settles an open incident's hosts left unknown, said by a headless command
+    (the console's keys are of no use there): the verify, from the command line."""
+    return f"{verify_again(journal)} (the step's verify there, in this incident)"
 
 
 def plan_verify(
     settings: Settings, state: IncidentState, journal: Path, only: list[str]
 ) -> VerifyPlan:
     """The verifies to run, checked and rendered before any lock is claimed; refused
-    (ProcedureError, one line) when the incident is open, left no host unknown at its
-    close, `only` names another host, or its step has no verify command."""
+    (ProcedureError, one line) when the incident left no host unknown (at its close; an
+    open one: now), `only` names another host, or its step has no verify command. An
+    open incident (a run or a console that ended with hosts unknown) is verified in
+    itself, as V does (`headless.verify.run_verify_open`)."""
     incident = state.incident_id or journal.parent.name
-    if not state.closed:
-        raise ProcedureError(
-            f"incident {incident} is still open: resume it"
-            f" ({again(f'resume {shlex.quote(str(journal.parent))}')}), then"
-            f" {said_key(settings.console.keymap, 'resume.verify')} verifies its hosts whose"
-            " outcome is unknown"
-        )
-    unknown = state.unknown_at_close
-    if not unknown:
+    if state.closed:
+        unknown, at = state.unknown_at_close, "at its close"
+    else:  # left open by a run or a console that ended: V's verify, headless
+        unknown, at = sorted({h for _, h in state.unknown_hosts}), "now"
+    if not unknown and state.closed:
         raise ProcedureError(
             f"incident {incident} left no host unknown at its close"
             f" ({state.outcome_label or state.outcome}): there is nothing to verify"
         )
+    if not unknown:
+        raise ProcedureError(
+            f"incident {incident} is open and no host's outcome is unknown there: there is"
+            f" nothing to verify (to go on with it: {again(f'resume {where(journal)}')})"
+        )
     if outside := [h for h in only if h not in unknown]:
         raise ProcedureError(
             f"--hosts {', '.join(outside)}: not left unknown by incident {incident}"
-            f" (unknown at its close: {', '.join(unknown)})"
+            f" (unknown {at}: {', '.join(unknown)})"
         )
     hosts = [h for h in unknown if not only or h in only]
     known = set(settings.inventory.host_names)

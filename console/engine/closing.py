@@ -178,14 +178,16 @@ class IncidentClosing(RollbackRecord):
         await self.abort(reason)
         await self.activity.settled(ABORT_WAIT_SECONDS)
 
-    def let_go(self, ended: str, why: str | None = None) -> list[str]:
+    def let_go(self, ended: str, why: str | None = None, settle: str | None = None) -> list[str]:
         """This process stops driving the open incident (`ended`: "the run ended", "the
         console quit"; `why`: what ended it, when nobody chose to). Its locks are released
         (journalled), unless some host's outcome is unknown or its command was left running
         (detached): a change may still be running there, so they are kept (stale once this
         process exits: another incident there needs --take-over-lock REASON; resume takes
         them back, and they go at the close once V or R settle those hosts). A note says
-        which hosts, why, and so, after a `lock.kept`. The systems kept."""
+        which hosts, why, and so, after a `lock.kept`, and what settles them: `settle` (a
+        headless command names the command line that does, `verify DIR`), else resume,
+        then the console's key. The systems kept."""
         if self.state.closed:
             return self.let_go_closed(ended, why)
         said = unsettled_why(self.state)
@@ -198,11 +200,12 @@ class IncidentClosing(RollbackRecord):
             self.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=unsettled, reason=why)
         held = f"its locks held ({', '.join(kept)}): {TAKE_OVER}; " if kept else ""
         by = f" ({why})" if why else ""
+        verify = said_key(self.settings.console.keymap, "resume.verify")
+        settle = settle or f"resume it, then {verify} (verify)"
         self.recorder.record(
             Kind.NOTE_ADDED,
-            text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}resume"
-            f" it, then {said_key(self.settings.console.keymap, 'resume.verify')} (verify)"
-            " settles those hosts",
+            text=f"{ended}{by} with {'; '.join(said)}: the incident is left open, {held}"
+            f"{settle} settles those hosts",
         )
         return kept
 

@@ -357,10 +357,10 @@ class Conductor:
         """Let go of the systems (journalled; `why`: the console was ended, not quit)."""
         self.locking.release(why)
 
-    def let_go(self, ended: str, why: str | None = None) -> list[str]:
+    def let_go(self, ended: str, why: str | None = None, settle: str | None = None) -> list[str]:
         """This process stops driving the incident: its locks are released, or kept while
         a host is unknown or left running (`IncidentClosing.let_go`). The systems kept."""
-        return self.closing.let_go(ended, why)
+        return self.closing.let_go(ended, why, settle)
 
     @property
     def locks_kept(self) -> list[str]:

@@ -61,7 +61,7 @@ def closed_keeping(incident: str, journal: Path) -> str:
 def left_open(incident: str, journal: Path, verify: str = "V") -> str:
     """One sentence for a refusal on the stale lock of `incident`, still open (its process
     gone: killed, crashed): resume it instead, then `verify` (the key the [keymap] binds),
-    naming the hosts whose outcome it left unknown. Empty for a closed incident, or a journal that cannot be read or is another
+    or the command line's verify, naming the hosts whose outcome it left unknown. Empty for a closed incident, or a journal that cannot be read or is another
     incident's."""
     from console.journal.files import JournalError
     from console.journal.store import read_journal
@@ -84,7 +84,10 @@ def left_open(incident: str, journal: Path, verify: str = "V") -> str:
         if hosts
         else ""
     )
-    then = f", then {verify}" if hosts else ""
+    # the console's key, and the command line's verify (where it is read, the key may be
+    # of no use: a headless run or exec refused)
+    headless = again(f"verify {journal.parent}")
+    then = f", then {verify}; without the console: {headless}" if hosts else ""
     return (
         f"Incident {incident} is still open{unknown}: to carry it on instead, resume it"
         f" ({again(f'resume {journal.parent}')}){then}"

@@ -144,6 +144,8 @@ class Runner:
                 ):
                     if many := sum(o.status is status for o in done):
                         counts[status.name.lower()] = many
+                if lost := [t.name for t in wave if outcomes[t.name].status is HostStatus.UNKNOWN]:
+                    counts["unknown_hosts"] = lost
                 self.recorder.record(
                     Kind.WAVE_FINISHED, step=step, wave=number, waves=len(planned), **counts
                 )

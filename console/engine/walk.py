@@ -202,7 +202,9 @@ def leave_open(conductor: Conductor, asked: Outcome | None = None) -> list[str]:
     if asked is not None:
         why = "; ".join(unknown_why(conductor.state))
         conductor.note(f"--outcome {asked.value} not applied: {why}")
-    return conductor.let_go("the run ended")
+    from console.engine.closed_verify import settle_headless
+
+    return conductor.let_go("the run ended", settle=settle_headless(conductor.recorder.path))
 
 
 def fill_form(conductor: Conductor, values: Mapping[FormField, FieldValue]) -> None:

@@ -26,7 +26,6 @@ from console.journal.results import exec_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event, Kind
 from console.model.invocation import again
-from console.model.keymap import said_key
 from console.model.outcome import Outcome, kept_at_close
 from console.model.payloads import CommandOutput, CommandResult, StepStarted
 from console.model.settings import Settings
@@ -131,12 +130,14 @@ async def run_exec(
             )
             print(f"exec: {visible(said, one_line=True)}", file=sys.stderr)
         if kept and not options.json:
+            # It named the console's R, of no use where exec runs: an exec again is a step
+            # of its own, which settles nothing, so a retry there is the console's.
             where = shlex.quote(str(conductor.recorder.path.parent))
+            lost = ", ".join(sorted({h for _, h in conductor.state.unknown_hosts}))
             print(
                 f"exec: the incident is left open, its locks held ({', '.join(kept)}):"
-                f" {TAKE_OVER}; to settle: {again(f'resume {where}')}, then"
-                f" {said_key(settings.console.keymap, 'resume.retry')} (the"
-                " command again there)",
+                f" {TAKE_OVER}; {lost} settle{'' if ',' in lost else 's'} in the console (a"
+                f" retry of the command there): {again(f'resume {where}')}, in a terminal",
                 file=sys.stderr,
             )
         if options.json:

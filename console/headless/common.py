@@ -19,6 +19,7 @@ from console.journal.files import JOURNAL_NAME
 from console.journal.results import refused_result
 from console.journal.terminal_line import console_line
 from console.model.events import Event
+from console.model.invocation import again
 from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.status import FailureClass
@@ -103,11 +104,16 @@ class EventPrinter:
 
     def __init__(self):
         self._lines: list[str] = []
+        self._verify = ""  # the command line that verifies its hosts left unknown
 
     def __call__(self, event: Event) -> None:
+        from console.model.payloads import IncidentOpened
+
         if not self._lines:
             asyncio.get_running_loop().call_soon(self.flush)
-        self._lines.append(console_line(event))
+        if isinstance(event.data, IncidentOpened):
+            self._verify = again(f"verify {event.data.incident_id}")
+        self._lines.append(console_line(event, self._verify))
 
     def flush(self) -> None:
         if self._lines:

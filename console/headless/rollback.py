@@ -32,7 +32,6 @@ from console.journal.results import drill_findings, integrity_said, run_result
 from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.invocation import again
-from console.model.keymap import said_key
 from console.model.outcome import Outcome, kept_at_close, named, them
 from console.model.procedure import StepKind
 from console.model.recovery import RTO_EXCEEDED
@@ -248,17 +247,18 @@ def _print_undelivered(conductor: Conductor) -> None:
 
 def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     """The last lines of a run that left hosts unknown: the incident is open, its locks
-    held, and how to settle those hosts (resume, then V, or the key [keymap] binds)."""
+    held, and how to settle those hosts: the command line's verify (the console's keys,
+    V and R, are of no use where the run was: it read 'resume ..., then V (the step's
+    verify there; R retries the step there)'), then the console for the rest."""
     state, path = conductor.state, conductor.recorder.path
     where = _named(conductor, options)
     systems = ", ".join(state.systems)
     why = "; ".join(unknown_why(state))
-    keymap = conductor.settings.console.keymap
-    verify, retry = said_key(keymap, "resume.verify"), said_key(keymap, "resume.retry")
     lines = [
         f"left open, its locks held ({systems}): {TAKE_OVER}",
-        f"to settle them: {again(f'resume {where}')}, then {verify} (the step's verify"
-        f" there; {retry} retries the step there)",
+        f"to settle them: {again(f'verify {where}')} (the step's verify there, in this"
+        f" incident); a retry there, the steps left and the close are the console's:"
+        f" {again(f'resume {where}')}",
         f"{state.incident_id}: UNKNOWN, left open: {why}; journal {path}",
     ]
     print(*(visible(line, one_line=True) for line in lines), sep="\n", flush=True)

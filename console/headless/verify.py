@@ -1,5 +1,6 @@
 """`verify ID`: the verify by hand of a closed incident's hosts left unknown, as an
-incident of its own; what it found is noted in the closed incident. Its modules are
+incident of its own; what it found is noted in the closed incident. Of an open one (a
+run or a console that ended with hosts unknown): V's verify, in that incident itself. Its modules are
 imported inside the command: nothing of the journal's payloads loads at start-up."""
 
 from __future__ import annotations
@@ -53,6 +54,61 @@ async def run_verify_closed(
         finally:
             await engine.close()  # releases what is still held (journalled)
     return _report(conductor, plan, found, kept, noted, again)
+
+
+async def run_verify_open(
+    settings: Settings, journal: Path, only: list[str], options: RunOptions
+) -> int:
+    """V, headless: the step's verify on the hosts an open incident left unknown (a run,
+    or a console, that ended with them so), in that incident itself, as resume then V
+    runs it (the earlier attempt asked first: where it still runs, nothing is sent).
+    The incident stays open: its locks are kept while a host is still unknown, else
+    released; a retry, the steps left and the close are the console's (`resume`). Each
+    host's finding on stdout; 0: the change was made on every host, 1: not on some (or
+    aborted), 4: some still unknown."""
+    from console.engine.attempts import verify_unknown
+    from console.engine.closed_verify import (
+        answered,
+        plan_verify,
+        settle_headless,
+        verify_again,
+        where,
+    )
+    from console.engine.session import Engine
+    from console.headless.adhoc import ExecPrinter
+    from console.headless.common import abort_on_signals
+    from console.model.invocation import again
+    from console.model.visible import visible
+
+    async with reachable(settings, [], options.demo) as settings:
+        engine = Engine.build(settings, demo=options.demo)
+        try:
+            loaded = engine.read(journal)
+            plan = plan_verify(settings, loaded.state, loaded.path, only)  # refusals first
+            conductor = engine.resumed(loaded, options.take_over_lock)
+            _print_commands(plan)
+            conductor.recorder.subscribe(ExecPrinter())
+            with abort_on_signals(conductor):
+                found = await verify_unknown(conductor, plan.hosts)
+            kept = conductor.let_go("the verify ended", settle=settle_headless(plan.journal))
+        finally:
+            await engine.close()
+    for host in plan.hosts:
+        print(visible(f"{host}: {found.get(host, 'not verified: not run')}", one_line=True))
+    still = [h for h in plan.hosts if not answered(found.get(h, ""))]
+    held = f"; its locks held ({', '.join(kept)})" if kept else ""
+    again_ = verify_again(plan.journal)
+    said = (
+        f"verify: incident {plan.incident} stays open{held}:"
+        + (f" verify again once the change has finished ({again_});" if still else "")
+        + f" a retry, the steps left and the close are the console's:"
+        f" {again(f'resume {where(plan.journal)}')}"
+    )
+    print(visible(said, one_line=True), file=sys.stderr)
+    if conductor.runner.aborted or still:
+        return EXIT_FAILED if conductor.runner.aborted else EXIT_UNKNOWN
+    ok = all(found[h].startswith("verified: succeeded") for h in plan.hosts)
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def _earlier_verifies(events: Sequence[Event]) -> list[str]:

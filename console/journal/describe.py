@@ -148,16 +148,7 @@ DESCRIBE: dict[str, Describer] = {
             f" ({hosts_said(d.hosts, None if d.waves > 1 else 0)})"
         ),
     ),
-    Kind.WAVE_FINISHED: _says(
-        lambda: payloads.WaveFinished,
-        lambda d, e: (
-            f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
-            + (f", {d.refused} refused" if d.refused else "")
-            + (f", {d.unknown} unknown (check before retrying)" if d.unknown else "")
-            + (f", {d.aborted} aborted" if d.aborted else "")
-            + (f", {d.not_started} not started" if d.not_started else "")
-        ),
-    ),
+    Kind.WAVE_FINISHED: _says(lambda: payloads.WaveFinished, lambda d, e: wave_finished(d)),
     Kind.WAVE_PAUSED: _says(
         lambda: payloads.WavePaused,
         lambda d, e: (
@@ -314,10 +305,42 @@ DESCRIBE: dict[str, Describer] = {
 }
 
 
-def describe(event: Event) -> str:
-    """One line of what happened; a kind from a newer version is shown by its name."""
+# What a host unknown at the end of a wave is (it read `1 unknown (check before retrying)`:
+# neither which host, nor what unknown meant, nor how to check it).
+UNKNOWN_MEANS = (
+    "sent, its outcome never seen: the connection dropped mid-command, or the change was"
+    " still under way"
+)
+
+
+def wave_finished(d: payloads.WaveFinished, verify: str = "") -> str:
+    """`wave 2 of 3 finished: 1 ok, 0 failed, 1 unknown (web-2: sent, its outcome never
+    seen: ...; check it before retrying)`; `verify`: what checks them where the line
+    is read (the console's key, or a headless run's command line), else said in words."""
+    them = "them" if d.unknown > 1 else "it"
+    check = f"{verify} checks {them}" if verify else f"check {them}"  # a command step: by hand
+    named = f"{', '.join(d.unknown_hosts)}: " if d.unknown_hosts else ""
+    return (
+        f"wave {d.wave} of {d.waves} finished: {d.succeeded} ok, {d.failed} failed"
+        + (f", {d.refused} refused" if d.refused else "")
+        + (
+            f", {d.unknown} unknown ({named}{UNKNOWN_MEANS}; {check} before retrying)"
+            if d.unknown
+            else ""
+        )
+        + (f", {d.aborted} aborted" if d.aborted else "")
+        + (f", {d.not_started} not started" if d.not_started else "")
+    )
+
+
+def describe(event: Event, verify: str = "") -> str:
+    """One line of what happened; a kind from a newer version is shown by its name.
+    `verify`: what verifies a host whose outcome is unknown, where the line is read (the
+    console's key; a headless command's command line); the document says it in words."""
     formatter = DESCRIBE.get(event.kind)
     text = formatter(event) if formatter else event.kind
+    if verify and formatter and event.kind == Kind.WAVE_FINISHED:
+        text = wave_finished(event.payload(payloads.WaveFinished), verify)
     amended = isinstance(event.data, Amendable) and event.data.amendment
     return text + (" (amendment after the close)" if amended else "")
 

@@ -8,9 +8,10 @@ from console.model.events import Event
 from console.model.visible import visible
 
 
-def console_line(event: Event) -> str:
+def console_line(event: Event, verify: str = "") -> str:
     """A terminal line for headless runs and follow: time, where, what. What a host
-    printed is shown with its control characters escaped, never obeyed."""
+    printed is shown with its control characters escaped, never obeyed. `verify`: the
+    command line that verifies a host whose outcome is unknown (`describe`)."""
     from console.model.payloads import CommandIntent, CommandOutput  # steps: not on home's way
 
     data = event.data
@@ -20,7 +21,7 @@ def console_line(event: Event) -> str:
         return "\n".join(
             f"{event.ts:%H:%M:%S}  {host:<10} {mark} {visible(ln)}" for ln in data.lines
         )
-    text = describe(event)
+    text = describe(event, verify)
     if isinstance(data, CommandIntent):
         first = data.command.strip().splitlines()
         text += f": {first[0] if first else ''}" + (" ..." if len(first) > 1 else "")

@@ -136,6 +136,10 @@ class WaveFinished(Payload):
         " that may change them ran, or their verify found the change still under way (exit"
         " 75); verify before retrying",
     )
+    unknown_hosts: list[str] = Field(
+        default_factory=list,
+        description="the hosts whose outcome is unknown, by name; since 2026-12-05",
+    )
     aborted: int = Field(
         0,
         description="hosts whose command an abort stopped (`a`, or a headless run's Ctrl+C,"

@@ -28,7 +28,7 @@ LEFT = 48  # the columns before "What"
 DETAIL_LINES = 4  # of a command or its output, in the detail below the list
 
 
-def what(event: Event) -> str:
+def what(event: Event, verify: str = "") -> str:
     data = event.data
     if isinstance(data, CommandOutput):
         lines = data.lines
@@ -40,7 +40,7 @@ def what(event: Event) -> str:
         return f"{verb} event #{data.seq}"
     if isinstance(data, ExportWritten):
         return f"wrote the document: {data.path}"
-    return describe(event)
+    return describe(event, verify)
 
 
 def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
@@ -142,8 +142,17 @@ class TimelineScreen(IncidentScreen):
         who = clip(visible(event.who.user, one_line=True), 9)
         place = clip(visible(where(event), one_line=True), 20)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
-        line.append(clip(visible(what(event), one_line=True), max(10, width - LEFT)))
+        line.append(
+            clip(visible(what(event, self._verify()), one_line=True), max(10, width - LEFT))
+        )
         return line
+
+    def _verify(self) -> str:
+        """The key that verifies a host left unknown, where it works (an open incident,
+        in a console that drives it; not a follower's view, nor after the close)."""
+        if self.app.read_only or self.incident.state.closed:
+            return ""
+        return self.app.key_label("resume.verify")
 
     def _event(self, index: int) -> Event:
         return self.incident.recorder.events[index]
