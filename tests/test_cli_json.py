@@ -62,7 +62,7 @@ def test_a_drill_document_has_its_recovery_and_integrity_findings(tmp_path):
     )
     assert {h["status"] for h in doc["hosts"].values()} == {"succeeded"}
     recovery = doc["drill"]["recovery"]["web"]
-    assert recovery["verdict"] == "within RTO" and recovery["seconds"] > 0
+    assert recovery["verdict"] == "within target" and recovery["seconds"] > 0
     assert doc["drill"]["integrity"] == {"records": 0, "mismatches": 0, "not_judged": []}
 
 

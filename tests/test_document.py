@@ -73,7 +73,7 @@ def test_the_summary_says_what_was_rolled_back_from_what_to_what():
     summary = section(text, "Summary")
     paragraph = summary.strip().split("\n\n")[0]
     assert "release 2.4.1 → 2.4.0 (3 hosts)" in paragraph
-    assert "on the watcher's proposal" in paragraph and "within RTO" in paragraph
+    assert "on the watcher's proposal" in paragraph and "within target" in paragraph
     for fact in ("Incident", "Title", "Status", "Severity", "Outcome", "Commander"):
         assert f"\n| {fact} | " in summary
     for fact in ("Other responders", "Opened", "Closed", "Duration", "Drill or real"):
@@ -114,7 +114,7 @@ def test_milestones_are_dated_and_measured_against_the_rto():
         assert re.search(rf"\| {re.escape(label)} \| \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC \|", text)
     for interval in ("Time to detect", "Time to mitigate", "Time to recover"):
         assert re.search(rf"\| {interval} \| \d+ (s|min \d\d s) \|", text), interval
-    assert re.search(r"\| web \| .* \| 15 min \| within RTO \|", text)
+    assert re.search(r"\| web \| .* \| 15 min \| within target \|", text)
     failed = section(markdown("failed-halted"), "Milestones")
     assert "| Restored | – | not restored |" in failed
     assert "| Time to mitigate | not measurable |" in failed
@@ -379,7 +379,7 @@ def test_a_drill_is_labelled_and_judged():
     text = markdown("drill")
     assert text.count("**DRILL**") == 1
     assert re.search(
-        r"\| Drill or real \| drill: passed \(db: within RTO; integrity: 4 record", text
+        r"\| Drill or real \| drill: passed \(db: within target; integrity: 4 record", text
     )
     assert "Drill verdict: passed" in section(text, "Summary")
 

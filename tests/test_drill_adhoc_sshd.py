@@ -48,11 +48,12 @@ async def test_an_ad_hoc_drill_over_its_rto_says_drill_failed_not_failed_rolled_
     lines = result.stdout.splitlines()
     recovery = next(ln for ln in lines if ln.startswith("  app: recovered in "))
     assert re.fullmatch(
-        r"  app: recovered in \d+\.\d s from the trigger, RTO 0\.06 s: RTO exceeded ✘", recovery
+        r"  app: recovered in \d+\.\d s from the trigger, target 0\.06 s: target exceeded ✘",
+        recovery,
     ), recovery
     assert "  data integrity: not checked: the strategy recorded none" in lines
     assert re.search(
-        r": DRILL FAILED: recovery of app: RTO exceeded \(\d+\.\d s, RTO 0\.06 s\);"
+        r": DRILL FAILED: recovery of app: target exceeded \(\d+\.\d s, target 0\.06 s\);"
         r" closed as rolled back and verified; journal ",
         lines[-1],
     ), lines[-1]

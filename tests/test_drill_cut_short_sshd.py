@@ -95,11 +95,11 @@ def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_pat
 
     measured = [e for e in read_journal(journal).events if e.kind == Kind.RECOVERY_MEASURED]
     assert [(e.data.rto_minutes, e.data.verdict) for e in measured] == [
-        (0.001, "RTO exceeded")  # the scenario's target, as the drill recorded it
+        (0.001, "target exceeded")  # the scenario's target, as the drill recorded it
     ]
     document = fleet.cli("export", str(journal))
     assert document.returncode == 0, document.stderr
-    assert f"Drill verdict: {LEFT[0].lower()}{LEFT[1:]} (app: RTO exceeded;" in document.stdout
+    assert f"Drill verdict: {LEFT[0].lower()}{LEFT[1:]} (app: target exceeded;" in document.stdout
     assert "Drill verdict: passed" not in document.stdout
     listing = fleet.cli("list")
     assert "DRILL FAILED; aborted" in listing.stdout, listing.stdout

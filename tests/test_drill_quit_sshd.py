@@ -1,5 +1,5 @@
 """Quitting the console while its drill rolls back (real sshd, 80x24): the commander aborts
-the running step and quits. Walked on a README fleet of 4 web hosts (helper-127): the
+the running step and quits; the dialogs say what becomes of the drill. Walked on a README fleet of 4 web hosts (helper-127): the
 console quit as soon as the strategy's commands were stopped, in the middle of the drill's
 undo of its fault (web-3's storefront left killed, the undo's host unknown, the drill open
 and never judged). Now the quit waits (bounded) for the drill to finish as an aborted drill
@@ -53,8 +53,10 @@ def test_abort_and_quit_mid_drill_undoes_its_fault_first(sshd_server, tmp_path, 
                 await until(pilot, acting, 60)
                 await pilot.press("ctrl+q")
                 await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+                said.append(_dialog_text(app.screen))
                 await pilot.press("a")
                 await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+                said.append(_dialog_text(app.screen))
                 await type_text(pilot, "wrong window")
                 await pilot.press("enter")
                 await until(pilot, lambda: app.return_code is not None, 60)
@@ -66,15 +68,31 @@ def test_abort_and_quit_mid_drill_undoes_its_fault_first(sshd_server, tmp_path, 
                 app.conductor.recorder.close()
             await engine.close()
 
+    said: list[str] = []
     journal = asyncio.run(scenario())
-    events = read_journal(journal).events
+    # the quit dialog and the reason prompt say what becomes of the drill (the prompt
+    # said "The incident stays open (to abort it as a whole: ...)", walked by helper-133)
+    choices, prompt = said
+    assert "the drill's faults are undone and it is judged FAILED and closed" in choices, choices
+    assert "The drill is never judged and its faults stay in place, NOT UNDONE" in choices
+    assert "stays open" not in prompt, prompt
+    assert (
+        "The drill ends: its faults are undone, it is judged FAILED (aborted, with your reason)"
+        " and closed as aborted, then the console quits." in prompt
+    ), prompt
+    events = read_journal(journal).events  # and so it is
     undone = [e.data for e in events if e.kind == Kind.DRILL_FAULT_UNDONE]
     assert [(u.name, u.ok) for u in undone] == [("deploy the bad release 1.1", True)]
     (judged,) = [e.data for e in events if e.kind == Kind.DRILL_JUDGED]
     assert judged.passed is False and judged.findings[0] == "aborted: wrong window"
-    assert events[-1].kind == Kind.INCIDENT_CLOSED
+    assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "aborted"
     for sandbox in fleet.sandboxes.values():  # the fault's undo put 1.0 back
         assert (sandbox / "current").readlink() == Path("releases/1.0")
+
+
+def _dialog_text(screen) -> str:
+    """A dialog's words, on one line."""
+    return " ".join(" ".join(str(s.render()) for s in screen.query(".dialog-text")).split())
 
 
 def test_quit_while_a_drill_awaits_its_trigger_aborts_it_and_undoes_its_fault(

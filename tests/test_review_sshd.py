@@ -45,8 +45,8 @@ def test_a_drill_says_it_took_the_trigger_up_and_its_sub_minute_target_in_second
     assert "watcher's proposal" not in document
     assert " by the drill run by root, once its probe fired (policy propose)" in document
     assert "declared by the drill, once its probe fired: " in document
-    assert "(target 30 s, within RTO)" in document
-    assert "| 30 s | within RTO |" in document
+    assert "(target 30 s, within target)" in document
+    assert "| 30 s | within target |" in document
     assert "0.5 min" not in document
     _said_once(document)
     # Detection is timed from the drill's fault, not from the release it found deployed

@@ -71,4 +71,6 @@ async def test_a_drill_in_the_list_carries_its_recovery_time(tmp_path) -> None:
     [drill] = engine.incidents()
     assert drill.drill and drill.outcome == "rolled-back"
     assert drill.outcome_label == "rolled back and verified"
-    assert drill.recovery["web"].seconds == 90.0 and drill.recovery["web"].verdict == "within RTO"
+    assert (
+        drill.recovery["web"].seconds == 90.0 and drill.recovery["web"].verdict == "within target"
+    )

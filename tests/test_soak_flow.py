@@ -57,10 +57,10 @@ async def test_trigger_fires_rollback_runs_probe_recovers_and_recovery_is_export
     assert (recovered.value, recovered.state) == (0.006, "healthy")
     recovery = state.recovery["web"]
     assert recovery.started == firing.fired_at
-    assert recovery.rto_minutes == 15 and recovery.verdict == "within RTO"
+    assert recovery.rto_minutes == 15 and recovery.verdict == "within target"
     document = render_markdown(conductor.recorder.events)
     section = document.split("## Milestones", 1)[1].split("\n## ", 1)[0]
-    assert "| web |" in section and "| 15 min | within RTO |" in section
+    assert "| web |" in section and "| 15 min | within target |" in section
     assert "web/error-rate = 0.31 bad, threshold 0.05" in document
 
 
@@ -89,7 +89,7 @@ async def test_soak_fails_while_unhealthy_and_a_retry_after_the_rollback_passes(
     assert {p["attempt"] for p in retried} == {2}
     assert retried[-1]["status"] == "passed"
     assert conductor.state.steps["verify"].status is StepStatus.DONE
-    assert conductor.state.recovery["web"].verdict == "within RTO"
+    assert conductor.state.recovery["web"].verdict == "within target"
 
 
 async def test_a_system_without_probes_cannot_be_verified(demo, pool, tmp_path):

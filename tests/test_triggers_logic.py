@@ -195,9 +195,9 @@ def test_soak_needs_every_probe_healthy():
 
 
 def test_recovery_verdict_against_rto():
-    assert measure_recovery("web", T0, T0 + timedelta(minutes=9), 15).verdict == "within RTO"
+    assert measure_recovery("web", T0, T0 + timedelta(minutes=9), 15).verdict == "within target"
     late = measure_recovery("web", T0, T0 + timedelta(minutes=16), 15)
-    assert (late.seconds, late.verdict) == (960.0, "RTO exceeded")
+    assert (late.seconds, late.verdict) == (960.0, "target exceeded")
     assert measure_recovery("web", T0, T0, None).verdict == "no target"
 
 

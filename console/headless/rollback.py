@@ -34,7 +34,7 @@ from console.model.alike import grouped
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close, named, them
 from console.model.procedure import StepKind
-from console.model.recovery import RTO_EXCEEDED
+from console.model.recovery import TARGET_EXCEEDED
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.visible import visible
@@ -271,8 +271,8 @@ def _print_drill(drill: dict, records: list[dict]) -> None:
         if r["seconds"] is None:
             print(f"  {system}: recovery time not measured (stability never verified) ✘")
         else:
-            rto = f"RTO {minutes(r['rto_minutes'])}" if r["rto_minutes"] else "no RTO"
-            mark = "✘" if r["verdict"] == RTO_EXCEEDED else "✔"
+            rto = f"target {minutes(r['rto_minutes'])}" if r["rto_minutes"] else "no target"
+            mark = "✘" if r["verdict"] == TARGET_EXCEEDED else "✔"
             print(
                 f"  {system}: recovered in {r['seconds']:.1f} s from the trigger, {rto}:"
                 f" {r['verdict']} {mark}"
@@ -282,13 +282,17 @@ def _print_drill(drill: dict, records: list[dict]) -> None:
 
 
 def _drill_failures(drill: dict) -> list[str]:
-    """Why a drill whose rollback was verified failed: `recovery of web: RTO exceeded
-    (46.3 s, RTO 30 s)`, `1 integrity mismatch(es)`."""
+    """Why a drill whose rollback was verified failed: `recovery of web: target exceeded
+    (46.3 s, target 30 s)`, `1 integrity mismatch(es)`."""
     said = [
         f"recovery of {system}: {r['verdict']}"
-        + (f" ({r['seconds']:.1f} s, RTO {minutes(r['rto_minutes'])})" if r["rto_minutes"] else "")
+        + (
+            f" ({r['seconds']:.1f} s, target {minutes(r['rto_minutes'])})"
+            if r["rto_minutes"]
+            else ""
+        )
         for system, r in drill["recovery"].items()
-        if r["seconds"] is None or r["verdict"] == RTO_EXCEEDED
+        if r["seconds"] is None or r["verdict"] == TARGET_EXCEEDED
     ]
     if mismatches := drill["integrity"]["mismatches"]:
         said.append(f"{mismatches} integrity mismatch(es)")

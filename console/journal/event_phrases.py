@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from console.journal.times import duration, minutes
 from console.model.events import Event
 from console.model.procedure import FormField
+from console.model.recovery import recovery_verdict
 from console.model.status import outcome_unknown
 from console.model.visible import assignments, visible
 
@@ -147,7 +148,9 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:
     target = f"target {minutes(d.rto_minutes)}" if d.rto_minutes else "no target"
-    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {d.verdict})"
+    # the verdict in today's words, whatever an older journal recorded ("RTO exceeded")
+    verdict = recovery_verdict(float(d.seconds), d.rto_minutes)
+    return f"recovery: {e.where.system} {duration(d.seconds)} ({target}, {verdict})"
 
 
 def sampled(d: ProbeSample, e: Event) -> str:

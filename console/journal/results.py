@@ -12,7 +12,7 @@ from console.model.drillfold import faults_left
 from console.model.events import Event
 from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput
-from console.model.recovery import RTO_EXCEEDED
+from console.model.recovery import TARGET_EXCEEDED
 from console.model.state import IncidentState
 
 SCHEMA = "rollback-console/result"
@@ -76,7 +76,7 @@ def drill_findings(state: IncidentState) -> tuple[bool, dict[str, Any]]:
             "rto_minutes": measured.rto_minutes,
             "verdict": measured.verdict,
         }
-        ok = ok and measured.verdict != RTO_EXCEEDED
+        ok = ok and measured.verdict != TARGET_EXCEEDED
     bad = [r for r in state.integrity if r.get("verdict") in ("mismatch", "missing")]
     integrity = {
         "records": len(state.integrity),

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from console.model.drills import DrillOutcome, Scenario
+from console.model.recovery import TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP
@@ -64,11 +65,9 @@ def _recovery(
             verdict, ok = "not judged: the rollback was not expected to verify", True
         elif seconds is None:
             verdict, ok = "not measured: stability was never verified", False
-        elif target is None:
-            verdict, ok = "no target", True
         else:
-            ok = seconds <= target * 60
-            verdict = "within target" if ok else "target exceeded"
+            verdict = recovery_verdict(seconds, target)
+            ok = verdict != TARGET_EXCEEDED
         if not ok:
             findings.append(f"recovery of {system}: {verdict}")
         out[system] = {

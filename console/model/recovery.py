@@ -1,11 +1,24 @@
-"""A system's recovery time: from its first trigger event to verified stable, against its RTO."""
+"""A system's recovery time: from its first trigger event to verified stable, against its
+target (the system's RTO, or a drill's). One wording wherever a verdict is shown, the
+words of the procedure's "recovery time validation": `within target`, `target exceeded`
+(the timeline said "RTO exceeded" where the drill's report said "target exceeded")."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
 
-RTO_EXCEEDED = "RTO exceeded"
+WITHIN_TARGET = "within target"
+TARGET_EXCEEDED = "target exceeded"
+NO_TARGET = "no target"
+
+
+def recovery_verdict(seconds: float, target_minutes: float | None) -> str:
+    """`within target`, `target exceeded`, or `no target`: the words every reader shows,
+    also for a journal that recorded older ones (`within RTO`, `RTO exceeded`)."""
+    if target_minutes is None:
+        return NO_TARGET
+    return WITHIN_TARGET if seconds <= target_minutes * 60 else TARGET_EXCEEDED
 
 
 class Recovery(NamedTuple):
@@ -19,9 +32,7 @@ class Recovery(NamedTuple):
 
     @property
     def verdict(self) -> str:
-        if self.rto_minutes is None:
-            return "no target"
-        return "within RTO" if self.seconds <= self.rto_minutes * 60 else RTO_EXCEEDED
+        return recovery_verdict(self.seconds, self.rto_minutes)
 
 
 def measure_recovery(

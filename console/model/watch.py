@@ -183,6 +183,11 @@ class Streak:
             return True
         return False
 
+    def rearm(self) -> None:
+        """Forget the samples seen: it fires again only from the next ones."""
+        self.bad.clear()
+        self.fired = False
+
     @property
     def count(self) -> int:
         return len(self.bad)

@@ -1,5 +1,5 @@
-"""Aborting in the console: the running step (the incident stays open), or the whole
-incident (it closes as aborted); both ask why."""
+"""Aborting in the console: the running step (the incident stays open; a drill's ends,
+judged and closed), or the whole incident (it closes as aborted); both ask why."""
 
 from __future__ import annotations
 
@@ -49,14 +49,26 @@ class Aborting:
         self.app.push_screen(
             TextPrompt(
                 "Abort the running step",
-                f"{stops} The incident stays open (to abort it as a whole: the palette, or"
-                f" {self.app.key_label('incident.close')} and “aborted”). Say why: it goes into"
-                " the record.",
+                f"{stops} {self._what_stays(then_quit)} Say why: it goes into the record.",
                 "Abort reason",
                 required=True,
                 danger=True,
             ),
             aborted,
+        )
+
+    def _what_stays(self, then_quit: bool) -> str:
+        """What an aborted step leaves: the incident open; a drill's, ended (its worker
+        goes on to undo its faults, judge it and close it: it said "stays open" of one)."""
+        if self.app.quitting.drilling:
+            then = ", then the console quits" if then_quit else ""
+            return (
+                "The drill ends: its faults are undone, it is judged FAILED (aborted, with"
+                f" your reason) and closed as aborted{then}."
+            )
+        return (
+            "The incident stays open (to abort it as a whole: the palette, or"
+            f" {self.app.key_label('incident.close')} and “aborted”)."
         )
 
     def prompt_abort_incident(self) -> None:

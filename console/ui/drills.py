@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from console.engine.conductor import Conductor
     from console.engine.drill_stage import DemoFaults
     from console.model.drills import Scenario
+    from console.ui.live import LiveWatch
 
 # What a person may not do to an incident a drill is driving: the drill runs its steps.
 DRILL_DRIVES = frozenset(
@@ -42,6 +43,7 @@ class DrillHost(AppPart, Protocol):
     settings: Settings
     engine: Engine
     exec_step: str | None
+    live: LiveWatch
 
     def attach(self, incident: Conductor) -> None: ...
     def action_go(self, name: str) -> None: ...
@@ -52,12 +54,14 @@ class DrillHost(AppPart, Protocol):
 
 class DrillControl:
     """The app's drills: `demo_faults` is the demo fleet when the console runs on it,
-    `running` the scenario a drill is running now (a person may not drive it meanwhile)."""
+    `running` the scenario a drill is running now (a person may not drive it meanwhile),
+    `systems` those its commands go to (its locks): what its faults fire there is its own."""
 
     def __init__(self, app: DrillHost):
         self.app = app
         self.demo_faults: DemoFaults | None = None
         self.running: str | None = None
+        self.systems: list[str] = []
 
     def allows(self, action: str) -> bool:
         return self.running is None or action not in DRILL_DRIVES
@@ -82,12 +86,10 @@ class DrillControl:
         if app.conductor is not None and app.conductor.running:
             app.notify("A step is running: wait for it first.", severity="warning")
             return
+        systems = drill_systems(app.settings, scenario)
         try:
             conductor = app.engine.new_incident(
-                title_of(scenario),
-                drill=True,
-                systems=drill_systems(app.settings, scenario),
-                take_over=take_over,
+                title_of(scenario), drill=True, systems=systems, take_over=take_over
             )
         except StaleLock as exc:
             app.offer_lock_takeover(exc, partial(self.start, name))
@@ -97,7 +99,7 @@ class DrillControl:
             return
         conductor.settings = drill_settings(app.settings, scenario)
         app.attach(conductor)
-        self.running = name
+        self.running, self.systems = name, systems
         app.exec_step = None
         app.action_go("execution")
         app.run_worker(self._run(scenario), group="drill", exclusive=True, exit_on_error=False)
@@ -117,6 +119,7 @@ class DrillControl:
             return
         finally:
             self.running = None
+            app.live.drill_over(self.systems)  # its faults' firings are no real trigger
             app.refresh_bindings()
         app.flush_events()
         app.push_screen(DrillReport(verdict))

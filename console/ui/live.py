@@ -173,8 +173,27 @@ class LiveWatch:
 
     # -- firings ---------------------------------------------------------------------
 
+    def drilled(self, system: str) -> bool:
+        """A drill runs on `system` now: what fires there is its faults' doing, and the
+        drill's own detection records it (a drill's fault is never a real trigger)."""
+        return self.app.drills.running is not None and system in self.app.drills.systems
+
+    def drill_over(self, systems: list[str]) -> None:
+        """A drill on `systems` has ended: nothing its faults fired there is proposed, and
+        their triggers fire again only from samples taken from now on (seen: after a drill
+        the home screen offered to declare a real incident from the drill's own fault)."""
+        self.proposals = [p for p in self.proposals if p.firing.trigger.system not in systems]
+        for reading in self.watcher.readings.values():
+            for streak in reading.streaks if reading.system in systems else []:
+                streak.rearm()
+                self.watcher.firings.pop(streak.trigger.name, None)
+        self.changed("resolved")
+
     def fired(self, firing: Firing) -> None:
-        """A trigger fired: with policy auto and nobody busy, count down; else propose."""
+        """A trigger fired: with policy auto and nobody busy, count down; else propose
+        (never what a drill's faults fire on its systems)."""
+        if self.drilled(firing.trigger.system):
+            return
         countdown = self.countdown
         if countdown is not None and countdown.firing.trigger.name == firing.trigger.name:
             return  # the same trigger, still counting down

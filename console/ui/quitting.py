@@ -98,7 +98,8 @@ class Quitting:
                 h for s in sorted(conductor.running) for h in state.step(s).targets
                 if h not in state.step(s).hosts
             ]  # fmt: skip
-            app.push_screen(QuitDialog(steps, conductor.running_hosts(), waiting), chosen)
+            dialog = QuitDialog(steps, conductor.running_hosts(), waiting, drill=self.drilling)
+            app.push_screen(dialog, chosen)
             return
         question = self.question()
         if question is None:

@@ -28,6 +28,7 @@ from console.model.payloads import (
     IncidentOpened,
     LockKept,
 )
+from console.model.recovery import TARGET_EXCEEDED
 from console.model.review import FormField
 from console.model.state import HostStatus, IncidentState
 
@@ -201,7 +202,7 @@ def _drill_verdict(events: list[Event], state: IncidentState) -> str:
     if short := cut_short(state):  # a scenario's drill never judged: never "passed"
         return short + (f" ({'; '.join(said)})" if said else "")
     passed = not bad and all(
-        (r := state.recovery.get(s)) is not None and r.verdict != "RTO exceeded"
+        (r := state.recovery.get(s)) is not None and r.verdict != TARGET_EXCEEDED
         for s in state.systems
     )
     return ("passed" if passed else "failed") + (f" ({'; '.join(said)})" if said else "")

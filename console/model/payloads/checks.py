@@ -117,7 +117,10 @@ class RecoveryMeasured(Payload):
     verified: str = Field(description="when stability was verified")
     seconds: Number = Field(description="the recovery time")
     rto_minutes: Number | None = Field(None, description="the objective")
-    verdict: str = Field(description="`met`, `missed`, or `no target`")
+    verdict: str = Field(
+        description="`within target`, `target exceeded`, or `no target` (older journals:"
+        " `within RTO`, `RTO exceeded`)"
+    )
 
 
 class RecoveryStop(TypedDict):

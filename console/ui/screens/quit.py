@@ -33,9 +33,17 @@ class QuitDialog(ButtonDialog[str | None]):
         Binding("d", "choose('detach')", "Detach and quit", id="quit.detach"),
     ]
 
-    def __init__(self, steps: list[str], hosts: list[str], waiting: list[str] | None = None):
+    def __init__(
+        self,
+        steps: list[str],
+        hosts: list[str],
+        waiting: list[str] | None = None,
+        *,
+        drill: bool = False,
+    ):
         super().__init__()
         self.steps, self.hosts, self.waiting = steps, hosts, waiting or []
+        self.drill = drill  # a drill drives the incident: an abort ends it, judged
 
     def compose(self) -> ComposeResult:
         shown = _names(self.hosts)
@@ -53,6 +61,16 @@ class QuitDialog(ButtonDialog[str | None]):
                 f" ({self.app.key_label('resume.verify')});"
                 " what they print from now on is lost."
             )
+            if self.drill:  # the drill's worker finishes an aborted drill; detached, none does
+                choices = (
+                    f"Abort ({abort}): its commands are stopped (TERM, then KILL), your reason"
+                    " is recorded, the drill's faults are undone and it is judged FAILED and"
+                    " closed, then the console quits.\n"
+                    f"Detach ({detach}): the console quits and the commands run on without it,"
+                    " unknown until you resume and verify them"
+                    f" ({self.app.key_label('resume.verify')}). The drill is never judged and"
+                    " its faults stay in place, NOT UNDONE."
+                )
         else:  # a status update's deliveries, a soak's samples: in this console, not on hosts
             running = f"{steps} runs here, in this console: nothing of it runs on a host."
             choices = (

@@ -1,0 +1,101 @@
+"""A drill as a new user meets it on a README-style staging fleet (real sshd), walked by
+helper-133 at 80x24: the recovery verdict read "RTO exceeded" in the timeline and "target
+exceeded" in the report; and after the drill, the home screen offered to declare a real
+incident from the drill's own fault ("p opens an incident pre-filled with this trigger").
+(Aborting a drill's step said "The incident stays open": tests/test_drill_quit_sshd.)"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import os
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.engine.session import Engine
+from console.model.loading import load_settings
+from console.ui.app import make_app
+from console.ui.screens.drills import DrillReport
+from console.ui.screens.home import HomeScreen
+from tests.test_drills_sshd import DRILLS, STRATEGIES, staging_fleet, start_drill
+from tests.test_ui_support import until
+
+pytestmark = pytest.mark.sshd
+
+
+def test_a_drills_recovery_reads_in_one_wording_everywhere(sshd_server, tmp_path):
+    """The report, the timeline printed as it runs and the document's milestones and
+    timeline all say "target exceeded" (the timeline said "RTO exceeded")."""
+    drills = copy.deepcopy(DRILLS)
+    drills["scenarios"][0]["rto_minutes"] = 0.001  # 0.06 s: missed by any real recovery
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    result = fleet.cli("drill")
+    assert result.returncode == 1, result.stdout + result.stderr
+    out = result.stdout
+    assert "  ✘ recovery of app: target exceeded" in out
+    [line] = [ln for ln in out.splitlines() if "recovery: app " in ln]
+    assert line.endswith("(target 0.06 s, target exceeded)"), line
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    document = fleet.cli("export", str(journal))
+    assert document.returncode == 0, document.stderr
+    assert "| 0.06 s | target exceeded |" in document.stdout  # the milestones' row
+    assert "(target 0.06 s, target exceeded) | app |" in document.stdout  # the timeline's
+    for said in (out, document.stdout):
+        assert "RTO exceeded" not in said and "within RTO" not in said
+
+
+def _held_action(fleet) -> list[Path]:
+    """The strategy's action waits for a file `go` in each sandbox (the test makes it);
+    those files."""
+    strategies = copy.deepcopy(STRATEGIES)
+    commands = strategies["strategies"][0]["commands"]
+    commands["action"] = "while [ ! -e go ]; do sleep 0.1; done; " + commands["action"]
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps(strategies))
+    return [sandbox / "go" for sandbox in fleet.sandboxes.values()]
+
+
+def test_a_drills_fault_is_never_proposed_as_a_real_trigger(sshd_server, tmp_path, monkeypatch):
+    """The home screen's own probes see the drill's fault and its trigger fires there
+    too, while the rollback is held: nothing is proposed, during the drill or after it.
+    Once it is over, a bad release put there by hand (no drill) is proposed as ever."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    go = _held_action(fleet)
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+
+    async def scenario() -> tuple[str, str]:
+        engine = Engine.build(load_settings(fleet.config))
+        app = make_app(engine.settings, engine, sample_probes=True, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await start_drill(pilot)
+                # the home screen's watcher fired on the drill's fault, rollback held
+                await until(pilot, lambda: "app-health" in app.live.watcher.firings, 60)
+                await pilot.pause(0.2)
+                during = app.live.proposal
+                for path in go:
+                    path.touch()
+                await until(pilot, lambda: isinstance(app.screen, DrillReport), 90)
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+                await pilot.pause(0.5)  # healthy rounds after the drill
+                assert during is None and app.live.proposal is None, (during, app.live.proposals)
+                after = str(app.screen.query_one("#alert").render())
+                # a real bad release, after the drill: proposed from fresh samples
+                for sandbox in fleet.sandboxes.values():
+                    (sandbox / "current.next").symlink_to("releases/1.1")
+                    os.replace(sandbox / "current.next", sandbox / "current")
+                await until(pilot, lambda: app.live.proposal is not None, 60)
+                await pilot.pause(0.2)
+                real = str(app.screen.query_one("#alert").render())
+                return after, real
+        finally:
+            if app.conductor is not None:
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+
+    after, real = asyncio.run(scenario())
+    assert "TRIGGER FIRED" not in after, after
+    assert "TRIGGER FIRED" in real and "during drill" not in real, real
