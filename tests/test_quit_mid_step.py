@@ -6,7 +6,8 @@ incident is resumed). Nothing is stopped, or left running, silently."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.payloads import RunDetached
 from console.model.state import HostStatus, fold
-from console.ui.app import make_app
+from console.ui.app import RollbackApp, make_app
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.fleet_settings import sshd_settings, write_config
@@ -52,6 +53,42 @@ def fleet(
     return config, sandboxes
 
 
+@contextlib.asynccontextmanager
+async def step_running(
+    sshd_server, config: Path, running: list[str] = HOSTS
+) -> AsyncIterator[tuple[RollbackApp, Pilot]]:
+    """The console at 80x24: an incident opened, the waiting step started, running on
+    `running` (their commands' processes seen on the hosts); closed as the command line
+    closes it."""
+    settings = load_settings(config)
+    engine = Engine.build(settings, threaded_io=True)
+    app = make_app(settings, engine, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_incident(pilot)
+            await start_evidence_step(pilot)
+            hosts = app.conductor.state.step(STEP).hosts
+            await until(
+                pilot,
+                lambda: (
+                    {h for h, r in hosts.items() if r.status is HostStatus.RUNNING} == set(running)
+                ),
+                WAIT,
+            )
+            # Running is said at the intent, written before the command is sent: wait
+            # (bounded) for each command's process on its host, so the attempt names
+            # them all (under load its `ps` ran before sshd had started them).
+            user = sshd_server.account.name
+            tokens = [f"rollback-attempt={hosts[h].token}" for h in running]
+            await until(pilot, lambda: started(user, tokens), WAIT)
+            yield app, pilot
+    finally:
+        if app.conductor is not None:  # as the command line closes the console
+            app.conductor.release_locks()
+            app.conductor.recorder.close()
+        await engine.close()
+
+
 def quit_mid_step(
     sshd_server,
     config: Path,
@@ -63,40 +100,13 @@ def quit_mid_step(
     commander chose to). Its journal and the remote processes it had started."""
 
     async def scenario() -> tuple[Path, Attempt]:
-        settings = load_settings(config)
-        engine = Engine.build(settings, threaded_io=True)
-        app = make_app(settings, engine, sample_probes=False, check_reach=False)
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                await open_incident(pilot)
-                conductor = app.conductor
-                await start_evidence_step(pilot)
-                hosts = conductor.state.step(STEP).hosts
-                await until(
-                    pilot,
-                    lambda: (
-                        {h for h, r in hosts.items() if r.status is HostStatus.RUNNING}
-                        == set(running)
-                    ),
-                    WAIT,
-                )
-                # Running is said at the intent, written before the command is sent: wait
-                # (bounded) for each command's process on its host, so the attempt names
-                # them all (under load its `ps` ran before sshd had started them).
-                user = sshd_server.account.name
-                tokens = [f"rollback-attempt={hosts[h].token}" for h in running]
-                await until(pilot, lambda: started(user, tokens), WAIT)
-                attempt = Attempt(user, conductor.recorder.path, [])
-                await pilot.press("ctrl+q")
-                await until(pilot, lambda: isinstance(app.screen, QuitDialog))
-                await choose(pilot)
-                await until(pilot, lambda: app.return_code is not None, WAIT)
-                assert app.return_value == 0  # the commander chose to quit
-        finally:
-            if app.conductor is not None:  # as the command line closes the console
-                app.conductor.release_locks()
-                app.conductor.recorder.close()
-            await engine.close()
+        async with step_running(sshd_server, config, running) as (app, pilot):
+            attempt = Attempt(sshd_server.account.name, app.conductor.recorder.path, [])
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+            await choose(pilot)
+            await until(pilot, lambda: app.return_code is not None, WAIT)
+            assert app.return_value == 0  # the commander chose to quit
         return app.conductor.recorder.path, attempt
 
     return asyncio.run(scenario())

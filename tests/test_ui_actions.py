@@ -63,7 +63,7 @@ async def test_abort_asks_a_reason_and_stops_the_hanging_host(tmp_path: Path) ->
             await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.FAILED)
             assert hosts["web-1"].status is HostStatus.ABORTED
             assert conductor.state.aborts[0]["reason"] == "web-1 hangs; stop and rethink"
-            await until_shown(pilot, "#exec-counts", "1 failed")  # drawn at its screen's next sync
+            await until_shown(pilot, "#exec-counts", "1 aborted: web-1")  # drawn at its next sync
 
 
 async def test_retry_failed_hosts_runs_only_those(tmp_path: Path) -> None:

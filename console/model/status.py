@@ -148,6 +148,12 @@ STEP_SYMBOLS = {
 }
 
 
+def aborted_only(statuses: set[HostStatus]) -> bool:
+    """Whether a failed step's hosts stopped because a person aborted it, none failing
+    of itself: it reads aborted, not failed."""
+    return HostStatus.ABORTED in statuses and HostStatus.FAILED not in statuses
+
+
 def before_retrying(by_hand: bool) -> str:
     """What a host whose outcome is unknown needs before a retry: its step's verify
     (V), or, for a step with no verify to run (a procedure's command step, an undo, an

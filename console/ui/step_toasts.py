@@ -9,7 +9,7 @@ from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.kinds import no_verify
 from console.model.procedure import StepKind
-from console.model.status import HostStatus, StepStatus
+from console.model.status import HostStatus, StepStatus, aborted_only
 from console.ui.undo_first import undo_first_said
 from console.ui.widgets.plain import figures
 
@@ -89,13 +89,17 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
             else f"Retry failed hosts with {retry}"
         )
         said = f"“{title}” did not succeed everywhere. {how}, or skip."
+        # A person's abort is no failure of the hosts': said as such.
+        aborted = aborted_only({r.status for r in st.hosts.values()})
+        if aborted and not held:
+            said = f"“{title}” was aborted ({figures(st.summary)}). {retry} retries it, or skip."
         # An attempt that left what only the undo puts back (a restore that did not
         # finish): the retry would be refused there.
         if undo := undo_first_said(app.key_label, app.conductor.state, step_id):
             said = f"“{title}” did not succeed everywhere: {undo}."
         app.notify(
             said,
-            title="Step failed",
+            title="Step aborted" if aborted else "Step failed",
             severity="error",
         )
 

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from console.model.state import HostStatus, StepState, StepStatus
+from console.model.status import aborted_only
 from console.ui.messages import JournalChanged, StepRunFinished, WatchChanged
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.mode_banner import ModeBanner
@@ -166,7 +167,11 @@ class IncidentScreen(RepeatedRows, Screen):
 
     def shown_status(self, st: StepState) -> StepStatus | HostStatus:
         """A step the fold says is running but that nothing runs here (cut short by a
-        crash, a detach, another console) reads unknown: never "running", never "failed"."""
+        crash, a detach, another console) reads unknown: never "running", never "failed";
+        one the commander aborted (no host failed) reads aborted, not failed."""
+        if st.status is StepStatus.FAILED:
+            said = {r.status for r in st.hosts.values()}
+            return HostStatus.ABORTED if aborted_only(said) else st.status
         if st.status is not StepStatus.RUNNING or st.id in self.incident.running:
             return st.status
         return HostStatus.UNKNOWN

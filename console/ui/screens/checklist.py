@@ -12,7 +12,7 @@ from textual.widgets.option_list import Option
 from console.engine.errors import ProcedureError
 from console.model.outcome import Outcome, done_word, outcome_label
 from console.model.procedure import Step, StepKind
-from console.model.state import IncidentState, StepState, StepStatus
+from console.model.state import HostStatus, IncidentState, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.checklist_todo import DO_WORDS, current_todo
@@ -205,7 +205,7 @@ class ChecklistScreen(IncidentScreen):
             return current_todo(self.incident, current, self.app.key_label)
         number = self.incident.order.index(step.id) + 1
         status = self.shown_status(self.incident.state.step(step.id))
-        if isinstance(status, StepStatus) and status.finished:
+        if status is HostStatus.ABORTED or (isinstance(status, StepStatus) and status.finished):
             said = status.value
             if undo := self.incident.state.undone(step.id):
                 said = "undone" if undo.status.finished else "its undo failed"

@@ -143,7 +143,12 @@ def can_retry(app: IncidentApp, incident: IncidentView, step_id: str | None, pro
 
 
 def next_key(
-    app: IncidentApp, incident: IncidentView, step_id: str, failed: int, problems_only: bool
+    app: IncidentApp,
+    incident: IncidentView,
+    step_id: str,
+    failed: int,
+    aborted: int,
+    problems_only: bool,
 ) -> str:
     """The next key for this step, named as it is bound; abort only while it runs."""
     key = app.key_label
@@ -158,13 +163,14 @@ def next_key(
     # A rollout that failed, or stopped between a stage's waves: its retry takes the held
     # hosts too, from its first stage.
     first = f"from the first stage, with the {held} held host{'s' if held > 1 else ''}"
-    if failed:
+    if failed or aborted:
         more = "" if problems_only else f" · {key('execution.problems')} problems only"
         if incident.state.closed:  # nothing runs in a closed incident
             return more
         if undo := undo_first_said(key, incident.state, step_id):
             return f" · {undo}" + more
-        return f" · {key('execution.retry')} retries {first if held else 'failed hosts'}" + more
+        which = " and ".join(w for w, n in (("failed", failed), ("aborted", aborted)) if n)
+        return f" · {key('execution.retry')} retries {first if held else f'{which} hosts'}" + more
     idle = sum(1 for r in st.hosts.values() if r.status is HostStatus.NOT_STARTED)
     if idle and held and not st.unknown():
         return f" · {key('execution.retry')} runs the {idle} not started {first}"
@@ -181,10 +187,11 @@ def next_key(
 NAMED = 3  # failed hosts named in the counts line; the others counted
 
 
-def failed_names(runs: list[HostRun]) -> str:
-    """`: web-23, web-37, web-51 (+1 more)`, in the grid's order: among 50 hosts a failed
-    one may be rows below the grid's sight (p shows them alone)."""
-    down = [r.host for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED)]
+def failed_names(runs: list[HostRun], status: HostStatus = HostStatus.FAILED) -> str:
+    """`: web-23, web-37, web-51 (+1 more)`: the hosts that failed (or were aborted), in
+    the grid's order: among 50 hosts a failed one may be rows below the grid's sight (p
+    shows them alone)."""
+    down = [r.host for r in runs if r.status is status]
     more = f" (+{len(down) - NAMED} more)" if len(down) > NAMED else ""
     return f": {', '.join(down[:NAMED])}{more}" if down else ""
 
@@ -196,7 +203,9 @@ def counts_line(
     hosts came to, the failed ones named, and the next key."""
     runs = list(incident.state.step(step_id).hosts.values())
     done = sum(1 for r in runs if r.status in FINISHED)
-    failed = sum(1 for r in runs if r.status in (HostStatus.FAILED, HostStatus.ABORTED))
+    failed = sum(1 for r in runs if r.status is HostStatus.FAILED)
+    # a person's abort is no failure of the hosts': said as such
+    aborted = sum(1 for r in runs if r.status is HostStatus.ABORTED)
     refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
     idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
     # A host never sent anything has not finished anything: said apart, not counted.
@@ -205,6 +214,10 @@ def counts_line(
         line.append(f" · {failed} failed", style=themed("bold $error"))
         if not problems_only:  # else the grid shows them, and them only
             line.append(failed_names(runs), style=themed("$error"))
+    if aborted:
+        line.append(f" · {aborted} aborted", style=themed("bold $error"))
+        if not problems_only:
+            line.append(failed_names(runs, HostStatus.ABORTED), style=themed("$error"))
     if idle:
         line.append(f" · {idle} not started", style=themed("bold $warning"))
     if refused and incident.state.step(step_id).needed_nothing():  # the others succeeded
@@ -217,5 +230,5 @@ def counts_line(
         shown = sum(1 for r in runs if r.status in PROBLEMS)
         problems = app.key_label("execution.problems")
         line.append(f" · showing {shown} problem host(s), {problems} shows all", style="bold")
-    line.append(next_key(app, incident, step_id, failed, problems_only), style="dim")
+    line.append(next_key(app, incident, step_id, failed, aborted, problems_only), style="dim")
     return line

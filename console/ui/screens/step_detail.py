@@ -64,9 +64,11 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     # A result may quote a host (a notification's answer): shown, never obeyed.
     if st.summary:
         text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
-    if failed := failed_names(list(st.hosts.values())):  # among 50, which ones
-        why = app.key_label("go.execution")
-        text.append(f"\n✘ failed{failed} · {why} shows why", style=themed("bold $error"))
+    for down in (HostStatus.FAILED, HostStatus.ABORTED):
+        if named := failed_names(list(st.hosts.values()), down):  # among 50, which ones
+            why = app.key_label("go.execution")
+            said = f"\n{down.symbol} {down.value}{named} · {why} shows why"
+            text.append(said, style=themed("bold $error"))
     # What its undo did, once it ended after the step (a step run again reads as run).
     undo = incident.state.undone(step.id)
     if undo is not None:
