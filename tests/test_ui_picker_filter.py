@@ -71,3 +71,25 @@ async def test_space_typed_right_behind_the_filters_enter_toggles_the_system(
         await until(pilot, lambda: bool(picker.host_tree.selected))
         assert picker.host_tree.selected == {"api-1", "api-2"}
         assert picker.query_one("#filter").value == "api"
+
+
+async def test_a_filter_typed_right_behind_its_key_keeps_its_first_character(
+    tmp_path: Path,
+) -> None:
+    """Seen in tmux at 80x24 on 200 hosts: Ctrl+F and `api` typed in one go showed `pi`
+    in the filter (Home showed nothing before it): the `a` went to the systems, the focus
+    reaching the filter only after it."""
+    from tests.test_ui_typeahead import burst, typed
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "bad deploy: filter typed ahead")
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        burst(app, "ctrl+f", "'api'")
+        await typed(pilot)
+        assert picker.query_one("#filter").value == "api"
+        await pilot.press("home")
+        await typed(pilot)
+        assert picker.query_one("#filter").value == "api"
+        assert any(line.strip() == "api" for line in screen_lines(app)[:3])

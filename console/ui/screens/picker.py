@@ -313,7 +313,8 @@ class PickerScreen(Screen):
         self.action_go_on()
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.set_focus(field := self.query_one("#filter", FieldInput))  # at once: a key
+        field.focus_on_its_way()  # typed right behind Ctrl+F is the filter's (it read "pi")
 
     def _take_over(self, reason: str) -> None:
         """Go on again, taking over the stale lock with `reason` (journalled)."""
