@@ -209,3 +209,33 @@ def test_the_home_screens_key_labels_import_no_other_screen() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert done.stdout.strip() == "['console.ui.keys']"
+
+
+async def test_help_on_the_form_shows_every_binding_id_whole_at_80_columns(
+    tmp_path: Path,
+) -> None:
+    """Seen in tmux at 80x24: F1 on the post-rollback form (a text field focused, whose
+    "Move cursor right or accept the completion suggestion" is 53 wide) cut the binding
+    id column to `Bi` / `in` / `fo`: the ids a [keymap] needs, unreadable."""
+    from console.ui.screens.help import key_rows
+
+    app = build_app(demo_settings(), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        app.action_go("form")
+        await until(pilot, lambda: type(app.screen).__name__ == "FormScreen")
+        rows = key_rows(app.screen)
+        assert any(len(what) > 50 for _, what, _ in rows)  # the long one is there
+        await pilot.press("f1")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await until(pilot, lambda: app.screen.query_one("#keys").row_count > 0)
+        await pilot.pause(0.1)
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+        assert any("Binding id" in line for line in lines), lines
+        # every id shown is whole, on the row of its description's first line
+        shown = [row for row in rows if row[2] and any(row[1] in line for line in lines)]
+        assert shown, lines
+        for _key, what, bid in shown:
+            line = next(line for line in lines if what in line)
+            assert bid in line.split(), (bid, line)
+        assert all(len(line.rstrip()) <= 80 for line in lines)

@@ -165,6 +165,8 @@ SCREENS = {
     "form-bad-date": _form_error,
     "export": _screen("export"),
     "help": _help,
+    # a text field focused: its long descriptions wrap, the binding ids stay whole
+    "help-form": _screen("form", "f1"),
     "skip-dialog": _skip_dialog,
     "command-preview": _command_preview,
     "confirm-run": _confirm_run,

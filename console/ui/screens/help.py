@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import textwrap
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -25,6 +28,9 @@ def key_rows(screen: Screen) -> list[tuple[str, str, str]]:
     palette = Binding(screen.app.COMMAND_PALETTE_BINDING, "command_palette")
     rows.append((screen.app.get_key_display(palette), "Palette: systems, hosts, steps", ""))
     return sorted(rows, key=lambda row: not row[2])
+
+
+MIN_WHAT_WIDTH = 16  # a description narrower than this would read as fragments
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,11 +60,25 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
+        self.query_one("#keys", DataTable).focus()
+        self.call_after_refresh(self._fill)
+
+    def _fill(self) -> None:
+        """The rows, at the width the table was given: a long description (a text field's
+        "Move cursor right or accept the completion suggestion") wraps in its column,
+        leaving the binding id whole beside it (it was cut at 80 columns)."""
         table = self.query_one("#keys", DataTable)
-        table.add_columns("Key", "What it does", "Binding id")
-        for row in self.rows:
-            table.add_row(*row)
-        table.focus()
+        key_width = max(len(key) for key, _, _ in self.rows)
+        id_width = max(len("Binding id"), *(len(bid) for _, _, bid in self.rows))
+        # each column has one cell of padding each side; 2 more for the scrollbar
+        room = table.scrollable_content_region.width - key_width - id_width - 3 * 2 - 2
+        what_width = max(room, MIN_WHAT_WIDTH)
+        table.add_column("Key", width=key_width)
+        table.add_column("What it does", width=what_width)
+        table.add_column("Binding id", width=id_width)
+        for key, what, bid in self.rows:
+            lines = textwrap.wrap(what, what_width) or [""]
+            table.add_row(key, Text("\n".join(lines)), bid, height=len(lines))
 
     def action_close(self) -> None:
         self.dismiss()
