@@ -217,3 +217,23 @@ async def test_a_host_whose_commands_differ_is_counted_apart(
         screen = await _confirm(pilot)
         said = " ".join(_sends_line(screen).split())
         assert said.startswith("It sends, rendered for db-1 (only db-1 gets exactly this; p on")
+
+
+async def test_systems_are_named_in_the_configurations_order(tmp_path: Path) -> None:
+    """Seen in tmux on 200 hosts: the confirmation read "Systems: api, web" (sorted) while
+    the picker, the checklist and the record name them as configured: "web, api"."""
+    settings = load_settings(demo_config())
+    configured = [s.name for s in settings.inventory.systems if s.name in ("web", "api")]
+    assert configured == ["web", "api"]  # not alphabetical: the point of the test
+    engine = build_engine(settings, tmp_path / "incidents")
+    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout fails")
+    conductor.select(["api", "web"])
+    conductor.choose_strategy("version-rollback", {})
+    app = build_app(settings, tmp_path / "incidents", engine)
+    app.prepared = conductor  # type: ignore[attr-defined]
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _confirm(pilot)
+        systems = [line for line in _lines(screen) if line.startswith("Systems:")]
+        assert systems == ["Systems: web, api"], systems
+        assert conductor.state.systems == ["web", "api"]  # as recorded

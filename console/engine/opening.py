@@ -132,7 +132,7 @@ class IncidentOpening:
                 raise ProcedureError(f"unknown host {host!r}") from None
         if not mapping:
             raise ProcedureError("no hosts selected")
-        picked = sorted(set(mapping.values()), key=[s.name for s in inventory.systems].index)
+        picked = inventory.in_order(mapping.values())
         # Picking a system is taking charge of it: refused here if another incident has it.
         self.locks.lock(picked)
         failing = {h: why for h, why in (ssh_check or {}).items() if h in mapping}

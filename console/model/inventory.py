@@ -1,5 +1,6 @@
 """The fleet: SSH defaults, systems, hosts and tags."""
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
 
 from pydantic import model_validator
@@ -166,6 +167,13 @@ class Inventory(Strict):
             if system.name == name:
                 return system
         raise KeyError(name)
+
+    def in_order(self, systems: Iterable[str]) -> list[str]:
+        """`systems` once each, in the configuration's order (the order every screen and
+        line names them in); a name the configuration no longer has comes after them."""
+        wanted = dict.fromkeys(systems)
+        known = [s.name for s in self.systems if s.name in wanted]
+        return known + [name for name in wanted if name not in known]
 
     def system_of(self, host_name: str) -> System:
         return self._placed(host_name)[0]

@@ -92,7 +92,10 @@ def _step_readings(app: StepHost, step_id: str) -> list[Reading]:
     conductor = app.conductor
     assert conductor is not None
     hosts = conductor.state.step(step_id).hosts.values()
-    systems = sorted({h.system for h in hosts if h.system}) or list(conductor.state.systems)
+    inventory = conductor.settings.inventory
+    systems = inventory.in_order(h.system for h in hosts if h.system) or list(
+        conductor.state.systems
+    )
     return latest_readings([app.live.watcher, conductor.watcher], systems)
 
 

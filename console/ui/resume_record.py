@@ -98,7 +98,7 @@ def by_hand(state: IncidentState, settings: Settings) -> str:
 
     hosts = state.unknown_at_close
     if state.left_by_commands(hosts):
-        systems = sorted({settings.inventory.system_of(h).name for h in hosts})
+        systems = settings.inventory.in_order(settings.inventory.system_of(h).name for h in hosts)
         return check_by_hand(systems, hosts)
     return verify_by_hand(state.verifies or state.incident_id, kept=bool(hosts))
 

@@ -145,7 +145,9 @@ class Stepping:
                 shown = f"{who} (command and {len(per_host)} host(s) shown)"
                 self._go_run(step_id, only_hosts, shown)
 
-        systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
+        systems = conductor.settings.inventory.in_order(
+            conductor.state.hosts.get(h, "?") for h in per_host
+        )
         about = self._strategy_text(step_id, list(per_host))
         ran_state = conductor.state.step(step_id)
         ran = ran_state.hosts
@@ -196,7 +198,7 @@ class Stepping:
             return None
         held = None if undo else state.step(step_id).held_for(hosts)
         settings = conductor.settings
-        systems = sorted({state.hosts[h] for h in hosts if h in state.hosts})
+        systems = settings.inventory.in_order(state.hosts[h] for h in hosts if h in state.hosts)
         probes = [(s, p) for s in systems for p in settings.inventory.system(s).probes]
         strategy = settings.strategy(name)
         chosen = strategy.values_in(state.strategy, state.params)
@@ -242,7 +244,9 @@ class Stepping:
             if yes:
                 self.run_undo(step_id, only_hosts)
 
-        systems = sorted({conductor.state.hosts.get(h, "?") for h in per_host})
+        systems = conductor.settings.inventory.in_order(
+            conductor.state.hosts.get(h, "?") for h in per_host
+        )
         about = self._strategy_text(step_id, list(per_host), undo=True)
         verb, standing = "Run", ""
         if only_hosts is not None:
