@@ -111,7 +111,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
         with Row(id="exec-body"):
-            yield HostGrid(COLUMNS, id="grid")
+            yield HostGrid(COLUMNS, fold=COLUMNS.index("Failure"), id="grid")
             with Column(id="output-box"):
                 yield OneLine("Output", id="output-title")
                 yield Static("", id="output-why")
@@ -213,8 +213,8 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         line = counts_line(self.app, self.incident, step_id, hosts, self.problems_only)
         verifying = step_id in self.incident.running and st.verifying
         self._heading(self._title_line(self.shown_status(st), step_id, verifying), line)
-        if self.host is None and runs:
-            self.host = runs[0].host
+        if self.host is None and grid.cursor_key is not None:  # a host the grid shows
+            self.host = grid.cursor_key
             self.output.reload()
             self._follow_offers()
         else:

@@ -19,6 +19,8 @@ from console.ui.widgets.repeated_rows import RepeatedRows
 
 Cell = str | Text
 GAP = 2
+# Cells the last column ("Last line") keeps before the column folded into it gives way.
+LAST_MIN = 24
 
 
 class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
@@ -33,20 +35,25 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
     HEADER = 1
 
     class Highlighted(Message):
-        """The cursor is on another host."""
+        """The cursor is on another host (None: on none, the grid is empty)."""
 
-        def __init__(self, key: str) -> None:
+        def __init__(self, key: str | None) -> None:
             super().__init__()
             self.key = key
 
-    def __init__(self, columns: tuple[str, ...], **kwargs):
+    def __init__(self, columns: tuple[str, ...], fold: int | None = None, **kwargs):
+        """`fold`: a column said in the last one instead (before its text) whenever the
+        line is too narrow for the last to keep LAST_MIN cells: at 80 columns a "connection
+        refused" in the failure column left the last line 3 cells."""
         super().__init__(**kwargs)
         self.columns = columns
+        self.fold = fold
         self.widths = [cell_len(c) for c in columns]  # grow only, until clear()
         self.keys: list[str] = []
         self.rows: dict[str, tuple[Cell, ...]] = {}
         self._index: dict[str, int] = {}
         self._cache: dict[str, tuple[tuple, Strip]] = {}
+        self._announced: str | None = None  # the host the screen was last told of
 
     # -- the data ------------------------------------------------------------------
 
@@ -70,6 +77,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         self.widths = [cell_len(c) for c in self.columns]
         self._resized()
         self.refresh()
+        self._announce()
 
     def set_row(self, key: str, values: tuple[Cell, ...]) -> None:
         """Add or change a row (see `set_rows`)."""
@@ -90,13 +98,12 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
                 self._index[key] = len(self.keys)
                 self.keys.append(key)
                 added = True
-                if len(self.keys) == 1:
-                    self.post_message(self.Highlighted(key))
             self.rows[key] = values
             grew = self._grow(values) or grew
             changed.append(key)
         if added:
             self._resized()
+            self._announce()
         if grew:
             self._cache.clear()
             self.refresh()
@@ -119,6 +126,15 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             self.cursor = self._index[current]
         else:
             self.move_to(min(self.cursor, len(self.keys) - 1))
+        self._announce()  # the cursor's row went: the same place is another host's now
+
+    def _announce(self) -> None:
+        """Tell the screen when the host under the cursor changed, however it did (the
+        row under it removed, the grid emptied): it went on showing the output of a host
+        "problems only" had hidden."""
+        if self.cursor_key != self._announced:
+            self._announced = self.cursor_key
+            self.post_message(self.Highlighted(self._announced))
 
     def _grow(self, values: tuple[Cell, ...]) -> bool:
         grew = False
@@ -138,8 +154,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
     def cursor_moved(self, before: int) -> None:
         self.refresh_lines(before + 1)
         self.refresh_lines(self.cursor + 1)
-        if self.cursor != before and self.keys:
-            self.post_message(self.Highlighted(self.keys[self.cursor]))
+        self._announce()
 
     def on_resize(self) -> None:
         self._cache.clear()
@@ -157,11 +172,32 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         """The rows below the last host's are blank (RepeatedRows)."""
         return max(self.HEADER, len(self.keys) - round(self.scroll_y) + self.HEADER)
 
+    def _folded(self, width: int) -> bool:
+        """Whether the fold column is said in the last one at this width."""
+        if self.fold is None:
+            return False
+        return width - 1 - sum(w + GAP for w in self.widths[:-1]) < LAST_MIN
+
+    def _shown(self, values: tuple[Cell, ...], folded: bool, joint: str = ": ") -> tuple[Cell, ...]:
+        """`values` as laid out: folded, the fold column's text leads the last cell
+        (unless the last already says it: "connection refused by 127.0.0.1:2201")."""
+        if not folded or self.fold is None:
+            return values
+        said, last = values[self.fold], values[-1]
+        said_text = said if isinstance(said, Text) else Text(said)
+        last_text = last if isinstance(last, Text) else Text(last)
+        if said_text.plain and said_text.plain.lower() not in last_text.plain.lower():
+            last_text = Text.assemble(said_text, joint if last_text.plain else "", last_text)
+        kept = values[: self.fold] + values[self.fold + 1 : -1]
+        return (*kept, last_text)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
+        folded = self._folded(width)
         if y == 0:
             style = self.rich_style + self.get_component_rich_style("host-grid--header")
-            return self._strip(tuple(self.columns), width, style, None)
+            header = self._shown(tuple(self.columns), folded, joint=" / ")
+            return self._strip(header, width, style, None)
         index = round(self.scroll_y) + y - 1
         if index >= len(self.keys):
             return Strip.blank(width, self.rich_style)
@@ -177,7 +213,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             base += self.get_component_rich_style("cursor-view--odd")
         # The cursor's colours win over a cell's own, so a red word stays readable on it.
         over = self.get_component_rich_style("cursor-view--cursor") if kind == "cursor" else None
-        strip = self._strip(values, width, base, over)
+        strip = self._strip(self._shown(values, folded), width, base, over)
         self._cache[key] = (stamp, strip)
         return strip
 
@@ -186,20 +222,23 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
     ) -> Strip:
         line = Text(" ", no_wrap=True, overflow="ellipsis")
         last = len(values) - 1
+        widths = self.widths
+        if len(values) < len(widths) and self.fold is not None:  # folded: one fewer
+            widths = widths[: self.fold] + widths[self.fold + 1 :]
         for i, value in enumerate(values):
             if isinstance(value, str):
                 # A plain cell is appended padded, with the gap, as one string: the same
                 # Text as a cell made, padded and appended, at a third of the cost (the
                 # 43 rows a frame redraws as 200 hosts stream: bench/RESULTS.md).
                 plain = strip_control_codes(value)  # as Text does
-                room = 0 if i == last else self.widths[i] - cell_len(plain)
+                room = 0 if i == last else widths[i] - cell_len(plain)
                 if room >= 0:
                     line.append(plain if i == last else f"{plain}{' ' * (room + GAP)}")
                     continue
             cell = value if isinstance(value, Text) else Text(value)
             if i < len(values) - 1:
                 cell = cell.copy()
-                cell.truncate(self.widths[i], pad=True)
+                cell.truncate(widths[i], pad=True)
                 line.append_text(cell)
                 line.append(" " * GAP)
             else:

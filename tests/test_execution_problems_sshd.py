@@ -1,0 +1,120 @@
+""" "Problems only" (p) on the execution screen, on real sshd: the output pane shows a host
+the grid shows. Walked on 200 sshd hosts at 80x24: with p on, web-005 (three hosts
+refused) retried and succeeded; its row went from the grid, the cursor's place was now
+web-050's, and the pane went on showing web-005's output, a host the filter hid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.model.loading import load_settings
+from console.model.state import HostStatus, StepStatus
+from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.execution import ExecutionScreen
+from console.ui.widgets.host_grid import HostGrid
+from tests.test_execution_lines_sshd import _config, _restore
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+
+async def _yes(pilot) -> None:
+    await until(pilot, lambda: isinstance(pilot.app.screen, RunConfirm))
+    await pilot.pause(0.1)
+    await pilot.press("y")
+
+
+def _shown(app) -> tuple[list[str], str | None, str]:
+    """The hosts in the grid, the host whose output the pane shows, and its title."""
+    screen = app.screen
+    assert isinstance(screen, ExecutionScreen)
+    title = screen.query_one("#output-title").text.plain
+    return list(screen.query_one("#grid", HostGrid).keys), screen.host, title
+
+
+async def test_the_output_pane_follows_the_cursor_when_its_host_leaves_the_grid(
+    sshd_server, tmp_path: Path
+) -> None:
+    commands = {"action": "test ! -e broken", "verify": "true"}
+    config, sandboxes = _config(sshd_server, tmp_path, commands=commands)
+    for host in ("app-01", "app-02"):
+        (sandboxes[host] / "broken").write_text("")
+    app = build_app(load_settings(config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _restore(pilot)
+        state = app.conductor.state
+        failed = StepStatus.FAILED
+        await until(pilot, lambda: state.step("restore").status is failed, 60)
+        await app.push_screen("execution")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.press("p")
+        await until(pilot, lambda: _shown(app)[:2] == (["app-01", "app-02"], "app-01"))
+        # app-01 mended and retried alone: it succeeds and leaves the problems
+        (sandboxes["app-01"] / "broken").unlink()
+        app.start_run("restore", only_hosts=["app-01"])
+        await _yes(pilot)
+        ok = HostStatus.SUCCEEDED
+        await until(pilot, lambda: state.step("restore").hosts["app-01"].status is ok, 60)
+        await until(pilot, lambda: _shown(app)[0] == ["app-02"])
+        await until(pilot, lambda: _shown(app)[1] == "app-02")
+        assert "app-02" in _shown(app)[2]
+        # with no problem left, the pane shows no host at all
+        (sandboxes["app-02"] / "broken").unlink()
+        app.start_run("restore", only_hosts=["app-02"])
+        await _yes(pilot)
+        await until(pilot, lambda: state.step("restore").hosts["app-02"].status is ok, 60)
+        await until(pilot, lambda: _shown(app)[0] == [])
+        await until(pilot, lambda: _shown(app)[1] is None)
+
+
+def _refusing(config: Path, host: str) -> None:
+    """`host` moved to a loopback port nothing listens on (an sshd stopped there)."""
+    import tomllib
+
+    import tomli_w
+
+    from tests.sshd import _free_port
+
+    port = _free_port()
+    path = config / "inventory.toml"
+    data = tomllib.loads(path.read_text())
+    for entry in data["systems"][0]["hosts"]:
+        if entry["name"] == host:
+            entry["port"] = port
+    path.write_text(tomli_w.dumps(data))
+
+
+async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 200 sshd hosts, some stopped: "connection refused" in the failure column
+    left the last line 3 cells ("connect…"). At 80 columns the failure leads the last
+    line instead (once: the line already says it), which keeps its room."""
+    config, _ = _config(sshd_server, tmp_path, commands={"action": "true", "verify": "true"})
+    _refusing(config, "app-03")
+    app = build_app(load_settings(config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _restore(pilot)
+        state = app.conductor.state
+        await until(pilot, lambda: state.step("restore").status is StepStatus.FAILED, 60)
+        await app.push_screen("execution")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.press("p")
+        await until(pilot, lambda: _shown(app)[0] == ["app-03"])
+        await pilot.pause(0.2)
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+    header = next(line for line in lines if line.lstrip().startswith("Host "))
+    row = next(line for line in lines if line.lstrip().startswith("app-03"))
+    assert "Failure / Last line" in header, header
+    said = row.split("  1  ", 1)[-1].strip()  # after the try
+    assert said.startswith("connection refused by 127.0"), row
+    assert row.count("connection refused") == 1, row
+    assert len(said) >= 24, row  # LAST_MIN: it read "connect…"
+    assert all(len(line.rstrip()) <= 80 for line in lines)
