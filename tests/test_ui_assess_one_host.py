@@ -3,7 +3,7 @@ legend "● differs between hosts" read as if there were hosts to differ from.""
 
 from __future__ import annotations
 
-from textual.widgets import Label
+from textual.widgets import DataTable, Label
 
 from console.model.clock import FixedClock
 from console.ui.follow import make_follow_app
@@ -47,3 +47,36 @@ async def test_two_hosts_assessed_keep_the_legend_of_the_mark(sshd_server, tmp_p
         await close(conductor)
     title = await _title(tmp_path / "incident" / "journal.jsonl")
     assert title == "System state on 2 host(s) · ● differs between hosts", title
+
+
+async def test_many_hosts_fit_80_columns_a_line_per_value(sshd_server, tmp_path):
+    """Walked on 200 sshd hosts at 80x24: a column per host made the assessment ~200
+    columns of ~35 cells, one host and a half in sight. Hosts that read alike are one
+    line now, in the configuration's order ("api, web" sorted came first)."""
+    hosts = {f"web-{i:02d}": "web" for i in range(1, 13)}
+    settings, sandboxes = settings_for(sshd_server, hosts)
+    current = sandboxes["web-12"] / "current"  # one host is on the release before
+    before = sorted(p.name for p in (sandboxes["web-12"] / "releases").iterdir())[-2]
+    current.unlink()
+    current.symlink_to(f"releases/{before}")
+    conductor = conductor_for(settings, tmp_path)
+    try:
+        conductor.select(["web"])
+        await conductor.run_step("assess-state")
+    finally:
+        await close(conductor)
+    app = make_follow_app(tmp_path / "incident" / "journal.jsonl", FixedClock(START))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f3")
+        await until(pilot, lambda: app.screen is app.get_screen("execution"))
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
+        table = app.screen.query_one("#assessment", DataTable)
+        await until(pilot, lambda: table.row_count > 0)
+        await pilot.pause(0.2)
+        cells = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        lines = [s.text for s in app.screen._compositor.render_strips()]
+        assert table.virtual_size.width <= table.scrollable_content_region.width, lines
+    at = next(i for i, row in enumerate(cells) if row[0].endswith("release"))
+    assert cells[at][0] == "● release" and cells[at][2] == "11: web-01, web-02 +9", cells
+    assert cells[at + 1] == ["", before, "1: web-12"], cells

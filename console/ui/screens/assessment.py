@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.facts import IntegrityCheck
 from console.journal.export.systems import build_integrity, integrity_runs
-from console.model.visible import visible
+from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.incident_bar import IncidentBar
@@ -21,10 +21,37 @@ DIFFERS = "bold $warning"
 INTEGRITY_COLUMNS = ("Host", "Verdict", "Stage", "Step", "Recorded", "Expected")
 NOT_REACHED = "not reached"  # the host's run ended before its after record (as the export)
 COMPARED = ("match", "mismatch", "missing")
+VALUE_WIDTH = 36  # a value cut here leaves its hosts in sight at 80 columns
 
 
 def _some(hosts: list[str]) -> str:
     return ", ".join(hosts[:2]) + (f" +{len(hosts) - 2}" if hosts[2:] else "")
+
+
+def grouped_rows(
+    hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]
+) -> list[tuple[str, str, str, bool]]:
+    """(key, value, which hosts, differs) a line each value of each key: the hosts that
+    read alike as one line ("all 198", "150: web-001, web-002 +148"), the most first.
+    Side by side, 200 hosts were 200 columns of ~35 cells, 7,000 wide at 80."""
+    out = []
+    for key, values in rows:
+        alike: dict[str, list[str]] = {}
+        for host, value in zip(hosts, values, strict=True):
+            alike.setdefault(value, []).append(host)
+        groups = sorted(alike.items(), key=lambda group: -len(group[1]))
+        for i, (value, which) in enumerate(groups):
+            said = f"all {len(which)}" if len(groups) == 1 else f"{len(which)}: {_some(which)}"
+            out.append((key if i == 0 else "", value, said, len(groups) > 1))
+    return out
+
+
+def side_by_side_width(hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]) -> int:
+    """Cells a table of a column per host takes (each column padded by one each side)."""
+    keys = max((len(key) for key, _ in rows), default=3) + 2
+    return keys + sum(
+        max(len(host), *(len(values[i]) for _, values in rows)) + 2 for i, host in enumerate(hosts)
+    )
 
 
 def assess_title(read: list[str], selected: list[str]) -> str:
@@ -143,7 +170,9 @@ class AssessmentScreen(IncidentScreen):
 
     def _assessment(self) -> None:
         assessment = self.incident.state.assessment
-        hosts = sorted(assessment)
+        # in the configuration's order, as every list of hosts (sorted, api-001 came first)
+        order = {h: i for i, h in enumerate(self.app.settings.inventory.host_names)}
+        hosts = sorted(assessment, key=lambda h: (order.get(h, len(order)), h))
         keys: list[str] = []
         for values in assessment.values():
             keys += [k for k in values if k not in keys]
@@ -159,12 +188,33 @@ class AssessmentScreen(IncidentScreen):
             title.update("System state: not assessed yet (run “Assess system state”)")
             return
         title.update(assess_title(hosts, selected))
+        room = self.app.size.width - 4  # the body's padding and the table's scrollbar
+        if self.has_class("-wide") and self.incident.state.integrity:
+            room //= 2  # the integrity table beside it
+        if side_by_side_width(hosts, rows) > room:
+            self._grouped(table, hosts, rows)
+            return
         table.add_columns("Key", *map(plain, hosts))
         for key, row in rows:
             differs = len(set(row)) > 1
             table.add_row(
                 plain(("● " if differs else "  ") + key, themed(DIFFERS) if differs else "bold"),
                 *(plain(v, themed(DIFFERS) if differs else "") for v in row),
+            )
+
+    def _grouped(
+        self, table: DataTable, hosts: list[str], rows: list[tuple[str, tuple[str, ...]]]
+    ) -> None:
+        """A line per value of a key, with the hosts that read it: what fits the width
+        whatever the number of hosts (a column per host does not)."""
+        table.add_columns("Key", "Value", "Hosts")
+        for key, value, which, differs in grouped_rows(hosts, rows):
+            style = themed(DIFFERS) if differs else ""
+            mark = ("● " if differs else "  ") + key if key else ""
+            table.add_row(
+                plain(mark, style or "bold"),
+                plain(clip(value, VALUE_WIDTH), style),
+                plain(which, style),
             )
 
     def _integrity(self) -> None:
