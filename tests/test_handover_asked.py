@@ -105,6 +105,7 @@ async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> 
     assert handed.data.to == account.name
     assert handed.data.note.startswith(f"asked for by {account.name} (pid ")
     assert handed.data.note.endswith(f"UTC): {REASON}; nobody answered at this console for 0 s")
+    assert handed.data.reason == REASON  # for the list and the next status update
     assert released.kind == Kind.LOCK_RELEASED
     assert released.data.reason == f"command handed over to {account.name}"
     assert taken.kind == Kind.NOTE_ADDED and taken.who.user == account.name

@@ -948,12 +948,12 @@ async def test_an_update_names_the_commander_and_from_whom_command_was_taken(
     message = "{{incident}}: commander {{commander}}"
     conductor = conductor_for(settings_with([slack, other], message=message), tmp_path)
     first = conductor.state.commander
-    handed = conductor.recorder.record(
-        Kind.COMMANDER_HANDED_OVER, to="rbbob", previous=first, note="shift change"
+    handed = conductor.recorder.record(  # with its reason (the update said none: helper-133)
+        Kind.COMMANDER_HANDED_OVER, to="rbbob", previous=first, note="...", reason="shift change"
     )
     assert await conductor.run_step("communicate")
     await finish(conductor)
-    now = f"rbbob (took command from {first} at {utc(handed.ts)})"
+    now = f"rbbob (took command from {first} at {utc(handed.ts)}: shift change)"
     default, _ = hooks.at("/all")
     assert default.body["message"] == f"inc-notify: commander {now}"
     assert default.body["commander"] == now

@@ -30,6 +30,7 @@ from tests.console_process import console
 from tests.test_close_keeps_locks import two_systems
 from tests.test_resume_closed_unknown import resumed
 from tests.test_ui_support import until
+from tests.test_ui_terminal import Tmux
 from tests.test_verify_closed import close_and_quit, last_note
 
 pytestmark = pytest.mark.sshd
@@ -83,7 +84,8 @@ async def test_verify_of_an_incident_a_console_amends_prints_the_note_to_add(
         [said] = [line for line in lines if "NOT recorded" in line]
         assert said.startswith(f"verify: incident {incident}'s journal is being written by"), said
         assert _holder(os.getpid()) in said, said
-        assert f"rollback-console follow {journal.parent}. The note" in said, said
+        follow = f"rollback-console follow {journal.parent} --config {fleet.config}"
+        assert f"{follow}. The note" in said, said  # as printed: its configuration
         note = f"verify by hand, incident {made} (journal "
         assert (
             f"The note was NOT recorded in incident {incident}; add it there by hand (the"
@@ -203,6 +205,7 @@ asyncio.run(engine.close())
 """
 
 
+@pytest.mark.tmux
 def test_resume_of_an_open_incident_its_console_drives_names_that_console(tmp_path: Path) -> None:
     """`resume ID` while the console driving it runs said "refused: system 'web' is
     locked: incident ID by ..." (exit 3), naming the very incident being resumed as the
@@ -224,9 +227,16 @@ def test_resume_of_an_open_incident_its_console_drives_names_that_console(tmp_pa
             f" rollback-console {_holder(driver.pid)}"
             + refused.stderr.split(_holder(driver.pid), 1)[1].split(")", 1)[0]
             + "): nothing was written here; close that console first, or watch it read-only"
-            f" meanwhile: rollback-console follow {journal.parent}\n"
-        ), refused.stderr
+            f" meanwhile: rollback-console follow {journal.parent} --config {config}\n"
+        ), refused.stderr  # the configuration it was given (helper-133: it had none)
         assert _files(journal) == before
+        # and it works as printed, pasted into a terminal (80x24)
+        tmux = Tmux(tmp_path)
+        try:
+            tmux.start(refused.stderr.split("meanwhile: ", 1)[1].strip())
+            tmux.wait_for(f"following {journal.parent.name}")
+        finally:
+            tmux.kill()
     finally:
         assert driver.stdin is not None
         driver.stdin.close()

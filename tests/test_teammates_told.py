@@ -85,8 +85,9 @@ def test_a_resume_of_an_incident_a_teammate_drives_says_whose_not_close_it(share
     assert said.startswith(f"raised JournalInUse: incident {INCIDENT}'s journal is being written")
     assert said.endswith(
         "nothing was written here; that console is root's: ask it for command first"
-        f" (rollback-console resume {INCIDENT} --take-command REASON), or watch it read-only"
-        f" meanwhile: rollback-console follow {journals / INCIDENT}"
+        f" (rollback-console resume {INCIDENT} --take-command REASON --config {config}), or"
+        f" watch it read-only meanwhile: rollback-console follow {journals / INCIDENT} --config"
+        f" {config}"
     ), said
     recorder.close()
 

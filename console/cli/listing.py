@@ -67,7 +67,9 @@ def _lines(summary) -> list[str]:
     lines = [f"{summary.incident_id}  {state}  {title}", *([f"  {why}"] if why else [])]
     custody, closed = summary.custody, summary.outcome is not None
     if custody is not None:
-        lines += [f"  {custody.whose(closed)}", *(f"  {line}" for line in custody.lock_lines())]
+        lines.append(f"  {custody.whose(closed)}")
+        lines += [f"  {said}." for said in [summary.handed_over] if said]  # from whom, why
+        lines += [f"  {line}" for line in custody.lock_lines()]
     if summary.ended:  # open, nobody drives it: said plainly, with when it last moved
         lines.append(f"  Left open: {summary.ended}.")
     if custody is not None and not closed:
@@ -92,6 +94,7 @@ def _record(summary) -> dict[str, object]:
         "mine": custody.mine if custody else True,
         "writer": writer._asdict() if writer else None,
         "left_open": summary.ended,
+        "handed_over": summary.handed_over or None,
         "locks": [
             {
                 "system": system,

@@ -188,8 +188,8 @@ class Conductor:
     def confirm(self, step_id: str, note: str = "", by: str = "") -> None:
         self.decisions.confirm(step_id, note, by)
 
-    def hand_over(self, to: str, note: str = "") -> None:
-        self.decisions.hand_over(to, note)
+    def hand_over(self, to: str, note: str = "", reason: str = "") -> None:
+        self.decisions.hand_over(to, note, reason)
 
     def skip(self, step_id: str, reason: str) -> None:
         self.decisions.skip(step_id, reason)

@@ -37,8 +37,10 @@ class Decisions:
             Kind.STEP_CONFIRMED, step=step_id, note=note, by=by, **step_data(self.settings, step)
         )
 
-    def hand_over(self, to: str, note: str = "") -> None:
-        """Someone else takes command: an event of its own; later events carry them."""
+    def hand_over(self, to: str, note: str = "", reason: str = "") -> None:
+        """Someone else takes command: an event of its own; later events carry them.
+        `reason`: why, as the one who asked for it said (status updates and the list
+        name it)."""
         open_only(self.state, "hand over command")
         to = to.strip()
         if not to:
@@ -50,6 +52,7 @@ class Decisions:
             to=to,
             previous=self.state.commander or "",
             note=note.strip(),
+            **({"reason": reason.strip()} if reason.strip() else {}),
         )
 
     def skip(self, step_id: str, reason: str) -> None:

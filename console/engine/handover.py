@@ -100,6 +100,7 @@ def take_command_recorded(
                 to=actor.login,
                 previous=recorder.state.commander or taken.owner,
                 note=taken.note(reason),
+                reason=reason.strip(),
             )
     finally:
         recorder.close()

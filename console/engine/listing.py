@@ -13,6 +13,7 @@ from console.journal.custody import Custody, custody
 from console.journal.files import JOURNAL_NAME, JournalError
 from console.journal.left_open import LastDriver
 from console.journal.lock import SystemLocks
+from console.journal.outcomes import took_command
 from console.journal.results import drill_failed
 from console.journal.store import parse_line
 from console.model.events import Event
@@ -41,6 +42,8 @@ class IncidentSummary(NamedTuple):
     # Open, and nobody drives it: how its last writer ended, when its last event was.
     ended: str | None = None
     systems: tuple[str, ...] = ()  # those picked for it
+    # Its last hand-over: `rbbob took command from rbalice at ...: REASON`, or "".
+    handed_over: str = ""
 
 
 def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
@@ -65,6 +68,7 @@ def _incident_events(path: Path) -> tuple[list[Event], LastDriver]:
 SUMMARY_KINDS = (
     *(b'"incident.', b'"recovery.measured"', b'"step.completed"', b'"drill.judged"'),
     *(b'"systems.selected"', b'"integrity.recorded"'),  # an ad-hoc drill's verdict
+    *(b'"trigger.declared"', b'"commander.handed_over"'),  # who had command, and who has
 )
 
 
@@ -109,6 +113,7 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
                 custody=custody(path.parent, incident_id, held),
                 ended=None if state.closed else driver.ended(quit_too=True),
                 systems=tuple(state.systems),
+                handed_over=f"{state.commander} {took}" if (took := took_command(state)) else "",
             )
         )
     return sorted(found, key=lambda i: i.path.parent.name, reverse=True)

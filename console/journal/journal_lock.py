@@ -10,11 +10,13 @@ import fcntl
 import json
 import os
 import pwd
+import shlex
 import socket
 from datetime import UTC, datetime
 from pathlib import Path
 
 from console.journal.files import WRITER_LOCK_NAME, JournalError, incident_modes
+from console.model.invocation import again
 
 # What this process is, as a refusal names it ("rollback-console verify"): the command
 # line sets it once parsed.
@@ -35,7 +37,7 @@ class JournalInUse(JournalError):
         super().__init__(
             f"{whose} is being written by"
             f" {_who(self.holder)}: nothing was written here; {_advice(self.holder, incident)},"
-            f" or watch it read-only meanwhile: rollback-console follow {directory}"
+            f" or watch it read-only meanwhile: {again(f'follow {shlex.quote(str(directory))}')}"
         )
 
 
@@ -56,11 +58,11 @@ def _not_ours(journal: Path, incident: str) -> str:
     if custody(journal.parent, incident, {}).driven:
         then = f"{owner}'s console goes on with it"
     else:
-        take = f"rollback-console resume {incident or journal.parent} --take-command REASON"
+        take = again(f"resume {incident or journal.parent} --take-command REASON")
         then = f"{owner}'s console has ended: to carry it on, take command of it ({take})"
+    follow = again(f"follow {shlex.quote(str(journal.parent))}")
     return (
-        f"{whose} is {owner}'s: this account may read it (rollback-console follow"
-        f" {journal.parent}, export), not write it; {then}"
+        f"{whose} is {owner}'s: this account may read it ({follow}, export), not write it; {then}"
     )
 
 
@@ -77,7 +79,7 @@ def _who(holder: dict[str, object]) -> str:
 def _advice(holder: dict[str, object], incident: str) -> str:
     user = holder.get("user")
     if user is not None and user != _user():  # a teammate's: not this account's to close
-        take = f"rollback-console resume {incident or 'ID'} --take-command REASON"
+        take = again(f"resume {incident or 'ID'} --take-command REASON")
         return f"that console is {user}'s: ask it for command first ({take})"
     if holder.get("program", "rollback-console") in CONSOLES:
         return "close that console first"

@@ -31,8 +31,18 @@ def host_summary(state: IncidentState) -> dict[str, dict[str, Any]]:
 
 def commander_said(state: IncidentState) -> str:
     """Who commands the incident, as a status update names them: `rbbob`, or after a
-    hand-over `rbbob (took command from rbalice at 2026-12-04 22:26:01 UTC)`."""
+    hand-over `rbbob (took command from rbalice at 2026-12-04 22:26:01 UTC: shift change)`."""
+    took = took_command(state)
+    return f"{state.commanders[-1]['name']} ({took})" if took else state.commander or ""
+
+
+def took_command(state: IncidentState) -> str:
+    """The last hand-over, as the list and status updates say it: `took command from
+    rbalice at 2026-12-04 22:26:01 UTC: shift change` (with its reason, when one was
+    given: a status update after a hand-over said neither why nor, in the list, from
+    whom); "" when command never changed hands."""
     if len(state.commanders) < 2:
-        return state.commander or ""
+        return ""
     now, before = state.commanders[-1], state.commanders[-2]
-    return f"{now['name']} (took command from {before['name']} at {utc(now['since'])})"
+    reason = f": {now['reason']}" if now.get("reason") else ""
+    return f"took command from {now.get('from') or before['name']} at {utc(now['since'])}{reason}"

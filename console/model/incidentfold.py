@@ -90,7 +90,9 @@ def _command(s: IncidentState, name: str, e: Event) -> None:
 
 
 def _handed_over(s: IncidentState, e: Event) -> None:
-    _command(s, e.payload(payloads.CommanderHandedOver).to, e)
+    d = e.payload(payloads.CommanderHandedOver)
+    _command(s, d.to, e)
+    s.commanders[-1] |= {"from": d.previous or "", "reason": d.reason or ""}
 
 
 def _selected(s: IncidentState, e: Event) -> None:

@@ -122,7 +122,9 @@ class RequestWatch:
                 if answer == "handed"
                 else f"nobody answered at this console for {self.seconds:.0f} s"
             )
-            conductor.hand_over(request.to, f"asked for by {request.said()}; {how}")
+            conductor.hand_over(
+                request.to, f"asked for by {request.said()}; {how}", reason=request.reason
+            )
             self.app.quitting.ended_by = f"command handed over to {request.to}"
             self.app.quitting.handed_to = request.to
             self.app.quitting.exit(0)

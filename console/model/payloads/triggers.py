@@ -75,6 +75,9 @@ class CommanderHandedOver(Payload):
     to: str = Field(description="the new commander")
     previous: str | None = Field(None, description="the one who handed over")
     note: str | None = Field(None, description="what was said at the hand-over")
+    reason: str | None = Field(
+        None, description="why, as whoever took command or asked for it said it"
+    )
 
 
 class CountdownStarted(Payload):

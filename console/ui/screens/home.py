@@ -253,6 +253,7 @@ class HomeScreen(Screen):
         lines = [
             *([f"Left open: {summary.ended}."] if summary.ended else []),  # first: the news
             custody.whose(closed),
+            *([f"{summary.handed_over}."] if summary.handed_over else []),  # from whom, why
             *custody.lock_lines(),
             custody.can(summary.incident_id, closed, keys),
         ]
