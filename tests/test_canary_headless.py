@@ -91,3 +91,70 @@ def test_yes_does_not_confirm_the_wave_after_a_failed_canary(sshd_server, tmp_pa
     assert f"| {stopped} | restore |" in timeline, timeline
     said = "wave 2 of 2 not started: answered by the console, not --yes (app-1 did not succeed)"
     assert f"| {said} after 0 s | restore |" in timeline, timeline
+
+
+# The reload that stops the service on the host it runs on (as a reload that takes down a
+# service whose new configuration it cannot read): it exits 0.
+SILENT_RELOAD = "rm -f running"
+HEALTH = {
+    "name": "health",
+    "title": "Health",
+    "kind": "command",  # over SSH on each host: judged between waves on the hosts changed
+    "command": "test -e running && echo ok || echo down",
+}
+
+
+@pytest.mark.parametrize("probes", [[], [HEALTH]])
+def test_check_config_warns_of_a_canary_nothing_watches_as_the_run_shows(
+    sshd_server, tmp_path: Path, probes: list[dict]
+) -> None:
+    """Walked: a strategy in waves, a canary first, with no probe of its systems that reads
+    each host and no check of its own: check-config said nothing, and the run went on to
+    the next wave on the canary's exit status alone, its service down. It warns now, one
+    line naming the file and key; with a probe that reads each host it says nothing, and
+    that probe halts the run after the canary."""
+    strategy = {
+        **STRATEGIES["strategies"][0],
+        "params": [
+            {"name": "repo", "default": "etc"},
+            {"name": "paths", "default": "nginx"},
+            {"name": "restart", "default": SILENT_RELOAD},
+        ],
+        "waves": {"sizes": [1, "100%"]},
+    }
+    files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["etc-restore"], probes=probes)
+    for sandbox in fleet.sandboxes.values():
+        etc_repository(sandbox)
+        (sandbox / "running").write_text("")
+        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+
+    checked = fleet.cli("check-config")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    warned = [line for line in checked.stderr.splitlines() if "canary" in line]
+    done = fleet.cli(
+        "run", "--systems", "app", "--strategy", "etc-restore", "--trigger", "user-impact",
+        "--reason", "nginx workers 0", "--yes", "--journal", str(tmp_path / "incident"),
+    )  # fmt: skip
+    restore = fold(read_journal(tmp_path / "incident").events).step("restore")
+    assert not (fleet.sandboxes["app-1"] / "running").exists()  # the canary's service down
+    if not probes:
+        lines = (fleet.config / "strategies.toml").read_text().splitlines()
+        line = 1 + next(i for i, text in enumerate(lines) if text.startswith("[strategies.waves]"))
+        assert warned == [
+            f"warning: {fleet.config}/strategies.toml:{line}: strategies[0].waves: strategy"
+            " 'etc-restore' puts a canary first, but nothing watches it: no probe of its"
+            " systems reads each host, and no check of its own (the preset's verify reads"
+            " files): the next wave starts on the canary's exit status alone (add"
+            " [[systems.probes]] that read each host, or give the parameter `check` a"
+            " default, or [strategies.commands] health)"
+        ], checked.stderr
+        # As it warned: the second wave went on, the canary's service down.
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert restore.hosts["app-2"].status is HostStatus.SUCCEEDED
+        assert "probes after wave 1" not in done.stdout
+    else:
+        assert warned == [], checked.stderr
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "probes after wave 1 of 2 on app-1: NOT HEALTHY" in done.stdout, done.stdout
+        assert restore.hosts["app-2"].status is HostStatus.NOT_STARTED

@@ -45,6 +45,7 @@ def check_config(args: argparse.Namespace) -> int:
         undetectable_drills,
         unjudged_integrity,
         unverifying_strategies,
+        unwatched_canaries,
         unwatched_systems,
     )
     from console.paths import demo_config, find_config
@@ -56,6 +57,7 @@ def check_config(args: argparse.Namespace) -> int:
         undetectable_drills,
         unjudged_integrity,
         unchecked_rollouts,
+        unwatched_canaries,
     ]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)

@@ -2,15 +2,17 @@
 that verifies nothing in a procedure with no stability check, a probe step for systems no
 probe watches, a drill awaiting an automatic trigger no triggers.toml entry can fire or
 judging integrity on a strategy that keeps no records, a gradual re-enable that checks
-nothing but the flags (warnings), a drill injecting demo faults outside the demo (an
-error)."""
+nothing but the flags, a canary that nothing watches (warnings), a drill injecting demo
+faults outside the demo (an error)."""
 
 from __future__ import annotations
 
 from console.model.kinds import STRATEGY_KINDS
+from console.model.presets import default_preset, find_preset
 from console.model.problems import Finding, quoted
 from console.model.procedure import StepKind
 from console.model.settings import Settings
+from console.model.strategies import Strategy
 from console.model.templates import placeholders
 
 
@@ -149,3 +151,56 @@ def unchecked_rollouts(settings: Settings) -> list[Finding]:
                 )
             )
     return findings
+
+
+def unwatched_canaries(settings: Settings) -> list[Finding]:
+    """Each strategy whose waves put a canary first (more than one wave on its systems'
+    hosts) with nothing that watches it: no probe of its systems reads each host (the
+    console judges those between waves, on the hosts changed so far; one reading the
+    whole system is not judged there), and nothing of its own checks each host beyond
+    the preset's files (no `check`, no `health`, no verify written for it). The next wave
+    then starts on the canary's exit statuses alone: a canary worth nothing. A gradual
+    re-enable that checks nothing is `unchecked_rollouts`'s."""
+    rollouts = {f.loc[0] for f in unchecked_rollouts(settings)}
+    findings = []
+    for index, strategy in enumerate(settings.strategies):
+        systems = [s for s in settings.inventory.systems if strategy.name in s.strategies]
+        hosts = sum(len(s.hosts) for s in systems)
+        if index in rollouts or len(strategy.waves.plan(hosts)) < 2:
+            continue
+        watched = systems and all(any(p.per_host for p in s.probes) for s in systems)
+        if watched or _checks_each_host(strategy):
+            continue
+        findings.append(
+            Finding(
+                "strategies",
+                (index, "waves"),
+                f"strategy {quoted(strategy.name)} puts a canary first, but nothing watches it:"
+                " no probe of its systems reads each host, and no check of its own (the"
+                " preset's verify reads files): the next wave starts on the canary's exit"
+                " status alone (add [[systems.probes]] that read each host, or give the"
+                " parameter `check` a default, or [strategies.commands] health)",
+                warning=True,
+            )
+        )
+    return findings
+
+
+def _checks_each_host(strategy: Strategy) -> bool:
+    """Whether something of the strategy's own checks each host after its action: a
+    `health` stage, a `check` with a default that the verify runs, or a verify written for
+    it (not the preset's, which reads the files it changed)."""
+    commands = strategy.commands
+    check = next((p for p in strategy.params if p.name == "check"), None)
+    if commands.health or (
+        check is not None
+        and (check.default or "").strip()
+        and "check" in placeholders(commands.verify or "")
+    ):
+        return True
+    try:
+        preset = find_preset(strategy.kind, strategy.preset) if strategy.preset else None
+    except ValueError:
+        preset = None
+    preset = preset or default_preset(strategy.kind)
+    return bool(commands.verify) and (preset is None or commands.verify != preset.verify)
