@@ -149,8 +149,10 @@ def test_check_config_warns_of_a_canary_nothing_watches_as_the_run_shows(
             " [[systems.probes]] that read each host, or give the parameter `check` a"
             " default, or [strategies.commands] health)"
         ], checked.stderr
-        # As it warned: the second wave went on, the canary's service down.
-        assert done.returncode == 0, done.stdout + done.stderr
+        # As it warned: the second wave went on, the canary's service down (the close
+        # says nothing checked that service: not verified).
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "NOT VERIFIED" in done.stdout.splitlines()[-1], done.stdout
         assert restore.hosts["app-2"].status is HostStatus.SUCCEEDED
         assert "probes after wave 1" not in done.stdout
     else:

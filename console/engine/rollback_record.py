@@ -21,15 +21,22 @@ if TYPE_CHECKING:
 NO_CHECK = "a verify (the procedure has no stability check)"
 
 
-def no_check_why(strategies: list[str]) -> str:
+def no_check_why(strategies: list[str], restarts: dict[str, str] | None = None) -> str:
     """`nothing verified it: strategy “noop” has no verify command, and the procedure no
-    stability check (a probe step)`."""
-    named = ", ".join(f"“{n}”" for n in strategies)
-    which = f"strategy {named} has" if len(strategies) == 1 else f"strategies {named} have"
-    return (
-        f"nothing verified it: {which} no verify command, and the procedure no stability"
-        " check (a probe step)"
-    )
+    stability check (a probe step)`; of those in `restarts` (name: its restart), that its
+    verify checked what it changed, not the service its restart restarted."""
+    restarts = restarts or {}
+    bare = [n for n in strategies if n not in restarts]
+    named = ", ".join(f"“{n}”" for n in bare)
+    which = f"strategy {named} has" if len(bare) == 1 else f"strategies {named} have"
+    said = [f"{which} no verify command"] if bare else []
+    said += [
+        f"the verify of “{n}” checked what it changed, not the service its restart ({r})"
+        " restarted (no `check`: a restart that exits 0 with the service down, or still on"
+        " what was rolled back, passes it)"
+        for n, r in sorted(restarts.items())
+    ]
+    return f"nothing verified it: {'; '.join(said)}, and the procedure no stability check (a probe step)"
 
 
 class RollbackRecord:
@@ -108,7 +115,8 @@ class RollbackRecord:
 
     def unverifying(self) -> list[str]:
         """The strategies the strategy steps ran that have neither a verify nor a health
-        command: a host succeeds there once its action exits 0."""
+        command (a host succeeds there once its action exits 0), or whose verify leaves
+        the service its restart restarted unchecked (`unchecked_services`)."""
         known = {s.name: s for s in self.settings.strategies}
         names = []
         for step in self.settings.procedure.steps:
@@ -118,7 +126,24 @@ class RollbackRecord:
             strategy = known.get(name or "")
             if strategy and not strategy.commands.verifies:
                 names.append(strategy.name)
-        return sorted(set(names))
+        return sorted({*names, *self.unchecked_services()})
+
+    def unchecked_services(self) -> dict[str, str]:
+        """The strategies the strategy steps ran whose verify checked what they changed
+        (the files), not the service their restart restarted: name, restart command."""
+        known = {s.name: s for s in self.settings.strategies}
+        found = {}
+        for step in self.settings.procedure.steps:
+            name = step.strategy or self.state.strategy
+            strategy = known.get(name or "")
+            if step.kind is not StepKind.STRATEGY or not self.state.step(step.id).hosts:
+                continue
+            if strategy is not None:
+                defaults = strategy.values_in(None, {})
+                values = defaults | strategy.values_in(self.state.strategy, self.state.params)
+                if restart := strategy.service_unchecked(values):
+                    found[strategy.name] = restart
+        return found
 
     def changed_since(self, probe_id: str) -> str | None:
         """The title of the last strategy step ahead of the stability check `probe_id`
@@ -159,7 +184,7 @@ class RollbackRecord:
         reason: often how it was checked instead), failed (its summary), done before the
         rollback ran again, or not run; or that the procedure has none."""
         if not self._checks():
-            return no_check_why(self.unverifying())
+            return no_check_why(self.unverifying(), self.unchecked_services())
         why = []
         for step in self.settings.procedure.steps:
             st = self.state.step(step.id)
@@ -230,7 +255,7 @@ class RollbackRecord:
         stale = self.stale_checks()
         undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
         if undone == [NO_CHECK]:
-            missing.append(no_check_why(self.unverifying()))
+            missing.append(no_check_why(self.unverifying(), self.unchecked_services()))
         elif undone:
             missing.append(f"not done: {', '.join(undone)}")
         missing += stale

@@ -36,12 +36,13 @@ def unwatched_systems(settings: Settings) -> list[Finding]:
 
 
 def unverifying_strategies(settings: Settings) -> list[Finding]:
-    """Each strategy with neither a verify nor a health command, when the procedure has no
-    stability check (no probe step): nothing verifies its rollback, and its incidents close
-    as rolled back, not verified."""
+    """Each strategy with neither a verify nor a health command, or whose verify checks
+    only what it changed, not the service it restarts (`Strategy.service_unchecked`),
+    when the procedure has no stability check (no probe step): nothing verifies its
+    rollback (its service), and its incidents close as rolled back, not verified."""
     if any(s.kind is StepKind.PROBE for s in settings.procedure.steps):
         return []
-    return [
+    findings = [
         Finding(
             "strategies",
             (index, "name"),
@@ -53,6 +54,22 @@ def unverifying_strategies(settings: Settings) -> list[Finding]:
         for index, strategy in enumerate(settings.strategies)
         if not strategy.commands.verifies
     ]
+    for index, strategy in enumerate(settings.strategies):
+        if restart := strategy.service_unchecked(strategy.values_in(None, {})):
+            findings.append(
+                Finding(
+                    "strategies",
+                    (index, "name"),
+                    f"strategy {quoted(strategy.name)} restarts the service ({restart}), but"
+                    " its verify checks only what it changed, and the procedure has no"
+                    ' stability check (a step of kind "probe"): a restart that exits 0 with'
+                    " the service down passes it, and its incidents close as rolled back, not"
+                    " verified (give the parameter `check` the service's own health or"
+                    " status command)",
+                    warning=True,
+                )
+            )
+    return findings
 
 
 def undetectable_drills(settings: Settings) -> list[Finding]:
@@ -191,11 +208,10 @@ def _checks_each_host(strategy: Strategy) -> bool:
     `health` stage, a `check` with a default that the verify runs, or a verify written for
     it (not the preset's, which reads the files it changed)."""
     commands = strategy.commands
-    check = next((p for p in strategy.params if p.name == "check"), None)
-    if commands.health or (
-        check is not None
-        and (check.default or "").strip()
-        and "check" in placeholders(commands.verify or "")
+    values = strategy.values_in(None, {})
+    named = placeholders(commands.verify or "")
+    if commands.health or any(
+        (values.get(n) or "").strip() for n in ("check", "running") if n in named
     ):
         return True
     try:

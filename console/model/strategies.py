@@ -191,6 +191,18 @@ class Strategy(Strict):
     data_touching: bool = False
     runs_on: RunsOn = RunsOn.HOSTS
 
+    def service_unchecked(self, values: dict[str, str]) -> str:
+        """The `restart` command its verify runs after, when that verify checks only what
+        the action changed, not the service: a preset's (it runs `check`, and a release's
+        `running`), given neither, and no `health` stage. A restart that exits 0 with the
+        service down, or still on what was rolled back, then passes it. '' otherwise."""
+        named = placeholders(self.commands.verify or "")
+        restart = (values.get("restart") or "").strip()
+        if not restart or self.commands.health or not {"restart", "check"} <= named:
+            return ""
+        given = [n for n in ("check", "running") if n in named and (values.get(n) or "").strip()]
+        return "" if given else restart
+
     def values_in(self, chosen: str | None, params: dict[str, str]) -> dict[str, str]:
         """The parameters it runs with in an incident whose chosen strategy is `chosen`,
         given `params`: those when it is the chosen one, else its defaults (a procedure

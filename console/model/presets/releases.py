@@ -76,6 +76,28 @@ fi
     + OWED.restart("$link already points at $target: a retry restarts it")
 )
 
+# The release the service runs, as `running` prints it (its version endpoint, say): the
+# link says what was put in place, a restart exiting 0 not that the service took it (a
+# reload that did nothing leaves the release before running, healthy). A word of its
+# output must be the release the link points at: `2.9.1` in `v2.9.1` or `{"version":
+# "2.9.1"}`, not in `2.9.10` or `12.9.1`.
+RUNNING = """\
+running={{running}}
+if [ -n "$running" ]; then
+  ran=$(sh -c "$running" 2>&1) || {
+    echo "cannot read the release the service runs ($running): $(printf '%s\\n' "$ran" | tail -n 1)" >&2
+    exit 1
+  }
+  pat=$(printf '%s' "$cur" | sed 's/[].[*^$\\\\]/\\\\&/g')
+  if ! printf '%s\\n' "$ran" | grep -Eq "(^|[^0-9.])$pat(\\$|[^0-9.])"; then
+    echo "the service runs $(printf '%s\\n' "$ran" | tail -n 1 | cut -c1-100), not $cur ($running):" \\
+      "its restart exited 0 but did not take; $link points at $cur" >&2
+    exit 1
+  fi
+  echo "the service runs $cur ($running)"
+fi
+"""
+
 VERIFY = (
     _WHERE
     + """\
@@ -85,6 +107,7 @@ test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit
     + OWED.finished()
     + run_optional("check", "health check")
     + 'echo "on $cur"\n'
+    + RUNNING
 )
 
 # Undo puts back what this incident's action replaced, and only while the link is where
@@ -134,6 +157,12 @@ PRESETS = (
             ),
             RESTART,
             CHECK,
+            param(
+                "running",
+                "command printing the release the service runs (its version endpoint);"
+                " verify fails unless it names the release rolled back to; empty: not read",
+                default="",
+            ),
         ),
         precheck=PRECHECK,
         action=ACTION,
