@@ -22,6 +22,7 @@ from console.journal.store import read_journal
 from console.model.state import HostStatus, fold
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, write_fleet
 from tests.fleet_settings import chown_tree
+from tests.test_lost_mid_change import PROCEDURE  # a strategy step, no stability check
 
 pytestmark = pytest.mark.sshd
 
@@ -49,20 +50,6 @@ i=0; while [ $i -lt 100 ]; do curl -fsS -o /dev/null "http://127.0.0.1:$(cat por
 """
 SILENT = "#!/bin/sh\necho reloaded\n"
 VERSION = "curl -fsS http://127.0.0.1:$(cat port)/version"
-PROCEDURE = {
-    "name": "Release rollback",
-    "phases": [
-        {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-        {
-            "phase": "execution",
-            "steps": [{"id": "restore", "title": "Restore the release", "kind": "strategy"}],
-        },
-        {
-            "phase": "post",
-            "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}],
-        },
-    ],
-}
 
 
 def _port() -> int:
