@@ -17,7 +17,7 @@ from console.engine.watcher import Firing, Watcher
 from console.model.auto_triggers import AutoTrigger
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import probe_key, show
+from console.model.watch import probe_key, sample_text
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
@@ -43,9 +43,12 @@ def _watched(watcher: Watcher, trigger: AutoTrigger) -> tuple[str, str]:
     if reading is None or reading.last is None:
         return "quiet", f"{key} not sampled yet"
     streak = next((s for s in reading.streaks if s.trigger.name == trigger.name), None)
-    count = f"{streak.count}/{trigger.consecutive}" if streak else ""
-    what = (
-        f"{key} = {visible(show(reading.value, reading.probe.unit), one_line=True)} ({count} bad)"
+    # The value as the probe table shows it (`2/2 ok`; a vote's count of bad hosts, `0`,
+    # read as a reading of zero), then the streak as its Streak column does: `0 (0/2 bad)`
+    # read as none of two hosts bad, beside the table's `2/2 ok` (walked by helper-133).
+    value = visible(sample_text(reading.probe, reading.last), one_line=True)
+    what = f"{key} = {value}" + (
+        f" (streak {streak.count}/{trigger.consecutive})" if streak else ""
     )
     if streak and streak.fired:
         return "firing", what
