@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Event, Kind
@@ -80,6 +82,7 @@ class PgHost:
 
 
 def pg_host(tmp: Path, account: sshd.Account, bindir: Path) -> Iterator[PgHost]:
+    """One sshd and a cluster template (`host`, below, is the fixture)."""
     client_key, public = sshd.make_client_key(tmp)
     server = sshd.start_sshd(tmp, account, authorized_keys=[public])
     template = pg.make_template(bindir, account)
@@ -97,6 +100,29 @@ def pg_host(tmp: Path, account: sshd.Account, bindir: Path) -> Iterator[PgHost]:
         server.stop()
         for path in [template, *host.made]:
             shutil.rmtree(path, ignore_errors=True)
+
+
+# The fixtures of the tests on a real cluster over real sshd: one home. A test module
+# takes them by name (`host, cluster = pgrig.host, pgrig.cluster  # fixtures`); one that
+# needs a cluster made ready its own way takes `cluster` under another name (`pg_cluster =
+# pgrig.cluster`) and makes its own `cluster` of it.
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory, sshd_account: sshd.Account) -> Iterator[PgHost]:
+    """One sshd for the module's tests, logging in as the test account, and a template
+    cluster made once (PostgreSQL's binaries, or the test is skipped)."""
+    from tests.conftest import require_postgres
+
+    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
+
+
+@pytest.fixture
+def cluster(host: PgHost) -> Iterator[pg.Cluster]:
+    """A cluster of the test's own, started from the template, removed after it."""
+    made = pg.start_cluster(host.template, host.bindir, host.account)
+    yield made
+    pg.remove(made)
 
 
 def connection(cluster: pg.Cluster) -> str:

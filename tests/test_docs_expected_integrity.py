@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from tests import pgrig
 from tests import test_presets_postgres as recovery
 from tests.pgrig import run_console
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, cluster = recovery.host, recovery.cluster  # fixtures
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 DOC = Path(__file__).resolve().parent.parent / "docs" / "strategies.md"
 
 

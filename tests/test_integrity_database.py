@@ -13,12 +13,13 @@ import sys
 import pytest
 
 from console.journal.export.markdown import render_markdown
+from tests import pgrig
 from tests import test_presets_postgres as recovery
 from tests.pgrig import run_console
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, cluster = recovery.host, recovery.cluster  # fixtures
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 
 async def test_a_restore_says_which_database_its_counts_are_of(host, cluster, tmp_path):

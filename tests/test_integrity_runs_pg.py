@@ -18,13 +18,13 @@ from console.journal.export.markdown import render_markdown
 from console.journal.export.systems import build_integrity
 from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
-from tests import pg
+from tests import pg, pgrig
 from tests import test_presets_postgres as recovery
 from tests.events_factory import recorder_in
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, cluster = recovery.host, recovery.cluster  # fixtures
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 TABLES = ("orders", "customers")
 

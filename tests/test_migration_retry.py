@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from tests import pgrig
 from tests import test_presets_migrations as migrations
 from tests.pgrig import run_console, undo, write_config
 from tests.test_presets_sshd import retried_in_one_incident
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, site, cluster = migrations.host, migrations.site, migrations.cluster  # fixtures
+host, pg_cluster = pgrig.host, pgrig.cluster  # fixtures
+site, cluster = migrations.site, migrations.cluster  # fixtures: shop made
 columns, shop = migrations.columns, migrations.shop
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from console.model.events import Kind
-from tests import pg
-from tests.conftest import require_postgres
-from tests.pgrig import Outcome, connection, pg_host, run_console, write_config
+from tests import pg, pgrig
+from tests.pgrig import Outcome, connection, run_console, write_config
 from tests.test_presets_migrations import SQL_MIGRATIONS
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, pg_cluster = pgrig.host, pgrig.cluster  # fixtures
 
 ORDERS = """\
 CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
@@ -28,17 +28,11 @@ ALTER TABLE orders ADD COLUMN note text;
 """
 
 
-@pytest.fixture(scope="module")
-def host(tmp_path_factory, sshd_account):
-    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
-
-
 @pytest.fixture
-def cluster(host):
-    cluster = pg.start_cluster(host.template, host.bindir, host.account)
-    cluster.sql(ORDERS)
-    yield cluster
-    pg.remove(cluster)
+def cluster(pg_cluster):
+    """The cluster, its orders in."""
+    pg_cluster.sql(ORDERS)
+    return pg_cluster
 
 
 def configure(host, cluster: pg.Cluster, tmp_path: Path) -> Path:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import pytest
 
 from console.journal.export.markdown import render_markdown
+from tests import pgrig
 from tests import test_presets_postgres as recovery
 from tests.pgrig import run_console, undo
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, cluster = recovery.host, recovery.cluster  # fixtures
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 
 async def test_a_failed_start_command_says_what_failed_and_where_the_data_is(

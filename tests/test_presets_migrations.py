@@ -13,11 +13,11 @@ from console.journal.export.document import build_document
 from console.journal.export.inert import cell
 from console.journal.export.markdown import render_markdown
 from console.journal.store import read_journal
-from tests import hostpython, pg, sshd
-from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, run_console, undo, write_config
+from tests import hostpython, pg, pgrig, sshd
+from tests.pgrig import connection, run_console, undo, write_config
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, pg_cluster = pgrig.host, pgrig.cluster  # fixtures
 
 ALEMBIC_ENV = """\
 from alembic import context
@@ -77,11 +77,6 @@ SQL_MIGRATIONS = {
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory, sshd_account):
-    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
-
-
-@pytest.fixture(scope="module")
 def site(host):
     """alembic, SQLAlchemy and psycopg deployed on the host, as an app's dependencies."""
     target = host.home("site-packages")
@@ -89,11 +84,10 @@ def site(host):
 
 
 @pytest.fixture
-def cluster(host):
-    cluster = pg.start_cluster(host.template, host.bindir, host.account)
-    cluster.sql("CREATE DATABASE shop")
-    yield cluster
-    pg.remove(cluster)
+def cluster(pg_cluster):
+    """The cluster, its database shop made."""
+    pg_cluster.sql("CREATE DATABASE shop")
+    return pg_cluster
 
 
 def _own(root: Path, account: sshd.Account) -> None:

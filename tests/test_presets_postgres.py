@@ -16,12 +16,12 @@ import pytest
 
 from console.journal.export.document import build_document
 from console.journal.export.inert import cell
-from tests import pg
-from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, run_console, undo, write_config
+from tests import pg, pgrig
+from tests.pgrig import connection, run_console, undo, write_config
 from tests.test_ui_support import until
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 T = TypeVar("T")
 
 ORDERS = """\
@@ -34,18 +34,6 @@ INSERT INTO customers VALUES (1, 'ada'), (2, 'bob');
 NOW_UTC = (
     "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 )
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory, sshd_account):
-    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
-
-
-@pytest.fixture
-def cluster(host):
-    cluster = pg.start_cluster(host.template, host.bindir, host.account)
-    yield cluster
-    pg.remove(cluster)
 
 
 def strategies(cluster: pg.Cluster) -> str:

@@ -16,11 +16,12 @@ import pytest
 
 from console.journal.store import read_journal
 from console.model.state import fold
+from tests import pgrig
 from tests import test_presets_postgres as recovery
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
 
-host, cluster = recovery.host, recovery.cluster  # fixtures
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 ERROR = 'ERROR:  relation "drill_orders" does not exist'
 

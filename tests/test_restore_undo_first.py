@@ -19,26 +19,14 @@ from console.model.loading import load_settings
 from console.model.status import UNDO_FIRST
 from console.model.triggers import TriggerKind
 from console.ui.app import make_app
-from tests import pg
-from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, run_console, undo, write_config
+from tests import pg, pgrig
+from tests.pgrig import connection, run_console, undo, write_config
 from tests.test_presets_postgres import export
 from tests.test_ui_resume import checklist_shown
 from tests.test_ui_support import until, until_shown
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory, sshd_account):
-    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
-
-
-@pytest.fixture
-def cluster(host):
-    cluster = pg.start_cluster(host.template, host.bindir, host.account)
-    yield cluster
-    pg.remove(cluster)
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 
 def _replay(cluster: pg.Cluster) -> str:

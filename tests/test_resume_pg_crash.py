@@ -24,12 +24,12 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus, fold
-from tests import pg
-from tests.conftest import require_postgres
-from tests.pgrig import connection, pg_host, write_config
+from tests import pg, pgrig
+from tests.pgrig import connection, write_config
 from tests.test_resume_between_waves import attempts_ended
 
 pytestmark = [pytest.mark.sshd, pytest.mark.postgres]
+host, cluster = pgrig.host, pgrig.cluster  # fixtures
 
 ORDERS = """\
 CREATE TABLE orders (id int PRIMARY KEY, item text NOT NULL);
@@ -41,18 +41,6 @@ INSERT INTO orders VALUES (4, 'saucer');
 SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
 INSERT INTO orders VALUES (5, 'bad row');
 """
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory, sshd_account):
-    yield from pg_host(tmp_path_factory.mktemp("sshd"), sshd_account, require_postgres())
-
-
-@pytest.fixture
-def cluster(host):
-    cluster = pg.start_cluster(host.template, host.bindir, host.account)
-    yield cluster
-    pg.remove(cluster)
 
 
 # The action's stop of the cluster waits (bounded) for `go`: the test holds the archive's
