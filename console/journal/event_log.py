@@ -5,16 +5,18 @@ every line its hosts print (it grew ~1.2 KB an output event: bench/RESULTS.md, i
 
 from __future__ import annotations
 
+import json
 from array import array
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, NamedTuple, overload
 
 from console.journal.files import OUTPUT_NAME, JournalError, TornLine, journal_path
 from console.journal.store import JournalStream, Progress, Unread, parse_line
+from console.journal.tails import STDOUT_LINES
 from console.model.events import Event, Kind
-from console.model.payloads import CommandOutput
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 from console.model.state import IncidentState
 
 # Output events kept as objects: the newest (what a screen showing the live run reads
@@ -165,26 +167,72 @@ class DocumentRead(NamedTuple):
 
 def read_documented(path: Path, first: int | None = None) -> DocumentRead:
     """The events a rollback document reads, of the journal's `first` (all by default):
-    all but the stdout of commands (a document shows their stderr only), a starred one
-    kept. The output file's stdout lines are parsed only if starred: 3/4 of a long
-    incident's lines, most of the time to read it (bench/RESULTS.md, issue 18)."""
+    all but the stdout of commands (a document shows their stderr, and of their stdout
+    each attempt's last lines only), a starred one kept. The output file's other stdout
+    lines are left unparsed: 3/4 of a long incident's lines, most of the time to read it
+    (bench/RESULTS.md, issue 18)."""
     path = journal_path(path)
     stream = JournalStream(path, first=first)
     stars = IncidentState()  # event.starred folded alone: the stars are all it needs
     read: list[Event | Unread] = []
+    last = _LastOutput()
     for item in stream.documented():
-        if isinstance(item, Event) and item.kind == Kind.EVENT_STARRED:
+        if _stdout(item):
+            last.line(item)
+        elif isinstance(item, Event) and item.kind == Kind.EVENT_STARRED:
             stars.apply(item)
+        elif isinstance(item, Event) and isinstance(item.data, CommandIntent):
+            last.intent((item.where.step, item.where.host))
+        elif isinstance(item, Event) and isinstance(item.data, CommandResult):
+            failed = bool(item.data.failure or item.data.aborted)
+            last.result((item.where.step, item.where.host), failed)
         read.append(item)
-    starred = stars.stars
-    kept = [e for e in read if not _stdout(e) or e.seq in starred]
-    parsed: dict[int, Event] = {}  # the starred stdout lines, by seq
+    shown = stars.stars | last.shown()
+    kept = [e for e in read if e.seq in shown or not _stdout(e)]
+    parsed: dict[int, Event] = {}  # the stdout lines shown, by seq
     if unread := [e for e in kept if isinstance(e, Unread)]:
         output = path.with_name(OUTPUT_NAME)
         with _open(output) as reader:
             parsed = {u.seq: _read_at(reader, output, u.offset) for u in unread}
     events = [e if isinstance(e, Event) else parsed[e.seq] for e in kept]
     return DocumentRead(events, len(read), stream.torn)
+
+
+StepHost = tuple[str | None, str | None]
+
+
+class _LastOutput:
+    """Each (step, host)'s last stdout lines (by seq) of its attempt under way; those of
+    an attempt that failed, or never ended, are shown (console/journal/tails.py)."""
+
+    def __init__(self) -> None:
+        self._places: dict[bytes, StepHost] = {}  # an unread line's `where`, parsed once
+        self._current: dict[StepHost, deque[int]] = {}
+        self._kept: set[int] = set()
+
+    def line(self, item: Event | Unread) -> None:
+        if isinstance(item, Unread):
+            place = self._places.get(item.where)
+            if place is None:
+                where = json.loads(item.where)
+                place = self._places[item.where] = (where.get("step"), where.get("host"))
+        else:
+            place = (item.where.step, item.where.host)
+        tail = self._current.get(place)
+        if tail is None:
+            tail = self._current[place] = deque(maxlen=STDOUT_LINES)
+        tail.append(item.seq)
+
+    def intent(self, place: StepHost) -> None:
+        self._current.pop(place, None)
+
+    def result(self, place: StepHost, failed: bool) -> None:
+        tail = self._current.pop(place, None)
+        if failed and tail:
+            self._kept.update(tail)
+
+    def shown(self) -> set[int]:
+        return self._kept.union(*self._current.values())
 
 
 def _stdout(event: Event | Unread) -> bool:

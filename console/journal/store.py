@@ -144,18 +144,19 @@ def read_journal(
 # escaped, so no string's bytes match it.
 _STDOUT = re.compile(
     rb'\{"v":(?:%b),"seq":(0|[1-9][0-9]*),"ts":"[^"]*","mono":[-+.0-9eE]+,"who":\{[^{}]*\},'
-    rb'"kind":"command\.output","where":\{[^{}]*\},"data":\{"stream":"stdout",'
+    rb'"kind":"command\.output","where":(\{[^{}]*\}),"data":\{"stream":"stdout",'
     % "|".join(map(str, READABLE_VERSIONS)).encode()
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Unread:
-    """A command's stdout line not parsed (`JournalStream.documented`): its seq, and
-    where its line starts in the output file."""
+    """A command's stdout line not parsed (`JournalStream.documented`): its seq, where
+    its line starts in the output file, and its `where` as written (JSON)."""
 
     seq: int
     offset: int
+    where: bytes = b"{}"
 
 
 class JournalStream:
@@ -173,6 +174,7 @@ class JournalStream:
         self.first = first
         self._done = 0
         self._total = 0
+        self._wheres: dict[bytes, bytes] = {}  # the `where` of unread lines, each kept once
 
     def __iter__(self) -> Iterator[Event]:
         for event, _ in self.placed():
@@ -226,7 +228,8 @@ class JournalStream:
                     seq = int(stdout[1])
                     if self.first is not None and seq >= self.first:
                         return
-                    yield Unread(seq, offset), offset
+                    where = self._wheres.setdefault(stdout[2], stdout[2])  # a few, shared
+                    yield Unread(seq, offset, where), offset
                     continue
                 try:
                     event = parse_line(raw, path, number)

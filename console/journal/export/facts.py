@@ -276,6 +276,10 @@ class FailureFacts(Strict):
         None, description="the stage that failed: precheck, action, verify, health, undo or run"
     )
     stderr: list[str] = Field(description="its last 10 lines, secrets masked")
+    stdout: list[str] = Field(
+        default_factory=list,
+        description="the failed stage's last 3 lines of output: how far it got, secrets masked",
+    )
     done: str = Field(description="retried, skipped, undone, accepted, or nothing recorded")
 
 

@@ -4,15 +4,14 @@ every event, under a `schema_version` (its JSON Schema: export/schema.py)."""
 from __future__ import annotations
 
 import json
-from collections import deque
 from collections.abc import Callable, Iterable
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Export, HostSummary
-from console.journal.export.resolution import STDERR_LINES
 from console.journal.outcomes import host_summary
+from console.journal.tails import AttemptTails
 from console.model.events import SCHEMA_VERSION, Event
-from console.model.payloads import CommandIntent, CommandOutput
+from console.model.payloads import CommandIntent, CommandOutput, CommandResult
 
 
 def build_export(events: list[Event], starred_only: bool = False) -> Export:
@@ -56,21 +55,20 @@ def write_json(
 
 def _without_output(events: Iterable[Event]) -> tuple[list[Event], int]:
     """Every event but `command.output`, and of that only each (step, host, attempt)'s last
-    stderr events: all the document reads of it (export/resolution.py); and how many
-    events there were."""
+    stderr and stdout events: all the document reads of it (console/journal/tails.py);
+    and how many events there were."""
     kept: list[tuple[int, Event]] = []  # with its place in the journal, to keep the order
-    attempt: dict[tuple[str | None, str | None], int] = {}
-    tails: dict[tuple[str | None, str | None, int], deque[tuple[int, Event]]] = {}
+    tails: AttemptTails[tuple[int, Event]] = AttemptTails()
     total = 0
     for place, event in enumerate(events):
         total += 1
-        key = (event.where.step, event.where.host)
+        where = (event.where.step, event.where.host)
         if isinstance(event.data, CommandIntent):
-            attempt[key] = event.data.attempt or 1
-        if not isinstance(event.data, CommandOutput):
+            tails.intent(where, event.data.attempt)
+        elif isinstance(event.data, CommandResult):
+            tails.result(where, bool(event.data.failure or event.data.aborted))
+        if isinstance(event.data, CommandOutput):
+            tails.output(where, event.data.stream, (place, event))
+        else:
             kept.append((place, event))
-        elif event.data.stream == "stderr":
-            tail = tails.setdefault((*key, attempt.get(key, 1)), deque(maxlen=STDERR_LINES))
-            tail.append((place, event))
-    stderr = (pair for tail in tails.values() for pair in tail)
-    return [event for _, event in sorted([*kept, *stderr], key=lambda p: p[0])], total
+    return [event for _, event in sorted([*kept, *tails.items()], key=lambda p: p[0])], total

@@ -145,6 +145,7 @@ def failures(doc: Document) -> list[str]:
             f"- **Detail:** {cell(f.detail or '–')}",
             f"- **What was done:** {cell(f.done)}",
         ]
+        lines += _output(group)
         if f.stderr:
             alike_note = " (the same on each)" if len(group) > 1 else ""
             lines += [f"- **Last {len(f.stderr)} line(s) of stderr{alike_note}:**", ""]
@@ -153,6 +154,23 @@ def failures(doc: Document) -> list[str]:
             lines.append("- **stderr:** nothing recorded")
         lines.append("")
     return lines
+
+
+def _output(group: list[FailureFacts]) -> list[str]:
+    """How far the failed stage got, in its last lines of output: the same on each host
+    of the group, or said to differ (each host's is in the appendix)."""
+    outputs = {tuple(f.stdout) for f in group}
+    if len(outputs) > 1:
+        return ["- **Last output:** differs by host (each one's is in the appendix)"]
+    (last,) = outputs
+    if not last:
+        return []
+    alike_note = " (the same on each)" if len(group) > 1 else ""
+    return [
+        f"- **Last {len(last)} line(s) of its output{alike_note}:**",
+        "",
+        *_fence(list(last), "text", "  "),
+    ]
 
 
 def notifications(doc: Document) -> list[str]:

@@ -113,6 +113,12 @@ def stderr(event: Event) -> list[str]:
     return output.lines if output.stream == "stderr" else []
 
 
+def stdout(event: Event) -> list[str]:
+    """The stdout lines of a `command.output`, none for stderr."""
+    output = event.payload(CommandOutput)
+    return output.lines if output.stream != "stderr" else []
+
+
 def assessed(event: Event) -> dict[str, dict[str, str]]:
     """host → {key: value} of an `assessment.recorded`."""
     hosts = event.payload(AssessmentRecorded).hosts

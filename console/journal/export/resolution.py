@@ -14,6 +14,7 @@ from console.journal.export.facts import (
     Notification,
     StepFacts,
 )
+from console.journal.tails import STDERR_LINES, STDOUT_LINES
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.state import HostStatus, IncidentState, StepStatus
@@ -21,7 +22,6 @@ from console.model.status import outcome_unknown
 from console.model.step_state import is_adhoc
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
-STDERR_LINES = 10
 # The line that runs a command from its host's work directory (templates.in_workdir).
 IN_WORKDIR = re.compile(r"\Acd -- (.+?) \|\| exit 97\n")
 
@@ -160,11 +160,13 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
 
 
 class _Attempts:
-    """Per (step, host): each attempt's last stderr lines and its failure, as recorded."""
+    """Per (step, host): each attempt's last stderr lines, its last stage's last stdout
+    lines, and its failure, as recorded."""
 
     def __init__(self) -> None:
         self.current: dict[tuple[str, str], int] = {}
         self.stderr: dict[tuple[str, str, int], deque[str]] = {}
+        self.stdout: dict[tuple[str, str, int], deque[str]] = {}
         self.failed: dict[tuple[str, str], tuple[int, Event]] = {}
 
     def see(self, event: Event) -> None:
@@ -174,13 +176,13 @@ class _Attempts:
         key = (step, host)
         if event.kind == Kind.COMMAND_INTENT:
             self.current[key] = reading.attempt(event)
+            self.stdout.pop((*key, self.current[key]), None)  # a stage's own output only
         elif event.kind == Kind.COMMAND_OUTPUT:
-            lines = reading.stderr(event)
-            if lines:
-                tail = self.stderr.setdefault((*key, self.current.get(key, 1)), deque())
-                tail.extend(lines)
-                while len(tail) > STDERR_LINES:
-                    tail.popleft()
+            attempt = (*key, self.current.get(key, 1))
+            if lines := reading.stderr(event):
+                self.stderr.setdefault(attempt, deque(maxlen=STDERR_LINES)).extend(lines)
+            elif lines := reading.stdout(event):
+                self.stdout.setdefault(attempt, deque(maxlen=STDOUT_LINES)).extend(lines)
         elif isinstance(event.data, CommandResult) and _failed(event.data):
             self.failed[key] = (self.current.get(key, 1), event)
 
@@ -229,6 +231,7 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     attempt=attempt,
                     stage=(run.stage if bad else result.stage) or None,
                     stderr=list(attempts.stderr.get((step, host, attempt), [])),
+                    stdout=list(attempts.stdout.get((step, host, attempt), [])),
                     done=_done(state, step, host, attempt, closed_as),
                 )
             )
