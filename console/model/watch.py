@@ -304,25 +304,40 @@ def recorded_text(value: float | str | None, hosts: Mapping[str, Mapping[str, ob
     answered = [h for h in hosts.values() if h.get("error") is None and h.get("value") is not None]
     if all(isinstance(h.get("value"), float | int) and not h.get("flagged") for h in answered):
         return shown
-    return _vote(value, len(answered))
+    return _vote(value, len(answered), len(hosts))
 
 
 def sample_text(probe: Probe, sample: ProbeSample | None) -> str:
     """A round's value as the tables show it: the number the hosts combined to, or, for a
     vote (status words, flags, any/all), how many of the hosts that answered read bad:
-    `1/3 bad`, or `3/3 ok` (a bare `0` read as a reading of zero)."""
+    `1/3 bad`, or `3/3 ok` (a bare `0` read as a reading of zero). A round left
+    inconclusive by hosts that did not answer says how many and why: `118/120 ok · 2
+    unreachable` (it read `118/118 ok`, as if every host had answered)."""
     if sample is None or sample.value is None:
-        return "–"
+        return "–" + _unanswered(sample)
     answered = [h for h in sample.hosts if h.error is None and h.value is not None]
     numeric = all(isinstance(h.value, float) and not h.flagged for h in answered)
     if numeric and probe.combine not in (Aggregate.ANY, Aggregate.ALL):
-        return show(sample.value, probe.unit)
-    return _vote(sample.value, len(answered))
+        return show(sample.value, probe.unit) + _unanswered(sample)
+    return _vote(sample.value, len(answered), len(sample.hosts)) + _unanswered(sample)
 
 
-def _vote(bad: float | str, answered: int) -> str:
+def _unanswered(sample: ProbeSample | None) -> str:
+    """` · 2 unreachable · 1 not read` for an inconclusive round: the hosts it lacks (a bad
+    round is bad whatever the others would say: nothing added)."""
+    if sample is None or sample.state is not SampleState.INCONCLUSIVE:
+        return ""
+    missing = [h for h in sample.hosts if h.error is not None or h.value is None]
+    unreachable = sum(1 for h in missing if h.unreachable)
+    words = [f"{unreachable} unreachable"] if unreachable else []
+    if len(missing) > unreachable:
+        words.append(f"{len(missing) - unreachable} not read")
+    return "".join(f" · {w}" for w in words)
+
+
+def _vote(bad: float | str, answered: int, hosts: int | None = None) -> str:
     """How many of the hosts that answered read bad (`1/3 bad`); none: `3/3 ok` (`0/3 bad`
-    beside a healthy mark read oddly)."""
+    beside a healthy mark read oddly), of all `hosts` asked when some did not answer."""
     if bad == 0:
-        return f"{answered}/{answered} ok"
+        return f"{answered}/{answered if hosts is None else hosts} ok"
     return f"{show(bad if isinstance(bad, str) else float(bad))}/{answered} bad"
