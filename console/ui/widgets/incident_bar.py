@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import getters
 from textual.widget import Widget
@@ -17,6 +18,25 @@ from console.ui.widgets.one_line import fit
 
 if TYPE_CHECKING:
     from console.ui.incident_app import IncidentApp
+
+
+# The facts in the order they are read, and the order they are kept in when the line is
+# too narrow for all of them (the first kept longest): a drill, the outcome, the clock,
+# where the procedure stands, on what, who leads, then why and the id (both on the home
+# screen, in the timeline and the document).
+ORDER = ("drill", "id", "elapsed", "closed", "systems", "phase", "commander", "trigger")
+PRIORITY = ("drill", "closed", "elapsed", "phase", "systems", "commander", "trigger", "id")
+SEP = 3  # " │ "
+
+
+def _width(facts: dict[str, Text], shown: list[str]) -> int:
+    return 1 + sum(cell_len(facts[name].plain) for name in shown) + SEP * (len(shown) - 1)
+
+
+def systems_text(systems: list[str], hosts: int, names: int = 3) -> str:
+    """`web, api · 200 hosts`; past `names` systems, `web, api, db +4 · 900 hosts`."""
+    more = f" +{len(systems) - names}" if len(systems) > names else ""
+    return f"{', '.join(systems[:names])}{more} · {hosts} host{'s' if hosts != 1 else ''}"
 
 
 def elapsed_text(delta: timedelta) -> str:
@@ -48,36 +68,45 @@ class IncidentBar(Widget):
     def on_mount(self) -> None:
         self.set_interval(1.0, self.refresh)
 
-    def _facts(self, state: IncidentState) -> Text:
+    def _facts(self, state: IncidentState, width: int = 0) -> Text:
+        """The facts in `width` cells: when they do not all fit, the least needed go whole
+        (PRIORITY), never cut mid-word; at 80 columns with 200 hosts the phase and the
+        trigger were cut off the end, and the systems never said."""
         app = self.app
-        line = Text(no_wrap=True, overflow="ellipsis")
+        facts: dict[str, Text] = {}
         if state.drill:
-            line.append(" DRILL ", style=themed("bold reverse $accent"))
-            line.append(" ")
-        line.append(f" {visible(state.incident_id or 'no incident', one_line=True)}", style="bold")
-        # The clock and the outcome before the words: on a narrow terminal the line is
-        # cut at the end (app CSS), never wrapped over the tabs.
+            facts["drill"] = Text(" DRILL ", style=themed("bold reverse $accent"))
+        said = visible(state.incident_id or "no incident", one_line=True)
+        facts["id"] = Text(said, style="bold")
         if state.opened_at:
             end = state.closed_at or app.clock.now()
-            line.append(" │ ", style="dim")
-            line.append(elapsed_text(end - state.opened_at), style="bold")
+            facts["elapsed"] = Text(elapsed_text(end - state.opened_at), style="bold")
         if state.closed:
             # a failed drill says so first: its rollback may well read "verified"
             failed = "DRILL FAILED; " if state.drill and _drill_failed(state) else ""
-            said = visible(state.outcome_label, one_line=True)
-            line.append(f" ■ closed: {failed}{said}", style="bold")
-        if state.commander:
-            line.append(" │ ", style="dim")
-            commander = visible(state.commander, one_line=True)
-            line.append(f"commander {commander}", style=themed("bold $secondary"))
+            outcome = visible(state.outcome_label, one_line=True)
+            facts["closed"] = Text(f"■ closed: {failed}{outcome}", style="bold")
+        if state.systems:
+            facts["systems"] = Text(systems_text(state.systems, len(state.hosts)))
         trigger = state.trigger.label if state.trigger else "no trigger declared"
         if state.drill and state.faults and not (state.trigger or state.closed):
             trigger = "awaits its trigger from the probes"  # up to a minute: not hung
-        trigger = visible(trigger, one_line=True)  # a followed journal's, as written
-        line.append(" │ ", style="dim")
-        line.append(trigger, style=themed("$error"))
-        line.append(" │ ", style="dim")
-        line.append(app.phase_title(), style=themed("$primary"))
+        facts["phase"] = Text(app.phase_title(), style=themed("$primary"))
+        if state.commander:
+            commander = visible(state.commander, one_line=True)
+            facts["commander"] = Text(f"commander {commander}", style=themed("bold $secondary"))
+        # a followed journal's, as written
+        facts["trigger"] = Text(visible(trigger, one_line=True), style=themed("$error"))
+        shown = [name for name in ORDER if name in facts and facts[name].plain]
+        while width and len(shown) > 1 and _width(facts, shown) > width:
+            shown.remove(max(shown, key=PRIORITY.index))
+        line = Text(" ", no_wrap=True, overflow="ellipsis")
+        for i, name in enumerate(shown):
+            if i and not (name == "id" and shown[i - 1] == "drill"):
+                line.append(" │ ", style="dim")
+            elif i:
+                line.append(" ")
+            line.append_text(facts[name])
         return line
 
     def _tabs(self) -> Text:
@@ -95,7 +124,8 @@ class IncidentBar(Widget):
         if conductor is None:
             return Text(" no incident open")
         width = self.content_size.width
-        return Text("\n").join([fit(self._facts(conductor.state), width), fit(self._tabs(), width)])
+        facts = self._facts(conductor.state, width)
+        return Text("\n").join([fit(facts, width), fit(self._tabs(), width)])
 
 
 def _drill_failed(state: IncidentState) -> bool:
