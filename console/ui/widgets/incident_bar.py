@@ -89,8 +89,10 @@ class IncidentBar(Widget):
         if state.systems:
             facts["systems"] = Text(systems_text(state.systems, len(state.hosts)))
         trigger = state.trigger.label if state.trigger else "no trigger declared"
+        keep: tuple[str, ...] = PRIORITY
         if state.drill and state.faults and not (state.trigger or state.closed):
             trigger = "awaits its trigger from the probes"  # up to a minute: not hung
+            keep = ("drill", "trigger", *(name for name in PRIORITY[1:] if name != "trigger"))
         facts["phase"] = Text(app.phase_title(), style=themed("$primary"))
         if state.commander:
             commander = visible(state.commander, one_line=True)
@@ -99,7 +101,7 @@ class IncidentBar(Widget):
         facts["trigger"] = Text(visible(trigger, one_line=True), style=themed("$error"))
         shown = [name for name in ORDER if name in facts and facts[name].plain]
         while width and len(shown) > 1 and _width(facts, shown) > width:
-            shown.remove(max(shown, key=PRIORITY.index))
+            shown.remove(max(shown, key=keep.index))
         line = Text(" ", no_wrap=True, overflow="ellipsis")
         for i, name in enumerate(shown):
             if i and not (name == "id" and shown[i - 1] == "drill"):
