@@ -7,28 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from console.model.loading import load_settings
 from console.model.triggers import TriggerKind
-from console.paths import demo_config
 from console.ui.widgets.incident_bar import IncidentBar, systems_text
 from tests.test_ui_support import (  # noqa: F401
     INCIDENT_ID,
     _close_engines,
     _no_cursor_blink,
-    build_app,
-    build_engine,
     until,
+    web_and_api_app,
 )
 
 
 async def _bar(tmp_path: Path, size: tuple[int, int]) -> str:
-    settings = load_settings(demo_config())
-    engine = build_engine(settings, tmp_path / "incidents")
-    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
-    conductor.declare_trigger(TriggerKind.STAKEHOLDER, "the bridge decided")
-    conductor.select(["api", "web"])
-    conductor.choose_strategy("version-rollback", {})
-    app = build_app(settings, tmp_path / "incidents", engine)
+    app, conductor = web_and_api_app(tmp_path, TriggerKind.STAKEHOLDER)
     async with app.run_test(size=size) as pilot:
         app.attach(conductor)
         await app.push_screen("checklist")

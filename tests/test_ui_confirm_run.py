@@ -27,6 +27,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     build_engine,
     until,
+    web_and_api_app,
 )
 
 FACTS = ("Systems:", "Hosts:", "Strategy:", "Waves:", "Failures:")
@@ -225,12 +226,7 @@ async def test_systems_are_named_in_the_configurations_order(tmp_path: Path) -> 
     settings = load_settings(demo_config())
     configured = [s.name for s in settings.inventory.systems if s.name in ("web", "api")]
     assert configured == ["web", "api"]  # not alphabetical: the point of the test
-    engine = build_engine(settings, tmp_path / "incidents")
-    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
-    conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout fails")
-    conductor.select(["api", "web"])
-    conductor.choose_strategy("version-rollback", {})
-    app = build_app(settings, tmp_path / "incidents", engine)
+    app, conductor = web_and_api_app(tmp_path)
     app.prepared = conductor  # type: ignore[attr-defined]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await _confirm(pilot)

@@ -322,3 +322,15 @@ async def run_confirm_about(pilot: Pilot) -> str:
     shown = about()
     assert shown is not None
     return " ".join(str(shown.render()).split())
+
+
+def web_and_api_app(tmp_path: Path, trigger: TriggerKind = TriggerKind.USER_IMPACT):
+    """The demo's `web` and `api` chosen (as `api, web`: recorded in the configuration's
+    order), version-rollback: the app, its incident's conductor to attach."""
+    settings = load_settings(demo_config())
+    engine = build_engine(settings, tmp_path / "incidents")
+    conductor = engine.new_incident("Checkout errors", incident_id=INCIDENT_ID)
+    conductor.declare_trigger(trigger, "checkout fails")
+    conductor.select(["api", "web"])
+    conductor.choose_strategy("version-rollback", {})
+    return build_app(settings, tmp_path / "incidents", engine), conductor
