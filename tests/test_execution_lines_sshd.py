@@ -136,7 +136,7 @@ async def test_many_waves_with_failures_here_and_there_fit_the_waves_line(
         await until(pilot, lambda: bool(app.screen.query("#close-ask")))
         await pilot.pause(0.2)
         close_ask = str(app.screen.query_one("#close-ask").render())
-    assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (failed: app-02, app-03, app-05 +4 more)"
+    assert line == " Waves ✘ 1–12 of 12: 5 ok, 7 failed (app-02, app-03, app-05 +4 more)"
     assert len(line) <= 80
     # The question said the waves in a few words, not each of the twelve sizes.
     assert "\nWaves: 12 waves of 1 host(s)\n" in asked, asked

@@ -43,7 +43,7 @@ def what(event: Event, verify: str = "") -> str:
     return describe(event, verify)
 
 
-def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
+def detail_text(event: Event, annotations: list[str], starred: bool, verify: str = "") -> Text:
     """The event in full: when, who, where, what; a command or its output; its notes."""
     who = event.who.user + (f" from {event.who.client}" if event.who.client else "")
     place = where(event)
@@ -53,7 +53,7 @@ def detail_text(event: Event, annotations: list[str], starred: bool) -> Text:
         (f" · {visible(place, one_line=True)}" if place else "", "dim"),
         (f" · {visible(event.kind, one_line=True)}", "dim"),
         "\n",
-        visible(what(event)),
+        visible(what(event, verify)),
     )
     body: list[str] = []
     if isinstance(event.data, CommandIntent):
@@ -178,7 +178,12 @@ class TimelineScreen(IncidentScreen):
         event = self.query_one("#timeline", EventList).selected()
         state = self.incident.state
         content = (
-            detail_text(event, state.annotations.get(event.seq, []), event.seq in state.stars)
+            detail_text(
+                event,
+                state.annotations.get(event.seq, []),
+                event.seq in state.stars,
+                self._verify(),
+            )
             if event
             else Text("No event matches the filter.", style="dim")
         )

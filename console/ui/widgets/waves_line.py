@@ -62,7 +62,7 @@ def _run_waves(
         return text
     finished = [h for w in waves.values() if w.get("finished") for h in w.get("hosts", [])]
     statuses = {h: st.hosts[h].status for h in finished if h in st.hosts}
-    for names in (3, 1):  # the hosts named, fewer when the line would not fit
+    for names in (3, 1, 0):  # the hosts named, fewer (none) when the line would not fit
         one = _joined(_finished_in_one(pieces, total, statuses, _refused_word(st), names))
         if one.cell_len <= width:
             break
@@ -139,13 +139,21 @@ def _wave_pieces(
     return pieces
 
 
-def _counted(count: Counter[HostStatus], refused: str = "refused") -> str:
+def _counted(
+    count: Counter[HostStatus], refused: str = "refused", named: dict[HostStatus, str] | None = None
+) -> str:
     """`1 ok, 2 failed, 1 unknown`: every host of the finished waves, as the record counts
     them (an abort: who was cut short, who was never sent anything); a precheck's refusals
-    in `refused`'s word."""
-    said = f"{count[HostStatus.SUCCEEDED]} ok, {count[HostStatus.FAILED]} failed"
+    in `refused`'s word; each count `named` after it, its hosts (`1 unknown (web-2)`)."""
+    named = named or {}
+
+    def one(status: HostStatus, word: str) -> str:
+        hosts = f" ({named[status]})" if named.get(status) else ""
+        return f"{count[status]} {word}{hosts}"
+
+    said = f"{count[HostStatus.SUCCEEDED]} ok, {one(HostStatus.FAILED, 'failed')}"
     words = [(s, refused if s is HostStatus.REFUSED else word) for s, word in _SAID]
-    return said + "".join(f", {count[s]} {word}" for s, word in words if count[s])
+    return said + "".join(f", {one(s, word)}" for s, word in words if count[s])
 
 
 def _refused_word(st: StepState) -> str:
@@ -180,30 +188,28 @@ def _finished_in_one(
     """The finished waves as one phrase, with the hosts not ok named by what they are, then
     the others: 100 waves with failures here and there took a phrase each, and the line
     was cut at the edge of the screen, the later waves and the counts out of sight:
-    `✘ 1–9 of 9: 16 ok, 10 failed (failed: web-04, web-05, web-06 +7 more) · ○ ...`.
-    Seen: `(not all ok: 2)`, the numbers of the waves, which an incident commander had to
-    work out into hosts and states (`statuses`: each finished wave's host, as it stands)."""
+    `✘ 1–9 of 9: 16 ok, 10 failed (web-04, web-05, web-06 +7 more) · ○ ...`. Seen: `(not
+    all ok: 2)`, the numbers of the waves, which an incident commander had to work out
+    into hosts and states (`statuses`: each finished wave's host, as it stands)."""
     finished = [(count, first, last) for _, count, first, last in pieces if count is not None]
     hosts = sum((count for count, _, _ in finished), Counter[HostStatus]())
-    said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts, refused)}"
-    if shown := _not_ok(statuses, refused, names):
-        said += f" ({shown})"
+    named = _not_ok(statuses, refused, names)
+    said = f"{finished[0][1]}–{finished[-1][2]} of {total}: {_counted(hosts, refused, named)}"
     return [_marked(hosts, said), *(piece for piece, count, *_ in pieces if count is None)]
 
 
-def _not_ok(statuses: dict[str, HostStatus], refused: str, names: int) -> str:
-    """`failed: web-3; unknown: web-2`: the hosts of the finished waves that are not ok,
-    worst first, `names` of each named and the others counted (`+4 more`)."""
-    parts = []
+def _not_ok(statuses: dict[str, HostStatus], refused: str, names: int) -> dict[HostStatus, str]:
+    """`{failed: 'web-3', unknown: 'web-2'}`: the hosts of the finished waves that are not
+    ok, by what they are, `names` of each named and the others counted (`+4 more`)."""
+    found = {}
     for status in (*BAD_ORDER, HostStatus.NOT_STARTED):
         if status is HostStatus.REFUSED and refused == NEEDED_NOTHING:
             continue  # they are where the rollback leaves them: ok
         these = [h for h, s in statuses.items() if s is status]
-        if these:
-            word = refused if status is HostStatus.REFUSED else status.value
+        if these and names:
             more = f" +{len(these) - names} more" if these[names:] else ""
-            parts.append(f"{word}: {', '.join(these[:names])}{more}")
-    return "; ".join(parts)
+            found[status] = f"{', '.join(these[:names])}{more}"
+    return found
 
 
 def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | None]:
