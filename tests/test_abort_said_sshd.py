@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from console.journal.export import EXPORT_FORMATS
+from console.journal.store import read_journal
 from console.model.state import HostStatus, StepStatus
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.execution import ExecutionScreen
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.sshd
 
 
 async def test_an_aborted_step_reads_aborted_on_every_screen(sshd_server, tmp_path: Path):
-    config, _sandboxes = fleet(sshd_server, tmp_path)
+    config, sandboxes = fleet(sshd_server, tmp_path)
     async with step_running(sshd_server, config) as (app, pilot):
         conductor = app.conductor
         hosts = conductor.state.step(STEP).hosts
@@ -43,3 +45,17 @@ async def test_an_aborted_step_reads_aborted_on_every_screen(sshd_server, tmp_pa
         await pilot.press("f2")
         detail = await until_shown(pilot, "#step-detail", "■ aborted: web-1, web-2")
         assert "✘ failed" not in detail and "■ aborted · command step" in detail, detail
+        # Retried, it succeeds: the document says the first attempt was aborted.
+        for sandbox in sandboxes.values():
+            (sandbox / "go").write_text("")
+        await pilot.press("f3")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await until_shown(pilot, "#exec-counts", "t retries aborted hosts")
+        await pilot.press("t")  # the step asks no confirmation: it runs again
+        await until(pilot, lambda: conductor.state.step(STEP).status is StepStatus.DONE, 60)
+        events = read_journal(conductor.recorder.path).events
+    document = EXPORT_FORMATS["markdown"].render(events, False)
+    failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+    assert "- **Result:** aborted: killed by signal (attempt 1)" in failures, failures
+    assert "- **What was done:** retried: attempt 2 succeeded" in failures, failures
+    assert "failed at" not in failures, failures

@@ -224,7 +224,8 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     step_title=titles.get(step, step),
                     host=host,
                     system=run.system,
-                    status=run.status.value if bad else "failed",
+                    # an earlier attempt a person aborted is said so, never "failed"
+                    status=run.status.value if bad else past_status(result),
                     failure=(run.failure if run.failure and bad else result.failure),
                     detail=(run.detail if bad else result.detail),
                     exit_status=run.exit_status if bad else result.exit_status,
@@ -236,6 +237,11 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                 )
             )
     return out
+
+
+def past_status(result: CommandResult) -> str:
+    """How an earlier attempt (retried since) ended: aborted by a person, or failed."""
+    return HostStatus.ABORTED.value if result.aborted else HostStatus.FAILED.value
 
 
 def _done(
