@@ -60,27 +60,33 @@ async def step_running(
     """The console at 80x24: an incident opened, the waiting step started, running on
     `running` (their commands' processes seen on the hosts); closed as the command line
     closes it."""
+    async with console_at_80x24(config) as (app, pilot):
+        await open_incident(pilot)
+        await start_evidence_step(pilot)
+        hosts = app.conductor.state.step(STEP).hosts
+        await until(
+            pilot,
+            lambda: {h for h, r in hosts.items() if r.status is HostStatus.RUNNING} == set(running),
+            WAIT,
+        )
+        # Running is said at the intent, written before the command is sent: wait
+        # (bounded) for each command's process on its host, so the attempt names
+        # them all (under load its `ps` ran before sshd had started them).
+        user = sshd_server.account.name
+        tokens = [f"rollback-attempt={hosts[h].token}" for h in running]
+        await until(pilot, lambda: started(user, tokens), WAIT)
+        yield app, pilot
+
+
+@contextlib.asynccontextmanager
+async def console_at_80x24(config: Path) -> AsyncIterator[tuple[RollbackApp, Pilot]]:
+    """The console on `config` at 80x24, its probes and reach checks off; closed as the
+    command line closes it."""
     settings = load_settings(config)
     engine = Engine.build(settings, threaded_io=True)
     app = make_app(settings, engine, sample_probes=False, check_reach=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await open_incident(pilot)
-            await start_evidence_step(pilot)
-            hosts = app.conductor.state.step(STEP).hosts
-            await until(
-                pilot,
-                lambda: (
-                    {h for h, r in hosts.items() if r.status is HostStatus.RUNNING} == set(running)
-                ),
-                WAIT,
-            )
-            # Running is said at the intent, written before the command is sent: wait
-            # (bounded) for each command's process on its host, so the attempt names
-            # them all (under load its `ps` ran before sshd had started them).
-            user = sshd_server.account.name
-            tokens = [f"rollback-attempt={hosts[h].token}" for h in running]
-            await until(pilot, lambda: started(user, tokens), WAIT)
             yield app, pilot
     finally:
         if app.conductor is not None:  # as the command line closes the console

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
+from console.model.status import HostStatus
 
 if TYPE_CHECKING:
     from console.ui.screens.execution import ExecutionScreen
@@ -77,8 +78,13 @@ class AdhocRuns:
         where, shown = f"{len(hosts)} host(s)", self._masked(command)
         if ok:
             screen.notify(f"“{shown}” succeeded on {where}.", title="Ad-hoc command", markup=False)
-        else:
-            screen.notify(f"“{shown}” failed on some of {where}.", severity="error", markup=False)
+            return
+        # how many did not, and how each stands: "did not succeed on 1 of 3 host(s): 1 failed"
+        st = screen.incident.state.step(f"adhoc-{ran + 1}")
+        ok_on = {h for h, run in st.hosts.items() if run.status is HostStatus.SUCCEEDED}
+        bad = [h for h in hosts if h not in ok_on]
+        said = f"“{shown}” did not succeed on {len(bad)} of {where}: {st.standing(bad)}."
+        screen.notify(said, title="Ad-hoc command", severity="error", markup=False)
 
     def _masked(self, command: str) -> str:
         """A typed command as screens show it: its secrets masked (it is sent as typed)."""
