@@ -126,7 +126,9 @@ class Claim:
             self.replaced.append((system, stale, take_over or ""))
 
     def release(self) -> list[str]:
-        released, self.held, self.unrecorded = sorted(self.held), [], []
+        # in the order taken, the configuration's (they were sorted: 'api, web' in the
+        # timeline beside 'locked systems web, api')
+        released, self.held, self.unrecorded = list(self.held), [], []
         for system in released:
             self.locks.release(system, self.holder)
         return released
@@ -136,7 +138,7 @@ class Claim:
         incident needs a reason to take them over, and this one takes them back when
         resumed. Those kept are released no more from here on; `only`: of these systems
         (the others stay held, for `release`)."""
-        kept = sorted(s for s in self.held if only is None or s in only)
+        kept = [s for s in self.held if only is None or s in only]
         self.held = [s for s in self.held if s not in kept]
         KEPT_BY_THIS_PROCESS.update((s, self.holder.incident) for s in kept)
         return kept

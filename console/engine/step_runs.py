@@ -66,5 +66,5 @@ async def run_adhoc(conductor: Conductor, command: str, hosts: list[str]) -> boo
         missing = ", ".join(sorted(set(hosts) - known)) or "none given"
         raise ProcedureError(f"unknown host(s): {missing}")
     targets = targets_for(conductor.settings.inventory, chosen)
-    conductor.lock_systems(sorted({t.system for t in targets}))
+    conductor.lock_systems(conductor.settings.inventory.in_order(t.system for t in targets))
     return await conductor.execution.adhoc(command, chosen, targets)
