@@ -53,7 +53,7 @@ async def test_a_soak_inconclusive_for_an_unreachable_host_says_so(fleet, tmp_pa
     from console.engine.ssh import SshPool
     from console.model.loading import load_settings
     from console.model.triggers import TriggerKind
-    from console.ui.widgets.run_summary import soak_round_lines
+    from console.ui.widgets.run_summary import soak_round_lines, soak_text
     from tests.events_factory import recorder_in
     from tests.test_steps_sshd import close
 
@@ -78,3 +78,6 @@ async def test_a_soak_inconclusive_for_an_unreachable_host_says_so(fleet, tmp_pa
         probe = data.probes["app/health"]
         assert (probe["shown"], probe["state"]) == ("3/4 ok · 1 unreachable", "inconclusive")
         assert "  app/health = 3/4 ok · 1 unreachable  inconclusive" in soak_round_lines(data)
+    # and the soak's own line says why it never passed (it read "✘ failed · 0/2 healthy")
+    said = soak_text(rounds[-1].model_dump()).plain
+    assert said.startswith("✘ failed · inconclusive: 1 unreachable · 0/2 healthy"), said

@@ -335,6 +335,22 @@ def _unanswered(sample: ProbeSample | None) -> str:
     return "".join(f" · {w}" for w in words)
 
 
+def inconclusive_for(probes: Mapping[str, Mapping[str, object]]) -> str:
+    """`2 unreachable`: the hosts a round's probes lacked, summed from their words
+    (`sample_text`), when they alone left it inconclusive (none bad); else empty. The soak
+    that never got its healthy rounds says why: its hosts, not its probes."""
+    states = {str(p.get("state")) for p in probes.values()}
+    if SampleState.INCONCLUSIVE.value not in states or SampleState.BAD.value in states:
+        return ""
+    counts: dict[str, int] = {}
+    for probe in probes.values():
+        for word in str(probe.get("shown") or "").split(" · ")[1:]:
+            number, _, what = word.partition(" ")
+            if number.isdigit() and what in ("unreachable", "not read"):
+                counts[what] = counts.get(what, 0) + int(number)
+    return ", ".join(f"{n} {what}" for what, n in counts.items())
+
+
 def _vote(bad: float | str, answered: int, hosts: int | None = None) -> str:
     """How many of the hosts that answered read bad (`1/3 bad`); none: `3/3 ok` (`0/3 bad`
     beside a healthy mark read oddly), of all `hosts` asked when some did not answer."""

@@ -14,7 +14,7 @@ from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
-from console.model.watch import show
+from console.model.watch import inconclusive_for, show
 from console.ui.palette import themed
 from console.ui.widgets.waves_line import paused_said, share
 
@@ -249,6 +249,9 @@ def soak_text(soak: dict) -> Text:
     )
     mark = {"passed": "✔", "failed": "✘"}.get(status, "◔")
     text = Text.assemble((f"{mark} {status}", style))
+    lacking = inconclusive_for(soak.get("probes") or {}) if status != "passed" else ""
+    if lacking:  # it read "✘ failed · 0/3 healthy", the probes ok on every host that answered
+        text.append(f" · inconclusive: {lacking}", style=style)
     if soak.get("round") or status != "failed":  # failed before a round: nothing to count
         text.append(f" · {healthy}/{needed} healthy samples")
         text.append(f" · round {soak.get('round', 0)} of {soak.get('limit', '?')}")
