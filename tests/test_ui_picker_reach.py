@@ -383,3 +383,25 @@ async def test_going_on_with_many_hosts_not_up_names_a_few_in_its_warning(
             "web-03, web-04, web-05, web-06 and 2 more failed the SSH check: steps will fail"
             " there until it answers. The record says so."
         ], warned
+
+
+async def test_hosts_not_up_are_named_in_the_configurations_order(tmp_path: Path) -> None:
+    """Walked on 200 sshd hosts (web's 120, then api's 80), three stopped: with every host
+    picked, the side pane and the warning on going on named api-010 first, then web-005
+    and web-050 (sorted), where everything else reads web before api."""
+    faults = [Fault(FaultKind.REFUSE_AUTH, "api-1"), Fault(FaultKind.REFUSE_AUTH, "web-2")]
+    async with DemoFleet(demo_settings(), faults) as fleet:
+        app = build_app(patient(fleet.settings), tmp_path / "incidents", check_reach=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            picker = await open_picker(pilot)
+            await pilot.press("space")  # web
+            for _ in range(4):  # web's three hosts, then api
+                await pilot.press("down")
+            await pilot.press("space")
+            await until_shown(pilot, "#reach", "SSH check (selected 5)")
+            side = str(picker.query_one("#reach", Static).render())
+            assert side.index("web-2") < side.index("api-1"), side
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+            warned = [n.message for n in app._notifications]
+            assert any(m.startswith("web-2, api-1 failed the SSH check") for m in warned), warned

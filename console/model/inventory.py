@@ -175,6 +175,13 @@ class Inventory(Strict):
         known = [s.name for s in self.systems if s.name in wanted]
         return known + [name for name in wanted if name not in known]
 
+    def hosts_in_order(self, hosts: Iterable[str]) -> list[str]:
+        """`hosts` in the configuration's order (they were sorted: api-010 before web-005);
+        a name the configuration does not have comes after them."""
+        wanted = set(hosts)
+        known = [h for h in self.host_names if h in wanted]
+        return known + sorted(wanted - set(known))
+
     def system_of(self, host_name: str) -> System:
         return self._placed(host_name)[0]
 

@@ -241,7 +241,7 @@ class PickerScreen(Screen):
             label.display = False
             return
         inventory = self.app.settings.inventory
-        hosts = sorted(self.host_tree.selected) or [
+        hosts = inventory.hosts_in_order(self.host_tree.selected) or [
             h.name for s in inventory.systems for h in s.hosts
         ]
         which = "selected" if self.host_tree.selected else "all"
@@ -342,15 +342,11 @@ class PickerScreen(Screen):
         if strategy is None:
             self.refuse("✘ No strategy applies to all of these systems: pick fewer.")
             return
-        whole = all(
-            {h.name for h in self.app.settings.inventory.system(s).hosts} <= self.host_tree.selected
-            for s in systems
-        )
-        hosts = None if whole else sorted(self.host_tree.selected)
+        inventory, picked = self.app.settings.inventory, self.host_tree.selected
+        whole = all({h.name for h in inventory.system(s).hosts} <= picked for s in systems)
+        hosts = None if whole else inventory.hosts_in_order(picked)
         params = self.params.values()
-        chosen = hosts or [
-            h.name for s in systems for h in self.app.settings.inventory.system(s).hosts
-        ]
+        chosen = hosts or [h.name for s in systems for h in inventory.system(s).hosts]
         failing = self.app.reach.failing(chosen) if self.app.reach else {}
         app = self.app
         try:
@@ -375,7 +371,7 @@ class PickerScreen(Screen):
         if failing:
             # Named up to NAMED, as the side pane does: 16 hosts of a stopped sshd, or
             # hundreds behind a dead switch, made a toast of every name.
-            names = sorted(failing)
+            names = app.settings.inventory.hosts_in_order(failing)
             more = f" and {len(names) - NAMED} more" if len(names) > NAMED else ""
             app.notify(
                 f"{', '.join(names[:NAMED])}{more} failed the SSH check: steps will fail there"
