@@ -127,3 +127,31 @@ CHECK = param(
     "health command run by verify (exit 0 = healthy); empty: no health command",
     default="",
 )
+CHECK_WAIT = param(
+    "check_wait",
+    "seconds verify tries `check` again, once a second, before it fails (a service still"
+    " starting after its restart); 0: once",
+    type=ParamType.INTEGER,
+    default="0",
+    pattern="[0-9]{1,4}",
+)
+
+
+def run_check() -> str:
+    """Shell that runs `check` unless it is empty, again once a second for up to
+    `check_wait` seconds while it fails: a service whose restart returned before it
+    listens (systemd's Type=simple) is not a failed rollback."""
+    return """\
+cmd={{check}}
+if [ -n "$cmd" ]; then
+  wait={{check_wait}}
+  end=$(( $(date +%s) + wait ))
+  until sh -c "$cmd"; do
+    if [ "$(date +%s)" -ge "$end" ]; then
+      tried=""; [ "$wait" -gt 0 ] && tried=" (for $wait s)"
+      echo "health check failed$tried: $cmd" >&2; exit 1
+    fi
+    sleep 1
+  done
+fi
+"""

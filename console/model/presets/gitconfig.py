@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
+from console.model.presets.base import (
+    CHECK,
+    CHECK_WAIT,
+    RESTART,
+    Preset,
+    RestartOwed,
+    param,
+    run_check,
+)
 
 _PATH = r"[A-Za-z0-9._/+@-]+"
 
@@ -120,7 +128,7 @@ echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
     + OWED.finished()
     + _IN_WORKDIR
-    + run_optional("check", "health check")
+    + run_check()
 )
 
 UNDO = (
@@ -186,6 +194,7 @@ PRESETS = (
             ),
             RESTART,
             CHECK,
+            CHECK_WAIT,
         ),
         precheck=PRECHECK,
         action=ACTION,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
+from console.model.presets.base import (
+    CHECK,
+    CHECK_WAIT,
+    RESTART,
+    Preset,
+    RestartOwed,
+    param,
+    run_check,
+)
 
 # Releases live beside the one `current` points into, whatever form the link uses
 # (relative or absolute); the link is replaced atomically (GNU mv -T).
@@ -105,7 +113,7 @@ want=$(cat .rollback/release-target) || exit 3
 test "$cur" = "$want" || { echo "$link points at $cur, expected $want" >&2; exit 1; }
 """
     + OWED.finished()
-    + run_optional("check", "health check")
+    + run_check()
     + 'echo "on $cur"\n'
     + RUNNING
 )
@@ -157,6 +165,7 @@ PRESETS = (
             ),
             RESTART,
             CHECK,
+            CHECK_WAIT,
             param(
                 "running",
                 "command printing the release the service runs (its version endpoint);"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
-from console.model.presets.base import CHECK, RESTART, Preset, RestartOwed, param, run_optional
+from console.model.presets.base import (
+    CHECK,
+    CHECK_WAIT,
+    RESTART,
+    Preset,
+    RestartOwed,
+    param,
+    run_check,
+)
 
 FLAG_LIST = r"[A-Za-z0-9_.-]+(,[A-Za-z0-9_.-]+)*"
 
@@ -160,7 +168,7 @@ PRESETS = (
         kind=StrategyKind.FEATURE_TOGGLE_OFF,
         name="file",
         summary="set the named flags to 0 in a `name=percent` file, then restart or reload",
-        params=(FLAGS, FLAGS_FILE, RESTART, CHECK),
+        params=(FLAGS, FLAGS_FILE, RESTART, CHECK, CHECK_WAIT),
         precheck=_FLAGS_EXIST + _already("0", "flags-before-off", "disable", "checking them again"),
         action=_keep("flags-before-off")
         + _owed("flags-before-off").owe()
@@ -168,9 +176,7 @@ PRESETS = (
         + _record("flags-before-off", "0")
         + 'echo "disabled: "{{flags}}\n'
         + _owed("flags-before-off").restart(),
-        verify=_flags_are("0")
-        + _owed("flags-before-off").finished()
-        + run_optional("check", "health check"),
+        verify=_flags_are("0") + _owed("flags-before-off").finished() + run_check(),
         undo=_put_back("flags-before-off", "0") + _owed("flags-before-off").restart(),
         needs=("the flags file, writable by the login user", "awk"),
     ),
@@ -184,6 +190,7 @@ PRESETS = (
             STEPS,
             RESTART,
             CHECK,
+            CHECK_WAIT,
         ),
         precheck=_FLAGS_EXIST
         + "steps={{steps}}\n"
@@ -199,9 +206,7 @@ PRESETS = (
         + _record("flags-before-reenable", "{{percent}}")
         + 'echo "now at "{{percent}}"%: "{{flags}}\n'
         + _owed("flags-before-reenable").restart(),
-        verify=_flags_are("{{percent}}")
-        + _owed("flags-before-reenable").finished()
-        + run_optional("check", "health check"),
+        verify=_flags_are("{{percent}}") + _owed("flags-before-reenable").finished() + run_check(),
         undo=_put_back("flags-before-reenable", "{{steps}}")
         + _owed("flags-before-reenable").restart(),
         needs=("the flags file, writable by the login user", "awk"),
