@@ -16,6 +16,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import make_app
+from console.ui.running_now import RunningNow
 from console.ui.screens.quit import QuitDialog
 from console.ui.widgets.mode_banner import ModeBanner
 from tests.test_cli_run_sshd import _still_under_way_fleet, run
@@ -77,7 +78,9 @@ async def test_the_quit_question_names_the_verify_key_the_keymap_binds(
     app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await app.push_screen(QuitDialog(["Restore"], ["app-1", "app-2"]))
+            await app.push_screen(
+                QuitDialog(lambda: RunningNow(("Restore",), ("app-1", "app-2"), (), frozenset({1})))
+            )
             await pilot.pause()
             said = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
             buttons = [str(b.label) for b in app.screen.query(Button)]

@@ -21,7 +21,7 @@ from console.model.loading import load_settings
 from console.model.payloads import RunDetached
 from console.model.state import HostStatus, fold
 from console.ui.app import RollbackApp, make_app
-from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import WAIT, Attempt, _wait_for, account_processes, started
@@ -228,3 +228,31 @@ def test_a_detach_records_every_host_that_was_not_started_before_the_console_qui
     finally:
         (sandboxes["web-1"] / "go").touch()
         _wait_for(lambda: not attempt.survivors(), "nothing of web-1's command to be left")
+
+
+def test_a_step_that_ends_under_the_quit_dialog_is_no_longer_offered_for_abort(
+    sshd_server, tmp_path
+):
+    """Walked by helper-135: the step ended while the quit dialog was open; the dialog
+    still offered to abort it, and A went on to 'Abort incident' (the whole incident,
+    closed as aborted), which nobody had asked for. The dialog now gives way to the quit
+    question as it stands, saying that the step ended; nothing is aborted."""
+    config, sandboxes = fleet(sshd_server, tmp_path)
+
+    async def scenario() -> tuple[str, list]:
+        async with step_running(sshd_server, config) as (app, pilot):
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+            for host in HOSTS:
+                (sandboxes[host] / "go").touch()
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), WAIT)
+            asked = " ".join(str(s.render()) for s in app.screen.query(".dialog-text"))
+            await pilot.press("a")  # the A meant for the dialog that was: nothing
+            await pilot.press("escape")  # stay
+            await until(pilot, lambda: not isinstance(app.screen, ConfirmDialog))
+            return asked, read_journal(app.conductor.recorder.path).events
+
+    asked, events = asyncio.run(scenario())
+    assert asked.startswith("“Capture the failing release and its metrics” ended.\n\n"), asked
+    assert " stays open: resume it from the home screen" in asked, asked
+    assert not [e for e in events if e.kind in (Kind.RUN_ABORTED, Kind.INCIDENT_CLOSED)]

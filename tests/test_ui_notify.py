@@ -164,7 +164,7 @@ async def test_aborting_a_status_update_says_it_stops_waiting(tmp_path: Path) ->
         pilot.app.prompt_abort()
 
     said = await dialog_while_an_update_waits(tmp_path, abort, TextPrompt)
-    assert said.startswith("A status update being sent stops waiting"), said
+    assert said.startswith("“Communicate status” runs. A status update being sent stops"), said
     assert "hosts not started" not in said
 
 

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import TextArea
 
+from console.ui.running_now import RunningNow
 from console.ui.screens.picker import PickerScreen
 from console.ui.screens.quit import QuitDialog
 from console.ui.screens.trigger import TriggerScreen
@@ -136,10 +137,10 @@ async def _close(pilot: Pilot) -> None:
 async def _quit_dialog(pilot: Pilot) -> None:
     """ctrl+q while a step runs: abort, detach or stay."""
     await _open(pilot, "execution")
-    hosts = [f"web-{n}" for n in range(1, 9)]
-    await pilot.app.push_screen(
-        QuitDialog(["“Capture the failing release and its metrics”"], hosts)
-    )
+    hosts = tuple(f"web-{n}" for n in range(1, 9))
+    steps = ("“Capture the failing release and its metrics”",)
+    running = RunningNow(steps, hosts, (), frozenset({1}))
+    await pilot.app.push_screen(QuitDialog(lambda: running))
     await pilot.pause(0.1)
 
 

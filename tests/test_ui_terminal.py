@@ -256,7 +256,7 @@ def test_quitting_mid_step_aborts_cleanly_in_a_real_terminal(tmp_path: Path) -> 
         tmux.keys("C-q")
         tmux.wait_for("A step is still running")
         tmux.keys("a")  # abort: the reason is asked, and recorded
-        tmux.wait_for("Abort the running step")
+        tmux.wait_for("Abort “Capture the failing release")  # names the step
         tmux.type("the commander quit the console")
         tmux.keys("Enter")
         screen = tmux.wait_for("EXITED 0")

@@ -277,9 +277,10 @@ class Conductor:
         data = self._step_data(self.step(step_id)) if step_id in self.order else {}
         return self.execution.complete(step_id, outcomes, data)
 
-    async def abort(self, reason: str) -> None:
+    async def abort(self, reason: str, runs: frozenset[int] | None = None) -> None:
         if not reason.strip():
             raise ProcedureError("an abort needs a reason")
+        self.activity.still(runs)  # what the commander was shown runs, nothing else
         self.recorder.record(Kind.RUN_ABORTED, reason=reason.strip(), running=sorted(self.running))
         if self._notifier is not None:  # a status update waiting on a silent channel
             self._notifier.cut_step_sends(reason.strip())

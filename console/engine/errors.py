@@ -36,3 +36,8 @@ class LockRefused(ProcedureError):
 class StaleLock(LockRefused):
     """A system is locked by an incident whose process is gone: it may be taken over,
     explicitly, with a reason (set `lock_takeover_reason` and try again)."""
+
+
+class RunEnded(ProcedureError):
+    """An abort of runs (Activity.runs, as the commander was shown them) of which one has
+    ended, or beside which another has started: nothing is aborted."""

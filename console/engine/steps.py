@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from console.engine.assessment import Collector, record_assessment
+from console.engine.errors import RunEnded
 from console.engine.plan import Planned, Secrets, plan_undo
 from console.engine.rollout import run_stages
 from console.engine.run_plan import BetweenWaves, HostOutcome
@@ -55,6 +57,8 @@ class Activity:
 
     def __init__(self) -> None:
         self._ids: set[str] = set()
+        self._runs: set[int] = set()
+        self._serial = itertools.count(1)
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -62,14 +66,29 @@ class Activity:
     def ids(self) -> frozenset[str]:
         return frozenset(self._ids)
 
+    @property
+    def runs(self) -> frozenset[int]:
+        """Which runs these are: a number per run, never reused, so what a person was
+        asked about (the quit dialog, an abort's reason) is told from what runs after it,
+        a step run again too."""
+        return frozenset(self._runs)
+
+    def still(self, runs: frozenset[int] | None) -> None:
+        """Refuse (RunEnded) unless `runs` are the runs running now (None: whatever runs)."""
+        if runs is not None and runs != self.runs:
+            raise RunEnded("what was asked about has ended: nothing was aborted")
+
     @contextlib.contextmanager
     def running(self, step_ids: set[str]) -> Iterator[None]:
+        run = next(self._serial)
         self._ids |= step_ids
+        self._runs.add(run)
         self._idle.clear()
         try:
             yield
         finally:
             self._ids -= step_ids
+            self._runs.discard(run)
             if not self._ids:
                 self._idle.set()
 

@@ -8,6 +8,7 @@ from console.engine.errors import ProcedureError
 from console.model.outcome import Outcome
 from console.model.procedure import StepKind
 from console.ui.lifecycle import Lifecycle, LifecycleHost, known_left
+from console.ui.running_now import RunningNow, gone, running_now
 
 
 class Aborting:
@@ -17,10 +18,12 @@ class Aborting:
         self.app = app
         self.lifecycle = lifecycle
 
-    def prompt_abort(self, then_quit: bool = False) -> None:
+    def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:
         """Abort the running step (the incident stays open; the console quits after, when
         quitting asked), or, with nothing running, the whole incident (it closes as
-        aborted). Both need a reason."""
+        aborted). Both need a reason. The prompt names what runs (`shown`: as the quit
+        dialog said it), and the reason aborts that alone: if it ended meanwhile, nothing
+        is aborted, it says so, and a quit is asked again."""
         from console.ui.screens.dialogs import TextPrompt
 
         conductor = self.app.conductor
@@ -29,15 +32,18 @@ class Aborting:
         if conductor.state.closed:
             self.app.notify(f"The incident is closed: {conductor.state.outcome_label}.")
             return
-        if not conductor.running:
+        asked = shown or running_now(conductor)
+        if asked is None:
             self.prompt_abort_incident()
             return
 
         def aborted(reason: str | None) -> None:
-            if reason and then_quit:
-                self.app.quitting.abort_then_quit(reason)
+            if reason and (why := gone(self.app.conductor, asked, "abort")):
+                self.not_aborted(why, then_quit)
+            elif reason and then_quit:
+                self.app.quitting.abort_then_quit(reason, asked.runs)
             elif reason:
-                self.abort(reason)
+                self.abort(reason, asked.runs)
 
         kinds = {conductor.step(step_id).kind for step_id in conductor.running}
         stops = (
@@ -46,16 +52,26 @@ class Aborting:
             if kinds == {StepKind.NOTIFY}
             else "Running commands are signalled; hosts not started will not start."
         )
+        where = f" on {', '.join(asked.hosts)}" if asked.hosts else ""
         self.app.push_screen(
             TextPrompt(
-                "Abort the running step",
-                f"{stops} {self._what_stays(then_quit)} Say why: it goes into the record.",
+                f"Abort {asked.titles}",
+                f"{asked.titles} runs{where}. {stops} {self._what_stays(then_quit)}"
+                " Say why: it goes into the record.",
                 "Abort reason",
                 required=True,
                 danger=True,
             ),
             aborted,
         )
+
+    def not_aborted(self, why: str, then_quit: bool) -> None:
+        """What the commander answered about ended first: nothing is aborted; a quit is
+        asked again, saying so, else a toast says so."""
+        if then_quit:
+            self.app.quitting.ask_again(why)
+        else:
+            self.app.notify(why, title="Not aborted", severity="warning")
 
     def _what_stays(self, then_quit: bool) -> str:
         """What an aborted step leaves: the incident open; a drill's, ended (its worker
@@ -98,17 +114,16 @@ class Aborting:
             aborted,
         )
 
-    def abort(self, reason: str) -> None:
-        """Abort the running step, in a worker."""
-        self.app.run_worker(
-            self._abort(reason), group="abort", exclusive=False, exit_on_error=False
-        )
+    def abort(self, reason: str, runs: frozenset[int] | None = None) -> None:
+        """Abort the running step (`runs`, if given: only while those run), in a worker."""
+        work = self._abort(reason, runs)
+        self.app.run_worker(work, group="abort", exclusive=False, exit_on_error=False)
 
-    async def _abort(self, reason: str) -> None:
+    async def _abort(self, reason: str, runs: frozenset[int] | None) -> None:
         assert self.app.conductor is not None
         try:
-            await self.app.conductor.abort(reason)
-        except ProcedureError as exc:
+            await self.app.conductor.abort(reason, runs)
+        except ProcedureError as exc:  # RunEnded: what was asked about ended first
             self.app.notify(str(exc), title="Not aborted", severity="error")
 
     def abort_incident(self, reason: str) -> None:

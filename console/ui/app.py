@@ -36,6 +36,7 @@ from console.ui.theme import ROLLBACK_THEME
 if TYPE_CHECKING:  # imported by the first incident: not on the way to the first frame
     from console.engine.conductor import Conductor
     from console.engine.errors import StaleLock
+    from console.ui.running_now import RunningNow
 
 # What a closed incident refuses: it takes amendments only (the form, notes, stars); Enter
 # on a step stays, for a form step opens its form to amend.
@@ -239,9 +240,10 @@ class RollbackApp(IncidentApp):
         """F7: close the incident, the outcome the record suggests preselected."""
         self.lifecycle.offer_close()
 
-    def prompt_abort(self, then_quit: bool = False) -> None:
-        """Abort the running step, or with nothing running the incident; asks why."""
-        self.aborting.prompt_abort(then_quit)
+    def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:
+        """Abort the running step (`shown`: as a dialog named it), or with nothing
+        running the incident; asks why."""
+        self.aborting.prompt_abort(then_quit, shown)
 
     def prompt_note(self, step_id: str | None = None) -> None:
         """Ask for a note (on `step_id`) and journal it."""

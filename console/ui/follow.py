@@ -34,6 +34,7 @@ from console.model.visible import visible
 from console.ui.incident_app import FLUSH_SECONDS, IncidentApp
 from console.ui.incident_screens import looking_actions
 from console.ui.messages import JournalChanged
+from console.ui.running_now import RunningNow
 
 POLL_SECONDS = 0.2
 # Actions that only look: moving between screens (and back), help, quitting; and the screens' own
@@ -341,7 +342,7 @@ class FollowApp(IncidentApp):
     def prompt_note(self, step_id: str | None = None) -> None:
         self._refused()
 
-    def prompt_abort(self, then_quit: bool = False) -> None:
+    def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:
         self._refused()
 
     def offer_lock_takeover(self, refusal: StaleLock, retry: Callable[[str], None]) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from console.engine.errors import StaleLock
     from console.ui.incident_view import IncidentView
     from console.ui.live import LiveWatch
+    from console.ui.running_now import RunningNow
 
 FLUSH_SECONDS = 1 / 30
 FUNCTION_KEY = re.compile(r"f\d{1,2}")
@@ -341,7 +342,7 @@ class IncidentApp(App[int]):
         """Ask for a note (on `step_id`) and journal it."""
         raise NotImplementedError
 
-    def prompt_abort(self, then_quit: bool = False) -> None:
+    def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None:
         """Ask why, then abort the running step or the incident."""
         raise NotImplementedError
 

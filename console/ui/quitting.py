@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shlex
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.screen import Screen
@@ -15,13 +16,14 @@ from textual.worker import WorkerError
 from textual.worker_manager import WorkerManager
 
 from console.engine.closing import TAKE_OVER, unknown_hosts
-from console.engine.errors import ProcedureError
+from console.engine.errors import ProcedureError, RunEnded
 from console.model.drillfold import cut_short, faults_left
 from console.model.invocation import again
 from console.model.outcome import kept_at_close
 from console.model.status import HostStatus, StepStatus
 from console.model.visible import visible
 from console.ui.console_app import AppPart
+from console.ui.running_now import RunningNow, gone, running_now
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -54,7 +56,8 @@ class QuitHost(AppPart, Protocol):
 
     def exit(self, result: int | None = None) -> None: ...
     def key_label(self, binding_id: str) -> str: ...
-    def prompt_abort(self, then_quit: bool = False) -> None: ...
+    def call_later(self, callback: Callable[..., Any], *args: Any) -> bool: ...
+    def prompt_abort(self, then_quit: bool = False, shown: RunningNow | None = None) -> None: ...
 
 
 class Quitting:
@@ -76,35 +79,39 @@ class Quitting:
         self.left_declaring = trigger is not None and trigger.into is None
         self.app.exit(status)
 
-    async def quit(self) -> None:
+    async def quit(self, note: str = "") -> None:
+        """Ask, if anything is left, then quit. `note`: why it is asked again (what the
+        last dialog named ended first), said at the top of this one."""
         from console.ui.screens.dialogs import ConfirmDialog
         from console.ui.screens.quit import QuitDialog
 
         app, conductor = self.app, self.app.conductor
-        if conductor is not None and conductor.running:
-            steps = [
-                f"“{conductor.step(s).title}”" if s in conductor.order else s
-                for s in sorted(conductor.running)
-            ]
+        if running_now(conductor) is not None:
+
+            def now() -> RunningNow | None:
+                return running_now(self.app.conductor)
+
+            dialog = QuitDialog(now, drill=self.drilling, note=note)
 
             def chosen(choice: str | None) -> None:
-                if choice == "abort":
-                    app.prompt_abort(then_quit=True)
+                # What the dialog said at the key; if that ended (or more started beside
+                # it), nothing is done to what runs now, which nobody was asked about.
+                if choice in ("abort", "detach") and (why := gone(conductor, dialog.shown, choice)):
+                    self.ask_again(why)
+                elif choice == "abort":
+                    app.prompt_abort(then_quit=True, shown=dialog.shown)
                 elif choice == "detach":
                     self.detach_then_quit()
+                elif choice == "ended":  # nothing runs now: the quit asked as it stands
+                    self.ask_again(f"{dialog.shown.titles} ended.")
 
-            state = conductor.state
-            waiting = [
-                h for s in sorted(conductor.running) for h in state.step(s).targets
-                if h not in state.step(s).hosts
-            ]  # fmt: skip
-            dialog = QuitDialog(steps, conductor.running_hosts(), waiting, drill=self.drilling)
             app.push_screen(dialog, chosen)
             return
         question = self.question()
-        if question is None:
+        if question is None and not note:
             self.exit(0)
             return
+        asked = "\n\n".join(filter(None, (note, question or "Nothing is left open.")))
 
         drilling = self.drilling  # as asked: a drill that ends meanwhile is already judged
 
@@ -114,7 +121,12 @@ class Quitting:
             elif yes:
                 self.exit(0)
 
-        app.push_screen(ConfirmDialog("Quit?", question, yes="Quit"), confirmed)
+        app.push_screen(ConfirmDialog("Quit?", asked, yes="Quit"), confirmed)
+
+    def ask_again(self, note: str) -> None:
+        """Ask the quit again, as things stand now, saying why (`note`: what the last
+        dialog named ended before the answer; nothing was done)."""
+        self.app.call_later(self.quit, note)
 
     @property
     def drilling(self) -> bool:
@@ -172,17 +184,21 @@ class Quitting:
             )
         return None
 
-    def abort_then_quit(self, reason: str) -> None:
-        """Abort the running step, wait (bounded) for its hosts to settle, then quit."""
-        run = self._abort_then_quit(reason)
+    def abort_then_quit(self, reason: str, runs: frozenset[int] | None = None) -> None:
+        """Abort the running step (`runs`, if given: only while those run), wait (bounded)
+        for its hosts to settle, then quit."""
+        run = self._abort_then_quit(reason, runs)
         self.app.run_worker(run, group="quit", exclusive=True, exit_on_error=False)
 
-    async def _abort_then_quit(self, reason: str) -> None:
+    async def _abort_then_quit(self, reason: str, runs: frozenset[int] | None) -> None:
         app = self.app
         if app.conductor is None:
             return
         try:
-            await app.conductor.abort(reason)
+            await app.conductor.abort(reason, runs)
+        except RunEnded as exc:  # what was asked about ended first: asked again
+            self.ask_again(f"{str(exc).capitalize()}.")
+            return
         except ProcedureError as exc:
             app.notify(str(exc), title="Not aborted", severity="error")
             return

@@ -4,6 +4,7 @@ stay."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import getters
@@ -13,6 +14,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Label, Static
 
 from console.model.visible import visible
+from console.ui.messages import JournalChanged
+from console.ui.running_now import RunningNow
 from console.ui.screens.button_dialog import ButtonDialog
 
 if TYPE_CHECKING:
@@ -22,7 +25,8 @@ SHOWN_HOSTS = 6
 
 
 class QuitDialog(ButtonDialog[str | None]):
-    """`abort`, `detach`, or None (stay)."""
+    """`abort` or `detach` (of `shown`: what it said at that moment), `ended` (what it
+    named ended and nothing runs now), or None (stay)."""
 
     if TYPE_CHECKING:
         app = getters.app(RollbackApp)
@@ -34,25 +38,42 @@ class QuitDialog(ButtonDialog[str | None]):
     ]
 
     def __init__(
-        self,
-        steps: list[str],
-        hosts: list[str],
-        waiting: list[str] | None = None,
-        *,
-        drill: bool = False,
+        self, now: Callable[[], RunningNow | None], *, drill: bool = False, note: str = ""
     ):
         super().__init__()
-        self.steps, self.hosts, self.waiting = steps, hosts, waiting or []
+        self.note = note  # why it is asked again: what the last one named had ended
+        # What runs, asked again as it changes: the dialog says what runs now (a drill
+        # goes on to its next step while it is open), and `shown` is what it said last,
+        # what an answer is about (running_now.gone).
+        self.now = now
+        shown = now()
+        assert shown is not None, "asked only while something runs"
+        self.shown = shown
         self.drill = drill  # a drill drives the incident: an abort ends it, judged
 
     def compose(self) -> ComposeResult:
-        shown = _names(self.hosts)
-        steps = ", ".join(self.steps)
         abort, detach = (self.app.key_label(f"quit.{choice}") for choice in ("abort", "detach"))
-        if shown:
-            running = f"{steps} runs on {shown}."
-            if self.waiting:  # their turn not come yet (more hosts than run at once, waves)
-                running += f" Not started yet: {_names(self.waiting)} (none starts once you quit)."
+        running, choices = self._words(self.shown)
+        with Vertical(classes="dialog -danger", id="quit-dialog"):
+            yield Label("A step is still running", classes="dialog-title")
+            if self.note:
+                yield Static(visible(self.note), classes="dialog-text", markup=False)
+            yield Static(running, classes="dialog-text", markup=False, id="quit-running")
+            yield Static(choices, classes="dialog-text", id="quit-choices")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Stay (Esc)", id="stay", variant="primary")
+                yield Button(f"Detach ({detach})", id="detach", variant="warning")
+                yield Button(f"Abort, quit ({abort})", id="abort", variant="error")
+
+    def _words(self, shown: RunningNow) -> tuple[str, str]:
+        """What runs, and what each answer does to it."""
+        hosts, steps = _names(list(shown.hosts)), shown.titles
+        abort, detach = (self.app.key_label(f"quit.{choice}") for choice in ("abort", "detach"))
+        if hosts:
+            running = f"{steps} runs on {hosts}."
+            if shown.waiting:  # their turn not come yet (more hosts than run at once, waves)
+                waiting = _names(list(shown.waiting))
+                running += f" Not started yet: {waiting} (none starts once you quit)."
             choices = (
                 f"Abort ({abort}): its commands are stopped (TERM, then KILL) and your reason"
                 " is recorded, then the console quits.\n"
@@ -80,17 +101,28 @@ class QuitDialog(ButtonDialog[str | None]):
                 " notification not delivered yet is never sent); it reads unknown until you"
                 " resume and run it again."
             )
-        with Vertical(classes="dialog -danger", id="quit-dialog"):
-            yield Label("A step is still running", classes="dialog-title")
-            yield Static(visible(running), classes="dialog-text", markup=False)
-            yield Static(choices, classes="dialog-text")
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Stay (Esc)", id="stay", variant="primary")
-                yield Button(f"Detach ({detach})", id="detach", variant="warning")
-                yield Button(f"Abort, quit ({abort})", id="abort", variant="error")
+        return visible(running), choices
 
     def on_mount(self) -> None:
         self.query_one("#stay", Button).focus()
+        # A step ends or starts between two journal events too (its worker leaves it
+        # after the last one): look again a few times a second as well.
+        self.set_interval(0.2, self.follow)
+
+    def on_journal_changed(self, message: JournalChanged) -> None:
+        self.follow()
+
+    def follow(self) -> None:
+        """Say what runs now; with nothing running any more, the dialog has no question
+        left: it answers `ended` (the quit is asked again, as things stand now)."""
+        now = self.now()
+        if now is None:
+            self.dismiss("ended")
+        elif now != self.shown:
+            self.shown = now
+            running, choices = self._words(now)
+            self.query_one("#quit-running", Static).update(running)
+            self.query_one("#quit-choices", Static).update(choices)
 
     def answer(self, button: Button) -> None:
         self.action_choose(None if button.id == "stay" else button.id)
