@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import tomllib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import tomli_w
+from textual.pilot import Pilot
 from textual.widgets import Static
 
 from console.engine.session import Engine
@@ -21,9 +23,10 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.state import HostStatus
-from console.ui.app import make_app
+from console.ui.app import RollbackApp, make_app
 from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.quit import QuitDialog
+from tests.cli_fleet import Fleet
 from tests.test_drills_sshd import STRATEGIES, staging_fleet, start_drill
 from tests.test_ui_support import type_text, until
 
@@ -36,40 +39,15 @@ def test_abort_and_quit_mid_drill_undoes_its_fault_first(sshd_server, tmp_path, 
     commands = strategies["strategies"][0]["commands"]
     commands["action"] = "sleep 60; " + commands["action"]  # running when the quit comes
     (fleet.config / "strategies.toml").write_text(tomli_w.dumps(strategies))
-    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
 
-    async def scenario() -> Path:
-        engine = Engine.build(load_settings(fleet.config))
-        app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                await start_drill(pilot)
-
-                def acting() -> bool:
-                    run = app.conductor.state.steps.get("restore") if app.conductor else None
-                    hosts = run.hosts.values() if run else []
-                    return any(r.status is HostStatus.RUNNING for r in hosts)
-
-                await until(pilot, acting, 60)
-                await pilot.press("ctrl+q")
-                await until(pilot, lambda: isinstance(app.screen, QuitDialog))
-                said.append(_dialog_text(app.screen))
-                await pilot.press("a")
-                await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-                said.append(_dialog_text(app.screen))
-                await type_text(pilot, "wrong window")
-                await pilot.press("enter")
-                await until(pilot, lambda: app.return_code is not None, 60)
-                assert app.conductor is not None
-                return app.conductor.recorder.path
-        finally:
-            if app.conductor is not None:
-                app.conductor.release_locks()
-                app.conductor.recorder.close()
-            await engine.close()
+    async def walk(app: RollbackApp, pilot: Pilot) -> None:
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+        said.append(_dialog_text(app.screen))
+        await abort_with(pilot, "wrong window", said)
 
     said: list[str] = []
-    journal = asyncio.run(scenario())
+    journal = drill_restoring(fleet, monkeypatch, walk)
     # the quit dialog and the reason prompt say what becomes of the drill (the prompt
     # said "The incident stays open (to abort it as a whole: ...)", walked by helper-133)
     choices, prompt = said
@@ -88,6 +66,49 @@ def test_abort_and_quit_mid_drill_undoes_its_fault_first(sshd_server, tmp_path, 
     assert events[-1].kind == Kind.INCIDENT_CLOSED and events[-1].data.outcome == "aborted"
     for sandbox in fleet.sandboxes.values():  # the fault's undo put 1.0 back
         assert (sandbox / "current").readlink() == Path("releases/1.0")
+
+
+def drill_restoring(
+    fleet: Fleet, monkeypatch, walk: Callable[[RollbackApp, Pilot], Awaitable[None]]
+) -> Path:
+    """The console at 80x24, the drill started and its restore running; then `walk`,
+    which ends with the console quitting. The journal."""
+    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
+
+    async def scenario() -> Path:
+        engine = Engine.build(load_settings(fleet.config))
+        app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
+        try:
+            async with app.run_test(size=(80, 24)) as pilot:
+                await start_drill(pilot)
+
+                def restoring() -> bool:
+                    run = app.conductor.state.steps.get("restore") if app.conductor else None
+                    hosts = run.hosts.values() if run else []
+                    return any(r.status is HostStatus.RUNNING for r in hosts)
+
+                await until(pilot, restoring, 60)
+                await walk(app, pilot)
+                await until(pilot, lambda: app.return_code is not None, 60)
+                assert app.conductor is not None
+                return app.conductor.recorder.path
+        finally:
+            if app.conductor is not None:
+                app.conductor.release_locks()
+                app.conductor.recorder.close()
+            await engine.close()
+
+    return asyncio.run(scenario())
+
+
+async def abort_with(pilot: Pilot, reason: str, said: list[str]) -> None:
+    """A in the quit dialog; the reason prompt's words kept in `said`, `reason` typed,
+    Enter."""
+    await pilot.press("a")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TextPrompt))
+    said.append(_dialog_text(pilot.app.screen))
+    await type_text(pilot, reason)
+    await pilot.press("enter")
 
 
 def _dialog_text(screen) -> str:

@@ -6,26 +6,21 @@ the reason, aborted the stability check, which nobody had been asked about."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 import tomli_w
 from textual.pilot import Pilot
 
-from console.engine.session import Engine
 from console.journal.store import read_journal
 from console.model.events import Kind
-from console.model.loading import load_settings
-from console.model.state import HostStatus
-from console.ui.app import RollbackApp, make_app
+from console.ui.app import RollbackApp
 from console.ui.screens.dialogs import TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.cli_fleet import Fleet
-from tests.test_drill_quit_sshd import _dialog_text
-from tests.test_drills_sshd import STRATEGIES, TRIGGERS, staging_fleet, start_drill
+from tests.test_drill_quit_sshd import _dialog_text, abort_with, drill_restoring
+from tests.test_drills_sshd import STRATEGIES, TRIGGERS, staging_fleet
 from tests.test_ui_support import type_text, until
 
 pytestmark = pytest.mark.sshd
@@ -45,39 +40,6 @@ def held_fleet(sshd_server, tmp_path: Path) -> Fleet:
     triggers = {**TRIGGERS, "soak": {"samples": 600, "interval": 0.2}}  # ~2 minutes
     (fleet.config / "triggers.toml").write_text(tomli_w.dumps(triggers))
     return fleet
-
-
-def drill_restoring(
-    fleet: Fleet, monkeypatch, walk: Callable[[RollbackApp, Pilot], Awaitable[None]]
-) -> Path:
-    """The console at 80x24, the drill started and its restore running; then `walk`,
-    which ends with the console quitting. The journal."""
-    monkeypatch.setenv("ROLLBACK_CONSOLE_STATE", str(fleet.state))
-
-    async def scenario() -> Path:
-        engine = Engine.build(load_settings(fleet.config))
-        app = make_app(engine.settings, engine, sample_probes=False, check_reach=False)
-        try:
-            async with app.run_test(size=(80, 24)) as pilot:
-                await start_drill(pilot)
-
-                def restoring() -> bool:
-                    run = app.conductor.state.steps.get("restore") if app.conductor else None
-                    hosts = run.hosts.values() if run else []
-                    return any(r.status is HostStatus.RUNNING for r in hosts)
-
-                await until(pilot, restoring, 60)
-                await walk(app, pilot)
-                await until(pilot, lambda: app.return_code is not None, 60)
-                assert app.conductor is not None
-                return app.conductor.recorder.path
-        finally:
-            if app.conductor is not None:
-                app.conductor.release_locks()
-                app.conductor.recorder.close()
-            await engine.close()
-
-    return asyncio.run(scenario())
 
 
 def let_go(fleet: Fleet) -> None:
@@ -104,11 +66,7 @@ def test_the_quit_dialog_names_the_step_that_runs_now(sshd_server, tmp_path, mon
         # the dialog, left open, now names the stability check, not the restore
         await until(pilot, lambda: CHECK in _dialog_text(app.screen), 10)
         said.append(_dialog_text(app.screen))
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-        said.append(_dialog_text(app.screen))
-        await type_text(pilot, "wrong window")
-        await pilot.press("enter")
+        await abort_with(pilot, "wrong window", said)
 
     journal = drill_restoring(fleet, monkeypatch, walk)
     restoring, checking_now, prompt = said
@@ -140,10 +98,7 @@ def test_a_reason_given_for_a_step_that_has_ended_aborts_nothing_and_asks_again(
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, QuitDialog), 10)  # asked again
         said.append(_dialog_text(app.screen))
-        await pilot.press("a")
-        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-        await type_text(pilot, "stop the check")
-        await pilot.press("enter")
+        await abort_with(pilot, "stop the check", [])
 
     journal = drill_restoring(fleet, monkeypatch, walk)
     prompt, again = said
