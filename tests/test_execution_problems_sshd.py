@@ -118,3 +118,32 @@ async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
     assert row.count("connection refused") == 1, row
     assert len(said) >= 24, row  # LAST_MIN: it read "connect…"
     assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+async def test_a_host_retried_under_problems_only_keeps_its_place(sshd_server, tmp_path: Path):
+    """Walked on 200 sshd hosts: with p on, web-005, web-050 and api-010 retried came
+    back as web-050, api-010, web-005: a row that left the grid while its host ran was
+    added again at its foot. They keep the step's order."""
+    commands = {"action": "test ! -e broken", "verify": "true"}
+    config, sandboxes = _config(sshd_server, tmp_path, commands=commands)
+    for host in ("app-01", "app-02", "app-03"):
+        (sandboxes[host] / "broken").write_text("")
+    app = build_app(load_settings(config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _restore(pilot)
+        state = app.conductor.state
+        step = state.step("restore")
+        await until(pilot, lambda: step.status is StepStatus.FAILED, 60)
+        await app.push_screen("execution")
+        await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
+        await pilot.press("p")
+        hosts = ["app-01", "app-02", "app-03"]
+        await until(pilot, lambda: _shown(app)[:2] == (hosts, "app-01"))
+        app.start_run("restore", only_hosts=["app-01"])  # fails again
+        await _yes(pilot)
+        await until(pilot, lambda: state.step("restore").hosts["app-01"].attempt == 2, 60)
+        failed = HostStatus.FAILED
+        await until(pilot, lambda: state.step("restore").hosts["app-01"].status is failed, 60)
+        await until(pilot, lambda: sorted(_shown(app)[0]) == hosts)
+        await pilot.pause(0.2)
+        assert _shown(app)[0] == hosts

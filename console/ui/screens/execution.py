@@ -206,7 +206,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
                 self._deferred.add(run.host)
                 continue  # only the last line changed: shown at the next tick
             rows.append((run.host, row))
-        grid.set_rows(rows)
+        grid.set_rows(rows, {host: i for i, host in enumerate(st.hosts)})
         # The hosts of waves not begun yet count too: they are the step's, waiting.
         hosts = len(st.hosts.keys() | set(st.targets))
         progress.update(total=max(1, hosts), progress=sum(1 for r in runs if r.status in FINISHED))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 from rich.cells import cell_len
 from rich.control import strip_control_codes
@@ -83,7 +84,9 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         """Add or change a row (see `set_rows`)."""
         self.set_rows([(key, values)])
 
-    def set_rows(self, rows: Iterable[tuple[str, tuple[Cell, ...]]]) -> None:
+    def set_rows(
+        self, rows: Iterable[tuple[str, tuple[Cell, ...]]], rank: dict[str, int] | None = None
+    ) -> None:
         """Add or change rows; only their lines are redrawn unless a column grows, and
         the scroll range is set once for all the rows added (once a row, the 200 hosts'
         first rows took ~28 ms). A text cell may come from a host: it is shown on one
@@ -101,6 +104,9 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             self.rows[key] = values
             grew = self._grow(values) or grew
             changed.append(key)
+        if added and rank and self._out_of_order(rank):
+            self._reorder(rank)
+            return
         if added:
             self._resized()
             self._announce()
@@ -110,6 +116,24 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             return
         for key in changed:
             self.refresh_lines(self._index[key] + 1)
+
+    def _out_of_order(self, rank: dict[str, int]) -> bool:
+        ranks = [rank.get(k, len(rank)) for k in self.keys]
+        return any(a > b for a, b in pairwise(ranks))
+
+    def _reorder(self, rank: dict[str, int]) -> None:
+        """Rows back in `rank`'s order (a row added again went last: with "problems only"
+        on, a host retried left the grid while it ran and came back at its foot); the
+        cursor stays on its host."""
+        current = self.cursor_key
+        self.keys.sort(key=lambda k: rank.get(k, len(rank)))
+        self._index = {k: i for i, k in enumerate(self.keys)}
+        self._resized()
+        self._cache.clear()
+        self.refresh()
+        if current is not None:
+            self.cursor = self._index[current]
+        self._announce()
 
     def remove_row(self, key: str) -> None:
         """Drop a row; the cursor stays on the same host if it is still shown."""
