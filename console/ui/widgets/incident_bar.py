@@ -22,10 +22,10 @@ if TYPE_CHECKING:
 
 # The facts in the order they are read, and the order they are kept in when the line is
 # too narrow for all of them (the first kept longest): a drill, the outcome, the clock,
-# where the procedure stands, on what, who leads, then why and the id (both on the home
-# screen, in the timeline and the document).
+# where the procedure stands, on what, who leads, then the id (what `resume` and `follow`
+# name), then why (the timeline and the document have it).
 ORDER = ("drill", "id", "elapsed", "closed", "systems", "phase", "commander", "trigger")
-PRIORITY = ("drill", "closed", "elapsed", "phase", "systems", "commander", "trigger", "id")
+PRIORITY = ("drill", "closed", "elapsed", "phase", "systems", "commander", "id", "trigger")
 SEP = 3  # " │ "
 
 
