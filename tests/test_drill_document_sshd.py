@@ -15,6 +15,7 @@ import tomli_w
 
 from console.journal.drill_text import report_lines
 from console.journal.store import read_journal
+from console.journal.times import duration
 from console.model.events import Kind
 from tests.test_drills_sshd import DRILLS, staging_fleet
 
@@ -89,3 +90,24 @@ def test_an_integrity_record_not_read_is_no_mismatch(sshd_server, tmp_path):
     assert "  integrity  4 record(s), 0 mismatch(es), 1 missing (not read) ✘" in (
         result.stdout.splitlines()
     ), result.stdout
+
+
+def test_a_drills_summary_says_the_recovery_time_its_verdict_judges(sshd_server, tmp_path):
+    """Walked by helper-135: a drill's summary read 'Service was verified stable 21 s after
+    the first bad sample (target exceeded)', a time from the probes' first bad sample beside
+    a verdict on the time from the injected fault. It says the time the verdict judges,
+    from where it counts, in the document and its JSON alike."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    result = fleet.cli("drill", "--scenario", "bad-release")
+    assert result.returncode == 0, result.stdout + result.stderr
+    [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
+    [measured] = [e.data for e in read_journal(journal).events if e.kind == Kind.RECOVERY_MEASURED]
+    said = (
+        f"Service was verified stable {duration(measured.seconds)} after the injected fault"
+        f" ({measured.verdict})."
+    )
+    for form in ("markdown", "json"):
+        document = fleet.cli("export", str(journal), "--format", form)
+        assert document.returncode == 0, document.stderr
+        assert said in document.stdout, (said, document.stdout[:1500])
+        assert "after the first bad sample" not in document.stdout

@@ -16,6 +16,7 @@ from console.journal.export.facts import (
     SystemFacts,
     TriggerDetails,
 )
+from console.journal.export.recovery_said import recovery_sentence
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
 from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
@@ -339,16 +340,10 @@ def _paragraph(
     if own.said:
         said.append(own.said)
     intervals = {i.name: i for i in milestones.intervals}
-    recover, mitigate = intervals["time_to_recover"], intervals["time_to_mitigate"]
+    mitigate = intervals["time_to_mitigate"]
     since = {"impact_detected": "the first bad sample", "trigger_declared": "the declaration"}
-    if recover.seconds is not None:
-        verdicts = sorted({r.verdict for r in milestones.recovery})
-        said.append(
-            f"Service was verified stable {duration(recover.seconds)} after"
-            f" {since.get(recover.start, recover.start)}"
-            + (f" ({', '.join(verdicts)})" if verdicts else "")
-            + "."
-        )
+    if recovered := recovery_sentence(milestones):
+        said.append(recovered)
     elif mitigate.seconds is not None:
         stable = [m.source for m in milestones.milestones if m.name == "verified_stable"]
         said.append(
