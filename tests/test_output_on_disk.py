@@ -19,8 +19,8 @@ from console.journal.recorder import Recorder
 from console.journal.store import JournalStream, Unread, read_journal
 from console.journal.tail import JournalTail
 from console.model.clock import FixedClock
-from console.model.events import Kind
-from console.model.payloads import CommandOutput
+from console.model.events import Event, Kind
+from console.model.payloads import CommandOutput, CommandResult
 from console.ui.follow import FollowedJournal
 from console.ui.screens.export import ExportScreen
 from console.ui.screens.timeline import TimelineScreen
@@ -194,4 +194,32 @@ def test_a_document_read_without_the_commands_stdout_is_the_same(tmp_path: Path,
     half = len(events) // 2  # the journal as it was then: a star after it does not count
     first, stars = read_documented(journal, first=half), read_log(journal, first=half).state.stars
     assert first.total == half
-    assert first.events == [e for e in events[:half] if e not in stdout or e.seq in stars]
+    assert [e for e in first.events if e not in stdout] == [
+        e for e in events[:half] if e not in stdout
+    ]
+    # Of the stdout, the starred, and the last lines of a stage not ended then (or failed):
+    # the Failures say how far it got (console/journal/tails.py).
+    shown = {e.seq for e in first.events if e in stdout}
+    assert shown <= stars | _not_ended_ok(events[:half]), shown
+    for name in ("markdown", "node"):
+        full = EXPORT_FORMATS[name].render(events[:half], False)
+        assert EXPORT_FORMATS[name].render(first.events, False, first.total) == full
+
+
+def _not_ended_ok(events: list[Event]) -> set[int]:
+    """The stdout lines of a stage whose result is not among `events`, or failed."""
+    out = set()
+    for index, event in enumerate(events):
+        if isinstance(event.data, CommandOutput) and event.data.stream == "stdout":
+            place = (event.where.step, event.where.host)
+            result = next(
+                (
+                    e.data
+                    for e in events[index + 1 :]
+                    if isinstance(e.data, CommandResult) and (e.where.step, e.where.host) == place
+                ),
+                None,
+            )
+            if result is None or result.failure or result.aborted:
+                out.add(event.seq)
+    return out
