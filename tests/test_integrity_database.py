@@ -147,3 +147,29 @@ def test_a_mismatch_says_what_differs_as_it_is_recorded(host, cluster, tmp_path)
         f"{outcome.integrity('after')['checksum'][:16]}…, customers=2, orders=3):"
         " rows.orders 3 != expected 999"
     ), line
+
+
+def test_a_drill_with_no_integrity_command_says_the_restore_was_not_judged(host, cluster, tmp_path):
+    """Walked by helper-135 on a real cluster: a scenario with no integrity command of its
+    own, its restore's backup with no `expected-integrity`: the report said 'integrity  2
+    record(s), 0 mismatch(es) ✔', nothing having been compared (the note 'recorded, not
+    judged' was said only of the scenario's own check). The restore's records say it too."""
+    cluster.sql(recovery.ORDERS)
+    cluster.basebackup("nightly")
+    config = recovery.configure(host, cluster, tmp_path)
+    psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
+    (config / "drills.toml").write_text(
+        '[[scenarios]]\nname = "db-restore"\nsystems = ["db"]\nstrategy = "restore"\n'
+        'trigger = "stakeholder-decision"\nreason = "monthly"\nexpect = "verified"\n\n'
+        f'[[scenarios.faults]]\nname = "damage"\ncommand = "{psql} -c \'DELETE FROM orders\'"\n'
+        'undo = "true"\nsystems = ["db"]\n'
+    )
+    argv = [sys.executable, "-m", "console", "--config", str(config), "drill", "--scenario"]
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    done = subprocess.run(
+        [*argv, "db-restore"], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert (
+        "  integrity  2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
+        " expected of its data after) ✔\n" in done.stdout
+    ), done.stdout

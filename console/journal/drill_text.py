@@ -117,10 +117,14 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
     else:
         # a host whose after nothing was expected of is recorded, not judged: said, lest
         # "0 mismatch(es) ✔" read as its data checked
+        # (the strategy's own records too: a restore with no scenario integrity command)
         hosts = integrity.get("hosts", {}).items()
-        unjudged = [
-            h for h, entry in hosts if (entry.get("after") or {}).get("verdict") == "recorded"
-        ]
+        unjudged = list(
+            dict.fromkeys(
+                [h for h, entry in hosts if (entry.get("after") or {}).get("verdict") == "recorded"]
+                + list(integrity.get("not_judged", []))
+            )
+        )
         said = (
             f"; {', '.join(unjudged)} recorded, not judged (nothing was expected of its data after)"
             if unjudged

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.outcomes import host_summary
+from console.model.drill_verdict import not_judged as not_judged  # re-exported
 from console.model.drillfold import faults_left
 from console.model.events import Event
 from console.model.outcome import Outcome
@@ -33,18 +34,6 @@ def _envelope(command: str, ok: bool, exit_status: int, journal: Path | None) ->
         "exit_status": exit_status,
         "journal": str(journal) if journal else None,
     }
-
-
-def not_judged(records: list[dict[str, Any]]) -> list[str]:
-    """The hosts whose data after was recorded with nothing expected of it (a recovery past
-    its backup, a restore of a backup without `expected-integrity`): not judged, lest "0
-    mismatch(es)" read as checked."""
-    hosts = [
-        r.get("host") or "?"
-        for r in records
-        if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
-    ]
-    return list(dict.fromkeys(hosts))
 
 
 def integrity_said(records: list[dict[str, Any]]) -> str:

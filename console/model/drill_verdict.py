@@ -120,10 +120,23 @@ def _integrity(
         "after": check.after if check else None,
         "records": len(records),
         "mismatches": len(bad),  # with those missing: what the check could not read
+        "not_judged": not_judged(records),  # the strategy's own records too
         "missing": sum(r.get("verdict") == "missing" for r in bad),
         "hosts": hosts,
         "ok": not findings,
     }, findings
+
+
+def not_judged(records: list[dict[str, Any]]) -> list[str]:
+    """The hosts whose data after was recorded with nothing expected of it (a recovery past
+    its backup, a restore of a backup without `expected-integrity`): not judged, lest "0
+    mismatch(es)" read as checked."""
+    hosts = [
+        r.get("host") or "?"
+        for r in records
+        if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
+    ]
+    return list(dict.fromkeys(hosts))
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:
