@@ -100,23 +100,14 @@ def test_a_scenario_drill_says_its_restore_was_recorded_not_judged(host, cluster
     ended "integrity  4 record(s), 0 mismatch(es) ✔", nothing having been compared. And
     its system has no rto_minutes, nor the scenario: the drill stopped on an internal error
     as it opened (drill.started refused a target of None), its incident left behind."""
-    cluster.sql(recovery.ORDERS)
-    cluster.basebackup("nightly")
-    config = recovery.configure(host, cluster, tmp_path)
     psql = f"PGHOST=127.0.0.1 PGPORT={cluster.port} {cluster.bindir}/psql -XAt -d postgres"
-    (config / "drills.toml").write_text(
-        '[[scenarios]]\nname = "db-restore"\nsystems = ["db"]\nstrategy = "restore"\n'
-        'trigger = "stakeholder-decision"\nreason = "monthly"\nexpect = "verified"\n\n'
-        f'[[scenarios.faults]]\nname = "damage"\ncommand = "{psql} -c \'DELETE FROM orders\'"\n'
-        'undo = "true"\nsystems = ["db"]\n\n'
-        "[scenarios.integrity]\n"
+    done = drill_restore(
+        host,
+        cluster,
+        tmp_path,
+        "\n[scenarios.integrity]\n"
         f"command = \"echo integrity rows.orders=$({psql} -c 'SELECT count(*) FROM orders')\"\n"
-        'after = "strategy"\n'
-    )
-    argv = [sys.executable, "-m", "console", "--config", str(config), "drill", "--scenario"]
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
-    done = subprocess.run(
-        [*argv, "db-restore"], capture_output=True, text=True, timeout=300, env=env
+        'after = "strategy"\n',
     )
 
     assert "  integrity  db-1: recorded: after checksum " in done.stdout, done.stdout
@@ -154,6 +145,16 @@ def test_a_drill_with_no_integrity_command_says_the_restore_was_not_judged(host,
     own, its restore's backup with no `expected-integrity`: the report said 'integrity  2
     record(s), 0 mismatch(es) ✔', nothing having been compared (the note 'recorded, not
     judged' was said only of the scenario's own check). The restore's records say it too."""
+    done = drill_restore(host, cluster, tmp_path, "")
+    assert (
+        "  integrity  2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
+        " expected of its data after) ✔\n" in done.stdout
+    ), done.stdout
+
+
+def drill_restore(host, cluster, tmp_path, integrity: str) -> subprocess.CompletedProcess:
+    """docs/drills.md's restore scenario on a real cluster, a fault deleting the orders
+    (with `integrity`, the scenario's check, as TOML), run with `drill --scenario`."""
     cluster.sql(recovery.ORDERS)
     cluster.basebackup("nightly")
     config = recovery.configure(host, cluster, tmp_path)
@@ -162,14 +163,10 @@ def test_a_drill_with_no_integrity_command_says_the_restore_was_not_judged(host,
         '[[scenarios]]\nname = "db-restore"\nsystems = ["db"]\nstrategy = "restore"\n'
         'trigger = "stakeholder-decision"\nreason = "monthly"\nexpect = "verified"\n\n'
         f'[[scenarios.faults]]\nname = "damage"\ncommand = "{psql} -c \'DELETE FROM orders\'"\n'
-        'undo = "true"\nsystems = ["db"]\n'
+        'undo = "true"\nsystems = ["db"]\n' + integrity
     )
     argv = [sys.executable, "-m", "console", "--config", str(config), "drill", "--scenario"]
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
-    done = subprocess.run(
+    return subprocess.run(
         [*argv, "db-restore"], capture_output=True, text=True, timeout=300, env=env
     )
-    assert (
-        "  integrity  2 record(s), 0 mismatch(es); db-1 recorded, not judged (nothing was"
-        " expected of its data after) ✔\n" in done.stdout
-    ), done.stdout
