@@ -51,3 +51,17 @@ async def test_the_bar_says_the_drill_awaits_its_trigger(sshd_server, tmp_path):
     finally:
         await engine.close()
     assert "awaits its trigger" not in after  # declared by the drill once none fired
+
+
+def test_a_drill_no_trigger_watches_says_none_was_awaited(sshd_server, tmp_path):
+    """Walked by helper-135 (a PostgreSQL drill awaiting data-corruption, no trigger of
+    triggers.toml on its system): the trigger read 'declared by the drill (no automatic
+    trigger fired on db in 0 round(s))', as if the probes had been watched."""
+    fleet = staging_fleet(sshd_server, tmp_path)
+    (fleet.config / "triggers.toml").write_text(tomli_w.dumps({"triggers": []}))
+    result = fleet.cli("drill")
+    out = result.stdout
+    assert "declared by the drill (no trigger of triggers.toml watches app: none was awaited)" in (
+        out
+    ), out
+    assert "0 round(s)" not in out

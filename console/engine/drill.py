@@ -206,7 +206,11 @@ async def fire_trigger(conductor: Conductor, scenario: Scenario, watcher: Watche
             break
     firing = watcher.firing_now(systems)
     if not firing:
-        why = f"no automatic trigger fired on {', '.join(systems)} in {rounds} round(s)"
+        why = (
+            f"no automatic trigger fired on {', '.join(systems)} in {rounds} round(s)"
+            if rounds
+            else f"no trigger of triggers.toml watches {', '.join(systems)}: none was awaited"
+        )
         reason = scenario.reason.strip() or "drill"
         conductor.declare_trigger(scenario.trigger, f"declared by the drill ({why}): {reason}")
         return
