@@ -72,6 +72,9 @@ def test_the_quit_dialog_names_the_step_that_runs_now(sshd_server, tmp_path, mon
     restoring, checking_now, prompt = said
     assert f"{RESTORE} runs on app-1, app-2." in restoring, restoring
     assert RESTORE not in checking_now, checking_now
+    # the soak runs in the console: what its abort or detach does to the drill is said too
+    assert "the drill's faults are undone and it is judged FAILED" in checking_now, checking_now
+    assert "its faults stay in place, NOT UNDONE" in checking_now, checking_now
     assert CHECK in prompt and RESTORE not in prompt, prompt  # the prompt names it too
     events = read_journal(journal).events
     (aborted,) = [e.data for e in events if e.kind == Kind.RUN_ABORTED]

@@ -101,6 +101,15 @@ class QuitDialog(ButtonDialog[str | None]):
                 " notification not delivered yet is never sent); it reads unknown until you"
                 " resume and run it again."
             )
+            if self.drill:  # a drill's soak: as for its commands, the drill's end is said
+                choices = (
+                    f"Abort ({abort}): it is stopped, your reason is recorded, the drill's"
+                    " faults are undone and it is judged FAILED and closed, then the console"
+                    " quits.\n"
+                    f"Detach ({detach}): the console quits and the step ends with it,"
+                    " unfinished. The drill is never judged and its faults stay in place,"
+                    " NOT UNDONE."
+                )
         return visible(running), choices
 
     def on_mount(self) -> None:
