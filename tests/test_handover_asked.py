@@ -77,7 +77,9 @@ async def asked_once_open(
     child = start_as(account, teammate(incident, go))
     await ui.open_incident(pilot)
     os.write(ready, b"!")
-    await ui.until(pilot, lambda: isinstance(pilot.app.screen, YieldDialog))
+    # The teammate's process (another account's Python, importing the console) asks
+    # once it has started: under a fresh clone's full load that took over 20 s.
+    await ui.until(pilot, lambda: isinstance(pilot.app.screen, YieldDialog), 90)
     return incident, child
 
 
