@@ -5,7 +5,9 @@ error line (file, line, key, did-you-mean), and the JSON schema names each model
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -76,6 +78,37 @@ def test_a_configuration_without_those_parts_builds_none_of_their_models(tmp_pat
     loaded = _loaded_modules(_minimal(tmp_path))
     assert "console.model.settings" in loaded
     assert not loaded & set(LATER)
+
+
+def test_exec_to_its_end_builds_no_drill_model(tmp_path: Path):
+    """exec's results imported the drills' verdict, and with it the drill models, to its
+    end: ~26 M instructions of an exec's ~1,320 M (bench/RESULTS.md, issue 18). Run to its
+    exit on a host that refuses (a loopback port nothing listens on)."""
+    config = _minimal(tmp_path)
+    inventory = config / "inventory.toml"
+    with socket.socket() as sock:  # a free port, closed again: connections are refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (tmp_path / "known_hosts").write_text("")
+    inventory.write_text(
+        f"[ssh]\nknown_hosts = '{tmp_path / 'known_hosts'}'\nuse_ssh_config = false\n"
+        + inventory.read_text()
+        + f"port = {port}\n"
+    )
+    command = ["exec", "--config", str(config), "--systems", "web", "true"]
+    ran = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "console", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+        cwd=Path(__file__).resolve().parents[1],  # this tree's console, first on the path
+    )
+    said = [line for line in ran.stderr.splitlines() if not line.startswith("import time:")]
+    assert ran.returncode == 1 and "web-1: FAILED (connection refused)" in said[0], said
+    imported = {line.split("|")[-1].strip() for line in ran.stderr.splitlines() if "|" in line}
+    assert "console.journal.results" in imported  # its verdict was folded
+    assert not imported & {"console.model.drills", "console.model.drill_verdict"}
 
 
 def test_a_configuration_with_them_builds_them(tmp_path: Path):

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from console.journal.outcomes import host_summary
-from console.model.drill_verdict import not_judged as not_judged  # re-exported
 from console.model.drillfold import faults_left
 from console.model.events import Event
+from console.model.integrity_judged import not_judged
 from console.model.outcome import Outcome
 from console.model.payloads import CommandOutput
 from console.model.recovery import TARGET_EXCEEDED

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from console.model.drills import DrillOutcome, Scenario
+from console.model.integrity_judged import not_judged
 from console.model.recovery import TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -125,18 +126,6 @@ def _integrity(
         "hosts": hosts,
         "ok": not findings,
     }, findings
-
-
-def not_judged(records: list[dict[str, Any]]) -> list[str]:
-    """The hosts whose data after was recorded with nothing expected of it (a recovery past
-    its backup, a restore of a backup without `expected-integrity`): not judged, lest "0
-    mismatch(es)" read as checked."""
-    hosts = [
-        r.get("host") or "?"
-        for r in records
-        if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
-    ]
-    return list(dict.fromkeys(hosts))
 
 
 def _summary(record: dict[str, Any]) -> dict[str, Any]:

@@ -136,9 +136,11 @@ class WaveFinished(Payload):
         " that may change them ran, or their verify found the change still under way (exit"
         " 75); verify before retrying",
     )
+    # A default, not a default_factory: pydantic reads a factory's signature, and a
+    # builtin's is parsed with the tokenizer (its expressions compiled: ~20 M instructions
+    # on exec's way, bench/RESULTS.md).
     unknown_hosts: list[str] = Field(
-        default_factory=list,
-        description="the hosts whose outcome is unknown, by name; since 2026-12-05",
+        [], description="the hosts whose outcome is unknown, by name; since 2026-12-05"
     )
     aborted: int = Field(
         0,

@@ -1,0 +1,18 @@
+"""Which hosts' data after was recorded with nothing to judge it by: said, never read as
+checked. Apart from the drills' verdict, whose models a run's results need not load."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def not_judged(records: list[dict[str, Any]]) -> list[str]:
+    """The hosts whose data after was recorded with nothing expected of it (a recovery past
+    its backup, a restore of a backup without `expected-integrity`): not judged, lest "0
+    mismatch(es)" read as checked."""
+    hosts = [
+        r.get("host") or "?"
+        for r in records
+        if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
+    ]
+    return list(dict.fromkeys(hosts))
