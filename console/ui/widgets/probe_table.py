@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
@@ -43,22 +46,96 @@ def reading_row(reading: Reading) -> tuple:
     )
 
 
+VALUE_PARTS = " · "  # `117/118 ok · 1 unreachable`: the parts a narrow table stacks
+SCROLLBAR = 2  # the table's own vertical scrollbar, when its rows outgrow it
+
+
+def height(row: tuple) -> int:
+    """How many lines a row's tallest cell takes."""
+    return max(len(cell.plain.split("\n")) if isinstance(cell, Text) else 1 for cell in row)
+
+
+def _width(cell: object) -> int:
+    text = cell.plain if isinstance(cell, Text) else str(cell)
+    return max(cell_len(line) for line in text.split("\n"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which columns a table shows, and whether a value's parts are stacked."""
+
+    columns: tuple[str, ...] = COLUMNS
+    stacked: bool = False
+
+    def shape(self, row: tuple) -> tuple:
+        cells = dict(zip(COLUMNS, row, strict=True))
+        value = cells["Value"]
+        if self.stacked and isinstance(value, Text) and VALUE_PARTS in value.plain:
+            first, *rest = value.plain.split(VALUE_PARTS)
+            cells["Value"] = Text("\n").join([Text(first), *(Text("· " + p) for p in rest)])
+        return tuple(cells[name] for name in self.columns)
+
+    def width(self, rows: list[tuple], padding: int = 1) -> int:
+        """The columns' room: each as wide as its header or its widest line, padded."""
+        shaped = [self.shape(row) for row in rows]
+        return sum(
+            max([cell_len(name), *(_width(row[index]) for row in shaped)]) + 2 * padding
+            for index, name in enumerate(self.columns)
+        )
+
+
+LAYOUTS = (Layout(), Layout(stacked=True), Layout(COLUMNS[:-1], stacked=True))
+
+
+def fit(rows: list[tuple], room: int) -> Layout:
+    """The first layout whose rows fit `room` columns (the last one, at worst)."""
+    for layout in LAYOUTS:
+        if layout.width(rows) + SCROLLBAR <= room:
+            return layout
+    return LAYOUTS[-1]
+
+
 class ProbeTable(DataTable):
-    """Every watched probe, one row each, updated in place from the watcher's readings."""
+    """Every watched probe, one row each, updated in place from the watcher's readings.
+
+    Everything fits the table's width without scrolling sideways: where the rows would
+    not, a value's parts (`117/118 ok · 1 unreachable`) go one under the other, then the
+    sparkline (Recent, the least needed) goes."""
 
     def on_mount(self) -> None:
-        for name in COLUMNS:
-            self.add_column(plain(name), key=name)
         self.cursor_type = "row"
+        self._readings: dict[str, Reading] = {}
+        self._layout: Layout | None = None
         self._rows: dict[str, tuple] = {}
 
+    def on_resize(self) -> None:
+        if self._readings:
+            self.show_readings(self._readings)
+
     def show_readings(self, readings: dict[str, Reading]) -> None:
-        for key, reading in readings.items():
-            row = reading_row(reading)
+        self._readings = dict(readings)
+        full = {key: reading_row(reading) for key, reading in readings.items()}
+        layout = fit(list(full.values()), self.size.width or self.app.size.width)
+        rows = {key: layout.shape(row) for key, row in full.items()}
+        if layout != self._layout or any(
+            key in self._rows and height(row) != height(self._rows[key])
+            for key, row in rows.items()
+        ):
+            self._rebuild(layout)
+        for key, row in rows.items():
             if key not in self._rows:
-                self.add_row(*row, key=key)
+                self.add_row(*row, key=key, height=height(row))
             elif self._rows[key] != row:
-                for column, value in zip(COLUMNS, row, strict=True):
-                    if value != self._rows[key][COLUMNS.index(column)]:
+                for column, value, old in zip(layout.columns, row, self._rows[key], strict=True):
+                    if value != old:
                         self.update_cell(key, column, value, update_width=True)
             self._rows[key] = row
+
+    def _rebuild(self, layout: Layout) -> None:
+        cursor = self.cursor_row
+        self.clear(columns=True)
+        self._rows = {}
+        self._layout = layout
+        for name in layout.columns:
+            self.add_column(plain(name), key=name)
+        self.call_after_refresh(self.move_cursor, row=cursor)
