@@ -38,6 +38,8 @@ from tests.test_ui_support import START, _close_engines, build_engine, until  # 
 
 pytestmark = pytest.mark.sshd
 
+# app-1's first restart takes 30 s (a console is killed in it); a retry's is at once
+SLOW_ONCE = 'case "$PWD" in *app-1*) test -e slept || { touch slept; sleep 30; };; esac'
 STRATEGIES = {
     "strategies": [
         {
@@ -71,10 +73,10 @@ STRATEGIES = {
         },
         {
             **LINK_VERIFY,
-            "name": "slow-canary",  # the canary killed in its restart, app-2 never started
+            "name": "slow-canary",  # the canary killed in its first restart, app-2 never started
             "kind": "version-rollback",
             "waves": {"size": 1},
-            "params": [{"name": "restart", "default": 'case "$PWD" in *app-1*) sleep 30;; esac'}],
+            "params": [{"name": "restart", "default": SLOW_ONCE}],
         },
     ]
 }
@@ -535,3 +537,43 @@ async def test_while_v_verifies_the_execution_title_says_verifying_not_running(
     finally:
         hold.unlink(missing_ok=True)
     assert keys["resume.retry"].split(",") == ["r", "R"], keys
+
+
+async def earlier_run_after_a_kill_in_the_canary(fleet: Fleet, verify_first: bool) -> str:
+    """`slow-canary` killed in app-1's action, resumed, then V and t (the step again on
+    app-2, never started), or r alone (again on app-1 only): the waves line's earlier run."""
+    journal = fleet.state / "incident"
+    link = fleet.sandboxes["app-1"] / "current"
+    run_killed_at(
+        fleet, journal, "slow-canary", "app-1      sending action",
+        lambda: link.readlink() == Path("releases/1.10.0"),
+    )  # fmt: skip
+    attempts_ended(journal)
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        if verify_first:
+            assert await verify_unknown(conductor, None) == {"app-1": "verified: succeeded"}
+        again = ["app-2"] if verify_first else ["app-1"]
+        await conductor.run_step("restore", confirmed="a person", only_hosts=again)
+        waves = waves_text(conductor.state.step("restore"), running=False)
+    finally:
+        await engine.close()
+        conductor.recorder.close()
+    assert waves is not None
+    return waves.plain.splitlines()[-1]
+
+
+async def test_an_earlier_run_cut_short_then_verified_counts_what_v_found(fleet: Fleet) -> None:
+    """Seen at 80x24: a console killed in the canary's restart, resumed, V (web-1 failed:
+    its restart cut off), then t: 'Earlier run 1: 1 of 3 waves, web-1: 0 ok, 0 failed', as
+    if the canary had been sent nothing. The wave V settled counts its hosts as V left them."""
+    said = await earlier_run_after_a_kill_in_the_canary(fleet, verify_first=True)
+    assert said == " Earlier run 1: 1 of 2 waves, app-1: 1 ok, 0 failed"
+
+
+async def test_an_earlier_run_cut_short_and_never_verified_says_so(fleet: Fleet) -> None:
+    """Not verified before the next run: its canary wave is neither ok nor failed, it was cut
+    short (the line read '1 of 2 waves, app-1', as a run that ended well would start)."""
+    said = await earlier_run_after_a_kill_in_the_canary(fleet, verify_first=False)
+    assert said == " Earlier run 1: 1 of 2 waves, app-1: 1 cut short"

@@ -3,6 +3,7 @@ command's intent, output and result on its host; hosts not started, waves, halts
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -178,10 +179,15 @@ def _wave_finished(s: IncidentState, e: Event) -> None:
         unsettled = (HostStatus.UNKNOWN, HostStatus.RUNNING)
         for wave in st.waves.values():
             hosts = [st.hosts[h] for h in wave.get("hosts", []) if h in st.hosts]
-            if not any(r.status in unsettled for r in hosts):
-                wave["finished"] = True
+            if not any(r.status in unsettled for r in hosts) and not wave.get("finished"):
+                counts = Counter(r.status.name.lower() for r in hosts)
+                wave.update({k: counts[k] for k in _WAVE_COUNTS}, finished=True)
         return
     st.waves.setdefault(d.wave, {}).update(d.dump(), finished=True)
+
+
+# A finished wave's counts, as WaveFinished records them (its hosts' statuses' names).
+_WAVE_COUNTS = ("succeeded", "failed", "refused", "unknown", "aborted")
 
 
 def _wave_paused(s: IncidentState, e: Event) -> None:
