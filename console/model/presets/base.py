@@ -140,18 +140,22 @@ CHECK_WAIT = param(
 def run_check() -> str:
     """Shell that runs `check` unless it is empty, again once a second for up to
     `check_wait` seconds while it fails: a service whose restart returned before it
-    listens (systemd's Type=simple) is not a failed rollback."""
+    listens (systemd's Type=simple) is not a failed rollback. Each try's output is printed
+    on lines of its own: a check printing `ok` with no newline ran into what the script
+    says next (`okon 2.9.1`)."""
     return """\
 cmd={{check}}
 if [ -n "$cmd" ]; then
   wait={{check_wait}}
   end=$(( $(date +%s) + wait ))
-  until sh -c "$cmd"; do
+  until said=$(sh -c "$cmd"); do
+    if [ -n "$said" ]; then printf '%s\\n' "$said"; fi
     if [ "$(date +%s)" -ge "$end" ]; then
       tried=""; [ "$wait" -gt 0 ] && tried=" (for $wait s)"
       echo "health check failed$tried: $cmd" >&2; exit 1
     fi
     sleep 1
   done
+  if [ -n "$said" ]; then printf '%s\\n' "$said"; fi
 fi
 """
