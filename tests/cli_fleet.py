@@ -142,6 +142,14 @@ def flag_fleet(
     return fleet
 
 
+def run_off(fleet: Fleet) -> subprocess.CompletedProcess:
+    """`run` of the toggle-off `off` on `app`, headless, every step confirmed."""
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
+        "--reason", "checkout broken", "--yes",
+    )  # fmt: skip
+
+
 @contextlib.asynccontextmanager
 async def flag_incident(fleet: Fleet, strategy: str = "off") -> AsyncIterator[Conductor]:
     """An incident on `app` with `strategy` chosen, its engine closed after."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet, run_off
 
 pytestmark = pytest.mark.sshd
 
@@ -31,10 +31,7 @@ def test_a_failed_run_names_the_changed_hosts_and_the_undo_that_runs_as_printed(
 ) -> None:
     files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE}
     fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
-    run = fleet.cli(
-        "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
-        "--reason", "checkout broken", "--yes",
-    )  # fmt: skip
+    run = run_off(fleet)
     assert run.returncode == 1, run.stdout + run.stderr
     assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}
     line = next(ln for ln in run.stdout.splitlines() if ln.startswith("“Restore” changed"))

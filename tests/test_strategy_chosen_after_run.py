@@ -43,16 +43,22 @@ async def test_the_strategy_that_ran_is_named_not_the_one_chosen_since(fleet: Fl
     assert "| Strategy | off |" in document
     assert "reenable strategy ran" not in document
 
+    await followed_detail(journal, "restore", "Ran: off · chosen since, not run yet: reenable")
+
+
+async def followed_detail(journal: Path, step: str, says: str) -> str:
+    """What a follower's checklist (80x24) says of `step`, once it says `says`."""
     app = make_follow_app(journal, FixedClock(START))
     async with app.run_test(size=(80, 24)) as pilot:
         await until(pilot, lambda: app.screen.query("#step-detail"))
-        app.screen.select_step("restore")
+        app.screen.select_step(step)
         detail = app.screen.query_one("#step-detail", Static)
 
         def said() -> str:
             return " ".join(str(detail.render()).split())
 
-        await until(pilot, lambda: "Ran: off · chosen since, not run yet: reenable" in said())
+        await until(pilot, lambda: says in said())
+        return said()
 
 
 async def test_a_run_after_a_rollout_shows_its_waves_not_the_stages(fleet: Fleet) -> None:

@@ -11,6 +11,7 @@ from console.engine.locking import IncidentLocks
 from console.engine.plan import check_params
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.planned_steps import planned
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.triggers import TriggerKind
@@ -47,12 +48,7 @@ class IncidentOpening:
             title=title,
             drill=drill,
             procedure=self.settings.procedure.name,
-            steps=[
-                {"id": s.id, "title": s.title, "kind": s.kind.value, "phase": p.phase.value}
-                | ({"strategy": s.strategy} if s.strategy else {})
-                for p in self.settings.procedure.phases
-                for s in p.steps
-            ],
+            steps=[planned(s, p.phase) for p in self.settings.procedure.phases for s in p.steps],
             **({"verifies": verifies} if verifies else {}),  # unset: not written
         )
         if together:

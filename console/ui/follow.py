@@ -27,6 +27,7 @@ from console.model.inventory import Host, Inventory, SshDefaults, System
 from console.model.payloads import IncidentOpened, LockAcquired
 from console.model.payloads.incident import PlannedStep
 from console.model.payloads.steps import StepData
+from console.model.planned_steps import step_from_plan
 from console.model.procedure import Phase, PhaseSteps, Procedure, Step, StepKind
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState, StepStatus, fold
@@ -90,8 +91,7 @@ def journal_settings(events: list[Event]) -> Settings:
     name, steps = _procedure_steps(events)
     by_phase: dict[Phase, list[Step]] = {phase: [] for phase in Phase}
     for s in steps:
-        step = Step.model_construct(id=s["id"], title=s["title"], kind=StepKind(s["kind"]))
-        by_phase[Phase(s["phase"])].append(step)
+        by_phase[Phase(s["phase"])].append(step_from_plan(s))
     phases = [PhaseSteps.model_construct(phase=p, steps=by_phase[p]) for p in Phase]
     systems: dict[str, list[Host]] = {}
     state = fold(events)

@@ -15,6 +15,8 @@ class PlannedStep(TypedDict):
     kind: str
     phase: str
     strategy: NotRequired[str]  # a strategy step's own (`strategy = ...`), not the chosen one
+    fields: NotRequired[list[str]]  # a form step's fields
+    required_fields: NotRequired[list[str]]  # those it is done once filled, if not all
 
 
 class IncidentOpened(Payload):
@@ -28,7 +30,9 @@ class IncidentOpened(Payload):
     steps: list[PlannedStep] = Field(
         [],
         description="`id`, `title`, `kind`, `phase` of every step of the procedure, and the"
-        " `strategy` a strategy step names as its own (since 2026-12-04)",
+        " `strategy` a strategy step names as its own (since 2026-12-04); a form step's"
+        " `fields` and the `required_fields` it is done once filled, when not all of them"
+        " (since 2026-12-05)",
     )
     verifies: str | None = Field(
         None,

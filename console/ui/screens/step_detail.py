@@ -105,7 +105,8 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
         else:
             text.append(f"\nStrategy: {chosen}")
         text.append(f" ({params})" if params else "")
-    elif step.kind is StepKind.FORM and st.status is StepStatus.PENDING:
+    elif step.kind is StepKind.FORM and st.status is StepStatus.PENDING and step.fields:
+        # (no fields: a follower of a journal written before they were journalled)
         empty = [f.label for f in step.must_fill if not filled_in(state, f)]
         filled = sum(1 for f in step.fields if filled_in(state, f))
         text.append(f"\n{filled} of {len(step.fields)} field(s) filled; done once filled: ")
