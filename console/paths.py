@@ -62,6 +62,16 @@ def user_config_dir() -> Path:
     return _user_dir("config")
 
 
+def init_target(explicit: str | None) -> Path:
+    """Where `init` with no DIR writes: the place the console reads first that is given
+    (--config, the environment variable), else the user config dir, which every shell of
+    this account finds with no option (not ./config: that is wherever the shell stands)."""
+    for place in _given_places(explicit):
+        if place.path is not None:
+            return place.path
+    return user_config_dir()
+
+
 def find_config(explicit: str | None) -> Path | None:
     """--config or the environment variable as given (the loader says what is wrong
     with it), else the first default place that holds an inventory, else None."""

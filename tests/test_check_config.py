@@ -230,6 +230,25 @@ def test_init_writes_a_starter_configuration_that_validates(tmp_path):
     assert again.returncode == 2 and "would overwrite" in again.stderr
 
 
+def test_init_without_dir_writes_where_the_console_then_finds_it(tmp_path):
+    """`rollback-console init` alone was an argparse error (helper-138): it writes into
+    the user config dir, which check-config and the console then read with no option;
+    $ROLLBACK_CONSOLE_CONFIG, when set, names the place instead."""
+    env = {k: v for k, v in os.environ.items() if k != "ROLLBACK_CONSOLE_CONFIG"}
+    env |= {"XDG_CONFIG_HOME": str(tmp_path / "xdg"), "SLACK_WEBHOOK_URL": "https://h.example/x"}
+    mine = tmp_path / "xdg" / "rollback-console"
+    result = console("init", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{mine}: wrote 4 files"), result.stdout
+    assert (mine / "inventory.toml").is_file()
+    checked = console("check-config", cwd=tmp_path, env=env)
+    assert checked.returncode == 0 and checked.stdout.startswith(f"{mine}: ok"), checked
+    named = console("init", cwd=tmp_path, env={**env, "ROLLBACK_CONSOLE_CONFIG": "team"})
+    assert named.returncode == 0 and (tmp_path / "team" / "procedure.toml").is_file(), named
+    again = console("init", cwd=tmp_path, env=env)
+    assert again.returncode == 2 and "would overwrite" in again.stderr, again
+
+
 def test_the_first_run_without_configuration_says_where_it_looked_and_how_on(tmp_path):
     """No --config, no $ROLLBACK_CONSOLE_CONFIG, no ./config, no user config dir."""
     env = {k: v for k, v in os.environ.items() if k != "ROLLBACK_CONSOLE_CONFIG"}

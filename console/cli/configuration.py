@@ -216,9 +216,9 @@ def import_ansible(args: argparse.Namespace) -> int:
 
 
 def init(args: argparse.Namespace) -> int:
-    from console.paths import example_config
+    from console.paths import example_config, find_config, init_target
 
-    target = Path(args.directory)
+    target = Path(args.directory) if args.directory else init_target(args.config)
     source = example_config()
     clashes = [p.name for p in sorted(source.glob("*.toml")) if (target / p.name).exists()]
     if clashes:
@@ -229,6 +229,8 @@ def init(args: argparse.Namespace) -> int:
         _write(target / path.name, path.read_text(encoding="utf-8"))
     print(f"{target}: wrote {len(list(source.glob('*.toml')))} files; edit them, then run")
     print(f"  rollback-console check-config {target}")
+    if not args.directory and find_config(args.config) != target:
+        print(f"  (here, {find_config(args.config)} is read first: run the console elsewhere)")
     return EXIT_OK
 
 

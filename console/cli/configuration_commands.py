@@ -15,10 +15,19 @@ def _init(command: Command) -> None:
     init = command(
         "init",
         "write a commented starter configuration into DIR",
-        "Copy the annotated example configuration into DIR (never over existing files).",
+        "Copy the annotated example configuration into DIR (never over existing files)."
+        " Without DIR: where the console reads its configuration from, --config DIR or"
+        " $ROLLBACK_CONSOLE_CONFIG, else the user config dir (found with no option given).",
         f"{PROG} init ./config",
+        f"{PROG} init            # ~/.config/{PROG}",
     )
-    init.add_argument("directory", metavar="DIR", help="where to write it")
+    init.add_argument(
+        "directory",
+        nargs="?",
+        metavar="DIR",
+        help="where to write it (default: --config, $ROLLBACK_CONSOLE_CONFIG, else the user"
+        " config dir)",
+    )
 
 
 def _ansible(command: Command) -> None:
