@@ -215,7 +215,11 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     section = markdown.split("## Data integrity")[1].split("\n## ")[0]
     head, _, row = section.strip().splitlines()
     assert head.endswith("| Restored to | Recovery stopped |"), head
-    assert row.endswith(f"| {cell(restored)} | {stopped} (timeline 2) |"), row
+    # PostgreSQL's `before <time>` names the first transaction NOT replayed, a time past
+    # the target: the cell read "before 10:18:00.61+00" beside a target of 10:17:59.60
+    assert stopped.startswith("before 20"), stopped
+    stop = f"before the transaction committed at {stopped[7:]}, the first not replayed"
+    assert row.endswith(f"| {cell(restored)} | {stop} (timeline 2) |"), row
     assert document["document"]["integrity"][0]["recovery"] == {"timeline": 2, "stopped": stopped}
     assert document["document"]["integrity"][0]["restored"] == restored
 
@@ -237,7 +241,7 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     assert len(title) <= 78  # whole at 80 columns (the title is one line, cut at the edge)
     assert said == " ".join(
         f"db-1 (restore): restored to {restored}"
-        f" db-1 (restore): recovery stopped {stopped} (timeline 2)".split()
+        f" db-1 (restore): recovery stopped {stop} (timeline 2)".split()
     ), said
     assert shown
 

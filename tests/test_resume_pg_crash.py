@@ -23,6 +23,7 @@ from console.journal.export import EXPORT_FORMATS
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.recovery import stop_said
 from console.model.state import HostStatus, fold
 from tests import pg, pgrig
 from tests.pgrig import connection, write_config
@@ -268,7 +269,7 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     assert stopped.startswith(recovery.stopped), after
     document = EXPORT_FORMATS["markdown"].render(events, False)
     section = document.split("## Data integrity")[1].split("\n## ")[0]
-    assert f"| {stopped} (timeline 2) |" in section, section
+    assert f"| {stop_said(stopped)} (timeline 2) |" in section, section
 
 
 async def test_verify_by_hand_of_a_closed_restore_says_the_data_after(host, cluster, tmp_path):

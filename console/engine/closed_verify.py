@@ -19,6 +19,7 @@ from console.engine.run_plan import RunPlan
 from console.engine.ssh import Target
 from console.model.events import Kind
 from console.model.invocation import again
+from console.model.recovery import stop_said
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
@@ -243,7 +244,7 @@ def data_after(records: list[dict[str, Any]], step: str, host: str) -> str:
     if r.get("restored"):
         said += f"; restored to {r['restored']}"
     if stop := r.get("recovery"):
-        said += f"; recovery stopped {stop['stopped']} (timeline {stop['timeline']})"
+        said += f"; recovery stopped {stop_said(stop['stopped'])} (timeline {stop['timeline']})"
     return said
 
 

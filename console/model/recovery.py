@@ -40,3 +40,16 @@ def measure_recovery(
 ) -> Recovery:
     seconds = round(max(0.0, (verified - started).total_seconds()), 3)
     return Recovery(system, started, verified, seconds, rto_minutes)
+
+
+def stop_said(stopped: str) -> str:
+    """Where a recovery stopped, in words no reader takes for the point restored to.
+    PostgreSQL's history file names the transaction it stopped at by its commit time:
+    `before 2025-05-16 10:29:30.25+00` is the first transaction NOT replayed (a time past
+    the target asked for), `after ...` the last one replayed; the rest (`at restore point
+    "x"`, `after LSN 0/3000060`, `reached consistency`) reads as it is."""
+    side, _, at = stopped.partition(" ")
+    if side in ("before", "after") and at[:1].isdigit():
+        which = "the first not replayed" if side == "before" else "the last replayed"
+        return f"{side} the transaction committed at {at}, {which}"
+    return stopped

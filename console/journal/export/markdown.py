@@ -23,6 +23,7 @@ from console.journal.export.markdown_record import (
 )
 from console.journal.times import duration, minutes, utc
 from console.model.events import Event
+from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.triggers import AUTOMATIC
@@ -311,7 +312,7 @@ def _integrity_row(
         row = (*row, r.restored or "–")
     if recoveries:
         stop = r.recovery
-        row = (*row, f"{stop.stopped} (timeline {stop.timeline})" if stop else "–")
+        row = (*row, f"{stop_said(stop.stopped)} (timeline {stop.timeline})" if stop else "–")
     return row
 
 

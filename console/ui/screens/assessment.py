@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.facts import IntegrityCheck
 from console.journal.export.systems import build_integrity, integrity_runs
+from console.model.recovery import stop_said
 from console.model.visible import clip, visible
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
@@ -115,7 +116,7 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
         if c.restored:
             lines.append(f"{where} restored to {visible(c.restored, one_line=True)}")
         if c.recovery is not None:
-            stopped = visible(c.recovery.stopped, one_line=True)
+            stopped = visible(stop_said(c.recovery.stopped), one_line=True)
             lines.append(f"{where} recovery stopped {stopped} (timeline {c.recovery.timeline})")
     return "\n".join(lines)
 
