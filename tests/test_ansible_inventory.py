@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,19 @@ def test_an_address_for_a_host_name_says_how_to_keep_it(tmp_path):
         f"error: {inventory}:2: host '::1' is not a console host name (letters, digits, . _ -):"
         " name it and give the address as ansible_host, e.g. NAME ansible_host=::1\n"
     )
+
+
+def test_a_hosts_tags_are_written_on_one_line(tmp_path):
+    """tomli_w wrote `tags = [` and one tag a line (helper-138); the inventory.toml a
+    person then edits reads `tags = ["canary", "eu", "prod"]`, and means the same."""
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text(
+        "[web]\nweb-1 ansible_host=10.0.0.1\nweb-2\n[eu]\nweb-1\nweb-2\n[canary]\nweb-1\n"
+        "[prod:children]\nweb\n"
+    )
+    done = cli("import-ansible", str(inventory), state_dir=tmp_path / "state")
+    assert done.returncode == 0, done.stderr
+    assert 'tags = ["canary", "eu", "prod"]\n' in done.stdout, done.stdout
+    assert 'tags = ["eu", "prod"]\n' in done.stdout, done.stdout
+    [web] = tomllib.loads(done.stdout)["systems"]
+    assert [h["tags"] for h in web["hosts"]] == [["canary", "eu", "prod"], ["eu", "prod"]]

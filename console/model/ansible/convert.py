@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,36 @@ from console.model.ansible.inventory import Finding, Where
 from console.model.ansible.variables import read_inventory
 
 IMPLICIT = ("all", "ungrouped")
+LINE = 100  # an array longer than this on one line keeps tomli_w's item a line
+
+
+def one_line_arrays(text: str) -> str:
+    """tomli_w writes every array an item a line; a person editing inventory.toml reads
+    and writes `tags = ["canary", "eu"]`. Each array that means the same on one line, in
+    `LINE` characters, is put on one."""
+    out: list[str] = []
+    block: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if block:
+            block.append(line)
+            if line.strip() == "]":
+                out.append(_joined(block))
+                block = []
+        elif line.rstrip().endswith("= ["):
+            block = [line]
+        else:
+            out.append(line)
+    return "".join(out + block)
+
+
+def _joined(block: list[str]) -> str:
+    items = ", ".join(line.strip().removesuffix(",") for line in block[1:-1])
+    line = f"{block[0].rstrip()}{items}]"
+    try:
+        same = tomllib.loads(line) == tomllib.loads("".join(block))
+    except tomllib.TOMLDecodeError:
+        same = False
+    return line + "\n" if same and len(line) <= LINE else "".join(block)
 
 
 @dataclass
@@ -39,7 +70,7 @@ class Conversion:
             header
             + (f"#\n{left}" if left else "")
             + "\n"
-            + tomli_w.dumps({"systems": self.systems})
+            + one_line_arrays(tomli_w.dumps({"systems": self.systems}))
         )
 
 
