@@ -57,16 +57,21 @@ def _parse(text: str | None) -> datetime | None:
     return when if when.tzinfo else None
 
 
-def first_bad_sample(events: list[Event]) -> datetime | None:
+def first_bad_sample(events: list[Event], before: datetime | None = None) -> datetime | None:
     """The earliest bad probe sample in the journal: the trigger's evidence, a firing's,
-    or a sample the watcher journalled."""
+    or a sample the watcher journalled; taken `before` the rollback started, when given:
+    a service its own restart takes down reads bad too (seen: 'First bad sample (impact
+    detected)' 30 s after the declaration, the canary's restart, and the time to mitigate
+    measured from it)."""
     times = [
         when
         for event in events
         if event.kind in (Kind.PROBE_SAMPLE, Kind.TRIGGER_DECLARED, Kind.TRIGGER_FIRED)
         or event.kind == Kind.TRIGGER_MERGED
         for sample in reading.samples(event)
-        if sample.get("state") == "bad" and (when := reading.sample_time(sample)) is not None
+        if sample.get("state") == "bad"
+        and (when := reading.sample_time(sample)) is not None
+        and (before is None or when < before)
     ]
     return min(times, default=None)
 
@@ -104,9 +109,14 @@ def _done_in(event: Event, steps: set[str]) -> bool:
 def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     rollback = strategy_steps(events)
     deployed, deployed_source = _deployed(events)
-    bad = first_bad_sample(events)
     declared = _first(events, lambda e: e.kind == Kind.TRIGGER_DECLARED)
     started = _first(events, lambda e: e.kind == Kind.STEP_STARTED and e.where.step in rollback)
+    bad = first_bad_sample(events, started)
+    no_bad = (
+        "no bad probe sample was recorded"
+        if first_bad_sample(events) is None
+        else "no bad probe sample before the rollback started"
+    )
     # The incident's own strategy restored it: a step naming a strategy of its own after it
     # (the flag turned back on, stage by stage) is not part of the time to mitigate.
     catalogue = reading.step_catalogue(events)
@@ -125,8 +135,7 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
     found = [  # name, label, when, how it is known, why it is not
         ("release_deployed", "Release deployed", deployed, deployed_source, deployed_source),
         *injected,
-        ("impact_detected", "First bad sample (impact detected)", bad, "the probes",
-         "no bad probe sample was recorded"),
+        ("impact_detected", "First bad sample (impact detected)", bad, "the probes", no_bad),
         ("trigger_declared", "Trigger declared", declared, "the declaration",
          "no trigger was declared"),
         ("rollback_started", "Rollback started", started, "the strategy step started",
