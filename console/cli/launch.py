@@ -16,6 +16,7 @@ from console.cli.terminal_needed import needs_terminal
 from console.demo.faults import Fault
 from console.demo.fleet import DemoFleet
 from console.engine.session import Engine, Loaded
+from console.journal.describe import notified_lines
 from console.journal.files import journal_path
 from console.model.settings import Settings
 from console.model.visible import visible
@@ -154,10 +155,15 @@ async def _serve(
         if app is not None and app.conductor is not None and not stopped:
             # Periodic updates stop; PagerDuty's last events go out before the journal closes.
             notifier = app.conductor.notifier
-            if notifier.pager.pending:
+            waited = notifier.pager.pending
+            before = len(app.conductor.recorder.events)
+            if waited:
                 print("waiting for the last PagerDuty event(s) to go out; Ctrl+C stops waiting")
             with _interrupting(notifier):
                 await notifier.drain()
+            if waited:  # how each ended: nobody sees the console's screen any more
+                events = app.conductor.recorder.events[before:]
+                print(*notified_lines(events, failed_only=False), sep="\n", flush=True)
             # Journalled, so a follower sees nobody driving (and why, if nobody quit); kept
             # while a host is unknown or left running: a change may still run there.
             app.conductor.let_go("the console quit", app.quitting.ended_by)

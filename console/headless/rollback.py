@@ -230,18 +230,10 @@ def _named(conductor: Conductor, options: RunOptions) -> str:
 def _print_undelivered(conductor: Conductor) -> None:
     """Each status update or page that did not arrive, a warning that the run's verdict
     does not show: so that the last lines say who was not told (the run's output scrolls
-    the retries far above them), each update under its step's id (two steps on one
-    channel read alike: `notification via incidents`, the one-off and the periodic)."""
-    from console.journal.describe import describe
-    from console.model.events import Kind
-    from console.model.payloads import NotificationResult
+    the retries far above them), each update under its step's id."""
+    from console.journal.describe import notified_lines
 
-    lines = [
-        visible(f"  {f'{e.where.step}: ' if e.where.step else ''}{describe(e)}", one_line=True)
-        for e in conductor.recorder.events
-        if e.kind == Kind.NOTIFICATION_RESULT and not e.payload(NotificationResult).ok
-    ]
-    if lines:
+    if lines := notified_lines(conductor.recorder.events):
         print("status updates not delivered:", *lines, sep="\n")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import TypeVar
 
@@ -12,6 +12,7 @@ from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.outcome import named
 from console.model.payloads import Amendable, Payload
+from console.model.visible import visible
 from console.model.waves import hosts_said
 
 P = TypeVar("P", bound=Payload)
@@ -343,6 +344,18 @@ def describe(event: Event, verify: str = "") -> str:
         text = wave_finished(event.payload(payloads.WaveFinished), verify)
     amended = isinstance(event.data, Amendable) and event.data.amendment
     return text + (" (amendment after the close)" if amended else "")
+
+
+def notified_lines(events: Iterable[Event], failed_only: bool = True) -> list[str]:
+    """Each notification's outcome in `events` (only those not delivered, unless told),
+    a line each, under its step's id when a step sent it (two steps on one channel read
+    alike: `notification via incidents`, the one-off and the periodic)."""
+    return [
+        visible(f"  {f'{e.where.step}: ' if e.where.step else ''}{describe(e)}", one_line=True)
+        for e in events
+        if e.kind == Kind.NOTIFICATION_RESULT
+        and not (failed_only and e.payload(payloads.NotificationResult).ok)
+    ]
 
 
 def where(event: Event) -> str:
