@@ -91,13 +91,12 @@ def _refusing(config: Path, host: str) -> None:
     path.write_text(tomli_w.dumps(data))
 
 
-async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
-    sshd_server, tmp_path: Path
-) -> None:
-    """Walked on 200 sshd hosts, some stopped: "connection refused" in the failure column
-    left the last line 3 cells ("connect…"). At 80 columns the failure leads the last
-    line instead (once: the line already says it), which keeps its room."""
-    config, _ = _config(sshd_server, tmp_path, commands={"action": "true", "verify": "true"})
+async def _failed_at_80(
+    sshd_server, tmp_path: Path, action: str, problems: list[str] | None = None
+) -> list[str]:
+    """The execution screen's lines at 80x24 once the restore (`action`, app-03 refused)
+    failed; with `problems`, under "problems only" once the grid shows just those."""
+    config, _ = _config(sshd_server, tmp_path, commands={"action": action, "verify": "true"})
     _refusing(config, "app-03")
     app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
@@ -106,10 +105,20 @@ async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
         await until(pilot, lambda: state.step("restore").status is StepStatus.FAILED, 60)
         await app.push_screen("execution")
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
-        await pilot.press("p")
-        await until(pilot, lambda: _shown(app)[0] == ["app-03"])
+        if problems is not None:
+            await pilot.press("p")
+            await until(pilot, lambda: _shown(app)[0] == problems)
         await pilot.pause(0.2)
-        lines = [s.text for s in app.screen._compositor.render_strips()]
+        return [s.text for s in app.screen._compositor.render_strips()]
+
+
+async def test_a_refused_host_leaves_the_last_line_room_at_80_columns(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 200 sshd hosts, some stopped: "connection refused" in the failure column
+    left the last line 3 cells ("connect…"). At 80 columns the failure leads the last
+    line instead (once: the line already says it), which keeps its room."""
+    lines = await _failed_at_80(sshd_server, tmp_path, "true", ["app-03"])
     header = next(line for line in lines if line.lstrip().startswith("Host "))
     row = next(line for line in lines if line.lstrip().startswith("app-03"))
     assert "Failure / Last line" in header, header
@@ -147,3 +156,19 @@ async def test_a_host_retried_under_problems_only_keeps_its_place(sshd_server, t
         await until(pilot, lambda: sorted(_shown(app)[0]) == hosts)
         await pilot.pause(0.2)
         assert _shown(app)[0] == hosts
+
+
+async def test_alike_failures_say_their_class_once_a_group_at_80_columns(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on 120 sshd hosts at 80x24 (helper-138): 118 rows each read `non-zero exit:
+    exit status 1`. The first of the rows that fail alike says the class, the rows under
+    it their own words; a host failing otherwise says its own again."""
+    lines = await _failed_at_80(sshd_server, tmp_path, "exit 3")
+    rows = {line.split()[0]: line for line in lines if line.lstrip().startswith("app-0")}
+    assert list(rows)[:5] == ["app-01", "app-02", "app-03", "app-04", "app-05"], lines
+    assert rows["app-01"].rstrip().endswith("non-zero exit: exit status 3"), rows
+    assert rows["app-02"].rstrip().endswith("    exit status 3"), rows
+    assert "non-zero exit" not in rows["app-02"] + rows["app-05"], rows
+    assert "connection refused by 127.0" in rows["app-03"], rows
+    assert rows["app-04"].rstrip().endswith("non-zero exit: exit status 3"), rows

@@ -22,6 +22,11 @@ Cell = str | Text
 GAP = 2
 # Cells the last column ("Last line") keeps before the column folded into it gives way.
 LAST_MIN = 24
+INDENT = "  "  # a folded row's last cell under the failure its group's first row says
+
+
+def _plain(cell: Cell) -> str:
+    return cell.plain if isinstance(cell, Text) else cell
 
 
 class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
@@ -114,8 +119,8 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             self._cache.clear()
             self.refresh()
             return
-        for key in changed:
-            self.refresh_lines(self._index[key] + 1)
+        for key in changed:  # and the row under it: whether it says its failure again
+            self.refresh_lines(self._index[key] + 1, 2)
 
     def _out_of_order(self, rank: dict[str, int]) -> bool:
         ranks = [rank.get(k, len(rank)) for k in self.keys]
@@ -202,16 +207,23 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             return False
         return width - 1 - sum(w + GAP for w in self.widths[:-1]) < LAST_MIN
 
-    def _shown(self, values: tuple[Cell, ...], folded: bool, joint: str = ": ") -> tuple[Cell, ...]:
+    def _shown(
+        self, values: tuple[Cell, ...], folded: bool, joint: str = ": ", lead: bool = True
+    ) -> tuple[Cell, ...]:
         """`values` as laid out: folded, the fold column's text leads the last cell
-        (unless the last already says it: "connection refused by 127.0.0.1:2201")."""
+        (unless the last already says it: "connection refused by 127.0.0.1:2201"), once
+        for rows that say the same one after the other (`lead`: this row is the first of
+        them on screen); the others' last cells are indented under it instead."""
         if not folded or self.fold is None:
             return values
         said, last = values[self.fold], values[-1]
         said_text = said if isinstance(said, Text) else Text(said)
         last_text = last if isinstance(last, Text) else Text(last)
         if said_text.plain and said_text.plain.lower() not in last_text.plain.lower():
-            last_text = Text.assemble(said_text, joint if last_text.plain else "", last_text)
+            if lead:
+                last_text = Text.assemble(said_text, joint if last_text.plain else "", last_text)
+            else:
+                last_text = Text.assemble(INDENT, last_text)
         kept = values[: self.fold] + values[self.fold + 1 : -1]
         return (*kept, last_text)
 
@@ -228,7 +240,8 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         key = self.keys[index]
         kind = "cursor" if index == self.cursor else "odd" if index % 2 else "even"
         values = self.rows[key]
-        stamp = (values, width, kind)
+        lead = y == 1 or not folded or not self._says_as_above(index)
+        stamp = (values, width, kind, lead)
         cached = self._cache.get(key)
         if cached is not None and cached[0] == stamp:
             return cached[1]
@@ -237,9 +250,17 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             base += self.get_component_rich_style("cursor-view--odd")
         # The cursor's colours win over a cell's own, so a red word stays readable on it.
         over = self.get_component_rich_style("cursor-view--cursor") if kind == "cursor" else None
-        strip = self._strip(self._shown(values, folded), width, base, over)
+        strip = self._strip(self._shown(values, folded, lead=lead), width, base, over)
         self._cache[key] = (stamp, strip)
         return strip
+
+    def _says_as_above(self, index: int) -> bool:
+        """Whether the row above `index` has the same text in the fold column: a fleet's
+        failures, 118 rows of `non-zero exit: exit status 1`, say it once a group."""
+        if index < 1 or self.fold is None:
+            return False
+        above, here = self.rows[self.keys[index - 1]], self.rows[self.keys[index]]
+        return _plain(above[self.fold]) == _plain(here[self.fold])
 
     def _strip(
         self, values: tuple[Cell, ...], width: int, style: Style, over: Style | None
