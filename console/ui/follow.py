@@ -219,10 +219,13 @@ class FollowedIncident:
         self._refuse()
 
 
-def driver_text(events: Sequence[Event], lock: WriterLock) -> str:
-    """Who is driving: user@client of the latest event, and the lock it holds, if any."""
+def driver_text(events: Sequence[Event], lock: WriterLock, left_open: str | None = None) -> str:
+    """Who is driving: user@client of the latest event, and the lock it holds, if any;
+    nobody, once the open incident's writer let go of it (`left_open`: how it ended)."""
     if not events:
         return "nobody yet"
+    if left_open is not None and lock.held is None:
+        return f"nobody now: {left_open}"
     who = events[-1].who
     text = f"{who.user}@{who.client}" if who.client else who.user
     if lock.held is None:
@@ -305,7 +308,9 @@ class FollowApp(IncidentApp):
         line.append(" · every action is disabled", style="italic")
         line.append("\n driving: ")
         journal = self.incident.recorder
-        line.append(visible(driver_text(journal.events, journal.lock), one_line=True), style="bold")
+        left = None if state.closed else journal.driver.ended(quit_too=True)
+        said = driver_text(journal.events, journal.lock, left)
+        line.append(visible(said, one_line=True), style="bold")
         return line
 
     def on_key(self, event: events.Key) -> None:
