@@ -45,8 +45,8 @@ PRECHECK = (
     + """\
 dirty=$(git status --porcelain -- "$@")
 if [ -n "$dirty" ]; then
-  echo "uncommitted changes in $*: commit them first (etckeeper commit), then retry:" >&2
-  echo "$dirty" >&2
+  echo "$dirty" >&2  # the reason last: it is the line a host's failure is said by
+  echo "uncommitted changes in $* (above): commit them first (etckeeper commit), then retry" >&2
   exit 3
 fi
 rev={{revision}}
@@ -123,7 +123,7 @@ VERIFY = (
     _REPO
     + """\
 rev=$(cat "$state/git-target") || exit 3
-git diff --quiet "$rev" -- "$@" || { echo "$* differ from $rev:" >&2; git diff --stat "$rev" -- "$@" >&2; exit 1; }
+git diff --quiet "$rev" -- "$@" || { git diff --stat "$rev" -- "$@" >&2; echo "$* differ from $rev (above)" >&2; exit 1; }
 echo "$* match $(git log -n 1 --format='%h %s' "$rev")"
 """
     + OWED.finished()
