@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Input, Static
@@ -25,6 +26,9 @@ from console.ui.widgets.key_footer import KeyFooter
 STAR_STYLE = "bold $accent"
 NOTE_STYLE = "bold $secondary"
 LEFT = 48  # the columns before "What"
+# Narrower than this, Where and What share the room after Who: at 80 columns What had 30
+# cells ("run failed: non-zero exit — e…" beside "h0111 · halt-delive…").
+NARROW = 100
 DETAIL_LINES = 4  # of a command or its output, in the detail below the list
 
 
@@ -67,6 +71,18 @@ def detail_text(event: Event, annotations: list[str], starred: bool, verify: str
     for note in annotations:
         text.append(f"\n✎ {visible(note)}", style=themed(NOTE_STYLE))
     return text
+
+
+def header_text(width: int) -> str:
+    """The timeline's column names; narrow, Where and What are one column."""
+    head = f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} "
+    return head + ("Where, what" if width < NARROW else f"{'Where':<20} What")
+
+
+def narrow_place(event: Event) -> str:
+    """Where an event happened in one word, at narrow widths: its host, else its step,
+    else its system (the detail below names them all)."""
+    return event.where.host or event.where.step or event.where.system or ""
 
 
 def _keeps(text: str) -> Callable[[Place], bool]:
@@ -122,9 +138,7 @@ class TimelineScreen(IncidentScreen):
             id="timeline-filter",
             compact=True,
         )
-        yield Static(
-            f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} {'Where':<20} What", id="timeline-header"
-        )
+        yield Static(header_text(self.app.size.width), id="timeline-header")
         yield EventList(self.row_text, self._event, id="timeline")
         yield Static("", id="timeline-detail")
         yield KeyFooter()
@@ -133,6 +147,10 @@ class TimelineScreen(IncidentScreen):
         self.query_one("#timeline", EventList).focus()
         self.sync()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """The header as the rows are laid out (Textual calls IncidentScreen's too)."""
+        self.query_one("#timeline-header", Static).update(header_text(self.size.width))
+
     def row_text(self, event: Event, width: int) -> Text:
         """One timeline row, cut to `width`; only rows on screen are ever formatted."""
         line = Text(no_wrap=True, overflow="ellipsis")
@@ -140,11 +158,18 @@ class TimelineScreen(IncidentScreen):
         line.append("★" if event.seq in state.stars else " ", style=themed(STAR_STYLE))
         line.append("✎" if event.seq in state.annotations else " ", style=themed(NOTE_STYLE))
         who = clip(visible(event.who.user, one_line=True), 9)
+        said = visible(what(event, self._verify()), one_line=True)
+        if (self.size.width or self.app.size.width) < NARROW:  # as its header
+            line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} ")
+            place = narrow_place(event)
+            if place:
+                line.append(f"{clip(visible(place, one_line=True), 16)} ", style="dim")
+            line.append(said)
+            line.truncate(width, overflow="ellipsis")
+            return line
         place = clip(visible(where(event), one_line=True), 20)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
-        line.append(
-            clip(visible(what(event, self._verify()), one_line=True), max(10, width - LEFT))
-        )
+        line.append(clip(said, max(10, width - LEFT)))
         return line
 
     def _verify(self) -> str:
