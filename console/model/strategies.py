@@ -17,6 +17,7 @@ from console.model.waves import SHARE, T, in_waves, size_problem, wave_sizes
 
 if TYPE_CHECKING:
     from console.model.params import Parameter
+    from console.model.presets.base import Resolve
 else:  # built at its first use: most strategies have no parameters (issue 18)
     Parameter = later("console.model.params", "Parameter")
 
@@ -202,6 +203,15 @@ class Strategy(Strict):
             return ""
         given = [n for n in ("check", "running") if n in named and (values.get(n) or "").strip()]
         return "" if given else restart
+
+    def resolver(self) -> "Resolve | None":
+        """Its preset's resolve (what `previous` stands for, asked before the yes), when
+        the precheck that resolves it is the preset's own; else None."""
+        kind, named = self.kind, self.preset
+        preset = find_preset(kind, named) if named else default_preset(kind)
+        if preset is None or preset.resolve is None or self.commands.precheck != preset.precheck:
+            return None
+        return preset.resolve
 
     def values_in(self, chosen: str | None, params: dict[str, str]) -> dict[str, str]:
         """The parameters it runs with in an incident whose chosen strategy is `chosen`,

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from console.engine.errors import ProcedureError, StaleLock
 from console.engine.plan import refuse_unknown
+from console.engine.resolving import Resolved, pin
 from console.engine.session import Engine
 from console.model.invocation import again
 from console.model.kinds import done_by
@@ -21,11 +22,13 @@ from console.ui.between_waves import confirm_next
 from console.ui.console_app import AppPart
 from console.ui.lock_takeover import offer_lock_takeover
 from console.ui.messages import StepRunFinished
+from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce
 
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from console.engine.steps import PerHost
     from console.ui.live import LiveWatch
 
 
@@ -83,7 +86,7 @@ class Stepping:
         the state before the rollback); a step that changes hosts shows what it sends and
         to how many (unless it says `confirm = false`); a status update shows its message,
         to edit. The commander's yes goes into the record."""
-        from console.ui.screens.confirm_run import NotifyDialog, RunConfirm
+        from console.ui.screens.confirm_run import NotifyDialog
 
         conductor = self.app.conductor
         assert conductor is not None
@@ -129,31 +132,57 @@ class Stepping:
         if not step.asks:
             self._go_run(step_id, only_hosts, "")
             return
+        if resolve_first(self, step_id, only_hosts, who):  # `previous`: asked of the hosts first
+            return
         try:
             per_host = conductor.preview(step_id)
         except ProcedureError as exc:
             self.app.notify(str(exc), title="Not started", severity="error")
             return
+        self.confirm_run(step_id, only_hosts, who, per_host)
+
+    def confirm_run(
+        self,
+        step_id: str,
+        only_hosts: list[str] | None,
+        who: str,
+        per_host: PerHost,
+        resolved: Resolved | None = None,
+    ) -> None:
+        """The run's confirmation, showing `per_host`'s commands: y runs it. With a value
+        `resolved` on the hosts, it names that value, and y chooses it before the run."""
+        from console.ui.screens.confirm_run import RunConfirm
+
+        conductor = self.app.conductor
+        assert conductor is not None
         if only_hosts is not None:
             per_host = {h: c for h, c in per_host.items() if h in only_hosts}
         if not per_host:
             self.app.notify("No host to run it on.", title="Not started")
             return
+        pinned = resolved.pinned if resolved else {}
 
         def answered(yes: bool | None) -> None:
             if yes:
+                try:
+                    if pinned:  # the version confirmed is the one the run goes with
+                        pin(conductor, pinned)
+                except ProcedureError as exc:
+                    self.app.notify(str(exc), title="Not started", severity="error")
+                    return
                 shown = f"{who} (command and {len(per_host)} host(s) shown)"
                 self._go_run(step_id, only_hosts, shown)
 
         systems = conductor.settings.inventory.in_order(
             conductor.state.hosts.get(h, "?") for h in per_host
         )
-        about = self._strategy_text(step_id, list(per_host))
+        about = self._strategy_text(step_id, list(per_host), resolved=resolved)
         ran_state = conductor.state.step(step_id)
         ran = ran_state.hosts
         retry = only_hosts is not None and set(per_host) <= set(ran)
         verb, standing = ("Retry", ran_state.standing(list(per_host))) if retry else ("Run", "")
-        dialog = RunConfirm(step.title, systems, per_host, about, verb, standing)
+        title = conductor.step(step_id).title
+        dialog = RunConfirm(title, systems, per_host, about, verb, standing)
         self.app.push_screen(dialog, answered)
 
     def _after_undo(self, step_id: str, only_hosts: list[str] | None) -> bool:
@@ -185,9 +214,12 @@ class Stepping:
         self.app.push_screen(ConfirmDialog("The rollback was undone", question, "Run"), answered)
         return True
 
-    def _strategy_text(self, step_id: str, hosts: list[str], undo: bool = False) -> Text | None:
+    def _strategy_text(
+        self, step_id: str, hosts: list[str], undo: bool = False, resolved: Resolved | None = None
+    ) -> Text | None:
         """A strategy step's strategy in words, for its confirmation on `hosts` (a run of
-        hosts all held goes on from their stage); None for others."""
+        hosts all held goes on from their stage; a value `resolved` on the hosts in place
+        of the chosen one, said); None for others."""
         from console.ui.screens.confirm_run import strategy_text
 
         conductor = self.app.conductor
@@ -201,10 +233,11 @@ class Stepping:
         systems = settings.inventory.in_order(state.hosts[h] for h in hosts if h in state.hosts)
         probes = [(s, p) for s in systems for p in settings.inventory.system(s).probes]
         strategy = settings.strategy(name)
-        chosen = strategy.values_in(state.strategy, state.params)
+        pinned, said = (resolved.pinned, resolved.shown()) if resolved else ({}, "")
+        chosen = {**strategy.values_in(state.strategy, state.params), **pinned}
         names = [f"{s}/{p.name}" for s, p in probes]
         alone = [f"{s}/{p.name}" for s, p in probes if p.per_host]
-        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone)
+        return strategy_text(strategy, chosen, len(hosts), undo, held, names, alone, said)
 
     def undo_step(self, step_id: str, only_hosts: list[str] | None = None) -> None:
         """Undo a strategy step on the hosts it touched (or those named: a retry): its

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -10,6 +11,22 @@ from console.model.param_types import ParamType
 from console.model.params import Parameter
 
 STAGES = ("precheck", "action", "verify", "undo")
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """What a symbolic value of one parameter (`previous`) stands for on each host, asked
+    before the commander's yes: `command` changes nothing on the host (it writes no file,
+    not even .rollback/) and prints `resolved NAME=VALUE: words` (what the run will act
+    on), or fails as the precheck would, saying why. The run then goes with VALUE itself,
+    the version the commander confirmed."""
+
+    param: str
+    symbolic: str
+    command: str
+
+
+RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+): (.+)$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +51,7 @@ class Preset:
     needs: tuple[str, ...] = ()  # what must exist on the host, for the documentation
     # Parameters of which one at most may be given (not empty): two recovery targets.
     exclusive: tuple[tuple[str, ...], ...] = ()
+    resolve: Resolve | None = None  # asked before the yes (migration-reversal's `previous`)
 
     def commands(self) -> dict[str, str]:
         return {s: t for s in STAGES if (t := getattr(self, s))}

@@ -79,20 +79,24 @@ def strategy_text(
     held: RolloutHeld | None = None,
     probes: list[str] | None = None,
     host_probes: list[str] | None = None,
+    resolved: str = "",
 ) -> Text:
     """What a strategy step does, in words, above the commands it sends. The facts that
     decide the yes come first, one line each, so that at 80x24 they are on screen however
     long the rest: the strategy, where it runs if not on the hosts, its waves, its failure
     threshold, its stages (a gradual re-enable `held` goes on with its next stage; the
     `probes` read after each, `system/probe`; between waves, the `host_probes` that read
-    each host alone). Then
-    what it does (its description) and the parameters chosen, however many. An undo does
+    each host alone; what a symbolic parameter was `resolved` to on the hosts, the version
+    the run acts on). Then what it does (its description) and the parameters chosen,
+    however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, in the strategy's waves and under its
     failure threshold as the step (no probes read between them)."""
     kind = strategy.kind.value
     called = strategy.name if strategy.name == kind else f"{strategy.name} ({kind})"
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
+    if resolved:
+        text.append("\nResolved: ", style="bold").append(visible(resolved))
     if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
         on_hosts = (
             "its health check runs on each host over SSH"

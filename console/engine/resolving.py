@@ -1,0 +1,172 @@
+"""What a strategy step's symbolic parameter (migration-reversal's `target = previous`)
+stands for on each host, asked before the commander's yes: the confirmation names the
+version the step will run against, and the run then goes with that version itself.
+
+The preset's resolve command reads the host and writes nothing there (no `.rollback/`,
+no plan): a no leaves the host as it was. Like a probe, it is read, not journalled; what
+the commander confirmed goes into the record with the run (the strategy chosen again
+with the value)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from console.engine.errors import ProcedureError
+from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
+from console.engine.plan import Secrets, host_command, plan_step, strategy_params
+from console.engine.ssh import SshPool, Target, targets_for
+from console.engine.steps import PerHost, per_host
+from console.journal.redact import MASK
+from console.model.presets.base import RESOLVED
+from console.model.procedure import StepKind
+from console.model.stderr_lines import telling
+from console.model.visible import visible
+
+if TYPE_CHECKING:
+    from console.engine.conductor import Conductor
+    from console.model.presets.base import Resolve
+    from console.model.strategies import Strategy
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """`param = symbolic` on each host: the value and the words of those that resolved
+    it, and why for those that could not (the precheck would refuse them)."""
+
+    param: str
+    symbolic: str
+    values: dict[str, str]
+    said: dict[str, str]
+    refused: dict[str, str]
+
+    @property
+    def value(self) -> str | None:
+        """The one value every host resolved it to; None if any could not, or they differ."""
+        found = set(self.values.values())
+        return found.pop() if len(found) == 1 and not self.refused else None
+
+    @property
+    def pinned(self) -> dict[str, str]:
+        """The parameter with its one value, for the run; empty if there is none."""
+        return {self.param: self.value} if self.value is not None else {}
+
+    def shown(self) -> str:
+        """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
+        reversing 000002_note.down.sql)`."""
+        each = "; ".join(f"{h}: {s}" for h, s in self.said.items())
+        return f"{self.param}={self.symbolic} is {self.value} ({each})"
+
+    def problem(self) -> str:
+        """Why the step cannot be confirmed with one value: '' when it can."""
+        if self.refused:
+            host, why = next(iter(self.refused.items()))
+            more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
+            return f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+        if self.value is None:
+            each = ", ".join(f"{h}: {v}" for h, v in self.values.items())
+            return (
+                f"{self.param}={self.symbolic} stands for different values on the hosts ({each}):"
+                f" choose the strategy again naming {self.param}, or run it on fewer hosts"
+            )
+        return ""
+
+
+def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:
+    """The chosen strategy of a strategy step and its resolve, when its symbolic value is
+    the one chosen (`target = previous`); else None: nothing to resolve."""
+    step, state = conductor.step(step_id), conductor.state
+    name = state.strategy
+    # the chosen strategy only: a step naming its own runs with its defaults, chosen by no one
+    if step.kind is not StepKind.STRATEGY or not name or (step.strategy or name) != name:
+        return None
+    strategy = conductor.settings.strategy(name)
+    resolver = strategy.resolver()
+    if resolver is None:
+        return None
+    params = strategy_params(state, name, strategy, conductor.secrets)
+    return (strategy, resolver) if params.get(resolver.param) == resolver.symbolic else None
+
+
+async def resolve(
+    conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
+) -> Resolved | None:
+    """What the step's symbolic parameter stands for on its hosts (or those named); None
+    when it has none to resolve (another kind, or a value given outright)."""
+    found = resolver_for(conductor, step_id)
+    if found is None:
+        return None
+    strategy, resolver = found
+    state, secrets = conductor.state, conductor.secrets
+    params = strategy_params(state, strategy.name, strategy, secrets)
+    hosts = [
+        h
+        for h in state.hosts
+        if (only_hosts is None or h in only_hosts)
+        and strategy.name in conductor.settings.inventory.system(state.hosts[h]).strategies
+    ]
+    targets = targets_for(conductor.settings.inventory, hosts)
+    timeout = strategy.timeout or conductor.settings.inventory.ssh.command_timeout
+    asks = [
+        (t, host_command(state, resolver.command, t, params, secrets.redact).sent) for t in targets
+    ]
+    found_on = await asyncio.gather(
+        *(_ask(conductor.pool, t, sent, timeout, resolver.param) for t, sent in asks)
+    )
+    values = {h: v for h, v, _, ok in found_on if ok and v}
+    said = {h: s for h, _, s, ok in found_on if ok}
+    refused = {h: s for h, _, s, ok in found_on if not ok}
+    return Resolved(resolver.param, resolver.symbolic, values, said, refused)
+
+
+async def _ask(
+    pool: SshPool, target: Target, command: str, timeout: float, param: str
+) -> tuple[str, str, str, bool]:
+    """(host, value, words, resolved) of one host."""
+    try:
+        result = await pool.run(target, command, timeout)
+    except HostFailure as failure:
+        return target.name, "", said_once(failure.failure, failure.detail), False
+    except ssh_timeout():
+        return target.name, "", f"no answer within {timeout:g} s", False
+    except ssh_errors() as exc:
+        return target.name, "", f"connection lost: {exc}", False
+    if result.exit_status != 0:
+        err = str(result.stderr or "").strip().splitlines()
+        said = telling(err) or f"exit {result.exit_status}"
+        return target.name, "", visible(said.strip(), one_line=True), False
+    for line in str(result.stdout or "").splitlines():
+        if (m := RESOLVED.match(line.strip())) and m.group(1) == param:
+            return target.name, m.group(2), visible(m.group(3), one_line=True), True
+    return target.name, "", f"its resolve printed no `resolved {param}=...` line", False
+
+
+def pinned_params(conductor: Conductor, pinned: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The chosen strategy's parameters as given, with `pinned` in place."""
+    name = conductor.state.strategy or ""
+    given = conductor.secrets.given
+    base = (
+        dict(given[1]) if given is not None and given[0] == name else dict(conductor.state.params)
+    )
+    if any(MASK in v for k, v in base.items() if k not in pinned):
+        raise ProcedureError(
+            "a parameter is masked in the journal (a secret): choose the strategy again and give it"
+        )
+    return name, {**base, **pinned}
+
+
+def preview_pinned(conductor: Conductor, step_id: str, pinned: dict[str, str]) -> PerHost:
+    """Every command the step would send with `pinned` in place of the chosen values:
+    what the confirmation shows, and what the run sends once they are chosen."""
+    name, values = pinned_params(conductor, pinned)
+    secrets = Secrets(conductor.secrets.redact, (name, values))
+    step = conductor.step(step_id)
+    return per_host(plan_step(conductor.settings, conductor.state, step, None, None, secrets))
+
+
+def pin(conductor: Conductor, pinned: dict[str, str]) -> None:
+    """The commander said yes to the resolved value: the strategy is chosen again with it
+    (journalled), and the run goes with it."""
+    name, values = pinned_params(conductor, pinned)
+    conductor.choose_strategy(name, values)

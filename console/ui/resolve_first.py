@@ -1,0 +1,54 @@
+"""Before a migration reversal's confirmation: what `target = previous` stands for on its
+hosts, asked of them (console/engine/resolving.py: read, nothing written there), so that
+the commander confirms the exact version the run acts on. A host that cannot resolve it
+(the precheck would refuse) or hosts that differ stop it here, before any question."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from console.engine.errors import ProcedureError
+from console.engine.resolving import preview_pinned, resolve, resolver_for
+
+if TYPE_CHECKING:
+    from console.ui.stepping import Stepping
+
+
+def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None, who: str) -> bool:
+    """Start asking the hosts, then confirm the run naming the value they gave: True when
+    the step has a symbolic value to resolve (the confirmation follows, or a toast says
+    why not); False when it has none (confirm it as it is)."""
+    conductor = stepping.app.conductor
+    assert conductor is not None
+    try:
+        found = resolver_for(conductor, step_id)
+    except ProcedureError:
+        return False  # the preview says why
+    if found is None:
+        return False
+    _strategy, resolver = found
+    stepping.app.notify(
+        f"Asking the hosts what {resolver.param}={resolver.symbolic} is, before the"
+        " confirmation: nothing is changed there.",
+        title="Resolving",
+        timeout=4,
+    )
+
+    async def ask() -> None:
+        try:
+            resolved = await resolve(conductor, step_id, only_hosts)
+            if resolved is None:  # the choice changed meanwhile: confirm it as it is
+                per_host = conductor.preview(step_id)
+            elif problem := resolved.problem():
+                stepping.app.notify(problem, title="Not started", severity="error")
+                return
+            else:
+                assert resolved.value is not None
+                per_host = preview_pinned(conductor, step_id, {resolved.param: resolved.value})
+        except ProcedureError as exc:
+            stepping.app.notify(str(exc), title="Not started", severity="error")
+            return
+        stepping.confirm_run(step_id, only_hosts, who, per_host, resolved)
+
+    stepping.app.run_worker(ask(), group="resolve", exclusive=True, exit_on_error=False)
+    return True
