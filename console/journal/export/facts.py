@@ -280,7 +280,11 @@ class FailureFacts(Strict):
         default_factory=list,
         description="the failed stage's last 3 lines of output: how far it got, secrets masked",
     )
-    done: str = Field(description="retried, skipped, undone, accepted, or nothing recorded")
+    done: str = Field(
+        description="retried, skipped, undone, accepted or not at the close, or nothing yet"
+        " (the incident is open); then, of a failure before anything ran to change the host,"
+        " that no command ran there or that its action never ran"
+    )
 
 
 class Halt(Strict):

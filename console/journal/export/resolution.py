@@ -18,8 +18,19 @@ from console.journal.tails import STDERR_LINES, STDOUT_LINES
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandResult
 from console.model.state import HostStatus, IncidentState, StepStatus
-from console.model.status import outcome_unknown
+from console.model.status import FailureClass, outcome_unknown
 from console.model.step_state import is_adhoc
+
+# Failures before any command ran on the host: nothing was sent there.
+NEVER_RAN = frozenset(
+    {
+        FailureClass.UNREACHABLE,
+        FailureClass.REFUSED,
+        FailureClass.AUTH,
+        FailureClass.HOSTKEY_UNKNOWN,
+        FailureClass.HOSTKEY_MISMATCH,
+    }
+)
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 # The line that runs a command from its host's work directory (templates.in_workdir).
@@ -233,7 +244,11 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     stage=(run.stage if bad else result.stage) or None,
                     stderr=list(attempts.stderr.get((step, host, attempt), [])),
                     stdout=list(attempts.stdout.get((step, host, attempt), [])),
-                    done=_done(state, step, host, attempt, closed_as),
+                    done=_done(state, step, host, attempt, closed_as)
+                    + _untouched(
+                        run.failure if run.failure and bad else result.failure,
+                        (run.stage if bad else result.stage) or None,
+                    ),
                 )
             )
     return out
@@ -267,7 +282,20 @@ def _done(
     if not said and run.status is not HostStatus.SUCCEEDED and closed_as:
         verb = "accepted" if host in closed_as else "nothing more: the incident was closed"
         said.append(f"{verb} ({closed_as})")
+    elif not said and not closed_as:
+        said.append("nothing yet: the incident is open")
     return "; ".join(said) or "nothing recorded"
+
+
+def _untouched(failure: FailureClass | None, stage: str | None) -> str:
+    """What a failure that came before anything was sent to change the host says of it:
+    nothing ran there (never reached, never logged in), or the precheck failed and the
+    action never ran; else nothing."""
+    if failure in NEVER_RAN:
+        return "; no command ran there (it was never reached or never logged in)"
+    if stage == "precheck":
+        return "; its precheck failed, so the action never ran there"
+    return ""
 
 
 def build_halts(events: list[Event]) -> list[Halt]:
