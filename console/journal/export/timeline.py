@@ -142,6 +142,9 @@ class _Group:
         took = f" in {seconds:.{2 if seconds < 1 else 1}f} s"
         took = took if seconds < 60 else f" in {duration(seconds)}"
         took = took if sent else ""  # "0 hosts sent → 1 not started in 0.00 s" (seen)
+        # Nothing heard back: a console killed mid-step read "1 unknown in 0.04 s", the time
+        # to its last intent, as if the command had ended then.
+        took = took if any(self.hosts[h] != "unknown" for h in sent) else ""
         wave = f"wave {self.wave} of {self.waves}" if self.waves > 1 else ""
         if self.rest and self.wave < self.waves:
             wave = f"waves {self.wave}–{self.waves} of {self.waves}"
