@@ -18,6 +18,7 @@ from console.model.clock import SystemClock
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.app import make_app
+from tests import test_wave_probes_sshd as wave_probes
 from tests.cli_fleet import write_fleet
 from tests.fleet_settings import chown_tree
 from tests.test_ui_support import (  # noqa: F401
@@ -33,17 +34,10 @@ from tests.test_undo_cli import PROCEDURE  # look, restore the release, document
 pytestmark = pytest.mark.sshd
 
 # The restart takes the service down (`down`) a moment; the probe reads it.
+PIN = wave_probes.STRATEGIES["strategies"][0]
+RESTART = "touch down && sleep 2 && echo 2.4.1 > version && rm down"
 STRATEGIES = {
-    "strategies": [
-        {
-            "name": "pin-release",
-            "kind": "custom",
-            "commands": {
-                "action": "touch down && sleep 2 && echo 2.4.1 > version && rm down",
-                "verify": "grep -qx 2.4.1 version",
-            },
-        }
-    ]
+    "strategies": [{**PIN, "waves": {}, "commands": {**PIN["commands"], "action": RESTART}}]
 }
 UP = {
     "name": "up",

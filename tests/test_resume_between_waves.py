@@ -356,15 +356,21 @@ async def verified_after_a_kill_in_action(
         conductor.recorder.close()
 
 
-def killed_in_the_canary_with_its_verify_held(fleet: Fleet, journal: Path) -> Path:
-    """A run killed in app-1's action (the canary), its attempt ended; app-1's verify will
-    wait while the returned file exists."""
+def killed_in_the_canary(fleet: Fleet, journal: Path, strategy: str) -> None:
+    """`strategy` run and killed in app-1's action (the canary, its release switched), its
+    attempt ended."""
     link = fleet.sandboxes["app-1"] / "current"
     run_killed_at(
-        fleet, journal, "held-verify", "app-1      sending action",
+        fleet, journal, strategy, "app-1      sending action",
         lambda: link.readlink() == Path("releases/1.10.0"),
     )  # fmt: skip
     attempts_ended(journal)
+
+
+def killed_in_the_canary_with_its_verify_held(fleet: Fleet, journal: Path) -> Path:
+    """A run killed in app-1's action (the canary), its attempt ended; app-1's verify will
+    wait while the returned file exists."""
+    killed_in_the_canary(fleet, journal, "held-verify")
     hold = fleet.sandboxes["app-1"] / "hold"
     hold.write_text("")
     return hold
@@ -544,12 +550,7 @@ async def earlier_run_after_a_kill_in_the_canary(fleet: Fleet, verify_first: boo
     """`slow-canary` killed in app-1's action, resumed, then V and t (the step again on
     app-2, never started), or r alone (again on app-1 only): the waves line's earlier run."""
     journal = fleet.state / "incident"
-    link = fleet.sandboxes["app-1"] / "current"
-    run_killed_at(
-        fleet, journal, "slow-canary", "app-1      sending action",
-        lambda: link.readlink() == Path("releases/1.10.0"),
-    )  # fmt: skip
-    attempts_ended(journal)
+    killed_in_the_canary(fleet, journal, "slow-canary")
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
     conductor = engine.resume(journal)
     try:
