@@ -12,6 +12,7 @@ import sys
 
 import pytest
 
+from console.cli import main
 from console.journal.export.markdown import render_markdown
 from tests import pgrig
 from tests import test_presets_postgres as recovery
@@ -170,3 +171,29 @@ def drill_restore(host, cluster, tmp_path, integrity: str) -> subprocess.Complet
     return subprocess.run(
         [*argv, "db-restore"], capture_output=True, text=True, timeout=300, env=env
     )
+
+
+def test_a_drill_whose_procedure_has_no_stability_check_says_so(host, cluster, tmp_path, capsys):
+    """Walked on a real cluster (the procedure: bridge, restore, document): the report read
+    'outcome ... actual rolled back and verified ✔' beside 'recovery db: ... not measured:
+    stability was never verified ✘'. The strategy's verify verified the rollback; nothing
+    timed it: the report says that, and check-config warns of it before the drill."""
+    done = drill_restore(host, cluster, tmp_path, "")
+
+    lines = done.stdout.splitlines()
+    assert (
+        "  outcome    expected rolled back and verified · actual rolled back and verified ✔"
+        in lines
+    ), done.stdout
+    [recovery] = [ln for ln in lines if ln.startswith("  recovery   db: ")]
+    assert recovery.endswith(
+        ": not measured: the procedure has no stability check (a probe step) to time it ✘"
+    ), recovery
+    assert "stability was never verified" not in done.stdout
+    config = tmp_path / "config"
+    assert main(["check-config", str(config)]) == 0
+    warned = capsys.readouterr().err
+    assert (
+        f"warning: {config}/drills.toml:7: scenarios[0].expect: scenario 'db-restore' expects"
+        " verified, but the procedure has no stability check"
+    ) in warned, warned

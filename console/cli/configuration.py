@@ -44,6 +44,7 @@ def check_config(args: argparse.Namespace) -> int:
         unchecked_rollouts,
         undetectable_drills,
         unjudged_integrity,
+        untimed_drills,
         unverifying_strategies,
         unwatched_canaries,
         unwatched_systems,
@@ -56,6 +57,7 @@ def check_config(args: argparse.Namespace) -> int:
         unwatched_systems,
         undetectable_drills,
         unjudged_integrity,
+        untimed_drills,
         unchecked_rollouts,
         unwatched_canaries,
     ]

@@ -121,7 +121,8 @@ async def run_scenario(
     changing = [  # its own command steps that change hosts: the drill does not undo them
         (s.id, s.title) for s in settings.procedure.steps if s.asks and s.kind is StepKind.COMMAND
     ]
-    verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing)
+    checks = any(s.kind is StepKind.PROBE for s in settings.procedure.steps)
+    verdict = judge(conductor.state, scenario, targets, steps, ok, setup, changing, checks)
     if aborted:
         verdict = {
             **verdict,

@@ -94,6 +94,26 @@ def undetectable_drills(settings: Settings) -> list[Finding]:
     return findings
 
 
+def untimed_drills(settings: Settings) -> list[Finding]:
+    """Each scenario expecting `verified` where the procedure has no stability check (a
+    step of kind "probe"): nothing times the recovery from the fault to verified stable,
+    and the drill fails on it, every time."""
+    if any(s.kind is StepKind.PROBE for s in settings.procedure.steps):
+        return []
+    return [
+        Finding(
+            "drills",
+            ("scenarios", index, "expect"),
+            f"scenario {quoted(scenario.name)} expects verified, but the procedure has no"
+            ' stability check (a step of kind "probe"): its recovery time is never measured,'
+            " and the drill fails on it (add a probe step after the restore)",
+            warning=True,
+        )
+        for index, scenario in enumerate(settings.drills.scenarios)
+        if scenario.expect == "verified"  # a StrEnum: no drill model imported here
+    ]
+
+
 def unjudged_integrity(settings: Settings) -> list[Finding]:
     """Each scenario whose integrity is judged on its strategy's own records (`after =
     "strategy"`) with a strategy that keeps none (not `data_touching`): every host then

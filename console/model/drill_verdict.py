@@ -17,6 +17,8 @@ from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP
 
 BAD_INTEGRITY = ("mismatch", "missing")
+# nothing timed a recovery the strategy's verify verified: what would have
+NO_CHECK = "not measured: the procedure has no stability check (a probe step) to time it"
 
 
 def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
@@ -54,8 +56,16 @@ def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) ->
 
 
 def _recovery(
-    state: IncidentState, scenario: Scenario, targets: dict[str, float | None], judged: bool
+    state: IncidentState,
+    scenario: Scenario,
+    targets: dict[str, float | None],
+    judged: bool,
+    checks: bool,
 ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Each system's recovery time against its target. Without a stability check (a probe
+    step) in the procedure nothing times it, though the strategy's verify may have verified
+    the rollback: said so, not "stability was never verified" beside "rolled back and
+    verified"."""
     out: dict[str, dict[str, Any]] = {}
     findings: list[str] = []
     for system in scenario.all_systems:
@@ -64,6 +74,8 @@ def _recovery(
         seconds = measured.seconds if measured else None
         if not judged:
             verdict, ok = "not judged: the rollback was not expected to verify", True
+        elif seconds is None and not checks:
+            verdict, ok = NO_CHECK, False
         elif seconds is None:
             verdict, ok = "not measured: stability was never verified", False
         else:
@@ -179,9 +191,11 @@ def judge(
     ok: bool,
     setup: Sequence[str] = (),
     changing: Sequence[tuple[str, str]] = (),
+    checks: bool = True,
 ) -> dict[str, Any]:
     """The drill's verdict: it passes only when everything matches what the scenario
-    expects and the stage was set (`setup` lists what could not be) and cleared."""
+    expects and the stage was set (`setup` lists what could not be) and cleared. `checks`:
+    the procedure has a stability check (a probe step), which times the recovery."""
     outcome = actual_outcome(state, strategy_steps, ok) if not setup else DrillOutcome.FAILED
     expected = scenario.expect
     findings = list(setup)
@@ -190,7 +204,7 @@ def judge(
     trigger, found = _trigger(state, scenario)
     findings += found if not setup else []
     judged = expected is DrillOutcome.VERIFIED
-    recovery, found = _recovery(state, scenario, targets, judged)
+    recovery, found = _recovery(state, scenario, targets, judged, checks)
     findings += found
     integrity, found = _integrity(state, scenario, strategy_steps)
     findings += found
