@@ -260,3 +260,24 @@ def test_the_ipv6_loopback_is_served_under_a_url_a_browser_can_open(tmp_path):
     assert f'data-session-websocket-url="ws://[::1]:{port}/ws"' in page
     assert "READ-ONLY" in screen
     assert listening == ["00000000000000000000000001000000"]  # ::1, nothing else
+
+
+def test_each_browsers_view_reads_the_configuration_serve_was_given(tmp_path):
+    """`serve --config DIR`: the follow process each browser gets was started without it
+    (`python -m console follow JOURNAL`), so the commands its view prints for a person to
+    run next (`verify ID --take-over-lock REASON`, ...) named no configuration, as the
+    console's own name theirs, and pasted on the jump host read another one, or none."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    config = tmp_path / "my config"
+    config.mkdir()
+    port = free_port()
+    wide = {"COLUMNS": "1000", "PYTHONUNBUFFERED": "1"}  # its banner at once, on one line
+    with serving_on(journal, port, tmp_path, "--config", str(config), **wide) as process:
+        assert process.stdout is not None
+        said = ""
+        while "Serving" not in said and select.select([process.stdout], [], [], 60)[0]:
+            said += process.stdout.readline()
+        screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
+    assert f"console follow {journal / 'journal.jsonl'} --config '{config}'" in said, said
+    assert "READ-ONLY" in screen  # that process reads it, and serves the view

@@ -13,6 +13,7 @@ import os
 import shlex
 import socket
 import sys
+from pathlib import Path
 
 from console.cli.common import existing_journal
 from console.cli.parser import EXIT_OK, PROG, UsageError
@@ -21,9 +22,12 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
 WILDCARD = ("0.0.0.0", "::")  # every address: none a browser could be sent to
 
 
-def follow_command(journal: str) -> str:
-    """The shell command textual-serve starts for each browser: this Python, this code."""
-    return f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
+def follow_command(journal: str, config: Path | None = None) -> str:
+    """The shell command textual-serve starts for each browser: this Python, this code,
+    and the configuration serve found (`--config`: the commands the view prints name it,
+    as the console's own do; each browser's process has not serve's command line)."""
+    said = f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
+    return said + (f" --config {shlex.quote(str(config.absolute()))}" if config else "")
 
 
 def url_host(host: str) -> str:
@@ -54,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
     from textual_serve.server import Server
 
     from console.journal.store import read_journal
+    from console.paths import find_config
 
     journal = existing_journal(args.journal, args.config)
     read_journal(journal)  # a file that is not a journal is refused here, not in each browser
@@ -72,7 +77,7 @@ def serve(args: argparse.Namespace) -> int:
         )
     where = f"http://{url_host(args.host)}:{args.port}"
     server = Server(
-        follow_command(str(journal)),
+        follow_command(str(journal), find_config(args.config)),
         host=args.host,
         port=args.port,
         title=f"{PROG} follow {journal.parent.name}",
