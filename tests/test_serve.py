@@ -278,6 +278,7 @@ def test_each_browsers_view_reads_the_configuration_serve_was_given(tmp_path):
         said = ""
         while "Serving" not in said and select.select([process.stdout], [], [], 60)[0]:
             said += process.stdout.readline()
+        fetch(f"http://127.0.0.1:{port}/")  # once it listens
         screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
     assert f"console follow {journal / 'journal.jsonl'} --config '{config}'" in said, said
     assert "READ-ONLY" in screen  # that process reads it, and serves the view
