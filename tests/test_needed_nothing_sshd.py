@@ -26,6 +26,7 @@ from console.model.state import HostStatus, StepStatus, fold
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.widgets.host_grid import HostGrid
 from tests.cli_fleet import Fleet, write_fleet
 from tests.fleet_settings import chown_tree
@@ -307,3 +308,25 @@ async def test_the_waves_line_says_needed_nothing_as_the_grid_does(fleet, tmp_pa
         said = " ".join(line.split())
         assert said == "Waves ⊘ 1–4 of 4: 2 ok, 0 failed, 2 needed nothing", said
         assert "refused" not in said and "not all ok" not in said
+
+
+async def test_the_question_after_a_refused_canary_says_why(fleet, tmp_path):
+    """Seen at 80x24: the canary refused at its precheck (rolled back already, by a drill
+    that had put the release back), the question between waves read '0 ok, 1 needed
+    nothing (app-1)'; y took every other host to the same refusal, nothing rolled back. It
+    says what the precheck said, so that the commander can stop and name the release."""
+    first = colleagues_incident(fleet, tmp_path)
+    [strategy] = STRATEGIES["strategies"]
+    waves = {"strategies": [{**strategy, "waves": {"size": 1, "confirm": True}}]}
+    (fleet.config / "strategies.toml").write_text(tomli_w.dumps(waves))
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await restore_started(pilot)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog), 60)
+        question = " ".join(str(app.screen.query_one(".dialog-text", Static).render()).split())
+        said = (
+            "has finished: 0 ok, 1 refused at the precheck, nothing changed there (app-1: "
+            f"{ALREADY.format(first)} back; name the release (target))."
+        )
+        assert said in question, question
+        await pilot.press("escape")

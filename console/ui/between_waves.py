@@ -156,8 +156,25 @@ def _wave_result(st: StepState, what: str, number: int) -> str:
     bad = sorted(set(runs) - set(ok) - set(refused))
     said = [f": {len(ok)} ok"]
     said += [f"{len(bad)} did not succeed{_named(bad)}"] if bad or not refused else []
-    said += [f"{len(refused)} needed nothing{_named(refused)}"] if refused else []
+    said += [_refused_said(st, refused)] if refused else []
     return ", ".join(said)
+
+
+def _refused_said(st: StepState, refused: list[str]) -> str:
+    """`1 refused at the precheck, nothing changed there (web-1: already rolled back to 1.1
+    ...)`: why, since going on is the question. Seen: '0 ok, 1 needed nothing (web-1)' of a
+    canary its precheck refused as rolled back already by an earlier incident (a drill's),
+    and y took the other hosts to the same refusal: nothing rolled back."""
+    from console.model.alike import grouped
+
+    why = st.refused()
+    groups = grouped({h: why.get(h, "nothing to do") for h in refused})
+    each = "; ".join(f"{', '.join(h[:3])}{_more(h)}: {reason}" for h, reason in groups)
+    return f"{len(refused)} refused at the precheck, nothing changed there ({each})"
+
+
+def _more(hosts: list[str]) -> str:
+    return f" +{len(hosts) - 3} more" if hosts[3:] else ""
 
 
 def _named(hosts: list[str]) -> str:
