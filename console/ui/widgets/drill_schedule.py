@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 from console.journal.drills import past_drills
 from console.journal.times import duration
 from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
+from console.model.drills import OUTCOME_TITLES
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 
@@ -62,6 +63,29 @@ def schedule_row(s: SystemCadence) -> tuple:
     )
 
 
+# Without a schedule, the last drills: each row its own (two of a scenario read alike,
+# "db-restore  2026-12-05 ✘  –", when only the day said when): the time to the second,
+# the scenario, the verdict and how the rollback ended, the recovery.
+RECENT_COLUMNS = ("When (UTC)", "Drill", "Result", "Outcome", "Recovery")
+TITLED = {o.value: title for o, title in OUTCOME_TITLES.items()}  # as the journal has it
+
+
+def recent_row(run: DrillRun) -> tuple[Text, ...]:
+    took = ", ".join(
+        f"{system} {duration(r.seconds)}"
+        for system, r in run.recovery.items()
+        if r.seconds is not None
+    )
+    mark, style = ("✔ passed", "$success") if run.passed else ("✘ failed", "bold $error")
+    return (
+        plain(f"{run.at:%m-%d %H:%M:%S}"),  # to the second: two drills a minute apart differ
+        plain(run.scenario or "ad hoc"),
+        Text(mark, style=themed(style)),
+        plain(TITLED.get(run.outcome, run.outcome)),
+        plain(took or "–"),
+    )
+
+
 class DrillSchedule(DataTable):
     """Where each system stands on its drill cadences, from the journals on this host."""
 
@@ -87,15 +111,7 @@ class DrillSchedule(DataTable):
             self._fill(COLUMNS, [schedule_row(s) for s in shown])
             self.overdue = sum(1 for s in status if s.standing is Standing.OVERDUE)
             return
-        rows = []
-        for run in reversed(runs[-RECENT_SHOWN:]):
-            took = ", ".join(
-                f"{system} {duration(r.seconds)}"
-                for system, r in run.recovery.items()
-                if r.seconds is not None
-            )
-            rows.append((plain(f"{run.scenario or 'ad hoc'}"), _last(run), plain(took or "–")))
-        self._fill(("Drill", "Result", "Recovery"), rows)
+        self._fill(RECENT_COLUMNS, [recent_row(run) for run in reversed(runs[-RECENT_SHOWN:])])
 
     def _fill(self, columns: tuple[str, ...], rows: Sequence[tuple[Text, ...]]) -> None:
         """Columns as wide as what they hold, given up front: a DataTable measures new
