@@ -11,7 +11,7 @@ from console.engine.rollback_record import RollbackRecord
 from console.model.events import Kind
 from console.model.keymap import said_key
 from console.model.kinds import done_by
-from console.model.outcome import Outcome, kept_at_close, named, outcome_label
+from console.model.outcome import Outcome, kept_at_close, named, outcome_label, titled
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
 from console.model.step_state import needed_nothing_words
@@ -97,9 +97,10 @@ class IncidentClosing(RollbackRecord):
             running = ", ".join(sorted(self.activity.ids))
             raise ProcedureError(f"a step is running ({running}): abort it, or close as aborted")
         reason, to, hosts = reason.strip(), to.strip(), list(hosts or [])
-        need = outcome.needs
+        need, done = outcome.needs, done_by(self.settings, state)  # "re-enabled" too
+        title = titled(outcome, done)  # as the close dialog offers it
         if need == "reason" and not reason:
-            raise ProcedureError(f"closing as “{outcome.title}” needs a reason")
+            raise ProcedureError(f"closing as “{title}” needs a reason")
         if need == "to" and not to:
             raise ProcedureError("closing as “handed over” needs whom it was handed to")
         unsettled = [] if state.drill and self.fleet_gone else unknown_hosts(state)
@@ -107,7 +108,7 @@ class IncidentClosing(RollbackRecord):
             # None needed only when every host not shown rolled back is unknown (neither).
             known_left = [h for h in self.not_rolled_back() if h not in unsettled]
             if not hosts and (known_left or not unsettled):
-                raise ProcedureError("closing as “partially rolled back” needs the hosts left")
+                raise ProcedureError(f"closing as “{title}” needs the hosts left")
             unknown = [h for h in hosts if h not in state.hosts]
             if unknown:
                 raise ProcedureError(f"not a host of this incident: {', '.join(unknown)}")
@@ -115,13 +116,13 @@ class IncidentClosing(RollbackRecord):
             left = self.not_rolled_back() if state.hosts else ["no host was selected"]
             if left:
                 raise ProcedureError(
-                    f"closing as “{outcome.title}” needs every host rolled back (not rolled"
-                    f" back: {', '.join(left)}): close as partially rolled back, or finish"
-                    " the steps first"
+                    f"closing as “{title}” needs every host {done} (not {done}:"
+                    f" {', '.join(left)}): close as {titled(Outcome.PARTIAL, done)}, or"
+                    " finish the steps first"
                 )
         if outcome is Outcome.ROLLED_BACK and (unproven := self.unproven()):
             raise ProcedureError(unproven)
-        label = outcome_label(outcome, reason, hosts, to, unsettled, done_by(self.settings, state))
+        label = outcome_label(outcome, reason, hosts, to, unsettled, done)
         if outcome in SAYS_NEEDED and (needed := self.needed_nothing()):
             label += f"; {needed_nothing_words(needed, counted=False)}"  # never "not rolled back"
         if unsettled and not confirmed:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from console.model.kinds import done_by
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, StepStatus
 
@@ -251,7 +252,8 @@ class RollbackRecord:
         left, unverified = self.not_rolled_back(), self.unverified()
         if not (left or unverified):
             return ""
-        missing = [f"not rolled back: {', '.join(left)}"] if left else []
+        done = done_by(self.settings, self.state)  # "re-enabled" after a gradual re-enable
+        missing = [f"not {done}: {', '.join(left)}"] if left else []
         stale = self.stale_checks()
         undone = [t for t in unverified if not any(f"“{t}”" in w for w in stale)]
         if undone == [NO_CHECK]:
@@ -262,13 +264,13 @@ class RollbackRecord:
         # Partially rolled back names the hosts left: only offered when some are.
         check = "finish the stability check first, or " if self._checks() else ""
         advice = (
-            "close as partially rolled back, or finish the steps first"
+            f"close as partially {done}, or finish the steps first"
             if left
-            else f"every host is rolled back: {check}close as rolled back, not verified"
+            else f"every host is {done}: {check}close as {done}, not verified"
             " (saying how it was checked)"
         )
         return (
-            "the record does not show every host rolled back and verified ("
+            f"the record does not show every host {done} and verified ("
             + "; ".join(missing)
             + f"): {advice}"
         )
