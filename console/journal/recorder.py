@@ -271,7 +271,7 @@ class Recorder:
             model = payload_model(given)
         else:
             raise ValueError(f"{given}: not an event kind this console writes")
-        payload = model.model_validate(self.redactor.data(data))
+        payload = self.redactor.validated(model, data)
         if payload.unknown_keys:
             raise ValueError(f"{model.KIND} has no key {', '.join(payload.unknown_keys)}")
         return payload

@@ -6,13 +6,16 @@ import os
 import re
 import shlex
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from console.model.problems import quoted
 
 if TYPE_CHECKING:
     from console.model.settings import Settings
 
+M = TypeVar("M", bound=BaseModel)
 MASK = "«redacted»"
 # Said wherever a masked command is shown before it is sent (dry run, preview).
 MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
@@ -56,6 +59,38 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.data(v) for v in value]
         return value
+
+    def validated(self, model: type[M], data: dict[str, Any]) -> M:
+        """`data` redacted, checked by `model`. A secret inside a word the model
+        constrains (an enum's or a literal's: `non-zero exit` holds a secret `x`) is the
+        program's own word, and kept: masked, it was no word the model knows, and the
+        event could not be written (the run crashed mid-rollback)."""
+        masked = self.data(data)
+        try:
+            return model.model_validate(masked)
+        except ValidationError as exc:
+            for error in exc.errors():
+                _restore(masked, data, error["loc"])
+        return model.model_validate(masked)  # a value wrong before masking: the program's
+
+
+def _has(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list | tuple) and isinstance(key, int) and key < len(container)
+
+
+def _restore(masked: Any, raw: Any, loc: tuple[int | str, ...]) -> None:
+    """Put back in `masked` the value at `loc` as `raw` has it (a step of `loc` that is no
+    key of the data, a union's member named by pydantic, is passed over)."""
+    parents: tuple[Any, Any, Any] | None = None
+    for key in loc:
+        if _has(raw, key) and _has(masked, key):
+            parents = (masked, raw, key)
+            masked, raw = masked[key], raw[key]
+    if parents is not None:
+        into, came, key = parents
+        into[key] = came[key]
 
 
 def settings_redactor(settings: Settings, environ: Mapping[str, str] = os.environ) -> Redactor:

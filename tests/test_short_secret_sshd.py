@@ -1,0 +1,42 @@
+"""A secret short enough to be part of the console's own words (a header's value from the
+environment, `x`) is masked in what hosts and people said, never in the words the record
+is made of: walked on real sshd hosts, a re-enable whose health check failed crashed the
+run mid-rollout ('internal error: ValidationError: 1 validation error for CommandResult
+failure ... input_value='non-zero e«redacted»it''), the flags left at 25 %."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests.cli_fleet import FLAG_PROCEDURE, Fleet, flag_fleet, run_off
+from tests.test_resume_held_stage import STRATEGIES
+
+pytestmark = pytest.mark.sshd
+
+HOOK = {"name": "status-page", "kind": "webhook", "url": "http://127.0.0.1:9/hook"}
+HOOK |= {"headers_env": {"Authorization": "STATUS_HOOK_AUTH"}}
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": FLAG_PROCEDURE | {"channels": [HOOK]}}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "dark_mode=5\n")  # no new_checkout
+    fleet.env["STATUS_HOOK_AUTH"] = "x"
+    return fleet
+
+
+def test_a_one_letter_secret_fails_no_run(fleet: Fleet) -> None:
+    run = run_off(fleet)  # its precheck fails on every host: new_checkout is not there
+    said = run.stdout + run.stderr
+    assert run.returncode == 1, said
+    assert "internal error" not in said
+    (journal,) = (fleet.state / "incidents").glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    results = [e.data for e in events if e.kind == Kind.COMMAND_RESULT]
+    assert {r.failure for r in results} == {"non-zero exit"}, results
+    closed = next(e.data for e in events if e.kind == Kind.INCIDENT_CLOSED)
+    assert closed.outcome == "failed", closed
