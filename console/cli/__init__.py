@@ -17,6 +17,7 @@ HANDLERS = {
     "resume": "console_app:resume",
     "undo": "undo:undo",
     "verify": "verify:verify",
+    "note": "note:note",
     "follow": "console_app:follow",
     "list": "listing:list_incidents_command",
     "serve": "serve:serve",
@@ -34,7 +35,7 @@ HANDLERS = {
 
 
 # The commands that may write an incident's journal.
-WRITERS = {None, "demo", "resume", "undo", "verify", "run", "drill", "exec"}
+WRITERS = {None, "demo", "resume", "undo", "verify", "note", "run", "drill", "exec"}
 
 
 # Headless runs: their journal closed and fsync'd, their loop too, when their handler

@@ -21,6 +21,11 @@ from console.cli.options import (
     target_options,
 )
 
+NOTE_EXIT_CODES = """\
+exit status:
+  0  the note was added
+  2  bad usage, or another process writes the journal: nothing was written"""
+
 DRILL_EXIT_CODES = """\
 exit status:
   0  every drill passed: outcome, trigger, recovery time and integrity as expected;
@@ -234,6 +239,23 @@ def _verify(command: Command) -> None:
     take_over_option(verify)
 
 
+def _note(command: Command) -> None:
+    note = command(
+        "note",
+        "add a note to an incident's timeline, from any shell",
+        "Add a note to an incident's timeline and its document, as the console's n does"
+        " (after the close: an amendment). A journal has one writer: while a console or a"
+        " command writes it, the note is refused (exit 2), nothing written; n adds it there.",
+        f"{PROG} note 20261130-101500-ab12 'checkout errors back to baseline on the dashboard'",
+        f"{PROG} note JOURNAL --step restore 'web-2 restarted by hand'",
+        codes=NOTE_EXIT_CODES,
+    )
+    journal_arg(note)
+    note.add_argument("text", nargs="+", metavar="TEXT", help="the note (words are joined)")
+    note.add_argument("--step", metavar="STEP", help="the step it is about (its id)")
+    note.add_argument("--demo", action="store_true", help="the incident ran on the demo fleet")
+
+
 def _follow(command: Command) -> None:
     follow = command(
         "follow",
@@ -339,6 +361,7 @@ COMMANDS: dict[str, Callable[[Command], None]] = {
     "resume": _resume,
     "undo": _undo,
     "verify": _verify,
+    "note": _note,
     "follow": _follow,
     "list": _list,
     "serve": _serve,
