@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound=BaseModel)
 MASK = "«redacted»"
+SHORT = 6  # a secret under this many characters is masked only where it stands alone
 # Said wherever a masked command is shown before it is sent (dry run, preview).
 MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
 
@@ -32,7 +33,7 @@ class Redactor:
         # Also as the console itself may quote one: for a shell, and in an error message
         # (in full, or cut to its first 80 characters).
         secrets += [quote(v) for v in secrets for quote in (shlex.quote, repr, quoted)]
-        literal = "|".join(re.escape(v) for v in sorted(set(secrets), key=len, reverse=True))
+        literal = "|".join(_alone(v) for v in sorted(set(secrets), key=len, reverse=True))
         # Each pattern on its own, exactly as the loader compiled it: inline flags such
         # as (?i) hold for their own pattern, and need not come first in a joined one.
         self._regexes = [re.compile(literal)] if literal else []
@@ -72,6 +73,18 @@ class Redactor:
             for error in exc.errors():
                 _restore(masked, data, error["loc"])
         return model.model_validate(masked)  # a value wrong before masking: the program's
+
+
+def _alone(secret: str) -> str:
+    """The pattern of `secret`: anywhere, or, under SHORT characters, only where it stands
+    alone (no letter or digit against it): masked inside words, a secret `x` was masked in
+    every `exit` and `execution` of the record (its steps' phase, then read by nobody)."""
+    found = re.escape(secret)
+    if len(secret) >= SHORT:
+        return found
+    before = r"(?<![^\W_])" if secret[0].isalnum() else ""  # `:pw1@` is one where it is
+    after = r"(?![^\W_])" if secret[-1].isalnum() else ""
+    return f"{before}{found}{after}"
 
 
 def _has(container: Any, key: Any) -> bool:
