@@ -190,6 +190,9 @@ def test_a_drill_whose_procedure_has_no_stability_check_says_so(host, cluster, t
         ": not measured: the procedure has no stability check (a probe step) to time it ✘"
     ), recovery
     assert "stability was never verified" not in done.stdout
+    # the point the data went back to, in the report: it said only 'recorded, not judged'
+    backup = cluster.backups / "nightly"
+    assert f"  restored   db-1: backup {backup} (started 20" in lines[lines.index(recovery) + 1]
     config = tmp_path / "config"
     assert main(["check-config", str(config)]) == 0
     warned = capsys.readouterr().err
@@ -197,3 +200,26 @@ def test_a_drill_whose_procedure_has_no_stability_check_says_so(host, cluster, t
         f"warning: {config}/drills.toml:7: scenarios[0].expect: scenario 'db-restore' expects"
         " verified, but the procedure has no stability check"
     ) in warned, warned
+
+
+def test_an_ad_hoc_restore_drill_says_where_the_data_went_back_to(host, cluster, tmp_path):
+    """docs/drills.md's ad-hoc drill on a real cluster, a procedure without a stability
+    check: the report read 'db: recovery time not measured (stability never verified)'
+    beside 'rolled back and verified', and nothing of what the data was restored to."""
+    cluster.sql(recovery.ORDERS)
+    cluster.basebackup("nightly")
+    config = recovery.configure(host, cluster, tmp_path)
+    argv = [sys.executable, "-m", "console", "--config", str(config), "drill", "--systems", "db"]
+    argv += ["--strategy", "restore", "--trigger", "data-corruption", "--reason", "monthly"]
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+    done = subprocess.run([*argv, "--yes"], capture_output=True, text=True, timeout=300, env=env)
+
+    lines = done.stdout.splitlines()
+    report = lines[lines.index("drill report:") :]
+    assert report[1] == (
+        "  db: recovery time not measured: the procedure has no stability check (a probe step)"
+        " to time it ✘"
+    ), report
+    assert report[2].startswith(
+        f"  db-1: restored to backup {cluster.backups / 'nightly'} (started 20"
+    ), report

@@ -31,10 +31,11 @@ from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
 from console.journal.times import minutes
 from console.model.alike import grouped
+from console.model.integrity_judged import restored_to
 from console.model.invocation import again
 from console.model.outcome import Outcome, kept_at_close, named, them
 from console.model.procedure import StepKind
-from console.model.recovery import TARGET_EXCEEDED
+from console.model.recovery import NO_CHECK, TARGET_EXCEEDED
 from console.model.settings import Settings
 from console.model.state import HostStatus, StepStatus
 from console.model.visible import visible
@@ -107,7 +108,8 @@ async def _walk(
         print_json(run_result(conductor.state, ok, code, recorder.path, drill))
         return code
     if drill is not None:
-        _print_drill(drill, conductor.state.integrity)
+        checks = any(s.kind is StepKind.PROBE for s in conductor.settings.procedure.steps)
+        _print_drill(drill, conductor.state.integrity, checks)
     _print_problem_hosts(conductor)
     _print_undelivered(conductor)
     if left_open:
@@ -256,12 +258,14 @@ def _print_left_open(conductor: Conductor, options: RunOptions) -> None:
     print(*(visible(line, one_line=True) for line in lines), sep="\n", flush=True)
 
 
-def _print_drill(drill: dict, records: list[dict]) -> None:
-    """The drill's recovery per system and its integrity records (`records`), judged."""
+def _print_drill(drill: dict, records: list[dict], checks: bool) -> None:
+    """The drill's recovery per system and its integrity records (`records`), judged;
+    `checks`: the procedure has a stability check, which times the recovery."""
     print("drill report:")
     for system, r in drill["recovery"].items():
         if r["seconds"] is None:
-            print(f"  {system}: recovery time not measured (stability never verified) ✘")
+            why = "not measured (stability never verified)" if checks else NO_CHECK
+            print(f"  {system}: recovery time {why} ✘")
         else:
             rto = f"target {minutes(r['rto_minutes'])}" if r["rto_minutes"] else "no target"
             mark = "✘" if r["verdict"] == TARGET_EXCEEDED else "✔"
@@ -269,6 +273,8 @@ def _print_drill(drill: dict, records: list[dict]) -> None:
                 f"  {system}: recovered in {r['seconds']:.1f} s from the trigger, {rto}:"
                 f" {r['verdict']} {mark}"
             )
+    for host, restored in restored_to(records).items():  # the point it went back to
+        print(f"  {host}: restored to {visible(restored, one_line=True)}")
     said = integrity_said(records) if records else "not checked: the strategy recorded none"
     print(f"  data integrity: {said}")
 

@@ -10,6 +10,7 @@ from console.journal.export.inert import cell
 from console.journal.times import duration, minutes
 from console.model.drill_schedule import Standing, SystemCadence
 from console.model.drills import DrillOutcome
+from console.model.visible import visible
 
 OK, BAD = "✔", "✘"
 STATUS_COLUMNS = (
@@ -107,6 +108,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             f"  recovery   {system}: {took}, {target}: {r.get('verdict')} {_mark(bool(r.get('ok')))}"
         )
     integrity = verdict.get("integrity", {})
+    for host, said in integrity.get("restored", {}).items():  # the point it went back to
+        lines.append(f"  restored   {host}: {visible(said, one_line=True)}")
     for host, entry in integrity.get("hosts", {}).items():
         lines.append(f"  integrity  {host}: {_data_said(entry, integrity.get('after'))}")
     if not integrity.get("records") and not integrity.get("after"):  # nothing was checked

@@ -10,15 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from console.model.drills import DrillOutcome, Scenario
-from console.model.integrity_judged import not_judged
-from console.model.recovery import TARGET_EXCEEDED, recovery_verdict
+from console.model.integrity_judged import not_judged, restored_to
+from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP
 
 BAD_INTEGRITY = ("mismatch", "missing")
-# nothing timed a recovery the strategy's verify verified: what would have
-NO_CHECK = "not measured: the procedure has no stability check (a probe step) to time it"
 
 
 def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) -> DrillOutcome:
@@ -134,6 +132,7 @@ def _integrity(
         "records": len(records),
         "mismatches": len(bad),  # with those missing: what the check could not read
         "not_judged": not_judged(records),  # the strategy's own records too
+        "restored": restored_to(records),
         "missing": sum(r.get("verdict") == "missing" for r in bad),
         "hosts": hosts,
         "ok": not findings,

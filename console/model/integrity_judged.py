@@ -16,3 +16,14 @@ def not_judged(records: list[dict[str, Any]]) -> list[str]:
         if (r.get("stage"), r.get("verdict")) == ("after", "recorded")
     ]
     return list(dict.fromkeys(hosts))
+
+
+def restored_to(records: list[dict[str, Any]]) -> dict[str, str]:
+    """What each host's data was brought back to, as its strategy's verify said it (`backup
+    ... (started ...), then WAL to the restore point x ...`), the last one per host: a
+    drill's report names the point it restored to, not only that it was recorded."""
+    return {
+        r.get("host") or "?": str(r["restored"])
+        for r in records
+        if r.get("stage") == "after" and r.get("restored")
+    }

@@ -11,6 +11,8 @@ from typing import NamedTuple
 WITHIN_TARGET = "within target"
 TARGET_EXCEEDED = "target exceeded"
 NO_TARGET = "no target"
+# nothing timed a recovery the strategy's verify verified: what would have
+NO_CHECK = "not measured: the procedure has no stability check (a probe step) to time it"
 
 
 def recovery_verdict(seconds: float, target_minutes: float | None) -> str:
