@@ -71,6 +71,23 @@ def test_a_strategy_run_on_the_jump_host_says_so():
     ) in text.splitlines()
 
 
+def test_an_undo_run_on_the_jump_host_says_it_puts_back_from_here():
+    """Walked at 80x24: the undo of an http re-enable (the flag service's flags, from the
+    jump host) said it 'puts back what the action changed on each host' under 'nothing
+    is sent to the hosts'."""
+    strategy = (
+        load_settings(example_config())
+        .strategy("version-rollback")
+        .model_copy(update={"runs_on": RunsOn.JUMP_HOST})
+    )
+    lines = strategy_text(strategy, {}, hosts=2, undo=True).plain.splitlines()
+    assert (
+        lines[-1]
+        == "Does: its undo puts back what the action changed from here, once for each host"
+    )
+    assert "nothing is sent to the hosts" in lines[1]
+
+
 def test_the_facts_come_before_a_long_parameter_list():
     """postgres-pitr's 14 parameters wrapped to six lines between the strategy and its
     waves: at 80x24 the waves and the threshold were below the fold. The facts come

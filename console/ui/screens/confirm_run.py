@@ -97,7 +97,8 @@ def strategy_text(
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
     if resolved:
         text.append("\nResolved: ", style="bold").append(visible(resolved))
-    if strategy.runs_on is RunsOn.JUMP_HOST:  # its commands name no host's shell: say where
+    jump_host = strategy.runs_on is RunsOn.JUMP_HOST
+    if jump_host:  # its commands name no host's shell: say where
         on_hosts = (
             "its health check runs on each host over SSH"
             if strategy.commands.health and not undo
@@ -140,9 +141,10 @@ def strategy_text(
         if w.confirm:
             stages += ", your yes before each next one"
         text.append("\nStages: ", style="bold").append(stages)
-    if undo:
+    if undo:  # a flag service's, from here: the hosts hold none of it
+        where = "from here, once for each host" if jump_host else "on each host"
         text.append("\nDoes: ", style="bold").append(
-            "its undo puts back what the action changed on each host"
+            f"its undo puts back what the action changed {where}"
         )
         return text
     if strategy.description:
