@@ -49,6 +49,17 @@ class TriggerKind(StrEnum):
         return shorten(f"{self.label}: {reason}")
 
 
+def without_label(title: str) -> str:
+    """A title made by `incident_title` without its trigger's label, where room is short:
+    at 80 columns every incident declared by hand read `User impact …`, its reason cut
+    away; the reason is what tells one incident from the next."""
+    for kind in TriggerKind:
+        said = title.removeprefix(f"{kind.label}: ")
+        if said != title and said.strip():
+            return said
+    return title
+
+
 AUTOMATIC = frozenset(
     {
         TriggerKind.ERROR_THRESHOLD,

@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from console.engine.listing import IncidentSummary
 from console.model.outcome import ROLLED_BACK, Outcome, done_word
+from console.model.triggers import without_label
 from console.model.visible import visible
 from console.ui.widgets.plain import plain
 
@@ -53,6 +54,11 @@ def _outcome(summary: IncidentSummary, width: int = 80) -> str:
         return textwrap.shorten("✔ drill passed", width, placeholder=" …")
     mark = "✔" if outcome.good else MARKS.get(outcome, "✘")
     return textwrap.shorten(f"{mark} {short}", width, placeholder=" …")
+
+
+def _fitted(title: str, width: int) -> str:
+    """The title, or where it does not fit, its reason without the trigger's label."""
+    return title if len(title) <= width else without_label(title)
 
 
 def age(opened: datetime | None, now: datetime) -> str:
@@ -103,7 +109,7 @@ def fill_incidents(
         owner = (summary.custody.owner if summary.custody else "")[:OWNER_WIDTH]
         table.add_row(  # what a journal holds is shown, never obeyed
             plain(summary.incident_id),
-            plain(textwrap.shorten(title, title_width, placeholder=" …")),
+            plain(textwrap.shorten(_fitted(title, title_width), title_width, placeholder=" …")),
             *((plain(owner),) if team else ()),
             plain(_outcome(summary, outcome_width)),
             age(summary.opened_at, now),
