@@ -271,7 +271,7 @@ def test_run_interrupted_with_a_host_unknown_closes_aborted_keeping_its_lock(
     *_, held, last = out.splitlines()
     assert held.startswith("outcome unknown on app-2 at the close"), out
     assert "the lock on app stays held" in held and "--take-over-lock REASON" in held, out
-    assert "FAILED: aborted: " in last, out
+    assert "ABORTED: " in last, out
     # Journalled with --journal, not under the journal root: another incident's refusal
     # finds why the lock is held through the lock file, which names the journal.
     refused = lost_fleet.cli("exec", "--systems", "app", "true")

@@ -118,6 +118,8 @@ async def _walk(
     closed = conductor.state.outcome_label
     unverified = conductor.state.outcome == Outcome.UNVERIFIED
     said = "NOT VERIFIED" if unverified or changed else "REFUSED" if refused else "FAILED"
+    if conductor.state.outcome == Outcome.ABORTED:  # as the console and exec say it
+        said = "ABORTED"
     # `FAILED: “Restore” failed (4 failed)`, not `FAILED: failed: ...`: said once.
     verdict = closed if ok else f"{said}: {closed.removeprefix(f'{said.lower()}: ')}"
     if drill is not None and walked and not ok:  # not "FAILED: rolled back and verified"

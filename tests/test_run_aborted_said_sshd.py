@@ -1,0 +1,48 @@
+"""A headless run stopped by Ctrl+C says ABORTED on its last line, as its incident closed
+and as the follow view and `exec` say it: walked with an http toggle-off whose flag
+service never answered (a real loopback socket), on real sshd hosts, Ctrl+C mid-precheck;
+the follower read '■ Closed: aborted: interrupted by SIGINT' and '■ aborted' on the step,
+the run's last line 'ID: FAILED: aborted: interrupted by SIGINT'."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.test_notify_interrupted import interrupted_after
+
+pytestmark = pytest.mark.sshd
+
+STRATEGY = {
+    "name": "off",
+    "kind": "feature-toggle-off",
+    "preset": "http",
+    "params": [{"name": "flags", "default": "new_checkout"}],
+}
+
+
+def test_a_run_interrupted_says_aborted(sshd_server, tmp_path: Path) -> None:
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        env = {
+            "FLAG_SERVICE_URL": f"http://127.0.0.1:{silent.getsockname()[1]}/flags",
+            "FLAG_SERVICE_TOKEN": "t0ken-0123456789",
+        }
+        files = {"procedure.toml": FLAG_PROCEDURE, "strategies.toml": {"strategies": [STRATEGY]}}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["off"], probes=[], env=env)
+        argv = [
+            sys.executable, "-m", "console", "run", "--config", str(fleet.config),
+            "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
+            "--reason", "checkout broken", "--yes",
+        ]  # fmt: skip
+        state = {"ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+        code, said = interrupted_after(argv, {**os.environ, **state, **env}, "sending precheck")
+    assert code == 1, said
+    last = said.splitlines()[-1]
+    assert ": ABORTED: interrupted by SIGINT; journal " in last, said
