@@ -223,3 +223,34 @@ def test_an_ad_hoc_restore_drill_says_where_the_data_went_back_to(host, cluster,
     assert report[2].startswith(
         f"  db-1: restored to backup {cluster.backups / 'nightly'} (started 20"
     ), report
+
+
+async def test_the_drill_report_keeps_its_keys_in_view_at_80x24(host, cluster, tmp_path):
+    """Walked at 80x24 on a real cluster: the report's lines (a restore's, with its paths)
+    ran past the dialog's foot, its keys cut off ('esc: stay on the closed drill (F4 its');
+    the lines scroll, the keys stay in view under them."""
+    from console.engine.session import Engine
+    from console.journal.store import read_journal
+    from console.model.events import Kind
+    from console.model.loading import load_settings
+    from console.ui.app import make_app
+    from console.ui.screens.drills import DrillReport
+
+    done = drill_restore(host, cluster, tmp_path, "")
+    assert "  restored   db-1: " in done.stdout, done.stdout
+    [journal] = (tmp_path / "state" / "incidents").glob("*/journal.jsonl")
+    [judged] = [e for e in read_journal(journal).events if e.kind == Kind.DRILL_JUDGED]
+    settings = load_settings(tmp_path / "config")
+    engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
+    app = make_app(settings, engine, sample_probes=False, check_reach=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await app.push_screen(DrillReport(judged.data.dump()))
+            await pilot.pause()
+            hint = app.screen.query_one("#drill-report .dialog-hint")
+            lines = app.screen.query_one("#drill-report-lines")
+            assert app.screen.region.contains_region(hint.region), hint.region
+            assert str(hint.render()).endswith("its export)")
+            assert lines.max_scroll_y > 0  # the rest is a scroll away
+    finally:
+        await engine.close()

@@ -157,7 +157,10 @@ class DrillReport(ModalScreen[None]):
                 classes="dialog-title",
                 markup=False,
             )
-            yield Static(_report_grid(report_lines(self.verdict)[1:]), classes="dialog-text")
+            # it scrolls (↑ ↓), its keys under it stay in view: a restore's line with its
+            # paths cut them off at 80x24
+            with VerticalScroll(id="drill-report-lines"):
+                yield Static(_report_grid(report_lines(self.verdict)[1:]), classes="dialog-text")
             key = self.app.key_label
             yield Static(
                 f"{key('drill-report.home')}: back to the home screen ·"
