@@ -261,7 +261,7 @@ def markdown_of(evs: list[Event]) -> str:
 def test_failures_show_stderr_the_halt_and_what_was_done():
     text = section(markdown("failed-halted"), "Failures")
     assert "**Run halted**" in text and "2 of 3 hosts failed, more than" in text
-    assert "### web-1, web-2, web-3 · Restore previous version" in text  # alike: one entry
+    assert "### web-1–web-3 (3 hosts) · Restore previous version" in text  # alike: one entry
     assert "- **Result:** failed at the action: non-zero exit, exit status 3 (attempt 1)" in text
     assert "nothing more: the incident was closed (failed)" in text
     stderr = text.split("stderr (the same on each):**", 1)[1]

@@ -3,12 +3,12 @@ journal always gives the same bytes. The sections, in order, with these exact he
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from console.journal.export.document import build_document, settled
 from console.journal.export.facts import Change, Document, IntegrityCheck, Snapshot
+from console.journal.export.host_runs import host_runs
 from console.journal.export.inert import cell, code, inert
 from console.journal.export.markdown_record import (
     action_items,
@@ -31,7 +31,6 @@ from console.model.triggers import AUTOMATIC
 NOT_RECORDED = "not recorded"
 SHOWN_HOSTS = 8
 ROWS_EACH = 10  # a system of more hosts: its hosts alike in one row of Systems affected
-NUMBERED = re.compile(r"(.*?)(\d+)")
 
 
 def render_markdown(
@@ -254,30 +253,9 @@ def _alike(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, str, str, s
     for host, result, failure, step in rows:
         alike.setdefault((result, failure, step), []).append(host)
     return [
-        (f"{_runs(hosts)} ({len(hosts)} hosts)" if len(hosts) > 1 else hosts[0], *said)
+        (f"{host_runs(hosts)} ({len(hosts)} hosts)" if len(hosts) > 1 else hosts[0], *said)
         for said, hosts in alike.items()
     ]
-
-
-def _runs(hosts: list[str]) -> str:
-    """`web-001–web-006, web-008, web-010–web-029`: three or more names numbered one after
-    another (same prefix, same digits) as their first and last."""
-    runs: list[list[str]] = []
-    for host in hosts:
-        if runs and _next(runs[-1][-1], host):
-            runs[-1].append(host)
-        else:
-            runs.append([host])
-    return ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(r) for r in runs)
-
-
-def _next(before: str, host: str) -> bool:
-    """Whether `host` is numbered right after `before` (`web-009`, `web-010`): the same
-    prefix, the same digits where they are padded."""
-    a, b = NUMBERED.fullmatch(before), NUMBERED.fullmatch(host)
-    if a is None or b is None or a[1] != b[1] or int(b[2]) != int(a[2]) + 1:
-        return False
-    return len(a[2]) == len(b[2]) or not a[2].startswith("0")  # app-9, app-10
 
 
 def _result(status: str) -> str:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from console.journal.export.facts import Document, FailureFacts, StepFacts, TimelineRow
+from console.journal.export.host_runs import host_runs
 from console.journal.export.inert import cell, inert
 from console.journal.export.sent import shown
 from console.journal.export.timeline import every_event
@@ -137,7 +138,10 @@ def failures(doc: Document) -> list[str]:
         at = f" at the {f.stage}" if f.stage in STAGES else ""  # a strategy's: what ran
         what = f.status + at + (f": {f.failure}" if f.failure else "")
         exit_status = f", exit status {f.exit_status}" if f.exit_status is not None else ""
-        hosts = ", ".join(g.host for g in group)
+        # runs of numbered names as their first and last: 117 hosts made one heading of
+        # 117 names (helper-138); the JSON export names each
+        hosts = host_runs([g.host for g in group])
+        hosts += f" ({len(group)} hosts)" if len(group) > 2 else ""
         lines += [
             f"### {cell(hosts)} · {cell(f.step_title)}",
             "",
