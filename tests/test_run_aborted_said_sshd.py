@@ -2,7 +2,8 @@
 and as the follow view and `exec` say it: walked with an http toggle-off whose flag
 service never answered (a real loopback socket), on real sshd hosts, Ctrl+C mid-precheck;
 the follower read '■ Closed: aborted: interrupted by SIGINT' and '■ aborted' on the step,
-the run's last line 'ID: FAILED: aborted: interrupted by SIGINT'."""
+the run's last line 'ID: FAILED: aborted: interrupted by SIGINT', its step's line, the
+timeline and the document 'finished step “Restore”: failed (2 aborted)'."""
 
 from __future__ import annotations
 
@@ -46,3 +47,9 @@ def test_a_run_interrupted_says_aborted(sshd_server, tmp_path: Path) -> None:
     assert code == 1, said
     last = said.splitlines()[-1]
     assert ": ABORTED: interrupted by SIGINT; journal " in last, said
+    assert "restore    finished step “Restore”: aborted (2 aborted)" in said, said
+    (journal,) = (fleet.state / "incidents").glob("*/journal.jsonl")
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    assert "**Restore** — aborted: 2 aborted" in document, document
+    assert "finished step “Restore”: aborted — 2 hosts sent → 2 aborted" in document, document
+    assert "failed (2 aborted)" not in document and "failed: 2 aborted" not in document

@@ -10,7 +10,7 @@ from console.journal.times import duration, minutes
 from console.model.events import Event
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
-from console.model.status import outcome_unknown
+from console.model.status import outcome_unknown, step_said
 from console.model.visible import assignments, visible
 
 if TYPE_CHECKING:
@@ -114,7 +114,8 @@ def result(d: CommandResult, e: Event) -> str:
 def ended(d: StepCompleted) -> str:
     """`done (3 succeeded)`; a summary that starts with its status says it once:
     `refused at the precheck on 1 host ...`."""
-    return d.summary if d.summary.startswith(f"{d.status} ") else f"{d.status} ({d.summary})"
+    status = step_said(d.status, d.summary)  # `aborted (2 aborted)`, not `failed (...)`
+    return d.summary if d.summary.startswith(f"{status} ") else f"{status} ({d.summary})"
 
 
 def labelled(label: str, text: str) -> str:

@@ -154,6 +154,17 @@ def aborted_only(statuses: set[HostStatus]) -> bool:
     return HostStatus.ABORTED in statuses and HostStatus.FAILED not in statuses
 
 
+def step_said(status: str, summary: str) -> str:
+    """A finished step's status as said: `failed` whose summary's counts are hosts a
+    person stopped, none failing of itself (`2 aborted`), reads `aborted`, as the
+    checklist's ■ aborted (aborted_only) does."""
+    counts = summary.split(", ")
+    stopped = any(c.endswith(" aborted") for c in counts)
+    if status == "failed" and stopped and not any(c.endswith(" failed") for c in counts):
+        return "aborted"
+    return status
+
+
 def before_retrying(by_hand: bool) -> str:
     """What a host whose outcome is unknown needs before a retry: its step's verify
     (V), or, for a step with no verify to run (a procedure's command step, an undo, an

@@ -15,6 +15,7 @@ from console.journal.export.timeline import every_event
 from console.journal.times import utc
 from console.model.events import Event
 from console.model.state import IncidentState
+from console.model.status import step_said
 from console.model.strategies import STAGES
 
 NOT_YET = "_Not documented yet._"
@@ -29,7 +30,8 @@ def _fence(lines: list[str], info: str = "", indent: str = "") -> list[str]:
 
 
 def _step_line(marker: str, step: StepFacts) -> str:
-    status = {"interrupted": "interrupted: outcome unknown"}.get(step.status, step.status)
+    status = step_said(step.status, step.summary or "")
+    status = {"interrupted": "interrupted: outcome unknown"}.get(status, status)
     said = []
     if step.skipped_because:
         said.append(step.skipped_because)

@@ -23,7 +23,7 @@ from console.model.payloads import (
     WaveStarted,
 )
 from console.model.state import IncidentState
-from console.model.status import outcome_unknown
+from console.model.status import outcome_unknown, step_said
 
 # One event, one row: declarations, decisions, steps, halts, aborts, notes, hand-overs.
 KEY_KINDS = frozenset(
@@ -280,7 +280,8 @@ def key_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]:
             group = completed[event.seq][0]
             done = event.payload(StepCompleted)
             title = done.title or event.where.step
-            what = f"finished step “{title}”: {done.status} — {group.text(False)}"
+            said = step_said(done.status, done.summary)
+            what = f"finished step “{title}”: {said} — {group.text(False)}"
             row = _row(event, state, what, condensed=True)
             rows.append(_with_group_notes(row, group, state))
             continue
