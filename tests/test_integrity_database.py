@@ -190,6 +190,11 @@ def test_a_drill_whose_procedure_has_no_stability_check_says_so(host, cluster, t
         ": not measured: the procedure has no stability check (a probe step) to time it ✘"
     ), recovery
     assert "stability was never verified" not in done.stdout
+    # the timeline's line says the verdict first: at 80 columns it was cut before it
+    judged = [ln for ln in lines if "drill db-restore " in ln and "(expected verified)" in ln]
+    assert judged and judged[0].split("drill db-restore ", 1)[1].startswith(
+        "FAILED: recovery of db: not measured: the procedure has no stability check"
+    ), judged
     # the point the data went back to, in the report: it said only 'recorded, not judged'
     backup = cluster.backups / "nightly"
     assert f"  restored   db-1: backup {backup} (started 20" in lines[lines.index(recovery) + 1]

@@ -218,5 +218,9 @@ def drill_started(d: DrillStarted, e: Event) -> str:
 
 
 def drill_judged(d: DrillJudged, e: Event) -> str:
-    verdict = "PASSED" if d.passed else "FAILED: " + "; ".join(d.findings)
-    return f"drill {d.scenario} judged: {d.outcome} (expected {d.expected}), {verdict}"
+    """The verdict first: a timeline row at 80 columns read 'drill db-restore judged:
+    verified (expected verifi…', whether it passed cut off."""
+    how = f"{d.outcome} (expected {d.expected})"
+    if d.passed:
+        return f"drill {d.scenario} PASSED: {how}"
+    return f"drill {d.scenario} FAILED: {'; '.join(d.findings)}; {how}"
