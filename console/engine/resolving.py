@@ -10,7 +10,7 @@ with the value)."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
@@ -19,10 +19,13 @@ from console.engine.plan import Secrets, host_command, plan_step, strategy_param
 from console.engine.ssh import SshPool, Target, targets_for
 from console.engine.steps import PerHost, per_host
 from console.journal.redact import MASK
+from console.model.alike import grouped
 from console.model.presets.base import RESOLVED
 from console.model.procedure import StepKind
+from console.model.status import NOTHING_TO_DO
 from console.model.stderr_lines import telling
 from console.model.visible import visible
+from console.model.waves import hosts_said
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -33,30 +36,40 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Resolved:
     """`param = symbolic` on each host: the value and the words of those that resolved
-    it, and why for those that could not (the precheck would refuse them)."""
+    it, why for those that could not (the precheck would refuse them), and those where
+    there is nothing to do (exit 120: rolled back already; the precheck refuses them as
+    needed nothing, and the others go on)."""
 
     param: str
     symbolic: str
     values: dict[str, str]
     said: dict[str, str]
     refused: dict[str, str]
+    nothing: dict[str, str] = field(default_factory=dict)
 
     @property
     def value(self) -> str | None:
-        """The one value every host resolved it to; None if any could not, or they differ."""
+        """The one value every host that resolved it gave; None if any could not, or they
+        differ."""
         found = set(self.values.values())
         return found.pop() if len(found) == 1 and not self.refused else None
 
     @property
     def pinned(self) -> dict[str, str]:
-        """The parameter with its one value, for the run; empty if there is none."""
-        return {self.param: self.value} if self.value is not None else {}
+        """The parameter with its one value, for the run; empty if there is none, or where
+        some host has nothing to do: pinned, that value would be a release named on them,
+        and their precheck would take them to it (seen: a host rolled back to 1.1 already,
+        its peers resolving previous to 1.0)."""
+        return {self.param: self.value} if self.value is not None and not self.nothing else {}
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
-        reversing 000002_note.down.sql)`."""
-        each = "; ".join(f"{h}: {s}" for h, s in self.said.items())
-        return f"{self.param}={self.symbolic} is {self.value} ({each})"
+        reversing 000002_note.down.sql)`, hosts that said alike together; then those with
+        nothing to do."""
+        said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
+        if self.nothing:
+            said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
+        return said
 
     def problem(self) -> str:
         """Why the step cannot be confirmed with one value: '' when it can."""
@@ -64,6 +77,11 @@ class Resolved:
             host, why = next(iter(self.refused.items()))
             more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
             return f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+        if not self.values and self.nothing:
+            return (
+                f"{self.param}={self.symbolic}: nothing to do on any host ({_alike(self.nothing)}):"
+                f" skip the step, or choose the strategy again naming {self.param}"
+            )
         if self.value is None:
             each = ", ".join(f"{h}: {v}" for h, v in self.values.items())
             return (
@@ -71,6 +89,12 @@ class Resolved:
                 f" choose the strategy again naming {self.param}, or run it on fewer hosts"
             )
         return ""
+
+
+def _alike(said: dict[str, str]) -> str:
+    """`web-1, web-2, web-3 +7 more: release 1.2 to 1.1; web-11: ...`: hosts that said the
+    same together (200 hosts named one by one filled the dialog)."""
+    return "; ".join(f"{hosts_said(h, 3).split(': ', 1)[1]}: {w}" for h, w in grouped(said))
 
 
 def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:
@@ -114,32 +138,37 @@ async def resolve(
     found_on = await asyncio.gather(
         *(_ask(conductor.pool, t, sent, timeout, resolver.param) for t, sent in asks)
     )
-    values = {h: v for h, v, _, ok in found_on if ok and v}
-    said = {h: s for h, _, s, ok in found_on if ok}
-    refused = {h: s for h, _, s, ok in found_on if not ok}
-    return Resolved(resolver.param, resolver.symbolic, values, said, refused)
+    values = {h: v for h, v, _, how in found_on if how == RESOLVED_ON and v}
+    said = {h: s for h, _, s, how in found_on if how == RESOLVED_ON}
+    refused = {h: s for h, _, s, how in found_on if how == REFUSED_ON}
+    nothing = {h: s for h, _, s, how in found_on if how == NOTHING_ON}
+    return Resolved(resolver.param, resolver.symbolic, values, said, refused, nothing)
+
+
+RESOLVED_ON, NOTHING_ON, REFUSED_ON = "resolved", "nothing to do", "refused"
 
 
 async def _ask(
     pool: SshPool, target: Target, command: str, timeout: float, param: str
-) -> tuple[str, str, str, bool]:
-    """(host, value, words, resolved) of one host."""
+) -> tuple[str, str, str, str]:
+    """(host, value, words, how it ended: RESOLVED_ON, NOTHING_ON or REFUSED_ON)."""
     try:
         result = await pool.run(target, command, timeout)
     except HostFailure as failure:
-        return target.name, "", said_once(failure.failure, failure.detail), False
+        return target.name, "", said_once(failure.failure, failure.detail), REFUSED_ON
     except ssh_timeout():
-        return target.name, "", f"no answer within {timeout:g} s", False
+        return target.name, "", f"no answer within {timeout:g} s", REFUSED_ON
     except ssh_errors() as exc:
-        return target.name, "", f"connection lost: {exc}", False
+        return target.name, "", f"connection lost: {exc}", REFUSED_ON
     if result.exit_status != 0:
         err = str(result.stderr or "").strip().splitlines()
-        said = telling(err) or f"exit {result.exit_status}"
-        return target.name, "", visible(said.strip(), one_line=True), False
+        said = visible((telling(err) or f"exit {result.exit_status}").strip(), one_line=True)
+        how = NOTHING_ON if result.exit_status == NOTHING_TO_DO else REFUSED_ON
+        return target.name, "", said, how
     for line in str(result.stdout or "").splitlines():
         if (m := RESOLVED.match(line.strip())) and m.group(1) == param:
-            return target.name, m.group(2), visible(m.group(3), one_line=True), True
-    return target.name, "", f"its resolve printed no `resolved {param}=...` line", False
+            return target.name, m.group(2), visible(m.group(3), one_line=True), RESOLVED_ON
+    return target.name, "", f"its resolve printed no `resolved {param}=...` line", REFUSED_ON
 
 
 def pinned_params(conductor: Conductor, pinned: dict[str, str]) -> tuple[str, dict[str, str]]:

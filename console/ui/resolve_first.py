@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from console.ui.stepping import Stepping
 
 
+SLOW_SECONDS = 0.5
+
+
 def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None, who: str) -> bool:
     """Start asking the hosts, then confirm the run naming the value they gave: True when
     the step has a symbolic value to resolve (the confirmation follows, or a toast says
@@ -27,16 +30,24 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
     if found is None:
         return False
     _strategy, resolver = found
-    stepping.app.notify(
-        f"Asking the hosts what {resolver.param}={resolver.symbolic} is, before the"
-        " confirmation: nothing is changed there.",
-        title="Resolving",
-        timeout=4,
+    # Said only when the hosts are slow to answer: a toast each time covered the checklist
+    # the commander reads.
+    slow = stepping.app.set_timer(
+        SLOW_SECONDS,
+        lambda: stepping.app.notify(
+            f"Asking the hosts what {resolver.param}={resolver.symbolic} is, before the"
+            " confirmation: nothing is changed there.",
+            title="Resolving",
+            timeout=4,
+        ),
     )
 
     async def ask() -> None:
         try:
-            resolved = await resolve(conductor, step_id, only_hosts)
+            try:
+                resolved = await resolve(conductor, step_id, only_hosts)
+            finally:
+                slow.stop()
             if resolved is None:  # the choice changed meanwhile: confirm it as it is
                 per_host = conductor.preview(step_id)
             elif problem := resolved.problem():

@@ -26,7 +26,10 @@ from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.text import Text
+    from textual.timer import Timer
 
     from console.engine.steps import PerHost
     from console.ui.live import LiveWatch
@@ -46,6 +49,7 @@ class StepHost(AppPart, Protocol):
     def action_go(self, name: str) -> None: ...
     def key_label(self, binding_id: str) -> str: ...
     def flush_events(self) -> None: ...
+    def set_timer(self, delay: float, callback: Callable[[], None]) -> Timer: ...
 
 
 class Stepping:

@@ -9,6 +9,7 @@ from console.model.presets.base import (
     CHECK_WAIT,
     RESTART,
     Preset,
+    Resolve,
     RestartOwed,
     param,
     run_check,
@@ -25,19 +26,24 @@ base=$(dirname "$points")
 dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases directory $base" >&2; exit 3; }
 """
 
+
 # `previous` is relative to `current`: on a host that a rollback already moved, it would
 # go one release further back. A retry within the same incident (`previous`, or the
-# release it named: a restart that failed after the switch) checks that rollback again;
-# another incident is refused, and names the release to go further back.
-PRECHECK = (
-    _WHERE
-    + """\
+# release it named: a restart that failed after the switch) checks that rollback again
+# (`again`); another incident is refused, and names the release to go further back.
+def _choose(again: str) -> str:
+    """The release to roll back to, in `$target`; the precheck and the resolve alike."""
+    return (
+        _WHERE
+        + """\
 target={{target}}
 if [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ] &&
   { [ "$target" = previous ] || [ "$target" = "$cur" ]; }; then
   by=$(cat .rollback/release-incident 2>/dev/null)
   if [ "$by" = {{incident}} ]; then
-    echo "current release: $cur, where this incident's rollback put it: checking it again"
+"""
+        + again
+        + """\
     exit 0
   fi
   if [ "$target" = previous ]; then
@@ -54,11 +60,28 @@ if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
   exit 3
 fi
 test "$target" != "$cur" || { echo "already on $cur: nothing to roll back" >&2; exit 120; }
+"""
+    )
+
+
+PRECHECK = (
+    _choose(
+        '    echo "current release: $cur, where this incident\'s rollback put it: checking it again"\n'
+    )
+    + """\
 mkdir -p .rollback && echo "$target" > .rollback/release-target &&
   echo {{incident}} > .rollback/release-incident ||
   { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
 echo "current release: $cur; rolling back to $target"
 """
+)
+
+# What `previous` stands for, asked before the commander's yes: nothing written.
+RESOLVE = (
+    _choose(
+        '    echo "resolved target=$cur: on $cur, where this incident\'s rollback put it: checked again"\n'
+    )
+    + 'echo "resolved target=$target: release $cur to $target"\n'
 )
 
 OWED = RestartOwed(".rollback/release-{{incident}}-restart-owed")  # the restart since the switch
@@ -177,6 +200,7 @@ PRESETS = (
         action=ACTION,
         verify=VERIFY,
         undo=UNDO,
+        resolve=Resolve("target", "previous", RESOLVE),
         needs=("a `current` symbolic link into a directory of releases", "GNU coreutils (mv -T)"),
     ),
 )

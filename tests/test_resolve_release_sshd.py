@@ -1,0 +1,121 @@
+"""A version rollback's confirmation names the release `target = previous` stands for on
+its hosts, asked of them first (the releases preset's resolve: nothing written there).
+Walked at 80x24 on 3 sshd hosts: the dialog read 'With: target=previous'; the commander
+confirmed no release. Hosts that would go to different releases (a delivery halted
+midway: previous of the host still on the good release is the one before it) stop it
+before any question, nothing sent; hosts rolled back already (a colleague's incident)
+are named as nothing to do, and the others go on as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.loading import load_settings
+from console.ui.screens.confirm_run import RunConfirm
+from tests.test_needed_nothing_sshd import (
+    ALREADY,
+    HOSTS,
+    STRATEGIES,
+    colleagues_incident,
+    releases,
+    releases_fleet,
+)
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    build_app,
+    open_incident,
+    until,
+)
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path):
+    return releases_fleet(sshd_server, tmp_path, STRATEGIES, HOSTS)
+
+
+async def confirmation(app, pilot) -> str:
+    """A new incident walked to its strategy step, started: the confirmation's words
+    (empty if none came: a toast said why)."""
+    await open_incident(pilot)
+    conductor = app.conductor
+    conductor.confirm("open-bridge")
+    assert await conductor.run_step("halt") and await conductor.run_step("assess")
+    conductor.choose_strategy("version-rollback")
+    app.start_run("restore")
+
+    def asked() -> bool:
+        return isinstance(app.screen, RunConfirm) or any(
+            n.title == "Not started" for n in app._notifications
+        )
+
+    await until(pilot, asked, 60)
+    if not isinstance(app.screen, RunConfirm):
+        return ""
+    return " ".join(str(app.screen.query_one("#run-commands .dialog-text").render()).split())
+
+
+def sent(app) -> list[str]:
+    events = read_journal(app.conductor.recorder.path).events
+    return [
+        e.where.host for e in events if e.kind == Kind.COMMAND_INTENT and e.where.step == "restore"
+    ]
+
+
+async def test_the_confirmation_names_the_release_and_the_run_goes_with_it(fleet, tmp_path):
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        said = await confirmation(app, pilot)
+        resolved = "target=previous is 2.9.1 (app-1, app-2, app-3 +1 more: release 2.10.0 to 2.9.1)"
+        assert f"Resolved: {resolved}" in said, said
+        await pilot.press("y")
+        conductor = app.conductor
+        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+        assert conductor.state.params.get("target") == "2.9.1"  # chosen again, journalled
+    assert set(releases(fleet).values()) == {"2.9.1"}
+
+
+async def test_hosts_that_would_go_to_different_releases_stop_it_before_the_question(
+    fleet, tmp_path
+):
+    """app-4 never got the bad 2.10.0 (the delivery was halted before it): previous there
+    is 2.8.0, a release back from the good one."""
+    sandbox = fleet.sandboxes["app-4"]
+    (sandbox / "releases" / "2.8.0").mkdir()
+    (sandbox / "current").unlink()
+    (sandbox / "current").symlink_to("releases/2.9.1")
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert await confirmation(app, pilot) == ""
+        [toast] = [n for n in app._notifications if n.title == "Not started"]
+        assert toast.message.startswith(
+            "target=previous stands for different values on the hosts (app-1: 2.9.1,"
+        ), toast.message
+        assert (
+            "app-4: 2.8.0" in toast.message and "choose the strategy again naming" in toast.message
+        )
+        assert sent(app) == []
+    assert releases(fleet)["app-4"] == "2.9.1"
+
+
+async def test_hosts_rolled_back_already_are_named_and_the_others_go_on(fleet, tmp_path):
+    first = colleagues_incident(fleet, tmp_path)
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        said = await confirmation(app, pilot)
+        assert "Resolved: target=previous is 2.9.1 (app-3, app-4: release 2.10.0 to 2.9.1);" in said
+        nothing = f"nothing to do, refused at their precheck: app-1, app-2: {ALREADY.format(first)}"
+        assert nothing in said, said
+        await pilot.press("y")
+        conductor = app.conductor
+        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+        # not pinned: 2.9.1 named on app-1 and app-2 would be a release to go to there
+        assert conductor.state.params.get("target", "previous") == "previous"
+        assert sorted(conductor.state.step("restore").needed_nothing()) == ["app-1", "app-2"]
+    assert set(releases(fleet).values()) == {"2.9.1"}
