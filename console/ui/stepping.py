@@ -26,8 +26,6 @@ from console.ui.resolve_first import resolve_first
 from console.ui.step_toasts import announce
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from rich.text import Text
     from textual.timer import Timer
 
