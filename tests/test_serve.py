@@ -282,3 +282,36 @@ def test_each_browsers_view_reads_the_configuration_serve_was_given(tmp_path):
         screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
     assert f"console follow {journal / 'journal.jsonl'} --config '{config}'" in said, said
     assert "READ-ONLY" in screen  # that process reads it, and serves the view
+
+
+def test_each_browsers_view_runs_the_installed_program_never_one_in_the_working_directory(
+    tmp_path,
+):
+    """Each browser's view was started as `python -m console follow`, which imports a
+    `console` package (or console.py) from the directory serve was started in before the
+    installed program: on a shared jump host, anyone who could write there ran their code
+    as the commander. A decoy there is never imported; the view is the program's own."""
+    journal = tmp_path / "incidents" / "20261128-093000-beef"
+    writer(journal).close()
+    here = tmp_path / "shared"
+    marker = tmp_path / "decoy-ran"
+    for name in ("console/__init__.py", "console/__main__.py", "console.py"):
+        (here / name).parent.mkdir(parents=True, exist_ok=True)
+        (here / name).write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    program = Path(sys.executable).parent / "rollback-console"  # as installed, on PATH
+    port = free_port()
+    process = subprocess.Popen(
+        [str(program), "serve", str(journal), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=here,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "ROLLBACK_CONSOLE_STATE": str(tmp_path)},
+    )  # fmt: skip
+    try:
+        fetch(f"http://127.0.0.1:{port}/")
+        screen = ""
+        with contextlib.suppress(TimeoutError):  # the decoy draws nothing
+            screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r", 30))
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    assert not marker.exists(), f"imported from the working directory: {marker.read_text()}"
+    assert "READ-ONLY" in screen

@@ -25,8 +25,10 @@ WILDCARD = ("0.0.0.0", "::")  # every address: none a browser could be sent to
 def follow_command(journal: str, config: Path | None = None) -> str:
     """The shell command textual-serve starts for each browser: this Python, this code,
     and the configuration serve found (`--config`: the commands the view prints name it,
-    as the console's own do; each browser's process has not serve's command line)."""
-    said = f"{shlex.quote(sys.executable)} -m console follow {shlex.quote(journal)}"
+    as the console's own do; each browser's process has not serve's command line).
+    `-P`: the program as installed (or on PYTHONPATH), never a `console` package or
+    console.py in the directory serve was started in, which `-m` would import first."""
+    said = f"{shlex.quote(sys.executable)} -P -m console follow {shlex.quote(journal)}"
     return said + (f" --config {shlex.quote(str(config.absolute()))}" if config else "")
 
 
