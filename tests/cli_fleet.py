@@ -151,14 +151,17 @@ def run_off(fleet: Fleet) -> subprocess.CompletedProcess:
 
 
 @contextlib.asynccontextmanager
-async def flag_incident(fleet: Fleet, strategy: str = "off") -> AsyncIterator[Conductor]:
-    """An incident on `app` with `strategy` chosen, its engine closed after."""
+async def flag_incident(
+    fleet: Fleet, strategy: str = "off", incident_id: str = "inc"
+) -> AsyncIterator[Conductor]:
+    """An incident on `app` with `strategy` chosen, its engine closed after (`incident_id`:
+    one the command line finds by its id needs an id's form, 20261205-053000-beef)."""
     from console.engine.session import Engine
     from console.model.loading import load_settings
     from console.model.triggers import TriggerKind
 
     engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
-    conductor = engine.new_incident("flags", incident_id="inc", systems=["app"])
+    conductor = engine.new_incident("flags", incident_id=incident_id, systems=["app"])
     try:
         conductor.declare_trigger(TriggerKind.USER_IMPACT, "checkout broken")
         conductor.select(["app"])

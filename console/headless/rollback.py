@@ -33,7 +33,8 @@ from console.journal.times import minutes
 from console.model.alike import grouped
 from console.model.integrity_judged import restored_to
 from console.model.invocation import again
-from console.model.outcome import Outcome, kept_at_close, named, them
+from console.model.left_changed import left_changed
+from console.model.outcome import Outcome, kept_at_close
 from console.model.procedure import StepKind
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED
 from console.model.settings import Settings
@@ -181,45 +182,11 @@ def _print_problem_hosts(conductor: Conductor) -> None:
 
 
 def _print_undo(conductor: Conductor, options: RunOptions) -> None:
-    """Each strategy step that changed hosts and did not finish done, and the command that
-    puts them back: a failed run's last lines said which hosts failed, not that their
-    action had run (a restored configuration whose health check failed is changed)."""
-    state = conductor.state
+    """What the run left changed and the undo that puts it back (as the console's close
+    says it)."""
     where = _named(conductor, options)
-    for step in conductor.settings.procedure.steps:
-        st = state.step(step.id)
-        strategy = step.strategy or state.strategy
-        if step.kind is not StepKind.STRATEGY or st.status is StepStatus.DONE or not strategy:
-            continue
-        if not conductor.settings.strategy(strategy).commands.undo:
-            continue
-        undone = state.step(f"{step.id}.undo").hosts
-        ok, unsure = HostStatus.SUCCEEDED, (HostStatus.UNKNOWN, HostStatus.RUNNING)
-        left = sorted(
-            h
-            for h in st.changed
-            if (h not in undone or undone[h].status is not ok)
-            and st.hosts[h].status not in unsure  # verified first: the lines above say so
-        )
-        # a host whose action itself failed may be as it was (a migration's transaction
-        # rolled back): said so, not "changed"; its undo refuses where nothing changed
-        stopped = [
-            h for h in left if st.hosts[h].stage == "action" and st.hosts[h].status is not ok
-        ]
-        sure = [h for h in left if h not in stopped]
-        said = [f"changed {named(sure, 5)} ({st.status.value})"] if sure else []
-        said += (
-            [f"may have changed {named(stopped, 5)} (its action failed there)"] if stopped else []
-        )
-        if said:
-            print(
-                visible(
-                    f"“{step.title}” {', and '.join(said)}: to put {them(left)} back,"
-                    f" {again(f'undo {where} {step.id} --dry-run')}, then without"
-                    " --dry-run",
-                    one_line=True,
-                )
-            )
+    for line in left_changed(conductor.state, conductor.settings, where):
+        print(visible(line, one_line=True))
 
 
 def _named(conductor: Conductor, options: RunOptions) -> str:

@@ -3,6 +3,7 @@ console/ui/aborting.py)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -13,6 +14,7 @@ from console.engine import triage
 from console.engine.closing import UnsettledClose, unknown_hosts
 from console.engine.errors import ProcedureError
 from console.engine.triage import Proposal
+from console.model.left_changed import left_changed
 from console.model.outcome import Outcome, kept_at_close
 from console.model.triggers import TriggerKind
 from console.ui.console_app import AppPart
@@ -265,11 +267,15 @@ class Lifecycle:
             kept, unknown, state.verifies or state.incident_id, state.left_by_commands(unknown)
         )
         held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
+        # what it left changed and the undo for it, as headless `run` says it
+        where = state.incident_id or shlex.quote(str(conductor.recorder.path.parent))
+        left = "".join(f" {line}." for line in left_changed(state, conductor.settings, where))
         self.app.notify(
-            f"{state.incident_id}: {state.outcome_label}. The form can still be amended.{held}",
+            f"{state.incident_id}: {state.outcome_label}.{left} The form can still be"
+            f" amended.{held}",
             title="Incident closed",
-            severity="warning" if held else "information",
-            timeout=30 if held else 8,
+            severity="warning" if held or left else "information",
+            timeout=30 if held or left else 8,
         )
         # A resumed drill cut short before its trigger opens on the declaration: closed,
         # there is nothing to declare (its quit read "not declared yet: ... not recorded").

@@ -1,0 +1,50 @@
+"""What a rollback that did not end done leaves changed, and the undo that puts it back:
+one sentence per strategy step, said alike by headless `run` and by the console's close
+(an aborted incident named no host it left changed, where `run` named them)."""
+
+from __future__ import annotations
+
+from console.model.invocation import again
+from console.model.outcome import named, them
+from console.model.procedure import StepKind
+from console.model.settings import Settings
+from console.model.state import HostStatus, IncidentState, StepStatus
+
+
+def left_changed(state: IncidentState, settings: Settings, where: str) -> list[str]:
+    """Each strategy step that changed hosts and did not finish done, and the command that
+    puts them back (`where`: the incident as `undo` names it): a failed run's last lines
+    said which hosts failed, not that their action had run (a restored configuration whose
+    health check failed is changed)."""
+    lines = []
+    for step in settings.procedure.steps:
+        st = state.step(step.id)
+        strategy = step.strategy or state.strategy
+        if step.kind is not StepKind.STRATEGY or st.status is StepStatus.DONE or not strategy:
+            continue
+        if not settings.strategy(strategy).commands.undo:
+            continue
+        undone = state.step(f"{step.id}.undo").hosts
+        ok, unsure = HostStatus.SUCCEEDED, (HostStatus.UNKNOWN, HostStatus.RUNNING)
+        left = sorted(
+            h
+            for h in st.changed
+            if (h not in undone or undone[h].status is not ok)
+            and st.hosts[h].status not in unsure  # verified first: said where they are
+        )
+        # a host whose action itself failed may be as it was (a migration's transaction
+        # rolled back): said so, not "changed"; its undo refuses where nothing changed
+        stopped = [
+            h for h in left if st.hosts[h].stage == "action" and st.hosts[h].status is not ok
+        ]
+        sure = [h for h in left if h not in stopped]
+        said = [f"changed {named(sure, 5)} ({st.status.value})"] if sure else []
+        said += (
+            [f"may have changed {named(stopped, 5)} (its action failed there)"] if stopped else []
+        )
+        if said:
+            lines.append(
+                f"“{step.title}” {', and '.join(said)}: to put {them(left)} back,"
+                f" {again(f'undo {where} {step.id} --dry-run')}, then without --dry-run"
+            )
+    return lines
