@@ -14,22 +14,12 @@ import pytest
 
 from console.model.loading import load_settings
 from console.ui.screens.dialogs import TextPrompt
-from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet, flag_incident
+from tests.cli_fleet import FLAG_PROCEDURE, flag_fleet, flag_incident
+from tests.test_run_failed_undo import STRATEGIES  # the flags go to 0, the check fails
 from tests.test_ui_support import _close_engines, build_app, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 ID = "20261205-053000-beef"
-
-STRATEGIES = {
-    "strategies": [
-        {
-            "name": "off",  # the flags go to 0, then the health check fails
-            "kind": "feature-toggle-off",
-            "preset": "file",
-            "params": [*FLAG_PARAMS, {"name": "check", "default": "false"}],
-        },
-    ]
-}
 
 
 async def test_aborting_the_incident_names_what_it_left_changed_and_the_undo(
