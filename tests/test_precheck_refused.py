@@ -2,9 +2,11 @@
 failed: on real sshd, the git config-restore preset run by a second incident, after a
 first one restored the paths. Headless, `run` exits 3 and says REFUSED; the journal's
 result says why and that nothing more was sent; the document lists the host as refused
-at the precheck with its reason; in the console at 80x24, the row reads ⊘ refused, the
-banner gives the refusal line and the way on, no retry is offered (a retry would be
-refused again), and the checklist says so of the step."""
+at the precheck with its reason. In the console at 80x24, `previous` asked of the host
+before the question says there is nothing to do, nothing sent; the revision restored,
+named, is refused at the precheck: the row reads ⊘ refused, the banner gives the refusal
+line and the way on, no retry is offered (a retry would be refused again), and the
+checklist says so of the step."""
 
 from __future__ import annotations
 
@@ -92,6 +94,17 @@ async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_pa
         await open_incident(pilot)
         app.conductor.confirm("open-bridge")
         app.conductor.choose_strategy("etc-restore")
+        app.start_run("restore")  # previous: asked of the host first, nothing to do there
+        await until(pilot, lambda: any(n.title == "Not started" for n in app._notifications))
+        [toast] = [n for n in app._notifications if n.title == "Not started"]
+        assert toast.message.startswith(
+            f"revision=previous: nothing to do on any host (db-1: {REFUSAL}"
+        ), toast.message
+        assert toast.message.endswith("choose the strategy again naming revision")
+        assert not isinstance(app.screen, RunConfirm)
+        # named: the revision the first incident restored, which its precheck refuses
+        restored = git(repo, "rev-parse", "HEAD~2")
+        app.conductor.choose_strategy("etc-restore", {"revision": restored})
         app.start_run("restore")
         await until(pilot, lambda: isinstance(app.screen, RunConfirm))
         await pilot.press("y")
@@ -112,7 +125,8 @@ async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_pa
         assert "retries" not in counts
         banner = " ".join(str(screen.query_one("#exec-halt", Static).render()).split())
         assert banner.startswith("⊘ REFUSED 1 host at the precheck, nothing changed")
-        assert f"db-1: {REFUSAL}" in banner and f"(incident {first.incident})" in banner
+        already = f"db-1: nginx already match {restored[:7]} good: nothing to restore"
+        assert already in banner, banner
         assert "1 host at the precheck, nothing changed: a retry refuses it again" in banner
         assert not any(k.startswith("t ") for k in await footer_keys(pilot))
         await pilot.press("t")  # not offered: nothing is sent

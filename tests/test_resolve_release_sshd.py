@@ -40,14 +40,17 @@ def fleet(sshd_server, tmp_path: Path):
     return releases_fleet(sshd_server, tmp_path, STRATEGIES, HOSTS)
 
 
-async def confirmation(app, pilot) -> str:
-    """A new incident walked to its strategy step, started: the confirmation's words
-    (empty if none came: a toast said why)."""
+async def confirmation(
+    app, pilot, strategy: str = "version-rollback", before: tuple[str, ...] = ("halt", "assess")
+) -> str:
+    """A new incident walked to its strategy step (the steps `before` it run), `strategy`
+    chosen and started: the confirmation's words (empty if none came: a toast said why)."""
     await open_incident(pilot)
     conductor = app.conductor
     conductor.confirm("open-bridge")
-    assert await conductor.run_step("halt") and await conductor.run_step("assess")
-    conductor.choose_strategy("version-rollback")
+    for step in before:
+        assert await conductor.run_step(step)
+    conductor.choose_strategy(strategy)
     app.start_run("restore")
 
     def asked() -> bool:

@@ -38,7 +38,8 @@ class Resolved:
     """`param = symbolic` on each host: the value and the words of those that resolved
     it, why for those that could not (the precheck would refuse them), and those where
     there is nothing to do (exit 120: rolled back already; the precheck refuses them as
-    needed nothing, and the others go on)."""
+    needed nothing, and the others go on). `per_host`: each host's value is its own (the
+    git preset's commit ids): said host by host, never pinned, differing as they may."""
 
     param: str
     symbolic: str
@@ -46,6 +47,7 @@ class Resolved:
     said: dict[str, str]
     refused: dict[str, str]
     nothing: dict[str, str] = field(default_factory=dict)
+    per_host: bool = False
 
     @property
     def value(self) -> str | None:
@@ -59,14 +61,20 @@ class Resolved:
         """The parameter with its one value, for the run; empty if there is none, or where
         some host has nothing to do: pinned, that value would be a release named on them,
         and their precheck would take them to it (seen: a host rolled back to 1.1 already,
-        its peers resolving previous to 1.0)."""
-        return {self.param: self.value} if self.value is not None and not self.nothing else {}
+        its peers resolving previous to 1.0). Never a value of each host's own."""
+        if self.per_host or self.value is None or self.nothing:
+            return {}
+        return {self.param: self.value}
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
         reversing 000002_note.down.sql)`, hosts that said alike together; then those with
-        nothing to do."""
-        said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
+        nothing to do. A value of each host's own, host by host: `revision=previous on
+        edge-1: nginx 4840370 ... → 08c022d ... (1 file changed); edge-2: ...`."""
+        if self.per_host:
+            said = f"{self.param}={self.symbolic} on {_alike(self.said)}"
+        else:
+            said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
         if self.nothing:
             said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
         return said
@@ -82,7 +90,7 @@ class Resolved:
                 f"{self.param}={self.symbolic}: nothing to do on any host ({_alike(self.nothing)}):"
                 f" skip the step, or choose the strategy again naming {self.param}"
             )
-        if self.value is None:
+        if self.value is None and not self.per_host:
             each = ", ".join(f"{h}: {v}" for h, v in self.values.items())
             return (
                 f"{self.param}={self.symbolic} stands for different values on the hosts ({each}):"
@@ -142,7 +150,8 @@ async def resolve(
     said = {h: s for h, _, s, how in found_on if how == RESOLVED_ON}
     refused = {h: s for h, _, s, how in found_on if how == REFUSED_ON}
     nothing = {h: s for h, _, s, how in found_on if how == NOTHING_ON}
-    return Resolved(resolver.param, resolver.symbolic, values, said, refused, nothing)
+    symbolic, per = resolver.symbolic, resolver.per_host
+    return Resolved(resolver.param, symbolic, values, said, refused, nothing, per)
 
 
 RESOLVED_ON, NOTHING_ON, REFUSED_ON = "resolved", "nothing to do", "refused"

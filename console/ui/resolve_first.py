@@ -1,7 +1,8 @@
 """Before a migration reversal's confirmation: what `target = previous` stands for on its
 hosts, asked of them (console/engine/resolving.py: read, nothing written there), so that
-the commander confirms the exact version the run acts on. A host that cannot resolve it
-(the precheck would refuse) or hosts that differ stop it here, before any question."""
+the commander confirms the exact version the run acts on (or, for a value of each host's
+own, what each host will restore). A host that cannot resolve it (the precheck would
+refuse) or hosts that differ (one value for all) stop it here, before any question."""
 
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
             elif problem := resolved.problem():
                 stepping.app.notify(problem, title="Not started", severity="error")
                 return
-            else:
-                assert resolved.value is not None
-                per_host = preview_pinned(conductor, step_id, {resolved.param: resolved.value})
+            elif resolved.pinned:  # the commands the run sends once it is chosen
+                per_host = preview_pinned(conductor, step_id, resolved.pinned)
+            else:  # the run keeps the symbolic value: each host's own (git), or some refuse it
+                per_host = conductor.preview(step_id)
         except ProcedureError as exc:
             stepping.app.notify(str(exc), title="Not started", severity="error")
             return

@@ -19,11 +19,15 @@ class Resolve:
     before the commander's yes: `command` changes nothing on the host (it writes no file,
     not even .rollback/) and prints `resolved NAME=VALUE: words` (what the run will act
     on), or fails as the precheck would, saying why. The run then goes with VALUE itself,
-    the version the commander confirmed."""
+    the version the commander confirmed; or, `per_host`, VALUE is each host's own (a
+    commit id of its own repository): the confirmation names it host by host, hosts that
+    differ are no problem, and the run keeps the symbolic value, which each host's
+    precheck resolves again."""
 
     param: str
     symbolic: str
     command: str
+    per_host: bool = False
 
 
 RESOLVED = re.compile(r"^resolved ([a-z_]+)=(\S+): (.+)$")

@@ -18,6 +18,7 @@ from console.model.presets.base import (
     CHECK_WAIT,
     RESTART,
     Preset,
+    Resolve,
     RestartOwed,
     param,
     run_check,
@@ -25,8 +26,13 @@ from console.model.presets.base import (
 
 _PATH = r"[A-Za-z0-9._/+@-]+"
 
-_REPO = """\
-work=$(pwd) && mkdir -p .rollback && state=$work/.rollback || exit 3
+
+def _repo(made: str) -> str:
+    """Into the repository, the paths in `$@`; `made` what is set up in the working
+    directory first (the resolve makes nothing)."""
+    return (
+        f"work=$(pwd) && {made}state=$work/.rollback || exit 3\n"
+        + """\
 cd {{repo}} || { echo "no repository at "{{repo}} >&2; exit 3; }
 git rev-parse --is-inside-work-tree > /dev/null || exit 3
 set -f
@@ -37,12 +43,22 @@ if ! git config user.email > /dev/null; then
   ident="-c user.name=rollback-console -c user.email=rollback-console@localhost"
 fi
 """
+    )
+
+
+_REPO = _repo("mkdir -p .rollback && ")
 
 _IN_WORKDIR = 'cd "$work" || exit 1\n'  # restart and check start where every command does
 
-PRECHECK = (
-    _REPO
-    + """\
+
+# `previous` is relative to the last commit on the paths: on paths that a restore already
+# put back it would undo that restore. A retry within the same incident checks that restore
+# again (`again`); another incident is refused (exit 120), and names the revision.
+def _choose(repo: str, again: str) -> str:
+    """The revision to restore, in `$rev`; the precheck and the resolve alike."""
+    return (
+        repo
+        + """\
 dirty=$(git status --porcelain -- "$@")
 if [ -n "$dirty" ]; then
   echo "$dirty" >&2  # the reason last: it is the line a host's failure is said by
@@ -65,8 +81,9 @@ if [ -n "$done" ] && { [ "$rev" = previous ] || { [ "$named" = "$done" ] && [ "$
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
     exit 120
   fi
-  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \\
-    "checking them again"
+"""
+        + again
+        + """\
   exit 0
 fi
 if [ "$rev" = previous ]; then
@@ -84,6 +101,19 @@ if git diff --quiet "$rev" HEAD -- "$@"; then
   echo "$* already match $(git log -n 1 --format='%h %s' "$rev"): nothing to restore" >&2
   exit 120
 fi
+"""
+    )
+
+
+PRECHECK = (
+    _choose(
+        _REPO,
+        """\
+  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \\
+    "checking them again"
+""",
+    )
+    + """\
 git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&
   echo {{incident}} > "$state/git-incident" &&
   cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
@@ -95,6 +125,25 @@ lines={{diff_lines}}
 if [ "$lines" -gt 0 ]; then
   git diff HEAD "$rev" -- "$@" | head -n "$lines"
 fi
+"""
+)
+
+# What `previous` stands for on each host, asked before the commander's yes: nothing
+# written (no .rollback/; git status refreshes no index). Each repository has its own
+# commit ids: the value is the host's own, never one for all of them.
+RESOLVE = (
+    "GIT_OPTIONAL_LOCKS=0 && export GIT_OPTIONAL_LOCKS\n"
+    + _choose(
+        _repo(""),
+        """\
+  echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
+    "$(git log -n 1 --format='%h %s' "$done"), as this incident restored them: checked again"
+""",
+    )
+    + """\
+files=$(git diff --shortstat HEAD "$rev" -- "$@" | cut -d, -f1 | sed 's/^ *//')
+echo "resolved revision=$(git rev-parse --short "$rev"): $* $(git log -n 1 --format='%h %s' -- "$@")" \\
+  "→ $(git log -n 1 --format='%h %s' "$rev") ($files)"
 """
 )
 
@@ -200,6 +249,7 @@ PRESETS = (
         action=ACTION,
         verify=VERIFY,
         undo=UNDO,
+        resolve=Resolve("revision", "previous", RESOLVE, per_host=True),
         needs=("git 2.23 or newer", "the login user may write the repository (etckeeper: root)"),
     ),
 )
