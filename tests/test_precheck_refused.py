@@ -88,7 +88,7 @@ def test_a_second_incident_is_refused_at_the_precheck_not_failed(sshd_server, tm
 
 
 async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_path):
-    config, repo, first = restored_once(sshd_server, tmp_path)
+    config, repo, _first = restored_once(sshd_server, tmp_path)
     app = build_app(load_settings(config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_incident(pilot)
