@@ -4,8 +4,8 @@ host, asked of them first (the git preset's resolve: nothing written there). Wal
 revision=previous', the commander confirmed no revision. Each repository has its own
 commit ids: the confirmation names each host's, differing values stop nothing, and the
 run keeps `previous` (each host's precheck resolves it again). A repository with
-uncommitted changes stops it before the question, nothing sent; a host a colleague's
-incident restored already is named as nothing to do, and the others go on."""
+uncommitted changes is named before the question (its precheck will fail there); a host
+a colleague's incident restored already is named as nothing to do; the others go on."""
 
 from __future__ import annotations
 
@@ -105,17 +105,21 @@ async def test_the_confirmation_names_each_hosts_revision_and_the_run_restores(f
     assert workers(fleet) == {"edge-1": "worker_processes 0;\n", "edge-2": "worker_processes 4;\n"}
 
 
-async def test_uncommitted_changes_stop_it_before_the_question(fleet, tmp_path):
+async def test_uncommitted_changes_are_named_before_the_question(fleet, tmp_path):
+    """A hand edit not committed on edge-2: the confirmation says so before the yes (its
+    precheck would fail there, nothing changed; edge-1 would be restored); a no sends
+    nothing."""
     (repo(fleet, "edge-2") / "nginx/nginx.conf").write_text("worker_processes 2;  # by hand\n")
     heads = {h: git(repo(fleet, h), "rev-parse", "HEAD") for h in HOSTS}
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        assert await confirmation(app, pilot, "etc-restore", ()) == ""
-        [toast] = [n for n in app._notifications if n.title == "Not started"]
-        assert toast.message == (
-            "revision=previous could not be resolved on edge-2: uncommitted changes in nginx"
+        said = await confirmation(app, pilot, "etc-restore", ())
+        assert (
+            "not resolved, their precheck decides: edge-2: uncommitted changes in nginx"
             " (above): commit them first (etckeeper commit), then retry"
-        ), toast.message
+        ) in said, said
+        await pilot.press("escape")
+        await pilot.pause(0.2)
         assert sent(app) == []
     assert {h: git(repo(fleet, h), "rev-parse", "HEAD") for h in HOSTS} == heads
     assert workers(fleet)["edge-2"] == "worker_processes 2;  # by hand\n"

@@ -15,6 +15,7 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.model.status import StepStatus
 from console.ui.screens.confirm_run import RunConfirm
 from tests.test_needed_nothing_sshd import (
     ALREADY,
@@ -115,6 +116,8 @@ async def test_hosts_rolled_back_already_are_named_and_the_others_go_on(fleet, t
         assert "Resolved: target=previous is 2.9.1 (app-3, app-4: release 2.10.0 to 2.9.1);" in said
         nothing = f"nothing to do, refused at their precheck: app-1, app-2: {ALREADY.format(first)}"
         assert nothing in said, said
+        # the commands shown are those sent: previous (they showed 2.9.1, never sent)
+        assert "$ target=previous" in said and "$ target=2.9.1" not in said, said
         await pilot.press("y")
         conductor = app.conductor
         await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
@@ -122,3 +125,29 @@ async def test_hosts_rolled_back_already_are_named_and_the_others_go_on(fleet, t
         assert conductor.state.params.get("target", "previous") == "previous"
         assert sorted(conductor.state.step("restore").needed_nothing()) == ["app-1", "app-2"]
     assert set(releases(fleet).values()) == {"2.9.1"}
+
+
+async def test_a_host_that_cannot_resolve_it_does_not_hold_up_the_others(fleet, tmp_path):
+    """app-4's `current` is no link (its precheck fails there, exit 3): it stopped the
+    whole step before the question, the three others not rolled back. It is named, the
+    run keeps previous, and app-4 fails at its precheck as it did before."""
+    sandbox = fleet.sandboxes["app-4"]
+    (sandbox / "current").unlink()
+    (sandbox / "current").mkdir()
+    app = build_app(load_settings(fleet.config), tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        said = await confirmation(app, pilot)
+        assert "Resolved: target=previous is 2.9.1 (app-1, app-2, app-3: release 2.10.0" in said
+        assert (
+            "not resolved, their precheck decides: app-4: current is not a symbolic link" in said
+        ), said
+        assert "$ target=previous" in said, said
+        await pilot.press("y")
+        conductor = app.conductor
+        failed = StepStatus.FAILED
+        await until(pilot, lambda: conductor.state.step("restore").status is failed, 60)
+        assert conductor.state.params.get("target", "previous") == "previous"
+        hosts = conductor.state.step("restore").hosts
+        assert hosts["app-4"].status.value == "failed"
+    for host in ("app-1", "app-2", "app-3"):
+        assert (fleet.sandboxes[host] / "current").readlink().name == "2.9.1"

@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Resolved:
     """`param = symbolic` on each host: the value and the words of those that resolved
-    it, why for those that could not (the precheck would refuse them), and those where
-    there is nothing to do (exit 120: rolled back already; the precheck refuses them as
-    needed nothing, and the others go on). `per_host`: each host's value is its own (the
-    git preset's commit ids): said host by host, never pinned, differing as they may."""
+    it, why for those that could not (unreachable, or the precheck would fail there: the
+    others go on), and those where there is nothing to do (exit 120: rolled back already;
+    the precheck refuses them as needed nothing, and the others go on). `per_host`: each
+    host's value is its own (the git preset's commit ids): said host by host, never
+    pinned, differing as they may."""
 
     param: str
     symbolic: str
@@ -54,17 +55,19 @@ class Resolved:
         """The one value every host that resolved it gave; None if any could not, or they
         differ."""
         found = set(self.values.values())
-        return found.pop() if len(found) == 1 and not self.refused else None
+        return found.pop() if len(found) == 1 else None
 
     @property
     def pinned(self) -> dict[str, str]:
         """The parameter with its one value, for the run; empty if there is none, or where
-        some host has nothing to do: pinned, that value would be a release named on them,
-        and their precheck would take them to it (seen: a host rolled back to 1.1 already,
-        its peers resolving previous to 1.0). Never a value of each host's own."""
-        if self.per_host or self.value is None or self.nothing:
+        some host has nothing to do or did not answer: pinned, that value would be a
+        release named on them, and their precheck would take them to it (seen: a host
+        rolled back to 1.1 already, its peers resolving previous to 1.0). Never a value of
+        each host's own."""
+        value = self.value
+        if self.per_host or value is None or self.nothing or self.refused:
             return {}
-        return {self.param: self.value}
+        return {self.param: value}
 
     def shown(self) -> str:
         """For the confirmation: `target=previous is 1 (db-1: schema version 2 down to 1,
@@ -77,11 +80,16 @@ class Resolved:
             said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
         if self.nothing:
             said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
+        if self.refused:
+            said += f"; not resolved, their precheck decides: {_alike(self.refused)}"
         return said
 
     def problem(self) -> str:
         """Why the step cannot be confirmed with one value: '' when it can."""
-        if self.refused:
+        # A host that could not resolve it (unreachable, or its precheck would fail there)
+        # stops it only when no host could: the others go on as before, each host's
+        # precheck deciding (seen: one host down held up the rollback of the rest).
+        if self.refused and not self.values:
             host, why = next(iter(self.refused.items()))
             more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
             return f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
