@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from console.engine.delivery import Delivery, Outgoing
     from console.journal.recorder import Recorder
     from console.model.settings import Settings
+    from console.model.strategies import Strategy
 
 BAD = {HostStatus.FAILED.value, HostStatus.ABORTED.value, HostStatus.UNKNOWN.value}
 
@@ -115,7 +116,7 @@ class Notifier:
             phase=self.settings.procedure.phase_of(step.id).value,
             step=step.id,
             severity=severity.value,
-            summary=drill_labelled(status_line(state), state.drill),
+            summary=drill_labelled(status_line(state, self._chosen()), state.drill),
             message="",
             drill=state.drill,
             systems=list(state.systems),
@@ -125,6 +126,11 @@ class Notifier:
         )
         text = (message or "").strip() or plain(step.message, update.values())
         return replace(update, message=drill_labelled(text, state.drill))
+
+    def _chosen(self) -> Strategy | None:
+        """The incident's chosen strategy, if the configuration still has it."""
+        name = self.state.strategy
+        return next((s for s in self.settings.strategies if s.name == name), None)
 
     async def send_step(self, step: Step, data: dict[str, Any], message: str | None = None) -> bool:
         """Run a notify step: one update on all its channels at once. True unless a

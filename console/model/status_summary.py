@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from console.model.state import IncidentState
 from console.model.status import HostStatus
 from console.model.step_state import NEEDED_NOTHING
 
+if TYPE_CHECKING:
+    from console.model.strategies import Strategy
+
 REASON_WIDTH = 60  # the record and the document keep the reason whole
 HALT_WIDTH = 100  # a halt's reason: the wave, and the probe or threshold that stopped it
 
 
-def status_line(state: IncidentState) -> str:
-    """One line for people: the trigger and its reason, the systems and strategy, how each
-    host stands, and whether the systems held once the stability check began."""
+def status_line(state: IncidentState, strategy: Strategy | None = None) -> str:
+    """One line for people: the trigger and its reason, the systems and strategy (with the
+    version it goes back to, when `strategy`, the chosen one, says which: see went_to),
+    how each host stands, and whether the systems held once the stability check began."""
     counts: dict[str, int] = {}
     for host in state.hosts:
         runs = state.result_runs(host)
@@ -35,7 +40,8 @@ def status_line(state: IncidentState) -> str:
     reason = textwrap.shorten(reason, REASON_WIDTH, placeholder=" …")
     said = f"{trigger.label}: {reason}" if trigger and reason else None
     said = said or (trigger.label if trigger else "no trigger")
-    systems = ", ".join(state.systems) + (f" by {state.strategy}" if state.strategy else "")
+    by = f" by {state.strategy}{went_to(state, strategy)}" if state.strategy else ""
+    systems = ", ".join(state.systems) + by
     own = [n for s, n in state.named_strategies.items() if state.step(s).restarted]
     if own:  # steps of the procedure that ran a strategy named for them (a flag off, on)
         systems += f" (steps of their own: {', '.join(dict.fromkeys(own))})"
@@ -45,6 +51,19 @@ def status_line(state: IncidentState) -> str:
     stability = _stability(state)
     # {{incident}} says which one
     return f"{said}; {systems}: {hosts}" + (f"; {stability}" if stability else "")
+
+
+def went_to(state: IncidentState, strategy: Strategy | None) -> str:
+    """` to 2.9.1`: the value the chosen `strategy`'s symbolic parameter (`target =
+    previous`) stands for, once the commander confirmed it (the strategy chosen again
+    with it) or named it. Nothing while it is still the symbolic one (never confirmed, or
+    kept: some hosts had nothing to do), nor where each host has its own (git's
+    revision), nor for a strategy with nothing to resolve."""
+    resolver = strategy.resolver() if strategy and strategy.name == state.strategy else None
+    if resolver is None or resolver.per_host:
+        return ""
+    value = state.params.get(resolver.param, "")
+    return f" to {value}" if value and value != resolver.symbolic else ""
 
 
 def _hosts_said(counts: dict[str, int]) -> str:
