@@ -63,6 +63,7 @@ class IncidentScreen(RepeatedRows, Screen):
         super().__init__(*args, **kwargs)
         self._static_content: dict[Static | OneLine, Text | str] = {}
         self._banner: ModeBanner | None = None
+        self._bar: IncidentBar | None = None
         self._sync_due = False  # a sync is queued behind this screen's waiting messages
         self._resumed = False  # shown at least once (its first show is when it mounts)
         self._keys_for: object = None  # what the footer's keys were last refreshed for
@@ -76,6 +77,7 @@ class IncidentScreen(RepeatedRows, Screen):
 
     def on_mount(self) -> None:
         bars = self.query(IncidentBar)
+        self._bar = bars.first() if bars else None
         # Kept: a query of the screen for it, at every batch of events, cost more.
         self._banner = ModeBanner()
         if bars:
@@ -124,6 +126,11 @@ class IncidentScreen(RepeatedRows, Screen):
             event.prevent_default()
 
     def on_journal_changed(self, message: JournalChanged) -> None:
+        # The incident's own events (a trigger, a step's start or end, the close), not its
+        # hosts' output: the bar says them now, not at its next second (seen at 80x24: a
+        # drill's bar read 'awaits its trigger from the probes' over its running restore).
+        if self._bar is not None and any(e.where.host is None for e in message.events):
+            self._bar.refresh()
         self.sync_soon()
 
     def sync_soon(self) -> None:

@@ -66,7 +66,7 @@ class IncidentBar(Widget):
         self.active = active
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+        self.ticking = self.set_interval(1.0, self.refresh)  # the elapsed time
 
     def _facts(self, state: IncidentState, width: int = 0) -> Text:
         """The facts in `width` cells: when they do not all fit, the least needed go whole
