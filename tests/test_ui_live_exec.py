@@ -470,5 +470,9 @@ async def test_a_checklist_step_names_its_failed_hosts(tmp_path: Path, sshd_serv
         await until(pilot, lambda: bool(app.screen.query("#step-detail")))
         steps = app.screen.query_one("#steps", OptionList)
         steps.highlighted = steps.get_option_index("capture-evidence")
-        detail = await until_shown(pilot, "#step-detail", "✘ failed: web-07 · F3 shows why")
-        assert "✘ failed: web-07 · F3 shows why" in detail.splitlines(), detail
+        detail = await until_shown(
+            pilot, "#step-detail", "✘ failed: 1 connection refused (web-07) · F3 shows why"
+        )
+        assert "✘ failed: 1 connection refused (web-07) · F3 shows why" in detail.splitlines(), (
+            detail
+        )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import TypeVar
 
+from console.model.outcome import named
+
 Same = TypeVar("Same", bound=Hashable)
 
 
@@ -16,3 +18,12 @@ def grouped(per_host: Mapping[str, Same]) -> list[tuple[list[str], Same]]:
     for host, value in per_host.items():
         groups.setdefault(value, []).append(host)
     return [(hosts, value) for value, hosts in groups.items()]
+
+
+def counted_alike(per_host: Mapping[str, str], shown: int = 3) -> str:
+    """`11 non-zero exit (app-01, app-02, app-04 +8 more), 1 connection refused (app-03)`:
+    how many hosts said each thing, the most first, a few of each named (a host refused
+    the connection reads apart from 117 non-zero exits, as the grid and the document say
+    them, never counted in with them)."""
+    groups = sorted(grouped(per_host), key=lambda group: -len(group[0]))
+    return ", ".join(f"{len(hosts)} {said} ({named(hosts, shown)})" for hosts, said in groups)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from console.model.alike import counted_alike
 from console.model.kinds import no_verify
 from console.model.procedure import Step, StepKind
 from console.model.review import filled_in
@@ -64,11 +65,22 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     # A result may quote a host (a notification's answer): shown, never obeyed.
     if st.summary:
         text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
-    for down in (HostStatus.FAILED, HostStatus.ABORTED):
-        if named := failed_names(list(st.hosts.values()), down):  # among 50, which ones
+    # Among 50, which ones; failed ones by how (117 non-zero exit, 1 connection refused).
+    failed = {
+        r.host: r.failure.value if r.failure else r.status.value
+        for r in st.hosts.values()
+        if r.status is HostStatus.FAILED
+    }
+    named = {
+        HostStatus.FAILED: f": {counted_alike(failed)}" if failed else "",
+        HostStatus.ABORTED: failed_names(list(st.hosts.values()), HostStatus.ABORTED),
+    }
+    for down, said in named.items():
+        if said:
             why = app.key_label("go.execution")
-            said = f"\n{down.symbol} {down.value}{named} · {why} shows why"
-            text.append(said, style=themed("bold $error"))
+            text.append(
+                f"\n{down.symbol} {down.value}{said} · {why} shows why", themed("bold $error")
+            )
     # What its undo did, once it ended after the step (a step run again reads as run).
     undo = incident.state.undone(step.id)
     if undo is not None:
