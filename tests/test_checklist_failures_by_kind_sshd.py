@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from console.model.loading import load_settings
-from console.model.state import StepStatus
-from tests.test_execution_lines_sshd import _config, _restore
-from tests.test_execution_problems_sshd import _refusing
-from tests.test_ui_support import _close_engines, _no_cursor_blink, build_app, until  # noqa: F401
+from tests.test_execution_problems_sshd import failed_restore
+from tests.test_ui_support import _close_engines, _no_cursor_blink, until  # noqa: F401
 
 pytestmark = pytest.mark.sshd
 
@@ -22,13 +19,8 @@ pytestmark = pytest.mark.sshd
 async def test_a_failed_steps_detail_groups_its_hosts_by_how_they_failed(
     sshd_server, tmp_path: Path
 ) -> None:
-    config, _ = _config(sshd_server, tmp_path, commands={"action": "exit 3", "verify": "true"})
-    _refusing(config, "app-03")  # 12 hosts: 11 exit non-zero, app-03 refuses
-    app = build_app(load_settings(config), tmp_path / "incidents")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await _restore(pilot)
-        state = app.conductor.state
-        await until(pilot, lambda: state.step("restore").status is StepStatus.FAILED, 60)
+    async with failed_restore(sshd_server, tmp_path, "exit 3") as pilot:  # app-03 refuses
+        app = pilot.app
         await app.push_screen("checklist")
         await until(pilot, lambda: app.screen.query("#step-detail"))
         app.screen.select_step("restore")

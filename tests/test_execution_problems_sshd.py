@@ -5,9 +5,12 @@ web-050's, and the pane went on showing web-005's output, a host the filter hid.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from console.model.loading import load_settings
 from console.model.state import HostStatus, StepStatus
@@ -91,11 +94,9 @@ def _refusing(config: Path, host: str) -> None:
     path.write_text(tomli_w.dumps(data))
 
 
-async def _failed_at_80(
-    sshd_server, tmp_path: Path, action: str, problems: list[str] | None = None
-) -> list[str]:
-    """The execution screen's lines at 80x24 once the restore (`action`, app-03 refused)
-    failed; with `problems`, under "problems only" once the grid shows just those."""
+@contextlib.asynccontextmanager
+async def failed_restore(sshd_server, tmp_path: Path, action: str) -> AsyncIterator[Pilot]:
+    """The console at 80x24 once the restore (`action`, app-03 refused) failed."""
     config, _ = _config(sshd_server, tmp_path, commands={"action": action, "verify": "true"})
     _refusing(config, "app-03")
     app = build_app(load_settings(config), tmp_path / "incidents")
@@ -103,6 +104,16 @@ async def _failed_at_80(
         await _restore(pilot)
         state = app.conductor.state
         await until(pilot, lambda: state.step("restore").status is StepStatus.FAILED, 60)
+        yield pilot
+
+
+async def _failed_at_80(
+    sshd_server, tmp_path: Path, action: str, problems: list[str] | None = None
+) -> list[str]:
+    """The execution screen's lines at 80x24 once the restore (`action`, app-03 refused)
+    failed; with `problems`, under "problems only" once the grid shows just those."""
+    async with failed_restore(sshd_server, tmp_path, action) as pilot:
+        app = pilot.app
         await app.push_screen("execution")
         await until(pilot, lambda: isinstance(app.screen, ExecutionScreen))
         if problems is not None:
