@@ -11,12 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.status import StepStatus
+from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.confirm_run import RunConfirm
+from console.ui.screens.picker import PickerScreen
 from tests.test_needed_nothing_sshd import (
     ALREADY,
     HOSTS,
@@ -104,8 +107,28 @@ async def test_hosts_that_would_go_to_different_releases_stop_it_before_the_ques
         assert (
             "app-4: 2.8.0" in toast.message and "choose the strategy again naming" in toast.message
         )
+        # the way on, by its key: no key before the step had run did it
+        assert toast.message.endswith(". b on the checklist chooses a strategy again")
         assert sent(app) == []
-    assert releases(fleet)["app-4"] == "2.9.1"
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, PickerScreen))
+        picker = app.screen
+
+        def target() -> Input | None:
+            return next((i for i in picker.query(Input) if i.name == "target"), None)
+
+        await until(pilot, lambda: target() is not None)
+        target().value = "2.9.1"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ChecklistScreen))
+        conductor = app.conductor
+        assert conductor.state.params["target"] == "2.9.1"
+        app.start_run("restore")  # named: nothing to resolve, asked at once
+        await until(pilot, lambda: isinstance(app.screen, RunConfirm), 30)
+        await pilot.press("y")
+        await until(pilot, lambda: conductor.state.step("restore").status.finished, 60)
+        assert conductor.state.step("restore").needed_nothing().keys() == {"app-4"}
+    assert set(releases(fleet).values()) == {"2.9.1"}
 
 
 async def test_hosts_rolled_back_already_are_named_and_the_others_go_on(fleet, tmp_path):

@@ -23,6 +23,7 @@ BINDING_IDS = frozenset(
         "checklist.note",
         "checklist.preview",
         "checklist.skip",
+        "checklist.strategy",
         "checklist.undo",
         "close.anyway",
         "close.submit",

@@ -52,7 +52,11 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
             if resolved is None:  # the choice changed meanwhile: confirm it as it is
                 per_host = conductor.preview(step_id)
             elif problem := resolved.problem():
-                stepping.app.notify(problem, title="Not started", severity="error")
+                # the way on, by its key: it said "choose the strategy again naming
+                # target", and no key before the step had run did that
+                again = stepping.app.key_label("checklist.strategy")
+                said = f"{problem}. {again} on the checklist chooses a strategy again"
+                stepping.app.notify(said, title="Not started", severity="error")
                 return
             elif resolved.pinned:  # the commands the run sends once it is chosen
                 per_host = preview_pinned(conductor, step_id, resolved.pinned)

@@ -10,12 +10,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.engine.errors import ProcedureError
-from console.model.outcome import Outcome, done_word, outcome_label
 from console.model.procedure import Step, StepKind
-from console.model.state import HostStatus, IncidentState, StepState, StepStatus
+from console.model.state import HostStatus, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
 from console.ui.checklist_todo import DO_WORDS, current_todo
+from console.ui.closed_line import closed_line
 from console.ui.palette import themed
 from console.ui.screens.base import IncidentScreen
 from console.ui.screens.command_preview import CommandPreview
@@ -32,6 +32,9 @@ READ_ONLY_WORDS = "Read-only: the commander driving the incident does the steps"
 DRILL_WORDS = "The drill does the steps; notes and the abort stay yours"
 
 
+ACTS_ON_STEP = ("undo", "preview", "skip", "do_step", "other_strategy")
+
+
 class ChecklistScreen(IncidentScreen):
     """Walk the procedure: Enter does the highlighted step; S skips; N notes."""
 
@@ -41,6 +44,7 @@ class ChecklistScreen(IncidentScreen):
         "checklist.undo",  # offered only on a strategy step that changed hosts
         "incident.close",
         "checklist.skip",
+        "checklist.strategy",  # offered only on a strategy step not running
         "checklist.note",
         "resume.verify",
         "resume.retry",
@@ -63,6 +67,7 @@ class ChecklistScreen(IncidentScreen):
         Binding("c", "current", "Current step", id="checklist.current"),
         Binding("p", "preview", "Preview commands", id="checklist.preview"),
         Binding("u", "undo", "Undo…", id="checklist.undo"),
+        Binding("b", "other_strategy", "Other strategy", id="checklist.strategy"),
     ]
 
     def __init__(self) -> None:
@@ -288,10 +293,13 @@ class ChecklistScreen(IncidentScreen):
         """A key is offered only where it acts on the highlighted step: u on what it can
         undo, p on a step that sends commands (not in the follow view), s on a step not finished, Enter where it
         does something (`_enter_acts`)."""
-        if action in ("undo", "preview", "skip", "do_step") and self.query("#steps"):
+        if action in ACTS_ON_STEP and self.query("#steps"):
             step = self.highlighted_step()
             finished = step is not None and self.incident.state.step(step.id).status.finished
             acts = {
+                # the strategy again, its parameters named: the way on where `previous`
+                # differs on the hosts (resolve_first)
+                "other_strategy": lambda: self._strategy_idle(step),
                 "undo": lambda: self._undoable(step),
                 "preview": lambda: (  # a follower has not the strategies to render them
                     not self.app.read_only and step is not None and step.kind in SENDS_TO_HOSTS
@@ -325,6 +333,16 @@ class ChecklistScreen(IncidentScreen):
         step = self.highlighted_step()
         if step:
             self.app.undo_step(step.id)
+
+    def _strategy_idle(self, step: Step | None) -> bool:
+        return bool(
+            step and step.kind is StepKind.STRATEGY and step.id not in self.incident.running
+        )
+
+    def action_other_strategy(self) -> None:
+        from console.ui.screens.picker import PickerScreen
+
+        self.app.push_screen(PickerScreen(preselect=list(self.incident.state.systems)))
 
     def action_current(self) -> None:
         current = self.incident.current()
@@ -366,19 +384,3 @@ class ChecklistScreen(IncidentScreen):
     def select_step(self, step_id: str) -> None:
         steps = self.query_one("#steps", OptionList)
         steps.highlighted = steps.get_option_index(step_id)
-
-
-def closed_line(state: IncidentState, ended: str, width: int) -> str:
-    """` ■ Closed: partially rolled back; not rolled back: web-2 · ended 10:04:00 UTC`; a
-    partial close's hosts named fewer, then counted, until it fits `width` (seen at 200
-    hosts: cut at the screen's edge, the hosts left and the time out of sight)."""
-    label = state.outcome_label
-    for shown in (None, 3, 2, 1, 0):
-        if shown is not None and state.outcome == Outcome.PARTIAL:
-            hosts, unknown = state.left_at_close, state.unknown_at_close
-            done = done_word(state.outcome_label)
-            label = outcome_label(Outcome.PARTIAL, "", hosts, "", unknown, done, shown)
-        line = f" ■ Closed: {label} · ended {ended}"
-        if len(line) <= width or state.outcome != Outcome.PARTIAL:
-            break
-    return line
