@@ -49,6 +49,7 @@ def check_config(args: argparse.Namespace) -> int:
         unwatched_canaries,
         unwatched_systems,
     )
+    from console.model.short_secrets import short_secrets
     from console.paths import demo_config, find_config
 
     directory = Path(args.directory) if args.directory else find_config(args.config)
@@ -60,6 +61,7 @@ def check_config(args: argparse.Namespace) -> int:
         untimed_drills,
         unchecked_rollouts,
         unwatched_canaries,
+        short_secrets,
     ]
     if directory is None or directory.resolve() != demo_config().resolve():
         checks.append(demo_faults)
@@ -80,7 +82,7 @@ def check_config(args: argparse.Namespace) -> int:
         for note, hosts in found_notes.items():
             shown = ", ".join(hosts[:5]) + (f" and {len(hosts) - 5} more" if len(hosts) > 5 else "")
             print(f"warning: {said} for {shown}: {note}", file=sys.stderr)
-    unset = _unset_secrets(settings, directory)
+    unset = _unset_secrets(settings, directory) + _short_env_secrets(settings, directory)
     misplaced = misplaced_keys(found)
     for line in misplaced:
         print(f"warning: {line}", file=sys.stderr)
@@ -171,6 +173,46 @@ def _unset_secrets(settings, directory: Path) -> int:
                 " a control character or a character outside Latin-1); sending on channel"
                 f" '{channel.name}' will fail until it can",
             )
+            count += 1
+    return count
+
+
+def _short_env_secrets(settings, directory: Path) -> int:
+    """Warn of each secret a variable holds here that is under 6 characters (masked only
+    where it stands alone), at the key that names the variable: console.toml's
+    [redact] env, a strategy's secret parameter, a channel's routing key or header."""
+    from console.model.param_types import ParamType
+    from console.model.short_secrets import short, short_said
+    from console.model.toml_lines import key_lines, line_of
+
+    named: list[tuple[str, tuple[str | int, ...], str]] = [
+        ("console.toml", ("redact", "env", index), name)
+        for index, name in enumerate(settings.console.redact.env)
+    ]
+    named += [
+        ("strategies.toml", ("strategies", s, "params", p, "default"), param.default)
+        for s, strategy in enumerate(settings.strategies)
+        for p, param in enumerate(strategy.params)
+        if param.secret and param.type is ParamType.ENV and param.default
+    ]
+    for index, channel in enumerate(settings.procedure.channels):
+        if channel.routing_key_env:
+            named.append(
+                ("procedure.toml", ("channels", index, "routing_key_env"), channel.routing_key_env)
+            )
+        named += [
+            ("procedure.toml", ("channels", index, "headers_env"), name)
+            for name in channel.headers_env.values()
+        ]
+    count = 0
+    for file, loc, name in named:
+        if short(value := os.environ.get(name, "")):
+            path = directory / file
+            lines = key_lines(path.read_text(encoding="utf-8-sig")) if path.is_file() else {}
+            key = ".".join(str(k) for k in loc[:1]) + "".join(
+                f"[{k}]" if isinstance(k, int) else f".{k}" for k in loc[1:]
+            )
+            _warn(path, line_of(lines, loc), key, short_said(value, name))
             count += 1
     return count
 

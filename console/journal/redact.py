@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from console.model.problems import quoted
+from console.model.short_secrets import SHORT
 
 if TYPE_CHECKING:
     from console.model.settings import Settings
 
 M = TypeVar("M", bound=BaseModel)
 MASK = "«redacted»"
-SHORT = 6  # a secret under this many characters is masked only where it stands alone
 # Said wherever a masked command is shown before it is sent (dry run, preview).
 MASKED_NOTE = f"{MASK} is a secret, masked here; the host gets the real value"
 
