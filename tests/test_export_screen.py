@@ -288,3 +288,23 @@ async def test_quitting_during_a_preview_leaves_nothing_of_its_child_to_the_loop
         gc.collect()
     unclosed = [str(w.message) for w in caught if "unclosed transport" in str(w.message)]
     assert unclosed == []
+
+
+async def test_the_document_is_rendered_by_the_installed_program_never_one_in_the_cwd(
+    app: RollbackApp, tmp_path: Path
+) -> None:
+    """The child was `python -m console export`, which imports a `console` package (or
+    console.py) from the directory the console was started in before the program: on a
+    shared jump host, anyone who could write there ran their code as the commander at F6
+    (as serve's follow views did). A decoy there (the app's, tmp_path) is never imported."""
+    marker = tmp_path / "decoy-ran"
+    for name in ("console/__init__.py", "console/__main__.py", "console.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        journal = screen.incident.recorder.path
+        assert not marker.exists(), f"imported from the working directory: {marker.read_text()}"
+    for name in ("console/__init__.py", "console/__main__.py", "console.py"):
+        (tmp_path / name).unlink()  # the command line's own, to compare with
+    assert screen.head == _head(_cli(journal, "--format", "markdown"))

@@ -46,8 +46,10 @@ class Render:
     path: Path | None = None
 
     def argv(self, output: Path) -> list[str]:
-        """The export command writing this document into `output`."""
-        argv = [sys.executable, "-m", "console", "export", str(self.journal.resolve())]
+        """The export command writing this document into `output`: the program as
+        installed (`-P`: never a `console` package in the directory the console was
+        started in, which `-m` would import first)."""
+        argv = [sys.executable, "-P", "-m", "console", "export", str(self.journal.resolve())]
         argv += ["--format", self.format, "--first", str(self.count), "-o", str(output)]
         if self.starred:
             argv.append("--starred-only")
