@@ -3,7 +3,8 @@ that puts them back, as headless `run` does. Seen on real sshd: a toggle-off who
 check failed, then A with nothing running and a reason: the toast read 'inc: aborted: ...
 The form can still be amended.', no word that the flags of app-1 and app-2 were at 0, nor
 of `undo`, where `run` printed '“Restore” changed app-1, app-2 (failed): to put them back,
-rollback-console undo ...'. Both say it from one function."""
+rollback-console undo ...'. Both say it from one function, and so does the line the
+console prints as it quits."""
 
 from __future__ import annotations
 
@@ -41,9 +42,11 @@ async def test_aborting_the_incident_names_what_it_left_changed_and_the_undo(
                 pilot, lambda: any(n.title == "Incident closed" for n in app._notifications)
             )
             [said] = [n.message for n in app._notifications if n.title == "Incident closed"]
+            quit_line = app.quitting.summary()  # printed once the console has quit
     assert set(fleet.written("flags").values()) == {"new_checkout=0\n"}
     assert "“Restore” changed app-1, app-2 (failed): to put them back, " in said, said
     undo = said.split("to put them back, ", 1)[1].split(", then without --dry-run")[0]
+    assert f"“Restore” changed app-1, app-2 (failed): to put them back, {undo}," in quit_line
     words = shlex.split(undo)
     assert words[:4] == ["rollback-console", "undo", ID, "restore"], words
     args = [w for w in words[1:] if w not in ("--config", str(fleet.config), "--dry-run")]

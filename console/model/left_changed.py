@@ -16,6 +16,8 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
     puts them back (`where`: the incident as `undo` names it): a failed run's last lines
     said which hosts failed, not that their action had run (a restored configuration whose
     health check failed is changed)."""
+    if state.drill:  # its faults are undone by the drill itself, its fleet gone after
+        return []
     lines = []
     for step in settings.procedure.steps:
         st = state.step(step.id)

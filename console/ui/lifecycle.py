@@ -267,9 +267,7 @@ class Lifecycle:
             kept, unknown, state.verifies or state.incident_id, state.left_by_commands(unknown)
         )
         held = f" {said[:1].upper()}{said[1:]}." if kept and state.unknown_at_close else ""
-        # what it left changed and the undo for it, as headless `run` says it
-        where = state.incident_id or shlex.quote(str(conductor.recorder.path.parent))
-        left = "".join(f" {line}." for line in left_changed(state, conductor.settings, where))
+        left = "".join(f" {line}." for line in changed_left(conductor))
         self.app.notify(
             f"{state.incident_id}: {state.outcome_label}.{left} The form can still be"
             f" amended.{held}",
@@ -310,3 +308,11 @@ def known_left(conductor: Conductor) -> list[str]:
     unknown (`incident.closed`'s `unknown`), never as not rolled back."""
     unsettled = set(unknown_hosts(conductor.state))
     return [h for h in conductor.not_rolled_back() if h not in unsettled]
+
+
+def changed_left(conductor: Conductor) -> list[str]:
+    """What the incident left changed and the undo for each, as headless `run` says it
+    (the close's toast, the line printed at quit)."""
+    state = conductor.state
+    where = state.incident_id or shlex.quote(str(conductor.recorder.path.parent))
+    return left_changed(state, conductor.settings, where)

@@ -303,8 +303,11 @@ class Quitting:
                 if kept and unknown
                 else ""
             )
+            from console.ui.lifecycle import changed_left
+
+            left = "".join(f"; {line}" for line in changed_left(conductor))
             return (
-                f"{state.incident_id}: closed, {state.outcome_label}{held};"
+                f"{state.incident_id}: closed, {state.outcome_label}{held}{left};"
                 f" to amend, {self.how_to_resume(conductor)}"
             )
         current = conductor.current()
