@@ -84,25 +84,29 @@ class Resolved:
             said += f"; not resolved, their precheck decides: {_alike(self.refused)}"
         return said
 
-    def problem(self) -> str:
-        """Why the step cannot be confirmed with one value: '' when it can."""
+    def problem(self, again: str = "") -> str:
+        """Why the step cannot be confirmed with one value: '' when it can. `again`: how to
+        go on where the console's words (choose the strategy again) are of no use
+        (headless: `--param target=VALUE`, `--hosts`)."""
+        naming = f"choose the strategy again naming {self.param}"
         # A host that could not resolve it (unreachable, or its precheck would fail there)
         # stops it only when no host could: the others go on as before, each host's
         # precheck deciding (seen: one host down held up the rollback of the rest).
         if self.refused and not self.values:
             host, why = next(iter(self.refused.items()))
             more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
-            return f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+            said = f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+            return said + (f"; {again}" if again else "")
         if not self.values and self.nothing:
             return (
                 f"{self.param}={self.symbolic}: nothing to do on any host ({_alike(self.nothing)}):"
-                f" skip the step, or choose the strategy again naming {self.param}"
+                f" skip the step, or {again or naming}"
             )
         if self.value is None and not self.per_host:
             each = ", ".join(f"{h}: {v}" for h, v in self.values.items())
             return (
                 f"{self.param}={self.symbolic} stands for different values on the hosts ({each}):"
-                f" choose the strategy again naming {self.param}, or run it on fewer hosts"
+                f" {again or naming + ', or run it on fewer hosts'}"
             )
         return ""
 
@@ -216,3 +220,35 @@ def pin(conductor: Conductor, pinned: dict[str, str]) -> None:
     (journalled), and the run goes with it."""
     name, values = pinned_params(conductor, pinned)
     conductor.choose_strategy(name, values)
+
+
+async def resolve_unattended(conductor: Conductor, step_id: str) -> str:
+    """Headless `run` and `drill`, before a strategy step: what its symbolic value stands
+    for, asked of its hosts as the console asks before its confirmation, so that both give
+    the same result. Where they agree, the strategy is chosen again with the value
+    (journalled, as the console's yes does) and a note says it (`Resolved: ...`); hosts
+    with nothing to do keep it as it was, as there. '' to run the step; else the problem,
+    noted in the step (the document says why): nothing is sent for it. Nothing to do on
+    any host runs it as before: its prechecks refuse it there, nothing changed (exit 3)."""
+    try:
+        found = await resolve(conductor, step_id)
+    except ProcedureError:
+        return ""  # the step refuses it as before, saying why
+    if found is None or not (found.values or found.refused):
+        return ""
+    naming = f"run again naming it (--param {found.param}=VALUE), or on fewer hosts (--hosts)"
+    problem = found.problem(f"fix it there, or {naming}" if found.refused else naming)
+    chosen = None
+    if not problem and found.pinned:
+        try:
+            chosen = pinned_params(conductor, found.pinned)
+        except ProcedureError as exc:  # a secret masked in the journal: it cannot be chosen
+            problem = str(exc)
+    if problem:
+        said = f"“{conductor.step(step_id).title}” not started, nothing sent: {problem}"
+        conductor.note(said, step_id)
+        return said
+    conductor.note(f"Resolved: {found.shown()}", step_id)
+    if chosen is not None:  # as the console's yes: chosen again with it, journalled
+        conductor.choose_strategy(*chosen)
+    return ""

@@ -10,6 +10,7 @@ from console.engine.choice import check_choice
 from console.engine.closing import unknown_why
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_accept_keys
+from console.engine.resolving import resolve_unattended
 from console.engine.rollback_record import NO_CHECK
 from console.model.events import Kind
 from console.model.outcome import Outcome
@@ -145,7 +146,7 @@ async def walk(
 
     if request.yes:
         confirm_waves_as(conductor, "--yes")
-    ok = True
+    ok, not_started = True, ""
     for step in procedure.steps:
         if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
             break
@@ -153,6 +154,10 @@ async def walk(
             continue  # after a failure only the status updates go: people hear of it
         if step.kind is StepKind.MANUAL:
             conductor.confirm(step.id, by=YES)
+        elif step.kind is StepKind.STRATEGY and (
+            not_started := await resolve_unattended(conductor, step.id)
+        ):
+            ok = False  # its symbolic value is not one value on its hosts: nothing sent
         elif step.kind in RUNNABLE:
             confirmed = YES if step.asks else ""
             if not await conductor.run_step(step.id, confirmed=confirmed):
@@ -164,7 +169,7 @@ async def walk(
     if not drill and not conductor.runner.aborted and conductor.state.unknown_hosts:
         leave_open(conductor, request.outcome)
         return False
-    close_walk(conductor, ok, request.outcome, request.outcome_detail)
+    close_walk(conductor, ok, request.outcome, request.outcome_detail, not_started)
     return ok and conductor.state.outcome != Outcome.UNVERIFIED  # exit 1: not verified
 
 
@@ -221,13 +226,19 @@ def _given(value: FieldValue | None) -> bool:
 
 
 def close_walk(
-    conductor: Conductor, ok: bool, asked: Outcome | None = None, detail: str = ""
+    conductor: Conductor,
+    ok: bool,
+    asked: Outcome | None = None,
+    detail: str = "",
+    not_started: str = "",
 ) -> None:
     """Close a headless run with `asked` (--outcome) if the record agrees, else with
     what happened, as the console's close suggests it: rolled back and verified, aborted
     (with its reason), partially rolled back (the hosts left), rolled back but not
     verified (every host rolled back; the stability check that failed says why), or
-    failed (the step that did)."""
+    failed (the step that did, or `not_started`: why a strategy step was not, nothing
+    sent for it; failed as where its precheck would fail, since the hosts are still to
+    roll back)."""
     if asked is not None:
         hosts = [h for h in detail.replace(",", " ").split() if h] or conductor.not_rolled_back()
         try:
@@ -242,6 +253,9 @@ def close_walk(
             conductor.note(f"--outcome {asked.value} refused: {refused}")
     if conductor.runner.aborted:
         conductor.close(Outcome.ABORTED, conductor.runner.aborted)
+        return
+    if not_started:
+        conductor.close(Outcome.FAILED, not_started)
         return
     if ok and conductor.unverified():  # no stability check in the procedure
         conductor.close(Outcome.UNVERIFIED, reason=conductor.unverified_why())

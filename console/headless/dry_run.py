@@ -10,6 +10,7 @@ from pathlib import Path
 from console.engine.channel_targets import shown_target, target_of
 from console.engine.conductor import Conductor
 from console.engine.plan import plan_step
+from console.engine.resolving import resolver_for
 from console.engine.routes import Route, routes
 from console.engine.session import Engine
 from console.engine.ssh import targets_for
@@ -59,6 +60,8 @@ def dry_run(settings: Settings, request: RunRequest) -> int:
                     if step.kind is StepKind.STRATEGY:  # named: `run` may have chosen it
                         print(f"# strategy: {step.strategy or request.strategy}")
                         print(_waves_plan(conductor, step))
+                        if asked := _resolve_plan(conductor, step):
+                            print(asked)
                     print_alike(
                         {
                             host: [(s + ("" if is_health(s) else jump), c) for s, c in commands]
@@ -113,6 +116,21 @@ def _routes_verdict(unroutable: list[Route]) -> int:
     for route in unroutable:
         print(f"error: {route.host}: {route.error}", file=sys.stderr)
     return EXIT_USAGE if unroutable else EXIT_OK
+
+
+def _resolve_plan(conductor: Conductor, step: Step) -> str:
+    """`target=previous`: what it stands for is asked of the hosts when the run gets
+    there (nothing is connected here): said, so that the commands below, which name it as
+    given, are not read as naming a release."""
+    found = resolver_for(conductor, step.id)
+    if found is None:
+        return ""
+    said = f"{found[1].param}={found[1].symbolic}"
+    return (
+        f"# {said}: not known here (nothing is connected); the run asks every host what it"
+        f" stands for before this step, and goes only if they agree, with that value"
+        f" (else nothing is sent for the step; --param {found[1].param}=VALUE names it)"
+    )
 
 
 def _waves_plan(conductor: Conductor, step: Step) -> str:

@@ -101,7 +101,9 @@ def run_result(
         "incident": state.incident_id,
         "verdict": _verdict(state, ok),
         "outcome": state.outcome,
+        "closed": state.outcome_label,  # why, naming the problem: as the last line says it
         "strategy": state.strategy,
+        "params": dict(state.params),  # as chosen last: a value the hosts resolved, pinned
         "systems": list(state.systems),
         "hosts": host_summary(state),
         "steps": {

@@ -1,0 +1,205 @@
+"""Headless `run` asks the hosts what `target = previous` stands for before its strategy
+step, as the console asks before its confirmation (tests/test_resolve_release_sshd):
+interactive and headless give the same result. Found on main: on a fleet whose delivery
+was halted midway (app-4 still on the good 2.9.1, where previous is 2.8.0), `run` sent
+app-4 to 2.8.0, a release before the good one, where the console stops before asking.
+Now: hosts that agree run with that release itself (the strategy chosen again with it,
+journalled, a `Resolved:` line in the output); hosts that differ, or none able to
+resolve it, leave the step not started, nothing sent for it, the incident closed failed
+naming the problem and how to go on (`--param target=...`), exit 1; a host that cannot
+(its precheck would fail), and hosts rolled back already by a colleague, are named and
+the others go on with previous, as in the console. Real
+OpenSSH sshd, real journals, the command line as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.outcome import Outcome
+from console.model.state import StepStatus, fold
+from tests.cli_fleet import Fleet
+from tests.test_needed_nothing_sshd import ALREADY as RELEASED_ALREADY
+from tests.test_needed_nothing_sshd import HOSTS, colleagues_incident, releases, run
+from tests.test_resolve_release_sshd import fleet as four_hosts  # noqa: F401
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def fleet(four_hosts: Fleet) -> Fleet:  # noqa: F811
+    """Four hosts on 2.10.0, 2.9.1 before it (test_needed_nothing_sshd's fleet)."""
+    return four_hosts
+
+
+RESOLVED = "Resolved: target=previous is 2.9.1"
+
+
+def halted_midway(fleet: Fleet) -> None:
+    """app-4 never got the bad 2.10.0 (the delivery was halted before it): previous there
+    is 2.8.0, a release back from the good one."""
+    sandbox = fleet.sandboxes["app-4"]
+    (sandbox / "releases" / "2.8.0").mkdir()
+    (sandbox / "current").unlink()
+    (sandbox / "current").symlink_to("releases/2.9.1")
+
+
+def events_of(journal: Path):
+    return read_journal(journal / "journal.jsonl").events
+
+
+def sent_for(journal: Path, step: str) -> list[str]:
+    return [
+        e.where.host
+        for e in events_of(journal)
+        if e.kind == Kind.COMMAND_INTENT and e.where.step == step
+    ]
+
+
+def chosen(journal: Path) -> list[dict[str, str]]:
+    """The parameters of each strategy choice, in order."""
+    return [dict(e.data.params) for e in events_of(journal) if e.kind == Kind.STRATEGY_CHOSEN]
+
+
+def test_hosts_that_agree_run_with_the_release_itself(fleet, tmp_path):
+    done = run(fleet, tmp_path / "run")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(releases(fleet).values()) == {"2.9.1"}
+    [line] = [ln for ln in done.stdout.splitlines() if "Resolved:" in ln]
+    said = f"{RESOLVED} (app-1, app-2, app-3 +1 more: release 2.10.0 to 2.9.1)"
+    assert said in line, done.stdout
+    # the strategy chosen again with it, journalled, before the step sent anything
+    assert [p.get("target") for p in chosen(tmp_path / "run")] == ["previous", "2.9.1"]
+    state = fold(events_of(tmp_path / "run"))
+    assert state.params["target"] == "2.9.1" and state.outcome == Outcome.ROLLED_BACK
+    notes = [e.data.text for e in events_of(tmp_path / "run") if e.kind == Kind.NOTE_ADDED]
+    assert any(n.startswith(said) for n in notes), notes  # the document says it too
+
+
+def test_hosts_that_differ_leave_the_step_unsent_and_say_how_to_go_on(fleet, tmp_path):
+    halted_midway(fleet)
+    before = releases(fleet)
+
+    stopped = run(fleet, tmp_path / "run")
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert releases(fleet) == before  # app-4 was sent to 2.8.0 on main
+    assert sent_for(tmp_path / "run", "restore") == []
+    verdict = stopped.stdout.strip().splitlines()[-1]
+    problem = (
+        "FAILED: “Restore previous version” not started, nothing sent: target=previous"
+        " stands for different values on the hosts (app-1: 2.9.1, app-2: 2.9.1, app-3: 2.9.1,"
+        " app-4: 2.8.0): run again naming it (--param target=VALUE), or on fewer hosts (--hosts)"
+    )
+    assert problem in verdict, verdict
+    state = fold(events_of(tmp_path / "run"))
+    assert state.outcome == Outcome.FAILED
+    assert state.step("restore").status is StepStatus.PENDING
+    assert state.step("verify").status is StepStatus.PENDING  # not a soak of nothing
+    assert state.params.get("target", "previous") == "previous"  # nothing pinned
+    notes = [
+        e.data.text
+        for e in events_of(tmp_path / "run")
+        if e.kind == Kind.NOTE_ADDED and e.where.step == "restore"
+    ]
+    assert any("stands for different values" in n for n in notes), notes
+    assert "rollback-console undo" not in stopped.stdout  # nothing changed to undo
+
+    # --json says it as well
+    as_json = fleet.cli(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--trigger",
+        "user-impact", "--reason", "checkout errors", "--yes", "--json",
+        "--journal", str(tmp_path / "json"),
+    )  # fmt: skip
+    assert as_json.returncode == 1, as_json.stdout + as_json.stderr
+    result = json.loads(as_json.stdout)
+    assert result["outcome"] == "failed" and result["exit_status"] == 1
+    assert "stands for different values on the hosts" in result["closed"]
+    assert result["steps"].get("restore", {}).get("status", "pending") == "pending"
+    assert releases(fleet) == before
+
+    # how to go on: the release named, the host already on it needs nothing
+    named = fleet.cli(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--param",
+        "target=2.9.1", "--trigger", "user-impact", "--reason", "checkout errors", "--yes",
+        "--journal", str(tmp_path / "named"),
+    )  # fmt: skip
+    assert named.returncode == 0, named.stdout + named.stderr
+    assert set(releases(fleet).values()) == {"2.9.1"}
+    assert "Resolved:" not in named.stdout  # a release named: nothing to ask
+
+
+def test_a_host_that_cannot_resolve_it_is_named_and_the_others_go_on(fleet, tmp_path):
+    """app-4 on 2.9.1 with no release before it: its precheck would fail there. As in the
+    console, the others go on with previous (not pinned: it is not their one value), app-4
+    failing at its precheck, nothing changed there."""
+    sandbox = fleet.sandboxes["app-4"]
+    (sandbox / "current").unlink()
+    (sandbox / "current").symlink_to("releases/2.9.1")
+    (sandbox / "releases" / "2.10.0").rmdir()
+
+    ran = run(fleet, tmp_path / "run")
+
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert set(releases(fleet).values()) == {"2.9.1"}  # app-4 as it was
+    [line] = [ln for ln in ran.stdout.splitlines() if "Resolved:" in ln]
+    assert f"{RESOLVED} (app-1, app-2, app-3: release 2.10.0 to 2.9.1)" in line, line
+    assert "; not resolved, their precheck decides: app-4: no release to roll back to" in line
+    assert [p.get("target") for p in chosen(tmp_path / "run")] == ["previous"]
+    assert set(sent_for(tmp_path / "run", "restore")) == set(HOSTS)
+
+
+def test_no_host_able_to_resolve_it_stops_it_before_anything_is_sent(fleet, tmp_path):
+    """Every host's releases directory gone: none can say what previous is."""
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "releases" / "2.9.1").rmdir()
+    before = releases(fleet)
+
+    stopped = run(fleet, tmp_path / "run")
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    assert releases(fleet) == before
+    assert sent_for(tmp_path / "run", "restore") == []
+    verdict = stopped.stdout.strip().splitlines()[-1]
+    said = "not started, nothing sent: target=previous could not be resolved on app-1 (and 3"
+    assert said in verdict, verdict
+    assert "no release to roll back to from 2.10.0" in verdict, verdict
+    assert (
+        "; fix it there, or run again naming it (--param target=VALUE), or on fewer hosts"
+        " (--hosts)" in verdict
+    ), verdict
+
+
+def test_hosts_rolled_back_already_need_nothing_and_the_others_roll_back(fleet, tmp_path):
+    first = colleagues_incident(fleet, tmp_path)
+
+    done = run(fleet, tmp_path / "second")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(releases(fleet).values()) == {"2.9.1"}
+    [line] = [ln for ln in done.stdout.splitlines() if "Resolved:" in ln]
+    assert f"{RESOLVED} (app-3, app-4: release 2.10.0 to 2.9.1);" in line, line
+    nothing = (
+        f"nothing to do, refused at their precheck: app-1, app-2: {RELEASED_ALREADY.format(first)}"
+    )
+    assert nothing in line, line
+    # not pinned: 2.9.1 named on app-1 and app-2 would be a release to go to there
+    assert [p.get("target") for p in chosen(tmp_path / "second")] == ["previous"]
+    state = fold(events_of(tmp_path / "second"))
+    assert sorted(state.step("restore").needed_nothing()) == ["app-1", "app-2"]
+    assert state.outcome == Outcome.ROLLED_BACK
+
+
+def test_dry_run_says_the_release_is_asked_of_the_hosts(fleet, tmp_path):
+    dry = fleet.cli(
+        "run", "--systems", "app", "--strategy", "version-rollback", "--trigger",
+        "user-impact", "--reason", "checkout errors", "--dry-run",
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "# target=previous: not known here (nothing is connected); the run asks" in dry.stdout
+    assert "2.9.1" not in dry.stdout
