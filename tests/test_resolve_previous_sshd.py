@@ -125,3 +125,18 @@ async def test_alembic_names_the_revision_and_a_no_leaves_nothing(host, site, cl
     events = read_journal(journal).events
     chosen = [e.data.params["revision"] for e in events if e.kind == Kind.STRATEGY_CHOSEN]
     assert chosen == ["previous", "0001"], chosen
+
+
+def test_headless_run_names_the_version_and_goes_with_it(host, cluster, tmp_path):
+    """`rollback-console run` asks the host first, as the console does, and goes with the
+    version it said (on main it ran with previous, nothing said)."""
+    config, _workdir = _config(host, cluster, tmp_path)
+
+    ran = pgrig.run_console(config, tmp_path / "state", "sql-down")
+
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    said = "noted: Resolved: target=previous is 1 (db-1: schema version 2 down to 1, reversing"
+    assert said in ran.stdout, ran.stdout
+    chosen = [e.data.params for e in ran.events if e.kind == Kind.STRATEGY_CHOSEN]
+    assert [p.get("target") for p in chosen] == ["previous", "1"], chosen
+    assert migrations.shop(cluster, "SELECT version, dirty FROM schema_migrations") == "1|f"
