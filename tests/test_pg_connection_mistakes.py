@@ -65,7 +65,13 @@ params = [
 
 
 def failure_line(outcome: Outcome) -> str:
-    """The failed host's last stderr line: what the run's last lines and the document say."""
+    """The failed host's last stderr line: what the run's last lines and the document say;
+    or, a run stopped before its step (the host could not resolve `previous`: its
+    resolve reads as the precheck does), the reason its last line gives."""
+    if outcome.returncode == 1 and outcome.failed_stage() is None:
+        last = outcome.stdout.strip().splitlines()[-1]
+        assert "nothing sent" in last and " could not be resolved on db-1: " in last, last
+        return last.split(" could not be resolved on db-1: ", 1)[1]
     errors = [
         line
         for e in outcome.events

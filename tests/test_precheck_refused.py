@@ -100,7 +100,9 @@ async def test_the_console_reads_refused_and_offers_no_retry(sshd_server, tmp_pa
         assert toast.message.startswith(
             f"revision=previous: nothing to do on any host (db-1: {REFUSAL}"
         ), toast.message
-        assert toast.message.endswith("choose the strategy again naming revision")
+        assert toast.message.endswith(
+            "choose the strategy again naming revision. b on the checklist chooses a strategy again"
+        ), toast.message
         assert not isinstance(app.screen, RunConfirm)
         # named: the revision the first incident restored, which its precheck refuses
         restored = git(repo, "rev-parse", "HEAD~2")
