@@ -25,7 +25,7 @@ from console.model.procedure import StepKind
 from console.model.status import NOTHING_TO_DO
 from console.model.stderr_lines import telling
 from console.model.visible import visible
-from console.model.waves import hosts_said
+from console.model.waves import named_some
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
@@ -114,7 +114,7 @@ class Resolved:
 def _alike(said: dict[str, str]) -> str:
     """`web-1, web-2, web-3 +7 more: release 1.2 to 1.1; web-11: ...`: hosts that said the
     same together (200 hosts named one by one filled the dialog)."""
-    return "; ".join(f"{hosts_said(h, 3).split(': ', 1)[1]}: {w}" for h, w in grouped(said))
+    return "; ".join(f"{named_some(h, 3)}: {w}" for h, w in grouped(said))
 
 
 def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:

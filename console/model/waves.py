@@ -94,8 +94,13 @@ def hosts_said(hosts: Sequence[str], shown: int | None = None) -> str:
     many = f"{len(hosts)} host{'' if len(hosts) == 1 else 's'}"
     if shown == 0:
         return many
+    return f"{many}: {named_some(hosts, shown)}"
+
+
+def named_some(hosts: Sequence[str], shown: int | None = None) -> str:
+    """`web-2, web-3, web-4 +3 more`: `shown` of the hosts at most (all when None)."""
     more = len(hosts) - shown if shown is not None else 0
-    return f"{many}: {', '.join(hosts[:shown])}" + (f" +{more} more" if more > 0 else "")
+    return ", ".join(hosts[:shown]) + (f" +{more} more" if more > 0 else "")
 
 
 def in_waves(items: Sequence[T], sizes: Sequence[int]) -> list[list[T]]:

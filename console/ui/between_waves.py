@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.model.status import HostStatus
 from console.model.step_state import StepState, undoes
-from console.model.waves import hosts_said
+from console.model.waves import hosts_said, named_some
 from console.ui.probes_now import latest_readings, probes_now
 
 if TYPE_CHECKING:
@@ -169,12 +169,8 @@ def _refused_said(st: StepState, refused: list[str]) -> str:
 
     why = st.refused()
     groups = grouped({h: why.get(h, "nothing to do") for h in refused})
-    each = "; ".join(f"{', '.join(h[:3])}{_more(h)}: {reason}" for h, reason in groups)
+    each = "; ".join(f"{named_some(h, 3)}: {reason}" for h, reason in groups)
     return f"{len(refused)} refused at the precheck, nothing changed there ({each})"
-
-
-def _more(hosts: list[str]) -> str:
-    return f" +{len(hosts) - 3} more" if hosts[3:] else ""
 
 
 def _named(hosts: list[str]) -> str:
