@@ -116,4 +116,12 @@ def list_incidents(journal_root: Path, locks: SystemLocks) -> list[IncidentSumma
                 handed_over=f"{state.commander} {took}" if (took := took_command(state)) else "",
             )
         )
-    return sorted(found, key=lambda i: i.path.parent.name, reverse=True)
+    return sorted(found, key=_newest_first, reverse=True)
+
+
+def _newest_first(summary: IncidentSummary) -> tuple[str, float, str]:
+    """Its directory's second (`20261205-072805-…`), then the opening's own instant:
+    two incidents opened in one second keep the order they were opened in."""
+    name = summary.path.parent.name
+    opened = summary.opened_at.timestamp() if summary.opened_at else 0.0
+    return name[:15], opened, name
