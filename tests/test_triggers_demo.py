@@ -22,6 +22,7 @@ from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
 from console.model.loading import load_settings
 from console.model.settings import Settings
+from console.model.status_summary import status_line
 from console.model.triggers import TriggerKind
 from console.paths import demo_config
 
@@ -84,7 +85,10 @@ async def test_auto_starts_when_the_countdown_elapses_with_nobody_there(demo, po
     kinds = [e.kind for e in conductor.recorder.events]
     assert kinds[-3:] == [Kind.TRIGGER_FIRED, Kind.COUNTDOWN_ELAPSED, Kind.TRIGGER_DECLARED]
     trigger = conductor.state.trigger
-    assert trigger.kind == "error-threshold" and trigger.reason.startswith("automatic")
+    assert trigger.kind == "error-threshold" and trigger.reason.endswith("countdown elapsed)")
+    # a status update names what fired, not only that it started by itself
+    said = status_line(conductor.state)
+    assert said.startswith("Critical error threshold exceeded: web/error-rate = 0.31"), said
     assert len(trigger.evidence) == 3
     assert conductor.state.countdown["status"] == "elapsed"
     assert conductor.recorder.events[-2].data.started == countdown.started.isoformat()

@@ -89,9 +89,10 @@ def start_automatically(
         Kind.COUNTDOWN_ELAPSED, system=firing.trigger.system, **_countdown(countdown)
     )
     reason, evidence = with_others(firing, list(others))
+    # what fired first: a status update's line keeps the reason's beginning only
     conductor.declare_trigger(
         firing.trigger.kind,
-        f"automatic, countdown elapsed with nobody at the console: {reason}",
+        f"{reason} (automatic: nobody at the console when its countdown elapsed)",
         evidence=evidence,
     )
 
