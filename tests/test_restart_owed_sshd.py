@@ -1,6 +1,6 @@
 """A restart cut off with its SSH session is owed, on real sshd: the presets whose action
 ends with `restart` (the flag file's off and gradual re-enable, git's restore; the release
-link's is in test_lost_mid_change) record it from before the
+link's is in test_lost_mid_change, its undo's here) record it from before the
 change until it has finished, and their verify fails while it is owed. Walked on a
 README fleet of sshd hosts: a feature-toggle-off (file, with a reload) lost mid-reload
 read 'verified: succeeded' at V, as its verify read the flags file alone, and nothing said
@@ -18,7 +18,7 @@ from console.journal.export import EXPORT_FORMATS
 from console.model.events import Kind
 from console.model.state import HostStatus
 from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, Fleet, flag_fleet, flag_incident
-from tests.test_lost_mid_change import _drop, _sessions_of
+from tests.test_lost_mid_change import _drop, _sessions_of, release_fleet
 from tests.test_presets_sshd import etc_repository, etc_restore, git
 from tests.test_resume_between_waves import attempts_ended
 
@@ -167,3 +167,43 @@ async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_serv
     finally:
         await engine.close()
         conductor.recorder.close()
+
+
+async def test_a_release_undo_whose_restart_was_cut_off_leaves_it_owed(sshd_server, tmp_path):
+    """releases: the undo points the link back, then restarts. Its session lost in that
+    restart left nothing on the host saying a restart was owed (the action records it
+    before its change, the undo did not): the service may still run the release rolled
+    back to, and nothing there said so. Now the mark names the restart until a retry of
+    the undo (r) has run it."""
+    restart = (
+        f"if [ $(readlink current) = releases/1.11.0 ]; then {WAIT}; fi; readlink current > served"
+    )
+    release = {"name": "release", "kind": "version-rollback"}
+    release["params"] = [{"name": "restart", "default": restart}]
+    fleet = release_fleet(sshd_server, tmp_path, {"strategies": [release]})
+    sandbox = fleet.sandboxes["app-1"]
+    async with flag_incident(fleet, "release") as conductor:
+        assert await conductor.run_step("restore", only_hosts=["app-1"])
+        assert (sandbox / "served").read_text() == "releases/1.10.0\n"
+        undo = asyncio.create_task(conductor.undo("restore"))
+        for _ in range(600):  # the link is back; the undo's restart waits for `go`
+            intents = [
+                e
+                for e in conductor.recorder.events
+                if e.kind == Kind.COMMAND_INTENT and e.data.stage == "undo"
+            ]
+            if intents and (sandbox / "current").readlink() == Path("releases/1.11.0"):
+                break
+            await asyncio.sleep(0.05)
+        _drop(_sessions_of(intents[-1].data.token, sshd_server.server.process.pid))
+        await undo
+        attempts_ended(conductor.recorder.path.parent)
+        assert conductor.state.step("restore.undo").hosts["app-1"].status is HostStatus.UNKNOWN
+        assert (sandbox / "served").read_text() == "releases/1.10.0\n"  # never restarted
+        owed = sandbox / ".rollback" / f"release-{conductor.state.incident_id}-restart-owed"
+        assert owed.read_text() == restart + "\n"
+
+        (sandbox / "go").touch()
+        assert await conductor.undo("restore", only_hosts=["app-1"])
+        assert (sandbox / "served").read_text() == "releases/1.11.0\n"
+        assert not owed.exists()

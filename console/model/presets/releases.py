@@ -153,11 +153,14 @@ elif [ "$(cat .rollback/release-incident 2>/dev/null)" = {{incident}} ] && [ -f 
 else
   echo "nothing to undo: this incident replaced no release here" >&2; exit 120
 fi
-if [ "$cur" = "$prev" ]; then  # a retry: the link is back already
-  echo "already back on $prev"
-elif [ "$cur" != "$want" ]; then
+if [ "$cur" != "$prev" ] && [ "$cur" != "$want" ]; then
   echo "$link points at $cur, not $want where this incident's rollback left it: nothing to undo" >&2
   exit 120
+fi
+"""
+    + OWED.owe()  # as the action: a restart cut off mid-undo stays owed on the host
+    + """if [ "$cur" = "$prev" ]; then  # a retry: the link is back already
+  echo "already back on $prev"
 else
   ln -sfn "$base/$prev" "$link.next" && mv -Tf "$link.next" "$link" ||
     { echo "cannot point $link back at $prev" >&2; exit 1; }
