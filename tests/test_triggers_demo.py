@@ -17,6 +17,7 @@ from console.engine.conductor import Conductor
 from console.engine.ssh import SshPool
 from console.engine.triage import Proposal
 from console.engine.watcher import Watcher, WatchUpdate
+from console.journal.export.markdown import render_markdown
 from console.journal.recorder import Recorder
 from console.model.clock import SystemClock
 from console.model.events import Actor, Kind
@@ -85,10 +86,13 @@ async def test_auto_starts_when_the_countdown_elapses_with_nobody_there(demo, po
     kinds = [e.kind for e in conductor.recorder.events]
     assert kinds[-3:] == [Kind.TRIGGER_FIRED, Kind.COUNTDOWN_ELAPSED, Kind.TRIGGER_DECLARED]
     trigger = conductor.state.trigger
-    assert trigger.kind == "error-threshold" and trigger.reason.endswith("countdown elapsed)")
+    assert trigger.kind == "error-threshold" and trigger.reason == firing.reason
     # a status update names what fired, not only that it started by itself
     said = status_line(conductor.state)
     assert said.startswith("Critical error threshold exceeded: web/error-rate = 0.31"), said
+    # ... and the document who declared it, from the countdown's event
+    document = render_markdown(conductor.recorder.events)
+    assert "declared automatically by the watcher, with nobody at the console: web/" in document
     assert len(trigger.evidence) == 3
     assert conductor.state.countdown["status"] == "elapsed"
     assert conductor.recorder.events[-2].data.started == countdown.started.isoformat()

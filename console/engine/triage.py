@@ -89,12 +89,9 @@ def start_automatically(
         Kind.COUNTDOWN_ELAPSED, system=firing.trigger.system, **_countdown(countdown)
     )
     reason, evidence = with_others(firing, list(others))
-    # what fired first: a status update's line keeps the reason's beginning only
-    conductor.declare_trigger(
-        firing.trigger.kind,
-        f"{reason} (automatic: nobody at the console when its countdown elapsed)",
-        evidence=evidence,
-    )
+    # the firing's own reason, as a proposal accepted as it stands: who declared it (the
+    # countdown) is the record's to say; a status line keeps only the reason's beginning
+    conductor.declare_trigger(firing.trigger.kind, reason, evidence=evidence)
 
 
 def accept(
