@@ -80,10 +80,9 @@ def test_a_configuration_without_those_parts_builds_none_of_their_models(tmp_pat
     assert not loaded & set(LATER)
 
 
-def test_exec_to_its_end_builds_no_drill_model(tmp_path: Path):
-    """exec's results imported the drills' verdict, and with it the drill models, to its
-    end: ~26 M instructions of an exec's ~1,320 M (bench/RESULTS.md, issue 18). Run to its
-    exit on a host that refuses (a loopback port nothing listens on)."""
+def _exec_refused(tmp_path: Path) -> set[str]:
+    """The modules exec imports to its exit on a host that refuses (a loopback port nothing
+    listens on)."""
     config = _minimal(tmp_path)
     inventory = config / "inventory.toml"
     with socket.socket() as sock:  # a free port, closed again: connections are refused
@@ -106,9 +105,24 @@ def test_exec_to_its_end_builds_no_drill_model(tmp_path: Path):
     )
     said = [line for line in ran.stderr.splitlines() if not line.startswith("import time:")]
     assert ran.returncode == 1 and "web-1: FAILED (connection refused)" in said[0], said
-    imported = {line.split("|")[-1].strip() for line in ran.stderr.splitlines() if "|" in line}
+    return {line.split("|")[-1].strip() for line in ran.stderr.splitlines() if "|" in line}
+
+
+def test_exec_to_its_end_builds_no_drill_model(tmp_path: Path):
+    """exec's results imported the drills' verdict, and with it the drill models, to its
+    end: ~26 M instructions of an exec's ~1,320 M (bench/RESULTS.md, issue 18)."""
+    imported = _exec_refused(tmp_path)
     assert "console.journal.results" in imported  # its verdict was folded
     assert not imported & {"console.model.drills", "console.model.drill_verdict"}
+
+
+def test_exec_to_its_end_lists_no_incidents_and_asks_no_user_config_dir(tmp_path: Path):
+    """The incidents' listing (with the handover's and custody's records, ~8 M) and
+    platformdirs (~9 M, to know whether --config names the user config dir, which only a
+    printed command line needs) are not imported by an exec that prints no such line."""
+    imported = _exec_refused(tmp_path)
+    assert "console.engine.session" in imported
+    assert not imported & {"console.engine.listing", "platformdirs"}
 
 
 def test_a_configuration_with_them_builds_them(tmp_path: Path):

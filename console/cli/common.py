@@ -67,15 +67,23 @@ def load(
 
 def repeat_in_hints(directory: Path, demo: bool) -> None:
     """The command lines printed for a person to run next name this configuration, unless
-    every shell finds it anyway (the user config dir; the demo's, which `--demo` names)."""
+    every shell finds it anyway (the user config dir; the demo's, which `--demo` names).
+    Which one is decided when the first line is printed: the user config dir is
+    platformdirs' (~9 M instructions), and most runs of exec print no line (issue 18)."""
     from console.model.invocation import repeat_config
-    from console.paths import demo_config, user_config_dir
 
-    found_anywhere = demo or directory.resolve() in (
-        user_config_dir().resolve(),
-        demo_config().resolve(),
-    )
-    repeat_config(None if found_anywhere else str(directory.absolute()))
+    if demo:
+        repeat_config(None)
+        return
+    resolved, absolute = directory.resolve(), str(directory.absolute())
+
+    def named() -> str | None:
+        from console.paths import demo_config, user_config_dir
+
+        found_anywhere = resolved in (user_config_dir().resolve(), demo_config().resolve())
+        return None if found_anywhere else absolute
+
+    repeat_config(named)
 
 
 def _theme_problems(settings: Settings) -> list:

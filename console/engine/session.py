@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from console.engine.errors import LockRefused, ProcedureError, StaleLock
-from console.engine.listing import IncidentSummary, list_incidents
 from console.engine.ssh import SshPool
 from console.journal.actor import current_actor
 from console.journal.files import (
@@ -32,6 +31,7 @@ from console.paths import incidents_dir, locks_dir
 # frame, whose home screen folds only the journals it lists.
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.engine.listing import IncidentSummary
     from console.engine.locking import Claim
     from console.journal.event_log import EventLog
     from console.journal.recorder import Recorder
@@ -325,7 +325,11 @@ class Engine:
         return self._conductor(directory, claim, recorder)
 
     def incidents(self) -> list[IncidentSummary]:
-        """Journals under the root, newest first; unreadable ones are left out."""
+        """Journals under the root, newest first; unreadable ones are left out. The listing
+        (with the handover's and custody's records) is imported here: exec, run and drill
+        list nothing (~8 M instructions, issue 18)."""
+        from console.engine.listing import list_incidents
+
         return list_incidents(self.journal_root, self.locks)
 
     async def close(self) -> None:

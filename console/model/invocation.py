@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Callable
 
 PROGRAM = "rollback-console"
-_config = ""  # " --config DIR", or nothing: set by the command line's loader
+# " --config DIR", or nothing: set by the command line's loader; or the function that
+# says which directory, asked when the first line is printed.
+_config: str | Callable[[], str | None] = ""
 
 
-def repeat_config(directory: str | None) -> None:
+def repeat_config(directory: str | Callable[[], str | None] | None) -> None:
     """From now on the printed command lines name `directory` (None: they need not), as
-    `~/...` under $HOME: short, and the same path in each of this account's shells."""
+    `~/...` under $HOME: short, and the same path in each of this account's shells. A
+    function is asked for it when a line is first printed (most runs print none)."""
     global _config
-    _config = f" --config {_shell_path(directory)}" if directory else ""
+    if callable(directory):
+        _config = directory
+    else:
+        _config = f" --config {_shell_path(directory)}" if directory else ""
 
 
 def _shell_path(directory: str) -> str:
@@ -30,4 +37,6 @@ def _shell_path(directory: str) -> str:
 
 def again(words: str) -> str:
     """`rollback-console WORDS`, with this process's `--config DIR` when it needs one."""
+    if callable(_config):
+        repeat_config(_config())
     return f"{PROGRAM} {words}{_config}"
