@@ -157,6 +157,17 @@ def _abort_soon(conductor: Conductor, reason: str) -> None:
     task.add_done_callback(_ABORTING.discard)
 
 
+def _interrupted(conductor: Conductor, reason: str) -> None:
+    """Ctrl+C: the terminal echoed `^C` where its cursor was; what is said next starts on
+    a line of its own (not `^Chosts whose last step ...`)."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream.isatty():
+            stream.write("\n")
+            stream.flush()
+            break
+    _abort_soon(conductor, reason)
+
+
 @contextlib.contextmanager
 def abort_on_signals(conductor: Conductor):
     """Ctrl+C, TERM, or HUP (its terminal closed) aborts the run with that reason; the
@@ -168,7 +179,7 @@ def abort_on_signals(conductor: Conductor):
     for signum in handled:
         loop.add_signal_handler(
             signum,
-            _abort_soon,
+            _interrupted if signum == signal.SIGINT else _abort_soon,
             conductor,
             f"interrupted by {signal.Signals(signum).name}",
         )
