@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from textual.geometry import Region
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Label, Select
+from textual.widgets import Checkbox, Input, Label, Select
 
 from console.model.events import Kind
 from console.ui.app import RollbackApp
@@ -308,3 +308,16 @@ async def test_the_document_is_rendered_by_the_installed_program_never_one_in_th
     for name in ("console/__init__.py", "console/__main__.py", "console.py"):
         (tmp_path / name).unlink()  # the command line's own, to compare with
     assert screen.head == _head(_cli(journal, "--format", "markdown"))
+
+
+async def test_the_path_shows_its_file_name_at_80_columns(app: RollbackApp) -> None:
+    """The default path's end is in view: the incident's directory and the file name (at
+    80x24 a jump host's journal directory left `/home/…/incidents/2026120` alone)."""
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _export_screen(pilot)
+        field = screen.query_one("#export-path", Input)
+        await pilot.pause()
+        left = field.scroll_offset.x
+        shown = field.render_line(0).crop(left, left + field.content_size.width).text
+        assert shown.rstrip().endswith("rollback.md"), shown
+        assert field.value.endswith("/rollback.md") and not shown.startswith(field.value[:8])

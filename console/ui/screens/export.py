@@ -83,8 +83,12 @@ class ExportScreen(IncidentScreen):
     def _path_for(self, format: str) -> None:
         """The default file name of `format`, in the incident's directory."""
         path = self.incident.recorder.path.parent / EXPORT_FORMATS[format].file_name
-        self.query_one("#export-path", Input).value = str(path)
-        self.query_one("#export-path", Input).cursor_position = 0
+        field = self.query_one("#export-path", Input)
+        field.value = str(path)
+        # Its end in view once laid out: the incident and the file name, where a long
+        # directory left only its own first part at 80 columns.
+        field.cursor_position = 0
+        field.call_after_refresh(field.action_end)
 
     async def on_unmount(self) -> None:
         """The app quits: no child outlives it, none leaves a file behind."""
