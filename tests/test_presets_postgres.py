@@ -161,15 +161,19 @@ def test_wal_replay_stops_where_asked(host, cluster, tmp_path, target):
     assert "(the last transaction replayed committed at " in after["restored"]
 
 
-def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):
-    # The target lies after 4's commit, before 5's.
+def recovered_to_a_time(host, cluster, tmp_path: Path) -> tuple[str, pgrig.Outcome, Path]:
+    """The orders backed up, order 4, then the bad row 5; `run` of pitr to a time after
+    4's commit, before 5's, which succeeded: the target, the outcome, the configuration."""
     (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
     cluster.switch_wal_and_wait_archived()
     config = configure(host, cluster, tmp_path)
-
     outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
-
     assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    return target, outcome, config
+
+
+def test_point_in_time_recovery_keeps_exactly_the_earlier_rows(host, cluster, tmp_path):
+    target, outcome, _ = recovered_to_a_time(host, cluster, tmp_path)
     assert ids(cluster) == [1, 2, 3, 4]
     replayed = f"SELECT pg_last_xact_replay_timestamp() <= '{target}'::timestamptz"
     assert cluster.sql(replayed) == "t"
@@ -190,11 +194,7 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     directory it replaced is kept (a line of its own there too)."""
     from textual.widgets import Static
 
-    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
-    cluster.switch_wal_and_wait_archived()
-    config = configure(host, cluster, tmp_path)
-    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
-    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    target, outcome, config = recovered_to_a_time(host, cluster, tmp_path)
     stopped = outcome.integrity("after")["recovery"]["stopped"]
     # what was restored: the backup, when it started, the last transaction replayed, and
     # where the data directory it replaced is kept (the way back): the document said none
@@ -213,7 +213,7 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     markdown, document = export(journal, "markdown"), json.loads(export(journal, "json"))
 
     section = markdown.split("## Data integrity")[1].split("\n## ")[0]
-    head, _, row = section.strip().splitlines()
+    head, _, row = section.strip().split("\n\n")[0].splitlines()  # the table
     assert head.endswith("| Restored to | Recovery stopped |"), head
     # PostgreSQL's `before <time>` names the first transaction NOT replayed, a time past
     # the target: the cell read "before 10:18:00.61+00" beside a target of 10:17:59.60

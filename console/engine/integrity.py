@@ -10,7 +10,9 @@ point in time): the after is recorded, not judged. A recovery's verify also prin
 stopped, `recovery timeline=3 stopped=before 2025-05-16 10:29:30.25+00` (the rest of the
 line is PostgreSQL's own words): the after record carries it, and so it does what the
 data was brought back to, `restored to backup /var/backups/pg/nightly (started ...)` or
-`restored to schema version 1 (from 2, reversing 2_note.down.sql)`.
+`restored to schema version 1 (from 2, reversing 2_note.down.sql)`, and what it checked on
+the database and found, a `checked: ...` line each (`checked: recovery stopped at the
+restore point before-deploy-42, as asked ...`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from console.journal.event_log import EventLog
 from console.journal.recorder import Recorder
@@ -33,6 +35,7 @@ LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
 RECOVERY = re.compile(r"^\s*recovery\s+timeline=([0-9]{1,10})\s+stopped=(\S.*?)\s*$")
 RESTORED = re.compile(r"^\s*restored to\s+(\S.*?)\s*$")
+CHECKED = re.compile(r"^\s*checked:\s+(\S.*?)\s*$")
 
 
 @dataclass
@@ -90,6 +93,12 @@ def parse_restored(line: str) -> str | None:
     return match.group(1) if match else None
 
 
+def parse_checked(line: str) -> str | None:
+    """What a verify checked and found, from one `checked: ...` line, or None."""
+    match = CHECKED.match(line)
+    return match.group(1) if match else None
+
+
 def differences(found: Summary, expected: Summary) -> list[str]:
     """What differs, judged only on what the expectation names."""
     out = []
@@ -117,15 +126,17 @@ def integrity_payload(
     strategy: str | None = None,
     recovery: RecoveryStop | None = None,
     restored: str | None = None,
+    checks: list[str] | None = None,
 ) -> payloads.IntegrityRecorded:
     """The `integrity.recorded` event of one host's summary at a stage, and its verdict;
-    `recovery`: where a recovery stopped, `restored`: what the data was brought back to
-    (an after's), each said only when known."""
+    `recovery`: where a recovery stopped, `restored`: what the data was brought back to,
+    `checks`: what the verify checked and found (an after's), each said only when known."""
     absent = found.absent if found else []
     database = found.database if found else None
     said: dict[str, Any] = {
         "recovery": recovery,
         "restored": restored,
+        "checks": checks,
         "absent": absent,
         "database": database,
     }
@@ -140,6 +151,15 @@ def integrity_payload(
         detail=detail,
         **said,
     )
+
+
+class Said(NamedTuple):
+    """What an after's verify said beside its integrity line: where a recovery stopped,
+    what the data was brought back to, what it checked and found."""
+
+    recovery: RecoveryStop | None = None
+    restored: str | None = None
+    checks: list[str] | None = None
 
 
 @dataclass
@@ -248,6 +268,7 @@ class IntegrityWatch:
         stops = [r for r in map(parse_recovery, state.lines) if r]
         recovery = stops[-1] if stops else None
         restored = next(filter(None, map(parse_restored, reversed(state.lines))), None)
+        said = Said(recovery, restored, [c for c in map(parse_checked, state.lines) if c])
         if host not in self.before and host not in self.baseline:
             self._fail(event, "before", None, "no integrity summary before the change")
         if after is None:
@@ -263,10 +284,10 @@ class IntegrityWatch:
             expected = None  # the command says nothing is expected: record only
         diffs = differences(after, expected) if expected else []
         if diffs:
-            self._fail(event, "after", after, "; ".join(diffs), expected, recovery, restored)
+            self._fail(event, "after", after, "; ".join(diffs), expected, said)
         else:
             verdict = "match" if expected else "recorded"
-            self._record(event, "after", after, expected, verdict, "", recovery, restored)
+            self._record(event, "after", after, expected, verdict, "", said)
 
     def _fail(
         self,
@@ -275,12 +296,11 @@ class IntegrityWatch:
         found: Summary | None,
         detail: str,
         expected: Summary | None = None,
-        recovery: RecoveryStop | None = None,
-        restored: str | None = None,
+        said: Said | None = None,
     ) -> None:
         verdict = "missing" if found is None else "mismatch"
         self.failed[event.where.host or ""] = detail
-        self._record(event, stage, found, expected, verdict, detail, recovery, restored)
+        self._record(event, stage, found, expected, verdict, detail, said)
 
     def _record(
         self,
@@ -290,12 +310,10 @@ class IntegrityWatch:
         expected: Summary | None,
         verdict: str,
         detail: str,
-        recovery: RecoveryStop | None = None,
-        restored: str | None = None,
+        said: Said | None = None,
     ) -> None:
-        payload = integrity_payload(
-            stage, found, expected, verdict, detail, self.strategy, recovery, restored
-        )
+        said = said or Said()
+        payload = integrity_payload(stage, found, expected, verdict, detail, self.strategy, *said)
         self.recorder.record(
             payload,
             system=event.where.system,

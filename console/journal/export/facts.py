@@ -227,6 +227,13 @@ class IntegrityCheck(Strict):
         " backup (when it started, where the data directory before it is kept), the schema"
         " version or revision (from which, reversing which files)",
     )
+    checks: list[str] = Field(
+        default=[],
+        description="what the strategy's verify checked on the database and found, as it"
+        " said them with the after record (where the recovery stopped against the target"
+        " asked, the last transaction replayed, the server accepting connections); empty"
+        " where it said none",
+    )
 
 
 class Command(Strict):

@@ -278,10 +278,15 @@ def _snapshot(s: Snapshot | None) -> str:
     return checksum + (f"; rows: {rows}" if rows else "") + absent
 
 
+NOT_JUDGED = "recorded, not judged: nothing was expected of it"
+
+
 def _integrity_row(
     r: IntegrityCheck, recoveries: bool, restores: bool, databases: bool
 ) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
+    if r.after is not None and r.verdict == "recorded":  # a recovery to a time, say
+        verdict = NOT_JUDGED
     row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
                                _snapshot(r.after), _snapshot(r.expected), verdict)  # fmt: skip
     if databases:
@@ -318,7 +323,34 @@ def integrity(doc: Document) -> list[str]:
             " run, in the order they ran: the last one is where the data was left.",
             "",
         ]
-    return [*lines, *_table(head, rows)]
+    return [*lines, *_table(head, rows), *_how_verified(doc.integrity)]
+
+
+def _how_verified(checked: list[IntegrityCheck]) -> list[str]:
+    """Each run's after as its verify found it, where the verify said what it checked
+    on the database (`checked: ...`): those checks, then the data it measured, judged."""
+    out = []
+    for r in checked:
+        if r.after is None or not r.checks:
+            continue
+        rows = ", ".join(f"{k} {v}" for k, v in sorted(r.after.rows.items()))
+        measured = " and ".join(
+            filter(None, [rows and f"row counts {rows}", r.after.checksum and "checksum"])
+        )
+        sum_ = f" {r.after.checksum[:16]}" if r.after.checksum else ""
+        where = f" in database {r.database}" if r.database else ""
+        judged = {"match": "match, as expected", "recorded": NOT_JUDGED}.get(
+            r.verdict, f"{r.verdict}: {r.detail}" if r.detail else r.verdict
+        )
+        data = f"{measured or 'nothing measured'}{sum_}{where}: {judged}"
+        by = ", ".join(filter(None, [r.step, r.strategy]))
+        out.append(
+            f"- **{cell(r.host or '–')}** ({cell(by)}): {cell('; '.join([*r.checks, data]))}"
+        )
+    if not out:
+        return []
+    head = "How it was verified (what each host's verify checked on the database, and found):"
+    return [head, "", *out, ""]
 
 
 def retry(doc: Document) -> list[str]:

@@ -205,6 +205,7 @@ def build_integrity(state: IncidentState) -> list[IntegrityCheck]:
                 detail=detail,
                 recovery=(after or {}).get("recovery"),
                 restored=(after or {}).get("restored"),
+                checks=list((after or {}).get("checks") or []),
             )
         )
     return out

@@ -162,6 +162,13 @@ class IntegrityRecorded(Payload):
         " 02:00:03 UTC); the data directory before it is kept at ...`, `schema version 1"
         " (from 2, reversing 2_note.down.sql)`",
     )
+    checks: list[str] = Field(
+        [],
+        description="what the verify checked on the database and found, as it printed them"
+        " (`checked: ...`, a line each), with the after: `recovery stopped at the restore"
+        " point before-deploy-42, as asked (...)`, `the last transaction replayed committed"
+        " at ...`, `accepting connections on PostgreSQL 15.4`; since 2026-12-05",
+    )
 
 
 class NotificationSent(Payload):

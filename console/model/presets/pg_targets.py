@@ -3,11 +3,14 @@ settings each one writes (a restore point or an LSN, a time), what its precheck 
 and how verify reads where recovery stopped (`$reason`, from the new timeline's history
 file) and checks it against the target."""
 
+# What a verify checked on the database and found, a `checked: ...` line each: the after
+# integrity record carries them to the document's "How it was verified".
 REASON_IS = """\
 case "$reason" in
   %s) ;;
   *) echo "recovery did not stop %s (it stopped: $reason)" >&2; exit 1 ;;
 esac
+echo "checked: recovery stopped %s, as asked (timeline $tli's history file)"
 """
 
 WAL_TARGET = """\
@@ -180,6 +183,7 @@ name={{recovery_target_name}}
 lsn={{recovery_target_lsn}}
 if [ -n "$name" ]; then
   test "$reason" = "at restore point \\"$name\\"" || { echo "recovery did not stop at restore point $name (it stopped: $reason)" >&2; exit 1; }
+  echo "checked: recovery stopped at the restore point $name, as asked (timeline $tli's history file)"
 elif [ -n "$lsn" ]; then
   case "$reason" in
     "after LSN "* | "before LSN "*) ;;
@@ -190,14 +194,17 @@ SELECT :'got'::pg_lsn >= :'want'::pg_lsn
 SQL
   )
   test "$past" = t || { echo "recovery stopped before LSN $lsn" >&2; exit 1; }
+  echo "checked: recovery stopped $reason, at or past LSN $lsn as asked (timeline $tli's history file)"
 else
   test "$reason" = "no recovery target specified" || { echo "recovery did not replay to the end (it stopped: $reason)" >&2; exit 1; }
+  echo "checked: recovery replayed the WAL to its end, as asked (timeline $tli's history file)"
 fi
 # how far past the backup the WAL went, said with what was restored
 if [ -n "$name" ]; then replayed="to the restore point $name"
 elif [ -n "$lsn" ]; then replayed="to LSN $lsn (recovery stopped $reason)"
 else replayed="to its end"; fi
 last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
+if [ -n "$last" ]; then echo "checked: the last transaction replayed committed at $last"; fi
 """
 
 PITR_BACKUP_BEFORE_TARGET = """\
@@ -220,7 +227,8 @@ PITR_TARGET = """\
 """
 
 PITR_CHECK = (
-    REASON_IS % ('"before "* | "after "*', "at a time")
+    REASON_IS
+    % ('"before "* | "after "*', "at a time", 'at the target time "{{recovery_target_time}}"')
     + """\
 last=$(sql -c 'SELECT pg_last_xact_replay_timestamp()')
 asked={{recovery_target_time}}  # said with what was restored
@@ -230,9 +238,9 @@ SELECT pg_last_xact_replay_timestamp() <= :'t'::timestamptz
 SQL
   )
   test "$before" = t || { echo "the last transaction replayed ($last) is after "{{recovery_target_time}} >&2; exit 1; }
-  echo "last transaction replayed: $last, before the target "{{recovery_target_time}}
+  echo "checked: the last transaction replayed committed at $last, not after the target "{{recovery_target_time}}
 else
-  echo "no transaction replayed since the backup (or the server restarted since recovery)"
+  echo "checked: no transaction replayed since the backup (or the server restarted since recovery)"
 fi
 """
 )

@@ -188,6 +188,7 @@ test -f "$history" || { echo "no history file for timeline $tli: this cluster wa
 reason=$(awk -F '\t' 'NF >= 3 { r = $3 } END { print r }' "$history")
 # Where it stopped, as data: the after integrity record carries it to the document.
 echo "recovery timeline=$tli stopped=$reason"
+echo "checked: the cluster is out of recovery, promoted to timeline $tli"
 asked= last= replayed=  # what the target's check below says was replayed
 """
         + check
@@ -219,7 +220,7 @@ if [ -e "$replaced" ] && ! grep -qx recovered=1 "$state" 2>/dev/null; then
   echo recovered=1 >> "$state" || exit 1
 fi
 integrity after || exit 1
-echo "accepting connections on PostgreSQL $(sql -c 'SHOW server_version')"
+echo "checked: accepting connections on PostgreSQL $(sql -c 'SHOW server_version')"
 """
     )
 
@@ -280,7 +281,9 @@ PRESETS = (
         params=(*RECOVERY_PARAMS, ARCHIVE_OPTIONAL, EXPECT),
         precheck=precheck(replays_wal=False),
         action=_action("  echo \"recovery_target = 'immediate'\"\n", replay_wal=False),
-        verify=_verify(REASON_IS % ('"reached consistency"', "at the backup's consistent point")),
+        verify=_verify(
+            REASON_IS % ('"reached consistency"', *["at the backup's consistent point"] * 2)
+        ),
         undo=UNDO,
         data_touching=True,
         needs=NEEDS,
