@@ -54,6 +54,10 @@ def _step_started(s: IncidentState, e: Event) -> None:
             del st.hosts[host]
     st.status = StepStatus.RUNNING
     st.paused = None
+    undo = s.steps.get(f"{st.id}.undo")
+    last = st.finished or st.restarted  # the run before this one, if any
+    if undo and undo.finished and last and undo.finished > last:
+        st.undo_since = "undone" if undo.status is StepStatus.DONE else f"undo {undo.status.value}"
     st.started = st.started or e.ts
     st.restarted = e.ts
     if st.id in s.strategy_steps:
@@ -166,6 +170,8 @@ def _wave_started(s: IncidentState, e: Event) -> None:
     if d.wave == 1:
         if st.waves:  # a run before this one: kept, so its waves stay in view
             st.earlier_waves.append(dict(st.waves))
+            st.earlier_undone.append(st.undo_since)
+        st.undo_since = ""
         st.waves.clear()
         st.halted = None
         st.halted_by_probes = False

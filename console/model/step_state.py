@@ -125,6 +125,10 @@ class StepState:
     # The waves of its earlier runs, oldest first: a retry's waves replace `waves` (V's
     # verify of unknown hosts is no run: its waves are not kept).
     earlier_waves: list[dict[int, dict[str, Any]]] = field(default_factory=list)
+    # Beside each earlier run: how its undo ended before the next run began (`undone`,
+    # `undo failed`), "" where none ran; `undo_since`, the latest run's until it is kept.
+    earlier_undone: list[str] = field(default_factory=list)
+    undo_since: str = ""
     halted: str | None = None
     halted_by_probes: bool = False  # `halted` says a probe not healthy after a wave
     targets: list[str] = field(default_factory=list)  # every host its starts named

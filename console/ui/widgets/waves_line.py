@@ -35,13 +35,16 @@ def waves_text(st: StepState, running: bool = True, width: int | None = None) ->
 
 
 def _earlier(st: StepState, width: int | None) -> Text:
-    """`Earlier run 1: 3 of 3 waves, web-1, web-2, web-3: 2 ok, 1 failed`, its hosts
+    """`Earlier run 1: 3 of 3 waves, web-1, web-2, web-3: 2 ok, 1 failed, then undone`
+    (its undo ran before the next run: the ok it says is no longer where the hosts are), its hosts
     counted instead of named when the names would push the counts past `width` (seen at
     200 hosts: '... web-003 +197: 72 ok, 13 failed,' and the 115 not started cut off)."""
     for named in (True, False):
         runs = [
-            f"run {number}: {_run_said(st, waves, named)}"
-            for number, waves in enumerate(st.earlier_waves, 1)
+            f"run {number}: {_run_said(st, waves, named)}{f', then {undo}' if undo else ''}"
+            for number, (waves, undo) in enumerate(
+                zip(st.earlier_waves, st.earlier_undone, strict=True), 1
+            )
         ]
         line = " Earlier " + " · ".join(runs)
         if not width or Text(line).cell_len <= width:
