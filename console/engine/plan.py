@@ -15,6 +15,7 @@ from console.model.kinds import HEALTH, STRATEGY_KINDS, is_health
 from console.model.presets import find_preset
 from console.model.problems import did_you_mean
 from console.model.procedure import Step, StepKind
+from console.model.records import Compared
 from console.model.settings import Settings
 from console.model.state import HostStatus, IncidentState
 from console.model.strategies import RunsOn, Strategy
@@ -30,8 +31,8 @@ Groups = list[list[tuple[str, str, dict[str, str]]]]
 GroupsFor = Callable[[Target], list[list[tuple[str, RenderedCommand]]]]
 
 
-@dataclass
-class Planned:
+@dataclass(repr=False, eq=False)
+class Planned(Compared):
     """A step's hosts, their rendered command groups, and how the run fans out."""
 
     groups_for: GroupsFor

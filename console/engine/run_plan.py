@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from console.engine.ssh import Target
+from console.model.records import Compared
 from console.model.status import FailureClass, HostStatus
 from console.model.strategies import Waves
 from console.model.templates import RenderedCommand
@@ -24,16 +25,16 @@ ProbeBetween = Callable[[int, int, list[str]], Awaitable[str]]
 Judge = Callable[[str], FailureClass | None]
 
 
-@dataclass
-class HostOutcome:
+@dataclass(repr=False, eq=False)
+class HostOutcome(Compared):
     host: str
     status: HostStatus
     failure: FailureClass | None = None
     exit_status: int | None = None
 
 
-@dataclass
-class RunPlan:
+@dataclass(repr=False, eq=False)
+class RunPlan(Compared):
     """How a step fans out: waves, the failure threshold, and what happens between waves."""
 
     waves: Waves = field(default_factory=Waves)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from console.model import payloads
 from console.model.events import Event, Kind
 from console.model.payloads import IncidentClosed, IncidentOpened
+from console.model.records import Compared
 from console.model.status import StepStatus
 from console.model.watchfold import first_trigger
 
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from console.model.state import IncidentState
 
 
-@dataclass
-class Trigger:
+@dataclass(repr=False, eq=False)
+class Trigger(Compared):
     kind: str
     label: str
     automatic: bool

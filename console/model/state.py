@@ -14,7 +14,7 @@ from console.model.events import Event
 from console.model.incidentfold import INCIDENT_HANDLERS
 from console.model.incidentfold import Trigger as Trigger
 from console.model.payloads import Amendable
-from console.model.records import defaults_of, set_defaults
+from console.model.records import Compared, defaults_of, set_defaults
 from console.model.recovery import Recovery
 from console.model.runfold import RUN_HANDLERS
 
@@ -30,8 +30,8 @@ from console.model.stepfold import STEP_HANDLERS
 from console.model.watchfold import WATCH_HANDLERS
 
 
-@dataclass(init=False)
-class IncidentState:
+@dataclass(init=False, repr=False, eq=False)
+class IncidentState(Compared):
     """Everything known about one incident, derived from its events only. Made empty
     (`IncidentState()`), then folded; its `__init__` is records.py's (issue 18)."""
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.model.alike import grouped
-from console.model.records import defaults_of, set_defaults
+from console.model.records import Compared, defaults_of, set_defaults
 from console.model.status import UNDO_FIRST, FailureClass, HostStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -62,8 +62,8 @@ class Pause(NamedTuple):
     asked: bool = False
 
 
-@dataclass
-class HostRun:
+@dataclass(repr=False, eq=False)
+class HostRun(Compared):
     """What one host did in one step: the last stage's outcome counts."""
 
     host: str
@@ -100,8 +100,8 @@ class HostRun:
         return self.last_line
 
 
-@dataclass(init=False)
-class StepState:
+@dataclass(init=False, repr=False, eq=False)
+class StepState(Compared):
     """One step as its events say; made with its id alone (`StepState(id)`), its
     `__init__` records.py's (issue 18)."""
 
