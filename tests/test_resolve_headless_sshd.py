@@ -93,8 +93,8 @@ def test_hosts_that_differ_leave_the_step_unsent_and_say_how_to_go_on(fleet, tmp
     verdict = stopped.stdout.strip().splitlines()[-1]
     problem = (
         "FAILED: “Restore previous version” not started, nothing sent: target=previous"
-        " stands for different values on the hosts (app-1: 2.9.1, app-2: 2.9.1, app-3: 2.9.1,"
-        " app-4: 2.8.0): run again naming it (--param target=VALUE), or on fewer hosts (--hosts)"
+        " stands for different values on the hosts (2.9.1 on app-1, app-2, app-3; 2.8.0 on"
+        " app-4): run again naming it (--param target=VALUE), or on fewer hosts (--hosts)"
     )
     assert problem in verdict, verdict
     state = fold(events_of(tmp_path / "run"))

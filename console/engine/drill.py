@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from console.engine.drill_stage import DemoFaults, Stage
 from console.engine.errors import ProcedureError
 from console.engine.plan import check_params
+from console.engine.resolving import DRILL_NAMING, resolve_unattended
 from console.engine.walk import RUNNABLE, accept_keys, confirm_waves_as
 from console.engine.watcher import Watcher, record_firing, with_others
 from console.model.drill_verdict import judge
@@ -102,7 +103,7 @@ async def run_scenario(
     await accept_keys(conductor, keys or {})
     conductor.select(scenario.all_systems)  # and holds their locks
     stage = Stage(conductor, scenario, demo)
-    ok = False
+    ok, not_started = False, ""
     aborted: str | None = None  # read before the check and the undo: their runs clear it
     try:
         setup = await stage.take_baseline()
@@ -112,7 +113,7 @@ async def run_scenario(
         setup = setup or await stage.inject()
         if not setup:
             await fire_trigger(conductor, scenario, watcher)
-            ok = await roll_back(conductor, scenario)
+            ok, not_started = await roll_back(conductor, scenario)
             aborted = conductor.runner.aborted
         await stage.check_after()
     finally:
@@ -129,20 +130,29 @@ async def run_scenario(
             "passed": False,
             "findings": [f"aborted: {aborted}", *verdict["findings"]],
         }
+    elif not_started and not verdict["passed"]:  # why the outcome is not the one expected
+        verdict = {**verdict, "findings": [not_started, *verdict["findings"]]}
     recorder.record(Kind.DRILL_JUDGED, **verdict)
-    close_drill(conductor, DrillOutcome(verdict["outcome"]), setup, aborted)
+    close_drill(conductor, DrillOutcome(verdict["outcome"]), setup, aborted, not_started)
     return verdict
 
 
 def close_drill(
-    conductor: Conductor, outcome: DrillOutcome, setup: list[str], aborted: str | None
+    conductor: Conductor,
+    outcome: DrillOutcome,
+    setup: list[str],
+    aborted: str | None,
+    not_started: str = "",
 ) -> None:
     """Close the drill's incident with the outcome its verdict found (aborted, with the
-    reason, when someone aborted a step of it)."""
+    reason, when someone aborted a step of it; failed, saying why, when a strategy step
+    was not started: its hosts gave no one value for `previous`, as a run closes it)."""
     if setup:
         conductor.close(Outcome.FAILED, f"the drill's set-up failed: {setup[0]}")
     elif aborted:
         conductor.close(Outcome.ABORTED, aborted)
+    elif not_started:
+        conductor.close(Outcome.FAILED, not_started)
     elif outcome is DrillOutcome.VERIFIED:
         conductor.close(Outcome.ROLLED_BACK)
     elif outcome is DrillOutcome.UNVERIFIED:
@@ -222,10 +232,12 @@ async def fire_trigger(conductor: Conductor, scenario: Scenario, watcher: Watche
     conductor.declare_trigger(chosen.trigger.kind, reason, evidence=evidence, taken_by="the drill")
 
 
-async def roll_back(conductor: Conductor, scenario: Scenario) -> bool:
+async def roll_back(conductor: Conductor, scenario: Scenario) -> tuple[bool, str]:
     """Walk the immediate actions and the execution as a headless run does (manual steps
-    confirmed by the drill), each part's strategy in turn on its systems, each part's
-    systems verified in turn; with scope `strategy`, only those two steps."""
+    confirmed by the drill, a strategy step's `previous` asked of its hosts first), each
+    part's strategy in turn on its systems, each part's systems verified in turn; with
+    scope `strategy`, only those two steps. Whether all succeeded, and why a strategy step
+    was not started ('' if none was left so: nothing sent for it)."""
     procedure, plan = conductor.settings.procedure, scenario.plan
     confirm_waves_as(conductor, "the drill")
     conductor.choose_strategy(plan[0].strategy, plan[0].params, _subset(conductor, plan[0]))
@@ -238,25 +250,38 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> bool:
         elif step.kind is StepKind.MANUAL:
             conductor.confirm(step.id, note="confirmed by the drill")
         elif len(plan) > 1 and wanted and not step.strategy:
-            if not await _by_part(conductor, step.id, scenario):
-                return False
+            ok, not_started = await _by_part(conductor, step.id, scenario)
+            if not ok:
+                return False, not_started
+        elif step.kind is StepKind.STRATEGY and (
+            not_started := await resolve_unattended(conductor, step.id, naming=DRILL_NAMING)
+        ):
+            return False, not_started
         elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
-            return False
-    return not conductor.runner.aborted
+            return False, ""
+    return not conductor.runner.aborted, ""
 
 
-async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> bool:
-    """A DR exercise: the strategy step once per part (its strategy on its systems), or
-    the verification once per part, so that each system gets its own recovery time."""
+async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> tuple[bool, str]:
+    """A DR exercise: the strategy step once per part (its strategy on its systems, its
+    `previous` asked of them first), or the verification once per part, so that each
+    system gets its own recovery time."""
     inventory = conductor.settings.inventory
     restore = conductor.step(step_id).kind is StepKind.STRATEGY
     for index, part in enumerate(scenario.plan):
         if restore and index:
             conductor.choose_strategy(part.strategy, part.params, part.systems)
         hosts = [h.name for s in part.systems for h in inventory.system(s).hosts]
+        systems = _subset(conductor, part)
+        if restore and (
+            not_started := await resolve_unattended(
+                conductor, step_id, hosts, systems, naming=DRILL_NAMING
+            )
+        ):
+            return False, not_started
         if not await conductor.run_step(step_id, only_hosts=hosts):
-            return False
-    return True
+            return False, ""
+    return True, ""
 
 
 def _subset(conductor: Conductor, part: Part) -> list[str] | None:

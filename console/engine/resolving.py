@@ -103,12 +103,25 @@ class Resolved:
                 f" skip the step, or {again or naming}"
             )
         if self.value is None and not self.per_host:
-            each = ", ".join(f"{h}: {v}" for h, v in self.values.items())
             return (
-                f"{self.param}={self.symbolic} stands for different values on the hosts ({each}):"
-                f" {again or naming + ', or run it on fewer hosts'}"
+                f"{self.param}={self.symbolic} stands for different values on the hosts"
+                f" ({_by_value(self.values)}): {again or naming + ', or run it on fewer hosts'}"
             )
         return ""
+
+
+VALUES_SHOWN = 3  # values named, the most hosts first; the others counted
+
+
+def _by_value(values: dict[str, str]) -> str:
+    """`2.9.1 on web-1, web-2, web-3 +196 more; 2.8.0 on web-4`: each value and a few of
+    its hosts, the most hosts first (200 hosts named one by one filled the toast and the
+    run's last line), values beyond the first few counted."""
+    groups = sorted(grouped(values), key=lambda group: -len(group[0]))
+    said = "; ".join(f"{v} on {named_some(h, 3)}" for h, v in groups[:VALUES_SHOWN])
+    if rest := groups[VALUES_SHOWN:]:
+        said += f"; {len(rest)} other values on {sum(len(h) for h, _ in rest)} hosts"
+    return said
 
 
 def _alike(said: dict[str, str]) -> str:
@@ -144,14 +157,8 @@ async def resolve(
     strategy, resolver = found
     state, secrets = conductor.state, conductor.secrets
     params = strategy_params(state, strategy.name, strategy, secrets)
-    hosts = [
-        h
-        for h in state.hosts
-        if (only_hosts is None or h in only_hosts)
-        and strategy.name in conductor.settings.inventory.system(state.hosts[h]).strategies
-    ]
-    targets = targets_for(conductor.settings.inventory, hosts)
-    timeout = strategy.timeout or conductor.settings.inventory.ssh.command_timeout
+    targets = targets_for(conductor.settings.inventory, _asked(conductor, strategy, only_hosts))
+    timeout = _command_timeout(conductor, strategy)
     asks = [
         (t, host_command(state, resolver.command, t, params, secrets.redact).sent) for t in targets
     ]
@@ -166,7 +173,49 @@ async def resolve(
     return Resolved(resolver.param, symbolic, values, said, refused, nothing, per)
 
 
+def _asked(conductor: Conductor, strategy: Strategy, only_hosts: list[str] | None) -> list[str]:
+    """The hosts asked: the incident's (or those named) whose system lists the strategy."""
+    state, inventory = conductor.state, conductor.settings.inventory
+    return [
+        h
+        for h in state.hosts
+        if (only_hosts is None or h in only_hosts)
+        and strategy.name in inventory.system(state.hosts[h]).strategies
+    ]
+
+
+def _command_timeout(conductor: Conductor, strategy: Strategy) -> float:
+    return strategy.timeout or conductor.settings.inventory.ssh.command_timeout
+
+
+def asking(
+    conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
+) -> tuple[str, float]:
+    """What the console says while it asks the hosts, and the longest that can take: a
+    host that does not answer (one that takes the connection and never finishes SSH, or
+    whose command hangs) holds up the question until its timeouts have passed, as
+    configured, and is then named with why. ('', 0) when there is nothing to resolve."""
+    found = resolver_for(conductor, step_id)
+    if found is None:
+        return "", 0.0
+    strategy, resolver = found
+    ssh = conductor.settings.inventory.ssh
+    reach, command = ssh.connect_timeout + ssh.login_timeout, _command_timeout(conductor, strategy)
+    hosts = len(_asked(conductor, strategy, only_hosts))
+    said = (
+        f"Asking {hosts} host(s) what {resolver.param}={resolver.symbolic} is, before the"
+        " confirmation: nothing is changed there. A host that does not answer is named once"
+        f" its timeouts have passed: {reach:g} s to connect and log in, {command:g} s for"
+        " the command."
+    )
+    return said, reach + command
+
+
 RESOLVED_ON, NOTHING_ON, REFUSED_ON = "resolved", "nothing to do", "refused"
+# How to go on, where hosts do not give one value: headless `run`, and a scenario's drill
+# (which takes no --param: its parameters are fixed in drills.toml).
+RUN_NAMING = "run again naming it (--param {param}=VALUE), or on fewer hosts (--hosts)"
+DRILL_NAMING = "name it in the scenario's params in drills.toml ({param} = VALUE)"
 
 
 async def _ask(
@@ -222,21 +271,29 @@ def pin(conductor: Conductor, pinned: dict[str, str]) -> None:
     conductor.choose_strategy(name, values)
 
 
-async def resolve_unattended(conductor: Conductor, step_id: str) -> str:
-    """Headless `run` and `drill`, before a strategy step: what its symbolic value stands
-    for, asked of its hosts as the console asks before its confirmation, so that both give
-    the same result. Where they agree, the strategy is chosen again with the value
-    (journalled, as the console's yes does) and a note says it (`Resolved: ...`); hosts
-    with nothing to do keep it as it was, as there. '' to run the step; else the problem,
-    noted in the step (the document says why): nothing is sent for it. Nothing to do on
-    any host runs it as before: its prechecks refuse it there, nothing changed (exit 3)."""
+async def resolve_unattended(
+    conductor: Conductor,
+    step_id: str,
+    only_hosts: list[str] | None = None,
+    systems: list[str] | None = None,
+    naming: str = RUN_NAMING,
+) -> str:
+    """Headless `run` and `drill`, before a strategy step (on `only_hosts`, the strategy
+    chosen for `systems`: a drill's part): what its symbolic value stands for, asked of
+    its hosts as the console asks before its confirmation, so that all give the same
+    result. Where they agree, the strategy is chosen again with the value (journalled, as
+    the console's yes does) and a note says it (`Resolved: ...`); hosts with nothing to
+    do keep it as it was, as there. '' to run the step; else the problem, with `naming`
+    (how to go on), noted in the step (the document says why): nothing is sent for it.
+    Nothing to do on any host runs it as before: its prechecks refuse it there, nothing
+    changed (exit 3)."""
     try:
-        found = await resolve(conductor, step_id)
+        found = await resolve(conductor, step_id, only_hosts)
     except ProcedureError:
         return ""  # the step refuses it as before, saying why
     if found is None or not (found.values or found.refused):
         return ""
-    naming = f"run again naming it (--param {found.param}=VALUE), or on fewer hosts (--hosts)"
+    naming = naming.format(param=found.param)
     problem = found.problem(f"fix it there, or {naming}" if found.refused else naming)
     chosen = None
     if not problem and found.pinned:
@@ -250,5 +307,5 @@ async def resolve_unattended(conductor: Conductor, step_id: str) -> str:
         return said
     conductor.note(f"Resolved: {found.shown()}", step_id)
     if chosen is not None:  # as the console's yes: chosen again with it, journalled
-        conductor.choose_strategy(*chosen)
+        conductor.choose_strategy(*chosen, systems)
     return ""

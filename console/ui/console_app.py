@@ -8,7 +8,7 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from textual.notifications import SeverityLevel
+    from textual.notifications import Notification, SeverityLevel
     from textual.screen import Screen
     from textual.worker import Worker
 
@@ -30,6 +30,8 @@ class AppPart(Protocol):
         timeout: float | None = ...,
         markup: bool = ...,
     ) -> None: ...
+    def lasting_toast(self, message: str, title: str, timeout: float) -> Notification: ...
+    def withdraw(self, note: Notification) -> None: ...
     def push_screen(
         self, screen: Screen[Any] | str, callback: Callable[[Any], None] | None = None
     ) -> Any: ...

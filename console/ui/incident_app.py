@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import events
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -271,6 +271,19 @@ class IncidentApp(App[int]):
         super().notify(
             visible(message), title=visible(title), severity=severity, timeout=timeout, markup=False
         )
+
+    def lasting_toast(self, message: str, title: str, timeout: float) -> Notification:
+        """A toast that says something under way: up until `withdraw` takes it back (or
+        `timeout`, the longest it can last, has passed), plain text as every toast."""
+        note = Notification(visible(message), visible(title), "information", timeout)
+        self.post_message(Notify(note))
+        return note
+
+    def withdraw(self, note: Notification) -> None:
+        """Take a toast back once what it said is over, wherever it is: up, held by a
+        dialog opened since (shown again once it closes), or still on its way."""
+        note.timeout = 0
+        self._unnotify(note)
 
     def _refresh_notifications(self) -> None:
         """Toasts up as a dialog opens wait until it closes (ui/held_toasts.py)."""

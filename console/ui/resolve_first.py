@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.engine.errors import ProcedureError
-from console.engine.resolving import preview_pinned, resolve, resolver_for
+from console.engine.resolving import asking, preview_pinned, resolve, resolver_for
 
 if TYPE_CHECKING:
+    from textual.notifications import Notification
+
     from console.ui.stepping import Stepping
 
 
@@ -30,17 +32,15 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
         return False  # the preview says why
     if found is None:
         return False
-    _strategy, resolver = found
-    # Said only when the hosts are slow to answer: a toast each time covered the checklist
-    # the commander reads.
+    # Said only when the hosts are slow to answer (a toast each time covered the checklist
+    # the commander reads), up while they are asked: how long a host that does not answer
+    # can hold it up, and taken back at the answer (held by the confirmation, it came back
+    # over the checklist once the dialog closed).
+    words, longest = asking(conductor, step_id, only_hosts)
+    toast: list[Notification] = []
     slow = stepping.app.set_timer(
         SLOW_SECONDS,
-        lambda: stepping.app.notify(
-            f"Asking the hosts what {resolver.param}={resolver.symbolic} is, before the"
-            " confirmation: nothing is changed there.",
-            title="Resolving",
-            timeout=4,
-        ),
+        lambda: toast.append(stepping.app.lasting_toast(words, "Resolving", longest)),
     )
 
     async def ask() -> None:
@@ -49,6 +49,8 @@ def resolve_first(stepping: Stepping, step_id: str, only_hosts: list[str] | None
                 resolved = await resolve(conductor, step_id, only_hosts)
             finally:
                 slow.stop()
+                for note in toast:
+                    stepping.app.withdraw(note)
             if resolved is None:  # the choice changed meanwhile: confirm it as it is
                 per_host = conductor.preview(step_id)
             elif problem := resolved.problem():
