@@ -214,10 +214,15 @@ def _probed(s: IncidentState, e: Event) -> None:
 
 
 def _asked(s: IncidentState, e: Event) -> None:
-    """Its pause is over: a person is asked now (a stage's line keeps its shares)."""
+    """A person is asked whether the next wave or stage starts: nothing starts until they
+    answer (a follower read `○ 2–3 of 3 waiting`, as if it ran by itself). After a pause,
+    a stage's line keeps its shares."""
     st = s.step(e.where.step or "")
-    stage = st.paused is not None and st.paused.what == "stage"
-    st.paused = st.paused._replace(asked=True) if st.paused and stage else None
+    d = e.payload(payloads.WaveAsked)
+    if st.paused is not None and st.paused.what == "stage" == d.what:
+        st.paused = st.paused._replace(asked=True)
+    else:
+        st.paused = Pause(d.what, d.done + 1, d.of, e.ts, asked=True)
 
 
 def _detached(s: IncidentState, e: Event) -> None:

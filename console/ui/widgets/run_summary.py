@@ -63,10 +63,7 @@ def stages_text(st: StepState, rollout: list[dict[str, Any]], running: bool) -> 
         text.append(f"{dot}✔ {reached}/{total}{share(paused.percent)}", style=themed("$success"))
     if paused is not None and reached < total:
         reached += 1
-        asked = f"{paused.next}/{total}{share(paused.next_percent)} waits for a yes"
-        text.append(
-            f" · ⏸ {asked if paused.asked else paused_said(paused)}", style=themed("bold $warning")
-        )
+        text.append(f" · ⏸ {paused_said(paused)}", style=themed("bold $warning"))
     elif running and reached < total:
         reached += 1
         text.append(f" · ▶ {reached}/{total} running", style=themed("bold $warning"))

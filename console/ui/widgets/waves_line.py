@@ -228,8 +228,9 @@ def _all_ok(st: StepState, waves: dict[int, dict[str, Any]]) -> dict[int, int | 
 
 def paused_said(pause: Pause) -> str:
     """`2/4 at 02:38:50 UTC`: the next wave or stage (`2/4 25% at ...`: a stage's share),
-    and when its pause ends."""
-    return f"{pause.next}/{pause.of}{share(pause.next_percent)} at {clock(pause.until)}"
+    and when its pause ends; `2/4 waits for a yes` once a person is asked."""
+    when = "waits for a yes" if pause.asked else f"at {clock(pause.until)}"
+    return f"{pause.next}/{pause.of}{share(pause.next_percent)} {when}"
 
 
 def share(percent: float | None) -> str:
