@@ -13,7 +13,7 @@ from console.model.keymap import said_key
 from console.model.kinds import done_by
 from console.model.outcome import Outcome, kept_at_close, named, outcome_label, titled
 from console.model.state import HostStatus, IncidentState
-from console.model.status import FailureClass
+from console.model.status import FailureClass, looks_only
 from console.model.step_state import needed_nothing_words
 
 if TYPE_CHECKING:
@@ -241,10 +241,16 @@ def unknown_why(state: IncidentState) -> list[str]:
         None: "verify them before retrying",
     }
     under_way = "the step's verify found the change still under way there; verify them again"
+    checking = (  # its change had ended (exit seen): what is not known is whether it took
+        "the connection was lost while its verify ran, after the change had finished there;"
+        " verify them before retrying"
+    )
     hosts: dict[str, list[str]] = {}
     for step, host in state.unknown_hosts:
-        failure = state.step(step).hosts[host].failure
-        said = why.get(failure, under_way)
+        run = state.step(step).hosts[host]
+        said = why.get(run.failure, under_way)
+        if run.failure is FailureClass.CONNECTION_LOST and looks_only(run.stage):
+            said = checking
         if host not in hosts.get(said, []):
             hosts.setdefault(said, []).append(host)
     return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]

@@ -68,6 +68,14 @@ def lost_mid_change(failure: FailureClass | None, stage: str | None) -> bool:
     return failure is FailureClass.CONNECTION_LOST and stage != "precheck"
 
 
+def looks_only(stage: str | None) -> bool:
+    """A stage that reads the host after its change ended: the verify, the health checks
+    (`health`, a gradual stage's `check 25%`, `health 25%`)."""
+    return stage is not None and (
+        stage == "verify" or stage.split(" ", 1)[0] in ("health", "check")
+    )
+
+
 # The exit status of a verify that finds the change still under way on its host (a
 # database still replaying WAL after the console died mid-restore: the server, detached
 # from the command, went on without it). Its outcome is not known yet: the host stays

@@ -1,0 +1,84 @@
+"""A host whose SSH connection drops while its verify runs, its action seen to succeed:
+its outcome is unknown (did the change take?), and the run's last line says the verify,
+not a change, was cut off. Walked on a README fleet of 3 sshd hosts: the action had
+exited 0, the verify's connection was lost, and the run said 'the connection was lost
+while a command that changes hosts ran there'."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from console.model.state import HostStatus, fold
+from tests.test_lost_mid_change import WAIT_FOR_GO, _drop, _sessions_of, release_fleet, release_run
+
+pytestmark = pytest.mark.sshd
+
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "release",
+            "kind": "version-rollback",
+            "params": [
+                {"name": "restart", "default": "true"},
+                {"name": "check", "default": WAIT_FOR_GO},  # the verify waits for `go`
+            ],
+        }
+    ]
+}
+
+
+def test_a_connection_lost_mid_verify_says_the_change_had_finished(sshd_server, tmp_path):
+    fleet = release_fleet(sshd_server, tmp_path, STRATEGIES)
+    journal = fleet.state / "incident"
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        release_run(fleet, journal), stdout=subprocess.PIPE, text=True, env=env
+    )
+    shown = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            shown.append(line)
+            if "app-2      sending verify" in line:
+                break
+        token = ""
+        for _ in range(600):  # its intent is on disk before it is sent
+            intents = [
+                e.data.token
+                for e in read_journal(journal).events
+                if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
+                if e.data.stage == "verify"
+            ]
+            if intents:
+                token = intents[0]
+                break
+            time.sleep(0.05)
+        for _ in range(600):  # the verify runs on the host
+            if subprocess.run(["pgrep", "-f", f"rollback-attempt={token}"]).returncode == 0:
+                break
+            time.sleep(0.05)
+        _drop(_sessions_of(token, sshd_server.server.process.pid))
+        (fleet.sandboxes["app-1"] / "go").touch()
+        out, _ = process.communicate(timeout=120)
+        shown.append(out)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        for sandbox in fleet.sandboxes.values():  # the supervisor's verify ends
+            (sandbox / "go").touch()
+    said = "".join(shown)
+    assert process.returncode == 4, said
+    run = fold(read_journal(journal).events).step("restore").hosts["app-2"]
+    assert (run.status, run.stage) == (HostStatus.UNKNOWN, "verify"), said
+    last = said.splitlines()[-1]
+    assert (
+        "UNKNOWN, left open: outcome unknown on app-2: the connection was lost while its"
+        " verify ran, after the change had finished there; verify them before retrying"
+    ) in last, said
+    assert "a command that changes hosts" not in said, said
