@@ -7,15 +7,19 @@ import inspect
 import pkgutil
 from pathlib import Path
 
+import pytest
 from textual.screen import Screen
 from textual.widgets import DataTable
 
 from console.model.events import Kind
+from console.model.outcome import Outcome
 from console.model.settings import ConsoleOptions
 from console.ui import screens
 from console.ui.app import RollbackApp
+from console.ui.commands import IncidentCommands
 from console.ui.screens.command_preview import CommandPreview
 from console.ui.screens.help import HelpScreen
+from console.ui.screens.home import HomeScreen
 from console.ui.screens.timeline import TimelineScreen
 from console.ui.widgets.event_list import EventList
 from tests.test_ui_support import (  # noqa: F401
@@ -24,6 +28,7 @@ from tests.test_ui_support import (  # noqa: F401
     build_app,
     demo_settings,
     open_incident,
+    populated_app,
     type_text,
     until,
     until_shown,
@@ -239,3 +244,28 @@ async def test_help_on_the_form_shows_every_binding_id_whole_at_80_columns(
             line = next(line for line in lines if what in line)
             assert bid in line.split(), (bid, line)
         assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+async def test_the_palette_offers_an_incidents_commands_on_its_screens_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Walked at 80x24 on a README fleet: back on the home screen after a drill, the
+    palette offered 'Abort the whole incident…' and 'Close the incident…' (of the drill
+    closed already); on a closed incident's screens it offered them too."""
+    app = populated_app(tmp_path, monkeypatch)
+
+    def offered() -> list[str]:
+        return [name for name, *_ in IncidentCommands(app.screen)._commands()]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.attach(app.prepared)  # type: ignore[attr-defined]
+        await app.push_screen("checklist")
+        await pilot.pause()
+        assert {"Abort the whole incident…", "Add a note to the timeline"} <= set(offered())
+        app.conductor.close(Outcome.ABORTED, "the bridge called it off")
+        assert "Abort the whole incident…" not in offered()
+        assert "Close the incident with its outcome…" not in offered()
+        assert "Export the rollback document" in offered()  # what a closed one still does
+        app.to_home()
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        assert offered() == []

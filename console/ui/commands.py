@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.host_grid import HostGrid
 
 if TYPE_CHECKING:
@@ -47,35 +48,41 @@ class IncidentCommands(Provider):
             watch.append(
                 ("Cancel the automatic rollback countdown", self._cancel, "needs a reason")
             )
-        if app.conductor is None:
+        # Only on the incident's own screens: on the home screen the incident last driven
+        # is out of view, and its commands read as the home screen's (Abort the whole
+        # incident, with none open there).
+        if app.conductor is None or not isinstance(self.screen, IncidentScreen):
             return watch
         key = app.key_label
-        out: list[tuple[str, Callable[[], None], str]] = [
-            *watch,
-            (
-                "Close the incident with its outcome…",
-                app.action_close_incident,
-                key("incident.close"),
-            ),
-            (
-                "Abort the whole incident…",
-                app.aborting.prompt_abort_incident,
-                "closes it as aborted",
-            ),
-            ("Hand over command…", app.lifecycle.prompt_hand_over, "to whom: an event"),
+        out: list[tuple[str, Callable[[], None], str]] = [*watch]
+        if not app.conductor.state.closed:  # what only an open incident can do
+            out += [
+                (
+                    "Close the incident with its outcome…",
+                    app.action_close_incident,
+                    key("incident.close"),
+                ),
+                (
+                    "Abort the whole incident…",
+                    app.aborting.prompt_abort_incident,
+                    "closes it as aborted",
+                ),
+                ("Hand over command…", app.lifecycle.prompt_hand_over, "to whom: an event"),
+                ("Run an ad-hoc command…", partial(self._execution, "adhoc"), "all hosts or one"),
+                (
+                    "Accept the highlighted host's key…",
+                    partial(self._execution, "accept_key"),
+                    key("execution.hostkey"),
+                ),
+                ("Abort the running step", app.prompt_abort, "asks for a reason"),
+            ]
+        out += [
             ("Export the rollback document", partial(app.action_go, "export"), key("go.export")),
-            ("Run an ad-hoc command…", partial(self._execution, "adhoc"), "all hosts or one"),
-            (
-                "Accept the highlighted host's key…",
-                partial(self._execution, "accept_key"),
-                key("execution.hostkey"),
-            ),
             (
                 "Assessment and data integrity",
                 partial(self._execution, "assessment"),
                 key("execution.assessment"),
             ),
-            ("Abort the running step", app.prompt_abort, "asks for a reason"),
             ("Add a note to the timeline", app.prompt_note, "becomes an event"),
             (
                 "Annotate the highlighted timeline event…",
