@@ -12,6 +12,7 @@ from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.ui.screens.form import FormScreen
 from console.ui.screens.step_detail import step_detail
+from console.ui.widgets.action_items import ActionItemRow
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -185,3 +186,23 @@ async def test_a_form_step_is_done_once_its_required_fields_are_filled(tmp_path:
     assert done == "2 of 6 field(s) filled, all 2 required"
     assert later == "3 of 6 field(s) filled, all 2 required"
     assert "**Document rollback reason** — done: 3 of 6 field(s) filled, all 2" in document
+
+
+async def test_ctrl_n_brings_the_new_action_item_into_view_at_80x24(tmp_path: Path) -> None:
+    """Walked at 80x24: ^n on the form's first fields added an action item below the
+    screen's edge, its cursor there, nothing moving; typing went into a row out of view."""
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_incident(pilot)
+        await pilot.press("f5")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen))
+        rows = app.screen.query(ActionItemRow)
+        before = len(rows)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: len(app.screen.query(ActionItemRow)) == before + 1)
+        row = app.screen.query(ActionItemRow).last()
+        field = row.query_one(Input)
+        await until(pilot, lambda: app.screen.focused is field)
+        await pilot.pause(0.2)
+        body = app.screen.query_one("#form-body")
+        assert body.region.contains_region(field.region), (body.region, field.region)

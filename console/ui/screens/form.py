@@ -174,8 +174,15 @@ class FormScreen(IncidentScreen):
             self.focus_next()
 
     def action_add_item(self) -> None:
+        """A new row, its first field focused and in view (at 80x24 it was added below
+        the screen's edge, nothing moving, and typing went into it there)."""
         row = self.query_one(ActionItems).add()
-        self.call_after_refresh(lambda: row.query_one(Input).focus())
+
+        def into_view() -> None:
+            row.query_one(Input).focus(scroll_visible=False)
+            row.scroll_visible(animate=False)
+
+        self.call_after_refresh(into_view)
 
     def action_remove_item(self) -> None:
         focused = self.focused
