@@ -133,6 +133,15 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
             ["--trigger", "user-impact", "--reason", "x", "--yes", "--param", "target=1; rm -rf /"],
             "is not a version: letters, digits",
         ),
+        # a host of another system, as exec refuses it (it ran there, on the api system)
+        (
+            ["--hosts", "api-1", "--trigger", "user-impact", "--reason", "x", "--yes"],
+            "error: --hosts: api-1 not in systems web",
+        ),
+        (
+            ["--hosts", "web-1,api-1", "--trigger", "user-impact", "--reason", "x", "--dry-run"],
+            "error: --hosts: api-1 not in systems web",
+        ),
     ],
 )
 def test_bad_usage_exits_2_without_a_journal(tmp_path, args, message):

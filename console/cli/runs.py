@@ -71,10 +71,13 @@ def run(args: argparse.Namespace) -> int:
             if not sep:
                 raise UsageError(f"--param {item!r}: expected NAME=VALUE")
             params[name] = value
+        systems, hosts = split(args.systems), split(args.hosts)
+        if hosts:  # as exec: a host of another system is refused, not run on
+            resolve_hosts(settings.inventory, systems, hosts)
         request = RunRequest(
-            systems=split(args.systems),
-            hosts=split(args.hosts),
-            strategy=args.strategy or _only_strategy(settings, split(args.systems)),
+            systems=systems,
+            hosts=hosts,
+            strategy=args.strategy or _only_strategy(settings, systems),
             params=params,
             trigger=None if args.trigger == "auto" else TriggerKind(args.trigger),
             reason=args.reason,
