@@ -7,12 +7,13 @@ import json
 import subprocess
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from textual.pilot import Pilot
 
 from console.journal.export.document import build_document
 from console.journal.export.inert import cell
@@ -246,15 +247,13 @@ async def test_the_document_says_where_a_point_in_time_recovery_stopped(host, cl
     assert shown
 
 
-async def _on_integrity_screen(
-    config: Path, journal: Path, tmp_path: Path, read: Callable[..., T]
+async def in_console(
+    config: Path, journal: Path, tmp_path: Path, drive: Callable[[Pilot], Awaitable[T]]
 ) -> T:
-    """The console resumed on `journal` at 80x24, F3 then `i`: what `read(screen)` gives
-    of its integrity screen."""
+    """The console resumed on `journal` at 80x24: what `drive(pilot)` gives."""
     from console.engine.session import Engine
     from console.model.loading import load_settings
     from console.ui.app import make_app
-    from console.ui.screens.assessment import AssessmentScreen
 
     settings = load_settings(config)
     engine = Engine(settings, tmp_path / "incidents", threaded_io=True)
@@ -262,12 +261,25 @@ async def _on_integrity_screen(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            await pilot.press("f3", "i")
-            await until(pilot, lambda: isinstance(app.screen, AssessmentScreen))
-            await pilot.pause()  # its first layout
-            return read(app.screen)
+            return await drive(pilot)
     finally:
         await engine.close()
+
+
+async def _on_integrity_screen(
+    config: Path, journal: Path, tmp_path: Path, read: Callable[..., T]
+) -> T:
+    """The console resumed on `journal` at 80x24, F3 then `i`: what `read(screen)` gives
+    of its integrity screen."""
+    from console.ui.screens.assessment import AssessmentScreen
+
+    async def drive(pilot: Pilot) -> T:
+        await pilot.press("f3", "i")
+        await until(pilot, lambda: isinstance(pilot.app.screen, AssessmentScreen))
+        await pilot.pause()  # its first layout
+        return read(pilot.app.screen)
+
+    return await in_console(config, journal, tmp_path, drive)
 
 
 def export(journal: Path, form: str) -> str:

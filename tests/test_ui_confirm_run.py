@@ -26,11 +26,19 @@ from tests.test_ui_support import (  # noqa: F401
     _no_cursor_blink,
     build_app,
     build_engine,
+    step_detail_shown,
     until,
     web_and_api_app,
 )
 
-FACTS = ("Systems:", "Hosts:", "Strategy:", "Waves:", "Failures:")
+FACTS = (
+    "Systems:",
+    "Hosts:",
+    "Strategy:",
+    "Recovers to: the time 2026-03-14T09:00:00Z",
+    "Waves:",
+    "Failures:",
+)
 
 
 def _pitr_settings() -> Settings:
@@ -152,15 +160,8 @@ async def test_the_parameter_typed_for_this_run_comes_before_the_presets_default
     async with app.run_test(size=(80, 24)) as pilot:
         app.attach(app.prepared)
         await app.push_screen("checklist")
-        await until(pilot, lambda: bool(app.screen.query("#step-detail")))
-        app.screen.select_step("restore")
-        await pilot.pause()
-        pane = app.screen.query_one("#step-detail", Static)
-        content = pane.render()
-        assert isinstance(content, Content)
-        lines = [line.plain for line in content.wrap(pane.content_region.width)]
-        shown = lines[: pane.content_region.height]
-        assert any(line.startswith(f"Strategy: orders-pitr ({given}") for line in shown), lines
+        shown = await step_detail_shown(pilot, "restore")
+        assert any(line.startswith(f"Strategy: orders-pitr ({given}") for line in shown), shown
 
         app.start_run("restore")
         await until(pilot, lambda: bool(app.screen.query("#run-commands .dialog-text")))

@@ -334,3 +334,20 @@ def web_and_api_app(tmp_path: Path, trigger: TriggerKind = TriggerKind.USER_IMPA
     conductor.select(["api", "web"])
     conductor.choose_strategy("version-rollback", {})
     return build_app(settings, tmp_path / "incidents", engine), conductor
+
+
+async def step_detail_shown(pilot: Pilot, step: str) -> list[str]:
+    """The checklist's detail pane of `step`, highlighted there: its lines as wrapped,
+    those on screen."""
+    from textual.content import Content
+    from textual.widgets import Static
+
+    app = pilot.app
+    await until(pilot, lambda: bool(app.screen.query("#step-detail")))
+    app.screen.select_step(step)  # type: ignore[attr-defined]
+    await pilot.pause()
+    pane = app.screen.query_one("#step-detail", Static)
+    content = pane.render()
+    assert isinstance(content, Content)
+    lines = [line.plain for line in content.wrap(pane.content_region.width)]
+    return lines[: pane.content_region.height]

@@ -133,6 +133,10 @@ class StepExecution:
             default=0,
         )
         data = step_data(self.settings, step)
+        strategy = planned.strategy  # what it brings the data back to, said as it starts and ends
+        values = strategy.values_in(self.state.strategy, self.state.params) if strategy else {}
+        if to := strategy.recovers_to(values) if strategy else "":
+            data["to"] = to
         # Durable with the first intents (group commit) before anything is sent, or with
         # the next record that is fsync'd now.
         self.recorder.record_deferred(

@@ -125,14 +125,15 @@ DESCRIBE: dict[str, Describer] = {
     Kind.SYSTEMS_SELECTED: _says(lambda: payloads.SystemsSelected, phrase.selected),
     Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, phrase.strategy),
     Kind.STEP_STARTED: _says(
-        lambda: payloads.StepStarted, lambda d, e: f"started step {phrase.title(d, e)}"
+        lambda: payloads.StepStarted,
+        lambda d, e: f"started step {phrase.title(d, e)}{phrase.recovering(d)}",
     ),
     Kind.STEP_CONFIRMED: _says(
         lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {phrase.title(d, e)}"
     ),
     Kind.STEP_COMPLETED: _says(
         lambda: payloads.StepCompleted,
-        lambda d, e: f"finished step {phrase.title(d, e)}: {phrase.ended(d)}",
+        lambda d, e: f"finished step {phrase.title(d, e)}: {phrase.ended(d)}{phrase.recovered(d)}",
     ),
     Kind.STEP_SKIPPED: _says(
         lambda: payloads.StepSkipped, lambda d, e: f"skipped step {phrase.title(d, e)}: {d.reason}"

@@ -10,7 +10,8 @@ from console.journal.times import duration, minutes
 from console.model.events import Event
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
-from console.model.status import outcome_unknown, step_said
+from console.model.status import StepStatus, outcome_unknown, step_said
+from console.model.step_state import recovery_said
 from console.model.visible import assignments, visible
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
         ProbeSample,
         RecoveryMeasured,
         StepCompleted,
+        StepStarted,
         StrategyChosen,
         SystemsSelected,
         TriggerDeclared,
@@ -109,6 +111,18 @@ def result(d: CommandResult, e: Event) -> str:
     if d.failure:
         return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
     return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
+
+
+def recovering(d: StepStarted) -> str:
+    """`: recovering to the time 2025-05-16T10:29:30Z`, as a strategy step that says what
+    it brings the data back to starts (else nothing)."""
+    return f": {recovery_said(StepStatus.RUNNING, d.to)}" if d.to else ""
+
+
+def recovered(d: StepCompleted) -> str:
+    """`; recovered to the time ...` once done (else nothing: its start said the target,
+    and a step that did not finish brought the data back to nothing it names)."""
+    return f"; {recovery_said(d.status, d.to)}" if d.to and d.status is StepStatus.DONE else ""
 
 
 def ended(d: StepCompleted) -> str:

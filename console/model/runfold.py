@@ -62,6 +62,7 @@ def _step_started(s: IncidentState, e: Event) -> None:
     st.restarted = e.ts
     if st.id in s.strategy_steps:
         st.ran_strategy = s.named_strategies.get(st.id) or s.strategy
+    st.to = data.to or ""
     st.finished = None
     st.summary = ""  # an earlier run's: this one says its own once it ends
     st.cut_short = False

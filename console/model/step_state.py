@@ -112,6 +112,7 @@ class StepState(Compared):
     # A strategy step's: the strategy it names, else the one chosen when it last started
     # (the one chosen now may be another, not run yet).
     ran_strategy: str | None = None
+    to: str = ""  # what its latest start's strategy brings the data back to (StepStarted.to)
     finished: datetime | None = None
     summary: str = ""
     warnings: int = 0  # channels a done notify step could not deliver on
@@ -232,6 +233,17 @@ class StepState(Compared):
 
 
 _STEP_DEFAULTS = defaults_of(StepState, frozenset({"id"}))
+
+
+def recovery_said(status: StepStatus, to: str) -> str:
+    """`recovers to the time ...` (not run yet), `recovering to ...` (running),
+    `recovered to ...` (done), `recovery to ...` (else): what a step brings the data back
+    to (`StepState.to`), in words for its status lines; "" when it says nothing of it."""
+    if not to:
+        return ""
+    if status in (StepStatus.PENDING, StepStatus.RUNNING):
+        return f"{'recovers' if status is StepStatus.PENDING else 'recovering'} to {to}"
+    return f"{'recovered' if status is StepStatus.DONE else 'recovery'} to {to}"
 
 
 def _said_alike(refused: dict[str, str]) -> dict[str, list[str]]:

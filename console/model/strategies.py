@@ -213,6 +213,13 @@ class Strategy(Strict):
             return None
         return preset.resolve
 
+    def recovers_to(self, values: dict[str, str]) -> str:
+        """What its run brings the data back to with `values` (its preset's words: `the
+        time 2025-05-16T10:29:30Z`, `the restore point before-deploy-42`), or ""."""
+        kind, named = self.kind, self.preset
+        preset = find_preset(kind, named) if named else default_preset(kind)
+        return preset.recovers_to(values) if preset and preset.recovers_to else ""
+
     def values_in(self, chosen: str | None, params: dict[str, str]) -> dict[str, str]:
         """The parameters it runs with in an incident whose chosen strategy is `chosen`,
         given `params`: those when it is the chosen one, else its defaults (a procedure

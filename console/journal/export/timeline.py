@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.journal.describe import TIMELINE_KINDS, describe, where
+from console.journal.event_phrases import recovered
 from console.journal.export import reading
 from console.journal.export.facts import Timeline, TimelineRow
 from console.journal.times import duration
@@ -281,7 +282,7 @@ def key_rows(events: list[Event], state: IncidentState) -> list[TimelineRow]:
             done = event.payload(StepCompleted)
             title = done.title or event.where.step
             said = step_said(done.status, done.summary)
-            what = f"finished step “{title}”: {said} — {group.text(False)}"
+            what = f"finished step “{title}”: {said}{recovered(done)} — {group.text(False)}"
             row = _row(event, state, what, condensed=True)
             rows.append(_with_group_notes(row, group, state))
             continue

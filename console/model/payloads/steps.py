@@ -5,6 +5,12 @@ from console.model.event_kinds import Kind
 from console.model.payloads.base import Amendable, Payload
 from console.model.status import FailureClass, StepStatus
 
+RECOVERS_TO = (
+    "what its strategy brings the data back to, as chosen (a PostgreSQL recovery's: `the"
+    " time 2025-05-16T10:29:30Z`, `the restore point before-deploy-42`, `LSN 0/3000218`,"
+    " `the end of the archived WAL`, `the backup ..., its consistent point`); since 2026-12-05"
+)
+
 
 class StepData(Payload):
     """What every step event says of its step (`where.step` names it)."""
@@ -30,6 +36,7 @@ class StepStarted(StepData):
     edited: bool | None = Field(
         None, description="true on a status update whose message the commander changed"
     )
+    to: str | None = Field(None, description=RECOVERS_TO)
 
 
 class StepCompleted(StepData, Amendable):
@@ -51,6 +58,7 @@ class StepCompleted(StepData, Amendable):
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
     confirmed: str | None = Field(None, description="who confirmed it")
     edited: bool | None = Field(None, description="the commander changed the message sent")
+    to: str | None = Field(None, description=RECOVERS_TO)
 
 
 class CommandIntent(Payload):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from console.model.kinds import RunsOn, StrategyKind
@@ -56,6 +56,9 @@ class Preset:
     # Parameters of which one at most may be given (not empty): two recovery targets.
     exclusive: tuple[tuple[str, ...], ...] = ()
     resolve: Resolve | None = None  # asked before the yes (migration-reversal's `previous`)
+    # What the data is brought back to, from the values it runs with (`the time ...`): named
+    # on the step's status lines, before it runs and after.
+    recovers_to: Callable[[Mapping[str, str]], str] | None = None
 
     def commands(self) -> dict[str, str]:
         return {s: t for s in STAGES if (t := getattr(self, s))}

@@ -16,6 +16,8 @@ again rather than restore twice; one after a recovery that did not is refused (u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from console.model.kinds import StrategyKind
 from console.model.param_types import ParamType
 from console.model.presets.base import Preset, param
@@ -272,6 +274,26 @@ fi
 
 RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP)
 
+
+# What each recovery brings the data back to, as the commander chose it: the step's status
+# lines name it before it runs and after.
+def _to_consistency(values: Mapping[str, str]) -> str:
+    return f"the backup {values.get('backup', '')}, its consistent point"
+
+
+def _to_wal_target(values: Mapping[str, str]) -> str:
+    if name := values.get("recovery_target_name"):
+        return f"the restore point {name}"
+    if lsn := values.get("recovery_target_lsn"):
+        return f"LSN {lsn}"
+    return "the end of the archived WAL"
+
+
+def _to_time(values: Mapping[str, str]) -> str:
+    at = values.get("recovery_target_time")
+    return f"the time {at}" if at else ""  # a required value not given yet: said nowhere
+
+
 PRESETS = (
     Preset(
         kind=StrategyKind.BACKUP_RESTORE,
@@ -287,6 +309,7 @@ PRESETS = (
         undo=UNDO,
         data_touching=True,
         needs=NEEDS,
+        recovers_to=_to_consistency,
     ),
     Preset(
         kind=StrategyKind.LOG_REPLAY,
@@ -317,6 +340,7 @@ PRESETS = (
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
         exclusive=(("recovery_target_name", "recovery_target_lsn"),),
+        recovers_to=_to_wal_target,
     ),
     Preset(
         kind=StrategyKind.POINT_IN_TIME,
@@ -340,5 +364,6 @@ PRESETS = (
         undo=UNDO,
         data_touching=True,
         needs=(*NEEDS, "a WAL archive directory readable by the login user"),
+        recovers_to=_to_time,
     ),
 )

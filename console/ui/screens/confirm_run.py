@@ -87,7 +87,7 @@ def strategy_text(
     threshold, its stages (a gradual re-enable `held` goes on with its next stage; the
     `probes` read after each, `system/probe`; between waves, the `host_probes` that read
     each host alone; what a symbolic parameter was `resolved` to on the hosts, the version
-    the run acts on). Then what it does (its description) and the parameters chosen,
+    the run acts on; what a recovery brings the data back to). Then what it does (its description) and the parameters chosen,
     however many. An undo does
     the reverse of the description and the parameters (they say where the action went):
     it says what its undo commands do instead, in the strategy's waves and under its
@@ -97,6 +97,8 @@ def strategy_text(
     text = Text.assemble(("Undoes: " if undo else "Strategy: ", "bold"), called)
     if resolved:
         text.append("\nResolved: ", style="bold").append(visible(resolved))
+    if not undo and (to := strategy.recovers_to(chosen)):  # a recovery's target, up front
+        text.append("\nRecovers to: ", style="bold").append(visible(to))
     jump_host = strategy.runs_on is RunsOn.JUMP_HOST
     if jump_host:  # its commands name no host's shell: say where
         on_hosts = (

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus
-from console.model.step_state import NEEDED_NOTHING
+from console.model.step_state import NEEDED_NOTHING, recovery_said
 from console.model.visible import visible
 from console.ui.palette import themed
 from console.ui.screens.execution_rows import FINISHED, HOSTKEY, PROBLEMS, why_text
@@ -208,8 +208,14 @@ def counts_line(
     aborted = sum(1 for r in runs if r.status is HostStatus.ABORTED)
     refused = sum(1 for r in runs if r.status is HostStatus.REFUSED)
     idle = sum(1 for r in runs if r.status is HostStatus.NOT_STARTED)
+    # What the data is brought back to (a recovery's target), as it runs and after.
+    st = incident.state.step(step_id)
+    said = recovery_said(st.status, st.to)
+    line = Text()
+    if said:
+        line.append(f"{said[0].upper()}{said[1:]}", style="bold").append(" · ")
     # A host never sent anything has not finished anything: said apart, not counted.
-    line = Text(f"{done - idle} of {hosts} hosts finished")
+    line.append(f"{done - idle} of {hosts} hosts finished")
     if failed:
         line.append(f" · {failed} failed", style=themed("bold $error"))
         if not problems_only:  # else the grid shows them, and them only

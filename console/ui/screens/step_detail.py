@@ -14,6 +14,7 @@ from console.model.procedure import Step, StepKind
 from console.model.review import filled_in
 from console.model.state import HostStatus, IncidentState, StepStatus
 from console.model.status import before_retrying
+from console.model.step_state import recovery_said
 from console.model.visible import given_first, visible
 from console.ui.palette import themed
 from console.ui.screens.execution_keys import failed_names
@@ -65,6 +66,10 @@ def step_detail(app: IncidentApp, incident: IncidentView, step: Step, status: Te
     # A result may quote a host (a notification's answer): shown, never obeyed.
     if st.summary:
         text.append(f"\nResult: {figures(visible(st.summary))}")  # "held at 25%" whole
+    # What the data is brought back to (a recovery's target), before it runs and after.
+    to = _recovers_to(incident, step) if st.status is StepStatus.PENDING else st.to
+    if said := recovery_said(st.status, to):
+        text.append(f"\n{said[0].upper()}{said[1:]}", style="bold")
     # Among 50, which ones; failed ones by how (117 non-zero exit, 1 connection refused).
     failed = {
         r.host: r.failure.value if r.failure else r.status.value
@@ -170,3 +175,18 @@ def _holds(app: IncidentApp, state: IncidentState, step: Step) -> str:
         names += f" +{len(probes) - PROBES_NAMED} more"
     rounds = f"{window.samples} round{'s' if window.samples > 1 else ''}"
     return f"Holds {names} healthy {rounds} in a row (at most {window.limit}, {apart:g} s apart)"
+
+
+def _recovers_to(incident: IncidentView, step: Step) -> str:
+    """What the strategy chosen for `step` brings the data back to, run now (its
+    start records it: `StepState.to`), or ""."""
+    state = incident.state
+    chosen = step.strategy or state.strategy
+    if step.kind is not StepKind.STRATEGY or not chosen:
+        return ""
+    configured = [s for s in incident.settings.strategies if s.name == chosen]
+    return (
+        configured[0].recovers_to(configured[0].values_in(state.strategy, state.params))
+        if configured
+        else ""
+    )
