@@ -16,6 +16,7 @@ from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.state import HostStatus, fold
 from tests.test_lost_mid_change import WAIT_FOR_GO, _drop, _sessions_of, release_fleet, release_run
+from tests.test_resume_between_waves import attempts_ended
 
 pytestmark = pytest.mark.sshd
 
@@ -82,3 +83,13 @@ def test_a_connection_lost_mid_verify_says_the_change_had_finished(sshd_server, 
         " verify ran, after the change had finished there; verify them before retrying"
     ) in last, said
     assert "a command that changes hosts" not in said, said
+
+    # `verify` settles it, saying what it sends in a line, not the preset's whole script
+    # (one line of ~1,500 characters a host, above what it found)
+    attempts_ended(journal)  # the verify the lost session left, ended by its supervisor
+    verified = fleet.cli("verify", str(journal))
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    [sent] = [line for line in verified.stdout.splitlines() if line.startswith("# app-2:")]
+    assert sent.startswith("# app-2: verify of 'restore' (incident ") and "|| exit 97 … (" in sent
+    assert sent.endswith(" lines: --dry-run prints them)") and len(sent) < 200, sent
+    assert "app-2: verified: succeeded" in verified.stdout, verified.stdout

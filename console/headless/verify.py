@@ -131,13 +131,17 @@ def _print_lost(conductor: Conductor) -> None:
 
 
 def _print_commands(plan: VerifyPlan) -> None:
-    """What is sent to each host, as the journal records it (secrets masked)."""
+    """What is sent to each host, its first line as the journal records it (secrets
+    masked): a preset's verify whole on one line was a wall of 1,500 characters a host,
+    above what it found; `--dry-run` prints it whole."""
     from console.model.visible import visible
 
     for step in plan.steps:
         for host, (stage, command) in step.commands.items():
-            said = f"# {host}: {stage} of {step.step!r} (incident {plan.incident}): {command}"
-            print(visible(said, one_line=True), flush=True)
+            first, *rest = command.shown.splitlines() or [""]
+            more = f" … ({len(rest) + 1} lines: --dry-run prints them)" if rest else ""
+            said = f"# {host}: {stage} of {step.step!r} (incident {plan.incident}): {first}"
+            print(visible(said, one_line=True) + more, flush=True)
 
 
 def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> list[str]:
