@@ -203,3 +203,25 @@ def test_dry_run_says_the_release_is_asked_of_the_hosts(fleet, tmp_path):
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "# target=previous: not known here (nothing is connected); the run asks" in dry.stdout
     assert "2.9.1" not in dry.stdout
+
+
+def test_hosts_rolled_back_already_are_named_beside_those_that_cannot_resolve_it(fleet, tmp_path):
+    """Walked with a hung host beside hosts a colleague had rolled back: the stop named
+    only the hung host, as if no host could say what previous is; the others, rolled back
+    already, went unsaid. Here the hosts that cannot say have no release to go back to."""
+    first = colleagues_incident(fleet, tmp_path)
+    for host in ("app-3", "app-4"):  # one release only: nothing to go back to
+        (fleet.sandboxes[host] / "releases" / "2.9.1").rmdir()
+
+    stopped = run(fleet, tmp_path / "second")
+
+    assert stopped.returncode == 1, stopped.stdout + stopped.stderr
+    verdict = stopped.stdout.strip().splitlines()[-1]
+    said = "target=previous could not be resolved on app-3 (and 1 more host(s)): no release"
+    assert said in verdict, verdict
+    nothing = f"; nothing to do, refused at their precheck: app-1, app-2: {RELEASED_ALREADY}"
+    assert nothing.format(first) in verdict, verdict
+    assert verdict.endswith(
+        "; fix it there, or run again naming it (--param target=VALUE), or on fewer hosts"
+        " (--hosts); journal " + str(tmp_path / "second" / "journal.jsonl")
+    ), verdict

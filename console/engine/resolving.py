@@ -96,6 +96,8 @@ class Resolved:
             host, why = next(iter(self.refused.items()))
             more = f" (and {len(self.refused) - 1} more host(s))" if len(self.refused) > 1 else ""
             said = f"{self.param}={self.symbolic} could not be resolved on {host}{more}: {why}"
+            if self.nothing:  # the others rolled back already: said, not left to guess
+                said += f"; nothing to do, refused at their precheck: {_alike(self.nothing)}"
             return said + (f"; {again}" if again else "")
         if not self.values and self.nothing:
             return (
