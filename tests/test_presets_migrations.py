@@ -164,6 +164,14 @@ def test_alembic_downgrades_the_last_revision_and_keeps_the_rows(host, site, clu
     assert "integrity before: recorded (database shop: orders=2)" in outcome.stdout
     assert "integrity after: match (database shop: orders=2)" in outcome.stdout
     assert after["restored"] == "alembic revision 0001 (from 0002)"
+    # what the verify checked, said in the document (its section said only that the rows
+    # matched)
+    assert after["checks"] == ["alembic current is 0001, the target"], after
+    section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
+    assert (
+        "- **db-1** (restore, schema-down): alembic current is 0001, the target; row counts"
+        " orders 2 in database shop: match, as expected"
+    ) in section, section
 
     # a second incident: `previous` would now drop the table; refused, nothing changed
     again = run_console(config, tmp_path / "again", "schema-down")
@@ -246,6 +254,12 @@ async def test_sql_down_files_run_in_one_transaction_with_the_version(
     assert head.endswith("| Verdict | Restored to |") and row.endswith(f"| {cell(restored)} |"), (
         section
     )
+    checked = "the schema version is 1, the target (schema_migrations)"
+    assert outcome.integrity("after")["checks"] == [checked]
+    assert (
+        f"- **db-1** (restore, sql-down): {checked}; row counts orders 2 in database shop:"
+        " match, as expected"
+    ) in section, section
 
     # undo (Conductor.undo on the same journal): the up file and the version back, in one transaction
     ok, state = await undo(config, tmp_path / "state" / "incident-sql-down")

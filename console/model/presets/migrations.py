@@ -127,7 +127,7 @@ ALEMBIC_VERIFY = (
 want=$(cat .rollback/alembic-target) || exit 3
 now=$(al current | awk 'NF { print $1 }')
 test "${now:-base}" = "$want" || { echo "alembic revision is ${now:-base}, expected $want" >&2; exit 1; }
-echo "alembic revision ${now:-base}"
+echo "checked: alembic current is ${now:-base}, the target"
 echo "restored to alembic revision ${now:-base} (from $(cat .rollback/alembic-{{incident}}-from 2>/dev/null))"
 integrity after rows
 """

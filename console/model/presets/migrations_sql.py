@@ -198,7 +198,7 @@ SQL_VERIFY = (
 want=$(cat .rollback/sql-target) || exit 3
 now=$(version) || exit 1
 test "$now" = "$want" || { echo "schema version is $now, expected $want" >&2; exit 1; }
-echo "schema version $now"
+echo "checked: the schema version is $now, the target ("{{version_table}}")"
 mine=.rollback/sql-{{incident}}
 echo "restored to schema version $now (from $(cat "$mine-from" 2>/dev/null)," \\
   "reversing $(awk '{ print $2 }' "$mine-plan" 2>/dev/null | paste -s -d ' '))"
