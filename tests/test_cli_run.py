@@ -142,6 +142,10 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
             ["--hosts", "web-1,api-1", "--trigger", "user-impact", "--reason", "x", "--dry-run"],
             "error: --hosts: api-1 not in systems web",
         ),
+        (
+            ["--systems", "", "--trigger", "user-impact", "--reason", "x", "--yes"],
+            "error: --systems: no system named (known: web, api, db)",
+        ),
     ],
 )
 def test_bad_usage_exits_2_without_a_journal(tmp_path, args, message):
@@ -149,6 +153,15 @@ def test_bad_usage_exits_2_without_a_journal(tmp_path, args, message):
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "j").exists()
+
+
+@pytest.mark.parametrize("dry_run", [(), ("--dry-run",)])
+def test_an_empty_systems_is_refused_by_exec_and_its_dry_run_alike(tmp_path, dry_run):
+    # `--systems "$SYSTEMS"` with the variable unset: the dry run printed no host, exit 0
+    result = cli("exec", "--demo", "--systems", "", *dry_run, "true", state_dir=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr == "error: --systems: no system named (known: web, api, db)\n"
+    assert result.stdout == ""
 
 
 def test_unknown_system_exits_2(tmp_path):

@@ -148,6 +148,9 @@ def resolve_hosts(inventory: Inventory, systems: list[str], hosts: list[str]) ->
     """The hosts of `systems`, narrowed to `hosts` if given; unknown names are usage errors."""
     from console.model.problems import did_you_mean
 
+    if not systems:  # `--systems "$SYSTEMS"` with the variable empty
+        known = ", ".join(s.name for s in inventory.systems)
+        raise UsageError(f"--systems: no system named (known: {known})")
     names: list[str] = []
     for system in systems:
         try:

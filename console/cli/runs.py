@@ -72,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"--param {item!r}: expected NAME=VALUE")
             params[name] = value
         systems, hosts = split(args.systems), split(args.hosts)
-        if hosts:  # as exec: a host of another system is refused, not run on
-            resolve_hosts(settings.inventory, systems, hosts)
+        resolve_hosts(settings.inventory, systems, hosts)  # as exec checks them
         request = RunRequest(
             systems=systems,
             hosts=hosts,
