@@ -23,7 +23,7 @@ from console.model.events import Kind
 from console.model.loading import load_settings
 from console.ui.follow import make_follow_app
 from console.ui.screens.assessment import AssessmentScreen
-from console.ui.screens.dialogs import TextPrompt
+from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.execution import ExecutionScreen
 from console.ui.screens.home import HomeScreen
@@ -305,10 +305,12 @@ def with_execution_step(fleet: Fleet, step: dict) -> None:
 
 
 async def start_drill(pilot) -> None:
-    """From the home screen: d, then Enter on the default scenario."""
+    """From the home screen: d, then Enter on the default scenario, and y."""
     await pilot.press("d")
     await until(pilot, lambda: isinstance(pilot.app.screen, DrillsScreen))
     await pilot.press("enter")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmDialog))
+    await pilot.press("y")  # what it sends, confirmed
 
 
 def test_a_drills_status_update_says_it_is_a_drill(fleet, tmp_path):

@@ -16,6 +16,7 @@ from console.journal.recorder import Recorder
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.ui.screens.checklist import ChecklistScreen
+from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.drills import DrillReport, DrillsScreen
 from console.ui.screens.home import HomeScreen
 from console.ui.widgets.drill_schedule import DrillSchedule
@@ -163,6 +164,8 @@ async def test_a_drill_runs_from_the_home_screen_and_ends_with_its_report(tmp_pa
             row = list(app.settings.drills.names).index("web-slow")
             table.move_cursor(row=row)
             await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
             await until(pilot, lambda: app.drills.running == "web-slow")
             assert app.conductor.state.drill
             # named as `drill` names it, the description whole (not cut at TITLE_WIDTH)
@@ -224,6 +227,8 @@ async def test_a_firing_the_drills_faults_cause_is_never_proposed(tmp_path):
             table = app.screen.query_one("#scenarios", DataTable)
             table.move_cursor(row=list(app.settings.drills.names).index("api-breach"))
             await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+            await pilot.press("y")
             fired = app.live.watcher.firings
             await until(pilot, lambda: any(f.trigger.system == "api" for f in fired.values()), 120)
             assert app.live.proposal is None

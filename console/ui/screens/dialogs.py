@@ -3,6 +3,7 @@ What they explain may quote a host (a refusal, an event), so it is shown as plai
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -103,10 +104,10 @@ class ConfirmDialog(ButtonDialog[bool]):
         question: str,
         yes: str = "Yes",
         no: str = "No",
-        detail: Text | None = None,
+        detail: Text | Table | None = None,
     ):
         """`detail`, when given, is shown under the question as it is (what the answer
-        rests on, made safe to show by whoever made it)."""
+        rests on, made safe to show by whoever made it); a table wraps its cells."""
         super().__init__()
         self.title_text, self.question, self.yes, self.no = title, question, yes, no
         self.detail = detail

@@ -26,6 +26,8 @@ from console.ui.widgets.plain import plain
 from console.ui.widgets.screen_enter import RowTable
 
 if TYPE_CHECKING:
+    from console.model.drills import Scenario
+    from console.model.settings import Settings
     from console.ui.app import RollbackApp
 
 COLUMNS = ("Scenario", "Faults", "Expects", "Due")
@@ -70,7 +72,7 @@ class DrillsScreen(Screen):
                 key=scenario.name,
             )
         hint = (
-            "Enter runs the highlighted scenario (* the default); its faults go in first."
+            "Enter runs the highlighted scenario (* the default) once you confirm it."
             if drills.scenarios
             else no_scenarios_hint(app.settings.directory)
         )
@@ -89,15 +91,51 @@ class DrillsScreen(Screen):
         self.query_one("#scenario-detail", Static).update(Text(visible(detail)))
 
     def action_run(self) -> None:
+        """Asked first: a drill sends its faults, then the procedure, to the hosts, every
+        confirmation of its own answered by itself (one Enter on this list did it)."""
+        from console.ui.screens.dialogs import ConfirmDialog
+
         table = self.query_one("#scenarios", DataTable)
         if not table.row_count:
             return
         name = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
-        self.app.pop_screen()
-        self.app.drills.start(name)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.app.pop_screen()
+                self.app.drills.start(name)
+
+        question = (
+            "It sends these commands now, then answers every confirmation of its"
+            " procedure itself; its faults are undone when it ends."
+        )
+        detail = what_it_sends(self.app.settings.drills.scenario(name), self.app.settings)
+        dialog = ConfirmDialog(f"Run drill {name}?", question, yes="Run the drill", detail=detail)
+        self.app.push_screen(dialog, answered)
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+def what_it_sends(scenario: Scenario, settings: Settings) -> Table:
+    """The faults (each one's command and hosts, or the demo's injection), the rollback
+    (each part's strategy, systems and how many hosts) and the integrity check, each
+    value whole, wrapped under itself."""
+    lines = []
+    for fault in scenario.faults:
+        where = ", ".join(fault.hosts or fault.systems)
+        said = f"inject {fault.inject}" if fault.inject else f"on {where}: {fault.command}"
+        lines.append(f"fault {fault.name or fault.label} {said.strip()}")
+    for part in scenario.plan:
+        hosts = sum(len(settings.inventory.system(s).hosts) for s in part.systems)
+        lines.append(
+            f"rollback {part.strategy} on {', '.join(part.systems)} ({hosts} host(s)),"
+            f" {scenario.scope.value} scope, trigger {scenario.trigger.value}"
+        )
+    if (check := scenario.integrity) is not None:
+        on = ", ".join(check.hosts) or "every host of its systems"
+        lines.append(f"integrity on {on}: {check.command}")
+    return _report_grid([visible(line, one_line=True) for line in lines])
 
 
 def no_scenarios_hint(directory: Path | None) -> str:
