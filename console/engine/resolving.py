@@ -75,7 +75,7 @@ class Resolved:
         nothing to do. A value of each host's own, host by host: `revision=previous on
         edge-1: nginx 4840370 ... → 08c022d ... (1 file changed); edge-2: ...`."""
         if self.per_host:
-            said = f"{self.param}={self.symbolic} on {_alike(self.said)}"
+            said = f"{self.param}={self.symbolic} on {_alike(self.said, None)}"
         else:
             said = f"{self.param}={self.symbolic} is {self.value} ({_alike(self.said)})"
         if self.nothing:
@@ -126,10 +126,20 @@ def _by_value(values: dict[str, str]) -> str:
     return said
 
 
-def _alike(said: dict[str, str]) -> str:
+def _alike(said: dict[str, str], shown: int | None = VALUES_SHOWN) -> str:
     """`web-1, web-2, web-3 +7 more: release 1.2 to 1.1; web-11: ...`: hosts that said the
-    same together (200 hosts named one by one filled the dialog)."""
-    return "; ".join(f"{named_some(h, 3)}: {w}" for h, w in grouped(said))
+    same together (200 hosts named one by one filled the dialog), the most first; beyond
+    `shown` of those, the other hosts named a few (16 hosts whose sshd was down, each
+    refused at its own port, filled the run's line). None: every host's words (each
+    host's own value, which the commander confirms)."""
+    groups = grouped(said)
+    if shown is None:
+        return "; ".join(f"{named_some(h, 3)}: {w}" for h, w in groups)
+    groups = sorted(groups, key=lambda group: -len(group[0]))
+    words = "; ".join(f"{named_some(h, 3)}: {w}" for h, w in groups[:shown])
+    if rest := [host for hosts, _ in groups[shown:] for host in hosts]:
+        words += f"; {len(rest)} more ({named_some(rest, 3)})"
+    return words
 
 
 def resolver_for(conductor: Conductor, step_id: str) -> tuple[Strategy, Resolve] | None:
