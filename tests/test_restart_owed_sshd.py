@@ -9,6 +9,7 @@ the application might still serve the flags from before."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,30 @@ async def _dropped_in_reload(
     attempts_ended(conductor.recorder.path.parent)
 
 
+async def _undo_cut_off_in_restart(
+    conductor, sshd_server, where: Path, changed: Callable[[], bool], step: str = "restore"
+) -> None:
+    """Runs `step`'s undo, its restart waiting for `go` in `where` (removed first), and
+    drops that command's session once `changed()` says the undo has made its change; the
+    undo ends, its host unknown."""
+    (where / "go").unlink(missing_ok=True)
+    undo = asyncio.create_task(conductor.undo(step))
+    for _ in range(600):
+        intents = [
+            e
+            for e in conductor.recorder.events
+            if e.kind == Kind.COMMAND_INTENT and e.data.stage == "undo"
+        ]
+        if intents and changed():
+            break
+        await asyncio.sleep(0.05)
+    _drop(_sessions_of(intents[-1].data.token, sshd_server.server.process.pid))
+    await undo
+    attempts_ended(conductor.recorder.path.parent)
+    hosts = conductor.state.step(f"{step}.undo").hosts
+    assert {run.status for run in hosts.values()} == {HostStatus.UNKNOWN}, hosts
+
+
 def _failures(conductor) -> str:
     document = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
     return document.split("## Failures", 1)[1].split("\n## ", 1)[0]
@@ -100,9 +125,20 @@ async def test_a_flag_off_whose_reload_was_cut_off_is_not_verified(sshd_server, 
         assert (sandbox / "served").read_text() == "new_checkout=0\n"
         assert not list((sandbox / ".rollback").glob("*.restart-owed"))
 
+        # Its undo, the reload cut off in its turn: owed until a retry of the undo ran it
+        # (the undo recorded nothing: the flags back, the application never told).
+        def put_back() -> bool:
+            return (sandbox / "flags").read_text() == "new_checkout=100\n"
+
+        await _undo_cut_off_in_restart(conductor, sshd_server, sandbox, put_back)
+        assert (sandbox / "served").read_text() == "new_checkout=0\n"
+        [owed] = (sandbox / ".rollback").glob("*.restart-owed")
+        assert owed.read_text() == RELOAD + "\n"
+        (sandbox / "go").touch()
         assert await conductor.undo("restore", only_hosts=["app-1"])
         assert (sandbox / "flags").read_text() == "new_checkout=100\n"
         assert (sandbox / "served").read_text() == "new_checkout=100\n"
+        assert not owed.exists()
 
 
 async def test_a_reenable_stage_whose_reload_was_cut_off_is_not_verified(sshd_server, tmp_path):
@@ -164,6 +200,19 @@ async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_serv
         (root / "go").touch()
         assert await conductor.run_step("restore", only_hosts=["db-1"])
         assert (root / "served").read_text() == "worker_processes 4;\n"
+
+        # its undo's reload cut off: owed too, until a retry of the undo ran it
+        def put_back() -> bool:
+            return (repo / "nginx/nginx.conf").read_text() != "worker_processes 4;\n"
+
+        await _undo_cut_off_in_restart(conductor, sshd_server, root, put_back)
+        assert (root / "served").read_text() == "worker_processes 4;\n"
+        owed = [p for p in root.rglob("*restart-owed") if p.is_file()]
+        assert [p.read_text() for p in owed] == [reload + "\n"], owed
+        (root / "go").touch()
+        assert await conductor.undo("restore", only_hosts=["db-1"])
+        assert (root / "served").read_text() != "worker_processes 4;\n"
+        assert not owed[0].exists()
     finally:
         await engine.close()
         conductor.recorder.close()
@@ -185,20 +234,11 @@ async def test_a_release_undo_whose_restart_was_cut_off_leaves_it_owed(sshd_serv
     async with flag_incident(fleet, "release") as conductor:
         assert await conductor.run_step("restore", only_hosts=["app-1"])
         assert (sandbox / "served").read_text() == "releases/1.10.0\n"
-        undo = asyncio.create_task(conductor.undo("restore"))
-        for _ in range(600):  # the link is back; the undo's restart waits for `go`
-            intents = [
-                e
-                for e in conductor.recorder.events
-                if e.kind == Kind.COMMAND_INTENT and e.data.stage == "undo"
-            ]
-            if intents and (sandbox / "current").readlink() == Path("releases/1.11.0"):
-                break
-            await asyncio.sleep(0.05)
-        _drop(_sessions_of(intents[-1].data.token, sshd_server.server.process.pid))
-        await undo
-        attempts_ended(conductor.recorder.path.parent)
-        assert conductor.state.step("restore.undo").hosts["app-1"].status is HostStatus.UNKNOWN
+
+        def back() -> bool:
+            return (sandbox / "current").readlink() == Path("releases/1.11.0")
+
+        await _undo_cut_off_in_restart(conductor, sshd_server, sandbox, back)
         assert (sandbox / "served").read_text() == "releases/1.10.0\n"  # never restarted
         owed = sandbox / ".rollback" / f"release-{conductor.state.incident_id}-restart-owed"
         assert owed.read_text() == restart + "\n"

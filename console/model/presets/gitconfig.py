@@ -204,6 +204,9 @@ elif dirty=$(git status --porcelain -- "$@") && [ -n "$dirty" ]; then
     "(etckeeper commit), then undo; nothing undone (they would be lost)" >&2
   exit 3
 else
+"""
+    + OWED.owe()  # as the action's: a restart cut off mid-undo stays owed
+    + """\
   git restore --source="$from" --staged --worktree -- "$@" || exit 1
   git $ident commit -q -m "rollback-console "{{incident}}": undo, $* back to $from" || exit 1
   echo "undone: $* back to $(git log -n 1 --format='%h %s' "$from")"

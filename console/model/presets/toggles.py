@@ -110,7 +110,8 @@ def _put_back(name: str, fallback: str) -> str:
     """The named flags' lines as the copy has them; every other line stays as it is now
     (another incident's change to another flag is not undone). Refused, nothing changed,
     when a named flag reads neither what this incident set nor what it found (a later
-    change would be lost); `fallback` is what was set where nothing was recorded."""
+    change would be lost); `fallback` is what was set where nothing was recorded. Its
+    restart is owed from before the change, as the action's is."""
     return (
         _kept(name)
         + f"""\
@@ -133,6 +134,7 @@ FLAGS={{{{flags}}}} SET="$set" HOST={{{{host}}}} FILE={{{{flags_file}}}} awk -F=
   }}
 ' "$kept" {{{{flags_file}}}} || exit $?
 """
+        + _owed(name).owe()
         + """\
 FLAGS={{flags}} awk -F= '
   BEGIN { n = split(ENVIRON["FLAGS"], f, ","); for (i = 1; i <= n; i++) want[f[i]] = 1 }
