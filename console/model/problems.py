@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from types import UnionType
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import InitErrorDetails
@@ -121,7 +122,8 @@ def _is_key(item: object) -> bool:
 def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
-        return "unknown key" + did_you_mean(str(loc[-1]), _fields_at(root, loc[:-1]))
+        hint = _elsewhere(root, loc) or did_you_mean(str(loc[-1]), _fields_at(root, loc[:-1]))
+        return "unknown key" + hint
     if kind == "missing":
         return "is required"
     if kind in ("enum", "literal_error"):
@@ -153,17 +155,96 @@ def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     return str(error["msg"]).removeprefix("Value error, ")
 
 
-def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
-    """The keys the model at `loc` accepts (for 'did you mean')."""
+def _elsewhere(root: type[BaseModel], loc: Loc) -> str:
+    """' in [[systems]]: a key of [[systems.hosts]]' when a table near this one (its own,
+    its sub-tables, its siblings) takes the key: `port` under [[systems]], `strategies`
+    below a [[systems.hosts]], `workdir` in [ssh]."""
+    here = _names(loc[:-1])
+    near = [
+        names
+        for names, keys in _tables(root, loc[:1])
+        if loc[-1] in keys
+        and names != here
+        and (names[:-1] == here[:-1] or _within(names, here) or _within(here, names))
+    ]
+    if not near:
+        return ""
+    said = " and ".join(_header(root, names) or "the top of the file" for names in near)
+    where = _header(root, loc[:-1]) or "the top of the file"
+    if len(near) == 1 and _within(here, near[0]):
+        first = "the first " if where.startswith("[[") else ""
+        return (  # written below a sub-table's header: TOML gives it to that sub-table
+            f" in {where}: a key of {said}: move it above {first}{where} (TOML gives a key"
+            " to the last table header above it)"
+        )
+    return f" in {where}: a key of {said}"
+
+
+def _names(loc: Loc) -> Loc:
+    return tuple(item for item in loc if not isinstance(item, int))
+
+
+def _within(inner: Loc, outer: Loc) -> bool:
+    """Whether the table `inner` lies inside the table `outer` (names only)."""
+    return len(inner) > len(outer) and inner[: len(outer)] == outer
+
+
+def _tables(root: type[BaseModel], loc: Loc, depth: int = 0) -> list[tuple[Loc, list[str]]]:
+    """Each table of the file that `loc` (a part of Settings) starts: its names and keys."""
+    fields = getattr(_model_at(root, loc), "model_fields", {})
+    found = [(loc, list(fields))]
+    for name, field in fields.items():
+        inner = _inner_model(field.annotation)
+        if depth < 4 and isinstance(inner, type) and issubclass(inner, BaseModel):
+            found += _tables(root, (*loc, name), depth + 1)
+    return found
+
+
+def _header(root: type[BaseModel], loc: Loc) -> str:
+    """The TOML header of the table at `loc`: `[[systems.hosts]]`, `[ssh]`, '' (the top
+    of its file); the part names no table unless it is a list ([[strategies]])."""
+    names: list[str] = []
+    listed: list[bool] = []
+    model: Any = root
+    for item in loc:
+        field = None if isinstance(item, int) else getattr(model, "model_fields", {}).get(item)
+        if field is not None:
+            names.append(str(item))
+            listed.append(_is_list(field.annotation))
+            model = _inner_model(field.annotation)
+    if names and not listed[0]:
+        names, listed = names[1:], listed[1:]
+    if not names:
+        return ""
+    return f"[[{'.'.join(names)}]]" if listed[-1] else f"[{'.'.join(names)}]"
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether `annotation` is a list (inside Annotated or `| None`): an array of tables."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_list(get_args(annotation)[0])
+    return origin is list or (
+        origin in (Union, UnionType) and any(_is_list(arg) for arg in get_args(annotation))
+    )
+
+
+def _model_at(root: type[BaseModel], loc: Loc) -> Any:
+    """The model at `loc`, or what stands there when it is not one."""
     model: Any = root
     for item in loc:
         if isinstance(item, int):
             continue
         field = getattr(model, "model_fields", {}).get(item)
         if field is None:
-            return []
+            return None
         model = _inner_model(field.annotation)
-    return list(getattr(model, "model_fields", {}))
+    return model
+
+
+def _fields_at(root: type[BaseModel], loc: Loc) -> list[str]:
+    """The keys the model at `loc` accepts (for 'did you mean')."""
+    return list(getattr(_model_at(root, loc), "model_fields", {}))
 
 
 def _inner_model(annotation: Any) -> Any:
