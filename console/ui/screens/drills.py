@@ -124,8 +124,12 @@ def what_it_sends(scenario: Scenario, settings: Settings) -> Table:
     lines = []
     for fault in scenario.faults:
         where = ", ".join(fault.hosts or fault.systems)
-        said = f"inject {fault.inject}" if fault.inject else f"on {where}: {fault.command}"
-        lines.append(f"fault {fault.name or fault.label} {said.strip()}")
+        if fault.inject:  # the demo fleet's own fault: its kind and host say it all
+            said = f"{fault.name} ({fault.inject})" if fault.name else fault.inject
+        else:
+            command = (fault.command or "").strip()
+            said = f"{fault.name or fault.label} on {where}: {command}"
+        lines.append(f"fault {said}")
     for part in scenario.plan:
         hosts = sum(len(settings.inventory.system(s).hosts) for s in part.systems)
         lines.append(
