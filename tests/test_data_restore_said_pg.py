@@ -117,6 +117,11 @@ async def test_a_point_in_time_recovery_names_its_time_before_and_after(host, cl
     counts, detail = await _console_says(config, journal / "journal.jsonl", tmp_path)
     assert counts.startswith(f"Recovered to {to} · 1 of 1 hosts finished"), counts
     assert f"Recovered to {to}" in detail, detail  # on screen, with the step's result
+    # and the document's resolution steps (they read 'done: 1 succeeded')
+    markdown = export(journal, "markdown")
+    assert f"**Restore the data** — done: 1 succeeded; recovered to {to}\n" in markdown
+    steps = json.loads(export(journal, "json"))["document"]["steps"]
+    assert [s["to"] for s in steps if s["id"] == "restore"] == [to]
 
 
 @pytest.mark.parametrize("to", ["restore point", "lsn", "end"])

@@ -265,6 +265,11 @@ class StepFacts(Strict):
     finished: datetime | None
     attempts: int
     commands: list[Command]
+    to: str | None = Field(
+        None,
+        description="what its strategy brought the data back to, or was to, as chosen (a"
+        " PostgreSQL recovery's target: `the time ...`, `the restore point ...`, `LSN ...`)",
+    )
 
 
 class FailureFacts(Strict):

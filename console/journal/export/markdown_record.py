@@ -15,7 +15,8 @@ from console.journal.export.timeline import every_event
 from console.journal.times import utc
 from console.model.events import Event
 from console.model.state import IncidentState
-from console.model.status import step_said
+from console.model.status import StepStatus, step_said
+from console.model.step_state import recovery_said
 from console.model.strategies import STAGES
 
 NOT_YET = "_Not documented yet._"
@@ -43,6 +44,9 @@ def _step_line(marker: str, step: StepFacts) -> str:
         said.append(f"before the skip: {step.summary}")
     if step.attempts > 1:
         said.append(f"{step.attempts} attempts")
+    if step.to:  # what it brought the data back to (a recovery's target), or was to
+        statuses = {s.value: s for s in StepStatus}  # else interrupted: not recovered
+        said.append(recovery_said(statuses.get(step.status, StepStatus.FAILED), step.to))
     said = [cell(s) for s in said]
     if said and said[0].startswith(f"{status} "):  # `held at 5 % ...` says its status
         return f"{marker} **{cell(step.title)}** — {'; '.join(said)}"

@@ -146,6 +146,7 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
                 finished=st.finished,
                 attempts=max([runs.get(step, 0), *(r.attempt for r in st.hosts.values())]),
                 commands=commands[step].sent if step in commands else [],
+                to=st.to or None,
             )
         )
     for step, meta in catalogue.items():
