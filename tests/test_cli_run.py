@@ -164,6 +164,35 @@ def test_an_empty_systems_is_refused_by_exec_and_its_dry_run_alike(tmp_path, dry
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("option", "said"),
+    [
+        (
+            ["--accept-host-key", "api-1=SHA256:abc"],
+            "error: --accept-host-key: api-1 is not in web",
+        ),
+        (
+            ["--accept-host-key", "web-1=abc"],
+            "error: --accept-host-key web-1=abc: expected the whole",
+        ),
+        (["--accept-host-key", "web-1"], "error: --accept-host-key 'web-1': expected HOST=SHA256:"),
+        (
+            ["--journal", "20990101-000000-abcd"],
+            "error: 20990101-000000-abcd: no incident of that id",
+        ),
+    ],
+)
+def test_exec_s_dry_run_refuses_what_exec_refuses(tmp_path, option, said):
+    # the dry run printed the commands, exit 0, for options exec refuses
+    for dry_run in ((), ("--dry-run",)):
+        result = cli(
+            "exec", "--demo", "--systems", "web", *option, *dry_run, "true", state_dir=tmp_path
+        )
+        assert result.returncode == 2, (dry_run, result.stdout)
+        assert result.stderr.startswith(said) and result.stderr.count("\n") == 1, result.stderr
+        assert result.stdout == ""
+
+
 def test_unknown_system_exits_2(tmp_path):
     result = cli(
         "run", "--demo", "--systems", "cache", "--strategy", "version-rollback",

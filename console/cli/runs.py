@@ -142,6 +142,11 @@ def exec_(args: argparse.Namespace) -> int:
                 hosts = resolve_hosts(settings.inventory, systems, split(args.hosts))
                 if not args.command_text.strip():
                     raise UsageError("COMMAND is empty")
+                # what the run would refuse, its dry run refuses: the keys to accept, and
+                # an incident's journal, its directory or its id, as resume and export take it
+                keys = host_keys(args.accept_host_key)
+                check_accept_keys(settings, systems, keys)
+                known = existing_journal(args.journal, args.config) if args.journal else None
                 if args.dry_run:
                     if faults:
                         raise UsageError(
@@ -152,8 +157,6 @@ def exec_(args: argparse.Namespace) -> int:
                     from console.headless.dry_run import dry_exec
 
                     return dry_exec(settings, args.command_text, hosts)
-                keys = host_keys(args.accept_host_key)
-                check_accept_keys(settings, systems, keys)
                 # Everything given is checked: the hosts' handshakes may start. Not when a
                 # key is to be accepted first, an existing journal to be checked open, the
                 # demo fleet (started later) is what answers, or a system's lock file is
@@ -170,8 +173,6 @@ def exec_(args: argparse.Namespace) -> int:
             from console.headless.adhoc import run_exec
             from console.headless.common import RunOptions
 
-            # an incident's journal, its directory or its id, as resume and export take it
-            known = existing_journal(args.journal, args.config) if args.journal else None
             options = RunOptions(
                 demo=args.demo,
                 journal=str(known) if known else None,
