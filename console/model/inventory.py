@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from console.model.base import ADDRESS_PATTERN, NAME_PATTERN, YEAR_SECONDS, Field, Strict
 from console.model.later import later
@@ -51,6 +51,20 @@ class Host(Strict):
     proxy_command: str | None = None
     workdir: str | None = None
     tags: list[str] = []
+
+    @field_validator("address")
+    @classmethod
+    def _no_port(cls, value: str | None) -> str | None:
+        """`host:port`, as people write it elsewhere, went to ssh as a name to resolve."""
+        if value is None or value.count(":") != 1:  # an IPv6 address has at least two
+            return value
+        host, _, port = value.partition(":")
+        if host and port.isdigit():
+            raise ValueError(
+                f'{value!r} puts the port in the address: write address = "{host}" and'
+                f" port = {port}"
+            )
+        raise ValueError(f"{value!r} is neither a host name nor an IP address")
 
     @model_validator(mode="after")
     def _one_route(self) -> Self:
