@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from tests import pgrig
 from tests.test_presets_postgres import (
+    NOW_UTC,
     _backed_up_then_a_bad_row,
     configure,
     export,
@@ -164,3 +165,27 @@ def test_a_wal_replay_names_where_it_replays_to_and_what_its_verify_found(
     assert checks[2].startswith("the last transaction replayed committed at 20"), checks
     _, said = _said(export(tmp_path / "state" / "incident-replay", "markdown"))
     assert said[0].startswith(f"- **db-1** (restore, replay): {'; '.join(checks)}; "), said
+
+
+def test_the_status_update_names_the_time_recovered_to(host, cluster, tmp_path):
+    """The bridge's status update after a point-in-time recovery read 'db by pitr: 1 host
+    succeeded': to when, nobody reading the channel could tell."""
+    told = tmp_path / "status.log"
+    tell = f"""
+[[phases.steps]]
+id = "tell"
+title = "Communicate status"
+kind = "notify"
+message = "{{{{summary}}}}"
+command = "echo {{{{message}}}} >> {told}"
+"""
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    procedure = config / "procedure.toml"
+    text = procedure.read_text()
+    at = text.index('[[phases]]\nphase = "post"')
+    procedure.write_text(text[:at] + tell.lstrip() + "\n" + text[at:])
+    outcome = run_console(config, tmp_path / "state", "pitr", f"recovery_target_time={target}")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert f"; db by pitr to the time {target}: 1 host succeeded" in told.read_text()

@@ -56,10 +56,13 @@ def status_line(state: IncidentState, strategy: Strategy | None = None) -> str:
 def went_to(state: IncidentState, strategy: Strategy | None) -> str:
     """` to 2.9.1`: the value the chosen `strategy`'s symbolic parameter (`target =
     previous`) stands for, once the commander confirmed it (the strategy chosen again
-    with it) or named it. Nothing while it is still the symbolic one (never confirmed, or
+    with it) or named it; ` to the time 2025-05-16T10:29:30Z`: a recovery's target. Nothing while it is still the symbolic one (never confirmed, or
     kept: some hosts had nothing to do), nor where each host has its own (git's
     revision), nor for a strategy with nothing to resolve."""
-    resolver = strategy.resolver() if strategy and strategy.name == state.strategy else None
+    chosen = strategy if strategy and strategy.name == state.strategy else None
+    if chosen and (to := chosen.recovers_to(chosen.values_in(state.strategy, state.params))):
+        return f" to {to}"  # a recovery's target, as chosen: `to the time ...`
+    resolver = chosen.resolver() if chosen else None
     if resolver is None or resolver.per_host:
         return ""
     value = state.params.get(resolver.param, "")
