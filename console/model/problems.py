@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from collections.abc import Iterable, Sequence
 from types import UnionType
@@ -133,6 +134,14 @@ def _message(error: Any, root: type[BaseModel], loc: Loc) -> str:
     if kind in ("int_type", "float_type") and isinstance(error.get("input"), str):
         number = "an integer" if kind == "int_type" else "a number"
         return f"{quoted(error['input'])} is a string: write {number}, without quotes"
+    if kind == "int_type" and isinstance(error.get("input"), float):
+        return f"{error['input']!r} is not an integer: write it without a fraction"
+    if kind == "list_type" and isinstance(error.get("input"), str):  # one value, unbracketed
+        value = error["input"]
+        written = json.dumps([value]) if len(value) <= QUOTE_LIMIT else '["..."]'
+        return f"{quoted(value)} is a string: write a list, {written}"
+    if kind == "list_type":
+        return "must be a list: [...]"
     if kind in ("too_short", "too_long"):  # a list: [[systems]], [[strategies]], ...
         ctx = error.get("ctx", {})
         bound = ctx.get("min_length" if kind == "too_short" else "max_length", 0)
