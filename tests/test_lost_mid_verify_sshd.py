@@ -6,16 +6,26 @@ while a command that changes hosts ran there'."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import time
 
 import pytest
 
+from console.journal.files import JournalError
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.model.state import HostStatus, fold
-from tests.test_lost_mid_change import WAIT_FOR_GO, _drop, _sessions_of, release_fleet, release_run
+from tests.cli_fleet import write_fleet
+from tests.test_lost_mid_change import (
+    PROCEDURE,
+    WAIT_FOR_GO,
+    _drop,
+    _sessions_of,
+    release_fleet,
+    release_run,
+)
 from tests.test_resume_between_waves import attempts_ended
 
 pytestmark = pytest.mark.sshd
@@ -93,3 +103,88 @@ def test_a_connection_lost_mid_verify_says_the_change_had_finished(sshd_server, 
     assert sent.startswith("# app-2: verify of 'restore' (incident ") and "|| exit 97 … (" in sent
     assert sent.endswith(" lines: --dry-run prints them)") and len(sent) < 200, sent
     assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
+
+
+def _drop_when_sent(journal, sshd_server, host: str, stage: str, attempt: int) -> None:
+    """The connection running `host`'s `stage` (its `attempt`-th intent) drops once the
+    command runs on the host."""
+    token, events = "", []
+    for _ in range(600):  # its intent is on disk before it is sent
+        with contextlib.suppress(JournalError):  # not written yet
+            events = read_journal(journal).events
+        intents = [
+            e.data.token
+            for e in events
+            if e.kind == Kind.COMMAND_INTENT and e.where.host == host and e.data.stage == stage
+        ]
+        if len(intents) >= attempt:
+            token = intents[attempt - 1]
+            break
+        time.sleep(0.05)
+    for _ in range(600):
+        if not subprocess.run(
+            ["pgrep", "-f", f"rollback-attempt={token}"], capture_output=True
+        ).returncode:
+            break
+        time.sleep(0.05)
+    _drop(_sessions_of(token, sshd_server.server.process.pid))
+
+
+def test_a_verify_lost_after_a_change_never_seen_to_end_does_not_say_it_ended(
+    sshd_server, tmp_path
+):
+    """The action's connection lost (app-2 unknown), then `verify`'s too: the change was
+    never seen to finish there, and the note its end leaves must not say it had (it
+    read 'the connection was lost while its verify ran, after the change had finished
+    there': the verify's stage alone decided it)."""
+    waits = "i=0; while [ ! -e {0} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done"
+    strategy = {
+        "name": "pin",
+        "kind": "custom",
+        "commands": {
+            "action": f"echo 2.4.0 > version; {waits.format('go')}",
+            "verify": f"{waits.format('vgo')}; grep -q 2.4.0 version",
+        },
+    }
+    files = {"strategies.toml": {"strategies": [strategy]}, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["pin"], probes=[])
+    for name in ("go", "vgo"):  # app-1 waits for nothing
+        (fleet.sandboxes["app-1"] / name).touch()
+    journal = fleet.state / "incident"
+    run = fleet.started(
+        "run", "--systems", "app", "--strategy", "pin", "--trigger", "user-impact",
+        "--reason", "2.4.1 breaks checkout", "--yes", "--journal", str(journal),
+    )  # fmt: skip
+    try:
+        _drop_when_sent(journal, sshd_server, "app-2", "action", 1)
+        out, _ = run.communicate(timeout=120)
+    finally:
+        run.kill()
+        run.wait(timeout=30)
+    assert run.returncode == 4, out
+    assert "outcome unknown on app-2: the connection was lost while a command that" in out
+    attempts_ended(journal)
+
+    verify = fleet.started("verify", str(journal))
+    try:
+        _drop_when_sent(journal, sshd_server, "app-2", "verify", 1)
+        said, _ = verify.communicate(timeout=120)
+    finally:
+        verify.kill()
+        verify.wait(timeout=30)
+        (fleet.sandboxes["app-2"] / "vgo").touch()
+    assert verify.returncode == 4, said
+    events = read_journal(journal).events
+    run_2 = fold(events).step("restore").hosts["app-2"]
+    assert (run_2.status, run_2.stage) == (HostStatus.UNKNOWN, "verify"), said
+    [note] = [
+        e.data.text
+        for e in events
+        if e.kind == Kind.NOTE_ADDED and "outcome unknown on app-2" in e.data.text
+        if "the verify ended" in e.data.text
+    ]
+    assert "after the change had finished there" not in note, note
+    assert (
+        "outcome unknown on app-2: the connection was lost while its verify ran; the change"
+        " before it was never seen to finish there; verify them before retrying"
+    ) in note, note

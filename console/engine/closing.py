@@ -245,12 +245,16 @@ def unknown_why(state: IncidentState) -> list[str]:
         "the connection was lost while its verify ran, after the change had finished there;"
         " verify them before retrying"
     )
+    checking_unseen = (  # V's verify, after the change's own connection was lost
+        "the connection was lost while its verify ran; the change before it was never seen"
+        " to finish there; verify them before retrying"
+    )
     hosts: dict[str, list[str]] = {}
     for step, host in state.unknown_hosts:
         run = state.step(step).hosts[host]
         said = why.get(run.failure, under_way)
         if run.failure is FailureClass.CONNECTION_LOST and looks_only(run.stage):
-            said = checking
+            said = checking if run.change_ended else checking_unseen
         if host not in hosts.get(said, []):
             hosts.setdefault(said, []).append(host)
     return [f"outcome unknown on {', '.join(sorted(h))}: {said}" for said, h in hosts.items()]

@@ -23,6 +23,7 @@ from console.model.status import (
     HostStatus,
     StepStatus,
     detached_reason,
+    looks_only,
     lost_mid_change,
     still_under_way,
 )
@@ -100,6 +101,8 @@ def _intent(s: IncidentState, e: Event) -> None:
     run = _host_run(s, e)
     if d.stage != "precheck":
         s.step(e.where.step or "adhoc").changed.add(run.host)
+    if d.stage != "precheck" and not looks_only(d.stage):
+        run.change_ended = False  # sent: seen to end once its result comes
     run.status = HostStatus.RUNNING
     run.stage = d.stage
     run.command = d.command
@@ -131,6 +134,8 @@ def _result(s: IncidentState, e: Event) -> None:
     run.failure = d.failure
     run.detail = d.detail
     run.finished = e.ts
+    if d.stage != "precheck" and not looks_only(d.stage):
+        run.change_ended = not d.aborted and not lost_mid_change(d.failure, d.stage)
     if d.aborted:
         run.status = HostStatus.ABORTED
     elif d.refused is not None:  # nothing to do there: not a failure, nothing changed

@@ -84,6 +84,10 @@ class HostRun(Compared):
     token: str | None = None  # the latest attempt's tag on the host (finds it after a crash)
     on_jump_host: bool = False
     seq: int = -1  # the journal's latest event about it: which of a host's runs is latest
+    # The latest command sent here that changes it (not a precheck, verify or health
+    # check) was seen to end: a connection lost in the verify after it cut off a check,
+    # not the change (V's verify after a change lost mid-command is not so).
+    change_ended: bool = False
 
     def undo_first(self) -> bool:
         """It failed saying a retry cannot go on here until the undo (UNDO_FIRST)."""
