@@ -105,6 +105,18 @@ def test_a_connection_lost_mid_verify_says_the_change_had_finished(sshd_server, 
     assert "app-2: verified: succeeded" in verified.stdout, verified.stdout
 
 
+def _cut_off(process, journal, sshd_server, host: str, stage: str) -> tuple[int, str]:
+    """`process` (a command line journalling in `journal`) once the connection running
+    `host`'s first `stage` has dropped: its exit status and what it printed."""
+    try:
+        _drop_when_sent(journal, sshd_server, host, stage, 1)
+        out, _ = process.communicate(timeout=120)
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+    return process.returncode, out
+
+
 def _drop_when_sent(journal, sshd_server, host: str, stage: str, attempt: int) -> None:
     """The connection running `host`'s `stage` (its `attempt`-th intent) drops once the
     command runs on the host."""
@@ -155,25 +167,15 @@ def test_a_verify_lost_after_a_change_never_seen_to_end_does_not_say_it_ended(
         "run", "--systems", "app", "--strategy", "pin", "--trigger", "user-impact",
         "--reason", "2.4.1 breaks checkout", "--yes", "--journal", str(journal),
     )  # fmt: skip
-    try:
-        _drop_when_sent(journal, sshd_server, "app-2", "action", 1)
-        out, _ = run.communicate(timeout=120)
-    finally:
-        run.kill()
-        run.wait(timeout=30)
-    assert run.returncode == 4, out
+    status, out = _cut_off(run, journal, sshd_server, "app-2", "action")
+    assert status == 4, out
     assert "outcome unknown on app-2: the connection was lost while a command that" in out
     attempts_ended(journal)
 
     verify = fleet.started("verify", str(journal))
-    try:
-        _drop_when_sent(journal, sshd_server, "app-2", "verify", 1)
-        said, _ = verify.communicate(timeout=120)
-    finally:
-        verify.kill()
-        verify.wait(timeout=30)
-        (fleet.sandboxes["app-2"] / "vgo").touch()
-    assert verify.returncode == 4, said
+    status, said = _cut_off(verify, journal, sshd_server, "app-2", "verify")
+    (fleet.sandboxes["app-2"] / "vgo").touch()  # the supervisor's verify ends
+    assert status == 4, said
     events = read_journal(journal).events
     run_2 = fold(events).step("restore").hosts["app-2"]
     assert (run_2.status, run_2.stage) == (HostStatus.UNKNOWN, "verify"), said
