@@ -172,3 +172,52 @@ def test_an_agent_full_of_other_keys_is_named_when_the_host_stops_the_login(sshd
         ssh_config.write_text(ssh_config.read_text() + "  IdentitiesOnly yes\n")
         ran = _run(*base, home=home, tmp_path=tmp_path, agent=str(sock))
         assert ran.returncode == 0 and ran.stdout == "web-1: logged in\n", ran.stderr
+
+
+@pytest.mark.sshd
+def test_a_public_key_named_as_the_identity_file_names_its_private_one(sshd_server, tmp_path):
+    """Walked with `identity_files = ["~/.ssh/id_ed25519.pub"]` (the file one copies to
+    the hosts): 'is not a private key the SSH client can load: Invalid private key'."""
+    server = sshd_server.server
+    public = tmp_path / "id_ed25519.pub"
+    shutil.copy(f"{sshd_server.client_key}.pub", public)
+    shutil.copy(sshd_server.client_key, tmp_path / "id_ed25519")
+    (tmp_path / "id_ed25519").chmod(0o600)
+    inventory = {
+        "ssh": {
+            "use_ssh_config": False,
+            "user": server.user,
+            "identity_files": [str(public)],
+            "known_hosts": str(sshd_server.known_hosts),
+        },
+        "systems": [
+            {
+                "name": "web",
+                "hosts": [{"name": "web-1", "address": "127.0.0.1", "port": server.port}],
+            }
+        ],
+    }
+    config = tmp_path / "config"
+    shutil.copytree(example_config(), config)
+    (config / "console.toml").unlink()
+    (config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+
+    checked = _run("check-config", str(config), home=tmp_path, tmp_path=tmp_path)
+    assert checked.returncode == 2
+    assert checked.stderr == (
+        f"error: {config}/inventory.toml:5: ssh.identity_files[0]: {public} is a public key:"
+        f" name its private key, {tmp_path / 'id_ed25519'}, which the SSH client logs in with\n"
+    )
+    text = (config / "inventory.toml").read_text()
+    (config / "inventory.toml").write_text(text.replace(str(public), str(public)[:-4]))
+    ran = _run(
+        "exec",
+        "--config",
+        str(config),
+        "--systems",
+        "web",
+        "echo in",
+        home=tmp_path,
+        tmp_path=tmp_path,
+    )
+    assert ran.returncode == 0 and ran.stdout == "web-1: in\n", ran.stderr

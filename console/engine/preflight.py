@@ -92,8 +92,21 @@ def _key_problem(path: Path) -> tuple[str | None, bool]:
         return f"{path} cannot be read: {exc.strerror or exc}", False
     except asyncssh.KeyImportError as exc:
         if "passphrase" not in str(exc).lower():
-            return f"{path} is not a private key the SSH client can load: {exc}", False
+            return _not_private(path, str(exc)), False
     return None, False
+
+
+def _not_private(path: Path, why: str) -> str:
+    """Why `path` is no private key; a public key (`id_ed25519.pub`) names its pair."""
+    import asyncssh
+
+    try:
+        asyncssh.read_public_key(path)
+    except (OSError, asyncssh.KeyImportError):
+        return f"{path} is not a private key the SSH client can load: {why}"
+    pair = path.with_suffix("") if path.suffix == ".pub" else None
+    name = f", {pair}" if pair is not None and pair.is_file() else ""
+    return f"{path} is a public key: name its private key{name}, which the SSH client logs in with"
 
 
 def _redacted_unset(settings: Settings) -> list[Finding]:
