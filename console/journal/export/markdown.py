@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from console.journal.export.document import build_document, settled
-from console.journal.export.facts import Change, Document, IntegrityCheck, Snapshot
+from console.journal.export.facts import Change, Document
 from console.journal.export.host_runs import host_runs
 from console.journal.export.inert import cell, code, inert
+from console.journal.export.integrity_facts import IntegrityCheck, Snapshot
 from console.journal.export.markdown_record import (
     action_items,
     appendix,

@@ -8,13 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from console.journal.export import reading
-from console.journal.export.facts import (
-    Change,
-    HostResult,
-    IntegrityCheck,
-    Snapshot,
-    SystemFacts,
-)
+from console.journal.export.facts import Change, HostResult, SystemFacts
+from console.journal.export.integrity_facts import IntegrityCheck, Snapshot
 from console.model.events import Event, Kind
 from console.model.state import HostStatus, IncidentState
 from console.model.step_state import NEEDED_NOTHING

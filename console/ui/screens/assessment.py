@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Static
 
-from console.journal.export.facts import IntegrityCheck
+from console.journal.export.integrity_facts import IntegrityCheck
 from console.journal.export.systems import build_integrity, integrity_runs
 from console.model.recovery import stop_said
 from console.model.visible import clip, visible
