@@ -89,6 +89,10 @@ def load_settings(
     if sources.problems:
         raise ConfigError(sources.problems)
     document: dict[str, Any] = {part: value for part, value in raw.items() if value is not None}
+    if isinstance(options := document.get("console"), dict):
+        for key in ("journal_dir", "lock_dir"):
+            if key in options:
+                options[key] = anchored(options[key], directory)
     strategies = document.get("strategies", {})
     if unknown := sorted(set(strategies) - {"strategies"}):  # else its lines go unindexed
         lines = key_lines(sources.texts.get("strategies", ""))
@@ -131,8 +135,17 @@ def configured_journal_dir(directory: Path) -> str | None:
     """console.toml's journal_dir as written, or None (not given, or the file has a problem
     that loading the configuration says): where to look for an incident named by its id."""
     sources = _Sources(directory)
-    value = (_parse(sources, "console") or {}).get("journal_dir")
+    value = anchored((_parse(sources, "console") or {}).get("journal_dir"), directory)
     return value if isinstance(value, str) else None
+
+
+def anchored(value: object, directory: Path) -> object:
+    """A relative journal_dir or lock_dir is read from the configuration's directory (as
+    an Ansible inventory is), not from wherever a command runs: journals and locks stay
+    in one place whatever the current directory."""
+    if isinstance(value, str) and value and not value.startswith("~"):
+        return str(directory.absolute() / value)  # an absolute value stays as it is
+    return value
 
 
 class InventoryRead(NamedTuple):
@@ -155,7 +168,7 @@ def load_inventory(directory: Path) -> InventoryRead | None:
     sources = _Sources(directory)
     inventory = _parse(sources, "inventory") if directory.is_dir() else None
     options = _parse(sources, "console") or {}
-    lock_dir = options.get("lock_dir")
+    lock_dir = anchored(options.get("lock_dir"), directory)
     if inventory is None or sources.problems or not isinstance(lock_dir, str | None):
         return None
     inventory, reported = with_ansible_hosts(inventory, directory)
