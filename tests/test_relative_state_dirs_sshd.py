@@ -7,29 +7,20 @@ same system."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.test_cli_ssh import exec_on_one_host
+from tests.test_file_modes import cli
 
 pytestmark = pytest.mark.sshd
 
 
 def _in(cwd: Path, *args: str, state: Path) -> subprocess.CompletedProcess[str]:
     cwd.mkdir(exist_ok=True)
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(state), "SSH_AUTH_SOCK": ""}
-    return subprocess.run(
-        [sys.executable, "-m", "console", *args],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        env=env,
-        cwd=cwd,
-    )
+    return cli(*args, state=state, cwd=cwd)
 
 
 def test_relative_journal_and_lock_dirs_are_the_configuration_s(sshd_server, tmp_path):
