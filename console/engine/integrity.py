@@ -35,6 +35,8 @@ LINE = re.compile(r"^\s*integrity\s+(.*)$")
 TOKEN = re.compile(r"([A-Za-z0-9_.]+)=(\S+)")
 RECOVERY = re.compile(r"^\s*recovery\s+timeline=([0-9]{1,10})\s+stopped=(\S.*?)\s*$")
 RESTORED = re.compile(r"^\s*restored to\s+(\S.*?)\s*$")
+# Why an after with no expectation was not judged, where no summary came before it.
+NO_BEFORE = "not judged: no integrity summary before the change"
 CHECKED = re.compile(r"^\s*checked:\s+(\S.*?)\s*$")
 
 
@@ -280,14 +282,17 @@ class IntegrityWatch:
             or state.expected
             or (kept_rows(self.before[host], after) if host in self.before else None)
         )
-        if expected is not None and expected.empty:
+        none_expected = expected is not None and expected.empty
+        if none_expected:
             expected = None  # the command says nothing is expected: record only
         diffs = differences(after, expected) if expected else []
         if diffs:
             self._fail(event, "after", after, "; ".join(diffs), expected, said)
         else:
             verdict = "match" if expected else "recorded"
-            self._record(event, "after", after, expected, verdict, "", said)
+            # not judged for want of a before, not because nothing was expected of it
+            why = "" if expected or none_expected or host in self.before else NO_BEFORE
+            self._record(event, "after", after, expected, verdict, why, said)
 
     def _fail(
         self,

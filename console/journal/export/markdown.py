@@ -286,7 +286,7 @@ def _integrity_row(
     r: IntegrityCheck, recoveries: bool, restores: bool, databases: bool
 ) -> tuple[object, ...]:
     verdict = r.verdict + (f": {r.detail}" if r.detail else "")
-    if r.after is not None and r.verdict == "recorded":  # a recovery to a time, say
+    if r.after is not None and r.verdict == "recorded" and not r.detail:  # a recovery to a time
         verdict = NOT_JUDGED
     row: tuple[object, ...] = (r.host or "–", r.step or "–", _snapshot(r.before),
                                _snapshot(r.after), _snapshot(r.expected), verdict)  # fmt: skip
@@ -340,8 +340,10 @@ def _how_verified(checked: list[IntegrityCheck]) -> list[str]:
         )
         sum_ = f" {r.after.checksum[:16]}" if r.after.checksum else ""
         where = f" in database {r.database}" if r.database else ""
-        judged = {"match": "match, as expected", "recorded": NOT_JUDGED}.get(
-            r.verdict, f"{r.verdict}: {r.detail}" if r.detail else r.verdict
+        judged = (
+            f"{r.verdict}: {r.detail}"
+            if r.detail
+            else {"match": "match, as expected", "recorded": NOT_JUDGED}.get(r.verdict, r.verdict)
         )
         data = f"{measured or 'nothing measured'}{sum_}{where}: {judged}"
         by = ", ".join(filter(None, [r.step, r.strategy]))
