@@ -193,6 +193,14 @@ def test_exec_s_dry_run_refuses_what_exec_refuses(tmp_path, option, said):
         assert result.stdout == ""
 
 
+def test_a_system_named_twice_runs_each_host_once(tmp_path):
+    # `--systems web,web` sent the command twice to each host on one channel id: both
+    # read 'UNKNOWN (connection lost mid-command)' and the close kept web's lock
+    result = cli("exec", "--demo", "--systems", "web,web", "echo once", state_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [f"web-{n}: once" for n in (1, 2, 3)]
+
+
 def test_unknown_system_exits_2(tmp_path):
     result = cli(
         "run", "--demo", "--systems", "cache", "--strategy", "version-rollback",

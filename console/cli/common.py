@@ -141,7 +141,8 @@ def parse_faults(texts: list[str], settings: Settings, demo: bool) -> list[Fault
 
 
 def split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    """The names of a comma-separated option, each once (`web,web` ran every host twice)."""
+    return list(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
 def resolve_hosts(inventory: Inventory, systems: list[str], hosts: list[str]) -> list[str]:
