@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from console.journal.times import duration, minutes
 from console.model.events import Event
+from console.model.integrity_judged import NOT_JUDGED
 from console.model.procedure import FormField
 from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
@@ -156,9 +157,9 @@ def integrity(d: IntegrityRecorded, e: Event) -> str:
     values += [f"no such table: {', '.join(d.absent)}"] if d.absent else []
     where = f"database {d.database}: " if d.database else ""
     why = f": {d.detail}" if d.detail else ""
-    return (
-        f"integrity {d.stage}: {d.verdict} ({where}{', '.join(values) or 'nothing measured'}){why}"
-    )
+    # an after nothing judged says so: "recorded" alone read as checked
+    verdict = NOT_JUDGED if (d.stage, d.verdict) == ("after", "recorded") else d.verdict
+    return f"integrity {d.stage}: {verdict} ({where}{', '.join(values) or 'nothing measured'}){why}"
 
 
 def recovery(d: RecoveryMeasured, e: Event) -> str:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# An after recorded with nothing expected of it, in words: never read as checked.
+NOT_JUDGED = "recorded, not judged: nothing was expected of it"
+
 
 def not_judged(records: list[dict[str, Any]]) -> list[str]:
     """The hosts whose data after was recorded with nothing expected of it (a recovery past

@@ -24,6 +24,7 @@ from console.journal.export.markdown_record import (
 )
 from console.journal.times import duration, minutes, utc
 from console.model.events import Event
+from console.model.integrity_judged import NOT_JUDGED
 from console.model.recovery import stop_said
 from console.model.state import HostStatus
 from console.model.step_state import NEEDED_NOTHING
@@ -277,9 +278,6 @@ def _snapshot(s: Snapshot | None) -> str:
     checksum = f"checksum {str(s.checksum)[:16]}" if s.checksum else "no checksum"
     absent = f"; no such table: {', '.join(s.absent)}" if s.absent else ""
     return checksum + (f"; rows: {rows}" if rows else "") + absent
-
-
-NOT_JUDGED = "recorded, not judged: nothing was expected of it"
 
 
 def _integrity_row(
