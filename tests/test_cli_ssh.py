@@ -360,3 +360,15 @@ def test_a_refused_login_says_authentication_failed_once(sshd_server, tmp_path):
         f" 127.0.0.1; keys offered: ~/{sshd_server.client_key.relative_to(tmp_path)}; no ssh-agent"
         " ($SSH_AUTH_SOCK unset)\n"
     )
+
+
+@pytest.mark.sshd
+def test_a_name_that_does_not_resolve_is_named(sshd_server, tmp_path):
+    """Walked with an address typed wrong: 'FAILED (unreachable): name does not resolve:
+    Name or service not known', which name not said (.invalid never resolves: RFC 6761)."""
+    base = exec_on_one_host(sshd_server, tmp_path, "web-one.invalid", sshd_server.known_hosts)
+    failed = cli(*base, "true", home=tmp_path, state=tmp_path / "state")
+    assert failed.returncode == 1
+    assert failed.stderr.startswith(
+        "web-1: FAILED (unreachable): name web-one.invalid does not resolve: "
+    ), failed.stderr

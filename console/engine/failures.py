@@ -89,8 +89,9 @@ def classify_connect_error(
         said = f"jump host {via or ''} cannot reach{at or ' it'}: {exc.reason}".replace("  ", " ")
         refused = "refused" in exc.reason.lower()
         return HostFailure(FailureClass.REFUSED if refused else FailureClass.UNREACHABLE, said)
-    if isinstance(exc, socket.gaierror):
-        return HostFailure(FailureClass.UNREACHABLE, f"name does not resolve: {exc.strerror}")
+    if isinstance(exc, socket.gaierror):  # dialled directly: the name is the host's own
+        name = f" {where.rpartition(':')[0]}" if where and not via else ""
+        return HostFailure(FailureClass.UNREACHABLE, f"name{name} does not resolve: {exc.strerror}")
     if isinstance(exc, TimeoutError | asyncio.TimeoutError):
         within = (
             f"within {seconds:g} s (the connect timeout)"
