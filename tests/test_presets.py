@@ -219,3 +219,16 @@ def test_a_preset_line_continued_stays_two_lines_as_the_dry_run_shows_it(key):
     for stage in ("precheck", "action", "verify", "undo"):
         for line in (getattr(preset, stage) or "").splitlines():
             assert not re.search(r'"\s{4,}"', line), f"{stage}: {line}"
+
+
+def test_a_recovery_says_no_target_until_its_values_name_one():
+    """What a PostgreSQL recovery brings the data back to, from its values: nothing where
+    a required value is not given yet (a procedure step naming its own strategy, run
+    with its defaults, read 'Recovers to the backup , its consistent point')."""
+    from console.model.kinds import StrategyKind
+    from console.model.presets import find_preset
+
+    restore = find_preset(StrategyKind.BACKUP_RESTORE, "postgres-basebackup")
+    assert restore is not None and restore.recovers_to is not None
+    assert restore.recovers_to({}) == ""
+    assert restore.recovers_to({"backup": "/b/n"}) == "the backup /b/n, its consistent point"

@@ -278,7 +278,8 @@ RECOVERY_PARAMS = (*SERVER, *CONNECTION, BACKUP)
 # What each recovery brings the data back to, as the commander chose it: the step's status
 # lines name it before it runs and after.
 def _to_consistency(values: Mapping[str, str]) -> str:
-    return f"the backup {values.get('backup', '')}, its consistent point"
+    backup = values.get("backup")
+    return f"the backup {backup}, its consistent point" if backup else ""  # as _to_time
 
 
 def _to_wal_target(values: Mapping[str, str]) -> str:
