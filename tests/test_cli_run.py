@@ -142,6 +142,16 @@ def test_a_failing_host_makes_the_run_exit_1(tmp_path):
             ["--hosts", "web-1,api-1", "--trigger", "user-impact", "--reason", "x", "--dry-run"],
             "error: --hosts: api-1 not in systems web",
         ),
+        (  # the last one ran, the first one said nowhere
+            [
+                *("--trigger", "user-impact", "--reason", "x", "--yes"),
+                "--param",
+                "target=2.4.0",
+                "--param",
+                "target=2.3.0",
+            ],
+            "error: --param target is given twice, with two values: give it once",
+        ),
         (
             ["--systems", "", "--trigger", "user-impact", "--reason", "x", "--yes"],
             "error: --systems: no system named (known: web, api, db)",

@@ -65,11 +65,13 @@ def run(args: argparse.Namespace) -> int:
 
         settings = load(args, demo=args.demo)
         faults = parse_faults(args.inject, settings, args.demo)
-        params = {}
+        params: dict[str, str] = {}
         for item in args.param:
             name, sep, value = item.partition("=")
             if not sep:
                 raise UsageError(f"--param {item!r}: expected NAME=VALUE")
+            if name in params and params[name] != value:  # which one was meant: not guessed
+                raise UsageError(f"--param {name} is given twice, with two values: give it once")
             params[name] = value
         systems, hosts = split(args.systems), split(args.hosts)
         resolve_hosts(settings.inventory, systems, hosts)  # as exec checks them
