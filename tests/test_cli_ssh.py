@@ -13,6 +13,7 @@ import tomli_w
 from console.journal.store import read_journal
 from console.model.events import Kind
 from console.paths import example_config
+from tests import sshd as _sshd
 from tests.test_cli_run import cli as run_cli
 
 SSH_CONFIG = """\
@@ -372,3 +373,32 @@ def test_a_name_that_does_not_resolve_is_named(sshd_server, tmp_path):
     assert failed.stderr.startswith(
         "web-1: FAILED (unreachable): name web-one.invalid does not resolve: "
     ), failed.stderr
+
+
+@pytest.mark.sshd
+def test_a_workdir_under_the_login_s_home_written_with_a_tilde_runs_there(sshd_server, tmp_path):
+    """Walked with workdir = "~/storefront": check-config took it, and every host failed
+    'cd: can't cd to ~/storefront' (exit 97): the `~` went quoted, a directory named so."""
+    server = sshd_server.server
+    there = _sshd.account_dir(sshd_server.account, "store front")
+    inventory = {
+        "ssh": {
+            "use_ssh_config": False,
+            "user": server.user,
+            "identity_files": [str(sshd_server.client_key)],
+            "known_hosts": str(sshd_server.known_hosts),
+        },
+        "systems": [
+            {
+                "name": "web",
+                "workdir": f"~/{there.name}",
+                "hosts": [{"name": "web-1", "address": "127.0.0.1", "port": server.port}],
+            }
+        ],
+    }
+    base = ["exec", "--config", str(config_dir(tmp_path, inventory)), "--systems", "web"]
+    home, state = tmp_path, tmp_path / "state"
+    dry = cli(*base, "--dry-run", "pwd", home=home, state=state)
+    assert f"cd -- ~/'{there.name}' || exit 97\npwd\n" in dry.stdout, dry.stdout
+    ran = cli(*base, "pwd", home=home, state=state)
+    assert ran.returncode == 0 and ran.stdout == f"web-1: {there}\n", ran.stderr

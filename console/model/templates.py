@@ -194,7 +194,16 @@ def in_workdir(command: str, workdir: str | None) -> str:
     """Run `command` from `workdir`; if the directory is missing, nothing else runs."""
     if not workdir:
         return command
-    return f"cd -- {shlex.quote(workdir)} || exit 97\n{command}"
+    return f"cd -- {_directory(workdir)} || exit 97\n{command}"
+
+
+def _directory(workdir: str) -> str:
+    """`workdir` as the host's shell reads it: `~` and `~/...` left for it to expand (the
+    login's home, as people write it; quoted whole, it was a directory named `~`)."""
+    if workdir == "~" or workdir.startswith("~/"):
+        rest = workdir[2:]
+        return "~/" + shlex.quote(rest) if rest else "~"
+    return shlex.quote(workdir)
 
 
 class RenderedCommand(NamedTuple):
