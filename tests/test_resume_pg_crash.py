@@ -270,6 +270,13 @@ async def test_a_recovery_still_replaying_after_a_crash_stays_unknown_until_it_f
     document = EXPORT_FORMATS["markdown"].render(events, False)
     section = document.split("## Data integrity")[1].split("\n## ")[0]
     assert f"| {stop_said(stopped)} (timeline 2) |" in section, section
+    # V's close of the step says what it recovered to, as a run's close does (its
+    # step.completed carried no `to`: the timeline read 'finished step ...: done' alone)
+    starts = [e for e in events if e.kind == Kind.STEP_STARTED and e.where.step == "restore"]
+    ends = [e for e in events if e.kind == Kind.STEP_COMPLETED and e.where.step == "restore"]
+    to = starts[-1].data.to
+    assert to and ends[-1].data.to == to, ends
+    assert f"done (1 succeeded); recovered to {to}" in document, document
 
 
 async def test_verify_by_hand_of_a_closed_restore_says_the_data_after(host, cluster, tmp_path):

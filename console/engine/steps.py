@@ -252,6 +252,8 @@ class StepExecution:
             HostStatus.HELD,  # a re-enable's stage halted between its waves: none failed
         }:
             status, summary = st.stopped_as(summary)
+        if st.to and "to" not in data:  # V settling it: what its start said it recovers to
+            data = {**data, "to": st.to}
         self.recorder.record(
             Kind.STEP_COMPLETED, step=step_id, status=status.value, summary=summary, **data
         )
