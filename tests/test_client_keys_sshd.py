@@ -174,20 +174,14 @@ def test_an_agent_full_of_other_keys_is_named_when_the_host_stops_the_login(sshd
         assert ran.returncode == 0 and ran.stdout == "web-1: logged in\n", ran.stderr
 
 
-@pytest.mark.sshd
-def test_a_public_key_named_as_the_identity_file_names_its_private_one(sshd_server, tmp_path):
-    """Walked with `identity_files = ["~/.ssh/id_ed25519.pub"]` (the file one copies to
-    the hosts): 'is not a private key the SSH client can load: Invalid private key'."""
+def _config_with_key(sshd_server, tmp_path: Path, key: Path) -> Path:
+    """A configuration whose only key is `key` ([ssh] identity_files) for web-1 on the sshd."""
     server = sshd_server.server
-    public = tmp_path / "id_ed25519.pub"
-    shutil.copy(f"{sshd_server.client_key}.pub", public)
-    shutil.copy(sshd_server.client_key, tmp_path / "id_ed25519")
-    (tmp_path / "id_ed25519").chmod(0o600)
     inventory = {
         "ssh": {
             "use_ssh_config": False,
             "user": server.user,
-            "identity_files": [str(public)],
+            "identity_files": [str(key)],
             "known_hosts": str(sshd_server.known_hosts),
         },
         "systems": [
@@ -201,15 +195,10 @@ def test_a_public_key_named_as_the_identity_file_names_its_private_one(sshd_serv
     shutil.copytree(example_config(), config)
     (config / "console.toml").unlink()
     (config / "inventory.toml").write_text(tomli_w.dumps(inventory))
+    return config
 
-    checked = _run("check-config", str(config), home=tmp_path, tmp_path=tmp_path)
-    assert checked.returncode == 2
-    assert checked.stderr == (
-        f"error: {config}/inventory.toml:5: ssh.identity_files[0]: {public} is a public key:"
-        f" name its private key, {tmp_path / 'id_ed25519'}, which the SSH client logs in with\n"
-    )
-    text = (config / "inventory.toml").read_text()
-    (config / "inventory.toml").write_text(text.replace(str(public), str(public)[:-4]))
+
+def _logs_in(config: Path, tmp_path: Path) -> None:
     ran = _run(
         "exec",
         "--config",
@@ -221,3 +210,43 @@ def test_a_public_key_named_as_the_identity_file_names_its_private_one(sshd_serv
         tmp_path=tmp_path,
     )
     assert ran.returncode == 0 and ran.stdout == "web-1: in\n", ran.stderr
+
+
+@pytest.mark.sshd
+def test_a_public_key_named_as_the_identity_file_names_its_private_one(sshd_server, tmp_path):
+    """Walked with `identity_files = ["~/.ssh/id_ed25519.pub"]` (the file one copies to
+    the hosts): 'is not a private key the SSH client can load: Invalid private key'."""
+    public = tmp_path / "id_ed25519.pub"
+    shutil.copy(f"{sshd_server.client_key}.pub", public)
+    shutil.copy(sshd_server.client_key, tmp_path / "id_ed25519")
+    (tmp_path / "id_ed25519").chmod(0o600)
+    config = _config_with_key(sshd_server, tmp_path, public)
+
+    checked = _run("check-config", str(config), home=tmp_path, tmp_path=tmp_path)
+    assert checked.returncode == 2
+    assert checked.stderr == (
+        f"error: {config}/inventory.toml:5: ssh.identity_files[0]: {public} is a public key:"
+        f" name its private key, {tmp_path / 'id_ed25519'}, which the SSH client logs in with\n"
+    )
+    text = (config / "inventory.toml").read_text()
+    (config / "inventory.toml").write_text(text.replace(str(public), str(public)[:-4]))
+    _logs_in(config, tmp_path)
+
+
+@pytest.mark.sshd
+def test_a_key_other_accounts_may_read_is_warned_of_and_used(sshd_server, tmp_path):
+    """Walked with a key copied as 0644: ssh refuses it ('UNPROTECTED PRIVATE KEY FILE'),
+    the console logged in with it, and check-config said nothing of the difference."""
+    key = tmp_path / "id_ed25519"
+    shutil.copy(sshd_server.client_key, key)
+    key.chmod(0o644)
+    config = _config_with_key(sshd_server, tmp_path, key)
+
+    checked = _run("check-config", str(config), home=tmp_path, tmp_path=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert (
+        f"warning: {config}/inventory.toml:5: ssh.identity_files[0]: {key}: mode 0644 lets other"
+        f" accounts read it: ssh refuses such a key (chmod 600 {key}); the console logs in"
+        " with it\n"
+    ) in checked.stderr
+    _logs_in(config, tmp_path)

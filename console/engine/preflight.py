@@ -93,6 +93,14 @@ def _key_problem(path: Path) -> tuple[str | None, bool]:
     except asyncssh.KeyImportError as exc:
         if "passphrase" not in str(exc).lower():
             return _not_private(path, str(exc)), False
+        return None, False  # passphrase-protected: the hosts' "keys for" warning says it
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077 and path.stat().st_uid == os.geteuid():  # OpenSSH's own test
+        return (
+            f"{path}: mode {mode:04o} lets other accounts read it: ssh refuses such a key"
+            f" (chmod 600 {path}); the console logs in with it",
+            True,
+        )
     return None, False
 
 
