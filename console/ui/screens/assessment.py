@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import ScrollableContainer, Vertical
 from textual.widgets import DataTable, Label, Static
 
 from console.journal.export.integrity_facts import IntegrityCheck
@@ -149,7 +149,9 @@ class AssessmentScreen(IncidentScreen):
 
     def compose(self) -> ComposeResult:
         yield IncidentBar(self.TAB)
-        with Horizontal(id="assess-body"):
+        # Scrolls (Tab reaches it, then the arrows): three restored databases' lines under
+        # the integrity table ran past the screen's foot at 80x24, out of reach.
+        with ScrollableContainer(id="assess-body"):
             with Vertical(id="assess-box"):
                 yield Label("", id="assess-title", classes="section-title")
                 yield DataTable(id="assessment", zebra_stripes=True, cursor_type="row")
