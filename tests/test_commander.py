@@ -31,6 +31,7 @@ from tests.test_ui_support import (  # noqa: F401
     press_to_end,
     type_text,
     until,
+    until_quit,
     until_shown,
 )
 
@@ -252,7 +253,7 @@ async def test_detaching_leaves_a_summary_that_says_which_hosts_to_verify(tmp_pa
             await pilot.press("ctrl+q")
             await until(pilot, lambda: isinstance(app.screen, QuitDialog))
             await pilot.press("d")
-            await until(pilot, lambda: app.return_code is not None)
+            await until_quit(app)
         assert app.return_value == 0  # the commander chose to quit
         detached = [e for e in app.conductor.recorder.events if e.kind == Kind.RUN_DETACHED]
         assert detached[0].data.dump() == {"running": ["capture-evidence"], "hosts": ["web-1"]}

@@ -28,7 +28,7 @@ from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.cli_fleet import Fleet
 from tests.test_drills_sshd import STRATEGIES, staging_fleet, start_drill
-from tests.test_ui_support import type_text, until
+from tests.test_ui_support import type_text, until, until_quit
 
 pytestmark = pytest.mark.sshd
 
@@ -89,7 +89,7 @@ def drill_restoring(
 
                 await until(pilot, restoring, 60)
                 await walk(app, pilot)
-                await until(pilot, lambda: app.return_code is not None, 60)
+                await until_quit(app, 60)
                 assert app.conductor is not None
                 return app.conductor.recorder.path
         finally:
@@ -146,7 +146,7 @@ def test_quit_while_a_drill_awaits_its_trigger_aborts_it_and_undoes_its_fault(
                 await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
                 asked = str(app.screen.query_one(".dialog-text", Static).render())
                 await pilot.press("y")
-                await until(pilot, lambda: app.return_code is not None, 60)
+                await until_quit(app, 60)
                 assert app.conductor is not None
                 return asked, app.quitting.summary(), app.conductor.recorder.path
         finally:

@@ -90,7 +90,7 @@ async def test_nobody_at_the_console_it_hands_command_over_and_quits(shared) -> 
         app.yielding.seconds = 0.5  # the countdown, short
         incident, child = await asked_once_open(pilot, shared, asks(shared))
         conductor = app.conductor
-        await ui.until(pilot, lambda: app.return_code is not None)  # it quit
+        await ui.until_quit(app)  # it quit
     assert app.quitting.ended_by == f"command handed over to {account.name}"
     conductor.let_go("the console quit", app.quitting.ended_by)  # as the command line does
     conductor.recorder.close()
@@ -155,7 +155,7 @@ async def test_resume_take_command_asks_the_console_and_takes_command(shared, mo
         app.yielding.seconds = 0.5
         incident, child = await asked_once_open(pilot, shared, resuming)
         conductor = app.conductor
-        await ui.until(pilot, lambda: app.return_code is not None)  # it handed over, quit
+        await ui.until_quit(app)  # it handed over, quit
     conductor.let_go("the console quit", app.quitting.ended_by)  # as the command line does
     conductor.recorder.close()
     await engine.close()

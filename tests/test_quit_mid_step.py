@@ -25,7 +25,13 @@ from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
 from console.ui.screens.quit import QuitDialog
 from tests.fleet_settings import sshd_settings, write_config
 from tests.test_remote_lifetime import WAIT, Attempt, _wait_for, account_processes, started
-from tests.test_ui_support import open_incident, start_evidence_step, type_text, until
+from tests.test_ui_support import (
+    open_incident,
+    start_evidence_step,
+    type_text,
+    until,
+    until_quit,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -111,7 +117,7 @@ def quit_mid_step(
             await pilot.press("ctrl+q")
             await until(pilot, lambda: isinstance(app.screen, QuitDialog))
             await choose(pilot)
-            await until(pilot, lambda: app.return_code is not None, WAIT)
+            await until_quit(app, WAIT)
             assert app.return_value == 0  # the commander chose to quit
         return app.conductor.recorder.path, attempt
 

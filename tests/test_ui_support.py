@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -106,6 +107,18 @@ async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 20
                 f"timed out after {timeout} s on {pilot.app.screen!r}: {condition.__code__.co_firstlineno}"
             )
         await pilot.pause(0.05)
+
+
+async def until_quit(app: App, timeout: float = 20.0) -> None:
+    """Wait (bounded) until the app has quit: not through the pilot, whose pause waits for
+    the screen on top to take its messages, which a screen torn down by the quit may
+    never do (WaitForScreenTimeout, 1 run in 7 of test_handover_asked)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while app.return_code is None:
+        if loop.time() > deadline:
+            raise AssertionError(f"the app did not quit within {timeout} s: {app.screen!r}")
+        await asyncio.sleep(0.05)
 
 
 async def close_anyway(pilot: Pilot, reason: str) -> None:
