@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,7 @@ class Conductor:
         self.settings = settings
         # Asked between waves that need a confirmation; None means: stop after the wave.
         self.confirm_wave: BetweenWaves | None = None
+        self.waiting: Callable[[str, str], None] | None = None  # headless: step, words
         self.questions = Questions(self.recorder)
         self.watcher: Watcher | None = None  # made by the first probe step
         # A drill's recovery-time targets by system, in place of the systems' RTO.

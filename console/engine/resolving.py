@@ -10,6 +10,7 @@ with the value)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -201,12 +202,16 @@ def _command_timeout(conductor: Conductor, strategy: Strategy) -> float:
 
 
 def asking(
-    conductor: Conductor, step_id: str, only_hosts: list[str] | None = None
+    conductor: Conductor,
+    step_id: str,
+    only_hosts: list[str] | None = None,
+    before: str = "the confirmation",
 ) -> tuple[str, float]:
-    """What the console says while it asks the hosts, and the longest that can take: a
-    host that does not answer (one that takes the connection and never finishes SSH, or
-    whose command hangs) holds up the question until its timeouts have passed, as
-    configured, and is then named with why. ('', 0) when there is nothing to resolve."""
+    """What the console says while it asks the hosts (`before` what), and the longest
+    that can take: a host that does not answer (one that takes the connection and never
+    finishes SSH, or whose command hangs) holds up the question until its timeouts have
+    passed, as configured, and is then named with why. ('', 0) when there is nothing to
+    resolve."""
     found = resolver_for(conductor, step_id)
     if found is None:
         return "", 0.0
@@ -215,8 +220,8 @@ def asking(
     reach, command = ssh.connect_timeout + ssh.login_timeout, _command_timeout(conductor, strategy)
     hosts = len(_asked(conductor, strategy, only_hosts))
     said = (
-        f"Asking {hosts} host(s) what {resolver.param}={resolver.symbolic} is, before the"
-        " confirmation: nothing is changed there. A host that does not answer is named once"
+        f"Asking {hosts} host(s) what {resolver.param}={resolver.symbolic} is, before"
+        f" {before}: nothing is changed there. A host that does not answer is named once"
         f" its timeouts have passed: {reach:g} s to connect and log in, {command:g} s for"
         " the command."
     )
@@ -298,7 +303,12 @@ async def resolve_unattended(
     do keep it as it was, as there. '' to run the step; else the problem, with `naming`
     (how to go on), noted in the step (the document says why): nothing is sent for it.
     Nothing to do on any host runs it as before: its prechecks refuse it there, nothing
-    changed (exit 3)."""
+    changed (exit 3). `conductor.waiting` hears what it waits on first: a hung host
+    holds it up for its timeouts, and a run at a terminal said nothing meanwhile."""
+    if conductor.waiting is not None:
+        with contextlib.suppress(ProcedureError):  # the step refuses it as below
+            if words := asking(conductor, step_id, only_hosts, "the step runs")[0]:
+                conductor.waiting(step_id, words)
     try:
         found = await resolve(conductor, step_id, only_hosts)
     except ProcedureError:

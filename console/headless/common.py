@@ -23,6 +23,7 @@ from console.model.invocation import again
 from console.model.outcome import Outcome
 from console.model.settings import Settings
 from console.model.status import FailureClass
+from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
     from console.demo.faults import Fault
@@ -120,6 +121,22 @@ class EventPrinter:
             sys.stdout.write("\n".join(self._lines) + "\n")
             sys.stdout.flush()
             self._lines.clear()
+
+
+def say_waits(conductor: Conductor, printer: EventPrinter, quiet: bool, as_json: bool) -> None:
+    """What the walk waits on and journals nothing about (the hosts asked what `target =
+    previous` stands for: up to their timeouts when one hangs), a line at once as the
+    events' lines are (--json: on stderr, stdout holding the document; --quiet: none)."""
+    if quiet and not as_json:
+        return
+
+    def said(step_id: str, words: str) -> None:
+        printer.flush()  # after the events before it
+        now = conductor.recorder.clock.now()
+        line = visible(f"{now:%H:%M:%S}  {step_id:<10} {words}", one_line=True)
+        print(line, file=sys.stderr if as_json else sys.stdout, flush=True)
+
+    conductor.waiting = said
 
 
 @contextlib.contextmanager

@@ -27,6 +27,7 @@ from console.headless.common import (
     journal_dir,
     print_json,
     refusal_as_json,
+    say_waits,
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
 from console.journal.drills import past_drills
@@ -91,6 +92,7 @@ async def _drill_once(
         if not options.quiet:
             print(f"DRILL {scenario.name}: not a production incident", flush=True)
             recorder.subscribe(printer)
+        say_waits(conductor, printer, options.quiet, options.json)
         conductor.open_incident(title_of(scenario), incident_id, drill=True)
         async with driving(conductor):
             verdict = await run_scenario(conductor, scenario, fleet, options.accept_keys)

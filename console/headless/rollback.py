@@ -26,6 +26,7 @@ from console.headless.common import (
     print_json,
     reachable,
     refusal_as_json,
+    say_waits,
 )
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import drill_findings, integrity_said, run_result
@@ -87,6 +88,7 @@ async def _walk(
     printer = EventPrinter()
     if not options.quiet:
         recorder.subscribe(printer)
+    say_waits(conductor, printer, options.quiet, options.json)
     async with driving(conductor):
         ok = await walk(conductor, request, incident_id, drill=options.drill)
     printer.flush()
