@@ -52,3 +52,21 @@ def test_a_failed_run_names_the_changed_hosts_and_the_undo_that_runs_as_printed(
         "--reason", "checkout broken again", "--yes", "--quiet",
     )  # fmt: skip
     assert again.returncode == 1 and "changed app-1, app-2" in again.stdout, again.stdout
+
+
+def test_hosts_that_succeeded_in_a_failed_step_are_not_said_failed(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on a README fleet: a configuration restore failed on the hosts with no
+    revision to go back to, and the last lines read '“Restore previous version” changed
+    web-1, web-3 (failed)' of the two hosts it had restored, each succeeded."""
+    strategies = {"strategies": [{**STRATEGIES["strategies"][0], "params": FLAG_PARAMS}]}
+    files = {"strategies.toml": strategies, "procedure.toml": FLAG_PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
+    (fleet.sandboxes["app-2"] / "flags").write_text("other=100\n")  # its precheck fails
+    run = run_off(fleet)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert fleet.written("flags") == {"app-1": "new_checkout=0\n", "app-2": "other=100\n"}
+    line = next(ln for ln in run.stdout.splitlines() if ln.startswith("“Restore” changed"))
+    assert line.startswith("“Restore” changed app-1 (succeeded there; the step failed): to put"
+                           " it back, "), line  # fmt: skip

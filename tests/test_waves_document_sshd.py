@@ -20,7 +20,10 @@ def test_each_wave_row_names_its_hosts_and_unstarted_ones_their_own(waved, tmp_p
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert "halted the run: wave 2 of 2: not confirmed (app-2 did not succeed)" in ran.stdout
     # One host changed: "put it back" (it read "put them back" of web-1 alone).
-    assert "“Restore previous version” changed app-1 (failed): to put it back," in ran.stdout
+    assert (  # app-1 succeeded: the step's "(failed)" read as its own (left_changed)
+        "“Restore previous version” changed app-1 (succeeded there; the step failed): to put"
+        " it back," in ran.stdout
+    )
     document = waved.cli("export", str(tmp_path / "incident"), "--format", "markdown", "-o", "-")
     text = document.stdout
     timeline = text.split("## Timeline", 1)[1].split("\n## ", 1)[0]

@@ -40,7 +40,7 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
             h for h in left if st.hosts[h].stage == "action" and st.hosts[h].status is not ok
         ]
         sure = [h for h in left if h not in stopped]
-        said = [f"changed {named(sure, 5)} ({st.status.value})"] if sure else []
+        said = _changed(sure, st.status, {h: st.hosts[h].status for h in sure})
         said += (
             [f"may have changed {named(stopped, 5)} (its action failed there)"] if stopped else []
         )
@@ -50,3 +50,19 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
                 f" {again(f'undo {where} {step.id} --dry-run')}, then without --dry-run"
             )
     return lines
+
+
+def _changed(hosts: list[str], step: StepStatus, each: dict[str, HostStatus]) -> list[str]:
+    """`changed app-1, app-2 (failed)`, the step's status where the hosts share it; hosts
+    whose own run succeeded in a step that failed elsewhere say so (`changed web-1, web-3
+    (succeeded there; the step failed)`): the step's word alone read as theirs, where a
+    configuration restore failed only on the hosts with no revision to go back to."""
+    groups: dict[HostStatus, list[str]] = {}
+    for host in hosts:
+        groups.setdefault(each[host], []).append(host)
+    said = []
+    for status, group in groups.items():
+        own = status is HostStatus.SUCCEEDED and step.value != status.value
+        why = f"{status.value} there; the step {step.value}" if own else step.value
+        said.append(f"changed {named(group, 5)} ({why})")
+    return said
