@@ -109,12 +109,17 @@ fi
 @dataclass(frozen=True)
 class RestartOwed:
     """The restart a change needs is owed from before the change until the restart has
-    finished: the file `mark` (shell, in .rollback/) names its command meanwhile. A
-    connection lost mid-restart (or a restart that failed) leaves it there, so the verify,
-    which reads the change alone, does not report a change the service may not run yet as
-    succeeded."""
+    finished: a file in .rollback/, named `head` + the incident + `tail` (shell words),
+    holds its command meanwhile. A connection lost mid-restart (or a restart that failed)
+    leaves it there, so the verify, which reads the change alone, does not report a change
+    the service may not run yet as succeeded."""
 
-    mark: str
+    head: str
+    tail: str
+
+    @property
+    def mark(self) -> str:
+        return f"{self.head}{{{{incident}}}}{self.tail}"
 
     def owe(self) -> str:
         """Before the change: the `restart` parameter's command, when there is one, owed."""
@@ -125,10 +130,32 @@ if [ -n {{{{restart}}}} ]; then
 fi
 """
 
+    def others(self) -> str:
+        """The marks of every incident of this kind, as a shell glob."""
+        return f"{self.head}*{self.tail}"
+
+    def left(self, what: str) -> str:
+        """Shell setting `$owed` to the mark another incident left (its change made, its
+        restart cut off or failed, and that incident closed) and `$whose` to that
+        incident, else both to nothing: a run that finds its change in place takes it over
+        and runs the restart. With `restart` empty nothing here would run it, so that
+        fails (exit 3) saying so; `what` names the change in that line."""
+        return f"""\
+owed= whose=
+for m in {self.others()}; do
+  if [ -f "$m" ] && [ "$m" != {self.mark} ]; then owed=$m whose=${{m#{self.head}}} whose=${{whose%{self.tail}}}; fi
+done
+if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
+  echo "{what}, but its restart never finished: $(cat "$owed") (cut off, or it failed), and" \\
+    "restart is empty here: restart the service by hand, or give restart" >&2
+  exit 3
+fi
+"""
+
     def restart(self, done: str = "") -> str:
         """After the change: run `restart` (see run_optional); once it has finished, it is
-        no longer owed."""
-        return run_optional("restart", "restart", done) + f"rm -f {self.mark}\n"
+        no longer owed, neither for this incident nor for one whose change it took over."""
+        return run_optional("restart", "restart", done) + f"rm -f {self.mark} {self.others()}\n"
 
     def finished(self) -> str:
         """In the verify: a restart still owed since the change fails it, saying so."""

@@ -5,8 +5,8 @@ the restore itself is on record in the repository); undo commits the replaced re
 content back. What the precheck resolved is kept in `.rollback/` of the working directory,
 and `restart` and `check` run there too, as every preset's do. `previous` on paths that a
 restore already put back would undo that restore: a retry within the same incident checks
-it again (so does one naming the revision it restored), another incident is refused and
-must name the revision.
+it again (so does one naming the revision it restored), another incident takes it over
+when its restart never finished, and is refused otherwise and must name the revision.
 """
 
 from __future__ import annotations
@@ -51,10 +51,14 @@ _REPO = _repo("mkdir -p .rollback && ")
 _IN_WORKDIR = 'cd "$work" || exit 1\n'  # restart and check start where every command does
 
 
+OWED = RestartOwed('"$state/git-"', '"-restart-owed"')  # the restart since the restore
+
+
 # `previous` is relative to the last commit on the paths: on paths that a restore already
 # put back it would undo that restore. A retry within the same incident checks that restore
-# again (`again`); another incident is refused (exit 120), and names the revision.
-def _choose(repo: str, again: str) -> str:
+# again (`again`); another incident takes over one whose restart never finished (`took`:
+# that incident closed without it), and is refused otherwise (exit 120), naming the revision.
+def _choose(repo: str, again: str, took: str) -> str:
     """The revision to restore, in `$rev`; the precheck and the resolve alike."""
     return (
         repo
@@ -74,17 +78,31 @@ fi
 by=$(cat "$state/git-incident" 2>/dev/null)
 # A retry in this incident of the restore it made (its restart or check failed) checks it
 # again: a named revision too, which would else read "already match: nothing to restore".
-if [ -n "$done" ] && { [ "$rev" = previous ] || { [ "$named" = "$done" ] && [ "$by" = {{incident}} ]; }; } &&
+if [ -n "$done" ] && { [ "$rev" = previous ] || [ "$named" = "$done" ]; } &&
   git diff --quiet "$done" HEAD -- "$@" 2>/dev/null; then
-  if [ "$by" != {{incident}} ]; then
+  if [ "$by" = {{incident}} ]; then
+"""
+        + again
+        + """\
+    exit 0
+  fi
+"""
+        + OWED.left(
+            "$* match $(git log -n 1 --format='%h %s' \"$done\"), as incident ${by:-unknown}"
+            " restored them"
+        )
+        + """\
+  if [ -n "$owed" ]; then
+"""
+        + took
+        + """\
+    exit 0
+  fi
+  if [ "$rev" = previous ]; then
     echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \\
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2
     exit 120
   fi
-"""
-        + again
-        + """\
-  exit 0
 fi
 if [ "$rev" = previous ]; then
   last=$(git log -n 1 --format=%H -- "$@")
@@ -109,8 +127,15 @@ PRECHECK = (
     _choose(
         _REPO,
         """\
-  echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \\
-    "checking them again"
+    echo "$* match $(git log -n 1 --format='%h %s' "$done"), as this incident restored them:" \\
+      "checking them again"
+""",
+        """\
+    echo "$* match $(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown}" \\
+      "restored them; its restart never finished ($(cat "$owed")): this restore runs it"
+    echo {{incident}} > "$state/git-incident" &&
+      cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
+      cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3
 """,
     )
     + """\
@@ -136,8 +161,13 @@ RESOLVE = (
     + _choose(
         _repo(""),
         """\
-  echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
-    "$(git log -n 1 --format='%h %s' "$done"), as this incident restored them: checked again"
+    echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
+      "$(git log -n 1 --format='%h %s' "$done"), as this incident restored them: checked again"
+""",
+        """\
+    echo "resolved revision=$(git rev-parse --short "$done"): $* match" \\
+      "$(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown} restored them;" \\
+      "its restart never finished: this restore runs it"
 """,
     )
     + """\
@@ -146,8 +176,6 @@ echo "resolved revision=$(git rev-parse --short "$rev"): $* $(git log -n 1 --for
   "→ $(git log -n 1 --format='%h %s' "$rev") ($files)"
 """
 )
-
-OWED = RestartOwed('"$state/git-"{{incident}}"-restart-owed"')  # the restart since the restore
 
 ACTION = (
     _REPO

@@ -27,11 +27,16 @@ dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases direc
 """
 
 
+OWED = RestartOwed(".rollback/release-", "-restart-owed")  # the restart since the switch
+
+
 # `previous` is relative to `current`: on a host that a rollback already moved, it would
 # go one release further back. A retry within the same incident (`previous`, or the
 # release it named: a restart that failed after the switch) checks that rollback again
-# (`again`); another incident is refused, and names the release to go further back.
-def _choose(again: str) -> str:
+# (`again`); another incident takes over one whose restart never finished (`took`: that
+# incident closed without it), and is refused otherwise, naming the release to go further
+# back.
+def _choose(again: str, took: str) -> str:
     """The release to roll back to, in `$target`; the precheck and the resolve alike."""
     return (
         _WHERE
@@ -43,6 +48,15 @@ if [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ] &&
   if [ "$by" = {{incident}} ]; then
 """
         + again
+        + """\
+    exit 0
+  fi
+"""
+        + OWED.left("$link points at $cur, where incident ${by:-unknown}'s rollback put it")
+        + """\
+  if [ -n "$owed" ]; then
+"""
+        + took
         + """\
     exit 0
   fi
@@ -66,7 +80,13 @@ test "$target" != "$cur" || { echo "already on $cur: nothing to roll back" >&2; 
 
 PRECHECK = (
     _choose(
-        '    echo "current release: $cur, where this incident\'s rollback put it: checking it again"\n'
+        '    echo "current release: $cur, where this incident\'s rollback put it: checking it again"\n',
+        """\
+    echo "current release: $cur, where incident ${by:-unknown}'s rollback put it;" \\
+      "its restart never finished ($(cat "$owed")): this rollback runs it"
+    echo {{incident}} > .rollback/release-incident ||
+      { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
+""",
     )
     + """\
 mkdir -p .rollback && echo "$target" > .rollback/release-target &&
@@ -79,12 +99,14 @@ echo "current release: $cur; rolling back to $target"
 # What `previous` stands for, asked before the commander's yes: nothing written.
 RESOLVE = (
     _choose(
-        '    echo "resolved target=$cur: on $cur, where this incident\'s rollback put it: checked again"\n'
+        '    echo "resolved target=$cur: on $cur, where this incident\'s rollback put it: checked again"\n',
+        """\
+    echo "resolved target=$cur: on $cur, where incident ${by:-unknown}'s rollback put it;" \\
+      "its restart never finished: this rollback runs it"
+""",
     )
     + 'echo "resolved target=$target: release $cur to $target"\n'
 )
-
-OWED = RestartOwed(".rollback/release-{{incident}}-restart-owed")  # the restart since the switch
 
 ACTION = (
     _WHERE

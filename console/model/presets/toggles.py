@@ -81,18 +81,31 @@ fi
 
 def _already(want: str, name: str, what: str, again: str) -> str:
     """The named flags all read `want` (shell) already: this incident's own change goes on
-    as `again` says; otherwise there is nothing to do, and the precheck refuses saying so."""
-    return f"""\
+    as `again` says; another's whose restart never finished is taken over (its copy, what
+    undo puts back, becomes this incident's; the action runs the restart); otherwise there
+    is nothing to do, and the precheck refuses saying so."""
+    return (
+        f"""\
 export WANT={want}
 if {_ALL_AT_WANT}; then
   if [ -f .rollback/{name}-"{{{{incident}}}}" ]; then
     echo {{{{flags}}}}" read $WANT, as this incident set them: {again}"
   else
-    echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
-    exit 120
+"""
+        + _owed(name).left('"{{flags}}" read $WANT, as incident $whose set them')
+        + f"""\
+    if [ -z "$owed" ]; then
+      echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
+      exit 120
+    fi
+    echo {{{{flags}}}}" read $WANT, as incident $whose set them; its restart never finished" \\
+      "($(cat "$owed")): this run runs it"
+    cp "${{owed%.restart-owed}}" .rollback/{name}-"{{{{incident}}}}" ||
+      {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit 3; }}
   fi
 fi
 """
+    )
 
 
 def _record(name: str, value: str) -> str:
@@ -162,7 +175,7 @@ FLAGS={{{{flags}}}} VALUE={value} awk -F= '
 
 def _owed(name: str) -> RestartOwed:
     """The restart after this incident's change, owed until it has finished."""
-    return RestartOwed(f'.rollback/{name}-"{{{{incident}}}}".restart-owed')
+    return RestartOwed(f".rollback/{name}-", ".restart-owed")
 
 
 PRESETS = (

@@ -1,0 +1,162 @@
+"""A rollback whose restart never finished, taken over by the next incident, on real
+sshd. Walked headless on a README fleet: `run` switched web-1's link and its restart
+failed (or its terminal closed mid-restart: aborted), and that run closed its incident.
+Every later run refused the host, `already rolled back to 2.4.0 ... previous would go
+further back` or, the release named, `already on 2.4.0: nothing to roll back`, while the
+service still ran the bad release: nothing could finish the rollback but a command by
+hand. The next incident now takes it over: its precheck says whose rollback it finds and
+that the restart never finished, its action runs the restart, and the owed mark goes. So
+do a git config restore's and a flag file's."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.state import HostStatus, fold
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet, run_off
+from tests.pgrig import run_console
+from tests.test_lost_mid_change import release_fleet
+from tests.test_presets_sshd import etc_repository, etc_restore, git
+
+pytestmark = pytest.mark.sshd
+
+# The restart fails until the test writes `ok` beside the link (a sudo rule fixed, say).
+RESTART = "test -e ok && echo restarted > restarted"
+STRATEGIES = {
+    "strategies": [
+        {
+            "name": "release",
+            "kind": "version-rollback",
+            "params": [
+                {"name": "restart", "default": RESTART},
+                {"name": "check", "default": "test -e restarted"},
+            ],
+        }
+    ]
+}
+
+
+def _run(fleet, journal: Path, *extra: str) -> subprocess.CompletedProcess:
+    return fleet.cli(
+        "run", "--systems", "app", "--strategy", "release", "--trigger", "user-impact",
+        "--reason", "1.11.0 breaks checkout", "--yes", "--journal", str(journal), *extra,
+    )  # fmt: skip
+
+
+def test_the_next_incident_runs_the_restart_a_closed_one_left_owed(sshd_server, tmp_path):
+    fleet = release_fleet(sshd_server, tmp_path, STRATEGIES)
+    first = _run(fleet, tmp_path / "first")
+    assert first.returncode == 1, first.stdout + first.stderr
+    for host, sandbox in fleet.sandboxes.items():
+        assert (sandbox / "current").readlink() == Path("releases/1.10.0"), host
+        assert list((sandbox / ".rollback").glob("*-restart-owed")), host  # owed, closed
+        (sandbox / "ok").touch()
+
+    second = _run(fleet, tmp_path / "second")
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    events = read_journal(tmp_path / "first" / "journal.jsonl").events
+    first_id = fold(events).incident_id
+    said = (
+        f"current release: 1.10.0, where incident {first_id}'s rollback put it; its restart"
+        f" never finished ({RESTART}): this rollback runs it"
+    )
+    assert said in second.stdout, second.stdout
+    # what `previous` stands for, asked before the yes, says the same
+    assert (
+        f"Resolved: target=previous is 1.10.0 (app-1, app-2: on 1.10.0, where incident {first_id}'s"
+        " rollback put it; its restart never finished: this rollback runs it)"
+    ) in second.stdout, second.stdout
+    state = fold(read_journal(tmp_path / "second" / "journal.jsonl").events)
+    hosts = state.step("restore").hosts
+    assert {h: r.status for h, r in hosts.items()} == dict.fromkeys(
+        fleet.sandboxes, HostStatus.SUCCEEDED
+    )
+    for host, sandbox in fleet.sandboxes.items():
+        assert (sandbox / "restarted").read_text() == "restarted\n", host
+        assert not list((sandbox / ".rollback").glob("*-restart-owed")), host
+        assert (sandbox / "current").readlink() == Path("releases/1.10.0"), host
+
+    # Its undo puts back the release the first incident replaced.
+    undo = fleet.cli("undo", str(tmp_path / "second"), "restore", "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    for host, sandbox in fleet.sandboxes.items():
+        assert (sandbox / "current").readlink() == Path("releases/1.11.0"), host
+
+
+def test_a_run_with_no_restart_cannot_take_it_over_and_says_so(sshd_server, tmp_path):
+    fleet = release_fleet(sshd_server, tmp_path, STRATEGIES)
+    first = _run(fleet, tmp_path / "first")
+    assert first.returncode == 1, first.stdout + first.stderr
+
+    second = _run(fleet, tmp_path / "second", "--param", "restart=")
+
+    assert second.returncode != 0, second.stdout
+    first_id = fold(read_journal(tmp_path / "first" / "journal.jsonl").events).incident_id
+    assert (
+        f"current points at 1.10.0, where incident {first_id}'s rollback put it, but its restart"
+        f" never finished: {RESTART} (cut off, or it failed), and restart is empty here:"
+        " restart the service by hand, or give restart"
+    ) in second.stdout, second.stdout
+    for sandbox in fleet.sandboxes.values():
+        assert not (sandbox / "restarted").exists()
+        assert list((sandbox / ".rollback").glob("*-restart-owed"))  # still owed
+
+
+def test_a_git_restore_whose_restart_failed_is_taken_over(sshd_server, tmp_path):
+    """config-restore (git): `previous` on paths a closed incident restored, its restart
+    failed, was refused as 'already restored ... previous would undo that restore'."""
+    root = sshd_server.sandbox("host")
+    repo = etc_repository(root)
+    restart = f'{{ name = "restart", default = "{RESTART}" }}'
+    config = etc_restore(sshd_server, tmp_path, root, repo, restart)
+    first = run_console(config, tmp_path / "first", "etc-restore", system="web")
+    assert first.returncode == 1, first.stdout
+    assert (repo / "nginx/nginx.conf").read_text() == "worker_processes 4;\n"
+    (root / "ok").touch()
+
+    second = run_console(config, tmp_path / "second", "etc-restore", system="web")
+
+    first_id = fold(first.events).incident_id
+    said = f"as incident {first_id} restored them; its restart never finished ({RESTART})"
+    assert said in second.stdout, second.stdout
+    hosts = fold(second.events).step("restore").hosts
+    assert hosts["db-1"].status is HostStatus.SUCCEEDED, second.stdout
+    assert (root / "restarted").read_text() == "restarted\n"
+    assert not list((root / ".rollback").glob("*-restart-owed"))
+    assert git(repo, "log", "-n", "1", "--format=%s").startswith(f"rollback-console {first_id}")
+
+
+def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
+    """feature-toggle-off (file): the flags at 0 with the reload owed read 'already read 0:
+    nothing to disable'; undo then puts back what they read before the first incident."""
+    params = [*FLAG_PARAMS, {"name": "restart", "default": RESTART}]
+    strategies = {
+        "strategies": [
+            {"name": "off", "kind": "feature-toggle-off", "preset": "file", "params": params}
+        ]
+    }
+    files = {"strategies.toml": strategies, "procedure.toml": FLAG_PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
+    first = run_off(fleet)
+    assert first.returncode == 1, first.stdout
+    assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=0\n")
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "ok").touch()
+
+    second = run_off(fleet)
+
+    assert " its restart never finished (" + RESTART + "): this run runs it" in second.stdout
+    assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "restarted\n")
+    for sandbox in fleet.sandboxes.values():
+        assert not list((sandbox / ".rollback").glob("*.restart-owed"))
+    [journal] = sorted((fleet.state / "incidents").glob("*/journal.jsonl"))[-1:]
+    state = fold(read_journal(journal).events)
+    assert {r.status for r in state.step("restore").hosts.values()} == {HostStatus.SUCCEEDED}
+    undo = fleet.cli("undo", str(journal), "restore", "--yes")
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=100\n")
