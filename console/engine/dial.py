@@ -22,9 +22,10 @@ from console.engine.client_keys import TOO_MANY, keys_offered, too_many_keys
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
 from console.engine.keepalive import lazy_keepalive
+from console.engine.key_refusal import refusal
 from console.engine.known_hosts import KnownHosts
 from console.model.inventory import SshDefaults
-from console.model.status import REVOKED_KEY, FailureClass
+from console.model.status import FailureClass
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -145,7 +146,8 @@ class Dialer:
             raise HostFailure(FailureClass.AUTH, said) from None
         except asyncssh.ConnectionLost as exc:
             if exc.reason != LOGIN_TIMER_FIRED:
-                raise classify_connect_error(exc) from None
+                failure = classify_connect_error(exc)
+                raise await self._dropped(dest, options, tunnel, failure) from None
             login = self.defaults.login_timeout
             raise HostFailure(
                 FailureClass.UNREACHABLE, f"no SSH login within {login:g} s"
@@ -156,7 +158,10 @@ class Dialer:
                 seconds += self.defaults.login_timeout
             via = dest.jump.alias if dest.jump else None
             where = f"{dest.host}:{dest.port}"
-            raise classify_connect_error(exc, where, seconds, via) from None
+            failure = classify_connect_error(exc, where, seconds, via)
+            if isinstance(exc, asyncssh.KeyExchangeFailed | ConnectionResetError):
+                failure = await self._dropped(dest, options, tunnel, failure)
+            raise failure from None
         lazy_keepalive(conn)
         return conn
 
@@ -203,18 +208,47 @@ class Dialer:
         )
 
     async def _offered_key(
-        self, dest: Destination, options: Options, tunnel: Tunnel
+        self, dest: Destination, options: Options, tunnel: Tunnel, first: tuple[str, ...] = ()
     ) -> asyncssh.SSHKey | None:
+        """The key the host offers to a client that trusts none (`first`: the host key
+        algorithms to prefer, ahead of asyncssh's own list)."""
         return await asyncio.wait_for(
             asyncssh.get_server_host_key(
                 dest.host,
                 dest.port,
                 tunnel=tunnel or (),
                 proxy_command=dest.proxy_argv() or (),
+                server_host_key_algs="^" + ",".join(first) if first else (),
                 options=options,
             ),
             dest.connect_timeout,
         )
+
+    async def _dropped(
+        self, dest: Destination, options: Options, tunnel: Tunnel, failure: HostFailure
+    ) -> HostFailure:
+        """A handshake dropped (sshd: 'no matching host key type found') or that found no
+        host key algorithm in common, on the way to a host known_hosts records keys for:
+        asyncssh offers the host only the algorithms of those keys (certificates alone,
+        where only a @cert-authority line covers it), where ssh offers every one with those
+        first, so a host re-keyed to another type (an RSA key recorded, ed25519 offered)
+        or given no certificate read 'unreachable: Connection reset by peer' (walked on
+        real sshd). Asked as ssh asks (those algorithms first, then the rest), the key it
+        offers is refused as any key known_hosts does not trust; `failure` stands where it
+        offers a trusted key (a drop for another cause), or cannot be asked."""
+        if not self.knows(dest):
+            return failure
+        found = self.known.lookup(dest.known_hosts_files, dest.host_key_alias)
+        first = tuple(
+            a.decode() for k in found(dest.host, "", dest.port)[0] for a in k.sig_algorithms
+        )
+        with contextlib.suppress(Exception):
+            key = await self._offered_key(dest, options, tunnel, first)
+            if isinstance(key, asyncssh.SSHKey):  # a certificate: judged by its CA, not here
+                fingerprint = key.get_fingerprint("sha256")
+                if fingerprint not in self.trusted(dest):
+                    return refusal(self.known, dest, fingerprint)
+        return failure
 
     async def _host_key_failure(
         self, dest: Destination, options: Options, tunnel: Tunnel
@@ -224,64 +258,7 @@ class Dialer:
         with contextlib.suppress(Exception):
             key = await self._offered_key(dest, options, tunnel)
             fingerprint = key.get_fingerprint("sha256") if key else None
-        where = dest.key_name
-        files = ", ".join(dest.known_hosts_files) or "no known_hosts file"
-        if revoked := self.revoked(dest, fingerprint):
-            return HostFailure(FailureClass.HOSTKEY_MISMATCH, revoked, fingerprint)
-        if self.knows(dest):
-            changed = self._changed(dest, fingerprint)
-            return HostFailure(FailureClass.HOSTKEY_MISMATCH, changed, fingerprint)
-        elsewhere = (
-            self.known.recorded_for(dest.known_hosts_files, fingerprint) if fingerprint else []
-        )
-        also = (
-            f" (that key is recorded for {', '.join(elsewhere)}, not {where}: ssh, and the"
-            " console, look a key up by the host's name as given)"
-            if elsewhere
-            else ""
-        )
-        return HostFailure(
-            FailureClass.HOSTKEY_UNKNOWN,
-            f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}",
-            fingerprint,
-        )
-
-    def revoked(self, dest: Destination, fingerprint: str | None) -> str | None:
-        """Why `fingerprint` is never trusted for `dest`: a known_hosts line marks it
-        @revoked (as ssh: 'REVOKED HOST KEY DETECTED'); None if none does."""
-        files, where = dest.known_hosts_files, dest.key_name
-        lines = [
-            f"{path}:{number}"
-            for path, number, revoked in self.known.revoked_at(
-                files, dest.host, dest.port, dest.host_key_alias
-            )
-            if revoked == fingerprint
-        ]
-        if not lines:
-            return None
-        return (
-            f"host key for {where}{REVOKED_KEY}{' and '.join(lines)} marks @revoked the key"
-            f" it offers, {fingerprint} — refused, nothing sent; a revoked key is never"
-            " trusted (nor is it by ssh): the host's owner must re-key the host"
-        )
-
-    def _changed(self, dest: Destination, fingerprint: str | None) -> str:
-        """A changed key's refusal: what it offers, which known_hosts line records
-        another, and how a host really re-keyed is trusted again (by hand, never here)."""
-        where, files = dest.key_name, dest.known_hosts_files
-        offered = fingerprint or "an unreadable key"
-        recorded = self.known.recorded_at(files, dest.host, dest.port, dest.host_key_alias)
-        if not recorded:  # known through a CA only: no line of its own to name
-            listed = ", ".join(files)
-            return f"host key for {where} does not match {listed}: offered {offered}; refused"
-        # Each fingerprint followed by a space: the side pane folds there, keeping it whole.
-        lines = " and ".join(f"{path}:{number} records {old}" for path, number, old in recorded)
-        path = recorded[0][0]
-        return (
-            f"host key for {where} has CHANGED: it offers {offered} where {lines} — refused,"
-            f" nothing sent; if its owner confirms the host was re-keyed:"
-            f" ssh-keygen -R '{where}' -f {path}"
-        )
+        return refusal(self.known, dest, fingerprint)
 
     async def accept(self, dest: Destination, fingerprint: str, tunnel: Tunnel) -> Accepted:
         """Write the key `dest` offers to its first UserKnownHostsFile, hashed if

@@ -142,16 +142,14 @@ class KnownHosts:
         """Where `files` mark a key @revoked for host:port: (file, line number, SHA256
         fingerprint). Each line is matched as a host key line would be: asyncssh drops the
         revoked keys of `[host]:port` when no host key is recorded under that name."""
-        found: list[tuple[str, int, str]] = []
-        for path in files:
-            for number, line in _lines(path):
-                marker, _, entry = line.partition(" ")
-                if marker != "@revoked":
-                    continue
-                with contextlib.suppress(ValueError, asyncssh.KeyImportError):
-                    keys = _match(asyncssh.import_known_hosts(entry.strip()), host, port, alias)[0]
-                    found += [(path, number, k.get_fingerprint("sha256")) for k in keys]
-        return found
+        return _marked("@revoked", files, host, port, alias)
+
+    def authorities_at(
+        self, files: tuple[str, ...], host: str, port: int, alias: str | None = None
+    ) -> list[tuple[str, int, str]]:
+        """Where `files` trust a @cert-authority for host:port: (file, line number, the
+        CA key's SHA256 fingerprint)."""
+        return _marked("@cert-authority", files, host, port, alias)
 
     def recorded_for(self, files: tuple[str, ...], fingerprint: str) -> list[str]:
         """The names `files` record the key `fingerprint` under ('a hashed name' for a
@@ -191,6 +189,23 @@ class KnownHosts:
                 handle.write("\n")
             handle.write(line + "\n")
         return line
+
+
+def _marked(
+    marker: str, files: tuple[str, ...], host: str, port: int, alias: str | None
+) -> list[tuple[str, int, str]]:
+    """The lines of `files` with `marker` whose key is for host:port, as (file, line
+    number, SHA256 fingerprint of the key)."""
+    found: list[tuple[str, int, str]] = []
+    for path in files:
+        for number, line in _lines(path):
+            first, _, entry = line.partition(" ")
+            if first != marker:
+                continue
+            with contextlib.suppress(ValueError, asyncssh.KeyImportError):
+                keys = _match(asyncssh.import_known_hosts(entry.strip()), host, port, alias)[0]
+                found += [(path, number, k.get_fingerprint("sha256")) for k in keys]
+    return found
 
 
 def _lines(path: str) -> list[tuple[int, str]]:

@@ -13,6 +13,7 @@ from console.engine.destination import Destination, Preset, Resolver, RouteError
 from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
+from console.engine.key_refusal import revoked as revoked_key
 from console.model.inventory import Inventory, SshDefaults
 from console.model.status import FailureClass
 
@@ -306,7 +307,7 @@ class SshPool:
             raise HostFailure(FailureClass.UNREACHABLE, str(exc)) from None
         route = [*dest.hops, dest]
         for hop in route:
-            if revoked := self.dialer.revoked(hop, fingerprint):
+            if revoked := revoked_key(self.dialer.known, hop, fingerprint):
                 raise HostFailure(FailureClass.HOSTKEY_MISMATCH, revoked)
         unknown = next((d for d in route if not self.dialer.knows(d)), None)
         if unknown is None:
