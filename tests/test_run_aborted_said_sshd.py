@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_fleet import FLAG_PROCEDURE, write_fleet
+from tests.test_lost_mid_change import release_fleet, release_run
 from tests.test_notify_interrupted import interrupted_after
 
 pytestmark = pytest.mark.sshd
@@ -53,3 +54,21 @@ def test_a_run_interrupted_says_aborted(sshd_server, tmp_path: Path) -> None:
     assert "**Restore** — aborted: 2 aborted" in document, document
     assert "finished step “Restore”: aborted — 2 hosts sent → 2 aborted" in document, document
     assert "failed (2 aborted)" not in document and "failed: 2 aborted" not in document
+
+
+def test_a_run_interrupted_mid_action_says_the_action_was_stopped(sshd_server, tmp_path):
+    """Ctrl+C while the hosts' restart ran, after their link was switched: the run's last
+    lines said 'may have changed app-1, app-2 (its action failed there)', as of a failed
+    action; it was stopped midway, and says so."""
+    fleet = release_fleet(sshd_server, tmp_path)  # the restart waits for `go`
+    journal = tmp_path / "incident"
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
+    try:
+        code, said = interrupted_after(release_run(fleet, journal), env, "rolled back: 1.11.0")
+    finally:
+        for sandbox in fleet.sandboxes.values():
+            (sandbox / "go").touch()
+    assert code == 1, said
+    stopped = "may have changed app-1, app-2 (their actions were stopped midway there)"
+    assert f"“Restore the release” {stopped}: to put them back, " in said, said
+    assert "failed there" not in said, said

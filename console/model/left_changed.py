@@ -41,9 +41,7 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
         ]
         sure = [h for h in left if h not in stopped]
         said = _changed(sure, st.status, {h: st.hosts[h].status for h in sure})
-        said += (
-            [f"may have changed {named(stopped, 5)} (its action failed there)"] if stopped else []
-        )
+        said += _stopped(stopped, {h: st.hosts[h].status for h in stopped})
         if said:
             lines.append(
                 f"“{step.title}” {', and '.join(said)}: to put {them(left)} back,"
@@ -65,4 +63,20 @@ def _changed(hosts: list[str], step: StepStatus, each: dict[str, HostStatus]) ->
         own = status is HostStatus.SUCCEEDED and step.value != status.value
         why = f"{status.value} there; the step {step.value}" if own else step.value
         said.append(f"changed {named(group, 5)} ({why})")
+    return said
+
+
+def _stopped(hosts: list[str], each: dict[str, HostStatus]) -> list[str]:
+    """`may have changed db-1 (its action failed there)`; an abort's hosts, whose action
+    was stopped midway, say that (they read "failed", a word for what the host did)."""
+    groups: dict[bool, list[str]] = {}
+    for host in hosts:
+        groups.setdefault(each[host] is HostStatus.ABORTED, []).append(host)
+    said = []
+    for aborted, group in groups.items():
+        whose = "its action" if len(group) == 1 else "their actions"
+        how = "were stopped midway" if len(group) > 1 else "was stopped midway"
+        said.append(
+            f"may have changed {named(group, 5)} ({whose} {how if aborted else 'failed'} there)"
+        )
     return said
