@@ -69,8 +69,13 @@ fi
 if [ "$target" = previous ]; then
   target=$(ls -1 "$dir" | sort -V | awk -v c="$cur" '$0 == c { print p; exit } { p = $0 }')
 fi
-if [ -z "$target" ] || [ ! -d "$dir/$target" ]; then
+if [ -z "$target" ]; then
   echo "no release to roll back to from $cur in $dir" >&2
+  exit 3
+fi
+if [ ! -d "$dir/$target" ]; then
+  have=$(ls -1 "$dir" | sort -V | tail -n 5 | tr '\n' ' ')
+  echo "no release $target in $dir (the latest there: ${have% }): name one of them (target)" >&2
   exit 3
 fi
 test "$target" != "$cur" || { echo "already on $cur: nothing to roll back" >&2; exit 120; }
