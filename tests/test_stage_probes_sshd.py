@@ -7,6 +7,7 @@ names the probe, the host and its value, `rollout.held` says it, headless exits 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -395,3 +396,23 @@ def test_a_host_the_re_enable_leaves_out_neither_holds_it_nor_is_judged(
     assert "held at" not in done.stdout, done.stdout
     assert fleet.written("flags") == {"app-1": "new_checkout=100\n", "app-2": "new_checkout=0\n"}
     assert "probes after re-enable step 1 of 4 (5%): healthy, app/errors = 0.01\n" in done.stdout
+
+
+async def test_the_document_says_how_the_run_before_the_retry_ended(sshd_server, tmp_path) -> None:
+    """Walked on a README fleet: a re-enable held at 50 % by a probe bad on web-3, then
+    taken on to 100 % once it read healthy, read in the document 'done: 4 succeeded; 2
+    attempts', the hold and its probe said only in the timeline. The resolution step (and
+    the JSON's `earlier`) says how each run before the last ended."""
+    fleet = _fleet(sshd_server, tmp_path, ERRORS)
+    async with flag_incident(fleet, "reenable-unasked") as conductor:
+        assert not await conductor.run_step("restore")
+        (fleet.sandboxes["app-2"] / "broken").unlink()  # the cause fixed
+        assert await conductor.run_step("restore")
+        journal = conductor.recorder.path
+    document = fleet.cli("export", str(journal), "--format", "markdown", "-o", "-")
+    assert document.returncode == 0, document.stderr
+    [line] = [ln for ln in document.stdout.splitlines() if "**Restore** — " in ln]
+    assert line.endswith(f"**Restore** — done: 2 succeeded; 2 attempts; attempt 1: {HELD}"), line
+    data = fleet.cli("export", str(journal), "--format", "json", "-o", "-")
+    [step] = [s for s in json.loads(data.stdout)["document"]["steps"] if s["id"] == "restore"]
+    assert step["earlier"] == [f"attempt 1: {HELD}"], step

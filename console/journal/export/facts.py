@@ -206,6 +206,12 @@ class StepFacts(Strict):
     started: datetime | None
     finished: datetime | None
     attempts: int
+    earlier: list[str] = Field(
+        [],
+        description="how each earlier run of the step ended, a retry following it, in"
+        " order (`attempt 1: held at 50 % on 4 hosts (stage 2 of 3): not healthy after the"
+        " stage: ...`): a rollout held, a halt between waves, a failure retried",
+    )
     commands: list[Command]
     to: str | None = Field(
         None,

@@ -42,8 +42,8 @@ def _step_line(marker: str, step: StepFacts) -> str:
         said.append(step.summary)
     elif step.summary:
         said.append(f"before the skip: {step.summary}")
-    if step.attempts > 1:
-        said.append(f"{step.attempts} attempts")
+    if step.attempts > 1:  # and how the runs before the last ended: a hold, a halt
+        said += [f"{step.attempts} attempts", *step.earlier]
     if step.to:  # what it brought the data back to (a recovery's target), or was to
         statuses = {s.value: s for s in StepStatus}  # else interrupted: not recovered
         said.append(recovery_said(statuses.get(step.status, StepStatus.FAILED), step.to))
