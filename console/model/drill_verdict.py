@@ -14,7 +14,7 @@ from console.model.integrity_judged import not_judged, restored_to
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import FailureClass
-from console.model.step_state import AFTER_STEP, BASELINE_STEP
+from console.model.step_state import AFTER_STEP, BASELINE_STEP, refused_words
 
 BAD_INTEGRITY = ("mismatch", "missing")
 
@@ -51,6 +51,16 @@ def actual_outcome(state: IncidentState, strategy_steps: list[str], ok: bool) ->
     if any(r.status is HostStatus.SUCCEEDED for r in runs):
         return DrillOutcome.PARTIAL
     return DrillOutcome.FAILED
+
+
+def _why(state: IncidentState, outcome: DrillOutcome, strategy_steps: list[str]) -> str:
+    """What the prechecks said, where they refused: the report said `got refused by a
+    precheck` alone, where the hosts were where an earlier drill's rollback had left them
+    (a drill undoes its faults, not its rollback), which the refusal names."""
+    if outcome is not DrillOutcome.REFUSED:
+        return ""
+    refused = {h: why for s in strategy_steps for h, why in state.step(s).refused().items()}
+    return f" {refused_words(refused).removeprefix('refused at the precheck ')}" if refused else ""
 
 
 def _recovery(
@@ -199,7 +209,9 @@ def judge(
     expected = scenario.expect
     findings = list(setup)
     if outcome is not expected:
-        findings.append(f"outcome: expected {expected.title}, got {outcome.title}")
+        findings.append(
+            f"outcome: expected {expected.title}, got {outcome.title}{_why(state, outcome, strategy_steps)}"
+        )
     trigger, found = _trigger(state, scenario)
     findings += found if not setup else []
     judged = expected is DrillOutcome.VERIFIED
