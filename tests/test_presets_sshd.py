@@ -559,8 +559,8 @@ def test_git_previous_on_a_repository_of_one_commit_says_there_is_nothing_before
 
     assert outcome.returncode == 1, outcome.stdout + outcome.stderr
     first = git(repo, "log", "-n", "1", "--format=%h first")
-    assert (
-        f"nginx have no revision before {first}, the first commit: nothing to go back to;"
+    assert (  # it read 'nginx have no revision before', of one path as of many (walked)
+        f"no revision of nginx before {first}, the first commit: nothing to go back to;"
         " name the revision to restore"
     ) in outcome.stdout
 

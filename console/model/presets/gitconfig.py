@@ -108,7 +108,7 @@ if [ "$rev" = previous ]; then
   last=$(git log -n 1 --format=%H -- "$@")
   test -n "$last" || { echo "no commit touches $*" >&2; exit 3; }
   rev=$(git rev-parse -q --verify "$last^{commit}^") || {
-    echo "$* have no revision before $(git log -n 1 --format='%h %s' "$last"), the first commit:" \\
+    echo "no revision of $* before $(git log -n 1 --format='%h %s' "$last"), the first commit:" \\
       "nothing to go back to; name the revision to restore" >&2
     exit 3
   }
