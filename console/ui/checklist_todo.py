@@ -85,13 +85,21 @@ def current_todo(incident: IncidentView, current: Step, key: Callable[[str], str
             f"Stopped between waves, {waiting} not started: {key('go.execution')}"
             f" then {key('execution.retry')} {how} (Enter runs every host)"
         )
-    if unknown := incident.state.step(current.id).unknown():  # Enter is refused
-        hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
-        verifies = f"{key('resume.verify')} verifies {them(unknown)}"
-        if no_verify(incident.settings, incident.state, current.id):
-            verifies = f"no verify: check by hand ({key('resume.verify')}: still running?)"
-        return f"Unknown on {hosts}: {verifies}, {key('resume.retry')} retries only {them(unknown)}, then Enter"
+    if unknown_said := unknown_way_on(incident, current.id, key):  # Enter is refused
+        return f"{unknown_said}, then Enter"
     return DO_WORDS[current.kind]
+
+
+def unknown_way_on(incident: IncidentView, step_id: str, key: Callable[[str], str]) -> str:
+    """`Unknown on web-2: v verifies it, r retries only it`: the hosts of the step whose
+    outcome is unknown and the keys that settle them; "" when there are none."""
+    if not (unknown := incident.state.step(step_id).unknown()):
+        return ""
+    hosts = ", ".join(unknown[:2]) + (f" +{len(unknown) - 2}" if unknown[2:] else "")
+    verifies = f"{key('resume.verify')} verifies {them(unknown)}"
+    if no_verify(incident.settings, incident.state, step_id):
+        verifies = f"no verify: check by hand ({key('resume.verify')}: still running?)"
+    return f"Unknown on {hosts}: {verifies}, {key('resume.retry')} retries only {them(unknown)}"
 
 
 def _not_started(incident: IncidentView, step: Step) -> str:

@@ -10,6 +10,7 @@ from console.model.events import Kind
 from console.model.kinds import no_verify
 from console.model.procedure import StepKind
 from console.model.status import HostStatus, StepStatus, aborted_only
+from console.ui.checklist_todo import unknown_way_on
 from console.ui.undo_first import undo_first_said
 from console.ui.widgets.plain import figures
 
@@ -97,6 +98,10 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
         # finish): the retry would be refused there.
         if undo := undo_first_said(app.key_label, app.conductor.state, step_id):
             said = f"“{title}” did not succeed everywhere: {undo}."
+        # A host lost mid-change beside the failed ones: the retry leaves it out, and it
+        # is settled first (the toast named only the retry and the skip).
+        if unknown := unknown_way_on(app.conductor, step_id, app.key_label):
+            said += f" {unknown}."
         app.notify(
             said,
             title="Step aborted" if aborted else "Step failed",
