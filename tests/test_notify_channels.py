@@ -403,6 +403,24 @@ async def test_a_required_step_fails_when_a_channel_gives_up(hooks, tmp_path, mo
     assert "notification via status: FAILED" in console_line(result)
 
 
+async def test_a_required_step_retried_says_in_the_document_how_it_failed_first(hooks, tmp_path):
+    """The rollback document's step line says how the runs before the retry ended, once:
+    it read 'attempt 1: failed: FAILED: status: HTTP 503 ...' (walked with a receiver
+    that answered 500 on one channel, then the step retried once it answered)."""
+    down = hooks.on("/flaky", (503, "", {}), (503, "", {}), (503, "", {}), OK, OK)
+    channel = {"name": "status", "kind": "webhook", "url": down, "retries": 2, "backoff": 0.01}
+    conductor = conductor_for(settings_with([channel], required=True), tmp_path)
+    assert not await conductor.run_step("communicate")
+    assert await conductor.run_step("communicate")  # the retry, once it answers
+    await finish(conductor)
+    text = EXPORT_FORMATS["markdown"].render(conductor.recorder.events, False)
+    [line] = [ln for ln in text.splitlines() if "**Communicate status** — " in ln]
+    assert line.endswith(
+        "— done: status: HTTP 200; 2 attempts; attempt 1: FAILED: status: HTTP 503 Service"
+        " Unavailable (after 3 attempts)"
+    ), line
+
+
 async def test_an_unset_environment_variable_is_a_warning_that_names_it(tmp_path, monkeypatch):
     monkeypatch.delenv("NOT_SET_HOOK", raising=False)
     channel = {"name": "slack", "kind": "slack", "url_env": "NOT_SET_HOOK"}

@@ -179,9 +179,10 @@ def build_steps(events: list[Event], state: IncidentState) -> list[StepFacts]:
 
 
 def _ended(data: StepCompleted) -> str:
-    """`held at 50 % on 4 hosts (...)`, `failed: 2 failed, 2 succeeded`: a run's end."""
+    """`held at 50 % on 4 hosts (...)`, `failed: 2 failed, 2 succeeded`: a run's end; a
+    summary that says its status already says it alone (`FAILED: status: HTTP 503 ...`)."""
     status = data.status.value
-    if not data.summary or data.summary.startswith(status):
+    if not data.summary or data.summary.lower().startswith(status):
         return data.summary or status
     return f"{status}: {data.summary}"
 
