@@ -66,7 +66,7 @@ async def test_the_console_resuming_says_its_lock_was_taken_over_meanwhile(
     data = event.data.dump()
     assert event.where.system == "app"
     assert data["by"]["incident"] == other and data["reason"] == REASON
-    said = [m for t, m in toasts if t == "Lock taken over meanwhile"]
+    said = [m for t, m in toasts if t == "Another incident there meanwhile"]
     assert len(said) == 1, toasts
     assert said[0].startswith(f"Lock on app taken over by incident {other} (")
     assert f", reason “{REASON}”, while this incident's console was gone: its hosts may" in said[0]

@@ -193,7 +193,7 @@ class IncidentClosing(RollbackRecord):
             return self.let_go_closed(ended, why)
         said = unsettled_why(self.state)
         if not said:
-            self.locks.release(why)
+            self.locks.release(why, left_open=True)
             return []
         kept = self.locks.keep()
         unsettled = unknown_hosts(self.state)

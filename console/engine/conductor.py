@@ -355,9 +355,10 @@ class Conductor:
 
         return [describe(e) for e in self.locking.lost]
 
-    def release_locks(self, why: str | None = None) -> None:
-        """Let go of the systems (journalled; `why`: the console was ended, not quit)."""
-        self.locking.release(why)
+    def release_locks(self, why: str | None = None, left_open: bool | None = None) -> None:
+        """Let go of the systems (journalled; `why`: the console was ended, not quit);
+        `left_open`, by default while the incident is: who holds them next is noted for it."""
+        self.locking.release(why, not self.state.closed if left_open is None else left_open)
 
     def let_go(self, ended: str, why: str | None = None, settle: str | None = None) -> list[str]:
         """This process stops driving the incident: its locks are released, or kept while

@@ -125,12 +125,14 @@ class Claim:
         if stale is not None:
             self.replaced.append((system, stale, take_over or ""))
 
-    def release(self) -> list[str]:
+    def release(self, left_open: bool = False) -> list[str]:
+        """Let go of every system held (`left_open`: the incident stays open, SystemLocks
+        notes who holds them next for it)."""
         # in the order taken, the configuration's (they were sorted: 'api, web' in the
         # timeline beside 'locked systems web, api')
         released, self.held, self.unrecorded = list(self.held), [], []
         for system in released:
-            self.locks.release(system, self.holder)
+            self.locks.release(system, self.holder, left_open)
         return released
 
     def keep(self, only: list[str] | None = None) -> list[str]:
@@ -185,6 +187,7 @@ class IncidentLocks:
                 Kind.LOCK_LOST, system=system, by=note.get("by") or {}, at=str(note.get("at")),
                 reason=str(note.get("reason") or ""),
                 of=str(of) if of and of != claim.holder.incident else None,
+                released=str(note["released"]) if note.get("released") else None,
             )  # fmt: skip
             self.lost.append(said)
         holder = claim.holder
@@ -208,9 +211,9 @@ class IncidentLocks:
         self.kept = self.claim.keep(only) if self.claim is not None else []
         return self.kept
 
-    def release(self, why: str | None = None) -> None:
+    def release(self, why: str | None = None, left_open: bool = False) -> None:
         if self.claim is None:
             return
-        released = self.claim.release()
+        released = self.claim.release(left_open)
         if released:
             self.recorder.record(Kind.LOCK_RELEASED, systems=released, reason=why)

@@ -169,7 +169,7 @@ def _close(conductor: Conductor, plan: VerifyPlan, found: dict[str, str]) -> lis
         if kept:
             label = outcome_label(outcome, reason)
             conductor.recorder.record(Kind.LOCK_KEPT, systems=kept, hosts=still, closed_as=label)
-    conductor.release_locks()  # the others: every host there answered
+    conductor.release_locks(left_open=False)  # the others: every host there answered
     conductor.close(outcome, reason, confirmed=True)
     return kept
 

@@ -38,6 +38,13 @@ if TYPE_CHECKING:
     from console.model.payloads.steps import StepData
 
 
+def _utc(moment: str) -> str:
+    try:
+        return datetime.fromisoformat(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return moment
+
+
 def lock_lost(d: LockLost, e: Event) -> str:
     """`lock on app taken over by incident X (rbbob on jump, pid 4242) at 2026-12-04
     14:02:11 UTC, reason “...”, while this incident's console was gone: its hosts may have
@@ -45,12 +52,17 @@ def lock_lost(d: LockLost, e: Event) -> str:
     before anything is retried or verified (a verify by hand: as it takes the lock the
     closed incident kept, `of`)."""
     by = d.by
-    try:
-        at = datetime.fromisoformat(d.at).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except ValueError:
-        at = d.at
+    at = _utc(d.at)
     who = f"{by.get('user', '?')} on {by.get('host', '?')}, pid {by.get('pid', '?')}"
     taken = f"taken over by incident {by.get('incident', '?')} ({who}) at {at}, reason “{d.reason}”"
+    if d.released:
+        return visible(
+            f"lock on {e.where.system or '?'} held by incident {by.get('incident', '?')} ({who})"
+            f" from {at}, after this incident let go of it open at {_utc(d.released)}: its hosts"
+            " may have been changed since; read that incident's record before retrying or"
+            " verifying",
+            one_line=True,
+        )
     if d.of:
         said = (
             f"lock on {e.where.system or '?'} kept by incident {d.of} {taken}, after it"

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from console.journal import lock_notes
 from console.journal.files import FILE_MODE, JournalError, secure_dir
 from console.journal.times import duration
 from console.model import payloads
@@ -247,7 +248,7 @@ class SystemLocks:
         payload = json.dumps({k: getattr(me, k) for k in LOCK_KEYS}, sort_keys=True).encode()
         with self._serialized():
             if self._publish(path, payload, self._mode()):
-                self._note_journal(system, me)
+                self._noted(system, me)
                 return None
             holder = self.holder(system)
             if holder is not None:  # else torn (an older console's, crashed mid-write)
@@ -260,52 +261,34 @@ class SystemLocks:
                 path.unlink()
             if not self._publish(path, payload, self._mode()):  # an older console's, meanwhile
                 raise LockHeld(system, self.holder(system) or me, stale=False)
-            self._note_journal(system, me)
+            self._noted(system, me)
             if holder is not None and holder.incident != me.incident:
-                self._note_taken(system, holder.incident, me, reason)
+                path = self._note_path(system, "taken")
+                lock_notes.note_taken(path, holder.incident, me._asdict(), reason, self.publish)
             return holder
 
-    def _taken_path(self, system: str) -> Path:
+    def _noted(self, system: str, me: Holder) -> None:
+        """Beside a lock just taken: its journal, and its holder for every incident that
+        let go of it open (`lock_notes.note_holder`)."""
+        self._note_journal(system, me)
+        lock_notes.note_holder(self._note_path(system, "left"), me._asdict(), self.publish)
+
+    def _note_path(self, system: str, kind: str) -> Path:
         path = self._path(system)
-        return path.with_name(path.name + ".taken")
-
-    def _taken_notes(self, system: str) -> list[dict[str, object]]:
-        try:
-            notes = json.loads(self._taken_path(system).read_text())
-        except (OSError, ValueError):
-            return []
-        return [n for n in notes if isinstance(n, dict)] if isinstance(notes, list) else []
-
-    def _note_taken(self, system: str, incident: str, by: Holder, reason: str) -> None:
-        """Note beside the lock that `by` took `incident`'s stale lock over, for that
-        incident to read as it takes its locks again (its journal is not ours to write).
-        Best effort, as `_note_journal`: the lock is taken whatever happens here."""
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        note = {"incident": incident, "by": by._asdict(), "at": at, "reason": reason}
-        try:
-            notes = [*self._taken_notes(system), note]
-            self.publish(self._taken_path(system), json.dumps(notes).encode())
-        except OSError as exc:
-            log.warning("%s: taking over not noted: %s", self._taken_path(system), exc)
+        return path.with_name(f"{path.name}.{kind}")
 
     def taken_from(self, system: str, incident: str) -> list[dict[str, object]]:
         """The notes that other incidents took `incident`'s lock on `system` over while it
-        was stale, oldest first; removed once read (the caller journals them)."""
-        path = self._taken_path(system)
-        if not path.exists():
+        was stale, and held it after `incident` let go of it open (lock_notes), oldest
+        first; removed once read (the caller journals them)."""
+        taken, left = self._note_path(system, "taken"), self._note_path(system, "left")
+        if not taken.exists() and not left.exists():
             return []
         with self._serialized():
-            notes = self._taken_notes(system)
-            mine = [n for n in notes if n.get("incident") == incident]
-            rest = [n for n in notes if n.get("incident") != incident]
-            try:
-                if not rest:
-                    path.unlink()
-                elif mine:
-                    self.publish(path, json.dumps(rest).encode())
-            except OSError as exc:
-                log.warning("%s: not rewritten: %s", path, exc)
-            return mine
+            return [
+                *lock_notes.taken_from(taken, incident, self.publish),
+                *lock_notes.left_since(left, incident, self.publish),
+            ]
 
     def publish(self, path: Path, payload: bytes) -> None:
         """Write a file of this directory whole (aside, then moved into place), with its
@@ -373,7 +356,9 @@ class SystemLocks:
             os.fchmod(fd, mode)  # whatever the umask
             handle.write(payload)
 
-    def release(self, system: str, me: Holder) -> None:
+    def release(self, system: str, me: Holder, left_open: bool = False) -> None:
+        """Let go of `me`'s lock; `left_open`: its incident stays open, and who holds the
+        system next is noted for it to read when it takes the lock again."""
         if not self._path(system).exists():
             return  # nothing held here (its directory may have gone with its disk)
         with self._serialized():
@@ -383,3 +368,5 @@ class SystemLocks:
                     self._journal_path(system).unlink()
                 with contextlib.suppress(FileNotFoundError):
                     self._path(system).unlink()
+                if left_open:
+                    lock_notes.note_left(self._note_path(system, "left"), me.incident, self.publish)

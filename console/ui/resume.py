@@ -179,7 +179,7 @@ class Resuming:
         else:
             self.app.push_screen("checklist")
         # first: the hosts may have changed since; a drill's faults may still be in place
-        alarms = [(lost, "Lock taken over meanwhile", 120) for lost in conductor.locks_lost]
+        alarms = [(lost, "Another incident there meanwhile", 120) for lost in conductor.locks_lost]
         if short := cut_short(conductor.state):
             alarms.append((short, "Drill", 600))
         for said, title, timeout in alarms:

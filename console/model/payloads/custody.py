@@ -45,9 +45,10 @@ class LockTakenOver(Payload):
 
 
 class LockLost(Payload):
-    """While this incident's console was gone, another incident took its stale lock over
-    (and may have changed its hosts); recorded as the incident takes its locks again. A
-    verify by hand records it for the closed incident it verifies (`of`)."""
+    """While this incident's console was gone, another incident took its stale lock over,
+    or held the system after this one let go of it open (`released`), and may have changed
+    its hosts; recorded as the incident takes its locks again. A verify by hand records it
+    for the closed incident it verifies (`of`)."""
 
     KIND = Kind.LOCK_LOST
     by: JsonObject = Field(
@@ -56,6 +57,12 @@ class LockLost(Payload):
     )
     at: str = Field(description="when it was taken over (UTC, ISO 8601)")
     reason: str = Field(description="the reason it was taken over with")
+    released: str | None = Field(
+        None,
+        description="when this incident had let go of the lock with the incident still open"
+        " (its console quit, or its terminal closed): the lock was free, `by` took it, not"
+        " over (`at`: when; `reason` empty); since 2026-12-05",
+    )
     of: str | None = Field(
         None,
         description="whose lock it was when not this incident's: the closed incident this"
