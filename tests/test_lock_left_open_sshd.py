@@ -78,11 +78,12 @@ async def test_the_console_resuming_names_who_held_its_systems_meanwhile(
     finally:
         await engine.close()
     lost = [e for e in read_journal(journal).events if e.kind == Kind.LOCK_LOST]
-    assert [e.data.dump()["by"]["incident"] for e in lost] == others
+    # (in the order they held it: two in one second may sort the other way by their ids)
+    assert sorted(e.data.dump()["by"]["incident"] for e in lost) == others
     assert all(e.data.dump()["released"] and e.where.system == "app" for e in lost)
-    assert len(toasts) == 2, toasts
-    for other, said in zip(others, toasts, strict=True):
-        assert said.startswith(f"Lock on app held by incident {other} ("), said
+    assert len(toasts) == 2 and len(set(toasts)) == 2, toasts
+    for said in toasts:
+        assert any(said.startswith(f"Lock on app held by incident {o} (") for o in others), said
         assert ", after this incident let go of it open at " in said, said
         assert said.endswith(
             ": its hosts may have been changed since; read that incident's record before"
