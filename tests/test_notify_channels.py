@@ -421,6 +421,28 @@ async def test_a_required_step_retried_says_in_the_document_how_it_failed_first(
     ), line
 
 
+async def test_a_retry_sends_only_on_the_channels_that_did_not_take_it(hooks, tmp_path):
+    """Walked with a receiver that answered 500 on the PagerDuty channel alone: each retry
+    of the required step posted the same update on Slack again. A retry sends it on the
+    channels that did not deliver it; the others are said delivered on their attempt."""
+    took = hooks.on("/took", OK, OK)
+    flaky = hooks.on("/flaky2", (503, "", {}), (503, "", {}), (503, "", {}), OK, OK)
+    channels = [
+        {"name": "took", "kind": "webhook", "url": took},
+        {"name": "flaky", "kind": "webhook", "url": flaky, "retries": 2, "backoff": 0.01},
+    ]
+    conductor = conductor_for(settings_with(channels, required=True), tmp_path)
+    assert not await conductor.run_step("communicate")
+    assert await conductor.run_step("communicate")  # the retry
+    updates = [r for r in hooks.at("/took") if r.body["message"] != CLOSED]
+    assert len(updates) == 1 and len(hooks.at("/flaky2")) == 4  # 3 failed, then 1
+    step = conductor.state.steps["communicate"]
+    assert step.summary == "took: delivered on attempt 1, not sent again; flaky: HTTP 200"
+    starts = [e for e in conductor.recorder.events if e.kind == Kind.STEP_STARTED]
+    assert [e.data.attempt for e in starts if e.where.step == "communicate"] == [1, 2]
+    await finish(conductor)
+
+
 async def test_an_unset_environment_variable_is_a_warning_that_names_it(tmp_path, monkeypatch):
     monkeypatch.delenv("NOT_SET_HOOK", raising=False)
     channel = {"name": "slack", "kind": "slack", "url_env": "NOT_SET_HOOK"}

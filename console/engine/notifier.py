@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from console.engine.channel_targets import target_of
 from console.engine.errors import ProcedureError
+from console.engine.notify_again import runs_of
 from console.engine.pager import Pager
 from console.engine.payloads import (
     Update,
@@ -139,10 +140,14 @@ class Notifier:
         if not channels:
             raise ProcedureError(f"step {step.title!r} has no channel")
         update = self.compose(step, message)
-        self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=1, **data)
+        runs = runs_of(self.recorder.events, step.id)  # a retry: each channel that took it
+        attempt, again = runs.count + 1, runs.delivered  # already is not sent it again
+        self.recorder.record(Kind.STEP_STARTED, step=step.id, hosts=[], attempt=attempt, **data)
         self.step_cut = None
         started = self.recorder.clock.now()
-        results = await self.send_all(step, channels, update, cut=self._step_sends)
+        sending = [c for c in channels if c.name not in again]
+        sent = iter(await self.send_all(step, sending, update, cut=self._step_sends))
+        results = [(True, runs.said(c.name)) if c.name in again else next(sent) for c in channels]
         failed = sum(1 for ok, _ in results if not ok)
         ok = not (failed and step.required) and not self.step_cut
         word = "FAILED" if step.required else "warning"

@@ -21,6 +21,9 @@ class Severity(StrEnum):
 # A channel that cannot send, as the commander confirms a status update (`NOT SENT, $X
 # not set in this console`): the dialog shows that line whole, never cut.
 NOT_SENT = ": NOT SENT, "
+# A channel a retried notify step's update reached already (`incidents: delivered on
+# attempt 1, not sent again`): Enter sends it on the others only.
+NOT_AGAIN = ", not sent again"
 
 # The severity of a declaration, by trigger: what is broken for users or data pages loudest.
 TRIGGER_SEVERITY = {

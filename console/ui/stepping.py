@@ -116,13 +116,9 @@ class Stepping:
             notifier = conductor.notifier
             update = notifier.compose(step)
             default = update.message
-            from console.engine.channel_targets import shown_target  # with the first incident
+            from console.engine.notify_again import confirm_targets  # with the first incident
 
-            mask = notifier.recorder.redactor.text
-            targets = [
-                f"{c.name}: {shown_target(c, update, mask, notifier.environ)}"
-                for c in notifier.channels_of(step)
-            ]
+            targets = confirm_targets(notifier, step, update)
 
             def send(message: str | None) -> None:
                 if message is not None:

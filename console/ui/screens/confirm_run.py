@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from console.model.kinds import STRATEGY_KINDS, RunsOn
-from console.model.notify_kinds import NOT_SENT
+from console.model.notify_kinds import NOT_AGAIN, NOT_SENT
 from console.model.outcome import named
 from console.model.strategies import Strategy
 from console.model.templates import Commands, alike
@@ -327,10 +327,11 @@ class NotifyDialog(ModalScreen[str | None]):
         sends, or that it sends nowhere (seen: "Enter sends" over two channels both NOT
         SENT, their variables not set here)."""
         cannot = sum(NOT_SENT in t for t in self.targets)
-        if cannot and cannot == len(self.targets):
+        took = sum(NOT_AGAIN in t for t in self.targets)  # a retry: delivered there already
+        if cannot and cannot + took == len(self.targets):
             return "No channel can send it: Enter records it as NOT SENT · Esc records nothing"
-        if cannot:
-            can = len(self.targets) - cannot
+        if cannot or took:
+            can = len(self.targets) - cannot - took
             return f"Enter sends it on {can} of {len(self.targets)} channels · Esc does not send"
         return "Enter sends · Esc does not send"
 
