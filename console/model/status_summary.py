@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from console.model.state import IncidentState
 from console.model.status import HostStatus
-from console.model.step_state import NEEDED_NOTHING
+from console.model.step_state import NEEDED_NOTHING, HostRun
 
 if TYPE_CHECKING:
     from console.model.strategies import Strategy
@@ -22,7 +22,7 @@ def status_line(state: IncidentState, strategy: Strategy | None = None) -> str:
     how each host stands, and whether the systems held once the stability check began."""
     counts: dict[str, int] = {}
     for host in state.hosts:
-        runs = state.result_runs(host)
+        runs = _rollback_runs(state, host)
         step, run = runs[-1] if runs else ("", None)
         status = run.status.value if run else "pending"
         held = state.step(step).held if run and run.status is HostStatus.HELD else None
@@ -51,6 +51,18 @@ def status_line(state: IncidentState, strategy: Strategy | None = None) -> str:
     stability = _stability(state)
     # {{incident}} says which one
     return f"{said}; {systems}: {hosts}" + (f"; {stability}" if stability else "")
+
+
+def _rollback_runs(state: IncidentState, host: str) -> list[tuple[str, HostRun]]:
+    """The host's runs from its first in a strategy step: before it, a command step's
+    success (the delivery halted, the state read) said `web by flags-off: 4 hosts
+    succeeded` of hosts nothing had rolled back yet (walked: a status update sent before
+    the strategy step ran). The host is pending until its strategy step runs there."""
+    runs = state.result_runs(host)
+    if not state.strategy_steps:  # no strategy step (an `exec` incident): as they ran
+        return runs
+    first = next((i for i, (step, _) in enumerate(runs) if step in state.strategy_steps), None)
+    return runs[first:] if first is not None else []
 
 
 def went_to(state: IncidentState, strategy: Strategy | None) -> str:
