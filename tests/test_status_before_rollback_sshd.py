@@ -6,11 +6,12 @@ Once the strategy step runs, the hosts stand as it (and the steps after it) left
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
-from tests.cli_fleet import FLAG_PARAMS, flag_fleet, run_off
+from tests.cli_fleet import FLAG_PARAMS, FLAG_PROCEDURE, flag_fleet, run_off
 
 pytestmark = pytest.mark.sshd
 
@@ -22,25 +23,15 @@ STRATEGIES = {
 
 
 def procedure(log: Path) -> dict:
-    """Halt (a command every host runs), a status update, then the restore, and the
-    same status update after it."""
+    """FLAG_PROCEDURE's, with a halt (a command every host runs) and a status update
+    before the restore, and the same status update after it."""
     tell = {"kind": "notify", "message": "{{summary}}", "command": f"echo {{{{message}}}} >> {log}"}
-    return {
-        "name": "Flag rollback",
-        "phases": [
-            {"phase": "immediate", "steps": [{"id": "bridge", "title": "Bridge", "kind": "manual"}]},
-            {
-                "phase": "execution",
-                "steps": [
-                    {"id": "halt", "title": "Halt", "kind": "command", "command": "touch halted"},
-                    {"id": "tell", "title": "Tell", **tell},
-                    {"id": "restore", "title": "Restore", "kind": "strategy"},
-                    {"id": "tell-again", "title": "Tell again", **tell},
-                ],
-            },
-            {"phase": "post", "steps": [{"id": "doc", "title": "Doc", "kind": "form", "fields": ["reason"]}]},
-        ],
-    }  # fmt: skip
+    halt = {"id": "halt", "title": "Halt", "kind": "command", "command": "touch halted"}
+    steps = [halt, {"id": "tell", "title": "Tell", **tell}, {"id": "restore", "title": "Restore",
+             "kind": "strategy"}, {"id": "tell-again", "title": "Tell again", **tell}]  # fmt: skip
+    phases = copy.deepcopy(FLAG_PROCEDURE["phases"])
+    phases[1]["steps"] = steps
+    return {**FLAG_PROCEDURE, "phases": phases}
 
 
 def test_hosts_are_pending_until_the_strategy_step_runs(sshd_server, tmp_path: Path) -> None:
