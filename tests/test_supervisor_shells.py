@@ -160,6 +160,20 @@ def test_a_term_reaches_the_whole_process_group(shell, tmp_path):
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_a_term_ends_what_ignores_it_after_a_grace(shell, tmp_path):
+    """A command that ignores TERM (a restart script that traps it, past its step's
+    timeout) ran on: the wrapper's TERM ended the wrapper, and the console's KILL after it
+    reached only the wrapper, gone (helper-149, on real sshd). What is left of the group
+    after the grace is KILLed."""
+    command = "trap '' TERM; sleep 60 & echo $! > bg.pid; echo $$ > fg.pid; sleep 60"
+    login = Login(shell, command, tmp_path)
+    started = [_pid(tmp_path / "bg.pid"), _pid(tmp_path / "fg.pid")]
+    login.process.send_signal(signal.SIGTERM)  # as sshd delivers the console's TERM
+    assert login.wait() in (-signal.SIGTERM, -signal.SIGKILL)
+    _until(lambda: not any(_alive(p) for p in started), "what ignored TERM to end")
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_detach_lets_the_command_run_on_and_what_it_left_stays(shell, tmp_path):
     command = "sleep 60 >/dev/null 2>&1 & echo $! > bg.pid; sleep 0.5; echo done"
     login = Login(shell, command, tmp_path)

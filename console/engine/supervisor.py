@@ -8,6 +8,9 @@ import secrets
 
 ATTEMPT_TAG = "rollback-attempt="
 LOST_GRACE_SECONDS = 3  # TERM, then KILL, when the session is lost
+# TERM, then KILL, on the wrapper's TERM: under the console's grace before its own KILL
+# (ending.KILL_GRACE_SECONDS), which would end the wrapper before it KILLs the group.
+TERM_GRACE_SECONDS = 2
 DETACH = "detach"  # a line on the channel's stdin: the watcher lets the command run on
 # What a watcher that let go becomes: it stays (so that the pid the wrapper kills when
 # the command ends is still its own) but watches nothing.
@@ -25,7 +28,7 @@ def supervised(command: str, token: str) -> str:
     The wrapper shell is tagged with the attempt's token first (so that `ps` finds it
     after a crash), runs the command in a subshell with stdin from /dev/null, and keeps the
     channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout) reach the whole
-    process group. sshd sends no signal when a non-pty session is lost (the console
+    process group, and what ignores them is KILLed after a grace period. sshd sends no signal when a non-pty session is lost (the console
     killed, the jump host gone); it closes the channel's stdin, the watcher reads EOF,
     TERMs the group, and KILLs what is left after a grace period. A line `detach` on
     stdin (the commander quit and chose to leave it running) makes the watcher let go
@@ -40,6 +43,7 @@ def supervised(command: str, token: str) -> str:
     script = _quoted(
         f"# {ATTEMPT_TAG}{token}\n"
         "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
+        f"{_STOP}"
         "exec 3<&0 </dev/null\n"
         f"(\n{command}\n) 3<&- &\n"
         "c=$!\n"
@@ -62,6 +66,28 @@ def supervised(command: str, token: str) -> str:
         f"# {ATTEMPT_TAG}{token}\n"
         f'test "$SHELL" = /bin/sh && eval {script}\nexec /bin/sh -c {script}'
     )
+
+
+# What the wrapper does on TERM, INT or HUP (an abort, a timeout; the watcher's TERM once
+# the session is lost), once it is defined (the trap before it TERMs the group alone):
+# TERM the group; KILL it if anything is left after TERM_GRACE_SECONDS but the wrapper,
+# its watcher (`w`, and its sleep) and its own `ps | awk` (a restart script that traps
+# TERM ran on past its timeout: the console's KILL reached only the wrapper, gone); then
+# end by TERM as before. No backslash: the script stays quoted the simple way.
+_STOP = (
+    "_stop() {\n"
+    "  trap '' TERM INT HUP; kill -TERM 0; n=0\n"
+    f"  while [ $n -lt {TERM_GRACE_SECONDS} ] &&"
+    ' ps -e -o pgid= -o pid= -o ppid= -o stat= -o args= | awk -v g=$$ -v w="$w"'
+    " '$1 == g && $2 != g && $2 != w && $3 != w && $4 !~ /^Z/"
+    " && !($3 == g && $5 ~ /(^|[/])(ps|[a-z]*awk)$/) { f = 1 } END { exit !f }'; do\n"
+    "    sleep 1; n=$((n + 1))\n"
+    "  done\n"
+    f"  [ $n -lt {TERM_GRACE_SECONDS} ] || kill -KILL 0\n"
+    "  trap - TERM; kill -TERM $$\n"
+    "}\n"
+    "trap _stop TERM INT HUP\n"
+)
 
 
 def _quoted(text: str) -> str:
