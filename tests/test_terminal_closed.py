@@ -283,6 +283,38 @@ def test_a_terminal_closed_with_nothing_running_says_so_as_the_locks_go(sshd_ser
         " at " in said, said  # fmt: skip
 
 
+def test_a_console_with_no_controlling_terminal_ends_when_its_terminal_goes(
+    sshd_server, tmp_path
+) -> None:
+    """Walked: a teammate's console started with `su - USER -c` (util-linux su makes a
+    session of its own: the console has no controlling terminal) whose tmux window was
+    killed got no SIGHUP; its reads of the terminal ended with no error, and it ran on,
+    reading them ten times a second, its journal and lock held as running for ever. It
+    now finds its terminal gone and ends as when one hangs up."""
+    config, _ = fleet(sshd_server, tmp_path)
+    tmux = Tmux(tmp_path)
+    console, pid = f"{sys.executable} -m console --config {config}", 0
+    try:
+        tmux.start(f"setsid -w {console}; echo EXITED $?; sleep 60")  # as su -c starts it
+        tmux.declare()
+        tmux.wait_for("Step 1 of")
+        found = subprocess.run(
+            ["pgrep", "-f", f"^{console}$"], capture_output=True, text=True, timeout=10
+        )  # fmt: skip
+        (pid,) = [int(p) for p in found.stdout.split()]
+        assert Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[4] == "0"  # no tty
+        tmux.kill()
+        _wait_for(lambda: ended(pid), "the console to exit")
+    finally:
+        tmux.kill()
+        if pid and not ended(pid):  # it ran on, its terminal gone: ended here
+            os.kill(pid, signal.SIGKILL)
+    (journal,) = (tmp_path / "j").glob("*/journal.jsonl")
+    events = read_journal(journal).events
+    assert events[-1].kind == Kind.LOCK_RELEASED, [e.kind for e in events]
+    assert events[-1].data.reason == "terminal closed (SIGHUP)"
+
+
 async def resumed_notice(config: Path, journal: Path) -> list[str]:
     """What the console says as it resumes the incident (its "Resumed" notice), at 80x24."""
     engine = Engine.build(load_settings(config))

@@ -21,6 +21,7 @@ import os
 import signal
 import sys
 import termios
+import threading
 from typing import IO, Any, cast
 
 from textual.drivers.linux_driver import LinuxDriver
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 # The write end of the pipe that stands in for a terminal that is gone: held open, so
 # that the read end is never readable (at its end of file, the input thread would spin).
 _held: list[int] = []
+WATCH_SECONDS = 1.0  # how often the console asks whether its terminal is still there
 
 
 class _Output:
@@ -82,6 +84,7 @@ class TerminalDriver(LinuxDriver):
         super().disable_input()
 
     def _run_input_thread(self) -> None:
+        threading.Thread(target=self._watch, name="terminal-watch", daemon=True).start()
         try:
             self.run_input_thread()
         except OSError as exc:  # EIO: the terminal is gone (its hangup follows, or not)
@@ -89,6 +92,19 @@ class TerminalDriver(LinuxDriver):
             # The kernel sends SIGHUP only to the terminal's foreground: say it anyway,
             # so the console ends as when its terminal closes (SIGHUP ignored: nothing).
             os.kill(os.getpid(), signal.SIGHUP)
+
+    def _watch(self) -> None:
+        """A terminal that goes away without a hangup reaching the console, whose read
+        then ends with no error (a console with no controlling terminal: started by `su
+        - USER -c`, which makes a session of its own; walked): Textual's input thread
+        read its end of file ten times a second for ever, the console held its journal
+        and locks as running, and no teammate could take command. Once a second, until
+        the console stops reading, whether the terminal is gone: then as a hangup."""
+        while not self.exit_event.wait(WATCH_SECONDS):
+            if gone():
+                log.debug("the terminal is gone with no hangup sent: taken as one")
+                os.kill(os.getpid(), signal.SIGHUP)
+                return
 
 
 def gone() -> bool:
