@@ -10,6 +10,7 @@ do a git config restore's and a flag file's."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -145,18 +146,60 @@ def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
     first = run_off(fleet)
     assert first.returncode == 1, first.stdout
     assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=0\n")
-    for sandbox in fleet.sandboxes.values():
-        (sandbox / "ok").touch()
 
-    second = run_off(fleet)
+    _reload_taken_over(fleet)
 
-    assert " its restart never finished (" + RESTART + "): this run runs it" in second.stdout
-    assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "restarted\n")
-    for sandbox in fleet.sandboxes.values():
-        assert not list((sandbox / ".rollback").glob("*.restart-owed"))
     [journal] = sorted((fleet.state / "incidents").glob("*/journal.jsonl"))[-1:]
     state = fold(read_journal(journal).events)
     assert {r.status for r in state.step("restore").hosts.values()} == {HostStatus.SUCCEEDED}
     undo = fleet.cli("undo", str(journal), "restore", "--yes")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=100\n")
+
+
+def test_another_services_restart_leaves_the_owed_one_in_place(sshd_server, tmp_path):
+    """Two flag files in one work directory, each its own service's: the first's reload
+    failed (owed, its incident closed); a toggle-off of the other service, whose restart
+    is its own, removed every mark of the kind, the first's too, and the first's next run
+    was refused 'already read 0: nothing to disable' while its service never reloaded."""
+    params = [*FLAG_PARAMS, {"name": "restart", "default": RESTART}]
+    other = [
+        {"name": "flags", "default": "beta"},
+        {"name": "flags_file", "default": "other-flags"},
+        {"name": "restart", "default": "echo other > other-restarted"},
+        {"name": "check", "default": "test -e other-restarted"},
+    ]
+    strategies = {
+        "strategies": [
+            {"name": "off", "kind": "feature-toggle-off", "preset": "file", "params": params},
+            {"name": "other", "kind": "feature-toggle-off", "preset": "file", "params": other},
+        ]
+    }
+    files = {"strategies.toml": strategies, "procedure.toml": FLAG_PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off", "other"], "new_checkout=100\n")
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "other-flags").write_text("beta=100\n")
+        os.chown(sandbox / "other-flags", sshd_server.account.uid, sshd_server.account.gid)
+    assert run_off(fleet).returncode == 1  # its reload fails: owed, the incident closed
+
+    second = fleet.cli(
+        "run", "--systems", "app", "--strategy", "other", "--trigger", "user-impact",
+        "--reason", "beta broken", "--yes",
+    )  # fmt: skip
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert fleet.written("other-restarted") == dict.fromkeys(fleet.sandboxes, "other\n")
+    for sandbox in fleet.sandboxes.values():
+        assert len(list((sandbox / ".rollback").glob("*.restart-owed"))) == 1  # still owed
+    _reload_taken_over(fleet)
+
+
+def _reload_taken_over(fleet) -> None:
+    """The reload fixed (`ok`), the next toggle-off takes the owed one over and runs it."""
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "ok").touch()
+    again = run_off(fleet)
+    assert " its restart never finished (" + RESTART + "): this run runs it" in again.stdout
+    assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "restarted\n")
+    for sandbox in fleet.sandboxes.values():
+        assert not list((sandbox / ".rollback").glob("*.restart-owed"))

@@ -152,10 +152,27 @@ if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
 fi
 """
 
+    def take(self) -> str:
+        """In the precheck that found `$owed` (see left): the mark becomes this incident's,
+        so that its restart, whatever its command, is what clears it."""
+        return f"""\
+mv -f "$owed" {self.mark} ||
+  {{ echo "cannot take over $owed in .rollback/" >&2; exit 3; }}
+"""
+
     def restart(self, done: str = "") -> str:
         """After the change: run `restart` (see run_optional); once it has finished, it is
-        no longer owed, neither for this incident nor for one whose change it took over."""
-        return run_optional("restart", "restart", done) + f"rm -f {self.mark} {self.others()}\n"
+        no longer owed: neither this incident's (or the one it took over) nor another's of
+        the same command. Another service's, in the same work directory, stays."""
+        return (
+            run_optional("restart", "restart", done)
+            + f"""\
+rm -f {self.mark}
+for m in {self.others()}; do
+  if [ -f "$m" ] && [ "$(cat "$m")" = "$(echo {{{{restart}}}})" ]; then rm -f "$m"; fi
+done
+"""
+        )
 
     def finished(self) -> str:
         """In the verify: a restart still owed since the change fails it, saying so."""

@@ -136,7 +136,8 @@ PRECHECK = (
     echo {{incident}} > "$state/git-incident" &&
       cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
       cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3
-""",
+"""
+        + OWED.take(),
     )
     + """\
 git rev-parse HEAD > "$state/git-from" && echo "$rev" > "$state/git-target" &&

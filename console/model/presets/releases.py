@@ -91,7 +91,8 @@ PRECHECK = (
       "its restart never finished ($(cat "$owed")): this rollback runs it"
     echo {{incident}} > .rollback/release-incident ||
       { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
-""",
+"""
+        + OWED.take(),
     )
     + """\
 mkdir -p .rollback && echo "$target" > .rollback/release-target &&

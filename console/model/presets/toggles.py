@@ -102,6 +102,9 @@ if {_ALL_AT_WANT}; then
       "($(cat "$owed")): this run runs it"
     cp "${{owed%.restart-owed}}" .rollback/{name}-"{{{{incident}}}}" ||
       {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit 3; }}
+"""
+        + _owed(name).take()
+        + """\
   fi
 fi
 """
