@@ -39,13 +39,13 @@ exit 3"""
 class Login:
     """`supervised(command)` started by `shell` as sshd starts a command."""
 
-    def __init__(self, shell: str, command: str, cwd: Path):
+    def __init__(self, shell: str, command: str, cwd: Path, path: str = ""):
         self.out, self.err = cwd / "out", cwd / "err"
         with self.out.open("wb") as out, self.err.open("wb") as err:
             self.process = subprocess.Popen(
                 [os.path.basename(shell), "-c", supervised(command, "0123456789ab")],
                 executable=shell,
-                env={"PATH": os.environ["PATH"], "HOME": str(cwd), "SHELL": shell},
+                env={"PATH": path or os.environ["PATH"], "HOME": str(cwd), "SHELL": shell},
                 cwd=cwd,
                 stdin=subprocess.PIPE,
                 stdout=out,
@@ -171,6 +171,21 @@ def test_a_term_ends_what_ignores_it_after_a_grace(shell, tmp_path):
     login.process.send_signal(signal.SIGTERM)  # as sshd delivers the console's TERM
     assert login.wait() in (-signal.SIGTERM, -signal.SIGKILL)
     _until(lambda: not any(_alive(p) for p in started), "what ignored TERM to end")
+
+
+def test_a_term_on_a_host_without_ps_says_nothing_of_it(tmp_path):
+    """A minimal container has no `ps`: the TERM ends the command as before, and the
+    grace's look at what is left adds no 'ps: not found' to the command's output."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("sleep", "awk"):
+        (bin_ / tool).symlink_to(shutil.which(tool) or tool)
+    login = Login("/bin/sh", "echo $$ > fg.pid; sleep 60", tmp_path, path=str(bin_))
+    started = _pid(tmp_path / "fg.pid")
+    login.process.send_signal(signal.SIGTERM)
+    assert login.wait() == -signal.SIGTERM
+    _until(lambda: not _alive(started), "the command to end")
+    assert login.err.read_text() == ""
 
 
 @pytest.mark.parametrize("shell", SHELLS)

@@ -73,12 +73,13 @@ def supervised(command: str, token: str) -> str:
 # TERM the group; KILL it if anything is left after TERM_GRACE_SECONDS but the wrapper,
 # its watcher (`w`, and its sleep) and its own `ps | awk` (a restart script that traps
 # TERM ran on past its timeout: the console's KILL reached only the wrapper, gone); then
-# end by TERM as before. No backslash: the script stays quoted the simple way.
+# end by TERM as before (without `ps`, in a minimal container: as before, silently). No
+# backslash: the script stays quoted the simple way.
 _STOP = (
     "_stop() {\n"
     "  trap '' TERM INT HUP; kill -TERM 0; n=0\n"
     f"  while [ $n -lt {TERM_GRACE_SECONDS} ] &&"
-    ' ps -e -o pgid= -o pid= -o ppid= -o stat= -o args= | awk -v g=$$ -v w="$w"'
+    ' ps -e -o pgid= -o pid= -o ppid= -o stat= -o args= 2>/dev/null | awk -v g=$$ -v w="$w"'
     " '$1 == g && $2 != g && $2 != w && $3 != w && $4 !~ /^Z/"
     " && !($3 == g && $5 ~ /(^|[/])(ps|[a-z]*awk)$/) { f = 1 } END { exit !f }'; do\n"
     "    sleep 1; n=$((n + 1))\n"
