@@ -45,13 +45,14 @@ def supervised(command: str, token: str) -> str:
         "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
         f"{_STOP}"
         "exec 3<&0 </dev/null\n"
-        f"(\n{command}\n) 3<&- &\n"
-        "c=$!\n"
+        # The watcher first: `w` is set before the command starts, so a TERM finds it.
         f'{{ while read -r l; do [ "$l" = {DETACH} ] && exec {DETACHED_WATCHER}; done;'
         " trap '' TERM; kill -TERM 0;"
         f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
         "w=$!\n"
         "exec 3<&-\n"
+        f"(\n{command}\n) &\n"
+        "c=$!\n"
         "wait $c\n"
         "s=$?\n"
         # KILL: a TERM that lands while the watcher is still being forked is lost.
@@ -73,12 +74,14 @@ def supervised(command: str, token: str) -> str:
 # TERM the group; KILL it if anything is left after TERM_GRACE_SECONDS but the wrapper,
 # its watcher (`w`, and its sleep) and its own `ps | awk` (a restart script that traps
 # TERM ran on past its timeout: the console's KILL reached only the wrapper, gone); then
-# end by TERM as before (without `ps`, in a minimal container: as before, silently). No
-# backslash: the script stays quoted the simple way.
+# end by TERM as before (without `ps`, in a minimal container: as before, silently). A TERM
+# before `w` is set, before the command starts (the session lost at once: the watcher
+# TERMs, and KILLs after its own grace), looks at nothing. No backslash: the script stays
+# quoted the simple way.
 _STOP = (
     "_stop() {\n"
     "  trap '' TERM INT HUP; kill -TERM 0; n=0\n"
-    f"  while [ $n -lt {TERM_GRACE_SECONDS} ] &&"
+    f'  while [ -n "$w" ] && [ $n -lt {TERM_GRACE_SECONDS} ] &&'
     ' ps -e -o pgid= -o pid= -o ppid= -o stat= -o args= 2>/dev/null | awk -v g=$$ -v w="$w"'
     " '$1 == g && $2 != g && $2 != w && $3 != w && $4 !~ /^Z/"
     " && !($3 == g && $5 ~ /(^|[/])(ps|[a-z]*awk)$/) { f = 1 } END { exit !f }'; do\n"
