@@ -96,12 +96,22 @@ def param(
 
 def run_optional(name: str, what: str, done: str = "") -> str:
     """Shell that runs the command held by parameter `name` unless it is empty; its
-    failure says `done`, what the script had already changed, when given."""
+    failure says the command's own last stderr line (`sudo: a password is required`: the
+    line after it, `restart failed: CMD`, hid it from every failure summary, which reads a
+    host's last stderr line) and `done`, what the script had already changed, when given.
+    Its stderr goes on line by line as it comes (a restart that hangs has said what it
+    said), through a reader that keeps the last line; its stdout is the script's."""
     already = f" ({done})" if done else ""
     return f"""\
 cmd={{{{{name}}}}}
 if [ -n "$cmd" ]; then
-  sh -c "$cmd" || {{ echo "{what} failed: $cmd{already}" >&2; exit 1; }}
+  {{ r=$({{ {{ sh -c "$cmd" 2>&1 >&4 3>&- 4>&-; echo $? >&3; }} |
+    {{ e=; while IFS= read -r l || [ -n "$l" ]; do printf '%s\\n' "$l" >&2; [ -n "$l" ] && e=$l; done
+      printf '%s' "$e"; }}; }} 3>&1); }} 4>&1
+  s=${{r%%[!0-9]*}} e=${{r#*"
+"}}
+  [ "$r" = "$s" ] && e=
+  [ "$s" = 0 ] || {{ printf '%s\\n' "{what} failed: $cmd${{e:+; it said: $e}}{already}" >&2; exit 1; }}
 fi
 """
 
