@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -89,6 +89,10 @@ def enter_says(
     return visible(said, one_line=True)
 
 
+# A confirmation's rows besides its detail, at most: borders, title, question, buttons, hint.
+DIALOG_LINES = 15
+
+
 class ConfirmDialog(ButtonDialog[bool]):
     """A yes/no question; the safe answer is focused, so Enter gives it, and the hint under
     the buttons says what Enter does (the answer focused: Tab moves it)."""
@@ -96,6 +100,10 @@ class ConfirmDialog(ButtonDialog[bool]):
     BINDINGS = [
         Binding("escape", "answer(False)", "No", id="dialog.no"),
         Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("up", "scroll_detail(-1)", "Scroll up", id="dialog.up", show=False),
+        Binding("down", "scroll_detail(1)", "Scroll down", id="dialog.down", show=False),
+        Binding("pageup", "scroll_detail(-5)", "Page up", id="dialog.page-up", show=False),
+        Binding("pagedown", "scroll_detail(5)", "Page down", id="dialog.page-down", show=False),
     ]
 
     def __init__(
@@ -116,8 +124,10 @@ class ConfirmDialog(ButtonDialog[bool]):
         with Vertical(classes="dialog -danger"):
             yield Label(visible(self.title_text), classes="dialog-title", markup=False)
             yield Static(visible(self.question), classes="dialog-text", markup=False)
-            if self.detail is not None:
-                yield Static(self.detail, classes="dialog-detail")
+            if self.detail is not None:  # what it rests on may be long: it scrolls, never
+                # pushing the answers off the screen (a drill's parameters at 80x24)
+                with VerticalScroll(id="confirm-detail", can_focus=False):
+                    yield Static(self.detail, classes="dialog-detail")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.no} (Esc)", id="no", variant="primary")
                 yield Button(f"{self.yes} (y)", id="yes", variant="error")
@@ -126,6 +136,16 @@ class ConfirmDialog(ButtonDialog[bool]):
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
         self._hint(yes=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """The detail takes the rows the dialog's other lines leave."""
+        for detail in self.query("#confirm-detail"):
+            detail.styles.max_height = max(3, event.size.height - DIALOG_LINES)
+
+    def action_scroll_detail(self, by: int) -> None:
+        """↑ ↓ PgUp PgDn scroll the detail (the buttons keep the focus, and Enter)."""
+        for detail in self.query("#confirm-detail").results(VerticalScroll):
+            detail.scroll_relative(y=by, animate=False)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self._hint(yes=event.widget.id == "yes")

@@ -20,13 +20,13 @@ from console.journal.drill_text import report_lines
 from console.journal.drills import past_drills
 from console.journal.times import minutes
 from console.model.drill_schedule import Standing, schedule_status
-from console.model.visible import clip, visible
+from console.model.visible import clip, given_first, visible
 from console.ui.widgets.drill_schedule import standing_text
 from console.ui.widgets.plain import plain
 from console.ui.widgets.screen_enter import RowTable
 
 if TYPE_CHECKING:
-    from console.model.drills import Scenario
+    from console.model.drills import Part, Scenario
     from console.model.settings import Settings
     from console.ui.app import RollbackApp
 
@@ -136,10 +136,23 @@ def what_it_sends(scenario: Scenario, settings: Settings) -> Table:
             f"rollback {part.strategy} on {', '.join(part.systems)} ({hosts} host(s)),"
             f" {scenario.scope.value} scope, trigger {scenario.trigger.value}"
         )
+        if said := _params(part, settings):
+            lines.append(f"params {said}")
     if (check := scenario.integrity) is not None:
         on = ", ".join(check.hosts) or "every host of its systems"
         lines.append(f"integrity on {on}: {check.command}")
     return _report_grid([visible(line, one_line=True) for line in lines])
+
+
+def _params(part: Part, settings: Settings) -> str:
+    """`target=previous; defaults: current=current, ...`: the part's strategy's parameters
+    as its commands get them, those drills.toml gives first (the run's `chose the
+    strategy` says the same); '' for a strategy without any."""
+    strategies = {s.name: s for s in settings.strategies}
+    if (strategy := strategies.get(part.strategy)) is None:
+        return ""  # refused when it starts, saying so
+    defaults = {p.name: p.default or "" for p in strategy.params}
+    return given_first({**defaults, **part.params}, defaults)
 
 
 def no_scenarios_hint(directory: Path | None) -> str:
