@@ -1,7 +1,8 @@
 """The assessment screen's data integrity at 80x24, taller than the screen: three database
 hosts restored from a backup with WAL replayed. The lines under the integrity table (what
 each host was restored to, where its recovery stopped) ran past the screen's foot, and
-nothing scrolled to them: they could not be read there at all."""
+nothing scrolled to them: they could not be read there at all. Nor did they say what each
+host's verify checked on the database (`checked: ...`), as the document does."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ RESTORED = (
     " the data directory before it is kept at /var/lib/postgresql/15/main.replaced-x"
 )
 
+# A host's words, as its verify printed them (a control sequence too: shown escaped).
+CHECKED = "accepting connections on PostgreSQL 15.4 \x1b[2J"
+
 
 def _journal(tmp_path: Path) -> Path:
     r = recorder_in(tmp_path / "incident")
@@ -38,6 +42,7 @@ def _journal(tmp_path: Path) -> Path:
             verdict="recorded",
             restored=RESTORED,
             recovery={"timeline": 2, "stopped": "before 2026-12-05 08:30:00.61+00"},
+            checks=[CHECKED],  # what its verify checked, as it printed it
             **summary,
             **where,
         )
@@ -65,3 +70,10 @@ async def test_the_lines_under_the_integrity_table_can_be_reached_at_80x24(tmp_p
         await pilot.pause(0.2)
         # its foot in view once scrolled to (the body scrolls: its keys stay on the footer)
         assert lines.region.bottom <= body.region.bottom, (lines.region, body.region)
+        # what each host's verify checked, as the document's "How it was verified" says
+        # it (helper-147: the screen showed none of it), escaped
+        said = str(lines.render())
+        for host in HOSTS:
+            checked = f"{host} (restore): checked: accepting connections on PostgreSQL 15.4"
+            assert f"{checked} \\x1b[2J" in said, said
+        assert "\x1b" not in said

@@ -107,9 +107,10 @@ def _snapshot(record: dict | None) -> str:
 
 
 def recovery_lines(checks: list[IntegrityCheck]) -> str:
-    """What each host's data was brought back to and where its recovery stopped, a line
-    each (wrapped, under the table: too wide for one of its cells at 80 columns); empty
-    when no record said so."""
+    """What each host's data was brought back to, where its recovery stopped, and what its
+    verify checked on the database and found (`checked: ...`, as the document's "How it
+    was verified" says them), a line each (wrapped, under the table: too wide for one of
+    its cells at 80 columns); empty when no record said so."""
     lines = []
     for c in checks:
         where = f"{c.host or '–'} ({c.step or '–'}):"
@@ -118,6 +119,8 @@ def recovery_lines(checks: list[IntegrityCheck]) -> str:
         if c.recovery is not None:
             stopped = visible(stop_said(c.recovery.stopped), one_line=True)
             lines.append(f"{where} recovery stopped {stopped} (timeline {c.recovery.timeline})")
+        if c.after is not None:  # as the document: a run's after, as its verify found it
+            lines += [f"{where} checked: {visible(check, one_line=True)}" for check in c.checks]
     return "\n".join(lines)
 
 
