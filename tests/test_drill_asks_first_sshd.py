@@ -21,19 +21,25 @@ from tests.test_ui_support import _close_engines, _no_cursor_blink, build_app, u
 pytestmark = pytest.mark.sshd
 
 
+async def drill_confirmation(app, pilot) -> str:
+    """d, then Enter on the first scenario: the confirmation's detail, every line of it
+    (scrolled or not), each value whole, wrapped under itself."""
+    await pilot.press("d")
+    await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
+    detail = app.screen.query_one(".dialog-detail", Static)
+    lines = [detail.render_line(y).text for y in range(detail.size.height)]
+    return " ".join(" ".join(lines).split())
+
+
 async def test_a_drill_says_what_it_sends_and_esc_sends_nothing(sshd_server, tmp_path: Path):
     fleet = staging_fleet(sshd_server, tmp_path)
     incidents = tmp_path / "incidents"
     app = build_app(load_settings(fleet.config), incidents)
     links = {h: (s / "current").readlink() for h, s in fleet.sandboxes.items()}
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        detail = app.screen.query_one(".dialog-detail", Static)
-        lines = [detail.render_line(y).text for y in range(detail.size.height)]
-        said = " ".join(" ".join(lines).split())  # each value whole, wrapped under itself
+        said = await drill_confirmation(app, pilot)
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
         await pilot.pause(0.5)
@@ -69,13 +75,7 @@ async def test_a_drill_names_its_parameters_and_its_answers_stay_in_view(
     fleet = staging_fleet(sshd_server, tmp_path, with_params(DRILLS, 8))
     app = build_app(load_settings(fleet.config), tmp_path / "incidents")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("d")
-        await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmDialog))
-        detail = app.screen.query_one(".dialog-detail", Static)
-        lines = [detail.render_line(y).text for y in range(detail.size.height)]
-        said = " ".join(" ".join(lines).split())
+        said = await drill_confirmation(app, pilot)
         assert "params target=1.0" in said, said
         yes = app.screen.query_one("#yes", Button)
         assert yes.region.bottom <= 24 and yes.region.height, yes.region  # in view
