@@ -348,12 +348,7 @@ class Conductor:
 
     @property
     def locks_lost(self) -> list[str]:
-        """One line for each lock of this incident another incident took over while its
-        console was gone (journalled as its locks were taken again): its hosts may have
-        been changed since."""
-        from console.journal.describe import describe
-
-        return [describe(e) for e in self.locking.lost]
+        return self.locking.lost_said()
 
     def release_locks(self, why: str | None = None, left_open: bool | None = None) -> None:
         """Let go of the systems (journalled; `why`: the console was ended, not quit);

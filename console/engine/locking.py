@@ -200,6 +200,14 @@ class IncidentLocks:
         )
         claim.unrecorded, claim.replaced, claim.lost = [], [], []
 
+    def lost_said(self) -> list[str]:
+        """One line for each lock of this incident another incident took over, or held
+        after this one let go of it open, while its console was gone (journalled as its
+        locks were taken again): its hosts may have been changed since."""
+        from console.journal.describe import describe
+
+        return [describe(e) for e in self.lost]
+
     @property
     def unrecorded(self) -> bool:
         """Locks were claimed that the journal does not say yet."""
