@@ -133,7 +133,7 @@ async def test_a_flag_off_whose_reload_was_cut_off_is_not_verified(sshd_server, 
         await _undo_cut_off_in_restart(conductor, sshd_server, sandbox, put_back)
         assert (sandbox / "served").read_text() == "new_checkout=0\n"
         [owed] = (sandbox / ".rollback").glob("*.restart-owed")
-        assert owed.read_text() == RELOAD + "\n"
+        assert owed.read_text() == RELOAD + "\nflags\n"  # the restart, on what
         (sandbox / "go").touch()
         assert await conductor.undo("restore", only_hosts=["app-1"])
         assert (sandbox / "flags").read_text() == "new_checkout=100\n"
@@ -208,7 +208,7 @@ async def test_a_git_restore_whose_restart_was_cut_off_is_not_verified(sshd_serv
         await _undo_cut_off_in_restart(conductor, sshd_server, root, put_back)
         assert (root / "served").read_text() == "worker_processes 4;\n"
         owed = [p for p in root.rglob("*restart-owed") if p.is_file()]
-        assert [p.read_text() for p in owed] == [reload + "\n"], owed
+        assert [p.read_text().splitlines()[0] for p in owed] == [reload], owed
         (root / "go").touch()
         assert await conductor.undo("restore", only_hosts=["db-1"])
         assert (root / "served").read_text() != "worker_processes 4;\n"
@@ -241,7 +241,7 @@ async def test_a_release_undo_whose_restart_was_cut_off_leaves_it_owed(sshd_serv
         await _undo_cut_off_in_restart(conductor, sshd_server, sandbox, back)
         assert (sandbox / "served").read_text() == "releases/1.10.0\n"  # never restarted
         owed = sandbox / ".rollback" / f"release-{conductor.state.incident_id}-restart-owed"
-        assert owed.read_text() == restart + "\n"
+        assert owed.read_text() == restart + "\ncurrent\n"
 
         (sandbox / "go").touch()
         assert await conductor.undo("restore", only_hosts=["app-1"])

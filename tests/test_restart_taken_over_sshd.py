@@ -132,9 +132,8 @@ def test_a_git_restore_whose_restart_failed_is_taken_over(sshd_server, tmp_path)
     assert git(repo, "log", "-n", "1", "--format=%s").startswith(f"rollback-console {first_id}")
 
 
-def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
-    """feature-toggle-off (file): the flags at 0 with the reload owed read 'already read 0:
-    nothing to disable'; undo then puts back what they read before the first incident."""
+def _off_fleet(sshd_server, tmp_path):
+    """A fleet whose toggle-off `off` reloads with RESTART, new_checkout=100 on each host."""
     params = [*FLAG_PARAMS, {"name": "restart", "default": RESTART}]
     strategies = {
         "strategies": [
@@ -142,7 +141,13 @@ def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
         ]
     }
     files = {"strategies.toml": strategies, "procedure.toml": FLAG_PROCEDURE}
-    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
+    return flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n")
+
+
+def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
+    """feature-toggle-off (file): the flags at 0 with the reload owed read 'already read 0:
+    nothing to disable'; undo then puts back what they read before the first incident."""
+    fleet = _off_fleet(sshd_server, tmp_path)
     first = run_off(fleet)
     assert first.returncode == 1, first.stdout
     assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=0\n")
@@ -203,3 +208,27 @@ def _reload_taken_over(fleet) -> None:
     assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "restarted\n")
     for sandbox in fleet.sandboxes.values():
         assert not list((sandbox / ".rollback").glob("*.restart-owed"))
+
+
+def test_a_restart_of_the_same_file_by_another_command_pays_the_owed_one(sshd_server, tmp_path):
+    """The first toggle-off's reload failed (a wrong command), the flag put back on by
+    hand, and the next toggle-off, its restart corrected (`--param restart=...`), reloaded
+    the service: nothing is owed any more, and a third is refused, nothing to do (the mark
+    of the first, another command's, was left, and the third took it over as a restart
+    that never finished)."""
+    fleet = _off_fleet(sshd_server, tmp_path)
+    assert run_off(fleet).returncode == 1  # its reload fails: owed, the incident closed
+    for sandbox in fleet.sandboxes.values():
+        (sandbox / "flags").write_text("new_checkout=100\n")  # back on, by hand
+
+    fixed = fleet.cli(
+        "run", "--systems", "app", "--strategy", "off", "--trigger", "user-impact",
+        "--reason", "checkout broken", "--yes", "--param", "restart=echo fixed > restarted",
+    )  # fmt: skip
+
+    assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "fixed\n"), fixed.stdout
+    for sandbox in fleet.sandboxes.values():
+        assert not list((sandbox / ".rollback").glob("*.restart-owed"))
+    third = run_off(fleet)
+    assert "new_checkout already read 0 in flags: nothing to disable" in third.stdout, third.stdout
+    assert "never finished" not in third.stdout

@@ -120,12 +120,14 @@ fi
 class RestartOwed:
     """The restart a change needs is owed from before the change until the restart has
     finished: a file in .rollback/, named `head` + the incident + `tail` (shell words),
-    holds its command meanwhile. A connection lost mid-restart (or a restart that failed)
-    leaves it there, so the verify, which reads the change alone, does not report a change
-    the service may not run yet as succeeded."""
+    holds its command meanwhile, and on its second line `target` (a shell word: what the
+    change is to, the link, the repository, the flags file). A connection lost mid-restart
+    (or a restart that failed) leaves it there, so the verify, which reads the change
+    alone, does not report a change the service may not run yet as succeeded."""
 
     head: str
     tail: str
+    target: str
 
     @property
     def mark(self) -> str:
@@ -135,7 +137,8 @@ class RestartOwed:
         """Before the change: the `restart` parameter's command, when there is one, owed."""
         return f"""\
 if [ -n {{{{restart}}}} ]; then
-  mkdir -p "$(dirname {self.mark})" && echo {{{{restart}}}} > {self.mark} ||
+  mkdir -p "$(dirname {self.mark})" &&
+    {{ echo {{{{restart}}}}; echo {self.target}; }} > {self.mark} ||
     {{ echo "cannot record in .rollback/ that a restart is owed" >&2; exit 1; }}
 fi
 """
@@ -144,19 +147,32 @@ fi
         """The marks of every incident of this kind, as a shell glob."""
         return f"{self.head}*{self.tail}"
 
+    def _same(self, restart: bool) -> str:
+        """A shell condition: the mark `$m` is on this target (its second line); one made
+        before there was a target line is too, for `restart` only where it holds the same
+        command."""
+        made_before = '[ -z "$(sed -n 2p "$m")" ]'
+        if restart:
+            made_before = (
+                f'{{ {made_before} && [ "$(sed -n 1p "$m")" = "$(echo {{{{restart}}}})" ]; }}'
+            )
+        return f'{{ [ "$(sed -n 2p "$m")" = "$(echo {self.target})" ] || {made_before}; }}'
+
     def left(self, what: str) -> str:
-        """Shell setting `$owed` to the mark another incident left (its change made, its
-        restart cut off or failed, and that incident closed) and `$whose` to that
-        incident, else both to nothing: a run that finds its change in place takes it over
-        and runs the restart. With `restart` empty nothing here would run it, so that
-        fails (exit 3) saying so; `what` names the change in that line."""
+        """Shell setting `$owed` to the mark another incident left on this target (its
+        change made, its restart cut off or failed, and that incident closed) and `$whose`
+        to that incident, else both to nothing: a run that finds its change in place takes
+        it over and runs the restart. With `restart` empty nothing here would run it, so
+        that fails (exit 3) saying so; `what` names the change in that line."""
         return f"""\
 owed= whose=
 for m in {self.others()}; do
-  if [ -f "$m" ] && [ "$m" != {self.mark} ]; then owed=$m whose=${{m#{self.head}}} whose=${{whose%{self.tail}}}; fi
+  if [ -f "$m" ] && [ "$m" != {self.mark} ] && {self._same(False)}; then
+    owed=$m whose=${{m#{self.head}}} whose=${{whose%{self.tail}}}
+  fi
 done
 if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
-  echo "{what}, but its restart never finished: $(cat "$owed") (cut off, or it failed), and" \\
+  echo "{what}, but its restart never finished: $(sed -n 1p "$owed") (cut off, or it failed), and" \\
     "restart is empty here: restart the service by hand, or give restart" >&2
   exit 3
 fi
@@ -172,14 +188,14 @@ mv -f "$owed" {self.mark} ||
 
     def restart(self, done: str = "") -> str:
         """After the change: run `restart` (see run_optional); once it has finished, it is
-        no longer owed: neither this incident's (or the one it took over) nor another's of
-        the same command. Another service's, in the same work directory, stays."""
+        no longer owed: neither this incident's (or the one it took over) nor another's on
+        the same target. Another service's, in the same work directory, stays."""
         return (
             run_optional("restart", "restart", done)
             + f"""\
 rm -f {self.mark}
 for m in {self.others()}; do
-  if [ -f "$m" ] && [ "$(cat "$m")" = "$(echo {{{{restart}}}})" ]; then rm -f "$m"; fi
+  if [ -f "$m" ] && {self._same(True)}; then rm -f "$m"; fi
 done
 """
         )

@@ -51,7 +51,7 @@ _REPO = _repo("mkdir -p .rollback && ")
 _IN_WORKDIR = 'cd "$work" || exit 1\n'  # restart and check start where every command does
 
 
-OWED = RestartOwed('"$state/git-"', '"-restart-owed"')  # the restart since the restore
+OWED = RestartOwed('"$state/git-"', '"-restart-owed"', "{{repo}}")  # the restart since the restore
 
 
 # `previous` is relative to the last commit on the paths: on paths that a restore already
@@ -132,7 +132,7 @@ PRECHECK = (
 """,
         """\
     echo "$* match $(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown}" \\
-      "restored them; its restart never finished ($(cat "$owed")): this restore runs it"
+      "restored them; its restart never finished ($(sed -n 1p "$owed")): this restore runs it"
     echo {{incident}} > "$state/git-incident" &&
       cp "$state/git-from" "$state/git-"{{incident}}"-from" &&
       cp "$state/git-target" "$state/git-"{{incident}}"-target" || exit 3

@@ -27,7 +27,7 @@ dir=$(cd "$(dirname "$link")" && cd "$base" && pwd) || { echo "no releases direc
 """
 
 
-OWED = RestartOwed(".rollback/release-", "-restart-owed")  # the restart since the switch
+OWED = RestartOwed(".rollback/release-", "-restart-owed", '"$link"')  # the restart since the switch
 
 
 # `previous` is relative to `current`: on a host that a rollback already moved, it would
@@ -88,7 +88,7 @@ PRECHECK = (
         '    echo "current release: $cur, where this incident\'s rollback put it: checking it again"\n',
         """\
     echo "current release: $cur, where incident ${by:-unknown}'s rollback put it;" \\
-      "its restart never finished ($(cat "$owed")): this rollback runs it"
+      "its restart never finished ($(sed -n 1p "$owed")): this rollback runs it"
     echo {{incident}} > .rollback/release-incident ||
       { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }
 """

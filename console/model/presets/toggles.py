@@ -99,7 +99,7 @@ if {_ALL_AT_WANT}; then
       exit 120
     fi
     echo {{{{flags}}}}" read $WANT, as incident $whose set them; its restart never finished" \\
-      "($(cat "$owed")): this run runs it"
+      "($(sed -n 1p "$owed")): this run runs it"
     cp "${{owed%.restart-owed}}" .rollback/{name}-"{{{{incident}}}}" ||
       {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit 3; }}
 """
@@ -178,7 +178,7 @@ FLAGS={{{{flags}}}} VALUE={value} awk -F= '
 
 def _owed(name: str) -> RestartOwed:
     """The restart after this incident's change, owed until it has finished."""
-    return RestartOwed(f".rollback/{name}-", ".restart-owed")
+    return RestartOwed(f".rollback/{name}-", ".restart-owed", "{{flags_file}}")
 
 
 PRESETS = (
