@@ -98,14 +98,25 @@ def test_a_run_with_no_restart_cannot_take_it_over_and_says_so(sshd_server, tmp_
 
     assert second.returncode != 0, second.stdout
     first_id = fold(read_journal(tmp_path / "first" / "journal.jsonl").events).incident_id
-    assert (
-        f"current points at 1.10.0, where incident {first_id}'s rollback put it, but its restart"
-        f" never finished: {RESTART} (cut off, or it failed), and restart is empty here:"
-        " restart the service by hand, or give restart"
+    owed = {
+        h: s / ".rollback" / f"release-{first_id}-restart-owed" for h, s in fleet.sandboxes.items()
+    }
+    assert (  # the first host's words (the resolve names one)
+        f"current points at 1.10.0, where incident {first_id}'s rollback put it, but its"
+        f" restart never finished: {RESTART} (cut off, or it failed), and restart is empty"
+        f" here: restart the service by hand, then remove {owed['app-1']}; or give restart"
     ) in second.stdout, second.stdout
-    for sandbox in fleet.sandboxes.values():
+    for host, sandbox in fleet.sandboxes.items():
         assert not (sandbox / "restarted").exists()
-        assert list((sandbox / ".rollback").glob("*-restart-owed"))  # still owed
+        assert owed[host].exists()  # still owed
+
+    # As it says: the service restarted by hand and the mark removed, nothing is owed (it
+    # said the same again, naming no way on but `restart`).
+    for path in owed.values():
+        path.unlink()
+    third = _run(fleet, tmp_path / "third", "--param", "restart=")
+    assert "never finished" not in third.stdout, third.stdout
+    assert "already rolled back to 1.10.0 (from 1.11.0" in third.stdout, third.stdout
 
 
 def test_a_git_restore_whose_restart_failed_is_taken_over(sshd_server, tmp_path):

@@ -172,8 +172,9 @@ for m in {self.others()}; do
   fi
 done
 if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
+  case $owed in /*) at=$owed ;; *) at=$(pwd)/$owed ;; esac
   echo "{what}, but its restart never finished: $(sed -n 1p "$owed") (cut off, or it failed), and" \\
-    "restart is empty here: restart the service by hand, or give restart" >&2
+    "restart is empty here: restart the service by hand, then remove $at; or give restart" >&2
   exit 3
 fi
 """
