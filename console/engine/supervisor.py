@@ -26,7 +26,8 @@ def supervised(command: str, token: str) -> str:
     """Wrap a command so that nothing it starts outlives its SSH session.
 
     The wrapper shell is tagged with the attempt's token first (so that `ps` finds it
-    after a crash), runs the command in a subshell with stdin from /dev/null, and keeps the
+    after a crash), runs the command in a subshell with stdin from /dev/null (and no
+    editor: `_NO_EDITOR`), and keeps the
     channel's stdin open in a watcher. TERM, INT or HUP (abort, timeout) reach the whole
     process group, and what ignores them is KILLed after a grace period. sshd sends no signal when a non-pty session is lost (the console
     killed, the jump host gone); it closes the channel's stdin, the watcher reads EOF,
@@ -51,7 +52,7 @@ def supervised(command: str, token: str) -> str:
         f" sleep {LOST_GRACE_SECONDS}; kill -KILL 0; }} <&3 3<&- >/dev/null 2>&1 &\n"
         "w=$!\n"
         "exec 3<&-\n"
-        f"(\n{command}\n) &\n"
+        f"{_NO_EDITOR}(\n{command}\n) &\n"
         "c=$!\n"
         "wait $c\n"
         "s=$?\n"
@@ -67,6 +68,14 @@ def supervised(command: str, token: str) -> str:
         f"# {ATTEMPT_TAG}{token}\n"
         f'test "$SHELL" = /bin/sh && eval {script}\nexec /bin/sh -c {script}'
     )
+
+
+# Nobody can type into an editor here (no terminal, stdin /dev/null): one opened waits out
+# the command's timeout (vim reads keys from its stderr, the channel; a `git commit` or
+# `git revert` without a message, `crontab -e`). `false` in its place fails the command at
+# once, in its own words ('There was a problem with the editor'); a command that sets one
+# itself keeps it.
+_NO_EDITOR = "GIT_EDITOR=false EDITOR=false VISUAL=false; export GIT_EDITOR EDITOR VISUAL\n"
 
 
 # What the wrapper does on TERM, INT or HUP (an abort, a timeout; the watcher's TERM once
