@@ -18,6 +18,7 @@ from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
     build_app,
+    footer_keys,
     until,
 )
 
@@ -57,3 +58,11 @@ async def test_a_failed_step_with_a_host_unknown_says_how_to_settle_it(sshd_serv
             "“Restore previous version” did not succeed everywhere. Retry failed hosts with t,"
             " or skip. Unknown on web-2: v verifies it, r retries only it.",
         ) in toasts, toasts
+        # The footer names the verify at 80 columns (it fell off, behind b and i).
+        await app.push_screen("execution")
+        shown = await footer_keys(pilot)
+        assert [k for k in shown if k.split()[0] in ("t", "v", "r")] == [
+            "t Retry failed",
+            "v Verify unknown",
+            "r Retry unknown",
+        ], shown

@@ -53,14 +53,16 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
     # Keys typed before it was drawn are its own (its keys only ask or show): key_turns.py.
     TAKES_TYPE_AHEAD = True
 
-    # What the footer shows first at 80 columns; F1 lists every key.
+    # What the footer shows first at 80 columns; F1 lists every key. The verify of the
+    # hosts left unknown before another strategy or the assessment: with failed hosts
+    # too, v fell off the footer at 80 columns, behind b and i.
     FOOTER = (
         "execution.abort",
         "execution.retry",
-        "execution.strategy",
-        "execution.assessment",
         "resume.verify",
         "resume.retry",
+        "execution.strategy",
+        "execution.assessment",
         "watch.decide",
         "execution.problems",
         "execution.note",
