@@ -107,7 +107,8 @@ class DrillsScreen(Screen):
 
         question = (
             "It sends these commands now, then answers every confirmation of its"
-            " procedure itself; its faults are undone when it ends."
+            " procedure itself; its faults are undone when it ends, not its rollback: the"
+            " hosts stay where that leaves them (docs/drills.md)."
         )
         detail = what_it_sends(self.app.settings.drills.scenario(name), self.app.settings)
         dialog = ConfirmDialog(f"Run drill {name}?", question, yes="Run the drill", detail=detail)
