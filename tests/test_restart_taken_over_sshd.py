@@ -143,9 +143,9 @@ def test_a_git_restore_whose_restart_failed_is_taken_over(sshd_server, tmp_path)
     assert git(repo, "log", "-n", "1", "--format=%s").startswith(f"rollback-console {first_id}")
 
 
-def _off_fleet(sshd_server, tmp_path):
-    """A fleet whose toggle-off `off` reloads with RESTART, new_checkout=100 on each host."""
-    params = [*FLAG_PARAMS, {"name": "restart", "default": RESTART}]
+def _off_fleet(sshd_server, tmp_path, restart: str = RESTART):
+    """A fleet whose toggle-off `off` reloads with `restart`, new_checkout=100 on each host."""
+    params = [*FLAG_PARAMS, {"name": "restart", "default": restart}]
     strategies = {
         "strategies": [
             {"name": "off", "kind": "feature-toggle-off", "preset": "file", "params": params}
@@ -171,6 +171,19 @@ def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
     undo = fleet.cli("undo", str(journal), "restore", "--yes")
     assert undo.returncode == 0, undo.stdout + undo.stderr
     assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=100\n")
+
+
+def test_a_reload_with_a_backslash_is_taken_over(sshd_server, tmp_path):
+    """A restart holding a backslash (printf's \\n): dash's echo wrote the mark's first line
+    as two, and its second line no longer named the flags file: the next toggle-off read
+    'already read 0: nothing to disable', the reload still owed."""
+    restart = r"test -e ok && printf 'restarted\n' > restarted"
+    fleet = _off_fleet(sshd_server, tmp_path, restart)
+    assert run_off(fleet).returncode == 1  # its reload fails: owed, the incident closed
+
+    # taken over; the precheck's echo (as every preset's line naming a command, and the
+    # verify's) still reads the backslash in dash: the command said on two lines
+    _reload_taken_over(fleet, "test -e ok && printf 'restarted")
 
 
 def test_another_services_restart_leaves_the_owed_one_in_place(sshd_server, tmp_path):
@@ -210,12 +223,12 @@ def test_another_services_restart_leaves_the_owed_one_in_place(sshd_server, tmp_
     _reload_taken_over(fleet)
 
 
-def _reload_taken_over(fleet) -> None:
+def _reload_taken_over(fleet, said: str = RESTART + "): this run runs it") -> None:
     """The reload fixed (`ok`), the next toggle-off takes the owed one over and runs it."""
     for sandbox in fleet.sandboxes.values():
         (sandbox / "ok").touch()
     again = run_off(fleet)
-    assert " its restart never finished (" + RESTART + "): this run runs it" in again.stdout
+    assert " its restart never finished (" + said in again.stdout, again.stdout
     assert fleet.written("restarted") == dict.fromkeys(fleet.sandboxes, "restarted\n")
     for sandbox in fleet.sandboxes.values():
         assert not list((sandbox / ".rollback").glob("*.restart-owed"))

@@ -138,7 +138,7 @@ class RestartOwed:
         return f"""\
 if [ -n {{{{restart}}}} ]; then
   mkdir -p "$(dirname {self.mark})" &&
-    {{ echo {{{{restart}}}}; echo {self.target}; }} > {self.mark} ||
+    printf '%s\\n' {{{{restart}}}} {self.target} > {self.mark} ||
     {{ echo "cannot record in .rollback/ that a restart is owed" >&2; exit 1; }}
 fi
 """
@@ -148,15 +148,16 @@ fi
         return f"{self.head}*{self.tail}"
 
     def _same(self, restart: bool) -> str:
-        """A shell condition: the mark `$m` is on this target (its second line); one made
-        before there was a target line is too, for `restart` only where it holds the same
-        command."""
+        """A shell condition: the mark `$m` is on this target (its last line; printf, not
+        echo, which dash's reads backslashes in); one made before there was a target line
+        is too, for `restart` only where it holds the same command (echoed then)."""
         made_before = '[ -z "$(sed -n 2p "$m")" ]'
         if restart:
             made_before = (
                 f'{{ {made_before} && [ "$(sed -n 1p "$m")" = "$(echo {{{{restart}}}})" ]; }}'
             )
-        return f'{{ [ "$(sed -n 2p "$m")" = "$(echo {self.target})" ] || {made_before}; }}'
+        on = f'[ "$(sed -n \'$p\' "$m")" = "$(printf \'%s\\n\' {self.target})" ]'
+        return f"{{ {on} || {made_before}; }}"
 
     def left(self, what: str) -> str:
         """Shell setting `$owed` to the mark another incident left on this target (its
