@@ -402,3 +402,25 @@ def test_a_workdir_under_the_login_s_home_written_with_a_tilde_runs_there(sshd_s
     assert f"cd -- ~/'{there.name}' || exit 97\npwd\n" in dry.stdout, dry.stdout
     ran = cli(*base, "pwd", home=home, state=state)
     assert ran.returncode == 0 and ran.stdout == f"web-1: {there}\n", ran.stderr
+
+
+@pytest.mark.sshd
+def test_the_ssh_keygen_a_changed_key_names_works_as_pasted(sshd_server, tmp_path):
+    """The `ssh-keygen -R` of a changed key's refusal, pasted into a shell as printed,
+    removes the old line, also from a known_hosts whose path holds a space (it was
+    printed unquoted: ssh-keygen read `-f /tmp/team` and a stray argument)."""
+    server = sshd_server.server
+    known = tmp_path / "team hosts" / "known_hosts"
+    known.parent.mkdir()
+    other = sshd_server.client_public_key.split()[:2]
+    known.write_text(f"[127.0.0.1]:{server.port} {other[0]} {other[1]}\n")
+    base = exec_on_one_host(sshd_server, tmp_path, "127.0.0.1", known)
+
+    changed = cli(*base, "true", home=tmp_path, state=tmp_path / "state")
+
+    said = changed.stderr + changed.stdout
+    command = said.split("if its owner confirms the host was re-keyed: ", 1)[1].splitlines()[0]
+    assert command.startswith("ssh-keygen -R "), said
+    done = subprocess.run(command, shell=True, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert known.read_text() == "", known.read_text()

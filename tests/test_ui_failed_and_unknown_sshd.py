@@ -3,7 +3,7 @@ says so as it ends. Walked at 80x24 on a fleet of real sshd hosts (helper-149): 
 restart slept past the step's timeout (failed) while another's connection dropped
 mid-action (unknown); the toast read 'did not succeed everywhere. Retry failed hosts with
 t, or skip.', naming neither the unknown host nor the key that verifies it (t leaves it
-out), where a step whose only problem is an unknown host says 'v verifies them'."""
+out), where a step whose only problem is an unknown host says 'v verifies it'."""
 
 from __future__ import annotations
 

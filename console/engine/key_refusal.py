@@ -4,6 +4,8 @@ accepted here) or revoked (never accepted at all)."""
 
 from __future__ import annotations
 
+import shlex
+
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure
 from console.engine.known_hosts import KnownHosts
@@ -77,5 +79,5 @@ def _changed(known: KnownHosts, dest: Destination, fingerprint: str | None) -> s
     return (
         f"host key for {where} has CHANGED: it offers {offered} where {lines} — refused,"
         f" nothing sent; if its owner confirms the host was re-keyed:"
-        f" ssh-keygen -R '{where}' -f {path}"
+        f" ssh-keygen -R '{where}' -f {shlex.quote(path)}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import shlex
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
@@ -319,7 +320,7 @@ class SshPool:
             where = " and ".join(f"{path}:{number} records {old}" for path, number, old in known)
             remove = (
                 f"; if its owner confirms the host was re-keyed: ssh-keygen -R"
-                f" '{dest.key_name}' -f {known[0][0]}, then accept the new key"
+                f" '{dest.key_name}' -f {shlex.quote(known[0][0])}, then accept the new key"
                 if known
                 else ""
             )

@@ -37,7 +37,7 @@ WARNED: dict[StepStatus, tuple[str, str, tuple[str, ...]]] = {
     ),
     StepStatus.UNKNOWN: (
         "Step outcome unknown",
-        "{} verifies them, {} retries only them.",
+        "{} verifies {them}, {} retries only {them}.",
         ("resume.verify", "resume.retry"),
     ),
     StepStatus.REFUSED: (
@@ -71,9 +71,13 @@ def announce(app: StepHost, step_id: str, ok: bool) -> None:
             app.conductor.settings, app.conductor.state, step_id
         ):  # V only asks whether it still runs there
             way_on = (
-                "No verify: check them by hand ({} says if it still runs), {} retries only them."
+                "No verify: check {them} by hand ({} says if it still runs), {} retries only"
+                " {them}."
             )
-        way_on = way_on.format(*map(app.key_label, keys))
+        # one host unknown is "it" ('2 succeeded, 1 unknown. v verifies them' read oddly)
+        lost = sum(1 for r in st.hosts.values() if r.status is HostStatus.UNKNOWN)
+        them = "it" if lost == 1 else "them"
+        way_on = way_on.format(*map(app.key_label, keys), them=them)
         app.notify(
             f"“{title}”: {figures(st.summary)}. {way_on}",
             title=toast,
