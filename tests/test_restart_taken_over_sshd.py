@@ -162,10 +162,12 @@ def test_a_flag_off_whose_reload_failed_is_taken_over(sshd_server, tmp_path):
     first = run_off(fleet)
     assert first.returncode == 1, first.stdout
     assert fleet.written("flags") == dict.fromkeys(fleet.sandboxes, "new_checkout=0\n")
+    [before] = (fleet.state / "incidents").glob("*/journal.jsonl")
 
     _reload_taken_over(fleet)
 
-    [journal] = sorted((fleet.state / "incidents").glob("*/journal.jsonl"))[-1:]
+    # the second incident's (two opened in one second sort by their random part)
+    [journal] = set((fleet.state / "incidents").glob("*/journal.jsonl")) - {before}
     state = fold(read_journal(journal).events)
     assert {r.status for r in state.step("restore").hosts.values()} == {HostStatus.SUCCEEDED}
     undo = fleet.cli("undo", str(journal), "restore", "--yes")
@@ -181,9 +183,9 @@ def test_a_reload_with_a_backslash_is_taken_over(sshd_server, tmp_path):
     fleet = _off_fleet(sshd_server, tmp_path, restart)
     assert run_off(fleet).returncode == 1  # its reload fails: owed, the incident closed
 
-    # taken over; the precheck's echo (as every preset's line naming a command, and the
-    # verify's) still reads the backslash in dash: the command said on two lines
-    _reload_taken_over(fleet, "test -e ok && printf 'restarted")
+    # taken over, the command said whole on the precheck's line (dash's echo read its
+    # backslash: the line said it on two)
+    _reload_taken_over(fleet, restart + "): this run runs it")
 
 
 def test_another_services_restart_leaves_the_owed_one_in_place(sshd_server, tmp_path):

@@ -174,7 +174,7 @@ for m in {self.others()}; do
 done
 if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
   case $owed in /*) at=$owed ;; *) at=$(pwd)/$owed ;; esac
-  echo "{what}, but its restart never finished: $(sed -n 1p "$owed") (cut off, or it failed), and" \\
+  printf '%s %s\\n' "{what}, but its restart never finished: $(sed -n 1p "$owed") (cut off, or it failed), and" \\
     "restart is empty here: restart the service by hand, then remove $at; or give restart" >&2
   exit 3
 fi
@@ -206,7 +206,7 @@ done
         """In the verify: a restart still owed since the change fails it, saying so."""
         return f"""\
 if [ -f {self.mark} ]; then
-  echo "restart not finished since the change: "{{{{restart}}}}" (cut off, or it failed):" \\
+  printf '%s %s\\n' "restart not finished since the change: "{{{{restart}}}}" (cut off, or it failed):" \\
     "the service may still run as before it; a retry runs the restart again" >&2
   exit 1
 fi
@@ -249,7 +249,7 @@ if [ -n "$cmd" ]; then
     if [ -n "$said" ]; then printf '%s\\n' "$said"; fi
     if [ "$(date +%s)" -ge "$end" ]; then
       tried=""; [ "$wait" -gt 0 ] && tried=" (for $wait s)"
-      echo "health check failed$tried: $cmd" >&2; exit 1
+      printf '%s\\n' "health check failed$tried: $cmd" >&2; exit 1
     fi
     sleep 1
   done

@@ -210,7 +210,7 @@ done
 cmd={{check}}
 if [ -n "$cmd" ]; then
   said=$(ROLLBACK_HOST={{host}} sh -c "$cmd") || {
-    [ -z "$said" ] || printf '%s\\n' "$said"; echo "health check failed at $p %: $cmd" >&2; exit 1; }
+    [ -z "$said" ] || printf '%s\\n' "$said"; printf '%s\\n' "health check failed at $p %: $cmd" >&2; exit 1; }
   [ -z "$said" ] || printf '%s\\n' "$said"  # a line of its own: curl's output ends with none
   echo "health check passed at $p %"
 fi

@@ -131,7 +131,7 @@ PRECHECK = (
       "checking them again"
 """,
         """\
-    echo "$* match $(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown}" \\
+    printf '%s %s\\n' "$* match $(git log -n 1 --format='%h %s' "$done"), as incident ${by:-unknown}" \\
       "restored them; its restart never finished ($(sed -n 1p "$owed")): this restore runs it"
     echo {{incident}} > "$state/git-incident" &&
       cp "$state/git-from" "$state/git-"{{incident}}"-from" &&

@@ -87,7 +87,7 @@ PRECHECK = (
     _choose(
         '    echo "current release: $cur, where this incident\'s rollback put it: checking it again"\n',
         """\
-    echo "current release: $cur, where incident ${by:-unknown}'s rollback put it;" \\
+    printf '%s %s\\n' "current release: $cur, where incident ${by:-unknown}'s rollback put it;" \\
       "its restart never finished ($(sed -n 1p "$owed")): this rollback runs it"
     echo {{incident}} > .rollback/release-incident ||
       { echo "cannot write .rollback/ in $(pwd)" >&2; exit 3; }

@@ -98,7 +98,7 @@ if {_ALL_AT_WANT}; then
       echo {{{{flags}}}}" already read $WANT in "{{{{flags_file}}}}": nothing to {what}" >&2
       exit 120
     fi
-    echo {{{{flags}}}}" read $WANT, as incident $whose set them; its restart never finished" \\
+    printf '%s %s\\n' {{{{flags}}}}" read $WANT, as incident $whose set them; its restart never finished" \\
       "($(sed -n 1p "$owed")): this run runs it"
     cp "${{owed%.restart-owed}}" .rollback/{name}-"{{{{incident}}}}" ||
       {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit 3; }}
