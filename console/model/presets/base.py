@@ -180,6 +180,11 @@ if [ -n "$owed" ] && [ -z {{{{restart}}}} ]; then
 fi
 """
 
+    def taken_over(self, what: str, took: str) -> str:
+        """`left`, then `took` (shell lines saying and recording the take-over) and exit 0
+        where another incident's change is found owed: a precheck's or a resolve's."""
+        return self.left(what) + '  if [ -n "$owed" ]; then\n' + took + "    exit 0\n  fi\n"
+
     def take(self) -> str:
         """In the precheck that found `$owed` (see left): the mark becomes this incident's,
         so that its restart, whatever its command, is what clears it."""

@@ -87,17 +87,12 @@ if [ -n "$done" ] && { [ "$rev" = previous ] || [ "$named" = "$done" ]; } &&
     exit 0
   fi
 """
-        + OWED.left(
+        + OWED.taken_over(
             "$* match $(git log -n 1 --format='%h %s' \"$done\"), as incident ${by:-unknown}"
-            " restored them"
+            " restored them",
+            took,
         )
         + """\
-  if [ -n "$owed" ]; then
-"""
-        + took
-        + """\
-    exit 0
-  fi
   if [ "$rev" = previous ]; then
     echo "$* already restored to $(git log -n 1 --format='%h %s' "$done") (incident" \\
       "${by:-unknown}): previous would undo that restore; name the revision to restore" >&2

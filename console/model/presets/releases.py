@@ -52,14 +52,10 @@ if [ "$(cat .rollback/release-target 2>/dev/null)" = "$cur" ] &&
     exit 0
   fi
 """
-        + OWED.left("$link points at $cur, where incident ${by:-unknown}'s rollback put it")
+        + OWED.taken_over(
+            "$link points at $cur, where incident ${by:-unknown}'s rollback put it", took
+        )
         + """\
-  if [ -n "$owed" ]; then
-"""
-        + took
-        + """\
-    exit 0
-  fi
   if [ "$target" = previous ]; then
     echo "already rolled back to $cur (from $(cat .rollback/release-from 2>/dev/null)," \\
       "incident ${by:-unknown}): previous would go further back; name the release (target)" >&2
