@@ -32,6 +32,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def said_until(process: subprocess.Popen[str], text: str, seconds: float = 60) -> str:
+    """What the process printed, read raw from its pipe until `text` (or `seconds`): select
+    on a text stream misses lines readline already buffered, and gave up with them unread."""
+    assert process.stdout is not None
+    fd, said, deadline = process.stdout.fileno(), b"", time.monotonic() + seconds
+    while text.encode() not in said and time.monotonic() < deadline:
+        if select.select([fd], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            said += chunk
+    return said.decode(errors="replace")
+
+
 def listening_on(port: int) -> list[str]:
     """Local addresses (hex, as /proc/net/tcp has them) listening on `port`."""
     found = []
@@ -226,9 +240,7 @@ def test_the_tunnel_it_names_reaches_the_address_this_session_came_in_on(tmp_pat
     port = free_port()
     came_in = "198.51.100.4 50022 192.0.2.7 2222"
     with serving_on(journal, port, tmp_path, SSH_CONNECTION=came_in) as process:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        said = process.stdout.readline() if ready else ""
+        said = said_until(process, "\n")
     assert f"ssh -L {port}:127.0.0.1:{port} -p 2222 192.0.2.7)" in said, said
 
 
@@ -250,9 +262,7 @@ def test_the_ipv6_loopback_is_served_under_a_url_a_browser_can_open(tmp_path):
         free.bind(("::1", 0))
         port = free.getsockname()[1]
     with serving_on(journal, port, tmp_path, "--host", "::1") as process:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], 60)
-        said = process.stdout.readline() if ready else ""
+        said = said_until(process, "\n")
         page = fetch(f"http://[::1]:{port}/")
         screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r", host="[::1]"))
         listening = listening_on(port)
@@ -274,10 +284,7 @@ def test_each_browsers_view_reads_the_configuration_serve_was_given(tmp_path):
     port = free_port()
     wide = {"COLUMNS": "1000", "PYTHONUNBUFFERED": "1"}  # its banner at once, on one line
     with serving_on(journal, port, tmp_path, "--config", str(config), **wide) as process:
-        assert process.stdout is not None
-        said = ""
-        while "Serving" not in said and select.select([process.stdout], [], [], 60)[0]:
-            said += process.stdout.readline()
+        said = said_until(process, "Serving")
         fetch(f"http://127.0.0.1:{port}/")  # once it listens
         screen = asyncio.run(in_the_browser(port, "every action is disabled", "\r"))
     assert f"console follow {journal / 'journal.jsonl'} --config '{config}'" in said, said
