@@ -462,6 +462,30 @@ async def test_a_backup_restore_after_an_undone_restore_stays_on_the_backups_tim
     assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
 
 
+def test_paths_relative_to_the_workdir_reach_the_archive_in_recovery_too(host, cluster, tmp_path):
+    """Walked as a new user, paths written from the host's workdir (`pgdata = "data"`,
+    `archive = "archive"`): the commands start there, but PostgreSQL runs restore_command
+    in the data directory, and the precheck reads the WAL through links made in another.
+    A point-in-time recovery was refused 'no transaction in the WAL since the backup ended
+    at or after ... (the last: none)', the WAL all there; and a backup restore, finding no
+    history in the archive, promoted to timeline 2 a second time, which the archive
+    already held: archive_command failed from then on."""
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
+    cluster.switch_wal_and_wait_archived()
+    relative = strategies(cluster).replace(f'"{cluster.root}/', '"')
+    assert f'"{cluster.root}' not in relative
+    config = write_config(tmp_path / "config", host, relative, cluster.root)
+
+    outcome = run_console(config, tmp_path / "pitr", "pitr", f"recovery_target_time={target}")
+
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert ids(cluster) == [1, 2, 3, 4]
+    assert (cluster.archive / "00000002.history").exists()
+    outcome = run_console(config, tmp_path / "restore", "restore")
+    assert outcome.returncode == 0, outcome.stdout + outcome.stderr
+    assert cluster.sql("SELECT timeline_id FROM pg_control_checkpoint()") == "3"
+
+
 def test_a_failed_recovery_ends_on_the_way_back(host, cluster, tmp_path):
     cluster.sql(ORDERS)
     cluster.basebackup("nightly")

@@ -4,12 +4,15 @@ expected to hold, and what a retry needs written once every check has passed."""
 
 from __future__ import annotations
 
-from console.model.presets.pgshell import SERVER_PRELUDE
+from console.model.presets.pgshell import ARCHIVE_PATH, SERVER_PRELUDE
 from console.model.status import UNDO_FIRST
 
-_STAGE = """\
+_STAGE = (
+    """\
 backup={{backup}}
-archive={{archive}}
+"""
+    + ARCHIVE_PATH
+    + """\
 test -d "$backup" || { echo "no backup directory $backup" >&2; exit 3; }
 # This incident's action replaced the data directory already: once it recovered, a retry
 # checks it again (the before it measured stays the before); else undo comes first
@@ -117,6 +120,7 @@ if ! unpack; then
 fi
 sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
 """
+)
 
 # What the restored data is expected to hold. The backup's `expected-integrity` file says
 # what the backup holds at its consistent point: a recovery that replays WAL past it

@@ -153,10 +153,17 @@ CLIENT_PRELUDE = (
     + _CONNECT % "psql"
 )
 
+# A path from the workdir (where the commands start) made absolute: PostgreSQL runs
+# restore_command in the data directory, and the precheck reads the WAL through links
+# made in a directory of its own.
+_ABSOLUTE = """case ${0} in ''|/*) ;; *) {0}="$PWD/${0}" ;; esac\n"""
+ARCHIVE_PATH = "archive={{archive}}\n" + _ABSOLUTE.format("archive")
+
 # A server: the binaries of the data directory's own major version.
 SERVER_PRELUDE = (
     "pgdata={{pgdata}}\n"
-    'ver=$(cat "$pgdata/PG_VERSION" "$pgdata".*-*/PG_VERSION 2>/dev/null | head -n 1)\n'
+    + _ABSOLUTE.format("pgdata")
+    + 'ver=$(cat "$pgdata/PG_VERSION" "$pgdata".*-*/PG_VERSION 2>/dev/null | head -n 1)\n'
     + _FIND_BIN
     % '${ver:+/usr/lib/postgresql/$ver/bin /usr/pgsql-$ver/bin} "$(dirname "$(command -v pg_ctl || echo /none/pg_ctl)")"'
     + """\

@@ -33,7 +33,7 @@ from console.model.presets.pg_targets import (
     WAL_POINT_FOUND,
     WAL_TARGET,
 )
-from console.model.presets.pgshell import CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
+from console.model.presets.pgshell import ARCHIVE_PATH, CONNECTION, EXPECT, SERVER, SERVER_PRELUDE
 from console.model.status import STILL_UNDER_WAY, UNDO_FIRST
 
 NEEDS = (
@@ -97,8 +97,8 @@ tli=$(LC_ALL=C "$bin/pg_controldata" "$replaced" 2>/dev/null | sed -n "s/^Latest
     )
     return (
         SERVER_PRELUDE
+        + ARCHIVE_PATH
         + """\
-archive={{archive}}
 if [ -e "$replaced" ] && grep -qx recovered=1 "$state" 2>/dev/null; then
   echo "this incident restored the data directory already: nothing to do again"
   exit 0
