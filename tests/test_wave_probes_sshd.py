@@ -9,6 +9,7 @@ the release being rolled back, bad as they were."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,24 @@ async def test_the_question_after_a_canary_refused_everywhere(sshd_server, tmp_p
         await pilot.press("escape")
         await until(pilot, lambda: "restore" not in app.conductor.running, 60)
     assert "No host succeeded so far: no probe judged the wave." in question, question
+
+
+def test_a_host_read_before_its_wave_has_no_after_in_the_document(
+    sshd_server, tmp_path: Path
+) -> None:
+    """The probes read after the canary's wave read every host, app-2 still on the release
+    being rolled back (0.31). The document took that sample as app-2's after, since it came
+    once the step had started: walked on six sshd hosts (helper-152), a run halted after its
+    third wave read `web/health (probe) | – | down | web-2, ...`, web-2 changed and read ok
+    in the wave after it. A host's after is read once the rollback sent it a command."""
+    fleet = _fleet(sshd_server, tmp_path, broken=False)
+    done = _run(fleet, tmp_path / "inc")
+    assert done.returncode == 0, done.stdout + done.stderr
+    exported = fleet.cli("export", str(tmp_path / "inc"), "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    changes = json.loads(exported.stdout)["document"]["systems"][0]["changes"]
+    errors = {h: (c["before"], c["after"]) for c in changes if c["key"] == "app/errors"
+              for h in c["hosts"]}  # fmt: skip
+    assert errors["app-1"][1] == "0.01", changes
+    # Read before its wave: a before, never an after.
+    assert errors["app-2"] == ("0.31", None), changes

@@ -10,6 +10,7 @@ from typing import Any
 from console.journal.export import reading
 from console.journal.export.facts import Change, HostResult, SystemFacts
 from console.journal.export.integrity_facts import IntegrityCheck, Snapshot
+from console.journal.export.milestones import strategy_steps
 from console.model.events import Event, Kind
 from console.model.state import HostStatus, IncidentState
 from console.model.step_state import NEEDED_NOTHING
@@ -89,11 +90,32 @@ class _Readings:
         return out
 
 
+def _touched(events: list[Event], rollback_started: datetime | None) -> dict[str, datetime]:
+    """When the rollback first sent a command to each host (its strategy step's first
+    command there): a host's waves may start long after the step did, or never."""
+    steps = strategy_steps(events)
+    out: dict[str, datetime] = {}
+    for event in events:
+        host = event.where.host
+        if (
+            event.kind == Kind.COMMAND_INTENT
+            and host
+            and event.where.step in steps
+            and rollback_started is not None
+            and event.ts >= rollback_started
+        ):
+            out.setdefault(host, event.ts)
+    return out
+
+
 def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
     """Assessments (before: the first; after: the latest recorded once the rollback began
-    or marked `after`), and probe readings (before: the latest bad sample before the
-    rollback began; after: the latest sample after it)."""
+    or marked `after`), and probe readings of each host (before: the latest bad sample
+    before the rollback sent that host its first command; after: the latest sample since):
+    a sample taken between the canary's wave and a later host's reads that host as it was
+    before, never as its after."""
     readings = _Readings()
+    touched = _touched(events, rollback_started)
     for event in events:
         after = rollback_started is not None and event.ts >= rollback_started
         if event.kind == Kind.ASSESSMENT_RECORDED:
@@ -107,11 +129,10 @@ def _read(events: list[Event], rollback_started: datetime | None) -> _Readings:
             continue
         for sample in reading.samples(event):
             taken = reading.sample_time(sample) or event.ts
-            later = rollback_started is not None and taken >= rollback_started
-            if not later and sample.get("state") != "bad":
-                continue
+            bad = sample.get("state") == "bad"
             for host, got in (sample.get("hosts") or {}).items():
-                if isinstance(got, dict) and got.get("error") is None:
+                later = host in touched and taken >= touched[host]
+                if isinstance(got, dict) and got.get("error") is None and (later or bad):
                     probe = str(sample.get("probe", "?"))
                     readings.saw("probe", host, probe, got.get("value"), later, latest=True)
     return readings
