@@ -48,6 +48,36 @@ def test_a_system_no_probe_watches_is_a_warning_when_the_procedure_verifies(tmp_
     assert result.stdout.endswith(": ok: 1 system, 1 host, 5 strategies, 9 steps, 1 warning\n")
 
 
+def test_a_system_that_lists_no_strategies_is_a_warning_and_run_says_what_to_write(tmp_path):
+    """`strategies = []` (or none written) passed check-config silently; the procedure's
+    strategy step could never run there, and `run --systems web` said 'no strategy applies
+    to every one of web: run them apart', of one system."""
+    target = tmp_path / "mine"
+    assert console("init", str(target)).returncode == 0
+    inventory = target / "inventory.toml"
+    text = inventory.read_text()
+    written = 'strategies = ["version-rollback"]'
+    inventory.write_text(text.replace(written, "strategies = []", 1))
+    result = console("check-config", str(target))
+    assert result.returncode == 0, result.stderr
+    line = text[: text.index(written)].count("\n") + 1
+    assert (
+        f"warning: {inventory}:{line}: systems[0].strategies: system 'web' lists no"
+        " strategies: none can be chosen for it, and the strategy step 'Restore previous"
+        " version' cannot run there (name the ones that may roll it back, from"
+        " strategies.toml)\n"
+    ) in result.stderr
+    ran = console(
+        "run", "--config", str(target), "--systems", "web", "--trigger", "user-impact",
+        "--reason", "checkout 500s", "--yes", "--dry-run",
+    )  # fmt: skip
+    assert ran.returncode == 2
+    assert ran.stderr == (
+        "error: web lists no strategies in inventory.toml: name the ones that may roll it"
+        " back there\n"
+    )
+
+
 def checked_with_drills(
     tmp_path: Path, drills: str
 ) -> tuple[Path, subprocess.CompletedProcess[str]]:

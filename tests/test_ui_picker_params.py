@@ -321,3 +321,28 @@ async def test_another_strategy_takes_the_error_of_the_one_left_with_it(tmp_path
         await until(pilot, lambda: picker.strategy() not in (None, "feature-reenable"))
         await until(pilot, lambda: not error.display)
         assert str(error.render()) == "" and picker.query_one(".hint-line", Static).display
+
+
+async def test_a_system_that_lists_no_strategies_is_said_to_at_80x24(tmp_path: Path) -> None:
+    """A system whose `strategies` list is empty (written from `init`, the line left
+    empty) was refused as 'No strategy applies to all of these systems: pick fewer', with
+    one system picked: there is nothing fewer to pick; the inventory is what to change."""
+    settings = demo_settings()
+    index = next(i for i, s in enumerate(settings.inventory.systems) if s.name == "web")
+    settings.inventory.systems[index] = settings.inventory.systems[index].model_copy(
+        update={"strategies": []}
+    )
+    settings = settings.model_copy(update={"drills": type(settings.drills)()})  # name web's
+    async with DemoFleet(settings) as fleet:
+        app = build_app(fleet.settings, tmp_path / "incidents")
+        async with app.run_test(size=(80, 24)) as pilot:
+            await declare_and_pick(pilot, "checkout errors")
+            picker = app.screen
+            await pilot.press("space", "enter")  # the whole `web` system, then go on
+            error = picker.query_one("#picker-error")
+            await until(pilot, lambda: "inventory.toml" in str(error.render()))
+            assert str(error.render()) == (
+                "✘ web lists no strategies in inventory.toml: name the ones that may roll it"
+                " back there."
+            )
+            assert isinstance(app.screen, PickerScreen) and app.conductor is None

@@ -41,6 +41,7 @@ def check_config(args: argparse.Namespace) -> int:
     from console.engine.routes import routes
     from console.model.coverage import (
         demo_faults,
+        strategyless_systems,
         unchecked_rollouts,
         undetectable_drills,
         unjudged_integrity,
@@ -56,6 +57,7 @@ def check_config(args: argparse.Namespace) -> int:
     checks = [
         unverifying_strategies,
         unwatched_systems,
+        strategyless_systems,
         undetectable_drills,
         unjudged_integrity,
         untimed_drills,

@@ -125,7 +125,7 @@ def _only_strategy(settings: Settings, systems: list[str]) -> str:
         return applies[0]
     named = ", ".join(systems)
     if not applies:
-        raise UsageError(f"no strategy applies to every one of {named}: run them apart")
+        raise UsageError(settings.why_no_strategy(systems, "run them apart"))
     raise UsageError(
         f"{len(applies)} strategies apply to {named} ({', '.join(applies)}): name one with --strategy"
     )

@@ -1,9 +1,9 @@
 """What check-config says of a configuration that loads but will not pass: a strategy
 that verifies nothing in a procedure with no stability check, a probe step for systems no
-probe watches, a drill awaiting an automatic trigger no triggers.toml entry can fire or
-judging integrity on a strategy that keeps no records, a gradual re-enable that checks
-nothing but the flags, a canary that nothing watches (warnings), a drill injecting demo
-faults outside the demo (an error)."""
+probe watches, a strategy step for systems that list no strategy, a drill awaiting an
+automatic trigger no triggers.toml entry can fire or judging integrity on a strategy that
+keeps no records, a gradual re-enable that checks nothing but the flags, a canary that
+nothing watches (warnings), a drill injecting demo faults outside the demo (an error)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,27 @@ def unwatched_systems(settings: Settings) -> list[Finding]:
         )
         for index, system in enumerate(settings.inventory.systems)
         if not system.probes
+    ]
+
+
+def strategyless_systems(settings: Settings) -> list[Finding]:
+    """Each system listing no strategy, when a strategy step runs the one the incident
+    chooses: none can be chosen for it, and that step cannot run there."""
+    steps = [s for s in settings.procedure.steps if s.kind is StepKind.STRATEGY and not s.strategy]
+    if not steps:
+        return []
+    titles = ", ".join(quoted(s.title) for s in steps)
+    return [
+        Finding(
+            "inventory",
+            ("systems", index, "strategies"),
+            f"system {quoted(system.name)} lists no strategies: none can be chosen for it, and"
+            f" the strategy step {titles} cannot run there (name the ones that may roll it"
+            " back, from strategies.toml)",
+            warning=True,
+        )
+        for index, system in enumerate(settings.inventory.systems)
+        if not system.strategies
     ]
 
 

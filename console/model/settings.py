@@ -109,3 +109,14 @@ class Settings(Strict):
         sets = [set(self.inventory.system(s).strategies) for s in systems]
         common = set.intersection(*sets)
         return [s.name for s in self.strategies if s.name in common]
+
+    def why_no_strategy(self, systems: list[str], advice: str) -> str:
+        """Why no strategy applies to every one of `systems`: one lists none (then what
+        to write), else they have none in common (then `advice`)."""
+        bare = [s for s in systems if not self.inventory.system(s).strategies]
+        if bare:
+            return (
+                f"{', '.join(bare)} {'lists' if len(bare) == 1 else 'list'} no strategies in"
+                " inventory.toml: name the ones that may roll it back there"
+            )
+        return f"no strategy applies to every one of {', '.join(systems)}: {advice}"

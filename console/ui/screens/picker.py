@@ -340,7 +340,7 @@ class PickerScreen(Screen):
             return
         strategy = self.strategy()
         if strategy is None:
-            self.refuse("✘ No strategy applies to all of these systems: pick fewer.")
+            self.refuse(f"✘ {self.app.settings.why_no_strategy(systems, 'pick fewer')}.")
             return
         inventory, picked = self.app.settings.inventory, self.host_tree.selected
         whole = all({h.name for h in inventory.system(s).hosts} <= picked for s in systems)
