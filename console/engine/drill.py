@@ -110,11 +110,14 @@ async def run_scenario(
         watcher = detection_watcher(conductor, scenario)
         if watcher is not None and not setup:  # a log's offset, a checksum's known good
             await watcher.first_readings(watcher.keys_for(scenario.all_systems))
-        setup = setup or await stage.inject()
-        if not setup:
+        # An abort ends the drill wherever it lands: the next stage's run would clear it.
+        if not setup and not conductor.runner.aborted:
+            setup = await stage.inject()
+        if not setup and not conductor.runner.aborted:
             await fire_trigger(conductor, scenario, watcher)
+        if not setup and not conductor.runner.aborted:
             ok, not_started = await roll_back(conductor, scenario)
-            aborted = conductor.runner.aborted
+        aborted = conductor.runner.aborted
         await stage.check_after()
     finally:
         await stage.undo()
@@ -211,7 +214,9 @@ async def fire_trigger(conductor: Conductor, scenario: Scenario, watcher: Watche
     interval = min((watcher.readings[k].probe.interval for k in keys), default=1.0)
     for index in range(rounds):
         if index:
-            await watcher.pause(interval)
+            await watcher.pause(interval, conductor.runner.abort_signal)
+        if conductor.runner.aborted:  # the drill ends there: no trigger is declared
+            return
         await watcher.round(keys)
         if any(f.trigger.kind is scenario.trigger for f in watcher.firing_now(systems)):
             break
@@ -257,6 +262,8 @@ async def roll_back(conductor: Conductor, scenario: Scenario) -> tuple[bool, str
             not_started := await resolve_unattended(conductor, step.id, naming=DRILL_NAMING)
         ):
             return False, not_started
+        elif conductor.runner.aborted:  # while its hosts were asked: the step's run would
+            break  # clear it, and send what the abort stopped
         elif step.kind in RUNNABLE and not await conductor.run_step(step.id):
             return False, ""
     return not conductor.runner.aborted, ""
@@ -279,7 +286,7 @@ async def _by_part(conductor: Conductor, step_id: str, scenario: Scenario) -> tu
             )
         ):
             return False, not_started
-        if not await conductor.run_step(step_id, only_hosts=hosts):
+        if conductor.runner.aborted or not await conductor.run_step(step_id, only_hosts=hosts):
             return False, ""
     return True, ""
 

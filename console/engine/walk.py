@@ -158,6 +158,8 @@ async def walk(
             not_started := await resolve_unattended(conductor, step.id)
         ):
             ok = False  # its symbolic value is not one value on its hosts: nothing sent
+        elif conductor.runner.aborted:  # while its hosts were asked: the step's run would
+            break  # clear it, and send what the abort stopped
         elif step.kind in RUNNABLE:
             confirmed = YES if step.asks else ""
             if not await conductor.run_step(step.id, confirmed=confirmed):
