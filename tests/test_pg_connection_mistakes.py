@@ -7,12 +7,13 @@ that the database does not have is said absent wherever its figures would be."""
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from console.model.events import Kind
-from tests import pg, pgrig
+from tests import pg, pgrig, sshd
 from tests.pgrig import Outcome, connection, run_console, write_config
 from tests.test_presets_migrations import SQL_MIGRATIONS
 
@@ -164,3 +165,42 @@ def test_a_misspelt_table_is_said_absent_not_left_out_unseen(host, cluster, tmp_
     )
     section = render_markdown(outcome.events).split("## Data integrity")[1].split("\n## ")[0]
     assert "| no checksum; rows: orders 2; no such table: ordrs |" in section, section
+
+
+def test_a_data_directory_the_login_user_cannot_read_is_refused(host, cluster, tmp_path):
+    """Walked as a new user on real sshd: the cluster ran as its owner, the login user was
+    another one who may write the data directory's parent. The precheck could not read
+    pgdata: pg_ctl status said no server, PG_VERSION looked absent and the directory
+    empty; it said 'the cluster is not running: nothing to measure before', and the action
+    moved the live data directory from under the running server (its restored one then
+    failed to start); the undo said 'the cluster was not running before: left stopped'."""
+    if os.geteuid() != 0:
+        pytest.skip("another account owns the cluster only when the tests run as root")
+    cluster.basebackup("nightly")
+    cluster.stop_all()
+    owner = sshd.ensure_test_account("rbpgowner")
+    as_owner = pg.Cluster(cluster.bindir, owner, cluster.root, cluster.port)
+    subprocess.run(["chown", "-R", f"{owner.uid}:{owner.gid}", str(cluster.pgdata)], check=True)
+    (cluster.root / "server.log").touch()
+    os.chown(cluster.root / "server.log", owner.uid, owner.gid)
+    os.chmod(cluster.root, 0o755)
+    os.chmod(cluster.root / "sock", 0o1777)
+    as_owner.start()
+    try:
+        config = configure(host, cluster, tmp_path)
+
+        outcome = run_console(config, tmp_path / "state", "restore")
+
+        line = failure_line(outcome)
+        assert line == (
+            f"{cluster.pgdata} (pgdata) belongs to {owner.name}, and {host.account.name}"
+            " cannot read it: whether its cluster runs cannot be seen; log in as its owner"
+        )
+        assert [p.name for p in cluster.root.iterdir() if p.name.startswith("data.")] == []
+        assert as_owner.running() and cluster.sql("SELECT count(*) FROM orders") == "2"
+    finally:
+        as_owner.stop_all()
+        subprocess.run(
+            ["chown", "-R", f"{host.account.uid}:{host.account.gid}", str(cluster.pgdata)],
+            check=True,
+        )

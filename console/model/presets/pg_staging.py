@@ -32,6 +32,12 @@ if [ -e "$replaced" ]; then
   sed -n 's/^before=//p' "$state"
   again=1
 else
+  # a data directory the login user cannot read hides its cluster: pg_ctl status says
+  # "not running" of a server that runs as its owner, and PG_VERSION looks absent
+  if [ -e "$pgdata" ] && ! { [ -r "$pgdata" ] && [ -x "$pgdata" ]; }; then
+    echo "$pgdata (pgdata) belongs to $(stat -c %U "$pgdata"), and $(id -un) cannot read it: whether its cluster runs cannot be seen; log in as its owner" >&2
+    exit 3
+  fi
   # a mistyped pgdata would get the backup started beside the running cluster
   if [ ! -f "$pgdata/PG_VERSION" ]; then
     test -d "$pgdata" && test -z "$(ls -A "$pgdata")" || {
