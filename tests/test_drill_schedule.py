@@ -268,6 +268,21 @@ def test_the_gates_exit_codes(demo_state, capsys):
     assert gate_code(settings, ["web"], NOW + timedelta(hours=24)) == 1  # the window closed
 
 
+def test_a_failed_drill_dated_ahead_of_the_clock_still_closes_the_gate(demo_state, capsys):
+    """Walked (helper-153): the jump host's clock stepped back after a drill failed, and
+    the gate skipped the failure as 'in the future' and opened on the pass before it."""
+    settings = load_settings(demo_config())
+    write_drill(demo_state, "good", "web-release", NOW - timedelta(hours=3), passed=True)
+    write_drill(demo_state, "bad", "web-release", NOW + timedelta(minutes=10), passed=False)
+    assert gate_code(settings, ["web"], NOW) == 1
+    out = capsys.readouterr().out
+    assert "the last web-release drill FAILED 2026-05-20 12:10 UTC" in out, out
+    assert "gate CLOSED: web" in out
+    write_drill(demo_state, "ahead", "web-release", NOW + timedelta(minutes=20), passed=True)
+    assert gate_code(settings, ["web"], NOW) == 1  # a pass dated ahead proves nothing yet
+    assert "gate CLOSED: web" in capsys.readouterr().out
+
+
 def test_the_gate_refuses_what_it_cannot_judge(demo_state, capsys):
     assert main(["drill", "--demo", "--gate", "--systems", "api"]) == 2
     assert "error: --gate: system 'api' has no before-deploy cadence" in capsys.readouterr().err

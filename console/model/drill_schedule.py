@@ -110,11 +110,15 @@ def standing_of(entry: ScheduleEntry, due: datetime | None, now: datetime) -> St
 def system_cadence(
     entry: ScheduleEntry, system: str, runs: list[DrillRun], now: datetime
 ) -> SystemCadence:
-    mine = sorted(
-        (r for r in runs if r.scenario == entry.scenario and system in r.systems and r.at <= now),
+    every = sorted(
+        (r for r in runs if r.scenario == entry.scenario and system in r.systems),
         key=lambda r: r.at,
     )
-    last = mine[-1] if mine else None
+    mine = [r for r in every if r.at <= now]  # a pass dated ahead of this clock proves nothing
+    # a failure dated ahead (this clock stepped back since it was written) is still the
+    # latest word on the rollback: never skipped, or an earlier pass would open the gate
+    ahead = [r for r in every if r.at > now and not r.passed]
+    last = ahead[-1] if ahead else mine[-1] if mine else None
     passed = next((r for r in reversed(mine) if r.passed), None)
     due = next_due(entry, passed.at) if passed else None
     if entry.cadence is Cadence.BEFORE_DEPLOY and last is not None and not last.passed:
