@@ -4,6 +4,7 @@ retry asked 'Retry “Restore” on 4 host(s)?', as if all four had failed."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,22 @@ async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
     fleet, app = _app(sshd_server, tmp_path)
     said = await waves_line_after_retry(app, fleet.sandboxes["app-1"] / "broken")
     assert "Earlier run 1: 1 of 4 waves, app-1: 0 ok, 1 failed" in said, said
+
+
+async def test_the_document_timeline_names_the_retry_and_its_hosts(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked at 80x24 on six sshd hosts (helper-152): after t had retried the one host
+    that failed, the document's timeline read 'started step “Restore previous version”'
+    twice, the retry told apart from the first run on every host by nothing, nor its host."""
+    fleet, app = _app(sshd_server, tmp_path)
+    await waves_line_after_retry(app, fleet.sandboxes["app-1"] / "broken")
+    [journal] = (tmp_path / "incidents").glob("*/journal.jsonl")  # the one incident here
+    exported = fleet.cli("export", str(journal), "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    rows = json.loads(exported.stdout)["document"]["timeline"]["rows"]
+    started = [r["what"] for r in rows if r["what"].startswith("started step “Restore”")]
+    assert started == [
+        "started step “Restore”",
+        "started step “Restore” again, attempt 2 (4 hosts: app-1, app-2, app-3 +1 more)",
+    ], started

@@ -126,7 +126,7 @@ DESCRIBE: dict[str, Describer] = {
     Kind.STRATEGY_CHOSEN: _says(lambda: payloads.StrategyChosen, phrase.strategy),
     Kind.STEP_STARTED: _says(
         lambda: payloads.StepStarted,
-        lambda d, e: f"started step {phrase.title(d, e)}{phrase.recovering(d)}",
+        lambda d, e: f"started step {phrase.title(d, e)}{phrase.again(d)}{phrase.recovering(d)}",
     ),
     Kind.STEP_CONFIRMED: _says(
         lambda: payloads.StepConfirmed, lambda d, e: f"confirmed step {phrase.title(d, e)}"

@@ -14,6 +14,7 @@ from console.model.recovery import recovery_verdict
 from console.model.status import StepStatus, outcome_unknown, step_said
 from console.model.step_state import recovery_said
 from console.model.visible import assignments, visible
+from console.model.waves import hosts_said
 
 if TYPE_CHECKING:
     from console.model.payloads import (
@@ -124,6 +125,15 @@ def result(d: CommandResult, e: Event) -> str:
     if d.failure:
         return f"{d.stage} failed: {d.failure} — {d.detail or ''}"
     return f"{d.stage} succeeded in {d.duration or 0:.2f} s"
+
+
+def again(d: StepStarted) -> str:
+    """` again, attempt 2 (1 host: web-3)`: a retry names its attempt and its hosts, which
+    the timeline's first start of the step, on every host, does not tell apart (else
+    nothing)."""
+    if d.attempt <= 1:
+        return ""
+    return f" again, attempt {d.attempt}" + (f" ({hosts_said(d.hosts, 3)})" if d.hosts else "")
 
 
 def recovering(d: StepStarted) -> str:
