@@ -606,6 +606,33 @@ def test_a_target_only_an_abandoned_timeline_reaches_is_refused(host, cluster, t
     assert kept_aside(cluster, outcome.incident) == []
 
 
+def test_point_in_time_refuses_a_time_before_the_timeline_it_follows_began(host, cluster, tmp_path):
+    """Walked as a database owner on a bad day: the nightly backup restored first (the
+    cluster promoted to timeline 2 at the backup's end), orders taken since; then a
+    recovery to a time before that restore, to get back what was committed between the
+    backup and the bad row. Recovery follows timeline 2, which never held that commit (it
+    is on timeline 1, past the fork): it stopped at the fork, before timeline 2's first
+    commit, and said 'recovery stopped at the target time ..., as asked': the order
+    wanted back was missing, and the one taken since gone. The precheck refuses; nothing
+    changes."""
+    (target,) = _backed_up_then_a_bad_row(cluster, between=f"{NOW_UTC};\n")
+    cluster.switch_wal_and_wait_archived()
+    config = configure(host, cluster, tmp_path)
+    assert run_console(config, tmp_path / "restore", "restore").returncode == 0
+    assert ids(cluster) == [1, 2, 3]
+    cluster.sql("INSERT INTO orders VALUES (6, 'taken since')")
+    cluster.switch_wal_and_wait_archived()
+
+    outcome = run_console(config, tmp_path / "pitr", "pitr", f"recovery_target_time={target}")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "precheck", outcome.stdout
+    summary = next(ln for ln in outcome.stdout.splitlines() if ln.startswith("  db-1: failed"))
+    assert "timeline 2, which recovery follows, began " in summary, summary
+    assert "is on the timeline it forked away from" in summary, summary
+    assert cluster.running() and ids(cluster) == [1, 2, 3, 6]
+    assert kept_aside(cluster, outcome.incident) == []
+
+
 def test_point_in_time_refuses_a_target_past_a_gap_in_the_archive(host, cluster, tmp_path):
     """Seen on a real fleet: a segment was gone from the WAL archive, still in the running
     cluster's pg_wal (archived already, so the action does not copy it). The precheck read

@@ -53,12 +53,15 @@ if [ -n "$follows" ]; then
       END { printf "%08X %s FFFFFFFFFFFFFFFF\\n", last, from }')
   fi
 fi
-on_history() {  # the records of timeline $1 that lie on the history recovery follows
+# the records of timeline $1 that lie on the history recovery follows; with $off set, those
+# past where that history leaves timeline $1 too, marked "off-history"
+off=
+on_history() {
   if [ -z "$history" ]; then cat; return 0; fi
   range=$(echo "$history" | awk -v t="$1" '$1 == t { print $2, $3 }')
   test -n "$range" || { cat > /dev/null; return 0; }
-  awk -v from="${range% *}" -v upto="${range#* }" "$lsn_key"'
-    match($0, /lsn: [0-9A-F]+[/][0-9A-F]+/) { k = key(substr($0, RSTART + 5, RLENGTH - 5)); if (k >= from && k < upto) print }'
+  awk -v from="${range% *}" -v upto="${range#* }" -v off="$off" "$lsn_key"'
+    match($0, /lsn: [0-9A-F]+[/][0-9A-F]+/) { k = key(substr($0, RSTART + 5, RLENGTH - 5)); if (k >= from && k < upto) print; else if (off && k >= upto) print "off-history " $0 }'
 }
 along=
 if [ -n "$history" ] && [ "$follows" != 1 ]; then along=" along timeline $follows"; fi
@@ -162,7 +165,10 @@ fi
 PITR_TARGET_REACHED = (
     WAL_RECORDS
     + """\
+off=1
 records=$(wal_records Transaction) || { rm -rf "$stage"; exit 3; }
+left=$(echo "$records" | sed -n 's/^off-history .*desc: COMMIT \\([0-9-]* [0-9:.]*\\) UTC.*/\\1/p' | sort)
+records=$(echo "$records" | grep -v '^off-history ')
 last=$(echo "$records" | sed -n 's/.*desc: \\(COMMIT\\|ABORT\\) \\([0-9-]* [0-9:.]*\\) UTC.*/\\2/p' | sort | tail -n 1)
 if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{recovery_target_time}} +%s%N)" ]; then
   rm -rf "$stage"
@@ -173,6 +179,22 @@ if [ -z "$last" ] || [ "$(date -u -d "$last UTC" +%s%N)" -lt "$(date -u -d {{rec
     echo "no transaction in the WAL since the backup$along ended at or after "{{recovery_target_time}}" (the last: ${last:-none}${last:+ UTC}): recovery would never reach it and stop the server; choose an earlier time" >&2
   fi
   exit 3
+fi
+# A time before the timeline recovery follows began (a recovery of this cluster promoted
+# it): what was committed up to it past that recovery's fork is on the timeline it forked
+# away from, which recovery along this one never replays: it would stop at the fork.
+born=
+if [ -n "$along" ]; then born=$(stat -c %Y "$pgdata/pg_wal/$(printf '%08X' "$follows").history" 2>/dev/null); fi
+target=$(date -u -d {{recovery_target_time}} +%s%N)
+if [ -n "$born" ] && [ "$target" -lt "${born}000000000" ]; then
+  missed=$(echo "$left" | while read -r at; do
+    if [ -n "$at" ] && [ "$(date -u -d "$at UTC" +%s%N)" -le "$target" ]; then echo "$at"; fi
+  done | tail -n 1)
+  if [ -n "$missed" ]; then
+    rm -rf "$stage"
+    echo "timeline $follows, which recovery follows, began $(date -u -d "@$born" '+%F %T') UTC, after "{{recovery_target_time}}": what was committed up to that time since the backup (the last at $missed UTC) is on the timeline it forked away from, which recovery along timeline $follows never replays; choose a time after it began" >&2
+    exit 3
+  fi
 fi
 echo "the WAL goes past the target: its last transaction ended $last UTC"
 """
