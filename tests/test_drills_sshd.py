@@ -139,13 +139,18 @@ def staging_fleet(sshd_server, tmp_path: Path, drills: dict = DRILLS) -> Fleet:
         sshd_server, tmp_path, files, strategies=["release-rollback"], probes=probes
     )
     for sandbox in fleet.sandboxes.values():
-        for version, health in (("1.0", "ok"), ("1.1", "bad")):
-            (sandbox / "releases" / version).mkdir(parents=True)
-            (sandbox / "releases" / version / "health").write_text(health + "\n")
-        (sandbox / "current").symlink_to("releases/1.0")
-        (sandbox / "data.txt").write_text("order 1\norder 2\norder 3\n")
-        chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
+        lay_out_releases(sshd_server, sandbox)
     return fleet
+
+
+def lay_out_releases(sshd_server, sandbox: Path) -> None:
+    """The good release 1.0 live, the bad 1.1 beside it, and the data the drill checks."""
+    for version, health in (("1.0", "ok"), ("1.1", "bad")):
+        (sandbox / "releases" / version).mkdir(parents=True)
+        (sandbox / "releases" / version / "health").write_text(health + "\n")
+    (sandbox / "current").symlink_to("releases/1.0")
+    (sandbox / "data.txt").write_text("order 1\norder 2\norder 3\n")
+    chown_tree(sandbox, sshd_server.account.uid, sshd_server.account.gid)
 
 
 def test_a_staging_drill_injects_its_fault_command_rolls_back_and_undoes_it(fleet):

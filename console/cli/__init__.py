@@ -107,18 +107,14 @@ def _main(argv: list[str], exits: bool = False) -> int:
 def _reported(exc: Exception) -> int | None:
     """A known error printed as its line(s) with its exit status; None for a bug. Its
     classes are imported here, after the command already loaded them."""
-    from console.engine.errors import HostRefused, LockRefused, ProcedureError, StaleLock
+    from console.engine.errors import HostRefused, LockRefused, ProcedureError
     from console.journal.files import JournalError, JournalWriteFailed
     from console.model.invocation import again
     from console.model.problems import ConfigError
     from console.model.visible import visible
 
     if isinstance(exc, LockRefused):  # nothing was recorded or sent
-        how = " (--take-over-lock REASON)" if isinstance(exc, StaleLock) else ""
-        if exc.closed:  # a closed incident's lock, kept: why, and how it goes
-            live = "" if isinstance(exc, StaleLock) else " (once its console has quit)"
-            how += f". {exc.closed.removesuffix('.')}{live}."
-        print(f"refused: {visible(str(exc))}{visible(how)}", file=sys.stderr)
+        print(exc.said(), file=sys.stderr)
         return EXIT_REFUSED
     if isinstance(exc, ConfigError):
         for problem in exc.problems:

@@ -32,6 +32,16 @@ class LockRefused(ProcedureError):
         # process that is gone (kept_locks).
         self.closed = ""
 
+    def said(self) -> str:
+        """Its line, as the command line prints it: why, and how the lock goes."""
+        from console.model.visible import visible
+
+        how = " (--take-over-lock REASON)" if isinstance(self, StaleLock) else ""
+        if self.closed:  # a closed incident's lock, kept: why, and how it goes
+            live = "" if isinstance(self, StaleLock) else " (once its console has quit)"
+            how += f". {self.closed.removesuffix('.')}{live}."
+        return f"refused: {visible(str(self))}{visible(how)}"
+
 
 class StaleLock(LockRefused):
     """A system is locked by an incident whose process is gone: it may be taken over,

@@ -17,11 +17,13 @@ from console.engine.drill import (
     run_scenario,
     title_of,
 )
+from console.engine.errors import LockRefused
 from console.engine.host_trust import check_host_keys
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
+    EXIT_REFUSED,
     EventPrinter,
     driving,
     journal_dir,
@@ -69,6 +71,23 @@ async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptio
         return await _drill_once(settings, scenario, options, made)
 
 
+async def _drill_unless_locked(
+    settings: Settings, scenario: Scenario, options: DrillOptions, locked: list[dict]
+) -> dict | None:
+    """As drill_once, but a scenario whose systems another incident holds is said, set
+    down in `locked` and None (nothing injected): several in a row (--due, the gate's)
+    go on with the others, and the document names each."""
+    made: list[Path] = []
+    with refusal_as_json("drill", options.json, lambda: made[0] if made else None):
+        try:
+            return await _drill_once(settings, scenario, options, made)
+        except LockRefused as refused:
+            print(refused.said(), file=sys.stderr, flush=True)
+            holder = refused.holder or None
+            locked.append({"scenario": scenario.name, "refusal": str(refused), "holder": holder})
+            return None
+
+
 async def _drill_once(
     settings: Settings, scenario: Scenario, options: DrillOptions, made: list[Path]
 ) -> dict:
@@ -112,11 +131,20 @@ async def _drill_once(
             await fleet.stop()
 
 
-async def _drilled(settings: Settings, names: list[str], options: DrillOptions) -> list[dict]:
-    """Each named scenario in turn, its report printed unless --json; their verdicts."""
+async def _drilled(
+    settings: Settings, names: list[str], options: DrillOptions, locked: list[dict] | None = None
+) -> list[dict]:
+    """Each named scenario in turn, its report printed unless --json; their verdicts.
+    With `locked`, one an incident holds is refused there and the others still run."""
     verdicts = []
     for name in names:
-        verdict = await drill_once(settings, settings.drills.scenario(name), options)
+        scenario = settings.drills.scenario(name)
+        if locked is None:
+            verdict = await drill_once(settings, scenario, options)
+        elif (drilled := await _drill_unless_locked(settings, scenario, options, locked)) is None:
+            continue
+        else:
+            verdict = drilled
         verdicts.append(verdict)
         if not options.json:
             print("\n".join(visible(line, one_line=True) for line in report_lines(verdict)))
@@ -128,11 +156,16 @@ async def _drilled(settings: Settings, names: list[str], options: DrillOptions) 
     return verdicts
 
 
-async def run_drills(settings: Settings, names: list[str], options: DrillOptions) -> int:
-    """Each named scenario in turn; exit 0 only when every one passed."""
-    verdicts = await _drilled(settings, names, options)
-    passed = all(v["passed"] for v in verdicts)
-    code = EXIT_OK if passed else EXIT_FAILED
+async def run_drills(
+    settings: Settings, names: list[str], options: DrillOptions, locked: list[dict] | None = None
+) -> int:
+    """Each named scenario in turn; exit 0 only when every one passed (with `locked`: 3
+    when one was refused, an incident holding its systems, and none failed)."""
+    verdicts = await _drilled(settings, names, options, locked)
+    failed = [v["scenario"] for v in verdicts if not v["passed"]]
+    refused = [r["scenario"] for r in locked or []]
+    passed = not failed and not refused
+    code = EXIT_FAILED if failed else EXIT_REFUSED if refused else EXIT_OK
     if options.json:
         print_json(
             {
@@ -142,14 +175,14 @@ async def run_drills(settings: Settings, names: list[str], options: DrillOptions
                 "ok": passed,
                 "exit_status": code,
                 "drills": verdicts,
+                **({"refused": locked} if locked is not None else {}),
             }
         )
-    elif len(verdicts) > 1:
-        failed = [v["scenario"] for v in verdicts if not v["passed"]]
-        print(
-            f"{len(verdicts)} drills: "
-            + (f"FAILED: {', '.join(failed)}" if failed else "all passed")
-        )
+    elif len(names) > 1:
+        said = [f"FAILED: {', '.join(failed)}"] if failed else []
+        if refused:  # nothing injected there: due again next time
+            said.append(f"refused (an incident holds its systems): {', '.join(refused)}")
+        print(f"{len(names)} drills: " + ("; ".join(said) or "all passed"), flush=True)
     return code
 
 
@@ -189,7 +222,7 @@ async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> i
                         "ok": True, "exit_status": EXIT_OK, "drills": []})  # fmt: skip
         return EXIT_OK
     print(f"due: {', '.join(names)}", file=sys.stderr if options.json else sys.stdout, flush=True)
-    return await run_drills(settings, names, options)
+    return await run_drills(settings, names, options, locked=[])
 
 
 def _none_due(status: list[SystemCadence]) -> str:
@@ -215,9 +248,10 @@ async def run_gate(
     standing = gate(settings.drills, systems, past_drills(root), now)
     missing = [s for s in standing if s.standing is not Standing.OK]
     verdicts: list[dict] = []
+    locked: list[dict] = []
     if missing and run:
         names = list(dict.fromkeys(s.entry.scenario for s in missing))
-        verdicts = await _drilled(settings, names, options)
+        verdicts = await _drilled(settings, names, options, locked)
         now = max(now, SystemClock().now())  # the drills just run count
         standing = gate(settings.drills, systems, past_drills(root), now)
     ok = all(s.standing is Standing.OK for s in standing)
@@ -234,6 +268,7 @@ async def run_gate(
                 "systems": systems,
                 "status": status_rows(standing),
                 "drills": verdicts,
+                "refused": locked,
             }
         )
         return code
