@@ -299,6 +299,37 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     ), line
 
 
+def test_an_alembic_downgrade_failing_halfway_says_why_and_where_it_left(
+    host, site, cluster, tmp_path
+):
+    """Walked on real sshd: a downgrade that drops a column, then fails on a misspelt one.
+    The host's line (what the run's last lines, the screens and the document's summary
+    show) was SQLAlchemy's closing '(Background on this error at: https://sqlalche.me/
+    e/21/f405)', under a traceback; the error and where the database stayed were not in
+    it. It now ends 'alembic downgrade to 0001 failed: <the error>; the database is at
+    alembic revision 0002' (its transaction rolled back, the column still there)."""
+    revisions = {
+        **REVISIONS,
+        "0002_note.py": REVISIONS["0002_note.py"].replace(
+            'op.drop_column("orders", "note")',
+            'op.drop_column("orders", "note")\n    op.execute("ALTER TABLE orders DROP COLUMN nte")',
+        ),
+    }
+    config = _alembic_config(host, site, cluster, tmp_path, revisions)
+
+    outcome = run_console(config, tmp_path / "state", "schema-down")
+
+    assert outcome.returncode == 1 and outcome.failed_stage() == "action", outcome.stdout
+    [line] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert line.endswith(
+        "alembic downgrade to 0001 failed: sqlalchemy.exc.ProgrammingError:"
+        ' (psycopg.errors.UndefinedColumn) column "nte" of relation "orders" does not exist;'
+        " the database is at alembic revision 0002"
+    ), line
+    assert shop(cluster, "SELECT version_num FROM alembic_version") == "0002"
+    assert columns(cluster) == ["id", "item", "note"]
+
+
 async def test_sql_previous_never_reverses_a_second_version(host, cluster, tmp_path):
     """After a reversal to version 1, `previous` would reverse version 1 too (DROP TABLE
     orders). The same incident run again checks where it left the schema, changing

@@ -153,6 +153,28 @@ integrity after rows
 """
 )
 
+# The downgrade, its stderr shown as it comes and kept: a failure's last line (the one the
+# summaries show) says what failed and where the database is, not SQLAlchemy's closing
+# "(Background on this error at: ...)" under a traceback.
+_DOWNGRADE = """\
+target=$(cat .rollback/alembic-target)
+err=.rollback/alembic-downgrade-{{incident}}
+{ { al downgrade "$target"; echo $? > "$err.status"; } 2>&1 1>&3 | tee "$err" >&2; } 3>&1
+status=$(cat "$err.status" 2>/dev/null)
+if [ "$status" != 0 ]; then
+  why=$(grep -E '^[A-Za-z_][A-Za-z0-9_.]*: ' "$err" | tail -n 1)
+  if now=$(al current 2>/dev/null); then
+    now=$(echo "$now" | awk 'NF { print $1 }' | head -n 1)
+    now="the database is at alembic revision ${now:-base}"
+  else
+    now="alembic current cannot say where the database is"
+  fi
+  echo "alembic downgrade to $target failed${why:+: $why}; $now" >&2
+  exit "${status:-1}"
+fi
+rm -f "$err" "$err.status"
+"""
+
 PRESETS = (
     Preset(
         kind=StrategyKind.MIGRATION_REVERSAL,
@@ -183,7 +205,7 @@ PRESETS = (
         ),
         precheck=ALEMBIC_PRECHECK,
         resolve=Resolve("revision", "previous", ALEMBIC_RESOLVE),
-        action=_ALEMBIC + 'al downgrade "$(cat .rollback/alembic-target)"\n',
+        action=_ALEMBIC + _DOWNGRADE,
         verify=ALEMBIC_VERIFY,
         undo=ALEMBIC_UNDO,
         data_touching=True,
