@@ -13,8 +13,8 @@ from console.model.drills import DrillOutcome, Scenario
 from console.model.integrity_judged import not_judged, restored_to
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
-from console.model.status import FailureClass
-from console.model.step_state import AFTER_STEP, BASELINE_STEP, refused_words
+from console.model.status import NEVER_RAN, FailureClass
+from console.model.step_state import AFTER_STEP, BASELINE_STEP, HostRun, refused_words
 
 BAD_INTEGRITY = ("mismatch", "missing")
 
@@ -246,8 +246,17 @@ def judge(
 def _left(state: IncidentState, changing: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """The procedure's steps that change hosts (`changing`: id, title) and were sent to
     some: the drill undoes its faults, never what the procedure did (deploy.lock...)."""
-    return [
-        {"step": step, "title": title, "hosts": sorted(run.hosts)}
-        for step, title in changing
-        if (run := state.steps.get(step)) is not None and run.hosts
-    ]
+    left = []
+    for step, title in changing:
+        run = state.steps.get(step)
+        hosts = sorted(h for h, r in run.hosts.items() if _ran(r)) if run else []
+        if hosts:
+            left.append({"step": step, "title": title, "hosts": hosts})
+    return left
+
+
+def _ran(run: HostRun) -> bool:
+    """Whether the step's command was sent to the host: not where it never started, nor
+    where the host was never reached (its connection refused: the host was down)."""
+    never_reached = run.status is HostStatus.FAILED and run.failure in NEVER_RAN
+    return run.status is not HostStatus.NOT_STARTED and not (never_reached and run.attempt <= 1)

@@ -56,6 +56,18 @@ class FailureClass(StrEnum):
     INTEGRITY = "integrity mismatch"
 
 
+# Failures before any command ran on the host: nothing was sent there.
+NEVER_RAN = frozenset(
+    {
+        FailureClass.UNREACHABLE,
+        FailureClass.REFUSED,
+        FailureClass.AUTH,
+        FailureClass.HOSTKEY_UNKNOWN,
+        FailureClass.HOSTKEY_MISMATCH,
+    }
+)
+
+
 # A host key mismatch's words when known_hosts marks the key offered @revoked (engine's
 # refusal), which the console's k reads to say why it is never accepted.
 REVOKED_KEY = " is REVOKED: "

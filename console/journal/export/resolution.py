@@ -18,19 +18,8 @@ from console.journal.tails import STDERR_LINES, STDOUT_LINES
 from console.model.events import Event, Kind
 from console.model.payloads import CommandIntent, CommandResult, StepCompleted
 from console.model.state import HostStatus, IncidentState, StepStatus
-from console.model.status import FailureClass, outcome_unknown
+from console.model.status import NEVER_RAN, FailureClass, outcome_unknown
 from console.model.step_state import is_adhoc
-
-# Failures before any command ran on the host: nothing was sent there.
-NEVER_RAN = frozenset(
-    {
-        FailureClass.UNREACHABLE,
-        FailureClass.REFUSED,
-        FailureClass.AUTH,
-        FailureClass.HOSTKEY_UNKNOWN,
-        FailureClass.HOSTKEY_MISMATCH,
-    }
-)
 
 STEP_EVENTS = (Kind.STEP_STARTED, Kind.STEP_CONFIRMED, Kind.STEP_COMPLETED, Kind.STEP_SKIPPED)
 # The line that runs a command from its host's work directory (templates.in_workdir).
