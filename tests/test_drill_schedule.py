@@ -4,6 +4,7 @@ date, DUE and OVERDUE, what `--due` runs, the gate's exit codes, and drills.toml
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -266,6 +267,30 @@ def test_the_gates_exit_codes(demo_state, capsys):
     out = capsys.readouterr().out
     assert "valid until 2026-05-21 11:30 UTC" in out and "gate open: web" in out
     assert gate_code(settings, ["web"], NOW + timedelta(hours=24)) == 1  # the window closed
+
+
+def test_a_journal_that_cannot_be_read_written_after_the_pass_closes_the_gate(demo_state, capsys):
+    """Walked (helper-153): the two drills that failed after a pass had journals that
+    could no longer be read (a byte changed on disk); the gate left them out without a
+    word and opened on the pass before them."""
+    settings = load_settings(demo_config())
+    write_drill(demo_state, "good", "web-release", NOW - timedelta(hours=3), passed=True)
+    bad = write_drill(demo_state, "bad", "web-release", NOW - timedelta(hours=1), passed=False)
+    bad.write_bytes(bad.read_bytes().replace(b'"kind":"drill.judged"', b'"kind#"drill.judged"'))
+    os.utime(bad, (NOW.timestamp() - 3600, NOW.timestamp() - 3600))  # written an hour ago
+    assert gate_code(settings, ["web"], NOW) == 1
+    out, err = capsys.readouterr()
+    assert f"warning: {bad} cannot be read (line 2: " in err, err
+    assert f"web before-deploy (24 h): {bad} cannot be read (line 2: " in out, out
+    assert (
+        "written 2026-05-20 11:00 UTC, after the web-release drill that passed 2026-05-20 09:00"
+        " UTC: a drill it records may have failed; repair it, or move it out of the incidents"
+        " directory"
+    ) in out and "gate CLOSED: web" in out
+    os.utime(bad, (NOW.timestamp() - 4 * 3600, NOW.timestamp() - 4 * 3600))  # before it
+    assert gate_code(settings, ["web"], NOW) == 0  # said, but it cannot outdate the pass
+    out, err = capsys.readouterr()
+    assert "gate open: web" in out and f"warning: {bad} cannot be read" in err
 
 
 def test_a_failed_drill_dated_ahead_of_the_clock_still_closes_the_gate(demo_state, capsys):

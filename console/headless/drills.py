@@ -32,7 +32,7 @@ from console.headless.common import (
     say_waits,
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
-from console.journal.drills import past_drills
+from console.journal.drills import Unreadable, read_drills
 from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
 from console.model.clock import SystemClock
@@ -193,7 +193,9 @@ def drills_root(settings: Settings, demo: bool) -> Path:
 def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int:
     """`drill --status`: per system and cadence, from the journals; exit 1 if any is
     OVERDUE (a job that checks compliance can fail on it)."""
-    status = schedule_status(settings.drills, past_drills(drills_root(settings, demo)), now)
+    runs, unreadable = read_drills(drills_root(settings, demo))
+    said_unreadable(unreadable)
+    status = schedule_status(settings.drills, runs, now)
     if fmt == "json":
         print_json(
             {
@@ -213,7 +215,9 @@ def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int
 
 async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> int:
     """`drill --due`: every scenario whose cadence is DUE or OVERDUE."""
-    status = schedule_status(settings.drills, past_drills(drills_root(settings, options.demo)), now)
+    runs, unreadable = read_drills(drills_root(settings, options.demo))
+    said_unreadable(unreadable)
+    status = schedule_status(settings.drills, runs, now)
     names = due_scenarios(status)
     if not names:
         print(_none_due(status), file=sys.stderr if options.json else sys.stdout)
@@ -245,7 +249,8 @@ async def run_gate(
     """`drill --gate`: 0 when each system has a passing drill within its before-deploy
     window; with `run`, the before-deploy scenarios of those without are run first."""
     root = drills_root(settings, options.demo)
-    standing = gate(settings.drills, systems, past_drills(root), now)
+    runs, unreadable = read_drills(root)
+    standing = gate(settings.drills, systems, runs, now)
     missing = [s for s in standing if s.standing is not Standing.OK]
     verdicts: list[dict] = []
     locked: list[dict] = []
@@ -253,8 +258,11 @@ async def run_gate(
         names = list(dict.fromkeys(s.entry.scenario for s in missing))
         verdicts = await _drilled(settings, names, options, locked)
         now = max(now, SystemClock().now())  # the drills just run count
-        standing = gate(settings.drills, systems, past_drills(root), now)
-    ok = all(s.standing is Standing.OK for s in standing)
+        runs, unreadable = read_drills(root)
+        standing = gate(settings.drills, systems, runs, now)
+    said_unreadable(unreadable)
+    doubt = {i: _since_passed(s, unreadable) for i, s in enumerate(standing)}
+    ok = all(s.standing is Standing.OK and not doubt[i] for i, s in enumerate(standing))
     code = EXIT_OK if ok else EXIT_FAILED
     if options.json:  # one document, as every --json prints: the gate, and any drill run
         print_json(
@@ -269,17 +277,47 @@ async def run_gate(
                 "status": status_rows(standing),
                 "drills": verdicts,
                 "refused": locked,
+                "unreadable": [
+                    {"journal": u.journal, "error": u.why, "written": u.written.isoformat()}
+                    for u in unreadable
+                ],
             }
         )
         return code
-    for s in standing:
-        print(visible(_gate_line(s), one_line=True))
+    for i, s in enumerate(standing):
+        print(visible(_gate_line(s, doubt[i]), one_line=True))
     print(f"gate {'open' if ok else 'CLOSED'}: " + ", ".join(systems), flush=True)
     return code
 
 
-def _gate_line(s: SystemCadence) -> str:
+def said_unreadable(unreadable: list[Unreadable]) -> None:
+    """A line on stderr for each journal that cannot be read: what it records is not
+    counted by the schedule."""
+    for u in unreadable:
+        said = (
+            f"warning: {u.journal} cannot be read ({u.why}): a drill it records is not"
+            " counted; repair it, or move it out of the incidents directory"
+        )
+        print(visible(said, one_line=True), file=sys.stderr, flush=True)
+
+
+def _since_passed(s: SystemCadence, unreadable: list[Unreadable]) -> Unreadable | None:
+    """The latest journal that cannot be read and was written after the pass that holds
+    the gate open: a drill it records may have failed since (the gate stays closed)."""
+    passed = s.last_passed
+    later = [u for u in unreadable if passed is not None and u.written > passed.at]
+    return later[-1] if s.standing is Standing.OK and later else None
+
+
+def _gate_line(s: SystemCadence, doubt: Unreadable | None = None) -> str:
     head, when = f"{s.system} {s.cadence}:", "%Y-%m-%d %H:%M UTC"
+    if doubt is not None and s.last_passed:
+        return (
+            f"{head} {doubt.journal} cannot be read ({doubt.why}), written"
+            f" {doubt.written:{when}}, after the {s.entry.scenario} drill that passed"
+            f" {s.last_passed.at:{when}}: a drill it records may have failed; repair it, or"
+            " move it out of the incidents directory"
+        )
     if s.standing is Standing.OK and s.last_passed and s.next_due:
         return (
             f"{head} ok: {s.entry.scenario} passed {s.last_passed.at:{when}},"

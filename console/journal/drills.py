@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from console.journal.files import JOURNAL_NAME, JournalError
@@ -49,17 +52,39 @@ def drill_run(events: list[Event], journal: str = "") -> DrillRun | None:
     )
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A journal under the incidents directory that cannot be read: a drill it records
+    is not counted. `written`: its file's last change."""
+
+    journal: str
+    why: str
+    written: datetime
+
+
 def past_drills(root: Path) -> list[DrillRun]:
     """Every judged drill under `root` (one incident directory each), oldest first;
     a journal that cannot be read is left out."""
+    return read_drills(root)[0]
+
+
+def read_drills(root: Path) -> tuple[list[DrillRun], list[Unreadable]]:
+    """Every judged drill under `root`, oldest first, and the journals that cannot be
+    read (said by the schedule's commands: what they record is not counted)."""
     runs: list[DrillRun] = []
+    unreadable: list[Unreadable] = []
     if not root.is_dir():
-        return runs
+        return runs, unreadable
     for path in root.glob(f"*/{JOURNAL_NAME}"):
         try:
             run = drill_run(_drill_events(path), str(path))
-        except (JournalError, OSError):
+        except (JournalError, OSError) as exc:
+            with contextlib.suppress(OSError):
+                written = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                why = str(exc).removeprefix(f"{path}:")  # its path is said before it
+                why = f"line {why}" if why[:1].isdigit() else why
+                unreadable.append(Unreadable(str(path), why, written))
             continue
         if run is not None:
             runs.append(run)
-    return sorted(runs, key=lambda r: r.at)
+    return sorted(runs, key=lambda r: r.at), sorted(unreadable, key=lambda u: u.written)
