@@ -45,6 +45,11 @@ def test_a_failed_attempts_last_output_is_in_the_failures(sshd_server, tmp_path:
     exported = json.loads(fleet.cli("export", journal, "--format", "json", "-o", "-").stdout)
     (failure,) = exported["document"]["failures"]
     assert failure["stdout"] == ["switched: 2.4.1 -> 2.4.0", "restarting"]
+    # "nothing more: the incident was closed" alone read as if nothing had happened there;
+    # the run's last lines said it may have changed app-2
+    maybe = "; it may have changed the host (its action failed there), and no undo ran"
+    assert failure["done"].endswith(maybe), failure["done"]
+    assert f"- **What was done:** {failure['done']}\n" in failures, failures
 
 
 def _failures(sshd_server, tmp_path: Path, *, refused: bool) -> str:

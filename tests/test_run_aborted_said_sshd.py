@@ -72,3 +72,11 @@ def test_a_run_interrupted_mid_action_says_the_action_was_stopped(sshd_server, t
     stopped = "may have changed app-1, app-2 (their actions were stopped midway there)"
     assert f"“Restore the release” {stopped}: to put them back, " in said, said
     assert "failed there" not in said, said
+    # the document said of each "What was done: nothing more: the incident was closed",
+    # where the run's lines said they may be changed (walked on a restore stopped once its
+    # data directory was replaced)
+    document = fleet.cli("export", str(journal), "--format", "markdown").stdout
+    failures = document.split("## Failures", 1)[1].split("\n## ", 1)[0]
+    done = "; it may have changed the host (its action was stopped midway there), and no undo ran"
+    said_done = [ln for ln in failures.splitlines() if ln.startswith("- **What was done:** ")]
+    assert said_done and all(ln.endswith(done) for ln in said_done), failures

@@ -254,7 +254,8 @@ def build_failures(events: list[Event], state: IncidentState) -> list[FailureFac
                     + _untouched(
                         run.failure if run.failure and bad else result.failure,
                         (run.stage if bad else result.stage) or None,
-                    ),
+                    )
+                    + _maybe_changed(state, step, host, attempt),
                 )
             )
     return out
@@ -302,6 +303,22 @@ def _untouched(failure: FailureClass | None, stage: str | None) -> str:
     if stage == "precheck":
         return "; its precheck failed, so the action never ran there"
     return ""
+
+
+def _maybe_changed(state: IncidentState, step: str, host: str, attempt: int) -> str:
+    """A host whose action ran and did not finish, no undo since: it may be changed there
+    (a restore stopped once the data directory was replaced), as the run's last lines and
+    the console's close say, where "nothing more" read as if nothing had happened."""
+    run = state.step(step).hosts[host]
+    if state.drill or run.stage != "action" or run.attempt != attempt or run.failure in NEVER_RAN:
+        return ""
+    if run.status not in (HostStatus.FAILED, HostStatus.ABORTED):
+        return ""
+    undo = state.steps.get(f"{step}.undo")
+    if undo and host in undo.hosts:
+        return ""
+    how = "was stopped midway" if run.status is HostStatus.ABORTED else "failed"
+    return f"; it may have changed the host (its action {how} there), and no undo ran"
 
 
 def build_halts(events: list[Event]) -> list[Halt]:
