@@ -206,3 +206,51 @@ async def test_ctrl_n_brings_the_new_action_item_into_view_at_80x24(tmp_path: Pa
         await pilot.pause(0.2)
         body = app.screen.query_one("#form-body")
         assert body.region.contains_region(field.region), (body.region, field.region)
+
+
+async def _typed_in(pilot, selector: str, text: str) -> Input:
+    """An incident opened, its form, `text` typed into the field `selector`."""
+    app = pilot.app
+    await open_incident(pilot)
+    await pilot.press("f5")
+    await until(pilot, lambda: isinstance(app.screen, FormScreen))
+    field = app.screen.query_one(selector, Input)
+    field.focus()
+    await pilot.pause(0.1)
+    await type_text(pilot, text)
+    return field
+
+
+async def test_a_field_left_shows_its_value_from_its_start(tmp_path: Path) -> None:
+    """Walked at 80x24 (helper-152): once typed and left, a field kept its view at the end
+    of what was typed, its start out of sight: the ticket OPS-4411 read "PS-4411", the root
+    cause began mid-word ("ializer> change ..."), on the form and after its save."""
+    root_cause = "1.4.2 shipped a <CartSerializer> change that assumed non-null coupons" * 2
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = await _typed_in(pilot, "#field-root_cause", root_cause)
+        ticket = app.screen.query_one(".item-ticket", Input)
+        ticket.focus()
+        await pilot.pause(0.1)
+        await type_text(pilot, "OPS-4411")
+        await pilot.press("shift+tab")  # to the due date: the ticket is left
+        await pilot.pause(0.2)
+        shown = {f.id or "ticket": f.render_line(0).text.strip() for f in (field, ticket)}
+    assert shown["field-root_cause"].startswith("1.4.2 shipped a <CartSerializer>"), shown
+    assert shown["ticket"] == "OPS-4411", shown
+
+
+async def test_a_field_keeps_its_cursor_while_the_terminal_is_away(tmp_path: Path) -> None:
+    """The terminal losing the focus (another window) blurs the field too: its cursor stays
+    at the end of what was typed, and the typing goes on there once the focus is back."""
+    from textual import events
+
+    app = build_app(demo_settings(), tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        field = await _typed_in(pilot, "#field-root_cause", "a stale worker")
+        app.post_message(events.AppBlur())
+        await until(pilot, lambda: app.focused is None)
+        app.post_message(events.AppFocus())
+        await until(pilot, lambda: app.focused is field)
+        await type_text(pilot, " held :8080")
+        assert field.value == "a stale worker held :8080"

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
 from console.model.review import ActionType
+from console.ui.widgets.typeahead import ShownInput
 
 TYPES = [(t.value, t.value) for t in ActionType]
 COLUMNS = ("action", "owner", "priority", "due", "ticket")
@@ -48,7 +49,7 @@ class ActionItemRow(Horizontal):
             yield self._input(column)
 
     def _input(self, column: str) -> Input:
-        return Input(
+        return ShownInput(
             self.values.get(column, ""),
             placeholder=PLACEHOLDERS[column],
             compact=True,

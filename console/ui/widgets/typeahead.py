@@ -139,7 +139,18 @@ class ChoiceThenText(RadioSet):
         self.screen.set_focus(field)
 
 
-class FieldInput(Input):
+class ShownInput(Input):
+    """A text field that, once left, shows its value from its start: Input keeps its view
+    where the cursor was, after the last character typed, so a value wider than the field
+    read as its tail ("PS-4411" for the ticket OPS-4411, a root cause from its middle). Not
+    when the terminal itself lost the focus: the cursor stays where the typing goes on."""
+
+    def on_blur(self) -> None:
+        if self.app.app_focus:
+            self.cursor_position = 0
+
+
+class FieldInput(ShownInput):
     """A text field that acts on its keys in the order they were typed: its editing keys
     (Backspace, Ctrl+U ...) at once rather than as late bindings; Tab and Shift+Tab (and
     Enter, with `enter_moves`) move to the next field at once, and keys typed before focus
