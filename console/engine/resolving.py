@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.engine.errors import ProcedureError
 from console.engine.failures import HostFailure, said_once, ssh_errors, ssh_timeout
@@ -258,6 +259,26 @@ async def _ask(
     return target.name, "", f"its resolve printed no `resolved {param}=...` line", REFUSED_ON
 
 
+async def _unless_aborted(
+    conductor: Conductor, asking: Coroutine[Any, Any, Resolved | None]
+) -> Resolved | None:
+    """What the hosts answer, or None once an abort (Ctrl+C, TERM) comes first: a hung
+    host held the question, and the abort, up to its timeouts (300 s by default), and
+    a drill's faults waited that long for their undo. The question writes nothing: its
+    commands are let go; the caller sends nothing more."""
+    answer = asyncio.ensure_future(asking)
+    aborted = asyncio.ensure_future(conductor.runner.abort_signal.wait())
+    try:
+        await asyncio.wait({answer, aborted}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        aborted.cancel()
+        if not answer.done():  # aborted (or this task cancelled): the question let go
+            answer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await answer
+    return None if answer.cancelled() else answer.result()
+
+
 def pinned_params(conductor: Conductor, pinned: dict[str, str]) -> tuple[str, dict[str, str]]:
     """The chosen strategy's parameters as given, with `pinned` in place."""
     name = conductor.state.strategy or ""
@@ -310,7 +331,7 @@ async def resolve_unattended(
             if words := asking(conductor, step_id, only_hosts, "the step runs")[0]:
                 conductor.waiting(step_id, words)
     try:
-        found = await resolve(conductor, step_id, only_hosts)
+        found = await _unless_aborted(conductor, resolve(conductor, step_id, only_hosts))
     except ProcedureError:
         return ""  # the step refuses it as before, saying why
     if found is None or not (found.values or found.refused):
