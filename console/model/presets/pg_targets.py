@@ -100,13 +100,19 @@ WAL_POINT_FOUND = (
     + """\
 name={{recovery_target_name}}
 if [ -n "$name" ]; then
+  off=1
   records=$(wal_records XLOG) || { rm -rf "$stage"; exit 3; }
+  off=
+  left=$(echo "$records" | sed -n 's/^off-history .*desc: RESTORE_POINT //p' | sort -u)
+  records=$(echo "$records" | grep -v '^off-history ')
   points=$(echo "$records" | sed -n 's/.*desc: RESTORE_POINT //p' | sort -u)
   if ! printf '%s\\n' "$points" | grep -qxF -- "$name"; then
     rm -rf "$stage"
     found=$(echo $points | sed 's/ /, /g')
     gap=$(echo "$records" | sed -n 's/^wal-gap //p' | head -n 1)
-    if [ -n "$gap" ]; then
+    if printf '%s\\n' "$left" | grep -qxF -- "$name"; then
+      echo "restore point $name is in the WAL since the backup, but past where timeline $follows, which recovery follows, forked away from it (an earlier recovery): recovery along timeline $follows never reaches it (found on it: ${found:-none}); give a point or an LSN on timeline $follows" >&2
+    elif [ -n "$gap" ]; then
       echo "no restore point $name in the WAL recovery can read since the backup$along (found: ${found:-none}): it stops where $gap is missing from the archive; put it back, or check the name" >&2
     else
       echo "no restore point $name in the WAL since the backup$along (found: ${found:-none}): check the name, or give recovery_target_lsn" >&2
