@@ -702,7 +702,9 @@ def test_a_replay_past_a_gap_in_the_archive_is_refused(host, cluster, tmp_path, 
     assert kept_aside(cluster, outcome.incident) == []
 
 
-@pytest.mark.parametrize("when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z", ""])
+@pytest.mark.parametrize(
+    "when", ["2026-02-30T10:00:00Z", "2026-12-03T25:00:00Z", "2026-12-03T10:00:00+25:00", ""]
+)
 def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sent(
     host, cluster, tmp_path, when
 ):
@@ -726,6 +728,9 @@ def test_a_target_time_that_is_no_real_time_stops_the_run_before_anything_is_sen
         if when  # left empty (the console's form gives "" for a field left empty): required
         else "error: parameter 'recovery_target_time' of 'pitr' is required"
     ), said
+    # a zone of +25:00 read '... (offset must be a timedelta strictly between
+    # -timedelta(hours=24) and timedelta(hours=24), not datetime.timedelta(days=1, ...).)'
+    assert "timedelta" not in said[0], said
     assert host.server.accepted_connections() == logins
     assert outcome.events == []
 

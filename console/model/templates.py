@@ -168,6 +168,8 @@ def _not_a_time(value: str) -> str | None:
     try:
         datetime.fromisoformat(value)
     except ValueError as exc:
+        if "offset" in str(exc):  # Python's words name its timedelta repr
+            return "a zone offset is less than 24 hours"
         return str(exc)
     return None
 
