@@ -702,3 +702,15 @@ async def test_f3_shows_the_status_update_a_drill_waits_on_not_the_step_before(f
     assert counts.startswith("No host runs a status update: the console sends it."), counts
     assert "… command: no answer yet (attempt 1)" in counts, counts
     assert "a stops waiting (no answer yet: not delivered)" in counts, counts
+
+
+def test_an_outcome_not_expected_names_the_hosts_the_strategy_failed_on(fleet):
+    """Walked on staging (helper-153): a gate's drill read '✘ outcome: expected rolled
+    back and verified, got halted by the failure threshold' and no more in the CI log's
+    report; which host failed, at which stage and why, only in the log lines above it."""
+    (fleet.sandboxes["app-2"] / "releases" / "1.0" / "health").write_text("bad\n")
+    result = fleet.cli("drill", "--quiet")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [outcome] = [ln for ln in result.stdout.splitlines() if ln.startswith("  ✘ outcome:")]
+    assert outcome.startswith("  ✘ outcome: expected rolled back and verified, got "), outcome
+    assert outcome.endswith(" (failed on app-2 at verify: exit status 1)"), outcome

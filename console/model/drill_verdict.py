@@ -15,6 +15,7 @@ from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
 from console.model.status import NEVER_RAN, FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP, HostRun, refused_words
+from console.model.visible import clip, visible
 
 BAD_INTEGRITY = ("mismatch", "missing")
 
@@ -57,10 +58,33 @@ def _why(state: IncidentState, outcome: DrillOutcome, strategy_steps: list[str])
     """What the prechecks said, where they refused: the report said `got refused by a
     precheck` alone, where the hosts were where an earlier drill's rollback had left them
     (a drill undoes its faults, not its rollback), which the refusal names."""
+    if outcome in (DrillOutcome.HALTED, DrillOutcome.FAILED, DrillOutcome.PARTIAL):
+        return _failed_where(state, strategy_steps)
     if outcome is not DrillOutcome.REFUSED:
         return ""
     refused = {h: why for s in strategy_steps for h, why in state.step(s).refused().items()}
     return f" {refused_words(refused).removeprefix('refused at the precheck ')}" if refused else ""
+
+
+def _failed_where(state: IncidentState, strategy_steps: list[str], shown: int = 3) -> str:
+    """Where the strategy failed, and why (` (failed on web-2 at verify: exit status 1)`):
+    the report said `got halted by the failure threshold` alone, which host and what it
+    said only in the log above it."""
+    failed = [
+        (host, run)
+        for step in strategy_steps
+        for host, run in sorted(state.step(step).hosts.items())
+        if run.status is HostStatus.FAILED
+    ]
+    said = []
+    for host, run in failed[:shown]:
+        how = f"exit status {run.exit_status}" if run.exit_status is not None else ""
+        how = how or (run.failure.value if run.failure else "")
+        words = visible(run.last_error or "", one_line=True)  # its stderr: its own words
+        said.append(" ".join([f"{host} at {run.stage}:" if run.stage else f"{host}:", how]))
+        said[-1] += f": {clip(words, 80)}" if words else ""
+    more = f"; +{len(failed) - shown} more" if len(failed) > shown else ""
+    return f" (failed on {'; '.join(said)}{more})" if said else ""
 
 
 def _recovery(
