@@ -102,20 +102,34 @@ async def test_the_run_before_a_retry_keeps_its_counts_in_the_waves_line(
     assert "Earlier run 1: 1 of 4 waves, app-1: 0 ok, 1 failed" in said, said
 
 
+async def _document_after_retry(sshd_server, tmp_path: Path) -> dict:
+    """The JSON document of an incident whose step failed on app-1 and was retried there."""
+    fleet, app = _app(sshd_server, tmp_path)
+    await waves_line_after_retry(app, fleet.sandboxes["app-1"] / "broken")
+    [journal] = (tmp_path / "incidents").glob("*/journal.jsonl")  # the one incident here
+    exported = fleet.cli("export", str(journal), "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    return json.loads(exported.stdout)["document"]
+
+
 async def test_the_document_timeline_names_the_retry_and_its_hosts(
     sshd_server, tmp_path: Path
 ) -> None:
     """Walked at 80x24 on six sshd hosts (helper-152): after t had retried the one host
     that failed, the document's timeline read 'started step “Restore previous version”'
     twice, the retry told apart from the first run on every host by nothing, nor its host."""
-    fleet, app = _app(sshd_server, tmp_path)
-    await waves_line_after_retry(app, fleet.sandboxes["app-1"] / "broken")
-    [journal] = (tmp_path / "incidents").glob("*/journal.jsonl")  # the one incident here
-    exported = fleet.cli("export", str(journal), "--format", "json")
-    assert exported.returncode == 0, exported.stderr
-    rows = json.loads(exported.stdout)["document"]["timeline"]["rows"]
+    rows = (await _document_after_retry(sshd_server, tmp_path))["timeline"]["rows"]
     started = [r["what"] for r in rows if r["what"].startswith("started step “Restore”")]
     assert started == [
         "started step “Restore”",
         "started step “Restore” again, attempt 2 (4 hosts: app-1, app-2, app-3 +1 more)",
     ], started
+
+
+async def test_the_summary_says_a_host_failed_before_its_retry(sshd_server, tmp_path: Path) -> None:
+    """Walked on six sshd hosts (helper-152): web-3 failed its first attempt and succeeded
+    when retried; the summary read 'ran on 6 hosts (6 succeeded)', the failure only in the
+    Failures section further down."""
+    summary = (await _document_after_retry(sshd_server, tmp_path))["summary"]["paragraph"]
+    said = "“Restore” failed at first on app-1 and succeeded when retried (attempt 2): see"
+    assert f"{said} Failures." in summary, summary

@@ -36,16 +36,17 @@ def build_document(
     systems = build_systems(events, state, step_titles(events), started)
     trigger = build_trigger(events)
     notifications = build_notifications(events, state)
+    failures = build_failures(events, state)
     return Document(
         title=state.title or state.incident_id or "Rollback",
-        summary=build_summary(events, state, milestones, systems, trigger, notifications),
+        summary=build_summary(events, state, milestones, systems, trigger, notifications, failures),
         impact=build_impact(state, milestones),
         trigger=trigger,
         milestones=milestones,
         systems=systems,
         integrity=build_integrity(state),
         steps=build_steps(events, state),
-        failures=build_failures(events, state),
+        failures=failures,
         halts=build_halts(events),
         notifications=notifications,
         timeline=build_timeline(events, state, starred_only, total),

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 from console.journal.export import reading
 from console.journal.export.facts import (
+    FailureFacts,
     Impact,
     Milestones,
     Notification,
@@ -17,6 +18,7 @@ from console.journal.export.facts import (
     TriggerDetails,
 )
 from console.journal.export.recovery_said import recovery_sentence
+from console.journal.export.retried_said import retried_sentences
 from console.journal.export.timeline import hosts as hosts_text
 from console.journal.export.trigger_details import by_watcher
 from console.journal.export.undo_said import UndoFailed, undo_failures, undo_sentences, undone
@@ -84,6 +86,7 @@ def build_summary(
     systems: list[SystemFacts],
     trigger: TriggerDetails | None,
     notifications: Sequence[Notification] = (),
+    failures: Sequence[FailureFacts] = (),
 ) -> Summary:
     lead = commander(events, state)
     closed = state.closed_at
@@ -127,6 +130,7 @@ def build_summary(
         _own(events, state),
         by_commands,
         undo_failures(state),
+        retried_sentences(state, failures),
     )
     return facts.model_copy(update={"paragraph": paragraph})
 
@@ -289,6 +293,7 @@ def _paragraph(
     own: Own,
     by_commands: bool = False,
     undos: dict[str, UndoFailed] | None = None,
+    retried: Sequence[str] = (),
 ) -> str:
     what = "This drill" if facts.drill else "This incident"
     where = ", ".join(facts.systems) or "no system"
@@ -337,6 +342,7 @@ def _paragraph(
             + (f": {'; '.join(moved)}" if moved else "")
             + "."
         )
+    said += retried
     if own.said:
         said.append(own.said)
     intervals = {i.name: i for i in milestones.intervals}

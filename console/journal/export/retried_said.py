@@ -1,0 +1,32 @@
+"""What the document's summary says of hosts that failed in a step and succeeded when it
+was retried: the tally counts each host by how it ended, so a host that failed its first
+attempt read as one more `succeeded`, its failure only in the Failures section."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from console.journal.export.facts import FailureFacts
+from console.model.state import HostStatus, IncidentState
+from console.model.waves import named_some
+
+
+def retried_sentences(state: IncidentState, failures: Sequence[FailureFacts]) -> list[str]:
+    """`“Restore” failed at first on web-3 and succeeded when retried (attempt 2): see
+    Failures.`, a sentence per step, in the order the Failures section lists them."""
+    by_step: dict[str, list[tuple[str, int]]] = {}
+    titles: dict[str, str] = {}
+    for f in failures:
+        run = state.step(f.step).hosts.get(f.host)
+        if run is not None and run.status is HostStatus.SUCCEEDED and run.attempt > f.attempt:
+            by_step.setdefault(f.step, []).append((f.host, run.attempt))
+            titles[f.step] = f.step_title
+    said = []
+    for step, hosts in by_step.items():
+        attempts = sorted({attempt for _, attempt in hosts})
+        which = ", ".join(str(a) for a in attempts)
+        said.append(
+            f"“{titles[step]}” failed at first on {named_some([h for h, _ in hosts], 3)} and"
+            f" succeeded when retried (attempt {which}): see Failures."
+        )
+    return said
