@@ -347,3 +347,35 @@ def killed_mid_action(tmp_path: Path, config: Path, sandboxes: dict[str, Path]):
         for sandbox in sandboxes.values():
             (sandbox / "go").touch()
     return run
+
+
+def test_verify_takes_the_hosts_a_killed_run_left_without_an_outcome(sshd_server, tmp_path):
+    """Walked on real sshd with a PostgreSQL point-in-time recovery: `run` killed (-9)
+    once its action was sent (the data directory replaced, the recovery going on), then
+    `rollback-console verify JOURNAL`, as the README says for an incident left open with
+    hosts unknown: it refused, 'incident ... is open and no host's outcome is unknown
+    there: there is nothing to verify', of a host whose action has no outcome on record
+    (the journal folds it as running until a resume records it unknown). It verifies that
+    host, as resume then V does."""
+    from console.model.state import fold
+    from tests.test_resume_between_waves import attempts_ended
+
+    config, sandboxes = fleet(sshd_server, tmp_path)
+    killed_mid_action(tmp_path, config, sandboxes)
+    [journal] = (tmp_path / "j").glob("*/journal.jsonl")
+    [(_step, host)] = fold(read_journal(journal).events).hosts_with(HostStatus.RUNNING)
+    attempts_ended(journal.parent)
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")}
+
+    verified = subprocess.run(
+        [sys.executable, "-m", "console", "verify", str(journal.parent), "--config", str(config)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+    assert verified.returncode in (0, 1), verified.stdout + verified.stderr
+    assert f"{host}: verified: " in verified.stdout, verified.stdout + verified.stderr
+    assert "nothing to verify" not in verified.stderr

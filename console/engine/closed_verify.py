@@ -102,8 +102,10 @@ def plan_verify(
     incident = state.incident_id or journal.parent.name
     if state.closed:
         unknown, at = state.unknown_at_close, "at its close"
-    else:  # left open by a run or a console that ended: V's verify, headless
-        unknown, at = sorted({h for _, h in state.unknown_hosts}), "now"
+    else:  # left open by a run or a console that ended: V's verify, headless; a host
+        # still running in its journal (the run was killed) is unknown once resumed
+        ended = (HostStatus.UNKNOWN, HostStatus.RUNNING)
+        unknown, at = sorted({h for s in ended for _, h in state.hosts_with(s)}), "now"
     if not unknown and state.closed:
         raise ProcedureError(
             f"incident {incident} left no host unknown at its close"
