@@ -456,8 +456,8 @@ def test_a_drill_step_whose_connection_dropped_reads_unknown_not_failed(capsys):
         " (connection lost mid-command)"
     )
     assert (
-        "fault mark was not undone: undo outcome unknown on web-2 (connection lost mid-command)"
-        in verdict["findings"]
+        "fault mark was not undone: undo outcome unknown on web-2 (connection lost mid-command);"
+        " to undo it by hand there: " in " ".join(verdict["findings"])
     )
     document = main(["export", verdict["journal"], "--format", "markdown"])
     assert document == 0

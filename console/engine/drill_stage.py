@@ -222,12 +222,13 @@ class Stage:
                 step = fault_steps(number)[1]
                 outcomes = await self._run(step, title, sent, fault.undo or "", "undo")
                 short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
-            said = [f"undo {short}"] if short else []
+            by_hand = clip(visible(fault.undo or "", one_line=True), WHY_WIDTH)
+            said = [f"undo {short}; to undo it by hand there: {by_hand}"] if short else []
             if held:
                 said.append(
                     f"undo not sent to {', '.join(held)}: its outcome is unknown (a change may"
                     " still run there); undo it there once the verify by hand has answered:"
-                    f" {clip(visible(fault.undo or '', one_line=True), WHY_WIDTH)}"
+                    f" {by_hand}"
                 )
             detail = "; ".join(said)
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
