@@ -290,6 +290,12 @@ def test_a_failing_down_file_changes_nothing(host, cluster, tmp_path):
     assert outcome.failed_stage() == "action"
     assert columns(cluster) == ["id", "item", "note"]
     assert shop(cluster, "SELECT version, dirty FROM schema_migrations") == "2|f"
+    # the host's line said 'rolled back: the database is as before', the error a line up
+    # (walked on a real cluster)
+    [said] = [x for x in outcome.stdout.splitlines() if x.startswith("  db-1: failed at ")]
+    assert said.endswith(
+        "rolled back: the database is as before (000002_note.down.sql:2: ERROR:  division by zero)"
+    ), said
     # the last lines said '“Restore the data” changed db-1 (failed)' beside the host's own
     # 'rolled back: the database is as before' (walked on a real cluster)
     [line] = [x for x in outcome.stdout.splitlines() if x.startswith("“Restore the data” ")]

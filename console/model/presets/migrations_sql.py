@@ -156,7 +156,15 @@ def _apply(plan: str, bookkeeping: str, what: str) -> str:
   printf '%s\\n' "\\set t "{{{{version_table}}}}
   {bookkeeping}
 }} > .rollback/sql-script.psql || exit 1
-sql --single-transaction -f .rollback/sql-script.psql || {{ echo "rolled back: the database is as before" >&2; exit 1; }}
+# psql's stderr shown as it comes and kept: the failure's last line (the one summaries
+# show) names the statement's error beside what became of the database
+err=.rollback/sql-script.psql.err
+{{ {{ sql --single-transaction -f .rollback/sql-script.psql; echo $? > "$err.status"; }} 2>&1 1>&3 | tee "$err" >&2; }} 3>&1
+if [ "$(cat "$err.status" 2>/dev/null)" != 0 ]; then
+  why=$(grep 'ERROR:' "$err" | tail -n 1 | sed 's|^psql:[^:]*/||')
+  echo "rolled back: the database is as before${{why:+ ($why)}}" >&2
+  exit 1
+fi
 """
 
 
