@@ -1,5 +1,5 @@
-"""`drill --due` with two scenarios due, the first on a system a real incident holds
-(real sshd). Walked on a staging fleet (helper-153): the refusal of the first ended the
+"""`drill --due` with two scenarios due, the first on a system a real incident holds, or
+the run terminated during the first (real sshd). Walked on a staging fleet (helper-153): the refusal of the first ended the
 whole run, so the second (on a free system) never ran and nothing said so; with --json,
 a scenario that had run and passed before the refused one was missing from the document,
 which read only 'refused'. Now the refused one is said and named, the others run, and
@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import tomllib
 
 import pytest
@@ -19,13 +20,14 @@ from console.journal.lock import SystemLocks
 from tests.cli_fleet import Fleet
 from tests.test_drills_sshd import DRILLS, lay_out_releases, staging_fleet
 from tests.test_locks import _holder
+from tests.test_serve import said_until
 
 pytestmark = pytest.mark.sshd
 
 
-def _two_systems(sshd_server, tmp_path) -> Fleet:
+def _two_systems(sshd_server, tmp_path, held: bool = True) -> Fleet:
     """`app` (bad-release) and `ops` (ops-release, its copy), each due every 7 days and
-    never drilled; a live incident holds `app`."""
+    never drilled; a live incident holds `app` (when `held`)."""
     drills = copy.deepcopy(DRILLS)
     ops = copy.deepcopy(drills["scenarios"][0]) | {"name": "ops-release", "systems": ["ops"]}
     ops["faults"][0]["systems"] = ["ops"]
@@ -47,7 +49,8 @@ def _two_systems(sshd_server, tmp_path) -> Fleet:
     data = tomllib.loads(triggers.read_text())
     data["triggers"].append(data["triggers"][0] | {"name": "ops-health", "system": "ops"})
     triggers.write_text(tomli_w.dumps(data))
-    SystemLocks(fleet.state / "locks").acquire("app", _holder(os.getpid(), "inc-live"))
+    if held:
+        SystemLocks(fleet.state / "locks").acquire("app", _holder(os.getpid(), "inc-live"))
     return fleet
 
 
@@ -74,3 +77,21 @@ def test_due_json_keeps_each_drill_run_and_names_the_one_refused(sshd_server, tm
     [refused] = document["refused"]
     assert refused["scenario"] == "bad-release" and refused["holder"] == "inc-live"
     assert refused["refusal"].startswith("system 'app' is locked: incident inc-live by alice")
+
+
+def test_due_terminated_mid_drill_starts_no_other(sshd_server, tmp_path):
+    """Walked on staging (helper-153): `drill --due` sent SIGTERM (a cron job stopped, the
+    jump host shutting down) aborted the drill it ran, then started the next due one and
+    ran it in full, faults and rollback."""
+    fleet = _two_systems(sshd_server, tmp_path, held=False)
+    due = fleet.started("drill", "--due")
+    said = said_until(due, "injected fault deploy the bad release 1.1")
+    assert "injected fault" in said, said
+    due.send_signal(signal.SIGTERM)
+    out, _ = due.communicate(timeout=120)
+    assert due.returncode == 1, said + out
+    assert "not run (interrupted by SIGTERM, during bad-release): ops-release" in out, out
+    assert "2 drills: FAILED: bad-release; not run: ops-release" in out
+    assert "DRILL ops-release" not in out
+    assert len(list((fleet.state / "incidents").glob("*/journal.jsonl"))) == 1  # its own
+    assert (fleet.sandboxes["app-1"] / "current").readlink().name == "1.0"  # undone

@@ -159,6 +159,7 @@ def refusal_as_json(
         raise
 
 
+INTERRUPTED = "interrupted by "  # a signal's abort reason: `interrupted by SIGTERM`
 _ABORTING: set[asyncio.Task[None]] = set()  # held until done: the loop keeps weak refs
 
 
@@ -198,7 +199,7 @@ def abort_on_signals(conductor: Conductor):
             signum,
             _interrupted if signum == signal.SIGINT else _abort_soon,
             conductor,
-            f"interrupted by {signal.Signals(signum).name}",
+            f"{INTERRUPTED}{signal.Signals(signum).name}",
         )
     try:
         yield

@@ -24,6 +24,7 @@ from console.headless.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_REFUSED,
+    INTERRUPTED,
     EventPrinter,
     driving,
     journal_dir,
@@ -136,8 +137,11 @@ async def _drilled(
 ) -> list[dict]:
     """Each named scenario in turn, its report printed unless --json; their verdicts.
     With `locked`, one an incident holds is refused there and the others still run."""
-    verdicts = []
-    for name in names:
+    verdicts: list[dict] = []
+    for index, name in enumerate(names):
+        if verdicts and _interrupted(verdicts[-1]):  # the process was told to stop
+            _said_not_run(names[index:], verdicts[-1], options)
+            break
         scenario = settings.drills.scenario(name)
         if locked is None:
             verdict = await drill_once(settings, scenario, options)
@@ -154,6 +158,17 @@ async def _drilled(
                 print(visible(f"  ✘ {said}", one_line=True))
             print(f"  journal    {verdict['journal']}", flush=True)
     return verdicts
+
+
+def _interrupted(verdict: dict) -> bool:
+    """Whether a signal (Ctrl+C, TERM, HUP) aborted the drill: the next does not start."""
+    return any(f.startswith(f"aborted: {INTERRUPTED}") for f in verdict["findings"])
+
+
+def _said_not_run(names: list[str], verdict: dict, options: DrillOptions) -> None:
+    why = verdict["findings"][0].removeprefix("aborted: ")
+    said = f"not run ({why}, during {verdict['scenario']}): {', '.join(names)}"
+    print(visible(said, one_line=True), file=sys.stderr if options.json else sys.stdout)
 
 
 async def run_drills(
@@ -182,6 +197,9 @@ async def run_drills(
         said = [f"FAILED: {', '.join(failed)}"] if failed else []
         if refused:  # nothing injected there: due again next time
             said.append(f"refused (an incident holds its systems): {', '.join(refused)}")
+        ran = {v["scenario"] for v in verdicts} | set(refused)
+        if not_run := [n for n in names if n not in ran]:  # a signal stopped the run
+            said.append(f"not run: {', '.join(not_run)}")
         print(f"{len(names)} drills: " + ("; ".join(said) or "all passed"), flush=True)
     return code
 
