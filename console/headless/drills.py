@@ -312,11 +312,7 @@ def said_unreadable(unreadable: list[Unreadable]) -> None:
     """A line on stderr for each journal that cannot be read: what it records is not
     counted by the schedule."""
     for u in unreadable:
-        said = (
-            f"warning: {u.journal} cannot be read ({u.why}): a drill it records is not"
-            " counted; repair it, or move it out of the incidents directory"
-        )
-        print(visible(said, one_line=True), file=sys.stderr, flush=True)
+        print(visible(u.said(), one_line=True), file=sys.stderr, flush=True)
 
 
 def _since_passed(s: SystemCadence, unreadable: list[Unreadable]) -> Unreadable | None:

@@ -61,6 +61,13 @@ class Unreadable:
     why: str
     written: datetime
 
+    def said(self) -> str:
+        """Its warning, as `drill --status` and the console's drills screen say it."""
+        return (
+            f"warning: {self.journal} cannot be read ({self.why}): a drill it records is not"
+            " counted; repair it, or move it out of the incidents directory"
+        )
+
 
 def past_drills(root: Path) -> list[DrillRun]:
     """Every judged drill under `root` (one incident directory each), oldest first;

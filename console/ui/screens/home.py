@@ -219,9 +219,13 @@ class HomeScreen(Screen):
         schedule.display = bool(schedule.row_count)
         self.query_one("#no-drills", Label).display = not schedule.row_count
         prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
-        if schedule.overdue:
+        alerts = [f"{schedule.overdue} drill(s) OVERDUE"] if schedule.overdue else []
+        if schedule.unreadable:  # the drills screen names them, as `drill --status` does
+            what = "" if alerts else " journal(s)"  # one line at 80 columns
+            alerts.append(f"{schedule.unreadable}{what} unreadable")
+        if alerts:
             prompt.append(
-                f"  ▲ {schedule.overdue} drill(s) OVERDUE · {self.app.key_label('home.drills')}",
+                f"  ▲ {', '.join(alerts)} · {self.app.key_label('home.drills')}",
                 style=themed("bold $error"),  # the alert's colour
             )
         self.query_one("#home-hint", Label).update(prompt)
