@@ -13,20 +13,22 @@ from console.model.waves import named_some
 
 def retried_sentences(state: IncidentState, failures: Sequence[FailureFacts]) -> list[str]:
     """`“Restore” failed at first on web-3 and succeeded when retried (attempt 2): see
-    Failures.`, a sentence per step, in the order the Failures section lists them."""
-    by_step: dict[str, list[tuple[str, int]]] = {}
+    Failures.`, a sentence per step and way its hosts ended (`was aborted`: a person
+    stopped it there, as the Failures section says), in the order that section lists them."""
+    by_step: dict[tuple[str, str], list[tuple[str, int]]] = {}
     titles: dict[str, str] = {}
     for f in failures:
         run = state.step(f.step).hosts.get(f.host)
         if run is not None and run.status is HostStatus.SUCCEEDED and run.attempt > f.attempt:
-            by_step.setdefault(f.step, []).append((f.host, run.attempt))
+            by_step.setdefault((f.step, f.status), []).append((f.host, run.attempt))
             titles[f.step] = f.step_title
     said = []
-    for step, hosts in by_step.items():
+    for (step, status), hosts in by_step.items():
         attempts = sorted({attempt for _, attempt in hosts})
         which = ", ".join(str(a) for a in attempts)
+        how = status if status == HostStatus.FAILED.value else f"was {status}"
         said.append(
-            f"“{titles[step]}” failed at first on {named_some([h for h, _ in hosts], 3)} and"
+            f"“{titles[step]}” {how} at first on {named_some([h for h, _ in hosts], 3)} and"
             f" succeeded when retried (attempt {which}): see Failures."
         )
     return said
