@@ -293,6 +293,22 @@ def test_a_journal_that_cannot_be_read_written_after_the_pass_closes_the_gate(de
     assert "gate open: web" in out and f"warning: {bad} cannot be read" in err
 
 
+def test_a_pass_dated_ahead_of_the_clock_is_said_not_counted(demo_state, capsys):
+    """Walked (helper-153): a drill run on a host whose clock was ahead passed, and
+    `--status` read OVERDUE with nothing saying why the pass did not count."""
+    settings = load_settings(demo_config())
+    ahead = write_drill(demo_state, "ahead", "web-release", NOW + timedelta(days=2), True)
+    assert print_status(settings, True, "text", NOW) == 1
+    out, err = capsys.readouterr()
+    web = next(ln.split() for ln in out.splitlines() if ln.startswith("web ") and "monthly" in ln)
+    assert web[-1] == "OVERDUE"
+    assert (
+        f"warning: the web-release drill that passed 2026-05-22 12:00 UTC ({ahead}) is dated"
+        " after now, 2026-05-20 12:00 UTC: it is not counted until then; is this host's clock"
+        " right?"
+    ) in err, err
+
+
 def test_a_failed_drill_dated_ahead_of_the_clock_still_closes_the_gate(demo_state, capsys):
     """Walked (helper-153): the jump host's clock stepped back after a drill failed, and
     the gate skipped the failure as 'in the future' and opened on the pass before it."""

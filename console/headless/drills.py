@@ -38,6 +38,7 @@ from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
 from console.model.clock import SystemClock
 from console.model.drill_schedule import (
+    DrillRun,
     Standing,
     SystemCadence,
     due_scenarios,
@@ -212,7 +213,7 @@ def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int
     """`drill --status`: per system and cadence, from the journals; exit 1 if any is
     OVERDUE (a job that checks compliance can fail on it)."""
     runs, unreadable = read_drills(drills_root(settings, demo))
-    said_unreadable(unreadable)
+    said_uncounted(unreadable, runs, now)
     status = schedule_status(settings.drills, runs, now)
     if fmt == "json":
         print_json(
@@ -234,7 +235,7 @@ def print_status(settings: Settings, demo: bool, fmt: str, now: datetime) -> int
 async def run_due(settings: Settings, options: DrillOptions, now: datetime) -> int:
     """`drill --due`: every scenario whose cadence is DUE or OVERDUE."""
     runs, unreadable = read_drills(drills_root(settings, options.demo))
-    said_unreadable(unreadable)
+    said_uncounted(unreadable, runs, now)
     status = schedule_status(settings.drills, runs, now)
     names = due_scenarios(status)
     if not names:
@@ -278,7 +279,7 @@ async def run_gate(
         now = max(now, SystemClock().now())  # the drills just run count
         runs, unreadable = read_drills(root)
         standing = gate(settings.drills, systems, runs, now)
-    said_unreadable(unreadable)
+    said_uncounted(unreadable, runs, now)
     doubt = {i: _since_passed(s, unreadable) for i, s in enumerate(standing)}
     ok = all(s.standing is Standing.OK and not doubt[i] for i, s in enumerate(standing))
     code = EXIT_OK if ok else EXIT_FAILED
@@ -308,11 +309,20 @@ async def run_gate(
     return code
 
 
-def said_unreadable(unreadable: list[Unreadable]) -> None:
-    """A line on stderr for each journal that cannot be read: what it records is not
-    counted by the schedule."""
+def said_uncounted(unreadable: list[Unreadable], runs: list[DrillRun], now: datetime) -> None:
+    """A line on stderr for each journal that cannot be read, and each passing drill
+    dated after now (a clock stepped back since, or another host's): the schedule does
+    not count them, and a table reading OVERDUE said nothing of why."""
+    when = "%Y-%m-%d %H:%M UTC"
     for u in unreadable:
         print(visible(u.said(), one_line=True), file=sys.stderr, flush=True)
+    for run in (r for r in runs if r.passed and r.at > now):
+        said = (
+            f"warning: the {run.scenario} drill that passed {run.at:{when}} ({run.journal}) is"
+            f" dated after now, {now:{when}}: it is not counted until then; is this host's"
+            " clock right?"
+        )
+        print(visible(said, one_line=True), file=sys.stderr, flush=True)
 
 
 def _since_passed(s: SystemCadence, unreadable: list[Unreadable]) -> Unreadable | None:
