@@ -51,8 +51,10 @@ def _data_said(entry: dict[str, Any], after: str | None) -> str:
     checked: dict[str, Any] = entry.get("after") or {}
     verdict = checked.get("verdict", "missing")
     baseline, now = _summary(entry.get("baseline")), _summary(checked or None)
+    if verdict == "missing" and not (checked.get("checksum") or checked.get("rows")):
+        now = "not read"  # nothing measured: not data found empty
     if after != "strategy":
-        seen = f"unchanged, {baseline}" if baseline == now else f"before {baseline}; after {now}"
+        seen = f"unchanged, {baseline}" if baseline == now else f"baseline {baseline}; after {now}"
         return f"{verdict} ({seen})"
     expected = _summary(checked.get("expected")) if checked.get("expected") else None
     if not checked:
