@@ -73,6 +73,10 @@ class IncidentClosing(RollbackRecord):
         # there holds no lock past the close. On your own hosts a drill's close keeps them
         # as any close does: the change may still run there.
         self.fleet_gone = False
+        # While a drill undoes its faults, a signal (TERM, HUP, Ctrl+C headless) is held,
+        # not sent: it would stop the very undo it waits for; the drill ends aborted after.
+        self.undoing_faults = False
+        self.held_abort: str | None = None
 
     def close(
         self,

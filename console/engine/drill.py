@@ -119,8 +119,10 @@ async def run_scenario(
             ok, not_started = await roll_back(conductor, scenario)
         aborted = conductor.runner.aborted
         await stage.check_after()
+        stage.aborted = aborted or conductor.runner.aborted
     finally:
         await stage.undo()
+    aborted = stage.aborted  # one that landed during the check or the undo too
     steps = strategy_steps(settings)
     changing = [  # its own command steps that change hosts: the drill does not undo them
         (s.id, s.title) for s in settings.procedure.steps if s.asks and s.kind is StepKind.COMMAND

@@ -40,6 +40,7 @@ class Stage:
         self.baseline: dict[str, Summary] = {}
         # each fault, the hosts it is on, and its number (its steps: fault_steps)
         self.injected: list[tuple[Fault, list[str], int]] = []
+        self.aborted: str | None = None  # an abort the undo's runs would clear
 
     def _hosts(self, hosts: list[str], systems: list[str]) -> list[str]:
         inventory = self.conductor.settings.inventory
@@ -208,8 +209,19 @@ class Stage:
     async def undo(self) -> None:
         """Put back every fault injected, the last first, whatever the drill's result;
         on your own hosts, not where a host's outcome is unknown (a change may still run
-        there, and an undo would also hide from its verify what that change did)."""
+        there, and an undo would also hide from its verify what that change did). An
+        abort before or during an undo is kept in `aborted` (each run clears it)."""
+        closing = self.conductor.closing
+        closing.undoing_faults = True
+        try:
+            await self._undo()
+        finally:
+            closing.undoing_faults = False
+        self.aborted = self.aborted or self.conductor.runner.aborted or closing.held_abort
+
+    async def _undo(self) -> None:
         for fault, hosts, number in reversed(self.injected):
+            self.aborted = self.aborted or self.conductor.runner.aborted
             if fault.inject:
                 ok, detail = await self._clear_demo(fault)
                 self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=ok, detail=detail)
