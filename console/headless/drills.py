@@ -33,7 +33,7 @@ from console.headless.common import (
     say_waits,
 )
 from console.journal.drill_text import report_lines, status_markdown, status_rows, status_text
-from console.journal.drills import Unreadable, read_drills
+from console.journal.drills import Unreadable, read_drills, uncounted
 from console.journal.files import JOURNAL_NAME
 from console.journal.outcomes import host_summary
 from console.model.clock import SystemClock
@@ -310,18 +310,8 @@ async def run_gate(
 
 
 def said_uncounted(unreadable: list[Unreadable], runs: list[DrillRun], now: datetime) -> None:
-    """A line on stderr for each journal that cannot be read, and each passing drill
-    dated after now (a clock stepped back since, or another host's): the schedule does
-    not count them, and a table reading OVERDUE said nothing of why."""
-    when = "%Y-%m-%d %H:%M UTC"
-    for u in unreadable:
-        print(visible(u.said(), one_line=True), file=sys.stderr, flush=True)
-    for run in (r for r in runs if r.passed and r.at > now):
-        said = (
-            f"warning: the {run.scenario} drill that passed {run.at:{when}} ({run.journal}) is"
-            f" dated after now, {now:{when}}: it is not counted until then; is this host's"
-            " clock right?"
-        )
+    """A line on stderr for each drill the schedule does not count (`uncounted`)."""
+    for said in uncounted(unreadable, runs, now):
         print(visible(said, one_line=True), file=sys.stderr, flush=True)
 
 

@@ -69,6 +69,22 @@ class Unreadable:
         )
 
 
+def uncounted(unreadable: list[Unreadable], runs: list[DrillRun], now: datetime) -> list[str]:
+    """A warning for each journal that cannot be read, and each passing drill dated after
+    now (a clock stepped back since, or another host's): the schedule does not count them,
+    and a table reading OVERDUE said nothing of why (`drill --status` on stderr, the
+    console's drills screen)."""
+    when = "%Y-%m-%d %H:%M UTC"
+    said = [u.said() for u in unreadable]
+    for run in (r for r in runs if r.passed and r.at > now):
+        said.append(
+            f"warning: the {run.scenario} drill that passed {run.at:{when}} ({run.journal}) is"
+            f" dated after now, {now:{when}}: it is not counted until then; is this host's"
+            " clock right?"
+        )
+    return said
+
+
 def past_drills(root: Path) -> list[DrillRun]:
     """Every judged drill under `root` (one incident directory each), oldest first;
     a journal that cannot be read is left out."""

@@ -17,7 +17,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
 from console.journal.drill_text import report_lines
-from console.journal.drills import read_drills
+from console.journal.drills import read_drills, uncounted
 from console.journal.times import minutes
 from console.model.drill_schedule import Standing, schedule_status
 from console.model.visible import clip, given_first, visible
@@ -61,7 +61,8 @@ class DrillsScreen(Screen):
         table = self.query_one("#scenarios", DataTable)
         table.add_columns(*COLUMNS)
         runs, unreadable = read_drills(app.engine.journal_root)
-        status = schedule_status(drills, runs, app.clock.now())
+        now = app.clock.now()
+        status = schedule_status(drills, runs, now)
         for scenario in drills.scenarios:
             mine = [s for s in status if s.entry.scenario == scenario.name]
             worst = max((s.standing for s in mine), key=list(Standing).index, default=None)
@@ -78,7 +79,7 @@ class DrillsScreen(Screen):
             else no_scenarios_hint(app.settings.directory)
         )
         # as `drill --status` says it: the Due column counts none of what such a journal holds
-        hint = "\n".join([hint, *(u.said() for u in unreadable)])
+        hint = "\n".join([hint, *uncounted(unreadable, runs, now)])
         self.query_one("#drills-hint", Label).update(Text(visible(hint)))
         table.focus()
 

@@ -220,9 +220,9 @@ class HomeScreen(Screen):
         self.query_one("#no-drills", Label).display = not schedule.row_count
         prompt = Text(f"Press {self.app.key_label('home.new')} to declare a new incident.")
         alerts = [f"{schedule.overdue} drill(s) OVERDUE"] if schedule.overdue else []
-        if schedule.unreadable:  # the drills screen names them, as `drill --status` does
-            what = "" if alerts else " journal(s)"  # one line at 80 columns
-            alerts.append(f"{schedule.unreadable}{what} unreadable")
+        if schedule.uncounted:  # the drills screen names them, as `drill --status` does
+            what = "" if alerts else " drill(s)"  # one line at 80 columns
+            alerts.append(f"{schedule.uncounted}{what} not counted")
         if alerts:
             prompt.append(
                 f"  ▲ {', '.join(alerts)} · {self.app.key_label('home.drills')}",

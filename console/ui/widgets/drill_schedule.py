@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import getters
 from textual.widgets import DataTable
 
-from console.journal.drills import read_drills
+from console.journal.drills import read_drills, uncounted
 from console.journal.times import duration
 from console.model.drill_schedule import DrillRun, Standing, SystemCadence, schedule_status
 from console.model.drills import OUTCOME_TITLES
@@ -98,12 +98,12 @@ class DrillSchedule(DataTable):
         self.refresh_schedule()
 
     overdue = 0  # cadences OVERDUE at the last refresh
-    unreadable = 0  # journals that could not be read then: a drill each records not counted
+    uncounted = 0  # drills not counted then: journals unreadable, passes dated ahead
 
     def refresh_schedule(self) -> None:
         app = self.app
         runs, unreadable = read_drills(app.engine.journal_root)
-        self.unreadable = len(unreadable)
+        self.uncounted = len(uncounted(unreadable, runs, app.clock.now()))
         drills = app.settings.drills
         if drills.schedule:
             status = schedule_status(drills, runs, app.clock.now())
