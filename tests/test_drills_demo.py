@@ -386,6 +386,9 @@ def test_list_names_every_scenario_with_its_cadences(capsys):
     assert "  faults       fail:web-1, fail:web-2" in out
     assert "dr-exercise: Annual DR" in out
     assert "  rolls back   version-rollback on web; point-in-time on db (procedure)" in out
+    # a scenario with no target of its own is judged against each system's RTO: said so
+    # (walked, helper-153: --list said nothing of the target db-restore is judged against)
+    assert "  target       web 15 min, db 30 min (the systems' RTO)" in out, out
 
 
 async def test_an_abort_during_a_drill_closes_it_aborted_with_its_faults_undone(tmp_path):

@@ -102,7 +102,9 @@ def _refuse_adhoc_options(args: argparse.Namespace) -> None:
 
 
 def _list(settings) -> int:
+    from console.engine.drill import recovery_targets
     from console.journal.times import minutes
+    from console.model.drills import DrillOutcome
     from console.model.visible import visible
 
     drills = settings.drills
@@ -127,6 +129,10 @@ def _list(settings) -> int:
             lines.append(f"  integrity    on {on}, after = {scenario.integrity.after}")
         if scenario.rto_minutes:
             lines.append(f"  target       {minutes(scenario.rto_minutes)}")
+        elif scenario.expect is DrillOutcome.VERIFIED:  # judged against each system's RTO
+            rto = recovery_targets(settings, scenario).items()
+            said = ", ".join(f"{s} {minutes(m) if m else 'none'}" for s, m in rto)
+            lines.append(f"  target       {said} (the systems' RTO)")
         if scenario.name in cadences:
             lines.append(f"  schedule     {', '.join(cadences[scenario.name])}")
         print("\n".join(visible(line, one_line=True) for line in lines))
