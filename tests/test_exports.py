@@ -398,3 +398,17 @@ def test_a_trigger_firing_again_after_the_declaration_is_not_read_as_declared() 
         "declared",
         "fired again after the declaration: neither merged as evidence nor dismissed",
     ], section
+
+
+def test_a_trigger_firing_for_the_first_time_after_the_declaration_is_not_said_again() -> None:
+    """A trigger declared by hand, then the error-rate trigger firing while the rollback ran
+    (a later wave's hosts still bad: `run` on a README fleet) read 'fired again after the
+    declaration', though it had never fired."""
+    events = read_journal(JOURNALS / "version-rollback" / JOURNAL_NAME).events
+    fired = next(e for e in events if e.kind == Kind.TRIGGER_FIRED)
+    first = fired.model_copy(update={"seq": events[-1].seq + 1})
+    kept = [e for e in events if e.kind != Kind.TRIGGER_FIRED]
+    text = EXPORT_FORMATS["markdown"].render([*kept, first], False)
+    section = text.split("- **Automatic triggers that fired:**\n")[1].split("\n\n")[0]
+    fates = [line.rsplit("): ", 1)[1] for line in section.splitlines()]
+    assert fates == ["fired after the declaration: neither merged as evidence nor dismissed"]

@@ -10,6 +10,7 @@ from console.engine.choice import check_choice
 from console.engine.closing import unknown_why
 from console.engine.errors import ProcedureError
 from console.engine.host_trust import check_accept_keys
+from console.engine.opening_probes import read_at_start, settle
 from console.engine.resolving import resolve_unattended
 from console.engine.rollback_record import NO_CHECK
 from console.model.events import Kind
@@ -143,6 +144,7 @@ async def walk(
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
     procedure = conductor.settings.procedure
+    opening = None if request.firing else read_at_start(conductor)  # a firing read them
 
     if request.yes:
         confirm_waves_as(conductor, "--yes")
@@ -152,6 +154,9 @@ async def walk(
             break
         if not ok and step.kind is not StepKind.NOTIFY:
             continue  # after a failure only the status updates go: people hear of it
+        if step.kind in (StepKind.STRATEGY, StepKind.PROBE):
+            await settle(opening)  # the probes' before, then no round beside theirs
+            opening = None
         if step.kind is StepKind.MANUAL:
             conductor.confirm(step.id, by=YES)
         elif step.kind is StepKind.STRATEGY and (
@@ -164,6 +169,7 @@ async def walk(
             confirmed = YES if step.asks else ""
             if not await conductor.run_step(step.id, confirmed=confirmed):
                 ok = False
+    await settle(opening, 0)
     fill_form(conductor, {FormField.REASON: request.reason, **request.form})
     if not drill and conductor.runner.aborted and _closed_as_recorded(conductor, request.outcome):
         return conductor.state.outcome == Outcome.ROLLED_BACK  # stopped in a status update

@@ -149,8 +149,10 @@ def build_milestones(events: list[Event], state: IncidentState) -> Milestones:
         Milestone(name=name, label=label, at=at, source=known if at else unknown)
         for name, label, at, known, unknown in found
     ]
-    detected = bad or declared
-    detected_name = "impact_detected" if bad else "trigger_declared"
+    # Detected by whichever came first: a person may declare before any probe reads bad.
+    earlier = bad is not None and (declared is None or bad <= declared)
+    detected = bad if earlier else declared
+    detected_name = "impact_detected" if earlier else "trigger_declared"
     start = impact_start or fault or deployed
     start_name = (
         "impact_start" if impact_start else "fault_injected" if fault else "release_deployed"

@@ -120,6 +120,16 @@ def _decision(events: list[Event], fired: Event) -> Event | None:
     return None
 
 
+def _fired_before(events: list[Event], fired: Event) -> bool:
+    """Whether the trigger of `fired` had fired before it in this journal."""
+    name = fired.payload(TriggerFired).trigger
+    return any(
+        isinstance(e.data, TriggerFired) and e.data.trigger == name
+        for e in events
+        if e.seq < fired.seq
+    )
+
+
 def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
     decided = _decision(events, fired)
     if decided is not None:
@@ -131,7 +141,8 @@ def _fate(events: list[Event], fired: Event, declared: Event | None) -> str:
     if declared is not None and fired.seq > declared.seq:
         # Seen: the trigger firing again while the rollback ran (a wave's hosts still bad)
         # read "declared", as if the incident had been declared twice.
-        return "fired again after the declaration: neither merged as evidence nor dismissed"
+        again = " again" if _fired_before(events, fired) else ""
+        return f"fired{again} after the declaration: neither merged as evidence nor dismissed"
     if data is not None and data.kind == fired.payload(TriggerFired).kind:
         return "declared"
     probe = fired.payload(TriggerFired).probe
