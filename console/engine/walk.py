@@ -143,33 +143,9 @@ async def walk(
     )
     conductor.select(request.systems, request.hosts or None)
     conductor.choose_strategy(request.strategy, request.params)
-    procedure = conductor.settings.procedure
-    opening = None if request.firing else read_at_start(conductor)  # a firing read them
-
     if request.yes:
         confirm_waves_as(conductor, "--yes")
-    ok, not_started = True, ""
-    for step in procedure.steps:
-        if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
-            break
-        if not ok and step.kind is not StepKind.NOTIFY:
-            continue  # after a failure only the status updates go: people hear of it
-        if step.kind in (StepKind.STRATEGY, StepKind.PROBE):
-            await settle(opening)  # the probes' before, then no round beside theirs
-            opening = None
-        if step.kind is StepKind.MANUAL:
-            conductor.confirm(step.id, by=YES)
-        elif step.kind is StepKind.STRATEGY and (
-            not_started := await resolve_unattended(conductor, step.id)
-        ):
-            ok = False  # its symbolic value is not one value on its hosts: nothing sent
-        elif conductor.runner.aborted:  # while its hosts were asked: the step's run would
-            break  # clear it, and send what the abort stopped
-        elif step.kind in RUNNABLE:
-            confirmed = YES if step.asks else ""
-            if not await conductor.run_step(step.id, confirmed=confirmed):
-                ok = False
-    await settle(opening, 0)
+    ok, not_started = await _execute(conductor, request)
     fill_form(conductor, {FormField.REASON: request.reason, **request.form})
     if not drill and conductor.runner.aborted and _closed_as_recorded(conductor, request.outcome):
         return conductor.state.outcome == Outcome.ROLLED_BACK  # stopped in a status update
@@ -179,6 +155,38 @@ async def walk(
         return False
     close_walk(conductor, ok, request.outcome, request.outcome_detail, not_started)
     return ok and conductor.state.outcome != Outcome.UNVERIFIED  # exit 1: not verified
+
+
+async def _execute(conductor: Conductor, request: RunRequest) -> tuple[bool, str]:
+    """Walk the immediate actions and the execution: whether every step succeeded, and
+    what a symbolic value stopped, if one did."""
+    procedure = conductor.settings.procedure
+    opening = None if request.firing else read_at_start(conductor)  # a firing read them
+    ok, not_started = True, ""
+    try:
+        for step in procedure.steps:
+            if procedure.phase_of(step.id) is Phase.POST or conductor.runner.aborted:
+                break
+            if not ok and step.kind is not StepKind.NOTIFY:
+                continue  # after a failure only the status updates go: people hear of it
+            if step.kind in (StepKind.STRATEGY, StepKind.PROBE):
+                await settle(opening)  # the probes' before, then no round beside theirs
+                opening = None
+            if step.kind is StepKind.MANUAL:
+                conductor.confirm(step.id, by=YES)
+            elif step.kind is StepKind.STRATEGY and (
+                not_started := await resolve_unattended(conductor, step.id)
+            ):
+                ok = False  # its symbolic value is not one value on its hosts: nothing sent
+            elif conductor.runner.aborted:  # while its hosts were asked: the step's run
+                break  # would clear it, and send what the abort stopped
+            elif step.kind in RUNNABLE:
+                confirmed = YES if step.asks else ""
+                if not await conductor.run_step(step.id, confirmed=confirmed):
+                    ok = False
+    finally:
+        await settle(opening, 0)
+    return ok, not_started
 
 
 def _closed_as_recorded(conductor: Conductor, asked: Outcome | None) -> bool:
