@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import copy
 import signal
+import socket
+import tomllib
 
 import pytest
+import tomli_w
 
 from tests.test_drill_due_locked_sshd import _two_systems
+from tests.test_drills_sshd import staging_fleet
 from tests.test_serve import said_until
 
 pytestmark = pytest.mark.sshd
@@ -37,3 +41,34 @@ def test_term_while_a_drill_undoes_its_fault(sshd_server, tmp_path, monkeypatch)
     assert "noted: interrupted by SIGTERM: the drill ends once its faults are undone" in out
     assert "closed the incident: aborted: interrupted by SIGTERM" in out, out
     assert "2 drills: FAILED: bad-release; not run: ops-release" in out, out
+
+
+def test_a_fault_never_sent_to_a_host_down_gets_no_undo_there(sshd_server, tmp_path):
+    """app-2 down before the drill (its port refuses): the fault went to app-1 alone
+    ('failed on app-2 (connection refused)'), yet the undo was sent to app-2 too, where
+    nothing was to undo, and the report said 'NOT undone: undo failed on app-2 ...; to
+    undo it by hand there' (reviewed, helper-154). The same held for a host an abort
+    came to while it was being reached ('nothing sent')."""
+    import tests.test_drills_sshd as drills_sshd
+
+    drills = copy.deepcopy(drills_sshd.DRILLS)
+    del drills["scenarios"][0]["integrity"]  # its baseline would stop the drill first
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    path = fleet.config / "inventory.toml"
+    inventory = tomllib.loads(path.read_text())
+    [down] = [h for s in inventory["systems"] for h in s["hosts"] if h["name"] == "app-2"]
+    down["port"] = free_port()  # nothing listens there: connection refused
+    path.write_text(tomli_w.dumps(inventory))
+    drill = fleet.cli("drill", "--scenario", "bad-release")
+    out = drill.stdout + drill.stderr
+    assert "was not injected everywhere: failed on app-2 (connection refused" in out, out
+    assert "  fault      deploy the bad release 1.1 on app-1; undone" in out, out
+    assert "by hand" not in out and "NOT undone" not in out, out
+    assert (fleet.sandboxes["app-1"] / "current").readlink().name == "1.0"  # undone
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (tests/test_failure_classes' way)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -198,8 +198,11 @@ class Stage:
         title = f"Drill: inject fault {fault.label}"
         step = fault_steps(number)[0]
         outcomes = await self._run(step, title, hosts, fault.command or "", "fault")
-        touched = [h for h, o in outcomes.items() if o.status is not HostStatus.NOT_STARTED]
-        self.injected.append((fault, touched, number))
+        # where it was sent: its undo goes there alone (not where a host was never
+        # reached, nor where an abort came while it was being reached)
+        runs = self.conductor.state.step(step).hosts
+        if touched := [h for h in outcomes if h in runs and not runs[h].nothing_sent()]:
+            self.injected.append((fault, touched, number))
         short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
         if short:
             return f"fault {fault.label} was not injected everywhere: {short}"

@@ -13,7 +13,7 @@ from console.model.drills import DrillOutcome, Scenario
 from console.model.integrity_judged import not_judged, restored_to
 from console.model.recovery import NO_CHECK, TARGET_EXCEEDED, recovery_verdict
 from console.model.state import HostStatus, IncidentState
-from console.model.status import NEVER_RAN, FailureClass
+from console.model.status import FailureClass
 from console.model.step_state import AFTER_STEP, BASELINE_STEP, HostRun, refused_words
 from console.model.visible import clip, visible
 
@@ -281,6 +281,8 @@ def _left(state: IncidentState, changing: Sequence[tuple[str, str]]) -> list[dic
 
 def _ran(run: HostRun) -> bool:
     """Whether the step's command was sent to the host: not where it never started, nor
-    where the host was never reached (its connection refused: the host was down)."""
-    never_reached = run.status is HostStatus.FAILED and run.failure in NEVER_RAN
-    return run.status is not HostStatus.NOT_STARTED and not (never_reached and run.attempt <= 1)
+    where the host was never reached (its connection refused: the host was down), nor
+    where an abort came while it was being reached."""
+    return run.status is not HostStatus.NOT_STARTED and not (
+        run.nothing_sent() and run.attempt <= 1
+    )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from console.model.alike import grouped
 from console.model.records import Compared, defaults_of, set_defaults
-from console.model.status import UNDO_FIRST, FailureClass, HostStatus, StepStatus
+from console.model.status import NEVER_RAN, UNDO_FIRST, FailureClass, HostStatus, StepStatus
 
 if TYPE_CHECKING:
     from console.model.payloads import RolloutHeld
@@ -88,6 +88,15 @@ class HostRun(Compared):
     # check) was seen to end: a connection lost in the verify after it cut off a check,
     # not the change (V's verify after a change lost mid-command is not so).
     change_ended: bool = False
+
+    def nothing_sent(self) -> bool:
+        """Its latest command never reached the host: never started, the host not reached
+        (down, refused, login or host key failures), or aborted while it was being reached
+        (no failure, no exit status: a command killed there has its signal's failure)."""
+        aborted = self.status is HostStatus.ABORTED
+        unsent = aborted and self.failure is None and self.exit_status is None
+        never_reached = self.status is HostStatus.FAILED and self.failure in NEVER_RAN
+        return self.status is HostStatus.NOT_STARTED or unsent or never_reached
 
     def undo_first(self) -> bool:
         """It failed saying a retry cannot go on here until the undo (UNDO_FIRST)."""
