@@ -38,7 +38,31 @@ def test_term_while_a_drill_undoes_its_fault(sshd_server, tmp_path, monkeypatch)
     assert (fleet.sandboxes["app-1"] / "current").readlink().name == "1.0", out + err  # undone
     assert "not run (interrupted by SIGTERM, during bad-release): ops-release" in out, out
     assert "DRILL ops-release" not in out, out
-    assert "noted: interrupted by SIGTERM: the drill ends once its faults are undone" in out
+    assert "noted: interrupted by SIGTERM: the drill ends once its faults are undone" in out, out
+    assert "closed the incident: aborted: interrupted by SIGTERM" in out, out
+    assert "2 drills: FAILED: bad-release; not run: ops-release" in out, out
+
+
+def test_a_second_term_stops_the_undo(sshd_server, tmp_path, monkeypatch):
+    """The first signal is held while the faults are undone; a person or a job that
+    sends another means it: the undo is stopped, and said not done."""
+    import tests.test_drill_due_locked_sshd as due_locked
+    import tests.test_drills_sshd as drills_sshd
+
+    drills = copy.deepcopy(drills_sshd.DRILLS)
+    fault = drills["scenarios"][0]["faults"][0]
+    fault["undo"] = "sleep 30 && " + fault["undo"]
+    monkeypatch.setattr(due_locked, "DRILLS", drills)
+    fleet = _two_systems(sshd_server, tmp_path, held=False)
+    due = fleet.started("drill", "--due")
+    said = said_until(due, "undo fault deploy the bad release 1.1")
+    due.send_signal(signal.SIGTERM)
+    said += said_until(due, "a second signal stops their undo")
+    assert "a second signal stops their undo" in said, said
+    due.send_signal(signal.SIGTERM)
+    out, _ = due.communicate(timeout=120)
+    out = said + out
+    assert "NOT undone: undo aborted on app-1, app-2" in out, out
     assert "closed the incident: aborted: interrupted by SIGTERM" in out, out
     assert "2 drills: FAILED: bad-release; not run: ops-release" in out, out
 

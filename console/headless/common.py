@@ -167,10 +167,11 @@ def _abort_soon(conductor: Conductor, reason: str) -> None:
     if conductor.state.closed:  # nothing left to abort: stop waiting on notifications
         conductor.notifier.interrupt(reason)
         return
-    if conductor.closing.undoing_faults:  # a drill undoing its faults: they go first
-        if conductor.closing.held_abort is None:
-            conductor.closing.held_abort = reason
-            conductor.note(f"{reason}: the drill ends once its faults are undone")
+    closing = conductor.closing
+    if closing.undoing_faults and closing.held_abort is None:  # their undo goes first
+        closing.held_abort = reason  # a second signal stops the undo too
+        said = f"{reason}: the drill ends once its faults are undone (a second signal stops"
+        conductor.note(f"{said} their undo)")
         return
     name = f"abort {id(conductor)}: {reason}"
     if conductor.runner.aborted == reason or any(t.get_name() == name for t in _ABORTING):
