@@ -87,7 +87,8 @@ def report_lines(verdict: dict[str, Any]) -> list[str]:
             if undone is None
             else ("undone" if undone.get("ok") else f"NOT undone: {undone.get('detail')}")
         )
-        lines.append(f"  fault      {_fault_said(fault)}; {after}")
+        unset = "" if fault.get("set", True) else ", not set on every host"  # see ✘ below
+        lines.append(f"  fault      {_fault_said(fault)}{unset}; {after}")
     trigger = verdict.get("trigger", {})
     how = "fired from its probe" if trigger.get("detected") else "declared"
     actual = f"{trigger['actual']} ({how})" if trigger.get("actual") else "– (none declared)"

@@ -243,8 +243,9 @@ def judge(
     findings += found
     integrity, found = _integrity(state, scenario, strategy_steps)
     findings += found
-    faults = [
+    faults = [  # `set`: recorded in place on every host (a fault that failed on one is not)
         {"name": f.get("name"), "hosts": f.get("hosts", []), "undone": f.get("undone")}
+        | {"set": bool(f.get("at"))}
         for f in state.faults
     ]
     for fault in faults:
