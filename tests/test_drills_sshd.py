@@ -249,8 +249,12 @@ def test_a_fault_undo_that_fails_where_the_fault_got_to_is_reported(fleet):
         in out
     )
     assert "  trigger    expected error-threshold · actual – (none declared) ✘" in out
-    # what a cron mail's reader runs there: the fault's undo, as drills.toml has it
-    assert "; to undo it by hand there: test {{host}} != app-1 && set -- " in out
+    # what a cron mail's reader runs there: the fault's undo, where drills.toml has it (a
+    # `{{host}}` in it, and cut at 100 characters, it would not work pasted: helper-154)
+    assert (
+        "; to undo it by hand there: the undo of fault “deploy the bad release 1.1” of"
+        " scenario bad-release in drills.toml, its {{...}} filled in for the host" in out
+    ), out
     assert (fleet.sandboxes["app-1"] / "current").readlink() == Path("releases/1.1")
 
 

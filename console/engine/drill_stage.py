@@ -237,7 +237,7 @@ class Stage:
                 step = fault_steps(number)[1]
                 outcomes = await self._run(step, title, sent, fault.undo or "", "undo")
                 short = _fell_short(outcomes, self.conductor.state.step(step).hosts)
-            by_hand = clip(visible(fault.undo or "", one_line=True), WHY_WIDTH)
+            by_hand = self._by_hand(fault)
             said = [f"undo {short}; to undo it by hand there: {by_hand}"] if short else []
             if held:
                 said.append(
@@ -247,6 +247,17 @@ class Stage:
                 )
             detail = "; ".join(said)
             self._fault_record(Kind.DRILL_FAULT_UNDONE, fault, hosts, ok=not said, detail=detail)
+
+    def _by_hand(self, fault: Fault) -> str:
+        """The fault's undo as a person runs it by hand: whole, where it pastes as it is
+        (one line, nothing to fill in), else where drills.toml has it: one cut with '…',
+        or with a `{{host}}` left in, would not work pasted."""
+        undo = (fault.undo or "").strip()
+        if undo and "\n" not in undo and "{{" not in undo and visible(undo) == undo:
+            return undo
+        where = f"“{fault.label}” of scenario {self.scenario.name} in drills.toml"
+        filled = ", its {{...}} filled in for the host" if "{{" in undo else ""
+        return f"the undo of fault {visible(where, one_line=True)}{filled}"
 
     def _unknown(self) -> set[str]:
         """The hosts whose outcome is unknown, on your own hosts (the demo fleet is gone at
