@@ -338,7 +338,15 @@ async def test_a_system_that_lists_no_strategies_is_said_to_at_80x24(tmp_path: P
         async with app.run_test(size=(80, 24)) as pilot:
             await declare_and_pick(pilot, "checkout errors")
             picker = app.screen
-            await pilot.press("space", "enter")  # the whole `web` system, then go on
+            await pilot.press("space")  # the whole `web` system
+            # The side pane says so as it is picked (it read "Select systems to see ...").
+            shown = picker.query_one("#strategy-help", Static)
+            await until(pilot, lambda: "inventory.toml" in str(shown.render()))
+            assert str(shown.render()) == (
+                "web lists no strategies in inventory.toml: name the ones that may roll it"
+                " back there."
+            )
+            await pilot.press("enter")  # go on: refused
             error = picker.query_one("#picker-error")
             await until(pilot, lambda: "inventory.toml" in str(error.render()))
             assert str(error.render()) == (

@@ -35,19 +35,21 @@ class ParamsPane:
         screen = self.screen
         name = screen.strategy()
         box = screen.query_one("#params", Vertical)
+        help_text = screen.query_one("#strategy-help", Static)
+        if name is None:  # said again as the selection changes, though no strategy did
+            systems = screen.systems()
+            help_text.update(
+                f"{screen.app.settings.why_no_strategy(systems, 'pick fewer')}."
+                if systems
+                else "Select systems to see the strategies that apply to all of them."
+            )
         if self._for == name:
             return
         self._for = name
         if self.error_param is not None:  # it named a field of the strategy left
             self.say("", None)
         await box.remove_children()  # before the new inputs: their ids are the same
-        help_text = screen.query_one("#strategy-help", Static)
         if name is None:
-            help_text.update(
-                "No strategy applies to every selected system."
-                if screen.host_tree.selected
-                else "Select systems to see the strategies that apply to all of them."
-            )
             return
         strategy = screen.app.settings.strategy(name)
         help_text.update(prose(strategy.description))  # configuration text, not markup
