@@ -26,6 +26,7 @@ def config_with(tmp_path: Path, systems: list[dict], ssh: dict | None = None) ->
     directory = tmp_path / "config"
     shutil.copytree(example_config(), directory)
     (directory / "console.toml").unlink()
+    systems = [{"strategies": ["version-rollback"], **s} for s in systems]  # a valid one
     inventory = {"ssh": ssh or {"use_ssh_config": False}, "systems": systems}
     (directory / "inventory.toml").write_text(tomli_w.dumps(inventory))
     return directory

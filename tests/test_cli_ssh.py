@@ -72,6 +72,7 @@ def fleet(**ssh) -> dict:
             },
             {
                 "name": "db",
+                "strategies": ["version-rollback"],
                 "jump_host": "bastion-eu,inner",
                 "hosts": [{"name": "db-1"}, {"name": "db-2", "jump_host": "none"}],
             },
