@@ -51,6 +51,12 @@ for n in range(rounds):
     aside = directory / f".said-{n}-{name}"
     aside.write_text(said)
     aside.rename(directory / f"said-{n}-{name}")  # whole once visible
+# Alive until every answer is read: a winner gone would leave a truly stale lock, which
+# a slower racer of the same round rightly takes over (a second "won").
+for _ in range(600000):
+    if (directory / "done").exists():
+        break
+    time.sleep(0.0005)
 """
 
 
@@ -94,6 +100,7 @@ def test_one_lock_one_winner_among_racing_processes(tmp_path: Path) -> None:
             elif json.loads(lock.read_text())["incident"] != winners[0]:
                 failures.append(f"round {n} ({kind}): {winners[0]} won, the file names another")
     finally:
+        (tmp_path / "done").touch()
         for racer in racers:
             assert racer.wait(timeout=300) == 0
     assert not failures, "\n".join(failures)
