@@ -63,6 +63,16 @@ def _kept(name: str) -> str:
     return f'kept=.rollback/{name}-"{{{{incident}}}}"\n'
 
 
+def _copy(source: str, status: int) -> str:
+    """Shell copying `source` to "$kept", there only once whole: a copy cut short (a full
+    disk, a lost session) is never taken for the copy a retry keeps and undo puts back.
+    Failing, it says so and exits `status`."""
+    return f"""\
+  cp {source} "$kept.part" && mv -f "$kept.part" "$kept" ||
+    {{ rm -f "$kept.part"; echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit {status}; }}
+"""
+
+
 def _keep(name: str, refuse: bool = False) -> str:
     """Copy the file to .rollback/`name`-<incident> for undo unless this incident has one;
     without the copy nothing changes (a precheck `refuse`s with exit 3, an action fails)."""
@@ -72,9 +82,7 @@ def _keep(name: str, refuse: bool = False) -> str:
 if [ -f "$kept" ]; then
   echo "undo keeps the copy of "{{{{flags_file}}}}" this incident made first ($kept)"
 else
-  cp {{{{flags_file}}}} "$kept" ||
-    {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit {3 if refuse else 1}; }}
-fi
+{_copy("{{flags_file}}", 3 if refuse else 1)}fi
 """
     )
 
@@ -100,9 +108,9 @@ if {_ALL_AT_WANT}; then
     fi
     printf '%s %s\\n' {{{{flags}}}}" read $WANT, as incident $whose set them; its restart never finished" \\
       "($(sed -n 1p "$owed")): this run runs it"
-    cp "${{owed%.restart-owed}}" .rollback/{name}-"{{{{incident}}}}" ||
-      {{ echo "cannot keep a copy of "{{{{flags_file}}}}" in .rollback/" >&2; exit 3; }}
 """
+        + _kept(name)
+        + _copy('"${owed%.restart-owed}"', 3)
         + _owed(name).take()
         + """\
   fi
