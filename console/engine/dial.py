@@ -21,18 +21,19 @@ import asyncssh
 from console.engine.client_keys import TOO_MANY, keys_offered, too_many_keys
 from console.engine.destination import Destination
 from console.engine.failures import HostFailure, classify_connect_error
+from console.engine.heard import Heard
 from console.engine.keepalive import lazy_keepalive
 from console.engine.key_refusal import refusal
 from console.engine.known_hosts import KnownHosts
+from console.engine.proxy_command import ProxyCommand
 from console.model.inventory import SshDefaults
 from console.model.status import FailureClass
 
 if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+    pass
 
 Options = asyncssh.SSHClientConnectionOptions
 LOGIN_TIMER_FIRED = "Login timeout expired"  # asyncssh's reason when its login timer fires
-FIRST_WORDS = 200  # bytes of what a host sends first, kept to quote if it is no SSH banner
 # A destination's fields that say where it is, not how to log in there.
 _PLACE = frozenset({"alias", "host", "port", "jump"})
 # Every other field, as a tuple: the key of the options it logs in with.
@@ -87,7 +88,6 @@ class Dialer:
                 host_key_alias=dest.host_key_alias,
                 client_keys=keys or (),
                 agent_identities=identities if dest.identities_only else (),
-                proxy_command=dest.proxy_argv(),
                 agent_forwarding=False,
                 encryption_algs=CIPHERS,
                 gss_auth=False,
@@ -172,15 +172,15 @@ class Dialer:
         own login timer, in the options); through a tunnel or a proxy command, both within
         their sum."""
         # asyncio.timeout, not wait_for: no task of its own per host and step.
-        if tunnel is not None or dest.proxy_command:
-            via = _Tunnelled(tunnel) if tunnel is not None else None
+        if tunnel is None and dest.proxy_command:
+            return await self._proxied(dest, options)
+        if tunnel is not None:
+            via = _Tunnelled(tunnel)
             try:
                 async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
-                    return await asyncssh.connect(
-                        dest.host, dest.port, options=options, tunnel=via or ()
-                    )
+                    return await asyncssh.connect(dest.host, dest.port, options=options, tunnel=via)
             except asyncssh.ConnectionLost as exc:
-                if via is None or via.heard():
+                if via.heard():
                     raise
                 if exc.reason == LOGIN_TIMER_FIRED:
                     raise self._no_banner(dest) from None
@@ -197,6 +197,34 @@ class Dialer:
                 raise
             raise self._no_banner(dest) from None
 
+    async def _proxied(self, dest: Destination, options: Options) -> asyncssh.SSHClientConnection:
+        """Through its proxy command, both within the connect and login timeouts' sum; a
+        command that ends before the host's SSH banner is said in its own words, as ssh
+        shows them (`Host key verification failed.` from an inner ssh)."""
+        proxy = _start_proxy(dest)
+        try:
+            async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
+                return await asyncssh.connect(
+                    dest.host, dest.port, options=options, sock=proxy.sock
+                )
+        except (asyncssh.ConnectionLost, ConnectionError) as exc:
+            proxy.sock.close()
+            timer = isinstance(exc, asyncssh.ConnectionLost) and exc.reason == LOGIN_TIMER_FIRED
+            if timer or proxy.sock.first.startswith(b"SSH-"):
+                raise
+            status = await proxy.ended()
+            ended = "closed its end" if status is None else f"ended (exit status {status})"
+            said = proxy.said()
+            raise HostFailure(
+                FailureClass.UNREACHABLE,
+                f"proxy command `{dest.proxy_command}` {ended} before the SSH banner of"
+                f" {dest.host}:{dest.port}, nothing sent, "
+                + (f"saying '{said}'" if said else "saying nothing on stderr"),
+            ) from None
+        except BaseException:
+            proxy.sock.close()
+            raise
+
     def _no_banner(self, dest: Destination) -> HostFailure:
         """A host that took the connection (directly, or from its jump host) and never
         sent its SSH banner within the login timeout."""
@@ -212,17 +240,22 @@ class Dialer:
     ) -> asyncssh.SSHKey | None:
         """The key the host offers to a client that trusts none (`first`: the host key
         algorithms to prefer, ahead of asyncssh's own list)."""
-        return await asyncio.wait_for(
-            asyncssh.get_server_host_key(
-                dest.host,
-                dest.port,
-                tunnel=tunnel or (),
-                proxy_command=dest.proxy_argv() or (),
-                server_host_key_algs="^" + ",".join(first) if first else (),
-                options=options,
-            ),
-            dest.connect_timeout,
-        )
+        proxy = _start_proxy(dest) if tunnel is None and dest.proxy_command else None
+        try:
+            return await asyncio.wait_for(
+                asyncssh.get_server_host_key(
+                    dest.host,
+                    dest.port,
+                    tunnel=tunnel or (),
+                    sock=proxy.sock if proxy else None,
+                    server_host_key_algs="^" + ",".join(first) if first else (),
+                    options=options,
+                ),
+                dest.connect_timeout,
+            )
+        finally:
+            if proxy:
+                proxy.sock.close()
 
     async def _dropped(
         self, dest: Destination, options: Options, tunnel: Tunnel, failure: HostFailure
@@ -283,6 +316,17 @@ class Dialer:
         return Accepted(dest.endpoint, str(path), entry)
 
 
+def _start_proxy(dest: Destination) -> ProxyCommand:
+    """`dest`'s proxy command, started; one that cannot start is said so."""
+    try:
+        return ProxyCommand(dest.proxy_argv() or ())
+    except OSError as exc:
+        raise HostFailure(
+            FailureClass.UNREACHABLE,
+            f"proxy command `{dest.proxy_command}` could not start: {exc.strerror or exc}",
+        ) from None
+
+
 def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:
     """A host that took the connection and closed it before its SSH banner, quoting its
     first line when it said one (sshd: 'Exceeded MaxStartups')."""
@@ -320,28 +364,7 @@ class _Tunnelled:
         return opened is None or opened.get_extra_info("server_version") is not None
 
 
-class _Heard(socket.socket):
-    """A socket that notes whether anything ever came on it, and the first of it: a host
-    that takes the connection and never says a word is told apart from a login that
-    stalls, and one that says why it closes before its SSH banner is quoted."""
-
-    heard = False
-    first = b""
-
-    def recv(self, size: int, flags: int = 0) -> bytes:
-        data = super().recv(size, flags)
-        if data and not self.heard:
-            self.heard, self.first = True, data[:FIRST_WORDS]
-        return data
-
-    def recv_into(self, buffer: WriteableBuffer, nbytes: int = 0, flags: int = 0) -> int:
-        count = super().recv_into(buffer, nbytes, flags)
-        if count and not self.heard:
-            self.heard, self.first = True, bytes(memoryview(buffer)[: min(count, FIRST_WORDS)])
-        return count
-
-
-async def _tcp(host: str, port: int) -> _Heard:
+async def _tcp(host: str, port: int) -> Heard:
     """A connected, non-blocking TCP socket to the first address that answers."""
     loop = asyncio.get_running_loop()
     # An address needs no resolver thread (asyncio's create_connection skips it too), nor
@@ -355,7 +378,7 @@ async def _tcp(host: str, port: int) -> _Heard:
         infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     last: OSError | None = None
     for family, type_, proto, _, address in infos:
-        sock = _Heard(family, type_, proto)
+        sock = Heard(family, type_, proto)
         sock.setblocking(False)
         try:
             await loop.sock_connect(sock, address)
