@@ -96,7 +96,8 @@ def test_f7_with_a_host_unknown_keeps_its_lock_until_the_verify_by_hand(
         tmux.start(f"{console}; echo EXITED $?; sleep 60")
         tmux.wait_for("Outcome unknown on app-2", tries=300)  # a loaded machine
         tmux.keys("F7")
-        screen = tmux.wait_for("Close incident", tries=300)
+        # the dialog's outcomes: "Close incident" is the footer's F7 too, there already
+        screen = tmux.wait_for("Rolled back and verified", tries=300)
         said = " ".join(" ".join(screen.split("│")).split())  # as wrapped at 80 columns
         assert "Outcome unknown on app-2: a change may still run there" in said, screen
         assert "the lock on app stays held" in said and "--take-over-lock REASON" in said, screen

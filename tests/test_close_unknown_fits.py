@@ -44,7 +44,8 @@ def test_the_refusal_with_hosts_unknown_fits_at_80x24(sshd_server, tmp_path: Pat
         tmux.start(f"{console}; echo EXITED $?; sleep 60")
         tmux.wait_for("Outcome unknown on app-1", tries=300)
         tmux.keys("F7")
-        screen = tmux.wait_for("Close incident", tries=300)
+        # the dialog's outcomes: "Close incident" is the footer's F7 too, there already
+        screen = tmux.wait_for("Rolled back and verified", tries=300)
         said = " ".join(" ".join(screen.split("█")).split())
         assert "Outcome unknown on app-1, app-2, app-3 +1 more" in said, screen
         for outcome in ("Aborted", "Partially rolled back"):
