@@ -286,16 +286,19 @@ def plan_undo(
     changed = state.step(step.id).changed
     for host in only_hosts or ():
         if host not in changed:  # its precheck refused, failed or was lost, or it never ran
-            said = f": {runs[host].said()}" if runs[host].said() else ""
+            host_run = runs[host]
+            unsent = host_run.nothing_sent()
+            said = f": {why}" if (why := host_run.detail if unsent else host_run.said()) else ""
+            how = "nothing was sent there" if unsent else None
             raise ProcedureError(
-                f"step {step.title!r} changed nothing on {host!r} (it went no further than"
-                f" its precheck{said}): nothing to undo there"
+                f"step {step.title!r} changed nothing on {host!r}"
+                f" ({how or 'it went no further than its precheck'}{said}): nothing to undo there"
             )
     ran = [h for h in runs if h in changed and (not only_hosts or h in only_hosts)]
     if not ran:
         raise ProcedureError(
-            f"step {step.title!r} changed no host (none went further than its precheck):"
-            " nothing to undo"
+            f"step {step.title!r} changed no host (none went further than its precheck, or"
+            " was reached): nothing to undo"
         )
     params = strategy_params(state, name, strategy, secrets)
     targets = targets_for(settings.inventory, ran)

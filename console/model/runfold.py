@@ -99,8 +99,11 @@ def _step_skipped(s: IncidentState, e: Event) -> None:
 def _intent(s: IncidentState, e: Event) -> None:
     d = e.payload(CommandIntent)
     run = _host_run(s, e)
+    st = s.step(e.where.step or "adhoc")
+    if run.host in st.changed:  # sent before, or its end never came: it may have got there
+        st.reached.add(run.host)
     if d.stage != "precheck":
-        s.step(e.where.step or "adhoc").changed.add(run.host)
+        st.changed.add(run.host)
     if d.stage != "precheck" and not looks_only(d.stage):
         run.change_ended = False  # sent: seen to end once its result comes
     run.status = HostStatus.RUNNING
@@ -151,12 +154,26 @@ def _result(s: IncidentState, e: Event) -> None:
         run.status = HostStatus.FAILED
     elif d.final:
         run.status = HostStatus.SUCCEEDED
+    _unchanged_if_unsent(s, e, run)
 
 
 def _not_started(s: IncidentState, e: Event) -> None:
     run = _host_run(s, e)
+    sent = run.status is HostStatus.RUNNING  # its intent on disk: detached before sending
     run.status = HostStatus.NOT_STARTED
     run.detail = e.payload(payloads.HostNotStarted).reason
+    if sent:
+        _unchanged_if_unsent(s, e, run)
+
+
+def _unchanged_if_unsent(s: IncidentState, e: Event, run: HostRun) -> None:
+    """A command that changes the host whose end shows it was never sent (the host not
+    reached, or the abort came while it was being reached): the step did not change the
+    host, unless an earlier command of it may have. A host down read "may have changed
+    app-2 (its action failed there)", and its undo was offered."""
+    st = s.step(e.where.step or "adhoc")
+    if run.nothing_sent() and run.host not in st.reached:
+        st.changed.discard(run.host)
 
 
 def _halted(s: IncidentState, e: Event) -> None:

@@ -148,7 +148,12 @@ class StepState(Compared):
     targets: list[str] = field(default_factory=list)  # every host its starts named
     # The hosts sent a stage past its precheck, in any run: what its undo may touch (a
     # precheck that refused, failed or was lost changed nothing the step should undo).
+    # A host leaves it once its command's end shows nothing was sent there (the host was
+    # never reached, or the abort came while it was being reached), unless `reached`.
     changed: set[str] = field(default_factory=set)
+    # The hosts of `changed` that an earlier such command may have reached: kept there
+    # whatever a later attempt's end says.
+    reached: set[str] = field(default_factory=set)
     held: RolloutHeld | None = None  # where its gradual re-enable is held (none once undone)
     paused: Pause | None = None  # waiting before its next wave or stage, until it starts
 

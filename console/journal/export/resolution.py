@@ -310,7 +310,7 @@ def _maybe_changed(state: IncidentState, step: str, host: str, attempt: int) -> 
     (a restore stopped once the data directory was replaced), as the run's last lines and
     the console's close say, where "nothing more" read as if nothing had happened."""
     run = state.step(step).hosts[host]
-    if state.drill or run.stage != "action" or run.attempt != attempt or run.failure in NEVER_RAN:
+    if state.drill or run.stage != "action" or run.attempt != attempt or run.nothing_sent():
         return ""
     if run.status not in (HostStatus.FAILED, HostStatus.ABORTED):
         return ""
