@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from console.engine.destination import Destination, Resolver, RouteError
-from console.engine.ssh import targets_for
+from console.engine.errors import ProcedureError
+from console.engine.ssh import SshPool, targets_for
 from console.model.inventory import Inventory
 
 
@@ -37,3 +38,18 @@ def routes(inventory: Inventory, hosts: list[str]) -> list[Route]:
         notes = sorted({n for d in (*dest.hops, dest) for n in d.notes})
         out.append(Route(target.name, dest.describe(), notes=tuple(notes), dest=dest))
     return out
+
+
+def refuse_unroutable(pool: SshPool, inventory: Inventory, hosts: list[str]) -> None:
+    """Refuse (bad configuration, exit status 2) the hosts whose route cannot be followed
+    (an ssh_config ssh refuses, a ProxyJump loop), before any incident is recorded or host
+    dialled, one line each as check-config and the dry runs say them; resolved by `pool`,
+    which dials them next from the same resolution."""
+    unroutable = []
+    for target in targets_for(inventory, hosts):
+        try:
+            pool.destination(target)
+        except RouteError as exc:
+            unroutable.append(f"{target.name}: {exc}")
+    if unroutable:
+        raise ProcedureError("\nerror: ".join(unroutable))

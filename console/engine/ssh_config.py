@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import os
 import shlex
+import socket
 from pathlib import Path
 
 from asyncssh.config import SSHClientConfig, SSHConfig
@@ -153,9 +154,26 @@ def _split_file(path: Path) -> list[_Line]:
             loption, args = _words(split)
             if loption in OpenSshConfig._no_split:
                 args = [line.lstrip()[len(loption) :].strip()]
+            if loption == "port" and args:  # in any block, as ssh reads it
+                port = _port(args[0])
+                if port is None:
+                    lines.append((number, loption, (), f"Bad port '{args[0]}'"))
+                    continue
+                args[0] = str(port)
             lines.append((number, loption, tuple(args), None))
     _SPLIT[key] = lines
     return lines
+
+
+def _port(value: str) -> int | None:
+    """`Port` as OpenSSH's a2port reads it, in any block: 1 to 65535, or a service name
+    (`ssh`); None where ssh refuses the file ('Bad port '70000'')."""
+    if value.isdigit():
+        return int(value) if 0 < int(value) < 65536 else None
+    try:
+        return socket.getservbyname(value, "tcp") or None
+    except OSError:
+        return None
 
 
 def _words(split: list[str]) -> tuple[str, list[str]]:

@@ -11,6 +11,7 @@ from console.engine.closing import TAKE_OVER
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.errors import HostRefused, ProcedureError
 from console.engine.host_trust import check_host_keys
+from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
@@ -62,6 +63,7 @@ async def run_exec(
             try:
                 # Keys that what is here refuses already, then the locks: a refusal
                 # leaves no incident and writes to none.
+                refuse_unroutable(engine.pool, settings.inventory, hosts)
                 await check_host_keys(settings, engine.pool, options.accept_keys)
                 if options.journal:
                     conductor = engine.open_existing(

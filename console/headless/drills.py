@@ -19,6 +19,7 @@ from console.engine.drill import (
 )
 from console.engine.errors import LockRefused
 from console.engine.host_trust import check_host_keys
+from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import (
     EXIT_FAILED,
@@ -104,6 +105,7 @@ async def _drill_once(
         directory = journal_dir(options.journal, engine, incident_id)
         journal = directory / JOURNAL_NAME
         systems = drill_systems(settings, scenario)  # faults' and integrity's too
+        refuse_unroutable(engine.pool, settings.inventory, settings.inventory.hosts_of(systems))
         claim = engine.claim(incident_id, systems, options.take_over_lock, journal)
         conductor = engine.incident(claim, directory)
         made.append(conductor.recorder.path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING
 
+from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import EXIT_FAILED, EXIT_OK, print_json, reachable
 from console.journal.results import probe_result
@@ -24,6 +25,10 @@ async def run_probe(
     async with reachable(settings, faults, demo) as settings:
         engine = Engine.build(settings, demo=demo)
         try:
+            chosen = settings.inventory.hosts_of(
+                systems or [s.name for s in settings.inventory.systems]
+            )
+            refuse_unroutable(engine.pool, settings.inventory, chosen)
             report = await probe_once(Watcher(settings, engine.pool, systems=systems or None))
         finally:
             await engine.close()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from console.engine.closing import TAKE_OVER, unknown_why
 from console.engine.conductor import Conductor, new_incident_id
 from console.engine.host_trust import check_host_keys
+from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.engine.ssh import SshPool
 from console.engine.walk import RunRequest, check_request, walk
@@ -62,6 +63,8 @@ async def run_rollback(
             check_request(settings, request)
             engine = Engine.build(settings, demo=options.demo)
             try:
+                chosen = request.hosts or settings.inventory.hosts_of(request.systems)
+                refuse_unroutable(engine.pool, settings.inventory, chosen)
                 await check_host_keys(settings, engine.pool, request.accept_keys)
                 incident_id = new_incident_id(engine.clock.now())
                 directory = journal_dir(options.journal, engine, incident_id)

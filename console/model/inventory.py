@@ -215,6 +215,11 @@ class Inventory(Strict):
         except KeyError:
             raise KeyError(name) from None
 
+    def hosts_of(self, systems: Iterable[str]) -> list[str]:
+        """The hosts of `systems`, in the configuration's order."""
+        wanted = set(systems)
+        return [h.name for s in self.systems if s.name in wanted for h in s.hosts]
+
     @property
     def host_names(self) -> list[str]:
         return [h.name for s in self.systems for h in s.hosts]

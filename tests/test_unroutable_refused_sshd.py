@@ -1,0 +1,78 @@
+"""An ssh_config that ssh refuses is bad configuration for every command, refused before
+anything is recorded or sent (exit status 2), as check-config and the dry runs refuse it.
+
+Walked on real sshd (helper-156): with `HostName "127.0.0.3` (a quote left open) in
+~/.ssh/config, check-config and `run --dry-run` said `error: app-1: ssh_config: ... line 2:
+No closing quotation` (exit 2), but `run --yes` opened an incident, locked the system, ran
+its first step 'on' every host and closed it FAILED (exit 1); `exec` and `probe` exited 1,
+as if the hosts were down. And `Port 70000`, which ssh refuses ('line 3: Bad port
+'70000'.'), passed check-config and was dialled ('connection refused by
+127.0.0.3:70000')."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import tomli_w
+
+from console.engine.destination import Resolver
+from console.model.inventory import SshDefaults
+from tests.cli_fleet import Fleet, write_fleet
+from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["flip"], probes=[])
+    inventory = fleet.config / "inventory.toml"
+    text = inventory.read_text().replace("use_ssh_config = false", "use_ssh_config = true")
+    ssh_config = tmp_path / "ssh_config"
+    extra = tomli_w.dumps({"config_files": [str(ssh_config)]})
+    inventory.write_text(text.replace("[ssh]\n", "[ssh]\n" + extra, 1))
+    return fleet
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        ('  HostName "127.0.0.1', "No closing quotation"),
+        ("  Port 70000", "Bad port '70000'"),
+    ],
+)
+def test_an_ssh_config_ssh_refuses_is_refused_by_every_command(
+    fleet: Fleet, sshd_server, tmp_path: Path, line: str, why: str
+) -> None:
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(f"Host app-2\n{line}\n")
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert ssh.returncode == 255, ssh.stdout  # ssh starts for no host on it
+    said = [f"error: {h}: ssh_config: {ssh_config} line 2: {why}" for h in ("app-1", "app-2")]
+    run = (
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes",
+    )  # fmt: skip
+    for args in [("check-config",), run, ("exec", "--systems", "app", "true"), ("probe",)]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
+    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+
+
+def test_a_port_named_by_its_service_is_that_port_as_in_ssh(tmp_path: Path) -> None:
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text("Host app-1\n  Port ssh\n")
+    resolved = Resolver(SshDefaults(config_files=[str(ssh_config)])).resolve("app-1")
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert "port 22" in ssh.stdout.splitlines()
+    assert resolved.port == 22
