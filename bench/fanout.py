@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import fleet as fleetlib
+from cgroup_cpu import Cgroup
 from fanout_report import Results, Sample, machine, report
 
 BENCH = Path(__file__).resolve().parent
@@ -116,6 +117,7 @@ class Bench:
         self.fleet: fleetlib.Fleet | None = None
         self.child: subprocess.Popen | None = None
         self.control_dir: Path | None = None
+        self.cgroup: Cgroup | None = None  # the fleet's sshd: the hosts' CPU, when root
         self.console = tool_path("rollback-console")
         self.env = {k: v for k, v in os.environ.items() if k != "SSH_AUTH_SOCK"}
         self.env["ROLLBACK_CONSOLE_STATE"] = str(self.state)
@@ -146,6 +148,10 @@ class Bench:
         print(f"starting {max(sizes)} sshd on loopback ...", flush=True)
         self.fleet = fleetlib.start_fleet(self.workdir / "fleet", max(sizes))
         print(f"  {len(self.fleet.servers)} sshd up in {time.monotonic() - started:.1f} s")
+        if Cgroup.available():
+            self.cgroup = Cgroup(self.workdir.name)
+            for server in self.fleet.servers:
+                self.cgroup.add(server.process.pid)
         for n in sizes:
             fleetlib.write_fleet_json(self.workdir / f"fleet-{n}.json", self.fleet, n)
             fleetlib.write_ansible_inventory(self.workdir / f"ansible-{n}.ini", self.fleet, n)
@@ -305,6 +311,7 @@ class Bench:
         log_path = self.logs / f"{tag}.log"
         self.fleet.logins()  # reset the counter
         machine_cpu = cpu_ticks()[0]
+        hosts_cpu = self.cgroup.seconds() if self.cgroup else 0.0
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         with open(log_path, "wb") as log:
             started = time.perf_counter()
@@ -329,6 +336,8 @@ class Bench:
             self.child = None
         tool.after()
         busy = self.fleet.wait_idle()
+        # The sessions' ends counted too: read once the fleet serves nothing.
+        hosts_cpu = self.cgroup.seconds() - hosts_cpu if self.cgroup else None
         logins = self.fleet.logins()
         ok = code == 0
         if code == 1 and tool.also_ok is not None:
@@ -349,6 +358,7 @@ class Bench:
             round(client_cpu, 3),
             round(machine_cpu, 3),
             round_no,
+            None if hosts_cpu is None else round(hosts_cpu, 3),
         )
 
     def kill_child(self) -> None:
@@ -389,6 +399,9 @@ class Bench:
         if self.fleet is not None:
             self.fleet.stop()
             self.fleet = None
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

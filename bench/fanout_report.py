@@ -28,9 +28,16 @@ class Sample:
     client_cpu: float = 0.0  # user + system seconds of the timed process and its children
     machine_cpu: float = 0.0  # busy CPU seconds of the whole machine (all cores) during the run
     round_no: int = 0  # samples of one round are paired (interleaved runs)
+    # CPU seconds of the fleet's sshd and all they started (bench/cgroup_cpu.py), from the
+    # run's start until the fleet served nothing; None when not counted (not root)
+    hosts_cpu: float | None = None
 
     def measure(self, what: str) -> float:
-        return self.seconds if what == "wall" else self.client_cpu
+        if what == "wall":
+            return self.seconds
+        if what == "system":  # the client's and the hosts' CPU: what a step costs in all
+            return self.client_cpu + (self.hosts_cpu or 0.0)
+        return self.client_cpu
 
 
 @dataclass
@@ -64,7 +71,7 @@ class Target:
     label: str
     top: str
     bottoms: tuple[str, ...]  # the one with the lowest median of `what` counts
-    what: str = "wall"  # or "cpu": the tool's own CPU seconds
+    what: str = "wall"  # or "cpu": the tool's own CPU seconds; "system": and the hosts'
     limit: float | None = None
     at: tuple[int, ...] = ()  # the fleet sizes the limit holds at (all if empty)
 
@@ -80,7 +87,9 @@ TARGETS = [
     Target("(a) exec / (c) parallel-ssh, wall", "exec", ("pssh",)),
     Target("(e) run 5 steps / 1 step, wall", "run-5", ("run-1",), "wall", 1.45, (200,)),
     Target("(e) run 5 steps / 1 step, CPU", "run-5", ("run-1",), "cpu"),
+    Target("(e) run 5 steps / 1 step, client + hosts' CPU", "run-5", ("run-1",), "system"),
     Target("floor: (d) 5 steps / 1 step, wall", "gather-5", ("gather",)),
+    Target("floor: (d) 5 steps / 1 step, client + hosts' CPU", "gather-5", ("gather",), "system"),
     Target("(e) run-1 / (d) fair floor, wall", "run-1", FLOORS, "wall"),
 ]
 
@@ -90,6 +99,8 @@ def ratio_cell(results: Results, n: int, target: Target) -> str:
     medians = {b: m for b, m in medians.items() if m}
     if not medians or results.median(n, target.top) is None:
         return "n/a"
+    if target.what == "system" and any(s.hosts_cpu is None for s in results.ok(n, target.top)):
+        return "n/a (the hosts' CPU is counted as root)"
     bottom = min(medians, key=lambda b: medians[b])
     ratio = results.paired(n, target.top, bottom, target.what)
     if ratio is None:
@@ -122,7 +133,7 @@ def report(results: Results, tools: list, sizes: list[int]) -> str:
             logins += [s.logins / n for s in samples if s.ok]
         per_host = f"{statistics.median(logins):.2f}" if logins else "n/a"
         out.append(f"| {tool.label} | " + " | ".join(cells) + f" | {per_host} |")
-    out += ["", "| CPU seconds, median: the tool / the whole machine | "]
+    out += ["", "| CPU seconds, median: the tool / the fleet's hosts / the whole machine | "]
     out[-1] += " | ".join(f"N={n}" for n in sizes) + " |"
     out.append("|---|" + "---|" * len(sizes))
     for tool in tools:
@@ -132,7 +143,9 @@ def report(results: Results, tools: list, sizes: list[int]) -> str:
             if ok:
                 client = statistics.median(s.client_cpu for s in ok)
                 machine = statistics.median(s.machine_cpu for s in ok)
-                cells.append(f"{client:.2f} / {machine:.2f}")
+                hosts = [s.hosts_cpu for s in ok if s.hosts_cpu is not None]
+                counted = f"{statistics.median(hosts):.2f}" if hosts else "–"
+                cells.append(f"{client:.2f} / {counted} / {machine:.2f}")
             else:
                 cells.append("n/a")
         out.append(f"| {tool.label} | " + " | ".join(cells) + " |")

@@ -37,6 +37,7 @@ import asyncssh
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import fleet as fleetlib  # noqa: E402
+from cgroup_cpu import Cgroup, forks  # noqa: E402
 
 from console.engine.supervisor import attempt_token, supervised  # noqa: E402
 
@@ -58,46 +59,6 @@ COMMANDS: dict[str, Callable[[], str]] = {
     ),
     "supervised": lambda: supervised("true", attempt_token()),
 }
-
-
-class Cgroup:
-    """A cgroup counting the CPU of the processes put in it and of all they start."""
-
-    def __init__(self, name: str):
-        v2 = Path("/sys/fs/cgroup/unified")
-        if not v2.is_dir():
-            v2 = Path("/sys/fs/cgroup")
-        v1 = Path("/sys/fs/cgroup/cpuacct")
-        if v1.is_dir():
-            self.path, self.v2 = v1 / name, False
-        elif (v2 / "cgroup.controllers").is_file():
-            self.path, self.v2 = v2 / name, True
-        else:
-            raise SystemExit("hostcpu: no cgroup cpuacct (v1) or cgroup v2 mounted")
-        self.path.mkdir(exist_ok=True)
-
-    def add(self, pid: int) -> None:
-        (self.path / "cgroup.procs").write_text(str(pid))
-
-    def seconds(self) -> float:
-        if self.v2:
-            usage = (self.path / "cpu.stat").read_text().split("\n", 1)[0].split()[1]
-            return int(usage) / 1e6
-        return int((self.path / "cpuacct.usage").read_text()) / 1e9
-
-    def remove(self) -> None:
-        for _ in range(100):  # bounded: the fleet's processes are gone or going
-            try:
-                self.path.rmdir()
-                return
-            except OSError:
-                time.sleep(0.1)
-
-
-def forks() -> int:
-    """Processes forked on the whole machine since boot."""
-    with open("/proc/stat") as stat:
-        return next(int(line.split()[1]) for line in stat if line.startswith("processes"))
 
 
 async def _one(conn: asyncssh.SSHClientConnection, command: str) -> None:
