@@ -114,13 +114,13 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
         )
         return EXIT_REFUSED
     by = {s: [h for h, run in undo.hosts.items() if run.status is s] for s in HostStatus}
-    if not ok and by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
-        parts = [f"undone on {', '.join(h)}" for h in [by[HostStatus.SUCCEEDED]] if h]
-        parts += [
-            f"{status.value}: {', '.join(by[status])}"
-            for status in (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
-            if by[status]
-        ]
+    if ok:
+        print(f"{args.step}: undone on {', '.join(undo.hosts)}; journal {path}", flush=True)
+        return EXIT_OK
+    left = (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
+    parts = [f"undone on {', '.join(by[HostStatus.SUCCEEDED])}"] if by[HostStatus.SUCCEEDED] else []
+    parts += [f"{status.value}: {', '.join(by[status])}" for status in left if by[status]]
+    if by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
         rest = ",".join(h for s in (HostStatus.FAILED, HostStatus.NOT_STARTED) for h in by[s])
         on = again(f"undo {path.parent} {args.step} --hosts {rest} --dry-run")
         print(
@@ -129,6 +129,10 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             flush=True,
         )
         return EXIT_FAILED
-    verdict = f"undone on {', '.join(undo.hosts)}" if ok else "undo FAILED"
-    print(f"{args.step}: {verdict}; journal {path}", flush=True)
-    return EXIT_OK if ok else EXIT_FAILED
+    # Failed somewhere: the undo again goes on where it failed, leaving the hosts it put
+    # back (a host unknown is verified first: the undo refuses to go on unchecked).
+    if by[HostStatus.FAILED] and not by[HostStatus.UNKNOWN]:
+        on = again(f"undo {path.parent} {args.step} --dry-run")
+        parts.append(f"to go on once the cause is fixed: {on}, then --yes")
+    print(f"{args.step}: undo FAILED; {'; '.join(parts)}; journal {path}", flush=True)
+    return EXIT_FAILED

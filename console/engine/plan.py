@@ -255,8 +255,8 @@ def plan_undo(
     secrets: Secrets,
     between_waves: BetweenWaves | None = None,
 ) -> Planned:
-    """The strategy's undo for the hosts a strategy step touched (or those of them named),
-    rendered for each before anything is sent. It goes in the strategy's waves, as the
+    """The strategy's undo for the hosts a strategy step touched and its undo has not put
+    back since (or those of them named), rendered for each before anything is sent. It goes in the strategy's waves, as the
     step did: the hosts in the order the step took them (its canary first), its pause,
     `between_waves` asked where the waves say confirm, its failure threshold; no probes
     are read between them (they judged the rollback: an undo puts back what they read
@@ -294,7 +294,15 @@ def plan_undo(
                 f"step {step.title!r} changed nothing on {host!r}"
                 f" ({how or 'it went no further than its precheck'}{said}): nothing to undo there"
             )
-    ran = [h for h in runs if h in changed and (not only_hosts or h in only_hosts)]
+    # Unnamed, the hosts its undo put back already are left alone: sent again, the undo
+    # would restart their service again, or undo twice what undoes once.
+    back = [] if only_hosts else state.undone_hosts(step.id)
+    ran = [h for h in runs if h in changed and (h in only_hosts if only_hosts else h not in back)]
+    if not ran and back:
+        raise ProcedureError(
+            f"the undo of “{step.title}” succeeded already on every host the step changed"
+            f" ({', '.join(back)}): nothing left to undo"
+        )
     if not ran:
         raise ProcedureError(
             f"step {step.title!r} changed no host (none went further than its precheck, or"

@@ -124,6 +124,18 @@ class IncidentState(Compared):
             return None
         return undo
 
+    def undone_hosts(self, step_id: str) -> list[str]:
+        """The hosts where the step's undo succeeded after the step last ran there: put
+        back already, nothing of the step's left there to undo (a host the step ran on
+        again since is not among them)."""
+        ran = self.step(step_id).hosts
+        undo = self.steps.get(f"{step_id}.undo")
+        return [
+            h
+            for h, r in (undo.hosts.items() if undo else ())
+            if r.status is HostStatus.SUCCEEDED and h in ran and r.seq > ran[h].seq
+        ]
+
     def undo_first(self, step_id: str) -> list[str]:
         """The hosts of the step whose last attempt failed saying a retry cannot go on there
         until the undo puts back what it left (UNDO_FIRST: a restore that did not finish),
