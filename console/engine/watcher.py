@@ -26,6 +26,7 @@ from console.model.watch import (
     Value,
     aggregate,
     held,
+    plotted,
     probe_key,
     sample_text,
     sparkline,
@@ -139,12 +140,8 @@ class Reading:
     def value(self) -> Value:
         return self.last.value if self.last else None
 
-    @property
-    def values(self) -> list[Value]:
-        return [s.value for s in self.history]
-
     def spark(self, width: int = 20) -> str:
-        return sparkline(self.values, width)
+        return sparkline(plotted(self.probe, list(self.history)[-width:]), width)
 
     @property
     def streak(self) -> str:

@@ -269,18 +269,48 @@ class SoakProgress:
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
+BAD_MARK = "✘"  # a bad sample whose value is no point on the others' scale
+
+
 def sparkline(values: list[Value], width: int = 20) -> str:
-    """Recent numeric values as block characters; non-numbers show as a gap."""
+    """Recent numeric values as block characters; BAD_MARK as itself; other non-numbers
+    show as a gap."""
     recent = values[-width:]
     numbers = [v for v in recent if isinstance(v, float)]
-    if not numbers:
-        return " " * len(recent)
-    low, high = min(numbers), max(numbers)
+    low, high = (min(numbers), max(numbers)) if numbers else (0.0, 0.0)
     span = (high - low) or 1.0
     return "".join(
-        SPARKS[int((v - low) / span * (len(SPARKS) - 1))] if isinstance(v, float) else " "
+        SPARKS[int((v - low) / span * (len(SPARKS) - 1))]
+        if isinstance(v, float)
+        else BAD_MARK
+        if v == BAD_MARK
+        else " "
         for v in recent
     )
+
+
+def plotted(probe: Probe, samples: Sequence[ProbeSample]) -> list[Value]:
+    """What a sparkline draws of `samples`: their values, on one scale. Where a probe
+    that measures (an http probe's latency) has rounds whose value counts bad hosts
+    instead (a status flagged), those are no point on the scale: a bad one is BAD_MARK, a
+    healthy one a gap. An http probe turning bad drew its 1 (one bad host) under the 11 ms
+    before it: a fall."""
+    counted = [_counted(probe, sample) for sample in samples]
+    if all(counted) or not any(counted):
+        return [sample.value for sample in samples]
+    return [
+        (BAD_MARK if sample.state is SampleState.BAD else None) if count else sample.value
+        for sample, count in zip(samples, counted, strict=True)
+    ]
+
+
+def _counted(probe: Probe, sample: ProbeSample) -> bool:
+    """Whether `sample`'s value counts its bad hosts (as `aggregate` votes) rather than
+    combining what they measured."""
+    if probe.combine in (Aggregate.ANY, Aggregate.ALL):
+        return True
+    answered = [h for h in sample.hosts if h.error is None and h.value is not None]
+    return any(h.flagged or not isinstance(h.value, float) for h in answered)
 
 
 def show(value: Value, unit: str = "") -> str:

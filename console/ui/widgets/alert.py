@@ -12,17 +12,26 @@ MAX_EVIDENCE = 4
 
 
 def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) -> list[str]:
-    """One line per evidence sample: time, value and state, and each host's value."""
+    """One line per evidence sample: time, value and state, and what each host read."""
     samples = evidence if evidence is not None else (firing.evidence_data() if firing else [])
     lines = []
     for sample in samples[-MAX_EVIDENCE:]:
         at = str(sample.get("at", ""))[11:19]
         hosts = sample.get("hosts", {})
-        per_host = ", ".join(f"{h} {show(v.get('value'))}" for h, v in sorted(hosts.items()))
+        per_host = ", ".join(f"{h} {_read(v)}" for h, v in sorted(hosts.items()))
         line = f"{at} {sample.get('probe', '')} = {show(sample.get('value'))}"
         line += f" {sample.get('state', '')}" + (f" ({per_host})" if per_host else "")
         lines.append(visible(line, one_line=True))  # the values are what hosts printed
     return lines
+
+
+def _read(host: dict) -> str:
+    """What a host read, in its own words where the probe gave some: `HTTP 500 in 1 ms`,
+    `error: ...`, `3 new match(es)`; else its value. An http probe's bare latency read
+    `jump-host 1.3` beside `1 bad`, the status that made it bad left out."""
+    if host.get("error"):
+        return f"error: {host['error']}"
+    return str(host.get("detail") or show(host.get("value")))
 
 
 def alert_text(
