@@ -76,3 +76,27 @@ def test_a_port_named_by_its_service_is_that_port_as_in_ssh(tmp_path: Path) -> N
     )
     assert "port 22" in ssh.stdout.splitlines()
     assert resolved.port == 22
+
+
+@pytest.mark.parametrize("jump", ["rbtest@127.0.0.1:abc", "rbtest@[::1:22"])
+def test_a_jump_host_ssh_refuses_is_said_not_a_crash(
+    fleet: Fleet, sshd_server, tmp_path: Path, jump: str
+) -> None:
+    """`ProxyJump h156app@127.0.0.2:abc` (or a jump_host so written) read 'error: internal
+    error: ValueError: invalid literal for int() with base 10: 'abc' (a bug: ...)' from
+    check-config and exec; `[::1:22`, a bracket never closed, passed check-config. ssh
+    refuses both ('Invalid -J argument')."""
+    (tmp_path / "ssh_config").write_text(f"Host app-2\n  ProxyJump {jump}\n")
+    ssh = subprocess.run(["ssh", "-G", "-J", jump, "app-2"], capture_output=True, text=True)
+    assert ssh.returncode == 255 and "Invalid -J argument" in ssh.stderr
+    said = f"error: app-2: jump host {jump!r}: expected [user@]host[:port]"
+    run = (
+        "run", "--systems", "app", "--strategy", "flip", "--trigger", "user-impact",
+        "--reason", "checkout errors", "--yes",
+    )  # fmt: skip
+    for args in [("check-config",), run, ("probe",), ("exec", "--systems", "app", "true")]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert said in result.stderr.splitlines(), (args, result.stderr)
+        assert "internal error" not in result.stderr
+    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded

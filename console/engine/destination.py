@@ -123,18 +123,26 @@ class Destination(NamedTuple):
 
 
 def parse_hop(spec: str) -> tuple[str | None, str, int | None]:
-    """`[user@]host[:port]` (or `[v6]:port`, or `ssh://user@host:port`) as (user, host, port)."""
+    """`[user@]host[:port]` (or `[v6]:port`, or `ssh://user@host:port`) as (user, host, port);
+    RouteError for what ssh refuses too ('Invalid -J argument'): a port that is no number
+    from 1 to 65535 (`bastion:abc`), a `[` never closed."""
     user, _, hostport = spec.removeprefix("ssh://").rstrip("/").rpartition("@")
-    host, port = hostport, None
+    refused = RouteError(f"jump host {spec!r}: expected [user@]host[:port]")
+    host, port_text = hostport, None
     if hostport.startswith("["):
-        inner, _, rest = hostport[1:].partition("]")
-        host, port_text = inner, rest.removeprefix(":")
-        port = int(port_text) if port_text else None
+        host, closed, rest = hostport[1:].partition("]")
+        if not closed or rest[:1] not in ("", ":"):
+            raise refused
+        port_text = rest[1:] if rest else None
     elif hostport.count(":") == 1:
         host, _, port_text = hostport.partition(":")
+    port = None
+    if port_text is not None:
+        if not (port_text.isascii() and port_text.isdigit()):
+            raise refused
         port = int(port_text)
     if not host or (port is not None and not 0 < port < 65536):
-        raise RouteError(f"jump host {spec!r}: expected [user@]host[:port]")
+        raise refused
     return user or None, host, port
 
 
