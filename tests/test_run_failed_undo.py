@@ -70,3 +70,29 @@ def test_hosts_that_succeeded_in_a_failed_step_are_not_said_failed(
     line = next(ln for ln in run.stdout.splitlines() if ln.startswith("“Restore” changed"))
     assert line.startswith("“Restore” changed app-1 (succeeded there; the step failed): to put"
                            " it back, "), line  # fmt: skip
+
+
+def test_hosts_held_by_a_stage_that_failed_elsewhere_are_not_said_failed(
+    sshd_server, tmp_path: Path
+) -> None:
+    """Walked on a hand-built fleet (helper-157): a re-enable's first stage failed on one
+    host and held the others at 5 %, and the last lines read '“Restore previous version”
+    changed web-1, web-2, web-3 (failed), and changed web-4 (failed)' of three hosts that
+    passed their stage."""
+    reenable = {
+        "name": "off",  # the name run_off runs: here a gradual re-enable
+        "kind": "feature-reenable",
+        "preset": "file",
+        "params": [*FLAG_PARAMS, {"name": "check", "default": "test ! -e broken"}],
+    }
+    files = {"strategies.toml": {"strategies": [reenable]}, "procedure.toml": FLAG_PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=0\n")
+    (fleet.sandboxes["app-2"] / "broken").touch()
+    run = run_off(fleet)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert set(fleet.written("flags").values()) == {"new_checkout=5\n"}
+    line = next(ln for ln in run.stdout.splitlines() if ln.startswith("“Restore” changed"))
+    assert line.startswith(
+        "“Restore” changed app-1 (held there; the step failed), and changed app-2 (failed):"
+        " to put them back, "
+    ), line

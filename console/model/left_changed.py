@@ -52,15 +52,16 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
 
 def _changed(hosts: list[str], step: StepStatus, each: dict[str, HostStatus]) -> list[str]:
     """`changed app-1, app-2 (failed)`, the step's status where the hosts share it; hosts
-    whose own run succeeded in a step that failed elsewhere say so (`changed web-1, web-3
-    (succeeded there; the step failed)`): the step's word alone read as theirs, where a
-    configuration restore failed only on the hosts with no revision to go back to."""
+    whose own run ended otherwise say so (`changed web-1, web-3 (succeeded there; the step
+    failed)`, a re-enable's `(held there; the step failed)`): the step's word alone read as
+    theirs, where a configuration restore failed only on the hosts with no revision to go
+    back to, or a re-enable's stage failed on one host and held the others."""
     groups: dict[HostStatus, list[str]] = {}
     for host in hosts:
         groups.setdefault(each[host], []).append(host)
     said = []
     for status, group in groups.items():
-        own = status is HostStatus.SUCCEEDED and step.value != status.value
+        own = step.value != status.value
         why = f"{status.value} there; the step {step.value}" if own else step.value
         said.append(f"changed {named(group, 5)} ({why})")
     return said
