@@ -100,3 +100,53 @@ def test_a_jump_host_ssh_refuses_is_said_not_a_crash(
         assert said in result.stderr.splitlines(), (args, result.stderr)
         assert "internal error" not in result.stderr
     assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
+
+
+def test_an_include_of_itself_is_refused_as_ssh_refuses_it(fleet: Fleet, tmp_path: Path) -> None:
+    """A file that includes itself read 'error: internal error: RecursionError: maximum
+    recursion depth exceeded' (a bug report) from check-config and exec; ssh stops at 16
+    levels: 'Too many recursive configuration includes'."""
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text(f"Host app-2\n  Include {ssh_config}\n")
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-2"], capture_output=True, text=True
+    )
+    assert ssh.returncode == 255 and "Too many recursive configuration includes" in ssh.stderr
+    said = (
+        f"error: app-2: ssh_config: {ssh_config} line 2: Too many recursive configuration includes"
+    )
+    for args in [("check-config",), ("exec", "--systems", "app", "true")]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert said in result.stderr.splitlines(), (args, result.stderr)
+    assert not list(fleet.state.rglob("journal.jsonl"))
+
+
+def test_times_are_read_as_ssh_reads_them(fleet: Fleet, sshd_server, tmp_path: Path) -> None:
+    """`ServerAliveInterval 1m` and `ConnectTimeout 1m`, which ssh takes as 60 s, were
+    refused ('Invalid ServerAliveInterval integer value: 1m'); `ServerAliveInterval -5`,
+    which ssh refuses ('invalid time value'), passed check-config, then failed each host
+    as 'authentication failed: cannot load SSH options: Keepalive interval cannot be
+    negative'."""
+    ssh_config = tmp_path / "ssh_config"
+    ssh_config.write_text("Host app-*\n  ServerAliveInterval 1m\n  ConnectTimeout 1m\n")
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True
+    )
+    assert {"serveraliveinterval 60", "connecttimeout 60"} <= set(ssh.stdout.splitlines())
+    result = fleet.cli("exec", "--systems", "app", "id -un")
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.splitlines()) == [
+        f"{h}: {sshd_server.server.user}" for h in ("app-1", "app-2")
+    ]
+
+    ssh_config.write_text("Host nowhere\n  ServerAliveInterval -5\n")
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True
+    )
+    assert ssh.returncode == 255 and "invalid time value" in ssh.stderr  # in any block
+    said = f"ssh_config: {ssh_config} line 2: invalid time value '-5'"
+    for args in [("check-config",), ("exec", "--systems", "app", "true")]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert f"error: app-1: {said}" in result.stderr.splitlines(), (args, result.stderr)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shlex
 import socket
 from pathlib import Path
@@ -15,6 +16,7 @@ from asyncssh.pattern import WildcardPatternList
 
 from console.engine.ssh_options import HEEDED
 
+MAX_INCLUDE_DEPTH = 16  # as OpenSSH's READCONF_MAX_DEPTH
 # Options whose %-tokens are expanded, once, after every file is read.
 EXPANDED = (
     "IdentityFile",
@@ -112,6 +114,19 @@ class OpenSshConfig(SSHClientConfig):
             return
         self._set_string(option, args)
 
+    _depth = 0  # Include levels read so far
+
+    def _include_bounded(self, option: str, args: list[str]) -> None:
+        """asyncssh's Include, READCONF_MAX_DEPTH (16) deep at most as in OpenSSH: a file
+        that includes itself recursed until Python's limit ('internal error: RecursionError')."""
+        if self._depth >= MAX_INCLUDE_DEPTH:
+            self._error("Too many recursive configuration includes")
+        self._depth += 1
+        try:
+            self._include(option, args)
+        finally:
+            self._depth -= 1
+
     _handlers = {
         **SSHClientConfig._handlers,
         "hashknownhosts": ("HashKnownHosts", SSHConfig._set_bool),
@@ -119,6 +134,7 @@ class OpenSshConfig(SSHClientConfig):
         "proxyjump": ("ProxyJump", _set_proxy),
         "proxycommand": ("ProxyCommand", _set_proxy),
         "host": ("Host", _match_host),
+        "include": ("Include", _include_bounded),
     }
 
 
@@ -154,12 +170,13 @@ def _split_file(path: Path) -> list[_Line]:
             loption, args = _words(split)
             if loption in OpenSshConfig._no_split:
                 args = [line.lstrip()[len(loption) :].strip()]
-            if loption == "port" and args:  # in any block, as ssh reads it
-                port = _port(args[0])
-                if port is None:
-                    lines.append((number, loption, (), f"Bad port '{args[0]}'"))
+            if loption in _NUMBERS and args:  # in any block, as ssh reads them
+                read, refusal = _NUMBERS[loption]
+                value = read(args[0])
+                if value is None:
+                    lines.append((number, loption, (), refusal.format(args[0])))
                     continue
-                args[0] = str(port)
+                args[0] = str(value)
             lines.append((number, loption, tuple(args), None))
     _SPLIT[key] = lines
     return lines
@@ -174,6 +191,26 @@ def _port(value: str) -> int | None:
         return socket.getservbyname(value, "tcp") or None
     except OSError:
         return None
+
+
+def _seconds(value: str) -> int | None:
+    """A time as OpenSSH's convtime reads it (`30`, `1m`, `1h30m`); None if it is none."""
+    total, at = 0, 0
+    for part in _TIME.finditer(value):
+        if part.start() != at:
+            return None
+        total, at = total + int(part[1]) * _UNITS[part[2].lower()], part.end()
+    return total if value and at == len(value) else None
+
+
+_TIME = re.compile(r"(\d+)([smhdwSMHDW]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# Options whose values ssh checks in every block: how it reads them, and how it refuses.
+_NUMBERS = {
+    "port": (_port, "Bad port '{}'"),
+    "connecttimeout": (_seconds, "invalid time value '{}'"),
+    "serveraliveinterval": (_seconds, "invalid time value '{}'"),
+}
 
 
 def _words(split: list[str]) -> tuple[str, list[str]]:
