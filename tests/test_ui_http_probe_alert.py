@@ -1,8 +1,10 @@
 """An http probe whose endpoint turns to HTTP 500, on the home screen at 80x24, with a
 configuration written as the README says (a real loopback HTTP server). Walked: the alert's
 evidence read 'shop/health = 1 bad (jump-host 1.3)', the status that made it bad left out
-(1.3: the latency, in no unit); and its sparkline drew the bad rounds, whose value counts
-the bad hosts (1), under the healthy round's 11 ms: a fall, as if it got better."""
+(1.3: the latency, in no unit; 1: how many hosts read bad, said as a value); its sparkline
+drew the bad rounds, whose value counts the bad hosts (1), under the healthy round's 11 ms:
+a fall, as if it got better; and a headless run said a healthy round `= 1.3 (healthy)`,
+where the console said `1.3 ms`."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from pathlib import Path
 
 import tomli_w
 
+from console.journal.describe import describe
+from console.model.events import Kind
 from console.model.loading import load_settings
 from console.model.watch import BAD_MARK, SPARKS
 from console.ui.widgets.probe_table import ProbeTable
+from tests.events_factory import recorder_in
 from tests.test_ui_support import (  # noqa: F401
     _close_engines,
     _no_cursor_blink,
@@ -79,11 +84,12 @@ async def test_a_bad_http_status_is_said_and_drawn_as_bad(tmp_path: Path) -> Non
         async with app.run_test(size=(80, 24)) as pilot:
             reading = app.live.watcher.readings["shop/health"]
             await until(pilot, lambda: len(reading.history) >= 2)
+            healthy = reading.history[-1].as_data()  # journalled as the watcher does
             _Flipping.bad.set()
             await until(pilot, lambda: reading.state == "firing")
             await pilot.pause(0.3)
             alert = " ".join(str(app.screen.query_one("#alert").render()).split())
-            assert "(jump-host HTTP 500 in " in alert, alert
+            assert "shop/health = 1/1 bad (jump-host HTTP 500 in " in alert, alert
             table = app.screen.query_one("#probes", ProbeTable)
             recent = str(table.get_cell("shop/health", "Recent")).strip()
             turned = recent.find(BAD_MARK)  # healthy rounds drawn, then the bad ones marked
@@ -92,3 +98,7 @@ async def test_a_bad_http_status_is_said_and_drawn_as_bad(tmp_path: Path) -> Non
     finally:
         server.shutdown()
         server.server_close()
+    recorder = recorder_in(tmp_path / "journal")
+    event = recorder.record(Kind.PROBE_SAMPLE, system="shop", journalled="change", **healthy)
+    value = healthy["value"]
+    assert describe(event) == f"probe shop/health = {value:g} ms (healthy)", describe(event)

@@ -61,6 +61,7 @@ class Sampler:
             threshold=probe.threshold if PROBE_KINDS[probe.kind].thresholded else None,
             hosts=tuple(hosts),
             detail="; ".join(errors),
+            unit=probe.unit,
         )
 
     async def _command(self, key: str, probe: Probe, target: Target) -> HostValue:

@@ -195,7 +195,7 @@ def sampled(d: ProbeSample, e: Event) -> str:
     # The probes' module only when a sample is described: exec and run fold no samples.
     from console.model.watch import recorded_text
 
-    said = f"probe {d.probe} = {recorded_text(d.value, d.hosts)} ({d.state})"
+    said = f"probe {d.probe} = {recorded_text(d.value, d.hosts, d.unit)} ({d.state})"
     # One taken before the journal was attached (the state at its start) says when.
     return f"{said}, as sampled at {d.at[11:19]}" if d.journalled == "held" else said
 

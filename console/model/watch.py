@@ -49,6 +49,7 @@ class ProbeSample:
     threshold: float | None
     hosts: tuple[HostValue, ...] = ()
     detail: str = ""
+    unit: str = ""  # of value and threshold, as the probe says it (`ms`)
 
     @property
     def key(self) -> str:
@@ -63,6 +64,7 @@ class ProbeSample:
             "state": self.state.value,
             "threshold": self.threshold,
             "detail": self.detail,
+            **({"unit": self.unit} if self.unit else {}),
             "hosts": {
                 h.host: {
                     "value": h.value,
@@ -324,17 +326,30 @@ def show(value: Value, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def recorded_text(value: float | str | None, hosts: Mapping[str, Mapping[str, object]]) -> str:
+def recorded_text(
+    value: float | str | None, hosts: Mapping[str, Mapping[str, object]], unit: str = ""
+) -> str:
     """A journalled sample's value as the tables show it, read from its hosts alone: a
     vote (status words, flags) as how many of the hosts that answered read bad, `1/3 bad`
-    (`3/3 ok`) rather than `1.0`; a number as it is."""
+    (`3/3 ok`) rather than `1.0`; a number as it is, in its `unit` (`1.3 ms`: headless
+    said `1.3`, the console `1.3 ms`)."""
     if value is None:
         return "–"
-    shown = show(value if isinstance(value, str) else float(value))
+    shown = show(value if isinstance(value, str) else float(value), unit)
     answered = [h for h in hosts.values() if h.get("error") is None and h.get("value") is not None]
     if all(isinstance(h.get("value"), float | int) and not h.get("flagged") for h in answered):
         return shown
     return _vote(value, len(answered), len(hosts))
+
+
+def said_sample(sample: Mapping[str, Any]) -> str:
+    """A journalled sample (`ProbeSample.as_data`) as evidence says it: `0.31 bad`,
+    `1.3 ms healthy`, `1/1 bad` (a vote's words say its state: `1 bad` read as a value)."""
+    hosts = sample.get("hosts") or {}
+    text = recorded_text(sample.get("value"), hosts, str(sample.get("unit") or ""))
+    state = str(sample.get("state", ""))
+    voted = "/" in text and text.endswith((" bad", " ok"))
+    return text if voted or not state else f"{text} {state}"
 
 
 def sample_text(probe: Probe, sample: ProbeSample | None) -> str:

@@ -18,6 +18,7 @@ from console.model.payloads import (
     TriggerFired,
     TriggerMerged,
 )
+from console.model.watch import said_sample
 
 
 def by_watcher(events: list[Event], declared: Event) -> bool:
@@ -77,8 +78,9 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
     if "probe" not in sample or "state" not in sample:
         text = ", ".join(f"{k}={v}" for k, v in sorted(sample.items()))
         return Evidence(text=text)
+    unit = f" {sample['unit']}" if sample.get("unit") else ""
     limit = (
-        f", threshold {value_text(sample['threshold'])}"
+        f", threshold {value_text(sample['threshold'])}{unit}"
         if sample.get("threshold") is not None
         else ""
     )
@@ -90,7 +92,7 @@ def _evidence(sample: dict[str, Any]) -> Evidence:
     )
     at = str(sample.get("at", ""))[:19].replace("T", " ")  # UTC, as every time it says
     at += " UTC" if at else ""
-    text = f"{at} {sample['probe']} = {value_text(sample.get('value'))} {sample['state']}{limit}"
+    text = f"{at} {sample['probe']} = {said_sample(sample)}{limit}"
     return Evidence(
         text=text + (f" — {hosts}" if hosts else ""),
         probe=sample.get("probe"),

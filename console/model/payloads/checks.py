@@ -27,6 +27,7 @@ class ProbeSample(Payload):
     state: str = Field(description="`healthy`, `bad` or `inconclusive`")
     threshold: Number | None = Field(None, description="the threshold it is judged against")
     detail: str = Field("", description="why it is bad or an error, in words")
+    unit: str = Field("", description="the unit of `value` and `threshold` (`ms`), if any")
     hosts: dict[str, HostValue] = Field(
         {}, description="{host: {`value`, `error`, `flagged`, `detail`}}"
     )

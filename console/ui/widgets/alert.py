@@ -6,7 +6,7 @@ from rich.text import Text
 
 from console.engine.watcher import Countdown, Firing
 from console.model.visible import visible
-from console.model.watch import show
+from console.model.watch import said_sample, show
 
 MAX_EVIDENCE = 4
 
@@ -19,8 +19,8 @@ def evidence_lines(firing: Firing | None, evidence: list[dict] | None = None) ->
         at = str(sample.get("at", ""))[11:19]
         hosts = sample.get("hosts", {})
         per_host = ", ".join(f"{h} {_read(v)}" for h, v in sorted(hosts.items()))
-        line = f"{at} {sample.get('probe', '')} = {show(sample.get('value'))}"
-        line += f" {sample.get('state', '')}" + (f" ({per_host})" if per_host else "")
+        line = f"{at} {sample.get('probe', '')} = {said_sample(sample)}"
+        line += f" ({per_host})" if per_host else ""
         lines.append(visible(line, one_line=True))  # the values are what hosts printed
     return lines
 
