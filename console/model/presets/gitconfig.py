@@ -180,11 +180,26 @@ rev=$(cat "$state/git-target") || exit 3
 """
     + OWED.owe()
     + """\
-git restore --source="$rev" --staged --worktree -- "$@" || exit 1
+# A restore or commit that fails midway (a file it cannot replace, a full disk) may have
+# staged the revision, or written some files: put back as HEAD has them (the precheck
+# found them committed), and say whether that worked.
+back() {
+  git restore --source=HEAD --staged -- "$@" 2>/dev/null
+  git restore --source=HEAD --worktree -- "$@" 2>/dev/null
+  if git diff --quiet HEAD -- "$@" && git diff --cached --quiet HEAD -- "$@"; then
+    echo "the restore failed (above): $* put back as they were, nothing changed" >&2
+  else
+    git status --short -- "$@" >&2
+    echo "the restore failed (above), and $* could not all be put back as HEAD has them:" \\
+      "left as listed above (staged: first column; in the files: second)" >&2
+  fi
+  exit 1
+}
+git restore --source="$rev" --staged --worktree -- "$@" || back "$@"
 if git diff --cached --quiet -- "$@"; then  # a retry: restored already
   echo "$* already at $(git log -n 1 --format=%h "$rev")"
 else
-  git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || exit 1
+  git $ident commit -q -m "rollback-console "{{incident}}": restore $* to $rev" || back "$@"
   echo "restored $* to $(git log -n 1 --format=%h "$rev") as commit $(git rev-parse --short HEAD)"
 fi
 """
