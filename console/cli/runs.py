@@ -21,6 +21,7 @@ from console.cli.liboqs import look_ahead
 from console.cli.parser import UsageError
 
 if TYPE_CHECKING:
+    from console.engine.host_trust import HostKeys
     from console.engine.ssh import SshPool
     from console.model.inventory import Inventory
     from console.model.loading import InventoryRead
@@ -274,12 +275,15 @@ def probe(args: argparse.Namespace) -> int:
     return asyncio.run(run_probe(settings, faults, systems, args.demo, json=args.json))
 
 
-def host_keys(items: list[str]) -> dict[str, str]:
-    """`--accept-host-key HOST=SHA256:...` options as {host: fingerprint}."""
-    keys = {}
+def host_keys(items: list[str]) -> HostKeys:
+    """`--accept-host-key HOST=SHA256:...` options as {host: fingerprints}: a host behind
+    a jump host may be named twice, for its own key and its jump host's."""
+    keys: HostKeys = {}
     for item in items:
         host, sep, fingerprint = item.partition("=")
         if not sep or not host.strip():
             raise UsageError(f"--accept-host-key {item!r}: expected HOST=SHA256:...")
-        keys[host.strip()] = fingerprint.strip()
+        given = keys.setdefault(host.strip(), [])
+        if fingerprint.strip() not in given:
+            given.append(fingerprint.strip())
     return keys

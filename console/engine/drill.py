@@ -22,6 +22,7 @@ from console.model.status import HostStatus
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor
+    from console.engine.host_trust import HostKeys
 
 DETECTION_SLACK = 3  # sampling rounds, beyond the longest consecutive limit, to wait
 SCOPE_SKIP = "drill scope: only the strategy and its verification"
@@ -80,7 +81,7 @@ async def run_scenario(
     conductor: Conductor,
     scenario: Scenario,
     demo: DemoFaults | None = None,
-    keys: dict[str, str] | None = None,
+    keys: HostKeys | None = None,
 ) -> dict[str, Any]:
     """Run `scenario` in the incident `conductor` has opened (as a drill); its verdict."""
     settings, recorder = conductor.settings, conductor.recorder

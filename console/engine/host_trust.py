@@ -13,6 +13,9 @@ from console.engine.ssh import SshPool, targets_for
 if TYPE_CHECKING:  # exec imports this before its configuration loads whole (it dials first)
     from console.model.settings import Settings
 
+# --accept-host-key HOST=SHA256:... given: each host's fingerprints, in the order given (its
+# own and its jump host's, at a first contact through one)
+HostKeys = dict[str, list[str]]
 FINGERPRINT = re.compile(r"SHA256:[A-Za-z0-9+/]{43}=?")
 
 
@@ -22,7 +25,7 @@ async def trust_host_key(
     """Write the UNKNOWN key on the way to `host` to known_hosts; what `hostkey.accepted`
     records, or None if that key was trusted already (nothing written)."""
     target = targets_for(settings.inventory, [host])[0]
-    await check_host_keys(settings, pool, {host: fingerprint})
+    await check_host_keys(settings, pool, {host: [fingerprint]})
     try:
         accepted = await pool.accept_host_key(target, fingerprint)
     except HostFailure as failure:  # from what the host offered, once dialled
@@ -40,11 +43,11 @@ async def trust_host_key(
     }
 
 
-def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, str]) -> None:
+def check_accept_keys(settings: Settings, systems: list[str], keys: HostKeys) -> None:
     """`--accept-host-key HOST=SHA256:...` names a host of the chosen systems and a
     whole SHA256 fingerprint: never a blind acceptance."""
     inventory = settings.inventory
-    for host, fingerprint in keys.items():
+    for host, fingerprint in ((h, f) for h, fs in keys.items() for f in fs):
         try:
             system = inventory.system_of(host).name
         except KeyError:
@@ -58,12 +61,12 @@ def check_accept_keys(settings: Settings, systems: list[str], keys: dict[str, st
             )
 
 
-async def check_host_keys(settings: Settings, pool: SshPool, keys: dict[str, str]) -> None:
+async def check_host_keys(settings: Settings, pool: SshPool, keys: HostKeys) -> None:
     """Refuse (ProcedureError: bad input, exit status 2) each `--accept-host-key` that
     what is here already refuses, before any host is dialled or incident recorded: a
     route that cannot be followed, a known key other than the one named (a changed key is
     never accepted), no UserKnownHostsFile to write to."""
-    for host, fingerprint in keys.items():
+    for host, fingerprint in ((h, f) for h, fs in keys.items() for f in fs):
         target = targets_for(settings.inventory, [host])[0]
         try:
             await pool.check_host_key(target, fingerprint)

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 from console.engine.choice import check_choice
 from console.engine.closing import unknown_why
-from console.engine.errors import ProcedureError
-from console.engine.host_trust import check_accept_keys
+from console.engine.errors import HostRefused, ProcedureError
+from console.engine.host_trust import HostKeys, check_accept_keys
 from console.engine.opening_probes import read_at_start, settle
 from console.engine.resolving import resolve_unattended
 from console.engine.rollback_record import NO_CHECK
@@ -49,7 +49,7 @@ class RunRequest:
     outcome: Outcome | None = None  # what to close with, if the record agrees
     outcome_detail: str = ""  # its reason, hosts (comma-separated) or successor
     commander: str = ""
-    accept_keys: dict[str, str] = field(default_factory=dict)  # host -> SHA256 fingerprint
+    accept_keys: HostKeys = field(default_factory=dict)  # host -> SHA256 fingerprints
 
 
 def check_request(settings: Settings, request: RunRequest, dry_run: bool = False) -> None:
@@ -70,10 +70,26 @@ def check_request(settings: Settings, request: RunRequest, dry_run: bool = False
     check_accept_keys(settings, request.systems, request.accept_keys)
 
 
-async def accept_keys(conductor: Conductor, keys: dict[str, str]) -> None:
-    """Trust each named key, journalled, if the host offers exactly that one."""
-    for host, fingerprint in keys.items():
-        await conductor.accept_host_key(host, fingerprint, via="--accept-host-key")
+async def accept_keys(conductor: Conductor, keys: HostKeys) -> None:
+    """Trust each named key, journalled, if what is on the way to its host offers exactly
+    that one. A host behind a jump host may have two named, in either order, as ssh asks
+    for both at a first contact: each unknown key on the way, the jump host's first, is
+    trusted if it is one of them; one it is not is refused."""
+    for host, fingerprints in keys.items():
+        left = list(fingerprints)
+        while left:  # each round trusts one of them, or refuses: at most len() rounds
+            refusal: HostRefused | None = None
+            for fingerprint in left:
+                try:
+                    await conductor.accept_host_key(host, fingerprint, via="--accept-host-key")
+                except HostRefused as refused:  # another key on the way is unknown first
+                    refusal = refusal or refused
+                    continue
+                left.remove(fingerprint)
+                break
+            else:
+                assert refusal is not None
+                raise refusal
 
 
 def confirm_waves_as(conductor: Conductor, who: str) -> None:

@@ -27,6 +27,7 @@ from console.model.visible import visible
 
 if TYPE_CHECKING:  # the demo fleet and the probes are imported by the commands that use them
     from console.demo.faults import Fault
+    from console.engine.host_trust import HostKeys
 
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
@@ -37,7 +38,7 @@ class RunOptions(NamedTuple):
     """How run, drill and exec were asked to go: made once, read only (a NamedTuple: a
     dataclass cost ~2.4 M instructions more to define, issue 18)."""
 
-    accept_keys: dict[str, str]  # host -> SHA256 fingerprint (--accept-host-key)
+    accept_keys: HostKeys  # host -> SHA256 fingerprints (--accept-host-key)
     demo: bool = False
     journal: str | None = None
     quiet: bool = False

@@ -18,7 +18,7 @@ from console.engine.drill import (
     title_of,
 )
 from console.engine.errors import LockRefused
-from console.engine.host_trust import check_host_keys
+from console.engine.host_trust import HostKeys, check_host_keys
 from console.engine.routes import refuse_unroutable
 from console.engine.session import Engine
 from console.headless.common import (
@@ -61,7 +61,7 @@ class DrillOptions:
     quiet: bool = False
     json: bool = False
     take_over_lock: str | None = None
-    accept_keys: dict[str, str] = field(default_factory=dict)
+    accept_keys: HostKeys = field(default_factory=dict)
 
 
 async def drill_once(settings: Settings, scenario: Scenario, options: DrillOptions) -> dict:

@@ -1,0 +1,90 @@
+"""A first contact through a jump host accepts both keys in one run, as ssh asks for both.
+
+Walked on real sshd (helper-156): app-1 behind a bastion, neither key known. `exec` said
+the bastion's fingerprint first ('--accept-host-key app-1=SHA256:+Lq...'), then, run
+again, app-1's own. Given both at once (`--accept-host-key app-1=OWN --accept-host-key
+app-1=BASTION`), the later option silently replaced the earlier, and the run was refused:
+'bastion ([127.0.0.2]:21022) offers SHA256:+Lq..., not SHA256:+TJ..., the key to
+accept: refused' (exit 1), though both keys were the ones the owners gave."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from console.journal.store import read_journal
+from console.model.events import Kind
+from tests import sshd as sshd_mod
+from tests.test_cli_ssh import cli, config_dir
+
+pytestmark = pytest.mark.sshd
+
+
+def fingerprint(server: sshd_mod.SshdServer) -> str:
+    out = subprocess.run(
+        ["ssh-keygen", "-lf", str(server.host_key_path) + ".pub"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()[1]
+
+
+@pytest.fixture
+def bastion(sshd_server, sshd_account, tmp_path):
+    server = sshd_mod.start_sshd(
+        tmp_path / "bastion", sshd_account, authorized_keys=[sshd_server.client_public_key]
+    )
+    yield server
+    server.stop()
+
+
+def test_both_keys_on_the_way_are_accepted_in_one_run(sshd_server, bastion, tmp_path: Path):
+    target, key = sshd_server.server, sshd_server.client_key
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    known = home / ".ssh" / "known_hosts"  # none known yet: a first contact with both
+    (home / ".ssh" / "config").write_text(
+        f"Host bastion\n  HostName 127.0.0.1\n  Port {bastion.port}\n"
+        f"Host app-*\n  HostName 127.0.0.1\n  Port {target.port}\n  ProxyJump bastion\n"
+        f"Host *\n  User {target.user}\n  IdentityFile {key}\n  UserKnownHostsFile {known}\n"
+    )
+    inventory = {
+        "ssh": {"config_files": ["~/.ssh/config"]},
+        "systems": [
+            {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
+        ],
+    }
+    config = config_dir(tmp_path, inventory)
+    state = tmp_path / "state"
+    exec_ = ["exec", "--config", str(config), "--systems", "app", "--json"]
+    own, jump = fingerprint(target), fingerprint(bastion)
+    wrong = cli(
+        *exec_, "--accept-host-key", f"app-1={own}", "--accept-host-key", f"app-1={own[:-4]}AAAA",
+        "id -un", home=home, state=state,
+    )  # fmt: skip
+    assert wrong.returncode == 1, wrong.stderr  # neither is the bastion's: refused, nothing kept
+    assert f"offers {jump}, not {own}" in wrong.stderr
+    assert not known.exists() or known.read_text() == ""
+
+    # its own first, then the bastion's: each is trusted where it is the key on the way
+    result = cli(
+        *exec_, "--accept-host-key", f"app-1={own}", "--accept-host-key", f"app-1={jump}",
+        "id -un", home=home, state=state,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert len(known.read_text().splitlines()) == 2
+    journals = sorted(state.rglob("journal.jsonl"), key=lambda p: p.stat().st_mtime)
+    events = read_journal(journals[-1]).events
+    accepted = [e.data.fingerprint for e in events if e.kind == Kind.HOSTKEY_ACCEPTED]
+    assert accepted == [jump, own]
+    ssh = subprocess.run(
+        ["ssh", "-F", str(home / ".ssh" / "config"), "-o", "BatchMode=yes", "app-1", "id -un"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ssh.returncode == 0, ssh.stderr  # what the console trusted, ssh trusts
+    assert ssh.stdout.strip() == target.user
