@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from textual.widgets import DataTable, Label, Static
 
 from console.engine.listing import IncidentSummary
 from console.journal.times import minutes
+from console.ui.incidents_on_disk import LIST_EVERY, LOOK_EVERY, OnDisk, on_disk
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed
 from console.ui.widgets.alert import alert_text
@@ -132,6 +134,7 @@ class HomeScreen(Screen):
         self.refresh_incidents()
         self.refresh_watch()
         self.set_interval(0.5, self._tick)
+        self.set_interval(LOOK_EVERY, self._look_at_incidents)
         self.call_after_refresh(self.refit_incidents)  # its first width was guessed before layout
         # Focus scrolls its table into view: the top (what to press first) stays shown.
         body = self.query_one("#home-body", VerticalScroll)
@@ -194,11 +197,45 @@ class HomeScreen(Screen):
         banner.update(alert_text(self.app, firing, countdown, remaining, others, drill, left))
         banner.set_class(countdown is not None, "-countdown")
 
-    def refresh_incidents(self) -> None:
+    _seen: OnDisk = ()
+    _listed = 0.0  # when (monotonic) the list was last read
+
+    def _look_at_incidents(self) -> None:
+        """While shown: the list read again once its files changed (a teammate declared
+        one, a console closed or let go of one), or LIST_EVERY seconds on. It was read as
+        the screen opened and never again: a teammate's incident never showed up, a
+        console's ended one still read running, an age stayed `<1 min`."""
+        if self.is_current:
+            self.run_worker(  # one that fails is tried again at the next look
+                self._list_if_changed,
+                thread=True,
+                group="incidents",
+                exclusive=True,
+                exit_on_error=False,
+            )
+
+    def _list_if_changed(self) -> None:
+        """In a thread: the files looked at, and the incidents listed if they changed."""
+        engine = self.app.engine
+        seen = on_disk(engine.journal_root, engine.locks.directory)
+        if seen == self._seen and time.monotonic() - self._listed < LIST_EVERY:
+            return
+        found = engine.incidents()
+        self.app.call_from_thread(self.refresh_incidents, found, seen)
+
+    def refresh_incidents(
+        self, found: list[IncidentSummary] | None = None, seen: OnDisk | None = None
+    ) -> None:
         """Each incident with its id, title, outcome and age; at 80 columns the title and
-        the outcome are cut at a word, and no column is lost, scrollbar or not."""
+        the outcome are cut at a word, and no column is lost, scrollbar or not. The
+        highlighted incident stays highlighted. `found`: listed already (`seen`: the
+        files it was read from)."""
         table = self.query_one("#incidents", DataTable)
-        found = self.app.engine.incidents()
+        engine = self.app.engine
+        if found is None:
+            seen, found = on_disk(engine.journal_root, engine.locks.directory), engine.incidents()
+        self._seen, self._listed = seen or (), time.monotonic()
+        was = self._highlighted()
         self._found = {str(s.path): s for s in found}
         # Not laid out yet as it mounts: the screen's width less the home body's margins
         # (`refit_incidents` cuts again once laid out).
@@ -206,6 +243,8 @@ class HomeScreen(Screen):
         self._fitted = box
         width = box or self.app.size.width - HOME_MARGINS
         fill_incidents(table, found, width, self.app.clock.now())
+        if was is not None and str(was.path) in self._found:
+            table.move_cursor(row=table.get_row_index(str(was.path)), animate=False)
         hint = (
             ""
             if found
