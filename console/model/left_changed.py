@@ -26,12 +26,14 @@ def left_changed(state: IncidentState, settings: Settings, where: str) -> list[s
             continue
         if not settings.strategy(strategy).commands.undo:
             continue
-        undone = state.step(f"{step.id}.undo").hosts
+        # put back by its undo after the step last ran there (not before: run again
+        # since, the step changed them again, and the undo's plan goes there again)
+        undone = state.undone_hosts(step.id)
         ok, unsure = HostStatus.SUCCEEDED, (HostStatus.UNKNOWN, HostStatus.RUNNING)
         left = sorted(
             h
             for h in st.changed
-            if (h not in undone or undone[h].status is not ok)
+            if h not in undone
             and st.hosts[h].status not in unsure  # verified first: said where they are
         )
         # a host whose action itself failed may be as it was (a migration's transaction

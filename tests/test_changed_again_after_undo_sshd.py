@@ -1,0 +1,55 @@
+"""A step undone, then run again, changes its hosts again: what it leaves changed is said.
+
+The close's toast and the line printed at quit (left_changed) left out every host whose
+undo had once succeeded, even once the step ran there again: a toggle-off undone, then run
+again and failed on app-2 (its flags file could not be written), named nothing left
+changed, where app-1's flag was off again and app-2 may have been changed. The undo of the
+step itself (plan_undo, undone_hosts) already told an undo before the step's last run there
+from one after it: the close now reads it so too. Real sshd, a real conductor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.engine.plan import plan_undo
+from console.model.left_changed import left_changed
+from tests.cli_fleet import Fleet, flag_fleet, flag_incident
+from tests.test_close_after_rerun import PROBE, PROCEDURE, STRATEGIES
+from tests.test_undo_again_sshd import read_only
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def fleet(sshd_server, tmp_path: Path) -> Fleet:
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    return flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n", [PROBE])
+
+
+def flags(fleet: Fleet) -> dict[str, str]:
+    return {h: (s / "flags").read_text().strip() for h, s in fleet.sandboxes.items()}
+
+
+async def test_a_step_run_again_after_its_undo_is_said_changed_again(fleet: Fleet) -> None:
+    async with flag_incident(fleet) as conductor:
+        assert await conductor.run_step("restore")
+        assert await conductor.undo("restore")
+        assert flags(fleet) == {"app-1": "new_checkout=100", "app-2": "new_checkout=100"}
+        assert left_changed(conductor.state, conductor.settings, "inc") == []
+
+        with read_only(fleet.sandboxes["app-2"]):  # its flags file cannot be replaced there
+            assert not await conductor.run_step("restore")
+        assert flags(fleet)["app-1"] == "new_checkout=0"  # changed again
+
+        said = left_changed(conductor.state, conductor.settings, "inc")
+        assert len(said) == 1, said
+        assert said[0].startswith(
+            "“Restore” changed app-1 (succeeded there; the step failed), and may have"
+            " changed app-2 (its action failed there): to put them back, "
+        ), said
+        # The undo goes where the close says, as it did already.
+        step = conductor.settings.procedure.step("restore")
+        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
+        assert sorted(t.name for t in planned.targets) == ["app-1", "app-2"]
