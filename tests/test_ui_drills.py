@@ -15,6 +15,7 @@ from console.engine.drill import title_of
 from console.journal.recorder import Recorder
 from console.model.clock import FixedClock
 from console.model.events import Kind
+from console.model.loading import load_settings
 from console.ui.screens.checklist import ChecklistScreen
 from console.ui.screens.dialogs import ConfirmDialog
 from console.ui.screens.drills import DrillReport, DrillsScreen
@@ -289,3 +290,18 @@ async def test_the_incident_list_keeps_its_age_column_whole_at_80x24(tmp_path):
             table.scrollable_content_region,
         )
         assert any(str(table.get_row_at(i)[3]).endswith(" min") for i in range(12))
+
+
+@pytest.mark.parametrize("key", ["pagedown", "pageup", "down", "end", "enter"])
+async def test_the_drills_screen_without_scenarios_takes_any_key(tmp_path, key):
+    """The example configuration (no drills.toml): d, then PageDown on the empty list
+    ended the console with a traceback (a row highlighted with no row: found by random
+    keys at 80x24)."""
+    settings = load_settings(Path(__file__).parent.parent / "config" / "example")
+    app = build_app(settings, tmp_path / "incidents")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d")
+        await until(pilot, lambda: isinstance(app.screen, DrillsScreen))
+        await pilot.press(key, key)
+        await pilot.pause()
+        assert isinstance(app.screen, DrillsScreen) and app.return_code is None

@@ -84,6 +84,8 @@ class DrillsScreen(Screen):
         table.focus()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None:  # PageDown on an empty list: it ended the console
+            return
         name = str(event.row_key.value)
         scenario = self.app.settings.drills.scenario(name)
         parts = "; ".join(f"{p.strategy} on {', '.join(p.systems)}" for p in scenario.plan)
