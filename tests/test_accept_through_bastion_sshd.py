@@ -88,3 +88,46 @@ def test_both_keys_on_the_way_are_accepted_in_one_run(sshd_server, bastion, tmp_
     )
     assert ssh.returncode == 0, ssh.stderr  # what the console trusted, ssh trusts
     assert ssh.stdout.strip() == target.user
+
+
+def test_a_key_is_not_accepted_into_dev_null(sshd_server, tmp_path: Path):
+    """`UserKnownHostsFile /dev/null` (with `StrictHostKeyChecking no`, as lab configs have
+    it): `--accept-host-key` said 'accepted host key SHA256:... (journalled)', wrote it to
+    /dev/null, and the host then failed 'host key unknown', the line asking for that same
+    --accept-host-key again, run after run. It is refused as UserKnownHostsFile none is."""
+    target, key = sshd_server.server, sshd_server.client_key
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text(
+        f"Host app-*\n  HostName 127.0.0.1\n  Port {target.port}\n  User {target.user}\n"
+        f"  IdentityFile {key}\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n"
+    )
+    inventory = {
+        "ssh": {"config_files": ["~/.ssh/config"]},
+        "systems": [
+            {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
+        ],
+    }
+    config = config_dir(tmp_path, inventory)
+    state = tmp_path / "state"
+    own = fingerprint(target)
+    result = cli(
+        "exec", "--config", str(config), "--systems", "app", "--accept-host-key",
+        f"app-1={own}", "id -un", home=home, state=state,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "error: app-1: app-1: UserKnownHostsFile is /dev/null, nowhere to record a key; refused"
+        " (ssh reaches it only by trusting any key, StrictHostKeyChecking no; the console"
+        " always checks: name a file)"
+    ]
+    assert "accepted host key" not in result.stdout
+    assert not list(state.rglob("journal.jsonl"))
+    result = cli(
+        "exec", "--config", str(config), "--systems", "app", "id -un", home=home, state=state
+    )  # and the host unknown says so, asking for no --accept-host-key it would refuse
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"it offers {own}; UserKnownHostsFile is /dev/null, nowhere to record it" in result.stderr
+    )
+    assert "--accept-host-key" not in result.stderr

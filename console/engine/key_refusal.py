@@ -4,6 +4,7 @@ accepted here) or revoked (never accepted at all)."""
 
 from __future__ import annotations
 
+import os
 import shlex
 
 from console.engine.destination import Destination
@@ -29,11 +30,15 @@ def refusal(known: KnownHosts, dest: Destination, fingerprint: str | None) -> Ho
         if elsewhere
         else ""
     )
-    return HostFailure(
-        FailureClass.HOSTKEY_UNKNOWN,
-        f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}",
-        fingerprint,
-    )
+    offers = f"{where} is not in {files}; it offers {fingerprint or 'an unreadable key'}{also}"
+    if dest.user_known_hosts[:1] == (os.devnull,):  # no key can be accepted: none offered
+        return HostFailure(
+            FailureClass.HOSTKEY_UNKNOWN,
+            f"{offers}; UserKnownHostsFile is {os.devnull}, nowhere to record it (ssh reaches"
+            " it only by trusting any key, StrictHostKeyChecking no; the console always"
+            " checks): name a file in ssh_config, then accept it",
+        )
+    return HostFailure(FailureClass.HOSTKEY_UNKNOWN, offers, fingerprint)
 
 
 def revoked(known: KnownHosts, dest: Destination, fingerprint: str | None) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shlex
 import time
 from collections.abc import Callable
@@ -330,10 +331,18 @@ class SshPool:
                 f"{': ' + where if where else ''}; a known key is never replaced: refused,"
                 f" nothing sent{remove}",
             )
-        if not unknown.user_known_hosts:
+        kept = unknown.user_known_hosts[:1]
+        if not kept or kept[0] == os.devnull:  # written there, a key is trusted nowhere
+            said = "none" if not kept else os.devnull
             raise HostFailure(
                 FailureClass.HOSTKEY_UNKNOWN,
-                f"{unknown.alias}: UserKnownHostsFile is none, nowhere to record a key; refused",
+                f"{unknown.alias}: UserKnownHostsFile is {said}, nowhere to record a key; refused"
+                + (
+                    " (ssh reaches it only by trusting any key, StrictHostKeyChecking no; the"
+                    " console always checks: name a file)"
+                    if kept
+                    else ""
+                ),
             )
         return unknown
 
