@@ -9,6 +9,7 @@ the failed undo's last line names where it stands and that command."""
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from console.model.events import Kind
 from console.model.payloads import StepStarted
 from tests.cli_fleet import Fleet
 from tests.test_needed_nothing_sshd import HOSTS, STRATEGIES, releases, releases_fleet, run
+from tests.test_serve import said_until
 
 pytestmark = pytest.mark.sshd
 
@@ -96,3 +98,54 @@ def test_the_undo_again_goes_only_where_it_failed(fleet, tmp_path):
         in done.stderr
     )
     assert restarts(fleet) == dict.fromkeys(HOSTS, 2)
+
+
+def test_an_undo_interrupted_aborts_and_says_so(fleet, tmp_path):
+    """Walked at 80x24 (helper-157): Ctrl+C on `undo` while a host's restart ran ended it
+    with no word, nothing journalled (its command there left with no outcome) and its
+    lock released; a TERM killed it as a KILL would. `undo` aborts as `run` does: the
+    abort journalled, the commands stopped, the last line says where it stands."""
+    journal = tmp_path / "incident"
+    slow = "[ ! -e slow ] || exec sleep 60; echo x >> restarts"
+    [strategy] = STRATEGIES["strategies"]
+    (fleet.config / "strategies.toml").write_text(
+        tomli_w.dumps(
+            {"strategies": [{**strategy, "params": [{"name": "restart", "default": slow}]}]}
+        )
+    )
+    assert run(fleet, journal).returncode == 0
+    (fleet.sandboxes["app-2"] / "slow").touch()
+
+    undo = fleet.started("undo", str(journal), "restore", "--yes")
+    try:
+        said = ""  # the others done, app-2's link back: its restart runs on
+        for text in [f"{h}      undo succeeded" for h in ("app-1", "app-3", "app-4")] + [
+            "app-2      | undone"
+        ]:
+            if text not in said:
+                said += said_until(undo, text)
+            assert text in said, said
+        undo.send_signal(signal.SIGTERM)
+        rest, _ = undo.communicate(timeout=60)
+    finally:
+        if undo.poll() is None:
+            undo.kill()
+            undo.wait(timeout=30)
+    assert undo.returncode == 1, said + rest
+    last = rest.strip().splitlines()[-1]
+    assert last.startswith(
+        "restore: undo ABORTED (interrupted by SIGTERM); undone on app-1, app-3, app-4; aborted: app-2; to go on once the cause is fixed: rollback-console undo "
+    ), last
+    events = read_journal(journal / "journal.jsonl").events
+    assert [e.data.reason for e in events if e.kind == Kind.RUN_ABORTED] == [
+        "interrupted by SIGTERM"
+    ]
+    results = [
+        e.data
+        for e in events
+        if e.kind == Kind.COMMAND_RESULT
+        and e.where.host == "app-2"
+        and e.where.step == "restore.undo"
+    ]
+    assert results and results[-1].aborted, results
+    assert events[-1].kind == Kind.LOCK_RELEASED

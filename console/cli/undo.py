@@ -69,7 +69,7 @@ def _dry_run(settings, planned, title: str) -> int:
 async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> int:
     from console.engine.session import Engine
     from console.engine.walk import confirm_waves_as
-    from console.headless.common import reachable
+    from console.headless.common import abort_on_signals, reachable
     from console.journal.store import read_journal
     from console.journal.terminal_line import console_line
     from console.model.invocation import again
@@ -92,7 +92,8 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             confirm_waves_as(conductor, "--yes")
             try:
                 conductor.record_locks()
-                ok = await conductor.undo(args.step, hosts)
+                with abort_on_signals(conductor):  # Ctrl+C, TERM, HUP: an abort, journalled
+                    ok = await conductor.undo(args.step, hosts)
                 undo = conductor.state.step(f"{args.step}.undo")
             finally:
                 # Before the shutdown, which releases whatever is still held: kept while a
@@ -117,7 +118,7 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
     if ok:
         print(f"{args.step}: undone on {', '.join(undo.hosts)}; journal {path}", flush=True)
         return EXIT_OK
-    left = (HostStatus.FAILED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
+    left = (HostStatus.FAILED, HostStatus.ABORTED, HostStatus.UNKNOWN, HostStatus.NOT_STARTED)
     parts = [f"undone on {', '.join(by[HostStatus.SUCCEEDED])}"] if by[HostStatus.SUCCEEDED] else []
     parts += [f"{status.value}: {', '.join(by[status])}" for status in left if by[status]]
     if by[HostStatus.NOT_STARTED]:  # halted between its waves, or by max-fail
@@ -129,10 +130,12 @@ async def _undo(settings, path: Path, args: argparse.Namespace, demo: bool) -> i
             flush=True,
         )
         return EXIT_FAILED
-    # Failed somewhere: the undo again goes on where it failed, leaving the hosts it put
+    # Failed or aborted somewhere: the undo again goes on there, leaving the hosts it put
     # back (a host unknown is verified first: the undo refuses to go on unchecked).
-    if by[HostStatus.FAILED] and not by[HostStatus.UNKNOWN]:
+    if (by[HostStatus.FAILED] or by[HostStatus.ABORTED]) and not by[HostStatus.UNKNOWN]:
         on = again(f"undo {path.parent} {args.step} --dry-run")
         parts.append(f"to go on once the cause is fixed: {on}, then --yes")
-    print(f"{args.step}: undo FAILED; {'; '.join(parts)}; journal {path}", flush=True)
+    aborted = conductor.runner.aborted  # Ctrl+C, TERM, HUP while it ran: why
+    verdict = f"undo ABORTED ({aborted})" if aborted else "undo FAILED"
+    print(f"{args.step}: {verdict}; {'; '.join(parts)}; journal {path}", flush=True)
     return EXIT_FAILED

@@ -165,7 +165,8 @@ _ABORTING: set[asyncio.Task[None]] = set()  # held until done: the loop keeps we
 
 
 def _abort_soon(conductor: Conductor, reason: str) -> None:
-    if conductor.state.closed:  # nothing left to abort: stop waiting on notifications
+    if conductor.state.closed and not conductor.running:  # an undo after the close runs
+        # nothing left to abort: stop waiting on notifications
         conductor.notifier.interrupt(reason)
         return
     closing = conductor.closing
