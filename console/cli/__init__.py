@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str], exits: bool = False) -> int:
+    from console.cli.open_files import raise_open_files
     from console.model.invocation import repeat_config
 
+    raise_open_files()
     repeat_config(None)  # until the loader says which configuration (in-process callers)
     try:
         args, extra = build_parser(argv).parse_known_args(argv)
