@@ -189,23 +189,17 @@ class Resolver:
 
         # /dev/null when there are no files: the %-tokens still get expanded.
         files = self.config_files or [Path(os.devnull)]
+        asked = (self.local_user, preset.user or (), alias, preset.port or (), seed)
         try:
             # asyncssh annotates load() as returning SSHConfig; it returns cls(...).
             config = cast(
-                OpenSshConfig,
-                OpenSshConfig.load(
-                    None,
-                    files,
-                    False,
-                    False,
-                    False,
-                    self.local_user,
-                    preset.user or (),
-                    alias,
-                    preset.port or (),
-                    seed,
-                ),
+                OpenSshConfig, OpenSshConfig.load(None, files, False, False, False, *asked)
             )
+            if config.has_match_final():  # as ssh: the files read again, `Match final` true,
+                # on top of what the first reading set (the first value found still wins)
+                config = cast(
+                    OpenSshConfig, OpenSshConfig.load(config, files, False, False, True, *asked)
+                )
             config.expand_tokens()
         except (ConfigParseError, OSError) as exc:
             raise RouteError(f"ssh_config: {exc}") from None
