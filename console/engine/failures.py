@@ -68,6 +68,15 @@ def ssh_timeout() -> type[Exception]:
     return asyncssh.TimeoutError
 
 
+# Why a jump host refuses to open the forwarded connection at all, by its RFC 4254 code
+# (asyncssh's OPEN_ADMINISTRATIVELY_PROHIBITED, OPEN_RESOURCE_SHORTAGE)
+_WONT_FORWARD = {
+    1: "administratively prohibited: its sshd forwards nothing there (AllowTcpForwarding no,"
+    " or a PermitOpen that leaves it out; ssh: 'stdio forwarding failed')",
+    4: "resource shortage: too many channels open there",
+}
+
+
 def classify_connect_error(
     exc: BaseException,
     where: str | None = None,
@@ -89,6 +98,10 @@ def classify_connect_error(
         said = f"jump host {via or ''} cannot reach{at or ' it'}: {exc.reason}".replace("  ", " ")
         refused = "refused" in exc.reason.lower()
         return HostFailure(FailureClass.REFUSED if refused else FailureClass.UNREACHABLE, said)
+    if isinstance(exc, asyncssh.ChannelOpenError) and via:  # it refused to forward at all
+        why = _WONT_FORWARD.get(exc.code, f"channel open failure {exc.code}")
+        said = f"jump host {via} will not forward to{at or ' it'}: {exc.reason}, {why}"
+        return HostFailure(FailureClass.UNREACHABLE, said)
     if isinstance(exc, socket.gaierror):  # dialled directly: the name is the host's own
         name = f" {where.rpartition(':')[0]}" if where and not via else ""
         return HostFailure(FailureClass.UNREACHABLE, f"name{name} does not resolve: {exc.strerror}")
