@@ -9,12 +9,18 @@ from one after it: the close now reads it so too. Real sshd, a real conductor.""
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
 
 from console.engine.plan import plan_undo
+from console.engine.session import Engine
 from console.model.left_changed import left_changed
+from console.model.loading import load_settings
+from console.model.status import FailureClass
+from tests import sshd as sshd_mod
 from tests.cli_fleet import Fleet, flag_fleet, flag_incident
 from tests.test_close_after_rerun import PROBE, PROCEDURE, STRATEGIES
 from tests.test_undo_again_sshd import read_only
@@ -53,3 +59,56 @@ async def test_a_step_run_again_after_its_undo_is_said_changed_again(fleet: Flee
         step = conductor.settings.procedure.step("restore")
         planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
         assert sorted(t.name for t in planned.targets) == ["app-1", "app-2"]
+
+
+async def test_a_host_put_back_then_not_reached_again_is_not_said_changed(
+    sshd_server, tmp_path: Path
+) -> None:
+    """The step run again after its undo, app-2 down (connection refused): nothing was
+    sent there since its undo put it back, so it is not one the step may have changed,
+    and its undo goes to app-1 alone (it read "may have changed app-2 (its action failed
+    there)", the undo planned there a second time: its earlier command counted as one
+    that may have reached it)."""
+    fleet = flag_fleet(
+        sshd_server,
+        tmp_path,
+        {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE},
+        ["off"],
+        "new_checkout=100\n",
+        [PROBE],
+    )
+    second = sshd_mod.start_sshd(
+        tmp_path / "second", sshd_server.account, authorized_keys=[sshd_server.client_public_key]
+    )
+    try:
+        inventory_file = fleet.config / "inventory.toml"
+        inventory = tomllib.loads(inventory_file.read_text())
+        known = sshd_mod.write_known_hosts(tmp_path / "known", [sshd_server.server, second])
+        inventory["ssh"]["known_hosts"] = str(known)
+        inventory["systems"][0]["hosts"][1]["port"] = second.port  # app-2, on its own sshd
+        inventory_file.write_text(tomli_w.dumps(inventory))
+        async with flag_incident(fleet) as conductor:
+            assert await conductor.run_step("restore")
+            assert await conductor.undo("restore")
+            journal = conductor.recorder.path
+        assert flags(fleet) == {"app-1": "new_checkout=100", "app-2": "new_checkout=100"}
+    finally:
+        second.stop()  # app-2 down
+
+    engine = Engine(load_settings(fleet.config), fleet.state / "incidents")
+    conductor = engine.resume(journal)
+    try:
+        assert not await conductor.run_step("restore")
+        app_2 = conductor.state.step("restore").hosts["app-2"]
+        assert app_2.failure is FailureClass.REFUSED, app_2
+        assert flags(fleet) == {"app-1": "new_checkout=0", "app-2": "new_checkout=100"}
+        said = left_changed(conductor.state, conductor.settings, "inc")
+        assert len(said) == 1 and said[0].startswith(
+            "“Restore” changed app-1 (succeeded there; the step failed): to put it back, "
+        ), said
+        step = conductor.settings.procedure.step("restore")
+        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
+        assert [t.name for t in planned.targets] == ["app-1"]
+    finally:
+        await engine.close()
+        conductor.recorder.close()

@@ -98,8 +98,14 @@ def _step_skipped(s: IncidentState, e: Event) -> None:
 
 def _intent(s: IncidentState, e: Event) -> None:
     d = e.payload(CommandIntent)
-    run = _host_run(s, e)
     st = s.step(e.where.step or "adhoc")
+    # Its undo put it back after the step last ran there (read before this intent counts
+    # as the step's last): only what is sent from now on may change it. A host down for
+    # the run again read "may have changed", and its undo was planned there a second time.
+    if s.put_back(st.id, e.where.host or "?"):
+        st.changed.discard(e.where.host or "?")
+        st.reached.discard(e.where.host or "?")
+    run = _host_run(s, e)
     if run.host in st.changed:  # sent before, or its end never came: it may have got there
         st.reached.add(run.host)
     if d.stage != "precheck":

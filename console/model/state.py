@@ -128,13 +128,20 @@ class IncidentState(Compared):
         """The hosts where the step's undo succeeded after the step last ran there: put
         back already, nothing of the step's left there to undo (a host the step ran on
         again since is not among them)."""
-        ran = self.step(step_id).hosts
         undo = self.steps.get(f"{step_id}.undo")
-        return [
-            h
-            for h, r in (undo.hosts.items() if undo else ())
-            if r.status is HostStatus.SUCCEEDED and h in ran and r.seq > ran[h].seq
-        ]
+        return [h for h in (undo.hosts if undo else ()) if self.put_back(step_id, h)]
+
+    def put_back(self, step_id: str, host: str) -> bool:
+        """Whether the step's undo succeeded on `host` after the step last ran there."""
+        st, undo = self.steps.get(step_id), self.steps.get(f"{step_id}.undo")
+        ran = st.hosts.get(host) if st else None
+        back = undo.hosts.get(host) if undo else None
+        return (
+            ran is not None
+            and back is not None
+            and back.status is HostStatus.SUCCEEDED
+            and back.seq > ran.seq
+        )
 
     def undo_first(self, step_id: str) -> list[str]:
         """The hosts of the step whose last attempt failed saying a retry cannot go on there
