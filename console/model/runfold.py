@@ -26,6 +26,7 @@ from console.model.status import (
     looks_only,
     lost_mid_change,
     still_under_way,
+    unverified,
 )
 from console.model.stderr_lines import telling
 from console.model.step_state import HostRun, Pause
@@ -150,7 +151,7 @@ def _result(s: IncidentState, e: Event) -> None:
     elif d.refused is not None:  # nothing to do there: not a failure, nothing changed
         run.status = HostStatus.REFUSED
         run.failure, run.detail = None, d.refused
-    elif lost_mid_change(d.failure, d.stage):
+    elif lost_mid_change(d.failure, d.stage) or unverified(d.failure, d.stage):
         run.status = HostStatus.UNKNOWN
     elif d.failure and still_under_way(d.stage, d.exit_status):
         run.status = HostStatus.UNKNOWN

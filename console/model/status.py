@@ -110,13 +110,22 @@ def still_under_way(stage: str | None, exit_status: int | None) -> bool:
     return stage == "verify" and exit_status == STILL_UNDER_WAY
 
 
+def unverified(failure: FailureClass | None, stage: str | None) -> bool:
+    """A look at the host after its change (a verify, a health check) that never reached
+    it (down, refused, a partition): whether the change is there is not known, as when
+    the look's connection drops. A host whose action may have run, down when V came,
+    read 'verified: failed' (the change not made) and folded as failed, to be retried."""
+    return failure in NEVER_RAN and looks_only(stage)
+
+
 def outcome_unknown(
     failure: FailureClass | None, stage: str | None, exit_status: int | None
 ) -> bool:
     """Whether a command that did not succeed leaves its host's outcome unknown (lost
-    mid-change, or its change still under way) rather than failed."""
+    mid-change, its change still under way, or its look at the host never sent) rather
+    than failed."""
     return lost_mid_change(failure, stage) or (
-        failure is not None and still_under_way(stage, exit_status)
+        failure is not None and (still_under_way(stage, exit_status) or unverified(failure, stage))
     )
 
 
