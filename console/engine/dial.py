@@ -63,6 +63,7 @@ class Dialer:
         self.known = KnownHosts()
         self._keys: dict[tuple[str, ...], tuple[list[asyncssh.SSHKeyPair], list[bytes]]] = {}
         self._options: dict[tuple[object, ...], tuple[object, Options]] = {}
+        self.proxies: set[ProxyCommand] = set()  # started, ended by the pool's close
 
     def options(self, dest: Destination) -> asyncssh.SSHClientConnectionOptions:
         """The options of every destination that differs from `dest` only in where it
@@ -201,7 +202,7 @@ class Dialer:
         """Through its proxy command, both within the connect and login timeouts' sum; a
         command that ends before the host's SSH banner is said in its own words, as ssh
         shows them (`Host key verification failed.` from an inner ssh)."""
-        proxy = _start_proxy(dest)
+        proxy = self._start_proxy(dest)
         try:
             async with asyncio.timeout(dest.connect_timeout + self.defaults.login_timeout):
                 return await asyncssh.connect(
@@ -225,6 +226,20 @@ class Dialer:
             proxy.sock.close()
             raise
 
+    def _start_proxy(self, dest: Destination) -> ProxyCommand:
+        """`dest`'s proxy command, started and kept for the pool's close to end (those
+        that ended are let go); one that cannot start is said so."""
+        try:
+            proxy = ProxyCommand(dest.proxy_argv() or ())
+        except OSError as exc:
+            raise HostFailure(
+                FailureClass.UNREACHABLE,
+                f"proxy command `{dest.proxy_command}` could not start: {exc.strerror or exc}",
+            ) from None
+        self.proxies = {p for p in self.proxies if p.process.poll() is None}
+        self.proxies.add(proxy)
+        return proxy
+
     def _no_banner(self, dest: Destination) -> HostFailure:
         """A host that took the connection (directly, or from its jump host) and never
         sent its SSH banner within the login timeout."""
@@ -240,7 +255,7 @@ class Dialer:
     ) -> asyncssh.SSHKey | None:
         """The key the host offers to a client that trusts none (`first`: the host key
         algorithms to prefer, ahead of asyncssh's own list)."""
-        proxy = _start_proxy(dest) if tunnel is None and dest.proxy_command else None
+        proxy = self._start_proxy(dest) if tunnel is None and dest.proxy_command else None
         try:
             return await asyncio.wait_for(
                 asyncssh.get_server_host_key(
@@ -314,17 +329,6 @@ class Dialer:
         path = Path(dest.user_known_hosts[0])
         entry = self.known.append(path, dest.key_name, key, dest.hash_known_hosts)
         return Accepted(dest.endpoint, str(path), entry)
-
-
-def _start_proxy(dest: Destination) -> ProxyCommand:
-    """`dest`'s proxy command, started; one that cannot start is said so."""
-    try:
-        return ProxyCommand(dest.proxy_argv() or ())
-    except OSError as exc:
-        raise HostFailure(
-            FailureClass.UNREACHABLE,
-            f"proxy command `{dest.proxy_command}` could not start: {exc.strerror or exc}",
-        ) from None
 
 
 def _closed_unheard(dest: Destination, said: bytes = b"") -> HostFailure:

@@ -114,6 +114,26 @@ class ProxyCommand:
             self._loop.call_later(_POLL, self._reap, left - 1)
 
 
+async def end_all(proxies: set[ProxyCommand], seconds: float) -> None:
+    """The console's connections closed: each proxy command still running is hung up on,
+    given `seconds` in all, then killed and reaped. A headless run ended before the
+    command's own reaping came (SIGKILL after 5 s), and one that ignored SIGHUP ran on
+    after the console."""
+    running = [p for p in proxies if p.process.poll() is None]
+    proxies.clear()
+    for proxy in running:
+        proxy.hang_up()
+    for _ in range(max(1, int(seconds / _POLL))):
+        if all(p.process.poll() is not None for p in running):
+            return
+        await asyncio.sleep(_POLL)
+    for proxy in running:
+        if proxy.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                proxy.process.kill()
+            proxy.process.wait()  # killed: at once
+
+
 class _ProxySocket(Heard):
     """The connection's end of the pair: closing it hangs up on the command."""
 

@@ -16,6 +16,7 @@ from console.engine.ending import Emit
 from console.engine.failures import ExecResult, HostFailure
 from console.engine.io_loop import InlineIo, IoThread, Relay
 from console.engine.key_refusal import revoked as revoked_key
+from console.engine.proxy_command import end_all
 from console.model.inventory import Inventory, SshDefaults
 from console.model.status import FailureClass
 
@@ -176,7 +177,8 @@ class SshPool:
         return await self._io.call(self._accept_host_key(target, fingerprint))
 
     async def close(self) -> None:
-        if self._connections or self._dialing or self._ended:  # else nothing (and no thread)
+        proxies = self._dialer is not None and self._dialer.proxies  # failed dials' too
+        if self._connections or self._dialing or self._ended or proxies:  # else nothing
             await self._io.call(self._close())
         await self._io.close()
 
@@ -394,3 +396,5 @@ class SshPool:
                 for _, conn in conns:
                     with contextlib.suppress(Exception):
                         await conn.wait_closed()
+        if self._dialer is not None and self._dialer.proxies:  # none outlives the console
+            await end_all(self._dialer.proxies, CLOSE_SECONDS)
