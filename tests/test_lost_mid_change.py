@@ -118,21 +118,14 @@ def _drop(sessions: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
-    fleet: Fleet, sshd_server
-) -> None:
-    """The host and its step read unknown (the step read '✘ failed' with '1 succeeded,
-    1 unknown' though no host failed), in the record the checklist and the document fold;
-    the run is not reported as succeeded: exit status 4, the incident left open (it was
-    closed as failed, and a closed incident cannot be resumed to verify), and the verify
-    its last lines print (V's, headless) settles the host: the link was switched there, but the restart after it was cut off
-    with the session, so V finds it failed, saying the restart must run again (it said
-    'verified: succeeded': the verify read the link alone), and a retry runs it."""
-    journal = fleet.state / "incident"
-    argv = release_run(fleet, journal)
+def lose_app_2_mid_action(fleet: Fleet, sshd_server, journal: Path) -> str:
+    """`run`, app-2's connection dropped once its action switched the link, its restart
+    waiting (app-1's let go): what it printed, having exited 4."""
     env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
-    links = {h: s / "current" for h, s in fleet.sandboxes.items()}
-    process = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
+    link = fleet.sandboxes["app-2"] / "current"
+    process = subprocess.Popen(
+        release_run(fleet, journal), stdout=subprocess.PIPE, text=True, env=env
+    )
     shown = []
     try:
         assert process.stdout is not None
@@ -141,7 +134,7 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
             if "app-2      sending action" in line:
                 break
         for _ in range(600):  # the action has switched app-2's link; its restart waits
-            if links["app-2"].readlink() == Path("releases/1.10.0"):
+            if link.readlink() == Path("releases/1.10.0"):
                 break
             time.sleep(0.05)
         [token] = [
@@ -159,6 +152,22 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
         process.wait(timeout=30)
     said = "".join(shown)
     assert process.returncode == 4, said
+    return said
+
+
+async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
+    fleet: Fleet, sshd_server
+) -> None:
+    """The host and its step read unknown (the step read '✘ failed' with '1 succeeded,
+    1 unknown' though no host failed), in the record the checklist and the document fold;
+    the run is not reported as succeeded: exit status 4, the incident left open (it was
+    closed as failed, and a closed incident cannot be resumed to verify), and the verify
+    its last lines print (V's, headless) settles the host: the link was switched there, but the restart after it was cut off
+    with the session, so V finds it failed, saying the restart must run again (it said
+    'verified: succeeded': the verify read the link alone), and a retry runs it."""
+    journal = fleet.state / "incident"
+    links = {h: s / "current" for h, s in fleet.sandboxes.items()}
+    said = lose_app_2_mid_action(fleet, sshd_server, journal)
 
     assert links["app-2"].readlink() == Path("releases/1.10.0")  # the change was made
     events = read_journal(journal).events

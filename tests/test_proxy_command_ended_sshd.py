@@ -13,33 +13,13 @@ import os
 import signal
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-from tests.test_cli_ssh import cli, config_dir
+from tests.test_cli_ssh import cli
+from tests.test_proxy_command_said_sshd import through
 
 pytestmark = pytest.mark.sshd
-
-
-def proxied(sshd_server, tmp_path: Path, proxy: str, **ssh) -> tuple[list[str], Path]:
-    """`exec id -un` on svc-1, the sshd, reached through `proxy`; and $HOME."""
-    target, key = sshd_server.server, sshd_server.client_key
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "config").write_text(
-        f"Host svc-*\n  HostName 127.0.0.1\n  Port {target.port}\n  User {target.user}\n"
-        f"  IdentityFile {key}\n  UserKnownHostsFile {sshd_server.known_hosts}\n"
-        f"  ProxyCommand {proxy}\n"
-    )
-    inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"], **ssh},
-        "systems": [
-            {"name": "svc", "strategies": ["version-rollback"], "hosts": [{"name": "svc-1"}]}
-        ],
-    }
-    directory = config_dir(tmp_path, inventory)
-    return ["exec", "--config", str(directory), "--systems", "svc", "id -un"], home
 
 
 def running(marker: str) -> list[int]:
@@ -50,7 +30,7 @@ def running(marker: str) -> list[int]:
 
 def test_a_proxy_command_deaf_to_sighup_ends_with_the_console(sshd_server, tmp_path):
     marker = f"h158-{uuid.uuid4().hex}"
-    args, home = proxied(
+    args, home = through(
         sshd_server, tmp_path, f"sh -c \"trap '' HUP; exec python3 -c 'import time; time.sleep(600)' {marker}\"",
         connect_timeout=1.0, login_timeout=1.0,
     )  # fmt: skip
@@ -79,7 +59,7 @@ def test_a_proxy_command_that_carried_the_session_ends_with_it(sshd_server, tmp_
     )
     # It ignores SIGHUP and keeps its end of the host's connection open past the session.
     proxy = f"sh -c \"trap '' HUP; exec python3 {relay} %p {marker}\""
-    args, home = proxied(sshd_server, tmp_path, proxy)
+    args, home = through(sshd_server, tmp_path, proxy)
     try:
         result = cli(*args, home=home, state=tmp_path / "state")
         assert result.returncode == 0, result.stderr

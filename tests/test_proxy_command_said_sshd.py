@@ -33,20 +33,27 @@ def bastion(sshd_server, sshd_account, tmp_path):
 def proxied(sshd_server, bastion, tmp_path: Path, proxy_known: Path) -> tuple[list[str], Path]:
     """`exec` on svc-1, the sshd, reached by ProxyCommand ssh -W through the bastion
     (the inner ssh trusting what `proxy_known` holds); and $HOME."""
-    target, key = sshd_server.server, sshd_server.client_key
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
+    key = sshd_server.client_key
     proxy = (
         f"ssh -F /dev/null -i {key} -o BatchMode=yes -o StrictHostKeyChecking=yes"
         f" -o UserKnownHostsFile={proxy_known} -p {bastion.port} -l %r -W %h:%p 127.0.0.1"
     )
+    return through(sshd_server, tmp_path, proxy)
+
+
+def through(sshd_server, tmp_path: Path, proxy: str, **ssh: float) -> tuple[list[str], Path]:
+    """`exec id -un` on svc-1, the sshd, reached through the ProxyCommand `proxy`
+    (`ssh`: inventory.toml's [ssh] settings besides); and $HOME."""
+    target, key = sshd_server.server, sshd_server.client_key
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
     (home / ".ssh" / "config").write_text(
         f"Host svc-*\n  HostName 127.0.0.1\n  Port {target.port}\n  User {target.user}\n"
         f"  IdentityFile {key}\n  UserKnownHostsFile {sshd_server.known_hosts}\n"
         f"  ProxyCommand {proxy}\n"
     )
     inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"]},
+        "ssh": {"config_files": ["~/.ssh/config"], **ssh},
         "systems": [
             {"name": "svc", "strategies": ["version-rollback"], "hosts": [{"name": "svc-1"}]}
         ],

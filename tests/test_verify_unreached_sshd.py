@@ -10,9 +10,6 @@ a verify that reached no host as that too, and the host stays unknown (exit 4)."
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
 import tomllib
 from pathlib import Path
 
@@ -20,12 +17,11 @@ import pytest
 import tomli_w
 
 from console.journal.store import read_journal
-from console.model.events import Kind
 from console.model.state import HostStatus, fold
 from console.model.status import FailureClass
 from tests.cli_fleet import Fleet
 from tests.sshd import _free_port
-from tests.test_lost_mid_change import _drop, _sessions_of, release_fleet, release_run
+from tests.test_lost_mid_change import lose_app_2_mid_action, release_fleet
 
 pytestmark = pytest.mark.sshd
 
@@ -33,41 +29,6 @@ pytestmark = pytest.mark.sshd
 @pytest.fixture
 def fleet(sshd_server, tmp_path: Path) -> Fleet:
     return release_fleet(sshd_server, tmp_path)
-
-
-def lose_app_2_mid_action(fleet: Fleet, sshd_server, journal: Path) -> str:
-    """`run`, app-2's connection dropped once its action switched the link: exit 4."""
-    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state), "PYTHONUNBUFFERED": "1"}
-    link = fleet.sandboxes["app-2"] / "current"
-    process = subprocess.Popen(
-        release_run(fleet, journal), stdout=subprocess.PIPE, text=True, env=env
-    )
-    shown = []
-    try:
-        assert process.stdout is not None
-        for line in process.stdout:
-            shown.append(line)
-            if "app-2      sending action" in line:
-                break
-        for _ in range(600):  # the action has switched app-2's link; its restart waits
-            if link.readlink() == Path("releases/1.10.0"):
-                break
-            time.sleep(0.05)
-        [token] = [
-            e.data.token
-            for e in read_journal(journal).events
-            if e.kind == Kind.COMMAND_INTENT and e.where.host == "app-2"
-            if e.data.stage == "action"
-        ]
-        _drop(_sessions_of(token, sshd_server.server.process.pid))
-        (fleet.sandboxes["app-1"] / "go").touch()
-        out, _ = process.communicate(timeout=120)
-        shown.append(out)
-    finally:
-        process.kill()
-        process.wait(timeout=30)
-    assert process.returncode == 4, "".join(shown)
-    return "".join(shown)
 
 
 def test_a_verify_that_reached_no_host_leaves_it_unknown(fleet, sshd_server, tmp_path):
