@@ -1,5 +1,5 @@
 """An undo goes in the strategy's waves, as the step it undoes did: canary first, the
-commander's yes (or --yes, after a wave whose every host succeeded) before the next, its
+commander's yes (or --yes, after a wave whose every host succeeded or needed nothing) before the next, its
 failure threshold. Walked on a README fleet: a rollback that went canary-first, asking
 between waves, was undone on every host at once ("Waves: all 7 at once"), so an undo
 that breaks (its restart, a full disk) broke the whole fleet in one go."""

@@ -95,8 +95,8 @@ async def accept_keys(conductor: Conductor, keys: HostKeys) -> None:
 def confirm_waves_as(conductor: Conductor, who: str) -> None:
     """Waves (and a gradual strategy's stages) that ask before going on are confirmed
     by `who`, with nobody at a keyboard: each answer is journalled (`wave.answered`). A
-    wave with a host that did not succeed (a canary that failed) is not confirmed: the
-    run stops there, as a person seeing it would, and a note says why."""
+    wave with a host that neither succeeded nor needed nothing (a canary that failed) is
+    not confirmed: the run stops there, as a person seeing it would, and a note says why."""
 
     async def confirm(what: str, done: int, total: int, hosts: Sequence[str]) -> bool:
         if bad := _did_not_succeed(conductor, what, done):
@@ -105,7 +105,8 @@ def confirm_waves_as(conductor: Conductor, who: str) -> None:
                 f" next {what} was not confirmed by {who}: the later hosts are left for a"
                 f" person to decide (retry {_what_runs(conductor)} once the cause is fixed)"
             )
-        # Said as what decided: --yes confirms only a wave whose every host succeeded.
+        # Said as what decided: --yes confirms only a wave whose every host succeeded or
+        # needed nothing (its precheck refused: rolled back already).
         by = f"the console, not {who} ({', '.join(bad)} did not succeed)" if bad else who
         conductor.questions.answered(what, done, total, not bad, by)
         return not bad

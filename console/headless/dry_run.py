@@ -143,7 +143,7 @@ def _waves_plan(conductor: Conductor, step: Step) -> str:
     if len(hosts) < 2:
         return f"# waves: {said}"
     said += f", {waves.pause_seconds:g} s apart" if waves.pause_seconds else ""
-    asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded)"
+    asks = ", a yes before each next one (--yes gives it after a wave whose every host succeeded or needed nothing)"
     lines = [f"# waves: {said}{asks if waves.confirm else ''}"]
     lines += [f"#   wave {n} of {len(hosts)}: {', '.join(w)}" for n, w in enumerate(hosts, 1)]
     return "\n".join(lines)
