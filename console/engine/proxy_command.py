@@ -114,11 +114,13 @@ class ProxyCommand:
             self._loop.call_later(_POLL, self._reap, left - 1)
 
 
-async def end_all(proxies: set[ProxyCommand], seconds: float) -> None:
+async def end_all(proxies: set[ProxyCommand] | None, seconds: float) -> None:
     """The console's connections closed: each proxy command still running is hung up on,
-    given `seconds` in all, then killed and reaped. A headless run ended before the
-    command's own reaping came (SIGKILL after 5 s), and one that ignored SIGHUP ran on
-    after the console."""
+    given `seconds` in all, then killed and reaped, so none outlives the console. A
+    headless run ended before the command's own reaping came (SIGKILL after 5 s), and one
+    that ignored SIGHUP ran on after the console."""
+    if not proxies:
+        return
     running = [p for p in proxies if p.process.poll() is None]
     proxies.clear()
     for proxy in running:

@@ -396,5 +396,4 @@ class SshPool:
                 for _, conn in conns:
                     with contextlib.suppress(Exception):
                         await conn.wait_closed()
-        if self._dialer is not None and self._dialer.proxies:  # none outlives the console
-            await end_all(self._dialer.proxies, CLOSE_SECONDS)
+        await end_all(self._dialer.proxies if self._dialer else None, CLOSE_SECONDS)
