@@ -98,6 +98,21 @@ def test_exec_dry_run_prints_where_each_host_really_goes(tmp_path, home):
     ):
         assert expected in lines, result.stdout
     assert "### web-1, web-2, web-3, db-1, db-2 run" in lines and "uptime" in lines
+    assert "## Where each host goes (resolved through ssh_config; nothing is connected)" in lines
+
+
+def test_exec_dry_run_says_where_hosts_go_without_ssh_config(tmp_path, home):
+    """With `use_ssh_config = false` the heading said 'resolved through ssh_config' over
+    routes that read none (helper-156)."""
+    directory = config_dir(tmp_path, fleet(user="fallback", use_ssh_config=False))
+    result = cli(
+        "exec", "--dry-run", "--config", str(directory), "--systems", "web", "uptime",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    heading = "## Where each host goes (as inventory.toml says, use_ssh_config = false;"
+    assert f"{heading} nothing is connected)" in result.stdout.splitlines(), result.stdout
+    assert "web-1: fallback@10.1.0.11:22" in result.stdout, result.stdout
     assert not (tmp_path / "state").exists()  # nothing journalled, nothing connected
 
 

@@ -105,7 +105,12 @@ def _commented(text: str) -> str:
 
 def _print_routes(settings: Settings, hosts: list[str]) -> list[Route]:
     """`host: user@hostname:port via ...` for each host; the routes that cannot be followed."""
-    print("\n## Where each host goes (resolved through ssh_config; nothing is connected)")
+    how = (
+        "resolved through ssh_config"
+        if settings.inventory.ssh.use_ssh_config
+        else "as inventory.toml says, use_ssh_config = false"
+    )
+    print(f"\n## Where each host goes ({how}; nothing is connected)")
     found = routes(settings.inventory, hosts)
     for route in found:
         print(route.line())
