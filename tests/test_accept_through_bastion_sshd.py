@@ -17,7 +17,8 @@ import pytest
 from console.journal.store import read_journal
 from console.model.events import Kind
 from tests import sshd as sshd_mod
-from tests.test_cli_ssh import cli, config_dir
+from tests.ssh_homes import named_only, ssh_home, via_bastion
+from tests.test_cli_ssh import cli
 
 pytestmark = pytest.mark.sshd
 
@@ -43,21 +44,9 @@ def bastion(sshd_server, sshd_account, tmp_path):
 
 def test_both_keys_on_the_way_are_accepted_in_one_run(sshd_server, bastion, tmp_path: Path):
     target, key = sshd_server.server, sshd_server.client_key
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    known = home / ".ssh" / "known_hosts"  # none known yet: a first contact with both
-    (home / ".ssh" / "config").write_text(
-        f"Host bastion\n  HostName 127.0.0.1\n  Port {bastion.port}\n"
-        f"Host app-*\n  HostName 127.0.0.1\n  Port {target.port}\n  ProxyJump bastion\n"
-        f"Host *\n  User {target.user}\n  IdentityFile {key}\n  UserKnownHostsFile {known}\n"
-    )
-    inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"]},
-        "systems": [
-            {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
-        ],
-    }
-    config = config_dir(tmp_path, inventory)
+    known = tmp_path / "home" / ".ssh" / "known_hosts"  # none known yet: a first contact
+    home = ssh_home(tmp_path, via_bastion(bastion.port, target, key, known))
+    config = named_only(tmp_path)
     state = tmp_path / "state"
     exec_ = ["exec", "--config", str(config), "--systems", "app", "--json"]
     own, jump = fingerprint(target), fingerprint(bastion)
@@ -96,19 +85,12 @@ def test_a_key_is_not_accepted_into_dev_null(sshd_server, tmp_path: Path):
     /dev/null, and the host then failed 'host key unknown', the line asking for that same
     --accept-host-key again, run after run. It is refused as UserKnownHostsFile none is."""
     target, key = sshd_server.server, sshd_server.client_key
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "config").write_text(
+    home = ssh_home(
+        tmp_path,
         f"Host app-*\n  HostName 127.0.0.1\n  Port {target.port}\n  User {target.user}\n"
-        f"  IdentityFile {key}\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n"
+        f"  IdentityFile {key}\n  UserKnownHostsFile /dev/null\n  StrictHostKeyChecking no\n",
     )
-    inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"]},
-        "systems": [
-            {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
-        ],
-    }
-    config = config_dir(tmp_path, inventory)
+    config = named_only(tmp_path)
     state = tmp_path / "state"
     own = fingerprint(target)
     result = cli(

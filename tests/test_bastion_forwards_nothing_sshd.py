@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests import sshd as sshd_mod
-from tests.test_cli_ssh import cli, config_dir
+from tests.ssh_homes import named_only, ssh_home, via_bastion
+from tests.test_cli_ssh import cli
 
 pytestmark = pytest.mark.sshd
 
@@ -25,20 +26,8 @@ def test_a_bastion_that_forwards_nothing_is_named(sshd_server, sshd_account, tmp
     )
     try:
         known = sshd_mod.write_known_hosts(tmp_path / "kh", [target, bastion])
-        home = tmp_path / "home"
-        (home / ".ssh").mkdir(parents=True)
-        (home / ".ssh" / "config").write_text(
-            f"Host bastion\n  HostName 127.0.0.1\n  Port {bastion.port}\n"
-            f"Host app-*\n  HostName 127.0.0.1\n  Port {target.port}\n  ProxyJump bastion\n"
-            f"Host *\n  User {target.user}\n  IdentityFile {key}\n  UserKnownHostsFile {known}\n"
-        )
-        inventory = {
-            "ssh": {"config_files": ["~/.ssh/config"]},
-            "systems": [
-                {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
-            ],
-        }
-        config = config_dir(tmp_path, inventory)
+        home = ssh_home(tmp_path, via_bastion(bastion.port, target, key, known))
+        config = named_only(tmp_path)
         result = cli(
             "exec", "--config", str(config), "--systems", "app", "id -un",
             home=home, state=tmp_path / "state",

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_ssh import cli, config_dir
+from tests.ssh_homes import named_only
+from tests.test_cli_ssh import cli
 
 pytestmark = pytest.mark.sshd
 
@@ -34,13 +35,7 @@ def test_a_match_final_block_sets_where_and_how_a_host_is_reached(sshd_server, t
         ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
     )
     assert {f"port {target.port}", "user nobody"} <= set(ssh.stdout.splitlines())
-    inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"]},
-        "systems": [
-            {"name": "app", "strategies": ["version-rollback"], "hosts": [{"name": "app-1"}]}
-        ],
-    }
-    config = config_dir(tmp_path, inventory)
+    config = named_only(tmp_path)
     result = cli(
         "exec", "--config", str(config), "--systems", "app", "id -un",
         home=home, state=tmp_path / "state",

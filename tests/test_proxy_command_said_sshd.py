@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests import sshd as sshd_mod
-from tests.test_cli_ssh import cli, config_dir
+from tests.ssh_homes import named_only, ssh_home
+from tests.test_cli_ssh import cli
 
 pytestmark = pytest.mark.sshd
 
@@ -45,20 +46,13 @@ def through(sshd_server, tmp_path: Path, proxy: str, **ssh: float) -> tuple[list
     """`exec id -un` on svc-1, the sshd, reached through the ProxyCommand `proxy`
     (`ssh`: inventory.toml's [ssh] settings besides); and $HOME."""
     target, key = sshd_server.server, sshd_server.client_key
-    home = tmp_path / "home"
-    (home / ".ssh").mkdir(parents=True)
-    (home / ".ssh" / "config").write_text(
+    home = ssh_home(
+        tmp_path,
         f"Host svc-*\n  HostName 127.0.0.1\n  Port {target.port}\n  User {target.user}\n"
         f"  IdentityFile {key}\n  UserKnownHostsFile {sshd_server.known_hosts}\n"
-        f"  ProxyCommand {proxy}\n"
+        f"  ProxyCommand {proxy}\n",
     )
-    inventory = {
-        "ssh": {"config_files": ["~/.ssh/config"], **ssh},
-        "systems": [
-            {"name": "svc", "strategies": ["version-rollback"], "hosts": [{"name": "svc-1"}]}
-        ],
-    }
-    directory = config_dir(tmp_path, inventory)
+    directory = named_only(tmp_path, "svc", "svc-1", **ssh)
     return ["exec", "--config", str(directory), "--systems", "svc", "id -un"], home
 
 
