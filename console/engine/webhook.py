@@ -34,6 +34,7 @@ def _answer(body: bytes) -> str:
 def _post(
     url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float
 ) -> WebhookResult:
+    import http.client
     import urllib.error  # only a command that delivers a webhook pays for urllib
     import urllib.request
 
@@ -64,6 +65,11 @@ def _post(
         if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
             return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
         return WebhookResult(False, None, str(reason), retryable=True)
+    except http.client.HTTPException as exc:  # an answer that is no HTTP (a wrong port: an
+        # sshd's banner) or malformed: the same on another try, so final (a hang-up
+        # before any answer, RemoteDisconnected, is an OSError above: retried)
+        said = _answer(str(exc).encode()) or type(exc).__name__
+        return WebhookResult(False, None, f"not an HTTP answer: {said}")
     except ValueError as exc:  # a request that cannot be made (a header value from the
         # environment with a line break): the same on every attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
