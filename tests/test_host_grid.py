@@ -1,5 +1,6 @@
 """The execution screen's host grid: columns, a redraw per changed row, and the cursor."""
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -202,3 +203,55 @@ async def test_a_row_of_plain_cells_is_what_rich_renders_of_them():
             for width in (12, 38):
                 got = list(grid._strip(values, width, grid.rich_style, None))
                 assert got == rich_row(grid, values, width)
+
+
+class ExecutionGridApp(App):
+    """The execution screen's grid as it lays it out: its columns, fold and squeeze."""
+
+    def compose(self) -> ComposeResult:
+        from console.ui.screens.execution_rows import COLUMNS, SQUEEZE
+
+        yield HostGrid(COLUMNS, fold=COLUMNS.index("Failure"), squeeze=SQUEEZE)
+
+
+async def test_long_host_and_system_names_leave_the_status_on_an_80_column_line():
+    """Seen with 40-character names at 80x24: 'Host' and 'System' took 80 columns, and
+    every row ended 'payments-ledger-reconciliation-s…' with no status, stage or exit;
+    the names cut at their end would have read alike (…-01 and …-02). Now the system,
+    then the host, give way, each cut in the middle, keeping the end that tells them
+    apart; wide characters count as two cells."""
+    app = ExecutionGridApp()
+    system = "payments-ledger-reconciliation-service"
+    async with app.run_test(size=(80, 8)) as pilot:
+        grid = app.query_one(HostGrid)
+        for n, status in ((1, "✔ succeeded"), (2, "✘ failed")):
+            host = f"payments-ledger-reconciliation-eu-west-1a-0{n}"
+            row = (host, system, Text(status), "apply", "1", "", str(n - 1), "done")
+            grid.set_row(host, row)
+        grid.set_row("web-1", ("web-1", "web", Text("✘ failed"), "apply", "1", "", "1", "x"))
+        grid.set_row(
+            "東京-ウェブ-サーバー-一号機",
+            ("東京-ウェブ-サーバー-一号機", "web", Text("? unknown"), "", "", "", "", ""),
+        )
+        await pilot.pause()
+        header, first, second, third, fourth = lines(grid, 5)
+        assert "Status" in header and "Exit" in header, header
+        assert "✔ succeeded" in first and "✘ failed" in second and "? unknown" in fourth
+        assert first.split()[0] != second.split()[0]
+        assert first.split()[0].endswith("-1a-01") and "…" in first.split()[0]
+        assert third.split()[:3] == ["web-1", "web", "✘"]
+        assert all(cell_len(line) <= 80 for line in (header, first, second, third, fourth))
+        columns = [
+            cell_len(line[: line.index(mark)])
+            for line, mark in ((first, "✔"), (second, "✘"), (third, "✘"), (fourth, "?"))
+        ]
+        assert len(set(columns)) == 1, columns  # the status column lines up
+
+
+def test_a_middle_cut_keeps_head_and_tail_in_the_cells_given():
+    from console.ui.widgets.host_grid import middle_cut
+
+    assert middle_cut("web-1", 12) == "web-1"
+    assert middle_cut("payments-ledger-reconciliation-eu-west-1a-01", 20) == "payments-…west-1a-01"
+    cut = middle_cut("東京ウェブサーバー一号機", 11)
+    assert cell_len(cut) <= 11 and cut.endswith("号機") and "…" in cut

@@ -24,7 +24,7 @@ from console.ui.screens.execution_keys import (
     offers,
     shown_step,
 )
-from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, host_row
+from console.ui.screens.execution_rows import COLUMNS, FINISHED, PROBLEMS, SQUEEZE, host_row
 from console.ui.screens.hostkeys import accept_host_key
 from console.ui.screens.output_pane import OUTPUT_LINES, OutputPane
 from console.ui.screens.settled_layout import SettledLayout
@@ -113,7 +113,7 @@ class ExecutionScreen(SettledLayout, IncidentScreen):
         yield Static("", id="exec-halt")
         yield Static("", id="exec-waves")
         with Row(id="exec-body"):
-            yield HostGrid(COLUMNS, fold=COLUMNS.index("Failure"), id="grid")
+            yield HostGrid(COLUMNS, fold=COLUMNS.index("Failure"), squeeze=SQUEEZE, id="grid")
             with Column(id="output-box"):
                 yield OneLine("Output", id="output-title")
                 yield Static("", id="output-why")

@@ -17,6 +17,9 @@ from console.ui.widgets.run_summary import soak_round_lines
 from console.ui.widgets.status import status_text
 
 COLUMNS = ("Host", "System", "Status", "Stage", "Try", "Failure", "Exit", "Last line")
+# The columns that give way, in turn, when long names would push the status off the
+# line: the system (often one for all), then the host; each keeps the cells given.
+SQUEEZE = {COLUMNS.index("System"): 10, COLUMNS.index("Host"): 20}
 FINISHED = {
     HostStatus.SUCCEEDED,
     HostStatus.FAILED,

@@ -47,13 +47,23 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             super().__init__()
             self.key = key
 
-    def __init__(self, columns: tuple[str, ...], fold: int | None = None, **kwargs):
+    def __init__(
+        self,
+        columns: tuple[str, ...],
+        fold: int | None = None,
+        squeeze: dict[int, int] | None = None,
+        **kwargs,
+    ):
         """`fold`: a column said in the last one instead (before its text) whenever the
         line is too narrow for the last to keep LAST_MIN cells: at 80 columns a "connection
-        refused" in the failure column left the last line 3 cells."""
+        refused" in the failure column left the last line 3 cells. `squeeze`: columns
+        (before the fold) that give way in turn, each down to the cells given, cut in the
+        middle, when the others would not fit beside them: 40-character host and system
+        names pushed the status off the line."""
         super().__init__(**kwargs)
         self.columns = columns
         self.fold = fold
+        self.squeeze = squeeze or {}
         self.widths = [cell_len(c) for c in columns]  # grow only, until clear()
         self.keys: list[str] = []
         self.rows: dict[str, tuple[Cell, ...]] = {}
@@ -254,6 +264,22 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         self._cache[key] = (stamp, strip)
         return strip
 
+    def _fitted(self, width: int, folded: bool) -> list[int]:
+        """The columns' widths at `width`: the squeezed ones narrowed in turn, none below
+        its floor, until every other column, and LAST_MIN cells of the last, fit on the
+        line (the status is never pushed off it by a long name)."""
+        widths = list(self.widths)
+        if folded and self.fold is not None:  # folded: one fewer
+            del widths[self.fold]
+        over = sum(w + GAP for w in widths[:-1]) - (width - 1 - LAST_MIN)
+        for i, floor in self.squeeze.items():
+            if over <= 0:
+                break
+            given = min(over, max(0, widths[i] - floor))
+            widths[i] -= given
+            over -= given
+        return widths
+
     def _says_as_above(self, index: int) -> bool:
         """Whether the row above `index` has the same text in the fold column: a fleet's
         failures, 118 rows of `non-zero exit: exit status 1`, say it once a group."""
@@ -267,10 +293,10 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
     ) -> Strip:
         line = Text(" ", no_wrap=True, overflow="ellipsis")
         last = len(values) - 1
-        widths = self.widths
-        if len(values) < len(widths) and self.fold is not None:  # folded: one fewer
-            widths = widths[: self.fold] + widths[self.fold + 1 :]
+        widths = self._fitted(width, folded=len(values) < len(self.widths))
         for i, value in enumerate(values):
+            if i in self.squeeze and isinstance(value, str):
+                value = middle_cut(strip_control_codes(value), widths[i])
             if isinstance(value, str):
                 # A plain cell is appended padded, with the gap, as one string: the same
                 # Text as a cell made, padded and appended, at a third of the cost (the
@@ -293,3 +319,23 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         styled = Segment.apply_style(segments, style, over)
         line_style = style + over if over else style
         return Strip(styled).crop_extend(0, width, line_style)
+
+
+def middle_cut(text: str, cells: int) -> str:
+    """`text` in `cells` cells, cut in the middle when wider: its head, `…`, and its tail
+    (`payments-ledg…eu-west-1a-01`), so that names which differ at their end (web-01,
+    web-02) still differ once cut. Wide characters count as two cells."""
+    if cell_len(text) <= cells:
+        return text
+    tail_room = cells // 2
+    head_room = cells - 1 - tail_room
+    head = tail = ""
+    for char in text:
+        if cell_len(head + char) > head_room:
+            break
+        head += char
+    for char in reversed(text):
+        if cell_len(char + tail) > tail_room:
+            break
+        tail = char + tail
+    return f"{head}…{tail}"
