@@ -64,6 +64,8 @@ def _post(
         reason = getattr(exc, "reason", exc)
         if isinstance(reason, TimeoutError):  # connecting, or waiting for the answer
             return WebhookResult(False, None, f"no answer within {timeout:g} s", retryable=True)
+        if not_tls := _not_tls(reason):  # the same on every attempt: none is retried
+            return WebhookResult(False, None, not_tls)
         return WebhookResult(False, None, str(reason), retryable=True)
     except http.client.HTTPException as exc:  # an answer that is no HTTP (a wrong port: an
         # sshd's banner) or malformed: the same on another try, so final (a hang-up
@@ -73,6 +75,19 @@ def _post(
     except ValueError as exc:  # a request that cannot be made (a header value from the
         # environment with a line break): the same on every attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
+
+
+def _not_tls(reason: object) -> str | None:
+    """Why an https:// URL cannot work as it is, when the handshake said so: the port
+    speaks plain HTTP (OpenSSL reads its answer as a "wrong version number"), or the
+    server's certificate is not trusted here. None for anything that may pass later."""
+    import ssl
+
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted: {reason.verify_message or reason.reason}"
+    if isinstance(reason, ssl.SSLError) and reason.reason == "WRONG_VERSION_NUMBER":
+        return "no TLS at this address: it answered in plain text (an http:// URL?)"
+    return None
 
 
 def _retry_after(said: str) -> float | None:
