@@ -19,7 +19,7 @@ from console.engine.plan import plan_undo
 from console.engine.session import Engine
 from console.model.left_changed import left_changed
 from console.model.loading import load_settings
-from console.model.status import FailureClass
+from console.model.status import FailureClass, HostStatus
 from tests import sshd as sshd_mod
 from tests.cli_fleet import Fleet, flag_fleet, flag_incident
 from tests.test_close_after_rerun import PROBE, PROCEDURE, STRATEGIES
@@ -112,3 +112,32 @@ async def test_a_host_put_back_then_not_reached_again_is_not_said_changed(
     finally:
         await engine.close()
         conductor.recorder.close()
+
+
+async def test_a_host_put_back_then_not_started_again_is_not_said_changed(
+    sshd_server, tmp_path: Path
+) -> None:
+    """The step run again after its undo, halted after its canary failed: app-2, put back
+    by the undo, was not started (its wave never came), so nothing of the step's is there
+    to undo; it read changed, and its undo was planned there again (its 'not started'
+    counted as the step's last run there)."""
+    [off] = STRATEGIES["strategies"]
+    waved = {"strategies": [{**off, "waves": {"sizes": [1, "100%"]}, "max_fail_percentage": 0}]}
+    files = {"strategies.toml": waved, "procedure.toml": PROCEDURE}
+    fleet = flag_fleet(sshd_server, tmp_path, files, ["off"], "new_checkout=100\n", [PROBE])
+    async with flag_incident(fleet) as conductor:
+        assert await conductor.run_step("restore")
+        assert await conductor.undo("restore")
+        with read_only(fleet.sandboxes["app-1"]):  # the canary fails: the run halts
+            assert not await conductor.run_step("restore")
+        hosts = conductor.state.step("restore").hosts
+        assert hosts["app-2"].status is HostStatus.NOT_STARTED, hosts["app-2"]
+        assert flags(fleet)["app-2"] == "new_checkout=100"
+
+        said = left_changed(conductor.state, conductor.settings, "inc")
+        assert len(said) == 1 and said[0].startswith(
+            "“Restore” may have changed app-1 (its action failed there): to put it back, "
+        ), said
+        step = conductor.settings.procedure.step("restore")
+        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
+        assert [t.name for t in planned.targets] == ["app-1"]

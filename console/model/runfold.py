@@ -29,7 +29,7 @@ from console.model.status import (
     unverified,
 )
 from console.model.stderr_lines import telling
-from console.model.step_state import HostRun, Pause
+from console.model.step_state import HostRun, Pause, StepState
 
 if TYPE_CHECKING:
     from console.model.state import IncidentState
@@ -97,15 +97,21 @@ def _step_skipped(s: IncidentState, e: Event) -> None:
     st.skip_reason = e.payload(payloads.StepSkipped).reason
 
 
+def _again(s: IncidentState, e: Event) -> StepState:
+    """The step of a host's intent or not-start; where its undo put the host back after
+    the step last ran there (read before this event counts as the step's last), only what
+    is sent from now on may change it. A host down for the run again, or not started in
+    it, read "may have changed" or "changed", and its undo was planned there again."""
+    st = s.step(e.where.step or "adhoc")
+    if s.put_back(st.id, host := e.where.host or "?"):
+        st.changed.discard(host)
+        st.reached.discard(host)
+    return st
+
+
 def _intent(s: IncidentState, e: Event) -> None:
     d = e.payload(CommandIntent)
-    st = s.step(e.where.step or "adhoc")
-    # Its undo put it back after the step last ran there (read before this intent counts
-    # as the step's last): only what is sent from now on may change it. A host down for
-    # the run again read "may have changed", and its undo was planned there a second time.
-    if s.put_back(st.id, e.where.host or "?"):
-        st.changed.discard(e.where.host or "?")
-        st.reached.discard(e.where.host or "?")
+    st = _again(s, e)
     run = _host_run(s, e)
     if run.host in st.changed:  # sent before, or its end never came: it may have got there
         st.reached.add(run.host)
@@ -165,6 +171,7 @@ def _result(s: IncidentState, e: Event) -> None:
 
 
 def _not_started(s: IncidentState, e: Event) -> None:
+    _again(s, e)
     run = _host_run(s, e)
     sent = run.status is HostStatus.RUNNING  # its intent on disk: detached before sending
     run.status = HostStatus.NOT_STARTED

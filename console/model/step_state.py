@@ -150,7 +150,7 @@ class StepState(Compared):
     # precheck that refused, failed or was lost changed nothing the step should undo).
     # A host leaves it once its command's end shows nothing was sent there (the host was
     # never reached, or the abort came while it was being reached), unless `reached`; and
-    # at the step's next command there once its undo put it back since the step last ran.
+    # at the step's next command there (or not-start) once its undo put it back since.
     changed: set[str] = field(default_factory=set)
     # The hosts of `changed` that an earlier such command may have reached: kept there
     # whatever a later attempt's end says.
