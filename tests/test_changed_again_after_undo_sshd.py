@@ -38,6 +38,15 @@ def flags(fleet: Fleet) -> dict[str, str]:
     return {h: (s / "flags").read_text().strip() for h, s in fleet.sandboxes.items()}
 
 
+def said_and_undone(conductor, starts: str, undone: list[str]) -> None:
+    """The close's line on the step starts with `starts`, and its undo goes to `undone`."""
+    said = left_changed(conductor.state, conductor.settings, "inc")
+    assert len(said) == 1 and said[0].startswith(starts), said
+    step = conductor.settings.procedure.step("restore")
+    planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
+    assert [t.name for t in planned.targets] == undone
+
+
 async def test_a_step_run_again_after_its_undo_is_said_changed_again(fleet: Fleet) -> None:
     async with flag_incident(fleet) as conductor:
         assert await conductor.run_step("restore")
@@ -49,16 +58,12 @@ async def test_a_step_run_again_after_its_undo_is_said_changed_again(fleet: Flee
             assert not await conductor.run_step("restore")
         assert flags(fleet)["app-1"] == "new_checkout=0"  # changed again
 
-        said = left_changed(conductor.state, conductor.settings, "inc")
-        assert len(said) == 1, said
-        assert said[0].startswith(
+        said_and_undone(  # the undo goes where the close says, as it did already
+            conductor,
             "“Restore” changed app-1 (succeeded there; the step failed), and may have"
-            " changed app-2 (its action failed there): to put them back, "
-        ), said
-        # The undo goes where the close says, as it did already.
-        step = conductor.settings.procedure.step("restore")
-        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
-        assert sorted(t.name for t in planned.targets) == ["app-1", "app-2"]
+            " changed app-2 (its action failed there): to put them back, ",
+            ["app-1", "app-2"],
+        )
 
 
 async def test_a_host_put_back_then_not_reached_again_is_not_said_changed(
@@ -102,13 +107,11 @@ async def test_a_host_put_back_then_not_reached_again_is_not_said_changed(
         app_2 = conductor.state.step("restore").hosts["app-2"]
         assert app_2.failure is FailureClass.REFUSED, app_2
         assert flags(fleet) == {"app-1": "new_checkout=0", "app-2": "new_checkout=100"}
-        said = left_changed(conductor.state, conductor.settings, "inc")
-        assert len(said) == 1 and said[0].startswith(
-            "“Restore” changed app-1 (succeeded there; the step failed): to put it back, "
-        ), said
-        step = conductor.settings.procedure.step("restore")
-        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
-        assert [t.name for t in planned.targets] == ["app-1"]
+        said_and_undone(
+            conductor,
+            "“Restore” changed app-1 (succeeded there; the step failed): to put it back, ",
+            ["app-1"],
+        )
     finally:
         await engine.close()
         conductor.recorder.close()
@@ -134,10 +137,8 @@ async def test_a_host_put_back_then_not_started_again_is_not_said_changed(
         assert hosts["app-2"].status is HostStatus.NOT_STARTED, hosts["app-2"]
         assert flags(fleet)["app-2"] == "new_checkout=100"
 
-        said = left_changed(conductor.state, conductor.settings, "inc")
-        assert len(said) == 1 and said[0].startswith(
-            "“Restore” may have changed app-1 (its action failed there): to put it back, "
-        ), said
-        step = conductor.settings.procedure.step("restore")
-        planned = plan_undo(conductor.settings, conductor.state, step, None, conductor.secrets)
-        assert [t.name for t in planned.targets] == ["app-1"]
+        said_and_undone(
+            conductor,
+            "“Restore” may have changed app-1 (its action failed there): to put it back, ",
+            ["app-1"],
+        )
