@@ -52,3 +52,29 @@ def test_a_match_final_block_sets_where_and_how_a_host_is_reached(sshd_server, t
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"app-1: {target.user}"]
+
+
+def test_the_final_reading_matches_host_blocks_against_the_hostname(tmp_path: Path):
+    """In ssh's final reading, `Host` blocks match the HostName the first reading set:
+    `Host 127.0.0.4` (a port for that address) applied in `ssh -G app-1` once a `Match
+    final` block made ssh read the files again, where the console, matching the alias
+    again, went to port 22: another sshd, maybe another machine."""
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    ssh_config = home / ".ssh" / "config"
+    ssh_config.write_text(
+        "Host app-*\n  HostName 127.0.0.4\n"
+        "Match final host 127.0.0.4\n  User alice\n"
+        "Host 127.0.0.4\n  Port 2222\n"
+    )
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert {"hostname 127.0.0.4", "port 2222", "user alice"} <= set(ssh.stdout.splitlines())
+    config = named_only(tmp_path)
+    dry = cli(
+        "exec", "--config", str(config), "--systems", "app", "--dry-run", "true",
+        home=home, state=tmp_path / "state",
+    )  # fmt: skip
+    assert dry.returncode == 0, dry.stderr
+    assert "\napp-1: alice@127.0.0.4:2222\n" in dry.stdout, dry.stdout

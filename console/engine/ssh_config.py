@@ -89,8 +89,14 @@ class OpenSshConfig(SSHClientConfig):
         self._set_tokens()
 
     def _match_host(self, option: str, args: list[str]) -> None:
-        """`Host` as asyncssh matches it, each pattern list compiled once, not per host."""
-        self._matching = _wildcards(",".join(args)).matches(self._orig_host)
+        """`Host` as asyncssh matches it, each pattern list compiled once, not per host;
+        in the final reading (`Match final`), against the HostName the first one set, its
+        %h the alias, as ssh's second pass matches it: a `Host 10.1.0.12` block after
+        `Host app-2` set that HostName applied in `ssh -G app-2` and not here."""
+        host = self._orig_host
+        if self._final and isinstance(name := self._last_options.get("Hostname"), str):
+            host = name.replace("%h", self._orig_host)
+        self._matching = _wildcards(",".join(args)).matches(host)
         args.clear()
 
     def expand_tokens(self) -> None:
