@@ -249,7 +249,7 @@ async def test_long_host_and_system_names_leave_the_status_on_an_80_column_line(
 
 
 def test_a_middle_cut_keeps_head_and_tail_in_the_cells_given():
-    from console.ui.widgets.host_grid import middle_cut
+    from console.ui.widgets.one_line import middle_cut
 
     assert middle_cut("web-1", 12) == "web-1"
     assert middle_cut("payments-ledger-reconciliation-eu-west-1a-01", 20) == "payments-…west-1a-01"

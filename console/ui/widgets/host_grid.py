@@ -15,6 +15,7 @@ from textual.strip import Strip
 
 from console.model.visible import visible
 from console.ui.widgets.cursor_view import CursorView
+from console.ui.widgets.one_line import middle_cut
 from console.ui.widgets.pass_style import StyledOncePerPass
 from console.ui.widgets.repeated_rows import RepeatedRows
 
@@ -319,23 +320,3 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         styled = Segment.apply_style(segments, style, over)
         line_style = style + over if over else style
         return Strip(styled).crop_extend(0, width, line_style)
-
-
-def middle_cut(text: str, cells: int) -> str:
-    """`text` in `cells` cells, cut in the middle when wider: its head, `…`, and its tail
-    (`payments-ledg…eu-west-1a-01`), so that names which differ at their end (web-01,
-    web-02) still differ once cut. Wide characters count as two cells."""
-    if cell_len(text) <= cells:
-        return text
-    tail_room = cells // 2
-    head_room = cells - 1 - tail_room
-    head = tail = ""
-    for char in text:
-        if cell_len(head + char) > head_room:
-            break
-        head += char
-    for char in reversed(text):
-        if cell_len(char + tail) > tail_room:
-            break
-        tail = char + tail
-    return f"{head}…{tail}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
@@ -16,6 +17,7 @@ from console.engine.reach import ReachCheck
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
 from console.ui.palette import themed
+from console.ui.widgets.one_line import middle_cut
 
 
 @dataclass
@@ -46,6 +48,10 @@ SHORT = {
     FailureClass.REFUSED: "refused",
     FailureClass.CONNECTION_LOST: "conn. lost",
 }
+
+
+# The cells a name keeps, however narrow the tree: its head and tail about a `…`.
+NAME_MIN = 12
 
 
 def reach_label(reach: ReachCheck | None, host: str, short: bool = False) -> Text:
@@ -152,22 +158,28 @@ class HostTree(Tree[tuple[str, str]]):
         results = self.reach.results if self.reach else {}
         down = sum(1 for h in names if h in results and not results[h].ok)
         # Whole in the tree's width (35 columns at 80x24): the words go before the numbers
-        # ("0/120 hosts  ✘ 10 not u" was cut mid-word on a fleet of 200).
+        # ("0/120 hosts  ✘ 10 not u" was cut mid-word on a fleet of 200); a name too long
+        # for them is cut in its middle ("payments-ledger-reconciliati" hid the counts).
         room = self._host_room()
-        for hosts, filtered, failing in (
+        variants = (
             (" hosts", " shown", " not up"),
             ("", " shown", " not up"),
             ("", " shown", ""),
             ("", "", ""),
-        ):
-            label = Text.assemble(f"{mark} ", (name, "bold"), f"  {chosen}/{len(names)}{hosts}")
-            if shown < len(names):  # Space acts on these: say how many the filter left
-                label.append(f", {shown}{filtered}", style=themed("bold $warning"))
-            if down:
-                label.append(f"  ✘ {down}{failing}", style=themed("bold $error"))
-            if room is None or label.cell_len <= room + 1:  # a system's guide is 2 wide, not 3
-                break
-        return label
+        )
+        for cut in (False, True):
+            for hosts, filtered, failing in variants:
+                counts = Text(f"  {chosen}/{len(names)}{hosts}")
+                if shown < len(names):  # Space acts on these: say how many the filter left
+                    counts.append(f", {shown}{filtered}", style=themed("bold $warning"))
+                if down:
+                    counts.append(f"  ✘ {down}{failing}", style=themed("bold $error"))
+                if room is None:
+                    return Text.assemble(f"{mark} ", (name, "bold"), counts)
+                left = room + 1 - 2 - counts.cell_len  # a system's guide is 2 wide, not 3
+                if cell_len(name) <= left or (cut and left >= NAME_MIN):
+                    return Text.assemble(f"{mark} ", (middle_cut(name, left), "bold"), counts)
+        return Text.assemble(f"{mark} ", (middle_cut(name, NAME_MIN), "bold"), counts)
 
     def _host_label(self, name: str) -> Text:
         mark = "☑" if name in self.selected else "☐"
@@ -175,7 +187,13 @@ class HostTree(Tree[tuple[str, str]]):
         reach = reach_label(self.reach, name)
         if room is not None and len(f"{mark} {name}  ") + reach.cell_len > room:
             reach = reach_label(self.reach, name, short=True)
-        label = Text.assemble(f"{mark} {name}  ", reach, "  " if reach else "")
+        if room is not None and cell_len(f"{mark} {name}  ") + reach.cell_len > room:
+            # Cut in the middle, its answer kept: 40-character names cut at the edge read
+            # alike ("payments-ledger-reconciliat") and hid whether each was up.
+            shown = middle_cut(name, max(NAME_MIN, room - reach.cell_len - 4))
+        else:
+            shown = name
+        label = Text.assemble(f"{mark} {shown}  ", reach, "  " if reach else "")
         tags = fit_tags(
             self.inventory.host(name).tags, None if room is None else room - label.cell_len
         )

@@ -1,5 +1,5 @@
 """One line of text that never breaks a word: what does not fit is cut at a space, with
-an ellipsis, for the width it has now."""
+an ellipsis, for the width it has now; a name that does not fit is cut in its middle."""
 
 from __future__ import annotations
 
@@ -48,3 +48,23 @@ class OneLine(Widget):
 
     def render(self) -> Text:
         return fit(self._text, self.content_size.width)
+
+
+def middle_cut(text: str, cells: int) -> str:
+    """`text` in `cells` cells, cut in the middle when wider: its head, `…`, and its tail
+    (`payments-ledg…eu-west-1a-01`), so that names which differ at their end (web-01,
+    web-02) still differ once cut. Wide characters count as two cells."""
+    if cell_len(text) <= cells:
+        return text
+    tail_room = cells // 2
+    head_room = cells - 1 - tail_room
+    head = tail = ""
+    for char in text:
+        if cell_len(head + char) > head_room:
+            break
+        head += char
+    for char in reversed(text):
+        if cell_len(char + tail) > tail_room:
+            break
+        tail = char + tail
+    return f"{head}…{tail}"
