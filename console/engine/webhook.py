@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import datetime
 import json
@@ -39,6 +40,7 @@ def _post(
     import urllib.request
 
     body = json.dumps(payload, sort_keys=True).encode()
+    url, headers = _credentials_out(url, headers)
     request = urllib.request.Request(
         url,
         data=body,
@@ -75,6 +77,22 @@ def _post(
     except ValueError as exc:  # a request that cannot be made (a header value from the
         # environment with a line break): the same on every attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
+
+
+def _credentials_out(url: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """A URL's `user:password@` as HTTP Basic authentication, as curl sends it: urllib
+    took it for part of the host name ("Name or service not known"). A header named
+    Authorization that the channel sets wins."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, headers
+    url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+    if any(name.lower() == "authorization" for name in headers):
+        return url, headers
+    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
+    return url, {**headers, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
 
 
 def _not_tls(reason: object) -> str | None:
