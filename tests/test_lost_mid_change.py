@@ -181,7 +181,8 @@ async def test_a_connection_lost_mid_action_leaves_the_host_unknown_not_failed(
     incident = state.incident_id
     assert (
         "1 ok, 0 failed, 1 unknown (app-2: sent, its outcome never seen: the connection dropped"
-        " mid-command, or the change was still under way; rollback-console verify"
+        " mid-command, its verify could not reach the host, or the change was still under"
+        " way; rollback-console verify"
         f" {incident} --config {fleet.config} checks it before retrying)"
     ) in said, said
     assert "  app-2: unknown at restore · action: connection lost mid-command" in said

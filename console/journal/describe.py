@@ -310,8 +310,8 @@ DESCRIBE: dict[str, Describer] = {
 # What a host unknown at the end of a wave is (it read `1 unknown (check before retrying)`:
 # neither which host, nor what unknown meant, nor how to check it).
 UNKNOWN_MEANS = (
-    "sent, its outcome never seen: the connection dropped mid-command, or the change was"
-    " still under way"
+    "sent, its outcome never seen: the connection dropped mid-command, its verify could not"
+    " reach the host, or the change was still under way"
 )
 
 

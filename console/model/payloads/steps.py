@@ -51,8 +51,8 @@ class StepCompleted(StepData, Amendable):
         " failed: a retry goes on with those not started: a no between waves, nobody to ask),"
         " `halted` (the same, halted by a probe not healthy after a wave: the summary says"
         " which), or `unknown` (a connection was"
-        " lost while a change ran on some hosts, or their verify found the change still"
-        " under way (exit 75), none failed: verify them)"
+        " lost while a change ran on some hosts, their verify could not reach them, or it found"
+        " the change still under way (exit 75), none failed: verify them)"
     )
     summary: str = Field("", description="its outcome in words")
     warnings: int | None = Field(None, description="channels that failed a step not requiring them")
@@ -141,8 +141,8 @@ class WaveFinished(Payload):
     unknown: int = Field(
         0,
         description="hosts whose outcome is unknown: the connection was lost while a command"
-        " that may change them ran, or their verify found the change still under way (exit"
-        " 75); verify before retrying",
+        " that may change them ran, their verify could not reach them, or it found the change"
+        " still under way (exit 75); verify before retrying",
     )
     # A default, not a default_factory: pydantic reads a factory's signature, and a
     # builtin's is parsed with the tokenizer (its expressions compiled: ~20 M instructions
