@@ -80,3 +80,37 @@ async def test_an_https_url_that_cannot_work_is_said_so_and_not_retried(tmp_path
     thread.join(timeout=10)
     assert (said.ok, said.attempts) == (False, 1), said
     assert said.detail.startswith("TLS certificate not trusted: self-signed certificate"), said
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [
+        ("127.0.0.1:8o80", "not sent: the URL is not valid: nonnumeric port: '8o80'"),
+        ("[::1", "not sent: Invalid IPv6 URL"),
+    ],
+)
+def test_a_url_that_is_no_valid_url_fails_its_update_once(
+    sshd_server, tmp_path: Path, where: str, said: str
+):
+    """On real sshd, $SLACK_WEBHOOK_URL with a typo in its port (`8o80`) or an IPv6
+    bracket left open: check-config does not look past `http://`, and the run ended in
+    'error: internal error: InvalidURL: nonnumeric port' (ValueError for the bracket)
+    after the strategy step, the update and the close never journalled."""
+    secret = "B0BBBB2/zYx9WvU8tS7rQ6pO5nM4lK3j"
+    data = procedure("http://unused.invalid/")
+    data["channels"][0] = {"name": "status-page", "kind": "slack", "url_env": "SLACK_URL"}
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": data}
+    env = {"SLACK_URL": f"http://{where}/services/T0AAAA1/{secret}"}
+    fleet = write_fleet(
+        sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[], env=env
+    )
+    done = fleet.cli(
+        "run",
+        *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
+        *("--reason", "checkout broken", "--yes", "--outcome", "unverified:no probes here"),
+    )
+    assert "internal error" not in done.stderr, done.stderr
+    assert f"notification via status-page: FAILED — {said}" in done.stdout, done.stdout
+    journal = next(fleet.state.rglob("journal.jsonl")).read_text()
+    assert "zYx9WvU8tS7rQ6pO5nM4lK3j" not in journal + done.stdout + done.stderr

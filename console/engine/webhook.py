@@ -40,14 +40,14 @@ def _post(
     import urllib.request
 
     body = json.dumps(payload, sort_keys=True).encode()
-    url, headers = _credentials_out(url, headers)
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
-    )
     try:
+        url, headers = _credentials_out(url, headers)
+        request = urllib.request.Request(
+            url,
+            data=body,
+            method="POST",
+            headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
+        )
         with _opener().open(request, timeout=timeout) as response:
             return WebhookResult(True, response.status, f"HTTP {response.status}")
     except urllib.error.HTTPError as exc:
@@ -69,13 +69,16 @@ def _post(
         if not_tls := _not_tls(reason):  # the same on every attempt: none is retried
             return WebhookResult(False, None, not_tls)
         return WebhookResult(False, None, str(reason), retryable=True)
+    except http.client.InvalidURL as exc:  # a port that is no number, a space in the path
+        return WebhookResult(False, None, f"not sent: the URL is not valid: {exc}")
     except http.client.HTTPException as exc:  # an answer that is no HTTP (a wrong port: an
         # sshd's banner) or malformed: the same on another try, so final (a hang-up
         # before any answer, RemoteDisconnected, is an OSError above: retried)
         said = _answer(str(exc).encode()) or type(exc).__name__
         return WebhookResult(False, None, f"not an HTTP answer: {said}")
     except ValueError as exc:  # a request that cannot be made (a header value from the
-        # environment with a line break): the same on every attempt, so none is retried
+        # environment with a line break, a URL's bracket unclosed): the same on every
+        # attempt, so none is retried
         return WebhookResult(False, None, f"not sent: {exc}")
 
 
