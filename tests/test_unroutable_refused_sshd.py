@@ -150,3 +150,25 @@ def test_times_are_read_as_ssh_reads_them(fleet: Fleet, sshd_server, tmp_path: P
         result = fleet.cli(*args)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert f"error: app-1: {said}" in result.stderr.splitlines(), (args, result.stderr)
+
+
+async def test_the_picker_refuses_a_route_ssh_refuses(fleet: Fleet, tmp_path: Path) -> None:
+    """The console at 80x24 (reviewed, helper-158): with `Port 70000`, which check-config
+    and run refuse, the picker showed app-2 unreachable, then opened the incident, took
+    the lock and said steps 'will fail there until it answers'. It refuses, in its own
+    words, before anything is recorded."""
+    from console.model.loading import load_settings
+    from console.ui.screens.picker import PickerScreen
+    from tests.test_ui_support import build_app, declare_and_pick, until
+
+    (tmp_path / "ssh_config").write_text("Host app-2\n  Port 70000\n")
+    incidents = fleet.state / "incidents"
+    app = build_app(load_settings(fleet.config), incidents)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await declare_and_pick(pilot, "checkout errors")
+        await pilot.press("space", "enter")
+        said = "app-2: ssh_config: "
+        await until(pilot, lambda: said in str(app.screen.query_one("#picker-error").render()))
+        assert isinstance(app.screen, PickerScreen) and app.conductor is None
+    assert not incidents.exists() or not any(incidents.iterdir())
+    assert not list((fleet.state / "locks").glob("*.lock"))

@@ -149,6 +149,13 @@ class Engine:
         self._conductors.append(conductor)
         return conductor
 
+    def refuse_unroutable(self, hosts: list[str]) -> None:
+        """ProcedureError naming each of `hosts` whose route cannot be followed (an
+        ssh_config ssh refuses), as run and exec refuse them before anything is recorded."""
+        from console.engine.routes import refuse_unroutable
+
+        refuse_unroutable(self.pool, self.settings.inventory, hosts)
+
     def new_incident(
         self,
         title: str,

@@ -350,6 +350,9 @@ class PickerScreen(Screen):
         failing = self.app.reach.failing(chosen) if self.app.reach else {}
         app = self.app
         try:
+            # A route ssh refuses is bad configuration, not a host down: refused before
+            # anything is recorded, as run and exec refuse it.
+            app.engine.refuse_unroutable(chosen)
             if self.declaration is not None:
                 check_choice(app.settings, systems, strategy, params)
                 # The locks are claimed before the incident is recorded: a refusal leaves
