@@ -8,6 +8,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events, getters
 from textual.binding import Binding
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -66,6 +67,8 @@ class IncidentScreen(RepeatedRows, Screen):
         self._bar: IncidentBar | None = None
         self._sync_due = False  # a sync is queued behind this screen's waiting messages
         self._resumed = False  # shown at least once (its first show is when it mounts)
+        self._echoes: Size | None = None  # its first layout's size, until a resize
+        self._resized = False  # a Resize to another size came: no echoes any more
         self._keys_for: object = None  # what the footer's keys were last refreshed for
 
     @property
@@ -114,10 +117,19 @@ class IncidentScreen(RepeatedRows, Screen):
         self.follow_keys()
 
     def on_resize(self, event: events.Resize) -> None:
-        """A Resize to the size the screen has, which already has that width's breakpoint
-        class (installed with it), is the echo of its own first layout: Textual's handler
-        would lay it and the screens beneath out again, ~7 ms as a step starts at 200
-        hosts (bench/RESULTS.md)."""
+        """A Resize to the size of the screen's first layout, which it has, with that
+        width's breakpoint class (installed with it), is an echo of that layout: Textual's
+        handler would lay it and the screens beneath out again, ~7 ms as a step starts at
+        200 hosts (bench/RESULTS.md). Only until the terminal is resized: a resize has
+        often laid the screen out at its new size before its Resize comes (the bar's
+        clock), and Textual's handler is what then repaints the whole terminal, which the
+        resize left scrambled (seen in tmux, 80x24 to 60x20 and back: the old lines
+        stayed, the footer gone)."""
+        if self._echoes is None:
+            self._echoes = event.size
+        self._resized = self._resized or event.size != self._echoes
+        if self._resized:
+            return
         app = self.app
         wanted = app.breakpoint_class()
         others = [name for _, name in app.HORIZONTAL_BREAKPOINTS if name != wanted]
