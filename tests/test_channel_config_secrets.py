@@ -181,3 +181,18 @@ def test_a_routing_key_in_place_of_its_variable_is_refused_without_being_shown(t
         " PAGERDUTY_ROUTING_KEY=..., and name that variable here"
     ]
     assert key not in printed
+
+
+def test_a_url_no_request_can_go_to_is_refused_without_being_shown(tmp_path):
+    """`url = "https://hooks.example.com:44e3/h/<token>"` (a port that is no number) passed
+    check-config and failed only as the run sent its first update."""
+    channels = (
+        f'[[channels]]\nname = "page"\nkind = "webhook"\nurl = "https://h.example:44e3/h/{TOKEN}"\n'
+    )
+    done, where = check_config_with(tmp_path, channels)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (
+        f"error: {where('url = ')}: channels[0].url: is not an http:// or https:// URL with a"
+        " host, a numeric port if any, and no spaces (not shown: the URL is a secret)"
+    ) in done.stderr
+    assert TOKEN not in done.stdout + done.stderr

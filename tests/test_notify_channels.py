@@ -566,6 +566,21 @@ def test_check_config_warns_of_a_url_variable_that_holds_no_url(tmp_path):
     assert "sekrit" not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("where", ["127.0.0.1:8o80", "[::1", "hooks.slack.com:99999"])
+def test_check_config_warns_of_a_url_variable_no_request_can_go_to(tmp_path, where):
+    """$SLACK_WEBHOOK_URL with a typo in its port, or an IPv6 bracket left open: check-config
+    looked no further than its http://, and the run found it out at its first update."""
+    secret = f"http://{where}/services/T0/B0/sekrit"
+    done, at = check_config_with_slack_channel(tmp_path, "HOOK_BAD_PORT", secret)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"warning: {at}: channels[0].url_env: $HOOK_BAD_PORT is set"
+        " here to something that is not an http:// or https:// URL; sending on channel"
+        " 'incidents' will fail until it is one"
+    ) in done.stderr
+    assert "sekrit" not in done.stdout + done.stderr
+
+
 async def test_status_updates_repeat_every_period_from_each_ones_start(hooks, tmp_path):
     """Seen with a socket that never answers (3 attempts of 3 s): updates every 15 s went
     out every 27 s, the next one waiting its whole period after the last had answered.

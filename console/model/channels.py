@@ -8,6 +8,7 @@ every one of them is redacted from the journal, exports and screens.
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, WithJsonSchema, model_validator
 
@@ -51,10 +52,25 @@ def _env_name(value: str) -> str:
     )
 
 
-def _secret_url(value: str) -> str:
+def is_url(value: str) -> bool:
+    """An http:// or https:// URL a request can be sent to: without spaces, with a host,
+    and a port, if any, that is a number (urllib refused `:8o80` and an IPv6 bracket
+    left open only as it sent, past check-config)."""
     if not re.match(URL, value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 (it raises for a port that is no number, or past 65535)
+    except ValueError:
+        return False
+    return bool(parts.hostname)
+
+
+def _secret_url(value: str) -> str:
+    if not is_url(value):
         raise ValueError(
-            "is not an http:// or https:// URL without spaces (not shown: the URL is a secret)"
+            "is not an http:// or https:// URL with a host, a numeric port if any, and no"
+            " spaces (not shown: the URL is a secret)"
         )
     return value
 
@@ -223,7 +239,7 @@ class Channel(Strict):
         """The variable `url_env` names, when it is set here to something that is not an
         http:// or https:// URL (sending would fail)."""
         value = environ.get(self.url_env or "")
-        return self.url_env if value and not re.match(URL, value) else None
+        return self.url_env if value and not is_url(value) else None
 
     def bad_headers(self, environ: Mapping[str, str]) -> list[str]:
         """The `headers_env` variables set here to what no HTTP header can carry (a line
