@@ -22,6 +22,7 @@ from console.ui.screens.base import IncidentScreen
 from console.ui.widgets.event_list import EventList
 from console.ui.widgets.incident_bar import IncidentBar
 from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import middle_cut
 
 STAR_STYLE = "bold $accent"
 NOTE_STYLE = "bold $secondary"
@@ -77,6 +78,17 @@ def header_text(width: int) -> str:
     """The timeline's column names; narrow, Where and What are one column."""
     head = f"{'★':<2}{'#':>5} {'Time':<8} {'Who':<9} "
     return head + ("Where, what" if width < NARROW else f"{'Where':<20} What")
+
+
+def wide_place(event: Event, cells: int) -> str:
+    """Where `event` happened (`web-2 · restore`) in `cells`: a host's (or system's) name
+    cut in its middle, its end kept (40-character names cut at their end read alike:
+    'payments-ledger-reco…' for every host), and the step after it as room allows."""
+    name = visible(event.where.host or event.where.system or "", one_line=True)
+    step = visible(event.where.step or "", one_line=True)
+    if not step or not name:
+        return middle_cut(name or step, cells)
+    return clip(f"{middle_cut(name, max(12, cells - 3 - len(step)))} · {step}", cells)
 
 
 def narrow_place(event: Event) -> str:
@@ -163,11 +175,11 @@ class TimelineScreen(IncidentScreen):
             line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} ")
             place = narrow_place(event)
             if place:
-                line.append(f"{clip(visible(place, one_line=True), 16)} ", style="dim")
+                line.append(f"{middle_cut(visible(place, one_line=True), 16)} ", style="dim")
             line.append(said)
             line.truncate(width, overflow="ellipsis")
             return line
-        place = clip(visible(where(event), one_line=True), 20)
+        place = wide_place(event, 20)
         line.append(f"{event.seq:>5} {event.ts:%H:%M:%S} {who:<9} {place:<20} ")
         line.append(clip(said, max(10, width - LEFT)))
         return line

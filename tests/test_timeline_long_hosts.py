@@ -1,0 +1,44 @@
+"""The timeline at 80x24 with 40-character host names: each row's place keeps the end that
+tells one host from another. Seen on a real sshd fleet of 197 such hosts: every host's
+row read 'payments-ledger…' (the hosts' -007, -042 and -150 alike, a failure's among
+them); cut in the middle, 'payment…t-1a-007'. Wider, 'host · step' keeps the host's end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.model.events import Kind
+from tests.test_ui_support import (  # noqa: F401
+    _close_engines,
+    _no_cursor_blink,
+    populated_app,
+    until,
+)
+
+HOSTS = [f"payments-ledger-reconciliation-eu-west-1a-{n:03d}" for n in (7, 42, 150)]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_long_host_names_stay_apart_in_the_timeline(
+    width: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = populated_app(tmp_path, monkeypatch)
+    conductor = app.prepared
+    events = [
+        conductor.recorder.record(
+            Kind.COMMAND_OUTPUT, stream="stderr", lines=["restart failed"], host=h, step="restore"
+        )
+        for h in HOSTS
+    ]
+    async with app.run_test(size=(width, 24)) as pilot:
+        app.attach(conductor)
+        app.action_go("timeline")
+        await until(pilot, lambda: getattr(app.screen, "TAB", None) == "timeline")
+        rows = [app.screen.row_text(e, width).plain for e in events]
+        for row, end in zip(rows, ("1a-007", "1a-042", "1a-150"), strict=True):
+            assert end in row, rows
+            assert "restart failed" in row, rows
+        if width >= 100:
+            assert all("· rest" in row for row in rows), rows  # the step, as room allows
