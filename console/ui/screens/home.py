@@ -23,6 +23,7 @@ from console.ui.widgets.alert import alert_text
 from console.ui.widgets.drill_schedule import DrillSchedule
 from console.ui.widgets.incident_rows import fill_incidents
 from console.ui.widgets.key_footer import KeyFooter
+from console.ui.widgets.one_line import middle_cut
 from console.ui.widgets.plain import plain
 from console.ui.widgets.probe_table import ProbeTable
 
@@ -51,6 +52,9 @@ def _strategies(names: list[str]) -> str:
     if len(names) <= 2:
         return ", ".join(names) or "–"
     return f"{', '.join(names[:2])} +{len(names) - 2}"
+
+
+SYSTEM_CELLS, STRATEGIES_CELLS = 18, 40  # in the systems table: cut in the middle past these
 
 
 class HomeScreen(Screen):
@@ -124,10 +128,10 @@ class HomeScreen(Screen):
         # its emoji table (~11 M instructions on the way to the first frame).
         systems.add_columns(*map(plain, ("System", "Hosts", "Strategies", "RTO")))
         for system in self.app.settings.inventory.systems:
-            systems.add_row(
-                plain(system.name),
+            systems.add_row(  # a 40-character name left no room for the RTO at 80 columns
+                plain(middle_cut(system.name, SYSTEM_CELLS)),
                 plain(len(system.hosts)),
-                plain(_strategies(system.strategies)),
+                plain(middle_cut(_strategies(system.strategies), STRATEGIES_CELLS)),
                 plain(minutes(system.rto_minutes) if system.rto_minutes else "–"),
                 key=system.name,
             )
