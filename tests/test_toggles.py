@@ -30,3 +30,37 @@ async def test_the_mark_follows_the_value():
         app.query_one("#second", MarkedRadioButton).value = True
         await pilot.pause()
         assert "●" in shown(app, "#second") and "●" not in shown(app, "#first")
+
+
+LONG = "version-rollback-with-canary-and-cache-warmup-"
+
+
+class LongChoices(App):
+    """The picker's strategies at 80x24: a set 40 columns wide."""
+
+    CSS = "RadioSet { width: 40; } RadioButton { width: 100%; }"
+
+    def compose(self) -> ComposeResult:
+        with RadioSet():
+            yield MarkedRadioButton(f"{LONG}first", id="first", value=True)
+            yield MarkedRadioButton(f"{LONG}last", id="last")
+            yield MarkedRadioButton("config-restore", id="short")
+
+
+def drawn(app: App, selector: str) -> str:
+    """The button's line as drawn, at its width."""
+    widget = app.query_one(selector)
+    return "".join(s.text for s in widget.render_line(0)).rstrip()
+
+
+async def test_a_label_too_long_keeps_its_end():
+    """Seen in the picker at 80x24: 'version-rollback-with-canary-and-c…', the name's end
+    (what tells it from a strategy named alike) cut off."""
+    app = LongChoices()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first, last = drawn(app, "#first"), drawn(app, "#last")
+        assert first.endswith("first") and "…" in first, first
+        assert last.endswith("last") and "…" in last, last
+        assert "●" in first and "●" not in last
+        assert drawn(app, "#short").endswith("config-restore")

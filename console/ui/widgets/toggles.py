@@ -6,9 +6,13 @@ on a dim terminal or with NO_COLOR, that can be misread. Here an empty button is
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Checkbox, RadioButton, RadioSet
+
+from console.ui.widgets.one_line import middle_cut
 
 
 class MarkedCheckbox(Checkbox):
@@ -22,13 +26,27 @@ class MarkedCheckbox(Checkbox):
 
 
 class MarkedRadioButton(RadioButton):
-    """Empty when not chosen, a ● when chosen."""
+    """Empty when not chosen, a ● when chosen; a label too long for it cut in its middle."""
 
     # Textual reads BUTTON_INNER from the instance at each render: a property makes the
     # mark follow the value (Textual declares it a plain class attribute).
     @property
     def BUTTON_INNER(self) -> str:  # type: ignore[override]
         return "●" if self.value else " "
+
+    def render(self) -> Content:
+        """Textual's, but a label past the button's width keeps its end: cut at it, two
+        strategies named alike up to there read the same ('version-rollback-with-canary-
+        and-c…' at 80x24, its own end and its neighbour's out of sight)."""
+        button = self._button
+        room = self.content_region.width - button.cell_length - 2
+        plain = self._label.plain
+        if room <= 0 or cell_len(plain) <= room:
+            return super().render()
+        style = self.get_visual_style("toggle--label")
+        return Content.assemble(
+            button, Content(middle_cut(plain, room)).pad(1, 1).stylize_before(style)
+        )
 
 
 def highlight_pressed(radios: RadioSet) -> None:
