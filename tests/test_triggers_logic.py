@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from console.model.auto_triggers import AutoTrigger
+from console.model.probe_text import sample_text, sparkline
 from console.model.probes import Probe
 from console.model.recovery import measure_recovery
 from console.model.trigger_settings import TriggerSettings
@@ -24,8 +25,6 @@ from console.model.watch import (
     Thinner,
     aggregate,
     parse_value,
-    sample_text,
-    sparkline,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

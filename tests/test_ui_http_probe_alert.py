@@ -17,7 +17,7 @@ import tomli_w
 from console.journal.describe import describe
 from console.model.events import Kind
 from console.model.loading import load_settings
-from console.model.watch import BAD_MARK, SPARKS
+from console.model.probe_text import BAD_MARK, SPARKS
 from console.ui.widgets.probe_table import ProbeTable
 from tests.events_factory import recorder_in
 from tests.test_ui_support import (  # noqa: F401

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.engine.watcher import Reading, Watcher
+from console.model.probe_text import sample_text, show
 from console.model.probes import PROBE_KINDS, BadWhen
-from console.model.watch import ProbeSample, SampleState, host_state, sample_text, show
+from console.model.watch import ProbeSample, SampleState, host_state
 
 # How many hosts a probe's problems name, in words (the record keeps every host).
 ERRORS_NAMED = 3

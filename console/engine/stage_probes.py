@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from console.engine.probe_report import sample_said, threshold_text
 from console.engine.rollout import stage_data
 from console.model.events import Kind
-from console.model.watch import ProbeSample, SampleState, aggregate, host_state, sample_text
+from console.model.probe_text import sample_text
+from console.model.watch import ProbeSample, SampleState, aggregate, host_state
 
 if TYPE_CHECKING:
     from console.engine.plan import Planned

@@ -12,19 +12,14 @@ from console.engine.reassess import reassess
 from console.engine.watcher import Watcher, WatchUpdate
 from console.journal.recorder import Recorder
 from console.model.events import Kind
+from console.model.probe_text import sample_text
 from console.model.procedure import Step
 from console.model.recovery import measure_recovery
 from console.model.settings import Settings
 from console.model.status import StepStatus
 from console.model.status_summary import aborted_soak
 from console.model.trigger_settings import Soak
-from console.model.watch import (
-    ProbeSample,
-    SampleState,
-    SoakProgress,
-    SoakStatus,
-    sample_text,
-)
+from console.model.watch import ProbeSample, SampleState, SoakProgress, SoakStatus
 
 if TYPE_CHECKING:
     from console.engine.conductor import Conductor

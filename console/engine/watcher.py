@@ -16,21 +16,11 @@ from console.engine.ssh import SshPool, Target, targets_for
 from console.model.auto_triggers import AutoTrigger
 from console.model.clock import Clock, SystemClock
 from console.model.events import Kind
+from console.model.probe_text import plotted, sample_text, sparkline
 from console.model.probes import BadWhen, Probe
 from console.model.settings import Settings
 from console.model.triggers import PRECEDENCE
-from console.model.watch import (
-    ProbeSample,
-    Streak,
-    Thinner,
-    Value,
-    aggregate,
-    held,
-    plotted,
-    probe_key,
-    sample_text,
-    sparkline,
-)
+from console.model.watch import ProbeSample, Streak, Thinner, Value, aggregate, held, probe_key
 
 if TYPE_CHECKING:  # the recorder and the state's fold load with the first incident
     from console.journal.recorder import Recorder

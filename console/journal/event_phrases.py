@@ -193,7 +193,7 @@ def recovery(d: RecoveryMeasured, e: Event) -> str:
 
 def sampled(d: ProbeSample, e: Event) -> str:
     # The probes' module only when a sample is described: exec and run fold no samples.
-    from console.model.watch import recorded_text
+    from console.model.probe_text import recorded_text
 
     said = f"probe {d.probe} = {recorded_text(d.value, d.hosts, d.unit)} ({d.state})"
     # One taken before the journal was attached (the state at its start) says when.

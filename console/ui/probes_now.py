@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from console.engine.probe_report import BAD_NAMED, host_problems, threshold_text
+from console.model.probe_text import sample_text
 from console.model.visible import clip, visible
-from console.model.watch import SampleState, host_state, sample_text
+from console.model.watch import SampleState, host_state
 from console.ui.widgets.probe_table import state_text
 
 if TYPE_CHECKING:

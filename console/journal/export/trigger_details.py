@@ -18,7 +18,7 @@ from console.model.payloads import (
     TriggerFired,
     TriggerMerged,
 )
-from console.model.watch import said_sample
+from console.model.probe_text import said_sample
 
 
 def by_watcher(events: list[Event], declared: Event) -> bool:

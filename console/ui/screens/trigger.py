@@ -15,9 +15,10 @@ from textual.widgets import Input, Label, RadioSet, Static
 from console.engine.triage import Proposal
 from console.engine.watcher import Firing, Watcher
 from console.model.auto_triggers import AutoTrigger
+from console.model.probe_text import sample_text
 from console.model.triggers import AUTOMATIC, MANUAL, TriggerKind
 from console.model.visible import visible
-from console.model.watch import probe_key, sample_text
+from console.model.watch import probe_key
 from console.ui.lifecycle import Declaration
 from console.ui.messages import WatchChanged
 from console.ui.palette import themed

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 
 from console.engine.watcher import Countdown, Firing
+from console.model.probe_text import said_sample, show
 from console.model.visible import visible
-from console.model.watch import said_sample, show
 
 MAX_EVIDENCE = 4
 

@@ -10,8 +10,8 @@ from textual.widgets import DataTable
 
 from console.engine.probe_report import threshold_text
 from console.engine.watcher import Reading
+from console.model.probe_text import sample_text
 from console.model.visible import clip
-from console.model.watch import sample_text
 from console.ui.palette import themed
 from console.ui.widgets.plain import plain
 

@@ -10,11 +10,11 @@ from rich.text import Text
 
 from console.model.kinds import done_by
 from console.model.payloads import SoakProgress
+from console.model.probe_text import inconclusive_for, show
 from console.model.procedure import StepKind
 from console.model.state import HostStatus, IncidentState, StepState, StepStatus
 from console.model.step_state import NEEDED_NOTHING
 from console.model.visible import visible
-from console.model.watch import inconclusive_for, show
 from console.ui.palette import themed
 from console.ui.widgets.waves_line import paused_said, share
 
