@@ -54,6 +54,8 @@ async def drills_tour(fleet: DemoFleet, size: tuple[int, int]) -> None:
         )
         app = make_app(fleet.settings, engine)
         async with app.run_test(size=size) as pilot:
+            readings = app.live.watcher.readings.values()  # each probe's first sample shown
+            await until(pilot, lambda: all(r.last for r in readings), what="the probes")
             await pilot.pause(0.2)
             shot(app, "home")
             await pilot.press("d")
