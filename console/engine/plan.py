@@ -256,11 +256,11 @@ def plan_undo(
     between_waves: BetweenWaves | None = None,
 ) -> Planned:
     """The strategy's undo for the hosts a strategy step touched and its undo has not put
-    back since (or those of them named), rendered for each before anything is sent. It goes in the strategy's waves, as the
-    step did: the hosts in the order the step took them (its canary first), its pause,
-    `between_waves` asked where the waves say confirm, its failure threshold; no probes
-    are read between them (they judged the rollback: an undo puts back what they read
-    bad)."""
+    back since (or those of them named), rendered for each before anything is sent. It
+    goes in the strategy's waves, as the step did: the hosts in the order the step took
+    them (its canary first), its pause, `between_waves` asked where the waves say
+    confirm, its failure threshold; no probes are read between them (they judged the
+    rollback: an undo puts back what they read bad)."""
     name = step.strategy or state.strategy
     if step.kind is not StepKind.STRATEGY or not name:
         raise ProcedureError(f"step {step.title!r} ran no strategy to undo")
@@ -305,8 +305,8 @@ def plan_undo(
         )
     if not ran:
         raise ProcedureError(
-            f"step {step.title!r} changed no host (none went further than its precheck, or"
-            " was reached): nothing to undo"
+            f"step {step.title!r} changed no host (none was reached, or none went further"
+            " than its precheck): nothing to undo"
         )
     params = strategy_params(state, name, strategy, secrets)
     targets = targets_for(settings.inventory, ran)
