@@ -1,8 +1,10 @@
-"""The command line's last line of defence: a closed pipe and an unexpected error.
+"""The command line's last line of defence: a closed pipe, a full disk and an unexpected error.
 
 `rollback-console run --dry-run | head` closes stdout early: printing then stops
-quietly, and a live rollback goes on (its journal is the record, not stdout). An
-error no check foresaw is one line naming it and the file its traceback was saved to.
+quietly, and a live rollback goes on (its journal is the record, not stdout). Output that
+cannot be written otherwise (`exec ... > out` on a full disk) stops too, said once on
+stderr, and the rollback goes on likewise. An error no check foresaw is one line naming it
+and the file its traceback was saved to.
 """
 
 from __future__ import annotations
@@ -25,21 +27,25 @@ def _reader_gone(exc: OSError) -> bool:
 
 
 class PipeSafe:
-    """A text stream that stops writing, silently, once its reader has gone: a pipe's
-    reader closed it, or its terminal hung up."""
+    """A text stream that stops writing once it cannot: silently when its reader has gone
+    (a pipe's reader closed it, or its terminal hung up), in one line on `said_to` when the
+    write itself failed (a full disk: `failed`). It never raises: whatever printed to it,
+    a host's output line in the middle of a step, goes on."""
 
-    def __init__(self, stream: TextIO):
+    def __init__(self, stream: TextIO, name: str = "stdout", said_to: Any = None):
         self._stream = stream
+        self._name = name
+        self._said_to = said_to
         self.reader_gone = False
+        self.failed: OSError | None = None
+        self.then = ""  # what goes on without it, said after the failure
 
     def write(self, text: str) -> int:
         if not self.reader_gone:
             try:
                 self._stream.write(text)
             except OSError as exc:
-                if not _reader_gone(exc):
-                    raise
-                self._gone()
+                self._stopped(exc)
         return len(text)
 
     def flush(self) -> None:
@@ -47,9 +53,21 @@ class PipeSafe:
             try:
                 self._stream.flush()
             except OSError as exc:
-                if not _reader_gone(exc):
-                    raise
-                self._gone()
+                self._stopped(exc)
+
+    def _stopped(self, exc: OSError) -> None:
+        self._gone()
+        if _reader_gone(exc):
+            return
+        self.failed = exc
+        if self._said_to is not None:
+            why = exc.strerror or str(exc)
+            with contextlib.suppress(Exception):
+                self._said_to.write(
+                    f"error: cannot write to {self._name}: {why}: nothing more is printed"
+                    f" there{self.then}\n"
+                )
+                self._said_to.flush()
 
     def _gone(self) -> None:
         """Point the descriptor at /dev/null: what is still buffered, and the final
@@ -81,12 +99,14 @@ def reader_gone() -> bool:
 
 
 @contextlib.contextmanager
-def pipe_safe_output() -> Iterator[None]:
-    """stdout and stderr stop quietly when their reader closes, for this command."""
+def pipe_safe_output() -> Iterator[PipeSafe]:
+    """stdout and stderr stop when they cannot be written, for this command (stdout's
+    failure said on stderr); yields stdout's."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = PipeSafe(sys.stdout), PipeSafe(sys.stderr)
+    sys.stderr = PipeSafe(saved[1], "stderr")
+    sys.stdout = out = PipeSafe(saved[0], "stdout", said_to=sys.stderr)
     try:
-        yield
+        yield out
     finally:
         sys.stdout, sys.stderr = saved
 

@@ -8,7 +8,7 @@ import sys
 from importlib import import_module
 
 from console.cli.parser import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, UsageError, build_parser
-from console.guard import pipe_safe_output
+from console.guard import PipeSafe, pipe_safe_output
 
 # Each command's handler, imported only when that command runs.
 HANDLERS = {
@@ -52,11 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         from console.cli.completion import complete
 
         return complete(argv[1:])
-    with pipe_safe_output():  # `... | head`: printing stops quietly, a live run goes on
-        return _main(argv, exits)
+    with pipe_safe_output() as out:  # `... | head`: printing stops quietly, a live run goes on
+        ended = _main(argv, exits, out)
+    if out.failed is not None and ended == 0 and not out.then:
+        return EXIT_FAILED  # what it printed was all it did, and it was not all written
+    return ended
 
 
-def _main(argv: list[str], exits: bool = False) -> int:
+def _main(argv: list[str], exits: bool = False, out: PipeSafe | None = None) -> int:
     from console.cli.open_files import raise_open_files
     from console.model.invocation import repeat_config
 
@@ -75,6 +78,9 @@ def _main(argv: list[str], exits: bool = False) -> int:
 
             start_debug_log(args.log, args)
         if args.command in WRITERS:  # a second writer's refusal names this process
+            if out is not None and not getattr(args, "dry_run", False):
+                # its journal is the record: stdout failing stops nothing
+                out.then = "; the command goes on, and its incident's journal keeps every line"
             from console.journal.journal_lock import PROGRAM
 
             PROGRAM[0] = " ".join(filter(None, ("rollback-console", args.command)))

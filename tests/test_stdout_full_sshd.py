@@ -1,0 +1,73 @@
+"""stdout on a full disk (`exec ... > out` where the disk filled up; /dev/full here), on
+real sshd: the first host's line raised ENOSPC inside the recorder, which cut the step
+short mid-fan-out ('Exception in callback Recorder._flush_held()' tracebacks, then
+'error: internal error: OSError: [Errno 28] No space left on device (a bug: ...)', exit 1),
+the incident never closed. Printing stops, said once on stderr; the command goes on, its
+journal keeps every line, and its exit status is its own. A command whose output is all
+it does (a dry run, `list`, `export -o -`) fails instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_fleet import Fleet, write_fleet
+from tests.test_abort_nothing_sent_said_sshd import PROCEDURE
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = ("app-1", "app-2", "app-3")
+STRATEGIES = {"strategies": [{"name": "noop", "kind": "custom", "commands": {"action": "true"}}]}
+SAID = "error: cannot write to stdout: No space left on device: nothing more is printed there"
+GOES_ON = "; the command goes on, and its incident's journal keeps every line\n"
+
+
+def to_full_disk(fleet: Fleet, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ROLLBACK_CONSOLE_STATE": str(fleet.state)}
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [sys.executable, "-m", "console", *args, "--config", str(fleet.config)],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=env,
+        )
+
+
+def events(journal: Path) -> list[dict]:
+    return [json.loads(line) for line in journal.read_text().splitlines()]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("json_output", [False, True], ids=["text", "json"])
+def test_exec_to_a_full_disk_goes_on_and_journals_everything(sshd_server, tmp_path, json_output):
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
+    argv = ["exec", "--systems", "app", "seq 1 3"]
+    done = to_full_disk(fleet, *argv, *(["--json"] if json_output else []))
+    assert (done.returncode, done.stderr) == (0, SAID + GOES_ON)
+    (journal,) = (fleet.state / "incidents").iterdir()
+    said = events(journal / "journal.jsonl")
+    (closed,) = [e["data"] for e in said if e["kind"] == "incident.closed"]
+    assert closed["reason"] == "ad-hoc command succeeded on 3 host(s)"
+    outputs = events(journal / "output.jsonl")
+    printed = {o["where"]["host"]: o["data"]["lines"] for o in outputs}
+    assert printed == {host: ["1", "2", "3"] for host in HOSTS}, outputs
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_a_command_whose_output_is_all_it_does_fails_on_a_full_disk(sshd_server, tmp_path):
+    files = {"strategies.toml": STRATEGIES, "procedure.toml": PROCEDURE}
+    fleet = write_fleet(sshd_server, tmp_path, files, strategies=["noop"], probes=[], hosts=HOSTS)
+    dry = to_full_disk(fleet, "exec", "--systems", "app", "--dry-run", "seq 1 3")
+    assert (dry.returncode, dry.stderr) == (1, SAID + "\n")
+    assert fleet.cli("exec", "--systems", "app", "true").returncode == 0
+    (journal,) = (fleet.state / "incidents").iterdir()
+    export = to_full_disk(fleet, "export", str(journal), "--format", "json", "-o", "-")
+    assert (export.returncode, export.stderr) == (1, SAID + "\n")
