@@ -236,7 +236,10 @@ def test_ctrl_c_or_term_of_exec_aborts_its_commands_and_says_so(sshd_server, tmp
     assert not attempt.survivors(), "stopped before exec returned"
     # Aborted, as run says it: they read "FAILED", the incident "failed" (seen with SIGHUP
     # on a real sshd fleet: "5 FAILED ... ad-hoc command failed on 5 host(s)").
-    assert said.endswith("exec: 2 of 2 host(s) did not succeed: 2 ABORTED (web-1, web-2)\n"), said
+    counted = "exec: 2 of 2 host(s) did not succeed: 2 ABORTED (web-1, web-2)\n"
+    assert said.endswith(
+        f"{counted}exec: ABORTED: interrupted by {signum.name}; journal {journal}\n"
+    )
     assert f"web-1: ABORTED (killed by signal): aborted: interrupted by {signum.name}" in said
     events = read_journal(journal).events
     (aborted,) = [e for e in events if e.kind == Kind.RUN_ABORTED]

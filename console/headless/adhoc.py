@@ -50,6 +50,7 @@ async def run_exec(
     """`pool`: the one these settings connect with, dialing `hosts` already (not on
     the demo fleet, whose settings are made as it starts)."""
     made: list[Conductor] = []  # the incident, once its journal is open
+    aborted = ""  # why this exec was aborted, if it was
     kept: list[str] = []  # the systems whose locks stay held past this exec
     printer = ExecPrinter()
 
@@ -93,8 +94,11 @@ async def run_exec(
                         elif isinstance(refused, HostRefused):  # on record there too
                             conductor.note(f"exec {_closing(refused)[1]}")
                         raise
+                aborts = len(conductor.state.aborts)
                 with abort_on_signals(conductor):
                     ok = await conductor.run_adhoc(command, hosts)
+                if len(conductor.state.aborts) > aborts:  # Ctrl+C, TERM, a closed terminal
+                    aborted = conductor.state.aborts[-1].get("reason") or "aborted"
                 if not options.journal:
                     where = f"on {len(hosts)} host(s)"
                     if ok:
@@ -106,9 +110,8 @@ async def run_exec(
                             f"ad-hoc command {where}: outcome unknown on {lost} (the connection"
                             " was lost while it ran)",
                         )
-                    elif aborts := conductor.state.aborts:  # Ctrl+C, TERM, a closed terminal
-                        why = aborts[-1].get("reason") or "aborted"
-                        conductor.close(Outcome.ABORTED, f"ad-hoc command {where}: {why}")
+                    elif aborted:
+                        conductor.close(Outcome.ABORTED, f"ad-hoc command {where}: {aborted}")
                     else:
                         conductor.close(Outcome.FAILED, f"ad-hoc command failed {where}")
                 else:  # its locks kept while a host is unknown there, as run's
@@ -142,6 +145,9 @@ async def run_exec(
                 f" retry of the command there): {again(f'resume {where}')}, in a terminal",
                 file=sys.stderr,
             )
+        if aborted and not options.json:  # as run's last line says it
+            said = f"exec: ABORTED: {aborted}; journal {conductor.recorder.path}"
+            print(visible(said, one_line=True), file=sys.stderr)
         if options.json:
             recorder = conductor.recorder
             step = next(
@@ -191,7 +197,7 @@ class ExecPrinter:
     hosts the failures were 16 lines among ~1,000 of output, with nothing after them."""
 
     def __init__(self) -> None:
-        self.bad: dict[str, list[str]] = {}  # FAILED / UNKNOWN / ABORTED: their hosts
+        self.bad: dict[str, list[str]] = {}  # FAILED / ... / NOT STARTED: their hosts
 
     def __call__(self, event: Event) -> None:
         data = event.data
@@ -200,6 +206,8 @@ class ExecPrinter:
             host = event.where.host
             stream.write("".join(f"{host}: {visible(line)}\n" for line in data.lines))
             stream.flush()
+        elif event.kind == Kind.HOST_NOT_STARTED:  # aborted before its turn: one for all
+            self.bad.setdefault("NOT STARTED", []).append(event.where.host or "?")
         elif event.kind == Kind.HOSTKEY_ACCEPTED:
             print(console_line(event), flush=True)
         elif isinstance(data, CommandResult) and (data.failure or data.aborted):
@@ -230,7 +238,7 @@ class ExecPrinter:
         place = {host: index for index, host in enumerate(hosts)}
         count = sum(map(len, self.bad.values()))
         groups = []
-        for said in ("FAILED", "UNKNOWN", "ABORTED"):
+        for said in ("FAILED", "UNKNOWN", "ABORTED", "NOT STARTED"):
             bad = sorted(self.bad.get(said, []), key=lambda h: place.get(h, total))
             if bad:
                 more = f" +{len(bad) - NAMED} more" if len(bad) > NAMED else ""
