@@ -3,7 +3,10 @@ balancer's), with the same contract as a command on a host: output streamed in b
 TERM then KILL to the whole process group on timeout or abort, a classified result.
 
 They run with the console's environment (where a token lives, never in a command) in
-the incident's own directory, so what they keep for undo stays with the journal."""
+the incident's own directory, so what they keep for undo stays with the journal. The
+script reaches /bin/sh through its environment, not its arguments: every account on the
+jump host reads a process's arguments (`ps`), and a parameter may be a secret; its
+environment, only this account and root."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ from console.engine.failures import ExecResult
 from console.engine.supervisor import DETACH
 from console.model.status import FailureClass
 
+SCRIPT = "ROLLBACK_CONSOLE_SCRIPT"  # the variable /bin/sh reads the command from
+
 
 class LocalProcesses:
     """Starts commands with /bin/sh in a process group each, and stops them by handle."""
@@ -32,13 +37,16 @@ class LocalProcesses:
         self._starting: dict[str, str | None] = {}
 
     async def execute(self, command: str, limit: float, emit: Emit, handle: str) -> ExecResult:
-        """Run `command`; output blocks go to `emit(stream, lines)`; how it ended back."""
+        """Run `command`; output blocks go to `emit(stream, lines)`; how it ended back.
+        Its first line, a comment (the attempt's tag), is all `ps` shows of it."""
         self._starting[handle] = None
+        tag = command.partition("\n")[0] if command.startswith("#") else ""
         try:
             process = await asyncio.create_subprocess_exec(
                 "/bin/sh",
                 "-c",
-                command,
+                f'{tag}\neval "${SCRIPT}"',
+                env={**os.environ, SCRIPT: f"unset {SCRIPT}\n{command}"},
                 # Kept open, never written: when the console dies the pipe closes and
                 # the supervisor wrapper stops the command (see runner.supervised).
                 stdin=asyncio.subprocess.PIPE,

@@ -15,7 +15,7 @@ from console.engine.local import LocalProcesses
 from console.engine.output_batcher import OutputBatcher
 from console.engine.run_plan import HostOutcome, RunPlan, StagesFor
 from console.engine.ssh import SshPool, Target
-from console.engine.supervisor import attempt_token, supervised
+from console.engine.supervisor import attempt_token, supervised, supervised_here
 from console.journal.recorder import Recorder
 from console.model.events import Kind
 from console.model.kinds import is_health
@@ -284,7 +284,7 @@ class Runner:
                 try:
                     self.recorder.record_deferred(intent, **where)
                     await self.recorder.sync()
-                    sent = supervised(command.sent, token)
+                    sent = (supervised_here if here else supervised)(command.sent, token)
                     final = index == len(stages) - 1
                     result = await self._execute(
                         where, target, sent, plan, stage, final, here, handle

@@ -41,7 +41,24 @@ def supervised(command: str, token: str) -> str:
     (an exec, ~0.6 ms of a host's CPU a command, saved where it is not needed). POSIX sh;
     two forks beside the command: its subshell and the watcher.
     """
-    script = _quoted(
+    script = _quoted(_script(command, token))
+    # The tag leads the login shell's arguments too (ps may cut them short); the script
+    # ends with `exit`: eval does not return to the exec's line, which sh then never
+    # parses (20 k instructions of the login shell's ~386 k a command).
+    return (
+        f"# {ATTEMPT_TAG}{token}\n"
+        f'test "$SHELL" = /bin/sh && eval {script}\nexec /bin/sh -c {script}'
+    )
+
+
+def supervised_here(command: str, token: str) -> str:
+    """`supervised` for a command on the jump host (engine/local.py): the script itself,
+    run by /bin/sh there, whose arguments show its first line, the tag, alone."""
+    return _script(command, token)
+
+
+def _script(command: str, token: str) -> str:
+    return (
         f"# {ATTEMPT_TAG}{token}\n"
         "trap 'trap - TERM INT HUP; kill -TERM 0' TERM INT HUP\n"
         f"{_STOP}"
@@ -60,13 +77,6 @@ def supervised(command: str, token: str) -> str:
         "kill -KILL $w 2>/dev/null\n"
         "wait $w 2>/dev/null\n"  # no "Killed" line on the command's stderr
         "exit $s\n"
-    )
-    # The tag leads the login shell's arguments too (ps may cut them short); the script
-    # ends with `exit`: eval does not return to the exec's line, which sh then never
-    # parses (20 k instructions of the login shell's ~386 k a command).
-    return (
-        f"# {ATTEMPT_TAG}{token}\n"
-        f'test "$SHELL" = /bin/sh && eval {script}\nexec /bin/sh -c {script}'
     )
 
 
