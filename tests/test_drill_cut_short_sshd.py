@@ -24,6 +24,7 @@ from console.model.loading import load_settings
 from console.ui.app import make_app
 from console.ui.screens.close import CloseDialog
 from console.ui.screens.trigger import TriggerScreen
+from tests.cli_fleet import Fleet
 from tests.test_drills_sshd import DRILLS, staging_fleet
 from tests.test_terminal_closed import _let_go, resumed_notice
 from tests.test_ui_support import type_text, until
@@ -66,17 +67,23 @@ async def _resumed(config: Path, journal: Path) -> list[str]:
         await _let_go(app, engine)
 
 
-def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_path, monkeypatch):
-    drills = copy.deepcopy(DRILLS)
-    drills["scenarios"][0]["rto_minutes"] = 0.001  # 0.06 s: missed by any real recovery
-    fleet = staging_fleet(sshd_server, tmp_path, drills)
+def killed_after_its_fault(fleet: Fleet) -> None:
+    """The default scenario's drill killed as its fault went in (as kill -9: before the
+    rollback and the undo)."""
     drill = fleet.started("drill", "--scenario", "bad-release")
     assert drill.stdout is not None
     for line in drill.stdout:  # ends with the process at the latest
         if "injected fault deploy the bad release 1.1" in line:
-            drill.kill()  # as kill -9: before the rollback and the undo
+            drill.kill()
             break
     drill.wait(timeout=60)
+
+
+def test_a_drill_cut_short_says_its_fault_is_still_in_place(sshd_server, tmp_path, monkeypatch):
+    drills = copy.deepcopy(DRILLS)
+    drills["scenarios"][0]["rto_minutes"] = 0.001  # 0.06 s: missed by any real recovery
+    fleet = staging_fleet(sshd_server, tmp_path, drills)
+    killed_after_its_fault(fleet)
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
     kinds = [e.kind for e in read_journal(journal).events]
     assert Kind.DRILL_FAULT in kinds and Kind.DRILL_FAULT_UNDONE not in kinds

@@ -11,14 +11,11 @@ import pytest
 import tomli_w
 from textual.widgets import Static
 
-from console.engine.session import Engine
 from console.journal.store import read_journal
-from console.model.clock import FixedClock
 from console.model.events import Kind
-from console.model.loading import load_settings
 from console.ui.screens.dialogs import TextPrompt
-from tests.test_drills_sshd import DRILLS, STRATEGIES, staging_fleet, start_drill
-from tests.test_ui_support import START, build_app, until
+from tests.test_drills_sshd import DRILLS, STRATEGIES, fleet_app, staging_fleet, start_drill
+from tests.test_ui_support import until
 
 pytestmark = pytest.mark.sshd
 VERIFY_ATTEMPTS = 20  # the killed session's command may take a moment to be stopped
@@ -111,15 +108,7 @@ async def test_the_console_offered_the_kept_lock_says_why_it_was_kept(fleet):
     outcome is unknown on web-1 and gives the verify by hand."""
     assert fleet.cli("drill", "--quiet").returncode == 1  # app-1 unknown: app's lock kept
     [journal] = (fleet.state / "incidents").glob("*/journal.jsonl")
-    settings = load_settings(fleet.config)
-    engine = Engine(
-        settings,
-        fleet.state / "incidents",
-        clock=FixedClock(START),
-        lock_dir=fleet.state / "locks",
-        threaded_io=True,
-    )
-    app = build_app(settings, fleet.state / "incidents", engine)
+    engine, app = fleet_app(fleet)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await start_drill(pilot)

@@ -21,6 +21,7 @@ from console.journal.store import read_journal
 from console.model.clock import FixedClock
 from console.model.events import Kind
 from console.model.loading import load_settings
+from console.ui.app import RollbackApp
 from console.ui.follow import make_follow_app
 from console.ui.screens.assessment import AssessmentScreen
 from console.ui.screens.dialogs import ConfirmDialog, TextPrompt
@@ -316,6 +317,21 @@ def with_execution_step(fleet: Fleet, step: dict) -> None:
     phases = [dict(p) for p in PROCEDURE["phases"]]
     phases[1] = {**phases[1], "steps": [*phases[1]["steps"], step]}
     (fleet.config / "procedure.toml").write_text(tomli_w.dumps({**PROCEDURE, "phases": phases}))
+
+
+def fleet_app(fleet: Fleet, *, sample_probes: bool = False) -> tuple[Engine, RollbackApp]:
+    """The console on the fleet's configuration, journals and locks (the commands'), its
+    engine beside it to close."""
+    settings = load_settings(fleet.config)
+    engine = Engine(
+        settings,
+        fleet.state / "incidents",
+        clock=FixedClock(START),
+        lock_dir=fleet.state / "locks",
+        threaded_io=True,
+    )
+    root = fleet.state / "incidents"
+    return engine, build_app(settings, root, engine, sample_probes=sample_probes)
 
 
 async def start_drill(pilot) -> None:

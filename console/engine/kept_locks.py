@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from console.model.state import IncidentState
 
 
 def holder_journal(journal_root: Path, incident: str, named: str) -> Path | None:
@@ -88,7 +92,39 @@ def left_open(incident: str, journal: Path, verify: str = "V") -> str:
     # of no use: a headless run or exec refused)
     headless = again(f"verify {journal.parent}")
     then = f", then {verify}; without the console: {headless}" if hosts else ""
+    drill = faults_never_undone(state)
+    if drill:
+        drill = (
+            f"; a drill cut short before its verdict, {drill}: undo it by hand before anything"
+            " else runs there;"
+        )
     return (
-        f"Incident {incident} is still open{unknown}: to carry it on instead, resume it"
-        f" ({again(f'resume {journal.parent}')}){then}"
+        f"Incident {incident} is still open{unknown}{drill or ':'} to carry it on instead,"
+        f" resume it ({again(f'resume {journal.parent}')}){then}"
     )
+
+
+def faults_never_undone(state: IncidentState) -> str:
+    """`its fault NAME on HOSTS was NEVER UNDONE` for a drill cut short (its console
+    ended) after a fault went in and before its undo ran; "" for any other incident.
+    Seen: a drill killed with -9 left the bad release on web-1, web-2, and taking its
+    stale lock over for the next drill was said to lose nothing: that drill read its
+    baseline from the hosts still faulty and undid only its own fault."""
+    from console.model.drillfold import faults_left
+
+    if state.scenario is None or state.drill_verdict is not None:
+        return ""
+    left = faults_left(state)
+    return f"its fault {'; '.join(left)} was NEVER UNDONE" if left else ""
+
+
+def drill_faults_never_undone(journal: Path) -> str:
+    """`faults_never_undone` of the journal at `journal` ("" if it cannot be read)."""
+    from console.journal.files import JournalError
+    from console.journal.store import read_journal
+    from console.model.state import fold
+
+    try:
+        return faults_never_undone(fold(read_journal(journal).events))
+    except (JournalError, OSError):
+        return ""

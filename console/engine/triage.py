@@ -35,6 +35,8 @@ class Proposal:
     drill: str | None = None
     left_open: str = ""
     during: str = ""
+    # `left_open` is a drill cut short whose faults are still on its hosts: they, said so.
+    left_faults: str = ""
 
     @property
     def name(self) -> str:

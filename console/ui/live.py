@@ -148,11 +148,25 @@ class LiveWatch:
         return ""
 
     def left_open_why(self, incident_id: str, firing: Firing) -> str:
+        faults = self.left_faults(incident_id)
+        cause = f", a drill cut short: {faults}, most likely what fired" if faults else ""
         return (
-            f"incident {incident_id} is open on {firing.trigger.system}, nobody driving it here"
-            f" ({self.app.key_label('home.resume')} on the home screen resumes it; then merge"
-            " this firing into it as evidence)"
+            f"incident {incident_id} is open on {firing.trigger.system}, nobody driving it"
+            f" here{cause} ({self.app.key_label('home.resume')} on the home screen resumes it;"
+            " then merge this firing into it as evidence)"
         )
+
+    def left_faults(self, incident_id: str) -> str:
+        """`its fault NAME on HOSTS was NEVER UNDONE` when the incident left open is a drill
+        cut short before its undo; else "". Seen: a drill's console killed with -9 left the
+        bad release on web; the probe fired and the banner read 'Incident ID is open on
+        web: ...; p opens a new incident', nothing saying it was a drill's own fault."""
+        from console.engine.kept_locks import drill_faults_never_undone
+        from console.journal.files import JOURNAL_NAME
+        from console.journal.store import opened_as_drill
+
+        journal = self.app.engine.journal_root / incident_id / JOURNAL_NAME
+        return drill_faults_never_undone(journal) if opened_as_drill(journal) else ""
 
     def _hold_at_deadline(self) -> str:
         """Asked when a countdown elapses: a reason to wait for a person, or ""."""
@@ -209,8 +223,17 @@ class LiveWatch:
         drill = self.app.drills.running
         driving = self.driving()
         during = driving.state.incident_id or "" if driving is not None else ""
+        faults = self.left_faults(left) if left else ""
         self.proposals.insert(
-            0, Proposal(firing, why or PROPOSED, drill=drill, left_open=left, during=during)
+            0,
+            Proposal(
+                firing,
+                why or PROPOSED,
+                drill=drill,
+                left_open=left,
+                during=during,
+                left_faults=faults,
+            ),
         )
         self.changed("proposed")
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.engine.kept_locks import closed_keeping
+from console.engine.kept_locks import closed_keeping, drill_faults_never_undone
 from console.journal.files import JOURNAL_NAME
 from console.journal.store import opened_as_drill
 
@@ -31,9 +31,7 @@ def offer_lock_takeover(app: StepHost, refusal: StaleLock, retry: Callable[[str]
     if refusal.holder and refusal.holder != mine and journal.is_file():
         # a close that kept it (a host unknown there, a drill's too) says so first
         resume = held_by_closed(refusal.holder, journal) or (
-            f"\nDrill {refusal.holder} was cut short on this jump host (its console is"
-            " gone): a drill is not carried on, so taking its lock over loses nothing;"
-            " its record stays as it is."
+            _drill_cut_short(refusal.holder, journal)
             if opened_as_drill(journal)
             else f"\nIncident {refusal.holder} is still open on this jump host: to carry it"
             " on instead, Esc back to the home screen and resume it there"
@@ -47,6 +45,22 @@ def offer_lock_takeover(app: StepHost, refusal: StaleLock, retry: Callable[[str]
             danger=True,
         ),
         take_over,
+    )
+
+
+def _drill_cut_short(incident: str, journal: Path) -> str:
+    """A drill's stale lock: a drill is not carried on, so taking it over loses nothing,
+    unless a fault it injected was never undone: then that, first."""
+    left = drill_faults_never_undone(journal)
+    if left:
+        return (
+            f"\nDrill {incident} was cut short on this jump host (its console is gone): {left}:"
+            " undo it by hand first; a drill that takes its lock over now reads its baseline"
+            " from hosts still faulty, and undoes only its own faults."
+        )
+    return (
+        f"\nDrill {incident} was cut short on this jump host (its console is gone): a drill"
+        " is not carried on, so taking its lock over loses nothing; its record stays as it is."
     )
 
 

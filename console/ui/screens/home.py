@@ -197,7 +197,7 @@ class HomeScreen(Screen):
             remaining = (countdown.deadline - live.watcher.clock.now()).total_seconds()
         others = [p.firing for p in live.proposals if p.firing is not firing]
         drill = proposal.drill if proposal is not None and countdown is None else None
-        left = proposal.left_open if proposal is not None and countdown is None else ""
+        left = proposal if proposal is not None and countdown is None else None
         banner.update(alert_text(self.app, firing, countdown, remaining, others, drill, left))
         banner.set_class(countdown is not None, "-countdown")
 

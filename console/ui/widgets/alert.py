@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from console.engine.triage import Proposal
 from console.engine.watcher import Countdown, Firing
 from console.model.probe_text import said_sample, show
 from console.model.visible import visible
@@ -41,11 +42,12 @@ def alert_text(
     remaining: float,
     others: list[Firing],
     drill: str | None = None,
-    left_open: str = "",
+    left: Proposal | None = None,
 ) -> Text:
     """The banner: a countdown anyone can cancel, or a firing the commander can take up
     (and the drill that was running when it fired, or the incident open on its system that
-    nobody drives here); the keys named are the keys bound."""
+    nobody drives here, `left`'s `left_open`); the keys named are the keys bound."""
+    left_open, left_faults = (left.left_open, left.left_faults) if left else ("", "")
     text = Text(no_wrap=False)
     decide = app.key_label("watch.decide")
     if countdown is not None:
@@ -60,7 +62,14 @@ def alert_text(
         text.append(f" {visible(firing.reason, one_line=True)}\n", style="bold")
         if drill:
             text.append(f" It fired during drill {drill}: the drill's faults may be its cause.\n")
-        if left_open:  # the firing belongs there, most likely: say how, in as many lines
+        if left_open and left_faults:  # a drill's own fault, most likely: say so first
+            text.append(
+                f" Drill {left_open} was cut short on {firing.trigger.system}: {left_faults},"
+                " most likely what fired."
+                f" {app.key_label('home.resume')} resumes it (undo the fault by hand, then"
+                f" close it); {app.key_label('home.propose')} opens a new incident.\n"
+            )
+        elif left_open:  # the firing belongs there, most likely: say how, in as many lines
             text.append(
                 f" Incident {left_open} is open on {firing.trigger.system}:"
                 f" {app.key_label('home.resume')} resumes it, then {decide} merges this firing"
