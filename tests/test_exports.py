@@ -324,7 +324,7 @@ def test_streamed_json_export_gives_the_same_bytes_as_one_dump(tmp_path):
     assert result.returncode == 0, result.stderr
     assert target.read_text(encoding="utf-8") == expected
     assert result.stderr.count(f"{OUTPUT_NAME}:") == 1 and "torn last line ignored" in result.stderr
-    assert not list(tmp_path.glob(".out.json.partial"))
+    assert not list(tmp_path.glob(".out.json*partial"))
     to_stdout = subprocess.run(
         [*CLI_EXPORT, str(journal), "--format", "json"],
         capture_output=True,
@@ -346,7 +346,7 @@ def test_export_of_an_unreadable_journal_leaves_no_file(tmp_path):
     )
     assert result.returncode == 2
     assert "not a journal event" in result.stderr and "Traceback" not in result.stderr
-    assert not target.exists() and not list(tmp_path.glob(".out.json.partial"))
+    assert not target.exists() and not list(tmp_path.glob(".out.json*partial"))
 
 
 def test_first_n_is_the_document_of_the_journal_when_it_held_n(tmp_path):

@@ -321,16 +321,26 @@ def export(args: argparse.Namespace) -> int:
 def _export_to(target: Path, journal: Path, args: argparse.Namespace) -> list:
     """Stream the document into a file beside `target` (0600 unless asked otherwise, in a
     0700 directory if made), renamed when complete: a journal line that turns out
-    unreadable half-way leaves no half document behind; a failure is one line, exit 2."""
+    unreadable half-way leaves no half document behind; a failure is one line, exit 2.
+    That file is a new one of a name nobody can foresee: in a directory another account
+    may write (a team's), a link planted at a known name would have had the document
+    written, and `--mode` given, to whatever file it points at."""
+    import tempfile
+
     from console.journal.files import JournalError, make_dirs
 
-    partial, mode = target.with_name(f".{target.name}.partial"), args.mode
+    mode = args.mode
+    try:
+        make_dirs(target.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    except (OSError, JournalError) as exc:
+        raise _cannot_write(target, exc) from None
+    partial = Path(name)
     try:
         try:
-            make_dirs(target.parent)
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
             os.fchmod(fd, mode)
-        except (OSError, JournalError) as exc:
+        except OSError as exc:
+            os.close(fd)
             raise _cannot_write(target, exc) from None
         with open(fd, "w", encoding="utf-8") as out:
             # A bad journal: its error.

@@ -1,0 +1,65 @@
+"""What the console writes in a directory another account may write (a team's, 2770, or
+/tmp) goes to the file it names and to no other: a link another account planted there,
+at a name the console would use, never has the console write through it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.sshd import ensure_test_account
+from tests.test_exports import write_fixed_journal
+
+PRIVATE = "this account's own private file\n"
+
+
+def _team_dir(tmp_path: Path) -> tuple[Path, int]:
+    """A team's directory (2770) and the uid of the other account that writes there too."""
+    other = ensure_test_account("rbplanter")
+    team = tmp_path / "team"
+    team.mkdir()
+    if os.geteuid() == 0:
+        os.chown(team, 0, other.gid)
+    team.chmod(0o2770)
+    return team, other.uid
+
+
+def _planted(link: Path, target: Path, owner: int) -> None:
+    link.symlink_to(target)
+    if os.geteuid() == 0:
+        os.lchown(link, owner, -1)
+
+
+def _victim(tmp_path: Path) -> Path:
+    victim = tmp_path / "private.txt"
+    victim.write_text(PRIVATE)
+    victim.chmod(0o600)
+    return victim
+
+
+def test_export_writes_no_link_planted_beside_its_file(tmp_path):
+    """`export -o TEAM/INC.md --mode 0644`: another account had planted
+    `TEAM/.INC.md.partial` -> this account's private file; the document was written into
+    that file, made 0644 (readable by all), and the link renamed to INC.md."""
+    journal = write_fixed_journal(tmp_path / "incident")
+    team, other = _team_dir(tmp_path)
+    victim = _victim(tmp_path)
+    _planted(team / ".INC.md.partial", victim, other)
+    target = team / "INC.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "export", str(journal), "-o", str(target)]
+        + ["--mode", "0644"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text() == PRIVATE and stat.S_IMODE(victim.stat().st_mode) == 0o600
+    assert not target.is_symlink() and target.read_text().startswith("# Rollback document")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    left = sorted(p.name for p in team.iterdir())
+    assert left == [".INC.md.partial", "INC.md"], left  # the other's link, untouched
