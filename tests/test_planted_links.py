@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.sshd import ensure_test_account
 from tests.test_exports import write_fixed_journal
 
+MODE = ("--mode", "0644")
 PRIVATE = "this account's own private file\n"
 
 
@@ -50,8 +51,7 @@ def test_export_writes_no_link_planted_beside_its_file(tmp_path):
     _planted(team / ".INC.md.partial", victim, other)
     target = team / "INC.md"
     done = subprocess.run(
-        [sys.executable, "-m", "console", "export", str(journal), "-o", str(target)]
-        + ["--mode", "0644"],
+        [sys.executable, "-m", "console", "export", str(journal), "-o", str(target), *MODE],
         capture_output=True,
         text=True,
         timeout=60,
