@@ -11,13 +11,14 @@ as if the hosts were down. And `Port 70000`, which ssh refuses ('line 3: Bad por
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import tomli_w
 
-from console.engine.destination import Resolver
+from console.engine.destination import Resolver, RouteError
 from console.model.inventory import SshDefaults
 from tests.cli_fleet import Fleet, write_fleet
 from tests.test_cli_run_sshd import PROCEDURE, STRATEGIES
@@ -65,6 +66,67 @@ def test_an_ssh_config_ssh_refuses_is_refused_by_every_command(
         assert "Traceback" not in result.stderr
     assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
     assert sshd_server.server.accepted_connections() == 0  # nothing sent
+
+
+def test_an_ssh_config_another_account_could_write_is_refused_as_ssh_refuses_it(
+    fleet: Fleet, sshd_server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the user's ssh_config includes, writable by others (or by a group of another
+    account's, or owned by another account), passed check-config and was followed, ProxyCommand and all; ssh refuses it
+    ('Bad owner or permissions on ...'), as it refuses such a ~/.ssh/config: whoever could
+    write it could make ssh, and the console, run any command as this user."""
+    ssh_config, included = tmp_path / "ssh_config", tmp_path / "included"
+    ssh_config.write_text(f"Include {included}\n")
+    included.write_text(f"Host app-2\n  Port {sshd_server.server.port}\n")
+    included.chmod(0o666)
+    ssh = subprocess.run(
+        ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True, timeout=30
+    )
+    assert ssh.returncode == 255 and f"Bad owner or permissions on {included}" in ssh.stderr
+    why = "writable by others (mode 0666: chmod go-w)"
+    said = [
+        f"error: {h}: ssh_config: {ssh_config} line 1: Bad owner or permissions on {included}:"
+        f" {why}"
+        for h in ("app-1", "app-2")
+    ]
+    for args in [("check-config",), ("exec", "--systems", "app", "true"), ("probe",)]:
+        result = fleet.cli(*args)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert set(said) <= set(result.stderr.splitlines()), (args, result.stderr)
+    assert not list(fleet.state.rglob("journal.jsonl"))  # nothing recorded
+    assert sshd_server.server.accepted_connections() == 0  # nothing sent
+
+    if os.geteuid() == 0:  # another account could write it (its group, or as its owner)
+        account = sshd_server.account
+        included.chmod(0o664)
+        os.chown(included, 0, account.gid)
+        why = f"writable by group {account.gid}, not yours alone (mode 0664: chmod g-w)"
+        owned = f"owned by uid {account.uid}, neither you nor root"
+        for owner, group, said_why in [(0, account.gid, why), (account.uid, 0, owned)]:
+            os.chown(included, owner, group)
+            ssh = subprocess.run(
+                ["ssh", "-F", str(ssh_config), "-G", "app-1"], capture_output=True, text=True
+            )
+            assert ssh.returncode == 255, (owner, group)
+            result = fleet.cli("check-config")
+            assert result.returncode == 2, result.stderr
+            assert f"Bad owner or permissions on {included}: {said_why}" in result.stderr
+        os.chown(included, 0, 0)  # root's own group, root its one member: ssh takes it
+    included.chmod(0o664 if os.geteuid() == 0 else 0o644)  # as ssh takes it: the command runs
+    result = fleet.cli("exec", "--systems", "app", "true")
+    assert result.returncode == 0, result.stderr
+
+    # ~/.ssh/config itself, as ssh reads its own (ssh takes the home from passwd, not $HOME)
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "config").write_text("Host app-1\n  Port 2222\n")
+    (home / ".ssh" / "config").chmod(0o602)
+    monkeypatch.setenv("HOME", str(home))
+    resolver = Resolver(SshDefaults(config_files=["~/.ssh/config"]))
+    with pytest.raises(RouteError, match=r"Bad owner or permissions on .*/home/\.ssh/config"):
+        resolver.resolve("app-1")
+    (home / ".ssh" / "config").chmod(0o600)
+    assert Resolver(SshDefaults(config_files=["~/.ssh/config"])).resolve("app-1").port == 2222
 
 
 def test_a_port_named_by_its_service_is_that_port_as_in_ssh(tmp_path: Path) -> None:
