@@ -63,3 +63,53 @@ def test_export_writes_no_link_planted_beside_its_file(tmp_path):
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     left = sorted(p.name for p in team.iterdir())
     assert left == [".INC.md.partial", "INC.md"], left  # the other's link, untouched
+
+
+def _logged(tmp_path: Path, log: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "console", "schema", "--log", str(log)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ROLLBACK_CONSOLE_STATE": str(tmp_path / "state")},
+    )
+
+
+def test_the_debug_log_is_never_written_through_a_planted_link(tmp_path):
+    """`--log TEAM/debug.log` where another account had planted a link to this account's
+    file: the log was appended to that file (a ~/.bashrc). Refused in one line, exit 2."""
+    team, other = _team_dir(tmp_path)
+    victim = _victim(tmp_path)
+    _planted(team / "debug.log", victim, other)
+    done = _logged(tmp_path, team / "debug.log")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"error: --log {team}/debug.log: cannot write: a symbolic link: name the file itself\n"
+    )
+    assert victim.read_text() == PRIVATE
+    if os.geteuid() == 0:  # a file the other account made there, for all to write
+        theirs = team / "theirs.log"
+        theirs.touch(mode=0o666)
+        os.chown(theirs, other, -1)
+        done = _logged(tmp_path, theirs)
+        assert (done.returncode, theirs.read_text()) == (2, "")
+        assert done.stderr == (
+            f"error: --log {theirs}: cannot write: another account's file (rbplanter)\n"
+        )
+
+
+def test_the_debug_log_is_this_accounts_alone(tmp_path):
+    """An older log others could read (0644) was appended to as it was; a missing
+    directory was an internal error ('a bug: please report it'), exit 1."""
+    older = tmp_path / "debug.log"
+    older.write_text("an older run\n")
+    older.chmod(0o644)
+    assert _logged(tmp_path, older).returncode == 0
+    assert stat.S_IMODE(older.stat().st_mode) == 0o600
+    assert older.read_text().startswith("an older run\n") and "DEBUG" in older.read_text()
+    missing = tmp_path / "no" / "debug.log"
+    done = _logged(tmp_path, missing)
+    assert (done.returncode, done.stderr) == (
+        2,
+        f"error: --log {missing}: cannot write: No such file or directory\n",
+    )

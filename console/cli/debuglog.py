@@ -39,7 +39,7 @@ _filter: Redacting | None = None
 def start_debug_log(path: str, args: argparse.Namespace) -> None:
     """Log at debug level to `path` (0600) until the process ends."""
     global _filter
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    descriptor = _opened(path)
     handler = logging.StreamHandler(os.fdopen(descriptor, "a", encoding="utf-8"))
     handler.setFormatter(logging.Formatter(FORMAT, "%Y-%m-%dT%H:%M:%S"))
     _filter = Redacting()
@@ -50,6 +50,36 @@ def start_debug_log(path: str, args: argparse.Namespace) -> None:
         logger.addHandler(handler)
     # The command, not its arguments: a --param may hold a secret before settings load.
     logging.getLogger("console.cli").debug("rollback-console %s", args.command or "console")
+
+
+def _opened(path: str) -> int:
+    """`path` opened to append, this account's and 0600 whatever it was (an older log made
+    0644); a path that cannot be is one line, exit 2. Never through a symbolic link: in a
+    directory another account may write, one planted there had this log appended to the
+    file it points at (a ~/.bashrc, as root any file), and a file another account owns,
+    planted there, would have been theirs to read."""
+    from console.cli.parser import UsageError
+
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        why = "a symbolic link: name the file itself" if os.path.islink(path) else exc.strerror
+        raise UsageError(f"--log {path}: cannot write: {why}") from None
+    owner = os.fstat(descriptor).st_uid
+    if owner != os.geteuid():
+        os.close(descriptor)
+        raise UsageError(f"--log {path}: cannot write: another account's file ({_name(owner)})")
+    os.fchmod(descriptor, 0o600)
+    return descriptor
+
+
+def _name(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def redact_with(settings: Settings) -> None:
