@@ -144,6 +144,38 @@ def test_a_stopped_cluster_with_a_wrong_port_is_refused_before_its_restore(host,
     assert untouched(cluster, stopped=True)
 
 
+def test_a_backup_configured_for_another_port_is_refused_before_its_restore(
+    host, cluster, tmp_path
+):
+    """Seen walking the presets on real sshd: the cluster moved to another port after its
+    nightly backup (pg_port the port it runs on now, as its clients use it). The restore
+    replaced the data directory, the restored cluster read the backup's postgresql.conf and
+    listened on the old port, and the verify waited there for connections until the
+    command's timeout: 'verify failed: timeout — no exit within 600 s; TERM sent, then
+    KILL if needed', saying nothing of the port. The precheck reads the port the staged
+    backup is configured for and refuses another, nothing changed."""
+    cluster.basebackup("nightly")
+    old = cluster.port
+    cluster.port = pg._free_port()
+    conf = cluster.pgdata / "postgresql.conf"
+    conf.write_text(conf.read_text() + f"port = {cluster.port}\n")
+    cluster.run(
+        str(cluster.bindir / "pg_ctl"), "-D", str(cluster.pgdata), "-l",
+        str(cluster.root / "server.log"), "-w", "-t", "60", "restart",
+    )  # fmt: skip
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", "restore", "wait_seconds=5")
+
+    line = failure_line(outcome)
+    assert line == (
+        f"the backup {cluster.backups / 'nightly'} is configured for port {old} (its"
+        f" postgresql.conf), pg_port is {cluster.port}: the restored cluster would listen on"
+        f" {old}, out of the verify's reach and its clients'; nothing was changed"
+    )
+    assert untouched(cluster)
+
+
 def test_a_misspelt_table_is_said_absent_not_left_out_unseen(host, cluster, tmp_path):
     """Walking the presets: `tables=ordrs,customers` measured customers alone, and every
     record, line and document read as if that were all that was named (a restore with

@@ -124,6 +124,16 @@ if ! unpack; then
   echo "backup $backup not staged (the lines above say why): nothing was changed" >&2
   exit 4
 fi
+# The restored cluster reads the configuration the backup holds (postgresql.conf and
+# postgresql.auto.conf in its data directory, unless they live elsewhere, as on Debian):
+# another port there and it would listen where neither the verify nor its clients connect.
+port=$("$bin/postgres" -D "$stage" -C port 2>/dev/null)
+if [ -n "$port" ] && [ "$port" != "$PGPORT" ]; then
+  rm -rf "$stage"
+  echo "the backup $backup is configured for port $port (its postgresql.conf), pg_port is $PGPORT:" \
+    "the restored cluster would listen on $port, out of the verify's reach and its clients'; nothing was changed" >&2
+  exit 3
+fi
 sed -n 's/^START TIME: /backup started: /p' "$stage/backup_label"
 """
 )
