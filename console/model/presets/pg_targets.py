@@ -79,6 +79,26 @@ wal_records() {
   ls "$pgdata/pg_wal" 2>/dev/null | since | while read -r seg; do
     [ -e "$pgdata/pg_wal/archive_status/$seg.done" ] || ln -sf "$pgdata/pg_wal/$seg" "$view/$seg"
   done
+  # restore_command takes a segment from the archive before pg_wal is looked at: one cut
+  # short there (an archive_command's copy stopped by a full disk or a kill) stops recovery
+  # with FATAL ("archive file ... has wrong size"), whatever pg_wal holds
+  size=$(LC_ALL=C "$bin/pg_controldata" "$stage" | sed -n 's/^Bytes per WAL segment: *//p')
+  cut=$(ls "$archive" 2>/dev/null | since | while read -r seg; do
+    got=$(stat -c %s "$archive/$seg") && [ "$got" != "$size" ] || continue
+    # only a segment recovery reads: on the history it follows, before that timeline ends
+    if [ -n "$history" ]; then
+      start=$(printf '%s%08X' "$(echo "$seg" | cut -c9-16)" $(( 0x$(echo "$seg" | cut -c17-24) * size )))
+      echo "$history" | awk -v tli="$(echo "$seg" | cut -c1-8)" -v start="$start" \
+        '$1 == tli && start < $3 { found = 1 } END { exit !found }' || continue
+    fi
+    echo "$seg $got"
+  done | head -n 1)
+  if [ -n "$size" ] && [ -n "$cut" ]; then
+    rm -rf "$view"
+    echo "the WAL archive's ${cut% *} is ${cut#* } bytes, not $size: a copy cut short, and recovery (which takes the archive's copy first) would stop the server on it, the data directory replaced;" \
+      "copy the segment whole into the archive again (the running cluster's pg_wal holds it while it is not archived), then retry" >&2
+    return 1
+  fi
   ls "$view" | sed -n 's/^\\([0-9A-F]\\{8\\}\\)[0-9A-F]\\{16\\}$/\\1/p' | sort -u | while read -r tli; do
     segs=$(ls "$view" | grep -E "^$tli[0-9A-F]{16}$" | awk -v from="$tli$first" '"" $0 >= "" from' | sort)
     [ -n "$segs" ] || continue
