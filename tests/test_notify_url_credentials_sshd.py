@@ -38,3 +38,26 @@ def test_a_url_s_user_and_password_are_sent_as_basic_authentication(sshd_server,
     journal = next(fleet.state.rglob("journal.jsonl")).read_text()
     for said in (journal, done.stdout, done.stderr):
         assert "s3cret" not in said
+
+
+def test_an_answer_saying_the_credentials_back_records_neither_form(sshd_server, tmp_path: Path):
+    """A receiver that refuses them and says them back, as the Basic credential it got
+    and decoded: the journal held 'HTTP 401 ...: Basic aG9vay11c2VyOnMzY3JldEBQYXNzOTk=',
+    the password in base64, and the password as typed once decoded."""
+    pair = base64.b64encode(f"hook-user:{PASSWORD}".encode()).decode()
+    with HookServer() as hooks:
+        said_back = f"bad credentials: Basic {pair} (hook-user:{PASSWORD})"
+        url = hooks.on("/status", (401, said_back, {}))
+        url = url.replace("http://", "http://hook-user:s3cret%40Pass99@")
+        files = {"strategies.toml": STRATEGIES, "procedure.toml": procedure(url)}
+        fleet = write_fleet(sshd_server, tmp_path, files, strategies=["app-rollback"], probes=[])
+        done = fleet.cli(
+            "run",
+            *("--systems", "app", "--strategy", "app-rollback", "--trigger", "user-impact"),
+            *("--reason", "checkout broken", "--yes", "--outcome", "unverified:no probes here"),
+        )
+    journal = next(fleet.state.rglob("journal.jsonl"))
+    exported = fleet.cli("export", str(journal), "--format", "json")
+    assert "bad credentials: Basic «redacted» (hook-user:«redacted»)" in done.stdout, done.stdout
+    for said in (journal.read_text(), done.stdout, done.stderr, exported.stdout):
+        assert pair not in said and "s3cret" not in said

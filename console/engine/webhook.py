@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import datetime
 import json
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console import __version__
+from console.model.channels import basic_credential
 
 USER_AGENT = f"rollback-console/{__version__}"
 ANSWER_BYTES = 300  # of an error answer, kept as its detail (Slack says `invalid_payload`)
@@ -86,7 +86,7 @@ def _credentials_out(url: str, headers: dict[str, str]) -> tuple[str, dict[str, 
     """A URL's `user:password@` as HTTP Basic authentication, as curl sends it: urllib
     took it for part of the host name ("Name or service not known"). A header named
     Authorization that the channel sets wins."""
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import urlsplit
 
     parts = urlsplit(url)
     if "@" not in parts.netloc:
@@ -94,8 +94,10 @@ def _credentials_out(url: str, headers: dict[str, str]) -> tuple[str, dict[str, 
     url = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
     if any(name.lower() == "authorization" for name in headers):
         return url, headers
-    pair = f"{unquote(parts.username or '')}:{unquote(parts.password or '')}"
-    return url, {**headers, "Authorization": "Basic " + base64.b64encode(pair.encode()).decode()}
+    return url, {
+        **headers,
+        "Authorization": "Basic " + basic_credential(parts.username, parts.password),
+    }
 
 
 def _not_tls(reason: object) -> str | None:

@@ -5,10 +5,11 @@ from environment variables named here; either way they are resolved only to be s
 every one of them is redacted from the journal, exports and screens.
 """
 
+import base64
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from pydantic import AfterValidator, WithJsonSchema, model_validator
 
@@ -278,8 +279,6 @@ def _url_parts(url: str) -> list[str]:
       (a shorter one, bare, would mask ordinary letters everywhere);
     - any other path segment or query value that looks like a token (letters and digits,
       8 characters or more, or any 20 or more), and a password."""
-    from urllib.parse import parse_qsl, urlsplit
-
     try:
         parts = urlsplit(url)
         pairs = parse_qsl(parts.query)
@@ -300,7 +299,17 @@ def _url_parts(url: str) -> list[str]:
     found += [w for w in words if _token_like(w)]
     if password:
         found += [f":{password}@", *([password] if len(password) >= 6 else [])]
+        plain = unquote(password)  # as a receiver may say it back, decoded
+        found += [plain] if plain != password and len(plain) >= 6 else []
+        found.append(basic_credential(parts.username, password))  # as it is sent
     return found
+
+
+def basic_credential(username: str | None, password: str | None) -> str:
+    """A URL's `user:password@` as the HTTP Basic credential that is sent (its header's
+    value after `Basic `), as curl makes it: each part percent-decoded."""
+    pair = f"{unquote(username or '')}:{unquote(password or '')}"
+    return base64.b64encode(pair.encode()).decode()
 
 
 # A query parameter's name that says its value is a secret (access_token, api-key,
