@@ -45,7 +45,8 @@ class Aborting:
             elif reason:
                 self.abort(reason, asked.runs)
 
-        kinds = {conductor.step(step_id).kind for step_id in conductor.running}
+        # an ad-hoc command (e) runs commands too: its step is none of the procedure's
+        kinds = {conductor.step(s).kind for s in conductor.running if s in conductor.order}
         stops = (
             "A status update being sent stops waiting (a channel not answered yet is"
             " recorded as not delivered: it may have arrived)."

@@ -1,0 +1,37 @@
+"""a, Abort, while an ad-hoc command (e) runs: seen at 80x24 on a real sshd fleet of 200
+hosts, the console ended with a traceback ('aborting.py:48 in prompt_abort ...
+StopIteration', 'RuntimeError: coroutine raised StopIteration'), leaving the command
+running everywhere unaborted: the abort dialog looked the running step up among the
+procedure's, where an ad-hoc command's is not. Real OpenSSH sshd."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.model.state import HostStatus, StepStatus
+from console.ui.screens.dialogs import TextPrompt
+from tests.test_quit_mid_step import console_at_80x24, fleet
+from tests.test_ui_support import open_incident, type_text, until
+
+pytestmark = pytest.mark.sshd
+
+HOSTS = ["web-1", "web-2"]
+
+
+async def test_aborting_a_running_adhoc_command_asks_why_then_aborts_it(sshd_server, tmp_path):
+    config, _ = fleet(sshd_server, tmp_path, HOSTS)
+    async with console_at_80x24(config) as (app, pilot):
+        await open_incident(pilot)
+        await pilot.press("f3", "e")
+        await type_text(pilot, "echo started; sleep 60")
+        await pilot.press("enter")
+        step = lambda: app.conductor.state.step("adhoc-1")  # noqa: E731
+        await until(pilot, lambda: all(step().hosts[h].said() == "started" for h in HOSTS))
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        assert "Running commands are signalled" in app.screen.explanation
+        await type_text(pilot, "wrong command")
+        await pilot.press("enter")
+        await until(pilot, lambda: step().status is StepStatus.FAILED)
+        statuses = {h: r.status for h, r in step().hosts.items()}
+    assert statuses == dict.fromkeys(HOSTS, HostStatus.ABORTED), statuses
