@@ -71,3 +71,19 @@ def test_a_command_whose_output_is_all_it_does_fails_on_a_full_disk(sshd_server,
     (journal,) = (fleet.state / "incidents").iterdir()
     export = to_full_disk(fleet, "export", str(journal), "--format", "json", "-o", "-")
     assert (export.returncode, export.stderr) == (1, SAID + "\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("mode", [["--list"], ["--status", "--json"]], ids=["list", "status"])
+def test_drills_schedule_on_a_full_disk_fails_and_claims_no_journal(sshd_server, tmp_path, mode):
+    """`drill --list` and `--status` only read: their output is all they do. Seen on main:
+    exit 0, saying a journal kept every line (a cron job's status file left empty)."""
+    from tests.test_drills_sshd import staging_fleet
+
+    fleet = staging_fleet(sshd_server, tmp_path)
+    assert fleet.cli("drill", *mode).returncode == 0  # due, not overdue: the status is 0
+    done = to_full_disk(fleet, "drill", *mode)
+    assert (done.returncode, done.stderr) == (1, SAID + "\n")
+    assert not (fleet.state / "incidents").exists() or not any(
+        (fleet.state / "incidents").iterdir()
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import argparse
 import gc
 import sys
 from importlib import import_module
@@ -78,7 +79,7 @@ def _main(argv: list[str], exits: bool = False, out: PipeSafe | None = None) -> 
 
             start_debug_log(args.log, args)
         if args.command in WRITERS:  # a second writer's refusal names this process
-            if out is not None and not getattr(args, "dry_run", False):
+            if out is not None and _journals(args):
                 # its journal is the record: stdout failing stops nothing
                 out.then = "; the command goes on, and its incident's journal keeps every line"
             from console.journal.journal_lock import PROGRAM
@@ -110,6 +111,18 @@ def _main(argv: list[str], exits: bool = False, out: PipeSafe | None = None) -> 
             print(report_internal_error(exc), file=sys.stderr)
             return EXIT_FAILED
         return code
+
+
+def _journals(args: argparse.Namespace) -> bool:
+    """Whether this writer's run is recorded in a journal, which its output only mirrors:
+    not a dry run, nor drill's schedule (`--list`, `--status`) or its gate alone, whose
+    output is all they do (seen: `drill --list > full-disk` exited 0, saying a journal
+    kept every line)."""
+    if getattr(args, "dry_run", False):
+        return False
+    if args.command == "drill":
+        return not (args.list or args.status or (args.gate and not args.run))
+    return True
 
 
 def _reported(exc: Exception) -> int | None:
