@@ -248,6 +248,49 @@ async def test_long_host_and_system_names_leave_the_status_on_an_80_column_line(
         assert len(set(columns)) == 1, columns  # the status column lines up
 
 
+async def test_hosts_that_differ_mid_name_never_read_alike_once_cut():
+    """At 80x24, payments-ledger-reconciliation-eu-west-1a-01 and its us-west twin both
+    read 'payments-…west-1a-01' (the host column cut in the middle to its 20 cells): two
+    rows, one failed and one succeeded, for what looked like one host. Names cut alike
+    now keep where they differ, and a host added later that would read like one already
+    shown cuts both apart."""
+    app = ExecutionGridApp()
+    system = "payments-ledger-reconciliation-service"
+
+    def row(host: str, status: str) -> tuple:
+        return (host, system, Text(status), "apply", "1", "", "0", "done")
+
+    hosts = [f"payments-ledger-reconciliation-{r}-west-1a-01" for r in ("eu", "us", "ap")]
+    async with app.run_test(size=(80, 8)) as pilot:
+        grid = app.query_one(HostGrid)
+        grid.set_row(hosts[0], row(hosts[0], "✔ succeeded"))
+        grid.set_row("web-1", row("web-1", "✔ succeeded"))
+        await pilot.pause()
+        alone = lines(grid, 2)[1].split()[0]
+        assert alone == "payments-…west-1a-01", alone  # nothing like it: cut as before
+        for host, status in ((hosts[1], "✘ failed"), (hosts[2], "✔ succeeded")):
+            grid.set_row(host, row(host, status))
+        await pilot.pause()
+        shown = [line.split()[0] for line in lines(grid, 5)[1:]]
+        assert shown[1] == "web-1"
+        named = [shown[0], *shown[2:]]
+        assert len(set(named)) == 3, named
+        for cut, region in zip(named, ("eu", "us", "ap"), strict=True):
+            assert f"-{region}-west" in cut and "…" in cut and cell_len(cut) <= 20, cut
+        assert "✘ failed" in lines(grid, 5)[3]
+
+
+def test_distinct_cuts_keep_where_names_differ():
+    from console.ui.widgets.one_line import distinct_cuts
+
+    names = [f"checkout-api-{r}-1a-0{n}" for r in ("eu-west", "us-west", "eu-east") for n in (1, 2)]
+    for cells in (12, 14, 20):
+        cuts = distinct_cuts(names, cells)
+        assert len(set(cuts.values())) == len(names), cuts
+        assert all(cell_len(c) <= cells for c in cuts.values()), cuts
+    assert distinct_cuts(["web-1", "web-2"], 12) == {"web-1": "web-1", "web-2": "web-2"}
+
+
 def test_a_middle_cut_keeps_head_and_tail_in_the_cells_given():
     from console.ui.widgets.one_line import middle_cut
 

@@ -60,3 +60,25 @@ async def test_long_names_keep_their_answer_and_their_end_on_35_columns():
         assert third.endswith("1a-003  ✔ up"), third
         assert all("…" in line for line in (first, second, third))
         assert all(len(line) <= 35 for line in lines), lines
+
+
+async def test_hosts_that_differ_mid_name_are_told_apart_where_they_are_picked():
+    """With an eu-west and a us-west host, the tree read '☐ payme…1a-001  ✔ up' twice: a
+    user ticking one to roll back could not tell which. Names cut alike keep where they
+    differ."""
+    app = TreeApp()
+    twins = [f"payments-ledger-reconciliation-{r}-west-1a-001" for r in ("eu", "us")]
+    app.inventory = Inventory.model_validate(
+        {"systems": [{"name": "payments", "hosts": [{"name": h} for h in twins]}]}
+    )
+    app.reach = ReachCheck(None, app.inventory)  # type: ignore[arg-type]  # no pool
+    app.reach.results = {h: Reach(h) for h in twins}
+    async with app.run_test(size=(80, 24)) as pilot:
+        tree = app.query_one(HostTree)
+        await pilot.pause()
+        tree.relabel()
+        await pilot.pause()
+        eu, us = shown(tree)[1:3]
+        assert eu != us and eu.endswith("✔ up") and us.endswith("✔ up"), (eu, us)
+        assert "-eu-" in eu and "-us-" in us and "…" in eu, (eu, us)
+        assert all(len(line) <= 35 for line in (eu, us))

@@ -15,7 +15,7 @@ from textual.strip import Strip
 
 from console.model.visible import visible
 from console.ui.widgets.cursor_view import CursorView
-from console.ui.widgets.one_line import middle_cut
+from console.ui.widgets.one_line import distinct_cuts, middle_cut
 from console.ui.widgets.pass_style import StyledOncePerPass
 from console.ui.widgets.repeated_rows import RepeatedRows
 
@@ -70,6 +70,8 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         self.rows: dict[str, tuple[Cell, ...]] = {}
         self._index: dict[str, int] = {}
         self._cache: dict[str, tuple[tuple, Strip]] = {}
+        # each squeezed column's names as cut at a width, apart from one another
+        self._cuts: dict[tuple[int, int], dict[str, str]] = {}
         self._announced: str | None = None  # the host the screen was last told of
 
     # -- the data ------------------------------------------------------------------
@@ -90,6 +92,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         self.rows.clear()
         self._index.clear()
         self._cache.clear()
+        self._cuts.clear()
         self.cursor = 0
         self.widths = [cell_len(c) for c in self.columns]
         self._resized()
@@ -107,12 +110,14 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         the scroll range is set once for all the rows added (once a row, the 200 hosts'
         first rows took ~28 ms). A text cell may come from a host: it is shown on one
         line, its control characters escaped (a Text cell is the caller's own, styled)."""
-        added = grew = False
+        added = grew = renamed = False
         changed: list[str] = []
         for key, cells in rows:
             values = tuple(visible(v, one_line=True) if isinstance(v, str) else v for v in cells)
-            if self.rows.get(key) == values:
+            before = self.rows.get(key)
+            if before == values:
                 continue
+            renamed = renamed or before is None or any(before[i] != values[i] for i in self.squeeze)
             if key not in self.rows:
                 self._index[key] = len(self.keys)
                 self.keys.append(key)
@@ -120,6 +125,9 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             self.rows[key] = values
             grew = self._grow(values) or grew
             changed.append(key)
+        if renamed and self._cuts:  # a name now cut alike may be cut apart from it
+            self._cuts.clear()
+            grew = True
         if added and rank and self._out_of_order(rank):
             self._reorder(rank)
             return
@@ -158,6 +166,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         current = self.cursor_key
         del self.rows[key]
         self._cache.pop(key, None)
+        self._cuts.clear()  # (the others' cuts, still apart, need not change)
         self.keys.remove(key)
         self._index = {k: i for i, k in enumerate(self.keys)}
         self._resized()
@@ -281,6 +290,18 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
             over -= given
         return widths
 
+    def _cut(self, column: int, cells: int, text: str) -> str:
+        """A squeezed column's `text` in `cells` cells: cut in the middle, and apart from
+        every other row's (two hosts that differ mid-name never read alike)."""
+        if cell_len(text) <= cells:
+            return text
+        cuts = self._cuts.get((column, cells))
+        if cuts is None:
+            texts = (row[column] for row in self.rows.values())
+            names = {strip_control_codes(t) for t in texts if isinstance(t, str)}
+            cuts = self._cuts[column, cells] = distinct_cuts(names, cells)
+        return cuts.get(text) or middle_cut(text, cells)
+
     def _says_as_above(self, index: int) -> bool:
         """Whether the row above `index` has the same text in the fold column: a fleet's
         failures, 118 rows of `non-zero exit: exit status 1`, say it once a group."""
@@ -297,7 +318,7 @@ class HostGrid(StyledOncePerPass, RepeatedRows, CursorView):
         widths = self._fitted(width, folded=len(values) < len(self.widths))
         for i, value in enumerate(values):
             if i in self.squeeze and isinstance(value, str):
-                value = middle_cut(strip_control_codes(value), widths[i])
+                value = self._cut(i, widths[i], strip_control_codes(value))
             if isinstance(value, str):
                 # A plain cell is appended padded, with the gap, as one string: the same
                 # Text as a cell made, padded and appended, at a third of the cost (the

@@ -17,7 +17,7 @@ from console.engine.reach import ReachCheck
 from console.model.inventory import Inventory
 from console.model.status import FailureClass
 from console.ui.palette import themed
-from console.ui.widgets.one_line import middle_cut
+from console.ui.widgets.one_line import distinct_cuts, middle_cut
 
 
 @dataclass
@@ -109,6 +109,7 @@ class HostTree(Tree[tuple[str, str]]):
         self.filter = ""
         self.show_root = False
         self.guide_depth = 3
+        self._cuts: dict[int, dict[str, str]] = {}  # every host's name cut at a width
 
     def on_mount(self) -> None:
         self.rebuild()
@@ -190,7 +191,7 @@ class HostTree(Tree[tuple[str, str]]):
         if room is not None and cell_len(f"{mark} {name}  ") + reach.cell_len > room:
             # Cut in the middle, its answer kept: 40-character names cut at the edge read
             # alike ("payments-ledger-reconciliat") and hid whether each was up.
-            shown = middle_cut(name, max(NAME_MIN, room - reach.cell_len - 4))
+            shown = self._cut(name, max(NAME_MIN, room - reach.cell_len - 4))
         else:
             shown = name
         label = Text.assemble(f"{mark} {shown}  ", reach, "  " if reach else "")
@@ -198,6 +199,15 @@ class HostTree(Tree[tuple[str, str]]):
             self.inventory.host(name).tags, None if room is None else room - label.cell_len
         )
         return Text.assemble(label, (tags, "dim"))
+
+    def _cut(self, name: str, cells: int) -> str:
+        """`name` in `cells` cells, cut apart from every other host's: two hosts that
+        differ mid-name never read alike where they are picked."""
+        cuts = self._cuts.get(cells)
+        if cuts is None:
+            names = {h.name for s in self.inventory.systems for h in s.hosts}
+            cuts = self._cuts[cells] = distinct_cuts(names, cells)
+        return cuts[name]
 
     def relabel_host(self, name: str) -> None:
         """Redraw one host and its system, as its reachability comes in."""

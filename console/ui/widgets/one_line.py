@@ -3,6 +3,8 @@ an ellipsis, for the width it has now; a name that does not fit is cut in its mi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
@@ -68,3 +70,44 @@ def middle_cut(text: str, cells: int) -> str:
             break
         tail = char + tail
     return f"{head}…{tail}"
+
+
+def distinct_cuts(names: Iterable[str], cells: int) -> dict[str, str]:
+    """Each of `names` (distinct) in `cells` cells, cut in the middle (`middle_cut`), but
+    those whose cuts would read alike (`payments-…west-1a-01` for the eu-west and the
+    us-west host) keep, between a shorter head and tail, where they differ:
+    `paym…-eu-west-…a-01`."""
+    cuts = {n: middle_cut(n, cells) for n in names}
+    for _ in range(3):  # again for a group of three whose second difference is further on
+        alike: dict[str, list[str]] = {}
+        for name, cut in cuts.items():
+            alike.setdefault(cut, []).append(name)
+        groups = [g for g in alike.values() if len(g) > 1]
+        if not groups:
+            break
+        for group in groups:
+            for name in group:
+                start = min(_same_start(name, o) for o in group if o != name)
+                cuts[name] = _cut_around(name, start, cells)
+    return cuts
+
+
+def _same_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` start with alike."""
+    return next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+
+
+def _cut_around(name: str, start: int, cells: int) -> str:
+    """`name` in `cells` cells: a quarter for its head and its tail each, the rest from
+    just before `start`, where it differs from names cut alike."""
+    if cells < 11 or cell_len(name) != len(name):  # too narrow, or wide characters
+        return middle_cut(name, cells)
+    edge = (cells - 2) // 4
+    room = cells - 2 - 2 * edge
+    begin = max(edge, min(start - 1, len(name) - edge - room))
+    head, middle, tail = name[:edge], name[begin : begin + room], name[len(name) - edge :]
+    cut_before = "…" if begin > edge else ""
+    cut_after = "…" if begin + room < len(name) - edge else ""
+    return f"{head}{cut_before}{middle}{cut_after}{tail}"
