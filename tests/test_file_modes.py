@@ -11,6 +11,7 @@ import pytest
 
 from console.journal.files import write_private
 from console.journal.lock import Holder, SystemLocks
+from tests.sshd import ensure_test_account
 
 RUN = [
     "run", "--demo", "--systems", "web", "--strategy", "version-rollback",
@@ -141,6 +142,25 @@ def test_run_never_makes_a_directory_holding_other_files_its_incidents(tmp_path)
         )
     assert _mode(shared) == 0o1777
     assert [p.name for p in shared.iterdir()] == ["someone-elses"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a directory to another")
+def test_run_never_journals_in_another_accounts_directory(tmp_path):
+    """`run --journal /tmp/x` as root, where another account had made /tmp/x (empty, 0777):
+    the incident was journalled there, the directory still that account's, which could then
+    replace the record's files or plant links among them. Refused, nothing recorded."""
+    other = ensure_test_account("rbplanter")
+    theirs = _shared_by_all(tmp_path / "tmp") / "incident"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, other.uid, other.gid)
+    run = cli(*RUN, "--journal", str(theirs), state=tmp_path / "state", cwd=tmp_path)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        f"error: --journal {theirs}: rbplanter's directory, not this account's; a new incident"
+        " needs a directory of its own, new or empty (the console makes it private, 0700)\n"
+    )
+    assert list(theirs.iterdir()) == [] and _mode(theirs) == 0o777
 
 
 @pytest.mark.parametrize("key", ["journal_dir", "lock_dir"])

@@ -68,18 +68,13 @@ def _opened(path: str) -> int:
     owner = os.fstat(descriptor).st_uid
     if owner != os.geteuid():
         os.close(descriptor)
-        raise UsageError(f"--log {path}: cannot write: another account's file ({_name(owner)})")
+        from console.journal.custody import account_name
+
+        raise UsageError(
+            f"--log {path}: cannot write: another account's file ({account_name(owner)})"
+        )
     os.fchmod(descriptor, 0o600)
     return descriptor
-
-
-def _name(uid: int) -> str:
-    import pwd
-
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return f"uid {uid}"
 
 
 def redact_with(settings: Settings) -> None:

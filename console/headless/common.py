@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from console.engine.conductor import Conductor, ProcedureError
 from console.engine.errors import HostRefused, LockRefused
 from console.engine.session import Engine
+from console.journal.custody import account_name
 from console.journal.files import JOURNAL_NAME
 from console.journal.results import refused_result
 from console.journal.terminal_line import console_line
@@ -66,7 +68,9 @@ def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
     """`--journal` (a journal file or an incident directory), else the engine's journal
     root: where a new incident's journal is made, never one that holds an incident
     already (a second run or drill there appended a second incident to its record), nor
-    other files (its mode is tightened to 0700: `--journal /tmp` closed /tmp to all)."""
+    other files (its mode is tightened to 0700: `--journal /tmp` closed /tmp to all), nor
+    one another account owns (an empty one made for it in /tmp: that account could then
+    replace the record's files, the console's root run writing them)."""
     if not path:
         return engine.journal_root / incident_id
     target = Path(path)
@@ -78,6 +82,13 @@ def journal_dir(path: str | None, engine: Engine, incident_id: str) -> Path:
         raise ProcedureError(
             f"--journal {path}: holds an incident already; a new one needs a directory of"
             " its own (`resume` goes on with that one, `exec --journal` adds to it while open)"
+        )
+    owner = target.stat().st_uid if target.exists() else os.geteuid()
+    if owner != os.geteuid():  # it could swap the record's files, or plant links there
+        raise ProcedureError(
+            f"--journal {path}: {account_name(owner)}'s directory, not this account's; a new"
+            " incident needs a directory of its own, new or empty (the console makes it"
+            " private, 0700)"
         )
     if target.is_dir() and any(target.iterdir()):  # /tmp, a home: made 0700, all of it
         raise ProcedureError(

@@ -123,7 +123,7 @@ def custody(directory: Path, incident: str, held: dict[str, Holder]) -> Custody:
     except OSError:
         uid = os.geteuid()
     return Custody(
-        owner=_account(uid),
+        owner=account_name(uid),
         mine=uid == os.geteuid(),
         writer=_writer(directory / WRITER_LOCK_NAME),
         locks=tuple((s, h) for s, h in sorted(held.items()) if h.incident == incident),
@@ -141,7 +141,8 @@ def not_ours(directory: Path, incident: str, closed: bool, held: dict[str, Holde
     return f"incident {incident}: {found.whose(closed)}. {found.can(incident, closed)}"
 
 
-def _account(uid: int) -> str:
+def account_name(uid: int) -> str:
+    """The account's login name, else `uid N`."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
