@@ -182,11 +182,14 @@ def exec_result(
             **output[host],
         }
     ok = exit_status == 0
+    # Ctrl+C, TERM, a closed terminal: as its last line says it (`exec: ABORTED: ...`)
+    aborted = [a for a in state.aborts if step in (a.get("running") or ())]
+    verdict = "failed" if not aborted else f"aborted: {aborted[-1].get('reason') or 'aborted'}"
     return {
         **_envelope("exec", ok, exit_status, journal),
         "incident": state.incident_id,
         "step": step,
-        "verdict": "succeeded on every host" if ok else "failed",
+        "verdict": "succeeded on every host" if ok else verdict,
         "hosts": hosts,
     }
 
