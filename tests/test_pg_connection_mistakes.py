@@ -176,6 +176,31 @@ def test_a_backup_configured_for_another_port_is_refused_before_its_restore(
     assert untouched(cluster)
 
 
+@pytest.mark.parametrize("strategy", ["restore", "sql-down"])
+def test_a_role_with_no_password_to_give_is_named_by_psqls_reason(
+    host, cluster, tmp_path, strategy
+):
+    """Seen walking the presets on real sshd: pg_user a role the server asks a password of
+    (scram-sha-256 in pg_hba.conf), none in ~/.pgpass. The host's line read 'cannot connect
+    to database orders: Password for user pwuser:', psql's prompt (answered from nothing)
+    where its reason should be. psql never asks now, and its reason is the line."""
+    cluster.basebackup("nightly")
+    cluster.sql("CREATE ROLE pwuser LOGIN SUPERUSER PASSWORD 's3cret-pw'")
+    hba = cluster.pgdata / "pg_hba.conf"
+    hba.write_text(f"host all pwuser {pg.HOST}/32 scram-sha-256\n" + hba.read_text())
+    cluster.sql("SELECT pg_reload_conf()")
+    config = configure(host, cluster, tmp_path)
+
+    outcome = run_console(config, tmp_path / "state", strategy, "pg_user=pwuser")
+
+    line = failure_line(outcome)
+    assert line.startswith(
+        f'cannot connect to database postgres: connection to server at "{pg.HOST}",'
+        f" port {cluster.port} failed: fe_sendauth: no password supplied"
+    ), line
+    assert untouched(cluster) and cluster.sql("SELECT max(version) FROM schema_migrations") == "2"
+
+
 def test_a_misspelt_table_is_said_absent_not_left_out_unseen(host, cluster, tmp_path):
     """Walking the presets: `tables=ordrs,customers` measured customers alone, and every
     record, line and document read as if that were all that was named (a restore with

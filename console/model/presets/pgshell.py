@@ -109,11 +109,13 @@ done
 if [ -n {{pg_host}} ]; then export PGHOST={{pg_host}}; fi
 if [ -n {{pg_user}} ]; then export PGUSER={{pg_user}}; fi
 export PGPORT={{pg_port}} PGDATABASE={{database}} PGCONNECT_TIMEOUT=10
-sql() { "$bin/psql" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+# -w: a password comes from ~/.pgpass (or PGPASSFILE) or not at all; asked for, psql would
+# print its prompt where its reason goes, and read the prompt's answer from nothing
+sql() { "$bin/psql" -wXAtq -v ON_ERROR_STOP=1 "$@"; }
 # Whether psql reaches the database; else one line naming it and psql's reason (its first
 # line: the lines after it are hints, and the host's failure line is its last stderr line)
 reach() {
-  why=$("$bin/psql" -XAtq -c 'SELECT 1' 2>&1 >/dev/null) && return 0
+  why=$("$bin/psql" -wXAtq -c 'SELECT 1' 2>&1 >/dev/null) && return 0
   echo "cannot connect to database $PGDATABASE: $(echo "$why" | head -n 1 | sed 's/^psql: error: //')" >&2
   return 1
 }
